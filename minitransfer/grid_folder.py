@@ -206,12 +206,17 @@ def cannot_train_in(out, error, left, total):
 
 def check_writable(out, left, total):
     """Raise, as the grid would (:func:`cannot_train_in`), where ``left`` of its ``total`` runs are to
-    train in ``out`` (or the folder it would be made in) and this process may not write there: its
-    dry run, which writes nothing, listed them as to do, where the grid refused."""
+    train in ``out`` (or the folder it would be made in) and this process may not write there, or
+    may not write the lock files of :class:`GridLock` there (another user's, in a folder shared with
+    them): its dry run, which writes nothing, listed them as to do, where the grid refused."""
     folder = next(folder for folder in (out, *out.parents) if os.path.lexists(folder))
-    if not left or os.access(folder, os.W_OK | os.X_OK):
+    locks = [out / name for name in (GridLock.PLANNING, GridLock.WORKING) if (out / name).exists()]
+    searched = os.W_OK | os.X_OK  # a folder, to make files in it; a lock file is opened for writing
+    refused = next((path for path in (folder, *locks) if not os.access(path, searched if path.is_dir() else os.W_OK)),
+                   None)
+    if not left or refused is None:
         return
-    code = errno.EROFS if os.statvfs(folder).f_flag & os.ST_RDONLY else errno.EACCES
+    code = errno.EROFS if os.statvfs(refused).f_flag & os.ST_RDONLY else errno.EACCES
     raise cannot_train_in(out, OSError(code, os.strerror(code)), left, total)
 
 

@@ -281,10 +281,13 @@ def test_slurm_scripts_for_a_read_only_grid_folder_are_refused_naming_the_folder
     assert not (tmp_path / "slurm" / "submit.sh").exists()
 
 
-def test_a_dry_run_in_a_read_only_grid_folder_with_runs_left_is_refused_as_the_grid_is(trained_bases, tmp_path):
+@pytest.mark.parametrize("read_only", [".", ".experiment-planning.lock"], ids=["folder", "lock-file"])
+def test_a_dry_run_in_a_read_only_grid_folder_with_runs_left_is_refused_as_the_grid_is(trained_bases, tmp_path,
+                                                                                       read_only):
     """A grid folder this process may not write (read-only, or another user's: seen run as nobody on
-    root's), runs left there: the grid refused (exit 74), its dry run listed them to do and "would run
-    on the CPU" (exit 0). It says what the grid says."""
+    root's), or whose lock file it may not (another user's, in a folder shared with them), runs left
+    there: the grid refused (exit 74), its dry run listed them to do and "would run on the CPU" (exit
+    0). It says what the grid says."""
     from minitransfer.cli import main
 
     source, runs, options = trained_bases
@@ -292,7 +295,7 @@ def test_a_dry_run_in_a_read_only_grid_folder_with_runs_left_is_refused_as_the_g
     shutil.copytree(source, out)
     arguments = ["experiment", "--data", options["data"], "-o", str(out), "--layers", "1", "--no-fine-tuned",
                  "--max-iter", "4", "--device", "cpu"]
-    with _read_only(out):
+    with _read_only(out / read_only):
         before = _snapshot(out)
         dry, real = (CliRunner().invoke(main, arguments + extra) for extra in (["--dry-run"], []))
         assert _snapshot(out) == before
