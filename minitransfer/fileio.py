@@ -173,7 +173,7 @@ def last_line(path, most):
     (a CaffeNet run's log is 60 MB), undecodable bytes replaced; "" where there is none."""
     with open(path, "rb") as stream:
         stream.seek(max(0, stream.seek(0, os.SEEK_END) - most))
-        lines = stream.read().decode("utf-8", "replace").split("\n")
+        lines = stream.read(most).decode("utf-8", "replace").split("\n")
     return next((line for line in reversed(lines) if line.strip()), "")
 
 

@@ -198,6 +198,28 @@ def cannot_write_in(out, error, what):
                                             f"runs)")
 
 
+def cannot_train_in(out, error, left, total):
+    """The ``StorageError`` of a grid with ``left`` of its ``total`` runs to train in the folder ``out``,
+    which this process may not write (``error``: read-only, another user's)."""
+    return cannot_write_in(out, error, f"{left} of {total} runs are left to train there")
+
+
+def check_writable(out, left, total):
+    """Raise, as the grid would (:func:`cannot_train_in`), where ``left`` of its ``total`` runs are to
+    train in ``out`` (or the folder it would be made in) and this process may not write there, or
+    may not write the lock files of :class:`GridLock` there (another user's, in a folder shared with
+    them): its dry run, which writes nothing, listed them as to do, where the grid refused."""
+    folder = next(folder for folder in (out, *out.parents) if os.path.lexists(folder))
+    locks = [out / name for name in (GridLock.PLANNING, GridLock.WORKING) if (out / name).exists()]
+    searched = os.W_OK | os.X_OK  # a folder, to make files in it; a lock file is opened for writing
+    refused = next((path for path in (folder, *locks) if not os.access(path, searched if path.is_dir() else os.W_OK)),
+                   None)
+    if not left or refused is None:
+        return
+    code = errno.EROFS if os.statvfs(refused).f_flag & os.ST_RDONLY else errno.EACCES
+    raise cannot_train_in(out, OSError(code, os.strerror(code)), left, total)
+
+
 def others_at_work(out):
     """Whether another process works on the grid folder ``out`` now: it holds the working lock of
     :class:`GridLock` (False where the file system has no locks).

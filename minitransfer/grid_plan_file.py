@@ -4,6 +4,7 @@ digest (:func:`options_fingerprint`). How a grid checks the plan a folder alread
 :mod:`minitransfer.grid_plan`.
 """
 
+import errno
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ def write_plan(out, runs, options, train_command, progress=None, slurm_dir=None)
     from minitransfer.grid_plan import plan_id  # which imports this module
 
     out = pathlib.Path(out)
+    check_run_folders(out, runs)  # before the plan is written: a plan whose runs cannot start
     out.mkdir(parents=True, exist_ok=True)
     fileio.remove_stale_temporaries(out, names=(PLAN_FILE,))
     listed = [run.to_json() for run in runs]
@@ -48,6 +50,18 @@ def write_plan(out, runs, options, train_command, progress=None, slurm_dir=None)
             raise _file_in_the_way(out, folder, error) or fileio.storage_error(folder, error) from error
         fileio.write_text(folder / TREATMENT_FILE, json.dumps(run.to_json(), indent=2) + "\n", keep_same=True)
     return identity
+
+
+def check_run_folders(out, runs):
+    """Raise the StorageError of :func:`_file_in_the_way` for the first run of ``runs`` whose folder (or
+    a folder above it, in ``out``) cannot be made: something that is no folder is in its way. Checked
+    before the plan is written (so that a refused grid leaves no plan behind) and by a dry run, which
+    listed such a run as to do, where the grid refused it."""
+    for run in runs:
+        folder = run_dir(out, run)
+        error = _file_in_the_way(out, folder, OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)))
+        if error is not None:
+            raise error
 
 
 def _file_in_the_way(out, folder, error):

@@ -24,7 +24,7 @@ from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_c
                                      weights_path)
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import write_plan
-from minitransfer.grid_status import error_line, is_finished, run_status
+from minitransfer.grid_status import error_line, is_finished, run_status, tried_again
 
 STOP_RESEND_SECONDS = 1.0
 
@@ -72,6 +72,9 @@ class GridRunner:
         self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
         if finished:
             log(f"{len(finished)} of {len(runs)} runs already finished; {self.total} to run")
+        again = tried_again(self.pending, out)
+        if again:
+            log(again)
 
     def run(self, poll_seconds):
         while self.pending or self.running or self.elsewhere:

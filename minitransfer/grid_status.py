@@ -8,7 +8,7 @@ import shlex
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
-from minitransfer.experiment import (CHECKPOINT_FILE, LOG_FILE, RESULT_FILE, run_dir, train_arguments,
+from minitransfer.experiment import (CHECKPOINT_FILE, LOG_FILE, RESULT_FILE, run_dir, some_names, train_arguments,
                                      weights_path)
 from minitransfer.run_lock import holder, pid_named
 
@@ -56,15 +56,34 @@ def run_status(out, run):
         return "checkpoint not readable now"
 
 
+def tried_again(pending, out):
+    """What a rerun says of those of the runs ``pending`` whose train failed before (its train.log ends
+    on an error, :func:`error_line`): that they are tried again, and then the runs that waited for them
+    (their transfers, not run); None where none failed before. Before, a rerun said "4 to run" alone."""
+    failed = [run for run in pending if error_line(run_dir(out, run)) is not None]
+    if not failed:
+        return None
+    names = [run.name for run in failed]
+    waited = [run.name for run in pending if run.parent in names and run.name not in names]
+    several = len(failed) > 1
+    log = run_dir(out, failed[0]) / LOG_FILE
+    note = (f"tried again: {some_names(names)}, which failed before ({'their' if several else 'its'} {LOG_FILE} says "
+            f"why{f', e.g. {log}' if several else f': {log}'})")
+    if waited:
+        note += f"; then {some_names(waited)}, which waited for {'them' if several else 'it'}"
+    return note
+
+
 def describe_plan(runs, out, options, train_command):
-    """The plan as text, one line per run: status (:func:`run_status`), name, dependency and the
-    train command."""
+    """The plan as text, one line per run: status (:func:`run_status`; a run to train whose train failed
+    before says so, with the error it ended on), name, dependency and the train command."""
     statuses = [run_status(out, run) for run in runs]
     resumed = sum(status.startswith("resume") for status in statuses)
     lines = [f"{len(runs)} runs in {out} ({statuses.count('done')} finished"
              f"{f', {resumed} to resume' if resumed else ''}):"]
     for run, status in zip(runs, statuses):
         after = f"  (after {run.parent})" if run.parent else ""
-        lines.append(f"  [{status}] {run.name}{after}")
+        failed = error_line(run_dir(out, run)) if status == "todo" or status.startswith("resume ") else None
+        lines.append(f"  [{status}] {run.name}{after}{f'  (failed before: {failed})' if failed else ''}")
         lines.append("      " + shlex.join(list(train_command) + train_arguments(run, out, options)))
     return "\n".join(lines)

@@ -39,7 +39,7 @@ from minitransfer import fileio, stop_requests, stopping
 from minitransfer.grid_arguments import (check_call, check_out, check_seconds, checked_devices, checked_runs,
                                          checked_train_command, device_options)
 from minitransfer.grid_check import check_folder
-from minitransfer.grid_folder import GridLock, cannot_write_in
+from minitransfer.grid_folder import GridLock, cannot_train_in
 from minitransfer.grid_outcome import GridOutcome
 from minitransfer.grid_preflight import plans_shared
 from minitransfer.grid_runner import STOP_RESEND_SECONDS, GridRunner
@@ -141,7 +141,7 @@ def _finished_unwritable(runs, out, options, error, log, progress):
     check_folder(runs, out, options, progress)
     left = [run for run in runs if not is_finished(out, run)]
     if left:
-        raise cannot_write_in(out, error, f"{len(left)} of {len(runs)} runs are left to train there")
+        raise cannot_train_in(out, error, len(left), len(runs))
     log(f"all {len(runs)} runs already finished; nothing to do, and nothing written in {out} (which this process "
         f"cannot write)")
     return GridOutcome([], [run.name for run in runs], [], [])

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import scheduler
+from minitransfer import grid_status, scheduler
 from minitransfer.grid_outcome import Failure, GridOutcome
 
 FAKE_TRAIN = textwrap.dedent('''
@@ -146,3 +146,19 @@ def test_the_help_of_experiment_and_demo_documents_the_exit_codes_passed_on():
         assert "74: every run that failed met an I/O error" in text.replace("network", "run"), text
         assert "65: every run that failed met bad data" in text.replace("network", "run"), text
 
+
+
+def test_a_rerun_tries_a_failed_base_again_with_its_transfers_and_says_so(tmp_path, fake_train, monkeypatch):
+    """baseA failed for a reason of its own (its A1B not run): the rerun trains both, skips baseB, and
+    says so (before: "1 of 3 runs already finished; 2 to run" alone); its dry run marks baseA."""
+    out = tmp_path / "grid"
+    outcome, _ = _grid(out, fake_train, monkeypatch, "baseA=1")
+    assert outcome.failed == ["random0/baseA"] and outcome.blocked == ["random0/A1B"]
+    plan = grid_status.describe_plan(RUNS, out, OPTIONS, ["train"]).splitlines()
+    assert [line for line in plan if "failed before" in line] == ["  [todo] random0/baseA  (failed before: error: it "
+                                                                  "failed)"]
+    outcome, lines = _grid(out, fake_train, monkeypatch, "none=0")
+    assert outcome.finished == ["random0/baseA", "random0/A1B"] and outcome.skipped == ["random0/baseB"]
+    assert lines[:2] == ["1 of 3 runs already finished; 2 to run",
+                         f"tried again: random0/baseA, which failed before (its train.log says why: "
+                         f"{out}/random0/baseA.run/train.log); then random0/A1B, which waited for it"]

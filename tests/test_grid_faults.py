@@ -281,6 +281,32 @@ def test_slurm_scripts_for_a_read_only_grid_folder_are_refused_naming_the_folder
     assert not (tmp_path / "slurm" / "submit.sh").exists()
 
 
+@pytest.mark.parametrize("read_only", [".", ".experiment-planning.lock"], ids=["folder", "lock-file"])
+def test_a_dry_run_in_a_read_only_grid_folder_with_runs_left_is_refused_as_the_grid_is(trained_bases, tmp_path,
+                                                                                       read_only):
+    """A grid folder this process may not write (read-only, or another user's: seen run as nobody on
+    root's), or whose lock file it may not (another user's, in a folder shared with them), runs left
+    there: the grid refused (exit 74), its dry run listed them to do and "would run on the CPU" (exit
+    0). It says what the grid says."""
+    from minitransfer.cli import main
+
+    source, runs, options = trained_bases
+    out = tmp_path / "grid"
+    shutil.copytree(source, out)
+    arguments = ["experiment", "--data", options["data"], "-o", str(out), "--layers", "1", "--no-fine-tuned",
+                 "--max-iter", "4", "--device", "cpu"]
+    with _read_only(out / read_only):
+        before = _snapshot(out)
+        dry, real = (CliRunner().invoke(main, arguments + extra) for extra in (["--dry-run"], []))
+        assert _snapshot(out) == before
+    for result in (dry, real):
+        assert result.exit_code == 74, result.output
+        assert re.fullmatch(rf"error: cannot write in {re.escape(str(out))} \(.+\): 2 of 4 runs are left to train "
+                            rf"there; give a folder this process can write \(a copy of this one keeps its finished "
+                            rf"runs\)", result.output.splitlines()[-1]), result.output
+    assert dry.output.splitlines()[-1] == real.output.splitlines()[-1]
+
+
 @pytest.mark.parametrize("device", ["auto", "cuda"])
 def test_a_listed_gpu_that_cupy_cannot_use_is_no_gpu_for_a_grid(micro_data, tmp_path, monkeypatch, device):
     """CUDA_VISIBLE_DEVICES set where CuPy is missing (a container, a shared server): the grid

@@ -98,14 +98,19 @@ def test_a_run_folder_the_plan_cannot_make_is_named_with_what_to_do(micro_data, 
 @pytest.mark.parametrize("in_the_way", ["random0/baseA.run", "random0"], ids=["run-folder", "split-folder"])
 def test_a_file_where_a_run_folder_belongs_is_named_with_what_to_do(micro_data, tmp_path, in_the_way):
     """A file put where the plan makes a run's folder (or the folder of its split): before, "error:
-    cannot write OUT/random0/baseA.run: File exists" (or "Not a directory"), with nothing to do."""
+    cannot write OUT/random0/baseA.run: File exists" (or "Not a directory"), with nothing to do. The
+    dry run refuses it as the grid does (before: "error: I/O: [Errno 20] Not a directory:
+    '.../baseA.run/lock'", or the run listed as to do), and the grid writes no plan it cannot start."""
     from minitransfer.cli import main
 
     out = tmp_path / "grid"
     (out / in_the_way).parent.mkdir(parents=True)
     (out / in_the_way).write_text("notes")
-    result = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), *ARGUMENTS])
-    assert result.exit_code == 74, result.output
-    assert result.output.endswith(f"\nerror: cannot make the run folder {out}/random0/baseA.run: {out / in_the_way} is "
-                                  f"in its way, and is no folder; move it away, then rerun\n"), result.output
+    refusal = (f"\nerror: cannot make the run folder {out}/random0/baseA.run: {out / in_the_way} is in its way, and is "
+               f"no folder; move it away, then rerun\n")
+    for dry_run in (["--dry-run"], []):
+        result = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), *ARGUMENTS, *dry_run])
+        assert result.exit_code == 74, result.output
+        assert result.output.endswith(refusal), result.output
     assert (out / in_the_way).read_text() == "notes"
+    assert not (out / "experiment.json").exists()

@@ -8,7 +8,7 @@ import click
 
 from minitransfer import experiment as grid
 from minitransfer import (config, config_checks, grid_caveats, grid_check, grid_folder, grid_gpus, grid_options,
-                          grid_plan, grid_preflight, grid_runner, grid_status, models, scheduler, slurm)
+                          grid_plan, grid_plan_file, grid_preflight, grid_runner, grid_status, models, scheduler, slurm)
 from minitransfer.slurm_sbatch import carried_over, check_not_the_scripts_own, parse_time_limit
 from minitransfer.data import dataset, synthetic
 
@@ -190,15 +190,19 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     stops it: rerun the same command to go on.
 
     \b
-    Examples:
+    Examples. Begin with the first three: a small grid on the built-in set (10 networks, a few
+    minutes on a CPU) and its report. Lines marked "# your data" need a dataset folder made once with
+    `minitransfer prepare` (imagenet below; `minitransfer prepare --help` lists its importers):
       minitransfer experiment -o grid --layers 1,3 --dry-run      # the plan, on the built-in set
+      minitransfer experiment -o grid --layers 1,3 --device cpu   # train it
+      minitransfer report grid                                    # its tables and figures
       minitransfer experiment -o grid --layers 1,3 --device cpu --emit-slurm slurm/ --time 4:00:00
       bash slurm/submit.sh
+      minitransfer prepare imagenet ILSVRC2012 imagenet --devkit ILSVRC2012_devkit_t12  # your data
       minitransfer experiment --data imagenet -o grid --split-seed 0 --split-seed 1    # your data
       minitransfer experiment --data imagenet -o grid --split natural --dry-run        # your data
       minitransfer experiment --data imagenet -o grid --random-frozen 1-7 --emit-slurm s/  # your data
       minitransfer experiment --source-data imagenet --data photos -o cross --layers 1,4,7 # your data
-      minitransfer report grid                                    # after the grid has run
     """
     data = pathlib.Path(data) if data is not None else run(_builtin_data)
     preset = run(lambda: _preset_of(train_options["preset"], data))
@@ -273,9 +277,11 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     devices = run(lambda: choose_devices(device, gpus))
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
-        grid_folder.check_place(out, options)  # refused as the grid itself would refuse it
+        grid_folder.check_place(out, options)  # refused as the grid itself would refuse it, in its order
         grid_check.check_folder(runs, out, options, say)
         pending = [each for each in runs if not grid_status.is_finished(out, each)]
+        grid_folder.check_writable(out, len(pending), len(runs))
+        grid_plan_file.check_run_folders(out, runs)  # a file where a run's folder belongs
         slots = grid_runner.slots_used(devices, pending)  # as many as it has runs to train, as the grid does
         grid_preflight.check_memory(pending, out, options, slots)
         echo(grid_status.describe_plan(runs, out, options, grid.default_train_command()))
