@@ -17,7 +17,9 @@ It submits nothing (exit 2) where sbatch's environment would override the script
 ``SBATCH_TIMELIMIT`` not over the SIGTERM margin, an ``SBATCH_SIGNAL`` (as ``--time`` and ``--signal``
 are refused as ``--sbatch-option``), or one undoing what the tasks rely on: ``SBATCH_NO_REQUEUE``,
 ``SBATCH_OUTPUT``, ``SBATCH_ERROR``, ``SBATCH_OPEN_MODE``, ``SBATCH_EXPORT``, ``SBATCH_WAIT``
-(:func:`_environment_lines`).
+(:func:`_environment_lines`). Nor where a base would be trained again from the start (its weights file
+gone, or left without its checkpoint) while runs that copied it are trained: the new base is another
+network than the one they copied, refused as a local grid refuses it (:func:`_bases_copied_lines`).
 
 Each array is numbered from 0 (a base's transfers too, not across all bases), and holds at most
 SLURM's MaxArraySize tasks (read by ``scontrol show config``, 1001 by default; less where
@@ -252,6 +254,54 @@ def _weights_without_checkpoint_lines():
     ]
 
 
+def _bases_copied_lines():
+    """Bash lines ending ``submit.sh`` (exit 2, before anything is queued) where an unfinished base would
+    be trained again from the start while runs that copied it are trained (finished, or interrupted
+    with a checkpoint): its weights file ``OUT/<base>.h5`` gone, or there without its checkpoint (its
+    run folder deleted; train refuses to replace it, and deleting it, as :func:`_weights_without_checkpoint_lines`
+    says of a run no other copied, would lead here). The base trained again is another network than
+    the one those runs copied, which would be kept as if from it (their transfers finished, or resumed
+    from it): refused as a local grid refuses it, in its words (:func:`minitransfer.grid_check.check_finished`).
+    Before, submit.sh submitted the base, or said to delete its weights file, and kept the runs."""
+    checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
+    return [
+        "# a base trained again from the start is another network than the one the runs after it copied",
+        "copied=()",
+        'for i in "${!base_runs[@]}"; do',
+        "  base=${base_runs[i]}",
+        f'  if finished "$base" || {{ [ -e "$out/$base.h5" ] && [ -e "$out/$base.run/"{checkpoint} ]; }}; then',
+        "    continue",
+        "  fi",
+        "  trained=()",
+        "  for ((j = transfer_first[i]; j < transfer_first[i + 1]; j++)); do",
+        f'    if finished "${{transfer_runs[j]}}" || [ -e "$out/${{transfer_runs[j]}}.run/"{checkpoint} ]; then',
+        '      trained+=("${transfer_runs[j]}")',
+        "    fi",
+        "  done",
+        '  if [ "${#trained[@]}" -eq 0 ]; then continue; fi',
+        '  printf -v runs "%s, " "${trained[@]}"; runs=${runs%, } them=$(noun "${#trained[@]}" it them)',
+        '  what=$(noun "${#trained[@]}" "what it trained is" "what they trained is")',
+        '  if [ ! -e "$out/$base.h5" ]; then',
+        '    copied+=("  run $base: its weights file $out/$base.h5, which $runs copied, is gone: restore it; or delete'
+        ' $runs too (in $out: <run>.h5 and <run>.run) to train $them again from the new $base ($what lost)")',
+        "  else",
+        f'    copied+=("  run $base: its weights file $out/$base.h5, which $runs copied, is without $out/$base.run/"'
+        f'{checkpoint}" (its run folder deleted?), which train refuses to replace: restore its run folder if moved or'
+        ' kept; or delete $out/$base.h5, and $runs too (in $out: <run>.h5 and <run>.run), to train $them again from'
+        ' the new $base ($what lost)")',
+        "  fi",
+        "done",
+        'if [ "${#copied[@]}" -gt 0 ]; then',
+        '  echo "nothing submitted: $(noun "${#copied[@]}" "1 base" "${#copied[@]} bases") would be trained again,'
+        ' another network than the one the runs after $(noun "${#copied[@]}" it them) copied, which would be kept as'
+        ' if from it (a local grid refuses this too):" >&2',
+        '  for line in "${copied[@]}"; do echo "$line" >&2; done',
+        '  echo "then rerun $0" >&2',
+        "  exit 2",
+        "fi",
+    ]
+
+
 def _end_lines():
     """Bash lines ending ``submit.sh``: where its arrays' output goes; with ``--dry-run``, before that what
     each of their tasks asks SLURM for (its ``#SBATCH`` lines), and after it whether ``sbatch --test-only``
@@ -346,6 +396,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '# noun COUNT ONE [MANY]: ONE where COUNT is 1, else MANY (default ONEs): noun 2 run: runs',
         'noun() { if [ "$1" = 1 ]; then echo "$2"; else echo "${3:-${2}s}"; fi; }',
         'key_of() { printf -v key %q "$out/$1"; }  # one line, whatever the folder\'s name holds',
+        *_bases_copied_lines(),
         *_weights_without_checkpoint_lines(),
         "# SLURM's commands where this runs (a login node): said once, not bash's \"command not found\" half-way",
         "needed=(sbatch squeue scancel)",
