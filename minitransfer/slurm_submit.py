@@ -20,6 +20,9 @@ are refused as ``--sbatch-option``), or one undoing what the tasks rely on: ``SB
 (:func:`_environment_lines`). Nor where a base would be trained again from the start (its weights file
 gone, or left without its checkpoint) while runs that copied it are trained: the new base is another
 network than the one they copied, refused as a local grid refuses it (:func:`_bases_copied_lines`).
+It runs sbatch without srun's input variables of its shell (:data:`SRUN_VARIABLES`), which sbatch
+would pass on to each task's srun: the training's output elsewhere, started without PATH, srun's errors
+read as a checkpoint (``SLURM_EXIT_ERROR=75``), the step refused other resources than its job's.
 
 Each array is numbered from 0 (a base's transfers too, not across all bases), and holds at most
 SLURM's MaxArraySize tasks (read by ``scontrol show config``, 1001 by default; less where
@@ -208,6 +211,55 @@ _OUTPUT = ("the scripts' --output (logs/<script>-<job>_<task>.out in their folde
            "SLURM does not make (without it a task fails to launch, writing nothing)")
 
 
+# srun's input variables (slurm-wlm 22.05's srun(1)) that change how a task's srun runs its training, by what
+# each did set in the shell that submits (seen on the test cluster): sbatch passed them on to every task
+# (--export=ALL), where srun took them
+SRUN_VARIABLES = {
+    # the training's output went into the file they name instead of train.log (or the step failed: "Could not
+    # open stdin file"); SLURM_LABELIO began each line with "0: ", and a refusal of a run another process
+    # trains (train's "error: " line) was no longer found
+    "its output": ("SLURM_STDOUTMODE", "SLURM_STDERRMODE", "SLURM_STDINMODE", "SLURM_OPEN_MODE", "SLURM_LABELIO"),
+    # NONE: the training started without PATH ("execve(): No such file or directory", exit 2, read as train's)
+    "its environment": ("SLURM_EXPORT_ENV", "SRUN_EXPORT_ENV"),
+    # srun's own errors given that exit code (75: read as a checkpoint, the task requeued over and over);
+    # signals, and a time limit, of the step's own before the scripts' SIGTERM
+    "its exit and signals": ("SLURM_EXIT_ERROR", "SLURM_EXIT_IMMEDIATE", "SLURM_SIGNAL", "SLURM_TIMELIMIT",
+                             "SLURM_IMMEDIATE"),
+    # other resources than its job's: the step refused ("More processors requested than permitted", "Invalid
+    # --exclusive specification", "Invalid generic resource"), or waiting for good (SLURM_CONSTRAINT: "step
+    # creation temporarily disabled"), its allocation idle; or its GPU not given to it
+    "its resources": ("SLURM_CPUS_PER_TASK", "SRUN_CPUS_PER_TASK", "SLURM_CPUS_PER_GPU", "SLURM_MEM_PER_CPU",
+                      "SLURM_MEM_PER_GPU", "SLURM_MEM_PER_NODE", "SLURM_GPUS", "SLURM_GPUS_PER_NODE",
+                      "SLURM_GPUS_PER_TASK", "SLURM_GRES", "SLURM_STEP_GRES", "SLURM_GRES_FLAGS", "SLURM_NTASKS",
+                      "SLURM_NPROCS", "SLURM_NTASKS_PER_CORE", "SLURM_NTASKS_PER_GPU", "SLURM_NTASKS_PER_NODE",
+                      "SLURM_NTASKS_PER_SOCKET", "SLURM_NNODES", "SLURM_JOB_NUM_NODES", "SLURM_CONSTRAINT",
+                      "SLURM_CORE_SPEC", "SLURM_THREAD_SPEC", "SLURM_EXCLUSIVE", "SLURM_EXACT", "SLURM_OVERLAP",
+                      "SLURM_OVERCOMMIT", "SLURM_THREADS_PER_CORE", "SLURM_HINT", "SLURM_CPU_BIND", "SLURM_MEM_BIND",
+                      "SLURM_GPU_BIND", "SLURM_DISTRIBUTION", "SLURM_DIST_PLANESIZE", "SLURM_NETWORK",
+                      "SLURM_RESV_PORTS", "SLURM_USE_MIN_NODES", "SLURM_SPREAD_JOB"),
+    # the training run elsewhere ("couldn't chdir ... going to /tmp": a relative data path not found), or
+    # otherwise: a copy of the program (--bcast: a Python without its environment), in a container, under MPI
+    # (pmix: "Couldn't load specified plugin")
+    "where and how it runs": ("SLURM_WORKING_DIR", "SLURM_REMOTE_CWD", "SLURM_BCAST", "SLURM_BCAST_EXCLUDE",
+                              "SLURM_SEND_LIBS", "SLURM_COMPRESS", "SRUN_CONTAINER", "SLURM_MPI_TYPE"),
+}
+
+
+def _srun_variables_lines():
+    """Bash lines unsetting :data:`SRUN_VARIABLES` before any sbatch, so that no task's srun takes them
+    from the shell that submits (sbatch passes its environment on to the tasks). Unset here, not in the
+    tasks: SLURM itself sets some of them in a job's environment, from the job's own options (SLURM_OPEN_MODE
+    from --open-mode, SLURM_MEM_PER_NODE from --mem, SLURM_GPUS from --gpus ...), which the step is to
+    follow. Left: those srun ignores within a job (SLURM_PARTITION, SLURM_ACCOUNT, SLURM_QOS,
+    SLURM_DEPENDENCY ...: seen), or that change nothing the task relies on with its one task
+    (SLURM_KILL_BAD_EXIT: exit 75 stays 75; SLURM_DEBUG, SLURM_UMASK), and the user's own programs
+    (SLURM_TASK_PROLOG, SLURM_PROLOG ...)."""
+    lines = ["# srun's input variables of this shell: sbatch would pass them on to each task's srun"]
+    for what, names in SRUN_VARIABLES.items():
+        lines.append(f"unset -v {' '.join(names)}  # {what}")
+    return lines
+
+
 def _refused_variable(condition, variable, overridden, remedy=None):
     """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where bash ``[[ condition ]]`` holds:
     sbatch input environment variable ``variable`` is set as sbatch would take over ``overridden`` (what
@@ -369,6 +421,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "esac",
         *_environment_lines(margin),
         *SLURM_COMMANDS_OWN_OPTIONS,
+        *_srun_variables_lines(),
         "# the folder of this script, whatever its name: one beginning with - is no option to cd, one named -",
         "# is no $OLDPWD (the / after it), and CDPATH, exported, sends cd to no folder of that name elsewhere",
         'scripts_folder=$(dirname -- "$0")',
