@@ -5,7 +5,7 @@ No SLURM needed: submit.sh runs with stand-ins for SLURM's commands."""
 import shutil
 
 import pytest
-from test_slurm import OPTIONS, fake_slurm, finish, submit_grid  # noqa: F401
+from test_slurm import OPTIONS, fake_slurm, finish, interrupt, submit_grid  # noqa: F401
 
 from minitransfer import grid_check, grid_status, slurm
 from minitransfer import experiment as grid
@@ -21,8 +21,7 @@ def grid_with_base_b_copied(tmp_path, transfers):
         if transfers == "finished":
             finish(out, name)
         else:
-            (out / f"{name}.run").mkdir(parents=True, exist_ok=True)
-            (out / f"{name}.run" / grid.CHECKPOINT_FILE).write_text("checkpoint")
+            interrupt(out, name)
     return runs, out, submit
 
 
