@@ -16,10 +16,12 @@ folders that submitted runs of OUT), and a ``submit.sh`` of either refuses while
 It submits nothing (exit 2) where sbatch's environment would override the scripts' own lines: an
 ``SBATCH_TIMELIMIT`` not over the SIGTERM margin, an ``SBATCH_SIGNAL`` (as ``--time`` and ``--signal``
 are refused as ``--sbatch-option``), or one undoing what the tasks rely on: ``SBATCH_NO_REQUEUE``,
-``SBATCH_OUTPUT``, ``SBATCH_ERROR``, ``SBATCH_OPEN_MODE``, ``SBATCH_EXPORT``, ``SBATCH_WAIT``
-(:func:`_environment_lines`). Nor where a base would be trained again from the start (its weights file
-gone, or left without its checkpoint) while runs that copied it are trained: the new base is another
-network than the one they copied, refused as a local grid refuses it (:func:`_bases_copied_lines`).
+``SBATCH_OUTPUT``, ``SBATCH_ERROR``, ``SBATCH_OPEN_MODE``, ``SBATCH_EXPORT``, ``SBATCH_WAIT``; or one
+sending the jobs to another cluster, ``SBATCH_CLUSTERS`` or ``SLURM_CLUSTERS`` (as ``--clusters`` is
+refused as ``--sbatch-option``), whose queue its squeue does not list (:func:`_environment_lines`).
+Nor where a base would be trained again from the start (its weights file gone, or left without its
+checkpoint) while runs that copied it are trained: the new base is another network than the one
+they copied, refused as a local grid refuses it (:func:`_bases_copied_lines`).
 It runs sbatch without srun's input variables of its shell (:data:`SRUN_VARIABLES`), which sbatch
 would pass on to each task's srun: the training's output elsewhere, started without PATH, srun's errors
 read as a checkpoint (``SLURM_EXIT_ERROR=75``), the step refused other resources than its job's.
@@ -42,7 +44,8 @@ import subprocess
 from minitransfer import experiment as grid
 from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMITTED_FILE, SUBMITTERS_FILE,
                                      TRANSFERS_FILE, plan_check, plan_file_check)
-from minitransfer.slurm_sbatch import SHORTEST_TIME_LIMIT_SECONDS, SIGNAL_MARGIN_SECONDS, short_limit_refusal
+from minitransfer.slurm_sbatch import (OTHER_CLUSTER, SHORTEST_TIME_LIMIT_SECONDS, SIGNAL_MARGIN_SECONDS,
+                                       short_limit_refusal)
 
 DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's default: array task indices 0..1000
 SCONTROL_SECONDS = 10  # a controller that does not answer: the summary assumes the default instead
@@ -152,7 +155,8 @@ def _environment_lines(margin):
     (no ``scontrol requeue`` after a checkpoint), ``SBATCH_OUTPUT`` and ``SBATCH_ERROR`` (the output
     elsewhere), an ``SBATCH_OPEN_MODE`` other than append (each requeue truncating it), an
     ``SBATCH_EXPORT`` other than ALL (the training started without the environment), and
-    ``SBATCH_WAIT`` (sbatch waiting for each array to end)."""
+    ``SBATCH_WAIT`` (sbatch waiting for each array to end); and ``SBATCH_CLUSTERS`` or ``SLURM_CLUSTERS``
+    (:func:`_other_cluster_lines`)."""
     fields = "([0-9]{1,9})"
     refusal = short_limit_refusal("nothing submitted: SBATCH_TIMELIMIT=$SBATCH_TIMELIMIT, which sbatch takes over "
                                   "the scripts' --time", "$seconds", margin,
@@ -193,11 +197,34 @@ def _environment_lines(margin):
                            "its default of returning once a job is queued (SBATCH_WAIT is its --wait): each "
                            "sbatch here would wait for its array to end, the transfers queued only after the bases "
                            "ended, and a base that failed read as sbatch refusing its array"),
+        *_other_cluster_lines(),
         # Harmless, left: SBATCH_ARRAY_INX and SBATCH_DEPENDENCY (sbatch 22.05 reads no such variable), which the
         # --array and --dependency given here override anyway; SBATCH_JOB_NAME, a name nothing here reads (the
         # transfers' --job-name given here overrides it); SBATCH_REQUEUE other than 0 (--requeue, as the scripts
         # ask); SBATCH_PARTITION, SBATCH_GRES, SBATCH_ACCOUNT and their like: resources, which sbatch --test-only
         # (--dry-run) and the sbatch here check, refusing what the cluster cannot give.
+    ]
+
+
+def _other_cluster_lines():
+    """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where ``SBATCH_CLUSTERS`` or
+    ``SLURM_CLUSTERS`` is set (any value: sbatch 22.05 reads both as its ``--clusters``, an empty one
+    too), as ``--clusters`` is refused as an ``--sbatch-option``: :data:`~minitransfer.slurm_sbatch.OTHER_CLUSTER`
+    (squeue takes ``SLURM_CLUSTERS`` too, but so would each task's squeue, scancel and scontrol, which
+    sbatch passes it on to: the scripts submit to, and read the queue of, the cluster they run on only)."""
+    remedy = "run $0 on a login node of the cluster the jobs are for"
+    return [
+        "if [ -n \"${SBATCH_CLUSTERS+set}\" ]; then",
+        f'  echo "nothing submitted: SBATCH_CLUSTERS=$SBATCH_CLUSTERS, which sbatch takes as its --clusters: '
+        f'{OTHER_CLUSTER}; unset SBATCH_CLUSTERS, then {remedy}" >&2',
+        "  exit 2",
+        "fi",
+        "if [ -n \"${SLURM_CLUSTERS+set}\" ]; then",
+        '  echo "nothing submitted: SLURM_CLUSTERS=$SLURM_CLUSTERS, which sbatch takes as its --clusters, and squeue,'
+        " scancel and scontrol as theirs, here and in each task (sbatch passes it on): the scripts submit to, and read"
+        f' the queue of, the cluster they run on only; unset SLURM_CLUSTERS, then {remedy}" >&2',
+        "  exit 2",
+        "fi",
     ]
 
 
