@@ -21,7 +21,8 @@ written; a ``%`` or a quote is fine), a line break in any ``#SBATCH`` line (DIR,
 option, which sbatch refuses (``--comment two words --exclusive``; a long option given alone with a
 blank before its value, ``--comment two words``, is written ``--comment="two words"``), and a ``--time``
 or ``--signal`` in ``sbatch_options``, which the scripts set themselves (the time limit is
-``time_limit``; :func:`~minitransfer.slurm_sbatch.check_not_the_scripts_own`). The three
+``time_limit``; :func:`~minitransfer.slurm_sbatch.check_not_the_scripts_own`), and a ``--clusters`` (``-M``)
+there, which sends the jobs to another cluster, whose queue ``submit.sh`` does not see. The three
 are replaced as one set: all written to temporaries before any is renamed, so a failed write (a full
 disk) leaves the old set whole; each holds the id of its set, which ``submit.sh`` checks in the array
 scripts it submits (exit 2 on scripts of different sets) and passes to each task, which checks it too.

@@ -106,14 +106,24 @@ def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     return [f"#SBATCH {option}" for option in options]
 
 
+# Why submit.sh cannot send the jobs to another cluster (sbatch --clusters, -M; SBATCH_CLUSTERS, SLURM_CLUSTERS)
+OTHER_CLUSTER = ("sbatch would send the jobs to another cluster, whose queue the squeue of submit.sh (that of the "
+                 "cluster it runs on) does not list: a rerun of submit.sh would submit their runs again")
+
+
 def check_not_the_scripts_own(option, time_given_as="--time (e.g. --time 4:00:00; time_limit of emit_slurm)"):
     """:class:`~minitransfer.config.ConfigError` where sbatch option ``option`` sets ``--time`` or
     ``--signal`` (its words read as sbatch reads them, :func:`scripts_own_options`), which the scripts
     set themselves: a ``--time`` there overrode the scripts' own without moving their
     ``--signal=TERM@<margin>`` with it (under a limit of 5 minutes or less SLURM signalled each task as
     it started, each time it was requeued), a ``--signal`` replaced the SIGTERM the training
-    checkpoints on. ``time_given_as``: where the message tells its reader to give the time limit."""
-    if scripts_own_options(option):
+    checkpoints on; or ``--clusters`` (``-M``): :data:`OTHER_CLUSTER`. ``time_given_as``: where the
+    message tells its reader to give the time limit."""
+    found = scripts_own_options(option)
+    if any(name == "clusters" for name, _ in found):
+        raise config.ConfigError(f"{option!r}: {OTHER_CLUSTER}; emit the scripts without --clusters, and submit them "
+                                 f"on a login node of the cluster the jobs are for")
+    if found:
         raise config.ConfigError(f"{option!r}: the scripts set sbatch's --time and --signal themselves; give the "
                                  f"time limit as {time_given_as}, from which they have SLURM signal the training "
                                  f"to checkpoint before it")
@@ -135,13 +145,15 @@ _OPTIONAL_VALUE_LETTERS = "k"  # its value in the same word only
 
 
 def scripts_own_options(option):
-    """The options the scripts set themselves among the words of sbatch option ``option`` (as
-    :func:`_sbatch_option` reads them), as sbatch's getopt reads them on an ``#SBATCH`` line or its
-    command line: ``("time", value)`` for ``--time=V``, ``--time V``, ``-tV``, ``-t V`` and ``-t`` after
-    letters of no value (``-Ht3``, ``-vt 3``: sbatch takes them so), ``("signal", value)`` for
+    """The options the scripts set themselves, or cannot be submitted with, among the words of sbatch option
+    ``option`` (as :func:`_sbatch_option` reads them), as sbatch's getopt reads them on an ``#SBATCH`` line
+    or its command line: ``("time", value)`` for ``--time=V``, ``--time V``, ``-tV``, ``-t V`` and ``-t``
+    after letters of no value (``-Ht3``, ``-vt 3``: sbatch takes them so), ``("signal", value)`` for
     ``--signal`` or any of its prefixes from ``--si`` (``--sig=USR1@60``: sbatch takes an unambiguous
-    prefix of a long option). No prefix of ``--time`` is one: sbatch refuses ``--tim=3`` as ambiguous
-    with ``--time-min``. A value None where the option ends the words (sbatch refuses it).
+    prefix of a long option), ``("clusters", value)`` for ``--clusters``, ``--cluster`` and ``-M`` as
+    ``-t``. No prefix of ``--time`` is one: sbatch refuses ``--tim=3`` as ambiguous with ``--time-min``,
+    nor of ``--cluster`` (``--clust``, ambiguous with ``--cluster-constraint``). A value None where the
+    option ends the words (sbatch refuses it).
 
     >>> scripts_own_options("--exclusive -Ht3 --sig=USR1@60")
     [('time', '3'), ('signal', 'USR1@60')]"""
@@ -155,7 +167,8 @@ def scripts_own_options(option):
         long = re.fullmatch(r"--([^=]+)(=.*)?", word, re.DOTALL)
         if long:
             name, given = long.group(1), long.group(2)
-            named = "time" if name == "time" else "signal" if len(name) > 1 and "signal".startswith(name) else None
+            named = ("time" if name == "time" else "signal" if len(name) > 1 and "signal".startswith(name)
+                     else "clusters" if name in ("clusters", "cluster") else None)
             if named:
                 found.append((named, given[1:] if given is not None else following))
                 value_of_the_last = given is None
@@ -164,8 +177,8 @@ def scripts_own_options(option):
         for place, letter in enumerate(letters):
             if letter not in _FLAG_LETTERS:
                 value_of_the_last = not letters[place + 1:] and letter not in _OPTIONAL_VALUE_LETTERS
-                if letter == "t":
-                    found.append(("time", letters[place + 1:] or following))
+                if letter in "tM":
+                    found.append(("time" if letter == "t" else "clusters", letters[place + 1:] or following))
                 break
     return found
 

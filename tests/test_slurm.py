@@ -197,6 +197,15 @@ def finish(out, name):
     (out / f"{name}.h5").write_text("weights")
 
 
+def interrupt(out, name, weights=False):
+    """Make run ``name`` look interrupted: its checkpoint, and its weights file where ``weights`` (a base
+    some of whose transfers are finished is not trained again from the start: submit.sh refuses that)."""
+    (out / f"{name}.run").mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.run" / grid.CHECKPOINT_FILE).write_text("checkpoint")
+    if weights:
+        (out / f"{name}.h5").write_text("weights")
+
+
 def sbatch_calls(logs, with_scripts_id=False):
     """sbatch's arguments, call by call, up to the script (without what submit.sh passes to the script,
     the id of its set of scripts and the index of the array's first run, unless ``with_scripts_id``)."""
@@ -324,6 +333,7 @@ def test_submit_skips_finished_runs_and_then_submits_nothing(tmp_path, fake_slur
     transfers = array_task_of(scripts, runs)
     for name in ("random0/baseB", "random0/B1B", "random0/A2B+"):
         finish(out, name)
+    interrupt(out, "random0/baseA", weights=True)
     done = subprocess.run(["bash", str(submit)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     left_of_a = sorted(transfers[f"random0/{label}"] for label in ("A1B", "A1B+", "A2B"))

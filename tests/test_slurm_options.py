@@ -10,7 +10,7 @@ import shlex
 import pytest
 from click.testing import CliRunner
 from test_slurm import (GUARD_SECONDS, OPTIONS, array_task_of, fake_slurm, fake_train_command,  # noqa: F401
-                        finish, run_task, sbatch_calls, sbatch_lines, submit_grid, submitted_runs)
+                        finish, interrupt, run_task, sbatch_calls, sbatch_lines, submit_grid, submitted_runs)
 
 from minitransfer import config, slurm, slurm_sbatch
 from minitransfer import experiment as grid
@@ -143,6 +143,8 @@ def test_runs_of_a_script_past_the_clusters_max_array_size_are_split_into_arrays
     first_of_a = min(array_task_of(scripts, runs), key=lambda name: (not name.startswith("random0/A"),
                                                                       array_task_of(scripts, runs)[name]))
     finish(out, first_of_a)
+    for base in ("random0/baseA", "random0/baseB"):
+        interrupt(out, base, weights=True)
     done = submit_grid(submit, FAKE_MAX_ARRAY_SIZE="3")
     assert done.returncode == 0, done.stderr
     calls, submitted = sbatch_calls(fake_slurm), submitted_runs(fake_slurm, scripts)
@@ -223,12 +225,16 @@ def test_cli_refuses_time_or_signal_among_the_words_of_an_sbatch_option(tmp_path
     ("-Ht3", [("time", "3")]), ("-QOt 3", [("time", "3")]), ("--time 3", [("time", "3")]),
     ("--sign=USR1@60", [("signal", "USR1@60")]), ("--si USR1@60", [("signal", "USR1@60")]),
     ("-J -t3", []), ("-Nt3", []), ("-kt3", []), ("--tim=3", []), ("--time-min=3", []), ("--s=USR1@60", []),
+    ("-vMother", [("clusters", "other")]), ("--cluster other", [("clusters", "other")]),
+    ("--cluster-constraint=x", []), ("-J -M", []),
 ], ids=["flag-bundled", "flags-bundled-spaced", "spaced", "signal-prefix", "signal-prefix-spaced", "job-name",
-        "nodes-value", "no-kill-value", "ambiguous-prefix", "time-min", "ambiguous-signal"])
+        "nodes-value", "no-kill-value", "ambiguous-prefix", "time-min", "ambiguous-signal", "clusters-bundled",
+        "cluster-alias-spaced", "cluster-constraint", "job-named-M"])
 def test_the_scripts_own_options_are_read_as_sbatch_reads_them(option, read):
     """As sbatch 22.05 reads them (seen with sbatch -v --test-only on the test cluster): -Ht3 is -H -t3,
     --sig an unambiguous prefix of --signal, while -J and -N take what follows as their value, and
-    --tim is ambiguous (--time-min), which sbatch refuses."""
+    --tim is ambiguous (--time-min), which sbatch refuses; --cluster is --clusters, -vMx is -v -M x,
+    --cluster-constraint another option."""
     assert slurm_sbatch.scripts_own_options(option) == read
 
 
@@ -274,6 +280,42 @@ def test_submit_refuses_an_sbatch_signal(tmp_path, fake_slurm):
                                   "--signal=TERM@300")
     assert not (fake_slurm / "sbatch").exists()
 
+
+@pytest.mark.parametrize("option", ["--clusters=other", "--cluster other", "-M other", "-vMother",
+                                    "--exclusive -M other,mine"])
+def test_emission_refuses_clusters_in_an_sbatch_option(tmp_path, synthetic_8, option):
+    """Before: written into both array scripts; sbatch sent the jobs to the other cluster, whose queue
+    submit.sh's squeue (of the cluster it runs on) does not list, so a rerun submitted every run again.
+    Refused now by the library and the command line alike, nothing written."""
+    with pytest.raises(config.ConfigError) as refused:
+        slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
+                         sbatch_options=(option,))
+    assert not (tmp_path / "grid").exists() and not (tmp_path / "slurm").exists()
+    said = emit_cli(tmp_path, synthetic_8, f"--sbatch-option={option}")
+    assert said.exit_code == 2 and not (tmp_path / "grid").exists(), said.output
+    words = ("sbatch would send the jobs to another cluster, whose queue the squeue of submit.sh (that of the cluster "
+             "it runs on) does not list: a rerun of submit.sh would submit their runs again; emit the scripts "
+             "without --clusters, and submit them on a login node of the cluster the jobs are for")
+    assert str(refused.value) == f"{option!r}: {words}"
+    assert words in " ".join(said.output.split())
+
+
+@pytest.mark.parametrize("variable, value", [("SBATCH_CLUSTERS", "other"), ("SBATCH_CLUSTERS", ""),
+                                             ("SLURM_CLUSTERS", "other,mine")])
+@pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
+def test_submit_refuses_clusters_in_its_environment(tmp_path, fake_slurm, variable, value, dry_run):
+    """sbatch 22.05 takes both as its --clusters (seen on the test cluster: an empty one too). Before,
+    SBATCH_CLUSTERS sent the jobs to another cluster, whose queue submit.sh's squeue does not list: a
+    rerun submitted every run again."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
+    done = submit_grid(submit, *["--dry-run"] * dry_run, **{variable: value})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith(f"nothing submitted: {variable}={value}, which sbatch takes as its --clusters")
+    assert done.stderr.endswith(f"; unset {variable}, then run {submit} on a login node of the cluster the jobs are "
+                                f"for\n")
+    assert ("whose queue the squeue of submit.sh" in done.stderr) == (variable == "SBATCH_CLUSTERS")
+    assert not (fake_slurm / "sbatch").exists() and not (fake_slurm / "sbatch-test-only").exists()
+    assert not (tmp_path / "slurm" / slurm.SUBMITTED_FILE).exists()
 
 @pytest.mark.parametrize("kind", ["file", "dangling-link"])
 def test_cli_refuses_a_logs_file_in_the_scripts_folder_naming_it(tmp_path, synthetic_8, kind):

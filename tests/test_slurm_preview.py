@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from test_faults import tmpfs
 from test_slurm import (OPTIONS, array_task_of, cluster, fake_slurm, fake_train_command,  # noqa: F401 (fixtures)
-                        finish, real_options, sbatch_calls, sbatch_lines, submit_grid, submitted_runs)
+                        finish, interrupt, real_options, sbatch_calls, sbatch_lines, submit_grid, submitted_runs)
 
 from minitransfer import slurm
 from minitransfer import experiment as grid
@@ -41,6 +41,7 @@ def test_dry_run_prints_the_commands_submit_then_runs_and_submits_nothing(tmp_pa
     leaving out the runs finished already; it submits, records and locks nothing."""
     submit = emit(tmp_path, layers=(1, 2), partition="gpu", time_limit="2:00:00")
     finish(tmp_path / "grid", "random0/A1B")
+    interrupt(tmp_path / "grid", "random0/baseA", weights=True)
     preview = dry_run(submit)
     assert preview.returncode == 0, preview.stderr
     assert not (fake_slurm / "sbatch").exists()
