@@ -48,11 +48,13 @@
 // chunk order (conv2d_reduce_splits' order: its bits, no second kernel) and with bias_gradient = 1
 // runs conv2d_backward_bias's blocks as extra z-planes of the same grid: dw and db in one launch.
 //
-// Indices are 32-bit: the Python launcher (conv2d.py's check_kernel_sizes) keeps every tensor below
-// 2³¹ − 256 elements (counters step past a size before their loop ends: the bias gradient's
-// l + 256 past N·P·Q, a stage's k0 + 8 or depth + 15 past a GEMM's depth),
-// the padded sides H + 2·pad and W + 2·pad below 2³¹ (window origins p·st − pad), and R below 2¹⁵,
-// S below 2¹⁶ (backward-filter packs a tap (r, s) in one int).
+// Indices are 32-bit: the Python launcher (conv2d.py's check_kernel_sizes) keeps every tensor at
+// most 2³¹ − 256 elements (counters step up to 255 past a size before their loop ends: the bias
+// gradient's last l + 256 reaches N·P·Q + 255; a stage's k0 + 8 or depth + 15 past a GEMM's depth,
+// less), and the padded input N·C·(H + 2·pad)·(W + 2·pad) too: window origins p·st − pad and
+// backward-filter's partial offsets c·H·W + r·W + s and (n·C + g·Cg)·H·W + h0·W + w0, which leave the
+// image where the padding does, stay below it. R is at most 2¹⁵ and S at most 2¹⁶ (backward-filter
+// packs a tap as r << 16 | s in one int).
 #include "common.cuh"
 #include "bias_gradient.cuh"
 #include "conv2d_shape.cuh"

@@ -9,7 +9,8 @@
 //
 // Layouts: x, dx (N,C,H,W); y, dy, argmax (N,C,P,Q); all C-contiguous; argmax is int32.
 // Every window holds at least one real pixel (checked in Python), so padding never wins.
-// Indices are 32-bit: the launcher rejects tensors of 2^31 elements or more.
+// Indices are 32-bit: the launcher rejects tensors of 2^31 elements or more, and windows whose end
+// reaches past 2^31 − 1 (H − 1 + size or W − 1 + size: the largest ints formed, max_pool2d.cuh).
 // Reference: minitransfer/ops/max_pool2d.py (_forward_reference, _backward_reference).
 //
 // Kernels:

@@ -66,7 +66,8 @@ def _param_base(type_):
 
 
 def _dispatch_source(stem, entries):
-    lines = ['#include "cuda_host.h"', f'#include "{stem}.cu"', "", 'extern "C" int emu_launch(const char* name, '
+    lines = ['#include "cuda_host.h"', f'#include "{stem}.cu"', "", "// the blocks run, or -1: no such kernel",
+             'extern "C" long long emu_launch(const char* name, '
              "unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz, void** args) {"]
     for name, params in entries.items():
         values = [f"*static_cast<{t}*>(args[{i}])" for i, t in enumerate(params)]
@@ -74,8 +75,7 @@ def _dispatch_source(stem, entries):
         for i, value in enumerate(values):
             lines.append(f"        auto a{i} = {value};")
         call = ", ".join(f"a{i}" for i in range(len(params)))
-        lines.append(f"        launch(Dim3{{gx, gy, gz}}, Dim3{{bx, by, bz}}, [&] {{ {name}({call}); }});")
-        lines.append("        return 0;")
+        lines.append(f"        return launch(Dim3{{gx, gy, gz}}, Dim3{{bx, by, bz}}, [&] {{ {name}({call}); }});")
         lines.append("    }")
     lines += ["    return -1;", "}", "",
               'extern "C" void emu_first_block(unsigned x, unsigned y, unsigned z) { first_block = Dim3{x, y, z}; }',
@@ -154,6 +154,7 @@ class Emulator:
         self.libraries, self.signatures = {}, {}
         self.allocations = Allocations(poison=execute if poison is None else poison)
         self.first_block = (0, 0, 0)  # see tail()
+        self.blocks_run = 0  # by every launch run so far
         self.default_stream = FakeStream(self)
         self.streams = []
         self.launches = []  # (stem, name, grid, block) of every kernel run
@@ -161,12 +162,16 @@ class Emulator:
     @contextlib.contextmanager
     def tail(self, first_block):
         """Inside the block, launches run only the blocks from ``first_block`` (x, y, z) on in each
-        dimension: the last blocks of a grid too large to emulate whole (index arithmetic near 2^31)."""
-        self.first_block = tuple(first_block)
+        dimension: the last blocks of a grid too large to emulate whole (index arithmetic near 2^31).
+        Fails if they ran no block at all (``first_block`` outside every grid launched)."""
+        self.first_block, before = tuple(first_block), self.blocks_run
         try:
             yield
         finally:
             self.first_block = (0, 0, 0)
+        if self.execute and self.blocks_run == before:
+            raise AssertionError(f"Emulator.tail({tuple(first_block)}) ran no block: it lies outside the grid of "
+                                 "every launch made inside it")
 
     def current_stream(self):
         return self.streams[-1] if self.streams else self.default_stream
@@ -174,7 +179,7 @@ class Emulator:
     def library(self, stem):
         if stem not in self.libraries:
             library = ctypes.CDLL(str(build(stem, self.cache_dir)))
-            library.emu_launch.restype = ctypes.c_int
+            library.emu_launch.restype = ctypes.c_longlong
             self.libraries[stem] = library
         return self.libraries[stem]
 
@@ -215,9 +220,10 @@ class Emulator:
         library.emu_readable(len(spans), ctypes.cast(begins, ctypes.POINTER(ctypes.c_char_p)), sizes)
         library.emu_first_block(*map(ctypes.c_uint, self.first_block))
         argv = (ctypes.c_void_p * max(1, len(converted)))(*[ctypes.addressof(c) for c in converted])
-        status = library.emu_launch(name.encode(), *map(ctypes.c_uint, grid + block), argv)
-        if status != 0:
+        blocks = library.emu_launch(name.encode(), *map(ctypes.c_uint, grid + block), argv)
+        if blocks < 0:
             raise KeyError(f"{name}: not dispatched by the emulation library of {stem}")
+        self.blocks_run += blocks
         self.launches.append((stem, name, grid, block))
         self.allocations.check_guards(name)
 
@@ -271,13 +277,9 @@ def emulated_launches(monkeypatch, tmp_path_factory):
 def emulated_tail(monkeypatch, tmp_path_factory):
     """The emulation with unpoisoned arrays (virtual until touched), for the last blocks of grids over
     2^31 elements: ``with emulated_tail.tail((x, y, z)):`` runs launches from that block on. The
-    :class:`Emulator`; ``cuda.cupy()`` is its fake CuPy module. NumPy's huge pages are off meanwhile:
-    each page a kernel touches in a vast array then costs 4 KiB, not 2 MiB."""
+    :class:`Emulator`; ``cuda.cupy()`` is its fake CuPy module. Its arrays have transparent huge
+    pages off (``fake_cupy.no_huge_pages``): each page a kernel touches in a vast array costs 4 KiB,
+    not 2 MiB."""
     if not AVAILABLE:
         pytest.skip(REASON)
-    multiarray = np._core.multiarray if hasattr(np, "_core") else np.core.multiarray
-    huge_pages = multiarray._set_madvise_hugepage(False)
-    try:
-        yield install(monkeypatch, cache_dir(tmp_path_factory), poison=False)
-    finally:
-        multiarray._set_madvise_hugepage(huge_pages)
+    return install(monkeypatch, cache_dir(tmp_path_factory), poison=False)

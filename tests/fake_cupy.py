@@ -16,6 +16,8 @@ allocations and the streams and runs what a graph replays.
 
 import contextlib
 import ctypes
+import errno
+import mmap
 import threading
 import types
 
@@ -59,7 +61,9 @@ class MemoryPointer:
 
 class Allocations:
     """Every guarded buffer handed out, so that a launch can check nobody wrote past one. Bodies are
-    poisoned unless ``poison`` is False (then untouched memory stays virtual: large nets fit)."""
+    poisoned unless ``poison`` is False: then untouched memory stays virtual (large nets fit) and
+    transparent huge pages are off for the buffer (:func:`no_huge_pages`), so a kernel's scattered
+    touches of a vast array cost 4 KiB each, not 2 MiB, whatever the host's THP setting."""
 
     def __init__(self, poison=True):
         self.poison = poison
@@ -67,6 +71,8 @@ class Allocations:
 
     def allocate(self, nbytes):
         backing = np.empty(nbytes + 2 * GUARD, dtype=np.uint8)
+        if not self.poison:
+            no_huge_pages(backing)  # before any touch: a page faulted in huge stays huge
         backing[:GUARD] = POISON
         backing[-GUARD:] = POISON
         if self.poison:
@@ -78,6 +84,25 @@ class Allocations:
         for backing in self.live:
             if not ((backing[:GUARD] == POISON).all() and (backing[-GUARD:] == POISON).all()):
                 raise AssertionError(f"{where} wrote outside an array")
+
+
+_MADV_NOHUGEPAGE = getattr(mmap, "MADV_NOHUGEPAGE", None)  # Linux only
+_madvise = ctypes.CDLL(None, use_errno=True).madvise if _MADV_NOHUGEPAGE is not None else None
+if _madvise is not None:
+    _madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+
+
+def no_huge_pages(buffer):
+    """madvise(MADV_NOHUGEPAGE) over the whole pages of ``buffer`` (a NumPy array). NumPy's own
+    switch (``_set_madvise_hugepage``) only stops NumPy asking for huge pages: a host whose
+    transparent_hugepage is ``always`` gives them anyway. Not on Linux, or on a kernel without huge
+    pages (EINVAL): nothing to turn off."""
+    start = -(-buffer.ctypes.data // mmap.PAGESIZE) * mmap.PAGESIZE
+    end = (buffer.ctypes.data + buffer.nbytes) // mmap.PAGESIZE * mmap.PAGESIZE
+    if _madvise is None or end <= start or _madvise(start, end - start, _MADV_NOHUGEPAGE) == 0:
+        return
+    if ctypes.get_errno() != errno.EINVAL:
+        raise OSError(ctypes.get_errno(), "madvise(MADV_NOHUGEPAGE) failed on an emulated array")
 
 
 def _as_array(memory, shape, dtype):

@@ -69,13 +69,14 @@ TENSOR_CORE_KERNELS = tuple(
 
 THREADS = plan.THREADS
 MAX_REDUCE_BLOCKS = 4096
-# The kernels index with 32-bit integers, and some counters run past a size before its loop ends
-# (the bias gradient's l + 256 past N·P·Q, a GEMM stage's k0 + 8 or depth + 15 past its depth):
-# every tensor stays below 2^31 - INDEX_SLACK elements.
+# The kernels index with 32-bit integers, and some counters run up to INDEX_SLACK − 1 past a size
+# before their loop ends (the bias gradient's last l + 256, l < N·P·Q, reaches N·P·Q + 255; a GEMM
+# stage's k0 + 8 or depth + 15 past its depth, a tile's column n0 + 127 past its columns, less):
+# every tensor, and the padded input N·C·(H + 2·pad)·(W + 2·pad) (backward-filter's offsets
+# r·W and h0·W, h0 = p·stride − pad, up to it), has at most 2^31 − INDEX_SLACK elements.
 INDEX_SLACK = 256
-MAX_ELEMENTS = 2**31 - 1 - INDEX_SLACK
-MAX_PADDED_SIDE = 2**31 - 1  # H + 2·pad and W + 2·pad: window origins p·stride − pad in int
-MAX_TAP = (2**15 - 1, 2**16 - 1)  # R, S: backward-filter packs a tap as r << 16 | s in one int
+MAX_ELEMENTS = 2**31 - INDEX_SLACK
+MAX_TAP = (2**15, 2**16)  # R, S: backward-filter packs a tap as r << 16 | s in one int (r < R, s < S)
 
 
 class Conv2dCache(NamedTuple):
@@ -104,7 +105,7 @@ def forward(x, w, b, stride=1, pad=0, groups=1, precision="ieee", relu=False, fu
     CUDA kernels; ``precision`` is ``ieee``, ``tf32x3`` or ``tf32`` (see the module docstring).
     ``relu``: y = max(conv, 0), the ReLU after the layer (in the kernel with ``fused`` on CUDA).
     On CUDA, shapes beyond the kernels' 32-bit indices are refused (:func:`check_kernel_sizes`:
-    tensors of at most 2^31 − 257 elements, padded sides below 2^31, kernels below 32768 × 65536).
+    tensors and the padded input of at most 2^31 − 256 elements, kernels of at most 32768 × 65536).
 
     Example (CaffeNet's conv2: 5×5, pad 2, two groups)::
 
@@ -247,22 +248,21 @@ def _shape_args(x, w, stride, pad, groups):
 
 def check_kernel_sizes(x_shape, w_shape, stride, pad, splits=1):
     """Refuse shapes beyond the CUDA kernels' 32-bit index arithmetic, from the shapes alone (a
-    ValueError naming them): x, w, y and backward-filter's workspace of ``splits`` weight copies
-    must have at most :data:`MAX_ELEMENTS` = 2^31 − 257 elements, the padded sides H + 2·pad and
-    W + 2·pad at most 2^31 − 1, the kernel at most 32767 rows and 65535 columns."""
-    N, _, H, W = x_shape
+    ValueError naming them): x, w, y, backward-filter's workspace of ``splits`` weight copies and
+    the padded input N×C×(H + 2·pad)×(W + 2·pad) must have at most :data:`MAX_ELEMENTS` = 2^31 − 256
+    elements, the kernel at most 32768 rows and 65536 columns."""
+    N, C, H, W = x_shape
     K, _, R, S = w_shape
     P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)
+    padded = (N, C, H + 2 * pad, W + 2 * pad)
     shapes = f"x {tuple(x_shape)}, w {tuple(w_shape)}, stride {stride}, pad {pad}"
     sizes = {"x": math.prod(x_shape), "w": math.prod(w_shape), "y": N * K * P * Q,
-             f"backward-filter's workspace of {splits} weight copies": splits * math.prod(w_shape)}
+             f"backward-filter's workspace of {splits} weight copies": splits * math.prod(w_shape),
+             f"the padded input {'x'.join(map(str, padded))}": math.prod(padded)}
     for name, size in sizes.items():
         if size > MAX_ELEMENTS:
             raise ValueError(f"conv2d: the CUDA kernels index with 32-bit integers; {name} of {size} elements is too "
-                             f"large (at most 2**31 - {INDEX_SLACK + 1}); {shapes}")
-    if max(H, W) + 2 * pad > MAX_PADDED_SIDE:
-        raise ValueError(f"conv2d: the CUDA kernels index with 32-bit integers; the padded input "
-                         f"{H + 2 * pad}x{W + 2 * pad} is too large (each side at most 2**31 - 1); {shapes}")
+                             f"large (at most 2**31 - {INDEX_SLACK}); {shapes}")
     if R > MAX_TAP[0] or S > MAX_TAP[1]:
         raise ValueError(f"conv2d: kernel {R}x{S} is too large for the CUDA kernels (at most {MAX_TAP[0]} rows and "
                          f"{MAX_TAP[1]} columns); {shapes}")

@@ -19,8 +19,8 @@ shape. CUDA kernels: ``kernels/max_pool2d.cu`` (forward records the argmax; back
 deterministically, without atomics). ``backward(..., mask=a)`` also applies the backward of the
 ReLU before the pooling (a: its output, the pooling's input; ``relu.masked_gradient``), in the
 kernel with ``fused=True`` on CUDA (UNVERIFIED ON A GPU), else after it. The kernels index with
-32-bit integers: on CUDA, x and y must have fewer than 2^31 elements and H + size, W + size stay
-below 2^31 (:func:`check_cuda_sizes`).
+32-bit integers: on CUDA, x and y must have fewer than 2^31 elements and H − 1 + size, W − 1 + size
+stay below 2^31 (:func:`check_cuda_sizes`, forward and backward: a cache may come from elsewhere).
 """
 
 from typing import NamedTuple
@@ -163,15 +163,17 @@ def _backward_reference(dy, cache):
 
 def check_cuda_sizes(op, x_shape, size, P, Q):
     """Refuse shapes beyond the CUDA kernels' 32-bit integers (errors name ``op``), from the shapes
-    alone: x and y of at most :data:`MAX_ELEMENTS` elements, and H + size, W + size below 2^31 (a
-    window's end, ph·stride − pad + size, reaches H − 1 + size)."""
+    alone: x and y of at most :data:`MAX_ELEMENTS` elements, and H − 1 + size, W − 1 + size at most
+    :data:`MAX_ELEMENTS`: the largest ints the kernels form are a window's end ph·stride − pad + size
+    (ph·stride − pad < H, the last window starts inside the image) and backward's covering outputs
+    (h + pad) / stride + 1 <= H − 1 + pad + 1 (pad < size)."""
     N, C, H, W = x_shape
     if max(N * C * H * W, N * C * P * Q) > MAX_ELEMENTS:
         raise ValueError(f"{op}: the CUDA kernels index with 32 bits; got x of shape {tuple(x_shape)} "
                          f"(pooled to {P}x{Q}): at most 2**31 - 1 elements each")
-    if max(H, W) + size > MAX_ELEMENTS:
+    if max(H, W) - 1 + size > MAX_ELEMENTS:
         raise ValueError(f"{op}: a window of {size}x{size} over x of shape {tuple(x_shape)} reaches past the CUDA "
-                         f"kernels' 32-bit integers: H + size and W + size must stay below 2**31")
+                         f"kernels' 32-bit integers: H - 1 + size and W - 1 + size must stay below 2**31")
 
 
 def _forward_cuda(x, size, stride, pad, P, Q):
@@ -192,6 +194,7 @@ def _backward_cuda(dy, cache, mask=None):
     cp = cuda.cupy()
     N, C, H, W = cache.x_shape
     P, Q = dy.shape[2:]
+    check_cuda_sizes("max_pool2d", cache.x_shape, cache.size, P, Q)
     dx = cp.empty(cache.x_shape, dtype=dy.dtype)
     cuda.launch(
         KERNEL_FILE, cuda.entry("max_pool2d_backward", dy.dtype), cuda.blocks(dx.size, THREADS), THREADS,

@@ -67,6 +67,7 @@ def backward(dy, cache, mask=None, fused=False):
     cp = cuda.cupy()
     N, C, H, W = pool.x_shape
     P, Q = dy.shape[2:]
+    max_pool2d.check_cuda_sizes("max_pool2d_lrn", pool.x_shape, pool.size, P, Q)  # a cache may come from elsewhere
     dx = cp.empty(pool.x_shape, dtype=dy.dtype)
     dtype = dy.dtype.type
     cuda.launch(KERNEL_FILE, cuda.entry("max_pool2d_lrn_backward", dy.dtype), cuda.blocks(dx.size, THREADS), THREADS,

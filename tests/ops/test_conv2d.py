@@ -228,23 +228,29 @@ def test_cuda_refuses_weights_beyond_32_bit_indices(emulated_launches):
         conv2d.forward(x, w, b)
 
 
-LARGEST = conv2d.MAX_ELEMENTS  # 2^31 − 257: counters stepping past a size stay in int
+LARGEST = 2**31 - 256  # conv2d.MAX_ELEMENTS: counters stepping up to 255 past a size stay in int
+PADDED_W = LARGEST // 3 - 2  # the widest row of one pixel whose padded input (pad 1), 3 × (W + 2), fits
 
 
 @pytest.mark.parametrize("x_shape, w_shape, stride, pad, refused", [
     ((1, 1, 1, LARGEST), (1, 1, 1, 1), 1, 0, None),
     # the bias gradient's l + 256 (l < N·P·Q) and a GEMM's k0 + 8 (k0 < depth) wrapped negative past 2^31 − 1
-    ((1, 1, 1, LARGEST + 1), (1, 1, 1, 1), 1, 0, r"x of 2147483392 elements is too large \(at most 2\*\*31 - 257\)"),
-    ((1, 1, 1, 1), (1, LARGEST + 1, 1, 1), 1, 0, r"w of 2147483392 elements"),
-    ((2, 1, 1, 1), ((LARGEST + 1) // 2, 1, 1, 1), 1, 0, r"y of 2147483392 elements"),
-    # window origins p·stride − pad wrapped for padded sides of 2^31
-    ((1, 1, 1, 1), (1, 1, 1, 1), 2**30, 2**30 - 1, None),
-    ((1, 1, 1, 1), (1, 1, 1, 1), 2**30, 2**30, r"the padded input 2147483649x2147483649 is too large"),
-    # backward-filter packs a tap as r << 16 | s
-    ((1, 1, 32767, 65535), (1, 1, 32767, 65535), 1, 0, None),
-    ((1, 1, 1, 65536), (1, 1, 1, 65536), 1, 0, r"kernel 1x65536 is too large for the CUDA kernels"),
-    ((1, 1, 32768, 1), (1, 1, 32768, 1), 1, 0, r"kernel 32768x1 is too large for the CUDA kernels"),
-], ids=["largest", "x-past", "w-past", "y-past", "padded-largest", "padded-past", "taps-largest", "S-past", "R-past"])
+    ((1, 1, 1, LARGEST + 1), (1, 1, 1, 1), 1, 0, r"x of 2147483393 elements is too large \(at most 2\*\*31 - 256\)"),
+    ((1, 1, 1, 1), (1, LARGEST + 1, 1, 1), 1, 0, r"w of 2147483393 elements"),
+    ((2, 1, 1, 1), (LARGEST // 2, 1, 1, 1), 1, 0, None),
+    ((2, 1, 1, 1), (LARGEST // 2 + 1, 1, 1, 1), 1, 0, r"y of 2147483394 elements"),
+    # backward-filter's offsets r·W and h0·W (h0 = p·stride − pad) reach the padded input's size
+    ((1, 1, 1, PADDED_W), (1, 1, 3, 3), 1, 1, None),
+    ((1, 1, 1, PADDED_W + 1), (1, 1, 3, 3), 1, 1, r"the padded input 1x1x3x715827798 of 2147483394 elements"),
+    ((1, 1, 1, 131072), (1, 1, 32767, 1), 65536, 32766, r"the padded input 1x1x65533x196604 "),
+    ((1, 1, 1, 1), (1, 1, 1, 1), 2**30, 2**30, r"the padded input 1x1x2147483649x2147483649 "),
+    # backward-filter packs a tap as r << 16 | s (r < R, s < S)
+    ((1, 1, 32768, 65535), (1, 1, 32768, 65535), 1, 0, None),
+    ((1, 1, 32767, 65536), (1, 1, 32767, 65536), 1, 0, None),
+    ((1, 1, 1, 65537), (1, 1, 1, 65537), 1, 0, r"kernel 1x65537 is too large for the CUDA kernels"),
+    ((1, 1, 32769, 1), (1, 1, 32769, 1), 1, 0, r"kernel 32769x1 is too large for the CUDA kernels"),
+], ids=["largest", "x-past", "w-past", "y-largest", "y-past", "padded-largest", "padded-past", "padded-tall-kernel",
+        "padded-sides-past", "R-largest", "S-largest", "S-past", "R-past"])
 def test_cuda_sizes_at_the_32_bit_boundaries(x_shape, w_shape, stride, pad, refused):
     """The CUDA launchers' limits, from shapes alone (nothing allocated)."""
     if refused is None:
@@ -258,31 +264,33 @@ def test_cuda_refuses_the_padding_through_every_launcher(emulated_launches):
     """Forward and both backward paths check the shapes (a cache may come from elsewhere)."""
     cp = emulated_launches
     x, w, b = cp.empty((1, 1, 1, 1), np.float32), cp.empty((1, 1, 1, 1), np.float32), cp.empty(1, np.float32)
-    with pytest.raises(ValueError, match=r"^conv2d: .*the padded input 2147483649x2147483649"):
+    with pytest.raises(ValueError, match=r"^conv2d: .*the padded input 1x1x2147483649x2147483649 "):
         conv2d.forward(x, w, b, stride=2**30, pad=2**30)
     cache = conv2d.Conv2dCache(x, w, 2**30, 2**30, 1, None, "ieee")
     for fused in (False, True):
-        with pytest.raises(ValueError, match=r"^conv2d: .*the padded input 2147483649x2147483649"):
+        with pytest.raises(ValueError, match=r"^conv2d: .*the padded input 1x1x2147483649x2147483649 "):
             conv2d.backward(cp.empty((1, 1, 3, 3), np.float32), cache, fused=fused)
 
 
-def test_a_filter_chunk_ending_past_2_31_keeps_its_depth(emulated_tail):
+@pytest.mark.parametrize("name", ["conv2d_backward_filter_f32", "conv2d_backward_filter_tc_m128_tf32_f32"])
+def test_a_filter_chunk_ending_past_2_31_keeps_its_depth(emulated_tail, name):
     """Backward-filter's chunk ran to min(N·P·Q, l_begin + chunk), that sum in int: past 2^31 − 1 it
     wrapped and the chunk summed nothing (filter_splits plans 528 chunks of 4067208 positions for a
     1-filter layer over 2^31 − 300 positions: the last ends 2176 past 2^31). The last chunk of a
-    split ending at 2^32 − 528, 7 positions deep, run alone on virtual tensors of 2^31 − 257 pixels."""
+    split ending at 2^32 − 528, 8 positions deep, run alone on virtual tensors of 2^31 − 256 pixels,
+    by the FMA kernel (conv2d.cu) and the tensor-core one (conv2d_mma.cuh)."""
     cp = cuda.cupy()
     positions, chunk = LARGEST, 2**31 - 264
     x, dy = cp.empty((1, 1, 1, positions), np.float32), cp.empty((1, 1, 1, positions), np.float32)
     workspace = cp.empty((2, 1, 1, 1, 1), np.float32)
     x[0, 0, 0, chunk:] = 3
-    dy[0, 0, 0, chunk:] = np.arange(1, 8)
+    dy[0, 0, 0, chunk:] = np.arange(1, 9)
     shape = (1, 1, 1, positions, 1, 1, 1, 1, positions, 1, 0, 1)  # N, C, H, W, K, R, S, P, Q, stride, pad, groups
     with emulated_tail.tail((0, 0, 1)):
-        cuda.launch(conv2d.KERNEL_FILE, "conv2d_backward_filter_f32", (1, 1, 2), conv2d.THREADS,
+        cuda.launch(conv2d.KERNEL_FILE, name, (1, 1, 2), conv2d.THREADS,
                     (dy, x, workspace) + tuple(np.int32(v) for v in shape + (2, chunk))
                     + (workspace, cp.empty(1, np.int32), np.int32(0), workspace, np.int32(0)))
-    assert float(workspace[1, 0, 0, 0, 0]) == 3 * sum(range(1, 8))
+    assert float(workspace[1, 0, 0, 0, 0]) == 3 * sum(range(1, 9))
 
 
 @pytest.mark.parametrize("size, kernel, stride, pad, expected", [

@@ -86,18 +86,21 @@ def test_gemm_refuses_operands_beyond_32_bit_offsets():
         gemm.check_offsets("gemm", a=fits, b=too_large)
 
 
-def test_a_k_slice_ending_past_2_31_keeps_its_depth(emulated_tail):
+@pytest.mark.parametrize("name", ["gemm_tn_tf32_f32", "gemm_tn_f32", "gemm_tn_tf32x3_f32", "gemm_tn_f64"])
+def test_a_k_slice_ending_past_2_31_keeps_its_depth(emulated_tail, name):
     """Slice z covers k in [z·k_chunk, min(K, (z+1)·k_chunk)): (z+1)·k_chunk was an int and wrapped
     past 2^31 − 1, and the slice summed nothing (tf32's default 16 slices of 2^27 for a·b of K =
     2^31 − 129 rows: the last slice lost). The last slice of a split ending at 2^32 − 32, 15 deep,
-    run alone on virtual operands of 2^31 − 1 rows."""
+    run alone on virtual operands of 2^31 − 1 rows: the tensor-core kernel (gemm_mma.cuh) and the
+    FMA kernels (gemm.cu)."""
     cp = cuda.cupy()
+    dtype = np.float64 if name.endswith("_f64") else np.float32
     K, k_chunk = 2**31 - 1, 2**31 - 16
-    a, b, partials = cp.empty((K, 1), np.float32), cp.empty((K, 1), np.float32), cp.empty((2, 1, 1), np.float32)
+    a, b, partials = cp.empty((K, 1), dtype), cp.empty((K, 1), dtype), cp.empty((2, 1, 1), dtype)
     a[k_chunk:, 0] = np.arange(1, 16)
     b[k_chunk:, 0] = 2
     with emulated_tail.tail((0, 0, 1)):
-        cuda.launch(gemm.KERNEL_FILE, "gemm_tn_tf32_f32", (1, 1, 2), gemm.THREADS,
+        cuda.launch(gemm.KERNEL_FILE, name, (1, 1, 2), gemm.THREADS,
                     (a, b, partials, partials) + tuple(np.int32(v) for v in (1, 1, K, k_chunk, 0, 2))
                     + (partials, np.int32(0)))
     assert float(partials[1, 0, 0]) == 2 * sum(range(1, 16))

@@ -6,8 +6,9 @@ import math
 import numpy as np
 import pytest
 
+from cuda_emulator import emulated_launches  # noqa: F401 (a fixture)
 from minitransfer.gradcheck import gradient_errors
-from minitransfer.ops import max_pool2d
+from minitransfer.ops import max_pool2d, max_pool2d_lrn
 from oracles import relative_error
 
 # (N, C, H, W, size, stride, pad)
@@ -296,11 +297,11 @@ def test_gpu_is_bitwise_repeatable(cp, dtype):
 
 
 @pytest.mark.parametrize("x_shape, size, refused", [
-    ((1, 1, 1, 2**31 - 4), 3, None),
+    ((1, 1, 1, 2**31 - 3), 3, None),
     # a window's end ph·stride − pad + size reaches W − 1 + size: past 2^31 − 1 it wrapped negative
-    ((1, 1, 1, 2**31 - 3), 3, r"a window of 3x3 over x of shape \(1, 1, 1, 2147483645\) reaches past"),
-    ((1, 1, 2**16, 2**14), 2**31 - 1 - 2**16, None),
-    ((1, 1, 2**16, 2**14), 2**31 - 2**16, r"H \+ size and W \+ size must stay below 2\*\*31"),
+    ((1, 1, 1, 2**31 - 2), 3, r"a window of 3x3 over x of shape \(1, 1, 1, 2147483646\) reaches past"),
+    ((1, 1, 2**16, 2**14), 2**31 - 2**16, None),
+    ((1, 1, 2**16, 2**14), 2**31 - 2**16 + 1, r"H - 1 \+ size and W - 1 \+ size must stay below 2\*\*31"),
     ((1, 1, 2**16, 2**15 + 1), 3, r"got x of shape \(1, 1, 65536, 32769\) .* at most 2\*\*31 - 1 elements"),
 ], ids=["largest", "past", "window-largest", "window-past", "elements-past"])
 def test_cuda_sizes_at_the_32_bit_boundaries(x_shape, size, refused):
@@ -311,3 +312,18 @@ def test_cuda_sizes_at_the_32_bit_boundaries(x_shape, size, refused):
         return
     with pytest.raises(ValueError, match=r"^max_pool2d: .*" + refused):
         max_pool2d.check_cuda_sizes("max_pool2d", x_shape, size, P, Q)
+
+
+
+@pytest.mark.parametrize("fused", [False, True], ids=["max_pool2d", "max_pool2d_lrn-fused"])
+def test_cuda_backward_checks_the_cached_shape(emulated_launches, fused):
+    """Backward launches over the cache's input shape, which may come from elsewhere: checked as the
+    forward checks x (a plane of 2^31 pixels reached the kernel as a wrapped int32). Launches are
+    recorded, not run."""
+    cp = emulated_launches
+    y, cache = max_pool2d_lrn.forward(cp.empty((1, 1, 3, 3), np.float32), fused=fused)
+    forged = cache._replace(pool=cache.pool._replace(x_shape=(1, 1, 1, 2**31)))
+    op = "max_pool2d_lrn" if fused else "max_pool2d"
+    with pytest.raises(ValueError, match=rf"^{op}: the CUDA kernels index with 32 bits; got x of shape "
+                                         r"\(1, 1, 1, 2147483648\)"):
+        max_pool2d_lrn.backward(cp.empty(y.shape, np.float32), forged, fused=fused)

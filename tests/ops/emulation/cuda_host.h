@@ -199,9 +199,9 @@ inline void check_readable(const void* p) {
 }
 
 // Run kernel() once per thread of every block of grid (from first_block on in each dimension), one
-// block at a time, the threads of a block as fibers scheduled round-robin.
+// block at a time, the threads of a block as fibers scheduled round-robin. Returns the blocks run.
 template <typename Kernel>
-void launch(Dim3 grid, Dim3 block, Kernel kernel) {
+long long launch(Dim3 grid, Dim3 block, Kernel kernel) {
     const int threads = (int)(block.x * block.y * block.z);
     if (threads < 1 || threads > MAX_THREADS || threads % 32) fail("block size must be a multiple of 32, at most 256");
     fibers::body = kernel;
@@ -210,6 +210,7 @@ void launch(Dim3 grid, Dim3 block, Kernel kernel) {
     block_threads = threads;
     block_barrier = Barrier{threads};
     for (int w = 0; w < threads / 32; ++w) warp_barriers[w] = Barrier{32};
+    long long blocks = 0;
     for (unsigned z = first_block.z; z < grid.z; ++z) {
         for (unsigned y = first_block.y; y < grid.y; ++y) {
             for (unsigned x = first_block.x; x < grid.x; ++x) {
@@ -228,13 +229,15 @@ void launch(Dim3 grid, Dim3 block, Kernel kernel) {
                     if (left > 0 && progress == before) fail("deadlock: threads wait at a barrier others never reach");
                 }
                 if (block_barrier.arrived) fail("a block ended with threads waiting at __syncthreads");
+                ++blocks;
             }
         }
     }
+    return blocks;
 }
 
 // The tensor-core harness's launches: 256-thread blocks.
 template <typename Kernel>
-void launch(Dim3 grid, Kernel kernel) {
-    launch(grid, Dim3{(unsigned)MAX_THREADS, 1, 1}, kernel);
+long long launch(Dim3 grid, Kernel kernel) {
+    return launch(grid, Dim3{(unsigned)MAX_THREADS, 1, 1}, kernel);
 }
