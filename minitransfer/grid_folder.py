@@ -8,6 +8,8 @@ import errno
 import fcntl
 import os
 import pathlib
+import pwd
+import shlex
 import time
 
 from minitransfer import config, fileio
@@ -42,6 +44,45 @@ class GridLockLost(fileio.StorageError):
     another grid started there that this one works in it, so the two could train the same runs at
     once, or with other options. Stopped, as a run whose lock file is removed stops
     (:meth:`minitransfer.rundir.RunFiles.check_in_place`)."""
+
+
+# A lock file's mode before the umask, as open() makes any file and the grid its plan and runs: where the
+# grid's folder is shared by a group (umask 002), so are its lock files (each user of the group opens them
+# for writing: an exclusive lock needs it where flock is emulated, NFSv4). 0o644 kept them their maker's.
+LOCK_FILE_MODE = 0o666
+
+
+class LockFileRefused(fileio.StorageError):
+    """A lock file of :class:`GridLock` this process may not open for writing, in a grid folder it may
+    write (exit code 74): another user's, made where the folder is shared with them (by a version that
+    made lock files 0o644, or under a umask that keeps the group from writing), or read-only alone.
+    ``path``: the lock file; its message names it, its owner and mode, ``what`` a grid does there
+    that needs it (by default: plan and train), and what to do."""
+
+    def __init__(self, code, path, what="a grid opens it to plan and to train there"):
+        self.path = pathlib.Path(path)
+        try:
+            status = os.stat(path)
+            owner, mode = _user_name(status.st_uid), f"mode {status.st_mode & 0o777:o}"
+        except OSError:
+            owner, mode = "owner unknown", "mode unknown"
+        locks = [self.path.parent / name for name in (GridLock.PLANNING, GridLock.WORKING)]
+        chmod = " ".join(shlex.quote(str(lock)) for lock in locks if lock.exists()) or shlex.quote(str(self.path))
+        ask = (f"ask {owner} to let this user write the lock files (chmod g+w {chmod}, for a group that shares "
+               f"the folder: grids make their lock files so where the umask lets the group write, e.g. umask 002), or "
+               if code == errno.EACCES else "")
+        super().__init__(code, f"cannot open {self.path}, the grid's lock file, for writing ({os.strerror(code)}; "
+                               f"it is {owner}'s, {mode}), though this process may write in {self.path.parent}: "
+                               f"{what}; {ask}give a folder this process can write (a copy of this one keeps its "
+                               f"finished runs)")
+
+
+def _user_name(uid):
+    """The name of the user ``uid`` ("user 1234" where the system knows none: a container, NFS)."""
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"user {uid}"
 
 
 class GridLock:
@@ -121,7 +162,7 @@ class GridLock:
                 continue
             try:
                 self.out.mkdir(parents=True, exist_ok=True)
-                descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+                descriptor = os.open(path, os.O_RDWR | os.O_CREAT, LOCK_FILE_MODE)
             except FileNotFoundError as error:  # the folder removed meanwhile by a grid refused while planning there
                 removed += 1
                 if removed < FOLDER_REMADE_TRIES:
@@ -186,13 +227,26 @@ def _unwritable(out, path, error):
     says it."""
     if error.errno not in fileio.UNWRITABLE:
         return fileio.storage_error(path, error)
+    if _lock_file_alone(out, path):
+        return LockFileRefused(error.errno, path)
     return cannot_write_in(out, error, f"a grid writes its plan ({PLAN_FILE}), its runs and its lock files there "
                                        f"({path.name} first)")
 
 
+def _lock_file_alone(out, path):
+    """Whether the lock file ``path`` is there and its folder ``out`` may be written by this process:
+    the lock file, not the folder, is what this process may not write."""
+    return path.exists() and os.access(out, os.W_OK | os.X_OK) and not os.statvfs(out).f_flag & os.ST_RDONLY
+
+
 def cannot_write_in(out, error, what):
     """The ``StorageError`` of the grid folder ``out`` that this process may not write (``error``:
-    read-only, another user's), with ``what`` it would write there and where to go instead."""
+    read-only, another user's), with ``what`` it would write there and where to go instead; where it
+    is a lock file alone that it may not write (``error`` a :class:`LockFileRefused`), a
+    :class:`LockFileRefused` naming it and its owner: "cannot write in OUT" sent the user to a
+    folder they could write."""
+    if isinstance(error, LockFileRefused):
+        return LockFileRefused(error.errno, error.path, what)
     return fileio.StorageError(error.errno, f"cannot write in {out} ({os.strerror(error.errno)}): {what}; give a "
                                             f"folder this process can write (a copy of this one keeps its finished "
                                             f"runs)")
@@ -217,7 +271,9 @@ def check_writable(out, left, total):
     if not left or refused is None:
         return
     code = errno.EROFS if os.statvfs(refused).f_flag & os.ST_RDONLY else errno.EACCES
-    raise cannot_train_in(out, OSError(code, os.strerror(code)), left, total)
+    error = (LockFileRefused(code, refused) if refused in locks and _lock_file_alone(out, refused)
+             else OSError(code, os.strerror(code)))
+    raise cannot_train_in(out, error, left, total)
 
 
 def others_at_work(out):

@@ -1,13 +1,16 @@
 """The report's folder written in place of an earlier report (:mod:`minitransfer.report` computes and
-draws everything first): under the folder's lock, the earlier report's files removed only where
-this one fits on the disk, and a failure while writing said with what the folder holds.
+draws everything first): never another kind's folder (:func:`other_kind`), under the folder's lock,
+the earlier report's files removed only where this one fits on the disk, and a failure while
+writing said with what the folder holds.
 """
 
 import errno
 import os
 
-from minitransfer import fileio, run_lock
+from minitransfer import config_checks, fileio, run_lock, rundir
 from minitransfer import figures as figure_module
+from minitransfer.data import shard_format
+from minitransfer.experiment import PLAN_FILE
 
 FIGURE_FORMATS = ("png", "svg")
 REPORT_FILES = ("results.csv", "results.md", "table1.csv", "table1.md", "findings.md") + tuple(
@@ -21,7 +24,10 @@ def replace_report(out_dir, contents):
     report and nothing of the earlier one, never tables of one beside figures of the other. Done
     holding ``out_dir``'s lock (:class:`minitransfer.run_lock.RunLock`): a second report into the same
     folder meanwhile (a cron job's and a person's) is refused (``RunBusy``, exit code 2) naming this
-    one's PID, rather than each remove the other's files and write its own among them."""
+    one's PID, rather than each remove the other's files and write its own among them. A ``ConfigError``
+    (exit code 2, as that refusal) where ``out_dir`` is a run's, a dataset's or a grid's folder
+    (:func:`other_kind`), before its lock is taken."""
+    refuse_other_kind(out_dir, "out_dir")
     try:
         with run_lock.RunLock(out_dir):
             _replace_files(out_dir, contents)
@@ -29,6 +35,34 @@ def replace_report(out_dir, contents):
         raise run_lock.RunBusy(f"{out_dir} is being written by another minitransfer process"
                              f"{run_lock.holder_named(busy.pid)} (a report, or a run in that folder); wait for it to "
                              f"finish, then rerun", busy.pid) from None
+
+
+def other_kind(out_dir):
+    """What the folder ``out_dir`` is, in words, where it is another kind's than a report's, whose files
+    the report's would lie among: a run folder (train writes it: a report there took the run's lock,
+    and its tables sat among the network's files, result.json read as the run's own by anyone who
+    opened the folder), a dataset's folder (prepare's: its lock file too is the one a report takes) or a
+    grid's folder (experiment.json: `minitransfer report GRID` writes GRID/report, a folder of its
+    own); else None (a folder of the report's own, a new one, or a folder of runs trained by hand)."""
+    if rundir.is_run_dir(out_dir):
+        return f"{out_dir} is a run folder (train wrote it: a network's files, its result.json among them)"
+    if any(os.path.isfile(os.path.join(out_dir, name)) for name in (shard_format.META_FILE,
+                                                                    shard_format.IMPORTING_FILE)):
+        return (f"{out_dir} is a dataset folder (prepare writes it: it holds {shard_format.META_FILE} or "
+                f"{shard_format.IMPORTING_FILE})")
+    if os.path.isfile(os.path.join(out_dir, PLAN_FILE)):
+        return (f"{out_dir} is a grid's folder (it holds {PLAN_FILE}; its report's own folder is "
+                f"{os.path.join(out_dir, 'report')})")
+    return None
+
+
+def refuse_other_kind(out_dir, option):
+    """A ``ConfigError`` where ``out_dir`` is another kind's folder (:func:`other_kind`), naming it and
+    ``option``, the name it was given by (-o, out_dir), to choose another."""
+    what = other_kind(out_dir)
+    if what is not None:
+        raise config_checks.ConfigError(f"{what}: the report's files would lie among its own; choose "
+                                        f"another {option}")
 
 
 def _replace_files(out_dir, contents):

@@ -5,6 +5,7 @@ before anything is trained or written."""
 import contextlib
 import json
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -299,11 +300,15 @@ def test_a_dry_run_in_a_read_only_grid_folder_with_runs_left_is_refused_as_the_g
         before = _snapshot(out)
         dry, real = (CliRunner().invoke(main, arguments + extra) for extra in (["--dry-run"], []))
         assert _snapshot(out) == before
+    owner, mode = pwd.getpwuid(os.geteuid()).pw_name, (out / read_only).stat().st_mode & 0o777
+    refused = (rf"cannot write in {re.escape(str(out))} \(.+\)" if read_only == "." else  # the lock file alone: named
+               rf"cannot open {re.escape(str(out / read_only))}, the grid's lock file, for writing \(.+; it is "
+               rf"{re.escape(owner)}'s, mode {mode:o}\), though this process may write in {re.escape(str(out))}")
     for result in (dry, real):
         assert result.exit_code == 74, result.output
-        assert re.fullmatch(rf"error: cannot write in {re.escape(str(out))} \(.+\): 2 of 4 runs are left to train "
-                            rf"there; give a folder this process can write \(a copy of this one keeps its finished "
-                            rf"runs\)", result.output.splitlines()[-1]), result.output
+        said = result.output.splitlines()[-1]
+        assert re.fullmatch(rf"error: {refused}: 2 of 4 runs are left to train there; give a folder this process can "
+                            rf"write \(a copy of this one keeps its finished runs\)", said), result.output
     assert dry.output.splitlines()[-1] == real.output.splitlines()[-1]
 
 

@@ -172,6 +172,9 @@ class NetworkPath(click.Path):
                       param, ctx)
         what = path_kinds.what_folder(path)
         if what is None:
+            unfinished = dataset.unfinished_import(path)
+            if unfinished is not None:  # a dataset's folder, unfinished: said as a finished one is, with its command
+                self.fail(f"{path} is {unfinished}; {_what_it_takes(param, ctx)}", param, ctx)
             self.fail(without_network, param, ctx)
         if what.run is not None:  # a grid's folder, one of its splits', or a folder of grids
             summary = f", or {what.summary}" if what.summary else ""

@@ -23,7 +23,7 @@ import numpy as np
 
 from minitransfer import fileio
 
-from . import lock, schema
+from . import lock, same_origin, schema
 from .image_reader import IF_CHANGED, ImageReader
 from .integrity import GONE_SINCE_PREPARED, check_files, identity
 from .schema import DatasetError, NotADataset, read_error
@@ -266,6 +266,9 @@ def open_dataset(path):
         if something_else is not None:
             raise NotADataset(something_else)
         lock.check_not_prepared(path)  # an import under way has no meta.json yet
+        unfinished = unfinished_import(path)
+        if unfinished is not None:
+            raise DatasetError(f"{path}: {unfinished}; or give another dataset")
         raise DatasetError(f"{meta_path}: missing (not a prepared dataset, or an unfinished import: rerun prepare)")
     raw = meta_path.read_bytes()
     try:
@@ -285,6 +288,20 @@ def open_dataset(path):
                 raise DatasetError(f"{path / shard['file']}: {_not_a_file(path / shard['file'])}")
             image_offset(path / shard["file"], (shard["count"], height, width, 3))
     return dataset
+
+
+def unfinished_import(path):
+    """Words for the folder ``path`` where an import began and did not finish (interrupted, failed: its
+    ``importing.json``, :func:`.same_origin.record_import`, and no meta.json), with the prepare command
+    that finishes it as recorded there (:func:`.same_origin.finishing_command`); None for another
+    folder. A dataset is opened only once that command has written its meta.json: reading the folder
+    said "an unfinished import: rerun prepare", naming no command, where only the import knew it."""
+    recorded = same_origin.recorded_import(pathlib.Path(path))
+    if recorded is None:
+        return None
+    return (f"an unfinished import (no {META_FILE} yet: the prepare that began it was interrupted or failed), not "
+            f"a dataset yet: finish it with the command that began it, {same_origin.finishing_command(path, recorded)} "
+            f"(and its --shard-size, if one was given), which keeps the shards built")
 
 
 GIVE_A_DATASET = f"give the folder `minitransfer prepare` wrote (it holds {META_FILE})"

@@ -9,6 +9,7 @@ others (the shards record a digest of their inputs, not the source they came fro
 
 import json
 import os
+import shlex
 
 from minitransfer import fileio
 
@@ -48,6 +49,39 @@ def record_import(out, source, size):
     text = json.dumps({"format": shard_format.FORMAT_NAME, "schema": shard_format.SCHEMA_VERSION, "source": source,
                        "image_size": [size, size]}, indent=1, sort_keys=True) + "\n"
     fileio.write_text(out / shard_format.IMPORTING_FILE, text, keep_same=True)
+
+
+def recorded_import(out):
+    """What ``out``'s ``importing.json`` records of the import left unfinished there (no meta.json yet):
+    the dict :func:`record_import` wrote, its ``source`` a dict; None where ``out`` holds a finished
+    dataset, no such file, or one that cannot be read as such a record."""
+    if (out / shard_format.META_FILE).is_file():
+        return None
+    recorded = _recorded(out / shard_format.IMPORTING_FILE)
+    return recorded if recorded and isinstance(recorded.get("source"), dict) else None
+
+
+def finishing_command(out, recorded):
+    """The prepare command that finishes the import into ``out`` whose ``recorded`` source
+    (:func:`recorded_import`) it writes: its kind, SOURCE, OUT and the options recorded, each named
+    as :func:`_differences` names them (a key is its option; a file by its path; an option left out
+    is left out), e.g. ``minitransfer prepare folder photos data --seed 0 --size 64``."""
+    source = recorded["source"]
+    words = ["minitransfer", "prepare", str(source.get("kind"))]
+    words += [source["path"]] if isinstance(source.get("path"), str) else []
+    words.append(str(out))
+    for key in sorted(source.keys() - {"kind", "path", "size", *_NOT_OPTIONS}):
+        value = source[key]
+        value = value["path"] if _is_file_record(value) else value
+        if value is not None and not isinstance(value, (dict, list, bool)):
+            words += [f"--{key.replace('_', '-')}", str(value)]
+    size = recorded.get("image_size")
+    if isinstance(size, list) and len(size) == 2 and size[0] == size[1]:
+        words += ["--size", str(size[0])]
+    return shlex.join(words)
+
+
+_NOT_OPTIONS = ("layout", "generator_version")  # recorded of the source, set by no option
 
 
 def _recorded(path):

@@ -2,10 +2,13 @@
 when it is the same one: another source or other options into its OUT were silently mixed in, its
 shards rebuilt (hours of ImageNet decoding lost), where a finished dataset was refused (exit 2)."""
 
+import shlex
+
 import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import dataset, folder, synthetic
 
@@ -119,3 +122,59 @@ def test_an_import_stopped_before_its_first_shard_holds_nothing_to_lose(tmp_path
     replaced = CliRunner().invoke(main, _command(out, seed=7))
     assert replaced.exit_code == 0, replaced.output
     assert dataset.open_dataset(out).meta["source"]["seed"] == 7
+
+
+def _finishing_command(output):
+    """The prepare command an error names (between "began it, " and " (and its --shard-size"), as words."""
+    said = " ".join(output.split())
+    return shlex.split(said.split("the command that began it, ", 1)[1].split(" (and its --shard-size", 1)[0])
+
+
+def _options(words):
+    """{option: value} of a prepare command's words."""
+    return {word: value for word, value in zip(words, words[1:]) if word.startswith("--")}
+
+
+def test_an_unfinished_import_given_as_data_or_a_network_names_the_command_that_finishes_it(tmp_path, micro_data):
+    """train --data, eval --data and info of an interrupted import said "meta.json: missing (not a prepared
+    dataset, or an unfinished import: rerun prepare)" and "a folder without a network", naming no command."""
+    out = tmp_path / "out"
+    _interrupted(out)
+    network = tmp_path / "net.h5"
+    training.train(training.TrainConfig(out=str(network), data=micro_data, preset="micro", batch_size=8, max_iter=2,
+                                        eval_every=2, quiet=True, device="cpu"))
+    refusals = {"train": (["train", "--data", str(out), "-o", str(tmp_path / "other.h5"), "--preset", "micro"], 65),
+                "eval": (["eval", str(network), "--data", str(out)], 65), "info": (["info", str(out)], 2)}
+    for name, (arguments, code) in refusals.items():
+        refused = CliRunner().invoke(main, arguments)
+        assert refused.exit_code == code, (name, refused.output)
+        assert f"{out}{':' if code == 65 else ' is'} an unfinished import" in " ".join(refused.output.split()), name
+        assert "Traceback" not in refused.output
+        command = _finishing_command(refused.output)
+        expected = _command(out)
+        assert command[:4] == ["minitransfer", *expected[:3]], name
+        assert _options(command) == {key: value for key, value in _options(expected).items()
+                                     if key != "--shard-size"}, name  # --shard-size is not recorded
+    kept = _stamp(out / "train-00000.h5")
+    finished = CliRunner().invoke(main, [*command[1:], "--shard-size", str(SYNTHETIC["shard_length"])])
+    assert finished.exit_code == 0, finished.output
+    assert _stamp(out / "train-00000.h5") == kept  # finished, not begun again
+    fresh = synthetic.build_synthetic(tmp_path / "fresh", **SYNTHETIC)
+    assert dataset.open_dataset(out).meta["subsets"] == fresh.meta["subsets"]
+
+
+def test_an_unfinished_import_of_a_folder_names_its_source_folder_and_options(tmp_path, image_bytes, write_files):
+    photos, out = tmp_path / "my photos", tmp_path / "out"
+    write_files(photos, {f"{name}/{number}.png": image_bytes((40 * number, 90, 30), kind="PNG")
+                         for name in ("cat", "dog") for number in range(3)})
+    with pytest.raises(KeyboardInterrupt):
+        folder.import_folder(photos, out, size=8, workers=0, shard_length=2, seed=3,
+                             progress=_stop_after_first_shard(out))
+    with pytest.raises(dataset.DatasetError) as refused:
+        dataset.open_dataset(out)
+    command = _finishing_command(str(refused.value))
+    assert command[:5] == ["minitransfer", "prepare", "folder", str(photos), str(out)]
+    assert _options(command) == {"--seed": "3", "--size": "8"}
+    finished = CliRunner().invoke(main, [*command[1:], "--shard-size", "2", "--workers", "0"])
+    assert finished.exit_code == 0, finished.output
+    assert dataset.open_dataset(out).num_images("train") + dataset.open_dataset(out).num_images("val") == 6

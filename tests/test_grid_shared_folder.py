@@ -1,0 +1,111 @@
+"""A grid folder shared by a group (mode 2775, umask 002): its lock files were created 0o644 whatever
+the umask, so another user of the group could neither run nor finish the grid there, and was told
+"cannot write in OUT", a folder they could write. They are created as open() creates a file (0o666
+less the umask), and a lock file that is still another user's alone is named, with its owner.
+
+Run as root, the other user is nobody (group nogroup) under setpriv, with the system's python3 (the
+virtual environment's lies under /root) given this checkout and the environment's packages."""
+
+import contextlib
+import grp
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import textwrap
+
+import pytest
+
+from minitransfer.grid_folder import GridLock
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+CHECKOUT = pathlib.Path(__file__).resolve().parents[1]
+
+# A grid's locks taken and released in the folder argv[1], as `minitransfer experiment` takes them; its
+# dry run's check of them (2 of 4 runs left); each refusal's message printed, else "locked" / "writable".
+AS_ANOTHER_USER = textwrap.dedent("""
+    import pathlib, sys
+    from minitransfer import fileio, grid_folder
+    out = pathlib.Path(sys.argv[1])
+    try:
+        with grid_folder.GridLock(out, {}, print) as lock:
+            lock.planned()
+        print("locked")
+    except fileio.StorageError as error:
+        print(error)
+    try:
+        grid_folder.check_writable(out, 2, 4)
+        print("writable")
+    except fileio.StorageError as error:
+        print(error)
+""")
+
+
+def _as_nobody(out):
+    """The two lines :data:`AS_ANOTHER_USER` prints, run as nobody (group nogroup alone)."""
+    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "LANG": "C.UTF-8",
+                   "PYTHONPATH": f"{CHECKOUT}{os.pathsep}{sysconfig.get_paths()['purelib']}"}
+    done = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", SYSTEM_PYTHON, "-c",
+                           AS_ANOTHER_USER, str(out)], capture_output=True, text=True, env=environment, cwd="/tmp",
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+@contextlib.contextmanager
+def _umask(mask):
+    previous = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+@pytest.fixture
+def group_folder():
+    """A folder root made for the group nogroup (mode 2775) in /tmp, where nobody may reach it; skipped
+    where this test cannot run as another user."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None or not os.path.exists(SYSTEM_PYTHON):
+        pytest.skip("needs root, setpriv and /usr/bin/python3 to run as another user")
+    found = subprocess.run([SYSTEM_PYTHON, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True,
+                           text=True)
+    if found.stdout.strip() != str(sys.version_info[:2]):
+        pytest.skip(f"{SYSTEM_PYTHON} is not Python {sys.version_info[:2]}, whose packages the environment holds")
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="shared-grid-", dir="/tmp"))
+    try:
+        os.chown(folder, 0, grp.getgrnam("nogroup").gr_gid)
+        folder.chmod(0o2775)
+        yield folder
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_a_grid_folder_shared_by_a_group_can_be_locked_by_each_of_its_users(group_folder):
+    with _umask(0o002):  # the group's: its users write each other's files
+        with GridLock(group_folder, {}, print) as lock:
+            lock.planned()
+    assert _as_nobody(group_folder) == ["locked", "writable"]
+
+
+def test_a_lock_file_another_user_alone_may_write_is_named_with_its_owner(group_folder):
+    """Lock files 0o644 (an older version's, or a umask 022 in the group's folder): nobody's grid and its
+    dry run said "cannot write in OUT (Permission denied)", a folder nobody may write."""
+    with _umask(0o022):
+        with GridLock(group_folder, {}, print) as lock:
+            lock.planned()
+    planning, working = group_folder / GridLock.PLANNING, group_folder / GridLock.WORKING
+    locked, dry_run = _as_nobody(group_folder)
+    assert locked == (f"cannot open {planning}, the grid's lock file, for writing (Permission denied; it is root's, "
+                      f"mode 644), though this process may write in {group_folder}: a grid opens it to plan and to "
+                      f"train there; ask root to let this user write the lock files (chmod g+w {planning} {working}, "
+                      f"for a group that shares the folder: grids make their lock files so where the umask lets the "
+                      f"group write, e.g. umask 002), or give a folder this process can write (a copy of this one "
+                      f"keeps its finished runs)")
+    assert dry_run.startswith(f"cannot open {planning}, the grid's lock file, for writing (Permission denied; it is "
+                              f"root's, mode 644), though this process may write in {group_folder}: 2 of 4 runs are "
+                              f"left to train there; ask root"), dry_run
+    subprocess.run(["chmod", "g+w", str(planning), str(working)], check=True)  # as its message says
+    assert _as_nobody(group_folder) == ["locked", "writable"]
