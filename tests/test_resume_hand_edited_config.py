@@ -7,6 +7,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from interrupting import interrupted_after
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import train as training
@@ -17,12 +18,7 @@ EDITS = {"max_iter": 6, "base_lr": 0.02, "log_every": 1}
 
 
 def _interrupted(out, data):
-    def stop(done):
-        if done == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(training.Interrupted):
-        training.train(training.TrainConfig(out=str(out), data=data, **FAST), on_iteration=stop)
+    interrupted_after(training.TrainConfig(out=str(out), data=data, **FAST), 2)
 
 
 def _edit(config, **fields):

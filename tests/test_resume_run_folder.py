@@ -2,6 +2,7 @@
 runs/net.run``): ``TrainConfig(resume="runs/net.run")``."""
 
 import pytest
+from interrupting import interrupted_after
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import train as training
@@ -10,12 +11,7 @@ FAST = {"batch_size": 8, "max_iter": 4, "eval_every": 2, "checkpoint_every": 2, 
 
 
 def _interrupted(out, data):
-    def stop(done):
-        if done == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(training.Interrupted):
-        training.train(training.TrainConfig(out=str(out), data=data, **FAST), on_iteration=stop)
+    interrupted_after(training.TrainConfig(out=str(out), data=data, **FAST), 2)
 
 
 def test_a_run_folder_given_as_resume_continues_its_run(micro_data, tmp_path):

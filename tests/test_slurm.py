@@ -362,6 +362,16 @@ def submit_grid(submit, *arguments, **env):
                           env=dict(os.environ, **env))
 
 
+def submit_refused(submit, fake_slurm, *arguments, **env):
+    """submit.sh run as :func:`submit_grid` runs it, refused (exit 2) with nothing queued or tested by
+    sbatch and no record of a submission written; its stderr."""
+    done = submit_grid(submit, *arguments, **env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert not (fake_slurm / "sbatch").exists() and not (fake_slurm / "sbatch-test-only").exists()
+    assert not (submit.parent / slurm.SUBMITTED_FILE).exists()
+    return done.stderr
+
+
 def test_submit_after_sbatch_failed_midway_submits_the_rest_after_the_queued_base(tmp_path, fake_slurm):
     """sbatch fails on the third array (baseB's transfers) while the bases run: a rerun submits those
     transfers at once, after baseB's queued task, and nothing else (it used to refuse until every job of

@@ -7,7 +7,7 @@ needed: submit.sh runs with stand-ins for SLURM's commands."""
 import shutil
 
 import pytest
-from test_slurm import OPTIONS, fake_slurm, sbatch_calls, submit_grid  # noqa: F401
+from test_slurm import OPTIONS, fake_slurm, sbatch_calls, submit_grid, submit_refused  # noqa: F401
 
 from minitransfer import grid_status, slurm
 from minitransfer import experiment as grid
@@ -36,13 +36,10 @@ def test_submit_refuses_an_sbatch_variable_undoing_what_the_tasks_rely_on(tmp_pa
     started the training in a step without PATH ("execve(): bash: No such file or directory"), and
     SBATCH_WAIT held submit.sh in sbatch until the bases' array ended."""
     submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
-    done = submit_grid(submit, *["--dry-run"] * dry_run, **{variable: value})
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert done.stderr.startswith(f"nothing submitted: {variable}={value}, which sbatch takes over {overridden}")
-    assert done.stderr.endswith(f": unset {variable}{' (or set it to 1)' * (variable == 'SBATCH_REQUEUE')}"
-                                f"{' (or set it to ALL)' * (variable == 'SBATCH_EXPORT')}, then rerun {submit}\n")
-    assert not (fake_slurm / "sbatch").exists() and not (fake_slurm / "sbatch-test-only").exists()
-    assert not (tmp_path / "slurm" / slurm.SUBMITTED_FILE).exists()
+    said = submit_refused(submit, fake_slurm, *["--dry-run"] * dry_run, **{variable: value})
+    assert said.startswith(f"nothing submitted: {variable}={value}, which sbatch takes over {overridden}")
+    assert said.endswith(f": unset {variable}{' (or set it to 1)' * (variable == 'SBATCH_REQUEUE')}"
+                         f"{' (or set it to ALL)' * (variable == 'SBATCH_EXPORT')}, then rerun {submit}\n")
 
 
 @pytest.mark.parametrize("variable, value", [

@@ -10,7 +10,8 @@ import shlex
 import pytest
 from click.testing import CliRunner
 from test_slurm import (GUARD_SECONDS, OPTIONS, array_task_of, fake_slurm, fake_train_command,  # noqa: F401
-                        finish, interrupt, run_task, sbatch_calls, sbatch_lines, submit_grid, submitted_runs)
+                        finish, interrupt, run_task, sbatch_calls, sbatch_lines, submit_grid, submit_refused,
+                        submitted_runs)
 
 from minitransfer import config, slurm, slurm_sbatch
 from minitransfer import experiment as grid
@@ -24,6 +25,19 @@ LONGEST_MINUTES = (INT_MAX - 59) // 60
 def emit_cli(tmp_path, data, *arguments):
     return CliRunner().invoke(main, ["experiment", "--data", data, "--layers", "1", "--device", "cpu", "-o",
                                      str(tmp_path / "grid"), "--emit-slurm", str(tmp_path / "slurm"), *arguments])
+
+
+def emit_refused(tmp_path, data, option):
+    """``option`` refused as an sbatch option by :func:`slurm.emit_slurm` and by ``experiment
+    --sbatch-option`` alike (exit 2), nothing written by either: the library's message and the command
+    line's output."""
+    with pytest.raises(config.ConfigError) as refused:
+        slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
+                         sbatch_options=(option,))
+    assert not (tmp_path / "grid").exists() and not (tmp_path / "slurm").exists()
+    said = emit_cli(tmp_path, data, f"--sbatch-option={option}")
+    assert said.exit_code == 2 and not (tmp_path / "grid").exists(), said.output
+    return str(refused.value), said.output
 
 
 @pytest.mark.parametrize("text", ["1000000000000000000000000000000", str(LONGEST_MINUTES + 1), "24856-0",
@@ -194,14 +208,9 @@ def test_library_refuses_time_or_signal_in_an_sbatch_option_as_the_cli_does(tmp_
     scripts' own --time without moving their --signal=TERM@<margin>, and --signal=USR1@60 replaced the
     SIGTERM the training checkpoints on (never sent: killed at the limit without a checkpoint), where
     the command line refused both. Now refused in the command line's words, nothing written."""
-    with pytest.raises(config.ConfigError) as refused:
-        slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
-                         sbatch_options=(option,))
-    assert not (tmp_path / "grid").exists() and not (tmp_path / "slurm").exists()
-    said = emit_cli(tmp_path, synthetic_8, f"--sbatch-option={option}")
-    assert said.exit_code == 2 and not (tmp_path / "grid").exists(), said.output
+    refused, said = emit_refused(tmp_path, synthetic_8, option)
     words = "the scripts set sbatch's --time and --signal themselves; give the time limit as --time"
-    assert str(refused.value).startswith(f"{option!r}: {words}") and words in said.output
+    assert refused.startswith(f"{option!r}: {words}") and words in said
 
 
 @pytest.mark.parametrize("option", ["--time-min=3", "-J -t3", "-Nt3", "--comment='a -t3'", "--s=USR1@60"])
@@ -249,15 +258,12 @@ def test_submit_refuses_an_sbatch_timelimit_not_over_the_signal_margin(tmp_path,
     short, after the requeues. Now refused before anything is queued."""
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), out, scripts, OPTIONS, time_limit=time_limit)
-    done = submit_grid(submit, *["--dry-run"] * dry_run, SBATCH_TIMELIMIT=variable)
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert done.stderr == (f"nothing submitted: SBATCH_TIMELIMIT={variable}, which sbatch takes over the scripts' "
-                           f"--time: a time limit of {seconds} s is not over the {margin} s before it at which SLURM "
-                           f"signals the training to checkpoint (--signal=TERM@{margin}): each task would be "
-                           f"signalled as it starts and requeued over and over; unset SBATCH_TIMELIMIT, or set it "
-                           f"to at least 5 minutes, then rerun {submit}\n")
-    assert not (fake_slurm / "sbatch").exists() and not (fake_slurm / "sbatch-test-only").exists()
-    assert not (scripts / slurm.SUBMITTED_FILE).exists()
+    said = submit_refused(submit, fake_slurm, *["--dry-run"] * dry_run, SBATCH_TIMELIMIT=variable)
+    assert said == (f"nothing submitted: SBATCH_TIMELIMIT={variable}, which sbatch takes over the scripts' "
+                    f"--time: a time limit of {seconds} s is not over the {margin} s before it at which SLURM "
+                    f"signals the training to checkpoint (--signal=TERM@{margin}): each task would be "
+                    f"signalled as it starts and requeued over and over; unset SBATCH_TIMELIMIT, or set it "
+                    f"to at least 5 minutes, then rerun {submit}\n")
 
 
 @pytest.mark.parametrize("time_limit, variable", [(None, "5:01"), (None, "UNLIMITED"), ("10", "3"), (None, "1h")],
@@ -287,17 +293,12 @@ def test_emission_refuses_clusters_in_an_sbatch_option(tmp_path, synthetic_8, op
     """Before: written into both array scripts; sbatch sent the jobs to the other cluster, whose queue
     submit.sh's squeue (of the cluster it runs on) does not list, so a rerun submitted every run again.
     Refused now by the library and the command line alike, nothing written."""
-    with pytest.raises(config.ConfigError) as refused:
-        slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
-                         sbatch_options=(option,))
-    assert not (tmp_path / "grid").exists() and not (tmp_path / "slurm").exists()
-    said = emit_cli(tmp_path, synthetic_8, f"--sbatch-option={option}")
-    assert said.exit_code == 2 and not (tmp_path / "grid").exists(), said.output
+    refused, said = emit_refused(tmp_path, synthetic_8, option)
     words = ("sbatch would send the jobs to another cluster, whose queue the squeue of submit.sh (that of the cluster "
              "it runs on) does not list: a rerun of submit.sh would submit their runs again; emit the scripts "
              "without --clusters, and submit them on a login node of the cluster the jobs are for")
-    assert str(refused.value) == f"{option!r}: {words}"
-    assert words in " ".join(said.output.split())
+    assert refused == f"{option!r}: {words}"
+    assert words in " ".join(said.split())
 
 
 @pytest.mark.parametrize("variable, value", [("SBATCH_CLUSTERS", "other"), ("SBATCH_CLUSTERS", ""),
@@ -308,14 +309,10 @@ def test_submit_refuses_clusters_in_its_environment(tmp_path, fake_slurm, variab
     SBATCH_CLUSTERS sent the jobs to another cluster, whose queue submit.sh's squeue does not list: a
     rerun submitted every run again."""
     submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
-    done = submit_grid(submit, *["--dry-run"] * dry_run, **{variable: value})
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert done.stderr.startswith(f"nothing submitted: {variable}={value}, which sbatch takes as its --clusters")
-    assert done.stderr.endswith(f"; unset {variable}, then run {submit} on a login node of the cluster the jobs are "
-                                f"for\n")
-    assert ("whose queue the squeue of submit.sh" in done.stderr) == (variable == "SBATCH_CLUSTERS")
-    assert not (fake_slurm / "sbatch").exists() and not (fake_slurm / "sbatch-test-only").exists()
-    assert not (tmp_path / "slurm" / slurm.SUBMITTED_FILE).exists()
+    said = submit_refused(submit, fake_slurm, *["--dry-run"] * dry_run, **{variable: value})
+    assert said.startswith(f"nothing submitted: {variable}={value}, which sbatch takes as its --clusters")
+    assert said.endswith(f"; unset {variable}, then run {submit} on a login node of the cluster the jobs are for\n")
+    assert ("whose queue the squeue of submit.sh" in said) == (variable == "SBATCH_CLUSTERS")
 
 @pytest.mark.parametrize("kind", ["file", "dangling-link"])
 def test_cli_refuses_a_logs_file_in_the_scripts_folder_naming_it(tmp_path, synthetic_8, kind):
