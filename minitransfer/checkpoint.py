@@ -312,7 +312,8 @@ def _read(f, path, with_solver):
         velocity = {name: tuple(read_array(member_of(group, f"velocity/{name}", h5py.Group, fault), key, shape, fault)
                                 for key, shape in (("W", w_shape), ("b", b_shape)))
                     for name, w_shape, b_shape in architecture}
-        solver = Solver(iteration=typed(group.attrs, "iteration", int, fault), seed=typed(group.attrs, "seed", int, fault),
+        solver = Solver(iteration=typed(group.attrs, "iteration", int, fault),
+                        seed=typed(group.attrs, "seed", int, fault),
                         cursor=typed(group.attrs, "cursor", dict, fault, decode=True), velocity=velocity)
         if solver.iteration != meta["iteration"]:
             raise fault(f"solver attribute iteration {solver.iteration} disagrees with the root attribute iteration "

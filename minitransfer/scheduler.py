@@ -55,8 +55,8 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     parents before children; returns a :class:`GridOutcome`. Ctrl-C (or SIGTERM, SIGHUP) forwards
     SIGINT to the running trainings, waits for them to write their checkpoints and returns an
     interrupted outcome (raises it as the ``grid_outcome`` of a ``GridFolderGone``, below, where the
-    grid's folder was moved or deleted meanwhile). Another grid planning in ``out`` is waited for (a line logged
-    says so).
+    grid's folder was moved or deleted meanwhile). Another grid planning in ``out`` is waited for (a
+    line logged says so).
     Raises, before anything is written, ``ConfigError`` (or a bad-data error) naming a base whose
     options ``train`` would refuse or a run copying more layers than its base's preset has, or naming
     the options that differ from those of another grid at work in ``out`` (``GridMismatch``), and

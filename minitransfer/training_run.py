@@ -87,7 +87,7 @@ class Run:
         edited and how to have it."""
         text = self.files.read_config()
         edits = hand_edits(text, recorded, self.plan.config) if text is not None else {}
-        if edits == {}:
+        if edits == {}:  # not `not edits`: None, a file that is no JSON object any more, is kept and said
             return  # as the run wrote it, or deleted: nothing to keep
         self.files.write_text(self.files.edited_config, text)
         warning = hand_edit_warning(self.files.config, edits, kept=self.files.edited_config)

@@ -19,7 +19,8 @@ from refusing import refuse_appending
 from test_grid_failures import FAKE_TRAIN
 
 ARGUMENTS = ["--layers", "1", "--no-fine-tuned", "--max-iter", "4", "--device", "cpu"]
-SUMMARY = "1 trained, 0 already done, 0 failed, 0 not run, 0 stopped with a checkpoint, 3 not started; results in {out} "
+SUMMARY = ("1 trained, 0 already done, 0 failed, 0 not run, 0 stopped with a checkpoint, 3 not started; "
+           "results in {out} ")
 RERUN = "then rerun the same command to finish the grid: it keeps the runs finished and resumes those stopped from " \
         "their checkpoints"
 
