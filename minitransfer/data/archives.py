@@ -87,7 +87,7 @@ def archive_stem(name):
 
 def unpack_beside(archive):
     """The shell command that unpacks ``archive`` (by its suffix: :data:`UNPACK_INTO`) into the folder that
-    holds it, from wherever it is run; None when ``archive`` is named as no archive is."""
+    holds it, from wherever it is run; None when its suffix is no archive's."""
     template = UNPACK_INTO.get(os.path.splitext(archive)[1].lower())
     if template is None:
         return None

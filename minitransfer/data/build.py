@@ -169,8 +169,9 @@ def _read_only(folder):
 def _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped, caches):
     write(out, 0, lambda: fileio.remove_stale_temporaries(out))
     shard_length = shard_length or images_per_shard(size)
+    # meta.json's entries known before any shard is built (its size is part of the room checked)
     known = {"format": FORMAT_NAME, "schema": SCHEMA_VERSION, "source": source, "image_size": [size, size],
-             "classes": classes, "skipped": list(skipped), **(extra_meta or {})}  # meta.json's before the shards
+             "classes": classes, "skipped": list(skipped), **(extra_meta or {})}
     meta_estimate = meta_bytes(known, sum(-(-len(items) // shard_length) for items, _, _ in subsets.values()))
     builder = Builder(out, size, shard_length, [entry["wnid"] for entry in classes], progress,
                       sum(len(items) for items, _, _ in subsets.values()),

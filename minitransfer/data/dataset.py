@@ -294,8 +294,7 @@ def unfinished_import(path):
     """Words for the folder ``path`` where an import began and did not finish (interrupted, failed: its
     ``importing.json``, :func:`.same_origin.record_import`, and no meta.json), with the prepare command
     that finishes it as recorded there (:func:`.same_origin.finishing_command`); None for another
-    folder. A dataset is opened only once that command has written its meta.json: reading the folder
-    said "an unfinished import: rerun prepare", naming no command, where only the import knew it."""
+    folder. Readers of the folder name that command with it: only the import that began it knew it."""
     recorded = same_origin.recorded_import(pathlib.Path(path))
     if recorded is None:
         return None

@@ -47,12 +47,14 @@ held-out files back (it trains, without validation images; meta.json ``returned_
 it) rather than being left out. meta.json ``decision_inputs`` records, for each class left out or
 given its files back, a digest of the files it was decided from (paths, sizes, modification times):
 a rerun makes the decision again while they are unchanged (so it decodes and writes nothing) and
-decides anew once one changed (a broken file repaired).  Validation never holds a training image: a
-validation file whose bytes a training file repeats (a copy in val/, or one in another class's
-folder) is left out of validation and listed in ``skipped.txt`` naming the training file. Only files
-of equal size are read to compare; images that differ in any byte (re-encoded, resized) are not
-found. The digests are kept in OUT (:data:`DIGESTS_FILE`, written with meta.json when a shard was)
-by path, size and modification time: a rerun reads only the files that changed.
+decides anew once one changed (a broken file repaired).
+
+Validation never holds a training image: a validation file whose bytes a training file repeats (a
+copy in val/, or one in another class's folder) is left out of validation and listed in
+``skipped.txt`` naming the training file. Only files of equal size are read to compare; images that
+differ in any byte (re-encoded, resized) are not found. The digests are kept in OUT
+(:data:`DIGESTS_FILE`, written with meta.json when a shard was) by path, size and modification time:
+a rerun reads only the files that changed.
 
 One image in two classes (files of equal bytes in two or more class folders of train/, or of val/; a
 photo scraped under two queries) is imported with each label, not refused nor dropped, but listed in

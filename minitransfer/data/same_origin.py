@@ -62,10 +62,10 @@ def recorded_import(out):
 
 
 def finishing_command(out, recorded):
-    """The prepare command that finishes the import into ``out`` whose ``recorded`` source
-    (:func:`recorded_import`) it writes: its kind, SOURCE, OUT and the options recorded, each named
-    as :func:`_differences` names them (a key is its option; a file by its path; an option left out
-    is left out), e.g. ``minitransfer prepare folder photos data --seed 0 --size 64``."""
+    """The prepare command that finishes the import left unfinished in ``out``, as ``recorded``
+    (:func:`recorded_import`) says: its kind, SOURCE, OUT and each option recorded as ``--key`` (a file
+    by its path; None, flags, lists and the keys no option sets, :data:`_NOT_OPTIONS`, left out),
+    e.g. ``minitransfer prepare folder photos data --seed 0 --size 64``."""
     source = recorded["source"]
     words = ["minitransfer", "prepare", str(source.get("kind"))]
     words += [source["path"]] if isinstance(source.get("path"), str) else []
@@ -85,11 +85,12 @@ _NOT_OPTIONS = ("layout", "generator_version")  # recorded of the source, set by
 
 
 def _recorded(path):
-    """The JSON object in ``path`` (meta.json, importing.json); None where there is none to read."""
+    """The JSON object in ``path`` (meta.json, importing.json); None where there is no readable JSON,
+    {} where it holds JSON other than an object."""
     try:
         recorded = fileio.parse_json(path.read_bytes())
     except (OSError, ValueError):
-        return None  # no finished dataset there (or no readable one): nothing to lose
+        return None
     return recorded if isinstance(recorded, dict) else {}
 
 
