@@ -81,7 +81,8 @@ def finishing_command(out, recorded):
     return shlex.join(words)
 
 
-_NOT_OPTIONS = ("layout", "generator_version")  # recorded of the source, set by no option
+# recorded of the source, set by no option (Tiny ImageNet's words.txt: a file of SOURCE, read from it)
+_NOT_OPTIONS = ("layout", "generator_version", "words_txt")
 
 
 def _recorded(path):

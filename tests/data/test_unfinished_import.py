@@ -178,3 +178,23 @@ def test_an_unfinished_import_of_a_folder_names_its_source_folder_and_options(tm
     finished = CliRunner().invoke(main, [*command[1:], "--shard-size", "2", "--workers", "0"])
     assert finished.exit_code == 0, finished.output
     assert dataset.open_dataset(out).num_images("train") + dataset.open_dataset(out).num_images("val") == 6
+
+
+def test_the_command_named_for_an_unfinished_tiny_imagenet_import_finishes_it(tmp_path):
+    """Tiny ImageNet records its words.txt among its source's options: the command named said
+    `--words-txt PATH`, an option `prepare tiny-imagenet` does not have (exit 2 when run)."""
+    from data.test_importers import _write_tiny_zip
+    from minitransfer.data import tiny_imagenet
+
+    archive, out = tmp_path / "tiny-imagenet-200.zip", tmp_path / "out"
+    _write_tiny_zip(archive)
+    with pytest.raises(KeyboardInterrupt):
+        tiny_imagenet.import_tiny_imagenet(archive, out, size=16, shard_length=1, workers=0,
+                                           progress=_stop_after_first_shard(out))
+    refused = CliRunner().invoke(main, ["info", str(out)])
+    assert refused.exit_code == 2 and "an unfinished import" in refused.output, refused.output
+    command = _finishing_command(refused.output)
+    assert command[:4] == ["minitransfer", "prepare", "tiny-imagenet", str(archive)], command
+    finished = CliRunner().invoke(main, [*command[1:], "--shard-size", "1", "--workers", "0"])
+    assert finished.exit_code == 0, finished.output
+    assert dataset.open_dataset(out).meta["source"]["kind"] == "tiny-imagenet"
