@@ -238,12 +238,12 @@ class _Bases:
         of their own, baseA/ and baseB/)."""
         pairs = []
         for seed in sorted({seed for split, seed, _ in self.folders if split == "random"}):
-            a, b = (self.folders.get(("random", seed, half), set()) for half in ("A", "B"))
-            apart = len(a) == len(b) == 1 and not any(base.planned for half, folder in zip("AB", (*a, *b))
-                                                      for base in self.bases["random", seed, half, folder])
-            folders = [(*a, *b)] if apart else [(folder, folder) for folder in sorted(a & b)]
-            pairs += [tuple(mean([base.mean10_top1 for base in self.bases["random", seed, half, folder]])
-                            for half, folder in zip("AB", pair)) for pair in folders]
+            a, b = (self.folders.get(("random", seed, half), set()) for half in "AB")
+            keys = [(("random", seed, "A", folder), ("random", seed, "B", folder)) for folder in sorted(a & b)]
+            if len(a) == len(b) == 1 and a != b:  # one folder each: paired where both were trained by hand
+                apart = (("random", seed, "A", *a), ("random", seed, "B", *b))
+                keys = [] if any(base.planned for key in apart for base in self.bases[key]) else [apart]
+            pairs += [tuple(mean([base.mean10_top1 for base in self.bases[key]]) for key in pair) for pair in keys]
         return pairs
 
 

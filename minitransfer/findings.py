@@ -76,9 +76,8 @@ def findings(results, facts=None):
         measured = [within_dataset(results)]
     if any(r.run.split == CROSS for r in results):
         across = (general(results, CROSS), specific(results, CROSS), fine_tuning(results, CROSS))
-        measured += [dataclasses.replace(finding, text=finding.text + (_seen_caveat(finding) if finding.networks
-                                                                       else ""))
-                     for finding in (_judged(finding, chance) for finding in across)]
+        judged = (_judged(finding, chance) for finding in across)  # a claim not measured used no network: no caveat
+        measured += [dataclasses.replace(finding, text=finding.text + _seen_caveat(finding)) for finding in judged]
     return measured
 
 

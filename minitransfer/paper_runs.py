@@ -128,7 +128,8 @@ def _reference_result(row):
 
 
 def _number(text):
-    """``float(text)``, or None for text that is no number (then said to be no accuracy, by its column)."""
+    """``float(text)``, or None for text that is no number (which :func:`_reference_result` then refuses
+    as no accuracy, naming its column)."""
     try:
         return float(text)
     except ValueError:

@@ -12,12 +12,11 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
   as the paper did (only where the halves are interchangeable), and over the selffer BnB+ at the
   same n, for layers 1–7, 3–7, 5–7; below it, a line for each pooled column that compares AnB+
   with controls of other split seeds (:func:`minitransfer.report_tables.table1_unpaired`), and where
-  it measures nothing, a line saying why (:func:`minitransfer.report_tables.table1_unmeasured`), and
+  it measures nothing, a line saying why (:func:`minitransfer.report_tables.table1_unmeasured`), else
   where its bases are no better than chance, a line naming them
-  (:func:`minitransfer.report_tables.table1_at_chance`). Its
-  layers are words, "1 to 7" and "3 and 5" (:func:`minitransfer.report_tables.layer_list`), never
-  "1-7" nor "3,5", which spreadsheets import as a date (the 1st of July) or a number (3.5, with a
-  decimal comma).
+  (:func:`minitransfer.report_tables.table1_at_chance`). Its layers are words, "1 to 7" and "3 and 5"
+  (:func:`minitransfer.report_tables.layer_list`), never "1-7" nor "3,5", which spreadsheets import
+  as a date (the 1st of July) or a number (3.5, with a decimal comma).
 - findings.md: the paper's five claims as measured (and, for a cross-dataset grid, three across
   datasets; a folder of those alone says once that the five are not measured), with their
   uncertainty, the runs not finished (in no finding until they are), and the runs whose metric
@@ -322,8 +321,8 @@ def _findings(report):
              "standard errors.", ""]
     lines += [inputs.display_name(f"- {'holds' if f.holds else 'not shown'}: {f.text}") for f in report.findings]
     if report.unfinished:  # a grid partly trained: its findings may change as the rest finish
-        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{_training_now(report.training)}), in no "
-                                          f"finding until they are: {', '.join(report.unfinished)}")]
+        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{_training_now(report.training)}), "
+                                          f"in no finding until they are: {', '.join(report.unfinished)}")]
     lines += _left_out(report)
     if report.warnings:
         lines += ["", "## Runs to read with care", ""]

@@ -34,15 +34,18 @@ def mixed(results):
         return fingerprint or (min(of_its_path) if len(of_its_path) == 1 else path)
 
     found = []
-    for what, of, datasets in (("datasets", _own_data, True), ("source datasets", _source_data, True),
-                               ("presets", lambda r: r.preset, False), ("precisions", lambda r: r.precision, False)):
+    # (what, a run's value (none: not counted), the group of a value, a group's name from its runs' values)
+    kinds = (("datasets", _own_data, dataset, _dataset_name), ("source datasets", _source_data, dataset, _dataset_name),
+             ("presets", lambda r: r.preset, lambda value: value, lambda values: values[0]),
+             ("precisions", lambda r: r.precision, lambda value: value, lambda values: values[0]))
+    for what, value_of, group_of, name in kinds:
         groups = {}
         for r in results:
-            if of(r):
-                groups.setdefault(dataset(of(r)) if datasets else of(r), []).append(r)
+            if value_of(r):
+                groups.setdefault(group_of(value_of(r)), []).append(r)
         if len(groups) > 1:
-            listed = sorted(f"{_dataset_name([of(r) for r in members]) if datasets else of(members[0])} "
-                            f"({len(members)}: {_some([r.run.name for r in members])})" for members in groups.values())
+            listed = sorted(f"{name([value_of(r) for r in members])} ({len(members)}: "
+                            f"{_some([r.run.name for r in members])})" for members in groups.values())
             found.append(f"{len(groups)} {what}: {'; '.join(listed)}")
     return found
 
@@ -69,4 +72,5 @@ def _dataset_name(pairs):
 
 
 def _some(names, shown=3):
+    """The first ``shown`` of ``names``, and "..." where there are more."""
     return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")

@@ -1,8 +1,8 @@
 """Table 1 of the paper and the report's markdown tables (:mod:`minitransfer.report` writes them):
 the boosts of AnB+ over its controls by range of layers (:func:`table1`), the lines that say where
-a pooled column compares networks of other split seeds (:func:`table1_unpaired`) or bases no better
-than chance (:func:`table1_at_chance`), and the layers
-in words a spreadsheet reads as text (:func:`layer_list`).
+a pooled column compares networks of other split seeds (:func:`table1_unpaired`) or with bases no
+better than chance (:func:`table1_at_chance`), and the layers in words a spreadsheet reads as text
+(:func:`layer_list`).
 """
 
 import math

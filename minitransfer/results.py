@@ -225,16 +225,15 @@ def _read_run(folder, name, bases, facts, by_hand):
 
 def _base_sha256(folder, config, records):
     """The sha256 train recorded of the base the run copied its layers from; "" for a run without one."""
-    source = train_records.recorded(folder, config, "source", fileio.parse_json, records)
-    sha256 = source.get("sha256") if isinstance(source, dict) else None
+    sha256 = train_records.recorded_source(folder, config, records).get("sha256")
     return sha256 if isinstance(sha256, str) else ""
 
 
 def _source_data(folder, config, records):
     """(path, fingerprint) of the dataset of the base a transfer across datasets copied its layers
     from, as train recorded it ("" where not); () where it recorded neither."""
-    source = train_records.recorded(folder, config, "source", fileio.parse_json, records)
-    found = tuple(source.get(key) if isinstance(source, dict) and isinstance(source.get(key), str) else ""
+    source = train_records.recorded_source(folder, config, records)
+    found = tuple(source.get(key) if isinstance(source.get(key), str) else ""
                   for key in ("dataset", "dataset_fingerprint"))
     return found if any(found) else ()
 
@@ -312,10 +311,10 @@ def _seen_classes(folder, name, run, config, records, facts):
     once for every run (``facts``)."""
     own = _class_table(folder.parent / pathlib.Path(config.get("out") or "").name) \
         or _class_table(folder / CHECKPOINT_FILE)
-    source = train_records.recorded(folder, config, "source", fileio.parse_json, records)
+    source = train_records.recorded_source(folder, config, records)
     places = [weights_path(folder.parents[len(pathlib.PurePosixPath(name).parts) - 1], run.parent)] \
         if run.parent else []
-    places += [pathlib.Path(source["checkpoint"])] if isinstance(source, dict) and source.get("checkpoint") else []
+    places += [pathlib.Path(source["checkpoint"])] if source.get("checkpoint") else []
     for place in places:
         if ("classes", place) not in facts:
             facts["classes", place] = _class_table(place)
@@ -343,9 +342,8 @@ def _study_of(folder, config, records):
     them: its dataset's fingerprint, else its path (:func:`minitransfer.comparisons._study_dataset`); its base's
     :func:`minitransfer.treatments.base_key`, or None."""
     fingerprint = train_records.recorded(folder, config, "dataset_fingerprint", records=records)
-    source = train_records.recorded(folder, config, "source", fileio.parse_json, records)
-    return (fingerprint or str(config.get("data") or ""),
-            treatments.base_key(source) if isinstance(source, dict) else None)
+    source = train_records.recorded_source(folder, config, records)
+    return fingerprint or str(config.get("data") or ""), treatments.base_key(source) if source else None
 
 
 def hand_trained(folders, runs_dir):

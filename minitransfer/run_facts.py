@@ -30,8 +30,7 @@ def precision_of(folder, config, records=None):
     :func:`minitransfer.train_records.run_records`, when already read."""
     changes = train_records.recorded(folder, config, "precision_changes", _precision_changes, records) or []
     own = precision_history({"config": config, "precision_changes": changes})
-    source = train_records.recorded(folder, config, "source", fileio.parse_json, records) or {}
-    copied = source.get("precision", own) if isinstance(source, dict) else own
+    copied = train_records.recorded_source(folder, config, records).get("precision", own)
     return own if copied == own else f"{own}, layers 1..{config.get('n')} copied from a {copied} network"
 
 

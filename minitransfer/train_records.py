@@ -33,9 +33,11 @@ def run_records(folder, config):
     writer), or an attribute that cannot be read, is left out, and a file that cannot be read (corrupt,
     cut short) named in :attr:`Records.unreadable`."""
     weights = pathlib.Path(config.get("out") or "").name
+    files = [("checkpoint", folder / CHECKPOINT_FILE)]
+    if weights:
+        files.append(("weights file", folder.parent / weights))
     records = Records()
-    for what, path in [("checkpoint", folder / CHECKPOINT_FILE)] + ([("weights file", folder.parent / weights)]
-                                                                    if weights else []):
+    for what, path in files:
         if not path.is_file():
             continue
         try:
@@ -57,14 +59,20 @@ def _attribute(attrs, key):
 def recorded(folder, config, attribute, read=str, records=None):
     """``read(value)`` of a root attribute train wrote into the run's checkpoint or its weights
     file, one of :data:`RECORDED` (the first that holds it and ``read`` accepts: no ValueError); None
-    when neither does.
-    ``records``: the run's :func:`run_records`, when already read."""
+    when neither does. ``records``: the run's :func:`run_records`, when already read."""
     for attributes in run_records(folder, config) if records is None else records:
         try:
             return read(attributes[attribute])
         except (KeyError, ValueError, TypeError):  # missing, unreadable, or written before the record
             continue
     return None
+
+
+def recorded_source(folder, config, records=None):
+    """The record (a dict) train wrote of the base the run copied its layers from ("source"); {} for a
+    run without one, or a record that is no JSON object."""
+    source = recorded(folder, config, "source", fileio.parse_json, records)
+    return source if isinstance(source, dict) else {}
 
 
 def source_record(value):

@@ -25,7 +25,8 @@ def _reference(ctx, param, value):
 
 def _runs_folder(ctx, param, value):
     """RUNS, a folder: a file given instead (a run's result.json or weights, a named pipe) is a usage
-    error naming the folder that holds it, outside any run folder (click called it a directory)."""
+    error naming the folder that holds it, outside any run folder (click's ``file_okay=False`` named
+    the file alone)."""
     if value.is_dir():
         return value
     folder = value.parent
@@ -65,9 +66,9 @@ def report(runs, out, reference):
     Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS; runs of
     several datasets, presets or precisions), 2 usage (RUNS does not exist or is a file,
     --reference neither 'paper' nor a file, another report writing into OUT, OUT a run's, a
-    dataset's or a grid's folder), 65 bad data (a
-    --reference file that is not a table of runs), 74 a file could not be written, 75 interrupted
-    (SIGINT, SIGTERM, SIGHUP), 141 the output's reader went away (| head), silently.
+    dataset's or a grid's folder), 65 bad data (a --reference file that is not a table of runs),
+    74 a file could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 the output's
+    reader went away (| head), silently.
 
     \b
     Examples:
