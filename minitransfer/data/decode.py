@@ -1,29 +1,11 @@
 """Decoding one image to import: a file, a zip archive's member, or pixels in memory, as uint8
-(size, size, 3) RGB, in a worker of :mod:`.decoder_pool` (:func:`load_item`).
-
-CMYK, grayscale, palette and PNG-named-.JPEG files are converted to RGB and floating-point images
-are skipped (:func:`to_8_bits`). Transparency is dropped, the colour stored under a transparent pixel
-kept (not blended onto a background), an animation (GIF, WebP, APNG) or multi-page TIFF gives its
-first frame, and an embedded colour profile (ICC) is not applied: as OpenCV's imread (Caffe) and
-torchvision's ImageFolder read them, so the pixels are those other tools train on. 16 bits a
-sample keep their high byte (value >> 8), as OpenCV's imread (and so Caffe) reads them: one mapping
-for every file, so that images keep their brightness relative to each other. A 16-bit image whose
-values all lie below 4096 (12-bit data, as cameras and microscopes write it, or less) so becomes
-nearly black (0..15 of 255): it is imported with the note :data:`DIM_16_BIT`, which the import warns
-of once, counting such files and naming one. The bits a file's data fill are not in it (PNG's sBIT
-chunk, where written, says what the samples were scaled up from, not that they were left
-unscaled), so no file is scaled by a guess.
-
-An image is turned upright as its EXIF orientation says (a phone's photographs are stored sideways
-with a tag that every viewer follows), as OpenCV's imread does; a damaged EXIF block leaves it as
-stored. Images are warped (aspect ratio not kept) to ``size × size`` with bilinear interpolation, as
-the paper did for 256 × 256 (supplement A, following Donahue et al. 2013); a JPEG is first decoded
-at the smallest DCT scale (1/2, 1/4, 1/8) that still covers that size, which is faster and bounds
-its memory.
+(size, size, 3) RGB, in a worker of :mod:`.decoder_pool` (:func:`load_item`). What it makes of the
+pixels (colour modes, 16-bit samples, transparency, EXIF orientation, the warp to ``size × size``):
+:mod:`.pixels`.
 
 Limits, checked before anything is allocated: an image may decode to at most
-:data:`MAX_DECODED_PIXELS` pixels (after the JPEG scale; PIL's decompression-bomb warning and error
-are replaced by this check), an archive member may hold at most :data:`MAX_MEMBER_BYTES` bytes
+:data:`.pixels.MAX_DECODED_PIXELS` pixels (after the JPEG scale; PIL's decompression-bomb warning and
+error are replaced by this check), an archive member may hold at most :data:`MAX_MEMBER_BYTES` bytes
 (according to its header, before it is read). Only regular files are opened: a FIFO or a device
 is a reason to skip, not something to wait on. An empty file (0 bytes) is skipped as such.
 
@@ -32,7 +14,6 @@ HEIF (the iPhone's HEIC photos) and, with a Pillow built without libavif, AVIF n
 missing.
 """
 
-import contextlib
 import errno
 import hashlib
 import io
@@ -50,21 +31,16 @@ from minitransfer import fileio, stopping
 from . import archives
 from . import image_formats
 from .inputs import display_name
+from .pixels import decode_image_noted, opened_without_pillow_limit, warp
 
-MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
 MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
 UNIDENTIFIED = "UnidentifiedImageError: not an image, or in a format PIL cannot read"
-DIM_16_BIT = ("16-bit (or wider) samples, all below 4096 (12-bit data or less?): their high byte (value >> 8, as OpenCV "
-              "and Caffe read them) leaves the image nearly black (0..15 of 255); scale such files to 8 bits by "
-              "their true bit depth (12-bit: value >> 4) and rerun")
 CHANGED = ("changed while the import ran (its size or modification time is not what it was when listed): rerun the "
            "same command to import it as it is now")
 VANISHED = "removed or moved while the import ran (listed, then gone): rerun the same command"
-TOO_LARGE = ": shrink the file to 8192x8192 or less (it is warped to --size anyway) and rerun"
 NOT_READABLE = ("not readable by this user (permission denied): give read access to it (chmod a+r; a+x on its "
                 "folders) and rerun")
 EMPTY = "empty file (0 bytes)"  # a reason to skip: PIL says "not an image", which sends one to check the format
-ORIENTATION = 0x0112           # the EXIF tag; its values 2-8 and the transpose that makes the image upright
 # What Pillow raises for a file it cannot read, beyond OSError and ValueError: a parser's errors on damaged bytes
 # (SyntaxError, IndexError, struct.error, EOFError, KeyError: Image.open itself takes the first three for "not this
 # format") and NotImplementedError for a variant of a format it does not implement (a DDS texture in a DXGI format
@@ -72,9 +48,6 @@ ORIENTATION = 0x0112           # the EXIF tag; its values 2-8 and the transpose 
 # the import with a traceback naming no file
 UNREADABLE = (OSError, ValueError, SyntaxError, KeyError, IndexError, EOFError, NotImplementedError, struct.error,
               zipfile.BadZipFile, Image.DecompressionBombError)
-UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-           5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-           8: Image.Transpose.ROTATE_90}
 
 
 class ImportItem:
@@ -146,7 +119,7 @@ def may_be_image(path, listed):
             if image_formats.has_signature(head):
                 return True
             file.seek(0)
-            with _opened_without_pillow_limit(file):
+            with opened_without_pillow_limit(file):
                 return True
         except Image.UnidentifiedImageError:
             return image_formats.format_needing_plugin(head) is not None
@@ -164,103 +137,6 @@ def readable_now(reason, file=None):
         return file is None or not os.path.lexists(file) or os.access(file, os.R_OK)  # lexists: a name shown escaped
     return reason in (CHANGED, VANISHED) or any(reason == image_formats.plugin_reason(name)
                                                 and image_formats.pillow_reads(name) for name in image_formats.PLUGINS)
-
-
-def decode_image(source, size):
-    """An image file (path or binary file object) as uint8 (size, size, 3) RGB, upright as its EXIF
-    orientation says, warped bilinearly; see :func:`decode_image_noted`."""
-    return decode_image_noted(source, size)[0]
-
-
-def decode_image_noted(source, size):
-    """(:func:`decode_image`'s pixels, None or :data:`DIM_16_BIT` where its 16-bit samples all lie below 4096).
-
-    Raises ``ValueError`` before decoding when the image would decode to more than
-    :data:`MAX_DECODED_PIXELS` pixels, ``OSError`` (PIL's errors for truncated or unidentifiable
-    files) otherwise."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # EXIF / palette / decompression-bomb warnings: sizes are checked below
-        with _opened_without_pillow_limit(source) as image:
-            image.draft("RGB", (size, size))  # JPEG only: a DCT scale whose result still covers size x size
-            width, height = image.size
-            if width * height > MAX_DECODED_PIXELS:
-                raise ValueError(f"{width}x{height} pixels to decode, more than the limit of {MAX_DECODED_PIXELS} "
-                                 f"(8192x8192){TOO_LARGE}")
-            sixteen_bits = _sixteen_bits(image)  # before load, which drops the tiles (RGB;16B: RGB once loaded)
-            image.load()
-            colour = as_rgb(upright(image))
-            dim = sixteen_bits and max(high for _, high in colour.getextrema()) < 16  # every value below 16 << 8
-            return resized(colour, size), DIM_16_BIT if dim else None
-
-
-def _sixteen_bits(image):
-    """Whether ``image`` (opened, not loaded) stores 16 bits or more a sample: an integer mode (I;16, I), or
-    tiles Pillow reads in a 16-bit raw mode (a 16-bit RGB or RGBA PNG opens as RGB, RGBA: 'RGB;16B')."""
-    modes = [tile.args if isinstance(tile.args, str) else (tile.args or ("",))[0] for tile in image.tile]
-    return image.mode.startswith("I") or any(";16" in str(mode) for mode in modes)
-
-
-@contextlib.contextmanager
-def _opened_without_pillow_limit(source):
-    """``Image.open(source)`` without Pillow's own pixel limit (an error above 179 MP, raised before a
-    JPEG's draft scale is chosen): a 20000x20000 JPEG, which decodes at 1/8 scale to 2500x2500, was skipped
-    as "could be decompression bomb DOS attack". :func:`decode_image` checks the pixels it will decode.
-    Pillow reads its limit at open only, from a global: decoding runs one image at a time per process."""
-    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
-    try:
-        image = Image.open(source)
-    finally:
-        Image.MAX_IMAGE_PIXELS = limit
-    with image:
-        yield image
-
-
-def upright(image):
-    """``image`` turned as its EXIF orientation says; as stored without one, or with one that cannot
-    be read (the pixels are not at fault)."""
-    try:
-        orientation = image.getexif().get(ORIENTATION)
-    except Exception:  # Pillow's EXIF parser raises many kinds (struct.error, SyntaxError, ...) on a damaged block
-        return image
-    return image.transpose(UPRIGHT[orientation]) if orientation in UPRIGHT else image
-
-
-def warp(image, size):
-    """PIL image → uint8 (size, size, 3) RGB (any mode converted, 16-bit and float greyscale as
-    :func:`to_8_bits` says; aspect ratio not kept)."""
-    return resized(as_rgb(image), size)
-
-
-def as_rgb(image):
-    """PIL image → a PIL RGB image (8 bits a sample: see :func:`to_8_bits`)."""
-    image = to_8_bits(image)
-    return image if image.mode == "RGB" else image.convert("RGB")  # CMYK (Adobe inverted too), L, P, RGBA, ...
-
-
-def to_8_bits(image):
-    """A Pillow image whose samples are 8 bits; ``ValueError`` (the file is skipped) for one without
-    a sound conversion. 16-bit greyscale (Pillow modes ``I;16``, ``I;16B``, ...) keeps its 8 most
-    significant bits (value >> 8); 32-bit integer greyscale (mode ``I``) is read the same way when
-    every value lies in 0..65535 (Pillow opens some 16-bit files so) and is skipped otherwise;
-    floating-point images (mode ``F``) are skipped: their range (0..1, 0..255, physical units) is
-    not in the file."""
-    if image.mode.startswith("F"):
-        raise ValueError(f"floating-point pixels (mode {image.mode}) have no known range: convert the file to "
-                         f"8 or 16 bits")
-    if not image.mode.startswith("I"):
-        return image
-    values = np.asarray(image)
-    if values.size and (values.min() < 0 or values.max() > 0xFFFF):
-        raise ValueError(f"integer pixels outside 0..65535 (mode {image.mode}, {values.min()}..{values.max()}): "
-                         f"convert the file to 8 or 16 bits")
-    return Image.fromarray((values.astype(np.uint32) >> 8).astype(np.uint8), "L")
-
-
-def resized(image, size):
-    """A PIL RGB image → uint8 (size, size, 3), warped bilinearly (aspect ratio not kept)."""
-    if image.size != (size, size):
-        image = image.resize((size, size), Image.BILINEAR)
-    return np.asarray(image, dtype=np.uint8)
 
 
 def read_member(archive, name):
@@ -317,8 +193,8 @@ def _archive(path):
 
 def load_item(item, size):
     """Decode one :class:`ImportItem` (in a worker): ``(pixels, note, sha256)`` or ``(None, reason, sha256)``; the
-    note is None, or a caveat the import warns of (:data:`DIM_16_BIT`). A file listed in another state than it is
-    read in (``item.listed``), or gone since, is skipped: :data:`CHANGED`, :data:`VANISHED`.
+    note is None, or a caveat the import warns of (:data:`.pixels.DIM_16_BIT`). A file listed in another state than
+    it is read in (``item.listed``), or gone since, is skipped: :data:`CHANGED`, :data:`VANISHED`.
 
     ``sha256`` is the digest of the bytes read and decoded (None for pixels in memory and for a file not held
     in memory whole: empty, unreadable, or above :data:`MAX_MEMBER_BYTES`, which is decoded from the file):

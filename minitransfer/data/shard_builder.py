@@ -20,7 +20,7 @@ PROGRESS_EVERY = 1000          # images decoded between two progress calls insid
 
 def _shard_plan(items, labels, extras, size):
     plan = {"size": size, "decoder": DECODER, "labels": [int(x) for x in labels]}
-    if any(item.pixels is None for item in items):  # files are turned upright (decode.upright) since this key:
+    if any(item.pixels is None for item in items):  # files are turned upright (pixels.upright) since this key:
         plan["orientation"] = "exif"                # shards of files decoded before are rebuilt, not mixed
     digest = hashlib.sha256(json.dumps(plan).encode())
     for item in items:
@@ -186,7 +186,7 @@ def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan
         else:
             images.append(pixels)
             kept.append(position)
-            if reason is not None:  # a caveat: decode.DIM_16_BIT
+            if reason is not None:  # a caveat: pixels.DIM_16_BIT
                 notes.append({"file": inputs.display_name(items[position].describe()), "note": reason})
     if not images:  # no file: the shard is left out of the table (and decoded again by a rerun)
         return {"file": path.name, "count": 0, "first_index": first_index, "sum": 0.0,

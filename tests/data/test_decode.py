@@ -14,6 +14,7 @@ from PIL import Image
 
 from minitransfer.cli import main
 from minitransfer.data import decode
+from minitransfer.data.pixels import ORIENTATION, warp
 
 
 def _png_declaring(width, height):
@@ -91,14 +92,14 @@ def test_16_bit_greyscale_keeps_its_high_byte(mode, values, expected):
     image = Image.fromarray(np.asarray(values, dtype=np.uint16)).convert(mode) if mode != "I;16B" else \
         Image.frombytes("I;16B", (2, 2), np.asarray(values, dtype=">u2").tobytes())
     assert image.mode == mode
-    assert decode.warp(image, 2)[..., 0].tolist() == expected
+    assert warp(image, 2)[..., 0].tolist() == expected
 
 
 def test_integer_greyscale_beyond_16_bits_and_float_images_are_skipped():
     with pytest.raises(ValueError, match="outside 0..65535"):
-        decode.warp(Image.fromarray(np.asarray([[0, 70000]], dtype=np.int32)), 2)
+        warp(Image.fromarray(np.asarray([[0, 70000]], dtype=np.int32)), 2)
     with pytest.raises(ValueError, match="floating-point pixels"):
-        decode.warp(Image.fromarray(np.asarray([[0.5, 1.0]], dtype=np.float32)), 2)
+        warp(Image.fromarray(np.asarray([[0.5, 1.0]], dtype=np.float32)), 2)
 
 
 def _quadrants(width=12, height=8):
@@ -113,7 +114,7 @@ def _quadrants(width=12, height=8):
 
 def _with_orientation(image, orientation, suffix, path):
     exif = Image.Exif()
-    exif[decode.ORIENTATION] = orientation
+    exif[ORIENTATION] = orientation
     image.save(path, format=suffix, exif=exif.tobytes(), **({"quality": 95} if suffix == "JPEG" else {}))
     return path
 
@@ -129,7 +130,7 @@ def test_an_image_is_turned_upright_as_its_exif_orientation_says(tmp_path, orien
     pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(path)), 8)
     assert reason is None
     with Image.open(path) as stored:
-        expected = decode.warp(ImageOps.exif_transpose(stored), 8)
+        expected = warp(ImageOps.exif_transpose(stored), 8)
     assert np.abs(pixels.astype(int) - expected).max() <= (0 if suffix == "PNG" else 2)
 
 
@@ -146,7 +147,7 @@ def test_a_damaged_exif_block_leaves_the_image_as_stored(tmp_path):
     path = tmp_path / "damaged.png"
     _quadrants().save(path, exif=b"garbage!")  # Pillow's parser raises on it: the pixels are not at fault
     pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(path)), 8)
-    assert reason is None and np.array_equal(pixels, decode.warp(_quadrants(), 8))
+    assert reason is None and np.array_equal(pixels, warp(_quadrants(), 8))
 
 
 @pytest.mark.parametrize("member", [None, "photo.jpg"], ids=["file", "archive member"])

@@ -1,5 +1,5 @@
 """What a researcher's folder holds beyond plain RGB, decoded as OpenCV's imread (Caffe) and torchvision's
-ImageFolder read it (:mod:`minitransfer.data.decode`'s docstring): transparency dropped, keeping the colour
+ImageFolder read it (:mod:`minitransfer.data.pixels`' docstring): transparency dropped, keeping the colour
 stored under a transparent pixel; an animation's first frame; an embedded colour profile not applied."""
 
 import io
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from minitransfer.data import decode
+from minitransfer.data.pixels import decode_image
 
 SIZE = 4
 
@@ -17,7 +17,7 @@ def _decoded(image, kind, **options):
     buffer = io.BytesIO()
     image.save(buffer, kind, **options)
     buffer.seek(0)
-    return decode.decode_image(buffer, SIZE)
+    return decode_image(buffer, SIZE)
 
 
 def _solid(colour):

@@ -13,6 +13,7 @@ from PIL import Image
 
 from minitransfer.cli import main
 from minitransfer.data import dataset, decode, shard_format
+from minitransfer.data.pixels import DIM_16_BIT
 
 
 def _png(samples, colour_type):
@@ -46,7 +47,7 @@ def test_16_bit_samples_all_below_4096_keep_their_high_byte_with_a_note(tmp_path
     grey_or_rgb = np.repeat(high[..., None], 3, axis=2) if colour_type == 0 else high[..., :3]
     expected = np.asarray(Image.fromarray(grey_or_rgb, "RGB").resize((5, 5), Image.BILINEAR))
     assert np.array_equal(pixels, expected)
-    assert note == (decode.DIM_16_BIT if dim else None)
+    assert note == (DIM_16_BIT if dim else None)
 
 
 def test_a_dark_8_bit_image_has_no_note_and_decodes_as_pillow_does(tmp_path):
@@ -83,7 +84,7 @@ def test_an_import_of_12_bit_images_warns_once_counting_them_and_naming_one(tmp_
     result = _prepare(root, out)
     assert result.exit_code == 0, result.output
     assert _warnings(result) == [f"warning: 4 image(s) of this dataset, such as {root / 'cells' / '0.png'}: "
-                                 f"{decode.DIM_16_BIT}"]
+                                 f"{DIM_16_BIT}"]
     assert dataset.open_dataset(out).num_images("train") == 7
 
 
@@ -97,5 +98,5 @@ def test_a_rerun_resuming_an_interrupted_import_counts_the_images_decoded_before
     resumed = _prepare(root, out)
     assert resumed.exit_code == 0, resumed.output
     assert _warnings(resumed) == [f"warning: 4 image(s) of this dataset, such as {root / 'cells' / '0.png'}: "
-                                  f"{decode.DIM_16_BIT}"]
+                                  f"{DIM_16_BIT}"]
     assert (out / "train-00003.h5").is_file()

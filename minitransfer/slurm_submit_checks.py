@@ -1,0 +1,295 @@
+"""What ``submit.sh`` (:mod:`minitransfer.slurm_submit`) refuses or unsets before it queues anything: its
+bash lines that check the submitting shell's environment, SLURM's commands, the array scripts and the run
+folders, each ending the script (submitting nothing) with what to do.
+
+It submits nothing (exit 2) where sbatch's environment would override the scripts' own lines: an
+``SBATCH_TIMELIMIT`` not over the SIGTERM margin, an ``SBATCH_SIGNAL`` (as ``--time`` and ``--signal``
+are refused as ``--sbatch-option``), or one undoing what the tasks rely on: ``SBATCH_NO_REQUEUE``,
+``SBATCH_OUTPUT``, ``SBATCH_ERROR``, ``SBATCH_OPEN_MODE``, ``SBATCH_EXPORT``, ``SBATCH_WAIT``; or one
+sending the jobs to another cluster, ``SBATCH_CLUSTERS`` or ``SLURM_CLUSTERS`` (as ``--clusters`` is
+refused as ``--sbatch-option``), whose queue its squeue does not list (:func:`environment_lines`).
+Nor where a base would be trained again from the start (its weights file gone, or left without its
+checkpoint) while runs that copied it are trained: the new base is another network than the one
+they copied, refused as a local grid refuses it (:func:`bases_copied_lines`).
+It runs sbatch without srun's input variables of its shell (:data:`SRUN_VARIABLES`), which sbatch
+would pass on to each task's srun: the training's output elsewhere, started without PATH, srun's errors
+read as a checkpoint (``SLURM_EXIT_ERROR=75``), the step refused other resources than its job's.
+"""
+
+import shlex
+
+from minitransfer import experiment as grid
+from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, TRANSFERS_FILE
+from minitransfer.slurm_sbatch import OTHER_CLUSTER, SHORTEST_TIME_LIMIT_SECONDS, short_limit_refusal
+
+
+def scripts_set_lines(bases, transfers):
+    """Bash lines ending ``submit.sh`` (exit 2) where an array script it would submit (``bases.sh`` where
+    there are ``bases``, ``transfers.sh`` where there are ``transfers``) is not of its set (``$scripts_id``):
+    another set's array indices name other runs."""
+    return [
+        f"for script in {BASES_FILE * bool(bases)} {TRANSFERS_FILE * bool(transfers)}; do",
+        '  if ! grep --quiet --line-regexp --fixed-strings "scripts_id=$scripts_id" "$script" 2>/dev/null; then',
+        '    echo "nothing submitted: $scripts/$script is not of the set of scripts this $0 belongs to (set'
+        ' $scripts_id): they were written by different --emit-slurm runs, one cut short (a full disk?); emit them'
+        ' again (minitransfer experiment --emit-slurm), then rerun $0" >&2',
+        "    exit 2",
+        "  fi",
+        "done",
+    ]
+
+
+def slurm_commands_lines():
+    """Bash lines ending ``submit.sh`` (exit 1) where SLURM's commands it runs are not there (a dry run needs
+    squeue only where an earlier submission is recorded): said once, not bash's "command not found" half-way."""
+    return [
+        "# SLURM's commands where this runs (a login node): said once, not bash's \"command not found\" half-way",
+        "needed=(sbatch squeue scancel)",
+        f'if [ "$dry_run" = yes ]; then needed=(); if [ -s {SUBMITTED_FILE} ]; then needed=(squeue); fi; fi',
+        'for command in ${needed[@]+"${needed[@]}"}; do',
+        '  if ! type -P "$command" > /dev/null; then',
+        '    echo "nothing submitted: there is no $command here (PATH=$PATH): run $0 where SLURM\'s commands are'
+        ' (a login node of the cluster), or make them available first (e.g. module load slurm)" >&2',
+        "    exit 1",
+        "  fi",
+        "done",
+    ]
+
+
+def environment_lines(margin):
+    """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where sbatch's environment would override
+    the scripts' own ``#SBATCH`` lines (sbatch takes its input variables over a script's lines): an
+    ``SBATCH_TIMELIMIT`` of ``margin`` seconds or less, refused as the same limit given as an
+    ``--sbatch-option`` is (each task signalled as it starts and requeued over and over; before, only a task
+    that had trained until its SIGTERM said so, after the requeues), read as
+    :func:`~minitransfer.slurm_sbatch.parse_time_limit` reads it (a limit sbatch would not read is left to
+    it); any ``SBATCH_SIGNAL``, which would replace the SIGTERM the training checkpoints on; and those that
+    would undo what the tasks rely on (:func:`_refused_variable`: seen with sbatch -v --test-only and
+    ``scontrol show job`` on SLURM 22.05): ``SBATCH_NO_REQUEUE`` (any value) or ``SBATCH_REQUEUE=0``
+    (no ``scontrol requeue`` after a checkpoint), ``SBATCH_OUTPUT`` and ``SBATCH_ERROR`` (the output
+    elsewhere), an ``SBATCH_OPEN_MODE`` other than append (each requeue truncating it), an
+    ``SBATCH_EXPORT`` other than ALL (the training started without the environment), and
+    ``SBATCH_WAIT`` (sbatch waiting for each array to end); and ``SBATCH_CLUSTERS`` or ``SLURM_CLUSTERS``
+    (:func:`_other_cluster_lines`)."""
+    fields = "([0-9]{1,9})"
+    refusal = short_limit_refusal("nothing submitted: SBATCH_TIMELIMIT=$SBATCH_TIMELIMIT, which sbatch takes over "
+                                  "the scripts' --time", "$seconds", margin,
+                                  f"unset SBATCH_TIMELIMIT, or set it to at least {SHORTEST_TIME_LIMIT_SECONDS // 60} "
+                                  f"minutes, then rerun $0")
+    return [
+        "# sbatch takes its input variables over the scripts' #SBATCH lines",
+        'seconds=""',
+        f'if [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}-{fields}(:{fields}(:{fields})?)?$ ]]; then',
+        "  seconds=$(( ((10#${BASH_REMATCH[1]} * 24 + 10#${BASH_REMATCH[2]}) * 60 + 10#${BASH_REMATCH[4]:-0}) * 60"
+        " + 10#${BASH_REMATCH[6]:-0} ))",
+        f'elif [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}:{fields}:{fields}$ ]]; then',
+        "  seconds=$(( (10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}) * 60 + 10#${BASH_REMATCH[3]} ))",
+        f'elif [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}(:{fields})?$ ]]; then',
+        "  seconds=$(( 10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[3]:-0} ))",
+        "fi",
+        f'if [ -n "$seconds" ] && [ "$seconds" -gt 0 ] && [ "$seconds" -le {margin} ]; then',
+        f'  echo "{refusal}" >&2',
+        "  exit 2",
+        "fi",
+        *_refused_variable('-n "${SBATCH_SIGNAL-}"', "SBATCH_SIGNAL", f"the scripts' --signal=TERM@{margin}, with "
+                           "which SLURM signals the training to checkpoint before the time limit"),
+        # any value: 0 too makes the job's requeue the cluster's default (JobRequeue), not the scripts' --requeue
+        *_refused_variable('-n "${SBATCH_NO_REQUEUE+set}"', "SBATCH_NO_REQUEUE", _REQUEUE),
+        *_refused_variable('"${SBATCH_REQUEUE-}" = 0', "SBATCH_REQUEUE", _REQUEUE, "set it to 1"),
+        *_refused_variable('-n "${SBATCH_OUTPUT+set}"', "SBATCH_OUTPUT", _OUTPUT),
+        *_refused_variable('-n "${SBATCH_ERROR+set}"', "SBATCH_ERROR", _OUTPUT),
+        # sbatch reads a mode beginning with a (A, append, APPEND) as append, one beginning with t as truncate
+        *_refused_variable('-n "${SBATCH_OPEN_MODE+set}" && "${SBATCH_OPEN_MODE-}" != [aA]*', "SBATCH_OPEN_MODE",
+                           "the scripts' --open-mode=append: each requeue of a task would truncate its output, the "
+                           "lines of its earlier starts lost (or sbatch refuses the mode)"),
+        *_refused_variable('-n "${SBATCH_EXPORT+set}" && ! "${SBATCH_EXPORT^^}" =~ ^ALL(,|$)', "SBATCH_EXPORT",
+                           "its default, --export=ALL, on which the tasks rely: srun would start each training without "
+                           "this shell's environment nor the task's (PATH, PYTHONPATH, the modules loaded), which "
+                           "fails to start it (execve: No such file or directory) or to import minitransfer",
+                           "set it to ALL"),
+        *_refused_variable('-n "${SBATCH_WAIT+set}" && "${SBATCH_WAIT-}" != 0', "SBATCH_WAIT",
+                           "its default of returning once a job is queued (SBATCH_WAIT is its --wait): each "
+                           "sbatch here would wait for its array to end, the transfers queued only after the bases "
+                           "ended, and a base that failed read as sbatch refusing its array"),
+        *_other_cluster_lines(),
+        # Harmless, left: SBATCH_ARRAY_INX and SBATCH_DEPENDENCY (sbatch 22.05 reads no such variable), which the
+        # --array and --dependency given here override anyway; SBATCH_JOB_NAME, a name nothing here reads (the
+        # transfers' --job-name given here overrides it); SBATCH_REQUEUE other than 0 (--requeue, as the scripts
+        # ask); SBATCH_PARTITION, SBATCH_GRES, SBATCH_ACCOUNT and their like: resources, which sbatch --test-only
+        # (--dry-run) and the sbatch here check, refusing what the cluster cannot give.
+    ]
+
+
+def _other_cluster_lines():
+    """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where ``SBATCH_CLUSTERS`` or
+    ``SLURM_CLUSTERS`` is set (any value: sbatch 22.05 reads both as its ``--clusters``, an empty one
+    too), as ``--clusters`` is refused as an ``--sbatch-option``: :data:`~minitransfer.slurm_sbatch.OTHER_CLUSTER`
+    (squeue takes ``SLURM_CLUSTERS`` too, but so would each task's squeue, scancel and scontrol, which
+    sbatch passes it on to: the scripts submit to, and read the queue of, the cluster they run on only)."""
+    remedy = "run $0 on a login node of the cluster the jobs are for"
+    return [
+        "if [ -n \"${SBATCH_CLUSTERS+set}\" ]; then",
+        f'  echo "nothing submitted: SBATCH_CLUSTERS=$SBATCH_CLUSTERS, which sbatch takes as its --clusters: '
+        f'{OTHER_CLUSTER}; unset SBATCH_CLUSTERS, then {remedy}" >&2',
+        "  exit 2",
+        "fi",
+        "if [ -n \"${SLURM_CLUSTERS+set}\" ]; then",
+        '  echo "nothing submitted: SLURM_CLUSTERS=$SLURM_CLUSTERS, which sbatch takes as its --clusters, and squeue,'
+        " scancel and scontrol as theirs, here and in each task (sbatch passes it on): the scripts submit to, and read"
+        f' the queue of, the cluster they run on only; unset SLURM_CLUSTERS, then {remedy}" >&2',
+        "  exit 2",
+        "fi",
+    ]
+
+
+# Why SBATCH_NO_REQUEUE, or SBATCH_REQUEUE=0, is refused
+_REQUEUE = ("the scripts' --requeue: a task interrupted to checkpoint before its time limit could not requeue itself "
+            "to resume (scontrol requeue: Requested operation is presently disabled), nor SLURM requeue one whose "
+            "node failed")
+# Why SBATCH_OUTPUT or SBATCH_ERROR is refused
+_OUTPUT = ("the scripts' --output (logs/<script>-<job>_<task>.out in their folder, which this script makes): the "
+           "tasks' output, or their errors, would go elsewhere than this script and the tasks say, into a folder "
+           "SLURM does not make (without it a task fails to launch, writing nothing)")
+
+
+# srun's input variables (slurm-wlm 22.05's srun(1)) that change how a task's srun runs its training, by what
+# each did set in the shell that submits (seen on the test cluster): sbatch passed them on to every task
+# (--export=ALL), where srun took them
+SRUN_VARIABLES = {
+    # the training's output went into the file they name instead of train.log (or the step failed: "Could not
+    # open stdin file"); SLURM_LABELIO began each line with "0: ", and a refusal of a run another process
+    # trains (train's "error: " line) was no longer found
+    "its output": ("SLURM_STDOUTMODE", "SLURM_STDERRMODE", "SLURM_STDINMODE", "SLURM_OPEN_MODE", "SLURM_LABELIO"),
+    # NONE: the training started without PATH ("execve(): No such file or directory", exit 2, read as train's)
+    "its environment": ("SLURM_EXPORT_ENV", "SRUN_EXPORT_ENV"),
+    # srun's own errors given that exit code (75: read as a checkpoint, the task requeued over and over);
+    # signals, and a time limit, of the step's own before the scripts' SIGTERM
+    "its exit and signals": ("SLURM_EXIT_ERROR", "SLURM_EXIT_IMMEDIATE", "SLURM_SIGNAL", "SLURM_TIMELIMIT",
+                             "SLURM_IMMEDIATE"),
+    # other resources than its job's: the step refused ("More processors requested than permitted", "Invalid
+    # --exclusive specification", "Invalid generic resource"), or waiting for good (SLURM_CONSTRAINT: "step
+    # creation temporarily disabled"), its allocation idle; or its GPU not given to it
+    "its resources": ("SLURM_CPUS_PER_TASK", "SRUN_CPUS_PER_TASK", "SLURM_CPUS_PER_GPU", "SLURM_MEM_PER_CPU",
+                      "SLURM_MEM_PER_GPU", "SLURM_MEM_PER_NODE", "SLURM_GPUS", "SLURM_GPUS_PER_NODE",
+                      "SLURM_GPUS_PER_TASK", "SLURM_GRES", "SLURM_STEP_GRES", "SLURM_GRES_FLAGS", "SLURM_NTASKS",
+                      "SLURM_NPROCS", "SLURM_NTASKS_PER_CORE", "SLURM_NTASKS_PER_GPU", "SLURM_NTASKS_PER_NODE",
+                      "SLURM_NTASKS_PER_SOCKET", "SLURM_NNODES", "SLURM_JOB_NUM_NODES", "SLURM_CONSTRAINT",
+                      "SLURM_CORE_SPEC", "SLURM_THREAD_SPEC", "SLURM_EXCLUSIVE", "SLURM_EXACT", "SLURM_OVERLAP",
+                      "SLURM_OVERCOMMIT", "SLURM_THREADS_PER_CORE", "SLURM_HINT", "SLURM_CPU_BIND", "SLURM_MEM_BIND",
+                      "SLURM_GPU_BIND", "SLURM_DISTRIBUTION", "SLURM_DIST_PLANESIZE", "SLURM_NETWORK",
+                      "SLURM_RESV_PORTS", "SLURM_USE_MIN_NODES", "SLURM_SPREAD_JOB"),
+    # the training run elsewhere ("couldn't chdir ... going to /tmp": a relative data path not found), or
+    # otherwise: a copy of the program (--bcast: a Python without its environment), in a container, under MPI
+    # (pmix: "Couldn't load specified plugin")
+    "where and how it runs": ("SLURM_WORKING_DIR", "SLURM_REMOTE_CWD", "SLURM_BCAST", "SLURM_BCAST_EXCLUDE",
+                              "SLURM_SEND_LIBS", "SLURM_COMPRESS", "SRUN_CONTAINER", "SLURM_MPI_TYPE"),
+}
+
+
+def srun_variables_lines():
+    """Bash lines unsetting :data:`SRUN_VARIABLES` before any sbatch, so that no task's srun takes them
+    from the shell that submits (sbatch passes its environment on to the tasks). Unset here, not in the
+    tasks: SLURM itself sets some of them in a job's environment, from the job's own options (SLURM_OPEN_MODE
+    from --open-mode, SLURM_MEM_PER_NODE from --mem, SLURM_GPUS from --gpus ...), which the step is to
+    follow. Left: those srun ignores within a job (SLURM_PARTITION, SLURM_ACCOUNT, SLURM_QOS,
+    SLURM_DEPENDENCY ...: seen), or that change nothing the task relies on with its one task
+    (SLURM_KILL_BAD_EXIT: exit 75 stays 75; SLURM_DEBUG, SLURM_UMASK), and the user's own programs
+    (SLURM_TASK_PROLOG, SLURM_PROLOG ...)."""
+    lines = ["# srun's input variables of this shell: sbatch would pass them on to each task's srun"]
+    for what, names in SRUN_VARIABLES.items():
+        lines.append(f"unset -v {' '.join(names)}  # {what}")
+    return lines
+
+
+def _refused_variable(condition, variable, overridden, remedy=None):
+    """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where bash ``[[ condition ]]`` holds:
+    sbatch input environment variable ``variable`` is set as sbatch would take over ``overridden`` (what
+    the scripts rely on, and what would happen); ``remedy``: what to set it to instead of unsetting it."""
+    instead = f" (or {remedy})" if remedy else ""
+    return [
+        f"if [[ {condition} ]]; then",
+        f'  echo "nothing submitted: {variable}=${{{variable}}}, which sbatch takes over {overridden}: unset '
+        f'{variable}{instead}, then rerun $0" >&2',
+        "  exit 2",
+        "fi",
+    ]
+
+
+def weights_without_checkpoint_lines():
+    """Bash lines ending ``submit.sh`` (exit 2, before anything is queued) where an unfinished run's
+    weights file ``OUT/<run>.h5`` is there without its checkpoint ``OUT/<run>.run/checkpoint.h5`` (its
+    run folder deleted, say): its task's train would refuse to replace the weights (exit 2, ".h5 exists
+    but there is nothing to resume from"), as a local grid's does (its dry run: "weights without a
+    checkpoint", :func:`minitransfer.grid_status.run_status`), and a base's transfers would wait on it for
+    good; before, every such run was submitted, to fail."""
+    checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
+    return [
+        "# an unfinished run's weights without its checkpoint: its train refuses to replace them (exit 2)",
+        "orphans=()",
+        'for run in ${base_runs[@]+"${base_runs[@]}"} ${transfer_runs[@]+"${transfer_runs[@]}"}; do',
+        f'  if ! finished "$run" && [ -e "$out/$run.h5" ] && [ ! -e "$out/$run.run/"{checkpoint} ]; then',
+        '    orphans+=("$run")',
+        "  fi",
+        "done",
+        'if [ "${#orphans[@]}" -gt 0 ]; then',
+        '  echo "nothing submitted: $(noun "${#orphans[@]}" "1 run has" "${#orphans[@]} runs have") weights without a'
+        ' checkpoint (a run folder deleted?), which train refuses to replace (exit 2: .h5 exists but there is nothing'
+        ' to resume from): submitted, $(noun "${#orphans[@]}" it each) would fail, a base leaving its transfers'
+        ' waiting for good:" >&2',
+        '  for run in "${orphans[@]}"; do',
+        f'    echo "  run $run: $out/$run.h5, without $out/$run.run/"{checkpoint} >&2',
+        "  done",
+        '  echo "restore $(noun "${#orphans[@]}" "that run\'s folder" "their run folders") if moved or kept;'
+        ' else, to train $(noun "${#orphans[@]}" it them) again from the start, delete or move away'
+        ' $(noun "${#orphans[@]}" "its weights file" "their weights files"); then rerun $0" >&2',
+        "  exit 2",
+        "fi",
+    ]
+
+
+def bases_copied_lines():
+    """Bash lines ending ``submit.sh`` (exit 2, before anything is queued) where an unfinished base would
+    be trained again from the start while runs that copied it are trained (finished, or interrupted
+    with a checkpoint): its weights file ``OUT/<base>.h5`` gone, or there without its checkpoint (its
+    run folder deleted; train refuses to replace it, and deleting it, as :func:`weights_without_checkpoint_lines`
+    says of a run no other copied, would lead here). The base trained again is another network than
+    the one those runs copied, which would be kept as if from it (their transfers finished, or resumed
+    from it): refused as a local grid refuses it, in its words (:func:`minitransfer.grid_check.check_finished`).
+    Before, submit.sh submitted the base, or said to delete its weights file, and kept the runs."""
+    checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
+    return [
+        "# a base trained again from the start is another network than the one the runs after it copied",
+        "copied=()",
+        'for i in "${!base_runs[@]}"; do',
+        "  base=${base_runs[i]}",
+        f'  if finished "$base" || {{ [ -e "$out/$base.h5" ] && [ -e "$out/$base.run/"{checkpoint} ]; }}; then',
+        "    continue",
+        "  fi",
+        "  trained=()",
+        "  for ((j = transfer_first[i]; j < transfer_first[i + 1]; j++)); do",
+        f'    if finished "${{transfer_runs[j]}}" || [ -e "$out/${{transfer_runs[j]}}.run/"{checkpoint} ]; then',
+        '      trained+=("${transfer_runs[j]}")',
+        "    fi",
+        "  done",
+        '  if [ "${#trained[@]}" -eq 0 ]; then continue; fi',
+        '  printf -v runs "%s, " "${trained[@]}"; runs=${runs%, } them=$(noun "${#trained[@]}" it them)',
+        '  what=$(noun "${#trained[@]}" "what it trained is" "what they trained is")',
+        '  if [ ! -e "$out/$base.h5" ]; then',
+        '    copied+=("  run $base: its weights file $out/$base.h5, which $runs copied, is gone: restore it; or delete'
+        ' $runs too (in $out: <run>.h5 and <run>.run) to train $them again from the new $base ($what lost)")',
+        "  else",
+        f'    copied+=("  run $base: its weights file $out/$base.h5, which $runs copied, is without $out/$base.run/"'
+        f'{checkpoint}" (its run folder deleted?), which train refuses to replace: restore its run folder if moved or'
+        ' kept; or delete $out/$base.h5, and $runs too (in $out: <run>.h5 and <run>.run), to train $them again from'
+        ' the new $base ($what lost)")',
+        "  fi",
+        "done",
+        'if [ "${#copied[@]}" -gt 0 ]; then',
+        '  echo "nothing submitted: $(noun "${#copied[@]}" "1 base" "${#copied[@]} bases") would be trained again,'
+        ' another network than the one the runs after $(noun "${#copied[@]}" it them) copied, which would be kept as'
+        ' if from it (a local grid refuses this too):" >&2',
+        '  for line in "${copied[@]}"; do echo "$line" >&2; done',
+        '  echo "then rerun $0" >&2',
+        "  exit 2",
+        "fi",
+    ]
