@@ -18,6 +18,7 @@ import io
 import json
 import os
 import pathlib
+import pwd
 import re
 import shutil
 import time
@@ -51,6 +52,36 @@ UNWRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)  # a read-only folder, or 
 # What to do about a write refused for a reason other than space, then rerun (StorageError.rerun_with)
 REPAIRS = {**dict.fromkeys(UNWRITABLE, "make it writable and rerun with"),
            errno.EIO: "once the disk or file system is repaired, rerun with"}
+
+
+# A lock file's (and a run's log's) mode before the umask, as open() makes any file: where a folder is shared by
+# a group (umask 002, a setgid folder), so are they (each user of the group opens them for writing: an
+# exclusive lock needs it where flock is emulated, NFSv4). 0o644 kept them their maker's.
+LOCK_FILE_MODE = 0o666
+
+
+def user_name(uid):
+    """The name of the user ``uid`` ("user 1234" where the system knows none: a container, NFS)."""
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"user {uid}"
+
+
+def owner_and_mode(path):
+    """``path``'s owner and mode as a message names them: ("root", "mode 644")."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return "owner unknown", "mode unknown"
+    return user_name(status.st_uid), f"mode {status.st_mode & 0o777:o}"
+
+
+def lock_file_alone(path):
+    """Whether the lock file ``path`` is there and its folder may be written by this process: the lock
+    file, not the folder, is what this process may not write (another user's, not the group's)."""
+    folder = pathlib.Path(path).parent
+    return os.path.exists(path) and os.access(folder, os.W_OK | os.X_OK) and not os.statvfs(folder).f_flag & os.ST_RDONLY
 
 
 def temporary_path(path):

@@ -8,7 +8,6 @@ import errno
 import fcntl
 import os
 import pathlib
-import pwd
 import shlex
 import time
 
@@ -46,10 +45,7 @@ class GridLockLost(fileio.StorageError):
     (:meth:`minitransfer.rundir.RunFiles.check_in_place`)."""
 
 
-# A lock file's mode before the umask, as open() makes any file and the grid its plan and runs: where the
-# grid's folder is shared by a group (umask 002), so are its lock files (each user of the group opens them
-# for writing: an exclusive lock needs it where flock is emulated, NFSv4). 0o644 kept them their maker's.
-LOCK_FILE_MODE = 0o666
+LOCK_FILE_MODE = fileio.LOCK_FILE_MODE  # 0o666 less the umask: a group sharing the folder shares them
 
 
 class LockFileRefused(fileio.StorageError):
@@ -61,11 +57,7 @@ class LockFileRefused(fileio.StorageError):
 
     def __init__(self, code, path, what="a grid opens it to plan and to train there"):
         self.path = pathlib.Path(path)
-        try:
-            status = os.stat(path)
-            owner, mode = _user_name(status.st_uid), f"mode {status.st_mode & 0o777:o}"
-        except OSError:
-            owner, mode = "owner unknown", "mode unknown"
+        owner, mode = fileio.owner_and_mode(path)
         locks = [self.path.parent / name for name in (GridLock.PLANNING, GridLock.WORKING)]
         chmod = " ".join(shlex.quote(str(lock)) for lock in locks if lock.exists()) or shlex.quote(str(self.path))
         ask = (f"ask {owner} to let this user write the lock files (chmod g+w {chmod}, for a group that shares "
@@ -75,14 +67,6 @@ class LockFileRefused(fileio.StorageError):
                                f"it is {owner}'s, {mode}), though this process may write in {self.path.parent}: "
                                f"{what}; {ask}give a folder this process can write (a copy of this one keeps its "
                                f"finished runs)")
-
-
-def _user_name(uid):
-    """The name of the user ``uid`` ("user 1234" where the system knows none: a container, NFS)."""
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"user {uid}"
 
 
 class GridLock:
@@ -227,16 +211,10 @@ def _unwritable(out, path, error):
     says it."""
     if error.errno not in fileio.UNWRITABLE:
         return fileio.storage_error(path, error)
-    if _lock_file_alone(out, path):
+    if fileio.lock_file_alone(path):
         return LockFileRefused(error.errno, path)
     return cannot_write_in(out, error, f"a grid writes its plan ({PLAN_FILE}), its runs and its lock files there "
                                        f"({path.name} first)")
-
-
-def _lock_file_alone(out, path):
-    """Whether the lock file ``path`` is there and its folder ``out`` may be written by this process:
-    the lock file, not the folder, is what this process may not write."""
-    return path.exists() and os.access(out, os.W_OK | os.X_OK) and not os.statvfs(out).f_flag & os.ST_RDONLY
 
 
 def cannot_write_in(out, error, what):
@@ -271,7 +249,7 @@ def check_writable(out, left, total):
     if not left or refused is None:
         return
     code = errno.EROFS if os.statvfs(refused).f_flag & os.ST_RDONLY else errno.EACCES
-    error = (LockFileRefused(code, refused) if refused in locks and _lock_file_alone(out, refused)
+    error = (LockFileRefused(code, refused) if refused in locks and fileio.lock_file_alone(refused)
              else OSError(code, os.strerror(code)))
     raise cannot_train_in(out, error, left, total)
 

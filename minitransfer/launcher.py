@@ -25,13 +25,14 @@ import functools
 import json
 import os
 import select
+import shlex
 import signal
 import subprocess
 import sys
 import time
 import traceback
 
-from minitransfer import stopping
+from minitransfer import fileio, stopping
 from minitransfer.data.decoder_pool import die_with_parent
 
 # Imported by the launcher before it forks: everything `minitransfer train` imports.
@@ -174,6 +175,15 @@ def _exit_code(status):
     return os.WEXITSTATUS(status)
 
 
+def _owned(log_path, error):
+    """What :func:`_child` adds where its log is another user's alone (in a folder shared by a group): its
+    owner and mode, and what to do ("" for any other failure)."""
+    if error.errno not in fileio.UNWRITABLE or not fileio.lock_file_alone(log_path):
+        return ""
+    owner, mode = fileio.owner_and_mode(log_path)
+    return f" (it is {owner}'s, {mode}; ask {owner} to let this user write it: chmod g+w {shlex.quote(str(log_path))})"
+
+
 def _child(argv, log_path, launcher, held=()):
     """Become ``minitransfer ARGV`` as a fresh process would run it, stopped as Ctrl-C stops it when
     its ``launcher`` (PID) ends; never returns. Started with the stop signals blocked (:data:`_STOPS`),
@@ -186,9 +196,10 @@ def _child(argv, log_path, launcher, held=()):
     try:
         os.setsid()
         try:
-            log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, fileio.LOCK_FILE_MODE)  # a group's too
         except OSError as error:
-            print(f"error: cannot write {log_path}: {error.strerror}; its run did not start", file=sys.stderr)
+            print(f"error: cannot write {log_path}: {error.strerror}{_owned(log_path, error)}; its run did not start",
+                  file=sys.stderr)
             code = os.EX_IOERR  # 74, an I/O error's exit code, as the command's
             return  # to os._exit(code), below
         quiet = os.open(os.devnull, os.O_RDONLY)

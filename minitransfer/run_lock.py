@@ -20,6 +20,7 @@ import errno
 import fcntl
 import os
 import pathlib
+import shlex
 import socket
 import time
 
@@ -80,8 +81,10 @@ class RunLock:
             if held_here(self._file) is not None:  # by this process (a run, a report, a prepare, readers)
                 raise self._busy(holder(self.folder))
             try:
-                descriptor = os.open(self._file, os.O_RDWR | os.O_CREAT, 0o644)
+                descriptor = os.open(self._file, os.O_RDWR | os.O_CREAT, fileio.LOCK_FILE_MODE)
             except OSError as error:  # a read-only folder, one this user may not write, no inode left
+                if error.errno in fileio.UNWRITABLE and fileio.lock_file_alone(self._file):
+                    raise self._refused(error) from error
                 # says what is left before the folder is removed
                 failure = fileio.storage_error(self._file, error, named=self.path)
                 self._remove_if_created_empty()
@@ -110,6 +113,19 @@ class RunLock:
             self.__exit__(None, None, None)
             raise fileio.storage_error(self._file, error, named=self.path) from error
         return self
+
+    def _refused(self, error):
+        """The ``StorageError`` (exit code 74) of a lock file this process may not open for writing in a
+        folder it may write: another user's, made 0o644 (by an older version, or under a umask 022) where
+        the folder is shared by a group; named with its owner and mode, and what to do."""
+        owner, mode = fileio.owner_and_mode(self._file)
+        return fileio.StorageError(
+            error.errno, f"cannot open {self.path}, the lock file of {self.run_dir}, for writing ({error.strerror}; "
+                         f"it is {owner}'s, {mode}), though this process may write in {self.run_dir}: minitransfer "
+                         f"takes it to train, prepare or report there; ask {owner} to let this user write it (chmod g+w "
+                         f"{shlex.quote(str(self.path))}, for a group that shares the folder: minitransfer makes its lock "
+                         f"files so where the umask lets the group write, e.g. umask 002), or remove it once no process "
+                         f"works there")
 
     def _busy(self, pid):
         return RunBusy(f"{self.run_dir}{BUSY}{holder_named(pid)}; wait for it to finish or stop it, then rerun", pid)

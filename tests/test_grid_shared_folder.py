@@ -44,12 +44,40 @@ AS_ANOTHER_USER = textwrap.dedent("""
 """)
 
 
-def _as_nobody(out):
-    """The two lines :data:`AS_ANOTHER_USER` prints, run as nobody (group nogroup alone)."""
+# A run's lock and a dataset's (prepare's) taken and released in argv[1], each refusal's message printed.
+LOCKS_AS_ANOTHER_USER = textwrap.dedent("""
+    import pathlib, sys
+    from minitransfer import fileio, run_lock
+    from minitransfer.data import lock
+    out = pathlib.Path(sys.argv[1])
+    for take in (lambda: run_lock.RunLock(out / "run"), lambda: lock.writing(out / "data")):
+        try:
+            with take():
+                print("locked")
+        except fileio.StorageError as error:
+            print(error)
+""")
+# Locks left as a killed process leaves them (SIGKILL, a node lost): a run's lock file, a dataset's.
+KILLED_HOLDING = ("import os, pathlib, sys; from minitransfer import run_lock; from minitransfer.data import lock; "
+                  "out = pathlib.Path(sys.argv[1]); (out / 'data').mkdir(); "
+                  "run_lock.RunLock(out / 'run').__enter__(); "
+                  "reading = lock.shared(out / 'data'); reading.__enter__(); os._exit(0)")
+
+
+def _killed_holding_locks(out):
+    """:data:`KILLED_HOLDING` run in ``out`` by this user, under this process's umask."""
+    subprocess.run([sys.executable, "-c", KILLED_HOLDING, str(out)], check=True, timeout=60,
+                   env={**os.environ, "PYTHONPATH": str(CHECKOUT)})
+    return out / "run" / "lock", out / "data" / "lock"
+
+
+def _as_nobody(out, script=AS_ANOTHER_USER):
+    """The lines ``script`` prints (by default the two of :data:`AS_ANOTHER_USER`), run as nobody
+    (group nogroup alone)."""
     environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "LANG": "C.UTF-8",
                    "PYTHONPATH": f"{CHECKOUT}{os.pathsep}{sysconfig.get_paths()['purelib']}"}
     done = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", SYSTEM_PYTHON, "-c",
-                           AS_ANOTHER_USER, str(out)], capture_output=True, text=True, env=environment, cwd="/tmp",
+                           script, str(out)], capture_output=True, text=True, env=environment, cwd="/tmp",
                           timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
@@ -109,3 +137,29 @@ def test_a_lock_file_another_user_alone_may_write_is_named_with_its_owner(group_
                               f"left to train there; ask root"), dry_run
     subprocess.run(["chmod", "g+w", str(planning), str(working)], check=True)  # as its message says
     assert _as_nobody(group_folder) == ["locked", "writable"]
+
+
+def test_a_run_and_a_dataset_a_group_shares_are_locked_by_each_of_its_users(group_folder):
+    """Run and dataset lock files were made 0o644 whatever the umask: another user of the group could
+    neither resume a run another killed nor prepare a dataset another read ("cannot write RUN/lock")."""
+    with _umask(0o002):
+        for lock in _killed_holding_locks(group_folder):
+            assert lock.stat().st_mode & 0o777 == 0o664
+    assert _as_nobody(group_folder, LOCKS_AS_ANOTHER_USER) == ["locked", "locked"]
+
+
+def test_a_run_lock_file_another_user_alone_may_write_is_named_with_its_owner(group_folder):
+    """A run's lock file 0o644 (an older version's, or a umask 022): said as "cannot write RUN/lock:
+    Permission denied", the run folder this user may write not named as the fault."""
+    with _umask(0o022):
+        run, data = _killed_holding_locks(group_folder)
+    for folder in (run.parent, data.parent):
+        folder.chmod(0o2775)  # the group's folders, though their lock files are root's alone
+    refused = [f"cannot open {lock}, the lock file of {lock.parent}, for writing (Permission denied; it is root's, "
+               f"mode 644), though this process may write in {lock.parent}: minitransfer takes it to train, prepare "
+               f"or report there; ask root to let this user write it (chmod g+w {lock}, for a group that shares the "
+               f"folder: minitransfer makes its lock files so where the umask lets the group write, e.g. umask 002), "
+               f"or remove it once no process works there" for lock in (run, data)]
+    assert _as_nobody(group_folder, LOCKS_AS_ANOTHER_USER) == refused
+    subprocess.run(["chmod", "g+w", str(run), str(data)], check=True)  # as its message says
+    assert _as_nobody(group_folder, LOCKS_AS_ANOTHER_USER) == ["locked", "locked"]

@@ -20,7 +20,7 @@ import fcntl
 import os
 import pathlib
 
-from minitransfer import held_locks, run_lock
+from minitransfer import fileio, held_locks, run_lock
 
 LOCK_FILE = run_lock.RunLock.FILE
 
@@ -125,7 +125,7 @@ def _lock_shared(path):
             check_not_prepared(path.parent)
             continue  # released meanwhile (by another thread): locked anew
         try:
-            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, fileio.LOCK_FILE_MODE)
         except OSError:
             try:  # flock needs no write access: the lock file of a folder this process may not write
                 descriptor = os.open(path, os.O_RDONLY)
