@@ -336,10 +336,7 @@ def measured_by_n(results, split="random", treatment="AnB", target=None):
 
 def targets_by_n(results, split="random", treatment="AnB"):
     """{n: the target halves of the networks :func:`relative_by_n` measures at n}."""
-    targets = {}
-    for r, _ in _relative(results, split, treatment):
-        targets.setdefault(r.run.n, set()).add(r.run.target)
-    return targets
+    return {n: {r.run.target for r in networks} for n, networks in measured_by_n(results, split, treatment).items()}
 
 
 def relative_by_base(results, split="random", treatment="AnB+"):

@@ -30,7 +30,7 @@ import math
 
 from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import clustered_se, measured_by_n
-from minitransfer.results import Spread, natural_families, relative_by_base, relative_by_n, targets_by_n
+from minitransfer.results import Spread, natural_families, relative_by_base, relative_by_n
 from minitransfer.run_facts import at_chance_kinds, bases_at_chance
 from minitransfer.treatments import label_pattern
 
@@ -188,11 +188,12 @@ def general(results, split="random"):
                f"general here" if abs(spread.mean) - RESOLVED * spread.se > CLOSE + ROUNDING else
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
                f"{_more_networks(split)}" if not precise else f"not shown to be within {CLOSE:g} points of it")
-    which = names["both"] if targets_by_n(results, split, "AnB")[n] == {"A", "B"} else names["AnB"]
+    networks = tuple(measured_by_n(results, split, "AnB")[n])
+    which = names["both"] if {r.run.target for r in networks} == {"A", "B"} else names["AnB"]
     measured = (f"At n={n}, transferred layers{names['where']} ({which}) score {_signed(spread)} points relative to "
                 f"their own base ({_networks(spread.count)})")
     return Finding(claim, f"{measured}: {verdict}.", spread.mean, spread.se, spread.count, close, measured,
-                   tuple(measured_by_n(results, split, "AnB")[n]))
+                   networks)
 
 
 def specific(results, split="random"):
