@@ -241,12 +241,14 @@ def check_writable(out, left, total):
     train in ``out`` (or the folder it would be made in) and this process may not write there, or
     may not write the lock files of :class:`GridLock` there (another user's, in a folder shared with
     them): its dry run, which writes nothing, listed them as to do, where the grid refused."""
+    if not left:
+        return
     folder = next(folder for folder in (out, *out.parents) if os.path.lexists(folder))
     locks = [out / name for name in (GridLock.PLANNING, GridLock.WORKING) if (out / name).exists()]
     searched = os.W_OK | os.X_OK  # a folder, to make files in it; a lock file is opened for writing
     refused = next((path for path in (folder, *locks) if not os.access(path, searched if path.is_dir() else os.W_OK)),
                    None)
-    if not left or refused is None:
+    if refused is None:
         return
     code = errno.EROFS if os.statvfs(refused).f_flag & os.ST_RDONLY else errno.EACCES
     error = (LockFileRefused(code, refused) if refused in locks and fileio.lock_file_alone(refused)

@@ -109,14 +109,14 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     _make_writable_folder(slurm_dir)  # before the plan: a plan naming scripts never written misleads
     plan = write_plan(out, runs, options, train_command, progress, slurm_dir)
     python_path = _source_checkout(train_command)
+    margin = signal_margin(time_limit)
 
     def scripts(scripts_id):
-        texts = {SUBMIT_FILE: submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id,
-                                                  signal_margin(time_limit))}
+        texts = {SUBMIT_FILE: submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id, margin)}
         for name, stage, its_runs in ((BASES_FILE, "bases", bases), (TRANSFERS_FILE, "transfers", transfers)):
             if its_runs:
                 texts[name] = array_script(stage, its_runs, out, slurm_dir, plan, options, train_command, header,
-                                            scripts_id, python_path, signal_margin(time_limit))
+                                            scripts_id, python_path, margin)
         return texts
 
     # the id of this set of scripts, which submit.sh and each task check: a set mixed by an emission cut
@@ -201,7 +201,7 @@ def _make_writable_folder(slurm_dir):
                                  f"name; move it away, or choose another folder for the SLURM scripts; nothing was "
                                  f"written")
     try:
-        (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
+        logs.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=slurm_dir):
             pass
     except OSError as error:
