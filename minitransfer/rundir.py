@@ -254,8 +254,7 @@ class RunFiles:
                 raise fileio.storage_error(self.at(path), error, named=path) from error
 
     def write_json(self, path, record):
-        self.check_in_place()
-        self._write(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
+        self.write_text(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
 
     def log(self, record):
         self.check_in_place()
