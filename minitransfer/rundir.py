@@ -158,10 +158,7 @@ class RunFiles:
 
     def read_config(self):
         """config.json as it is now (a hand may have edited it), or None where it cannot be read."""
-        try:
-            return self.at(self.config).read_text()
-        except (OSError, UnicodeDecodeError):
-            return None
+        return config_text(self.at(self.config))
 
     def _start_over(self, weights):
         """Remove the run this one replaces (``overwrite``): first its weights file ``weights``, so
@@ -366,6 +363,15 @@ def finite(value):
     if isinstance(value, (list, tuple)):
         return [finite(item) for item in value]
     return value
+
+
+def config_text(path):
+    """The text of the config.json ``path`` as it is now (a hand may have edited it), or None where it
+    cannot be read (deleted, unreadable, not UTF-8)."""
+    try:
+        return pathlib.Path(path).read_text()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _identity(path):
