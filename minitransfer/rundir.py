@@ -158,10 +158,7 @@ class RunFiles:
 
     def read_config(self):
         """config.json as it is now (a hand may have edited it), or None where it cannot be read."""
-        try:
-            return self.at(self.config).read_text()
-        except (OSError, UnicodeDecodeError):
-            return None
+        return config_text(self.at(self.config))
 
     def _start_over(self, weights):
         """Remove the run this one replaces (``overwrite``): first its weights file ``weights``, so
@@ -254,8 +251,7 @@ class RunFiles:
                 raise fileio.storage_error(self.at(path), error, named=path) from error
 
     def write_json(self, path, record):
-        self.check_in_place()
-        self._write(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
+        self.write_text(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
 
     def log(self, record):
         self.check_in_place()
@@ -367,6 +363,15 @@ def finite(value):
     if isinstance(value, (list, tuple)):
         return [finite(item) for item in value]
     return value
+
+
+def config_text(path):
+    """The text of the config.json ``path`` as it is now (a hand may have edited it), or None where it
+    cannot be read (deleted, unreadable, not UTF-8)."""
+    try:
+        return pathlib.Path(path).read_text()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _identity(path):

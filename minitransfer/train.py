@@ -39,7 +39,7 @@ from minitransfer.progress import Progress
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
 from minitransfer.resume_options import dataset_gone, hand_edit_warning, hand_edits
-from minitransfer.rundir import NOTHING_TO_DO, mean_best_words, run_dir_for
+from minitransfer.rundir import NOTHING_TO_DO, config_text, mean_best_words, run_dir_for
 from minitransfer.stop_requests import StopRequests
 from minitransfer.training_run import Run
 
@@ -187,9 +187,8 @@ def _warn_of_hand_edits(plan, saved):
     no effect, and how to have one (:func:`minitransfer.resume_options.hand_edit_warning`); the
     file is left as it is, as the run writes nothing."""
     config = plan.run_dir / "config.json"
-    try:
-        text = config.read_text()
-    except (OSError, UnicodeDecodeError):
+    text = config_text(config)
+    if text is None:
         return  # deleted, or unreadable: no edit to say
     warning = hand_edit_warning(config, hand_edits(text, saved.meta["config"], plan.config))
     if warning is not None:
