@@ -68,7 +68,8 @@ def environment_lines(margin):
     ``scontrol show job`` on SLURM 22.05): ``SBATCH_NO_REQUEUE`` (any value) or ``SBATCH_REQUEUE=0``
     (no ``scontrol requeue`` after a checkpoint), ``SBATCH_OUTPUT`` and ``SBATCH_ERROR`` (the output
     elsewhere), an ``SBATCH_OPEN_MODE`` other than append (each requeue truncating it), an
-    ``SBATCH_EXPORT`` other than ALL (the training started without the environment), and
+    ``SBATCH_EXPORT`` other than ALL (the training started without the environment), or ALL with a
+    value for a variable the tasks' srun or SLURM commands take (:func:`_exported_lines`), and
     ``SBATCH_WAIT`` (sbatch waiting for each array to end); and ``SBATCH_CLUSTERS`` or ``SLURM_CLUSTERS``
     (:func:`_other_cluster_lines`)."""
     fields = "([0-9]{1,9})"
@@ -107,6 +108,7 @@ def environment_lines(margin):
                            "this shell's environment nor the task's (PATH, PYTHONPATH, the modules loaded), which "
                            "fails to start it (execve: No such file or directory) or to import minitransfer",
                            "set it to ALL"),
+        *_exported_lines(),
         *_refused_variable('-n "${SBATCH_WAIT+set}" && "${SBATCH_WAIT-}" != 0', "SBATCH_WAIT",
                            "its default of returning once a job is queued (SBATCH_WAIT is its --wait): each "
                            "sbatch here would wait for its array to end, the transfers queued only after the bases "
@@ -117,6 +119,39 @@ def environment_lines(margin):
         # transfers' --job-name given here overrides it); SBATCH_REQUEUE other than 0 (--requeue, as the scripts
         # ask); SBATCH_PARTITION, SBATCH_GRES, SBATCH_ACCOUNT and their like: resources, which sbatch --test-only
         # (--dry-run) and the sbatch here check, refusing what the cluster cannot give.
+    ]
+
+
+def _exported_lines():
+    """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where ``SBATCH_EXPORT`` (ALL, then
+    names, each alone or with a value) gives a value to one of :data:`SRUN_VARIABLES`, or to
+    ``SLURM_CLUSTERS``: sbatch sets it in each task's environment, whose srun (and squeue, scancel,
+    scontrol) take it, as if it were set in the shell that submits, where this script unsets it. Seen on
+    the test cluster: ``ALL,SLURM_LABELIO=1`` began each line of train.log with "0: ", ``ALL,SLURM_CLUSTERS=x``
+    failed each step ("'x' can't be reached now"). Left: a name alone (sbatch exports this shell's value,
+    unset here), and any other variable (``ALL,CUDA_VISIBLE_DEVICES=0``; SLURM sets the task's own ids
+    over an ``SLURM_ARRAY_TASK_ID`` given so: seen)."""
+    arms = [f"      {'|'.join(names)}) what={shlex.quote(what)} ;;" for what, names in SRUN_VARIABLES.items()]
+    return [
+        "# ALL with values: sbatch sets them in each task's environment, whose srun takes them",
+        'if [[ "${SBATCH_EXPORT-}" == *=* ]]; then',
+        '  IFS=, read -r -a exported <<< "$SBATCH_EXPORT"',
+        '  for item in "${exported[@]:1}"; do',
+        '    if [[ "$item" != *=* ]]; then continue; fi',
+        '    what=""',
+        '    case "${item%%=*}" in',
+        *arms,
+        '      SLURM_CLUSTERS) what="the cluster it, squeue, scancel and scontrol ask (the scripts run on, and read'
+        ' the queue of, the cluster they were submitted to only)" ;;',
+        "    esac",
+        '    if [ -n "$what" ]; then',
+        '      echo "nothing submitted: SBATCH_EXPORT=$SBATCH_EXPORT sets ${item%%=*} in the environment of each task,'
+        ' where its srun takes it (this script unsets it in its own), changing $what: leave ${item%%=*} out of'
+        ' SBATCH_EXPORT (or set it to ALL), then rerun $0" >&2',
+        "      exit 2",
+        "    fi",
+        "  done",
+        "fi",
     ]
 
 

@@ -44,7 +44,8 @@ def test_submit_refuses_an_sbatch_variable_undoing_what_the_tasks_rely_on(tmp_pa
 
 @pytest.mark.parametrize("variable, value", [
     ("SBATCH_REQUEUE", "1"), ("SBATCH_OPEN_MODE", "append"), ("SBATCH_OPEN_MODE", "A"), ("SBATCH_EXPORT", "ALL"),
-    ("SBATCH_EXPORT", "all,CUDA_VISIBLE_DEVICES=0"), ("SBATCH_WAIT", "0"), ("SBATCH_ARRAY_INX", "5-9"),
+    ("SBATCH_EXPORT", "all,CUDA_VISIBLE_DEVICES=0"), ("SBATCH_EXPORT", "ALL,SLURM_LABELIO,MY_SETTING=a=b"),
+    ("SBATCH_EXPORT", "ALL,SLURM_ARRAY_TASK_ID=5"), ("SBATCH_WAIT", "0"), ("SBATCH_ARRAY_INX", "5-9"),
     ("SBATCH_DEPENDENCY", "afterok:1"), ("SBATCH_JOB_NAME", "mine"),
 ])
 def test_submit_takes_an_sbatch_variable_that_leaves_the_tasks_as_they_are(tmp_path, fake_slurm, variable, value):
@@ -55,6 +56,27 @@ def test_submit_takes_an_sbatch_variable_that_leaves_the_tasks_as_they_are(tmp_p
     done = submit_grid(submit, **{variable: value})
     assert done.returncode == 0, done.stderr
     assert len(sbatch_calls(fake_slurm)) == 3
+
+
+@pytest.mark.parametrize("exported, name, changed", [
+    ("ALL,SLURM_LABELIO=1", "SLURM_LABELIO", "its output"),
+    ("all,MY_SETTING=1,SLURM_EXPORT_ENV=NONE", "SLURM_EXPORT_ENV", "its environment"),
+    ("ALL,SLURM_EXIT_ERROR=75", "SLURM_EXIT_ERROR", "its exit and signals"),
+    ("ALL,SLURM_CLUSTERS=other", "SLURM_CLUSTERS", "the cluster it, squeue, scancel and scontrol ask"),
+])
+@pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
+def test_submit_refuses_sbatch_export_setting_what_the_tasks_srun_takes(tmp_path, fake_slurm, exported, name, changed,
+                                                                        dry_run):
+    """SBATCH_EXPORT=ALL with NAME=value pairs: sbatch sets them in each task's environment. Before, only
+    a list not beginning with ALL was refused: on the test cluster ALL,SLURM_LABELIO=1 began each line of
+    train.log with "0: " (the test of the srun variables of the shell that submits, passed there), and
+    ALL,SLURM_CLUSTERS=other failed each step ("'other' can't be reached now")."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
+    said = submit_refused(submit, fake_slurm, *["--dry-run"] * dry_run, SBATCH_EXPORT=exported)
+    assert said.startswith(f"nothing submitted: SBATCH_EXPORT={exported} sets {name} in the environment of each "
+                           f"task, where its srun takes it")
+    assert f"changing {changed}" in said and said.endswith(
+        f": leave {name} out of SBATCH_EXPORT (or set it to ALL), then rerun {submit}\n")
 
 
 @pytest.mark.parametrize("left", ["weights-alone", "weights-and-config", "weights-and-checkpoint", "result-alone"])
