@@ -16,17 +16,17 @@ from minitransfer import fileio
 from minitransfer.experiment import PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, TREATMENT_FILE, counted, run_dir
 
 
-def write_plan(out, runs, options, train_command, progress=None, slurm_dir=None):
+def write_plan(out, runs, options, train_command, progress=None):
     """``OUT/experiment.json`` and each run's ``treatment.json`` (the report reads them). The runs an
     earlier grid listed in ``OUT/experiment.json`` stay listed after this grid's (more seeds or layers
     added to the folder: trained with the same options, :func:`minitransfer.grid_check.check_others`).
     Called holding :class:`minitransfer.grid_folder.GridLock`: no other grid reads and writes the plan
     meanwhile, so neither's runs are lost from it, and a temporary of it a killed grid left is removed.
     A file that already says what it would is left alone: a rerun writes (and syncs) nothing.
-    ``progress``: told how far the writing has got (:func:`minitransfer.experiment.counted`).
-    ``slurm_dir``: the folder of the SLURM scripts written for this plan, which it records
-    (:data:`minitransfer.experiment.SLURM_SCRIPTS`). Returns the plan's id
-    (:data:`minitransfer.experiment.PLAN_ID`, :func:`minitransfer.grid_plan.plan_id`), which it records too."""
+    ``progress``: told how far the writing has got (:func:`minitransfer.experiment.counted`). It records
+    no folder of SLURM scripts (:func:`record_slurm_scripts` does, once they are written). Returns the
+    plan's id (:data:`minitransfer.experiment.PLAN_ID`, :func:`minitransfer.grid_plan.plan_id`), which it
+    records too."""
     from minitransfer.grid_plan import plan_id  # which imports this module
 
     out = pathlib.Path(out)
@@ -39,8 +39,6 @@ def write_plan(out, runs, options, train_command, progress=None, slurm_dir=None)
     plan = {"format": "minitransfer-experiment", "format_version": 1, PLAN_ID: identity, "options": options,
             "train_command": list(train_command),
             "runs": listed + [record for record in planned_records(out) if record.get("name") not in names]}
-    if slurm_dir is not None:
-        plan[SLURM_SCRIPTS] = str(slurm_dir)
     fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=_plain) + "\n", keep_same=True)
     for run in counted(runs, f"writing the plan into {out}", progress):
         folder = run_dir(out, run)
@@ -50,6 +48,18 @@ def write_plan(out, runs, options, train_command, progress=None, slurm_dir=None)
             raise _file_in_the_way(out, folder, error) or fileio.storage_error(folder, error) from error
         fileio.write_text(folder / TREATMENT_FILE, json.dumps(run.to_json(), indent=2) + "\n", keep_same=True)
     return identity
+
+
+def record_slurm_scripts(out, slurm_dir):
+    """Record ``slurm_dir`` in ``OUT/experiment.json`` (:data:`minitransfer.experiment.SLURM_SCRIPTS`) as
+    the folder of the SLURM scripts written for its plan: called once they are all written
+    (:func:`minitransfer.slurm.emit_slurm`), so that an emission cut short (Ctrl-C, SIGTERM) leaves no
+    plan naming scripts it never wrote. Called holding :class:`minitransfer.grid_folder.GridLock`, as
+    :func:`write_plan`."""
+    path = pathlib.Path(out) / PLAN_FILE
+    plan = fileio.parse_json(path.read_text())
+    plan[SLURM_SCRIPTS] = str(slurm_dir)
+    fileio.write_text(path, json.dumps(plan, indent=2, default=_plain) + "\n", keep_same=True)
 
 
 def check_run_folders(out, runs):

@@ -26,6 +26,9 @@ there, which sends the jobs to another cluster, whose queue ``submit.sh`` does n
 are replaced as one set: all written to temporaries before any is renamed, so a failed write (a full
 disk) leaves the old set whole; each holds the id of its set, which ``submit.sh`` checks in the array
 scripts it submits (exit 2 on scripts of different sets) and passes to each task, which checks it too.
+OUT's plan is written before the scripts, and names their folder only once all are written: an emission
+cut short (Ctrl-C, SIGTERM) leaves no plan naming scripts it never wrote, and the same command again
+finishes it.
 Where the train command imports minitransfer (no ``minitransfer`` script beside the Python: a source
 checkout), the tasks put the folder holding the package first on ``PYTHONPATH``.
 
@@ -49,7 +52,7 @@ import tempfile
 from minitransfer import config, fileio
 from minitransfer import experiment as grid
 from minitransfer.grid_plan import replaced_plan
-from minitransfer.grid_plan_file import write_plan
+from minitransfer.grid_plan_file import record_slurm_scripts, write_plan
 from minitransfer.slurm_array import array_script
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMIT_FILE, SUBMITTED_FILE, TRANSFERS_FILE
 from minitransfer.slurm_sbatch import check_one_line, parse_time_limit, shared_sbatch_lines, signal_margin
@@ -107,7 +110,10 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     if replaced and progress is not None:
         progress(f"note: {replaced}")
     _make_writable_folder(slurm_dir)  # before the plan: a plan naming scripts never written misleads
-    plan = write_plan(out, runs, options, train_command, progress, slurm_dir)
+    # the plan first, then the scripts, then the plan names them: cut short (Ctrl-C, SIGTERM) before the
+    # end, it names none, and scripts left of an earlier set submit nothing of another plan (plan_check);
+    # the same command again finishes it
+    plan = write_plan(out, runs, options, train_command, progress)
     python_path = _source_checkout(train_command)
     margin = signal_margin(time_limit)
 
@@ -129,6 +135,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
         if name not in written and os.path.lexists(slurm_dir / name) and _replaceable(slurm_dir / name):
             with contextlib.suppress(FileNotFoundError):
                 (slurm_dir / name).unlink()
+    record_slurm_scripts(out, slurm_dir)
     return slurm_dir / SUBMIT_FILE
 
 

@@ -1,0 +1,66 @@
+"""``--emit-slurm`` stopped (Ctrl-C, SIGTERM: a KeyboardInterrupt) while it writes the plan and the
+scripts: OUT's plan never names a folder of scripts that were not all written for it, and the same
+emission again finishes the set, which submit.sh then submits. No SLURM needed: stand-ins for its
+commands."""
+
+import json
+
+import pytest
+from test_slurm import OPTIONS, fake_slurm, sbatch_calls, scripts_id_of, submit_grid  # noqa: F401
+
+from minitransfer import fileio, grid_plan_file, slurm
+from minitransfer import experiment as grid
+
+RUNS = grid.plan_grid(layers=(1,))
+
+
+def recorded_scripts(out):
+    """The folder of SLURM scripts OUT's plan names, or None."""
+    return json.loads((out / grid.PLAN_FILE).read_text()).get(grid.SLURM_SCRIPTS)
+
+
+def interrupt_at(monkeypatch, module, name, calls=1):
+    """Make ``module.name`` raise KeyboardInterrupt at its ``calls``-th call, as Ctrl-C there would."""
+    real, count = getattr(module, name), []
+
+    def stopped(*args, **kwargs):
+        count.append(1)
+        if len(count) == calls:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, stopped)
+
+
+@pytest.mark.parametrize("module, name, calls", [
+    (grid_plan_file.fileio, "write_text", 2),  # a run's treatment.json, after experiment.json
+    (slurm, "_replace_all", 1),  # the plan written, no script yet
+    (fileio, "fsync_path", 2),  # the second script's temporary
+], ids=["a-run-folder", "before-the-scripts", "between-two-scripts"])
+@pytest.mark.parametrize("earlier", [False, True], ids=["first", "over-another-plan"])
+def test_emit_slurm_stopped_midway_names_no_scripts_and_again_finishes_them(tmp_path, fake_slurm, synthetic_8,
+                                                                            monkeypatch, module, name, calls, earlier):
+    """Before: experiment.json, written first, named the scripts folder before any script was written
+    there (stopped before them: a folder holding no submit.sh, or that of another plan)."""
+    out, scripts, options = tmp_path / "grid", tmp_path / "slurm", dict(OPTIONS, data=synthetic_8)
+    if earlier:  # the same folders, planned with other options: its submit.sh is to submit nothing of the new plan
+        slurm.emit_slurm(RUNS, out, scripts, dict(options, max_iter=30))
+    with monkeypatch.context() as patched:
+        interrupt_at(patched, module, name, calls)
+        with pytest.raises(KeyboardInterrupt):
+            slurm.emit_slurm(RUNS, out, scripts, options)
+    assert recorded_scripts(out) is None
+    if (scripts / slurm.SUBMIT_FILE).exists():  # an earlier set: refused, as of another plan
+        refused = submit_grid(scripts / slurm.SUBMIT_FILE)
+        assert refused.returncode == 2 and "is no longer planned as these scripts were written for" in refused.stderr
+        assert not (fake_slurm / "sbatch").exists()
+
+    submit = slurm.emit_slurm(RUNS, out, scripts, options)
+    assert recorded_scripts(out) == str(scripts)
+    plan = json.loads((out / grid.PLAN_FILE).read_text())
+    assert f"plan={plan[grid.PLAN_ID]} " in submit.read_text()
+    assert all(f"scripts_id={scripts_id_of(scripts)}\n" in (scripts / each).read_text()
+               for each in (slurm.BASES_FILE, slurm.TRANSFERS_FILE))
+    done = submit_grid(submit)
+    assert done.returncode == 0, done.stderr
+    assert len(sbatch_calls(fake_slurm)) == 3  # the bases, then the transfers of each base
