@@ -256,7 +256,13 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "declare -A task_of=() reason_of=()  # OUT/<run> -> its array task still listed; array task -> SLURM's reason",
         "kept=() never=() stale=()",
         f'if [ -s {SUBMITTED_FILE} ] || [ "${{#others[@]}}" -gt 0 ]; then',
-        '  listed=$(squeue --noheader --array --user="$(id -u)" --format="%i %r")',
+        "  # without the queue, the runs of tasks still queued would be submitted again: said, not bash's bare exit",
+        '  if ! listed=$(squeue --noheader --array --user="$(id -u)" --format="%i %r"); then',
+        '    echo "nothing submitted: squeue failed (its error above), and without the tasks it lists the runs still'
+        ' queued from an earlier submission would be submitted again; rerun $0 once squeue answers (SLURM\'s'
+        ' controller up)" >&2',
+        "    exit 1",
+        "  fi",
         '  while read -r task reason; do [ -z "$task" ] || reason_of[$task]=$reason; done <<< "$listed"',
         "fi",
         f"if [ -s {SUBMITTED_FILE} ]; then",

@@ -89,8 +89,10 @@ FAKE_TOOLS = {
         echo "$((1000 + n));cluster"'''),
     # squeue: the lines a test wrote, "<job>_<task> <reason>" as --array --format="%i %r" lists them; for
     # --jobs=<id> --format=%T the job's state, FAKE_JOB_STATE (default RUNNING), or FAKE_SQUEUE_ERROR and exit 1;
-    # for --format=%l its time limit, FAKE_TIME_LIMIT (default UNLIMITED)
+    # for --format=%l its time limit, FAKE_TIME_LIMIT (default UNLIMITED); listing the queue, FAKE_SQUEUE_LIST_ERROR
+    # and exit 1 where it is set (a controller that does not answer)
     "squeue": textwrap.dedent('''\
+        if [[ "$*" != *--jobs=* ]] && [ -n "${FAKE_SQUEUE_LIST_ERROR-}" ]; then echo "$FAKE_SQUEUE_LIST_ERROR" >&2; exit 1; fi
         if [[ "$*" == *--jobs=* ]] && [ -n "${FAKE_SQUEUE_ERROR-}" ]; then echo "$FAKE_SQUEUE_ERROR" >&2; exit 1; fi
         if [[ "$*" == *--jobs=*--format=%l* ]]; then echo "${FAKE_TIME_LIMIT-UNLIMITED}"; exit; fi
         if [[ "$*" == *--jobs=* ]]; then echo "${FAKE_JOB_STATE-RUNNING}"; exit; fi
@@ -430,6 +432,22 @@ def test_submit_where_slurm_commands_are_missing_says_so_before_submitting(tmp_p
                            "commands are (a login node of the cluster), or make them available first (e.g. module "
                            "load slurm)\n")
     assert not (fake_slurm / "sbatch").exists() and not (tmp_path / "slurm" / "submitted.txt").exists()
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
+def test_submit_rerun_whose_squeue_fails_says_nothing_was_submitted_and_why(tmp_path, fake_slurm, dry_run):
+    """squeue failing as submit.sh reruns (the controller down): before, the script ended (exit 1) on
+    squeue's own error alone, saying neither that nothing was submitted nor what to do."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
+    assert submit_grid(submit).returncode == 0
+    recorded = (submit.parent / slurm.SUBMITTED_FILE).read_text()
+    error = "slurm_load_jobs error: Unable to contact slurm controller (connect failure)"
+    again = submit_grid(submit, *["--dry-run"] * dry_run, FAKE_SQUEUE_LIST_ERROR=error)
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert again.stderr == (f"{error}\nnothing submitted: squeue failed (its error above), and without the tasks it "
+                            f"lists the runs still queued from an earlier submission would be submitted again; rerun "
+                            f"{submit} once squeue answers (SLURM's controller up)\n")
+    assert len(sbatch_calls(fake_slurm)) == 3 and (submit.parent / slurm.SUBMITTED_FILE).read_text() == recorded
 
 
 def test_submit_again_cancels_and_resubmits_the_transfers_of_a_base_that_failed(tmp_path, fake_slurm):
