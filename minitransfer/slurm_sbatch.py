@@ -117,9 +117,15 @@ def check_not_the_scripts_own(option, time_given_as="--time (e.g. --time 4:00:00
     set themselves: a ``--time`` there overrode the scripts' own without moving their
     ``--signal=TERM@<margin>`` with it (under a limit of 5 minutes or less SLURM signalled each task as
     it started, each time it was requeued), a ``--signal`` replaced the SIGTERM the training
-    checkpoints on; or ``--clusters`` (``-M``): :data:`OTHER_CLUSTER`. ``time_given_as``: where the
+    checkpoints on; or ``--clusters`` (``-M``): :data:`OTHER_CLUSTER`; or ``--no-requeue`` (or a prefix
+    from ``--no-r``), which undoes the scripts' ``--requeue``, as submit.sh refuses ``SBATCH_NO_REQUEUE``.
+    ``time_given_as``: where the
     message tells its reader to give the time limit."""
     found = scripts_own_options(option)
+    if any(name == "no-requeue" for name, _ in found):
+        raise config.ConfigError(f"{option!r}: --no-requeue undoes the scripts' --requeue: a task interrupted to "
+                                 f"checkpoint before its time limit could not requeue itself to resume (scontrol "
+                                 f"requeue: Requested operation is presently disabled); leave it out")
     if any(name == "clusters" for name, _ in found):
         raise config.ConfigError(f"{option!r}: {OTHER_CLUSTER}; emit the scripts without --clusters, and submit them "
                                  f"on a login node of the cluster the jobs are for")
@@ -168,7 +174,11 @@ def scripts_own_options(option):
         if long:
             name, given = long.group(1), long.group(2)
             named = ("time" if name == "time" else "signal" if len(name) > 1 and "signal".startswith(name)
-                     else "clusters" if name in ("clusters", "cluster") else None)
+                     else "clusters" if name in ("clusters", "cluster")
+                     else "no-requeue" if name.startswith("no-r") and "no-requeue".startswith(name) else None)
+            if named == "no-requeue":  # a flag: no value
+                found.append((named, None))
+                continue
             if named:
                 found.append((named, given[1:] if given is not None else following))
                 value_of_the_last = given is None
