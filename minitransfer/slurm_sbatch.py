@@ -119,8 +119,7 @@ def check_not_the_scripts_own(option, time_given_as="--time (e.g. --time 4:00:00
     it started, each time it was requeued), a ``--signal`` replaced the SIGTERM the training
     checkpoints on; or ``--clusters`` (``-M``): :data:`OTHER_CLUSTER`; or ``--no-requeue`` (or a prefix
     from ``--no-r``), which undoes the scripts' ``--requeue``, as submit.sh refuses ``SBATCH_NO_REQUEUE``.
-    ``time_given_as``: where the
-    message tells its reader to give the time limit."""
+    ``time_given_as``: where the message tells its reader to give the time limit."""
     found = scripts_own_options(option)
     if any(name == "no-requeue" for name, _ in found):
         raise config.ConfigError(f"{option!r}: --no-requeue undoes the scripts' --requeue: a task interrupted to "
