@@ -86,12 +86,48 @@ def archive_stem(name):
 
 
 def unpack_beside(archive):
-    """The shell command that unpacks ``archive`` (by its suffix: :data:`UNPACK_INTO`) into the folder that
-    holds it, from wherever it is run; None when its suffix is no archive's."""
+    """The shell command that unpacks ``archive`` (by its suffix: :data:`UNPACK_INTO`) beside itself, from
+    wherever it is run, into one folder: the folder that holds it where everything the archive holds lies in
+    one folder of its own (:func:`one_top_folder`: ILSVRC2012_devkit_t12.tar.gz holds ILSVRC2012_devkit_t12/),
+    else a new folder named as the archive (photos/ of photos.zip), as class folders stored at an archive's top
+    level spilled among the other files of the folder holding it. None when its suffix is no archive's."""
     template = UNPACK_INTO.get(os.path.splitext(archive)[1].lower())
     if template is None:
         return None
-    return template.format(archive=shlex.quote(os.fspath(archive)), into=shlex.quote(os.path.dirname(archive) or "."))
+    beside = os.path.dirname(archive)
+    if one_top_folder(archive):
+        return template.format(archive=shlex.quote(os.fspath(archive)), into=shlex.quote(beside or "."))
+    return unpack_command(archive, os.path.join(beside, archive_stem(os.path.basename(archive))))
+
+
+TOP_LOOK = 1000  # members of a tar one_top_folder reads at most (a .tar.gz is decompressed to list them)
+
+
+def one_top_folder(archive):
+    """Whether everything ``archive`` (a zip, or a tar: :data:`UNPACK_INTO`) holds lies in one folder, as
+    its members' names say: every name of a zip (its central directory, read at once), of a tar up to
+    :data:`TOP_LOOK` members. False where that cannot be told: a larger tar, another kind (7z, rar), an
+    archive that cannot be read (it is then unpacked into a folder of its own, which holds whatever it holds)."""
+    try:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as packed:
+                return _one_folder(packed.namelist())
+        with tarfile.open(archive) as packed:
+            names = []
+            for member in packed:
+                names.append(member.name)
+                if len(names) > TOP_LOOK:
+                    return False
+            return _one_folder(names)
+    except (*DAMAGED_ARCHIVE_ERRORS, ValueError):
+        return False
+
+
+def _one_folder(names):
+    """Whether the member ``names`` of an archive all lie below one folder ("photos/cat/0.jpg", "photos/")."""
+    parts = [name.lstrip("/").removeprefix("./").split("/", 1) for name in names]
+    parts = [part for part in parts if part[0] not in ("", ".")]  # "./": the folder unpacked into
+    return bool(parts) and len({part[0] for part in parts}) == 1 and any(len(part) == 2 for part in parts)
 
 
 def unpack_command(archive, into):

@@ -34,7 +34,7 @@ import pathlib
 
 import numpy as np
 
-from minitransfer import fileio
+from minitransfer import fileio, run_lock
 from minitransfer.cpus import usable_cpus
 
 from . import dataset as ds
@@ -103,6 +103,17 @@ def check_out(out):
                          f"its shards, meta.json and mean.h5 into OUT; choose a new or empty folder")
 
 
+def check_origin(out, source, size, shard_length=None, overwrite=False):
+    """Before an importer lists its source (minutes for ImageNet): ``ValueError`` when ``out`` holds a
+    dataset, or the shards of an unfinished import, from another source or with other options, as far as
+    ``source`` tells (what is known before the listing: the kind, the path, the options given), the
+    refusal :func:`build_dataset` would give after it (:func:`.same_origin.check_same_origin`). Nothing
+    with ``overwrite``, nor while another process prepares into ``out`` (refused, naming it, once the
+    lock is taken)."""
+    if not overwrite and run_lock.holder(out) is None:
+        check_same_origin(pathlib.Path(out), source, size, shard_length or images_per_shard(size))
+
+
 def build_dataset(out, *, source, classes, subsets, size, shard_length=None, workers=None, progress=None,
                   extra_meta=None, skipped=(), overwrite=False, caches=None):
     """Write (or finish) a dataset directory ``out``; returns the opened :class:`Dataset`.
@@ -137,10 +148,12 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     check_image_size(size)
     check_workers(workers)
     check_out(out)
+    shard_length = shard_length or images_per_shard(size)
     with _import_lock(out):  # two imports into out would mix their shards
+        given = source
         if not overwrite:
-            source = check_same_origin(out, source, size)
-        return _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped,
+            source = check_same_origin(out, source, size, shard_length)
+        return _build(out, source, given, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped,
                       caches or (lambda decoded: {}))
 
 
@@ -166,16 +179,16 @@ def _read_only(folder):
         return False
 
 
-def _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped, caches):
+def _build(out, source, given, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped,
+           caches):
     write(out, 0, lambda: fileio.remove_stale_temporaries(out))
-    shard_length = shard_length or images_per_shard(size)
     # meta.json's entries known before any shard is built (its size is part of the room checked)
     known = {"format": FORMAT_NAME, "schema": SCHEMA_VERSION, "source": source, "image_size": [size, size],
              "classes": classes, "skipped": list(skipped), **(extra_meta or {})}
     meta_estimate = meta_bytes(known, sum(-(-len(items) // shard_length) for items, _, _ in subsets.values()))
     builder = Builder(out, size, shard_length, [entry["wnid"] for entry in classes], progress,
                       sum(len(items) for items, _, _ in subsets.values()),
-                      functools.partial(record_import, out, source, size), meta_estimate)
+                      functools.partial(record_import, out, source, size, given, shard_length), meta_estimate)
     builder.skipped += list(skipped)
     workers = min(usable_cpus(), MAX_WORKERS) if workers is None else workers
     decoder = DecoderPool(functools.partial(load_item, size=size), workers)

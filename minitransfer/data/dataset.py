@@ -299,8 +299,9 @@ def unfinished_import(path):
     if recorded is None:
         return None
     return (f"an unfinished import (no {META_FILE} yet: the prepare that began it was interrupted or failed), not "
-            f"a dataset yet: finish it with the command that began it, {same_origin.finishing_command(path, recorded)} "
-            f"(and its --shard-size, if one was given), which keeps the shards built")
+            f"a dataset yet: finish it with the command that began it, {same_origin.finishing_command(path, recorded)}"
+            f"{'' if 'shard_size' in recorded else ' (and its --shard-size, if one was given)'}, which keeps the "
+            f"shards built")
 
 
 GIVE_A_DATASET = f"give the folder `minitransfer prepare` wrote (it holds {META_FILE})"

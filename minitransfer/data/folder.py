@@ -96,7 +96,7 @@ from minitransfer import fileio
 
 from . import dataset as ds
 from . import inputs, shard_format, text_files
-from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_out
+from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_origin, check_out
 from .copies import (CopiesAcrossClasses, file_identities, same_content_in_a_class, without_copies_of_training,
                      examine, recorded_digests)
 from .decode import ImportItem, may_be_image
@@ -134,6 +134,12 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     check_out(out)
     train_root, val_root = tree_layout(source)
     _check_options(val_root, val_fraction, seed, families, family_a, is_a)
+    layout = "train/ and val/" if val_root is not None else "held-out validation"
+    given = {"kind": "folder", "path": str(source), "layout": layout, "val_fraction": val_fraction, "seed": seed,
+             "families": text_files.file_record(families, "families file"),
+             "is_a": text_files.file_record(is_a, "is-a file")}
+    known_a = {} if family_a is None and (families or is_a) else {"family_a": family_a}  # else the first family's
+    check_origin(out, {**given, **known_a}, size, shard_length, overwrite)  # before the listing: minutes on a tree
     walked = {}  # {folder: [modification time in ns, names in it] as listed}: see changed_folders
     remember_folder(train_root, walked, listing=True)
     folders = class_folders(train_root)
@@ -172,11 +178,9 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     scan_skipped += copies
     across = CopiesAcrossClasses(out, {"train": listed_train, "val": val if val_root is not None else {}}, sizes,
                                  modified, digests, progress)
-    layout = "train/ and val/" if val_root is not None else "held-out validation"
     known_bad = scan_skipped  # and undecodable files of the classes left out below
     returned = []  # classes whose held-out files went back to training
     decided = {}  # {class left out or given back: _decision_inputs of its files as first split}
-    is_a_record = text_files.file_record(is_a, "is-a file")
     _take_recorded_decisions(out, train, val, states, excluded, returned, decided, known_bad)
     while True:
         names = sorted(train)
@@ -190,9 +194,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         subsets = {subset: _items(names, chosen, states) for subset, chosen in (("train", train), ("val", val))}
         try:
             built = build_dataset(
-                out, source={"kind": "folder", "path": str(source), "layout": layout, "val_fraction": val_fraction,
-                             "seed": seed, "families": text_files.file_record(families, "families file"),
-                             "is_a": is_a_record, "family_a": chosen_a},
+                out, source={**given, "family_a": chosen_a},
                 classes=table, subsets=subsets, size=size, shard_length=shard_length, workers=workers,
                 progress=progress, skipped=known_bad, overwrite=overwrite, caches=across.caches,
                 extra_meta={"excluded_classes": excluded, "returned_to_training": returned,

@@ -14,7 +14,7 @@ from . import archives
 from . import dataset as ds
 from . import devkit as ilsvrc_devkit
 from . import inputs, schema, text_files, wordnet
-from .build import build_dataset, check_out
+from .build import build_dataset, check_origin, check_out
 from .decode import ImportItem
 from .decoder_pool import refuse_in_script_rerun
 from .copies import CopiesAcrossClasses, examine, recorded_digests
@@ -73,6 +73,12 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
     check_out(out)
+    given = {"kind": "imagenet", "path": str(source),
+             "val_labels": str(inputs.absolute(val_labels)) if val_labels else None,
+             "devkit": str(inputs.absolute(devkit)) if devkit else None,
+             "words": text_files.file_record(words, "class names file"),
+             "is_a": text_files.file_record(is_a, "is-a file")}
+    check_origin(out, given, size, shard_length, overwrite)  # before the listing: minutes for ImageNet
     train = source / "train"
     if not train.is_dir():
         classes = sorted(path.name for path in source.iterdir() if wordnet.WNID.fullmatch(path.name) and path.is_dir())
@@ -148,11 +154,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
                                  recorded_digests(out, sizes, modified), progress)
     built = build_dataset(
         out,
-        source={"kind": "imagenet", "path": str(source),
-                "val_labels": str(inputs.absolute(val_labels)) if val_labels else None,
-                "devkit": str(inputs.absolute(devkit)) if devkit else None,
-                "words": text_files.file_record(words, "class names file"),
-                "is_a": text_files.file_record(is_a, "is-a file")},
+        source=given,
         classes=classes, subsets=subsets, size=size, shard_length=shard_length, workers=workers, progress=progress,
         overwrite=overwrite, caches=across.caches, extra_meta={"excluded_classes": left_out} if left_out else None,
     )

@@ -16,14 +16,17 @@ from minitransfer import fileio
 from . import shard_format
 
 
-def check_same_origin(out, source, size):
+def check_same_origin(out, source, size, shard_length=None):
     """``ValueError`` naming what differs, as the options that set it, when ``out`` holds a finished
     dataset, or shards of an unfinished import, prepared from another source or at another size
     (replacing it needs --overwrite); else the ``source`` to record. Only what both record is
     compared: a dataset prepared before an option was recorded (--is-a, --words, --family-a) reruns
-    as it did. The source recorded is kept (without such an option; naming a file moved since by its
-    former path), so that a rerun writes nothing: meta.json's sha256 is the fingerprint runs trained
-    on the dataset check."""
+    as it did, and an importer may check the options it knows before it lists its source (minutes for
+    ImageNet) with a ``source`` of those alone. An unfinished import is compared with the source as its
+    import was given it (:func:`record_import`: absolute paths) and, where ``shard_length`` is given, its
+    images per shard: finished with another --shard-size, every shard built would be built again. The
+    source recorded is kept (without such an option; naming a file moved since by its former path), so
+    that a rerun writes nothing: meta.json's sha256 is the fingerprint runs trained on the dataset check."""
     old = _recorded(out / shard_format.META_FILE)
     finished = old is not None
     if not finished:
@@ -31,24 +34,38 @@ def check_same_origin(out, source, size):
         if old is None:
             return source  # no dataset there, nor shards of a known other import: nothing to lose
     old_source = old.get("source") if isinstance(old.get("source"), dict) else {}
-    differences = _differences(old_source, old.get("image_size"), source, size)
+    compared = old_source if finished else {**old_source, **_given_source(old)}
+    differences = _differences(compared, old.get("image_size"), source, size)
+    old_length = old.get("shard_size")
+    if not finished and isinstance(old_length, int) and shard_length is not None and old_length != shard_length:
+        differences.append(f"--shard-size {old_length}, now {shard_length}")
     if differences and finished:
         raise ValueError(f"{out} holds a dataset prepared from another source or with other options "
                          f"({'; '.join(differences)}): pass --overwrite to replace it, or choose another output folder")
     if differences:
+        began = f" ({finishing_command(out, {**old, 'source': old_source})})" if old_source.get("kind") else ""
         raise ValueError(f"{out} holds the shards of an unfinished import (interrupted) from another source or with "
-                         f"other options ({'; '.join(differences)}): rerun the command that began it to finish it, "
-                         f"pass --overwrite to replace it, or choose another output folder")
+                         f"other options ({'; '.join(differences)}): rerun the command that began it to finish it"
+                         f"{began}, pass --overwrite to replace it, or choose another output folder")
     return {key: old_source[key] for key in source if key in old_source}  # the same: a file moved is not rewritten
 
 
-def record_import(out, source, size):
+def record_import(out, source, size, given=None, shard_length=None):
     """Write ``out``'s ``importing.json`` (atomically; unless it holds the same already): the ``source``
-    and ``size`` of the import about to write shards there, which :func:`check_same_origin` compares
-    with another import's until meta.json is written."""
-    text = json.dumps({"format": shard_format.FORMAT_NAME, "schema": shard_format.SCHEMA_VERSION, "source": source,
-                       "image_size": [size, size]}, indent=1, sort_keys=True) + "\n"
-    fileio.write_text(out / shard_format.IMPORTING_FILE, text, keep_same=True)
+    (as meta.json will record it) and ``size`` of the import about to write shards there, which
+    :func:`check_same_origin` compares with another import's until meta.json is written; ``given``, the
+    source as this import was given it (its paths absolute, where ``source`` keeps those a dataset an
+    older version prepared recorded relative to the folder it ran in), and ``shard_length``, its images
+    per shard: what :func:`finishing_command` names, so that its command works from any folder and
+    builds the shards this import began."""
+    record = {"format": shard_format.FORMAT_NAME, "schema": shard_format.SCHEMA_VERSION, "source": source,
+              "image_size": [size, size]}
+    if given is not None and given != source:
+        record["given_source"] = given
+    if shard_length is not None:
+        record["shard_size"] = shard_length
+    fileio.write_text(out / shard_format.IMPORTING_FILE, json.dumps(record, indent=1, sort_keys=True) + "\n",
+                      keep_same=True)
 
 
 def recorded_import(out):
@@ -63,10 +80,12 @@ def recorded_import(out):
 
 def finishing_command(out, recorded):
     """The prepare command that finishes the import left unfinished in ``out``, as ``recorded``
-    (:func:`recorded_import`) says: its kind, SOURCE, OUT and each option recorded as ``--key`` (a file
-    by its path; None, flags, lists and the keys no option sets, :data:`_NOT_OPTIONS`, left out),
-    e.g. ``minitransfer prepare folder photos data --seed 0 --size 64``."""
-    source = recorded["source"]
+    (:func:`recorded_import`) says, shell-quoted: its kind, SOURCE (as the import was given it: an
+    absolute path, so the command works from any folder), OUT (as given here) and each option recorded
+    as ``--key`` (a file by its path; None, flags, lists and the keys no option sets, :data:`_NOT_OPTIONS`,
+    left out), --size and --shard-size last, e.g. ``minitransfer prepare folder /home/me/photos data --seed 0
+    --size 64 --shard-size 2730``."""
+    source = {**recorded["source"], **_given_source(recorded)}
     words = ["minitransfer", "prepare", str(source.get("kind"))]
     words += [source["path"]] if isinstance(source.get("path"), str) else []
     words.append(str(out))
@@ -78,7 +97,16 @@ def finishing_command(out, recorded):
     size = recorded.get("image_size")
     if isinstance(size, list) and len(size) == 2 and size[0] == size[1]:
         words += ["--size", str(size[0])]
+    if isinstance(recorded.get("shard_size"), int):
+        words += ["--shard-size", str(recorded["shard_size"])]
     return shlex.join(words)
+
+
+def _given_source(recorded):
+    """The source an unfinished import was given (``given_source``: :func:`record_import`), {} where it
+    records none (the same as its ``source``, or an earlier version wrote it)."""
+    given = recorded.get("given_source")
+    return given if isinstance(given, dict) else {}
 
 
 # recorded of the source, set by no option (Tiny ImageNet's words.txt: a file of SOURCE, read from it)

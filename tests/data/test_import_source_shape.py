@@ -148,10 +148,10 @@ def test_images_named_like_systems_files_are_not_passed_over(name):
 
 @pytest.mark.parametrize("command", ["folder", "imagenet"])
 @pytest.mark.parametrize("name, advice", [
-    ("photos.zip", "photos.zip is an archive, not a folder: unpack it first (unzip photos.zip -d .) and give the "
-                   "folder of images it holds"),
-    ("my photos.tar.gz", "my photos.tar.gz is an archive, not a folder: unpack it first (tar xzf 'my photos.tar.gz' "
-                         "-C .) and give the folder of images it holds"),
+    ("photos.zip", "photos.zip is an archive, not a folder: unpack it first (mkdir -p photos && unzip photos.zip -d "
+                   "photos) and give the folder of images it holds"),
+    ("my photos.tar.gz", "my photos.tar.gz is an archive, not a folder: unpack it first (mkdir -p 'my photos' && tar "
+                         "xzf 'my photos.tar.gz' -C 'my photos') and give the folder of images it holds"),
     ("list.txt", "list.txt is a file: give the folder that holds the images")], ids=["zip", "tar-gz", "text"])
 def test_a_file_given_as_source_says_what_to_give(tmp_path, monkeypatch, command, name, advice):
     """Before, click's "Directory 'photos.zip' is a file": a researcher with the archive as downloaded
@@ -180,3 +180,33 @@ def test_an_archive_given_as_source_elsewhere_is_unpacked_beside_itself(tmp_path
     unpack = re.search(r"unpack it first \((.*?)\) and give", said)[1]
     subprocess.run(shlex.split(unpack), check=True, cwd=tmp_path)
     assert (tmp_path / "downloads" / "photos" / "cat" / "0.png").read_bytes() == b"an image"
+
+
+@pytest.mark.parametrize("name", ["photos.zip", "photos.tar.gz"])
+def test_an_archive_of_class_folders_given_as_source_is_unpacked_into_a_folder_of_its_own(tmp_path, monkeypatch,
+                                                                                        image_bytes, name):
+    """Class folders stored at the archive's top level (zip -r photos.zip cat dog): the command said unpacked them
+    beside the archive, among the other downloads, and named no folder to give."""
+    made = tmp_path / "made"
+    for number, label in enumerate(("cat", "dog") * 2):
+        (made / label).mkdir(parents=True, exist_ok=True)
+        (made / label / f"{number}.png").write_bytes(image_bytes((60 * number, 20, 90), kind="PNG"))
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    if name.endswith(".zip"):
+        subprocess.run(["zip", "-qr", downloads / name, "cat", "dog"], check=True, cwd=made)
+    else:
+        with tarfile.open(downloads / name, "w:gz") as archive:
+            for label in ("cat", "dog"):
+                archive.add(made / label, arcname=label)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["prepare", "folder", f"downloads/{name}", "out"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    unpack = re.search(r"unpack it first \((.*?)\) and give", said)[1]
+    subprocess.run(unpack, shell=True, check=True, cwd=tmp_path)
+    assert sorted(path.name for path in downloads.iterdir()) == sorted([name, "photos"])  # nothing spilled
+    assert (downloads / "photos" / "dog" / "3.png").read_bytes() == (made / "dog" / "3.png").read_bytes()
+    imported = CliRunner().invoke(main, ["prepare", "folder", "downloads/photos", "out", "--size", "8", "--workers",
+                                         "0"])
+    assert imported.exit_code == 0, imported.output

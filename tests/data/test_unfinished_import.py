@@ -48,8 +48,9 @@ def test_another_import_into_an_unfinished_one_is_refused_and_the_same_one_resum
     refused = CliRunner().invoke(main, _command(out, seed=7))
     assert refused.exit_code == 2, refused.output
     assert (f"{out} holds the shards of an unfinished import (interrupted) from another source or with other "
-            f"options (--seed 0, now 7): rerun the command that began it to finish it, pass --overwrite to replace "
-            f"it") in " ".join(refused.output.split())
+            f"options (--seed 0, now 7): rerun the command that began it to finish it (minitransfer prepare synthetic "
+            f"{out} --classes 4 --seed 0 --train-per-class 5 --val-per-class 2 --size 12 --shard-size 8), pass "
+            f"--overwrite to replace it") in " ".join(refused.output.split())
     assert tree_state(out) == before
     kept = _stamp(out / "train-00000.h5")
     resumed = CliRunner().invoke(main, _command(out))
@@ -125,9 +126,9 @@ def test_an_import_stopped_before_its_first_shard_holds_nothing_to_lose(tmp_path
 
 
 def _finishing_command(output):
-    """The prepare command an error names (between "began it, " and " (and its --shard-size"), as words."""
+    """The prepare command an error names (between "began it, " and ", which keeps"), as words."""
     said = " ".join(output.split())
-    return shlex.split(said.split("the command that began it, ", 1)[1].split(" (and its --shard-size", 1)[0])
+    return shlex.split(said.split("the command that began it, ", 1)[1].split(", which keeps", 1)[0])
 
 
 def _options(words):
@@ -153,10 +154,9 @@ def test_an_unfinished_import_given_as_data_or_a_network_names_the_command_that_
         command = _finishing_command(refused.output)
         expected = _command(out)
         assert command[:4] == ["minitransfer", *expected[:3]], name
-        assert _options(command) == {key: value for key, value in _options(expected).items()
-                                     if key != "--shard-size"}, name  # --shard-size is not recorded
+        assert _options(command) == _options(expected), name
     kept = _stamp(out / "train-00000.h5")
-    finished = CliRunner().invoke(main, [*command[1:], "--shard-size", str(SYNTHETIC["shard_length"])])
+    finished = CliRunner().invoke(main, command[1:])
     assert finished.exit_code == 0, finished.output
     assert _stamp(out / "train-00000.h5") == kept  # finished, not begun again
     fresh = synthetic.build_synthetic(tmp_path / "fresh", **SYNTHETIC)
@@ -174,8 +174,8 @@ def test_an_unfinished_import_of_a_folder_names_its_source_folder_and_options(tm
         dataset.open_dataset(out)
     command = _finishing_command(str(refused.value))
     assert command[:5] == ["minitransfer", "prepare", "folder", str(photos), str(out)]
-    assert _options(command) == {"--seed": "3", "--size": "8"}
-    finished = CliRunner().invoke(main, [*command[1:], "--shard-size", "2", "--workers", "0"])
+    assert _options(command) == {"--seed": "3", "--size": "8", "--shard-size": "2"}
+    finished = CliRunner().invoke(main, [*command[1:], "--workers", "0"])
     assert finished.exit_code == 0, finished.output
     assert dataset.open_dataset(out).num_images("train") + dataset.open_dataset(out).num_images("val") == 6
 
@@ -195,6 +195,6 @@ def test_the_command_named_for_an_unfinished_tiny_imagenet_import_finishes_it(tm
     assert refused.exit_code == 2 and "an unfinished import" in refused.output, refused.output
     command = _finishing_command(refused.output)
     assert command[:4] == ["minitransfer", "prepare", "tiny-imagenet", str(archive)], command
-    finished = CliRunner().invoke(main, [*command[1:], "--shard-size", "1", "--workers", "0"])
+    finished = CliRunner().invoke(main, [*command[1:], "--workers", "0"])
     assert finished.exit_code == 0, finished.output
     assert dataset.open_dataset(out).meta["source"]["kind"] == "tiny-imagenet"
