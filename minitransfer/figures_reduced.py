@@ -22,7 +22,7 @@ def figure_s1(Figure, results, reference=None):
     trained on every image (and on the longer schedule that reduced-data runs shorten), is a
     horizontal line, with a band of ± s.d. over several bases.
     The paper's runs (its Table S1, and its base) are dashed."""
-    from matplotlib.ticker import LogFormatter
+    from matplotlib.ticker import LogFormatter, MaxNLocator
 
     figure = Figure(figsize=(8, 8.5), constrained_layout=True)
     linear, logarithmic = figure.subplots(2, 1)
@@ -34,6 +34,8 @@ def figure_s1(Figure, results, reference=None):
         _base_line(axes, bases)
         if reference:
             _reference_s1(axes, reference)
+    # A count of images is whole: one count alone (--per-class 1) had ticks at 0.96 .. 1.04, 1 and 2 at 1.2, 1.4
+    linear.xaxis.set_major_locator(MaxNLocator("auto", integer=True, min_n_ticks=1, steps=[1, 2, 2.5, 5, 10]))
     logarithmic.set_xscale("log")
     logarithmic.xaxis.set_major_formatter("{x:g}")  # 1, 10, 100 rather than 10^0, 10^1, 10^2
     # A range within about a decade labels its minor ticks too (--per-class 10,20,50): 20, 30, not 2×10^1

@@ -207,6 +207,19 @@ def test_figure_s1_labels_a_log_axis_within_a_decade_in_plain_numbers():
     assert "20" in shown and all(text.isdigit() for text in shown), shown
 
 
+@pytest.mark.parametrize("per_class", [(1,), (3,), (1, 2), (10, 100, 1000)], ids=["1", "3", "1-2", "10-1000"])
+def test_figure_s1_counts_images_in_whole_numbers(per_class):
+    """A count of images asked for is whole: one count alone (--per-class 1) had its linear axis
+    ticked 0.96, 0.98 .. 1.04 training images a class, 1 and 2 at 1.2, 1.4, 1.6, 1.8."""
+    results = networks(grid.plan_grid(random_seeds=(), per_class=per_class), lambda run: 0.4)
+    linear, _ = figures_reduced.figure_s1(Figure, results).axes
+    low, high = linear.get_xlim()
+    ticks = [tick for tick in linear.get_xticks() if low <= tick <= high]
+    assert ticks and all(tick == round(tick) for tick in ticks), ticks
+    if len(per_class) <= 2:  # a few counts: each one ticked
+        assert set(per_class) <= set(ticks), ticks
+
+
 def test_figure_s1_is_drawn_only_for_reduced_data_runs():
     results = networks(grid.plan_grid(layers=(1,), random_frozen=(1,)), lambda run: 0.5)
     assert "figure_s1" not in figures.draw_all(Figure, results)

@@ -7,10 +7,11 @@ from minitransfer.data import dataset, inputs, splits as split_lib
 from ._errors import option_text, run
 from ._options import SEED
 from ._output import echo, json_text, say
+from ._paths import DatasetFolder
 
 
 @click.command(short_help="The classes and image counts of a split's halves.")
-@click.argument("path", type=click.Path(exists=True, file_okay=False))
+@click.argument("path", type=DatasetFolder())
 @click.argument("kind", type=click.Choice(split_lib.KINDS), metavar="KIND")
 @click.option("--split-seed", type=SEED, default=0, show_default=True,
               help="Seed of the random split (the natural and all splits have none).")
@@ -44,8 +45,9 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     they keep all they have, in train too; another says which half holds fewer than the 2 classes
     train needs (a dataset of 1 or 3 classes).
 
-    Exit codes: 0 done, 2 usage (also: PATH is a folder of another kind, named in the message: of
-    images or class folders not prepared yet, of prepared datasets, a run's, a grid's or a report's;
+    Exit codes: 0 done, 2 usage (also: PATH is a file, a network's or a dataset's (its folder named),
+    or a folder of another kind, named in the message: of images or class folders not prepared yet, of
+    prepared datasets, a run's, a grid's or a report's;
     a natural split the dataset cannot give, --is-a for a dataset with families, another process
     preparing the dataset), 65 bad data (PATH holds no meta.json, as an import left unfinished, or is
     a damaged dataset; the --is-a file is malformed, leaves a class out or places every class in one

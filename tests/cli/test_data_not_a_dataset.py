@@ -3,6 +3,8 @@ eval and experiment refuse it as a usage error (exit code 2) in the words of
 :func:`minitransfer.data.dataset.not_a_dataset`, before anything is written. Only eval did, for a run
 folder; train said "rerun prepare" (exit 65), and click said of a file only "Directory 'net.h5' is a file"."""
 
+import pathlib
+
 import pytest
 from click.testing import CliRunner
 
@@ -55,3 +57,18 @@ def test_experiment_given_another_kind_as_source_data_says_what_it_is(work, micr
     said = " ".join(result.output.split())
     assert f"Error: Invalid value for '--source-data': {words}" in said, said
     assert not (work / "grid").exists()
+
+
+@pytest.mark.parametrize("given, words", [
+    ("net.h5", NETWORK),
+    ("data/meta.json", "data/meta.json: a file, not a dataset folder: give data, the dataset folder it is a file of"),
+], ids=["weights", "file-of-a-dataset"])
+def test_splits_given_a_file_says_what_it_is(work, micro_data, given, words, monkeypatch):
+    """splits took PATH as click's folder, which said of a file only "Directory 'data/meta.json' is a
+    file": not which folder to give, as train's --data does."""
+    (work / "data").mkdir(exist_ok=True)
+    (work / "data" / "meta.json").write_bytes((pathlib.Path(micro_data) / "meta.json").read_bytes())
+    result = invoke(["splits", given, "random"], work, monkeypatch)
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert f"Error: Invalid value for 'PATH': {words}" in said, said
