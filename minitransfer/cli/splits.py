@@ -45,14 +45,14 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     they keep all they have, in train too; another says which half holds fewer than the 2 classes
     train needs (a dataset of 1 or 3 classes).
 
-    Exit codes: 0 done, 2 usage (also: PATH is a file, a network's or a dataset's (its folder named),
-    or a folder of another kind, named in the message: of images or class folders not prepared yet, of
-    prepared datasets, a run's, a grid's or a report's;
-    a natural split the dataset cannot give, --is-a for a dataset with families, another process
-    preparing the dataset), 65 bad data (PATH holds no meta.json, as an import left unfinished, or is
-    a damaged dataset; the --is-a file is malformed, leaves a class out or places every class in one
-    family), 74 a file of the dataset could not be read or the output written, 75 interrupted
-    (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
+    Exit codes: 0 done, 2 usage (also: PATH is a file, a network's or a dataset's (its folder
+    named), or a folder of another kind, named in the message: of images or class folders not
+    prepared yet, of prepared datasets, a run's, a grid's or a report's; a natural split the dataset
+    cannot give, --is-a for a dataset with families, another process preparing the dataset), 65 bad
+    data (PATH holds no meta.json, as an import left unfinished, or is a damaged dataset; the --is-a
+    file is malformed, leaves a class out or places every class in one family), 74 a file of the
+    dataset could not be read or the output written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141
+    its reader went away (| head), silently.
 
     \b
     Examples (run 'minitransfer prepare synthetic synthetic-20' first; "# your data" needs ImageNet):
