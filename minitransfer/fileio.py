@@ -77,6 +77,19 @@ def owner_and_mode(path):
     return user_name(status.st_uid), f"mode {status.st_mode & 0o777:o}"
 
 
+def identity(path, gone=()):
+    """(device, inode) of the file or folder ``path`` (through links), or of the file open at ``path``
+    where it is a descriptor (an int): what tells one file from another, whatever its names. None where
+    it cannot be looked at for an errno in ``gone`` (nothing there now); any other failure raises."""
+    try:
+        status = os.fstat(path) if isinstance(path, int) else os.stat(path)
+    except OSError as error:
+        if error.errno in gone:
+            return None
+        raise
+    return status.st_dev, status.st_ino
+
+
 def lock_file_alone(path):
     """Whether the lock file ``path`` is there and its folder may be written by this process: the lock
     file, not the folder, is what this process may not write (another user's, not the group's)."""

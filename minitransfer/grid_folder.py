@@ -189,12 +189,9 @@ def _identity(folder):
     """(st_dev, st_ino) of ``folder``, or None where nothing is there now (:data:`run_lock.GONE`); a
     ``StorageError`` naming it where it cannot be looked at (EIO)."""
     try:
-        status = os.stat(folder)
+        return fileio.identity(folder, gone=run_lock.GONE)
     except OSError as error:
-        if error.errno in run_lock.GONE:
-            return None
         raise fileio.StorageError(error.errno, f"cannot look at {folder}: {error.strerror or error}") from error
-    return status.st_dev, status.st_ino
 
 
 def _drop(descriptor):

@@ -25,7 +25,7 @@ import socket
 import time
 
 from minitransfer import fileio, stopping
-from minitransfer.held_locks import held_here, hold, inode, looked_up, release
+from minitransfer.held_locks import held_here, hold, looked_up, release
 
 
 BUSY = " is in use by another minitransfer process"  # RunBusy's words, which a grid reads in a run's log
@@ -343,7 +343,7 @@ def same_file(descriptor, path):
     unlinked, nor replaced, meanwhile); False where nothing is there now, its folder deleted too
     (:data:`GONE`)."""
     try:
-        return inode(os.fstat(descriptor)) == inode(os.stat(path))
+        return fileio.identity(descriptor) == fileio.identity(path)
     except OSError as error:
         if error.errno in GONE:
             return False
