@@ -20,6 +20,7 @@ import os
 import pathlib
 import pwd
 import re
+import shlex
 import shutil
 import time
 
@@ -88,6 +89,16 @@ def identity(path, gone=()):
             return None
         raise
     return status.st_dev, status.st_ino
+
+
+def ask_to_share(owner, paths):
+    """The advice for files of a folder shared by a group that their ``owner`` alone may write (lock
+    files or a run's log made 0o644, by an older version or under a umask 022): "ask root to let this
+    user write it (chmod g+w PATH, ...)"; ``paths``: one path or several."""
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    return (f"ask {owner} to let this user write {'it' if len(paths) == 1 else 'them'} (chmod g+w "
+            f"{' '.join(shlex.quote(str(path)) for path in paths)}, for a group that shares the folder: minitransfer "
+            f"makes its files so where the umask lets the group write, e.g. umask 002)")
 
 
 def lock_file_alone(path):

@@ -8,7 +8,6 @@ import errno
 import fcntl
 import os
 import pathlib
-import shlex
 import time
 
 from minitransfer import config, fileio
@@ -59,9 +58,7 @@ class LockFileRefused(fileio.StorageError):
         self.path = pathlib.Path(path)
         owner, mode = fileio.owner_and_mode(path)
         locks = [self.path.parent / name for name in (GridLock.PLANNING, GridLock.WORKING)]
-        chmod = " ".join(shlex.quote(str(lock)) for lock in locks if lock.exists()) or shlex.quote(str(self.path))
-        ask = (f"ask {owner} to let this user write the lock files (chmod g+w {chmod}, for a group that shares "
-               f"the folder: grids make their lock files so where the umask lets the group write, e.g. umask 002), or "
+        ask = (f"{fileio.ask_to_share(owner, [lock for lock in locks if lock.exists()] or self.path)}, or "
                if code == errno.EACCES else "")
         super().__init__(code, f"cannot open {self.path}, the grid's lock file, for writing ({os.strerror(code)}; "
                                f"it is {owner}'s, {mode}), though this process may write in {self.path.parent}: "

@@ -20,7 +20,6 @@ import errno
 import fcntl
 import os
 import pathlib
-import shlex
 import socket
 import time
 
@@ -122,10 +121,8 @@ class RunLock:
         return fileio.StorageError(
             error.errno, f"cannot open {self.path}, the lock file of {self.run_dir}, for writing ({error.strerror}; "
                          f"it is {owner}'s, {mode}), though this process may write in {self.run_dir}: minitransfer "
-                         f"takes it to train, prepare or report there; ask {owner} to let this user write it "
-                         f"(chmod g+w {shlex.quote(str(self.path))}, for a group that shares the folder: minitransfer "
-                         f"makes its lock files so where the umask lets the group write, e.g. umask 002), or remove "
-                         f"it once no process works there")
+                         f"takes it to train, prepare or report there; {fileio.ask_to_share(owner, self.path)}, or "
+                         f"remove it once no process works there")
 
     def _busy(self, pid):
         return RunBusy(f"{self.run_dir}{BUSY}{holder_named(pid)}; wait for it to finish or stop it, then rerun", pid)

@@ -74,13 +74,17 @@ def _killed_holding_locks(out):
 def _as_nobody(out, script=AS_ANOTHER_USER):
     """The lines ``script`` prints (by default the two of :data:`AS_ANOTHER_USER`), run as nobody
     (group nogroup alone)."""
-    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "LANG": "C.UTF-8",
-                   "PYTHONPATH": f"{CHECKOUT}{os.pathsep}{sysconfig.get_paths()['purelib']}"}
-    done = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", SYSTEM_PYTHON, "-c",
-                           script, str(out)], capture_output=True, text=True, env=environment, cwd="/tmp",
-                          timeout=60)
+    done = _run_as_nobody(out, script)
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
+
+
+def _run_as_nobody(out, script):
+    """``script`` run with the argument ``out`` as nobody (group nogroup alone): its completed process."""
+    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "LANG": "C.UTF-8",
+                   "PYTHONPATH": f"{CHECKOUT}{os.pathsep}{sysconfig.get_paths()['purelib']}"}
+    return subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", SYSTEM_PYTHON, "-c",
+                           script, str(out)], capture_output=True, text=True, env=environment, cwd="/tmp", timeout=60)
 
 
 @contextlib.contextmanager
@@ -128,10 +132,10 @@ def test_a_lock_file_another_user_alone_may_write_is_named_with_its_owner(group_
     locked, dry_run = _as_nobody(group_folder)
     assert locked == (f"cannot open {planning}, the grid's lock file, for writing (Permission denied; it is root's, "
                       f"mode 644), though this process may write in {group_folder}: a grid opens it to plan and to "
-                      f"train there; ask root to let this user write the lock files (chmod g+w {planning} {working}, "
-                      f"for a group that shares the folder: grids make their lock files so where the umask lets the "
-                      f"group write, e.g. umask 002), or give a folder this process can write (a copy of this one "
-                      f"keeps its finished runs)")
+                      f"train there; ask root to let this user write them (chmod g+w {planning} {working}, for a "
+                      f"group that shares the folder: minitransfer makes its files so where the umask lets the group "
+                      f"write, e.g. umask 002), or give a folder this process can write (a copy of this one keeps its "
+                      f"finished runs)")
     assert dry_run.startswith(f"cannot open {planning}, the grid's lock file, for writing (Permission denied; it is "
                               f"root's, mode 644), though this process may write in {group_folder}: 2 of 4 runs are "
                               f"left to train there; ask root"), dry_run
@@ -158,8 +162,24 @@ def test_a_run_lock_file_another_user_alone_may_write_is_named_with_its_owner(gr
     refused = [f"cannot open {lock}, the lock file of {lock.parent}, for writing (Permission denied; it is root's, "
                f"mode 644), though this process may write in {lock.parent}: minitransfer takes it to train, prepare "
                f"or report there; ask root to let this user write it (chmod g+w {lock}, for a group that shares the "
-               f"folder: minitransfer makes its lock files so where the umask lets the group write, e.g. umask 002), "
+               f"folder: minitransfer makes its files so where the umask lets the group write, e.g. umask 002), "
                f"or remove it once no process works there" for lock in (run, data)]
     assert _as_nobody(group_folder, LOCKS_AS_ANOTHER_USER) == refused
     subprocess.run(["chmod", "g+w", str(run), str(data)], check=True)  # as its message says
     assert _as_nobody(group_folder, LOCKS_AS_ANOTHER_USER) == ["locked", "locked"]
+
+
+def test_a_run_log_another_user_alone_may_write_is_named_with_the_same_advice(group_folder):
+    """A run's log 0o644 that a grid's launcher (:mod:`minitransfer.launcher`) of another user cannot
+    open: its advice was worded apart from the lock files' ("ask root to let this user write it: chmod
+    g+w LOG"), without why the group may not write it."""
+    log = group_folder / "baseA.log"
+    with _umask(0o022):
+        log.touch()
+    started = _run_as_nobody(group_folder, "import os, sys; from minitransfer import launcher; "
+                                           "launcher._child(['train'], sys.argv[1] + '/baseA.log', os.getpid())")
+    assert started.returncode == 74
+    assert started.stderr == (f"error: cannot write {log}: Permission denied (it is root's, mode 644); ask root to "
+                              f"let this user write it (chmod g+w {log}, for a group that shares the folder: "
+                              f"minitransfer makes its files so where the umask lets the group write, e.g. umask "
+                              f"002); its run did not start\n")
