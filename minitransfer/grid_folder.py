@@ -202,10 +202,17 @@ def _unwritable(out, path, error):
     """The ``StorageError`` of the grid folder ``out`` where the lock file ``path`` cannot be
     written: a folder this process may not write (read-only, another user's) named as such, with
     what a grid writes there; another failure (a full disk) as :func:`minitransfer.fileio.storage_error`
-    says it."""
+    says it. A lock file that is another user's alone is :class:`LockFileRefused` once no grid holds
+    either lock there; while one does, ``RunBusy`` (exit code 2) naming it: the folder is in use."""
     if error.errno not in fileio.UNWRITABLE:
         return fileio.storage_error(path, error)
     if fileio.lock_file_alone(path):
+        locks = [out / name for name in (GridLock.PLANNING, GridLock.WORKING)]
+        if any(run_lock.lock_taken(lock) for lock in locks):
+            pids = sorted({pid for lock in locks for pid in run_lock.flock_holders(lock)})
+            return run_lock.RunBusy(f"{out}{run_lock.BUSY}{run_lock.holder_named(pids)}, a grid planning or "
+                                    f"training its runs there; wait for it to finish or stop it, then rerun",
+                                    pids[0] if pids else None)
         return LockFileRefused(error.errno, path)
     return cannot_write_in(out, error, f"a grid writes its plan ({PLAN_FILE}), its runs and its lock files there "
                                        f"({path.name} first)")
