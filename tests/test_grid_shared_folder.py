@@ -132,12 +132,12 @@ def test_a_lock_file_another_user_alone_may_write_is_named_with_its_owner(group_
             lock.planned()
     planning, working = group_folder / GridLock.PLANNING, group_folder / GridLock.WORKING
     locked, dry_run = _as_nobody(group_folder)
-    assert locked == (f"LockFileRefused cannot open {planning}, the grid's lock file, for writing (Permission denied; it is root's, "
-                      f"mode 644), though this process may write in {group_folder}: a grid opens it to plan and to "
-                      f"train there; ask root to let this user write them (chmod g+w {planning} {working}, for a "
-                      f"group that shares the folder: minitransfer makes its files so where the umask lets the group "
-                      f"write, e.g. umask 002), or give a folder this process can write (a copy of this one keeps its "
-                      f"finished runs)")
+    assert locked == (f"LockFileRefused cannot open {planning}, the grid's lock file, for writing (Permission denied; "
+                      f"it is root's, mode 644), though this process may write in {group_folder}: a grid opens it "
+                      f"to plan and to train there; ask root to let this user write them (chmod g+w {planning} "
+                      f"{working}, for a group that shares the folder: minitransfer makes its files so where the "
+                      f"umask lets the group write, e.g. umask 002), or give a folder this process can write (a copy "
+                      f"of this one keeps its finished runs)")
     assert dry_run.startswith(f"cannot open {planning}, the grid's lock file, for writing (Permission denied; it is "
                               f"root's, mode 644), though this process may write in {group_folder}: 2 of 4 runs are "
                               f"left to train there; ask root"), dry_run
