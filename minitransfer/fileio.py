@@ -20,6 +20,7 @@ import os
 import pathlib
 import pwd
 import re
+import shlex
 import shutil
 import time
 
@@ -75,6 +76,29 @@ def owner_and_mode(path):
     except OSError:
         return "owner unknown", "mode unknown"
     return user_name(status.st_uid), f"mode {status.st_mode & 0o777:o}"
+
+
+def identity(path, gone=()):
+    """(device, inode) of the file or folder ``path`` (through links), or of the file open at ``path``
+    where it is a descriptor (an int): what tells one file from another, whatever its names. None where
+    it cannot be looked at for an errno in ``gone`` (nothing there now); any other failure raises."""
+    try:
+        status = os.fstat(path) if isinstance(path, int) else os.stat(path)
+    except OSError as error:
+        if error.errno in gone:
+            return None
+        raise
+    return status.st_dev, status.st_ino
+
+
+def ask_to_share(owner, paths):
+    """The advice for files of a folder shared by a group that their ``owner`` alone may write (lock
+    files or a run's log made 0o644, by an older version or under a umask 022): "ask root to let this
+    user write it (chmod g+w PATH, ...)"; ``paths``: one path or several."""
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    return (f"ask {owner} to let this user write {'it' if len(paths) == 1 else 'them'} (chmod g+w "
+            f"{' '.join(shlex.quote(str(path)) for path in paths)}, for a group that shares the folder: minitransfer "
+            f"makes its files so where the umask lets the group write, e.g. umask 002)")
 
 
 def lock_file_alone(path):

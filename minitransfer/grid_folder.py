@@ -8,7 +8,6 @@ import errno
 import fcntl
 import os
 import pathlib
-import shlex
 import time
 
 from minitransfer import config, fileio
@@ -59,9 +58,7 @@ class LockFileRefused(fileio.StorageError):
         self.path = pathlib.Path(path)
         owner, mode = fileio.owner_and_mode(path)
         locks = [self.path.parent / name for name in (GridLock.PLANNING, GridLock.WORKING)]
-        chmod = " ".join(shlex.quote(str(lock)) for lock in locks if lock.exists()) or shlex.quote(str(self.path))
-        ask = (f"ask {owner} to let this user write the lock files (chmod g+w {chmod}, for a group that shares "
-               f"the folder: grids make their lock files so where the umask lets the group write, e.g. umask 002), or "
+        ask = (f"{fileio.ask_to_share(owner, [lock for lock in locks if lock.exists()] or self.path)}, or "
                if code == errno.EACCES else "")
         super().__init__(code, f"cannot open {self.path}, the grid's lock file, for writing ({os.strerror(code)}; "
                                f"it is {owner}'s, {mode}), though this process may write in {self.path.parent}: "
@@ -189,12 +186,9 @@ def _identity(folder):
     """(st_dev, st_ino) of ``folder``, or None where nothing is there now (:data:`run_lock.GONE`); a
     ``StorageError`` naming it where it cannot be looked at (EIO)."""
     try:
-        status = os.stat(folder)
+        return fileio.identity(folder, gone=run_lock.GONE)
     except OSError as error:
-        if error.errno in run_lock.GONE:
-            return None
         raise fileio.StorageError(error.errno, f"cannot look at {folder}: {error.strerror or error}") from error
-    return status.st_dev, status.st_ino
 
 
 def _drop(descriptor):
@@ -208,10 +202,17 @@ def _unwritable(out, path, error):
     """The ``StorageError`` of the grid folder ``out`` where the lock file ``path`` cannot be
     written: a folder this process may not write (read-only, another user's) named as such, with
     what a grid writes there; another failure (a full disk) as :func:`minitransfer.fileio.storage_error`
-    says it."""
+    says it. A lock file that is another user's alone is :class:`LockFileRefused` once no grid holds
+    either lock there; while one does, ``RunBusy`` (exit code 2) naming it: the folder is in use."""
     if error.errno not in fileio.UNWRITABLE:
         return fileio.storage_error(path, error)
     if fileio.lock_file_alone(path):
+        locks = [out / name for name in (GridLock.PLANNING, GridLock.WORKING)]
+        if any(run_lock.lock_taken(lock) for lock in locks):
+            pids = sorted({pid for lock in locks for pid in run_lock.flock_holders(lock)})
+            return run_lock.RunBusy(f"{out}{run_lock.BUSY}{run_lock.holder_named(pids)}, a grid planning or "
+                                    f"training its runs there; wait for it to finish or stop it, then rerun",
+                                    pids[0] if pids else None)
         return LockFileRefused(error.errno, path)
     return cannot_write_in(out, error, f"a grid writes its plan ({PLAN_FILE}), its runs and its lock files there "
                                        f"({path.name} first)")

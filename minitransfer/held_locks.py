@@ -11,6 +11,8 @@ import contextlib
 import os
 import threading
 
+from minitransfer import fileio
+
 
 class Held:
     """A lock this process holds (:func:`hold`): the ``descriptor`` holding it, whether it is
@@ -40,7 +42,7 @@ def hold(descriptor, exclusive):
     recorded already is never replaced (RuntimeError): its holder's release would drop this one's lock,
     as closing any descriptor of the file drops the process's byte-range lock (NFS)."""
     with _HELD_CHANGED:
-        key = inode(os.fstat(descriptor))
+        key = fileio.identity(descriptor)
         if key in _HELD:
             raise RuntimeError(f"the lock of the file open at descriptor {descriptor} is held by this process "
                                f"already (descriptor {_HELD[key].descriptor}): share it or wait for its release")
@@ -68,7 +70,7 @@ def looked_up(path):
 def _held(path):
     """:func:`held_here`'s look-up, under ``_HELD_CHANGED``."""
     try:
-        return _HELD.get(inode(os.stat(path)))
+        return _HELD.get(fileio.identity(path))
     except OSError:
         return None
 
@@ -91,7 +93,7 @@ def release(descriptor):
     (the lock is then no longer recorded: the caller drops it and closes ``descriptor``); True for
     a lock never recorded."""
     with _HELD_CHANGED:
-        key = inode(os.fstat(descriptor))
+        key = fileio.identity(descriptor)
         held = _HELD.get(key)
         if held is None or held.descriptor != descriptor:
             return True
@@ -100,8 +102,3 @@ def release(descriptor):
             return False
         del _HELD[key]
         return True
-
-
-def inode(status):
-    """(device, inode) of an ``os.stat`` result: what tells one file from another."""
-    return status.st_dev, status.st_ino

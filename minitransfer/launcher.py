@@ -25,7 +25,6 @@ import functools
 import json
 import os
 import select
-import shlex
 import signal
 import subprocess
 import sys
@@ -181,7 +180,7 @@ def _owned(log_path, error):
     if error.errno not in fileio.UNWRITABLE or not fileio.lock_file_alone(log_path):
         return ""
     owner, mode = fileio.owner_and_mode(log_path)
-    return f" (it is {owner}'s, {mode}; ask {owner} to let this user write it: chmod g+w {shlex.quote(str(log_path))})"
+    return f" (it is {owner}'s, {mode}); {fileio.ask_to_share(owner, log_path)}"
 
 
 def _child(argv, log_path, launcher, held=()):

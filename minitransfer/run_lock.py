@@ -20,12 +20,11 @@ import errno
 import fcntl
 import os
 import pathlib
-import shlex
 import socket
 import time
 
 from minitransfer import fileio, stopping
-from minitransfer.held_locks import held_here, hold, inode, looked_up, release
+from minitransfer.held_locks import held_here, hold, looked_up, release
 
 
 BUSY = " is in use by another minitransfer process"  # RunBusy's words, which a grid reads in a run's log
@@ -80,22 +79,15 @@ class RunLock:
         while True:
             if held_here(self._file) is not None:  # by this process (a run, a report, a prepare, readers)
                 raise self._busy(holder(self.folder))
+            descriptor = self._open()
             try:
-                descriptor = os.open(self._file, os.O_RDWR | os.O_CREAT, fileio.LOCK_FILE_MODE)
-            except OSError as error:  # a read-only folder, one this user may not write, no inode left
-                if error.errno in fileio.UNWRITABLE and fileio.lock_file_alone(self._file):
-                    raise self._refused(error) from error
-                # says what is left before the folder is removed
-                failure = fileio.storage_error(self._file, error, named=self.path)
-                self._remove_if_created_empty()
-                raise failure from error
-            try:
-                locked = try_lock(descriptor, path=self.path)
+                locked = descriptor is not None and try_lock(descriptor, path=self.path)
             except OSError:
                 os.close(descriptor)
                 raise
             if not locked:
-                os.close(descriptor)
+                if descriptor is not None:
+                    os.close(descriptor)
                 pid = holder(self.folder)
                 gone += pid is None
                 if pid is None and gone < self.ATTEMPTS:  # released meanwhile: try again
@@ -114,6 +106,22 @@ class RunLock:
             raise fileio.storage_error(self._file, error, named=self.path) from error
         return self
 
+    def _open(self):
+        """A descriptor of the lock file open for writing (made where missing); None where it is another
+        user's that this process may not write and another process holds it now (:func:`lock_taken`):
+        busy, as any held lock is, and said so; only a free one is :meth:`_refused`."""
+        try:
+            return os.open(self._file, os.O_RDWR | os.O_CREAT, fileio.LOCK_FILE_MODE)
+        except OSError as error:  # a read-only folder, one this user may not write, no inode left
+            if error.errno in fileio.UNWRITABLE and fileio.lock_file_alone(self._file):
+                if lock_taken(self._file):
+                    return None
+                raise self._refused(error) from error
+            # says what is left before the folder is removed
+            failure = fileio.storage_error(self._file, error, named=self.path)
+            self._remove_if_created_empty()
+            raise failure from error
+
     def _refused(self, error):
         """The ``StorageError`` (exit code 74) of a lock file this process may not open for writing in a
         folder it may write: another user's, made 0o644 (by an older version, or under a umask 022) where
@@ -122,10 +130,8 @@ class RunLock:
         return fileio.StorageError(
             error.errno, f"cannot open {self.path}, the lock file of {self.run_dir}, for writing ({error.strerror}; "
                          f"it is {owner}'s, {mode}), though this process may write in {self.run_dir}: minitransfer "
-                         f"takes it to train, prepare or report there; ask {owner} to let this user write it "
-                         f"(chmod g+w {shlex.quote(str(self.path))}, for a group that shares the folder: minitransfer "
-                         f"makes its lock files so where the umask lets the group write, e.g. umask 002), or remove "
-                         f"it once no process works there")
+                         f"takes it to train, prepare or report there; {fileio.ask_to_share(owner, self.path)}, or "
+                         f"remove it once no process works there")
 
     def _busy(self, pid):
         return RunBusy(f"{self.run_dir}{BUSY}{holder_named(pid)}; wait for it to finish or stop it, then rerun", pid)
@@ -246,6 +252,54 @@ def holder(run_dir):
         os.close(descriptor)
 
 
+def lock_taken(path):
+    """Whether a process holds the lock of the lock file ``path`` now, exclusive or shared, judged
+    without writing the file: for one this process may not open for writing (another user's, made
+    0o644), which is busy while it is held and only once free "cannot be written", with what to do.
+    This process's own lock by its record (:func:`minitransfer.held_locks.held_here`: never opened);
+    another's probed on a read-only descriptor with an exclusive lock, or where flock is emulated with
+    byte-range locks (NFS, EBADF without write access) a shared one, which sees an exclusive holder
+    but not readers. False where the file is gone, cannot be probed, or the file system has no locks."""
+    if held_here(path) is not None:
+        return True
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        try:
+            return not try_lock(descriptor, fcntl.LOCK_EX)
+        except OSError as error:
+            if error.errno != errno.EBADF:
+                return False
+        return not try_lock(descriptor, fcntl.LOCK_SH)
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+
+
+def flock_holders(path, kinds=("READ", "WRITE")):
+    """The PIDs holding a flock of the file ``path`` (``kinds``: READ for shared locks, WRITE for
+    exclusive ones), from ``/proc/locks`` ([] where it cannot be read): for a message naming them
+    where the lock file records no PID (a reader's, a grid's).
+
+    Matched by inode number alone: on an overlay file system (a container) ``/proc/locks`` names the
+    device of the layer underneath, not the one ``stat`` reports."""
+    try:
+        inode = str(os.stat(path).st_ino)
+        table = pathlib.Path("/proc/locks").read_text()
+    except OSError:
+        return []
+    pids = set()
+    for line in table.splitlines():  # "1: FLOCK  ADVISORY  READ 1234 fe:00:2498739 0 EOF"; "->" marks a waiter
+        fields = line.split()
+        if (fields[1:2] == ["FLOCK"] and fields[3:4] and fields[3] in kinds and len(fields) > 5 and fields[4].isdigit()
+                and fields[5].rpartition(":")[2] == inode):
+            pids.add(int(fields[4]))
+    return sorted(pids)
+
+
 def holder_named(pids):
     """How a message names the processes holding a lock, from :func:`holder`'s answer or a list of
     PIDs (:func:`minitransfer.data.lock.readers`): " (PID 1234)", " (PID 1234 on host node7)" for a
@@ -343,7 +397,7 @@ def same_file(descriptor, path):
     unlinked, nor replaced, meanwhile); False where nothing is there now, its folder deleted too
     (:data:`GONE`)."""
     try:
-        return inode(os.fstat(descriptor)) == inode(os.stat(path))
+        return fileio.identity(descriptor) == fileio.identity(path)
     except OSError as error:
         if error.errno in GONE:
             return False

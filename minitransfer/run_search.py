@@ -11,7 +11,7 @@ import os
 import pathlib
 import time
 
-from minitransfer import stopping
+from minitransfer import fileio, stopping
 from minitransfer.progress import duration
 from minitransfer.data import inputs, shard_format
 
@@ -75,7 +75,7 @@ def find_runs(runs_dir, notice=None):
         if notice is not None:
             notice.tick(lambda: f"{len(read):,} folders read, {len(runs):,} run folders found, now in {folder}")
         try:
-            identity = _identity(folder)
+            identity = fileio.identity(folder)
             if identity in read:
                 again.append((folder, read[identity]))
                 continue
@@ -116,12 +116,6 @@ def is_dataset_folder(names):
     return shard_format.META_FILE in names and shard_format.shard_name("train", 0) in names
 
 
-def _identity(path):
-    """(device, inode) of the folder ``path`` names, through links: one per folder, whatever its names."""
-    status = os.stat(path)
-    return status.st_dev, status.st_ino
-
-
 def _is_folder(entry):
     try:
         return entry.is_dir()
@@ -136,7 +130,7 @@ def first_names(runs):
     first_of, named = {}, {}
     for _, folder in sorted(runs):
         try:
-            identity = _identity(folder)
+            identity = fileio.identity(folder)
         except OSError:  # gone meanwhile: collect finds it missing
             identity = folder
         first_of[folder] = named.setdefault(identity, folder)

@@ -376,11 +376,7 @@ def config_text(path):
 
 def _identity(path):
     """(device, inode) of the file or folder ``path``, or None where nothing is there now."""
-    try:
-        status = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return status.st_dev, status.st_ino
+    return fileio.identity(path, gone=(errno.ENOENT,))
 
 
 def _metrics_kept(line, iteration, evaluated):

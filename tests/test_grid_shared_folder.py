@@ -19,6 +19,8 @@ import textwrap
 
 import pytest
 
+from minitransfer import run_lock
+from minitransfer.data import lock as data_lock
 from minitransfer.grid_folder import GridLock
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -28,14 +30,14 @@ CHECKOUT = pathlib.Path(__file__).resolve().parents[1]
 # dry run's check of them (2 of 4 runs left); each refusal's message printed, else "locked" / "writable".
 AS_ANOTHER_USER = textwrap.dedent("""
     import pathlib, sys
-    from minitransfer import fileio, grid_folder
+    from minitransfer import fileio, grid_folder, run_lock
     out = pathlib.Path(sys.argv[1])
     try:
         with grid_folder.GridLock(out, {}, print) as lock:
             lock.planned()
         print("locked")
-    except fileio.StorageError as error:
-        print(error)
+    except (fileio.StorageError, run_lock.RunBusy) as error:
+        print(type(error).__name__, error)
     try:
         grid_folder.check_writable(out, 2, 4)
         print("writable")
@@ -54,7 +56,7 @@ LOCKS_AS_ANOTHER_USER = textwrap.dedent("""
         try:
             with take():
                 print("locked")
-        except fileio.StorageError as error:
+        except (fileio.StorageError, run_lock.RunBusy) as error:
             print(error)
 """)
 # Locks left as a killed process leaves them (SIGKILL, a node lost): a run's lock file, a dataset's.
@@ -74,13 +76,17 @@ def _killed_holding_locks(out):
 def _as_nobody(out, script=AS_ANOTHER_USER):
     """The lines ``script`` prints (by default the two of :data:`AS_ANOTHER_USER`), run as nobody
     (group nogroup alone)."""
-    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "LANG": "C.UTF-8",
-                   "PYTHONPATH": f"{CHECKOUT}{os.pathsep}{sysconfig.get_paths()['purelib']}"}
-    done = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", SYSTEM_PYTHON, "-c",
-                           script, str(out)], capture_output=True, text=True, env=environment, cwd="/tmp",
-                          timeout=60)
+    done = _run_as_nobody(out, script)
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
+
+
+def _run_as_nobody(out, script):
+    """``script`` run with the argument ``out`` as nobody (group nogroup alone): its completed process."""
+    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "LANG": "C.UTF-8",
+                   "PYTHONPATH": f"{CHECKOUT}{os.pathsep}{sysconfig.get_paths()['purelib']}"}
+    return subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", SYSTEM_PYTHON, "-c",
+                           script, str(out)], capture_output=True, text=True, env=environment, cwd="/tmp", timeout=60)
 
 
 @contextlib.contextmanager
@@ -126,12 +132,12 @@ def test_a_lock_file_another_user_alone_may_write_is_named_with_its_owner(group_
             lock.planned()
     planning, working = group_folder / GridLock.PLANNING, group_folder / GridLock.WORKING
     locked, dry_run = _as_nobody(group_folder)
-    assert locked == (f"cannot open {planning}, the grid's lock file, for writing (Permission denied; it is root's, "
-                      f"mode 644), though this process may write in {group_folder}: a grid opens it to plan and to "
-                      f"train there; ask root to let this user write the lock files (chmod g+w {planning} {working}, "
-                      f"for a group that shares the folder: grids make their lock files so where the umask lets the "
-                      f"group write, e.g. umask 002), or give a folder this process can write (a copy of this one "
-                      f"keeps its finished runs)")
+    assert locked == (f"LockFileRefused cannot open {planning}, the grid's lock file, for writing (Permission denied; "
+                      f"it is root's, mode 644), though this process may write in {group_folder}: a grid opens it "
+                      f"to plan and to train there; ask root to let this user write them (chmod g+w {planning} "
+                      f"{working}, for a group that shares the folder: minitransfer makes its files so where the "
+                      f"umask lets the group write, e.g. umask 002), or give a folder this process can write (a copy "
+                      f"of this one keeps its finished runs)")
     assert dry_run.startswith(f"cannot open {planning}, the grid's lock file, for writing (Permission denied; it is "
                               f"root's, mode 644), though this process may write in {group_folder}: 2 of 4 runs are "
                               f"left to train there; ask root"), dry_run
@@ -158,8 +164,63 @@ def test_a_run_lock_file_another_user_alone_may_write_is_named_with_its_owner(gr
     refused = [f"cannot open {lock}, the lock file of {lock.parent}, for writing (Permission denied; it is root's, "
                f"mode 644), though this process may write in {lock.parent}: minitransfer takes it to train, prepare "
                f"or report there; ask root to let this user write it (chmod g+w {lock}, for a group that shares the "
-               f"folder: minitransfer makes its lock files so where the umask lets the group write, e.g. umask 002), "
+               f"folder: minitransfer makes its files so where the umask lets the group write, e.g. umask 002), "
                f"or remove it once no process works there" for lock in (run, data)]
     assert _as_nobody(group_folder, LOCKS_AS_ANOTHER_USER) == refused
     subprocess.run(["chmod", "g+w", str(run), str(data)], check=True)  # as its message says
     assert _as_nobody(group_folder, LOCKS_AS_ANOTHER_USER) == ["locked", "locked"]
+
+
+def test_a_run_and_a_dataset_whose_lock_file_another_user_alone_may_write_are_busy_while_held(group_folder):
+    """A lock file 0o644 (an older version's, or a umask 022) held now by the process that made it:
+    another user of the group was told it could not write it (exit code 74: ask its owner to chmod it,
+    or remove it "once no process works there"), not that a process works there (exit code 2, naming
+    it), as the lock's other users are; only a free one is refused so (the test above)."""
+    run, data = group_folder / "run", group_folder / "data"
+    for folder in (run, data):
+        folder.mkdir()
+        folder.chmod(0o2775)  # the group's folders; their lock files root's alone
+    pid = os.getpid()
+    with _umask(0o022):
+        with run_lock.RunLock(run), data_lock.shared(data):  # a training, reading the dataset
+            assert (run / "lock").stat().st_mode & 0o777 == 0o644
+            busy = _as_nobody(group_folder, LOCKS_AS_ANOTHER_USER)
+        with data_lock.writing(data):  # a prepare
+            preparing = _as_nobody(group_folder, LOCKS_AS_ANOTHER_USER)[1]
+    assert busy == [f"{run} is in use by another minitransfer process (PID {pid}); wait for it to finish or stop it, "
+                    f"then rerun",
+                    f"{data} is being read by another minitransfer process (a training, an evaluation or a verify) "
+                    f"(PID {pid}); preparing it would replace the files it reads: wait for it to finish or stop it, "
+                    f"then rerun"]
+    assert preparing == (f"{data} is being prepared by another minitransfer process (PID {pid}): wait for it to "
+                         f"finish, or give another OUT")
+
+
+def test_a_grid_folder_whose_lock_files_another_user_alone_may_write_is_busy_while_a_grid_works_there(group_folder):
+    """Grid lock files 0o644 while the grid that made them plans, then trains: another user's grid there
+    was told it could not write the planning lock (exit code 74), not that a grid works there."""
+    busy = (f"RunBusy {group_folder} is in use by another minitransfer process (PID {os.getpid()}), a grid planning "
+            f"or training its runs there; wait for it to finish or stop it, then rerun")
+    with _umask(0o022):
+        with GridLock(group_folder, {}, print) as lock:
+            planning = _as_nobody(group_folder)[0]
+            lock.planned()
+            training = _as_nobody(group_folder)[0]
+    assert (planning, training) == (busy, busy)
+    assert _as_nobody(group_folder)[0].startswith(f"LockFileRefused cannot open {group_folder / GridLock.PLANNING}")
+
+
+def test_a_run_log_another_user_alone_may_write_is_named_with_the_same_advice(group_folder):
+    """A run's log 0o644 that a grid's launcher (:mod:`minitransfer.launcher`) of another user cannot
+    open: its advice was worded apart from the lock files' ("ask root to let this user write it: chmod
+    g+w LOG"), without why the group may not write it."""
+    log = group_folder / "baseA.log"
+    with _umask(0o022):
+        log.touch()
+    started = _run_as_nobody(group_folder, "import os, sys; from minitransfer import launcher; "
+                                           "launcher._child(['train'], sys.argv[1] + '/baseA.log', os.getpid())")
+    assert started.returncode == 74
+    assert started.stderr == (f"error: cannot write {log}: Permission denied (it is root's, mode 644); ask root to "
+                              f"let this user write it (chmod g+w {log}, for a group that shares the folder: "
+                              f"minitransfer makes its files so where the umask lets the group write, e.g. umask "
+                              f"002); its run did not start\n")

@@ -13,7 +13,7 @@ import types
 import pytest
 
 from minitransfer import fileio, run_lock
-from nfs_flock import as_another_process
+from nfs_flock import as_another_process, emulate_nfs4_flock
 
 
 @pytest.fixture
@@ -166,3 +166,23 @@ def test_the_same_pid_on_another_machine_does_not_hold_this_processs_lock(tmp_pa
         assert (tmp_path / "net.run" / run_lock.RunLock.FILE).read_text() == f"{os.getpid()} node7\n"
     finally:
         os.close(theirs._descriptor)
+
+
+@pytest.mark.parametrize("mode, nfs, taken", [
+    (None, False, False), (fcntl.LOCK_EX, False, True), (fcntl.LOCK_SH, False, True),
+    (None, True, False), (fcntl.LOCK_EX, True, True), (fcntl.LOCK_SH, True, False),
+], ids=["free", "exclusive", "shared", "free-nfs", "exclusive-nfs", "shared-nfs"])
+def test_a_lock_file_is_seen_taken_from_a_read_only_descriptor(tmp_path, monkeypatch, mode, nfs, taken):
+    """lock_taken, for a lock file this process may not write: an exclusive probe sees any holder; where
+    flock is emulated (NFSv4: an exclusive lock needs write access, EBADF) the shared probe that follows
+    sees an exclusive holder, not readers (the EBADF alone made a held lock pass for free)."""
+    path = tmp_path / run_lock.RunLock.FILE
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # another process's open file, as flock sees it
+    try:
+        if mode is not None:
+            fcntl.flock(descriptor, mode)
+        if nfs:
+            emulate_nfs4_flock(monkeypatch)
+        assert run_lock.lock_taken(path) is taken
+    finally:
+        os.close(descriptor)

@@ -97,22 +97,8 @@ def _readers_named(pids):
 
 
 def readers(folder):
-    """The PIDs holding ``folder``'s lock shared, from ``/proc/locks`` ([] where it cannot be read).
-
-    Matched by inode number alone: on an overlay file system (a container) ``/proc/locks`` names the
-    device of the layer underneath, not the one ``stat`` reports. The PIDs only go into a message."""
-    try:
-        inode = str(os.stat(pathlib.Path(folder) / LOCK_FILE).st_ino)
-        table = pathlib.Path("/proc/locks").read_text()
-    except OSError:
-        return []
-    pids = set()
-    for line in table.splitlines():  # "1: FLOCK  ADVISORY  READ 1234 fe:00:2498739 0 EOF"; "->" marks a waiter
-        fields = line.split()
-        if (fields[1:2] == ["FLOCK"] and fields[3:4] == ["READ"] and len(fields) > 5 and fields[4].isdigit()
-                and fields[5].rpartition(":")[2] == inode):
-            pids.add(int(fields[4]))
-    return sorted(pids)
+    """The PIDs holding ``folder``'s lock shared (:func:`minitransfer.run_lock.flock_holders`)."""
+    return run_lock.flock_holders(pathlib.Path(folder) / LOCK_FILE, ("READ",))
 
 
 def _lock_shared(path):
