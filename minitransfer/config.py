@@ -172,14 +172,14 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None):
     _check_split_seed(c.split or "random", given_split_seed, parent if not cross_dataset else None)
     task = _select_task(c, dataset)
     if task.num_classes < 2:
-        raise ConfigError(f"{_classes_trained(c)} of {dataset.path} holds {task.num_classes} class; a classifier needs "
+        raise ConfigError(f"{_classes_trained(c)} of {named.data} holds {task.num_classes} class; a classifier needs "
                           f"at least 2 to tell apart ({dataset.num_classes} in the dataset: use `split='all'`, or more "
                           f"classes)")
     if len(task.val_indices) == 0:
-        raise DataMismatch(f"{dataset.path} has no validation images of this run's classes, so nothing would "
+        raise DataMismatch(f"{named.data} has no validation images of this run's classes, so nothing would "
                            f"measure it; re-import with a validation set (prepare folder --val-fraction 0.1, or "
                            f"prepare imagenet --devkit DIR)")
-    preset = _choose_preset(c, parent, dataset, task)
+    preset = _choose_preset(c, parent, dataset, task, named)
     _fill_schedule(c, preset)
     solver = _solver_of(c)
     mean, mean_source = mean_image(c, parent, dataset, named)
@@ -303,13 +303,14 @@ def _classes_trained(c):
     return "every class" if c.split == "all" else f"half {c.half} of the {c.split} split"
 
 
-def _choose_preset(c, parent, dataset, task):
+def _choose_preset(c, parent, dataset, task, named):
     """The base's preset when copying, else the one for the dataset's image size; checks n against
-    the preset's copyable layers, the base's layer shapes, the crop and fc8's width."""
+    the preset's copyable layers, the base's layer shapes, the crop and fc8's width (naming the
+    base and the dataset as ``named``, :attr:`Plan.named`, gives them)."""
     origin = ""
     if c.preset is None:
         c.preset = parent.preset if parent is not None else models.preset_for_image_size(dataset.image_size).name
-        origin = f" (the preset of {parent.path}, whose layers are copied)" if parent is not None else ""
+        origin = f" (the preset of {named.copy_from}, whose layers are copied)" if parent is not None else ""
     preset = models.get(c.preset)
     for name in ("n", "random_frozen"):
         value = getattr(c, name)
@@ -321,11 +322,11 @@ def _choose_preset(c, parent, dataset, task):
             raise
     if parent is not None:  # first: preparing images for a preset that cannot take the base's layers helps no one
         probe = preset.build(task.num_classes)
-        checkpoints.check_architecture(parent, probe, layers=probe.weight_layer_names[: c.n])
+        checkpoints.check_architecture(parent, probe, layers=probe.weight_layer_names[: c.n], named=named.copy_from)
     if min(dataset.image_size) < preset.crop:
         others = [] if parent is not None else models.presets_fitting(dataset.image_size)  # the base's is fixed
         raise ConfigError(f"preset {preset.name}{origin} takes {preset.crop}x{preset.crop} crops but the images of "
-                          f"{dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}: prepare them at "
+                          f"{named.data} are {dataset.image_size[0]}x{dataset.image_size[1]}: prepare them at "
                           f"{models.prepared_size(preset)} px (prepare's --size)"
                           + "".join(f", or choose `preset={name!r}`" for name in others))
     c.fc8_outputs = c.fc8_outputs or task.num_classes
@@ -335,7 +336,7 @@ def _choose_preset(c, parent, dataset, task):
                           f"(`split`, `half`)")
     if c.fc8_outputs < task.num_classes:
         raise ConfigError(f"`fc8_outputs` {c.fc8_outputs} is fewer than the {task.num_classes} classes this run "
-                          f"trains on ({_classes_trained(c)} of {dataset.path}): leave it unset (one output per "
+                          f"trains on ({_classes_trained(c)} of {named.data}): leave it unset (one output per "
                           f"class), or give {task.num_classes} or more")
     return preset
 
