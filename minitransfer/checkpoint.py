@@ -321,10 +321,12 @@ def _read(f, path, with_solver):
     return Checkpoint(preset=preset, weights=weights, frozen=frozen, meta=meta, mean=mean, solver=solver)
 
 
-def check_architecture(checkpoint, net, layers=None):
+def check_architecture(checkpoint, net, layers=None, named=None):
     """Raise :class:`CheckpointError` unless the checkpoint's weight layers (or the named subset)
-    have the net's names and shapes; the message names the layer and both shapes."""
-    where = f"checkpoint {checkpoint.path}" if checkpoint.path else "checkpoint"
+    have the net's names and shapes; the message names the layer and both shapes, and the file as
+    ``named`` does, where given (a base's path as the user gave it), else as its ``path``."""
+    named = named or checkpoint.path
+    where = f"checkpoint {named}" if named else "checkpoint"
     expected = {name: (w, b) for name, w, b in net.architecture()}
     names = net.weight_layer_names if layers is None else tuple(layers)
     if checkpoint.preset != net.preset and layers is None:

@@ -108,6 +108,7 @@ class Plan:
     classes: list                    # the class table of fc8's outputs
     cross_dataset: bool = False      # the base was trained on another dataset (another class table)
     unset: frozenset = frozenset()   # the fields the user left unset (None), whose defaults resolve filled in
+    named: TrainConfig = None        # `config` with its paths as the user gave them: messages name them so
 
 
 def check_config(config):
@@ -145,6 +146,7 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None):
     reads the run's record; train passes what it read of it already)."""
     c = checked(config)
     unset = frozenset(field.name for field in dataclasses.fields(c) if getattr(c, field.name) is None)
+    named = dataclasses.replace(c)  # `copy_from` and `data` as given; `c` holds them absolute, read and recorded
     refuse_dataset_gone(c, dataset_gone)
     device = resolve_device(c.device)
     read_base = read_base or (lambda c: checkpoints.load(c.copy_from, solver=False))
@@ -153,9 +155,9 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None):
         c.copy_from = str(pathlib.Path(c.copy_from).resolve())
     if parent is not None and parent.recorded_in is None:  # a base's file: an emptied class table copied 0 classes
         parent.path = pathlib.Path(c.copy_from)
-        checkpoint_check.check_classes(parent.meta, checkpoint_check.Faults(parent.path))
+        checkpoint_check.check_classes(parent.meta, checkpoint_check.Faults(named.copy_from))
     if c.data is None:
-        c.data = _data_of(parent) if parent is not None else synthetic.builtin_dataset()
+        c.data = named.data = _data_of(parent, named) if parent is not None else synthetic.builtin_dataset()
     dataset = _open_as_given(c.data)
     c.data = str(dataset.path)
     if checksums:
@@ -163,28 +165,29 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None):
     cross_dataset = parent is not None and not same_dataset(parent, dataset)
     given_split_seed = c.split_seed
     if parent is not None and not cross_dataset:
-        _refuse_base_prepared_again(parent, dataset)
+        _refuse_base_prepared_again(parent, dataset, named)
         _inherit_from_parent(c, parent, dataset)
     elif cross_dataset and c.split is None:  # the target's own classes: all of them, unless a half is chosen
         c.split = "random" if c.half is not None or given_split_seed is not None else "all"
     _check_split_seed(c.split or "random", given_split_seed, parent if not cross_dataset else None)
     task = _select_task(c, dataset)
     if task.num_classes < 2:
-        raise ConfigError(f"{_classes_trained(c)} of {dataset.path} holds {task.num_classes} class; a classifier needs "
+        raise ConfigError(f"{_classes_trained(c)} of {named.data} holds {task.num_classes} class; a classifier needs "
                           f"at least 2 to tell apart ({dataset.num_classes} in the dataset: use `split='all'`, or more "
                           f"classes)")
     if len(task.val_indices) == 0:
-        raise DataMismatch(f"{dataset.path} has no validation images of this run's classes, so nothing would "
+        raise DataMismatch(f"{named.data} has no validation images of this run's classes, so nothing would "
                            f"measure it; re-import with a validation set (prepare folder --val-fraction 0.1, or "
                            f"prepare imagenet --devkit DIR)")
-    preset = _choose_preset(c, parent, dataset, task)
+    preset = _choose_preset(c, parent, dataset, task, named)
     _fill_schedule(c, preset)
     solver = _solver_of(c)
-    mean, mean_source = mean_image(c, parent, dataset)
+    mean, mean_source = mean_image(c, parent, dataset, named)
     c.out = c.out or default_out(c, parent)
     return Plan(config=c, dataset=dataset, task=task, preset=preset, solver=solver, device=device, mean=mean,
                 mean_source=mean_source, parent=parent, resume_from=None, run_dir=run_dir_for(c.out),
-                classes=class_table(dataset, task.class_indices), cross_dataset=cross_dataset, unset=unset)
+                classes=class_table(dataset, task.class_indices), cross_dataset=cross_dataset, unset=unset,
+                named=named)
 
 
 def _open_as_given(data):
@@ -210,11 +213,12 @@ def weight_layers_counted(copyable):
             f"always trained)")
 
 
-def _data_of(parent):
+def _data_of(parent, named):
     """The dataset of a transfer given no `data`: the one base ``parent`` was trained on (its
     recorded folder, or the built-in set), so that `copy_from` and `half` alone mean the other half
     of the base's dataset, not a transfer to the built-in set; a ConfigError when neither holds the
-    base's class table (the folder moved or prepared again: `data` says which dataset is meant)."""
+    base's class table (the folder moved or prepared again: `data` says which dataset is meant),
+    naming the base as ``named`` (:attr:`Plan.named`) gives it."""
     recorded = parent.meta["config"].get("data")
     where = "a dataset it does not record"
     if isinstance(recorded, str) and recorded:
@@ -227,12 +231,12 @@ def _data_of(parent):
     builtin = synthetic.builtin_dataset()
     if same_dataset(parent, datasets.open_dataset(builtin)):
         return builtin
-    raise ConfigError(f"`copy_from` {parent.path} was trained on {where}; "
+    raise ConfigError(f"`copy_from` {named.copy_from} was trained on {where}; "
                       f"give `data`: that dataset (moved or prepared again) for a transfer within it, or another "
                       f"dataset for a transfer across datasets")
 
 
-def _refuse_base_prepared_again(parent, dataset):
+def _refuse_base_prepared_again(parent, dataset, named):
     """A :class:`DataMismatch` (bad data) for a transfer within the dataset folder its base ``parent``
     was trained on, prepared again there since (its class table the same, its fingerprint, the sha256
     of its meta.json, not the one the base recorded): the copied layers learned other images of these
@@ -246,12 +250,12 @@ def _refuse_base_prepared_again(parent, dataset):
     if not (before and isinstance(trained_on, str)) or before == dataset.fingerprint or \
             os.path.realpath(trained_on) != os.path.realpath(dataset.path):
         return
-    raise DataMismatch(f"`copy_from` {parent.path} was trained on {dataset.path} before that folder was prepared "
+    raise DataMismatch(f"`copy_from` {named.copy_from} was trained on {named.data} before that folder was prepared "
                        f"again (sha256 of its meta.json {before[:12]}, now {dataset.fingerprint[:12]}): its layers "
                        f"learned other images of these classes than the ones there now, which this run would "
                        f"record (report would count it a transfer on them, as those of bases trained on them); to "
                        f"transfer from it, give the dataset it trained on (a copy, or prepared again as it was) as "
-                       f"`data`; to transfer on the images {dataset.path} holds now, train the base again on them "
+                       f"`data`; to transfer on the images {named.data} holds now, train the base again on them "
                        f"first")
 
 
@@ -299,13 +303,14 @@ def _classes_trained(c):
     return "every class" if c.split == "all" else f"half {c.half} of the {c.split} split"
 
 
-def _choose_preset(c, parent, dataset, task):
+def _choose_preset(c, parent, dataset, task, named):
     """The base's preset when copying, else the one for the dataset's image size; checks n against
-    the preset's copyable layers, the base's layer shapes, the crop and fc8's width."""
+    the preset's copyable layers, the base's layer shapes, the crop and fc8's width (naming the
+    base and the dataset as ``named``, :attr:`Plan.named`, gives them)."""
     origin = ""
     if c.preset is None:
         c.preset = parent.preset if parent is not None else models.preset_for_image_size(dataset.image_size).name
-        origin = f" (the preset of {parent.path}, whose layers are copied)" if parent is not None else ""
+        origin = f" (the preset of {named.copy_from}, whose layers are copied)" if parent is not None else ""
     preset = models.get(c.preset)
     for name in ("n", "random_frozen"):
         value = getattr(c, name)
@@ -317,11 +322,11 @@ def _choose_preset(c, parent, dataset, task):
             raise
     if parent is not None:  # first: preparing images for a preset that cannot take the base's layers helps no one
         probe = preset.build(task.num_classes)
-        checkpoints.check_architecture(parent, probe, layers=probe.weight_layer_names[: c.n])
+        checkpoints.check_architecture(parent, probe, layers=probe.weight_layer_names[: c.n], named=named.copy_from)
     if min(dataset.image_size) < preset.crop:
         others = [] if parent is not None else models.presets_fitting(dataset.image_size)  # the base's is fixed
         raise ConfigError(f"preset {preset.name}{origin} takes {preset.crop}x{preset.crop} crops but the images of "
-                          f"{dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}: prepare them at "
+                          f"{named.data} are {dataset.image_size[0]}x{dataset.image_size[1]}: prepare them at "
                           f"{models.prepared_size(preset)} px (prepare's --size)"
                           + "".join(f", or choose `preset={name!r}`" for name in others))
     c.fc8_outputs = c.fc8_outputs or task.num_classes
@@ -331,7 +336,7 @@ def _choose_preset(c, parent, dataset, task):
                           f"(`split`, `half`)")
     if c.fc8_outputs < task.num_classes:
         raise ConfigError(f"`fc8_outputs` {c.fc8_outputs} is fewer than the {task.num_classes} classes this run "
-                          f"trains on ({_classes_trained(c)} of {dataset.path}): leave it unset (one output per "
+                          f"trains on ({_classes_trained(c)} of {named.data}): leave it unset (one output per "
                           f"class), or give {task.num_classes} or more")
     return preset
 

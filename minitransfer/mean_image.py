@@ -8,12 +8,14 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer.config_checks import DataMismatch
 
 
-def mean_image(c, parent, dataset):
-    """The mean image goes with the copied layers: the base checkpoint's, else the dataset's."""
+def mean_image(c, parent, dataset, named):
+    """The mean image goes with the copied layers: the base checkpoint's, else the dataset's.
+    ``named``: ``c`` with its paths as the user gave them, as the messages name them
+    (:attr:`minitransfer.config.Plan.named`); ``c``'s, absolute, are recorded."""
     if parent is not None:
         if parent.mean is None:
             raise checkpoints.CheckpointError(
-                f"checkpoint {parent.path} holds no /mean image (the file is incomplete): its layers were trained "
+                f"checkpoint {named.copy_from} holds no /mean image (the file is incomplete): its layers were trained "
                 f"with {mean_seen(parent.meta)} subtracted from their images, and a transfer must subtract the same; "
                 f"copy the complete file again, or train the base again")
         source = {"kind": "checkpoint", "checkpoint": str(parent.path), "sha256": parent.sha256,
@@ -25,8 +27,8 @@ def mean_image(c, parent, dataset):
         mean = dataset.mean()
         source = {"kind": "dataset", "dataset": c.data, "fingerprint": dataset.fingerprint}
     if tuple(mean.shape) != (*dataset.image_size, 3):
-        raise DataMismatch(f"the mean image of {source.get('checkpoint', c.data)} is "
-                           f"{mean.shape[0]}x{mean.shape[1]}, the images of {dataset.path} are "
+        raise DataMismatch(f"the mean image of {named.copy_from if parent is not None else named.data} is "
+                           f"{mean.shape[0]}x{mean.shape[1]}, the images of {named.data} are "
                            f"{dataset.image_size[0]}x{dataset.image_size[1]}")
     return mean, source
 

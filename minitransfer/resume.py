@@ -28,8 +28,9 @@ def check_destination(plan):
     destroy or could not write, whatever ``overwrite`` says: a directory, a name whose run directory
     would be itself, a run directory that is a file, a path inside the dataset or inside another
     run's directory, the checkpoint the run copies from or resumes (or copies from its own run
-    directory, which a fresh run empties), or an existing file that is not a minitransfer checkpoint."""
-    c, out, run_dir = plan.config, pathlib.Path(plan.config.out), plan.run_dir
+    directory, which a fresh run empties), or an existing file that is not a minitransfer checkpoint.
+    Its messages name the paths as the user gave them (:attr:`minitransfer.config.Plan.named`)."""
+    c, named, out, run_dir = plan.config, plan.named, pathlib.Path(plan.config.out), plan.run_dir
     if out.is_dir():
         raise ConfigError(f"`out` {out} is a directory; name a weights file, e.g. {out / 'net.h5'}")
     if str(c.out).endswith((os.sep, f"{os.sep}.")):  # pathlib drops the slash: the weights would be the file `out`
@@ -42,20 +43,20 @@ def check_destination(plan):
         raise ConfigError(f"{run_dir}, the run directory of {out}, is a file; move it away or choose another `out`")
     for what, path in ((f"`out` {out}", out), (f"{run_dir}, the run directory of {out},", run_dir)):
         if path.resolve().is_relative_to(pathlib.Path(c.data).resolve()):
-            raise ConfigError(f"{what} lies inside the dataset {c.data}; write the weights elsewhere")
+            raise ConfigError(f"{what} lies inside the dataset {named.data}; write the weights elsewhere")
     host = next((folder for folder in out.absolute().parents if is_run_dir(folder)), None)
     if host is not None:  # its checkpoint, lock or logs would be replaced, or deleted with it
         raise ConfigError(f"`out` {out} lies inside {host}, the run directory of another run; write the weights "
                           f"beside it instead, e.g. {host.parent / out.name}")
     for field, read in (("copy_from", c.copy_from), ("resume", None if c.resume == "auto" else c.resume)):
         if read is not None and out.exists() and os.path.exists(read) and os.path.samefile(out, read):
-            raise ConfigError(f"`out` {out} is the `{field}` checkpoint {read}: training would replace what "
-                              f"it reads; choose another `out`")
+            raise ConfigError(f"`out` {out} is the `{field}` checkpoint {getattr(named, field)}: training would "
+                              f"replace what it reads; choose another `out`")
     checkpoint = run_dir / "checkpoint.h5"
     if c.copy_from is not None and (pathlib.Path(c.copy_from).resolve().is_relative_to(run_dir.resolve()) or
                                     checkpoint.exists() and os.path.exists(c.copy_from) and
                                     os.path.samefile(checkpoint, c.copy_from)):
-        raise ConfigError(f"`copy_from` {c.copy_from} is a file of {run_dir}, the run directory of `out` {out}: "
+        raise ConfigError(f"`copy_from` {named.copy_from} is a file of {run_dir}, the run directory of `out` {out}: "
                           f"training would delete what it copies; choose another `out`")
     if out.exists() and not checkpoints.is_checkpoint(out):
         raise ConfigError(f"`out` {out} exists and is not a minitransfer weights file; "

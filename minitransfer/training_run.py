@@ -67,7 +67,7 @@ class Run:
         if resumed is not None:
             self.progress.line(f"resuming {resumed.path} at iteration {self.start}")
             if plan.parent is not None and plan.parent.recorded_in is not None:
-                self.progress.line(f"note: the base {c.copy_from} is not there; the run continues with its "
+                self.progress.line(f"note: the base {plan.named.copy_from} is not there; the run continues with its "
                                    f"checkpoint's copy of the base's layers (sha256 {plan.parent.sha256[:12]})")
             self._keep_hand_edits(resumed.meta["config"])
             for done in self.files.evaluations_to_redo:
@@ -378,16 +378,16 @@ def _repair_then_rerun(error):
 
 def describe_plan(plan, net):
     """One line: the net, where it runs, what is copied or frozen, the data (its folder: a transfer
-    given no `data` takes its base's) and the schedule."""
-    c = plan.config
+    given no `data` takes its base's) and the schedule; its paths as the user gave them."""
+    c, named = plan.config, plan.named
     what = "base"
     if c.copy_from:
-        what = f"copy {c.n} layers from {c.copy_from} ({'frozen' if c.frozen else 'fine-tuned'})"
+        what = f"copy {c.n} layers from {named.copy_from} ({'frozen' if c.frozen else 'fine-tuned'})"
     elif c.random_frozen:
         what = f"first {c.random_frozen} layers random and frozen"
     seed = f" seed {c.split_seed}" if c.split == "random" else ""  # the other splits are not drawn
     half = f" half {c.half}" if c.half else ""
     return (f"{net.preset} ({net.parameter_count():,} parameters) on {plan.device}; {what}; split {c.split}"
-            f"{seed}{half} of {c.data} ({plan.task.num_classes} classes); {c.max_iter} "
+            f"{seed}{half} of {named.data} ({plan.task.num_classes} classes); {c.max_iter} "
             f"iteration{'s' * (c.max_iter != 1)} of batch {c.batch_size}, lr {c.base_lr} x{c.gamma} every {c.stepsize}")
 

@@ -127,7 +127,7 @@ def test_a_base_of_the_built_in_set_trained_elsewhere_finds_the_built_in_set_her
     parent = checkpoints.load(source_base)
     parent.meta["config"]["data"] = "/nowhere/.cache/minitransfer/synthetic-0123"
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda: synthetic_8)
-    assert config._data_of(parent) == synthetic_8
+    assert config._data_of(parent, config.TrainConfig(copy_from=source_base)) == synthetic_8
 
 
 @pytest.mark.usefixtures("placeholder_figures")

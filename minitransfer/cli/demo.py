@@ -109,11 +109,11 @@ def _advice_for_the_demo(written, plan, seed, device, precision):
     (prepare folder --val-fraction, train's --overwrite) as for data or runs of one's own. None
     where no option is advised."""
     texts = [finding.text for finding in written.findings] + written.brief_warnings(UNFINISHED_SHOWN)
-    own = {name for parameter in demo.params for name in parameter.opts + parameter.secondary_opts}
+    own = _option_names(demo)
     advised = [name for name in dict.fromkeys(OPTION.findall("\n".join(texts))) if name not in own]
     if not advised:
         return None
-    grids = {name for parameter in experiment_command.params for name in parameter.opts + parameter.secondary_opts}
+    grids = _option_names(experiment_command)
     theirs, others = [name for name in advised if name in grids], [name for name in advised if name not in grids]
     told = [f"  the demo takes none of the options advised above ({', '.join(advised)}): it trains one recipe on "
             f"its built-in benchmark, and a rerun trains none again"]
@@ -129,6 +129,11 @@ def _advice_for_the_demo(written, plan, seed, device, precision):
         told.append(f"  {', '.join(others)}: for data or runs of your own (the commands the advice names), not the "
                     f"demo's benchmark")
     return "\n".join(told)
+
+
+def _option_names(command):
+    """Every name ``command``'s options go by (both sides of a flag pair: --frozen, --fine-tune)."""
+    return {name for parameter in command.params for name in (*parameter.opts, *parameter.secondary_opts)}
 
 
 def _experiment_arguments(plan, seed, device, precision, grids):
@@ -190,6 +195,9 @@ def _trained(outcome, report, seconds):
     return line
 
 
+GO_ON = "rerun the same command to go on (finished networks are kept)"  # a demo stopped short
+
+
 def _unfinished(outcome, data_intact=True):
     """Why the demo stopped short, and what to do: an interruption and a built-in benchmark deleted
     or damaged meanwhile (``data_intact`` false) are rerun as they are; failed networks are told
@@ -197,8 +205,7 @@ def _unfinished(outcome, data_intact=True):
     are one line, not 88 pointers to their logs)."""
     rerun = "rerun the same command (finished networks are kept)"
     if outcome.interrupted:
-        return "the demo was interrupted; rerun the same command to go on (finished networks are kept)" + \
-            _training_elsewhere(outcome)
+        return f"the demo was interrupted; {GO_ON}{_training_elsewhere(outcome)}"
     failed, blocked = len(outcome.failed), len(outcome.blocked)
     stopped = f"{failed} network{'s' if failed != 1 else ''} failed" + (
         f" and {blocked} that need {'them' if failed != 1 else 'it'} were not run" if blocked else "")
@@ -215,8 +222,7 @@ def _reader_gone(outcome):
     """What the demo says on stderr where the reader of its output went away midway (``demo |
     head``), stopping it (exit 141): how to go on, in its words, not the grid's summary (which named
     ``minitransfer report OUT``, a report of unfinished networks)."""
-    return ("the demo stopped: the reader of its output went away (| head); rerun the same command to go on "
-            "(finished networks are kept)" + _training_elsewhere(outcome))
+    return f"the demo stopped: the reader of its output went away (| head); {GO_ON}{_training_elsewhere(outcome)}"
 
 
 def _training_elsewhere(outcome):

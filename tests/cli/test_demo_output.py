@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from minitransfer import demo as demos
 from minitransfer.cli import _errors, main
-from minitransfer.cli.demo import _advice_for_the_demo
+from minitransfer.cli.demo import _advice_for_the_demo, _reader_gone, _unfinished
 from minitransfer.data import synthetic
 
 TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
@@ -134,3 +134,48 @@ def test_no_line_is_added_where_no_option_is_advised_and_each_advised_option_is_
     assert command[command.index("--seed") + 1] == "1" and command[command.index("--precision") + 1] == "tf32"
     seeds = [int(command[at + 1]) for at, word in enumerate(command) if word == "--split-seed"]
     assert seeds == list(range(demos.CPU_PLAN.splits, demos.CPU_PLAN.splits + demos.CPU_PLAN.networks_per_point))
+
+
+GOLDEN_PLAN = demos.DemoPlan(layers=(1, 3), networks_per_point=2, train={"preset": "micro", "max_iter": 8},
+                             selffer_fine_tuned=False, all_classes={"max_iter": 16})
+GRID = ("    minitransfer experiment -o FOLDER --split random --split natural --split-seed 2 --split-seed 3 "
+        "--layers 1,3 --random-frozen 1,3 --replicates 2 --preset micro --max-iter 8 --seed 1 --precision tf32 --device cpu\n"
+        "  but it trains its networks on all classes (all/) as the others (--max-iter 8), where the demo trained them "
+        "with --max-iter 16: one experiment trains all its networks with the same options, and cannot plan those "
+        "alone")
+
+
+@pytest.mark.parametrize("findings, warnings, advice", [
+    (["not resolved: more replicates (experiment --replicates)"],
+     ["train longer (--max-iter); or prepare folder --val-fraction 0.1"],
+     "  the demo takes none of the options advised above (--replicates, --max-iter, --val-fraction): it trains one "
+     "recipe on its built-in benchmark, and a rerun trains none again; --replicates, --max-iter are `minitransfer "
+     "experiment`'s: to train a grid like the demo's with them, on the same benchmark, in a folder of its own, "
+     "change or add them in:\n" + GRID + "\n  --val-fraction: for data or runs of your own (the commands the advice "
+     "names), not the demo's benchmark"),
+    (["train longer (--max-iter)"], [],
+     "  the demo takes none of the options advised above (--max-iter): it trains one recipe on its built-in "
+     "benchmark, and a rerun trains none again; --max-iter is `minitransfer experiment`'s: to train a grid like the "
+     "demo's with it, on the same benchmark, in a folder of its own, change or add it in:\n" + GRID),
+    ([], ["rerun with --overwrite"],
+     "  the demo takes none of the options advised above (--overwrite): it trains one recipe on its built-in "
+     "benchmark, and a rerun trains none again\n  --overwrite: for data or runs of your own (the commands the "
+     "advice names), not the demo's benchmark"),
+], ids=["grid-and-own", "grid", "own"])
+def test_the_advice_reads_word_for_word(findings, warnings, advice):
+    """The advice in full, as it read before its pieces were shared with the rest of the demo's words."""
+    written = SimpleNamespace(findings=[SimpleNamespace(text=text) for text in findings],
+                              brief_warnings=lambda shown: warnings)
+    assert _advice_for_the_demo(written, GOLDEN_PLAN, 1, "cpu", "tf32") == advice
+
+
+@pytest.mark.parametrize("elsewhere, end", [
+    ([], ""),
+    (["random0/A1B"], "; 1 network still training in another process, left to it (a rerun waits for it)"),
+], ids=["alone", "one-elsewhere"])
+def test_an_interrupted_and_a_cut_off_demo_read_word_for_word(elsewhere, end):
+    outcome = SimpleNamespace(interrupted=True, training_elsewhere=elsewhere)
+    assert _unfinished(outcome) == f"the demo was interrupted; rerun the same command to go on (finished networks " \
+                                   f"are kept){end}"
+    assert _reader_gone(outcome) == f"the demo stopped: the reader of its output went away (| head); rerun the same " \
+                                    f"command to go on (finished networks are kept){end}"

@@ -307,7 +307,7 @@ def test_a_preset_taken_from_the_base_is_named_so_when_the_data_cannot_take_it(w
     synthetic.build_synthetic(small, classes=8, train_per_class=4, val_per_class=2, size=14, seed=1)
     refused = invoke(["train", "--data", str(small), "--copy-from", "baseA.h5", "--n", "2", "-o",
                       str(tmp_path / "t.h5"), *FAST], work)
-    assert refused.exit_code == 2 and f"preset mini (the preset of {work / 'baseA.h5'}, whose layers are copied) " \
+    assert refused.exit_code == 2 and "preset mini (the preset of baseA.h5, whose layers are copied) " \
         f"takes 32x32 crops but the images of {small} are 14x14: prepare them at 36 px" in refused.output, \
         refused.output
     assert "or choose" not in refused.output  # the layers copied are the base's preset's
