@@ -6,11 +6,13 @@ writing said with what the folder holds.
 
 import errno
 import os
+import pathlib
 
 from minitransfer import config_checks, fileio, run_lock, rundir
 from minitransfer import figures as figure_module
 from minitransfer.data import shard_format
 from minitransfer.experiment import PLAN_FILE
+from minitransfer.grid_plan_file import planned_records
 
 FIGURE_FORMATS = ("png", "svg")
 REPORT_FILES = ("results.csv", "results.md", "table1.csv", "table1.md", "findings.md") + tuple(
@@ -25,8 +27,8 @@ def replace_report(out_dir, contents):
     holding ``out_dir``'s lock (:class:`minitransfer.run_lock.RunLock`): a second report into the same
     folder meanwhile (a cron job's and a person's) is refused (``RunBusy``, exit code 2) naming this
     one's PID, rather than each remove the other's files and write its own among them. A ``ConfigError``
-    (exit code 2, as that refusal) where ``out_dir`` is a run's, a dataset's or a grid's folder
-    (:func:`other_kind`), before its lock is taken."""
+    (exit code 2, as that refusal) where ``out_dir`` is a run's, a dataset's or a grid's folder, or in a
+    grid's split folder (:func:`other_kind`), before its lock is taken."""
     refuse_other_kind(out_dir, "out_dir")
     try:
         with run_lock.RunLock(out_dir):
@@ -41,9 +43,11 @@ def other_kind(out_dir):
     """What the folder ``out_dir`` is, in words, where it is another kind's than a report's, whose files
     the report's would lie among: a run folder (train writes it: a report there took the run's lock,
     and its tables sat among the network's files, result.json read as the run's own by anyone who
-    opened the folder), a dataset's folder (prepare's: its lock file too is the one a report takes) or a
+    opened the folder), a dataset's folder (prepare's: its lock file too is the one a report takes), a
     grid's folder (experiment.json: `minitransfer report GRID` writes GRID/report, a folder of its
-    own); else None (a folder of the report's own, a new one, or a folder of runs trained by hand)."""
+    own), or a split folder of a grid or a folder inside one (:func:`_split_folder_holding`: GRID/random0,
+    GRID/random0/report, where experiment trains that split's runs); else None (a folder of the report's
+    own, a new one, or a folder of runs trained by hand)."""
     if rundir.is_run_dir(out_dir):
         return f"{out_dir} is a run folder (train wrote it: a network's files, its result.json among them)"
     if any(os.path.isfile(os.path.join(out_dir, name)) for name in (shard_format.META_FILE,
@@ -53,6 +57,28 @@ def other_kind(out_dir):
     if os.path.isfile(os.path.join(out_dir, PLAN_FILE)):
         return (f"{out_dir} is a grid's folder (it holds {PLAN_FILE}; its report's own folder is "
                 f"{os.path.join(out_dir, 'report')})")
+    held = _split_folder_holding(out_dir)
+    if held is not None:
+        split, grid = held
+        inside = "is" if split == pathlib.Path(out_dir).resolve() else f"lies inside {split},"
+        return (f"{out_dir} {inside} a split folder of the grid {grid} (experiment trains that split's runs there; "
+                f"the grid's report's own folder is {grid / 'report'})")
+    return None
+
+
+def _split_folder_holding(out_dir):
+    """(split folder, grid folder) where ``out_dir`` (links followed) is a split folder of a grid (a
+    folder holding experiment.json) or lies inside one, else None. A split folder is one the grid's
+    plan names runs in (random0 of random0/baseA), or one of the grid's folders holding run folders
+    (a plan that cannot be read); GRID/report and other folders beside the splits are none."""
+    path = pathlib.Path(out_dir).resolve()
+    for folder in (path, *path.parents):
+        grid = folder.parent
+        if grid == folder or not (grid / PLAN_FILE).is_file():
+            continue
+        planned = {record["name"].partition("/")[0] for record in planned_records(grid)}
+        if folder.name in planned or next(folder.glob("*.run"), None) is not None:
+            return folder, grid
     return None
 
 
