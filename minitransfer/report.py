@@ -76,6 +76,7 @@ from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COL
                                         table1_at_chance, table1_markdown, table1_unmeasured,
                                         table1_unpaired)
 from minitransfer.paper_runs import is_reference
+from minitransfer.path_kinds import path_kind
 from minitransfer.results import INTERCHANGEABLE, collect, metric_words, read_reference, without_base
 
 __all__ = ["COLUMNS", "PLOT_HINT", "NoRuns", "MixedRuns", "mixed", "Report", "write_report", "measure",
@@ -265,7 +266,7 @@ def _nothing_there(runs_dir):
     if not runs_dir.exists():
         return "it does not exist"
     if not runs_dir.is_dir():
-        return "it is a file, not a folder"
+        return f"it is {path_kind(runs_dir)}, not a folder"
     return "no run folder (<name>.run/, which experiment and train write) is in it or in a folder below it"
 
 

@@ -8,6 +8,7 @@ from minitransfer import fileio, report_folder
 from minitransfer import report as reports
 from minitransfer import results
 from minitransfer.paper_runs import is_reference
+from minitransfer.path_kinds import path_kind
 from minitransfer.data import inputs
 
 from ._errors import run
@@ -24,15 +25,16 @@ def _reference(ctx, param, value):
 
 
 def _runs_folder(ctx, param, value):
-    """RUNS, a folder: a file given instead (a run's result.json or weights, a named pipe) is a usage
-    error naming the folder that holds it, outside any run folder (click's ``file_okay=False`` named
-    the file alone)."""
+    """RUNS, a folder: a file given instead (a run's result.json or weights) or a named pipe is a usage
+    error saying what it is (:func:`minitransfer.path_kinds.path_kind`) and naming the folder that
+    holds it, outside any run folder (click's ``file_okay=False`` named the file alone)."""
     if value.is_dir():
         return value
     folder = value.parent
     while folder.suffix == ".run" and folder != folder.parent:
         folder = folder.parent
-    raise click.BadParameter(f"{value} is a file, not a folder of runs: give the folder that holds the runs, {folder}")
+    raise click.BadParameter(f"{value} is {path_kind(value)}, not a folder of runs: give the folder that holds the "
+                             f"runs, {folder}")
 
 
 @click.command(short_help="The paper's tables, findings and figures of a folder of runs.")
