@@ -45,11 +45,16 @@ def other_kind(out_dir):
     and its tables sat among the network's files, result.json read as the run's own by anyone who
     opened the folder), a dataset's folder (prepare's: its lock file too is the one a report takes), a
     grid's folder (experiment.json: `minitransfer report GRID` writes GRID/report, a folder of its
-    own), or a split folder of a grid or a folder inside one (:func:`_split_folder_holding`: GRID/random0,
-    GRID/random0/report, where experiment trains that split's runs); else None (a folder of the report's
-    own, a new one, or a folder of runs trained by hand)."""
+    own), a folder inside a run folder, or a split folder of a grid or a folder inside one
+    (:func:`_split_folder_holding`: GRID/random0, GRID/random0/report, where experiment trains that
+    split's runs); else None (a folder of the report's own, a new one, or a folder of runs trained by
+    hand)."""
     if rundir.is_run_dir(out_dir):
         return f"{out_dir} is a run folder (train wrote it: a network's files, its result.json among them)"
+    run = next((folder for folder in pathlib.Path(out_dir).resolve().parents if rundir.is_run_dir(folder)), None)
+    if run is not None:
+        return (f"{out_dir} lies inside {run}, a run folder (train wrote it: a network's files, its result.json "
+                f"among them)")
     if any(os.path.isfile(os.path.join(out_dir, name)) for name in (shard_format.META_FILE,
                                                                     shard_format.IMPORTING_FILE)):
         return (f"{out_dir} is a dataset folder (prepare writes it: it holds {shard_format.META_FILE} or "

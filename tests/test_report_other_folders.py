@@ -144,3 +144,16 @@ def test_a_report_into_a_grids_other_folders_is_written(out, tmp_path):
     done = CliRunner().invoke(main, ["report", str(planned), "-o", str(planned / out)])
     assert done.exit_code == 0, done.output
     assert (planned / out / "results.csv").is_file()
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_report_into_a_folder_inside_a_run_folder_is_refused_naming_it(tmp_path):
+    """-o runs/baseA.run/report was written: the report's files and lock in a network's folder."""
+    runs = write_runs(tmp_path / "runs")
+    run = runs / "random0" / "baseA.run"
+    out = run / "report"
+    refused = CliRunner().invoke(main, ["report", str(runs), "-o", str(out)])
+    assert refused.exit_code == 2, refused.output
+    said = " ".join(refused.output.split())
+    assert said.startswith(f"error: {out} lies inside {run}, a run folder (train wrote it"), said
+    assert not out.exists()
