@@ -27,7 +27,7 @@ def replace_report(out_dir, contents):
     holding ``out_dir``'s lock (:class:`minitransfer.run_lock.RunLock`): a second report into the same
     folder meanwhile (a cron job's and a person's) is refused (``RunBusy``, exit code 2) naming this
     one's PID, rather than each remove the other's files and write its own among them. A ``ConfigError``
-    (exit code 2, as that refusal) where ``out_dir`` is a run's, a dataset's or a grid's folder, or in a
+    (exit code 2, as that refusal) where ``out_dir`` is a run's, a dataset's or a grid's folder, or a
     grid's split folder (:func:`other_kind`), before its lock is taken."""
     refuse_other_kind(out_dir, "out_dir")
     try:
@@ -45,10 +45,9 @@ def other_kind(out_dir):
     and its tables sat among the network's files, result.json read as the run's own by anyone who
     opened the folder), a dataset's folder (prepare's: its lock file too is the one a report takes), a
     grid's folder (experiment.json: `minitransfer report GRID` writes GRID/report, a folder of its
-    own), a folder inside a run folder, or a split folder of a grid or a folder inside one
-    (:func:`_split_folder_holding`: GRID/random0, GRID/random0/report, where experiment trains that
-    split's runs); else None (a folder of the report's own, a new one, or a folder of runs trained by
-    hand)."""
+    own), a folder inside a run folder (a fresh run empties it), or a split folder of a grid
+    (:func:`_grid_of_split`: GRID/random0, where experiment trains that split's runs); else None (a
+    folder of the report's own, a new one, or a folder of runs trained by hand)."""
     if rundir.is_run_dir(out_dir):
         return f"{out_dir} is a run folder (train wrote it: a network's files, its result.json among them)"
     run = next((folder for folder in pathlib.Path(out_dir).resolve().parents if rundir.is_run_dir(folder)), None)
@@ -62,29 +61,25 @@ def other_kind(out_dir):
     if os.path.isfile(os.path.join(out_dir, PLAN_FILE)):
         return (f"{out_dir} is a grid's folder (it holds {PLAN_FILE}; its report's own folder is "
                 f"{os.path.join(out_dir, 'report')})")
-    held = _split_folder_holding(out_dir)
-    if held is not None:
-        split, grid = held
-        inside = "is" if split == pathlib.Path(out_dir).resolve() else f"lies inside {split},"
-        return (f"{out_dir} {inside} a split folder of the grid {grid} (experiment trains that split's runs there; "
-                f"the grid's report's own folder is {grid / 'report'})")
+    grid = _grid_of_split(out_dir)
+    if grid is not None:
+        return (f"{out_dir} is a split folder of the grid {grid} (experiment trains that split's runs there; the "
+                f"grid's report's own folder is {grid / 'report'})")
     return None
 
 
-def _split_folder_holding(out_dir):
-    """(split folder, grid folder) where ``out_dir`` (links followed) is a split folder of a grid (a
-    folder holding experiment.json) or lies inside one, else None. A split folder is one the grid's
-    plan names runs in (random0 of random0/baseA), or one of the grid's folders holding run folders
-    (a plan that cannot be read); GRID/report and other folders beside the splits are none."""
-    path = pathlib.Path(out_dir).resolve()
-    for folder in (path, *path.parents):
-        grid = folder.parent
-        if grid == folder or not (grid / PLAN_FILE).is_file():
-            continue
-        planned = {record["name"].partition("/")[0] for record in planned_records(grid)}
-        if folder.name in planned or next(folder.glob("*.run"), None) is not None:
-            return folder, grid
-    return None
+def _grid_of_split(out_dir):
+    """The grid folder (one holding experiment.json) of which ``out_dir`` (links followed) is a split
+    folder, else None: one the grid's plan names runs in (random0 of random0/baseA), or one of the
+    grid's folders holding run folders (a plan that cannot be read). GRID/report, other folders beside
+    the splits and a folder of the report's own inside a split (GRID/random0/report, the default OUT of
+    ``report GRID/random0``) are none: nothing of the grid lies there."""
+    folder = pathlib.Path(out_dir).resolve()
+    grid = folder.parent
+    if grid == folder or not (grid / PLAN_FILE).is_file():
+        return None
+    planned = {record["name"].partition("/")[0] for record in planned_records(grid)}
+    return grid if folder.name in planned or next(folder.glob("*.run"), None) is not None else None
 
 
 def refuse_other_kind(out_dir, option):

@@ -101,45 +101,40 @@ def _planned_grid(tmp_path, trained):
 
 @pytest.mark.usefixtures("placeholder_figures")
 @pytest.mark.parametrize("trained", [True, False], ids=["trained", "planned"])
-@pytest.mark.parametrize("below", ["", "report", "a/b"], ids=["split", "in-split", "deep-in-split"])
-def test_a_report_into_a_grids_split_folder_is_refused_naming_it(below, trained, tmp_path):
-    """-o GRID/random0 (or a folder inside it) was written: the report's files and lock among the
-    split's run folders, where experiment trains. Refused as another kind's folder, the split
-    folder and its grid named, whether or not the split's runs have started (the plan names it)."""
+def test_a_report_into_a_grids_split_folder_is_refused_naming_it(trained, tmp_path):
+    """-o GRID/random0 was written: the report's files and lock among the split's run folders, where
+    experiment trains. Refused as another kind's folder, the split folder and its grid named, whether
+    or not the split's runs have started (the plan names it)."""
     runs = write_runs(tmp_path / "runs")
     planned = _planned_grid(tmp_path, trained)
     split = planned / "random0"
-    out = split / below if below else split
     before = _listing(planned)
-    refused = CliRunner().invoke(main, ["report", str(runs), "-o", str(out)])
+    refused = CliRunner().invoke(main, ["report", str(runs), "-o", str(split)])
     assert refused.exit_code == 2, refused.output
     said = " ".join(refused.output.split())
-    inside = "is" if not below else f"lies inside {split},"
-    assert said.startswith(f"error: {out} {inside} a split folder of the grid {planned} (experiment trains that "
+    assert said.startswith(f"error: {split} is a split folder of the grid {planned} (experiment trains that "
                            f"split's runs there; the grid's report's own folder is {planned / 'report'})"), said
     assert said.endswith("choose another -o (--out)"), said
     assert "Traceback" not in refused.output
     with pytest.raises(config_checks.ConfigError, match=r"a split folder of the grid .*choose another out_dir$"):
-        report.write_report(runs, out, figures=False)
+        report.write_report(runs, split, figures=False)
     assert _listing(planned) == before
 
 
 @pytest.mark.usefixtures("placeholder_figures")
-def test_a_split_folder_given_as_runs_is_refused_its_default_report_folder(tmp_path):
-    """report GRID/random0 wrote GRID/random0/report, in the split folder: refused as -o there is,
-    before RUNS is read, saying to give -o."""
+def test_a_split_folder_given_as_runs_is_reported_into_a_folder_of_its_own_there(tmp_path):
+    """report GRID/random0 writes GRID/random0/report, beside the split's runs, not among them."""
     planned = _planned_grid(tmp_path, trained=True)
-    refused = CliRunner().invoke(main, ["report", str(planned / "random0")])
-    assert refused.exit_code == 2, refused.output
-    said = " ".join(refused.output.split())
-    assert f"error: {planned / 'random0' / 'report'} lies inside {planned / 'random0'}, a split folder" in said, said
-    assert not (planned / "random0" / "report").exists()
+    done = CliRunner().invoke(main, ["report", str(planned / "random0")])
+    assert done.exit_code == 0, done.output
+    assert (planned / "random0" / "report" / "results.csv").is_file()
 
 
 @pytest.mark.usefixtures("placeholder_figures")
-@pytest.mark.parametrize("out", ["report", "reports/second"])
+@pytest.mark.parametrize("out", ["report", "reports/second", "random0/report", "random0/a/b"])
 def test_a_report_into_a_grids_other_folders_is_written(out, tmp_path):
-    """GRID/report (the default) and a folder beside the split folders are no split's."""
+    """GRID/report (the default), a folder beside the split folders and a folder inside a split's
+    are no split's."""
     planned = _planned_grid(tmp_path, trained=True)
     done = CliRunner().invoke(main, ["report", str(planned), "-o", str(planned / out)])
     assert done.exit_code == 0, done.output

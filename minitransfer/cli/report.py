@@ -68,9 +68,9 @@ def report(runs, out, reference):
     Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS; runs of
     several datasets, presets or precisions), 2 usage (RUNS does not exist or is not a folder,
     --reference neither 'paper' nor a file, another report writing into OUT, OUT a run's, a
-    dataset's or a grid's folder or inside a grid's split folder), 65 bad data (a --reference file that is not a table of runs),
-    74 a file could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 the output's
-    reader went away (| head), silently.
+    dataset's, a grid's or a grid split's folder, or inside a run folder), 65 bad data (a
+    --reference file that is not a table of runs), 74 a file could not be written, 75 interrupted
+    (SIGINT, SIGTERM, SIGHUP), 141 the output's reader went away (| head), silently.
 
     \b
     Examples:
@@ -87,10 +87,11 @@ UNFINISHED_SHOWN = 5  # runs named on the terminal, unfinished, left out, or in 
 def _write(runs, out, reference):
     """:func:`minitransfer.report.write_report`; a folder this process may not write (read-only,
     another user's) says to give -o another: its lock file, the first thing written, named alone
-    left no way on. OUT a run's, a dataset's or a grid's folder, or inside a grid's split folder (the
-    default OUT of RUNS a split folder too), is refused before RUNS is read
-    (:func:`minitransfer.report_folder.other_kind`), as the library refuses it before writing."""
-    report_folder.refuse_other_kind(runs / "report" if out is None else out, "-o (--out)")
+    left no way on. -o a run's, a dataset's, a grid's or a grid split's folder, or inside a run folder,
+    is refused before RUNS is read (:func:`minitransfer.report_folder.other_kind`), as the library
+    refuses it before writing."""
+    if out is not None:
+        report_folder.refuse_other_kind(out, "-o (--out)")
     try:
         return reports.write_report(runs, out, reference)
     except fileio.StorageError as error:
