@@ -37,7 +37,7 @@ class Result:
     for a transfer across datasets, the dataset of that base (``source_data``: its path and
     fingerprint; :func:`minitransfer.report_mixed.mixed` refuses transfers of two source datasets);
     whether experiment planned it (``planned``: a treatment.json in its folder; its base is then in
-    its own folder, :class:`_Bases`)."""
+    its own folder, :class:`Bases`)."""
 
     run: Run
     final_top1: float
@@ -183,14 +183,17 @@ def _target_of(result):
     each as replicate 0), the natural split or the controls on every class trained by hand in two
     folders (train records no replicate: both are split seed 0), two grids gathered in one folder
     (g1/natural/, g2/natural/). Without it, each network was measured against the mean of both
-    folders' bases, its standard error not the paired one (:class:`_Bases` pairs it with its own)."""
+    folders' bases, its standard error not the paired one (:class:`Bases` pairs it with its own)."""
     run = result.run
     return run.split, run.split_seed, run.target, run.name.rpartition("/")[0]
 
 
-class _Bases:
+class Bases:
     """The bases of ``results`` by :func:`_target_of`, built once for a whole grid (a look-up per
-    network, not a pass over every run per network). A network's own base is the base of its target
+    network, not a pass over every run per network) and once per report: every function below that
+    compares networks with their bases takes it as ``bases`` (built from ``results`` where None), so
+    the findings and Table 1 pass the report's one (:attr:`minitransfer.report.Report.bases`) rather
+    than each build its own. A network's own base is the base of its target
     in its own folder; for a network trained by hand whose folder holds none, the base of its target
     in the one folder that holds one (bases trained by hand into a folder of their own, beside a
     folder of copies); where several folders hold one and its own none, which is its own cannot be
@@ -247,16 +250,21 @@ class _Bases:
         return pairs
 
 
-def own_base(result, results):
+def _bases(results, bases):
+    """``bases``, the :class:`Bases` of ``results`` built once for them, or where None, those built now."""
+    return Bases(results) if bases is None else bases
+
+
+def own_base(result, results, bases=None):
     """The mean accuracy of the base(s) of ``result``'s own target (the same split, split seed or
-    replicate, and target half, in its own folder: :class:`_Bases`); NaN when it was not trained."""
-    return _Bases(results).accuracy(result)
+    replicate, and target half, in its own folder: :class:`Bases`); NaN when it was not trained."""
+    return _bases(results, bases).accuracy(result)
 
 
-def bases_of(results, networks):
+def bases_of(results, networks, bases=None):
     """The names of the bases among ``results`` that ``networks`` are measured against (their own,
-    :class:`_Bases`) or copied their layers from (of their source half, found as their own is)."""
-    bases = _Bases(results)
+    :class:`Bases`) or copied their layers from (of their source half, found as their own is)."""
+    bases = _bases(results, bases)
     return {b.run.name for r in networks for half in {r.run.target, r.run.source} - {None}
             for b in bases.of(r, half)}
 
@@ -264,13 +272,13 @@ def bases_of(results, networks):
 MEASURED_AGAINST_BASE = ("transfer", "selffer", "random-frozen")  # kinds measured relative to their own base
 
 
-def without_base(results):
+def without_base(results, bases=None):
     """"name: why" of the networks measured relative to their own base (transfers, selffers,
     random frozen layers) whose base is not among ``results`` (its run deleted, or only the copies
     gathered in the folder), has no accuracy (it made no evaluation: named as it is), or is not in
-    its folder while several others hold one (:class:`_Bases`): they are in no finding and no number
+    its folder while several others hold one (:class:`Bases`): they are in no finding and no number
     relative to a base."""
-    texts, bases = [], _Bases(results)
+    texts, bases = [], _bases(results, bases)
     for r in results:
         if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(bases.accuracy(r)):
             # its base without an accuracy: in its own folder, or the one other
@@ -311,50 +319,51 @@ def _controls_base(result, results):
             f"beside it; train those in a folder of their own")
 
 
-def _relative(results, split, treatment, target=None):
+def _relative(results, split, treatment, target=None, bases=None):
     """(network, accuracy − own base) of one treatment; networks without a trained base, or without
     an accuracy (no evaluation), left out."""
-    bases = _Bases(results)
+    bases = _bases(results, bases)
     with_base = [(r, bases.accuracy(r)) for r in select(results, split, treatment, target)]
     return [(r, r.mean10_top1 - base) for r, base in with_base if not math.isnan(r.mean10_top1 - base)]
 
 
-def relative_by_n(results, split="random", treatment="AnB", target=None):
+def relative_by_n(results, split="random", treatment="AnB", target=None, bases=None):
     """{n: [accuracy − own base, one per network]} of one treatment, n ascending (networks without a
     trained base or an accuracy left out)."""
-    relative = _relative(results, split, treatment, target)
+    relative = _relative(results, split, treatment, target, bases)
     return {n: [value for r, value in relative if r.run.n == n] for n in sorted({r.run.n for r, _ in relative})}
 
 
-def measured_by_n(results, split="random", treatment="AnB", target=None):
+def measured_by_n(results, split="random", treatment="AnB", target=None, bases=None):
     """{n: [network, ...]} of the networks :func:`relative_by_n` measures at n, in its order."""
     networks = {}
-    for r, _ in _relative(results, split, treatment, target):
+    for r, _ in _relative(results, split, treatment, target, bases):
         networks.setdefault(r.run.n, []).append(r)
     return networks
 
 
-def targets_by_n(results, split="random", treatment="AnB"):
+def targets_by_n(results, split="random", treatment="AnB", bases=None):
     """{n: the target halves of the networks :func:`relative_by_n` measures at n}."""
-    return {n: {r.run.target for r in networks} for n, networks in measured_by_n(results, split, treatment).items()}
+    measured = measured_by_n(results, split, treatment, bases=bases)
+    return {n: {r.run.target for r in networks} for n, networks in measured.items()}
 
 
-def relative_by_base(results, split="random", treatment="AnB+"):
+def relative_by_base(results, split="random", treatment="AnB+", bases=None):
     """{(split seed, target, folder of the base): [accuracy − own base, one per network]} of one
     treatment: its networks grouped by the base they are measured against (networks without a trained
     base or an accuracy left out)."""
-    groups, bases = {}, _Bases(results)
-    for r, value in _relative(results, split, treatment):
+    groups, bases = {}, _bases(results, bases)
+    for r, value in _relative(results, split, treatment, bases=bases):
         groups.setdefault(bases.key_of(r)[1:], []).append(value)
     return groups
 
 
-def interchangeable_halves(results):
+def interchangeable_halves(results, bases=None):
     """Whether the random splits' halves may be pooled as the paper pooled them: for every random
     split with both bases trained, baseA and baseB within :data:`INTERCHANGEABLE` of each other,
-    paired as each network is with its own base (:meth:`_Bases.random_pairs`: two grids gathered in
+    paired as each network is with its own base (:meth:`Bases.random_pairs`: two grids gathered in
     one folder are two pairs; bases trained by hand into baseA/ and baseB/ one)."""
-    pairs = _Bases(results).random_pairs()
+    pairs = _bases(results, bases).random_pairs()
     return bool(pairs) and all(abs(a - b) <= INTERCHANGEABLE + 1e-9 for a, b in pairs)
 
 

@@ -29,7 +29,7 @@ import dataclasses
 import math
 
 from minitransfer.experiment import CROSS, SPLITS
-from minitransfer.comparisons import clustered_se, measured_by_n
+from minitransfer.comparisons import Bases, clustered_se, measured_by_n
 from minitransfer.results import Spread, natural_families, relative_by_base, relative_by_n
 from minitransfer.run_facts import at_chance_kinds, bases_at_chance
 from minitransfer.treatments import label_pattern
@@ -61,21 +61,24 @@ class Finding:
     used: tuple = dataclasses.field(default=(), compare=False, repr=False)  # the Results it measured
 
 
-def findings(results, facts=None):
+def findings(results, facts=None, bases=None):
     """The five claims, measured on ``results`` (claims without the runs they need say so); and,
     where ``results`` hold a cross-dataset grid's runs, the first three measured across datasets (its
     SnT+, which such a grid trains by default, were in no finding). Where they hold transfers across
     datasets and no split within a dataset, none of the five can be measured: one finding
     (:func:`within_dataset`) says so once, in place of five "not measured" (its claim
     "within-dataset": a script finds every claim of findings.md, a line each, and no other). ``facts``:
-    the datasets already read (:func:`minitransfer.run_facts.validation_sets`')."""
+    the datasets already read (:func:`minitransfer.run_facts.validation_sets`'); ``bases``: the
+    :class:`minitransfer.comparisons.Bases` of ``results``, built once for every claim (now, where None)."""
     chance = bases_at_chance(results, facts)
-    within = (general(results), specific(results), fine_tuning(results), dissimilar(results), random_weights(results))
+    bases = Bases(results) if bases is None else bases
+    within = (general(results, bases=bases), specific(results, bases=bases), fine_tuning(results, bases=bases),
+              dissimilar(results, bases), random_weights(results, bases))
     measured = [_judged(finding, chance) for finding in within]
     if any(r.run.split == CROSS for r in results) and not any(r.run.split in SPLITS for r in results):
         measured = [within_dataset(results)]
     if any(r.run.split == CROSS for r in results):
-        across = (general(results, CROSS), specific(results, CROSS), fine_tuning(results, CROSS))
+        across = (general(results, CROSS, bases), specific(results, CROSS, bases), fine_tuning(results, CROSS, bases))
         judged = (_judged(finding, chance) for finding in across)  # a claim not measured used no network: no caveat
         measured += [dataclasses.replace(finding, text=finding.text + _seen_caveat(finding)) for finding in judged]
     return measured
@@ -169,11 +172,11 @@ _NAMES = {"random": {"AnB": "AnB", "BnB": "BnB", "both": "AnB and BnA", "where":
                   "runs": "cross-dataset "}}
 
 
-def general(results, split="random"):
+def general(results, split="random", bases=None):
     """The lowest n's transfers (AnB; across datasets SnT) about as good as their own base."""
     names = _NAMES[split]
     claim = "general" + names["claim"]
-    transfers = relative_by_n(results, split, "AnB")
+    transfers = relative_by_n(results, split, "AnB", bases=bases)
     if not transfers:
         return Finding(claim, f"general features{names['where']}: not measured (no {names['runs']}{names['AnB']} runs "
                               f"with their bases)")
@@ -188,7 +191,7 @@ def general(results, split="random"):
                f"general here" if abs(spread.mean) - RESOLVED * spread.se > CLOSE + ROUNDING else
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
                f"{_more_networks(split)}" if not precise else f"not shown to be within {CLOSE:g} points of it")
-    networks = tuple(measured_by_n(results, split, "AnB")[n])
+    networks = tuple(measured_by_n(results, split, "AnB", bases=bases)[n])
     which = names["both"] if {r.run.target for r in networks} == {"A", "B"} else names["AnB"]
     measured = (f"At n={n}, transferred layers{names['where']} ({which}) score {_signed(spread)} points relative to "
                 f"their own base ({_networks(spread.count)})")
@@ -196,12 +199,12 @@ def general(results, split="random"):
                    networks)
 
 
-def specific(results, split="random"):
+def specific(results, split="random", bases=None):
     """The highest n's transfers (AnB; across datasets SnT) below the selffers (BnB; TnT) by more
     than the seed spread."""
     names = _NAMES[split]
     claim = "specific" + names["claim"]
-    transfers, selffers = relative_by_n(results, split, "AnB"), relative_by_n(results, split, "BnB")
+    transfers, selffers = (relative_by_n(results, split, treatment, bases=bases) for treatment in ("AnB", "BnB"))
     common = sorted(set(transfers) & set(selffers))
     if not common:
         return Finding(claim, f"specific features{names['where']}: not measured (no {names['runs']}{names['AnB']} "
@@ -216,12 +219,12 @@ def specific(results, split="random"):
     spread = "unknown" if math.isnan(seeds) else f"{seeds:.1f} points"
     measured = (f"At n={n}, {names['AnB']} is {_below(difference)} {names['BnB']} (seed spread {spread}; "
                 f"{a.count} + {b.count} networks)")
-    used = (*measured_by_n(results, split, "AnB")[n], *measured_by_n(results, split, "BnB")[n])
+    used = tuple(r for treatment in ("AnB", "BnB") for r in measured_by_n(results, split, treatment, bases=bases)[n])
     return Finding(claim, f"{measured}: {meaning}.", difference.mean, difference.se, a.count + b.count, holds, measured,
                    used)
 
 
-def fine_tuning(results, split="random"):
+def fine_tuning(results, split="random", bases=None):
     """AnB+ (across datasets SnT+) at every n against its own base. The networks of one split (or
     replicate) share that base, and with it its luck: their standard error is taken over the bases
     (:func:`minitransfer.comparisons.clustered_se`), not over the networks (which would shrink with
@@ -230,7 +233,7 @@ def fine_tuning(results, split="random"):
     than an uncertainty of any width is not resolved."""
     names = _NAMES[split]
     claim = "fine-tuning" + names["claim"]
-    groups = relative_by_base(results, split, "AnB+")
+    groups = relative_by_base(results, split, "AnB+", bases)
     if not groups:
         return Finding(claim, f"fine-tuned transfer{names['where']}: not measured (no {names['runs']}{names['AnB']}+ "
                               f"runs with their bases)")
@@ -247,34 +250,34 @@ def fine_tuning(results, split="random"):
                "fine-tuning did not recover the base's accuracy here" if _resolved(measured) else
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
                f"{_more_networks(split)}")
-    bases = "1 base" if len(groups) == 1 else f"{len(groups)} bases"
+    against = "1 base" if len(groups) == 1 else f"{len(groups)} bases"
     measured = (f"{names['AnB']}+ scores {spread.mean:+.1f}{_plus_minus(se)} points relative to its own "
-                f"base{names['where']}, over every n ({_networks(spread.count)} against {bases})")
-    used = tuple(r for networks in measured_by_n(results, split, "AnB+").values() for r in networks)
+                f"base{names['where']}, over every n ({_networks(spread.count)} against {against})")
+    used = tuple(r for networks in measured_by_n(results, split, "AnB+", bases=bases).values() for r in networks)
     return Finding(claim, f"{measured}: {meaning}.", spread.mean, se, spread.count, better or close, measured, used)
 
 
-def dissimilar(results):
+def dissimilar(results, bases=None):
     halves = " / ".join(natural_families(results))
     return _loses_more(results, "dissimilar", ("natural", "AnB", "natural"), ("random", "AnB", "random"),  # the splits
                        (f"the {halves} transfer", "loses", "gains"), "a random split's",
                        "features transfer worse to a dissimilar task",
-                       "dissimilar tasks: not measured (no natural-split and random-split AnB at a common n)")
+                       "dissimilar tasks: not measured (no natural-split and random-split AnB at a common n)", bases)
 
 
-def random_weights(results):
+def random_weights(results, bases=None):
     return _loses_more(results, "random-weights", ("all", "random", "random"), ("random", "AnB", "AnB"),
                        ("random frozen layers", "lose", "gain"), "transferred ones",
                        "transferred features beat random ones",
-                       "random weights: not measured (no random-frozen and AnB runs at a common n)")
+                       "random weights: not measured (no random-frozen and AnB runs at a common n)", bases)
 
 
-def _loses_more(results, claim, worse, better, worse_name, better_name, meaning, unmeasured):
+def _loses_more(results, claim, worse, better, worse_name, better_name, meaning, unmeasured, bases=None):
     """The claim that networks ``worse`` (split, treatment, label) lose more, relative to their
     bases, than networks ``better`` at the highest n both have. ``worse_name``: (subject, its verb for a
     loss, for a gain); where both groups gained on their bases the sentence says "gains 5 points more",
     not "loses 5 points less" (a small dataset's transfers may beat their bases)."""
-    worse_runs, better_runs = relative_by_n(results, *worse[:2]), relative_by_n(results, *better[:2])
+    worse_runs, better_runs = (relative_by_n(results, *group[:2], bases=bases) for group in (worse, better))
     common = sorted(set(worse_runs) & set(better_runs))
     if not common:
         return Finding(claim, unmeasured)

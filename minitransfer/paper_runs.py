@@ -63,23 +63,44 @@ def read_reference(path):
     path = reference_path(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as stream:
-            reader = csv.DictReader(stream, delimiter="\t")
-            results = _reference_results(path, reader)
+            lines = _RowLines(stream)
+            results = _reference_results(path, csv.DictReader(lines, delimiter="\t"), lines)
     except UnicodeDecodeError:
         raise BadReference(f"report: {path}: not UTF-8 text (expected {REFERENCE_FORMAT})") from None
     except csv.Error as error:  # a field past csv's limit: a stray quote runs to the end of the file
-        line = reader.line_num + 1  # where the row that cannot be read starts (line_num: the lines of the rows read)
+        line = lines.start or lines.number + 1  # where the row that cannot be read starts
         raise BadReference(f"report: {path} line {line}: {error} (expected {REFERENCE_FORMAT})") from None
     if not results:  # it would overlay nothing, silently
         raise BadReference(f"report: {path} holds no runs (expected {REFERENCE_FORMAT})")
     return results
 
 
-def _reference_results(path, reader):
-    """The results of ``reader``'s rows; a row that does not fit the header (a field fewer or more),
-    a run named twice and a column named twice are errors naming the line, not a Python message nor
-    a number read without a word."""
+class _RowLines:
+    """The lines of ``stream``, for csv, counted: ``number``, the lines read; ``start``, the first of
+    them not blank (csv skips blank lines) since it was last set to None: the line a row starts on.
+    csv's ``line_num`` is the line a row ends on, a quoted field running over several lines told by
+    its last line."""
+
+    def __init__(self, stream):
+        self.stream, self.number, self.start = stream, 0, None
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        line = next(self.stream)
+        self.number += 1
+        if self.start is None and line.strip("\r\n"):
+            self.start = self.number
+        return line
+
+
+def _reference_results(path, reader, counted):
+    """The results of ``reader``'s rows (``counted``: its :class:`_RowLines`); a row that does not fit the
+    header (a field fewer or more), a run named twice and a column named twice are errors naming the
+    line the row starts on, not a Python message nor a number read without a word."""
     fieldnames = reader.fieldnames or list(REFERENCE_COLUMNS)
+    counted.start = None  # the header read
     missing = [column for column in REFERENCE_COLUMNS if column not in fieldnames]
     twice = sorted({column for column in fieldnames if fieldnames.count(column) > 1})
     if missing or twice:
@@ -88,7 +109,7 @@ def _reference_results(path, reader):
         raise BadReference(f"report: {path} line 1: {fault} (found {header!r}; expected {REFERENCE_FORMAT})")
     results, lines = [], {}
     for row in reader:
-        line_number = reader.line_num  # blank lines, which the reader skips, counted
+        line_number, counted.start = counted.start, None  # blank lines, which the reader skips, counted
         try:
             fields = _fields(row, fieldnames)
             if fields != len(fieldnames):

@@ -11,6 +11,7 @@ import collections
 import os
 import pathlib
 import shlex
+import stat
 
 import h5py
 
@@ -44,6 +45,26 @@ def what_file(f, format_found):
                           and f.get(name, getclass=True) is h5py.Group else "") for name in names[:4]]
     more = f" and {len(names) - 4} more" if len(names) > 4 else ""
     return f"an HDF5 file of other software (top level: {', '.join(shown)}{more}), not a minitransfer network", ""
+
+
+# What a path that is no file nor folder is, told by its mode
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                  (stat.S_ISBLK, "a block device"))
+
+
+def path_kind(path):
+    """What ``path`` is (links followed), in words: "a folder", "a file", "a named pipe", "a socket", "a
+    character device", "a block device", "a special file" (another kind); "nothing" where there is none
+    (or it cannot be looked at). A named pipe given where a folder is asked for is no "file" to its user."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "nothing"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISREG(mode):
+        return "a file"
+    return next((kind for test, kind in _SPECIAL_KINDS if test(mode)), "a special file")
 
 
 FolderWithoutNetwork = collections.namedtuple("FolderWithoutNetwork", "what run dataset summary",

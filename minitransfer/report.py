@@ -76,6 +76,8 @@ from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COL
                                         table1_at_chance, table1_markdown, table1_unmeasured,
                                         table1_unpaired)
 from minitransfer.paper_runs import is_reference
+from minitransfer.path_kinds import path_kind
+from minitransfer.comparisons import Bases
 from minitransfer.results import INTERCHANGEABLE, collect, metric_words, read_reference, without_base
 
 __all__ = ["COLUMNS", "PLOT_HINT", "NoRuns", "MixedRuns", "mixed", "Report", "write_report", "measure",
@@ -99,7 +101,8 @@ class Report:
     a result.json that cannot be read, a base that cannot be found), the runs left out of the
     findings ("name: why": their own base is not among the runs), and of the unfinished runs those
     a process trains now (``training``) and those whose train failed (``failed``, "name: its
-    train.log's error line (see the log)"; :func:`unfinished_states`)."""
+    train.log's error line (see the log)"; :func:`unfinished_states`); ``bases``, the results' bases
+    (:class:`minitransfer.comparisons.Bases`), built once for the findings and Table 1."""
 
     files: dict
     results: list
@@ -112,6 +115,7 @@ class Report:
     training: list = dataclasses.field(default_factory=list)
     failed: list = dataclasses.field(default_factory=list)
     validation_sets: list = None  # run_facts.validation_sets of the results: read from their datasets once
+    bases: Bases = None  # the results' bases, built once for the findings and Table 1
     dataset_facts: dict = None    # their datasets as read (run_facts._dataset_fact), for the warnings again
 
     def brief_warnings(self, shown):
@@ -204,11 +208,12 @@ def measure(runs_dir):
     training, failed = unfinished_states(runs_dir, unfinished)
     facts = {}  # each dataset's validation labels, read once for every reader
     sets = validation_sets(results, facts)
+    bases = Bases(results)
     return Report(files={}, results=results, unfinished=unfinished, figures=False,
-                  findings=measured.findings(results, facts),
+                  findings=measured.findings(results, facts, bases),
                   warnings=run_caveats.warnings(results, sets=sets, facts=facts),
-                  left_out=left_out, without_base=without_base(results), training=training, failed=failed,
-                  validation_sets=sets, dataset_facts=facts)
+                  left_out=left_out, without_base=without_base(results, bases), training=training, failed=failed,
+                  validation_sets=sets, dataset_facts=facts, bases=bases)
 
 
 def unfinished_states(runs_dir, unfinished):
@@ -265,7 +270,7 @@ def _nothing_there(runs_dir):
     if not runs_dir.exists():
         return "it does not exist"
     if not runs_dir.is_dir():
-        return "it is a file, not a folder"
+        return f"it is {path_kind(runs_dir)}, not a folder"
     return "no run folder (<name>.run/, which experiment and train write) is in it or in a folder below it"
 
 
@@ -293,8 +298,9 @@ def _training_now(training):
 
 
 def _table1(report, reference_results):
-    boosts = table1(report.results)
-    reference_boosts = table1(reference_results) if reference_results else None
+    boosts = table1(report.results, bases=report.bases)
+    reference_bases = Bases(reference_results) if reference_results else None
+    reference_boosts = table1(reference_results, bases=reference_bases) if reference_results else None
     text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers", "",
             table1_markdown(boosts, reference_boosts), "",
             "Each AnB+ network is compared with the base of its own target half; the pooled column repeats the "
@@ -304,11 +310,12 @@ def _table1(report, reference_results):
         text.append("The paper's columns are computed the same way from the original runs' logs (--reference); "
                     "the paper's printed Table 1 used the fewer runs finished at publication.")
     unmeasured = table1_unmeasured(report.results, boosts, report.unfinished)
-    at_chance = "" if unmeasured else table1_at_chance(report.results, report.dataset_facts)
+    at_chance = "" if unmeasured else table1_at_chance(report.results, report.dataset_facts, bases=report.bases)
     if unmeasured or at_chance:
         text += ["", unmeasured or at_chance]
-    unpaired = table1_unpaired(report.results) + (table1_unpaired(reference_results, columns=REFERENCE_COLUMNS)
-                                                  if reference_results else [])
+    unpaired = table1_unpaired(report.results, bases=report.bases) + (
+        table1_unpaired(reference_results, columns=REFERENCE_COLUMNS, bases=reference_bases)
+        if reference_results else [])
     for line in unpaired:
         text += ["", f"Careful: {line}."]
     return {"table1.csv": _csv(boosts, TABLE_1_COLUMNS), "table1.md": "\n".join(text) + "\n"}

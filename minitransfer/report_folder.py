@@ -6,11 +6,13 @@ writing said with what the folder holds.
 
 import errno
 import os
+import pathlib
 
 from minitransfer import config_checks, fileio, run_lock, rundir
 from minitransfer import figures as figure_module
 from minitransfer.data import shard_format
 from minitransfer.experiment import PLAN_FILE
+from minitransfer.grid_plan_file import planned_records
 
 FIGURE_FORMATS = ("png", "svg")
 REPORT_FILES = ("results.csv", "results.md", "table1.csv", "table1.md", "findings.md") + tuple(
@@ -25,8 +27,8 @@ def replace_report(out_dir, contents):
     holding ``out_dir``'s lock (:class:`minitransfer.run_lock.RunLock`): a second report into the same
     folder meanwhile (a cron job's and a person's) is refused (``RunBusy``, exit code 2) naming this
     one's PID, rather than each remove the other's files and write its own among them. A ``ConfigError``
-    (exit code 2, as that refusal) where ``out_dir`` is a run's, a dataset's or a grid's folder
-    (:func:`other_kind`), before its lock is taken."""
+    (exit code 2, as that refusal) where ``out_dir`` is a run's, a dataset's or a grid's folder, or a
+    grid's split folder (:func:`other_kind`), before its lock is taken."""
     refuse_other_kind(out_dir, "out_dir")
     try:
         with run_lock.RunLock(out_dir):
@@ -41,11 +43,17 @@ def other_kind(out_dir):
     """What the folder ``out_dir`` is, in words, where it is another kind's than a report's, whose files
     the report's would lie among: a run folder (train writes it: a report there took the run's lock,
     and its tables sat among the network's files, result.json read as the run's own by anyone who
-    opened the folder), a dataset's folder (prepare's: its lock file too is the one a report takes) or a
+    opened the folder), a dataset's folder (prepare's: its lock file too is the one a report takes), a
     grid's folder (experiment.json: `minitransfer report GRID` writes GRID/report, a folder of its
-    own); else None (a folder of the report's own, a new one, or a folder of runs trained by hand)."""
+    own), a folder inside a run folder (a fresh run empties it), or a split folder of a grid
+    (:func:`_grid_of_split`: GRID/random0, where experiment trains that split's runs); else None (a
+    folder of the report's own, a new one, or a folder of runs trained by hand)."""
     if rundir.is_run_dir(out_dir):
         return f"{out_dir} is a run folder (train wrote it: a network's files, its result.json among them)"
+    run = next((folder for folder in pathlib.Path(out_dir).resolve().parents if rundir.is_run_dir(folder)), None)
+    if run is not None:
+        return (f"{out_dir} lies inside {run}, a run folder (train wrote it: a network's files, its result.json "
+                f"among them)")
     if any(os.path.isfile(os.path.join(out_dir, name)) for name in (shard_format.META_FILE,
                                                                     shard_format.IMPORTING_FILE)):
         return (f"{out_dir} is a dataset folder (prepare writes it: it holds {shard_format.META_FILE} or "
@@ -53,7 +61,25 @@ def other_kind(out_dir):
     if os.path.isfile(os.path.join(out_dir, PLAN_FILE)):
         return (f"{out_dir} is a grid's folder (it holds {PLAN_FILE}; its report's own folder is "
                 f"{os.path.join(out_dir, 'report')})")
+    grid = _grid_of_split(out_dir)
+    if grid is not None:
+        return (f"{out_dir} is a split folder of the grid {grid} (experiment trains that split's runs there; the "
+                f"grid's report's own folder is {grid / 'report'})")
     return None
+
+
+def _grid_of_split(out_dir):
+    """The grid folder (one holding experiment.json) of which ``out_dir`` (links followed) is a split
+    folder, else None: one the grid's plan names runs in (random0 of random0/baseA), or one of the
+    grid's folders holding run folders (a plan that cannot be read). GRID/report, other folders beside
+    the splits and a folder of the report's own inside a split (GRID/random0/report, the default OUT of
+    ``report GRID/random0``) are none: nothing of the grid lies there."""
+    folder = pathlib.Path(out_dir).resolve()
+    grid = folder.parent
+    if grid == folder or not (grid / PLAN_FILE).is_file():
+        return None
+    planned = {record["name"].partition("/")[0] for record in planned_records(grid)}
+    return grid if folder.name in planned or next(folder.glob("*.run"), None) is not None else None
 
 
 def refuse_other_kind(out_dir, option):

@@ -9,7 +9,7 @@ import math
 import pathlib
 import re
 
-from minitransfer.comparisons import bases_of
+from minitransfer.comparisons import Bases, bases_of
 from minitransfer.data import inputs
 from minitransfer.experiment import CROSS
 from minitransfer.findings import chance_named
@@ -20,14 +20,16 @@ from minitransfer.treatments import KINDS, label_pattern
 TABLE_1_RANGES = ((1, 7), (3, 7), (5, 7))
 
 
-def table1(results, ranges=TABLE_1_RANGES):
+def table1(results, ranges=TABLE_1_RANGES, bases=None):
     """Rows of Table 1: for each range of n, the mean boost of AnB+ over the base of its own target
     (like with like), over baseA and baseB pooled as the paper pooled them (NaN unless the halves are
     interchangeable: :func:`minitransfer.comparisons.interchangeable_halves`), and over the selffer BnB+
-    at the same n; and the layers that had AnB+ runs."""
-    own = {n: mean(values) for n, values in relative_by_n(results, treatment="AnB+").items()}
+    at the same n; and the layers that had AnB+ runs. ``bases``: the
+    :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None)."""
+    bases = Bases(results) if bases is None else bases
+    own = {n: mean(values) for n, values in relative_by_n(results, treatment="AnB+", bases=bases).items()}
     pooled = mean([r.mean10_top1 for r in select(results, "random", "baseB")]) \
-        if interchangeable_halves(results) else math.nan
+        if interchangeable_halves(results, bases) else math.nan
     tuned, selffer = means_by_n(results, treatment="AnB+"), means_by_n(results, treatment="BnB+")
     rows = []
     for first, last in ranges:
@@ -77,13 +79,13 @@ def _random_tuned_transfer(name):
             and not any(map(_NATURAL_FOLDER.fullmatch, parts)))
 
 
-def table1_at_chance(results, facts=None, ranges=TABLE_1_RANGES):
+def table1_at_chance(results, facts=None, ranges=TABLE_1_RANGES, bases=None):
     """The line under Table 1 naming the random-split bases no better than chance
     (:func:`minitransfer.run_facts.bases_at_chance`) that the table compares with (:func:`_tabled_bases`),
     or "" where there are none: findings.md does not judge the claims of networks that copy from or
     are measured against them, and the table showed their boosts without a word. ``facts``: the
-    datasets already read."""
-    tabled = _tabled_bases(results, ranges)
+    datasets already read; ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results``."""
+    tabled = _tabled_bases(results, ranges, Bases(results) if bases is None else bases)
     nothing, untold, fewest = at_chance_kinds([found for found in bases_at_chance(results, facts)
                                                if found[0].run.name in tabled])
     said = []
@@ -99,7 +101,7 @@ def table1_at_chance(results, facts=None, ranges=TABLE_1_RANGES):
             f"{'; and '.join(said)} (findings.md does not judge them; its runs to read with care list every base).")
 
 
-def _tabled_bases(results, ranges):
+def _tabled_bases(results, ranges, bases):
     """The names of the bases Table 1 (:func:`table1`) compares with: of the AnB+ it tables (their
     own, and those they copied from), of the BnB+ it compares those with (their parents), and,
     where it pools them, every random split's."""
@@ -107,8 +109,8 @@ def _tabled_bases(results, ranges):
              if not math.isnan(r.mean10_top1) and any(first <= r.run.n <= last for first, last in ranges)]
     selffers = [r for r in select(results, "random", "BnB+")
                 if not math.isnan(r.mean10_top1) and r.run.n in {t.run.n for t in tuned}]
-    pooled = select(results, "random", "baseB") if interchangeable_halves(results) else []
-    return bases_of(results, tuned + selffers) | {r.run.name for r in pooled}
+    pooled = select(results, "random", "baseB") if interchangeable_halves(results, bases) else []
+    return bases_of(results, tuned + selffers, bases) | {r.run.name for r in pooled}
 
 
 def pooled_names(results):
@@ -145,19 +147,20 @@ def layer_list(ns):
     return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def table1_unpaired(results, ranges=TABLE_1_RANGES, columns=None):
+def table1_unpaired(results, ranges=TABLE_1_RANGES, columns=None, bases=None):
     """A line for each pooled column of Table 1 (:func:`table1`) that compares AnB+ at some n with
     controls of other random split seeds: a grid partly trained (AnB+ finished on easy splits, BnB+
     on hard ones) shows a boost no split has. The numbers stay the paper's definition; the line
     names the column and the seeds of each side. None for a grid with every network of every seed.
     ``columns``: the headings of the pooled and the BnB+ columns, and the own-base column's ("" for
-    a table without one, as the paper's runs' columns of ``--reference``)."""
+    a table without one, as the paper's runs' columns of ``--reference``); ``bases``: the
+    :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None)."""
     pooled_column, selffer_column, own_column = columns or (POOLED_COLUMN, SELFFER_COLUMN, OWN_COLUMN)
-    tuned, selffer, bases = (_seeds_by_n(results, treatment) for treatment in ("AnB+", "BnB+", "baseB"))
+    tuned, selffer, base_seeds = (_seeds_by_n(results, treatment) for treatment in ("AnB+", "BnB+", "baseB"))
     shown = [n for n in tuned if any(first <= n <= last for first, last in ranges)]
     controls = [(selffer_column, "BnB+", selffer)]
-    if interchangeable_halves(results):
-        every_base = set().union(*bases.values())
+    if interchangeable_halves(results, bases):
+        every_base = set().union(*base_seeds.values())
         controls.insert(0, (pooled_column, "baseA and baseB", {n: every_base for n in shown}))
     lines = []
     for column, name, seeds in controls:

@@ -650,6 +650,13 @@ NOT_REFERENCES = {
                           "line 5: unknown run name 'mystery'"),
     "empty-accuracy": (b"run\tmean_top10_val_top1\nhalf0A\t\n",
                        "line 2: mean_top10_val_top1 is '', expected a top-1 accuracy in [0, 1]"),
+    # a quoted field over several lines: its row was named by its last line
+    "a-quoted-name-over-lines": (b'run\tmean_top10_val_top1\nhalf0A\t0.6\n"myst\n\nery"\t0.5\n',
+                                 "line 3: unknown run name 'myst\\n\\nery'"),
+    "a-run-twice-first-over-lines": (b'run\tmean_top10_val_top1\nhalf0A\t"0.6\n"\nhalf0B\t0.6\nhalf0A\t0.7\n',
+                                     "line 5: run half0A again (line 2 holds it): each run once"),
+    "stray-quote-after-blank-lines": (b'run\tmean_top10_val_top1\nhalf0A\t0.6\n\n\n"half0B\t0.6\n'
+                                      + b"half0C\t0.6\n" * 20_000, "line 5: field larger than field limit (131072)"),
 }
 
 

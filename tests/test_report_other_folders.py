@@ -5,6 +5,7 @@ then wrote there. Each is refused (exit code 2, as another report writing into O
 read, naming the folder and saying to choose another -o; the library refuses it as ``out_dir``."""
 
 import contextlib
+import json
 import shutil
 
 import pytest
@@ -87,3 +88,67 @@ def test_the_refusal_comes_before_runs_is_read(tmp_path, micro_data):
     refused = CliRunner().invoke(main, ["report", str(empty), "-o", str(out)])
     assert refused.exit_code == 2, refused.output
     assert f"{out} is a dataset folder" in " ".join(refused.output.split())
+
+
+def _planned_grid(tmp_path, trained):
+    """A grid's folder whose plan names random0's runs; ``trained``: its runs there (else none yet)."""
+    folder = write_runs(tmp_path / "planned") if trained else tmp_path / "planned"
+    folder.mkdir(exist_ok=True)
+    runs = [{"name": run.name} for run in grid.plan_grid(layers=(1,))]
+    (folder / "experiment.json").write_text(json.dumps({"runs": runs}))
+    return folder
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+@pytest.mark.parametrize("trained", [True, False], ids=["trained", "planned"])
+def test_a_report_into_a_grids_split_folder_is_refused_naming_it(trained, tmp_path):
+    """-o GRID/random0 was written: the report's files and lock among the split's run folders, where
+    experiment trains. Refused as another kind's folder, the split folder and its grid named, whether
+    or not the split's runs have started (the plan names it)."""
+    runs = write_runs(tmp_path / "runs")
+    planned = _planned_grid(tmp_path, trained)
+    split = planned / "random0"
+    before = _listing(planned)
+    refused = CliRunner().invoke(main, ["report", str(runs), "-o", str(split)])
+    assert refused.exit_code == 2, refused.output
+    said = " ".join(refused.output.split())
+    assert said.startswith(f"error: {split} is a split folder of the grid {planned} (experiment trains that "
+                           f"split's runs there; the grid's report's own folder is {planned / 'report'})"), said
+    assert said.endswith("choose another -o (--out)"), said
+    assert "Traceback" not in refused.output
+    with pytest.raises(config_checks.ConfigError, match=r"a split folder of the grid .*choose another out_dir$"):
+        report.write_report(runs, split, figures=False)
+    assert _listing(planned) == before
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_split_folder_given_as_runs_is_reported_into_a_folder_of_its_own_there(tmp_path):
+    """report GRID/random0 writes GRID/random0/report, beside the split's runs, not among them."""
+    planned = _planned_grid(tmp_path, trained=True)
+    done = CliRunner().invoke(main, ["report", str(planned / "random0")])
+    assert done.exit_code == 0, done.output
+    assert (planned / "random0" / "report" / "results.csv").is_file()
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+@pytest.mark.parametrize("out", ["report", "reports/second", "random0/report", "random0/a/b"])
+def test_a_report_into_a_grids_other_folders_is_written(out, tmp_path):
+    """GRID/report (the default), a folder beside the split folders and a folder inside a split's
+    are no split's."""
+    planned = _planned_grid(tmp_path, trained=True)
+    done = CliRunner().invoke(main, ["report", str(planned), "-o", str(planned / out)])
+    assert done.exit_code == 0, done.output
+    assert (planned / out / "results.csv").is_file()
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_report_into_a_folder_inside_a_run_folder_is_refused_naming_it(tmp_path):
+    """-o runs/baseA.run/report was written: the report's files and lock in a network's folder."""
+    runs = write_runs(tmp_path / "runs")
+    run = runs / "random0" / "baseA.run"
+    out = run / "report"
+    refused = CliRunner().invoke(main, ["report", str(runs), "-o", str(out)])
+    assert refused.exit_code == 2, refused.output
+    said = " ".join(refused.output.split())
+    assert said.startswith(f"error: {out} lies inside {run}, a run folder (train wrote it"), said
+    assert not out.exists()

@@ -7,6 +7,7 @@ import os
 import pytest
 from click.testing import CliRunner
 
+from minitransfer import report
 from minitransfer.cli import main
 from tests.test_report import write_runs
 
@@ -21,6 +22,15 @@ def test_a_file_given_as_runs_is_a_usage_error_naming_the_folder_to_give(tmp_pat
     assert result.exit_code == 2, result.output
     said = " ".join(result.output.split())
     folder = runs_dir / ("random0" if given.startswith("random0") else "")
-    assert f"Invalid value for 'RUNS': {path} is a file, not a folder of runs: give the folder that holds the " \
+    kind = "a named pipe" if given == "a-pipe" else "a file"  # a pipe was "a file"
+    assert f"Invalid value for 'RUNS': {path} is {kind}, not a folder of runs: give the folder that holds the " \
            f"runs, {str(folder).rstrip('/')}" in said, said
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_named_pipe_given_to_the_library_as_runs_is_said_to_be_one(tmp_path):
+    """write_report(a named pipe) said "it is a file, not a folder"."""
+    os.mkfifo(tmp_path / "a-pipe")
+    with pytest.raises(report.NoRuns, match=r"a-pipe: it is a named pipe, not a folder: give the folder"):
+        report.write_report(tmp_path / "a-pipe", tmp_path / "out", figures=False)
     assert not (tmp_path / "out").exists()

@@ -80,3 +80,25 @@ def test_figures_long_to_draw_show_life(runs_dir, tmp_path, monkeypatch, capsys)
     assert capsys.readouterr().err.splitlines() == [
         "drawing the figures of 14 runs: curves.png (3 of 4 files) ...",
         "drawing the figures of 14 runs: 4 files drawn in 24 s"]
+
+
+@pytest.mark.parametrize("reference", [None, "paper"], ids=["own-runs", "with-paper"])
+def test_the_bases_are_sorted_once_per_report_and_compare_as_built_afresh(runs_dir, tmp_path, monkeypatch, reference):
+    """comparisons.Bases (every base of a grid by its target) was built again for each finding, each
+    Table 1 column and the list of runs without a base: a dozen passes over every run of a grid. It is
+    built once for the runs (and once for the paper's, with --reference), and what is written is what
+    each comparison gives from bases built afresh."""
+    from minitransfer import comparisons, findings, report_tables
+    fresh = collect(runs_dir)[0]
+    expected = repr((findings.findings(fresh), report_tables.table1(fresh), report_tables.table1_unpaired(fresh),
+                     comparisons.without_base(fresh)))  # repr: NaN (no standard error) equals itself there
+    built = []
+    build = comparisons.Bases.__init__
+    monkeypatch.setattr(comparisons.Bases, "__init__",
+                        lambda self, results: built.append(results) or build(self, results))
+    written = report.write_report(runs_dir, tmp_path / "report", reference=reference, figures=False)
+    assert len(built) == (2 if reference else 1)
+    assert [r.run.name for r in built[0]] == [r.run.name for r in written.results]
+    assert repr((written.findings, report_tables.table1(written.results, bases=written.bases),
+                 report_tables.table1_unpaired(written.results, bases=written.bases), written.without_base)) == expected
+    assert "boost_over_own_base" in expected and "Finding(claim='general'" in expected

@@ -8,6 +8,7 @@ from minitransfer import fileio, report_folder
 from minitransfer import report as reports
 from minitransfer import results
 from minitransfer.paper_runs import is_reference
+from minitransfer.path_kinds import path_kind
 from minitransfer.data import inputs
 
 from ._errors import run
@@ -24,15 +25,16 @@ def _reference(ctx, param, value):
 
 
 def _runs_folder(ctx, param, value):
-    """RUNS, a folder: a file given instead (a run's result.json or weights, a named pipe) is a usage
-    error naming the folder that holds it, outside any run folder (click's ``file_okay=False`` named
-    the file alone)."""
+    """RUNS, a folder: a file given instead (a run's result.json or weights) or a named pipe is a usage
+    error saying what it is (:func:`minitransfer.path_kinds.path_kind`) and naming the folder that
+    holds it, outside any run folder (click's ``file_okay=False`` named the file alone)."""
     if value.is_dir():
         return value
     folder = value.parent
     while folder.suffix == ".run" and folder != folder.parent:
         folder = folder.parent
-    raise click.BadParameter(f"{value} is a file, not a folder of runs: give the folder that holds the runs, {folder}")
+    raise click.BadParameter(f"{value} is {path_kind(value)}, not a folder of runs: give the folder that holds the "
+                             f"runs, {folder}")
 
 
 @click.command(short_help="The paper's tables, findings and figures of a folder of runs.")
@@ -64,11 +66,11 @@ def report(runs, out, reference):
     computed before OUT is touched. All it does, run by run: docs/report.md in the repository.
 
     Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS; runs of
-    several datasets, presets or precisions), 2 usage (RUNS does not exist or is a file,
+    several datasets, presets or precisions), 2 usage (RUNS does not exist or is not a folder,
     --reference neither 'paper' nor a file, another report writing into OUT, OUT a run's, a
-    dataset's or a grid's folder), 65 bad data (a --reference file that is not a table of runs),
-    74 a file could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 the output's
-    reader went away (| head), silently.
+    dataset's, a grid's or a grid split's folder, or inside a run folder), 65 bad data (a
+    --reference file that is not a table of runs), 74 a file could not be written, 75 interrupted
+    (SIGINT, SIGTERM, SIGHUP), 141 the output's reader went away (| head), silently.
 
     \b
     Examples:
@@ -85,8 +87,9 @@ UNFINISHED_SHOWN = 5  # runs named on the terminal, unfinished, left out, or in 
 def _write(runs, out, reference):
     """:func:`minitransfer.report.write_report`; a folder this process may not write (read-only,
     another user's) says to give -o another: its lock file, the first thing written, named alone
-    left no way on. -o a run's, a dataset's or a grid's folder is refused before RUNS is read
-    (:func:`minitransfer.report_folder.other_kind`), as the library refuses it before writing."""
+    left no way on. -o a run's, a dataset's, a grid's or a grid split's folder, or inside a run folder,
+    is refused before RUNS is read (:func:`minitransfer.report_folder.other_kind`), as the library
+    refuses it before writing."""
     if out is not None:
         report_folder.refuse_other_kind(out, "-o (--out)")
     try:
