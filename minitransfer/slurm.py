@@ -22,7 +22,10 @@ option, which sbatch refuses (``--comment two words --exclusive``; a long option
 blank before its value, ``--comment two words``, is written ``--comment="two words"``), and a ``--time``
 or ``--signal`` in ``sbatch_options``, which the scripts set themselves (the time limit is
 ``time_limit``; :func:`~minitransfer.slurm_sbatch.check_not_the_scripts_own`), and a ``--clusters`` (``-M``)
-there, which sends the jobs to another cluster, whose queue ``submit.sh`` does not see. The three
+there, which sends the jobs to another cluster, whose queue ``submit.sh`` does not see, and one that
+overrides what the tasks rely on, as ``submit.sh`` refuses the input variable of that meaning:
+``--no-requeue``, ``--output``, ``--error``, an ``--open-mode`` other than append, ``--wait``, an ``--export``
+giving srun's variables a value. The three
 are replaced as one set: all written to temporaries before any is renamed, so a failed write (a full
 disk) leaves the old set whole; each holds the id of its set, which ``submit.sh`` checks in the array
 scripts it submits (exit 2 on scripts of different sets) and passes to each task, which checks it too.

@@ -109,26 +109,102 @@ def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
 # Why submit.sh cannot send the jobs to another cluster (sbatch --clusters, -M; SBATCH_CLUSTERS, SLURM_CLUSTERS)
 OTHER_CLUSTER = ("sbatch would send the jobs to another cluster, whose queue the squeue of submit.sh (that of the "
                  "cluster it runs on) does not list: a rerun of submit.sh would submit their runs again")
+# What the tasks rely on, and what would happen, where an sbatch option (refused at emission) or input
+# variable (refused by submit.sh, :mod:`minitransfer.slurm_submit_checks`) overrides it; seen on the test cluster
+REQUEUE = ("the scripts' --requeue: a task interrupted to checkpoint before its time limit could not requeue itself "
+           "to resume (scontrol requeue: Requested operation is presently disabled), nor SLURM requeue one whose "
+           "node failed")
+OUTPUT = ("the scripts' --output (logs/<script>-<job>_<task>.out in their folder, which submit.sh makes): the tasks' "
+          "output, or their errors, would go elsewhere than submit.sh and the tasks say, into a folder SLURM does "
+          "not make (without it a task fails to launch, writing nothing)")
+OPEN_MODE = ("the scripts' --open-mode=append: each requeue of a task would truncate its output, the lines of its "
+             "earlier starts lost")
+WAIT = ("its default of returning once a job is queued: each sbatch of submit.sh would wait for its array to end, "
+        "the transfers queued only after the bases ended, and a base that failed read as sbatch refusing its array")
+
+
+# srun's input variables (slurm-wlm 22.05's srun(1)) that change how a task's srun runs its training, by what
+# each did set in the shell that submits (seen on the test cluster): sbatch passed them on to every task
+# (--export=ALL), where srun took them
+SRUN_VARIABLES = {
+    # the training's output went into the file they name instead of train.log (or the step failed: "Could not
+    # open stdin file"); SLURM_LABELIO began each line with "0: ", and a refusal of a run another process
+    # trains (train's "error: " line) was no longer found
+    "its output": ("SLURM_STDOUTMODE", "SLURM_STDERRMODE", "SLURM_STDINMODE", "SLURM_OPEN_MODE", "SLURM_LABELIO"),
+    # NONE: the training started without PATH ("execve(): No such file or directory", exit 2, read as train's)
+    "its environment": ("SLURM_EXPORT_ENV", "SRUN_EXPORT_ENV"),
+    # srun's own errors given that exit code (75: read as a checkpoint, the task requeued over and over);
+    # signals, and a time limit, of the step's own before the scripts' SIGTERM
+    "its exit and signals": ("SLURM_EXIT_ERROR", "SLURM_EXIT_IMMEDIATE", "SLURM_SIGNAL", "SLURM_TIMELIMIT",
+                             "SLURM_IMMEDIATE"),
+    # other resources than its job's: the step refused ("More processors requested than permitted", "Invalid
+    # --exclusive specification", "Invalid generic resource"), or waiting for good (SLURM_CONSTRAINT: "step
+    # creation temporarily disabled"), its allocation idle; or its GPU not given to it
+    "its resources": ("SLURM_CPUS_PER_TASK", "SRUN_CPUS_PER_TASK", "SLURM_CPUS_PER_GPU", "SLURM_MEM_PER_CPU",
+                      "SLURM_MEM_PER_GPU", "SLURM_MEM_PER_NODE", "SLURM_GPUS", "SLURM_GPUS_PER_NODE",
+                      "SLURM_GPUS_PER_TASK", "SLURM_GRES", "SLURM_STEP_GRES", "SLURM_GRES_FLAGS", "SLURM_NTASKS",
+                      "SLURM_NPROCS", "SLURM_NTASKS_PER_CORE", "SLURM_NTASKS_PER_GPU", "SLURM_NTASKS_PER_NODE",
+                      "SLURM_NTASKS_PER_SOCKET", "SLURM_NNODES", "SLURM_JOB_NUM_NODES", "SLURM_CONSTRAINT",
+                      "SLURM_CORE_SPEC", "SLURM_THREAD_SPEC", "SLURM_EXCLUSIVE", "SLURM_EXACT", "SLURM_OVERLAP",
+                      "SLURM_OVERCOMMIT", "SLURM_THREADS_PER_CORE", "SLURM_HINT", "SLURM_CPU_BIND", "SLURM_MEM_BIND",
+                      "SLURM_GPU_BIND", "SLURM_DISTRIBUTION", "SLURM_DIST_PLANESIZE", "SLURM_NETWORK",
+                      "SLURM_RESV_PORTS", "SLURM_USE_MIN_NODES", "SLURM_SPREAD_JOB"),
+    # the training run elsewhere ("couldn't chdir ... going to /tmp": a relative data path not found), or
+    # otherwise: a copy of the program (--bcast: a Python without its environment), in a container, under MPI
+    # (pmix: "Couldn't load specified plugin")
+    "where and how it runs": ("SLURM_WORKING_DIR", "SLURM_REMOTE_CWD", "SLURM_BCAST", "SLURM_BCAST_EXCLUDE",
+                              "SLURM_SEND_LIBS", "SLURM_COMPRESS", "SRUN_CONTAINER", "SLURM_MPI_TYPE"),
+}
+# The variables a task's environment may not give a value to (an --export list, SBATCH_EXPORT), by what each
+# changes: srun's, and SLURM_CLUSTERS, which the tasks' srun, squeue, scancel and scontrol take
+TASK_ENVIRONMENT = dict(SRUN_VARIABLES, **{
+    "the cluster it, squeue, scancel and scontrol ask (the scripts run on, and read the queue of, the cluster "
+    "they were submitted to only)": ("SLURM_CLUSTERS",)})
+_TASK_ENVIRONMENT_OF = {name: what for what, names in TASK_ENVIRONMENT.items() for name in names}
+
+
+def exported_refusal(given, name, what, remedy):
+    """Why ``given`` (an ``--export`` list) giving variable ``name`` a value is refused: sbatch sets it in
+    each task's environment, where its srun (or SLURM's commands) take it, changing ``what``
+    (:data:`TASK_ENVIRONMENT`); ``remedy``: what to do."""
+    return (f"{given} sets {name} in the environment of each task, where its srun takes it (submit.sh unsets it in "
+            f"its own), changing {what}: {remedy}")
 
 
 def check_not_the_scripts_own(option, time_given_as="--time (e.g. --time 4:00:00; time_limit of emit_slurm)"):
-    """:class:`~minitransfer.config.ConfigError` where sbatch option ``option`` sets ``--time`` or
-    ``--signal`` (its words read as sbatch reads them, :func:`scripts_own_options`), which the scripts
-    set themselves: a ``--time`` there overrode the scripts' own without moving their
+    """:class:`~minitransfer.config.ConfigError` where sbatch option ``option`` (its words read as sbatch
+    reads them, :func:`scripts_own_options`) sets ``--time`` or ``--signal``, which the scripts set
+    themselves: a ``--time`` there overrode the scripts' own without moving their
     ``--signal=TERM@<margin>`` with it (under a limit of 5 minutes or less SLURM signalled each task as
     it started, each time it was requeued), a ``--signal`` replaced the SIGTERM the training
-    checkpoints on; or ``--clusters`` (``-M``): :data:`OTHER_CLUSTER`; or ``--no-requeue`` (or a prefix
-    from ``--no-r``), which undoes the scripts' ``--requeue``, as submit.sh refuses ``SBATCH_NO_REQUEUE``.
-    ``time_given_as``: where the message tells its reader to give the time limit."""
-    found = scripts_own_options(option)
-    if any(name == "no-requeue" for name, _ in found):
-        raise config.ConfigError(f"{option!r}: --no-requeue undoes the scripts' --requeue: a task interrupted to "
-                                 f"checkpoint before its time limit could not requeue itself to resume (scontrol "
-                                 f"requeue: Requested operation is presently disabled); leave it out")
-    if any(name == "clusters" for name, _ in found):
+    checkpoints on; or ``--clusters`` (``-M``): :data:`OTHER_CLUSTER`; or one that overrides what the
+    tasks rely on, as submit.sh refuses the input variable of the same meaning (written after the
+    scripts' own lines, sbatch took it over them; seen on the test cluster): ``--no-requeue``
+    (:data:`REQUEUE`), ``--output`` or ``--error`` (``-o``, ``-e``: :data:`OUTPUT`; to a folder not there
+    the task wrote nothing, its run left untrained), an ``--open-mode`` other than append
+    (:data:`OPEN_MODE`: a requeued task's output held only its last start), ``--wait`` (``-W``:
+    :data:`WAIT`; submit.sh held until the array ended), and an ``--export`` giving a value to a variable
+    of :data:`TASK_ENVIRONMENT` (``ALL,SLURM_LABELIO=1`` began each line of train.log with "0: ").
+    Left: ``--export=NONE``, with which the tasks trained (SLURM loads the user's login environment;
+    the train command names its program by its full path). ``time_given_as``: where the message tells
+    its reader to give the time limit."""
+    found = dict(scripts_own_options(option))  # each kind's last, as sbatch takes it
+    overridden = {"no-requeue": ("--no-requeue", REQUEUE), "output": ("--output", OUTPUT),
+                  "error": ("--error", OUTPUT), "wait": ("--wait", WAIT)}
+    if found.get("open-mode") and not found["open-mode"].lower().startswith("a"):
+        overridden["open-mode"] = ("--open-mode", OPEN_MODE)
+    for kind, (given, what) in overridden.items():
+        if kind in found:
+            raise config.ConfigError(f"{option!r}: sbatch would take {given} over {what}; leave it out")
+    for item in (found.get("export") or "").split(","):
+        name = item.split("=", 1)[0]
+        if "=" in item and name in _TASK_ENVIRONMENT_OF:
+            raise config.ConfigError(exported_refusal(repr(option), name, _TASK_ENVIRONMENT_OF[name],
+                                                      f"leave {name} out of --export"))
+    if "clusters" in found:
         raise config.ConfigError(f"{option!r}: {OTHER_CLUSTER}; emit the scripts without --clusters, and submit them "
                                  f"on a login node of the cluster the jobs are for")
-    if found:
+    if "time" in found or "signal" in found:
         raise config.ConfigError(f"{option!r}: the scripts set sbatch's --time and --signal themselves; give the "
                                  f"time limit as {time_given_as}, from which they have SLURM signal the training "
                                  f"to checkpoint before it")
@@ -149,6 +225,18 @@ _FLAG_LETTERS = "HOQsvWVh"
 _OPTIONAL_VALUE_LETTERS = "k"  # its value in the same word only
 
 
+# The long options scripts_own_options finds, as sbatch 22.05's getopt reads them (seen with sbatch -v): kind,
+# name, its shortest prefix sbatch takes for it (--tim is ambiguous with --time-min, --clust with
+# --cluster-constraint, --wai with --wait-all-nodes, --expo with --export-file, --o and --e with several),
+# whether it takes a value
+_OWN_LONG_OPTIONS = (("time", "time", "time", True), ("signal", "signal", "si", True),
+                     ("clusters", "clusters", "clusters", True), ("clusters", "cluster", "cluster", True),
+                     ("no-requeue", "no-requeue", "no-r", False), ("output", "output", "ou", True),
+                     ("error", "error", "er", True), ("open-mode", "open-mode", "op", True),
+                     ("export", "export", "export", True), ("wait", "wait", "wait", False))
+_OWN_LETTERS = {"t": "time", "M": "clusters", "o": "output", "e": "error"}  # and -W, a flag: wait
+
+
 def scripts_own_options(option):
     """The options the scripts set themselves, or cannot be submitted with, among the words of sbatch option
     ``option`` (as :func:`_sbatch_option` reads them), as sbatch's getopt reads them on an ``#SBATCH`` line
@@ -156,12 +244,15 @@ def scripts_own_options(option):
     after letters of no value (``-Ht3``, ``-vt 3``: sbatch takes them so), ``("signal", value)`` for
     ``--signal`` or any of its prefixes from ``--si`` (``--sig=USR1@60``: sbatch takes an unambiguous
     prefix of a long option), ``("clusters", value)`` for ``--clusters``, ``--cluster`` and ``-M`` as
-    ``-t``. No prefix of ``--time`` is one: sbatch refuses ``--tim=3`` as ambiguous with ``--time-min``,
-    nor of ``--cluster`` (``--clust``, ambiguous with ``--cluster-constraint``). A value None where the
-    option ends the words (sbatch refuses it).
+    ``-t``, ``("output", value)`` for ``--output`` (from ``--ou``) and ``-o``, ``("error", value)`` for
+    ``--error`` (from ``--er``) and ``-e``, ``("open-mode", value)`` (from ``--op``), ``("export",
+    value)``, and ``("no-requeue", None)`` (from ``--no-r``) and ``("wait", None)`` (``--wait``, ``-W``),
+    which take no value (:data:`_OWN_LONG_OPTIONS`). No prefix of ``--time`` is one: sbatch refuses
+    ``--tim=3`` as ambiguous with ``--time-min``, nor of ``--cluster`` (``--clust``, ambiguous with
+    ``--cluster-constraint``). A value None where the option ends the words (sbatch refuses it).
 
-    >>> scripts_own_options("--exclusive -Ht3 --sig=USR1@60")
-    [('time', '3'), ('signal', 'USR1@60')]"""
+    >>> scripts_own_options("--exclusive -Ht3 --sig=USR1@60 -Wo x.out")
+    [('time', '3'), ('signal', 'USR1@60'), ('wait', None), ('output', 'x.out')]"""
     words = _given_words(_spaced_value(option.strip()) or option.strip())
     found, value_of_the_last = [], False
     for at, word in enumerate(words):
@@ -172,22 +263,20 @@ def scripts_own_options(option):
         long = re.fullmatch(r"--([^=]+)(=.*)?", word, re.DOTALL)
         if long:
             name, given = long.group(1), long.group(2)
-            named = ("time" if name == "time" else "signal" if len(name) > 1 and "signal".startswith(name)
-                     else "clusters" if name in ("clusters", "cluster")
-                     else "no-requeue" if name.startswith("no-r") and "no-requeue".startswith(name) else None)
-            if named == "no-requeue":  # a flag: no value
-                found.append((named, None))
-                continue
-            if named:
-                found.append((named, given[1:] if given is not None else following))
-                value_of_the_last = given is None
+            for kind, full, shortest, takes_value in _OWN_LONG_OPTIONS:
+                if name.startswith(shortest) and full.startswith(name):
+                    found.append((kind, (given[1:] if given is not None else following) if takes_value else None))
+                    value_of_the_last = takes_value and given is None
+                    break
             continue
         letters = word[1:] if re.match(r"-[^-]", word) else ""
         for place, letter in enumerate(letters):
+            if letter == "W":
+                found.append(("wait", None))
             if letter not in _FLAG_LETTERS:
                 value_of_the_last = not letters[place + 1:] and letter not in _OPTIONAL_VALUE_LETTERS
-                if letter in "tM":
-                    found.append(("time" if letter == "t" else "clusters", letters[place + 1:] or following))
+                if letter in _OWN_LETTERS:
+                    found.append((_OWN_LETTERS[letter], letters[place + 1:] or following))
                 break
     return found
 

@@ -20,7 +20,8 @@ import shlex
 
 from minitransfer import experiment as grid
 from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, TRANSFERS_FILE
-from minitransfer.slurm_sbatch import OTHER_CLUSTER, SHORTEST_TIME_LIMIT_SECONDS, short_limit_refusal
+from minitransfer.slurm_sbatch import (OPEN_MODE, OTHER_CLUSTER, OUTPUT, REQUEUE, SHORTEST_TIME_LIMIT_SECONDS,
+                                       SRUN_VARIABLES, TASK_ENVIRONMENT, WAIT, exported_refusal, short_limit_refusal)
 
 
 def scripts_set_lines(bases, transfers):
@@ -95,24 +96,20 @@ def environment_lines(margin):
         *_refused_variable('-n "${SBATCH_SIGNAL-}"', "SBATCH_SIGNAL", f"the scripts' --signal=TERM@{margin}, with "
                            "which SLURM signals the training to checkpoint before the time limit"),
         # any value: 0 too makes the job's requeue the cluster's default (JobRequeue), not the scripts' --requeue
-        *_refused_variable('-n "${SBATCH_NO_REQUEUE+set}"', "SBATCH_NO_REQUEUE", _REQUEUE),
-        *_refused_variable('"${SBATCH_REQUEUE-}" = 0', "SBATCH_REQUEUE", _REQUEUE, "set it to 1"),
-        *_refused_variable('-n "${SBATCH_OUTPUT+set}"', "SBATCH_OUTPUT", _OUTPUT),
-        *_refused_variable('-n "${SBATCH_ERROR+set}"', "SBATCH_ERROR", _OUTPUT),
+        *_refused_variable('-n "${SBATCH_NO_REQUEUE+set}"', "SBATCH_NO_REQUEUE", REQUEUE),
+        *_refused_variable('"${SBATCH_REQUEUE-}" = 0', "SBATCH_REQUEUE", REQUEUE, "set it to 1"),
+        *_refused_variable('-n "${SBATCH_OUTPUT+set}"', "SBATCH_OUTPUT", OUTPUT),
+        *_refused_variable('-n "${SBATCH_ERROR+set}"', "SBATCH_ERROR", OUTPUT),
         # sbatch reads a mode beginning with a (A, append, APPEND) as append, one beginning with t as truncate
         *_refused_variable('-n "${SBATCH_OPEN_MODE+set}" && "${SBATCH_OPEN_MODE-}" != [aA]*', "SBATCH_OPEN_MODE",
-                           "the scripts' --open-mode=append: each requeue of a task would truncate its output, the "
-                           "lines of its earlier starts lost (or sbatch refuses the mode)"),
+                           f"{OPEN_MODE} (or sbatch refuses the mode)"),
         *_refused_variable('-n "${SBATCH_EXPORT+set}" && ! "${SBATCH_EXPORT^^}" =~ ^ALL(,|$)', "SBATCH_EXPORT",
                            "its default, --export=ALL, on which the tasks rely: srun would start each training without "
                            "this shell's environment nor the task's (PATH, PYTHONPATH, the modules loaded), which "
                            "fails to start it (execve: No such file or directory) or to import minitransfer",
                            "set it to ALL"),
         *_exported_lines(),
-        *_refused_variable('-n "${SBATCH_WAIT+set}" && "${SBATCH_WAIT-}" != 0', "SBATCH_WAIT",
-                           "its default of returning once a job is queued (SBATCH_WAIT is its --wait): each "
-                           "sbatch here would wait for its array to end, the transfers queued only after the bases "
-                           "ended, and a base that failed read as sbatch refusing its array"),
+        *_refused_variable('-n "${SBATCH_WAIT+set}" && "${SBATCH_WAIT-}" != 0', "SBATCH_WAIT", WAIT),
         *_other_cluster_lines(),
         # Harmless, left: SBATCH_ARRAY_INX and SBATCH_DEPENDENCY (sbatch 22.05 reads no such variable), which the
         # --array and --dependency given here override anyway; SBATCH_JOB_NAME, a name nothing here reads (the
@@ -131,7 +128,9 @@ def _exported_lines():
     failed each step ("'x' can't be reached now"). Left: a name alone (sbatch exports this shell's value,
     unset here), and any other variable (``ALL,CUDA_VISIBLE_DEVICES=0``; SLURM sets the task's own ids
     over an ``SLURM_ARRAY_TASK_ID`` given so: seen)."""
-    arms = [f"      {'|'.join(names)}) what={shlex.quote(what)} ;;" for what, names in SRUN_VARIABLES.items()]
+    arms = [f"      {'|'.join(names)}) what={shlex.quote(what)} ;;" for what, names in TASK_ENVIRONMENT.items()]
+    refusal = exported_refusal("nothing submitted: SBATCH_EXPORT=$SBATCH_EXPORT", "${item%%=*}", "$what",
+                               "leave ${item%%=*} out of SBATCH_EXPORT (or set it to ALL), then rerun $0")
     return [
         "# ALL with values: sbatch sets them in each task's environment, whose srun takes them",
         'if [[ "${SBATCH_EXPORT-}" == *=* ]]; then',
@@ -141,13 +140,9 @@ def _exported_lines():
         '    what=""',
         '    case "${item%%=*}" in',
         *arms,
-        '      SLURM_CLUSTERS) what="the cluster it, squeue, scancel and scontrol ask (the scripts run on, and read'
-        ' the queue of, the cluster they were submitted to only)" ;;',
         "    esac",
         '    if [ -n "$what" ]; then',
-        '      echo "nothing submitted: SBATCH_EXPORT=$SBATCH_EXPORT sets ${item%%=*} in the environment of each task,'
-        ' where its srun takes it (this script unsets it in its own), changing $what: leave ${item%%=*} out of'
-        ' SBATCH_EXPORT (or set it to ALL), then rerun $0" >&2',
+        f'      echo "{refusal}" >&2',
         "      exit 2",
         "    fi",
         "  done",
@@ -175,50 +170,6 @@ def _other_cluster_lines():
         "  exit 2",
         "fi",
     ]
-
-
-# Why SBATCH_NO_REQUEUE, or SBATCH_REQUEUE=0, is refused
-_REQUEUE = ("the scripts' --requeue: a task interrupted to checkpoint before its time limit could not requeue itself "
-            "to resume (scontrol requeue: Requested operation is presently disabled), nor SLURM requeue one whose "
-            "node failed")
-# Why SBATCH_OUTPUT or SBATCH_ERROR is refused
-_OUTPUT = ("the scripts' --output (logs/<script>-<job>_<task>.out in their folder, which this script makes): the "
-           "tasks' output, or their errors, would go elsewhere than this script and the tasks say, into a folder "
-           "SLURM does not make (without it a task fails to launch, writing nothing)")
-
-
-# srun's input variables (slurm-wlm 22.05's srun(1)) that change how a task's srun runs its training, by what
-# each did set in the shell that submits (seen on the test cluster): sbatch passed them on to every task
-# (--export=ALL), where srun took them
-SRUN_VARIABLES = {
-    # the training's output went into the file they name instead of train.log (or the step failed: "Could not
-    # open stdin file"); SLURM_LABELIO began each line with "0: ", and a refusal of a run another process
-    # trains (train's "error: " line) was no longer found
-    "its output": ("SLURM_STDOUTMODE", "SLURM_STDERRMODE", "SLURM_STDINMODE", "SLURM_OPEN_MODE", "SLURM_LABELIO"),
-    # NONE: the training started without PATH ("execve(): No such file or directory", exit 2, read as train's)
-    "its environment": ("SLURM_EXPORT_ENV", "SRUN_EXPORT_ENV"),
-    # srun's own errors given that exit code (75: read as a checkpoint, the task requeued over and over);
-    # signals, and a time limit, of the step's own before the scripts' SIGTERM
-    "its exit and signals": ("SLURM_EXIT_ERROR", "SLURM_EXIT_IMMEDIATE", "SLURM_SIGNAL", "SLURM_TIMELIMIT",
-                             "SLURM_IMMEDIATE"),
-    # other resources than its job's: the step refused ("More processors requested than permitted", "Invalid
-    # --exclusive specification", "Invalid generic resource"), or waiting for good (SLURM_CONSTRAINT: "step
-    # creation temporarily disabled"), its allocation idle; or its GPU not given to it
-    "its resources": ("SLURM_CPUS_PER_TASK", "SRUN_CPUS_PER_TASK", "SLURM_CPUS_PER_GPU", "SLURM_MEM_PER_CPU",
-                      "SLURM_MEM_PER_GPU", "SLURM_MEM_PER_NODE", "SLURM_GPUS", "SLURM_GPUS_PER_NODE",
-                      "SLURM_GPUS_PER_TASK", "SLURM_GRES", "SLURM_STEP_GRES", "SLURM_GRES_FLAGS", "SLURM_NTASKS",
-                      "SLURM_NPROCS", "SLURM_NTASKS_PER_CORE", "SLURM_NTASKS_PER_GPU", "SLURM_NTASKS_PER_NODE",
-                      "SLURM_NTASKS_PER_SOCKET", "SLURM_NNODES", "SLURM_JOB_NUM_NODES", "SLURM_CONSTRAINT",
-                      "SLURM_CORE_SPEC", "SLURM_THREAD_SPEC", "SLURM_EXCLUSIVE", "SLURM_EXACT", "SLURM_OVERLAP",
-                      "SLURM_OVERCOMMIT", "SLURM_THREADS_PER_CORE", "SLURM_HINT", "SLURM_CPU_BIND", "SLURM_MEM_BIND",
-                      "SLURM_GPU_BIND", "SLURM_DISTRIBUTION", "SLURM_DIST_PLANESIZE", "SLURM_NETWORK",
-                      "SLURM_RESV_PORTS", "SLURM_USE_MIN_NODES", "SLURM_SPREAD_JOB"),
-    # the training run elsewhere ("couldn't chdir ... going to /tmp": a relative data path not found), or
-    # otherwise: a copy of the program (--bcast: a Python without its environment), in a container, under MPI
-    # (pmix: "Couldn't load specified plugin")
-    "where and how it runs": ("SLURM_WORKING_DIR", "SLURM_REMOTE_CWD", "SLURM_BCAST", "SLURM_BCAST_EXCLUDE",
-                              "SLURM_SEND_LIBS", "SLURM_COMPRESS", "SRUN_CONTAINER", "SLURM_MPI_TYPE"),
-}
 
 
 def srun_variables_lines():

@@ -337,8 +337,8 @@ def test_emission_refuses_no_requeue_in_an_sbatch_option(tmp_path, synthetic_8, 
     is refused by submit.sh for that): a task interrupted to checkpoint before its time limit could not
     requeue itself. Refused now by the library and the command line alike, nothing written."""
     refused, said = emit_refused(tmp_path, synthetic_8, option)
-    words = ("--no-requeue undoes the scripts' --requeue: a task interrupted to checkpoint before its time limit "
-             "could not requeue itself to resume (scontrol requeue: Requested operation is presently disabled); "
-             "leave it out")
+    words = ("sbatch would take --no-requeue over the scripts' --requeue: a task interrupted to checkpoint before "
+             "its time limit could not requeue itself to resume (scontrol requeue: Requested operation is presently "
+             "disabled), nor SLURM requeue one whose node failed; leave it out")
     assert refused == f"{option!r}: {words}"
     assert words in " ".join(said.split())

@@ -46,7 +46,7 @@ def _sbatch_options(ctx, param, value):
         if not option.strip().startswith("-"):
             raise click.BadParameter(f"{option!r} is no sbatch option: give it as on sbatch's command line, e.g. "
                                      f"--sbatch-option=--account=lab")
-        try:  # --time and --signal as sbatch reads them (-Ht3, --sig=USR1@60 too), refused as emit_slurm refuses them
+        try:  # the scripts' own options as sbatch reads them (-Ht3, --sig=USR1@60 too), refused as emit_slurm does
             check_not_the_scripts_own(option, time_given_as="--time (e.g. --time 4:00:00)")
         except config.ConfigError as error:
             raise click.BadParameter(str(error)) from None
