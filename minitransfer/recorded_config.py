@@ -62,10 +62,11 @@ def _named(differ, unset):
 def _refuse_prepared_again(saved, plan, differ):
     """The folder the run trained on holds another dataset now (prepared again since the run started):
     bad data (:class:`DataMismatch`), as for an evaluation of its weights there; no option continues the
-    run on it, and giving the folder again cannot help."""
+    run on it, and giving the folder again cannot help. The folder is named as the user gave it
+    (:attr:`minitransfer.config.Plan.named`)."""
     others = [text for key, text in differ.items() if key != "data"]
     also = f" (the configuration differs too: {', '.join(others)})" if others else ""
-    raise DataMismatch(f"cannot resume {saved.path}: it was trained on {plan.config.data} before that folder was "
+    raise DataMismatch(f"cannot resume {saved.path}: it was trained on {plan.named.data} before that folder was "
                        f"prepared again (sha256 of its meta.json {saved.meta['dataset_fingerprint'][:12]}, now "
                        f"{plan.dataset.fingerprint[:12]}): its images are not the ones the run trained on{also}; to "
                        f"continue the run, give the dataset it trained on (a copy, or prepared again as it was) as "

@@ -1,0 +1,51 @@
+"""More of train's refusals name a relative `copy_from` and `data` as the user gave them, as those
+of tests/test_given_paths_named.py do: a base whose class table this dataset lacks, and a run
+resumed on its dataset's folder prepared again, named the absolute paths resolve records."""
+
+import json
+import shutil
+
+import h5py
+import pytest
+from interrupting import interrupted_after
+
+from minitransfer import config
+from minitransfer import train as training
+from minitransfer.data import synthetic
+
+FAST = {"batch_size": 8, "max_iter": 2, "eval_every": 2, "checkpoint_every": 2, "device": "cpu", "quiet": True}
+
+
+@pytest.fixture
+def home(micro_data, tmp_path, monkeypatch):
+    """The working folder, holding ``data``, a copy of the micro dataset (4 classes of 14 px images)."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(micro_data, tmp_path / "data")
+    return tmp_path
+
+
+def test_a_base_with_classes_the_dataset_lacks_is_named_as_given(home):
+    """A base whose class table was changed by hand (one wnid), its dataset's table hash kept."""
+    training.train(config.TrainConfig(out="base.h5", data="data", **FAST))
+    with h5py.File("base.h5", "a") as f:
+        classes = json.loads(f.attrs["classes"])
+        classes[0]["wnid"] = "n99999999"
+        f.attrs["classes"] = json.dumps(classes)
+    with pytest.raises(config.DataMismatch) as refused:
+        training.train(config.TrainConfig(out="net.h5", copy_from="base.h5", n=1, data="data", **FAST))
+    message = str(refused.value)
+    assert message.startswith("base checkpoint base.h5 was trained on classes this dataset (data) does not have: "
+                              "class 0 is 'n99999999' "), message
+    assert str(home) not in message
+
+
+def test_a_run_resumed_on_its_folder_prepared_again_names_it_as_given(home):
+    interrupted_after(config.TrainConfig(out="net.h5", data="data", **{**FAST, "max_iter": 4}), 2)
+    synthetic.build_synthetic(home / "data", classes=4, train_per_class=8, val_per_class=4, size=14, seed=2,
+                              overwrite=True)  # the same classes, other images
+    with pytest.raises(config.DataMismatch) as refused:
+        training.train(config.TrainConfig(out="net.h5", data="data", resume="auto", **{**FAST, "max_iter": 4}))
+    message = str(refused.value)
+    assert message.startswith("cannot resume net.run/checkpoint.h5: it was trained on data before that folder was "
+                              "prepared again (sha256 of its meta.json "), message
+    assert str(home) not in message
