@@ -49,3 +49,21 @@ def test_a_run_resumed_on_its_folder_prepared_again_names_it_as_given(home):
     assert message.startswith("cannot resume net.run/checkpoint.h5: it was trained on data before that folder was "
                               "prepared again (sha256 of its meta.json "), message
     assert str(home) not in message
+
+
+@pytest.mark.parametrize("fields, change", [
+    ({"data": "six"}, "`data` '{home}/data' -> 'six' (another dataset: sha256 of its meta.json "),
+    ({"copy_from": "other.h5"}, "`copy_from` '{home}/base.h5' -> 'other.h5' (another network: sha256 "),
+], ids=["data", "copy-from"])
+def test_a_run_resumed_with_another_base_or_dataset_names_the_one_given_so(home, fields, change):
+    """The recorded path is absolute (the run's record); the one given now is named as given."""
+    synthetic.build_synthetic(home / "six", classes=6, train_per_class=8, val_per_class=4, size=14, seed=2)
+    training.train(config.TrainConfig(out="base.h5", data="data", **FAST))
+    training.train(config.TrainConfig(out="other.h5", data="data", **{**FAST, "seed": 1}))
+    transfer = {"out": "net.h5", "data": "data", "copy_from": "base.h5", "n": 1, **FAST, "max_iter": 4}
+    interrupted_after(config.TrainConfig(**transfer), 2)
+    with pytest.raises(config.ConfigError) as refused:
+        training.train(config.TrainConfig(**{**transfer, **fields, "resume": "auto"}))
+    message = str(refused.value)
+    assert message.startswith("cannot resume net.run/checkpoint.h5 with a different configuration: "
+                              + change.format(home=home)), message
