@@ -1,6 +1,7 @@
 """More of train's refusals name a relative `copy_from` and `data` as the user gave them, as those
-of tests/test_given_paths_named.py do: a base whose class table this dataset lacks, and a run
-resumed on its dataset's folder prepared again, named the absolute paths resolve records."""
+of tests/test_given_paths_named.py do: a base whose class table this dataset lacks, a run resumed
+on its dataset's folder prepared again or with another base or dataset, and a base gone with the
+checkpoint that recorded it named the absolute paths resolve records."""
 
 import json
 import shutil
@@ -9,7 +10,7 @@ import h5py
 import pytest
 from interrupting import interrupted_after
 
-from minitransfer import config
+from minitransfer import config, resume
 from minitransfer import train as training
 from minitransfer.data import synthetic
 
@@ -67,3 +68,18 @@ def test_a_run_resumed_with_another_base_or_dataset_names_the_one_given_so(home,
     message = str(refused.value)
     assert message.startswith("cannot resume net.run/checkpoint.h5 with a different configuration: "
                               + change.format(home=home)), message
+
+
+def test_a_base_gone_with_the_checkpoint_that_recorded_it_is_named_as_given(home):
+    """The base is not there and the run's checkpoint, which the base's record was read from, went
+    before the run took its lock (:func:`minitransfer.resume.resume_point`)."""
+    training.train(config.TrainConfig(out="base.h5", data="data", **FAST))
+    transfer = {"out": "net.h5", "data": "data", "copy_from": "base.h5", "n": 1, **FAST, "max_iter": 4}
+    interrupted_after(config.TrainConfig(**transfer), 2)
+    (home / "base.h5").unlink()
+    plan = config.resolve(config.TrainConfig(**transfer, resume="auto"), read_base=resume.read_base)
+    (home / "net.run" / "checkpoint.h5").unlink()
+    with pytest.raises(config.ConfigError) as refused:
+        resume.resume_point(plan)
+    message = str(refused.value)
+    assert message.startswith("`copy_from` 'base.h5' does not exist and there is no checkpoint "), message
