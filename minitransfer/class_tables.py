@@ -27,15 +27,18 @@ def shared_wnids(classes, others):
     return [str(entry["wnid"]) for entry in classes if str(entry["wnid"]) in seen]
 
 
-def check_classes_exist(checkpoint, dataset, what):
-    """Every class the checkpoint was trained on must be in the dataset under the same index and wnid."""
+def check_classes_exist(checkpoint, dataset, what, named=None, data_named=None):
+    """Every class the checkpoint was trained on must be in the dataset under the same index and wnid.
+    The refusal names the checkpoint as ``named`` and the dataset as ``data_named`` give them (their
+    paths as the user gave them: :attr:`minitransfer.config.Plan.named`), else as their ``path``."""
     by_index = {int(c["index"]): c for c in dataset.classes}
     for entry in checkpoint.classes:
         there = by_index.get(int(entry["index"]))
         if there is None or str(there["wnid"]) != entry["wnid"]:
             raise DataMismatch(
-                f"{what} {checkpoint.path} was trained on classes this dataset ({dataset.path}) does not have: "
-                f"class {entry['index']} is {described_class(entry)} in the checkpoint, "
+                f"{what} {named or checkpoint.path} was trained on classes this dataset "
+                f"({data_named or dataset.path}) does not have: class {entry['index']} is {described_class(entry)} "
+                f"in the checkpoint, "
                 f"{'absent' if there is None else described_class(there)} in the dataset"
             )
 

@@ -166,7 +166,7 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None):
     given_split_seed = c.split_seed
     if parent is not None and not cross_dataset:
         _refuse_base_prepared_again(parent, dataset, named)
-        _inherit_from_parent(c, parent, dataset)
+        _inherit_from_parent(c, parent, dataset, named)
     elif cross_dataset and c.split is None:  # the target's own classes: all of them, unless a half is chosen
         c.split = "random" if c.half is not None or given_split_seed is not None else "all"
     _check_split_seed(c.split or "random", given_split_seed, parent if not cross_dataset else None)
@@ -259,10 +259,10 @@ def _refuse_base_prepared_again(parent, dataset, named):
                        f"first")
 
 
-def _inherit_from_parent(c, parent, dataset):
+def _inherit_from_parent(c, parent, dataset, named):
     """A transfer within the base's dataset splits it as the base did: the base's split and seed,
-    the other half."""
-    check_classes_exist(parent, dataset, "base checkpoint")
+    the other half (the base and the dataset named as ``named``, :attr:`Plan.named`, gives them)."""
+    check_classes_exist(parent, dataset, "base checkpoint", named=named.copy_from, data_named=named.data)
     c.split = c.split or parent.meta["split_kind"] or "random"
     c.split_seed = c.split_seed if c.split_seed is not None else int(parent.meta["split_seed"])
     if c.half is None and c.split != "all":

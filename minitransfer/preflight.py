@@ -52,18 +52,19 @@ def warnings_for(plan):
     bases (a random-weights control, a checkpoint before the end of its run, a copy) or from one
     that has seen classes this run trains on (or learned other images of them), a CUDA graph asked
     for on the CPU, a run that would take days on the CPU, a weights file named as the paper names
-    another network."""
-    c, preset, (height, width) = plan.config, plan.preset, plan.dataset.image_size
+    another network. The base and the dataset are named as the user gave them
+    (:attr:`minitransfer.config.Plan.named`)."""
+    c, named, preset, (height, width) = plan.config, plan.named, plan.preset, plan.dataset.image_size
     found = []
     share = preset.crop / min(height, width)
     if share < models.CROP_SHARE:
-        base = f" (the preset of {c.copy_from}, whose layers are copied)" if plan.parent is not None else ""
+        base = f" (the preset of {named.copy_from}, whose layers are copied)" if plan.parent is not None else ""
         found.append(f"preset {preset.name}{base} takes {preset.crop}x{preset.crop} crops of the {height}x{width} "
-                     f"images of {plan.dataset.path}: a crop spans {share:.0%} of an image's side (CaffeNet's 227 "
+                     f"images of {named.data}: a crop spans {share:.0%} of an image's side (CaffeNet's 227 "
                      f"of 256: 89%); {_fitting(plan)}")
     images = len(plan.task.train_indices)
     if c.per_class and images == np.isin(plan.dataset.labels("train"), plan.task.class_indices).sum():
-        found.append(f"`per_class={c.per_class}` keeps every training image of {plan.dataset.path} ({images} images of "
+        found.append(f"`per_class={c.per_class}` keeps every training image of {named.data} ({images} images of "
                      f"{plan.task.num_classes} classes): the run is not reduced, yet it takes the reduced-data "
                      f"solver (`base_lr={c.base_lr}`, `stepsize={c.stepsize}`)")
     elif plan.task.short_classes:
@@ -76,11 +77,11 @@ def warnings_for(plan):
         found.append(unstepped)
     if "resized_from" in plan.mean_source:
         height, width = plan.mean_source["resized_from"]
-        found.append(f"the mean image of {plan.mean_source['checkpoint']} is {height}x{width}; it is resized to the "
-                     f"{plan.dataset.image_size[0]}x{plan.dataset.image_size[1]} images of {plan.dataset.path}")
+        found.append(f"the mean image of {named.copy_from} is {height}x{width}; it is resized to the "
+                     f"{plan.dataset.image_size[0]}x{plan.dataset.image_size[1]} images of {named.data}")
     copied_precision = precision_history(plan.parent.meta) if plan.parent is not None else c.precision
     if copied_precision != c.precision:
-        found.append(f"the layers copied from {c.copy_from} were trained in precision {copied_precision}; "
+        found.append(f"the layers copied from {named.copy_from} were trained in precision {copied_precision}; "
                      f"this run computes in {c.precision}")
     unlike_paper = _base_unlike_papers(plan)
     if unlike_paper:
@@ -109,7 +110,7 @@ def _fitting(plan):
     """What makes ``plan``'s crops fit its images: the images prepared at the preset's size, or a
     preset made for them. A transfer's preset is its base's: across datasets, only its target's
     images can change; within its base's dataset, that dataset prepared again takes the base trained again."""
-    preset, dataset, size = plan.preset, plan.dataset.path, models.prepared_size(plan.preset)
+    preset, dataset, size = plan.preset, plan.named.data, models.prepared_size(plan.preset)
     keep = "to keep the paper's proportion"
     if plan.parent is None:
         others = [name for name in models.presets_fitting(plan.dataset.image_size) if name != preset.name]
@@ -117,7 +118,7 @@ def _fitting(plan):
             f", or choose `preset={name!r}`" for name in others)
     if plan.cross_dataset:
         return f"prepare {dataset} at {size} px (prepare's --size) {keep}"
-    return f"prepare {dataset} at {size} px (prepare's --size) and train {plan.config.copy_from} again on it, {keep}"
+    return f"prepare {dataset} at {size} px (prepare's --size) and train {plan.named.copy_from} again on it, {keep}"
 
 
 def _rate_never_steps(plan):
@@ -146,7 +147,7 @@ def _base_unlike_papers(plan):
     # its end", as if a later checkpoint would come)
     diverged = checkpoints.diverged_after(plan.parent.path) if plan.parent.recorded_in is None else ""
     then = f", and its run went on to diverge ({diverged.removeprefix(rundir.DIVERGED)})" if diverged else ""
-    return (f"`copy_from={plan.config.copy_from}` is {' and '.join(caveats)}{then}: none of the paper's bases "
+    return (f"`copy_from={plan.named.copy_from}` is {' and '.join(caveats)}{then}: none of the paper's bases "
             f"(trained from random weights to the end of their run); report leaves this run out of its transfers")
 
 
@@ -167,7 +168,7 @@ def _classes_shared_with_base(plan):
         return ""
     meta, c = plan.parent.meta, plan.config
     return (f"{shared} of the {len(target)} classes this run trains on ({_task_words(c.split, c.split_seed, c.half)}) "
-            f"are among the {len(base)} that {c.copy_from} was trained on "
+            f"are among the {len(base)} that {plan.named.copy_from} was trained on "
             f"({_task_words(meta['split_kind'] or 'all', meta['split_seed'], meta['split_half'])}): neither a "
             f"transfer (AnB: other classes) nor a selffer (BnB: the same ones); leave `split` and `split_seed` unset "
             f"to split as the base did")
@@ -182,7 +183,7 @@ def _classes_shared_across_datasets(plan):
         return ""
     trained_on = plan.parent.meta['config'].get('data') or 'another dataset'
     return (f"{shared} of the {len(plan.classes)} classes this run trains on (by wnid) are among the "
-            f"{len(plan.parent.classes)} that {plan.config.copy_from} was trained on ({trained_on}): "
+            f"{len(plan.parent.classes)} that {plan.named.copy_from} was trained on ({trained_on}): "
             f"its copied layers have seen those classes, so the transfer is not to new classes alone")
 
 
@@ -200,11 +201,12 @@ def _base_of_other_images(plan):
     if not before or before == now:
         return ""
     trained_on = plan.parent.meta["config"].get("data") or "a dataset it does not record"
-    return (f"`copy_from={plan.config.copy_from}` was trained on {trained_on} (sha256 of its meta.json "
-            f"{before[:12]}), the classes of {plan.dataset.path} ({now[:12]}) but other images: its copied layers "
-            f"learned those, and report counts this run as one on {plan.dataset.path} (it pools it with the "
+    data = plan.named.data
+    return (f"`copy_from={plan.named.copy_from}` was trained on {trained_on} (sha256 of its meta.json "
+            f"{before[:12]}), the classes of {data} ({now[:12]}) but other images: its copied layers "
+            f"learned those, and report counts this run as one on {data} (it pools it with the "
             f"transfers there, whose bases learned its images, and refuses a folder holding it beside its base); "
-            f"train the base on {plan.dataset.path} for a transfer within one dataset, as the "
+            f"train the base on {data} for a transfer within one dataset, as the "
             f"paper's")
 
 

@@ -62,10 +62,11 @@ def _named(differ, unset):
 def _refuse_prepared_again(saved, plan, differ):
     """The folder the run trained on holds another dataset now (prepared again since the run started):
     bad data (:class:`DataMismatch`), as for an evaluation of its weights there; no option continues the
-    run on it, and giving the folder again cannot help."""
+    run on it, and giving the folder again cannot help. The folder is named as the user gave it
+    (:attr:`minitransfer.config.Plan.named`)."""
     others = [text for key, text in differ.items() if key != "data"]
     also = f" (the configuration differs too: {', '.join(others)})" if others else ""
-    raise DataMismatch(f"cannot resume {saved.path}: it was trained on {plan.config.data} before that folder was "
+    raise DataMismatch(f"cannot resume {saved.path}: it was trained on {plan.named.data} before that folder was "
                        f"prepared again (sha256 of its meta.json {saved.meta['dataset_fingerprint'][:12]}, now "
                        f"{plan.dataset.fingerprint[:12]}): its images are not the ones the run trained on{also}; to "
                        f"continue the run, give the dataset it trained on (a copy, or prepared again as it was) as "
@@ -115,13 +116,15 @@ def _difference(key, stored, current, saved, plan):
     """How the checkpoint ``saved`` and ``plan`` disagree on field ``key`` ("`key` stored ->
     current"), else "", by :func:`recorded_change`; a run directory moved or copied whole (``saved``
     is its own checkpoint, or its weights) continues where it is: its ``out`` is the weights file of
-    the same name beside it."""
+    the same name beside it. A base or dataset given now is shown as the user gave it
+    (:attr:`minitransfer.config.Plan.named`), though compared as resolved."""
     if key == "out" and stored is not None and current is not None and os.path.realpath(saved.path) in \
             (os.path.realpath(plan.run_dir / "checkpoint.h5"), os.path.realpath(plan.config.out)):
         same = pathlib.PurePath(stored).name == pathlib.PurePath(current).name
         return "" if same else f"`{key}` {stored!r} -> {current!r}"
     digests_now = {"copy_from": lambda _: plan.parent.sha256, "data": lambda _: plan.dataset.fingerprint}
-    change = recorded_change(key, stored, current, saved.meta, digests_now.get(key))
+    shown = getattr(plan.named, key) if key in digests_now else None
+    change = recorded_change(key, stored, current, saved.meta, digests_now.get(key), shown)
     return change and f"`{key}` {change}"
 
 
@@ -130,7 +133,7 @@ _CONTENT = {"copy_from": ("parent_sha256", "another network: sha256"),
             "data": ("dataset_fingerprint", "another dataset: sha256 of its meta.json")}
 
 
-def recorded_change(key, stored, current, meta, digest_now):
+def recorded_change(key, stored, current, meta, digest_now, shown=None):
     """How field ``key`` of a trained run (``stored``; ``meta``, its checkpoint's provenance)
     differs from ``current``: "stored -> current", or "" for the same. The base a run copied
     (``copy_from``) and its dataset (``data``) are known by the digest ``meta`` recorded of them
@@ -138,8 +141,9 @@ def recorded_change(key, stored, current, meta, digest_now):
     every shard's) against ``digest_now(current)``, wherever they now lie: moved or copied with
     the runs they are the same, trained or prepared again in their place they are not. Without a
     recorded digest, and for another path, the paths must name the same file; any other field is
-    compared by value."""
-    text = f"{stored!r} -> {current!r}"
+    compared by value. ``shown``: ``current`` as the user gave it (a relative path), which the text
+    names, where given."""
+    text = f"{stored!r} -> {(current if shown is None else shown)!r}"
     if stored is None or current is None or key not in PATH_FIELDS:
         return "" if stored == current else text
     digest_field, other = _CONTENT.get(key, (None, None))

@@ -111,7 +111,7 @@ def resume_point(plan):
     elif recorded_base:
         finished = _finished_weights(plan)  # read_base read the base's record in them: a run with nothing to train
         if finished is None:  # the checkpoint read for the base went meanwhile: nothing may copy from its copy
-            raise ConfigError(f"`copy_from` {c.copy_from!r} does not exist and there is no checkpoint "
+            raise ConfigError(f"`copy_from` {plan.named.copy_from!r} does not exist and there is no checkpoint "
                               f"{run_checkpoint} to continue from; give the base's file")
         return finished
     elif not c.overwrite:
