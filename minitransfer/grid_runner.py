@@ -90,7 +90,7 @@ class GridRunner:
                     launcher.wait_any([process for _, process, _ in self.running.values()], poll_seconds)
             elif not any(self._ready(run) for run in self.pending):
                 for run in self.pending:  # nothing left that could finish their parents
-                    self.outcome.blocked.append(run.name)
+                    self.outcome.block(run.name, run.parent)
                     self.log(f"not run {run.name}: its parent {run.parent} did not finish")
                 self.pending.clear()
 
@@ -276,7 +276,7 @@ class GridRunner:
         gone = set(self.outcome.failed) | set(self.outcome.blocked)
         for run in [run for run in self.pending if run.parent in gone]:
             self.pending.remove(run)
-            self.outcome.blocked.append(run.name)
+            self.outcome.block(run.name, run.parent)
             self.log(f"not run {run.name}: its parent {run.parent} failed")
 
     def settle(self):
