@@ -57,6 +57,26 @@ class GridOutcome:
     not_started: list = dataclasses.field(default_factory=list)
     training_elsewhere: list = dataclasses.field(default_factory=list)
     failures: dict = dataclasses.field(default_factory=dict)
+    waited_for: dict = dataclasses.field(default_factory=dict)  # a run not run -> the run it copies from
+
+    def block(self, name, parent):
+        """Count run ``name`` as not run: ``parent``, the run it copies from, failed or did not finish."""
+        self.blocked.append(name)
+        self.waited_for[name] = parent
+
+    def not_run(self):
+        """The runs not run and the runs they waited for, one line ("random0/A1B, random0/A1B+: not run, as
+        random0/baseA, which they copy from, did not finish ..."); None where every run was run. The grid's
+        end said "2 not run" alone, its failed base named above it, but not which runs it had cost."""
+        if not self.blocked:
+            return None
+        names = sorted(self.blocked, key=name_order)
+        parents = sorted({self.waited_for[name] for name in names if self.waited_for.get(name)}, key=name_order)
+        several, many = len(names) > 1, len(parents) > 1
+        waited = (f", as {some_names(parents)}, which {'they copy' if several else 'it copies'} from, did not "
+                  f"finish (a rerun trains {'them' if several else 'it'} after {'those' if many else 'it'})"
+                  if parents else "")
+        return f"{some_names(names)}: not run{waited}"
 
     def summary(self):
         """One line: how many runs ended each way (the ways that happened, beyond the usual four); every

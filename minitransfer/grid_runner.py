@@ -82,8 +82,7 @@ class GridRunner:
             self.warnings.relay()
             ended = self._collect_exits()
             self._collect_elsewhere()
-            for run in self._orphans():
-                self.log(f"not run {run.name}: its parent {run.parent} failed")
+            self._drop_orphans()
             if self.outcome.interrupted:
                 raise KeyboardInterrupt
             if self.running or self.elsewhere:
@@ -91,7 +90,7 @@ class GridRunner:
                     launcher.wait_any([process for _, process, _ in self.running.values()], poll_seconds)
             elif not any(self._ready(run) for run in self.pending):
                 for run in self.pending:  # nothing left that could finish their parents
-                    self.outcome.blocked.append(run.name)
+                    self.outcome.block(run.name, run.parent)
                     self.log(f"not run {run.name}: its parent {run.parent} did not finish")
                 self.pending.clear()
 
@@ -208,6 +207,7 @@ class GridRunner:
                 failure = self.outcome.failures[run.name] = Failure(code, folder / LOG_FILE, not folder.exists())
                 self.outcome.failed.append(run.name)
                 self.log(f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}")
+                self._drop_orphans()  # before a run ending in this same look counts them among the runs left
         return ended
 
     def moved_away(self):
@@ -271,13 +271,13 @@ class GridRunner:
         self.outcome.elsewhere.append(run.name)
         self.log(f"done {run.name} (by another process){accuracy_note(self.out, run)}")
 
-    def _orphans(self):
+    def _drop_orphans(self):
+        """Count the runs waiting for a base that failed as not run, each said once."""
         gone = set(self.outcome.failed) | set(self.outcome.blocked)
-        found = [run for run in self.pending if run.parent in gone]
-        for run in found:
+        for run in [run for run in self.pending if run.parent in gone]:
             self.pending.remove(run)
-            self.outcome.blocked.append(run.name)
-        return found
+            self.outcome.block(run.name, run.parent)
+            self.log(f"not run {run.name}: its parent {run.parent} failed")
 
     def settle(self):
         """Count the runs this process neither trained to an end nor failed where their folders say they

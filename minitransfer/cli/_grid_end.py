@@ -38,6 +38,7 @@ def tell_summary(outcome, out, reader_gone_words=None, gone=False):
     the demo's own words, not the grid's summary), from the outcome; default: the summary."""
     causes = ["the runs that failed, by cause:", *(f"  {cause}" for cause in outcome.causes())] \
         if outcome.failed else []
+    causes += [outcome.not_run()] if outcome.blocked else []  # the runs a failed base cost, named
     where = (f"the runs were in {out}, which was moved or deleted while the grid ran (if moved: minitransfer report "
              f"NEW_PLACE)" if gone else f"results in {out} (minitransfer report {shlex.quote(str(out))})")
     summary = "\n".join([*causes, f"{outcome.summary()}; {where}"])
