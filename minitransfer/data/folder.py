@@ -103,7 +103,7 @@ from .decode import ImportItem, may_be_image
 from .decoder_pool import refuse_in_script_rerun
 from .families import family_class_table, read_families
 from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, check_two_class_folders, class_folders,
-                          class_names, files_below, tree_layout, remember_folder, val_files_listed,
+                          class_names, files_below, same_text, tree_layout, remember_folder, val_files_listed,
                           warn_of_changed_folders, warn_of_names_differing_in_case, check_two_classes,
                           dangling_links, loose_images, warn_of_loose_images, archives_not_unpacked, warn_of_archives)
 from .shard_builder import DECODER
@@ -138,7 +138,8 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     given = {"kind": "folder", "path": str(source), "layout": layout, "val_fraction": val_fraction, "seed": seed,
              "families": text_files.file_record(families, "families file"),
              "is_a": text_files.file_record(is_a, "is-a file")}
-    known_a = {} if family_a is None and (families or is_a) else {"family_a": family_a}  # else the first family's
+    # else the first family's; recorded composed, as a families file's names are read (same_text)
+    known_a = {} if family_a is None and (families or is_a) else {"family_a": family_a and same_text(family_a)}
     check_origin(out, {**given, **known_a}, size, shard_length, overwrite)  # before the listing: minutes on a tree
     walked = {}  # {folder: [modification time in ns, names in it] as listed}: see changed_folders
     remember_folder(train_root, walked, listing=True)

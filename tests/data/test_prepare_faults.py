@@ -98,6 +98,20 @@ def test_a_val_folder_named_in_the_other_unicode_form_is_its_train_class(tmp_pat
     assert data.labels("val").tolist() == [0, 1] and data.meta["family_a"] == "drink"
 
 
+def test_a_family_a_typed_decomposed_reruns_writing_nothing(tmp_path, image_bytes, write_files, tree_state):
+    """--family-a pasted from a macOS name ("café", e + U+0301) is recorded composed; the rerun's check
+    of its source before the listing compared it as typed and refused the same command as "other
+    options (--family-a 'café', now 'café')"."""
+    root = _classes(tmp_path / "src", image_bytes, write_files, {"espresso": 2, "dog": 2})
+    (tmp_path / "families.txt").write_text(f"espresso {CAFE_COMPOSED}\ndog animal\n")
+    options = ("--families", tmp_path / "families.txt", "--family-a", CAFE_DECOMPOSED, "--val-fraction", "0.5")
+    assert _prepare_folder(root, tmp_path / "out", *options).exit_code == 0
+    before = tree_state(tmp_path / "out")
+    again = _prepare_folder(root, tmp_path / "out", *options)
+    assert again.exit_code == 0, again.output
+    assert tree_state(tmp_path / "out") == before
+
+
 def test_a_tree_named_decomposed_and_the_same_tree_named_composed_are_one_dataset(tmp_path, image_bytes,
                                                                                    write_files):
     """macOS writes "élan" decomposed (e + U+0301), which sorts before "fox"; typed on Linux it is
