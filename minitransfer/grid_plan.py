@@ -35,7 +35,7 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     plan = pathlib.Path(out) / PLAN_FILE
     note = (f"{plan} planned runs with other options than this grid's ({'; '.join(differ)}; run {base}): "
             f"replaced by this grid's plan")
-    scripts = _recorded(plan, SLURM_SCRIPTS)
+    scripts = recorded_text(plan, SLURM_SCRIPTS)
     if scripts is not None:
         cancel = f"cancel them (scancel; {pathlib.Path(scripts) / SUBMITTED_FILE} lists them)"
         if slurm_dir is not None and pathlib.Path(slurm_dir).resolve() == pathlib.Path(scripts).resolve():
@@ -53,7 +53,7 @@ def plan_id(runs, out, options):
     again, more seeds or layers, another --device: :func:`plan_changes`), else a fingerprint of
     ``options``. A task of SLURM scripts trains only while OUT's plan has the id of theirs
     (:mod:`minitransfer.slurm`): replaced by a plan of other options, they no longer do."""
-    recorded = _recorded(pathlib.Path(out) / PLAN_FILE, PLAN_ID)
+    recorded = recorded_text(pathlib.Path(out) / PLAN_FILE, PLAN_ID)
     if recorded is not None and re.fullmatch("[0-9a-f]+", recorded) and not plan_changes(runs, out, options)[0]:
         return recorded
     return options_fingerprint(options)
@@ -68,8 +68,8 @@ def recorded_options(out):
     return recorded if isinstance(recorded, dict) else None
 
 
-def _recorded(plan, key):
-    """The text the plan at ``plan`` records under ``key`` (the folder of the SLURM scripts it was
+def recorded_text(plan, key):
+    """The text the plan file ``plan`` records under ``key`` (the folder of the SLURM scripts it was
     written for, its id), or None."""
     try:
         value = fileio.parse_json(plan.read_text()).get(key)

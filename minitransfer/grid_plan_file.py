@@ -23,11 +23,12 @@ def write_plan(out, runs, options, train_command, progress=None):
     Called holding :class:`minitransfer.grid_folder.GridLock`: no other grid reads and writes the plan
     meanwhile, so neither's runs are lost from it, and a temporary of it a killed grid left is removed.
     A file that already says what it would is left alone: a rerun writes (and syncs) nothing.
-    ``progress``: told how far the writing has got (:func:`minitransfer.experiment.counted`). It records
-    no folder of SLURM scripts (:func:`record_slurm_scripts` does, once they are written). Returns the
-    plan's id (:data:`minitransfer.experiment.PLAN_ID`, :func:`minitransfer.grid_plan.plan_id`), which it
-    records too."""
-    from minitransfer.grid_plan import plan_id  # which imports this module
+    ``progress``: told how far the writing has got (:func:`minitransfer.experiment.counted`). The folder
+    of SLURM scripts the plan there records stays recorded where this plan has its id (the same grid
+    again: its scripts still submit this plan's runs); a new one is recorded by
+    :func:`record_slurm_scripts`, once they are written. Returns the plan's id
+    (:data:`minitransfer.experiment.PLAN_ID`, :func:`minitransfer.grid_plan.plan_id`), which it records too."""
+    from minitransfer.grid_plan import plan_id, recorded_text  # which imports this module
 
     out = pathlib.Path(out)
     check_run_folders(out, runs)  # before the plan is written: a plan whose runs cannot start
@@ -39,6 +40,9 @@ def write_plan(out, runs, options, train_command, progress=None):
     plan = {"format": "minitransfer-experiment", "format_version": 1, PLAN_ID: identity, "options": options,
             "train_command": list(train_command),
             "runs": listed + [record for record in planned_records(out) if record.get("name") not in names]}
+    scripts = recorded_text(out / PLAN_FILE, SLURM_SCRIPTS)
+    if scripts is not None and recorded_text(out / PLAN_FILE, PLAN_ID) == identity:
+        plan[SLURM_SCRIPTS] = scripts
     fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=_plain) + "\n", keep_same=True)
     for run in counted(runs, f"writing the plan into {out}", progress):
         folder = run_dir(out, run)

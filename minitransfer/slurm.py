@@ -112,10 +112,11 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     replaced = replaced_plan(runs, out, options, slurm_dir)
     if replaced and progress is not None:
         progress(f"note: {replaced}")
-    _make_writable_folder(slurm_dir)  # before the plan: a plan naming scripts never written misleads
+    _make_writable_folder(slurm_dir)
     # the plan first, then the scripts, then the plan names them: cut short (Ctrl-C, SIGTERM) before the
-    # end, it names none, and scripts left of an earlier set submit nothing of another plan (plan_check);
-    # the same command again finishes it
+    # end, it names none it did not name before (those of the same plan, which still submit its runs), and
+    # scripts left of an earlier set submit nothing of another plan (plan_check); the same command again
+    # finishes it
     plan = write_plan(out, runs, options, train_command, progress)
     python_path = _source_checkout(train_command)
     margin = signal_margin(time_limit)

@@ -64,3 +64,21 @@ def test_emit_slurm_stopped_midway_names_no_scripts_and_again_finishes_them(tmp_
     done = submit_grid(submit)
     assert done.returncode == 0, done.stderr
     assert len(sbatch_calls(fake_slurm)) == 3  # the bases, then the transfers of each base
+
+
+def test_the_same_plan_emitted_again_keeps_naming_its_scripts(tmp_path, fake_slurm, synthetic_8, monkeypatch):
+    """The same emission again rewrote experiment.json twice (the plan first without its scripts, then
+    with them), and one stopped midway left a plan no longer naming the scripts still submitting its runs:
+    a later grid of other options then replaced it without saying they were stale. Now the plan of the
+    same id keeps naming them, and an emission that changes nothing writes nothing."""
+    out, scripts, options = tmp_path / "grid", tmp_path / "slurm", dict(OPTIONS, data=synthetic_8)
+    slurm.emit_slurm(RUNS, out, scripts, options)
+    before = (out / grid.PLAN_FILE).stat()
+    slurm.emit_slurm(RUNS, out, scripts, options)
+    after = (out / grid.PLAN_FILE).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    with monkeypatch.context() as patched:
+        interrupt_at(patched, slurm, "_replace_all")
+        with pytest.raises(KeyboardInterrupt):
+            slurm.emit_slurm(RUNS, out, tmp_path / "elsewhere", options)
+    assert recorded_scripts(out) == str(scripts)
