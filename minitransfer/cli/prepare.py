@@ -91,7 +91,8 @@ class _DevkitFolder(click.Path):
             command = archives.unpack_beside(value)
             if command:
                 self.fail(f"{value} is an archive, not a folder: unpack it first ({command}) and give the folder it "
-                          f"makes, {os.path.join(os.path.dirname(value), devkit.DEVKIT_FOLDER)}", param, ctx)
+                          f"makes, {archives.unpacked_folder(value)} (the one holding data/{devkit.META_FILE})",
+                          param, ctx)
             self.fail(f"{value} is a file: give the devkit folder, {devkit.DEVKIT_FOLDER}, which holds "
                       f"data/{devkit.META_FILE} and data/{devkit.GROUND_TRUTH_FILE}", param, ctx)
         return super().convert(value, param, ctx)

@@ -87,27 +87,36 @@ def archive_stem(name):
 
 def unpack_beside(archive):
     """The shell command that unpacks ``archive`` (by its suffix: :data:`UNPACK_INTO`) beside itself, from
-    wherever it is run, into one folder: the folder that holds it where everything the archive holds lies in
-    one folder of its own (:func:`one_top_folder`: ILSVRC2012_devkit_t12.tar.gz holds ILSVRC2012_devkit_t12/),
-    else a new folder named as the archive (photos/ of photos.zip), as class folders stored at an archive's top
-    level spilled among the other files of the folder holding it. None when its suffix is no archive's."""
+    wherever it is run, into one folder (:func:`unpacked_folder`): the folder that holds it where everything
+    the archive holds lies in one folder of its own (ILSVRC2012_devkit_t12.tar.gz holds
+    ILSVRC2012_devkit_t12/), else a new folder named as the archive (photos/ of photos.zip), as class folders
+    stored at an archive's top level spilled among the other files of the folder holding it. None when its
+    suffix is no archive's."""
     template = UNPACK_INTO.get(os.path.splitext(archive)[1].lower())
     if template is None:
         return None
-    beside = os.path.dirname(archive)
-    if one_top_folder(archive):
-        return template.format(archive=shlex.quote(os.fspath(archive)), into=shlex.quote(beside or "."))
-    return unpack_command(archive, os.path.join(beside, archive_stem(os.path.basename(archive))))
+    if top_folder(archive) is not None:
+        return template.format(archive=shlex.quote(os.fspath(archive)),
+                               into=shlex.quote(os.path.dirname(archive) or "."))
+    return unpack_command(archive, unpacked_folder(archive))
 
 
-TOP_LOOK = 1000  # members of a tar one_top_folder reads at most (a .tar.gz is decompressed to list them)
+def unpacked_folder(archive):
+    """The folder :func:`unpack_beside`'s command makes: the archive's one top folder (:func:`top_folder`)
+    beside it, else the folder named as the archive (photos/ of photos.zip) it unpacks into."""
+    return os.path.join(os.path.dirname(archive), top_folder(archive) or archive_stem(os.path.basename(archive)))
 
 
-def one_top_folder(archive):
-    """Whether everything ``archive`` (a zip, or a tar: :data:`UNPACK_INTO`) holds lies in one folder, as
-    its members' names say: every name of a zip (its central directory, read at once), of a tar up to
-    :data:`TOP_LOOK` members. False where that cannot be told: a larger tar, another kind (7z, rar), an
-    archive that cannot be read (it is then unpacked into a folder of its own, which holds whatever it holds)."""
+TOP_LOOK = 1000  # members of a tar top_folder reads at most
+TOP_BYTES = 64 << 20  # bytes of a tar top_folder reads past at most (a .tar.gz is decompressed to list it)
+
+
+def top_folder(archive):
+    """The name of the one folder everything ``archive`` (a zip, or a tar: :data:`UNPACK_INTO`) holds lies
+    in, as its members' names say, else None: every name of a zip (its central directory, read at once), of
+    a tar up to :data:`TOP_LOOK` members within its first :data:`TOP_BYTES` (a message is not worth minutes
+    of decompressing). None too where that cannot be told: a larger tar, another kind (7z, rar), an archive
+    that cannot be read (it is then unpacked into a folder of its own, which holds whatever it holds)."""
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as packed:
@@ -116,18 +125,20 @@ def one_top_folder(archive):
             names = []
             for member in packed:
                 names.append(member.name)
-                if len(names) > TOP_LOOK:
-                    return False
+                if len(names) > TOP_LOOK or member.offset_data + member.size > TOP_BYTES:
+                    return None
             return _one_folder(names)
     except (*DAMAGED_ARCHIVE_ERRORS, ValueError):
-        return False
+        return None
 
 
 def _one_folder(names):
-    """Whether the member ``names`` of an archive all lie below one folder ("photos/cat/0.jpg", "photos/")."""
+    """The folder the member ``names`` of an archive all lie below ("photos" of "photos/cat/0.jpg",
+    "photos/"), else None."""
     parts = [name.lstrip("/").removeprefix("./").split("/", 1) for name in names]
     parts = [part for part in parts if part[0] not in ("", ".")]  # "./": the folder unpacked into
-    return bool(parts) and len({part[0] for part in parts}) == 1 and any(len(part) == 2 for part in parts)
+    tops = {part[0] for part in parts}
+    return tops.pop() if len(tops) == 1 and any(len(part) == 2 for part in parts) else None
 
 
 def unpack_command(archive, into):

@@ -40,13 +40,25 @@ def test_a_devkit_still_packed_is_a_usage_error_whose_tar_command_unpacks_the_fo
     assert result.exit_code == 2, result.output
     command = f"tar xzf {shlex.quote(str(packed))} -C {shlex.quote(str(downloads))}"
     assert (f"{packed} is an archive, not a folder: unpack it first ({command}) and give the folder it makes, "
-            f"{downloads / 'ILSVRC2012_devkit_t12'}") in _said(result), result.output
+            f"{downloads / 'ILSVRC2012_devkit_t12'} (the one holding data/meta.mat)") in _said(result), result.output
     assert "Traceback" not in result.output and tree_state(tmp_path) == before
     subprocess.run(shlex.split(command), check=True, cwd=tmp_path / "made")  # run from elsewhere: -C places it
     result = _prepare_imagenet(tree, tmp_path / "out", "--devkit", downloads / "ILSVRC2012_devkit_t12")
     assert result.exit_code == 0, result.output
     data = dataset.open_dataset(tmp_path / "out")  # ground truth 1, 2: dog (label 1), tench (label 0)
     assert [entry["name"] for entry in data.classes] == ["tench", "dog"] and data.labels("val").tolist() == [1, 0]
+
+
+def test_a_devkit_archive_packed_again_under_another_name_names_the_folder_it_makes(tmp_path, make_devkit):
+    """A devkit unpacked, renamed and packed again (devkit/ in devkit.tgz) was said to make
+    ILSVRC2012_devkit_t12/, a folder its command does not make."""
+    kit = make_devkit(tmp_path / "made" / "devkit", [(WNIDS[0], "tench"), (WNIDS[1], "dog")], [1, 2])
+    packed = tmp_path / "devkit.tgz"
+    with tarfile.open(packed, "w:gz") as archive:
+        archive.add(kit, arcname=kit.name)
+    result = _prepare_imagenet(tmp_path / "ILSVRC2012", tmp_path / "out", "--devkit", packed)
+    assert result.exit_code == 2, result.output
+    assert f"and give the folder it makes, {tmp_path / 'devkit'} (the one holding data/meta.mat)" in _said(result)
 
 
 def test_a_devkit_file_given_for_its_folder_is_a_usage_error_naming_the_folder(tmp_path, image_bytes, write_files,

@@ -1,0 +1,44 @@
+"""archives.top_folder: the one folder an archive's members lie in, told from their names, and told
+cheaply: a compressed tar is decompressed to list it, so it reads no further than TOP_BYTES (a usage
+message was minutes of decompressing a large download); untold, the archive is unpacked into a folder
+of its own."""
+
+import io
+import tarfile
+import zipfile
+
+import pytest
+
+from minitransfer.data import archives
+
+
+def _tar(path, members):
+    with tarfile.open(path, "w:gz") as packed:
+        for name, size in members:
+            info = tarfile.TarInfo(name)
+            info.size = size
+            packed.addfile(info, io.BytesIO(bytes(size)))
+    return path
+
+
+@pytest.mark.parametrize("names, top", [(["photos/cat/0.jpg", "photos/dog/1.jpg"], "photos"),
+                                        (["./photos/", "./photos/cat/0.jpg"], "photos"),
+                                        (["cat/0.jpg", "dog/1.jpg"], None), (["readme.txt"], None),
+                                        (["photos/cat/0.jpg", "notes.txt"], None)])
+def test_the_one_top_folder_is_named_from_the_members(tmp_path, names, top):
+    zipped = tmp_path / "a.zip"
+    with zipfile.ZipFile(zipped, "w") as packed:
+        for name in names:
+            packed.writestr(name, b"x")
+    assert archives.top_folder(zipped) == top
+    assert archives.top_folder(_tar(tmp_path / "a.tar.gz", [(name, 1) for name in names if not name.endswith("/")])) \
+        == top
+
+
+def test_a_tar_is_read_no_further_than_top_bytes(tmp_path, monkeypatch):
+    packed = _tar(tmp_path / "photos.tar.gz", [("photos/cat/0.jpg", 4096), ("photos/dog/1.jpg", 4096)])
+    assert archives.top_folder(packed) == "photos"
+    monkeypatch.setattr(archives, "TOP_BYTES", 4096)
+    assert archives.top_folder(packed) is None
+    assert archives.unpacked_folder(packed) == str(tmp_path / "photos")  # named as the archive, made by its command
+    assert archives.unpack_beside(packed).startswith(f"mkdir -p {tmp_path / 'photos'} && tar xzf ")
