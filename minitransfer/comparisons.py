@@ -250,7 +250,7 @@ class Bases:
         return pairs
 
 
-def _bases(results, bases):
+def built_bases(results, bases):
     """``bases``, the :class:`Bases` of ``results`` built once for them, or where None, those built now."""
     return Bases(results) if bases is None else bases
 
@@ -258,13 +258,13 @@ def _bases(results, bases):
 def own_base(result, results, bases=None):
     """The mean accuracy of the base(s) of ``result``'s own target (the same split, split seed or
     replicate, and target half, in its own folder: :class:`Bases`); NaN when it was not trained."""
-    return _bases(results, bases).accuracy(result)
+    return built_bases(results, bases).accuracy(result)
 
 
 def bases_of(results, networks, bases=None):
     """The names of the bases among ``results`` that ``networks`` are measured against (their own,
     :class:`Bases`) or copied their layers from (of their source half, found as their own is)."""
-    bases = _bases(results, bases)
+    bases = built_bases(results, bases)
     return {b.run.name for r in networks for half in {r.run.target, r.run.source} - {None}
             for b in bases.of(r, half)}
 
@@ -278,7 +278,7 @@ def without_base(results, bases=None):
     gathered in the folder), has no accuracy (it made no evaluation: named as it is), or is not in
     its folder while several others hold one (:class:`Bases`): they are in no finding and no number
     relative to a base."""
-    texts, bases = [], _bases(results, bases)
+    texts, bases = [], built_bases(results, bases)
     for r in results:
         if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(bases.accuracy(r)):
             # its base without an accuracy: in its own folder, or the one other
@@ -322,7 +322,7 @@ def _controls_base(result, results):
 def _relative(results, split, treatment, target=None, bases=None):
     """(network, accuracy − own base) of one treatment; networks without a trained base, or without
     an accuracy (no evaluation), left out."""
-    bases = _bases(results, bases)
+    bases = built_bases(results, bases)
     with_base = [(r, bases.accuracy(r)) for r in select(results, split, treatment, target)]
     return [(r, r.mean10_top1 - base) for r, base in with_base if not math.isnan(r.mean10_top1 - base)]
 
@@ -352,7 +352,7 @@ def relative_by_base(results, split="random", treatment="AnB+", bases=None):
     """{(split seed, target, folder of the base): [accuracy − own base, one per network]} of one
     treatment: its networks grouped by the base they are measured against (networks without a trained
     base or an accuracy left out)."""
-    groups, bases = {}, _bases(results, bases)
+    groups, bases = {}, built_bases(results, bases)
     for r, value in _relative(results, split, treatment, bases=bases):
         groups.setdefault(bases.key_of(r)[1:], []).append(value)
     return groups
@@ -363,7 +363,7 @@ def interchangeable_halves(results, bases=None):
     split with both bases trained, baseA and baseB within :data:`INTERCHANGEABLE` of each other,
     paired as each network is with its own base (:meth:`Bases.random_pairs`: two grids gathered in
     one folder are two pairs; bases trained by hand into baseA/ and baseB/ one)."""
-    pairs = _bases(results, bases).random_pairs()
+    pairs = built_bases(results, bases).random_pairs()
     return bool(pairs) and all(abs(a - b) <= INTERCHANGEABLE + 1e-9 for a, b in pairs)
 
 

@@ -29,7 +29,7 @@ import dataclasses
 import math
 
 from minitransfer.experiment import CROSS, SPLITS
-from minitransfer.comparisons import Bases, clustered_se, measured_by_n
+from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
 from minitransfer.results import Spread, natural_families, relative_by_base, relative_by_n
 from minitransfer.run_facts import at_chance_kinds, bases_at_chance
 from minitransfer.treatments import label_pattern
@@ -71,7 +71,7 @@ def findings(results, facts=None, bases=None):
     the datasets already read (:func:`minitransfer.run_facts.validation_sets`'); ``bases``: the
     :class:`minitransfer.comparisons.Bases` of ``results``, built once for every claim (now, where None)."""
     chance = bases_at_chance(results, facts)
-    bases = Bases(results) if bases is None else bases
+    bases = built_bases(results, bases)
     within = (general(results, bases=bases), specific(results, bases=bases), fine_tuning(results, bases=bases),
               dissimilar(results, bases), random_weights(results, bases))
     measured = [_judged(finding, chance) for finding in within]

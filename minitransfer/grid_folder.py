@@ -264,9 +264,9 @@ def others_at_work(out):
     Probed with an exclusive lock on a descriptor open for writing where this process may write
     the file: NFSv4 clients emulate flock with byte-range locks, whose exclusive kind needs one
     (EBADF on a read-only descriptor, which made every rerun on such a mount an I/O error).
-    Where it may not write the file (a folder it cannot write), the lock is probed on a read-only
-    descriptor: on a local file system that still sees a grid at work; where flock is emulated
-    (EBADF), who works there is not known, and nobody is seen at work.
+    Where it may not write the file (a folder it cannot write, another user's file), the lock is
+    probed on a read-only descriptor (:func:`minitransfer.run_lock.lock_taken`): on a local file
+    system that sees a grid at work, as does a shared lock where flock is emulated (EBADF).
 
     A grid of this process at work there counts, as flock counts its lock: found without opening the
     file (:func:`minitransfer.held_locks.held_here`), whose close would drop that lock on NFS."""
@@ -274,20 +274,11 @@ def others_at_work(out):
     if held_locks.held_here(path) is not None:
         return True
     try:
-        try:
-            descriptor = os.open(path, os.O_RDWR)
-        except OSError as error:
-            if error.errno not in fileio.UNWRITABLE:
-                raise
-            descriptor = os.open(path, os.O_RDONLY)
-    except OSError:  # none has worked there, or it cannot be read: nothing to tell
-        return False
+        descriptor = os.open(path, os.O_RDWR)
+    except OSError as error:  # none has worked there, or it cannot be written: probed read-only
+        return error.errno in fileio.UNWRITABLE and run_lock.lock_taken(path)
     try:
         return not run_lock.try_lock(descriptor, fcntl.LOCK_EX, path=path)
-    except fileio.StorageError as error:
-        if error.errno == errno.EBADF:  # read-only, where flock is emulated (NFSv4): not known
-            return False
-        raise
     finally:
         os.close(descriptor)
 

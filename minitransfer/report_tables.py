@@ -9,7 +9,7 @@ import math
 import pathlib
 import re
 
-from minitransfer.comparisons import Bases, bases_of
+from minitransfer.comparisons import bases_of, built_bases
 from minitransfer.data import inputs
 from minitransfer.experiment import CROSS
 from minitransfer.findings import chance_named
@@ -26,7 +26,7 @@ def table1(results, ranges=TABLE_1_RANGES, bases=None):
     interchangeable: :func:`minitransfer.comparisons.interchangeable_halves`), and over the selffer BnB+
     at the same n; and the layers that had AnB+ runs. ``bases``: the
     :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None)."""
-    bases = Bases(results) if bases is None else bases
+    bases = built_bases(results, bases)
     own = {n: mean(values) for n, values in relative_by_n(results, treatment="AnB+", bases=bases).items()}
     pooled = mean([r.mean10_top1 for r in select(results, "random", "baseB")]) \
         if interchangeable_halves(results, bases) else math.nan
@@ -85,7 +85,7 @@ def table1_at_chance(results, facts=None, ranges=TABLE_1_RANGES, bases=None):
     or "" where there are none: findings.md does not judge the claims of networks that copy from or
     are measured against them, and the table showed their boosts without a word. ``facts``: the
     datasets already read; ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results``."""
-    tabled = _tabled_bases(results, ranges, Bases(results) if bases is None else bases)
+    tabled = _tabled_bases(results, ranges, built_bases(results, bases))
     nothing, untold, fewest = at_chance_kinds([found for found in bases_at_chance(results, facts)
                                                if found[0].run.name in tabled])
     said = []
