@@ -504,7 +504,9 @@ struct BackwardFilterProblem {
 
     __device__ __forceinline__ void gather(int k0) {
         const bool ok = k0 + a_j < depth;  // a_j == b_j: one position l per thread and stage
-        const int l = l_begin + k0 + a_j;
+        // A slot past the chunk's end reads nothing; it decodes position 0, not l ≥ N·P·Q, whose
+        // n = N or more would carry the offsets below past 2^31 − 1 (N·K·P·Q + g·Kg·P·Q).
+        const int l = ok ? l_begin + k0 + a_j : 0;
         const int n = l / shape.PQ;
         const int pq = l - n * shape.PQ;
         const int a_offset = (n * shape.K + g * shape.Kg) * shape.PQ + pq;

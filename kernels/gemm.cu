@@ -105,8 +105,10 @@ struct OperandWalk {
     int tile_step;   // elements from one tile to the next: BK, or BK·outer
     int o_left;      // outer − o: elements of this thread's vector inside (read only by the
                      // scalar depth-major load)
-    int k_left;      // k_end − k: depth left from this thread's first element; far below 0 when
-                     // o >= outer, so that nothing of an outside row or vector is ever read
+    int k_left;      // k_end − k: depth left from this thread's first element; 0 when o >= outer,
+                     // so that nothing of an outside row or vector is ever read (it only falls, by
+                     // BK a tile: from 0, not from far below 0, it stays above −2^31 even for a
+                     // one-column operand of 2^31 − 129 rows walked in one slice)
     int s_offset;    // this thread's first element in the shared tile s[k][o], row length BO + V
 
     __device__ __forceinline__ OperandWalk(const T* operand, int outer, int depth, int k_begin, int k_end, int o0,
@@ -118,7 +120,7 @@ struct OperandWalk {
         offset = K_CONTIGUOUS ? o * depth + k : k * outer + o;
         tile_step = K_CONTIGUOUS ? BK : BK * outer;
         o_left = outer - o;
-        k_left = o_left > 0 ? k_end - k : -(1 << 30);
+        k_left = o_left > 0 ? k_end - k : 0;
         s_offset = k_local * (BO + V) + o_local;
     }
 

@@ -10,7 +10,9 @@ __device__ __forceinline__ double lrn_pow(double base, double exponent) { return
 template <typename T, typename Channel>
 __device__ __forceinline__ T lrn_scale(Channel channel, int c, int C, int size, T alpha, T k) {
     const int first = c - (size - 1) / 2 > 0 ? c - (size - 1) / 2 : 0;
-    const int last = c + size / 2 < C - 1 ? c + size / 2 : C - 1;
+    // c + size/2 can pass 2^31 − 1 (c near 2^31, or size near it): compared unsigned, where it
+    // cannot wrap (both are below 2^31), and formed as an int only when below C − 1
+    const int last = (unsigned)c + size / 2 < (unsigned)(C - 1) ? c + size / 2 : C - 1;
     T sum = T(0);
     for (int j = first; j <= last; ++j) {
         const T value = channel(j);
@@ -31,7 +33,7 @@ __device__ __forceinline__ T lrn_input_gradient(const T* __restrict__ x, const T
                                                 const T* __restrict__ y, const T* __restrict__ dy, int index,
                                                 int column, int c, int C, int HW, int size, T alpha, T beta) {
     const int first = c - size / 2 > 0 ? c - size / 2 : 0;
-    const int last = c + (size - 1) / 2 < C - 1 ? c + (size - 1) / 2 : C - 1;
+    const int last = (unsigned)c + (size - 1) / 2 < (unsigned)(C - 1) ? c + (size - 1) / 2 : C - 1;  // as lrn_scale
     T ratio_sum = T(0);
     for (int j = first; j <= last; ++j) {
         const int at = column + j * HW;

@@ -86,9 +86,38 @@ def _dispatch_source(stem, entries):
     return "\n".join(lines) + "\n"
 
 
+GXX_FLAGS = ("-std=c++20", "-ffp-contract=off", "-w", "-D__CUDA_ARCH__=800")
+
+
+def _copy_sources(folder):
+    """The kernels of ``kernels/`` and the host twin, side by side in ``folder`` (created)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in cuda.kernels_dir().glob("*.cu*"):
+        shutil.copy(path, folder)
+    for name in HOST_FILES:  # the twin mma_ptx.cuh sits where the kernels' own is
+        shutil.copy(HOST_DIR / name, folder)
+
+
+def run_overflow_checked(stem, main_body, folder):
+    """Run ``main_body`` (C++, the body of ``main``) against ``kernels/<stem>.cu`` on the host twin,
+    built with g++'s signed-overflow check (UBSan), which stops the program at the first int
+    overflow; returns the CompletedProcess (its stderr names the line). For index arithmetic whose
+    values no thread reads, which no launch can show: ``main_body`` sets ``blockIdx``, ``threadIdx``
+    and ``blockDim`` itself and calls the kernel's device functions directly."""
+    if not AVAILABLE:
+        pytest.skip(REASON)
+    folder = pathlib.Path(folder)
+    _copy_sources(folder)
+    source = folder / "check.cpp"
+    source.write_text(f'#include "cuda_host.h"\n#include "{stem}.cu"\n\nint main() {{\n{main_body}\n}}\n')
+    program = folder / "check"
+    subprocess.run(["g++", *GXX_FLAGS, "-O0", "-fsanitize=signed-integer-overflow", "-fno-sanitize-recover=all",
+                    "-o", str(program), str(source)], check=True, capture_output=True, text=True)
+    return subprocess.run([str(program)], capture_output=True, text=True, timeout=60)
+
+
 def build(stem, cache_dir):
     """The shared library of ``kernels/<stem>.cu`` compiled for the host (cached by source hash)."""
-    kernels = cuda.kernels_dir()
     digest = hashlib.sha256(cuda.kernel_source(stem).encode())
     for name in HOST_FILES:
         digest.update((HOST_DIR / name).read_bytes())
@@ -97,15 +126,10 @@ def build(stem, cache_dir):
     if not library.exists():
         staging = folder.with_suffix(".staging")
         shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        for path in kernels.glob("*.cu*"):
-            shutil.copy(path, staging)
-        for name in HOST_FILES:  # the twin mma_ptx.cuh sits where the kernels' own is
-            shutil.copy(HOST_DIR / name, staging)
+        _copy_sources(staging)
         (staging / "dispatch.cpp").write_text(_dispatch_source(stem, entry_points(stem)))
-        subprocess.run(["g++", "-std=c++20", "-O1", "-fPIC", "-shared", "-ffp-contract=off", "-w",
-                        "-D__CUDA_ARCH__=800", "-o", str(staging / library.name), str(staging / "dispatch.cpp")],
-                       check=True, capture_output=True, text=True)
+        subprocess.run(["g++", *GXX_FLAGS, "-O1", "-fPIC", "-shared", "-o", str(staging / library.name),
+                        str(staging / "dispatch.cpp")], check=True, capture_output=True, text=True)
         shutil.rmtree(folder, ignore_errors=True)
         staging.rename(folder)
     return library

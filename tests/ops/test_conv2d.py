@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 
+import cuda_emulator
 from cuda_emulator import emulated_launches, emulated_tail  # noqa: F401 (fixtures)
 from minitransfer import cuda
 from minitransfer.gradcheck import gradient_errors
@@ -576,3 +577,25 @@ def test_gpu_backward_without_dx_gives_the_same_parameter_gradients(cp):
     dx, dw_only, db_only = conv2d.backward(dy, cache, need_dx=False)
     assert dx is None
     assert cp.array_equal(dw_only, dw) and cp.array_equal(db_only, db)
+
+
+def test_filter_slots_past_the_chunk_form_no_overflowing_offset(tmp_path):
+    """Backward-filter's FMA gather decoded a slot past its chunk's end (read as zero) at its
+    position l ≥ N·P·Q, n = l / (P·Q) ≥ N, and formed dy's offset (n·K + g·Kg)·P·Q + pq from it:
+    past 2^31 − 1 for a layer of K = 2^31 − 256 filters over one 1×1 pixel (a size the launcher
+    accepts), where slot 7 of the chunk's only stage sits at n = 7. The value is never read, so
+    no launch shows it: the gather of that slot runs alone under g++'s signed-overflow check."""
+    x_shape, w_shape = (1, 1, 1, 1), (LARGEST, 1, 1, 1)
+    conv2d.check_kernel_sizes(x_shape, w_shape, 1, 0)
+    splits, chunk = conv2d_plan.filter_plan("m128", np.float32, x_shape, w_shape, 1, 0, 132)
+    shape = ", ".join(str(v) for v in (1, 1, 1, 1, LARGEST, 1, 1, 1, 1, 1, 0, 1))  # N, C, H, W, K, R, S, P, Q, st, pad, g
+    run = cuda_emulator.run_overflow_checked("conv2d", f"""
+    blockDim = Dim3{{256, 1, 1}};
+    threadIdx = Dim3{{7, 0, 0}};  // reduction slot a_j = 7 of depth 1
+    const ConvShape shape({shape});
+    BackwardFilterProblem<float, Tile128> problem(nullptr, nullptr, shape, {splits}, {chunk}, 0);
+    problem.gather(0);  // dy and x are null: a read would crash
+    std::printf("%d %g %g\\n", problem.depth, problem.a_regs[0], problem.b_regs[0]);
+    """, tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["1", "0", "0"]

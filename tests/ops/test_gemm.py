@@ -6,6 +6,7 @@ import re
 import numpy as np
 import pytest
 
+import cuda_emulator
 from cuda_emulator import emulated_launches, emulated_tail  # noqa: F401 (fixtures)
 from minitransfer import cuda
 from minitransfer.ops import gemm, linear, precision
@@ -105,6 +106,26 @@ def test_a_k_slice_ending_past_2_31_keeps_its_depth(emulated_tail, name):
                     + (partials, np.int32(0)))
     assert float(partials[1, 0, 0]) == 2 * sum(range(1, 16))
 
+
+def test_an_outside_column_walked_down_2_31_rows_keeps_its_counter(tmp_path):
+    """The walker's depth counter of a vector outside a one-column operand (columns 4..7 of a
+    (K, 1) a, trans_a) started at −2^30 and fell by 8 a k-tile: at K = 2^31 − 129 rows (the
+    largest check_offsets allows) in one slice it passed −2^31 after 2^27 tiles. Never read, so
+    no launch shows it: that thread's walk, run alone under g++'s signed-overflow check, then
+    its last load, from a null operand (a read would crash)."""
+    K = 2**31 - 1 - gemm.OFFSET_SLACK_ROWS
+    gemm.check_offsets("gemm", a=np.broadcast_to(np.float32(0), (K, 1)))
+    splits, k_chunk, _ = gemm.plan(1, 1, K, np.float32, splits=1)
+    run = cuda_emulator.run_overflow_checked("gemm", f"""
+    OperandWalk<float, 128, false, false> walk(nullptr, 1, {K}, 0, {min(K, k_chunk)}, 0, 1);  // op(A) row 4
+    for (int tile = 1; tile < {cuda.ceil_div(min(K, k_chunk), gemm.TILE_DEPTH)}; ++tile) walk.advance();
+    float r[4] = {{1, 1, 1, 1}};
+    walk.load(r);
+    std::printf("%d %g %g\\n", walk.k_left <= 0, r[0], r[3]);
+    """, tmp_path)
+    assert splits == 1
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["1", "0", "0"]
 
 def test_a_fused_dropout_refuses_2_32_outputs(emulated_launches):
     """The dropout epilogue draws element i's bits at (uint32)i, as dropout.forward, which refuses

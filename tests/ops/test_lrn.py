@@ -4,6 +4,8 @@ out element by element) and float64 central differences."""
 import numpy as np
 import pytest
 
+from cuda_emulator import emulated_tail  # noqa: F401 (a fixture)
+from minitransfer import cuda
 from minitransfer.gradcheck import gradient_errors
 from minitransfer.ops import lrn
 from oracles import relative_error
@@ -148,6 +150,31 @@ def test_backward_rejects_wrong_shape_and_dtype():
     with pytest.raises(ValueError, match="lrn: dy must be 4-D"):
         lrn.backward(np.ones((2, 60)), cache)
 
+
+def test_the_last_of_2_31_minus_1_channels_keep_their_window(emulated_tail):
+    """A window's top, c + size/2 (and backward's c + (size − 1)/2), was an int compared with
+    C − 1: for the last channel of C = 2^31 − 1 (the most elements the launcher allows) it
+    passed 2^31 − 1 and wrapped, the window summed nothing and scale was k alone. The last block
+    (255 channels), run alone on virtual tensors, against the naive loops on those channels and
+    the few below them that their windows reach (the ones below the block are 0)."""
+    cp = cuda.cupy()
+    C, size, alpha, beta, k = lrn.MAX_ELEMENTS, 5, 1.0, 0.75, 1.0
+    rng = np.random.default_rng(9)
+    tail = 258  # the block's 255 channels, and 3 below them
+    x_tail = np.zeros((1, tail, 1, 1), np.float32)
+    x_tail[:, 3:] = rng.standard_normal((1, tail - 3, 1, 1))
+    dy_tail = rng.standard_normal((1, tail, 1, 1)).astype(np.float32)
+    x, dy = cp.empty((1, C, 1, 1), np.float32), cp.empty((1, C, 1, 1), np.float32)
+    x[:, C - tail:] = x_tail
+    dy[:, C - tail:] = dy_tail
+    with emulated_tail.tail((cuda.blocks(C, lrn.THREADS) - 1, 0, 0)):
+        y, cache = lrn.forward(x, size, alpha, beta, k)
+        (dx,) = lrn.backward(dy, cache)
+    scale_ref, y_ref = naive_lrn(x_tail, size, alpha, beta, k)
+    dx_ref = naive_lrn_backward(x_tail, dy_tail, size, alpha, beta, k)
+    for got, ref, first in ((cache.scale, scale_ref, 3), (y, y_ref, 3), (dx, dx_ref, 5)):  # dx: its window's scales
+        got, ref = cp.asnumpy(got[:, C - tail + first:]), ref[:, first:]
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)
 
 GPU_CONFIGS = CONFIGS + [
     (3, 96, 27, 27, 5, 1e-4, 0.75, 1.0),  # CaffeNet norm1
