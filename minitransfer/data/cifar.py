@@ -69,10 +69,24 @@ class _PickledArray:
         return np.ndarray((0,), np.dtype(dtype.decode("latin1") if isinstance(dtype, bytes) else dtype))
 
 
-class _RestrictedUnpickler(pickle.Unpickler):
+class _RestrictedUnpickler(pickle._Unpickler):
     """Admits plain containers and numpy arrays only: any other global (os.system, eval, ...) is
     refused before it can be called, so an archive can never run code, and arrays are rebuilt only
-    as numpy pickles them (:class:`_PickledArray`)."""
+    as numpy pickles them (:class:`_PickledArray`).
+
+    Python's implementation of the unpickler, not the C one (``pickle.Unpickler``), which grows its
+    memo (a list) to whatever index a PUT names: an 11-byte pickle whose LONG_BINPUT names index
+    2**28 made it allocate and clear 4 GiB, one naming 2**30 all a workstation's memory, and one
+    flipped bit in the index of one of the 10,000 file names of a batch can name such an index.
+    This one keeps its memo in a dict, and reads CIFAR's pickles as fast. Its BYTEARRAY8 (protocol 5)
+    allocates the length it declares before reading: refused, as CIFAR's pickles hold no bytearray."""
+
+    dispatch = {**pickle._Unpickler.dispatch}
+
+    def _refuse_bytearray(self):
+        raise pickle.UnpicklingError("refused a bytearray: an array is rebuilt only from the bytes the pickle holds")
+
+    dispatch[pickle.BYTEARRAY8[0]] = _refuse_bytearray
 
     def find_class(self, module, name):
         if (module, name) not in SAFE_PICKLE_GLOBALS:
@@ -85,12 +99,31 @@ class _RestrictedUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+class _PickleBytes(io.BytesIO):
+    """A pickle's bytes, a read of which cut short is an error, as the C unpickler has it ("Ran out of input" for
+    an opcode, "pickle data was truncated" for its argument): Python's unpickler takes what is left, and a pickle
+    cut inside a string failed later, as "'utf-8' codec can't decode ..." or an EOFError without a word."""
+
+    def read(self, size=-1):
+        data = super().read(size)
+        if size is not None and 0 <= size != len(data):
+            if not data and size == 1:
+                raise EOFError("Ran out of input")
+            raise pickle.UnpicklingError("pickle data was truncated")
+        return data
+
+
 def restricted_load(data, origin, again=None):
     """Unpickle ``data`` (bytes) with :class:`_RestrictedUnpickler`; ``DatasetError`` naming ``origin``, and
     saying ``again`` (what to do: get the file again) where given."""
     try:
-        return _RestrictedUnpickler(io.BytesIO(data), encoding="bytes").load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError) as error:
+        return _RestrictedUnpickler(_PickleBytes(data), encoding="bytes").load()
+    except MemoryError:
+        raise
+    # Exception: the unpickler calls nothing but the globals above, so whatever fails is the bytes' doing; damaged
+    # ones raise far more kinds than UnpicklingError (LookupError, IndexError, OverflowError, SyntaxError from a
+    # dtype's string, SystemError and RuntimeError from numpy's setstate ...), each a traceback naming no file
+    except Exception as error:
         raise ds.DatasetError(f"{origin}: unsafe or corrupt pickle ({error}){f': {again}' if again else ''}") \
             from error
 
