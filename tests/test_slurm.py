@@ -92,7 +92,9 @@ FAKE_TOOLS = {
     # for --format=%l its time limit, FAKE_TIME_LIMIT (default UNLIMITED); listing the queue, FAKE_SQUEUE_LIST_ERROR
     # and exit 1 where it is set (a controller that does not answer)
     "squeue": textwrap.dedent('''\
-        if [[ "$*" != *--jobs=* ]] && [ -n "${FAKE_SQUEUE_LIST_ERROR-}" ]; then echo "$FAKE_SQUEUE_LIST_ERROR" >&2; exit 1; fi
+        if [[ "$*" != *--jobs=* ]] && [ -n "${FAKE_SQUEUE_LIST_ERROR-}" ]; then
+          echo "$FAKE_SQUEUE_LIST_ERROR" >&2; exit 1
+        fi
         if [[ "$*" == *--jobs=* ]] && [ -n "${FAKE_SQUEUE_ERROR-}" ]; then echo "$FAKE_SQUEUE_ERROR" >&2; exit 1; fi
         if [[ "$*" == *--jobs=*--format=%l* ]]; then echo "${FAKE_TIME_LIMIT-UNLIMITED}"; exit; fi
         if [[ "$*" == *--jobs=* ]]; then echo "${FAKE_JOB_STATE-RUNNING}"; exit; fi

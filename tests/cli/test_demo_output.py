@@ -139,7 +139,8 @@ def test_no_line_is_added_where_no_option_is_advised_and_each_advised_option_is_
 GOLDEN_PLAN = demos.DemoPlan(layers=(1, 3), networks_per_point=2, train={"preset": "micro", "max_iter": 8},
                              selffer_fine_tuned=False, all_classes={"max_iter": 16})
 GRID = ("    minitransfer experiment -o FOLDER --split random --split natural --split-seed 2 --split-seed 3 "
-        "--layers 1,3 --random-frozen 1,3 --replicates 2 --preset micro --max-iter 8 --seed 1 --precision tf32 --device cpu\n"
+        "--layers 1,3 --random-frozen 1,3 --replicates 2 --preset micro --max-iter 8 --seed 1 --precision tf32 "
+        "--device cpu\n"
         "  but it trains its networks on all classes (all/) as the others (--max-iter 8), where the demo trained them "
         "with --max-iter 16: one experiment trains all its networks with the same options, and cannot plan those "
         "alone")

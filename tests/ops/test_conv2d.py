@@ -588,7 +588,8 @@ def test_filter_slots_past_the_chunk_form_no_overflowing_offset(tmp_path):
     x_shape, w_shape = (1, 1, 1, 1), (LARGEST, 1, 1, 1)
     conv2d.check_kernel_sizes(x_shape, w_shape, 1, 0)
     splits, chunk = conv2d_plan.filter_plan("m128", np.float32, x_shape, w_shape, 1, 0, 132)
-    shape = ", ".join(str(v) for v in (1, 1, 1, 1, LARGEST, 1, 1, 1, 1, 1, 0, 1))  # N, C, H, W, K, R, S, P, Q, st, pad, g
+    # N, C, H, W, K, R, S, P, Q, stride, pad, groups
+    shape = ", ".join(str(v) for v in (1, 1, 1, 1, LARGEST, 1, 1, 1, 1, 1, 0, 1))
     run = cuda_emulator.run_overflow_checked("conv2d", f"""
     blockDim = Dim3{{256, 1, 1}};
     threadIdx = Dim3{{7, 0, 0}};  // reduction slot a_j = 7 of depth 1
