@@ -270,7 +270,10 @@ def open_dataset(path):
         if unfinished is not None:
             raise DatasetError(f"{path}: {unfinished}; or give another dataset")
         raise DatasetError(f"{meta_path}: missing (not a prepared dataset, or an unfinished import: rerun prepare)")
-    raw = meta_path.read_bytes()
+    try:
+        raw = meta_path.read_bytes()
+    except OSError as error:  # no read permission: 74 and the chmod, as for a shard, not a bare "[Errno 13]"
+        raise read_error(meta_path, "meta file", error) from error
     try:
         meta = fileio.parse_json(raw)
     except ValueError as error:  # UnicodeDecodeError is one too
