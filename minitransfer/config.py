@@ -171,14 +171,13 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None):
         c.split = "random" if c.half is not None or given_split_seed is not None else "all"
     _check_split_seed(c.split or "random", given_split_seed, parent if not cross_dataset else None)
     task = _select_task(c, dataset)
-    if task.num_classes < 2:
+    if task.too_few_classes:
         raise ConfigError(f"{_classes_trained(c)} of {named.data} holds {task.num_classes} class; a classifier needs "
-                          f"at least 2 to tell apart ({dataset.num_classes} in the dataset: use `split='all'`, or more "
-                          f"classes)")
-    if len(task.val_indices) == 0:
+                          f"at least {splits.MIN_CLASSES} to tell apart ({dataset.num_classes} in the dataset: use "
+                          f"`split='all'`, or more classes)")
+    if task.without_validation:
         raise DataMismatch(f"{named.data} has no validation images of this run's classes, so nothing would "
-                           f"measure it; re-import with a validation set (prepare folder --val-fraction 0.1, or "
-                           f"prepare imagenet --devkit DIR)")
+                           f"measure it; {splits.REIMPORT_WITH_VALIDATION}")
     preset = _choose_preset(c, parent, dataset, task, named)
     _fill_schedule(c, preset)
     solver = _solver_of(c)

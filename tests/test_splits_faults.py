@@ -82,12 +82,13 @@ def test_json_larger_than_a_pipe_to_a_reader_that_leaves_ends_with_141(tmp_path)
     """``minitransfer splits imagenet-256 random --format json | head -1``: ImageNet's JSON (170 kB) is
     more than a pipe holds; written at once and cut short by the reader leaving, it ended with exit
     code 0, as if every line had been read; a Unix tool killed by SIGPIPE ends with 141."""
-    image = Image.fromarray(np.zeros((4, 4, 3), dtype=np.uint8))
     for number in range(1000):  # ImageNet's class count, each named as long as a WordNet synset's names
         for subset in ("train", "val"):
             folder = tmp_path / "photos" / subset / f"class {number:04d}, a name as long as many of ImageNet's"
             folder.mkdir(parents=True)
-            image.save(folder / "0.png")
+            pixels = np.zeros((4, 4, 3), dtype=np.uint8)
+            pixels[0, 0] = number // 256, number % 256, subset == "val"  # no copies: validation images are kept
+            Image.fromarray(pixels).save(folder / "0.png")
     data = prepare(tmp_path, "many-classes")
     read_end, write_end = os.pipe()
     try:
@@ -126,6 +127,21 @@ def test_a_half_train_refuses_is_said_to_be_one(tmp_path):
                                     f"to tell apart)\n" for half in "AB")
     assert [line.split("\t")[1] for line in result.stdout.splitlines() if not line.startswith("#")] == ["0", "1"]
     assert CliRunner().invoke(main, ["splits", str(data), "all"]).stderr == ""
+
+
+def test_a_half_without_validation_images_is_said_to_be_one_train_refuses(tmp_path):
+    """A dataset prepared without validation images: train refuses each half (nothing would measure it),
+    and splits showed them without a word, as it did a half of 1 class."""
+    data = tmp_path / "data"
+    synthetic.build_synthetic(data, classes=4, train_per_class=2, val_per_class=0, size=14, seed=1)
+    trained = invoke("train", "--data", data, "--half", "B", "-o", tmp_path / "net.h5", *FAST)
+    assert trained.exit_code == 65 and "has no validation images" in trained.output, trained.output
+    result = CliRunner().invoke(main, ["splits", str(data), "random"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "".join(f"note: half {half} holds no validation images; train refuses it (nothing would "
+                                    f"measure it): re-import with a validation set (prepare folder --val-fraction "
+                                    f"0.1, or prepare imagenet --devkit DIR)\n" for half in "AB")
+    assert "2 classes, 4 train / 0 val images" in result.stdout
 
 
 def test_json_names_the_family_of_each_natural_half_as_the_text_does(wordnet_photos):

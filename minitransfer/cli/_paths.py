@@ -63,17 +63,24 @@ class DatasetFolder(click.Path):
     error in the library's words (:func:`minitransfer.data.dataset.not_a_dataset`): what it is and
     what to give instead (click said only "Directory 'baseA.h5' is a file", and a run folder was
     "an unfinished import: rerun prepare"). ``otherwise``: what else to do, said after it (eval's
-    "leave --data out")."""
+    "leave --data out"). A folder, or its meta.json, this user may not read is refused as info refuses
+    a network's (:func:`refuse_unreadable`: exit code 74, the chmod that gives access): click said
+    "Directory '...' is not readable" (exit code 2), and meta.json was a bare "[Errno 13] Permission
+    denied"."""
 
     def __init__(self, otherwise=""):
-        super().__init__(exists=True)
+        super().__init__(exists=True, readable=False)  # refused by refuse_unreadable, as info refuses a network
         self.otherwise = otherwise
 
     def convert(self, value, param, ctx):
+        refuse_unreadable(value, "the dataset")  # before click, which says "Directory ... is not readable" (2)
         converted = super().convert(value, param, ctx)
         something_else = dataset.not_a_dataset(value)
         if something_else is not None:
             self.fail(f"{something_else}{'; ' if self.otherwise else ''}{self.otherwise}", param, ctx)
+        meta = os.path.join(value, shard_format.META_FILE)
+        if os.path.isfile(meta):
+            refuse_unreadable(meta, "the dataset", copy_of="the dataset")
         return converted
 
 
@@ -199,16 +206,20 @@ def _what_it_takes(param, ctx):
     return f"{takes} a network: a weights file (e.g. baseA.h5) or a run folder (baseA.run)"
 
 
-def refuse_unreadable(value):
-    """:class:`minitransfer.fileio.StorageError` (74) where ``value`` may not be read by this user, or
-    lies in a folder it may not enter (another user's run in a shared grid): click said a file in
-    such a folder "does not exist" and the file itself "is not readable", usage errors (2) that named
-    neither the folder nor what to do, where train --resume says such a checkpoint cannot be read (74)."""
-    if refuse_unreachable(value, "the network") and not os.access(value, os.R_OK):
-        mode = "a+rx" if os.path.isdir(value) else "a+r"
+def refuse_unreadable(value, what="the network", copy_of="it"):
+    """:class:`minitransfer.fileio.StorageError` (74) where ``value`` may not be read by this user (a
+    folder: listed and entered), or lies in a folder it may not enter (another user's run in a shared
+    grid): click said a file in such a folder "does not exist" and the file itself "is not readable",
+    usage errors (2) that named neither the folder nor what to do, where train --resume says such a
+    checkpoint cannot be read (74). ``what``, ``copy_of``: what a copy of is to be given instead, where
+    ``value`` cannot be reached, where it may not be read ("the dataset", for its meta.json)."""
+    if not refuse_unreachable(value, what):
+        return
+    folder = os.path.isdir(value)
+    if not os.access(value, os.R_OK | os.X_OK if folder else os.R_OK):
         raise fileio.StorageError(errno.EACCES, f"{value} is not readable by this user (permission denied): give read "
-                                                f"access to it (chmod {mode} {shlex.quote(value)}), or give a copy "
-                                                f"of it")
+                                                f"access to it (chmod {'a+rx' if folder else 'a+r'} "
+                                                f"{shlex.quote(value)}), or give a copy of {copy_of}")
 
 
 def refuse_unreachable(value, what):

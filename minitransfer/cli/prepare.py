@@ -13,7 +13,7 @@ from minitransfer.progress import StageProgress
 
 from ._errors import run
 from ._output import echo
-from ._paths import OutputFolder
+from ._paths import DatasetFolder, OutputFolder
 from ._paths import SourceFolder
 from ._repeats import OptionsOnceGroup
 
@@ -345,7 +345,7 @@ def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, 
 
 
 @prepare.command("verify")
-@click.argument("path", type=click.Path(exists=True, file_okay=False))
+@click.argument("path", type=DatasetFolder())
 def verify_command(path):
     """Re-check a prepared dataset: meta.json, every file's sha256, every shard's shapes and labels, the mean image.
 

@@ -43,7 +43,7 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     --format json gives them as they are, and each half's family (null but in the natural split).
     With --per-class N, a note on stderr names the classes that have fewer than N training images:
     they keep all they have, in train too; another says which half holds fewer than the 2 classes
-    train needs (a dataset of 1 or 3 classes).
+    train needs (a dataset of 1 or 3 classes), or no validation images, which train refuses too.
 
     Exit codes: 0 done, 2 usage (also: PATH is a file, a network's or a dataset's (its folder
     named), or a folder of another kind, named in the message: of images or class folders not
@@ -82,12 +82,15 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
         except ValueError as error:
             raise click.UsageError(str(error)) from error
     for side in chosen:
+        which = f"half {side.half}" if side.half else "the all split"
         if side.short_classes:
             say(f"note: {option_text(side.short_classes_note())}")
-        if side.num_classes < 2:  # a dataset of 1 or 3 classes: shown, but no network can be trained on it
-            which = f"half {side.half}" if side.half else "the all split"
+        if side.too_few_classes:  # a dataset of 1 or 3 classes: shown, but no network can be trained on it
             say(f"note: {which} holds {side.num_classes} class{'' if side.num_classes == 1 else 'es'}; train refuses "
-                f"it (a classifier needs at least 2 to tell apart)")
+                f"it (a classifier needs at least {split_lib.MIN_CLASSES} to tell apart)")
+        if side.without_validation:  # a dataset prepared without any: shown, but no run of it can be measured
+            say(f"note: {which} holds no validation images; train refuses it (nothing would measure it): "
+                f"{split_lib.REIMPORT_WITH_VALIDATION}")
     # the natural split's halves by family (A = natural, B = man-made); the text's title line names them too
     families = dict(zip(split_lib.HALVES, split_lib.half_families(data, is_a))) if kind == "natural" else {}
     report = [

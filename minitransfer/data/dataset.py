@@ -121,18 +121,23 @@ class Dataset:
     def reading(self):
         """Hold the folder's lock shared for the block (:func:`.lock.shared`): prepare refuses to
         rewrite the dataset meanwhile, and :class:`.lock.DatasetBusy` is raised while it does.
-        ``DatasetError`` when meta.json is no longer the one opened (prepared again meanwhile).
+        ``DatasetError`` when meta.json is no longer the one opened (prepared again meanwhile), or gone
+        (the folder moved or deleted); :class:`.schema.DatasetUnreadable` when it cannot be read now (each
+        was "prepared again").
 
         Example: ``with dataset.reading(): images = dataset.images("val", range(10))``
         """
+        meta = self.path / META_FILE
         with lock.shared(self.path):
             try:
-                unchanged = hashlib.sha256((self.path / META_FILE).read_bytes()).hexdigest() == self.fingerprint
-            except OSError:
-                unchanged = False
+                unchanged = hashlib.sha256(meta.read_bytes()).hexdigest() == self.fingerprint
+            except FileNotFoundError:
+                raise DatasetError(f"{self.path}: {FOLDER_GONE}, or its {META_FILE} removed ({meta} is gone): rerun "
+                                   f"giving the folder where it is now, or the prepare command that built it") from None
+            except OSError as error:  # no read permission now, a disk's error: not a dataset prepared again
+                raise read_error(meta, "meta file", error) from error
             if not unchanged:
-                raise DatasetError(f"{self.path / META_FILE}: the dataset was prepared again after this process "
-                                   f"opened it; rerun")
+                raise DatasetError(f"{meta}: the dataset was prepared again after this process opened it; rerun")
             yield self
 
     def images(self, subset, indices):
@@ -198,8 +203,7 @@ class Dataset:
         try:
             changed = hashlib.sha256(meta.read_bytes()).hexdigest() != self.fingerprint
         except FileNotFoundError:
-            return DatasetError(f"{self.path}: the dataset folder was moved or deleted after this process opened it "
-                                f"({meta} is gone too; {error})")
+            return DatasetError(f"{self.path}: {FOLDER_GONE} ({meta} is gone too; {error})")
         except OSError:
             return None
         if changed:
@@ -270,7 +274,10 @@ def open_dataset(path):
         if unfinished is not None:
             raise DatasetError(f"{path}: {unfinished}; or give another dataset")
         raise DatasetError(f"{meta_path}: missing (not a prepared dataset, or an unfinished import: rerun prepare)")
-    raw = meta_path.read_bytes()
+    try:
+        raw = meta_path.read_bytes()
+    except OSError as error:  # no read permission: 74 and the chmod, as for a shard, not a bare "[Errno 13]"
+        raise read_error(meta_path, "meta file", error) from error
     try:
         meta = fileio.parse_json(raw)
     except ValueError as error:  # UnicodeDecodeError is one too
@@ -304,6 +311,7 @@ def unfinished_import(path):
             f"shards built")
 
 
+FOLDER_GONE = "the dataset folder was moved or deleted after this process opened it"
 GIVE_A_DATASET = f"give the folder `minitransfer prepare` wrote (it holds {META_FILE})"
 
 

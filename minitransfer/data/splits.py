@@ -26,6 +26,10 @@ from . import wordnet
 KINDS = ("random", "natural", "all")
 HALVES = ("A", "B")
 MAX_SEED = 2**32 - 1  # NumPy's generators take seeds 0..2**32 - 1
+MIN_CLASSES = 2  # a classifier needs at least 2 classes to tell apart: train refuses a half of fewer
+# What to do where a half has no validation image (a dataset prepared without any), which train refuses
+REIMPORT_WITH_VALIDATION = ("re-import with a validation set (prepare folder --val-fraction 0.1, or prepare imagenet "
+                            "--devkit DIR)")
 SHORT_CLASSES_NAMED = 5  # in the note on the classes that have fewer images than per_class; the count says the rest
 
 
@@ -138,6 +142,18 @@ class Half:
     @property
     def num_classes(self):
         return len(self.class_indices)
+
+    @property
+    def too_few_classes(self):
+        """Whether train refuses this half for its classes: fewer than :data:`MIN_CLASSES` (a dataset of
+        1 or 3 classes); splits says so in a note."""
+        return self.num_classes < MIN_CLASSES
+
+    @property
+    def without_validation(self):
+        """Whether train refuses this half for want of validation images (nothing would measure it: a
+        dataset prepared without any, see :data:`REIMPORT_WITH_VALIDATION`); splits says so in a note."""
+        return len(self.val_indices) == 0
 
     def short_classes_note(self):
         """What ``per_class`` does not do to this half, or "" where every class has that many images:

@@ -59,16 +59,18 @@ def test_experiment_given_another_kind_as_source_data_says_what_it_is(work, micr
     assert not (work / "grid").exists()
 
 
+@pytest.mark.parametrize("command", [["splits", "PATH", "random"], ["prepare", "verify", "PATH"]],
+                         ids=["splits", "prepare-verify"])
 @pytest.mark.parametrize("given, words", [
     ("net.h5", NETWORK),
     ("data/meta.json", "data/meta.json: a file, not a dataset folder: give data, the dataset folder it is a file of"),
 ], ids=["weights", "file-of-a-dataset"])
-def test_splits_given_a_file_says_what_it_is(work, micro_data, given, words, monkeypatch):
-    """splits took PATH as click's folder, which said of a file only "Directory 'data/meta.json' is a
-    file": not which folder to give, as train's --data does."""
+def test_splits_and_verify_given_a_file_say_what_it_is(work, micro_data, command, given, words, monkeypatch):
+    """splits and prepare verify took PATH as click's folder, which said of a file only "Directory
+    'data/meta.json' is a file": not which folder to give, as train's --data does."""
     (work / "data").mkdir(exist_ok=True)
     (work / "data" / "meta.json").write_bytes((pathlib.Path(micro_data) / "meta.json").read_bytes())
-    result = invoke(["splits", given, "random"], work, monkeypatch)
+    result = invoke([given if arg == "PATH" else arg for arg in command], work, monkeypatch)
     assert result.exit_code == 2, result.output
     said = " ".join(result.output.split())
     assert f"Error: Invalid value for 'PATH': {words}" in said, said
