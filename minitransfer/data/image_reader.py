@@ -114,9 +114,14 @@ class ImageReader:
     def _check_content(self, number, shard):
         """Hash the open ``shard`` (number ``number``), whose change time moved since it was checked (a
         chmod, or a write whose modification time was set back): ``DatasetError`` unless its bytes still
-        have meta.json's sha256."""
-        shard.seek(0)
-        if fileio.sha256_stream(shard) != self.dataset.shards(self.subset)[number]["sha256"]:
+        have meta.json's sha256; the system's refusal to read it (a disk's I/O error) as
+        :func:`.schema.read_error` says it, naming the shard (it escaped bare, bad data to the loader)."""
+        try:
+            shard.seek(0)
+            digest = fileio.sha256_stream(shard)
+        except OSError as error:
+            raise read_error(self.paths[number], "shard", error) from error
+        if digest != self.dataset.shards(self.subset)[number]["sha256"]:
             raise DatasetError(f"{self.paths[number]}: written to after its checksum was checked, its modification "
                                f"time then set back (its change time moved, and its sha256 is no longer meta.json's): "
                                f"rerun the prepare command that built it, or copy the intact shard back")
@@ -139,6 +144,8 @@ class ImageReader:
             except FileNotFoundError:
                 raise DatasetError(f"{self.paths[number]}: missing: the shard, or the dataset folder, was deleted or "
                                    f"moved while the run read it") from None
+            except DatasetError:  # said already (DatasetUnreadable is an OSError too)
+                raise
             except OSError as error:
                 raise read_error(self.paths[number], "shard", error) from error
             if got != image_bytes:

@@ -4,6 +4,7 @@ time moved, which no user-space call sets back. The reader hashes such a shard a
 where it went on training on images nobody checked; a change time moved with the bytes intact (a chmod)
 does not stop it, nor change a batch."""
 
+import errno
 import os
 import re
 
@@ -11,8 +12,9 @@ import h5py
 import numpy as np
 import pytest
 
-from minitransfer.data import dataset
+from minitransfer.data import dataset, image_reader
 from minitransfer.data.dataset import DatasetError
+from minitransfer.data.schema import DatasetUnreadable
 from loading import WORKERS, take, train_loader
 
 def _after_change_time_of(path):
@@ -97,3 +99,18 @@ def test_a_shard_written_to_right_after_its_hash_with_its_mtime_set_back_is_refu
     with pytest.raises(DatasetError, match=re.escape(str(shard)) + r": written to after its checksum was checked, "
                                                                  r"its modification time then set back"):
         data.images("train", [0])
+
+
+def test_a_disk_error_hashing_a_shard_again_is_an_io_error_naming_it(copy, monkeypatch):
+    """The hash again of a shard whose change time moved (a chmod) failing on a disk's I/O error escaped
+    as a bare OSError, which the loader's workers report as bad data (65): it is the shard that cannot
+    be read now (74), named."""
+    shard = copy / "train-00001.h5"
+    with train_loader(dataset.open_dataset(copy), 0) as batches:
+        take(batches, 1)
+        _after_change_time_of(shard)
+        os.chmod(shard, 0o600)
+        monkeypatch.setattr(image_reader.fileio, "sha256_stream",
+                            lambda stream: (_ for _ in ()).throw(OSError(errno.EIO, "Input/output error")))
+        with pytest.raises(DatasetUnreadable, match=re.escape(str(shard)) + ".*Input/output error"):
+            take(batches, 20)
