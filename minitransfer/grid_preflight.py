@@ -3,7 +3,7 @@
 :func:`check_layers_copied`, the runs that copy more layers than their base's preset has;
 :func:`per_class_notes`, the --per-class counts that keep every training image of each class;
 and :func:`check_memory`, the runs a grid trains at once that would together need more memory than
-this machine has available.
+this machine has available. Their messages name a dataset as its user gave it (:func:`paths_named`).
 """
 
 import collections
@@ -22,6 +22,26 @@ from minitransfer.experiment import Run, run_fields
 from minitransfer.grid_gpus import gpu_name
 
 _shared = contextvars.ContextVar("shared_plans", default=None)  # plans_shared's plans, by _shared_key
+_named = contextvars.ContextVar("paths_named", default={})  # paths_named's spellings, by absolute path
+
+
+@contextlib.contextmanager
+def paths_named(spellings):
+    """Within the block, messages name each dataset folder of ``spellings`` (absolute path → the
+    spelling its user gave, e.g. the command line's relative --data) as given: the options hold it
+    absolute (the plan records it, and the runs read it wherever they start), as
+    :attr:`minitransfer.config.Plan.named` does for ``train``. A dataset not given (None) is left out."""
+    token = _named.set({str(path): str(given) for path, given in spellings.items() if None not in (path, given)})
+    try:
+        yield
+    finally:
+        _named.reset(token)
+
+
+def named(path):
+    """``path`` (a dataset of the options) as its user gave it: :func:`paths_named`'s spelling, else as
+    the options hold it (a notebook's own)."""
+    return _named.get().get(str(path), path)
 
 
 def per_class_notes(runs, options):
@@ -33,16 +53,16 @@ def per_class_notes(runs, options):
     counts = sorted({run.per_class for run in runs if run.kind == "reduced"})
     if not counts:
         return []
-    dataset = datasets.open_dataset(options["data"])
+    dataset, data = datasets.open_dataset(options["data"]), named(options["data"])
     largest = int(np.bincount(dataset.labels("train"), minlength=dataset.num_classes).max())
     whole = [count for count in counts if count >= largest]
     if len(whole) > 1:
         reduces = f"; {largest - 1} is the largest count that still reduces a class" if largest > 1 else ""
         raise config.ConfigError(
             f"--per-class {', '.join(map(str, whole[:-1]))} and {whole[-1]} each keep every training image of "
-            f"{dataset.path} (no class has more than {largest}): the same network trained {len(whole)} times, which "
+            f"{data} (no class has more than {largest}): the same network trained {len(whole)} times, which "
             f"Figure S1 would show as {len(whole)} points; keep one of them{reduces}")
-    return [f"--per-class {count}: no class of {dataset.path} has more than {largest} training images, so these runs "
+    return [f"--per-class {count}: no class of {data} has more than {largest} training images, so these runs "
             f"keep every image, as --per-class {largest} would (Figure S1 places them at {count})"
             for count in whole if count > largest]
 
@@ -102,7 +122,8 @@ def resolved_plan(run, out, options):
     if shared is not None and key is not None and key in shared:
         return shared[key]
     try:
-        plan = config.resolve(config.TrainConfig(**fields), checksums=False)
+        given = {"data": named(fields["data"])} if "data" in fields else {}  # the same folder, from the same cwd:
+        plan = config.resolve(config.TrainConfig(**{**fields, **given}), checksums=False)  # refusals name it as given
     except (config.ConfigError, config.DataMismatch) as error:
         raise type(error)(f"run {run.name}: {error}") from None
     if shared is not None and key is not None:

@@ -79,8 +79,42 @@ def run(work, interrupted=INTERRUPTED):
         if code == EXIT_INTERRUPTED:  # already stopping: a second stop signal must not lose the exit code
             for stop in stopping.STOP_SIGNALS:
                 signal.signal(stop, signal.SIG_IGN)
-        say(f"{prefix}{_memory_hint(error)}: {option_text(str(error)) or interrupted}")
+        message = option_text(str(error))
+        if message.strip():
+            say(f"{prefix}{_memory_hint(error)}: {message}")
+        else:  # a bare KeyboardInterrupt says nothing itself; nor may a bare MemoryError, OSError, ...
+            say(f"{prefix}: {_unsaid(error, code, interrupted)}")
         sys.exit(code)
+
+
+# What to do where an error says nothing itself, by exit code (a bare MemoryError: _out_of_host_memory)
+UNSAID_REMEDIES = {
+    EXIT_USAGE: "; check the command's arguments (--help)",
+    EXIT_BAD_DATA: "; check the data given",
+    EXIT_IO: "; check the paths given, their permissions and the free space, then rerun",
+}
+
+
+def _unsaid(error, code, interrupted):
+    """The message for ``error``, whose own text is empty: ``interrupted`` after a stop signal,
+    what ran out and what to do after a bare MemoryError (Python's own, as an allocation of the
+    interpreter fails: host memory), else the kind of error and what to check."""
+    if code == EXIT_INTERRUPTED:
+        return interrupted
+    if isinstance(error, MemoryError):
+        return _out_of_host_memory()
+    return f"{type(error).__name__}, without a message{UNSAID_REMEDIES.get(code, '')}"
+
+
+def _out_of_host_memory():
+    """A bare MemoryError's message: the host's memory ran out (NumPy's and CuPy's name what they
+    could not allocate); what to change, among the options the command has."""
+    context = click.get_current_context(silent=True)
+    names = {param.name for param in context.command.params} if context is not None else set()
+    options = [option for name, option in (("batch_size", "a smaller --batch-size"), ("workers", "fewer --workers"))
+               if name in names]
+    change = f", or use {' or '.join(options)}" if options else ""
+    return f"this machine's memory (host RAM) ran out; free some memory{change}, and rerun"
 
 
 def _memory_hint(error):

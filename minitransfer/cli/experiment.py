@@ -241,6 +241,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
             say(f"warning: {shared}")
     out = out.resolve()
     ctx.with_resource(grid_preflight.plans_shared())  # each base resolved once: by these checks and the grid's
+    ctx.with_resource(grid_preflight.paths_named({options["data"]: data,  # messages name them as given
+                                                  options.get(grid_options.SOURCE_DATA): source_data}))
     presets = run(lambda: grid_preflight.check_bases(runs, out, options))
     # refused here as the grid refuses it (scheduler.run_grid), so that a dry run or SLURM scripts refuse it too
     run(lambda: grid_preflight.check_layers_copied(runs, out, options, presets, layers_given_as="--layers"))

@@ -313,13 +313,19 @@ def _tiny_annotations(tree, label_of, required):
     annotations = tree.where("val/val_annotations.txt")
     hint = (f" (it labels val/images/): {tree.unpack_again()}; a val/ already sorted into class folders "
             f"(val/<wnid>/) needs no labels, and 'minitransfer prepare folder' reads such a tree too")
+    again = ("download tiny-imagenet-200.zip again" if tree.archive else
+             "unpack both from one tiny-imagenet-200.zip, or give the zip itself as SOURCE")
     for number, line in enumerate(tree.text("val/val_annotations.txt", required, hint).splitlines(), start=1):
         fields = line.split("\t")
         if not fields[0].strip():
             continue
-        if len(fields) < 2 or fields[1] not in label_of:
+        if len(fields) < 2:
             raise ds.DatasetError(f"{annotations}:{number}: expected '<file><TAB><wnid of wnids.txt>...', "
                                   f"got {line!r}")
+        if fields[1] not in label_of:
+            raise ds.DatasetError(f"{annotations}:{number}: {fields[0]} is labelled {fields[1]}, a wnid that "
+                                  f"{tree.where('wnids.txt')} does not list (line {line!r}): the labels and the "
+                                  f"class list are of different copies, or one was edited; {again}")
         check_labelled_once(line_of, fields[0], annotations, number)
         annotated[fields[0]] = fields[1]
     return annotated
