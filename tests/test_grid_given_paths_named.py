@@ -47,3 +47,11 @@ def test_a_dataset_named_as_given_is_still_read_absolute(home):
     with grid_preflight.paths_named({options["data"]: "data"}):
         plan = grid_preflight.resolved_plan(base, home / "g", options)
     assert (plan.config.data, plan.named.data) == (str(home / "data"), "data")
+
+
+def test_a_relative_source_data_holding_the_targets_classes_is_named_as_given(home):
+    """grid_caveats.check_source_data named both datasets absolute."""
+    done = CliRunner().invoke(main, ["experiment", "--data", "data", "--source-data", "./data", "-o", "g", "--dry-run",
+                                     "--device", "cpu"])
+    assert done.exit_code == 2, done.output
+    assert "error: --source-data ./data and --data data are the same dataset" in done.output, done.output

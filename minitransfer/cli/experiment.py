@@ -236,7 +236,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     options = {"data": str(data.resolve()), **changed_fields(train_options), "seed": train_options["seed"]}
     if source_data:  # both datasets' networks must be the same network
         options.update({grid_options.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
-        shared = run(lambda: grid_caveats.check_source_data(options[grid_options.SOURCE_DATA], options["data"]))
+        shared = run(lambda: grid_caveats.check_source_data(str(source_data), str(data)))  # named as given
         if shared:
             say(f"warning: {shared}")
     out = out.resolve()
