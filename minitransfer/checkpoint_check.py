@@ -155,12 +155,19 @@ def declared_architecture(f, fault, preset):
     return layers, classifier
 
 
+# The floating-point types an array may be stored in, of either byte order: train writes float32, and
+# another program's copy of it (h5py, a converter) may hold the same numbers as float64 or float16.
+FLOATS = (np.float16, np.float32, np.float64)
+
+
 def read_array(group, key, shape, fault):
-    """``group[key]`` read as float32 once its declared shape and type are checked (float32 of either
-    byte order: another program's big-endian float32 is float32, given in this machine's order)."""
+    """``group[key]`` read as float32 once its declared shape and type (:data:`FLOATS`) are checked:
+    another program's big-endian float32 is float32, given in this machine's order; float64 is
+    rounded to float32 as the network computes in it, float16 is widened exactly."""
     dataset = member_of(group, key, h5py.Dataset, fault)
-    if tuple(dataset.shape) != tuple(shape) or dataset.dtype.newbyteorder("=") != np.float32:
-        raise fault(f"{dataset.name} must be float32 {tuple(shape)}, the file declares {dataset.dtype} {dataset.shape}")
+    if tuple(dataset.shape) != tuple(shape) or dataset.dtype.newbyteorder("=") not in FLOATS:
+        raise fault(f"{dataset.name} must be float32 {tuple(shape)} (or float16 or float64), the file declares "
+                    f"{dataset.dtype} {dataset.shape}")
     if dataset.external or dataset.is_virtual:  # its values in other files: one may be a named pipe, or vanish
         raise fault(f"{dataset.name} keeps its values in other files ({'virtual' if dataset.is_virtual else 'external'}"
                     f" storage): a checkpoint holds its arrays itself")
@@ -171,7 +178,10 @@ def read_array(group, key, shape, fault):
     except HDF5_DAMAGE as error:  # a Fletcher-32 checksum that fails, or the data cut short
         raise fault(f"{dataset.name} cannot be read: the file is damaged ({error})") from error
     if not np.isfinite(array).all():
-        raise fault(f"{dataset.name} holds NaN or infinite values (a run writes only finite ones: the file is damaged)")
+        beyond = (f", or values beyond float32's range, {float(np.finfo(np.float32).max):.4g} (it is stored as "
+                  f"{dataset.dtype})" if dataset.dtype.itemsize > 4 else "")
+        raise fault(f"{dataset.name} holds NaN or infinite values{beyond} (a run writes only finite ones: the file "
+                    f"is damaged)")
     return array
 
 
