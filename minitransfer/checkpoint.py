@@ -22,7 +22,9 @@ Layout (readable with plain h5py)::
     :func:`minitransfer.fileio.text_attribute` for why); checkpoints written before hold them as
     variable-length strings and load as before.
 
-Loading trusts nothing it reads: every array must be finite and every weight at most
+Arrays another program rewrote as float16 or float64 load as float32
+(:data:`minitransfer.checkpoint_check.FLOATS`). Loading trusts nothing it reads: every array must
+be finite and every weight at most
 :data:`minitransfer.checkpoint_check.MAX_ABS_WEIGHT` in size (a run writes a checkpoint only while
 its weights are), the iterations in 0..max_iter and in agreement with each other. Every array
 carries a Fletcher-32 checksum and every object header a checksum of its own (the HDF5 1.10
@@ -36,6 +38,7 @@ Writes are atomic: a temporary file in the target folder, flushed and fsynced, t
 over the target, so a crash leaves either the old file or the new one.
 """
 
+import contextlib
 import dataclasses
 import errno
 import json
@@ -169,14 +172,9 @@ def load(path, solver=True):
         if not path.exists():
             raise _removed(path)
         raise CheckpointError(cut_short(path) or f"checkpoint {path}: not an HDF5 file (corrupt or not a checkpoint)")
-    # Hashed and read through one handle: a file renamed over this one meanwhile (a base's next
-    # checkpoint, written as it trains) is neither hashed nor read in its place.
     try:
-        with open(path, "rb") as handle:
-            sha256 = fileio.sha256_stream(handle)
-            handle.seek(0)
-            with h5py.File(handle, "r") as f:
-                checkpoint = _read(f, path, solver)
+        with _opened(path, hashed=True) as (f, sha256):
+            checkpoint = _read(f, path, solver)
     except CheckpointError:
         raise
     except FileNotFoundError:  # opening it: the handle, once open, reads it whole even where it is removed
@@ -187,6 +185,23 @@ def load(path, solver=True):
     checkpoint.path = path
     checkpoint.sha256 = sha256
     return checkpoint
+
+
+@contextlib.contextmanager
+def _opened(path, hashed=False):
+    """The HDF5 file ``path`` open for reading through a Python file handle (with its sha256 where
+    ``hashed``: hashed and read through one handle, so a file renamed over this one meanwhile, a
+    base's next checkpoint written as it trains, is neither hashed nor read in its place). Read so,
+    HDF5 takes no file lock and heeds no "open for write" mark: another process holding the file
+    open for writing (h5py's "r+" in a notebook), or one that died holding it so and left the mark
+    in it, would make h5py refuse it by name ("unable to lock file", "file is already open for
+    write") although its contents are whole; every reader here reads it so, as the checks of its
+    contents (checksums included) judge what is there."""
+    with open(path, "rb") as handle:
+        sha256 = fileio.sha256_stream(handle) if hashed else None
+        handle.seek(0)
+        with h5py.File(handle, "r") as f:
+            yield (f, sha256) if hashed else f
 
 
 def _check_readable(path):
@@ -218,9 +233,9 @@ def is_checkpoint(path):
     try:
         if not pathlib.Path(path).is_file() or not h5py.is_hdf5(path):  # a named pipe: opening it waits
             return False
-        with fileio.open_hdf5(path) as f:
+        with _opened(path) as f:
             return fileio.plain_attribute(f.attrs.get("format")) == FORMAT
-    except OSError:
+    except HDF5_DAMAGE:
         return False
 
 
@@ -231,7 +246,7 @@ def read_meta(path):
     may not read, or removed as it is opened, is an I/O error, as for :func:`load`."""
     _check_readable(pathlib.Path(path))
     try:
-        with fileio.open_hdf5(path) as f:
+        with _opened(path) as f:
             _check_format(f, path)
             _check_version(f, path)  # a newer format's attributes may mean otherwise
             return _meta(f, Faults(path))

@@ -58,14 +58,16 @@ def test_a_checkpoint_removed_as_its_record_is_read_says_so(micro_data, tmp_path
     interrupted_after(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data, batch_size=8, max_iter=4,
                                            checkpoint_every=2, device="cpu", quiet=True), 2)
     path = tmp_path / "net.run" / "checkpoint.h5"
-    open_hdf5 = fileio.open_hdf5
+    opened = []
 
-    def remove_then_open(file):
+    def remove_then_open(file, *args, **kwargs):  # read_meta's open after its check that the file can be read
         if pathlib.Path(file) == path:
-            path.unlink(missing_ok=True)
-        return open_hdf5(file)
+            opened.append(file)
+            if len(opened) == 2:
+                path.unlink()
+        return builtins.open(file, *args, **kwargs)
 
-    monkeypatch.setattr(fileio, "open_hdf5", remove_then_open)
+    monkeypatch.setattr(checkpoint, "open", remove_then_open, raising=False)
     done = CliRunner().invoke(main, ["train", "--resume", str(tmp_path / "net.run"), "--quiet"])
     assert done.exit_code == 74 and not path.exists(), done.output
     assert done.output == (f"error: checkpoint {path} was removed while it was read (its run started over or "
