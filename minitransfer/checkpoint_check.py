@@ -347,5 +347,6 @@ def typed(attrs, key, kind, fault, decode=False, where=None):
         except (TypeError, ValueError):
             raise fault(f"{name} must be JSON, got {value!r:.80}") from None
     if kind is int and isinstance(value, bool) or not isinstance(value, kind):
-        raise fault(f"{name} must be {'a JSON ' if decode else 'a '}{kind.__name__}, got {value!r:.80}")
+        article = "a JSON" if decode else "an" if kind is int else "a"  # "must be an int", not "a int"
+        raise fault(f"{name} must be {article} {kind.__name__}, got {value!r:.80}")
     return value

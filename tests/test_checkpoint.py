@@ -437,7 +437,7 @@ def _saved(tmp_path):
     ("config", "{not json", "attribute config must be JSON"),
     ("mean_source", json.dumps("dataset"), "attribute mean_source must be a JSON dict"),
     ("frozen_layers", json.dumps([1]), "attribute frozen_layers must be a list of layer names"),
-    ("iteration", "seventeen", "attribute iteration must be a int"),
+    ("iteration", "seventeen", "attribute iteration must be an int"),
     ("precision_changes", json.dumps([{"iteration": "9", "from": "tf32", "to": "ieee"}]),
      "attribute precision_changes entry 0 must be"),
     ("architecture", json.dumps([["conv1", [16, 3, 5, 5]]]), "architecture entry"),
