@@ -73,7 +73,8 @@ class DatasetFolder(click.Path):
         self.otherwise = otherwise
 
     def convert(self, value, param, ctx):
-        refuse_unreadable(value, "the dataset")  # before click, which says "Directory ... is not readable" (2)
+        if refuse_unreachable(value, "the dataset") and os.path.isdir(value):  # a file: what it is, said below
+            refuse_unreadable(value, "the dataset")  # before click, which says "Directory ... is not readable" (2)
         converted = super().convert(value, param, ctx)
         something_else = dataset.not_a_dataset(value)
         if something_else is not None:

@@ -18,7 +18,8 @@ COMMANDS = {"splits": ["splits", "data", "all"],
             "prepare verify": ["prepare", "verify", "data"],
             "train": ["train", "--data", "data", "--split", "all", "-o", "net.h5", "--preset", "micro",
                       "--max-iter", "1", "--device", "cpu"],
-            "info": ["info", "data"]}  # the oracle: its words for a folder it may not read
+            "info": ["info", "data"],  # the oracle: its words for a folder it may not read
+            "splits of a file": ["splits", "data/meta.json", "all"]}  # a usage error, readable or not
 
 # Each case: (the path made unreadable, its mode meanwhile); every command is run under each, then
 # the library's open_dataset.
@@ -87,3 +88,9 @@ def test_the_library_names_a_meta_json_it_may_not_read_as_it_names_a_shard(said)
     """A notebook's open_dataset: a PermissionError, not the DatasetUnreadable (exit code 74) a shard is."""
     assert said["meta.json"]["library"] == ("DatasetUnreadable: data/meta.json: the meta file is not readable by this "
                                             "user (permission denied): give read access to it (chmod a+r) and rerun")
+
+
+def test_a_file_given_for_a_dataset_folder_is_a_usage_error_though_it_may_not_be_read(said):
+    """It was refused as unreadable (74, "give read access to it"), where a file is no dataset to give."""
+    code, output = said["meta.json"]["splits of a file"]
+    assert code == 2 and "data/meta.json: a file, not a dataset folder: give data" in " ".join(output.split()), output
