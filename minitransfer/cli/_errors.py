@@ -109,8 +109,7 @@ def _unsaid(error, code, interrupted):
 def _out_of_host_memory():
     """A bare MemoryError's message: the host's memory ran out (NumPy's and CuPy's name what they
     could not allocate); what to change, among the options the command has."""
-    context = click.get_current_context(silent=True)
-    names = {param.name for param in context.command.params} if context is not None else set()
+    names = _option_names()
     options = [option for name, option in (("batch_size", "a smaller --batch-size"), ("workers", "fewer --workers"))
                if name in names]
     change = f", or use {' or '.join(options)}" if options else ""
@@ -121,9 +120,21 @@ def _memory_hint(error):
     """What to change after running out of memory (``error``, a plain MemoryError: NumPy's or
     CuPy's), where the command has a --batch-size; "" elsewhere (report, prepare: no batch to make
     smaller) and after :class:`minitransfer.preflight.OutOfMemory`, whose message names the option."""
-    context = click.get_current_context(silent=True)
-    has_batch = context is not None and any(param.name == "batch_size" for param in context.command.params)
+    has_batch = "batch_size" in _option_names()
     return " (a smaller --batch-size needs less)" if has_batch and type(error) is MemoryError else ""
+
+
+def _option_names():
+    """The names of the options of the command that ran (none outside a command): the subcommand's
+    where the error reached the group's :func:`run` (click's context is the group's there: the
+    subcommand's was popped as the error left it)."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return set()
+    command = context.command
+    if isinstance(command, click.Group) and context.invoked_subcommand:
+        command = command.get_command(context, context.invoked_subcommand) or command
+    return {param.name for param in command.params}
 
 
 def _drop_output_if_unwritable():

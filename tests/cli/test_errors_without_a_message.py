@@ -57,3 +57,24 @@ def test_a_memory_error_with_a_message_keeps_it(capsys):
     assert run_in_command(fail, ["--batch-size"], capsys) == (
         1, "error: out of memory (a smaller --batch-size needs less): Unable to allocate 2.00 GiB for an array with "
            "shape (512, 1024, 1024)\n")
+
+
+@pytest.mark.parametrize("error, told", [
+    (MemoryError(), "free some memory, or use a smaller --batch-size, and rerun"),
+    (MemoryError("Unable to allocate 8.00 GiB"), "(a smaller --batch-size needs less): Unable to allocate 8.00 GiB"),
+], ids=["bare", "numpy's"])
+def test_a_memory_error_reaching_the_groups_run_names_the_commands_options(monkeypatch, micro_data, tmp_path, error,
+                                                                         told):
+    """Out of a command body with no run() of its own (experiment's planning), the error reaches the
+    group's run(), where click's context is the group's: its options (none to change) were named."""
+    from click.testing import CliRunner
+
+    from minitransfer import experiment
+    from minitransfer.cli import main
+
+    def fail(**options):
+        raise error
+
+    monkeypatch.setattr(experiment, "plan_grid", fail)
+    done = CliRunner().invoke(main, ["experiment", "--data", str(micro_data), "-o", str(tmp_path / "g"), "--dry-run"])
+    assert done.exit_code == 1 and told in done.output, done.output
