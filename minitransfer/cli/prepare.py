@@ -88,11 +88,12 @@ class _DevkitFolder(click.Path):
 
     def convert(self, value, param, ctx):
         if os.path.isfile(value):
-            command = archives.unpack_beside(value)
+            command, made = archives.unpacked(value)
             if command:
+                # the devkit folder holds data/: an archive of data/ alone (no folder above it) unpacks beside itself
+                folder = os.path.dirname(made) if os.path.basename(made) == "data" else made
                 self.fail(f"{value} is an archive, not a folder: unpack it first ({command}) and give the folder it "
-                          f"makes, {archives.unpacked_folder(value)} (the one holding data/{devkit.META_FILE})",
-                          param, ctx)
+                          f"makes, {folder or '.'} (the one holding data/{devkit.META_FILE})", param, ctx)
             self.fail(f"{value} is a file: give the devkit folder, {devkit.DEVKIT_FOLDER}, which holds "
                       f"data/{devkit.META_FILE} and data/{devkit.GROUND_TRUTH_FILE}", param, ctx)
         return super().convert(value, param, ctx)

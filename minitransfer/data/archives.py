@@ -87,24 +87,26 @@ def archive_stem(name):
 
 def unpack_beside(archive):
     """The shell command that unpacks ``archive`` (by its suffix: :data:`UNPACK_INTO`) beside itself, from
-    wherever it is run, into one folder (:func:`unpacked_folder`): the folder that holds it where everything
-    the archive holds lies in one folder of its own (ILSVRC2012_devkit_t12.tar.gz holds
-    ILSVRC2012_devkit_t12/), else a new folder named as the archive (photos/ of photos.zip), as class folders
-    stored at an archive's top level spilled among the other files of the folder holding it. None when its
+    wherever it is run, into one folder: :func:`unpacked`'s command. None when its suffix is no archive's."""
+    return unpacked(archive)[0]
+
+
+def unpacked(archive):
+    """(the shell command that unpacks ``archive`` beside itself, the folder that holds what it holds
+    then): the folder holding the archive where everything it holds lies in one folder of its own
+    (:func:`top_folder`: ILSVRC2012_devkit_t12.tar.gz holds ILSVRC2012_devkit_t12/, which it makes),
+    else a new folder named as the archive (photos/ of photos.zip), as class folders stored at an
+    archive's top level spilled among the other files of the folder holding it; (None, None) when its
     suffix is no archive's."""
     template = UNPACK_INTO.get(os.path.splitext(archive)[1].lower())
     if template is None:
-        return None
-    if top_folder(archive) is not None:
-        return template.format(archive=shlex.quote(os.fspath(archive)),
-                               into=shlex.quote(os.path.dirname(archive) or "."))
-    return unpack_command(archive, unpacked_folder(archive))
-
-
-def unpacked_folder(archive):
-    """The folder :func:`unpack_beside`'s command makes: the archive's one top folder (:func:`top_folder`)
-    beside it, else the folder named as the archive (photos/ of photos.zip) it unpacks into."""
-    return os.path.join(os.path.dirname(archive), top_folder(archive) or archive_stem(os.path.basename(archive)))
+        return None, None
+    beside, top = os.path.dirname(archive), top_folder(archive)
+    if top is not None:
+        return (template.format(archive=shlex.quote(os.fspath(archive)), into=shlex.quote(beside or ".")),
+                os.path.join(beside, top))
+    into = os.path.join(beside, archive_stem(os.path.basename(archive)))
+    return unpack_command(archive, into), into
 
 
 TOP_LOOK = 1000  # members of a tar top_folder reads at most

@@ -78,8 +78,9 @@ class _RestrictedUnpickler(pickle._Unpickler):
     memo (a list) to whatever index a PUT names: an 11-byte pickle whose LONG_BINPUT names index
     2**28 made it allocate and clear 4 GiB, one naming 2**30 all a workstation's memory, and one
     flipped bit in the index of one of the 10,000 file names of a batch can name such an index.
-    This one keeps its memo in a dict, and reads CIFAR's pickles as fast. Its BYTEARRAY8 (protocol 5)
-    allocates the length it declares before reading: refused, as CIFAR's pickles hold no bytearray."""
+    This one keeps its memo in a dict, and reads a CIFAR batch in about 1.7 times as long (0.26 s
+    against 0.155 s: nothing beside the decoding of the images). Its BYTEARRAY8 (protocol 5) allocates
+    the length it declares before reading: refused, as CIFAR's pickles hold no bytearray."""
 
     dispatch = {**pickle._Unpickler.dispatch}
 

@@ -5,6 +5,7 @@ import numpy as np
 
 from . import image_formats, inputs, shard_format
 from .copies import COPY_OF_TRAINING
+from .splits import MIN_CLASSES
 
 
 def summary(built, verified):
@@ -17,11 +18,11 @@ def summary(built, verified):
 def notes(built):
     """The notes on ``built``, one a line, each as soon as it is found (a generator: a shard that turns out
     unreadable fails after the notes before it are out)."""
-    if built.num_classes < 2:  # a dataset an older version prepared: nothing can be trained on it
-        yield "note: 1 class: 'train' refuses it (a classifier needs two or more classes)"
-    elif built.num_classes < 4:  # train needs two classes: a half of one (random split of 2 or 3) is refused
-        yield (f"note: {built.num_classes} classes: a half of the random split holds fewer than the 2 classes "
-               f"'train' needs, so train with --split all (the random and natural splits need 2 classes in "
+    if built.num_classes < MIN_CLASSES:  # a dataset an older version prepared: nothing can be trained on it
+        yield f"note: 1 class: 'train' refuses it (a classifier needs {MIN_CLASSES} or more classes)"
+    elif built.num_classes < 2 * MIN_CLASSES:  # a half of fewer (random split of 2 or 3 classes) is refused
+        yield (f"note: {built.num_classes} classes: a half of the random split holds fewer than the {MIN_CLASSES} "
+               f"classes 'train' needs, so train with --split all (the random and natural splits need {MIN_CLASSES} classes in "
                f"each half)")
     for entry in built.meta.get("excluded_classes", []):
         yield f"left out class {entry['name']!r}: {entry['reason']}"

@@ -40,5 +40,6 @@ def test_a_tar_is_read_no_further_than_top_bytes(tmp_path, monkeypatch):
     assert archives.top_folder(packed) == "photos"
     monkeypatch.setattr(archives, "TOP_BYTES", 4096)
     assert archives.top_folder(packed) is None
-    assert archives.unpacked_folder(packed) == str(tmp_path / "photos")  # named as the archive, made by its command
-    assert archives.unpack_beside(packed).startswith(f"mkdir -p {tmp_path / 'photos'} && tar xzf ")
+    command, folder = archives.unpacked(packed)
+    assert folder == str(tmp_path / "photos")  # named as the archive, made by its command
+    assert command.startswith(f"mkdir -p {tmp_path / 'photos'} && tar xzf ") and command == archives.unpack_beside(packed)

@@ -5,6 +5,8 @@ Each message names what to run or give, and doing so imports. And train/, a thou
 disk, is listed once."""
 
 import os
+import pathlib
+import re
 import shlex
 import subprocess
 import tarfile
@@ -49,16 +51,23 @@ def test_a_devkit_still_packed_is_a_usage_error_whose_tar_command_unpacks_the_fo
     assert [entry["name"] for entry in data.classes] == ["tench", "dog"] and data.labels("val").tolist() == [1, 0]
 
 
-def test_a_devkit_archive_packed_again_under_another_name_names_the_folder_it_makes(tmp_path, make_devkit):
+@pytest.mark.parametrize("packed_as, given", [("devkit", "devkit"), ("data", ".")], ids=["renamed", "data-alone"])
+def test_a_devkit_archive_packed_again_by_hand_names_the_folder_to_give(tmp_path, make_devkit, packed_as, given):
     """A devkit unpacked, renamed and packed again (devkit/ in devkit.tgz) was said to make
-    ILSVRC2012_devkit_t12/, a folder its command does not make."""
+    ILSVRC2012_devkit_t12/, a folder its command does not make; one of its data/ alone names the
+    folder the archive lies in, which then holds data/meta.mat, not data/ itself."""
     kit = make_devkit(tmp_path / "made" / "devkit", [(WNIDS[0], "tench"), (WNIDS[1], "dog")], [1, 2])
-    packed = tmp_path / "devkit.tgz"
+    packed = tmp_path / "downloads" / "devkit.tgz"
+    packed.parent.mkdir()
     with tarfile.open(packed, "w:gz") as archive:
-        archive.add(kit, arcname=kit.name)
+        archive.add(kit if packed_as == "devkit" else kit / "data", arcname=packed_as)
     result = _prepare_imagenet(tmp_path / "ILSVRC2012", tmp_path / "out", "--devkit", packed)
     assert result.exit_code == 2, result.output
-    assert f"and give the folder it makes, {tmp_path / 'devkit'} (the one holding data/meta.mat)" in _said(result)
+    folder = os.path.normpath(packed.parent / given)
+    assert f"and give the folder it makes, {folder} (the one holding data/meta.mat)" in _said(result), result.output
+    command = re.search(r"unpack it first \((.*)\) and give", _said(result)).group(1)
+    subprocess.run(command, shell=True, check=True, cwd=tmp_path / "made")
+    assert (pathlib.Path(folder) / "data" / "meta.mat").is_file()
 
 
 def test_a_devkit_file_given_for_its_folder_is_a_usage_error_naming_the_folder(tmp_path, image_bytes, write_files,
