@@ -22,8 +22,8 @@ def notes(built):
         yield f"note: 1 class: 'train' refuses it (a classifier needs {MIN_CLASSES} or more classes)"
     elif built.num_classes < 2 * MIN_CLASSES:  # a half of fewer (random split of 2 or 3 classes) is refused
         yield (f"note: {built.num_classes} classes: a half of the random split holds fewer than the {MIN_CLASSES} "
-               f"classes 'train' needs, so train with --split all (the random and natural splits need {MIN_CLASSES} classes in "
-               f"each half)")
+               f"classes 'train' needs, so train with --split all (the random and natural splits need {MIN_CLASSES} "
+               f"classes in each half)")
     for entry in built.meta.get("excluded_classes", []):
         yield f"left out class {entry['name']!r}: {entry['reason']}"
     skipped = built.meta.get("skipped", [])
