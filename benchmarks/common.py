@@ -43,9 +43,9 @@ _flush_buffers = {}
 
 
 def _cupy():
-    import cupy
+    from minitransfer import cuda
 
-    return cupy
+    return cuda.cupy()
 
 
 def _l2_flush_buffer(cp):

@@ -74,8 +74,12 @@ def build(stem):
     cuda.module(stem).compile()  # into CuPy's on-disk cache
     return stem
 stems = sorted(path.stem for path in cuda.kernels_dir().glob('*.cu'))
+# CUDA only in the workers: forked from a parent that had started CUDA, they could not use it
 with concurrent.futures.ProcessPoolExecutor(len(stems)) as pool:
-    print('compiled', ' '.join(pool.map(build, stems)))"
+    try:
+        print('compiled', ' '.join(pool.map(build, stems)))
+    except cuda.CudaUnavailable as error:
+        raise SystemExit(f'compile: {error}: nothing compiled')"
 step ops "${OPS_S:-130}" "$python" -m pytest -q -p no:cacheprovider -rs -m gpu "${workers[@]}" tests/ops tests/test_cuda.py \
     tests/test_counter_rng.py
 step rest "${REST_S:-70}" "$python" -m pytest -q -p no:cacheprovider -rs -m gpu --ignore=tests/ops \

@@ -328,10 +328,12 @@ def main(argv=None):
     x, labels = make_batch(net, args.batch, args.outputs, device)
     print(f"{args.preset}, batch {args.batch}, {args.outputs} outputs, {device}, "
           f"medians of {args.blocks}x{args.per_block} interleaved iterations", flush=True)
+    write = tables_writer(args, torch) if device == "cuda" else (lambda rows, layers: None)
     rows = []
     for n_frozen in args.frozen:
         print(f"  {network_name(n_frozen)}", flush=True)
         rows += race(args, device, torch, n_frozen, x, labels)
+        write(rows, [])
     for row in rows:
         counted = "" if "launches" not in row else f"{row['launches']:5d} launches  "
         phases = " ".join(f"{phase} {ms:.2f}" for phase, ms in row.get("phases_ms", {}).items())
@@ -350,19 +352,31 @@ def main(argv=None):
                                          f"{'met' if row['meets_target'] else 'MISSED'}"))
     if device != "cuda":
         return 0
-    import common
-
     layers = [r for mode in args.precision for r in layer_rows(args.preset, args.outputs, mode, x, labels, args.layer_repeat)
               ] if args.layer_repeat else []
+    write(rows, layers)
+    return 0
+
+
+def tables_writer(args, torch):
+    """``write(rows, layers)``: the tables of the networks timed so far into ``--results`` (replaced at
+    each call), so a run stopped at its time limit (benchmarks/gpu_checks.sh) keeps the finished ones."""
+    import common
+
     info = common.device_info()
     folder = pathlib.Path(args.results)
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"{common._slug(info['gpu'])}-{info['date']}-iteration"
-    stem.with_suffix(".json").write_text(json.dumps({"info": info, "args": vars(args), "head_to_head": table,
-                                                     "timed": rows, "layers": layers}, indent=2) + "\n")
-    stem.with_suffix(".md").write_text(markdown(table, rows, layers, info, args))
-    print(f"wrote {stem}.md and .json")
-    return 0
+
+    def write(rows, layers):
+        table = head_to_head(rows, args) if torch is not None else []
+        stem.with_suffix(".json").write_text(json.dumps({"info": info, "args": vars(args), "head_to_head": table,
+                                                         "timed": rows, "layers": layers}, indent=2) + "\n")
+        stem.with_suffix(".md").write_text(markdown(table, rows, layers, info, args))
+        print(f"wrote {stem}.md and .json ({len(dict.fromkeys(row['network'] for row in rows))} networks"
+              f"{', the layers' if layers else ''})", flush=True)
+
+    return write
 
 
 if __name__ == "__main__":

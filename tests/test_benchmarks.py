@@ -3,6 +3,7 @@ GPU a CUDA run ends with one clear message and exit code 1, not a traceback; pre
 trains every mode and gives its verdict. iteration.py's CUDA race (step modes, launches per
 iteration, phases) runs on the CPU emulation of tests/cuda_emulator.py."""
 
+import json
 import os
 import pathlib
 import subprocess
@@ -81,6 +82,51 @@ def test_cuda_race_counts_the_launches_of_every_step_mode(monkeypatch, tmp_path_
     assert "phases_ms" not in rows["ours ieee graph"] and all(row["network"] == "A2B" for row in rows.values())
 
 
+@pytest.mark.skipif(not AVAILABLE, reason=REASON)
+def test_cuda_run_writes_its_tables_under_results_after_each_network(monkeypatch, tmp_path_factory, tmp_path):
+    """On the emulated device, the whole CUDA run of gpu_checks.sh's race step in small: every network's
+    rows in --results as soon as it is timed (a run stopped at its time limit keeps them), then the
+    per-layer table. Before, the tables were written once at the end, and the CUDA-only code after the
+    race (the layer table, the files) ran nowhere before a GPU did."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    import common
+    import iteration
+
+    install(monkeypatch, cache_dir(tmp_path_factory))
+    monkeypatch.setattr(common, "device_info", lambda: {"gpu": "Emulated GPU", "date": "2000-01-02"})
+    tables = tmp_path / "results" / "emulated-gpu-2000-01-02-iteration.json"
+    seen, timed_layers = [], iteration.layer_rows
+
+    def layer_rows(*args):
+        seen.append(json.loads(tables.read_text()))
+        return timed_layers(*args)
+
+    monkeypatch.setattr(iteration, "layer_rows", layer_rows)
+    assert iteration.main(["--preset", "mini", "--batch", "2", "--outputs", "10", "--device", "cuda", "--precision",
+                           "ieee", "--modes", "plain", "graph", "--frozen", "0", "5", "--torch-variants", "--blocks",
+                           "1", "--per-block", "1", "--warmup", "1", "--phase-repeat", "1", "--layer-repeat", "1",
+                           "--results", str(tmp_path / "results")]) == 0
+    timed = [(row["network"], row["who"]) for row in seen[0]["timed"]]
+    assert timed == [(network, f"ours ieee {mode}") for network in ("baseB", "A5B") for mode in ("plain", "graph")]
+    layers = [(row["precision"], row["layer"]) for row in json.loads(tables.read_text())["layers"]]
+    assert seen[0]["layers"] == [] and layers == [("ieee", name) for name in models.mini(10).weight_layer_names]
+    assert "| A5B | ours ieee graph |" in tables.with_suffix(".md").read_text()
+
+
+@pytest.mark.skipif(not AVAILABLE, reason=REASON)
+def test_precision_training_on_the_emulated_device(monkeypatch, tmp_path_factory, capsys):
+    """gpu_checks.sh's train step (precision_training.py on CUDA), two iterations per run."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    import precision_training
+
+    install(monkeypatch, cache_dir(tmp_path_factory))
+    code = precision_training.main(["--device", "cuda", "--iterations", "2", "--seeds", "2", "--window", "1",
+                                    "--batch", "4"])
+    lines = capsys.readouterr().out.splitlines()
+    assert code in (0, 1) and lines[-1].startswith("precision_training: "), lines
+    assert sum(line.startswith("  tf32 ") for line in lines) == 2, lines
+
+
 def test_loader_benchmark_runs_small():
     """benchmarks/loader.py on a tiny dataset: the integrity check's cost, and a throughput per worker count
     (it called the integrity check with an argument list of an older version, and failed before timing)."""
@@ -120,6 +166,9 @@ def test_gpu_checks_without_a_usable_gpu_says_so_in_its_summary(tmp_path):
     device = (logs / "device.log").read_text()
     assert f"minitransfer from {SCRIPT.parents[1] / 'minitransfer' / '__init__.py'}\n" in device, device
     assert "Traceback" not in device and "every GPU test skips" in device.splitlines()[-1], device
+    compile_log = (logs / "compile.log").read_text()
+    assert summary[1].split()[1:3] == ["exit", "1"] and "Traceback" not in compile_log, compile_log
+    assert compile_log.splitlines()[-1].startswith("compile: ") and "nothing compiled" in compile_log, compile_log
 
 
 def test_gpu_checks_kills_a_step_that_ignores_its_time_limit_and_goes_on(tmp_path):
