@@ -72,16 +72,21 @@ def demo(out, seed, device, precision):
     data = run(synthetic.builtin_dataset, interrupted="stopped while building the built-in benchmark (a build "
                                                       "stopped leaves nothing); rerun the same command to build it")
     on_gpu = devices != (None,)
+    plan, plan_device = (demos.GPU_PLAN, "cuda") if on_gpu else (demos.CPU_PLAN, "cpu")
 
     def train():
         with told_where_it_stopped(out, whole="the demo", runs="networks", reader_gone_words=_reader_gone):
-            return demos.run_demo(out, data, seed=seed, device="cuda" if on_gpu else "cpu",
+            return demos.run_demo(out, data, seed=seed, device=plan_device,
                                   devices=devices if on_gpu else (None,) * demos.CPU_SLOTS, precision=precision,
                                   log=grid_log)
 
     outcome = run(train)
     if outcome.exit_code != 0:
-        say(_unfinished(outcome, data_intact=outcome.interrupted or demos.builtin_intact(data)))
+        unfinished = _unfinished(outcome, data_intact=outcome.interrupted or demos.builtin_intact(data))
+        say(unfinished)
+        advice = _advice_for([unfinished], plan, seed, plan_device, precision, rerun=RERUN_TRAINS_FAILED)
+        if advice:  # a network that diverged: "a lower --base-lr", which the demo does not take
+            say(advice)
         drop_output_if_reader_gone()
         sys.exit(outcome.exit_code)
     written, not_written = run(lambda: _report(out, outcome, started), interrupted=(
@@ -90,8 +95,7 @@ def demo(out, seed, device, precision):
     if not_written:
         echo(not_written)
     show(written, out)
-    advice = _advice_for_the_demo(written, demos.GPU_PLAN if on_gpu else demos.CPU_PLAN, seed,
-                                  "cuda" if on_gpu else "cpu", precision)
+    advice = _advice_for_the_demo(written, plan, seed, plan_device, precision)
     if advice:
         echo(advice)
 
@@ -109,6 +113,18 @@ def _advice_for_the_demo(written, plan, seed, device, precision):
     (prepare folder --val-fraction, train's --overwrite) as for data or runs of one's own. None
     where no option is advised."""
     texts = [finding.text for finding in written.findings] + written.brief_warnings(UNFINISHED_SHOWN)
+    return _advice_for(texts, plan, seed, device, precision)
+
+
+RERUN_TRAINS_NONE = "a rerun trains none again"  # a finished demo's
+RERUN_TRAINS_FAILED = "a rerun trains its failed networks again with it"  # a demo whose networks failed
+
+
+def _advice_for(texts, plan, seed, device, precision, rerun=RERUN_TRAINS_NONE):
+    """:func:`_advice_for_the_demo` of the lines ``texts`` the demo printed: its findings and
+    warnings, or why it did not finish (a network that diverged: "train the grid again ... with a
+    lower --base-lr", which a demo rerun, taking no --base-lr, would diverge again); ``rerun``: what
+    a rerun of the demo would train."""
     own = _option_names(demo)
     advised = [name for name in dict.fromkeys(OPTION.findall("\n".join(texts))) if name not in own]
     if not advised:
@@ -116,7 +132,7 @@ def _advice_for_the_demo(written, plan, seed, device, precision):
     grids = _option_names(experiment_command)
     theirs, others = [name for name in advised if name in grids], [name for name in advised if name not in grids]
     told = [f"  the demo takes none of the options advised above ({', '.join(advised)}): it trains one recipe on "
-            f"its built-in benchmark, and a rerun trains none again"]
+            f"its built-in benchmark, and {rerun}"]
     if theirs:
         told[0] += (f"; {', '.join(theirs)} {'are' if len(theirs) > 1 else 'is'} `minitransfer experiment`'s: to "
                     f"train a grid like the demo's with {'them' if len(theirs) > 1 else 'it'}, on the same "
