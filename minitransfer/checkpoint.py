@@ -192,15 +192,13 @@ def _opened(path, hashed=False):
     """The HDF5 file ``path`` open for reading through a Python file handle (with its sha256 where
     ``hashed``: hashed and read through one handle, so a file renamed over this one meanwhile, a
     base's next checkpoint written as it trains, is neither hashed nor read in its place). Read so,
-    HDF5 takes no file lock and heeds no "open for write" mark: another process holding the file
-    open for writing (h5py's "r+" in a notebook), or one that died holding it so and left the mark
-    in it, would make h5py refuse it by name ("unable to lock file", "file is already open for
-    write") although its contents are whole; every reader here reads it so, as the checks of its
+    HDF5 takes no file lock and heeds no "open for write" mark (:func:`.fileio.open_hdf5`,
+    ``locked=False``, as every reader of a checkpoint or weights file opens it): the checks of its
     contents (checksums included) judge what is there."""
     with open(path, "rb") as handle:
         sha256 = fileio.sha256_stream(handle) if hashed else None
         handle.seek(0)
-        with h5py.File(handle, "r") as f:
+        with fileio.open_hdf5(handle) as f:
             yield (f, sha256) if hashed else f
 
 

@@ -206,7 +206,7 @@ def _no_dataset(path):
     """Why the checkpoint at ``path`` records no dataset: its config attribute is missing, or has no
     field data (a checkpoint read without one reads an empty config)."""
     try:
-        with fileio.open_hdf5(path) as f:  # as the checkpoint was read: a file system without locks too
+        with fileio.open_hdf5(path, locked=False) as f:  # as the checkpoint was read: unlocked, unmarked
             missing = "config" not in f.attrs
     except OSError:  # gone or changed since it was read: its config, as read, had no data
         missing = False

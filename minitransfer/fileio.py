@@ -200,12 +200,35 @@ def write_hdf5(path, fill, keep_same=False, libver=None, named=None):
 NO_FILE_LOCKS = (errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP)  # flock on NFS without lockd, Lustre without -o flock
 
 
-def open_hdf5(path):
-    """``h5py.File(path, "r")``, opened without HDF5's file lock where the file system has no locks
-    (flock failing with :data:`NO_FILE_LOCKS`; HDF5 2.0 refuses the file there, "unable to lock
-    file, errno = 37"): minitransfer writes every HDF5 file whole under a temporary name and renames
-    it (:func:`write_hdf5`), so no reader ever meets one half-written, and there is no lock to take
+@contextlib.contextmanager
+def open_hdf5(path, locked=True):
+    """The HDF5 file at ``path`` open for reading (``with open_hdf5(path) as f:``); ``path`` may be a
+    binary file already open (read through it: the very file it is, whatever its name holds now).
+
+    ``locked=False`` (checkpoints and weights files, whose arrays carry checksums): read through a
+    Python file handle, where HDF5 takes no file lock and heeds no "open for write" mark, so a file
+    another process holds open for writing (h5py's "r+" in a notebook), or one a writer that died so
+    left marked, reads as what it holds; h5py by path refuses both ("unable to lock file, errno =
+    11", "file is already open for write") though their contents are whole. Dataset files keep the
+    lock: their images are read unchecked, so one held for writing is refused, named (exit 74).
+
+    Locked, the file is opened without HDF5's lock where the file system has no locks (flock failing
+    with :data:`NO_FILE_LOCKS`; HDF5 2.0 refuses the file there, "unable to lock file, errno = 37"):
+    minitransfer writes every HDF5 file whole under a temporary name and renames it
+    (:func:`write_hdf5`), so no reader ever meets one half-written, and there is no lock to take
     anyway. The folder's own lock has warned about the file system (:func:`.run_lock.try_lock`)."""
+    if not isinstance(path, (str, os.PathLike)):
+        with h5py.File(path, "r") as handle:
+            yield handle
+    elif not locked:
+        with open(path, "rb") as stream, h5py.File(stream, "r") as handle:
+            yield handle
+    else:
+        with _locked_hdf5(path) as handle:
+            yield handle
+
+
+def _locked_hdf5(path):
     try:
         return h5py.File(path, "r")
     except OSError as error:

@@ -329,7 +329,7 @@ def _class_table(path):
     try:
         if not path.is_file():  # a named pipe: opening it waits for a writer
             return None
-        with fileio.open_hdf5(path) as f:
+        with fileio.open_hdf5(path, locked=False) as f:  # a weights file or checkpoint: as checkpoint.load reads it
             table = fileio.parse_json(fileio.plain_attribute(f.attrs["classes"]))
     except (OSError, KeyError, ValueError, TypeError):
         return None

@@ -41,7 +41,7 @@ def run_records(folder, config):
         if not path.is_file():
             continue
         try:
-            with fileio.open_hdf5(path) as f:
+            with fileio.open_hdf5(path, locked=False) as f:  # as checkpoint.load reads them
                 attributes = f.attrs
                 records.append({key: _attribute(attributes, key) for key in RECORDED if key in attributes})
         except OSError as error:

@@ -163,7 +163,7 @@ def image_offset(path, shape, file=None):
     Raises ``DatasetError`` when the file cannot be read, the dataset is chunked or filtered, or
     its shape is not ``shape``."""
     try:
-        with (fileio.open_hdf5(path) if file is None else h5py.File(file, "r")) as shard:
+        with fileio.open_hdf5(path if file is None else file) as shard:
             offset = checked_dataset(shard, path, "images", shape, np.uint8).id.get_offset()
         size = os.path.getsize(path) if file is None else os.fstat(file.fileno()).st_size
     except KeyError as error:
