@@ -15,7 +15,7 @@ from minitransfer.config_checks import ConfigError, DataMismatch, check_int, che
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import loader_workers, splits, synthetic
-from minitransfer.mean_image import fit_mean, mean_seen
+from minitransfer.mean_image import check_recorded_size, fit_mean, mean_seen
 from minitransfer.ops import precision as precisions
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.preflight import check_evaluation_memory
@@ -130,6 +130,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
                            f"{_prepare_to_fit(saved, preset)}")
     with dataset.reading():  # prepare must not replace the shards while they are read
         task = _task_of(saved, dataset)
+        check_recorded_size(saved, dataset)
         # on images stored at another size than the network was trained on: its mean resampled, as train does
         mean, mean_resized_from = fit_mean(saved.mean if saved.mean is not None else _own_mean(saved, dataset, data),
                                            dataset.image_size)

@@ -58,3 +58,21 @@ def resize_mean(mean, size):
     channels = [Image.fromarray(np.ascontiguousarray(mean[..., k], dtype=np.float32))  # mode F
                 .resize((width, height), Image.BILINEAR) for k in range(mean.shape[2])]
     return np.stack([np.asarray(channel, dtype=np.float32) for channel in channels], axis=-1)
+
+
+def check_recorded_size(saved, dataset):
+    """A :class:`.checkpoint.CheckpointError` naming the file where the /mean of ``saved`` is not of
+    the size of ``dataset``'s images while its record says it was subtracted from them (``dataset`` is
+    the one it was trained on, or the one whose mean it records): train refuses any other, so the
+    file's /mean was replaced since, and resampling it (:func:`fit_mean`, meant for another dataset's
+    images) would subtract a mean its first layers never saw, and nothing would say so."""
+    source = saved.meta.get("mean_source") or {}
+    recorded = {saved.meta.get("dataset_fingerprint"), source.get("fingerprint") if source.get("kind") == "dataset"
+                else None} - {None, ""}
+    size = tuple(dataset.image_size)
+    if saved.mean is None or dataset.fingerprint not in recorded or tuple(saved.mean.shape[:2]) == size:
+        return
+    raise checkpoints.CheckpointError(
+        f"checkpoint {saved.path}: its /mean image is {saved.mean.shape[0]}x{saved.mean.shape[1]}, but it records "
+        f"{mean_seen(saved.meta)}, subtracted from the {size[0]}x{size[1]} images of {dataset.path} it was trained "
+        f"on: the file's /mean was replaced or damaged since; copy the complete file again, or train it again")
