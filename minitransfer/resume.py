@@ -19,7 +19,8 @@ from minitransfer import fileio
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, recorded_change
-from minitransfer.resume_options import finished_record, free_fields, gone_refusal, take_run_folder
+from minitransfer.resume_options import (base_not_written, finished_record, free_fields, gone_refusal, take_run_folder,
+                                         unwritten_weights)
 from minitransfer.rundir import divergence, is_run_dir, recorded_out, recorded_sha256, run_dir_for, weights_for
 
 
@@ -190,9 +191,13 @@ def read_base(c):
     missing = f"`copy_from` {c.copy_from!r} does not exist"
     if c.resume is None:
         run_checkpoint = run_dir_for(c.out) / "checkpoint.h5" if c.out is not None else None
-        started = run_checkpoint is not None and run_checkpoint.exists()
-        raise ConfigError(f"{missing}; to continue the run from {run_checkpoint}, which holds the layers copied from "
-                          f"it, add `resume='auto'`" if started else missing)
+        if run_checkpoint is not None and run_checkpoint.exists():
+            raise ConfigError(f"{missing}; to continue the run from {run_checkpoint}, which holds the layers copied "
+                              f"from it, add `resume='auto'`")
+        unwritten = unwritten_weights(c.copy_from)  # its base's run, training or stopped, or the base moved away
+        if unwritten is not None:
+            raise ConfigError(f"`copy_from` {unwritten.situation()}; {base_not_written(unwritten)}")
+        raise ConfigError(missing)
     if c.resume != "auto":  # the base's record, not the solver state, which resume_point reads under the lock
         saved = checkpoints.load(c.resume, solver=False)
     elif c.out is None:
