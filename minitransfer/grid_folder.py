@@ -301,16 +301,18 @@ def check_outside_data(out, options):
                                      f"dataset {folder}; write the grid elsewhere")
 
 
-def check_outside_run_dirs(out):
-    """Raise ``ConfigError`` when the grid folder ``out`` is, or lies inside, the run directory of a
-    run (``x.run`` of a ``minitransfer train -o x.h5``): every run's `train` would refuse to write
-    there, after the grid had written its plan into that run's files."""
-    out = pathlib.Path(out).resolve()
-    host = next((folder for folder in (out, *out.parents) if rundir.is_run_dir(folder)), None)
-    if host is not None:
-        raise config.ConfigError(f"the grid folder {out} {'is' if host == out else 'lies inside'} {host}, the run "
-                                 f"directory of another run, where no run of the grid may write; write the grid "
-                                 f"elsewhere, e.g. {host.parent / 'grid'}")
+def check_outside_run_dirs(out, example="grid"):
+    """Raise ``ConfigError`` when the grid folder ``out`` (named as given) is, or lies inside, the run
+    directory of a run (``x.run`` of a ``minitransfer train -o x.h5``): every run's `train` would
+    refuse to write there, after the grid had written its plan into that run's files. Worded for
+    the demo as for an experiment; ``example``: the name of the folder it suggests beside that run's."""
+    resolved = pathlib.Path(out).resolve()
+    host = next((folder for folder in (resolved, *resolved.parents) if rundir.is_run_dir(folder)), None)
+    if host is None:
+        return
+    where = "is a run's folder" if host == resolved else f"lies inside {host}, a run's folder"
+    raise config.ConfigError(f"`out` {out} {where} (train wrote it, for {rundir.weights_for(host).name}), where no "
+                             f"other run may write: give a folder of its own, e.g. {host.parent / example}")
 
 
 def check_not_nested(out, what="this grid"):

@@ -19,7 +19,8 @@ from minitransfer import fileio
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, recorded_change
-from minitransfer.resume_options import finished_record, free_fields, gone_refusal, take_run_folder
+from minitransfer.resume_options import (base_not_written, finished_record, free_fields, gone_refusal, take_run_folder,
+                                         unwritten_weights)
 from minitransfer.rundir import divergence, is_run_dir, recorded_out, recorded_sha256, run_dir_for, weights_for
 
 
@@ -31,36 +32,46 @@ def check_destination(plan):
     directory, which a fresh run empties), or an existing file that is not a minitransfer checkpoint.
     Its messages name the paths as the user gave them (:attr:`minitransfer.config.Plan.named`)."""
     c, named, out, run_dir = plan.config, plan.named, pathlib.Path(plan.config.out), plan.run_dir
+    given = f"`out` {_linked_out(plan) or c.out}"
     if out.is_dir():
-        raise ConfigError(f"`out` {out} is a directory; name a weights file, e.g. {out / 'net.h5'}")
+        raise ConfigError(f"{given} is a directory; name a weights file, e.g. {out / 'net.h5'}")
     if str(c.out).endswith((os.sep, f"{os.sep}.")):  # pathlib drops the slash: the weights would be the file `out`
-        raise ConfigError(f"`out` {c.out} names a folder (it ends in {os.sep}); name the weights file in it, "
+        raise ConfigError(f"{given} names a folder (it ends in {os.sep}); name the weights file in it, "
                           f"e.g. {out / 'net.h5'}")
     if run_dir == out:
-        raise ConfigError(f"`out` {out} ends in .run, the suffix of run directories, so it would be its own "
+        raise ConfigError(f"{given} ends in .run, the suffix of run directories, so it would be its own "
                           f"run directory; name the weights file e.g. {out.with_suffix('.h5')}")
     if run_dir.exists() and not run_dir.is_dir():
         raise ConfigError(f"{run_dir}, the run directory of {out}, is a file; move it away or choose another `out`")
-    for what, path in ((f"`out` {out}", out), (f"{run_dir}, the run directory of {out},", run_dir)):
+    for what, path in ((given, out), (f"{run_dir}, the run directory of {out},", run_dir)):
         if path.resolve().is_relative_to(pathlib.Path(c.data).resolve()):
             raise ConfigError(f"{what} lies inside the dataset {named.data}; write the weights elsewhere")
     host = next((folder for folder in out.absolute().parents if is_run_dir(folder)), None)
     if host is not None:  # its checkpoint, lock or logs would be replaced, or deleted with it
-        raise ConfigError(f"`out` {out} lies inside {host}, the run directory of another run; write the weights "
-                          f"beside it instead, e.g. {host.parent / out.name}")
+        instead = (f"write the weights beside it instead, e.g. {host.parent / out.name}" if _linked_out(plan) is None
+                   else "give another `out`, a file of this run's own")
+        raise ConfigError(f"{given} lies inside {host}, the run directory of another run; {instead}")
     for field, read in (("copy_from", c.copy_from), ("resume", None if c.resume == "auto" else c.resume)):
         if read is not None and out.exists() and os.path.exists(read) and os.path.samefile(out, read):
-            raise ConfigError(f"`out` {out} is the `{field}` checkpoint {getattr(named, field)}: training would "
+            raise ConfigError(f"{given} is the `{field}` checkpoint {getattr(named, field)}: training would "
                               f"replace what it reads; choose another `out`")
     checkpoint = run_dir / "checkpoint.h5"
     if c.copy_from is not None and (pathlib.Path(c.copy_from).resolve().is_relative_to(run_dir.resolve()) or
                                     checkpoint.exists() and os.path.exists(c.copy_from) and
                                     os.path.samefile(checkpoint, c.copy_from)):
-        raise ConfigError(f"`copy_from` {named.copy_from} is a file of {run_dir}, the run directory of `out` {out}: "
+        raise ConfigError(f"`copy_from` {named.copy_from} is a file of {run_dir}, the run directory of {given}: "
                           f"training would delete what it copies; choose another `out`")
     if out.exists() and not checkpoints.is_checkpoint(out):
-        raise ConfigError(f"`out` {out} exists and is not a minitransfer weights file; "
+        raise ConfigError(f"{given} exists and is not a minitransfer weights file; "
                           f"{_what_replaces_unreadable_out(out, run_dir)}")
+
+
+def _linked_out(plan):
+    """"L.h5 (a link to /runs/baseA.run/checkpoint.h5)": `out` as its user gave it where it is a
+    symbolic link, which the run follows (:func:`minitransfer.train.train`), with the file it leads
+    to, for the messages that name it; None where it is no link (named as it is)."""
+    given, out = plan.named.out, plan.config.out
+    return None if given is None or given == out else f"{given} (a link to {out})"
 
 
 def _what_replaces_unreadable_out(out, run_dir):
@@ -190,9 +201,13 @@ def read_base(c):
     missing = f"`copy_from` {c.copy_from!r} does not exist"
     if c.resume is None:
         run_checkpoint = run_dir_for(c.out) / "checkpoint.h5" if c.out is not None else None
-        started = run_checkpoint is not None and run_checkpoint.exists()
-        raise ConfigError(f"{missing}; to continue the run from {run_checkpoint}, which holds the layers copied from "
-                          f"it, add `resume='auto'`" if started else missing)
+        if run_checkpoint is not None and run_checkpoint.exists():
+            raise ConfigError(f"{missing}; to continue the run from {run_checkpoint}, which holds the layers copied "
+                              f"from it, add `resume='auto'`")
+        unwritten = unwritten_weights(c.copy_from)  # its base's run, training or stopped, or the base moved away
+        if unwritten is not None:
+            raise ConfigError(f"`copy_from` {unwritten.situation()}; {base_not_written(unwritten)}")
+        raise ConfigError(missing)
     if c.resume != "auto":  # the base's record, not the solver state, which resume_point reads under the lock
         saved = checkpoints.load(c.resume, solver=False)
     elif c.out is None:
@@ -343,7 +358,8 @@ def _other_network(path, plan):
     differ = {key: text for key, text in differences(saved, plan).items() if key not in ("precision", "out")}
     if not (saved.meta.get("config") and differ):
         return ""
-    return f"{path} holds another network than this run trains ({', '.join(differ.values())})"
+    named = _linked_out(plan) if path == pathlib.Path(plan.config.out) else None
+    return f"{named or path} holds another network than this run trains ({', '.join(differ.values())})"
 
 
 def _check_resumable(saved, plan):

@@ -9,7 +9,7 @@ import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio
+from minitransfer import fileio, run_lock
 from minitransfer.config_checks import ConfigError, combination_fault
 from minitransfer.data import synthetic
 from minitransfer.rundir import is_run_dir, run_dir_for, weights_for
@@ -333,6 +333,57 @@ def copied_weights(copy_from):
         raise ConfigError(f"`copy_from` {copy_from} is the run folder of {weights}, which has not finished (no "
                           f"{weights.name} beside it); to copy from its latest checkpoint, give {checkpoint}")
     return copy_from
+
+
+@dataclasses.dataclass
+class UnwrittenWeights:
+    """A weights file not there whose run folder beside it holds a checkpoint (:func:`unwritten_weights`):
+    ``path`` as given, its ``run`` folder, the process training it now (``training``:
+    :func:`minitransfer.run_lock.holder`'s answer) and whether it ``finished`` (its file moved or
+    deleted since)."""
+    path: str
+    run: pathlib.Path
+    training: object
+    finished: bool
+
+    def situation(self):
+        """What happened to it: "baseA.h5 is not written yet: its run baseA.run is training now (PID
+        1234) and writes it at its end", "... stopped before its end, where it writes it", "baseA.h5 is
+        not there: its run baseA.run finished, and the file was moved or deleted since"."""
+        if self.finished:
+            return f"{self.path} is not there: its run {self.run} finished, and the file was moved or deleted since"
+        state = (f"is training now{run_lock.holder_named(self.training)} and writes it at its end"
+                 if self.training is not None else "stopped before its end, where it writes it")
+        return f"{self.path} is not written yet: its run {self.run} {state}"
+
+
+def unwritten_weights(path):
+    """The :class:`UnwrittenWeights` of ``path``, a network to read that is not there, where it is
+    the weights file of a run folder beside it holding a checkpoint (``baseA.h5`` while baseA.run
+    trains, after it was stopped, or once the finished network was moved away); None otherwise.
+    Read (eval, info) or copied (train's `copy_from`), a fault to name with what to give instead: a
+    bare "does not exist" named neither the run nor its checkpoint."""
+    if not pathlib.PurePath(path).name or os.path.lexists(path):
+        return None
+    run = run_dir_for(path)
+    if not (run / "checkpoint.h5").is_file() or weights_for(run).name != pathlib.PurePath(path).name:
+        return None
+    training = run_lock.holder(run)
+    return UnwrittenWeights(str(path), run, training, training is None and (run / "result.json").is_file())
+
+
+def base_not_written(unwritten):
+    """What a transfer whose `copy_from` base is ``unwritten`` (:class:`UnwrittenWeights`) is to do:
+    copy from the base once it has finished, which its checkpoint has not (training now, or stopped);
+    the weights of a finished base moved away are where they went, or its last checkpoint."""
+    run = unwritten.run
+    if unwritten.finished:
+        return (f"give the file where it went, or {run / 'checkpoint.h5'}, its last checkpoint: the network as it "
+                f"finished")
+    if unwritten.training is not None:
+        return "a transfer copies a finished base: wait for its training to end, then rerun"
+    return (f"a transfer copies a finished base: train it to its end first (train with `resume='{run}'`), then "
+            f"rerun")
 
 
 def network_files(path):

@@ -84,12 +84,14 @@ def train(config, on_iteration=None):
     if on_iteration is not None and not callable(on_iteration):  # else a TypeError once an iteration is done
         raise ConfigError(f"`on_iteration` must be a function taking the iterations done (or None), got "
                           f"{on_iteration!r}")
+    given_out = config.out  # a symbolic link, which _through_link follows: refusals name it as given
     config = checked(_through_link(config))
     gone = dataset_gone(config)  # resumed without `data`: the run's record, read once for both checks
     finished = _finished_without_dataset(config, gone)
     if finished is not None:
         return finished
     plan = resolve(config, read_base=read_base, dataset_gone=lambda c: gone)
+    plan.named.out = None if given_out is None else str(given_out)
     check_destination(plan)
     try:
         check_memory(plan)  # before anything is written: the lock creates the run directory

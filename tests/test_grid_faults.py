@@ -373,7 +373,9 @@ def test_a_grid_folder_in_a_runs_directory_is_refused_before_anything_is_written
     for extra in ([], ["--dry-run"], ["--emit-slurm", str(tmp_path / "slurm")]):
         result = CliRunner().invoke(main, arguments + extra)
         assert result.exit_code == 2, result.output
-        assert f"the grid folder {out} {where} {host}, the run directory of another run" in result.output
+        place = "is a run's folder" if where == "is" else f"lies inside {host}, a run's folder"
+        assert (f"--out {out} {place} (train wrote it, for baseA.h5), where no other run may write: give a folder of "
+                f"its own, e.g. {tmp_path / 'grid'}") in result.output
         assert _listing(host) == ["config.json"] and not (tmp_path / "slurm").exists()
 
 

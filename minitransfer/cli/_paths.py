@@ -140,8 +140,7 @@ class NetworkPath(click.Path):
         if os.path.islink(value) and not os.path.exists(value):  # click would say it "does not exist"
             self.fail(f"{value} is a symbolic link that leads nowhere ({fileio.dead_end(value)}): give the network's "
                       f"file or folder itself", param, ctx)
-        if pathlib.PurePath(value).name and not os.path.lexists(value):
-            self._refuse_unwritten(value, param, ctx)
+        self._refuse_unwritten(value, param, ctx)
         path = pathlib.Path(super().convert(value, param, ctx))
         if not path.is_dir():
             if (path.parent / shard_format.META_FILE).is_file() and not checkpoint.is_checkpoint(path):  # a shard
@@ -193,20 +192,18 @@ class NetworkPath(click.Path):
 
     def _refuse_unwritten(self, value, param, ctx):
         """A weights file not written yet, its run folder beside it with a checkpoint (``eval
-        baseA.h5`` while baseA trains, after it was stopped, or once it was moved away): click said it
-        "does not exist", naming neither the run nor its checkpoint. (train's --copy-from leaves a base
-        not there to train.)"""
-        run = rundir.run_dir_for(value)
-        if not (run / "checkpoint.h5").is_file() or rundir.weights_for(run).name != pathlib.Path(value).name:
+        baseA.h5`` while baseA trains, after it was stopped, or once it was moved away:
+        :func:`minitransfer.resume_options.unwritten_weights`): click said it "does not exist", naming
+        neither the run nor its checkpoint, which is to be given instead. (train's --copy-from leaves
+        a base not there to train, which says what a transfer is to do:
+        :func:`minitransfer.resume.read_base`.)"""
+        unwritten = resume_options.unwritten_weights(value)
+        if unwritten is None:
             return
-        training = run_lock.holder(run)
-        if training is None and (run / "result.json").is_file():
-            self.fail(f"{value} is not there: its run {run} finished, and the file was moved or deleted since; give "
-                      f"{run} for its last checkpoint, the network as it finished", param, ctx)
-        state = (f"is training now{run_lock.holder_named(training)} and writes it at its end" if training is not None
-                 else f"stopped before its end, where it writes it (train --resume {shlex.quote(str(run))} goes on)")
-        self.fail(f"{value} is not written yet: its run {run} {state}; give {run} for its latest checkpoint",
-                  param, ctx)
+        run, stopped = unwritten.run, not unwritten.finished and unwritten.training is None
+        goes_on = f" (train --resume {shlex.quote(str(run))} goes on)" if stopped else ""
+        give = "its last checkpoint, the network as it finished" if unwritten.finished else "its latest checkpoint"
+        self.fail(f"{unwritten.situation()}{goes_on}; give {run} for {give}", param, ctx)
 
 
 def _score_on(dataset_folder, ctx):

@@ -10,7 +10,7 @@ import time
 import click
 
 from minitransfer import demo as demos
-from minitransfer import fileio
+from minitransfer import fileio, grid_folder
 from minitransfer.config_wording import command_line, option_name
 from minitransfer.data import synthetic
 from minitransfer.ops import precision as precisions
@@ -66,6 +66,8 @@ def demo(out, seed, device, precision):
       minitransfer demo -o my-demo --device cpu   # takes minutes
     """
     started = time.monotonic()
+    if out is not None:  # named as given, before the benchmark is built (the demo's grid refuses it resolved)
+        run(lambda: grid_folder.check_outside_run_dirs(out, example="demo"))
     out = (out or demos.default_out(seed, precision)).resolve()
     devices = run(lambda: choose_devices(device))  # a usage error before the benchmark is built and cached
     echo("preparing the built-in synthetic benchmark ...")
