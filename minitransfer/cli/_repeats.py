@@ -23,9 +23,9 @@ class OptionsOnceGroup(click.Group):
 
 
 def repeated_options(command, args):
-    """A warning for each option of ``command`` that ``args`` (as typed) give twice or more, or both
-    sides of a flag pair of: what was given and what is taken (the last). The value of an option is
-    not read as an option (`-o --seed` names a file)."""
+    """A warning for each option of ``command`` that ``args`` (as typed) give twice or more with other
+    values, or both sides of a flag pair of: what was given and what is taken (the last). The value of
+    an option is not read as an option (`-o --seed` names a file)."""
     options = {}
     for param in command.params:
         if isinstance(param, click.Option):
@@ -41,7 +41,9 @@ def repeated_options(command, args):
         if not param.is_flag and not param.count and not equals:
             value = next(values, "")
         if not (param.multiple or param.count or param.is_eager):
-            given.setdefault(param.name, []).append(f"{name} {value}" if value else name)
+            taken = value if not param.is_flag else name in param.secondary_opts  # the side of a flag pair
+            given.setdefault(param.name, []).append((f"{name} {value}" if value else name, taken))
     for typed in given.values():
-        if len(typed) > 1:
-            yield f"{', '.join(typed)} given: the last, {typed[-1]}, is taken"
+        if len({taken for _, taken in typed}) > 1:  # the same value twice (`--dry-run ... --dry-run`) changes nothing
+            shown = [each for each, _ in typed]
+            yield f"{', '.join(shown)} given: the last, {shown[-1]}, is taken"

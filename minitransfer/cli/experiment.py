@@ -1,5 +1,6 @@
 """``minitransfer experiment``: plan and run the paper's grid of networks (or write SLURM scripts)."""
 
+import collections
 import pathlib
 import shlex
 import sys
@@ -90,19 +91,20 @@ def _time_limit(ctx, param, value):
 @click.option("--split-seed", "split_seeds", type=SEED, multiple=True, default=(0,), show_default=True,
               help="Random split seeds (repeat: --split-seed 0 --split-seed 1 ...): each another draw of the halves, "
                    "its networks in OUT/randomS/, the replicates of each point.")
-@click.option("--layers", default="1-7", show_default=True,
+@click.option("--layers", default="1-7", show_default=True, metavar="N-N|N,N",
               help="The n to run: copied layers, e.g. 1-7 or 1,3,5 (up to the preset's copyable layers).")
 @click.option("--both-directions", is_flag=True, help="Also AnA(+) and BnA(+) (random splits).")
 @click.option("--fine-tuned/--no-fine-tuned", default=True, show_default=True,
               help="Plan the BnB+ / AnB+ runs (random split, --source-data; the natural split's are frozen).")
-@click.option("--random-frozen", default="",
-              help="Random-weights control (the paper's Section 4.3) for these n, e.g. 1-7: the first n layers "
-                   "random and frozen, trained on all classes (OUT/all/randomn), beside a base on all classes "
-                   "(OUT/all/base).")
-@click.option("--per-class", callback=_counts, default="",
+@click.option("--random-frozen", default="", metavar="N-N|N,N",
+              help="Random-weights control (the paper's Section 4.3) for these n, e.g. 1-7 or 1,3,5: the first n "
+                   "layers random and frozen, trained on all classes (OUT/all/randomn), beside a base on all "
+                   "classes (OUT/all/base) (default: none).")
+@click.option("--per-class", callback=_counts, default="", metavar="N,N",
               help="Reduced-data runs (the paper's Figure S1): bases on all classes with N training images per "
-                   "class, for these N (e.g. 10,100,1000; OUT/all/reduced-0010 for 10); the report draws "
-                   "them as figure_s1. A count above every class's training images keeps them all (a note says so); "
+                   "class, for these N, comma-separated (e.g. 10,100,1000; OUT/all/reduced-0010 for 10; default: "
+                   "none); the report draws them as figure_s1. A count above every class's training images keeps "
+                   "them all (a note says so); "
                    "two counts that each keep them all, the same network twice, are refused.")
 @click.option("--replicates", type=click.IntRange(1, MAX_REPLICATES), default=1, show_default=True,
               help="Networks per point for the natural split, the all-classes controls and --source-data, "
@@ -126,7 +128,9 @@ def _time_limit(ctx, param, value):
                    "logs); `bash DIR/submit.sh --dry-run` prints the sbatch commands it would run, queueing nothing.")
 @click.option("--gres", default=None, callback=_sbatch_value,
               help="--emit-slurm: generic resources per run (default: gpu:1, none with --device cpu).")
-@click.option("--partition", default=None, callback=_sbatch_value, help="--emit-slurm: the partition to submit to.")
+@click.option("--partition", default=None, callback=_sbatch_value,
+              help="--emit-slurm: the partition to submit to (default: none asked, the cluster's default "
+                   "partition).")
 @click.option("--time", "time_limit", callback=_time_limit, default=None,
               help="--emit-slurm: time limit per run as sbatch takes it, e.g. 2-00:00:00, 90 (minutes), or 0 / "
                    "UNLIMITED for none (default: none asked, the partition's applies); the training checkpoints "
@@ -217,7 +221,9 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
                                  param_hint="--replicates")
     for name, option in (("split_seeds", "--split-seed"), ("both_directions", "--both-directions")):
         if "random" not in splits and ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT:
-            raise click.BadParameter("applies to the random split, which is not planned: add --split random",
+            both = "; the natural split plans both directions already (AnB and BnA)" \
+                if name == "both_directions" and "natural" in splits else ""
+            raise click.BadParameter(f"applies to the random split, which is not planned: add --split random{both}",
                                      param_hint=option)
     if fine_tuned and not ("random" in splits or source_data) \
             and ctx.get_parameter_source("fine_tuned") != click.core.ParameterSource.DEFAULT:
@@ -290,6 +296,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         others = grid_plan.left_alone(runs, out)
         if others:
             say(f"note: {others}")
+        echo(_plan_summary(runs, pending))
         echo(_would_run_on(devices, slots, pending, runs))
         return
     with told_where_it_stopped(out):
@@ -297,6 +304,18 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     tell_summary(outcome, out)
     drop_output_if_reader_gone()
     sys.exit(outcome.exit_code)
+
+
+def _plan_summary(runs, pending):
+    """The plan counted, as its dry run ends: "240 runs in 8 folders (random0 30, random1 30, random2 30
+    and 5 more): 0 finished, 240 to train". Its first line, with the count, lay hundreds of lines above
+    (two a run) in a big grid's dry run."""
+    folders = collections.Counter(run.name.split("/")[0] for run in runs)
+    shown = [f"{folder} {count}" for folder, count in folders.items()]
+    more = f" and {len(shown) - 3} more" if len(shown) > 4 else ""
+    return (f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {len(folders)} folder"
+            f"{'s' if len(folders) != 1 else ''} ({', '.join(shown[:3] if more else shown)}{more}): "
+            f"{len(runs) - len(pending)} finished, {len(pending)} to train")
 
 
 def _would_run_on(devices, slots, pending, runs):
