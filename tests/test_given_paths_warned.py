@@ -5,21 +5,12 @@ from /home/me/x/base.h5 were trained in precision tf32" for ``copy_from="base.h5
 
 import shutil
 
-import pytest
+from test_given_paths_refused import FAST, home  # noqa: F401
 
 from minitransfer import config, preflight
 from minitransfer import train as training
 from minitransfer.data import synthetic
 
-FAST = {"batch_size": 8, "max_iter": 2, "eval_every": 2, "checkpoint_every": 2, "device": "cpu", "quiet": True}
-
-
-@pytest.fixture
-def home(micro_data, tmp_path, monkeypatch):
-    """The working folder, holding ``data``, a copy of the micro dataset (4 classes of 14 px images)."""
-    monkeypatch.chdir(tmp_path)
-    shutil.copytree(micro_data, tmp_path / "data")
-    return tmp_path
 
 
 def _warnings(**fields):

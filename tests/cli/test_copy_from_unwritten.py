@@ -6,24 +6,14 @@ for its base to finish (a base still training is no base to copy), or where its 
 import os
 import shutil
 
-import pytest
 from click.testing import CliRunner
+from cli.test_eval_unwritten import FAST, in_tmp  # noqa: F401
 from interrupting import interrupted_after
 
 from minitransfer import run_lock
 from minitransfer import train as training
 from minitransfer.cli import main
 
-FAST = {"preset": "micro", "batch_size": 8, "max_iter": 4, "eval_every": 2, "checkpoint_every": 2, "device": "cpu",
-        "quiet": True}
-
-
-@pytest.fixture
-def in_tmp(tmp_path):
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    yield tmp_path
-    os.chdir(cwd)
 
 
 def transfer(micro_data, base):

@@ -537,6 +537,22 @@ def test_a_devkit_ground_truth_that_does_not_match_val_is_bad_data(imagenet_tree
 ANNOTATED = "val_0.JPEG\tn02084071\t0\t0\t63\t63\nval_1.JPEG\tn01440764\t1\t2\t40\t50\n"
 
 
+def prepare_tiny_annotated(tmp_path, annotations, unpacked):
+    """``prepare tiny-imagenet`` of a Tiny ImageNet zip whose val_annotations.txt holds ``annotations``,
+    given as the zip or (``unpacked``) the folder it unpacks to: (the SOURCE given, the CLI's result)."""
+    _write_tiny_zip(tmp_path / "tiny.zip")
+    source = tmp_path / "edited.zip"
+    with zipfile.ZipFile(tmp_path / "tiny.zip") as original, zipfile.ZipFile(source, "w") as edited:
+        for info in original.infolist():
+            edited.writestr(info, annotations if info.filename.endswith("val_annotations.txt") else original.read(info))
+    if unpacked:
+        with zipfile.ZipFile(source) as archive:
+            archive.extractall(tmp_path / "unpacked")
+        source = tmp_path / "unpacked"
+    return source, CliRunner().invoke(main, ["prepare", "tiny-imagenet", str(source), str(tmp_path / "out"), "--size",
+                                             "8", "--workers", "0"])
+
+
 @pytest.mark.parametrize("unpacked", [False, True], ids=["zip", "folder"])
 @pytest.mark.parametrize("annotations,message", [
     (ANNOTATED.splitlines(keepends=True)[0], r"images: 1 image file\(s\) without a label in .*val_annotations\.txt: "
@@ -547,18 +563,7 @@ ANNOTATED = "val_0.JPEG\tn02084071\t0\t0\t63\t63\nval_1.JPEG\tn01440764\t1\t2\t4
                                                           r"already"),
 ], ids=["an-image-unlabelled", "a-labelled-file-missing", "a-file-labelled-twice"])
 def test_tiny_imagenet_annotations_that_do_not_match_the_images_are_bad_data(tmp_path, unpacked, annotations, message):
-    path = tmp_path / "tiny.zip"
-    _write_tiny_zip(path)
-    with zipfile.ZipFile(path) as original, zipfile.ZipFile(tmp_path / "edited.zip", "w") as edited:
-        for info in original.infolist():
-            edited.writestr(info, annotations if info.filename.endswith("val_annotations.txt") else original.read(info))
-    source = tmp_path / "edited.zip"
-    if unpacked:
-        with zipfile.ZipFile(source) as archive:
-            archive.extractall(tmp_path / "unpacked")
-        source = tmp_path / "unpacked"
-    result = CliRunner().invoke(main, ["prepare", "tiny-imagenet", str(source), str(tmp_path / "out"), "--size", "8",
-                                       "--workers", "0"])
+    _, result = prepare_tiny_annotated(tmp_path, annotations, unpacked)
     assert result.exit_code == 65, result.output
     assert re.search(message, result.output), result.output
     assert not (tmp_path / "out").exists()

@@ -2,13 +2,9 @@
 it was told as a line of the wrong form, "expected '<file><TAB><wnid of wnids.txt>...'", though
 the line has that form; now the wnid and the line are named, with wnids.txt."""
 
-import zipfile
-
 import pytest
-from click.testing import CliRunner
 
-from data.test_importers import ANNOTATED, _write_tiny_zip
-from minitransfer.cli import main
+from data.test_importers import ANNOTATED, prepare_tiny_annotated
 
 UNLISTED = "val_1.JPEG\tn09999999\t1\t2\t40\t50"  # words.txt knows n09999999; wnids.txt lists 2 others
 
@@ -16,17 +12,7 @@ UNLISTED = "val_1.JPEG\tn09999999\t1\t2\t40\t50"  # words.txt knows n09999999; w
 @pytest.mark.parametrize("unpacked", [False, True], ids=["zip", "folder"])
 def test_a_wnid_wnids_txt_does_not_list_is_named_with_its_line(tmp_path, unpacked):
     annotations = ANNOTATED.splitlines(keepends=True)[0] + UNLISTED + "\n"
-    _write_tiny_zip(tmp_path / "tiny.zip")
-    source = tmp_path / "edited.zip"
-    with zipfile.ZipFile(tmp_path / "tiny.zip") as original, zipfile.ZipFile(source, "w") as edited:
-        for info in original.infolist():
-            edited.writestr(info, annotations if info.filename.endswith("val_annotations.txt") else original.read(info))
-    if unpacked:
-        with zipfile.ZipFile(source) as archive:
-            archive.extractall(tmp_path / "unpacked")
-        source = tmp_path / "unpacked"
-    result = CliRunner().invoke(main, ["prepare", "tiny-imagenet", str(source), str(tmp_path / "out"), "--size", "8",
-                                       "--workers", "0"])
+    source, result = prepare_tiny_annotated(tmp_path, annotations, unpacked)
     assert result.exit_code == 65, result.output
     member, again = ((f"{source / 'tiny-imagenet-200'}/", "unpack both from one tiny-imagenet-200.zip, or give the "
                                                            "zip itself as SOURCE") if unpacked else
