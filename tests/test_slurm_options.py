@@ -314,6 +314,7 @@ def test_submit_refuses_clusters_in_its_environment(tmp_path, fake_slurm, variab
     assert said.endswith(f"; unset {variable}, then run {submit} on a login node of the cluster the jobs are for\n")
     assert ("whose queue the squeue of submit.sh" in said) == (variable == "SBATCH_CLUSTERS")
 
+
 @pytest.mark.parametrize("kind", ["file", "dangling-link"])
 def test_cli_refuses_a_logs_file_in_the_scripts_folder_naming_it(tmp_path, synthetic_8, kind):
     """A file named logs in the folder (it may hold the user's other files): mkdir said "File exists",
@@ -329,16 +330,3 @@ def test_cli_refuses_a_logs_file_in_the_scripts_folder_naming_it(tmp_path, synth
     assert f"error: {logs} is there but is no folder: the tasks' output goes into a folder of that name; move it " \
            "away, or choose another folder for the SLURM scripts; nothing was written" in result.output
     assert sorted(path.name for path in logs.parent.iterdir()) == ["logs"] and not (tmp_path / "grid").exists()
-
-
-@pytest.mark.parametrize("option", ["--no-requeue", "--exclusive --no-requeue", "--no-req"])
-def test_emission_refuses_no_requeue_in_an_sbatch_option(tmp_path, synthetic_8, option):
-    """Before: written into both array scripts after their --requeue, which it undid (SBATCH_NO_REQUEUE
-    is refused by submit.sh for that): a task interrupted to checkpoint before its time limit could not
-    requeue itself. Refused now by the library and the command line alike, nothing written."""
-    refused, said = emit_refused(tmp_path, synthetic_8, option)
-    words = ("sbatch would take --no-requeue over the scripts' --requeue: a task interrupted to checkpoint before "
-             "its time limit could not requeue itself to resume (scontrol requeue: Requested operation is presently "
-             "disabled), nor SLURM requeue one whose node failed; leave it out")
-    assert refused == f"{option!r}: {words}"
-    assert words in " ".join(said.split())

@@ -33,15 +33,21 @@ OUTPUT_ELSEWHERE = ("over the scripts' --output (logs/<script>-<job>_<task>.out 
                                                 "srun takes it (submit.sh unsets it in its own), changing its "
                                                 "resources: leave SLURM_CPUS_PER_TASK out of --export"),
     ("--export=ALL,SLURM_CLUSTERS=other", "changing the cluster it, squeue, scancel and scontrol ask"),
+    ("--no-requeue", "sbatch would take --no-requeue over the scripts' --requeue: a task interrupted to checkpoint "
+                     "before its time limit could not requeue itself to resume (scontrol requeue: Requested operation "
+                     "is presently disabled), nor SLURM requeue one whose node failed; leave it out"),
+    ("--exclusive --no-requeue", "sbatch would take --no-requeue over the scripts' --requeue"),
+    ("--no-req", "sbatch would take --no-requeue over the scripts' --requeue"),
 ], ids=["output", "output-letter", "output-prefix", "error", "error-letter-bundled", "open-mode-truncate",
         "open-mode-last-truncate", "wait", "wait-letter-bundled", "export-labelio", "export-spaced-cpus",
-        "export-clusters"])
+        "export-clusters", "no-requeue", "no-requeue-after-another", "no-requeue-prefix"])
 def test_emission_refuses_an_sbatch_option_overriding_what_the_tasks_rely_on(tmp_path, synthetic_8, option, said):
     """Before: written into the scripts after their own lines, and taken over them on the test cluster:
     --output to a folder not there left the task without output and its run untrained (submit.sh still
     said the output was in logs/), --error sent the tasks' failure lines elsewhere, --open-mode=truncate
     left only the last start's lines of a requeued task, --wait held submit.sh in sbatch until the array
-    ended, and --export=ALL,SLURM_LABELIO=1 began each line of train.log with "0: "."""
+    ended, --export=ALL,SLURM_LABELIO=1 began each line of train.log with "0: ", and --no-requeue undid
+    the scripts' --requeue (SBATCH_NO_REQUEUE is refused by submit.sh for that)."""
     refused, output = emit_refused(tmp_path, synthetic_8, option)
     assert refused.startswith(repr(option)) and said in refused, refused
     assert said in " ".join(output.split())
