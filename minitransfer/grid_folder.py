@@ -1,6 +1,7 @@
 """The grid folder itself, as a grid checks it before it writes there (:mod:`minitransfer.grid_check`):
 where it may lie (:func:`check_place`: outside the datasets, other grids' folders and run
-directories), and who plans and who trains in it (:class:`GridLock`, :func:`others_at_work`).
+directories, and not in a report's folder), and who plans and who trains in it (:class:`GridLock`,
+:func:`others_at_work`).
 """
 
 import contextlib
@@ -13,16 +14,18 @@ import time
 from minitransfer import config, fileio
 from minitransfer.experiment import PLAN_FILE
 from minitransfer.grid_options import SOURCE_DATA
-from minitransfer import held_locks, run_lock, run_search, rundir
+from minitransfer import held_locks, path_kinds, run_lock, run_search, rundir
 from minitransfer.data import shard_format
 
 
 def check_place(out, options):
-    """Where the grid folder ``out`` lies: outside the datasets, other grids and run directories
-    (checked before anything is written there, the lock files of :class:`GridLock` included)."""
+    """Where the grid folder ``out`` lies: outside the datasets, other grids and run directories, and
+    not in a report's folder (checked before anything is written there, the lock files of
+    :class:`GridLock` included)."""
     check_outside_data(out, options)
     check_not_nested(out)
     check_outside_run_dirs(out)
+    check_not_a_report(out)
 
 
 FOLDER_REMADE_TRIES = 10  # a folder removed as often as it is made is no race: said as unwritable
@@ -313,6 +316,24 @@ def check_outside_run_dirs(out, example="grid"):
     where = "is a run's folder" if host == resolved else f"lies inside {host}, a run's folder"
     raise config.ConfigError(f"`out` {out} {where} (train wrote it, for {rundir.weights_for(host).name}), where no "
                              f"other run may write: give a folder of its own, e.g. {host.parent / example}")
+
+
+def check_not_a_report(out, example="grid"):
+    """Raise ``ConfigError`` when the grid folder ``out`` (named as given) is a report's folder, one
+    holding the tables and figures `minitransfer report` wrote (:func:`minitransfer.path_kinds.report_files`)
+    and no grid's plan: the grid wrote its plan and runs among them, and its findings.md read as that
+    of the grid's networks. Worded for the demo as for an experiment; ``example``: the name of the
+    folder it suggests beside the report's."""
+    if (pathlib.Path(out) / PLAN_FILE).is_file():  # the grid's own folder, whatever else it holds
+        return
+    found = path_kinds.report_files(out)
+    if not found:
+        return
+    named = ", ".join(found[:3]) + (" ..." if len(found) > 3 else "")
+    beside = pathlib.Path(out).resolve().parent / example
+    raise config.ConfigError(f"`out` {out} is a report's folder (the tables and figures `minitransfer report` wrote: "
+                             f"{named}), where the runs would lie among its files: give a folder of its own, e.g. "
+                             f"{beside}")
 
 
 def check_not_nested(out, what="this grid"):

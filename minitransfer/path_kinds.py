@@ -87,7 +87,7 @@ experiment.json. The one answer to "what is this folder" that a path given as a 
 def folder_kind(path):
     """The :class:`FolderKind` of the folder ``path``, the first kind in the order of :class:`FolderKind`'s
     that it is; kind None for another folder, or the root folder (no grid's, and too large to look through)."""
-    from minitransfer import experiment, report_folder  # which import checkpoint.py, which imports this module
+    from minitransfer import experiment  # which imports checkpoint.py, which imports this module
     path = pathlib.Path(path)
     if (path / shard_format.META_FILE).is_file():
         return FolderKind("dataset")
@@ -99,10 +99,18 @@ def folder_kind(path):
         return FolderKind("runs", runs, planned)
     if planned:
         return FolderKind("experiment", experiment=True)
-    if {child.name for child in path.iterdir()} & set(report_folder.REPORT_FILES):
+    if report_files(path):
         return FolderKind("report")
     held = datasets_in(path)
     return FolderKind("datasets", datasets=held) if held else FolderKind(None)
+
+
+def report_files(path):
+    """The files of a report (the tables and figures `minitransfer report` writes,
+    :data:`minitransfer.report_folder.REPORT_FILES`) that the folder ``path`` holds, in that order: ()
+    where it holds none (no report's folder)."""
+    from minitransfer import report_folder  # which imports checkpoint.py, which imports this module
+    return tuple(name for name in report_folder.REPORT_FILES if os.path.isfile(os.path.join(path, name)))
 
 
 def datasets_in(path):

@@ -320,19 +320,36 @@ def _them(names):
 def copied_weights(copy_from):
     """The weights file that a `copy_from` naming a run folder copies, as the command line takes it
     (``runs/baseA.run`` → ``runs/baseA.h5``: the weights of its finished run,
-    :func:`network_files`); the library refused it ("give its weights file"). A run folder whose
-    run has not finished is a ConfigError saying to give its latest checkpoint; ``copy_from`` is
-    kept as it is where it names no run folder (loading it says what it is)."""
+    :func:`network_files`); the library refused it ("give its weights file"). A run folder without
+    its weights file and with its checkpoint is a ConfigError (:func:`weights_not_beside`): its run
+    has not finished, or its weights were moved or deleted since; ``copy_from`` is kept as it is
+    where it names no run folder (loading it says what it is)."""
     files = network_files(copy_from) if copy_from is not None else None
     if files is None:
         return copy_from
     weights, checkpoint = files
     if weights.is_file():
         return str(weights)
+    moved = weights_not_beside(copy_from, weights)
+    if moved:
+        raise ConfigError(f"`copy_from` {moved}")
     if checkpoint.is_file():
         raise ConfigError(f"`copy_from` {copy_from} is the run folder of {weights}, which has not finished (no "
                           f"{weights.name} beside it); to copy from its latest checkpoint, give {checkpoint}")
     return copy_from
+
+
+def weights_not_beside(run, weights):
+    """What happened to ``weights``, the weights file of the run folder ``run`` (as given) given as
+    the base a transfer copies, where it is not there and its run finished: "baseA.run stands for
+    its weights file, but" it was moved or deleted since, and where the network is, said as for
+    ``copy_from`` naming the file (:meth:`UnwrittenWeights.situation`, :func:`base_not_written`);
+    "" where its run has not finished (or holds no checkpoint): its latest checkpoint is to be given.
+    It used to say the run "has not finished"."""
+    unwritten = unwritten_weights(weights)
+    if unwritten is None or not unwritten.finished:
+        return ""
+    return f"{run} stands for its weights file, but {unwritten.situation()}; {base_not_written(unwritten)}"
 
 
 @dataclasses.dataclass

@@ -43,12 +43,36 @@ def test_the_library_and_the_command_line_record_the_same_base(micro_data, base,
 
 
 def test_an_unfinished_run_folder_as_copy_from_says_to_give_its_checkpoint(micro_data, base, tmp_path):
-    base.unlink()  # its run as it stood before writing its weights: checkpoint.h5 only
     run = base.parent / "baseA.run"
+    base.unlink()  # its run as it stood before writing its weights: no result.json, no baseA.h5
+    (run / "result.json").unlink()
     with pytest.raises(training.ConfigError) as refused:
         training.train(training.TrainConfig(out=str(tmp_path / "A1B.h5"), copy_from=str(run), n=1, data=micro_data,
                                             **FAST))
     assert str(refused.value) == (f"`copy_from` {run} is the run folder of {base}, which has not finished (no "
                                   f"baseA.h5 beside it); to copy from its latest checkpoint, give "
                                   f"{run / 'checkpoint.h5'}")
+    assert not (tmp_path / "A1B.run").exists()
+
+
+@pytest.mark.parametrize("given", ["library", "command-line"])
+def test_a_finished_run_folder_whose_weights_were_moved_says_so(micro_data, base, tmp_path, given):
+    """Its run finished (result.json) and baseA.h5 was moved away: said as for `copy_from` naming
+    baseA.h5 (where the network is: where the file went, or its last checkpoint), where it said the run
+    "has not finished (no baseA.h5 beside it)"."""
+    run = base.parent / "baseA.run"
+    base.rename(tmp_path / "moved.h5")
+    says = (f"{run} stands for its weights file, but {base} is not there: its run {run} finished, and the file was "
+            f"moved or deleted since; give the file where it went, or {run / 'checkpoint.h5'}, its last checkpoint: "
+            f"the network as it finished")
+    if given == "library":
+        with pytest.raises(training.ConfigError) as refused:
+            training.train(training.TrainConfig(out=str(tmp_path / "A1B.h5"), copy_from=str(run), n=1,
+                                                data=micro_data, **FAST))
+        assert str(refused.value) == f"`copy_from` {says}"
+    else:
+        result = CliRunner().invoke(main, ["train", "-o", str(tmp_path / "A1B.h5"), "--copy-from", str(run), "--n",
+                                           "1", "--data", micro_data, "--max-iter", "2", "--device", "cpu"])
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+        assert says in " ".join(result.output.split()), result.output
     assert not (tmp_path / "A1B.run").exists()

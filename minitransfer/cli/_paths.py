@@ -159,6 +159,9 @@ class NetworkPath(click.Path):
         weights = rundir.weights_for(folder)
         if folder.suffix == ".run" and weights.is_file():
             return str(weights)
+        moved = resume_options.weights_not_beside(path, weights) if self.finished and folder.suffix == ".run" else ""
+        if moved:
+            self.fail(moved, param, ctx)
         if self.finished and (path / "checkpoint.h5").is_file():
             self.fail(f"{path} has not finished (no {weights.name} beside it); to copy from its "
                       f"latest checkpoint give {path / 'checkpoint.h5'}", param, ctx)

@@ -68,6 +68,7 @@ def demo(out, seed, device, precision):
     started = time.monotonic()
     if out is not None:  # named as given, before the benchmark is built (the demo's grid refuses it resolved)
         run(lambda: grid_folder.check_outside_run_dirs(out, example="demo"))
+        run(lambda: grid_folder.check_not_a_report(out, example="demo"))
     out = (out or demos.default_out(seed, precision)).resolve()
     devices = run(lambda: choose_devices(device))  # a usage error before the benchmark is built and cached
     echo("preparing the built-in synthetic benchmark ...")

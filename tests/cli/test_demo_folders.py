@@ -51,9 +51,9 @@ def test_a_demo_into_a_folder_holding_a_report_is_refused(experiment_grid, tmp_p
     out = tmp_path / "report"
     written = CliRunner().invoke(main, ["report", str(experiment_grid[0]), "-o", str(out)])
     assert written.exit_code == 0, written.output
-    _refused(out, f"error: {out} holds a report (results.csv, results.md, table1.csv ...) of other networks, not a "
-                  f"demo: the demo's networks beside it would read as those it reports; give this demo a folder of "
-                  f"its own (-o FOLDER)")
+    _refused(out, f"error: --out {out} is a report's folder (the tables and figures `minitransfer report` wrote: "
+                  f"results.csv, results.md, table1.csv ...), where the runs would lie among its files: give a folder "
+                  f"of its own, e.g. {tmp_path / 'demo'}")
 
 
 def _refused(out, error):
