@@ -32,7 +32,8 @@ def allocate_beyond_any_host():
 def test_a_bare_memory_error_says_host_memory_ran_out_and_what_to_change(capsys, option_names, change):
     code, said = run_in_command(allocate_beyond_any_host, option_names, capsys)
     assert code == 1 and STOPPED not in said
-    assert said == f"error: out of memory: this machine's memory (host RAM) ran out; free some memory{change}, and rerun\n"
+    assert said == (f"error: out of memory: this machine's memory (host RAM) ran out; free some memory{change}, and "
+                    f"rerun\n")
 
 
 @pytest.mark.parametrize("error, code, remedy", [

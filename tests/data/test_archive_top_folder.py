@@ -42,4 +42,5 @@ def test_a_tar_is_read_no_further_than_top_bytes(tmp_path, monkeypatch):
     assert archives.top_folder(packed) is None
     command, folder = archives.unpacked(packed)
     assert folder == str(tmp_path / "photos")  # named as the archive, made by its command
-    assert command.startswith(f"mkdir -p {tmp_path / 'photos'} && tar xzf ") and command == archives.unpack_beside(packed)
+    assert command.startswith(f"mkdir -p {tmp_path / 'photos'} && tar xzf ")
+    assert command == archives.unpack_beside(packed)
