@@ -204,10 +204,7 @@ def read_base(c):
         if run_checkpoint is not None and run_checkpoint.exists():
             raise ConfigError(f"{missing}; to continue the run from {run_checkpoint}, which holds the layers copied "
                               f"from it, add `resume='auto'`")
-        unwritten = unwritten_weights(c.copy_from)  # its base's run, training or stopped, or the base moved away
-        if unwritten is not None:
-            raise ConfigError(f"`copy_from` {unwritten.situation()}; {base_not_written(unwritten)}")
-        raise ConfigError(missing)
+        raise ConfigError(_base_unwritten(c) or missing)
     if c.resume != "auto":  # the base's record, not the solver state, which resume_point reads under the lock
         saved = checkpoints.load(c.resume, solver=False)
     elif c.out is None:
@@ -217,9 +214,18 @@ def read_base(c):
         saved = _load_run_checkpoint(c.out, solver=False)
     elif (run_dir_for(c.out) / "result.json").exists() and os.path.exists(c.out):
         saved = checkpoints.load(c.out, solver=False)  # finished, its checkpoint deleted: its weights record the base
-    else:
-        raise ConfigError(f"{missing}, and {run_dir_for(c.out) / 'checkpoint.h5'} has no run to continue from it")
+    else:  # nothing of this run yet (a grid's or a script's --resume auto): its base not written yet, or gone
+        raise ConfigError(_base_unwritten(c) or
+                          f"{missing}, and {run_dir_for(c.out) / 'checkpoint.h5'} has no run to continue from it")
     return _recorded_base(saved, missing)
+
+
+def _base_unwritten(c):
+    """What became of the base `copy_from` names where its run folder says (training now, stopped
+    before its end, or finished and its weights moved away: :func:`unwritten_weights`), with what a
+    transfer is to do; None where it has no run folder beside it."""
+    unwritten = unwritten_weights(c.copy_from)
+    return None if unwritten is None else f"`copy_from` {unwritten.situation()}; {base_not_written(unwritten)}"
 
 
 def _recorded_base(saved, missing):

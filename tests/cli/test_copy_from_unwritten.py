@@ -6,6 +6,7 @@ for its base to finish (a base still training is no base to copy), or where its 
 import os
 import shutil
 
+import pytest
 from click.testing import CliRunner
 from cli.test_eval_unwritten import FAST, in_tmp  # noqa: F401
 from interrupting import interrupted_after
@@ -15,16 +16,17 @@ from minitransfer import train as training
 from minitransfer.cli import main
 
 
-
-def transfer(micro_data, base):
+def transfer(micro_data, base, *options):
     return CliRunner().invoke(main, ["train", "--copy-from", base, "--n", "1", "-o", "t.h5", "--data", micro_data,
                                      "--preset", "micro", "--batch-size", "8", "--max-iter", "2", "--device", "cpu",
-                                     "--quiet"])
+                                     "--quiet", *options])
 
 
-def test_a_stopped_base_is_to_be_trained_to_its_end_first(micro_data, in_tmp):
+@pytest.mark.parametrize("options", [(), ("--resume", "auto")], ids=["fresh", "resume-auto"])
+def test_a_stopped_base_is_to_be_trained_to_its_end_first(micro_data, in_tmp, options):
+    """With --resume auto too (a grid's, a script's): it said "... has no run to continue from it"."""
     interrupted_after(training.TrainConfig(out="base.h5", data=micro_data, **FAST), 2)
-    result = transfer(micro_data, "base.h5")
+    result = transfer(micro_data, "base.h5", *options)
     assert result.exit_code == 2 and "Traceback" not in result.output, result.output
     assert ("--copy-from base.h5 is not written yet: its run base.run stopped before its end, where it writes it; a "
             "transfer copies a finished base: train it to its end first (train with --resume base.run), then "
