@@ -58,21 +58,22 @@ device_option = config_option(
 
 
 class Seed(click.IntRange):
-    """A seed, 0..MAX_SEED (what the generators take), written in ASCII digits: int() read "1_0" as
-    10 (the split seed of OUT/random10/) and non-ASCII digits too; and "0,1" or "0-7", a list or range
-    written as --layers takes one, was "not a valid integer range" without saying that a seed option
-    takes one seed (repeated for more where it repeats: --split-seed 0 --split-seed 1)."""
+    """A seed, 0..``maximum`` (default MAX_SEED, what the generators take; None: no maximum), written in
+    ASCII digits: int() read "1_0" as 10 (the split seed of OUT/random10/) and non-ASCII digits too; and
+    "0,1" or "0-7", a list or range written as --layers takes one, was "not a valid integer range"
+    without saying that a seed option takes one seed (repeated for more where it repeats: --split-seed
+    0 --split-seed 1)."""
 
-    def __init__(self):
-        super().__init__(0, config_checks.MAX_SEED)
+    def __init__(self, maximum=config_checks.MAX_SEED):
+        super().__init__(0, maximum)
 
     def convert(self, value, param, ctx):
-        if isinstance(value, str) and not re.fullmatch(r"\s*-?[0-9]+\s*", value):
+        if isinstance(value, str) and not re.fullmatch(r"\s*[-+]?[0-9]+\s*", value):
             several = re.fullmatch(r"\s*[0-9]+\s*([,-]\s*[0-9]+\s*)+", value)
             repeat = f"; repeat the option for more: {_repeated(param, value)}" if several and param is not None \
                 and param.multiple else ""
-            self.fail(f"{value!r} is not a seed: give one whole number in 0..{config_checks.MAX_SEED} in digits "
-                      f"0-9{repeat}", param, ctx)
+            within = "0 or more" if self.max is None else f"in 0..{self.max}"
+            self.fail(f"{value!r} is not a seed: give one whole number {within} in digits 0-9{repeat}", param, ctx)
         return super().convert(value, param, ctx)
 
 
@@ -81,10 +82,11 @@ def _repeated(param, listed):
     range "0-7": its first and last, "--split-seed 0 ... --split-seed 7")."""
     name, seeds = max(param.opts, key=len), re.findall(r"[0-9]+", listed)
     typed = [f"{name} {seed}" for seed in seeds]
-    return " ... ".join((typed[0], typed[-1])) if "-" in listed else " ".join(typed)
+    return " ... ".join((typed[0], typed[-1])) if re.fullmatch(r"\s*[0-9]+\s*-\s*[0-9]+\s*", listed) else \
+        " ".join(typed)
 
 
-SEED = Seed()  # every seed option's type
+SEED = Seed()  # the type of every seed option a generator takes whole (a demo's, a held-out choice's: Seed(...))
 seed_option = config_option("--seed", type=SEED, help="Seed of the initialisation, data order, crops "
                             "and dropout (a grid derives one per network from it).")
 preset_option = config_option(

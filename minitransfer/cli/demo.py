@@ -18,7 +18,7 @@ from minitransfer.ops import precision as precisions
 from ._devices import choose_devices
 from ._errors import run
 from ._grid_end import grid_log, told_where_it_stopped
-from ._options import PRECISION_HELP, device_option
+from ._options import PRECISION_HELP, Seed, device_option
 from ._output import drop_output_if_reader_gone, echo, say
 from ._paths import OutputFolder
 from .experiment import experiment as experiment_command
@@ -29,7 +29,7 @@ from .report import UNFINISHED_SHOWN, show
 @click.option("-o", "--out", type=OutputFolder(path_type=pathlib.Path), default=None,
               help="Folder for the runs and the report (default: minitransfer-demo; minitransfer-demo-seedS with "
                    "--seed S, minitransfer-demo-tf32 with --precision tf32 ...).")
-@click.option("--seed", type=click.IntRange(0, demos.MAX_SEED), default=0, show_default=True,
+@click.option("--seed", type=Seed(demos.MAX_SEED), default=0, show_default=True,
               help="Rerun the whole demo with other split and training seeds.")
 @device_option
 @click.option("--precision", type=click.Choice(precisions.PRECISIONS), default=None,

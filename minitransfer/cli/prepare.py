@@ -13,6 +13,7 @@ from minitransfer.progress import StageProgress
 
 from ._errors import run
 from ._output import echo
+from ._options import Seed
 from ._paths import DatasetFolder, OutputFolder
 from ._paths import SourceFolder
 from ._repeats import OptionsOnceGroup
@@ -181,7 +182,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
 @click.option("--val-fraction", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Without SOURCE/val: the fraction of each class's images held out for validation "
                    "(default 0.1; 0: train only), chosen among files whose first bytes are an image's.")
-@click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Seed of the held-out choice.")
+@click.option("--seed", type=Seed(None), default=0, show_default=True, help="Seed of the held-out choice.")
 @click.option("--families", type=click.Path(exists=True, dir_okay=False), default=None,
               help="File of 'CLASS FAMILY' lines giving every class a family (two or more families), for "
                    "the natural split.")
@@ -327,7 +328,7 @@ def _even(context, parameter, value):
               callback=_even, help=f"Even, 2..{len(synthetic.CLASS_MOTIFS)}: half man-made, half natural.")
 @click.option("--train-per-class", type=click.IntRange(1), default=300, show_default=True)
 @click.option("--val-per-class", type=click.IntRange(1), default=50, show_default=True)
-@click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--seed", type=Seed(None), default=0, show_default=True)
 @_size
 @_shard
 @_verify

@@ -16,10 +16,12 @@ from minitransfer.cli.experiment import experiment
 @pytest.mark.parametrize("option, value, hint", [
     ("--split-seed", "0,1", "repeat the option for more: --split-seed 0 --split-seed 1"),
     ("--split-seed", "0-7", "repeat the option for more: --split-seed 0 ... --split-seed 7"),
+    ("--split-seed", "0,3-5", "repeat the option for more: --split-seed 0 --split-seed 3 --split-seed 5"),
     ("--split-seed", "1_0", None),
     ("--seed", "1_0", None),
     ("--split-seed", "", None),
-], ids=["split-seeds-listed", "split-seeds-range", "split-seed-underscore", "seed-underscore", "split-seed-empty"])
+], ids=["split-seeds-listed", "split-seeds-range", "split-seeds-mixed", "split-seed-underscore", "seed-underscore",
+        "split-seed-empty"])
 def test_a_seed_that_is_no_single_number_in_digits_is_refused_naming_it(tmp_path, micro_data, option, value, hint):
     result = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(tmp_path / "grid"), "--layers",
                                        "1", "--dry-run", option, value])
@@ -29,10 +31,23 @@ def test_a_seed_that_is_no_single_number_in_digits_is_refused_naming_it(tmp_path
     assert "Traceback" not in result.output and not (tmp_path / "grid").exists()
 
 
-def test_a_seed_in_digits_with_blanks_around_it_is_still_taken(tmp_path, micro_data):
+@pytest.mark.parametrize("typed", [" 3 ", "+3", "003"])
+def test_a_seed_in_digits_with_blanks_or_a_sign_around_it_is_still_taken(tmp_path, micro_data, typed):
     planned = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(tmp_path / "grid"), "--layers",
-                                        "1", "--dry-run", "--split-seed", " 3 "])
+                                        "1", "--dry-run", "--split-seed", typed])
     assert planned.exit_code == 0 and "[todo] random3/baseA" in planned.output, planned.output
+
+
+@pytest.mark.parametrize("args", [["demo", "-o", "d", "--seed", "1_0"], ["prepare", "synthetic", "s", "--seed", "1_0"],
+                                  ["prepare", "folder", "src", "out", "--seed", "1_0"]],
+                         ids=["demo", "prepare-synthetic", "prepare-folder"])
+def test_every_seed_option_refuses_a_seed_written_otherwise_than_in_digits(tmp_path, monkeypatch, args):
+    """demo's and prepare's --seed read "1_0" as 10, as experiment's did."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "src").mkdir()
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "Invalid value for '--seed': '1_0' is not a seed" in result.output, result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["src"]
 
 
 @pytest.mark.parametrize("args", [["--dry-run", "--layers", "3", "--dry-run"], ["--layers", "3", "--layers=3"],
