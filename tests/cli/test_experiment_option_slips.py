@@ -8,6 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
+from minitransfer import run_lock
 from minitransfer.cli import main
 from minitransfer.cli._repeats import repeated_options
 from minitransfer.cli.experiment import experiment
@@ -80,6 +81,15 @@ def test_a_dry_run_ends_with_the_plan_counted_by_folder(tmp_path, micro_data, se
     assert lines[-2] == (f"{len(folders)} runs in {len(counts)} folders ({named}): 0 finished, {len(folders)} to "
                          f"train"), lines[-3:]
     assert lines[-1] == "would run on the CPU, one at a time", lines[-1]
+
+
+def test_a_dry_run_counts_a_run_another_process_trains_apart_from_those_to_train(tmp_path, micro_data):
+    """It counted it "to train", where the grid waits for that process instead."""
+    base = tmp_path / "grid" / "natural" / "baseA.run"
+    base.mkdir(parents=True)
+    with run_lock.RunLock(base):  # as a train of its own holds it
+        lines = _dry_run(tmp_path, micro_data, "--layers", "1", "--split", "natural")
+    assert lines[-2] == "4 runs in 1 folder (natural 4): 0 finished, 3 to train, 1 being trained by another process"
 
 
 def test_every_option_that_takes_a_value_says_its_default_and_a_list_its_format():
