@@ -203,7 +203,8 @@ NO_FILE_LOCKS = (errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP)  # flock on NFS w
 @contextlib.contextmanager
 def open_hdf5(path, locked=True):
     """The HDF5 file at ``path`` open for reading (``with open_hdf5(path) as f:``); ``path`` may be a
-    binary file already open (read through it: the very file it is, whatever its name holds now).
+    binary file already open (read through it: the very file it is, whatever its name holds now; as
+    with ``locked=False``, HDF5 takes no lock on a file read through a handle).
 
     ``locked=False`` (checkpoints and weights files, whose arrays carry checksums): read through a
     Python file handle, where HDF5 takes no file lock and heeds no "open for write" mark, so a file
