@@ -505,8 +505,8 @@ def test_each_runs_checkpoint_and_weights_are_opened_once(runs_dir, monkeypatch)
     opened = []
     real_file = h5py.File
 
-    def counting_file(path, *args, **kwargs):
-        opened.append(os.fspath(path))
+    def counting_file(path, *args, **kwargs):  # a path, or a file open in Python (read unlocked), by its name
+        opened.append(os.fspath(getattr(path, "name", path)))
         return real_file(path, *args, **kwargs)
 
     monkeypatch.setattr(h5py, "File", counting_file)
