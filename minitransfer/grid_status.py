@@ -74,10 +74,11 @@ def tried_again(pending, out):
     return note
 
 
-def describe_plan(runs, out, options, train_command):
-    """The plan as text, one line per run: status (:func:`run_status`; a run to train whose train failed
-    before says so, with the error it ended on), name, dependency and the train command."""
-    statuses = [run_status(out, run) for run in runs]
+def describe_plan(runs, out, options, train_command, statuses=None):
+    """The plan as text, one line per run: status (:func:`run_status`, or ``statuses``, the runs' as
+    the caller looked at them; a run to train whose train failed before says so, with the error it
+    ended on), name, dependency and the train command."""
+    statuses = [run_status(out, run) for run in runs] if statuses is None else statuses
     resumed = sum(status.startswith("resume") for status in statuses)
     lines = [f"{len(runs)} runs in {out} ({statuses.count('done')} finished"
              f"{f', {resumed} to resume' if resumed else ''}):"]

@@ -292,11 +292,12 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         grid_plan_file.check_run_folders(out, runs)  # a file where a run's folder belongs
         slots = grid_runner.slots_used(devices, pending)  # as many as it has runs to train, as the grid does
         grid_preflight.check_memory(pending, out, options, slots)
-        echo(grid_status.describe_plan(runs, out, options, grid.default_train_command()))
+        statuses = [grid_status.run_status(out, each) for each in runs]  # looked at once: the lines and the count
+        echo(grid_status.describe_plan(runs, out, options, grid.default_train_command(), statuses))
         others = grid_plan.left_alone(runs, out)
         if others:
             say(f"note: {others}")
-        echo(_plan_summary(runs, pending, out))
+        echo(_plan_summary(runs, statuses))
         echo(_would_run_on(devices, slots, pending, runs))
         return
     with told_where_it_stopped(out):
@@ -306,18 +307,20 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     sys.exit(outcome.exit_code)
 
 
-def _plan_summary(runs, pending, out):
+def _plan_summary(runs, statuses):
     """The plan counted, as its dry run ends: "240 runs in 8 folders (random0 30, random1 30, random2 30
     and 5 more): 0 finished, 240 to train" (", 1 being trained by another process", which the grid
-    waits for: :func:`minitransfer.grid_status.run_status`). Its first line, with the count, lay
-    hundreds of lines above (two a run) in a big grid's dry run."""
+    waits for), by the runs' ``statuses`` (:func:`minitransfer.grid_status.run_status`, as its lines
+    show them). Its first line, with the count, lay hundreds of lines above (two a run) in a big grid's
+    dry run."""
     folders = collections.Counter(run.name.split("/")[0] for run in runs)
     shown = [f"{folder} {count}" for folder, count in folders.items()]
     more = f" and {len(shown) - 3} more" if len(shown) > 4 else ""
-    elsewhere = sum(grid_status.run_status(out, run).startswith("being trained") for run in pending)
+    finished = statuses.count("done")
+    elsewhere = sum(status.startswith("being trained") for status in statuses)
     return (f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {len(folders)} folder"
             f"{'s' if len(folders) != 1 else ''} ({', '.join(shown[:3] if more else shown)}{more}): "
-            f"{len(runs) - len(pending)} finished, {len(pending) - elsewhere} to train"
+            f"{finished} finished, {len(runs) - finished - elsewhere} to train"
             + (f", {elsewhere} being trained by another process" if elsewhere else ""))
 
 
