@@ -173,7 +173,7 @@ def load(path, solver=True):
             raise _removed(path)
         raise CheckpointError(cut_short(path) or f"checkpoint {path}: not an HDF5 file (corrupt or not a checkpoint)")
     try:
-        with _opened(path, hashed=True) as (f, sha256):
+        with _hashed(path) as (f, sha256):
             checkpoint = _read(f, path, solver)
     except CheckpointError:
         raise
@@ -188,18 +188,18 @@ def load(path, solver=True):
 
 
 @contextlib.contextmanager
-def _opened(path, hashed=False):
-    """The HDF5 file ``path`` open for reading through a Python file handle (with its sha256 where
-    ``hashed``: hashed and read through one handle, so a file renamed over this one meanwhile, a
-    base's next checkpoint written as it trains, is neither hashed nor read in its place). Read so,
-    HDF5 takes no file lock and heeds no "open for write" mark (:func:`.fileio.open_hdf5`,
-    ``locked=False``, as every reader of a checkpoint or weights file opens it): the checks of its
-    contents (checksums included) judge what is there."""
+def _hashed(path):
+    """(the HDF5 file ``path`` open for reading, its sha256), hashed and read through one Python file
+    handle, so a file renamed over this one meanwhile (a base's next checkpoint, written as it
+    trains) is neither hashed nor read in its place. Read so, HDF5 takes no file lock and heeds no
+    "open for write" mark (:func:`.fileio.open_hdf5`, ``locked=False``, as every reader of a
+    checkpoint or weights file opens it): the checks of its contents (checksums included) judge
+    what is there."""
     with open(path, "rb") as handle:
-        sha256 = fileio.sha256_stream(handle) if hashed else None
+        sha256 = fileio.sha256_stream(handle)
         handle.seek(0)
         with fileio.open_hdf5(handle) as f:
-            yield (f, sha256) if hashed else f
+            yield f, sha256
 
 
 def _check_readable(path):
@@ -231,7 +231,7 @@ def is_checkpoint(path):
     try:
         if not pathlib.Path(path).is_file() or not h5py.is_hdf5(path):  # a named pipe: opening it waits
             return False
-        with _opened(path) as f:
+        with fileio.open_hdf5(path, locked=False) as f:
             return fileio.plain_attribute(f.attrs.get("format")) == FORMAT
     except HDF5_DAMAGE:
         return False
@@ -244,7 +244,7 @@ def read_meta(path):
     may not read, or removed as it is opened, is an I/O error, as for :func:`load`."""
     _check_readable(pathlib.Path(path))
     try:
-        with _opened(path) as f:
+        with fileio.open_hdf5(path, locked=False) as f:
             _check_format(f, path)
             _check_version(f, path)  # a newer format's attributes may mean otherwise
             return _meta(f, Faults(path))

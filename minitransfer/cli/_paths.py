@@ -73,8 +73,10 @@ class DatasetFolder(click.Path):
         self.otherwise = otherwise
 
     def convert(self, value, param, ctx):
-        if refuse_unreachable(value, "the dataset") and os.path.isdir(value):  # a file: what it is, said below
-            refuse_unreadable(value, "the dataset")  # before click, which says "Directory ... is not readable" (2)
+        if os.path.isdir(value):  # before click, which says "Directory ... is not readable" (2)
+            refuse_unreadable(value, "the dataset")
+        else:  # a file: what it is, said below; one in a folder this user may not enter said so here
+            refuse_unreachable(value, "the dataset")
         converted = super().convert(value, param, ctx)
         something_else = dataset.not_a_dataset(value)
         if something_else is not None:
