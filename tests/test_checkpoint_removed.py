@@ -60,14 +60,14 @@ def test_a_checkpoint_removed_as_its_record_is_read_says_so(micro_data, tmp_path
     path = tmp_path / "net.run" / "checkpoint.h5"
     opened = []
 
-    def remove_then_open(file, *args, **kwargs):  # read_meta's open after its check that the file can be read
+    def remove_then_open(file, *args, **kwargs):  # read_meta's open, after its check that the file can be read
         if pathlib.Path(file) == path:
             opened.append(file)
-            if len(opened) == 2:
-                path.unlink()
+            path.unlink()
         return builtins.open(file, *args, **kwargs)
 
-    monkeypatch.setattr(checkpoint, "open", remove_then_open, raising=False)
+    monkeypatch.setattr(fileio, "open", remove_then_open, raising=False)  # read_meta's: fileio.open_hdf5's, unlocked
+    monkeypatch.setattr(checkpoint, "load", lambda *args, **kwargs: pytest.fail("read_meta was to fail first"))
     done = CliRunner().invoke(main, ["train", "--resume", str(tmp_path / "net.run"), "--quiet"])
     assert done.exit_code == 74 and not path.exists(), done.output
     assert done.output == (f"error: checkpoint {path} was removed while it was read (its run started over or "
