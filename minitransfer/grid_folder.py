@@ -47,9 +47,6 @@ class GridLockLost(fileio.StorageError):
     (:meth:`minitransfer.rundir.RunFiles.check_in_place`)."""
 
 
-LOCK_FILE_MODE = fileio.LOCK_FILE_MODE  # 0o666 less the umask: a group sharing the folder shares them
-
-
 class LockFileRefused(fileio.StorageError):
     """A lock file of :class:`GridLock` this process may not open for writing, in a grid folder it may
     write (exit code 74): another user's, made where the folder is shared with them (by a version that
@@ -146,7 +143,7 @@ class GridLock:
                 continue
             try:
                 self.out.mkdir(parents=True, exist_ok=True)
-                descriptor = os.open(path, os.O_RDWR | os.O_CREAT, LOCK_FILE_MODE)
+                descriptor = os.open(path, os.O_RDWR | os.O_CREAT, fileio.LOCK_FILE_MODE)
             except FileNotFoundError as error:  # the folder removed meanwhile by a grid refused while planning there
                 removed += 1
                 if removed < FOLDER_REMADE_TRIES:

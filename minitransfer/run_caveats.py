@@ -12,10 +12,7 @@ from minitransfer.config_wording import option_name
 from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
 from minitransfer.run_facts import at_chance_kinds, bases_at_chance, validation_sets
-from minitransfer.run_logs import eval_csv_lines
-from minitransfer.rundir import RunFiles
-
-EVAL_COLUMNS = RunFiles.EVAL_COLUMNS
+from minitransfer.run_logs import EVAL_COLUMNS, eval_csv_lines
 
 
 def warnings(results, shown=None, listed_in=None, sets=None, facts=None):

@@ -207,14 +207,15 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
     meta = {**known, "subsets": table, "mean": {"file": MEAN_FILE, "sha256": mean_sha, "of": "train"},
             "skipped": builder.skipped, **(extra_meta or {})}
     rebuilt = not (out / META_FILE).is_file()  # removed when a shard changed
+    meta_size = meta_bytes(meta)  # serialised once: its skipped list is long on ImageNet
     for name, text in caches(builder.digests).items():
         if rebuilt:
-            write(out / name, len(text) + meta_bytes(meta),
+            write(out / name, len(text) + meta_size,
                   functools.partial(fileio.write_text, out / name, text, keep_same=True))
         else:  # a cache that changed (an older version's lacked entries): worth a write, not a failed rerun
             with contextlib.suppress(OSError):
                 fileio.write_text(out / name, text, keep_same=True)
-    write(out / META_FILE, meta_bytes(meta), lambda: write_meta(out, meta))
+    write(out / META_FILE, meta_size, lambda: write_meta(out, meta))
     if (out / IMPORTING_FILE).exists():  # meta.json records the source now (a read-only copy has none to remove)
         write(out / IMPORTING_FILE, 0, lambda: (out / IMPORTING_FILE).unlink(missing_ok=True))
     write(out, 0, lambda: remove_unlisted_shards(out, table))

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from minitransfer import cuda
+from minitransfer import counter_rng, cuda
 from minitransfer.ops import _check, precision as precisions
 
 KERNEL_FILE = "gemm"
@@ -51,7 +51,6 @@ MAX_REDUCE_BLOCKS = 1 << 16
 # The kernels index a and b with 32-bit offsets, up to one block tile past the last stored row.
 OFFSET_LIMIT = 2**31
 OFFSET_SLACK_ROWS = 128
-DROPOUT_MAX_ELEMENTS = 2**32 - 1  # the dropout epilogue's mask index is 32-bit (as dropout.forward's)
 BIAS_COLUMNS = 32  # columns of op(A)'s row sums per block (BIAS_COLUMNS in kernels/bias_gradient.cuh)
 # kernels/epilogue.cuh's modes
 EPILOGUE_NONE, EPILOGUE_RELU, EPILOGUE_RELU_DROPOUT, EPILOGUE_MASK, EPILOGUE_MASK_SCALE = range(5)
@@ -162,7 +161,7 @@ def _check_fusions(a, c_shape, trans_a, epilogue, row_sums):
         _check.shape("gemm", "epilogue mask", epilogue.mask, c_shape)
     if epilogue.mode == EPILOGUE_RELU_DROPOUT:
         _check.array("gemm", "dropout counter", epilogue.counter, dtypes=(np.dtype(np.uint32),))
-        if c_shape[0] * c_shape[1] > DROPOUT_MAX_ELEMENTS:  # the mask draws index i as 32 bits, as dropout's
+        if c_shape[0] * c_shape[1] > counter_rng.MASK32:  # the mask draws index i as 32 bits, as dropout's
             raise ValueError(f"gemm: a fused dropout needs fewer than 2**32 elements (its mask's 32-bit indices), "
                              f"got C of shape {tuple(c_shape)}")
 
