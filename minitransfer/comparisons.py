@@ -192,8 +192,8 @@ class Bases:
     """The bases of ``results`` by :func:`_target_of`, built once for a whole grid (a look-up per
     network, not a pass over every run per network) and once per report: every function below that
     compares networks with their bases takes it as ``bases`` (built from ``results`` where None), so
-    the findings and Table 1 pass the report's one (:attr:`minitransfer.report.Report.bases`) rather
-    than each build its own. A network's own base is the base of its target
+    the findings, Table 1 and the figures pass the report's one (:attr:`minitransfer.report.Report.bases`)
+    rather than each build its own. A network's own base is the base of its target
     in its own folder; for a network trained by hand whose folder holds none, the base of its target
     in the one folder that holds one (bases trained by hand into a folder of their own, beside a
     folder of copies); where several folders hold one and its own none, which is its own cannot be

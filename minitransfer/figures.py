@@ -32,6 +32,7 @@ import io
 import pathlib
 
 from minitransfer import run_search, stopping
+from minitransfer.comparisons import built_bases
 from minitransfer.data import inputs
 from minitransfer.figures_curves import curves, shortened
 from minitransfer.figures_paper import CROSS_NAMES, figure2, figure3
@@ -87,20 +88,22 @@ def _laid_out(figure):
         figure.set_dpi(dpi)
 
 
-def draw_all(Figure, results, reference=None):
+def draw_all(Figure, results, reference=None, bases=None):
     """{file stem: figure} of every figure the runs allow: figure2 with random-split runs, figure3
     with natural-split or random-frozen ones (each also with the paper's runs as ``reference``: they
-    have both), not drawn empty for a grid of other runs alone (a cross-dataset grid's)."""
-    figures = {}
+    have both), not drawn empty for a grid of other runs alone (a cross-dataset grid's). ``bases``:
+    the :class:`minitransfer.comparisons.Bases` of ``results`` (the report's, built once for its
+    tables too; built now where None)."""
+    figures, bases = {}, built_bases(results, bases)
     if reference or select(results, "random"):
-        figures["figure2"] = figure2(Figure, results, reference)
+        figures["figure2"] = figure2(Figure, results, reference, bases=bases)
     if reference or select(results, "natural") or select(results, "all", "random"):
-        figures["figure3"] = figure3(Figure, results, reference)
+        figures["figure3"] = figure3(Figure, results, reference, bases=bases)
     figures["curves"] = curves(Figure, results)
     if select(results, "cross"):
         figures["figure_cross"] = figure2(Figure, results, split="cross",
                                           title=cross_title(results),
-                                          names=CROSS_NAMES)
+                                          names=CROSS_NAMES, bases=bases)
     if select(results, "all", "reduced"):
         figures["figure_s1"] = figure_s1(Figure, results, reference)
     for figure in figures.values():

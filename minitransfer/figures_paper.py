@@ -9,6 +9,7 @@ import math
 
 from minitransfer import models
 from minitransfer.experiment import HALVES
+from minitransfer.comparisons import built_bases
 from minitransfer.results import Spread, metric_words, natural_families, relative_by_n, select
 
 POINTS = 100
@@ -89,10 +90,12 @@ def means_drawn(counts, whose="treatment", remark=""):
 CROSS_NAMES = {"baseB": "baseT", "BnB": "TnT", "BnB+": "TnT+", "AnB": "SnT", "AnB+": "SnT+"}  # S: source, T: target
 
 
-def figure2(Figure, results, reference=None, split="random", title="Figure 2: random A/B splits", names=None):
+def figure2(Figure, results, reference=None, split="random", title="Figure 2: random A/B splits", names=None,
+            bases=None):
     """Accuracies (top) and accuracies relative to each network's own base (bottom) against n;
-    ``names``: the legend's names of the treatments where they are not the paper's (:data:`CROSS_NAMES`)."""
-    names = names or {}
+    ``names``: the legend's names of the treatments where they are not the paper's (:data:`CROSS_NAMES`);
+    ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None)."""
+    names, own_bases = names or {}, built_bases(results, bases)
     figure = Figure(figsize=(8, 8.5), constrained_layout=True)
     top, bottom = figure.subplots(2, 1, sharex=True)
     bases = [r for r in select(results, split, "baseB")]
@@ -103,8 +106,8 @@ def figure2(Figure, results, reference=None, split="random", title="Figure 2: ra
         label = names.get(treatment, treatment)
         counts += spread_plot(top, _accuracy_by_n(results, split, treatment), label, STYLE[treatment],
                               OFFSET[treatment])
-        spread_plot(bottom, relative_by_n(results, split, treatment), label, STYLE[treatment], OFFSET[treatment],
-                    scale=POINTS)
+        spread_plot(bottom, relative_by_n(results, split, treatment, bases=own_bases), label, STYLE[treatment],
+                    OFFSET[treatment], scale=POINTS)
     if reference:
         _reference_lines(top, reference)
     bottom.axhline(0, color="black", linestyle=":", linewidth=1)
@@ -163,10 +166,11 @@ def _reference_lines(axes, reference):
                       label=f"{treatment} (paper)", **style)
 
 
-def figure3(Figure, results, reference=None):
+def figure3(Figure, results, reference=None, bases=None):
     """The natural split by target (top left; its halves named by :func:`natural_families`), random
     frozen layers (top right), and both with the random split's AnB relative to their own bases
-    (bottom)."""
+    (bottom); ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None)."""
+    own_bases = built_bases(results, bases)
     figure = Figure(figsize=(10, 8.5), constrained_layout=True)
     grid = figure.add_gridspec(2, 2)
     natural, random_weights = figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1])
@@ -177,16 +181,16 @@ def figure3(Figure, results, reference=None):
         by_n = _accuracy_by_n(results, "natural", "AnB", target)
         bases = [r.mean10_top1 for r in select(results, "natural", "baseB", target)]
         spread_plot(natural, _with_base(bases, by_n), f"target {name}", style, offset)
-        spread_plot(relative, relative_by_n(results, "natural", "AnB", target), f"{name} target: AnB", style,
+        spread_plot(relative, relative_by_n(results, "natural", "AnB", target, own_bases), f"{name} target: AnB", style,
                     offset, scale=POINTS)
     randoms = _accuracy_by_n(results, "all", "random")
     if randoms:  # the all-classes base of a reduced-data grid alone is no random-weights run
         bases = [r.mean10_top1 for r in select(results, "all", "baseB")]
         spread_plot(random_weights, _with_base(bases, randoms), "random frozen layers", STYLE["random"])
-    spread_plot(relative, relative_by_n(results, "all", "random"), "random frozen layers", STYLE["random"], 0.2,
-                scale=POINTS)
-    spread_plot(relative, relative_by_n(results, "random", "AnB"), "random A/B split: AnB", STYLE["AnB"], -0.2,
-                scale=POINTS)
+    spread_plot(relative, relative_by_n(results, "all", "random", bases=own_bases), "random frozen layers",
+                STYLE["random"], 0.2, scale=POINTS)
+    spread_plot(relative, relative_by_n(results, "random", "AnB", bases=own_bases), "random A/B split: AnB",
+                STYLE["AnB"], -0.2, scale=POINTS)
     if reference:
         for target, name in zip(HALVES, natural_families(reference)):
             means = {n: Spread.of(v).mean for n, v in _accuracy_by_n(reference, "natural", "AnB", target).items()}

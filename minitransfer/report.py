@@ -102,7 +102,7 @@ class Report:
     findings ("name: why": their own base is not among the runs), and of the unfinished runs those
     a process trains now (``training``) and those whose train failed (``failed``, "name: its
     train.log's error line (see the log)"; :func:`unfinished_states`); ``bases``, the results' bases
-    (:class:`minitransfer.comparisons.Bases`), built once for the findings and Table 1."""
+    (:class:`minitransfer.comparisons.Bases`), built once for the findings, Table 1 and the figures."""
 
     files: dict
     results: list
@@ -115,7 +115,7 @@ class Report:
     training: list = dataclasses.field(default_factory=list)
     failed: list = dataclasses.field(default_factory=list)
     validation_sets: list = None  # run_facts.validation_sets of the results: read from their datasets once
-    bases: Bases = None  # the results' bases, built once for the findings and Table 1
+    bases: Bases = None  # the results' bases, built once for the findings, Table 1 and the figures
     dataset_facts: dict = None    # their datasets as read (run_facts._dataset_fact), for the warnings again
 
     def brief_warnings(self, shown):
@@ -159,7 +159,7 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     contents = {**_results(report, runs_dir), **_table1(report, reference_results), "findings.md": _findings(report)}
     Figure = figure_module.figure_class() if figures else None
     notice = figure_module.DrawNotice(f"{len(results):,} runs")
-    drawn = figure_module.draw_all(Figure, results, reference_results) if Figure is not None else {}
+    drawn = figure_module.draw_all(Figure, results, reference_results, report.bases) if Figure is not None else {}
     files = [(name, suffix) for name in figure_module.FIGURES if name in drawn for suffix in FIGURE_FORMATS]
     for number, (name, suffix) in enumerate(files, start=1):
         notice.tick(lambda: f"{name}.{suffix} ({number} of {len(files)} files)")
