@@ -73,12 +73,13 @@ from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_rep
 from minitransfer.report_mixed import MixedRuns, mixed
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, table1,
-                                        table1_at_chance, table1_markdown, table1_unmeasured,
+                                        table1_at_chance, table1_markdown, table1_measured, table1_unmeasured,
                                         table1_unpaired)
 from minitransfer.paper_runs import is_reference
 from minitransfer.path_kinds import path_kind
 from minitransfer.comparisons import Bases
-from minitransfer.results import INTERCHANGEABLE, collect, metric_words, read_reference, without_base
+from minitransfer.results import (INTERCHANGEABLE, collect, metric_words, read_reference, recorded_runs,
+                                  without_base)
 
 __all__ = ["COLUMNS", "PLOT_HINT", "NoRuns", "MixedRuns", "mixed", "Report", "write_report", "measure",
            "UNFINISHED_NAMED", "FIGURE_FORMATS", "REPORT_FILES", "TABLE_1_RANGES", "TABLE_1_COLUMNS", "OWN_COLUMN",
@@ -156,7 +157,7 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     report = measure(runs_dir)
     results = report.results
     reference_results = read_reference(reference) if reference else None
-    contents = {**_results(report, runs_dir), **_table1(report, reference_results), "findings.md": _findings(report)}
+    contents = {**_results(report, runs_dir), **_table1(report, reference_results, runs_dir), "findings.md": _findings(report)}
     Figure = figure_module.figure_class() if figures else None
     notice = figure_module.DrawNotice(f"{len(results):,} runs")
     drawn = figure_module.draw_all(Figure, results, reference_results, report.bases) if Figure is not None else {}
@@ -297,7 +298,7 @@ def _training_now(training):
     return f", {len(training)} training now" if training else ""
 
 
-def _table1(report, reference_results):
+def _table1(report, reference_results, runs_dir):
     boosts = table1(report.results, bases=report.bases)
     reference_bases = Bases(reference_results) if reference_results else None
     reference_boosts = table1(reference_results, bases=reference_bases) if reference_results else None
@@ -309,7 +310,9 @@ def _table1(report, reference_results):
     if reference_boosts:
         text.append("The paper's columns are computed the same way from the original runs' logs (--reference); "
                     "the paper's printed Table 1 used the fewer runs finished at publication.")
-    unmeasured = table1_unmeasured(report.results, boosts, report.unfinished)
+    # the runs not finished told by the treatment their folders record, read only where it is said
+    unfinished = recorded_runs(runs_dir, report.unfinished) if not table1_measured(boosts) else ()
+    unmeasured = table1_unmeasured(report.results, boosts, unfinished)
     at_chance = "" if unmeasured else table1_at_chance(report.results, report.dataset_facts, bases=report.bases)
     if unmeasured or at_chance:
         text += ["", unmeasured or at_chance]

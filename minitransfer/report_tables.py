@@ -11,7 +11,7 @@ import re
 
 from minitransfer.comparisons import bases_of, built_bases
 from minitransfer.data import inputs
-from minitransfer.experiment import CROSS
+from minitransfer.experiment import CROSS, Run
 from minitransfer.findings import chance_named
 from minitransfer.results import interchangeable_halves, mean, means_by_n, relative_by_n, select
 from minitransfer.run_facts import at_chance_kinds, bases_at_chance
@@ -43,15 +43,21 @@ def table1(results, ranges=TABLE_1_RANGES, bases=None):
     return rows
 
 
+def table1_measured(rows):
+    """Whether Table 1 (``rows``, :func:`table1`) measured some boost."""
+    boosts = TABLE_1_COLUMNS[1:4]  # the boosts, between the layers and the layers with runs
+    return any(not math.isnan(row[column]) for row in rows for column in boosts)
+
+
 def table1_unmeasured(results, rows, unfinished=()):
     """Why Table 1 (``rows``, :func:`table1` of ``results``) measured no boost at all, in the words of
     the finding it shares its runs with (:func:`minitransfer.findings.fine_tuning`): no random-split
-    AnB+ run with a control (where some of the ``unfinished`` runs, by name, are random-split AnB+
-    not finished yet, that, not the options that plan AnB+: a grid still training had them); and,
-    for a folder of transfers across datasets alone (experiment --source-data), what measures those.
+    AnB+ run with a control (where some of the ``unfinished`` runs are random-split AnB+ not finished
+    yet, that, not the options that plan AnB+: a grid still training had them); and, for a folder of
+    transfers across datasets alone (experiment --source-data), what measures those. ``unfinished``:
+    each run's recorded treatment (:func:`minitransfer.results.recorded_runs`), or its name alone.
     "" where some boost is measured."""
-    boosts = TABLE_1_COLUMNS[1:4]  # the boosts, between the layers and the layers with runs
-    if any(not math.isnan(row[column]) for row in rows for column in boosts):
+    if table1_measured(rows):
         return ""
     random_split, tuned = select(results, "random"), select(results, "random", "AnB+")
     count = len(unfinished)
@@ -71,10 +77,13 @@ def table1_unmeasured(results, rows, unfinished=()):
 _TUNED_TRANSFER, _NATURAL_FOLDER = re.compile(r"([AB])[0-9]+([AB])\+"), re.compile(r"natural(-[0-9]+)?")
 
 
-def _random_tuned_transfer(name):
-    """Whether the run called ``name`` (one not finished, known by its name alone) is by its name a
-    random split's AnB+: a part of it A3B+ or B3A+, none a folder of the natural split."""
-    parts = pathlib.PurePosixPath(name).parts
+def _random_tuned_transfer(run):
+    """Whether ``run`` (one not finished) is a random split's AnB+: by its recorded treatment (a
+    :class:`minitransfer.experiment.Run`), whatever its folder is called; a run known by its name
+    alone, by the grid's naming: a part of it A3B+ or B3A+, none a folder of the natural split."""
+    if isinstance(run, Run):
+        return run.split == "random" and run.treatment == "AnB+"
+    parts = pathlib.PurePosixPath(run).parts
     return (any(match and match[1] != match[2] for match in map(_TUNED_TRANSFER.fullmatch, parts))
             and not any(map(_NATURAL_FOLDER.fullmatch, parts)))
 

@@ -43,7 +43,7 @@ from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, checked, is_lo
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun, name_order
 
-__all__ = ["collect", "hand_trained", "TRAIN_GRID_AGAIN", "start_over", "start_over_in", "METRICS_FILE",
+__all__ = ["collect", "hand_trained", "recorded_runs", "TRAIN_GRID_AGAIN", "start_over", "start_over_in", "METRICS_FILE",
            "Result", "Spread", "mean", "select", "means_by_n", "own_base", "without_base", "relative_by_n",
            "targets_by_n", "relative_by_base",
            "interchangeable_halves", "metric_words", "INTERCHANGEABLE", "RISING", "BEST_EVALUATIONS",
@@ -344,6 +344,23 @@ def _study_of(folder, config, records):
     fingerprint = train_records.recorded(folder, config, "dataset_fingerprint", records=records)
     source = train_records.recorded_source(folder, config, records)
     return fingerprint or str(config.get("data") or ""), treatments.base_key(source) if source else None
+
+
+def recorded_runs(runs_dir, names):
+    """The runs ``names`` under ``runs_dir`` (:func:`collect`'s runs not finished) as their folders
+    record them: the :class:`minitransfer.experiment.Run` of their treatment.json, or of their
+    config.json and train's record of their base (:func:`minitransfer.treatments.treatment`, as
+    :func:`collect` will read them once finished), whatever their folders are called; the name
+    alone for a run whose treatment cannot be told (a damaged config.json, a base it cannot find)."""
+    runs_dir, bases, runs = pathlib.Path(runs_dir), {}, []
+    for name in names:
+        folder = runs_dir / f"{name}.run"
+        try:
+            config = read_json(folder / CONFIG_FILE, dict) if is_there(folder / CONFIG_FILE) else None
+            runs.append(treatments.treatment(folder, name, config, bases))
+        except (UnreadableRun, OSError):
+            runs.append(name)
+    return runs
 
 
 def hand_trained(folders, runs_dir):
