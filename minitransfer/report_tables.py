@@ -72,6 +72,20 @@ def table1_unmeasured(results, rows, unfinished=()):
                if across else "") + ".")
 
 
+def table1_unpooled(results, rows, bases=None):
+    """Why Table 1's pooled column (``rows``, :func:`table1` of ``results``) shows – throughout where
+    its other columns measure a boost, when the reason is not the halves' disagreeing: no random
+    split has both its halves' bases with an accuracy (one half trained, a base missing or without an
+    evaluation); "" otherwise. ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results``."""
+    if not table1_measured(rows) or any(not math.isnan(row["boost_over_pooled_base"]) for row in rows):
+        return ""
+    pairs = built_bases(results, bases).random_pairs()
+    if any(not math.isnan(a) and not math.isnan(b) for a, b in pairs):
+        return ""
+    return ("The pooled column shows – throughout: no random split has both its halves' bases (baseA and baseB) "
+            "with an accuracy, so whether they agree cannot be told.")
+
+
 # an AnB+ or BnA+ as experiment names it (random0/A3B+) or a folder trained by hand may (A3B+/net), and the
 # folders of the natural split's replicates (natural, natural-1): its halves are A and B too
 _TUNED_TRANSFER, _NATURAL_FOLDER = re.compile(r"([AB])[0-9]+([AB])\+"), re.compile(r"natural(-[0-9]+)?")
