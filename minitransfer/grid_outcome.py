@@ -58,6 +58,7 @@ class GridOutcome:
     training_elsewhere: list = dataclasses.field(default_factory=list)
     failures: dict = dataclasses.field(default_factory=dict)
     waited_for: dict = dataclasses.field(default_factory=dict)  # a run not run -> the run it copies from
+    retired: dict = dataclasses.field(default_factory=dict)  # a GPU retired -> the logs of the runs that retired it
 
     def block(self, name, parent):
         """Count run ``name`` as not run: ``parent``, the run it copies from, failed or did not finish."""
@@ -80,7 +81,7 @@ class GridOutcome:
 
     def summary(self):
         """One line: how many runs ended each way (the ways that happened, beyond the usual four); every
-        run of the grid is counted once."""
+        run of the grid is counted once; then the GPUs it retired (:meth:`retirements`)."""
         counts = [f"{len(self.finished)} trained", f"{len(self.skipped)} already done", f"{len(self.failed)} failed",
                   f"{len(self.blocked)} not run"]
         counts += [f"{len(self.elsewhere)} trained by another process"] if self.elsewhere else []
@@ -88,7 +89,13 @@ class GridOutcome:
             counts += [f"{len(self.stopped)} stopped with a checkpoint", f"{len(self.not_started)} not started"]
         counts += [f"{len(self.training_elsewhere)} still training in another process"] \
             if self.training_elsewhere else []
-        return ", ".join(counts)
+        return "; ".join([", ".join(counts), *self.retirements()])
+
+    def retirements(self):
+        """A line per GPU the grid retired ("GPU 1 retired: its runs failed one after the other (see
+        LOG, LOG)"), none where it retired none (:class:`minitransfer.grid_gpus.GpuRetirement`)."""
+        return [f"{gpu} retired: its runs failed one after the other (see {', '.join(map(str, logs))})"
+                for gpu, logs in self.retired.items()]
 
     def failure(self, name):
         """How failed run ``name`` ended (:class:`Failure`)."""
@@ -186,6 +193,11 @@ def _divergences(names, failures):
     found = {name: _diverged(failure.log.parent / METRICS_FILE) for name, failure in zip(names, failures)
              if failure.log is not None}
     return {name: why for name, why in found.items() if why}
+
+
+def diverged(failure):
+    """Whether the run of ``failure`` (a :class:`Failure`) diverged: its metrics.jsonl ends on it."""
+    return failure.log is not None and bool(_diverged(failure.log.parent / METRICS_FILE))
 
 
 def _diverged(metrics):

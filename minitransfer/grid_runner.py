@@ -2,8 +2,9 @@
 :func:`minitransfer.scheduler.run_grid` builds and drives): its checks and plan as it is built; each
 run started once its base has finished, on a free slot (:func:`slots_used`), or left to another
 process that trains it; each run's end noted (finished, failed, stopped with a checkpoint, taken by
-another process); the running trainings stopped with their checkpoints and every run counted when
-the grid stops.
+another process); a GPU whose runs fail one after the other retired, its runs tried once more on the
+others (:class:`minitransfer.grid_gpus.GpuRetirement`); the running trainings stopped with their
+checkpoints and every run counted when the grid stops.
 """
 
 import shlex
@@ -13,7 +14,7 @@ import time
 from minitransfer import fileio, launcher, run_lock, stop_requests, stopping
 from minitransfer.grid_check import DatasetsAsPlanned, check_finished, check_folder
 from minitransfer.grid_folder import GridFolderGone
-from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
+from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, diverged, found_finished, how_it_ended,
                                        stopped_unstarted, where_its_output_is)
 from minitransfer.grid_plan import left_alone, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory
@@ -22,7 +23,7 @@ from minitransfer.grid_progress import StoppingLog, TimeLeft, Warnings, accuracy
 from minitransfer.progress import duration
 from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_command, run_dir, train_arguments,
                                      weights_path)
-from minitransfer.grid_gpus import gpu_name
+from minitransfer.grid_gpus import GpuRetirement, gpu_name
 from minitransfer.grid_plan_file import write_plan
 from minitransfer.grid_status import error_line, is_finished, run_status, tried_again
 
@@ -67,6 +68,8 @@ class GridRunner:
                                         lambda line: self.log(line))
         self.elsewhere = []  # runs another process is training
         self.raced = set()   # runs started again after losing their folder to another process as they started
+        self.gpus = GpuRetirement(self.slots)
+        self.retried = {}    # runs a retired GPU failed, put back once -> how they failed there
         self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
         self.total, self.started = len(self.pending), 0
         self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
@@ -88,18 +91,26 @@ class GridRunner:
             if self.running or self.elsewhere:
                 if not ended:  # a slot that has just been freed is filled at once, not after a wait
                     launcher.wait_any([process for _, process, _ in self.running.values()], poll_seconds)
+            elif self.gpus.all_retired():
+                self._fail_held()
+                for run in self.pending:
+                    self.outcome.block(run.name, None)
+                    self.log(f"not run {run.name}: every GPU was retired")
+                self.pending.clear()
             elif not any(self._ready(run) for run in self.pending):
+                self._fail_held()  # their GPUs tried nothing since: failed, their runs' children not run
                 for run in self.pending:  # nothing left that could finish their parents
                     self.outcome.block(run.name, run.parent)
                     self.log(f"not run {run.name}: its parent {run.parent} did not finish")
                 self.pending.clear()
+        self._fail_held()
 
     def _ready(self, run):
         return run.parent is None or run.parent in self.done
 
     def _start_ready(self):
         for slot, device in enumerate(self.slots):
-            while slot not in self.running:
+            while slot not in self.running and self.gpus.takes_runs(device):
                 ready = next((r for r in self.pending if self._ready(r)), None)
                 if ready is None:
                     return
@@ -172,6 +183,8 @@ class GridRunner:
                 self.outcome.finished.append(run.name)
                 seconds = time.monotonic() - start
                 self.time_left.add(run.name, seconds)
+                for failed in self.gpus.finished(self.slots[slot]):  # its GPU works: they failed on their own
+                    self._fail(*failed)
                 self.log(f"done {run.name} ({seconds:.0f} s){accuracy_note(self.out, run)}{self._runs_left()}")
             elif (code == EXIT_INTERRUPTED or self.outcome.interrupted) and \
                     stopped_unstarted(code, run_dir(self.out, run)):
@@ -204,11 +217,58 @@ class GridRunner:
                     raise gone
             else:
                 folder = run_dir(self.out, run)
-                failure = self.outcome.failures[run.name] = Failure(code, folder / LOG_FILE, not folder.exists())
-                self.outcome.failed.append(run.name)
+                failure = Failure(code, folder / LOG_FILE, not folder.exists())
                 self.log(f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}")
-                self._drop_orphans()  # before a run ending in this same look counts them among the runs left
+                self._failed(self.slots[slot], run, failure)
         return ended
+
+    def _fail(self, run, failure):
+        """Count ``run`` as failed (``failure``: how), the runs waiting for it as not run."""
+        self.outcome.failures[run.name] = failure
+        self.outcome.failed.append(run.name)
+        self._drop_orphans()  # before a run ending in this same look counts them among the runs left
+
+    def _failed(self, device, run, failure):
+        """``run`` failed on ``device`` (a GPU, or None: the CPU): counted as failed, or held while its
+        GPU may be at fault (:class:`GpuRetirement`); a GPU it retires has the runs it failed put back
+        in the queue, once each, for the GPUs left (the grid stopping, or none left: counted failed).
+        A stop's failures are the runs' own, as are those of a run failing a second time."""
+        if self.outcome.interrupted or run.name in self.retried or \
+                not self.gpus.may_be_at_fault(device, failure.code, failure.deleted or diverged(failure)):
+            self._fail(run, failure)
+            return
+        retired = not self.gpus.takes_runs(device)
+        freed = self.gpus.failed(device, (run, failure))
+        if not freed:
+            return
+        names = ", ".join(each.name for each, _ in freed)
+        left = [gpu_name(gpu) for gpu in dict.fromkeys(self.slots) if self.gpus.takes_runs(gpu)]
+        then = f"{names} go{'es' if len(freed) == 1 else ''} back in the queue for {', '.join(left)}" if left \
+            else "no GPU is left: the runs left are not run"
+        if retired:  # a run that was still training on it as it was retired (--gpus 1,1)
+            self.log(f"{then} ({gpu_name(device)} is retired)")
+        else:
+            logs = self.outcome.retired[gpu_name(device)] = [each.log for _, each in freed]
+            self.log(f"{gpu_name(device)} retired: {names} failed on it one after the other (see "
+                     f"{', '.join(map(str, logs))}); {then}")
+            self.time_left.slots = max(1, sum(self.gpus.takes_runs(each) for each in self.slots))
+        for each, how in reversed(freed):
+            if self.gpus.all_retired():
+                self._fail(each, how)
+            else:
+                self.retried[each.name] = how
+                self.started -= 1
+                self.pending.insert(0, each)
+
+    def _fail_held(self):
+        """Count as failed the runs held for a GPU's sake (:meth:`_failed`) and those put back that will
+        not start again (the grid stops, or no GPU is left)."""
+        ending = self.outcome.interrupted or self.gpus.all_retired()
+        for run in [run for run in self.pending if run.name in self.retried and ending]:
+            self.pending.remove(run)
+            self._fail(run, self.retried[run.name])
+        for failed in self.gpus.release():
+            self._fail(*failed)
 
     def moved_away(self):
         """The error saying that the grid's folder was moved or deleted (``GridFolderGone``), or None
@@ -333,3 +393,4 @@ class GridRunner:
                     self.log(f"already stopping: waiting for {names} to write "
                              f"{'its checkpoint' if len(waiting) == 1 else 'their checkpoints'}")
         self._collect_exits()  # each as it ended: stopped with its checkpoint (75), finished meanwhile, failed
+        self._fail_held()

@@ -21,6 +21,10 @@ once. A run another process finished with other options (a SLURM job of another 
 scripts, or a grid on a file system without locks) stops the grid with ``GridMismatch``, as it
 does when found finished at the start.
 
+On several GPUs, one on which runs fail one after the other (a CUDA error, a crash) is retired: its
+runs are tried once more on the others; once every GPU is retired, the runs left are not run
+(:class:`minitransfer.grid_gpus.GpuRetirement`).
+
 Before anything runs, the runs that would train at once, one per slot, are checked to fit in the
 memory available together (:func:`minitransfer.grid_preflight.check_memory`; each ``train`` checks
 only itself): a grid that does not fit stops with ``preflight.OutOfMemory`` (exit code 1).

@@ -1,0 +1,153 @@
+"""A grid on several GPUs, one of them broken: every run on it failed within seconds, and its slot
+took run after run from the queue, failing most of the grid while the good GPUs trained. Now a GPU
+whose runs fail one after the other is retired and the runs it failed are tried once more on the
+others (:class:`minitransfer.grid_gpus.GpuRetirement`). The runs are a fake ``train`` that fails on
+the GPUs ``FAKE_BROKEN`` lists (its CUDA_VISIBLE_DEVICES; each run's ``gpus`` file lists where it
+ran), fails everywhere for the runs ``FAKE_FAILS`` names, exits 75 for those ``FAKE_STOPS`` names, and
+on a good GPU finishes once ``FAKE_GATE`` holds ``FAKE_GATE_COUNT`` lines, one per run ended on a
+broken GPU: the good GPU is still busy with its first run as the broken one takes the next runs."""
+
+import sys
+import textwrap
+
+import pytest
+
+import waiting
+from minitransfer import experiment as grid
+from minitransfer import scheduler
+from minitransfer.grid_gpus import GpuRetirement
+
+FAKE_TRAIN = textwrap.dedent('''
+    import json, os, pathlib, signal, sys, time
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(75))  # the grid's stop: a checkpoint written
+    args = sys.argv[1:]
+    weights = pathlib.Path(args[args.index("--out") + 1])
+    folder = weights.with_name(weights.stem + ".run")
+    name, gpu = f"{weights.parent.name}/{weights.stem}", os.environ["CUDA_VISIBLE_DEVICES"]
+    with open(folder / "gpus", "a") as tried:
+        tried.write(gpu + "\\n")
+    gate = pathlib.Path(os.environ["FAKE_GATE"])
+    if gpu in os.environ["FAKE_BROKEN"].split(","):
+        with open(gate, "a") as ended:
+            ended.write(name + "\\n")
+        if name in os.environ.get("FAKE_STOPS", "").split(","):
+            print("interrupted: checkpoint written")
+            sys.exit(75)
+        print("error: CUDA error: all CUDA-capable devices are busy or unavailable")
+        sys.exit(1)
+    deadline = time.monotonic() + float(os.environ["FAKE_DEADLINE"])
+    while len(gate.read_text().splitlines() if gate.exists() else []) < int(os.environ["FAKE_GATE_COUNT"]) and \\
+            time.monotonic() < deadline:
+        time.sleep(0.02)
+    if name in os.environ.get("FAKE_FAILS", "").split(","):
+        print("error: it failed")
+        sys.exit(1)
+    weights.write_text("weights")
+    (folder / "result.json").write_text(json.dumps({"mean10_top1": 0.5}))
+''')
+OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 3, "device": "cuda"}
+# random0/baseA, random0/baseB, random0/A1B, random1/baseA, ...: GPU 0 takes random0/baseA, GPU 1 random0/baseB
+RUNS = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False, random_seeds=(0, 1))
+
+
+@pytest.fixture
+def fake_grid(tmp_path, monkeypatch):
+    """Run a grid of ``runs`` on ``devices`` with the fake train; its outcome and log lines."""
+    path = tmp_path / "fake_train.py"
+    path.write_text(FAKE_TRAIN)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)  # the grid's GPUs named "GPU 1"
+    monkeypatch.setenv("FAKE_GATE", str(tmp_path / "gate"))
+    monkeypatch.setenv("FAKE_DEADLINE", str(waiting.DEADLINE_SECONDS))
+
+    def run(broken, gate_count, runs=RUNS, devices=("0", "1"), options=OPTIONS, **fake):
+        monkeypatch.setenv("FAKE_BROKEN", broken)
+        monkeypatch.setenv("FAKE_GATE_COUNT", str(gate_count))
+        for key, value in fake.items():
+            monkeypatch.setenv(f"FAKE_{key.upper()}", value)
+        lines = []
+        outcome = scheduler.run_grid(runs, tmp_path / "grid", options, train_command=[sys.executable, str(path)],
+                                     devices=devices, log=lines.append, poll_seconds=0.01)
+        return outcome, lines
+
+    return run
+
+
+def tried_on(tmp_path, name):
+    """The GPUs run ``name`` was started on, in order."""
+    return (tmp_path / "grid" / f"{name}.run" / "gpus").read_text().split()
+
+
+def log_of(tmp_path, name):
+    return tmp_path / "grid" / f"{name}.run" / "train.log"
+
+
+def test_a_gpu_whose_runs_fail_one_after_the_other_is_retired_and_its_runs_train_on_the_others(
+        tmp_path, fake_grid):
+    """Before: GPU 1 failed random0/baseB, random1/baseA, random1/baseB ... as fast as it took them."""
+    outcome, lines = fake_grid("1", gate_count=2)
+    assert (sorted(outcome.finished), outcome.failed, outcome.blocked, outcome.exit_code) == \
+        (sorted(run.name for run in RUNS), [], [], 0)
+    assert tried_on(tmp_path, "random0/baseB") == tried_on(tmp_path, "random1/baseA") == ["1", "0"]
+    assert {tried_on(tmp_path, run.name)[-1] for run in RUNS} == {"0"}
+    logs = [log_of(tmp_path, "random0/baseB"), log_of(tmp_path, "random1/baseA")]
+    assert outcome.retired == {"GPU 1": logs}
+    retired = [line for line in lines if "retired" in line]
+    assert retired == [f"GPU 1 retired: random0/baseB, random1/baseA failed on it one after the other (see "
+                       f"{logs[0]}, {logs[1]}); random0/baseB, random1/baseA go back in the queue for GPU 0"]
+    assert outcome.summary().endswith(f"; GPU 1 retired: its runs failed one after the other (see {logs[0]}, "
+                                      f"{logs[1]})")
+
+
+def test_a_run_that_fails_on_the_good_gpu_too_is_failed_once(tmp_path, fake_grid):
+    outcome, lines = fake_grid("1", gate_count=2, fails="random0/baseB")
+    assert outcome.failed == ["random0/baseB"] and outcome.exit_code == 1
+    assert tried_on(tmp_path, "random0/baseB") == ["1", "0"]  # tried again once, then counted
+    assert sorted(outcome.finished) == sorted(run.name for run in RUNS if run.name != "random0/baseB")
+    assert outcome.causes() == [f"random0/baseB: failed (exit 1): its train.log (e.g. "
+                                f"{log_of(tmp_path, 'random0/baseB')}) says why; fix that, then rerun the same command"]
+    assert sum(line.startswith("FAILED random0/baseB") for line in lines) == 2  # each time it ended
+
+
+def test_a_run_interrupted_on_a_failing_gpu_is_no_failure_of_it_nor_tried_again(tmp_path, fake_grid):
+    """random0/baseB failed on GPU 1, then random1/baseA stopped there with exit 75 (a Ctrl-C reaching
+    it): the grid stops, and neither retires GPU 1 nor starts either run again."""
+    outcome, lines = fake_grid("1", gate_count=2, stops="random1/baseA")
+    assert outcome.interrupted and outcome.exit_code == 75
+    assert "random1/baseA" in outcome.stopped and outcome.failed == ["random0/baseB"]
+    assert tried_on(tmp_path, "random0/baseB") == tried_on(tmp_path, "random1/baseA") == ["1"]
+    assert outcome.retired == {} and not any("retired" in line for line in lines)
+
+
+def test_a_grid_whose_every_gpu_is_retired_stops_with_the_runs_left_not_run(tmp_path, fake_grid):
+    """Both GPUs broken: each retired after two failures in a row (the first one's runs failing on the
+    second too), the runs never started are not run, not failed; a rerun, the GPUs mended, trains them."""
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False, random_seeds=(0, 1, 2))
+    outcome, lines = fake_grid("0,1", gate_count=0, runs=runs)
+    bases = ["random0/baseA", "random0/baseB", "random1/baseA", "random1/baseB"]
+    assert (sorted(outcome.failed), outcome.finished, outcome.exit_code) == (bases, [], 1)
+    assert sorted(outcome.blocked) == sorted(run.name for run in runs if run.name not in bases)
+    assert all(not (tmp_path / "grid" / "random2" / f"{name}.run" / "gpus").exists() for name in ("baseA", "baseB"))
+    assert sorted(outcome.retired) == ["GPU 0", "GPU 1"]
+    assert "not run random2/baseA: every GPU was retired" in lines
+    assert sum("no GPU is left: the runs left are not run" in line for line in lines) == 1
+
+
+@pytest.mark.parametrize("devices, options", [(("1",), OPTIONS), ((None, None), {**OPTIONS, "device": "cpu"})],
+                         ids=["one-gpu", "cpu"])
+def test_a_grid_with_no_other_gpu_retires_nothing(tmp_path, fake_grid, monkeypatch, devices, options):
+    """One GPU (or the CPU's slots): nothing to compare it with, nowhere else to go; its runs' failures
+    are theirs, and the grid goes on to the end as before."""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1")  # a CPU slot's run sees the grid's own
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False, random_seeds=(0, 1, 2))
+    outcome, lines = fake_grid("1", gate_count=0, runs=runs, devices=devices, options=options)
+    assert len(outcome.failed) == 6 and len(outcome.blocked) == 3 and outcome.retired == {}
+    assert not any("retired" in line for line in lines)
+
+
+@pytest.mark.parametrize("device, code, diverged, at_fault", [
+    ("1", 1, False, True), ("1", -11, False, True), ("1", 1, True, False), ("1", 65, False, False),
+    ("1", 74, False, False), ("1", 2, False, False), ("1", -9, False, False), ("1", 75, False, False),
+    (None, 1, False, False)], ids=["error", "segfault", "diverged", "bad-data", "io", "refused", "killed",
+                                   "interrupted", "cpu"])
+def test_only_a_failure_a_broken_gpu_causes_counts_against_it(device, code, diverged, at_fault):
+    assert GpuRetirement(("0", "1", "1")).may_be_at_fault(device, code, diverged) is at_fault
