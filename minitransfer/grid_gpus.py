@@ -69,7 +69,8 @@ class GpuRetirement:
 
     def __init__(self, slots):
         gpus = list(dict.fromkeys(slot for slot in slots if slot is not None))
-        self.held = {gpu: [] for gpu in gpus} if len(gpus) > 1 else {}  # GPU -> what failed on it since it last finished a run
+        # GPU -> what failed on it since it last finished a run
+        self.held = {gpu: [] for gpu in gpus} if len(gpus) > 1 else {}
         self.retired = []
 
     def may_be_at_fault(self, device, code, diverged):
