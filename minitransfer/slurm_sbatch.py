@@ -187,7 +187,16 @@ def check_not_the_scripts_own(option, time_given_as="--time (e.g. --time 4:00:00
     of :data:`TASK_ENVIRONMENT` (``ALL,SLURM_LABELIO=1`` began each line of train.log with "0: ").
     Left: ``--export=NONE``, with which the tasks trained (SLURM loads the user's login environment;
     the train command names its program by its full path). ``time_given_as``: where the message tells
-    its reader to give the time limit."""
+    its reader to give the time limit. A refusal that an option of sbatch 22.05 does not take given with
+    a blank may lie behind says so (``--newer -o x``: :data:`UNKNOWN_SPACED`)."""
+    refusal = _scripts_own_refusal(option, time_given_as)
+    if refusal:
+        unknown = unknown_spaced(_given_words(_spaced_value(option.strip()) or option.strip()))
+        raise config.ConfigError(refusal + "".join(f" ({UNKNOWN_SPACED.format(name=name)})" for name in unknown))
+
+
+def _scripts_own_refusal(option, time_given_as):
+    """Why :func:`check_not_the_scripts_own` refuses ``option``, or None."""
     found = dict(scripts_own_options(option))  # each kind's last, as sbatch takes it
     overridden = {"no-requeue": ("--no-requeue", REQUEUE), "output": ("--output", OUTPUT),
                   "error": ("--error", OUTPUT), "wait": ("--wait", WAIT)}
@@ -195,19 +204,18 @@ def check_not_the_scripts_own(option, time_given_as="--time (e.g. --time 4:00:00
         overridden["open-mode"] = ("--open-mode", OPEN_MODE)
     for kind, (given, what) in overridden.items():
         if kind in found:
-            raise config.ConfigError(f"{option!r}: sbatch would take {given} over {what}; leave it out")
+            return f"{option!r}: sbatch would take {given} over {what}; leave it out"
     for item in (found.get("export") or "").split(","):
         name = item.split("=", 1)[0]
         if "=" in item and name in _TASK_ENVIRONMENT_OF:
-            raise config.ConfigError(exported_refusal(repr(option), name, _TASK_ENVIRONMENT_OF[name],
-                                                      f"leave {name} out of --export"))
+            return exported_refusal(repr(option), name, _TASK_ENVIRONMENT_OF[name], f"leave {name} out of --export")
     if "clusters" in found:
-        raise config.ConfigError(f"{option!r}: {OTHER_CLUSTER}; emit the scripts without --clusters, and submit them "
-                                 f"on a login node of the cluster the jobs are for")
+        return (f"{option!r}: {OTHER_CLUSTER}; emit the scripts without --clusters, and submit them on a login node "
+                f"of the cluster the jobs are for")
     if "time" in found or "signal" in found:
-        raise config.ConfigError(f"{option!r}: the scripts set sbatch's --time and --signal themselves; give the "
-                                 f"time limit as {time_given_as}, from which they have SLURM signal the training "
-                                 f"to checkpoint before it")
+        return (f"{option!r}: the scripts set sbatch's --time and --signal themselves; give the time limit as "
+                f"{time_given_as}, from which they have SLURM signal the training to checkpoint before it")
+    return None
 
 
 def short_limit_refusal(given, seconds, margin, remedy):
@@ -225,15 +233,72 @@ _FLAG_LETTERS = "HOQsvWVh"
 _OPTIONAL_VALUE_LETTERS = "k"  # its value in the same word only
 
 
-# The long options scripts_own_options finds, as sbatch 22.05's getopt reads them (seen with sbatch -v): kind,
-# name, its shortest prefix sbatch takes for it (--tim is ambiguous with --time-min, --clust with
-# --cluster-constraint, --wai with --wait-all-nodes, --expo with --export-file, --o and --e with several),
-# whether it takes a value
-_OWN_LONG_OPTIONS = (("time", "time", "time", True), ("signal", "signal", "si", True),
-                     ("clusters", "clusters", "clusters", True), ("clusters", "cluster", "cluster", True),
-                     ("no-requeue", "no-requeue", "no-r", False), ("output", "output", "ou", True),
-                     ("error", "error", "er", True), ("open-mode", "open-mode", "op", True),
-                     ("export", "export", "export", True), ("wait", "wait", "wait", False))
+# sbatch 22.05's long options (slurm-wlm 22.05.8; those of Slurm's slurm_opt.c that sbatch takes, each name
+# probed on the test cluster's sbatch: "requires an argument", "doesn't allow an argument", "is ambiguous;
+# possibilities: ..."), by whether each takes a value. getopt gives one of a value the next word, whatever it is
+# (--comment -W is a comment of "-W", seen with sbatch -v); one of an optional value (--exclusive=user) takes it
+# in the same word only, like one of none. A prefix of one option is that option, of several refused by sbatch.
+_LONG_OPTIONS_OF_NO_VALUE = frozenset((
+    "contiguous", "help", "hold", "ignore-pbs", "no-requeue", "overcommit", "oversubscribe", "parsable", "quiet",
+    "reboot", "requeue", "spread-job", "test-only", "usage", "use-min-nodes", "verbose", "version", "wait"))
+_LONG_OPTIONS_OF_AN_OPTIONAL_VALUE = frozenset(("exclusive", "get-user-env", "nice", "no-kill", "propagate"))
+_LONG_OPTIONS_OF_A_VALUE = frozenset((
+    "account", "acctg-freq", "array", "batch", "bb", "bbf", "begin", "chdir", "cluster", "cluster-constraint",
+    "clusters", "comment", "constraint", "container", "context", "core-spec", "cores-per-socket", "cpu-freq",
+    "cpus-per-gpu", "cpus-per-task", "deadline", "delay-boot", "dependency", "distribution", "error", "exclude",
+    "export", "export-file", "extra-node-info", "gid", "gpu-bind", "gpu-freq", "gpus", "gpus-per-node",
+    "gpus-per-socket", "gpus-per-task", "gres", "gres-flags", "hint", "input", "job-name", "kill-on-invalid-dep",
+    "licenses", "mail-type", "mail-user", "mcs-label", "mem", "mem-bind", "mem-per-cpu", "mem-per-gpu", "mincpus",
+    "network", "nodefile", "nodelist", "nodes", "ntasks", "ntasks-per-core", "ntasks-per-gpu", "ntasks-per-node",
+    "ntasks-per-socket", "ntasks-per-tres", "open-mode", "output", "partition", "power", "prefer", "priority",
+    "profile", "qos", "reservation", "signal", "sockets-per-node", "switches", "tasks-per-node", "thread-spec",
+    "threads-per-core", "time", "time-min", "tmp", "uid", "wait-all-nodes", "wckey", "wrap"))
+LONG_OPTIONS = _LONG_OPTIONS_OF_NO_VALUE | _LONG_OPTIONS_OF_AN_OPTIONAL_VALUE | _LONG_OPTIONS_OF_A_VALUE
+# Where a long option no sbatch 22.05 takes (a later sbatch's, or a prefix of several) is given with a blank, the
+# word after it is read as an option, not as its value: the reading that refuses an option of the scripts' own
+# either way (a later sbatch could take it as one of no value)
+UNKNOWN_SPACED = ("{name} is no option of sbatch 22.05, nor a prefix of only one: the word after it was read "
+                  "as an option, as an sbatch taking {name} without a value would read it; if it is {name}'s value, "
+                  "give it in the same word, {name}=VALUE")
+
+
+def long_option(name):
+    """The sbatch 22.05 long option ``--name`` is as its getopt reads it (``name`` without its dashes): itself
+    where it is one, else the one option it is a prefix of (``comm``: ``comment``); None for no option, or a
+    prefix of several (``tim``: ``time`` and ``time-min``), which sbatch refuses."""
+    if name in LONG_OPTIONS:
+        return name
+    options = [option for option in LONG_OPTIONS if option.startswith(name)]
+    return options[0] if len(options) == 1 else None
+
+
+def takes_next_word(word):
+    """Whether sbatch's getopt takes the word after option word ``word`` as its value: a long option of a
+    value given without ``=`` (``--comment``, ``--comm``), or letters ending in one of a value (``-J``,
+    ``-vo``); not a long option no sbatch 22.05 takes (:data:`UNKNOWN_SPACED`)."""
+    long = re.fullmatch(r"--([^=]+)", word, re.DOTALL)
+    if long:
+        return long_option(long.group(1)) in _LONG_OPTIONS_OF_A_VALUE
+    letters = word[1:] if re.match(r"-[^-]", word) else ""
+    for place, letter in enumerate(letters):
+        if letter not in _FLAG_LETTERS:
+            return not letters[place + 1:] and letter not in _OPTIONAL_VALUE_LETTERS
+    return False
+
+
+def unknown_spaced(words):
+    """The long options among ``words`` that no sbatch 22.05 takes given without ``=`` and followed by a
+    word starting with ``-`` (read as an option, :data:`UNKNOWN_SPACED`)."""
+    return [word for word, following in zip(words, words[1:])
+            if re.fullmatch(r"--[^=]+", word) and long_option(word[2:]) is None and following.startswith("-")]
+
+
+# The long options scripts_own_options finds, by kind (the value each takes: _LONG_OPTIONS_OF_A_VALUE). No prefix
+# of --time is one (--tim is ambiguous with --time-min), nor of --cluster (--clust: --cluster-constraint),
+# --wait (--wai: --wait-all-nodes), --export (--expo: --export-file); --o and --e are prefixes of several
+_OWN_LONG_OPTIONS = {"time": "time", "signal": "signal", "clusters": "clusters", "cluster": "clusters",
+                     "no-requeue": "no-requeue", "output": "output", "error": "error", "open-mode": "open-mode",
+                     "export": "export", "wait": "wait"}
 _OWN_LETTERS = {"t": "time", "M": "clusters", "o": "output", "e": "error"}  # and -W, a flag: wait
 
 
@@ -249,7 +314,10 @@ def scripts_own_options(option):
     value)``, and ``("no-requeue", None)`` (from ``--no-r``) and ``("wait", None)`` (``--wait``, ``-W``),
     which take no value (:data:`_OWN_LONG_OPTIONS`). No prefix of ``--time`` is one: sbatch refuses
     ``--tim=3`` as ambiguous with ``--time-min``, nor of ``--cluster`` (``--clust``, ambiguous with
-    ``--cluster-constraint``). A value None where the option ends the words (sbatch refuses it).
+    ``--cluster-constraint``). A value None where the option ends the words (sbatch refuses it). The word
+    after an option of a value given without ``=`` is its value, whatever it is (``--comment -o``: a
+    comment; :func:`takes_next_word`); after a long option sbatch 22.05 does not take, an option
+    (:data:`UNKNOWN_SPACED`).
 
     >>> scripts_own_options("--exclusive -Ht3 --sig=USR1@60 -Wo x.out")
     [('time', '3'), ('signal', 'USR1@60'), ('wait', None), ('output', 'x.out')]"""
@@ -260,21 +328,20 @@ def scripts_own_options(option):
             value_of_the_last = False
             continue
         following = words[at + 1] if at + 1 < len(words) else None
+        value_of_the_last = takes_next_word(word)
         long = re.fullmatch(r"--([^=]+)(=.*)?", word, re.DOTALL)
         if long:
             name, given = long.group(1), long.group(2)
-            for kind, full, shortest, takes_value in _OWN_LONG_OPTIONS:
-                if name.startswith(shortest) and full.startswith(name):
-                    found.append((kind, (given[1:] if given is not None else following) if takes_value else None))
-                    value_of_the_last = takes_value and given is None
-                    break
+            full = long_option(name)
+            if full in _OWN_LONG_OPTIONS:
+                value = (given[1:] if given is not None else following) if full in _LONG_OPTIONS_OF_A_VALUE else None
+                found.append((_OWN_LONG_OPTIONS[full], value))
             continue
         letters = word[1:] if re.match(r"-[^-]", word) else ""
         for place, letter in enumerate(letters):
             if letter == "W":
                 found.append(("wait", None))
             if letter not in _FLAG_LETTERS:
-                value_of_the_last = not letters[place + 1:] and letter not in _OPTIONAL_VALUE_LETTERS
                 if letter in _OWN_LETTERS:
                     found.append((_OWN_LETTERS[letter], letters[place + 1:] or following))
                 break
@@ -346,11 +413,14 @@ def _check_no_option_words(option, words):
     """:class:`~minitransfer.config.ConfigError` where sbatch would read one of ``words`` (those of
     ``option``) as a word of no option and refuse the script: two in a row after an option
     (``--comment two words --exclusive``, ``-J my job``), or one after an option holding its value
-    (``--comment=two words --exclusive``), naming the option and the spelling sbatch reads."""
-    named_at = 0
+    (``--comment=two words --exclusive``, ``--comment -o x``: -o the comment, :func:`takes_next_word`),
+    naming the option and the spelling sbatch reads."""
+    named_at, value_of_the_last = 0, False
     for at, word in enumerate(words):
-        if word.startswith("-"):
-            named_at = at
+        if value_of_the_last:
+            value_of_the_last = False
+        elif word.startswith("-"):
+            named_at, value_of_the_last = at, takes_next_word(word)
         elif at - named_at > 1 or _NAMED.fullmatch(words[named_at]):
             # sbatch gives an option one word at most, --name=value none
             name, value = words[named_at], " ".join(words[named_at + 1:at + 1])

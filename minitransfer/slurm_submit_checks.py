@@ -5,7 +5,8 @@ folders, each ending the script (submitting nothing) with what to do.
 It submits nothing (exit 2) where sbatch's environment would override the scripts' own lines: an
 ``SBATCH_TIMELIMIT`` not over the SIGTERM margin, an ``SBATCH_SIGNAL`` (as ``--time`` and ``--signal``
 are refused as ``--sbatch-option``), or one undoing what the tasks rely on: ``SBATCH_NO_REQUEUE``,
-``SBATCH_OUTPUT``, ``SBATCH_ERROR``, ``SBATCH_OPEN_MODE``, ``SBATCH_EXPORT``, ``SBATCH_WAIT``; or one
+``SBATCH_OUTPUT``, ``SBATCH_ERROR``, ``SBATCH_OPEN_MODE``, ``SBATCH_WAIT``, an ``SBATCH_EXPORT`` giving
+a value to a variable the tasks' srun takes (as such an ``--export`` is refused as ``--sbatch-option``); or one
 sending the jobs to another cluster, ``SBATCH_CLUSTERS`` or ``SLURM_CLUSTERS`` (as ``--clusters`` is
 refused as ``--sbatch-option``), whose queue its squeue does not list (:func:`environment_lines`).
 Nor where a base would be trained again from the start (its weights file gone, or left without its
@@ -69,8 +70,8 @@ def environment_lines(margin):
     ``scontrol show job`` on SLURM 22.05): ``SBATCH_NO_REQUEUE`` (any value) or ``SBATCH_REQUEUE=0``
     (no ``scontrol requeue`` after a checkpoint), ``SBATCH_OUTPUT`` and ``SBATCH_ERROR`` (the output
     elsewhere), an ``SBATCH_OPEN_MODE`` other than append (each requeue truncating it), an
-    ``SBATCH_EXPORT`` other than ALL (the training started without the environment), or ALL with a
-    value for a variable the tasks' srun or SLURM commands take (:func:`_exported_lines`), and
+    ``SBATCH_EXPORT`` with a value for a variable the tasks' srun or SLURM commands take
+    (:func:`_exported_lines`), and
     ``SBATCH_WAIT`` (sbatch waiting for each array to end); and ``SBATCH_CLUSTERS`` or ``SLURM_CLUSTERS``
     (:func:`_other_cluster_lines`)."""
     fields = "([0-9]{1,9})"
@@ -103,11 +104,6 @@ def environment_lines(margin):
         # sbatch reads a mode beginning with a (A, append, APPEND) as append, one beginning with t as truncate
         *_refused_variable('-n "${SBATCH_OPEN_MODE+set}" && "${SBATCH_OPEN_MODE-}" != [aA]*', "SBATCH_OPEN_MODE",
                            f"{OPEN_MODE} (or sbatch refuses the mode)"),
-        *_refused_variable('-n "${SBATCH_EXPORT+set}" && ! "${SBATCH_EXPORT^^}" =~ ^ALL(,|$)', "SBATCH_EXPORT",
-                           "its default, --export=ALL, on which the tasks rely: srun would start each training without "
-                           "this shell's environment nor the task's (PATH, PYTHONPATH, the modules loaded), which "
-                           "fails to start it (execve: No such file or directory) or to import minitransfer",
-                           "set it to ALL"),
         *_exported_lines(),
         *_refused_variable('-n "${SBATCH_WAIT+set}" && "${SBATCH_WAIT-}" != 0', "SBATCH_WAIT", WAIT),
         *_other_cluster_lines(),
@@ -120,22 +116,25 @@ def environment_lines(margin):
 
 
 def _exported_lines():
-    """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where ``SBATCH_EXPORT`` (ALL, then
-    names, each alone or with a value) gives a value to one of :data:`SRUN_VARIABLES`, or to
+    """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where ``SBATCH_EXPORT`` (names, each
+    alone or with a value, after ALL or NONE or not) gives a value to one of :data:`SRUN_VARIABLES`, or to
     ``SLURM_CLUSTERS``: sbatch sets it in each task's environment, whose srun (and squeue, scancel,
     scontrol) take it, as if it were set in the shell that submits, where this script unsets it. Seen on
     the test cluster: ``ALL,SLURM_LABELIO=1`` began each line of train.log with "0: ", ``ALL,SLURM_CLUSTERS=x``
     failed each step ("'x' can't be reached now"). Left: a name alone (sbatch exports this shell's value,
     unset here), and any other variable (``ALL,CUDA_VISIBLE_DEVICES=0``; SLURM sets the task's own ids
-    over an ``SLURM_ARRAY_TASK_ID`` given so: seen)."""
+    over an ``SLURM_ARRAY_TASK_ID`` given so: seen). ``NONE``, or names without ``ALL``, are taken as the
+    same ``--export`` is as an ``--sbatch-option``: on the test cluster the tasks trained with either, the
+    same environment in each (SLURM loads the user's login environment, PATH with it; the train command
+    names its program by its full path), where this script refused ``SBATCH_EXPORT=NONE`` before."""
     arms = [f"      {'|'.join(names)}) what={shlex.quote(what)} ;;" for what, names in TASK_ENVIRONMENT.items()]
     refusal = exported_refusal("nothing submitted: SBATCH_EXPORT=$SBATCH_EXPORT", "${item%%=*}", "$what",
                                "leave ${item%%=*} out of SBATCH_EXPORT (or set it to ALL), then rerun $0")
     return [
-        "# ALL with values: sbatch sets them in each task's environment, whose srun takes them",
+        "# values: sbatch sets them in each task's environment, whose srun takes them",
         'if [[ "${SBATCH_EXPORT-}" == *=* ]]; then',
         '  IFS=, read -r -a exported <<< "$SBATCH_EXPORT"',
-        '  for item in "${exported[@]:1}"; do',
+        '  for item in "${exported[@]}"; do',
         '    if [[ "$item" != *=* ]]; then continue; fi',
         '    what=""',
         '    case "${item%%=*}" in',

@@ -22,8 +22,6 @@ from minitransfer import experiment as grid
     ("SBATCH_OUTPUT", "", "the scripts' --output"),  # sbatch reads it as the folder submitted from
     ("SBATCH_ERROR", "err-%j", "the scripts' --output"),
     ("SBATCH_OPEN_MODE", "truncate", "the scripts' --open-mode=append"),
-    ("SBATCH_EXPORT", "NONE", "its default, --export=ALL"),
-    ("SBATCH_EXPORT", "PATH,HOME", "its default, --export=ALL"),
     ("SBATCH_WAIT", "1", "its default of returning once a job is queued"),
 ])
 @pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
@@ -32,26 +30,28 @@ def test_submit_refuses_an_sbatch_variable_undoing_what_the_tasks_rely_on(tmp_pa
     """Before: submitted, sbatch taking each over the scripts' lines: SBATCH_NO_REQUEUE made a task
     interrupted to checkpoint fail to requeue itself (scontrol requeue: "Requested operation is
     presently disabled"), SBATCH_OUTPUT sent the output where submit.sh did not say (or, empty, into
-    the folder submitted from), SBATCH_OPEN_MODE=truncate emptied it at each requeue, SBATCH_EXPORT=NONE
-    started the training in a step without PATH ("execve(): bash: No such file or directory"), and
+    the folder submitted from), SBATCH_OPEN_MODE=truncate emptied it at each requeue, and
     SBATCH_WAIT held submit.sh in sbatch until the bases' array ended."""
     submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
     said = submit_refused(submit, fake_slurm, *["--dry-run"] * dry_run, **{variable: value})
     assert said.startswith(f"nothing submitted: {variable}={value}, which sbatch takes over {overridden}")
-    assert said.endswith(f": unset {variable}{' (or set it to 1)' * (variable == 'SBATCH_REQUEUE')}"
-                         f"{' (or set it to ALL)' * (variable == 'SBATCH_EXPORT')}, then rerun {submit}\n")
+    assert said.endswith(f": unset {variable}{' (or set it to 1)' * (variable == 'SBATCH_REQUEUE')}, then rerun "
+                         f"{submit}\n")
 
 
 @pytest.mark.parametrize("variable, value", [
     ("SBATCH_REQUEUE", "1"), ("SBATCH_OPEN_MODE", "append"), ("SBATCH_OPEN_MODE", "A"), ("SBATCH_EXPORT", "ALL"),
     ("SBATCH_EXPORT", "all,CUDA_VISIBLE_DEVICES=0"), ("SBATCH_EXPORT", "ALL,SLURM_LABELIO,MY_SETTING=a=b"),
-    ("SBATCH_EXPORT", "ALL,SLURM_ARRAY_TASK_ID=5"), ("SBATCH_WAIT", "0"), ("SBATCH_ARRAY_INX", "5-9"),
+    ("SBATCH_EXPORT", "ALL,SLURM_ARRAY_TASK_ID=5"), ("SBATCH_EXPORT", "NONE"), ("SBATCH_EXPORT", "none"),
+    ("SBATCH_EXPORT", "PATH,HOME"), ("SBATCH_WAIT", "0"), ("SBATCH_ARRAY_INX", "5-9"),
     ("SBATCH_DEPENDENCY", "afterok:1"), ("SBATCH_JOB_NAME", "mine"),
 ])
 def test_submit_takes_an_sbatch_variable_that_leaves_the_tasks_as_they_are(tmp_path, fake_slurm, variable, value):
-    """As sbatch 22.05 reads them: the requeue and open mode the scripts ask for, the whole environment;
-    --array and --dependency given on sbatch's command line (no SBATCH_DEPENDENCY is read at all); a
-    job name nothing reads."""
+    """As sbatch 22.05 reads them: the requeue and open mode the scripts ask for, the whole environment,
+    or none, or some names, as an --sbatch-option --export (the tasks trained with SBATCH_EXPORT=NONE or
+    =HOME on the test cluster, as with --export: test_slurm_export_none; before, refused); --array and
+    --dependency given on sbatch's command line (no SBATCH_DEPENDENCY is read at all); a job name
+    nothing reads."""
     submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
     done = submit_grid(submit, **{variable: value})
     assert done.returncode == 0, done.stderr
@@ -63,12 +63,15 @@ def test_submit_takes_an_sbatch_variable_that_leaves_the_tasks_as_they_are(tmp_p
     ("all,MY_SETTING=1,SLURM_EXPORT_ENV=NONE", "SLURM_EXPORT_ENV", "its environment"),
     ("ALL,SLURM_EXIT_ERROR=75", "SLURM_EXIT_ERROR", "its exit and signals"),
     ("ALL,SLURM_CLUSTERS=other", "SLURM_CLUSTERS", "the cluster it, squeue, scancel and scontrol ask"),
+    ("SLURM_LABELIO=1,HOME", "SLURM_LABELIO", "its output"),
+    ("NONE,SLURM_EXPORT_ENV=ALL", "SLURM_EXPORT_ENV", "its environment"),
 ])
 @pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
 def test_submit_refuses_sbatch_export_setting_what_the_tasks_srun_takes(tmp_path, fake_slurm, exported, name, changed,
                                                                         dry_run):
-    """SBATCH_EXPORT=ALL with NAME=value pairs: sbatch sets them in each task's environment. Before, only
-    a list not beginning with ALL was refused: on the test cluster ALL,SLURM_LABELIO=1 began each line of
+    """SBATCH_EXPORT with NAME=value pairs (after ALL or NONE, or first): sbatch sets them in each task's
+    environment. Before, only a list not beginning with ALL was refused (now taken; a pair first was
+    left unread, "SLURM_LABELIO=1,HOME" taken once NONE was): on the test cluster ALL,SLURM_LABELIO=1 began each line of
     train.log with "0: " (the test of the srun variables of the shell that submits, passed there), and
     ALL,SLURM_CLUSTERS=other failed each step ("'other' can't be reached now")."""
     submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
