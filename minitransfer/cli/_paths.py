@@ -45,6 +45,7 @@ class SourceFolder(click.Path):
 
     def convert(self, value, param, ctx):
         refuse_unreachable(value, "the images")
+        refuse_dead_link(self, value, param, ctx, "the folder of images")
         if os.path.isfile(value):
             unpack = archives.unpack_beside(value)
             if unpack:
@@ -78,6 +79,7 @@ class DatasetFolder(click.Path):
             refuse_unreadable(value, "the dataset")
         else:  # a file: what it is, said below; one in a folder this user may not enter said so here
             refuse_unreachable(value, "the dataset")
+        refuse_dead_link(self, value, param, ctx, "the dataset folder")
         converted = super().convert(value, param, ctx)
         something_else = dataset.not_a_dataset(value)
         if something_else is not None:
@@ -140,9 +142,7 @@ class NetworkPath(click.Path):
 
     def convert(self, value, param, ctx):
         refuse_unreadable(value)
-        if os.path.islink(value) and not os.path.exists(value):  # click would say it "does not exist"
-            self.fail(f"{value} is a symbolic link that leads nowhere ({fileio.dead_end(value)}): give the network's "
-                      f"file or folder itself", param, ctx)
+        refuse_dead_link(self, value, param, ctx, "the network's file or folder")
         self._refuse_unwritten(value, param, ctx)
         path = pathlib.Path(super().convert(value, param, ctx))
         if not path.is_dir():
@@ -227,6 +227,15 @@ def _what_it_takes(param, ctx):
     who = param.opts[0] if isinstance(param, click.Option) else ctx.info_name if ctx is not None else None
     takes = f"{who} takes" if who else "give"
     return f"{takes} a network: a weights file (e.g. baseA.h5) or a run folder (baseA.run)"
+
+
+def refuse_dead_link(path_type, value, param, ctx, what):
+    """Fail ``path_type``'s conversion of ``value``, a path to read, where it is a symbolic link that
+    leads nowhere (a loop of links, or to a path not there: a drive not mounted): click said it "does
+    not exist", which names neither the link nor why. ``what``: what to give instead, itself."""
+    if os.path.islink(value) and not os.path.exists(value):
+        path_type.fail(f"{value} is a symbolic link that leads nowhere ({fileio.dead_end(value)}): give {what} "
+                       f"itself", param, ctx)
 
 
 def refuse_unreadable(value, what="the network"):
