@@ -183,6 +183,14 @@ class Conv2d(WeightLayer):
                                         groups=self.groups, precision=run.precision)
         return y
 
+    def check_kernel_sizes(self, batch, shape):
+        """Refuse, naming this layer, ``batch`` inputs of ``shape`` (C, H, W) beyond the CUDA kernels'
+        sizes (:func:`minitransfer.ops.conv2d.check_kernel_sizes`, which then finds them checked)."""
+        try:
+            conv2d.check_kernel_sizes((batch, *shape), self.weight.data.shape, self.stride, self.pad)
+        except ValueError as error:
+            raise ValueError(f"{self.name}: {error}") from None
+
     def output_shape(self, shape):
         _, h, w = shape
         k, _, r, s = self.weight.data.shape

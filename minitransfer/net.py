@@ -21,7 +21,7 @@ import numbers
 import numpy as np
 
 from minitransfer import cuda, stages
-from minitransfer.layers import Pass, WeightLayer, device_of, to_numpy
+from minitransfer.layers import Conv2d, Pass, WeightLayer, device_of, to_numpy
 from minitransfer.ops import precision as precisions
 from minitransfer.ops import softmax_cross_entropy
 
@@ -49,6 +49,7 @@ class Net:
         self.stages = stages.build(self.layers)
         self._loss_cache = self._dlogits = None
         self._bottom = None
+        self._batches_checked = set()  # batch sizes whose shapes fit the CUDA kernels (_check_kernel_sizes)
 
     # --- structure -------------------------------------------------------------------------
 
@@ -147,6 +148,8 @@ class Net:
         if tuple(x.shape[1:]) != self.input_shape:
             raise ValueError(f"net {self.preset}: input must be (N, {', '.join(map(str, self.input_shape))}), "
                              f"got {tuple(x.shape)}")
+        if cuda.is_cuda_array(x):
+            self._check_kernel_sizes(x.shape[0])
         fused = self.fused or not cuda.is_cuda_array(x)
         run = Pass(train=bool(train), seed=int(seed), iteration=int(iteration), precision=self.precision, fused=fused,
                    device_counter=self._device_counter(iteration) if fused and train else None)
@@ -177,6 +180,19 @@ class Net:
         for index in range(len(self.stages) - 1, self._bottom - 1, -1):
             dy = self.stages[index].backward(dy, need_input_grad=index > self._bottom)
         self._bottom = None
+
+    def _check_kernel_sizes(self, batch):
+        """Refuse a batch of ``batch`` images whose shapes some convolution's CUDA kernels cannot index,
+        naming the layer, before the pass launches anything; once per batch size (the layers' shapes are
+        fixed): the launches of each pass find their shapes checked."""
+        if batch in self._batches_checked:
+            return
+        shape = self.input_shape
+        for layer in self.layers:
+            if isinstance(layer, Conv2d):
+                layer.check_kernel_sizes(batch, shape)
+            shape = layer.output_shape(shape)
+        self._batches_checked.add(batch)
 
     def _lowest_trainable_stage(self):
         for index, stage in enumerate(self.stages):

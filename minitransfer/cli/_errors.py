@@ -14,6 +14,7 @@ import re
 import select
 import signal
 import sys
+import traceback
 
 import click
 
@@ -102,14 +103,14 @@ def _unsaid(error, code, interrupted):
     if code == EXIT_INTERRUPTED:
         return interrupted
     if isinstance(error, MemoryError):
-        return _out_of_host_memory()
+        return _out_of_host_memory(error)
     return f"{type(error).__name__}, without a message{UNSAID_REMEDIES.get(code, '')}"
 
 
-def _out_of_host_memory():
-    """A bare MemoryError's message: the host's memory ran out (NumPy's and CuPy's name what they
+def _out_of_host_memory(error):
+    """A bare MemoryError's (``error``) message: the host's memory ran out (NumPy's and CuPy's name what they
     could not allocate); what to change, among the options the command has."""
-    names = _option_names()
+    names = _option_names(error)
     options = [option for name, option in (("batch_size", "a smaller --batch-size"), ("workers", "fewer --workers"))
                if name in names]
     change = f", or use {' or '.join(options)}" if options else ""
@@ -120,21 +121,36 @@ def _memory_hint(error):
     """What to change after running out of memory (``error``, a plain MemoryError: NumPy's or
     CuPy's), where the command has a --batch-size; "" elsewhere (report, prepare: no batch to make
     smaller) and after :class:`minitransfer.preflight.OutOfMemory`, whose message names the option."""
-    has_batch = "batch_size" in _option_names()
+    has_batch = "batch_size" in _option_names(error)
     return " (a smaller --batch-size needs less)" if has_batch and type(error) is MemoryError else ""
 
 
-def _option_names():
-    """The names of the options of the command that ran (none outside a command): the subcommand's
-    where the error reached the group's :func:`run` (click's context is the group's there: the
-    subcommand's was popped as the error left it)."""
+def _option_names(error):
+    """The names of the options of the command that ran (none outside a command): the innermost on the
+    command path click resolved, where ``error`` reached a group's :func:`run` (click's context is the
+    group's there: the subcommands' were popped as the error left them, however deep: `prepare
+    imagenet`'s options named, not the `prepare` group's)."""
     context = click.get_current_context(silent=True)
     if context is None:
         return set()
-    command = context.command
-    if isinstance(command, click.Group) and context.invoked_subcommand:
-        command = command.get_command(context, context.invoked_subcommand) or command
-    return {param.name for param in command.params}
+    return {param.name for param in _innermost_context(context, error).command.params}
+
+
+def _innermost_context(context, error):
+    """The deepest context below ``context`` (its ``parent`` chain leads there) that ``error`` passed
+    through on its way out, read off the frames of its traceback (each click call holds its command's
+    context, ``sub_ctx`` and ``ctx``); ``context`` itself where none did."""
+    def chain(each):
+        contexts = []
+        while each is not None:
+            contexts.append(each)
+            each = each.parent
+        return contexts
+
+    passed = (value for frame, _ in traceback.walk_tb(error.__traceback__) for value in frame.f_locals.values()
+              if isinstance(value, click.Context))
+    below = [chain(each) for each in passed if context in chain(each)[1:]]
+    return max(below, key=len, default=[context])[0]
 
 
 def _drop_output_if_unwritable():

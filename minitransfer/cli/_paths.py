@@ -45,6 +45,7 @@ class SourceFolder(click.Path):
 
     def convert(self, value, param, ctx):
         refuse_unreachable(value, "the images")
+        refuse_dead_link(self, value, param, ctx, "the folder of images")
         if os.path.isfile(value):
             unpack = archives.unpack_beside(value)
             if unpack:
@@ -63,10 +64,11 @@ class DatasetFolder(click.Path):
     error in the library's words (:func:`minitransfer.data.dataset.not_a_dataset`): what it is and
     what to give instead (click said only "Directory 'baseA.h5' is a file", and a run folder was
     "an unfinished import: rerun prepare"). ``otherwise``: what else to do, said after it (eval's
-    "leave --data out"). A folder, or its meta.json, this user may not read is refused as info refuses
-    a network's (:func:`refuse_unreadable`: exit code 74, the chmod that gives access): click said
-    "Directory '...' is not readable" (exit code 2), and meta.json was a bare "[Errno 13] Permission
-    denied"."""
+    "leave --data out"). A folder this user may not read is refused as info refuses a network's
+    (:func:`refuse_unreadable`: exit code 74, the chmod that gives access): click said "Directory
+    '...' is not readable" (exit code 2). Its meta.json is read as :func:`minitransfer.data.dataset.open_dataset`
+    reads it (:func:`~minitransfer.data.dataset.read_meta`), refused in its words: one this user may not
+    read (74; it was a bare "[Errno 13] Permission denied"), or truncated or garbled (65)."""
 
     def __init__(self, otherwise=""):
         super().__init__(exists=True, readable=False)  # refused by refuse_unreadable, as info refuses a network
@@ -77,13 +79,14 @@ class DatasetFolder(click.Path):
             refuse_unreadable(value, "the dataset")
         else:  # a file: what it is, said below; one in a folder this user may not enter said so here
             refuse_unreachable(value, "the dataset")
+        refuse_dead_link(self, value, param, ctx, "the dataset folder")
         converted = super().convert(value, param, ctx)
         something_else = dataset.not_a_dataset(value)
         if something_else is not None:
             self.fail(f"{something_else}{'; ' if self.otherwise else ''}{self.otherwise}", param, ctx)
-        meta = os.path.join(value, shard_format.META_FILE)
-        if os.path.isfile(meta):
-            refuse_unreadable(meta, "the dataset", copy_of="the dataset")
+        meta = pathlib.Path(value, shard_format.META_FILE)
+        if meta.is_file():  # refused in the library's words: 74 unreadable, 65 not a meta file, naming it
+            dataset.read_meta(meta)
         return converted
 
 
@@ -139,9 +142,7 @@ class NetworkPath(click.Path):
 
     def convert(self, value, param, ctx):
         refuse_unreadable(value)
-        if os.path.islink(value) and not os.path.exists(value):  # click would say it "does not exist"
-            self.fail(f"{value} is a symbolic link that leads nowhere ({fileio.dead_end(value)}): give the network's "
-                      f"file or folder itself", param, ctx)
+        refuse_dead_link(self, value, param, ctx, "the network's file or folder")
         self._refuse_unwritten(value, param, ctx)
         path = pathlib.Path(super().convert(value, param, ctx))
         if not path.is_dir():
@@ -228,20 +229,29 @@ def _what_it_takes(param, ctx):
     return f"{takes} a network: a weights file (e.g. baseA.h5) or a run folder (baseA.run)"
 
 
-def refuse_unreadable(value, what="the network", copy_of="it"):
+def refuse_dead_link(path_type, value, param, ctx, what):
+    """Fail ``path_type``'s conversion of ``value``, a path to read, where it is a symbolic link that
+    leads nowhere (a loop of links, or to a path not there: a drive not mounted): click said it "does
+    not exist", which names neither the link nor why. ``what``: what to give instead, itself."""
+    if os.path.islink(value) and not os.path.exists(value):
+        path_type.fail(f"{value} is a symbolic link that leads nowhere ({fileio.dead_end(value)}): give {what} "
+                       f"itself", param, ctx)
+
+
+def refuse_unreadable(value, what="the network"):
     """:class:`minitransfer.fileio.StorageError` (74) where ``value`` may not be read by this user (a
     folder: listed and entered), or lies in a folder it may not enter (another user's run in a shared
     grid): click said a file in such a folder "does not exist" and the file itself "is not readable",
     usage errors (2) that named neither the folder nor what to do, where train --resume says such a
-    checkpoint cannot be read (74). ``what``, ``copy_of``: what a copy of is to be given instead, where
-    ``value`` cannot be reached, where it may not be read ("the dataset", for its meta.json)."""
+    checkpoint cannot be read (74). ``what``: what a copy of is to be given instead, where ``value``
+    cannot be reached."""
     if not refuse_unreachable(value, what):
         return
     folder = os.path.isdir(value)
     if not os.access(value, os.R_OK | os.X_OK if folder else os.R_OK):
         raise fileio.StorageError(errno.EACCES, f"{value} is not readable by this user (permission denied): give read "
                                                 f"access to it (chmod {'a+rx' if folder else 'a+r'} "
-                                                f"{shlex.quote(value)}), or give a copy of {copy_of}")
+                                                f"{shlex.quote(value)}), or give a copy of it")
 
 
 def refuse_unreachable(value, what):

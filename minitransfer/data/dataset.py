@@ -274,18 +274,7 @@ def open_dataset(path):
         if unfinished is not None:
             raise DatasetError(f"{path}: {unfinished}; or give another dataset")
         raise DatasetError(f"{meta_path}: missing (not a prepared dataset, or an unfinished import: rerun prepare)")
-    try:
-        raw = meta_path.read_bytes()
-    except OSError as error:  # no read permission: 74 and the chmod, as for a shard, not a bare "[Errno 13]"
-        raise read_error(meta_path, "meta file", error) from error
-    try:
-        meta = fileio.parse_json(raw)
-    except ValueError as error:  # UnicodeDecodeError is one too
-        raise DatasetError(f"{meta_path}: not valid JSON ({error})") from error
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-        raise DatasetError(f"{meta_path}: not a {FORMAT_NAME} meta file")
-    if meta.get("schema") != SCHEMA_VERSION:
-        raise DatasetError(f"{meta_path}: schema {meta.get('schema')!r}, this minitransfer reads {SCHEMA_VERSION}")
+    raw, meta = read_meta(meta_path)
     schema.check_meta(meta, meta_path, SUBSETS)
     height, width = meta["image_size"]
     dataset = Dataset(path, meta, hashlib.sha256(raw).hexdigest())
@@ -295,6 +284,27 @@ def open_dataset(path):
                 raise DatasetError(f"{path / shard['file']}: {_not_a_file(path / shard['file'])}")
             image_offset(path / shard["file"], (shard["count"], height, width, 3))
     return dataset
+
+
+def read_meta(meta_path):
+    """The bytes of the meta file ``meta_path`` and its JSON object, its format and schema checked: the
+    one wording of a meta.json refused, the library's and the command line's (``--data``, checked as
+    its options are read). :class:`DatasetUnreadable` (exit code 74) where the system refuses the read
+    (no read permission: the chmod, as for a shard, not a bare "[Errno 13]"), a :class:`DatasetError`
+    (65) where its content is not a meta file (truncated, garbled, another file's); each names it."""
+    try:
+        raw = meta_path.read_bytes()
+    except OSError as error:
+        raise read_error(meta_path, "meta file", error) from error
+    try:
+        meta = fileio.parse_json(raw)
+    except ValueError as error:  # UnicodeDecodeError is one too
+        raise DatasetError(f"{meta_path}: not valid JSON ({error}): rerun the prepare command that built it") from error
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        raise DatasetError(f"{meta_path}: not a {FORMAT_NAME} meta file")
+    if meta.get("schema") != SCHEMA_VERSION:
+        raise DatasetError(f"{meta_path}: schema {meta.get('schema')!r}, this minitransfer reads {SCHEMA_VERSION}")
+    return raw, meta
 
 
 def unfinished_import(path):

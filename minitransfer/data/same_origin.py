@@ -16,15 +16,15 @@ from minitransfer import fileio
 from . import shard_format
 
 
-def check_same_origin(out, source, size, shard_length=None):
+def check_same_origin(out, source, size, shard_length):
     """``ValueError`` naming what differs, as the options that set it, when ``out`` holds a finished
     dataset, or shards of an unfinished import, prepared from another source or at another size
     (replacing it needs --overwrite); else the ``source`` to record. Only what both record is
     compared: a dataset prepared before an option was recorded (--is-a, --words, --family-a) reruns
     as it did, and an importer may check the options it knows before it lists its source (minutes for
     ImageNet) with a ``source`` of those alone. An unfinished import is compared with the source as its
-    import was given it (:func:`record_import`: absolute paths) and, where ``shard_length`` is given, its
-    images per shard: finished with another --shard-size, every shard built would be built again. The
+    import was given it (:func:`record_import`: absolute paths) and with ``shard_length``, its images
+    per shard: finished with another --shard-size, every shard built would be built again. The
     source recorded is kept (without such an option; naming a file moved since by its former path), so
     that a rerun writes nothing: meta.json's sha256 is the fingerprint runs trained on the dataset check."""
     old = _recorded(out / shard_format.META_FILE)
@@ -37,7 +37,7 @@ def check_same_origin(out, source, size, shard_length=None):
     compared = old_source if finished else {**old_source, **_given_source(old)}
     differences = _differences(compared, old.get("image_size"), source, size)
     old_length = old.get("shard_size")
-    if not finished and isinstance(old_length, int) and shard_length is not None and old_length != shard_length:
+    if not finished and isinstance(old_length, int) and old_length != shard_length:
         differences.append(f"--shard-size {old_length}, now {shard_length}")
     if differences and finished:
         raise ValueError(f"{out} holds a dataset prepared from another source or with other options "
@@ -50,7 +50,7 @@ def check_same_origin(out, source, size, shard_length=None):
     return {key: old_source[key] for key in source if key in old_source}  # the same: a file moved is not rewritten
 
 
-def record_import(out, source, size, given=None, shard_length=None):
+def record_import(out, source, size, given, shard_length):
     """Write ``out``'s ``importing.json`` (atomically; unless it holds the same already): the ``source``
     (as meta.json will record it) and ``size`` of the import about to write shards there, which
     :func:`check_same_origin` compares with another import's until meta.json is written; ``given``, the
@@ -59,11 +59,9 @@ def record_import(out, source, size, given=None, shard_length=None):
     per shard: what :func:`finishing_command` names, so that its command works from any folder and
     builds the shards this import began."""
     record = {"format": shard_format.FORMAT_NAME, "schema": shard_format.SCHEMA_VERSION, "source": source,
-              "image_size": [size, size]}
-    if given is not None and given != source:
+              "image_size": [size, size], "shard_size": shard_length}
+    if given != source:
         record["given_source"] = given
-    if shard_length is not None:
-        record["shard_size"] = shard_length
     fileio.write_text(out / shard_format.IMPORTING_FILE, json.dumps(record, indent=1, sort_keys=True) + "\n",
                       keep_same=True)
 

@@ -37,6 +37,7 @@ N·P·Q chunks (the last block of each tile, in chunk order): one launch for dw 
 own kernels. The NumPy path computes the same values either way.
 """
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -250,7 +251,18 @@ def check_kernel_sizes(x_shape, w_shape, stride, pad, splits=1):
     """Refuse shapes beyond the CUDA kernels' 32-bit index arithmetic, from the shapes alone (a
     ValueError naming them): x, w, y, backward-filter's workspace of ``splits`` weight copies and
     the padded input N×C×(H + 2·pad)×(W + 2·pad) must have at most :data:`MAX_ELEMENTS` = 2^31 − 256
-    elements, the kernel at most 32768 rows and 65536 columns."""
+    elements, the kernel at most 32768 rows and 65536 columns.
+
+    Shapes found to fit are remembered: every launch checks its shapes, and a training step's launches
+    (forward, backward-data, backward-filter of each layer, the shapes a net checked before its first
+    pass: :meth:`minitransfer.net.Net.forward`) find them there; shapes that do not fit are refused
+    on every call."""
+    _check_kernel_sizes(tuple(x_shape), tuple(w_shape), stride, pad, splits)
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_kernel_sizes(x_shape, w_shape, stride, pad, splits):
+    """:func:`check_kernel_sizes` of shapes as tuples (a refusal is not cached: lru_cache keeps results only)."""
     N, C, H, W = x_shape
     K, _, R, S = w_shape
     P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)

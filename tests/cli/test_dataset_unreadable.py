@@ -2,8 +2,8 @@
 its meta.json. splits, train --data and prepare verify said of the folder click's "Directory 'data' is
 not readable" (a usage error, 2) and of meta.json a bare "I/O: [Errno 13] Permission denied:
 'data/meta.json'" (74, with nothing to do), where info says of a folder it may not read which chmod
-gives access (74). Each says it as info does now; the library names meta.json with the chmod, as it
-names a shard or the mean image."""
+gives access (74). Each says a folder as info does now, and meta.json in the library's words, with
+the chmod, as it names a shard or the mean image."""
 
 import json
 import os
@@ -77,17 +77,19 @@ def test_a_dataset_folder_this_user_may_not_read_is_said_as_info_says_it(said, c
     assert said[case][command] == [74, FOLDER]
 
 
+META_UNREADABLE = ("data/meta.json: the meta file is not readable by this user (permission denied): give read access "
+                   "to it (chmod a+r) and rerun")
+
+
 @pytest.mark.parametrize("command", ["splits", "prepare verify", "train"])
-def test_a_meta_json_this_user_may_not_read_is_named_with_the_chmod_that_gives_access(said, command):
-    assert said["meta.json"][command] == [74, "error: data/meta.json is not readable by this user (permission denied): "
-                                              "give read access to it (chmod a+r data/meta.json), or give a copy of "
-                                              "the dataset\n"]
+def test_a_meta_json_this_user_may_not_read_is_named_in_the_librarys_words(said, command):
+    """They said it in words of their own ("... or give a copy of the dataset"), not the library's."""
+    assert said["meta.json"][command] == [74, f"error: I/O: {META_UNREADABLE}\n"]
 
 
 def test_the_library_names_a_meta_json_it_may_not_read_as_it_names_a_shard(said):
     """A notebook's open_dataset: a PermissionError, not the DatasetUnreadable (exit code 74) a shard is."""
-    assert said["meta.json"]["library"] == ("DatasetUnreadable: data/meta.json: the meta file is not readable by this "
-                                            "user (permission denied): give read access to it (chmod a+r) and rerun")
+    assert said["meta.json"]["library"] == f"DatasetUnreadable: {META_UNREADABLE}"
 
 
 def test_a_file_given_for_a_dataset_folder_is_a_usage_error_though_it_may_not_be_read(said):

@@ -79,3 +79,20 @@ def test_a_memory_error_reaching_the_groups_run_names_the_commands_options(monke
     monkeypatch.setattr(experiment, "plan_grid", fail)
     done = CliRunner().invoke(main, ["experiment", "--data", str(micro_data), "-o", str(tmp_path / "g"), "--dry-run"])
     assert done.exit_code == 1 and told in done.output, done.output
+
+
+def test_a_memory_error_escaping_a_nested_subcommands_options_names_them(monkeypatch, tmp_path):
+    """Out of `prepare folder`'s option parsing (SOURCE read as it is given): the error reaches the
+    top group's run(), two contexts below it popped; the `prepare` group's options (none to change)
+    were named, not `prepare folder`'s --workers."""
+    from click.testing import CliRunner
+
+    from minitransfer.cli import _paths, main
+
+    def fail(self, value, param, ctx):
+        allocate_beyond_any_host()
+
+    monkeypatch.setattr(_paths.SourceFolder, "convert", fail)
+    done = CliRunner().invoke(main, ["prepare", "folder", str(tmp_path), str(tmp_path / "out"), "--size", "32"])
+    assert (done.exit_code, done.output) == (1, "error: out of memory: this machine's memory (host RAM) ran out; free "
+                                                "some memory, or use fewer --workers, and rerun\n")
