@@ -306,11 +306,10 @@ def check_outside_run_dirs(out, example="grid"):
     directory of a run (``x.run`` of a ``minitransfer train -o x.h5``): every run's `train` would
     refuse to write there, after the grid had written its plan into that run's files. Worded for
     the demo as for an experiment; ``example``: the name of the folder it suggests beside that run's."""
-    resolved = pathlib.Path(out).resolve()
-    host = next((folder for folder in (resolved, *resolved.parents) if rundir.is_run_dir(folder)), None)
+    host = rundir.enclosing_run_dir(out)
     if host is None:
         return
-    where = "is a run's folder" if host == resolved else f"lies inside {host}, a run's folder"
+    where = "is a run's folder" if host == pathlib.Path(out).resolve() else f"lies inside {host}, a run's folder"
     raise config.ConfigError(f"`out` {out} {where} (train wrote it, for {rundir.weights_for(host).name}), where no "
                              f"other run may write: give a folder of its own, e.g. {host.parent / example}")
 
