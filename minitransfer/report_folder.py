@@ -15,8 +15,8 @@ from minitransfer.experiment import PLAN_FILE
 from minitransfer.grid_plan_file import planned_records
 
 FIGURE_FORMATS = ("png", "svg")
-REPORT_FILES = ("results.csv", "results.md", "table1.csv", "table1.md", "findings.md") + tuple(
-    f"{name}.{suffix}" for name in figure_module.FIGURES for suffix in FIGURE_FORMATS)
+REPORT_TABLES = ("results.csv", "results.md", "table1.csv", "table1.md", "findings.md")  # every report writes them
+REPORT_FILES = REPORT_TABLES + tuple(f"{name}.{suffix}" for name in figure_module.FIGURES for suffix in FIGURE_FORMATS)
 
 
 def replace_report(out_dir, contents):
