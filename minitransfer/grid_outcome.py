@@ -45,23 +45,32 @@ class GridOutcome:
     process (a second experiment on the folder, a SLURM task) was training as it stopped, which it
     leaves to that process; ``failures``: how each failed run
     ended (:class:`Failure`, by name; a failed run without one counts as exit 1), which
-    :meth:`causes` groups and :attr:`exit_code` passes on."""
+    :meth:`causes` groups and :attr:`exit_code` passes on; ``waited_for``: the runs not run, each
+    with the run it copies from, which failed or did not finish (:meth:`block`); given as a list,
+    their names alone (the runs they waited for not known). :attr:`blocked` lists them."""
 
     finished: list
     skipped: list
     failed: list
-    blocked: list
+    waited_for: dict  # a run not run -> the run it copies from (None: not known)
     elsewhere: list = dataclasses.field(default_factory=list)
     interrupted: bool = False
     stopped: list = dataclasses.field(default_factory=list)
     not_started: list = dataclasses.field(default_factory=list)
     training_elsewhere: list = dataclasses.field(default_factory=list)
     failures: dict = dataclasses.field(default_factory=dict)
-    waited_for: dict = dataclasses.field(default_factory=dict)  # a run not run -> the run it copies from
+
+    def __post_init__(self):
+        self.waited_for = dict(self.waited_for) if isinstance(self.waited_for, dict) else \
+            dict.fromkeys(self.waited_for)
+
+    @property
+    def blocked(self):
+        """The runs not run (their parent failed or did not finish), in the order they were counted."""
+        return list(self.waited_for)
 
     def block(self, name, parent):
         """Count run ``name`` as not run: ``parent``, the run it copies from, failed or did not finish."""
-        self.blocked.append(name)
         self.waited_for[name] = parent
 
     def not_run(self):
