@@ -306,11 +306,10 @@ def check_outside_run_dirs(out, example="grid"):
     directory of a run (``x.run`` of a ``minitransfer train -o x.h5``): every run's `train` would
     refuse to write there, after the grid had written its plan into that run's files. Worded for
     the demo as for an experiment; ``example``: the name of the folder it suggests beside that run's."""
-    resolved = pathlib.Path(out).resolve()
-    host = next((folder for folder in (resolved, *resolved.parents) if rundir.is_run_dir(folder)), None)
+    host = rundir.enclosing_run_dir(out)
     if host is None:
         return
-    where = "is a run's folder" if host == resolved else f"lies inside {host}, a run's folder"
+    where = "is a run's folder" if host == pathlib.Path(out).resolve() else f"lies inside {host}, a run's folder"
     raise config.ConfigError(f"`out` {out} {where} (train wrote it, for {rundir.weights_for(host).name}), where no "
                              f"other run may write: give a folder of its own, e.g. {host.parent / example}")
 
@@ -319,18 +318,27 @@ def check_not_a_report(out, example="grid"):
     """Raise ``ConfigError`` when the grid folder ``out`` (named as given) is a report's folder, one
     holding the tables and figures `minitransfer report` wrote (:func:`minitransfer.path_kinds.report_files`)
     and no grid's plan: the grid wrote its plan and runs among them, and its findings.md read as that
-    of the grid's networks. Worded for the demo as for an experiment; ``example``: the name of the
-    folder it suggests beside the report's."""
+    of the grid's networks; or lies inside one (:func:`minitransfer.path_kinds.report_folder_above`):
+    a report's folder is the output of a report, remade or deleted as a whole, and by default
+    ``RUNS/report``, so the next report of RUNS pooled the new grid's networks with the runs it
+    summed up. A grid's own folder is taken whatever lies around it (a report written since into a
+    folder above it: its rerun goes on). Worded for the demo as for an experiment; ``example``: the
+    name of the folder it suggests beside the report's."""
     if (pathlib.Path(out) / PLAN_FILE).is_file():  # the grid's own folder, whatever else it holds
         return
-    found = path_kinds.report_files(out)
+    found, report = path_kinds.report_files(out), pathlib.Path(out).resolve()
     if not found:
-        return
+        report = path_kinds.report_folder_above(out)
+        if report is None:
+            return
+        found = path_kinds.report_files(report)
     named = ", ".join(found[:3]) + (" ..." if len(found) > 3 else "")
-    beside = pathlib.Path(out).resolve().parent / example
-    raise config.ConfigError(f"`out` {out} is a report's folder (the tables and figures `minitransfer report` wrote: "
-                             f"{named}), where the runs would lie among its files: give a folder of its own, e.g. "
-                             f"{beside}")
+    inside = report != pathlib.Path(out).resolve()
+    what = f"lies inside {report}, a report's folder" if inside else "is a report's folder"
+    why = ("the output of a report, which is remade or deleted as a whole" if inside else
+           "where the runs would lie among its files")
+    raise config.ConfigError(f"`out` {out} {what} (the tables and figures `minitransfer report` wrote: {named}), "
+                             f"{why}: give a folder of its own, e.g. {report.parent / example}")
 
 
 def check_not_nested(out, what="this grid"):

@@ -45,24 +45,33 @@ class GridOutcome:
     process (a second experiment on the folder, a SLURM task) was training as it stopped, which it
     leaves to that process; ``failures``: how each failed run
     ended (:class:`Failure`, by name; a failed run without one counts as exit 1), which
-    :meth:`causes` groups and :attr:`exit_code` passes on."""
+    :meth:`causes` groups and :attr:`exit_code` passes on; ``waited_for``: the runs not run, each
+    with the run it copies from, which failed or did not finish (:meth:`block`); given as a list,
+    their names alone (the runs they waited for not known). :attr:`blocked` lists them."""
 
     finished: list
     skipped: list
     failed: list
-    blocked: list
+    waited_for: dict  # a run not run -> the run it copies from (None: not known)
     elsewhere: list = dataclasses.field(default_factory=list)
     interrupted: bool = False
     stopped: list = dataclasses.field(default_factory=list)
     not_started: list = dataclasses.field(default_factory=list)
     training_elsewhere: list = dataclasses.field(default_factory=list)
     failures: dict = dataclasses.field(default_factory=dict)
-    waited_for: dict = dataclasses.field(default_factory=dict)  # a run not run -> the run it copies from
     retired: dict = dataclasses.field(default_factory=dict)  # a GPU retired -> the logs of the runs that retired it
+
+    def __post_init__(self):
+        self.waited_for = dict(self.waited_for) if isinstance(self.waited_for, dict) else \
+            dict.fromkeys(self.waited_for)
+
+    @property
+    def blocked(self):
+        """The runs not run (their parent failed or did not finish), in the order they were counted."""
+        return list(self.waited_for)
 
     def block(self, name, parent):
         """Count run ``name`` as not run: ``parent``, the run it copies from, failed or did not finish."""
-        self.blocked.append(name)
         self.waited_for[name] = parent
 
     def not_run(self):
@@ -72,12 +81,14 @@ class GridOutcome:
         if not self.blocked:
             return None
         names = sorted(self.blocked, key=name_order)
-        parents = sorted({self.waited_for[name] for name in names if self.waited_for.get(name)}, key=name_order)
-        several, many = len(names) > 1, len(parents) > 1
-        waited = (f", as {some_names(parents)}, which {'they copy' if several else 'it copies'} from, did not "
-                  f"finish (a rerun trains {'them' if several else 'it'} after {'those' if many else 'it'})"
-                  if parents else "")
-        return f"{some_names(names)}: not run{waited}"
+        waiting = [name for name in names if self.waited_for[name]]
+        parents = sorted({self.waited_for[name] for name in waiting}, key=name_order)
+        several, many = len(waiting) > 1, len(parents) > 1
+        lines = [f"{some_names(waiting)}: not run, as {some_names(parents)}, which "
+                 f"{'they copy' if several else 'it copies'} from, did not finish (a rerun trains "
+                 f"{'them' if several else 'it'} after {'those' if many else 'it'})"] if waiting else []
+        unknown = [name for name in names if not self.waited_for[name]]  # every GPU retired before they started
+        return "; ".join(lines + ([f"{some_names(unknown)}: not run"] if unknown else []))
 
     def summary(self):
         """One line: how many runs ended each way (the ways that happened, beyond the usual four); every

@@ -9,10 +9,10 @@ are stale (:func:`replaced_plan`).
 import pathlib
 import re
 
-from minitransfer import config, config_wording, fileio
+from minitransfer import config, config_wording
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, Run, some_names
-from minitransfer.grid_plan_file import options_fingerprint, planned_records
+from minitransfer.grid_plan_file import options_fingerprint, planned_records, read_plan, records_of
 from minitransfer.grid_status import run_status
 from minitransfer.grid_folder import others_at_work
 from minitransfer.grid_options import SOURCE_DATA
@@ -35,7 +35,7 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     plan = pathlib.Path(out) / PLAN_FILE
     note = (f"{plan} planned runs with other options than this grid's ({'; '.join(differ)}; run {base}): "
             f"replaced by this grid's plan")
-    scripts = recorded_text(plan, SLURM_SCRIPTS)
+    scripts = text_of(read_plan(out), SLURM_SCRIPTS)
     if scripts is not None:
         cancel = f"cancel them (scancel; {pathlib.Path(scripts) / SUBMITTED_FILE} lists them)"
         if slurm_dir is not None and pathlib.Path(slurm_dir).resolve() == pathlib.Path(scripts).resolve():
@@ -47,34 +47,33 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     return config_wording.worded(note)
 
 
-def plan_id(runs, out, options):
+def plan_id(runs, out, options, recorded):
     """The id of the plan of ``runs`` with ``options`` (:data:`~minitransfer.experiment.PLAN_ID`): that
-    of the plan ``OUT/experiment.json`` holds where this one plans its runs as it did (the same grid
-    again, more seeds or layers, another --device: :func:`plan_changes`), else a fingerprint of
-    ``options``. A task of SLURM scripts trains only while OUT's plan has the id of theirs
-    (:mod:`minitransfer.slurm`): replaced by a plan of other options, they no longer do."""
-    recorded = recorded_text(pathlib.Path(out) / PLAN_FILE, PLAN_ID)
-    if recorded is not None and re.fullmatch("[0-9a-f]+", recorded) and not plan_changes(runs, out, options)[0]:
-        return recorded
+    of ``recorded``, the plan ``OUT/experiment.json`` holds (parsed, :func:`read_plan`; None: none),
+    where this one plans its runs as it did (the same grid again, more seeds or layers, another
+    --device: :func:`plan_changes`), else a fingerprint of ``options``. A task of SLURM scripts trains
+    only while OUT's plan has the id of theirs (:mod:`minitransfer.slurm`): replaced by a plan of
+    other options, they no longer do."""
+    identity = text_of(recorded, PLAN_ID)
+    if identity is not None and re.fullmatch("[0-9a-f]+", identity) and not _changes(runs, out, options, recorded)[0]:
+        return identity
     return options_fingerprint(options)
 
 
 def recorded_options(out):
     """The options the plan ``OUT/experiment.json`` records (a dict), or None without a readable one."""
-    try:
-        recorded = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return recorded if isinstance(recorded, dict) else None
+    return _options_of(read_plan(out))
 
 
-def recorded_text(plan, key):
-    """The text the plan file ``plan`` records under ``key`` (the folder of the SLURM scripts it was
-    written for, its id), or None."""
-    try:
-        value = fileio.parse_json(plan.read_text()).get(key)
-    except (OSError, ValueError, AttributeError):
-        return None
+def _options_of(plan):
+    options = plan.get("options") if plan is not None else None
+    return options if isinstance(options, dict) else None
+
+
+def text_of(plan, key):
+    """The text the parsed ``plan`` (:func:`read_plan`; None: none) records under ``key`` (the folder of
+    the SLURM scripts it was written for, its id), or None."""
+    value = plan.get(key) if plan is not None else None
     return value if isinstance(value, str) else None
 
 
@@ -85,13 +84,18 @@ def plan_changes(runs, out, options):
     A base either cannot resolve (a cross-dataset grid's source base, asked without --source-data)
     is not judged. Returns the "`name` before -> asked" texts of the first base that differs and
     its name, or ``([], None)`` (also without a readable plan)."""
-    recorded = recorded_options(out)
+    return _changes(runs, out, options, read_plan(out))
+
+
+def _changes(runs, out, options, plan):
+    """:func:`plan_changes` against ``plan``, the one ``OUT/experiment.json`` holds, parsed (None: none)."""
+    recorded = _options_of(plan)
     if recorded is None:  # a plan not written yet, or hand-edited
         return [], None
     if recorded == dict(options):  # a rerun as planned: nothing to resolve, base by base, in a large grid
         return [], None
     theirs = []
-    for record in planned_records(out):
+    for record in records_of(plan):
         try:
             theirs.append(Run.from_json(record))
         except TypeError:  # a record edited by hand, missing fields: the others and the options still tell

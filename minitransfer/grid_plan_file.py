@@ -28,20 +28,21 @@ def write_plan(out, runs, options, train_command, progress=None):
     again: its scripts still submit this plan's runs); a new one is recorded by
     :func:`record_slurm_scripts`, once they are written. Returns the plan's id
     (:data:`minitransfer.experiment.PLAN_ID`, :func:`minitransfer.grid_plan.plan_id`), which it records too."""
-    from minitransfer.grid_plan import plan_id, recorded_text  # which imports this module
+    from minitransfer.grid_plan import plan_id, text_of  # which imports this module
 
     out = pathlib.Path(out)
     check_run_folders(out, runs)  # before the plan is written: a plan whose runs cannot start
     out.mkdir(parents=True, exist_ok=True)
     fileio.remove_stale_temporaries(out, names=(PLAN_FILE,))
+    recorded = read_plan(out)  # the plan there, read once: its id, its runs and its scripts are taken from it
     listed = [run.to_json() for run in runs]
     names = {run.name for run in runs}
-    identity = plan_id(runs, out, options)
+    identity = plan_id(runs, out, options, recorded)
     plan = {"format": "minitransfer-experiment", "format_version": 1, PLAN_ID: identity, "options": options,
             "train_command": list(train_command),
-            "runs": listed + [record for record in planned_records(out) if record.get("name") not in names]}
-    scripts = recorded_text(out / PLAN_FILE, SLURM_SCRIPTS)
-    if scripts is not None and recorded_text(out / PLAN_FILE, PLAN_ID) == identity:
+            "runs": listed + [record for record in records_of(recorded) if record.get("name") not in names]}
+    scripts = text_of(recorded, SLURM_SCRIPTS)
+    if scripts is not None and text_of(recorded, PLAN_ID) == identity:
         plan[SLURM_SCRIPTS] = scripts
     fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=_plain) + "\n", keep_same=True)
     for run in counted(runs, f"writing the plan into {out}", progress):
@@ -103,13 +104,24 @@ def _plain(value):
     return os.fspath(value)
 
 
-def planned_records(out):
-    """The run records of the plan ``OUT/experiment.json`` holds ([] without a readable one; a record
-    without a name as text, hand-edited, is left out)."""
+def read_plan(out):
+    """The plan ``OUT/experiment.json`` holds, parsed (a dict); None without a readable one."""
     try:
-        runs = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["runs"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
+        plan = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return plan if isinstance(plan, dict) else None
+
+
+def planned_records(out):
+    """The run records of the plan ``OUT/experiment.json`` holds (:func:`records_of`)."""
+    return records_of(read_plan(out))
+
+
+def records_of(plan):
+    """The run records of the parsed ``plan`` (:func:`read_plan`; [] for None, or without a list of runs; a
+    record without a name as text, hand-edited, is left out)."""
+    runs = plan.get("runs") if plan is not None else None
     if not isinstance(runs, list):
         return []
     return [record for record in runs if isinstance(record, dict) and isinstance(record.get("name"), str)]

@@ -113,6 +113,17 @@ def report_files(path):
     return tuple(name for name in report_folder.REPORT_FILES if os.path.isfile(os.path.join(path, name)))
 
 
+def report_folder_above(path):
+    """The nearest folder above ``path`` (resolved: where it lands) that is a report's folder, holding
+    every table `minitransfer report` writes (:data:`minitransfer.report_folder.REPORT_TABLES`); None
+    where there is none. All of them, not one, as :func:`report_files` counts for a folder itself: a
+    stray results.csv in a home folder made no report's folder of every folder below it."""
+    from minitransfer import report_folder  # which imports checkpoint.py, which imports this module
+    resolved = pathlib.Path(path).resolve()
+    return next((folder for folder in resolved.parents
+                 if all(os.path.isfile(folder / name) for name in report_folder.REPORT_TABLES)), None)
+
+
 def datasets_in(path):
     """The prepared datasets in the folder ``path`` (its folders holding meta.json, links to them too), sorted:
     its entries' types as listed, so a folder of 100,000 images costs no look at each."""

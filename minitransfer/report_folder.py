@@ -15,8 +15,8 @@ from minitransfer.experiment import PLAN_FILE
 from minitransfer.grid_plan_file import planned_records
 
 FIGURE_FORMATS = ("png", "svg")
-REPORT_FILES = ("results.csv", "results.md", "table1.csv", "table1.md", "findings.md") + tuple(
-    f"{name}.{suffix}" for name in figure_module.FIGURES for suffix in FIGURE_FORMATS)
+REPORT_TABLES = ("results.csv", "results.md", "table1.csv", "table1.md", "findings.md")  # every report writes them
+REPORT_FILES = REPORT_TABLES + tuple(f"{name}.{suffix}" for name in figure_module.FIGURES for suffix in FIGURE_FORMATS)
 
 
 def replace_report(out_dir, contents):
@@ -48,9 +48,9 @@ def other_kind(out_dir):
     own), a folder inside a run folder (a fresh run empties it), or a split folder of a grid
     (:func:`_grid_of_split`: GRID/random0, where experiment trains that split's runs); else None (a
     folder of the report's own, a new one, or a folder of runs trained by hand)."""
-    if rundir.is_run_dir(out_dir):
+    run = rundir.enclosing_run_dir(out_dir)
+    if run is not None and run == pathlib.Path(out_dir).resolve():
         return f"{out_dir} is a run folder (train wrote it: a network's files, its result.json among them)"
-    run = next((folder for folder in pathlib.Path(out_dir).resolve().parents if rundir.is_run_dir(folder)), None)
     if run is not None:
         return (f"{out_dir} lies inside {run}, a run folder (train wrote it: a network's files, its result.json "
                 f"among them)")

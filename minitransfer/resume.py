@@ -21,7 +21,8 @@ from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, recorded_change
 from minitransfer.resume_options import (base_not_written, finished_record, free_fields, gone_refusal, take_run_folder,
                                          unwritten_weights)
-from minitransfer.rundir import divergence, is_run_dir, recorded_out, recorded_sha256, run_dir_for, weights_for
+from minitransfer.rundir import (divergence, enclosing_run_dir, is_run_dir, recorded_out, recorded_sha256, run_dir_for,
+                                 weights_for)
 
 
 def check_destination(plan):
@@ -46,7 +47,7 @@ def check_destination(plan):
     for what, path in ((given, out), (f"{run_dir}, the run directory of {out},", run_dir)):
         if path.resolve().is_relative_to(pathlib.Path(c.data).resolve()):
             raise ConfigError(f"{what} lies inside the dataset {named.data}; write the weights elsewhere")
-    host = next((folder for folder in out.absolute().parents if is_run_dir(folder)), None)
+    host = enclosing_run_dir(out)  # resolved: a folder linked to a run's is that run's, x.run/../y.h5 is beside it
     if host is not None:  # its checkpoint, lock or logs would be replaced, or deleted with it
         instead = (f"write the weights beside it instead, e.g. {host.parent / out.name}" if _linked_out(plan) is None
                    else "give another `out`, a file of this run's own")

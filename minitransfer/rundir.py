@@ -44,7 +44,7 @@ from minitransfer.data.schema import SHA256
 from minitransfer.run_lock import holder_named
 from minitransfer.run_logs import EVAL_COLUMNS, numbered_lines, parsed_eval_csv, read_eval_rows, whole_lines
 
-__all__ = ["run_dir_for", "weights_for", "recorded_out", "RUN_FILES", "is_run_dir", "RunLogError", "RECOVER",
+__all__ = ["run_dir_for", "weights_for", "recorded_out", "RUN_FILES", "is_run_dir", "enclosing_run_dir", "RunLogError", "RECOVER",
            "RunFiles", "BEST_EVALUATIONS", "mean_best_words",
            "LAST_LINE_BYTES", "divergence", "weights_record", "recorded_sha256", "finite"]
 
@@ -82,6 +82,18 @@ def is_run_dir(folder):
     """Whether ``folder`` is a run directory: named ``*.run`` and holding a run's files."""
     folder = pathlib.Path(folder)
     return folder.suffix == ".run" and folder.is_dir() and any((folder / name).exists() for name in RUN_FILES)
+
+
+def enclosing_run_dir(path):
+    """The run directory (:func:`is_run_dir`) that ``path`` is or lies inside, the nearest; None where it
+    is in none. Looked for along ``path`` resolved (links followed, ``..`` undone), where what is
+    written at ``path`` lands: ``link/net.h5``, ``link`` leading to ``baseA.run``, writes into that
+    run's folder, and ``baseA.run/../net.h5`` beside it, not in it. The one answer for a grid's folder
+    (:func:`minitransfer.grid_folder.check_outside_run_dirs`), a report's
+    (:func:`minitransfer.report_folder.other_kind`) and a run's weights file
+    (:func:`minitransfer.resume.check_destination`)."""
+    resolved = pathlib.Path(path).resolve()
+    return next((folder for folder in (resolved, *resolved.parents) if is_run_dir(folder)), None)
 
 
 class RunLogError(ValueError):

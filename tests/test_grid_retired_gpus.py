@@ -130,6 +130,9 @@ def test_a_grid_whose_every_gpu_is_retired_stops_with_the_runs_left_not_run(tmp_
     assert sorted(outcome.retired) == ["GPU 0", "GPU 1"]
     assert "not run random2/baseA: every GPU was retired" in lines
     assert sum("no GPU is left: the runs left are not run" in line for line in lines) == 1
+    waiting, unstarted = outcome.not_run().split("; ")  # the bases' transfers, then the runs never started
+    assert waiting.startswith("random0/A1B, random1/A1B: not run, as random0/baseA, random1/baseA, which")
+    assert unstarted == "random2/baseA, random2/baseB, random2/A1B: not run"
 
 
 @pytest.mark.parametrize("devices, options", [(("1",), OPTIONS), ((None, None), {**OPTIONS, "device": "cpu"})],
