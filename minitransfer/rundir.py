@@ -44,7 +44,8 @@ from minitransfer.data.schema import SHA256
 from minitransfer.run_lock import holder_named
 from minitransfer.run_logs import EVAL_COLUMNS, numbered_lines, parsed_eval_csv, read_eval_rows, whole_lines
 
-__all__ = ["run_dir_for", "weights_for", "recorded_out", "RUN_FILES", "is_run_dir", "enclosing_run_dir", "RunLogError", "RECOVER",
+__all__ = ["run_dir_for", "weights_for", "recorded_out", "RUN_FILES", "is_run_dir", "enclosing_run_dir", "RunLogError",
+           "RECOVER",
            "RunFiles", "BEST_EVALUATIONS", "mean_best_words",
            "LAST_LINE_BYTES", "divergence", "weights_record", "recorded_sha256", "finite"]
 
