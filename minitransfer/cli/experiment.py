@@ -114,7 +114,8 @@ def _time_limit(ctx, param, value):
 @click.option("--gpus", type=GpuIds(), default=None,
               help="GPUs to use, one network at a time on each, e.g. 0,1,2,3 (default: all visible); numbered as "
                    "CUDA numbers them: where CUDA_VISIBLE_DEVICES is set (a SLURM job's 2,3), 0 is its first. "
-                   "Repeat an id to train several networks at once on that GPU, e.g. 0,0,1,1.")
+                   "Repeat an id to train several networks at once on that GPU, e.g. 0,0,1,1. A GPU on which two "
+                   "runs fail one after the other is retired, its runs tried once more on the others.")
 @click.option("--dry-run", is_flag=True,
               help="Print the plan, what a run does with each network (done, todo, resume at iteration K), and "
                    "the train commands; run nothing.")
