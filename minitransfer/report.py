@@ -16,7 +16,8 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
   (:func:`minitransfer.report_tables.table1_without_own_base`); below it, a line for each pooled
   column that compares AnB+ with controls of other split seeds
   (:func:`minitransfer.report_tables.table1_unpaired`), and where it measures nothing, a line saying
-  why (:func:`minitransfer.report_tables.table1_unmeasured`), else where its bases are no better than chance, a line naming them
+  why (:func:`minitransfer.report_tables.table1_unmeasured`), else where its bases are no better
+  than chance, a line naming them
   (:func:`minitransfer.report_tables.table1_at_chance`). Its layers are words, "1 to 7" and "3 and 5"
   (:func:`minitransfer.report_tables.layer_list`), never "1-7" nor "3,5", which spreadsheets import
   as a date (the 1st of July) or a number (3.5, with a decimal comma).
