@@ -85,7 +85,9 @@ def collect(runs_dir):
     found = find_runs(runs_dir, notice)
     first_of = first_names(found.runs)
     reported = sorted(folder for folder, first in first_of.items() if folder == first)
-    left_out = [f"{folder.relative_to(runs_dir).as_posix()}: {folder} cannot be read ({why}): any runs in it are "
+    left_out = [f"{_name(folder, runs_dir)}: {folder} cannot be read ({why}): its run is missing from the report"
+                if folder.suffix == ".run" and folder != runs_dir else
+                f"{folder.relative_to(runs_dir).as_posix()}: {folder} cannot be read ({why}): any runs in it are "
                 f"missing from the report" for folder, why in found.unreadable]
     left_out += other_names_of_folders(found.again, reported, runs_dir)
     for number, folder in enumerate(sorted(first_of)):
