@@ -11,11 +11,13 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
 - Table 1 (§4.1): the mean boost of AnB+ over the base of its own target, over baseA and baseB pooled
   as the paper did (only where the halves are interchangeable), and over the selffer BnB+ at the
   same n, for layers 1–7, 3–7, 5–7; under it, where no random split has both halves' bases with an
-  accuracy, a line saying the pooled column cannot be measured (:func:`minitransfer.report_tables.table1_unpooled`);
-  below it, a line for each pooled column that compares AnB+
-  with controls of other split seeds (:func:`minitransfer.report_tables.table1_unpaired`), and where
-  it measures nothing, a line saying why (:func:`minitransfer.report_tables.table1_unmeasured`), else
-  where its bases are no better than chance, a line naming them
+  accuracy, a line saying the pooled column cannot be measured (:func:`minitransfer.report_tables.table1_unpooled`),
+  and where the own-base column shows – for want of the AnB+ runs' bases, a line naming them
+  (:func:`minitransfer.report_tables.table1_without_own_base`); below it, a line for each pooled
+  column that compares AnB+ with controls of other split seeds
+  (:func:`minitransfer.report_tables.table1_unpaired`), and where it measures nothing, a line saying
+  why (:func:`minitransfer.report_tables.table1_unmeasured`), else where its bases are no better
+  than chance, a line naming them
   (:func:`minitransfer.report_tables.table1_at_chance`). Its layers are words, "1 to 7" and "3 and 5"
   (:func:`minitransfer.report_tables.layer_list`), never "1-7" nor "3,5", which spreadsheets import
   as a date (the 1st of July) or a number (3.5, with a decimal comma).
@@ -76,7 +78,7 @@ from minitransfer.report_mixed import MixedRuns, mixed
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, table1,
                                         table1_at_chance, table1_markdown, table1_measured, table1_unmeasured,
-                                        table1_unpaired, table1_unpooled)
+                                        table1_unpaired, table1_unpooled, table1_without_own_base)
 from minitransfer.paper_runs import is_reference
 from minitransfer.path_kinds import path_kind
 from minitransfer.comparisons import Bases
@@ -310,9 +312,10 @@ def _table1(report, reference_results, runs_dir):
             "Each AnB+ network is compared with the base of its own target half; the pooled column repeats the "
             "paper's definition (baseA and baseB averaged) where the halves' bases agree within "
             f"{100 * INTERCHANGEABLE:.0f} points, and shows – where they do not."]
-    unpooled = table1_unpooled(report.results, boosts, report.bases)
-    if unpooled:
-        text.append(unpooled)
+    for line in (table1_unpooled(report.results, boosts, report.bases),
+                 table1_without_own_base(report.results, boosts, bases=report.bases)):
+        if line:
+            text.append(line)
     if reference_boosts:
         text.append("The paper's columns are computed the same way from the original runs' logs (--reference); "
                     "the paper's printed Table 1 used the fewer runs finished at publication.")

@@ -1,10 +1,12 @@
 """Table 1 of the paper and the report's markdown tables (:mod:`minitransfer.report` writes them):
-the boosts of AnB+ over its controls by range of layers (:func:`table1`), the lines that say where
-a pooled column compares networks of other split seeds (:func:`table1_unpaired`) or with bases no
+the boosts of AnB+ over its controls by range of layers (:func:`table1`), the lines that say why a
+column shows – (:func:`table1_unmeasured`, :func:`table1_unpooled`, :func:`table1_without_own_base`),
+where a pooled column compares networks of other split seeds (:func:`table1_unpaired`) or with bases no
 better than chance (:func:`table1_at_chance`), and the layers in words a spreadsheet reads as text
 (:func:`layer_list`).
 """
 
+import dataclasses
 import math
 import pathlib
 import re
@@ -15,7 +17,7 @@ from minitransfer.experiment import CROSS, Run
 from minitransfer.findings import chance_named
 from minitransfer.results import interchangeable_halves, mean, means_by_n, relative_by_n, select
 from minitransfer.run_facts import at_chance_kinds, bases_at_chance
-from minitransfer.treatments import KINDS, label_pattern
+from minitransfer.treatments import KINDS, label_pattern, name_order
 
 TABLE_1_RANGES = ((1, 7), (3, 7), (5, 7))
 
@@ -84,6 +86,47 @@ def table1_unpooled(results, rows, bases=None):
         return ""
     return ("The pooled column shows – throughout: no random split has both its halves' bases (baseA and baseB) "
             "with an accuracy, so whether they agree cannot be told.")
+
+
+def table1_without_own_base(results, rows, ranges=TABLE_1_RANGES, bases=None):
+    """Why Table 1's own-base column (``rows``, :func:`table1` of ``results`` over ``ranges``) shows –
+    at a range of layers with AnB+ runs, when the table measures some boost (else
+    :func:`table1_unmeasured` says why): the base of the AnB+ there, of their own target, is not among
+    the runs or has no accuracy; those bases named (the first few), as results.md names each run
+    measured against them. "" otherwise. ``bases``: the :class:`minitransfer.comparisons.Bases` of
+    ``results``."""
+    if not table1_measured(rows):
+        return ""
+    bases = built_bases(results, bases)
+    empty = [(row["layers"], first, last) for row, (first, last) in zip(rows, ranges)
+             if math.isnan(row["boost_over_own_base"]) and row["layers_with_runs"]]
+    missing, unmeasured, spans = set(), set(), []
+    for layers, first, last in empty:
+        tuned = [r for r in select(results, "random", "AnB+") if first <= r.run.n <= last
+                 and not math.isnan(r.mean10_top1) and math.isnan(bases.accuracy(r))]
+        spans += [layers] if tuned else []
+        for r in tuned:
+            found, folder = {b.run.name for b in bases.of(r)}, r.run.name.rpartition("/")[0]
+            if found:
+                unmeasured |= found
+            else:
+                base = dataclasses.replace(r.run, kind="base", n=0).label
+                missing.add(f"{folder}/{base}" if folder else base)
+    if not spans:
+        return ""
+    where = "throughout" if len(spans) == sum(bool(row["layers_with_runs"]) for row in rows) else \
+        f"for layers {' and '.join(spans)}"
+    why = [f"{_some_names(names)}: {what}" for names, what in
+           ((missing, "not among the runs"), (unmeasured, "no accuracy, no evaluation made")) if names]
+    return (f'The column "{OWN_COLUMN}" shows – {where}: no base of the AnB+ runs\' own target has an accuracy '
+            f"({'; '.join(why)}); results.md and findings.md name the runs left out of it.")
+
+
+def _some_names(names, shown=5):
+    """The first ``shown`` of ``names`` by name, and how many more."""
+    names = sorted(names, key=name_order)
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 # an AnB+ or BnA+ as experiment names it (random0/A3B+) or a folder trained by hand may (A3B+/net), and the

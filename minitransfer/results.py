@@ -25,9 +25,10 @@ them, by :mod:`minitransfer.run_file_readers`.
 
 import dataclasses
 import json
+import os
 import pathlib
 
-from minitransfer import fileio, rundir, train_records, treatments
+from minitransfer import fileio, run_lock, rundir, train_records, treatments
 from minitransfer.class_tables import shared_wnids
 from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, interchangeable_halves, mean,
                                       means_by_n, metric_words, own_base, relative_by_base, relative_by_n, select,
@@ -65,7 +66,9 @@ def collect(runs_dir):
     (:func:`_divergence`: no result will come), a second name of one run folder (a symbolic link to it),
     a second name of a folder of runs (a link to a split's folder), whose runs are read once, and a
     folder that cannot be read (another user's, mode 700), whose runs would otherwise be missing without
-    a word, and a second copy of one network (:func:`once`). A run started over (train --overwrite)
+    a word, a second copy of one network (:func:`once`), and a run folder that holds none of the files
+    train and experiment write first (:func:`_not_a_run`: made by hand, or its files deleted; one whose
+    lock a train holds is starting, not finished). A run started over (train --overwrite)
     while it is read is not finished, and one finished again meanwhile is read again
     (:func:`_read_steady`), never its old result beside its new files.
     Those are left out of every table rather than guessed at or counted twice. Folders linked into
@@ -82,7 +85,9 @@ def collect(runs_dir):
     found = find_runs(runs_dir, notice)
     first_of = first_names(found.runs)
     reported = sorted(folder for folder, first in first_of.items() if folder == first)
-    left_out = [f"{folder.relative_to(runs_dir).as_posix()}: {folder} cannot be read ({why}): any runs in it are "
+    left_out = [f"{_name(folder, runs_dir)}: {folder} cannot be read ({why}): its run is missing from the report"
+                if folder.suffix == ".run" and folder != runs_dir else
+                f"{folder.relative_to(runs_dir).as_posix()}: {folder} cannot be read ({why}): any runs in it are "
                 f"missing from the report" for folder, why in found.unreadable]
     left_out += other_names_of_folders(found.again, reported, runs_dir)
     for number, folder in enumerate(sorted(first_of)):
@@ -103,6 +108,10 @@ def collect(runs_dir):
                     left_out.append(f"{name}: {diverged}")
                 else:
                     unfinished.append(name)
+            elif run_lock.holder(folder) is not None:  # a train starting: its lock taken, its config.json not yet
+                unfinished.append(name)
+            else:
+                left_out.append(f"{name}: {_not_a_run(folder)}")
         except UnreadableRun as error:
             left_out.append(f"{name}: {error}")
         except OSError as error:  # one run's files, not the report's: it is left out, the others reported
@@ -152,6 +161,16 @@ def _divergence(path, grid_run):
     (training, stopped, or failed in another way)."""
     diverged = rundir.divergence(checked(path, LOG_BYTES)) if is_there(path) else ""
     return f"{diverged}; no result (see {path}): {start_over(grid_run)}" if diverged else ""
+
+
+def _not_a_run(folder):
+    """Why the run folder ``folder``, which holds none of the files train and experiment write first,
+    is no run (an empty folder made by hand, or one whose files were deleted), what it holds said."""
+    held = sorted(entry.name for entry in os.scandir(folder))
+    what = "it is empty" if not held else f"it holds {', '.join(held[:5])}" + (
+        f" and {len(held) - 5} more" if len(held) > 5 else "")
+    return (f"{folder} holds none of {CONFIG_FILE}, {TREATMENT_FILE}, {RESULT_FILE} ({what}): not a run train or "
+            f"experiment wrote, or one whose files were deleted")
 
 
 def _name(folder, runs_dir):

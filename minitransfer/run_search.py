@@ -48,7 +48,8 @@ class FoundRuns:
     """What :func:`find_runs` found: ``runs``, (links on the way, path) of each ``*.run`` folder as
     reached (one reached by two names is there twice); ``again``, (path, the path it was read as) of
     each folder reached a second time, and not read again; ``folders``, how many folders were read;
-    ``unreadable``, (path, why) of each folder that could not be read."""
+    ``unreadable``, (path, why) of each folder that could not be read, and of each link named
+    ``*.run`` that leads to no folder (its disk not mounted)."""
 
     runs: list
     again: list
@@ -64,8 +65,8 @@ def find_runs(runs_dir, notice=None):
     folder's names, the one through the fewest links is read (the folder itself before a link to
     it), of those the first by name. A prepared dataset's folder (:func:`is_dataset_folder`: a link
     to ImageNet's in a grid) and the kernel's (:data:`KERNEL_FOLDERS`) hold no runs and are not
-    looked into; a folder that cannot be read is noted in ``unreadable``, one gone while read passed
-    by. ``notice``: a :class:`WalkNotice`, told of each folder read."""
+    looked into; a folder that cannot be read is noted in ``unreadable``, as is a run folder's link
+    that leads nowhere, one gone while read passed by. ``notice``: a :class:`WalkNotice`, told of each folder read."""
     runs_dir = pathlib.Path(runs_dir)
     runs, again, unreadable, read = [], [], [], {}  # read: {identity: the path a folder was read as}
     kernel = _kernel_devices()
@@ -91,6 +92,8 @@ def find_runs(runs_dir, notice=None):
             continue
         if is_dataset_folder(entry.name for entry in entries):
             continue
+        unreadable += [(pathlib.Path(entry.path), _not_followed(entry)) for entry in entries
+                       if entry.name.endswith(".run") and not _is_folder(entry) and _is_link(entry)]
         for entry in (entry for entry in entries if _is_folder(entry)):
             linked = links + entry.is_symlink()
             if entry.name.endswith(".run"):
@@ -121,6 +124,26 @@ def _is_folder(entry):
         return entry.is_dir()
     except OSError:  # a link that cannot be followed
         return False
+
+
+def _is_link(entry):
+    try:
+        return entry.is_symlink()
+    except OSError:  # gone meanwhile
+        return False
+
+
+def _not_followed(link):
+    """Why the link ``link`` (an :class:`os.DirEntry` named ``*.run``) leads to no folder: a run folder
+    kept on another disk, not mounted now, or moved or deleted there."""
+    try:
+        target = os.readlink(link.path)
+        os.stat(link.path)
+    except FileNotFoundError:
+        return f"a link to {target}, which is not there: its disk not mounted, or the folder moved or deleted"
+    except OSError as error:
+        return f"a link that cannot be followed: {error.strerror or error}"
+    return f"a link to {target}, which is not a folder"
 
 
 def first_names(runs):
