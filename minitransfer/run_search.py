@@ -66,7 +66,8 @@ def find_runs(runs_dir, notice=None):
     it), of those the first by name. A prepared dataset's folder (:func:`is_dataset_folder`: a link
     to ImageNet's in a grid) and the kernel's (:data:`KERNEL_FOLDERS`) hold no runs and are not
     looked into; a folder that cannot be read is noted in ``unreadable``, as is a run folder's link
-    that leads nowhere, one gone while read passed by. ``notice``: a :class:`WalkNotice`, told of each folder read."""
+    that leads nowhere, one gone while read passed by. ``notice``: a :class:`WalkNotice`, told of each
+    folder read."""
     runs_dir = pathlib.Path(runs_dir)
     runs, again, unreadable, read = [], [], [], {}  # read: {identity: the path a folder was read as}
     kernel = _kernel_devices()
@@ -138,6 +139,9 @@ def _not_followed(link):
     kept on another disk, not mounted now, or moved or deleted there."""
     try:
         target = os.readlink(link.path)
+    except OSError as error:  # gone, or replaced by a folder, meanwhile
+        return f"a link that cannot be read: {error.strerror or error}"
+    try:
         os.stat(link.path)
     except FileNotFoundError:
         return f"a link to {target}, which is not there: its disk not mounted, or the folder moved or deleted"
