@@ -97,6 +97,8 @@ def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     own += [f"--time={str(time_limit).strip()}"] * bool(time_limit)
     for option in own + list(sbatch_options):  # before quoting: the message shows the line break as given
         check_one_line(option)
+    if gres:
+        _check_gres_names(gres)
     for option in sbatch_options:
         check_not_the_scripts_own(option)
     margin = signal_margin(time_limit)
@@ -104,6 +106,18 @@ def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     options = ["--requeue", "--open-mode=append", f"--signal=TERM@{margin}"]
     options += [_one_word_option(option) for option in own] + [_sbatch_option(option) for option in sbatch_options]
     return [f"#SBATCH {option}" for option in options]
+
+
+def _check_gres_names(gres):
+    """:class:`~minitransfer.config.ConfigError` for a ``gres`` of a resource without a name (``:1``,
+    ``gpu:1,:2``) or ending in ``:`` (``gpu:``), which sbatch refuses whatever the cluster's GresTypes
+    ("Invalid generic resource (gres) specification", seen with none and with ``GresTypes=gpu``); another,
+    a name the cluster may not have, or an empty one (``gpu:1,``: taken with ``GresTypes=gpu``), is left
+    to ``submit.sh --dry-run``'s ``sbatch --test-only``."""
+    if any(item and (not item.partition(":")[0].strip() or item.endswith(":")) for item in str(gres).split(",")):
+        raise config.ConfigError(f"gres {gres!r}: sbatch would refuse the scripts when submit.sh submits them, saying "
+                                 f"\"Invalid generic resource (gres) specification\"; give each resource as "
+                                 f"NAME[:TYPE][:COUNT], several separated by commas (e.g. gpu:1 or gpu:a100:2)")
 
 
 # Why submit.sh cannot send the jobs to another cluster (sbatch --clusters, -M; SBATCH_CLUSTERS, SLURM_CLUSTERS)

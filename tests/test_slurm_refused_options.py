@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 from test_slurm import OPTIONS, cluster  # noqa: F401
-from test_slurm_options import emit_refused
+from test_slurm_options import emit_cli, emit_refused
 from test_slurm_spaced_values import emitted_last_line
 
 from minitransfer import config, slurm, slurm_sbatch
@@ -109,11 +109,12 @@ def test_the_letter_table_is_the_installed_sbatchs(tmp_path):
 
 def test_real_sbatch_refuses_what_emission_refuses_in_its_words(cluster, tmp_path):
     """Each refused option as it was written before (--hold x as --hold=x), submitted with --test-only
-    on the test cluster: sbatch refuses it, saying what the refusal quotes; an option taken in its
-    stead (--exclusive=user for --exclusive user) is taken."""
+    on the test cluster, and a gres without a name: sbatch refuses it, saying what the refusal quotes; an
+    option taken in its stead (--exclusive=user for --exclusive user) is taken."""
     written_before = {"--hold x": "--hold=x"}
     refused_by_id = dict(zip(IDS, REFUSED))
-    for option, said, _ in [refused_by_id[name] for name in REAL] + [NO_OPTION]:
+    gres = [(f"--gres={gres}", "Invalid generic resource (gres) specification", None) for gres in (":1", "gpu:")]
+    for option, said, _ in [refused_by_id[name] for name in REAL] + [NO_OPTION] + gres:
         script = tmp_path / "refused.sh"
         script.write_text(f"#!/bin/sh\n#SBATCH {written_before.get(option, option)}\ntrue\n")
         done = subprocess.run(["sbatch", "--test-only", str(script)], env=cluster.env, capture_output=True, text=True,
@@ -124,3 +125,17 @@ def test_real_sbatch_refuses_what_emission_refuses_in_its_words(cluster, tmp_pat
     done = subprocess.run(["sbatch", "--test-only", "--array=0", str(tmp_path / "slurm" / "bases.sh")],
                           env=cluster.env, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0 and "to start at" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("gres", [":1", "gpu:", "gpu:a100:", "gpu:1,:2"], ids=["no-name", "colon-last",
+                                                                             "type-colon-last", "second-without-name"])
+def test_a_gres_without_a_name_is_refused_at_emission(tmp_path, synthetic_8, gres):
+    """Before: written, "#SBATCH --gres=:1", sbatch refusing it when submit.sh ran (with no GresTypes
+    and with GresTypes=gpu alike: "Invalid generic resource (gres) specification"). An empty one after
+    a comma (gpu:1,) is taken with GresTypes=gpu: written."""
+    with pytest.raises(config.ConfigError, match=re.escape(f"gres {gres!r}: sbatch would refuse the scripts")):
+        slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS, gres=gres)
+    said = emit_cli(tmp_path, synthetic_8, f"--gres={gres}")
+    assert said.exit_code == 2 and "NAME[:TYPE][:COUNT]" in said.output, said.output
+    assert not (tmp_path / "grid").exists() and not (tmp_path / "slurm").exists()
+    slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS, gres="gpu:1,")
