@@ -19,7 +19,11 @@ a DIR whose path holds a backslash, where SLURM fails to launch the jobs (``JobL
 written; a ``%`` or a quote is fine), a line break in any ``#SBATCH`` line (DIR, ``gres``,
 ``partition``, ``time_limit``, ``sbatch_options``), and an sbatch option followed by two words of no
 option, which sbatch refuses (``--comment two words --exclusive``; a long option given alone with a
-blank before its value, ``--comment two words``, is written ``--comment="two words"``), and a ``--time``
+blank before its value, ``--comment two words``, is written ``--comment="two words"``), an sbatch option
+sbatch 22.05 refuses whatever the cluster (one of no value given one, ``--hold=x``; one of a value given
+none, ``--comment`` or ``-J`` last; a prefix of several, ``--tim=3``; a word of no option, ``-H x``, ``mem=4G``;
+:func:`~minitransfer.slurm_sbatch._check_sbatch_reads`: one it does not take, a later sbatch's, is
+written), and a ``--time``
 or ``--signal`` in ``sbatch_options``, which the scripts set themselves (the time limit is
 ``time_limit``; :func:`~minitransfer.slurm_sbatch.check_not_the_scripts_own`), and a ``--clusters`` (``-M``)
 there, which sends the jobs to another cluster, whose queue ``submit.sh`` does not see, and one that

@@ -97,6 +97,8 @@ def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     own += [f"--time={str(time_limit).strip()}"] * bool(time_limit)
     for option in own + list(sbatch_options):  # before quoting: the message shows the line break as given
         check_one_line(option)
+    if gres:
+        _check_gres_names(gres)
     for option in sbatch_options:
         check_not_the_scripts_own(option)
     margin = signal_margin(time_limit)
@@ -104,6 +106,18 @@ def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     options = ["--requeue", "--open-mode=append", f"--signal=TERM@{margin}"]
     options += [_one_word_option(option) for option in own] + [_sbatch_option(option) for option in sbatch_options]
     return [f"#SBATCH {option}" for option in options]
+
+
+def _check_gres_names(gres):
+    """:class:`~minitransfer.config.ConfigError` for a ``gres`` of a resource without a name (``:1``,
+    ``gpu:1,:2``) or ending in ``:`` (``gpu:``), which sbatch refuses whatever the cluster's GresTypes
+    ("Invalid generic resource (gres) specification", seen with none and with ``GresTypes=gpu``); another,
+    a name the cluster may not have, or an empty one (``gpu:1,``: taken with ``GresTypes=gpu``), is left
+    to ``submit.sh --dry-run``'s ``sbatch --test-only``."""
+    if any(item and (not item.partition(":")[0].strip() or item.endswith(":")) for item in str(gres).split(",")):
+        raise config.ConfigError(f"gres {gres!r}: sbatch would refuse the scripts when submit.sh submits them, saying "
+                                 f"\"Invalid generic resource (gres) specification\"; give each resource as "
+                                 f"NAME[:TYPE][:COUNT], several separated by commas (e.g. gpu:1 or gpu:a100:2)")
 
 
 # Why submit.sh cannot send the jobs to another cluster (sbatch --clusters, -M; SBATCH_CLUSTERS, SLURM_CLUSTERS)
@@ -231,6 +245,9 @@ def short_limit_refusal(given, seconds, margin, remedy):
 # next word, as its value (-J, -N; -k's is optional: "-kt3" is --no-kill=t3)
 _FLAG_LETTERS = "HOQsvWVh"
 _OPTIONAL_VALUE_LETTERS = "k"  # its value in the same word only
+# The letters of a value sbatch 22.05 takes ("option requires an argument -- 'J'" given last); others than these
+# and the two above it refuses ("invalid option -- 'z'"), which a later sbatch may take
+_VALUE_LETTERS = "abcdeimnopqtwxABCDFGJLMNS"
 
 
 # sbatch 22.05's long options (slurm-wlm 22.05.8; those of Slurm's slurm_opt.c that sbatch takes, each name
@@ -283,6 +300,29 @@ def takes_next_word(word):
     for place, letter in enumerate(letters):
         if letter not in _FLAG_LETTERS:
             return not letters[place + 1:] and letter not in _OPTIONAL_VALUE_LETTERS
+    return False
+
+
+def _long_options_from(name):
+    """The sbatch 22.05 long options ``--name`` (without its dashes) may be as getopt reads it: itself
+    where it is one, else every option it is a prefix of (several: ambiguous, refused by sbatch)."""
+    return [name] if name in LONG_OPTIONS else sorted(option for option in LONG_OPTIONS if option.startswith(name))
+
+
+def _reads_next_word(word):
+    """Whether sbatch 22.05 takes the word after option word ``word`` as its value: True, False, or None
+    where an sbatch may take it or not: a long option sbatch 22.05 does not take given without ``=``
+    (:data:`UNKNOWN_SPACED`), or letters ending in one it does not take (``-z``), or in one after it
+    (``-zJ``: a later sbatch's -z may take the J as its value)."""
+    long = re.fullmatch(r"--([^=]+)(=.*)?", word, re.DOTALL)
+    if long:
+        known = long_option(long.group(1)) is not None
+        return False if long.group(2) is not None else (takes_next_word(word) if known else None)
+    for place, letter in enumerate(word[1:]):
+        if letter in _VALUE_LETTERS:
+            return not word[place + 2:]
+        if letter not in _FLAG_LETTERS:
+            return False if letter in _OPTIONAL_VALUE_LETTERS else None
     return False
 
 
@@ -368,11 +408,9 @@ def _sbatch_option(option):
     an invalid --mem and no --exclusive)."""
     text = _spaced_value(option.strip()) or option.strip()
     words = _given_words(text)
-    if len(words) == 1:
-        return _one_word_option(words[0])
-    if _NAMED.fullmatch(text) and not any(word.startswith("-") for word in words[1:]):
-        return _one_word_option(text)
-    _check_no_option_words(option, words)
+    if len(words) > 1 and _NAMED.fullmatch(text) and not any(word.startswith("-") for word in words[1:]):
+        words = [text]
+    _check_sbatch_reads(option, words)
     return " ".join(_one_word_option(word) for word in words)
 
 
@@ -409,18 +447,32 @@ def _spaced_value(option):
     return f"{words[0]}={option[len(words[0]):].strip()}"
 
 
-def _check_no_option_words(option, words):
-    """:class:`~minitransfer.config.ConfigError` where sbatch would read one of ``words`` (those of
-    ``option``) as a word of no option and refuse the script: two in a row after an option
-    (``--comment two words --exclusive``, ``-J my job``), or one after an option holding its value
-    (``--comment=two words --exclusive``, ``--comment -o x``: -o the comment, :func:`takes_next_word`),
-    naming the option and the spelling sbatch reads."""
+def _check_sbatch_reads(option, words):
+    """:class:`~minitransfer.config.ConfigError` where sbatch would refuse ``words``, those of ``option`` as
+    its ``#SBATCH`` line holds them, when submit.sh submits the script (seen on the test cluster), naming
+    the option, what sbatch would say and what to write instead: an option its getopt refuses
+    (:func:`_option_refusal`: ``--hold=x``, ``--hold x`` written so, ``--comment`` last, ``--tim=3``,
+    ``-J`` last), or a word it would read as one of no option ("Invalid directive found in batch
+    script"): the first (``mem=4G``), one after an option of no value (``-H x``, ``--mem 4G --hold x``;
+    not after an option sbatch 22.05 does not take, which a later sbatch may give it:
+    :func:`_reads_next_word`), two in a row after an option (``--comment two words --exclusive``, ``-J
+    my job``), or one after an option holding its value (``--comment=two words --exclusive``,
+    ``--comment -o x``: -o the comment, :func:`takes_next_word`)."""
     named_at, value_of_the_last = 0, False
     for at, word in enumerate(words):
         if value_of_the_last:
             value_of_the_last = False
-        elif word.startswith("-"):
+        elif re.match(r"-.", word):
+            refusal = _option_refusal(word, last=at + 1 == len(words))
+            if refusal:
+                raise config.ConfigError(f"sbatch option {option!r}: sbatch would refuse the script when submit.sh "
+                                         f"submits it, saying \"{refusal[0]}\"; {refusal[1]}")
             named_at, value_of_the_last = at, takes_next_word(word)
+        elif at == 0 or (at - named_at == 1 and _reads_next_word(words[named_at]) is False
+                         and not _NAMED.fullmatch(words[named_at])):
+            raise config.ConfigError(f"sbatch option {option!r}: sbatch would read {word!r} as a word of no option "
+                                     f"and refuse the script (\"Invalid directive found in batch script: {word}\"); "
+                                     + _stray_word_remedy(words[named_at] if at else None, word))
         elif at - named_at > 1 or _NAMED.fullmatch(words[named_at]):
             # sbatch gives an option one word at most, --name=value none
             name, value = words[named_at], " ".join(words[named_at + 1:at + 1])
@@ -429,6 +481,43 @@ def _check_no_option_words(option, words):
             raise config.ConfigError(f"sbatch option {option!r}: sbatch would read {word!r} as a word of no option "
                                      f"and refuse the script; give each option as its own --sbatch-option, a value "
                                      f"of several words as --sbatch-option={shlex.quote(spelled)}")
+
+
+def _option_refusal(word, last):
+    """What sbatch 22.05's getopt says refusing option word ``word`` (``last``: no word after it), and what
+    to write instead; None where it takes it, or a later sbatch may (an option sbatch 22.05 does not take:
+    :data:`UNKNOWN_SPACED`). Refused: a prefix of several long options (``--tim=3``, ``--o``), one of no
+    value given one (``--hold=x``, ``--ho=x``), one of a value given none (``--comment`` last), and a
+    letter of a value given none (``-J``, ``-HJ`` last)."""
+    long = re.fullmatch(r"--([^=]+)(=.*)?", word, re.DOTALL)
+    if long:
+        name, given = long.groups()
+        options = _long_options_from(name)
+        if len(options) > 1:
+            return (f"option '{word}' is ambiguous", "give one of the options it begins in full: "
+                    + ", ".join(f"--{option}" for option in options))
+        if options and options[0] in _LONG_OPTIONS_OF_NO_VALUE and given is not None:
+            return f"option '--{options[0]}' doesn't allow an argument", f"give --{options[0]} without a value"
+        if options and options[0] in _LONG_OPTIONS_OF_A_VALUE and given is None and last:
+            return (f"option '--{options[0]}' requires an argument",
+                    f"give its value in the same word, --{name}=VALUE")
+        return None
+    if last and _reads_next_word(word):
+        return f"option requires an argument -- '{word[-1]}'", f"give its value after it, {word} VALUE"
+    return None
+
+
+def _stray_word_remedy(option, word):
+    """What to write instead of ``word``, read as a word of no option after option word ``option`` of
+    none in the next word (None: ``word`` the first)."""
+    if option is None:
+        return "an sbatch option begins with - or -- (--mem=4G, -J name)"
+    long = re.fullmatch(r"--([^=]+)", option)
+    if long and long_option(long.group(1)) in _LONG_OPTIONS_OF_AN_OPTIONAL_VALUE:
+        return f"give {option}'s value in the same word, {option}={word}"
+    if option[-1] in _OPTIONAL_VALUE_LETTERS and not long:
+        return f"give {option}'s value in the same word, {option}{word}"
+    return f"{option} takes no value: give it without {word!r}"
 
 
 def _shell_words(text):

@@ -213,7 +213,7 @@ def test_library_refuses_time_or_signal_in_an_sbatch_option_as_the_cli_does(tmp_
     assert refused.startswith(f"{option!r}: {words}") and words in said
 
 
-@pytest.mark.parametrize("option", ["--time-min=3", "-J -t3", "-Nt3", "--comment='a -t3'", "--s=USR1@60"])
+@pytest.mark.parametrize("option", ["--time-min=3", "-J -t3", "-Nt3", "--comment='a -t3'"])
 def test_an_sbatch_option_only_looking_like_time_or_signal_is_written(tmp_path, option):
     slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
                      sbatch_options=(option,))
