@@ -15,6 +15,7 @@ every op, so the input batch must live on the same side.
 """
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -185,7 +186,7 @@ class Conv2d(WeightLayer):
 
     def check_kernel_sizes(self, batch, shape):
         """Refuse, naming this layer, ``batch`` inputs of ``shape`` (C, H, W) beyond the CUDA kernels'
-        sizes (:func:`minitransfer.ops.conv2d.check_kernel_sizes`, which then finds them checked)."""
+        sizes (:func:`minitransfer.ops.conv2d.check_kernel_sizes`)."""
         try:
             conv2d.check_kernel_sizes((batch, *shape), self.weight.data.shape, self.stride, self.pad)
         except ValueError as error:
@@ -291,4 +292,4 @@ class Flatten(Layer):
         return dy.reshape(shape)
 
     def output_shape(self, shape):
-        return (int(np.prod(shape)),)
+        return (math.prod(shape),)

@@ -49,7 +49,6 @@ class Net:
         self.stages = stages.build(self.layers)
         self._loss_cache = self._dlogits = None
         self._bottom = None
-        self._batches_checked = set()  # batch sizes whose shapes fit the CUDA kernels (_check_kernel_sizes)
 
     # --- structure -------------------------------------------------------------------------
 
@@ -183,16 +182,13 @@ class Net:
 
     def _check_kernel_sizes(self, batch):
         """Refuse a batch of ``batch`` images whose shapes some convolution's CUDA kernels cannot index,
-        naming the layer, before the pass launches anything; once per batch size (the layers' shapes are
-        fixed): the launches of each pass find their shapes checked."""
-        if batch in self._batches_checked:
-            return
+        naming the layer, before the pass launches anything (each launch checks its own shapes too, but
+        names no layer, and the layers below it would have run)."""
         shape = self.input_shape
         for layer in self.layers:
             if isinstance(layer, Conv2d):
                 layer.check_kernel_sizes(batch, shape)
             shape = layer.output_shape(shape)
-        self._batches_checked.add(batch)
 
     def _lowest_trainable_stage(self):
         for index, stage in enumerate(self.stages):

@@ -14,7 +14,6 @@ import re
 import select
 import signal
 import sys
-import traceback
 
 import click
 
@@ -24,7 +23,7 @@ from minitransfer.data import dataset, decoder_pool, devkit, schema
 
 from ._output import (OutputUnwritable, displays_any_name, hold_standard_descriptors, printing, refuse_closed_output,
                       say)
-from ._repeats import OptionsOnceGroup
+from ._repeats import OptionsOnceGroup, resolved_command
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -110,7 +109,7 @@ def _unsaid(error, code, interrupted):
 def _out_of_host_memory(error):
     """A bare MemoryError's (``error``) message: the host's memory ran out (NumPy's and CuPy's name what they
     could not allocate); what to change, among the options the command has."""
-    names = _option_names(error)
+    names = _option_names()
     options = [option for name, option in (("batch_size", "a smaller --batch-size"), ("workers", "fewer --workers"))
                if name in names]
     change = f", or use {' or '.join(options)}" if options else ""
@@ -121,36 +120,19 @@ def _memory_hint(error):
     """What to change after running out of memory (``error``, a plain MemoryError: NumPy's or
     CuPy's), where the command has a --batch-size; "" elsewhere (report, prepare: no batch to make
     smaller) and after :class:`minitransfer.preflight.OutOfMemory`, whose message names the option."""
-    has_batch = "batch_size" in _option_names(error)
+    has_batch = "batch_size" in _option_names()
     return " (a smaller --batch-size needs less)" if has_batch and type(error) is MemoryError else ""
 
 
-def _option_names(error):
-    """The names of the options of the command that ran (none outside a command): the innermost on the
-    command path click resolved, where ``error`` reached a group's :func:`run` (click's context is the
-    group's there: the subcommands' were popped as the error left them, however deep: `prepare
-    imagenet`'s options named, not the `prepare` group's)."""
+def _option_names():
+    """The names of the options of the command that ran (none outside a command): the innermost one
+    click resolved (:func:`~._repeats.resolved_command`), also where the error reached a group's
+    :func:`run` (click's context is the group's there: `prepare imagenet`'s options named, not the
+    `prepare` group's)."""
     context = click.get_current_context(silent=True)
     if context is None:
         return set()
-    return {param.name for param in _innermost_context(context, error).command.params}
-
-
-def _innermost_context(context, error):
-    """The deepest context below ``context`` (its ``parent`` chain leads there) that ``error`` passed
-    through on its way out, read off the frames of its traceback (each click call holds its command's
-    context, ``sub_ctx`` and ``ctx``); ``context`` itself where none did."""
-    def chain(each):
-        contexts = []
-        while each is not None:
-            contexts.append(each)
-            each = each.parent
-        return contexts
-
-    passed = (value for frame, _ in traceback.walk_tb(error.__traceback__) for value in frame.f_locals.values()
-              if isinstance(value, click.Context))
-    below = [chain(each) for each in passed if context in chain(each)[1:]]
-    return max(below, key=len, default=[context])[0]
+    return {param.name for param in resolved_command(context).params}
 
 
 def _drop_output_if_unwritable():

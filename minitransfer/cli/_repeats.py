@@ -11,14 +11,28 @@ import click
 from ._output import say
 
 
+# ctx.meta's key of the command resolved last (click shares one meta among a context and all its children)
+RESOLVED_COMMAND = "minitransfer.command"
+
+
+def resolved_command(ctx):
+    """The innermost command resolved on ``ctx``'s path (`prepare folder`, not `prepare`), also read from a
+    group's context after the subcommands' were left (an error reaching the group's run); ``ctx.command``
+    where no group resolved one."""
+    return ctx.meta.get(RESOLVED_COMMAND, ctx.command)
+
+
 class OptionsOnceGroup(click.Group):
-    """A command group whose commands warn of an option given twice (:func:`repeated_options`)."""
+    """A command group whose commands warn of an option given twice (:func:`repeated_options`), and
+    which records the command it resolves (:func:`resolved_command`)."""
 
     def resolve_command(self, ctx, args):
         name, command, rest = super().resolve_command(ctx, args)
-        if command is not None and not isinstance(command, click.Group):
-            for warning in repeated_options(command, rest):
-                say(f"warning: {warning}")
+        if command is not None:
+            ctx.meta[RESOLVED_COMMAND] = command  # one meta for the whole path: the innermost resolves last
+            if not isinstance(command, click.Group):
+                for warning in repeated_options(command, rest):
+                    say(f"warning: {warning}")
         return name, command, rest
 
 

@@ -37,7 +37,6 @@ N·P·Q chunks (the last block of each tile, in chunk order): one launch for dw 
 own kernels. The NumPy path computes the same values either way.
 """
 
-import functools
 import math
 from typing import NamedTuple
 
@@ -251,33 +250,27 @@ def check_kernel_sizes(x_shape, w_shape, stride, pad, splits=1):
     """Refuse shapes beyond the CUDA kernels' 32-bit index arithmetic, from the shapes alone (a
     ValueError naming them): x, w, y, backward-filter's workspace of ``splits`` weight copies and
     the padded input N×C×(H + 2·pad)×(W + 2·pad) must have at most :data:`MAX_ELEMENTS` = 2^31 − 256
-    elements, the kernel at most 32768 rows and 65536 columns.
-
-    Shapes found to fit are remembered: every launch checks its shapes, and a training step's launches
-    (forward, backward-data, backward-filter of each layer, the shapes a net checked before its first
-    pass: :meth:`minitransfer.net.Net.forward`) find them there; shapes that do not fit are refused
-    on every call."""
-    _check_kernel_sizes(tuple(x_shape), tuple(w_shape), stride, pad, splits)
-
-
-@functools.lru_cache(maxsize=1024)
-def _check_kernel_sizes(x_shape, w_shape, stride, pad, splits):
-    """:func:`check_kernel_sizes` of shapes as tuples (a refusal is not cached: lru_cache keeps results only)."""
+    elements, the kernel at most 32768 rows and 65536 columns. Every launch checks its shapes: a few
+    products, the message written only for a refusal."""
     N, C, H, W = x_shape
     K, _, R, S = w_shape
-    P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)
     padded = (N, C, H + 2 * pad, W + 2 * pad)
-    shapes = f"x {tuple(x_shape)}, w {tuple(w_shape)}, stride {stride}, pad {pad}"
-    sizes = {"x": math.prod(x_shape), "w": math.prod(w_shape), "y": N * K * P * Q,
-             f"backward-filter's workspace of {splits} weight copies": splits * math.prod(w_shape),
-             f"the padded input {'x'.join(map(str, padded))}": math.prod(padded)}
-    for name, size in sizes.items():
-        if size > MAX_ELEMENTS:
-            raise ValueError(f"conv2d: the CUDA kernels index with 32-bit integers; {name} of {size} elements is too "
-                             f"large (at most 2**31 - {INDEX_SLACK}); {shapes}")
+    sizes = (math.prod(x_shape), math.prod(w_shape),
+             N * K * output_size(H, R, stride, pad) * output_size(W, S, stride, pad), splits * math.prod(w_shape),
+             math.prod(padded))
+    if max(sizes) > MAX_ELEMENTS:
+        names = ("x", "w", "y", f"backward-filter's workspace of {splits} weight copies",
+                 f"the padded input {'x'.join(map(str, padded))}")
+        name, size = next((name, size) for name, size in zip(names, sizes) if size > MAX_ELEMENTS)
+        raise ValueError(f"conv2d: the CUDA kernels index with 32-bit integers; {name} of {size} elements is too "
+                         f"large (at most 2**31 - {INDEX_SLACK}); {_shapes(x_shape, w_shape, stride, pad)}")
     if R > MAX_TAP[0] or S > MAX_TAP[1]:
         raise ValueError(f"conv2d: kernel {R}x{S} is too large for the CUDA kernels (at most {MAX_TAP[0]} rows and "
-                         f"{MAX_TAP[1]} columns); {shapes}")
+                         f"{MAX_TAP[1]} columns); {_shapes(x_shape, w_shape, stride, pad)}")
+
+
+def _shapes(x_shape, w_shape, stride, pad):
+    return f"x {tuple(x_shape)}, w {tuple(w_shape)}, stride {stride}, pad {pad}"
 
 
 def _forward_cuda(x, w, b, stride, pad, groups, precision="ieee", variant=None, relu=False):
