@@ -29,7 +29,9 @@ or ``--signal`` in ``sbatch_options``, which the scripts set themselves (the tim
 there, which sends the jobs to another cluster, whose queue ``submit.sh`` does not see, and one that
 overrides what the tasks rely on, as ``submit.sh`` refuses the input variable of that meaning:
 ``--no-requeue``, ``--output``, ``--error``, an ``--open-mode`` other than append, ``--wait``, an ``--export``
-giving srun's variables a value. The three
+giving srun's variables a value; and a ``time_limit`` sbatch does not read (``"4h"``: the accepted forms
+named). An ``--export`` of NONE, or of names without ALL, is warned of (``progress``): the tasks get
+SLURM's login environment only, without the modules loaded in the submitting shell. The three
 are replaced as one set: all written to temporaries before any is renamed, so a failed write (a full
 disk) leaves the old set whole; each holds the id of its set, which ``submit.sh`` checks in the array
 scripts it submits (exit 2 on scripts of different sets) and passes to each task, which checks it too.
@@ -44,8 +46,8 @@ request ``--gres=gpu:1`` (or the given ``gres``) and train with ``--device cuda`
 
 The parts, one idea each: :mod:`minitransfer.slurm_plan` (the scripts' names and their checks of
 OUT's plan), :mod:`minitransfer.slurm_sbatch` (the ``#SBATCH`` lines and the time limit),
-:mod:`minitransfer.slurm_array` (the array scripts' tasks), :mod:`minitransfer.slurm_submit`
-(``submit.sh``).
+:mod:`minitransfer.slurm_sbatch_words` (how sbatch reads an option's words),
+:mod:`minitransfer.slurm_array` (the array scripts' tasks), :mod:`minitransfer.slurm_submit` (``submit.sh``).
 """
 
 import collections
@@ -81,8 +83,10 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     cuda and auto train with ``--device cuda`` and request ``gres`` (default ``gpu:1``). ``gres``,
     ``partition``, ``time_limit`` (e.g. ``"2-00:00:00"``) and ``sbatch_options`` (extra ``#SBATCH``
     lines, e.g. ``("--account=lab",)``) go into both array scripts. ``progress``: told how far the
-    writing of a large plan has got (:func:`minitransfer.experiment.counted`), and given a note when
-    this plan replaces one of other options (:func:`minitransfer.grid_plan.replaced_plan`).
+    writing of a large plan has got (:func:`minitransfer.experiment.counted`), given a note when
+    this plan replaces one of other options (:func:`minitransfer.grid_plan.replaced_plan`), and a
+    warning for an ``--export`` of ``sbatch_options`` that leaves the submitting shell's environment
+    out (:func:`~minitransfer.slurm_sbatch.login_environment_warning`).
 
     Example::
 
@@ -107,7 +111,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
         raise ValueError(f"emit_slurm: transfers copy from {', '.join(missing)}, which the plan does not train")
     if gres is None and device == "cuda":
         gres = DEFAULT_GPU_GRES
-    header = shared_sbatch_lines(gres, partition, time_limit, sbatch_options)
+    header, warnings = shared_sbatch_lines(gres, partition, time_limit, sbatch_options)
     names = [SUBMIT_FILE] + [BASES_FILE] * bool(bases) + [TRANSFERS_FILE] * bool(transfers)
     foreign = [str(slurm_dir / name) for name in names if not _replaceable(slurm_dir / name)]
     if foreign:
@@ -116,6 +120,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     replaced = replaced_plan(runs, out, options, slurm_dir)
     if replaced and progress is not None:
         progress(f"note: {replaced}")
+    for warning in warnings if progress is not None else ():
+        progress(f"warning: {warning}")
     _make_writable_folder(slurm_dir)
     # the plan first, then the scripts, then the plan names them: cut short (Ctrl-C, SIGTERM) before the
     # end, it names none it did not name before (those of the same plan, which still submit its runs), and

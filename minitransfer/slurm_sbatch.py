@@ -1,12 +1,15 @@
 """What each array task asks SLURM for: the ``#SBATCH`` lines both array scripts share, each one line
-that sbatch reads as it was given (a line break refused), and the time limit with the SIGTERM sent
-before it (:mod:`minitransfer.slurm`).
+that sbatch reads as it was given (a line break refused; an option sbatch would refuse, or one of the
+scripts' own, refused: its words read as :mod:`minitransfer.slurm_sbatch_words` reads them), and the
+time limit with the SIGTERM sent before it (:mod:`minitransfer.slurm`).
 """
 
 import re
 import shlex
 
 from minitransfer import config
+from minitransfer.slurm_sbatch_words import (NAMED, UNKNOWN_SPACED, option_refusal, option_words, reads_next_word,
+                                             scripts_own_options, stray_word_remedy, takes_next_word, unknown_spaced)
 
 SIGNAL_MARGIN_SECONDS = 300  # SIGTERM this long before the time limit: time to write a checkpoint
 SHORTEST_TIME_LIMIT_SECONDS = 300
@@ -91,7 +94,8 @@ def signal_margin(time_limit=None):
 
 
 def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
-    """The ``#SBATCH`` lines both array scripts share (the job name and output file come after)."""
+    """The ``#SBATCH`` lines both array scripts share (the job name and output file come after), and
+    the warnings to give of them (:func:`login_environment_warning`)."""
     own = [f"--gres={gres}"] * bool(gres) + [f"--partition={partition}"] * bool(partition)
     # the time limit without the blanks around it: sbatch refuses "--time= 90"
     own += [f"--time={str(time_limit).strip()}"] * bool(time_limit)
@@ -99,13 +103,30 @@ def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
         check_one_line(option)
     if gres:
         _check_gres_names(gres)
+    read = []
     for option in sbatch_options:
-        check_not_the_scripts_own(option)
-    margin = signal_margin(time_limit)
+        text, words = option_words(option)  # split once: read by each check and written
+        found = dict(scripts_own_options(option, words))  # each kind's last, as sbatch takes it
+        _refuse_the_scripts_own(option, words, found, TIME_GIVEN_AS)
+        read.append((option, text, words, found))
+    margin = _checked_signal_margin(time_limit)
     # each value one word as sbatch reads it: --partition=gpu#2 unquoted submitted to partition gpu
     options = ["--requeue", "--open-mode=append", f"--signal=TERM@{margin}"]
-    options += [_one_word_option(option) for option in own] + [_sbatch_option(option) for option in sbatch_options]
-    return [f"#SBATCH {option}" for option in options]
+    options += [_one_word_option(option) for option in own]
+    options += [_sbatch_option(option, text, words) for option, text, words, _ in read]
+    warnings = [login_environment_warning(repr(option), found.get("export"), LOGIN_ENVIRONMENT_OPTION_REMEDY)
+                for option, _, _, found in read]
+    return [f"#SBATCH {option}" for option in options], [warning for warning in warnings if warning]
+
+
+def _checked_signal_margin(time_limit):
+    """:func:`signal_margin` for ``time_limit`` of :func:`~minitransfer.slurm.emit_slurm`; a
+    :class:`~minitransfer.config.ConfigError` naming it and why where :func:`parse_time_limit` refuses it
+    (``"4h"``: the accepted forms; a plain ValueError before)."""
+    try:
+        return signal_margin(time_limit)
+    except ValueError as error:
+        raise config.ConfigError(f"emit_slurm's time_limit: {error}") from None
 
 
 def _check_gres_names(gres):
@@ -135,6 +156,29 @@ OPEN_MODE = ("the scripts' --open-mode=append: each requeue of a task would trun
              "earlier starts lost")
 WAIT = ("its default of returning once a job is queued: each sbatch of submit.sh would wait for its array to end, "
         "the transfers queued only after the bases ended, and a base that failed read as sbatch refusing its array")
+
+
+# With an --export (or SBATCH_EXPORT) of NONE, or of names without ALL, sbatch passes none of the submitting
+# shell's variables on but those named: each task starts with SLURM's login environment, and what was set up in
+# that shell (a module loaded, a conda environment activated) is not there. Warned of, not refused: the tasks
+# trained so on the test cluster (the train command names its program by its full path), where nothing was
+# loaded for them
+LOGIN_ENVIRONMENT = ("{given} passes none of the submitting shell's variables on to the tasks but those it names: "
+                     "each starts with SLURM's login environment only, without what that shell set up (modules "
+                     "loaded, CUDA's LD_LIBRARY_PATH, a conda environment activated), and every task may fail as "
+                     "it starts; to keep them, {remedy}")
+LOGIN_ENVIRONMENT_OPTION_REMEDY = ("give --export=ALL (sbatch's default, as without --export), or name in it each "
+                                   "variable the tasks need")
+
+
+def login_environment_warning(given, exported, remedy):
+    """:data:`LOGIN_ENVIRONMENT` of ``given`` (the option or variable that set it), an ``--export`` list
+    ``exported`` (None where not given) of ``NONE`` or of names without ``ALL`` (any case, as submit.sh
+    and :func:`check_not_the_scripts_own` read it); ``remedy``: what to do. None for another list, or
+    an empty one."""
+    if not exported or any(item.upper() == "ALL" for item in exported.split(",")):
+        return None
+    return LOGIN_ENVIRONMENT.format(given=given, remedy=remedy)
 
 
 # srun's input variables (slurm-wlm 22.05's srun(1)) that change how a task's srun runs its training, by what
@@ -185,10 +229,13 @@ def exported_refusal(given, name, what, remedy):
             f"its own), changing {what}: {remedy}")
 
 
-def check_not_the_scripts_own(option, time_given_as="--time (e.g. --time 4:00:00; time_limit of emit_slurm)"):
+TIME_GIVEN_AS = "--time (e.g. --time 4:00:00; time_limit of emit_slurm)"
+
+
+def check_not_the_scripts_own(option, time_given_as=TIME_GIVEN_AS):
     """:class:`~minitransfer.config.ConfigError` where sbatch option ``option`` (its words read as sbatch
-    reads them, :func:`scripts_own_options`) sets ``--time`` or ``--signal``, which the scripts set
-    themselves: a ``--time`` there overrode the scripts' own without moving their
+    reads them, :func:`~minitransfer.slurm_sbatch_words.scripts_own_options`) sets ``--time`` or
+    ``--signal``, which the scripts set themselves: a ``--time`` there overrode the scripts' own without moving their
     ``--signal=TERM@<margin>`` with it (under a limit of 5 minutes or less SLURM signalled each task as
     it started, each time it was requeued), a ``--signal`` replaced the SIGTERM the training
     checkpoints on; or ``--clusters`` (``-M``): :data:`OTHER_CLUSTER`; or one that overrides what the
@@ -200,18 +247,27 @@ def check_not_the_scripts_own(option, time_given_as="--time (e.g. --time 4:00:00
     :data:`WAIT`; submit.sh held until the array ended), and an ``--export`` giving a value to a variable
     of :data:`TASK_ENVIRONMENT` (``ALL,SLURM_LABELIO=1`` began each line of train.log with "0: ").
     Left: ``--export=NONE``, with which the tasks trained (SLURM loads the user's login environment;
-    the train command names its program by its full path). ``time_given_as``: where the message tells
+    the train command names its program by its full path), warned of (:func:`login_environment_warning`).
+    ``time_given_as``: where the message tells
     its reader to give the time limit. A refusal that an option of sbatch 22.05 does not take given with
-    a blank may lie behind says so (``--newer -o x``: :data:`UNKNOWN_SPACED`)."""
-    refusal = _scripts_own_refusal(option, time_given_as)
+    a blank may lie behind says so (``--newer -o x``:
+    :data:`~minitransfer.slurm_sbatch_words.UNKNOWN_SPACED`)."""
+    words = option_words(option)[1]
+    _refuse_the_scripts_own(option, words, dict(scripts_own_options(option, words)), time_given_as)
+
+
+def _refuse_the_scripts_own(option, words, found, time_given_as):
+    """:func:`check_not_the_scripts_own` of ``option``, its ``words`` and the scripts' own options ``found``
+    among them (each kind's last, as sbatch takes it)."""
+    refusal = _scripts_own_refusal(option, found, time_given_as)
     if refusal:
-        unknown = unknown_spaced(_given_words(_spaced_value(option.strip()) or option.strip()))
+        unknown = unknown_spaced(words)
         raise config.ConfigError(refusal + "".join(f" ({UNKNOWN_SPACED.format(name=name)})" for name in unknown))
 
 
-def _scripts_own_refusal(option, time_given_as):
-    """Why :func:`check_not_the_scripts_own` refuses ``option``, or None."""
-    found = dict(scripts_own_options(option))  # each kind's last, as sbatch takes it
+def _scripts_own_refusal(option, found, time_given_as):
+    """Why :func:`check_not_the_scripts_own` refuses ``option``, its options of the scripts' own ``found``, or
+    None."""
     overridden = {"no-requeue": ("--no-requeue", REQUEUE), "output": ("--output", OUTPUT),
                   "error": ("--error", OUTPUT), "wait": ("--wait", WAIT)}
     if found.get("open-mode") and not found["open-mode"].lower().startswith("a"):
@@ -240,175 +296,23 @@ def short_limit_refusal(given, seconds, margin, remedy):
             f"requeued over and over; {remedy}")
 
 
-# sbatch's short options that take no argument (22.05: --hold, --overcommit, --quiet, --oversubscribe, --verbose,
-# --wait, --version, --help): getopt reads "-Ht3" as -H -t3; any other letter takes the rest of the word, or the
-# next word, as its value (-J, -N; -k's is optional: "-kt3" is --no-kill=t3)
-_FLAG_LETTERS = "HOQsvWVh"
-_OPTIONAL_VALUE_LETTERS = "k"  # its value in the same word only
-# The letters of a value sbatch 22.05 takes ("option requires an argument -- 'J'" given last); others than these
-# and the two above it refuses ("invalid option -- 'z'"), which a later sbatch may take
-_VALUE_LETTERS = "abcdeimnopqtwxABCDFGJLMNS"
-
-
-# sbatch 22.05's long options (slurm-wlm 22.05.8; those of Slurm's slurm_opt.c that sbatch takes, each name
-# probed on the test cluster's sbatch: "requires an argument", "doesn't allow an argument", "is ambiguous;
-# possibilities: ..."), by whether each takes a value. getopt gives one of a value the next word, whatever it is
-# (--comment -W is a comment of "-W", seen with sbatch -v); one of an optional value (--exclusive=user) takes it
-# in the same word only, like one of none. A prefix of one option is that option, of several refused by sbatch.
-_LONG_OPTIONS_OF_NO_VALUE = frozenset((
-    "contiguous", "help", "hold", "ignore-pbs", "no-requeue", "overcommit", "oversubscribe", "parsable", "quiet",
-    "reboot", "requeue", "spread-job", "test-only", "usage", "use-min-nodes", "verbose", "version", "wait"))
-_LONG_OPTIONS_OF_AN_OPTIONAL_VALUE = frozenset(("exclusive", "get-user-env", "nice", "no-kill", "propagate"))
-_LONG_OPTIONS_OF_A_VALUE = frozenset((
-    "account", "acctg-freq", "array", "batch", "bb", "bbf", "begin", "chdir", "cluster", "cluster-constraint",
-    "clusters", "comment", "constraint", "container", "context", "core-spec", "cores-per-socket", "cpu-freq",
-    "cpus-per-gpu", "cpus-per-task", "deadline", "delay-boot", "dependency", "distribution", "error", "exclude",
-    "export", "export-file", "extra-node-info", "gid", "gpu-bind", "gpu-freq", "gpus", "gpus-per-node",
-    "gpus-per-socket", "gpus-per-task", "gres", "gres-flags", "hint", "input", "job-name", "kill-on-invalid-dep",
-    "licenses", "mail-type", "mail-user", "mcs-label", "mem", "mem-bind", "mem-per-cpu", "mem-per-gpu", "mincpus",
-    "network", "nodefile", "nodelist", "nodes", "ntasks", "ntasks-per-core", "ntasks-per-gpu", "ntasks-per-node",
-    "ntasks-per-socket", "ntasks-per-tres", "open-mode", "output", "partition", "power", "prefer", "priority",
-    "profile", "qos", "reservation", "signal", "sockets-per-node", "switches", "tasks-per-node", "thread-spec",
-    "threads-per-core", "time", "time-min", "tmp", "uid", "wait-all-nodes", "wckey", "wrap"))
-LONG_OPTIONS = _LONG_OPTIONS_OF_NO_VALUE | _LONG_OPTIONS_OF_AN_OPTIONAL_VALUE | _LONG_OPTIONS_OF_A_VALUE
-# Where a long option no sbatch 22.05 takes (a later sbatch's, or a prefix of several) is given with a blank, the
-# word after it is read as an option, not as its value: the reading that refuses an option of the scripts' own
-# either way (a later sbatch could take it as one of no value)
-UNKNOWN_SPACED = ("{name} is no option of sbatch 22.05, nor a prefix of only one: the word after it was read "
-                  "as an option, as an sbatch taking {name} without a value would read it; if it is {name}'s value, "
-                  "give it in the same word, {name}=VALUE")
-
-
-def long_option(name):
-    """The sbatch 22.05 long option ``--name`` is as its getopt reads it (``name`` without its dashes): itself
-    where it is one, else the one option it is a prefix of (``comm``: ``comment``); None for no option, or a
-    prefix of several (``tim``: ``time`` and ``time-min``), which sbatch refuses."""
-    if name in LONG_OPTIONS:
-        return name
-    options = [option for option in LONG_OPTIONS if option.startswith(name)]
-    return options[0] if len(options) == 1 else None
-
-
-def takes_next_word(word):
-    """Whether sbatch's getopt takes the word after option word ``word`` as its value: a long option of a
-    value given without ``=`` (``--comment``, ``--comm``), or letters ending in one of a value (``-J``,
-    ``-vo``); not a long option no sbatch 22.05 takes (:data:`UNKNOWN_SPACED`)."""
-    long = re.fullmatch(r"--([^=]+)", word, re.DOTALL)
-    if long:
-        return long_option(long.group(1)) in _LONG_OPTIONS_OF_A_VALUE
-    letters = word[1:] if re.match(r"-[^-]", word) else ""
-    for place, letter in enumerate(letters):
-        if letter not in _FLAG_LETTERS:
-            return not letters[place + 1:] and letter not in _OPTIONAL_VALUE_LETTERS
-    return False
-
-
-def _long_options_from(name):
-    """The sbatch 22.05 long options ``--name`` (without its dashes) may be as getopt reads it: itself
-    where it is one, else every option it is a prefix of (several: ambiguous, refused by sbatch)."""
-    return [name] if name in LONG_OPTIONS else sorted(option for option in LONG_OPTIONS if option.startswith(name))
-
-
-def _reads_next_word(word):
-    """Whether sbatch 22.05 takes the word after option word ``word`` as its value: True, False, or None
-    where an sbatch may take it or not: a long option sbatch 22.05 does not take given without ``=``
-    (:data:`UNKNOWN_SPACED`), or letters ending in one it does not take (``-z``), or in one after it
-    (``-zJ``: a later sbatch's -z may take the J as its value)."""
-    long = re.fullmatch(r"--([^=]+)(=.*)?", word, re.DOTALL)
-    if long:
-        known = long_option(long.group(1)) is not None
-        return False if long.group(2) is not None else (takes_next_word(word) if known else None)
-    for place, letter in enumerate(word[1:]):
-        if letter in _VALUE_LETTERS:
-            return not word[place + 2:]
-        if letter not in _FLAG_LETTERS:
-            return False if letter in _OPTIONAL_VALUE_LETTERS else None
-    return False
-
-
-def unknown_spaced(words):
-    """The long options among ``words`` that no sbatch 22.05 takes given without ``=`` and followed by a
-    word starting with ``-`` (read as an option, :data:`UNKNOWN_SPACED`)."""
-    return [word for word, following in zip(words, words[1:])
-            if re.fullmatch(r"--[^=]+", word) and long_option(word[2:]) is None and following.startswith("-")]
-
-
-# The long options scripts_own_options finds, by kind (the value each takes: _LONG_OPTIONS_OF_A_VALUE). No prefix
-# of --time is one (--tim is ambiguous with --time-min), nor of --cluster (--clust: --cluster-constraint),
-# --wait (--wai: --wait-all-nodes), --export (--expo: --export-file); --o and --e are prefixes of several
-_OWN_LONG_OPTIONS = {"time": "time", "signal": "signal", "clusters": "clusters", "cluster": "clusters",
-                     "no-requeue": "no-requeue", "output": "output", "error": "error", "open-mode": "open-mode",
-                     "export": "export", "wait": "wait"}
-_OWN_LETTERS = {"t": "time", "M": "clusters", "o": "output", "e": "error"}  # and -W, a flag: wait
-
-
-def scripts_own_options(option):
-    """The options the scripts set themselves, or cannot be submitted with, among the words of sbatch option
-    ``option`` (as :func:`_sbatch_option` reads them), as sbatch's getopt reads them on an ``#SBATCH`` line
-    or its command line: ``("time", value)`` for ``--time=V``, ``--time V``, ``-tV``, ``-t V`` and ``-t``
-    after letters of no value (``-Ht3``, ``-vt 3``: sbatch takes them so), ``("signal", value)`` for
-    ``--signal`` or any of its prefixes from ``--si`` (``--sig=USR1@60``: sbatch takes an unambiguous
-    prefix of a long option), ``("clusters", value)`` for ``--clusters``, ``--cluster`` and ``-M`` as
-    ``-t``, ``("output", value)`` for ``--output`` (from ``--ou``) and ``-o``, ``("error", value)`` for
-    ``--error`` (from ``--er``) and ``-e``, ``("open-mode", value)`` (from ``--op``), ``("export",
-    value)``, and ``("no-requeue", None)`` (from ``--no-r``) and ``("wait", None)`` (``--wait``, ``-W``),
-    which take no value (:data:`_OWN_LONG_OPTIONS`). No prefix of ``--time`` is one: sbatch refuses
-    ``--tim=3`` as ambiguous with ``--time-min``, nor of ``--cluster`` (``--clust``, ambiguous with
-    ``--cluster-constraint``). A value None where the option ends the words (sbatch refuses it). The word
-    after an option of a value given without ``=`` is its value, whatever it is (``--comment -o``: a
-    comment; :func:`takes_next_word`); after a long option sbatch 22.05 does not take, an option
-    (:data:`UNKNOWN_SPACED`).
-
-    >>> scripts_own_options("--exclusive -Ht3 --sig=USR1@60 -Wo x.out")
-    [('time', '3'), ('signal', 'USR1@60'), ('wait', None), ('output', 'x.out')]"""
-    words = _given_words(_spaced_value(option.strip()) or option.strip())
-    found, value_of_the_last = [], False
-    for at, word in enumerate(words):
-        if value_of_the_last:  # "-J -t3": a job named -t3
-            value_of_the_last = False
-            continue
-        following = words[at + 1] if at + 1 < len(words) else None
-        value_of_the_last = takes_next_word(word)
-        long = re.fullmatch(r"--([^=]+)(=.*)?", word, re.DOTALL)
-        if long:
-            name, given = long.group(1), long.group(2)
-            full = long_option(name)
-            if full in _OWN_LONG_OPTIONS:
-                value = (given[1:] if given is not None else following) if full in _LONG_OPTIONS_OF_A_VALUE else None
-                found.append((_OWN_LONG_OPTIONS[full], value))
-            continue
-        letters = word[1:] if re.match(r"-[^-]", word) else ""
-        for place, letter in enumerate(letters):
-            if letter == "W":
-                found.append(("wait", None))
-            if letter not in _FLAG_LETTERS:
-                if letter in _OWN_LETTERS:
-                    found.append((_OWN_LETTERS[letter], letters[place + 1:] or following))
-                break
-    return found
-
-
-_NAMED = re.compile(r"(--[^\s=]+)=(.*)", re.DOTALL)  # a long option holding its value: --name=value
-
-
-def _sbatch_option(option):
+def _sbatch_option(option, text, words):
     """``option`` (``--name=value``, as on sbatch's command line) as its ``#SBATCH`` line's text: a value
     holding a blank, ``#``, a quote or a backslash in double quotes, as sbatch reads it as one word
     (unquoted, ``--comment=two words`` made sbatch refuse the script, "Invalid directive found in batch
     script: words", ``run#2`` was cut at ``#``, and ``it's`` lost its quote, read as one opening a
     quoted part). A long option and its value given with a blank
-    (``--comment two words``, ``--mem 4G``) is written ``--name=value`` (:func:`_spaced_value`). Other
-    forms (``-A lab``, ``--mem 4G --exclusive``, ``--comment "two words"``) are their words
-    (:func:`_given_words`), each quoted as above where it needs it: written as given, ``-J it's`` and
+    (``--comment two words``, ``--mem 4G``) is written ``--name=value`` (``text``). Other
+    forms (``-A lab``, ``--mem 4G --exclusive``, ``--comment "two words"``) are their ``words``
+    (``text`` and ``words``: as :func:`~minitransfer.slurm_sbatch_words.option_words` gives them),
+    each quoted as above where it needs it: written as given, ``-J it's`` and
     ``--comment it's --exclusive`` made sbatch refuse the script ("Unmatched `'`"), and ``-J run#2``
     named the job ``run``. ``--name=value`` is one option where it is one word as a shell reads it,
     its quotes taken (``--comment="two words"``: its quotes were quoted, part of the comment),
     or where no word after the first starts with ``-`` (``--comment=two words``, ``--comment=a "b"``,
     its quotes part of the value); ``--mem=4G --exclusive`` is two (it was ``--mem="4G --exclusive"``,
     an invalid --mem and no --exclusive)."""
-    text = _spaced_value(option.strip()) or option.strip()
-    words = _given_words(text)
-    if len(words) > 1 and _NAMED.fullmatch(text) and not any(word.startswith("-") for word in words[1:]):
+    if len(words) > 1 and NAMED.fullmatch(text) and not any(word.startswith("-") for word in words[1:]):
         words = [text]
     _check_sbatch_reads(option, words)
     return " ".join(_one_word_option(word) for word in words)
@@ -418,44 +322,21 @@ def _one_word_option(word):
     """``word`` (an option, ``--name=value`` or a value) as one word of an ``#SBATCH`` line: a value
     holding a blank, ``#``, a quote or a backslash in double quotes."""
     special = r"[\s#\"'\\]"
-    named = _NAMED.fullmatch(word)
+    named = NAMED.fullmatch(word)
     if named:
         return word if not re.search(special, named.group(2)) else f"{named.group(1)}={_sbatch_word(named.group(2))}"
     return _sbatch_word(word) if re.search(special, word) or not word else word
-
-
-def _given_words(text):
-    """The words of an ``--sbatch-option`` ``text``: as a shell splits them where it reads it (quotes
-    taken: ``--comment "two words"``), else split at blanks, a quote or a backslash part of its word
-    (``-J it's``, which a shell would not read: one left open)."""
-    return shlex.split(text) if _shell_words(text) else text.split()
-
-
-def _spaced_value(option):
-    """``--name=value`` for an ``option`` given as a long option, a blank and its value of one or more
-    words (``--comment two words``), which sbatch would split into the option, its first word and words
-    of no option it refuses the script for ("Invalid directive found in batch script: words"); None
-    for any other option, left as given: one quoted for sbatch, which reads quotes and backslashes as a
-    shell does (``--comment "two words"``), or a word starting with ``-`` (``--mem 4G --exclusive``: two
-    options). A quote or a backslash a shell would not read (``--comment it's``: one left open) is
-    part of the value, as in ``--comment=it's``: written as given, sbatch dropped it."""
-    words = option.split()
-    if len(words) < 2 or (re.search(r"[\"'\\]", option) and _shell_words(option)):
-        return None
-    if not re.fullmatch(r"--[^=]+", words[0]) or any(word.startswith("-") for word in words[1:]):
-        return None
-    return f"{words[0]}={option[len(words[0]):].strip()}"
 
 
 def _check_sbatch_reads(option, words):
     """:class:`~minitransfer.config.ConfigError` where sbatch would refuse ``words``, those of ``option`` as
     its ``#SBATCH`` line holds them, when submit.sh submits the script (seen on the test cluster), naming
     the option, what sbatch would say and what to write instead: an option its getopt refuses
-    (:func:`_option_refusal`: ``--hold=x``, ``--hold x`` written so, ``--comment`` last, ``--tim=3``,
+    (:func:`option_refusal`: ``--hold=x``, ``--hold x`` written so, ``--comment`` last, ``--tim=3``,
     ``-J`` last), or a word it would read as one of no option ("Invalid directive found in batch
     script"): the first (``mem=4G``), one after an option of no value (``-H x``, ``--mem 4G --hold x``;
     not after an option sbatch 22.05 does not take, which a later sbatch may give it:
-    :func:`_reads_next_word`), two in a row after an option (``--comment two words --exclusive``, ``-J
+    :func:`reads_next_word`), two in a row after an option (``--comment two words --exclusive``, ``-J
     my job``), or one after an option holding its value (``--comment=two words --exclusive``,
     ``--comment -o x``: -o the comment, :func:`takes_next_word`)."""
     named_at, value_of_the_last = 0, False
@@ -463,17 +344,17 @@ def _check_sbatch_reads(option, words):
         if value_of_the_last:
             value_of_the_last = False
         elif re.match(r"-.", word):
-            refusal = _option_refusal(word, last=at + 1 == len(words))
+            refusal = option_refusal(word, last=at + 1 == len(words))
             if refusal:
                 raise config.ConfigError(f"sbatch option {option!r}: sbatch would refuse the script when submit.sh "
                                          f"submits it, saying \"{refusal[0]}\"; {refusal[1]}")
             named_at, value_of_the_last = at, takes_next_word(word)
-        elif at == 0 or (at - named_at == 1 and _reads_next_word(words[named_at]) is False
-                         and not _NAMED.fullmatch(words[named_at])):
+        elif at == 0 or (at - named_at == 1 and reads_next_word(words[named_at]) is False
+                         and not NAMED.fullmatch(words[named_at])):
             raise config.ConfigError(f"sbatch option {option!r}: sbatch would read {word!r} as a word of no option "
                                      f"and refuse the script (\"Invalid directive found in batch script: {word}\"); "
-                                     + _stray_word_remedy(words[named_at] if at else None, word))
-        elif at - named_at > 1 or _NAMED.fullmatch(words[named_at]):
+                                     + stray_word_remedy(words[named_at] if at else None, word))
+        elif at - named_at > 1 or NAMED.fullmatch(words[named_at]):
             # sbatch gives an option one word at most, --name=value none
             name, value = words[named_at], " ".join(words[named_at + 1:at + 1])
             spelled = (f"{name} {value}" if "=" in name else f"{name}={value}") if name.startswith("--") else \
@@ -481,53 +362,6 @@ def _check_sbatch_reads(option, words):
             raise config.ConfigError(f"sbatch option {option!r}: sbatch would read {word!r} as a word of no option "
                                      f"and refuse the script; give each option as its own --sbatch-option, a value "
                                      f"of several words as --sbatch-option={shlex.quote(spelled)}")
-
-
-def _option_refusal(word, last):
-    """What sbatch 22.05's getopt says refusing option word ``word`` (``last``: no word after it), and what
-    to write instead; None where it takes it, or a later sbatch may (an option sbatch 22.05 does not take:
-    :data:`UNKNOWN_SPACED`). Refused: a prefix of several long options (``--tim=3``, ``--o``), one of no
-    value given one (``--hold=x``, ``--ho=x``), one of a value given none (``--comment`` last), and a
-    letter of a value given none (``-J``, ``-HJ`` last)."""
-    long = re.fullmatch(r"--([^=]+)(=.*)?", word, re.DOTALL)
-    if long:
-        name, given = long.groups()
-        options = _long_options_from(name)
-        if len(options) > 1:
-            return (f"option '{word}' is ambiguous", "give one of the options it begins in full: "
-                    + ", ".join(f"--{option}" for option in options))
-        if options and options[0] in _LONG_OPTIONS_OF_NO_VALUE and given is not None:
-            return f"option '--{options[0]}' doesn't allow an argument", f"give --{options[0]} without a value"
-        if options and options[0] in _LONG_OPTIONS_OF_A_VALUE and given is None and last:
-            return (f"option '--{options[0]}' requires an argument",
-                    f"give its value in the same word, --{name}=VALUE")
-        return None
-    if last and _reads_next_word(word):
-        return f"option requires an argument -- '{word[-1]}'", f"give its value after it, {word} VALUE"
-    return None
-
-
-def _stray_word_remedy(option, word):
-    """What to write instead of ``word``, read as a word of no option after option word ``option`` of
-    none in the next word (None: ``word`` the first)."""
-    if option is None:
-        return "an sbatch option begins with - or -- (--mem=4G, -J name)"
-    long = re.fullmatch(r"--([^=]+)", option)
-    if long and long_option(long.group(1)) in _LONG_OPTIONS_OF_AN_OPTIONAL_VALUE:
-        return f"give {option}'s value in the same word, {option}={word}"
-    if option[-1] in _OPTIONAL_VALUE_LETTERS and not long:
-        return f"give {option}'s value in the same word, {option}{word}"
-    return f"{option} takes no value: give it without {word!r}"
-
-
-def _shell_words(text):
-    """Whether ``text`` reads as words as a shell (and sbatch) splits them: no quote left open, no
-    backslash at its end."""
-    try:
-        shlex.split(text)
-    except ValueError:
-        return False
-    return True
 
 
 def check_one_line(option):

@@ -21,8 +21,9 @@ import shlex
 
 from minitransfer import experiment as grid
 from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, TRANSFERS_FILE
-from minitransfer.slurm_sbatch import (OPEN_MODE, OTHER_CLUSTER, OUTPUT, REQUEUE, SHORTEST_TIME_LIMIT_SECONDS,
-                                       SRUN_VARIABLES, TASK_ENVIRONMENT, WAIT, exported_refusal, short_limit_refusal)
+from minitransfer.slurm_sbatch import (LOGIN_ENVIRONMENT, OPEN_MODE, OTHER_CLUSTER, OUTPUT, REQUEUE,
+                                       SHORTEST_TIME_LIMIT_SECONDS, SRUN_VARIABLES, TASK_ENVIRONMENT, WAIT,
+                                       exported_refusal, short_limit_refusal)
 
 
 def scripts_set_lines(bases, transfers):
@@ -73,7 +74,8 @@ def environment_lines(margin):
     ``SBATCH_EXPORT`` with a value for a variable the tasks' srun or SLURM commands take
     (:func:`_exported_lines`), and
     ``SBATCH_WAIT`` (sbatch waiting for each array to end); and ``SBATCH_CLUSTERS`` or ``SLURM_CLUSTERS``
-    (:func:`_other_cluster_lines`)."""
+    (:func:`_other_cluster_lines`). Then a warning (going on) for an ``SBATCH_EXPORT`` that leaves
+    this shell's environment out (:func:`_login_environment_lines`)."""
     fields = "([0-9]{1,9})"
     refusal = short_limit_refusal("nothing submitted: SBATCH_TIMELIMIT=$SBATCH_TIMELIMIT, which sbatch takes over "
                                   "the scripts' --time", "$seconds", margin,
@@ -107,6 +109,7 @@ def environment_lines(margin):
         *_exported_lines(),
         *_refused_variable('-n "${SBATCH_WAIT+set}" && "${SBATCH_WAIT-}" != 0', "SBATCH_WAIT", WAIT),
         *_other_cluster_lines(),
+        *_login_environment_lines(),
         # Harmless, left: SBATCH_ARRAY_INX and SBATCH_DEPENDENCY (sbatch 22.05 reads no such variable), which the
         # --array and --dependency given here override anyway; SBATCH_JOB_NAME, a name nothing here reads (the
         # transfers' --job-name given here overrides it); SBATCH_REQUEUE other than 0 (--requeue, as the scripts
@@ -126,7 +129,8 @@ def _exported_lines():
     over an ``SLURM_ARRAY_TASK_ID`` given so: seen). ``NONE``, or names without ``ALL``, are taken as the
     same ``--export`` is as an ``--sbatch-option``: on the test cluster the tasks trained with either, the
     same environment in each (SLURM loads the user's login environment, PATH with it; the train command
-    names its program by its full path), where this script refused ``SBATCH_EXPORT=NONE`` before."""
+    names its program by its full path), where this script refused ``SBATCH_EXPORT=NONE`` before; warned
+    of (:func:`_login_environment_lines`)."""
     arms = [f"      {'|'.join(names)}) what={shlex.quote(what)} ;;" for what, names in TASK_ENVIRONMENT.items()]
     refusal = exported_refusal("nothing submitted: SBATCH_EXPORT=$SBATCH_EXPORT", "${item%%=*}", "$what",
                                "leave ${item%%=*} out of SBATCH_EXPORT (or set it to ALL), then rerun $0")
@@ -145,6 +149,26 @@ def _exported_lines():
         "      exit 2",
         "    fi",
         "  done",
+        "fi",
+    ]
+
+
+def _login_environment_lines():
+    """Bash lines warning (on stderr, going on) where ``SBATCH_EXPORT`` is ``NONE``, or names without
+    ``ALL`` (any case, as :func:`_exported_lines` and sbatch read it): :data:`LOGIN_ENVIRONMENT`, as
+    ``emit_slurm`` warns of such an ``--export`` given as an ``--sbatch-option``
+    (:func:`~minitransfer.slurm_sbatch.login_environment_warning`)."""
+    warning = LOGIN_ENVIRONMENT.format(given="SBATCH_EXPORT=$SBATCH_EXPORT", remedy="set SBATCH_EXPORT=ALL (or "
+                                       "unset it), or name in it each variable the tasks need")
+    return [
+        "# NONE, or names without ALL: the tasks get SLURM's login environment only",
+        'if [ -n "${SBATCH_EXPORT-}" ]; then',
+        '  IFS=, read -r -a exported <<< "$SBATCH_EXPORT"',
+        "  all=no",
+        '  for item in ${exported[@]+"${exported[@]}"}; do',
+        '    case "$item" in [aA][lL][lL]) all=yes ;; esac',
+        "  done",
+        f'  if [ "$all" = no ]; then echo "warning: {warning}" >&2; fi',
         "fi",
     ]
 

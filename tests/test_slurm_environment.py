@@ -58,6 +58,27 @@ def test_submit_takes_an_sbatch_variable_that_leaves_the_tasks_as_they_are(tmp_p
     assert len(sbatch_calls(fake_slurm)) == 3
 
 
+@pytest.mark.parametrize("value, warned", [("NONE", True), ("none", True), ("PATH,HOME", True),
+                                           ("NONE,CUDA_VISIBLE_DEVICES=0", True), ("ALL", False),
+                                           ("all,CUDA_VISIBLE_DEVICES=0", False), ("", False)])
+@pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
+def test_submit_warns_that_sbatch_export_without_all_leaves_the_shells_environment_out(tmp_path, fake_slurm, value,
+                                                                                       warned, dry_run):
+    """Before: taken without a word. With NONE, or names without ALL, each task starts with SLURM's login
+    environment only: modules loaded in the shell that submits (CUDA's LD_LIBRARY_PATH, a conda
+    environment) are not there, and every task may fail at its start. Warned once, still submitted."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
+    done = submit_grid(submit, *["--dry-run"] * dry_run, SBATCH_EXPORT=value)
+    assert done.returncode == 0, done.stderr
+    assert len(sbatch_calls(fake_slurm)) == 3 * (not dry_run)
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        f"warning: SBATCH_EXPORT={value} passes none of the submitting shell's variables on to the tasks but those it "
+        f"names: each starts with SLURM's login environment only, without what that shell set up (modules loaded, "
+        f"CUDA's LD_LIBRARY_PATH, a conda environment activated), and every task may fail as it starts; to keep "
+        f"them, set SBATCH_EXPORT=ALL (or unset it), or name in it each variable the tasks need"] * warned
+
+
 @pytest.mark.parametrize("exported, name, changed", [
     ("ALL,SLURM_LABELIO=1", "SLURM_LABELIO", "its output"),
     ("all,MY_SETTING=1,SLURM_EXPORT_ENV=NONE", "SLURM_EXPORT_ENV", "its environment"),

@@ -13,7 +13,7 @@ from test_slurm import (GUARD_SECONDS, OPTIONS, array_task_of, fake_slurm, fake_
                         finish, interrupt, run_task, sbatch_calls, sbatch_lines, submit_grid, submit_refused,
                         submitted_runs)
 
-from minitransfer import config, slurm, slurm_sbatch
+from minitransfer import config, slurm, slurm_sbatch, slurm_sbatch_words
 from minitransfer import experiment as grid
 from minitransfer.cli import main
 
@@ -72,6 +72,23 @@ def test_cli_refuses_a_huge_time_limit_naming_the_option_and_writing_nothing(tmp
     assert "Invalid value for '--time': time limit '1000000000000000000000000000000' is longer than SLURM can " \
            "hold" in result.output
     assert "Traceback" not in result.output
+    assert not (tmp_path / "grid").exists() and not (tmp_path / "slurm").exists()
+
+
+@pytest.mark.parametrize("text, said", [
+    ("4h", "expected minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, or 0 or UNLIMITED for none"),
+    ("", "expected minutes, MM:SS"), ("3", "is under 5 minutes"),
+    ("1000000000000000000000000000000", "is longer than SLURM can hold"),
+], ids=["hours-suffix", "empty", "under-5-minutes", "huge"])
+def test_library_refuses_a_time_limit_sbatch_does_not_take_as_a_config_error(tmp_path, text, said):
+    """Before: emit_slurm(time_limit="4h") raised parse_time_limit's plain ValueError (the command line
+    refuses --time 4h itself, exit 2), not the ConfigError of every other option emit_slurm refuses.
+    Now a ConfigError naming time_limit, its value and what is accepted; nothing written."""
+    with pytest.raises(config.ConfigError) as refused:
+        slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
+                         time_limit=text)
+    assert str(refused.value).startswith(f"emit_slurm's time_limit: time limit {text!r}")
+    assert said in str(refused.value)
     assert not (tmp_path / "grid").exists() and not (tmp_path / "slurm").exists()
 
 
@@ -244,7 +261,7 @@ def test_the_scripts_own_options_are_read_as_sbatch_reads_them(option, read):
     --sig an unambiguous prefix of --signal, while -J and -N take what follows as their value, and
     --tim is ambiguous (--time-min), which sbatch refuses; --cluster is --clusters, -vMx is -v -M x,
     --cluster-constraint another option."""
-    assert slurm_sbatch.scripts_own_options(option) == read
+    assert slurm_sbatch_words.scripts_own_options(option) == read
 
 
 @pytest.mark.parametrize("time_limit, variable, margin, seconds", [

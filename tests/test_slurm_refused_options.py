@@ -14,7 +14,7 @@ from test_slurm import OPTIONS, cluster  # noqa: F401
 from test_slurm_options import emit_cli, emit_refused
 from test_slurm_spaced_values import emitted_last_line
 
-from minitransfer import config, slurm, slurm_sbatch
+from minitransfer import config, slurm, slurm_sbatch_words
 from minitransfer import experiment as grid
 
 REFUSED = [
@@ -102,8 +102,9 @@ def test_the_letter_table_is_the_installed_sbatchs(tmp_path):
         alone = _sbatch_said(env, f"-{letter}")
         read[letter] = ("value" if "requires an argument" in alone else "none" if "invalid option" in alone
                         else "flag" if "invalid option -- 'z'" in _sbatch_said(env, f"-{letter}z") else "optional")
-    mine = {letter: "value" if letter in slurm_sbatch._VALUE_LETTERS else "flag" if letter in slurm_sbatch._FLAG_LETTERS
-            else "optional" if letter in slurm_sbatch._OPTIONAL_VALUE_LETTERS else "none" for letter in read}
+    words = slurm_sbatch_words
+    mine = {letter: "value" if letter in words._VALUE_LETTERS else "flag" if letter in words._FLAG_LETTERS
+            else "optional" if letter in words._OPTIONAL_VALUE_LETTERS else "none" for letter in read}
     assert mine == read
 
 

@@ -5,9 +5,9 @@ refused at emission, nothing written."""
 
 import pytest
 from test_slurm import OPTIONS, sbatch_lines  # noqa: F401
-from test_slurm_options import emit_refused
+from test_slurm_options import emit_cli, emit_refused
 
-from minitransfer import slurm, slurm_sbatch
+from minitransfer import slurm, slurm_sbatch_words
 from minitransfer import experiment as grid
 
 OUTPUT_ELSEWHERE = ("over the scripts' --output (logs/<script>-<job>_<task>.out in their folder, which submit.sh "
@@ -67,6 +67,39 @@ def test_emission_takes_an_sbatch_option_that_leaves_the_tasks_as_they_are(tmp_p
     assert sbatch_lines((tmp_path / "slurm" / "bases.sh").read_text())[-1] == option
 
 
+LOGIN_ENVIRONMENT = ("passes none of the submitting shell's variables on to the tasks but those it names: each "
+                     "starts with SLURM's login environment only, without what that shell set up (modules loaded, "
+                     "CUDA's LD_LIBRARY_PATH, a conda environment activated), and every task may fail as it starts; "
+                     "to keep them, give --export=ALL (sbatch's default, as without --export), or name in it each "
+                     "variable the tasks need")
+
+
+@pytest.mark.parametrize("option, warned", [
+    ("--export=NONE", True), ("--export none", True), ("--export=HOME,PATH", True),
+    ("--export=NONE,CUDA_VISIBLE_DEVICES=0", True), ("--export=ALL --export=NONE", True), ("--export=ALL", False),
+    ("--export=all,HOME", False), ("--export=NONE --export=ALL", False), ("--comment=--export=NONE", False),
+    ("--mem=4G", False),
+], ids=["none", "none-spaced-lower", "names", "none-with-a-value", "none-last", "all", "all-lower-with-a-name",
+        "all-last", "comment", "no-export"])
+def test_emission_warns_that_an_export_without_all_leaves_the_shells_environment_out(tmp_path, option, warned):
+    """Before: taken without a word. With NONE, or names without ALL (the last --export, as sbatch takes
+    it), each task starts with SLURM's login environment only: modules loaded in the submitting shell
+    are not there, and every task may fail at its start. Warned, still written as given."""
+    said = []
+    slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
+                     sbatch_options=(option,), progress=said.append)
+    warnings = [line for line in said if line.startswith("warning: ")]
+    assert warnings == [f"warning: {option!r} {LOGIN_ENVIRONMENT}"] * warned
+    written = {"--export none": "--export=none"}.get(option, option)  # a spaced value joined to its option
+    assert sbatch_lines((tmp_path / "slurm" / "bases.sh").read_text())[-1] == written
+
+
+def test_cli_warns_that_export_none_leaves_the_shells_environment_out(tmp_path, synthetic_8):
+    done = emit_cli(tmp_path, synthetic_8, "--sbatch-option=--export=NONE")
+    assert done.exit_code == 0, done.output
+    assert f"warning: '--export=NONE' {LOGIN_ENVIRONMENT}" in " ".join(done.output.split())
+
+
 @pytest.mark.parametrize("option, read", [
     ("-o x.out", [("output", "x.out")]), ("-Ho%j.out", [("output", "%j.out")]), ("--ou x", [("output", "x")]),
     ("--o=x", []), ("--er=e", [("error", "e")]), ("--e=x", []), ("--op=t", [("open-mode", "t")]),
@@ -78,4 +111,4 @@ def test_emission_takes_an_sbatch_option_that_leaves_the_tasks_as_they_are(tmp_p
 def test_the_overriding_options_are_read_as_sbatch_reads_them(option, read):
     """As sbatch 22.05 reads them (seen with sbatch -v): --ou, --er and --op are unambiguous prefixes,
     --o, --e, --wai and --expo are not (--overcommit, --exclude, --wait-all-nodes, --export-file)."""
-    assert slurm_sbatch.scripts_own_options(option) == read
+    assert slurm_sbatch_words.scripts_own_options(option) == read

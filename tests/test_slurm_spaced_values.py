@@ -1,6 +1,6 @@
 """An ``--sbatch-option`` long option given with its value after a blank (``--comment -o``): sbatch's
 getopt gives an option of a value the next word whatever it is, so ``-o`` there is a comment, not
-``--output``; read from sbatch 22.05's own option table (:data:`minitransfer.slurm_sbatch.LONG_OPTIONS`,
+``--output``; read from sbatch 22.05's own option table (:data:`minitransfer.slurm_sbatch_words.LONG_OPTIONS`,
 checked here against the installed sbatch), and by a real sbatch on the test cluster. A long option
 no sbatch 22.05 takes is read as one of no value: the word after it an option, the refusal saying so."""
 
@@ -11,7 +11,7 @@ import pytest
 from test_slurm import OPTIONS, cluster, real_options, sbatch_lines  # noqa: F401
 from test_slurm_options import emit_refused
 
-from minitransfer import slurm, slurm_sbatch
+from minitransfer import slurm, slurm_sbatch_words
 from minitransfer import experiment as grid
 
 TAKEN = ["--comment -o", "--comment -W", "--comm -t3", "--comment --output=x", "--mail-user -e", "--chdir -M"]
@@ -28,8 +28,23 @@ def emitted_last_line(tmp_path, option, options=OPTIONS):
 def test_an_option_word_as_the_spaced_value_of_a_long_option_is_that_value(tmp_path, option):
     """Before: refused as --output, --wait, --time, --error or --clusters, though sbatch reads each as
     the value of the long option before it (a comment of "-o"). Now written as given."""
-    assert slurm_sbatch.scripts_own_options(option) == []
+    assert slurm_sbatch_words.scripts_own_options(option) == []
     assert emitted_last_line(tmp_path, option) == option
+
+
+def test_each_sbatch_option_is_split_into_words_once(tmp_path, monkeypatch):
+    """Before: each --sbatch-option's words were split three times, by the check of the scripts' own
+    options, its words read again for the refusal's note, and by the line written: now once, the
+    words passed along (the lines written the same)."""
+    split = []
+    monkeypatch.setattr(slurm_sbatch_words, "_given_words", lambda text, real=slurm_sbatch_words._given_words:
+                        split.append(text) or real(text))
+    options = ("--comment two words", "-J 'my job' --hold", "--mem=4G")
+    slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
+                     sbatch_options=options)
+    assert split == ["--comment=two words", "-J 'my job' --hold", "--mem=4G"]
+    assert sbatch_lines((tmp_path / "slurm" / "bases.sh").read_text())[-3:] == [
+        '--comment="two words"', '-J "my job" --hold', "--mem=4G"]
 
 
 @pytest.mark.parametrize("option, said", [
@@ -75,7 +90,7 @@ def test_the_long_option_table_is_the_installed_sbatchs(tmp_path):
     version = subprocess.run(["sbatch", "--version"], env=env, capture_output=True, text=True).stdout.strip()
     if " 22.05." not in f"{version} ":
         pytest.skip(f"the table is sbatch 22.05's; this one is {version or 'of no version'}")
-    prefixes = sorted({name[:end] for name in slurm_sbatch.LONG_OPTIONS for end in range(1, len(name) + 1)})
+    prefixes = sorted({name[:end] for name in slurm_sbatch_words.LONG_OPTIONS for end in range(1, len(name) + 1)})
     differing = []
     for prefix in prefixes + ["tres-per-task", "x11"]:
         done = subprocess.run(["sbatch", f"--{prefix}"], env=env,
@@ -83,8 +98,8 @@ def test_the_long_option_table_is_the_installed_sbatchs(tmp_path):
         said = (done.stderr + done.stdout).partition("\n")[0]
         named = re.search(r"option '--([^']+)' requires an argument", said)
         read = None if re.search("unrecognized|ambiguous", said) else (named.group(1) if named else "no value")
-        full = slurm_sbatch.long_option(prefix)
-        mine = None if full is None else (full if slurm_sbatch.takes_next_word(f"--{prefix}") else "no value")
+        full = slurm_sbatch_words.long_option(prefix)
+        mine = None if full is None else (full if slurm_sbatch_words.takes_next_word(f"--{prefix}") else "no value")
         if mine != read:
             differing.append((prefix, mine, said))
     assert not differing, differing
