@@ -7,6 +7,8 @@ broken (:class:`GpuRetirement`). :mod:`minitransfer.scheduler` runs the grid.
 import os
 import signal
 
+from minitransfer.grid_outcome import EXIT_FAILED
+
 
 def visible_gpus():
     """The GPU ids a scheduler may hand out, one process each: the entries of the parent's
@@ -55,7 +57,7 @@ def gpu_name(entry):
 RETIRE_AFTER = 2  # runs failed one after the other on a GPU, none finished on it since, that retire it
 # How a broken GPU ends a run: train's error (a CUDA error, the device unavailable or out of memory:
 # exit 1), or a crash in the driver; not a run's own fault (bad data 65, I/O 74, refused 2, diverged)
-GPU_FAULT_CODES = (1, *(-signum for signum in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGILL,
+GPU_FAULT_CODES = (EXIT_FAILED, *(-signum for signum in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGILL,
                                                signal.SIGFPE)))
 
 
@@ -64,8 +66,10 @@ class GpuRetirement:
     fail one after the other (:meth:`failed`; none finished on it since) is retired: its slots take
     no more runs, and the runs it failed are freed to train once more on the other GPUs (a run that
     fails there too failed for its own reasons). Its last GPU retired, the grid has nowhere left to
-    train. A grid on the CPU, or on one GPU, compares no GPUs and retires none: its failures are the
-    runs' own."""
+    train. A GPU is returned to service (:meth:`reinstate`) where a run it failed fails on another GPU
+    too: exit 1 is any uncaught error (a batch too large for any GPU's memory), and such runs fail
+    wherever they go. A grid on the CPU, or on one GPU, compares no GPUs and retires none: its
+    failures are the runs' own."""
 
     def __init__(self, slots):
         gpus = list(dict.fromkeys(slot for slot in slots if slot is not None))
@@ -73,13 +77,23 @@ class GpuRetirement:
         self.held = {gpu: [] for gpu in gpus} if len(gpus) > 1 else {}
         self.retired = []
 
-    def may_be_at_fault(self, device, code, diverged):
-        """Whether a run's failure on ``device`` (its exit ``code``; ``diverged``: its training
-        diverged, which its GPU computed faithfully) may be that GPU's."""
-        return device in self.held and code in GPU_FAULT_CODES and not diverged
+    def may_be_at_fault(self, device, code, own_fault):
+        """Whether a run's failure on ``device`` (its exit ``code``) may be that GPU's. ``own_fault``: a
+        function telling whether the failure was the run's own (its folder deleted, its training
+        diverged, which its GPU computed faithfully), asked last: only of a failure on a GPU, with a
+        code a broken GPU ends a run with (it reads the run's metrics.jsonl)."""
+        return device in self.held and code in GPU_FAULT_CODES and not own_fault()
 
     def takes_runs(self, device):
         return device not in self.retired
+
+    def reinstate(self, device):
+        """Return the retired ``device`` to service (a run it failed failed on another GPU too); False
+        where it is not retired."""
+        if device not in self.retired:
+            return False
+        self.retired.remove(device)
+        return True
 
     def all_retired(self):
         return bool(self.held) and len(self.retired) == len(self.held)

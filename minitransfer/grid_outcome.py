@@ -46,13 +46,13 @@ class GridOutcome:
     leaves to that process; ``failures``: how each failed run
     ended (:class:`Failure`, by name; a failed run without one counts as exit 1), which
     :meth:`causes` groups and :attr:`exit_code` passes on; ``waited_for``: the runs not run, each
-    with the run it copies from, which failed or did not finish (:meth:`block`); given as a list,
-    their names alone (the runs they waited for not known). :attr:`blocked` lists them."""
+    with the run it copies from, which failed or did not finish, or None where every GPU was retired
+    before it started (:meth:`block`); :attr:`blocked` lists them."""
 
     finished: list
     skipped: list
     failed: list
-    waited_for: dict  # a run not run -> the run it copies from (None: not known)
+    waited_for: dict  # a run not run -> the run it copies from (None: every GPU was retired)
     elsewhere: list = dataclasses.field(default_factory=list)
     interrupted: bool = False
     stopped: list = dataclasses.field(default_factory=list)
@@ -61,17 +61,14 @@ class GridOutcome:
     failures: dict = dataclasses.field(default_factory=dict)
     retired: dict = dataclasses.field(default_factory=dict)  # a GPU retired -> the logs of the runs that retired it
 
-    def __post_init__(self):
-        self.waited_for = dict(self.waited_for) if isinstance(self.waited_for, dict) else \
-            dict.fromkeys(self.waited_for)
-
     @property
     def blocked(self):
         """The runs not run (their parent failed or did not finish), in the order they were counted."""
         return list(self.waited_for)
 
     def block(self, name, parent):
-        """Count run ``name`` as not run: ``parent``, the run it copies from, failed or did not finish."""
+        """Count run ``name`` as not run: ``parent``, the run it copies from, failed or did not finish;
+        None: every GPU was retired (:class:`minitransfer.grid_gpus.GpuRetirement`) before it started."""
         self.waited_for[name] = parent
 
     def not_run(self):
@@ -87,8 +84,10 @@ class GridOutcome:
         lines = [f"{some_names(waiting)}: not run, as {some_names(parents)}, which "
                  f"{'they copy' if several else 'it copies'} from, did not finish (a rerun trains "
                  f"{'them' if several else 'it'} after {'those' if many else 'it'})"] if waiting else []
-        unknown = [name for name in names if not self.waited_for[name]]  # every GPU retired before they started
-        return "; ".join(lines + ([f"{some_names(unknown)}: not run"] if unknown else []))
+        unplaced = [name for name in names if not self.waited_for[name]]  # every GPU retired before they started
+        trains = f"a rerun trains {'them' if len(unplaced) > 1 else 'it'}"
+        return "; ".join(lines + ([f"{some_names(unplaced)}: not run: every GPU was retired ({trains})"]
+                                  if unplaced else []))
 
     def summary(self):
         """One line: how many runs ended each way (the ways that happened, beyond the usual four); every

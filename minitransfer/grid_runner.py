@@ -28,6 +28,10 @@ from minitransfer.grid_plan_file import write_plan
 from minitransfer.grid_status import error_line, is_finished, run_status, tried_again
 
 STOP_RESEND_SECONDS = 1.0
+# What a grid whose every GPU is retired says, as it most likely is
+EVERY_GPU_RETIRED = ("every GPU is retired: runs failed on each of them one after the other; when runs fail on every "
+                     "GPU the fault is more likely the runs' own (see their logs) than every GPU's; the runs left are "
+                     "not run")
 
 
 def slots_used(devices, pending):
@@ -61,7 +65,7 @@ class GridRunner:
                 log(f"note: {note}")
         self.datasets = DatasetsAsPlanned(out, options)  # as checked: prepared again later, the grid stops
         write_plan(out, runs, options, train_command, progress)
-        self.outcome = GridOutcome([], finished, [], [])
+        self.outcome = GridOutcome([], finished, [], {})
         self.done = set(finished) | {base.name for base in bases if is_finished(out, base)}
         self.running = {}    # slot index -> (run, process, start time)
         self.processes = TrainProcesses(train_command, self.slots, launcher.usable() and own_train,
@@ -69,7 +73,7 @@ class GridRunner:
         self.elsewhere = []  # runs another process is training
         self.raced = set()   # runs started again after losing their folder to another process as they started
         self.gpus = GpuRetirement(self.slots)
-        self.retried = {}    # runs a retired GPU failed, put back once -> how they failed there
+        self.retried = {}    # runs a retired GPU failed, put back once -> (that GPU, how they failed there)
         self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
         self.total, self.started = len(self.pending), 0
         self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
@@ -93,17 +97,21 @@ class GridRunner:
                     launcher.wait_any([process for _, process, _ in self.running.values()], poll_seconds)
             elif self.gpus.all_retired():
                 self._fail_held()
-                for run in self.pending:
-                    self.outcome.block(run.name, None)
-                    self.log(f"not run {run.name}: every GPU was retired")
-                self.pending.clear()
+                self._block_pending(every_gpu_retired=True)
             elif not any(self._ready(run) for run in self.pending):
                 self._fail_held()  # their GPUs tried nothing since: failed, their runs' children not run
-                for run in self.pending:  # nothing left that could finish their parents
-                    self.outcome.block(run.name, run.parent)
-                    self.log(f"not run {run.name}: its parent {run.parent} did not finish")
-                self.pending.clear()
+                self._block_pending(every_gpu_retired=False)  # nothing left that could finish their parents
         self._fail_held()
+
+    def _block_pending(self, every_gpu_retired):
+        """Count the runs left as not run, each of them before a line says so: every GPU was retired,
+        or their parents did not finish."""
+        blocked, self.pending = self.pending, []
+        for run in blocked:
+            self.outcome.block(run.name, None if every_gpu_retired else run.parent)
+        for run in blocked:
+            self.log(f"not run {run.name}: " +
+                     ("every GPU was retired" if every_gpu_retired else f"its parent {run.parent} did not finish"))
 
     def _ready(self, run):
         return run.parent is None or run.parent in self.done
@@ -183,8 +191,7 @@ class GridRunner:
                 self.outcome.finished.append(run.name)
                 seconds = time.monotonic() - start
                 self.time_left.add(run.name, seconds)
-                for failed in self.gpus.finished(self.slots[slot]):  # its GPU works: they failed on their own
-                    self._fail(*failed)
+                self._fail(*self.gpus.finished(self.slots[slot]))  # its GPU works: they failed on their own
                 self.log(f"done {run.name} ({seconds:.0f} s){accuracy_note(self.out, run)}{self._runs_left()}")
             elif (code == EXIT_INTERRUPTED or self.outcome.interrupted) and \
                     stopped_unstarted(code, run_dir(self.out, run)):
@@ -209,66 +216,96 @@ class GridRunner:
             elif not run_dir(self.out, run).exists() and (gone := self.moved_away()) is not None:
                 # its run folder went with the grid's: not deleted, nor sure to train from the start; yet it
                 # wrote no checkpoint as it stopped (75, above), and may have written none at all
-                failure = self.outcome.failures[run.name] = Failure(code, run_dir(self.out, run) / LOG_FILE,
-                                                                    moved=True)
-                self.outcome.failed.append(run.name)
+                failure = Failure(code, run_dir(self.out, run) / LOG_FILE, moved=True)
+                self._count_failed((run, failure))
                 self.log(f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}")
                 if not self.outcome.interrupted:  # else stopping already: the error that stops it is on its way
                     raise gone
             else:
                 folder = run_dir(self.out, run)
                 failure = Failure(code, folder / LOG_FILE, not folder.exists())
-                self.log(f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}")
-                self._failed(self.slots[slot], run, failure)
+                # every run counted (or held, or put back) before a line: a log that raises loses none
+                said = self._failed(self.slots[slot], run, failure)
+                said += self._orphans_blocked()  # before a run ending in this same look counts them among the runs left
+                for line in [f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}", *said]:
+                    self.log(line)
         return ended
 
-    def _fail(self, run, failure):
-        """Count ``run`` as failed (``failure``: how), the runs waiting for it as not run."""
-        self.outcome.failures[run.name] = failure
-        self.outcome.failed.append(run.name)
-        self._drop_orphans()  # before a run ending in this same look counts them among the runs left
+    def _count_failed(self, *failed):
+        """Count each of ``failed`` (a run and how it failed, :class:`Failure`) as failed; no line logged."""
+        for run, failure in failed:
+            self.outcome.failures[run.name] = failure
+            self.outcome.failed.append(run.name)
+
+    def _fail(self, *failed):
+        """Count each of ``failed`` (a run and how it failed) as failed, every one before a line is logged
+        (a log that raises, or a Ctrl-C as it writes, loses none of them), then the runs waiting for them as
+        not run (none given: nothing done, the runs waiting for a run that failed otherwise left as they are)."""
+        self._count_failed(*failed)
+        if failed:
+            self._drop_orphans()  # before a run ending in this same look counts them among the runs left
 
     def _failed(self, device, run, failure):
         """``run`` failed on ``device`` (a GPU, or None: the CPU): counted as failed, or held while its
         GPU may be at fault (:class:`GpuRetirement`); a GPU it retires has the runs it failed put back
         in the queue, once each, for the GPUs left (the grid stopping, or none left: counted failed).
-        A stop's failures are the runs' own, as are those of a run failing a second time."""
-        if self.outcome.interrupted or run.name in self.retried or \
-                not self.gpus.may_be_at_fault(device, failure.code, failure.deleted or diverged(failure)):
-            self._fail(run, failure)
-            return
+        A stop's failures are the runs' own, as are those of a run failing a second time; where such a
+        run fails on another GPU as on the one that retired it, that GPU is returned to service. Logs
+        nothing: returns the lines that say what became of the runs, for the caller to log once every run
+        is counted, held or put back (a log that raises, or a Ctrl-C as it writes, loses none of them)."""
+        def own_fault():  # its folder deleted, or its training diverged (its metrics.jsonl read last, if at all)
+            return failure.deleted or diverged(failure)
+
+        if self.outcome.interrupted or not self.gpus.may_be_at_fault(device, failure.code, own_fault):
+            self._count_failed((run, failure))
+            return []
+        if run.name in self.retried:
+            self._count_failed((run, failure))
+            return self._reinstated(self.retried[run.name][0], run, device)
         retired = not self.gpus.takes_runs(device)
         freed = self.gpus.failed(device, (run, failure))
         if not freed:
-            return
+            return []
+        if not retired:
+            self.outcome.retired[gpu_name(device)] = [each.log for _, each in freed]
+            self.time_left.slots = self._slots_taking_runs()
+        if self.gpus.all_retired():
+            self._count_failed(*freed)
+        else:
+            for each, how in reversed(freed):
+                self.retried[each.name] = (device, how)
+                self.started -= 1
+                self.pending.insert(0, each)
         names = ", ".join(each.name for each, _ in freed)
         left = [gpu_name(gpu) for gpu in dict.fromkeys(self.slots) if self.gpus.takes_runs(gpu)]
         then = f"{names} go{'es' if len(freed) == 1 else ''} back in the queue for {', '.join(left)}" if left \
-            else "no GPU is left: the runs left are not run"
-        if retired:  # a run that was still training on it as it was retired (--gpus 1,1)
-            self.log(f"{then} ({gpu_name(device)} is retired)")
-        else:
-            logs = self.outcome.retired[gpu_name(device)] = [each.log for _, each in freed]
-            self.log(f"{gpu_name(device)} retired: {names} failed on it one after the other (see "
-                     f"{', '.join(map(str, logs))}); {then}")
-            self.time_left.slots = max(1, sum(self.gpus.takes_runs(each) for each in self.slots))
-        for each, how in reversed(freed):
-            if self.gpus.all_retired():
-                self._fail(each, how)
-            else:
-                self.retried[each.name] = how
-                self.started -= 1
-                self.pending.insert(0, each)
+            else EVERY_GPU_RETIRED
+        if retired:  # a run that was still training on it as it was retired (--gpus 0,1,1)
+            return [f"{then} ({gpu_name(device)} is retired)"]
+        logs = ", ".join(map(str, self.outcome.retired[gpu_name(device)]))
+        return [f"{gpu_name(device)} retired: {names} failed on it one after the other (see {logs}); {then}"]
+
+    def _reinstated(self, gpu, run, device):
+        """Return ``gpu`` to service where ``run``, one of the runs that retired it, has failed on
+        ``device``, another GPU, as it had failed there: the runs' own fault more likely than ``gpu``'s.
+        The line that says so (once: a GPU in service is not returned again), else none."""
+        if gpu == device or not self.gpus.reinstate(gpu):
+            return []
+        self.outcome.retired.pop(gpu_name(gpu), None)
+        self.time_left.slots = self._slots_taking_runs()
+        return [f"{gpu_name(gpu)} back in service: {run.name}, which failed on it, failed on {gpu_name(device)} too: "
+                f"the failures that retired {gpu_name(gpu)} were more likely the runs' own than its"]
+
+    def _slots_taking_runs(self):
+        return max(1, sum(self.gpus.takes_runs(each) for each in self.slots))
 
     def _fail_held(self):
         """Count as failed the runs held for a GPU's sake (:meth:`_failed`) and those put back that will
         not start again (the grid stops, or no GPU is left)."""
         ending = self.outcome.interrupted or self.gpus.all_retired()
-        for run in [run for run in self.pending if run.name in self.retried and ending]:
-            self.pending.remove(run)
-            self._fail(run, self.retried[run.name])
-        for failed in self.gpus.release():
-            self._fail(*failed)
+        put_back = [run for run in self.pending if run.name in self.retried and ending]
+        self.pending = [run for run in self.pending if run not in put_back]
+        self._fail(*[(run, self.retried[run.name][1]) for run in put_back], *self.gpus.release())
 
     def moved_away(self):
         """The error saying that the grid's folder was moved or deleted (``GridFolderGone``), or None
@@ -333,11 +370,18 @@ class GridRunner:
 
     def _drop_orphans(self):
         """Count the runs waiting for a base that failed as not run, each said once."""
+        for line in self._orphans_blocked():
+            self.log(line)
+
+    def _orphans_blocked(self):
+        """Count the runs waiting for a base that failed as not run; returns the lines that say so, for
+        the caller to log once every run is counted."""
         gone = set(self.outcome.failed) | set(self.outcome.blocked)
-        for run in [run for run in self.pending if run.parent in gone]:
-            self.pending.remove(run)
+        orphans = [run for run in self.pending if run.parent in gone]
+        self.pending = [run for run in self.pending if run not in orphans]
+        for run in orphans:
             self.outcome.block(run.name, run.parent)
-            self.log(f"not run {run.name}: its parent {run.parent} failed")
+        return [f"not run {run.name}: its parent {run.parent} failed" for run in orphans]
 
     def settle(self):
         """Count the runs this process neither trained to an end nor failed where their folders say they

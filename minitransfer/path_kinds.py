@@ -119,9 +119,8 @@ def report_folder_above(path):
     where there is none. All of them, not one, as :func:`report_files` counts for a folder itself: a
     stray results.csv in a home folder made no report's folder of every folder below it."""
     from minitransfer import report_folder  # which imports checkpoint.py, which imports this module
-    resolved = pathlib.Path(path).resolve()
-    return next((folder for folder in resolved.parents
-                 if all(os.path.isfile(folder / name) for name in report_folder.REPORT_TABLES)), None)
+    return rundir.nearest_above(path, lambda folder: all(os.path.isfile(folder / name)
+                                                         for name in report_folder.REPORT_TABLES), itself=False)
 
 
 def datasets_in(path):

@@ -44,8 +44,8 @@ from minitransfer.data.schema import SHA256
 from minitransfer.run_lock import holder_named
 from minitransfer.run_logs import EVAL_COLUMNS, numbered_lines, parsed_eval_csv, read_eval_rows, whole_lines
 
-__all__ = ["run_dir_for", "weights_for", "recorded_out", "RUN_FILES", "is_run_dir", "enclosing_run_dir", "RunLogError",
-           "RECOVER",
+__all__ = ["run_dir_for", "weights_for", "recorded_out", "RUN_FILES", "is_run_dir", "nearest_above",
+           "enclosing_run_dir", "RunLogError", "RECOVER",
            "RunFiles", "BEST_EVALUATIONS", "mean_best_words",
            "LAST_LINE_BYTES", "divergence", "weights_record", "recorded_sha256", "finite"]
 
@@ -80,9 +80,20 @@ RUN_FILES = ("config.json", "metrics.jsonl", "eval.csv", "checkpoint.h5", "resul
 
 
 def is_run_dir(folder):
-    """Whether ``folder`` is a run directory: named ``*.run`` and holding a run's files."""
+    """Whether ``folder`` is a run directory: named ``*.run`` and holding a run's files. One that cannot be
+    looked into (under a folder this user may not enter) is none: passed over, where Path.is_dir raised."""
     folder = pathlib.Path(folder)
-    return folder.suffix == ".run" and folder.is_dir() and any((folder / name).exists() for name in RUN_FILES)
+    return folder.suffix == ".run" and os.path.isdir(folder) and \
+        any(os.path.exists(folder / name) for name in RUN_FILES)
+
+
+def nearest_above(path, predicate, itself=True):
+    """The nearest folder for which ``predicate`` holds along ``path`` resolved (links followed, ``..``
+    undone: where what is written at ``path`` lands): ``path`` itself first (unless not ``itself``),
+    then the folders above it, up to the root; None where there is none."""
+    resolved = pathlib.Path(path).resolve()
+    return next((folder for folder in (*([resolved] if itself else []), *resolved.parents) if predicate(folder)),
+                None)
 
 
 def enclosing_run_dir(path):
@@ -93,8 +104,7 @@ def enclosing_run_dir(path):
     (:func:`minitransfer.grid_folder.check_outside_run_dirs`), a report's
     (:func:`minitransfer.report_folder.other_kind`) and a run's weights file
     (:func:`minitransfer.resume.check_destination`)."""
-    resolved = pathlib.Path(path).resolve()
-    return next((folder for folder in (resolved, *resolved.parents) if is_run_dir(folder)), None)
+    return nearest_above(path, is_run_dir)
 
 
 class RunLogError(ValueError):

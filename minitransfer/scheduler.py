@@ -148,4 +148,4 @@ def _finished_unwritable(runs, out, options, error, log, progress):
         raise cannot_train_in(out, error, len(left), len(runs))
     log(f"all {len(runs)} runs already finished; nothing to do, and nothing written in {out} (which this process "
         f"cannot write)")
-    return GridOutcome([], [run.name for run in runs], [], [])
+    return GridOutcome([], [run.name for run in runs], [], {})

@@ -5,12 +5,13 @@ leading to a run's folder, wrote a second run into it, and ``-o baseA.run/../net
 folder, was refused as lying inside it; report looked at OUT itself as given: ``-o link`` to a run's
 folder wrote the report among the network's files."""
 
+import errno
 import os
 
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import rundir
+from minitransfer import path_kinds, rundir
 from minitransfer.cli import main
 
 FAST_OPTIONS = ["--batch-size", "8", "--max-iter", "4", "--eval-every", "2", "--quiet", "--device", "cpu"]
@@ -35,6 +36,41 @@ def test_the_run_folder_is_found_along_the_resolved_path(run_folder, tmp_path):
     assert rundir.enclosing_run_dir(tmp_path / "link") == run_folder
     assert rundir.enclosing_run_dir(run_folder / ".." / "net.h5") is None
     assert rundir.enclosing_run_dir(tmp_path / "runs") is None
+
+
+def test_a_folder_this_user_cannot_enter_is_passed_over(run_folder, monkeypatch):
+    """A path under a folder this user may not enter (mode 000, another user's): Path.is_dir raised
+    PermissionError (Python 3.11) as the run folder was looked for, and train's -o, report's -o or
+    experiment's -o there ended on a traceback. Now that folder is no run folder: passed over, the one
+    above it still found. (Run as root, a chmod would stop nothing: os.stat refuses in its place.)"""
+    locked = run_folder / "locked"
+    (locked / "inner.run").mkdir(parents=True)
+    (locked / "inner.run" / "config.json").write_text('{"out": "inner.h5"}\n')
+    stat = os.stat
+
+    def refusing(path, *args, **kwargs):
+        if str(path).startswith(f"{locked}{os.sep}"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", refusing)
+    assert not rundir.is_run_dir(locked / "inner.run")
+    assert rundir.enclosing_run_dir(locked / "inner.run" / "net.h5") == run_folder
+
+
+def test_a_report_folder_is_looked_for_above_the_resolved_path_alone(tmp_path):
+    """report_folder_above shares enclosing_run_dir's walk (rundir.nearest_above), along the path
+    resolved, but from the folder above it: the folder itself is checked by report_files, which takes
+    any of a report's files."""
+    from minitransfer import report_folder
+    report = tmp_path / "report"
+    report.mkdir()
+    for name in report_folder.REPORT_TABLES:
+        (report / name).write_text("a table\n")
+    (tmp_path / "link").symlink_to(report)
+    assert path_kinds.report_folder_above(tmp_path / "link" / "grid") == report
+    assert path_kinds.report_folder_above(report / ".." / "grid") is None
+    assert path_kinds.report_folder_above(report) is None
 
 
 def test_train_into_a_link_to_a_run_folder_is_refused(micro_data, run_folder, tmp_path, monkeypatch):

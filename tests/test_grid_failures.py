@@ -107,7 +107,7 @@ def test_failed_runs_are_told_in_the_order_the_report_lists_them():
     transfers before its bases), while the report lists every run by :func:`treatments.name_order`."""
     ended = ["random10/baseB", "random2/A1B+", "random2/A1B", "random2/baseB"]  # as they failed
     failures = {name: Failure(-9 if name.endswith("+") else 65) for name in ended}
-    outcome = GridOutcome([], [], ended, [], failures=failures)
+    outcome = GridOutcome([], [], ended, {}, failures=failures)
     assert [cause.split(": ")[0] for cause in outcome.causes()] == [
         "random2/baseB, random2/A1B, random10/baseB", "random2/A1B+"]
 
@@ -118,9 +118,9 @@ def test_failed_runs_are_told_in_the_order_the_report_lists_them():
 def test_the_grid_passes_on_an_io_or_bad_data_exit_code_that_every_failed_run_shares(codes, exit_code):
     """Exit 2 stays the grid's own refusal before anything runs: runs that exited 2 make it exit 1."""
     names = [f"random{index}/baseA" for index in range(len(codes))]
-    outcome = GridOutcome([], [], names, [], failures={name: Failure(code) for name, code in zip(names, codes)})
+    outcome = GridOutcome([], [], names, {}, failures={name: Failure(code) for name, code in zip(names, codes)})
     assert outcome.exit_code == exit_code
-    assert GridOutcome([], [], names, [], interrupted=True, failures=outcome.failures).exit_code == 75
+    assert GridOutcome([], [], names, {}, interrupted=True, failures=outcome.failures).exit_code == 75
 
 
 def test_the_experiment_command_ends_with_the_causes_and_their_exit_code(micro_data, tmp_path, fake_train,

@@ -79,7 +79,7 @@ def test_the_command_line_says_to_rerun_with_the_new_place_if_moved_and_that_del
     back (or give its new place as --out), then rerun the same command ... it keeps the runs finished there",
     untrue of a deleted folder, and no longer the same command once --out changes."""
     gone = grid_folder.GridFolderGone(errno.ENOENT, f"{tmp_path} was moved or deleted while the grid ran; stopped")
-    gone.grid_outcome = GridOutcome(["random0/baseA"], [], [], [], not_started=["random0/baseB"])
+    gone.grid_outcome = GridOutcome(["random0/baseA"], [], [], {}, not_started=["random0/baseB"])
     with pytest.raises(grid_folder.GridFolderGone) as told:
         with told_where_it_stopped(tmp_path):
             raise gone

@@ -1,14 +1,16 @@
 """What a grid on several slots says of the runs left, where a base fails while another run ends: the
 transfers waiting for the failed base are not among the runs left, nor in the time they take."""
 
+import errno
 import functools
 import sys
 import textwrap
 
+import pytest
 import waiting
 from click.testing import CliRunner
 from test_experiment import OPTIONS
-from test_grid_failures import FAKE_TRAIN
+from test_grid_failures import FAKE_TRAIN, fake_train  # noqa: F401 (a fixture)
 from test_grid_parent_killed import _ended
 
 from minitransfer import experiment as grid
@@ -72,3 +74,22 @@ def test_the_grids_end_names_the_runs_not_run_and_the_base_they_waited_for(micro
     assert result.exit_code == 74, result.output
     assert ("\nrandom0/A1B, random0/A2B: not run, as random0/baseA, which they copy from, did not finish (a rerun "
             "trains them after it)\n3 trained, 0 already done, 1 failed, 2 not run; ") in result.output
+
+
+def test_a_log_raising_on_a_failed_runs_line_loses_no_run(tmp_path, monkeypatch, fake_train):  # noqa: F811
+    """The log raised as it was told "FAILED random0/baseA" (its reader gone: BrokenPipeError): the run,
+    already taken from those training and not yet counted, was in none of the outcome's lists. Now it is
+    counted failed before the line is written, and random0/A1B, which copies from it, not run."""
+    monkeypatch.setenv("FAKE_ENDS", "baseA=1")
+
+    def log(line):
+        if line.startswith("FAILED "):
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    runs = [run for run in grid.plan_grid(layers=(1,), fine_tuned=False) if run.name.endswith(("/baseA", "/A1B"))]
+    with pytest.raises(BrokenPipeError) as raised:
+        scheduler.run_grid(runs, tmp_path / "grid", OPTIONS, train_command=fake_train, devices=(None,), log=log,
+                           poll_seconds=0.01)
+    outcome = raised.value.grid_outcome
+    assert outcome.failed == ["random0/baseA"] and outcome.failure("random0/baseA").code == 1
+    assert (outcome.blocked, outcome.not_started) == (["random0/A1B"], [])

@@ -109,12 +109,12 @@ def test_experiment_dry_run_and_report_through_the_group(tiny_data, tmp_path):
 
 
 @pytest.mark.parametrize("outcome, says", [
-    (GridOutcome([], [], ["random0/baseA"], ["random0/A2B", "random0/A2B+"]),
+    (GridOutcome([], [], ["random0/baseA"], {"random0/A2B": "random0/baseA", "random0/A2B+": "random0/baseA"}),
      "the demo did not finish: 1 network failed and 2 that need it were not run (finished networks are kept):\n"
      "  random0/baseA: failed (exit 1): its train.log says why; fix that, then rerun the same command"),
-    (GridOutcome([], [], [], [], interrupted=True), "the demo was interrupted; rerun the same command to go on"),
+    (GridOutcome([], [], [], {}, interrupted=True), "the demo was interrupted; rerun the same command to go on"),
     # stopped while a second demo on the folder trained two of its networks (GridOutcome.summary's count)
-    (GridOutcome([], [], [], [], interrupted=True, stopped=["random0/baseB"], not_started=["random0/B2B"],
+    (GridOutcome([], [], [], {}, interrupted=True, stopped=["random0/baseB"], not_started=["random0/B2B"],
                  training_elsewhere=["all/base", "random0/baseA"]),
      "the demo was interrupted; rerun the same command to go on (finished networks are kept); 2 networks still "
      "training in another process, left to it (a rerun waits for them)"),

@@ -22,7 +22,7 @@ def test_a_diverged_network_is_told_with_the_experiment_that_takes_a_lower_base_
     run.mkdir(parents=True)
     (run / "metrics.jsonl").write_text(json.dumps({"event": "diverged", "iteration": 2,
                                                    "message": "loss became nan at iteration 2 (lr 0.004)"}) + "\n")
-    outcome = GridOutcome([], [], ["random0/baseA"], ["random0/A2B"],
+    outcome = GridOutcome([], [], ["random0/baseA"], {"random0/A2B": "random0/baseA"},
                           failures={"random0/baseA": Failure(1, run / "train.log")})
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
     monkeypatch.setattr(demos, "CPU_PLAN", PLAN)

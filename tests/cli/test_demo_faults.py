@@ -224,7 +224,7 @@ def test_another_seed_takes_a_folder_where_a_demo_trained_nothing(tiny_demo, tmp
     assert failed.exit_code == 1 and (out / grid.PLAN_FILE).is_file(), failed.output
     seen = {}
     monkeypatch.setattr(demos, "run_grid", lambda runs, out, options, devices, log: seen.update(options) or GridOutcome(
-        [], [], [], [], interrupted=True))
+        [], [], [], {}, interrupted=True))
     result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu", "--seed", "1"])
     assert result.exit_code == 75 and seen["seed"] == 1, result.output
 
@@ -289,7 +289,7 @@ def test_another_precision_gets_a_default_folder_of_its_own_as_another_seed_does
     seen = {}
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(demos, "run_demo", lambda out, *args, **kwargs: seen.update(out=out) or GridOutcome(
-        [], [], [], [], interrupted=True))
+        [], [], [], {}, interrupted=True))
     result = CliRunner().invoke(main, ["demo", "--device", "cpu", *options])
     assert result.exit_code == 75 and seen["out"] == tmp_path / folder, result.output
 
@@ -302,7 +302,7 @@ def test_a_listed_gpu_that_cupy_cannot_use_is_no_gpu(tiny_demo, tmp_path, monkey
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
     monkeypatch.setattr(cuda, "cuda_available", lambda: False)
     monkeypatch.setattr(demos, "run_demo", lambda *args, **kwargs: seen.update(kwargs) or GridOutcome(
-        [], [], [], [], interrupted=True))
+        [], [], [], {}, interrupted=True))
     result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", device])
     if device == "auto":
         assert result.exit_code == 75 and seen["device"] == "cpu" and seen["devices"] == (None,) * demos.CPU_SLOTS
@@ -362,13 +362,14 @@ KILLED = Failure(-9)
 
 
 @pytest.mark.parametrize("outcome, says, not_says", [
-    (GridOutcome([], [], ["random0/baseA"], [], failures={"random0/baseA": KILLED}),
+    (GridOutcome([], [], ["random0/baseA"], {}, failures={"random0/baseA": KILLED}),
      "  random0/baseA: killed by SIGKILL, which leaves no message (SIGKILL: the machine ran out of memory, or someone "
      "killed it); rerun the same command to train it again", "fix that"),
-    (GridOutcome([], [], ["random0/baseA"], []),
+    (GridOutcome([], [], ["random0/baseA"], {}),
      "1 network failed (finished networks are kept):\n  random0/baseA: failed (exit 1): its train.log says why; fix "
      "that, then rerun", "0 that need"),
-    (GridOutcome([], [], ["random0/baseA", "random0/A1B"], ["random0/A1B+"], failures={"random0/A1B": KILLED}),
+    (GridOutcome([], [], ["random0/baseA", "random0/A1B"], {"random0/A1B+": "random0/baseA"},
+                 failures={"random0/A1B": KILLED}),
      "2 networks failed and 1 that need them were not run (finished networks are kept):\n"
      "  random0/baseA: failed (exit 1): its train.log says why; fix that, then rerun the same command\n"
      "  random0/A1B: killed by SIGKILL, which leaves no message (SIGKILL: the machine ran out of memory, or someone "
@@ -395,7 +396,7 @@ def test_a_benchmark_damaged_while_the_demo_runs_is_rebuilt_by_a_plain_rerun(tin
             shard = next(cache.glob("train-*.h5"))
             data = shard.read_bytes()
             shard.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
-        return GridOutcome([], [], ["random0/baseB"], ["random0/B1B"])
+        return GridOutcome([], [], ["random0/baseB"], {"random0/B1B": "random0/baseB"})
 
     monkeypatch.setattr(demos, "run_demo", damaged_meanwhile)
     result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", "cpu"])
@@ -443,7 +444,7 @@ def test_an_interrupted_demo_whose_output_reader_has_gone_exits_75_saying_so_on_
                 click.echo("interrupted: rerun the same command to finish the grid")
             except BrokenPipeError:  # the line stays in stdout's buffer
                 pass
-            return GridOutcome([], [], [], [], interrupted=True)
+            return GridOutcome([], [], [], {{}}, interrupted=True)
 
         synthetic.builtin_dataset = lambda root=None: {str(tiny_data)!r}
         demos.run_demo = interrupted
@@ -476,7 +477,7 @@ def test_an_interrupted_demo_whose_terminal_has_closed_exits_75(tiny_data, tmp_p
             try:
                 time.sleep(60)
             except KeyboardInterrupt:
-                return GridOutcome([], [], [], [], interrupted=True)
+                return GridOutcome([], [], [], {{}}, interrupted=True)
 
         synthetic.builtin_dataset = lambda root=None: {str(tiny_data)!r}
         demos.run_demo = interrupted

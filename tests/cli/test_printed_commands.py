@@ -15,7 +15,7 @@ ODD = "my runs $HOME 'a'"  # a blank, a variable the shell would expand, quotes
 
 
 def test_the_report_command_after_a_grid_reads_as_printed(micro_data, tmp_path, monkeypatch):
-    monkeypatch.setattr(scheduler, "run_grid", lambda *args, **kwargs: GridOutcome([], [], [], []))
+    monkeypatch.setattr(scheduler, "run_grid", lambda *args, **kwargs: GridOutcome([], [], [], {}))
     out = tmp_path / ODD
     result = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), "--layers", "1",
                                        "--max-iter", "10", "--device", "cpu"])

@@ -42,7 +42,7 @@ def test_the_demo_tells_its_networks_warnings_on_stderr(micro_data, tmp_path, mo
         log("[1/1] start random0/baseA on CPU")
         log(f"random0/baseA: {BATCH_WARNING}: every batch repeats images")
         log("FAILED random0/baseA (exit 1); its train.log says why")
-        return GridOutcome([], [], ["random0/baseA"], [])
+        return GridOutcome([], [], ["random0/baseA"], {})
 
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: micro_data)
     monkeypatch.setattr(demos, "run_demo", run_demo)
