@@ -17,7 +17,8 @@ replaced with ``overwrite``). Every file below a class folder, in subfolders too
 by path; names starting with "." and systems' files, ``__MACOSX``, Thumbs.db, desktop.ini, @eaDir
 ... (:data:`.inputs.SYSTEM_NAMES`) are ignored, as are files lying directly in SRC, train/ or val/
 (in no class: those that may be images are warned of, and so are archives there not unpacked into a
-folder of their name, and an archive in a class folder is skipped saying how to unpack it); links to
+folder of their name, and an archive in a class folder is skipped saying how to unpack it), and so
+are run folders there (``base.run/``, holding train's files: no class, passed over with a note); links to
 folders are followed, a folder reached twice is listed in ``skipped.txt``; one file reached through
 links from two classes, or from train/ and val/, is an error, and held-out validation keeps a file's
 paths on one side; a folder that cannot be listed is an ``OSError``); the files Pillow cannot decode
@@ -105,7 +106,8 @@ from .families import family_class_table, read_families
 from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, check_two_class_folders, class_folders,
                           class_names, files_below, same_text, tree_layout, remember_folder, val_files_listed,
                           warn_of_changed_folders, warn_of_names_differing_in_case, check_two_classes,
-                          dangling_links, loose_images, warn_of_loose_images, archives_not_unpacked, warn_of_archives)
+                          dangling_links, loose_images, warn_of_loose_images, archives_not_unpacked, warn_of_archives,
+                          note_run_folders, run_folders)
 from .shard_builder import DECODER
 
 __all__ = ["import_folder", "read_families", "check_two_classes", "dangling_links", "examine", "recorded_digests",
@@ -148,6 +150,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     warn_of_names_differing_in_case(train_root, folders)
     warn_of_loose_images(loose_images([source, train_root, val_root]))
     warn_of_archives(archives_not_unpacked([source, train_root, val_root]))
+    note_run_folders(run_folders([source, train_root, val_root]))
     scan_skipped = []  # folders reached twice through links, links to nothing named as files are
     files, listed = {}, inputs.stage_progress(progress, "listing training files")
     for number, (name, folder) in enumerate(class_names(folders, None if overwrite else out).items(), start=1):
