@@ -133,6 +133,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     refuse_in_script_rerun("import_folder()")
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
+    _check_not_prepared(source)
     check_out(out)
     train_root, val_root = tree_layout(source)
     _check_options(val_root, val_fraction, seed, families, family_a, is_a)
@@ -175,6 +176,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         fraction = DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction
         images = _possible_images(train, states, inputs.stage_progress(progress, "telling images from other files")) \
             if fraction else None
+        _check_some_image(train_root, train, images)
         train, val = _hold_out(train, fraction, seed, identity, images)
     val, copies = without_copies_of_training(
         train, val, sizes, states, digests,
@@ -269,6 +271,34 @@ def _decoded_any(paths, error):
     """Whether a file of ``paths`` decoded in the import that raised the :class:`ClassesWithoutImages` ``error``."""
     undecodable = {entry["file"] for entry in error.skipped}
     return any(inputs.display_name(path) not in undecodable for path in paths)
+
+
+def _check_not_prepared(source):
+    """``ValueError`` (a usage error) when ``source`` is a dataset folder (its meta.json): prepared already, it
+    holds shards, not class folders of images; the error names the source it was imported from, as recorded."""
+    try:
+        text = (source / shard_format.META_FILE).read_bytes()
+    except OSError:  # none (the source of a class-folder tree), or unreadable: listing it says more
+        return
+    try:
+        origin = f", imported from {fileio.parse_json(text)['source']['path']}"
+    except (ValueError, TypeError, KeyError):  # damaged, or not one this version wrote: a dataset all the same
+        origin = ""
+    raise ValueError(f"SOURCE {source} is a dataset minitransfer prepared already (its {shard_format.META_FILE}"
+                     f"{origin}), not a folder of class folders of images: train on it as it is (--data "
+                     f"{source}), or give the image folder it was imported from")
+
+
+def _check_some_image(train_root, train, images):
+    """``DatasetError`` before anything is decoded or written when no file of any class folder of ``train``
+    ({class: paths}) is among ``images`` (:func:`_possible_images`, looked at to hold validation out; None
+    where none is: the decoder finds that no file decodes, as it reads each once)."""
+    if images or images is None or not train:
+        return  # no file at all: said once the classes without files are left out
+    first = next(path for files in train.values() for path in files)
+    count = sum(len(files) for files in train.values())
+    raise ds.DatasetError(f"{train_root}: no class folder holds an image file: its {count} file(s), such as "
+                          f"{inputs.display_name(first)}, are not images (told by their first bytes); {ONE_PER_CLASS}")
 
 
 def _check_options(val_root, val_fraction, seed, families, family_a, is_a):
