@@ -131,6 +131,12 @@ def datasets_in(path):
                       if entry.is_dir() and os.path.isfile(os.path.join(entry.path, shard_format.META_FILE)))
 
 
+def lists_dataset(path):
+    """The command that says what the dataset in the folder ``path`` holds, its classes and images counted (read
+    from meta.json: a second, where ``prepare verify`` re-hashes every file, minutes on ImageNet), said so."""
+    return f"`minitransfer splits {shlex.quote(str(path))} all` lists its classes and images"
+
+
 def what_folder(path):
     """A :class:`FolderWithoutNetwork` for the folder ``path`` given as a network, which is no run folder
     nor holds a checkpoint.h5 (:func:`folder_kind`): a dataset folder; a grid's folder, one of its split
@@ -140,8 +146,7 @@ def what_folder(path):
     path = pathlib.Path(path)
     found = folder_kind(path)
     if found.kind == "dataset":
-        return FolderWithoutNetwork(f"a dataset folder, not a network (`minitransfer prepare verify "
-                                    f"{shlex.quote(str(path))}` describes it)", dataset=path)
+        return FolderWithoutNetwork(f"a dataset folder, not a network ({lists_dataset(path)})", dataset=path)
     if found.kind == "runs":
         runs = found.runs
         names = ", ".join(str(run.relative_to(path)) for run in runs[:3]) + (", ..." if len(runs) > 3 else "")

@@ -41,8 +41,8 @@ def said_of(at=""):
                         f"folder in it yet: `minitransfer experiment` trains them into SPLIT/NAME.run), not a "
                         f"network; {GIVE}",
         f"{at}datasets": f"{at}datasets is a folder of datasets ({at}datasets/micro), not a network; {GIVE}",
-        f"{at}datasets/micro": f"{at}datasets/micro is a dataset folder, not a network (`minitransfer prepare "
-                               f"verify {at}datasets/micro` describes it); {GIVE}",
+        f"{at}datasets/micro": f"{at}datasets/micro is a dataset folder, not a network (`minitransfer splits "
+                               f"{at}datasets/micro all` lists its classes and images); {GIVE}",
         f"{at}grid": f"{at}grid is no network but holds 1 run (random0/baseA.run); give one of them, as its weights "
                      f"file, {at}grid/random0/baseA.h5 (once its run finished), or its latest checkpoint, "
                      f"{at}grid/random0/baseA.run/checkpoint.h5; or summarize them with `minitransfer report "

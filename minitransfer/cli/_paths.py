@@ -147,8 +147,8 @@ class NetworkPath(click.Path):
         path = pathlib.Path(super().convert(value, param, ctx))
         if not path.is_dir():
             if (path.parent / shard_format.META_FILE).is_file() and not checkpoint.is_checkpoint(path):  # a shard
-                self.fail(f"{path} is a file of the dataset {path.parent}, not a network (`minitransfer prepare verify "
-                          f"{shlex.quote(str(path.parent))}` describes it); give a weights file (e.g. baseA.h5) or a "
+                self.fail(f"{path} is a file of the dataset {path.parent}, not a network "
+                          f"({path_kinds.lists_dataset(path.parent)}); give a weights file (e.g. baseA.h5) or a "
                           f"run folder (baseA.run)", param, ctx)
             return str(path)
         if (path / shard_format.META_FILE).is_file():

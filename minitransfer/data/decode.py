@@ -40,6 +40,7 @@ CHANGED = ("changed while the import ran (its size or modification time is not w
 VANISHED = "removed or moved while the import ran (listed, then gone): rerun the same command"
 NOT_READABLE = ("not readable by this user (permission denied): give read access to it (chmod a+r; a+x on its "
                 "folders) and rerun")
+NOT_AN_IMAGE = "not an image but {}"  # told by its first bytes (.image_formats.NOT_IMAGES): what it is
 EMPTY = "empty file (0 bytes)"  # a reason to skip: PIL says "not an image", which sends one to check the format
 # What Pillow raises for a file it cannot read, beyond OSError and ValueError: a parser's errors on damaged bytes
 # (SyntaxError, IndexError, struct.error, EOFError, KeyError: Image.open itself takes the first three for "not this
@@ -101,11 +102,13 @@ def may_be_image(path, listed):
     (``listed``: its (size, modification time) as listed, None when it is no regular file or could not be examined).
 
     It is not when it is no regular file (a link to nothing, a FIFO), is empty, is gone or cannot be
-    opened since it was listed (the decoder says so), or begins with bytes that are neither the
-    signature of a format this Pillow reads (:data:`.image_formats.SIGNATURES`: a damaged photo is found
-    when decoded, as before) nor a header in which Pillow identifies such a format (TGA, ICO, PPM ...:
-    Pillow reads the header only) or one of :data:`.image_formats.PLUGINS`' (installed or not). Its name
-    does not count: an HTML error page saved as cat.jpg is no image, a PNG named .jpg is one."""
+    opened since it was listed (the decoder says so), begins with the bytes of a file that is no image
+    (:data:`.image_formats.NOT_IMAGES`: an HDF5 weights file, a zip archive, a PDF ...), or with bytes that
+    are neither the signature of a format this Pillow reads (:data:`.image_formats.SIGNATURES`: a damaged
+    photo is found when decoded, as before) nor a header in which Pillow identifies a format it reads (TGA,
+    ICO, PPM ...: Pillow reads the header only; not one it only identifies, as HDF5) or one of
+    :data:`.image_formats.PLUGINS`' (installed or not). Its name does not count: an HTML error page saved as
+    cat.jpg is no image, a PNG named .jpg is one."""
     if listed is None or not listed[0]:
         return False
     try:
@@ -116,6 +119,8 @@ def may_be_image(path, listed):
         warnings.simplefilter("ignore")
         try:
             head = file.read(256)
+            if image_formats.not_image_kind(head):
+                return False
             if image_formats.has_signature(head):
                 return True
             file.seek(0)
@@ -213,14 +218,16 @@ def load_item(item, size):
                 if _changed_since_listed(item, os.fstat(file.fileno())):
                     return None, CHANGED, None
                 if os.fstat(file.fileno()).st_size > MAX_MEMBER_BYTES:  # not held in memory
-                    return decode_image_noted(file, size) + (None,)
+                    head = file.read(256)
+                    file.seek(0)
+                    return _no_image(item, head, None) or decode_image_noted(file, size) + (None,)
                 data = file.read()
                 if _changed_since_listed(item, os.fstat(file.fileno())):  # written to as it was read
                     return None, CHANGED, None
         if not data:
             return None, EMPTY, None
         digest = hashlib.sha256(data).hexdigest()
-        return decode_image_noted(io.BytesIO(data), size) + (digest,)
+        return _no_image(item, data[:256], digest) or decode_image_noted(io.BytesIO(data), size) + (digest,)
     except FileNotFoundError as error:
         return None, VANISHED if item.listed is not None else _not_found(item.path, error), None
     except PermissionError:
@@ -234,6 +241,14 @@ def load_item(item, size):
         if getattr(error, "errno", None) == errno.ELOOP:
             return None, _not_found(item.path, error), None
         return None, f"{type(error).__name__}: {error}{_damaged_remedy(error, item)}", digest
+
+
+def _no_image(item, head, digest):
+    """``load_item``'s answer for the file of ``item``, beginning with the bytes ``head``, when they are those of a
+    file that is no image (:func:`.image_formats.not_image_kind`), whatever Pillow makes of them: skipped saying
+    what it is (an archive named so: how to unpack it), not as a damaged image; None for any other file."""
+    kind = image_formats.not_image_kind(head)
+    return None if kind is None else (None, _archive_reason(item) or NOT_AN_IMAGE.format(kind), digest)
 
 
 # What Pillow raises for an image file whose bytes are damaged or cut short (an OSError without errno: "image

@@ -17,7 +17,8 @@ replaced with ``overwrite``). Every file below a class folder, in subfolders too
 by path; names starting with "." and systems' files, ``__MACOSX``, Thumbs.db, desktop.ini, @eaDir
 ... (:data:`.inputs.SYSTEM_NAMES`) are ignored, as are files lying directly in SRC, train/ or val/
 (in no class: those that may be images are warned of, and so are archives there not unpacked into a
-folder of their name, and an archive in a class folder is skipped saying how to unpack it); links to
+folder of their name, and an archive in a class folder is skipped saying how to unpack it), and so
+are run folders there (``base.run/``, holding train's files: no class, passed over with a note); links to
 folders are followed, a folder reached twice is listed in ``skipped.txt``; one file reached through
 links from two classes, or from train/ and val/, is an error, and held-out validation keeps a file's
 paths on one side; a folder that cannot be listed is an ``OSError``); the files Pillow cannot decode
@@ -105,7 +106,8 @@ from .families import family_class_table, read_families
 from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, check_two_class_folders, class_folders,
                           class_names, files_below, same_text, tree_layout, remember_folder, val_files_listed,
                           warn_of_changed_folders, warn_of_names_differing_in_case, check_two_classes,
-                          dangling_links, loose_images, warn_of_loose_images, archives_not_unpacked, warn_of_archives)
+                          dangling_links, loose_images, warn_of_loose_images, archives_not_unpacked, warn_of_archives,
+                          note_run_folders, run_folders)
 from .shard_builder import DECODER
 
 __all__ = ["import_folder", "read_families", "check_two_classes", "dangling_links", "examine", "recorded_digests",
@@ -131,6 +133,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     refuse_in_script_rerun("import_folder()")
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
+    _check_not_prepared(source)
     check_out(out)
     train_root, val_root = tree_layout(source)
     _check_options(val_root, val_fraction, seed, families, family_a, is_a)
@@ -148,6 +151,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     warn_of_names_differing_in_case(train_root, folders)
     warn_of_loose_images(loose_images([source, train_root, val_root]))
     warn_of_archives(archives_not_unpacked([source, train_root, val_root]))
+    note_run_folders(run_folders([source, train_root, val_root]))
     scan_skipped = []  # folders reached twice through links, links to nothing named as files are
     files, listed = {}, inputs.stage_progress(progress, "listing training files")
     for number, (name, folder) in enumerate(class_names(folders, None if overwrite else out).items(), start=1):
@@ -172,6 +176,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         fraction = DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction
         images = _possible_images(train, states, inputs.stage_progress(progress, "telling images from other files")) \
             if fraction else None
+        _check_some_image(train_root, train, images)
         train, val = _hold_out(train, fraction, seed, identity, images)
     val, copies = without_copies_of_training(
         train, val, sizes, states, digests,
@@ -266,6 +271,34 @@ def _decoded_any(paths, error):
     """Whether a file of ``paths`` decoded in the import that raised the :class:`ClassesWithoutImages` ``error``."""
     undecodable = {entry["file"] for entry in error.skipped}
     return any(inputs.display_name(path) not in undecodable for path in paths)
+
+
+def _check_not_prepared(source):
+    """``ValueError`` (a usage error) when ``source`` is a dataset folder (its meta.json): prepared already, it
+    holds shards, not class folders of images; the error names the source it was imported from, as recorded."""
+    try:
+        text = (source / shard_format.META_FILE).read_bytes()
+    except OSError:  # none (the source of a class-folder tree), or unreadable: listing it says more
+        return
+    try:
+        origin = f", imported from {fileio.parse_json(text)['source']['path']}"
+    except (ValueError, TypeError, KeyError):  # damaged, or not one this version wrote: a dataset all the same
+        origin = ""
+    raise ValueError(f"SOURCE {source} is a dataset minitransfer prepared already (its {shard_format.META_FILE}"
+                     f"{origin}), not a folder of class folders of images: train on it as it is (--data "
+                     f"{source}), or give the image folder it was imported from")
+
+
+def _check_some_image(train_root, train, images):
+    """``DatasetError`` before anything is decoded or written when no file of any class folder of ``train``
+    ({class: paths}) is among ``images`` (:func:`_possible_images`, looked at to hold validation out; None
+    where none is: the decoder finds that no file decodes, as it reads each once)."""
+    if images or images is None or not train:
+        return  # no file at all: said once the classes without files are left out
+    first = next(path for files in train.values() for path in files)
+    count = sum(len(files) for files in train.values())
+    raise ds.DatasetError(f"{train_root}: no class folder holds an image file: its {count} file(s), such as "
+                          f"{inputs.display_name(first)}, are not images (told by their first bytes); {ONE_PER_CLASS}")
 
 
 def _check_options(val_root, val_fraction, seed, families, family_a, is_a):

@@ -1,14 +1,15 @@
 """Listing a class-folder tree for :mod:`.folder`: its layout (train/ + val/, or validation held out), the class
 folders and their names, every file below each, links that lead nowhere, and the folders whose names changed
-while the import ran, and the images lying beside the class folders, in no class. Every importer refuses a source of
-fewer than two classes (:func:`check_two_classes`)."""
+while the import ran, and the images lying beside the class folders, in no class. A run folder that train wrote
+(:func:`minitransfer.rundir.is_run_dir`: base.run/ beside base.h5) is no class: passed over, with a note. Every
+importer refuses a source of fewer than two classes (:func:`check_two_classes`)."""
 
 import os
 import pathlib
 import stat
 import unicodedata
 
-from minitransfer import fileio, stopping
+from minitransfer import fileio, rundir, stopping
 
 from . import archives
 from . import dataset as ds
@@ -83,6 +84,22 @@ def warn_of_loose_images(images):
         stopping.warn(f"warning: {len(images)} image file(s) lie in no class folder (directly in {', '.join(where)}), "
                       f"such as {shown}{' ...' if len(images) > 2 else ''}: they are not imported; move each into "
                       f"its class's folder and rerun")
+
+
+def run_folders(folders):
+    """The run folders (:func:`minitransfer.rundir.is_run_dir`: named ``*.run``, holding train's files) lying
+    directly in ``folders`` (SOURCE and, in the train/ + val/ layout, train/ and val/: each once, None passed
+    over): a weights file trained into the images' folder brings one, which is no class (:func:`class_folders`
+    passes it over)."""
+    return [path for folder in dict.fromkeys(folder for folder in folders if folder is not None)
+            for path in entries(folder) if not inputs.hidden(path.name) and rundir.is_run_dir(path)]
+
+
+def note_run_folders(found):
+    """Say, one line each, that the run folders ``found`` (:func:`run_folders`) are passed over: not classes."""
+    for path in found:
+        stopping.warn(f"note: {inputs.display_name(path)} is a run folder (train's {', '.join(rundir.RUN_FILES[:2])} "
+                      f"...), not a class: passed over")
 
 
 def archives_not_unpacked(folders):
@@ -160,10 +177,11 @@ def tree_layout(source):
 
 
 def class_folders(root):
-    """The class folders of ``root`` (links to folders included), sorted; ``DatasetError`` for a
-    name that is not UTF-8 or holds a control character, and for two names that are one text
-    (one composed, one decomposed: macOS writes "é" as "e" and a combining accent)."""
-    folders = [path for path in entries(root) if path.is_dir() and not inputs.hidden(path.name)]
+    """The class folders of ``root`` (links to folders included; not a run folder, :func:`run_folders`), sorted;
+    ``DatasetError`` for a name that is not UTF-8 or holds a control character, and for two names that are one
+    text (one composed, one decomposed: macOS writes "é" as "e" and a combining accent)."""
+    folders = [path for path in entries(root) if path.is_dir() and not inputs.hidden(path.name)
+               and not rundir.is_run_dir(path)]
     seen = {}
     for folder in folders:
         inputs.check_class_name(folder)

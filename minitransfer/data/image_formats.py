@@ -1,13 +1,14 @@
 """Image formats as this Pillow reads them: the formats it reads only with a plugin (:data:`PLUGINS`: HEIF,
-AVIF), used where installed and named where missing, and the first bytes (:data:`SIGNATURES`) a file of a
-common format begins with (:func:`.decode.may_be_image`).
+AVIF), used where installed and named where missing, the first bytes (:data:`SIGNATURES`) a file of a
+common format begins with (:func:`.decode.may_be_image`), and those of files that are no image
+(:data:`NOT_IMAGES`: a weights file, an archive, a document), named when skipped.
 """
 
 import contextlib
 import importlib
 import re
 
-from PIL import Image, features
+from PIL import Image, ImageFile, features
 
 # Formats Pillow reads only with a plugin (AVIF: built in since Pillow 11.2, where built with libavif): {format:
 # (the plugin's package, its module, the ISO base media file brands of the ftyp box that opens such a file)}
@@ -20,6 +21,13 @@ PLUGINS = {"AVIF": ("pillow-avif-plugin", "pillow_avif", {b"avif", b"avis"}),
 # none, are told by Pillow)
 SIGNATURES = {"JPEG": rb"\xff\xd8\xff", "PNG": rb"\x89PNG\r\n\x1a\n", "GIF": rb"GIF8[79]a",
               "TIFF": rb"II\*\x00|MM\x00\*", "WEBP": rb"RIFF....WEBP"}
+# The first bytes of files found beside photos that are no image, by what they are: not images, whatever Pillow
+# makes of them (it identifies HDF5 by its signature, and reads none of its pixels), nor damaged ones
+NOT_IMAGES = {"an HDF5 file (a weights file or a dataset's shard?)": rb"\x89HDF\r\n\x1a\n",
+              "a zip archive": rb"PK\x03\x04|PK\x05\x06", "a gzip file": rb"\x1f\x8b", "a bzip2 file": rb"BZh[1-9]",
+              "an xz file": rb"\xfd7zXZ\x00", "a 7-Zip archive": rb"7z\xbc\xaf'\x1c", "a PDF document": rb"%PDF-",
+              "a NumPy array file (.npy)": rb"\x93NUMPY", "an SQLite database": rb"SQLite format 3\x00",
+              "a Python pickle": rb"\x80[\x02-\x05]"}
 
 
 def use_installed_plugins():
@@ -59,6 +67,21 @@ def has_signature(head):
     """Whether ``head``, a file's first bytes, begins as a file in a format of :data:`SIGNATURES` that this Pillow
     reads does."""
     return any(re.match(signature, head, re.DOTALL) and pillow_reads(name) for name, signature in SIGNATURES.items())
+
+
+def not_image_kind(head):
+    """What a file beginning with the bytes ``head`` is, when :data:`NOT_IMAGES` knows it for no image; else None."""
+    return next((kind for kind, signature in NOT_IMAGES.items() if re.match(signature, head, re.DOTALL)), None)
+
+
+def stub_without_loader(image):
+    """Whether ``image`` (opened by Pillow) is of a format Pillow only identifies (a stub: HDF5, GRIB, BUFR, WMF
+    off Windows) while no loader for it is installed: Pillow reads none of its pixels, so it is no image to
+    import, not a damaged one ("cannot find loader for this HDF5 file")."""
+    if not isinstance(image, ImageFile.StubImageFile):
+        return False
+    loader = image._load() if hasattr(image, "_load") else image._handler  # older Pillow: _load(); newer: _handler
+    return loader is None
 
 
 def plugin_reason(name):

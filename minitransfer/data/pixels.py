@@ -31,6 +31,8 @@ import warnings
 import numpy as np
 from PIL import Image
 
+from .image_formats import stub_without_loader
+
 MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
 DIM_16_BIT = ("16-bit (or wider) samples, all below 4096 (12-bit data or less?): their high byte (value >> 8, as OpenCV "
               "and Caffe read them) leaves the image nearly black (0..15 of 255); scale such files to 8 bits by "
@@ -81,13 +83,18 @@ def opened_without_pillow_limit(source):
     """``Image.open(source)`` without Pillow's own pixel limit (an error above 179 MP, raised before a
     JPEG's draft scale is chosen): a 20000x20000 JPEG, which decodes at 1/8 scale to 2500x2500, was skipped
     as "could be decompression bomb DOS attack". :func:`decode_image` checks the pixels it will decode.
-    Pillow reads its limit at open only, from a global: decoding runs one image at a time per process."""
+    Pillow reads its limit at open only, from a global: decoding runs one image at a time per process.
+    A format Pillow only identifies, with no loader installed (:func:`.image_formats.stub_without_loader`: an
+    HDF5 weights file), is ``Image.UnidentifiedImageError`` as a format it does not know is: no image, not a
+    damaged one."""
     limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
     try:
         image = Image.open(source)
     finally:
         Image.MAX_IMAGE_PIXELS = limit
     with image:
+        if stub_without_loader(image):
+            raise Image.UnidentifiedImageError(f"{image.format} file, which Pillow identifies but cannot read")
         yield image
 
 

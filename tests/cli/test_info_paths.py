@@ -71,7 +71,7 @@ def test_a_grid_and_a_dataset_file_are_named_as_such_with_what_to_give(network, 
                                                                        monkeypatch):
     """A grid's folder, or one of its split folders, was "a folder without a network", with networks
     in it; a dataset's shard or mean image "not a minitransfer checkpoint (format attribute None,
-    expected 'minitransfer-checkpoint')", exit 65, where the dataset's folder names prepare verify."""
+    expected 'minitransfer-checkpoint')", exit 65, where the dataset's folder names splits DATA all."""
     monkeypatch.chdir(tmp_path)
     grid = tmp_path / "grid"
     shutil.copytree(network.parent, grid / "random0")
@@ -85,9 +85,9 @@ def test_a_grid_and_a_dataset_file_are_named_as_such_with_what_to_give(network, 
     }
     for name in ("train-00000.h5", "mean.h5", "meta.json"):
         shard = pathlib.Path(micro_data) / name
-        expected[shard] = (f"{shard} is a file of the dataset {micro_data}, not a network (`minitransfer prepare "
-                           f"verify {micro_data}` describes it); give a weights file (e.g. baseA.h5) or a run "
-                           f"folder (baseA.run)")
+        expected[shard] = (f"{shard} is a file of the dataset {micro_data}, not a network (`minitransfer splits "
+                           f"{micro_data} all` lists its classes and images); give a weights file (e.g. baseA.h5) "
+                           f"or a run folder (baseA.run)")
     for given, message in expected.items():
         result = CliRunner().invoke(main, [command, str(given)])
         assert result.exit_code == 2 and f"Error: Invalid value for 'CHECKPOINT': {message}\n" in result.output, \
@@ -117,9 +117,9 @@ def test_a_report_an_experiment_and_a_folder_of_datasets_are_named_with_what_the
                    f"yet: `minitransfer experiment` trains them into SPLIT/NAME.run), not a network: {takes}",
         "datasets": f"datasets is a folder of datasets (datasets/micro), not a network: {takes}"
                     + (score if command == "eval" else ""),
-        "datasets/micro": "datasets/micro is a dataset folder, not a network (`minitransfer prepare verify "
-                          "datasets/micro` describes it); give a weights file (e.g. baseA.h5) or a run folder "
-                          "(baseA.run)" + (score if command == "eval" else ""),
+        "datasets/micro": "datasets/micro is a dataset folder, not a network (`minitransfer splits "
+                          "datasets/micro all` lists its classes and images); give a weights file (e.g. "
+                          "baseA.h5) or a run folder (baseA.run)" + (score if command == "eval" else ""),
     }
     for given, message in expected.items():
         result = CliRunner().invoke(main, [command, given])

@@ -1,5 +1,5 @@
 """Commands the command line prints for the user to paste (``bash submit.sh``, ``minitransfer report
-OUT``, ``minitransfer prepare verify DATA``): each path in them quoted as the shell needs it, so a
+OUT``, ``minitransfer splits DATA all``): each path in them quoted as the shell needs it, so a
 folder named with a blank, a ``$`` or a quote is one word, read as printed."""
 
 import shlex
@@ -24,11 +24,11 @@ def test_the_report_command_after_a_grid_reads_as_printed(micro_data, tmp_path, 
     assert shlex.split(command) == ["minitransfer", "report", str(out)], command
 
 
-def test_the_verify_command_for_a_dataset_given_as_a_network_reads_as_printed(tmp_path):
+def test_the_splits_command_for_a_dataset_given_as_a_network_reads_as_printed(tmp_path):
     data = tmp_path / ODD
     data.mkdir()
     (data / shard_format.META_FILE).write_text("{}")
     result = CliRunner().invoke(main, ["info", str(data)])
     assert result.exit_code == 2, result.output
     command = " ".join(result.output.split()).split("`")[1]
-    assert shlex.split(command) == ["minitransfer", "prepare", "verify", str(data)], command
+    assert shlex.split(command) == ["minitransfer", "splits", str(data), "all"], command

@@ -204,7 +204,7 @@ def test_info_and_eval_take_a_run_folder_and_say_what_to_give_for_other_folders(
     (interrupted / "checkpoint.h5").write_bytes((work / "baseA.run" / "checkpoint.h5").read_bytes())
     assert invoke(["info", "net.run"], tmp_path).output.startswith("net.run/checkpoint.h5  sha256 ")
     (tmp_path / "empty").mkdir()
-    for folder, says in ((data, "is a dataset folder, not a network (`minitransfer prepare verify "),
+    for folder, says in ((data, "is a dataset folder, not a network (`minitransfer splits "),
                          (tmp_path, "is no network but holds 1 run (net.run): give one of them (e.g. "),
                          (tmp_path / "empty", "is a folder without a network: give a weights file (e.g. baseA.h5) "
                                               "or a run folder")):

@@ -285,6 +285,19 @@ def test_a_families_file_that_does_not_fit_is_bad_data(split_tree, tmp_path, tre
     assert tree_state(tmp_path) == before and not (tmp_path / "out").exists()
 
 
+def test_every_fault_of_a_families_file_is_told_at_once(split_tree, tmp_path):
+    """A class named that has no folder ('banana') and a class left out ('dog') were told one per run: the
+    researcher mended the file, ran again, and learnt of the next fault."""
+    text = FAMILIES.replace("dog\tanimal\n", "") + "banana fruit\nlonely\ncat vehicle\nkiwi fruit\n"
+    (tmp_path / "families.txt").write_text(text)
+    result = _invoke(split_tree, tmp_path / "out", "--families", tmp_path / "families.txt")
+    assert result.exit_code == 65, result.output
+    assert (f"families.txt: 1 line(s) not 'CLASS FAMILY': line 7: 'lonely' | 1 class(es) given a second family: "
+            f"line 8: 'cat' (animal, vehicle) | 2 class(es) that are not class folders of {split_tree}/train: "
+            f"'banana', 'kiwi' | no family for 1 class(es): 'dog'\n") in result.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_class_folder_whose_name_starts_with_a_hash_is_told_to_be_renamed(tmp_path, image_bytes, write_files):
     """Its line is a comment: the error said 'no family' for it, whatever line the researcher added."""
     root = write_files(tmp_path / "photos", {f"{name}/{number}.png": image_bytes((number, 9, blue), kind="PNG")

@@ -1,0 +1,32 @@
+"""Sources that hold no image to import. Class folders of notes and weights files only were decoded, then
+refused as "OUT: no training image could be imported", OUT left holding an unfinished import; a dataset
+folder given as SOURCE was "no class folders, only 5 file(s) (the folder of one class?)"."""
+
+from click.testing import CliRunner
+
+from minitransfer.cli import main
+
+
+def _prepare(root, out):
+    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "8", "--workers", "0"])
+
+
+def test_class_folders_without_an_image_are_refused_before_anything_is_written(tmp_path, write_files):
+    root = write_files(tmp_path / "photos", {"cat/notes.txt": b"shot in 2014\n", "dog/base.h5": b"\x89HDF\r\n\x1a\n"
+                                             + bytes(600), "dog/labels.xml": b"<annotation/>"})
+    result = _prepare(root, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert (f"{root}: no class folder holds an image file: its 3 file(s), such as {root}/cat/notes.txt, are not "
+            f"images (told by their first bytes)") in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_prepared_dataset_given_as_source_is_a_usage_error_naming_its_source(tmp_path, image_bytes, write_files):
+    root = write_files(tmp_path / "photos", {f"{name}/{number}.png": image_bytes((80 * number, blue, 9), kind="PNG")
+                                             for name, blue in (("cat", 9), ("dog", 200)) for number in range(2)})
+    assert _prepare(root, tmp_path / "data").exit_code == 0
+    result = _prepare(tmp_path / "data", tmp_path / "again")
+    assert result.exit_code == 2, result.output
+    assert (f"SOURCE {tmp_path}/data is a dataset minitransfer prepared already (its meta.json, imported from "
+            f"{root}), not a folder of class folders of images") in " ".join(result.output.split())
+    assert not (tmp_path / "again").exists()
