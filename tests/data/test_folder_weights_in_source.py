@@ -34,8 +34,8 @@ def _zip_bytes():
 
 def _others(tmp_path):
     """{name: bytes} of files that are no images, each in a format with a signature of its own."""
-    return {"weights.h5": _hdf5_bytes(tmp_path), "bundle.dat": _zip_bytes(), "paper.pdf": b"%PDF-1.4\n%\xe2\xe3\n1 0 obj",
-            "events.log": gzip.compress(b"epoch 1\n" * 20),
+    return {"weights.h5": _hdf5_bytes(tmp_path), "bundle.dat": _zip_bytes(),
+            "paper.pdf": b"%PDF-1.4\n%\xe2\xe3\n1 0 obj", "events.log": gzip.compress(b"epoch 1\n" * 20),
             "forecast.grib": b"GRIB\x00\x00\x00\x01" + bytes(200)}  # a format Pillow only identifies (a stub)
 
 
