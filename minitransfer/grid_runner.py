@@ -3,7 +3,7 @@
 run started once its base has finished, on a free slot (:func:`slots_used`), or left to another
 process that trains it; each run's end noted (finished, failed, stopped with a checkpoint, taken by
 another process); a GPU whose runs fail one after the other retired, its runs tried once more on the
-others (:class:`minitransfer.grid_gpus.GpuRetirement`); the running trainings stopped with their
+others (:class:`minitransfer.grid_retirement.GridRetirement`); the running trainings stopped with their
 checkpoints and every run counted when the grid stops.
 """
 
@@ -14,7 +14,7 @@ import time
 from minitransfer import fileio, launcher, run_lock, stop_requests, stopping
 from minitransfer.grid_check import DatasetsAsPlanned, check_finished, check_folder
 from minitransfer.grid_folder import GridFolderGone
-from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, diverged, found_finished, how_it_ended,
+from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
                                        stopped_unstarted, where_its_output_is)
 from minitransfer.grid_plan import left_alone, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory
@@ -23,15 +23,12 @@ from minitransfer.grid_progress import StoppingLog, TimeLeft, Warnings, accuracy
 from minitransfer.progress import duration
 from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_command, run_dir, train_arguments,
                                      weights_path)
-from minitransfer.grid_gpus import GpuRetirement, gpu_name
+from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import write_plan
+from minitransfer.grid_retirement import GridRetirement
 from minitransfer.grid_status import error_line, is_finished, run_status, tried_again
 
 STOP_RESEND_SECONDS = 1.0
-# What a grid whose every GPU is retired says, as it most likely is
-EVERY_GPU_RETIRED = ("every GPU is retired: runs failed on each of them one after the other; when runs fail on every "
-                     "GPU the fault is more likely the runs' own (see their logs) than every GPU's; the runs left are "
-                     "not run")
 
 
 def slots_used(devices, pending):
@@ -72,8 +69,7 @@ class GridRunner:
                                         lambda line: self.log(line))
         self.elsewhere = []  # runs another process is training
         self.raced = set()   # runs started again after losing their folder to another process as they started
-        self.gpus = GpuRetirement(self.slots)
-        self.retried = {}    # runs a retired GPU failed, put back once -> (that GPU, how they failed there)
+        self.retirement = GridRetirement(self.slots, self.outcome.retired)  # GPUs retired, their runs put back
         self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
         self.total, self.started = len(self.pending), 0
         self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
@@ -95,7 +91,7 @@ class GridRunner:
             if self.running or self.elsewhere:
                 if not ended:  # a slot that has just been freed is filled at once, not after a wait
                     launcher.wait_any([process for _, process, _ in self.running.values()], poll_seconds)
-            elif self.gpus.all_retired():
+            elif self.retirement.all_retired():
                 self._fail_held()
                 self._block_pending(every_gpu_retired=True)
             elif not any(self._ready(run) for run in self.pending):
@@ -118,7 +114,7 @@ class GridRunner:
 
     def _start_ready(self):
         for slot, device in enumerate(self.slots):
-            while slot not in self.running and self.gpus.takes_runs(device):
+            while slot not in self.running and self.retirement.takes_runs(device):
                 ready = next((r for r in self.pending if self._ready(r)), None)
                 if ready is None:
                     return
@@ -143,9 +139,13 @@ class GridRunner:
             self._launch(slot, device, run)
         except BaseException:
             if slot not in self.running:  # else it runs, and the grid's stop stops it and counts it
-                self.started -= 1
-                self.pending.insert(0, run)
+                self._put_back(run)
             raise
+
+    def _put_back(self, run):
+        """Put ``run``, started, back at the head of the queue, not started."""
+        self.started -= 1
+        self.pending.insert(0, run)
 
     def _launch(self, slot, device, run):
         where = "CPU" if device is None else gpu_name(device)
@@ -191,14 +191,13 @@ class GridRunner:
                 self.outcome.finished.append(run.name)
                 seconds = time.monotonic() - start
                 self.time_left.add(run.name, seconds)
-                self._fail(*self.gpus.finished(self.slots[slot]))  # its GPU works: they failed on their own
+                self._fail(*self.retirement.finished(self.slots[slot]))  # its GPU works: they failed on their own
                 self.log(f"done {run.name} ({seconds:.0f} s){accuracy_note(self.out, run)}{self._runs_left()}")
             elif (code == EXIT_INTERRUPTED or self.outcome.interrupted) and \
                     stopped_unstarted(code, run_dir(self.out, run)):
                 # the stop reached it as it started (killed by SIGINT before its handlers were set): not started
                 self.outcome.interrupted = True
-                self.started -= 1
-                self.pending.insert(0, run)
+                self._put_back(run)
                 self.log(f"{run.name} {stopping.NOTHING_WRITTEN} (not started)")
             elif code == EXIT_INTERRUPTED:
                 self.outcome.interrupted = True
@@ -210,8 +209,7 @@ class GridRunner:
                 continue
             elif code == EXIT_BUSY and run.name not in self.raced and self._lost_race(run):
                 self.raced.add(run.name)  # once: another process taking it at each start would loop forever
-                self.started -= 1
-                self.pending.insert(0, run)
+                self._put_back(run)
                 self.log(f"{run.name} was taken by another process, which stopped it unfinished; starting it again")
             elif not run_dir(self.out, run).exists() and (gone := self.moved_away()) is not None:
                 # its run folder went with the grid's: not deleted, nor sure to train from the start; yet it
@@ -246,66 +244,23 @@ class GridRunner:
             self._drop_orphans()  # before a run ending in this same look counts them among the runs left
 
     def _failed(self, device, run, failure):
-        """``run`` failed on ``device`` (a GPU, or None: the CPU): counted as failed, or held while its
-        GPU may be at fault (:class:`GpuRetirement`); a GPU it retires has the runs it failed put back
-        in the queue, once each, for the GPUs left (the grid stopping, or none left: counted failed).
-        A stop's failures are the runs' own, as are those of a run failing a second time; where such a
-        run fails on another GPU as on the one that retired it, that GPU is returned to service. Logs
-        nothing: returns the lines that say what became of the runs, for the caller to log once every run
-        is counted, held or put back (a log that raises, or a Ctrl-C as it writes, loses none of them)."""
-        def own_fault():  # its folder deleted, or its training diverged (its metrics.jsonl read last, if at all)
-            return failure.deleted or diverged(failure)
-
-        if self.outcome.interrupted or not self.gpus.may_be_at_fault(device, failure.code, own_fault):
-            self._count_failed((run, failure))
-            return []
-        if run.name in self.retried:
-            self._count_failed((run, failure))
-            return self._reinstated(self.retried[run.name][0], run, device)
-        retired = not self.gpus.takes_runs(device)
-        freed = self.gpus.failed(device, (run, failure))
-        if not freed:
-            return []
-        if not retired:
-            self.outcome.retired[gpu_name(device)] = [each.log for _, each in freed]
-            self.time_left.slots = self._slots_taking_runs()
-        if self.gpus.all_retired():
-            self._count_failed(*freed)
-        else:
-            for each, how in reversed(freed):
-                self.retried[each.name] = (device, how)
-                self.started -= 1
-                self.pending.insert(0, each)
-        names = ", ".join(each.name for each, _ in freed)
-        left = [gpu_name(gpu) for gpu in dict.fromkeys(self.slots) if self.gpus.takes_runs(gpu)]
-        then = f"{names} go{'es' if len(freed) == 1 else ''} back in the queue for {', '.join(left)}" if left \
-            else EVERY_GPU_RETIRED
-        if retired:  # a run that was still training on it as it was retired (--gpus 0,1,1)
-            return [f"{then} ({gpu_name(device)} is retired)"]
-        logs = ", ".join(map(str, self.outcome.retired[gpu_name(device)]))
-        return [f"{gpu_name(device)} retired: {names} failed on it one after the other (see {logs}); {then}"]
-
-    def _reinstated(self, gpu, run, device):
-        """Return ``gpu`` to service where ``run``, one of the runs that retired it, has failed on
-        ``device``, another GPU, as it had failed there: the runs' own fault more likely than ``gpu``'s.
-        The line that says so (once: a GPU in service is not returned again), else none."""
-        if gpu == device or not self.gpus.reinstate(gpu):
-            return []
-        self.outcome.retired.pop(gpu_name(gpu), None)
-        self.time_left.slots = self._slots_taking_runs()
-        return [f"{gpu_name(gpu)} back in service: {run.name}, which failed on it, failed on {gpu_name(device)} too: "
-                f"the failures that retired {gpu_name(gpu)} were more likely the runs' own than its"]
-
-    def _slots_taking_runs(self):
-        return max(1, sum(self.gpus.takes_runs(each) for each in self.slots))
+        """``run`` failed on ``device`` (a GPU, or None: the CPU): counted as failed, held while its GPU
+        may be at fault, or put back in the queue for the GPUs left, as the grid's
+        :class:`GridRetirement` says. Logs nothing: returns the lines that say what became of the runs,
+        for the caller to log once every run is counted, held or put back (a log that raises, or a
+        Ctrl-C as it writes, loses none of them)."""
+        verdict = self.retirement.failed(device, run, failure, self.outcome.interrupted)
+        self._count_failed(*verdict.failed)
+        for each in reversed(verdict.put_back):
+            self._put_back(each)
+        self.time_left.slots = self.retirement.slots_taking_runs()  # a GPU retired or back in service
+        return list(verdict.lines)
 
     def _fail_held(self):
         """Count as failed the runs held for a GPU's sake (:meth:`_failed`) and those put back that will
         not start again (the grid stops, or no GPU is left)."""
-        ending = self.outcome.interrupted or self.gpus.all_retired()
-        put_back = [run for run in self.pending if run.name in self.retried and ending]
-        self.pending = [run for run in self.pending if run not in put_back]
-        self._fail(*[(run, self.retried[run.name][1]) for run in put_back], *self.gpus.release())
+        self.pending, failed = self.retirement.fail_held(self.pending, self.outcome.interrupted)
+        self._fail(*failed)
 
     def moved_away(self):
         """The error saying that the grid's folder was moved or deleted (``GridFolderGone``), or None

@@ -23,7 +23,7 @@ does when found finished at the start.
 
 On several GPUs, one on which runs fail one after the other (a CUDA error, a crash) is retired: its
 runs are tried once more on the others; once every GPU is retired, the runs left are not run
-(:class:`minitransfer.grid_gpus.GpuRetirement`).
+(:class:`minitransfer.grid_retirement.GpuRetirement`).
 
 Before anything runs, the runs that would train at once, one per slot, are checked to fit in the
 memory available together (:func:`minitransfer.grid_preflight.check_memory`; each ``train`` checks

@@ -1,7 +1,7 @@
 """A grid on several GPUs, one of them broken: every run on it failed within seconds, and its slot
 took run after run from the queue, failing most of the grid while the good GPUs trained. Now a GPU
 whose runs fail one after the other is retired and the runs it failed are tried once more on the
-others (:class:`minitransfer.grid_gpus.GpuRetirement`). The runs are a fake ``train`` that fails on
+others (:class:`minitransfer.grid_retirement.GpuRetirement`). The runs are a fake ``train`` that fails on
 the GPUs ``FAKE_BROKEN`` lists (its CUDA_VISIBLE_DEVICES; each run's ``gpus`` file lists where it
 ran), fails at once everywhere for the runs ``FAKE_FAILS`` names (exit 1, as a batch too large for any
 GPU's memory), exits 75 for those ``FAKE_STOPS`` names, and on a good GPU finishes once ``FAKE_GATE``
@@ -19,7 +19,7 @@ import pytest
 import waiting
 from minitransfer import experiment as grid
 from minitransfer import scheduler
-from minitransfer.grid_gpus import GpuRetirement
+from minitransfer.grid_retirement import GpuRetirement
 
 FAKE_TRAIN = textwrap.dedent('''
     import json, os, pathlib, signal, sys, time
