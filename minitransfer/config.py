@@ -207,7 +207,7 @@ def evaluates_after(config, done):
 
 
 def weight_layers_counted(copyable):
-    """What n counts, for a message refusing one above ``copyable`` (a preset's copyable layers)."""
+    """What n counts, for a message refusing one outside 1..``copyable`` (a preset's copyable layers)."""
     return (f"(n counts the first weight layers, copied or left random; layer {copyable + 1}, the classifier, is "
             f"always trained)")
 
@@ -316,7 +316,7 @@ def _choose_preset(c, parent, dataset, task, named):
         try:
             check_int(name, value, 1, preset.copyable)
         except ConfigError as error:
-            if isinstance(value, int) and value > preset.copyable:  # fc8 asked for, most likely
+            if isinstance(value, int) and not 1 <= value <= preset.copyable:  # above: fc8 asked for, most likely
                 raise ConfigError(f"{error} {weight_layers_counted(preset.copyable)} in preset {preset.name}") from None
             raise
     if parent is not None:  # first: preparing images for a preset that cannot take the base's layers helps no one

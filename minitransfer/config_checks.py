@@ -57,8 +57,10 @@ def check_fields(c):
     for name, what in EMPTY_PATHS.items():
         if getattr(c, name) is not None and str(getattr(c, name)) == "":  # "" is the folder train runs in
             raise ConfigError(f"`{name}` is empty: {what}")
-    for name in ("eval_every", "eval_batch_size", "checkpoint_every", "stepsize", "log_every", "n", "random_frozen"):
+    for name in ("eval_every", "eval_batch_size", "checkpoint_every", "stepsize", "log_every"):
         check_int(name, getattr(c, name), 1)
+    for name in ("n", "random_frozen"):  # their range, 1..the preset's copyable layers, once the preset is known
+        check_int(name, getattr(c, name))
     # more images than any class can hold (10**30, a slip) kept every image, in a run named -per-class1000...0
     check_int("per_class", c.per_class, 1, MAX_COUNT)
     check_int("max_iter", c.max_iter, 1, MAX_COUNT)  # more is no slip to train on for ever
@@ -145,13 +147,15 @@ def check_flag(name, value, where=""):
         raise ConfigError(f"{where}`{name}` must be True or False, got {value!r}")
 
 
-def check_int(name, value, low, high=None, required=False):
-    """ConfigError unless ``value`` is an integer in low..high (or None, "the default", unless ``required``)."""
+def check_int(name, value, low=None, high=None, required=False):
+    """ConfigError unless ``value`` is an integer in low..high (no bound where None; or None, "the
+    default", unless ``required``)."""
     if value is None and not required:
         return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or (high and value > high):
-        bound = f"{low}..{high}" if high else f">= {low}"
-        raise ConfigError(f"`{name}` must be an integer {bound}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or \
+            (low is not None and value < low) or (high and value > high):
+        bound = f" {low}..{high}" if high else f" >= {low}" if low is not None else ""
+        raise ConfigError(f"`{name}` must be an integer{bound}, got {value!r}")
 
 
 def resolve_device(device):

@@ -90,16 +90,26 @@ class GridOutcome:
                                   if unplaced else []))
 
     def summary(self):
-        """One line: how many runs ended each way (the ways that happened, beyond the usual four); every
-        run of the grid is counted once; then the GPUs it retired (:meth:`retirements`)."""
-        counts = [f"{len(self.finished)} trained", f"{len(self.skipped)} already done", f"{len(self.failed)} failed",
-                  f"{len(self.blocked)} not run"]
+        """One line: how many runs ended each way (the ways that happened, beyond the usual three); every
+        run of the grid is counted once; then the GPUs it retired (:meth:`retirements`). "Not run" (a
+        failed base's runs) and "not started" (a stopped grid's) read alike: each says why, or what next."""
+        counts = [f"{len(self.finished)} trained", f"{len(self.skipped)} already done", f"{len(self.failed)} failed"]
+        counts += [f"{len(self.blocked)} not run ({self._why_not_run()})"] if self.blocked else []
         counts += [f"{len(self.elsewhere)} trained by another process"] if self.elsewhere else []
         if self.interrupted:
-            counts += [f"{len(self.stopped)} stopped with a checkpoint", f"{len(self.not_started)} not started"]
+            them = "them" if len(self.not_started) > 1 else "it"
+            counts += [f"{len(self.stopped)} stopped with a checkpoint", f"{len(self.not_started)} not started"
+                       + (f" (a rerun trains {them})" if self.not_started else "")]
         counts += [f"{len(self.training_elsewhere)} still training in another process"] \
             if self.training_elsewhere else []
         return "; ".join([", ".join(counts), *self.retirements()])
+
+    def _why_not_run(self):
+        """Why the runs not run were not: their base did not finish, or every GPU was retired (:meth:`block`)."""
+        parents = [parent for parent in self.waited_for.values() if parent is not None]
+        base = f"{'their' if len(parents) > 1 else 'its'} base did not finish" if parents else None
+        retired = "every GPU was retired" if len(parents) < len(self.waited_for) else None
+        return " or ".join(reason for reason in (base, retired) if reason)
 
     def retirements(self):
         """A line per GPU the grid retired ("GPU 1 retired: its runs failed one after the other (see

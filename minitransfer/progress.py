@@ -31,7 +31,7 @@ class _Display:
 
 class Progress(_Display):
     """A progress bar on a terminal; otherwise one plain line every ``every`` iterations, and at
-    least every :attr:`LINE_SECONDS` (a slow run shows life within seconds). The pace (it/s) and the
+    least every :attr:`LINE_SECONDS` (a slow run shows life within seconds). The pace (:func:`pace`) and the
     time left are timed from the end of the first iteration this process trains, which also pays
     for starting up (the data loader, kernels compiled on first use, an evaluation a resume redoes);
     once :attr:`ESTIMATE_SECONDS` of iterations are timed, one line says when the run ends, and each
@@ -67,9 +67,9 @@ class Progress(_Display):
             width = 30
             filled = int(width * done / self.total)
             self._show(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} "
-                       f"loss {loss:.4f} lr {lr:.3g} {rate:.1f} it/s{left} ")
+                       f"loss {loss:.4f} lr {lr:.3g} {pace(rate)}{left} ")
         elif done % self.every == 0 or done == self.total or now - self.last_line >= self.LINE_SECONDS:
-            self.line(f"iteration {done}/{self.total} loss {loss:.4f} lr {lr:.3g} {rate:.1f} it/s{left}")
+            self.line(f"iteration {done}/{self.total} loss {loss:.4f} lr {lr:.3g} {pace(rate)}{left}")
 
     def _estimate(self, done, rate):
         left = (self.total - done) / rate if rate > 0 else 0
@@ -89,6 +89,15 @@ class Progress(_Display):
     def close(self):
         if self.bar and not self.quiet:
             self._show("\n")
+
+
+def pace(rate):
+    """``rate`` iterations a second in words: "22.2 it/s", or below one a second the seconds an
+    iteration takes, "26 s/it" (a CPU run of the paper's network showed "0.0 it/s")."""
+    if rate >= 1 or rate <= 0:
+        return f"{rate:.1f} it/s"
+    seconds = 1 / rate
+    return f"{seconds:.1f} s/it" if seconds < 10 else f"{seconds:.0f} s/it"
 
 
 class StageProgress(_Display):

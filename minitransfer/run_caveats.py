@@ -159,10 +159,24 @@ def small_validation(results, shown=None, listed_in=None, sets=None, facts=None)
     names = [r.run.name for *_, runs in small for r in runs]
     return [f"small validation sets ({len(names)}): {_listed(names, shown, listed_in)}; the smallest ({where}) holds "
             f"{images} images: one image is {POINTS / images:.1f} points, two already the {CLOSE:g} the findings call "
-            f"about as good, and an accuracy of {accuracy:.0%} on them has a standard error of {se:.1f} points from "
-            f"which images were drawn alone; the findings' standard errors count only how networks differ on the "
-            f"same images, not whether those images are easy or hard: read a difference of a few points with "
-            f"care, or hold out more validation images (prepare folder --val-fraction, more images per class)"]
+            f"about as good, and {_sampling_error(accuracy, images, se)}; the findings' standard errors count only "
+            f"how networks differ on the same images, not whether those images are easy or hard: read a difference "
+            f"of a few points with care, or hold out more validation images (prepare folder --val-fraction, more "
+            f"images per class)"]
+
+
+def _sampling_error(accuracy, images, se):
+    """The binomial standard error ``se`` of ``accuracy`` on ``images``, in words. At 0% and 100% it is 0,
+    which is no certainty on a few images (3 of 3 right is no proof of a network that never errs): said so,
+    with the standard error of one image the other way (1 error, or 1 right, in ``images``) for scale."""
+    if round(se, 1) > 0:
+        return f"an accuracy of {accuracy:.0%} on them has a standard error of {se:.1f} points from which images " \
+            "were drawn alone"
+    one_off = POINTS * math.sqrt((1 / images) * (1 - 1 / images) / images)
+    other_way = "right" if accuracy < 0.5 else "error"
+    return f"an accuracy of {accuracy:.0%} on them is no certainty: its standard error from which images were " \
+        f"drawn is 0 at 0% and 100% alone, and one image the other way (1 {other_way} in {images}) has one of " \
+        f"{one_off:.1f} points"
 
 
 def _listed(names, shown, listed_in):

@@ -642,8 +642,8 @@ def test_sigint_stops_an_experiment_started_with_sigint_ignored(tmp_path):
     assert process.returncode == 75, output
     assert "interrupted: rerun the same command to finish the grid" in output
     assert "interrupted random0/baseA (exit 75, checkpoint written)" in output
-    assert f"0 trained, 0 already done, 0 failed, 0 not run, 1 stopped with a checkpoint, 3 not started; results in " \
-           f"{out}" in output, output
+    assert f"0 trained, 0 already done, 0 failed, 1 stopped with a checkpoint, 3 not started (a rerun trains them); " \
+           f"results in {out}" in output, output
     assert checkpoints.load(base / "checkpoint.h5").solver.iteration >= 10
     assert not (base / "result.json").exists() and not (out / "random0" / "baseA.h5").exists()
 
@@ -1083,8 +1083,8 @@ def test_a_grid_stopped_by_a_full_disk_still_says_which_runs_it_stopped_and_how_
                  "--max-iter", "4", "--device", "cpu"]
     result = CliRunner().invoke(main, arguments)
     assert result.exit_code == 74, result.output
-    assert f"\n0 trained, 0 already done, 0 failed, 0 not run, 1 stopped with a checkpoint, 3 not started; " \
-           f"results in {out} (minitransfer report {out})\n" in result.output, result.output
+    assert f"\n0 trained, 0 already done, 0 failed, 1 stopped with a checkpoint, 3 not started (a rerun trains " \
+           f"them); results in {out} (minitransfer report {out})\n" in result.output, result.output
     assert re.search(rf"\nerror: cannot write {re.escape(str(log))}: No space left on device \([^)]*\); free some "
                      rf"space, then rerun the same command to finish the grid: it keeps the runs finished and "
                      rf"resumes those stopped from their checkpoints\n$", result.output), result.output
@@ -1093,7 +1093,7 @@ def test_a_grid_stopped_by_a_full_disk_still_says_which_runs_it_stopped_and_how_
     monkeypatch.setenv("FAKE_TRAIN_SECONDS", "0.05")
     rerun = CliRunner().invoke(main, arguments)
     assert rerun.exit_code == 0, rerun.output
-    assert "4 trained, 0 already done, 0 failed, 0 not run" in rerun.output
+    assert "4 trained, 0 already done, 0 failed; results in " in rerun.output
     assert [event["event"] for event in events(out, "random0/baseA")] == ["start", "interrupted", "resume", "finished"]
 
 

@@ -68,7 +68,7 @@ def test_a_grid_with_the_same_options_trains_beside_one_working_on_its_folder(mi
         result = CliRunner().invoke(main, [*GRID, "--data", micro_data, "-o", str(out), "--split-seed", "1",
                                            "--seed", "3"])
     assert result.exit_code == 0, result.output
-    assert "4 trained, 0 already done, 0 failed, 0 not run" in result.output, result.output
+    assert "4 trained, 0 already done, 0 failed; results in " in result.output, result.output
     assert _planned(out) == [f"random1/{name}" for name in ("baseA", "baseB", "B1B", "A1B")] + \
         [run.name for run in first]
 

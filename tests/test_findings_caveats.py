@@ -168,6 +168,19 @@ def test_the_caveat_comes_where_one_image_moves_an_accuracy_by_a_point_or_more(t
     assert "the smallest (the natural split, half B) holds 100 images" in natural
 
 
+@pytest.mark.parametrize("accuracy, other_way", [(1.0, "error"), (0.0, "right")], ids=["all-right", "all-wrong"])
+def test_an_accuracy_of_0_or_100_percent_is_not_said_to_have_no_standard_error(synthetic_8, accuracy, other_way):
+    """"100% on them has a standard error of 0.0 points" read as certainty, beside bases that cannot be told
+    from chance: the binomial standard error is 0 at 0% and 100% whatever the images; one image the other
+    way in 40 has sqrt(1/40 · 39/40 / 40) = 2.5 points."""
+    [caveat] = run_caveats.small_validation(scored_on(open_dataset(synthetic_8), accuracy))
+    one_off = 100 * math.sqrt(1 / 40 * 39 / 40 / 40)
+    assert f"an accuracy of {accuracy:.0%} on them is no certainty: its standard error from which images were drawn " \
+           f"is 0 at 0% and 100% alone, and one image the other way (1 {other_way} in 40) has one of {one_off:.1f} " \
+           f"points; " in caveat, caveat
+    assert "standard error of 0.0" not in caveat
+
+
 @pytest.fixture(scope="module")
 def many_val(tmp_path_factory):
     """8 classes of 50 validation images (a random half: 4 classes, 200 images, chance 25%, three

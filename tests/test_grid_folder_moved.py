@@ -98,9 +98,9 @@ def test_the_summary_of_a_grid_whose_folder_went_does_not_point_at_it(tmp_path, 
         with told_where_it_stopped(out):
             scheduler.run_grid(RUNS, out, OPTIONS, train_command=fake_train, log=log, poll_seconds=0.01)
     said = capsys.readouterr().out
-    assert said == (f"1 trained, 0 already done, 0 failed, 0 not run, 0 stopped with a checkpoint, 2 not started; the "
-                    f"runs were in {out}, which was moved or deleted while the grid ran (if moved: minitransfer "
-                    f"report NEW_PLACE)\n"), said
+    assert said == (f"1 trained, 0 already done, 0 failed, 0 stopped with a checkpoint, 2 not started (a rerun "
+                    f"trains them); the runs were in {out}, which was moved or deleted while the grid ran (if moved: "
+                    f"minitransfer report NEW_PLACE)\n"), said
     assert not out.exists()
 
 
@@ -227,6 +227,6 @@ def test_a_grid_stopped_by_ctrl_c_after_its_folder_moved_says_it_moved(tmp_path,
             scheduler.run_grid(RUNS, out, OPTIONS, train_command=fake_train, log=log, poll_seconds=0.01)
     assert not any(line.startswith("interrupted: rerun the same command") for line in lines), lines
     said = capsys.readouterr().out
-    assert said.endswith(f"2 not started; the runs were in {out}, which was moved or deleted while the grid ran (if "
-                         f"moved: minitransfer report NEW_PLACE)\n"), said
+    assert said.endswith(f"2 not started (a rerun trains them); the runs were in {out}, which was moved or deleted "
+                         f"while the grid ran (if moved: minitransfer report NEW_PLACE)\n"), said
     assert "1 failed" in said and not out.exists()  # baseA: its folder went with the grid's

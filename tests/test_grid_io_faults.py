@@ -19,7 +19,7 @@ from refusing import refuse_appending
 from test_grid_failures import FAKE_TRAIN
 
 ARGUMENTS = ["--layers", "1", "--no-fine-tuned", "--max-iter", "4", "--device", "cpu"]
-SUMMARY = ("1 trained, 0 already done, 0 failed, 0 not run, 0 stopped with a checkpoint, 3 not started; "
+SUMMARY = ("1 trained, 0 already done, 0 failed, 0 stopped with a checkpoint, 3 not started (a rerun trains them); "
            "results in {out} ")
 RERUN = "then rerun the same command to finish the grid: it keeps the runs finished and resumes those stopped from " \
         "their checkpoints"
@@ -70,7 +70,7 @@ def test_a_grid_whose_output_cannot_be_written_says_its_summary_on_stderr(micro_
         result = subprocess.run([sys.executable, "-c", script], stdout=full, stderr=subprocess.PIPE, text=True,
                                 timeout=120)
     assert result.returncode == 74, result.stderr
-    assert "\n0 trained, 0 already done, 0 failed, 0 not run, 0 stopped with a checkpoint, 4 not started; " \
+    assert "\n0 trained, 0 already done, 0 failed, 0 stopped with a checkpoint, 4 not started (a rerun trains them); " \
            "results in " in result.stderr, result.stderr
     assert result.stderr.endswith(f"\nerror: standard output could not be written: No space left on device; free some "
                                   f"space, {RERUN}\n"), result.stderr

@@ -73,7 +73,8 @@ def test_the_grids_end_names_the_runs_not_run_and_the_base_they_waited_for(micro
                                        "--no-fine-tuned", "--max-iter", "4", "--device", "cpu"])
     assert result.exit_code == 74, result.output
     assert ("\nrandom0/A1B, random0/A2B: not run, as random0/baseA, which they copy from, did not finish (a rerun "
-            "trains them after it)\n3 trained, 0 already done, 1 failed, 2 not run; ") in result.output
+            "trains them after it)\n3 trained, 0 already done, 1 failed, 2 not run (their base did not finish); ") \
+        in result.output
 
 
 def test_a_log_raising_on_a_failed_runs_line_loses_no_run(tmp_path, monkeypatch, fake_train):  # noqa: F811

@@ -92,8 +92,8 @@ def test_sigterm_to_an_experiment_whose_run_evaluates_stops_it_promptly_and_a_re
     # the batch under way, its checkpoint; not the 7 batches left of the evaluation
     assert [path.read_text() for path in markers.iterdir()] == ["batch\n"], output
     assert "interrupted random0/baseA (exit 75, checkpoint written)" in output, output
-    assert f"0 trained, 0 already done, 0 failed, 0 not run, 1 stopped with a checkpoint, 3 not started; results in " \
-           f"{out}" in output, output
+    assert f"0 trained, 0 already done, 0 failed, 1 stopped with a checkpoint, 3 not started (a rerun trains them); " \
+           f"results in {out}" in output, output
     assert "Traceback" not in output, output
     assert ("already stopping: waiting for random0/baseA to write its checkpoint" in output) == (signals == 2), output
     assert "interrupted: SIGINT: stopped after iteration 6 during its evaluation" in (base / "train.log").read_text()
@@ -102,7 +102,7 @@ def test_sigterm_to_an_experiment_whose_run_evaluates_stops_it_promptly_and_a_re
     rerun = subprocess.run(MINITRANSFER + _experiment(micro_data, out), cwd=tmp_path, capture_output=True, text=True,
                            timeout=600)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    assert "4 trained, 0 already done, 0 failed, 0 not run" in rerun.stdout, rerun.stdout
+    assert "4 trained, 0 already done, 0 failed; results in " in rerun.stdout, rerun.stdout
     assert [row["iteration"] for row in run_logs.read_eval_rows(base / "eval.csv")] == [3, 6, 9, 10]
 
 
@@ -197,7 +197,7 @@ def test_a_stop_as_a_run_starts_stops_that_run_too(micro_data, tmp_path, script)
     assert not left, f"the run (PID {left}) trained on after the grid had stopped"
     assert process.returncode == 75, output
     assert "interrupted random0/baseA (exit 75, checkpoint written)" in output, output
-    assert "1 stopped with a checkpoint, 3 not started" in output, output
+    assert "1 stopped with a checkpoint, 3 not started (a rerun trains them)" in output, output
     assert "interrupted: " in (base / "train.log").read_text()
 
 
@@ -218,7 +218,7 @@ def test_a_run_stopped_before_its_interpreter_has_started_is_not_started_not_fai
     output = stopped.stdout + stopped.stderr
     assert stopped.returncode == 75, output
     assert "FAILED" not in output and "0 failed" in output, output
-    assert "4 not started" in output, output
+    assert "4 not started (a rerun trains them)" in output, output
     assert not (out / "random0" / "baseA.run" / "checkpoint.h5").exists()
 
 
@@ -294,4 +294,4 @@ def test_a_run_that_says_it_stopped_before_writing_anything_is_not_started(tmp_p
         (75, [], sorted(run.name for run in runs))
     assert "random0/baseA stopped as it started, before anything was written (not started)" in lines, lines
     assert not any("checkpoint written" in line for line in lines), lines
-    assert outcome.summary().endswith("0 stopped with a checkpoint, 3 not started")
+    assert outcome.summary().endswith("0 stopped with a checkpoint, 3 not started (a rerun trains them)")

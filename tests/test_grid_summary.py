@@ -63,8 +63,8 @@ def test_a_grid_stopped_while_another_process_trains_one_of_its_runs_counts_that
         other.__exit__(None, None, None)
     assert outcome.interrupted and outcome.stopped == ["random0/baseB"] and outcome.not_started == ["random0/A1B"]
     assert outcome.training_elsewhere == ["random0/baseA"]
-    assert outcome.summary() == ("0 trained, 0 already done, 0 failed, 0 not run, 1 stopped with a checkpoint, "
-                                 "1 not started, 1 still training in another process")
+    assert outcome.summary() == ("0 trained, 0 already done, 0 failed, 1 stopped with a checkpoint, "
+                                 "1 not started (a rerun trains it), 1 still training in another process")
     assert "random0/baseA is still being trained by another process; left to it" in lines
 
 
@@ -79,8 +79,8 @@ def test_a_run_another_process_finished_while_the_grid_trained_is_not_counted_as
     stopping.join()
     assert outcome.stopped == ["random0/baseA"] and outcome.not_started == ["random0/A1B"]
     assert outcome.elsewhere == ["random0/baseB"] and outcome.exit_code == 75
-    assert outcome.summary() == ("0 trained, 0 already done, 0 failed, 0 not run, 1 trained by another process, "
-                                 "1 stopped with a checkpoint, 1 not started")
+    assert outcome.summary() == ("0 trained, 0 already done, 0 failed, 1 trained by another process, "
+                                 "1 stopped with a checkpoint, 1 not started (a rerun trains it)")
     assert "done random0/baseB (by another process): mean of 10 best 0.5000" in lines
 
 

@@ -81,3 +81,17 @@ def test_an_end_beyond_the_calendar_is_said_in_days_not_dated(monkeypatch):
         clock.now += 1
         near.iteration(done, 2.3, 0.01)
     assert "take about 17 minutes (until " in near.stream.getvalue()
+
+
+def test_a_pace_below_one_iteration_a_second_is_said_in_seconds_an_iteration(monkeypatch):
+    """The paper's network on a CPU, 26 s an iteration, showed "0.0 it/s"; 2.5 s showed "0.4 it/s"."""
+    clock = Clock()
+    monkeypatch.setattr(time, "perf_counter", clock)
+    for seconds, said in ((26, "26 s/it"), (2.5, "2.5 s/it"), (0.5, "2.0 it/s")):
+        stream = io.StringIO()
+        progress = Progress(100, 0, bar=False, quiet=False, every=1, stream=stream)
+        for done in range(1, 4):
+            clock.now += seconds
+            progress.iteration(done, 2.3, 0.01)
+        assert re.fullmatch(rf"iteration 3/100 loss 2\.3000 lr 0\.01 {said}(, .+ left)?", lines_of(stream)[-1]), \
+            lines_of(stream)

@@ -518,7 +518,7 @@ def test_a_diverged_evaluation_stops_the_run_before_its_row_is_written(data, tmp
 
 
 @pytest.mark.parametrize("options, error, pattern", [
-    ({"n": 0}, training.ConfigError, "`n` must be an integer >= 1"),
+    ({"n": "2", "copy_from": "baseA.h5"}, training.ConfigError, "`n` must be an integer, got '2'"),
     ({"random_frozen": 8}, training.ConfigError, "random_frozen"),
     ({"frozen": True}, training.ConfigError, "needs `copy_from`"),
     ({"split": "halves"}, training.ConfigError, "`split` must be one of"),
@@ -537,7 +537,7 @@ def test_a_diverged_evaluation_stops_the_run_before_its_row_is_written(data, tmp
     ({"fc8_outputs": 10**20}, training.ConfigError, r"`fc8_outputs` must be an integer 1\.\.100000"),
     ({"base_lr": float("inf")}, training.ConfigError, r"`base_lr` must be a finite number, got inf"),
     ({"momentum": 1.0}, training.ConfigError, r"`momentum` must lie in \[0, 1\), got 1\.0"),
-], ids=["n0", "random-frozen8", "frozen-without-copy", "bad-split", "caffenet-on-36px", "fc8-too-small", "seed-2**32",
+], ids=["n-text", "random-frozen8", "frozen-no-copy", "bad-split", "caffenet-on-36px", "fc8-too-small", "seed-2**32",
         "split-seed-10**20", "overwrite-text", "cuda-graph-text", "copy-from-not-a-path", "seed-none", "workers-none",
         "workers-257", "workers-10**20", "batch-10**20", "fc8-10**20", "lr-inf", "momentum-1"])
 def test_bad_configuration_is_rejected_before_anything_is_written(data, tmp_path, options, error, pattern):
@@ -570,9 +570,11 @@ def test_the_seed_limit_is_what_the_generators_take():
     assert counter_rng.stream_key(config_checks.MAX_SEED, 5) != counter_rng.stream_key(0, 5)
 
 
-@pytest.mark.parametrize("field, value", [("n", 8), ("n", 30), ("random_frozen", 8)])
+@pytest.mark.parametrize("field, value", [("n", 8), ("n", 30), ("n", 0), ("n", -1), ("random_frozen", 8),
+                                          ("random_frozen", 0)])
 def test_n_is_bounded_by_the_presets_copyable_layers(base_a, data, tmp_path, field, value):
-    """A refusal of n = 8 says why: the eighth weight layer is the classifier, which is always trained."""
+    """A refusal of n = 8 says why: the eighth weight layer is the classifier, which is always trained;
+    n = 0 is refused with the same words (it said ">= 1" without the preset's 1..7, and what n counts)."""
     options = {"copy_from": str(base_a), "n": value} if field == "n" else {"random_frozen": value, "split": "all"}
     with pytest.raises(training.ConfigError, match=rf"`{field}` must be an integer 1\.\.7, got {value} \(n counts the "
                                                    rf"first weight layers, .*layer 8, the classifier, is always trained\)"):

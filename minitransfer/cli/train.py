@@ -64,10 +64,11 @@ _INTERRUPTED = ("stopped by a signal before a checkpoint was written, or with ev
                help="Checkpoint to copy the first N weight layers from (a weights file, or a finished run's folder). "
                     "With --resume, a base no longer there (moved, deleted, on another machine) is not needed: the "
                     "run's checkpoint holds its layers and records its sha256.")
-@config_option("--n", type=click.IntRange(1),
+# --n, --random-frozen: any integer, so that 0 is refused as 8 is, saying what n counts in the preset (config.py)
+@config_option("--n", type=int,
                help="Number of weight layers to copy: 1 up to every weight layer but the classifier (7 in caffenet).")
 @config_option("--frozen/--fine-tune", help="Freeze the copied layers (AnB) or let them learn (AnB+).")
-@config_option("--random-frozen", type=click.IntRange(1),
+@config_option("--random-frozen", type=int,
                help="Control of §4.3: keep the first N layers at their random initialisation, frozen.")
 @base_lr_option
 @config_option("--momentum", type=click.FloatRange(0, 1, max_open=True))

@@ -64,8 +64,9 @@ def test_a_network_log_that_cannot_be_begun_ends_the_demo_with_what_it_did_and_w
     assert result.exit_code == 74, result.output
     trained = sorted(path.relative_to(out).with_suffix("").as_posix() for path in out.glob("*/*.h5"))
     assert "random0/baseA" in trained and "random0/A2B" not in trained, trained
-    assert (f"\n{len(trained)} trained, 0 already done, 0 failed, 0 not run, 0 stopped with a checkpoint, "
-            f"{len(PLAN.runs(0)) - len(trained)} not started; results in {out} ") in result.output, result.output
+    assert (f"\n{len(trained)} trained, 0 already done, 0 failed, 0 stopped with a checkpoint, "
+            f"{len(PLAN.runs(0)) - len(trained)} not started (a rerun trains them); results in {out} ") \
+        in result.output, result.output
     assert f"\nerror: cannot write {log}: {os.strerror(code)}" in result.output, result.output
     assert result.output.endswith(f"; {fix}, {RERUN}\n"), result.output
     assert "Traceback" not in result.output

@@ -113,3 +113,14 @@ def test_both_directions_with_the_natural_split_says_that_it_plans_both_already(
     planned = _dry_run(tmp_path, micro_data, "--split", "natural", "--layers", "2")
     assert any("[todo] natural/B2A " in line for line in planned) and \
         any("[todo] natural/A2B " in line for line in planned), planned
+
+
+@pytest.mark.parametrize("option", ["--layers", "--random-frozen"])
+def test_an_n_out_of_range_is_explained_naming_the_option_once(tmp_path, micro_data, option):
+    """"Invalid value for --layers: layers: '0' ..." said the option twice, once as the library's word."""
+    refused = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(tmp_path / "grid"),
+                                        option, "0,9", "--dry-run"])
+    assert refused.exit_code == 2, refused.output
+    assert f"Invalid value for {option}: '0' is outside 1..7 (n counts the first weight layers" in refused.output, \
+        refused.output
+    assert not (tmp_path / "grid").exists()
