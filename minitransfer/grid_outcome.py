@@ -68,7 +68,7 @@ class GridOutcome:
 
     def block(self, name, parent):
         """Count run ``name`` as not run: ``parent``, the run it copies from, failed or did not finish;
-        None: every GPU was retired (:class:`minitransfer.grid_gpus.GpuRetirement`) before it started."""
+        None: every GPU was retired (:class:`minitransfer.grid_retirement.GpuRetirement`) before it started."""
         self.waited_for[name] = parent
 
     def not_run(self):
@@ -113,7 +113,7 @@ class GridOutcome:
 
     def retirements(self):
         """A line per GPU the grid retired ("GPU 1 retired: its runs failed one after the other (see
-        LOG, LOG)"), none where it retired none (:class:`minitransfer.grid_gpus.GpuRetirement`)."""
+        LOG, LOG)"), none where it retired none (:class:`minitransfer.grid_retirement.GpuRetirement`)."""
         return [f"{gpu} retired: its runs failed one after the other (see {', '.join(map(str, logs))})"
                 for gpu, logs in self.retired.items()]
 
