@@ -135,6 +135,18 @@ class Cluster:
         listed = self.command("squeue", "--noheader", "--array", "--format=%i %T %r")
         return {job: (state, reason) for job, state, reason in (line.split(maxsplit=2) for line in listed.splitlines())}
 
+    def submitted_fields(self, script, *options):
+        """``scontrol show job`` (one line) of ``script`` as ``sbatch --parsable OPTIONS script`` queues
+        it, the job cancelled once read (a held one never runs); sbatch's refusal fails the test."""
+        done = subprocess.run(["sbatch", "--parsable", *options, str(script)], env=self.env, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        job = done.stdout.strip().split(";")[0]
+        try:
+            return self.command("scontrol", "--oneliner", "show", "job", job)
+        finally:
+            self.command("scancel", job)
+
     def job_record(self, job):
         """``scontrol show job`` as a dict of its ``Key=Value`` fields."""
         fields = self.command("scontrol", "--oneliner", "show", "job", job).split()

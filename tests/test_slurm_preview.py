@@ -221,15 +221,8 @@ def test_real_slurm_reads_an_sbatch_option_value_with_blanks_and_hashes_as_given
     slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", real_options(),
                      sbatch_options=(spelling.format(value), "--hold"))
     for script in ("bases.sh", "transfers.sh"):
-        done = subprocess.run(["sbatch", "--parsable", "--array=0", str(tmp_path / "slurm" / script)],
-                              env=cluster.env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-        job = done.stdout.strip().split(";")[0]
-        try:
-            fields = cluster.command("scontrol", "--oneliner", "show", "job", job)
-            assert f"Comment={value} " in fields, fields
-        finally:
-            cluster.command("scancel", job)
+        fields = cluster.submitted_fields(tmp_path / "slurm" / script, "--array=0")
+        assert f"Comment={value} " in fields, fields
 
 
 def test_real_slurm_dry_run_names_a_partition_that_does_not_exist(cluster, tmp_path):

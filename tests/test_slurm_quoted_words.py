@@ -6,7 +6,6 @@ and by a real sbatch."""
 
 import re
 import shlex
-import subprocess
 
 import pytest
 from test_slurm import OPTIONS, cluster, real_options, sbatch_lines  # noqa: F401
@@ -73,15 +72,7 @@ def test_an_equals_option_followed_by_a_word_of_no_option_is_refused(tmp_path):
 def test_real_sbatch_reads_each_word_of_an_sbatch_option_as_given(cluster, tmp_path, option, field, value):
     """What a real sbatch submits (held, so that nothing runs): the job's name or comment as given,
     and --exclusive taken (OverSubscribe=NO), where it refused the script or cut the name at '#'."""
-    script = tmp_path / "slurm" / "bases.sh"
     emitted_line(tmp_path, option, real_options())
-    done = subprocess.run(["sbatch", "--parsable", "--array=0", str(script)], env=cluster.env, capture_output=True,
-                          text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    job = done.stdout.strip().split(";")[0]
-    try:
-        fields = cluster.command("scontrol", "--oneliner", "show", "job", job)
-    finally:
-        cluster.command("scancel", job)
+    fields = cluster.submitted_fields(tmp_path / "slurm" / "bases.sh", "--array=0")
     assert f" {field}={value} " in fields, fields
     assert re.search(r" OverSubscribe=(\S+)", fields).group(1) == ("NO" if "--exclusive" in option else "OK")

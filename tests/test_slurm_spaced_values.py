@@ -111,13 +111,6 @@ def test_real_sbatch_reads_an_option_word_after_comment_as_the_comment(cluster, 
     """What a real sbatch submits (held, so that nothing runs): the comment "-o" or "-W", the job's
     output still the scripts' own logs/ file, and sbatch returning once queued (no --wait)."""
     emitted_last_line(tmp_path, option, real_options())
-    done = subprocess.run(["sbatch", "--parsable", "--hold", "--array=0", str(tmp_path / "slurm" / "bases.sh")],
-                          env=cluster.env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    job = done.stdout.strip().split(";")[0]
-    try:
-        fields = cluster.command("scontrol", "--oneliner", "show", "job", job)
-    finally:
-        cluster.command("scancel", job)
+    fields = cluster.submitted_fields(tmp_path / "slurm" / "bases.sh", "--hold", "--array=0")
     assert f" Comment={comment} " in fields, fields
     assert re.search(r" StdOut=(\S+)", fields).group(1).startswith(str(tmp_path / "slurm" / "logs" / "bases-")), fields
