@@ -40,12 +40,19 @@ def test_an_experiment_into_a_report_folder_is_refused(micro_data, report, tmp_p
     assert sorted(os.listdir(report)) == sorted(REPORT) and not (tmp_path / "slurm").exists()
 
 
-def test_a_demo_into_a_report_folder_is_refused_as_typed(micro_data, report, tmp_path, monkeypatch):
+def _demo(micro_data, monkeypatch, where, out):
+    """``demo -o out`` run in ``where``, refused (exit 2, no traceback); its output, and the built-in
+    sets it built (none: refused before the benchmark is built)."""
     built = []
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: built.append(root) or micro_data)
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["demo", "-o", "report", "--device", "cpu"])
+    monkeypatch.chdir(where)
+    result = CliRunner().invoke(main, ["demo", "-o", out, "--device", "cpu"])
     assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    return result, built
+
+
+def test_a_demo_into_a_report_folder_is_refused_as_typed(micro_data, report, tmp_path, monkeypatch):
+    result, built = _demo(micro_data, monkeypatch, tmp_path, "report")
     assert f"--out report {_says(report, 'demo')}" in " ".join(result.output.split()), result.output
     assert sorted(os.listdir(report)) == sorted(REPORT) and not built  # refused before the benchmark is built
 
@@ -101,11 +108,7 @@ def test_an_experiment_inside_a_report_folder_is_refused(micro_data, written_rep
 
 @pytest.mark.usefixtures("placeholder_figures")
 def test_a_demo_inside_a_report_folder_is_refused(micro_data, written_report, tmp_path, monkeypatch):
-    built = []
-    monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: built.append(root) or micro_data)
-    monkeypatch.chdir(written_report)
-    result = CliRunner().invoke(main, ["demo", "-o", "demo", "--device", "cpu"])
-    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    result, built = _demo(micro_data, monkeypatch, written_report, "demo")
     assert f"--out demo lies inside {written_report}, a report's folder" in " ".join(result.output.split())
     assert not (written_report / "demo").exists() and not built
 
