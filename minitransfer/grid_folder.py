@@ -14,8 +14,7 @@ import time
 from minitransfer import config, fileio
 from minitransfer.experiment import PLAN_FILE
 from minitransfer.grid_options import SOURCE_DATA
-from minitransfer import held_locks, path_kinds, run_lock, run_search, rundir
-from minitransfer.data import shard_format
+from minitransfer import held_locks, path_kinds, run_lock, rundir
 
 
 def check_place(out, options):
@@ -293,12 +292,10 @@ def check_outside_data(out, options):
         data = options.get(key)
         if data is not None and pathlib.Path(out).resolve().is_relative_to(pathlib.Path(data).resolve()):
             raise config.ConfigError(f"the grid folder {out} lies inside the dataset {data}; write the grid elsewhere")
-    resolved = pathlib.Path(out).resolve()
-    marks = (shard_format.META_FILE, shard_format.shard_name("train", 0))
-    for folder in (resolved, *resolved.parents):  # their names looked up, not listed: / or a scratch space is large
-        if run_search.is_dataset_folder(name for name in marks if (folder / name).exists()):
-            raise config.ConfigError(f"the grid folder {out} {'is' if folder == resolved else 'lies inside'} the "
-                                     f"dataset {folder}; write the grid elsewhere")
+    folder = path_kinds.dataset_folder_above(out)
+    if folder is not None:
+        where = "is" if folder == pathlib.Path(out).resolve() else "lies inside"
+        raise config.ConfigError(f"the grid folder {out} {where} the dataset {folder}; write the grid elsewhere")
 
 
 def check_outside_run_dirs(out, example="grid"):

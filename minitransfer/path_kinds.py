@@ -123,6 +123,14 @@ def report_folder_above(path):
                                                          for name in report_folder.REPORT_TABLES), itself=False)
 
 
+def dataset_folder_above(path):
+    """The nearest prepared dataset's folder (its meta.json and first training shard: one being
+    prepared again too) that ``path`` (resolved: where it lands) is or lies inside; None where there
+    is none. Their names looked up, not listed: / or a scratch space is large."""
+    marks = (shard_format.META_FILE, shard_format.shard_name("train", 0))
+    return rundir.nearest_above(path, lambda folder: all((folder / name).exists() for name in marks))
+
+
 def datasets_in(path):
     """The prepared datasets in the folder ``path`` (its folders holding meta.json, links to them too), sorted:
     its entries' types as listed, so a folder of 100,000 images costs no look at each."""

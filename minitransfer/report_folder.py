@@ -29,7 +29,7 @@ def replace_report(out_dir, contents):
     one's PID, rather than each remove the other's files and write its own among them. A ``ConfigError``
     (exit code 2, as that refusal) where ``out_dir`` is a run's, a dataset's or a grid's folder, or a
     grid's split folder (:func:`other_kind`), before its lock is taken."""
-    refuse_other_kind(out_dir, "out_dir")
+    refuse_other_kind(out_dir, "`out_dir`")
     try:
         with run_lock.RunLock(out_dir):
             _replace_files(out_dir, contents)
@@ -68,6 +68,22 @@ def other_kind(out_dir):
     return None
 
 
+def run_in_grid_report(out_dir):
+    """What ``out_dir`` is where it is a grid's report folder (GRID/report, links followed, not a
+    split the grid's plan names) that holds a run folder (``train -o GRID/report/x.h5``, which train
+    refuses once a report is there: a report's folder is remade or deleted as a whole), with what to
+    do; else None. It was said to be "a split folder of the grid"."""
+    folder = pathlib.Path(out_dir).resolve()
+    if folder.name != "report" or not (folder.parent / PLAN_FILE).is_file():
+        return None
+    run = next(folder.glob("*.run"), None)
+    if run is None:
+        return None
+    return (f"{out_dir} is the report's folder of the grid {folder.parent}, but holds {run.name}, a run train wrote "
+            f"there, where it would lie among the report's files, which are remade or deleted as a whole: move the "
+            f"run out of it ({rundir.weights_for(run).name} and {run.name}, e.g. into {folder.parent})")
+
+
 def _grid_of_split(out_dir):
     """The grid folder (one holding experiment.json) of which ``out_dir`` (links followed) is a split
     folder, else None: one the grid's plan names runs in (random0 of random0/baseA), or one of the
@@ -79,16 +95,23 @@ def _grid_of_split(out_dir):
     if grid == folder or not (grid / PLAN_FILE).is_file():
         return None
     planned = {record["name"].partition("/")[0] for record in planned_records(grid)}
-    return grid if folder.name in planned or next(folder.glob("*.run"), None) is not None else None
+    if folder.name in planned:
+        return grid
+    own_report = folder.name == "report"  # GRID/report, the report's own, where a run trained by hand may lie
+    return grid if not own_report and next(folder.glob("*.run"), None) is not None else None
 
 
 def refuse_other_kind(out_dir, option):
-    """A ``ConfigError`` where ``out_dir`` is another kind's folder (:func:`other_kind`), naming it and
-    ``option``, the name it was given by (-o, out_dir), to choose another."""
+    """A ``ConfigError`` where ``out_dir`` is another kind's folder (:func:`other_kind`), or a grid's
+    report folder holding a run (:func:`run_in_grid_report`), naming it and ``option``, the name it
+    was given by (-o (--out), `out_dir`), to choose another."""
     what = other_kind(out_dir)
     if what is not None:
         raise config_checks.ConfigError(f"{what}: the report's files would lie among its own; choose "
                                         f"another {option}")
+    holding_run = run_in_grid_report(out_dir)
+    if holding_run is not None:
+        raise config_checks.ConfigError(f"{holding_run}, or choose another {option}")
 
 
 def _replace_files(out_dir, contents):

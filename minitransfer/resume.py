@@ -15,14 +15,15 @@ import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
-from minitransfer import fileio
+from minitransfer import fileio, path_kinds
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
+from minitransfer.experiment import PLAN_FILE
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, recorded_change
 from minitransfer.resume_options import (base_not_written, finished_record, free_fields, gone_refusal, take_run_folder,
                                          unwritten_weights)
-from minitransfer.rundir import (divergence, enclosing_run_dir, is_run_dir, recorded_out, recorded_sha256, run_dir_for,
-                                 weights_for)
+from minitransfer.rundir import (divergence, enclosing_run_dir, is_run_dir, nearest_above, recorded_out,
+                                 recorded_sha256, run_dir_for, weights_for)
 
 
 def check_destination(plan):
@@ -47,6 +48,12 @@ def check_destination(plan):
     for what, path in ((given, out), (f"{run_dir}, the run directory of {out},", run_dir)):
         if path.resolve().is_relative_to(pathlib.Path(c.data).resolve()):
             raise ConfigError(f"{what} lies inside the dataset {named.data}; write the weights elsewhere")
+    taken = other_kinds_folder(out, plan.dataset.meta, named.data)
+    if taken is not None:
+        folder, what = taken
+        folder = next((parent for parent in out.parents if parent.resolve() == folder), folder)  # as given
+        raise ConfigError(f"{given} lies inside {folder}, {what}: write the weights beside it instead, e.g. "
+                          f"{folder.parent / out.name}")
     host = enclosing_run_dir(out)  # resolved: a folder linked to a run's is that run's, x.run/../y.h5 is beside it
     if host is not None:  # its checkpoint, lock or logs would be replaced, or deleted with it
         instead = (f"write the weights beside it instead, e.g. {host.parent / out.name}" if _linked_out(plan) is None
@@ -65,6 +72,37 @@ def check_destination(plan):
     if out.exists() and not checkpoints.is_checkpoint(out):
         raise ConfigError(f"{given} exists and is not a minitransfer weights file; "
                           f"{_what_replaces_unreadable_out(out, run_dir)}")
+
+
+def other_kinds_folder(out, data_meta=None, data_named=None):
+    """(folder, what it is in words) where the weights file ``out`` would lie in another kind's folder,
+    the nearest along ``out`` resolved (where it lands), else None. Another kind's: a prepared
+    dataset's (:func:`minitransfer.path_kinds.dataset_folder_above`: a report passes datasets by, so
+    the run was in no report, and ``report DATASET`` said no run folder was in it); a report's
+    (:func:`minitransfer.path_kinds.report_folder_above`: remade or deleted as a whole, and the next
+    report of the folder above read the run as one it sums up), unless a grid's folder lies between
+    (a report written above a grid: the grid's own runs train on); or the folder of images the
+    dataset trained on was imported from by ``prepare folder`` (``data_meta``: its meta.json,
+    ``data_named``: its folder as given), whose next import took the run's folder as a class. A
+    grid's folder (its experiment.json) is no other kind's: its runs train in it, under
+    SPLIT/NAME.h5, and a run trained by hand there is pooled with them as designed. The image
+    folders of other datasets are not known here (nothing in them says they were imported)."""
+    dataset = path_kinds.dataset_folder_above(pathlib.Path(out).parent)
+    if dataset is not None:
+        return dataset, ("a prepared dataset's folder (prepare wrote it; a report passes datasets by, so it would "
+                         "read no run there)")
+    source = (data_meta or {}).get("source")
+    if isinstance(source, dict) and source.get("kind") == "folder" and isinstance(source.get("path"), str):
+        images = pathlib.Path(source["path"]).resolve()
+        if pathlib.Path(out).resolve().is_relative_to(images):
+            return images, (f"the folder of images the dataset {data_named} was imported from (prepare folder), "
+                            f"whose next import would read the run's files as images of a class")
+    report = path_kinds.report_folder_above(out)
+    grid = nearest_above(out, lambda folder: (folder / PLAN_FILE).is_file(), itself=False)
+    if report is not None and (grid is None or not grid.is_relative_to(report)):
+        return report, ("a report's folder (the tables and figures `minitransfer report` wrote), the output of a "
+                        "report, which is remade or deleted as a whole")
+    return None
 
 
 def _linked_out(plan):
@@ -203,8 +241,7 @@ def read_base(c):
     if c.resume is None:
         run_checkpoint = run_dir_for(c.out) / "checkpoint.h5" if c.out is not None else None
         if run_checkpoint is not None and run_checkpoint.exists():
-            raise ConfigError(f"{missing}; to continue the run from {run_checkpoint}, which holds the layers copied "
-                              f"from it, add `resume='auto'`")
+            raise ConfigError(f"{missing}{_continue_instead(c.copy_from, run_checkpoint)}")
         raise ConfigError(_base_unwritten(c) or missing)
     if c.resume != "auto":  # the base's record, not the solver state, which resume_point reads under the lock
         saved = checkpoints.load(c.resume, solver=False)
@@ -219,6 +256,24 @@ def read_base(c):
         raise ConfigError(_base_unwritten(c) or
                           f"{missing}, and {run_dir_for(c.out) / 'checkpoint.h5'} has no run to continue from it")
     return _recorded_base(saved, missing)
+
+
+def _continue_instead(copy_from, run_checkpoint):
+    """"; to continue the run from RUN/checkpoint.h5, which holds the layers copied from BASE, add
+    `resume='auto'`": how to go on where `copy_from` is not there and the run's checkpoint is, BASE
+    being the base it records (the layers were copied from another file than a mistyped
+    `copy_from`: "copied from it" named that one); "" where it records none (a base's run, one
+    cannot be read), which a resume could not continue."""
+    try:
+        source = checkpoints.read_meta(run_checkpoint)["source"]
+    except (checkpoints.CheckpointError, OSError):
+        return ""
+    base = source.get("checkpoint") if isinstance(source, dict) else None
+    if not isinstance(base, str):
+        return ""
+    copied = "it" if os.path.abspath(copy_from) == os.path.abspath(base) else base
+    return (f"; to continue the run from {run_checkpoint}, which holds the layers copied from {copied}, add "
+            f"`resume='auto'`")
 
 
 def _base_unwritten(c):

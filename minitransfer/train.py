@@ -48,8 +48,11 @@ __all__ = ["TrainConfig", "TrainResult", "train", "ConfigError", "DataMismatch",
 
 
 @stopping.hushed_if_quiet
-def train(config, on_iteration=None):
+def train(config, on_iteration=None, show_result=True):
     """Train one network as ``config`` says; returns a :class:`TrainResult`.
+
+    ``show_result``: end the progress lines (on stderr, unless `quiet`) with the result's
+    (:func:`minitransfer.training_run.result_line`); the command line prints it on stdout instead.
 
     ``on_iteration(done)`` is called after each completed iteration (a hook for tests and
     notebooks); a ``KeyboardInterrupt`` it raises stops the run as SIGINT does, with a checkpoint
@@ -117,7 +120,7 @@ def train(config, on_iteration=None):
             raise
         plan.resume_from = resume_point(plan)
         try:
-            return _already_finished(plan) or _train(plan, on_iteration, stop, run_lock)
+            return _already_finished(plan) or _train(plan, on_iteration, stop, run_lock, show_result)
         except fileio.StorageError as error:  # what was written is kept: a plain rerun would refuse it
             raise error.rerun_with("`resume='auto'`") from error
 
@@ -230,14 +233,14 @@ def _reported(out, run_dir, max_iter, quiet):
     return finished
 
 
-def _train(plan, on_iteration, stop, run_lock):
+def _train(plan, on_iteration, stop, run_lock, show_result):
     if plan.device == "cpu":
         host_memory.keep_freed_memory()
     run = Run(plan, stop, run_lock)
     stop.listen()  # to the end: a stop while the weights are written lets the run finish
     with run.batches:
         _iterations(run, on_iteration)
-    return run.finish(run.write_weights())
+    return run.finish(run.write_weights(), show_result)
 
 
 def _iterations(run, on_iteration):

@@ -337,8 +337,9 @@ class Run:
         return OutOfMemoryMidRun(f"the training step of iteration {done} ran out of memory{_detail(error)}; {kept}",
                                  checkpoint, self.saved)
 
-    def finish(self, weights):
-        """result.json and the closing line, once the weights file is written (``weights``: its
+    def finish(self, weights, show_result=True):
+        """result.json and, with ``show_result``, the closing line (:func:`result_line`) among the
+        progress lines, once the weights file is written (``weights``: its
         :func:`minitransfer.rundir.weights_record`)."""
         c = self.plan.config
         seconds = time.perf_counter() - self.started
@@ -347,9 +348,8 @@ class Run:
                              seconds=round(seconds, 3), ms_per_iteration=round(1000 * seconds / max(ran, 1), 3),
                              weights=weights, **summarize(self.files.eval_rows()))
         self.files.write_json(self.files.result, result.to_dict())
-        self.progress.line(f"done: final top-1 {result.final.get('top1', float('nan')):.4f}, best "
-                           f"{result.best_top1:.4f}, {mean_best_words(result.evaluations)} {result.mean10_top1:.4f}; "
-                           f"weights in {c.out}, run files in {self.plan.run_dir}")
+        if show_result:
+            self.progress.line(result_line(result))
         return result
 
     def _divergence(self, iteration, what, lr):
@@ -357,6 +357,14 @@ class Run:
         message = diagnostic(self.net, iteration, what, lr, self.files.checkpoint, self.plan.solver)
         self.files.log({"event": "diverged", "iteration": iteration, "lr": lr, "message": message})
         return Diverged(message)
+
+
+def result_line(result):
+    """The line that says a finished run's :class:`TrainResult`: "done: final top-1 ..., best ..., mean of
+    the 10 best ...; weights in OUT, run files in RUN"."""
+    return (f"done: final top-1 {result.final.get('top1', float('nan')):.4f}, best {result.best_top1:.4f}, "
+            f"{mean_best_words(result.evaluations)} {result.mean10_top1:.4f}; weights in {result.out}, run files in "
+            f"{result.run_dir}")
 
 
 def _detail(error):

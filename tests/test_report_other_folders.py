@@ -64,7 +64,7 @@ def test_a_report_into_another_kinds_folder_is_refused_naming_it(kind, training,
     assert said.endswith("the report's files would lie among its own; choose another -o (--out)"), said
     assert "Traceback" not in refused.output
     assert _listing(out) == before
-    with pytest.raises(config_checks.ConfigError, match=r"among its own; choose another out_dir$"):
+    with pytest.raises(config_checks.ConfigError, match=r"among its own; choose another `out_dir`$"):
         report.write_report(runs, out, figures=False)
     assert _listing(out) == before
 
@@ -116,7 +116,7 @@ def test_a_report_into_a_grids_split_folder_is_refused_naming_it(trained, tmp_pa
                            f"split's runs there; the grid's report's own folder is {planned / 'report'})"), said
     assert said.endswith("choose another -o (--out)"), said
     assert "Traceback" not in refused.output
-    with pytest.raises(config_checks.ConfigError, match=r"a split folder of the grid .*choose another out_dir$"):
+    with pytest.raises(config_checks.ConfigError, match=r"a split folder of the grid .*choose another `out_dir`$"):
         report.write_report(runs, split, figures=False)
     assert _listing(planned) == before
 

@@ -24,7 +24,8 @@ OPTIONS = ["--batch-size", "8", "--max-iter", "6", "--eval-every", "2", "--check
 
 def _train_calling(monkeypatch, on_iteration):
     """``training.train``, as the command line calls it, with ``on_iteration`` as its hook."""
-    monkeypatch.setattr(training, "train", lambda config, train=training.train: train(config, on_iteration))
+    monkeypatch.setattr(training, "train", lambda config, train=training.train, **options: train(config, on_iteration,
+                                                                                                **options))
 
 
 def _mount(*args):

@@ -148,7 +148,8 @@ def test_a_run_folder_made_read_only_mid_run_names_the_checkpoint_not_the_lock(m
                                 lambda path, data: refused(path) or write_bytes(path, data))
             monkeypatch.setattr(os, "unlink", lambda path, **kw: refused(path) or unlink(path, **kw))
 
-    monkeypatch.setattr(training, "train", lambda config, train=training.train: train(config, make_read_only))
+    monkeypatch.setattr(training, "train", lambda config, train=training.train, **options: train(config, make_read_only,
+                                                                                                **options))
     result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(tmp_path / "net.h5"), "--quiet",
                                        *FAST_OPTIONS])
     assert result.exit_code == 74

@@ -11,7 +11,7 @@ import shlex
 
 import click
 
-from minitransfer import checkpoint, fileio, path_kinds, results, resume_options, run_lock, rundir
+from minitransfer import checkpoint, fileio, path_kinds, results, resume, resume_options, run_lock, rundir
 from minitransfer.experiment import TREATMENT_FILE
 from minitransfer.data import archives, dataset, folder_tree, shard_format
 
@@ -92,14 +92,37 @@ class DatasetFolder(click.Path):
 
 class OutputFile(click.Path):
     """A file a command writes (train's weights): one :func:`refuse_unwritable_path` refuses is a usage
-    error."""
+    error, and so is a folder, said with a weights file to name instead, in it or, where it is another
+    kind's folder (:func:`minitransfer.resume.other_kinds_folder`: a dataset's), beside that one (click
+    said only "File 'dsA' is a directory.")."""
 
     def __init__(self, **attributes):
         super().__init__(dir_okay=False, **attributes)
 
     def convert(self, value, param, ctx):
         refuse_unwritable_path(self, value, param, ctx)
+        if os.path.isdir(value):
+            self.fail(f"{value} is a folder; {_option_named(param)} names the weights file to write, e.g. "
+                      f"{' or '.join(dict.fromkeys(map(str, _weights_in(value))))}", param, ctx)
         return super().convert(value, param, ctx)
+
+
+def _weights_in(folder):
+    """Weights files to name in place of ``folder``: baseA.h5 in it, or beside the folder of another kind
+    it is or lies in (:func:`minitransfer.resume.other_kinds_folder`: a dataset's), and baseA.h5 here."""
+    example = pathlib.Path(folder, "baseA.h5")
+    taken = resume.other_kinds_folder(example)
+    if taken is not None:
+        beside = pathlib.Path(folder).parent if taken[0] == pathlib.Path(folder).resolve() else taken[0].parent
+        example = beside / example.name
+    return example, pathlib.Path(example.name)
+
+
+def _option_named(param):
+    """"-o (--out)": the option ``param`` as its names say it; "it" for none."""
+    if param is None or not param.opts:
+        return "it"
+    return param.opts[0] + (f" ({param.opts[1]})" if len(param.opts) > 1 else "")
 
 
 def refuse_unwritable_path(path_type, value, param, ctx):

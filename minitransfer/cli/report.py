@@ -4,7 +4,7 @@ import pathlib
 
 import click
 
-from minitransfer import fileio, report_folder
+from minitransfer import fileio, report_folder, rundir
 from minitransfer import report as reports
 from minitransfer import results
 from minitransfer.paper_runs import is_reference
@@ -87,11 +87,13 @@ UNFINISHED_SHOWN = 5  # runs named on the terminal, unfinished, left out, or in 
 def _write(runs, out, reference):
     """:func:`minitransfer.report.write_report`; a folder this process may not write (read-only,
     another user's) says to give -o another: its lock file, the first thing written, named alone
-    left no way on. -o a run's, a dataset's, a grid's or a grid split's folder, or inside a run folder,
-    is refused before RUNS is read (:func:`minitransfer.report_folder.other_kind`), as the library
-    refuses it before writing."""
-    if out is not None:
-        report_folder.refuse_other_kind(out, "-o (--out)")
+    left no way on. -o (or the default, RUNS/report) a run's, a dataset's, a grid's or a grid split's
+    folder, or inside a run folder, is refused before RUNS is read
+    (:func:`minitransfer.report_folder.other_kind`), as the library refuses it before writing, naming
+    the option (the library names its parameter, `out_dir`); but RUNS/report where RUNS is a run
+    folder, which the library says holds no runs, and to give the folder that holds it."""
+    if out is not None or rundir.enclosing_run_dir(runs) is None:  # a run folder's own: no runs to report, said so
+        report_folder.refuse_other_kind(out if out is not None else runs / "report", "-o (--out)")
     try:
         return reports.write_report(runs, out, reference)
     except fileio.StorageError as error:

@@ -1,14 +1,16 @@
 """``minitransfer train``: train one network of the paper (a base, a transfer, a selffer, a control)."""
 
 import os
+import sys
 
 import click
 from click.core import ParameterSource
 
-from minitransfer import config, config_checks
+from minitransfer import config, config_checks, stopping
 from minitransfer import resume as resumes
 from minitransfer import train as training
 from minitransfer.data.decoder_pool import MAX_WORKERS
+from minitransfer.training_run import result_line
 
 from ._errors import run
 from ._options import (SEED, base_lr_option, batch_size_option, config_option, data_option, device_option,
@@ -113,6 +115,10 @@ def train(as_json, **options):
     default). The base's mean image goes with its layers. Files: the weights file, and its run
     directory (config.json, metrics.jsonl, eval.csv, checkpoint.h5, result.json) beside it.
 
+    Output: progress, notes and warnings on stderr; the result, the line "done: final top-1 ...,
+    weights in OUT, run files in RUN" (or, with --json, the result as JSON), on stdout, so that
+    `train ... > result.txt` keeps it (--quiet: nothing).
+
     Exit codes: 0 done, 1 error (e.g. the loss diverged, a batch too large for the memory available),
     2 usage (also: another process trains into the same run, or prepares the dataset), 65 bad data
     (dataset, checkpoint or class mismatch), 74 a file could not be written (disk full, read-only
@@ -134,11 +140,27 @@ def train(as_json, **options):
     typed = {name for name in options if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT,
                                                                                 ParameterSource.DEFAULT_MAP)}
 
+    c = config.TrainConfig(**options)
+
     def work():
-        c = config.TrainConfig(**options)
         resumes.refuse_typed_otherwise(c, typed)  # --resume RUN would take the run's value for --seed 0 typed
-        return training.train(c)
+        return training.train(c, show_result=as_json)  # with --json, among the progress lines on stderr
 
     result = run(work, interrupted=_INTERRUPTED)
     if as_json:
         echo(json_text(result.to_dict(), indent=2))  # strict JSON: a non-finite loss as null, as in result.json
+    elif not c.quiet:
+        _say_result(result)
+
+
+def _say_result(result):
+    """The result's line on stdout; dropped, as the progress lines are, where its reader has gone (the
+    terminal closed under `trap '' HUP` or setsid, the `| tee` ended): the run is finished, its
+    result.json written, and the exit code stays 0. A write refused otherwise (a full disk under
+    ``> log``) is exit 74, said as standard output's fault."""
+    try:
+        echo(result_line(result))
+    except OSError as error:
+        if not stopping.reader_gone(error):
+            raise
+        stopping.drop_stream(sys.stdout)

@@ -76,7 +76,7 @@ def test_json_result(work, data):
 def test_json_result_is_strict_json_where_a_loss_is_not_finite(work, monkeypatch):
     """A last evaluation whose loss overflowed was printed as Infinity (json.dumps' default), which jq and
     strict parsers refuse; result.json already wrote it as null."""
-    def overflowed(config):
+    def overflowed(config, **_):
         return training.TrainResult(out="net.h5", run_dir="net.run", iterations=4, final={"top1": 0.5, "top5": 1.0,
                                     "loss": float("inf")}, best_top1=0.5, mean10_top1=0.5, evaluations=2,
                                     seconds=1.0, ms_per_iteration=250.0)
