@@ -103,7 +103,7 @@ def enclosing_run_dir(path):
     run's folder, and ``baseA.run/../net.h5`` beside it, not in it. The one answer for a grid's folder
     (:func:`minitransfer.grid_folder.check_outside_run_dirs`), a report's
     (:func:`minitransfer.report_folder.other_kind`) and a run's weights file
-    (:func:`minitransfer.resume.check_destination`)."""
+    (:func:`minitransfer.run_destination.check_destination`)."""
     return nearest_above(path, is_run_dir)
 
 

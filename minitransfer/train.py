@@ -30,8 +30,8 @@ from minitransfer import fileio, host_memory, stopping
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.config_wording import worded
 from minitransfer.preflight import OutOfMemory, check_memory
-from minitransfer.resume import (WouldReplace, check_destination, finished_without_dataset, read_base,
-                                 refuse_to_overwrite, resume_point)
+from minitransfer.resume import WouldReplace, finished_without_dataset, read_base, refuse_to_overwrite, resume_point
+from minitransfer.run_destination import check_destination
 from minitransfer.data import loader_workers
 from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import WorkerDied, refuse_in_script_rerun

@@ -11,7 +11,7 @@ import shlex
 
 import click
 
-from minitransfer import checkpoint, fileio, path_kinds, results, resume, resume_options, run_lock, rundir
+from minitransfer import checkpoint, fileio, path_kinds, results, resume_options, run_destination, run_lock, rundir
 from minitransfer.experiment import TREATMENT_FILE
 from minitransfer.data import archives, dataset, folder_tree, shard_format
 
@@ -93,8 +93,8 @@ class DatasetFolder(click.Path):
 class OutputFile(click.Path):
     """A file a command writes (train's weights): one :func:`refuse_unwritable_path` refuses is a usage
     error, and so is a folder, said with a weights file to name instead, in it or, where it is another
-    kind's folder (:func:`minitransfer.resume.other_kinds_folder`: a dataset's), beside that one (click
-    said only "File 'dsA' is a directory.")."""
+    kind's folder (:func:`minitransfer.run_destination.other_kinds_folder`: a dataset's), beside that
+    one (click said only "File 'dsA' is a directory.")."""
 
     def __init__(self, **attributes):
         super().__init__(dir_okay=False, **attributes)
@@ -109,9 +109,10 @@ class OutputFile(click.Path):
 
 def _weights_in(folder):
     """Weights files to name in place of ``folder``: baseA.h5 in it, or beside the folder of another kind
-    it is or lies in (:func:`minitransfer.resume.other_kinds_folder`: a dataset's), and baseA.h5 here."""
+    it is or lies in (:func:`minitransfer.run_destination.other_kinds_folder`: a dataset's), and
+    baseA.h5 here."""
     example = pathlib.Path(folder, "baseA.h5")
-    taken = resume.other_kinds_folder(example)
+    taken = run_destination.other_kinds_folder(example)
     if taken is not None:
         beside = pathlib.Path(folder).parent if taken[0] == pathlib.Path(folder).resolve() else taken[0].parent
         example = beside / example.name

@@ -1,0 +1,128 @@
+"""Where a run may write its weights, decided before anything is written: not a folder, not a
+name that would be its own run directory, not inside the dataset, another run's directory, a
+prepared dataset's or a report's folder or the folder of images the dataset was imported from, not
+the checkpoint it copies from or resumes, and not a file that is no minitransfer checkpoint
+(:func:`check_destination`, whatever ``overwrite`` says). Whether the run then continues from a
+checkpoint or may replace one is :mod:`minitransfer.resume`.
+"""
+
+import os
+import pathlib
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import path_kinds
+from minitransfer.config_checks import ConfigError
+from minitransfer.experiment import PLAN_FILE
+from minitransfer.rundir import enclosing_run_dir, nearest_above
+
+
+def check_destination(plan):
+    """Refuse (:class:`ConfigError`) a weights file ``out`` or run directory that training would
+    destroy or could not write, whatever ``overwrite`` says: a directory, a name whose run directory
+    would be itself, a run directory that is a file, a path inside the dataset or inside another
+    run's directory, the checkpoint the run copies from or resumes (or copies from its own run
+    directory, which a fresh run empties), or an existing file that is not a minitransfer checkpoint.
+    Its messages name the paths as the user gave them (:attr:`minitransfer.config.Plan.named`)."""
+    c, named, out, run_dir = plan.config, plan.named, pathlib.Path(plan.config.out), plan.run_dir
+    given = f"`out` {linked_out(plan) or c.out}"
+    if out.is_dir():
+        raise ConfigError(f"{given} is a directory; name a weights file, e.g. {out / 'net.h5'}")
+    if str(c.out).endswith((os.sep, f"{os.sep}.")):  # pathlib drops the slash: the weights would be the file `out`
+        raise ConfigError(f"{given} names a folder (it ends in {os.sep}); name the weights file in it, "
+                          f"e.g. {out / 'net.h5'}")
+    if run_dir == out:
+        raise ConfigError(f"{given} ends in .run, the suffix of run directories, so it would be its own "
+                          f"run directory; name the weights file e.g. {out.with_suffix('.h5')}")
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ConfigError(f"{run_dir}, the run directory of {out}, is a file; move it away or choose another `out`")
+    for what, path in ((given, out), (f"{run_dir}, the run directory of {out},", run_dir)):
+        if path.resolve().is_relative_to(pathlib.Path(c.data).resolve()):
+            raise ConfigError(f"{what} lies inside the dataset {named.data}; write the weights elsewhere")
+    taken = other_kinds_folder(out, plan.dataset.meta, named.data)
+    if taken is not None:
+        folder, what = taken
+        folder = next((parent for parent in out.parents if parent.resolve() == folder), folder)  # as given
+        raise ConfigError(f"{given} lies inside {folder}, {what}: write the weights beside it instead, e.g. "
+                          f"{folder.parent / out.name}")
+    host = enclosing_run_dir(out)  # resolved: a folder linked to a run's is that run's, x.run/../y.h5 is beside it
+    if host is not None:  # its checkpoint, lock or logs would be replaced, or deleted with it
+        instead = (f"write the weights beside it instead, e.g. {host.parent / out.name}" if linked_out(plan) is None
+                   else "give another `out`, a file of this run's own")
+        raise ConfigError(f"{given} lies inside {host}, the run directory of another run; {instead}")
+    for field, read in (("copy_from", c.copy_from), ("resume", None if c.resume == "auto" else c.resume)):
+        if read is not None and out.exists() and os.path.exists(read) and os.path.samefile(out, read):
+            raise ConfigError(f"{given} is the `{field}` checkpoint {getattr(named, field)}: training would "
+                              f"replace what it reads; choose another `out`")
+    checkpoint = run_dir / "checkpoint.h5"
+    if c.copy_from is not None and (pathlib.Path(c.copy_from).resolve().is_relative_to(run_dir.resolve()) or
+                                    checkpoint.exists() and os.path.exists(c.copy_from) and
+                                    os.path.samefile(checkpoint, c.copy_from)):
+        raise ConfigError(f"`copy_from` {named.copy_from} is a file of {run_dir}, the run directory of {given}: "
+                          f"training would delete what it copies; choose another `out`")
+    if out.exists() and not checkpoints.is_checkpoint(out):
+        raise ConfigError(f"{given} exists and is not a minitransfer weights file; "
+                          f"{_what_replaces_unreadable_out(out, run_dir)}")
+
+
+def other_kinds_folder(out, data_meta=None, data_named=None):
+    """(folder, what it is in words) where the weights file ``out`` would lie in another kind's folder,
+    the nearest along ``out`` resolved (where it lands), else None. Another kind's: a prepared
+    dataset's (:func:`minitransfer.path_kinds.dataset_folder_above`: a report passes datasets by, so
+    the run was in no report, and ``report DATASET`` said no run folder was in it); a report's
+    (:func:`minitransfer.path_kinds.report_folder_above`: remade or deleted as a whole, and the next
+    report of the folder above read the run as one it sums up), unless a grid's folder lies between
+    (a report written above a grid: the grid's own runs train on); or the folder of images the
+    dataset trained on was imported from by ``prepare folder`` (``data_meta``: its meta.json,
+    ``data_named``: its folder as given), whose next import took the run's folder as a class. A
+    grid's folder (its experiment.json) is no other kind's: its runs train in it, under
+    SPLIT/NAME.h5, and a run trained by hand there is pooled with them as designed. The image
+    folders of other datasets are not known here (nothing in them says they were imported)."""
+    dataset = path_kinds.dataset_folder_above(pathlib.Path(out).parent)
+    if dataset is not None:
+        return dataset, ("a prepared dataset's folder (prepare wrote it; a report passes datasets by, so it would "
+                         "read no run there)")
+    source = (data_meta or {}).get("source")
+    if isinstance(source, dict) and source.get("kind") == "folder" and isinstance(source.get("path"), str):
+        images = pathlib.Path(source["path"]).resolve()
+        if pathlib.Path(out).resolve().is_relative_to(images):
+            return images, (f"the folder of images the dataset {data_named} was imported from (prepare folder), "
+                            f"whose next import would read the run's files as images of a class")
+    report = path_kinds.report_folder_above(out)
+    grid = nearest_above(out, lambda folder: (folder / PLAN_FILE).is_file(), itself=False)
+    if report is not None and (grid is None or not grid.is_relative_to(report)):
+        return report, ("a report's folder (the tables and figures `minitransfer report` wrote), the output of a "
+                        "report, which is remade or deleted as a whole")
+    return None
+
+
+def linked_out(plan):
+    """"L.h5 (a link to /runs/baseA.run/checkpoint.h5)": `out` as its user gave it where it is a
+    symbolic link, which the run follows (:func:`minitransfer.train.train`), with the file it leads
+    to, for the messages that name it; None where it is no link (named as it is)."""
+    given, out = plan.named.out, plan.config.out
+    return None if given is None or given == out else f"{given} (a link to {out})"
+
+
+def _what_replaces_unreadable_out(out, run_dir):
+    """What to do with ``out``, which is no weights file (:func:`check_destination`), as its run in
+    ``run_dir`` stands: finished (its checkpoint at its max_iter), the weights it wrote there were cut
+    short (a full disk, a copy stopped) and are written again from that checkpoint; finished with its
+    checkpoint deleted, the run trains again; unfinished, it continues; without a run, the file is
+    another's, which training would replace."""
+    checkpoint, rerun = run_dir / "checkpoint.h5", f"delete {out} and rerun with `resume='auto'`"
+    try:
+        meta = checkpoints.read_meta(checkpoint) if checkpoint.is_file() else None
+    except (checkpoints.CheckpointError, OSError):
+        meta = None
+    if meta is not None and meta["iteration"] == meta["config"].get("max_iter"):
+        return (f"its run is finished (its checkpoint at iteration {meta['iteration']}, its last); {rerun}: "
+                f"it is written again from {checkpoint}")
+    if meta is not None:
+        return (f"its run is not finished (its checkpoint {checkpoint} is at iteration {meta['iteration']} of "
+                f"{meta['config'].get('max_iter')}), so the file is not its weights: move it away and rerun with "
+                f"`resume='auto'` to continue the run, or choose another `out`")
+    if (run_dir / "result.json").is_file() and not checkpoint.exists():
+        return (f"its run is finished, but its checkpoint was deleted, so its weights cannot be written again: "
+                f"{rerun} to train the run again from the start (what it trained is lost), or move the file away "
+                f"if it is not those weights")
+    return "training would replace it: choose another `out` or move the file away"
