@@ -64,7 +64,8 @@ from minitransfer.grid_plan import replaced_plan
 from minitransfer.grid_plan_file import record_slurm_scripts, write_plan
 from minitransfer.slurm_array import array_script
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMIT_FILE, SUBMITTED_FILE, TRANSFERS_FILE
-from minitransfer.slurm_sbatch import check_one_line, parse_time_limit, shared_sbatch_lines, signal_margin
+from minitransfer.slurm_sbatch import (check_one_line, parse_time_limit, shared_sbatch_lines,
+                                       shortest_time_limit_minutes, signal_margin)
 from minitransfer.slurm_submit import DEFAULT_MAX_ARRAY_SIZE, cluster_array_size, submit_script
 
 __all__ = ["emit_slurm", "describe_scripts", "parse_time_limit", "signal_margin", "SUBMIT_FILE", "BASES_FILE",
@@ -111,7 +112,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
         raise ValueError(f"emit_slurm: transfers copy from {', '.join(missing)}, which the plan does not train")
     if gres is None and device == "cuda":
         gres = DEFAULT_GPU_GRES
-    header, warnings = shared_sbatch_lines(gres, partition, time_limit, sbatch_options)
+    header, warnings, partitions = shared_sbatch_lines(gres, partition, time_limit, sbatch_options)
     names = [SUBMIT_FILE] + [BASES_FILE] * bool(bases) + [TRANSFERS_FILE] * bool(transfers)
     foreign = [str(slurm_dir / name) for name in names if not _replaceable(slurm_dir / name)]
     if foreign:
@@ -130,9 +131,12 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     plan = write_plan(out, runs, options, train_command, progress)
     python_path = _source_checkout(train_command)
     margin = signal_margin(time_limit)
+    # which of its partition's limits a job gets: its DefaultTime without --time, its MaxTime with 0 or UNLIMITED
+    scripts_limit = "DefaultTime" if time_limit is None else "MaxTime" if parse_time_limit(time_limit) is None else ""
 
     def scripts(scripts_id):
-        texts = {SUBMIT_FILE: submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id, margin)}
+        texts = {SUBMIT_FILE: submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id, margin,
+                                            partitions, scripts_limit)}
         for name, stage, its_runs in ((BASES_FILE, "bases", bases), (TRANSFERS_FILE, "transfers", transfers)):
             if its_runs:
                 texts[name] = array_script(stage, its_runs, out, slurm_dir, plan, options, train_command, header,
@@ -182,6 +186,11 @@ def describe_scripts(runs, out, slurm_dir, array_size=None):
     asked = [line.removeprefix("#SBATCH ") for line in script.read_text(errors="surrogateescape").splitlines()
              if line.startswith("#SBATCH ") and not line.startswith(("#SBATCH --job-name=", "#SBATCH --output="))]
     lines.append(f"each task asks SLURM for: {' '.join(asked)}")
+    if not any(option.startswith("--time=") for option in asked):
+        margin = int(next(option for option in asked if option.startswith("--signal=TERM@")).partition("@")[2])
+        lines.append(f"no --time: each task gets its partition's time limit (DefaultTime, else MaxTime), which must be "
+                     f"{shortest_time_limit_minutes(margin)} minutes or more (SIGTERM {margin} s before it); "
+                     f"{SUBMIT_FILE} checks it before it submits")
     lines.append(f"task logs: {slurm_dir / 'logs'}; each run's training output: "
                  f"{pathlib.Path(out) / '<run>.run' / grid.LOG_FILE}")
     lines.append(f"to see what {SUBMIT_FILE} would submit now, queueing nothing: "

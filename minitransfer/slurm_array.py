@@ -42,10 +42,8 @@ from minitransfer import experiment as grid
 from minitransfer.grid_folder import GridLock
 from minitransfer.grid_outcome import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, failure_cause, where_its_output_is
 from minitransfer.slurm_plan import HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMIT_FILE, plan_check, plan_file_check
-from minitransfer.slurm_sbatch import SIGNAL_MARGIN_SECONDS, sbatch_quote
-
-# Training a task's time limit leaves at least, before SLURM's SIGTERM, for the task to requeue itself on exit 75
-SHORTEST_TRAINING_SECONDS = 60
+from minitransfer.slurm_sbatch import (LISTED_LIMIT, LISTED_LIMIT_SECONDS, SHORTEST_TRAINING_SECONDS,
+                                       SIGNAL_MARGIN_SECONDS, sbatch_quote, shortest_time_limit_minutes)
 
 # The signals a task names where one ended its training: SIGKILL (the out-of-memory killer, kill -9), which
 # leaves no word in train.log, and the crashes, which may leave theirs there (a C library's abort message,
@@ -143,6 +141,7 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
         "exec 6>&-",
         'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
         ' restart ${SLURM_RESTART_COUNT:-0}; output in $log"',
+        *_unsaid_end_lines(stage),
         "# Another process training the run (a local `minitransfer experiment` on OUT, or a task of another",
         "# submission) holds its lock (flock on <run>.run/lock, run_lock.RunLock), which the kernel releases when",
         "# it ends: a lock file left behind holds nobody up. Wait for it, then finish or resume what it left.",
@@ -182,14 +181,14 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
         "  local limit seconds",
         '  limit=$(squeue --noheader --jobs="${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" --format=%l 2>/dev/null) ||'
         " return 1",
-        '  [[ "$limit" =~ ^(([0-9]+)-)?(([0-9]+):)?([0-9]+):([0-9]+)$ ]] || return 1',
-        "  seconds=$(( ((10#${BASH_REMATCH[2]:-0} * 24 + 10#${BASH_REMATCH[4]:-0}) * 60 + 10#${BASH_REMATCH[5]}) * 60"
-        " + 10#${BASH_REMATCH[6]} ))",
+        f'  [[ "$limit" =~ {LISTED_LIMIT} ]] || return 1',
+        f"  seconds=$(( {LISTED_LIMIT_SECONDS} ))",
         f'  [ "$seconds" -lt {margin + SHORTEST_TRAINING_SECONDS} ] || return 1',
         f'  echo "its job\'s time limit, $limit, leaves under {SHORTEST_TRAINING_SECONDS} s of training before SLURM'
         f' signals it to checkpoint, {margin} s before the limit (--signal=TERM@{margin}): requeued, it would be'
-        ' signalled as it starts, over and over; emit the scripts again with a longer --time (a partition\'s default'
-        f' limit applies where none is given), then rerun {SUBMIT_FILE} to resume it"',
+        ' signalled as it starts, over and over; emit the scripts again with --time'
+        f' {shortest_time_limit_minutes(margin)} or more (a partition\'s default limit applies where none is'
+        f' given), then rerun {SUBMIT_FILE} to resume it"',
         "}",
         "# Asked of this task by <array job>_<task>: the task that runs under the array's own job id (the",
         "# last one started) is listed with every other task of the array by --jobs=$SLURM_JOB_ID.",
@@ -273,9 +272,32 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
         "else",
         '  echo "run $run: $ended"',
         "fi",
+        'rm -f -- "$attempt"',
         'exit "$status"',
     ]
     return "\n".join(lines) + "\n"
+
+
+def _unsaid_end_lines(stage):
+    """Bash lines saying, on a restart (``SLURM_RESTART_COUNT`` over 0), that the task's previous start
+    ended without a word from it (its node lost, or the task killed: SLURM requeued it, the log going
+    from "restart 0" to "restart 1" with nothing between, seen on the test cluster with slurmd and the
+    training killed -9), and whether this one resumes the run from its checkpoint or starts it over.
+    Told by a mark in the logs folder (``$attempt``) each start leaves until it says how it ended."""
+    checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
+    return [
+        "# Each start leaves this mark until it says how it ended (removed at its end): one found on a restart",
+        "# is of a start that ended without a word (its node lost, or the task killed)",
+        f'attempt="$scripts/logs/.{stage}-${{SLURM_ARRAY_JOB_ID}}_$SLURM_ARRAY_TASK_ID.running"',
+        'if [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ] && [ -e "$attempt" ]; then',
+        f'  if finished; then how="finds the run finished"; elif [ -e "$out/$run.run/"{checkpoint} ]; then',
+        f'    how="resumes the run from its checkpoint, $out/$run.run/"{checkpoint}',
+        '  else how="starts the run over: it has no checkpoint"; fi',
+        '  echo "run $run: the previous start of this task ended without a word from it (its node lost, or the task'
+        ' killed) and SLURM requeued it; this start $how"',
+        "fi",
+        ': 2>/dev/null > "$attempt" || true  # a logs folder this node cannot write: no word of it on a restart',
+    ]
 
 
 def _failure_lines():

@@ -11,8 +11,8 @@ into the same folder, it submits their runs anew and names those tasks, still li
 task reads the plan holding the grid's planning lock shared (:class:`~minitransfer.grid_folder.GridLock`),
 so a grid planning as it starts is waited for. The same plan emitted again (the same options, more
 layers or seeds, another ``--device``) keeps its id. Where OUT holds no plan at all (a node that
-does not mount OUT's file system, or OUT deleted or moved), a task and ``submit.sh`` end with exit
-74 and a line saying so, writing nothing there.
+does not mount OUT's file system, or OUT deleted or moved), a task (exit 74) and ``submit.sh`` (exit 2:
+emit the scripts again) end with a line saying so, writing nothing there.
 """
 
 import shlex
@@ -42,8 +42,10 @@ SLURM_COMMANDS_OWN_OPTIONS = [
 ]
 
 
-def plan_file_check(what):
-    """Bash lines that end the script (exit 74, saying ``what`` is not done and why) where ``$out`` holds
+def plan_file_check(what, exit_code=EXIT_IO):
+    """Bash lines that end the script (``exit_code``: 74 for a task, an I/O failure on its node; 2 for
+    ``submit.sh``, whose grid is not where its scripts say, was 74 against its documented codes; saying
+    ``what`` is not done and why) where ``$out`` holds
     no plan: a node that does not mount OUT's file system, or OUT deleted or moved; before anything is
     written there (a task would make the missing path on the node's own disk). The machine is named
     by ``uname -n``, not ``$HOSTNAME``: sbatch passes the submitting shell's on to the task, which
@@ -53,7 +55,7 @@ def plan_file_check(what):
         f'  echo "{what}: there is no $out/{grid.PLAN_FILE} on $(uname -n): $out is on a file system this machine '
         'does not mount, or it was deleted or moved since the scripts were written; run them where it is, or '
         'emit them again (minitransfer experiment --emit-slurm)" >&2',
-        f"  exit {EXIT_IO}",
+        f"  exit {exit_code}",
         "fi",
     ]
 

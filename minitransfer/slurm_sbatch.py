@@ -13,6 +13,9 @@ from minitransfer.slurm_sbatch_words import (NAMED, UNKNOWN_SPACED, option_refus
 
 SIGNAL_MARGIN_SECONDS = 300  # SIGTERM this long before the time limit: time to write a checkpoint
 SHORTEST_TIME_LIMIT_SECONDS = 300
+# Training a task's time limit leaves at least, before SLURM's SIGTERM: under it a task is not requeued on exit 75
+# (SLURM would signal it again as it starts, over and over), and submit.sh refuses such a limit before queueing
+SHORTEST_TRAINING_SECONDS = 60
 # Slurm's time_str2secs sums the fields as seconds in a C int, then rounds up to minutes: a longer limit
 # overflows (1000000000000000000000000000000 minutes was written into the scripts as given)
 LONGEST_TIME_LIMIT_SECONDS = 2**31 - 1 - 59
@@ -41,7 +44,8 @@ def parse_time_limit(text):
                          f"give 0 or UNLIMITED for no limit; expected {TIME_LIMIT_FORMS}")
     if seconds < SHORTEST_TIME_LIMIT_SECONDS:
         raise ValueError(f"time limit {_shown(text)} is under {SHORTEST_TIME_LIMIT_SECONDS // 60} minutes: the "
-                         "training is told to stop a fifth of it (at most 5 minutes) before the limit")
+                         "training is told to stop a fifth of it (at most 5 minutes) before the limit; give --time "
+                         f"{SHORTEST_TIME_LIMIT_SECONDS // 60} or more")
     return seconds
 
 
@@ -87,6 +91,13 @@ def _shown(text):
     return repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text)} characters)"
 
 
+# A time limit as squeue (%l) and scontrol show it, [D-][H:]MM:SS, matched by bash's [[ =~ ]], and its seconds
+# as a bash arithmetic expression of the match (UNLIMITED and NONE do not match)
+LISTED_LIMIT = "^(([0-9]+)-)?(([0-9]+):)?([0-9]+):([0-9]+)$"
+LISTED_LIMIT_SECONDS = ("((10#${BASH_REMATCH[2]:-0} * 24 + 10#${BASH_REMATCH[4]:-0}) * 60 + 10#${BASH_REMATCH[5]}) * 60"
+                        " + 10#${BASH_REMATCH[6]}")
+
+
 def signal_margin(time_limit=None):
     """Seconds before the time limit at which SLURM sends SIGTERM: 300, or a fifth of a short limit."""
     seconds = None if time_limit is None else parse_time_limit(time_limit)
@@ -94,8 +105,10 @@ def signal_margin(time_limit=None):
 
 
 def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
-    """The ``#SBATCH`` lines both array scripts share (the job name and output file come after), and
-    the warnings to give of them (:func:`login_environment_warning`)."""
+    """The ``#SBATCH`` lines both array scripts share (the job name and output file come after), the
+    warnings to give of them (:func:`login_environment_warning`), and the partition (or comma-separated
+    partitions) they ask for: the last one ``sbatch_options`` names (written after ``--partition``, sbatch
+    takes it), else ``partition``; None for the cluster's default."""
     own = [f"--gres={gres}"] * bool(gres) + [f"--partition={partition}"] * bool(partition)
     # the time limit without the blanks around it: sbatch refuses "--time= 90"
     own += [f"--time={str(time_limit).strip()}"] * bool(time_limit)
@@ -116,7 +129,9 @@ def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     options += [_sbatch_option(option, text, words) for option, text, words, _ in read]
     warnings = [login_environment_warning(repr(option), found.get("export"), LOGIN_ENVIRONMENT_OPTION_REMEDY)
                 for option, _, _, found in read]
-    return [f"#SBATCH {option}" for option in options], [warning for warning in warnings if warning]
+    asked = [found["partition"] for _, _, _, found in read if found.get("partition")]
+    return ([f"#SBATCH {option}" for option in options], [warning for warning in warnings if warning],
+            (asked or [partition])[-1] or None)
 
 
 def _checked_signal_margin(time_limit):
@@ -288,12 +303,20 @@ def _scripts_own_refusal(option, found, time_given_as):
     return None
 
 
-def short_limit_refusal(given, seconds, margin, remedy):
-    """Why a time limit of ``seconds`` (``given``: the option or variable that set it) not over the
-    scripts' SIGTERM ``margin`` is refused, and ``remedy``, what to do."""
-    return (f"{given}: a time limit of {seconds} s is not over the {margin} s before it at which SLURM signals the "
-            f"training to checkpoint (--signal=TERM@{margin}): each task would be signalled as it starts and "
-            f"requeued over and over; {remedy}")
+def shortest_time_limit_minutes(margin):
+    """The shortest time limit, in whole minutes as SLURM holds one, that leaves
+    :data:`SHORTEST_TRAINING_SECONDS` of training before the scripts' SIGTERM ``margin`` (6 for 300 s):
+    a task of a shorter one is signalled as it starts, and not requeued."""
+    return -(-(margin + SHORTEST_TRAINING_SECONDS) // 60)
+
+
+def short_limit_refusal(given, limit, margin, remedy):
+    """Why a time limit ``limit`` (as said; ``given``: what set it) shorter than
+    :func:`shortest_time_limit_minutes` of the scripts' SIGTERM ``margin`` is refused, and ``remedy``, what
+    to do."""
+    return (f"{given}: a time limit of {limit} leaves under {SHORTEST_TRAINING_SECONDS} s of training before the "
+            f"{margin} s before it at which SLURM signals the training to checkpoint (--signal=TERM@{margin}): each "
+            f"task would be signalled as it starts, and not requeued; {remedy}")
 
 
 def _sbatch_option(option, text, words):

@@ -107,8 +107,8 @@ def unknown_spaced(words):
 # --wait (--wai: --wait-all-nodes), --export (--expo: --export-file); --o and --e are prefixes of several
 _OWN_LONG_OPTIONS = {"time": "time", "signal": "signal", "clusters": "clusters", "cluster": "clusters",
                      "no-requeue": "no-requeue", "output": "output", "error": "error", "open-mode": "open-mode",
-                     "export": "export", "wait": "wait"}
-_OWN_LETTERS = {"t": "time", "M": "clusters", "o": "output", "e": "error"}  # and -W, a flag: wait
+                     "export": "export", "wait": "wait", "partition": "partition"}
+_OWN_LETTERS = {"t": "time", "M": "clusters", "o": "output", "e": "error", "p": "partition"}  # and -W, a flag: wait
 
 
 def scripts_own_options(option, words=None):
@@ -120,7 +120,8 @@ def scripts_own_options(option, words=None):
     prefix of a long option), ``("clusters", value)`` for ``--clusters``, ``--cluster`` and ``-M`` as
     ``-t``, ``("output", value)`` for ``--output`` (from ``--ou``) and ``-o``, ``("error", value)`` for
     ``--error`` (from ``--er``) and ``-e``, ``("open-mode", value)`` (from ``--op``), ``("export",
-    value)``, and ``("no-requeue", None)`` (from ``--no-r``) and ``("wait", None)`` (``--wait``, ``-W``),
+    value)``, ``("partition", value)`` (``--partition``, ``-p``: whose time limit submit.sh reads), and
+    ``("no-requeue", None)`` (from ``--no-r``) and ``("wait", None)`` (``--wait``, ``-W``),
     which take no value (:data:`_OWN_LONG_OPTIONS`). No prefix of ``--time`` is one: sbatch refuses
     ``--tim=3`` as ambiguous with ``--time-min``, nor of ``--cluster`` (``--clust``, ambiguous with
     ``--cluster-constraint``). A value None where the option ends the words (sbatch refuses it). The word

@@ -34,8 +34,8 @@ from minitransfer import experiment as grid
 from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMITTED_FILE, SUBMITTERS_FILE,
                                      TRANSFERS_FILE, plan_check, plan_file_check)
 from minitransfer.slurm_sbatch import SIGNAL_MARGIN_SECONDS
-from minitransfer.slurm_submit_checks import (bases_copied_lines, environment_lines, scripts_set_lines,
-                                              slurm_commands_lines, srun_variables_lines,
+from minitransfer.slurm_submit_checks import (bases_copied_lines, environment_lines, partition_time_lines,
+                                              scripts_set_lines, slurm_commands_lines, srun_variables_lines,
                                               weights_without_checkpoint_lines)
 
 DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's default: array task indices 0..1000
@@ -43,6 +43,13 @@ SCONTROL_SECONDS = 10  # a controller that does not answer: the summary assumes 
 DRY_RUN_HELP = ("print the sbatch commands it would run now (the runs neither finished nor queued, in the order "
                 "they depend on each other), the tasks it would cancel, what each task asks SLURM for, and where "
                 "the logs go; check them with sbatch --test-only; submit, cancel and record nothing")
+EXIT_CODES_HELP = ("exit codes: 0 submitted (or nothing left to submit); 1 SLURM failed or refused: sbatch (or sbatch "
+                   "--test-only) refused an array, squeue failed (SLURM cannot be reached), SLURM's commands are "
+                   "missing, another submit.sh of these runs is running; 2 refused before submitting anything: an "
+                   "unknown argument, the grid folder or its plan not as the scripts were written for (moved, "
+                   "deleted, planned again), scripts of different emissions, an SBATCH_* variable or a partition's "
+                   "time limit the tasks cannot work with, a run that would be trained again from the start; 74 a "
+                   "folder it cannot write (the tasks' logs, the grid folder)")
 
 
 def cluster_array_size():
@@ -133,6 +140,22 @@ def _other_folders_lines():
     ]
 
 
+def _reached_lines():
+    """Bash lines ending ``submit.sh`` (exit 1) where squeue, asked first on every submission (a dry run's
+    where squeue is here), fails: SLURM out of reach (no ``SLURM_CONF``, the controller down: "Could not
+    establish a configuration source") is said as such. Before, only a rerun asked squeue, and a first
+    submission let sbatch fail, saying to fix a partition, --gres, --time or --sbatch-option."""
+    return [
+        "# SLURM reached at all, before anything is locked or asked of it: said as such, not as sbatch refusing",
+        'if type -P squeue > /dev/null && ! squeue --noheader --user="$(id -u)" --format=%i > /dev/null; then',
+        '  echo "nothing submitted: squeue failed (its error above): SLURM cannot be reached from here (SLURM_CONF'
+        ' unset or naming another configuration, SLURM\'s controller down, or not a machine of the cluster: run $0'
+        ' on a login node); rerun $0 once squeue answers" >&2',
+        "  exit 1",
+        "fi",
+    ]
+
+
 def _end_lines():
     """Bash lines ending ``submit.sh``: where its arrays' output goes; with ``--dry-run``, before that what
     each of their tasks asks SLURM for (its ``#SBATCH`` lines), and after it whether ``sbatch --test-only``
@@ -162,7 +185,8 @@ def _end_lines():
     ]
 
 
-def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id, margin=SIGNAL_MARGIN_SECONDS):
+def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id, margin=SIGNAL_MARGIN_SECONDS,
+                  partition=None, scripts_limit="DefaultTime"):
     """Submit the runs that are neither finished nor queued: the bases as one array, then each base's
     transfers as one array that depends on that base's task, submitted now or queued before (no
     dependency when the base is finished). Rerun at any time: a task of an earlier submission that
@@ -175,7 +199,13 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
     ``transfers``: grouped by base, in the order of ``bases`` (each base's transfers numbered from 0 in
     its arrays, as their index less that of its first); ``base_index``: a base's name -> its index;
     ``margin``: the seconds before the time limit at which the array scripts have SLURM send SIGTERM
-    (nothing is submitted under an ``SBATCH_TIMELIMIT`` not over it, nor with an ``SBATCH_SIGNAL``)."""
+    (nothing is submitted under an ``SBATCH_TIMELIMIT`` that leaves too little of it to train, nor with an
+    ``SBATCH_SIGNAL``); ``partition`` (the scripts' ``--partition``, None for the default) and
+    ``scripts_limit`` (which of its limits the jobs get: "DefaultTime" where the scripts give no ``--time``,
+    "MaxTime" for ``0`` or ``UNLIMITED``, "" for a limit of their own): whose time limit is checked
+    against ``margin`` (:func:`~minitransfer.slurm_submit_checks.partition_time_lines`). Every submission
+    first asks squeue, so that SLURM out of reach is said as such, not as sbatch refusing the scripts.
+    Its exit codes: :data:`EXIT_CODES_HELP`."""
     of_base = [base_index[run.parent] for run in transfers]  # in order: emit_slurm sorts them by base
     transfer_first = [bisect.bisect_left(of_base, index) for index in range(len(bases) + 1)]
 
@@ -191,7 +221,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "# bash's printf %q writes it, plan id); those of this plan SLURM still lists are not submitted again.",
         "set -euo pipefail",
         "dry_run=no",
-        f'usage="usage: bash $0 [--dry-run]; --dry-run: {DRY_RUN_HELP}"',
+        f'usage="usage: bash $0 [--dry-run]; --dry-run: {DRY_RUN_HELP}; {EXIT_CODES_HELP}"',
         'case "$*" in',
         '  "") ;;',
         "  --dry-run) dry_run=yes ;;",
@@ -206,7 +236,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         'scripts_folder=$(dirname -- "$0")',
         'CDPATH="" cd -- "$scripts_folder/"',
         f"out={shlex.quote(str(out))}",
-        *plan_file_check("nothing submitted"),
+        *plan_file_check("nothing submitted", exit_code=2),
         *plan_check(out, slurm_dir, plan, "nothing submitted"),
         "# the array scripts of this set only: another's array indices name other runs",
         f"scripts_id={scripts_id}",
@@ -224,6 +254,8 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         *bases_copied_lines(),
         *weights_without_checkpoint_lines(),
         *slurm_commands_lines(),
+        *_reached_lines(),
+        *partition_time_lines(margin, partition, scripts_limit),
         'if [ "$dry_run" = no ]; then',
         f"  exec 9>> {SUBMITTED_FILE}",
         "  if ! flock --nonblock 9; then",

@@ -21,9 +21,9 @@ import shlex
 
 from minitransfer import experiment as grid
 from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, TRANSFERS_FILE
-from minitransfer.slurm_sbatch import (LOGIN_ENVIRONMENT, OPEN_MODE, OTHER_CLUSTER, OUTPUT, REQUEUE,
-                                       SHORTEST_TIME_LIMIT_SECONDS, SRUN_VARIABLES, TASK_ENVIRONMENT, WAIT,
-                                       exported_refusal, short_limit_refusal)
+from minitransfer.slurm_sbatch import (LISTED_LIMIT, LISTED_LIMIT_SECONDS, LOGIN_ENVIRONMENT, OPEN_MODE,
+                                       OTHER_CLUSTER, OUTPUT, REQUEUE, SRUN_VARIABLES, TASK_ENVIRONMENT, WAIT,
+                                       exported_refusal, short_limit_refusal, shortest_time_limit_minutes)
 
 
 def scripts_set_lines(bases, transfers):
@@ -62,7 +62,9 @@ def slurm_commands_lines():
 def environment_lines(margin):
     """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where sbatch's environment would override
     the scripts' own ``#SBATCH`` lines (sbatch takes its input variables over a script's lines): an
-    ``SBATCH_TIMELIMIT`` of ``margin`` seconds or less, refused as the same limit given as an
+    ``SBATCH_TIMELIMIT`` that leaves under a minute of training before ``margin``, refused as the task would
+    refuse to requeue itself under it (:func:`~minitransfer.slurm_sbatch.shortest_time_limit_minutes`: it
+    said "at least 5 minutes" of a limit of 5 it refused), as the same limit given as an
     ``--sbatch-option`` is (each task signalled as it starts and requeued over and over; before, only a task
     that had trained until its SIGTERM said so, after the requeues), read as
     :func:`~minitransfer.slurm_sbatch.parse_time_limit` reads it (a limit sbatch would not read is left to
@@ -77,10 +79,10 @@ def environment_lines(margin):
     (:func:`_other_cluster_lines`). Then a warning (going on) for an ``SBATCH_EXPORT`` that leaves
     this shell's environment out (:func:`_login_environment_lines`)."""
     fields = "([0-9]{1,9})"
+    shortest = shortest_time_limit_minutes(margin)
     refusal = short_limit_refusal("nothing submitted: SBATCH_TIMELIMIT=$SBATCH_TIMELIMIT, which sbatch takes over "
-                                  "the scripts' --time", "$seconds", margin,
-                                  f"unset SBATCH_TIMELIMIT, or set it to at least {SHORTEST_TIME_LIMIT_SECONDS // 60} "
-                                  f"minutes, then rerun $0")
+                                  "the scripts' --time", "$seconds s", margin,
+                                  f"unset SBATCH_TIMELIMIT, or set it to at least {shortest} minutes, then rerun $0")
     return [
         "# sbatch takes its input variables over the scripts' #SBATCH lines",
         'seconds=""',
@@ -92,7 +94,8 @@ def environment_lines(margin):
         f'elif [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}(:{fields})?$ ]]; then',
         "  seconds=$(( 10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[3]:-0} ))",
         "fi",
-        f'if [ -n "$seconds" ] && [ "$seconds" -gt 0 ] && [ "$seconds" -le {margin} ]; then',
+        "# SLURM rounds a limit up to whole minutes",
+        f'if [ -n "$seconds" ] && [ "$seconds" -gt 0 ] && [ "$(( (seconds + 59) / 60 ))" -lt {shortest} ]; then',
         f'  echo "{refusal}" >&2',
         "  exit 2",
         "fi",
@@ -300,5 +303,61 @@ def bases_copied_lines():
         '  for line in "${copied[@]}"; do echo "$line" >&2; done',
         '  echo "then rerun $0" >&2',
         "  exit 2",
+        "fi",
+    ]
+
+
+def partition_time_lines(margin, partition, scripts_limit):
+    """Bash lines ending ``submit.sh`` (exit 2, before anything is queued; ``--dry-run`` too) where the
+    jobs get their partition's time limit (the scripts give no ``--time``, nor ``SBATCH_TIMELIMIT`` one)
+    and it is shorter than :func:`~minitransfer.slurm_sbatch.shortest_time_limit_minutes` of ``margin``:
+    before, every task was queued, took a node, was signalled as it started and exited 75 without
+    requeueing itself, its transfers left waiting (``DependencyNeverSatisfied``; seen with
+    ``DefaultTime=4`` on the test cluster). The limit is read by ``scontrol show partition``: DefaultTime
+    where the jobs ask for none (``scripts_limit`` "DefaultTime"), else MaxTime (a limit of ``0`` or
+    ``UNLIMITED``: "MaxTime"; "" where the scripts give one, which needs no check); of ``SBATCH_PARTITION``,
+    else ``partition`` (:func:`~minitransfer.slurm_sbatch.shared_sbatch_lines`; each of a list), else the
+    cluster's default partition. A partition scontrol does not show is left to sbatch."""
+    shortest = shortest_time_limit_minutes(margin)
+    given = ("nothing submitted: the scripts give no --time, so each task gets the $field of partition $name"
+             "$which (scontrol show partition $name)")
+    by_time = short_limit_refusal(given, "$limit", margin, f"emit the scripts again with --time {shortest} or more "
+                                  "(partition $name's MaxTime: $max), or with another --partition, then rerun $0")
+    by_partition = short_limit_refusal(given, "$limit", margin, "emit the scripts again with another --partition, "
+                                       f"one whose MaxTime is at least {shortest} minutes, then rerun $0")
+    return [
+        "# no time limit of the scripts' own, nor of SBATCH_TIMELIMIT: the partition's applies (DefaultTime, else",
+        "# MaxTime), which a task that leaves too little of it to train is signalled as it starts, and not requeued",
+        f"asked={shlex.quote(scripts_limit)}",
+        'if [ -n "${SBATCH_TIMELIMIT+set}" ]; then',
+        '  asked=""',
+        '  if [ "$seconds" = 0 ] || [[ "${SBATCH_TIMELIMIT^^}" == @(UNLIMITED|INFINITE) ]]; then asked=MaxTime; fi',
+        "fi",
+        'if [ -n "$asked" ] && type -P scontrol > /dev/null; then',
+        f"  partitions=${{SBATCH_PARTITION:-{shlex.quote(partition or '')}}} which=\"\"",
+        '  if [ -z "$partitions" ]; then',
+        "    which=\" (the cluster's default partition)\"",
+        "    partitions=$(scontrol --oneliner show partition 2>/dev/null |"
+        " sed -n 's/^PartitionName=\\([^ ]*\\) .*\\<Default=YES\\>.*/\\1/p' | head -n 1) || true",
+        "  fi",
+        '  IFS=, read -r -a names <<< "$partitions"',
+        '  for name in ${names[@]+"${names[@]}"}; do',
+        '    record=$(scontrol --oneliner show partition "$name" 2>/dev/null) || continue',
+        "    max=$(sed -n 's/.* MaxTime=\\([^ ]*\\).*/\\1/p' <<< \"$record\") field=MaxTime",
+        "    limit=$(sed -n 's/.* DefaultTime=\\([^ ]*\\).*/\\1/p' <<< \"$record\")",
+        '    if [ "$asked" = MaxTime ] || [ -z "$limit" ] || [ "$limit" = NONE ]; then limit=$max; else'
+        " field=DefaultTime; fi",
+        f'    if [[ ! "$limit" =~ {LISTED_LIMIT} ]] ||'
+        f' [ "$(( ({LISTED_LIMIT_SECONDS} + 59) / 60 ))" -ge {shortest} ]; then',
+        "      continue",
+        "    fi",
+        f'    if [ "$field" = DefaultTime ] && {{ [[ ! "$max" =~ {LISTED_LIMIT} ]] ||'
+        f' [ "$(( ({LISTED_LIMIT_SECONDS} + 59) / 60 ))" -ge {shortest} ]; }}; then',
+        f'      echo "{by_time}" >&2',
+        "    else",
+        f'      echo "{by_partition}" >&2',
+        "    fi",
+        "    exit 2",
+        "  done",
         "fi",
     ]

@@ -436,20 +436,28 @@ def test_submit_where_slurm_commands_are_missing_says_so_before_submitting(tmp_p
     assert not (fake_slurm / "sbatch").exists() and not (tmp_path / "slurm" / "submitted.txt").exists()
 
 
+UNREACHABLE = "nothing submitted: squeue failed (its error above): SLURM cannot be reached from here (SLURM_CONF"
+
+
 @pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
-def test_submit_rerun_whose_squeue_fails_says_nothing_was_submitted_and_why(tmp_path, fake_slurm, dry_run):
-    """squeue failing as submit.sh reruns (the controller down): before, the script ended (exit 1) on
-    squeue's own error alone, saying neither that nothing was submitted nor what to do."""
+@pytest.mark.parametrize("earlier", [True, False], ids=["rerun", "first"])
+def test_submit_whose_squeue_fails_says_slurm_cannot_be_reached(tmp_path, fake_slurm, dry_run, earlier):
+    """squeue failing (the controller down, or no SLURM_CONF: "Could not establish a configuration
+    source"): before, a rerun ended on squeue's own error alone, and a first submission, which asked no
+    squeue, let sbatch fail and said to fix a partition, --gres, --time or --sbatch-option (exit 1)."""
     submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
-    assert submit_grid(submit).returncode == 0
-    recorded = (submit.parent / slurm.SUBMITTED_FILE).read_text()
-    error = "slurm_load_jobs error: Unable to contact slurm controller (connect failure)"
+    if earlier:
+        assert submit_grid(submit).returncode == 0
+    record = submit.parent / slurm.SUBMITTED_FILE
+    recorded = record.read_text() if earlier else ""
+    error = "squeue: fatal: Could not establish a configuration source"
     again = submit_grid(submit, *["--dry-run"] * dry_run, FAKE_SQUEUE_LIST_ERROR=error)
     assert again.returncode == 1, again.stdout + again.stderr
-    assert again.stderr == (f"{error}\nnothing submitted: squeue failed (its error above), and without the tasks it "
-                            f"lists the runs still queued from an earlier submission would be submitted again; rerun "
-                            f"{submit} once squeue answers (SLURM's controller up)\n")
-    assert len(sbatch_calls(fake_slurm)) == 3 and (submit.parent / slurm.SUBMITTED_FILE).read_text() == recorded
+    assert again.stderr == (f"{error}\n{UNREACHABLE} unset or naming another configuration, SLURM's controller "
+                            f"down, or not a machine of the cluster: run {submit} on a login node); rerun {submit} "
+                            f"once squeue answers\n")
+    assert len(sbatch_calls(fake_slurm)) == 3 * earlier and not (fake_slurm / "sbatch-test-only").exists()
+    assert (record.read_text() if record.exists() else "") == recorded
 
 
 def test_submit_again_cancels_and_resubmits_the_transfers_of_a_base_that_failed(tmp_path, fake_slurm):
@@ -781,7 +789,7 @@ def test_task_whose_time_limit_is_within_the_signal_margin_is_not_requeued(tmp_p
         assert (f"run random0/baseB: exit 75, interrupted with a checkpoint; not requeued: its job's time limit, "
                 f"{limit}, leaves under 60 s of training before SLURM signals it to checkpoint, {margin} s before the "
                 f"limit (--signal=TERM@{margin}): requeued, it would be signalled as it starts, over and over; emit "
-                f"the scripts again with a longer --time") in output, output
+                f"the scripts again with --time {6 if time_limit is None else 3} or more") in output, output
         assert output.count("not requeued") == 1 and not (fake_slurm / "scontrol").exists()
 
 
@@ -989,7 +997,8 @@ def test_task_and_submit_where_the_grid_folder_is_not_there(tmp_path, fake_slurm
     """OUT absent where the script runs (a node that does not mount its file system, or OUT deleted): the
     task made the whole path on the node's own disk, lock files and all, then said OUT "was planned again
     with other options" (exit 2), as did submit.sh. Each now says the plan file is not there, and why
-    that may be (exit 74), writing nothing."""
+    that may be, writing nothing: the task exit 74 (an I/O failure on its node), submit.sh exit 2 (the grid
+    not where its scripts say, as README documents its codes; it was 74)."""
     out, scripts = tmp_path / "shared fs" / "grid", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
     shutil.rmtree(tmp_path / "shared fs")
@@ -1001,7 +1010,7 @@ def test_task_and_submit_where_the_grid_folder_is_not_there(tmp_path, fake_slurm
     assert task.returncode == 74 and output == f"run random0/baseA: not trained: {expected}", output
     done = subprocess.run(["bash", str(scripts / "submit.sh")], capture_output=True, text=True, timeout=GUARD_SECONDS,
                           env=dict(os.environ, HOSTNAME="login1"))
-    assert done.returncode == 74 and done.stderr == f"nothing submitted: {expected}", done.stderr
+    assert done.returncode == 2 and done.stderr == f"nothing submitted: {expected}", done.stderr
     assert not (tmp_path / "shared fs").exists() and not (fake_slurm / "sbatch").exists()
 
 

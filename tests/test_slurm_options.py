@@ -264,27 +264,30 @@ def test_the_scripts_own_options_are_read_as_sbatch_reads_them(option, read):
     assert slurm_sbatch_words.scripts_own_options(option) == read
 
 
-@pytest.mark.parametrize("time_limit, variable, margin, seconds", [
-    (None, "3", 300, 180), (None, "0:04:59", 300, 299), (None, "0-0:5", 300, 300), ("10", "2", 120, 120),
-], ids=["minutes", "hours-minutes-seconds", "days-hours-minutes", "short-margin"])
+@pytest.mark.parametrize("time_limit, variable, margin, seconds, shortest", [
+    (None, "3", 300, 180, 6), (None, "0:04:59", 300, 299, 6), (None, "0-0:5", 300, 300, 6), (None, "5", 300, 300, 6),
+    ("10", "2", 120, 120, 3),
+], ids=["minutes", "hours-minutes-seconds", "days-hours-minutes", "five", "short-margin"])
 @pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
 def test_submit_refuses_an_sbatch_timelimit_not_over_the_signal_margin(tmp_path, fake_slurm, time_limit, variable,
-                                                                       margin, seconds, dry_run):
+                                                                       margin, seconds, shortest, dry_run):
     """sbatch takes SBATCH_TIMELIMIT over the scripts' #SBATCH --time (seen with sbatch -v --test-only):
     before, every task was queued, and only one that had trained up to its SIGTERM said the limit was too
-    short, after the requeues. Now refused before anything is queued."""
+    short, after the requeues. Now refused before anything is queued, saying the shortest it takes: it
+    said "at least 5 minutes" of SBATCH_TIMELIMIT=5, which it refused."""
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), out, scripts, OPTIONS, time_limit=time_limit)
     said = submit_refused(submit, fake_slurm, *["--dry-run"] * dry_run, SBATCH_TIMELIMIT=variable)
     assert said == (f"nothing submitted: SBATCH_TIMELIMIT={variable}, which sbatch takes over the scripts' "
-                    f"--time: a time limit of {seconds} s is not over the {margin} s before it at which SLURM "
-                    f"signals the training to checkpoint (--signal=TERM@{margin}): each task would be "
-                    f"signalled as it starts and requeued over and over; unset SBATCH_TIMELIMIT, or set it "
-                    f"to at least 5 minutes, then rerun {submit}\n")
+                    f"--time: a time limit of {seconds} s leaves under 60 s of training before the {margin} s before "
+                    f"it at which SLURM signals the training to checkpoint (--signal=TERM@{margin}): each task would "
+                    f"be signalled as it starts, and not requeued; unset SBATCH_TIMELIMIT, or set it to at least "
+                    f"{shortest} minutes, then rerun {submit}\n")
 
 
-@pytest.mark.parametrize("time_limit, variable", [(None, "5:01"), (None, "UNLIMITED"), ("10", "3"), (None, "1h")],
-                         ids=["over", "unlimited", "over-short-margin", "unread-left-to-sbatch"])
+@pytest.mark.parametrize("time_limit, variable", [(None, "5:01"), (None, "6"), (None, "UNLIMITED"), ("10", "3"),
+                                                   (None, "1h")],
+                         ids=["over", "shortest", "unlimited", "over-short-margin", "unread-left-to-sbatch"])
 def test_submit_takes_an_sbatch_timelimit_over_the_signal_margin(tmp_path, fake_slurm, time_limit, variable):
     submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
                               time_limit=time_limit)

@@ -16,7 +16,7 @@ from test_slurm import (OPTIONS, array_task_of, cluster, fake_slurm, fake_train_
 from minitransfer import slurm
 from minitransfer import experiment as grid
 from minitransfer.cli import main
-from minitransfer.slurm_submit import DRY_RUN_HELP
+from minitransfer.slurm_submit import DRY_RUN_HELP, EXIT_CODES_HELP
 
 
 def emit(tmp_path, layers=(1,), **resources):
@@ -110,11 +110,13 @@ def test_submit_refuses_an_argument_it_does_not_know(tmp_path, fake_slurm):
 
 @pytest.mark.parametrize("argument", ["--help", "-h"])
 def test_submit_help_says_its_usage_on_stdout_and_submits_nothing(tmp_path, fake_slurm, argument):
-    """Before: --help was an unknown argument, its usage said as an error (stderr, exit 2)."""
+    """Before: --help was an unknown argument, its usage said as an error (stderr, exit 2); then it said
+    no exit codes."""
     submit = emit(tmp_path)
     done = submit_grid(submit, argument)
     assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout == f"usage: bash {submit} [--dry-run]; --dry-run: {DRY_RUN_HELP}\n"
+    assert done.stdout == f"usage: bash {submit} [--dry-run]; --dry-run: {DRY_RUN_HELP}; {EXIT_CODES_HELP}\n"
+    assert all(f"{code} " in EXIT_CODES_HELP for code in ("0", "1", "2", "74"))
     assert not (fake_slurm / "sbatch").exists() and not (fake_slurm / "sbatch-test-only").exists()
 
 

@@ -1,0 +1,173 @@
+"""A partition's time limit the tasks cannot work with, refused by ``submit.sh`` before anything is
+queued (the scripts emitted without ``--time``); a task's restart after a start that ended without a
+word (its node lost); with stand-ins for SLURM's commands, then on a real single-node SLURM
+(``tests/slurm_cluster.py``; skipped without root or slurm-wlm/munge)."""
+
+import os
+import signal
+
+import pytest
+from click.testing import CliRunner
+from test_slurm import (GUARD_SECONDS, OPTIONS, cluster, fake_slurm, fake_train_command,  # noqa: F401 (fixtures)
+                        real_options, run_task, sbatch_calls, submit_grid, submit_refused, wait_for_file)
+
+from minitransfer import experiment as grid
+from minitransfer import slurm
+from minitransfer.cli import main
+
+# scontrol: "--oneliner show partition [NAME]" as slurm-wlm 22.05 writes it (seen on the test cluster), of
+# partitions "test" (the default) and "long", DefaultTime FAKE_DEFAULT_TIME and MaxTime FAKE_MAX_TIME (both
+# NONE/UNLIMITED by default); "Partition NAME not found" (exit 1) for another; "show config" says nothing
+FAKE_SCONTROL = r'''#!/usr/bin/env bash
+echo "$*" >> "$FAKE_LOG/scontrol"
+line() {
+  echo "PartitionName=$1 AllowGroups=ALL AllocNodes=ALL Default=$2 QoS=N/A DefaultTime=$3 DisableRootJobs=NO" \
+       "GraceTime=0 Hidden=NO MaxNodes=UNLIMITED MaxTime=$4 MinNodes=0 LLN=NO Nodes=vm State=UP"
+}
+if [ "$*" = "--oneliner show partition" ]; then
+  line test YES "${FAKE_DEFAULT_TIME:-NONE}" "${FAKE_MAX_TIME:-UNLIMITED}"; line long NO NONE UNLIMITED
+elif [ "$*" = "--oneliner show partition test" ]; then
+  line test YES "${FAKE_DEFAULT_TIME:-NONE}" "${FAKE_MAX_TIME:-UNLIMITED}"
+elif [ "$*" = "--oneliner show partition long" ]; then
+  line long NO NONE UNLIMITED
+elif [ "${*:0:24}" = "--oneliner show partition" ]; then
+  echo "Partition ${*:26} not found"; exit 1
+fi
+'''
+
+
+@pytest.fixture
+def fake_partitions(fake_slurm, tmp_path):
+    (tmp_path / "fake-bin" / "scontrol").write_text(FAKE_SCONTROL)
+    return fake_slurm
+
+
+def emit(tmp_path, **resources):
+    return slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
+                            train_command=fake_train_command(tmp_path), **resources)
+
+
+def refusal(name, which, field, limit, remedy, submit):
+    return (f"nothing submitted: the scripts give no --time, so each task gets the {field} of partition {name}{which} "
+            f"(scontrol show partition {name}): a time limit of {limit} leaves under 60 s of training before the 300 s "
+            f"before it at which SLURM signals the training to checkpoint (--signal=TERM@300): each task would be "
+            f"signalled as it starts, and not requeued; {remedy}, then rerun {submit}\n")
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
+@pytest.mark.parametrize("default, maximum, field, limit, remedy", [
+    ("00:04:00", "UNLIMITED", "DefaultTime", "00:04:00", "emit the scripts again with --time 6 or more (partition "
+     "test's MaxTime: UNLIMITED), or with another --partition"),
+    ("00:05:00", "1-00:00:00", "DefaultTime", "00:05:00", "emit the scripts again with --time 6 or more (partition "
+     "test's MaxTime: 1-00:00:00), or with another --partition"),
+    ("NONE", "00:05:00", "MaxTime", "00:05:00", "emit the scripts again with another --partition, one whose MaxTime "
+     "is at least 6 minutes"),
+    ("00:04:00", "00:05:00", "DefaultTime", "00:04:00", "emit the scripts again with another --partition, one whose "
+     "MaxTime is at least 6 minutes"),
+], ids=["default-time", "margin-alone", "max-time", "both-short"])
+def test_submit_refuses_a_default_partition_whose_time_limit_is_too_short(tmp_path, fake_partitions, dry_run,
+                                                                          default, maximum, field, limit, remedy):
+    """Without --time each task gets its partition's limit: DefaultTime=4 passed the dry run's sbatch
+    --test-only, and every task took a node, was signalled at once and exited 75 not requeued, its
+    transfers stuck (DependencyNeverSatisfied). Now refused before anything is queued (exit 2)."""
+    submit = emit(tmp_path)
+    said = submit_refused(submit, fake_partitions, *["--dry-run"] * dry_run, FAKE_DEFAULT_TIME=default,
+                          FAKE_MAX_TIME=maximum)
+    assert said == refusal("test", " (the cluster's default partition)", field, limit, remedy, submit)
+
+
+@pytest.mark.parametrize("resources, env", [
+    ({}, {"FAKE_DEFAULT_TIME": "00:06:00"}),
+    ({}, {"FAKE_DEFAULT_TIME": "NONE", "FAKE_MAX_TIME": "2-00:00:00"}),
+    ({"time_limit": "10"}, {"FAKE_DEFAULT_TIME": "00:04:00"}),
+    ({}, {"FAKE_DEFAULT_TIME": "00:04:00", "SBATCH_TIMELIMIT": "60"}),
+    ({"partition": "long"}, {"FAKE_DEFAULT_TIME": "00:04:00"}),
+    ({"sbatch_options": ("-p long",)}, {"FAKE_DEFAULT_TIME": "00:04:00"}),
+    ({}, {"FAKE_DEFAULT_TIME": "00:04:00", "SBATCH_PARTITION": "long"}),
+    ({"partition": "elsewhere"}, {"FAKE_DEFAULT_TIME": "00:04:00"}),
+], ids=["default-time-enough", "max-time-enough", "time-given", "sbatch-timelimit", "other-partition",
+        "other-partition-as-sbatch-option", "sbatch-partition", "unknown-partition-left-to-sbatch"])
+def test_submit_takes_a_partition_time_limit_long_enough_or_not_applying(tmp_path, fake_partitions, resources, env):
+    submit = emit(tmp_path, **resources)
+    done = submit_grid(submit, **env)
+    assert done.returncode == 0, done.stderr
+    assert len(sbatch_calls(fake_partitions)) == 3
+
+
+def test_submit_reads_the_max_time_of_a_partition_asked_for_with_no_limit(tmp_path, fake_partitions):
+    """--time UNLIMITED: a job gets its partition's MaxTime, not its DefaultTime."""
+    submit = emit(tmp_path, time_limit="UNLIMITED")
+    said = submit_refused(submit, fake_partitions, FAKE_DEFAULT_TIME="1-00:00:00", FAKE_MAX_TIME="00:05:00")
+    assert said.startswith("nothing submitted: the scripts give no --time, so each task gets the MaxTime of "
+                           "partition test (the cluster's default partition)")
+    assert submit_grid(submit, FAKE_DEFAULT_TIME="00:04:00").returncode == 0
+
+
+def test_cli_emit_without_time_says_the_partition_limit_must_exceed_the_margin(tmp_path, synthetic_8):
+    arguments = ["experiment", "--data", synthetic_8, "-o", str(tmp_path / "grid"), "--layers", "1", "--device", "cpu",
+                 "--emit-slurm", str(tmp_path / "slurm")]
+    said = "  no --time: each task gets its partition's time limit (DefaultTime, else MaxTime), which must be 6 " \
+           "minutes or more (SIGTERM 300 s before it); submit.sh checks it before it submits\n"
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 0 and said in result.output, result.output
+    result = CliRunner().invoke(main, arguments + ["--time", "4:00:00"])
+    assert result.exit_code == 0 and "no --time" not in result.output, result.output
+
+
+def test_cli_time_under_5_minutes_says_what_to_give(tmp_path, synthetic_8):
+    result = CliRunner().invoke(main, ["experiment", "--data", synthetic_8, "-o", str(tmp_path / "grid"), "--device",
+                                       "cpu", "--emit-slurm", str(tmp_path / "slurm"), "--time", "2"])
+    assert result.exit_code == 2, result.output
+    assert "is under 5 minutes" in result.output and "give --time 5 or more" in result.output
+
+
+# ---- a restart after a start that ended without a word ------------------------------------------
+
+@pytest.mark.parametrize("checkpoint, said", [
+    (False, "starts the run over: it has no checkpoint"),
+    (True, "resumes the run from its checkpoint, {out}/random0/baseB.run/checkpoint.h5"),
+], ids=["no-checkpoint", "checkpoint"])
+def test_task_restarted_after_a_start_killed_without_a_word_says_so(tmp_path, fake_slurm, checkpoint, said):
+    """slurmd and the training killed -9 (a node lost): SLURM requeued the task, whose output went from
+    "restart 0" to "restart 1" with nothing between. The restart now says what happened and what it does."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    emit(tmp_path)
+    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_UNTIL_STOPPED="1")
+    wait_for_file(out / "random0/baseB.run/events", task)
+    training = int((fake_slurm / "srun.pid").read_text())  # the fake srun execs the training
+    task.kill()
+    os.kill(training, signal.SIGKILL)
+    first = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert first.endswith("restart 0; output in " + str(out / "random0/baseB.run/train.log") + "\n"), first
+    if checkpoint:
+        (out / "random0/baseB.run" / grid.CHECKPOINT_FILE).write_text("checkpoint")
+    again = run_task(scripts, "bases.sh", 1, SLURM_RESTART_COUNT="1")
+    output = again.communicate(timeout=GUARD_SECONDS)[0]
+    assert again.returncode == 0, output
+    assert ("run random0/baseB: the previous start of this task ended without a word from it (its node lost, or the "
+            f"task killed) and SLURM requeued it; this start {said.format(out=out)}\n") in output, output
+    # a restart after a start that said how it ended (requeued itself, or done) says nothing of the kind
+    after = run_task(scripts, "bases.sh", 1, SLURM_RESTART_COUNT="2")
+    output = after.communicate(timeout=GUARD_SECONDS)[0]
+    assert after.returncode == 0 and "without a word" not in output, output
+
+
+# ---- on a real SLURM ---------------------------------------------------------------------------
+
+def test_real_slurm_partition_default_time_too_short_is_refused_before_queueing(cluster, tmp_path):
+    """Seen on the test cluster with DefaultTime=4: each base signalled at once, exit 75 not requeued,
+    its transfers DependencyNeverSatisfied. Now submit.sh (and its dry run) refuse, queueing nothing."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", real_options())
+    cluster.command("scontrol", "update", "PartitionName=test", "DefaultTime=4")
+    try:
+        for arguments in (["--dry-run"], []):
+            done = submit_grid(submit, *arguments, **cluster.env)
+            assert done.returncode == 2, done.stdout + done.stderr
+            assert done.stderr == refusal("test", " (the cluster's default partition)", "DefaultTime", "00:04:00",
+                                          "emit the scripts again with --time 6 or more (partition test's MaxTime: "
+                                          "UNLIMITED), or with another --partition", submit), done.stderr
+    finally:
+        cluster.command("scontrol", "update", "PartitionName=test", "DefaultTime=UNLIMITED")
+    assert cluster.jobs() == {}
+    done = submit_grid(submit, "--dry-run", **cluster.env)
+    assert done.returncode == 0 and "sbatch --test-only takes each of them" in done.stdout, done.stderr
