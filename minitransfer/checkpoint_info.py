@@ -28,12 +28,12 @@ def describe(path):
     before then), and its run folder, where it has one, holds the run's result.json, as ``report``
     counts a run finished. ``unwritten_result``: where it is at max_iter but its run folder holds no
     result.json (its training ended before writing it: a full disk), the ``result`` path it lacks
-    and whether the run is ``resumable``, which writes it (its checkpoint.h5 there); else None. ``run``: where ``path`` is the checkpoint.h5 of a run
-    folder, that folder, its ``weights_file`` (:func:`minitransfer.rundir.weights_for`: where a finished run's weights are, or
-    would be), whether it ``weights_file_exists``, the PID ``training`` it now (None when no
-    process does; -1 for one starting up: :func:`minitransfer.run_lock.holder`) and the
-    ``training_host`` that PID is on where that is another machine (a SLURM task on another node;
-    else None); else None.
+    and whether the run is ``resumable``, which writes it (its checkpoint.h5 there); else None.
+    ``run``: where ``path`` is the checkpoint.h5 of a run folder, that folder, its ``weights_file``
+    (:func:`minitransfer.rundir.weights_for`: where a finished run's weights are, or would be),
+    whether it ``weights_file_exists``, the PID ``training`` it now (None when no process does; -1
+    for one starting up: :func:`minitransfer.run_lock.holder`) and the ``training_host`` that PID is
+    on where that is another machine (a SLURM task on another node; else None); else None.
     ``diverged``: where the run's training diverged after this checkpoint, what
     :func:`minitransfer.rundir.divergence` says (resumed, it would diverge again); else ""."""
     saved = load(path)

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from cli.test_info_paths import network  # noqa: F401 (a fixture: a finished micro run, shared/net.h5 and shared/net.run)
+from cli.test_info_paths import network  # noqa: F401 (a fixture: a finished micro run, shared/net.h5, net.run)
 
 from minitransfer.cli import main
 from minitransfer.results import collect
