@@ -4,9 +4,13 @@ folder it lies in, its weights file, the process training there now and whether 
 diverged after it. Read with :func:`minitransfer.checkpoint.load`, which checks it first.
 """
 
+import os
+import pathlib
+
 from minitransfer import run_lock, rundir
 from minitransfer.checkpoint import divergence_in, load, run_folder_of
 from minitransfer.checkpoint_check import Faults, check_classes
+from minitransfer.experiment import RESULT_FILE
 
 
 def _split(meta):
@@ -21,19 +25,24 @@ def describe(path):
     """A JSON-serialisable summary of the checkpoint at ``path``: layers, shapes, frozen flags and
     provenance (what ``minitransfer info`` prints). ``finished``: its iteration is its run's last
     (max_iter), so it is the trained network, not ``resumable`` (which it is with its solver state
-    before then). ``run``: where ``path`` is the checkpoint.h5 of a run folder, that folder, its
-    ``weights_file`` (:func:`minitransfer.rundir.weights_for`: where a finished run's weights are, or
-    would be), whether it ``weights_file_exists``, the PID ``training`` it now (None when no
-    process does; -1 for one starting up: :func:`minitransfer.run_lock.holder`) and the
-    ``training_host`` that PID is on where that is another machine (a SLURM task on another node;
-    else None); else None.
+    before then), and its run folder, where it has one, holds the run's result.json, as ``report``
+    counts a run finished. ``unwritten_result``: where it is at max_iter but its run folder holds no
+    result.json (its training ended before writing it: a full disk), the ``result`` path it lacks
+    and whether the run is ``resumable``, which writes it (its checkpoint.h5 there); else None.
+    ``run``: where ``path`` is the checkpoint.h5 of a run folder, that folder, its ``weights_file``
+    (:func:`minitransfer.rundir.weights_for`: where a finished run's weights are, or would be),
+    whether it ``weights_file_exists``, the PID ``training`` it now (None when no process does; -1
+    for one starting up: :func:`minitransfer.run_lock.holder`) and the ``training_host`` that PID is
+    on where that is another machine (a SLURM task on another node; else None); else None.
     ``diverged``: where the run's training diverged after this checkpoint, what
     :func:`minitransfer.rundir.divergence` says (resumed, it would diverge again); else ""."""
     saved = load(path)
     check_classes(saved.meta, Faults(path))  # "0 classes" is no network's
     meta = saved.meta
-    finished = saved.iteration == meta["config"].get("max_iter")
     run_folder = run_folder_of(path)
+    at_end = saved.iteration == meta["config"].get("max_iter")
+    unwritten = _unwritten_result(path, run_folder) if at_end else None
+    finished = at_end and unwritten is None
     run = None
     if run_folder is not None:
         weights = rundir.weights_for(run_folder)  # reads its config.json
@@ -51,6 +60,7 @@ def describe(path):
         "n_copied": meta["n_copied"], "n_frozen": meta["n_frozen"], "random_frozen": meta["random_frozen"],
         "parent_sha256": meta["parent_sha256"], "source": meta["source"], "mean_source": meta["mean_source"],
         "iteration": meta["iteration"], "finished": finished, "resumable": saved.solver is not None and not finished,
+        "unwritten_result": unwritten,
         "run": run, "diverged": divergence_in(run_folder) if saved.solver is not None and run_folder else "",
         "dataset_fingerprint": meta["dataset_fingerprint"],
         "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
@@ -65,3 +75,24 @@ def _training(run_folder):
         return run_lock.holder(run_folder)
     except OSError:
         return None
+
+
+def _unwritten_result(path, run_folder):
+    """The result.json that the run of ``path`` (its checkpoint.h5, in ``run_folder``, or its weights
+    file, beside its run folder) lacks, named as ``path`` is (``describe``'s ``unwritten_result``): a
+    run whose training ended before it wrote it, which ``report`` counts not finished; None where it
+    holds one, or ``path`` has no run folder (a weights file copied elsewhere, its run folder deleted)."""
+    path = pathlib.Path(path)
+    if run_folder is None:
+        folder = rundir.run_dir_for(path)
+        try:  # the config.json train writes first, naming ``path`` its weights file
+            if not ((folder / "config.json").is_file() and os.path.samefile(rundir.weights_for(folder), path)):
+                return None
+        except OSError:
+            return None
+    else:  # as the user named it, where that names it (not "checkpoint.h5" given inside it)
+        folder = path.parent if path.parent.name == run_folder.name else run_folder
+    result = folder / RESULT_FILE
+    if os.path.lexists(result):
+        return None
+    return {"result": str(result), "resumable": (folder / "checkpoint.h5").is_file()}

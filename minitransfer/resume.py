@@ -18,8 +18,8 @@ from minitransfer import fileio
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, recorded_change
-from minitransfer.resume_options import (base_not_written, finished_record, free_fields, gone_refusal, take_run_folder,
-                                         unwritten_weights)
+from minitransfer.resume_options import (base_not_written, finished_record, free_fields, gone_refusal, run_record,
+                                         take_run_folder, unwritten_weights)
 from minitransfer.run_destination import linked_out
 from minitransfer.rundir import divergence, is_run_dir, recorded_out, recorded_sha256, run_dir_for, weights_for
 
@@ -85,6 +85,28 @@ def finished_without_dataset(c, gone):
                           f"finished (nothing is left to train): to train the new configuration, give another `out` "
                           f"(and the dataset as `data`)")
     return recorded
+
+
+def finished_despite(c, error):
+    """``error``, a ``DatasetError`` reading the dataset of the run that ``c`` (checked:
+    :func:`minitransfer.config.checked`) resumes (its meta.json garbled, a shard made a folder), as
+    it is said of a finished run (its own checkpoint at max_iter, its weights and result.json
+    written): the run is finished, but a resumption checks it against its dataset, which is at fault
+    (the error alone read as if the run were lost, where a resumption ends at once on a finished
+    run); the same kind of error, for its exit code. ``error`` itself for any other run."""
+    if c.resume is None or c.out is None:
+        return error
+    record = run_record(c.out) if c.resume == "auto" else pathlib.Path(c.resume)
+    run_checkpoint = run_dir_for(c.out) / "checkpoint.h5"
+    try:
+        own = c.resume == "auto" or (run_checkpoint.is_file() and os.path.samefile(record, run_checkpoint))
+        finished = own and finished_record(c.out, checkpoints.read_meta(record))
+    except (checkpoints.CheckpointError, OSError):
+        return error  # resume_point would say what is wrong with the record
+    if not finished:
+        return error
+    return type(error)(f"the run of {c.out} is finished ({run_dir_for(c.out) / 'result.json'} written: nothing is "
+                       f"left to train), but a resumption checks it against its dataset, and {error}")
 
 
 def _recorded_change(key, stored, current, meta):

@@ -30,7 +30,8 @@ from minitransfer import fileio, host_memory, stopping
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.config_wording import worded
 from minitransfer.preflight import OutOfMemory, check_memory
-from minitransfer.resume import WouldReplace, finished_without_dataset, read_base, refuse_to_overwrite, resume_point
+from minitransfer.resume import (WouldReplace, finished_despite, finished_without_dataset, read_base,
+                                 refuse_to_overwrite, resume_point)
 from minitransfer.run_destination import check_destination
 from minitransfer.data import loader_workers
 from minitransfer.data.dataset import DatasetError
@@ -93,7 +94,10 @@ def train(config, on_iteration=None, show_result=True):
     finished = _finished_without_dataset(config, gone)
     if finished is not None:
         return finished
-    plan = resolve(config, read_base=read_base, dataset_gone=lambda c: gone)
+    try:
+        plan = resolve(config, read_base=read_base, dataset_gone=lambda c: gone)
+    except DatasetError as error:
+        raise finished_despite(config, error) from error
     plan.named.out = None if given_out is None else str(given_out)
     check_destination(plan)
     try:

@@ -117,9 +117,10 @@ PRECISION_HELP = ("How the conv and fc products are computed: ieee (exact fp32 p
 precision_option = config_option("--precision", type=click.Choice(precisions.PRECISIONS), help=PRECISION_HELP)
 
 
-def data_option(default="the built-in synthetic set, built on first use"):
-    """The --data option, its help naming what stands for it when it is not given."""
-    return click.option("--data", type=DatasetFolder(), default=None,
+def data_option(default="the built-in synthetic set, built on first use", folder=DatasetFolder):
+    """The --data option, its help naming what stands for it when it is not given; ``folder``: its
+    type (a command's own kind of :class:`DatasetFolder`)."""
+    return click.option("--data", type=folder(), default=None,
                         help=f"Prepared dataset directory (default: {default}).")
 
 

@@ -1,6 +1,7 @@
 """``minitransfer info``: what a checkpoint holds and where it came from."""
 
 import pathlib
+import shlex
 
 import click
 
@@ -33,8 +34,9 @@ def info(checkpoint, as_json):
     A checkpoint before the end of its run is resumable (while its training runs, the latest: the
     PID training it is named); one at its end (max_iter) is finished, and the last checkpoint of a
     run folder names that run's weights file, or where it would be (a folder renamed by hand has none
-    beside it under its new name). The checkpoint of a run whose training diverged after it says so:
-    resumed, it would diverge again.
+    beside it under its new name). A run whose training ended before it wrote its result.json (a full
+    disk) is not finished, as report counts it: its network says so and how to finish it. The
+    checkpoint of a run whose training diverged after it says so: resumed, it would diverge again.
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
     dataset, a folder of datasets, a grid, a report's or an experiment's folder, a run that has not
@@ -62,6 +64,8 @@ def _lines(summary):
     per_class = summary["config"].get("per_class")
     reduced = f", {per_class} training images per class (reduced data)" if per_class else ""
     state = " (resumable)" if summary["resumable"] else ""
+    if summary["unwritten_result"]:
+        state = f" ({_unwritten_text(**summary['unwritten_result'])})"
     if summary["diverged"]:  # resumed, it replays its iterations bit for bit
         state = f" (resumable, but its {summary['diverged']}: {start_over_in(summary['run']['folder'])})"
     if summary["resumable"] and summary["run"] and summary["run"]["training"] is not None:  # resuming is refused
@@ -197,6 +201,20 @@ def _finished_text(summary):
     renamed = (f"; its training wrote {inputs.display_name(written)}"
                if written and pathlib.PurePath(written).name != pathlib.PurePath(run["weights_file"]).name else "")
     return f"finished: the last checkpoint of its run, whose weights file {weights} is not there{renamed}"
+
+
+def _unwritten_text(result, resumable):
+    """What ``info`` says of a network at the last iteration of a run whose ``result`` (its
+    result.json) was not written (its training ended before: a full disk): not finished, as
+    ``report`` counts it (it was said "finished"), and how to finish it: resumed where its checkpoint
+    is there (``resumable``), else trained again."""
+    run_folder = pathlib.PurePath(result).parent
+    finish = (f"finish it with `minitransfer train --resume {shlex.quote(str(run_folder))}` (or its train command "
+              f"again with --resume auto)" if resumable else
+              f"its checkpoint {inputs.display_name(run_folder / 'checkpoint.h5')} is gone too, so nothing resumes it: "
+              f"train it again (its train command with --overwrite)")
+    return (f"trained to its last iteration, but its result {inputs.display_name(result)} was not written: the run "
+            f"is not finished; {finish}")
 
 
 def _dataset_text(path, fingerprint):

@@ -9,6 +9,7 @@ from click.core import ParameterSource
 from minitransfer import config, config_checks, stopping
 from minitransfer import resume as resumes
 from minitransfer import train as training
+from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import MAX_WORKERS
 from minitransfer.training_run import result_line
 
@@ -17,7 +18,7 @@ from ._options import (SEED, base_lr_option, batch_size_option, config_option, d
                        eval_every_option, fc8_outputs_option, max_iter_option, precision_option, preset_option,
                        seed_option, stepsize_option)
 from ._output import echo, json_text
-from ._paths import NetworkPath, OutputFile
+from ._paths import DatasetFolder, NetworkPath, OutputFile
 
 
 class _BasePath(NetworkPath):
@@ -31,6 +32,20 @@ class _BasePath(NetworkPath):
         return value if not os.path.lexists(value) else super().convert(value, param, ctx)
 
 
+class _TrainData(DatasetFolder):
+    """--data: a dataset whose meta.json is damaged (garbled, another file's) is left to train, which
+    refuses it in the same words (exit code 65), and says so where the run it resumes is finished
+    (:func:`minitransfer.resume.finished_despite`), which is not known while the options are read."""
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except DatasetError as error:
+            if type(error) is not DatasetError:  # one this user may not read (74): refused here, as everywhere
+                raise
+            return value
+
+
 _INTERRUPTED = ("stopped by a signal before a checkpoint was written, or with every file written so far intact; "
                 "rerun the same command with --resume auto to continue")
 
@@ -38,7 +53,7 @@ _INTERRUPTED = ("stopped by a signal before a checkpoint was written, or with ev
 @click.command(short_help="Train one network: a base, a transfer, a selffer or a control.",
                context_settings={"max_content_width": 100})
 @data_option("with --copy-from, the dataset its network was trained on; else the built-in synthetic set, "
-             "built on first use (and again if its cache was emptied)")
+             "built on first use (and again if its cache was emptied)", folder=_TrainData)
 @config_option("-o", "--out", type=OutputFile(),
                help="Weights file to write; the run directory <stem>.run/ sits beside it, or, for a symbolic link, "
                     "beside the file it leads to, whose folder must exist "

@@ -25,7 +25,7 @@ from minitransfer import fileio
 
 from . import lock, same_origin, schema
 from .image_reader import IF_CHANGED, ImageReader
-from .integrity import GONE_SINCE_PREPARED, check_files, identity
+from .integrity import GONE_SINCE_PREPARED, REPREPARE, check_files, identity
 from .schema import DatasetError, NotADataset, read_error
 from .shard_format import FORMAT_NAME, META_FILE, SCHEMA_VERSION, SUBSETS, image_offset, read_checked
 
@@ -273,7 +273,8 @@ def open_dataset(path):
         unfinished = unfinished_import(path)
         if unfinished is not None:
             raise DatasetError(f"{path}: {unfinished}; or give another dataset")
-        raise DatasetError(f"{meta_path}: missing (not a prepared dataset, or an unfinished import: rerun prepare)")
+        raise DatasetError(f"{meta_path}: missing (not a prepared dataset, or an unfinished import: run the prepare "
+                           f"command that builds it)")
     raw, meta = read_meta(meta_path)
     schema.check_meta(meta, meta_path, SUBSETS)
     height, width = meta["image_size"]
@@ -299,9 +300,9 @@ def read_meta(meta_path):
     try:
         meta = fileio.parse_json(raw)
     except ValueError as error:  # UnicodeDecodeError is one too
-        raise DatasetError(f"{meta_path}: not valid JSON ({error}): rerun the prepare command that built it") from error
+        raise DatasetError(f"{meta_path}: not valid JSON ({error}): {REPREPARE}") from error
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-        raise DatasetError(f"{meta_path}: not a {FORMAT_NAME} meta file")
+        raise DatasetError(f"{meta_path}: not a {FORMAT_NAME} meta file: {REPREPARE}")
     if meta.get("schema") != SCHEMA_VERSION:
         raise DatasetError(f"{meta_path}: schema {meta.get('schema')!r}, this minitransfer reads {SCHEMA_VERSION}")
     return raw, meta
@@ -400,7 +401,7 @@ def _not_a_file(path):
     """What ``path``, where meta.json lists a shard, is instead of one (a data folder copied with its
     symbolic links, a shard name made a folder by hand): "missing shard", else what is there."""
     if path.is_symlink():
-        return f"a symbolic link to {os.readlink(path)}, which leads to no file: copy the shard there, or rerun prepare"
+        return f"a symbolic link to {os.readlink(path)}, which leads to no file: copy the shard there, or {REPREPARE}"
     if path.is_dir():
-        return "a folder where meta.json lists a shard file: rerun prepare"
+        return f"a folder where meta.json lists a shard file: {REPREPARE}"
     return f"missing shard: {GONE_SINCE_PREPARED}"

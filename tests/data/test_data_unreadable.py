@@ -112,8 +112,9 @@ def test_a_read_refused_by_the_system_is_told_from_a_damaged_file(number, kind):
 
 
 @pytest.mark.parametrize("replacement, message", [
-    ("link", "a symbolic link to {target}, which leads to no file: copy the shard there, or rerun prepare"),
-    ("folder", "a folder where meta.json lists a shard file: rerun prepare"),
+    ("link", "a symbolic link to {target}, which leads to no file: copy the shard there, or rerun the prepare command "
+             "that built it"),
+    ("folder", "a folder where meta.json lists a shard file: rerun the prepare command that built it"),
     ("none", f"missing shard: {GONE_SINCE_PREPARED}")], ids=["dangling-link", "folder", "missing"])
 def test_a_shard_that_is_a_link_leading_nowhere_or_a_folder_is_said_to_be_one(copy, tmp_path, replacement, message):
     """Before, each was "missing shard", though `ls` shows it there."""

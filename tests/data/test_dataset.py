@@ -156,3 +156,29 @@ def test_a_shard_deleted_before_its_labels_are_read_is_said_missing(tiny_synthet
     with pytest.raises(dataset.DatasetError) as raised:
         data.labels("train")
     assert str(raised.value).startswith(f"{copy / 'train-00001.h5'}: missing shard"), str(raised.value)
+
+
+REMEDY = "rerun the prepare command that built it"  # what every refusal of a damaged dataset says to do
+
+
+@pytest.mark.parametrize("damage", ["shard-a-folder", "shard-a-dead-link", "shard-missing", "meta-not-json",
+                                    "meta-another-file"])
+def test_every_damaged_dataset_says_the_one_remedy(tiny_synthetic, tmp_path, damage):
+    """A shard replaced by a folder said "rerun prepare" (so did a dead link), and a meta.json of
+    another file's JSON said nothing to do, where every other refusal said to rerun the prepare
+    command that built it: which command, and with which options, matters."""
+    copy = _copy(tiny_synthetic, tmp_path / "copy")
+    shard, meta = copy / "val-00000.h5", copy / "meta.json"
+    if damage.startswith("shard"):
+        shard.unlink()
+        if damage == "shard-a-folder":
+            shard.mkdir()
+        elif damage == "shard-a-dead-link":
+            shard.symlink_to(tmp_path / "elsewhere.h5")
+    else:
+        meta.write_text("not json" if damage == "meta-not-json" else '{"format": "another tool"}')
+    with pytest.raises(dataset.DatasetError) as refused:
+        dataset.open_dataset(copy)
+    said = str(refused.value)
+    assert said.startswith(f"{meta if damage.startswith('meta') else shard}: ") and said.endswith(REMEDY), said
+    assert "rerun prepare" not in said

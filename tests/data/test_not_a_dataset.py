@@ -136,7 +136,7 @@ def test_a_folder_not_told_apart_from_an_unfinished_import_still_says_to_rerun_p
         datasets.open_dataset(folder)
     assert type(refused.value) is datasets.DatasetError
     assert str(refused.value) == f"{folder / 'meta.json'}: missing (not a prepared dataset, or an unfinished import: " \
-                                 f"rerun prepare)"
+                                 f"run the prepare command that builds it)"
 
 
 def test_train_and_evaluate_given_a_run_folder_as_data_say_so_and_write_nothing(trained, tmp_path):
