@@ -132,7 +132,7 @@ def train(as_json, **options):
 
     Output: progress, notes and warnings on stderr; the result, the line "done: final top-1 ...,
     weights in OUT, run files in RUN" (or, with --json, the result as JSON), on stdout, so that
-    `train ... > result.txt` keeps it (--quiet: nothing).
+    `train ... > result.txt` keeps it, also for a run found already finished (--quiet: nothing).
 
     Exit codes: 0 done, 1 error (e.g. the loss diverged, a batch too large for the memory available),
     2 usage (also: another process trains into the same run, or prepares the dataset), 65 bad data
