@@ -45,9 +45,11 @@ Resources: ``--device cpu`` requests no GPU and trains with ``--device cpu``; ``
 request ``--gres=gpu:1`` (or the given ``gres``) and train with ``--device cuda``.
 
 The parts, one idea each: :mod:`minitransfer.slurm_plan` (the scripts' names and their checks of
-OUT's plan), :mod:`minitransfer.slurm_sbatch` (the ``#SBATCH`` lines and the time limit),
-:mod:`minitransfer.slurm_sbatch_words` (how sbatch reads an option's words),
-:mod:`minitransfer.slurm_array` (the array scripts' tasks), :mod:`minitransfer.slurm_submit` (``submit.sh``).
+OUT's plan), :mod:`minitransfer.slurm_sbatch` (the ``#SBATCH`` lines),
+:mod:`minitransfer.slurm_sbatch_words` (how sbatch reads an option's words), :mod:`minitransfer.slurm_time`
+(the time limit, the SIGTERM before it, and ``submit.sh``'s checks of the limit the tasks get),
+:mod:`minitransfer.slurm_array` (the array scripts' tasks), :mod:`minitransfer.slurm_submit` (``submit.sh``)
+and :mod:`minitransfer.slurm_submit_checks` (what ``submit.sh`` refuses before it queues anything).
 """
 
 import collections
@@ -64,9 +66,9 @@ from minitransfer.grid_plan import replaced_plan
 from minitransfer.grid_plan_file import record_slurm_scripts, write_plan
 from minitransfer.slurm_array import array_script
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMIT_FILE, SUBMITTED_FILE, TRANSFERS_FILE
-from minitransfer.slurm_sbatch import (check_one_line, parse_time_limit, shared_sbatch_lines,
-                                       shortest_time_limit_minutes, signal_margin)
+from minitransfer.slurm_sbatch import check_one_line, shared_sbatch_lines
 from minitransfer.slurm_submit import DEFAULT_MAX_ARRAY_SIZE, cluster_array_size, submit_script
+from minitransfer.slurm_time import parse_time_limit, shortest_time_limit_minutes, signal_margin
 
 __all__ = ["emit_slurm", "describe_scripts", "parse_time_limit", "signal_margin", "SUBMIT_FILE", "BASES_FILE",
            "TRANSFERS_FILE", "SUBMITTED_FILE", "DEFAULT_GPU_GRES"]
