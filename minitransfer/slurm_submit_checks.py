@@ -104,30 +104,37 @@ def environment_lines(margin):
 
 
 def _exported_lines():
-    """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where ``SBATCH_EXPORT`` (names, each
-    alone or with a value, after ALL or NONE or not) gives a value to one of :data:`SRUN_VARIABLES`, or to
-    ``SLURM_CLUSTERS``: sbatch sets it in each task's environment, whose srun (and squeue, scancel,
-    scontrol) take it, as if it were set in the shell that submits, where this script unsets it. Seen on
-    the test cluster: ``ALL,SLURM_LABELIO=1`` began each line of train.log with "0: ", ``ALL,SLURM_CLUSTERS=x``
-    failed each step ("'x' can't be reached now"). Left: a name alone (sbatch exports this shell's value,
-    unset here), and any other variable (``ALL,CUDA_VISIBLE_DEVICES=0``; SLURM sets the task's own ids
-    over an ``SLURM_ARRAY_TASK_ID`` given so: seen). ``NONE``, or names without ``ALL``, are taken as the
-    same ``--export`` is as an ``--sbatch-option``: on the test cluster the tasks trained with either, the
-    same environment in each (SLURM loads the user's login environment, PATH with it; the train command
-    names its program by its full path), where this script refused ``SBATCH_EXPORT=NONE`` before; warned
-    of (:func:`_login_environment_lines`)."""
-    arms = [f"      {'|'.join(names)}) what={shlex.quote(what)} ;;" for what, names in TASK_ENVIRONMENT.items()]
+    """Bash lines reading ``SBATCH_EXPORT`` in one pass: ending ``submit.sh`` (exit 2, submitting nothing)
+    where it (names, each alone or with a value, after ALL or NONE or not) gives a value to one of
+    :data:`SRUN_VARIABLES`, or to ``SLURM_CLUSTERS``: sbatch sets it in each task's environment, whose srun
+    (and squeue, scancel, scontrol) take it, as if it were set in the shell that submits, where this script
+    unsets it. Seen on the test cluster: ``ALL,SLURM_LABELIO=1`` began each line of train.log with "0: ",
+    ``ALL,SLURM_CLUSTERS=x`` failed each step ("'x' can't be reached now"). Left: a name alone (sbatch
+    exports this shell's value, unset here), and any other variable (``ALL,CUDA_VISIBLE_DEVICES=0``; SLURM
+    sets the task's own ids over an ``SLURM_ARRAY_TASK_ID`` given so: seen). Whether it names ``ALL`` (any
+    case, as sbatch reads it) stays in ``$exports_all``: ``NONE``, or names without ``ALL``, are taken as
+    the same ``--export`` is as an ``--sbatch-option``: on the test cluster the tasks trained with either,
+    the same environment in each (SLURM loads the user's login environment, PATH with it; the train
+    command names its program by its full path), where this script refused ``SBATCH_EXPORT=NONE`` before;
+    warned of once the other variables pass (:func:`_login_environment_lines`)."""
+    arms = [f"          {'|'.join(names)}) what={shlex.quote(what)} ;;" for what, names in TASK_ENVIRONMENT.items()]
     refusal = exported_refusal("nothing submitted: SBATCH_EXPORT=$SBATCH_EXPORT", "${item%%=*}", "$what",
                                "leave ${item%%=*} out of SBATCH_EXPORT (or set it to ALL), then rerun $0")
     return [
-        "# values: sbatch sets them in each task's environment, whose srun takes them",
-        'if [[ "${SBATCH_EXPORT-}" == *=* ]]; then',
+        "# values: sbatch sets them in each task's environment, whose srun takes them; without ALL (NONE, or",
+        "# names only), the tasks get SLURM's login environment only: warned of after the other checks",
+        "exports_all=yes",
+        'if [ -n "${SBATCH_EXPORT-}" ]; then',
         '  IFS=, read -r -a exported <<< "$SBATCH_EXPORT"',
-        '  for item in "${exported[@]}"; do',
-        '    if [[ "$item" != *=* ]]; then continue; fi',
+        "  exports_all=no",
+        '  for item in ${exported[@]+"${exported[@]}"}; do',
         '    what=""',
-        '    case "${item%%=*}" in',
+        '    case "$item" in',
+        "      [aA][lL][lL]) exports_all=yes ;;",
+        "      *=*)",
+        '        case "${item%%=*}" in',
         *arms,
+        "        esac ;;",
         "    esac",
         '    if [ -n "$what" ]; then',
         f'      echo "{refusal}" >&2',
@@ -140,22 +147,12 @@ def _exported_lines():
 
 def _login_environment_lines():
     """Bash lines warning (on stderr, going on) where ``SBATCH_EXPORT`` is ``NONE``, or names without
-    ``ALL`` (any case, as :func:`_exported_lines` and sbatch read it): :data:`LOGIN_ENVIRONMENT`, as
+    ``ALL`` (``$exports_all``, as :func:`_exported_lines` read it): :data:`LOGIN_ENVIRONMENT`, as
     ``emit_slurm`` warns of such an ``--export`` given as an ``--sbatch-option``
     (:func:`~minitransfer.slurm_sbatch.login_environment_warning`)."""
     warning = LOGIN_ENVIRONMENT.format(given="SBATCH_EXPORT=$SBATCH_EXPORT", remedy="set SBATCH_EXPORT=ALL (or "
                                        "unset it), or name in it each variable the tasks need")
-    return [
-        "# NONE, or names without ALL: the tasks get SLURM's login environment only",
-        'if [ -n "${SBATCH_EXPORT-}" ]; then',
-        '  IFS=, read -r -a exported <<< "$SBATCH_EXPORT"',
-        "  all=no",
-        '  for item in ${exported[@]+"${exported[@]}"}; do',
-        '    case "$item" in [aA][lL][lL]) all=yes ;; esac',
-        "  done",
-        f'  if [ "$all" = no ]; then echo "warning: {warning}" >&2; fi',
-        "fi",
-    ]
+    return [f'if [ "$exports_all" = no ]; then echo "warning: {warning}" >&2; fi']
 
 
 def _other_cluster_lines():
