@@ -28,7 +28,7 @@ def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     read = []
     for option in sbatch_options:
         text, words = option_words(option)  # split once: read by each check and written
-        found = dict(scripts_own_options(option, words))  # each kind's last, as sbatch takes it
+        found = dict(scripts_own_options(words))  # each kind's last, as sbatch takes it
         _refuse_the_scripts_own(option, words, found, TIME_GIVEN_AS)
         read.append((option, text, words, found))
     margin = _checked_signal_margin(time_limit)
@@ -177,7 +177,7 @@ def check_not_the_scripts_own(option, time_given_as=TIME_GIVEN_AS):
     a blank may lie behind says so (``--newer -o x``:
     :data:`~minitransfer.slurm_sbatch_words.UNKNOWN_SPACED`)."""
     words = option_words(option)[1]
-    _refuse_the_scripts_own(option, words, dict(scripts_own_options(option, words)), time_given_as)
+    _refuse_the_scripts_own(option, words, dict(scripts_own_options(words)), time_given_as)
 
 
 def _refuse_the_scripts_own(option, words, found, time_given_as):

@@ -261,7 +261,7 @@ def test_the_scripts_own_options_are_read_as_sbatch_reads_them(option, read):
     --sig an unambiguous prefix of --signal, while -J and -N take what follows as their value, and
     --tim is ambiguous (--time-min), which sbatch refuses; --cluster is --clusters, -vMx is -v -M x,
     --cluster-constraint another option."""
-    assert slurm_sbatch_words.scripts_own_options(option) == read
+    assert slurm_sbatch_words.scripts_own_options(slurm_sbatch_words.option_words(option)[1]) == read
 
 
 @pytest.mark.parametrize("time_limit, variable, margin, seconds, shortest", [
