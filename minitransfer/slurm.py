@@ -60,7 +60,7 @@ import pathlib
 import shlex
 import tempfile
 
-from minitransfer import config, fileio
+from minitransfer import config, fileio, stopping
 from minitransfer import experiment as grid
 from minitransfer.grid_plan import replaced_plan
 from minitransfer.grid_plan_file import record_slurm_scripts, write_plan
@@ -89,7 +89,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     writing of a large plan has got (:func:`minitransfer.experiment.counted`), given a note when
     this plan replaces one of other options (:func:`minitransfer.grid_plan.replaced_plan`), and a
     warning for an ``--export`` of ``sbatch_options`` that leaves the submitting shell's environment
-    out (:func:`~minitransfer.slurm_sbatch.login_environment_warning`).
+    out (:func:`~minitransfer.slurm_sbatch.login_environment_warning`; without ``progress``, said by
+    :func:`minitransfer.stopping.warn`, on stderr).
 
     Example::
 
@@ -123,8 +124,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     replaced = replaced_plan(runs, out, options, slurm_dir)
     if replaced and progress is not None:
         progress(f"note: {replaced}")
-    for warning in warnings if progress is not None else ():
-        progress(f"warning: {warning}")
+    for warning in warnings:  # said on stderr for a caller not told of progress, as warnings of the library are
+        (progress or stopping.warn)(f"warning: {warning}")
     _make_writable_folder(slurm_dir)
     # the plan first, then the scripts, then the plan names them: cut short (Ctrl-C, SIGTERM) before the
     # end, it names none it did not name before (those of the same plan, which still submit its runs), and
