@@ -45,9 +45,11 @@ Resources: ``--device cpu`` requests no GPU and trains with ``--device cpu``; ``
 request ``--gres=gpu:1`` (or the given ``gres``) and train with ``--device cuda``.
 
 The parts, one idea each: :mod:`minitransfer.slurm_plan` (the scripts' names and their checks of
-OUT's plan), :mod:`minitransfer.slurm_sbatch` (the ``#SBATCH`` lines and the time limit),
-:mod:`minitransfer.slurm_sbatch_words` (how sbatch reads an option's words),
-:mod:`minitransfer.slurm_array` (the array scripts' tasks), :mod:`minitransfer.slurm_submit` (``submit.sh``).
+OUT's plan), :mod:`minitransfer.slurm_sbatch` (the ``#SBATCH`` lines),
+:mod:`minitransfer.slurm_sbatch_words` (how sbatch reads an option's words), :mod:`minitransfer.slurm_time`
+(the time limit, the SIGTERM before it, and ``submit.sh``'s checks of the limit the tasks get),
+:mod:`minitransfer.slurm_array` (the array scripts' tasks), :mod:`minitransfer.slurm_submit` (``submit.sh``)
+and :mod:`minitransfer.slurm_submit_checks` (what ``submit.sh`` refuses before it queues anything).
 """
 
 import collections
@@ -58,15 +60,15 @@ import pathlib
 import shlex
 import tempfile
 
-from minitransfer import config, fileio
+from minitransfer import config, fileio, stopping
 from minitransfer import experiment as grid
 from minitransfer.grid_plan import replaced_plan
 from minitransfer.grid_plan_file import record_slurm_scripts, write_plan
 from minitransfer.slurm_array import array_script
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMIT_FILE, SUBMITTED_FILE, TRANSFERS_FILE
-from minitransfer.slurm_sbatch import (check_one_line, parse_time_limit, shared_sbatch_lines,
-                                       shortest_time_limit_minutes, signal_margin)
+from minitransfer.slurm_sbatch import check_one_line, shared_sbatch_lines
 from minitransfer.slurm_submit import DEFAULT_MAX_ARRAY_SIZE, cluster_array_size, submit_script
+from minitransfer.slurm_time import parse_time_limit, shortest_time_limit_minutes, signal_margin
 
 __all__ = ["emit_slurm", "describe_scripts", "parse_time_limit", "signal_margin", "SUBMIT_FILE", "BASES_FILE",
            "TRANSFERS_FILE", "SUBMITTED_FILE", "DEFAULT_GPU_GRES"]
@@ -87,7 +89,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     writing of a large plan has got (:func:`minitransfer.experiment.counted`), given a note when
     this plan replaces one of other options (:func:`minitransfer.grid_plan.replaced_plan`), and a
     warning for an ``--export`` of ``sbatch_options`` that leaves the submitting shell's environment
-    out (:func:`~minitransfer.slurm_sbatch.login_environment_warning`).
+    out (:func:`~minitransfer.slurm_sbatch.login_environment_warning`; without ``progress``, said by
+    :func:`minitransfer.stopping.warn`, on stderr).
 
     Example::
 
@@ -121,8 +124,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     replaced = replaced_plan(runs, out, options, slurm_dir)
     if replaced and progress is not None:
         progress(f"note: {replaced}")
-    for warning in warnings if progress is not None else ():
-        progress(f"warning: {warning}")
+    for warning in warnings:  # said on stderr for a caller not told of progress, as warnings of the library are
+        (progress or stopping.warn)(f"warning: {warning}")
     _make_writable_folder(slurm_dir)
     # the plan first, then the scripts, then the plan names them: cut short (Ctrl-C, SIGTERM) before the
     # end, it names none it did not name before (those of the same plan, which still submit its runs), and

@@ -1,7 +1,7 @@
 """What each array task asks SLURM for: the ``#SBATCH`` lines both array scripts share, each one line
 that sbatch reads as it was given (a line break refused; an option sbatch would refuse, or one of the
-scripts' own, refused: its words read as :mod:`minitransfer.slurm_sbatch_words` reads them), and the
-time limit with the SIGTERM sent before it (:mod:`minitransfer.slurm`).
+scripts' own, refused: its words read as :mod:`minitransfer.slurm_sbatch_words` reads them), with the
+time limit and the SIGTERM sent before it (:mod:`minitransfer.slurm_time`), for :mod:`minitransfer.slurm`.
 """
 
 import re
@@ -10,98 +10,7 @@ import shlex
 from minitransfer import config
 from minitransfer.slurm_sbatch_words import (NAMED, UNKNOWN_SPACED, option_refusal, option_words, reads_next_word,
                                              scripts_own_options, stray_word_remedy, takes_next_word, unknown_spaced)
-
-SIGNAL_MARGIN_SECONDS = 300  # SIGTERM this long before the time limit: time to write a checkpoint
-SHORTEST_TIME_LIMIT_SECONDS = 300
-# Training a task's time limit leaves at least, before SLURM's SIGTERM: under it a task is not requeued on exit 75
-# (SLURM would signal it again as it starts, over and over), and submit.sh refuses such a limit before queueing
-SHORTEST_TRAINING_SECONDS = 60
-# Slurm's time_str2secs sums the fields as seconds in a C int, then rounds up to minutes: a longer limit
-# overflows (1000000000000000000000000000000 minutes was written into the scripts as given)
-LONGEST_TIME_LIMIT_SECONDS = 2**31 - 1 - 59
-# ASCII digits only: \d took "٩٠" (Arabic-Indic 90), which int() reads and sbatch refuses
-_TIME_LIMIT = re.compile(r"(?:([0-9]+)-([0-9]+)(?::([0-9]+)(?::([0-9]+))?)?|([0-9]+)(?::([0-9]+)(?::([0-9]+))?)?)")
-TIME_LIMIT_FORMS = "minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, or 0 or UNLIMITED for none"
-NO_TIME_LIMIT = ("UNLIMITED", "INFINITE")  # as sbatch reads them (any case), like a limit of 0
-
-
-def parse_time_limit(text):
-    """A SLURM time limit in seconds: ``minutes``, ``minutes:seconds``, ``hours:minutes:seconds``,
-    ``days-hours``, ``days-hours:minutes`` or ``days-hours:minutes:seconds``; None for no limit
-    (``0``, ``UNLIMITED`` or ``INFINITE``, as sbatch takes them). A field above 59 is carried over, as
-    sbatch carries it (Slurm's time_str2secs checks no field's range): ``1:99:00`` is 2 h 39 min
-    (:func:`carried_over` says so). ValueError, naming the accepted forms, for another text, a limit
-    under 5 minutes, or one longer than SLURM can hold (:data:`LONGEST_TIME_LIMIT_SECONDS`).
-
-    >>> parse_time_limit("90"), parse_time_limit("2:00:00"), parse_time_limit("1-12"), parse_time_limit("0")
-    (5400, 7200, 129600, None)"""
-    seconds = _read_time_limit(text)[1]
-    if seconds == 0:
-        return None
-    if seconds > LONGEST_TIME_LIMIT_SECONDS:
-        raise ValueError(f"time limit {_shown(text)} is longer than SLURM can hold (at most "
-                         f"{LONGEST_TIME_LIMIT_SECONDS // 86400} days, {LONGEST_TIME_LIMIT_SECONDS // 60} minutes): "
-                         f"give 0 or UNLIMITED for no limit; expected {TIME_LIMIT_FORMS}")
-    if seconds < SHORTEST_TIME_LIMIT_SECONDS:
-        raise ValueError(f"time limit {_shown(text)} is under {SHORTEST_TIME_LIMIT_SECONDS // 60} minutes: the "
-                         "training is told to stop a fifth of it (at most 5 minutes) before the limit; give --time "
-                         f"{SHORTEST_TIME_LIMIT_SECONDS // 60} or more")
-    return seconds
-
-
-def carried_over(text):
-    """How sbatch reads a time limit ``text`` with a field above its range (``1:99:00``, ``1-30``), as
-    ``[D-]HH:MM:SS`` (``02:39:00``, ``2-06:00:00``): a slip may lie behind it; None where every field is
-    in range, or for no limit. ``text``: a limit :func:`parse_time_limit` takes."""
-    if parse_time_limit(text) is None:
-        return None
-    fields, seconds = _read_time_limit(text)
-    days, hours, minutes, day_seconds, _, second, third = fields
-    bounded = ((hours, 24), (minutes, 60), (day_seconds, 60)) if days is not None else ((second, 60), (third, 60))
-    if all(field is None or field < bound for field, bound in bounded):
-        return None
-    days, rest = divmod(seconds, 86400)
-    return f"{days}-" * bool(days) + f"{rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}"
-
-
-def _read_time_limit(text):
-    """The fields of time limit ``text`` as ``_TIME_LIMIT``'s groups (None where absent) and its
-    seconds (0 for no limit); ValueError naming the accepted forms for a text of none of them."""
-    text = str(text).strip()
-    if text.upper() in NO_TIME_LIMIT:
-        return (None,) * 7, 0
-    match = _TIME_LIMIT.fullmatch(text)
-    if not match:
-        raise ValueError(f"time limit {_shown(text)}: expected {TIME_LIMIT_FORMS}")
-    if any(len(field.lstrip("0")) > len(str(LONGEST_TIME_LIMIT_SECONDS)) for field in match.groups() if field):
-        # too long for SLURM whatever the other fields; said before int(), which refuses over 4300 digits
-        return match.groups(), LONGEST_TIME_LIMIT_SECONDS + 1
-    fields = tuple(None if field is None else int(field) for field in match.groups())
-    days, day_hours, day_minutes, day_seconds, first, second, third = (field or 0 for field in fields)
-    if fields[0] is not None:
-        return fields, ((days * 24 + day_hours) * 60 + day_minutes) * 60 + day_seconds
-    if fields[6] is not None:
-        return fields, (first * 60 + second) * 60 + third
-    return fields, first * 60 + second
-
-
-def _shown(text):
-    """``text`` as a message quotes it: in full up to 40 characters, else its start and its length."""
-    text = str(text)
-    return repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text)} characters)"
-
-
-# A time limit as squeue (%l) and scontrol show it, [D-][H:]MM:SS, matched by bash's [[ =~ ]], and its seconds
-# as a bash arithmetic expression of the match (UNLIMITED and NONE do not match)
-LISTED_LIMIT = "^(([0-9]+)-)?(([0-9]+):)?([0-9]+):([0-9]+)$"
-LISTED_LIMIT_SECONDS = ("((10#${BASH_REMATCH[2]:-0} * 24 + 10#${BASH_REMATCH[4]:-0}) * 60 + 10#${BASH_REMATCH[5]}) * 60"
-                        " + 10#${BASH_REMATCH[6]}")
-
-
-def signal_margin(time_limit=None):
-    """Seconds before the time limit at which SLURM sends SIGTERM: 300, or a fifth of a short limit."""
-    seconds = None if time_limit is None else parse_time_limit(time_limit)
-    return SIGNAL_MARGIN_SECONDS if seconds is None else min(SIGNAL_MARGIN_SECONDS, seconds // 5)
+from minitransfer.slurm_time import signal_margin
 
 
 def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
@@ -119,7 +28,7 @@ def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     read = []
     for option in sbatch_options:
         text, words = option_words(option)  # split once: read by each check and written
-        found = dict(scripts_own_options(option, words))  # each kind's last, as sbatch takes it
+        found = dict(scripts_own_options(words))  # each kind's last, as sbatch takes it
         _refuse_the_scripts_own(option, words, found, TIME_GIVEN_AS)
         read.append((option, text, words, found))
     margin = _checked_signal_margin(time_limit)
@@ -268,7 +177,7 @@ def check_not_the_scripts_own(option, time_given_as=TIME_GIVEN_AS):
     a blank may lie behind says so (``--newer -o x``:
     :data:`~minitransfer.slurm_sbatch_words.UNKNOWN_SPACED`)."""
     words = option_words(option)[1]
-    _refuse_the_scripts_own(option, words, dict(scripts_own_options(option, words)), time_given_as)
+    _refuse_the_scripts_own(option, words, dict(scripts_own_options(words)), time_given_as)
 
 
 def _refuse_the_scripts_own(option, words, found, time_given_as):
@@ -301,22 +210,6 @@ def _scripts_own_refusal(option, found, time_given_as):
         return (f"{option!r}: the scripts set sbatch's --time and --signal themselves; give the time limit as "
                 f"{time_given_as}, from which they have SLURM signal the training to checkpoint before it")
     return None
-
-
-def shortest_time_limit_minutes(margin):
-    """The shortest time limit, in whole minutes as SLURM holds one, that leaves
-    :data:`SHORTEST_TRAINING_SECONDS` of training before the scripts' SIGTERM ``margin`` (6 for 300 s):
-    a task of a shorter one is signalled as it starts, and not requeued."""
-    return -(-(margin + SHORTEST_TRAINING_SECONDS) // 60)
-
-
-def short_limit_refusal(given, limit, margin, remedy):
-    """Why a time limit ``limit`` (as said; ``given``: what set it) shorter than
-    :func:`shortest_time_limit_minutes` of the scripts' SIGTERM ``margin`` is refused, and ``remedy``, what
-    to do."""
-    return (f"{given}: a time limit of {limit} leaves under {SHORTEST_TRAINING_SECONDS} s of training before the "
-            f"{margin} s before it at which SLURM signals the training to checkpoint (--signal=TERM@{margin}): each "
-            f"task would be signalled as it starts, and not requeued; {remedy}")
 
 
 def _sbatch_option(option, text, words):

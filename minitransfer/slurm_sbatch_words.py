@@ -111,9 +111,9 @@ _OWN_LONG_OPTIONS = {"time": "time", "signal": "signal", "clusters": "clusters",
 _OWN_LETTERS = {"t": "time", "M": "clusters", "o": "output", "e": "error", "p": "partition"}  # and -W, a flag: wait
 
 
-def scripts_own_options(option, words=None):
-    """The options the scripts set themselves, or cannot be submitted with, among the words of sbatch option
-    ``option`` (as :func:`option_words` splits them), as sbatch's getopt reads them on an ``#SBATCH`` line
+def scripts_own_options(words):
+    """The options the scripts set themselves, or cannot be submitted with, among ``words``, those of an
+    sbatch option as :func:`option_words` splits them, as sbatch's getopt reads them on an ``#SBATCH`` line
     or its command line: ``("time", value)`` for ``--time=V``, ``--time V``, ``-tV``, ``-t V`` and ``-t``
     after letters of no value (``-Ht3``, ``-vt 3``: sbatch takes them so), ``("signal", value)`` for
     ``--signal`` or any of its prefixes from ``--si`` (``--sig=USR1@60``: sbatch takes an unambiguous
@@ -127,11 +127,10 @@ def scripts_own_options(option, words=None):
     ``--cluster-constraint``). A value None where the option ends the words (sbatch refuses it). The word
     after an option of a value given without ``=`` is its value, whatever it is (``--comment -o``: a
     comment; :func:`takes_next_word`); after a long option sbatch 22.05 does not take, an option
-    (:data:`UNKNOWN_SPACED`). ``words``: those of ``option`` where :func:`option_words` split it already.
+    (:data:`UNKNOWN_SPACED`).
 
-    >>> scripts_own_options("--exclusive -Ht3 --sig=USR1@60 -Wo x.out")
+    >>> scripts_own_options(option_words("--exclusive -Ht3 --sig=USR1@60 -Wo x.out")[1])
     [('time', '3'), ('signal', 'USR1@60'), ('wait', None), ('output', 'x.out')]"""
-    words = option_words(option)[1] if words is None else words
     found, value_of_the_last = [], False
     for at, word in enumerate(words):
         if value_of_the_last:  # "-J -t3": a job named -t3

@@ -31,12 +31,12 @@ import shutil
 import subprocess
 
 from minitransfer import experiment as grid
-from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMITTED_FILE, SUBMITTERS_FILE,
-                                     TRANSFERS_FILE, plan_check, plan_file_check)
-from minitransfer.slurm_sbatch import SIGNAL_MARGIN_SECONDS
-from minitransfer.slurm_submit_checks import (bases_copied_lines, environment_lines, partition_time_lines,
-                                              scripts_set_lines, slurm_commands_lines, srun_variables_lines,
-                                              weights_without_checkpoint_lines)
+from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMITTED_FILE, TRANSFERS_FILE,
+                                     plan_check, plan_file_check)
+from minitransfer.slurm_submit_checks import (bases_copied_lines, environment_lines, other_folders_lines,
+                                              reached_lines, scripts_set_lines, slurm_commands_lines,
+                                              srun_variables_lines, test_only_lines, weights_without_checkpoint_lines)
+from minitransfer.slurm_time import SIGNAL_MARGIN_SECONDS, partition_time_lines
 
 DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's default: array task indices 0..1000
 SCONTROL_SECONDS = 10  # a controller that does not answer: the summary assumes the default instead
@@ -77,83 +77,6 @@ def cluster_array_size():
     if limits[0][1] == "max_array_tasks":  # no MaxArraySize line: submit.sh takes the default's
         limits.append((DEFAULT_MAX_ARRAY_SIZE, "MaxArraySize"))
     return min(limits, key=lambda limit: limit[0])
-
-
-def _test_only_lines():
-    """Bash function ``test_only SCRIPT INDICES FIRST``: for ``submit.sh --dry-run``, whether sbatch would take
-    SCRIPT's array (partition, time limit, options) by ``sbatch --test-only``, which queues nothing,
-    once per script (the arrays of one script differ in indices and dependency only; the dependency on
-    a job not yet submitted is left out); a refusal is said with sbatch's error and counted."""
-    return [
-        "test_only() {  # test_only SCRIPT INDICES FIRST",
-        "  local error",
-        '  if [ -n "${tested[$1]+yes}" ] || ! type -P sbatch > /dev/null; then return 0; fi',
-        "  tested[$1]=yes",
-        '  if ! error=$(sbatch --test-only --array="$2" "$1" "$scripts_id" "$3" 2>&1 > /dev/null); then',
-        '    echo "$error" >&2',
-        '    echo "sbatch --test-only refuses $1 (its error above): $0 would fail there; fix what it names (a'
-        ' partition, --gres, --time or --sbatch-option: emit the scripts again with the right one)" >&2',
-        "    refused=$((refused + 1))",
-        "  fi",
-        "}",
-        "declare -A tested=()",
-        "shown() {  # shown WORDS...: as the shell reads them back, plain where that needs no quotes (0,4,5)",
-        "  local word",
-        '  for word; do if [[ -z "$word" || "$word" == *[!A-Za-z0-9_,.:=/@%+-]* ]]; then printf " %q" "$word";'
-        ' else printf " %s" "$word"; fi; done',
-        "}",
-    ]
-
-
-def _other_folders_lines():
-    """Bash lines reading ``OUT/`` :data:`SUBMITTERS_FILE` into ``others``: the other scripts folders whose
-    ``submit.sh`` submitted runs of OUT (the same plan emitted again into another folder), whose tasks of
-    this plan SLURM still lists are not submitted again. Unless a dry run, this folder is added to the
-    file, which is held locked (exclusive) until this script ends: a ``submit.sh`` of another folder
-    submitting runs of OUT meanwhile is refused, as a second one of this folder is."""
-    return [
-        f'submitters="$out/{SUBMITTERS_FILE}"',
-        'if [ "$dry_run" = no ]; then',
-        '  if ! { exec 7>> "$submitters"; } 2>/dev/null; then',
-        '    echo "nothing submitted: cannot write $submitters (the tasks write into $out too): make $out writable,'
-        ' then rerun $0" >&2',
-        "    exit 74",
-        "  fi",
-        "  if ! flock --nonblock 7; then",
-        '    echo "a submit.sh of another scripts folder is submitting the runs of $out (it holds $submitters): wait'
-        ' for it, then rerun $0" >&2',
-        "    exit 1",
-        "  fi",
-        '  if ! grep --quiet --line-regexp --fixed-strings -- "$scripts" "$submitters"; then',
-        '    echo "$scripts" >&7',
-        "  fi",
-        "fi",
-        "others=()",
-        "# a dry run needs no squeue: without it, no folder's tasks are read",
-        'if [ -f "$submitters" ] && type -P squeue > /dev/null; then',
-        '  while IFS= read -r folder; do',
-        f'    if [ -n "$folder" ] && [ "$folder" != "$scripts" ] && [ -s "$folder/{SUBMITTED_FILE}" ]; then',
-        '      others+=("$folder")',
-        "    fi",
-        '  done < "$submitters"',
-        "fi",
-    ]
-
-
-def _reached_lines():
-    """Bash lines ending ``submit.sh`` (exit 1) where squeue, asked first on every submission (a dry run's
-    where squeue is here), fails: SLURM out of reach (no ``SLURM_CONF``, the controller down: "Could not
-    establish a configuration source") is said as such. Before, only a rerun asked squeue, and a first
-    submission let sbatch fail, saying to fix a partition, --gres, --time or --sbatch-option."""
-    return [
-        "# SLURM reached at all, before anything is locked or asked of it: said as such, not as sbatch refusing",
-        'if type -P squeue > /dev/null && ! squeue --noheader --user="$(id -u)" --format=%i > /dev/null; then',
-        '  echo "nothing submitted: squeue failed (its error above): SLURM cannot be reached from here (SLURM_CONF'
-        ' unset or naming another configuration, SLURM\'s controller down, or not a machine of the cluster: run $0'
-        ' on a login node); rerun $0 once squeue answers" >&2',
-        "  exit 1",
-        "fi",
-    ]
 
 
 def _end_lines():
@@ -203,7 +126,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
     ``SBATCH_SIGNAL``); ``partition`` (the scripts' ``--partition``, None for the default) and
     ``scripts_limit`` (which of its limits the jobs get: "DefaultTime" where the scripts give no ``--time``,
     "MaxTime" for ``0`` or ``UNLIMITED``, "" for a limit of their own): whose time limit is checked
-    against ``margin`` (:func:`~minitransfer.slurm_submit_checks.partition_time_lines`). Every submission
+    against ``margin`` (:func:`~minitransfer.slurm_time.partition_time_lines`). Every submission
     first asks squeue, so that SLURM out of reach is said as such, not as sbatch refusing the scripts.
     Its exit codes: :data:`EXIT_CODES_HELP`."""
     of_base = [base_index[run.parent] for run in transfers]  # in order: emit_slurm sorts them by base
@@ -254,7 +177,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         *bases_copied_lines(),
         *weights_without_checkpoint_lines(),
         *slurm_commands_lines(),
-        *_reached_lines(),
+        *reached_lines(),
         *partition_time_lines(margin, partition, scripts_limit),
         'if [ "$dry_run" = no ]; then',
         f"  exec 9>> {SUBMITTED_FILE}",
@@ -266,7 +189,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '  echo "dry run: nothing is submitted, cancelled or recorded; JOB1, JOB2, ... stand for the ids SLURM gives'
         ' the jobs as they are submitted"',
         "fi",
-        *_other_folders_lines(),
+        *other_folders_lines(),
         "# the folder of the tasks' output (#SBATCH --output): SLURM does not make it, and fails every task",
         "# to launch without it (JobLaunchFailure, no output anywhere); a user may have deleted it",
         'if [ "$dry_run" = no ] && ! error=$(mkdir -p -- "$scripts/logs" 2>&1); then',
@@ -339,7 +262,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "  fi",
         "}",
         "declare -A arrays=()  # the array scripts submitted",
-        *_test_only_lines(),
+        *test_only_lines(),
         "# submit SCRIPT FIRST RUNS LABEL OF AFTER [SBATCH_OPTIONS...]: SCRIPT's runs RUNS (indices in its case,",
         "# e.g. 1,4,1005, FIRST and on) as arrays of at most $array_size tasks, each numbered from 0: task i of one",
         "# trains run OFFSET + i (OFFSET: FIRST plus a multiple of $array_size, given to its tasks); after array",

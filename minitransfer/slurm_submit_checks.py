@@ -15,15 +15,19 @@ they copied, refused as a local grid refuses it (:func:`bases_copied_lines`).
 It runs sbatch without srun's input variables of its shell (:data:`SRUN_VARIABLES`), which sbatch
 would pass on to each task's srun: the training's output elsewhere, started without PATH, srun's errors
 read as a checkpoint (``SLURM_EXIT_ERROR=75``), the step refused other resources than its job's.
+It ends (exit 1) where SLURM cannot be reached (:func:`reached_lines`) or another ``submit.sh`` of the
+same runs is submitting (:func:`other_folders_lines`), and with ``--dry-run`` asks ``sbatch --test-only``
+whether it would take each array script (:func:`test_only_lines`). The time limits the tasks would get
+are checked by :mod:`minitransfer.slurm_time`.
 """
 
 import shlex
 
 from minitransfer import experiment as grid
-from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, TRANSFERS_FILE
-from minitransfer.slurm_sbatch import (LISTED_LIMIT, LISTED_LIMIT_SECONDS, LOGIN_ENVIRONMENT, OPEN_MODE,
-                                       OTHER_CLUSTER, OUTPUT, REQUEUE, SRUN_VARIABLES, TASK_ENVIRONMENT, WAIT,
-                                       exported_refusal, short_limit_refusal, shortest_time_limit_minutes)
+from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, SUBMITTERS_FILE, TRANSFERS_FILE
+from minitransfer.slurm_sbatch import (LOGIN_ENVIRONMENT, OPEN_MODE, OTHER_CLUSTER, OUTPUT, REQUEUE, SRUN_VARIABLES,
+                                       TASK_ENVIRONMENT, WAIT, exported_refusal)
+from minitransfer.slurm_time import time_limit_variable_lines
 
 
 def scripts_set_lines(bases, transfers):
@@ -62,14 +66,10 @@ def slurm_commands_lines():
 def environment_lines(margin):
     """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where sbatch's environment would override
     the scripts' own ``#SBATCH`` lines (sbatch takes its input variables over a script's lines): an
-    ``SBATCH_TIMELIMIT`` that leaves under a minute of training before ``margin``, refused as the task would
-    refuse to requeue itself under it (:func:`~minitransfer.slurm_sbatch.shortest_time_limit_minutes`: it
-    said "at least 5 minutes" of a limit of 5 it refused), as the same limit given as an
-    ``--sbatch-option`` is (each task signalled as it starts and requeued over and over; before, only a task
-    that had trained until its SIGTERM said so, after the requeues), read as
-    :func:`~minitransfer.slurm_sbatch.parse_time_limit` reads it (a limit sbatch would not read is left to
-    it); any ``SBATCH_SIGNAL``, which would replace the SIGTERM the training checkpoints on; and those that
-    would undo what the tasks rely on (:func:`_refused_variable`: seen with sbatch -v --test-only and
+    ``SBATCH_TIMELIMIT`` that leaves too little of its time limit to train before ``margin``
+    (:func:`~minitransfer.slurm_time.time_limit_variable_lines`); any ``SBATCH_SIGNAL``, which would
+    replace the SIGTERM the training checkpoints on; and those that would undo what the tasks rely on
+    (:func:`_refused_variable`: seen with sbatch -v --test-only and
     ``scontrol show job`` on SLURM 22.05): ``SBATCH_NO_REQUEUE`` (any value) or ``SBATCH_REQUEUE=0``
     (no ``scontrol requeue`` after a checkpoint), ``SBATCH_OUTPUT`` and ``SBATCH_ERROR`` (the output
     elsewhere), an ``SBATCH_OPEN_MODE`` other than append (each requeue truncating it), an
@@ -78,27 +78,9 @@ def environment_lines(margin):
     ``SBATCH_WAIT`` (sbatch waiting for each array to end); and ``SBATCH_CLUSTERS`` or ``SLURM_CLUSTERS``
     (:func:`_other_cluster_lines`). Then a warning (going on) for an ``SBATCH_EXPORT`` that leaves
     this shell's environment out (:func:`_login_environment_lines`)."""
-    fields = "([0-9]{1,9})"
-    shortest = shortest_time_limit_minutes(margin)
-    refusal = short_limit_refusal("nothing submitted: SBATCH_TIMELIMIT=$SBATCH_TIMELIMIT, which sbatch takes over "
-                                  "the scripts' --time", "$seconds s", margin,
-                                  f"unset SBATCH_TIMELIMIT, or set it to at least {shortest} minutes, then rerun $0")
     return [
         "# sbatch takes its input variables over the scripts' #SBATCH lines",
-        'seconds=""',
-        f'if [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}-{fields}(:{fields}(:{fields})?)?$ ]]; then',
-        "  seconds=$(( ((10#${BASH_REMATCH[1]} * 24 + 10#${BASH_REMATCH[2]}) * 60 + 10#${BASH_REMATCH[4]:-0}) * 60"
-        " + 10#${BASH_REMATCH[6]:-0} ))",
-        f'elif [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}:{fields}:{fields}$ ]]; then',
-        "  seconds=$(( (10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}) * 60 + 10#${BASH_REMATCH[3]} ))",
-        f'elif [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}(:{fields})?$ ]]; then',
-        "  seconds=$(( 10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[3]:-0} ))",
-        "fi",
-        "# SLURM rounds a limit up to whole minutes",
-        f'if [ -n "$seconds" ] && [ "$seconds" -gt 0 ] && [ "$(( (seconds + 59) / 60 ))" -lt {shortest} ]; then',
-        f'  echo "{refusal}" >&2',
-        "  exit 2",
-        "fi",
+        *time_limit_variable_lines(margin),
         *_refused_variable('-n "${SBATCH_SIGNAL-}"', "SBATCH_SIGNAL", f"the scripts' --signal=TERM@{margin}, with "
                            "which SLURM signals the training to checkpoint before the time limit"),
         # any value: 0 too makes the job's requeue the cluster's default (JobRequeue), not the scripts' --requeue
@@ -122,30 +104,37 @@ def environment_lines(margin):
 
 
 def _exported_lines():
-    """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where ``SBATCH_EXPORT`` (names, each
-    alone or with a value, after ALL or NONE or not) gives a value to one of :data:`SRUN_VARIABLES`, or to
-    ``SLURM_CLUSTERS``: sbatch sets it in each task's environment, whose srun (and squeue, scancel,
-    scontrol) take it, as if it were set in the shell that submits, where this script unsets it. Seen on
-    the test cluster: ``ALL,SLURM_LABELIO=1`` began each line of train.log with "0: ", ``ALL,SLURM_CLUSTERS=x``
-    failed each step ("'x' can't be reached now"). Left: a name alone (sbatch exports this shell's value,
-    unset here), and any other variable (``ALL,CUDA_VISIBLE_DEVICES=0``; SLURM sets the task's own ids
-    over an ``SLURM_ARRAY_TASK_ID`` given so: seen). ``NONE``, or names without ``ALL``, are taken as the
-    same ``--export`` is as an ``--sbatch-option``: on the test cluster the tasks trained with either, the
-    same environment in each (SLURM loads the user's login environment, PATH with it; the train command
-    names its program by its full path), where this script refused ``SBATCH_EXPORT=NONE`` before; warned
-    of (:func:`_login_environment_lines`)."""
-    arms = [f"      {'|'.join(names)}) what={shlex.quote(what)} ;;" for what, names in TASK_ENVIRONMENT.items()]
+    """Bash lines reading ``SBATCH_EXPORT`` in one pass: ending ``submit.sh`` (exit 2, submitting nothing)
+    where it (names, each alone or with a value, after ALL or NONE or not) gives a value to one of
+    :data:`SRUN_VARIABLES`, or to ``SLURM_CLUSTERS``: sbatch sets it in each task's environment, whose srun
+    (and squeue, scancel, scontrol) take it, as if it were set in the shell that submits, where this script
+    unsets it. Seen on the test cluster: ``ALL,SLURM_LABELIO=1`` began each line of train.log with "0: ",
+    ``ALL,SLURM_CLUSTERS=x`` failed each step ("'x' can't be reached now"). Left: a name alone (sbatch
+    exports this shell's value, unset here), and any other variable (``ALL,CUDA_VISIBLE_DEVICES=0``; SLURM
+    sets the task's own ids over an ``SLURM_ARRAY_TASK_ID`` given so: seen). Whether it names ``ALL`` (any
+    case, as sbatch reads it) stays in ``$exports_all``: ``NONE``, or names without ``ALL``, are taken as
+    the same ``--export`` is as an ``--sbatch-option``: on the test cluster the tasks trained with either,
+    the same environment in each (SLURM loads the user's login environment, PATH with it; the train
+    command names its program by its full path), where this script refused ``SBATCH_EXPORT=NONE`` before;
+    warned of once the other variables pass (:func:`_login_environment_lines`)."""
+    arms = [f"          {'|'.join(names)}) what={shlex.quote(what)} ;;" for what, names in TASK_ENVIRONMENT.items()]
     refusal = exported_refusal("nothing submitted: SBATCH_EXPORT=$SBATCH_EXPORT", "${item%%=*}", "$what",
                                "leave ${item%%=*} out of SBATCH_EXPORT (or set it to ALL), then rerun $0")
     return [
-        "# values: sbatch sets them in each task's environment, whose srun takes them",
-        'if [[ "${SBATCH_EXPORT-}" == *=* ]]; then',
+        "# values: sbatch sets them in each task's environment, whose srun takes them; without ALL (NONE, or",
+        "# names only), the tasks get SLURM's login environment only: warned of after the other checks",
+        "exports_all=yes",
+        'if [ -n "${SBATCH_EXPORT-}" ]; then',
         '  IFS=, read -r -a exported <<< "$SBATCH_EXPORT"',
-        '  for item in "${exported[@]}"; do',
-        '    if [[ "$item" != *=* ]]; then continue; fi',
+        "  exports_all=no",
+        '  for item in ${exported[@]+"${exported[@]}"}; do',
         '    what=""',
-        '    case "${item%%=*}" in',
+        '    case "$item" in',
+        "      [aA][lL][lL]) exports_all=yes ;;",
+        "      *=*)",
+        '        case "${item%%=*}" in',
         *arms,
+        "        esac ;;",
         "    esac",
         '    if [ -n "$what" ]; then',
         f'      echo "{refusal}" >&2',
@@ -158,22 +147,12 @@ def _exported_lines():
 
 def _login_environment_lines():
     """Bash lines warning (on stderr, going on) where ``SBATCH_EXPORT`` is ``NONE``, or names without
-    ``ALL`` (any case, as :func:`_exported_lines` and sbatch read it): :data:`LOGIN_ENVIRONMENT`, as
+    ``ALL`` (``$exports_all``, as :func:`_exported_lines` read it): :data:`LOGIN_ENVIRONMENT`, as
     ``emit_slurm`` warns of such an ``--export`` given as an ``--sbatch-option``
     (:func:`~minitransfer.slurm_sbatch.login_environment_warning`)."""
     warning = LOGIN_ENVIRONMENT.format(given="SBATCH_EXPORT=$SBATCH_EXPORT", remedy="set SBATCH_EXPORT=ALL (or "
                                        "unset it), or name in it each variable the tasks need")
-    return [
-        "# NONE, or names without ALL: the tasks get SLURM's login environment only",
-        'if [ -n "${SBATCH_EXPORT-}" ]; then',
-        '  IFS=, read -r -a exported <<< "$SBATCH_EXPORT"',
-        "  all=no",
-        '  for item in ${exported[@]+"${exported[@]}"}; do',
-        '    case "$item" in [aA][lL][lL]) all=yes ;; esac',
-        "  done",
-        f'  if [ "$all" = no ]; then echo "warning: {warning}" >&2; fi',
-        "fi",
-    ]
+    return [f'if [ "$exports_all" = no ]; then echo "warning: {warning}" >&2; fi']
 
 
 def _other_cluster_lines():
@@ -307,57 +286,78 @@ def bases_copied_lines():
     ]
 
 
-def partition_time_lines(margin, partition, scripts_limit):
-    """Bash lines ending ``submit.sh`` (exit 2, before anything is queued; ``--dry-run`` too) where the
-    jobs get their partition's time limit (the scripts give no ``--time``, nor ``SBATCH_TIMELIMIT`` one)
-    and it is shorter than :func:`~minitransfer.slurm_sbatch.shortest_time_limit_minutes` of ``margin``:
-    before, every task was queued, took a node, was signalled as it started and exited 75 without
-    requeueing itself, its transfers left waiting (``DependencyNeverSatisfied``; seen with
-    ``DefaultTime=4`` on the test cluster). The limit is read by ``scontrol show partition``: DefaultTime
-    where the jobs ask for none (``scripts_limit`` "DefaultTime"), else MaxTime (a limit of ``0`` or
-    ``UNLIMITED``: "MaxTime"; "" where the scripts give one, which needs no check); of ``SBATCH_PARTITION``,
-    else ``partition`` (:func:`~minitransfer.slurm_sbatch.shared_sbatch_lines`; each of a list), else the
-    cluster's default partition. A partition scontrol does not show is left to sbatch."""
-    shortest = shortest_time_limit_minutes(margin)
-    given = ("nothing submitted: the scripts give no --time, so each task gets the $field of partition $name"
-             "$which (scontrol show partition $name)")
-    by_time = short_limit_refusal(given, "$limit", margin, f"emit the scripts again with --time {shortest} or more "
-                                  "(partition $name's MaxTime: $max), or with another --partition, then rerun $0")
-    by_partition = short_limit_refusal(given, "$limit", margin, "emit the scripts again with another --partition, "
-                                       f"one whose MaxTime is at least {shortest} minutes, then rerun $0")
+def test_only_lines():
+    """Bash function ``test_only SCRIPT INDICES FIRST``: for ``submit.sh --dry-run``, whether sbatch would take
+    SCRIPT's array (partition, time limit, options) by ``sbatch --test-only``, which queues nothing,
+    once per script (the arrays of one script differ in indices and dependency only; the dependency on
+    a job not yet submitted is left out); a refusal is said with sbatch's error and counted."""
     return [
-        "# no time limit of the scripts' own, nor of SBATCH_TIMELIMIT: the partition's applies (DefaultTime, else",
-        "# MaxTime), which a task that leaves too little of it to train is signalled as it starts, and not requeued",
-        f"asked={shlex.quote(scripts_limit)}",
-        'if [ -n "${SBATCH_TIMELIMIT+set}" ]; then',
-        '  asked=""',
-        '  if [ "$seconds" = 0 ] || [[ "${SBATCH_TIMELIMIT^^}" == @(UNLIMITED|INFINITE) ]]; then asked=MaxTime; fi',
-        "fi",
-        'if [ -n "$asked" ] && type -P scontrol > /dev/null; then',
-        f"  partitions=${{SBATCH_PARTITION:-{shlex.quote(partition or '')}}} which=\"\"",
-        '  if [ -z "$partitions" ]; then',
-        "    which=\" (the cluster's default partition)\"",
-        "    partitions=$(scontrol --oneliner show partition 2>/dev/null |"
-        " sed -n 's/^PartitionName=\\([^ ]*\\) .*\\<Default=YES\\>.*/\\1/p' | head -n 1) || true",
+        "test_only() {  # test_only SCRIPT INDICES FIRST",
+        "  local error",
+        '  if [ -n "${tested[$1]+yes}" ] || ! type -P sbatch > /dev/null; then return 0; fi',
+        "  tested[$1]=yes",
+        '  if ! error=$(sbatch --test-only --array="$2" "$1" "$scripts_id" "$3" 2>&1 > /dev/null); then',
+        '    echo "$error" >&2',
+        '    echo "sbatch --test-only refuses $1 (its error above): $0 would fail there; fix what it names (a'
+        ' partition, --gres, --time or --sbatch-option: emit the scripts again with the right one)" >&2',
+        "    refused=$((refused + 1))",
         "  fi",
-        '  IFS=, read -r -a names <<< "$partitions"',
-        '  for name in ${names[@]+"${names[@]}"}; do',
-        '    record=$(scontrol --oneliner show partition "$name" 2>/dev/null) || continue',
-        "    max=$(sed -n 's/.* MaxTime=\\([^ ]*\\).*/\\1/p' <<< \"$record\") field=MaxTime",
-        "    limit=$(sed -n 's/.* DefaultTime=\\([^ ]*\\).*/\\1/p' <<< \"$record\")",
-        '    if [ "$asked" = MaxTime ] || [ -z "$limit" ] || [ "$limit" = NONE ]; then limit=$max; else'
-        " field=DefaultTime; fi",
-        f'    if [[ ! "$limit" =~ {LISTED_LIMIT} ]] ||'
-        f' [ "$(( ({LISTED_LIMIT_SECONDS} + 59) / 60 ))" -ge {shortest} ]; then',
-        "      continue",
+        "}",
+        "declare -A tested=()",
+        "shown() {  # shown WORDS...: as the shell reads them back, plain where that needs no quotes (0,4,5)",
+        "  local word",
+        '  for word; do if [[ -z "$word" || "$word" == *[!A-Za-z0-9_,.:=/@%+-]* ]]; then printf " %q" "$word";'
+        ' else printf " %s" "$word"; fi; done',
+        "}",
+    ]
+
+
+def other_folders_lines():
+    """Bash lines reading ``OUT/`` :data:`SUBMITTERS_FILE` into ``others``: the other scripts folders whose
+    ``submit.sh`` submitted runs of OUT (the same plan emitted again into another folder), whose tasks of
+    this plan SLURM still lists are not submitted again. Unless a dry run, this folder is added to the
+    file, which is held locked (exclusive) until this script ends: a ``submit.sh`` of another folder
+    submitting runs of OUT meanwhile is refused, as a second one of this folder is."""
+    return [
+        f'submitters="$out/{SUBMITTERS_FILE}"',
+        'if [ "$dry_run" = no ]; then',
+        '  if ! { exec 7>> "$submitters"; } 2>/dev/null; then',
+        '    echo "nothing submitted: cannot write $submitters (the tasks write into $out too): make $out writable,'
+        ' then rerun $0" >&2',
+        "    exit 74",
+        "  fi",
+        "  if ! flock --nonblock 7; then",
+        '    echo "a submit.sh of another scripts folder is submitting the runs of $out (it holds $submitters): wait'
+        ' for it, then rerun $0" >&2',
+        "    exit 1",
+        "  fi",
+        '  if ! grep --quiet --line-regexp --fixed-strings -- "$scripts" "$submitters"; then',
+        '    echo "$scripts" >&7',
+        "  fi",
+        "fi",
+        "others=()",
+        "# a dry run needs no squeue: without it, no folder's tasks are read",
+        'if [ -f "$submitters" ] && type -P squeue > /dev/null; then',
+        '  while IFS= read -r folder; do',
+        f'    if [ -n "$folder" ] && [ "$folder" != "$scripts" ] && [ -s "$folder/{SUBMITTED_FILE}" ]; then',
+        '      others+=("$folder")',
         "    fi",
-        f'    if [ "$field" = DefaultTime ] && {{ [[ ! "$max" =~ {LISTED_LIMIT} ]] ||'
-        f' [ "$(( ({LISTED_LIMIT_SECONDS} + 59) / 60 ))" -ge {shortest} ]; }}; then',
-        f'      echo "{by_time}" >&2',
-        "    else",
-        f'      echo "{by_partition}" >&2',
-        "    fi",
-        "    exit 2",
-        "  done",
+        '  done < "$submitters"',
+        "fi",
+    ]
+
+
+def reached_lines():
+    """Bash lines ending ``submit.sh`` (exit 1) where squeue, asked first on every submission (a dry run's
+    where squeue is here), fails: SLURM out of reach (no ``SLURM_CONF``, the controller down: "Could not
+    establish a configuration source") is said as such. Before, only a rerun asked squeue, and a first
+    submission let sbatch fail, saying to fix a partition, --gres, --time or --sbatch-option."""
+    return [
+        "# SLURM reached at all, before anything is locked or asked of it: said as such, not as sbatch refusing",
+        'if type -P squeue > /dev/null && ! squeue --noheader --user="$(id -u)" --format=%i > /dev/null; then',
+        '  echo "nothing submitted: squeue failed (its error above): SLURM cannot be reached from here (SLURM_CONF'
+        ' unset or naming another configuration, SLURM\'s controller down, or not a machine of the cluster: run $0'
+        ' on a login node); rerun $0 once squeue answers" >&2',
+        "  exit 1",
         "fi",
     ]

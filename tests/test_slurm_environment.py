@@ -79,6 +79,18 @@ def test_submit_warns_that_sbatch_export_without_all_leaves_the_shells_environme
         f"them, set SBATCH_EXPORT=ALL (or unset it), or name in it each variable the tasks need"] * warned
 
 
+@pytest.mark.parametrize("variable, value", [("SBATCH_WAIT", "1"), ("SBATCH_CLUSTERS", "other")])
+def test_submit_refusing_a_later_variable_does_not_warn_of_sbatch_export_first(tmp_path, fake_slurm, variable, value):
+    """SBATCH_EXPORT is read in one pass (its values refused, whether it names ALL kept), but its warning
+    is said only once the variables checked after it pass: refused for SBATCH_WAIT (or SBATCH_CLUSTERS),
+    submit.sh says that refusal alone, as before the pass was merged (a warning of a submission that does
+    not happen would lead its reader astray)."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
+    said = submit_refused(submit, fake_slurm, SBATCH_EXPORT="NONE", **{variable: value})
+    assert said.startswith(f"nothing submitted: {variable}={value}, which sbatch takes")
+    assert said.count("\n") == 1 and "SBATCH_EXPORT" not in said
+
+
 @pytest.mark.parametrize("exported, name, changed", [
     ("ALL,SLURM_LABELIO=1", "SLURM_LABELIO", "its output"),
     ("all,MY_SETTING=1,SLURM_EXPORT_ENV=NONE", "SLURM_EXPORT_ENV", "its environment"),

@@ -13,7 +13,7 @@ from test_slurm import (GUARD_SECONDS, OPTIONS, array_task_of, fake_slurm, fake_
                         finish, interrupt, run_task, sbatch_calls, sbatch_lines, submit_grid, submit_refused,
                         submitted_runs)
 
-from minitransfer import config, slurm, slurm_sbatch, slurm_sbatch_words
+from minitransfer import config, slurm, slurm_sbatch_words, slurm_time
 from minitransfer import experiment as grid
 from minitransfer.cli import main
 
@@ -98,7 +98,7 @@ def test_library_refuses_a_time_limit_sbatch_does_not_take_as_a_config_error(tmp
     ("UNLIMITED", None), ("0", None),
 ])
 def test_a_field_above_its_range_is_said_as_sbatch_reads_it(text, read_as):
-    assert slurm_sbatch.carried_over(text) == read_as
+    assert slurm_time.carried_over(text) == read_as
     if read_as is not None:  # the same seconds as the limit written in range
         assert slurm.parse_time_limit(text) == slurm.parse_time_limit(read_as)
 
@@ -261,7 +261,7 @@ def test_the_scripts_own_options_are_read_as_sbatch_reads_them(option, read):
     --sig an unambiguous prefix of --signal, while -J and -N take what follows as their value, and
     --tim is ambiguous (--time-min), which sbatch refuses; --cluster is --clusters, -vMx is -v -M x,
     --cluster-constraint another option."""
-    assert slurm_sbatch_words.scripts_own_options(option) == read
+    assert slurm_sbatch_words.scripts_own_options(slurm_sbatch_words.option_words(option)[1]) == read
 
 
 @pytest.mark.parametrize("time_limit, variable, margin, seconds, shortest", [

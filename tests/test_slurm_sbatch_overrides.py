@@ -94,6 +94,16 @@ def test_emission_warns_that_an_export_without_all_leaves_the_shells_environment
     assert sbatch_lines((tmp_path / "slurm" / "bases.sh").read_text())[-1] == written
 
 
+def test_library_emission_without_progress_warns_of_export_none_on_stderr(tmp_path, capsys):
+    """emit_slurm called as a library function, without ``progress``: before, the warning was dropped
+    (said only to a ``progress``); now on stderr, as the library's other warnings (stopping.warn)."""
+    slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
+                     sbatch_options=("--export=NONE",))
+    said = capsys.readouterr()
+    assert said.out == ""
+    assert said.err.splitlines() == [f"warning: '--export=NONE' {LOGIN_ENVIRONMENT}"]
+
+
 def test_cli_warns_that_export_none_leaves_the_shells_environment_out(tmp_path, synthetic_8):
     done = emit_cli(tmp_path, synthetic_8, "--sbatch-option=--export=NONE")
     assert done.exit_code == 0, done.output
@@ -111,4 +121,4 @@ def test_cli_warns_that_export_none_leaves_the_shells_environment_out(tmp_path, 
 def test_the_overriding_options_are_read_as_sbatch_reads_them(option, read):
     """As sbatch 22.05 reads them (seen with sbatch -v): --ou, --er and --op are unambiguous prefixes,
     --o, --e, --wai and --expo are not (--overcommit, --exclude, --wait-all-nodes, --export-file)."""
-    assert slurm_sbatch_words.scripts_own_options(option) == read
+    assert slurm_sbatch_words.scripts_own_options(slurm_sbatch_words.option_words(option)[1]) == read

@@ -28,7 +28,7 @@ def emitted_last_line(tmp_path, option, options=OPTIONS):
 def test_an_option_word_as_the_spaced_value_of_a_long_option_is_that_value(tmp_path, option):
     """Before: refused as --output, --wait, --time, --error or --clusters, though sbatch reads each as
     the value of the long option before it (a comment of "-o"). Now written as given."""
-    assert slurm_sbatch_words.scripts_own_options(option) == []
+    assert slurm_sbatch_words.scripts_own_options(slurm_sbatch_words.option_words(option)[1]) == []
     assert emitted_last_line(tmp_path, option) == option
 
 

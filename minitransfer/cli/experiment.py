@@ -10,7 +10,8 @@ import click
 from minitransfer import experiment as grid
 from minitransfer import (config, config_checks, grid_caveats, grid_check, grid_folder, grid_gpus, grid_options,
                           grid_plan, grid_plan_file, grid_preflight, grid_runner, grid_status, models, scheduler, slurm)
-from minitransfer.slurm_sbatch import carried_over, check_not_the_scripts_own, parse_time_limit
+from minitransfer.slurm_sbatch import check_not_the_scripts_own
+from minitransfer.slurm_time import carried_over, parse_time_limit
 from minitransfer.data import dataset, synthetic
 
 from ._devices import GpuIds, choose_devices
@@ -67,7 +68,7 @@ def _sbatch_value(ctx, param, value):
 
 
 def _time_limit(ctx, param, value):
-    """--time as sbatch reads it (:func:`~minitransfer.slurm_sbatch.parse_time_limit`)."""
+    """--time as sbatch reads it (:func:`~minitransfer.slurm_time.parse_time_limit`)."""
     if value is not None:
         try:
             parse_time_limit(value)

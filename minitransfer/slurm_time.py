@@ -1,0 +1,205 @@
+"""Time limits of the array tasks (:mod:`minitransfer.slurm`): ``--time`` read as sbatch reads it, the
+SIGTERM sent before the limit for the training to checkpoint (``--signal=TERM@<margin>``), the shortest
+limit that leaves training time before it, and ``submit.sh``'s checks of the limits the scripts do not
+set themselves: ``SBATCH_TIMELIMIT`` (:func:`time_limit_variable_lines`) and, without a ``--time``, the
+partition's (:func:`partition_time_lines`).
+"""
+
+import re
+import shlex
+
+SIGNAL_MARGIN_SECONDS = 300  # SIGTERM this long before the time limit: time to write a checkpoint
+SHORTEST_TIME_LIMIT_SECONDS = 300
+# Training a task's time limit leaves at least, before SLURM's SIGTERM: under it a task is not requeued on exit 75
+# (SLURM would signal it again as it starts, over and over), and submit.sh refuses such a limit before queueing
+SHORTEST_TRAINING_SECONDS = 60
+# Slurm's time_str2secs sums the fields as seconds in a C int, then rounds up to minutes: a longer limit
+# overflows (1000000000000000000000000000000 minutes was written into the scripts as given)
+LONGEST_TIME_LIMIT_SECONDS = 2**31 - 1 - 59
+# ASCII digits only: \d took "٩٠" (Arabic-Indic 90), which int() reads and sbatch refuses
+_TIME_LIMIT = re.compile(r"(?:([0-9]+)-([0-9]+)(?::([0-9]+)(?::([0-9]+))?)?|([0-9]+)(?::([0-9]+)(?::([0-9]+))?)?)")
+TIME_LIMIT_FORMS = "minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, or 0 or UNLIMITED for none"
+NO_TIME_LIMIT = ("UNLIMITED", "INFINITE")  # as sbatch reads them (any case), like a limit of 0
+
+
+def parse_time_limit(text):
+    """A SLURM time limit in seconds: ``minutes``, ``minutes:seconds``, ``hours:minutes:seconds``,
+    ``days-hours``, ``days-hours:minutes`` or ``days-hours:minutes:seconds``; None for no limit
+    (``0``, ``UNLIMITED`` or ``INFINITE``, as sbatch takes them). A field above 59 is carried over, as
+    sbatch carries it (Slurm's time_str2secs checks no field's range): ``1:99:00`` is 2 h 39 min
+    (:func:`carried_over` says so). ValueError, naming the accepted forms, for another text, a limit
+    under 5 minutes, or one longer than SLURM can hold (:data:`LONGEST_TIME_LIMIT_SECONDS`).
+
+    >>> parse_time_limit("90"), parse_time_limit("2:00:00"), parse_time_limit("1-12"), parse_time_limit("0")
+    (5400, 7200, 129600, None)"""
+    seconds = _read_time_limit(text)[1]
+    if seconds == 0:
+        return None
+    if seconds > LONGEST_TIME_LIMIT_SECONDS:
+        raise ValueError(f"time limit {_shown(text)} is longer than SLURM can hold (at most "
+                         f"{LONGEST_TIME_LIMIT_SECONDS // 86400} days, {LONGEST_TIME_LIMIT_SECONDS // 60} minutes): "
+                         f"give 0 or UNLIMITED for no limit; expected {TIME_LIMIT_FORMS}")
+    if seconds < SHORTEST_TIME_LIMIT_SECONDS:
+        raise ValueError(f"time limit {_shown(text)} is under {SHORTEST_TIME_LIMIT_SECONDS // 60} minutes: the "
+                         "training is told to stop a fifth of it (at most 5 minutes) before the limit; give --time "
+                         f"{SHORTEST_TIME_LIMIT_SECONDS // 60} or more")
+    return seconds
+
+
+def carried_over(text):
+    """How sbatch reads a time limit ``text`` with a field above its range (``1:99:00``, ``1-30``), as
+    ``[D-]HH:MM:SS`` (``02:39:00``, ``2-06:00:00``): a slip may lie behind it; None where every field is
+    in range, or for no limit. ``text``: a limit :func:`parse_time_limit` takes."""
+    if parse_time_limit(text) is None:
+        return None
+    fields, seconds = _read_time_limit(text)
+    days, hours, minutes, day_seconds, _, second, third = fields
+    bounded = ((hours, 24), (minutes, 60), (day_seconds, 60)) if days is not None else ((second, 60), (third, 60))
+    if all(field is None or field < bound for field, bound in bounded):
+        return None
+    days, rest = divmod(seconds, 86400)
+    return f"{days}-" * bool(days) + f"{rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}"
+
+
+def _read_time_limit(text):
+    """The fields of time limit ``text`` as ``_TIME_LIMIT``'s groups (None where absent) and its
+    seconds (0 for no limit); ValueError naming the accepted forms for a text of none of them."""
+    text = str(text).strip()
+    if text.upper() in NO_TIME_LIMIT:
+        return (None,) * 7, 0
+    match = _TIME_LIMIT.fullmatch(text)
+    if not match:
+        raise ValueError(f"time limit {_shown(text)}: expected {TIME_LIMIT_FORMS}")
+    if any(len(field.lstrip("0")) > len(str(LONGEST_TIME_LIMIT_SECONDS)) for field in match.groups() if field):
+        # too long for SLURM whatever the other fields; said before int(), which refuses over 4300 digits
+        return match.groups(), LONGEST_TIME_LIMIT_SECONDS + 1
+    fields = tuple(None if field is None else int(field) for field in match.groups())
+    days, day_hours, day_minutes, day_seconds, first, second, third = (field or 0 for field in fields)
+    if fields[0] is not None:
+        return fields, ((days * 24 + day_hours) * 60 + day_minutes) * 60 + day_seconds
+    if fields[6] is not None:
+        return fields, (first * 60 + second) * 60 + third
+    return fields, first * 60 + second
+
+
+def _shown(text):
+    """``text`` as a message quotes it: in full up to 40 characters, else its start and its length."""
+    text = str(text)
+    return repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text)} characters)"
+
+
+# A time limit as squeue (%l) and scontrol show it, [D-][H:]MM:SS, matched by bash's [[ =~ ]], and its seconds
+# as a bash arithmetic expression of the match (UNLIMITED and NONE do not match)
+LISTED_LIMIT = "^(([0-9]+)-)?(([0-9]+):)?([0-9]+):([0-9]+)$"
+LISTED_LIMIT_SECONDS = ("((10#${BASH_REMATCH[2]:-0} * 24 + 10#${BASH_REMATCH[4]:-0}) * 60 + 10#${BASH_REMATCH[5]}) * 60"
+                        " + 10#${BASH_REMATCH[6]}")
+
+
+def signal_margin(time_limit=None):
+    """Seconds before the time limit at which SLURM sends SIGTERM: 300, or a fifth of a short limit."""
+    seconds = None if time_limit is None else parse_time_limit(time_limit)
+    return SIGNAL_MARGIN_SECONDS if seconds is None else min(SIGNAL_MARGIN_SECONDS, seconds // 5)
+
+
+def shortest_time_limit_minutes(margin):
+    """The shortest time limit, in whole minutes as SLURM holds one, that leaves
+    :data:`SHORTEST_TRAINING_SECONDS` of training before the scripts' SIGTERM ``margin`` (6 for 300 s):
+    a task of a shorter one is signalled as it starts, and not requeued."""
+    return -(-(margin + SHORTEST_TRAINING_SECONDS) // 60)
+
+
+def short_limit_refusal(given, limit, margin, remedy):
+    """Why a time limit ``limit`` (as said; ``given``: what set it) shorter than
+    :func:`shortest_time_limit_minutes` of the scripts' SIGTERM ``margin`` is refused, and ``remedy``, what
+    to do."""
+    return (f"{given}: a time limit of {limit} leaves under {SHORTEST_TRAINING_SECONDS} s of training before the "
+            f"{margin} s before it at which SLURM signals the training to checkpoint (--signal=TERM@{margin}): each "
+            f"task would be signalled as it starts, and not requeued; {remedy}")
+
+
+def time_limit_variable_lines(margin):
+    """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where ``SBATCH_TIMELIMIT``, which sbatch
+    takes over the scripts' ``--time``, leaves under a minute of training before ``margin``, refused as the
+    task would refuse to requeue itself under it (:func:`shortest_time_limit_minutes`: it said "at least 5
+    minutes" of a limit of 5 it refused), as the same limit given as an ``--sbatch-option`` is (each task
+    signalled as it starts and requeued over and over; before, only a task that had trained until its
+    SIGTERM said so, after the requeues), read as :func:`parse_time_limit` reads it (a limit sbatch would
+    not read is left to it). Its seconds stay in ``$seconds`` ("" where not read) for
+    :func:`partition_time_lines`."""
+    fields = "([0-9]{1,9})"
+    shortest = shortest_time_limit_minutes(margin)
+    refusal = short_limit_refusal("nothing submitted: SBATCH_TIMELIMIT=$SBATCH_TIMELIMIT, which sbatch takes over "
+                                  "the scripts' --time", "$seconds s", margin,
+                                  f"unset SBATCH_TIMELIMIT, or set it to at least {shortest} minutes, then rerun $0")
+    return [
+        'seconds=""',
+        f'if [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}-{fields}(:{fields}(:{fields})?)?$ ]]; then',
+        "  seconds=$(( ((10#${BASH_REMATCH[1]} * 24 + 10#${BASH_REMATCH[2]}) * 60 + 10#${BASH_REMATCH[4]:-0}) * 60"
+        " + 10#${BASH_REMATCH[6]:-0} ))",
+        f'elif [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}:{fields}:{fields}$ ]]; then',
+        "  seconds=$(( (10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}) * 60 + 10#${BASH_REMATCH[3]} ))",
+        f'elif [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}(:{fields})?$ ]]; then',
+        "  seconds=$(( 10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[3]:-0} ))",
+        "fi",
+        "# SLURM rounds a limit up to whole minutes",
+        f'if [ -n "$seconds" ] && [ "$seconds" -gt 0 ] && [ "$(( (seconds + 59) / 60 ))" -lt {shortest} ]; then',
+        f'  echo "{refusal}" >&2',
+        "  exit 2",
+        "fi",
+    ]
+
+
+def partition_time_lines(margin, partition, scripts_limit):
+    """Bash lines ending ``submit.sh`` (exit 2, before anything is queued; ``--dry-run`` too) where the
+    jobs get their partition's time limit (the scripts give no ``--time``, nor ``SBATCH_TIMELIMIT`` one)
+    and it is shorter than :func:`shortest_time_limit_minutes` of ``margin``:
+    before, every task was queued, took a node, was signalled as it started and exited 75 without
+    requeueing itself, its transfers left waiting (``DependencyNeverSatisfied``; seen with
+    ``DefaultTime=4`` on the test cluster). The limit is read by ``scontrol show partition``: DefaultTime
+    where the jobs ask for none (``scripts_limit`` "DefaultTime"), else MaxTime (a limit of ``0`` or
+    ``UNLIMITED``: "MaxTime"; "" where the scripts give one, which needs no check); of ``SBATCH_PARTITION``,
+    else ``partition`` (:func:`~minitransfer.slurm_sbatch.shared_sbatch_lines`; each of a list), else the
+    cluster's default partition. A partition scontrol does not show is left to sbatch."""
+    shortest = shortest_time_limit_minutes(margin)
+    given = ("nothing submitted: the scripts give no --time, so each task gets the $field of partition $name"
+             "$which (scontrol show partition $name)")
+    by_time = short_limit_refusal(given, "$limit", margin, f"emit the scripts again with --time {shortest} or more "
+                                  "(partition $name's MaxTime: $max), or with another --partition, then rerun $0")
+    by_partition = short_limit_refusal(given, "$limit", margin, "emit the scripts again with another --partition, "
+                                       f"one whose MaxTime is at least {shortest} minutes, then rerun $0")
+    return [
+        "# no time limit of the scripts' own, nor of SBATCH_TIMELIMIT: the partition's applies (DefaultTime, else",
+        "# MaxTime), which a task that leaves too little of it to train is signalled as it starts, and not requeued",
+        f"asked={shlex.quote(scripts_limit)}",
+        'if [ -n "${SBATCH_TIMELIMIT+set}" ]; then',
+        '  asked=""',
+        '  if [ "$seconds" = 0 ] || [[ "${SBATCH_TIMELIMIT^^}" == @(UNLIMITED|INFINITE) ]]; then asked=MaxTime; fi',
+        "fi",
+        'if [ -n "$asked" ] && type -P scontrol > /dev/null; then',
+        f"  partitions=${{SBATCH_PARTITION:-{shlex.quote(partition or '')}}} which=\"\"",
+        '  if [ -z "$partitions" ]; then',
+        "    which=\" (the cluster's default partition)\"",
+        "    partitions=$(scontrol --oneliner show partition 2>/dev/null |"
+        " sed -n 's/^PartitionName=\\([^ ]*\\) .*\\<Default=YES\\>.*/\\1/p' | head -n 1) || true",
+        "  fi",
+        '  IFS=, read -r -a names <<< "$partitions"',
+        '  for name in ${names[@]+"${names[@]}"}; do',
+        '    record=$(scontrol --oneliner show partition "$name" 2>/dev/null) || continue',
+        "    max=$(sed -n 's/.* MaxTime=\\([^ ]*\\).*/\\1/p' <<< \"$record\") field=MaxTime",
+        "    limit=$(sed -n 's/.* DefaultTime=\\([^ ]*\\).*/\\1/p' <<< \"$record\")",
+        '    if [ "$asked" = MaxTime ] || [ -z "$limit" ] || [ "$limit" = NONE ]; then limit=$max; else'
+        " field=DefaultTime; fi",
+        f'    if [[ ! "$limit" =~ {LISTED_LIMIT} ]] ||'
+        f' [ "$(( ({LISTED_LIMIT_SECONDS} + 59) / 60 ))" -ge {shortest} ]; then',
+        "      continue",
+        "    fi",
+        f'    if [ "$field" = DefaultTime ] && {{ [[ ! "$max" =~ {LISTED_LIMIT} ]] ||'
+        f' [ "$(( ({LISTED_LIMIT_SECONDS} + 59) / 60 ))" -ge {shortest} ]; }}; then',
+        f'      echo "{by_time}" >&2',
+        "    else",
+        f'      echo "{by_partition}" >&2',
+        "    fi",
+        "    exit 2",
+        "  done",
+        "fi",
+    ]
