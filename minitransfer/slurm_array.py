@@ -43,8 +43,8 @@ from minitransfer.grid_folder import GridLock
 from minitransfer.grid_outcome import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, failure_cause, where_its_output_is
 from minitransfer.slurm_plan import HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMIT_FILE, plan_check, plan_file_check
 from minitransfer.slurm_sbatch import sbatch_quote
-from minitransfer.slurm_time import (LISTED_LIMIT, LISTED_LIMIT_SECONDS, SHORTEST_TRAINING_SECONDS, SIGNAL_MARGIN_SECONDS,
-                                     shortest_time_limit_minutes)
+from minitransfer.slurm_time import (LISTED_LIMIT, LISTED_LIMIT_SECONDS, SHORTEST_TRAINING_SECONDS,
+                                     SIGNAL_MARGIN_SECONDS, shortest_time_limit_minutes)
 
 # The signals a task names where one ended its training: SIGKILL (the out-of-memory killer, kill -9), which
 # leaves no word in train.log, and the crashes, which may leave theirs there (a C library's abort message,
