@@ -84,16 +84,17 @@ def other_kinds_folder(out, data_meta=None, data_named=None):
     folder of runs, which ``report RUNS -o RUNS`` wrote its tables into: its runs train on); or the
     folder of images the dataset trained on was imported from by ``prepare folder`` (``data_meta``:
     its meta.json, ``data_named``: its folder as given), whose next import took the run's folder as
-    a class. A
-    grid's folder (its experiment.json) is no other kind's: its runs train in it, under
-    SPLIT/NAME.h5, and a run trained by hand there is pooled with them as designed. The image
-    folders of other datasets are not known here (nothing in them says they were imported)."""
+    a class, where meta.json records it absolute (an older version recorded it relative to the folder
+    prepare ran in, unknown here). A grid's folder (its experiment.json) is no other kind's: its runs
+    train in it, under SPLIT/NAME.h5, and a run trained by hand there is pooled with them as designed.
+    The image folders of other datasets are not known here (nothing in them says they were imported)."""
     dataset = path_kinds.dataset_folder_above(pathlib.Path(out).parent)
     if dataset is not None:
         return dataset, ("a prepared dataset's folder (prepare wrote it; a report passes datasets by, so it would "
                          "read no run there)")
     source = (data_meta or {}).get("source")
-    if isinstance(source, dict) and source.get("kind") == "folder" and isinstance(source.get("path"), str):
+    if isinstance(source, dict) and source.get("kind") == "folder" and isinstance(source.get("path"), str) and \
+            os.path.isabs(source["path"]):
         images = pathlib.Path(source["path"]).resolve()
         if pathlib.Path(out).resolve().is_relative_to(images):
             return images, (f"the folder of images the dataset {data_named} was imported from (prepare folder), "

@@ -2,6 +2,7 @@
 splits' folders are its runs' own), what it says of a folder given as -o or of a base that is not
 there, and which stream its result goes to."""
 
+import json
 import shutil
 
 import numpy as np
@@ -175,3 +176,17 @@ def test_a_run_trained_in_another_kinds_folder_before_the_check_is_resumed_with_
         assert "move both out of it (x.h5 and x.run)" in result.stderr, result.stderr
         shutil.rmtree(out.parent / "x.run")
         out.unlink()
+
+
+def test_an_image_source_recorded_relative_by_an_older_version_is_not_guessed(imported, tmp_path, monkeypatch):
+    """meta.json recorded SOURCE relative to the folder prepare ran in: read from train's folder, it named
+    a folder of the same name there, which -o was refused in."""
+    shutil.copytree(imported / "ds", tmp_path / "ds")
+    meta_file = tmp_path / "ds" / "meta.json"
+    meta = json.loads(meta_file.read_text())
+    assert meta["source"]["path"] == str(imported / "photos")  # absolute, as prepare records it now
+    meta["source"]["path"] = "photos"
+    meta_file.write_text(json.dumps(meta))
+    (tmp_path / "photos").mkdir()  # another folder of that name, in the folder train runs in
+    result = _train("ds", "photos/x.h5", "--quiet", folder=tmp_path, monkeypatch=monkeypatch)
+    assert result.exit_code == 0 and (tmp_path / "photos" / "x.h5").is_file(), result.output
