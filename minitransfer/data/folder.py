@@ -96,7 +96,7 @@ import numpy as np
 from minitransfer import fileio
 
 from . import dataset as ds
-from . import inputs, shard_format, text_files
+from . import inputs, same_origin, shard_format, text_files
 from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_origin, check_out
 from .copies import (CopiesAcrossClasses, file_identities, same_content_in_a_class, without_copies_of_training,
                      examine, recorded_digests)
@@ -276,14 +276,12 @@ def _decoded_any(paths, error):
 def _check_not_prepared(source):
     """``ValueError`` (a usage error) when ``source`` is a dataset folder (its meta.json): prepared already, it
     holds shards, not class folders of images; the error names the source it was imported from, as recorded."""
-    try:
-        text = (source / shard_format.META_FILE).read_bytes()
-    except OSError:  # none (the source of a class-folder tree), or unreadable: listing it says more
+    meta = source / shard_format.META_FILE
+    if not meta.is_file():  # the source of a class-folder tree
         return
-    try:
-        origin = f", imported from {fileio.parse_json(text)['source']['path']}"
-    except (ValueError, TypeError, KeyError):  # damaged, or not one this version wrote: a dataset all the same
-        origin = ""
+    imported = (same_origin.read_record(meta) or {}).get("source")  # unreadable, damaged: a dataset all the same
+    path = imported.get("path") if isinstance(imported, dict) else None
+    origin = f", imported from {path}" if isinstance(path, str) else ""
     raise ValueError(f"SOURCE {source} is a dataset minitransfer prepared already (its {shard_format.META_FILE}"
                      f"{origin}), not a folder of class folders of images: train on it as it is (--data "
                      f"{source}), or give the image folder it was imported from")
