@@ -270,6 +270,22 @@ def bases_of(results, networks, bases=None):
 
 
 MEASURED_AGAINST_BASE = ("transfer", "selffer", "random-frozen")  # kinds measured relative to their own base
+# Why a network's own base has no accuracy (:func:`base_without_accuracy`)
+UNMEASURED, ELSEWHERE, MISSING = "unmeasured", "elsewhere", "missing"
+
+
+def base_without_accuracy(result, bases):
+    """(names, why) of the own base of ``result``, whose :meth:`Bases.accuracy` is NaN: ``names``, the
+    bases found for it (:meth:`Bases.of`), else the one its folder would hold ("random0/baseB");
+    ``why``: :data:`UNMEASURED` (found, but it made no evaluation), :data:`ELSEWHERE` (not in its
+    folder while others hold one, :meth:`Bases.elsewhere`: which is its own cannot be told) or
+    :data:`MISSING` (not among the runs). The one naming :func:`without_base` and Table 1's note of its
+    own-base column (:func:`minitransfer.report_tables.table1_without_own_base`) share."""
+    found = tuple(b.run.name for b in bases.of(result))
+    if found:
+        return found, UNMEASURED
+    folder, label = result.run.name.rpartition("/")[0], dataclasses.replace(result.run, kind="base", n=0).label
+    return (f"{folder}/{label}" if folder else label,), ELSEWHERE if bases.elsewhere(result) else MISSING
 
 
 def without_base(results, bases=None):
@@ -281,22 +297,19 @@ def without_base(results, bases=None):
     texts, bases = [], built_bases(results, bases)
     for r in results:
         if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(bases.accuracy(r)):
-            # its base without an accuracy: in its own folder, or the one other
-            found = [b.run.name for b in bases.of(r)]
-            folder = r.run.name.rpartition("/")[0]
-            label = dataclasses.replace(r.run, kind="base", n=0).label
-            named = ", ".join(found) or f"{folder + '/' if folder else ''}{label}"
+            names, why = base_without_accuracy(r, bases)
             seed = f" {r.run.split_seed}" if r.run.split == "random" else ""
             trained_on = {"all": "all classes", CROSS: "the target dataset"}.get(
                 r.run.split, f"{r.run.split} split{seed}, half {r.run.target}")
-            elsewhere = bases.elsewhere(r)
-            why = (("have no accuracy (they made no evaluation)" if len(found) > 1 else
-                    "has no accuracy (it made no evaluation)") if found else
-                   f"is not in its folder, and {len(elsewhere)} others hold one ({_folders(elsewhere)}): which is its "
-                   f"own cannot be told; keep each replicate's runs in a folder of their own, with its bases"
-                   if elsewhere else "is not among the runs")
-            texts.append(f"{r.run.name}: its base{'s' if len(found) > 1 else ''} {named} ({trained_on}) {why}"
-                         + _controls_base(r, results))
+            elsewhere = bases.elsewhere(r) if why == ELSEWHERE else []
+            said = {UNMEASURED: "have no accuracy (they made no evaluation)" if len(names) > 1 else
+                                "has no accuracy (it made no evaluation)",
+                    ELSEWHERE: f"is not in its folder, and {len(elsewhere)} others hold one ({_folders(elsewhere)}): "
+                               f"which is its own cannot be told; keep each replicate's runs in a folder of their "
+                               f"own, with its bases",
+                    MISSING: "is not among the runs"}[why]
+            texts.append(f"{r.run.name}: its base{'s' if len(names) > 1 else ''} {', '.join(names)} ({trained_on}) "
+                         f"{said}" + _controls_base(r, results))
     return texts
 
 

@@ -30,8 +30,8 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import models, optim
 from minitransfer.class_tables import check_classes_exist, class_table, same_dataset
-from minitransfer.config_checks import (ConfigError, DataMismatch, check_combinations, check_fields, check_int,
-                                        resolve_device)
+from minitransfer.config_checks import (ConfigError, DataMismatch, check_combinations, check_fields,
+                                        n_out_of_range, resolve_device, weight_layers_counted)
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
 from minitransfer.mean_image import mean_image
@@ -206,12 +206,6 @@ def evaluates_after(config, done):
     return done % config.eval_every == 0 or done == config.max_iter
 
 
-def weight_layers_counted(copyable):
-    """What n counts, for a message refusing one outside 1..``copyable`` (a preset's copyable layers)."""
-    return (f"(n counts the first weight layers, copied or left random; layer {copyable + 1}, the classifier, is "
-            f"always trained)")
-
-
 def _data_of(parent, named):
     """The dataset of a transfer given no `data`: the one base ``parent`` was trained on (its
     recorded folder, or the built-in set), so that `copy_from` and `half` alone mean the other half
@@ -311,14 +305,10 @@ def _choose_preset(c, parent, dataset, task, named):
         c.preset = parent.preset if parent is not None else models.preset_for_image_size(dataset.image_size).name
         origin = f" (the preset of {named.copy_from}, whose layers are copied)" if parent is not None else ""
     preset = models.get(c.preset)
-    for name in ("n", "random_frozen"):
+    for name in ("n", "random_frozen"):  # an integer >= 1 (check_fields): above, fc8 asked for, most likely
         value = getattr(c, name)
-        try:
-            check_int(name, value, 1, preset.copyable)
-        except ConfigError as error:
-            if isinstance(value, int) and not 1 <= value <= preset.copyable:  # above: fc8 asked for, most likely
-                raise ConfigError(f"{error} {weight_layers_counted(preset.copyable)} in preset {preset.name}") from None
-            raise
+        if value is not None and value > preset.copyable:
+            raise n_out_of_range(name, value, preset)
     if parent is not None:  # first: preparing images for a preset that cannot take the base's layers helps no one
         probe = preset.build(task.num_classes)
         checkpoints.check_architecture(parent, probe, layers=probe.weight_layer_names[: c.n], named=named.copy_from)

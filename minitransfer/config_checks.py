@@ -59,8 +59,11 @@ def check_fields(c):
             raise ConfigError(f"`{name}` is empty: {what}")
     for name in ("eval_every", "eval_batch_size", "checkpoint_every", "stepsize", "log_every"):
         check_int(name, getattr(c, name), 1)
-    for name in ("n", "random_frozen"):  # their range, 1..the preset's copyable layers, once the preset is known
-        check_int(name, getattr(c, name))
+    for name in ("n", "random_frozen"):  # 1..the preset's copyable layers, known once the base or data is read
+        value = getattr(c, name)
+        check_int(name, value)
+        if value is not None and value < 1:  # said before a base or dataset is read (a checksum takes minutes)
+            raise n_out_of_range(name, value, models.get(c.preset) if c.preset is not None else None)
     # more images than any class can hold (10**30, a slip) kept every image, in a run named -per-class1000...0
     check_int("per_class", c.per_class, 1, MAX_COUNT)
     check_int("max_iter", c.max_iter, 1, MAX_COUNT)  # more is no slip to train on for ever
@@ -156,6 +159,22 @@ def check_int(name, value, low=None, high=None, required=False):
             (low is not None and value < low) or (high and value > high):
         bound = f" {low}..{high}" if high else f" >= {low}" if low is not None else ""
         raise ConfigError(f"`{name}` must be an integer{bound}, got {value!r}")
+
+
+def weight_layers_counted(copyable=None):
+    """What n counts, for a message refusing one outside 1..``copyable`` (a preset's copyable layers;
+    None: a preset not known yet)."""
+    classifier = f"layer {copyable + 1}, the classifier," if copyable is not None else "the last, the classifier,"
+    return f"(n counts the first weight layers, copied or left random; {classifier} is always trained)"
+
+
+def n_out_of_range(name, value, preset=None):
+    """The ConfigError refusing ``value`` of the field ``name`` (`n`, `random_frozen`), outside 1..the
+    copyable layers of ``preset`` (None: the preset is not known yet, ">= 1"), saying what n counts."""
+    if preset is None:
+        return ConfigError(f"`{name}` must be an integer >= 1, got {value!r} {weight_layers_counted()}")
+    return ConfigError(f"`{name}` must be an integer 1..{preset.copyable}, got {value!r} "
+                       f"{weight_layers_counted(preset.copyable)} in preset {preset.name}")
 
 
 def resolve_device(device):

@@ -117,22 +117,23 @@ def parse_layers(text, highest):
     """``"1-7"`` / ``"1,3,5"`` / ``"2-4,7"`` → sorted tuple of the n of the paper, each in 1..``highest``
     (the preset's copyable layers); ``()`` for a text without any. An empty entry beside others
     (``"1,,3"``: an n left out by a slip) and a number Python reads but a person would not write
-    so (``"1_0"``, non-ASCII digits) are refused, not skipped or read."""
+    so (``"1_0"``, non-ASCII digits) are refused, not skipped or read: a ValueError that names no
+    option, which its caller names (--layers, --random-frozen)."""
     parts = [part.strip() for part in str(text).split(",")]
     if not any(parts):
         return ()
     if not all(parts):
-        raise ValueError(f"layers: {text!r} has an empty entry between its commas (expected e.g. 1-7 or 1,3,5)")
+        raise ValueError(f"{text!r} has an empty entry between its commas (expected e.g. 1-7 or 1,3,5)")
     layers = set()
     for part in parts:
         match = _LAYER_RANGE.fullmatch(part)
         if match is None:
-            raise ValueError(f"layers: cannot read {part!r} in {text!r} (expected e.g. 1-7 or 1,3,5)")
+            raise ValueError(f"cannot read {part!r} in {text!r} (expected e.g. 1-7 or 1,3,5)")
         first, last = int(match["first"]), int(match["last"] or match["first"])
         if first > last:
-            raise ValueError(f"layers: {part!r} runs backwards (write {last}-{first})")
+            raise ValueError(f"{part!r} runs backwards (write {last}-{first})")
         if not 1 <= first <= last <= highest:
-            raise ValueError(f"layers: {part!r} is outside 1..{highest} {config.weight_layers_counted(highest)}")
+            raise ValueError(f"{part!r} is outside 1..{highest} {config.weight_layers_counted(highest)}")
         layers.update(range(first, last + 1))
     return tuple(sorted(layers))
 

@@ -6,12 +6,11 @@ better than chance (:func:`table1_at_chance`), and the layers in words a spreads
 (:func:`layer_list`).
 """
 
-import dataclasses
 import math
 import pathlib
 import re
 
-from minitransfer.comparisons import bases_of, built_bases
+from minitransfer.comparisons import ELSEWHERE, MISSING, UNMEASURED, base_without_accuracy, bases_of, built_bases
 from minitransfer.data import inputs
 from minitransfer.experiment import CROSS, Run
 from minitransfer.findings import chance_named
@@ -88,36 +87,39 @@ def table1_unpooled(results, rows, bases=None):
             "with an accuracy, so whether they agree cannot be told.")
 
 
+# Why an own base of Table 1's AnB+ runs has no accuracy, in the note's words (comparisons.base_without_accuracy)
+_BASE_LACKING = {MISSING: "not among the runs",
+                 ELSEWHERE: "not in their folders, while other folders hold a base of their target (which is "
+                            "theirs cannot be told)",
+                 UNMEASURED: "no accuracy, no evaluation made"}
+
+
 def table1_without_own_base(results, rows, ranges=TABLE_1_RANGES, bases=None):
     """Why Table 1's own-base column (``rows``, :func:`table1` of ``results`` over ``ranges``) shows –
     at a range of layers with AnB+ runs, when the table measures some boost (else
     :func:`table1_unmeasured` says why): the base of the AnB+ there, of their own target, is not among
-    the runs or has no accuracy; those bases named (the first few), as results.md names each run
-    measured against them. "" otherwise. ``bases``: the :class:`minitransfer.comparisons.Bases` of
+    the runs, not in their folder while others hold one, or has no accuracy
+    (:func:`minitransfer.comparisons.base_without_accuracy`, as results.md says it); those bases named
+    (the first few), as results.md names each run measured against them. "" otherwise. ``bases``: the :class:`minitransfer.comparisons.Bases` of
     ``results``."""
     if not table1_measured(rows):
         return ""
     bases = built_bases(results, bases)
     empty = [(row["layers"], first, last) for row, (first, last) in zip(rows, ranges)
              if math.isnan(row["boost_over_own_base"]) and row["layers_with_runs"]]
-    missing, unmeasured, spans = set(), set(), []
+    lacking, spans = {why: set() for why in _BASE_LACKING}, []  # {why: the bases named}
     for layers, first, last in empty:
         tuned = [r for r in select(results, "random", "AnB+") if first <= r.run.n <= last
                  and not math.isnan(r.mean10_top1) and math.isnan(bases.accuracy(r))]
         spans += [layers] if tuned else []
         for r in tuned:
-            found, folder = {b.run.name for b in bases.of(r)}, r.run.name.rpartition("/")[0]
-            if found:
-                unmeasured |= found
-            else:
-                base = dataclasses.replace(r.run, kind="base", n=0).label
-                missing.add(f"{folder}/{base}" if folder else base)
+            names, why = base_without_accuracy(r, bases)
+            lacking[why].update(names)
     if not spans:
         return ""
     where = "throughout" if len(spans) == sum(bool(row["layers_with_runs"]) for row in rows) else \
         f"for layers {' and '.join(spans)}"
-    why = [f"{_some_names(names)}: {what}" for names, what in
-           ((missing, "not among the runs"), (unmeasured, "no accuracy, no evaluation made")) if names]
+    why = [f"{_some_names(names)}: {_BASE_LACKING[kind]}" for kind, names in lacking.items() if names]
     return (f'The column "{OWN_COLUMN}" shows – {where}: no base of the AnB+ runs\' own target has an accuracy '
             f"({'; '.join(why)}); results.md and findings.md name the runs left out of it.")
 

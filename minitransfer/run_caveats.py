@@ -6,12 +6,10 @@ whose eval.csv is not the one their result.json sums up (cut short, or edited). 
 themselves are :mod:`minitransfer.findings`'.
 """
 
-import math
-
 from minitransfer.config_wording import option_name
 from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
-from minitransfer.run_facts import at_chance_kinds, bases_at_chance, validation_sets
+from minitransfer.run_facts import at_chance_kinds, bases_at_chance, binomial_se, validation_sets
 from minitransfer.run_logs import EVAL_COLUMNS, eval_csv_lines
 
 
@@ -150,7 +148,7 @@ def small_validation(results, shown=None, listed_in=None, sets=None, facts=None)
     small = []
     for where, images, runs in validation_sets(results, facts) if sets is None else sets:
         accuracy = sum(r.mean10_top1 for r in runs) / len(runs)
-        se = POINTS * math.sqrt(accuracy * (1 - accuracy) / images)
+        se = POINTS * binomial_se(accuracy, images)
         if POINTS / images >= CLOSE / RESOLVED - ROUNDING:
             small.append((images, se, accuracy, where, runs))
     if not small:
@@ -172,7 +170,7 @@ def _sampling_error(accuracy, images, se):
     if round(se, 1) > 0:
         return f"an accuracy of {accuracy:.0%} on them has a standard error of {se:.1f} points from which images " \
             "were drawn alone"
-    one_off = POINTS * math.sqrt((1 / images) * (1 - 1 / images) / images)
+    one_off = POINTS * binomial_se(1 / images, images)
     other_way = "right" if accuracy < 0.5 else "error"
     return f"an accuracy of {accuracy:.0%} on them is no certainty: its standard error from which images were " \
         f"drawn is 0 at 0% and 100% alone, and one image the other way (1 {other_way} in {images}) has one of " \

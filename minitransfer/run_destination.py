@@ -12,16 +12,20 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer import path_kinds
 from minitransfer.config_checks import ConfigError
+from minitransfer.config_wording import worded
 from minitransfer.experiment import PLAN_FILE
-from minitransfer.rundir import enclosing_run_dir, nearest_above
+from minitransfer.rundir import enclosing_run_dir, is_run_dir, nearest_above
+from minitransfer.stopping import warn
 
 
 def check_destination(plan):
     """Refuse (:class:`ConfigError`) a weights file ``out`` or run directory that training would
     destroy or could not write, whatever ``overwrite`` says: a directory, a name whose run directory
     would be itself, a run directory that is a file, a path inside the dataset or inside another
-    run's directory, the checkpoint the run copies from or resumes (or copies from its own run
-    directory, which a fresh run empties), or an existing file that is not a minitransfer checkpoint.
+    run's directory, another kind's folder (:func:`other_kinds_folder`; only warned of where the run
+    directory is there already: a resume or a rerun of a run trained there before), the checkpoint the
+    run copies from or resumes (or copies from its own run directory, which a fresh run empties), or an
+    existing file that is not a minitransfer checkpoint.
     Its messages name the paths as the user gave them (:attr:`minitransfer.config.Plan.named`)."""
     c, named, out, run_dir = plan.config, plan.named, pathlib.Path(plan.config.out), plan.run_dir
     given = f"`out` {linked_out(plan) or c.out}"
@@ -42,8 +46,13 @@ def check_destination(plan):
     if taken is not None:
         folder, what = taken
         folder = next((parent for parent in out.parents if parent.resolve() == folder), folder)  # as given
-        raise ConfigError(f"{given} lies inside {folder}, {what}: write the weights beside it instead, e.g. "
-                          f"{folder.parent / out.name}")
+        instead = f"write the weights beside it instead, e.g. {folder.parent / out.name}"
+        if not run_dir.is_dir():
+            raise ConfigError(f"{given} lies inside {folder}, {what}: {instead}")
+        # a resume or a rerun: its run was trained there before this check (refused, it began anew elsewhere)
+        warn(worded(f"warning: {given} lies inside {folder}, {what}; its run {run_dir} was trained there before: "
+                    f"once it is done, move both out of it ({out.name} and {run_dir.name}), and for the next runs "
+                    f"{instead}"))
     host = enclosing_run_dir(out)  # resolved: a folder linked to a run's is that run's, x.run/../y.h5 is beside it
     if host is not None:  # its checkpoint, lock or logs would be replaced, or deleted with it
         instead = (f"write the weights beside it instead, e.g. {host.parent / out.name}" if linked_out(plan) is None
@@ -71,28 +80,37 @@ def other_kinds_folder(out, data_meta=None, data_named=None):
     the run was in no report, and ``report DATASET`` said no run folder was in it); a report's
     (:func:`minitransfer.path_kinds.report_folder_above`: remade or deleted as a whole, and the next
     report of the folder above read the run as one it sums up), unless a grid's folder lies between
-    (a report written above a grid: the grid's own runs train on); or the folder of images the
-    dataset trained on was imported from by ``prepare folder`` (``data_meta``: its meta.json,
-    ``data_named``: its folder as given), whose next import took the run's folder as a class. A
-    grid's folder (its experiment.json) is no other kind's: its runs train in it, under
-    SPLIT/NAME.h5, and a run trained by hand there is pooled with them as designed. The image
-    folders of other datasets are not known here (nothing in them says they were imported)."""
+    (a report written above a grid: the grid's own runs train on) or it directly holds run folders (a
+    folder of runs, which ``report RUNS -o RUNS`` wrote its tables into: its runs train on); or the
+    folder of images the dataset trained on was imported from by ``prepare folder`` (``data_meta``:
+    its meta.json, ``data_named``: its folder as given), whose next import took the run's folder as
+    a class, where meta.json records it absolute (an older version recorded it relative to the folder
+    prepare ran in, unknown here). A grid's folder (its experiment.json) is no other kind's: its runs
+    train in it, under SPLIT/NAME.h5, and a run trained by hand there is pooled with them as designed.
+    The image folders of other datasets are not known here (nothing in them says they were imported)."""
     dataset = path_kinds.dataset_folder_above(pathlib.Path(out).parent)
     if dataset is not None:
         return dataset, ("a prepared dataset's folder (prepare wrote it; a report passes datasets by, so it would "
                          "read no run there)")
     source = (data_meta or {}).get("source")
-    if isinstance(source, dict) and source.get("kind") == "folder" and isinstance(source.get("path"), str):
+    if isinstance(source, dict) and source.get("kind") == "folder" and isinstance(source.get("path"), str) and \
+            os.path.isabs(source["path"]):
         images = pathlib.Path(source["path"]).resolve()
         if pathlib.Path(out).resolve().is_relative_to(images):
             return images, (f"the folder of images the dataset {data_named} was imported from (prepare folder), "
                             f"whose next import would read the run's files as images of a class")
     report = path_kinds.report_folder_above(out)
     grid = nearest_above(out, lambda folder: (folder / PLAN_FILE).is_file(), itself=False)
-    if report is not None and (grid is None or not grid.is_relative_to(report)):
+    if report is not None and (grid is None or not grid.is_relative_to(report)) and not _holds_runs(report):
         return report, ("a report's folder (the tables and figures `minitransfer report` wrote), the output of a "
                         "report, which is remade or deleted as a whole")
     return None
+
+
+def _holds_runs(folder):
+    """Whether ``folder`` directly holds a run folder (:func:`minitransfer.rundir.is_run_dir`): a folder of
+    runs, which ``report RUNS -o RUNS`` may write its tables into (report takes it), not a report's own."""
+    return any(is_run_dir(entry) for entry in folder.glob("*.run"))
 
 
 def linked_out(plan):

@@ -131,7 +131,13 @@ def bases_at_chance(results, facts=None):
 def chance_band(chance, images):
     """How far above ``chance`` an accuracy on ``images`` validation images is no better than guessing:
     :data:`CHANCE_ERRORS` binomial standard errors."""
-    return CHANCE_ERRORS * math.sqrt(chance * (1 - chance) / images)
+    return CHANCE_ERRORS * binomial_se(chance, images)
+
+
+def binomial_se(p, n):
+    """The binomial standard error sqrt(p(1 - p)/n) of an accuracy ``p`` (a fraction) on ``n`` images
+    scored: how far it varies with which images were drawn alone."""
+    return math.sqrt(p * (1 - p) / n)
 
 
 def at_chance_kinds(found):

@@ -10,6 +10,7 @@ import pytest
 from minitransfer import experiment as grid
 from minitransfer import report
 from test_report import runs_dir, write_run  # noqa: F401  (fixture)
+from test_report_replicate_folders import write_copy
 from test_report_table1_unpooled import NO_EVALUATION, table1_md
 
 OWN = "The column \"over the own target's base\" shows – "
@@ -51,3 +52,23 @@ def test_a_table_measuring_nothing_or_with_its_own_bases_has_no_such_line(runs_d
             write_run(tmp_path / "copies", run, 0.5)
     text = report.write_report(tmp_path / "copies", tmp_path / "r2", figures=False).files["table1.md"].read_text()
     assert "Table 1: not measured (no random-split AnB+ runs with their bases)." in text and OWN not in text
+
+
+def test_an_own_base_in_no_folder_of_its_runs_while_others_hold_one_is_said_so(tmp_path):
+    """r3's A5B+ trained by hand without its base, r1 and r2 holding one each: results.md said which is its
+    own cannot be told, the table's line that its base was "not among the runs"."""
+    for folder, n, accuracy in (("r1", 1, 0.6), ("r2", 1, 0.62), ("r3", 5, 0.64)):  # not copies of each other
+        if folder != "r3":
+            for half in "AB":
+                write_run(tmp_path / "runs" / folder, grid.Run(f"base{half}", "base", "random", 0, target=half),
+                          accuracy, treatment=False, config={"split": "random", "half": half})
+        write_copy(tmp_path / "runs" / folder, f"A{n}B+", {"split": "random", "half": "B", "n": n, "frozen": False,
+                                                           "copy_from": "baseA.h5", "accuracy": accuracy},
+                   {"split_kind": "random", "split_half": "A"})
+    text = table1_md(tmp_path / "runs", tmp_path / "r")
+    assert f"{OWN}for layers 3 to 7 and 5 to 7: no base of the AnB+ runs' own target has an accuracy (r3/baseB: not " \
+           f"in their folders, while other folders hold a base of their target (which is theirs cannot be told))" \
+           f"{WHY}" in text, text
+    results = (tmp_path / "r" / "results.md").read_text()
+    assert "r3/A5B+: its base r3/baseB (random split 0, half B) is not in its folder, and 2 others hold one " \
+           "(r1/, r2/)" in results, results

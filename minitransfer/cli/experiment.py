@@ -358,8 +358,7 @@ def _parse_layers(text, preset, option):
     try:
         layers = grid.parse_layers(text, preset.copyable)
     except ValueError as error:
-        raise click.BadParameter(f"{str(error).removeprefix('layers: ')} for preset {preset.name}",
-                                 param_hint=option) from None
+        raise click.BadParameter(f"{error} for preset {preset.name}", param_hint=option) from None
     if not layers and (option == "--layers" or text.strip()):
         raise click.BadParameter(f"no n in {text!r} (e.g. 1-{preset.copyable} or 1,3,5)", param_hint=option)
     return layers

@@ -40,7 +40,7 @@ def read_families(path, names, known, root):
         if folder_of.setdefault(key, folder) != folder:
             twins.setdefault(key, [folder_of[key]]).append(folder)
     family_of, order, unknown, spelled = {}, [], set(), {}  # spelled: {casefolded family: (family, line)}
-    ambiguous = set()  # the class folders of a line that names two (twins)
+    faulted = set()  # the class folders of a line at fault already (a class alone, twins): not also "no family"
     faults = {}  # {kind: [(line number, the whole message for that line, the line's part in a list)]}
     lines = text_files.read_text(path, "families file").splitlines()
     for number, line in enumerate(lines, start=1):
@@ -49,12 +49,15 @@ def read_families(path, names, known, root):
             continue
         fields = text.rsplit(None, 1)
         if len(fields) != 2:
+            alone = same_text(text).strip()
+            if alone in folder_of:  # a class without its family, the usual slip: its one fault, said once
+                faulted.update(twins.get(alone, [folder_of[alone]]))
             faults.setdefault("line(s) not 'CLASS FAMILY'", []).append(
                 (number, f"expected 'CLASS FAMILY', got {line!r}", repr(line)))
             continue
         name, family = same_text(fields[0]).strip(), same_text(fields[1])
         if name in twins:
-            ambiguous.update(twins[name])  # named: not also "no family" for them
+            faulted.update(twins[name])
             faults.setdefault("class(es) naming two class folders that differ only in spaces at their ends (rename "
                               "one)", []).append(
                 (number, f"{name!r} names the class folders {quoted(twins[name])}, which differ only in spaces at "
@@ -84,7 +87,7 @@ def read_families(path, names, known, root):
                  for name in sorted(unknown)]
         named.append(f"{len(unknown)} class(es) that are not class folders of {root}: "
                      f"{', '.join(shown[:10])}{' ...' if len(shown) > 10 else ''}")
-    missing = [name for name in names if name not in family_of and name not in ambiguous]
+    missing = [name for name in names if name not in family_of and name not in faulted]
     if missing:
         comment = [name for name in missing if name.lstrip().startswith("#")]  # its line would be a comment
         hint = f" (a line starting with '#' is a comment: rename the folder {quoted(comment)})" if comment else ""

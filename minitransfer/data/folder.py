@@ -96,7 +96,7 @@ import numpy as np
 from minitransfer import fileio
 
 from . import dataset as ds
-from . import inputs, shard_format, text_files
+from . import inputs, same_origin, shard_format, text_files
 from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_origin, check_out
 from .copies import (CopiesAcrossClasses, file_identities, same_content_in_a_class, without_copies_of_training,
                      examine, recorded_digests)
@@ -135,7 +135,9 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     inputs.check_apart(source, out)
     _check_not_prepared(source)
     check_out(out)
-    train_root, val_root = tree_layout(source)
+    runs = run_folders([source])  # each folder's run folders found once: no class, said so (note_run_folders)
+    train_root, val_root = tree_layout(source, runs)
+    runs += run_folders([train_root, val_root]) if train_root != source else []
     _check_options(val_root, val_fraction, seed, families, family_a, is_a)
     layout = "train/ and val/" if val_root is not None else "held-out validation"
     given = {"kind": "folder", "path": str(source), "layout": layout, "val_fraction": val_fraction, "seed": seed,
@@ -146,12 +148,12 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     check_origin(out, {**given, **known_a}, size, shard_length, overwrite)  # before the listing: minutes on a tree
     walked = {}  # {folder: [modification time in ns, names in it] as listed}: see changed_folders
     remember_folder(train_root, walked, listing=True)
-    folders = class_folders(train_root)
+    folders = class_folders(train_root, runs)
     check_two_class_folders(train_root, folders, source)
     warn_of_names_differing_in_case(train_root, folders)
     warn_of_loose_images(loose_images([source, train_root, val_root]))
     warn_of_archives(archives_not_unpacked([source, train_root, val_root]))
-    note_run_folders(run_folders([source, train_root, val_root]))
+    note_run_folders(runs)
     scan_skipped = []  # folders reached twice through links, links to nothing named as files are
     files, listed = {}, inputs.stage_progress(progress, "listing training files")
     for number, (name, folder) in enumerate(class_names(folders, None if overwrite else out).items(), start=1):
@@ -166,7 +168,8 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     train = {name: found for name, found in files.items() if found}
     examined = inputs.stage_progress(progress, "examining files")
     val = {} if val_root is None else val_files_listed(val_root, train_root, set(files), scan_skipped, out, walked,
-                                                        inputs.stage_progress(progress, "listing validation files"))
+                                                        inputs.stage_progress(progress, "listing validation files"),
+                                                        runs)
     identity, sizes, modified, states = file_identities(train, val, examined)
     listed_train = train  # each class folder's files, before any is held out
     digests = recorded_digests(out, sizes, modified)  # {path: sha256}: each file read at most once
@@ -276,14 +279,12 @@ def _decoded_any(paths, error):
 def _check_not_prepared(source):
     """``ValueError`` (a usage error) when ``source`` is a dataset folder (its meta.json): prepared already, it
     holds shards, not class folders of images; the error names the source it was imported from, as recorded."""
-    try:
-        text = (source / shard_format.META_FILE).read_bytes()
-    except OSError:  # none (the source of a class-folder tree), or unreadable: listing it says more
+    meta = source / shard_format.META_FILE
+    if not meta.is_file():  # the source of a class-folder tree
         return
-    try:
-        origin = f", imported from {fileio.parse_json(text)['source']['path']}"
-    except (ValueError, TypeError, KeyError):  # damaged, or not one this version wrote: a dataset all the same
-        origin = ""
+    imported = (same_origin.read_record(meta) or {}).get("source")  # unreadable, damaged: a dataset all the same
+    path = imported.get("path") if isinstance(imported, dict) else None
+    origin = f", imported from {path}" if isinstance(path, str) else ""
     raise ValueError(f"SOURCE {source} is a dataset minitransfer prepared already (its {shard_format.META_FILE}"
                      f"{origin}), not a folder of class folders of images: train on it as it is (--data "
                      f"{source}), or give the image folder it was imported from")

@@ -90,7 +90,7 @@ def run_folders(folders):
     """The run folders (:func:`minitransfer.rundir.is_run_dir`: named ``*.run``, holding train's files) lying
     directly in ``folders`` (SOURCE and, in the train/ + val/ layout, train/ and val/: each once, None passed
     over): a weights file trained into the images' folder brings one, which is no class (:func:`class_folders`
-    passes it over)."""
+    and :func:`tree_layout` are given them, to pass over)."""
     return [path for folder in dict.fromkeys(folder for folder in folders if folder is not None)
             for path in entries(folder) if not inputs.hidden(path.name) and rundir.is_run_dir(path)]
 
@@ -159,9 +159,10 @@ def check_two_classes(where, names, layout, hint="", kind="class folder"):
     raise ds.DatasetError(f"{where}: {found}{hint}; {layout}")
 
 
-def tree_layout(source):
-    """(folder of the training classes, folder of the validation classes or None): see the module docstring."""
-    folders = {folder.name for folder in class_folders(source)}
+def tree_layout(source, runs):
+    """(folder of the training classes, folder of the validation classes or None): see the module docstring.
+    ``runs``: the run folders in ``source`` (:func:`run_folders`), no class folders."""
+    folders = {folder.name for folder in class_folders(source, runs)}
     if "train" not in folders:
         return source, None
     train, val = source / "train", (source / "val" if "val" in folders else None)
@@ -176,12 +177,13 @@ def tree_layout(source):
         f"folder named 'train' must hold image files itself")
 
 
-def class_folders(root):
-    """The class folders of ``root`` (links to folders included; not a run folder, :func:`run_folders`), sorted;
+def class_folders(root, runs):
+    """The class folders of ``root`` (links to folders included; not one of ``runs``, the run folders
+    :func:`run_folders` found there, listed once for the note that passes them over), sorted;
     ``DatasetError`` for a name that is not UTF-8 or holds a control character, and for two names that are one
     text (one composed, one decomposed: macOS writes "é" as "e" and a combining accent)."""
-    folders = [path for path in entries(root) if path.is_dir() and not inputs.hidden(path.name)
-               and not rundir.is_run_dir(path)]
+    runs = set(runs)
+    folders = [path for path in entries(root) if path.is_dir() and not inputs.hidden(path.name) and path not in runs]
     seen = {}
     for folder in folders:
         inputs.check_class_name(folder)
@@ -323,9 +325,9 @@ def warn_of_changed_folders(changed):
                       f"command to import them as they are now")
 
 
-def val_files_listed(val_root, train_root, known, skipped, out, walked, listed):
+def val_files_listed(val_root, train_root, known, skipped, out, walked, listed, runs):
     remember_folder(val_root, walked, listing=True)
-    folders = class_folders(val_root)
+    folders = class_folders(val_root, runs)
     if not folders and any(path.is_file() and not inputs.hidden(path.name) for path in val_root.iterdir()):
         raise ds.DatasetError(f"{val_root}: image files but no class folders: validation images must lie in "
                               f"{val_root}/<class>/ (for ImageNet's unsorted val/ use 'prepare imagenet --devkit')")

@@ -27,10 +27,10 @@ def check_same_origin(out, source, size, shard_length):
     per shard: finished with another --shard-size, every shard built would be built again. The
     source recorded is kept (without such an option; naming a file moved since by its former path), so
     that a rerun writes nothing: meta.json's sha256 is the fingerprint runs trained on the dataset check."""
-    old = _recorded(out / shard_format.META_FILE)
+    old = read_record(out / shard_format.META_FILE)
     finished = old is not None
     if not finished:
-        old = _recorded(out / shard_format.IMPORTING_FILE) if _holds_shards(out) else None
+        old = read_record(out / shard_format.IMPORTING_FILE) if _holds_shards(out) else None
         if old is None:
             return source  # no dataset there, nor shards of a known other import: nothing to lose
     old_source = old.get("source") if isinstance(old.get("source"), dict) else {}
@@ -72,7 +72,7 @@ def recorded_import(out):
     dataset, no such file, or one that cannot be read as such a record."""
     if (out / shard_format.META_FILE).is_file():
         return None
-    recorded = _recorded(out / shard_format.IMPORTING_FILE)
+    recorded = read_record(out / shard_format.IMPORTING_FILE)
     return recorded if recorded and isinstance(recorded.get("source"), dict) else None
 
 
@@ -111,7 +111,7 @@ def _given_source(recorded):
 _NOT_OPTIONS = ("layout", "generator_version", "words_txt")
 
 
-def _recorded(path):
+def read_record(path):
     """The JSON object in ``path`` (meta.json, importing.json); None where there is no readable JSON,
     {} where it holds JSON other than an object."""
     try:

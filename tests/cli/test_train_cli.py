@@ -325,10 +325,13 @@ def test_eval_reports_the_final_accuracy(work):
 
 @pytest.mark.parametrize("args, code, message", [
     (["--copy-from", "baseA.h5", "--n", "8"], 2, "--n must be an integer 1..7, got 8"),
-    (["--copy-from", "baseA.h5", "--n", "0"], 2, "--n must be an integer 1..7, got 0 (n counts the first weight "
-                                                 "layers, copied or left random; layer 8, the classifier, is always "
-                                                 "trained) in preset mini"),  # not click's bare "not in the range x>=1"
-    (["--copy-from", "baseA.h5", "--n", "-2"], 2, "--n must be an integer 1..7, got -2 (n counts"),
+    (["--copy-from", "baseA.h5", "--n", "0"], 2, "--n must be an integer >= 1, got 0 (n counts the first weight "
+                                                 "layers, copied or left random; the last, the classifier, is always "
+                                                 "trained)"),  # not click's bare "not in the range x>=1"
+    (["--copy-from", "baseA.h5", "--n", "-2", "--preset", "mini"], 2, "--n must be an integer 1..7, got -2 (n counts "
+                                                                      "the first weight layers"),
+    # said before the base is read: a missing one hid it, a dataset's checksums took minutes on ImageNet
+    (["--copy-from", "missing.h5", "--n", "0"], 2, "--n must be an integer >= 1, got 0 (n counts"),
     (["--copy-from", "missing.h5", "--n", "3"], 2, "missing.h5' does not exist"),
     (["--copy-from", "corrupt.h5", "--n", "3"], 65, "corrupt.h5"),
     (["--copy-from", "caffenet.h5", "--n", "2", "--preset", "mini"], 65, "layer conv1 has W (96, 3, 11, 11)"),
@@ -336,7 +339,7 @@ def test_eval_reports_the_final_accuracy(work):
      "(it holds a 'mini' network, this run builds 'caffenet': leave --preset unset"),  # images prepared for it won't do
     (["--n", "3"], 2, "--n (layers to copy) needs --copy-from"),
     (["--random-frozen", "2", "--copy-from", "baseA.h5", "--n", "2"], 2, "--random-frozen and --copy-from exclude each other"),
-], ids=["n8", "n0", "n-negative", "missing", "corrupt", "architecture", "other-dataset-preset", "n-without-copy",
+], ids=["n8", "n0", "n-negative", "n0-missing-base", "missing", "corrupt", "architecture", "other-dataset-preset", "n-without-copy",
         "random-and-copy"])
 def test_bad_input_gives_a_clear_error_and_writes_nothing(work, data, tmp_path, args, code, message):
     (tmp_path / "corrupt.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + os.urandom(200))

@@ -2,6 +2,7 @@
 splits' folders are its runs' own), what it says of a folder given as -o or of a base that is not
 there, and which stream its result goes to."""
 
+import json
 import shutil
 
 import numpy as np
@@ -143,3 +144,49 @@ def test_the_result_line_goes_to_stdout_and_the_progress_to_stderr(micro_data, t
     assert again.stdout == result.stdout and "net.h5 is already finished" in again.stderr, again.output
     quiet = _train(micro_data, out, "--resume", "auto", "--quiet")
     assert quiet.exit_code == 0 and quiet.stdout == "" and quiet.stderr == "", quiet.output
+
+
+def test_a_folder_of_runs_holding_its_own_report_still_takes_runs(micro_data, tmp_path, monkeypatch,
+                                                                  placeholder_figures):
+    """`report runs -o runs` (accepted) made runs a report's folder: the resume of runs/x.h5 and a new
+    runs/y.h5 were refused, the resume's advice starting it afresh beside the folder."""
+    assert _train(micro_data, "runs/x.h5", "--quiet", folder=tmp_path, monkeypatch=monkeypatch).exit_code == 0
+    (tmp_path / "runs" / "x.h5").unlink()  # lost (a copy stopped): the resume writes it again from the checkpoint
+    checkpoint = tmp_path / "runs" / "x.run" / "checkpoint.h5"
+    assert CliRunner().invoke(main, ["report", "runs", "-o", "runs"]).exit_code == 0
+    assert all((tmp_path / "runs" / name).is_file() for name in REPORT_TABLES)
+    resumed = _train(micro_data, "runs/x.h5", "--resume", "auto")
+    assert resumed.exit_code == 0 and "lies inside" not in resumed.output, resumed.output
+    assert f"resuming {checkpoint.relative_to(tmp_path)} at iteration 2" in resumed.stderr, resumed.output
+    assert checkpoints.is_checkpoint(tmp_path / "runs" / "x.h5")
+    fresh = _train(micro_data, "runs/y.h5", "--quiet")
+    assert fresh.exit_code == 0 and (tmp_path / "runs" / "y.h5").is_file(), fresh.output
+
+
+def test_a_run_trained_in_another_kinds_folder_before_the_check_is_resumed_with_a_warning(imported, tmp_path,
+                                                                                       monkeypatch):
+    """A run in a report's or the image source's folder from before the check: its resume was refused,
+    and the advice (train beside it) began it again, the run left behind."""
+    _report_tables(tmp_path / "rep")
+    for out in (tmp_path / "rep" / "x.h5", imported / "photos" / "x.h5"):
+        (out.parent / "x.run").mkdir()  # as the run's lock left it: train said its place was taken
+        result = _train(imported / "ds", out, "--resume", "auto")
+        assert result.exit_code == 0 and out.is_file(), result.output
+        assert f"warning: --out {out} lies inside {out.parent}, " in result.stderr, result.stderr
+        assert "move both out of it (x.h5 and x.run)" in result.stderr, result.stderr
+        shutil.rmtree(out.parent / "x.run")
+        out.unlink()
+
+
+def test_an_image_source_recorded_relative_by_an_older_version_is_not_guessed(imported, tmp_path, monkeypatch):
+    """meta.json recorded SOURCE relative to the folder prepare ran in: read from train's folder, it named
+    a folder of the same name there, which -o was refused in."""
+    shutil.copytree(imported / "ds", tmp_path / "ds")
+    meta_file = tmp_path / "ds" / "meta.json"
+    meta = json.loads(meta_file.read_text())
+    assert meta["source"]["path"] == str(imported / "photos")  # absolute, as prepare records it now
+    meta["source"]["path"] = "photos"
+    meta_file.write_text(json.dumps(meta))
+    (tmp_path / "photos").mkdir()  # another folder of that name, in the folder train runs in
+    result = _train("ds", "photos/x.h5", "--quiet", folder=tmp_path, monkeypatch=monkeypatch)
+    assert result.exit_code == 0 and (tmp_path / "photos" / "x.h5").is_file(), result.output

@@ -272,10 +272,12 @@ def test_a_families_file_gives_the_natural_split(split_tree, tmp_path):
     (FAMILIES.replace("vehicle", "animal"), r"families.txt: every class is in one family"),
     (FAMILIES + "cat vehicle\n", r"families.txt:7: class 'cat' is given a second family \(animal, vehicle\)"),
     (FAMILIES + "lonely\n", r"families.txt:7: expected 'CLASS FAMILY', got 'lonely'"),
+    # a class without its family, the usual slip: its class was also counted as one with no family
+    (FAMILIES.replace("dog\tanimal", "dog"), r"families.txt:6: expected 'CLASS FAMILY', got 'dog'\n"),
     # "Animal" was a family of its own: 'cat' went to half B, away from the other animals, unsaid
     (FAMILIES.replace("cat animal", "cat Animal"),
      r"families.txt:5: family 'Animal' differs only in case from 'animal' \(line 2\): spell one family one way"),
-], ids=["missing", "unknown", "one-family", "two-families", "malformed", "family-case"])
+], ids=["missing", "unknown", "one-family", "two-families", "malformed", "class-alone", "family-case"])
 def test_a_families_file_that_does_not_fit_is_bad_data(split_tree, tmp_path, tree_state, text, message):
     (tmp_path / "families.txt").write_text(text)
     before = tree_state(tmp_path)

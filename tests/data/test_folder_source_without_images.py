@@ -30,3 +30,12 @@ def test_a_prepared_dataset_given_as_source_is_a_usage_error_naming_its_source(t
     assert (f"SOURCE {tmp_path}/data is a dataset minitransfer prepared already (its meta.json, imported from "
             f"{root}), not a folder of class folders of images") in " ".join(result.output.split())
     assert not (tmp_path / "again").exists()
+
+
+def test_a_dataset_with_a_damaged_meta_file_given_as_source_is_still_refused(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "meta.json").write_text('{"source": {"path": ')  # cut short
+    result = _prepare(tmp_path / "data", tmp_path / "again")
+    assert result.exit_code == 2, result.output
+    assert (f"SOURCE {tmp_path}/data is a dataset minitransfer prepared already (its meta.json), not a folder of "
+            f"class folders of images") in " ".join(result.output.split())

@@ -89,3 +89,20 @@ def test_a_weights_file_too_large_to_hold_in_memory_is_not_an_image_either(tmp_p
     monkeypatch.setattr(decode, "MAX_MEMBER_BYTES", 64)
     assert decode.load_item(decode.ImportItem(path=str(path)), 8) == \
         (None, "not an image but an HDF5 file (a weights file or a dataset's shard?)", None)
+
+
+def test_run_folders_beside_train_and_val_and_in_them_are_no_classes(tmp_path, image_bytes, write_files):
+    """The train/ + val/ layout: a run folder beside train/ is no third folder making the layout ambiguous,
+    and one in train/ or val/ no class; each noted once."""
+    files = {f"{subset}/{name}/{number}.png": image_bytes((40 * number, blue, 9), kind="PNG")
+             for subset in ("train", "val") for name, blue in (("cat", 9), ("dog", 200)) for number in range(2)}
+    runs = ("base.run", "train/a.run", "val/b.run")
+    files.update({f"{run}/config.json": b'{"lr": 0.01}' for run in runs})
+    root = write_files(tmp_path / "photos", files)
+    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "8",
+                                       "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    assert [line.partition(" is a run folder")[0] for line in result.output.splitlines() if "run folder" in line] == \
+        [f"note: {root / run}" for run in runs]
+    data = dataset.open_dataset(tmp_path / "out")
+    assert [entry["name"] for entry in data.classes] == ["cat", "dog"]
