@@ -100,8 +100,8 @@ def table1_without_own_base(results, rows, ranges=TABLE_1_RANGES, bases=None):
     :func:`table1_unmeasured` says why): the base of the AnB+ there, of their own target, is not among
     the runs, not in their folder while others hold one, or has no accuracy
     (:func:`minitransfer.comparisons.base_without_accuracy`, as results.md says it); those bases named
-    (the first few), as results.md names each run measured against them. "" otherwise. ``bases``: the :class:`minitransfer.comparisons.Bases` of
-    ``results``."""
+    (the first few), as results.md names each run measured against them. "" otherwise. ``bases``:
+    the :class:`minitransfer.comparisons.Bases` of ``results``."""
     if not table1_measured(rows):
         return ""
     bases = built_bases(results, bases)

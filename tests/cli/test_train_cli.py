@@ -339,8 +339,8 @@ def test_eval_reports_the_final_accuracy(work):
      "(it holds a 'mini' network, this run builds 'caffenet': leave --preset unset"),  # images prepared for it won't do
     (["--n", "3"], 2, "--n (layers to copy) needs --copy-from"),
     (["--random-frozen", "2", "--copy-from", "baseA.h5", "--n", "2"], 2, "--random-frozen and --copy-from exclude each other"),
-], ids=["n8", "n0", "n-negative", "n0-missing-base", "missing", "corrupt", "architecture", "other-dataset-preset", "n-without-copy",
-        "random-and-copy"])
+], ids=["n8", "n0", "n-negative", "n0-missing-base", "missing", "corrupt", "architecture", "other-dataset-preset",
+        "n-without-copy", "random-and-copy"])
 def test_bad_input_gives_a_clear_error_and_writes_nothing(work, data, tmp_path, args, code, message):
     (tmp_path / "corrupt.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + os.urandom(200))
     (tmp_path / "baseA.h5").write_bytes((work / "baseA.h5").read_bytes())
