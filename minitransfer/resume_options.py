@@ -252,19 +252,20 @@ def run_record(out):
     return checkpoint if checkpoint.is_file() else pathlib.Path(out)
 
 
-def hand_edits(text, recorded, config):
+def hand_edits(text, recorded, going_on):
     """The fields of a run's config.json, as a hand may have edited it (``text``), that differ from
     the configuration its checkpoint records (``recorded``, which config.json copies) and from
-    ``config``, the one the run goes on with: {name: (edited value, value gone on with)}, ``...``
-    for a key that names no option; None where ``text`` is no JSON object any more. `resume` and
-    `overwrite` say how a run was started, not what it trains: they are left out."""
+    ``going_on``, the record of the one the run goes on with
+    (:func:`minitransfer.recorded_config.recorded_options`): {name: (edited value, value gone on
+    with)}, ``...`` for a key that names no option; None where ``text`` is no JSON object any more.
+    `resume` and `overwrite` say how a run was started, not what it trains: they are left out."""
     try:
         edited = fileio.parse_json(text)
     except ValueError:
         return None
     if not isinstance(edited, dict):
         return None
-    going_on = json.loads(json.dumps(config.to_dict()))  # JSON's types: lists, not tuples
+    going_on = json.loads(json.dumps(going_on))  # JSON's types: lists, not tuples
     return {name: (value, going_on.get(name, ...)) for name, value in edited.items()
             if name not in ("resume", "overwrite") and (name in recorded or name not in going_on)
             and value != recorded.get(name, ...) and value != going_on.get(name, ...)}

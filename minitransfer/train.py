@@ -37,6 +37,7 @@ from minitransfer.data import loader_workers
 from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import WorkerDied, refuse_in_script_rerun
 from minitransfer.progress import Progress
+from minitransfer.recorded_config import recorded_options
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
 from minitransfer.resume_options import dataset_gone, hand_edit_warning, hand_edits
@@ -199,7 +200,7 @@ def _warn_of_hand_edits(plan, saved):
     text = config_text(config)
     if text is None:
         return  # deleted, or unreadable: no edit to say
-    warning = hand_edit_warning(config, hand_edits(text, saved.meta["config"], plan.config))
+    warning = hand_edit_warning(config, hand_edits(text, saved.meta["config"], recorded_options(plan)))
     if warning is not None:
         Progress(1, 1, bar=False, quiet=plan.config.quiet, every=1).line(f"warning: {worded(warning)}")
 

@@ -19,7 +19,7 @@ from minitransfer import fileio, optim
 from minitransfer.config import evaluates_after
 from minitransfer.config_wording import worded
 from minitransfer.preflight import warnings_for
-from minitransfer.recorded_config import precision_change
+from minitransfer.recorded_config import precision_change, recorded_options
 from minitransfer.resume_options import hand_edit_warning, hand_edits
 from minitransfer.data import loader_workers
 from minitransfer.data.decoder_pool import WorkerDied
@@ -56,6 +56,7 @@ class Run:
         # the loader's cursor after the last batch trained on: its own counts a batch whose crops failed to allocate
         self.cursor = self.batches.cursor
         self.out = str(pathlib.Path(c.out).absolute())  # where the weights are written, whatever os.chdir does since
+        self.record = recorded_options(plan)  # config.json's and each checkpoint's: see _write_config
         self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out, lock=run_lock,
                               evaluated=[done for done in range(1, self.start + 1) if evaluates_after(c, done)])
         # a crash's leftovers of its own weights file only: the folder may be shared with runs on other
@@ -73,7 +74,7 @@ class Run:
             for done in self.files.evaluations_to_redo:
                 self._log_evaluation(done)
             self._log_precision_change()
-        self.files.write_json(self.files.config, c.to_dict())
+        self._write_config(resumed.meta["config"] if resumed is not None else self.record)
         self.progress.line(describe_plan(plan, self.net))
         for warning in warnings_for(plan):
             self.progress.line(f"warning: {worded(warning)}")
@@ -86,12 +87,26 @@ class Run:
         is the user's work, and a batch job's warning is easily missed) and a warning says what was
         edited and how to have it."""
         text = self.files.read_config()
-        edits = hand_edits(text, recorded, self.plan.config) if text is not None else {}
+        edits = hand_edits(text, recorded, self.record) if text is not None else {}
         if edits == {}:  # not `not edits`: None, a file that is no JSON object any more, is kept and said
             return  # as the run wrote it, or deleted: nothing to keep
         self.files.write_text(self.files.edited_config, text)
         warning = hand_edit_warning(self.files.config, edits, kept=self.files.edited_config)
         self.progress.line(f"warning: {worded(warning)}")
+
+    def _write_config(self, record):
+        """config.json: the options its checkpoint records (``record``), always. A resumed run
+        writes its own (:attr:`record`) with its first checkpoint (:meth:`save`), not as it
+        starts: killed before that checkpoint, it left config.json unlike the record the next
+        resumption compares it with, which took it for edited by hand."""
+        self.files.write_json(self.files.config, record)
+        self._config_written = record
+
+    def _snapshot(self, done):
+        """The checkpoint of the run after ``done`` iterations, recording :attr:`record`."""
+        saved = snapshot(self.net, self.plan, done, self.cursor)
+        saved.meta["config"] = self.record
+        return saved
 
     def _log_precision_change(self):
         """metrics.jsonl records where the run continued in another precision (the checkpoints
@@ -170,9 +185,10 @@ class Run:
                                          f"{checkpoint_check.MAX_ABS_WEIGHT:g}", lr)
         self.files.check_in_place()
         self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
-        checkpoints.save(self.files.at(self.files.checkpoint), snapshot(self.net, self.plan, done, self.cursor),
-                         named=self.files.checkpoint)
+        checkpoints.save(self.files.at(self.files.checkpoint), self._snapshot(done), named=self.files.checkpoint)
         self.saved = done
+        if self._config_written != self.record:
+            self._write_config(self.record)
 
     def checkpoint(self, done, lr):
         """The checkpoint due after iteration ``done`` (:meth:`save`); memory that runs out while it
@@ -190,7 +206,7 @@ class Run:
         c = self.plan.config
         with self._saved_if_out_of_memory(f"writing the weights file {c.out}"):
             self.files.check_in_place()  # the weights belong beside their run's folder, not beside a partial one
-            sha256 = checkpoints.save(self.out, snapshot(self.net, self.plan, c.max_iter, self.cursor), named=c.out)
+            sha256 = checkpoints.save(self.out, self._snapshot(c.max_iter), named=c.out)
         return weights_record(self.out, sha256, named=c.out)
 
     def interrupted(self, reason, where=""):
