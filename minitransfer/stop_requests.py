@@ -40,8 +40,11 @@ class StopRequests(list):
         return self
 
     def listen(self):
-        """Hear the stop signals from now on (in the main thread; elsewhere none reaches the work)."""
+        """Hear the stop signals from now on (in the main thread; elsewhere none reaches the work). A
+        stop the command line heard before, whose KeyboardInterrupt Python swallowed, is raised here
+        (:func:`minitransfer.stopping.raise_owed_stop`): the flag would not have it."""
         if threading.current_thread() is threading.main_thread() and not self._previous:
+            stopping.raise_owed_stop()
             # stop_signals_heard leaves out a signal whose handler Python cannot give back (None: the
             # program embedding Python set it): given back as None, a TypeError at the end of the block.
             self._previous = {stop: signal.signal(stop, self._heard) for stop in stopping.stop_signals_heard()

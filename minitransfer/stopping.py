@@ -13,6 +13,9 @@ written and the exit code still the one documented.
 
 The command answers a stop from its first instant (:func:`stop_as_it_starts`), not only once its
 imports are done: a launcher or SLURM that stops a task just started reads exit code 75, not 143.
+Once the command line has taken the signals over, a stop raises KeyboardInterrupt (:func:`interrupt`);
+where Python swallows it (raised inside a finalizer, a weak reference's callback: "Exception ignored
+in ..."), the stop is owed, and raised again at the next point that checks (:func:`swallowed_stops_owed`).
 
 The warnings of the layers below a command (:func:`warn`) go where the call that runs asked: nowhere
 for ``train(TrainConfig(quiet=True))`` (:func:`hushed_if_quiet`), to ``run_grid``'s ``log``
@@ -33,6 +36,8 @@ EXIT_INTERRUPTED = 75  # the command line's exit code for a stop (minitransfer.c
 NOTHING_WRITTEN = "stopped as it started, before anything was written"
 _READER_GONE = (errno.EIO, errno.EPIPE)  # a terminal hung up; a pipe whose reader ended
 _found_at_start = {}  # the handlers stop_as_it_starts replaced, by signal
+_raised = []  # the KeyboardInterrupt interrupt() raised last, while swallowed_stops_owed() watches: [error]
+_owed = []  # the names of the stop signals whose KeyboardInterrupt Python swallowed, not raised again yet
 # where warn() tells its text in this thread: None for stderr, else a function taking it (one that drops it: quiet)
 _told = contextvars.ContextVar("told", default=None)
 
@@ -85,6 +90,50 @@ def handler_after_command(stop, handler):
     command line found: that one, or where it is :func:`stop_as_it_starts`'s (whose "nothing
     written" is no longer true), the one that found (Python's)."""
     return _found_at_start.get(stop, handler) if handler is _stopped_as_it_started else handler
+
+
+def interrupt(signum, frame):
+    """A stop signal's handler where a command stops at once: KeyboardInterrupt, which the command
+    line turns into exit code 75. Raised inside a finalizer (``__del__``, a weak reference's callback,
+    the garbage collector's: anywhere in the command, as the signal comes), Python swallows it
+    ("Exception ignored in ...") and the command would go on to its end: inside
+    :func:`swallowed_stops_owed`, such a stop is owed instead, raised again by :func:`raise_owed_stop`."""
+    error = KeyboardInterrupt()
+    _raised[:] = [error, signal.Signals(signum).name]
+    raise error
+
+
+@contextlib.contextmanager
+def swallowed_stops_owed():
+    """For the block (a command): a KeyboardInterrupt of :func:`interrupt` that Python swallows is
+    owed, said nowhere (no "Exception ignored in" traceback), and :func:`raise_owed_stop` raises it
+    again; the block ends with no stop owed. Other swallowed exceptions are told as Python tells them."""
+    told = sys.unraisablehook
+
+    def owed(unraisable):
+        if _raised and unraisable.exc_value is _raised[0]:
+            _owed.append(_raised[1])
+            _raised.clear()
+        else:
+            told(unraisable)
+
+    sys.unraisablehook = owed
+    try:
+        yield
+    finally:
+        sys.unraisablehook = told
+        _raised.clear()
+        _owed.clear()
+
+
+def raise_owed_stop():
+    """KeyboardInterrupt where a stop's own was swallowed (:func:`swallowed_stops_owed`), as though
+    the signal came now; nothing where none is owed. Called where the work takes the stop signals over
+    (:meth:`minitransfer.stop_requests.StopRequests.listen`: a training's first iteration) and as a
+    command ends."""
+    if _owed:
+        _owed.clear()
+        raise KeyboardInterrupt
 
 
 def reader_gone(error):

@@ -1,9 +1,11 @@
-"""A training stopped as Ctrl-C stops it, after a given iteration, for the tests of resuming; and
-the cleanup of a training a test expected stopped that was not."""
+"""A training stopped as Ctrl-C stops it, after a given iteration, for the tests of resuming; a stop
+signal sent where Python swallows what its handler raises; and the cleanup of a training a test
+expected stopped that was not."""
 
 import contextlib
 import os
 import signal
+import weakref
 
 import pytest
 
@@ -21,6 +23,18 @@ def interrupted_after(config, iteration):
 
     with pytest.raises(training.Interrupted):
         training.train(config, on_iteration=stop)
+
+
+def signalled_in_a_finalizer(stop=signal.SIGINT):
+    """Send ``stop`` to this process from inside a weak reference's finalizer, as a signal that comes
+    while the garbage collector runs one: ``os.kill`` runs the handler at once, there, and Python
+    swallows what it raises ("Exception ignored in ...")."""
+    class Collected:
+        pass
+
+    collected = Collected()
+    weakref.finalize(collected, os.kill, os.getpid(), stop)
+    del collected
 
 
 def kill_left_running(run_dir):

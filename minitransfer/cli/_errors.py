@@ -211,11 +211,20 @@ class CommandGroup(OptionsOnceGroup):
     def invoke(self, ctx):
         previous = interrupt_on_stop_signals()
         try:
-            return run(lambda: _flushed(super(CommandGroup, self).invoke(ctx)))
+            with stopping.swallowed_stops_owed():  # a stop raised in a finalizer is not lost: raised again
+                return run(lambda: _flushed(_owed_stop_raised(super(CommandGroup, self).invoke(ctx))))
         finally:
             for stop, handler in previous.items():
                 if signal.getsignal(stop) is not signal.SIG_IGN:  # ignored by run: exiting interrupted
                     signal.signal(stop, stopping.handler_after_command(stop, handler))
+
+
+def _owed_stop_raised(result):
+    """``result``, the command's, where no stop is owed (:func:`minitransfer.stopping.raise_owed_stop`):
+    a stop whose KeyboardInterrupt Python swallowed, and that no later point raised, ends the command
+    interrupted, as one that came as it ended does."""
+    stopping.raise_owed_stop()
+    return result
 
 
 def _flushed(result):
@@ -231,9 +240,6 @@ def interrupt_on_stop_signals():
     terminal (KeyboardInterrupt in the main thread), also where it started with SIGINT ignored: a
     shell script's background job (``minitransfer experiment ... &``) does, and Python then installs
     no handler of its own, so ``kill -INT`` would go unheard. SIGHUP ignored stays ignored (``nohup``:
-    :func:`minitransfer.stopping.stop_signals_heard`). Returns the previous handlers, by signal."""
-
-    def raise_keyboard_interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    return {stop: signal.signal(stop, raise_keyboard_interrupt) for stop in stopping.stop_signals_heard()}
+    :func:`minitransfer.stopping.stop_signals_heard`). Returns the previous handlers, by signal. A
+    stop raised where Python swallows it (a finalizer) is raised again: :func:`minitransfer.stopping.interrupt`."""
+    return {stop: signal.signal(stop, stopping.interrupt) for stop in stopping.stop_signals_heard()}
