@@ -300,10 +300,18 @@ def _another_network(recorded, weights_config):
     """How the configuration a finished run's weights file records differs from its config.json
     (both written by the same `train`: they differ only when the file was replaced by another
     run's, e.g. another half's base copied over it), as "`name` in config.json -> in the weights
-    file" texts joined by "; ", or "" when they agree."""
+    file" texts joined by "; ", or "" when they agree. `out` is compared by its file name: a folder
+    moved whole, or config.json written by an older version (`out` as typed, relative), records
+    the same weights in another place."""
+    def differs(name):
+        before, after = recorded.get(name), weights_config.get(name)
+        if name == "out" and isinstance(before, str) and isinstance(after, str):
+            return pathlib.PurePath(before).name != pathlib.PurePath(after).name
+        return before != after
+
     fields = sorted(set(recorded) | set(weights_config))
     return "; ".join(f"`{name}` {recorded.get(name)!r} -> {weights_config.get(name)!r}" for name in fields
-                     if name not in RESUME_FREE_FIELDS and recorded.get(name) != weights_config.get(name))
+                     if name not in RESUME_FREE_FIELDS and differs(name))
 
 
 @functools.lru_cache(maxsize=64)

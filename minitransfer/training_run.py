@@ -96,11 +96,20 @@ class Run:
 
     def _write_config(self, record):
         """config.json: the options its checkpoint records (``record``), always. A resumed run
-        writes its own (:attr:`record`) with its first checkpoint (:meth:`save`), not as it
-        starts: killed before that checkpoint, it left config.json unlike the record the next
-        resumption compares it with, which took it for edited by hand."""
+        writes its own (:attr:`record`) with its first checkpoint or its weights
+        (:meth:`_record_own_config`), not as it starts: killed before that checkpoint, it left
+        config.json unlike the record the next resumption compares it with, which took it for
+        edited by hand."""
         self.files.write_json(self.files.config, record)
         self._config_written = record
+
+    def _record_own_config(self):
+        """config.json rewritten with the run's own record (:attr:`record`) once a file of the run
+        records it, a checkpoint (:meth:`save`) or the weights (:meth:`write_weights`: a run resumed
+        at max_iter saves no checkpoint, and left config.json the old record, e.g. its folder's old
+        place as `out`, unlike its weights)."""
+        if self._config_written != self.record:
+            self._write_config(self.record)
 
     def _snapshot(self, done):
         """The checkpoint of the run after ``done`` iterations, recording :attr:`record`."""
@@ -187,8 +196,7 @@ class Run:
         self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
         checkpoints.save(self.files.at(self.files.checkpoint), self._snapshot(done), named=self.files.checkpoint)
         self.saved = done
-        if self._config_written != self.record:
-            self._write_config(self.record)
+        self._record_own_config()
 
     def checkpoint(self, done, lr):
         """The checkpoint due after iteration ``done`` (:meth:`save`); memory that runs out while it
@@ -207,6 +215,7 @@ class Run:
         with self._saved_if_out_of_memory(f"writing the weights file {c.out}"):
             self.files.check_in_place()  # the weights belong beside their run's folder, not beside a partial one
             sha256 = checkpoints.save(self.out, self._snapshot(c.max_iter), named=c.out)
+            self._record_own_config()
         return weights_record(self.out, sha256, named=c.out)
 
     def interrupted(self, reason, where=""):

@@ -60,6 +60,23 @@ def test_a_base_whose_weights_file_is_another_networks_is_not_copied_from(traine
     assert "--half 'A' -> 'B'" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("recorded_out", ["random0/baseA.h5", "{old}/random0/baseA.h5"], ids=["relative", "old-place"])
+def test_a_bases_config_json_recording_its_out_elsewhere_is_not_another_network(trained_bases, tmp_path,
+                                                                                recorded_out):
+    """config.json recording the weights' `out` in another form than they do (relative, as an older
+    version wrote it; the folder's old place, left by a resumption that wrote only the weights) is
+    the same run: the grid said its weights were another run's network. Another file name still is."""
+    source, runs, options = trained_bases
+    out = tmp_path / "grid"
+    shutil.copytree(source, out)
+    config = out / "random0" / "baseA.run" / "config.json"
+    recorded = json.loads(config.read_text())
+    config.write_text(json.dumps({**recorded, "out": recorded_out.format(old=tmp_path / "old")}))
+    assert grid_check.trained_otherwise(out, runs[0], options) == []
+    config.write_text(json.dumps({**recorded, "out": str(out / "random0" / "baseB.h5")}))
+    assert "is another run's network" in grid_check.trained_otherwise(out, runs[0], options)[0]
+
+
 def test_a_grid_folder_inside_its_dataset_is_refused_before_anything_is_written(micro_data, tmp_path):
     """-o inside --data (or --source-data): every run's train refuses to write there, so the grid
     used to write its plan and run folders into the dataset, then fail every base (exit 1)."""

@@ -68,3 +68,22 @@ def test_a_hand_edit_after_a_killed_resumption_is_still_said(resumed_elsewhere):
     assert "out" not in err.split("edited by hand")[1].split(";")[0]  # the only field said is base_lr
     assert json.loads((run / "config.json.edited").read_text())["base_lr"] == 0.02
     assert json.loads(config.read_text())["base_lr"] == 0.01
+
+
+def test_a_finished_checkpoint_resumed_from_its_moved_folder_records_the_weights_options(micro_data, tmp_path):
+    """A run whose checkpoint is at max_iter but whose weights were never written (a full disk), its
+    folder moved since: resumed, it writes only the weights, which record the run's options as they
+    are now (`out` in the new place); config.json kept the old place, so that the grid's check took
+    the weights for another run's network, and with the checkpoint deleted train said config.json
+    was edited by hand."""
+    (tmp_path / "a").mkdir()
+    training.train(training.TrainConfig(out=str(tmp_path / "a" / "d.h5"), data=micro_data, **FAST))
+    (tmp_path / "a" / "d.h5").unlink()
+    (tmp_path / "a").rename(tmp_path / "b")
+    run = tmp_path / "b" / "d.run"
+    assert json.loads((run / "config.json").read_text())["out"] == str(tmp_path.resolve() / "a" / "d.h5")
+    result = CliRunner().invoke(main, ["train", "--resume", str(run)])
+    assert result.exit_code == 0, result.output
+    weights = checkpoints.read_meta(tmp_path / "b" / "d.h5")["config"]
+    assert weights["out"] == str(tmp_path.resolve() / "b" / "d.h5")
+    assert json.loads((run / "config.json").read_text()) == weights
