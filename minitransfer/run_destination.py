@@ -22,10 +22,10 @@ def check_destination(plan):
     """Refuse (:class:`ConfigError`) a weights file ``out`` or run directory that training would
     destroy or could not write, whatever ``overwrite`` says: a directory, a name whose run directory
     would be itself, a run directory that is a file, a path inside the dataset or inside another
-    run's directory, another kind's folder (:func:`other_kinds_folder`; only warned of where the run
-    directory is there already: a resume or a rerun of a run trained there before), the checkpoint the
-    run copies from or resumes (or copies from its own run directory, which a fresh run empties), or an
-    existing file that is not a minitransfer checkpoint.
+    run's directory, another kind's folder (:func:`other_kinds_folder`; only warned of where a run
+    directory is there already, holding a run's files, and not overwritten: a resume or a rerun of a
+    run trained there before), the checkpoint the run copies from or resumes (or copies from its own
+    run directory, which a fresh run empties), or an existing file that is not a minitransfer checkpoint.
     Its messages name the paths as the user gave them (:attr:`minitransfer.config.Plan.named`)."""
     c, named, out, run_dir = plan.config, plan.named, pathlib.Path(plan.config.out), plan.run_dir
     given = f"`out` {linked_out(plan) or c.out}"
@@ -47,7 +47,7 @@ def check_destination(plan):
         folder, what = taken
         folder = next((parent for parent in out.parents if parent.resolve() == folder), folder)  # as given
         instead = f"write the weights beside it instead, e.g. {folder.parent / out.name}"
-        if not run_dir.is_dir():
+        if c.overwrite or not is_run_dir(run_dir):  # a fresh run, in a folder merely there (empty) or over its run
             raise ConfigError(f"{given} lies inside {folder}, {what}: {instead}")
         # a resume or a rerun: its run was trained there before this check (refused, it began anew elsewhere)
         warn(worded(f"warning: {given} lies inside {folder}, {what}; its run {run_dir} was trained there before: "

@@ -165,17 +165,47 @@ def test_a_folder_of_runs_holding_its_own_report_still_takes_runs(micro_data, tm
 
 def test_a_run_trained_in_another_kinds_folder_before_the_check_is_resumed_with_a_warning(imported, tmp_path,
                                                                                        monkeypatch):
-    """A run in a report's or the image source's folder from before the check: its resume was refused,
-    and the advice (train beside it) began it again, the run left behind."""
-    _report_tables(tmp_path / "rep")
-    for out in (tmp_path / "rep" / "x.h5", imported / "photos" / "x.h5"):
-        (out.parent / "x.run").mkdir()  # as the run's lock left it: train said its place was taken
+    """A run in a dataset's or the image source's folder from before the check: its resume was refused,
+    and the advice (train beside it) began it again, the run left behind. (A report's folder holding
+    a run is a folder of runs: test_a_folder_of_runs_holding_its_own_report_still_takes_runs.)"""
+    shutil.copytree(imported / "ds", tmp_path / "other")
+    for out in (tmp_path / "other" / "x.h5", imported / "photos" / "x.h5"):
+        _trained_there_before(imported / "ds", out, tmp_path)
+        out.unlink()  # lost (a copy stopped): the resume writes it again from the checkpoint
         result = _train(imported / "ds", out, "--resume", "auto")
         assert result.exit_code == 0 and out.is_file(), result.output
         assert f"warning: --out {out} lies inside {out.parent}, " in result.stderr, result.stderr
         assert "move both out of it (x.h5 and x.run)" in result.stderr, result.stderr
         shutil.rmtree(out.parent / "x.run")
         out.unlink()
+
+
+def _trained_there_before(data, out, tmp_path):
+    """The run ``out`` trained on ``data`` before its place was checked: trained beside, moved there whole."""
+    beside = tmp_path / "beside" / out.name
+    assert _train(data, beside, "--quiet").exit_code == 0
+    for trained in (beside, beside.with_suffix(".run")):
+        trained.rename(out.parent / trained.name)
+
+
+@pytest.mark.parametrize("there, options", [("empty", ()), ("empty", ("--resume", "auto")),
+                                            ("empty", ("--overwrite",)), ("run", ("--overwrite",))],
+                         ids=["empty", "empty-resume-auto", "empty-overwrite", "run-overwrite"])
+def test_a_fresh_run_where_a_run_folder_is_merely_there_in_another_kinds_folder_is_refused(
+        micro_data, tmp_path, there, options):
+    """A folder x.run in a dataset's folder that holds no run (empty: made by hand, or left by a
+    run's lock), or a run there started over (--overwrite): a fresh run, which was only warned of
+    because x.run was a folder, and trained there."""
+    shutil.copytree(micro_data, tmp_path / "other")
+    out = tmp_path / "other" / "x.h5"
+    if there == "empty":
+        (tmp_path / "other" / "x.run").mkdir()
+    else:
+        _trained_there_before(micro_data, out, tmp_path)
+        out.unlink()
+    result = _train(micro_data, out, *options)
+    _refused(result, f"--out {out} lies inside {out.parent}, a prepared dataset's folder", "e.g. ")
+    assert "warning" not in result.output and not out.exists()
 
 
 def test_an_image_source_recorded_relative_by_an_older_version_is_not_guessed(imported, tmp_path, monkeypatch):
