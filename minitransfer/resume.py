@@ -71,10 +71,8 @@ def finished_without_dataset(c, gone):
     if gone is None:
         return None
     record, meta = gone
-    recorded, run_checkpoint = meta["config"], run_dir_for(c.out) / "checkpoint.h5" if c.out is not None else None
-    own = c.resume == "auto" or (run_checkpoint is not None and run_checkpoint.is_file()
-                                 and os.path.samefile(record, run_checkpoint))
-    if not (own and finished_record(c.out, meta)):  # another run's checkpoint, or one with more to train
+    recorded = meta["config"]
+    if not _finished_own_run(c, record, meta):  # another run's checkpoint, or one with more to train
         raise gone_refusal(record, meta)
     free = free_fields(c, "data")
     given = {key: value for key, value in c.to_dict().items() if key not in free and value is not None}
@@ -97,16 +95,24 @@ def finished_despite(c, error):
     if c.resume is None or c.out is None:
         return error
     record = run_record(c.out) if c.resume == "auto" else pathlib.Path(c.resume)
-    run_checkpoint = run_dir_for(c.out) / "checkpoint.h5"
     try:
-        own = c.resume == "auto" or (run_checkpoint.is_file() and os.path.samefile(record, run_checkpoint))
-        finished = own and finished_record(c.out, checkpoints.read_meta(record))
+        finished = _finished_own_run(c, record, checkpoints.read_meta(record))
     except (checkpoints.CheckpointError, OSError):
         return error  # resume_point would say what is wrong with the record
     if not finished:
         return error
     return type(error)(f"the run of {c.out} is finished ({run_dir_for(c.out) / 'result.json'} written: nothing is "
                        f"left to train), but a resumption checks it against its dataset, and {error}")
+
+
+def _finished_own_run(c, record, meta):
+    """Whether ``record``, the checkpoint or weights file that ``c`` resumes (root attributes
+    ``meta``), is its run's own (`resume='auto'`, or the run folder's checkpoint) and finished
+    (:func:`minitransfer.resume_options.finished_record`): a resumption of it ends at once."""
+    run_checkpoint = run_dir_for(c.out) / "checkpoint.h5" if c.out is not None else None
+    own = c.resume == "auto" or (run_checkpoint is not None and run_checkpoint.is_file()
+                                 and os.path.samefile(record, run_checkpoint))
+    return own and finished_record(c.out, meta)
 
 
 def _recorded_change(key, stored, current, meta):
