@@ -10,7 +10,6 @@ import pathlib
 from minitransfer import run_lock, rundir
 from minitransfer.checkpoint import divergence_in, load, run_folder_of
 from minitransfer.checkpoint_check import Faults, check_classes
-from minitransfer.experiment import RESULT_FILE
 
 
 def _split(meta):
@@ -92,7 +91,7 @@ def _unwritten_result(path, run_folder):
             return None
     else:  # as the user named it, where that names it (not "checkpoint.h5" given inside it)
         folder = path.parent if path.parent.name == run_folder.name else run_folder
-    result = folder / RESULT_FILE
+    result = folder / rundir.RESULT_FILE
     if os.path.lexists(result):
         return None
     return {"result": str(result), "resumable": (folder / "checkpoint.h5").is_file()}

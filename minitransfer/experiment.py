@@ -35,13 +35,12 @@ import numpy as np
 
 from minitransfer import config, config_checks, config_wording
 from minitransfer.grid_options import ALL_CLASSES, SOURCE_DATA, check_options
-from minitransfer.rundir import run_dir_for
+from minitransfer.rundir import RESULT_FILE, run_dir_for  # noqa: F401  (RESULT_FILE: the grid modules import it here)
 
 TREATMENT_FILE = "treatment.json"
 PLAN_FILE = "experiment.json"
 SLURM_SCRIPTS = "slurm_scripts"  # the plan's key of the folder of the SLURM scripts it was written for
 PLAN_ID = "plan_id"  # the plan's key of its id: a task of SLURM scripts trains only while OUT's plan has theirs
-RESULT_FILE = "result.json"
 CHECKPOINT_FILE = "checkpoint.h5"
 LOG_FILE = "train.log"
 EXIT_INTERRUPTED = 75

@@ -76,7 +76,8 @@ def recorded_out(run_dir):
         return None
 
 
-RUN_FILES = ("config.json", "metrics.jsonl", "eval.csv", "checkpoint.h5", "result.json")
+RESULT_FILE = "result.json"
+RUN_FILES = ("config.json", "metrics.jsonl", "eval.csv", "checkpoint.h5", RESULT_FILE)
 
 
 def is_run_dir(folder):
@@ -150,7 +151,7 @@ class RunFiles:
         self.metrics = self.run_dir / "metrics.jsonl"
         self.eval_csv = self.run_dir / "eval.csv"
         self.checkpoint = self.run_dir / "checkpoint.h5"
-        self.result = self.run_dir / "result.json"
+        self.result = self.run_dir / RESULT_FILE
         self.edited_config = self.run_dir / "config.json.edited"  # as a hand edited it: see training_run.Run
         self.evaluations_to_redo = []
         if fresh:
@@ -369,7 +370,7 @@ def recorded_sha256(out, status):
     has another modification time; a folder copied with its times kept, e.g. ``cp -a``, keeps them). So
     a grid checks each base it holds without reading its weights, hundreds of MB each."""
     try:
-        record = fileio.parse_json((run_dir_for(out) / "result.json").read_text())["weights"]
+        record = fileio.parse_json((run_dir_for(out) / RESULT_FILE).read_text())["weights"]
         sha256, size, modified = record["sha256"], record["size"], record["mtime_ns"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
