@@ -107,7 +107,10 @@ def interrupt(signum, frame):
 def swallowed_stops_owed():
     """For the block (a command): a KeyboardInterrupt of :func:`interrupt` that Python swallows is
     owed, said nowhere (no "Exception ignored in" traceback), and :func:`raise_owed_stop` raises it
-    again; the block ends with no stop owed. Other swallowed exceptions are told as Python tells them."""
+    again; the block ends with no stop owed. Other swallowed exceptions are told as Python tells them.
+    A stop still owed when the block ends by another exception is dropped (that error is what the
+    command says). The hook it replaces is put back as the block ends, so nested blocks restore
+    theirs last in, first out; the command line runs one command, one such block, per process."""
     told = sys.unraisablehook
 
     def owed(unraisable):

@@ -41,7 +41,9 @@ class _TrainData(DatasetFolder):
         try:
             return super().convert(value, param, ctx)
         except DatasetError as error:
-            if type(error) is not DatasetError:  # one this user may not read (74): refused here, as everywhere
+            # its subclasses are refused here, as everywhere: a dataset this user may not read (DatasetUnreadable,
+            # 74), a path that is no dataset (NotADataset, 2: a run folder, a network's file)
+            if type(error) is not DatasetError:
                 raise
             return value
 
