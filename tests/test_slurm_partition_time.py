@@ -152,6 +152,23 @@ def test_task_restarted_after_a_start_killed_without_a_word_says_so(tmp_path, fa
     assert after.returncode == 0 and "without a word" not in output, output
 
 
+def test_task_restarted_after_requeueing_itself_says_nothing_of_a_start_ended_without_a_word(tmp_path, fake_slurm):
+    """A requeue ends the job (scontrol requeue of the task's own job): the mark of a start in progress,
+    removed only after it, was left, and the restart after a plain SIGTERM -> exit 75 -> requeue said
+    that the previous start ended without a word from it."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    emit(tmp_path)
+    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_EXIT="75", FAKE_REQUEUE_ENDS_JOB="1")
+    first = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == -signal.SIGKILL, first
+    assert "run random0/baseB: exit 75, interrupted with a checkpoint: requeued" in first, first
+    assert (fake_slurm / "scontrol").read_text().split() == ["requeue", "77_1"]
+    again = run_task(scripts, "bases.sh", 1, SLURM_RESTART_COUNT="1")
+    output = again.communicate(timeout=GUARD_SECONDS)[0]
+    assert again.returncode == 0 and "run random0/baseB: done" in output, output
+    assert "without a word" not in output, output
+
+
 # ---- on a real SLURM ---------------------------------------------------------------------------
 
 def test_real_slurm_partition_default_time_too_short_is_refused_before_queueing(cluster, tmp_path):
