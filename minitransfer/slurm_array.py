@@ -251,6 +251,9 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
         '  state=$(job_state 2>"$errors") || unread=yes',
         '  if [ "$errors" != /dev/null ]; then squeue_error=$(< "$errors"); rm -f -- "$errors"; fi',
         "fi",
+        "# how the training ended is known: the mark goes before the lines that say it, as a requeue of this job",
+        "# (scontrol requeue) ends this script, and its restart would take a mark left for a start unheard of",
+        'rm -f -- "$attempt"',
         'if [[ "$state" == PENDING || "$state" == REQUEUE* ]]; then',
         '  echo "run $run: not finished (its job step ended with exit $status): SLURM requeued the job (the job is'
         ' $state: its node failed or was set DOWN); it runs again when SLURM starts it, resuming the run"',
@@ -273,7 +276,6 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
         "else",
         '  echo "run $run: $ended"',
         "fi",
-        'rm -f -- "$attempt"',
         'exit "$status"',
     ]
     return "\n".join(lines) + "\n"
@@ -284,10 +286,11 @@ def _unsaid_end_lines(stage):
     ended without a word from it (its node lost, or the task killed: SLURM requeued it, the log going
     from "restart 0" to "restart 1" with nothing between, seen on the test cluster with slurmd and the
     training killed -9), and whether this one resumes the run from its checkpoint or starts it over.
-    Told by a mark in the logs folder (``$attempt``) each start leaves until it says how it ended."""
+    Told by a mark in the logs folder (``$attempt``) each start leaves until it knows how its training
+    ended (removed before it says so: a requeue of its own job, ``scontrol requeue``, ends the script)."""
     checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
     return [
-        "# Each start leaves this mark until it says how it ended (removed at its end): one found on a restart",
+        "# Each start leaves this mark until it knows how its training ended: one found on a restart",
         "# is of a start that ended without a word (its node lost, or the task killed)",
         f'attempt="$scripts/logs/.{stage}-${{SLURM_ARRAY_JOB_ID}}_$SLURM_ARRAY_TASK_ID.running"',
         'if [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ] && [ -e "$attempt" ]; then',

@@ -124,9 +124,10 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
     ``margin``: the seconds before the time limit at which the array scripts have SLURM send SIGTERM
     (nothing is submitted under an ``SBATCH_TIMELIMIT`` that leaves too little of it to train, nor with an
     ``SBATCH_SIGNAL``); ``partition`` (the scripts' ``--partition``, None for the default) and
-    ``scripts_limit`` (which of its limits the jobs get: "DefaultTime" where the scripts give no ``--time``,
-    "MaxTime" for ``0`` or ``UNLIMITED``, "" for a limit of their own): whose time limit is checked
-    against ``margin`` (:func:`~minitransfer.slurm_time.partition_time_lines`). Every submission
+    ``scripts_limit`` ("DefaultTime" where the scripts give no ``--time``, "UNLIMITED" where they ask for
+    none, ``0`` or ``UNLIMITED``, "" for a limit of their own): whose time limit is checked against
+    ``margin``, or whose MaxTime would leave jobs asking for no limit pending
+    (:func:`~minitransfer.slurm_time.partition_time_lines`). Every submission
     first asks squeue, so that SLURM out of reach is said as such, not as sbatch refusing the scripts.
     Its exit codes: :data:`EXIT_CODES_HELP`."""
     of_base = [base_index[run.parent] for run in transfers]  # in order: emit_slurm sorts them by base

@@ -108,13 +108,13 @@ def shortest_time_limit_minutes(margin):
     return -(-(margin + SHORTEST_TRAINING_SECONDS) // 60)
 
 
-def short_limit_refusal(given, limit, margin, remedy):
+def short_limit_refusal(given, limit, margin, remedy, who="each task"):
     """Why a time limit ``limit`` (as said; ``given``: what set it) shorter than
     :func:`shortest_time_limit_minutes` of the scripts' SIGTERM ``margin`` is refused, and ``remedy``, what
-    to do."""
+    to do; ``who``: the tasks it applies to."""
     return (f"{given}: a time limit of {limit} leaves under {SHORTEST_TRAINING_SECONDS} s of training before the "
-            f"{margin} s before it at which SLURM signals the training to checkpoint (--signal=TERM@{margin}): each "
-            f"task would be signalled as it starts, and not requeued; {remedy}")
+            f"{margin} s before it at which SLURM signals the training to checkpoint (--signal=TERM@{margin}): {who} "
+            f"would be signalled as it starts, and not requeued; {remedy}")
 
 
 def time_limit_variable_lines(margin):
@@ -151,29 +151,50 @@ def time_limit_variable_lines(margin):
 
 def partition_time_lines(margin, partition, scripts_limit):
     """Bash lines ending ``submit.sh`` (exit 2, before anything is queued; ``--dry-run`` too) where the
-    jobs get their partition's time limit (the scripts give no ``--time``, nor ``SBATCH_TIMELIMIT`` one)
-    and it is shorter than :func:`shortest_time_limit_minutes` of ``margin``:
-    before, every task was queued, took a node, was signalled as it started and exited 75 without
-    requeueing itself, its transfers left waiting (``DependencyNeverSatisfied``; seen with
-    ``DefaultTime=4`` on the test cluster). The limit is read by ``scontrol show partition``: DefaultTime
-    where the jobs ask for none (``scripts_limit`` "DefaultTime"), else MaxTime (a limit of ``0`` or
-    ``UNLIMITED``: "MaxTime"; "" where the scripts give one, which needs no check); of ``SBATCH_PARTITION``,
-    else ``partition`` (:func:`~minitransfer.slurm_sbatch.shared_sbatch_lines`; each of a list), else the
-    cluster's default partition. A partition scontrol does not show is left to sbatch."""
+    jobs' partition has a time limit they cannot work with. The partition: of ``SBATCH_PARTITION``, else
+    ``partition`` (:func:`~minitransfer.slurm_sbatch.shared_sbatch_lines`; each of a list), else the
+    cluster's default, read by ``scontrol show partition`` (one it does not show is left to sbatch).
+    ``scripts_limit``: "DefaultTime" where the scripts give no ``--time``, "UNLIMITED" where they ask for
+    none (``0`` or ``UNLIMITED``), "" where they give one (``SBATCH_TIMELIMIT``, which sbatch takes over
+    them, likewise).
+
+    - No ``--time``: each task gets its partition's DefaultTime, else its MaxTime; refused where that is
+      shorter than :func:`shortest_time_limit_minutes` of ``margin`` (of a list, any one: a task started
+      on it). Before, every task was queued, took a node, was signalled as it started and exited 75
+      without requeueing itself, its transfers left waiting (``DependencyNeverSatisfied``; seen with
+      ``DefaultTime=4`` on the test cluster).
+    - No limit asked for: a job is not given its partition's MaxTime. SLURM leaves one that asks for more
+      than it PENDING, never started (Reason ``PartitionTimeLimit``: seen on the test cluster with
+      ``MaxTime=5`` and ``--time 0``, ``UNLIMITED`` or ``SBATCH_TIMELIMIT=UNLIMITED``, which
+      ``sbatch --test-only`` took), or refuses it under ``EnforcePartLimits`` (sbatch(1)); refused where
+      every partition (of a list) has a MaxTime."""
     shortest = shortest_time_limit_minutes(margin)
-    given = ("nothing submitted: the scripts give no --time, so each task gets the $field of partition $name"
-             "$which (scontrol show partition $name)")
+    given = "nothing submitted: the scripts give no --time, so $who gets the $field of partition $name$which " \
+            "(scontrol show partition $name)"
     by_time = short_limit_refusal(given, "$limit", margin, f"emit the scripts again with --time {shortest} or more "
-                                  "(partition $name's MaxTime: $max), or with another --partition, then rerun $0")
+                                  "(partition $name's MaxTime: $max), or with another --partition, then rerun $0",
+                                  "$who")
     by_partition = short_limit_refusal(given, "$limit", margin, "emit the scripts again with another --partition, "
-                                       f"one whose MaxTime is at least {shortest} minutes, then rerun $0")
+                                       f"one whose MaxTime is at least {shortest} minutes, then rerun $0", "$who")
+    unlimited = ("nothing submitted: $asker asks for no time limit, but $where: SLURM leaves a job that asks for "
+                 "more than its partition's MaxTime PENDING (Reason=PartitionTimeLimit), never started, or refuses it "
+                 "(EnforcePartLimits); $remedy, then rerun $0")
     return [
         "# no time limit of the scripts' own, nor of SBATCH_TIMELIMIT: the partition's applies (DefaultTime, else",
-        "# MaxTime), which a task that leaves too little of it to train is signalled as it starts, and not requeued",
+        "# MaxTime), which a task that leaves too little of it to train is signalled as it starts, and not requeued;",
+        "# no limit asked for: a partition with a MaxTime never starts the job",
         f"asked={shlex.quote(scripts_limit)}",
+        "asker=\"the scripts' --time (emitted with 0 or UNLIMITED)\"",
+        f'time_remedy="emit the scripts again with a --time no longer than that MaxTime ({shortest} minutes or more)"',
+        'partition_remedy="emit the scripts again with another --partition, one whose MaxTime is UNLIMITED"',
         'if [ -n "${SBATCH_TIMELIMIT+set}" ]; then',
         '  asked=""',
-        '  if [ "$seconds" = 0 ] || [[ "${SBATCH_TIMELIMIT^^}" == @(UNLIMITED|INFINITE) ]]; then asked=MaxTime; fi',
+        '  if [ "$seconds" = 0 ] || [[ "${SBATCH_TIMELIMIT^^}" == @(UNLIMITED|INFINITE) ]]; then',
+        "    asked=UNLIMITED",
+        "    asker=\"SBATCH_TIMELIMIT=$SBATCH_TIMELIMIT, which sbatch takes over the scripts' --time,\"",
+        f'    time_remedy="give SBATCH_TIMELIMIT a limit no longer than that MaxTime ({shortest} minutes or more)"',
+        '    partition_remedy="give SBATCH_PARTITION a partition whose MaxTime is UNLIMITED"',
+        "  fi",
         "fi",
         'if [ -n "$asked" ] && type -P scontrol > /dev/null; then',
         f"  partitions=${{SBATCH_PARTITION:-{shlex.quote(partition or '')}}} which=\"\"",
@@ -183,12 +204,20 @@ def partition_time_lines(margin, partition, scripts_limit):
         " sed -n 's/^PartitionName=\\([^ ]*\\) .*\\<Default=YES\\>.*/\\1/p' | head -n 1) || true",
         "  fi",
         '  IFS=, read -r -a names <<< "$partitions"',
+        '  who="each task"',
+        "  unbounded=no bounded=\"\" roomy=no  # of a partition list asked for no limit: a MaxTime of each, of one",
         '  for name in ${names[@]+"${names[@]}"}; do',
-        '    record=$(scontrol --oneliner show partition "$name" 2>/dev/null) || continue',
+        '    if [ "${#names[@]}" -gt 1 ]; then who="a task started on $name"; fi',
+        '    if ! record=$(scontrol --oneliner show partition "$name" 2>/dev/null); then unbounded=yes; continue; fi',
         "    max=$(sed -n 's/.* MaxTime=\\([^ ]*\\).*/\\1/p' <<< \"$record\") field=MaxTime",
+        '    if [ "$asked" = UNLIMITED ]; then',
+        f'      if [[ ! "$max" =~ {LISTED_LIMIT} ]]; then unbounded=yes; continue; fi',
+        '      bounded+="${bounded:+, }$name: $max"',
+        f'      if [ "$(( ({LISTED_LIMIT_SECONDS} + 59) / 60 ))" -ge {shortest} ]; then roomy=yes; fi',
+        "      continue",
+        "    fi",
         "    limit=$(sed -n 's/.* DefaultTime=\\([^ ]*\\).*/\\1/p' <<< \"$record\")",
-        '    if [ "$asked" = MaxTime ] || [ -z "$limit" ] || [ "$limit" = NONE ]; then limit=$max; else'
-        " field=DefaultTime; fi",
+        '    if [ -z "$limit" ] || [ "$limit" = NONE ]; then limit=$max; else field=DefaultTime; fi',
         f'    if [[ ! "$limit" =~ {LISTED_LIMIT} ]] ||'
         f' [ "$(( ({LISTED_LIMIT_SECONDS} + 59) / 60 ))" -ge {shortest} ]; then',
         "      continue",
@@ -201,5 +230,16 @@ def partition_time_lines(margin, partition, scripts_limit):
         "    fi",
         "    exit 2",
         "  done",
+        '  if [ "$asked" = UNLIMITED ] && [ "$unbounded" = no ] && [ -n "$bounded" ]; then',
+        '    if [ "${#names[@]}" -gt 1 ]; then',
+        '      where="each of partitions $partitions has a MaxTime ($bounded; scontrol show partition)"',
+        "    else",
+        '      where="partition $name$which has a MaxTime of $max (scontrol show partition $name)"',
+        "    fi",
+        '    remedy=$partition_remedy',
+        '    if [ "$roomy" = yes ]; then remedy="$time_remedy, or $partition_remedy"; fi',
+        f'    echo "{unlimited}" >&2',
+        "    exit 2",
+        "  fi",
         "fi",
     ]

@@ -99,12 +99,14 @@ FAKE_TOOLS = {
         if [[ "$*" == *--jobs=*--format=%l* ]]; then echo "${FAKE_TIME_LIMIT-UNLIMITED}"; exit; fi
         if [[ "$*" == *--jobs=* ]]; then echo "${FAKE_JOB_STATE-RUNNING}"; exit; fi
         cat "$FAKE_LOG/queue" 2>/dev/null || true'''),
-    # scontrol: records its arguments; for show config, SLURM's MaxArraySize if FAKE_MAX_ARRAY_SIZE is set
+    # scontrol: records its arguments; for show config, SLURM's MaxArraySize if FAKE_MAX_ARRAY_SIZE is set;
+    # with FAKE_REQUEUE_ENDS_JOB set, a requeue kills its caller, the task's script, as SLURM ends a job it requeues
     "scontrol": 'if [ "$*" = "show config" ]; then\n'
                 '  if [ -n "${FAKE_MAX_ARRAY_SIZE-}" ]; then echo "MaxArraySize = $FAKE_MAX_ARRAY_SIZE"; fi\n'
                 '  exit 0\n'
                 'fi\n'
-                'echo "$*" >> "$FAKE_LOG/scontrol"',
+                'echo "$*" >> "$FAKE_LOG/scontrol"\n'
+                'if [ "${1-}" = requeue ] && [ -n "${FAKE_REQUEUE_ENDS_JOB-}" ]; then kill -KILL "$PPID"; fi',
     # scancel: records its arguments, signals the step (the training started by the srun below) if any;
     # with FAKE_SCANCEL_RETURNS_LATE set, returns only once the step has ended (a slow controller); with
     # FAKE_SCANCEL_ERROR set, then fails with that error

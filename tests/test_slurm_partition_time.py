@@ -17,7 +17,7 @@ from minitransfer.cli import main
 
 # scontrol: "--oneliner show partition [NAME]" as slurm-wlm 22.05 writes it (seen on the test cluster), of
 # partitions "test" (the default) and "long", DefaultTime FAKE_DEFAULT_TIME and MaxTime FAKE_MAX_TIME (both
-# NONE/UNLIMITED by default); "Partition NAME not found" (exit 1) for another; "show config" says nothing
+# NONE/UNLIMITED by default), and FAKE_LONG_MAX_TIME (UNLIMITED by default); "Partition NAME not found" (exit 1) for another; "show config" says nothing
 FAKE_SCONTROL = r'''#!/usr/bin/env bash
 echo "$*" >> "$FAKE_LOG/scontrol"
 line() {
@@ -25,11 +25,11 @@ line() {
        "GraceTime=0 Hidden=NO MaxNodes=UNLIMITED MaxTime=$4 MinNodes=0 LLN=NO Nodes=vm State=UP"
 }
 if [ "$*" = "--oneliner show partition" ]; then
-  line test YES "${FAKE_DEFAULT_TIME:-NONE}" "${FAKE_MAX_TIME:-UNLIMITED}"; line long NO NONE UNLIMITED
+  line test YES "${FAKE_DEFAULT_TIME:-NONE}" "${FAKE_MAX_TIME:-UNLIMITED}"; line long NO NONE "${FAKE_LONG_MAX_TIME:-UNLIMITED}"
 elif [ "$*" = "--oneliner show partition test" ]; then
   line test YES "${FAKE_DEFAULT_TIME:-NONE}" "${FAKE_MAX_TIME:-UNLIMITED}"
 elif [ "$*" = "--oneliner show partition long" ]; then
-  line long NO NONE UNLIMITED
+  line long NO NONE "${FAKE_LONG_MAX_TIME:-UNLIMITED}"
 elif [ "${*:0:24}" = "--oneliner show partition" ]; then
   echo "Partition ${*:26} not found"; exit 1
 fi
@@ -47,11 +47,21 @@ def emit(tmp_path, **resources):
                             train_command=fake_train_command(tmp_path), **resources)
 
 
-def refusal(name, which, field, limit, remedy, submit):
-    return (f"nothing submitted: the scripts give no --time, so each task gets the {field} of partition {name}{which} "
+def refusal(name, which, field, limit, remedy, submit, who="each task"):
+    return (f"nothing submitted: the scripts give no --time, so {who} gets the {field} of partition {name}{which} "
             f"(scontrol show partition {name}): a time limit of {limit} leaves under 60 s of training before the 300 s "
-            f"before it at which SLURM signals the training to checkpoint (--signal=TERM@300): each task would be "
+            f"before it at which SLURM signals the training to checkpoint (--signal=TERM@300): {who} would be "
             f"signalled as it starts, and not requeued; {remedy}, then rerun {submit}\n")
+
+
+def unlimited_refusal(asker, where, remedy, submit):
+    return (f"nothing submitted: {asker} asks for no time limit, but {where}: SLURM leaves a job that asks for more "
+            f"than its partition's MaxTime PENDING (Reason=PartitionTimeLimit), never started, or refuses it "
+            f"(EnforcePartLimits); {remedy}, then rerun {submit}\n")
+
+
+SCRIPTS_ASK = "the scripts' --time (emitted with 0 or UNLIMITED)"
+SCRIPTS_PARTITION = "emit the scripts again with another --partition, one whose MaxTime is UNLIMITED"
 
 
 @pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
@@ -94,13 +104,41 @@ def test_submit_takes_a_partition_time_limit_long_enough_or_not_applying(tmp_pat
     assert len(sbatch_calls(fake_partitions)) == 3
 
 
-def test_submit_reads_the_max_time_of_a_partition_asked_for_with_no_limit(tmp_path, fake_partitions):
-    """--time UNLIMITED: a job gets its partition's MaxTime, not its DefaultTime."""
-    submit = emit(tmp_path, time_limit="UNLIMITED")
-    said = submit_refused(submit, fake_partitions, FAKE_DEFAULT_TIME="1-00:00:00", FAKE_MAX_TIME="00:05:00")
-    assert said.startswith("nothing submitted: the scripts give no --time, so each task gets the MaxTime of "
-                           "partition test (the cluster's default partition)")
+@pytest.mark.parametrize("time_limit, env, asker, remedy", [
+    ("UNLIMITED", {"FAKE_MAX_TIME": "00:05:00"}, SCRIPTS_ASK, SCRIPTS_PARTITION),
+    ("0", {"FAKE_MAX_TIME": "2-00:00:00"}, SCRIPTS_ASK, "emit the scripts again with a --time no longer than that "
+     f"MaxTime (6 minutes or more), or {SCRIPTS_PARTITION}"),
+    ("60", {"FAKE_MAX_TIME": "2-00:00:00", "SBATCH_TIMELIMIT": "UNLIMITED"}, "SBATCH_TIMELIMIT=UNLIMITED, which sbatch "
+     "takes over the scripts' --time,", "give SBATCH_TIMELIMIT a limit no longer than that MaxTime (6 minutes or "
+     "more), or give SBATCH_PARTITION a partition whose MaxTime is UNLIMITED"),
+], ids=["short-max-time", "long-max-time", "sbatch-timelimit"])
+def test_submit_refuses_no_time_limit_on_a_partition_with_a_max_time(tmp_path, fake_partitions, time_limit, env,
+                                                                     asker, remedy):
+    """--time 0 or UNLIMITED (or SBATCH_TIMELIMIT=UNLIMITED): a job is not given its partition's MaxTime,
+    as the check said ("the scripts give no --time, so each task gets the MaxTime"); SLURM leaves it
+    PENDING (PartitionTimeLimit), whatever the MaxTime (seen on the test cluster: the real test below)."""
+    submit = emit(tmp_path, time_limit=time_limit)
+    said = submit_refused(submit, fake_partitions, FAKE_DEFAULT_TIME="1-00:00:00", **env)
+    where = (f"partition test (the cluster's default partition) has a MaxTime of {env['FAKE_MAX_TIME']} "
+             "(scontrol show partition test)")
+    assert said == unlimited_refusal(asker, where, remedy, submit)
     assert submit_grid(submit, FAKE_DEFAULT_TIME="00:04:00").returncode == 0
+
+
+def test_submit_checks_each_partition_of_a_list(tmp_path, fake_partitions):
+    """--partition test,long: a short DefaultTime of one is said of a task started on it, not of each
+    task; no time limit asked for is refused only where every partition of the list has a MaxTime."""
+    submit = emit(tmp_path, partition="test,long")
+    said = submit_refused(submit, fake_partitions, FAKE_DEFAULT_TIME="00:04:00")
+    assert said == refusal("test", "", "DefaultTime", "00:04:00", "emit the scripts again with --time 6 or more "
+                           "(partition test's MaxTime: UNLIMITED), or with another --partition", submit,
+                           who="a task started on test")
+    submit = emit(tmp_path, partition="test,long", time_limit="0")
+    said = submit_refused(submit, fake_partitions, FAKE_MAX_TIME="00:05:00", FAKE_LONG_MAX_TIME="1-00:00:00")
+    where = "each of partitions test,long has a MaxTime (test: 00:05:00, long: 1-00:00:00; scontrol show partition)"
+    assert said == unlimited_refusal(SCRIPTS_ASK, where, "emit the scripts again with a --time no longer than that "
+                                     f"MaxTime (6 minutes or more), or {SCRIPTS_PARTITION}", submit)
+    assert submit_grid(submit, FAKE_MAX_TIME="00:05:00").returncode == 0  # long has none
 
 
 def test_cli_emit_without_time_says_the_partition_limit_must_exceed_the_margin(tmp_path, synthetic_8):
@@ -152,6 +190,23 @@ def test_task_restarted_after_a_start_killed_without_a_word_says_so(tmp_path, fa
     assert after.returncode == 0 and "without a word" not in output, output
 
 
+def test_task_restarted_after_requeueing_itself_says_nothing_of_a_start_ended_without_a_word(tmp_path, fake_slurm):
+    """A requeue ends the job (scontrol requeue of the task's own job): the mark of a start in progress,
+    removed only after it, was left, and the restart after a plain SIGTERM -> exit 75 -> requeue said
+    that the previous start ended without a word from it."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    emit(tmp_path)
+    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_EXIT="75", FAKE_REQUEUE_ENDS_JOB="1")
+    first = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == -signal.SIGKILL, first
+    assert "run random0/baseB: exit 75, interrupted with a checkpoint: requeued" in first, first
+    assert (fake_slurm / "scontrol").read_text().split() == ["requeue", "77_1"]
+    again = run_task(scripts, "bases.sh", 1, SLURM_RESTART_COUNT="1")
+    output = again.communicate(timeout=GUARD_SECONDS)[0]
+    assert again.returncode == 0 and "run random0/baseB: done" in output, output
+    assert "without a word" not in output, output
+
+
 # ---- on a real SLURM ---------------------------------------------------------------------------
 
 def test_real_slurm_partition_default_time_too_short_is_refused_before_queueing(cluster, tmp_path):
@@ -168,6 +223,38 @@ def test_real_slurm_partition_default_time_too_short_is_refused_before_queueing(
                                           "UNLIMITED), or with another --partition", submit), done.stderr
     finally:
         cluster.command("scontrol", "update", "PartitionName=test", "DefaultTime=UNLIMITED")
+    assert cluster.jobs() == {}
+    done = submit_grid(submit, "--dry-run", **cluster.env)
+    assert done.returncode == 0 and "sbatch --test-only takes each of them" in done.stdout, done.stderr
+
+
+def test_real_slurm_no_time_limit_on_a_partition_with_a_max_time_is_refused_before_queueing(cluster, tmp_path):
+    """SLURM does not give a job asking for no limit its partition's MaxTime, as the check said: with
+    MaxTime=5 a job of --time UNLIMITED keeps it and stays PENDING (PartitionTimeLimit), which sbatch
+    --test-only does not tell. Now submit.sh refuses, queueing nothing."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm",
+                              real_options(), time_limit="UNLIMITED")
+    waiting = tmp_path / "waiting.sh"
+    waiting.write_text("#!/bin/bash\ntrue\n")
+    cluster.command("scontrol", "update", "PartitionName=test", "MaxTime=5")
+    try:
+        job = cluster.command("sbatch", "--parsable", "--time=UNLIMITED", str(waiting)).strip().split(";")[0]
+        try:
+            cluster.wait_for(lambda: cluster.job_record(job)["JobState"] != "PENDING" or  # Reason PartitionConfig first
+                             cluster.job_record(job)["Reason"] == "PartitionTimeLimit", 30, "the job's scheduling")
+            record = cluster.job_record(job)
+            assert (record["JobState"], record["Reason"], record["TimeLimit"]) == \
+                   ("PENDING", "PartitionTimeLimit", "UNLIMITED"), record
+        finally:
+            cluster.command("scancel", job)
+        for arguments in (["--dry-run"], []):
+            done = submit_grid(submit, *arguments, **cluster.env)
+            assert done.returncode == 2, done.stdout + done.stderr
+            where = ("partition test (the cluster's default partition) has a MaxTime of 00:05:00 (scontrol show "
+                     "partition test)")
+            assert done.stderr == unlimited_refusal(SCRIPTS_ASK, where, SCRIPTS_PARTITION, submit), done.stderr
+    finally:
+        cluster.command("scontrol", "update", "PartitionName=test", "MaxTime=UNLIMITED")
     assert cluster.jobs() == {}
     done = submit_grid(submit, "--dry-run", **cluster.env)
     assert done.returncode == 0 and "sbatch --test-only takes each of them" in done.stdout, done.stderr
