@@ -17,7 +17,8 @@ from minitransfer.cli import main
 
 # scontrol: "--oneliner show partition [NAME]" as slurm-wlm 22.05 writes it (seen on the test cluster), of
 # partitions "test" (the default) and "long", DefaultTime FAKE_DEFAULT_TIME and MaxTime FAKE_MAX_TIME (both
-# NONE/UNLIMITED by default), and FAKE_LONG_MAX_TIME (UNLIMITED by default); "Partition NAME not found" (exit 1) for another; "show config" says nothing
+# NONE/UNLIMITED by default), and FAKE_LONG_MAX_TIME (UNLIMITED by default); "Partition NAME not found"
+# (exit 1) for another; "show config" says nothing
 FAKE_SCONTROL = r'''#!/usr/bin/env bash
 echo "$*" >> "$FAKE_LOG/scontrol"
 line() {
@@ -25,7 +26,8 @@ line() {
        "GraceTime=0 Hidden=NO MaxNodes=UNLIMITED MaxTime=$4 MinNodes=0 LLN=NO Nodes=vm State=UP"
 }
 if [ "$*" = "--oneliner show partition" ]; then
-  line test YES "${FAKE_DEFAULT_TIME:-NONE}" "${FAKE_MAX_TIME:-UNLIMITED}"; line long NO NONE "${FAKE_LONG_MAX_TIME:-UNLIMITED}"
+  line test YES "${FAKE_DEFAULT_TIME:-NONE}" "${FAKE_MAX_TIME:-UNLIMITED}"
+  line long NO NONE "${FAKE_LONG_MAX_TIME:-UNLIMITED}"
 elif [ "$*" = "--oneliner show partition test" ]; then
   line test YES "${FAKE_DEFAULT_TIME:-NONE}" "${FAKE_MAX_TIME:-UNLIMITED}"
 elif [ "$*" = "--oneliner show partition long" ]; then
