@@ -361,13 +361,15 @@ def treatments_seen_from(folders_and_runs, monkeypatch):
 
 def forget_the_record(run_folder):
     """Make a run look trained before train recorded its base: no ``source`` attribute in its
-    checkpoints, copy_from in config.json as it was typed."""
+    checkpoints, copy_from and out in config.json as they were typed (:func:`train_in`: names in the
+    folder train ran in; train now records both absolute)."""
     config_file = run_folder / "config.json"
     config = json.loads(config_file.read_text())
     for path in (run_folder / "checkpoint.h5", run_folder.parent / pathlib.Path(config["out"]).name):
         with h5py.File(path, "a") as f:
             del f.attrs["source"]
-    config_file.write_text(json.dumps(dict(config, copy_from=os.path.basename(config["copy_from"]))))
+    config_file.write_text(json.dumps(dict(config, copy_from=os.path.basename(config["copy_from"]),
+                                           out=os.path.basename(config["out"]))))
 
 
 def test_a_hand_trained_transfer_is_the_same_from_any_folder(synthetic_8, tmp_path, monkeypatch):
