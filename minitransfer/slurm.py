@@ -134,9 +134,10 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     plan = write_plan(out, runs, options, train_command, progress)
     python_path = _source_checkout(train_command)
     margin = signal_margin(time_limit)
-    # the partition limit submit.sh checks: the DefaultTime a job gets without --time; with 0 or UNLIMITED, the
-    # MaxTime it must not have (SLURM leaves a job asking for more than its partition's MaxTime PENDING)
-    scripts_limit = "DefaultTime" if time_limit is None else "UNLIMITED" if parse_time_limit(time_limit) is None else ""
+    # the partition limit submit.sh checks: the DefaultTime a job gets without --time; with 0 or UNLIMITED, or a
+    # --time, the MaxTime it must not exceed (SLURM leaves a job asking for more than its partition's MaxTime PENDING)
+    scripts_limit = "DefaultTime" if time_limit is None else "UNLIMITED" if parse_time_limit(time_limit) is None \
+        else time_limit
 
     def scripts(scripts_id):
         texts = {SUBMIT_FILE: submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id, margin,

@@ -125,8 +125,8 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
     (nothing is submitted under an ``SBATCH_TIMELIMIT`` that leaves too little of it to train, nor with an
     ``SBATCH_SIGNAL``); ``partition`` (the scripts' ``--partition``, None for the default) and
     ``scripts_limit`` ("DefaultTime" where the scripts give no ``--time``, "UNLIMITED" where they ask for
-    none, ``0`` or ``UNLIMITED``, "" for a limit of their own): whose time limit is checked against
-    ``margin``, or whose MaxTime would leave jobs asking for no limit pending
+    none, ``0`` or ``UNLIMITED``, else their ``--time``): whose time limit is checked against
+    ``margin``, or whose MaxTime would leave jobs asking for no limit, or a longer one, pending
     (:func:`~minitransfer.slurm_time.partition_time_lines`). Every submission
     first asks squeue, so that SLURM out of reach is said as such, not as sbatch refusing the scripts.
     Its exit codes: :data:`EXIT_CODES_HELP`."""

@@ -155,8 +155,8 @@ def partition_time_lines(margin, partition, scripts_limit):
     ``partition`` (:func:`~minitransfer.slurm_sbatch.shared_sbatch_lines`; each of a list), else the
     cluster's default, read by ``scontrol show partition`` (one it does not show is left to sbatch).
     ``scripts_limit``: "DefaultTime" where the scripts give no ``--time``, "UNLIMITED" where they ask for
-    none (``0`` or ``UNLIMITED``), "" where they give one (``SBATCH_TIMELIMIT``, which sbatch takes over
-    them, likewise).
+    none (``0`` or ``UNLIMITED``), else their ``--time`` as given (``SBATCH_TIMELIMIT``, which sbatch takes
+    over them, likewise; "" for none checked).
 
     - No ``--time``: each task gets its partition's DefaultTime, else its MaxTime; refused where that is
       shorter than :func:`shortest_time_limit_minutes` of ``margin`` (of a list, any one: a task started
@@ -167,8 +167,15 @@ def partition_time_lines(margin, partition, scripts_limit):
       than it PENDING, never started (Reason ``PartitionTimeLimit``: seen on the test cluster with
       ``MaxTime=5`` and ``--time 0``, ``UNLIMITED`` or ``SBATCH_TIMELIMIT=UNLIMITED``, which
       ``sbatch --test-only`` took), or refuses it under ``EnforcePartLimits`` (sbatch(1)); refused where
-      every partition (of a list) has a MaxTime."""
+      every partition (of a list) has a MaxTime.
+    - A limit longer than the partition's MaxTime: likewise PENDING for good (seen on the test cluster with
+      ``MaxTime=5`` and ``--time 10``); refused where it is longer than every partition's (of a list)."""
     shortest = shortest_time_limit_minutes(margin)
+    asked, asker, least = scripts_limit, "the scripts' --time (emitted with 0 or UNLIMITED)", shortest
+    if scripts_limit not in ("DefaultTime", "UNLIMITED", ""):
+        # emitted again, the scripts' SIGTERM margin follows the new --time: any sbatch takes leaves time to train
+        asked, asker = parse_time_limit(scripts_limit), f"the scripts' --time (emitted with {scripts_limit})"
+        least = max(shortest, SHORTEST_TIME_LIMIT_SECONDS // 60)
     given = "nothing submitted: the scripts give no --time, so $who gets the $field of partition $name$which " \
             "(scontrol show partition $name)"
     by_time = short_limit_refusal(given, "$limit", margin, f"emit the scripts again with --time {shortest} or more "
@@ -176,25 +183,32 @@ def partition_time_lines(margin, partition, scripts_limit):
                                   "$who")
     by_partition = short_limit_refusal(given, "$limit", margin, "emit the scripts again with another --partition, "
                                        f"one whose MaxTime is at least {shortest} minutes, then rerun $0", "$who")
-    unlimited = ("nothing submitted: $asker asks for no time limit, but $where: SLURM leaves a job that asks for "
+    unlimited = ("nothing submitted: $asker asks for $asks, but $where: SLURM leaves a job that asks for "
                  "more than its partition's MaxTime PENDING (Reason=PartitionTimeLimit), never started, or refuses it "
                  "(EnforcePartLimits); $remedy, then rerun $0")
     return [
         "# no time limit of the scripts' own, nor of SBATCH_TIMELIMIT: the partition's applies (DefaultTime, else",
         "# MaxTime), which a task that leaves too little of it to train is signalled as it starts, and not requeued;",
-        "# no limit asked for: a partition with a MaxTime never starts the job",
-        f"asked={shlex.quote(scripts_limit)}",
-        "asker=\"the scripts' --time (emitted with 0 or UNLIMITED)\"",
-        f'time_remedy="emit the scripts again with a --time no longer than that MaxTime ({shortest} minutes or more)"',
-        'partition_remedy="emit the scripts again with another --partition, one whose MaxTime is UNLIMITED"',
+        "# no limit asked for, or one longer than the partition's MaxTime: SLURM never starts the job",
+        f"asked={shlex.quote(str(asked))} least={least}  # the limit asked for (seconds); the shortest a --time may be",
+        f"asker={shlex.quote(asker)}",
+        'time_remedy="emit the scripts again with a --time no longer than that MaxTime ($least minutes or more)"',
+        'partition_remedy="emit the scripts again with another --partition, one"',
         'if [ -n "${SBATCH_TIMELIMIT+set}" ]; then',
         '  asked=""',
         '  if [ "$seconds" = 0 ] || [[ "${SBATCH_TIMELIMIT^^}" == @(UNLIMITED|INFINITE) ]]; then',
         "    asked=UNLIMITED",
-        "    asker=\"SBATCH_TIMELIMIT=$SBATCH_TIMELIMIT, which sbatch takes over the scripts' --time,\"",
-        f'    time_remedy="give SBATCH_TIMELIMIT a limit no longer than that MaxTime ({shortest} minutes or more)"',
-        '    partition_remedy="give SBATCH_PARTITION a partition whose MaxTime is UNLIMITED"',
+        '  elif [ -n "$seconds" ]; then',
+        "    asked=$seconds",
         "  fi",
+        f'  asker="SBATCH_TIMELIMIT=$SBATCH_TIMELIMIT, which sbatch takes over the scripts\' --time," least={shortest}',
+        '  time_remedy="give SBATCH_TIMELIMIT a limit no longer than that MaxTime ($least minutes or more)"',
+        '  partition_remedy="give SBATCH_PARTITION a partition"',
+        "fi",
+        'asks="no time limit" enough=UNLIMITED shorter=""',
+        'if [[ "$asked" =~ ^[0-9]+$ ]]; then',
+        '  asks="a time limit of $(( (asked + 59) / 60 )) minutes" enough="at least $(( (asked + 59) / 60 )) minutes"',
+        '  shorter=" shorter than that"',
         "fi",
         'if [ -n "$asked" ] && type -P scontrol > /dev/null; then',
         f"  partitions=${{SBATCH_PARTITION:-{shlex.quote(partition or '')}}} which=\"\"",
@@ -205,15 +219,20 @@ def partition_time_lines(margin, partition, scripts_limit):
         "  fi",
         '  IFS=, read -r -a names <<< "$partitions"',
         '  who="each task"',
-        "  unbounded=no bounded=\"\" roomy=no  # of a partition list asked for no limit: a MaxTime of each, of one",
+        "  fits=no bounded=\"\" roomy=no  # of a limit asked for: a partition it fits, the MaxTimes it does not fit",
         '  for name in ${names[@]+"${names[@]}"}; do',
         '    if [ "${#names[@]}" -gt 1 ]; then who="a task started on $name"; fi',
-        '    if ! record=$(scontrol --oneliner show partition "$name" 2>/dev/null); then unbounded=yes; continue; fi',
+        '    if ! record=$(scontrol --oneliner show partition "$name" 2>/dev/null); then fits=yes; continue; fi',
         "    max=$(sed -n 's/.* MaxTime=\\([^ ]*\\).*/\\1/p' <<< \"$record\") field=MaxTime",
-        '    if [ "$asked" = UNLIMITED ]; then',
-        f'      if [[ ! "$max" =~ {LISTED_LIMIT} ]]; then unbounded=yes; continue; fi',
+        '    if [ "$asked" != DefaultTime ]; then',
+        f'      if [[ ! "$max" =~ {LISTED_LIMIT} ]]; then fits=yes; continue; fi',
+        f'      maximum=$(( ({LISTED_LIMIT_SECONDS} + 59) / 60 ))',
+        '      if [ "$asked" != UNLIMITED ] && [ "$(( (asked + 59) / 60 ))" -le "$maximum" ]; then',
+        "        fits=yes",
+        "        continue",
+        "      fi",
         '      bounded+="${bounded:+, }$name: $max"',
-        f'      if [ "$(( ({LISTED_LIMIT_SECONDS} + 59) / 60 ))" -ge {shortest} ]; then roomy=yes; fi',
+        '      if [ "$maximum" -ge "$least" ]; then roomy=yes; fi',
         "      continue",
         "    fi",
         "    limit=$(sed -n 's/.* DefaultTime=\\([^ ]*\\).*/\\1/p' <<< \"$record\")",
@@ -230,14 +249,14 @@ def partition_time_lines(margin, partition, scripts_limit):
         "    fi",
         "    exit 2",
         "  done",
-        '  if [ "$asked" = UNLIMITED ] && [ "$unbounded" = no ] && [ -n "$bounded" ]; then',
+        '  if [ "$asked" != DefaultTime ] && [ "$fits" = no ] && [ -n "$bounded" ]; then',
         '    if [ "${#names[@]}" -gt 1 ]; then',
-        '      where="each of partitions $partitions has a MaxTime ($bounded; scontrol show partition)"',
+        '      where="each of partitions $partitions has a MaxTime$shorter ($bounded; scontrol show partition)"',
         "    else",
         '      where="partition $name$which has a MaxTime of $max (scontrol show partition $name)"',
         "    fi",
-        '    remedy=$partition_remedy',
-        '    if [ "$roomy" = yes ]; then remedy="$time_remedy, or $partition_remedy"; fi',
+        '    remedy="$partition_remedy whose MaxTime is $enough"',
+        '    if [ "$roomy" = yes ]; then remedy="$time_remedy, or $remedy"; fi',
         f'    echo "{unlimited}" >&2',
         "    exit 2",
         "  fi",

@@ -56,8 +56,8 @@ def refusal(name, which, field, limit, remedy, submit, who="each task"):
             f"signalled as it starts, and not requeued; {remedy}, then rerun {submit}\n")
 
 
-def unlimited_refusal(asker, where, remedy, submit):
-    return (f"nothing submitted: {asker} asks for no time limit, but {where}: SLURM leaves a job that asks for more "
+def unlimited_refusal(asker, where, remedy, submit, asks="no time limit"):
+    return (f"nothing submitted: {asker} asks for {asks}, but {where}: SLURM leaves a job that asks for more "
             f"than its partition's MaxTime PENDING (Reason=PartitionTimeLimit), never started, or refuses it "
             f"(EnforcePartLimits); {remedy}, then rerun {submit}\n")
 
@@ -126,6 +126,43 @@ def test_submit_refuses_no_time_limit_on_a_partition_with_a_max_time(tmp_path, f
     assert said == unlimited_refusal(asker, where, remedy, submit)
     assert submit_grid(submit, FAKE_DEFAULT_TIME="00:04:00").returncode == 0
 
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
+@pytest.mark.parametrize("time_limit, env, asker, minutes, remedy", [
+    ("10", {}, "the scripts' --time (emitted with 10)", 10, "emit the scripts again with a --time no longer than "
+     "that MaxTime (5 minutes or more), or emit the scripts again with another --partition, one"),
+    ("5:30", {}, "the scripts' --time (emitted with 5:30)", 6, "emit the scripts again with a --time no longer than "
+     "that MaxTime (5 minutes or more), or emit the scripts again with another --partition, one"),
+    ("60", {"SBATCH_TIMELIMIT": "10"}, "SBATCH_TIMELIMIT=10, which sbatch takes over the scripts' --time,", 10,
+     "give SBATCH_PARTITION a partition"),
+], ids=["time", "time-rounded-up", "sbatch-timelimit"])
+def test_submit_refuses_a_time_limit_longer_than_the_partition_max_time(tmp_path, fake_partitions, dry_run,
+                                                                       time_limit, env, asker, minutes, remedy):
+    """--time 10 against MaxTime=5: the job stays PENDING (PartitionTimeLimit) for good, which sbatch
+    --test-only does not tell (the real test below); it was queued. Now refused before anything is. SLURM
+    rounds 5:30 up to 6 minutes; SBATCH_TIMELIMIT=10 leaves the scripts' SIGTERM 300 s before the limit,
+    which a MaxTime of 5 cannot leave a minute's training before."""
+    submit = emit(tmp_path, time_limit=time_limit)
+    said = submit_refused(submit, fake_partitions, *["--dry-run"] * dry_run, FAKE_MAX_TIME="00:05:00", **env)
+    where = "partition test (the cluster's default partition) has a MaxTime of 00:05:00 (scontrol show partition test)"
+    assert said == unlimited_refusal(asker, where, f"{remedy} whose MaxTime is at least {minutes} minutes", submit,
+                                     asks=f"a time limit of {minutes} minutes")
+
+
+@pytest.mark.parametrize("resources, env", [
+    ({"time_limit": "5"}, {"FAKE_MAX_TIME": "00:05:00"}),
+    ({"time_limit": "10"}, {"FAKE_MAX_TIME": "1-00:00:00"}),
+    ({"time_limit": "10"}, {"FAKE_MAX_TIME": "00:05:00", "SBATCH_TIMELIMIT": "5"}),
+    ({"time_limit": "10"}, {"FAKE_MAX_TIME": "00:05:00", "SBATCH_PARTITION": "long"}),
+    ({"time_limit": "10", "partition": "test,long"}, {"FAKE_MAX_TIME": "00:05:00"}),
+    ({"time_limit": "10", "partition": "elsewhere"}, {"FAKE_MAX_TIME": "00:05:00"}),
+], ids=["equal", "longer-max-time", "sbatch-timelimit-within", "sbatch-partition", "one-of-a-list", "unknown-partition"])
+def test_submit_takes_a_time_limit_within_a_partition_max_time(tmp_path, fake_partitions, resources, env):
+    submit = emit(tmp_path, **resources)
+    done = submit_grid(submit, **env)
+    assert done.returncode == 0, done.stderr
+    assert len(sbatch_calls(fake_partitions)) == 3
 
 def test_submit_checks_each_partition_of_a_list(tmp_path, fake_partitions):
     """--partition test,long: a short DefaultTime of one is said of a task started on it, not of each
@@ -233,7 +270,7 @@ def test_real_slurm_partition_default_time_too_short_is_refused_before_queueing(
 def test_real_slurm_no_time_limit_on_a_partition_with_a_max_time_is_refused_before_queueing(cluster, tmp_path):
     """SLURM does not give a job asking for no limit its partition's MaxTime, as the check said: with
     MaxTime=5 a job of --time UNLIMITED keeps it and stays PENDING (PartitionTimeLimit), which sbatch
-    --test-only does not tell. Now submit.sh refuses, queueing nothing."""
+    --test-only does not tell; so does one of --time 10. Now submit.sh refuses both, queueing nothing."""
     submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm",
                               real_options(), time_limit="UNLIMITED")
     waiting = tmp_path / "waiting.sh"
@@ -255,6 +292,13 @@ def test_real_slurm_no_time_limit_on_a_partition_with_a_max_time_is_refused_befo
             where = ("partition test (the cluster's default partition) has a MaxTime of 00:05:00 (scontrol show "
                      "partition test)")
             assert done.stderr == unlimited_refusal(SCRIPTS_ASK, where, SCRIPTS_PARTITION, submit), done.stderr
+        # a --time longer than MaxTime: PENDING for good as well (seen with --time 10); refused alike
+        longer = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm-10",
+                                  real_options(), time_limit="10")
+        done = submit_grid(longer, **cluster.env)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "asks for a time limit of 10 minutes, but partition test (the cluster's default partition) has a " \
+               "MaxTime of 00:05:00" in done.stderr, done.stderr
     finally:
         cluster.command("scontrol", "update", "PartitionName=test", "MaxTime=UNLIMITED")
     assert cluster.jobs() == {}
