@@ -157,7 +157,8 @@ def test_submit_refuses_a_time_limit_longer_than_the_partition_max_time(tmp_path
     ({"time_limit": "10"}, {"FAKE_MAX_TIME": "00:05:00", "SBATCH_PARTITION": "long"}),
     ({"time_limit": "10", "partition": "test,long"}, {"FAKE_MAX_TIME": "00:05:00"}),
     ({"time_limit": "10", "partition": "elsewhere"}, {"FAKE_MAX_TIME": "00:05:00"}),
-], ids=["equal", "longer-max-time", "sbatch-timelimit-within", "sbatch-partition", "one-of-a-list", "unknown-partition"])
+], ids=["equal", "longer-max-time", "sbatch-timelimit-within", "sbatch-partition", "one-of-a-list",
+        "unknown-partition"])
 def test_submit_takes_a_time_limit_within_a_partition_max_time(tmp_path, fake_partitions, resources, env):
     submit = emit(tmp_path, **resources)
     done = submit_grid(submit, **env)
