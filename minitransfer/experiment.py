@@ -35,7 +35,7 @@ import numpy as np
 
 from minitransfer import config, config_checks, config_wording
 from minitransfer.grid_options import ALL_CLASSES, SOURCE_DATA, check_options
-from minitransfer.rundir import RESULT_FILE, run_dir_for  # noqa: F401  (RESULT_FILE: the grid modules import it here)
+from minitransfer.rundir import run_dir_for
 
 TREATMENT_FILE = "treatment.json"
 PLAN_FILE = "experiment.json"

@@ -7,7 +7,8 @@ uncounted (:class:`StoppingLog`). :mod:`minitransfer.scheduler` runs the grid.
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, rundir
-from minitransfer.experiment import CHECKPOINT_FILE, RESULT_FILE, run_dir, run_fields
+from minitransfer.experiment import CHECKPOINT_FILE, run_dir, run_fields
+from minitransfer.rundir import RESULT_FILE
 
 
 class Warnings:

@@ -8,8 +8,8 @@ import shlex
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
-from minitransfer.experiment import (CHECKPOINT_FILE, LOG_FILE, RESULT_FILE, run_dir, some_names, train_arguments,
-                                     weights_path)
+from minitransfer.experiment import CHECKPOINT_FILE, LOG_FILE, run_dir, some_names, train_arguments, weights_path
+from minitransfer.rundir import RESULT_FILE
 from minitransfer.run_lock import holder, pid_named
 
 

@@ -33,10 +33,10 @@ from minitransfer.class_tables import shared_wnids
 from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, interchangeable_halves, mean,
                                       means_by_n, metric_words, own_base, relative_by_base, relative_by_n, select,
                                       targets_by_n, without_base)
-from minitransfer.experiment import CHECKPOINT_FILE, CROSS, RESULT_FILE, TREATMENT_FILE, weights_path
+from minitransfer.experiment import CHECKPOINT_FILE, CROSS, TREATMENT_FILE, weights_path
 from minitransfer.paper_runs import PAPER_REFERENCE, BadReference, read_reference, reference_path
 from minitransfer.resume_options import GIVEN_FREE_FIELDS, RESUME_FREE_FIELDS
-from minitransfer.rundir import BEST_EVALUATIONS
+from minitransfer.rundir import BEST_EVALUATIONS, RESULT_FILE
 from minitransfer.run_facts import (PAPER_FAMILIES, SCHEDULE_FIELDS, UNREAD_FAMILIES, half_families, kept_per_class_of,
                                     last_rate_change, natural_families, precision_of, schedule_group, schedule_of)
 from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, checked, is_loss_record, is_there, read_curve,
