@@ -275,17 +275,19 @@ UNMEASURED, ELSEWHERE, MISSING = "unmeasured", "elsewhere", "missing"
 
 
 def base_without_accuracy(result, bases):
-    """(names, why) of the own base of ``result``, whose :meth:`Bases.accuracy` is NaN: ``names``, the
+    """(names, why, elsewhere) of the own base of ``result``, whose :meth:`Bases.accuracy` is NaN: ``names``, the
     bases found for it (:meth:`Bases.of`), else the one its folder would hold ("random0/baseB");
     ``why``: :data:`UNMEASURED` (found, but it made no evaluation), :data:`ELSEWHERE` (not in its
     folder while others hold one, :meth:`Bases.elsewhere`: which is its own cannot be told) or
-    :data:`MISSING` (not among the runs). The one naming :func:`without_base` and Table 1's note of its
+    :data:`MISSING` (not among the runs); ``elsewhere``, the folders that hold one where ``why`` is
+    :data:`ELSEWHERE` (else empty). The one naming :func:`without_base` and Table 1's note of its
     own-base column (:func:`minitransfer.report_tables.table1_without_own_base`) share."""
     found = tuple(b.run.name for b in bases.of(result))
     if found:
-        return found, UNMEASURED
+        return found, UNMEASURED, []
     folder, label = result.run.name.rpartition("/")[0], dataclasses.replace(result.run, kind="base", n=0).label
-    return (f"{folder}/{label}" if folder else label,), ELSEWHERE if bases.elsewhere(result) else MISSING
+    elsewhere = bases.elsewhere(result)
+    return (f"{folder}/{label}" if folder else label,), ELSEWHERE if elsewhere else MISSING, elsewhere
 
 
 def without_base(results, bases=None):
@@ -297,11 +299,10 @@ def without_base(results, bases=None):
     texts, bases = [], built_bases(results, bases)
     for r in results:
         if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(bases.accuracy(r)):
-            names, why = base_without_accuracy(r, bases)
+            names, why, elsewhere = base_without_accuracy(r, bases)
             seed = f" {r.run.split_seed}" if r.run.split == "random" else ""
             trained_on = {"all": "all classes", CROSS: "the target dataset"}.get(
                 r.run.split, f"{r.run.split} split{seed}, half {r.run.target}")
-            elsewhere = bases.elsewhere(r) if why == ELSEWHERE else []
             said = {UNMEASURED: "have no accuracy (they made no evaluation)" if len(names) > 1 else
                                 "has no accuracy (it made no evaluation)",
                     ELSEWHERE: f"is not in its folder, and {len(elsewhere)} others hold one ({_folders(elsewhere)}): "

@@ -113,7 +113,7 @@ def table1_without_own_base(results, rows, ranges=TABLE_1_RANGES, bases=None):
                  and not math.isnan(r.mean10_top1) and math.isnan(bases.accuracy(r))]
         spans += [layers] if tuned else []
         for r in tuned:
-            names, why = base_without_accuracy(r, bases)
+            names, why, _ = base_without_accuracy(r, bases)
             lacking[why].update(names)
     if not spans:
         return ""
