@@ -132,8 +132,9 @@ def swallowed_stops_owed():
 def raise_owed_stop():
     """KeyboardInterrupt where a stop's own was swallowed (:func:`swallowed_stops_owed`), as though
     the signal came now; nothing where none is owed. Called where the work takes the stop signals over
-    (:meth:`minitransfer.stop_requests.StopRequests.listen`: a training's first iteration) and as a
-    command ends."""
+    (:meth:`minitransfer.stop_requests.StopRequests.listen`: a training's first iteration), at the safe
+    points of a training's start-up (the dataset loaded, the base's layers copied: before it writes its
+    first file, so that a stop then waits for none of the rest) and as a command ends."""
     if _owed:
         _owed.clear()
         raise KeyboardInterrupt

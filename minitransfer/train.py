@@ -13,7 +13,9 @@ from it bit for bit. A stop during an evaluation (minutes, on ImageNet) ends it 
 batch and stops the same way: the checkpoint is at the iteration evaluated, which the resumed run
 evaluates again. A stop while the data loader's workers are stalled (a hung file system) gives
 their batch up within a second and stops the same way, at the last completed iteration; a stop
-once the last evaluation is made lets the run finish writing its weights. A non-finite loss
+once the last evaluation is made lets the run finish writing its weights. A stop owed during the
+start-up (swallowed by Python in a finalizer: :func:`minitransfer.stopping.raise_owed_stop`) ends it
+at its next safe point, before its first run file is written. A non-finite loss
 raises :class:`Diverged` with the layers' weight norms and the learning rate, before any update
 or checkpoint, so the last good checkpoint stays intact.
 
@@ -100,6 +102,7 @@ def train(config, on_iteration=None, show_result=True):
     except DatasetError as error:
         raise finished_despite(config, error) from error
     plan.named.out = None if given_out is None else str(given_out)
+    stopping.raise_owed_stop()  # a safe point of the start-up: nothing written yet (see _train)
     check_destination(plan)
     try:
         check_memory(plan)  # before anything is written: the lock creates the run directory
@@ -108,6 +111,7 @@ def train(config, on_iteration=None, show_result=True):
         if finished is not None:
             return finished
         raise
+    stopping.raise_owed_stop()
     with contextlib.ExitStack() as lock:
         # heard once the run trains (_train), until the locks are released: a second stop must not cut that short
         stop = lock.enter_context(StopRequests(listening=False))
@@ -124,6 +128,7 @@ def train(config, on_iteration=None, show_result=True):
                 raise error.rerun_with("`resume='auto'`") from error  # a plain rerun would refuse what it holds
             raise
         plan.resume_from = resume_point(plan)
+        stopping.raise_owed_stop()  # the run folder as it was: its lock is released on the way out
         try:
             return _already_finished(plan) or _train(plan, on_iteration, stop, run_lock, show_result)
         except fileio.StorageError as error:  # what was written is kept: a plain rerun would refuse it

@@ -15,7 +15,7 @@ import numpy as np
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
-from minitransfer import fileio, optim
+from minitransfer import fileio, optim, stopping
 from minitransfer.config import evaluates_after
 from minitransfer.config_wording import worded
 from minitransfer.preflight import warnings_for
@@ -47,8 +47,10 @@ class Run:
         self.plan = plan
         self.stop = stop  # the stop requests heard (stop_requests.StopRequests): they end an evaluation too
         c = plan.config
-        self.net = build_net(plan)
+        self.net = build_net(plan)  # the base's layers copied: long for the paper's network
+        stopping.raise_owed_stop()  # the start-up's safe points, before its first file is written (RunFiles)
         self.step = TrainingStep(self.net, plan.solver, c.seed, cuda_graph=c.cuda_graph)
+        stopping.raise_owed_stop()
         resumed = plan.resume_from
         self.start = resumed.solver.iteration if resumed is not None else 0
         self.done, self.lr, self.saved = self.start, None, self.start  # updates applied, their lr, checkpointed
