@@ -1,6 +1,7 @@
 """Where a run may write its weights, decided before anything is written: not a folder, not a
 name that would be its own run directory, not inside the dataset, another run's directory, a
-prepared dataset's or a report's folder or the folder of images the dataset was imported from, not
+prepared dataset's or a report's folder or the folder of images the dataset (or another dataset in
+sight: beside it, or the base's) was imported from, not
 the checkpoint it copies from or resumes, and not a file that is no minitransfer checkpoint
 (:func:`check_destination`, whatever ``overwrite`` says). Whether the run then continues from a
 checkpoint or may replace one is :mod:`minitransfer.resume`.
@@ -10,9 +11,10 @@ import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import path_kinds
+from minitransfer import fileio, path_kinds
 from minitransfer.config_checks import ConfigError
 from minitransfer.config_wording import worded
+from minitransfer.data import shard_format
 from minitransfer.experiment import PLAN_FILE
 from minitransfer.rundir import enclosing_run_dir, is_run_dir, nearest_above
 from minitransfer.stopping import warn
@@ -42,7 +44,7 @@ def check_destination(plan):
     for what, path in ((given, out), (f"{run_dir}, the run directory of {out},", run_dir)):
         if path.resolve().is_relative_to(pathlib.Path(c.data).resolve()):
             raise ConfigError(f"{what} lies inside the dataset {named.data}; write the weights elsewhere")
-    taken = other_kinds_folder(out, plan.dataset.meta, named.data)
+    taken = other_kinds_folder(out, plan.dataset.meta, named.data, visible_datasets(plan))
     if taken is not None:
         folder, what = taken
         folder = next((parent for parent in out.parents if parent.resolve() == folder), folder)  # as given
@@ -73,7 +75,7 @@ def check_destination(plan):
                           f"{_what_replaces_unreadable_out(out, run_dir)}")
 
 
-def other_kinds_folder(out, data_meta=None, data_named=None):
+def other_kinds_folder(out, data_meta=None, data_named=None, datasets=()):
     """(folder, what it is in words) where the weights file ``out`` would lie in another kind's folder,
     the nearest along ``out`` resolved (where it lands), else None. Another kind's: a prepared
     dataset's (:func:`minitransfer.path_kinds.dataset_folder_above`: a report passes datasets by, so
@@ -85,25 +87,61 @@ def other_kinds_folder(out, data_meta=None, data_named=None):
     folder of images the dataset trained on was imported from by ``prepare folder`` (``data_meta``:
     its meta.json, ``data_named``: its folder as given), whose next import took the run's folder as
     a class, where meta.json records it absolute (an older version recorded it relative to the folder
-    prepare ran in, unknown here). A grid's folder (its experiment.json) is no other kind's: its runs
-    train in it, under SPLIT/NAME.h5, and a run trained by hand there is pooled with them as designed.
-    The image folders of other datasets are not known here (nothing in them says they were imported)."""
+    prepare ran in, unknown here), or the folder of images of another dataset the run can see
+    (``datasets``: their folders, :func:`visible_datasets`). A grid's folder (its experiment.json) is no
+    other kind's: its runs train in it, under SPLIT/NAME.h5, and a run trained by hand there is pooled
+    with them as designed. The image folders of datasets out of sight are not known here (nothing in
+    them says they were imported)."""
     dataset = path_kinds.dataset_folder_above(pathlib.Path(out).parent)
     if dataset is not None:
         return dataset, ("a prepared dataset's folder (prepare wrote it; a report passes datasets by, so it would "
                          "read no run there)")
-    source = (data_meta or {}).get("source")
-    if isinstance(source, dict) and source.get("kind") == "folder" and isinstance(source.get("path"), str) and \
-            os.path.isabs(source["path"]):
-        images = pathlib.Path(source["path"]).resolve()
-        if pathlib.Path(out).resolve().is_relative_to(images):
-            return images, (f"the folder of images the dataset {data_named} was imported from (prepare folder), "
+    for meta, named in ((data_meta, data_named), *((_meta_of(folder), folder) for folder in datasets)):
+        images = _image_source(meta)
+        if images is not None and pathlib.Path(out).resolve().is_relative_to(images):
+            return images, (f"the folder of images the dataset {named} was imported from (prepare folder), "
                             f"whose next import would read the run's files as images of a class")
     report = path_kinds.report_folder_above(out)
     grid = nearest_above(out, lambda folder: (folder / PLAN_FILE).is_file(), itself=False)
     if report is not None and (grid is None or not grid.is_relative_to(report)) and not _holds_runs(report):
         return report, ("a report's folder (the tables and figures `minitransfer report` wrote), the output of a "
                         "report, which is remade or deleted as a whole")
+    return None
+
+
+def visible_datasets(plan):
+    """The prepared datasets a run can see besides its own (:func:`other_kinds_folder` refuses the folders
+    of images they were imported from): those beside its dataset (a folder of datasets) and, for a
+    transfer, its base's dataset and those beside it, as the base's checkpoint records its folder."""
+    own = pathlib.Path(plan.config.data).resolve()
+    places = [own]
+    base = plan.parent.meta.get("config", {}).get("data") if plan.parent is not None else None
+    if isinstance(base, str) and os.path.isabs(base):
+        places.append(pathlib.Path(base))
+    seen = [place for place in places[1:] if (place / shard_format.META_FILE).is_file()]
+    for place in places:
+        try:
+            seen += path_kinds.datasets_in(place.parent)
+        except OSError:  # a folder that cannot be listed: its datasets are out of sight
+            continue
+    return list(dict.fromkeys(folder for folder in seen if folder.resolve() != own))
+
+
+def _meta_of(dataset):
+    """The meta.json of the prepared dataset in the folder ``dataset``, or None where it cannot be read."""
+    try:
+        return fileio.parse_json((pathlib.Path(dataset) / shard_format.META_FILE).read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+
+
+def _image_source(meta):
+    """The folder of images (resolved) that a dataset of meta.json ``meta`` was imported from by
+    ``prepare folder``, where recorded absolute; else None."""
+    source = meta.get("source") if isinstance(meta, dict) else None
+    if isinstance(source, dict) and source.get("kind") == "folder" and isinstance(source.get("path"), str) and \
+            os.path.isabs(source["path"]):
+        return pathlib.Path(source["path"]).resolve()
     return None
 
 
