@@ -88,7 +88,7 @@ def recorded_options(plan):
     """The options the run of ``plan`` records, in config.json and in every checkpoint and weights
     file it writes: its configuration in one form, whatever folder the run is started or resumed in
     and however its options were typed, so that a config.json unlike its checkpoint's record was
-    edited by hand (:func:`minitransfer.resume_options.hand_edits`): its weights file `out` where it
+    edited by hand (:func:`minitransfer.config_edits.hand_edits`): its weights file `out` where it
     is, absolute, symbolic links followed, as `data` and `copy_from` are
     (:func:`minitransfer.config.resolve`; a run moved records its new place), and the `device` it
     resolved to ('auto' -> 'cpu')."""

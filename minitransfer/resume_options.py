@@ -1,15 +1,14 @@
 """A `resume` that names a run folder (``runs/baseA.run``): the run it continues, and the options
 that run recorded, taken as the defaults of the fields left unset; the fields a resumption may
-change (:data:`RESUME_FREE_FIELDS`); a `copy_from` that names one (:func:`copied_weights`); a
-config.json edited by hand before a resumption (:func:`hand_edits`)."""
+change (:data:`RESUME_FREE_FIELDS`); a `copy_from` that names one (:func:`copied_weights`). A
+config.json edited by hand before a resumption: :mod:`minitransfer.config_edits`."""
 
 import dataclasses
-import json
 import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio, run_lock
+from minitransfer import run_lock
 from minitransfer.config_checks import ConfigError, combination_fault
 from minitransfer.data import synthetic
 from minitransfer.rundir import is_run_dir, run_dir_for, weights_for
@@ -250,72 +249,6 @@ def run_record(out):
     its run folder's checkpoint.h5, else (a finished run whose checkpoint was deleted) its weights."""
     checkpoint = run_dir_for(pathlib.Path(out).resolve()) / "checkpoint.h5"
     return checkpoint if checkpoint.is_file() else pathlib.Path(out)
-
-
-def hand_edits(text, recorded, going_on):
-    """The fields of a run's config.json, as a hand may have edited it (``text``), that differ from
-    the configuration its checkpoint records (``recorded``, which config.json copies) and from
-    ``going_on``, the record of the one the run goes on with
-    (:func:`minitransfer.recorded_config.recorded_options`): {name: (edited value, value gone on
-    with)}, ``...`` for a key that names no option; None where ``text`` is no JSON object any more.
-    `resume` and `overwrite` say how a run was started, not what it trains: they are left out."""
-    try:
-        edited = fileio.parse_json(text)
-    except ValueError:
-        return None
-    if not isinstance(edited, dict):
-        return None
-    going_on = json.loads(json.dumps(going_on))  # JSON's types: lists, not tuples
-    return {name: (value, going_on.get(name, ...)) for name, value in edited.items()
-            if name not in ("resume", "overwrite") and (name in recorded or name not in going_on)
-            and value != recorded.get(name, ...) and value != going_on.get(name, ...)}
-
-
-def hand_edit_warning(config, edits, kept=None):
-    """What a run resumed says of its config.json (``config``, as the run names it) edited by hand
-    (``edits``: :func:`hand_edits`): each field edited, with the value the run goes on with, that
-    its checkpoint recorded, and how to have it: an option a resumption may change
-    (:func:`free_fields`) given as it resumes, the others by starting over. ``kept``: where the
-    edited file is kept as the run rewrites config.json; None for a finished run, which trains
-    nothing and leaves it as it is: only the options of what it trained are said (None where no
-    other was edited)."""
-    if kept is None and edits is not None:
-        edits = {name: edit for name, edit in edits.items() if name not in _GIVEN}
-        if not edits:
-            return None
-    if kept is None:
-        ignored = "but the run is finished, with the options its checkpoint recorded, and nothing is trained"
-    else:
-        ignored = (f"but a resumed run goes on with the options its checkpoint recorded, and writes them to "
-                   f"config.json (the edited file is kept as {kept})")
-    if edits is None:
-        return f"{config} is no JSON object any more (edited by hand?): {ignored}"
-    went = "the run goes on with" if kept is not None else "the run trained with"
-    said = "; ".join(f"{name} {value!r} there, which is no option of a run" if going_on is ... else
-                     f"{name} {value!r} there, {went} {going_on!r}"
-                     for name, (value, going_on) in edits.items())
-    given = [name for name in edits if name in _GIVEN]
-    own = [name for name, (_, going_on) in edits.items() if name not in given and going_on is not ...]
-    advice = []
-    if given:
-        precision = " with `allow_precision_change=True`" if "precision" in given else ""
-        advice.append(f"to go on with {_settings(edits, given)}, give {'it' if len(given) == 1 else 'them'}"
-                      f"{precision} as the run resumes")
-    if own:
-        advice.append(f"{_them(own)} {'is' if len(own) == 1 else 'are'} the run's own: to train with "
-                      f"{_settings(edits, own)}, start over with the run's other options: {START_OVER}")
-    return f"{config} was edited by hand: {said}; {ignored}{': ' if advice else ''}{'; '.join(advice)}"
-
-
-_GIVEN = (*GIVEN_FREE_FIELDS, *RESUME_FREE_FIELDS, "data", "precision")  # given as a run resumes (`data`: moved)
-
-
-def _settings(edits, names):
-    return " ".join(f"`{name}={edits[name][0]!r}`" for name in names)
-
-
-def _them(names):
-    return " and ".join(", ".join(names).rsplit(", ", 1))
 
 
 def copied_weights(copy_from):

@@ -30,6 +30,7 @@ import pathlib
 
 from minitransfer import fileio, host_memory, stopping
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
+from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
 from minitransfer.preflight import OutOfMemory, check_memory
 from minitransfer.resume import (WouldReplace, finished_despite, finished_without_dataset, read_base,
@@ -42,7 +43,7 @@ from minitransfer.progress import Progress
 from minitransfer.recorded_config import recorded_options
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
-from minitransfer.resume_options import dataset_gone, hand_edit_warning, hand_edits
+from minitransfer.resume_options import dataset_gone
 from minitransfer.rundir import NOTHING_TO_DO, config_text, mean_best_words, run_dir_for
 from minitransfer.stop_requests import StopRequests
 from minitransfer.training_run import Run
@@ -56,7 +57,7 @@ def train(config, on_iteration=None, show_result=True):
     """Train one network as ``config`` says; returns a :class:`TrainResult`.
 
     ``show_result``: end the progress lines (on stderr, unless `quiet`) with the result's
-    (:func:`minitransfer.training_run.result_line`); the command line prints it on stdout instead.
+    (:func:`minitransfer.run_lines.result_line`); the command line prints it on stdout instead.
 
     ``on_iteration(done)`` is called after each completed iteration (a hook for tests and
     notebooks); a ``KeyboardInterrupt`` it raises stops the run as SIGINT does, with a checkpoint
@@ -199,7 +200,7 @@ def _already_finished(plan):
 
 def _warn_of_hand_edits(plan, saved):
     """A finished run's config.json edited by hand (`max_iter` raised to train on) is said to have
-    no effect, and how to have one (:func:`minitransfer.resume_options.hand_edit_warning`); the
+    no effect, and how to have one (:func:`minitransfer.config_edits.hand_edit_warning`); the
     file is left as it is, as the run writes nothing."""
     config = plan.run_dir / "config.json"
     text = config_text(config)

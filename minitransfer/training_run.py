@@ -1,7 +1,7 @@
 """The state of one training run between its iterations (:class:`Run`): its net and training step,
 its batches, run files and progress display, and what an iteration, an evaluation, a checkpoint, a
-stop request, a data fault, running out of memory and the end of the run do with them;
-:func:`describe_plan`, the line a run opens with.
+stop request, a data fault, running out of memory and the end of the run do with them. The lines it
+opens and closes with: :mod:`minitransfer.run_lines`.
 """
 
 import contextlib
@@ -17,16 +17,17 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import fileio, optim, stopping
 from minitransfer.config import evaluates_after
+from minitransfer.config_edits import kept_hand_edits
 from minitransfer.config_wording import worded
 from minitransfer.preflight import warnings_for
 from minitransfer.recorded_config import precision_change, recorded_options
-from minitransfer.resume_options import hand_edit_warning, hand_edits
 from minitransfer.data import loader_workers
 from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import Progress
-from minitransfer.rundir import RunFiles, RunFolderChanged, mean_best_words, weights_record
+from minitransfer.rundir import RunFiles, RunFolderChanged, weights_record
+from minitransfer.run_lines import describe_plan, result_line
 from minitransfer.run_outcome import (Diverged, Interrupted, OutOfMemoryMidRun, TrainResult, blown_up_parameters,
                                       diagnostic)
 from minitransfer.step import LOWER_BATCH, OutOfDeviceMemory, TrainingStep
@@ -72,7 +73,9 @@ class Run:
             if plan.parent is not None and plan.parent.recorded_in is not None:
                 self.progress.line(f"note: the base {plan.named.copy_from} is not there; the run continues with its "
                                    f"checkpoint's copy of the base's layers (sha256 {plan.parent.sha256[:12]})")
-            self._keep_hand_edits(resumed.meta["config"])
+            edited = kept_hand_edits(self.files, resumed.meta["config"], self.record)
+            if edited is not None:
+                self.progress.line(f"warning: {worded(edited)}")
             for done in self.files.evaluations_to_redo:
                 self._log_evaluation(done)
             self._log_precision_change()
@@ -81,20 +84,6 @@ class Run:
         for warning in warnings_for(plan):
             self.progress.line(f"warning: {worded(warning)}")
         self.started = time.perf_counter()
-
-    def _keep_hand_edits(self, recorded):
-        """config.json edited by hand (`max_iter` raised) before the run resumes, which rewrites it
-        with the options the run goes on with, those its checkpoint recorded (``recorded``): the
-        edited file is kept beside it (:attr:`minitransfer.rundir.RunFiles.edited_config`: the edit
-        is the user's work, and a batch job's warning is easily missed) and a warning says what was
-        edited and how to have it."""
-        text = self.files.read_config()
-        edits = hand_edits(text, recorded, self.record) if text is not None else {}
-        if edits == {}:  # not `not edits`: None, a file that is no JSON object any more, is kept and said
-            return  # as the run wrote it, or deleted: nothing to keep
-        self.files.write_text(self.files.edited_config, text)
-        warning = hand_edit_warning(self.files.config, edits, kept=self.files.edited_config)
-        self.progress.line(f"warning: {worded(warning)}")
 
     def _write_config(self, record):
         """config.json: the options its checkpoint records (``record``), always. A resumed run
@@ -365,9 +354,9 @@ class Run:
                                  checkpoint, self.saved)
 
     def finish(self, weights, show_result=True):
-        """result.json and, with ``show_result``, the closing line (:func:`result_line`) among the
-        progress lines, once the weights file is written (``weights``: its
-        :func:`minitransfer.rundir.weights_record`)."""
+        """result.json and, with ``show_result``, the closing line
+        (:func:`minitransfer.run_lines.result_line`) among the progress lines, once the weights file is
+        written (``weights``: its :func:`minitransfer.rundir.weights_record`)."""
         c = self.plan.config
         seconds = time.perf_counter() - self.started
         ran = c.max_iter - self.start
@@ -386,14 +375,6 @@ class Run:
         return Diverged(message)
 
 
-def result_line(result):
-    """The line that says a finished run's :class:`TrainResult`: "done: final top-1 ..., best ..., mean of
-    the 10 best ...; weights in OUT, run files in RUN"."""
-    return (f"done: final top-1 {result.final.get('top1', float('nan')):.4f}, best {result.best_top1:.4f}, "
-            f"{mean_best_words(result.evaluations)} {result.mean10_top1:.4f}; weights in {result.out}, run files in "
-            f"{result.run_dir}")
-
-
 def _detail(error):
     """`` (what ran out)``: the text of a MemoryError, where it has any; of an
     :class:`OutOfDeviceMemory`, without its advice (the error it is part of says what to do)."""
@@ -409,20 +390,3 @@ def _repair_then_rerun(error):
     if error.errno in fileio.REPAIRS:
         return fileio.REPAIRS[error.errno].removesuffix(" with")
     return "once it can be written, rerun"
-
-
-def describe_plan(plan, net):
-    """One line: the net, where it runs, what is copied or frozen, the data (its folder: a transfer
-    given no `data` takes its base's) and the schedule; its paths as the user gave them."""
-    c, named = plan.config, plan.named
-    what = "base"
-    if c.copy_from:
-        what = f"copy {c.n} layers from {named.copy_from} ({'frozen' if c.frozen else 'fine-tuned'})"
-    elif c.random_frozen:
-        what = f"first {c.random_frozen} layers random and frozen"
-    seed = f" seed {c.split_seed}" if c.split == "random" else ""  # the other splits are not drawn
-    half = f" half {c.half}" if c.half else ""
-    return (f"{net.preset} ({net.parameter_count():,} parameters) on {plan.device}; {what}; split {c.split}"
-            f"{seed}{half} of {named.data} ({plan.task.num_classes} classes); {c.max_iter} "
-            f"iteration{'s' * (c.max_iter != 1)} of batch {c.batch_size}, lr {c.base_lr} x{c.gamma} every {c.stepsize}")
-

@@ -11,7 +11,7 @@ from minitransfer import resume as resumes
 from minitransfer import train as training
 from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import MAX_WORKERS
-from minitransfer.training_run import result_line
+from minitransfer.run_lines import result_line
 
 from ._errors import run
 from ._options import (SEED, base_lr_option, batch_size_option, config_option, data_option, device_option,

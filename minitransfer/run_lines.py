@@ -1,0 +1,29 @@
+"""The lines a training run opens and closes with: :func:`describe_plan` (the net, where it runs, what
+is copied or frozen, the data and the schedule) and :func:`result_line` (the result of a finished run).
+"""
+
+from minitransfer.rundir import mean_best_words
+
+
+def describe_plan(plan, net):
+    """One line: the net, where it runs, what is copied or frozen, the data (its folder: a transfer
+    given no `data` takes its base's) and the schedule; its paths as the user gave them."""
+    c, named = plan.config, plan.named
+    what = "base"
+    if c.copy_from:
+        what = f"copy {c.n} layers from {named.copy_from} ({'frozen' if c.frozen else 'fine-tuned'})"
+    elif c.random_frozen:
+        what = f"first {c.random_frozen} layers random and frozen"
+    seed = f" seed {c.split_seed}" if c.split == "random" else ""  # the other splits are not drawn
+    half = f" half {c.half}" if c.half else ""
+    return (f"{net.preset} ({net.parameter_count():,} parameters) on {plan.device}; {what}; split {c.split}"
+            f"{seed}{half} of {named.data} ({plan.task.num_classes} classes); {c.max_iter} "
+            f"iteration{'s' * (c.max_iter != 1)} of batch {c.batch_size}, lr {c.base_lr} x{c.gamma} every {c.stepsize}")
+
+
+def result_line(result):
+    """The line that says a finished run's :class:`TrainResult`: "done: final top-1 ..., best ..., mean of
+    the 10 best ...; weights in OUT, run files in RUN"."""
+    return (f"done: final top-1 {result.final.get('top1', float('nan')):.4f}, best {result.best_top1:.4f}, "
+            f"{mean_best_words(result.evaluations)} {result.mean10_top1:.4f}; weights in {result.out}, run files in "
+            f"{result.run_dir}")
