@@ -8,7 +8,7 @@ The weights file ``out`` (e.g. ``baseA.h5``) is written once, at the end; a run 
     config.json      the fully resolved configuration (every default filled in); a resumed run
                      rewrites it with its checkpoint's, the options it goes on with
     config.json.edited  config.json as a hand had edited it when the run resumed (the edit had no
-                     effect, and a warning said so: :func:`minitransfer.resume_options.hand_edits`)
+                     effect, and a warning said so: :func:`minitransfer.config_edits.hand_edits`)
     metrics.jsonl    one JSON object every log_every iterations ({"iteration", "loss", "top1", "lr",
                      "seconds"}: that iteration's batch loss and top-1, as Caffe displays them)
                      and per evaluation ({"event": "eval", "iteration", "top1", "top5", "loss"})
