@@ -276,6 +276,9 @@ def _archive_reason(item):
     stem = archives.archive_stem(os.path.basename(item.path)) if item.member is None else None
     if stem is None:
         return None
+    single = archives.single_compressed_file(item.path)
+    if single:
+        return f"{single}, not an image: decompress it there and rerun to import what it holds"
     into = os.path.join(os.path.dirname(item.path), stem)
     if os.path.isdir(into):
         return f"an archive, not an image (unpacked beside it, in {display_name(stem)}/, whose images are imported)"
