@@ -93,8 +93,6 @@ import re
 
 import numpy as np
 
-from minitransfer import fileio
-
 from . import dataset as ds
 from . import inputs, same_origin, shard_format, text_files
 from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_origin, check_out
@@ -235,13 +233,15 @@ def _take_recorded_decisions(out, train, val, states, excluded, returned, decide
     those they were made from (:func:`_decision_inputs`: paths, sizes, modification times): a rerun then plans
     the shards the import wrote, so it writes nothing and decodes nothing, rather than trying the first split
     again (and rebuilding every shard twice). A class whose files changed (one repaired) is decided anew."""
+    meta = same_origin.read_record(pathlib.Path(out) / shard_format.META_FILE)
+    if not meta:  # none, unreadable, or no JSON object
+        return
     try:
-        meta = fileio.parse_json((pathlib.Path(out) / shard_format.META_FILE).read_bytes())
         recorded, skipped = dict(meta.get("decision_inputs", {})), list(meta.get("skipped", []))
         left_out = {entry["name"] for entry in meta.get("excluded_classes", [])
                     if entry.get("reason") == NO_TRAINING_IMAGE}
         given_back = set(meta.get("returned_to_training", []))
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):  # none, or not one this version wrote
+    except (ValueError, TypeError, KeyError, AttributeError):  # not one this version wrote
         return
     still = {name for name, inputs_digest in recorded.items()
              if name in train and inputs_digest == _decision_inputs(name, train, val, states)}
