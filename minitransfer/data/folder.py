@@ -177,8 +177,10 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         fraction = DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction
         images = _possible_images(train, states, inputs.stage_progress(progress, "telling images from other files")) \
             if fraction else None
-        _check_some_image(train_root, train, images)
+        _check_some_image(train_root, train, states, images)
         train, val = _hold_out(train, fraction, seed, identity, images)
+    else:
+        _check_some_image(train_root, train, states)
     val, copies = without_copies_of_training(
         train, val, sizes, states, digests,
         inputs.stage_progress(progress, "finding validation copies of training images"))
@@ -290,12 +292,18 @@ def _check_not_prepared(source):
                      f"{source}), or give the image folder it was imported from")
 
 
-def _check_some_image(train_root, train, images):
+def _check_some_image(train_root, train, states, images=None):
     """``DatasetError`` before anything is decoded or written when no file of any class folder of ``train``
-    ({class: paths}) is among ``images`` (:func:`_possible_images`, looked at to hold validation out; None
-    where none is: the decoder finds that no file decodes, as it reads each once)."""
-    if images or images is None or not train:
+    ({class: paths}) may be an image (:func:`.decode.may_be_image`): is among ``images`` (:func:`_possible_images`,
+    looked at to hold validation out), or, where none is (None: no validation held out, or a val/ given), is found
+    by looking at the files until one may be (``states``: :func:`file_identities`'): without it, the import wrote
+    importing.json and skipped.txt, then said only that no training image could be imported."""
+    if not train:
         return  # no file at all: said once the classes without files are left out
+    paths = (path for files in train.values() for path in files)
+    found = images if images is not None else any(may_be_image(path, states.get(path)) for path in paths)
+    if found:
+        return
     first = next(path for files in train.values() for path in files)
     count = sum(len(files) for files in train.values())
     raise ds.DatasetError(f"{train_root}: no class folder holds an image file: its {count} file(s), such as "
