@@ -89,3 +89,17 @@ def test_compressed_files_in_a_tree_are_no_class_left_packed_and_skipped_saying_
     reason = (f"a single gzip-compressed file (photo.png; gunzip -k {packed} makes it), not an image: decompress "
               f"it there and rerun to import what it holds")
     assert f"{packed}\t{reason}\n" in (tmp_path / "out" / "skipped.txt").read_text()
+
+
+@pytest.mark.parametrize("command, download", [("cifar10", "cifar-10-python.tar.gz"),
+                                               ("cifar100", "cifar-100-python.tar.gz")])
+def test_one_compressed_file_given_to_cifar_is_no_damaged_download(tmp_path, monkeypatch, command, download):
+    """It was "damaged archive (...): the download is incomplete or damaged: download it again"."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data_batch_1.gz").write_bytes(gzip.compress(TEXT))
+    result = CliRunner().invoke(main, ["prepare", command, "data_batch_1.gz", "out"])
+    said = _said(result)
+    assert result.exit_code == 65, result.output
+    assert (f"data_batch_1.gz: a single gzip-compressed file (data_batch_1; gunzip -k data_batch_1.gz makes it), "
+            f"not a tar archive: give the {download} download") in said, said
+    assert "damaged" not in said
