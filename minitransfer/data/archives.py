@@ -10,7 +10,9 @@ naming the archive and the member and, for a download, saying to download it aga
 I/O error) is no damage of the file's: it is said as such (exit 74).
 """
 
+import bz2
 import contextlib
+import gzip
 import lzma
 import os
 import shlex
@@ -28,6 +30,12 @@ UNPACK_INTO = {".zip": "unzip {archive} -d {into}", ".tar": "tar xf {archive} -C
                ".tgz": "tar xzf {archive} -C {into}", ".gz": "tar xzf {archive} -C {into}",
                ".bz2": "tar xjf {archive} -C {into}", ".xz": "tar xJf {archive} -C {into}",
                ".7z": "7z x {archive} -o{into}", ".rar": "unrar x {archive} {into}/"}
+
+
+# The compressions a tar is packed in that also compress one file alone (notes.txt.gz): {suffix: (what it is,
+# the command that decompresses such a file beside itself, keeping it, the module that reads it)}
+SINGLE_FILE_COMPRESSIONS = {".gz": ("gzip", "gunzip -k", gzip), ".tgz": ("gzip", "gunzip -k", gzip),
+                            ".bz2": ("bzip2", "bunzip2 -k", bz2), ".xz": ("xz", "unxz -k", lzma)}
 
 
 class UnreadableArchive(ds.DatasetError):
@@ -89,6 +97,31 @@ def unpack_beside(archive):
     """The shell command that unpacks ``archive`` (by its suffix: :data:`UNPACK_INTO`) beside itself, from
     wherever it is run, into one folder: :func:`unpacked`'s command. None when its suffix is no archive's."""
     return unpacked(archive)[0]
+
+
+def single_compressed_file(path):
+    """What the file ``path`` is when, named as a compressed tar (:data:`SINGLE_FILE_COMPRESSIONS`: notes.txt.gz,
+    photos.tgz), it holds one file compressed alone, no tar: "a single gzip-compressed file (notes.txt; gunzip -k
+    notes.txt.gz makes it)" (tar xzf, which a .tar.gz is unpacked with, refuses it);
+    None for a tar, a file of another name, or one that does not decompress (damaged, or no such compression:
+    the tar command says so). Told from its first decompressed block (a tar's header, checksummed), read alone."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in SINGLE_FILE_COMPRESSIONS or not os.path.isfile(path):
+        return None
+    kind, command, module = SINGLE_FILE_COMPRESSIONS[suffix]
+    try:
+        with module.open(path) as stream:
+            block = stream.read(tarfile.BLOCKSIZE)
+        tarfile.TarInfo.frombuf(block, tarfile.ENCODING, "surrogateescape")
+        return None  # a tar's first header
+    except tarfile.EmptyHeaderError:  # a block of zeros: an empty tar's end, or a file of zeros
+        return None
+    except tarfile.HeaderError:
+        pass
+    except (*DAMAGED_ARCHIVE_ERRORS, ValueError):
+        return None
+    name = os.path.basename(os.path.splitext(path)[0]) + (".tar" if suffix == ".tgz" else "")
+    return f"a single {kind}-compressed file ({name}; {command} {shlex.quote(os.fspath(path))} makes it)"
 
 
 def unpacked(archive):

@@ -144,12 +144,17 @@ def _read_archive(source, layout):
 
 def _check_tar(source, layout):
     """``DatasetError`` unless ``source`` is empty (a download cut short) or begins as a tar archive does,
-    compressed (gzip, bz2, xz) or not."""
+    compressed (gzip, bz2, xz) or not; and for one file compressed alone (:func:`.archives.single_compressed_file`),
+    which was called a damaged download to get again."""
     with archives.reading_archive(source):
         with open(source, "rb") as file:
             head = file.read(TAR_MAGIC_AT + len(TAR_MAGIC))
     if head and not head.startswith(COMPRESSED_TAR_MAGIC) and head[TAR_MAGIC_AT:] != TAR_MAGIC:
         raise ds.DatasetError(f"{source}: not a tar archive: "
+                              f"{archives.give_the_download(layout.download, layout.folder)}")
+    single = archives.single_compressed_file(source)  # no tar in it: no download cut short either
+    if single:
+        raise ds.DatasetError(f"{source}: {single}, not a tar archive: "
                               f"{archives.give_the_download(layout.download, layout.folder)}")
 
 

@@ -134,12 +134,14 @@ def may_be_image(path, listed):
 
 def readable_now(reason, file=None):
     """Whether the ``file`` skipped for ``reason`` may decode now, so that the shard that lists it is decoded again,
-    not kept: skipped for a plugin missing that is installed now, as changed or gone while the import ran
-    (:data:`CHANGED`, :data:`VANISHED`: the shard's plan records the file as listed, and a file moved away and
-    back, or changed back, is listed so again), or as :data:`NOT_READABLE` while it is readable now (a chmod
-    leaves the size and modification time the plan records as they were)."""
+    not kept: skipped for a plugin (or Ghostscript, for EPS) missing that is installed now, as changed or gone while
+    the import ran (:data:`CHANGED`, :data:`VANISHED`: the shard's plan records the file as listed, and a file
+    moved away and back, or changed back, is listed so again), or as :data:`NOT_READABLE` while it is readable now
+    (a chmod leaves the size and modification time the plan records as they were)."""
     if reason == NOT_READABLE:
         return file is None or not os.path.lexists(file) or os.access(file, os.R_OK)  # lexists: a name shown escaped
+    if reason == image_formats.GHOSTSCRIPT_MISSING:
+        return image_formats.ghostscript_found()
     return reason in (CHANGED, VANISHED) or any(reason == image_formats.plugin_reason(name)
                                                 and image_formats.pillow_reads(name) for name in image_formats.PLUGINS)
 
@@ -240,6 +242,8 @@ def load_item(item, size):
     except UNREADABLE as error:
         if getattr(error, "errno", None) == errno.ELOOP:
             return None, _not_found(item.path, error), None
+        if image_formats.ghostscript_missing(data[:256]):
+            return None, image_formats.GHOSTSCRIPT_MISSING, digest
         return None, f"{type(error).__name__}: {error}{_damaged_remedy(error, item)}", digest
 
 
@@ -276,6 +280,9 @@ def _archive_reason(item):
     stem = archives.archive_stem(os.path.basename(item.path)) if item.member is None else None
     if stem is None:
         return None
+    single = archives.single_compressed_file(item.path)
+    if single:
+        return f"{single}, not an image: decompress it there and rerun to import what it holds"
     into = os.path.join(os.path.dirname(item.path), stem)
     if os.path.isdir(into):
         return f"an archive, not an image (unpacked beside it, in {display_name(stem)}/, whose images are imported)"

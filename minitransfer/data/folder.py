@@ -93,8 +93,6 @@ import re
 
 import numpy as np
 
-from minitransfer import fileio
-
 from . import dataset as ds
 from . import inputs, same_origin, shard_format, text_files
 from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_origin, check_out
@@ -179,8 +177,10 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         fraction = DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction
         images = _possible_images(train, states, inputs.stage_progress(progress, "telling images from other files")) \
             if fraction else None
-        _check_some_image(train_root, train, images)
+        _check_some_image(train_root, train, states, images)
         train, val = _hold_out(train, fraction, seed, identity, images)
+    else:
+        _check_some_image(train_root, train, states)
     val, copies = without_copies_of_training(
         train, val, sizes, states, digests,
         inputs.stage_progress(progress, "finding validation copies of training images"))
@@ -235,13 +235,15 @@ def _take_recorded_decisions(out, train, val, states, excluded, returned, decide
     those they were made from (:func:`_decision_inputs`: paths, sizes, modification times): a rerun then plans
     the shards the import wrote, so it writes nothing and decodes nothing, rather than trying the first split
     again (and rebuilding every shard twice). A class whose files changed (one repaired) is decided anew."""
+    meta = same_origin.read_record(pathlib.Path(out) / shard_format.META_FILE)
+    if not meta:  # none, unreadable, or no JSON object
+        return
     try:
-        meta = fileio.parse_json((pathlib.Path(out) / shard_format.META_FILE).read_bytes())
         recorded, skipped = dict(meta.get("decision_inputs", {})), list(meta.get("skipped", []))
         left_out = {entry["name"] for entry in meta.get("excluded_classes", [])
                     if entry.get("reason") == NO_TRAINING_IMAGE}
         given_back = set(meta.get("returned_to_training", []))
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):  # none, or not one this version wrote
+    except (ValueError, TypeError, KeyError, AttributeError):  # not one this version wrote
         return
     still = {name for name, inputs_digest in recorded.items()
              if name in train and inputs_digest == _decision_inputs(name, train, val, states)}
@@ -290,12 +292,18 @@ def _check_not_prepared(source):
                      f"{source}), or give the image folder it was imported from")
 
 
-def _check_some_image(train_root, train, images):
+def _check_some_image(train_root, train, states, images=None):
     """``DatasetError`` before anything is decoded or written when no file of any class folder of ``train``
-    ({class: paths}) is among ``images`` (:func:`_possible_images`, looked at to hold validation out; None
-    where none is: the decoder finds that no file decodes, as it reads each once)."""
-    if images or images is None or not train:
+    ({class: paths}) may be an image (:func:`.decode.may_be_image`): is among ``images`` (:func:`_possible_images`,
+    looked at to hold validation out), or, where none is (None: no validation held out, or a val/ given), is found
+    by looking at the files until one may be (``states``: :func:`file_identities`'): without it, the import wrote
+    importing.json and skipped.txt, then said only that no training image could be imported."""
+    if not train:
         return  # no file at all: said once the classes without files are left out
+    paths = (path for files in train.values() for path in files)
+    found = images if images is not None else any(may_be_image(path, states.get(path)) for path in paths)
+    if found:
+        return
     first = next(path for files in train.values() for path in files)
     count = sum(len(files) for files in train.values())
     raise ds.DatasetError(f"{train_root}: no class folder holds an image file: its {count} file(s), such as "

@@ -110,7 +110,8 @@ def archives_not_unpacked(folders):
     for folder in dict.fromkeys(folder for folder in folders if folder is not None):
         for path in entries(folder):
             stem = archives.archive_stem(path.name)
-            if stem and not inputs.hidden(path.name) and path.is_file() and not (folder / stem).is_dir():
+            if stem and not inputs.hidden(path.name) and path.is_file() and not (folder / stem).is_dir() \
+                    and not archives.single_compressed_file(path):  # notes.txt.gz: one file, no class's folder
                 found.append(path)
     return found
 

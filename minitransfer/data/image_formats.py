@@ -8,7 +8,7 @@ import contextlib
 import importlib
 import re
 
-from PIL import Image, ImageFile, features
+from PIL import EpsImagePlugin, Image, ImageFile, features
 
 # Formats Pillow reads only with a plugin (AVIF: built in since Pillow 11.2, where built with libavif): {format:
 # (the plugin's package, its module, the ISO base media file brands of the ftyp box that opens such a file)}
@@ -28,6 +28,25 @@ NOT_IMAGES = {"an HDF5 file (a weights file or a dataset's shard?)": rb"\x89HDF\
               "an xz file": rb"\xfd7zXZ\x00", "a 7-Zip archive": rb"7z\xbc\xaf'\x1c", "a PDF document": rb"%PDF-",
               "a NumPy array file (.npy)": rb"\x93NUMPY", "an SQLite database": rb"SQLite format 3\x00",
               "a Python pickle": rb"\x80[\x02-\x05]"}
+
+
+# The first bytes of PostScript (EPS) files, which Pillow identifies by itself and decodes only by running Ghostscript
+# (a program, not a Python package): a plain file ("%!PS-Adobe-3.0 EPSF-3.0") or DOS EPS's binary header
+POSTSCRIPT = rb"%!PS|\xc5\xd0\xd3\xc6"
+GHOSTSCRIPT_MISSING = ("EPS (PostScript) image, which Pillow decodes only with Ghostscript, not installed here: "
+                       "install it (apt install ghostscript, brew install ghostscript, conda install ghostscript) "
+                       "and rerun")
+
+
+def ghostscript_missing(head):
+    """Whether a file beginning with the bytes ``head`` is PostScript (:data:`POSTSCRIPT`) while no Ghostscript is
+    found: Pillow then says "Unable to locate Ghostscript", which said after an image's name read as damage."""
+    return re.match(POSTSCRIPT, head) is not None and not ghostscript_found()
+
+
+def ghostscript_found():
+    """Whether Pillow finds Ghostscript, which it runs to decode PostScript (EPS) images."""
+    return EpsImagePlugin.has_ghostscript()
 
 
 def use_installed_plugins():

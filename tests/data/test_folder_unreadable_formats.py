@@ -6,10 +6,10 @@ import struct
 
 import numpy as np
 from click.testing import CliRunner
-from PIL import Image
+from PIL import EpsImagePlugin, Image
 
 from minitransfer.cli import main
-from minitransfer.data import dataset
+from minitransfer.data import dataset, decode, image_formats
 
 DXGI_FORMAT_R16G16B16A16_FLOAT = 10  # an HDR texture format, common in games' assets
 
@@ -47,3 +47,44 @@ def test_a_dds_texture_pillow_does_not_implement_is_skipped_and_named(tmp_path):
     assert data.meta["skipped"][0]["reason"].startswith("NotImplementedError")
     assert f"{texture}\tNotImplementedError" in (tmp_path / "out" / "skipped.txt").read_text()
     assert str(texture) in result.output  # said on stderr too, as every skipped file is
+
+
+def _eps(width=8, height=8):
+    """A minimal Encapsulated PostScript file (Adobe's DSC: the EPSF header, a bounding box) drawing a line."""
+    return (f"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 {width} {height}\n%%EndComments\n"
+            f"newpath 0 0 moveto {width} {height} lineto stroke\nshowpage\n%%EOF\n").encode()
+
+
+def test_an_eps_image_without_ghostscript_is_skipped_saying_so_not_called_damaged(tmp_path, monkeypatch):
+    """Pillow decodes EPS by running Ghostscript; without it the file was skipped as "a damaged or incomplete
+    image file: export or download it again", which sent the researcher after a file that is whole."""
+    monkeypatch.setattr(EpsImagePlugin, "gs_binary", False)  # as has_ghostscript() finds no gs
+    monkeypatch.setattr(EpsImagePlugin, "gs_windows_binary", False)
+    source = tmp_path / "photos"
+    for name, colour in {"cat": (200, 30, 40), "dog": (30, 200, 40)}.items():
+        (source / name).mkdir(parents=True)
+        for number in range(2):
+            Image.new("RGB", (20, 16), colour).save(source / name / f"{number}.png")
+    drawing = source / "cat" / "drawing.eps"
+    drawing.write_bytes(_eps())
+
+    result = CliRunner().invoke(main, ["prepare", "folder", str(source), str(tmp_path / "out"), "--size", "8",
+                                       "--workers", "0", "--val-fraction", "0"])
+
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert [entry["file"] for entry in data.meta["skipped"]] == [str(drawing)]
+    reason = data.meta["skipped"][0]["reason"]
+    assert "Ghostscript" in reason and "install" in reason and "damaged" not in reason, reason
+    assert f"{drawing}\t{reason}" in (tmp_path / "out" / "skipped.txt").read_text()
+    said = " ".join(result.output.split())
+    assert f"{drawing}: EPS (PostScript) image, which Pillow decodes only with Ghostscript, not installed" in said
+
+
+def test_an_eps_image_skipped_for_ghostscript_is_decoded_again_once_it_is_installed(monkeypatch):
+    """A rerun decodes again the shard of a file skipped for Ghostscript missing once Pillow finds it."""
+    reason = image_formats.GHOSTSCRIPT_MISSING
+    monkeypatch.setattr(EpsImagePlugin, "gs_binary", False)
+    assert not decode.readable_now(reason)
+    monkeypatch.setattr(EpsImagePlugin, "gs_binary", "gs")
+    assert decode.readable_now(reason)
