@@ -79,13 +79,17 @@ class GridRunner:
         if again:
             log(again)
 
-    def run(self, poll_seconds):
+    def run(self, poll_seconds, stop_owed=lambda: None):
+        """Start, wait for and count the runs until none is left; ``stop_owed`` raises KeyboardInterrupt
+        where a stop came that the wait did not hear (:meth:`minitransfer.stop_requests.StopRequests.raise_owed`),
+        asked after each look at the runs and once they have all ended."""
         while self.pending or self.running or self.elsewhere:
             self._start_ready()
             self.warnings.relay()
             ended = self._collect_exits()
             self._collect_elsewhere()
             self._drop_orphans()
+            stop_owed()
             if self.outcome.interrupted:
                 raise KeyboardInterrupt
             if self.running or self.elsewhere:
@@ -98,6 +102,7 @@ class GridRunner:
                 self._fail_held()  # their GPUs tried nothing since: failed, their runs' children not run
                 self._block_pending(every_gpu_retired=False)  # nothing left that could finish their parents
         self._fail_held()
+        stop_owed()
 
     def _block_pending(self, every_gpu_retired):
         """Count the runs left as not run, each of them before a line says so: every GPU was retired,
