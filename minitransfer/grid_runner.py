@@ -95,7 +95,7 @@ class GridRunner:
             if self.running or self.elsewhere:
                 if not ended:  # a slot that has just been freed is filled at once, not after a wait
                     launcher.wait_any([process for _, process, _ in self.running.values()], poll_seconds)
-            elif self.retirement.all_retired():
+            elif self.retirement.gpus.all_retired():
                 self._fail_held()
                 self._block_pending(every_gpu_retired=True)
             elif not any(self._ready(run) for run in self.pending):
@@ -119,7 +119,7 @@ class GridRunner:
 
     def _start_ready(self):
         for slot, device in enumerate(self.slots):
-            while slot not in self.running and self.retirement.takes_runs(device):
+            while slot not in self.running and self.retirement.gpus.takes_runs(device):
                 ready = next((r for r in self.pending if self._ready(r)), None)
                 if ready is None:
                     return
@@ -196,7 +196,7 @@ class GridRunner:
                 self.outcome.finished.append(run.name)
                 seconds = time.monotonic() - start
                 self.time_left.add(run.name, seconds)
-                self._fail(*self.retirement.finished(self.slots[slot]))  # its GPU works: they failed on their own
+                self._fail(*self.retirement.gpus.finished(self.slots[slot]))  # its GPU works: they failed on their own
                 self.log(f"done {run.name} ({seconds:.0f} s){accuracy_note(self.out, run)}{self._runs_left()}")
             elif (code == EXIT_INTERRUPTED or self.outcome.interrupted) and \
                     stopped_unstarted(code, run_dir(self.out, run)):
