@@ -70,6 +70,7 @@ class GridRunner:
         self.elsewhere = []  # runs another process is training
         self.raced = set()   # runs started again after losing their folder to another process as they started
         self.retirement = GridRetirement(self.slots, self.outcome.retired)  # GPUs retired, their runs put back
+        self.outcome.gpus = [gpu_name(gpu) for gpu in self.retirement.gpus.held]  # those it may retire
         self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
         self.total, self.started = len(self.pending), 0
         self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
