@@ -119,6 +119,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
                     error.grid_outcome = runner.outcome  # what the grid did before it, for its caller to tell
                     raise error
             finally:
+                stops.caught()  # every run ended or stopped: a stop as the launchers end must not lose the outcome
                 runner.close()
     return runner.outcome
 

@@ -342,3 +342,36 @@ def test_a_stop_swallowed_in_a_finalizer_as_the_grid_waits_still_stops_it(tmp_pa
     assert (base / "checkpoint").read_text() == "stopped"
     if in_a_command:
         assert "Exception ignored" not in capfd.readouterr().err
+
+
+def test_a_stop_as_the_grid_ends_its_launchers_after_its_last_run_loses_no_outcome(tmp_path, monkeypatch):
+    """Every run ended, a stop as the grid ended its launchers (closing them: a finally) raised out of
+    run_grid: the outcome was lost, its runs never counted nor told. The grid has nothing left to stop:
+    its outcome is returned, every run counted."""
+    from minitransfer import grid_runner
+    from minitransfer.cli import _errors
+
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    sent = []
+
+    def close_stopped(self):
+        if not sent:
+            sent.append("SIGINT")
+            signal.raise_signal(signal.SIGINT)
+        close(self)
+
+    close = grid_runner.GridRunner.close
+    monkeypatch.setattr(grid_runner.GridRunner, "close", close_stopped)
+    lines, escaped = [], None
+    previous = _errors.interrupt_on_stop_signals()  # as the command line has them
+    try:
+        outcome = scheduler.run_grid(runs, tmp_path / "grid", {"data": "unused", "seed": 0},
+                                     train_command=[sys.executable, "-c", "raise SystemExit(1)"], log=lines.append,
+                                     poll_seconds=0.01)
+    except KeyboardInterrupt as error:
+        escaped = error
+    finally:
+        for each, handler in previous.items():
+            signal.signal(each, handler)
+    assert sent == ["SIGINT"] and escaped is None, "the stop as the grid ended lost its outcome"
+    assert sorted(outcome.failed + outcome.blocked) == sorted(run.name for run in runs), lines
