@@ -60,6 +60,7 @@ class GridOutcome:
     training_elsewhere: list = dataclasses.field(default_factory=list)
     failures: dict = dataclasses.field(default_factory=dict)
     retired: dict = dataclasses.field(default_factory=dict)  # a GPU retired -> the logs of the runs that retired it
+    gpus: list = dataclasses.field(default_factory=list)  # the GPUs it could retire, in order (two or more, else none)
 
     @property
     def blocked(self):
@@ -113,7 +114,12 @@ class GridOutcome:
 
     def retirements(self):
         """A line per GPU the grid retired ("GPU 1 retired: its runs failed one after the other (see
-        LOG, LOG)"), none where it retired none (:class:`minitransfer.grid_retirement.GpuRetirement`)."""
+        LOG, LOG)"), none where it retired none (:class:`minitransfer.grid_retirement.GpuRetirement`); one
+        line where it retired every GPU of its ``gpus``, naming them: the same words for each, their logs
+        those of the failed runs, said once."""
+        if len(self.gpus) > 1 and set(self.gpus) == set(self.retired):
+            return [f"every GPU retired ({', '.join(self.gpus)}): runs failed on each of them one after the other "
+                    f"(see the failed runs' logs)"]
         return [f"{gpu} retired: its runs failed one after the other (see {', '.join(map(str, logs))})"
                 for gpu, logs in self.retired.items()]
 

@@ -94,8 +94,9 @@ class Verdict(typing.NamedTuple):
 
 
 class GridRetirement:
-    """The GPUs of a grid's ``slots`` that take runs (:class:`GpuRetirement`), and the runs a retired
-    GPU failed, put back once each (:attr:`retried`: a run's name -> that GPU and how the run failed
+    """The GPUs of a grid's ``slots`` that take runs (``gpus``, a :class:`GpuRetirement`, which the grid
+    asks itself which GPUs take runs, whether all are retired, what a run finished on one frees), and the
+    runs a retired GPU failed, put back once each (:attr:`retried`: a run's name -> that GPU and how the run failed
     there). Each GPU it retires is recorded in ``retired`` (the grid's
     :attr:`minitransfer.grid_outcome.GridOutcome.retired`) with the logs of the runs that retired it;
     one returned to service is taken out again. It counts nothing and logs nothing: it says what to."""
@@ -104,12 +105,6 @@ class GridRetirement:
         self.slots, self.retired = slots, retired
         self.gpus = GpuRetirement(slots)
         self.retried = {}
-
-    def takes_runs(self, device):
-        return self.gpus.takes_runs(device)
-
-    def all_retired(self):
-        return self.gpus.all_retired()
 
     def slots_taking_runs(self):
         """How many slots share the runs left (one at least): those of the GPUs not retired."""
@@ -158,11 +153,6 @@ class GridRetirement:
         self.retired.pop(gpu_name(gpu), None)
         return (f"{gpu_name(gpu)} back in service: {run.name}, which failed on it, failed on {gpu_name(device)} too: "
                 f"the failures that retired {gpu_name(gpu)} were more likely the runs' own than its",)
-
-    def finished(self, device):
-        """A run finished on ``device`` (its GPU works): the runs held for its sake failed on their own;
-        returns them (each a run and how it failed), to count as failed."""
-        return self.gpus.finished(device)
 
     def fail_held(self, pending, stopping):
         """The runs held for a GPU's sake, and those put back that will not start again (the grid is

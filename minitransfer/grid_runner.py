@@ -70,6 +70,7 @@ class GridRunner:
         self.elsewhere = []  # runs another process is training
         self.raced = set()   # runs started again after losing their folder to another process as they started
         self.retirement = GridRetirement(self.slots, self.outcome.retired)  # GPUs retired, their runs put back
+        self.outcome.gpus = [gpu_name(gpu) for gpu in self.retirement.gpus.held]  # those it may retire
         self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
         self.total, self.started = len(self.pending), 0
         self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
@@ -79,25 +80,30 @@ class GridRunner:
         if again:
             log(again)
 
-    def run(self, poll_seconds):
+    def run(self, poll_seconds, stop_owed=lambda: None):
+        """Start, wait for and count the runs until none is left; ``stop_owed`` raises KeyboardInterrupt
+        where a stop came that the wait did not hear (:meth:`minitransfer.stop_requests.StopRequests.raise_owed`),
+        asked after each look at the runs and once they have all ended."""
         while self.pending or self.running or self.elsewhere:
             self._start_ready()
             self.warnings.relay()
             ended = self._collect_exits()
             self._collect_elsewhere()
             self._drop_orphans()
+            stop_owed()
             if self.outcome.interrupted:
                 raise KeyboardInterrupt
             if self.running or self.elsewhere:
                 if not ended:  # a slot that has just been freed is filled at once, not after a wait
                     launcher.wait_any([process for _, process, _ in self.running.values()], poll_seconds)
-            elif self.retirement.all_retired():
+            elif self.retirement.gpus.all_retired():
                 self._fail_held()
                 self._block_pending(every_gpu_retired=True)
             elif not any(self._ready(run) for run in self.pending):
                 self._fail_held()  # their GPUs tried nothing since: failed, their runs' children not run
                 self._block_pending(every_gpu_retired=False)  # nothing left that could finish their parents
         self._fail_held()
+        stop_owed()
 
     def _block_pending(self, every_gpu_retired):
         """Count the runs left as not run, each of them before a line says so: every GPU was retired,
@@ -114,7 +120,7 @@ class GridRunner:
 
     def _start_ready(self):
         for slot, device in enumerate(self.slots):
-            while slot not in self.running and self.retirement.takes_runs(device):
+            while slot not in self.running and self.retirement.gpus.takes_runs(device):
                 ready = next((r for r in self.pending if self._ready(r)), None)
                 if ready is None:
                     return
@@ -191,7 +197,7 @@ class GridRunner:
                 self.outcome.finished.append(run.name)
                 seconds = time.monotonic() - start
                 self.time_left.add(run.name, seconds)
-                self._fail(*self.retirement.finished(self.slots[slot]))  # its GPU works: they failed on their own
+                self._fail(*self.retirement.gpus.finished(self.slots[slot]))  # its GPU works: they failed on their own
                 self.log(f"done {run.name} ({seconds:.0f} s){accuracy_note(self.out, run)}{self._runs_left()}")
             elif (code == EXIT_INTERRUPTED or self.outcome.interrupted) and \
                     stopped_unstarted(code, run_dir(self.out, run)):

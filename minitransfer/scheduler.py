@@ -102,13 +102,14 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
                                 progress, lock.check_in_place)
         lock.planned()
         # The first stop breaks out of the grid's wait; one after it (a second Ctrl-C) must not leave the
-        # runs unwaited, also where it comes as the first unwinds, before the stop has begun. A signal
-        # ignored stays so, for the runs too (see GridRunner._launch).
+        # runs unwaited, also where it comes as the first unwinds, before the stop has begun; one whose
+        # KeyboardInterrupt Python swallowed (a finalizer ran as it came) is raised again as the wait goes on.
+        # A signal ignored stays so, for the runs too (see GridRunner._launch).
         with stop_requests.StopRequests(keep_ignored=True, interrupt=True) as stops:
             try:
-                runner.run(poll_seconds)
+                runner.run(poll_seconds, stops.raise_owed)
             except BaseException as error:  # a stop, or the grid itself failed (the disk filled as a run started)
-                stops.interrupt, answered = False, min(len(stops), 1)  # the stop that raised, if one did
+                answered = stops.caught()  # the stop that raised, if one did
                 runner.stop(stops, answered)
                 runner.close()
                 runner.settle()
@@ -118,6 +119,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
                     error.grid_outcome = runner.outcome  # what the grid did before it, for its caller to tell
                     raise error
             finally:
+                stops.caught()  # every run ended or stopped: a stop as the launchers end must not lose the outcome
                 runner.close()
     return runner.outcome
 

@@ -68,7 +68,7 @@ from minitransfer.slurm_array import array_script
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMIT_FILE, SUBMITTED_FILE, TRANSFERS_FILE
 from minitransfer.slurm_sbatch import check_one_line, shared_sbatch_lines
 from minitransfer.slurm_submit import DEFAULT_MAX_ARRAY_SIZE, cluster_array_size, submit_script
-from minitransfer.slurm_time import parse_time_limit, shortest_time_limit_minutes, signal_margin
+from minitransfer.slurm_time import PAST_MAX_TIME, parse_time_limit, shortest_time_limit_minutes, signal_margin
 
 __all__ = ["emit_slurm", "describe_scripts", "parse_time_limit", "signal_margin", "SUBMIT_FILE", "BASES_FILE",
            "TRANSFERS_FILE", "SUBMITTED_FILE", "DEFAULT_GPU_GRES"]
@@ -191,16 +191,29 @@ def describe_scripts(runs, out, slurm_dir, array_size=None):
     asked = [line.removeprefix("#SBATCH ") for line in script.read_text(errors="surrogateescape").splitlines()
              if line.startswith("#SBATCH ") and not line.startswith(("#SBATCH --job-name=", "#SBATCH --output="))]
     lines.append(f"each task asks SLURM for: {' '.join(asked)}")
-    if not any(option.startswith("--time=") for option in asked):
-        margin = int(next(option for option in asked if option.startswith("--signal=TERM@")).partition("@")[2])
-        lines.append(f"no --time: each task gets its partition's time limit (DefaultTime, else MaxTime), which must be "
-                     f"{shortest_time_limit_minutes(margin)} minutes or more (SIGTERM {margin} s before it); "
-                     f"{SUBMIT_FILE} checks it before it submits")
+    lines.append(_time_limit_checked(asked))
     lines.append(f"task logs: {slurm_dir / 'logs'}; each run's training output: "
                  f"{pathlib.Path(out) / '<run>.run' / grid.LOG_FILE}")
     lines.append(f"to see what {SUBMIT_FILE} would submit now, queueing nothing: "
                  f"bash {shlex.quote(str(slurm_dir / SUBMIT_FILE))} --dry-run")
     return lines
+
+
+def _time_limit_checked(asked):
+    """What ``submit.sh`` checks of the time limit the tasks get, the scripts asking SLURM for ``asked`` (their
+    #SBATCH options) (:func:`minitransfer.slurm_time.partition_time_lines`): without a ``--time``, the
+    partition's; with one, or with none asked for (0, UNLIMITED), the partition's MaxTime."""
+    time_limit = next((option.partition("=")[2] for option in asked if option.startswith("--time=")), None)
+    if time_limit is None:
+        margin = int(next(option for option in asked if option.startswith("--signal=TERM@")).partition("@")[2])
+        return (f"no --time: each task gets its partition's time limit (DefaultTime, else MaxTime), which must be "
+                f"{shortest_time_limit_minutes(margin)} minutes or more (SIGTERM {margin} s before it); "
+                f"{SUBMIT_FILE} checks it before it submits")
+    unlimited = parse_time_limit(time_limit) is None
+    asks, refused = ("no time limit", "it has one (of a list: where each has one)") if unlimited else \
+        (f"a limit of {time_limit}", "it is shorter (of a list: where each one is)")
+    return (f"--time={time_limit} asks for {asks}, and {PAST_MAX_TIME}: {SUBMIT_FILE} reads the partition's MaxTime "
+            f"before it submits (SBATCH_TIMELIMIT's limit in place of --time), and submits nothing where {refused}")
 
 
 def _array_limit(read):

@@ -20,6 +20,9 @@ LONGEST_TIME_LIMIT_SECONDS = 2**31 - 1 - 59
 _TIME_LIMIT = re.compile(r"(?:([0-9]+)-([0-9]+)(?::([0-9]+)(?::([0-9]+))?)?|([0-9]+)(?::([0-9]+)(?::([0-9]+))?)?)")
 TIME_LIMIT_FORMS = "minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, or 0 or UNLIMITED for none"
 NO_TIME_LIMIT = ("UNLIMITED", "INFINITE")  # as sbatch reads them (any case), like a limit of 0
+# What becomes of a job asking for no limit, or one longer than its partition's MaxTime: submit.sh refuses it
+PAST_MAX_TIME = ("SLURM leaves a job that asks for more than its partition's MaxTime PENDING "
+                 "(Reason=PartitionTimeLimit), never started, or refuses it (EnforcePartLimits)")
 
 
 def parse_time_limit(text):
@@ -183,9 +186,7 @@ def partition_time_lines(margin, partition, scripts_limit):
                                   "$who")
     by_partition = short_limit_refusal(given, "$limit", margin, "emit the scripts again with another --partition, "
                                        f"one whose MaxTime is at least {shortest} minutes, then rerun $0", "$who")
-    unlimited = ("nothing submitted: $asker asks for $asks, but $where: SLURM leaves a job that asks for "
-                 "more than its partition's MaxTime PENDING (Reason=PartitionTimeLimit), never started, or refuses it "
-                 "(EnforcePartLimits); $remedy, then rerun $0")
+    unlimited = f"nothing submitted: $asker asks for $asks, but $where: {PAST_MAX_TIME}; $remedy, then rerun $0"
     return [
         "# no time limit of the scripts' own, nor of SBATCH_TIMELIMIT: the partition's applies (DefaultTime, else",
         "# MaxTime), which a task that leaves too little of it to train is signalled as it starts, and not requeued;",

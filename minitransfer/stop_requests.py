@@ -27,12 +27,16 @@ class StopRequests(list):
     ``interrupt``: the first stop heard also raises ``KeyboardInterrupt`` (to break out of a wait), and
     those after it are only recorded: a second Ctrl-C that comes as the first unwinds must not break
     into what the stop does (a grid stopping its runs), as a handler installed only once the first
-    has been caught lets it, for an instant. The attribute ``interrupt`` turns False as it raises; set it
-    False where the work stops for another cause (an error), to record the stops from there on."""
+    has been caught lets it, for an instant. The attribute ``interrupt`` turns False as it raises; the
+    work calls :meth:`caught` where it stops (for that stop, or another cause: an error), to record the
+    stops from there on. Raised inside a finalizer (``__del__``, a weak reference's callback), Python
+    swallows that KeyboardInterrupt and the work would go on as though none had come: the stop is owed
+    until it is caught, and :meth:`raise_owed`, where the work checks (a grid's wait), raises it again."""
 
     def __init__(self, listening=True, keep_ignored=False, interrupt=False):
         super().__init__()
         self._listening, self._keep_ignored, self.interrupt, self._previous = listening, keep_ignored, interrupt, {}
+        self._owed = False  # a stop raised KeyboardInterrupt that the work has not caught (yet, or ever: swallowed)
 
     def __enter__(self):
         if self._listening:
@@ -53,7 +57,23 @@ class StopRequests(list):
     def _heard(self, signum, frame):
         self.append(signal.Signals(signum).name)
         if self.interrupt:
-            self.interrupt = False
+            self.interrupt, self._owed = False, True
+            stopping.interrupt(signum, frame)  # swallowed, owed to the command too: no "Exception ignored" told
+
+    def caught(self):
+        """The work stops (the stop's KeyboardInterrupt caught, or another error): the stops heard from here
+        on are recorded only, none is owed. Returns how many of those heard stopped it (the first, if any),
+        not to be answered again."""
+        self.interrupt, self._owed = False, False
+        return min(len(self), 1)
+
+    def raise_owed(self):
+        """KeyboardInterrupt where a stop raised one that the work has not caught (:meth:`caught`): Python
+        swallowed it in a finalizer, and the work went on (:func:`minitransfer.stopping.swallowed_stops_owed`
+        owes the command the same stop: raised once, here); nothing otherwise."""
+        if self._owed:
+            self._owed = False
+            stopping.raise_owed_stop()
             raise KeyboardInterrupt
 
     def __exit__(self, *exc):

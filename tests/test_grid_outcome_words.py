@@ -30,3 +30,13 @@ def test_runs_a_stop_left_are_said_to_be_trained_by_a_rerun(not_started, said):
     outcome = GridOutcome(["random0/baseA", "random0/baseB"], [], [], {}, interrupted=True,
                           stopped=["random0/A3B"], not_started=not_started)
     assert outcome.summary() == f"2 trained, 0 already done, 0 failed, 1 stopped with a checkpoint, {said}"
+
+
+def test_every_gpu_retired_is_said_once_naming_them_and_some_retired_each_with_its_logs():
+    logs = {"GPU 0": ["a.log", "b.log"], "GPU 2": ["c.log", "d.log"]}
+    every = GridOutcome([], [], ["a", "b", "c", "d"], {}, retired=dict(logs), gpus=["GPU 0", "GPU 2"])
+    assert every.retirements() == ["every GPU retired (GPU 0, GPU 2): runs failed on each of them one after the "
+                                   "other (see the failed runs' logs)"]
+    some = GridOutcome([], [], ["a", "b", "c", "d"], {}, retired=dict(logs), gpus=["GPU 0", "GPU 1", "GPU 2"])
+    assert some.retirements() == [f"{gpu} retired: its runs failed one after the other (see {', '.join(its)})"
+                                  for gpu, its in logs.items()]

@@ -147,6 +147,10 @@ def test_a_grid_whose_every_gpu_is_retired_stops_with_the_runs_left_not_run(tmp_
     assert sorted(outcome.blocked) == sorted(run.name for run in runs if run.name not in bases)
     assert all(not (tmp_path / "grid" / "random2" / f"{name}.run" / "gpus").exists() for name in ("baseA", "baseB"))
     assert sorted(outcome.retired) == ["GPU 0", "GPU 1"]
+    summary = outcome.summary()  # each GPU's retirement said once, together, not a clause per GPU
+    assert summary.endswith("; every GPU retired (GPU 0, GPU 1): runs failed on each of them one after the other "
+                            "(see the failed runs' logs)"), summary
+    assert summary.count("retired") == 2, summary  # the runs not run, why; the GPUs
     assert "not run random2/baseA: every GPU was retired" in lines
     assert sum(line.endswith("; every GPU is retired: runs failed on each of them one after the other; when runs "
                              "fail on every GPU the fault is more likely the runs' own (see their logs) than every "

@@ -1,6 +1,7 @@
 """Stopping ``minitransfer experiment`` while its run evaluates (minutes, on ImageNet): the run stops
 at once with its checkpoint, the grid exits 75 having said so, also when a second stop signal
 follows the first (a second Ctrl-C), and a rerun finishes the grid."""
+import contextlib
 import os
 import pathlib
 import signal
@@ -295,3 +296,82 @@ def test_a_run_that_says_it_stopped_before_writing_anything_is_not_started(tmp_p
     assert "random0/baseA stopped as it started, before anything was written (not started)" in lines, lines
     assert not any("checkpoint written" in line for line in lines), lines
     assert outcome.summary().endswith("0 stopped with a checkpoint, 3 not started (a rerun trains them)")
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # called from Python: told as ever
+@pytest.mark.parametrize("in_a_command", [True, False], ids=["in-a-command", "called-from-python"])
+def test_a_stop_swallowed_in_a_finalizer_as_the_grid_waits_still_stops_it(tmp_path, monkeypatch, capfd,
+                                                                         in_a_command):
+    """A stop that came while a finalizer ran (a weak reference's callback, the garbage collector's) as
+    the grid waited for its runs: Python swallowed the KeyboardInterrupt of the grid's handler, which
+    raises only for the first stop, and the grid waited on for its runs to their end, the stop heard
+    and never answered. It stops the grid as the wait goes on; in a command (whose hook owes such a
+    stop), without an "Exception ignored" traceback, and answered once, not owed again as it ends."""
+    from minitransfer import launcher, stopping
+    from minitransfer.cli import _errors
+
+    out, train = tmp_path / "grid", tmp_path / "train.py"
+    train.write_text(stoppable_train("SIGINT"))
+    base = out / "random0" / "baseA.run"
+    sent = []
+
+    def stop_in_a_finalizer_once_it_trains(processes, timeout):
+        if sent:  # waiting again, the stop unheard: fail the grid (its run stopped), not wait 600 s
+            raise AssertionError(f"the grid waited on after a {sent[0]} swallowed in a finalizer")
+        if (base / "training").exists():
+            sent.append("SIGTERM")
+            interrupting.signalled_in_a_finalizer(signal.SIGTERM)
+        wait_any(processes, min(timeout, 0.05))
+
+    wait_any = launcher.wait_any
+    monkeypatch.setattr(launcher, "wait_any", stop_in_a_finalizer_once_it_trains)
+    lines = []
+    previous = _errors.interrupt_on_stop_signals()  # as the command line has them
+    try:
+        with stopping.swallowed_stops_owed() if in_a_command else contextlib.nullcontext():
+            outcome = scheduler.run_grid(grid.plan_grid(layers=(1,), fine_tuned=False)[:1], out, {"preset": "mini"},
+                                         train_command=[sys.executable, str(train)], log=lines.append)
+            stopping.raise_owed_stop()  # the command's end: the stop was answered, none is owed
+    finally:
+        for each, handler in previous.items():
+            signal.signal(each, handler)
+        pid = interrupting.kill_left_running(base)  # a training left running by a grid that did not stop it
+    assert sent == ["SIGTERM"] and not pid
+    assert outcome.interrupted and outcome.stopped == ["random0/baseA"], lines
+    assert "interrupted: rerun the same command to finish the grid" in lines, lines
+    assert (base / "checkpoint").read_text() == "stopped"
+    if in_a_command:
+        assert "Exception ignored" not in capfd.readouterr().err
+
+
+def test_a_stop_as_the_grid_ends_its_launchers_after_its_last_run_loses_no_outcome(tmp_path, monkeypatch):
+    """Every run ended, a stop as the grid ended its launchers (closing them: a finally) raised out of
+    run_grid: the outcome was lost, its runs never counted nor told. The grid has nothing left to stop:
+    its outcome is returned, every run counted."""
+    from minitransfer import grid_runner
+    from minitransfer.cli import _errors
+
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    sent = []
+
+    def close_stopped(self):
+        if not sent:
+            sent.append("SIGINT")
+            signal.raise_signal(signal.SIGINT)
+        close(self)
+
+    close = grid_runner.GridRunner.close
+    monkeypatch.setattr(grid_runner.GridRunner, "close", close_stopped)
+    lines, escaped = [], None
+    previous = _errors.interrupt_on_stop_signals()  # as the command line has them
+    try:
+        outcome = scheduler.run_grid(runs, tmp_path / "grid", {"data": "unused", "seed": 0},
+                                     train_command=[sys.executable, "-c", "raise SystemExit(1)"], log=lines.append,
+                                     poll_seconds=0.01)
+    except KeyboardInterrupt as error:
+        escaped = error
+    finally:
+        for each, handler in previous.items():
+            signal.signal(each, handler)
+    assert sent == ["SIGINT"] and escaped is None, "the stop as the grid ended lost its outcome"
+    assert sorted(outcome.failed + outcome.blocked) == sorted(run.name for run in runs), lines

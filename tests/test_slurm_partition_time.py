@@ -190,6 +190,29 @@ def test_cli_emit_without_time_says_the_partition_limit_must_exceed_the_margin(t
     assert result.exit_code == 0 and said in result.output, result.output
     result = CliRunner().invoke(main, arguments + ["--time", "4:00:00"])
     assert result.exit_code == 0 and "no --time" not in result.output, result.output
+    result = CliRunner().invoke(main, arguments + ["--time", "0"])
+    assert result.exit_code == 0 and "  --time=0 asks for no time limit, and SLURM leaves a job" in result.output, \
+        result.output
+
+
+@pytest.mark.parametrize("time_limit, asks, refused, roomy", [
+    ("0", "no time limit", "it has one (of a list: where each has one)", "UNLIMITED"),
+    ("UNLIMITED", "no time limit", "it has one (of a list: where each has one)", "UNLIMITED"),
+    ("10", "a limit of 10", "it is shorter (of a list: where each one is)", "00:10:00"),
+], ids=["zero", "unlimited", "time"])
+def test_the_summary_says_what_submit_checks_of_a_time_limit_against_the_partition_max_time(
+        tmp_path, fake_partitions, time_limit, asks, refused, roomy):
+    """With --time 0 the emit step's summary said nothing of the partition's MaxTime, which submit.sh
+    checks before it submits: what it says submit.sh does (its dry run too), submit.sh does."""
+    submit = emit(tmp_path, time_limit=time_limit)
+    said = slurm.describe_scripts(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm")
+    assert f"--time={time_limit} asks for {asks}, and SLURM leaves a job that asks for more than its partition's " \
+           "MaxTime PENDING (Reason=PartitionTimeLimit), never started, or refuses it (EnforcePartLimits): submit.sh " \
+           "reads the partition's MaxTime before it submits (SBATCH_TIMELIMIT's limit in place of --time), and " \
+           f"submits nothing where {refused}" in said, said
+    for dry_run in (["--dry-run"], []):
+        assert "PartitionTimeLimit" in submit_refused(submit, fake_partitions, *dry_run, FAKE_MAX_TIME="00:05:00")
+    assert submit_grid(submit, "--dry-run", FAKE_MAX_TIME=roomy).returncode == 0
 
 
 def test_cli_time_under_5_minutes_says_what_to_give(tmp_path, synthetic_8):

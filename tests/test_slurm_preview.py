@@ -138,8 +138,10 @@ def test_cli_emit_slurm_says_what_the_scripts_submit(tmp_path, synthetic_8):
               if not line.startswith(("--job-name", "--output"))]
     assert lines[start + 3] == f"  each task asks SLURM for: {' '.join(shared)}"
     assert {"--partition=short", "--time=4:00:00", "--account=lab"} <= set(shared)
-    assert lines[start + 4].startswith(f"  task logs: {tmp_path / 'slurm' / 'logs'}; each run's training output: ")
-    command = lines[start + 5].split("queueing nothing: ", 1)[1]
+    assert lines[start + 4].startswith("  --time=4:00:00 asks for a limit of 4:00:00, and SLURM leaves a job that asks "
+                                       "for more than its partition's MaxTime PENDING")  # which submit.sh checks
+    assert lines[start + 5].startswith(f"  task logs: {tmp_path / 'slurm' / 'logs'}; each run's training output: ")
+    command = lines[start + 6].split("queueing nothing: ", 1)[1]
     assert shlex.split(command) == ["bash", str(tmp_path / "slurm" / "submit.sh"), "--dry-run"]
     assert lines[-1].startswith("submit with: bash ")
 
