@@ -10,6 +10,8 @@ import pathlib
 from minitransfer import run_lock, rundir
 from minitransfer.checkpoint import divergence_in, load, run_folder_of
 from minitransfer.checkpoint_check import Faults, check_classes
+from minitransfer.run_file_readers import FileUnreadable, is_there, read_result
+from minitransfer.treatments import UnreadableRun
 
 
 def _split(meta):
@@ -28,6 +30,12 @@ def describe(path):
     counts a run finished. ``unwritten_result``: where it is at max_iter but its run folder holds no
     result.json (its training ended before writing it: a full disk), the ``result`` path it lacks
     and whether the run is ``resumable``, which writes it (its checkpoint.h5 there); else None.
+    ``unreadable_result``: where it is at max_iter and its run folder's result.json cannot be read
+    as ``report`` reads it (:func:`minitransfer.run_file_readers.read_result`: not JSON, truncated,
+    empty, of the wrong shape, a folder, unreadable), which leaves the run out: the ``result``, ``why``
+    (report's words), whether the system would not read it (``io_error``), whether it is a ``file``
+    at all and whether the run is ``resumable``, which writes it again; else None. Neither is
+    ``finished``.
     ``run``: where ``path`` is the checkpoint.h5 of a run folder, that folder, its ``weights_file``
     (:func:`minitransfer.rundir.weights_for`: where a finished run's weights are, or would be),
     whether it ``weights_file_exists``, the PID ``training`` it now (None when no process does; -1
@@ -40,8 +48,9 @@ def describe(path):
     meta = saved.meta
     run_folder = run_folder_of(path)
     at_end = saved.iteration == meta["config"].get("max_iter")
-    unwritten = _unwritten_result(path, run_folder) if at_end else None
-    finished = at_end and unwritten is None
+    result_folder = _result_folder(path, run_folder) if at_end else None
+    unwritten, unreadable = _result_faults(result_folder) if result_folder else (None, None)
+    finished = at_end and unwritten is None and unreadable is None
     run = None
     if run_folder is not None:
         weights = rundir.weights_for(run_folder)  # reads its config.json
@@ -59,7 +68,7 @@ def describe(path):
         "n_copied": meta["n_copied"], "n_frozen": meta["n_frozen"], "random_frozen": meta["random_frozen"],
         "parent_sha256": meta["parent_sha256"], "source": meta["source"], "mean_source": meta["mean_source"],
         "iteration": meta["iteration"], "finished": finished, "resumable": saved.solver is not None and not finished,
-        "unwritten_result": unwritten,
+        "unwritten_result": unwritten, "unreadable_result": unreadable,
         "run": run, "diverged": divergence_in(run_folder) if saved.solver is not None and run_folder else "",
         "dataset_fingerprint": meta["dataset_fingerprint"],
         "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
@@ -76,11 +85,10 @@ def _training(run_folder):
         return None
 
 
-def _unwritten_result(path, run_folder):
-    """The result.json that the run of ``path`` (its checkpoint.h5, in ``run_folder``, or its weights
-    file, beside its run folder) lacks, named as ``path`` is (``describe``'s ``unwritten_result``): a
-    run whose training ended before it wrote it, which ``report`` counts not finished; None where it
-    holds one, or ``path`` has no run folder (a weights file copied elsewhere, its run folder deleted)."""
+def _result_folder(path, run_folder):
+    """The run folder whose result.json tells whether the run of ``path`` (its checkpoint.h5, in
+    ``run_folder``, or its weights file, beside its run folder) is finished, named as ``path`` is;
+    None where ``path`` has no run folder (a weights file copied elsewhere, its run folder deleted)."""
     path = pathlib.Path(path)
     if run_folder is None:
         folder = rundir.run_dir_for(path)
@@ -89,9 +97,21 @@ def _unwritten_result(path, run_folder):
                 return None
         except OSError:
             return None
-    else:  # as the user named it, where that names it (not "checkpoint.h5" given inside it)
-        folder = path.parent if path.parent.name == run_folder.name else run_folder
+        return folder
+    return path.parent if path.parent.name == run_folder.name else run_folder  # not "checkpoint.h5" given inside it
+
+
+def _result_faults(folder):
+    """(``unwritten_result``, ``unreadable_result``) of ``describe`` for the run in ``folder``: the
+    result.json it lacks (its training ended before it wrote it), or the one it holds that ``report``
+    cannot read and leaves the run out for, its reason in report's words; None for each that is not so."""
     result = folder / rundir.RESULT_FILE
-    if os.path.lexists(result):
-        return None
-    return {"result": str(result), "resumable": (folder / "checkpoint.h5").is_file()}
+    resumable = (folder / "checkpoint.h5").is_file()
+    try:
+        if not is_there(result):  # as report tells it: a link to nothing is none
+            return {"result": str(result), "resumable": resumable}, None
+        read_result(result)
+    except UnreadableRun as error:
+        return None, {"result": str(result), "why": str(error), "io_error": isinstance(error, FileUnreadable),
+                      "file": os.path.isfile(result), "resumable": resumable}
+    return None, None

@@ -10,6 +10,7 @@ from minitransfer.checkpoint_info import describe
 from minitransfer.data import inputs
 from minitransfer.results import start_over_in
 from minitransfer.run_lock import holder_named
+from minitransfer.rundir import RunLogError
 
 from ._errors import run
 from ._options import checkpoint_argument
@@ -35,14 +36,18 @@ def info(checkpoint, as_json):
     PID training it is named); one at its end (max_iter) is finished, and the last checkpoint of a
     run folder names that run's weights file, or where it would be (a folder renamed by hand has none
     beside it under its new name). A run whose training ended before it wrote its result.json (a full
-    disk) is not finished, as report counts it: its network says so and how to finish it. The
+    disk) is not finished, as report counts it: its network says so and how to finish it; nor is one
+    whose result.json report cannot read (not JSON, truncated, empty, misshapen, a folder): its network
+    is shown, saying what to do, and report's reason goes to stderr (exit 65, or 74 where the system
+    would not read the file). The
     checkpoint of a run whose training diverged after it says so: resumed, it would diverge again.
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
     dataset, a folder of datasets, a grid, a report's or an experiment's folder, a run that has not
     written a checkpoint yet; or a dataset's file), 65 bad data
-    (a file that is not a checkpoint, or a damaged or truncated one), 74 CHECKPOINT may not be read by
-    this user, or the output could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its
+    (a file that is not a checkpoint, or a damaged or truncated one; its run's result.json that report
+    cannot read), 74 CHECKPOINT (or its run's result.json) may not be read by this user, or the output
+    could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its
     reader went away (| head), silently.
 
     \b
@@ -53,6 +58,8 @@ def info(checkpoint, as_json):
     """
     summary = run(lambda: describe(checkpoint))
     echo(json_text(summary, indent=2) if as_json else "\n".join(_lines(summary)))
+    if summary["unreadable_result"]:  # the network is shown, but its run is none report reads
+        run(lambda: _refuse_unreadable(**summary["unreadable_result"]))
 
 
 def _lines(summary):
@@ -66,6 +73,8 @@ def _lines(summary):
     state = " (resumable)" if summary["resumable"] else ""
     if summary["unwritten_result"]:
         state = f" ({_unwritten_text(**summary['unwritten_result'])})"
+    if summary["unreadable_result"]:
+        state = f" ({_unreadable_text(**summary['unreadable_result'])})"
     if summary["diverged"]:  # resumed, it replays its iterations bit for bit
         state = f" (resumable, but its {summary['diverged']}: {start_over_in(summary['run']['folder'])})"
     if summary["resumable"] and summary["run"] and summary["run"]["training"] is not None:  # resuming is refused
@@ -209,12 +218,45 @@ def _unwritten_text(result, resumable):
     ``report`` counts it (it was said "finished"), and how to finish it: resumed where its checkpoint
     is there (``resumable``), else trained again."""
     run_folder = pathlib.PurePath(result).parent
-    finish = (f"finish it with `minitransfer train --resume {shlex.quote(str(run_folder))}` (or its train command "
-              f"again with --resume auto)" if resumable else
-              f"its checkpoint {inputs.display_name(run_folder / 'checkpoint.h5')} is gone too, so nothing resumes it: "
-              f"train it again (its train command with --overwrite)")
+    finish = (f"finish it with {_resume_command(run_folder)}" if resumable else
+              _train_again(run_folder, "gone too, so nothing resumes it"))
     return (f"trained to its last iteration, but its result {inputs.display_name(result)} was not written: the run "
             f"is not finished; {finish}")
+
+
+def _unreadable_text(result, why, io_error, file, resumable):
+    """What ``info`` says of a network at the last iteration of a run whose ``result`` (its
+    result.json) cannot be read (``why``, report's words, on stderr): not finished, left out of the
+    report (it was said "finished"), and what to do: give read access to it (``io_error``), move
+    away what is not a ``file`` (train cannot replace a folder), and write it again by resuming the
+    run where its checkpoint is there (``resumable``: train --resume finishes it again), else train
+    the run again."""
+    run_folder = pathlib.PurePath(result).parent
+    rewrite = (f"write it again with {_resume_command(run_folder)}, which finishes the run again from its checkpoint"
+               if resumable else _train_again(run_folder, "gone, so nothing writes it again"))
+    fix = (f"give read access to it (chmod a+r {shlex.quote(str(result))}), or {rewrite}" if io_error else
+           f"move it away (it is not a file), then {rewrite}" if not file else rewrite)
+    return (f"trained to its last iteration, but its result {inputs.display_name(result)} cannot be read, so report "
+            f"leaves the run out: {fix}")
+
+
+def _resume_command(run_folder):
+    """The command that finishes the run in ``run_folder`` from its checkpoint, writing its result.json."""
+    return (f"`minitransfer train --resume {shlex.quote(str(run_folder))}` (or its train command again with "
+            f"--resume auto)")
+
+
+def _train_again(run_folder, gone):
+    """What to do with a run at its last iteration whose result.json cannot be had from its checkpoint,
+    which is ``gone`` (how that is said): train it again."""
+    return (f"its checkpoint {inputs.display_name(run_folder / 'checkpoint.h5')} is {gone}: train it again (its train "
+            f"command with --overwrite)")
+
+
+def _refuse_unreadable(result, why, io_error, file, resumable):
+    """After ``info`` described a network whose run's result.json cannot be read: report's words for
+    it (``why``) on stderr, exit 74 where the system would not read it (``io_error``), else 65."""
+    raise OSError(why) if io_error else RunLogError(why)
 
 
 def _dataset_text(path, fingerprint):
