@@ -1,9 +1,10 @@
-"""What ``info`` says of a run at its last iteration whose result.json ``report`` cannot read (not
-JSON, empty, truncated, of the wrong types or fields, a folder in its place, unreadable): it said
-"finished" (exit 0) while report left the run out. Now the network is still shown, its line says
-that report leaves the run out and what writes the result again, and report's own reason for the
-file is the error on stderr, exit 65 (74 where the system would not read it). The oracle of what is
-wrong is :func:`minitransfer.results.collect`, report's reading of the same folder."""
+"""What ``info`` says of a run at its last iteration whose result.json or config.json ``report``
+cannot read (not JSON, empty, truncated, of the wrong types or fields, a folder in its place,
+unreadable; a config.json missing): it said "finished" (exit 0) while report left the run out. Now
+the network is still shown, its line says that report leaves the run out and what writes the file
+again, and report's own reason for the file is the error on stderr, exit 65 (74 where the system
+would not read it). The oracle of what is wrong is :func:`minitransfer.results.collect`, report's
+reading of the same folder."""
 
 import json
 import os
@@ -97,8 +98,8 @@ def test_a_result_report_cannot_read_is_said_with_reports_reason_and_exit_65(run
     assert summary.exit_code == 65 and summary.stderr == shown.stderr
     facts = json.loads(summary.stdout)
     assert facts["finished"] is False and facts["unwritten_result"] is None
-    assert facts["unreadable_result"] == {"result": "net.run/result.json", "why": why, "io_error": False,
-                                          "file": damage != "a-folder", "resumable": True}
+    assert facts["unreadable"] == {"what": "result", "path": "net.run/result.json", "why": why, "io_error": False,
+                                   "missing": False, "in_the_way": damage == "a-folder", "resumable": True}
 
 
 @pytest.mark.parametrize("damage", ["not-json", "a-folder"])
@@ -148,3 +149,47 @@ def test_a_result_that_is_a_link_to_nothing_is_one_not_written_as_report_counts_
     shown = _info("net.run")
     assert shown.exit_code == 0, shown.output
     assert "its result net.run/result.json was not written: the run is not finished" in shown.stdout
+
+
+CONFIG_DAMAGES = {"not-json": _not_json, "a-list": _a_list, "a-folder": _a_folder, "missing": lambda path: path.unlink()}
+
+
+@pytest.mark.parametrize("given", ["net.run", "net.h5", "net.run/checkpoint.h5"])
+@pytest.mark.parametrize("damage", CONFIG_DAMAGES)
+def test_a_configuration_report_cannot_read_is_said_with_reports_reason_and_exit_65(run_copy, damage, given):
+    CONFIG_DAMAGES[damage](run_copy / "net.run" / "config.json")
+    why = _left_out_because()
+    shown = _info(given)
+    assert (shown.exit_code, shown.stderr) == (65, f"error: bad data: {why}\n"), shown.output
+    moved = "move it away (it is not a file), then " if damage == "a-folder" else ""
+    network = "net.h5" if given == "net.run" else given  # the network of a finished run folder: its weights file
+    problem = "is missing" if damage == "missing" else "cannot be read"
+    assert shown.stdout.splitlines()[1].endswith(
+        f"iteration 2 (finished, but its configuration net.run/config.json {problem}, so report leaves the run out: "
+        f"{moved}write it again from the configuration the network records, which `minitransfer info --json {network}` "
+        f"prints as \"config\")")
+    facts = json.loads(_info(given, "--json").stdout)
+    assert facts["finished"] is False and facts["unreadable"]["what"] == "configuration"
+
+
+@pytest.mark.parametrize("damage", ["not-json", "missing"])
+def test_the_configuration_info_points_to_makes_the_run_one_report_reads(run_copy, damage):
+    config = run_copy / "net.run" / "config.json"
+    CONFIG_DAMAGES[damage](config)
+    config.write_text(json.dumps(json.loads(_info("net.h5", "--json").stdout)["config"]))
+    results, unfinished, left_out = collect(run_copy)
+    assert [r.run.name for r in results] == ["net"] and unfinished == [] and left_out == []
+    again = _info("net.run")
+    assert again.exit_code == 0 and "iteration 2 (finished)" in again.stdout, again.output
+
+
+def test_a_grid_run_without_a_configuration_is_read_by_its_treatment_as_report_reads_it(run_copy):
+    """A run experiment planned has its treatment.json: report reads it without config.json."""
+    (run_copy / "net.run" / "config.json").unlink()
+    (run_copy / "net.run" / "treatment.json").write_text(json.dumps(
+        {"name": "net", "split": "all", "split_seed": 0, "half": None, "copy_from": None, "n": None, "frozen": False,
+         "random_frozen": None, "per_class": None, "kind": "base"}).replace('"n": null', '"n": 0'))
+    results, _, left_out = collect(run_copy)
+    assert [r.run.name for r in results] == ["net"] and left_out == []
+    shown = _info("net.run/checkpoint.h5")
+    assert shown.exit_code == 0 and "iteration 2 (finished: the last checkpoint of its run" in shown.stdout, shown.output

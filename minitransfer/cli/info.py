@@ -58,8 +58,8 @@ def info(checkpoint, as_json):
     """
     summary = run(lambda: describe(checkpoint))
     echo(json_text(summary, indent=2) if as_json else "\n".join(_lines(summary)))
-    if summary["unreadable_result"]:  # the network is shown, but its run is none report reads
-        run(lambda: _refuse_unreadable(**summary["unreadable_result"]))
+    if summary["unreadable"]:  # the network is shown, but its run is none report reads
+        run(lambda: _refuse_unreadable(**summary["unreadable"]))
 
 
 def _lines(summary):
@@ -73,8 +73,8 @@ def _lines(summary):
     state = " (resumable)" if summary["resumable"] else ""
     if summary["unwritten_result"]:
         state = f" ({_unwritten_text(**summary['unwritten_result'])})"
-    if summary["unreadable_result"]:
-        state = f" ({_unreadable_text(**summary['unreadable_result'])})"
+    if summary["unreadable"]:
+        state = f" ({_unreadable_text(summary['path'], **summary['unreadable'])})"
     if summary["diverged"]:  # resumed, it replays its iterations bit for bit
         state = f" (resumable, but its {summary['diverged']}: {start_over_in(summary['run']['folder'])})"
     if summary["resumable"] and summary["run"] and summary["run"]["training"] is not None:  # resuming is refused
@@ -224,20 +224,28 @@ def _unwritten_text(result, resumable):
             f"is not finished; {finish}")
 
 
-def _unreadable_text(result, why, io_error, file, resumable):
-    """What ``info`` says of a network at the last iteration of a run whose ``result`` (its
-    result.json) cannot be read (``why``, report's words, on stderr): not finished, left out of the
-    report (it was said "finished"), and what to do: give read access to it (``io_error``), move
-    away what is not a ``file`` (train cannot replace a folder), and write it again by resuming the
-    run where its checkpoint is there (``resumable``: train --resume finishes it again), else train
-    the run again."""
-    run_folder = pathlib.PurePath(result).parent
-    rewrite = (f"write it again with {_resume_command(run_folder)}, which finishes the run again from its checkpoint"
-               if resumable else _train_again(run_folder, "gone, so nothing writes it again"))
-    fix = (f"give read access to it (chmod a+r {shlex.quote(str(result))}), or {rewrite}" if io_error else
-           f"move it away (it is not a file), then {rewrite}" if not file else rewrite)
-    return (f"trained to its last iteration, but its result {inputs.display_name(result)} cannot be read, so report "
-            f"leaves the run out: {fix}")
+def _unreadable_text(network, what, path, why, io_error, missing, in_the_way, resumable):
+    """What ``info`` says of ``network`` at the last iteration of a run whose result.json, or
+    configuration (config.json), at ``path`` report cannot read (``why``, report's words, on stderr;
+    ``missing``: not there at all):
+    left out of the report (it was said "finished"), and what to do: give read access to it
+    (``io_error``), move away what is ``in_the_way`` (train cannot replace a folder), and write it
+    again: a result by resuming the run where its checkpoint is there (``resumable``: train --resume
+    finishes it again), else by training the run again; a configuration from the network's record
+    of it, which train wrote there too (resuming a finished run leaves its config.json alone)."""
+    run_folder = pathlib.PurePath(path).parent
+    if what == "result":
+        rewrite = (f"write it again with {_resume_command(run_folder)}, which finishes the run again from its "
+                   f"checkpoint" if resumable else _train_again(run_folder, "gone, so nothing writes it again"))
+        state = "trained to its last iteration, but its result"
+    else:
+        rewrite = (f"write it again from the configuration the network records, which `minitransfer info --json "
+                   f"{shlex.quote(str(network))}` prints as \"config\"")
+        state = "finished, but its configuration"
+    fix = (f"give read access to it (chmod a+r {shlex.quote(str(path))}), or {rewrite}" if io_error else
+           f"move it away (it is not a file), then {rewrite}" if in_the_way else rewrite)
+    problem = "is missing" if missing else "cannot be read"
+    return f"{state} {inputs.display_name(path)} {problem}, so report leaves the run out: {fix}"
 
 
 def _resume_command(run_folder):
@@ -253,9 +261,10 @@ def _train_again(run_folder, gone):
             f"command with --overwrite)")
 
 
-def _refuse_unreadable(result, why, io_error, file, resumable):
-    """After ``info`` described a network whose run's result.json cannot be read: report's words for
-    it (``why``) on stderr, exit 74 where the system would not read it (``io_error``), else 65."""
+def _refuse_unreadable(why, io_error, **_):
+    """After ``info`` described a network whose run's result.json or config.json report cannot read:
+    report's words for it (``why``) on stderr, exit 74 where the system would not read it
+    (``io_error``), else 65."""
     raise OSError(why) if io_error else RunLogError(why)
 
 
