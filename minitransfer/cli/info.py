@@ -32,8 +32,8 @@ def info(checkpoint, as_json):
     other images, on which, where the base is none of the paper's bases what it was (a random-weights
     control, a checkpoint before the end of its run, a copy itself: where its copied layers were
     trained), the precision and its changes on resuming, and the mean image's source.
-    A checkpoint before the end of its run is resumable (while its training runs, the latest: the
-    PID training it is named); one at its end (max_iter) is finished, and the last checkpoint of a
+    A checkpoint before the end of its run is resumable (its run's: the command that goes on from it
+    is named; while its training runs, the latest: the PID training it is named); one at its end (max_iter) is finished, and the last checkpoint of a
     run folder names that run's weights file, or where it would be (a folder renamed by hand has none
     beside it under its new name). A run whose training ended before it wrote its result.json (a full
     disk) is not finished, as report counts it: its network says so and how to finish it; nor is one
@@ -71,6 +71,8 @@ def _lines(summary):
     per_class = summary["config"].get("per_class")
     reduced = f", {per_class} training images per class (reduced data)" if per_class else ""
     state = " (resumable)" if summary["resumable"] else ""
+    if summary["resumable"] and summary["run"]:  # its run stopped (killed, crashed, interrupted): what goes on
+        state = f" (resumable: {_resume_command(_run_as_named(summary))} goes on from it)"
     if summary["unwritten_result"]:
         state = f" ({_unwritten_text(**summary['unwritten_result'])})"
     if summary["unreadable"]:
@@ -246,6 +248,13 @@ def _unreadable_text(network, what, path, why, io_error, missing, in_the_way, re
            f"move it away (it is not a file), then {rewrite}" if in_the_way else rewrite)
     problem = "is missing" if missing else "cannot be read"
     return f"{state} {inputs.display_name(path)} {problem}, so report leaves the run out: {fix}"
+
+
+def _run_as_named(summary):
+    """The run folder of the checkpoint ``info`` describes (``summary``), as the user named it where
+    that names it (not "checkpoint.h5" given inside it, nor through a link of another name)."""
+    given, folder = pathlib.PurePath(summary["path"]), pathlib.PurePath(summary["run"]["folder"])
+    return given.parent if given.parent.name == folder.name else folder
 
 
 def _resume_command(run_folder):
