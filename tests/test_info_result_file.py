@@ -151,7 +151,8 @@ def test_a_result_that_is_a_link_to_nothing_is_one_not_written_as_report_counts_
     assert "its result net.run/result.json was not written: the run is not finished" in shown.stdout
 
 
-CONFIG_DAMAGES = {"not-json": _not_json, "a-list": _a_list, "a-folder": _a_folder, "missing": lambda path: path.unlink()}
+CONFIG_DAMAGES = {"not-json": _not_json, "a-list": _a_list, "a-folder": _a_folder,
+                  "missing": lambda path: path.unlink()}
 
 
 @pytest.mark.parametrize("given", ["net.run", "net.h5", "net.run/checkpoint.h5"])
@@ -192,4 +193,5 @@ def test_a_grid_run_without_a_configuration_is_read_by_its_treatment_as_report_r
     results, _, left_out = collect(run_copy)
     assert [r.run.name for r in results] == ["net"] and left_out == []
     shown = _info("net.run/checkpoint.h5")
-    assert shown.exit_code == 0 and "iteration 2 (finished: the last checkpoint of its run" in shown.stdout, shown.output
+    assert shown.exit_code == 0, shown.output
+    assert "iteration 2 (finished: the last checkpoint of its run" in shown.stdout

@@ -33,22 +33,22 @@ def info(checkpoint, as_json):
     control, a checkpoint before the end of its run, a copy itself: where its copied layers were
     trained), the precision and its changes on resuming, and the mean image's source.
     A checkpoint before the end of its run is resumable (its run's: the command that goes on from it
-    is named; while its training runs, the latest: the PID training it is named); one at its end (max_iter) is finished, and the last checkpoint of a
-    run folder names that run's weights file, or where it would be (a folder renamed by hand has none
-    beside it under its new name). A run whose training ended before it wrote its result.json (a full
-    disk) is not finished, as report counts it: its network says so and how to finish it; nor is one
-    whose result.json report cannot read (not JSON, truncated, empty, misshapen, a folder): its network
+    is named; while its training runs, the latest: the PID training it is named); one at its end
+    (max_iter) is finished, and the last checkpoint of a run folder names that run's weights file, or
+    where it would be (a folder renamed by hand has none beside it under its new name). A run whose
+    training ended before it wrote its result.json (a full disk) is not finished, as report counts
+    it: its network says so and how to finish it; nor is one whose result.json or config.json report
+    cannot read (not JSON, truncated, empty, misshapen, a folder; a config.json missing): its network
     is shown, saying what to do, and report's reason goes to stderr (exit 65, or 74 where the system
-    would not read the file). The
-    checkpoint of a run whose training diverged after it says so: resumed, it would diverge again.
+    would not read the file). The checkpoint of a run whose training diverged after it says so:
+    resumed, it would diverge again.
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
     dataset, a folder of datasets, a grid, a report's or an experiment's folder, a run that has not
-    written a checkpoint yet; or a dataset's file), 65 bad data
-    (a file that is not a checkpoint, or a damaged or truncated one; its run's result.json that report
-    cannot read), 74 CHECKPOINT (or its run's result.json) may not be read by this user, or the output
-    could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its
-    reader went away (| head), silently.
+    written a checkpoint yet; or a dataset's file), 65 bad data (a file that is not a checkpoint, or a
+    damaged or truncated one; its run's result.json or config.json that report cannot read), 74
+    CHECKPOINT (or those files of its run) may not be read by this user, or the output could not be
+    written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
 
     \b
     Examples:
