@@ -7,9 +7,11 @@ diverged after it. Read with :func:`minitransfer.checkpoint.load`, which checks 
 import os
 import pathlib
 
-from minitransfer import run_lock, rundir
+from minitransfer import run_lock, rundir, treatments
 from minitransfer.checkpoint import divergence_in, load, run_folder_of
 from minitransfer.checkpoint_check import Faults, check_classes
+from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, read_result
+from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE, UnreadableRun
 
 
 def _split(meta):
@@ -28,6 +30,16 @@ def describe(path):
     counts a run finished. ``unwritten_result``: where it is at max_iter but its run folder holds no
     result.json (its training ended before writing it: a full disk), the ``result`` path it lacks
     and whether the run is ``resumable``, which writes it (its checkpoint.h5 there); else None.
+    ``unreadable``: where it is at max_iter and a file of its run folder that ``report`` reads first
+    cannot be read as report reads it, which leaves the run out: its result.json
+    (:func:`minitransfer.run_file_readers.read_result`: not JSON, truncated, empty, of the wrong
+    shape, a folder, unreadable) or, that read, its config.json (not a JSON object): ``what`` it is
+    ("result" or "configuration"), its ``path``, ``why`` (report's words), whether the system would
+    not read it (``io_error``), whether it is ``missing``, or something not a file ``in_the_way`` (a folder),
+    and whether the run is ``resumable`` (its checkpoint.h5 there: train --resume writes a result
+    again); else None. A configuration that is missing, in a run folder without the treatment.json
+    of a grid's run, is one report cannot read too.
+    Neither is ``finished``.
     ``run``: where ``path`` is the checkpoint.h5 of a run folder, that folder, its ``weights_file``
     (:func:`minitransfer.rundir.weights_for`: where a finished run's weights are, or would be),
     whether it ``weights_file_exists``, the PID ``training`` it now (None when no process does; -1
@@ -40,8 +52,9 @@ def describe(path):
     meta = saved.meta
     run_folder = run_folder_of(path)
     at_end = saved.iteration == meta["config"].get("max_iter")
-    unwritten = _unwritten_result(path, run_folder) if at_end else None
-    finished = at_end and unwritten is None
+    result_folder = _result_folder(path, run_folder) if at_end else None
+    unwritten, unreadable = _run_file_faults(result_folder) if result_folder else (None, None)
+    finished = at_end and unwritten is None and unreadable is None
     run = None
     if run_folder is not None:
         weights = rundir.weights_for(run_folder)  # reads its config.json
@@ -59,7 +72,7 @@ def describe(path):
         "n_copied": meta["n_copied"], "n_frozen": meta["n_frozen"], "random_frozen": meta["random_frozen"],
         "parent_sha256": meta["parent_sha256"], "source": meta["source"], "mean_source": meta["mean_source"],
         "iteration": meta["iteration"], "finished": finished, "resumable": saved.solver is not None and not finished,
-        "unwritten_result": unwritten,
+        "unwritten_result": unwritten, "unreadable": unreadable,
         "run": run, "diverged": divergence_in(run_folder) if saved.solver is not None and run_folder else "",
         "dataset_fingerprint": meta["dataset_fingerprint"],
         "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
@@ -76,22 +89,46 @@ def _training(run_folder):
         return None
 
 
-def _unwritten_result(path, run_folder):
-    """The result.json that the run of ``path`` (its checkpoint.h5, in ``run_folder``, or its weights
-    file, beside its run folder) lacks, named as ``path`` is (``describe``'s ``unwritten_result``): a
-    run whose training ended before it wrote it, which ``report`` counts not finished; None where it
-    holds one, or ``path`` has no run folder (a weights file copied elsewhere, its run folder deleted)."""
+def _result_folder(path, run_folder):
+    """The run folder whose result.json tells whether the run of ``path`` (its checkpoint.h5, in
+    ``run_folder``, or its weights file, beside its run folder) is finished, named as ``path`` is;
+    None where ``path`` has no run folder (a weights file copied elsewhere, its run folder deleted)."""
     path = pathlib.Path(path)
     if run_folder is None:
         folder = rundir.run_dir_for(path)
-        try:  # the config.json train writes first, naming ``path`` its weights file
-            if not ((folder / "config.json").is_file() and os.path.samefile(rundir.weights_for(folder), path)):
+        try:  # its config.json naming ``path`` its weights file (without one, as report reads it: baseA.h5)
+            if not (rundir.is_run_dir(folder) and os.path.samefile(rundir.weights_for(folder), path)):
                 return None
         except OSError:
             return None
-    else:  # as the user named it, where that names it (not "checkpoint.h5" given inside it)
-        folder = path.parent if path.parent.name == run_folder.name else run_folder
-    result = folder / rundir.RESULT_FILE
-    if os.path.lexists(result):
-        return None
-    return {"result": str(result), "resumable": (folder / "checkpoint.h5").is_file()}
+        return folder
+    return path.parent if path.parent.name == run_folder.name else run_folder  # not "checkpoint.h5" given inside it
+
+
+def _run_file_faults(folder):
+    """(``unwritten_result``, ``unreadable``) of ``describe`` for the run in ``folder``: the
+    result.json it lacks (its training ended before it wrote it), or the first of its result.json and
+    config.json that ``report`` cannot read and leaves the run out for (:func:`minitransfer.results.collect`
+    reads them in that order), its reason in report's words; None for each that is not so."""
+    result, config = folder / rundir.RESULT_FILE, folder / CONFIG_FILE
+    resumable = (folder / "checkpoint.h5").is_file()
+    what, path = "result", result
+    try:
+        if not is_there(result):  # as report tells it: a link to nothing is none
+            return {"result": str(result), "resumable": resumable}, None
+        read_result(result)
+        what, path = "configuration", config
+        if is_there(config):
+            read_json(config, dict)
+        elif not is_there(folder / TREATMENT_FILE):  # a grid's run needs none: its treatment.json says what it is
+            treatments.treatment(folder, folder.stem, None, {}, records={})  # raises report's reason: none of either
+    except UnreadableRun as error:
+        return None, _unreadable(what, path, error, resumable)
+    return None, None
+
+
+def _unreadable(what, path, error, resumable):
+    """``describe``'s ``unreadable`` of the run's file ``path`` (its ``what``) that report refused with ``error``."""
+    there = os.path.lexists(path)
+    return {"what": what, "path": str(path), "why": str(error), "io_error": isinstance(error, FileUnreadable),
+            "missing": not there, "in_the_way": there and not os.path.isfile(path), "resumable": resumable}

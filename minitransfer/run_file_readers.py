@@ -3,7 +3,8 @@ them: its result.json (:func:`read_result`: train's summary of one eval.csv, eac
 [0, 1]), its config.json and treatment.json (:func:`read_json`), its eval.csv (:func:`read_curve`)
 and metrics.jsonl (:func:`read_losses`: at most :data:`LOSS_POINTS` training losses). A file that
 is not one (a folder, a named pipe, a device) or holds more than train writes there
-(:func:`checked`) is refused, as is a damaged one, with an :class:`UnreadableRun` naming it;
+(:func:`checked`) is refused, as is a damaged one, with an :class:`UnreadableRun` naming it (a
+:class:`FileUnreadable` where the system would not read it);
 :func:`stamp` tells one version of a file from the next, so a run started over while it is read is
 told.
 """
@@ -24,8 +25,13 @@ def is_there(path):
     return stamp(path) is not None
 
 
+class FileUnreadable(UnreadableRun):
+    """A run's file the system would not read (permissions, an I/O error), not one holding the wrong
+    thing: ``info`` exits 74 for it, 65 for the rest (``report`` leaves the run out either way)."""
+
+
 def _cannot_read(path, error):
-    return UnreadableRun(f"{path}: cannot be read ({error.strerror or error})")
+    return FileUnreadable(f"{path}: cannot be read ({error.strerror or error})")
 
 
 def stamp(path):

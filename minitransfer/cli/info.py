@@ -10,6 +10,7 @@ from minitransfer.checkpoint_info import describe
 from minitransfer.data import inputs
 from minitransfer.results import start_over_in
 from minitransfer.run_lock import holder_named
+from minitransfer.rundir import RunLogError
 
 from ._errors import run
 from ._options import checkpoint_argument
@@ -31,19 +32,23 @@ def info(checkpoint, as_json):
     other images, on which, where the base is none of the paper's bases what it was (a random-weights
     control, a checkpoint before the end of its run, a copy itself: where its copied layers were
     trained), the precision and its changes on resuming, and the mean image's source.
-    A checkpoint before the end of its run is resumable (while its training runs, the latest: the
-    PID training it is named); one at its end (max_iter) is finished, and the last checkpoint of a
-    run folder names that run's weights file, or where it would be (a folder renamed by hand has none
-    beside it under its new name). A run whose training ended before it wrote its result.json (a full
-    disk) is not finished, as report counts it: its network says so and how to finish it. The
-    checkpoint of a run whose training diverged after it says so: resumed, it would diverge again.
+    A checkpoint before the end of its run is resumable (its run's: the command that goes on from it
+    is named; while its training runs, the latest: the PID training it is named); one at its end
+    (max_iter) is finished, and the last checkpoint of a run folder names that run's weights file, or
+    where it would be (a folder renamed by hand has none beside it under its new name). A run whose
+    training ended before it wrote its result.json (a full disk) is not finished, as report counts
+    it: its network says so and how to finish it; nor is one whose result.json or config.json report
+    cannot read (not JSON, truncated, empty, misshapen, a folder; a config.json missing): its network
+    is shown, saying what to do, and report's reason goes to stderr (exit 65, or 74 where the system
+    would not read the file). The checkpoint of a run whose training diverged after it says so:
+    resumed, it would diverge again.
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
     dataset, a folder of datasets, a grid, a report's or an experiment's folder, a run that has not
-    written a checkpoint yet; or a dataset's file), 65 bad data
-    (a file that is not a checkpoint, or a damaged or truncated one), 74 CHECKPOINT may not be read by
-    this user, or the output could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its
-    reader went away (| head), silently.
+    written a checkpoint yet; or a dataset's file), 65 bad data (a file that is not a checkpoint, or a
+    damaged or truncated one; its run's result.json or config.json that report cannot read), 74
+    CHECKPOINT (or those files of its run) may not be read by this user, or the output could not be
+    written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
 
     \b
     Examples:
@@ -53,6 +58,8 @@ def info(checkpoint, as_json):
     """
     summary = run(lambda: describe(checkpoint))
     echo(json_text(summary, indent=2) if as_json else "\n".join(_lines(summary)))
+    if summary["unreadable"]:  # the network is shown, but its run is none report reads
+        run(lambda: _refuse_unreadable(**summary["unreadable"]))
 
 
 def _lines(summary):
@@ -64,8 +71,12 @@ def _lines(summary):
     per_class = summary["config"].get("per_class")
     reduced = f", {per_class} training images per class (reduced data)" if per_class else ""
     state = " (resumable)" if summary["resumable"] else ""
+    if summary["resumable"] and summary["run"]:  # its run stopped (killed, crashed, interrupted): what goes on
+        state = f" (resumable: {_resume_command(_run_as_named(summary))} goes on from it)"
     if summary["unwritten_result"]:
         state = f" ({_unwritten_text(**summary['unwritten_result'])})"
+    if summary["unreadable"]:
+        state = f" ({_unreadable_text(summary['path'], **summary['unreadable'])})"
     if summary["diverged"]:  # resumed, it replays its iterations bit for bit
         state = f" (resumable, but its {summary['diverged']}: {start_over_in(summary['run']['folder'])})"
     if summary["resumable"] and summary["run"] and summary["run"]["training"] is not None:  # resuming is refused
@@ -209,12 +220,61 @@ def _unwritten_text(result, resumable):
     ``report`` counts it (it was said "finished"), and how to finish it: resumed where its checkpoint
     is there (``resumable``), else trained again."""
     run_folder = pathlib.PurePath(result).parent
-    finish = (f"finish it with `minitransfer train --resume {shlex.quote(str(run_folder))}` (or its train command "
-              f"again with --resume auto)" if resumable else
-              f"its checkpoint {inputs.display_name(run_folder / 'checkpoint.h5')} is gone too, so nothing resumes it: "
-              f"train it again (its train command with --overwrite)")
+    finish = (f"finish it with {_resume_command(run_folder)}" if resumable else
+              _train_again(run_folder, "gone too, so nothing resumes it"))
     return (f"trained to its last iteration, but its result {inputs.display_name(result)} was not written: the run "
             f"is not finished; {finish}")
+
+
+def _unreadable_text(network, what, path, why, io_error, missing, in_the_way, resumable):
+    """What ``info`` says of ``network`` at the last iteration of a run whose result.json, or
+    configuration (config.json), at ``path`` report cannot read (``why``, report's words, on stderr;
+    ``missing``: not there at all):
+    left out of the report (it was said "finished"), and what to do: give read access to it
+    (``io_error``), move away what is ``in_the_way`` (train cannot replace a folder), and write it
+    again: a result by resuming the run where its checkpoint is there (``resumable``: train --resume
+    finishes it again), else by training the run again; a configuration from the network's record
+    of it, which train wrote there too (resuming a finished run leaves its config.json alone)."""
+    run_folder = pathlib.PurePath(path).parent
+    if what == "result":
+        rewrite = (f"write it again with {_resume_command(run_folder)}, which finishes the run again from its "
+                   f"checkpoint" if resumable else _train_again(run_folder, "gone, so nothing writes it again"))
+        state = "trained to its last iteration, but its result"
+    else:
+        rewrite = (f"write it again from the configuration the network records, which `minitransfer info --json "
+                   f"{shlex.quote(str(network))}` prints as \"config\"")
+        state = "finished, but its configuration"
+    fix = (f"give read access to it (chmod a+r {shlex.quote(str(path))}), or {rewrite}" if io_error else
+           f"move it away (it is not a file), then {rewrite}" if in_the_way else rewrite)
+    problem = "is missing" if missing else "cannot be read"
+    return f"{state} {inputs.display_name(path)} {problem}, so report leaves the run out: {fix}"
+
+
+def _run_as_named(summary):
+    """The run folder of the checkpoint ``info`` describes (``summary``), as the user named it where
+    that names it (not "checkpoint.h5" given inside it, nor through a link of another name)."""
+    given, folder = pathlib.PurePath(summary["path"]), pathlib.PurePath(summary["run"]["folder"])
+    return given.parent if given.parent.name == folder.name else folder
+
+
+def _resume_command(run_folder):
+    """The command that finishes the run in ``run_folder`` from its checkpoint, writing its result.json."""
+    return (f"`minitransfer train --resume {shlex.quote(str(run_folder))}` (or its train command again with "
+            f"--resume auto)")
+
+
+def _train_again(run_folder, gone):
+    """What to do with a run at its last iteration whose result.json cannot be had from its checkpoint,
+    which is ``gone`` (how that is said): train it again."""
+    return (f"its checkpoint {inputs.display_name(run_folder / 'checkpoint.h5')} is {gone}: train it again (its train "
+            f"command with --overwrite)")
+
+
+def _refuse_unreadable(why, io_error, **_):
+    """After ``info`` described a network whose run's result.json or config.json report cannot read:
+    report's words for it (``why``) on stderr, exit 74 where the system would not read it
+    (``io_error``), else 65."""
+    raise OSError(why) if io_error else RunLogError(why)
 
 
 def _dataset_text(path, fingerprint):

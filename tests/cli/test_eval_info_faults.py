@@ -416,7 +416,8 @@ def test_info_of_the_checkpoint_of_a_run_training_now_names_the_process_not_a_re
     assert result.exit_code == 0 and (f" iteration 2 (its latest checkpoint: its training runs now (PID {os.getpid()}))"
                                       f"\n") in result.output, result.output
     assert summary["resumable"] and summary["run"]["training"] == os.getpid()
-    assert " iteration 2 (resumable)\n" in invoke(["info", "net.run"], tmp_path).output
+    assert (" iteration 2 (resumable: `minitransfer train --resume net.run` (or its train command again with --resume "
+            "auto) goes on from it)\n") in invoke(["info", "net.run"], tmp_path).output
 
 
 def test_eval_of_a_run_still_training_names_the_iteration_it_scored(tiny, tmp_path):

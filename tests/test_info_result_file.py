@@ -1,0 +1,197 @@
+"""What ``info`` says of a run at its last iteration whose result.json or config.json ``report``
+cannot read (not JSON, empty, truncated, of the wrong types or fields, a folder in its place,
+unreadable; a config.json missing): it said "finished" (exit 0) while report left the run out. Now
+the network is still shown, its line says that report leaves the run out and what writes the file
+again, and report's own reason for the file is the error on stderr, exit 65 (74 where the system
+would not read it). The oracle of what is wrong is :func:`minitransfer.results.collect`, report's
+reading of the same folder."""
+
+import json
+import os
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from cli.test_info_paths import network, without_root_rights  # noqa: F401 (a fixture: a finished micro run)
+
+from minitransfer.cli import main
+from minitransfer.results import collect
+
+LEFT_OUT = "cannot be read, so report leaves the run out: "
+RESUME = ("write it again with `minitransfer train --resume net.run` (or its train command again with --resume auto), "
+          "which finishes the run again from its checkpoint)")
+
+
+def _not_json(result):
+    result.write_text("garbage\n")
+
+
+def _empty(result):
+    result.write_text("")
+
+
+def _truncated(result):
+    result.write_text(result.read_text()[:40])
+
+
+def _evaluations_a_string(result):
+    record = json.loads(result.read_text())
+    result.write_text(json.dumps({**record, "evaluations": str(record["evaluations"])}))
+
+
+def _no_best(result):
+    record = json.loads(result.read_text())
+    del record["best_top1"]
+    result.write_text(json.dumps(record))
+
+
+def _a_list(result):
+    result.write_text("[1, 2]")
+
+
+def _a_folder(result):
+    result.unlink()
+    result.mkdir()
+
+
+DAMAGES = {"not-json": _not_json, "empty": _empty, "truncated": _truncated, "evaluations-a-string":
+           _evaluations_a_string, "no-best-top1": _no_best, "a-list": _a_list, "a-folder": _a_folder}
+
+
+@pytest.fixture
+def run_copy(network, tmp_path, monkeypatch):  # noqa: F811 (the fixture imported above)
+    """A copy of ``network``'s finished run in the working folder: net.h5 and net.run."""
+    shutil.copy(network, tmp_path / "net.h5")
+    shutil.copytree(network.with_suffix(".run"), tmp_path / "net.run")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _left_out_because():
+    """Report's reason for leaving the one run in the working folder out (the oracle), without its name:
+    its files named as info is given them, below the working folder."""
+    results, unfinished, left_out = collect(".")
+    assert (results, unfinished, len(left_out)) == ([], [], 1), (results, unfinished, left_out)
+    name, why = left_out[0].split(": ", 1)
+    assert name == "net"
+    return why
+
+
+def _info(*args):
+    return CliRunner().invoke(main, ["info", *args])
+
+
+@pytest.mark.parametrize("given", ["net.run", "net.h5", "net.run/checkpoint.h5"])
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_result_report_cannot_read_is_said_with_reports_reason_and_exit_65(run_copy, damage, given):
+    DAMAGES[damage](run_copy / "net.run" / "result.json")
+    why = _left_out_because()
+    shown = _info(given)
+    assert shown.exit_code == 65, shown.output
+    assert shown.stderr == f"error: bad data: {why}\n"
+    said = shown.stdout.splitlines()[1]
+    assert "finished" not in said.replace("finishes", "")
+    fix = RESUME if damage != "a-folder" else f"move it away (it is not a file), then {RESUME}"
+    assert said.endswith(f"iteration 2 (trained to its last iteration, but its result net.run/result.json {LEFT_OUT}"
+                         f"{fix}"), said
+    summary = _info(given, "--json")
+    assert summary.exit_code == 65 and summary.stderr == shown.stderr
+    facts = json.loads(summary.stdout)
+    assert facts["finished"] is False and facts["unwritten_result"] is None
+    assert facts["unreadable"] == {"what": "result", "path": "net.run/result.json", "why": why, "io_error": False,
+                                   "missing": False, "in_the_way": damage == "a-folder", "resumable": True}
+
+
+@pytest.mark.parametrize("damage", ["not-json", "a-folder"])
+def test_what_info_says_to_do_makes_the_run_one_report_reads(run_copy, damage):
+    DAMAGES[damage](run_copy / "net.run" / "result.json")
+    said = _info("net.run").stdout.splitlines()[1]
+    if "move it away" in said:
+        os.rename(run_copy / "net.run" / "result.json", run_copy / "result.json.aside")
+    command = said.split("`")[1].split()
+    assert command[:3] == ["minitransfer", "train", "--resume"]
+    done = CliRunner().invoke(main, [*command[1:], "--device", "cpu"])
+    assert done.exit_code == 0, done.output
+    results, unfinished, left_out = collect(run_copy)
+    assert [r.run.name for r in results] == ["net"] and unfinished == [] and left_out == []
+    again = _info("net.run")
+    assert again.exit_code == 0 and "iteration 2 (finished)" in again.stdout, again.output
+
+
+def test_a_result_report_cannot_read_without_its_checkpoint_is_said_to_need_training_again(run_copy):
+    _not_json(run_copy / "net.run" / "result.json")
+    (run_copy / "net.run" / "checkpoint.h5").unlink()
+    why = _left_out_because()
+    shown = _info("net.h5")
+    assert (shown.exit_code, shown.stderr) == (65, f"error: bad data: {why}\n")
+    assert shown.stdout.splitlines()[1].endswith(
+        f"{LEFT_OUT}its checkpoint net.run/checkpoint.h5 is gone, so nothing writes it again: train it again (its "
+        f"train command with --overwrite))")
+    refused = CliRunner().invoke(main, ["train", "--resume", "net.run", "--device", "cpu"])
+    assert refused.exit_code == 2 and "nothing to resume from" in refused.output, refused.output
+
+
+def test_a_result_this_user_may_not_read_is_an_io_error(run_copy):
+    result = run_copy / "net.run" / "result.json"
+    result.chmod(0)
+    try:
+        code, stderr = without_root_rights(["info", "net.run"], run_copy)
+    finally:
+        result.chmod(0o644)
+    assert (code, stderr) == (74, "error: I/O: net.run/result.json: cannot be read (Permission denied)\n")
+
+
+def test_a_result_that_is_a_link_to_nothing_is_one_not_written_as_report_counts_it(run_copy):
+    result = run_copy / "net.run" / "result.json"
+    result.unlink()
+    result.symlink_to("gone.json")
+    assert collect(run_copy)[1] == ["net"]  # the oracle: report counts it not finished
+    shown = _info("net.run")
+    assert shown.exit_code == 0, shown.output
+    assert "its result net.run/result.json was not written: the run is not finished" in shown.stdout
+
+
+CONFIG_DAMAGES = {"not-json": _not_json, "a-list": _a_list, "a-folder": _a_folder,
+                  "missing": lambda path: path.unlink()}
+
+
+@pytest.mark.parametrize("given", ["net.run", "net.h5", "net.run/checkpoint.h5"])
+@pytest.mark.parametrize("damage", CONFIG_DAMAGES)
+def test_a_configuration_report_cannot_read_is_said_with_reports_reason_and_exit_65(run_copy, damage, given):
+    CONFIG_DAMAGES[damage](run_copy / "net.run" / "config.json")
+    why = _left_out_because()
+    shown = _info(given)
+    assert (shown.exit_code, shown.stderr) == (65, f"error: bad data: {why}\n"), shown.output
+    moved = "move it away (it is not a file), then " if damage == "a-folder" else ""
+    network = "net.h5" if given == "net.run" else given  # the network of a finished run folder: its weights file
+    problem = "is missing" if damage == "missing" else "cannot be read"
+    assert shown.stdout.splitlines()[1].endswith(
+        f"iteration 2 (finished, but its configuration net.run/config.json {problem}, so report leaves the run out: "
+        f"{moved}write it again from the configuration the network records, which `minitransfer info --json {network}` "
+        f"prints as \"config\")")
+    facts = json.loads(_info(given, "--json").stdout)
+    assert facts["finished"] is False and facts["unreadable"]["what"] == "configuration"
+
+
+@pytest.mark.parametrize("damage", ["not-json", "missing"])
+def test_the_configuration_info_points_to_makes_the_run_one_report_reads(run_copy, damage):
+    config = run_copy / "net.run" / "config.json"
+    CONFIG_DAMAGES[damage](config)
+    config.write_text(json.dumps(json.loads(_info("net.h5", "--json").stdout)["config"]))
+    results, unfinished, left_out = collect(run_copy)
+    assert [r.run.name for r in results] == ["net"] and unfinished == [] and left_out == []
+    again = _info("net.run")
+    assert again.exit_code == 0 and "iteration 2 (finished)" in again.stdout, again.output
+
+
+def test_a_grid_run_without_a_configuration_is_read_by_its_treatment_as_report_reads_it(run_copy):
+    """A run experiment planned has its treatment.json: report reads it without config.json."""
+    (run_copy / "net.run" / "config.json").unlink()
+    (run_copy / "net.run" / "treatment.json").write_text(json.dumps(
+        {"name": "net", "split": "all", "split_seed": 0, "half": None, "copy_from": None, "n": None, "frozen": False,
+         "random_frozen": None, "per_class": None, "kind": "base"}).replace('"n": null', '"n": 0'))
+    results, _, left_out = collect(run_copy)
+    assert [r.run.name for r in results] == ["net"] and left_out == []
+    shown = _info("net.run/checkpoint.h5")
+    assert shown.exit_code == 0, shown.output
+    assert "iteration 2 (finished: the last checkpoint of its run" in shown.stdout
