@@ -122,6 +122,7 @@ class Report:
     validation_sets: list = None  # run_facts.validation_sets of the results: read from their datasets once
     bases: Bases = None  # the results' bases, built once for the findings, Table 1 and the figures
     dataset_facts: dict = None    # their datasets as read (run_facts._dataset_fact), for the warnings again
+    base_checkpoints: dict = None  # the base checkpoints read, by path (results.collect), for recorded_runs
 
     def brief_warnings(self, shown):
         """The warnings, each naming ``shown`` runs at most and counting the others, which
@@ -202,7 +203,8 @@ def measure(runs_dir):
     read)."""
     config_checks.check_path("runs_dir", runs_dir, required=True)
     runs_dir = pathlib.Path(runs_dir)
-    results, unfinished, left_out = collect(runs_dir)
+    checkpoints = {}  # the base checkpoints collect reads, read no second time for Table 1's unfinished runs
+    results, unfinished, left_out = collect(runs_dir, checkpoints)
     if not results:
         raise NoRuns(inputs.display_name(_no_runs(runs_dir, unfinished, left_out,
                                                   *unfinished_states(runs_dir, unfinished))))
@@ -219,7 +221,7 @@ def measure(runs_dir):
                   findings=measured.findings(results, facts, bases),
                   warnings=run_caveats.warnings(results, sets=sets, facts=facts),
                   left_out=left_out, without_base=without_base(results, bases), training=training, failed=failed,
-                  validation_sets=sets, dataset_facts=facts, bases=bases)
+                  validation_sets=sets, dataset_facts=facts, bases=bases, base_checkpoints=checkpoints)
 
 
 def unfinished_states(runs_dir, unfinished):
@@ -320,7 +322,8 @@ def _table1(report, reference_results, runs_dir):
         text.append("The paper's columns are computed the same way from the original runs' logs (--reference); "
                     "the paper's printed Table 1 used the fewer runs finished at publication.")
     # the runs not finished told by the treatment their folders record, read only where it is said
-    unfinished = recorded_runs(runs_dir, report.unfinished) if not table1_measured(boosts) else ()
+    unfinished = (recorded_runs(runs_dir, report.unfinished, report.base_checkpoints)
+                  if not table1_measured(boosts) else ())
     unmeasured = table1_unmeasured(report.results, boosts, unfinished)
     at_chance = "" if unmeasured else table1_at_chance(report.results, report.dataset_facts, bases=report.bases)
     if unmeasured or at_chance:
