@@ -33,7 +33,7 @@ class Result:
     dataset is unknown), and for a transfer across datasets whose base had been trained on some of its
     classes, how many of how many (:func:`minitransfer.results._seen_classes`); the options of its
     config.json that change the network (its seed among them) and the sha256 of the base copied from
-    that train recorded (:func:`minitransfer.results.once` tells a second copy of one network by them);
+    that train recorded (:func:`minitransfer.run_copies.once` tells a second copy of one network by them);
     for a transfer across datasets, the dataset of that base (``source_data``: its path and
     fingerprint; :func:`minitransfer.report_mixed.mixed` refuses transfers of two source datasets);
     whether experiment planned it (``planned``: a treatment.json in its folder; its base is then in
@@ -56,7 +56,7 @@ class Result:
     kept_per_class: tuple = ()  # a reduced-data run's (fewest, mean, most) training images a class: kept_per_class_of
     seen_classes: tuple = ()  # a transfer across datasets: (shared, classes) its base saw of its classes, or ()
     eval_log: str = ""  # the path of its eval.csv where that holds another count of evaluations than result.json's
-    network: tuple = ()  # (field, value) of its config.json's fields that change the network: results.network_of
+    network: tuple = ()  # (field, value) of its config.json's fields that change the network: run_copies.network_of
     base_sha256: str = ""  # the sha256 of the base it copied its layers from, as train recorded it ("" for none)
     source_data: tuple = ()  # a transfer across datasets: (path, fingerprint) of its base's dataset train recorded
     planned: bool = False  # a grid's run (experiment wrote its treatment.json), not one trained by hand

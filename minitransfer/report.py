@@ -12,9 +12,11 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
   as the paper did (only where the halves are interchangeable), and over the selffer BnB+ at the
   same n, for layers 1–7, 3–7, 5–7; under it, where no random split has both halves' bases with an
   accuracy, a line saying the pooled column cannot be measured (:func:`minitransfer.report_tables.table1_unpooled`),
-  and where the own-base column shows – for want of the AnB+ runs' bases, a line naming them
-  (:func:`minitransfer.report_tables.table1_without_own_base`); below it, a line for each pooled
-  column that compares AnB+ with controls of other split seeds
+  and where the own-base column shows – for want of the AnB+ runs' bases, or averages only some of
+  them, a line naming the bases lacking (:func:`minitransfer.report_tables.table1_without_own_base`,
+  :func:`minitransfer.report_tables.table1_own_base_partial`), and where a row's AnB+ made no
+  evaluation, a line naming them (:func:`minitransfer.report_tables.table1_unevaluated`); below it,
+  a line for each pooled column that compares AnB+ with controls of other split seeds
   (:func:`minitransfer.report_tables.table1_unpaired`), and where it measures nothing, a line saying
   why (:func:`minitransfer.report_tables.table1_unmeasured`), else where its bases are no better
   than chance, a line naming them
@@ -77,8 +79,9 @@ from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_rep
 from minitransfer.report_mixed import MixedRuns, mixed
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, table1,
-                                        table1_at_chance, table1_markdown, table1_measured, table1_unmeasured,
-                                        table1_unpaired, table1_unpooled, table1_without_own_base)
+                                        table1_at_chance, table1_markdown, table1_measured, table1_own_base_partial,
+                                        table1_unevaluated, table1_unmeasured, table1_unpaired, table1_unpooled,
+                                        table1_without_own_base)
 from minitransfer.paper_runs import is_reference
 from minitransfer.path_kinds import path_kind
 from minitransfer.comparisons import Bases
@@ -122,6 +125,7 @@ class Report:
     validation_sets: list = None  # run_facts.validation_sets of the results: read from their datasets once
     bases: Bases = None  # the results' bases, built once for the findings, Table 1 and the figures
     dataset_facts: dict = None    # their datasets as read (run_facts._dataset_fact), for the warnings again
+    base_checkpoints: dict = None  # the base checkpoints read, by path (results.collect), for recorded_runs
 
     def brief_warnings(self, shown):
         """The warnings, each naming ``shown`` runs at most and counting the others, which
@@ -202,7 +206,8 @@ def measure(runs_dir):
     read)."""
     config_checks.check_path("runs_dir", runs_dir, required=True)
     runs_dir = pathlib.Path(runs_dir)
-    results, unfinished, left_out = collect(runs_dir)
+    checkpoints = {}  # the base checkpoints collect reads, read no second time for Table 1's unfinished runs
+    results, unfinished, left_out = collect(runs_dir, checkpoints)
     if not results:
         raise NoRuns(inputs.display_name(_no_runs(runs_dir, unfinished, left_out,
                                                   *unfinished_states(runs_dir, unfinished))))
@@ -219,7 +224,7 @@ def measure(runs_dir):
                   findings=measured.findings(results, facts, bases),
                   warnings=run_caveats.warnings(results, sets=sets, facts=facts),
                   left_out=left_out, without_base=without_base(results, bases), training=training, failed=failed,
-                  validation_sets=sets, dataset_facts=facts, bases=bases)
+                  validation_sets=sets, dataset_facts=facts, bases=bases, base_checkpoints=checkpoints)
 
 
 def unfinished_states(runs_dir, unfinished):
@@ -312,15 +317,17 @@ def _table1(report, reference_results, runs_dir):
             "Each AnB+ network is compared with the base of its own target half; the pooled column repeats the "
             "paper's definition (baseA and baseB averaged) where the halves' bases agree within "
             f"{100 * INTERCHANGEABLE:.0f} points, and shows – where they do not."]
-    for line in (table1_unpooled(report.results, boosts, report.bases),
-                 table1_without_own_base(report.results, boosts, bases=report.bases)):
+    for line in (table1_unevaluated(report.results, boosts), table1_unpooled(report.results, boosts, report.bases),
+                 table1_without_own_base(report.results, boosts, bases=report.bases),
+                 table1_own_base_partial(report.results, boosts, bases=report.bases)):
         if line:
             text.append(line)
     if reference_boosts:
         text.append("The paper's columns are computed the same way from the original runs' logs (--reference); "
                     "the paper's printed Table 1 used the fewer runs finished at publication.")
     # the runs not finished told by the treatment their folders record, read only where it is said
-    unfinished = recorded_runs(runs_dir, report.unfinished) if not table1_measured(boosts) else ()
+    unfinished = (recorded_runs(runs_dir, report.unfinished, report.base_checkpoints)
+                  if not table1_measured(boosts) else ())
     unmeasured = table1_unmeasured(report.results, boosts, unfinished)
     at_chance = "" if unmeasured else table1_at_chance(report.results, report.dataset_facts, bases=report.bases)
     if unmeasured or at_chance:

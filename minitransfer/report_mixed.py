@@ -3,12 +3,14 @@ datasets, presets or precisions, and transfers across datasets of several source
 named with its runs, so that each is reported from a folder of its own.
 """
 
+from minitransfer.config_checks import DataMismatch
 from minitransfer.experiment import CROSS, SOURCE
 
 
-class MixedRuns(RuntimeError):
+class MixedRuns(DataMismatch, RuntimeError):
     """The folder holds runs of several datasets, presets or precisions, which no table may pool
-    (exit code 1); nothing is written."""
+    (exit code 65, bad data, as a dataset that does not fit its checkpoint: the runs given do not fit
+    each other, no run failed); nothing is written. A RuntimeError too, as it was before."""
 
 
 def mixed(results):

@@ -1,6 +1,7 @@
 """Table 1 of the paper and the report's markdown tables (:mod:`minitransfer.report` writes them):
 the boosts of AnB+ over its controls by range of layers (:func:`table1`), the lines that say why a
-column shows – (:func:`table1_unmeasured`, :func:`table1_unpooled`, :func:`table1_without_own_base`),
+column shows – (:func:`table1_unmeasured`, :func:`table1_unpooled`, :func:`table1_without_own_base`,
+:func:`table1_unevaluated`), which AnB+ its own-base column leaves out (:func:`table1_own_base_partial`),
 where a pooled column compares networks of other split seeds (:func:`table1_unpaired`) or with bases no
 better than chance (:func:`table1_at_chance`), and the layers in words a spreadsheet reads as text
 (:func:`layer_list`).
@@ -102,26 +103,83 @@ def table1_without_own_base(results, rows, ranges=TABLE_1_RANGES, bases=None):
     (:func:`minitransfer.comparisons.base_without_accuracy`, as results.md says it); those bases named
     (the first few), as results.md names each run measured against them. "" otherwise. ``bases``:
     the :class:`minitransfer.comparisons.Bases` of ``results``."""
-    if not table1_measured(rows):
-        return ""
-    bases = built_bases(results, bases)
-    empty = [(row["layers"], first, last) for row, (first, last) in zip(rows, ranges)
-             if math.isnan(row["boost_over_own_base"]) and row["layers_with_runs"]]
-    lacking, spans = {why: set() for why in _BASE_LACKING}, []  # {why: the bases named}
-    for layers, first, last in empty:
-        tuned = [r for r in select(results, "random", "AnB+") if first <= r.run.n <= last
-                 and not math.isnan(r.mean10_top1) and math.isnan(bases.accuracy(r))]
-        spans += [layers] if tuned else []
-        for r in tuned:
-            names, why, _ = base_without_accuracy(r, bases)
-            lacking[why].update(names)
+    spans, lacking = _own_bases_lacking(results, rows, ranges, bases, throughout=True)
     if not spans:
         return ""
-    where = "throughout" if len(spans) == sum(bool(row["layers_with_runs"]) for row in rows) else \
-        f"for layers {' and '.join(spans)}"
-    why = [f"{_some_names(names)}: {_BASE_LACKING[kind]}" for kind, names in lacking.items() if names]
-    return (f'The column "{OWN_COLUMN}" shows – {where}: no base of the AnB+ runs\' own target has an accuracy '
-            f"({'; '.join(why)}); results.md and findings.md name the runs left out of it.")
+    return (f'The column "{OWN_COLUMN}" shows – {_where(spans, rows)}: no base of the AnB+ runs\' own target has an '
+            f"accuracy ({_lacking_words(lacking)}){_NAMED_ELSEWHERE}")
+
+
+def table1_own_base_partial(results, rows, ranges=TABLE_1_RANGES, bases=None):
+    """Which AnB+ Table 1's own-base column (``rows``, :func:`table1` of ``results`` over ``ranges``)
+    leaves out where it shows a boost: those whose own target's base is not among the runs, not in
+    their folder while others hold one, or has no accuracy, by split seed, their bases named
+    (:func:`minitransfer.comparisons.base_without_accuracy`); the column averaged the others
+    silently, while the pooled and BnB+ columns average every AnB+. "" where it leaves none out.
+    ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results``."""
+    spans, lacking = _own_bases_lacking(results, rows, ranges, bases, throughout=False)
+    if not spans:
+        return ""
+    seeds = {r.run.split_seed for names in lacking.values() for r in names.values()}
+    return (f'The column "{OWN_COLUMN}" averages only the AnB+ runs whose own target\'s base has an accuracy '
+            f"{_where(spans, rows)}: those of {_seed_list(seeds)} are left out of it ({_lacking_words(lacking)}), "
+            f"while the other columns average every AnB+{_NAMED_ELSEWHERE}")
+
+
+_NAMED_ELSEWHERE = "; results.md and findings.md name the runs left out of it."
+
+
+def _own_bases_lacking(results, rows, ranges, bases, throughout):
+    """(the layers of the rows, {why: {base name: an AnB+ measured against it}}) of the rows of Table 1
+    (``rows`` over ``ranges``) with evaluated AnB+ runs whose own base has no accuracy: where the
+    own-base column shows – (``throughout``: every one of those AnB+ lacks it), or a boost (some do);
+    nothing where the table measures no boost."""
+    spans, lacking = [], {why: {} for why in _BASE_LACKING}
+    if not table1_measured(rows):
+        return spans, lacking
+    bases = built_bases(results, bases)
+    for row, (first, last) in zip(rows, ranges):
+        if not row["layers_with_runs"] or math.isnan(row["boost_over_own_base"]) != throughout:
+            continue
+        tuned = [r for r in select(results, "random", "AnB+") if first <= r.run.n <= last
+                 and not math.isnan(r.mean10_top1) and math.isnan(bases.accuracy(r))]
+        spans += [row["layers"]] if tuned else []
+        for r in tuned:
+            names, why, _ = base_without_accuracy(r, bases)
+            lacking[why].update(dict.fromkeys(names, r))
+    return spans, lacking
+
+
+def _where(spans, rows):
+    """"throughout" where ``spans`` are every row of Table 1 with AnB+ runs, else "for layers 1 to 7 and 3 to 7"."""
+    every = sum(bool(row["layers_with_runs"]) for row in rows)
+    return "throughout" if len(spans) == every else f"for layers {' and '.join(spans)}"
+
+
+def _lacking_words(lacking):
+    """"random0/baseB: not among the runs; ...": the bases lacking, named by why (:data:`_BASE_LACKING`)."""
+    return "; ".join(f"{_some_names(names)}: {_BASE_LACKING[kind]}" for kind, names in lacking.items() if names)
+
+
+def table1_unevaluated(results, rows, ranges=TABLE_1_RANGES):
+    """Why a row of Table 1 (``rows``, :func:`table1` of ``results`` over ``ranges``) shows – in every
+    column while it has AnB+ runs, when the table measures some boost elsewhere (else
+    :func:`table1_unmeasured` says why): none of its AnB+ made an evaluation, those named (the
+    first few) in the words of an own base without one (:data:`_BASE_LACKING`). "" otherwise."""
+    if not table1_measured(rows):
+        return ""
+    spans, names = [], set()
+    for row, (first, last) in zip(rows, ranges):
+        tuned = [r for r in select(results, "random", "AnB+") if first <= r.run.n <= last]
+        if tuned and all(math.isnan(r.mean10_top1) for r in tuned):
+            spans.append(row["layers"])
+            names.update(r.run.name for r in tuned)
+    if not spans:
+        return ""
+    several = len(spans) > 1
+    return (f"The row{'s' * several} for layers {' and '.join(spans)} show{'' if several else 's'} – throughout: "
+            f"{'their' if several else 'its'} AnB+ runs ({_some_names(names)}: {_BASE_LACKING[UNMEASURED]}) are in "
+            f"none of {'their' if several else 'its'} columns; results.md names them.")
 
 
 def _some_names(names, shown=5):

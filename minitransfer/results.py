@@ -18,13 +18,13 @@ the grid's (:func:`minitransfer.treatments.cross_studies`).
 
 The parts, one idea each, whose public names are importable from here too: :mod:`minitransfer.run_facts`
 (what a run tells besides its accuracy: precision, schedule, its dataset's families and images per
-class), :mod:`minitransfer.comparisons` (:class:`Result`, and how networks are compared) and
+class), :mod:`minitransfer.comparisons` (:class:`Result`, and how networks are compared),
+:mod:`minitransfer.run_copies` (which runs are one network, counted once) and
 :mod:`minitransfer.paper_runs` (the paper's own runs). A run's files are read, trusting none of
 them, by :mod:`minitransfer.run_file_readers`.
 """
 
 import dataclasses
-import json
 import os
 import pathlib
 
@@ -35,10 +35,10 @@ from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, i
                                       targets_by_n, without_base)
 from minitransfer.experiment import CHECKPOINT_FILE, CROSS, TREATMENT_FILE, weights_path
 from minitransfer.paper_runs import PAPER_REFERENCE, BadReference, read_reference, reference_path
-from minitransfer.resume_options import GIVEN_FREE_FIELDS, RESUME_FREE_FIELDS
 from minitransfer.rundir import BEST_EVALUATIONS, RESULT_FILE
 from minitransfer.run_facts import (PAPER_FAMILIES, SCHEDULE_FIELDS, UNREAD_FAMILIES, half_families, kept_per_class_of,
                                     last_rate_change, natural_families, precision_of, schedule_group, schedule_of)
+from minitransfer.run_copies import network_of, once
 from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, checked, is_loss_record, is_there, read_curve,
                                            read_json, read_log, read_losses, read_result, stamp)
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
@@ -54,7 +54,7 @@ __all__ = ["collect", "hand_trained", "recorded_runs", "TRAIN_GRID_AGAIN", "star
            "BadReference"]
 
 
-def collect(runs_dir):
+def collect(runs_dir, checkpoints=None):
     """``(results, unfinished, left_out)``: every ``*.run`` directory under ``runs_dir`` with a readable
     result, and the names of planned or broken runs without a result.json, each sorted by name as a
     reader looks for them (:func:`minitransfer.treatments.name_order`: a split's bases, then its copies
@@ -75,11 +75,12 @@ def collect(runs_dir):
     ``runs_dir`` are read as if they were in it (:func:`minitransfer.run_search.find_runs`). Looking for
     the runs and reading them, where it takes longer than
     :data:`minitransfer.run_search.WALK_NOTICE_SECONDS`, says on stderr how far it is
-    (:class:`minitransfer.run_search.WalkNotice`)."""
+    (:class:`minitransfer.run_search.WalkNotice`). ``checkpoints``: a dict it keeps the base
+    checkpoints it reads in, by path, for :func:`recorded_runs` to read none of them again."""
     runs_dir = pathlib.Path(runs_dir)
     results, unfinished = [], []
     by_hand = {}  # the runs without treatment.json: name -> (dataset, base), for treatments.cross_studies
-    bases = {}  # base checkpoints read so far, by path: the runs copied from one base share it
+    bases = {} if checkpoints is None else checkpoints  # base checkpoints read, by path: its copies share one
     facts = {}  # what the runs' datasets tell (the natural split's families, images per class), by (fact, path)
     notice = WalkNotice(runs_dir)
     found = find_runs(runs_dir, notice)
@@ -258,68 +259,6 @@ def _source_data(folder, config, records):
     return found if any(found) else ()
 
 
-# The fields of a config.json that do not change the network trained: where it is written and the dataset's folder
-# (the dataset's fingerprint stands in), the base's path (the sha256 of the base stands in: _same_network), and
-# what a resumption may change. Every other field, one added later too, tells one network from another.
-NOT_NETWORK = frozenset({"out", "data", "copy_from", *RESUME_FREE_FIELDS, *GIVEN_FREE_FIELDS})
-
-
-def network_of(config):
-    """(field, value) of every field of ``config`` (a run's config.json, {} where unknown) that
-    changes the network trained, sorted, values made hashable (a list or mapping as its JSON);
-    ``copy_from`` as whether one is given (:data:`NOT_NETWORK`)."""
-    fields = {key: value for key, value in config.items() if key not in NOT_NETWORK}
-    if "copy_from" in config:
-        fields["copy_from"] = bool(config["copy_from"])
-    return tuple(sorted((key, value if isinstance(value, (str, int, float, bool, type(None)))
-                         else json.dumps(value, sort_keys=True)) for key, value in fields.items()))
-
-
-def _seed(result):
-    """The training seed its config.json records; None where it records none."""
-    seed = dict(result.network).get("seed")
-    return seed if type(seed) is int else None
-
-
-def once(results):
-    """``(results, left_out)``: ``results`` (sorted by name) with every second copy of one network
-    left out, as "name: why" texts. Two runs are one network where they are the same treatment (kind,
-    split and split seed, halves, n, fine-tuned or not), of the same dataset, precision and options
-    that change the network (:func:`network_of`: preset, fc8 outputs, schedule ...), trained with the
-    same recorded seed from the same base (train is deterministic: a grid copied into another folder,
-    or trained again there with the same options), or, where a seed or the base's sha256 is not
-    recorded, with the same accuracies and learning curve (a copy). Counted twice, such a network
-    halves the spread of its point and may make a finding hold that its one draw of the seed's luck
-    cannot resolve. The first by name is kept."""
-    kept, texts, copies = {}, [], set()
-    for r in results:
-        key = (dataclasses.replace(r.run, name="", parent=None), r.fingerprint or r.dataset, r.preset, r.precision,
-               r.schedule, r.network)
-        first = next((k for k in kept.get(key, []) if _same_network(k, r)), None)
-        if first is None:
-            kept.setdefault(key, []).append(r)
-            continue
-        seed = _seed(r)
-        seeds = f"training seed {seed}" if seed is not None else "the same accuracies and learning curve"
-        copies.add(r.run.name)
-        texts.append(f"{r.run.name}: the same network as {first.run.name} ({r.run.label}, {seeds}; a copy of its "
-                     f"folder, or trained again with the same options), counted once, as {first.run.name}")
-    return [r for r in results if r.run.name not in copies], texts
-
-
-def _same_network(first, second):
-    """Whether ``second``, of the same treatment, seed and options as ``first`` (:func:`once`), is
-    the same network: trained with a recorded seed, from the same base where it copied one (its
-    recorded sha256 in both), else with the same numbers."""
-    numbers = [(r.final_top1, r.best_top1, r.mean10_top1, r.evaluations, r.curve) for r in (first, second)]
-    if repr(numbers[0]) == repr(numbers[1]):  # repr: NaN (no evaluation) equals NaN
-        return True
-    if _seed(first) is None:
-        return False
-    copied = first.run.kind in ("selffer", "transfer") or dict(first.network).get("copy_from")
-    return not copied or bool(first.base_sha256) and first.base_sha256 == second.base_sha256
-
-
 def _seen_classes(folder, name, run, config, records, facts):
     """(shared, classes) of a transfer across datasets whose base had been trained on ``shared`` of the
     ``classes`` it trains on (by wnid, :func:`minitransfer.class_tables.shared_wnids`: Tiny ImageNet's are
@@ -366,13 +305,14 @@ def _study_of(folder, config, records):
     return fingerprint or str(config.get("data") or ""), treatments.base_key(source) if source else None
 
 
-def recorded_runs(runs_dir, names):
+def recorded_runs(runs_dir, names, checkpoints=None):
     """The runs ``names`` under ``runs_dir`` (:func:`collect`'s runs not finished) as their folders
     record them: the :class:`minitransfer.experiment.Run` of their treatment.json, or of their
     config.json and train's record of their base (:func:`minitransfer.treatments.treatment`, as
     :func:`collect` will read them once finished), whatever their folders are called; the name
-    alone for a run whose treatment cannot be told (a damaged config.json, a base it cannot find)."""
-    runs_dir, bases, runs = pathlib.Path(runs_dir), {}, []
+    alone for a run whose treatment cannot be told (a damaged config.json, a base it cannot find).
+    ``checkpoints``: the base checkpoints :func:`collect` read, which are not read again."""
+    runs_dir, bases, runs = pathlib.Path(runs_dir), {} if checkpoints is None else checkpoints, []
     for name in names:
         folder = runs_dir / f"{name}.run"
         try:

@@ -511,10 +511,11 @@ def test_runs_of_two_datasets_in_one_folder_are_refused_each_named(runs_dir, tmp
 
 
 def assert_refused_as_mixed(runs_dir, out, groups):
-    """``report RUNS_DIR -o OUT`` refuses the runs that mix ``groups`` (exit 1), saying so, writing nothing."""
+    """``report RUNS_DIR -o OUT`` refuses the runs that mix ``groups`` as bad data (exit 65: the runs given do not
+    fit each other, none failed; it was 1, a run's failure), saying so, writing nothing."""
     result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(out)])
-    assert result.exit_code == 1
-    assert result.output == (f"error: the runs under {runs_dir} are of {groups}; no table or finding may pool them "
+    assert result.exit_code == 65
+    assert result.output == (f"error: bad data: the runs under {runs_dir} are of {groups}; no table or finding may pool them "
                              f"(other classes, images, chance levels, networks or arithmetic): report each from a "
                              f"folder of its own\n")
     assert not out.exists()

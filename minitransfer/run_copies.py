@@ -1,0 +1,70 @@
+"""Which runs of a report are one network (:func:`once`): a grid copied into another folder, or trained
+again there with the same options, is counted once, as :mod:`minitransfer.results` reads the runs; a
+network told by its treatment, dataset, precision and the options that change it (:func:`network_of`).
+"""
+
+import dataclasses
+import json
+
+from minitransfer.resume_options import GIVEN_FREE_FIELDS, RESUME_FREE_FIELDS
+
+# The fields of a config.json that do not change the network trained: where it is written and the dataset's folder
+# (the dataset's fingerprint stands in), the base's path (the sha256 of the base stands in: _same_network), and
+# what a resumption may change. Every other field, one added later too, tells one network from another.
+NOT_NETWORK = frozenset({"out", "data", "copy_from", *RESUME_FREE_FIELDS, *GIVEN_FREE_FIELDS})
+
+
+def network_of(config):
+    """(field, value) of every field of ``config`` (a run's config.json, {} where unknown) that
+    changes the network trained, sorted, values made hashable (a list or mapping as its JSON);
+    ``copy_from`` as whether one is given (:data:`NOT_NETWORK`)."""
+    fields = {key: value for key, value in config.items() if key not in NOT_NETWORK}
+    if "copy_from" in config:
+        fields["copy_from"] = bool(config["copy_from"])
+    return tuple(sorted((key, value if isinstance(value, (str, int, float, bool, type(None)))
+                         else json.dumps(value, sort_keys=True)) for key, value in fields.items()))
+
+
+def _seed(result):
+    """The training seed its config.json records; None where it records none."""
+    seed = dict(result.network).get("seed")
+    return seed if type(seed) is int else None
+
+
+def once(results):
+    """``(results, left_out)``: ``results`` (sorted by name) with every second copy of one network
+    left out, as "name: why" texts. Two runs are one network where they are the same treatment (kind,
+    split and split seed, halves, n, fine-tuned or not), of the same dataset, precision and options
+    that change the network (:func:`network_of`: preset, fc8 outputs, schedule ...), trained with the
+    same recorded seed from the same base (train is deterministic: a grid copied into another folder,
+    or trained again there with the same options), or, where a seed or the base's sha256 is not
+    recorded, with the same accuracies and learning curve (a copy). Counted twice, such a network
+    halves the spread of its point and may make a finding hold that its one draw of the seed's luck
+    cannot resolve. The first by name is kept."""
+    kept, texts, copies = {}, [], set()
+    for r in results:
+        key = (dataclasses.replace(r.run, name="", parent=None), r.fingerprint or r.dataset, r.preset, r.precision,
+               r.schedule, r.network)
+        first = next((k for k in kept.get(key, []) if _same_network(k, r)), None)
+        if first is None:
+            kept.setdefault(key, []).append(r)
+            continue
+        seed = _seed(r)
+        seeds = f"training seed {seed}" if seed is not None else "the same accuracies and learning curve"
+        copies.add(r.run.name)
+        texts.append(f"{r.run.name}: the same network as {first.run.name} ({r.run.label}, {seeds}; a copy of its "
+                     f"folder, or trained again with the same options), counted once, as {first.run.name}")
+    return [r for r in results if r.run.name not in copies], texts
+
+
+def _same_network(first, second):
+    """Whether ``second``, of the same treatment, seed and options as ``first`` (:func:`once`), is
+    the same network: trained with a recorded seed, from the same base where it copied one (its
+    recorded sha256 in both), else with the same numbers."""
+    numbers = [(r.final_top1, r.best_top1, r.mean10_top1, r.evaluations, r.curve) for r in (first, second)]
+    if repr(numbers[0]) == repr(numbers[1]):  # repr: NaN (no evaluation) equals NaN
+        return True
+    if _seed(first) is None:
+        return False
+    copied = first.run.kind in ("selffer", "transfer") or dict(first.network).get("copy_from")
+    return not copied or bool(first.base_sha256) and first.base_sha256 == second.base_sha256
