@@ -24,7 +24,7 @@ import os
 import pathlib
 import time
 
-from minitransfer import config, config_checks, fileio, grid_check, run_lock
+from minitransfer import config, config_checks, disk_space, fileio, grid_check, run_lock
 from minitransfer import report as reports
 from minitransfer.config_wording import option_name
 from minitransfer.data import dataset as datasets
@@ -285,7 +285,7 @@ def _writable(out):
     """Whether this process may write in the folder ``out``, or create it: where ``out`` is not
     there, in the nearest folder above it that is (a read-only working folder: the demo's default
     folder lies in it)."""
-    return os.access(fileio.nearest_existing(out), os.W_OK)
+    return os.access(disk_space.nearest_existing(out), os.W_OK)
 
 
 def write_report(out, outcome):

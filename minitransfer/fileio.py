@@ -27,6 +27,8 @@ import time
 import h5py
 import numpy as np
 
+from minitransfer import disk_space
+
 _TEMPORARY = re.compile(r"^\.(.+)\.tmp-(\d+)$")  # .<name>.tmp-<pid>
 
 
@@ -147,7 +149,7 @@ def storage_error(path, error, size=None, named=None):
     the space needed and the space free; ``named``: how it names the file (default: ``path``)."""
     message = f"cannot write {path if named is None else named}: {error.strerror or error}"
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        message += f" ({_space_left(pathlib.Path(path).parent, size)}); {RERUN}"
+        message += f" ({disk_space.space_left(pathlib.Path(path).parent, size)}); {RERUN}"
     return StorageError(error.errno, message)
 
 
@@ -339,53 +341,6 @@ def _idle(path, seconds):
         return False
 
 
-def loops(link):
-    """Whether following the symbolic link ``link`` leads into a loop of links (``a -> a``) rather than
-    to something, or to a path that does not exist."""
-    try:
-        os.stat(link)
-    except OSError as error:
-        return error.errno == errno.ELOOP
-    return False
-
-
-def link_leading_nowhere(path, file=False):
-    """The symbolic link on ``path`` to write (itself, or a folder on its way) that leads nowhere, and
-    why ("a loop of links", "X does not exist"); None where there is none. With ``file``, ``path`` is a
-    file to write: a link to one not written yet, in a folder that is there, leads to where it is
-    written (``baseA.h5 -> /scratch/me/baseA.h5``); the folder missing (a drive not mounted) is why
-    it leads nowhere."""
-    path = pathlib.PurePath(path)
-    for link in reversed((path, *path.parents)):
-        if os.path.islink(link) and not os.path.exists(link):
-            why = dead_end(link)
-            if file and link == path and why != LINK_LOOP:
-                folder = pathlib.Path(os.path.realpath(link)).parent
-                if folder.is_dir():
-                    continue
-                why = f"{folder}, the folder of {os.readlink(link)}, does not exist"
-            return link, why
-    return None
-
-
-LINK_LOOP = "a loop of links"
-
-
-def file_on_the_way(path):
-    """The folder on the way to ``path`` (to write) that is there but no folder (a file, a FIFO, a link to
-    one), under which nothing can be written ("Not a directory", once the work is done); None where
-    there is none."""
-    for folder in reversed(pathlib.PurePath(path).parents):
-        if os.path.exists(folder) and not os.path.isdir(folder):
-            return folder
-    return None
-
-
-def dead_end(link):
-    """Why the symbolic link ``link`` leads nowhere: a loop of links, or the missing path it names."""
-    return LINK_LOOP if loops(link) else f"{os.readlink(link)} does not exist"
-
-
 def process_alive(pid):
     """Whether another process with this id runs (on this machine)."""
     if pid <= 0 or pid == os.getpid():
@@ -397,53 +352,6 @@ def process_alive(pid):
     except PermissionError:
         return True  # alive, another user's
     return True
-
-
-def _space_left(folder, needed=None):
-    """What is left where ``folder`` is (or would be), for a message: the bytes ``needed`` (when known)
-    and the free bytes, in as many decimals as it takes (up to kilobytes) for the two to read differently
-    (a file of 0.52 MB on a disk with 0.48 MB free read "0.5 MB needed, 0.5 MB free"), and that no inodes are
-    left when none are (a disk full of small files says ENOSPC with megabytes free): :func:`inodes_note`."""
-    status = disk_status(folder)
-    if status is None:
-        return (f"{_megabytes(needed)} needed, " if needed else "") + f"{_megabytes(None)} free there"
-    free_bytes = status.f_bavail * status.f_frsize
-    digits = next((digits for digits in range(1, 4) if not needed or
-                   _megabytes(needed, digits) != _megabytes(free_bytes, digits)), None)  # 3: to the kilobyte
-    if digits is None:  # both under a kilobyte (a log's line on a disk without a block left): "0.0 MB" each
-        free = f"{needed} bytes needed, {free_bytes} bytes"
-    else:
-        free = (f"{_megabytes(needed, digits)} needed, " if needed else "") + _megabytes(free_bytes, digits)
-    return f"{free} free{inodes_note(status)} there"
-
-
-def inodes_note(status):
-    """" but no inodes (file entries) left" where the ``os.statvfs`` result ``status`` (of :func:`disk_status`;
-    None: unknown) has none left, else "": an ENOSPC with megabytes free is a disk full of small files."""
-    if status is not None and status.f_files and not status.f_favail:  # f_files 0: counts no inodes (btrfs)
-        return " but no inodes (file entries) left"
-    return ""
-
-
-def disk_status(folder):
-    """``os.statvfs`` of the file system where ``folder`` is (or would be: its nearest existing parent);
-    None where it cannot be read."""
-    try:
-        return os.statvfs(nearest_existing(folder))
-    except OSError:
-        return None
-
-
-def nearest_existing(path):
-    """``path``, or where it is not there, the nearest folder above it that is: where it would be made."""
-    path = pathlib.Path(path)
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
-
-
-def _megabytes(size, digits=1):
-    return "unknown space" if size is None else f"{size / 1e6:.{digits}f} MB"
 
 
 def fsync_path(path):

@@ -8,6 +8,7 @@ warning, on a file system that has none (Lustre mounted without -o flock, NFS wi
 daemon). A report's output folder, and a dataset folder while prepare writes it
 (:mod:`minitransfer.data.lock`, whose readers share it), are held with the same lock; a grid
 folder's locks (:mod:`minitransfer.grid_folder`) are built from :func:`try_lock` and :func:`same_file`.
+What a lock file records of its holder, and how it is read back, is :mod:`minitransfer.lock_holder`.
 
 Where flock is emulated with byte-range (POSIX) locks (NFS clients), a process never opens a lock
 file it holds again: :func:`minitransfer.held_locks.hold` records each lock it takes, and
@@ -20,11 +21,11 @@ import errno
 import fcntl
 import os
 import pathlib
-import socket
 import time
 
 from minitransfer import fileio, stopping
 from minitransfer.held_locks import held_here, hold, looked_up, release
+from minitransfer.lock_holder import Holder, is_this_process, read_holder, this_process_record
 
 
 BUSY = " is in use by another minitransfer process"  # RunBusy's words, which a grid reads in a run's log
@@ -100,7 +101,7 @@ class RunLock:
         hold(descriptor, exclusive=True)
         try:
             os.ftruncate(descriptor, 0)
-            os.write(descriptor, f"{os.getpid()} {socket.gethostname()}\n".encode())
+            os.write(descriptor, this_process_record())
         except OSError as error:  # a full disk: released, not held by a descriptor nobody closes
             self.__exit__(None, None, None)
             raise fileio.storage_error(self._file, error, named=self.path) from error
@@ -142,7 +143,7 @@ class RunLock:
         (on a file system without locks, :func:`try_lock`, a second process takes it too and writes its
         own, which may be this PID on another node)."""
         return self._descriptor is not None and same_file(self._descriptor, self._file) and \
-            _is_this_process(self._holder_written())
+            is_this_process(self._holder_written())
 
     def other(self):
         """The :class:`Holder` that took this lock from this one (:meth:`held` False), where known."""
@@ -153,13 +154,13 @@ class RunLock:
 
     def _holder_written(self):
         """The :class:`Holder` the lock file this process opened names, or None."""
-        return _read_holder(self._descriptor)
+        return read_holder(self._descriptor)
 
     def __exit__(self, *exc):
         # only its own lock file: the folder may have been moved or deleted meanwhile, another process
         # may lock a new one under the same name, or (without locks) have written its PID in this one
         written = self._holder_written()
-        if same_file(self._descriptor, self._file) and (written is None or _is_this_process(written)):
+        if same_file(self._descriptor, self._file) and (written is None or is_this_process(written)):
             # a folder made read-only keeps it (harmless: the lock goes with the descriptor), and the error
             # that stopped the run, e.g. its checkpoint unwritable there, is the one to report
             with contextlib.suppress(OSError):
@@ -179,37 +180,7 @@ class RunLock:
 
 
 PID_WAIT_SECONDS = 0.5  # a lock's holder writes its PID just after taking it: seen in between, it is waited for
-_RECORD_BYTES = 320  # a lock file's "PID HOST": a host name has at most 255 bytes
 
-
-class Holder(int):
-    """The PID of a lock's holder as its lock file records it, with ``host``: the machine it runs on
-    where that is another one (a SLURM task on another node of a shared file system), else None (this
-    machine, or not recorded: the lock of an older minitransfer). A PID of another host means nothing
-    here: never look it up, signal or wait for it on this machine."""
-
-    def __new__(cls, pid, host=None):
-        self = super().__new__(cls, pid)
-        self.host = host
-        return self
-
-    def __reduce__(self):  # with its host: a RunBusy crosses a process pool pickled
-        return type(self), (int(self), self.host)
-
-
-def _read_holder(descriptor):
-    """The :class:`Holder` an open lock file names: "PID HOST", or "PID" as older versions wrote it;
-    None where it names none (not written yet)."""
-    pid, _, host = os.pread(descriptor, _RECORD_BYTES, 0).decode(errors="replace").strip().partition(" ")
-    if not (pid.isascii() and pid.isdigit()):
-        return None
-    host = host.strip()
-    return Holder(int(pid), host if host and host != socket.gethostname() else None)
-
-
-def _is_this_process(written):
-    """Whether the :class:`Holder` a lock file names is this process (its PID, on this machine)."""
-    return written is not None and written == os.getpid() and written.host is None
 
 
 def holder(run_dir):
@@ -225,7 +196,7 @@ def holder(run_dir):
         if here is not None:
             if not here.exclusive:
                 return None
-            written = _read_holder(here.descriptor)
+            written = read_holder(here.descriptor)
             return written if written is not None else Holder(os.getpid())
     try:
         descriptor = os.open(path, os.O_RDONLY)
@@ -238,7 +209,7 @@ def holder(run_dir):
                 fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
                 return None
             except BlockingIOError:
-                written = _read_holder(descriptor)
+                written = read_holder(descriptor)
                 if written is not None:
                     return written
                 if time.monotonic() >= deadline:
@@ -311,26 +282,6 @@ def holder_named(pids):
     if not pids:
         return ""
     return f" (PID{'s' if len(pids) > 1 else ''} {', '.join(map(_on_its_host, pids))})"
-
-
-def command_of(pid):
-    """The minitransfer command a process of this machine runs, as typed: "minitransfer train",
-    "minitransfer prepare folder" (a subcommand of prepare too), from its ``/proc/PID/cmdline`` (the
-    ``minitransfer`` script or ``python -m minitransfer``); None for a holder on another host (its
-    PID means nothing here), a process that calls the library (a notebook, a script), or where it
-    cannot be read. Only for a message saying what holds a lock."""
-    if pid is None or pid < 0 or getattr(pid, "host", None):
-        return None
-    try:
-        words = pathlib.Path(f"/proc/{int(pid)}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except OSError:
-        return None
-    for index, word in enumerate(words[:3]):  # [python] minitransfer ..., python -m minitransfer ...
-        if word == "minitransfer" and index and words[index - 1] == "-m" or \
-                index < 2 and pathlib.PurePath(word).name == "minitransfer":
-            typed = [word for word in words[index + 1:] if word and not word.startswith("-")]
-            return " ".join(["minitransfer", *typed[:2 if typed[:1] == ["prepare"] else 1]])
-    return None
 
 
 def pid_named(pid):

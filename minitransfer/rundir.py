@@ -23,16 +23,16 @@ The weights file ``out`` (e.g. ``baseA.h5``) is written once, at the end; a run 
 
 The logs survive torn writes: a partial last line (what a crash or a full disk leaves in the
 middle of an append) is dropped when they are read. Damage beyond that is refused on resume
-(:class:`RunLogError`): eval.csv must keep its header and every evaluation up to the checkpoint,
-once, and no other row, as result.json is computed from them. JSON files hold strict JSON: a
-non-finite number is written as null.
+(:class:`minitransfer.resumed_logs.RunLogError`): eval.csv must keep its header and every evaluation
+up to the checkpoint, once, and no other row, as result.json is computed from them
+(:mod:`minitransfer.resumed_logs`). JSON files hold strict JSON: a non-finite number is written as
+null.
 
 The lock, the reading of its logs, what a run shows while it trains and its stop requests are
 modules of their own (:mod:`minitransfer.run_lock`, :mod:`minitransfer.run_logs`,
 :mod:`minitransfer.progress`, :mod:`minitransfer.stop_requests`).
 """
 
-import collections
 import errno
 import json
 import math
@@ -42,11 +42,11 @@ import pathlib
 from minitransfer import fileio
 from minitransfer.data.schema import SHA256
 from minitransfer.run_lock import holder_named
+from minitransfer.resumed_logs import metrics_kept, unlogged_evaluations
 from minitransfer.run_logs import EVAL_COLUMNS, numbered_lines, parsed_eval_csv, read_eval_rows, whole_lines
 
 __all__ = ["run_dir_for", "weights_for", "recorded_out", "RUN_FILES", "is_run_dir", "nearest_above",
-           "enclosing_run_dir", "RunLogError", "RECOVER",
-           "RunFiles", "BEST_EVALUATIONS", "mean_best_words",
+           "enclosing_run_dir", "RunFiles", "BEST_EVALUATIONS", "mean_best_words",
            "LAST_LINE_BYTES", "divergence", "weights_record", "recorded_sha256", "finite"]
 
 
@@ -108,18 +108,11 @@ def enclosing_run_dir(path):
     return nearest_above(path, is_run_dir)
 
 
-class RunLogError(ValueError):
-    """A resumed run's eval.csv is not one, or lacks an evaluation its checkpoint says was made (exit 65)."""
-
-
 class RunFolderChanged(fileio.StorageError):
     """The run folder, a run log in it or the run's lock changed under a run while it trained
     (:meth:`RunFiles.check_in_place`), exit code 74: its message is complete, with what to do. A
     save that fails so after a stop request, a data fault or memory running out says only that
     before it, not the checkpoint it would have replaced (it may have moved with its folder)."""
-
-
-RECOVER = "start the run over with --overwrite (overwrite=True), or restore the file"
 
 
 class RunFiles:
@@ -128,8 +121,8 @@ class RunFiles:
     A resumed run (not ``fresh``) continues the logs of its checkpoint at ``start_iteration``:
     eval.csv must keep its header and one row for each of ``evaluated`` (the iterations up to the
     checkpoint at which the run evaluated; result.json is computed from them) and no other, else
-    :class:`RunLogError` before anything is rewritten. Only the evaluation at the checkpoint's own
-    iteration may be missing (its row cut off): the resumed run redoes it, as
+    :class:`minitransfer.resumed_logs.RunLogError` before anything is rewritten. Only the evaluation at
+    the checkpoint's own iteration may be missing (its row cut off): the resumed run redoes it, as
     :attr:`evaluations_to_redo` says. Rows and records after the checkpoint are dropped. A
     ``fresh`` run replaces what the directory holds, and removes ``weights`` (its weights file,
     which a previous run wrote) first.
@@ -159,7 +152,8 @@ class RunFiles:
         else:
             numbered = numbered_lines(self.at(self.eval_csv))  # read once: checked, then rewritten from
             lines = parsed_eval_csv(numbered)
-            self.evaluations_to_redo = self._unlogged(start_iteration, evaluated, numbered[:1], lines)
+            self.evaluations_to_redo = unlogged_evaluations(self.eval_csv, start_iteration, evaluated,
+                                                            numbered[:1], lines)
             self._truncate(start_iteration, lines)
         if not self.at(self.eval_csv).exists():
             self._write(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n")
@@ -195,42 +189,13 @@ class RunFiles:
         for path in (self.result, self.checkpoint, self.metrics, self.eval_csv, self.edited_config):
             self.at(path).unlink(missing_ok=True)
 
-    def _unlogged(self, iteration, evaluated, first, lines):
-        """Those of ``evaluated`` that eval.csv lacks: [] or [``iteration``]; a wrong header, an
-        earlier evaluation lost (its weights are gone, it cannot be redone), or a row up to
-        ``iteration`` that is not one of ``evaluated``, repeats one or comes out of order (result.json,
-        computed from the rows, would count it, or lack it) is a :class:`RunLogError`. ``first``: its
-        first whole line, numbered ([] for none); ``lines``: its rows (:func:`minitransfer.run_logs.eval_csv_lines`)."""
-        header = ",".join(self.EVAL_COLUMNS)
-        if first and first[0][1] != header:
-            raise RunLogError(f"{self.eval_csv}: the header is {first[0][1]!r:.60}, not {header!r}; its rows cannot "
-                              f"be trusted: {RECOVER}")
-        rows = [(row, fault) for _, row, fault in lines if row is not None and row["iteration"] <= iteration]
-        made = collections.Counter(row["iteration"] for row, _ in rows)
-        # a row out of order is left out when read: the rewrite below would drop the evaluation it holds
-        moved = {row["iteration"] for row, fault in rows if fault is not None}
-        foreign = sorted(set(made) - set(evaluated) | {done for done, times in made.items() if times > 1} | moved)
-        if foreign:
-            listed = ", ".join(map(str, foreign[:5])) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-            raise RunLogError(f"{self.eval_csv} has rows at iteration {listed} that the run did not write (a row "
-                              f"repeated, out of order, or at an iteration it did not evaluate); result.json would "
-                              f"count them: remove them, or {RECOVER}")
-        logged = set(made)
-        missing = [done for done in evaluated if done not in logged]
-        lost = [done for done in missing if done != iteration]
-        if lost:
-            listed = ", ".join(map(str, lost[:5])) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
-            raise RunLogError(f"{self.eval_csv} lacks the evaluations at iteration {listed}, made before the "
-                              f"checkpoint at {iteration} (their weights are gone, they cannot be redone): {RECOVER}")
-        return missing
-
     def _truncate(self, iteration, lines):
         """Keep what the run logged up to the checkpoint's ``iteration``: a resumed run logs the rest.
         metrics.jsonl keeps an evaluation's event only beside its eval.csv row, so that an evaluation
         the resumed run redoes is logged once. ``lines``: eval.csv's (:func:`minitransfer.run_logs.eval_csv_lines`)."""
         rows = [row for _, row, fault in lines if fault is None and row["iteration"] <= iteration]
         evaluated = {row["iteration"] for row in rows}
-        kept = [line for line in whole_lines(self.at(self.metrics)) if _metrics_kept(line, iteration, evaluated)]
+        kept = [line for line in whole_lines(self.at(self.metrics)) if metrics_kept(line, iteration, evaluated)]
         self._write(self.metrics, "".join(line + "\n" for line in kept))
         self._write(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n" + "".join(
             ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n" for row in rows))
@@ -401,16 +366,3 @@ def config_text(path):
 def _identity(path):
     """(device, inode) of the file or folder ``path``, or None where nothing is there now."""
     return fileio.identity(path, gone=(errno.ENOENT,))
-
-
-def _metrics_kept(line, iteration, evaluated):
-    """Whether a resumed run keeps this metrics.jsonl line: a well-formed record of an iteration up
-    to ``iteration``, and for an evaluation's event, one whose row eval.csv kept (in ``evaluated``)."""
-    try:
-        record = fileio.parse_json(line)
-    except ValueError:
-        return False
-    if not isinstance(record, dict) or type(record.get("iteration", 0)) is not int:
-        return False
-    done = record.get("iteration", 0)
-    return done <= iteration and (record.get("event") != "eval" or done in evaluated)

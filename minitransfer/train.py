@@ -28,7 +28,7 @@ import dataclasses
 import os
 import pathlib
 
-from minitransfer import fileio, host_memory, stopping
+from minitransfer import dead_ends, fileio, host_memory, stopping
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
@@ -151,11 +151,11 @@ def _through_link(config):
     the file it leads to, as any other path of a run is followed: the run's folder is the one beside
     that file, whose run it continues, and the weights are written there, leaving the link in place
     (a run folder was made beside the link, and the weights replaced the link). A link on its way that
-    leads nowhere (:func:`minitransfer.fileio.link_leading_nowhere`: a drive not mounted) is refused, as
+    leads nowhere (:func:`minitransfer.dead_ends.link_leading_nowhere`: a drive not mounted) is refused, as
     the command line refuses it: the folders it names were created beneath the drive's mount point."""
     if not isinstance(config.out, (str, os.PathLike)):
         return config
-    dead = fileio.link_leading_nowhere(config.out, file=True)
+    dead = dead_ends.link_leading_nowhere(config.out, file=True)
     if dead is not None:
         link, why = dead
         named = f"`out` {link}" if link == pathlib.PurePath(config.out) else f"`out` {config.out}: {link}"

@@ -12,7 +12,7 @@ import types
 
 import pytest
 
-from minitransfer import fileio, run_lock
+from minitransfer import fileio, lock_holder, run_lock
 from nfs_flock import as_another_process, emulate_nfs4_flock
 
 
@@ -97,8 +97,8 @@ def test_a_grid_waiting_for_a_run_whose_holder_has_not_written_its_pid_names_it_
 @pytest.mark.parametrize("pids, named", [(None, ""), ([], ""), (-1, " (starting up: its PID is not written yet)"),
                                          (4242, " (PID 4242)"), ([4242], " (PID 4242)"),
                                          ([12, 4242], " (PIDs 12, 4242)"),
-                                         (run_lock.Holder(4242, "node7"), " (PID 4242 on host node7)"),
-                                         (run_lock.Holder(4242), " (PID 4242)")],
+                                         (lock_holder.Holder(4242, "node7"), " (PID 4242 on host node7)"),
+                                         (lock_holder.Holder(4242), " (PID 4242)")],
                          ids=["none", "none-known", "starting-up", "pid", "one-reader", "two-readers", "other-host",
                               "this-host"])
 def test_holder_named(pids, named):
@@ -155,7 +155,7 @@ def test_the_same_pid_on_another_machine_does_not_hold_this_processs_lock(tmp_pa
     monkeypatch.setattr(run_lock, "try_lock", lambda descriptor, *args, **kwargs: True)
     ours = run_lock.RunLock(tmp_path / "net.run").__enter__()
     assert ours.held()
-    monkeypatch.setattr(run_lock.socket, "gethostname", lambda: "node7")
+    monkeypatch.setattr(socket, "gethostname", lambda: "node7")
     with as_another_process():
         theirs = run_lock.RunLock(tmp_path / "net.run").__enter__()  # as that node's process, of this PID, takes it
     monkeypatch.undo()

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
-from minitransfer import fileio, run_lock, run_logs, rundir, scheduler
+from minitransfer import fileio, resumed_logs, run_lock, run_logs, scheduler
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -131,7 +131,7 @@ def test_a_resume_refuses_eval_rows_the_run_did_not_write(micro_data, tmp_path, 
     with eval_csv.open("a") as rows:
         rows.write(f"{extra_row},0.99,1.0,0.1\n")
     before = eval_csv.read_text()
-    with pytest.raises(rundir.RunLogError, match=rf"net.run/eval.csv has rows at iteration {extra_row} that the "
+    with pytest.raises(resumed_logs.RunLogError, match=rf"net.run/eval.csv has rows at iteration {extra_row} that the "
                                                  rf"run did not write .*result.json would count them"):
         _train(tmp_path / "net.h5", micro_data, max_iter=8, resume="auto")
     assert eval_csv.read_text() == before and not (tmp_path / "net.h5").exists()

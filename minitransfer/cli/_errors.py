@@ -17,8 +17,8 @@ import sys
 
 import click
 
-from minitransfer import (checkpoint, config, config_wording, cuda, fileio, preflight, report, results, run_lock,
-                          run_outcome, rundir, stopping)
+from minitransfer import (checkpoint, config, config_wording, cuda, fileio, preflight, report, results, resumed_logs,
+                          run_lock, run_outcome, stopping)
 from minitransfer.data import dataset, decoder_pool, devkit, schema
 
 from ._output import (OutputUnwritable, displays_any_name, hold_standard_descriptors, printing, refuse_closed_output,
@@ -45,7 +45,7 @@ EXIT_CODES = (
     (config.DataMismatch, EXIT_BAD_DATA, "error: bad data"),
     (checkpoint.CheckpointError, EXIT_BAD_DATA, "error: bad data"),
     (results.BadReference, EXIT_BAD_DATA, "error: bad data"),
-    (rundir.RunLogError, EXIT_BAD_DATA, "error: bad data"),
+    (resumed_logs.RunLogError, EXIT_BAD_DATA, "error: bad data"),
     (report.NoRuns, EXIT_ERROR, "error"),
     (report.MixedRuns, EXIT_ERROR, "error"),
     (run_outcome.Diverged, EXIT_ERROR, "error: training diverged"),

@@ -11,7 +11,8 @@ import shlex
 
 import click
 
-from minitransfer import checkpoint, fileio, path_kinds, results, resume_options, run_destination, run_lock, rundir
+from minitransfer import (checkpoint, dead_ends, fileio, path_kinds, results, resume_options, run_destination, run_lock,
+                          rundir)
 from minitransfer.experiment import TREATMENT_FILE
 from minitransfer.data import archives, dataset, folder_tree, shard_format
 
@@ -38,7 +39,10 @@ class OutputFolder(click.Path):
 class SourceFolder(click.Path):
     """A folder of images to import (prepare folder's, prepare imagenet's SOURCE). A file given instead
     is a usage error that says what to do: an archive of the folder (photos.zip, as downloaded) is to be
-    unpacked first, naming the command that does it beside the archive (:func:`.data.archives.unpack_beside`)."""
+    unpacked first, naming the command that does it beside the archive (:func:`.data.archives.unpack_beside`);
+    a file named as a compressed tar that holds one file compressed alone (notes.txt.gz:
+    :func:`.data.archives.single_compressed_file`) is said to be that, with the command that decompresses it,
+    not an archive to unpack with tar (whose command then failed: "This does not look like a tar archive")."""
 
     def __init__(self, **attributes):
         super().__init__(exists=True, file_okay=False, readable=False, **attributes)  # read as folder_tree reads it
@@ -47,6 +51,10 @@ class SourceFolder(click.Path):
         refuse_unreachable(value, "the images")
         refuse_dead_link(self, value, param, ctx, "the folder of images")
         if os.path.isfile(value):
+            single = archives.single_compressed_file(value)
+            if single:
+                self.fail(f"{value} is {single}, not an archive of images: give the folder that holds the images",
+                          param, ctx)
             unpack = archives.unpack_beside(value)
             if unpack:
                 self.fail(f"{value} is an archive, not a folder: unpack it first ({unpack}) and give the folder of "
@@ -132,8 +140,8 @@ def refuse_unwritable_path(path_type, value, param, ctx):
     refused with a bare "File exists" after the command's work, or created in place of what the link
     names, on the disk beneath the drive's mount point, as was a weights file in place of the link.
     A file's link to a file not written yet, in a folder that is there, is followed, as the library
-    follows it (:func:`minitransfer.fileio.link_leading_nowhere`).
-    So does a folder on its way that is a file (``-o afile/sub``: :func:`minitransfer.fileio.file_on_the_way`),
+    follows it (:func:`minitransfer.dead_ends.link_leading_nowhere`).
+    So does a folder on its way that is a file (``-o afile/sub``: :func:`minitransfer.dead_ends.file_on_the_way`),
     which failed with a bare "Not a directory" (exit 74) after the work, naming neither the option nor the file.
     So does a path that starts with a ``~`` the shell left as it is (``--out=~/grid``, or quoted):
     a folder named ``~`` was made here, where the home folder was meant."""
@@ -142,11 +150,11 @@ def refuse_unwritable_path(path_type, value, param, ctx):
         path_type.fail(f"{value} starts with {home}, which the shell expands only at the start of a word and "
                        f"unquoted (not in --out=~/...), so it would name a folder {home} here: give "
                        f"{os.path.expanduser(value)}", param, ctx)
-    dead = fileio.link_leading_nowhere(value, file=isinstance(path_type, OutputFile))
+    dead = dead_ends.link_leading_nowhere(value, file=isinstance(path_type, OutputFile))
     if dead is not None:
         path_type.fail(f"{dead[0]} is a symbolic link that leads nowhere ({dead[1]}): give another path, or make "
                        f"the link lead somewhere (mount its drive, create what it names)", param, ctx)
-    blocking = fileio.file_on_the_way(value)
+    blocking = dead_ends.file_on_the_way(value)
     if blocking is not None:
         what = "a file, not a folder" if os.path.isfile(blocking) else "not a folder"
         path_type.fail(f"{value}: {blocking} is {what}, so nothing can be written under it: give another path",
@@ -258,7 +266,7 @@ def refuse_dead_link(path_type, value, param, ctx, what):
     leads nowhere (a loop of links, or to a path not there: a drive not mounted): click said it "does
     not exist", which names neither the link nor why. ``what``: what to give instead, itself."""
     if os.path.islink(value) and not os.path.exists(value):
-        path_type.fail(f"{value} is a symbolic link that leads nowhere ({fileio.dead_end(value)}): give {what} "
+        path_type.fail(f"{value} is a symbolic link that leads nowhere ({dead_ends.dead_end(value)}): give {what} "
                        f"itself", param, ctx)
 
 

@@ -78,19 +78,6 @@ _is_a = click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=Fal
                           "(class names must be WordNet ids such as n01440764).")
 
 
-class _ImagesFolder(SourceFolder):
-    """SOURCE, a folder of images (:class:`._paths.SourceFolder`), where a file named as a compressed tar that
-    holds one file compressed alone (notes.txt.gz: :func:`.data.archives.single_compressed_file`) is said to be
-    that, not an archive to unpack with tar (whose command then failed: "This does not look like a tar archive")."""
-
-    def convert(self, value, param, ctx):
-        single = os.path.isfile(value) and archives.single_compressed_file(value)
-        if single:
-            self.fail(f"{value} is {single}, not an archive of images: give the folder that holds the images",
-                      param, ctx)
-        return super().convert(value, param, ctx)
-
-
 class _DevkitFolder(click.Path):
     """--devkit: the devkit folder. A file given instead is a usage error that says what to give: the
     download still packed (ILSVRC2012_devkit_t12.tar.gz) with the command that unpacks it beside itself and
@@ -147,7 +134,7 @@ def prepare():
 
 
 @prepare.command()
-@click.argument("source", type=_ImagesFolder())
+@click.argument("source", type=SourceFolder())
 @click.argument("out", type=OutputFolder())
 @click.option("--devkit", "devkit_folder", type=_DevkitFolder(), default=None,
               help="The official ILSVRC2012 devkit folder (ILSVRC2012_devkit_t12): validation labels from its "
@@ -194,7 +181,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
 
 
 @prepare.command("folder")
-@click.argument("source", type=_ImagesFolder())
+@click.argument("source", type=SourceFolder())
 @click.argument("out", type=OutputFolder())
 @click.option("--val-fraction", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Without SOURCE/val: the fraction of each class's images held out for validation "

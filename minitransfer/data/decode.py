@@ -26,7 +26,7 @@ import zipfile
 import numpy as np
 from PIL import Image
 
-from minitransfer import fileio, stopping
+from minitransfer import dead_ends, stopping
 
 from . import archives
 from . import image_formats
@@ -298,7 +298,7 @@ def _not_found(path, error):
 
 def link_to_nothing(link):
     """Why the symbolic ``link`` leads nowhere: what it names does not exist, or it leads back to itself."""
-    if fileio.loops(link):
+    if dead_ends.loops(link):
         return f"a link to {display_name(os.readlink(link))}, which leads back to it (a loop of links)"
     return f"a link to {display_name(os.readlink(link))}, which does not exist (moved? on a drive not mounted?)"
 

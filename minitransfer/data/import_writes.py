@@ -6,7 +6,7 @@ import json
 import os
 import pathlib
 
-from minitransfer import fileio
+from minitransfer import disk_space, fileio
 
 SHARD_HEADERS = 16 << 10  # a shard's HDF5 headers and attributes (plan, skipped list), rounded up to disk blocks
 META_SHARD_ENTRY = 256  # a shard's entry in meta.json (file, count, first index, sha256), indented as written there
@@ -14,7 +14,7 @@ META_REST = 4 << 10  # the rest of meta.json (format, image size, mean, subset c
 
 
 class DiskFull(fileio.StorageError):
-    """A write of the import failed for want of space or inodes; ``status``: :func:`minitransfer.fileio.disk_status`
+    """A write of the import failed for want of space or inodes; ``status``: :func:`minitransfer.disk_space.disk_status`
     as it failed (the import's cleanup, its lock file removed, gives an inode back: a message written later from a
     new look said "21.0 MB free" alone)."""
 
@@ -35,7 +35,7 @@ def write(path, needed, work):
     except OSError as error:
         if error.errno not in (errno.ENOSPC, errno.EDQUOT):
             raise error if isinstance(error, fileio.StorageError) else fileio.storage_error(path, error) from error
-        status = fileio.disk_status(pathlib.Path(path).parent)
+        status = disk_space.disk_status(pathlib.Path(path).parent)
         raise DiskFull(error.errno, (
             f"cannot write {path}: {os.strerror(error.errno)}: the rest of the import needs {room(needed, status)}. "
             f"Free some space (or choose another output folder) and rerun the same command: finished shards are "
@@ -67,9 +67,10 @@ def meta_bytes(known, shards=0):
 
 def room(needed, status):
     """"about <needed>, <free> free" for a full disk's message: ``needed`` bytes, and the space free (with
-    :func:`minitransfer.fileio.inodes_note`) on the disk whose :func:`minitransfer.fileio.disk_status` is ``status``."""
+    :func:`minitransfer.disk_space.inodes_note`) on the disk whose :func:`minitransfer.disk_space.disk_status`
+    is ``status``."""
     free = None if status is None else status.f_bavail * status.f_frsize
-    return f"about {_amount(needed)}, {_amount(free)} free{fileio.inodes_note(status)}"
+    return f"about {_amount(needed)}, {_amount(free)} free{disk_space.inodes_note(status)}"
 
 
 def _amount(count):

@@ -20,7 +20,7 @@ import fcntl
 import os
 import pathlib
 
-from minitransfer import fileio, held_locks, run_lock
+from minitransfer import fileio, held_locks, lock_holder, run_lock
 
 LOCK_FILE = run_lock.RunLock.FILE
 
@@ -77,7 +77,7 @@ def _held_exclusively(folder, pid):
     """The ``RunBusy`` (exit code 2) of a prepare into ``folder`` while ``pid`` holds it: another prepare
     (or a process whose command cannot be told, such as a script calling the library), or else the
     command that holds it (a training whose run folder it is, a report writing there)."""
-    command = run_lock.command_of(pid)
+    command = lock_holder.command_of(pid)
     held = f" ({command}, {run_lock.pid_named(pid)})" if command else run_lock.holder_named(pid)
     if command is None or command.startswith("minitransfer prepare"):
         return run_lock.RunBusy(f"{folder} is being prepared by another minitransfer process{held}: wait for it to "
@@ -87,9 +87,9 @@ def _held_exclusively(folder, pid):
 
 def _readers_named(pids):
     """How the readers of a dataset are named: " (minitransfer train, PID 1234)", each with its
-    command where it can be told (:func:`minitransfer.run_lock.command_of`); else as "a training, an
+    command where it can be told (:func:`minitransfer.lock_holder.command_of`); else as "a training, an
     evaluation or a verify", and their PIDs where known."""
-    commands = [run_lock.command_of(pid) for pid in pids]
+    commands = [lock_holder.command_of(pid) for pid in pids]
     if not any(commands):
         return f" (a training, an evaluation or a verify){run_lock.holder_named(pids)}"
     return " (" + "; ".join(f"{command}, {run_lock.pid_named(pid)}" if command else run_lock.pid_named(pid)

@@ -75,7 +75,7 @@ import shutil
 
 import numpy as np
 
-from minitransfer import fileio
+from minitransfer import dead_ends, disk_space, fileio
 
 from . import build
 from . import dataset as ds
@@ -298,7 +298,7 @@ def builtin_dataset(root=None):
     except _CacheFull:
         raise
     except OSError as error:  # a file in the cache's place, a read-only home: a bare "[Errno 17] File exists"
-        dead = fileio.link_leading_nowhere(root)
+        dead = dead_ends.link_leading_nowhere(root)
         if dead is not None:  # mkdir's "File exists" of a link to a drive not mounted
             raise fileio.StorageError(error.errno, (
                 f"the built-in benchmark cannot be cached in {root}: {dead[0]} is a symbolic link that leads nowhere "
@@ -316,10 +316,10 @@ class _CacheFull(fileio.StorageError):
     @classmethod
     def of(cls, root, error):
         """For ``error`` (ENOSPC or EDQUOT), with the space or the inodes left in ``root``
-        (:func:`minitransfer.fileio.disk_status`): taken before the staging folder is removed, whose removal
+        (:func:`minitransfer.disk_space.disk_status`): taken before the staging folder is removed, whose removal
         gives back the inodes a disk out of them lacked ("1.1 MB needed, 21.0 MB free" said it), or as the
         import's write failed (:class:`.import_writes.DiskFull`), before it removed its lock file."""
-        space = import_writes.room(_builtin_bytes(), getattr(error, "status", None) or fileio.disk_status(root))
+        space = import_writes.room(_builtin_bytes(), getattr(error, "status", None) or disk_space.disk_status(root))
         return cls(error.errno, f"the built-in benchmark cannot be cached in {root}: {os.strerror(error.errno)}: "
                                 f"it needs {space}; free some space there, or set "
                                 f"MINITRANSFER_CACHE to a folder on a disk with room for it, and rerun")

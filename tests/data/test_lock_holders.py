@@ -1,7 +1,7 @@
 """What a prepare is told about the process that holds its OUT: another prepare writing there ("being
 prepared", wait or give another OUT, where it said only "in use"), a training reading it, or a
 training whose run folder it is; each named by the command it runs where this machine can tell
-(:func:`minitransfer.run_lock.command_of`), by its PID alone where not (a script calling the library)."""
+(:func:`minitransfer.lock_holder.command_of`), by its PID alone where not (a script calling the library)."""
 
 import os
 import subprocess
@@ -10,7 +10,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import run_lock
+from minitransfer import lock_holder
 from minitransfer.cli import main
 from minitransfer.data import lock, synthetic
 from waiting import until
@@ -65,7 +65,8 @@ def test_the_holder_is_named_by_the_command_it_runs(out, tmp_path, typed, said):
     holder = subprocess.Popen([sys.executable, str(script), *typed, str(out)], stdin=subprocess.PIPE, env=environment)
     try:
         assert until(lambda: (out / "held").exists() or holder.poll() is not None) and holder.poll() is None
-        assert run_lock.command_of(holder.pid) == f"minitransfer {' '.join(typed[:2 if typed[0] == 'prepare' else 1])}"
+        command = f"minitransfer {' '.join(typed[:2 if typed[0] == 'prepare' else 1])}"
+        assert lock_holder.command_of(holder.pid) == command
         result = _prepare(out)
     finally:
         holder.stdin.close()
@@ -75,6 +76,6 @@ def test_the_holder_is_named_by_the_command_it_runs(out, tmp_path, typed, said):
 
 
 def test_a_process_that_is_not_the_command_line_has_no_command(tmp_path):
-    assert run_lock.command_of(os.getpid()) is None  # pytest
-    assert run_lock.command_of(run_lock.Holder(os.getpid(), host="node7")) is None  # a PID of another machine
-    assert run_lock.command_of(-1) is None and run_lock.command_of(None) is None
+    assert lock_holder.command_of(os.getpid()) is None  # pytest
+    assert lock_holder.command_of(lock_holder.Holder(os.getpid(), host="node7")) is None  # a PID of another machine
+    assert lock_holder.command_of(-1) is None and lock_holder.command_of(None) is None

@@ -10,10 +10,12 @@ import shlex
 import subprocess
 import tarfile
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
+from minitransfer.cli._paths import SourceFolder
 
 COMPRESSIONS = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}
 TEXT = b"shot in 2014 with a borrowed lens\n"
@@ -103,3 +105,15 @@ def test_one_compressed_file_given_to_cifar_is_no_damaged_download(tmp_path, mon
     assert (f"data_batch_1.gz: a single gzip-compressed file (data_batch_1; gunzip -k data_batch_1.gz makes it), "
             f"not a tar archive: give the {download} download") in said, said
     assert "damaged" not in said
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESSIONS))
+def test_the_source_folder_type_itself_says_a_compressed_file_is_one(tmp_path, suffix):
+    """Every command whose SOURCE is a folder of images (cli._paths.SourceFolder) refuses one compressed file
+    so, not only those that once added the check in a subclass of their own."""
+    path = tmp_path / f"notes.txt{suffix}"
+    path.write_bytes(COMPRESSIONS[suffix](TEXT))
+    with pytest.raises(click.BadParameter) as refused:
+        SourceFolder().convert(str(path), None, None)
+    said = " ".join(refused.value.format_message().split())
+    assert f"{path} is a single " in said and "not an archive of images" in said and "tar x" not in said, said
