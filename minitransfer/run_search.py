@@ -48,8 +48,8 @@ class FoundRuns:
     """What :func:`find_runs` found: ``runs``, (links on the way, path) of each ``*.run`` folder as
     reached (one reached by two names is there twice); ``again``, (path, the path it was read as) of
     each folder reached a second time, and not read again; ``folders``, how many folders were read;
-    ``unreadable``, (path, why) of each folder that could not be read, and of each link named
-    ``*.run`` that leads to no folder (its disk not mounted)."""
+    ``unreadable``, (path, why) of each folder that could not be read, of each link named ``*.run``
+    that leads to no folder and of each other link that leads nowhere (its disk not mounted)."""
 
     runs: list
     again: list
@@ -66,8 +66,9 @@ def find_runs(runs_dir, notice=None):
     it), of those the first by name. A prepared dataset's folder (:func:`is_dataset_folder`: a link
     to ImageNet's in a grid) and the kernel's (:data:`KERNEL_FOLDERS`) hold no runs and are not
     looked into; a folder that cannot be read is noted in ``unreadable``, as is a run folder's link
-    that leads nowhere, one gone while read passed by. ``notice``: a :class:`WalkNotice`, told of each
-    folder read."""
+    that does not lead to a folder and any other link that leads nowhere (a split's folder on a disk
+    not mounted, whose runs would be missing without a word), one gone while read passed by.
+    ``notice``: a :class:`WalkNotice`, told of each folder read."""
     runs_dir = pathlib.Path(runs_dir)
     runs, again, unreadable, read = [], [], [], {}  # read: {identity: the path a folder was read as}
     kernel = _kernel_devices()
@@ -94,7 +95,8 @@ def find_runs(runs_dir, notice=None):
         if is_dataset_folder(entry.name for entry in entries):
             continue
         unreadable += [(pathlib.Path(entry.path), _not_followed(entry)) for entry in entries
-                       if entry.name.endswith(".run") and not _is_folder(entry) and _is_link(entry)]
+                       if not _is_folder(entry) and _is_link(entry)
+                       and (entry.name.endswith(".run") or _leads_nowhere(entry))]
         for entry in (entry for entry in entries if _is_folder(entry)):
             linked = links + entry.is_symlink()
             if entry.name.endswith(".run"):
@@ -134,9 +136,16 @@ def _is_link(entry):
         return False
 
 
+def _leads_nowhere(link):
+    """Whether the link ``link`` (an :class:`os.DirEntry`) cannot be followed: a split's or a grid's
+    folder kept on another disk, not mounted now, or moved or deleted there (a link to a file is none)."""
+    return not os.path.exists(link.path)
+
+
 def _not_followed(link):
-    """Why the link ``link`` (an :class:`os.DirEntry` named ``*.run``) leads to no folder: a run folder
-    kept on another disk, not mounted now, or moved or deleted there."""
+    """Why the link ``link`` (an :class:`os.DirEntry` named ``*.run``, or any link that leads nowhere)
+    leads to no folder: a run's, split's or grid's folder kept on another disk, not mounted now, or
+    moved or deleted there."""
     try:
         target = os.readlink(link.path)
     except OSError as error:  # gone, or replaced by a folder, meanwhile

@@ -515,9 +515,9 @@ def assert_refused_as_mixed(runs_dir, out, groups):
     fit each other, none failed; it was 1, a run's failure), saying so, writing nothing."""
     result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(out)])
     assert result.exit_code == 65
-    assert result.output == (f"error: bad data: the runs under {runs_dir} are of {groups}; no table or finding may pool them "
-                             f"(other classes, images, chance levels, networks or arithmetic): report each from a "
-                             f"folder of its own\n")
+    assert result.output == (f"error: bad data: the runs under {runs_dir} are of {groups}; no table or finding may "
+                             f"pool them (other classes, images, chance levels, networks or arithmetic): report each "
+                             f"from a folder of its own\n")
     assert not out.exists()
 
 

@@ -18,7 +18,7 @@ import sys
 import click
 
 from minitransfer import (checkpoint, config, config_wording, cuda, fileio, preflight, report, results, resumed_logs,
-                          run_lock, run_outcome, stopping)
+                          run_file_readers, run_lock, run_outcome, stopping, treatments)
 from minitransfer.data import dataset, decoder_pool, devkit, schema
 
 from ._output import (OutputUnwritable, displays_any_name, hold_standard_descriptors, printing, refuse_closed_output,
@@ -46,8 +46,9 @@ EXIT_CODES = (
     (checkpoint.CheckpointError, EXIT_BAD_DATA, "error: bad data"),
     (results.BadReference, EXIT_BAD_DATA, "error: bad data"),
     (resumed_logs.RunLogError, EXIT_BAD_DATA, "error: bad data"),
+    (run_file_readers.FileUnreadable, EXIT_IO, "error: I/O"),  # an UnreadableRun too: the system would not read it
+    (treatments.UnreadableRun, EXIT_BAD_DATA, "error: bad data"),  # a run's file report cannot read (info)
     (report.NoRuns, EXIT_ERROR, "error"),
-    (report.MixedRuns, EXIT_ERROR, "error"),
     (run_outcome.Diverged, EXIT_ERROR, "error: training diverged"),
     (cuda.CudaUnavailable, EXIT_ERROR, "error"),
     (devkit.MissingDependency, EXIT_ERROR, "error"),

@@ -10,7 +10,8 @@ from minitransfer.checkpoint_info import describe
 from minitransfer.data import inputs
 from minitransfer.results import start_over_in
 from minitransfer.run_lock import holder_named
-from minitransfer.rundir import RunLogError
+from minitransfer.run_file_readers import FileUnreadable
+from minitransfer.treatments import UnreadableRun
 
 from ._errors import run
 from ._options import checkpoint_argument
@@ -274,7 +275,7 @@ def _refuse_unreadable(why, io_error, **_):
     """After ``info`` described a network whose run's result.json or config.json report cannot read:
     report's words for it (``why``) on stderr, exit 74 where the system would not read it
     (``io_error``), else 65."""
-    raise OSError(why) if io_error else RunLogError(why)
+    raise FileUnreadable(why) if io_error else UnreadableRun(why)
 
 
 def _dataset_text(path, fingerprint):

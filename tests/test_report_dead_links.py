@@ -1,0 +1,40 @@
+"""A split's or a grid's folder kept on another disk and linked into the folder reported
+(``random1 -> /scratch/random1``), its disk not mounted now or the folder moved: the link leads
+nowhere. A run folder's link that leads nowhere was named (test_report_run_folder_links.py); a link
+of any other name was passed over without a word, its runs missing from every table. It is named
+now among the runs left out, with where it leads; a link that leads somewhere is not."""
+
+import os
+
+from click.testing import CliRunner
+
+from minitransfer import report
+from minitransfer.cli import main
+from test_report import ACCURACY, runs_dir  # noqa: F401  (fixture)
+
+
+def gone(link, target):
+    return (f"{link} cannot be read (a link to {target}, which is not there: its disk not mounted, or the folder "
+            f"moved or deleted): any runs in it are missing from the report")
+
+
+def test_a_split_folders_link_that_leads_nowhere_is_named_left_out(runs_dir, tmp_path):  # noqa: F811
+    scratch = tmp_path / "scratch"
+    (scratch / "notes").mkdir(parents=True)
+    os.symlink(scratch / "random1", runs_dir / "random1")  # its disk not mounted
+    os.symlink(scratch / "random2", runs_dir / "random0" / "deeper")  # among the runs of a split, too
+    os.symlink(scratch / "notes", runs_dir / "notes")  # leads somewhere: no run in it, nothing said
+    written = report.measure(runs_dir)
+    assert {r.run.name for r in written.results} == set(ACCURACY)
+    assert sorted(written.left_out) == [f"random0/deeper: {gone(runs_dir / 'random0' / 'deeper', scratch / 'random2')}",
+                                f"random1: {gone(runs_dir / 'random1', scratch / 'random1')}"]
+
+
+def test_a_folder_of_a_split_link_that_leads_nowhere_alone_says_so(tmp_path):
+    (tmp_path / "runs").mkdir()
+    os.symlink(tmp_path / "scratch" / "random0", tmp_path / "runs" / "random0")
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "runs")])
+    assert result.exit_code == 1
+    why = gone(tmp_path / "runs" / "random0", tmp_path / "scratch" / "random0")
+    assert result.output == f"error: no finished runs (*.run/result.json) under {tmp_path / 'runs'}: left out " \
+                            f"random0: {why}\n"
