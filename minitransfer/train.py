@@ -28,7 +28,7 @@ import dataclasses
 import os
 import pathlib
 
-from minitransfer import dead_ends, fileio, host_memory, stopping
+from minitransfer import dead_ends, fileio, host_memory, run_file_readers, stopping
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
@@ -47,6 +47,7 @@ from minitransfer.resume_options import dataset_gone
 from minitransfer.rundir import NOTHING_TO_DO, config_text, mean_best_words, run_dir_for
 from minitransfer.stop_requests import StopRequests
 from minitransfer.training_run import Run
+from minitransfer.treatments import UnreadableRun
 
 
 __all__ = ["TrainConfig", "TrainResult", "train", "ConfigError", "DataMismatch", "Diverged", "Interrupted"]
@@ -190,12 +191,30 @@ def _already_finished(plan):
     if saved is None or saved.iteration < c.max_iter:
         return None
     _warn_of_hand_edits(plan, saved)
+    _refuse_result_in_the_way(plan.run_dir / "result.json", saved)
     try:
         return _reported(c.out, plan.run_dir, c.max_iter, c.quiet)
     except (ValueError, TypeError):  # an unreadable result: finish the run again, from its checkpoint only
         if saved.solver is None:
             refuse_to_overwrite(pathlib.Path(c.out), plan.run_dir / "checkpoint.h5")
         return None
+
+
+def _refuse_result_in_the_way(result, saved):
+    """:class:`UnreadableRun` naming ``result``, a finished run's result.json, where something not a file
+    stands in its place (a folder): train replaces no such thing in a run folder (it failed writing the
+    result again with a bare "Is a directory"), so it says to move it away, and what then writes the result
+    again: this resumption, from the run's checkpoint (``saved`` holds its solver state), else training the
+    run again."""
+    if not os.path.lexists(result) or os.path.isfile(result):
+        return
+    try:
+        run_file_readers.checked(result, run_file_readers.JSON_BYTES)  # the kind of thing it is, in report's words (or why it cannot be told)
+    except UnreadableRun as error:
+        again = ("rerun this command, which writes it again from the run's checkpoint" if saved.solver is not None
+                 else "train the run again (its train command with --overwrite): its checkpoint is gone")
+        raise type(error)(f"{error}, where the run's result goes, which train does not replace: move it away, then "
+                          f"{again}") from None
 
 
 def _warn_of_hand_edits(plan, saved):

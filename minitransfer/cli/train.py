@@ -50,6 +50,10 @@ class _TrainData(DatasetFolder):
 
 _INTERRUPTED = ("stopped by a signal before a checkpoint was written, or with every file written so far intact; "
                 "rerun the same command with --resume auto to continue")
+# A fresh run (no --resume) stops by a bare signal only in its start-up, before its first checkpoint (once it
+# trains, a stop saves the iterations done and says so itself): a plain rerun starts it again.
+_INTERRUPTED_FRESH = ("stopped by a signal during the start-up of a fresh run, before its first checkpoint: rerun the "
+                      "same command to start it")
 
 
 @click.command(short_help="Train one network: a base, a transfer, a selffer or a control.",
@@ -163,7 +167,7 @@ def train(as_json, **options):
         resumes.refuse_typed_otherwise(c, typed)  # --resume RUN would take the run's value for --seed 0 typed
         return training.train(c, show_result=as_json)  # with --json, among the progress lines on stderr
 
-    result = run(work, interrupted=_INTERRUPTED)
+    result = run(work, interrupted=_INTERRUPTED if c.resume is not None else _INTERRUPTED_FRESH)
     if as_json:
         echo(json_text(result.to_dict(), indent=2))  # strict JSON: a non-finite loss as null, as in result.json
     elif not c.quiet:
