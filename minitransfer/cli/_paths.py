@@ -203,20 +203,7 @@ class NetworkPath(click.Path):
         if (path / "checkpoint.h5").is_file():
             return str(path / "checkpoint.h5")
         if folder.suffix == ".run" and any((path / name).is_file() for name in ("config.json", "treatment.json")):
-            if (path / "eval.csv").is_file() and run_lock.holder(path) is None:  # its training started, and ended
-                diverged = checkpoint.diverged_after(path / "checkpoint.h5")  # as its metrics.jsonl records it
-                if diverged:
-                    again = (results.TRAIN_GRID_AGAIN if (path / TREATMENT_FILE).is_file()  # its grid's runs share it
-                             else "train it again with a lower --base-lr")
-                    self.fail(f"{path} is the run folder of {weights.name}, which has no network: its {diverged}, "
-                              f"before writing its first checkpoint (see its metrics.jsonl); {again}, or check the "
-                              f"data, or give another network", param, ctx)
-                self.fail(f"{path} is the run folder of {weights.name}, which has no network: its training stopped "
-                          f"before writing its first checkpoint (diverged, failed or interrupted: its metrics.jsonl "
-                          f"and output say why); train it again, or give another network", param, ctx)
-            self.fail(f"{path} is the run folder of {weights.name}, which has no network yet: its training has not "
-                      f"written its first checkpoint (or not started); wait for it, or give another network",
-                      param, ctx)
+            self.fail(_run_without_network(path, weights), param, ctx)
         what = path_kinds.what_folder(path)
         if what is None:
             unfinished = dataset.unfinished_import(path)
@@ -242,6 +229,36 @@ class NetworkPath(click.Path):
         goes_on = f" (train --resume {shlex.quote(str(run))} goes on)" if stopped else ""
         give = "its last checkpoint, the network as it finished" if unwritten.finished else "its latest checkpoint"
         self.fail(f"{unwritten.situation()}{goes_on}; give {run} for {give}", param, ctx)
+
+
+def _run_without_network(path, weights):
+    """What a run folder ``path`` (its config.json or treatment.json there, no checkpoint.h5) whose weights
+    file ``weights`` is not there is, and what to do: finished (its result.json there: the network was
+    moved or deleted since; it was said to have stopped before its first checkpoint), training now
+    (the process holding its lock named: wait for it), or stopped, no process training it: before its
+    first evaluation (its train command started again, as it was said to be training), or after,
+    diverged as its metrics.jsonl records it, or failed or interrupted."""
+    run = f"{path} is the run folder of {weights.name}"
+    if os.path.lexists(path / "result.json"):
+        return (f"{run}, which finished (its result.json is there), but neither its checkpoint.h5 nor {weights} "
+                f"is there now (moved or deleted since): give the network where it is now, or rerun its train "
+                f"command to train it again")
+    training = run_lock.holder(path)
+    if training is not None:
+        return (f"{run}, which has no network yet: its training runs now{run_lock.holder_named(training)} and has "
+                f"not written its first checkpoint; wait for it, or give another network")
+    if not (path / "eval.csv").is_file():
+        return (f"{run}, which has no network: its training stopped before writing its first checkpoint (no process "
+                f"is training it: killed, failed or interrupted in its start-up); rerun its train command to train "
+                f"it, or give another network")
+    diverged = checkpoint.diverged_after(path / "checkpoint.h5")  # as its metrics.jsonl records it
+    if diverged:
+        again = (results.TRAIN_GRID_AGAIN if (path / TREATMENT_FILE).is_file()  # its grid's runs share it
+                 else "train it again with a lower --base-lr")
+        return (f"{run}, which has no network: its {diverged}, before writing its first checkpoint (see its "
+                f"metrics.jsonl); {again}, or check the data, or give another network")
+    return (f"{run}, which has no network: its training stopped before writing its first checkpoint (diverged, "
+            f"failed or interrupted: its metrics.jsonl and output say why); train it again, or give another network")
 
 
 def _score_on(dataset_folder, ctx):

@@ -143,7 +143,8 @@ def test_a_link_that_leads_nowhere_and_a_run_without_a_network_yet_are_named_as_
     (tmp_path / "empty").mkdir()
     expected = {"loop1": "loop1 is a symbolic link that leads nowhere (a loop of links)",
                 "moved": "moved is a symbolic link that leads nowhere (gone.h5 does not exist)",
-                "started.run": "started.run is the run folder of started.h5, which has no network yet",
+                "started.run": "started.run is the run folder of started.h5, which has no network: its training stopped "
+                               "before writing its first checkpoint (no process is training it",
                 "empty": "empty is a folder without a network"}
     for name, message in expected.items():
         result = invoke([command, name], tmp_path)
@@ -184,8 +185,8 @@ def test_the_folder_of_a_run_that_stopped_before_its_first_checkpoint_is_not_sai
                "writing its first checkpoint (diverged, failed or interrupted" in result.output, result.output
     with run_lock.RunLock(tmp_path / "diverged.run"):  # trained again now
         result = invoke(["info", "diverged.run"], tmp_path)
-    assert result.exit_code == 2 and "which has no network yet: its training has not written its first checkpoint " \
-                                      "(or not started); wait for it" in result.output, result.output
+    assert result.exit_code == 2 and "which has no network yet: its training runs now (PID " in result.output \
+        and "and has not written its first checkpoint; wait for it" in result.output, result.output
 
 
 def test_info_of_the_checkpoint_of_a_diverged_run_says_resuming_it_diverges_again(tiny, tmp_path):

@@ -1,0 +1,70 @@
+"""What ``info`` says of a run folder holding no network (no checkpoint.h5, no weights file beside it):
+one whose result.json is there finished (report counts it: it was said to have stopped before its first
+checkpoint), its network moved or deleted since; one holding only its config.json, whose lock no
+process holds, stopped in its start-up (it was told to wait, as if training); one whose lock is held is
+training, and is to be waited for. Each says what to do, and that does it."""
+
+import shlex
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import run_lock
+from minitransfer.cli import main
+from minitransfer.results import collect
+
+TRAIN = "train --split all --preset micro --batch-size 8 --max-iter 4 --eval-every 2 --device cpu --quiet -o net.h5"
+
+
+@pytest.fixture
+def command(micro_data, tmp_path, monkeypatch):
+    """The train command of a run net.h5 / net.run, in a working folder of its own, run once."""
+    monkeypatch.chdir(tmp_path)
+    words = [*shlex.split(TRAIN), "--data", micro_data]
+    trained = CliRunner().invoke(main, words)
+    assert trained.exit_code == 0, trained.output
+    return words
+
+
+def _info_refused(tmp_path):
+    shown = CliRunner().invoke(main, ["info", "net.run"])
+    assert shown.exit_code == 2, shown.output
+    return " ".join(shown.output.split())  # click wraps the usage error's lines
+
+
+def _rerun_trains_it(command):
+    again = CliRunner().invoke(main, command)
+    assert again.exit_code == 0, again.output
+    assert [result.run.name for result in collect(".")[0]] == ["net"]
+    assert CliRunner().invoke(main, ["info", "net.run"]).exit_code == 0
+
+
+def test_a_finished_run_whose_network_is_gone_is_said_finished(command, tmp_path):
+    (tmp_path / "net.h5").unlink()
+    (tmp_path / "net.run" / "checkpoint.h5").unlink()
+    assert [result.run.name for result in collect(".")[0]] == ["net"]  # the oracle: report counts it finished
+    said = _info_refused(tmp_path)
+    assert "which finished" in said and "stopped before" not in said, said
+    assert "neither its checkpoint.h5 nor net.h5 is there now" in said and "rerun its train command" in said, said
+    _rerun_trains_it(command)
+
+
+def test_a_run_with_only_its_configuration_and_no_process_is_said_stopped(command, tmp_path):
+    (tmp_path / "net.h5").unlink()
+    for name in ("checkpoint.h5", "eval.csv", "metrics.jsonl", "result.json"):
+        (tmp_path / "net.run" / name).unlink()
+    assert run_lock.holder(tmp_path / "net.run") is None  # the oracle: no process trains it
+    said = _info_refused(tmp_path)
+    assert "wait for it" not in said, said
+    assert "stopped before writing its first checkpoint (no process is training it" in said, said
+    assert "rerun its train command" in said, said
+    _rerun_trains_it(command)
+
+
+def test_a_run_whose_lock_is_held_is_said_training(command, tmp_path):
+    (tmp_path / "net.h5").unlink()
+    (tmp_path / "net.run" / "checkpoint.h5").unlink()
+    (tmp_path / "net.run" / "result.json").unlink()
+    with run_lock.RunLock(tmp_path / "net.run"):
+        said = _info_refused(tmp_path)
+    assert "its training runs now" in said and "wait for it" in said, said
