@@ -7,7 +7,7 @@ diverged after it. Read with :func:`minitransfer.checkpoint.load`, which checks 
 import os
 import pathlib
 
-from minitransfer import run_lock, rundir, treatments
+from minitransfer import results, run_lock, rundir, treatments
 from minitransfer.checkpoint import divergence_in, load, run_folder_of
 from minitransfer.checkpoint_check import Faults, check_classes
 from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, read_result
@@ -39,7 +39,12 @@ def describe(path):
     and whether the run is ``resumable`` (its checkpoint.h5 there: train --resume writes a result
     again); else None. A configuration that is missing, in a run folder without the treatment.json
     of a grid's run, is one report cannot read too.
-    Neither is ``finished``.
+    ``left_out``: where it is at max_iter and its run's files can be read, but report leaves the run out all
+    the same, for what they say (:func:`minitransfer.results.read_run`, report's own reading: a result of
+    another iteration count than its config.json's max_iter, a grid's treatment.json that is not its
+    folder's or contradicts its configuration, layers copied from another base than its treatment says
+    or from one none of the paper's treatments copy): its run ``folder`` and report's reason (``why``); else None.
+    None of them is ``finished``.
     ``run``: where ``path`` is the checkpoint.h5 of a run folder, that folder, its ``weights_file``
     (:func:`minitransfer.rundir.weights_for`: where a finished run's weights are, or would be),
     whether it ``weights_file_exists``, the PID ``training`` it now (None when no process does; -1
@@ -54,7 +59,8 @@ def describe(path):
     at_end = saved.iteration == meta["config"].get("max_iter")
     result_folder = _result_folder(path, run_folder) if at_end else None
     unwritten, unreadable = _run_file_faults(result_folder) if result_folder else (None, None)
-    finished = at_end and unwritten is None and unreadable is None
+    left_out = _left_out(result_folder) if result_folder and unwritten is None and unreadable is None else None
+    finished = at_end and unwritten is None and unreadable is None and left_out is None
     run = None
     if run_folder is not None:
         weights = rundir.weights_for(run_folder)  # reads its config.json
@@ -72,7 +78,7 @@ def describe(path):
         "n_copied": meta["n_copied"], "n_frozen": meta["n_frozen"], "random_frozen": meta["random_frozen"],
         "parent_sha256": meta["parent_sha256"], "source": meta["source"], "mean_source": meta["mean_source"],
         "iteration": meta["iteration"], "finished": finished, "resumable": saved.solver is not None and not finished,
-        "unwritten_result": unwritten, "unreadable": unreadable,
+        "unwritten_result": unwritten, "unreadable": unreadable, "left_out": left_out,
         "run": run, "diverged": divergence_in(run_folder) if saved.solver is not None and run_folder else "",
         "dataset_fingerprint": meta["dataset_fingerprint"],
         "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
@@ -125,6 +131,16 @@ def _run_file_faults(folder):
     except UnreadableRun as error:
         return None, _unreadable(what, path, error, resumable)
     return None, None
+
+
+def _left_out(folder):
+    """``describe``'s ``left_out`` of the run in ``folder``, whose files report can read: report's
+    reason for leaving it out all the same (:func:`minitransfer.results.read_run`), or None."""
+    try:
+        results.read_run(folder)
+    except UnreadableRun as error:
+        return {"folder": str(folder), "why": str(error)}
+    return None
 
 
 def _unreadable(what, path, error, resumable):

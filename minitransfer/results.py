@@ -203,6 +203,14 @@ def _read_steady(folder, name, bases, facts, by_hand):
     return None
 
 
+def read_run(folder):
+    """The result of the run in ``folder`` read alone, as :func:`collect` reads each run
+    (:func:`_read_run`, named by its folder): :class:`UnreadableRun` with report's reason where it
+    leaves the run out for what the run's own files say (``info`` says it of the run's network)."""
+    folder = pathlib.Path(folder)
+    return _read_run(folder, folder.stem, {}, {}, {})
+
+
 def _read_run(folder, name, bases, facts, by_hand):
     """The result of the run in ``folder``; one trained by hand (no treatment.json) adds to ``by_hand``
     its name -> (its dataset, its base's: :func:`minitransfer.treatments.base_key`). ``facts``: what

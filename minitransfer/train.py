@@ -209,7 +209,7 @@ def _refuse_result_in_the_way(result, saved):
     if not os.path.lexists(result) or os.path.isfile(result):
         return
     try:
-        run_file_readers.checked(result, run_file_readers.JSON_BYTES)  # the kind of thing it is, in report's words (or why it cannot be told)
+        run_file_readers.checked(result, run_file_readers.JSON_BYTES)  # the kind of thing it is, in report's words
     except UnreadableRun as error:
         again = ("rerun this command, which writes it again from the run's checkpoint" if saved.solver is not None
                  else "train the run again (its train command with --overwrite): its checkpoint is gone")

@@ -195,3 +195,35 @@ def test_a_grid_run_without_a_configuration_is_read_by_its_treatment_as_report_r
     shown = _info("net.run/checkpoint.h5")
     assert shown.exit_code == 0, shown.output
     assert "iteration 2 (finished: the last checkpoint of its run" in shown.stdout
+
+
+def _max_iter_edited(folder):
+    config = folder / "config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "max_iter": 6}))
+
+
+def _treatment_of_another_run(folder):
+    (folder / "treatment.json").write_text(json.dumps(
+        {"name": "other", "split": "all", "split_seed": 0, "half": None, "copy_from": None, "n": 0, "frozen": False,
+         "random_frozen": None, "per_class": None, "kind": "base"}))
+
+
+LEFT_OUT_RUNS = {"max-iter-edited": _max_iter_edited, "treatment-of-another-run": _treatment_of_another_run}
+
+
+@pytest.mark.parametrize("given", ["net.run", "net.h5", "net.run/checkpoint.h5"])
+@pytest.mark.parametrize("damage", LEFT_OUT_RUNS)
+def test_a_run_report_leaves_out_for_what_its_files_say_is_not_finished_and_says_reports_reason(run_copy, damage,
+                                                                                                given):
+    """Its files readable, report leaves it out all the same (a result of another max_iter than its
+    config.json's, a treatment.json not its folder's): info said "finished"; it now says report's reason
+    instead (exit 0: the network itself is sound, and shown)."""
+    LEFT_OUT_RUNS[damage](run_copy / "net.run")
+    why = _left_out_because()
+    shown = _info(given)
+    assert shown.exit_code == 0, shown.output
+    said = shown.stdout.splitlines()[1]
+    assert said.endswith(f"iteration 2 (trained to its last iteration, but report leaves its run net.run out: "
+                         f"{why})"), said
+    facts = json.loads(_info(given, "--json").stdout)
+    assert facts["finished"] is False and facts["left_out"] == {"folder": "net.run", "why": why}

@@ -45,7 +45,8 @@ def test_a_result_that_is_a_folder_is_named_with_what_to_do_and_that_does_it(fin
     assert resumed.exit_code == 65, resumed.output
     assert "Errno" not in resumed.output, resumed.output
     said = resumed.output.strip()
-    assert said.startswith("error: bad data: net.run/result.json: not a file (a folder)") and "move it away" in said, said
+    assert said.startswith("error: bad data: net.run/result.json: not a file (a folder)"), said
+    assert "move it away" in said, said
     shutil.move(result_file, finished / "moved")  # what it says to do, then the same command again
     again = CliRunner().invoke(main, ["train", "--resume", "net.run", "--device", "cpu", "--quiet"])
     assert again.exit_code == 0, again.output

@@ -41,7 +41,11 @@ def info(checkpoint, as_json):
     it: its network says so and how to finish it; nor is one whose result.json or config.json report
     cannot read (not JSON, truncated, empty, misshapen, a folder; a config.json missing): its network
     is shown, saying what to do, and report's reason goes to stderr (exit 65, or 74 where the system
-    would not read the file). The checkpoint of a run whose training diverged after it says so:
+    would not read the file); nor is one report leaves out for what its readable files say (a result.json of
+    another iteration count than its config.json's max_iter, a grid's treatment.json that is not its
+    folder's or contradicts its configuration, layers copied from another base than its treatment says, or
+    from a base none of the paper's treatments copies): report's reason is said instead (exit 0: the network
+    itself is sound). The checkpoint of a run whose training diverged after it says so:
     resumed, it would diverge again.
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
@@ -78,6 +82,10 @@ def _lines(summary):
         state = f" ({_unwritten_text(**summary['unwritten_result'])})"
     if summary["unreadable"]:
         state = f" ({_unreadable_text(summary['path'], **summary['unreadable'])})"
+    if summary["left_out"]:  # its files readable, but not one network report counts: report's reason
+        left_out = summary["left_out"]
+        folder = inputs.display_name(left_out["folder"])
+        state = f" (trained to its last iteration, but report leaves its run {folder} out: {left_out['why']})"
     if summary["diverged"]:  # resumed, it replays its iterations bit for bit
         state = f" (resumable, but its {summary['diverged']}: {start_over_in(summary['run']['folder'])})"
     if summary["resumable"] and summary["run"] and summary["run"]["training"] is not None:  # resuming is refused

@@ -143,8 +143,8 @@ def test_a_link_that_leads_nowhere_and_a_run_without_a_network_yet_are_named_as_
     (tmp_path / "empty").mkdir()
     expected = {"loop1": "loop1 is a symbolic link that leads nowhere (a loop of links)",
                 "moved": "moved is a symbolic link that leads nowhere (gone.h5 does not exist)",
-                "started.run": "started.run is the run folder of started.h5, which has no network: its training stopped "
-                               "before writing its first checkpoint (no process is training it",
+                "started.run": "started.run is the run folder of started.h5, which has no network: its training "
+                               "stopped before writing its first checkpoint (no process is training it",
                 "empty": "empty is a folder without a network"}
     for name, message in expected.items():
         result = invoke([command, name], tmp_path)
