@@ -191,12 +191,10 @@ _COPY_AGAIN = ": copy it again from where it came from"  # cut_short's advice, f
 
 
 def _cut_short(path, error=None):
-    """:func:`minitransfer.checkpoint_check.cut_short`'s words for ``path``; for a run's own checkpoint
-    (checkpoint.h5 in its run folder) its advice to copy the file again from where it came from is what
-    the researcher can do instead: train writes the file whole (under another name, then renamed) and
-    keeps no earlier checkpoint of the run, so the run's state is lost with it unless the run folder was
-    itself copied from elsewhere; a finished run's network is in its weights file beside the folder,
-    else the run is to be trained again."""
+    """:func:`minitransfer.checkpoint_check.cut_short`'s words for ``path``; for a run's own checkpoint.h5,
+    what can be done in place of copying it again: train keeps no earlier checkpoint of a run, so its state
+    is lost (unless the run folder was copied); a finished run's weights file holds its network, else the
+    run is trained again."""
     said = cut_short(path, error)
     if said is None or path.name != "checkpoint.h5" or not rundir.is_run_dir(path.parent):
         return said

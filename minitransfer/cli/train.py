@@ -140,12 +140,14 @@ def train(as_json, **options):
     weights in OUT, run files in RUN" (or, with --json, the result as JSON), on stdout, so that
     `train ... > result.txt` keeps it, also for a run found already finished (--quiet: nothing).
 
-    Exit codes: 0 done, 1 error (e.g. the loss diverged, a batch too large for the memory available),
-    2 usage (also: another process trains into the same run, or prepares the dataset), 65 bad data
-    (dataset, checkpoint or class mismatch), 74 a file could not be written (disk full, read-only
-    folder; the previous files intact), 75 interrupted by SIGINT/SIGTERM/SIGHUP (SIGHUP: the terminal
-    closed; under nohup the run trains on) with a checkpoint written: rerun the same command with
-    --resume auto; 141 the reader of its output went away (--json | head), silently.
+    Exit codes: 0 done, 1 error (e.g. the loss diverged, a batch too large for the memory available), 2
+    usage (also: another process trains into the same run, or prepares the dataset), 65 bad data
+    (dataset, checkpoint or class mismatch; a folder in place of a finished run's result.json), 74 a
+    file could not be written (disk full, read-only folder; the previous files intact), 75 interrupted
+    by SIGINT/SIGTERM/SIGHUP (SIGHUP: the terminal closed; under nohup the run trains on) with a
+    checkpoint written: rerun the same command with --resume auto (a fresh run stopped in its start-up,
+    before its first checkpoint: the same command again); 141 the reader of its output went away (--json
+    | head), silently.
 
     \b
     Examples:
