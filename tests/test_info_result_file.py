@@ -13,6 +13,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 from cli.test_info_paths import network, without_root_rights  # noqa: F401 (a fixture: a finished micro run)
+from test_base_provenance import _copy, _left_out, bases  # noqa: F401 (a fixture: would-be bases)
 
 from minitransfer.cli import main
 from minitransfer.results import collect
@@ -227,3 +228,15 @@ def test_a_run_report_leaves_out_for_what_its_files_say_is_not_finished_and_says
                          f"{why})"), said
     facts = json.loads(_info(given, "--json").stdout)
     assert facts["finished"] is False and facts["left_out"] == {"folder": "net.run", "why": why}
+
+
+def test_a_copy_of_a_random_weights_control_is_said_left_out_for_reports_reason(bases, tmp_path):  # noqa: F811
+    """A hand-trained copy of a random-weights control: report leaves it out (its base none of the paper's
+    treatments copies), which info, checking no base, said "finished"."""
+    out = _copy(bases, tmp_path, bases["random"], 5)
+    [why] = _left_out(tmp_path / "runs")  # the oracle: report's reason, "copy: ..."
+    shown = CliRunner().invoke(main, ["info", str(out), "--json"])
+    assert shown.exit_code == 0, shown.output
+    facts = json.loads(shown.stdout)
+    assert facts["finished"] is False and facts["left_out"] == {"folder": str(out.with_suffix(".run")),
+                                                                "why": why.split(": ", 1)[1]}
