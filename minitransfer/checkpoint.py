@@ -171,7 +171,7 @@ def load(path, solver=True):
     if not is_hdf5:
         if not path.exists():
             raise _removed(path)
-        raise CheckpointError(_cut_short(path) or f"checkpoint {path}: not an HDF5 file (corrupt or not a checkpoint)")
+        raise CheckpointError(cut_short(path) or f"checkpoint {path}: not an HDF5 file (corrupt or not a checkpoint)")
     try:
         with _hashed(path) as (f, sha256):
             checkpoint = _read(f, path, solver)
@@ -180,30 +180,11 @@ def load(path, solver=True):
     except FileNotFoundError:  # opening it: the handle, once open, reads it whole even where it is removed
         raise _removed(path) from None
     except (*HDF5_DAMAGE, KeyError, ValueError, TypeError) as error:
-        raise CheckpointError(_cut_short(path, error) or
+        raise CheckpointError(cut_short(path, error) or
                               f"checkpoint {path}: corrupt or incomplete ({type(error).__name__}: {error})") from error
     checkpoint.path = path
     checkpoint.sha256 = sha256
     return checkpoint
-
-
-_COPY_AGAIN = ": copy it again from where it came from"  # cut_short's advice, for a file copied from elsewhere
-
-
-def _cut_short(path, error=None):
-    """:func:`minitransfer.checkpoint_check.cut_short`'s words for ``path``; for a run's own checkpoint.h5,
-    what can be done in place of copying it again: train keeps no earlier checkpoint of a run, so its state
-    is lost (unless the run folder was copied); a finished run's weights file holds its network, else the
-    run is trained again."""
-    said = cut_short(path, error)
-    if said is None or path.name != "checkpoint.h5" or not rundir.is_run_dir(path.parent):
-        return said
-    weights = rundir.weights_for(path.parent)
-    lost = ("the run's state at it is lost (train keeps no earlier checkpoint of a run), unless its run folder was "
-            "copied from elsewhere (copy it again)")
-    if weights.is_file():
-        return f"{said.split(_COPY_AGAIN)[0]}: {lost}; the run finished: its network is in {weights}, give that"
-    return f"{said.split(_COPY_AGAIN)[0]}: {lost}; train it again (its train command with --overwrite)"
 
 
 @contextlib.contextmanager

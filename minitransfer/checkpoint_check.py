@@ -54,7 +54,8 @@ def cut_short(path, error=None):
     opening it) says so, or the file is shorter than any HDF5 file (None: it failed the HDF5
     signature check; then an empty file is one cut short, and one shorter than an HDF5 header that
     begins as an HDF5 file does, :func:`_begins_as_hdf5`). Copy it again, or give the same network's
-    other file (the last checkpoint of the run beside a weights file); None for other damage."""
+    other file (the last checkpoint of the run beside a weights file); for a run's own checkpoint.h5,
+    what can be done instead (:func:`_run_checkpoint_lost`); None for other damage."""
     path = pathlib.Path(path)
     found = _TRUNCATED.search(str(error)) if error is not None else None
     try:
@@ -68,10 +69,24 @@ def cut_short(path, error=None):
                  f"cut short, {size} bytes are there, fewer than an HDF5 file's header")
     else:
         return None
+    said = f"checkpoint {path}: corrupt or incomplete: {there} (a copy or a write that did not finish)"
+    if path.name == "checkpoint.h5" and rundir.is_run_dir(path.parent):
+        return f"{said}: {_run_checkpoint_lost(path.parent)}"
     last = rundir.run_dir_for(path) / "checkpoint.h5"
     other = f", or give its run's last checkpoint, {last}" if path.name != "checkpoint.h5" and last.is_file() else ""
-    return (f"checkpoint {path}: corrupt or incomplete: {there} (a copy or a write that did not finish): copy it "
-            f"again from where it came from{other}")
+    return f"{said}: copy it again from where it came from{other}"
+
+
+def _run_checkpoint_lost(run_folder):
+    """What can be done where the checkpoint.h5 of the run in ``run_folder`` is damaged: train keeps no
+    earlier checkpoint of a run, so its state is lost (unless the run folder was copied from elsewhere);
+    a finished run's weights file holds its network, else the run is trained again."""
+    lost = ("the run's state at it is lost (train keeps no earlier checkpoint of a run), unless its run folder was "
+            "copied from elsewhere (copy it again)")
+    weights = rundir.weights_for(run_folder)
+    if weights.is_file():
+        return f"{lost}; the run finished: its network is in {weights}, give that"
+    return f"{lost}; train it again (its train command with --overwrite)"
 
 
 def _begins_as_hdf5(path):
