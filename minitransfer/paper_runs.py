@@ -22,19 +22,30 @@ class BadReference(ValueError):
     """The ``--reference`` file cannot be read as the paper's runs (exit code 65)."""
 
 
-REFERENCE_PATTERNS = (
-    (re.compile(r"half(\d)([AB])$"), lambda m: Run(m[0], "base", "random", int(m[1]), target=m[2])),
-    (re.compile(r"halfnatman([AB])$"), lambda m: Run(m[0], "base", "natural", 0, target=m[1])),
-    (re.compile(r"netbase$"), lambda m: Run(m[0], "base", "all", 0)),
-    (re.compile(r"nolearn_1_(\d)$"), lambda m: Run(m[0], "random-frozen", "all", 0, n=int(m[1]))),
-    (re.compile(r"reduced-(\d+)$"), lambda m: Run(m[0], "reduced", "all", 0, per_class=int(m[1]))),
-    (re.compile(r"transfer(-ft)?(\d)([AB])\d([AB])_1_(\d)$"),
+class _UnknownRun(ValueError):
+    """A row naming no run of the paper's code: its message says which names are, not the columns."""
+
+
+REFERENCE_PATTERNS = (  # (the form of a run name, the pattern reading it, the run it names)
+    ("half<S><A|B>", re.compile(r"half(\d)([AB])$"),
+     lambda m: Run(m[0], "base", "random", int(m[1]), target=m[2])),
+    ("halfnatman<A|B>", re.compile(r"halfnatman([AB])$"), lambda m: Run(m[0], "base", "natural", 0, target=m[1])),
+    ("netbase", re.compile(r"netbase$"), lambda m: Run(m[0], "base", "all", 0)),
+    ("nolearn_1_<n>", re.compile(r"nolearn_1_(\d)$"),
+     lambda m: Run(m[0], "random-frozen", "all", 0, n=int(m[1]))),
+    ("reduced-<images per class>", re.compile(r"reduced-(\d+)$"),
+     lambda m: Run(m[0], "reduced", "all", 0, per_class=int(m[1]))),
+    ("transfer[-ft]<S><A|B><S><A|B>_1_<n>", re.compile(r"transfer(-ft)?(\d)([AB])\d([AB])_1_(\d)$"),
      lambda m: Run(m[0], "selffer" if m[3] == m[4] else "transfer", "random", int(m[2]), target=m[4], source=m[3],
                    n=int(m[5]), fine_tuned=bool(m[1]))),
-    (re.compile(r"transfer(-ft)?natman([AB])([AB])_1_(\d)$"),
+    ("transfer[-ft]natman<A|B><A|B>_1_<n>", re.compile(r"transfer(-ft)?natman([AB])([AB])_1_(\d)$"),
      lambda m: Run(m[0], "selffer" if m[2] == m[3] else "transfer", "natural", 0, target=m[3], source=m[2],
                    n=int(m[4]), fine_tuned=bool(m[1]))),
 )
+# The run names a reference may hold, in words (report --reference's help, an unknown name's error)
+REFERENCE_NAMES = (", ".join(form for form, _, _ in REFERENCE_PATTERNS)
+                   + "; S a split seed, n a layer count (e.g. half0A, transfer0A0B_1_3, transfer-ft0A0B_1_3, "
+                     "transfernatmanAB_1_3, nolearn_1_3, netbase, reduced-0010)")
 
 
 def reference_path(reference):
@@ -119,6 +130,8 @@ def _reference_results(path, reader, counted):
                 raise ValueError(f"run {result.run.name} again (line {lines[result.run.name]} holds it): each run once")
             lines[result.run.name] = line_number
             results.append(result)
+        except _UnknownRun as error:
+            raise BadReference(f"report: {path} line {line_number}: {error}") from None
         except (KeyError, TypeError, ValueError) as error:
             raise BadReference(f"report: {path} line {line_number}: {error} (expected the columns run and "
                                f"mean_top10_val_top1, tab-separated)") from None
@@ -136,7 +149,7 @@ def _fields(row, fieldnames):
 
 def _reference_result(row):
     name = (row.get("run") or "").strip()
-    for pattern, build in REFERENCE_PATTERNS:
+    for _, pattern, build in REFERENCE_PATTERNS:
         match = pattern.match(name)
         if match:
             text, evaluations = row["mean_top10_val_top1"], int(row.get("n_test_points") or 0)
@@ -145,7 +158,8 @@ def _reference_result(row):
                 raise ValueError(f"mean_top10_val_top1 is {text!r}, expected a top-1 accuracy in [0, 1]"
                                  + (" (NaN only for a run without test points)" if evaluations else ""))
             return Result(build(match), math.nan, math.nan, accuracy, evaluations)
-    raise ValueError(f"unknown run name {name!r}")
+    raise _UnknownRun(f"unknown run name {name!r}: a reference names its runs as the paper's code "
+                      f"(yosinski/convnet_transfer) did: {REFERENCE_NAMES}")
 
 
 def _number(text):

@@ -174,7 +174,7 @@ def test_eval_on_images_of_another_size_resamples_the_mean_as_train_does(tmp_pat
 
     result = CliRunner().invoke(main, ["eval", str(net_path), "--data", str(large), "--device", "cpu", "--json"])
     assert result.exit_code == 0, result.output
-    scores = json.loads(result.output)
+    scores = json.loads(result.stdout)  # its notes on stderr
     assert scores["mean_resized_from"] == [14, 14] and scores["images"] == 12
     assert (scores["crop"], scores["image_size"]) == (12, [36, 36])
 

@@ -91,7 +91,7 @@ def test_eval_uses_the_trained_mode_or_the_one_asked_for(runs, synthetic_8):
     assert evaluate.evaluate_checkpoint(runs / "tf32.h5", device="cpu", precision="ieee")["precision"] == "ieee"
     result = CliRunner().invoke(main, ["eval", str(runs / "tf32.h5"), "--device", "cpu", "--precision", "tf32x3",
                                        "--json"])
-    assert result.exit_code == 0 and json.loads(result.output)["precision"] == "tf32x3"
+    assert result.exit_code == 0 and json.loads(result.stdout)["precision"] == "tf32x3"
     refused = CliRunner().invoke(main, ["eval", str(runs / "tf32.h5"), "--precision", "fp16"])
     assert refused.exit_code == 2
 
@@ -134,9 +134,9 @@ def test_eval_in_another_precision_than_training_says_so(runs):
     trained in (two evaluations of one checkpoint would otherwise read as the same measurement)."""
     other = CliRunner().invoke(main, ["eval", str(runs / "tf32.h5"), "--device", "cpu", "--precision", "ieee"])
     assert other.exit_code == 0
-    assert other.output.splitlines()[-1] == "computed in precision ieee; the network was trained in tf32"
+    assert other.stderr.splitlines()[-1] == "computed in precision ieee; the network was trained in tf32"  # a note
     own = CliRunner().invoke(main, ["eval", str(runs / "tf32.h5"), "--device", "cpu"])
     assert own.exit_code == 0 and "computed in precision" not in own.output
     scores = json.loads(CliRunner().invoke(main, ["eval", str(runs / "tf32.h5"), "--device", "cpu", "--precision",
-                                                  "ieee", "--json"]).output)
+                                                  "ieee", "--json"]).stdout)
     assert (scores["precision"], scores["trained_precision"]) == ("ieee", "tf32")

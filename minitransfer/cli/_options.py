@@ -29,7 +29,7 @@ class PresetName(click.ParamType):
         self.fail(f"{value!r} is not a preset; choose from {', '.join(models.PRESETS)}", param, ctx)
 
 
-def _per_preset(field):
+def per_preset(field):
     """Each preset's value of ``field``, for a help: "caffenet 450000, mini 300, micro 600"."""
     return ", ".join(f"{name} {getattr(preset, field)}" for name, preset in models.PRESETS.items())
 
@@ -97,14 +97,14 @@ fc8_outputs_option = config_option("--fc8-outputs", type=click.IntRange(1),
                                    help="Width of fc8 (default: the half's class count; the paper's halves had 1000).")
 # at most MAX_COUNT: 10**30 (a slip) was taken, to train for ever (and a grid's --dry-run never ended)
 max_iter_option = config_option("--max-iter", type=click.IntRange(1, config_checks.MAX_COUNT),
-                                help=f"Iterations (default: the preset's: {_per_preset('max_iter')}; 200/450 of it for "
+                                help=f"Iterations (default: the preset's: {per_preset('max_iter')}; 200/450 of it for "
                                      "reduced-data runs, --per-class, as the paper's); the step schedule scales "
                                      "with it.")
 batch_size_option = config_option("--batch-size", type=click.IntRange(1),
-                                   help=f"Images per iteration (default: the preset's: {_per_preset('batch_size')}).")
+                                   help=f"Images per iteration (default: the preset's: {per_preset('batch_size')}).")
 eval_every_option = config_option("--eval-every", type=click.IntRange(1),
                                   help="Evaluate on the half's val images every K iterations (default: the preset's: "
-                                       f"{_per_preset('eval_every')}).")
+                                       f"{per_preset('eval_every')}).")
 base_lr_option = config_option("--base-lr", type=click.FloatRange(min=0, min_open=True),
                                help="Learning rate (default: 0.01, the paper's; 0.0125 for reduced-data runs, "
                                     "--per-class, as the paper's).")

@@ -10,7 +10,7 @@ import time
 import click
 
 from minitransfer import demo as demos
-from minitransfer import fileio, grid_folder
+from minitransfer import config_checks, fileio, grid_folder
 from minitransfer.config_wording import command_line, option_name
 from minitransfer.data import synthetic
 from minitransfer.ops import precision as precisions
@@ -30,7 +30,10 @@ from .report import UNFINISHED_SHOWN, show
               help="Folder for the runs and the report (default: minitransfer-demo; minitransfer-demo-seedS with "
                    "--seed S, minitransfer-demo-tf32 with --precision tf32 ...).")
 @click.option("--seed", type=Seed(demos.MAX_SEED), default=0, show_default=True,
-              help="Rerun the whole demo with other split and training seeds.")
+              help="Rerun the whole demo with other split and training seeds: seed S trains the random splits of "
+                   "split seeds S*k to S*k+k-1 (k, the demo's splits per seed: "
+                   f"{max(demos.CPU_PLAN.splits, demos.GPU_PLAN.splits)}), hence its bound, which keeps them within "
+                   f"the split seeds' 0..{config_checks.MAX_SEED}.")
 @device_option
 @click.option("--precision", type=click.Choice(precisions.PRECISIONS), default=None,
               help=f"{PRECISION_HELP} Default: {precisions.DEFAULT}.")

@@ -10,7 +10,7 @@ from minitransfer.results import start_over_in
 
 from ._errors import run
 from ._options import PRECISION_HELP, checkpoint_argument, device_option
-from ._output import echo, json_text
+from ._output import echo, json_text, say
 from ._paths import DatasetFolder
 from .info import split_words
 
@@ -56,6 +56,10 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     is resampled to theirs, as train does, and the output says so (and when the network's crops see
     a small part of each: prepare them at the size it was trained on).
 
+    Output: the scores on stdout (with --json, the JSON alone: `eval ... --json > s.json` keeps it
+    parseable); the notes (a mean image resized, crops seeing a small part of each image, another
+    precision than trained in, a run that diverged after the checkpoint) on stderr, as train's.
+
     Exit codes: 0 done, 1 error (--device cuda without a usable GPU, a batch too large for the
     memory available), 2 usage (CHECKPOINT does not exist, or is a folder without a network or a
     dataset's file; --data is no dataset but a run folder, a network, images not prepared yet, or a
@@ -73,23 +77,31 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     scores = run(lambda: evaluate.evaluate_checkpoint(checkpoint, data=data, subset=subset, device=device,
                                                       batch_size=batch_size, precision=precision),
                  interrupted=_INTERRUPTED)
-    for line in [json_text(scores, indent=2)] if as_json else _lines(checkpoint, scores):
-        echo(line)
+    echo(json_text(scores, indent=2) if as_json else _result_line(checkpoint, scores))
+    for note in _notes(checkpoint, scores):
+        say(note)
 
 
-def _lines(checkpoint, scores):
-    """The text ``eval`` prints: the scores, then what was computed otherwise than trained; a tab,
-    line break or backslash in a path is escaped (:func:`minitransfer.data.inputs.display_name`)."""
+def _result_line(checkpoint, scores):
+    """The scores, as ``eval`` prints them on stdout without --json; a tab, line break or backslash in a
+    path is escaped (:func:`minitransfer.data.inputs.display_name`)."""
     task = _task_text(checkpoint, scores["outputs"])  # read before its name is escaped for the terminal
-    run_folder = checkpoints.run_folder_of(checkpoint)  # of a run's checkpoint.h5
-    diverged = checkpoints.divergence_in(run_folder) if run_folder else ""
-    then = start_over_in(run_folder) if diverged else ""
     checkpoint, data = inputs.display_name(checkpoint), inputs.display_name(scores["data"])
     iteration, max_iter = scores["iteration"], scores["max_iter"]
     # a run's checkpoint before its end (rewritten while it trains): which of its iterations was scored
     during = f" (iteration {iteration} of {max_iter})" if isinstance(max_iter, int) and iteration < max_iter else ""
-    yield (f"{checkpoint}{during} on {scores['subset']} of {data} ({scores['images']} images): "
-           f"top-1 {scores['top1']:.4f}  top-5 {scores['top5']:.4f}  loss {scores['loss']:.4f}{task}")
+    return (f"{checkpoint}{during} on {scores['subset']} of {data} ({scores['images']} images): "
+            f"top-1 {scores['top1']:.4f}  top-5 {scores['top5']:.4f}  loss {scores['loss']:.4f}{task}")
+
+
+def _notes(checkpoint, scores):
+    """What ``eval`` says on stderr, with --json too (stdout is the scores alone): a run that diverged
+    after the checkpoint, a mean image resized, crops that see a small part of each image, another
+    precision than the network was trained in; paths escaped as :func:`_result_line` escapes them."""
+    run_folder = checkpoints.run_folder_of(checkpoint)  # of a run's checkpoint.h5
+    diverged = checkpoints.divergence_in(run_folder) if run_folder else ""
+    then = start_over_in(run_folder) if diverged else ""
+    checkpoint, data = inputs.display_name(checkpoint), inputs.display_name(scores["data"])
     if diverged:  # the network scored is its run's last before the divergence, which a resume replays
         yield f"its run diverged after this checkpoint ({diverged.removeprefix(rundir.DIVERGED)}); {then}"
     if scores["mean_resized_from"]:

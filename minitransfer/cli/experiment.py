@@ -109,7 +109,8 @@ def _time_limit(ctx, param, value):
                    "two counts that each keep them all, the same network twice, are refused.")
 @click.option("--replicates", type=click.IntRange(1, MAX_REPLICATES), default=1, show_default=True,
               help="Networks per point for the natural split, the all-classes controls and --source-data, "
-                   "each with its own base and seed (a random split's replicates are its --split-seed values).")
+                   "each with its own base and seed, in folders of their own beside the first's: OUT/natural-1/, "
+                   "OUT/all-1/, OUT/cross-1/, ... (a random split's replicates are its --split-seed values).")
 @grid_train_options
 @device_option
 @click.option("--gpus", type=GpuIds(), default=None,
@@ -127,7 +128,10 @@ def _time_limit(ctx, param, value):
                    "other options; a task leaves a finished run to train, which refuses one trained otherwise, and "
                    "waits for a run another process trains (a second submission, a local experiment on OUT), "
                    "holding its GPU idle meanwhile. It says what the scripts submit (arrays, tasks, #SBATCH lines, "
-                   "logs); `bash DIR/submit.sh --dry-run` prints the sbatch commands it would run, queueing nothing.")
+                   "logs): the preview off the cluster. On a login node of the cluster, `bash DIR/submit.sh "
+                   "--dry-run` prints the sbatch commands it would run now, queueing nothing; it asks SLURM (squeue, "
+                   "scontrol, a test submission): where squeue is installed but reaches no cluster, it prints only "
+                   "that squeue failed and exits 1.")
 @click.option("--gres", default=None, callback=_sbatch_value,
               help="--emit-slurm: generic resources per run (default: gpu:1, none with --device cpu).")
 @click.option("--partition", default=None, callback=_sbatch_value,

@@ -8,6 +8,7 @@ import click
 
 from minitransfer.data import (archives, build, cifar, dataset, devkit, folder, importers, lock, prepared_notes,
                                synthetic)
+from minitransfer import models
 from minitransfer.data.decoder_pool import MAX_WORKERS
 from minitransfer.progress import StageProgress
 
@@ -53,8 +54,10 @@ def _finish(built, verify):
         click.echo(note, err=True)
 
 
-_size = click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=None,
-                     help=f"Warp images to SIZE x SIZE (at most {build.MAX_IMAGE_SIZE}).")
+def _size(default):
+    """--size, with its command's default shown on its line."""
+    return click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=default, show_default=True,
+                        help=f"Warp images to SIZE x SIZE (at most {build.MAX_IMAGE_SIZE}).")
 
 
 def _overwrite(*files):
@@ -147,7 +150,7 @@ def prepare():
               help="'wnid names' file for readable class names (words.txt or synset_words.txt; default: "
                    "the devkit's names, else the wnids); a name holding a control character is refused.")
 @_is_a
-@_size
+@_size(256)
 @_workers
 @_shard
 @_verify
@@ -175,7 +178,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
     if devkit_folder and val_labels:
         raise click.UsageError("give either --devkit or --val-labels, not both")
     built = _import("imagenet", lambda progress: importers.import_imagenet(
-        source, out, val_labels=val_labels, devkit=devkit_folder, words=words, is_a=is_a, size=size or 256,
+        source, out, val_labels=val_labels, devkit=devkit_folder, words=words, is_a=is_a, size=size,
         workers=workers, shard_length=shard_size, progress=progress, overwrite=overwrite))
     run(lambda: _finish(built, verify))
 
@@ -194,7 +197,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
               help="The family whose classes form half A of the natural split (default: the first family "
                    "in --families; natural with --is-a); half B is every other class.")
 @_is_a
-@_size
+@_size(256)
 @_workers
 @_shard
 @_verify
@@ -234,7 +237,7 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     """
     built = _import("folder", lambda progress: folder.import_folder(
         source, out, val_fraction=val_fraction, seed=seed, families=families, family_a=family_a, is_a=is_a,
-        size=size or 256, workers=workers, shard_length=shard_size, progress=progress, overwrite=overwrite))
+        size=size, workers=workers, shard_length=shard_size, progress=progress, overwrite=overwrite))
     run(lambda: _finish(built, verify))
 
 
@@ -242,7 +245,7 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
 @click.argument("source", type=click.Path(exists=True))
 @click.argument("out", type=OutputFolder())
 @_is_a
-@_size
+@_size(256)
 @_workers
 @_shard
 @_verify
@@ -262,7 +265,7 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrit
       minitransfer prepare tiny-imagenet tiny-imagenet-200.zip tiny-64 --size 64   # your data
     """
     built = _import("tiny-imagenet", lambda progress: importers.import_tiny_imagenet(
-        source, out, is_a=is_a, size=size or 256, workers=workers, shard_length=shard_size,
+        source, out, is_a=is_a, size=size, workers=workers, shard_length=shard_size,
         progress=progress, overwrite=overwrite))
     run(lambda: _finish(built, verify))
 
@@ -276,13 +279,13 @@ def _cifar_options(command):
     """SOURCE (the archive or its folder), OUT and the options the CIFAR importers take."""
     for option in reversed((click.argument("source", type=click.Path(exists=True)),
                             click.argument("out", type=OutputFolder()),
-                            _size, _cifar_workers, _shard, _verify, _overwrite())):
+                            _size(32), _cifar_workers, _shard, _verify, _overwrite())):
         command = option(command)
     return command
 
 
 def _import_cifar(importer, label, source, out, size, workers, shard_size, verify, overwrite):
-    built = _import(label, lambda progress: importer(source, out, size=size or 32, workers=workers or 0,
+    built = _import(label, lambda progress: importer(source, out, size=size, workers=workers or 0,
                                                      shard_length=shard_size, progress=progress, overwrite=overwrite))
     run(lambda: _finish(built, verify))
 
@@ -326,26 +329,41 @@ def _even(context, parameter, value):
     return value
 
 
-@prepare.command("synthetic")
+# prepare synthetic's defaults: a set for the mini preset, larger than the built-in set's (the micro preset's)
+_SYNTHETIC = {"classes": 20, "train_per_class": 300, "val_per_class": 50, "seed": 0, "size": 36}
+
+
+def _synthetic_help():
+    """prepare synthetic's help: what it makes, and how its defaults differ from the built-in set's."""
+    own, builtin = _SYNTHETIC, synthetic.BUILTIN_PARAMETERS
+    presets = [models.preset_for_image_size((p["size"], p["size"])).name for p in (own, builtin)]
+    return (f"A generated set of straight-edged (man-made) and organic (natural) shape classes.\n\n"
+            f"Its defaults ({own['size']}x{own['size']} images, {own['train_per_class']} training and "
+            f"{own['val_per_class']} validation images per class: the {presets[0]} preset's) are not those of the "
+            f"built-in set that train, experiment and demo use without --data ({builtin['size']}x{builtin['size']}, "
+            f"{builtin['train_per_class']} and {builtin['val_per_class']} per class: the {presets[1]} preset's)."
+            f"\n\n\b\nExample:\n  minitransfer prepare synthetic synthetic-8 --classes 8 --train-per-class 40 "
+            f"--val-per-class 10")
+
+
+@prepare.command("synthetic", help=_synthetic_help())
 @click.argument("out", type=OutputFolder())
-@click.option("--classes", type=click.IntRange(2, len(synthetic.CLASS_MOTIFS)), default=20, show_default=True,
-              callback=_even, help=f"Even, 2..{len(synthetic.CLASS_MOTIFS)}: half man-made, half natural.")
-@click.option("--train-per-class", type=click.IntRange(1), default=300, show_default=True)
-@click.option("--val-per-class", type=click.IntRange(1), default=50, show_default=True)
-@click.option("--seed", type=Seed(None), default=0, show_default=True)
-@_size
+@click.option("--classes", type=click.IntRange(2, len(synthetic.CLASS_MOTIFS)), default=_SYNTHETIC["classes"],
+              show_default=True, callback=_even,
+              help=f"Even, 2..{len(synthetic.CLASS_MOTIFS)}: half man-made, half natural.")
+@click.option("--train-per-class", type=click.IntRange(1), default=_SYNTHETIC["train_per_class"], show_default=True,
+              help="Training images generated per class.")
+@click.option("--val-per-class", type=click.IntRange(1), default=_SYNTHETIC["val_per_class"], show_default=True,
+              help="Validation images generated per class.")
+@click.option("--seed", type=Seed(None), default=_SYNTHETIC["seed"], show_default=True,
+              help="Seed of the generator.")
+@_size(_SYNTHETIC["size"])
 @_shard
 @_verify
 @_overwrite()
 def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, shard_size, verify, overwrite):
-    """A generated set of straight-edged (man-made) and organic (natural) shape classes; 36x36 by default.
-
-    \b
-    Example:
-      minitransfer prepare synthetic synthetic-8 --classes 8 --train-per-class 40 --val-per-class 10
-    """
     built = _import("synthetic", lambda progress: synthetic.build_synthetic(
-        out, classes=classes, train_per_class=train_per_class, val_per_class=val_per_class, size=size or 36,
+        out, classes=classes, train_per_class=train_per_class, val_per_class=val_per_class, size=size,
         seed=seed, shard_length=shard_size, progress=progress, overwrite=overwrite))
     run(lambda: _finish(built, verify))
 

@@ -42,8 +42,9 @@ def _runs_folder(ctx, param, value):
 @click.option("-o", "--out", type=OutputFolder(path_type=pathlib.Path), default=None,
               help="Folder for the tables and figures (default: RUNS/report).")
 @click.option("--reference", callback=_reference, default=None, metavar="paper|FILE",
-              help="The paper's numbers to overlay: 'paper' (the original runs' table, shipped with minitransfer) "
-                   "or a TSV file (run, mean_top10_val_top1, ...).")
+              help="The paper's numbers to overlay: 'paper' (the original runs' table, shipped) or a TSV file "
+                   "(run, mean_top10_val_top1, ...) of the paper code's run names: half0A, transfer0A0B_1_3, ... "
+                   "(docs/report.md).")
 def report(runs, out, reference):
     """Tables, findings and figures of the paper from the runs under RUNS.
 

@@ -15,8 +15,8 @@ from minitransfer.run_lines import result_line
 
 from ._errors import run
 from ._options import (SEED, base_lr_option, batch_size_option, config_option, data_option, device_option,
-                       eval_every_option, fc8_outputs_option, max_iter_option, precision_option, preset_option,
-                       seed_option, stepsize_option)
+                       eval_every_option, fc8_outputs_option, max_iter_option, per_preset, precision_option,
+                       preset_option, seed_option, stepsize_option)
 from ._output import echo, json_text
 from ._paths import DatasetFolder, NetworkPath, OutputFile
 
@@ -73,13 +73,13 @@ _INTERRUPTED_FRESH = ("stopped by a signal during the start-up of a fresh run, b
                     "else random).")
 @config_option("--half", type=click.Choice(config_checks.HALVES),
                help="Half to train on (default: A; when copying within the base's dataset and split, the other "
-                    "half than the base's).")
+                    "half than the base's; --split all has no halves and refuses one).")
 @config_option("--split-seed", type=SEED,
                help="Seed of the random split, which alone has one (default: the base's when copying within its "
                     "dataset, else 0).")
 @config_option("--per-class", type=click.IntRange(1, config_checks.MAX_COUNT),
-               help="Use at most this many training images per class (reduced-data runs; at least every image a "
-                    "class has keeps them all, which a warning says).")
+               help="Use at most this many training images per class (reduced-data runs); a class with no more "
+                    "images than that keeps them all, which a warning says.")
 @seed_option
 @preset_option
 @fc8_outputs_option
@@ -94,8 +94,11 @@ _INTERRUPTED_FRESH = ("stopped by a signal during the start-up of a fresh run, b
 @config_option("--random-frozen", type=int,
                help="Control of §4.3: keep the first N layers at their random initialisation, frozen.")
 @base_lr_option
-@config_option("--momentum", type=click.FloatRange(0, 1, max_open=True))
-@config_option("--weight-decay", type=click.FloatRange(min=0))
+@config_option("--momentum", type=click.FloatRange(0, 1, max_open=True),
+               help="Momentum mu of Caffe's SGD: V = mu*V + lr*g, W = W - V (the paper's).")
+@config_option("--weight-decay", type=click.FloatRange(min=0),
+               help="L2 weight decay wd: g = dL/dW + wd*W, on weights, not on biases nor frozen layers (the "
+                    "paper's).")
 @config_option("--gamma", type=click.FloatRange(0, 1, min_open=True), help="Learning-rate factor at each step.")
 @stepsize_option
 @max_iter_option
@@ -103,8 +106,10 @@ _INTERRUPTED_FRESH = ("stopped by a signal during the start-up of a fresh run, b
 @eval_every_option
 @config_option("--eval-batch-size", type=click.IntRange(1), help="Batch of the evaluations (default: batch-size).")
 @config_option("--checkpoint-every", type=click.IntRange(1),
-               help="Write the run's checkpoint every K iterations (default: the preset's).")
-@config_option("--log-every", type=click.IntRange(1), help="Log line every K iterations (default: the preset's).")
+               help=f"Write the run's checkpoint every K iterations (default: the preset's: "
+                    f"{per_preset('checkpoint_every')}).")
+@config_option("--log-every", type=click.IntRange(1),
+               help=f"Log line every K iterations (default: the preset's: {per_preset('log_every')}).")
 @config_option("--resume", type=str, metavar="auto|RUN|CHECKPOINT",
                help="'auto': continue from the run directory's checkpoint if there is one (a finished run, even one "
                     "whose checkpoint was deleted, ends at once: nothing to do); a run folder (baseA.run, as train "
@@ -124,7 +129,8 @@ _INTERRUPTED_FRESH = ("stopped by a signal during the start-up of a fresh run, b
 @config_option("--cuda-graph/--no-cuda-graph",
                help="CUDA: run each iteration as one replayed CUDA graph of fused kernels (same results; "
                     "new and not yet verified on a GPU, hence off by default).")
-@config_option("--workers", type=click.IntRange(0, MAX_WORKERS), help=f"Data loader processes (at most {MAX_WORKERS}).")
+@config_option("--workers", type=click.IntRange(0, MAX_WORKERS),
+               help=f"Data loader processes, at most {MAX_WORKERS}; 0 loads the batches in the training process.")
 @config_option("--progress/--no-progress", help="Progress bar (default: on a terminal).")
 @config_option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
