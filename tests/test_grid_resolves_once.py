@@ -64,7 +64,7 @@ def test_the_command_line_resolves_each_base_once_before_the_grid_starts(micro_d
                                                                        monkeypatch, mode):
     """Before, `experiment` resolved each base three times before its first run started: its own check
     of the bases, its warning of few evaluations, then the grid's (run_grid) check of the bases again."""
-    monkeypatch.setattr(grid_runner.GridRunner, "run", lambda self, poll_seconds, stop_owed=None: None)  # no run started
+    monkeypatch.setattr(grid_runner.GridRunner, "run", lambda self, *_: None)  # no run started
     out = tmp_path / "grid"
     done = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), *GRID]
                               + (["--dry-run"] if mode == "dry-run" else []))
