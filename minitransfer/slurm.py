@@ -7,7 +7,8 @@
 ``submit.sh``     submits them: the unfinished bases as one job array, then, for each base, its unfinished
                   transfers as one job array with ``--dependency=afterok:<bases job>_<base's task>``
                   (each array numbered from 0, of at most SLURM's MaxArraySize tasks: more are split);
-                  ``submit.sh --dry-run`` prints the sbatch commands it would run now (new jobs' ids as JOB1,
+                  ``submit.sh --dry-run``, on a login node (it asks SLURM; off the cluster, the emit step's
+                  summary is the preview), prints the sbatch commands it would run now (new jobs' ids as JOB1,
                   JOB2, ...), the tasks it would cancel, each task's ``#SBATCH`` lines and where the logs go,
                   checks them with ``sbatch --test-only`` (exit 1 where it refuses one: a partition that does
                   not exist), and submits, cancels and records nothing (:func:`describe_scripts`: the same at
@@ -166,7 +167,8 @@ def describe_scripts(runs, out, slurm_dir, array_size=None):
     """Lines saying what the scripts :func:`emit_slurm` wrote into ``slurm_dir`` for ``runs`` submit: how
     many job arrays of how many tasks, in which order, what each task asks SLURM for (the ``#SBATCH``
     lines both array scripts share), where the logs go, and how to see what ``submit.sh`` would submit
-    now (``submit.sh --dry-run``: less the runs finished or queued already). The arrays are counted
+    now (``submit.sh --dry-run``: less the runs finished or queued already), on a login node: it asks SLURM,
+    so off the cluster these lines are the preview. The arrays are counted
     under ``array_size`` (the most tasks an array holds, and that limit's name, as
     :func:`~minitransfer.slurm_submit.cluster_array_size` gives them), by default the limit of the
     cluster this runs on, as ``submit.sh`` reads it (``scontrol show config``), else SLURM's default."""
@@ -194,7 +196,9 @@ def describe_scripts(runs, out, slurm_dir, array_size=None):
     lines.append(_time_limit_checked(asked))
     lines.append(f"task logs: {slurm_dir / 'logs'}; each run's training output: "
                  f"{pathlib.Path(out) / '<run>.run' / grid.LOG_FILE}")
-    lines.append(f"to see what {SUBMIT_FILE} would submit now, queueing nothing: "
+    lines.append(f"off the cluster, these lines are the preview: {SUBMIT_FILE} --dry-run asks SLURM (squeue, "
+                 "scontrol, sbatch --test-only), so it runs where SLURM's controller answers")
+    lines.append(f"on a login node of the cluster, to see what {SUBMIT_FILE} would submit now, queueing nothing: "
                  f"bash {shlex.quote(str(slurm_dir / SUBMIT_FILE))} --dry-run")
     return lines
 

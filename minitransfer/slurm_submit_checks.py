@@ -351,13 +351,21 @@ def reached_lines():
     """Bash lines ending ``submit.sh`` (exit 1) where squeue, asked first on every submission (a dry run's
     where squeue is here), fails: SLURM out of reach (no ``SLURM_CONF``, the controller down: "Could not
     establish a configuration source") is said as such. Before, only a rerun asked squeue, and a first
-    submission let sbatch fail, saying to fix a partition, --gres, --time or --sbatch-option."""
+    submission let sbatch fail, saying to fix a partition, --gres, --time or --sbatch-option. A dry run
+    says it asks SLURM, so runs on a login node, and that off the cluster the emit step's summary is the
+    preview (before, it said only that nothing was submitted, and to rerun the submission there)."""
+    unreachable = ("squeue failed (its error above): SLURM cannot be reached from here (SLURM_CONF unset or naming"
+                   " another configuration, SLURM\'s controller down, or not a machine of the cluster")
     return [
         "# SLURM reached at all, before anything is locked or asked of it: said as such, not as sbatch refusing",
         'if type -P squeue > /dev/null && ! squeue --noheader --user="$(id -u)" --format=%i > /dev/null; then',
-        '  echo "nothing submitted: squeue failed (its error above): SLURM cannot be reached from here (SLURM_CONF'
-        ' unset or naming another configuration, SLURM\'s controller down, or not a machine of the cluster: run $0'
-        ' on a login node); rerun $0 once squeue answers" >&2',
+        '  if [ "$dry_run" = yes ]; then',
+        f'    echo "dry run stopped: {unreachable}): the dry run asks SLURM what is queued and has sbatch'
+        ' --test-only check each array, so it runs where SLURM\'s controller answers: run $0 --dry-run on a login'
+        ' node; off the cluster, what the scripts submit is what experiment --emit-slurm said as it wrote them" >&2',
+        "  else",
+        f'    echo "nothing submitted: {unreachable}: run $0 on a login node); rerun $0 once squeue answers" >&2',
+        "  fi",
         "  exit 1",
         "fi",
     ]

@@ -455,9 +455,17 @@ def test_submit_whose_squeue_fails_says_slurm_cannot_be_reached(tmp_path, fake_s
     error = "squeue: fatal: Could not establish a configuration source"
     again = submit_grid(submit, *["--dry-run"] * dry_run, FAKE_SQUEUE_LIST_ERROR=error)
     assert again.returncode == 1, again.stdout + again.stderr
-    assert again.stderr == (f"{error}\n{UNREACHABLE} unset or naming another configuration, SLURM's controller "
-                            f"down, or not a machine of the cluster: run {submit} on a login node); rerun {submit} "
-                            f"once squeue answers\n")
+    unreachable = (f"{UNREACHABLE} unset or naming another configuration, SLURM's controller down, or not a "
+                   "machine of the cluster")
+    if dry_run:  # it asks SLURM: run on a login node; off the cluster the emit step's summary is the preview
+        unreachable = unreachable.replace("nothing submitted", "dry run stopped", 1)
+        assert again.stderr == (f"{error}\n{unreachable}): the dry run asks SLURM what is queued and has sbatch "
+                                f"--test-only check each array, so it runs where SLURM's controller answers: run "
+                                f"{submit} --dry-run on a login node; off the cluster, what the scripts submit is "
+                                "what experiment --emit-slurm said as it wrote them\n")
+    else:
+        assert again.stderr == f"{error}\n{unreachable}: run {submit} on a login node); rerun {submit} once squeue " \
+                               "answers\n"
     assert len(sbatch_calls(fake_slurm)) == 3 * earlier and not (fake_slurm / "sbatch-test-only").exists()
     assert (record.read_text() if record.exists() else "") == recorded
 

@@ -141,7 +141,9 @@ def test_cli_emit_slurm_says_what_the_scripts_submit(tmp_path, synthetic_8):
     assert lines[start + 4].startswith("  --time=4:00:00 asks for a limit of 4:00:00, and SLURM leaves a job that asks "
                                        "for more than its partition's MaxTime PENDING")  # which submit.sh checks
     assert lines[start + 5].startswith(f"  task logs: {tmp_path / 'slurm' / 'logs'}; each run's training output: ")
-    command = lines[start + 6].split("queueing nothing: ", 1)[1]
+    assert lines[start + 6].startswith("  off the cluster, these lines are the preview: submit.sh --dry-run asks SLURM")
+    assert lines[start + 7].startswith("  on a login node of the cluster, to see what submit.sh would submit now")
+    command = lines[start + 7].split("queueing nothing: ", 1)[1]
     assert shlex.split(command) == ["bash", str(tmp_path / "slurm" / "submit.sh"), "--dry-run"]
     assert lines[-1].startswith("submit with: bash ")
 
