@@ -70,8 +70,9 @@ def test_dry_run_where_slurms_commands_are_missing_previews_unchecked(tmp_path):
     bare.mkdir()
     for folder in os.environ["PATH"].split(os.pathsep):
         for tool in (pathlib.Path(folder).iterdir() if os.path.isdir(folder) else ()):
-            if tool.name not in slurm_cluster.PROGRAMS and not (bare / tool.name).exists() and not (bare / tool.name).is_symlink():
-                (bare / tool.name).symlink_to(tool)
+            linked = bare / tool.name
+            if tool.name not in slurm_cluster.PROGRAMS and not linked.exists() and not linked.is_symlink():
+                linked.symlink_to(tool)
     preview = _run(_dry_run_command(said), dict(os.environ, PATH=str(bare)))
     assert (preview.returncode, preview.stderr) == (0, ""), preview.stderr
     assert "$ sbatch --parsable --array=0,1 bases.sh" in preview.stdout
