@@ -1,19 +1,19 @@
 """The runs of a local grid on its slots (:class:`GridRunner`, which
 :func:`minitransfer.scheduler.run_grid` builds and drives): its checks and plan as it is built; each
-run started once its base has finished, on a free slot (:func:`slots_used`), or left to another
-process that trains it; each run's end noted (finished, failed, stopped with a checkpoint, taken by
-another process); a GPU whose runs fail one after the other retired, its runs tried once more on the
-others (:class:`minitransfer.grid_retirement.GridRetirement`); the running trainings stopped with their
-checkpoints and every run counted when the grid stops.
+run started once its base has finished, on a free slot (:func:`slots_used`; its start:
+:mod:`minitransfer.grid_launch`), or left to another process that trains it; each run's end noted
+(finished, failed, stopped with a checkpoint, taken by another process); a GPU whose runs fail one after
+the other retired, its runs tried once more on the others (:class:`minitransfer.grid_retirement.GridRetirement`);
+the running trainings stopped with their checkpoints and every run counted when the grid stops.
 """
 
-import shlex
 import signal
 import time
 
-from minitransfer import fileio, launcher, run_lock, stop_requests, stopping
+from minitransfer import launcher, run_lock, stopping
 from minitransfer.grid_check import DatasetsAsPlanned, check_finished, check_folder
 from minitransfer.grid_folder import GridFolderGone
+from minitransfer.grid_launch import open_run_log, start_held_from_stops, start_line
 from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
                                        stopped_unstarted, where_its_output_is)
 from minitransfer.grid_plan import left_alone, replaced_plan
@@ -26,7 +26,7 @@ from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_c
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import write_plan
 from minitransfer.grid_retirement import GridRetirement
-from minitransfer.grid_status import error_line, is_finished, run_status, tried_again
+from minitransfer.grid_status import error_line, is_finished, tried_again
 
 STOP_RESEND_SECONDS = 1.0
 
@@ -154,30 +154,15 @@ class GridRunner:
         self.pending.insert(0, run)
 
     def _launch(self, slot, device, run):
-        where = "CPU" if device is None else gpu_name(device)
-        try:
-            status = run_status(self.out, run)  # "resume at iteration K": its train continues from its checkpoint
-        except OSError:  # a checkpoint that cannot be read: the run's own train says so, not the grid
-            status = "todo"
-        verb, at = ("resume", status[len("resume"):]) if status.startswith("resume ") else ("start", "")
-        self.log(f"[{self.started}/{self.total}] {verb} {run.name} on {where}{at}")
-        folder = run_dir(self.out, run)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise fileio.storage_error(folder, error) from error
+        self.log(start_line(self.out, run, device, self.started, self.total))
         arguments = train_arguments(run, self.out, self.options)
-        command = self.train_command + arguments
-        fileio.append_text(folder / LOG_FILE, f"$ {shlex.join(command)}\n")  # a full disk: StorageError naming it
-        self.warnings.watch(run.name, folder / LOG_FILE, weights_path(self.out, run.parent) if run.parent else None)
-        # A stop while the run starts (a launcher forks it, or Popen does) waits until the run is
-        # running, where stop() reaches it: else the run trained on unstopped (and the grid waited for
-        # its launcher, which waits for the run). A signal ignored here stays so, for the run too.
-        with stop_requests.StopRequests(keep_ignored=True) as stop:
-            process = self.processes.start(slot, device, arguments, folder / LOG_FILE)
+        log_file = open_run_log(self.out, run, self.train_command + arguments)  # a full disk: StorageError
+        self.warnings.watch(run.name, log_file, weights_path(self.out, run.parent) if run.parent else None)
+
+        def start():
+            process = self.processes.start(slot, device, arguments, log_file)
             self.running[slot] = (run, process, time.monotonic())
-        if stop:  # heard again by the grid's own handler (run_grid), which then records the stops that follow
-            signal.raise_signal(getattr(signal, stop[0]))
+        start_held_from_stops(start)
 
     def _collect_exits(self):
         """Take note of the runs that have ended; returns how many did."""

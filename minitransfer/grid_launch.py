@@ -1,0 +1,50 @@
+"""Starting one run of a local grid (:meth:`minitransfer.grid_runner.GridRunner._launch`): the line that
+says so (:func:`start_line`), the run's folder made and its train command written at the head of its log
+(:func:`open_run_log`), and its process started with stop requests held until the grid has it among its
+running ones (:func:`start_held_from_stops`).
+"""
+
+import shlex
+import signal
+
+from minitransfer import fileio, stop_requests
+from minitransfer.experiment import LOG_FILE, run_dir
+from minitransfer.grid_gpus import gpu_name
+from minitransfer.grid_status import run_status
+
+
+def start_line(out, run, device, number, total):
+    """"[K/N] start RUN on WHERE", or "resume RUN on WHERE at iteration I" for one its train continues
+    from its checkpoint; ``device`` a GPU, or None (the CPU)."""
+    where = "CPU" if device is None else gpu_name(device)
+    try:
+        status = run_status(out, run)  # "resume at iteration K": its train continues from its checkpoint
+    except OSError:  # a checkpoint that cannot be read: the run's own train says so, not the grid
+        status = "todo"
+    verb, at = ("resume", status[len("resume"):]) if status.startswith("resume ") else ("start", "")
+    return f"[{number}/{total}] {verb} {run.name} on {where}{at}"
+
+
+def open_run_log(out, run, command):
+    """Make the folder of ``run`` and append ``$ command`` to its log; the log's path. A folder or log
+    that cannot be written raises :class:`~minitransfer.fileio.StorageError` naming it (a full disk)."""
+    folder = run_dir(out, run)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise fileio.storage_error(folder, error) from error
+    fileio.append_text(folder / LOG_FILE, f"$ {shlex.join(command)}\n")
+    return folder / LOG_FILE
+
+
+def start_held_from_stops(start):
+    """Call ``start``, which starts a run's process and records it as running, with stop requests held:
+    a stop while the run starts (a launcher forks it, or Popen does) waits until the run is running,
+    where the grid's stop reaches it; else the run trained on unstopped (and the grid waited for its
+    launcher, which waits for the run). A signal ignored here stays so, for the run too. A stop held is
+    raised again once ``start`` returns, heard by the grid's own handler (run_grid), which then records
+    the stops that follow."""
+    with stop_requests.StopRequests(keep_ignored=True) as stop:
+        start()
+    if stop:
+        signal.raise_signal(getattr(signal, stop[0]))
