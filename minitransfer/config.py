@@ -333,13 +333,15 @@ def _choose_preset(c, parent, dataset, task, named):
 def _fill_schedule(c, preset):
     """The preset's schedule; a reduced-data run (``per_class``) takes the paper's reduced-data solver
     (base_lr 0.0125, a step at 64,000 of 200,000 iterations), scaled to the preset like the rest: its
-    iterations and, by the same share, its evaluation and checkpoint intervals, so that it evaluates as
-    often as the preset's full run (micro: 267 iterations every 13, 21 evaluations, not 9 every 30),
-    more than the 10 best whose mean is the paper's accuracy."""
+    iterations and, where they are not given, by the same share its evaluation and checkpoint
+    intervals, so that it evaluates as often as the preset's full run (micro: 267 iterations every 13,
+    21 evaluations, not 9 every 30), more than the 10 best whose mean is the paper's accuracy. A
+    `max_iter` given keeps the preset's intervals, as a full run's does."""
     schedule = optim.REDUCED if c.per_class is not None else optim.PAPER
+    share = schedule.max_iter / optim.PAPER_MAX_ITER if c.max_iter is None else 1
 
     def of_schedule(iterations):  # the preset's count of iterations, the same share of the schedule's run
-        return max(1, round(iterations * schedule.max_iter / optim.PAPER_MAX_ITER))
+        return max(1, round(iterations * share))
 
     c.base_lr = c.base_lr if c.base_lr is not None else schedule.base_lr
     c.max_iter = c.max_iter or of_schedule(preset.max_iter)

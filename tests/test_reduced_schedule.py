@@ -67,3 +67,11 @@ def test_a_reduced_data_run_trained_with_the_former_defaults_resumes_by_its_fold
     assert resumed.meta["config"]["eval_every"] == 30 and resumed.iteration == 6
     for name, (w, b) in checkpoints.load(straight.out).weights.items():
         assert (resumed.weights[name][0] == w).all() and (resumed.weights[name][1] == b).all(), name
+
+
+def test_a_max_iter_given_keeps_the_full_runs_intervals(micro_data):
+    """A schedule of the researcher's own: a reduced-data run of --max-iter 50 evaluates and checkpoints
+    as the full runs of --max-iter 50 beside it (one schedule of the grid, not two)."""
+    full = _resolved(micro_data, "micro", max_iter=50)
+    reduced = _resolved(micro_data, "micro", max_iter=50, per_class=3)
+    assert (reduced.eval_every, reduced.checkpoint_every) == (full.eval_every, full.checkpoint_every)
