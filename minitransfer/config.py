@@ -34,6 +34,7 @@ from minitransfer.config_checks import (ConfigError, DataMismatch, check_combina
                                         n_out_of_range, resolve_device, weight_layers_counted)
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
+from minitransfer.data.mistaken_paths import GIVE_A_DATASET
 from minitransfer.mean_image import mean_image
 from minitransfer.ops import precision as precisions
 from minitransfer.resume_options import copied_weights, refuse_dataset_gone, take_run_folder
@@ -194,7 +195,7 @@ def _open_as_given(data):
     relative `data` was named absolute), and then named absolute: the run reads it, and records it,
     wherever the process's working folder is meanwhile."""
     if not os.path.exists(data):
-        raise datasets.DatasetError(f"`data` {data}: no such folder; {datasets.GIVE_A_DATASET}")
+        raise datasets.DatasetError(f"`data` {data}: no such folder; {GIVE_A_DATASET}")
     dataset = datasets.open_dataset(data)
     dataset.path = pathlib.Path(data).resolve()
     return dataset
