@@ -8,7 +8,8 @@ the layout of :mod:`.shard_format` and meta.json's counts before a byte of it is
 first batch; a file found intact is not hashed again until it changes, in this process or a later one:
 :mod:`.integrity`), and :class:`.image_reader.ImageReader` and :meth:`Dataset.labels` read only the files
 so checked, unchanged since (a shard replaced or written to during a run stops it). Every failure is a
-:class:`DatasetError` naming the file, or the folder when it was moved or prepared again as a whole.
+:class:`DatasetError` naming the file, or the folder when it was moved or prepared again as a whole;
+a path that is something else than a dataset is told what it is (:mod:`.mistaken_paths`).
 A training, an evaluation or :meth:`Dataset.verify` reads under :meth:`Dataset.reading`, the folder's shared
 lock (:mod:`.lock`), so prepare does not rewrite the files meanwhile.
 """
@@ -17,7 +18,6 @@ import contextlib
 import hashlib
 import os
 import pathlib
-import shlex
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from minitransfer import fileio
 from . import lock, same_origin, schema
 from .image_reader import IF_CHANGED, ImageReader
 from .integrity import GONE_SINCE_PREPARED, REPREPARE, check_files, identity
+from .mistaken_paths import not_a_dataset
 from .schema import DatasetError, NotADataset, read_error
 from .shard_format import FORMAT_NAME, META_FILE, SCHEMA_VERSION, SUBSETS, image_offset, read_checked
 
@@ -166,7 +167,8 @@ class Dataset:
     def checked_files(self, subset=None):
         """``(path, sha256, what)`` of the shards of ``subset`` (None: both subsets and the mean image)."""
         subsets = SUBSETS if subset is None else (subset,)
-        files = [(self.path / shard["file"], shard["sha256"], "shard") for name in subsets for shard in self.shards(name)]
+        files = [(self.path / shard["file"], shard["sha256"], "shard")
+                 for name in subsets for shard in self.shards(name)]
         if subset is None:
             files.append((self.path / self.meta["mean"]["file"], self.meta["mean"]["sha256"], "mean image"))
         return files
@@ -323,78 +325,6 @@ def unfinished_import(path):
 
 
 FOLDER_GONE = "the dataset folder was moved or deleted after this process opened it"
-GIVE_A_DATASET = f"give the folder `minitransfer prepare` wrote (it holds {META_FILE})"
-
-
-def not_a_dataset(path):
-    """What ``path``, given as a dataset, is instead, with what to give (the words of :class:`NotADataset`);
-    None where it holds a meta.json, is not there, or is a folder not told apart from an unfinished import.
-
-    Told from what it holds: a file (a network's, a file of a dataset: the folder is named); a run folder
-    (``baseA.run``, which eval and info take for its network), an experiment's folder or another folder of
-    run folders, a report's folder; a folder one level above prepared datasets (they are named); the
-    images a dataset is prepared from, in class folders or not yet sorted (how to prepare them). Such a
-    folder was said to be "an unfinished import: rerun prepare", and a run folder training now "being
-    prepared by another minitransfer process" (its lock file is the one prepare holds)."""
-    path = pathlib.Path(path)
-    if (path / META_FILE).is_file() or not path.exists():
-        return None
-    if not path.is_dir():
-        return _not_a_dataset_file(path)
-    what = _not_a_dataset_folder(path)
-    return None if what is None else f"{path}: {what}"
-
-
-def _not_a_dataset_file(path):
-    """:func:`not_a_dataset` of a file: the words begin as a file's always did (a notebook matches them)."""
-    from minitransfer import checkpoint  # which imports the data package
-    refused = f"{path}: a file, not a dataset folder"
-    if checkpoint.is_checkpoint(path):
-        return (f"{refused}: {GIVE_A_DATASET}; this one is a network's (weights or a checkpoint), which eval "
-                f"scores and train --copy-from copies")
-    if (path.parent / META_FILE).is_file():
-        return f"{refused}: give {path.parent}, the dataset folder it is a file of"
-    return f"{refused}: {GIVE_A_DATASET}"
-
-
-def _not_a_dataset_folder(path):
-    """What the folder ``path`` is instead of a dataset and what to give (:func:`not_a_dataset`), or None: told
-    as a network's folder is (:func:`minitransfer.path_kinds.folder_kind`), once the cases of a dataset's
-    own are told (the files of an import, prepared datasets in it, images not prepared yet)."""
-    from minitransfer import path_kinds, rundir  # which import the data package
-    from .build import DATASET_FILES, SHARD_NAME
-    from .folder_tree import first_loose_image
-    from .inputs import display_name, hidden
-    if rundir.is_run_dir(path):  # before a look at its lock, which one training there holds
-        return f"a run folder (a network's, which train wrote), not a dataset folder: {GIVE_A_DATASET}"
-    try:
-        with os.scandir(path) as entries:
-            children = [entry for entry in entries if not hidden(entry.name)]
-        if any(child.name in DATASET_FILES or SHARD_NAME.fullmatch(child.name) for child in children):
-            return None  # an import under way or unfinished, or a dataset whose meta.json was removed: rerun prepare
-        prepared = [folder for folder in path_kinds.datasets_in(path) if not hidden(folder.name)]
-    except OSError:
-        return None
-    if prepared:
-        return (f"not a dataset folder, but it holds {', '.join(str(folder) for folder in prepared[:3])}"
-                f"{' ...' if len(prepared) > 3 else ''}: give that folder")
-    found = path_kinds.folder_kind(path)
-    if found.experiment:  # kind "runs" or "experiment": its runs lie in its split folders, as always
-        return f"an experiment's folder, not a dataset folder: {GIVE_A_DATASET}"
-    if found.kind == "runs":
-        runs = ", ".join(str(run.relative_to(path)) for run in found.runs[:3]) + (" ..." if len(found.runs) > 3 else "")
-        return f"a folder of runs ({runs}), not a dataset folder: {GIVE_A_DATASET}"
-    if found.kind == "report":
-        return f"a report's folder (the tables minitransfer report wrote), not a dataset folder: {GIVE_A_DATASET}"
-    prepare = f"`minitransfer prepare folder {shlex.quote(str(path))} OUT --size SIZE`, and give OUT"
-    if any(child.is_dir() for child in children):
-        return (f"a folder of folders, not a prepared dataset: if they are class folders of images, prepare it "
-                f"first, {prepare}")
-    image = first_loose_image(path)
-    if image is not None:
-        return (f"a folder of image files (such as {display_name(image.name)}), not a prepared dataset: sort them into "
-                f"one folder per class ({path}/<class>/<image files>), then prepare it, {prepare}")
-    return None
 
 
 def _not_a_file(path):

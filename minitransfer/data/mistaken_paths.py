@@ -1,0 +1,85 @@
+"""What a path given as a dataset folder is instead, in words that say what to give
+(:func:`not_a_dataset`, the words of :class:`.schema.NotADataset`): a network's file or run folder, an
+experiment's or a report's folder, a folder above prepared datasets, images not prepared yet.
+:func:`.dataset.open_dataset` and the command line's ``--data`` ask it before they refuse a path."""
+
+import os
+import pathlib
+import shlex
+
+from .shard_format import META_FILE
+
+__all__ = ["not_a_dataset", "GIVE_A_DATASET"]
+
+GIVE_A_DATASET = f"give the folder `minitransfer prepare` wrote (it holds {META_FILE})"
+
+
+def not_a_dataset(path):
+    """What ``path``, given as a dataset, is instead, with what to give (the words of :class:`NotADataset`);
+    None where it holds a meta.json, is not there, or is a folder not told apart from an unfinished import.
+
+    Told from what it holds: a file (a network's, a file of a dataset: the folder is named); a run folder
+    (``baseA.run``, which eval and info take for its network), an experiment's folder or another folder of
+    run folders, a report's folder; a folder one level above prepared datasets (they are named); the
+    images a dataset is prepared from, in class folders or not yet sorted (how to prepare them). Such a
+    folder was said to be "an unfinished import: rerun prepare", and a run folder training now "being
+    prepared by another minitransfer process" (its lock file is the one prepare holds)."""
+    path = pathlib.Path(path)
+    if (path / META_FILE).is_file() or not path.exists():
+        return None
+    if not path.is_dir():
+        return _not_a_dataset_file(path)
+    what = _not_a_dataset_folder(path)
+    return None if what is None else f"{path}: {what}"
+
+
+def _not_a_dataset_file(path):
+    """:func:`not_a_dataset` of a file: the words begin as a file's always did (a notebook matches them)."""
+    from minitransfer import checkpoint  # which imports the data package
+    refused = f"{path}: a file, not a dataset folder"
+    if checkpoint.is_checkpoint(path):
+        return (f"{refused}: {GIVE_A_DATASET}; this one is a network's (weights or a checkpoint), which eval "
+                f"scores and train --copy-from copies")
+    if (path.parent / META_FILE).is_file():
+        return f"{refused}: give {path.parent}, the dataset folder it is a file of"
+    return f"{refused}: {GIVE_A_DATASET}"
+
+
+def _not_a_dataset_folder(path):
+    """What the folder ``path`` is instead of a dataset and what to give (:func:`not_a_dataset`), or None: told
+    as a network's folder is (:func:`minitransfer.path_kinds.folder_kind`), once the cases of a dataset's
+    own are told (the files of an import, prepared datasets in it, images not prepared yet)."""
+    from minitransfer import path_kinds, rundir  # which import the data package
+    from .build import DATASET_FILES, SHARD_NAME
+    from .folder_tree import first_loose_image
+    from .inputs import display_name, hidden
+    if rundir.is_run_dir(path):  # before a look at its lock, which one training there holds
+        return f"a run folder (a network's, which train wrote), not a dataset folder: {GIVE_A_DATASET}"
+    try:
+        with os.scandir(path) as entries:
+            children = [entry for entry in entries if not hidden(entry.name)]
+        if any(child.name in DATASET_FILES or SHARD_NAME.fullmatch(child.name) for child in children):
+            return None  # an import under way or unfinished, or a dataset whose meta.json was removed: rerun prepare
+        prepared = [folder for folder in path_kinds.datasets_in(path) if not hidden(folder.name)]
+    except OSError:
+        return None
+    if prepared:
+        return (f"not a dataset folder, but it holds {', '.join(str(folder) for folder in prepared[:3])}"
+                f"{' ...' if len(prepared) > 3 else ''}: give that folder")
+    found = path_kinds.folder_kind(path)
+    if found.experiment:  # kind "runs" or "experiment": its runs lie in its split folders, as always
+        return f"an experiment's folder, not a dataset folder: {GIVE_A_DATASET}"
+    if found.kind == "runs":
+        runs = ", ".join(str(run.relative_to(path)) for run in found.runs[:3]) + (" ..." if len(found.runs) > 3 else "")
+        return f"a folder of runs ({runs}), not a dataset folder: {GIVE_A_DATASET}"
+    if found.kind == "report":
+        return f"a report's folder (the tables minitransfer report wrote), not a dataset folder: {GIVE_A_DATASET}"
+    prepare = f"`minitransfer prepare folder {shlex.quote(str(path))} OUT --size SIZE`, and give OUT"
+    if any(child.is_dir() for child in children):
+        return (f"a folder of folders, not a prepared dataset: if they are class folders of images, prepare it "
+                f"first, {prepare}")
+    image = first_loose_image(path)
+    if image is not None:
+        return (f"a folder of image files (such as {display_name(image.name)}), not a prepared dataset: sort them into "
+                f"one folder per class ({path}/<class>/<image files>), then prepare it, {prepare}")
+    return None
