@@ -75,8 +75,10 @@ def check_finished(runs, out, options, progress=None, plans=None):
         if differ:
             _refuse_prepared_again(out, run, options, plans=plans)
             raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
-                               f"({'; '.join(differ)}); choose another output folder for this grid; or, to train "
-                               f"them again here, delete the runs trained otherwise first (what they trained is lost)")
+                               f"({'; '.join(differ)}); to go on with the runs there, give the options as they "
+                               f"were trained (the first value of each; a default of another version too); or choose "
+                               f"another output folder for this grid; or, to train them again here, delete the runs "
+                               f"trained otherwise first (what they trained is lost)")
 
 
 def check_folder(runs, out, options, progress=None):

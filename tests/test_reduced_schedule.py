@@ -75,3 +75,28 @@ def test_a_max_iter_given_keeps_the_full_runs_intervals(micro_data):
     full = _resolved(micro_data, "micro", max_iter=50)
     reduced = _resolved(micro_data, "micro", max_iter=50, per_class=3)
     assert (reduced.eval_every, reduced.checkpoint_every) == (full.eval_every, full.checkpoint_every)
+
+
+def test_a_run_of_a_former_default_resumed_as_auto_is_told_the_value_that_continues_it(micro_data, tmp_path):
+    """`--resume auto` without --eval-every resolves today's default (13 for a reduced-data run), not the 30
+    the run recorded: refused, as any change of the evaluations is, and told what continues the run (the
+    field given as recorded), which then does."""
+    trained = {"data": micro_data, "per_class": 3, "split": "all", "batch_size": 8, "device": "cpu", "quiet": True,
+               "out": str(tmp_path / "r.h5")}
+    interrupted_after(training.TrainConfig(**trained, eval_every=30, checkpoint_every=2), 2)
+    with pytest.raises(configs.ConfigError) as refused:
+        training.train(training.TrainConfig(**trained, resume="auto"))
+    assert "`eval_every` 30 -> 13" in str(refused.value), refused.value
+    assert "to continue the run as it was trained, give `eval_every=30`" in str(refused.value), refused.value
+    interrupted_after(training.TrainConfig(**trained, resume="auto", eval_every=30), 3)  # as told: it goes on
+    assert checkpoints.load(tmp_path / "r.run" / "checkpoint.h5").iteration == 3
+
+
+def test_a_change_given_is_not_told_to_be_undone(micro_data, tmp_path):
+    """A difference the user typed (another --batch-size) is theirs: only starting over is offered."""
+    trained = {"data": micro_data, "per_class": 3, "split": "all", "device": "cpu", "quiet": True,
+               "out": str(tmp_path / "r.h5"), "checkpoint_every": 1}
+    interrupted_after(training.TrainConfig(**trained, batch_size=8), 1)
+    with pytest.raises(configs.ConfigError) as refused:
+        training.train(training.TrainConfig(**trained, batch_size=4, resume="auto"))
+    assert "`batch_size` 8 -> 4" in str(refused.value) and "as it was trained" not in str(refused.value)
