@@ -137,9 +137,11 @@ def _is_link(entry):
 
 
 def _leads_nowhere(link):
-    """Whether the link ``link`` (an :class:`os.DirEntry`) cannot be followed: a split's or a grid's
-    folder kept on another disk, not mounted now, or moved or deleted there (a link to a file is none)."""
-    return not os.path.exists(link.path)
+    """Whether the link ``link`` (an :class:`os.DirEntry`) named as a folder of runs is (a split's or a
+    grid's: no suffix, not hidden) cannot be followed: kept on another disk, not mounted now, or moved or
+    deleted there. What it led to is not known: a link named as a file is (latest.h5, an editor's lock
+    .#notes.txt) is taken for one, not for a folder of missing runs."""
+    return not link.name.startswith(".") and not pathlib.PurePath(link.name).suffix and not os.path.exists(link.path)
 
 
 def _not_followed(link):

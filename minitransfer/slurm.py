@@ -214,8 +214,9 @@ def _time_limit_checked(asked):
                 f"{shortest_time_limit_minutes(margin)} minutes or more (SIGTERM {margin} s before it); "
                 f"{SUBMIT_FILE} checks it before it submits")
     unlimited = parse_time_limit(time_limit) is None
-    asks, refused = ("no time limit", "it has one (of a list: where each has one)") if unlimited else \
-        (f"a limit of {time_limit}", "it is shorter (of a list: where each one is)")
+    asks, refused = ("no time limit", "the partition has one (for a list of partitions: where every one has)") \
+        if unlimited else (f"a limit of {time_limit}", "the partition's is shorter (for a list of partitions: where "
+                                                        "every one's is)")
     return (f"--time={time_limit} asks for {asks}, and {PAST_MAX_TIME}: {SUBMIT_FILE} reads the partition's MaxTime "
             f"before it submits (SBATCH_TIMELIMIT's limit in place of --time), and submits nothing where {refused}")
 

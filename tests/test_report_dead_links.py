@@ -38,3 +38,13 @@ def test_a_folder_of_a_split_link_that_leads_nowhere_alone_says_so(tmp_path):
     why = gone(tmp_path / "runs" / "random0", tmp_path / "scratch" / "random0")
     assert result.output == f"error: no finished runs (*.run/result.json) under {tmp_path / 'runs'}: left out " \
                             f"random0: {why}\n"
+
+
+def test_a_dead_link_named_as_a_file_is_or_hidden_is_not_taken_for_a_folder_of_runs(runs_dir, tmp_path):  # noqa: F811
+    """What a link leading nowhere led to is not known: one named as a file (latest.h5) or hidden (an
+    editor's lock, .#notes.txt) is not said to hold missing runs; one named as a split's folder is."""
+    os.symlink(tmp_path / "nowhere" / "weights.h5", runs_dir / "latest.h5")
+    os.symlink("root@host.1234:1700000000", runs_dir / ".#notes.txt")
+    os.symlink(tmp_path / "nowhere" / "random3", runs_dir / "random3")
+    written = report.measure(runs_dir)
+    assert written.left_out == [f"random3: {gone(runs_dir / 'random3', tmp_path / 'nowhere' / 'random3')}"]

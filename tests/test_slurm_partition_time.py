@@ -196,9 +196,10 @@ def test_cli_emit_without_time_says_the_partition_limit_must_exceed_the_margin(t
 
 
 @pytest.mark.parametrize("time_limit, asks, refused, roomy", [
-    ("0", "no time limit", "it has one (of a list: where each has one)", "UNLIMITED"),
-    ("UNLIMITED", "no time limit", "it has one (of a list: where each has one)", "UNLIMITED"),
-    ("10", "a limit of 10", "it is shorter (of a list: where each one is)", "00:10:00"),
+    ("0", "no time limit", "the partition has one (for a list of partitions: where every one has)", "UNLIMITED"),
+    ("UNLIMITED", "no time limit", "the partition has one (for a list of partitions: where every one has)",
+     "UNLIMITED"),
+    ("10", "a limit of 10", "the partition's is shorter (for a list of partitions: where every one's is)", "00:10:00"),
 ], ids=["zero", "unlimited", "time"])
 def test_the_summary_says_what_submit_checks_of_a_time_limit_against_the_partition_max_time(
         tmp_path, fake_partitions, time_limit, asks, refused, roomy):

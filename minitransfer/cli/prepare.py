@@ -362,6 +362,7 @@ def _synthetic_help():
 @_verify
 @_overwrite()
 def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, shard_size, verify, overwrite):
+    """Generate the synthetic set into OUT (its help, built from the presets: :func:`_synthetic_help`)."""
     built = _import("synthetic", lambda progress: synthetic.build_synthetic(
         out, classes=classes, train_per_class=train_per_class, val_per_class=val_per_class, size=size,
         seed=seed, shard_length=shard_size, progress=progress, overwrite=overwrite))
