@@ -86,7 +86,7 @@ def _run_checkpoint_lost(run_folder):
     weights = rundir.weights_for(run_folder)
     if weights.is_file():
         return f"{lost}; the run finished: its network is in {weights}, give that"
-    return f"{lost}; train it again (its train command with --overwrite)"
+    return f"{lost}; {rundir.train_again()}"
 
 
 def _begins_as_hdf5(path):

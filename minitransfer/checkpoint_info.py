@@ -7,11 +7,11 @@ diverged after it. Read with :func:`minitransfer.checkpoint.load`, which checks 
 import os
 import pathlib
 
-from minitransfer import results, run_lock, rundir, treatments
+from minitransfer import results, run_lock, rundir
 from minitransfer.checkpoint import divergence_in, load, run_folder_of
 from minitransfer.checkpoint_check import Faults, check_classes
 from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, read_result
-from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE, UnreadableRun
+from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE, UnreadableRun, treatment_unknown
 
 
 def _split(meta):
@@ -52,13 +52,20 @@ def describe(path):
     on where that is another machine (a SLURM task on another node; else None); else None.
     ``diverged``: where the run's training diverged after this checkpoint, what
     :func:`minitransfer.rundir.divergence` says (resumed, it would diverge again); else ""."""
+    return described(path)[0]
+
+
+def described(path):
+    """:func:`describe`'s summary of the checkpoint at ``path``, and the error report raised reading the
+    run's file its ``unreadable`` names (an :class:`UnreadableRun`; a :class:`FileUnreadable` where the
+    system would not read it), which ``info`` raises after showing the network; None where there is none."""
     saved = load(path)
     check_classes(saved.meta, Faults(path))  # "0 classes" is no network's
     meta = saved.meta
     run_folder = run_folder_of(path)
     at_end = saved.iteration == meta["config"].get("max_iter")
     result_folder = _result_folder(path, run_folder) if at_end else None
-    unwritten, unreadable = _run_file_faults(result_folder) if result_folder else (None, None)
+    unwritten, unreadable, refusal = _run_file_faults(result_folder) if result_folder else (None, None, None)
     left_out = _left_out(result_folder) if result_folder and unwritten is None and unreadable is None else None
     finished = at_end and unwritten is None and unreadable is None and left_out is None
     run = None
@@ -67,7 +74,7 @@ def describe(path):
         training = _training(run_folder)
         run = {"folder": str(run_folder), "weights_file": str(weights), "weights_file_exists": weights.is_file(),
                "training": training, "training_host": getattr(training, "host", None)}
-    return {
+    summary = {
         "path": str(path), "sha256": saved.sha256, "preset": saved.preset,
         "parameters": int(sum(w.size + b.size for w, b in saved.weights.values())),
         "layers": [{"name": name, "W": list(w.shape), "b": list(b.shape), "frozen": saved.frozen[name]}
@@ -84,6 +91,7 @@ def describe(path):
         "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
         "config": meta["config"],
     }
+    return summary, refusal
 
 
 def _training(run_folder):
@@ -108,29 +116,37 @@ def _result_folder(path, run_folder):
         except OSError:
             return None
         return folder
-    return path.parent if path.parent.name == run_folder.name else run_folder  # not "checkpoint.h5" given inside it
+    return as_named(path, run_folder)
+
+
+def as_named(path, run_folder):
+    """``run_folder``, the run folder of ``path`` (its checkpoint.h5), as ``path`` names it where it does
+    (not "checkpoint.h5" given inside it, nor through a link of another name)."""
+    path, run_folder = pathlib.Path(path), pathlib.Path(run_folder)
+    return path.parent if path.parent.name == run_folder.name else run_folder
 
 
 def _run_file_faults(folder):
-    """(``unwritten_result``, ``unreadable``) of ``describe`` for the run in ``folder``: the
-    result.json it lacks (its training ended before it wrote it), or the first of its result.json and
+    """(``unwritten_result``, ``unreadable``, the error of that) of ``describe`` for the run in ``folder``:
+    the result.json it lacks (its training ended before it wrote it), or the first of its result.json and
     config.json that ``report`` cannot read and leaves the run out for (:func:`minitransfer.results.collect`
-    reads them in that order), its reason in report's words; None for each that is not so."""
+    reads them in that order), its reason in report's words, and the error report raised; None for each
+    that is not so."""
     result, config = folder / rundir.RESULT_FILE, folder / CONFIG_FILE
     resumable = (folder / "checkpoint.h5").is_file()
     what, path = "result", result
     try:
         if not is_there(result):  # as report tells it: a link to nothing is none
-            return {"result": str(result), "resumable": resumable}, None
+            return {"result": str(result), "resumable": resumable}, None, None
         read_result(result)
         what, path = "configuration", config
         if is_there(config):
             read_json(config, dict)
         elif not is_there(folder / TREATMENT_FILE):  # a grid's run needs none: its treatment.json says what it is
-            treatments.treatment(folder, folder.stem, None, {}, records={})  # raises report's reason: none of either
+            raise UnreadableRun(treatment_unknown(folder))
     except UnreadableRun as error:
-        return None, _unreadable(what, path, error, resumable)
-    return None, None
+        return None, _unreadable(what, path, error, resumable), error
+    return None, None, None
 
 
 def _left_out(folder):

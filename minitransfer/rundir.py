@@ -145,7 +145,7 @@ class RunFiles:
         self.eval_csv = self.run_dir / "eval.csv"
         self.checkpoint = self.run_dir / "checkpoint.h5"
         self.result = self.run_dir / RESULT_FILE
-        self.edited_config = self.run_dir / "config.json.edited"  # as a hand edited it: see training_run.Run
+        self.edited_config = self.run_dir / "config.json.edited"  # as a hand edited it: config_edits.kept_hand_edits
         self.evaluations_to_redo = []
         if fresh:
             self._start_over(weights)
@@ -281,6 +281,12 @@ def _log_lost(path, there):
 BEST_EVALUATIONS = 10  # the paper's metric: the mean of this many best evaluations (all, where a run made fewer)
 # How train's line of a run it found finished ends (a grid counts such a run as trained by another process)
 NOTHING_TO_DO = "nothing to do"
+
+
+def train_again(run="it"):
+    """What to do with a ``run`` (how it is named) that nothing else finishes (its checkpoint gone or
+    damaged): "train it again (its train command with --overwrite)"."""
+    return f"train {run} again (its train command with --overwrite)"
 
 
 def mean_best_words(evaluations):

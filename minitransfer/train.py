@@ -44,7 +44,7 @@ from minitransfer.recorded_config import recorded_options
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
 from minitransfer.resume_options import dataset_gone
-from minitransfer.rundir import NOTHING_TO_DO, config_text, mean_best_words, run_dir_for
+from minitransfer.rundir import NOTHING_TO_DO, config_text, mean_best_words, run_dir_for, train_again
 from minitransfer.stop_requests import StopRequests
 from minitransfer.training_run import Run
 from minitransfer.treatments import UnreadableRun
@@ -212,7 +212,7 @@ def _refuse_result_in_the_way(result, saved):
         run_file_readers.checked(result, run_file_readers.JSON_BYTES)  # the kind of thing it is, in report's words
     except UnreadableRun as error:
         again = ("rerun this command, which writes it again from the run's checkpoint" if saved.solver is not None
-                 else "train the run again (its train command with --overwrite): its checkpoint is gone")
+                 else f"{train_again('the run')}: its checkpoint is gone")
         raise type(error)(f"{error}, where the run's result goes, which train does not replace: move it away, then "
                           f"{again}") from None
 

@@ -64,7 +64,7 @@ def treatment(folder, name, config, bases, records=None):
         if config is not None:
             _check_config(path, run, config)
     elif config is None:
-        raise UnreadableRun(f"neither {TREATMENT_FILE} nor {CONFIG_FILE} in {folder}: its treatment is unknown")
+        raise UnreadableRun(treatment_unknown(folder))
     else:
         try:
             run = _from_config(folder, name, config, bases, records)
@@ -75,6 +75,12 @@ def treatment(folder, name, config, bases, records=None):
                                 f"({type(error).__name__}: {error})") from None
     check_source(run, recorded(folder, config or {}, "source", source_record, records))
     return run
+
+
+def treatment_unknown(folder):
+    """Report's reason for leaving out the run in ``folder``, which holds neither a treatment.json
+    nor a config.json."""
+    return f"neither {TREATMENT_FILE} nor {CONFIG_FILE} in {folder}: its treatment is unknown"
 
 
 SPLIT_KINDS = ("random", "natural", "all", CROSS)  # Run.split as experiment writes it

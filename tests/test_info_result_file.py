@@ -15,8 +15,11 @@ from click.testing import CliRunner
 from cli.test_info_paths import network, without_root_rights  # noqa: F401 (a fixture: a finished micro run)
 from test_base_provenance import _copy, _left_out, bases  # noqa: F401 (a fixture: would-be bases)
 
+from minitransfer.checkpoint_info import describe, described
 from minitransfer.cli import main
 from minitransfer.results import collect
+from minitransfer.run_file_readers import FileUnreadable
+from minitransfer.treatments import UnreadableRun
 
 LEFT_OUT = "cannot be read, so report leaves the run out: "
 RESUME = ("write it again with `minitransfer train --resume net.run` (or its train command again with --resume auto), "
@@ -140,6 +143,24 @@ def test_a_result_this_user_may_not_read_is_an_io_error(run_copy):
     finally:
         result.chmod(0o644)
     assert (code, stderr) == (74, "error: I/O: net.run/result.json: cannot be read (Permission denied)\n")
+
+
+@pytest.mark.parametrize("file, damage", [("result.json", _not_json), ("config.json", _a_list),
+                                          ("config.json", lambda path: path.unlink())], ids=["result", "config", "none"])
+def test_the_library_gives_the_error_report_raised_beside_a_summary_that_stays_json(run_copy, file, damage):
+    """:func:`described` carries the error itself (info raises it: its class says the exit code), while
+    the summary, :func:`describe`'s, keeps ``unreadable`` as JSON: report's reason, not the error."""
+    damage(run_copy / "net.run" / file)
+    why = _left_out_because()
+    summary, error = described("net.run/checkpoint.h5")
+    assert isinstance(error, UnreadableRun) and not isinstance(error, FileUnreadable)
+    assert str(error) == why == summary["unreadable"]["why"] and summary["unreadable"]["io_error"] is False
+    assert json.loads(json.dumps(summary)) == summary == describe("net.run/checkpoint.h5")
+
+
+def test_the_library_gives_no_error_for_a_run_report_reads(run_copy):
+    summary, error = described("net.h5")
+    assert error is None and summary["unreadable"] is None and summary["finished"] is True
 
 
 def test_a_result_that_is_a_link_to_nothing_is_one_not_written_as_report_counts_it(run_copy):

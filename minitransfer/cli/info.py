@@ -6,12 +6,11 @@ import shlex
 import click
 
 from minitransfer import transfer
-from minitransfer.checkpoint_info import describe
+from minitransfer.checkpoint_info import as_named, described
 from minitransfer.data import inputs
 from minitransfer.results import start_over_in
 from minitransfer.run_lock import holder_named
-from minitransfer.run_file_readers import FileUnreadable
-from minitransfer.treatments import UnreadableRun
+from minitransfer.rundir import train_again
 
 from ._errors import run
 from ._options import checkpoint_argument
@@ -61,10 +60,10 @@ def info(checkpoint, as_json):
       minitransfer info baseA.run/checkpoint.h5 --json
       minitransfer info baseA.run
     """
-    summary = run(lambda: describe(checkpoint))
+    summary, refusal = run(lambda: described(checkpoint))
     echo(json_text(summary, indent=2) if as_json else "\n".join(_lines(summary)))
-    if summary["unreadable"]:  # the network is shown, but its run is none report reads
-        run(lambda: _refuse_unreadable(**summary["unreadable"]))
+    if refusal is not None:  # the network is shown, but its run is none report reads: report's words, its exit code
+        run(lambda: _refuse(refusal))
 
 
 def _lines(summary):
@@ -77,7 +76,7 @@ def _lines(summary):
     reduced = f", {per_class} training images per class (reduced data)" if per_class else ""
     state = " (resumable)" if summary["resumable"] else ""
     if summary["resumable"] and summary["run"]:  # its run stopped (killed, crashed, interrupted): what goes on
-        state = f" (resumable: {_resume_command(_run_as_named(summary))} goes on from it)"
+        state = f" (resumable: {_resume_command(as_named(summary['path'], summary['run']['folder']))} goes on from it)"
     if summary["unwritten_result"]:
         state = f" ({_unwritten_text(**summary['unwritten_result'])})"
     if summary["unreadable"]:
@@ -259,13 +258,6 @@ def _unreadable_text(network, what, path, why, io_error, missing, in_the_way, re
     return f"{state} {inputs.display_name(path)} {problem}, so report leaves the run out: {fix}"
 
 
-def _run_as_named(summary):
-    """The run folder of the checkpoint ``info`` describes (``summary``), as the user named it where
-    that names it (not "checkpoint.h5" given inside it, nor through a link of another name)."""
-    given, folder = pathlib.PurePath(summary["path"]), pathlib.PurePath(summary["run"]["folder"])
-    return given.parent if given.parent.name == folder.name else folder
-
-
 def _resume_command(run_folder):
     """The command that finishes the run in ``run_folder`` from its checkpoint, writing its result.json."""
     return (f"`minitransfer train --resume {shlex.quote(str(run_folder))}` (or its train command again with "
@@ -275,15 +267,14 @@ def _resume_command(run_folder):
 def _train_again(run_folder, gone):
     """What to do with a run at its last iteration whose result.json cannot be had from its checkpoint,
     which is ``gone`` (how that is said): train it again."""
-    return (f"its checkpoint {inputs.display_name(run_folder / 'checkpoint.h5')} is {gone}: train it again (its train "
-            f"command with --overwrite)")
+    return f"its checkpoint {inputs.display_name(run_folder / 'checkpoint.h5')} is {gone}: {train_again()}"
 
 
-def _refuse_unreadable(why, io_error, **_):
+def _refuse(error):
     """After ``info`` described a network whose run's result.json or config.json report cannot read:
-    report's words for it (``why``) on stderr, exit 74 where the system would not read it
-    (``io_error``), else 65."""
-    raise FileUnreadable(why) if io_error else UnreadableRun(why)
+    report's ``error`` for it, which says it on stderr and exits 74 where the system would not read
+    the file, else 65."""
+    raise error
 
 
 def _dataset_text(path, fingerprint):
