@@ -114,8 +114,8 @@ def single_compressed_file(path):
             block = stream.read(tarfile.BLOCKSIZE)
         tarfile.TarInfo.frombuf(block, tarfile.ENCODING, "surrogateescape")
         return None  # a tar's first header
-    except tarfile.EmptyHeaderError:  # a block of zeros: an empty tar's end, or a file of zeros
-        return None
+    except (tarfile.EmptyHeaderError, tarfile.EOFHeaderError):  # nothing, or a block of zeros (an empty tar's end):
+        return None  # tar unpacks either as an empty archive
     except tarfile.HeaderError:
         pass
     except (*DAMAGED_ARCHIVE_ERRORS, ValueError):

@@ -109,11 +109,19 @@ def may_be_image(path, listed):
     ICO, PPM ...: Pillow reads the header only; not one it only identifies, as HDF5) or one of
     :data:`.image_formats.PLUGINS`' (installed or not). Its name does not count: an HTML error page saved as
     cat.jpg is no image, a PNG named .jpg is one."""
+    return image_by_first_bytes(path, listed) is True
+
+
+def image_by_first_bytes(path, listed):
+    """:func:`may_be_image`, told apart from a file this user may not read (permission denied): None for it, which
+    is not known not to be an image (the decoder says to give read access to it)."""
     if listed is None or not listed[0]:
         return False
     try:
         file = open_regular_file(path)
-    except (OSError, ValueError):  # gone, unreadable or replaced since listed: the decoder says why
+    except PermissionError:
+        return None
+    except (OSError, ValueError):  # gone or replaced since listed: the decoder says why
         return False
     with file, warnings.catch_warnings():
         warnings.simplefilter("ignore")

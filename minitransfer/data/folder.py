@@ -98,7 +98,7 @@ from . import inputs, same_origin, shard_format, text_files
 from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_origin, check_out
 from .copies import (CopiesAcrossClasses, file_identities, same_content_in_a_class, without_copies_of_training,
                      examine, recorded_digests)
-from .decode import ImportItem, may_be_image
+from .decode import NOT_READABLE, ImportItem, image_by_first_bytes
 from .decoder_pool import refuse_in_script_rerun
 from .families import family_class_table, read_families
 from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, check_two_class_folders, class_folders,
@@ -175,9 +175,9 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         identity = same_content_in_a_class(train, identity, sizes, digests,
                                             inputs.stage_progress(progress, "finding copies in each class"))
         fraction = DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction
-        images = _possible_images(train, states, inputs.stage_progress(progress, "telling images from other files")) \
-            if fraction else None
-        _check_some_image(train_root, train, states, images)
+        images, unreadable = _possible_images(train, states, inputs.stage_progress(
+            progress, "telling images from other files")) if fraction else (None, None)
+        _check_some_image(train_root, train, states, images, unreadable)
         train, val = _hold_out(train, fraction, seed, identity, images)
     else:
         _check_some_image(train_root, train, states)
@@ -292,22 +292,32 @@ def _check_not_prepared(source):
                      f"{source}), or give the image folder it was imported from")
 
 
-def _check_some_image(train_root, train, states, images=None):
+def _check_some_image(train_root, train, states, images=None, unreadable=None):
     """``DatasetError`` before anything is decoded or written when no file of any class folder of ``train``
-    ({class: paths}) may be an image (:func:`.decode.may_be_image`): is among ``images`` (:func:`_possible_images`,
-    looked at to hold validation out), or, where none is (None: no validation held out, or a val/ given), is found
-    by looking at the files until one may be (``states``: :func:`file_identities`'): without it, the import wrote
-    importing.json and skipped.txt, then said only that no training image could be imported."""
+    ({class: paths}) may be an image (:func:`.decode.may_be_image`): ``images`` and ``unreadable`` are those that
+    may be and those this user may not read, as :func:`_possible_images` gives them to hold validation out, or,
+    where None (no validation held out, or a val/ given), the files are looked at until one may be (``states``:
+    :func:`file_identities`'). Without it, the import wrote importing.json and skipped.txt, then said only that no
+    training image could be imported. A file this user may not read is not known not to be an image: the refusal
+    says to give read access to it, not that it is no image."""
     if not train:
         return  # no file at all: said once the classes without files are left out
-    paths = (path for files in train.values() for path in files)
-    found = images if images is not None else any(may_be_image(path, states.get(path)) for path in paths)
-    if found:
+    paths = [path for files in train.values() for path in files]
+    if images is None:
+        images, unreadable = set(), []
+        _tell_images(paths, states, images, unreadable, until_one=True)
+    if images:
         return
-    first = next(path for files in train.values() for path in files)
-    count = sum(len(files) for files in train.values())
-    raise ds.DatasetError(f"{train_root}: no class folder holds an image file: its {count} file(s), such as "
-                          f"{inputs.display_name(first)}, are not images (told by their first bytes); {ONE_PER_CLASS}")
+    if unreadable:
+        others = len(paths) - len(unreadable)
+        cannot = f"{len(unreadable)} cannot be read" if others else "none can be read"
+        rest = f"; the other {others} file(s) are not images (told by their first bytes)" if others else ""
+        raise ds.DatasetError(f"{train_root}: no class folder holds a file this user may read that may be an image: "
+                              f"of its {len(paths)} file(s), {cannot}, such as {inputs.display_name(unreadable[0])}: "
+                              f"{NOT_READABLE}{rest}")
+    raise ds.DatasetError(f"{train_root}: no class folder holds an image file: its {len(paths)} file(s), such as "
+                          f"{inputs.display_name(paths[0])}, are not images (told by their first bytes); "
+                          f"{ONE_PER_CLASS}")
 
 
 def _check_options(val_root, val_fraction, seed, families, family_a, is_a):
@@ -324,13 +334,27 @@ def _check_options(val_root, val_fraction, seed, families, family_a, is_a):
 
 
 def _possible_images(train, states, told):
-    """The files of ``train`` ({class: paths}) that may be images (:func:`.decode.may_be_image`, ``states``: as
-    :func:`file_identities` gives them); ``told(done, total)`` is called after each class."""
-    images = set()
+    """(images, unreadable): the set of the files of ``train`` ({class: paths}) that may be images
+    (:func:`.decode.may_be_image`, ``states``: as :func:`file_identities` gives them), and the list of those this
+    user may not read (:func:`.decode.image_by_first_bytes`); ``told(done, total)`` is called after each class."""
+    images, unreadable = set(), []
     for number, files in enumerate(train.values(), start=1):
-        images.update(path for path in files if may_be_image(path, states.get(path)))
+        _tell_images(files, states, images, unreadable)
         told(number, len(train))
-    return images
+    return images, unreadable
+
+
+def _tell_images(paths, states, images, unreadable, until_one=False):
+    """Adds each of ``paths`` that may be an image (:func:`.decode.image_by_first_bytes`) to the set ``images``,
+    each this user may not read to the list ``unreadable``; stops at the first image where ``until_one``."""
+    for path in paths:
+        image = image_by_first_bytes(path, states.get(path))
+        if image:
+            images.add(path)
+            if until_one:
+                return
+        elif image is None:
+            unreadable.append(path)
 
 
 def _hold_out(train, fraction, seed, identity, images=None):

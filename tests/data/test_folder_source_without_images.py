@@ -2,10 +2,16 @@
 refused as "OUT: no training image could be imported", OUT left holding an unfinished import; a dataset
 folder given as SOURCE was "no class folders, only 5 file(s) (the folder of one class?)"."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from click.testing import CliRunner
+from data.test_data_unreadable import _without_root_rights
 
 from minitransfer.cli import main
+from minitransfer.data import decode
 
 
 def _prepare(root, out, *options):
@@ -45,6 +51,81 @@ def test_no_images_are_refused_before_anything_is_written_without_held_out_valid
     assert (f"{where}: no class folder holds an image file: its 2 file(s), such as {where}/cat/notes.txt, are not "
             f"images (told by their first bytes)") in " ".join(result.output.split())
     assert not (tmp_path / "out").exists()
+
+
+LAYOUTS = [("{class}/", ["--val-fraction", "0"]), ("{class}/", []), ("train/{class}/ and val/{class}/", [])]
+LAYOUT_IDS = ["no-validation", "held-out", "train-and-val"]
+
+
+def _photos(tmp_path, image_bytes, write_files, layout, extra=None):
+    """(root, the folder of its training class folders) of two class folders of PNG photos, and ``extra`` files."""
+    train = "" if layout.startswith("{") else "train/"
+    files = {f"{train}{name}/{number}.png": image_bytes((90 * index, 40 * number, 9), kind="PNG")
+             for index, name in enumerate(("cat", "dog")) for number in range(2)}
+    files.update({train + name: data for name, data in (extra or {}).items()})
+    if train:
+        files["val/cat/more.png"] = image_bytes((9, 9, 9), kind="PNG")
+    root = write_files(tmp_path / "photos", files)
+    return root, root / train.rstrip("/") if train else root
+
+
+@pytest.mark.parametrize("layout, options", LAYOUTS, ids=LAYOUT_IDS)
+def test_class_folders_of_images_this_user_may_not_read_are_said_to_be_unreadable_not_no_images(
+        tmp_path, image_bytes, write_files, layout, options):
+    """chmod 000 on every photo: the early refusal counted a file it could not open as no image, and said
+    "its 4 file(s) ... are not images (told by their first bytes)" of photos a chmod a+r imports."""
+    root, where = _photos(tmp_path, image_bytes, write_files, layout)
+    for path in where.glob("*/*.png"):
+        path.chmod(0)
+    command = [sys.executable, "-m", "minitransfer", "prepare", "folder", str(root), str(tmp_path / "out"),
+               "--size", "8", "--workers", "0", *options]
+    prefix = _without_root_rights()
+    ran = subprocess.run(prefix + (["-c", " ".join(command)] if prefix else command), capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, timeout=120)
+    said = " ".join(ran.stderr.split())
+    assert ran.returncode == 65, said
+    assert (f"{where}: no class folder holds a file this user may read that may be an image: of its 4 file(s), none "
+            f"can be read, such as {where}/cat/0.png: {decode.NOT_READABLE}") in said, said
+    assert "not images" not in said and not (tmp_path / "out").exists()
+
+
+def _refusing(refused):
+    """os.open refusing the paths ``refused`` as the system refuses a file without read permission."""
+    opening = os.open
+
+    def refusing(path, *args, **kwargs):
+        if os.fspath(path) in refused:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return opening(path, *args, **kwargs)
+    return refusing
+
+
+@pytest.mark.parametrize("layout, options", LAYOUTS, ids=LAYOUT_IDS)
+def test_photos_this_user_may_not_read_beside_notes_are_refused_saying_to_give_read_access(
+        tmp_path, image_bytes, write_files, monkeypatch, layout, options):
+    root, where = _photos(tmp_path, image_bytes, write_files, layout, {"cat/notes.txt": b"shot in 2014\n"})
+    monkeypatch.setattr(os, "open", _refusing({str(path) for path in where.glob("*/*.png")}))
+    result = _prepare(root, tmp_path / "out", *options)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 65, said
+    assert (f"{where}: no class folder holds a file this user may read that may be an image: of its 5 file(s), 4 "
+            f"cannot be read, such as {where}/cat/0.png: {decode.NOT_READABLE}; the other 1 file(s) are not images "
+            f"(told by their first bytes)") in said, said
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("layout, options", LAYOUTS, ids=LAYOUT_IDS)
+def test_a_photo_this_user_may_not_read_beside_notes_and_images_is_skipped_saying_so(
+        tmp_path, image_bytes, write_files, monkeypatch, layout, options):
+    """The refusal comes only where no file may be an image: an unreadable one among images is skipped, saying
+    to give read access to it, as before."""
+    root, where = _photos(tmp_path, image_bytes, write_files, layout, {"cat/notes.txt": b"shot in 2014\n"})
+    refused = str(where / "cat" / "0.png")
+    monkeypatch.setattr(os, "open", _refusing({refused}))
+    monkeypatch.setattr(os, "access", lambda path, mode, **kwargs: os.fspath(path) != refused)
+    result = _prepare(root, tmp_path / "out", *options)
+    assert result.exit_code == 0, result.output
+    assert f"{refused}\t{decode.NOT_READABLE}\n" in (tmp_path / "out" / "skipped.txt").read_text()
 
 
 def test_a_prepared_dataset_given_as_source_is_a_usage_error_naming_its_source(tmp_path, image_bytes, write_files):

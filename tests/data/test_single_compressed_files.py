@@ -117,3 +117,49 @@ def test_the_source_folder_type_itself_says_a_compressed_file_is_one(tmp_path, s
         SourceFolder().convert(str(path), None, None)
     said = " ".join(refused.value.format_message().split())
     assert f"{path} is a single " in said and "not an archive of images" in said and "tar x" not in said, said
+
+
+EMPTY_TARS = {"empty.tar.gz": "czf", "empty.tgz": "czf", "empty.tar.bz2": "cjf", "empty.tar.xz": "cJf"}
+
+
+def _empty_tar(folder, name):
+    """An empty tar (no member: a block of zeros at most) compressed as its name says, made by tar itself."""
+    subprocess.run(["tar", EMPTY_TARS[name], name, "-T", "/dev/null"], check=True, cwd=folder)
+    return folder / name
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY_TARS))
+def test_an_empty_tar_is_told_its_tar_command_not_to_be_decompressed_as_one_file(tmp_path, monkeypatch, name):
+    """Its first block is zeros (tarfile's EOFHeaderError, not the EmptyHeaderError that was caught): it was
+    "a single gzip-compressed file (empty.tar; gunzip -k empty.tar.gz makes it)"."""
+    _empty_tar(tmp_path, name)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["prepare", "folder", name, "out"])
+    said = _said(result)
+    assert result.exit_code == 2 and f"{name} is an archive, not a folder: unpack it first (" in said, said
+    assert "single" not in said and "-k" not in said, said
+    unpack = said.split("unpack it first (", 1)[1].split(") and give", 1)[0]
+    subprocess.run(unpack, shell=True, check=True, cwd=tmp_path)  # tar takes it: the command said does what it says
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["empty.tar.gz", "empty.tar.xz"])
+def test_an_empty_tar_in_a_class_folder_is_skipped_as_an_archive_not_as_one_compressed_file(
+        tmp_path, image_bytes, write_files, name):
+    root = write_files(tmp_path / "photos", {f"{label}/{number}.png": image_bytes((70 * number, blue, 9), kind="PNG")
+                                             for label, blue in (("cat", 20), ("dog", 220)) for number in range(2)})
+    packed = _empty_tar(root / "cat", name)
+    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "8",
+                                       "--workers", "0", "--val-fraction", "0"])
+    assert result.exit_code == 0, result.output
+    reason = dict(line.split("\t", 1) for line in (tmp_path / "out" / "skipped.txt").read_text().splitlines())
+    assert str(packed) in reason and "single" not in reason[str(packed)] and "tar x" in reason[str(packed)], reason
+
+
+def test_an_empty_tar_given_to_cifar_is_not_said_to_be_one_compressed_file(tmp_path, monkeypatch):
+    _empty_tar(tmp_path, "empty.tar.gz")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["prepare", "cifar10", "empty.tar.gz", "out"])
+    said = _said(result)
+    assert result.exit_code == 65 and "empty.tar.gz" in said, said
+    assert "single" not in said and "gunzip" not in said, said
