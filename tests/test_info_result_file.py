@@ -146,7 +146,8 @@ def test_a_result_this_user_may_not_read_is_an_io_error(run_copy):
 
 
 @pytest.mark.parametrize("file, damage", [("result.json", _not_json), ("config.json", _a_list),
-                                          ("config.json", lambda path: path.unlink())], ids=["result", "config", "none"])
+                                          ("config.json", lambda path: path.unlink())],
+                         ids=["result", "config", "none"])
 def test_the_library_gives_the_error_report_raised_beside_a_summary_that_stays_json(run_copy, file, damage):
     """:func:`described` carries the error itself (info raises it: its class says the exit code), while
     the summary, :func:`describe`'s, keeps ``unreadable`` as JSON: report's reason, not the error."""
