@@ -56,10 +56,38 @@ def run_status(out, run):
         return "checkpoint not readable now"
 
 
+def network_gone(out, run):
+    """Whether ``run`` finished once but its network is gone: its result.json there, its weights file and
+    checkpoint moved or deleted. Its train trains it again (a fresh run, replacing that result.json): the
+    grid counts it to do, and says so (:func:`tried_again`, :func:`describe_plan`); before, it said "1 to
+    run" alone, and the result read by a report before the rerun was of a network no longer there."""
+    folder = run_dir(out, run)
+    return ((folder / RESULT_FILE).exists() and not weights_path(out, run.name).exists()
+            and not (folder / CHECKPOINT_FILE).exists())
+
+
+GONE = "weights file and checkpoint gone: trained again, replacing its result.json"
+
+
 def tried_again(pending, out):
-    """What a rerun says of those of the runs ``pending`` whose train failed before (its train.log ends
-    on an error, :func:`error_line`): that they are tried again, and then the runs that waited for them
-    (their transfers, not run); None where none failed before. Before, a rerun said "4 to run" alone."""
+    """What a rerun says of the runs ``pending`` it trains again: those whose train failed before (its train.log
+    ends on an error, :func:`error_line`), with the runs that waited for them (their transfers, not run), and
+    those whose network is gone (:func:`network_gone`); None where there are none. Before, a rerun said "4 to
+    run" alone."""
+    notes = [note for note in (_failed_before(pending, out), _gone(pending, out)) if note]
+    return "; ".join(notes) or None
+
+
+def _gone(pending, out):
+    names = [run.name for run in pending if network_gone(out, run)]
+    if not names:
+        return None
+    s, its = ("s", "their") if len(names) > 1 else ("", "its")
+    return (f"trained again: {some_names(names)}, whose weights file{s} and checkpoint{s} are gone ({its} "
+            f"result.json, of the network{s} gone, replaced)")
+
+
+def _failed_before(pending, out):
     failed = [run for run in pending if error_line(run_dir(out, run)) is not None]
     if not failed:
         return None
@@ -85,6 +113,7 @@ def describe_plan(runs, out, options, train_command, statuses=None):
     for run, status in zip(runs, statuses):
         after = f"  (after {run.parent})" if run.parent else ""
         failed = error_line(run_dir(out, run)) if status == "todo" or status.startswith("resume ") else None
-        lines.append(f"  [{status}] {run.name}{after}{f'  (failed before: {failed})' if failed else ''}")
+        gone = f"  ({GONE})" if status == "todo" and network_gone(out, run) else ""
+        lines.append(f"  [{status}] {run.name}{after}{gone}{f'  (failed before: {failed})' if failed else ''}")
         lines.append("      " + shlex.join(list(train_command) + train_arguments(run, out, options)))
     return "\n".join(lines)

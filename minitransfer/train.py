@@ -44,7 +44,7 @@ from minitransfer.recorded_config import recorded_options
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
 from minitransfer.resume_options import dataset_gone
-from minitransfer.rundir import NOTHING_TO_DO, config_text, mean_best_words, run_dir_for, train_again
+from minitransfer.rundir import NOTHING_TO_DO, RESULT_FILE, config_text, mean_best_words, run_dir_for, train_again
 from minitransfer.stop_requests import StopRequests
 from minitransfer.training_run import Run
 from minitransfer.treatments import UnreadableRun
@@ -129,6 +129,7 @@ def train(config, on_iteration=None, show_result=True):
             if plan.config.resume is None and (plan.run_dir / "checkpoint.h5").exists():
                 raise error.rerun_with("`resume='auto'`") from error  # a plain rerun would refuse what it holds
             raise
+        _refuse_files_in_the_way(plan.run_dir, *_read_first(plan.config))
         plan.resume_from = resume_point(plan)
         stopping.raise_owed_stop()  # the run folder as it was: its lock is released on the way out
         try:
@@ -191,7 +192,10 @@ def _already_finished(plan):
     if saved is None or saved.iteration < c.max_iter:
         return None
     _warn_of_hand_edits(plan, saved)
-    _refuse_result_in_the_way(plan.run_dir / "result.json", saved)
+    # what writes the result again: this resumption, from the run's checkpoint (its solver state), else training again
+    _refuse_in_the_way(plan.run_dir / RESULT_FILE, RUN_FILE_ROLES[RESULT_FILE], again=(
+        f"{RERUN}, which writes it again from the run's checkpoint" if saved.solver is not None
+        else f"{train_again('the run')}: its checkpoint is gone"))
     try:
         return _reported(c.out, plan.run_dir, c.max_iter, c.quiet)
     except (ValueError, TypeError):  # an unreadable result: finish the run again, from its checkpoint only
@@ -200,20 +204,43 @@ def _already_finished(plan):
         return None
 
 
-def _refuse_result_in_the_way(result, saved):
-    """:class:`UnreadableRun` naming ``result``, a finished run's result.json, where something not a file
-    stands in its place (a folder): train replaces no such thing in a run folder (it failed writing the
-    result again with a bare "Is a directory"), so it says to move it away, and what then writes the result
-    again: this resumption, from the run's checkpoint (``saved`` holds its solver state), else training the
-    run again."""
-    if not os.path.lexists(result) or os.path.isfile(result):
+# What each of a run's files holds, as a refusal of something else in its place names it (_refuse_in_the_way)
+RUN_FILE_ROLES = {"config.json": "configuration", "metrics.jsonl": "training log", "eval.csv": "evaluation log",
+                  "checkpoint.h5": "checkpoint", RESULT_FILE: "result",
+                  "config.json.edited": "hand-edited configuration"}
+RERUN = "rerun this command"
+
+
+def _refuse_files_in_the_way(run_dir, *names):
+    """:func:`_refuse_in_the_way` for the run's files ``names`` in ``run_dir`` (all of :data:`RUN_FILE_ROLES`
+    where none is given), before the run trains: a fresh run removes them, a resumed one appends to or replaces
+    them, which failed with a bare "Is a directory" (exit 74, a result.json only once the run had trained) or
+    waited for ever (a named pipe in place of config.json or metrics.jsonl)."""
+    for name in names or RUN_FILE_ROLES:
+        _refuse_in_the_way(pathlib.Path(run_dir) / name, RUN_FILE_ROLES[name])
+
+
+def _read_first(c):
+    """The run's files :func:`_refuse_files_in_the_way` checks as soon as the run folder is locked, before
+    :func:`minitransfer.resume.resume_point` reads it: config.json (a named pipe there waited for ever); for
+    a fresh run all but result.json (a folder in checkpoint.h5's place was taken for a run to continue), which
+    only the run's end writes: what writes it again depends on where the run stands (:func:`_already_finished`,
+    :func:`_train`). A resumed run's other files are checked once it is known to train (a finished one writes
+    none), its checkpoint.h5 refused by resume_point in its own words."""
+    return [name for name in RUN_FILE_ROLES if name != RESULT_FILE] if c.resume is None else ["config.json"]
+
+
+def _refuse_in_the_way(path, role, again=RERUN):
+    """:class:`UnreadableRun` (exit 65) naming ``path``, a run's file, where something not a file stands in
+    its place (a folder, a named pipe; :func:`minitransfer.run_file_readers.checked` names which): train
+    replaces no such thing in a run folder, so it says to move it away, and ``again``, what then writes the
+    run's ``role`` (its result, its checkpoint ...). A link leading nowhere is no such thing: train replaces it."""
+    if not os.path.exists(path) or os.path.isfile(path):
         return
     try:
-        run_file_readers.checked(result, run_file_readers.JSON_BYTES)  # the kind of thing it is, in report's words
+        run_file_readers.checked(path, run_file_readers.JSON_BYTES)  # the kind of thing it is, in report's words
     except UnreadableRun as error:
-        again = ("rerun this command, which writes it again from the run's checkpoint" if saved.solver is not None
-                 else f"{train_again('the run')}: its checkpoint is gone")
-        raise type(error)(f"{error}, where the run's result goes, which train does not replace: move it away, then "
+        raise type(error)(f"{error}, where the run's {role} goes, which train does not replace: move it away, then "
                           f"{again}") from None
 
 
@@ -264,6 +291,7 @@ def _reported(out, run_dir, max_iter, quiet):
 
 
 def _train(plan, on_iteration, stop, run_lock, show_result):
+    _refuse_files_in_the_way(plan.run_dir)  # result.json, and a resumed run's other files (_read_first)
     if plan.device == "cpu":
         host_memory.keep_freed_memory()
     run = Run(plan, stop, run_lock)
