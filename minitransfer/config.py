@@ -70,9 +70,9 @@ class TrainConfig:
     stepsize: int = None             # default: 100000 scaled by max_iter/450000
     max_iter: int = None             # default: the preset's
     batch_size: int = None           # default: the preset's
-    eval_every: int = None           # default: the preset's (200/450 of it for reduced-data runs, as max_iter)
+    eval_every: int = None           # default: the preset's
     eval_batch_size: int = None      # default: batch_size
-    checkpoint_every: int = None     # default: the preset's (200/450 of it for reduced-data runs)
+    checkpoint_every: int = None     # default: the preset's
     log_every: int = None            # default: the preset's
     resume: str = None               # None, "auto", a checkpoint path, or a run folder (baseA.run: "auto" on
                                      # that run, its weights file the default `out`, its recorded options the
@@ -333,24 +333,15 @@ def _choose_preset(c, parent, dataset, task, named):
 
 def _fill_schedule(c, preset):
     """The preset's schedule; a reduced-data run (``per_class``) takes the paper's reduced-data solver
-    (base_lr 0.0125, a step at 64,000 of 200,000 iterations), scaled to the preset like the rest: its
-    iterations and, where they are not given, by the same share its evaluation and checkpoint
-    intervals, so that it evaluates as often as the preset's full run (micro: 267 iterations every 13,
-    21 evaluations, not 9 every 30), more than the 10 best whose mean is the paper's accuracy. A
-    `max_iter` given keeps the preset's intervals, as a full run's does."""
+    (base_lr 0.0125, a step at 64,000 of 200,000 iterations), scaled to the preset like the rest."""
     schedule = optim.REDUCED if c.per_class is not None else optim.PAPER
-    share = schedule.max_iter / optim.PAPER_MAX_ITER if c.max_iter is None else 1
-
-    def of_schedule(iterations):  # the preset's count of iterations, the same share of the schedule's run
-        return max(1, round(iterations * share))
-
     c.base_lr = c.base_lr if c.base_lr is not None else schedule.base_lr
-    c.max_iter = c.max_iter or of_schedule(preset.max_iter)
+    c.max_iter = c.max_iter or max(1, round(preset.max_iter * schedule.max_iter / optim.PAPER_MAX_ITER))
     c.stepsize = c.stepsize or schedule.scaled(c.max_iter)
     c.batch_size = c.batch_size or preset.batch_size
     c.eval_batch_size = c.eval_batch_size or c.batch_size
-    c.eval_every = c.eval_every or of_schedule(preset.eval_every)
-    c.checkpoint_every = c.checkpoint_every or of_schedule(preset.checkpoint_every)
+    c.eval_every = c.eval_every or preset.eval_every
+    c.checkpoint_every = c.checkpoint_every or preset.checkpoint_every
     c.log_every = c.log_every or preset.log_every
     if c.progress is None:
         c.progress = sys.stderr.isatty() and not c.quiet

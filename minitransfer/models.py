@@ -177,7 +177,7 @@ def register(preset):
 register(Preset("caffenet", caffenet, crop=227, copyable=7, batch_size=256, max_iter=450_000, eval_every=1000,
                 checkpoint_every=5000, log_every=20, description="Caffe's reference CaffeNet (the paper's network)",
                 default_image_sizes=(65, None), cpu_seconds_per_image=0.07))
-register(Preset("mini", mini, crop=32, copyable=7, batch_size=64, max_iter=300, eval_every=25,
+register(Preset("mini", mini, crop=32, copyable=7, batch_size=64, max_iter=300, eval_every=50,
                 checkpoint_every=100, log_every=10, description="CaffeNet's layer kinds, small, for 32-64 px data",
                 default_image_sizes=(32, 64), cpu_seconds_per_image=0.0005))
 register(Preset("micro", micro, crop=12, copyable=7, batch_size=32, max_iter=600, eval_every=30,

@@ -19,8 +19,7 @@ DEFAULTS = {"precision": precisions.DEFAULT}
 # comes with one of these, the change to name (`max_iter` 4 -> 8, not also `stepsize` 1 -> 2).
 FOLLOWS_FROM = {"stepsize": ("max_iter", "per_class"), "eval_batch_size": ("batch_size",),
                 "max_iter": ("preset", "per_class"),
-                "batch_size": ("preset",), "eval_every": ("preset", "per_class", "max_iter"),
-                "checkpoint_every": ("preset", "per_class", "max_iter"),
+                "batch_size": ("preset",), "eval_every": ("preset",), "checkpoint_every": ("preset",),
                 "log_every": ("preset",), "base_lr": ("per_class",), "preset": ("copy_from", "data"),
                 "fc8_outputs": ("data", "split", "half", "split_seed", "copy_from")}
 
@@ -54,9 +53,8 @@ def check_configuration(saved, plan):
 
 def _as_trained(differ, stored, plan):
     """What continues the run as it was trained where the only differences named are of fields left
-    unset whose default is not the run's (a default another version had: a reduced-data run's
-    `eval_every` 30, now scaled with its iterations): those fields given as the run recorded them;
-    else ""."""
+    unset whose default is not the run's (a default another version had, or a value given then and
+    left out now): those fields given as the run recorded them; else ""."""
     shown = _named(differ, plan.unset)
     keys = [key for key in differ if differ[key] in shown]
     if not keys or any(key not in plan.unset or key in PATH_FIELDS or stored.get(key) is None for key in keys):

@@ -772,7 +772,7 @@ def test_cli_dry_run(tmp_path, synthetic_8):
                                                 "evaluations, no more than the 10 best whose mean is the paper's "
                                                 "accuracy, so the report takes the mean of all of them, the first "
                                                 "(early in training) included; give --eval-every 4 or less"),
-    ([], None),  # the reduced-data run's default evaluations scale with its iterations: 21 (test_reduced_schedule.py)
+    ([], "warning: 1 run (all/reduced-0003) trains 267 iterations, evaluated every 30 and at the end: 9 evaluations"),
     (["--max-iter", "5"], "1 evaluation, no more than the 10 best whose mean is the paper's accuracy, so the report "
                           "takes the mean of the one; even --eval-every 1 gives no more in 5 iterations: give "
                           "--max-iter 11 or more"),

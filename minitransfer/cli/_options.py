@@ -104,8 +104,7 @@ batch_size_option = config_option("--batch-size", type=click.IntRange(1),
                                    help=f"Images per iteration (default: the preset's: {per_preset('batch_size')}).")
 eval_every_option = config_option("--eval-every", type=click.IntRange(1),
                                   help="Evaluate on the half's val images every K iterations (default: the preset's: "
-                                       f"{per_preset('eval_every')}; 200/450 of it for reduced-data runs, --per-class, "
-                                       "unless --max-iter is given).")
+                                       f"{per_preset('eval_every')}).")
 base_lr_option = config_option("--base-lr", type=click.FloatRange(min=0, min_open=True),
                                help="Learning rate (default: 0.01, the paper's; 0.0125 for reduced-data runs, "
                                     "--per-class, as the paper's).")

@@ -107,8 +107,7 @@ _INTERRUPTED_FRESH = ("stopped by a signal during the start-up of a fresh run, b
 @config_option("--eval-batch-size", type=click.IntRange(1), help="Batch of the evaluations (default: batch-size).")
 @config_option("--checkpoint-every", type=click.IntRange(1),
                help=f"Write the run's checkpoint every K iterations (default: the preset's: "
-                    f"{per_preset('checkpoint_every')}; 200/450 of it for reduced-data runs, --per-class, unless "
-                    "--max-iter is given).")
+                    f"{per_preset('checkpoint_every')}).")
 @config_option("--log-every", type=click.IntRange(1),
                help=f"Log line every K iterations (default: the preset's: {per_preset('log_every')}).")
 @config_option("--resume", type=str, metavar="auto|RUN|CHECKPOINT",

@@ -1,6 +1,5 @@
-"""What the help texts promise, as the commands do it: the mini preset's own schedule scored as
-the paper scores (the mean of the 10 best of more evaluations), the run names a --reference
-table must use, and eval's notes on stderr, its stdout the scores alone."""
+"""What the help texts promise, as the commands do it: the run names a --reference table must use,
+and eval's notes on stderr, its stdout the scores alone."""
 
 import json
 import pathlib
@@ -9,28 +8,13 @@ import re
 from click.testing import CliRunner
 from test_report import write_runs
 
-from minitransfer import config, models
+from minitransfer import config
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
 from minitransfer.paper_runs import read_reference
 
 DOCS = pathlib.Path(__file__).resolve().parents[2] / "docs" / "report.md"
-FEW_EVALUATIONS = "no more than the 10 best whose mean is the paper's accuracy"
-
-
-def test_the_mini_presets_own_schedule_is_not_warned_of_too_few_evaluations(synthetic_8, tmp_path):
-    """36 px images take the mini preset, whose 300 iterations evaluated every 50 made 6 evaluations:
-    every grid on 32-64 px data (cifar, prepare synthetic) was warned that the report would take
-    the mean of all of them rather than of the 10 best. The old schedule, given, is still warned of."""
-    assert models.preset_for_image_size((36, 36)).name == "mini"
-    arguments = ["experiment", "--data", synthetic_8, "-o", str(tmp_path / "grid"), "--layers", "1", "--dry-run"]
-    default = CliRunner().invoke(main, arguments)
-    assert default.exit_code == 0, default.output
-    assert FEW_EVALUATIONS not in default.stderr, default.stderr
-    old = CliRunner().invoke(main, [*arguments, "--eval-every", "50"])
-    assert old.exit_code == 0 and "train 300 iterations, evaluated every 50 and at the end: 6 evaluations, " \
-        + FEW_EVALUATIONS in old.stderr, old.stderr
 
 
 def test_an_unknown_reference_run_name_is_refused_naming_the_names_a_reference_takes(tmp_path):
