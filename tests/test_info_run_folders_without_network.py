@@ -68,3 +68,24 @@ def test_a_run_whose_lock_is_held_is_said_training(command, tmp_path):
     with run_lock.RunLock(tmp_path / "net.run"):
         said = _info_refused(tmp_path)
     assert "its training runs now" in said and "wait for it" in said, said
+
+
+def test_a_grid_run_never_started_is_said_so_with_the_command_that_trains_it(micro_data, tmp_path, monkeypatch):
+    """A grid stopped before one of its runs started leaves that run's folder holding its treatment.json
+    alone: it was said to have stopped in its start-up, to be trained by its train command; the grid's
+    command trains it (the command of its grid, which planned it)."""
+    monkeypatch.chdir(tmp_path)
+    grid = ["experiment", "--data", micro_data, "-o", "grid", "--layers", "1", "--no-fine-tuned", "--max-iter", "2",
+            "--eval-every", "1", "--batch-size", "8", "--device", "cpu"]
+    assert CliRunner().invoke(main, grid).exit_code == 0
+    run = tmp_path / "grid" / "random0" / "A1B.run"
+    (tmp_path / "grid" / "random0" / "A1B.h5").unlink()
+    for path in run.iterdir():  # as the grid leaves a run it planned, not started
+        if path.name != "treatment.json":
+            path.unlink()
+    shown = CliRunner().invoke(main, ["info", str(run)])
+    said = " ".join(shown.output.split())
+    assert shown.exit_code == 2 and "a run of a grid, which has no network: it was not started" in said, said
+    assert "rerun the experiment command that planned it" in said and "its train command" not in said, said
+    assert CliRunner().invoke(main, grid).exit_code == 0  # as told
+    assert CliRunner().invoke(main, ["info", str(run)]).exit_code == 0
