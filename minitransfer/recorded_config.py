@@ -169,7 +169,8 @@ def recorded_change(key, stored, current, meta, digest_now, shown=None):
     recorded digest, and for another path, the paths must name the same file; any other field is
     compared by value. ``shown``: ``current`` as the user gave it (a relative path), which the text
     names, where given."""
-    text = f"{stored!r} -> {(current if shown is None else shown)!r}"
+    now = current if shown is None else shown
+    text = f"{stored!r} -> {(str(now) if isinstance(now, os.PathLike) else now)!r}"  # a path as written, no PosixPath
     if stored is None or current is None or key not in PATH_FIELDS:
         return "" if stored == current else text
     digest_field, other = _CONTENT.get(key, (None, None))

@@ -21,7 +21,7 @@ from minitransfer.recorded_config import DEFAULTS, check_configuration, differen
 from minitransfer.resume_options import (base_not_written, finished_record, free_fields, gone_refusal, run_record,
                                          take_run_folder, unwritten_weights)
 from minitransfer.run_destination import linked_out
-from minitransfer.rundir import divergence, is_run_dir, recorded_out, recorded_sha256, run_dir_for, weights_for
+from minitransfer.rundir import divergence, is_run_dir, recorded_out, recorded_sha256, run_dir_for
 
 
 def resume_point(plan):
@@ -247,7 +247,8 @@ def _check_own_run(resume, run_dir):
     folder = resume.resolve().parent
     if is_run_dir(folder) and folder != run_dir.resolve():
         raise ConfigError(f"`resume` {resume} is the checkpoint of the run in {folder}, not of {run_dir}: continue "
-                          f"it there, with `out` {weights_for(folder)} and `resume='auto'`")
+                          f"it there, giving its run folder, `resume={str(folder)!r}`, which takes the options the "
+                          f"run recorded")
 
 
 def _check_owner(plan):

@@ -36,3 +36,10 @@ def test_a_change_given_is_not_told_to_be_undone(micro_data, tmp_path):
     with pytest.raises(configs.ConfigError) as refused:
         training.train(training.TrainConfig(**trained, batch_size=4, resume="auto"))
     assert "`batch_size` 8 -> 4" in str(refused.value) and "as it was trained" not in str(refused.value)
+
+
+def test_a_path_resolved_by_the_tool_is_named_as_written_not_as_a_python_object(tmp_path):
+    """The built-in dataset left out resolves to a pathlib.Path: a refusal showed "-> PosixPath('...')"."""
+    from minitransfer.recorded_config import recorded_change
+    change = recorded_change("data", str(tmp_path / "mine"), tmp_path / "cache" / "synthetic", {}, None)
+    assert change == f"'{tmp_path / 'mine'}' -> '{tmp_path / 'cache' / 'synthetic'}'"

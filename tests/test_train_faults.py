@@ -247,10 +247,14 @@ def test_resume_from_another_runs_checkpoint_says_where_to_continue_it(micro_dat
     (tmp_path / "Y").mkdir()
     with pytest.raises(training.ConfigError, match=rf"^`resume` {run_dir}/checkpoint.h5 is the checkpoint of the "
                                                    rf"run in {run_dir}, not of {tmp_path}/Y/{out_name[:-3]}.run: "
-                                                   rf"continue it there, with `out` {tmp_path}/X/net.h5 and "
-                                                   rf"`resume='auto'`$"):
+                                                   rf"continue it there, giving its run folder, "
+                                                   rf"`resume='{run_dir}'`, which takes the options the run "
+                                                   rf"recorded$"):
         _train(tmp_path / "Y" / out_name, micro_data, max_iter=8, resume=str(run_dir / "checkpoint.h5"))
     assert sorted(path.name for path in (tmp_path / "Y").iterdir()) == []
+    # as told, with none of the run's options given (the built-in data, its half, ...): the run goes on, to its end
+    training.train(training.TrainConfig(resume=str(run_dir), device="cpu", quiet=True))
+    assert checkpoints.load(tmp_path / "X" / "net.h5").iteration == 8
 
 
 def test_an_unreadable_run_checkpoint_says_how_to_start_over(micro_data, tmp_path):
