@@ -16,6 +16,14 @@ from test_grid_parent_killed import _ended
 from minitransfer import experiment as grid
 from minitransfer import scheduler
 
+def _pid(run_folder):
+    """The PID the fake train wrote in ``run_folder``, or None before it has (its file is written, then filled)."""
+    try:
+        return int((run_folder / "pid").read_text())
+    except (OSError, ValueError):
+        return None
+
+
 # baseA warns, then fails; baseB ends once baseA has ended; the grid reads baseA's warning (its log, below)
 # only once baseB has ended too: both ends are taken in one look, baseA's first (its slot's).
 TRAIN = textwrap.dedent('''
@@ -46,7 +54,7 @@ def test_the_runs_left_after_a_run_ends_leave_out_those_waiting_for_a_base_that_
 
     def log(line):
         if line.startswith("random0/baseA: warning: "):
-            assert waiting.until(lambda: (base_b / "pid").exists() and _ended(int((base_b / "pid").read_text())))
+            assert waiting.until(lambda: _pid(base_b) is not None and _ended(_pid(base_b)))
         lines.append(line)
 
     runs = grid.plan_grid(layers=(1,), fine_tuned=False)  # baseA, baseB, B1B, A1B

@@ -20,7 +20,8 @@ def trained(micro_data, tmp_path):
 @pytest.mark.parametrize("given, listed", [
     (["--max-iter", "8", "--batch-size", "8"], "--max-iter 4 -> 8"),
     (["--max-iter", "8", "--batch-size", "8", "--stepsize", "3"], "--stepsize 1 -> 3, --max-iter 4 -> 8"),
-    ([], "--max-iter 4 -> 600, --batch-size 8 -> 32"),  # the preset's defaults: what changed, not what follows
+    ([], "--max-iter 4 -> 600, --batch-size 8 -> 32; to continue the run as it was trained, give --max-iter 4 "
+         "--batch-size 8"),  # the preset's defaults: what changed, not what follows; the values that go on
 ], ids=["max-iter", "stepsize-given-too", "defaults"])
 def test_a_refused_resumption_lists_the_options_not_what_follows_from_them(micro_data, trained, given, listed):
     assert optim.scaled_stepsize(8) != 1  # what the refusal listed besides --max-iter
