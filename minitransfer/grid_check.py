@@ -29,7 +29,7 @@ from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_plan import left_alone, option_label, plan_changes, plan_id, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory, per_class_notes, resolved_plan
 from minitransfer.grid_status import is_finished
-from minitransfer.recorded_config import recorded_change
+from minitransfer.recorded_config import FOLLOWS_FROM, recorded_change
 from minitransfer.resume_options import RESUME_FREE_FIELDS
 from minitransfer import results, rundir, run_search, treatments
 
@@ -229,7 +229,7 @@ def trained_otherwise(out, run, options, ignore=(), plans=None):
         if swapped:  # each transfer copying it would copy that other network
             return [f"its weights file {weights_path(out, run.name)} is another run's network, not the one its "
                     f"config.json records ({swapped})"]
-    differ = []
+    changes = {}
     asked_fields = planned_config(run, out, options, plans)
     digests_now = {"copy_from": _sha256, "data": _fingerprint}
     for name, asked in asked_fields.items():
@@ -238,8 +238,12 @@ def trained_otherwise(out, run, options, ignore=(), plans=None):
         change = recorded_change(name, recorded[name], asked, trained, digests_now.get(name))
         if change and name == "seed":
             change = _seed_change(out, run, recorded[name], options)
-        differ += [f"{option_label(run, name)} {change}"] if change else []
-    return differ
+        if change:
+            changes[name] = f"{option_label(run, name)} {change}"
+    # a default that follows from another option that differs (--eval-batch-size from --batch-size) goes with it:
+    # named, it would be one more option to give back, one experiment does not take
+    return [text for name, text in changes.items()
+            if options.get(name) is not None or not any(source in changes for source in FOLLOWS_FROM.get(name, ()))]
 
 
 def planned_config(run, out, options, plans=None):

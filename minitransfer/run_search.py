@@ -136,12 +136,18 @@ def _is_link(entry):
         return False
 
 
+# The suffixes of files a folder of runs holds besides them (weights, notes, tables, figures, logs, archives)
+FILE_SUFFIXES = {".h5", ".hdf5", ".json", ".jsonl", ".csv", ".tsv", ".txt", ".log", ".md", ".png", ".pdf", ".svg",
+                 ".sh", ".out", ".err", ".py", ".tar", ".gz", ".tgz", ".zip"}
+
+
 def _leads_nowhere(link):
-    """Whether the link ``link`` (an :class:`os.DirEntry`) named as a folder of runs is (a split's or a
-    grid's: no suffix, not hidden) cannot be followed: kept on another disk, not mounted now, or moved or
-    deleted there. What it led to is not known: a link named as a file is (latest.h5, an editor's lock
-    .#notes.txt) is taken for one, not for a folder of missing runs."""
-    return not link.name.startswith(".") and not pathlib.PurePath(link.name).suffix and not os.path.exists(link.path)
+    """Whether the link ``link`` (an :class:`os.DirEntry`), not named as a file is (latest.h5, an editor's
+    lock .#notes.txt: :data:`FILE_SUFFIXES`, hidden), cannot be followed: a split's or a grid's folder
+    (random1, lr0.01) kept on another disk, not mounted now, or moved or deleted there. What it led to
+    is not known: one named as a file is taken for one, not for a folder of missing runs."""
+    named_as_file = link.name.startswith(".") or pathlib.PurePath(link.name).suffix.lower() in FILE_SUFFIXES
+    return not named_as_file and not os.path.exists(link.path)
 
 
 def _not_followed(link):

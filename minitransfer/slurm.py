@@ -7,8 +7,9 @@
 ``submit.sh``     submits them: the unfinished bases as one job array, then, for each base, its unfinished
                   transfers as one job array with ``--dependency=afterok:<bases job>_<base's task>``
                   (each array numbered from 0, of at most SLURM's MaxArraySize tasks: more are split);
-                  ``submit.sh --dry-run``, on a login node (it asks SLURM; off the cluster, the emit step's
-                  summary is the preview), prints the sbatch commands it would run now (new jobs' ids as JOB1,
+                  ``submit.sh --dry-run``, on a login node (it asks SLURM where its commands are installed,
+                  and fails where its controller does not answer; off the cluster, the emit step's summary is
+                  the preview), prints the sbatch commands it would run now (new jobs' ids as JOB1,
                   JOB2, ...), the tasks it would cancel, each task's ``#SBATCH`` lines and where the logs go,
                   checks them with ``sbatch --test-only`` (exit 1 where it refuses one: a partition that does
                   not exist), and submits, cancels and records nothing (:func:`describe_scripts`: the same at
@@ -197,7 +198,8 @@ def describe_scripts(runs, out, slurm_dir, array_size=None):
     lines.append(f"task logs: {slurm_dir / 'logs'}; each run's training output: "
                  f"{pathlib.Path(out) / '<run>.run' / grid.LOG_FILE}")
     lines.append(f"off the cluster, these lines are the preview: {SUBMIT_FILE} --dry-run asks SLURM (squeue, "
-                 "scontrol, sbatch --test-only), so it runs where SLURM's controller answers")
+                 "scontrol, sbatch --test-only) where its commands are installed, so there it runs where SLURM's "
+                 "controller answers (with none, it prints the sbatch lines unchecked)")
     lines.append(f"on a login node of the cluster, to see what {SUBMIT_FILE} would submit now, queueing nothing: "
                  f"bash {shlex.quote(str(slurm_dir / SUBMIT_FILE))} --dry-run")
     return lines

@@ -40,7 +40,8 @@ from minitransfer.slurm_time import SIGNAL_MARGIN_SECONDS, partition_time_lines
 
 DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's default: array task indices 0..1000
 SCONTROL_SECONDS = 10  # a controller that does not answer: the summary assumes the default instead
-DRY_RUN_HELP = ("run where SLURM's controller answers (a login node: it asks SLURM what is queued), print the "
+DRY_RUN_HELP = ("on a login node (where SLURM's commands are installed it asks SLURM what is queued, and fails "
+                "where its controller does not answer; with none, it checks nothing), print the "
                 "sbatch commands it would run now (the runs neither finished nor queued, in the order they depend "
                 "on each other), the tasks it would cancel, what each task asks SLURM for, and where the logs go; "
                 "check them with sbatch --test-only; submit, cancel and record nothing")

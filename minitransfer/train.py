@@ -44,7 +44,8 @@ from minitransfer.recorded_config import recorded_options
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
 from minitransfer.resume_options import dataset_gone
-from minitransfer.rundir import NOTHING_TO_DO, RESULT_FILE, config_text, mean_best_words, run_dir_for, train_again
+from minitransfer.rundir import (NOTHING_TO_DO, RESULT_FILE, RUN_FILES, config_text, mean_best_words, run_dir_for,
+                                 train_again)
 from minitransfer.stop_requests import StopRequests
 from minitransfer.training_run import Run
 from minitransfer.treatments import UnreadableRun
@@ -205,8 +206,7 @@ def _already_finished(plan):
 
 
 # What each of a run's files holds, as a refusal of something else in its place names it (_refuse_in_the_way)
-RUN_FILE_ROLES = {"config.json": "configuration", "metrics.jsonl": "training log", "eval.csv": "evaluation log",
-                  "checkpoint.h5": "checkpoint", RESULT_FILE: "result",
+RUN_FILE_ROLES = {**dict(zip(RUN_FILES, ("configuration", "training log", "evaluation log", "checkpoint", "result"))),
                   "config.json.edited": "hand-edited configuration"}
 RERUN = "rerun this command"
 

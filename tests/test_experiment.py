@@ -996,6 +996,22 @@ def test_the_command_line_names_the_option_a_finished_run_was_trained_otherwise_
     assert as_told.exit_code == 0 and "4 finished, 0 to train" in as_told.output, as_told.output
 
 
+def test_a_grid_mismatch_names_no_default_that_follows_from_another_option_named(tmp_path, synthetic_8):
+    """--batch-size 8 left out: its eval batch size, a default that follows from it, differed too and was
+    named (--eval-batch-size 8 -> 32), an option experiment does not take, so the advice to give the options
+    as trained could not be followed. The option given back alone goes on with the runs."""
+    from minitransfer.cli import main
+
+    grid_options = ["experiment", "--data", synthetic_8, "-o", str(tmp_path / "g"), "--layers", "1", "--no-fine-tuned",
+                    "--device", "cpu", "--eval-every", "2", "--max-iter", "2"]
+    assert CliRunner().invoke(main, [*grid_options, "--batch-size", "8"]).exit_code == 0
+    refused = CliRunner().invoke(main, [*grid_options, "--dry-run"])
+    assert refused.exit_code == 2 and "(--batch-size 8 -> " in refused.output, refused.output
+    assert "eval-batch-size" not in refused.output, refused.output
+    as_told = CliRunner().invoke(main, [*grid_options, "--batch-size", "8", "--dry-run"])
+    assert as_told.exit_code == 0 and "4 finished, 0 to train" in as_told.output, as_told.output
+
+
 def test_an_option_given_before_and_left_out_now_is_a_mismatch_too(tmp_path, synthetic_8):
     """The runs were trained for 2 iterations; a rerun without --max-iter asks for the preset's
     default, so taking them as its own would mix two grids. Naming the default (the preset) that

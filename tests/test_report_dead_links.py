@@ -46,5 +46,7 @@ def test_a_dead_link_named_as_a_file_is_or_hidden_is_not_taken_for_a_folder_of_r
     os.symlink(tmp_path / "nowhere" / "weights.h5", runs_dir / "latest.h5")
     os.symlink("root@host.1234:1700000000", runs_dir / ".#notes.txt")
     os.symlink(tmp_path / "nowhere" / "random3", runs_dir / "random3")
+    os.symlink(tmp_path / "nowhere" / "x", runs_dir / "lr0.01")  # a folder's name with a dot: a folder's still
     written = report.measure(runs_dir)
-    assert written.left_out == [f"random3: {gone(runs_dir / 'random3', tmp_path / 'nowhere' / 'random3')}"]
+    assert sorted(written.left_out) == [f"lr0.01: {gone(runs_dir / 'lr0.01', tmp_path / 'nowhere' / 'x')}",
+                                        f"random3: {gone(runs_dir / 'random3', tmp_path / 'nowhere' / 'random3')}"]

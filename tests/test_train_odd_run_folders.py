@@ -61,7 +61,8 @@ def _in_the_way(path, kind):
 
 
 @pytest.mark.parametrize("kind", ["folder", "named pipe"])
-@pytest.mark.parametrize("name", ["result.json", "eval.csv", "metrics.jsonl", "config.json", "checkpoint.h5"])
+@pytest.mark.parametrize("name", ["result.json", "eval.csv", "metrics.jsonl", "config.json", "checkpoint.h5",
+                                  "config.json.edited"])
 @pytest.mark.parametrize("way", ["fresh", "overwrite"])
 def test_a_fresh_run_refuses_a_run_file_that_is_no_file_before_it_trains(micro_data, tmp_path, monkeypatch, kind,
                                                                          name, way):
@@ -112,3 +113,15 @@ def test_a_resumed_run_refuses_a_run_file_that_is_no_file_before_it_trains(micro
     assert refused.exit_code == 65, refused.output
     assert refused.output.startswith(f"error: bad data: net.run/{name}: not a file"), refused.output
     assert "move it away, then rerun this command" in refused.output and not trained
+
+
+def test_a_result_that_is_a_link_leading_nowhere_is_replaced_by_the_finished_runs(finished):
+    """Unlike a folder or a named pipe, a link to nothing holds nothing: a resumption of the finished run
+    writes its result.json in the link's place, which report then reads."""
+    result = finished / "net.run" / "result.json"
+    result.unlink()
+    result.symlink_to(finished / "nowhere.json")
+    again = CliRunner().invoke(main, ["train", "--resume", "net.run", "--device", "cpu"])
+    assert again.exit_code == 0, again.output
+    assert result.is_file() and not result.is_symlink()
+    assert [r.run.name for r in collect(".")[0]] == ["net"]
