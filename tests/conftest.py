@@ -7,11 +7,12 @@ test a ``$MINITRANSFER_CACHE`` of its own; with pytest-xdist (``-n auto``), one 
 usable core and BLAS threads shared among them."""
 
 import os
+import signal
 
 import pytest
 
 import cuda_emulator
-from minitransfer import cpus, cuda, figures
+from minitransfer import cpus, cuda, figures, stopping
 from minitransfer.data import synthetic
 
 
@@ -65,6 +66,19 @@ def pytest_collection_modifyitems(config, items):
         why_not_emulated = markers[item].kwargs.get("no_emulation")
         if reason or (_emulating_gpu(config) and why_not_emulated):
             item.add_marker(pytest.mark.skip(reason=reason or f"not emulated: {why_not_emulated}"))
+
+
+@pytest.fixture(autouse=True)
+def stop_signal_dispositions():
+    """The stop signals' handlers as they were before each test: a command run in this process (CliRunner)
+    that exits interrupted (75) leaves them ignored, as it should in its own process, about to exit (a second
+    stop must not change the exit code). Left so here, they were inherited by the processes later tests start:
+    SIGHUP ignored is nohup's, and an import sent SIGHUP by a later test ran on to exit 0."""
+    saved = {stop: signal.getsignal(stop) for stop in stopping.STOP_SIGNALS}
+    yield
+    for stop, handler in saved.items():
+        if handler is not None and signal.getsignal(stop) is not handler:
+            signal.signal(stop, handler)
 
 
 @pytest.fixture(autouse=True)
