@@ -29,7 +29,7 @@ from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_plan import left_alone, option_label, plan_changes, plan_id, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory, per_class_notes, resolved_plan
 from minitransfer.grid_status import is_finished
-from minitransfer.recorded_config import FOLLOWS_FROM, recorded_change
+from minitransfer.recorded_config import named_differences, recorded_change
 from minitransfer.resume_options import RESUME_FREE_FIELDS
 from minitransfer import results, rundir, run_search, treatments
 
@@ -242,8 +242,7 @@ def trained_otherwise(out, run, options, ignore=(), plans=None):
             changes[name] = f"{option_label(run, name)} {change}"
     # a default that follows from another option that differs (--eval-batch-size from --batch-size) goes with it:
     # named, it would be one more option to give back, one experiment does not take
-    return [text for name, text in changes.items()
-            if options.get(name) is not None or not any(source in changes for source in FOLLOWS_FROM.get(name, ()))]
+    return named_differences(changes, {name for name in changes if options.get(name) is None})
 
 
 def planned_config(run, out, options, plans=None):

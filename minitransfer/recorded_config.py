@@ -48,22 +48,21 @@ def check_configuration(saved, plan):
         elif set(differ) - {"precision", "data"}:  # the run cannot go on so: what trains it the new way
             hint += _as_trained(differ, stored, plan) + f"; to train the new configuration from the start, {START_OVER}"
         raise ConfigError(f"cannot resume {saved.path} with a different configuration: "
-                          f"{', '.join(_named(differ, plan.unset))}{hint}")
+                          f"{', '.join(named_differences(differ, plan.unset))}{hint}")
 
 
 def _as_trained(differ, stored, plan):
     """What continues the run as it was trained where the only differences named are of fields left
     unset whose default is not the run's (a default another version had, or a value given then and
     left out now): those fields given as the run recorded them; else ""."""
-    shown = _named(differ, plan.unset)
-    keys = [key for key in differ if differ[key] in shown]
+    keys = [key for key in differ if differ[key] in named_differences(differ, plan.unset)]
     if not keys or any(key not in plan.unset or key in PATH_FIELDS or stored.get(key) is None for key in keys):
         return ""
     given = " ".join(f"`{key}={stored[key]!r}`" for key in keys)
     return f"; to continue the run as it was trained, give {given}"
 
 
-def _named(differ, unset):
+def named_differences(differ, unset):
     """The differences ``differ`` to name: those of the options given, and of those left ``unset``
     whose default has not changed with another option that differs (:data:`FOLLOWS_FROM`): the
     refusal of `max_iter` 4 -> 8 listed `stepsize` 1 -> 2 too, which the user never gave."""

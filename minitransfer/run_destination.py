@@ -7,14 +7,15 @@ the checkpoint it copies from or resumes, and not a file that is no minitransfer
 checkpoint or may replace one is :mod:`minitransfer.resume`.
 """
 
+import itertools
 import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio, path_kinds
+from minitransfer import path_kinds
 from minitransfer.config_checks import ConfigError
 from minitransfer.config_wording import worded
-from minitransfer.data import shard_format
+from minitransfer.data import same_origin, shard_format
 from minitransfer.experiment import PLAN_FILE
 from minitransfer.rundir import enclosing_run_dir, is_run_dir, nearest_above
 from minitransfer.stopping import warn
@@ -44,7 +45,7 @@ def check_destination(plan):
     for what, path in ((given, out), (f"{run_dir}, the run directory of {out},", run_dir)):
         if path.resolve().is_relative_to(pathlib.Path(c.data).resolve()):
             raise ConfigError(f"{what} lies inside the dataset {named.data}; write the weights elsewhere")
-    taken = other_kinds_folder(out, plan.dataset.meta, named.data, visible_datasets(plan))
+    taken = other_kinds_folder(out, plan.dataset.meta, named.data, lambda: visible_datasets(plan))
     if taken is not None:
         folder, what = taken
         folder = next((parent for parent in out.parents if parent.resolve() == folder), folder)  # as given
@@ -75,7 +76,7 @@ def check_destination(plan):
                           f"{_what_replaces_unreadable_out(out, run_dir)}")
 
 
-def other_kinds_folder(out, data_meta=None, data_named=None, datasets=()):
+def other_kinds_folder(out, data_meta=None, data_named=None, datasets=tuple):
     """(folder, what it is in words) where the weights file ``out`` would lie in another kind's folder,
     the nearest along ``out`` resolved (where it lands), else None. Another kind's: a prepared
     dataset's (:func:`minitransfer.path_kinds.dataset_folder_above`: a report passes datasets by, so
@@ -88,7 +89,8 @@ def other_kinds_folder(out, data_meta=None, data_named=None, datasets=()):
     its meta.json, ``data_named``: its folder as given), whose next import took the run's folder as
     a class, where meta.json records it absolute (an older version recorded it relative to the folder
     prepare ran in, unknown here), or the folder of images of another dataset the run can see
-    (``datasets``: their folders, :func:`visible_datasets`). A grid's folder (its experiment.json) is no
+    (``datasets``: a function giving their folders, :func:`visible_datasets`, asked only where the
+    checks before it find nothing: it lists folders and reads meta.json files). A grid's folder (its experiment.json) is no
     other kind's: its runs train in it, under SPLIT/NAME.h5, and a run trained by hand there is pooled
     with them as designed. The image folders of datasets out of sight are not known here (nothing in
     them says they were imported)."""
@@ -96,7 +98,8 @@ def other_kinds_folder(out, data_meta=None, data_named=None, datasets=()):
     if dataset is not None:
         return dataset, ("a prepared dataset's folder (prepare wrote it; a report passes datasets by, so it would "
                          "read no run there)")
-    for meta, named in ((data_meta, data_named), *((_meta_of(folder), folder) for folder in datasets)):
+    others = ((same_origin.read_record(folder / shard_format.META_FILE), folder) for folder in datasets())
+    for meta, named in itertools.chain([(data_meta, data_named)], others):
         images = _image_source(meta)
         if images is not None and pathlib.Path(out).resolve().is_relative_to(images):
             return images, (f"the folder of images the dataset {named} was imported from (prepare folder), "
@@ -125,14 +128,6 @@ def visible_datasets(plan):
         except OSError:  # a folder that cannot be listed: its datasets are out of sight
             continue
     return list(dict.fromkeys(folder for folder in seen if folder.resolve() != own))
-
-
-def _meta_of(dataset):
-    """The meta.json of the prepared dataset in the folder ``dataset``, or None where it cannot be read."""
-    try:
-        return fileio.parse_json((pathlib.Path(dataset) / shard_format.META_FILE).read_text())
-    except (OSError, ValueError, UnicodeDecodeError):
-        return None
 
 
 def _image_source(meta):
