@@ -212,11 +212,11 @@ RERUN = "rerun this command"
 
 
 def _refuse_files_in_the_way(run_dir, *names):
-    """:func:`_refuse_in_the_way` for the run's files ``names`` in ``run_dir`` (all of :data:`RUN_FILE_ROLES`
-    where none is given), before the run trains: a fresh run removes them, a resumed one appends to or replaces
+    """:func:`_refuse_in_the_way` for the run's files ``names`` (of :data:`RUN_FILE_ROLES`) in ``run_dir``,
+    before the run trains: a fresh run removes them, a resumed one appends to or replaces
     them, which failed with a bare "Is a directory" (exit 74, a result.json only once the run had trained) or
     waited for ever (a named pipe in place of config.json or metrics.jsonl)."""
-    for name in names or RUN_FILE_ROLES:
+    for name in names:
         _refuse_in_the_way(pathlib.Path(run_dir) / name, RUN_FILE_ROLES[name])
 
 
@@ -291,7 +291,8 @@ def _reported(out, run_dir, max_iter, quiet):
 
 
 def _train(plan, on_iteration, stop, run_lock, show_result):
-    _refuse_files_in_the_way(plan.run_dir)  # result.json, and a resumed run's other files (_read_first)
+    read_first = _read_first(plan.config)  # checked as the run folder was locked
+    _refuse_files_in_the_way(plan.run_dir, *(name for name in RUN_FILE_ROLES if name not in read_first))
     if plan.device == "cpu":
         host_memory.keep_freed_memory()
     run = Run(plan, stop, run_lock)
