@@ -25,9 +25,9 @@ from minitransfer import fileio
 
 from . import lock, same_origin, schema
 from .image_reader import IF_CHANGED, ImageReader
-from .integrity import GONE_SINCE_PREPARED, REPREPARE, check_files, identity
+from .integrity import GONE_SINCE_PREPARED, check_files, identity
 from .mistaken_paths import not_a_dataset
-from .schema import DatasetError, NotADataset, read_error
+from .schema import REPREPARE, DatasetError, NotADataset, read_error
 from .shard_format import FORMAT_NAME, META_FILE, SCHEMA_VERSION, SUBSETS, image_offset, read_checked
 
 __all__ = ["Dataset", "open_dataset", "not_a_dataset",
@@ -254,7 +254,7 @@ class Dataset:
         if recorded is not None and recorded != schema.classes_sha256(self.classes):
             raise DatasetError(f"{self.path / META_FILE}: the class table (names, wnids, families) is not the one "
                                f"the dataset was prepared with ({path} records its sha256): meta.json was edited; "
-                               f"rerun the prepare command that built it")
+                               f"{REPREPARE}")
 
 
 

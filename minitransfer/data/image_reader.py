@@ -10,7 +10,7 @@ import numpy as np
 from minitransfer import fileio
 
 from .integrity import identity
-from .schema import DatasetError, read_error
+from .schema import REPREPARE, DatasetError, read_error
 from .shard_format import image_offset
 
 # Shard files one ImageReader keeps open (each loader worker has its own reader): ImageNet at 256 px
@@ -103,7 +103,7 @@ class ImageReader:
             now = identity(status)
             if now[2] < opened[2]:
                 raise DatasetError(f"{self.paths[number]}: truncated while it was read ({opened[2]} bytes when its "
-                                   f"checksum was checked, now {now[2]}); rerun the prepare command that built it")
+                                   f"checksum was checked, now {now[2]}); {REPREPARE}")
             if now != opened:
                 raise DatasetError(f"{self.paths[number]}: written to while the run read it (its size or "
                                    f"modification time changed since its checksum was checked): {IF_CHANGED}")
@@ -124,7 +124,7 @@ class ImageReader:
         if digest != self.dataset.shards(self.subset)[number]["sha256"]:
             raise DatasetError(f"{self.paths[number]}: written to after its checksum was checked, its modification "
                                f"time then set back (its change time moved, and its sha256 is no longer meta.json's): "
-                               f"rerun the prepare command that built it, or copy the intact shard back")
+                               f"{REPREPARE}, or copy the intact shard back")
 
     def read(self, indices, out=None):
         """Images ``indices`` (int array, any order) into ``out`` (uint8 (n, H, W, 3)) or a new array."""

@@ -32,15 +32,13 @@ import time
 
 from minitransfer import fileio, stopping
 
-from .schema import DatasetError, read_error
+from .schema import REPREPARE, DatasetError, read_error
 
 HASH_THREADS = 4  # sha256 releases the GIL: a few threads hash a large dataset a few times faster
 RECORDS = "verified"  # the records' folder in the cache folder
 RECORD_LIMIT = 1 << 24  # bytes; a larger record is damaged (ImageNet's ~1300 files take ~250 KB): ignored
 UNSETTLED_NS = 2_000_000_000  # ns, by this machine's clock against the file's ctime
 STALE_S = 3600  # s; a record's temporary untouched for this long is no longer being written (it takes ms)
-# What to do about a dataset damaged since it was prepared: every bad-data message says it so
-REPREPARE = "rerun the prepare command that built it"
 # What to do about a file of a dataset that meta.json lists and the folder lacks
 GONE_SINCE_PREPARED = f"deleted or moved since the dataset was prepared: {REPREPARE}"
 

@@ -36,7 +36,11 @@ class DatasetUnreadable(DatasetError, OSError):
     exit code 74 (I/O); the message names the file and what to do."""
 
 
-def read_error(path, what, error, remedy="rerun the prepare command that built it"):
+# What to do about a dataset damaged since it was prepared: every bad-data message says it so
+REPREPARE = "rerun the prepare command that built it"
+
+
+def read_error(path, what, error, remedy=REPREPARE):
     """The error to raise when ``what`` ("shard", "mean image") at ``path`` could not be read
     (``error``, an ``OSError`` of Python's or of h5py's): :class:`DatasetUnreadable` when the
     system refused the read (an errno), a :class:`DatasetError` (bad data) when the file itself is
