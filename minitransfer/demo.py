@@ -119,8 +119,9 @@ CPU_PLAN = DemoPlan(layers=(1, 4, 7), networks_per_point=3, selffer_fine_tuned=F
                     train=DEMO_TRAIN, all_classes=_as_many_epochs(DEMO_TRAIN, 2))
 GPU_PLAN = DemoPlan(layers=tuple(range(1, 8)), networks_per_point=5, train=DEMO_TRAIN,
                     all_classes=CPU_PLAN.all_classes)
+SPLITS_PER_SEED = max(CPU_PLAN.splits, GPU_PLAN.splits)  # a seed's random splits, on either device
 # The largest demo seed: each of its plan's random split seeds must be a valid split seed.
-MAX_SEED = (config_checks.MAX_SEED + 1) // max(CPU_PLAN.splits, GPU_PLAN.splits) - 1
+MAX_SEED = (config_checks.MAX_SEED + 1) // SPLITS_PER_SEED - 1
 CPU_SLOTS = 2  # two single-threaded training processes: both cores of a laptop
 # A micro network's kernels are tiny: one training process leaves a GPU idle most of the time, so
 # several share each GPU (a guess, not yet measured on a GPU; one Python process needs a core).

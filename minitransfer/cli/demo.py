@@ -32,7 +32,7 @@ from .report import UNFINISHED_SHOWN, show
 @click.option("--seed", type=Seed(demos.MAX_SEED), default=0, show_default=True,
               help="Rerun the whole demo with other split and training seeds: seed S trains the random splits of "
                    "split seeds S*k to S*k+k-1 (k, the demo's splits per seed: "
-                   f"{max(demos.CPU_PLAN.splits, demos.GPU_PLAN.splits)}), hence its bound, which keeps them within "
+                   f"{demos.SPLITS_PER_SEED}), hence its bound, which keeps them within "
                    f"the split seeds' 0..{config_checks.MAX_SEED}.")
 @device_option
 @click.option("--precision", type=click.Choice(precisions.PRECISIONS), default=None,
