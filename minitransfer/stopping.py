@@ -36,8 +36,8 @@ EXIT_INTERRUPTED = 75  # the command line's exit code for a stop (minitransfer.c
 NOTHING_WRITTEN = "stopped as it started, before anything was written"
 _READER_GONE = (errno.EIO, errno.EPIPE)  # a terminal hung up; a pipe whose reader ended
 _found_at_start = {}  # the handlers stop_as_it_starts replaced, by signal
-_raised = []  # the KeyboardInterrupt interrupt() raised last, while swallowed_stops_owed() watches: [error]
-_owed = []  # the names of the stop signals whose KeyboardInterrupt Python swallowed, not raised again yet
+_raised = []  # the KeyboardInterrupt interrupt() raised last, while swallowed_stops_owed() watches
+_owed = []  # [True] where a stop's KeyboardInterrupt was swallowed by Python and not raised again yet
 # where warn() tells its text in this thread: None for stderr, else a function taking it (one that drops it: quiet)
 _told = contextvars.ContextVar("told", default=None)
 
@@ -99,7 +99,7 @@ def interrupt(signum, frame):
     ("Exception ignored in ...") and the command would go on to its end: inside
     :func:`swallowed_stops_owed`, such a stop is owed instead, raised again by :func:`raise_owed_stop`."""
     error = KeyboardInterrupt()
-    _raised[:] = [error, signal.Signals(signum).name]
+    _raised[:] = [error]
     raise error
 
 
@@ -115,7 +115,7 @@ def swallowed_stops_owed():
 
     def owed(unraisable):
         if _raised and unraisable.exc_value is _raised[0]:
-            _owed.append(_raised[1])
+            _owed[:] = [True]
             _raised.clear()
         else:
             told(unraisable)
