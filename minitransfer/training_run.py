@@ -102,12 +102,6 @@ class Run:
         if self._config_written != self.record:
             self._write_config(self.record)
 
-    def _snapshot(self, done):
-        """The checkpoint of the run after ``done`` iterations, recording :attr:`record`."""
-        saved = snapshot(self.net, self.plan, done, self.cursor)
-        saved.meta["config"] = self.record
-        return saved
-
     def _log_precision_change(self):
         """metrics.jsonl records where the run continued in another precision (the checkpoints
         carry the whole history in their ``precision_changes`` attribute)."""
@@ -185,7 +179,8 @@ class Run:
                                          f"{checkpoint_check.MAX_ABS_WEIGHT:g}", lr)
         self.files.check_in_place()
         self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
-        checkpoints.save(self.files.at(self.files.checkpoint), self._snapshot(done), named=self.files.checkpoint)
+        saved = snapshot(self.net, self.plan, done, self.cursor)
+        checkpoints.save(self.files.at(self.files.checkpoint), saved, named=self.files.checkpoint)
         self.saved = done
         self._record_own_config()
 
@@ -205,7 +200,7 @@ class Run:
         c = self.plan.config
         with self._saved_if_out_of_memory(f"writing the weights file {c.out}"):
             self.files.check_in_place()  # the weights belong beside their run's folder, not beside a partial one
-            sha256 = checkpoints.save(self.out, self._snapshot(c.max_iter), named=c.out)
+            sha256 = checkpoints.save(self.out, snapshot(self.net, self.plan, c.max_iter, self.cursor), named=c.out)
             self._record_own_config()
         return weights_record(self.out, sha256, named=c.out)
 

@@ -13,7 +13,7 @@ from minitransfer import models
 from minitransfer.class_tables import classes_sha256
 from minitransfer.layers import to_numpy
 from minitransfer.ops import precision as precisions
-from minitransfer.recorded_config import precision_changes, precision_history
+from minitransfer.recorded_config import precision_changes, precision_history, recorded_options
 
 
 def build_net(plan):
@@ -143,7 +143,7 @@ def snapshot(net, plan, iteration, cursor):
         "source": source_of(plan),
         "mean_source": plan.mean_source,
         "iteration": int(iteration),
-        "config": c.to_dict(),
+        "config": recorded_options(plan),  # as config.json records it: out where it is, the device resolved
         "precision_changes": precision_changes(plan),
     }
     velocity = {layer.name: (to_numpy(layer.weight.velocity), to_numpy(layer.bias.velocity))
