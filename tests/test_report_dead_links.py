@@ -6,6 +6,7 @@ now among the runs left out, with where it leads; a link that leads somewhere is
 
 import os
 
+import pytest
 from click.testing import CliRunner
 
 from minitransfer import report
@@ -13,9 +14,10 @@ from minitransfer.cli import main
 from test_report import ACCURACY, runs_dir  # noqa: F401  (fixture)
 
 
-def gone(link, target):
+def gone(link, target, missing="any runs in it are missing"):
+    """Why the report leaves out ``link`` to ``target``, not there: ``missing``, what that costs it."""
     return (f"{link} cannot be read (a link to {target}, which is not there: its disk not mounted, or the folder "
-            f"moved or deleted): any runs in it are missing from the report")
+            f"moved or deleted): {missing} from the report")
 
 
 def test_a_split_folders_link_that_leads_nowhere_is_named_left_out(runs_dir, tmp_path):  # noqa: F811
@@ -30,14 +32,16 @@ def test_a_split_folders_link_that_leads_nowhere_is_named_left_out(runs_dir, tmp
                                 f"random1: {gone(runs_dir / 'random1', scratch / 'random1')}"]
 
 
-def test_a_folder_of_a_split_link_that_leads_nowhere_alone_says_so(tmp_path):
+@pytest.mark.parametrize("name, missing", [("random0", "any runs in it are missing"),
+                                           ("baseA.run", "its run is missing")], ids=["split-folder", "run-folder"])
+def test_a_folder_of_a_link_that_leads_nowhere_alone_says_so(tmp_path, name, missing):
     (tmp_path / "runs").mkdir()
-    os.symlink(tmp_path / "scratch" / "random0", tmp_path / "runs" / "random0")
+    os.symlink(tmp_path / "scratch" / name, tmp_path / "runs" / name)
     result = CliRunner().invoke(main, ["report", str(tmp_path / "runs")])
     assert result.exit_code == 1
-    why = gone(tmp_path / "runs" / "random0", tmp_path / "scratch" / "random0")
+    why = gone(tmp_path / "runs" / name, tmp_path / "scratch" / name, missing)
     assert result.output == f"error: no finished runs (*.run/result.json) under {tmp_path / 'runs'}: left out " \
-                            f"random0: {why}\n"
+                            f"{name.removesuffix('.run')}: {why}\n"
 
 
 def test_a_dead_link_named_as_a_file_is_or_hidden_is_not_taken_for_a_folder_of_runs(runs_dir, tmp_path):  # noqa: F811
