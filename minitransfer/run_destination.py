@@ -90,9 +90,9 @@ def other_kinds_folder(out, data_meta=None, data_named=None, datasets=tuple):
     a class, where meta.json records it absolute (an older version recorded it relative to the folder
     prepare ran in, unknown here), or the folder of images of another dataset the run can see
     (``datasets``: a function giving their folders, :func:`visible_datasets`, asked only where the
-    checks before it find nothing: it lists folders and reads meta.json files). A grid's folder (its experiment.json) is no
-    other kind's: its runs train in it, under SPLIT/NAME.h5, and a run trained by hand there is pooled
-    with them as designed. The image folders of datasets out of sight are not known here (nothing in
+    checks before it find nothing: it lists folders and reads meta.json files). A grid's folder (its
+    experiment.json) is no other kind's: its runs train in it, under SPLIT/NAME.h5, and a run trained
+    by hand there is pooled with them as designed. The image folders of datasets out of sight are not known here (nothing in
     them says they were imported)."""
     dataset = path_kinds.dataset_folder_above(pathlib.Path(out).parent)
     if dataset is not None:
