@@ -73,15 +73,13 @@ def run_in_grid_report(out_dir):
     split the grid's plan names) that holds a run folder (``train -o GRID/report/x.h5``, which train
     refuses once a report is there: a report's folder is remade or deleted as a whole), with what to
     do; else None. It was said to be "a split folder of the grid"."""
-    folder = pathlib.Path(out_dir).resolve()
-    if folder.name != "report" or not (folder.parent / PLAN_FILE).is_file():
-        return None
-    run = next(folder.glob("*.run"), None)
+    folder, grid = _grid_above(out_dir)
+    run = _run_folder_in(folder) if grid is not None and folder.name == "report" else None
     if run is None:
         return None
-    return (f"{out_dir} is the report's folder of the grid {folder.parent}, but holds {run.name}, a run train wrote "
+    return (f"{out_dir} is the report's folder of the grid {grid}, but holds {run.name}, a run train wrote "
             f"there, where it would lie among the report's files, which are remade or deleted as a whole: move the "
-            f"run out of it ({rundir.weights_for(run).name} and {run.name}, e.g. into {folder.parent})")
+            f"run out of it ({rundir.weights_for(run).name} and {run.name}, e.g. into {grid})")
 
 
 def _grid_of_split(out_dir):
@@ -90,15 +88,27 @@ def _grid_of_split(out_dir):
     grid's folders holding run folders (a plan that cannot be read). GRID/report, other folders beside
     the splits and a folder of the report's own inside a split (GRID/random0/report, the default OUT of
     ``report GRID/random0``) are none: nothing of the grid lies there."""
-    folder = pathlib.Path(out_dir).resolve()
-    grid = folder.parent
-    if grid == folder or not (grid / PLAN_FILE).is_file():
+    folder, grid = _grid_above(out_dir)
+    if grid is None:
         return None
     planned = {record["name"].partition("/")[0] for record in planned_records(grid)}
     if folder.name in planned:
         return grid
     own_report = folder.name == "report"  # GRID/report, the report's own, where a run trained by hand may lie
-    return grid if not own_report and next(folder.glob("*.run"), None) is not None else None
+    return grid if not own_report and _run_folder_in(folder) is not None else None
+
+
+def _grid_above(out_dir):
+    """(``out_dir`` with links followed, the grid folder holding it): its parent where that holds
+    experiment.json, else None. The first step of :func:`_grid_of_split` and :func:`run_in_grid_report`."""
+    folder = pathlib.Path(out_dir).resolve()
+    grid = folder.parent
+    return folder, grid if grid != folder and (grid / PLAN_FILE).is_file() else None
+
+
+def _run_folder_in(folder):
+    """A run folder (``*.run``) directly in ``folder``, or None."""
+    return next(folder.glob("*.run"), None)
 
 
 def refuse_other_kind(out_dir, option):
