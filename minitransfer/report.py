@@ -85,8 +85,8 @@ from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COL
 from minitransfer.paper_runs import is_reference
 from minitransfer.path_kinds import path_kind
 from minitransfer.comparisons import Bases
-from minitransfer.results import (INTERCHANGEABLE, collect, metric_words, read_reference, recorded_runs,
-                                  without_base)
+from minitransfer.results import (INTERCHANGEABLE, collect, metric_words, network_gone, read_reference,
+                                  recorded_runs, without_base)
 
 __all__ = ["COLUMNS", "PLOT_HINT", "NoRuns", "MixedRuns", "mixed", "Report", "write_report", "measure",
            "UNFINISHED_NAMED", "FIGURE_FORMATS", "REPORT_FILES", "TABLE_1_RANGES", "TABLE_1_COLUMNS", "OWN_COLUMN",
@@ -110,7 +110,9 @@ class Report:
     findings ("name: why": their own base is not among the runs), and of the unfinished runs those
     a process trains now (``training``) and those whose train failed (``failed``, "name: its
     train.log's error line (see the log)"; :func:`unfinished_states`); ``bases``, the results' bases
-    (:class:`minitransfer.comparisons.Bases`), built once for the findings, Table 1 and the figures."""
+    (:class:`minitransfer.comparisons.Bases`), built once for the findings, Table 1 and the figures;
+    ``network_gone``, the names of the results whose network is gone (their weights file and checkpoint
+    moved or deleted: :func:`minitransfer.results.network_gone`), counted all the same."""
 
     files: dict
     results: list
@@ -126,6 +128,7 @@ class Report:
     bases: Bases = None  # the results' bases, built once for the findings, Table 1 and the figures
     dataset_facts: dict = None    # their datasets as read (run_facts._dataset_fact), for the warnings again
     base_checkpoints: dict = None  # the base checkpoints read, by path (results.collect), for recorded_runs
+    network_gone: list = dataclasses.field(default_factory=list)  # results whose network is gone: results.network_gone
 
     def brief_warnings(self, shown):
         """The warnings, each naming ``shown`` runs at most and counting the others, which
@@ -224,7 +227,8 @@ def measure(runs_dir):
                   findings=measured.findings(results, facts, bases),
                   warnings=run_caveats.warnings(results, sets=sets, facts=facts),
                   left_out=left_out, without_base=without_base(results, bases), training=training, failed=failed,
-                  validation_sets=sets, dataset_facts=facts, bases=bases, base_checkpoints=checkpoints)
+                  validation_sets=sets, dataset_facts=facts, bases=bases, base_checkpoints=checkpoints,
+                  network_gone=[r.run.name for r in results if network_gone(runs_dir / f"{r.run.name}.run")])
 
 
 def unfinished_states(runs_dir, unfinished):

@@ -33,7 +33,7 @@ from minitransfer.class_tables import shared_wnids
 from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, interchangeable_halves, mean,
                                       means_by_n, metric_words, own_base, relative_by_base, relative_by_n, select,
                                       targets_by_n, without_base)
-from minitransfer.experiment import CHECKPOINT_FILE, CROSS, TREATMENT_FILE, weights_path
+from minitransfer.experiment import CHECKPOINT_FILE, CROSS, TREATMENT_FILE, some_names, weights_path
 from minitransfer.paper_runs import PAPER_REFERENCE, BadReference, read_reference, reference_path
 from minitransfer.rundir import BEST_EVALUATIONS, RESULT_FILE
 from minitransfer.run_facts import (PAPER_FAMILIES, SCHEDULE_FIELDS, UNREAD_FAMILIES, half_families, kept_per_class_of,
@@ -45,7 +45,7 @@ from minitransfer.run_search import WalkNotice, find_runs, first_names, other_na
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun, name_order
 
 __all__ = ["collect", "hand_trained", "recorded_runs", "TRAIN_GRID_AGAIN", "start_over", "start_over_in",
-           "METRICS_FILE",
+           "METRICS_FILE", "network_gone", "network_gone_words", "network_gone_note",
            "Result", "Spread", "mean", "select", "means_by_n", "own_base", "without_base", "relative_by_n",
            "targets_by_n", "relative_by_base",
            "interchangeable_halves", "metric_words", "INTERCHANGEABLE", "RISING", "BEST_EVALUATIONS",
@@ -153,6 +153,33 @@ def start_over_in(run_folder):
     """:func:`start_over` for the run in ``run_folder`` (info's, eval's): a grid's where it holds the
     treatment.json experiment writes."""
     return start_over(is_there(pathlib.Path(run_folder) / TREATMENT_FILE))
+
+
+def network_gone(folder):
+    """Whether the finished run in ``folder`` (its result.json read) has no network left: neither its
+    checkpoint.h5 nor its weights file (:func:`minitransfer.rundir.weights_for`, which reads its config.json:
+    asked only where the checkpoint is gone) is there (:func:`network_gone_words`). Its result stands, and
+    the report counts it, but no network of it can be copied from, scored or resumed."""
+    folder = pathlib.Path(folder)
+    return not (folder / CHECKPOINT_FILE).is_file() and not rundir.weights_for(folder).is_file()
+
+
+def network_gone_words(weights):
+    """How a finished run's network that is gone (:func:`network_gone`) is said, its weights file named
+    ``weights``: "neither its checkpoint.h5 nor baseA.h5 is there now (moved or deleted since)"."""
+    return f"neither its {CHECKPOINT_FILE} nor {weights} is there now (moved or deleted since)"
+
+
+def network_gone_note(names, shown):
+    """What ``report`` says, once, of the runs ``names`` it counts whose network is gone
+    (:func:`network_gone`), naming ``shown`` of them at most: their results stand, but none is a network
+    to copy from (--copy-from), score or resume; None where there are none."""
+    if not names:
+        return None
+    runs = "1 finished run counted has" if len(names) == 1 else f"{len(names)} finished runs counted have"
+    return (f"{runs} no network now: {some_names(names, shown)}; for each, {network_gone_words('its weights file')}. "
+            f"Their results stand, but none is a network to give to --copy-from, eval or info (rerun a run's train "
+            f"command to train it again)")
 
 
 def _divergence(path, grid_run):

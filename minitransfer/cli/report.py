@@ -12,7 +12,7 @@ from minitransfer.path_kinds import path_kind
 from minitransfer.data import inputs
 
 from ._errors import run
-from ._output import echo
+from ._output import echo, say
 from ._paths import OutputFolder
 
 
@@ -80,6 +80,9 @@ def report(runs, out, reference):
     """
     written = run(lambda: _write(runs, out, reference))
     show(written, runs)
+    gone = results.network_gone_note(written.network_gone, UNFINISHED_SHOWN)
+    if gone:  # counted all the same: a note, not a run left out
+        say(f"note: {inputs.display_name(gone)}")
 
 
 UNFINISHED_SHOWN = 5  # runs named on the terminal, unfinished, left out, or in a warning; the files list every one
