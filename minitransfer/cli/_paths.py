@@ -240,9 +240,8 @@ def _run_without_network(path, weights):
     diverged as its metrics.jsonl records it, or failed or interrupted."""
     run = f"{path} is the run folder of {weights.name}"
     if os.path.lexists(path / "result.json"):
-        return (f"{run}, which finished (its result.json is there), but neither its checkpoint.h5 nor {weights} "
-                f"is there now (moved or deleted since): give the network where it is now, or rerun its train "
-                f"command to train it again")
+        return (f"{run}, which finished (its result.json is there), but {results.network_gone_words(weights)}: "
+                f"give the network where it is now, or rerun its train command to train it again")
     training = run_lock.holder(path)
     if training is not None:
         return (f"{run}, which has no network yet: its training runs now{run_lock.holder_named(training)} and has "
