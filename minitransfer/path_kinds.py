@@ -16,6 +16,7 @@ import stat
 import h5py
 
 from minitransfer import fileio, rundir
+from minitransfer.run_search import DATASET_FILES
 from minitransfer.data import shard_format
 
 # What to give where a file is no network
@@ -124,11 +125,11 @@ def report_folder_above(path):
 
 
 def dataset_folder_above(path):
-    """The nearest prepared dataset's folder (its meta.json and first training shard: one being
-    prepared again too) that ``path`` (resolved: where it lands) is or lies inside; None where there
-    is none. Their names looked up, not listed: / or a scratch space is large."""
-    marks = (shard_format.META_FILE, shard_format.shard_name("train", 0))
-    return rundir.nearest_above(path, lambda folder: all((folder / name).exists() for name in marks))
+    """The nearest prepared dataset's folder (holding the
+    :data:`~minitransfer.run_search.DATASET_FILES`: one being prepared again too) that ``path``
+    (resolved: where it lands) is or lies inside; None where there is none. Their names looked up, not
+    listed: / or a scratch space is large."""
+    return rundir.nearest_above(path, lambda folder: all((folder / name).exists() for name in DATASET_FILES))
 
 
 def datasets_in(path):

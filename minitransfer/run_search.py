@@ -115,11 +115,15 @@ def _kernel_devices():
     return {os.stat(folder).st_dev for folder in KERNEL_FOLDERS if os.path.ismount(folder)}
 
 
+# The files that make a folder a prepared dataset (or one being prepared again): its meta.json and first
+# training shard (:mod:`minitransfer.data.dataset`); :func:`minitransfer.path_kinds.dataset_folder_above` too
+DATASET_FILES = (shard_format.META_FILE, shard_format.shard_name("train", 0))
+
+
 def is_dataset_folder(names):
     """Whether the folder whose entries are ``names`` is a prepared dataset (or one being prepared
-    again): its meta.json and first training shard (:mod:`minitransfer.data.dataset`)."""
-    names = set(names)
-    return shard_format.META_FILE in names and shard_format.shard_name("train", 0) in names
+    again): it holds the :data:`DATASET_FILES`."""
+    return set(DATASET_FILES) <= set(names)
 
 
 def _is_folder(entry):

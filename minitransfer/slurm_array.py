@@ -43,7 +43,7 @@ from minitransfer.grid_folder import GridLock
 from minitransfer.grid_outcome import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, failure_cause, where_its_output_is
 from minitransfer.slurm_plan import HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMIT_FILE, plan_check, plan_file_check
 from minitransfer.slurm_sbatch import sbatch_quote
-from minitransfer.slurm_time import (LISTED_LIMIT, LISTED_LIMIT_SECONDS, SHORTEST_TRAINING_SECONDS,
+from minitransfer.slurm_time import (LISTED_LIMIT_FUNCTION, SHORTEST_TRAINING_SECONDS,
                                      SIGNAL_MARGIN_SECONDS, shortest_time_limit_minutes)
 
 # The signals a task names where one ended its training: SIGKILL (the out-of-memory killer, kill -9), which
@@ -178,13 +178,13 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
         "# SLURM signals a task whose time limit is within the --signal margin as soon as it starts: requeued,",
         "# it would be signalled again at once, over and over. Its limit as squeue gives it: [D-]H:MM:SS or M:SS",
         "# (UNLIMITED, or squeue failing: nothing said, requeued as before).",
+        *LISTED_LIMIT_FUNCTION,
         "short_time_limit() {",
-        "  local limit seconds",
+        "  local limit listed_seconds listed_minutes",
         '  limit=$(squeue --noheader --jobs="${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" --format=%l 2>/dev/null) ||'
         " return 1",
-        f'  [[ "$limit" =~ {LISTED_LIMIT} ]] || return 1',
-        f"  seconds=$(( {LISTED_LIMIT_SECONDS} ))",
-        f'  [ "$seconds" -lt {margin + SHORTEST_TRAINING_SECONDS} ] || return 1',
+        '  listed_limit "$limit" || return 1',
+        f'  [ "$listed_seconds" -lt {margin + SHORTEST_TRAINING_SECONDS} ] || return 1',
         f'  echo "its job\'s time limit, $limit, leaves under {SHORTEST_TRAINING_SECONDS} s of training before SLURM'
         f' signals it to checkpoint, {margin} s before the limit (--signal=TERM@{margin}): requeued, it would be'
         ' signalled as it starts, over and over; emit the scripts again with --time'

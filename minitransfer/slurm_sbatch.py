@@ -36,8 +36,7 @@ def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     options = ["--requeue", "--open-mode=append", f"--signal=TERM@{margin}"]
     options += [_one_word_option(option) for option in own]
     options += [_sbatch_option(option, text, words) for option, text, words, _ in read]
-    warnings = [login_environment_warning(repr(option), found.get("export"), LOGIN_ENVIRONMENT_OPTION_REMEDY)
-                for option, _, _, found in read]
+    warnings = [login_environment_warning(repr(option), found.get("export")) for option, _, _, found in read]
     asked = [found["partition"] for _, _, _, found in read if found.get("partition")]
     return ([f"#SBATCH {option}" for option in options], [warning for warning in warnings if warning],
             (asked or [partition])[-1] or None)
@@ -95,14 +94,14 @@ LOGIN_ENVIRONMENT_OPTION_REMEDY = ("give --export=ALL (sbatch's default, as with
                                    "variable the tasks need")
 
 
-def login_environment_warning(given, exported, remedy):
-    """:data:`LOGIN_ENVIRONMENT` of ``given`` (the option or variable that set it), an ``--export`` list
+def login_environment_warning(given, exported):
+    """:data:`LOGIN_ENVIRONMENT` of ``given`` (the sbatch option that set it, quoted), an ``--export`` list
     ``exported`` (None where not given) of ``NONE`` or of names without ``ALL`` (any case, as submit.sh
-    and :func:`check_not_the_scripts_own` read it); ``remedy``: what to do. None for another list, or
-    an empty one."""
+    and :func:`check_not_the_scripts_own` read it), with :data:`LOGIN_ENVIRONMENT_OPTION_REMEDY`. None for
+    another list, or an empty one."""
     if not exported or any(item.upper() == "ALL" for item in exported.split(",")):
         return None
-    return LOGIN_ENVIRONMENT.format(given=given, remedy=remedy)
+    return LOGIN_ENVIRONMENT.format(given=given, remedy=LOGIN_ENVIRONMENT_OPTION_REMEDY)
 
 
 # srun's input variables (slurm-wlm 22.05's srun(1)) that change how a task's srun runs its training, by what

@@ -92,10 +92,21 @@ def _shown(text):
 
 
 # A time limit as squeue (%l) and scontrol show it, [D-][H:]MM:SS, matched by bash's [[ =~ ]], and its seconds
-# as a bash arithmetic expression of the match (UNLIMITED and NONE do not match)
-LISTED_LIMIT = "^(([0-9]+)-)?(([0-9]+):)?([0-9]+):([0-9]+)$"
-LISTED_LIMIT_SECONDS = ("((10#${BASH_REMATCH[2]:-0} * 24 + 10#${BASH_REMATCH[4]:-0}) * 60 + 10#${BASH_REMATCH[5]}) * 60"
-                        " + 10#${BASH_REMATCH[6]}")
+# as a bash arithmetic expression of the match (UNLIMITED and NONE do not match); read by LISTED_LIMIT_FUNCTION
+_LISTED_LIMIT = "^(([0-9]+)-)?(([0-9]+):)?([0-9]+):([0-9]+)$"
+_LISTED_LIMIT_SECONDS = ("((10#${BASH_REMATCH[2]:-0} * 24 + 10#${BASH_REMATCH[4]:-0}) * 60 + 10#${BASH_REMATCH[5]})"
+                         " * 60 + 10#${BASH_REMATCH[6]}")
+# Bash lines defining listed_limit, the one reader of such a limit in each script that reads one (the array
+# tasks', submit.sh); a caller's locals where it declares listed_seconds and listed_minutes
+LISTED_LIMIT_FUNCTION = (
+    "# listed_limit LIMIT: a time limit as squeue and scontrol list it, [D-][H:]MM:SS, in $listed_seconds and,",
+    "# rounded up to whole minutes, $listed_minutes; fails for another (UNLIMITED, NONE)",
+    "listed_limit() {",
+    f'  [[ "$1" =~ {_LISTED_LIMIT} ]] || return 1',
+    f"  listed_seconds=$(( {_LISTED_LIMIT_SECONDS} ))",
+    "  listed_minutes=$(( (listed_seconds + 59) / 60 ))",
+    "}",
+)
 
 
 def signal_margin(time_limit=None):
@@ -188,6 +199,7 @@ def partition_time_lines(margin, partition, scripts_limit):
                                        f"one whose MaxTime is at least {shortest} minutes, then rerun $0", "$who")
     unlimited = f"nothing submitted: $asker asks for $asks, but $where: {PAST_MAX_TIME}; $remedy, then rerun $0"
     return [
+        *LISTED_LIMIT_FUNCTION,
         "# no time limit of the scripts' own, nor of SBATCH_TIMELIMIT: the partition's applies (DefaultTime, else",
         "# MaxTime), which a task that leaves too little of it to train is signalled as it starts, and not requeued;",
         "# no limit asked for, or one longer than the partition's MaxTime: SLURM never starts the job",
@@ -226,8 +238,8 @@ def partition_time_lines(margin, partition, scripts_limit):
         '    if ! record=$(scontrol --oneliner show partition "$name" 2>/dev/null); then fits=yes; continue; fi',
         "    max=$(sed -n 's/.* MaxTime=\\([^ ]*\\).*/\\1/p' <<< \"$record\") field=MaxTime",
         '    if [ "$asked" != DefaultTime ]; then',
-        f'      if [[ ! "$max" =~ {LISTED_LIMIT} ]]; then fits=yes; continue; fi',
-        f'      maximum=$(( ({LISTED_LIMIT_SECONDS} + 59) / 60 ))',
+        '      if ! listed_limit "$max"; then fits=yes; continue; fi',
+        "      maximum=$listed_minutes",
         '      if [ "$asked" != UNLIMITED ] && [ "$(( (asked + 59) / 60 ))" -le "$maximum" ]; then',
         "        fits=yes",
         "        continue",
@@ -238,12 +250,11 @@ def partition_time_lines(margin, partition, scripts_limit):
         "    fi",
         "    limit=$(sed -n 's/.* DefaultTime=\\([^ ]*\\).*/\\1/p' <<< \"$record\")",
         '    if [ -z "$limit" ] || [ "$limit" = NONE ]; then limit=$max; else field=DefaultTime; fi',
-        f'    if [[ ! "$limit" =~ {LISTED_LIMIT} ]] ||'
-        f' [ "$(( ({LISTED_LIMIT_SECONDS} + 59) / 60 ))" -ge {shortest} ]; then',
+        f'    if ! listed_limit "$limit" || [ "$listed_minutes" -ge {shortest} ]; then',
         "      continue",
         "    fi",
-        f'    if [ "$field" = DefaultTime ] && {{ [[ ! "$max" =~ {LISTED_LIMIT} ]] ||'
-        f' [ "$(( ({LISTED_LIMIT_SECONDS} + 59) / 60 ))" -ge {shortest} ]; }}; then',
+        '    if [ "$field" = DefaultTime ] &&'
+        f' {{ ! listed_limit "$max" || [ "$listed_minutes" -ge {shortest} ]; }}; then',
         f'      echo "{by_time}" >&2',
         "    else",
         f'      echo "{by_partition}" >&2',
