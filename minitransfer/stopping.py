@@ -36,6 +36,7 @@ EXIT_INTERRUPTED = 75  # the command line's exit code for a stop (minitransfer.c
 NOTHING_WRITTEN = "stopped as it started, before anything was written"
 _READER_GONE = (errno.EIO, errno.EPIPE)  # a terminal hung up; a pipe whose reader ended
 _found_at_start = {}  # the handlers stop_as_it_starts replaced, by signal
+_the_command = []  # [True] once stop_as_it_starts ran: this process is the minitransfer command, ending with it
 _raised = []  # the KeyboardInterrupt interrupt() raised last, while swallowed_stops_owed() watches
 _owed = []  # [True] where a stop's KeyboardInterrupt was swallowed by Python and not raised again yet
 # where warn() tells its text in this thread: None for stderr, else a function taking it (one that drops it: quiet)
@@ -70,6 +71,7 @@ def stop_as_it_starts():
     starts the command with the stop signals blocked (``pthread_sigmask`` before ``exec``): they
     wait until this answers them."""
     heard = stop_signals_heard()
+    _the_command[:] = [True]
     for stop in heard:
         _found_at_start[stop] = signal.signal(stop, _stopped_as_it_started)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, heard)
@@ -90,6 +92,24 @@ def handler_after_command(stop, handler):
     command line found: that one, or where it is :func:`stop_as_it_starts`'s (whose "nothing
     written" is no longer true), the one that found (Python's)."""
     return _found_at_start.get(stop, handler) if handler is _stopped_as_it_started else handler
+
+
+@contextlib.contextmanager
+def handlers_given_back():
+    """For the block (the command line's ``main``): as it ends, however it ends (done, exit code 75, an
+    error, an exception), the stop signals' handlers are those found as it began, where a program runs
+    the command line in its own process (``minitransfer.cli.main``, click's CliRunner): a command stopped
+    left them ignored there, SIGHUP too (the caller no longer heard its terminal close). Not in the
+    ``minitransfer`` command's own process (:func:`stop_as_it_starts` ran): exiting interrupted, it keeps
+    them ignored to its last instant, so that a second stop cannot change its exit code. A handler that
+    Python cannot give back (None: a program embedding Python set it) is left as it is."""
+    found = {stop: signal.getsignal(stop) for stop in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for stop, handler in found.items():
+            if not _the_command and handler is not None and signal.getsignal(stop) is not handler:
+                signal.signal(stop, handler)
 
 
 def interrupt(signum, frame):

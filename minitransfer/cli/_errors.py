@@ -78,7 +78,7 @@ def run(work, interrupted=INTERRUPTED):
         code, prefix = next((code, prefix) for kind, code, prefix in EXIT_CODES if isinstance(error, kind))
         _drop_output_if_unwritable()
         if code == EXIT_INTERRUPTED:  # already stopping: a second stop signal must not lose the exit code
-            for stop in stopping.STOP_SIGNALS:
+            for stop in stopping.stop_signals_heard():  # not one an embedding program handles: not given back
                 signal.signal(stop, signal.SIG_IGN)
         message = option_text(str(error))
         if message.strip():
@@ -189,9 +189,14 @@ def _literal(text):
 class CommandGroup(OptionsOnceGroup):
     """The command group: every command's known failures (and SIGINT / SIGTERM / SIGHUP anywhere in
     a command) go through :func:`run`, so none ends in a traceback; so does the group's own parsing
-    (its --help and --version write to a pipe too)."""
+    (its --help and --version write to a pipe too). Run in another program's process, it gives that
+    program back its stop signals' handlers as it ends (:func:`minitransfer.stopping.handlers_given_back`)."""
 
     def main(self, *args, **kwargs):
+        with stopping.handlers_given_back():
+            return self._main(*args, **kwargs)
+
+    def _main(self, *args, **kwargs):
         hold_standard_descriptors()
         run(refuse_closed_output)  # before the arguments are read: nothing done that --help would not do
         displays_any_name()
