@@ -124,6 +124,15 @@ def single_compressed_file(path):
     return f"a single {kind}-compressed file ({name}; {command} {shlex.quote(os.fspath(path))} makes it)"
 
 
+def single_file_refusal(path, instead, remedy):
+    """The words refusing ``path``, given as ``instead`` ("an image", "the devkit", "a tar archive"), when it holds
+    one file compressed alone (:func:`single_compressed_file`): "a single gzip-compressed file (notes.txt; gunzip
+    -k notes.txt.gz makes it), not <instead>: <remedy>", which a caller says after the file's name; None for any
+    other file (a tar, compressed or not, is told its tar command where it is one's)."""
+    single = single_compressed_file(path)
+    return f"{single}, not {instead}: {remedy}" if single else None
+
+
 def unpacked(archive):
     """(the shell command that unpacks ``archive`` beside itself, the folder that holds what it holds
     then): the folder holding the archive where everything it holds lies in one folder of its own

@@ -144,7 +144,7 @@ def _read_archive(source, layout):
 
 def _check_tar(source, layout):
     """``DatasetError`` unless ``source`` is empty (a download cut short) or begins as a tar archive does,
-    compressed (gzip, bz2, xz) or not; and for one file compressed alone (:func:`.archives.single_compressed_file`),
+    compressed (gzip, bz2, xz) or not; and for one file compressed alone (:func:`.archives.single_file_refusal`),
     which was called a damaged download to get again."""
     with archives.reading_archive(source):
         with open(source, "rb") as file:
@@ -152,10 +152,10 @@ def _check_tar(source, layout):
     if head and not head.startswith(COMPRESSED_TAR_MAGIC) and head[TAR_MAGIC_AT:] != TAR_MAGIC:
         raise ds.DatasetError(f"{source}: not a tar archive: "
                               f"{archives.give_the_download(layout.download, layout.folder)}")
-    single = archives.single_compressed_file(source)  # no tar in it: no download cut short either
+    single = archives.single_file_refusal(source, "a tar archive",  # no tar in it: no download cut short either
+                                          archives.give_the_download(layout.download, layout.folder))
     if single:
-        raise ds.DatasetError(f"{source}: {single}, not a tar archive: "
-                              f"{archives.give_the_download(layout.download, layout.folder)}")
+        raise ds.DatasetError(f"{source}: {single}")
 
 
 def _read_folder(source, layout):

@@ -291,9 +291,10 @@ def _archive_reason(item):
     stem = archives.archive_stem(os.path.basename(item.path)) if item.member is None else None
     if stem is None:
         return None
-    single = archives.single_compressed_file(item.path)
+    single = archives.single_file_refusal(item.path, "an image",
+                                          "decompress it there and rerun to import what it holds")
     if single:
-        return f"{single}, not an image: decompress it there and rerun to import what it holds"
+        return single
     into = os.path.join(os.path.dirname(item.path), stem)
     if os.path.isdir(into):
         return f"an archive, not an image (unpacked beside it, in {display_name(stem)}/, whose images are imported)"
