@@ -47,7 +47,7 @@ def test_every_place_meeting_such_a_file_says_the_one_refusal(tmp_path, monkeypa
     path.write_bytes(gzip.compress(TEXT))
     asked = []
     monkeypatch.setattr(archives, "single_file_refusal",
-                        lambda given, instead, remedy: asked.append(instead) or f"REFUSED as {instead}")
+                        lambda given, instead, remedy, **_: asked.append(instead) or f"REFUSED as {instead}")
     assert decode.load_item(decode.ImportItem(path=str(path)), 8)[1] == "REFUSED as an image"
     with pytest.raises(dataset.DatasetError) as refused:
         cifar_files._check_tar(str(path), cifar_files.CIFAR10)
