@@ -92,10 +92,11 @@ class _DevkitFolder(click.Path):
 
     def convert(self, value, param, ctx):
         if os.path.isfile(value):
-            single = archives.single_compressed_file(value)
+            kit = devkit.DEVKIT_FOLDER
+            single = archives.single_file_refusal(value, "the devkit",
+                                                  f"give the devkit folder, {kit} (unpacked from {kit}.tar.gz)")
             if single:
-                self.fail(f"{value} is {single}, not the devkit: give the devkit folder, {devkit.DEVKIT_FOLDER} "
-                          f"(unpacked from {devkit.DEVKIT_FOLDER}.tar.gz)", param, ctx)
+                self.fail(f"{value} is {single}", param, ctx)
             command, made = archives.unpacked(value)
             if command:
                 # the devkit folder holds data/: an archive of data/ alone (no folder above it) unpacks beside itself

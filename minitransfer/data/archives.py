@@ -36,6 +36,10 @@ UNPACK_INTO = {".zip": "unzip {archive} -d {into}", ".tar": "tar xf {archive} -C
 # the command that decompresses such a file beside itself, keeping it, the module that reads it)}
 SINGLE_FILE_COMPRESSIONS = {".gz": ("gzip", "gunzip -k", gzip), ".tgz": ("gzip", "gunzip -k", gzip),
                             ".bz2": ("bzip2", "bunzip2 -k", bz2), ".xz": ("xz", "unxz -k", lzma)}
+# The first bytes of a file in each of those compressions, by (what it is, the command that decompresses such a file
+# to its standard output, the module that reads it)
+COMPRESSION_MAGIC = {b"\x1f\x8b": ("gzip", "gzip -dc", gzip), b"BZh": ("bzip2", "bzip2 -dc", bz2),
+                     b"\xfd7zXZ\x00": ("xz", "xz -dc", lzma)}
 
 
 class UnreadableArchive(ds.DatasetError):
@@ -99,16 +103,19 @@ def unpack_beside(archive):
     return unpacked(archive)[0]
 
 
-def single_compressed_file(path):
+def single_compressed_file(path, by_content=False):
     """What the file ``path`` is when, named as a compressed tar (:data:`SINGLE_FILE_COMPRESSIONS`: notes.txt.gz,
     photos.tgz), it holds one file compressed alone, no tar: "a single gzip-compressed file (notes.txt; gunzip -k
-    notes.txt.gz makes it)" (tar xzf, which a .tar.gz is unpacked with, refuses it);
+    notes.txt.gz makes it)" (tar xzf, which a .tar.gz is unpacked with, refuses it). ``by_content``: a file of
+    another name too, told by its first bytes (:data:`COMPRESSION_MAGIC`: a download renamed, data_batch_1.dat),
+    with the command that decompresses it into a file named as it less its suffix (data_batch_1), as gunzip -k,
+    which refuses a name without .gz, does not.
     None for a tar, a file of another name, or one that does not decompress (damaged, or no such compression:
     the tar command says so). Told from its first decompressed block (a tar's header, checksummed), read alone."""
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix not in SINGLE_FILE_COMPRESSIONS or not os.path.isfile(path):
+    compression = _compression(path, by_content) if os.path.isfile(path) else None
+    if compression is None:
         return None
-    kind, command, module = SINGLE_FILE_COMPRESSIONS[suffix]
+    kind, module, name, command = compression
     try:
         with module.open(path) as stream:
             block = stream.read(tarfile.BLOCKSIZE)
@@ -120,8 +127,41 @@ def single_compressed_file(path):
         pass
     except (*DAMAGED_ARCHIVE_ERRORS, ValueError):
         return None
-    name = os.path.basename(os.path.splitext(path)[0]) + (".tar" if suffix == ".tgz" else "")
-    return f"a single {kind}-compressed file ({name}; {command} {shlex.quote(os.fspath(path))} makes it)"
+    return f"a single {kind}-compressed file ({name}; {command} makes it)"
+
+
+def _compression(path, by_content):
+    """(what compression the file ``path`` is in, the module that reads it, the name of the file that decompressing
+    it makes, the command that makes it) by its suffix, or with ``by_content`` by its first bytes; None when it is
+    in none of :data:`SINGLE_FILE_COMPRESSIONS` (or cannot be read)."""
+    suffix, quoted = os.path.splitext(path)[1].lower(), shlex.quote(os.fspath(path))
+    if suffix in SINGLE_FILE_COMPRESSIONS:
+        kind, command, module = SINGLE_FILE_COMPRESSIONS[suffix]
+        name = os.path.basename(os.path.splitext(path)[0]) + (".tar" if suffix == ".tgz" else "")
+        return kind, module, name, f"{command} {quoted}"
+    if not by_content:
+        return None
+    try:
+        with open(path, "rb") as file:
+            head = file.read(8)
+    except OSError:  # the reader that follows says why
+        return None
+    for magic, (kind, command, module) in COMPRESSION_MAGIC.items():
+        if head.startswith(magic):
+            stem = os.path.splitext(os.path.basename(path))[0]
+            name = stem if stem != os.path.basename(path) else f"{stem}.out"
+            return kind, module, name, f"{command} {quoted} > {shlex.quote(os.path.join(os.path.dirname(path), name))}"
+    return None
+
+
+def single_file_refusal(path, instead, remedy, by_content=False):
+    """The words refusing ``path``, given as ``instead`` ("an image", "the devkit", "a tar archive"), when it holds
+    one file compressed alone (:func:`single_compressed_file`): "a single gzip-compressed file (notes.txt; gunzip
+    -k notes.txt.gz makes it), not <instead>: <remedy>", which a caller says after the file's name; None for any
+    other file (a tar, compressed or not, is told its tar command where it is one's). ``by_content``: as
+    :func:`single_compressed_file`'s."""
+    single = single_compressed_file(path, by_content)
+    return f"{single}, not {instead}: {remedy}" if single else None
 
 
 def unpacked(archive):

@@ -12,7 +12,7 @@ from . import dataset as ds
 from . import inputs, schema
 from .decode import MAX_MEMBER_BYTES
 
-COMPRESSED_TAR_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")  # what gzip, bz2 and xz files begin with
+COMPRESSED_TAR_MAGIC = tuple(archives.COMPRESSION_MAGIC)  # what gzip, bz2 and xz files begin with
 TAR_MAGIC, TAR_MAGIC_AT = b"ustar", 257  # in a tar archive's first header (POSIX and GNU)
 
 
@@ -144,18 +144,19 @@ def _read_archive(source, layout):
 
 def _check_tar(source, layout):
     """``DatasetError`` unless ``source`` is empty (a download cut short) or begins as a tar archive does,
-    compressed (gzip, bz2, xz) or not; and for one file compressed alone (:func:`.archives.single_compressed_file`),
-    which was called a damaged download to get again."""
+    compressed (gzip, bz2, xz) or not; and for one file compressed alone (:func:`.archives.single_file_refusal`),
+    which was called a damaged download to get again: told by its first bytes, whatever its name (a download
+    renamed, data_batch_1.dat, was still called damaged where its name did not end in .gz, .bz2 or .xz)."""
     with archives.reading_archive(source):
         with open(source, "rb") as file:
             head = file.read(TAR_MAGIC_AT + len(TAR_MAGIC))
     if head and not head.startswith(COMPRESSED_TAR_MAGIC) and head[TAR_MAGIC_AT:] != TAR_MAGIC:
         raise ds.DatasetError(f"{source}: not a tar archive: "
                               f"{archives.give_the_download(layout.download, layout.folder)}")
-    single = archives.single_compressed_file(source)  # no tar in it: no download cut short either
+    single = archives.single_file_refusal(source, "a tar archive",  # no tar in it: no download cut short either
+                                          archives.give_the_download(layout.download, layout.folder), by_content=True)
     if single:
-        raise ds.DatasetError(f"{source}: {single}, not a tar archive: "
-                              f"{archives.give_the_download(layout.download, layout.folder)}")
+        raise ds.DatasetError(f"{source}: {single}")
 
 
 def _read_folder(source, layout):

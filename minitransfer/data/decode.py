@@ -213,8 +213,11 @@ def load_item(item, size):
 
     ``sha256`` is the digest of the bytes read and decoded (None for pixels in memory and for a file not held
     in memory whole: empty, unreadable, or above :data:`MAX_MEMBER_BYTES`, which is decoded from the file):
-    importers find one image in two classes with it without reading the file a second time."""
-    digest, data = None, b""
+    importers find one image in two classes with it without reading the file a second time.
+
+    What the file is when it is not decoded (no image, a format needing a plugin, EPS without Ghostscript) is told
+    from its first bytes, ``head``, read alike whether the file is held in memory or decoded from disk."""
+    digest, data, head = None, b"", b""
     try:
         if item.pixels is not None:
             pixels = np.asarray(item.pixels, dtype=np.uint8)
@@ -236,8 +239,8 @@ def load_item(item, size):
                     return None, CHANGED, None
         if not data:
             return None, EMPTY, None
-        digest = hashlib.sha256(data).hexdigest()
-        return _no_image(item, data[:256], digest) or decode_image_noted(io.BytesIO(data), size) + (digest,)
+        digest, head = hashlib.sha256(data).hexdigest(), data[:256]
+        return _no_image(item, head, digest) or decode_image_noted(io.BytesIO(data), size) + (digest,)
     except FileNotFoundError as error:
         return None, VANISHED if item.listed is not None else _not_found(item.path, error), None
     except PermissionError:
@@ -245,12 +248,12 @@ def load_item(item, size):
     except archives.UnreadableArchive:
         raise  # its other members are most likely alike: stop at once rather than skip every one
     except Image.UnidentifiedImageError:  # PIL's words name its file object (<_io.BufferedReader name=10>)
-        name = image_formats.format_needing_plugin(data[:256])
+        name = image_formats.format_needing_plugin(head)
         return None, image_formats.plugin_reason(name) if name else _archive_reason(item) or UNIDENTIFIED, digest
     except UNREADABLE as error:
         if getattr(error, "errno", None) == errno.ELOOP:
             return None, _not_found(item.path, error), None
-        if image_formats.ghostscript_missing(data[:256]):
+        if image_formats.ghostscript_missing(head):
             return None, image_formats.GHOSTSCRIPT_MISSING, digest
         return None, f"{type(error).__name__}: {error}{_damaged_remedy(error, item)}", digest
 
@@ -288,9 +291,10 @@ def _archive_reason(item):
     stem = archives.archive_stem(os.path.basename(item.path)) if item.member is None else None
     if stem is None:
         return None
-    single = archives.single_compressed_file(item.path)
+    single = archives.single_file_refusal(item.path, "an image",
+                                          "decompress it there and rerun to import what it holds")
     if single:
-        return f"{single}, not an image: decompress it there and rerun to import what it holds"
+        return single
     into = os.path.join(os.path.dirname(item.path), stem)
     if os.path.isdir(into):
         return f"an archive, not an image (unpacked beside it, in {display_name(stem)}/, whose images are imported)"
