@@ -40,9 +40,9 @@ class SourceFolder(click.Path):
     """A folder of images to import (prepare folder's, prepare imagenet's SOURCE). A file given instead
     is a usage error that says what to do: an archive of the folder (photos.zip, as downloaded) is to be
     unpacked first, naming the command that does it beside the archive (:func:`.data.archives.unpack_beside`);
-    a file named as a compressed tar that holds one file compressed alone (notes.txt.gz:
-    :func:`.data.archives.single_compressed_file`) is said to be that, with the command that decompresses it,
-    not an archive to unpack with tar (whose command then failed: "This does not look like a tar archive")."""
+    a file that holds one file compressed alone (notes.txt.gz, or a download renamed, told by its first bytes:
+    :func:`.data.archives.single_file_refusal`) is said to be that, with the command that decompresses it, not
+    an archive to unpack with tar (whose command then failed: "This does not look like a tar archive")."""
 
     def __init__(self, **attributes):
         super().__init__(exists=True, file_okay=False, readable=False, **attributes)  # read as folder_tree reads it
@@ -51,10 +51,10 @@ class SourceFolder(click.Path):
         refuse_unreachable(value, "the images")
         refuse_dead_link(self, value, param, ctx, "the folder of images")
         if os.path.isfile(value):
-            single = archives.single_compressed_file(value)
+            single = archives.single_file_refusal(value, "an archive of images", "give the folder that holds the images",
+                                                  by_content=True)  # a download renamed too, told by its first bytes
             if single:
-                self.fail(f"{value} is {single}, not an archive of images: give the folder that holds the images",
-                          param, ctx)
+                self.fail(f"{value} is {single}", param, ctx)
             unpack = archives.unpack_beside(value)
             if unpack:
                 self.fail(f"{value} is an archive, not a folder: unpack it first ({unpack}) and give the folder of "

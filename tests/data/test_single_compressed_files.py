@@ -119,6 +119,23 @@ def test_the_source_folder_type_itself_says_a_compressed_file_is_one(tmp_path, s
     assert f"{path} is a single " in said and "not an archive of images" in said and "tar x" not in said, said
 
 
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESSIONS))
+@pytest.mark.parametrize("name", ["photos", "photos.dat"])
+def test_one_compressed_file_renamed_given_as_source_is_told_by_its_first_bytes(tmp_path, monkeypatch, suffix, name):
+    """A download renamed (no .gz/.bz2/.xz) that holds one file compressed alone was "a file" only: it is said
+    to be one compressed file, and the command said decompresses it (the bytes come back)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_bytes(COMPRESSIONS[suffix](TEXT))
+    result = CliRunner().invoke(main, ["prepare", "folder", name, "out"])
+    said = _said(result)
+    assert result.exit_code == 2, result.output
+    assert f"{name} is a single " in said and "not an archive of images" in said, said
+    made, decompress = said.split(f"{name} is a single ", 1)[1].split(" (", 1)[1].split(" makes it)")[0].split("; ")
+    subprocess.run(decompress, shell=True, check=True, cwd=tmp_path)  # the command said does what it says
+    assert (tmp_path / made).read_bytes() == TEXT
+    assert not (tmp_path / "out").exists()
+
 EMPTY_TARS = {"empty.tar.gz": "czf", "empty.tgz": "czf", "empty.tar.bz2": "cjf", "empty.tar.xz": "cJf"}
 
 
