@@ -47,3 +47,24 @@ def test_a_base_whose_network_is_gone_is_refused_naming_the_transfer_that_copied
     assert refused.exit_code == 2, refused.output
     assert "whose weights file" in refused.output and "random0/A1B" in refused.output, refused.output
     assert "delete random0/A1B too" in refused.output, refused.output
+
+
+def test_a_run_whose_network_is_the_weights_file_its_config_names_is_not_said_gone(micro_data, tmp_path):
+    """A run folder that ``train -o random0/baseA.net`` made (its config.json names baseA.net, there): its
+    network is not gone, as report and info tell it (results.network_gone). The grid looked for baseA.h5 alone
+    and said, in its dry run and its rerun, that its weights file was gone and that it was trained again."""
+    out = tmp_path / "grid"
+    net, folder = out / "random0" / "baseA.net", out / "random0" / "baseA.run"
+    by_hand = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(net), "--preset", "micro",
+                                        "--max-iter", "4", "--device", "cpu", "--quiet", "--split", "random",
+                                        "--split-seed", "0", "--half", "A"])
+    assert by_hand.exit_code == 0, by_hand.output
+    (folder / "checkpoint.h5").unlink()
+    assert net.is_file() and (folder / "result.json").is_file()  # the oracle: its network is there
+
+    dry = CliRunner().invoke(main, _command(micro_data, out, "--dry-run"))
+    assert dry.exit_code == 0, dry.output
+    line = next(line for line in dry.stdout.splitlines() if "] random0/baseA" in line)
+    assert "gone" not in line, line
+    rerun = CliRunner().invoke(main, _command(micro_data, out))
+    assert "gone" not in rerun.output, rerun.output
