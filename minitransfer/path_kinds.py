@@ -48,6 +48,53 @@ def what_file(f, format_found):
     return f"an HDF5 file of other software (top level: {', '.join(shown)}{more}), not a minitransfer network", ""
 
 
+# The first bytes of files that are recognisably no HDF5 file, and what each is
+_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF87a", "a GIF image"),
+               (b"GIF89a", "a GIF image"), (b"II*\x00", "a TIFF image"), (b"MM\x00*", "a TIFF image"),
+               (b"\x93NUMPY", "a NumPy array file (.npy)"),
+               (b"PK\x03\x04", "a zip archive (a PyTorch checkpoint is one)"))
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+# Names an HDF5 file goes by: one holding text is a checkpoint damaged, or another file saved under its name
+HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf", ".he5")
+_SNIFFED = 4096
+
+
+def not_hdf5(path):
+    """What the file ``path`` is, in words ("a JSON file", "a PNG image", "a text file"), where its first
+    bytes say it is recognisably no HDF5 file at all: an image, a NumPy array, a zip archive, JSON or
+    other text; None for a file that may be an HDF5 one, damaged too (binary bytes; HDF5's signature
+    at 0, or after a user block, at 512, 1024, 2048 ...), and for text under an HDF5 name (a damaged or
+    mis-saved checkpoint, which its reader says is no HDF5 file), or one that cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            start = f.read(_SNIFFED)
+            size = os.fstat(f.fileno()).st_size
+            offset = 512
+            while offset + len(HDF5_SIGNATURE) <= size:
+                f.seek(offset)
+                if f.read(len(HDF5_SIGNATURE)) == HDF5_SIGNATURE:
+                    return None
+                offset *= 2
+    except OSError:
+        return None
+    if not start or start.startswith(HDF5_SIGNATURE):
+        return None
+    if start[:4] == b"RIFF" and start[8:12] == b"WEBP":
+        return "a WebP image"
+    known = next((what for signature, what in _SIGNATURES if start.startswith(signature)), None)
+    if known is not None:
+        return known
+    try:
+        text = start.decode("utf-8")
+    except UnicodeDecodeError as error:
+        text = start[:error.start].decode("utf-8") if error.start > len(start) - 4 else None  # a character cut
+    if text is None or any(ord(c) < 32 and c not in "\t\n\r\f" for c in text):
+        return None
+    if text.lstrip().startswith(("{", "[")):
+        return "a JSON file"
+    return None if pathlib.Path(path).suffix.lower() in HDF5_SUFFIXES else "a text file"
+
+
 # What a path that is no file nor folder is, told by its mode
 _SPECIAL_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
                   (stat.S_ISBLK, "a block device"))

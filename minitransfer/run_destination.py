@@ -12,11 +12,12 @@ import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import path_kinds
+from minitransfer import fileio, path_kinds
 from minitransfer.config_checks import ConfigError
 from minitransfer.config_wording import worded
 from minitransfer.data import same_origin, shard_format
 from minitransfer.experiment import PLAN_FILE
+from minitransfer.recorded_config import differences
 from minitransfer.rundir import enclosing_run_dir, is_run_dir, nearest_above
 from minitransfer.stopping import warn
 
@@ -74,6 +75,45 @@ def check_destination(plan):
     if out.exists() and not checkpoints.is_checkpoint(out):
         raise ConfigError(f"{given} exists and is not a minitransfer weights file; "
                           f"{_what_replaces_unreadable_out(out, run_dir)}")
+    _refuse_default_name_taken(plan)
+
+
+# What a network under a run's default name may differ in alone for the name to be what they share
+_NAMED_ALIKE = {"copy_from", "data"}
+
+
+class DefaultNameTaken(ConfigError):
+    """A fresh run left to its default name, the paper's name of its network, which a network copied
+    from another base or trained on another dataset holds already (:func:`check_destination`): the
+    paper's names tell neither, so two transfers across datasets of one study trained by hand in one
+    folder (``data`` T, ``copy_from`` baseS.h5, and ``copy_from`` baseT.h5, both on every class of T)
+    are both all-X3all.h5. ``out``: that file; ``differ``: how the two differ, in words; ``suggested``:
+    a name of this run's own."""
+
+    def __init__(self, out, differ, suggested):
+        self.out, self.differ, self.suggested = out, differ, suggested
+        super().__init__(f"{out} holds another network than this run trains ({differ}), both named by default "
+                         f"as the paper names the network (a base trained on every class is X in it): give this "
+                         f"one a name of its own, e.g. `out='{suggested}'`, or replace that one (`overwrite=True`)")
+
+
+def _refuse_default_name_taken(plan):
+    """Refuse (:class:`DefaultNameTaken`) a fresh run whose default name ``out`` holds a network that
+    differs from this run's only in the base it copied from or the dataset it trained on (another
+    precision aside, which the run would not continue anyway); a network that differs otherwise, or
+    none recorded, is left to :func:`minitransfer.resume.refuse_to_overwrite`."""
+    c, out = plan.config, pathlib.Path(plan.config.out)
+    if "out" not in plan.unset or c.resume is not None or c.overwrite or not out.is_file():
+        return
+    try:
+        saved = checkpoints.load(out, solver=False)
+    except (checkpoints.CheckpointError, fileio.StorageError):
+        return
+    differ = {key: text for key, text in differences(saved, plan).items() if key not in ("precision", "out")}
+    if not (saved.meta.get("config") and differ) or not set(differ) <= _NAMED_ALIKE:
+        return
+    own = pathlib.Path(c.copy_from).stem if "copy_from" in differ else pathlib.Path(c.data).name
+    raise DefaultNameTaken(out, ", ".join(differ.values()), f"{out.stem}-{own}{out.suffix}")
 
 
 def other_kinds_folder(out, data_meta=None, data_named=None, datasets=tuple):

@@ -182,6 +182,9 @@ class NetworkPath(click.Path):
                 self.fail(f"{path} is a file of the dataset {path.parent}, not a network "
                           f"({path_kinds.lists_dataset(path.parent)}); give a weights file (e.g. baseA.h5) or a "
                           f"run folder (baseA.run)", param, ctx)
+            other = path_kinds.not_hdf5(path)
+            if other is not None:
+                self.fail(_not_a_network(path, other, param, ctx), param, ctx)
             return str(path)
         if (path / shard_format.META_FILE).is_file():
             self.fail(f"{path} is {path_kinds.what_folder(path).what}; give a weights file (e.g. baseA.h5) "
@@ -263,6 +266,19 @@ def _run_without_network(path, weights):
                 f"metrics.jsonl); {again}, or check the data, or give another network")
     return (f"{run}, which has no network: its training stopped before writing its first checkpoint (diverged, "
             f"failed or interrupted: its metrics.jsonl and output say why); train it again, or give another network")
+
+
+def _not_a_network(path, what, param, ctx):
+    """What the file ``path``, ``what`` (:func:`minitransfer.path_kinds.not_hdf5`: recognisably no HDF5
+    file), is and what to give: for a file of a run folder (its config.json, a figure), that run folder or
+    its weights file; else what the parameter takes. Said as a dataset folder given as a network is: a
+    wrong argument (exit 2), not a damaged checkpoint (65)."""
+    found = rundir.enclosing_run_dir(path)
+    if found is None:
+        return f"{path} is {what}, not a network; {_what_it_takes(param, ctx)}"
+    run = next((parent for parent in path.parents if parent.resolve() == found), found)  # named as given
+    return (f"{path} is {what} of the run folder {run}, not a network: give the run folder ({run}) or its weights "
+            f"file ({rundir.weights_for(run)})")
 
 
 def _score_on(dataset_folder, ctx):

@@ -1,0 +1,76 @@
+"""A study across datasets trained by hand in one folder, as README gives it: SnT (``--data T
+--copy-from baseS.h5``) and TnT (``--copy-from baseT.h5``) both take the paper's default name,
+all-X3all.h5 (a base trained on every class is X in it). The second was refused with "give it another
+--out" alone, which did not say that the name it never gave was the one taken, nor how to give one."""
+
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import config
+from minitransfer import train as training
+from minitransfer.cli import main
+from minitransfer.data import synthetic
+
+FAST = ["--max-iter", "1", "--eval-every", "1", "--batch-size", "8", "--device", "cpu", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def study(micro_data, tmp_path_factory):
+    """(folder, source base, target base, target dataset): baseS.h5 on every class of micro_data, baseT.h5 on
+    every class of another dataset of the micro preset's size, in one folder."""
+    folder = tmp_path_factory.mktemp("study")
+    target = str(tmp_path_factory.mktemp("target") / "T")
+    synthetic.build_synthetic(target, classes=6, train_per_class=4, val_per_class=2, size=14, seed=3)
+    for name, data in (("baseS.h5", micro_data), ("baseT.h5", target)):
+        training.train(config.TrainConfig(out=str(folder / name), data=data, split="all", preset="micro", max_iter=1,
+                                          batch_size=8, device="cpu", quiet=True))
+    return folder, folder / "baseS.h5", folder / "baseT.h5", target
+
+
+def _train(folder, *arguments):
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        return CliRunner().invoke(main, ["train", *arguments, "--n", "2", "--frozen", *FAST])
+    finally:
+        os.chdir(here)
+
+
+def test_a_transfer_of_another_base_under_the_same_default_name_is_told_to_give_o(study, tmp_path):
+    folder, source, target_base, target = study
+    run_folder = tmp_path / "runs"
+    run_folder.mkdir()
+    first = _train(run_folder, "--data", target, "--copy-from", str(source))
+    assert first.exit_code == 0, first.output
+    default = run_folder / "all-X2all.h5"
+    assert default.is_file()
+    written = default.stat().st_mtime_ns
+    second = _train(run_folder, "--copy-from", str(target_base))
+    assert second.exit_code == 2, second.output
+    assert second.output.startswith("error: all-X2all.h5 holds another network than this run trains (--copy-from ")
+    assert "give this one a name of its own with -o, e.g. -o all-X2all-baseT.h5" in second.output
+    assert default.stat().st_mtime_ns == written  # the first run's network kept
+    named = _train(run_folder, "--copy-from", str(target_base), "-o", "all-X2all-baseT.h5")  # what it says works
+    assert named.exit_code == 0, named.output
+    assert (run_folder / "all-X2all-baseT.h5").is_file()
+
+
+def test_the_same_network_under_its_default_name_is_not_told_to_give_o(study, tmp_path):
+    """The same command again is told to continue its run (--resume auto), as before: the name is its own."""
+    _, source, _, target = study
+    assert _train(tmp_path, "--data", target, "--copy-from", str(source)).exit_code == 0
+    again = _train(tmp_path, "--data", target, "--copy-from", str(source))
+    assert again.exit_code == 2, again.output
+    assert "--resume auto" in again.output and "with -o" not in again.output
+
+
+def test_another_seed_under_the_default_name_keeps_its_own_refusal(study, tmp_path):
+    """A network that differs in more than its base or dataset (a replicate of another seed) is not the
+    collision of two networks the paper's names cannot tell apart: its refusal stays as it was."""
+    _, source, _, target = study
+    assert _train(tmp_path, "--data", target, "--copy-from", str(source)).exit_code == 0
+    other = _train(tmp_path, "--data", target, "--copy-from", str(source), "--seed", "7")
+    assert other.exit_code == 2, other.output
+    assert "--seed" in other.output and "with -o" not in other.output
