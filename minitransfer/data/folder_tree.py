@@ -4,6 +4,7 @@ while the import ran, and the images lying beside the class folders, in no class
 (:func:`minitransfer.rundir.is_run_dir`: base.run/ beside base.h5) is no class: passed over, with a note. Every
 importer refuses a source of fewer than two classes (:func:`check_two_classes`)."""
 
+import itertools
 import os
 import pathlib
 import stat
@@ -50,9 +51,12 @@ def check_two_class_folders(root, folders, source, families=None):
         inner = sorted(path.name for path in folders[0].iterdir() if path.is_dir() and not inputs.hidden(path.name))
         hint = f", which holds folders ({quoted(inner)}): give {folders[0]} if these are the classes" \
             if len(inner) >= 2 else ""
-        if images:
-            hint += (f", and {len(images)} image file(s) in no class folder, such as "
-                     f"{inputs.display_name(images[0])}: move each into its class's folder")
+        beside = image_folders_beside(root) if images and root == source else []
+        if images:  # given photos/cat, which holds a folder too: photos/dog beside it holds images as well
+            hint += (f", and {len(images)} image file(s) in no class folder, such as {inputs.display_name(images[0])}"
+                     + (f" (the folder of one class? {root.parent} holds folders of images beside it, such as "
+                        f"{quoted(beside)}): if so, give {root.parent}; else" if beside else ":")
+                     + " move each into its class's folder")
     if packed:
         hint += f"; it holds {unpack_each(packed)}"
     check_two_classes(root, [folder.name for folder in folders], ONE_PER_CLASS, hint)
@@ -74,6 +78,17 @@ def datasets_of_classes(folders):
         seen |= names
         found[folder] = [path.name for path in inner]
     return found
+
+
+def image_folders_beside(folder):
+    """The names of the folders beside ``folder`` (in its parent) that hold an image themselves
+    (:func:`first_loose_image`), three at most: ``folder`` may be one class's folder among them."""
+    try:
+        return [path.name for path in itertools.islice((path for path in entries(folder.parent) if path != folder and
+                                                        path.is_dir() and not inputs.hidden(path.name)
+                                                        and first_loose_image(path)), 3)]
+    except OSError:  # a parent (or a folder there) this user may not list: no more said
+        return []
 
 
 def loose_images(folders):
