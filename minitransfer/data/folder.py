@@ -33,7 +33,9 @@ of 1-4 letters or digits), or lying in val/, is listed in ``skipped.txt`` instea
 val/ that train/ does not have is an error, as is a val/ without a file in a class folder (empty, or
 its class folders empty: held-out validation needs no val/), and so is a tree left with fewer than
 two classes (nothing can be trained on one): the error says which folder to give when SRC is one
-class's folder, or holds only the folder of the classes.
+class's folder, or holds only the folder of the classes, or the folders of two datasets (each class
+folder holding no image but folders of images named as no other's; classes whose images lie in
+sub-folders named alike, session1/ session2/, are imported, and so are those a families file names).
 
 Held-out validation: ``val_fraction`` of each class's images (rounded; at least one and never all of
 a class of two or more), chosen by a generator seeded with (``seed``, the class name), so one
@@ -147,7 +149,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     walked = {}  # {folder: [modification time in ns, names in it] as listed}: see changed_folders
     remember_folder(train_root, walked, listing=True)
     folders = class_folders(train_root, runs)
-    check_two_class_folders(train_root, folders, source)
+    check_two_class_folders(train_root, folders, source, families)
     warn_of_names_differing_in_case(train_root, folders)
     warn_of_loose_images(loose_images([source, train_root, val_root]))
     warn_of_archives(archives_not_unpacked([source, train_root, val_root]))

@@ -4,6 +4,7 @@ while the import ran, and the images lying beside the class folders, in no class
 (:func:`minitransfer.rundir.is_run_dir`: base.run/ beside base.h5) is no class: passed over, with a note. Every
 importer refuses a source of fewer than two classes (:func:`check_two_classes`)."""
 
+import itertools
 import os
 import pathlib
 import stat
@@ -23,10 +24,20 @@ ONE_PER_CLASS = (f"SOURCE must hold one folder per class (SOURCE/<class>/<image 
                  f"{TWO_OR_MORE}")
 
 
-def check_two_class_folders(root, folders, source):
+def check_two_class_folders(root, folders, source, families=None):
     """:func:`check_two_classes` of the class ``folders`` of ``root`` (``source`` or its train/): a researcher who
     gave one class's folder (``photos/cat``), or the folder above the classes' (``data``, holding only
-    ``photos``), learns which folder to give instead."""
+    ``photos``), or the folder of two datasets (:func:`datasets_of_classes`; not with ``families``, a file naming
+    each class), learns which folder to give instead."""
+    datasets = {} if families or len(folders) < 2 else datasets_of_classes(folders)
+    if datasets:
+        shown = "; ".join(f"{folder.name}: {quoted(names)}" for folder, names in list(datasets.items())[:3])
+        raise ds.DatasetError(
+            f"{root}: {len(datasets)} class folders, each holding no image itself but folders of images that no "
+            f"other holds ({shown}{' ...' if len(datasets) > 3 else ''}): each looks like a dataset of its own "
+            f"classes: give one of them ({' or '.join(str(folder) for folder in list(datasets)[:2])}"
+            f"{' ...' if len(datasets) > 2 else ''}); if they are the classes, their images in sub-folders, give "
+            f"--families naming each")
     hint, images = "", loose_images([root]) if len(folders) < 2 else []
     packed = archives_not_unpacked([source, root]) if len(folders) < 2 else []
     if not folders:
@@ -40,12 +51,44 @@ def check_two_class_folders(root, folders, source):
         inner = sorted(path.name for path in folders[0].iterdir() if path.is_dir() and not inputs.hidden(path.name))
         hint = f", which holds folders ({quoted(inner)}): give {folders[0]} if these are the classes" \
             if len(inner) >= 2 else ""
-        if images:
-            hint += (f", and {len(images)} image file(s) in no class folder, such as "
-                     f"{inputs.display_name(images[0])}: move each into its class's folder")
+        beside = image_folders_beside(root) if images and root == source else []
+        if images:  # given photos/cat, which holds a folder too: photos/dog beside it holds images as well
+            hint += (f", and {len(images)} image file(s) in no class folder, such as {inputs.display_name(images[0])}"
+                     + (f" (the folder of one class? {root.parent} holds folders of images beside it, such as "
+                        f"{quoted(beside)}): if so, give {root.parent}; else" if beside else ":")
+                     + " move each into its class's folder")
     if packed:
         hint += f"; it holds {unpack_each(packed)}"
     check_two_classes(root, [folder.name for folder in folders], ONE_PER_CLASS, hint)
+
+
+def datasets_of_classes(folders):
+    """{folder: its folders' names} when every one of the class ``folders`` looks like a dataset of classes (the
+    folder of two datasets given): it holds no image itself (:func:`first_loose_image`) but two or more folders
+    that each do, named as no folder of another of ``folders`` is (case aside); else {}. A class's images sorted
+    into sub-folders (session1/, session2/) name them alike from class to class; two datasets' classes do not.
+    Looked at until one folder is not so: in a tree of classes, one folder listed."""
+    found, seen = {}, set()
+    for folder in folders:
+        inner = [path for path in entries(folder) if path.is_dir() and not inputs.hidden(path.name)]
+        names = {same_text(path.name).casefold() for path in inner}
+        if len(inner) < 2 or names & seen or first_loose_image(folder) is not None \
+                or any(first_loose_image(path) is None for path in inner):
+            return {}
+        seen |= names
+        found[folder] = [path.name for path in inner]
+    return found
+
+
+def image_folders_beside(folder):
+    """The names of the folders beside ``folder`` (in its parent) that hold an image themselves
+    (:func:`first_loose_image`), three at most: ``folder`` may be one class's folder among them."""
+    try:
+        return [path.name for path in itertools.islice((path for path in entries(folder.parent) if path != folder and
+                                                        path.is_dir() and not inputs.hidden(path.name)
+                                                        and first_loose_image(path)), 3)]
+    except OSError:  # a parent (or a folder there) this user may not list: no more said
+        return []
 
 
 def loose_images(folders):
