@@ -51,8 +51,8 @@ class SourceFolder(click.Path):
         refuse_unreachable(value, "the images")
         refuse_dead_link(self, value, param, ctx, "the folder of images")
         if os.path.isfile(value):
-            single = archives.single_file_refusal(value, "an archive of images", "give the folder that holds the images",
-                                                  by_content=True)  # a download renamed too, told by its first bytes
+            single = archives.single_file_refusal(value, "an archive of images",  # a download renamed too: by_content
+                                                  "give the folder that holds the images", by_content=True)
             if single:
                 self.fail(f"{value} is {single}", param, ctx)
             unpack = archives.unpack_beside(value)
