@@ -103,11 +103,12 @@ from .copies import (CopiesAcrossClasses, file_identities, same_content_in_a_cla
 from .decode import NOT_READABLE, ImportItem, image_by_first_bytes
 from .decoder_pool import refuse_in_script_rerun
 from .families import family_class_table, read_families
-from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, check_two_class_folders, class_folders,
-                          class_names, files_below, same_text, tree_layout, remember_folder, val_files_listed,
-                          warn_of_changed_folders, warn_of_names_differing_in_case, check_two_classes,
-                          dangling_links, loose_images, warn_of_loose_images, archives_not_unpacked, warn_of_archives,
-                          note_run_folders, run_folders)
+from .folder_hints import (archives_not_unpacked, check_two_class_folders, loose_images, warn_of_archives,
+                           warn_of_loose_images)
+from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, class_folders, class_names, files_below,
+                          same_text, tree_layout, remember_folder, val_files_listed, warn_of_changed_folders,
+                          warn_of_names_differing_in_case, check_two_classes, dangling_links, note_run_folders,
+                          run_folders)
 from .shard_builder import DECODER
 
 __all__ = ["import_folder", "read_families", "check_two_classes", "dangling_links", "examine", "recorded_digests",
