@@ -1,7 +1,8 @@
 """What a researcher who gave ``prepare folder`` (:mod:`.folder`) a SOURCE other than the folder of the classes
 is told: one class's folder, the folder above the classes', a folder of images not sorted yet or of archives not
 unpacked is refused naming the folder to give or what to do (:func:`check_two_class_folders`); images and
-archives lying beside the class folders, in no class, are warned of. :mod:`.folder_tree` lists the tree."""
+archives lying beside the class folders, in no class, are warned of, and so are class folders that each look like
+a dataset of their own classes (the folder of two datasets given). :mod:`.folder_tree` lists the tree."""
 
 import itertools
 import stat
@@ -9,26 +10,15 @@ import stat
 from minitransfer import stopping
 
 from . import archives
-from . import dataset as ds
 from . import inputs
 from .decode import may_be_image
 from .folder_tree import ONE_PER_CLASS, check_two_classes, entries, quoted, same_text
 
 
-def check_two_class_folders(root, folders, source, families=None):
+def check_two_class_folders(root, folders, source):
     """:func:`.folder_tree.check_two_classes` of the class ``folders`` of ``root`` (``source`` or its train/): a
     researcher who gave one class's folder (``photos/cat``), or the folder above the classes' (``data``, holding
-    only ``photos``), or the folder of two datasets (:func:`datasets_of_classes`; not with ``families``, a file
-    naming each class), learns which folder to give instead."""
-    datasets = {} if families or len(folders) < 2 else datasets_of_classes(folders)
-    if datasets:
-        shown = "; ".join(f"{folder.name}: {quoted(names)}" for folder, names in list(datasets.items())[:3])
-        raise ds.DatasetError(
-            f"{root}: {len(datasets)} class folders, each holding no image itself but folders of images that no "
-            f"other holds ({shown}{' ...' if len(datasets) > 3 else ''}): each looks like a dataset of its own "
-            f"classes: give one of them ({' or '.join(str(folder) for folder in list(datasets)[:2])}"
-            f"{' ...' if len(datasets) > 2 else ''}); if they are the classes, their images in sub-folders, give "
-            f"--families naming each")
+    only ``photos``), learns which folder to give instead."""
     hint, images = "", loose_images([root]) if len(folders) < 2 else []
     packed = archives_not_unpacked([source, root]) if len(folders) < 2 else []
     if not folders:
@@ -55,9 +45,10 @@ def check_two_class_folders(root, folders, source, families=None):
 
 def datasets_of_classes(folders):
     """{folder: its folders' names} when every one of the class ``folders`` looks like a dataset of classes (the
-    folder of two datasets given): it holds no image itself (:func:`first_loose_image`) but two or more folders
-    that each do, named as no folder of another of ``folders`` is (case aside); else {}. A class's images sorted
-    into sub-folders (session1/, session2/) name them alike from class to class; two datasets' classes do not.
+    folder of two datasets given, or classes whose images are sorted into folders named uniquely: cat/cat_001/,
+    dog/dog_001/): it holds no image itself (:func:`first_loose_image`) but two or more folders that each do,
+    named as no folder of another of ``folders`` is (case aside); else {}. A class's images sorted into
+    sub-folders (session1/, session2/) name them alike from class to class; two datasets' classes do not.
     Looked at until one folder is not so: in a tree of classes, one folder listed."""
     found, seen = {}, set()
     for folder in folders:
@@ -69,6 +60,24 @@ def datasets_of_classes(folders):
         seen |= names
         found[folder] = [path.name for path in inner]
     return found
+
+
+def warn_of_datasets_of_classes(root, folders):
+    """Warn, before the import starts, when the class ``folders`` of ``root`` each look like a dataset of their
+    own classes (:func:`datasets_of_classes`): the folder of two datasets given (two/photosA/{cat,dog},
+    two/photosB/{bus,car}) would be imported as two classes, each holding the other classes' images, without a
+    word. Not refused: classes whose images are sorted into folders named uniquely (cat/cat_001/, or by date) look
+    the same, and import as they are."""
+    datasets = datasets_of_classes(folders)
+    if datasets:
+        shown = "; ".join(f"{folder.name}: {quoted(names[:3])}{' ...' if len(names) > 3 else ''}"
+                          for folder, names in list(datasets.items())[:3])
+        stopping.warn(f"warning: {root}: {len(datasets)} class folders each look like a dataset of its own classes, "
+                      f"holding no image itself but folders of images that no other holds ({shown}"
+                      f"{' ...' if len(datasets) > 3 else ''}): if you meant one dataset, stop (Ctrl-C) and give that "
+                      f"folder ({' or '.join(str(folder) for folder in list(datasets)[:2])}"
+                      f"{' ...' if len(datasets) > 2 else ''}); else they are imported as {len(datasets)} classes "
+                      f"whose images lie in sub-folders")
 
 
 def image_folders_beside(folder):
