@@ -33,9 +33,11 @@ of 1-4 letters or digits), or lying in val/, is listed in ``skipped.txt`` instea
 val/ that train/ does not have is an error, as is a val/ without a file in a class folder (empty, or
 its class folders empty: held-out validation needs no val/), and so is a tree left with fewer than
 two classes (nothing can be trained on one): the error says which folder to give when SRC is one
-class's folder, or holds only the folder of the classes, or the folders of two datasets (each class
-folder holding no image but folders of images named as no other's; classes whose images lie in
-sub-folders named alike, session1/ session2/, are imported, and so are those a families file names).
+class's folder, or holds only the folder of the classes. Class folders that each hold no image but
+folders of images named as no other's (the folders of two datasets given together; or classes whose
+images are sorted into folders named uniquely, cat/cat_001/) are warned of before the import, naming
+the folder to give if one dataset was meant, and imported as classes (sub-folders named alike from
+class to class, session1/ session2/, are not warned of).
 
 Held-out validation: ``val_fraction`` of each class's images (rounded; at least one and never all of
 a class of two or more), chosen by a generator seeded with (``seed``, the class name), so one
@@ -103,11 +105,12 @@ from .copies import (CopiesAcrossClasses, file_identities, same_content_in_a_cla
 from .decode import NOT_READABLE, ImportItem, image_by_first_bytes
 from .decoder_pool import refuse_in_script_rerun
 from .families import family_class_table, read_families
-from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, check_two_class_folders, class_folders,
-                          class_names, files_below, same_text, tree_layout, remember_folder, val_files_listed,
-                          warn_of_changed_folders, warn_of_names_differing_in_case, check_two_classes,
-                          dangling_links, loose_images, warn_of_loose_images, archives_not_unpacked, warn_of_archives,
-                          note_run_folders, run_folders)
+from .folder_hints import (archives_not_unpacked, check_two_class_folders, loose_images, warn_of_archives,
+                           warn_of_datasets_of_classes, warn_of_loose_images)
+from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, class_folders, class_names, files_below,
+                          same_text, tree_layout, remember_folder, val_files_listed, warn_of_changed_folders,
+                          warn_of_names_differing_in_case, check_two_classes, dangling_links, note_run_folders,
+                          run_folders)
 from .shard_builder import DECODER
 
 __all__ = ["import_folder", "read_families", "check_two_classes", "dangling_links", "examine", "recorded_digests",
@@ -149,8 +152,9 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     walked = {}  # {folder: [modification time in ns, names in it] as listed}: see changed_folders
     remember_folder(train_root, walked, listing=True)
     folders = class_folders(train_root, runs)
-    check_two_class_folders(train_root, folders, source, families)
+    check_two_class_folders(train_root, folders, source)
     warn_of_names_differing_in_case(train_root, folders)
+    warn_of_datasets_of_classes(train_root, folders)
     warn_of_loose_images(loose_images([source, train_root, val_root]))
     warn_of_archives(archives_not_unpacked([source, train_root, val_root]))
     note_run_folders(runs)

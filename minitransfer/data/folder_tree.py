@@ -1,132 +1,25 @@
 """Listing a class-folder tree for :mod:`.folder`: its layout (train/ + val/, or validation held out), the class
 folders and their names, every file below each, links that lead nowhere, and the folders whose names changed
-while the import ran, and the images lying beside the class folders, in no class. A run folder that train wrote
-(:func:`minitransfer.rundir.is_run_dir`: base.run/ beside base.h5) is no class: passed over, with a note. Every
-importer refuses a source of fewer than two classes (:func:`check_two_classes`)."""
+while the import ran. A run folder that train wrote (:func:`minitransfer.rundir.is_run_dir`: base.run/ beside
+base.h5) is no class: passed over, with a note. Every importer refuses a source of fewer than two classes
+(:func:`check_two_classes`); what a SOURCE that is not the folder of the classes is told, and the images and
+archives lying beside the class folders, in no class: :mod:`.folder_hints`."""
 
-import itertools
 import os
 import pathlib
-import stat
 import unicodedata
 
 from minitransfer import fileio, rundir, stopping
 
-from . import archives
 from . import dataset as ds
 from . import inputs
-from .decode import link_to_nothing, may_be_image
+from .decode import link_to_nothing
 from .schema import DatasetUnreadable
 from .shard_format import META_FILE
 
 TWO_OR_MORE = "two or more: a classifier tells classes apart"
 ONE_PER_CLASS = (f"SOURCE must hold one folder per class (SOURCE/<class>/<image files>, or SOURCE/train/<class>/...), "
                  f"{TWO_OR_MORE}")
-
-
-def check_two_class_folders(root, folders, source, families=None):
-    """:func:`check_two_classes` of the class ``folders`` of ``root`` (``source`` or its train/): a researcher who
-    gave one class's folder (``photos/cat``), or the folder above the classes' (``data``, holding only
-    ``photos``), or the folder of two datasets (:func:`datasets_of_classes`; not with ``families``, a file naming
-    each class), learns which folder to give instead."""
-    datasets = {} if families or len(folders) < 2 else datasets_of_classes(folders)
-    if datasets:
-        shown = "; ".join(f"{folder.name}: {quoted(names)}" for folder, names in list(datasets.items())[:3])
-        raise ds.DatasetError(
-            f"{root}: {len(datasets)} class folders, each holding no image itself but folders of images that no "
-            f"other holds ({shown}{' ...' if len(datasets) > 3 else ''}): each looks like a dataset of its own "
-            f"classes: give one of them ({' or '.join(str(folder) for folder in list(datasets)[:2])}"
-            f"{' ...' if len(datasets) > 2 else ''}); if they are the classes, their images in sub-folders, give "
-            f"--families naming each")
-    hint, images = "", loose_images([root]) if len(folders) < 2 else []
-    packed = archives_not_unpacked([source, root]) if len(folders) < 2 else []
-    if not folders:
-        loose = sum(1 for path in root.iterdir() if not inputs.hidden(path.name) and path.is_file())
-        one_class = root == source and not packed  # given photos/cat
-        hint = f", only {loose} file(s){' (the folder of one class?)' if one_class else ''}" if loose else ""
-        if images:  # one class's folder, or 300 photos not sorted yet
-            hint += (f", {len(images)} of them images: {f'if so, give {root.parent}; else ' if one_class else ''}"
-                     f"sort the images into one folder per class ({root}/<class>/<image files>)")
-    elif len(folders) == 1:
-        inner = sorted(path.name for path in folders[0].iterdir() if path.is_dir() and not inputs.hidden(path.name))
-        hint = f", which holds folders ({quoted(inner)}): give {folders[0]} if these are the classes" \
-            if len(inner) >= 2 else ""
-        beside = image_folders_beside(root) if images and root == source else []
-        if images:  # given photos/cat, which holds a folder too: photos/dog beside it holds images as well
-            hint += (f", and {len(images)} image file(s) in no class folder, such as {inputs.display_name(images[0])}"
-                     + (f" (the folder of one class? {root.parent} holds folders of images beside it, such as "
-                        f"{quoted(beside)}): if so, give {root.parent}; else" if beside else ":")
-                     + " move each into its class's folder")
-    if packed:
-        hint += f"; it holds {unpack_each(packed)}"
-    check_two_classes(root, [folder.name for folder in folders], ONE_PER_CLASS, hint)
-
-
-def datasets_of_classes(folders):
-    """{folder: its folders' names} when every one of the class ``folders`` looks like a dataset of classes (the
-    folder of two datasets given): it holds no image itself (:func:`first_loose_image`) but two or more folders
-    that each do, named as no folder of another of ``folders`` is (case aside); else {}. A class's images sorted
-    into sub-folders (session1/, session2/) name them alike from class to class; two datasets' classes do not.
-    Looked at until one folder is not so: in a tree of classes, one folder listed."""
-    found, seen = {}, set()
-    for folder in folders:
-        inner = [path for path in entries(folder) if path.is_dir() and not inputs.hidden(path.name)]
-        names = {same_text(path.name).casefold() for path in inner}
-        if len(inner) < 2 or names & seen or first_loose_image(folder) is not None \
-                or any(first_loose_image(path) is None for path in inner):
-            return {}
-        seen |= names
-        found[folder] = [path.name for path in inner]
-    return found
-
-
-def image_folders_beside(folder):
-    """The names of the folders beside ``folder`` (in its parent) that hold an image themselves
-    (:func:`first_loose_image`), three at most: ``folder`` may be one class's folder among them."""
-    try:
-        return [path.name for path in itertools.islice((path for path in entries(folder.parent) if path != folder and
-                                                        path.is_dir() and not inputs.hidden(path.name)
-                                                        and first_loose_image(path)), 3)]
-    except OSError:  # a parent (or a folder there) this user may not list: no more said
-        return []
-
-
-def loose_images(folders):
-    """The files lying directly in ``folders`` (SOURCE and, in the train/ + val/ layout, train/ and val/: each
-    once, None passed over) that may be images (:func:`.decode.may_be_image`, told by their first bytes: not a
-    README.txt nor a web page saved as .jpg; hidden and systems' files are passed over): they are in no class, so
-    not imported (:func:`warn_of_loose_images`)."""
-    return list(_loose_images(folders))
-
-
-def first_loose_image(folder):
-    """The first file in ``folder`` that may be an image (:func:`loose_images`), None where there is none: each file
-    looked at (its first bytes read) until one is found, not all of a folder of 100,000 photos on a network disk."""
-    return next(_loose_images([folder]), None)
-
-
-def _loose_images(folders):
-    """:func:`loose_images`, one at a time."""
-    for folder in dict.fromkeys(folder for folder in folders if folder is not None):
-        for path in entries(folder):
-            try:
-                found = None if inputs.hidden(path.name) else path.stat()
-            except OSError:  # gone since listed, or a link to nothing (of which the import says more)
-                continue
-            if found is not None and stat.S_ISREG(found.st_mode) \
-                    and may_be_image(path, (found.st_size, found.st_mtime_ns)):
-                yield path
-
-
-def warn_of_loose_images(images):
-    """Warn of the ``images`` lying beside the class folders (:func:`loose_images`), not imported: a researcher
-    who saved photos in SOURCE by mistake would otherwise train without them and never know."""
-    if images:
-        where = list(dict.fromkeys(inputs.display_name(path.parent) for path in images))
-        shown = ", ".join(inputs.display_name(path) for path in images[:2])
-        stopping.warn(f"warning: {len(images)} image file(s) lie in no class folder (directly in {', '.join(where)}), "
-                      f"such as {shown}{' ...' if len(images) > 2 else ''}: they are not imported; move each into "
-                      f"its class's folder and rerun")
 
 
 def run_folders(folders):
@@ -143,39 +36,6 @@ def note_run_folders(found):
     for path in found:
         stopping.warn(f"note: {inputs.display_name(path)} is a run folder (train's {', '.join(rundir.RUN_FILES[:2])} "
                       f"...), not a class: passed over")
-
-
-def archives_not_unpacked(folders):
-    """The archives (by suffix: :func:`.archives.archive_stem`) lying directly in ``folders`` (SOURCE and, in the
-    train/ + val/ layout, train/ and val/: each once, None passed over) beside no folder of their name (cat.zip
-    beside cat/ was unpacked): a class's images left packed, in no class folder, so not imported."""
-    found = []
-    for folder in dict.fromkeys(folder for folder in folders if folder is not None):
-        for path in entries(folder):
-            stem = archives.archive_stem(path.name)
-            if stem and not inputs.hidden(path.name) and path.is_file() and not (folder / stem).is_dir() \
-                    and not archives.single_compressed_file(path):  # notes.txt.gz: one file, no class's folder
-                found.append(path)
-    return found
-
-
-def unpack_each(packed):
-    """"N archive(s) not unpacked (...): unpack each ... (command)": what to do about ``packed``
-    (:func:`archives_not_unpacked`), the command for the first."""
-    first = packed[0]
-    command = archives.unpack_command(inputs.display_name(first),
-                                      inputs.display_name(first.parent / archives.archive_stem(first.name)))
-    shown = " ".join(inputs.display_name(path.name) for path in packed[:3]) + (" ..." if len(packed) > 3 else "")
-    return (f"{len(packed)} archive(s) not unpacked ({shown}): unpack each into a class folder of its own, named as "
-            f"its class ({command}{', and so on' if len(packed) > 1 else ''})")
-
-
-def warn_of_archives(packed):
-    """Warn of the archives lying beside the class folders (:func:`archives_not_unpacked`): a researcher who
-    unpacked nine classes' downloads of ten would otherwise train without the tenth and never know."""
-    if packed:
-        stopping.warn(f"warning: {unpack_each(packed)}, and rerun: they lie in no class folder, so the images they "
-                      f"hold are not imported (move them away if they hold none of this dataset's)")
 
 
 def warn_of_names_differing_in_case(root, folders):

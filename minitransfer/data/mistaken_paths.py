@@ -51,7 +51,7 @@ def _not_a_dataset_folder(path):
     own are told (the files of an import, prepared datasets in it, images not prepared yet)."""
     from minitransfer import path_kinds, rundir  # which import the data package
     from .build import DATASET_FILES, SHARD_NAME
-    from .folder_tree import first_loose_image
+    from .folder_hints import first_loose_image
     from .inputs import display_name, hidden
     if rundir.is_run_dir(path):  # before a look at its lock, which one training there holds
         return f"a run folder (a network's, which train wrote), not a dataset folder: {GIVE_A_DATASET}"

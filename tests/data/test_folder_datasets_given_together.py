@@ -1,7 +1,9 @@
 """prepare folder given the folder of two datasets (two/photosA/{cat,dog,...}, two/photosB/{bus,car,...}) imported
-it as a dataset of two classes, photosA and photosB, each holding the other classes' images, with exit 0: it is
-refused (65) naming the folders, one of which to give. Classes whose images are sorted into sub-folders named
-alike from class to class (sessions), and classes a families file names, are imported as before."""
+it as a dataset of two classes, photosA and photosB, each holding the other classes' images, without a word. It was
+then refused (65), which refused classes whose images are sorted into folders named uniquely (cat/cat_001/,
+cat/2023-01-05/) too, unless a families file named each: it is warned of now, before the import starts, naming
+the folders and the one to give, and imported as those classes. Classes whose images lie in sub-folders named alike
+(sessions), a class holding an image itself, one sub-folder each and an ordinary tree are not warned of."""
 
 import numpy as np
 import pytest
@@ -11,11 +13,12 @@ from minitransfer.cli import main
 from minitransfer.data import dataset
 
 DATASETS = {"photosA": ["cat", "dog", "fox", "owl"], "photosB": ["bus", "car", "ship", "train"]}
+LOOKS_LIKE = "class folders each look like a dataset of its own classes"
 
 
 def _invoke(root, out, *options):
     return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "8", "--workers", "0",
-                                     *options])
+                                     "--val-fraction", "0", *options])
 
 
 def _nested(root, tree, image_bytes, write_files, per_folder=2):
@@ -25,44 +28,75 @@ def _nested(root, tree, image_bytes, write_files, per_folder=2):
                               for place, inner in enumerate(folders) for number in range(per_folder)})
 
 
-def test_the_folder_of_two_datasets_is_refused_naming_each(tmp_path, image_bytes, write_files, tree_state):
-    root = _nested(tmp_path / "two", DATASETS, image_bytes, write_files)
-    before = tree_state(tmp_path)
-    result = _invoke(root, tmp_path / "out")
-    assert result.exit_code == 65, result.output
-    shown = "; ".join(f"{top}: " + ", ".join(repr(name) for name in sorted(inner)) for top, inner in DATASETS.items())
-    assert f"{root}: 2 class folders, each holding no image itself but folders of images that no other holds " \
-           f"({shown}): each looks like a dataset of its own classes" in result.output
-    assert f"give one of them ({root / 'photosA'} or {root / 'photosB'})" in result.output
-    assert "Traceback" not in result.output
-    assert tree_state(tmp_path) == before and not (tmp_path / "out").exists()
-
-
 def _classes_and_counts(out):
     data = dataset.open_dataset(out)
     labels = np.concatenate([data.labels("train"), data.labels("val")])
     return [entry["name"] for entry in data.classes], np.bincount(labels).tolist()
 
 
+def _said(text):
+    return " ".join(text.split())
+
+
+def _expected_warning(root, tree):
+    """The warning for ``tree`` ({class folder: its folders}, each looking like a dataset), as the brief words it:
+    the folders, three of each one's folders, the folders to give and the number of classes imported."""
+    tops = sorted(tree)
+    shown = "; ".join(f"{top}: " + ", ".join(repr(name) for name in sorted(tree[top])[:3])
+                      + (" ..." if len(tree[top]) > 3 else "") for top in tops)
+    give = " or ".join(str(root / top) for top in tops[:2]) + (" ..." if len(tops) > 2 else "")
+    return (f"warning: {root}: {len(tops)} {LOOKS_LIKE}, holding no image itself but folders of images that no "
+            f"other holds ({shown}): if you meant one dataset, stop (Ctrl-C) and give that folder ({give}); else "
+            f"they are imported as {len(tops)} classes whose images lie in sub-folders")
+
+
+@pytest.mark.parametrize("options", [[], ["--families"]], ids=["alone", "with-a-families-file"])
+def test_the_folder_of_two_datasets_is_warned_of_first_naming_each_and_imported(tmp_path, image_bytes, write_files,
+                                                                                options):
+    root = _nested(tmp_path / "two", DATASETS, image_bytes, write_files)
+    if options:  # naming the folders as classes: no longer needed to import them, and warned of all the same
+        (tmp_path / "families.txt").write_text("photosA animal\nphotosB vehicle\n")
+        options = [*options, str(tmp_path / "families.txt")]
+    result = _invoke(root, tmp_path / "out", *options)
+    assert result.exit_code == 0, result.output
+    assert _said(result.stderr).startswith(_expected_warning(root, DATASETS)), result.stderr  # before all else
+    assert _classes_and_counts(tmp_path / "out") == (sorted(DATASETS), [2 * len(DATASETS[name])
+                                                                       for name in sorted(DATASETS)])
+
+
+def test_three_datasets_given_together_name_two_folders_to_give(tmp_path, image_bytes, write_files):
+    tree = {"a": ["cat", "dog"], "b": ["bus", "car", "ship", "train", "van"], "c": ["oak", "elm"]}
+    root = _nested(tmp_path / "three", tree, image_bytes, write_files, per_folder=1)
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert _expected_warning(root, tree) in _said(result.stderr), result.stderr
+    assert _classes_and_counts(tmp_path / "out") == (["a", "b", "c"], [2, 5, 2])
+
+
+@pytest.mark.parametrize("tree", [
+    {"cat": ["cat_001", "cat_002", "cat_003", "cat_004"], "dog": ["dog_001", "dog_002"]},
+    {"cat": ["2023-01-05", "2023-01-06"], "dog": ["2023-02-11", "2023-02-12", "2023-02-13"]},
+], ids=["per-individual", "per-date"])
+def test_classes_of_images_in_folders_named_uniquely_are_warned_of_and_imported(tmp_path, image_bytes, write_files,
+                                                                                  tree):
+    root = _nested(tmp_path / "src", tree, image_bytes, write_files)
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert _expected_warning(root, tree) in _said(result.stderr), result.stderr
+    assert _classes_and_counts(tmp_path / "out") == (sorted(tree), [2 * len(tree[name]) for name in sorted(tree)])
+
+
 @pytest.mark.parametrize("tree,extra", [
     ({"cat": ["session1", "session2"], "dog": ["session1", "Session2"]}, {}),
     ({"cat": ["indoor", "outdoor"], "dog": ["beach", "park"]}, {"cat/loose.png": (1, 2, 3)}),
     ({"cat": ["kitten"], "dog": ["puppy"]}, {}),
-], ids=["sessions-named-alike", "a-class-holding-an-image-itself", "one-folder-each"])
-def test_classes_of_images_in_sub_folders_are_imported(tmp_path, image_bytes, write_files, tree, extra):
+    ({"cat": [], "dog": []}, {"cat/1.png": (1, 2, 3), "cat/2.png": (4, 5, 6), "dog/1.png": (7, 8, 9)}),
+], ids=["sessions-named-alike", "a-class-holding-an-image-itself", "one-folder-each", "ordinary"])
+def test_other_classes_are_imported_without_the_warning(tmp_path, image_bytes, write_files, tree, extra):
     root = _nested(tmp_path / "src", tree, image_bytes, write_files)
     write_files(root, {name: image_bytes(colour, kind="PNG") for name, colour in extra.items()})
-    result = _invoke(root, tmp_path / "out", "--val-fraction", "0")
+    result = _invoke(root, tmp_path / "out")
     assert result.exit_code == 0, result.output
+    assert LOOKS_LIKE not in _said(result.output), result.output
     expected = [2 * len(tree[name]) + sum(key.startswith(f"{name}/") for key in extra) for name in sorted(tree)]
     assert _classes_and_counts(tmp_path / "out") == (sorted(tree), expected)
-
-
-def test_a_families_file_naming_the_folders_as_classes_lets_them_through(tmp_path, image_bytes, write_files):
-    root = _nested(tmp_path / "two", DATASETS, image_bytes, write_files)
-    families = tmp_path / "families.txt"
-    families.write_text("photosA animal\nphotosB vehicle\n")
-    result = _invoke(root, tmp_path / "out", "--val-fraction", "0", "--families", str(families))
-    assert result.exit_code == 0, result.output
-    assert _classes_and_counts(tmp_path / "out") == (sorted(DATASETS), [2 * len(DATASETS[name])
-                                                                       for name in sorted(DATASETS)])
