@@ -11,9 +11,10 @@
 - :mod:`.importers`: ImageNet (:mod:`.imagenet`, ILSVRC2012, with :mod:`.devkit` for the official
   devkit) and Tiny ImageNet (:mod:`.tiny_imagenet`), what they share in :mod:`.imagenet_common`;
   :mod:`.cifar`: CIFAR-10 and CIFAR-100 (:mod:`.cifar_files`: their files, read from the archive or the
-  folder); :mod:`.folder`: class-folder trees (:mod:`.folder_tree`: their layout; :mod:`.copies`: files
-  that are one image) and families files (:mod:`.families`); :mod:`.decode`: one image decoded
-  (:mod:`.image_formats`: the formats Pillow reads only with a plugin, files' signatures).
+  folder); :mod:`.folder`: class-folder trees (:mod:`.folder_tree`: their layout; :mod:`.folder_hints`:
+  what a wrong SOURCE is told; :mod:`.copies`: files that are one image) and families files
+  (:mod:`.families`); :mod:`.decode`: one image decoded (:mod:`.image_formats`: the formats Pillow reads
+  only with a plugin, files' signatures).
 - :mod:`.synthetic`: a generated two-family set for demos and tests; :func:`~.synthetic.builtin_dataset`.
 - :mod:`.text_files`: the text files importers read (UTF-8, named when not; unreadable ones an I/O error);
   :mod:`.inputs`: file names made safe to store and print, hidden and system files, source and output.
