@@ -27,6 +27,7 @@ from minitransfer.evaluate import evaluate, summarize, until_stopped, validation
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import Progress
 from minitransfer.rundir import RunFiles, RunFolderChanged, weights_record
+from minitransfer.run_copies import final_weights
 from minitransfer.run_lines import describe_plan, result_line
 from minitransfer.run_outcome import (Diverged, Interrupted, OutOfMemoryMidRun, TrainResult, blown_up_parameters,
                                       diagnostic)
@@ -94,13 +95,14 @@ class Run:
         self.files.write_json(self.files.config, record)
         self._config_written = record
 
-    def _record_own_config(self):
+    def _record_own_config(self, record=None):
         """config.json rewritten with the run's own record (:attr:`record`) once a file of the run
-        records it, a checkpoint (:meth:`save`) or the weights (:meth:`write_weights`: a run resumed
-        at max_iter saves no checkpoint, and left config.json the old record, e.g. its folder's old
-        place as `out`, unlike its weights)."""
-        if self._config_written != self.record:
-            self._write_config(self.record)
+        records it, a checkpoint (:meth:`save`) or the weights (:meth:`write_weights`); with the
+        ``record`` of the weights a run resumed at max_iter keeps (it saves no checkpoint, and left
+        config.json another record, e.g. its folder's old place as `out`, unlike its weights)."""
+        record = self.record if record is None else record
+        if self._config_written != record:
+            self._write_config(record)
 
     def _log_precision_change(self):
         """metrics.jsonl records where the run continued in another precision (the checkpoints
@@ -196,12 +198,18 @@ class Run:
         result.json records of it (:func:`minitransfer.rundir.weights_record`). Memory that runs out
         while they are made or written is :meth:`out_of_memory`: the checkpoint holds every
         iteration, and a rerun with `resume='auto'` writes them (a bare MemoryError escaped, whose
-        advice, a smaller batch, meant training again from the start)."""
+        advice, a smaller batch, meant training again from the start). A run resumed at max_iter keeps
+        the weights its checkpoint holds, as they are or restored from it (:func:`final_weights`)."""
         c = self.plan.config
         with self._saved_if_out_of_memory(f"writing the weights file {c.out}"):
             self.files.check_in_place()  # the weights belong beside their run's folder, not beside a partial one
-            sha256 = checkpoints.save(self.out, snapshot(self.net, self.plan, c.max_iter, self.cursor), named=c.out)
-            self._record_own_config()
+            resumed = self.plan.resume_from if self.start == c.max_iter else None  # nothing trained since
+            kept = final_weights(resumed, self.out, named=c.out) if resumed is not None else None
+            if kept is None:
+                kept = checkpoints.save(self.out, snapshot(self.net, self.plan, c.max_iter, self.cursor),
+                                        named=c.out), None
+            sha256, record = kept
+            self._record_own_config(record)
         return weights_record(self.out, sha256, named=c.out)
 
     def interrupted(self, reason, where=""):

@@ -72,8 +72,9 @@ def test_a_hand_edit_after_a_killed_resumption_is_still_said(resumed_elsewhere):
 
 def test_a_finished_checkpoint_resumed_from_its_moved_folder_records_the_weights_options(micro_data, tmp_path):
     """A run whose checkpoint is at max_iter but whose weights were never written (a full disk), its
-    folder moved since: resumed, it writes only the weights, which record the run's options as they
-    are now (`out` in the new place); config.json kept the old place, so that the grid's check took
+    folder moved since: resumed, it writes only the weights, restored from the checkpoint's bytes
+    (their record keeps the old place, as a folder moved whole records it), and config.json records
+    what they record: config.json kept another record than the weights, so that the grid's check took
     the weights for another run's network, and with the checkpoint deleted train said config.json
     was edited by hand."""
     (tmp_path / "a").mkdir()
@@ -84,6 +85,10 @@ def test_a_finished_checkpoint_resumed_from_its_moved_folder_records_the_weights
     assert json.loads((run / "config.json").read_text())["out"] == str(tmp_path.resolve() / "a" / "d.h5")
     result = CliRunner().invoke(main, ["train", "--resume", str(run)])
     assert result.exit_code == 0, result.output
+    assert (tmp_path / "b" / "d.h5").read_bytes() == (run / "checkpoint.h5").read_bytes()
     weights = checkpoints.read_meta(tmp_path / "b" / "d.h5")["config"]
-    assert weights["out"] == str(tmp_path.resolve() / "b" / "d.h5")
     assert json.loads((run / "config.json").read_text()) == weights
+    (run / "checkpoint.h5").unlink()
+    again = CliRunner().invoke(main, ["train", "--resume", str(run)])
+    assert again.exit_code == 0 and "already finished" in again.stderr, again.output
+    assert "edited by hand" not in again.stderr
