@@ -12,7 +12,7 @@ import re
 from minitransfer import config, config_wording
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, Run, some_names
-from minitransfer.grid_plan_file import options_fingerprint, planned_records, read_plan, records_of
+from minitransfer.grid_plan_file import options_fingerprint, planned_records, read_plan, records_of, unreadable_plan
 from minitransfer.grid_status import run_status
 from minitransfer.grid_folder import others_at_work
 from minitransfer.grid_options import SOURCE_DATA
@@ -27,12 +27,17 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     was trained from (:func:`minitransfer.grid_check.check_folder` refuses a folder holding a run trained otherwise), as
     one a grid stopped before its first checkpoint, or one written for SLURM scripts
     (``--emit-slurm``) wrote; its SLURM scripts, where it recorded them, are stale: their tasks
-    still queued end without training (:func:`plan_id`), to be cancelled. None when it planned them as
-    ``options`` do, or there is none. ``slurm_dir``: where this grid writes its SLURM scripts."""
+    still queued end without training (:func:`plan_id`), to be cancelled. One that cannot be read (emptied,
+    truncated: :func:`minitransfer.grid_plan_file.unreadable_plan`) is replaced too, and said to be (before,
+    with no word). None when it planned them as ``options`` do, or there is none. ``slurm_dir``: where this
+    grid writes its SLURM scripts. A dry run says it as the grid would."""
+    plan = pathlib.Path(out) / PLAN_FILE
+    unreadable = unreadable_plan(out)
+    if unreadable is not None:
+        return f"{plan} could not be read ({unreadable}): what it held is replaced by this grid's plan"
     differ, base = plan_changes(runs, out, options)
     if not differ:
         return None
-    plan = pathlib.Path(out) / PLAN_FILE
     note = (f"{plan} planned runs with other options than this grid's ({'; '.join(differ)}; run {base}): "
             f"replaced by this grid's plan")
     scripts = text_of(read_plan(out), SLURM_SCRIPTS)

@@ -106,11 +106,28 @@ def _plain(value):
 
 def read_plan(out):
     """The plan ``OUT/experiment.json`` holds, parsed (a dict); None without a readable one."""
+    return _plan_read(out)[0]
+
+
+def unreadable_plan(out):
+    """Why ``OUT/experiment.json``, which is there, cannot be read as a plan (emptied, truncated, not a
+    JSON object, not readable by this user); None where it reads, or there is none (a new grid)."""
+    return _plan_read(out)[1]
+
+
+def _plan_read(out):
+    """(the plan ``OUT/experiment.json`` holds, parsed, None), or (None, why it cannot be read: None where
+    there is none)."""
+    path = pathlib.Path(out) / PLAN_FILE
     try:
-        plan = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())
-    except (OSError, ValueError):
-        return None
-    return plan if isinstance(plan, dict) else None
+        plan = fileio.parse_json(path.read_text())
+    except FileNotFoundError:
+        return None, None
+    except OSError as error:
+        return None, error.strerror or str(error)
+    except ValueError:
+        return None, "not valid JSON: empty, truncated or corrupt"
+    return (plan, None) if isinstance(plan, dict) else (None, "not a JSON object")
 
 
 def planned_records(out):

@@ -196,7 +196,8 @@ class GridRunner:
                 self.log(f"interrupted {run.name} (exit 75, checkpoint written)")
             elif code == EXIT_BUSY and is_finished(self.out, run):  # lost the race to a process that finished it
                 self._done_elsewhere(run)
-            elif code == EXIT_BUSY and self._taken_elsewhere(run):  # lost the race to one that trains it
+            elif code == EXIT_BUSY and self._taken_elsewhere(run, started=True):  # lost the race to one that trains it
+                self.started -= 1  # its number goes to the next run this grid starts
                 continue
             elif code == EXIT_BUSY and run.name not in self.raced and self._lost_race(run):
                 self.raced.add(run.name)  # once: another process taking it at each start would loop forever
@@ -278,13 +279,17 @@ class GridRunner:
         end = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() + seconds))
         return f"; {left} run{'s' if left != 1 else ''} left, about {duration(seconds)} (until {end})"
 
-    def _taken_elsewhere(self, run):
-        """Whether another process trains ``run`` now; if so it is waited for, not started."""
+    def _taken_elsewhere(self, run, started=False):
+        """Whether another process trains ``run`` now; if so it is waited for, not started. ``started``: the
+        grid said it started it, but that process took it first: the line says it was not started after all
+        (before, "[1/4] start RUN" stood, followed by "RUN is being trained by another process")."""
         pid = run_lock.holder(run_dir(self.out, run))
         if pid is None:
             return False
         self.elsewhere.append(run)
-        self.log(f"{run.name} is being trained by another process{run_lock.holder_named(pid)}; waiting for it")
+        held = f"another process{run_lock.holder_named(pid)}"
+        self.log(f"{run.name} not started after all: {held} took it first, which trains it; waiting for it" if started
+                 else f"{run.name} is being trained by {held}; waiting for it")
         return True
 
     def _lost_race(self, run):

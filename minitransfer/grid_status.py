@@ -1,5 +1,5 @@
 """Where each run of a grid stands in its folder, as the grid's dry run shows it: finished
-(:func:`is_finished`), to resume, to train, or held by another process (:func:`run_status`); and
+(:func:`is_finished`, as report reads it), to resume, to train, or held by another process (:func:`run_status`); and
 the plan as text, one line per run with its train command (:func:`describe_plan`); the error its
 train ended on, as its train.log tells it (:func:`error_line`).
 """
@@ -10,6 +10,8 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, results
 from minitransfer.experiment import CHECKPOINT_FILE, LOG_FILE, run_dir, some_names, train_arguments, weights_path
 from minitransfer.rundir import RESULT_FILE
+from minitransfer.run_file_readers import read_result
+from minitransfer.treatments import UnreadableRun
 from minitransfer.run_lock import holder, pid_named
 
 
@@ -30,11 +32,42 @@ def error_line(folder):
 
 
 def is_finished(out, run):
-    return (run_dir(out, run) / RESULT_FILE).exists() and weights_path(out, run.name).exists()
+    """Whether ``run`` is finished as report reads it: its weights file there and a result.json report reads
+    (:func:`unreadable_result`). An empty or truncated one counted as finished: the grid skipped the run, and
+    its report left it out, with the transfers measured against it."""
+    return weights_path(out, run.name).exists() and (run_dir(out, run) / RESULT_FILE).exists() and \
+        unreadable_result(out, run) is None
+
+
+def unreadable_result(out, run):
+    """Why report cannot read the result.json of ``run`` (:func:`minitransfer.run_file_readers.read_result`'s
+    :class:`UnreadableRun`, as text), where it has one; None where it reads it, or there is none."""
+    path = run_dir(out, run) / RESULT_FILE
+    if not path.exists():
+        return None
+    try:
+        read_result(path)
+    except UnreadableRun as error:
+        return str(error)
+    return None
+
+
+def result_written_again(out, run):
+    """Whether the train of ``run`` writes its unreadable result.json again from its checkpoint, which is at
+    the run's last iteration (as ``info`` advises: train --resume, which the grid's train command has)."""
+    if unreadable_result(out, run) is None:
+        return False
+    try:
+        meta = checkpoints.read_meta(run_dir(out, run) / CHECKPOINT_FILE)
+    except (checkpoints.CheckpointError, OSError):
+        return False
+    return meta["iteration"] >= meta["config"].get("max_iter", meta["iteration"] + 1)
 
 
 def run_status(out, run):
     """What running the grid does with ``run``, as its dry run shows it: "done" (finished: skipped),
+    "todo" also for a run whose checkpoint is at its end but whose result.json cannot be read
+    (:func:`result_written_again`: its train writes it again, training nothing),
     "resume at iteration K" (interrupted: its run continues from its checkpoint), "todo", "bad
     checkpoint" (one that its run refuses to resume: it fails with exit 65), "weights without a
     checkpoint" (its weights file is there but not the run's result or checkpoint: its run refuses
@@ -48,6 +81,8 @@ def run_status(out, run):
     saved = run_dir(out, run) / CHECKPOINT_FILE
     if not saved.exists():
         return "weights without a checkpoint" if weights_path(out, run.name).exists() else "todo"
+    if result_written_again(out, run):
+        return "todo"
     try:
         return f"resume at iteration {checkpoints.read_meta(saved)['iteration']}"
     except checkpoints.CheckpointError:
@@ -68,6 +103,7 @@ def network_gone(out, run):
 
 
 GONE = "weights file and checkpoint gone: trained again, replacing its result.json"
+WRITTEN_AGAIN = f"{RESULT_FILE} unreadable: written again from its checkpoint"
 
 
 def tried_again(pending, out):
@@ -75,7 +111,7 @@ def tried_again(pending, out):
     ends on an error, :func:`error_line`), with the runs that waited for them (their transfers, not run), and
     those whose network is gone (:func:`network_gone`); None where there are none. Before, a rerun said "4 to
     run" alone."""
-    notes = [note for note in (_failed_before(pending, out), _gone(pending, out)) if note]
+    notes = [note for note in (_failed_before(pending, out), _gone(pending, out), _written_again(pending, out)) if note]
     return "; ".join(notes) or None
 
 
@@ -86,6 +122,16 @@ def _gone(pending, out):
     s, its = ("s", "their") if len(names) > 1 else ("", "its")
     return (f"trained again: {some_names(names)}, whose weights file{s} and checkpoint{s} are gone ({its} "
             f"result.json, of the network{s} gone, replaced)")
+
+
+def _written_again(pending, out):
+    again = [run for run in pending if result_written_again(out, run)]
+    if not again:
+        return None
+    their = "their" if len(again) > 1 else "its"
+    return (f"{RESULT_FILE} written again from {their} checkpoint{'s' if len(again) > 1 else ''}: "
+            f"{some_names([run.name for run in again])}, finished, whose {RESULT_FILE} report cannot read "
+            f"({unreadable_result(out, again[0])})")
 
 
 def _failed_before(pending, out):
@@ -114,7 +160,8 @@ def describe_plan(runs, out, options, train_command, statuses=None):
     for run, status in zip(runs, statuses):
         after = f"  (after {run.parent})" if run.parent else ""
         failed = error_line(run_dir(out, run)) if status == "todo" or status.startswith("resume ") else None
-        gone = f"  ({GONE})" if status == "todo" and network_gone(out, run) else ""
+        gone = f"  ({GONE})" if status == "todo" and network_gone(out, run) else \
+            f"  ({WRITTEN_AGAIN})" if status == "todo" and result_written_again(out, run) else ""
         lines.append(f"  [{status}] {run.name}{after}{gone}{f'  (failed before: {failed})' if failed else ''}")
         lines.append("      " + shlex.join(list(train_command) + train_arguments(run, out, options)))
     return "\n".join(lines)

@@ -53,7 +53,8 @@ FAKE_TRAIN = textwrap.dedent('''
             print(f"error: {busy}")
         if os.environ.get("FAKE_TRAIN_RACE_WINNER") == "finishes":
             weights.write_text("weights")
-            (folder / "result.json").write_text(json.dumps({"mean10_top1": 0.5}))
+            (folder / "result.json").write_text(json.dumps({"final": {"top1": 0.5}, "best_top1": 0.6,
+                                                            "mean10_top1": 0.55, "evaluations": 10}))
         other.__exit__(None, None, None)  # the other one has ended before the grid looks
         sys.exit(2)
     try:
@@ -100,6 +101,8 @@ FAKE_TRAIN = textwrap.dedent('''
     note("finished")
 ''')
 
+# A result.json as train writes it, which report (and so the grid) reads as a finished run's
+A_RESULT = {"final": {"top1": 0.5}, "best_top1": 0.6, "mean10_top1": 0.55, "evaluations": 10}
 OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 3, "device": "cpu"}
 
 
@@ -925,7 +928,7 @@ def test_a_run_held_by_another_process_is_waited_for_not_started(tmp_path, fake_
     def finish_elsewhere():
         waiting.until(lambda: any("random0/baseA is being trained by another process" in line for line in lines))
         grid.weights_path(out, base_a.name).write_text("weights")
-        (grid.run_dir(out, base_a) / "result.json").write_text(json.dumps({"mean10_top1": 0.5}))
+        (grid.run_dir(out, base_a) / "result.json").write_text(json.dumps(A_RESULT))
         lock.__exit__(None, None, None)
 
     lines = []
@@ -953,7 +956,7 @@ def test_a_run_another_experiment_finished_with_other_options_stops_the_grid(tmp
         fields = grid.run_fields(base_a, out, dict(options, seed=4))
         (grid.run_dir(out, base_a) / "config.json").write_text(json.dumps(fields))
         grid.weights_path(out, base_a.name).write_text("weights")
-        (grid.run_dir(out, base_a) / "result.json").write_text(json.dumps({"mean10_top1": 0.5}))
+        (grid.run_dir(out, base_a) / "result.json").write_text(json.dumps(A_RESULT))
         lock.__exit__(None, None, None)
 
     lines = []
@@ -1354,7 +1357,7 @@ def _finished_fakes(out, runs):
         run_dir = grid.run_dir(out, run)
         run_dir.mkdir(parents=True, exist_ok=True)
         grid.weights_path(out, run.name).write_text("weights")
-        (run_dir / "result.json").write_text("{}")
+        (run_dir / "result.json").write_text(json.dumps(A_RESULT))
 
 
 def test_the_checks_and_the_plan_of_a_large_grid_say_how_far_they_have_got(tmp_path, fake_train, monkeypatch):

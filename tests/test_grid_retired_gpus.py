@@ -51,7 +51,8 @@ FAKE_TRAIN = textwrap.dedent('''
         sys.exit(1)
     wait_for_gate(int(os.environ["FAKE_GATE_COUNT"]))
     weights.write_text("weights")
-    (folder / "result.json").write_text(json.dumps({"mean10_top1": 0.5}))
+    result = {"final": {"top1": 0.5}, "best_top1": 0.5, "mean10_top1": 0.5, "evaluations": 10}  # as train writes it
+    (folder / "result.json").write_text(json.dumps(result))
 ''')
 OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 3, "device": "cuda"}
 # random0/baseA, random0/baseB, random0/A1B, random1/baseA, ...: GPU 0 takes random0/baseA, GPU 1 random0/baseB

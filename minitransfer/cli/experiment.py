@@ -179,7 +179,9 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     To continue after a crash, Ctrl-C, SIGTERM or a closed terminal (SIGHUP; under nohup the grid
     trains on), rerun the same command: finished runs are skipped and interrupted ones resumed from
     their checkpoints. Once every run has finished it writes nothing, so it also runs on a read-only
-    copy of OUT (with runs left there: exit code 74). More seeds, layers or treatments may be added to
+    copy of OUT (with runs left there: exit code 74), but for an OUT/experiment.json that no longer
+    holds the grid's plan (edited by hand, emptied): its runs checked to be the grid's, it is written
+    again, as a note says (the dry run too). More seeds, layers or treatments may be added to
     OUT later with the same training options: runs OUT holds that were trained with other ones
     (--max-iter, --precision, ...), which its report would pool with the new ones, stop the grid
     before anything runs (exit code 2); rerun with fewer of them, the grid leaves the runs of OUT it
@@ -300,9 +302,9 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         grid_preflight.check_memory(pending, out, options, slots)
         statuses = [grid_status.run_status(out, each) for each in runs]  # looked at once: the lines and the count
         echo(grid_status.describe_plan(runs, out, options, grid.default_train_command(), statuses))
-        others = grid_plan.left_alone(runs, out)
-        if others:
-            say(f"note: {others}")
+        for note in (grid_plan.replaced_plan(runs, out, options), grid_plan.left_alone(runs, out)):  # as the grid says
+            if note:
+                say(f"note: {note}")
         echo(_plan_summary(runs, statuses))
         echo(_would_run_on(devices, slots, pending, runs))
         return

@@ -1,0 +1,50 @@
+"""A grid folder's experiment.json edited by hand (another --max-iter) or damaged (emptied, not a JSON
+object) is replaced by the grid's plan, with a note, which its dry run says too, word for word. Before,
+the dry run said nothing, and a damaged plan was replaced without a word."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from test_experiment import trained_grid  # noqa: F401 (a fixture)
+
+from minitransfer import scheduler
+from minitransfer.cli import main
+
+
+@pytest.mark.parametrize("damage, said", [
+    ("max-iter", "planned runs with other options than this grid's ("),
+    ("emptied", "could not be read (not valid JSON: empty, truncated or corrupt): what it held is replaced"),
+    ("a-list", "could not be read (not a JSON object): what it held is replaced"),
+])
+def test_an_edited_or_damaged_plan_is_said_replaced_by_the_dry_run_as_by_the_grid(trained_grid, tmp_path,  # noqa: F811
+                                                                                  damage, said):
+    source, runs, options = trained_grid
+    place = tmp_path / "grid"
+    shutil.copytree(source, place)
+    plan = place / "experiment.json"
+    recorded = json.loads(plan.read_text())
+    if damage == "max-iter":
+        recorded["options"]["max_iter"] = options["max_iter"] * 2
+        plan.write_text(json.dumps(recorded))
+    else:
+        plan.write_text("" if damage == "emptied" else "[]")
+    before = plan.read_bytes()
+    arguments = ["experiment", "--data", options["data"], "-o", str(place), "--layers", "1", "--no-fine-tuned",
+                 "--max-iter", str(options["max_iter"]), "--device", "cpu", "--dry-run"]
+    dry = CliRunner().invoke(main, arguments)
+    assert dry.exit_code == 0, dry.output
+    noted = [line for line in dry.output.splitlines() if line.startswith(f"note: {plan} ")]
+    assert len(noted) == 1 and said in noted[0] and noted[0].endswith("replaced by this grid's plan"), dry.output
+    assert plan.read_bytes() == before  # a dry run writes nothing
+    lines = []
+    assert scheduler.run_grid(runs, place, options, log=lines.append, poll_seconds=0.01).exit_code == 0, lines
+    ran = [line for line in lines if line.startswith(f"note: {plan} ")]  # options in the library's words (`max_iter`)
+    assert len(ran) == 1 and said in ran[0] and ran[0].endswith("replaced by this grid's plan"), lines
+    if damage == "max-iter":
+        change = f"max_iter {options['max_iter'] * 2} -> {options['max_iter']}"
+        assert f"--{change.replace('_', '-')}" in noted[0] and f"`{change.replace(' ', '` ', 1)}" in ran[0]
+    else:
+        assert ran == noted
+    assert json.loads(plan.read_text())["options"]["max_iter"] == options["max_iter"]  # the grid's plan now

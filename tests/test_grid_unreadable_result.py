@@ -1,0 +1,41 @@
+"""A grid's run whose result.json report cannot read (emptied, truncated) is not finished for the grid
+either: its dry run says its train writes it again from its checkpoint, and the grid does so, after which
+report reads the run again. Before, the grid said "[done]" and "would train nothing", and report left the
+run out, with the transfers measured against it."""
+
+import shutil
+
+from click.testing import CliRunner
+from test_experiment import names, trained_grid  # noqa: F401 (a fixture)
+
+from minitransfer import results, scheduler
+from minitransfer.cli import main
+from minitransfer.treatments import UnreadableRun
+
+
+def test_an_emptied_result_json_is_written_again_by_the_grid_and_read_by_report(trained_grid, tmp_path):  # noqa: F811
+    source, runs, options = trained_grid
+    place = tmp_path / "grid"
+    shutil.copytree(source, place)
+    result = place / "random0" / "baseB.run" / "result.json"
+    result.write_text("")
+    try:
+        results.read_run(result.parent)
+        raise AssertionError("report reads an empty result.json")
+    except UnreadableRun:
+        pass
+    arguments = ["experiment", "--data", options["data"], "-o", str(place), "--layers", "1", "--no-fine-tuned",
+                 "--max-iter", str(options["max_iter"]), "--device", "cpu", "--dry-run"]
+    dry = CliRunner().invoke(main, arguments)
+    assert dry.exit_code == 0, dry.output
+    assert "  [todo] random0/baseB  (result.json unreadable: written again from its checkpoint)\n" in dry.output, \
+        dry.output
+    assert f"4 runs in {place} (2 finished, 1 to resume):" in dry.output, dry.output
+    lines = []
+    outcome = scheduler.run_grid(runs, place, options, log=lines.append, poll_seconds=0.01)
+    assert outcome.exit_code == 0, lines
+    assert "random0/baseB" in outcome.finished and "random0/baseB" not in outcome.skipped, lines
+    assert any(line.startswith("result.json written again from its checkpoint: random0/baseB") for line in lines), lines
+    assert results.read_run(result.parent).run.name == "baseB"
+    finished, unfinished, left_out = results.collect(place)
+    assert names(r.run for r in finished) == names(runs) and left_out == [], left_out
