@@ -12,7 +12,8 @@ from minitransfer import fileio
 from . import inputs
 from .decode import readable_now
 from .import_writes import rest_of_import, write
-from .shard_format import IMPORTING_FILE, META_FILE, checked_dataset, content_sha256, shard_name, write_shard
+from .shard_format import (IMPORTING_FILE, META_FILE, SCHEMA_VERSION, checked_dataset, content_sha256, shard_name,
+                           write_shard)
 
 DECODER = "pillow-draft"       # in every shard plan: shards decoded another way are rebuilt, not mixed
 PROGRESS_EVERY = 1000          # images decoded between two progress calls inside a shard (of small images: 262,144)
@@ -129,19 +130,28 @@ def _text_in_global_heap(handle, names):
 def _finished_shard(path, plan, first_index, size, planned, extra_names, recorded_sha256=None):
     """The table entry of an existing, intact shard built from ``plan`` (None when it must be (re)built).
 
-    Declared shapes are checked before reading (at most ``planned`` images), and the arrays must
-    still hash to the shard's ``content_sha256``. A shard whose text attributes are variable-length
-    (written by an older minitransfer) is read only when the whole file hashes to
-    ``recorded_sha256``, the digest the finished import's meta.json recorded: otherwise a damaged
-    heap entry would hang the rerun for good; without that proof it is rebuilt."""
+    Intact: the file still hashes to ``recorded_sha256``, the digest the finished import's meta.json
+    recorded (where it records one: a changed file is rebuilt, never given a new digest in meta.json),
+    and everything it holds is what the format says it must be: its schema, its subset the one its name
+    says, declared shapes checked before reading (at most ``planned`` images), no array but /images,
+    /labels, /sum and the ``extra_names``, the arrays still hashing to the shard's ``content_sha256`` and
+    /sum the sum of its images (a rerun kept a shard whose /sum was damaged and built the mean image from
+    it). A shard whose text attributes are
+    variable-length (written by an older minitransfer) is read only when the whole file hashes to
+    ``recorded_sha256``: otherwise a damaged heap entry would hang the rerun for good; without that proof
+    it is rebuilt."""
     if not path.is_file():
         return None
     try:
+        sha256 = fileio.sha256_file(path)
         with fileio.open_hdf5(path) as shard:
-            if (_text_in_global_heap(shard, ("plan", "skipped", "content_sha256", "notes"))
-                    and fileio.sha256_file(path) != recorded_sha256):
+            if sha256 != recorded_sha256 and (recorded_sha256 is not None or _text_in_global_heap(
+                    shard, ("plan", "skipped", "content_sha256", "notes", "subset"))):
                 return None
-            if fileio.plain_attribute(shard.attrs.get("plan")) != plan or shard.attrs.get("first_index") != first_index:
+            if (fileio.plain_attribute(shard.attrs.get("plan")) != plan or shard.attrs.get("first_index") != first_index
+                    or shard.attrs.get("schema") != SCHEMA_VERSION
+                    or fileio.plain_attribute(shard.attrs.get("subset")) != path.name.partition("-")[0]
+                    or set(shard) != {"images", "labels", "sum", *extra_names}):
                 return None
             count = shard["labels"].shape[0] if isinstance(shard.get("labels"), h5py.Dataset) else -1
             if not 0 < count <= planned:
@@ -153,13 +163,15 @@ def _finished_shard(path, plan, first_index, size, planned, extra_names, recorde
             if content_sha256(images, labels, extras) != fileio.plain_attribute(shard.attrs.get("content_sha256")):
                 return None
             pixel_sum = checked_dataset(shard, path, "sum", (size, size, 3), np.float64)[()]
+            if not np.array_equal(pixel_sum, images.sum(axis=0, dtype=np.float64)):  # as write_shard stores it
+                return None
             skipped = fileio.parse_json(fileio.plain_attribute(shard.attrs["skipped"]))
             notes = fileio.parse_json(fileio.plain_attribute(shard.attrs["notes"])) if "notes" in shard.attrs else []
             if any(readable_now(entry.get("reason"), entry.get("file")) for entry in skipped):  # mended since
                 return None
     except (OSError, KeyError, ValueError, TypeError, RuntimeError):  # RuntimeError: h5py on a damaged header
         return None  # unreadable, corrupt or stale leftover: rebuild it
-    return {"file": path.name, "count": count, "first_index": first_index, "sha256": fileio.sha256_file(path),
+    return {"file": path.name, "count": count, "first_index": first_index, "sha256": sha256,
             "sum": pixel_sum, "labels": labels, "skipped": skipped, "notes": notes}
 
 
