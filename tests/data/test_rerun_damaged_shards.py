@@ -119,3 +119,35 @@ def test_the_walkthrough_a_damaged_sum_is_repaired_and_a_network_trained_before_
     assert dataset.open_dataset(copy).fingerprint == dataset.open_dataset(tiny_synthetic).fingerprint
     evaluated = runner.invoke(main, ["eval", str(network), "--device", "cpu"])
     assert evaluated.exit_code == 0, evaluated.output
+
+
+def _other_images_consistent_in_themselves(path):
+    """The shard written again with its images inverted, its /sum, content_sha256 and every attribute as
+    write_shard makes them for such images: nothing in the file tells it from one its inputs gave."""
+    with h5py.File(path, "r") as handle:
+        images, labels = handle["images"][()], handle["labels"][()]
+        attributes = {name: fileio.plain_attribute(handle.attrs[name]) for name in ("subset", "first_index", "plan")}
+    shard_format.write_shard(path, 255 - images, labels, attributes["subset"], attributes["first_index"],
+                             attributes["plan"])
+
+
+@pytest.mark.parametrize("damage", [_other_images_consistent_in_themselves, _zero_sum],
+                         ids=["other-images", "sum-zeroed"])
+def test_overwrite_builds_every_shard_again_from_its_images(copy, tiny_synthetic, damage):
+    """--overwrite ("replace the dataset") kept every shard whose inputs were listed as before, so a shard
+    that passes every check of a rerun but holds other images stayed (mean.h5 too): only deleting the
+    folder rebuilt it. The plain rerun still keeps such a shard (it cannot tell it without decoding)."""
+    damage(copy / SHARD)
+    _rehash(copy)
+    synthetic.build_synthetic(copy, overwrite=True, **PARAMETERS)
+    _assert_as_first_built(copy, tiny_synthetic)
+
+
+def test_a_plain_rerun_keeps_a_shard_consistent_in_itself(copy, tiny_synthetic):
+    """What --overwrite is for: the rerun decodes no image of a shard whose inputs are listed as before
+    and whose contents agree with each other."""
+    _other_images_consistent_in_themselves(copy / SHARD)
+    _rehash(copy)
+    written = (copy / SHARD).read_bytes()
+    synthetic.build_synthetic(copy, **PARAMETERS)
+    assert (copy / SHARD).read_bytes() == written != (tiny_synthetic / SHARD).read_bytes()
