@@ -18,7 +18,9 @@ is allocated.
 A finished dataset, or the shards of an unfinished import (its ``importing.json`` naming the source
 and size), is replaced only with ``overwrite`` (--overwrite) when it was prepared from another source
 or with other options (:mod:`.same_origin`); a rerun that changes nothing writes nothing (so it also
-succeeds on a read-only copy).
+succeeds on a read-only copy). With ``overwrite`` every image is decoded again and every shard built
+anew from them, whatever the shards on disk hold (one written since with other images, consistent in
+itself, passes every check a rerun makes); a shard that holds what it would be written with stays as it is.
 
 Housekeeping: temporaries (``.NAME.tmp-PID``) of processes that no longer run are removed when an
 import starts; once meta.json is written, shards it does not list (left by an import with another
@@ -138,8 +140,9 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     writes into ``out`` (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it),
     ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE`, ``workers`` above
     :data:`.decoder_pool.MAX_WORKERS` or, unless ``overwrite``, when ``out`` holds a dataset (or the
-    shards of an unfinished import) prepared from another ``source`` or at another size. Files that would not
-    change are not rewritten.
+    shards of an unfinished import) prepared from another ``source`` or at another size; with ``overwrite``
+    every shard is built again from its images (see the module). Files that would not change are not
+    rewritten.
     Called again at the top level of a script that a decoding process runs again as it starts, it
     exits that process at once (:func:`.decoder_pool.refuse_in_script_rerun`; each importer checks so
     first, naming itself, before it lists its source)."""
@@ -154,7 +157,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
         if not overwrite:
             source = check_same_origin(out, source, size, shard_length)
         return _build(out, source, given, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped,
-                      caches or (lambda decoded: {}))
+                      caches or (lambda decoded: {}), overwrite)
 
 
 @contextlib.contextmanager
@@ -180,7 +183,7 @@ def _read_only(folder):
 
 
 def _build(out, source, given, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped,
-           caches):
+           caches, overwrite):
     write(out, 0, lambda: fileio.remove_stale_temporaries(out))
     # meta.json's entries known before any shard is built (its size is part of the room checked)
     known = {"format": FORMAT_NAME, "schema": SCHEMA_VERSION, "source": source, "image_size": [size, size],
@@ -188,7 +191,8 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
     meta_estimate = meta_bytes(known, sum(-(-len(items) // shard_length) for items, _, _ in subsets.values()))
     builder = Builder(out, size, shard_length, [entry["wnid"] for entry in classes], progress,
                       sum(len(items) for items, _, _ in subsets.values()),
-                      functools.partial(record_import, out, source, size, given, shard_length), meta_estimate)
+                      functools.partial(record_import, out, source, size, given, shard_length), meta_estimate,
+                      overwrite)
     builder.skipped += list(skipped)
     workers = min(usable_cpus(), MAX_WORKERS) if workers is None else workers
     decoder = DecoderPool(functools.partial(load_item, size=size), workers)

@@ -12,7 +12,8 @@ from minitransfer import fileio
 from . import inputs
 from .decode import readable_now
 from .import_writes import rest_of_import, write
-from .shard_format import IMPORTING_FILE, META_FILE, checked_dataset, content_sha256, shard_name, write_shard
+from .shard_format import (IMPORTING_FILE, META_FILE, SCHEMA_VERSION, checked_dataset, content_sha256, shard_name,
+                           write_shard)
 
 DECODER = "pillow-draft"       # in every shard plan: shards decoded another way are rebuilt, not mixed
 PROGRESS_EVERY = 1000          # images decoded between two progress calls inside a shard (of small images: 262,144)
@@ -34,11 +35,12 @@ class Builder:
     """Writes or reuses the shards of each subset, keeping the totals the mean and meta.json need;
     ``record_import()`` writes what tells this import's shards from another's (:func:`.same_origin.record_import`)
     before the first shard is written; ``meta_bytes``: about the size of the meta.json written last
-    (:func:`.import_writes.meta_bytes`)."""
+    (:func:`.import_writes.meta_bytes`); ``overwrite`` (--overwrite): every shard is built again from its
+    images, a shard that holds what they give kept as it is (so that nothing is written), any other written."""
 
-    def __init__(self, out, size, shard_length, wnids, progress, total, record_import, meta_bytes):
+    def __init__(self, out, size, shard_length, wnids, progress, total, record_import, meta_bytes, overwrite=False):
         self.out, self.size, self.shard_length, self.progress = out, size, shard_length, progress
-        self.record_import, self.meta_bytes = record_import, meta_bytes
+        self.record_import, self.meta_bytes, self.overwrite = record_import, meta_bytes, overwrite
         self.total, self.done = total, 0
         self.skipped, self.pixel_sum = [], np.zeros((size, size, 3), dtype=np.float64)
         self.notes = []  # {"file", "note"} of the images imported with a caveat (decode.load_item), kept shards' too
@@ -61,14 +63,10 @@ class Builder:
             path = self.out / shard_name(subset, number)
             entry = _finished_shard(path, plan, first_index, self.size, stop - start, sorted(part),
                                     self.recorded.get(path.name))
-            if entry is None:
-                images_left = self.total - self.done  # a subset's last shard may be short: one more shard
-                needed = rest_of_import(images_left, -(-images_left // self.shard_length) + 1, self.size,
-                                        self.meta_bytes)
-                self._begin_writing(needed)
-                decoded = self._reported(decoder.map(items[start:stop]))
-                entry = write(path, needed, lambda: _write_shard(path, decoded, items[start:stop], labels[start:stop],
-                                                                 part, subset, first_index, plan, self.wnids))
+            if entry is None or self.overwrite:
+                entry = self._built_shard(path, entry, decoder, items[start:stop], labels[start:stop], part, subset,
+                                          first_index, plan)
+            entry.pop("content_sha256", None)
             self.skipped += entry.pop("skipped")
             self.notes += entry.pop("notes", [])
             self.digests.update(entry.pop("digests", {}))
@@ -83,6 +81,20 @@ class Builder:
             if self.progress:
                 self.progress(self.done, self.total)
         return {"count": first_index, "shards": shards}
+
+    def _built_shard(self, path, kept, decoder, items, labels, extras, subset, first_index, plan):
+        """The table entry of the shard at ``path`` built from ``items``: written, or where the shard is
+        ``kept`` (the entry of an intact one, :func:`_finished_shard`, with --overwrite) and holds what they
+        decode to now, that entry."""
+        images_left = self.total - self.done  # a subset's last shard may be short: one more shard
+        needed = rest_of_import(images_left, -(-images_left // self.shard_length) + 1, self.size, self.meta_bytes)
+        if kept is None:
+            self._begin_writing(needed)
+        built = _decoded_shard(self._reported(decoder.map(items)), items, labels, extras, subset, self.wnids)
+        if kept is not None and _holds(kept, built):
+            return {**kept, "digests": built["digests"]}
+        self._begin_writing(needed)
+        return write(path, needed, lambda: _write_shard(path, built, subset, first_index, plan))
 
     def _reported(self, decoded):
         """``decoded``, calling ``progress`` every :data:`PROGRESS_EVERY` images: at ``--size 16`` a shard holds
@@ -129,19 +141,28 @@ def _text_in_global_heap(handle, names):
 def _finished_shard(path, plan, first_index, size, planned, extra_names, recorded_sha256=None):
     """The table entry of an existing, intact shard built from ``plan`` (None when it must be (re)built).
 
-    Declared shapes are checked before reading (at most ``planned`` images), and the arrays must
-    still hash to the shard's ``content_sha256``. A shard whose text attributes are variable-length
-    (written by an older minitransfer) is read only when the whole file hashes to
-    ``recorded_sha256``, the digest the finished import's meta.json recorded: otherwise a damaged
-    heap entry would hang the rerun for good; without that proof it is rebuilt."""
+    Intact: the file still hashes to ``recorded_sha256``, the digest the finished import's meta.json
+    recorded (where it records one: a changed file is rebuilt, never given a new digest in meta.json),
+    and everything it holds is what the format says it must be: its schema, its subset the one its name
+    says, declared shapes checked before reading (at most ``planned`` images), no array but /images,
+    /labels, /sum and the ``extra_names``, the arrays still hashing to the shard's ``content_sha256`` and
+    /sum the sum of its images (a rerun kept a shard whose /sum was damaged and built the mean image from
+    it). A shard whose text attributes are
+    variable-length (written by an older minitransfer) is read only when the whole file hashes to
+    ``recorded_sha256``: otherwise a damaged heap entry would hang the rerun for good; without that proof
+    it is rebuilt."""
     if not path.is_file():
         return None
     try:
+        sha256 = fileio.sha256_file(path)
         with fileio.open_hdf5(path) as shard:
-            if (_text_in_global_heap(shard, ("plan", "skipped", "content_sha256", "notes"))
-                    and fileio.sha256_file(path) != recorded_sha256):
+            if sha256 != recorded_sha256 and (recorded_sha256 is not None or _text_in_global_heap(
+                    shard, ("plan", "skipped", "content_sha256", "notes", "subset"))):
                 return None
-            if fileio.plain_attribute(shard.attrs.get("plan")) != plan or shard.attrs.get("first_index") != first_index:
+            if (fileio.plain_attribute(shard.attrs.get("plan")) != plan or shard.attrs.get("first_index") != first_index
+                    or shard.attrs.get("schema") != SCHEMA_VERSION
+                    or fileio.plain_attribute(shard.attrs.get("subset")) != path.name.partition("-")[0]
+                    or set(shard) != {"images", "labels", "sum", *extra_names}):
                 return None
             count = shard["labels"].shape[0] if isinstance(shard.get("labels"), h5py.Dataset) else -1
             if not 0 < count <= planned:
@@ -150,17 +171,21 @@ def _finished_shard(path, plan, first_index, size, planned, extra_names, recorde
             images = checked_dataset(shard, path, "images", (count, size, size, 3), np.uint8)[()]
             extras = {name: checked_dataset(shard, path, name, (count,), _number_type(shard, name))[()]
                       for name in extra_names}
-            if content_sha256(images, labels, extras) != fileio.plain_attribute(shard.attrs.get("content_sha256")):
+            content = content_sha256(images, labels, extras)
+            if content != fileio.plain_attribute(shard.attrs.get("content_sha256")):
                 return None
             pixel_sum = checked_dataset(shard, path, "sum", (size, size, 3), np.float64)[()]
+            if not np.array_equal(pixel_sum, images.sum(axis=0, dtype=np.float64)):  # as write_shard stores it
+                return None
             skipped = fileio.parse_json(fileio.plain_attribute(shard.attrs["skipped"]))
             notes = fileio.parse_json(fileio.plain_attribute(shard.attrs["notes"])) if "notes" in shard.attrs else []
             if any(readable_now(entry.get("reason"), entry.get("file")) for entry in skipped):  # mended since
                 return None
     except (OSError, KeyError, ValueError, TypeError, RuntimeError):  # RuntimeError: h5py on a damaged header
         return None  # unreadable, corrupt or stale leftover: rebuild it
-    return {"file": path.name, "count": count, "first_index": first_index, "sha256": fileio.sha256_file(path),
-            "sum": pixel_sum, "labels": labels, "skipped": skipped, "notes": notes}
+    return {"file": path.name, "count": count, "first_index": first_index, "sha256": sha256,
+            "sum": pixel_sum, "labels": labels, "skipped": skipped, "notes": notes,
+            "content_sha256": content}
 
 
 def _number_type(shard, name):
@@ -172,9 +197,11 @@ def _number_type(shard, name):
     return dtype
 
 
-def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan, wnids):
-    """Write the decoded images of a shard; each file skipped is recorded with its subset and the wnid of
-    its class (what 'prepare' needs to say why a class has no validation image)."""
+def _decoded_shard(decoded, items, labels, extras, subset, wnids):
+    """What a shard of ``items`` holds, from their ``decoded`` images: {"images" (None where no file
+    decoded), "labels", "extras" (of the images kept), "skipped", "digests", "notes"}. Each file skipped is
+    recorded with its subset and the wnid of its class (what 'prepare' needs to say why a class has no
+    validation image)."""
     images, kept, skipped, digests, notes = [], [], [], {}, []
     for position, (pixels, reason, digest) in enumerate(decoded):
         if digest is not None:
@@ -188,13 +215,29 @@ def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan
             kept.append(position)
             if reason is not None:  # a caveat: pixels.DIM_16_BIT
                 notes.append({"file": inputs.display_name(items[position].describe()), "note": reason})
-    if not images:  # no file: the shard is left out of the table (and decoded again by a rerun)
+    kept = np.asarray(kept, dtype=np.int64)
+    return {"images": np.stack(images) if images else None, "labels": labels[kept],
+            "extras": {name: values[kept] for name, values in extras.items()}, "skipped": skipped,
+            "digests": digests, "notes": notes}
+
+
+def _holds(entry, built):
+    """Whether the intact shard of table ``entry`` (:func:`_finished_shard`) holds the arrays, skipped
+    files and notes of ``built`` (:func:`_decoded_shard`): written again, it would be the same."""
+    return (built["images"] is not None and entry["skipped"] == built["skipped"] and entry["notes"] == built["notes"]
+            and entry["content_sha256"] == content_sha256(built["images"], built["labels"], built["extras"]))
+
+
+def _write_shard(path, built, subset, first_index, plan):
+    """Write the shard ``built`` (:func:`_decoded_shard`); returns its table entry. A shard of no image is
+    left out of the table (and decoded again by a rerun)."""
+    images, labels, skipped, digests, notes = (built[key] for key in ("images", "labels", "skipped", "digests",
+                                                                       "notes"))
+    if images is None:
         return {"file": path.name, "count": 0, "first_index": first_index, "sum": 0.0,
                 "labels": np.zeros(0, np.int32), "skipped": skipped, "digests": digests, "notes": notes}
-    images = np.stack(images)
-    kept = np.asarray(kept)
     pixel_sum = images.sum(axis=0, dtype=np.float64)  # H,W,3
-    sha = write_shard(path, images, labels[kept], subset, first_index, plan, skipped=skipped, pixel_sum=pixel_sum,
-                      extra={name: values[kept] for name, values in extras.items()}, notes=notes)
-    return {"file": path.name, "count": len(kept), "first_index": first_index, "sha256": sha,
-            "sum": pixel_sum, "labels": labels[kept], "skipped": skipped, "digests": digests, "notes": notes}
+    sha = write_shard(path, images, labels, subset, first_index, plan, skipped=skipped, pixel_sum=pixel_sum,
+                      extra=built["extras"], notes=notes)
+    return {"file": path.name, "count": len(labels), "first_index": first_index, "sha256": sha,
+            "sum": pixel_sum, "labels": labels, "skipped": skipped, "digests": digests, "notes": notes}
