@@ -17,6 +17,7 @@ it holds in :mod:`minitransfer.grid_plan`, those of the options before anything 
 import functools
 import os
 import pathlib
+import shlex
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, config_wording, fileio
@@ -69,8 +70,8 @@ def check_finished(runs, out, options, progress=None, plans=None):
         if base is not None and _trained_file(out, run) and not base.exists():
             raise GridMismatch(f"{run_dir(out, run)} copied the first {run.n} layers of {run.parent}, whose weights "
                                f"file {base} is gone: the grid would train {run.parent} again, another network than "
-                               f"the one {run.name} copied; restore {base}, or delete {run.name} too to train it again "
-                               f"from the new {run.parent} (what it trained is lost)")
+                               f"the one {run.name} copied; {_restore(out, run, base)}, or delete {run.name} too to "
+                               f"train it again from the new {run.parent} (what it trained is lost)")
         differ = trained_otherwise(out, run, options, plans=plans) if _trained_file(out, run) else []
         if differ:
             _refuse_prepared_again(out, run, options, plans=plans)
@@ -79,6 +80,21 @@ def check_finished(runs, out, options, progress=None, plans=None):
                                f"were trained (the first value of each; a default of another version too); or choose "
                                f"another output folder for this grid; or, to train them again here, delete the runs "
                                f"trained otherwise first (what they trained is lost)")
+
+
+def _restore(out, run, base):
+    """How to restore the weights file ``base`` of the run ``run`` copied, which is gone: copied back from its
+    run folder's checkpoint.h5 (the command) where that is the network ``run`` copied (the sha256 its
+    weights recorded of their base: a finished train's last checkpoint is its weights file), else "restore"."""
+    saved = run_dir(out, run.base) / CHECKPOINT_FILE
+    try:
+        copied = checkpoints.read_meta(_trained_file(out, run)).get("parent_sha256")
+    except (checkpoints.CheckpointError, OSError, AttributeError):
+        copied = None
+    if copied and _sha256(saved) == copied:
+        return (f"{saved} is that network: restore {base} from it with `cp {shlex.quote(str(saved))} "
+                f"{shlex.quote(str(base))}`")
+    return f"restore {base}"
 
 
 def check_folder(runs, out, options, progress=None):
