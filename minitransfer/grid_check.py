@@ -17,6 +17,7 @@ it holds in :mod:`minitransfer.grid_plan`, those of the options before anything 
 import functools
 import os
 import pathlib
+import shlex
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, config_wording, fileio
@@ -31,13 +32,14 @@ from minitransfer.grid_preflight import check_bases, check_layers_copied, check_
 from minitransfer.grid_status import is_finished
 from minitransfer.recorded_config import named_differences, recorded_change
 from minitransfer.resume_options import RESUME_FREE_FIELDS
+from minitransfer.run_lock import holder, pid_named
 from minitransfer import results, rundir, run_search, treatments
 
 __all__ = ["GridMismatch", "DatasetPreparedAgain", "PlannedConfigs", "check_finished", "check_folder", "check_at_work",
-           "check_others", "trained_otherwise", "planned_config", "GridLock", "check_place", "check_outside_data",
-           "check_outside_run_dirs", "check_not_nested", "others_at_work", "replaced_plan", "plan_id", "left_alone",
-           "check_bases", "check_layers_copied", "resolved_plan", "per_class_notes", "check_memory",
-           "DatasetsAsPlanned"]
+           "check_others", "check_being_trained", "trained_otherwise", "planned_config", "GridLock", "check_place",
+           "check_outside_data", "check_outside_run_dirs", "check_not_nested", "others_at_work", "replaced_plan",
+           "plan_id", "left_alone", "check_bases", "check_layers_copied", "resolved_plan", "per_class_notes",
+           "check_memory", "DatasetsAsPlanned"]
 
 
 class GridMismatch(config.ConfigError):
@@ -69,8 +71,8 @@ def check_finished(runs, out, options, progress=None, plans=None):
         if base is not None and _trained_file(out, run) and not base.exists():
             raise GridMismatch(f"{run_dir(out, run)} copied the first {run.n} layers of {run.parent}, whose weights "
                                f"file {base} is gone: the grid would train {run.parent} again, another network than "
-                               f"the one {run.name} copied; restore {base}, or delete {run.name} too to train it again "
-                               f"from the new {run.parent} (what it trained is lost)")
+                               f"the one {run.name} copied; {_restore(out, run, base)}, or delete {run.name} too to "
+                               f"train it again from the new {run.parent} (what it trained is lost)")
         differ = trained_otherwise(out, run, options, plans=plans) if _trained_file(out, run) else []
         if differ:
             _refuse_prepared_again(out, run, options, plans=plans)
@@ -79,6 +81,21 @@ def check_finished(runs, out, options, progress=None, plans=None):
                                f"were trained (the first value of each; a default of another version too); or choose "
                                f"another output folder for this grid; or, to train them again here, delete the runs "
                                f"trained otherwise first (what they trained is lost)")
+
+
+def _restore(out, run, base):
+    """How to restore the weights file ``base`` of the run ``run`` copied, which is gone: copied back from its
+    run folder's checkpoint.h5 (the command) where that is the network ``run`` copied (the sha256 its
+    weights recorded of their base: a finished train's last checkpoint is its weights file), else "restore"."""
+    saved = run_dir(out, run.base) / CHECKPOINT_FILE
+    try:
+        copied = checkpoints.read_meta(_trained_file(out, run)).get("parent_sha256")
+    except (checkpoints.CheckpointError, OSError, AttributeError):
+        copied = None
+    if copied and _sha256(saved) == copied:
+        return (f"{saved} is that network: restore {base} from it with `cp {shlex.quote(str(saved))} "
+                f"{shlex.quote(str(base))}`")
+    return f"restore {base}"
 
 
 def check_folder(runs, out, options, progress=None):
@@ -92,6 +109,27 @@ def check_folder(runs, out, options, progress=None):
     check_finished(runs, out, options, progress, plans)
     check_others(runs, out, options, progress, plans)
     check_at_work(runs, out, options)
+    check_being_trained(runs, out, options, plans)
+
+
+def check_being_trained(runs, out, options, plans=None):
+    """Raise :class:`GridMismatch` for a run of ``runs`` that another process trains now (a `train -o`
+    started by hand into the grid's folder) with other options than ``options`` ask for, as the
+    config.json it wrote as it started records them: the grid waited for it, started its other runs
+    meanwhile and refused the folder only once it had ended. Compared as :func:`check_finished`
+    compares a finished or interrupted run (which :func:`check_finished` has compared), but its dataset
+    and base: before its first checkpoint records which they are (their sha256), a path alone tells
+    not (a grid folder moved, a config.json the train has not yet rewritten there); they are compared
+    once it ends. ``plans``: as for :func:`check_finished`."""
+    for run in runs:
+        pid = None if _trained_file(out, run) else holder(run_dir(out, run))
+        differ = trained_otherwise(out, run, options, ("data", "copy_from"), plans) if pid is not None else []
+        if differ:
+            by = pid_named(pid) if pid > 0 else "another process"
+            raise GridMismatch(f"{run_dir(out, run)} is being trained by {by} with other options than this grid "
+                               f"asks for ({'; '.join(differ)}): the grid would wait for it and take its network for "
+                               f"this grid's; let it end (or stop it), then delete it (what it trained is lost), or "
+                               f"choose another output folder for this grid")
 
 
 def check_at_work(runs, out, options):
@@ -218,8 +256,9 @@ def trained_otherwise(out, run, options, ignore=(), plans=None):
         recorded = fileio.parse_json((run_dir(out, run) / "config.json").read_text())
     except (OSError, ValueError):
         return []
-    try:
-        trained = checkpoints.read_meta(_trained_file(out, run))
+    saved = _trained_file(out, run)
+    try:  # a run another process trains has recorded its options in config.json before any checkpoint
+        trained = checkpoints.read_meta(saved) if saved else {}
     except (checkpoints.CheckpointError, OSError):  # as an unreadable config.json: nothing recorded to compare
         if not is_finished(out, run):  # a checkpoint that its run refuses to continue, naming it
             return []
@@ -290,15 +329,17 @@ def _seed_change(out, run, recorded, options):
     """How the training seed of ``run`` differs, as the grid's seeds: each run trains with a seed
     derived from the grid's (:func:`minitransfer.experiment.run_seed`), which is what a person gave
     and should read. The earlier grid's is the one its plan (``OUT/experiment.json``) recorded, when
-    that seed gives this run's; else the run's own seed is named."""
+    that seed gives this run's; else the run's own seed is named. Each side says whose it is."""
     asked = int(options.get("seed") or 0)
     try:
         before = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"]["seed"]
     except (OSError, ValueError, KeyError, TypeError):
         before = None
     if isinstance(before, int) and not isinstance(before, bool) and run_seed(before, run) == recorded:
-        return f"{before!r} -> {asked!r} (the grid's; its runs train with seeds derived from it)"
-    return f"{recorded!r} -> {run_seed(asked, run)!r} (the run's own; the grid's seed {asked!r} derives it)"
+        return (f"{before!r} -> {asked!r} (the grid's seed the runs there trained from -> the one given now; each "
+                f"run's own derives from it)")
+    own, given = run_seed(asked, run), option_label(run, "seed")
+    return f"{recorded!r} -> {own!r} (the run's own seed -> the one the grid's {given} {asked!r} derives for it)"
 
 
 def _another_network(recorded, weights_config):

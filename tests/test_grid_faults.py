@@ -428,14 +428,15 @@ def test_a_grid_rerun_with_another_seed_is_refused_naming_the_seeds_given_not_th
                  "--max-iter", "4", "--device", "cpu", "--dry-run", "--seed", "1"]
     result = CliRunner().invoke(main, arguments)
     assert result.exit_code == 2, result.output
-    assert "random0/baseA.run was trained with other options than this grid asks for (--seed 0 -> 1 (the grid's; " \
-           "its runs train with seeds derived from it))" in result.output, result.output
+    assert "random0/baseA.run was trained with other options than this grid asks for (--seed 0 -> 1 (the grid's " \
+           "seed the runs there trained from -> the one given now; each run's own derives from it))" in result.output, \
+        result.output
     (out / grid.PLAN_FILE).unlink()  # no plan to tell the grid's seed: the run's own is named
     derived = grid.run_seed(1, runs[0])
     result = CliRunner().invoke(main, arguments)
     assert result.exit_code == 2, result.output
-    assert f"(--seed {grid.run_seed(0, runs[0])} -> {derived} (the run's own; the grid's seed 1 derives it))" \
-        in result.output, result.output
+    assert f"(--seed {grid.run_seed(0, runs[0])} -> {derived} (the run's own seed -> the one the grid's --seed 1 " \
+           f"derives for it))" in result.output, result.output
 
 
 @pytest.mark.parametrize("how", ["in-place", "copied"])
