@@ -75,7 +75,8 @@ from minitransfer.run_facts import validation_sets
 from minitransfer.data import inputs
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
 from minitransfer.report_mixed import MixedRuns, mixed
-from minitransfer.report_plan import planned_not_started, planned_words, training_now, unfinished_states
+from minitransfer.report_plan import (planned_not_started, planned_words, training_now, unfinished_states,
+                                      unfinished_words)
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, table1,
                                         table1_at_chance, table1_markdown, table1_measured, table1_own_base_partial,
@@ -131,6 +132,7 @@ class Report:
     base_checkpoints: dict = None  # the base checkpoints read, by path (results.collect), for recorded_runs
     network_gone: list = dataclasses.field(default_factory=list)  # results whose network is gone: results.network_gone
     planned: list = dataclasses.field(default_factory=list)  # planned runs with no run folder: report_plan
+    unfinished_said: list = dataclasses.field(default_factory=list)  # "name (state)" of each unfinished run
 
     def brief_warnings(self, shown):
         """The warnings, each naming ``shown`` runs at most and counting the others, which
@@ -153,7 +155,9 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     ``reference``: a TSV of the paper's runs to overlay, or ``"paper"`` for the one shipped with
     minitransfer. A run that cannot be read (a corrupt result,
     a base that cannot be found) is left out of every table and figure, and named with the reason
-    in ``left_out``, results.md and findings.md; a run measured against a base that is not among
+    in ``left_out``, results.md and findings.md; each run not finished is named with where it stands
+    (:func:`minitransfer.report_plan.state`: resumable at iteration N, not started, ...); a run measured
+    against a base that is not among
     the runs is left out of the findings and every relative number, and named in ``without_base``,
     results.md and findings.md. Raises :class:`NoRuns` when ``runs_dir`` holds no finished run,
     :class:`MixedRuns` for runs of several datasets, presets or precisions (both before anything is
@@ -215,7 +219,7 @@ def measure(runs_dir):
     results, unfinished, left_out = collect(runs_dir, checkpoints)
     planned = planned_not_started(runs_dir)
     if not results:
-        raise NoRuns(inputs.display_name(_no_runs(runs_dir, unfinished, left_out,
+        raise NoRuns(inputs.display_name(_no_runs(runs_dir, unfinished_words(runs_dir, unfinished), left_out,
                                                   *unfinished_states(runs_dir, unfinished), planned)))
     groups = mixed(results)
     if groups:
@@ -232,20 +236,21 @@ def measure(runs_dir):
                   left_out=left_out, without_base=without_base(results, bases), training=training, failed=failed,
                   validation_sets=sets, dataset_facts=facts, bases=bases, base_checkpoints=checkpoints,
                   network_gone=[r.run.name for r in results if network_gone(runs_dir / f"{r.run.name}.run")],
-                  planned=planned)
+                  planned=planned, unfinished_said=unfinished_words(runs_dir, unfinished))
 
 
 UNFINISHED_NAMED = 5  # in the message of a folder of unfinished or left-out runs
 
 
 def _no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
-    """Why ``runs_dir`` holds no run to report: its runs not finished (how many a process trains now,
+    """Why ``runs_dir`` holds no run to report: its runs not finished ("name (state)",
+    :func:`minitransfer.report_plan.unfinished_words`; how many a process trains now,
     and of those whose train failed, as :func:`unfinished_states` tells them, "failed NAME: its error
     line (see its train.log)"), left out (the first :data:`UNFINISHED_NAMED` of each, with its
     reason, and how many more), planned by the grid with no run folder (``planned``:
-    :func:`minitransfer.report_plan.planned_not_started`), or none there (a mistyped folder, one that does not exist, a file, a
-    home folder, a run folder itself). The arguments to give are quoted as the library names them
-    (`out`), which the command line says as its options (--out)."""
+    :func:`minitransfer.report_plan.planned_not_started`), or none there (a mistyped folder, one
+    that does not exist, a file, a home folder, a run folder itself). The arguments to give are
+    quoted as the library names them (`out`), which the command line says as its options (--out)."""
     why = []
     for what, texts in (("failed", failed), ("left out", left_out)):
         why += [f"{what} {text}" for text in texts[:UNFINISHED_NAMED]]
@@ -285,7 +290,7 @@ def _results(report, runs_dir):
              "the end.", "", *([pooled, ""] if pooled else []),
              markdown_table(rows, COLUMNS)]
     if report.unfinished:
-        unfinished = ", ".join(report.unfinished)
+        unfinished = ", ".join(report.unfinished_said)
         lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{training_now(report.training)}): "
                                           f"{unfinished}")]
     lines += _planned(report)
@@ -335,7 +340,7 @@ def _findings(report):
     lines += [inputs.display_name(f"- {'holds' if f.holds else 'not shown'}: {f.text}") for f in report.findings]
     if report.unfinished:  # a grid partly trained: its findings may change as the rest finish
         lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{training_now(report.training)}), "
-                                          f"in no finding until they are: {', '.join(report.unfinished)}")]
+                                          f"in no finding until they are: {', '.join(report.unfinished_said)}")]
     lines += _planned(report)
     lines += _left_out(report)
     if report.warnings:

@@ -1,4 +1,6 @@
-"""What a report says of the runs not finished: which a process trains now and which failed
+"""What a report says of the runs not finished: where each stands (:func:`unfinished_words`: resumable
+at iteration N, not started, stopped before its first checkpoint, as a rerun of the grid finds it,
+:func:`minitransfer.grid_status.run_status`), which a process trains now and which failed
 (:func:`unfinished_states`), and the runs the grid's plan (experiment.json, in the folder reported
 or a folder above it) names that have no run folder at all (:func:`planned_not_started`), which no
 search of the folder finds: their folders deleted, or a plan whose folders were never made.
@@ -6,12 +8,14 @@ search of the folder finds: their folders deleted, or a plan whose folders were 
 
 import os
 import pathlib
+import types
 
-from minitransfer import grid_status, run_lock
+from minitransfer import grid_status, run_lock, stopping
 from minitransfer.experiment import LOG_FILE, PLAN_FILE
 from minitransfer.grid_plan_file import planned_records
-from minitransfer.treatments import name_order
+from minitransfer.treatments import CONFIG_FILE, name_order
 
+NOT_STARTED = "not started"
 RERUN_GRID = "rerun the grid's experiment command to train it"
 
 
@@ -63,6 +67,37 @@ def unfinished_states(runs_dir, unfinished):
         if last is not None:
             failed.append(f"{name}: {last} (see {folder / LOG_FILE})")
     return training, failed
+
+
+def unfinished_words(runs_dir, unfinished):
+    """"name (state)" of each of the ``unfinished`` runs under ``runs_dir``: where it stands, as a
+    rerun of the grid finds it (:func:`state`)."""
+    return [f"{name} ({state(runs_dir, name)})" for name in unfinished]
+
+
+def state(runs_dir, name):
+    """Where the unfinished run ``name`` under ``runs_dir`` stands, briefly: "training now",
+    "failed", "resumable at iteration N" (its checkpoint), "not started" (its folder as the grid's plan
+    made it, or its train stopped as it started), "stopped before its first checkpoint" (killed, or
+    interrupted in its start-up), or what :func:`minitransfer.grid_status.run_status` says of a
+    checkpoint that cannot be resumed or weights without one."""
+    folder = pathlib.Path(runs_dir) / f"{name}.run"
+    try:
+        status = grid_status.run_status(runs_dir, types.SimpleNamespace(name=name))  # it reads the name alone
+    except OSError as error:  # a folder that cannot be read
+        return f"cannot be read: {error.strerror or error}"
+    if status.startswith("being trained"):
+        return "training now"
+    if grid_status.error_line(folder) is not None:
+        return "failed"
+    if status.startswith("resume at iteration "):
+        return f"resumable at iteration {status.rpartition(' ')[2]}"
+    if status != "todo":
+        return status
+    last = grid_status.last_log_line(folder)
+    if stopping.NOTHING_WRITTEN in last or not (last or (folder / CONFIG_FILE).exists()):
+        return NOT_STARTED
+    return "stopped before its first checkpoint"
 
 
 def training_now(training):

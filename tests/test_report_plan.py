@@ -1,14 +1,18 @@
 """``report`` of a grid whose plan (experiment.json) names runs that have no run folder: named as
-planned, not started, on the terminal and in results.md and findings.md, measured as without them."""
+planned, not started, on the terminal and in results.md and findings.md, measured as without them;
+and of its runs not finished, each named with where it stands."""
 
+import json
 import shutil
 
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
+from minitransfer import checkpoint as checkpoints
 from minitransfer import grid_plan_file, report
 from minitransfer.cli import main
 
+from test_checkpoint import _checkpoint
 from test_report import write_runs
 
 GONE = "random0/A3B"  # a planned run whose folder and weights file were deleted
@@ -62,3 +66,36 @@ def test_a_grid_whose_runs_are_all_gone_says_which_were_planned(tmp_path):
     said = CliRunner().invoke(main, ["report", str(out)])
     assert said.exit_code == 1
     assert "planned, not started: random0/baseA, random0/baseB," in said.output
+
+
+def _stop(out, name):
+    """``name`` not finished: its result.json and weights file gone, its folder left to be told apart."""
+    (out / f"{name}.run" / "result.json").unlink()
+    (out / f"{name}.h5").unlink()
+    return out / f"{name}.run"
+
+
+def test_each_run_not_finished_says_where_it_stands(tmp_path):
+    """A run stopped with a checkpoint (resumable at its iteration), one whose folder the grid's plan
+    made alone (not started), and one whose train started (its config.json and train.log) and was
+    killed before its first checkpoint: each named with its state, not one list of names."""
+    out = _grid(tmp_path / "grid")
+    saved = _checkpoint(seed=3)
+    checkpoints.save(_stop(out, "random0/A1B") / "checkpoint.h5", saved)
+    for path in _stop(out, "random0/A3B").iterdir():
+        if path.name != "treatment.json":
+            path.unlink()
+    started = _stop(out, "random0/A5B")
+    (started / "config.json").write_text(json.dumps({"split": "random", "split_seed": 0, "half": "B"}))
+    (started / "train.log").write_text("iteration 3/300 loss 2.3000 lr 0.01\n")
+
+    said = {"random0/A1B": f"resumable at iteration {saved.meta['iteration']}", "random0/A3B": "not started",
+            "random0/A5B": "stopped before its first checkpoint"}
+    listed = ", ".join(f"{name} ({state})" for name, state in said.items())
+    written = report.write_report(out, tmp_path / "report", figures=False)
+    assert written.unfinished == list(said)
+    for name in ("results.md", "findings.md"):
+        assert listed in written.files[name].read_text()
+    terminal = CliRunner().invoke(main, ["report", str(out), "-o", str(tmp_path / "terminal")])
+    assert terminal.exit_code == 0, terminal.output
+    assert f"  not finished (3, left out): {listed}" in terminal.output.splitlines()
