@@ -61,13 +61,11 @@ def report(runs, out, reference):
 
     A run that cannot be read or is not the network its name says (a corrupt result.json, a folder
     copied into another's place, a training that diverged) is left out and named with the reason;
-    runs not finished are named with where each stands (resumable at iteration N, not started,
-    stopped before its first checkpoint) and are in no finding, and so are the runs the grid's plan
-    (its experiment.json, in RUNS or a folder above it) names without a run folder. Each network is
-    measured against the base of its target in its own folder: keep each replicate's runs with its
-    bases. Runs of several datasets (or transfers across datasets from several source datasets),
-    presets or precisions are refused: report each from a folder of its own. The report replaces the
-    earlier one in OUT, computed before OUT is touched. All it does, run by run: docs/report.md in the repository.
+    runs not finished are named, each with its state, and in no finding. Each network is measured
+    against the base of its target in its own folder: keep each replicate's runs with its bases. Runs
+    of several datasets (or transfers across datasets from several source datasets), presets or
+    precisions are refused: report each from a folder of its own. The report replaces the earlier one
+    in OUT, computed before OUT is touched. All it does, run by run: docs/report.md in the repository.
 
     Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS), 2 usage
     (RUNS does not exist or is not a folder, --reference neither 'paper' nor a file, another
