@@ -167,7 +167,7 @@ def test_unfinished_runs_that_train_now_or_failed_are_told_apart(runs_dir, tmp_p
     assert "Not finished (4, 1 training now): " in (tmp_path / "r" / "results.md").read_text()
     # findings.md, of the finished runs, said nothing of those to come, whose results may change them
     unfinished = ("random0/B7B (stopped before its first checkpoint), random0/B7B+ (not started), "
-                  "random0/A7B (failed), random0/A7B+ (training now)")  # selffers first, frozen before fine-tuned; each with its state
+                  "random0/A7B (failed), random0/A7B+ (training now)")  # selffers first, frozen before fine-tuned
     assert f"\nNot finished (4, 1 training now), in no finding until they are: {unfinished}\n" in \
         (tmp_path / "r" / "findings.md").read_text()
 
