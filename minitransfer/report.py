@@ -67,16 +67,16 @@ import math
 import os
 import pathlib
 
-from minitransfer import config_checks, run_lock
+from minitransfer import config_checks
 from minitransfer import figures as figure_module
 from minitransfer import findings as measured
 from minitransfer import run_caveats
 from minitransfer.run_facts import validation_sets
-from minitransfer.experiment import LOG_FILE
-from minitransfer.grid_status import error_line
 from minitransfer.data import inputs
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
 from minitransfer.report_mixed import MixedRuns, mixed
+from minitransfer.report_plan import (planned_not_started, planned_words, training_now, unfinished_states,
+                                      unfinished_words)
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, table1,
                                         table1_at_chance, table1_markdown, table1_measured, table1_own_base_partial,
@@ -112,7 +112,9 @@ class Report:
     train.log's error line (see the log)"; :func:`unfinished_states`); ``bases``, the results' bases
     (:class:`minitransfer.comparisons.Bases`), built once for the findings, Table 1 and the figures;
     ``network_gone``, the names of the results whose network is gone (their weights file and checkpoint
-    moved or deleted: :func:`minitransfer.results.network_gone`), counted all the same."""
+    moved or deleted: :func:`minitransfer.results.network_gone`), counted all the same; ``planned``, the
+    runs the grid's plan names without a run folder (:func:`minitransfer.report_plan.planned_not_started`),
+    in no table: a rerun of the grid trains them."""
 
     files: dict
     results: list
@@ -129,6 +131,8 @@ class Report:
     dataset_facts: dict = None    # their datasets as read (run_facts._dataset_fact), for the warnings again
     base_checkpoints: dict = None  # the base checkpoints read, by path (results.collect), for recorded_runs
     network_gone: list = dataclasses.field(default_factory=list)  # results whose network is gone: results.network_gone
+    planned: list = dataclasses.field(default_factory=list)  # planned runs with no run folder: report_plan
+    unfinished_said: list = dataclasses.field(default_factory=list)  # "name (state)" of each unfinished run
 
     def brief_warnings(self, shown):
         """The warnings, each naming ``shown`` runs at most and counting the others, which
@@ -151,7 +155,9 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     ``reference``: a TSV of the paper's runs to overlay, or ``"paper"`` for the one shipped with
     minitransfer. A run that cannot be read (a corrupt result,
     a base that cannot be found) is left out of every table and figure, and named with the reason
-    in ``left_out``, results.md and findings.md; a run measured against a base that is not among
+    in ``left_out``, results.md and findings.md; each run not finished is named with where it stands
+    (:func:`minitransfer.report_plan.state`: resumable at iteration N, not started, ...); a run measured
+    against a base that is not among
     the runs is left out of the findings and every relative number, and named in ``without_base``,
     results.md and findings.md. Raises :class:`NoRuns` when ``runs_dir`` holds no finished run,
     :class:`MixedRuns` for runs of several datasets, presets or precisions (both before anything is
@@ -211,9 +217,10 @@ def measure(runs_dir):
     runs_dir = pathlib.Path(runs_dir)
     checkpoints = {}  # the base checkpoints collect reads, read no second time for Table 1's unfinished runs
     results, unfinished, left_out = collect(runs_dir, checkpoints)
+    planned = planned_not_started(runs_dir)
     if not results:
-        raise NoRuns(inputs.display_name(_no_runs(runs_dir, unfinished, left_out,
-                                                  *unfinished_states(runs_dir, unfinished))))
+        raise NoRuns(inputs.display_name(_no_runs(runs_dir, unfinished_words(runs_dir, unfinished), left_out,
+                                                  *unfinished_states(runs_dir, unfinished), planned)))
     groups = mixed(results)
     if groups:
         raise MixedRuns(inputs.display_name(
@@ -228,48 +235,33 @@ def measure(runs_dir):
                   warnings=run_caveats.warnings(results, sets=sets, facts=facts),
                   left_out=left_out, without_base=without_base(results, bases), training=training, failed=failed,
                   validation_sets=sets, dataset_facts=facts, bases=bases, base_checkpoints=checkpoints,
-                  network_gone=[r.run.name for r in results if network_gone(runs_dir / f"{r.run.name}.run")])
-
-
-def unfinished_states(runs_dir, unfinished):
-    """(training, failed) of the ``unfinished`` runs under ``runs_dir``: the names of those a process
-    trains now (it holds the run's lock: :func:`minitransfer.run_lock.holder`), and "name: error line
-    (see its train.log)" for those whose train ended on an error (the last line of its train.log,
-    which experiment writes; one trained by hand has none), which a rerun alone will not finish.
-    The others were stopped or not yet started: a rerun of the grid continues them."""
-    training, failed = [], []
-    for name in unfinished:
-        folder = runs_dir / f"{name}.run"
-        try:
-            if run_lock.holder(folder) is not None:
-                training.append(name)
-                continue
-        except OSError:  # a folder that cannot be read
-            continue
-        last = error_line(folder)
-        if last is not None:
-            failed.append(f"{name}: {last} (see {folder / LOG_FILE})")
-    return training, failed
+                  network_gone=[r.run.name for r in results if network_gone(runs_dir / f"{r.run.name}.run")],
+                  planned=planned, unfinished_said=unfinished_words(runs_dir, unfinished))
 
 
 UNFINISHED_NAMED = 5  # in the message of a folder of unfinished or left-out runs
 
 
-def _no_runs(runs_dir, unfinished, left_out, training=(), failed=()):
-    """Why ``runs_dir`` holds no run to report: its runs not finished (how many a process trains now,
+def _no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
+    """Why ``runs_dir`` holds no run to report: its runs not finished ("name (state)",
+    :func:`minitransfer.report_plan.unfinished_words`; how many a process trains now,
     and of those whose train failed, as :func:`unfinished_states` tells them, "failed NAME: its error
     line (see its train.log)"), left out (the first :data:`UNFINISHED_NAMED` of each, with its
-    reason, and how many more), or none there (a mistyped folder, one that does not exist, a file, a
-    home folder, a run folder itself). The arguments to give are quoted as the library names them
-    (`out`), which the command line says as its options (--out)."""
+    reason, and how many more), planned by the grid with no run folder (``planned``:
+    :func:`minitransfer.report_plan.planned_not_started`), or none there (a mistyped folder, one
+    that does not exist, a file, a home folder, a run folder itself). The arguments to give are
+    quoted as the library names them (`out`), which the command line says as its options (--out)."""
     why = []
     for what, texts in (("failed", failed), ("left out", left_out)):
         why += [f"{what} {text}" for text in texts[:UNFINISHED_NAMED]]
         if len(texts) > UNFINISHED_NAMED:  # a renamed split folder of a large grid: every run, one line
             why.append(f"and {len(texts) - UNFINISHED_NAMED} more {what}")
+    if planned:
+        more = len(planned) - UNFINISHED_NAMED
+        why.append(planned_words(planned[:UNFINISHED_NAMED] + ([f"{more} more"] if more > 0 else [])))
     if unfinished:
         more = len(unfinished) - UNFINISHED_NAMED
-        now = _training_now(training)
+        now = training_now(training)
         why.insert(0, f"{len(unfinished)} not finished{now} ({', '.join(unfinished[:UNFINISHED_NAMED])}"
                       + (f" and {more} more)" if more > 0 else ")"))
     elif not why and runs_dir.suffix == ".run":
@@ -298,18 +290,14 @@ def _results(report, runs_dir):
              "the end.", "", *([pooled, ""] if pooled else []),
              markdown_table(rows, COLUMNS)]
     if report.unfinished:
-        unfinished = ", ".join(report.unfinished)
-        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{_training_now(report.training)}): "
+        unfinished = ", ".join(report.unfinished_said)
+        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{training_now(report.training)}): "
                                           f"{unfinished}")]
+    lines += _planned(report)
     for seen in run_caveats.seen_classes(report.results):
         lines += ["", inputs.display_name(f"Careful: {seen}.")]
     lines += _left_out(report)
     return {"results.csv": _csv(rows, COLUMNS), "results.md": "\n".join(lines) + "\n"}
-
-
-def _training_now(training):
-    """", 2 training now" where processes train some of the unfinished runs (``training``), else ""."""
-    return f", {len(training)} training now" if training else ""
 
 
 def _table1(report, reference_results, runs_dir):
@@ -351,13 +339,19 @@ def _findings(report):
              "standard errors.", ""]
     lines += [inputs.display_name(f"- {'holds' if f.holds else 'not shown'}: {f.text}") for f in report.findings]
     if report.unfinished:  # a grid partly trained: its findings may change as the rest finish
-        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{_training_now(report.training)}), "
-                                          f"in no finding until they are: {', '.join(report.unfinished)}")]
+        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{training_now(report.training)}), "
+                                          f"in no finding until they are: {', '.join(report.unfinished_said)}")]
+    lines += _planned(report)
     lines += _left_out(report)
     if report.warnings:
         lines += ["", "## Runs to read with care", ""]
         lines += [inputs.display_name(f"- {warning}") for warning in report.warnings]
     return "\n".join(lines) + "\n"
+
+
+def _planned(report):
+    """The line naming the runs the grid planned that have no run folder (:data:`Report.planned`)."""
+    return ["", inputs.display_name(f"{len(report.planned)} {planned_words(report.planned)}")] if report.planned else []
 
 
 def _left_out(report):

@@ -166,7 +166,8 @@ def test_unfinished_runs_that_train_now_or_failed_are_told_apart(runs_dir, tmp_p
         assert "## Failed (1): " in text and f"\n- {told}\n" in text
     assert "Not finished (4, 1 training now): " in (tmp_path / "r" / "results.md").read_text()
     # findings.md, of the finished runs, said nothing of those to come, whose results may change them
-    unfinished = "random0/B7B, random0/B7B+, random0/A7B, random0/A7B+"  # selffers first, frozen before fine-tuned
+    unfinished = ("random0/B7B (stopped before its first checkpoint), random0/B7B+ (not started), "
+                  "random0/A7B (failed), random0/A7B+ (training now)")  # selffers first, frozen before fine-tuned
     assert f"\nNot finished (4, 1 training now), in no finding until they are: {unfinished}\n" in \
         (tmp_path / "r" / "findings.md").read_text()
 
@@ -179,7 +180,7 @@ def test_the_terminal_names_the_unfinished_runs(runs_dir, tmp_path):
     result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     line = next(line for line in result.output.splitlines() if "not finished" in line)
-    shown = line.split(": ", 1)[1].split(" and ")[0].split(", ")
+    shown = [name.removesuffix(" (not started)") for name in line.split(": ", 1)[1].split(" and ")[0].split(", ")]
     assert line.startswith(f"  not finished ({len(unfinished)}, left out): ") and len(shown) == 5
     assert set(shown) <= set(unfinished) and f"and {len(unfinished) - 5} more" in line
 
@@ -992,8 +993,9 @@ NOT_RUNS = {
                                  "that holds train's --out"),
     "run-folder-itself": (lambda tmp_path: write_runs(tmp_path / "grid") / "random0" / "A3B.run",
                           "it is a run folder itself: give the folder that holds it, {runs.parent}"),
-    "nothing-finished": (unfinished_grid, "14 not finished (random0/baseA, random0/baseB, random0/B1B, random0/B1B+, "
-                                          "random0/A1B and 9 more)"),
+    "nothing-finished": (unfinished_grid, "14 not finished (random0/baseA (not started), random0/baseB (not started), "
+                                          "random0/B1B (not started), random0/B1B+ (not started), "
+                                          "random0/A1B (not started) and 9 more)"),
 }
 
 

@@ -178,9 +178,10 @@ def test_every_list_of_runs_puts_a_splits_bases_first_then_its_copies_by_n(tmp_p
     assert [row["run"] for row in read_csv(tmp_path / "r" / "results.csv")] == [n for n in expected if n in finished]
     unfinished = [name for name in expected if name not in finished]
     said = {name: (tmp_path / "r" / name).read_text() for name in ("results.md", "findings.md")}
-    assert f"Not finished ({len(unfinished)}): {', '.join(unfinished)}\n" in said["results.md"]
-    assert f"in no finding until they are: {', '.join(unfinished)}\n" in said["findings.md"]
-    assert f"  not finished ({len(unfinished)}, left out): {', '.join(unfinished[:5])} and " in result.output
+    states = [f"{name} ({'failed' if name in failed else 'not started'})" for name in unfinished]
+    assert f"Not finished ({len(unfinished)}): {', '.join(states)}\n" in said["results.md"]
+    assert f"in no finding until they are: {', '.join(states)}\n" in said["findings.md"]
+    assert f"  not finished ({len(unfinished)}, left out): {', '.join(states[:5])} and " in result.output
     errors = [name for name in unfinished if name in failed]
     for text in said.values():
         assert [line[2:].split(":")[0] for line in text.split("## Failed")[1].split("\n\n")[1].splitlines()] \

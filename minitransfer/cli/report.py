@@ -8,6 +8,7 @@ from minitransfer import fileio, report_folder, rundir
 from minitransfer import report as reports
 from minitransfer import results
 from minitransfer.paper_runs import is_reference
+from minitransfer.report_plan import planned_words
 from minitransfer.path_kinds import path_kind
 from minitransfer.data import inputs
 
@@ -60,11 +61,11 @@ def report(runs, out, reference):
 
     A run that cannot be read or is not the network its name says (a corrupt result.json, a folder
     copied into another's place, a training that diverged) is left out and named with the reason;
-    runs not finished are named and in no finding. Each network is measured against the base of its
-    target in its own folder: keep each replicate's runs with its bases. Runs of several datasets
-    (or transfers across datasets from several source datasets), presets or precisions are refused:
-    report each from a folder of its own. The report replaces the earlier one in OUT,
-    computed before OUT is touched. All it does, run by run: docs/report.md in the repository.
+    runs not finished are named, each with its state, and in no finding. Each network is measured
+    against the base of its target in its own folder: keep each replicate's runs with its bases. Runs
+    of several datasets (or transfers across datasets from several source datasets), presets or
+    precisions are refused: report each from a folder of its own. The report replaces the earlier one
+    in OUT, computed before OUT is touched. All it does, run by run: docs/report.md in the repository.
 
     Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS), 2 usage
     (RUNS does not exist or is not a folder, --reference neither 'paper' nor a file, another
@@ -118,11 +119,15 @@ def show(written, runs):
 def _lines(written, runs):
     yield f"read {len(written.results)} finished runs from {runs}"
     if written.unfinished:
-        shown = written.unfinished[:UNFINISHED_SHOWN]
+        shown = written.unfinished_said[:UNFINISHED_SHOWN]
         more = len(written.unfinished) - len(shown)
         training = f"{len(written.training)} training now, " if written.training else ""
         yield (f"  not finished ({len(written.unfinished)}, {training}left out): {', '.join(shown)}"
                + (f" and {more} more (listed in results.md)" if more else ""))
+    if written.planned:
+        more = len(written.planned) - UNFINISHED_SHOWN
+        yield "  " + planned_words(written.planned[:UNFINISHED_SHOWN]
+                                   + ([f"{more} more (listed in results.md)"] if more > 0 else []))
     yield from _some(written, "failed", written.failed)
     yield from _some(written, "left out", written.left_out)
     yield from _some(written, "left out of the findings", written.without_base)

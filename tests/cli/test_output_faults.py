@@ -223,5 +223,5 @@ def test_report_names_a_run_folder_with_a_line_break_on_one_line(tmp_path, place
     (runs / "random0" / "odd\nname.run" / "result.json").unlink()
     result = CliRunner().invoke(main, ["report", str(runs)])
     assert result.exit_code == 0, result.output
-    assert "  not finished (1, left out): random0/odd\\nname\n" in result.output
+    assert "  not finished (1, left out): random0/odd\\nname (not started)\n" in result.output
     assert not any(line.startswith("name") for line in result.output.splitlines())

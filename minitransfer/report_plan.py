@@ -1,0 +1,105 @@
+"""What a report says of the runs not finished: where each stands (:func:`unfinished_words`: resumable
+at iteration N, not started, stopped before its first checkpoint, as a rerun of the grid finds it,
+:func:`minitransfer.grid_status.run_status`), which a process trains now and which failed
+(:func:`unfinished_states`), and the runs the grid's plan (experiment.json, in the folder reported
+or a folder above it) names that have no run folder at all (:func:`planned_not_started`), which no
+search of the folder finds: their folders deleted, or a plan whose folders were never made.
+"""
+
+import os
+import pathlib
+import types
+
+from minitransfer import grid_status, run_lock, stopping
+from minitransfer.experiment import LOG_FILE, PLAN_FILE
+from minitransfer.grid_plan_file import planned_records
+from minitransfer.treatments import CONFIG_FILE, name_order
+
+NOT_STARTED = "not started"
+RERUN_GRID = "rerun the grid's experiment command to train it"
+
+
+def grid_folder(runs_dir):
+    """The grid folder of ``runs_dir``: the folder holding experiment.json, ``runs_dir`` itself or
+    the nearest above it (GRID/random0 is a split of GRID); None for runs trained by hand."""
+    folder = pathlib.Path(os.path.abspath(runs_dir))
+    return next((above for above in (folder, *folder.parents) if (above / PLAN_FILE).is_file()), None)
+
+
+def planned_not_started(runs_dir):
+    """The names (below ``runs_dir``, as the report names runs) of the runs the grid's plan names
+    (:func:`grid_folder`, :func:`minitransfer.grid_plan_file.planned_records`) under ``runs_dir``
+    that have no run folder: neither started nor left behind, in none of the report's lists before."""
+    grid = grid_folder(runs_dir)
+    if grid is None:
+        return []
+    below = pathlib.Path(os.path.abspath(runs_dir)).relative_to(grid).as_posix()
+    prefix = "" if below == "." else f"{below}/"
+    names = []
+    for record in planned_records(grid):
+        name = record["name"]
+        if name.startswith(prefix) and not os.path.lexists(grid / f"{name}.run"):
+            names.append(name[len(prefix):])
+    return sorted(set(names), key=name_order)
+
+
+def planned_words(names):
+    """"planned, not started: NAMES (rerun ...)" for the planned runs ``names`` without a folder."""
+    return f"planned, not started: {', '.join(names)} ({RERUN_GRID})"
+
+
+def unfinished_states(runs_dir, unfinished):
+    """(training, failed) of the ``unfinished`` runs under ``runs_dir``: the names of those a process
+    trains now (it holds the run's lock: :func:`minitransfer.run_lock.holder`), and "name: error line
+    (see its train.log)" for those whose train ended on an error (the last line of its train.log,
+    which experiment writes; one trained by hand has none), which a rerun alone will not finish.
+    The others were stopped or not yet started: a rerun of the grid continues them."""
+    training, failed = [], []
+    for name in unfinished:
+        folder = runs_dir / f"{name}.run"
+        try:
+            if run_lock.holder(folder) is not None:
+                training.append(name)
+                continue
+        except OSError:  # a folder that cannot be read
+            continue
+        last = grid_status.error_line(folder)
+        if last is not None:
+            failed.append(f"{name}: {last} (see {folder / LOG_FILE})")
+    return training, failed
+
+
+def unfinished_words(runs_dir, unfinished):
+    """"name (state)" of each of the ``unfinished`` runs under ``runs_dir``: where it stands, as a
+    rerun of the grid finds it (:func:`state`)."""
+    return [f"{name} ({state(runs_dir, name)})" for name in unfinished]
+
+
+def state(runs_dir, name):
+    """Where the unfinished run ``name`` under ``runs_dir`` stands, briefly: "training now",
+    "failed", "resumable at iteration N" (its checkpoint), "not started" (its folder as the grid's plan
+    made it, or its train stopped as it started), "stopped before its first checkpoint" (killed, or
+    interrupted in its start-up), or what :func:`minitransfer.grid_status.run_status` says of a
+    checkpoint that cannot be resumed or weights without one."""
+    folder = pathlib.Path(runs_dir) / f"{name}.run"
+    try:
+        status = grid_status.run_status(runs_dir, types.SimpleNamespace(name=name))  # it reads the name alone
+    except OSError as error:  # a folder that cannot be read
+        return f"cannot be read: {error.strerror or error}"
+    if status.startswith("being trained"):
+        return "training now"
+    if grid_status.error_line(folder) is not None:
+        return "failed"
+    if status.startswith("resume at iteration "):
+        return f"resumable at iteration {status.rpartition(' ')[2]}"
+    if status != "todo":
+        return status
+    last = grid_status.last_log_line(folder)
+    if stopping.NOTHING_WRITTEN in last or not (last or (folder / CONFIG_FILE).exists()):
+        return NOT_STARTED
+    return "stopped before its first checkpoint"
+
+
+def training_now(training):
+    """", 2 training now" where processes train some of the unfinished runs (``training``), else ""."""
+    return f", {len(training)} training now" if training else ""
