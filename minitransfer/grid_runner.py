@@ -26,7 +26,7 @@ from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_c
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import write_plan
 from minitransfer.grid_retirement import GridRetirement
-from minitransfer.grid_status import error_line, is_finished, tried_again
+from minitransfer.grid_status import error_line, is_finished, refuse_lost_results, tried_again
 
 STOP_RESEND_SECONDS = 1.0
 
@@ -48,6 +48,7 @@ class GridRunner:
         planned = {r.name for r in runs}
         bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
         check_folder(runs + bases, out, options, progress)
+        refuse_lost_results(runs + bases, out)  # else its train refused, advising to delete a finished network
         finished = [r.name for r in runs if is_finished(out, r)]
         self.pending = [r for r in runs if r.name not in finished]
         self.slots = slots_used(devices, self.pending)
