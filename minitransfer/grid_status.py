@@ -157,10 +157,10 @@ def _written_again(pending, out):
     again = [run for run in pending if result_written_again(out, run)]
     if not again:
         return None
-    their = "their" if len(again) > 1 else "its"
-    return (f"{RESULT_FILE} written again from {their} checkpoint{'s' if len(again) > 1 else ''}: "
+    several = len(again) > 1
+    return (f"{RESULT_FILE} written again from {'their' if several else 'its'} checkpoint{'s' if several else ''}: "
             f"{some_names([run.name for run in again])}, finished, whose {RESULT_FILE} report cannot read "
-            f"({unreadable_result(out, again[0])})")
+            f"({'e.g. ' + again[0].name + ': ' if several else ''}{unreadable_result(out, again[0])})")
 
 
 def _failed_before(pending, out):
