@@ -26,7 +26,7 @@ from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_c
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import write_plan
 from minitransfer.grid_retirement import GridRetirement
-from minitransfer.grid_status import error_line, is_finished, tried_again
+from minitransfer.grid_status import error_line, is_finished, refuse_lost_results, tried_again
 
 STOP_RESEND_SECONDS = 1.0
 
@@ -48,6 +48,7 @@ class GridRunner:
         planned = {r.name for r in runs}
         bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
         check_folder(runs + bases, out, options, progress)
+        refuse_lost_results(runs + bases, out)  # else its train refused, advising to delete a finished network
         finished = [r.name for r in runs if is_finished(out, r)]
         self.pending = [r for r in runs if r.name not in finished]
         self.slots = slots_used(devices, self.pending)
@@ -72,7 +73,8 @@ class GridRunner:
         self.retirement = GridRetirement(self.slots, self.outcome.retired)  # GPUs retired, their runs put back
         self.outcome.gpus = [gpu_name(gpu) for gpu in self.retirement.gpus.held]  # those it may retire
         self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
-        self.total, self.started = len(self.pending), 0
+        # "[K/N] start RUN": K a run's number, kept when it starts again; N the runs this grid starts
+        self.total, self.started, self.numbers = len(self.pending), 0, {}
         self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
         if finished:
             log(f"{len(finished)} of {len(runs)} runs already finished; {self.total} to run")
@@ -138,7 +140,9 @@ class GridRunner:
         grid planned: ``DatasetPreparedAgain``; either stops the grid), ``run`` is left among the runs not
         started. So is one whose start line the caller's ``log`` raised on (or a stop came during), which
         stops the grid as any error does: a run is never lost from the grid's outcome."""
-        self.started += 1
+        if run.name not in self.numbers:
+            self.started += 1
+            self.numbers[run.name] = self.started
         try:
             self.in_place()  # else its folder made at the old place of a grid folder moved away: a second grid
             self.datasets.check()  # a dataset prepared again between runs: no run trains on its new images
@@ -149,12 +153,12 @@ class GridRunner:
             raise
 
     def _put_back(self, run):
-        """Put ``run``, started, back at the head of the queue, not started."""
-        self.started -= 1
+        """Put ``run``, started, back at the head of the queue, not started; it keeps its number (before, its
+        number went to the next run, which with two slots or more was another's running already)."""
         self.pending.insert(0, run)
 
     def _launch(self, slot, device, run):
-        self.log(start_line(self.out, run, device, self.started, self.total))
+        self.log(start_line(self.out, run, device, self.numbers[run.name], self.total))
         arguments = train_arguments(run, self.out, self.options)
         log_file = open_run_log(self.out, run, self.train_command + arguments)  # a full disk: StorageError
         self.warnings.watch(run.name, log_file, weights_path(self.out, run.parent) if run.parent else None)
@@ -197,7 +201,6 @@ class GridRunner:
             elif code == EXIT_BUSY and is_finished(self.out, run):  # lost the race to a process that finished it
                 self._done_elsewhere(run)
             elif code == EXIT_BUSY and self._taken_elsewhere(run, started=True):  # lost the race to one that trains it
-                self.started -= 1  # its number goes to the next run this grid starts
                 continue
             elif code == EXIT_BUSY and run.name not in self.raced and self._lost_race(run):
                 self.raced.add(run.name)  # once: another process taking it at each start would loop forever
@@ -282,11 +285,15 @@ class GridRunner:
     def _taken_elsewhere(self, run, started=False):
         """Whether another process trains ``run`` now; if so it is waited for, not started. ``started``: the
         grid said it started it, but that process took it first: the line says it was not started after all
-        (before, "[1/4] start RUN" stood, followed by "RUN is being trained by another process")."""
+        (before, "[1/4] start RUN" stood, followed by "RUN is being trained by another process"). A run never
+        started here is no longer among the N of "[K/N]"; one started keeps its number, the next run taking
+        the next (before, its number went to the next run: with two slots, one running already had it)."""
         pid = run_lock.holder(run_dir(self.out, run))
         if pid is None:
             return False
         self.elsewhere.append(run)
+        if run.name not in self.numbers:
+            self.total -= 1
         held = f"another process{run_lock.holder_named(pid)}"
         self.log(f"{run.name} not started after all: {held} took it first, which trains it; waiting for it" if started
                  else f"{run.name} is being trained by {held}; waiting for it")
@@ -307,6 +314,7 @@ class GridRunner:
             if is_finished(self.out, run):
                 self._done_elsewhere(run)
             else:  # it stopped there unfinished: continue it here
+                self.total += run.name not in self.numbers
                 self.pending.insert(0, run)
 
     def _done_elsewhere(self, run):

@@ -9,7 +9,7 @@ import shlex
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, results
 from minitransfer.experiment import CHECKPOINT_FILE, LOG_FILE, run_dir, some_names, train_arguments, weights_path
-from minitransfer.rundir import RESULT_FILE
+from minitransfer.rundir import RESULT_FILE, train_again
 from minitransfer.run_file_readers import read_result
 from minitransfer.treatments import UnreadableRun
 from minitransfer.run_lock import holder, pid_named
@@ -33,8 +33,8 @@ def error_line(folder):
 
 def is_finished(out, run):
     """Whether ``run`` is finished as report reads it: its weights file there and a result.json report reads
-    (:func:`unreadable_result`). An empty or truncated one counted as finished: the grid skipped the run, and
-    its report left it out, with the transfers measured against it."""
+    (:func:`unreadable_result`). Before, an empty or truncated one was counted as finished: the grid skipped the
+    run, and its report left it out, with the transfers measured against it."""
     return weights_path(out, run.name).exists() and (run_dir(out, run) / RESULT_FILE).exists() and \
         unreadable_result(out, run) is None
 
@@ -69,10 +69,12 @@ def run_status(out, run):
     "todo" also for a run whose checkpoint is at its end but whose result.json cannot be read
     (:func:`result_written_again`: its train writes it again, training nothing),
     "resume at iteration K" (interrupted: its run continues from its checkpoint), "todo", "bad
-    checkpoint" (one that its run refuses to resume: it fails with exit 65), "weights without a
-    checkpoint" (its weights file is there but not the run's result or checkpoint: its run refuses
-    to replace them and fails with exit 2), or "being trained by PID P" (another process holds its
-    run: the grid waits for it; "PID P on host H" where it runs on another machine)."""
+    checkpoint" (one that its run refuses to resume: it fails with exit 65), :data:`RESULT_LOST` (its
+    weights file there, its result.json unreadable and its checkpoint gone: a finished network that
+    nothing finishes again without training it anew; the grid refuses to start, :func:`result_lost`),
+    "weights without a checkpoint" (its weights file is there but no result.json or checkpoint: its run
+    refuses to replace them and fails with exit 2), or "being trained by PID P" (another process holds
+    its run: the grid waits for it; "PID P on host H" where it runs on another machine)."""
     if is_finished(out, run):
         return "done"
     pid = holder(run_dir(out, run))
@@ -80,7 +82,9 @@ def run_status(out, run):
         return f"being trained by {pid_named(pid)}" if pid > 0 else "being trained by another process"
     saved = run_dir(out, run) / CHECKPOINT_FILE
     if not saved.exists():
-        return "weights without a checkpoint" if weights_path(out, run.name).exists() else "todo"
+        if not weights_path(out, run.name).exists():
+            return "todo"
+        return RESULT_LOST if unreadable_result(out, run) is not None else "weights without a checkpoint"
     if result_written_again(out, run):
         return "todo"
     try:
@@ -89,6 +93,31 @@ def run_status(out, run):
         return "bad checkpoint"
     except OSError:  # this user may not read it, or it went as it was read: its run says which
         return "checkpoint not readable now"
+
+
+RESULT_LOST = f"{RESULT_FILE} unreadable, no checkpoint"
+
+
+def result_lost(out, run):
+    """What to do with ``run`` whose status is :data:`RESULT_LOST`, as ``info`` advises for its network: its
+    weights file is kept (``eval`` scores it again), but nothing writes its result.json again without
+    training it anew, the last resort, which replaces that network. Before, the grid ran its train, which
+    refused with exit 2 and advised deleting the weights file ("there is nothing to resume from")."""
+    weights = weights_path(out, run.name)
+    return (f"{run.name}: its network {weights} is there, but its {RESULT_FILE} cannot be read "
+            f"({unreadable_result(out, run)}) and its checkpoint {run_dir(out, run) / CHECKPOINT_FILE} is gone, so "
+            f"nothing writes it again and report leaves the run out; keep {weights}: `minitransfer eval "
+            f"{shlex.quote(str(weights))}` scores it again; as the last resort, {train_again()}, "
+            f"which replaces that network")
+
+
+def refuse_lost_results(runs, out):
+    """Raise :class:`UnreadableRun` (exit 65) where a run of ``runs`` is :data:`RESULT_LOST`, saying what to do
+    (:func:`result_lost`): the grid trains none of them, nor starts, as its train would be refused."""
+    lost = [result_lost(out, run) for run in runs if not is_finished(out, run) and run_status(out, run) == RESULT_LOST]
+    if lost:
+        raise UnreadableRun(f"the grid starts nothing, as {len(lost)} finished run{'s' if len(lost) > 1 else ''} "
+                            f"cannot be finished again without training anew: {'; '.join(lost)}")
 
 
 def network_gone(out, run):
@@ -128,10 +157,10 @@ def _written_again(pending, out):
     again = [run for run in pending if result_written_again(out, run)]
     if not again:
         return None
-    their = "their" if len(again) > 1 else "its"
-    return (f"{RESULT_FILE} written again from {their} checkpoint{'s' if len(again) > 1 else ''}: "
+    several = len(again) > 1
+    return (f"{RESULT_FILE} written again from {'their' if several else 'its'} checkpoint{'s' if several else ''}: "
             f"{some_names([run.name for run in again])}, finished, whose {RESULT_FILE} report cannot read "
-            f"({unreadable_result(out, again[0])})")
+            f"({'e.g. ' + again[0].name + ': ' if several else ''}{unreadable_result(out, again[0])})")
 
 
 def _failed_before(pending, out):
@@ -161,7 +190,8 @@ def describe_plan(runs, out, options, train_command, statuses=None):
         after = f"  (after {run.parent})" if run.parent else ""
         failed = error_line(run_dir(out, run)) if status == "todo" or status.startswith("resume ") else None
         gone = f"  ({GONE})" if status == "todo" and network_gone(out, run) else \
-            f"  ({WRITTEN_AGAIN})" if status == "todo" and result_written_again(out, run) else ""
+            f"  ({WRITTEN_AGAIN})" if status == "todo" and result_written_again(out, run) else \
+            f"  (not trained: {result_lost(out, run)})" if status == RESULT_LOST else ""
         lines.append(f"  [{status}] {run.name}{after}{gone}{f'  (failed before: {failed})' if failed else ''}")
         lines.append("      " + shlex.join(list(train_command) + train_arguments(run, out, options)))
     return "\n".join(lines)

@@ -90,7 +90,7 @@ def not_hdf5(path):
         text = start[:error.start].decode("utf-8") if error.start > len(start) - 4 else None  # a character cut
     if text is None or any(ord(c) < 32 and c not in "\t\n\r\f" for c in text):
         return None
-    if text.lstrip().startswith(("{", "[")):
+    if text.lstrip("\ufeff \t\n\r\f").startswith(("{", "[")):  # a byte-order mark before JSON: still JSON
         return "a JSON file"
     return None if pathlib.Path(path).suffix.lower() in HDF5_SUFFIXES else "a text file"
 

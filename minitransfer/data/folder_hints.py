@@ -72,12 +72,12 @@ def warn_of_datasets_of_classes(root, folders):
     if datasets:
         shown = "; ".join(f"{folder.name}: {quoted(names[:3])}{' ...' if len(names) > 3 else ''}"
                           for folder, names in list(datasets.items())[:3])
-        stopping.warn(f"warning: {root}: {len(datasets)} class folders each look like a dataset of its own classes, "
+        stopping.warn(f"warning: {root}: {len(datasets)} class folders each look like a dataset of classes, "
                       f"holding no image itself but folders of images that no other holds ({shown}"
-                      f"{' ...' if len(datasets) > 3 else ''}): if you meant one dataset, stop (Ctrl-C) and give that "
-                      f"folder ({' or '.join(str(folder) for folder in list(datasets)[:2])}"
-                      f"{' ...' if len(datasets) > 2 else ''}); else they are imported as {len(datasets)} classes "
-                      f"whose images lie in sub-folders")
+                      f"{' ...' if len(datasets) > 3 else ''}), and are imported as {len(datasets)} classes whose "
+                      f"images lie in sub-folders. If you meant one dataset, stop (Ctrl-C) and give that folder "
+                      f"({' or '.join(str(folder) for folder in list(datasets)[:2])}"
+                      f"{' ...' if len(datasets) > 2 else ''}).")
 
 
 def image_folders_beside(folder):

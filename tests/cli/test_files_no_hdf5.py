@@ -64,7 +64,8 @@ def _png(path):
     ("photo.h5", _png, "a PNG image"),  # its bytes say what it is, whatever its name
     ("notes.txt", lambda path: path.write_text("baseA trained on the photos\n"), "a text file"),
     ("meta.h5", lambda path: path.write_text('{"classes": []}\n'), "a JSON file"),
-], ids=["png", "png-named-h5", "text", "json-named-h5"])
+    ("exported.h5", lambda path: path.write_text('\ufeff{"classes": []}\n', encoding="utf-8"), "a JSON file"),
+], ids=["png", "png-named-h5", "text", "json-named-h5", "json-after-a-byte-order-mark"])
 def test_a_file_of_another_kind_is_a_wrong_argument(micro_data, command, name, write, what, tmp_path):
     write(tmp_path / name)
     done = _invoke(command, name, micro_data, tmp_path)

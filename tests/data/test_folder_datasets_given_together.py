@@ -13,7 +13,7 @@ from minitransfer.cli import main
 from minitransfer.data import dataset
 
 DATASETS = {"photosA": ["cat", "dog", "fox", "owl"], "photosB": ["bus", "car", "ship", "train"]}
-LOOKS_LIKE = "class folders each look like a dataset of its own classes"
+LOOKS_LIKE = "class folders each look like a dataset of classes"
 
 
 def _invoke(root, out, *options):
@@ -46,8 +46,8 @@ def _expected_warning(root, tree):
                       + (" ..." if len(tree[top]) > 3 else "") for top in tops)
     give = " or ".join(str(root / top) for top in tops[:2]) + (" ..." if len(tops) > 2 else "")
     return (f"warning: {root}: {len(tops)} {LOOKS_LIKE}, holding no image itself but folders of images that no "
-            f"other holds ({shown}): if you meant one dataset, stop (Ctrl-C) and give that folder ({give}); else "
-            f"they are imported as {len(tops)} classes whose images lie in sub-folders")
+            f"other holds ({shown}), and are imported as {len(tops)} classes whose images lie in sub-folders. If you "
+            f"meant one dataset, stop (Ctrl-C) and give that folder ({give}).")
 
 
 @pytest.mark.parametrize("options", [[], ["--families"]], ids=["alone", "with-a-families-file"])

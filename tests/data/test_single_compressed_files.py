@@ -119,7 +119,6 @@ def test_the_source_folder_type_itself_says_a_compressed_file_is_one(tmp_path, s
     assert f"{path} is a single " in said and "not an archive of images" in said and "tar x" not in said, said
 
 
-
 @pytest.mark.parametrize("suffix", sorted(COMPRESSIONS))
 @pytest.mark.parametrize("name", ["photos", "photos.dat"])
 def test_one_compressed_file_renamed_given_as_source_is_told_by_its_first_bytes(tmp_path, monkeypatch, suffix, name):
@@ -135,6 +134,7 @@ def test_one_compressed_file_renamed_given_as_source_is_told_by_its_first_bytes(
     subprocess.run(decompress, shell=True, check=True, cwd=tmp_path)  # the command said does what it says
     assert (tmp_path / made).read_bytes() == TEXT
     assert not (tmp_path / "out").exists()
+
 
 EMPTY_TARS = {"empty.tar.gz": "czf", "empty.tgz": "czf", "empty.tar.bz2": "cjf", "empty.tar.xz": "cJf"}
 
