@@ -204,6 +204,9 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
         "  # loop forever)",
         "  if waited_for_release; then",
         '    if finished; then ended="finished by another process"; fi',
+        "    # said at once: the training it starts says nothing here until it ends (a task seen idle is cancelled)",
+        *_how_it_goes("finds the run finished: its train checks it", "starts the run: it has no checkpoint"),
+        '    echo "run $run: the other process has released the run (it ended); this task now $how"',
         '  elif [ "$busy" = yes ]; then',
         '    if [ "$raced" = yes ]; then break; fi',
         "    raced=yes",
@@ -288,19 +291,27 @@ def _unsaid_end_lines(stage):
     training killed -9), and whether this one resumes the run from its checkpoint or starts it over.
     Told by a mark in the logs folder (``$attempt``) each start leaves until it knows how its training
     ended (removed before it says so: a requeue of its own job, ``scontrol requeue``, ends the script)."""
-    checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
     return [
         "# Each start leaves this mark until it knows how its training ended: one found on a restart",
         "# is of a start that ended without a word (its node lost, or the task killed)",
         f'attempt="$scripts/logs/.{stage}-${{SLURM_ARRAY_JOB_ID}}_$SLURM_ARRAY_TASK_ID.running"',
         'if [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ] && [ -e "$attempt" ]; then',
-        f'  if finished; then how="finds the run finished"; elif [ -e "$out/$run.run/"{checkpoint} ]; then',
-        f'    how="resumes the run from its checkpoint, $out/$run.run/"{checkpoint}',
-        '  else how="starts the run over: it has no checkpoint"; fi',
+        *_how_it_goes("finds the run finished", "starts the run over: it has no checkpoint"),
         '  echo "run $run: the previous start of this task ended without a word from it (its node lost, or the task'
         ' killed) and SLURM requeued it; this start $how"',
         "fi",
         ': 2>/dev/null > "$attempt" || true  # a logs folder this node cannot write: no word of it on a restart',
+    ]
+
+
+def _how_it_goes(finished, unstarted):
+    """Bash lines setting ``$how`` to what the task's training does with its run now: ``finished`` where
+    the run is, resuming it from its checkpoint where it has one, else ``unstarted``."""
+    checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
+    return [
+        f'  if finished; then how={shlex.quote(finished)}; elif [ -e "$out/$run.run/"{checkpoint} ]; then',
+        f'    how="resumes the run from its checkpoint, $out/$run.run/"{checkpoint}',
+        f'  else how={shlex.quote(unstarted)}; fi',
     ]
 
 
