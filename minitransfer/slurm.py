@@ -36,7 +36,9 @@ named). An ``--export`` of NONE, or of names without ALL, is warned of (``progre
 SLURM's login environment only, without the modules loaded in the submitting shell. The three
 are replaced as one set: all written to temporaries before any is renamed, so a failed write (a full
 disk) leaves the old set whole; each holds the id of its set, which ``submit.sh`` checks in the array
-scripts it submits (exit 2 on scripts of different sets) and passes to each task, which checks it too.
+scripts it submits (exit 2 on scripts of different sets, and on an array script whose tasks' runs and train
+commands are not those it holds as emitted: edited by hand, its ``#SBATCH`` lines aside) and passes to
+each task, which checks it too.
 OUT's plan is written before the scripts, and names their folder only once all are written: an emission
 cut short (Ctrl-C, SIGTERM) leaves no plan naming scripts it never wrote, and the same command again
 finishes it.
@@ -66,7 +68,7 @@ from minitransfer import config, fileio, stopping
 from minitransfer import experiment as grid
 from minitransfer.grid_plan import replaced_plan
 from minitransfer.grid_plan_file import record_slurm_scripts, write_plan
-from minitransfer.slurm_array import array_script
+from minitransfer.slurm_array import array_script, task_lines
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMIT_FILE, SUBMITTED_FILE, TRANSFERS_FILE
 from minitransfer.slurm_sbatch import check_one_line, shared_sbatch_lines
 from minitransfer.slurm_submit import DEFAULT_MAX_ARRAY_SIZE, cluster_array_size, submit_script
@@ -141,13 +143,17 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     scripts_limit = "DefaultTime" if time_limit is None else "UNLIMITED" if parse_time_limit(time_limit) is None \
         else time_limit
 
+    # each task's run and train command, in its array script and in submit.sh, which checks them there
+    tasks = {name: task_lines(its_runs, out, options, train_command)
+             for name, its_runs in ((BASES_FILE, bases), (TRANSFERS_FILE, transfers)) if its_runs}
+
     def scripts(scripts_id):
         texts = {SUBMIT_FILE: submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id, margin,
-                                            partitions, scripts_limit)}
-        for name, stage, its_runs in ((BASES_FILE, "bases", bases), (TRANSFERS_FILE, "transfers", transfers)):
-            if its_runs:
-                texts[name] = array_script(stage, its_runs, out, slurm_dir, plan, options, train_command, header,
-                                            scripts_id, python_path, margin)
+                                            partitions, scripts_limit, tasks)}
+        for name, stage in ((BASES_FILE, "bases"), (TRANSFERS_FILE, "transfers")):
+            if name in tasks:
+                texts[name] = array_script(stage, tasks[name], out, slurm_dir, plan, header, scripts_id, python_path,
+                                           margin)
         return texts
 
     # the id of this set of scripts, which submit.sh and each task check: a set mixed by an emission cut

@@ -52,23 +52,68 @@ from minitransfer.slurm_time import (LISTED_LIMIT_FUNCTION, SHORTEST_TRAINING_SE
 KILLING_SIGNALS = (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL, signal.SIGFPE)
 
 
-def array_script(stage, runs, out, slurm_dir, plan, options, train_command, header, scripts_id, python_path,
-                 margin=SIGNAL_MARGIN_SECONDS):
-    """One array task per run: run its train command as a job step (which ends at once where the
-    run is finished, or refuses it if trained otherwise) and requeue the task when the training
-    exits 75; nothing where OUT's plan is no longer ``plan`` (:func:`plan_check`), or where submit.sh
-    submitted it for another set of scripts than ``scripts_id`` (its first argument). Task ``i`` of an
-    array trains run ``first + i`` of ``runs``, ``first`` its second argument: submit.sh numbers each
+def task_lines(runs, out, options, train_command):
+    """The lines of an array script's ``case`` that give each task its run and train command: task ``i``
+    (less its array's first) trains ``runs[i]`` with ``train_command`` and
+    :func:`minitransfer.experiment.train_arguments` of ``options``. ``submit.sh`` holds them too
+    (:func:`edited_tasks_lines`)."""
+    return [f"  {index}) run={shlex.quote(run.name)}; command="
+            f"({shlex.join(train_command + grid.train_arguments(run, out, options))}) ;;"
+            for index, run in enumerate(runs)]
+
+
+def edited_tasks_lines(emitted):
+    """Bash lines ending ``submit.sh`` (exit 2, before it queues or tests anything) where an array script it
+    submits gives a task other lines than ``emitted`` (script name -> its :func:`task_lines`): a hand-edited
+    train command (``--seed 1234``) would train a run otherwise than the plan in OUT records, and its report
+    pool it with the grid's. The message names the script, the run and the first option that differs, and
+    says to emit the scripts again. Only the lines of the ``case`` that picks each task's run are compared:
+    ``#SBATCH`` lines (``--mem``, ``--account``) and the rest may be edited."""
+    lines = ["# each task's run and train command as emitted: the plan in OUT records the runs with these options"]
+    for name, emitted_lines in emitted.items():
+        lines += [f"mapfile -t emitted_{name.split('.')[0]} <<'MINITRANSFER_TASKS'", *emitted_lines,
+                  "MINITRANSFER_TASKS"]
+    scripts = " ".join(emitted)
+    return lines + [
+        f"for script in {scripts}; do",
+        '  declare -n emitted="emitted_${script%.sh}"',
+        "  # the lines between the case that picks a task's run and its last arm, for a run of no task",
+        "  mapfile -t found < <(sed -n '/^case \"\\$((10#\\$first /,/^  \\*) /p' \"$script\" | sed '1d;$d')",
+        '  for ((i = 0; i < ${#emitted[@]} || i < ${#found[@]}; i++)); do',
+        '    if [ "${emitted[i]-}" = "${found[i]-}" ]; then continue; fi',
+        '    read -r -a words <<< "${emitted[i]-}"',
+        '    read -r -a edited <<< "${found[i]-}"',
+        '    option="" j=0',
+        '    while [ "$j" -lt "${#words[@]}" ] && [ "${words[j]}" = "${edited[j]-}" ]; do',
+        '      if [[ "${words[j]}" == --* ]]; then option="${words[j]} "; fi',
+        "      j=$((j + 1))",
+        "    done",
+        '    if [[ "${words[j]-}" == --* ]]; then option=""; fi  # an option itself differs',
+        '    run=${emitted[i]-${found[i]}}; run=${run#*run=}; run=${run%%; command=*}',
+        '    echo "nothing submitted: $scripts/$script was edited where it gives run $run its train command'
+        ' ($option${edited[j]:-nothing} where the emitted one has $option${words[j]:-nothing}): a run trained'
+        " otherwise than the plan in $out records would be pooled with the grid's; emit the scripts again"
+        " (minitransfer experiment --emit-slurm with the grid's options; SLURM options with --sbatch-option,"
+        ' or by editing only the #SBATCH lines), then rerun $0" >&2',
+        "    exit 2",
+        "  done",
+        "  unset -n emitted",
+        "done",
+    ]
+
+
+def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_path, margin=SIGNAL_MARGIN_SECONDS):
+    """One array task per run (``cases``: their :func:`task_lines`): run its train command as a job step
+    (which ends at once where the run is finished, or refuses it if trained otherwise) and requeue the
+    task when the training exits 75; nothing where OUT's plan is no longer ``plan`` (:func:`plan_check`), or
+    where submit.sh submitted it for another set of scripts than ``scripts_id`` (its first argument). Task ``i`` of an
+    array trains the run of case ``first + i``, ``first`` its second argument: submit.sh numbers each
     array from 0 (SLURM's MaxArraySize bounds the indices, not the runs). ``python_path``: a folder
     put first on ``PYTHONPATH`` (:func:`minitransfer.slurm._source_checkout`), or None. ``margin``: the
     seconds before the time limit at which ``header`` has SLURM send SIGTERM; a task whose job's time
     limit leaves under :data:`SHORTEST_TRAINING_SECONDS` of training before it (a partition's default
     limit, an ``SBATCH_TIMELIMIT``) is not requeued on exit 75: SLURM would signal it again as it
     starts, over and over."""
-    cases = []
-    for index, run in enumerate(runs):
-        command = shlex.join(train_command + grid.train_arguments(run, out, options))
-        cases.append(f"  {index}) run={shlex.quote(run.name)}; command=({command}) ;;")
     lines = [
         f"{HEADER}the {stage}, one array task each; submit with submit.sh.",
         f"#SBATCH --job-name=mt-{stage}",
@@ -204,6 +249,9 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
         "  # loop forever)",
         "  if waited_for_release; then",
         '    if finished; then ended="finished by another process"; fi',
+        "    # said at once: the training it starts says nothing here until it ends (a task seen idle is cancelled)",
+        *_how_it_goes("finds the run finished: its train checks it", "starts the run: it has no checkpoint"),
+        '    echo "run $run: the other process has released the run (it ended); this task now $how"',
         '  elif [ "$busy" = yes ]; then',
         '    if [ "$raced" = yes ]; then break; fi',
         "    raced=yes",
@@ -288,19 +336,27 @@ def _unsaid_end_lines(stage):
     training killed -9), and whether this one resumes the run from its checkpoint or starts it over.
     Told by a mark in the logs folder (``$attempt``) each start leaves until it knows how its training
     ended (removed before it says so: a requeue of its own job, ``scontrol requeue``, ends the script)."""
-    checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
     return [
         "# Each start leaves this mark until it knows how its training ended: one found on a restart",
         "# is of a start that ended without a word (its node lost, or the task killed)",
         f'attempt="$scripts/logs/.{stage}-${{SLURM_ARRAY_JOB_ID}}_$SLURM_ARRAY_TASK_ID.running"',
         'if [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ] && [ -e "$attempt" ]; then',
-        f'  if finished; then how="finds the run finished"; elif [ -e "$out/$run.run/"{checkpoint} ]; then',
-        f'    how="resumes the run from its checkpoint, $out/$run.run/"{checkpoint}',
-        '  else how="starts the run over: it has no checkpoint"; fi',
+        *_how_it_goes("finds the run finished", "starts the run over: it has no checkpoint"),
         '  echo "run $run: the previous start of this task ended without a word from it (its node lost, or the task'
         ' killed) and SLURM requeued it; this start $how"',
         "fi",
         ': 2>/dev/null > "$attempt" || true  # a logs folder this node cannot write: no word of it on a restart',
+    ]
+
+
+def _how_it_goes(finished, unstarted):
+    """Bash lines setting ``$how`` to what the task's training does with its run now: ``finished`` where
+    the run is, resuming it from its checkpoint where it has one, else ``unstarted``."""
+    checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
+    return [
+        f'  if finished; then how={shlex.quote(finished)}; elif [ -e "$out/$run.run/"{checkpoint} ]; then',
+        f'    how="resumes the run from its checkpoint, $out/$run.run/"{checkpoint}',
+        f'  else how={shlex.quote(unstarted)}; fi',
     ]
 
 

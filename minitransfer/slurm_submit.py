@@ -31,6 +31,7 @@ import shutil
 import subprocess
 
 from minitransfer import experiment as grid
+from minitransfer.slurm_array import edited_tasks_lines
 from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMITTED_FILE, TRANSFERS_FILE,
                                      plan_check, plan_file_check)
 from minitransfer.slurm_submit_checks import (bases_copied_lines, environment_lines, other_folders_lines,
@@ -49,7 +50,8 @@ EXIT_CODES_HELP = ("exit codes: 0 submitted (or nothing left to submit); 1 SLURM
                    "--test-only) refused an array, squeue failed (SLURM cannot be reached), SLURM's commands are "
                    "missing, another submit.sh of these runs is running; 2 refused before submitting anything: an "
                    "unknown argument, the grid folder or its plan not as the scripts were written for (moved, "
-                   "deleted, planned again), scripts of different emissions, an SBATCH_* variable or a partition's "
+                   "deleted, planned again), scripts of different emissions, an array script whose tasks' train "
+                   "commands were edited (edit only its #SBATCH lines), an SBATCH_* variable or a partition's "
                    "time limit the tasks cannot work with, a run that would be trained again from the start; 74 a "
                    "folder it cannot write (the tasks' logs, the grid folder)")
 
@@ -111,7 +113,7 @@ def _end_lines():
 
 
 def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id, margin=SIGNAL_MARGIN_SECONDS,
-                  partition=None, scripts_limit="DefaultTime"):
+                  partition=None, scripts_limit="DefaultTime", tasks=None):
     """Submit the runs that are neither finished nor queued: the bases as one array, then each base's
     transfers as one array that depends on that base's task, submitted now or queued before (no
     dependency when the base is finished). Rerun at any time: a task of an earlier submission that
@@ -129,7 +131,9 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
     ``scripts_limit`` ("DefaultTime" where the scripts give no ``--time``, "UNLIMITED" where they ask for
     none, ``0`` or ``UNLIMITED``, else their ``--time``): whose time limit is checked against
     ``margin``, or whose MaxTime would leave jobs asking for no limit, or a longer one, pending
-    (:func:`~minitransfer.slurm_time.partition_time_lines`). Every submission
+    (:func:`~minitransfer.slurm_time.partition_time_lines`); ``tasks``: each array script's name -> the lines
+    giving its tasks their runs and train commands (:func:`~minitransfer.slurm_array.task_lines`), which it
+    checks are still those of the script (:func:`~minitransfer.slurm_array.edited_tasks_lines`). Every submission
     first asks squeue, so that SLURM out of reach is said as such, not as sbatch refusing the scripts.
     Its exit codes: :data:`EXIT_CODES_HELP`."""
     of_base = [base_index[run.parent] for run in transfers]  # in order: emit_slurm sorts them by base
@@ -143,8 +147,10 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "# bases.sh runs the bases as one job array; each base's transfers run as one array of transfers.sh",
         "# that waits for that base's task only. A run is finished when OUT/<run>.h5 and OUT/<run>.run/",
         "# result.json exist. Rerun this script at any time (after a failure, a cancelled or timed-out job):",
-        f"# it submits what is left. {SUBMITTED_FILE} lists the array tasks submitted (task, OUT/<run> as",
-        "# bash's printf %q writes it, plan id); those of this plan SLURM still lists are not submitted again.",
+        f"# it submits what is left. {SUBMITTED_FILE} lists the array tasks of its latest submission and those of",
+        "# earlier ones SLURM still listed then (task, OUT/<run> as bash's printf %q writes it, the plan's id:",
+        f"# {grid.PLAN_ID} in OUT/{grid.PLAN_FILE}, not the set id, scripts_id, the tasks are given); those of",
+        "# this plan SLURM still lists are not submitted again.",
         "set -euo pipefail",
         "dry_run=no",
         f'usage="usage: bash $0 [--dry-run]; --dry-run: {DRY_RUN_HELP}; {EXIT_CODES_HELP}"',
@@ -167,6 +173,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "# the array scripts of this set only: another's array indices name other runs",
         f"scripts_id={scripts_id}",
         *scripts_set_lines(bases, transfers),
+        *edited_tasks_lines(tasks or {}),
         bash_array("base_runs", [run.name for run in bases]),
         bash_array("transfer_runs", [run.name for run in transfers]),
         # base i's transfers: transfer_runs[transfer_first[i]] up to, not including, transfer_runs[transfer_first[i+1]]

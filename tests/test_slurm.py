@@ -889,12 +889,16 @@ def output_until(task, text):
     raise AssertionError(f"the task ended (exit {task.wait()}) without {text!r}:\n{''.join(lines)}")
 
 
-@pytest.mark.parametrize("finished_there", [True, False], ids=["finished-there", "stopped-there"])
-def test_task_waits_for_another_process_training_its_run(tmp_path, fake_slurm, finished_there):
+@pytest.mark.parametrize("left", ["finished", "checkpoint", "nothing"],
+                         ids=["finished-there", "stopped-there", "stopped-before-a-checkpoint"])
+def test_task_waits_for_another_process_training_its_run(tmp_path, fake_slurm, left):
     """Another process trains the run (a local grid of the same options on OUT, or a task of a second
     submission): the task's train was refused (exit 2), and the task failed, although that process
     would finish the run. It waits for it to release the run's lock, then ends as done where that
-    process finished the run, or trains it (resuming from what it left) where it stopped unfinished."""
+    process finished the run, or trains it (resuming from what it left) where it stopped unfinished;
+    saying so as the wait ends, as the training it starts says nothing in the task's output until it
+    ends (minutes later: a task seen waiting, then silent, was cancelled as idle)."""
+    finished_there = left == "finished"
     out, scripts = tmp_path / "my grid's ü" / "grid", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
     with run_lock.RunLock(out / "random0/baseB.run"):  # as the other process's train holds it
@@ -905,8 +909,15 @@ def test_task_waits_for_another_process_training_its_run(tmp_path, fake_slurm, f
                 "submit.sh once that process has ended)\n") in waiting
         if finished_there:
             finish(out, "random0/baseB")
+        elif left == "checkpoint":
+            interrupt(out, "random0/baseB")
     output = waiting + task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 0, output
+    now = {"finished": "finds the run finished: its train checks it",
+           "checkpoint": f"resumes the run from its checkpoint, {out / 'random0/baseB.run' / grid.CHECKPOINT_FILE}",
+           "nothing": "starts the run: it has no checkpoint"}[left]
+    resumed = f"run random0/baseB: the other process has released the run (it ended); this task now {now}\n"
+    assert output[len(waiting):].startswith(resumed), output
     events = out / "random0/baseB.run/events"
     if finished_there:
         assert output.endswith("run random0/baseB: finished by another process\n") and not events.exists()

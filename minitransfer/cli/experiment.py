@@ -140,7 +140,8 @@ def _time_limit(ctx, param, value):
 @click.option("--time", "time_limit", callback=_time_limit, default=None,
               help="--emit-slurm: time limit per run as sbatch takes it, e.g. 2-00:00:00, 90 (minutes), or 0 / "
                    "UNLIMITED for none (default: none asked, the partition's applies); the training checkpoints "
-                   "before the limit and is requeued.")
+                   "before the limit and is requeued: SLURM sends it SIGTERM a fifth of the limit before it, at "
+                   "most 5 minutes; a limit under 5 minutes is refused.")
 @click.option("--sbatch-option", "sbatch_options", multiple=True, callback=_sbatch_options,
               help="Extra #SBATCH line for --emit-slurm (repeat), e.g. --sbatch-option=--account=lab. A time limit "
                    "or a signal is refused there: the scripts set both themselves, the limit from --time.")
