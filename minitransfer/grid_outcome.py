@@ -9,7 +9,7 @@ import errno
 import signal
 
 from minitransfer import fileio, stopping
-from minitransfer.rundir import NOTHING_TO_DO, divergence
+from minitransfer.rundir import NOTHING_TO_DO, RESULT_FILE, divergence
 from minitransfer.results import METRICS_FILE, TRAIN_GRID_AGAIN
 from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, some_names
 from minitransfer.grid_status import last_log_line
@@ -47,7 +47,9 @@ class GridOutcome:
     ended (:class:`Failure`, by name; a failed run without one counts as exit 1), which
     :meth:`causes` groups and :attr:`exit_code` passes on; ``waited_for``: the runs not run, each
     with the run it copies from, which failed or did not finish, or None where every GPU was retired
-    before it started (:meth:`block`); :attr:`blocked` lists them."""
+    before it started (:meth:`block`); :attr:`blocked` lists them; ``lost``: the runs finished once whose
+    result.json cannot be read, their checkpoint gone (:data:`minitransfer.grid_status.RESULT_LOST`), which it
+    did not train (report leaves them out)."""
 
     finished: list
     skipped: list
@@ -61,6 +63,7 @@ class GridOutcome:
     failures: dict = dataclasses.field(default_factory=dict)
     retired: dict = dataclasses.field(default_factory=dict)  # a GPU retired -> the logs of the runs that retired it
     gpus: list = dataclasses.field(default_factory=list)  # the GPUs it could retire, in order (two or more, else none)
+    lost: list = dataclasses.field(default_factory=list)  # finished, their result.json lost: not trained
 
     @property
     def blocked(self):
@@ -96,6 +99,8 @@ class GridOutcome:
         failed base's runs) and "not started" (a stopped grid's) read alike: each says why, or what next."""
         counts = [f"{len(self.finished)} trained", f"{len(self.skipped)} already done", f"{len(self.failed)} failed"]
         counts += [f"{len(self.blocked)} not run ({self._why_not_run()})"] if self.blocked else []
+        counts += [f"{len(self.lost)} finished, {'their' if len(self.lost) > 1 else 'its'} {RESULT_FILE} lost: report "
+                   f"leaves {'them' if len(self.lost) > 1 else 'it'} out (see above)"] if self.lost else []
         counts += [f"{len(self.elsewhere)} trained by another process"] if self.elsewhere else []
         if self.interrupted:
             them = "them" if len(self.not_started) > 1 else "it"
@@ -151,12 +156,14 @@ class GridOutcome:
     @property
     def exit_code(self):
         """75 interrupted; 0 every run finished; the failed runs' exit code where they all ended with the
-        same one of :data:`PASSED_ON` (74 I/O, 65 bad data); else 1."""
+        same one of :data:`PASSED_ON` (74 I/O, 65 bad data); else 1. A run whose result.json is lost (``lost``)
+        counts as one failed with bad data (65, as report and info tell its unreadable result.json): the grid is
+        not all reportable, and a script's `experiment && report` must not take it as done."""
         if self.interrupted:
             return EXIT_INTERRUPTED
-        if not (self.failed or self.blocked):
+        if not (self.failed or self.blocked or self.lost):
             return 0
-        codes = {self.failure(name).code for name in self.failed}
+        codes = {self.failure(name).code for name in self.failed} | ({EXIT_BAD_DATA} if self.lost else set())
         return codes.pop() if len(codes) == 1 and codes <= set(PASSED_ON) else EXIT_FAILED
 
 

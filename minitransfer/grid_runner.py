@@ -26,7 +26,7 @@ from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_c
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import write_plan
 from minitransfer.grid_retirement import GridRetirement
-from minitransfer.grid_status import error_line, is_finished, refuse_lost_results, tried_again
+from minitransfer.grid_status import error_line, is_finished, lost_results, result_lost, tried_again
 
 STOP_RESEND_SECONDS = 1.0
 
@@ -48,9 +48,9 @@ class GridRunner:
         planned = {r.name for r in runs}
         bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
         check_folder(runs + bases, out, options, progress)
-        refuse_lost_results(runs + bases, out)  # else its train refused, advising to delete a finished network
+        lost = lost_results(runs + bases, out)  # not trained: its train refused, advising to delete its network
         finished = [r.name for r in runs if is_finished(out, r)]
-        self.pending = [r for r in runs if r.name not in finished]
+        self.pending = [r for r in runs if r.name not in finished and r not in lost]
         self.slots = slots_used(devices, self.pending)
         own_train = self.train_command == list(default_train_command())
         if own_train:  # what another command takes and needs is not minitransfer's to judge
@@ -58,13 +58,14 @@ class GridRunner:
             check_layers_copied(self.pending, out, options, presets)  # plan_grid knows no preset's layers
             check_memory(self.pending, out, options, self.slots)
         replaced, others = replaced_plan(runs, out, options), left_alone(runs, out)
-        for note in (replaced, others):
+        for note in (replaced, others, *(f"not trained: {result_lost(out, run)}" for run in lost)):
             if note:
                 log(f"note: {note}")
         self.datasets = DatasetsAsPlanned(out, options)  # as checked: prepared again later, the grid stops
         write_plan(out, runs, options, train_command, progress)
-        self.outcome = GridOutcome([], finished, [], {})
-        self.done = set(finished) | {base.name for base in bases if is_finished(out, base)}
+        self.outcome = GridOutcome([], finished, [], {}, lost=[r.name for r in runs if r in lost])
+        # a lost run's network is there: the transfers copying from it train
+        self.done = set(finished) | {run.name for run in lost} | {base.name for base in bases if is_finished(out, base)}
         self.running = {}    # slot index -> (run, process, start time)
         self.processes = TrainProcesses(train_command, self.slots, launcher.usable() and own_train,
                                         lambda line: self.log(line))
@@ -77,7 +78,9 @@ class GridRunner:
         self.total, self.started, self.numbers = len(self.pending), 0, {}
         self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
         if finished:
-            log(f"{len(finished)} of {len(runs)} runs already finished; {self.total} to run")
+            lost_here = len(self.outcome.lost)
+            log(f"{len(finished)} of {len(runs)} runs already finished; {self.total} to run"
+                + (f"; {lost_here} not trained (see above)" if lost_here else ""))
         again = tried_again(self.pending, out)
         if again:
             log(again)

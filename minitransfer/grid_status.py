@@ -71,7 +71,7 @@ def run_status(out, run):
     "resume at iteration K" (interrupted: its run continues from its checkpoint), "todo", "bad
     checkpoint" (one that its run refuses to resume: it fails with exit 65), :data:`RESULT_LOST` (its
     weights file there, its result.json unreadable and its checkpoint gone: a finished network that
-    nothing finishes again without training it anew; the grid refuses to start, :func:`result_lost`),
+    nothing finishes again without training it anew; the grid trains the others, not it, :func:`lost_results`),
     "weights without a checkpoint" (its weights file is there but no result.json or checkpoint: its run
     refuses to replace them and fails with exit 2), or "being trained by PID P" (another process holds
     its run: the grid waits for it; "PID P on host H" where it runs on another machine)."""
@@ -111,13 +111,12 @@ def result_lost(out, run):
             f"which replaces that network")
 
 
-def refuse_lost_results(runs, out):
-    """Raise :class:`UnreadableRun` (exit 65) where a run of ``runs`` is :data:`RESULT_LOST`, saying what to do
-    (:func:`result_lost`): the grid trains none of them, nor starts, as its train would be refused."""
-    lost = [result_lost(out, run) for run in runs if not is_finished(out, run) and run_status(out, run) == RESULT_LOST]
-    if lost:
-        raise UnreadableRun(f"the grid starts nothing, as {len(lost)} finished run{'s' if len(lost) > 1 else ''} "
-                            f"cannot be finished again without training anew: {'; '.join(lost)}")
+def lost_results(runs, out):
+    """The runs of ``runs`` that are :data:`RESULT_LOST`: the grid trains none of them (their train would be
+    refused, advising to delete a finished network), says what to do once as it starts (:func:`result_lost`),
+    trains the others (a transfer copying from one: its network is there) and counts them at its end (exit 65:
+    report leaves them out). Before, the grid refused to start, and the only way on was to train them anew."""
+    return [run for run in runs if not is_finished(out, run) and run_status(out, run) == RESULT_LOST]
 
 
 def network_gone(out, run):

@@ -80,6 +80,8 @@ def check_destination(plan):
 
 # What a network under a run's default name may differ in alone for the name to be what they share
 _NAMED_ALIKE = {"copy_from", "data"}
+# What a run's default name is, said after it where two networks take it (:class:`DefaultNameTaken`)
+DEFAULT_NAME_TELLS = "the paper's name of the network, which tells neither the base it copies from nor the dataset"
 
 
 class DefaultNameTaken(ConfigError):
@@ -88,12 +90,15 @@ class DefaultNameTaken(ConfigError):
     paper's names tell neither, so two transfers across datasets of one study trained by hand in one
     folder (``data`` T, ``copy_from`` baseS.h5, and ``copy_from`` baseT.h5, both on every class of T)
     are both all-X3all.h5. ``out``: that file; ``differ``: how the two differ, in words; ``suggested``:
-    a name of this run's own."""
+    a name of this run's own. Its fields are quoted (`out='NAME'`): the command line says them as its
+    options (--out NAME, :func:`minitransfer.cli._errors.option_text`), one template for both; the CLI
+    re-worded it whole before, and both said "a base trained on every class is X in it", which told
+    nobody why two networks shared a name."""
 
     def __init__(self, out, differ, suggested):
         self.out, self.differ, self.suggested = out, differ, suggested
-        super().__init__(f"{out} holds another network than this run trains ({differ}), both named by default "
-                         f"as the paper names the network (a base trained on every class is X in it): give this "
+        super().__init__(f"{out} holds another network than this run trains ({differ}): without `out` both take "
+                         f"the default name {pathlib.Path(out).name}, {DEFAULT_NAME_TELLS} it trains on; give this "
                          f"one a name of its own, e.g. `out='{suggested}'`, or replace that one (`overwrite=True`)")
 
 

@@ -1,6 +1,6 @@
 """A study across datasets trained by hand in one folder, as README gives it: SnT (``--data T
 --copy-from baseS.h5``) and TnT (``--copy-from baseT.h5``) both take the paper's default name,
-all-X3all.h5 (a base trained on every class is X in it). The second was refused with "give it another
+all-X3all.h5, a name that tells neither. The second was refused with "give it another
 --out" alone, which did not say that the name it never gave was the one taken, nor how to give one."""
 
 import os
@@ -8,10 +8,11 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import config
+from minitransfer import config, config_wording
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
+from minitransfer.run_destination import DEFAULT_NAME_TELLS
 
 FAST = ["--max-iter", "1", "--eval-every", "1", "--batch-size", "8", "--device", "cpu", "--quiet"]
 
@@ -27,6 +28,14 @@ def study(micro_data, tmp_path_factory):
         training.train(config.TrainConfig(out=str(folder / name), data=data, split="all", preset="micro", max_iter=1,
                                           batch_size=8, device="cpu", quiet=True))
     return folder, folder / "baseS.h5", folder / "baseT.h5", target
+
+
+def _give_a_name(default, suggested):
+    """What the refusal says of the default name ``default`` taken, and how to give ``suggested`` instead."""
+    option = " ".join(config_wording.command_line({"out": suggested}))
+    return (f"without {config_wording.option_name('out')} both take the default name {default}, {DEFAULT_NAME_TELLS} "
+            f"it trains on; give this one a name of its own, e.g. {option}, or replace that one "
+            f"({' '.join(config_wording.command_line({'overwrite': True}))})")
 
 
 def _train(folder, *arguments):
@@ -49,12 +58,15 @@ def test_a_transfer_of_another_base_under_the_same_default_name_is_told_to_give_
     written = default.stat().st_mtime_ns
     second = _train(run_folder, "--copy-from", str(target_base))
     assert second.exit_code == 2, second.output
-    assert second.output.startswith("error: all-X2all.h5 holds another network than this run trains (--copy-from ")
-    assert "give this one a name of its own with -o, e.g. -o all-X2all-baseT.h5" in second.output
+    said = " ".join(second.output.split())
+    assert said.startswith(f"error: {default.name} holds another network than this run trains (--copy-from "), said
+    suggested = f"{default.stem}-{target_base.stem}{default.suffix}"  # the base it copies from tells it apart
+    assert _give_a_name(default.name, suggested) in said, said
+    assert "is X in it" not in said, said
     assert default.stat().st_mtime_ns == written  # the first run's network kept
-    named = _train(run_folder, "--copy-from", str(target_base), "-o", "all-X2all-baseT.h5")  # what it says works
-    assert named.exit_code == 0, named.output
-    assert (run_folder / "all-X2all-baseT.h5").is_file()
+    named = _train(run_folder, "--copy-from", str(target_base), *config_wording.command_line({"out": suggested}))
+    assert named.exit_code == 0, named.output  # what it says works
+    assert (run_folder / suggested).is_file()
 
 
 def test_the_same_network_under_its_default_name_is_not_told_to_give_o(study, tmp_path):
@@ -63,7 +75,7 @@ def test_the_same_network_under_its_default_name_is_not_told_to_give_o(study, tm
     assert _train(tmp_path, "--data", target, "--copy-from", str(source)).exit_code == 0
     again = _train(tmp_path, "--data", target, "--copy-from", str(source))
     assert again.exit_code == 2, again.output
-    assert "--resume auto" in again.output and "with -o" not in again.output
+    assert "--resume auto" in again.output and DEFAULT_NAME_TELLS not in " ".join(again.output.split())
 
 
 def test_another_seed_under_the_default_name_keeps_its_own_refusal(study, tmp_path):
@@ -73,4 +85,4 @@ def test_another_seed_under_the_default_name_keeps_its_own_refusal(study, tmp_pa
     assert _train(tmp_path, "--data", target, "--copy-from", str(source)).exit_code == 0
     other = _train(tmp_path, "--data", target, "--copy-from", str(source), "--seed", "7")
     assert other.exit_code == 2, other.output
-    assert "--seed" in other.output and "with -o" not in other.output
+    assert "--seed" in other.output and DEFAULT_NAME_TELLS not in " ".join(other.output.split())

@@ -19,6 +19,7 @@ import interrupting
 import pytest
 import waiting
 from click.testing import CliRunner
+from fake_results import finished_result
 
 from minitransfer import experiment as grid
 from minitransfer import (cpus, fileio, grid_caveats, grid_check, grid_options, grid_plan_file, grid_runner, models,
@@ -34,6 +35,8 @@ from minitransfer.memory_limit import Available
 # checkpoint, fails with exit 1 when its run name is in FAKE_TRAIN_FAIL, is killed by SIGKILL when it
 # is in FAKE_TRAIN_KILL, then writes result.json. It prints the lines of FAKE_TRAIN_SAY ("|" between
 # them, {run} its weights' name, {base} its --copy-from) as it starts.
+# A result.json as train writes it, which report (and so the grid) reads as a finished run's
+A_RESULT = finished_result(top1=0.5, best=0.6, mean10=0.55)
 FAKE_TRAIN = textwrap.dedent('''
     import json, os, pathlib, signal, sys, time
     args = sys.argv[1:]
@@ -53,8 +56,7 @@ FAKE_TRAIN = textwrap.dedent('''
             print(f"error: {busy}")
         if os.environ.get("FAKE_TRAIN_RACE_WINNER") == "finishes":
             weights.write_text("weights")
-            (folder / "result.json").write_text(json.dumps({"final": {"top1": 0.5}, "best_top1": 0.6,
-                                                            "mean10_top1": 0.55, "evaluations": 10}))
+            (folder / "result.json").write_text(A_RESULT_JSON)
         other.__exit__(None, None, None)  # the other one has ended before the grid looks
         sys.exit(2)
     try:
@@ -94,15 +96,11 @@ FAKE_TRAIN = textwrap.dedent('''
             sys.exit(75)
         time.sleep(0.01)
     weights.write_text("weights")
-    result = {"final": {"top1": 0.5}, "best_top1": 0.6, "mean10_top1": 0.55,
-              "evaluations": int(os.environ.get("FAKE_TRAIN_EVALUATIONS", "10"))}
+    result = {**json.loads(A_RESULT_JSON), "evaluations": int(os.environ.get("FAKE_TRAIN_EVALUATIONS", "10"))}
     (folder / "result.json.tmp").write_text(json.dumps(result))
     os.replace(folder / "result.json.tmp", folder / "result.json")
     note("finished")
-''')
-
-# A result.json as train writes it, which report (and so the grid) reads as a finished run's
-A_RESULT = {"final": {"top1": 0.5}, "best_top1": 0.6, "mean10_top1": 0.55, "evaluations": 10}
+''').replace("A_RESULT_JSON", repr(json.dumps(A_RESULT)))
 OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 3, "device": "cpu"}
 
 

@@ -11,6 +11,7 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
+from fake_results import FINISHED_JSON
 
 from minitransfer import experiment as grid
 from minitransfer import grid_status, scheduler
@@ -31,8 +32,7 @@ FAKE_TRAIN = textwrap.dedent('''
         print(f"error: cannot write {weights}: No space left on device" if how == "74" else "error: it failed")
         sys.exit(int(how))
     weights.write_text("weights")
-    result = {"final": {"top1": 0.5}, "best_top1": 0.5, "mean10_top1": 0.5, "evaluations": 10}  # as train writes it
-    (folder / "result.json").write_text(json.dumps(result))
+    (folder / "result.json").write_text(FINISHED_JSON)  # as train writes it
     if how == "fills":
         fillers = pathlib.Path(os.environ["FAKE_FILL"])
         try:
@@ -40,7 +40,7 @@ FAKE_TRAIN = textwrap.dedent('''
                 (fillers / f"filler-{len(os.listdir(fillers))}").write_bytes(b"x" * 4096)
         except OSError:
             pass
-''')
+''').replace("FINISHED_JSON", FINISHED_JSON)
 OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 3, "device": "cpu"}
 RUNS = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # random0/baseA, random0/baseB, random0/A1B
 FREE_SPACE = ("an I/O error (exit 74): the disk is full, or a file cannot be written or read, which {their} train.log "

@@ -1,8 +1,9 @@
 """A grid's finished run whose result.json report cannot read and whose checkpoint is gone: its network is
-there, but nothing writes its result again without training it anew. The grid trains nothing and says
-what to do without losing the network (eval scores it; training again is the last resort). Before, its
-dry run said "weights without a checkpoint" and the grid ran its train, which failed with exit 2 advising
-to delete the network."""
+there, but nothing writes its result again without training it anew. The grid trains the other runs (a
+transfer copying from it too: its network is there), not it, says what to do without losing the network
+(eval scores it; training again is the last resort) and counts it at its end (exit 65: report leaves it
+out). Before, its dry run said "weights without a checkpoint" and the grid ran its train, which failed with
+exit 2 advising to delete the network; then the grid refused to start at all, every other run blocked."""
 
 import shlex
 import shutil
@@ -39,24 +40,43 @@ def test_the_dry_run_says_what_to_do_and_keeps_the_network(trained_grid, tmp_pat
     assert f"`minitransfer eval {shlex.quote(str(weights))}` scores it again" in line, line
     assert f"as the last resort, {train_again()}, which replaces that network" in line, line
     assert "delete" not in line, line
+    counted = [line for line in dry.output.splitlines() if line.startswith("4 runs in 1 folder")]
+    assert counted == ["4 runs in 1 folder (random0 4): 2 finished, 1 to train, 1 finished whose result.json is lost "
+                       "(not trained)"], dry.output  # baseA, B1B finished; A1B to resume; baseB not trained
 
 
-def test_the_grid_trains_nothing_and_leaves_the_network(trained_grid, tmp_path):  # noqa: F811
+def test_the_grid_trains_the_others_and_leaves_the_network(trained_grid, tmp_path):  # noqa: F811
+    place, runs, options = _lost_base(trained_grid, tmp_path)
+    selffer = place / "random0" / "B1B.h5"  # copies from the lost base: trained again from its network
+    selffer.unlink()
+    shutil.rmtree(place / "random0" / "B1B.run")
+    weights, log = place / "random0" / "baseB.h5", place / "random0" / "baseB.run" / "train.log"
+    before, logged = weights.read_bytes(), log.read_bytes()
+    result = CliRunner().invoke(main, ["experiment", "--data", options["data"], "-o", str(place), "--layers", "1",
+                                       "--no-fine-tuned", "--max-iter", str(options["max_iter"]), "--device", "cpu"])
+    assert result.exit_code == 65, result.output  # bad data, as a failed run's unreadable file: not all reportable
+    assert weights.read_bytes() == before
+    base = next(run for run in runs if run.name == "random0/baseB")
+    note = f"note: not trained: {grid_status.result_lost(place, base)}"
+    assert result.output.splitlines().count(note) == 1, result.output  # said once, at the start
+    assert result.output.index(note) < result.output.index("start random0/"), result.output
+    assert "nothing to resume from" not in result.output, result.output
+    assert log.read_bytes() == logged  # its train never started
+    for name in ("random0/B1B", "random0/A1B"):
+        run = next(run for run in runs if run.name == name)
+        assert grid_status.is_finished(place, run), (name, result.output)
+        assert f"done {name} (" in result.output, result.output
+    summary = result.output.splitlines()[-1]
+    assert summary.startswith("2 trained, 1 already done, 0 failed, 1 finished, its result.json lost: report "
+                              "leaves it out (see above);"), summary
+
+
+def test_run_grid_counts_the_lost_run(trained_grid, tmp_path):  # noqa: F811
     place, runs, options = _lost_base(trained_grid, tmp_path)
     weights = place / "random0" / "baseB.h5"
     before = weights.read_bytes()
-    result = CliRunner().invoke(main, ["experiment", "--data", options["data"], "-o", str(place), "--layers", "1",
-                                       "--no-fine-tuned", "--max-iter", str(options["max_iter"]), "--device", "cpu"])
-    assert result.exit_code == 65, result.output
-    assert "random0/baseB: its network" in result.output and "minitransfer eval" in result.output, result.output
-    assert "nothing to resume from" not in result.output, result.output
-    assert weights.read_bytes() == before
-    assert not (place / "random0" / "baseB.run" / "train.log").exists() or \
-        "nothing to resume from" not in (place / "random0" / "baseB.run" / "train.log").read_text()
     lines = []
-    try:
-        scheduler.run_grid(runs, place, options, log=lines.append, poll_seconds=0.01)
-        raise AssertionError(f"the grid ran: {lines}")
-    except grid_status.UnreadableRun as error:
-        assert "random0/baseB" in str(error)
+    outcome = scheduler.run_grid(runs, place, options, log=lines.append, poll_seconds=0.01)
+    assert outcome.lost == ["random0/baseB"] and outcome.exit_code == 65, lines
+    assert sorted(outcome.finished + outcome.skipped) == ["random0/A1B", "random0/B1B", "random0/baseA"], lines
     assert weights.read_bytes() == before

@@ -10,6 +10,7 @@ import threading
 
 import pytest
 import waiting
+from fake_results import FINISHED_JSON, FINISHED_RESULT
 from test_experiment import OPTIONS, fake_train  # noqa: F401 (a fixture)
 
 from minitransfer import experiment as grid
@@ -29,8 +30,7 @@ def _finish(out, run):
     """Run ``run`` finished, as another process's train leaves it."""
     grid.run_dir(out, run).mkdir(parents=True, exist_ok=True)
     grid.weights_path(out, run.name).write_text("weights")
-    result = {"final": {"top1": 0.5}, "best_top1": 0.5, "mean10_top1": 0.5, "evaluations": 10}  # as train writes it
-    (grid.run_dir(out, run) / "result.json").write_text(json.dumps(result))
+    (grid.run_dir(out, run) / "result.json").write_text(json.dumps(FINISHED_RESULT))  # as train writes it
 
 
 def _stopped_once_training(out, run, before=lambda: None):
@@ -91,10 +91,9 @@ _FOUND_FINISHED = """
 import pathlib, sys
 weights = pathlib.Path(sys.argv[sys.argv.index("--out") + 1])
 weights.write_text("weights")
-result = '{"final": {"top1": 0.5}, "best_top1": 0.5, "mean10_top1": 0.5, "evaluations": 10}'  # as train writes it
-(weights.with_name(weights.stem + ".run") / "result.json").write_text(result)
+(weights.with_name(weights.stem + ".run") / "result.json").write_text(FINISHED_JSON)  # as train writes it
 print(f"{weights} is already finished (mean of 10 best 0.5000); nothing to do")
-"""
+""".replace("FINISHED_JSON", FINISHED_JSON)
 
 
 def test_a_run_its_train_found_finished_by_another_process_is_counted_as_theirs(tmp_path):

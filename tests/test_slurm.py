@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 import slurm_cluster
+from fake_results import FINISHED_JSON, FINISHED_RESULT
 from minitransfer import checkpoint, grid_check, grid_status, report, run_lock, scheduler, slurm
 from minitransfer import experiment as grid
 from minitransfer.data import synthetic
@@ -69,10 +70,9 @@ FAKE_TRAIN = textwrap.dedent('''
         note("interrupted")
         sys.exit(75)
     weights.write_text("weights")
-    result = '{"final": {"top1": 0.5}, "best_top1": 0.5, "mean10_top1": 0.5, "evaluations": 10}'  # as train writes it
-    (folder / "result.json").write_text(result)
+    (folder / "result.json").write_text(FINISHED_JSON)  # as train writes it
     note("finished")
-''').replace("BUSY_WORDS", run_lock.BUSY)
+''').replace("BUSY_WORDS", run_lock.BUSY).replace("FINISHED_JSON", FINISHED_JSON)
 GUARD_SECONDS = 600  # against a hang only: the tests wait for what the fakes write, never for a time to pass
 
 FAKE_TOOLS = {
@@ -200,8 +200,7 @@ def array_task_of(scripts, runs):
 def finish(out, name):
     """Make run ``name`` look finished, as train leaves it."""
     (out / f"{name}.run").mkdir(parents=True, exist_ok=True)
-    result = '{"final": {"top1": 0.5}, "best_top1": 0.5, "mean10_top1": 0.5, "evaluations": 10}'  # as train writes it
-    (out / f"{name}.run" / "result.json").write_text(result)
+    (out / f"{name}.run" / "result.json").write_text(json.dumps(FINISHED_RESULT))  # as train writes it
     (out / f"{name}.h5").write_text("weights")
 
 

@@ -42,7 +42,9 @@ class SourceFolder(click.Path):
     unpacked first, naming the command that does it beside the archive (:func:`.data.archives.unpack_beside`);
     a file that holds one file compressed alone (notes.txt.gz, or a download renamed, told by its first bytes:
     :func:`.data.archives.single_file_refusal`) is said to be that, with the command that decompresses it, not
-    an archive to unpack with tar (whose command then failed: "This does not look like a tar archive")."""
+    an archive to unpack with tar (whose command then failed: "This does not look like a tar archive"); a
+    compressed tar renamed without its suffix (:func:`.data.archives.compressed_tar`) is said to be one, with the
+    tar command that unpacks it into a new folder beside it (it was "a file" only)."""
 
     def __init__(self, **attributes):
         super().__init__(exists=True, file_okay=False, readable=False, **attributes)  # read as folder_tree reads it
@@ -59,6 +61,11 @@ class SourceFolder(click.Path):
             if unpack:
                 self.fail(f"{value} is an archive, not a folder: unpack it first ({unpack}) and give the folder of "
                           f"images it holds", param, ctx)
+            renamed = archives.compressed_tar(value)  # a .tgz renamed: told by its first bytes, as `single` is
+            if renamed:
+                kind, unpack, into = renamed
+                self.fail(f"{value} is a {kind}-compressed tar archive, not a folder: unpack it first ({unpack}) and "
+                          f"give the folder of images it holds (in {into})", param, ctx)
             self.fail(f"{value} is a file: give the folder that holds the images", param, ctx)
         converted = super().convert(value, param, ctx)
         if not os.access(value, os.R_OK | os.X_OK):  # click said "Directory ... is not readable", a usage error (2)

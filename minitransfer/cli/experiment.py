@@ -13,6 +13,7 @@ from minitransfer import (config, config_checks, grid_caveats, grid_check, grid_
 from minitransfer.slurm_sbatch import check_not_the_scripts_own
 from minitransfer.slurm_time import carried_over, parse_time_limit
 from minitransfer.data import dataset, synthetic
+from minitransfer.rundir import RESULT_FILE
 
 from ._devices import GpuIds, choose_devices
 from ._errors import run
@@ -326,10 +327,12 @@ def _plan_summary(runs, statuses):
     more = f" and {len(shown) - 3} more" if len(shown) > 4 else ""
     finished = statuses.count("done")
     elsewhere = sum(status.startswith("being trained") for status in statuses)
+    lost = statuses.count(grid_status.RESULT_LOST)  # not trained: the grid says so, and counts them at its end
     return (f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {len(folders)} folder"
             f"{'s' if len(folders) != 1 else ''} ({', '.join(shown[:3] if more else shown)}{more}): "
-            f"{finished} finished, {len(runs) - finished - elsewhere} to train"
-            + (f", {elsewhere} being trained by another process" if elsewhere else ""))
+            f"{finished} finished, {len(runs) - finished - elsewhere - lost} to train"
+            + (f", {elsewhere} being trained by another process" if elsewhere else "")
+            + (f", {lost} finished whose {RESULT_FILE} is lost (not trained)" if lost else ""))
 
 
 def _would_run_on(devices, slots, pending, runs):

@@ -11,7 +11,6 @@ from minitransfer import resume as resumes
 from minitransfer import train as training
 from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import MAX_WORKERS
-from minitransfer.run_destination import DefaultNameTaken
 from minitransfer.run_lines import result_line
 
 from ._errors import run
@@ -174,13 +173,7 @@ def train(as_json, **options):
 
     def work():
         resumes.refuse_typed_otherwise(c, typed)  # --resume RUN would take the run's value for --seed 0 typed
-        try:
-            return training.train(c, show_result=as_json)  # with --json, among the progress lines on stderr
-        except DefaultNameTaken as taken:  # said with the option its user gives a name with, as README does
-            raise config.ConfigError(
-                f"{taken.out} holds another network than this run trains ({taken.differ}): without -o both take "
-                f"the paper's name of the network (a base trained on every class is X in it); give this one a "
-                f"name of its own with -o, e.g. -o {taken.suggested}, or replace that one (--overwrite)") from None
+        return training.train(c, show_result=as_json)  # with --json, among the progress lines on stderr
 
     result = run(work, interrupted=_INTERRUPTED if c.resume is not None else _INTERRUPTED_FRESH)
     if as_json:

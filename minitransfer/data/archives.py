@@ -40,6 +40,7 @@ SINGLE_FILE_COMPRESSIONS = {".gz": ("gzip", "gunzip -k", gzip), ".tgz": ("gzip",
 # to its standard output, the module that reads it)
 COMPRESSION_MAGIC = {b"\x1f\x8b": ("gzip", "gzip -dc", gzip), b"BZh": ("bzip2", "bzip2 -dc", bz2),
                      b"\xfd7zXZ\x00": ("xz", "xz -dc", lzma)}
+TAR_SUFFIXES = {"gzip": ".tgz", "bzip2": ".bz2", "xz": ".xz"}  # a tar in each of those: its suffix in UNPACK_INTO
 
 
 class UnreadableArchive(ds.DatasetError):
@@ -116,18 +117,26 @@ def single_compressed_file(path, by_content=False):
     if compression is None:
         return None
     kind, module, name, command = compression
+    if _holds(module, path) != "file":
+        return None
+    return f"a single {kind}-compressed file ({name}; {command} makes it)"
+
+
+def _holds(module, path):
+    """What the compressed file ``path`` (read with ``module``) holds, told from its first decompressed block: "tar"
+    (a tar's first header, checksummed), "empty" (nothing, or a block of zeros: an empty tar's end, which tar
+    unpacks as an empty archive), "file" (one file compressed alone), or None where it does not decompress."""
     try:
         with module.open(path) as stream:
             block = stream.read(tarfile.BLOCKSIZE)
         tarfile.TarInfo.frombuf(block, tarfile.ENCODING, "surrogateescape")
-        return None  # a tar's first header
-    except (tarfile.EmptyHeaderError, tarfile.EOFHeaderError):  # nothing, or a block of zeros (an empty tar's end):
-        return None  # tar unpacks either as an empty archive
+        return "tar"
+    except (tarfile.EmptyHeaderError, tarfile.EOFHeaderError):
+        return "empty"
     except tarfile.HeaderError:
-        pass
+        return "file"
     except (*DAMAGED_ARCHIVE_ERRORS, ValueError):
         return None
-    return f"a single {kind}-compressed file ({name}; {command} makes it)"
 
 
 def _compression(path, by_content):
@@ -139,19 +148,41 @@ def _compression(path, by_content):
         kind, command, module = SINGLE_FILE_COMPRESSIONS[suffix]
         name = os.path.basename(os.path.splitext(path)[0]) + (".tar" if suffix == ".tgz" else "")
         return kind, module, name, f"{command} {quoted}"
-    if not by_content:
+    found = _magic(path) if by_content else None
+    if found is None:
         return None
+    kind, command, module = found
+    stem = os.path.splitext(os.path.basename(path))[0]
+    name = stem if stem != os.path.basename(path) else f"{stem}.out"
+    return kind, module, name, f"{command} {quoted} > {shlex.quote(os.path.join(os.path.dirname(path), name))}"
+
+
+def _magic(path):
+    """The entry of :data:`COMPRESSION_MAGIC` whose first bytes the file ``path`` starts with; None for none (or
+    a file that cannot be read: the reader that follows says why)."""
     try:
         with open(path, "rb") as file:
             head = file.read(8)
-    except OSError:  # the reader that follows says why
+    except OSError:
         return None
-    for magic, (kind, command, module) in COMPRESSION_MAGIC.items():
-        if head.startswith(magic):
-            stem = os.path.splitext(os.path.basename(path))[0]
-            name = stem if stem != os.path.basename(path) else f"{stem}.out"
-            return kind, module, name, f"{command} {quoted} > {shlex.quote(os.path.join(os.path.dirname(path), name))}"
-    return None
+    return next((found for magic, found in COMPRESSION_MAGIC.items() if head.startswith(magic)), None)
+
+
+def compressed_tar(path):
+    """(what compression the file ``path`` is in, the shell command that unpacks it into a new folder beside it,
+    that folder) where, named as no archive (:data:`UNPACK_INTO`; a download renamed: photos), it is a compressed
+    tar by its first bytes (:data:`COMPRESSION_MAGIC`) and its first decompressed block (a tar's header); None
+    for any other file. The folder is named as the file less its suffix, or "NAME-unpacked" where it has none
+    (tar would otherwise meet the archive itself where it makes that folder)."""
+    if os.path.splitext(path)[1].lower() in UNPACK_INTO or not os.path.isfile(path):
+        return None
+    found = _magic(path)
+    if found is None or _holds(found[2], path) != "tar":
+        return None
+    name = os.path.basename(path)
+    stem = os.path.splitext(name)[0]
+    into = os.path.join(os.path.dirname(path), stem if stem not in (name, "") else f"{name}-unpacked")
+    return found[0], unpack_command(path, into, TAR_SUFFIXES[found[0]]), into
 
 
 def single_file_refusal(path, instead, remedy, by_content=False):
@@ -216,9 +247,9 @@ def _one_folder(names):
     return tops.pop() if len(tops) == 1 and any(len(part) == 2 for part in parts) else None
 
 
-def unpack_command(archive, into):
-    """The shell command that makes the folder ``into`` and unpacks ``archive`` (by its suffix:
-    :data:`UNPACK_INTO`) there."""
-    template = UNPACK_INTO[os.path.splitext(archive)[1].lower()]
+def unpack_command(archive, into, suffix=None):
+    """The shell command that makes the folder ``into`` and unpacks ``archive`` (by its suffix, or ``suffix``
+    where given: :data:`UNPACK_INTO`) there."""
+    template = UNPACK_INTO[suffix or os.path.splitext(archive)[1].lower()]
     into = shlex.quote(os.fspath(into))
     return f"mkdir -p {into} && " + template.format(archive=shlex.quote(os.fspath(archive)), into=into)
