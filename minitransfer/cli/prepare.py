@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from minitransfer.data import (archives, build, cifar, dataset, devkit, folder, importers, lock, prepared_notes,
-                               synthetic)
+from minitransfer.data import (archives, build, cifar, dataset, devkit, folder, importers, inputs, lock,
+                               prepared_notes, synthetic)
 from minitransfer import models
 from minitransfer.data.decoder_pool import MAX_WORKERS
 from minitransfer.progress import StageProgress
@@ -44,12 +44,15 @@ _IMPORT_INTERRUPTED = ("stopped by a signal; the shards finished so far are kept
                        "the import")
 
 
-def _finish(built, verify):
-    """Report a built dataset (and verify it); bad data exits with code 65."""
+def _finish(built, verify, source=None):
+    """Report a built dataset (and verify it); bad data exits with code 65. An import's line says first what it
+    reused (``built.writes``, :meth:`minitransfer.data.import_writes.Writes.said`; ``source`` as given)."""
     if verify:
         with contextlib.closing(_progress("verifying")) as progress:
             built.verify(progress=progress)
-    echo(prepared_notes.summary(built, verify))
+    line, head = prepared_notes.summary(built, verify), f"{inputs.display_name(built.path)}: "
+    said = built.writes.said(source) if hasattr(built, "writes") else ""  # prepare verify imports nothing
+    echo(f"{head}{said}: {line.removeprefix(head)}" if said else line)
     for note in prepared_notes.notes(built):
         click.echo(note, err=True)
 
@@ -181,7 +184,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
     built = _import("imagenet", lambda progress: importers.import_imagenet(
         source, out, val_labels=val_labels, devkit=devkit_folder, words=words, is_a=is_a, size=size,
         workers=workers, shard_length=shard_size, progress=progress, overwrite=overwrite))
-    run(lambda: _finish(built, verify))
+    run(lambda: _finish(built, verify, source))
 
 
 @prepare.command("folder")
@@ -239,7 +242,7 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     built = _import("folder", lambda progress: folder.import_folder(
         source, out, val_fraction=val_fraction, seed=seed, families=families, family_a=family_a, is_a=is_a,
         size=size, workers=workers, shard_length=shard_size, progress=progress, overwrite=overwrite))
-    run(lambda: _finish(built, verify))
+    run(lambda: _finish(built, verify, source))
 
 
 @prepare.command("tiny-imagenet")
@@ -268,7 +271,7 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrit
     built = _import("tiny-imagenet", lambda progress: importers.import_tiny_imagenet(
         source, out, is_a=is_a, size=size, workers=workers, shard_length=shard_size,
         progress=progress, overwrite=overwrite))
-    run(lambda: _finish(built, verify))
+    run(lambda: _finish(built, verify, source))
 
 
 _cifar_workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
@@ -288,7 +291,7 @@ def _cifar_options(command):
 def _import_cifar(importer, label, source, out, size, workers, shard_size, verify, overwrite):
     built = _import(label, lambda progress: importer(source, out, size=size, workers=workers or 0,
                                                      shard_length=shard_size, progress=progress, overwrite=overwrite))
-    run(lambda: _finish(built, verify))
+    run(lambda: _finish(built, verify, source))
 
 
 @prepare.command()

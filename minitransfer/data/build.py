@@ -43,7 +43,7 @@ from . import dataset as ds
 from . import inputs, lock
 from .decode import load_item, warn_of_notes
 from .decoder_pool import MAX_WORKERS, DecoderPool, refuse_in_script_rerun
-from .import_writes import final_files, meta_bytes, write
+from .import_writes import Writes, final_files, folder_state, meta_bytes, write
 from .same_origin import check_same_origin, record_import
 from .shard_builder import Builder
 from .shard_format import (FORMAT_NAME, IMPORTING_FILE, MEAN_FILE, META_FILE, SCHEMA_VERSION, SHARD_NAME, SKIPPED_FILE,
@@ -118,7 +118,9 @@ def check_origin(out, source, size, shard_length=None, overwrite=False):
 
 def build_dataset(out, *, source, classes, subsets, size, shard_length=None, workers=None, progress=None,
                   extra_meta=None, skipped=(), overwrite=False, caches=None):
-    """Write (or finish) a dataset directory ``out``; returns the opened :class:`Dataset`.
+    """Write (or finish) a dataset directory ``out``; returns the opened :class:`Dataset`, its ``writes``
+    attribute the :class:`.import_writes.Writes` of this import (shards written and reused, other files
+    written: none on a rerun with nothing to do).
 
     ``classes``: list of dicts (index, wnid, name, optional family...); ``subsets``: {"train": (items,
     labels, extras), "val": ...} with ``items`` a list of :class:`.decode.ImportItem`, ``labels`` ints and
@@ -184,6 +186,7 @@ def _read_only(folder):
 
 def _build(out, source, given, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped,
            caches, overwrite):
+    before = folder_state(out, ignored=(lock.LOCK_FILE,))
     write(out, 0, lambda: fileio.remove_stale_temporaries(out))
     # meta.json's entries known before any shard is built (its size is part of the room checked)
     known = {"format": FORMAT_NAME, "schema": SCHEMA_VERSION, "source": source, "image_size": [size, size],
@@ -224,7 +227,10 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
         write(out / IMPORTING_FILE, 0, lambda: (out / IMPORTING_FILE).unlink(missing_ok=True))
     write(out, 0, lambda: remove_unlisted_shards(out, table))
     warn_of_notes(builder.notes)
-    return ds.open_dataset(out)
+    built = ds.open_dataset(out)
+    built.writes = Writes.between(before, folder_state(out, ignored=(lock.LOCK_FILE,)),
+                                  [shard["file"] for part in table.values() for shard in part["shards"]])
+    return built
 
 
 def _write_skipped(out, skipped, final_bytes):

@@ -1,12 +1,17 @@
 """An import's writes: one that fails raises :class:`minitransfer.fileio.StorageError` naming its
-file; on a full disk, :class:`DiskFull`, saying the space the rest of the import needs and the space free."""
+file; on a full disk, :class:`DiskFull`, saying the space the rest of the import needs and the space free.
+What an import wrote, seen from its folder before and after (:func:`folder_state`): :class:`Writes`."""
 
+import dataclasses
 import errno
 import json
 import os
 import pathlib
 
 from minitransfer import disk_space, fileio
+
+from . import inputs
+from .imagenet_common import a_few
 
 SHARD_HEADERS = 16 << 10  # a shard's HDF5 headers and attributes (plan, skipped list), rounded up to disk blocks
 META_SHARD_ENTRY = 256  # a shard's entry in meta.json (file, count, first index, sha256), indented as written there
@@ -78,3 +83,57 @@ def _amount(count):
     if count is None:
         return "unknown space"
     return f"{count / 1024:.1f} KiB" if count < 1 << 20 else f"{count / (1 << 20):.1f} MiB"
+
+
+@dataclasses.dataclass(frozen=True)
+class Writes:
+    """What an import changed in its folder: ``shards_written`` and ``shards_reused`` (kept as they were) of
+    the shards its meta.json lists, and ``others``, the names of the other files it wrote or removed
+    (meta.json, mean.h5, importing.json, shards of another --shard-size ...)."""
+    shards_written: int
+    shards_reused: int
+    others: tuple
+
+    @property
+    def nothing_written(self):
+        """Whether the import left every file of its folder as it found it (a rerun with nothing to do)."""
+        return not (self.shards_written or self.others)
+
+    def said(self, source=None):
+        """What ``prepare`` says of these writes before its summary line: "already prepared from SOURCE, nothing
+        written", "3 shards reused, 1 written"; "" for a fresh import (no shard reused). ``source``: as given."""
+        if self.nothing_written:
+            return f"already prepared{f' from {inputs.display_name(source)}' if source else ''}, nothing written"
+        if not self.shards_reused:
+            return ""
+        reused = self.shards_reused
+        said = f"{reused} shard{'' if reused == 1 else 's'} reused, {self.shards_written} written"
+        return said if self.shards_written else f"{said} (only {a_few(self.others, 3)} changed)"
+
+    @classmethod
+    def between(cls, before, after, shards):
+        """The writes that turned :func:`folder_state` ``before`` into ``after``; ``shards``: the names
+        of the shards the import's table lists."""
+        changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+        written = sum(name in changed for name in shards)
+        return cls(written, len(shards) - written, tuple(sorted(changed - set(shards))))
+
+
+def folder_state(folder, ignored=()):
+    """{name: (inode, size, mtime)} of the files in ``folder`` but hidden ones (temporaries:
+    .NAME.tmp-PID) and the ``ignored`` names (its lock file); a file written again (atomically: a new
+    inode) or touched reads differently. {} where ``folder`` cannot be listed."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return {}
+    state = {}
+    for entry in entries:
+        if entry.name in ignored or inputs.hidden(entry.name):
+            continue
+        try:
+            stat = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        state[entry.name] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    return state
