@@ -29,7 +29,8 @@ from minitransfer.grid_folder import (GridLock, check_not_nested, check_outside_
 from minitransfer.grid_plan import left_alone, option_label, plan_changes, plan_id, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory, per_class_notes, resolved_plan
 from minitransfer.grid_trained import (DatasetPreparedAgain, DatasetsAsPlanned, PlannedConfigs, dataset_fingerprint,
-                                       planned_config, trained_file, trained_otherwise, weights_sha256)
+                                       plan_seed, planned_config, seeded_by_hand, trained_file, trained_otherwise,
+                                       weights_sha256)
 from minitransfer.run_lock import holder, pid_named
 from minitransfer import results, run_search, treatments
 
@@ -66,11 +67,32 @@ def check_finished(runs, out, options, progress=None, plans=None):
         differ = trained_otherwise(out, run, options, plans=plans) if trained_file(out, run) else []
         if differ:
             _refuse_prepared_again(out, run, options, plans=plans)
+            if seeded_by_hand(out, run, options) and not trained_otherwise(out, run, options, ("seed",), plans):
+                raise GridMismatch(_not_the_grids(runs, out, run, options, differ[0]))
             raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
                                f"({'; '.join(differ)}); to go on with the runs there, give the options as they "
                                f"were trained (the first value of each; a default of another version too); or choose "
                                f"another output folder for this grid; or, to train them again here, delete the runs "
                                f"trained otherwise first (what they trained is lost)")
+
+
+def _not_the_grids(runs, out, run, options, change):
+    """The refusal of a finished or interrupted ``run`` whose only difference (``change``, as
+    :func:`trained_otherwise` says it) is a training seed of its own (:func:`seeded_by_hand`): no
+    --seed of the grid gives each run what it trained with, so no options go on with it; moved out
+    with the runs of ``runs`` that copied from it, or deleted, the grid trains them as it plans."""
+    copies = [other.name for other in runs if other.parent == run.name and trained_file(out, other)]
+    also, files = (f" and the runs that copied from it ({', '.join(copies)})", "the weights file and the run folder "
+                   "of each") if copies else ("", "its weights file and run folder")
+    them, they = ("them", "they") if copies else ("it", "it")
+    before, plan = plan_seed(out), pathlib.Path(out) / PLAN_FILE
+    planned = "" if before in (None, int(options.get("seed") or 0)) else \
+        f"; nor does {before!r}, the seed its plan {plan} records"
+    return (f"{run_dir(out, run)} was trained with other options than this grid asks for ({change}{planned}), "
+            f"and not by this grid's plan: its training seed is none this grid's seeds give it (trained by hand in "
+            f"its place, by an edited script, or by another grid whose plan {out} no longer holds), so no options "
+            f"of this grid go on with it; to keep it, move it{also} out of {out} ({files}); or delete {them} to "
+            f"train {them} again (what {they} trained is lost)")
 
 
 def _restore(out, run, base):

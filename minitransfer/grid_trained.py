@@ -21,8 +21,8 @@ from minitransfer.grid_status import is_finished
 from minitransfer.recorded_config import named_differences, recorded_change
 from minitransfer.resume_options import RESUME_FREE_FIELDS
 
-__all__ = ["DatasetPreparedAgain", "DatasetsAsPlanned", "PlannedConfigs", "dataset_fingerprint", "planned_config",
-           "trained_file", "trained_otherwise", "weights_sha256"]
+__all__ = ["DatasetPreparedAgain", "DatasetsAsPlanned", "PlannedConfigs", "dataset_fingerprint", "plan_seed",
+           "planned_config", "seeded_by_hand", "trained_file", "trained_otherwise", "weights_sha256"]
 
 
 class DatasetPreparedAgain(config.DataMismatch):
@@ -132,16 +132,33 @@ def _seed_change(out, run, recorded, options):
     derived from the grid's (:func:`minitransfer.experiment.run_seed`), which is what a person gave
     and should read. The earlier grid's is the one its plan (``OUT/experiment.json``) recorded, when
     that seed gives this run's; else the run's own seed is named. Each side says whose it is."""
-    asked = int(options.get("seed") or 0)
-    try:
-        before = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"]["seed"]
-    except (OSError, ValueError, KeyError, TypeError):
-        before = None
-    if isinstance(before, int) and not isinstance(before, bool) and run_seed(before, run) == recorded:
+    asked, before = int(options.get("seed") or 0), plan_seed(out)
+    if before is not None and run_seed(before, run) == recorded:
         return (f"{before!r} -> {asked!r} (the grid's seed the runs there trained from -> the one given now; each "
                 f"run's own derives from it)")
     own, given = run_seed(asked, run), option_label(run, "seed")
     return f"{recorded!r} -> {own!r} (the run's own seed -> the one the grid's {given} {asked!r} derives for it)"
+
+
+def plan_seed(out):
+    """The grid seed the plan of ``out`` (``OUT/experiment.json``) records, or None where it records none."""
+    try:
+        seed = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"]["seed"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+
+
+def seeded_by_hand(out, run, options):
+    """Whether the training seed the config.json of ``run`` records is one neither the grid's seed in
+    ``options`` nor the one its plan records (:func:`plan_seed`) derives for it (:func:`_seed_change`
+    names it as the run's own): trained by hand in the grid's place for it, or by an edited script."""
+    try:
+        recorded = fileio.parse_json((run_dir(out, run) / "config.json").read_text()).get("seed")
+    except (OSError, ValueError, AttributeError):
+        return False
+    seeds = (int(options.get("seed") or 0), plan_seed(out))
+    return recorded not in {run_seed(seed, run) for seed in seeds if seed is not None}
 
 
 def _another_network(recorded, weights_config):
