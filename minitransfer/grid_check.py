@@ -11,29 +11,28 @@ has them check and plan one after the other).
 
 The checks of the folder itself and its locks are in :mod:`minitransfer.grid_folder`, those of the plan
 it holds in :mod:`minitransfer.grid_plan`, those of the options before anything is queued in
-:mod:`minitransfer.grid_preflight`; their public names are importable from here too.
+:mod:`minitransfer.grid_preflight`, and how each run was trained against how the grid trains it now
+(:func:`trained_otherwise`, :class:`DatasetsAsPlanned`) in :mod:`minitransfer.grid_trained`; their
+public names are importable from here too.
 """
 
-import functools
 import os
 import pathlib
 import shlex
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, config_wording, fileio
-from minitransfer.data import dataset as datasets
-from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, TREATMENT_FILE, Run, counted,
-                                     run_dir, run_fields, run_seed, weights_path)
+from minitransfer import config, fileio
+from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, TREATMENT_FILE, Run, counted, run_dir,
+                                     run_fields, weights_path)
 from minitransfer.grid_folder import (GridLock, check_not_nested, check_outside_data, check_outside_run_dirs,
                                       check_place, others_at_work)
-from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_plan import left_alone, option_label, plan_changes, plan_id, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory, per_class_notes, resolved_plan
-from minitransfer.grid_status import is_finished
-from minitransfer.recorded_config import named_differences, recorded_change
-from minitransfer.resume_options import RESUME_FREE_FIELDS
+from minitransfer.grid_trained import (DatasetPreparedAgain, DatasetsAsPlanned, PlannedConfigs, dataset_fingerprint,
+                                       plan_seed, planned_config, seeded_by_hand, trained_file, trained_otherwise,
+                                       weights_sha256)
 from minitransfer.run_lock import holder, pid_named
-from minitransfer import results, rundir, run_search, treatments
+from minitransfer import results, run_search, treatments
 
 __all__ = ["GridMismatch", "DatasetPreparedAgain", "PlannedConfigs", "check_finished", "check_folder", "check_at_work",
            "check_others", "check_being_trained", "trained_otherwise", "planned_config", "GridLock", "check_place",
@@ -45,14 +44,6 @@ __all__ = ["GridMismatch", "DatasetPreparedAgain", "PlannedConfigs", "check_fini
 class GridMismatch(config.ConfigError):
     """A finished or interrupted run of the grid's folder was trained with other options than asked
     for now (exit code 2): skipping or continuing it would mix two experiments."""
-
-
-class DatasetPreparedAgain(config.DataMismatch):
-    """A dataset folder the grid trains on holds another dataset now, prepared again there since (exit
-    code 65, bad data, as ``train --resume`` says of such a run): since a finished or interrupted run
-    of the grid's folder trained on it (:func:`check_finished`, :func:`check_others`), or since the
-    grid planned its runs, before it starts the next one (:class:`DatasetsAsPlanned`). No option of
-    the grid continues its runs on these images."""
 
 
 def check_finished(runs, out, options, progress=None, plans=None):
@@ -68,19 +59,40 @@ def check_finished(runs, out, options, progress=None, plans=None):
     plans = PlannedConfigs() if plans is None else plans
     for run in counted(runs, f"checking the runs {out} holds", progress):
         base = weights_path(out, run.parent) if run.parent else None
-        if base is not None and _trained_file(out, run) and not base.exists():
+        if base is not None and trained_file(out, run) and not base.exists():
             raise GridMismatch(f"{run_dir(out, run)} copied the first {run.n} layers of {run.parent}, whose weights "
                                f"file {base} is gone: the grid would train {run.parent} again, another network than "
                                f"the one {run.name} copied; {_restore(out, run, base)}, or delete {run.name} too to "
                                f"train it again from the new {run.parent} (what it trained is lost)")
-        differ = trained_otherwise(out, run, options, plans=plans) if _trained_file(out, run) else []
+        differ = trained_otherwise(out, run, options, plans=plans) if trained_file(out, run) else []
         if differ:
             _refuse_prepared_again(out, run, options, plans=plans)
+            if seeded_by_hand(out, run, options) and not trained_otherwise(out, run, options, ("seed",), plans):
+                raise GridMismatch(_not_the_grids(runs, out, run, options, differ[0]))
             raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
                                f"({'; '.join(differ)}); to go on with the runs there, give the options as they "
                                f"were trained (the first value of each; a default of another version too); or choose "
                                f"another output folder for this grid; or, to train them again here, delete the runs "
                                f"trained otherwise first (what they trained is lost)")
+
+
+def _not_the_grids(runs, out, run, options, change):
+    """The refusal of a finished or interrupted ``run`` whose only difference (``change``, as
+    :func:`trained_otherwise` says it) is a training seed of its own (:func:`seeded_by_hand`): no
+    --seed of the grid gives each run what it trained with, so no options go on with it; moved out
+    with the runs of ``runs`` that copied from it, or deleted, the grid trains them as it plans."""
+    copies = [other.name for other in runs if other.parent == run.name and trained_file(out, other)]
+    also, files = (f" and the runs that copied from it ({', '.join(copies)})", "the weights file and the run folder "
+                   "of each") if copies else ("", "its weights file and run folder")
+    them, they = ("them", "they") if copies else ("it", "it")
+    before, plan = plan_seed(out), pathlib.Path(out) / PLAN_FILE
+    planned = "" if before in (None, int(options.get("seed") or 0)) else \
+        f"; nor does {before!r}, the seed its plan {plan} records"
+    return (f"{run_dir(out, run)} was trained with other options than this grid asks for ({change}{planned}), "
+            f"and not by this grid's plan: its training seed is none this grid's seeds give it (trained by hand in "
+            f"its place, by an edited script, or by another grid whose plan {out} no longer holds), so no options "
+            f"of this grid go on with it; to keep it, move it{also} out of {out} ({files}); or delete {them} to "
+            f"train {them} again (what {they} trained is lost)")
 
 
 def _restore(out, run, base):
@@ -89,10 +101,10 @@ def _restore(out, run, base):
     weights recorded of their base: a finished train's last checkpoint is its weights file), else "restore"."""
     saved = run_dir(out, run.base) / CHECKPOINT_FILE
     try:
-        copied = checkpoints.read_meta(_trained_file(out, run)).get("parent_sha256")
+        copied = checkpoints.read_meta(trained_file(out, run)).get("parent_sha256")
     except (checkpoints.CheckpointError, OSError, AttributeError):
         copied = None
-    if copied and _sha256(saved) == copied:
+    if copied and weights_sha256(saved) == copied:
         return (f"{saved} is that network: restore {base} from it with `cp {shlex.quote(str(saved))} "
                 f"{shlex.quote(str(base))}`")
     return f"restore {base}"
@@ -122,7 +134,7 @@ def check_being_trained(runs, out, options, plans=None):
     not (a grid folder moved, a config.json the train has not yet rewritten there); they are compared
     once it ends. ``plans``: as for :func:`check_finished`."""
     for run in runs:
-        pid = None if _trained_file(out, run) else holder(run_dir(out, run))
+        pid = None if trained_file(out, run) else holder(run_dir(out, run))
         differ = trained_otherwise(out, run, options, ("data", "copy_from"), plans) if pid is not None else []
         if differ:
             by = pid_named(pid) if pid > 0 else "another process"
@@ -164,7 +176,7 @@ def check_others(runs, out, options, progress=None, plans=None):
     for other, by_hand in counted(_other_runs(out, planned), f"checking the other runs {out} holds", progress):
         ignore = ("seed",) + (treatments.TREATMENT_FIELDS if by_hand else ())
         try:
-            differ = trained_otherwise(out, other, options, ignore, plans) if _trained_file(out, other) else []
+            differ = trained_otherwise(out, other, options, ignore, plans) if trained_file(out, other) else []
         except (config.ConfigError, config.DataMismatch):
             continue
         if differ:
@@ -185,14 +197,14 @@ def _refuse_prepared_again(out, run, options, ignore=(), plans=None):
     for :func:`trained_otherwise`, which names the other fields that differ too."""
     try:
         trained_on = fileio.parse_json((run_dir(out, run) / "config.json").read_text()).get("data")
-        before = checkpoints.read_meta(_trained_file(out, run)).get("dataset_fingerprint")
+        before = checkpoints.read_meta(trained_file(out, run)).get("dataset_fingerprint")
         asked = run_fields(run, out, options).get("data")
     except (OSError, ValueError, AttributeError, TypeError, checkpoints.CheckpointError, config.ConfigError):
         return
     if not all(isinstance(value, str) for value in (trained_on, before, asked)) or \
             os.path.realpath(trained_on) != os.path.realpath(asked):
         return
-    now = _fingerprint(asked)
+    now = dataset_fingerprint(asked)
     if now is None or now == before:
         return
     others = trained_otherwise(out, run, options, tuple(ignore) + ("data",), plans)
@@ -230,184 +242,3 @@ def _other_runs(out, planned):
                 continue
         if run.name not in planned and run_dir(out, run) == folder:
             yield run, folder in by_hand
-
-
-def _trained_file(out, run):
-    """What ``run`` has trained so far: its weights file when finished, else its checkpoint if it
-    was interrupted (None when it has not started)."""
-    if is_finished(out, run):
-        return weights_path(out, run.name)
-    saved = run_dir(out, run) / CHECKPOINT_FILE
-    return saved if saved.exists() else None
-
-
-def trained_otherwise(out, run, options, ignore=(), plans=None):
-    """The fields a finished or interrupted ``run`` was trained with that differ from what ``options`` ask for now,
-    as "`name` recorded -> asked" texts (none when they agree, or when its config.json is unreadable).
-    Every field is compared, defaults included (:func:`planned_config`): an option given before and
-    left out now differs, and so does a copy retrained by hand with another option (a lower
-    --base-lr after it diverged: one schedule of the grid's report no longer). The dataset is the
-    one whose fingerprint its weights recorded, and a transfer's base the file whose sha256 they
-    recorded, wherever the grid and its dataset have been moved or copied to; a dataset prepared
-    again in its folder, or a base trained again in its place, differs (:mod:`minitransfer.resume`);
-    so does a finished run whose weights file is another run's network. Fields named in ``ignore``
-    are not compared. ``plans``: as for :func:`planned_config`."""
-    try:
-        recorded = fileio.parse_json((run_dir(out, run) / "config.json").read_text())
-    except (OSError, ValueError):
-        return []
-    saved = _trained_file(out, run)
-    try:  # a run another process trains has recorded its options in config.json before any checkpoint
-        trained = checkpoints.read_meta(saved) if saved else {}
-    except (checkpoints.CheckpointError, OSError):  # as an unreadable config.json: nothing recorded to compare
-        if not is_finished(out, run):  # a checkpoint that its run refuses to continue, naming it
-            return []
-        trained = {}
-    if is_finished(out, run) and trained.get("config"):
-        swapped = _another_network(recorded, trained["config"])
-        if swapped:  # each transfer copying it would copy that other network
-            return [f"its weights file {weights_path(out, run.name)} is another run's network, not the one its "
-                    f"config.json records ({swapped})"]
-    changes = {}
-    asked_fields = planned_config(run, out, options, plans)
-    digests_now = {"copy_from": _sha256, "data": _fingerprint}
-    for name, asked in asked_fields.items():
-        if asked is None or name in RESUME_FREE_FIELDS + ("out",) + tuple(ignore) or name not in recorded:
-            continue
-        change = recorded_change(name, recorded[name], asked, trained, digests_now.get(name))
-        if change and name == "seed":
-            change = _seed_change(out, run, recorded[name], options)
-        if change:
-            changes[name] = f"{option_label(run, name)} {change}"
-    # a default that follows from another option that differs (--eval-batch-size from --batch-size) goes with it:
-    # named, it would be one more option to give back, one experiment does not take
-    return named_differences(changes, {name for name in changes if options.get(name) is None})
-
-
-def planned_config(run, out, options, plans=None):
-    """Every configuration field of ``run`` as the grid trains it from ``options`` ({name: value}),
-    defaults filled in as ``train`` resolves them: a base's from its own fields; a copy's as those of
-    a base on its own classes with its base's preset, which is what it inherits of its base (the
-    split, its seed and the other half, the dataset, the preset; its fc8 from its own classes, the
-    schedule, batch and solver from that preset), then the copy's own (`copy_from`, `n`, `frozen`,
-    its seed and file). Raises ``ConfigError`` (naming the run) where ``options`` do not resolve.
-    ``plans``: the :class:`PlannedConfigs` that hold what this check of the grid folder has resolved
-    (None: resolved anew)."""
-    plans = PlannedConfigs() if plans is None else plans
-    if run.parent is None:
-        return plans.resolved(run, out, options, run).config.to_dict()
-    preset = plans.resolved(run.base, out, options, run.base).config.preset
-    own = Run(run.name, "base", run.split, run.split_seed, target=run.target, per_class=run.per_class)
-    halves = (own.split, own.split_seed, own.target, own.per_class)  # its name gives only its seed and file
-    planned = plans.resolved(own, out, dict(options, preset=preset), halves).config.to_dict()
-    fields = run_fields(run, out, options)
-    planned.update((name, fields[name]) for name in ("copy_from", "n", "frozen", "seed", "out"))
-    return planned
-
-
-class PlannedConfigs:
-    """The configurations :func:`planned_config` has resolved during one check of a grid folder: each
-    resolve opens the dataset and reads every shard's labels (about 1000 of ImageNet's), which every
-    finished copy of a large grid paid twice, on every rerun and dry run. A base is resolved once, for
-    itself and for each of its copies; a copy's own half once per split, half, per-class count and
-    preset. Create one per check (a dataset prepared again later resolves otherwise); ``out`` and
-    ``options`` are part of each key, so that other ones are never answered from it."""
-
-    def __init__(self):
-        self._plans = {}
-
-    def resolved(self, run, out, options, key):
-        """:func:`minitransfer.grid_preflight.resolved_plan` of ``run``, resolved once per ``key`` (what
-        tells apart the runs resolved alike), ``out`` and ``options``."""
-        key = (key, str(out), repr(sorted(options.items())))
-        if key not in self._plans:
-            self._plans[key] = resolved_plan(run, out, options)
-        return self._plans[key]
-
-
-def _seed_change(out, run, recorded, options):
-    """How the training seed of ``run`` differs, as the grid's seeds: each run trains with a seed
-    derived from the grid's (:func:`minitransfer.experiment.run_seed`), which is what a person gave
-    and should read. The earlier grid's is the one its plan (``OUT/experiment.json``) recorded, when
-    that seed gives this run's; else the run's own seed is named. Each side says whose it is."""
-    asked = int(options.get("seed") or 0)
-    try:
-        before = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"]["seed"]
-    except (OSError, ValueError, KeyError, TypeError):
-        before = None
-    if isinstance(before, int) and not isinstance(before, bool) and run_seed(before, run) == recorded:
-        return (f"{before!r} -> {asked!r} (the grid's seed the runs there trained from -> the one given now; each "
-                f"run's own derives from it)")
-    own, given = run_seed(asked, run), option_label(run, "seed")
-    return f"{recorded!r} -> {own!r} (the run's own seed -> the one the grid's {given} {asked!r} derives for it)"
-
-
-def _another_network(recorded, weights_config):
-    """How the configuration a finished run's weights file records differs from its config.json
-    (both written by the same `train`: they differ only when the file was replaced by another
-    run's, e.g. another half's base copied over it), as "`name` in config.json -> in the weights
-    file" texts joined by "; ", or "" when they agree. `out` is compared by its file name: a folder
-    moved whole, or config.json written by an older version (`out` as typed, relative), records
-    the same weights in another place."""
-    def differs(name):
-        before, after = recorded.get(name), weights_config.get(name)
-        if name == "out" and isinstance(before, str) and isinstance(after, str):
-            return pathlib.PurePath(before).name != pathlib.PurePath(after).name
-        return before != after
-
-    fields = sorted(set(recorded) | set(weights_config))
-    return "; ".join(f"`{name}` {recorded.get(name)!r} -> {weights_config.get(name)!r}" for name in fields
-                     if name not in RESUME_FREE_FIELDS and differs(name))
-
-
-@functools.lru_cache(maxsize=64)
-def _file_sha256(path, device, inode, size, modified):
-    return fileio.sha256_file(path)
-
-
-def _sha256(path):
-    """The sha256 of the weights file at ``path``, or None when there is none: the one its run's
-    result.json recorded while the file is as train wrote it (:func:`minitransfer.rundir.recorded_sha256`),
-    else the file read, once per version of it (device, inode, size, mtime) in this process."""
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return rundir.recorded_sha256(path, status) or _file_sha256(
-        os.path.realpath(path), status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
-
-
-class DatasetsAsPlanned:
-    """The datasets a grid trains on (``options``' data and source data) as it planned its runs: each
-    run it starts later is checked to find them so (:meth:`check`). A training holds its dataset
-    (prepare refuses to write there meanwhile), but between runs (the grid waiting for runs another
-    process trains, a SLURM task's) prepare could replace one: the grid's next runs then trained on
-    other images than its finished ones (their transfers on bases of the images before), unnoticed
-    until a rerun or the report refused the folder."""
-
-    def __init__(self, out, options):
-        self.out = out
-        self.planned = {key: (options[key], _fingerprint(options[key])) for key in ("data", SOURCE_DATA)
-                        if isinstance(options.get(key), str)}
-
-    def check(self):
-        """Raise :class:`DatasetPreparedAgain` where a dataset was prepared again since the grid planned."""
-        for key, (path, before) in self.planned.items():
-            now = _fingerprint(path)
-            if before is not None and now != before:
-                now = "none readable" if now is None else now[:12]
-                raise DatasetPreparedAgain(
-                    f"{path} was prepared again (or is being prepared) while the grid in {self.out} ran (sha256 of "
-                    f"its meta.json {before[:12]} -> {now}): its runs so far trained on the images it held before, "
-                    f"and the grid stopped rather than train its next runs on other ones; to go on with this grid, "
-                    f"give the dataset they trained on (a copy, or prepared again as it was) as "
-                    f"{config_wording.option_name(key)}; to train on these images, choose another output folder "
-                    f"for this grid (or delete the runs in {self.out} first: what they trained is lost)")
-
-
-def _fingerprint(path):
-    """The fingerprint of the dataset at ``path`` (the sha256 of its meta.json), or None without one."""
-    try:
-        return datasets.open_dataset(path).fingerprint
-    except datasets.DatasetError:
-        return None

@@ -22,8 +22,8 @@ from click.testing import CliRunner
 from fake_results import finished_result
 
 from minitransfer import experiment as grid
-from minitransfer import (cpus, fileio, grid_caveats, grid_check, grid_options, grid_plan_file, grid_runner, models,
-                          preflight, run_lock, scheduler)
+from minitransfer import (cpus, fileio, grid_caveats, grid_check, grid_options, grid_plan_file, grid_runner,
+                          grid_trained, models, preflight, run_lock, scheduler)
 from minitransfer import train as training
 from minitransfer.memory_limit import Available
 
@@ -1400,7 +1400,7 @@ def _hashed(monkeypatch):
         return sha256_stream(handle, *args, **kwargs)
 
     monkeypatch.setattr(fileio, "sha256_stream", counted)
-    grid_check._file_sha256.cache_clear()
+    grid_trained._file_sha256.cache_clear()
     return counts
 
 
@@ -1444,9 +1444,9 @@ def test_a_base_replaced_by_another_file_of_the_same_size_and_mtime_is_hashed_ag
     times kept as it was copied) is read again, not taken for the one hashed before."""
     base, other = tmp_path / "baseA.h5", tmp_path / "other.h5"
     base.write_bytes(b"first network")
-    assert grid_check._sha256(base) == fileio.sha256_file(base)
+    assert grid_trained.weights_sha256(base) == fileio.sha256_file(base)
     other.write_bytes(b"other network")
     modified = os.stat(base).st_mtime_ns
     os.utime(other, ns=(modified, modified))
     os.replace(other, base)
-    assert grid_check._sha256(base) == fileio.sha256_file(base)
+    assert grid_trained.weights_sha256(base) == fileio.sha256_file(base)

@@ -79,3 +79,36 @@ def test_a_run_trained_by_hand_in_a_folder_linked_into_the_grid_is_judged_too(da
     assert refused.exit_code == 2, refused.output
     assert f"error: {out / 'mine' / 'mynet.run'}, a run trained by hand in {out}, which its report reads as baseA" \
            in refused.output, refused.output
+
+
+def test_a_grid_run_trained_by_hand_with_its_own_seed_is_refused_with_what_can_be_done(data, tmp_path):
+    """baseA trained by hand in the grid's place for it (or by an edited script) with the grid's options
+    but a seed of its own, and A1B from it: no --seed the grid takes gives each of its runs those seeds,
+    so "give the options as they were trained" could not be followed. The refusal says it was not trained
+    by the grid's plan, names the run that copied from it, and moving them out lets the grid go on; a
+    seed the grid's plan records is still one to give back."""
+    out = tmp_path / "grid"
+    base, copy = out / "random0" / "baseA.h5", out / "random0" / "A1B.h5"
+    _train_by_hand(data, base, "--seed", "1234")
+    _train_by_hand(data, copy, "--copy-from", str(base), "--n", "1", "--frozen", "--half", "B", "--seed", "99")
+    before = _tree(out)
+    for dry_run in (["--dry-run"], []):
+        refused = CliRunner().invoke(main, ["experiment", "--data", data, "-o", str(out), *GRID, *dry_run])
+        assert refused.exit_code == 2, refused.output
+        assert f"error: {out / 'random0' / 'baseA.run'} was trained with other options" in refused.output, \
+            refused.output
+        assert "and not by this grid's plan: its training seed is none this grid's seeds give it" in refused.output
+        assert "1234 -> " in refused.output and "the runs that copied from it (random0/A1B)" in refused.output, \
+            refused.output
+        assert "give the options as they were trained" not in refused.output, refused.output
+        assert _tree(out) == before
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for path in (base, base.with_suffix(".run"), copy, copy.with_suffix(".run")):  # as the refusal advises
+        path.rename(aside / path.name)
+    trained = CliRunner().invoke(main, ["experiment", "--data", data, "-o", str(out), *GRID])
+    assert trained.exit_code == 0, trained.output
+    reseeded = CliRunner().invoke(main, ["experiment", "--data", data, "-o", str(out), *GRID, "--seed", "4",
+                                         "--dry-run"])
+    assert reseeded.exit_code == 2 and "give the options as they were trained" in reseeded.output, reseeded.output
+    assert "--seed 0 -> 4 (the grid's seed" in reseeded.output, reseeded.output
