@@ -134,7 +134,8 @@ def check_being_trained(runs, out, options, plans=None):
     not (a grid folder moved, a config.json the train has not yet rewritten there); they are compared
     once it ends. ``plans``: as for :func:`check_finished`."""
     for run in runs:
-        pid = None if trained_file(out, run) else holder(run_dir(out, run))
+        folder = run_dir(out, run)  # a file in its place is refused after, naming it (holder: "Not a directory")
+        pid = None if trained_file(out, run) or not folder.is_dir() else holder(folder)
         differ = trained_otherwise(out, run, options, ("data", "copy_from"), plans) if pid is not None else []
         if differ:
             by = pid_named(pid) if pid > 0 else "another process"

@@ -116,7 +116,8 @@ def lost_results(runs, out):
     refused, advising to delete a finished network), says what to do once as it starts (:func:`result_lost`),
     trains the others (a transfer copying from one: its network is there) and counts them at its end (exit 65:
     report leaves them out). Before, the grid refused to start, and the only way on was to train them anew."""
-    return [run for run in runs if not is_finished(out, run) and run_status(out, run) == RESULT_LOST]
+    # its result.json unreadable first: a run's folder may be a file in its way, refused after, naming it
+    return [run for run in runs if unreadable_result(out, run) is not None and run_status(out, run) == RESULT_LOST]
 
 
 def network_gone(out, run):
