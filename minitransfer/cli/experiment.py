@@ -318,9 +318,9 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
 
 def _plan_summary(runs, statuses):
     """The plan counted, as its dry run ends: "240 runs in 8 folders (random0 30, random1 30, random2 30
-    and 5 more): 0 finished, 240 to train" (", 1 being trained by another process", which the grid
-    waits for), by the runs' ``statuses`` (:func:`minitransfer.grid_status.run_status`, as its lines
-    show them). Its first line, with the count, lay hundreds of lines above (two a run) in a big grid's
+    and 5 more): 0 finished, 240 to train" (", 1 result.json to write again from its checkpoint", which its
+    train writes training nothing; ", 1 being trained by another process", which the grid waits for), by the
+    runs' ``statuses`` (:func:`minitransfer.grid_status.run_status`, as its lines show them). Its first line, with the count, lay hundreds of lines above (two a run) in a big grid's
     dry run."""
     folders = collections.Counter(run.name.split("/")[0] for run in runs)
     shown = [f"{folder} {count}" for folder, count in folders.items()]
@@ -328,9 +328,12 @@ def _plan_summary(runs, statuses):
     finished = statuses.count("done")
     elsewhere = sum(status.startswith("being trained") for status in statuses)
     lost = statuses.count(grid_status.RESULT_LOST)  # not trained: the grid says so, and counts them at its end
+    again = statuses.count(grid_status.WRITE_AGAIN)  # not trained either: their train writes result.json alone
     return (f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {len(folders)} folder"
             f"{'s' if len(folders) != 1 else ''} ({', '.join(shown[:3] if more else shown)}{more}): "
-            f"{finished} finished, {len(runs) - finished - elsewhere - lost} to train"
+            f"{finished} finished, {len(runs) - finished - elsewhere - lost - again} to train"
+            + (f", {again} {RESULT_FILE} to write again from {'their' if again > 1 else 'its'} checkpoint"
+               f"{'s' if again > 1 else ''}" if again else "")
             + (f", {elsewhere} being trained by another process" if elsewhere else "")
             + (f", {lost} finished whose {RESULT_FILE} is lost (not trained)" if lost else ""))
 
