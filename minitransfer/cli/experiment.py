@@ -296,7 +296,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     if dry_run:
         grid_folder.check_place(out, options)  # refused as the grid itself would refuse it, in its order
         grid_check.check_folder(runs, out, options, say)
-        pending = [each for each in runs if not grid_status.is_finished(out, each)]
+        lost = grid_status.lost_results(runs, out)  # not trained, as the grid's own pending runs leave them out
+        pending = [each for each in runs if not grid_status.is_finished(out, each) and each not in lost]
         grid_folder.check_writable(out, len(pending), len(runs))
         grid_plan_file.check_run_folders(out, runs)  # a file where a run's folder belongs
         slots = grid_runner.slots_used(devices, pending)  # as many as it has runs to train, as the grid does
@@ -307,7 +308,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
             if note:
                 say(f"note: {note}")
         echo(_plan_summary(runs, statuses))
-        echo(_would_run_on(devices, slots, pending, runs))
+        echo(_would_run_on(devices, slots, pending, runs, len(lost)))
         return
     with told_where_it_stopped(out):
         outcome = scheduler.run_grid(runs, out, options, devices=devices, log=grid_log, progress=say)
@@ -320,8 +321,8 @@ def _plan_summary(runs, statuses):
     """The plan counted, as its dry run ends: "240 runs in 8 folders (random0 30, random1 30, random2 30
     and 5 more): 0 finished, 240 to train" (", 1 result.json to write again from its checkpoint", which its
     train writes training nothing; ", 1 being trained by another process", which the grid waits for), by the
-    runs' ``statuses`` (:func:`minitransfer.grid_status.run_status`, as its lines show them). Its first line, with the count, lay hundreds of lines above (two a run) in a big grid's
-    dry run."""
+    runs' ``statuses`` (:func:`minitransfer.grid_status.run_status`, as its lines show them). Its first line, with the
+    count, lay hundreds of lines above (two a run) in a big grid's dry run."""
     folders = collections.Counter(run.name.split("/")[0] for run in runs)
     shown = [f"{folder} {count}" for folder, count in folders.items()]
     more = f" and {len(shown) - 3} more" if len(shown) > 4 else ""
@@ -338,10 +339,14 @@ def _plan_summary(runs, statuses):
             + (f", {lost} finished whose {RESULT_FILE} is lost (not trained)" if lost else ""))
 
 
-def _would_run_on(devices, slots, pending, runs):
+def _would_run_on(devices, slots, pending, runs, lost=0):
     """What the grid would do, as its dry run ends: "would run on GPU 0, GPU 1, one run each" (the
     ``slots`` it fills of ``devices``, naming those left idle where it has fewer runs ``pending``),
-    "would run on the CPU, one at a time", or that it would train nothing."""
+    "would run on the CPU, one at a time", or that it would train nothing (``lost`` of the runs finished, their
+    result.json lost: not trained, :data:`minitransfer.grid_status.RESULT_LOST`)."""
+    if not pending and lost:
+        return (f"would train nothing: {len(runs) - lost} of {len(runs)} runs are finished, and {lost} finished "
+                f"whose {RESULT_FILE} is lost (not trained)")
     if not pending:
         return f"would train nothing: all {len(runs)} runs are finished"
     if slots == (None,):
