@@ -49,7 +49,8 @@ class GridOutcome:
     with the run it copies from, which failed or did not finish, or None where every GPU was retired
     before it started (:meth:`block`); :attr:`blocked` lists them; ``lost``: the runs finished once whose
     result.json cannot be read, their checkpoint gone (:data:`minitransfer.grid_status.RESULT_LOST`), which it
-    did not train (report leaves them out)."""
+    did not train (report leaves them out); ``written_again``: those of ``finished`` whose train wrote their
+    unreadable result.json again from their checkpoint, training nothing, counted apart (before, as trained)."""
 
     finished: list
     skipped: list
@@ -64,6 +65,7 @@ class GridOutcome:
     retired: dict = dataclasses.field(default_factory=dict)  # a GPU retired -> the logs of the runs that retired it
     gpus: list = dataclasses.field(default_factory=list)  # the GPUs it could retire, in order (two or more, else none)
     lost: list = dataclasses.field(default_factory=list)  # finished, their result.json lost: not trained
+    written_again: list = dataclasses.field(default_factory=list)  # of finished: result.json written, none trained
 
     @property
     def blocked(self):
@@ -97,7 +99,9 @@ class GridOutcome:
         """One line: how many runs ended each way (the ways that happened, beyond the usual three); every
         run of the grid is counted once; then the GPUs it retired (:meth:`retirements`). "Not run" (a
         failed base's runs) and "not started" (a stopped grid's) read alike: each says why, or what next."""
-        counts = [f"{len(self.finished)} trained", f"{len(self.skipped)} already done", f"{len(self.failed)} failed"]
+        trained, again = len(self.finished) - len(self.written_again), len(self.written_again)
+        counts = [f"{trained} trained", *([f"{again} {RESULT_FILE} written again"] if again else []),
+                  f"{len(self.skipped)} already done", f"{len(self.failed)} failed"]
         counts += [f"{len(self.blocked)} not run ({self._why_not_run()})"] if self.blocked else []
         counts += [f"{len(self.lost)} finished, {'their' if len(self.lost) > 1 else 'its'} {RESULT_FILE} lost: report "
                    f"leaves {'them' if len(self.lost) > 1 else 'it'} out (see above)"] if self.lost else []

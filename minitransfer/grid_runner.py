@@ -13,7 +13,7 @@ import time
 from minitransfer import launcher, run_lock, stopping
 from minitransfer.grid_check import DatasetsAsPlanned, check_finished, check_folder
 from minitransfer.grid_folder import GridFolderGone
-from minitransfer.grid_launch import open_run_log, start_held_from_stops, start_line
+from minitransfer.grid_launch import open_run_log, start_held_from_stops, start_line, written_again_line
 from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
                                        stopped_unstarted, where_its_output_is)
 from minitransfer.grid_plan import left_alone, replaced_plan
@@ -25,8 +25,10 @@ from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_c
                                      weights_path)
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import write_plan
+from minitransfer.rundir import RESULT_FILE
 from minitransfer.grid_retirement import GridRetirement
-from minitransfer.grid_status import error_line, is_finished, lost_results, result_lost, tried_again
+from minitransfer.grid_status import (error_line, is_finished, lost_results, result_lost, result_written_again,
+                                      tried_again)
 
 STOP_RESEND_SECONDS = 1.0
 
@@ -74,12 +76,14 @@ class GridRunner:
         self.retirement = GridRetirement(self.slots, self.outcome.retired)  # GPUs retired, their runs put back
         self.outcome.gpus = [gpu_name(gpu) for gpu in self.retirement.gpus.held]  # those it may retire
         self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
+        self.again = {run.name for run in self.pending if result_written_again(out, run)}
         # "[K/N] start RUN": K a run's number, kept when it starts again; N the runs this grid starts
-        self.total, self.started, self.numbers = len(self.pending), 0, {}
+        self.total, self.started, self.numbers = len(self.pending) - len(self.again), 0, {}
         self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
         if finished:
             lost_here = len(self.outcome.lost)
             log(f"{len(finished)} of {len(runs)} runs already finished; {self.total} to run"
+                + (f"; {len(self.again)} {RESULT_FILE} to write again" if self.again else "")
                 + (f"; {lost_here} not trained (see above)" if lost_here else ""))
         again = tried_again(self.pending, out)
         if again:
@@ -143,7 +147,7 @@ class GridRunner:
         grid planned: ``DatasetPreparedAgain``; either stops the grid), ``run`` is left among the runs not
         started. So is one whose start line the caller's ``log`` raised on (or a stop came during), which
         stops the grid as any error does: a run is never lost from the grid's outcome."""
-        if run.name not in self.numbers:
+        if self._unnumbered(run):
             self.started += 1
             self.numbers[run.name] = self.started
         try:
@@ -161,7 +165,7 @@ class GridRunner:
         self.pending.insert(0, run)
 
     def _launch(self, slot, device, run):
-        self.log(start_line(self.out, run, device, self.numbers[run.name], self.total))
+        self.log(start_line(self.out, run, device, self.numbers.get(run.name), self.total))
         arguments = train_arguments(run, self.out, self.options)
         log_file = open_run_log(self.out, run, self.train_command + arguments)  # a full disk: StorageError
         self.warnings.watch(run.name, log_file, weights_path(self.out, run.parent) if run.parent else None)
@@ -187,6 +191,10 @@ class GridRunner:
             elif finished:
                 self.done.add(run.name)
                 self.outcome.finished.append(run.name)
+                if run.name in self.again:  # trained nothing: no pace told, nor its GPU shown to work
+                    self.outcome.written_again.append(run.name)
+                    self.log(f"{written_again_line(run, 'wrote')}{accuracy_note(self.out, run)}{self._runs_left()}")
+                    continue
                 seconds = time.monotonic() - start
                 self.time_left.add(run.name, seconds)
                 self._fail(*self.retirement.gpus.finished(self.slots[slot]))  # its GPU works: they failed on their own
@@ -295,12 +303,15 @@ class GridRunner:
         if pid is None:
             return False
         self.elsewhere.append(run)
-        if run.name not in self.numbers:
-            self.total -= 1
+        self.total -= self._unnumbered(run)
         held = f"another process{run_lock.holder_named(pid)}"
         self.log(f"{run.name} not started after all: {held} took it first, which trains it; waiting for it" if started
                  else f"{run.name} is being trained by {held}; waiting for it")
         return True
+
+    def _unnumbered(self, run):
+        """Whether ``run`` is among the N of "[K/N]" (not one whose result.json alone is written again), unnumbered."""
+        return run.name not in self.numbers and run.name not in self.again
 
     def _lost_race(self, run):
         """Whether the train of ``run`` that has just exited 2 found its run held by another process
@@ -317,7 +328,7 @@ class GridRunner:
             if is_finished(self.out, run):
                 self._done_elsewhere(run)
             else:  # it stopped there unfinished: continue it here
-                self.total += run.name not in self.numbers
+                self.total += self._unnumbered(run)
                 self.pending.insert(0, run)
 
     def _done_elsewhere(self, run):

@@ -66,9 +66,9 @@ def result_written_again(out, run):
 
 def run_status(out, run):
     """What running the grid does with ``run``, as its dry run shows it: "done" (finished: skipped),
-    "todo" also for a run whose checkpoint is at its end but whose result.json cannot be read
-    (:func:`result_written_again`: its train writes it again, training nothing),
-    "resume at iteration K" (interrupted: its run continues from its checkpoint), "todo", "bad
+    :data:`WRITE_AGAIN` for a run whose checkpoint is at its end but whose result.json cannot be read
+    (:func:`result_written_again`: its train writes it again, training nothing; before, "todo", and the grid
+    said it trained it), "resume at iteration K" (interrupted: its run continues from its checkpoint), "todo", "bad
     checkpoint" (one that its run refuses to resume: it fails with exit 65), :data:`RESULT_LOST` (its
     weights file there, its result.json unreadable and its checkpoint gone: a finished network that
     nothing finishes again without training it anew; the grid trains the others, not it, :func:`lost_results`),
@@ -86,7 +86,7 @@ def run_status(out, run):
             return "todo"
         return RESULT_LOST if unreadable_result(out, run) is not None else "weights without a checkpoint"
     if result_written_again(out, run):
-        return "todo"
+        return WRITE_AGAIN
     try:
         return f"resume at iteration {checkpoints.read_meta(saved)['iteration']}"
     except checkpoints.CheckpointError:
@@ -96,6 +96,7 @@ def run_status(out, run):
 
 
 RESULT_LOST = f"{RESULT_FILE} unreadable, no checkpoint"
+WRITE_AGAIN = "result to write again"  # its checkpoint at its end: its train writes result.json, training nothing
 
 
 def result_lost(out, run):
@@ -188,9 +189,10 @@ def describe_plan(runs, out, options, train_command, statuses=None):
              f"{f', {resumed} to resume' if resumed else ''}):"]
     for run, status in zip(runs, statuses):
         after = f"  (after {run.parent})" if run.parent else ""
-        failed = error_line(run_dir(out, run)) if status == "todo" or status.startswith("resume ") else None
+        failed = error_line(run_dir(out, run)) if status in ("todo", WRITE_AGAIN) or status.startswith("resume ") \
+            else None
         gone = f"  ({GONE})" if status == "todo" and network_gone(out, run) else \
-            f"  ({WRITTEN_AGAIN})" if status == "todo" and result_written_again(out, run) else \
+            f"  ({WRITTEN_AGAIN})" if status == WRITE_AGAIN else \
             f"  (not trained: {result_lost(out, run)})" if status == RESULT_LOST else ""
         lines.append(f"  [{status}] {run.name}{after}{gone}{f'  (failed before: {failed})' if failed else ''}")
         lines.append("      " + shlex.join(list(train_command) + train_arguments(run, out, options)))

@@ -117,8 +117,20 @@ def _refuse_default_name_taken(plan):
     differ = {key: text for key, text in differences(saved, plan).items() if key not in ("precision", "out")}
     if not (saved.meta.get("config") and differ) or not set(differ) <= _NAMED_ALIKE:
         return
-    own = pathlib.Path(c.copy_from).stem if "copy_from" in differ else pathlib.Path(c.data).name
+    own = _base_told_apart(c.copy_from, saved.meta["config"].get("copy_from")) if "copy_from" in differ \
+        else pathlib.Path(c.data).name
     raise DefaultNameTaken(out, ", ".join(differ.values()), f"{out.stem}-{own}{out.suffix}")
+
+
+def _base_told_apart(copy_from, theirs):
+    """What tells the base ``copy_from`` apart from ``theirs``, the base the network holding the default
+    name copied: its file's stem ("baseA"), with its folder's name before it where both stems are the same
+    ("hand-baseA": two bases baseA.h5 in two folders; before, the name suggested said "-baseA" of both)."""
+    mine = pathlib.Path(copy_from)
+    if not theirs or pathlib.Path(theirs).stem != mine.stem:
+        return mine.stem
+    folder = mine.resolve().parent.name
+    return f"{folder}-{mine.stem}" if folder else mine.stem
 
 
 def other_kinds_folder(out, data_meta=None, data_named=None, datasets=tuple):

@@ -49,7 +49,7 @@ from minitransfer.grid_preflight import plans_shared
 from minitransfer.grid_runner import STOP_RESEND_SECONDS, GridRunner
 from minitransfer.experiment import default_train_command
 from minitransfer.grid_options import check_options
-from minitransfer.grid_status import is_finished
+from minitransfer.grid_status import is_finished, lost_results, result_lost
 
 __all__ = ["run_grid", "STOP_RESEND_SECONDS"]
 
@@ -139,15 +139,22 @@ def _interrupted(runner):
 def _finished_unwritable(runs, out, options, error, log, progress):
     """The outcome of a grid whose every run is finished, in a folder where its lock file cannot be
     written (``error``: read-only, as results copied from a cluster onto a read-only mount, or
-    another user's): checked as a rerun checks them, with nothing to write and no lock needed. A
-    grid with runs left there, or stopped by another error (a full disk), raises a
+    another user's): checked as a rerun checks them, with nothing to write and no lock needed; a finished
+    run whose result.json is lost (:data:`minitransfer.grid_status.RESULT_LOST`), which no grid trains, is
+    said and counted as the grid does (exit 65), not as a run left (before, the grid refused: "1 of 4 runs
+    are left to train"). A grid with runs left there, or stopped by another error (a full disk), raises a
     ``StorageError``, naming the folder where it cannot be written."""
     if error.errno not in fileio.UNWRITABLE:
         raise error
     check_folder(runs, out, options, progress)
-    left = [run for run in runs if not is_finished(out, run)]
+    lost = lost_results(runs, out)  # not trained, here as where it may write: said, and counted (exit 65)
+    left = [run for run in runs if not is_finished(out, run) and run not in lost]
     if left:
         raise cannot_train_in(out, error, len(left), len(runs))
-    log(f"all {len(runs)} runs already finished; nothing to do, and nothing written in {out} (which this process "
-        f"cannot write)")
-    return GridOutcome([], [run.name for run in runs], [], {})
+    for run in lost:
+        log(f"note: not trained: {result_lost(out, run)}")
+    done = [run.name for run in runs if run not in lost]
+    finished = f"{len(done)} of {len(runs)} runs already finished, {len(lost)} not trained (see above)" if lost \
+        else f"all {len(runs)} runs already finished"
+    log(f"{finished}; nothing to do, and nothing written in {out} (which this process cannot write)")
+    return GridOutcome([], done, [], {}, lost=[run.name for run in lost])

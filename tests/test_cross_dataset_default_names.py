@@ -86,3 +86,27 @@ def test_another_seed_under_the_default_name_keeps_its_own_refusal(study, tmp_pa
     other = _train(tmp_path, "--data", target, "--copy-from", str(source), "--seed", "7")
     assert other.exit_code == 2, other.output
     assert "--seed" in other.output and DEFAULT_NAME_TELLS not in " ".join(other.output.split())
+
+
+def test_two_bases_of_one_file_name_are_told_apart_by_their_folders(study, tmp_path):
+    """Both bases named baseA.h5, in two folders: the name suggested was all-X2all-baseA.h5, which told them
+    no more apart than the default name did."""
+    import shutil
+
+    folder, source, target_base, target = study
+    lab, hand = tmp_path / "lab" / "baseA.h5", tmp_path / "hand" / "baseA.h5"
+    for base, copied in ((source, lab), (target_base, hand)):
+        copied.parent.mkdir()
+        shutil.copyfile(base, copied)
+    run_folder = tmp_path / "runs"
+    run_folder.mkdir()
+    assert _train(run_folder, "--data", target, "--copy-from", str(lab)).exit_code == 0
+    default = run_folder / "all-X2all.h5"
+    second = _train(run_folder, "--copy-from", str(hand))
+    assert second.exit_code == 2, second.output
+    said = " ".join(second.output.split())
+    suggested = f"{default.stem}-{hand.parent.name}-{hand.stem}{default.suffix}"  # its folder tells it apart
+    assert suggested != f"{default.stem}-{lab.parent.name}-{lab.stem}{default.suffix}"
+    assert _give_a_name(default.name, suggested) in said, said
+    named = _train(run_folder, "--copy-from", str(hand), *config_wording.command_line({"out": suggested}))
+    assert named.exit_code == 0, named.output  # what it says works

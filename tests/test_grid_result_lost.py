@@ -5,10 +5,12 @@ transfer copying from it too: its network is there), not it, says what to do wit
 out). Before, its dry run said "weights without a checkpoint" and the grid ran its train, which failed with
 exit 2 advising to delete the network; then the grid refused to start at all, every other run blocked."""
 
+import errno
 import shlex
 import shutil
 
 from click.testing import CliRunner
+from cli.test_gpu_choice import gpus_counted  # noqa: F401 (a fixture)
 from test_experiment import trained_grid  # noqa: F401 (a fixture)
 
 from minitransfer import grid_status, scheduler
@@ -80,3 +82,33 @@ def test_run_grid_counts_the_lost_run(trained_grid, tmp_path):  # noqa: F811
     assert outcome.lost == ["random0/baseB"] and outcome.exit_code == 65, lines
     assert sorted(outcome.finished + outcome.skipped) == ["random0/A1B", "random0/B1B", "random0/baseA"], lines
     assert weights.read_bytes() == before
+
+
+def test_the_dry_run_fills_no_slot_for_the_lost_run(trained_grid, tmp_path, gpus_counted, monkeypatch):  # noqa: F811
+    """The dry run counted the lost run among those to train, as the grid does not: its slots (and memory
+    check) were sized for two runs, A1B and the lost baseB, and "2 runs to train" said."""
+    place, runs, options = _lost_base(trained_grid, tmp_path)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,2,3")
+    left = [run for run in runs if not grid_status.is_finished(place, run) and
+            grid_status.run_status(place, run) != grid_status.RESULT_LOST]
+    assert [run.name for run in left] == ["random0/A1B"]  # the interrupted transfer alone
+    dry = CliRunner().invoke(main, ["experiment", "--data", options["data"], "-o", str(place), "--layers", "1",
+                                    "--no-fine-tuned", "--max-iter", str(options["max_iter"]), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert dry.output.splitlines()[-1] == (f"would run on GPU 0, one run each ({len(left)} run to train: GPU 1, "
+                                           f"GPU 2, GPU 3 left idle)"), dry.output
+
+
+def test_a_grid_in_a_folder_it_cannot_write_counts_the_lost_run_as_not_trained(trained_grid, tmp_path):  # noqa: F811
+    """Its lock file refused (a read-only copy of the results), the grid counted the lost run as one left to
+    train and refused: "1 of 3 runs are left to train there"."""
+    place, runs, options = _lost_base(trained_grid, tmp_path)
+    finished_or_lost = runs[:3]  # baseA, baseB (lost), B1B: the interrupted A1B left out
+    lines = []
+    outcome = scheduler._finished_unwritable(finished_or_lost, place, options, OSError(errno.EROFS, "read-only"),
+                                             lines.append, None)
+    base = next(run for run in runs if run.name == "random0/baseB")
+    assert outcome.lost == [base.name] and outcome.exit_code == 65, lines
+    assert sorted(outcome.skipped) == ["random0/B1B", "random0/baseA"], lines
+    assert lines[0] == f"note: not trained: {grid_status.result_lost(place, base)}", lines
+    assert lines[1].startswith("2 of 3 runs already finished, 1 not trained (see above); nothing to do"), lines

@@ -296,9 +296,10 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     if dry_run:
         grid_folder.check_place(out, options)  # refused as the grid itself would refuse it, in its order
         grid_check.check_folder(runs, out, options, say)
-        pending = [each for each in runs if not grid_status.is_finished(out, each)]
+        grid_plan_file.check_run_folders(out, runs)  # a file where a run's folder belongs (before their statuses)
+        lost = grid_status.lost_results(runs, out)  # not trained, as the grid's own pending runs leave them out
+        pending = [each for each in runs if not grid_status.is_finished(out, each) and each not in lost]
         grid_folder.check_writable(out, len(pending), len(runs))
-        grid_plan_file.check_run_folders(out, runs)  # a file where a run's folder belongs
         slots = grid_runner.slots_used(devices, pending)  # as many as it has runs to train, as the grid does
         grid_preflight.check_memory(pending, out, options, slots)
         statuses = [grid_status.run_status(out, each) for each in runs]  # looked at once: the lines and the count
@@ -307,7 +308,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
             if note:
                 say(f"note: {note}")
         echo(_plan_summary(runs, statuses))
-        echo(_would_run_on(devices, slots, pending, runs))
+        echo(_would_run_on(devices, slots, pending, runs, len(lost)))
         return
     with told_where_it_stopped(out):
         outcome = scheduler.run_grid(runs, out, options, devices=devices, log=grid_log, progress=say)
@@ -318,27 +319,34 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
 
 def _plan_summary(runs, statuses):
     """The plan counted, as its dry run ends: "240 runs in 8 folders (random0 30, random1 30, random2 30
-    and 5 more): 0 finished, 240 to train" (", 1 being trained by another process", which the grid
-    waits for), by the runs' ``statuses`` (:func:`minitransfer.grid_status.run_status`, as its lines
-    show them). Its first line, with the count, lay hundreds of lines above (two a run) in a big grid's
-    dry run."""
+    and 5 more): 0 finished, 240 to train" (", 1 result.json to write again from its checkpoint", which its
+    train writes training nothing; ", 1 being trained by another process", which the grid waits for), by the
+    runs' ``statuses`` (:func:`minitransfer.grid_status.run_status`, as its lines show them). Its first line, with the
+    count, lay hundreds of lines above (two a run) in a big grid's dry run."""
     folders = collections.Counter(run.name.split("/")[0] for run in runs)
     shown = [f"{folder} {count}" for folder, count in folders.items()]
     more = f" and {len(shown) - 3} more" if len(shown) > 4 else ""
     finished = statuses.count("done")
     elsewhere = sum(status.startswith("being trained") for status in statuses)
     lost = statuses.count(grid_status.RESULT_LOST)  # not trained: the grid says so, and counts them at its end
+    again = statuses.count(grid_status.WRITE_AGAIN)  # not trained either: their train writes result.json alone
     return (f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {len(folders)} folder"
             f"{'s' if len(folders) != 1 else ''} ({', '.join(shown[:3] if more else shown)}{more}): "
-            f"{finished} finished, {len(runs) - finished - elsewhere - lost} to train"
+            f"{finished} finished, {len(runs) - finished - elsewhere - lost - again} to train"
+            + (f", {again} {RESULT_FILE} to write again from {'their' if again > 1 else 'its'} checkpoint"
+               f"{'s' if again > 1 else ''}" if again else "")
             + (f", {elsewhere} being trained by another process" if elsewhere else "")
             + (f", {lost} finished whose {RESULT_FILE} is lost (not trained)" if lost else ""))
 
 
-def _would_run_on(devices, slots, pending, runs):
+def _would_run_on(devices, slots, pending, runs, lost=0):
     """What the grid would do, as its dry run ends: "would run on GPU 0, GPU 1, one run each" (the
     ``slots`` it fills of ``devices``, naming those left idle where it has fewer runs ``pending``),
-    "would run on the CPU, one at a time", or that it would train nothing."""
+    "would run on the CPU, one at a time", or that it would train nothing (``lost`` of the runs finished, their
+    result.json lost: not trained, :data:`minitransfer.grid_status.RESULT_LOST`)."""
+    if not pending and lost:
+        return (f"would train nothing: {len(runs) - lost} of {len(runs)} runs are finished, and {lost} finished "
+                f"whose {RESULT_FILE} is lost (not trained)")
     if not pending:
         return f"would train nothing: all {len(runs)} runs are finished"
     if slots == (None,):
