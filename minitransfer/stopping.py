@@ -22,6 +22,7 @@ for ``train(TrainConfig(quiet=True))`` (:func:`hushed_if_quiet`), to ``run_grid`
 (:func:`warnings_to`).
 """
 
+import atexit
 import contextlib
 import contextvars
 import errno
@@ -102,15 +103,29 @@ def handlers_given_back():
     left them ignored there, SIGHUP too (the caller no longer heard its terminal close). Not in the
     ``minitransfer`` command's own process (:func:`stop_as_it_starts` ran): exiting interrupted, it keeps
     them ignored to its last instant, so that a second stop cannot change its exit code. A handler that
-    Python cannot give back (None: a program embedding Python set it) is left as it is."""
+    Python cannot give back (None: a program embedding Python set it) is left as it is. Given back on
+    exit code 75, they are ignored again as the process exits, should the caller let that exit end it
+    (a script whose last line is ``main()``): a second stop then cannot turn 75 into a death by signal."""
     found = {stop: signal.getsignal(stop) for stop in STOP_SIGNALS}
     try:
         yield
+    except SystemExit as leaving:
+        if leaving.code == EXIT_INTERRUPTED and not _the_command and not _ignored_at_exit:
+            _ignored_at_exit.append(atexit.register(_ignore_stops))
+        raise
     finally:
         for stop, handler in found.items():
             if not _the_command and handler is not None and signal.getsignal(stop) is not handler:
                 signal.signal(stop, handler)
 
+
+_ignored_at_exit = []  # [the hook] once handlers_given_back registered it: at most once a process
+
+
+def _ignore_stops():
+    """Stop signals ignored as the process exits (an atexit hook of :func:`handlers_given_back`)."""
+    for stop in stop_signals_heard():
+        signal.signal(stop, signal.SIG_IGN)
 
 def interrupt(signum, frame):
     """A stop signal's handler where a command stops at once: KeyboardInterrupt, which the command
