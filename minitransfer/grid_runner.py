@@ -5,6 +5,7 @@ run started once its base has finished, on a free slot (:func:`slots_used`; its 
 (finished, failed, stopped with a checkpoint, taken by another process); a GPU whose runs fail one after
 the other retired, its runs tried once more on the others (:class:`minitransfer.grid_retirement.GridRetirement`);
 the running trainings stopped with their checkpoints and every run counted when the grid stops.
+The counts it tells ("[K/N] start RUN", the runs left and their time): :mod:`minitransfer.grid_counts`.
 """
 
 import signal
@@ -12,6 +13,7 @@ import time
 
 from minitransfer import launcher, run_lock, stopping
 from minitransfer.grid_check import DatasetsAsPlanned, check_finished, check_folder
+from minitransfer.grid_counts import StartNumbers, already_finished, runs_left
 from minitransfer.grid_folder import GridFolderGone
 from minitransfer.grid_launch import open_run_log, start_held_from_stops, start_line, written_again_line
 from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
@@ -20,12 +22,10 @@ from minitransfer.grid_plan import left_alone, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory
 from minitransfer.grid_processes import TrainProcesses
 from minitransfer.grid_progress import StoppingLog, TimeLeft, Warnings, accuracy_note, work_left
-from minitransfer.progress import duration
 from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_command, run_dir, train_arguments,
                                      weights_path)
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import write_plan
-from minitransfer.rundir import RESULT_FILE
 from minitransfer.grid_retirement import GridRetirement
 from minitransfer.grid_status import (error_line, is_finished, lost_results, result_lost, result_written_again,
                                       tried_again)
@@ -77,14 +77,10 @@ class GridRunner:
         self.outcome.gpus = [gpu_name(gpu) for gpu in self.retirement.gpus.held]  # those it may retire
         self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
         self.again = {run.name for run in self.pending if result_written_again(out, run)}
-        # "[K/N] start RUN": K a run's number, kept when it starts again; N the runs this grid starts
-        self.total, self.started, self.numbers = len(self.pending) - len(self.again), 0, {}
+        self.numbers = StartNumbers(self.pending, self.again)  # "[K/N] start RUN"
         self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
         if finished:
-            lost_here = len(self.outcome.lost)
-            log(f"{len(finished)} of {len(runs)} runs already finished; {self.total} to run"
-                + (f"; {len(self.again)} {RESULT_FILE} to write again" if self.again else "")
-                + (f"; {lost_here} not trained (see above)" if lost_here else ""))
+            log(already_finished(finished, runs, self.numbers, self.outcome.lost))
         again = tried_again(self.pending, out)
         if again:
             log(again)
@@ -147,9 +143,7 @@ class GridRunner:
         grid planned: ``DatasetPreparedAgain``; either stops the grid), ``run`` is left among the runs not
         started. So is one whose start line the caller's ``log`` raised on (or a stop came during), which
         stops the grid as any error does: a run is never lost from the grid's outcome."""
-        if self._unnumbered(run):
-            self.started += 1
-            self.numbers[run.name] = self.started
+        self.numbers.start(run)
         try:
             self.in_place()  # else its folder made at the old place of a grid folder moved away: a second grid
             self.datasets.check()  # a dataset prepared again between runs: no run trains on its new images
@@ -165,7 +159,7 @@ class GridRunner:
         self.pending.insert(0, run)
 
     def _launch(self, slot, device, run):
-        self.log(start_line(self.out, run, device, self.numbers.get(run.name), self.total))
+        self.log(start_line(self.out, run, device, self.numbers.of(run), self.numbers.total))
         arguments = train_arguments(run, self.out, self.options)
         log_file = open_run_log(self.out, run, self.train_command + arguments)  # a full disk: StorageError
         self.warnings.watch(run.name, log_file, weights_path(self.out, run.parent) if run.parent else None)
@@ -280,38 +274,23 @@ class GridRunner:
         return None
 
     def _runs_left(self):
-        """"; K runs left, about T (until DATE TIME)": where the grid stands after a run has ended
-        (nothing once none is left; no time before the runs trained here tell it)."""
-        left = len(self.pending) + len(self.running) + len(self.elsewhere)
-        if not left:
-            return ""
-        now = time.monotonic()
-        seconds = self.time_left.seconds([run.name for run in self.pending],
-                                         {run.name: now - start for run, _, start in self.running.values()})
-        if seconds is None:
-            return f"; {left} run{'s' if left != 1 else ''} left"
-        end = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() + seconds))
-        return f"; {left} run{'s' if left != 1 else ''} left, about {duration(seconds)} (until {end})"
+        """"; K runs left, about T (until DATE TIME)": where the grid stands after a run has ended."""
+        return runs_left(self.pending, self.running.values(), self.elsewhere, self.time_left)
 
     def _taken_elsewhere(self, run, started=False):
         """Whether another process trains ``run`` now; if so it is waited for, not started. ``started``: the
         grid said it started it, but that process took it first: the line says it was not started after all
-        (before, "[1/4] start RUN" stood, followed by "RUN is being trained by another process"). A run never
-        started here is no longer among the N of "[K/N]"; one started keeps its number, the next run taking
-        the next (before, its number went to the next run: with two slots, one running already had it)."""
+        (before, "[1/4] start RUN" stood, followed by "RUN is being trained by another process"); its number:
+        :meth:`minitransfer.grid_counts.StartNumbers.taken_elsewhere`."""
         pid = run_lock.holder(run_dir(self.out, run))
         if pid is None:
             return False
         self.elsewhere.append(run)
-        self.total -= self._unnumbered(run)
+        self.numbers.taken_elsewhere(run)
         held = f"another process{run_lock.holder_named(pid)}"
         self.log(f"{run.name} not started after all: {held} took it first, which trains it; waiting for it" if started
                  else f"{run.name} is being trained by {held}; waiting for it")
         return True
-
-    def _unnumbered(self, run):
-        """Whether ``run`` is among the N of "[K/N]" (not one whose result.json alone is written again), unnumbered."""
-        return run.name not in self.numbers and run.name not in self.again
 
     def _lost_race(self, run):
         """Whether the train of ``run`` that has just exited 2 found its run held by another process
@@ -328,7 +307,7 @@ class GridRunner:
             if is_finished(self.out, run):
                 self._done_elsewhere(run)
             else:  # it stopped there unfinished: continue it here
-                self.total += self._unnumbered(run)
+                self.numbers.back_here(run)
                 self.pending.insert(0, run)
 
     def _done_elsewhere(self, run):

@@ -1,0 +1,67 @@
+"""The counts a local grid tells of its runs (:class:`minitransfer.grid_runner.GridRunner`): the runs
+already finished and to run as it starts (:func:`already_finished`), the "[K/N]" of each start
+(:class:`StartNumbers`), and the runs left after each run ends, with their time (:func:`runs_left`).
+"""
+
+import time
+
+from minitransfer.progress import duration
+from minitransfer.rundir import RESULT_FILE
+
+
+class StartNumbers:
+    """K and N of "[K/N] start RUN": K a run's number, kept when it starts again; N the runs this grid
+    starts. A run whose result.json alone is written again (``again``: their names) is not among them,
+    nor is one that another process took before it was started here."""
+
+    def __init__(self, pending, again):
+        self.again = again
+        self.total, self.started, self.numbers = len(pending) - len(again), 0, {}
+
+    def unnumbered(self, run):
+        """Whether ``run`` is among the N of "[K/N]" (not one whose result.json alone is written again), unnumbered."""
+        return run.name not in self.numbers and run.name not in self.again
+
+    def start(self, run):
+        """Number ``run`` as it starts, unless it has its number already (it starts again)."""
+        if self.unnumbered(run):
+            self.started += 1
+            self.numbers[run.name] = self.started
+
+    def taken_elsewhere(self, run):
+        """``run`` is trained by another process: one never started here is no longer among the N; one
+        started keeps its number, the next run taking the next (before, its number went to the next run:
+        with two slots, one running already had it)."""
+        self.total -= self.unnumbered(run)
+
+    def back_here(self, run):
+        """``run`` stopped unfinished in another process and is continued here: among the N again."""
+        self.total += self.unnumbered(run)
+
+    def of(self, run):
+        """The K of ``run`` (None: not numbered)."""
+        return self.numbers.get(run.name)
+
+
+def already_finished(finished, runs, numbers, lost):
+    """"F of R runs already finished; N to run[; A result.json to write again][; L not trained (see above)]":
+    ``finished`` and ``lost`` the names of those runs among ``runs``, ``numbers`` the :class:`StartNumbers`."""
+    return (f"{len(finished)} of {len(runs)} runs already finished; {numbers.total} to run"
+            + (f"; {len(numbers.again)} {RESULT_FILE} to write again" if numbers.again else "")
+            + (f"; {len(lost)} not trained (see above)" if lost else ""))
+
+
+def runs_left(pending, running, elsewhere, time_left):
+    """"; K runs left, about T (until DATE TIME)": where a grid stands after a run has ended, its runs
+    ``pending`` to start, ``running`` (run, process, start time of each) and trained ``elsewhere`` left,
+    their time from ``time_left`` (a :class:`minitransfer.grid_progress.TimeLeft`). Nothing once none is
+    left; no time before the runs trained here tell it."""
+    left = len(pending) + len(running) + len(elsewhere)
+    if not left:
+        return ""
+    now = time.monotonic()
+    seconds = time_left.seconds([run.name for run in pending], {run.name: now - start for run, _, start in running})
+    if seconds is None:
+        return f"; {left} run{'s' if left != 1 else ''} left"
+    end = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() + seconds))
+    return f"; {left} run{'s' if left != 1 else ''} left, about {duration(seconds)} (until {end})"
