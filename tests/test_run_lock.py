@@ -69,7 +69,7 @@ def test_a_lock_released_between_seeing_it_taken_and_naming_its_holder_is_taken(
 def _grid_meeting_a_held_run(out, record):
     """(the grid's first run, its log lines, the run's status) of a grid that meets that run's lock held
     by another process, whose lock file says ``record``: it waits for it."""
-    from minitransfer import experiment, grid_runner, grid_status
+    from minitransfer import experiment, grid_counts, grid_runner, grid_status
 
     run = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)[0]
     folder = experiment.run_dir(out, run)
@@ -78,7 +78,7 @@ def _grid_meeting_a_held_run(out, record):
     fcntl.flock(descriptor, fcntl.LOCK_EX)
     os.write(descriptor, record)
     lines = []
-    grid = types.SimpleNamespace(out=out, elsewhere=[], log=lines.append)
+    grid = types.SimpleNamespace(out=out, elsewhere=[], log=lines.append, numbers=grid_counts.StartNumbers([run], set()))
     try:
         assert grid_runner.GridRunner._taken_elsewhere(grid, run)
         assert grid.elsewhere == [run]
