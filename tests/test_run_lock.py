@@ -78,7 +78,8 @@ def _grid_meeting_a_held_run(out, record):
     fcntl.flock(descriptor, fcntl.LOCK_EX)
     os.write(descriptor, record)
     lines = []
-    grid = types.SimpleNamespace(out=out, elsewhere=[], log=lines.append, numbers=grid_counts.StartNumbers([run], set()))
+    grid = types.SimpleNamespace(out=out, elsewhere=[], log=lines.append,
+                                 numbers=grid_counts.StartNumbers([run], set()))
     try:
         assert grid_runner.GridRunner._taken_elsewhere(grid, run)
         assert grid.elsewhere == [run]
