@@ -52,7 +52,8 @@ The parts, one idea each: :mod:`minitransfer.slurm_plan` (the scripts' names and
 OUT's plan), :mod:`minitransfer.slurm_sbatch` (the ``#SBATCH`` lines),
 :mod:`minitransfer.slurm_sbatch_words` (how sbatch reads an option's words), :mod:`minitransfer.slurm_time`
 (the time limit, the SIGTERM before it, and ``submit.sh``'s checks of the limit the tasks get),
-:mod:`minitransfer.slurm_array` (the array scripts' tasks), :mod:`minitransfer.slurm_submit` (``submit.sh``)
+:mod:`minitransfer.slurm_array` (the array scripts' tasks), :mod:`minitransfer.slurm_finished` (which runs
+they count finished, or lost), :mod:`minitransfer.slurm_submit` (``submit.sh``)
 and :mod:`minitransfer.slurm_submit_checks` (what ``submit.sh`` refuses before it queues anything).
 """
 
