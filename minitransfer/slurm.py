@@ -52,7 +52,8 @@ The parts, one idea each: :mod:`minitransfer.slurm_plan` (the scripts' names and
 OUT's plan), :mod:`minitransfer.slurm_sbatch` (the ``#SBATCH`` lines),
 :mod:`minitransfer.slurm_sbatch_words` (how sbatch reads an option's words), :mod:`minitransfer.slurm_time`
 (the time limit, the SIGTERM before it, and ``submit.sh``'s checks of the limit the tasks get),
-:mod:`minitransfer.slurm_array` (the array scripts' tasks), :mod:`minitransfer.slurm_submit` (``submit.sh``)
+:mod:`minitransfer.slurm_array` (the array scripts' tasks), :mod:`minitransfer.slurm_finished` (which runs
+they count finished, or lost), :mod:`minitransfer.slurm_submit` (``submit.sh``)
 and :mod:`minitransfer.slurm_submit_checks` (what ``submit.sh`` refuses before it queues anything).
 """
 
@@ -71,6 +72,7 @@ from minitransfer.grid_plan_file import record_slurm_scripts, write_plan
 from minitransfer.slurm_array import array_script, task_lines
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMIT_FILE, SUBMITTED_FILE, TRANSFERS_FILE
 from minitransfer.slurm_sbatch import check_one_line, shared_sbatch_lines
+from minitransfer.slurm_finished import lost_notes
 from minitransfer.slurm_submit import DEFAULT_MAX_ARRAY_SIZE, cluster_array_size, submit_script
 from minitransfer.slurm_time import PAST_MAX_TIME, parse_time_limit, shortest_time_limit_minutes, signal_margin
 
@@ -91,7 +93,9 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     ``partition``, ``time_limit`` (e.g. ``"2-00:00:00"``) and ``sbatch_options`` (extra ``#SBATCH``
     lines, e.g. ``("--account=lab",)``) go into both array scripts. ``progress``: told how far the
     writing of a large plan has got (:func:`minitransfer.experiment.counted`), given a note when
-    this plan replaces one of other options (:func:`minitransfer.grid_plan.replaced_plan`), and a
+    this plan replaces one of other options (:func:`minitransfer.grid_plan.replaced_plan`), one for each
+    finished run whose result.json is lost, which ``submit.sh`` will not submit
+    (:func:`~minitransfer.slurm_finished.lost_notes`), and a
     warning for an ``--export`` of ``sbatch_options`` that leaves the submitting shell's environment
     out (:func:`~minitransfer.slurm_sbatch.login_environment_warning`; without ``progress``, said by
     :func:`minitransfer.stopping.warn`, on stderr).
@@ -128,6 +132,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     replaced = replaced_plan(runs, out, options, slurm_dir)
     if replaced and progress is not None:
         progress(f"note: {replaced}")
+    for note in lost_notes(runs, out) if progress is not None else ():  # submit.sh says it too, as it submits
+        progress(note)
     for warning in warnings:  # said on stderr for a caller not told of progress, as warnings of the library are
         (progress or stopping.warn)(f"warning: {warning}")
     _make_writable_folder(slurm_dir)

@@ -41,6 +41,7 @@ from minitransfer import run_lock
 from minitransfer import experiment as grid
 from minitransfer.grid_folder import GridLock
 from minitransfer.grid_outcome import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, failure_cause, where_its_output_is
+from minitransfer.slurm_finished import finished_lines
 from minitransfer.slurm_plan import HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMIT_FILE, plan_check, plan_file_check
 from minitransfer.slurm_sbatch import sbatch_quote
 from minitransfer.slurm_time import (LISTED_LIMIT_FUNCTION, SHORTEST_TRAINING_SECONDS,
@@ -164,7 +165,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         f' scripts again with that one (its experiment --emit-slurm), then rerun {SUBMIT_FILE}" >&2',
         f"  exit {EXIT_IO}",
         "fi",
-        'finished() { [ -f "$out/$run.h5" ] && [ -f "$out/$run.run/result.json" ]; }',
+        *finished_lines("$run"),
         "# exit 74 (I/O, as the command line's): a path that cannot be written, said once, not a train that fails",
         'if ! error=$(mkdir -p "$out/$run.run" 2>&1); then echo "run $run: $error" >&2; exit 74; fi',
         "# The grid folder's working lock, shared while the task runs, as a local grid holds it: a local",

@@ -3,8 +3,11 @@
 
 SLURM cannot give the tasks of one array different dependencies, hence one transfers array per base:
 each transfer waits for its own base only, and a failing base leaves its own transfers pending with
-reason ``DependencyNeverSatisfied`` while the others go on. A run is finished when ``OUT/<run>.h5``
-and ``OUT/<run>.run/result.json`` exist. ``submit.sh`` may be rerun at any time (after sbatch failed
+reason ``DependencyNeverSatisfied`` while the others go on. A run is finished when ``OUT/<run>.h5`` is
+there with a whole ``OUT/<run>.run/result.json`` (:mod:`minitransfer.slurm_finished`: one emptied or cut short
+is submitted, its task's train writing it again from the run's checkpoint; one whose checkpoint is gone too is
+said and not submitted, exit 65).
+``submit.sh`` may be rerun at any time (after sbatch failed
 midway, a base failed and was fixed, a job was cancelled or ran out of time): it submits the runs
 that are neither finished nor still listed by SLURM from an earlier submission of this plan
 (``submitted.txt`` records which run each array task trains, and for which plan), a transfer after
@@ -31,9 +34,11 @@ import shutil
 import subprocess
 
 from minitransfer import experiment as grid
+from minitransfer.grid_outcome import EXIT_BAD_DATA
 from minitransfer.slurm_array import edited_tasks_lines
 from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMITTED_FILE, TRANSFERS_FILE,
                                      plan_check, plan_file_check)
+from minitransfer.slurm_finished import finished_lines, lost_function_lines, lost_results_lines
 from minitransfer.slurm_submit_checks import (bases_copied_lines, environment_lines, other_folders_lines,
                                               reached_lines, scripts_set_lines, slurm_commands_lines,
                                               srun_variables_lines, test_only_lines, weights_without_checkpoint_lines)
@@ -52,8 +57,10 @@ EXIT_CODES_HELP = ("exit codes: 0 submitted (or nothing left to submit); 1 SLURM
                    "unknown argument, the grid folder or its plan not as the scripts were written for (moved, "
                    "deleted, planned again), scripts of different emissions, an array script whose tasks' train "
                    "commands were edited (edit only its #SBATCH lines), an SBATCH_* variable or a partition's "
-                   "time limit the tasks cannot work with, a run that would be trained again from the start; 74 a "
-                   "folder it cannot write (the tasks' logs, the grid folder)")
+                   "time limit the tasks cannot work with, a run that would be trained again from the start; 65 the "
+                   "others submitted, but a finished run's result.json is lost (empty or cut short, its checkpoint "
+                   "gone: said), which report leaves out; 74 a folder it cannot write (the tasks' logs, the grid "
+                   "folder)")
 
 
 def cluster_array_size():
@@ -145,8 +152,8 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
     lines = [
         f"{HEADER}submit the grid's runs that are neither finished nor queued.",
         "# bases.sh runs the bases as one job array; each base's transfers run as one array of transfers.sh",
-        "# that waits for that base's task only. A run is finished when OUT/<run>.h5 and OUT/<run>.run/",
-        "# result.json exist. Rerun this script at any time (after a failure, a cancelled or timed-out job):",
+        "# that waits for that base's task only. A run is finished when OUT/<run>.h5 is there with a whole",
+        "# OUT/<run>.run/result.json. Rerun this script at any time (after a failure, a cancelled or timed-out job):",
         f"# it submits what is left. {SUBMITTED_FILE} lists the array tasks of its latest submission and those of",
         "# earlier ones SLURM still listed then (task, OUT/<run> as bash's printf %q writes it, the plan's id:",
         f"# {grid.PLAN_ID} in OUT/{grid.PLAN_FILE}, not the set id, scripts_id, the tasks are given); those of",
@@ -179,7 +186,8 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         # base i's transfers: transfer_runs[transfer_first[i]] up to, not including, transfer_runs[transfer_first[i+1]]
         bash_array("transfer_first", transfer_first),
         "",
-        'finished() { [ -f "$out/$1.h5" ] && [ -f "$out/$1.run/result.json" ]; }',
+        *finished_lines(),
+        *lost_function_lines(),
         'join() { local IFS=,; echo "$*"; }',
         '# noun COUNT ONE [MANY]: ONE where COUNT is 1, else MANY (default ONEs): noun 2 run: runs',
         'noun() { if [ "$1" = 1 ]; then echo "$2"; else echo "${3:-${2}s}"; fi; }',
@@ -200,6 +208,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         ' the jobs as they are submitted"',
         "fi",
         *other_folders_lines(),
+        *lost_results_lines(),
         "# the folder of the tasks' output (#SBATCH --output): SLURM does not make it, and fails every task",
         "# to launch without it (JobLaunchFailure, no output anywhere); a user may have deleted it",
         'if [ "$dry_run" = no ] && ! error=$(mkdir -p -- "$scripts/logs" 2>&1); then',
@@ -327,7 +336,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "todo=()",
         'for i in "${!base_runs[@]}"; do',
         '  key_of "${base_runs[i]}"',
-        '  if finished "${base_runs[i]}"; then continue; fi',
+        '  if finished "${base_runs[i]}" || lost "${base_runs[i]}"; then continue; fi',
         '  if [ -n "${task_of[$key]+queued}" ]; then skip; else todo+=("$i"); fi',
         "done",
         'if [ "${#todo[@]}" -gt 0 ]; then',
@@ -336,13 +345,15 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         'for i in "${!base_runs[@]}"; do',
         "  todo=()",
         "  for ((j = transfer_first[i]; j < transfer_first[i + 1]; j++)); do",
-        '    if finished "${transfer_runs[j]}"; then continue; fi',
+        '    if finished "${transfer_runs[j]}" || lost "${transfer_runs[j]}"; then continue; fi',
         '    key_of "${transfer_runs[j]}"',
         '    if [ -n "${task_of[$key]+queued}" ]; then skip; else todo+=("$j"); fi',
         "  done",
         '  if [ "${#todo[@]}" -eq 0 ]; then continue; fi',
         '  after=""',
-        '  if ! finished "${base_runs[i]}"; then key_of "${base_runs[i]}"; after=${task_of[$key]}; fi',
+        "  # a lost base's network is there: its transfers copy it",
+        '  if ! finished "${base_runs[i]}" && ! lost "${base_runs[i]}"; then key_of "${base_runs[i]}";'
+        ' after=${task_of[$key]}; fi',
         f'  submit {TRANSFERS_FILE} "${{transfer_first[i]}}" "$(join "${{todo[@]}}")" '
         '"transfers of ${base_runs[i]}" "" "$after" --job-name="mt-after-${base_runs[i]}"',
         "done",
@@ -353,6 +364,10 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '  for folder in "${!by_folder[@]}"; do',
         '    echo "  ${by_folder[$folder]} of them submitted by $folder/submit.sh (the same plan, emitted there)"',
         "  done",
+        'elif [ "$submitted" -eq 0 ] && [ "${#lost_runs[@]}" -gt 0 ]; then',
+        '  left=$((total - ${#lost_runs[@]}))',
+        '  echo "nothing else to submit: $(noun "$left" "the other run is" "the other $left runs are") finished'
+        ' in $out"',
         'elif [ "$submitted" -eq 0 ]; then',
         '  echo "nothing to submit: $(noun "$total" "the 1 run is" "all $total runs are") finished in $out"',
         "fi",
@@ -365,5 +380,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         ' (scancel ${stale[*]})" >&2',
         "fi",
         *_end_lines(),
+        "# a finished run whose result.json is lost: report leaves it out (a local grid ends so too)",
+        f'if [ "${{#lost_runs[@]}}" -gt 0 ] && [ "$dry_run" = no ]; then exit {EXIT_BAD_DATA}; fi',
     ]
     return "\n".join(lines) + "\n"

@@ -218,7 +218,8 @@ def weights_without_checkpoint_lines():
         "# an unfinished run's weights without its checkpoint: its train refuses to replace them (exit 2)",
         "orphans=()",
         'for run in ${base_runs[@]+"${base_runs[@]}"} ${transfer_runs[@]+"${transfer_runs[@]}"}; do',
-        f'  if ! finished "$run" && [ -e "$out/$run.h5" ] && [ ! -e "$out/$run.run/"{checkpoint} ]; then',
+        f'  if ! finished "$run" && [ -e "$out/$run.h5" ] && [ ! -e "$out/$run.run/"{checkpoint} ] &&'
+        ' ! lost "$run"; then',
         '    orphans+=("$run")',
         "  fi",
         "done",
@@ -253,12 +254,14 @@ def bases_copied_lines():
         "copied=()",
         'for i in "${!base_runs[@]}"; do',
         "  base=${base_runs[i]}",
-        f'  if finished "$base" || {{ [ -e "$out/$base.h5" ] && [ -e "$out/$base.run/"{checkpoint} ]; }}; then',
+        f'  if finished "$base" || lost "$base" ||'
+        f' {{ [ -e "$out/$base.h5" ] && [ -e "$out/$base.run/"{checkpoint} ]; }}; then',
         "    continue",
         "  fi",
         "  trained=()",
         "  for ((j = transfer_first[i]; j < transfer_first[i + 1]; j++)); do",
-        f'    if finished "${{transfer_runs[j]}}" || [ -e "$out/${{transfer_runs[j]}}.run/"{checkpoint} ]; then',
+        f'    if finished "${{transfer_runs[j]}}" || lost "${{transfer_runs[j]}}" ||'
+        f' [ -e "$out/${{transfer_runs[j]}}.run/"{checkpoint} ]; then',
         '      trained+=("${transfer_runs[j]}")',
         "    fi",
         "  done",

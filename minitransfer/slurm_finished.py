@@ -1,0 +1,77 @@
+"""Which runs ``submit.sh`` and the array tasks (:mod:`minitransfer.slurm`) count finished, as a local grid
+counts them (:mod:`minitransfer.grid_status`): a run with its weights file and a whole result.json
+(:func:`finished_lines`); one whose result.json is damaged but whose checkpoint is there is not finished, and its
+task's train (``--resume``) writes the result again, training nothing; one whose checkpoint is gone too is lost
+(:func:`lost_function_lines`): not submitted, said (:func:`lost_results_lines`; at emission, :func:`lost_notes`).
+"""
+
+import shlex
+
+from minitransfer import experiment as grid
+from minitransfer.grid_status import RESULT_LOST, lost_results, result_lost
+from minitransfer.rundir import RESULT_FILE, train_again
+
+
+def finished_lines(run="$1"):
+    """Bash function ``finished``: whether run ``run`` (a bash expression: the function's argument, or a
+    task's ``$run``) is finished, its weights file ``OUT/<run>.h5`` there with a result.json that is whole.
+    Train writes result.json whole and renames it into place (:meth:`minitransfer.rundir.RunFiles.write_json`):
+    one empty or cut short was damaged after (a copy cut short, a full disk), and report cannot read it
+    (:func:`minitransfer.run_file_readers.read_result`). "Whole" is one JSON object, ``{...}`` but for the
+    blanks around it, read by bash's own ``read`` (no process started for each of a thousand runs): a cut
+    landing just after an inner object's closing brace passes, rare enough to be left to report to tell.
+    Before, an existing result.json was enough: a run whose result.json was emptied was never submitted
+    again, to be written again from its checkpoint as a local grid does
+    (:data:`~minitransfer.grid_status.WRITE_AGAIN`)."""
+    return [
+        f"# whole: train writes {RESULT_FILE} to a temporary name and renames it; one empty or cut short was damaged",
+        "written() {",
+        '  local text=""',
+        '  if [ -f "$1" ]; then IFS= read -r -d "" text 2>/dev/null < "$1" || true; fi',
+        '  text=${text#"${text%%[![:space:]]*}"}; text=${text%"${text##*[![:space:]]}"}',
+        '  [[ "$text" == "{"*"}" ]]',
+        "}",
+        f'finished() {{ [ -f "$out/{run}.h5" ] && written "$out/{run}.run/{RESULT_FILE}"; }}',
+    ]
+
+
+def lost_function_lines():
+    """Bash function ``lost RUN``: whether RUN is :data:`~minitransfer.grid_status.RESULT_LOST` as a local
+    grid tells it (:func:`~minitransfer.grid_status.run_status`): its weights file there, its result.json
+    not whole (``written``, :func:`~minitransfer.slurm_finished.finished_lines`) and its checkpoint gone."""
+    checkpoint, result = shlex.quote(grid.CHECKPOINT_FILE), shlex.quote(RESULT_FILE)
+    return [
+        f"# {RESULT_LOST}: a finished network whose {RESULT_FILE} nothing writes again without training it anew",
+        f'lost() {{ [ -f "$out/$1.h5" ] && [ -e "$out/$1.run/"{result} ] && ! written "$out/$1.run/"{result} &&',
+        f'  [ ! -e "$out/$1.run/"{checkpoint} ]; }}',
+    ]
+
+
+def lost_results_lines():
+    """Bash lines saying once (on stderr, going on) the runs that are ``lost`` (:func:`lost_function_lines`),
+    which ``submit.sh`` does not submit: their train would refuse them (exit 2), advising to delete a finished
+    network; what to do, in :func:`~minitransfer.grid_status.result_lost`'s words. They stay in ``$lost_runs``:
+    ``submit.sh`` ends with exit 65 where there is one (a local grid counts such a run failed, exit 65: report
+    leaves it out). Before, submit.sh counted such a run finished, and said so ("all N runs are finished")."""
+    return [
+        "lost_runs=()",
+        'for run in ${base_runs[@]+"${base_runs[@]}"} ${transfer_runs[@]+"${transfer_runs[@]}"}; do',
+        '  if lost "$run"; then lost_runs+=("$run"); fi',
+        "done",
+        'if [ "${#lost_runs[@]}" -gt 0 ]; then',
+        f'  echo "not submitted: $(noun "${{#lost_runs[@]}}" "1 run" "${{#lost_runs[@]}} runs") ({RESULT_LOST}), whose'
+        f' network is there, but whose {RESULT_FILE} cannot be read (empty or cut short) and whose checkpoint is gone,'
+        ' so nothing writes it again and report leaves the run out:" >&2',
+        '  for run in "${lost_runs[@]}"; do',
+        '    printf -v weights %q "$out/$run.h5"',
+        '    echo "  run $run: keep $out/$run.h5: \\`minitransfer eval $weights\\` scores it again" >&2',
+        "  done",
+        f'  echo "as the last resort, {train_again()}, which replaces that network" >&2',
+        "fi",
+    ]
+
+
+def lost_notes(runs, out):
+    """What ``--emit-slurm`` says of the runs of ``runs`` that ``submit.sh`` will not submit, as a local grid
+    says it (:func:`~minitransfer.grid_status.result_lost`): one note each."""
+    return [f"note: not submitted: {result_lost(out, run)}" for run in lost_results(runs, out)]
