@@ -18,8 +18,8 @@ from minitransfer import fileio
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, recorded_change
-from minitransfer.resume_options import (base_not_written, finished_record, free_fields, gone_refusal, run_record,
-                                         take_run_folder, unwritten_weights)
+from minitransfer.resume_options import (base_not_written, finished_record, free_fields, gone_refusal,
+                                         keep_run_settings, run_record, take_run_folder, unwritten_weights)
 from minitransfer.run_destination import linked_out
 from minitransfer.rundir import divergence, is_run_dir, recorded_out, recorded_sha256, run_dir_for
 
@@ -42,6 +42,7 @@ def resume_point(plan):
     recorded_base = plan.parent is not None and plan.parent.recorded_in is not None
     if resume_from is not None:
         _check_resumable(resume_from, plan)
+        keep_run_settings(c, plan.unset, resume_from.meta["config"])
         if recorded_base:  # as the base gave it (its size, if it was resized), not as the record rebuilt it
             plan.mean_source = resume_from.meta["mean_source"]
     elif recorded_base:

@@ -13,8 +13,13 @@ from minitransfer.config_checks import ConfigError, combination_fault
 from minitransfer.data import synthetic
 from minitransfer.rundir import is_run_dir, run_dir_for, weights_for
 
-# Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
-RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every", "checkpoint_every",
+# The settings a user chose for a run that do not change its numbers: a resumption may change them where they are
+# given; left unset, the run's own value is kept (:func:`keep_run_settings`), whatever `resume` names (the preset's
+# default replaced it: a run checkpointed every 2 iterations went on every 300, losing 23 to a kill).
+RUN_SETTINGS = ("checkpoint_every", "log_every")
+# Fields that may change between an interrupted run and its resumption (they do not affect the numbers): those but
+# RUN_SETTINGS are about this invocation, this machine and its terminal, and left unset take their defaults.
+RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", *RUN_SETTINGS,
                       "allow_precision_change", "cuda_graph")
 # Fields a resumption may change where they are given (an evaluation's loss may differ in its last bits: a run
 # that ran out of memory evaluating is resumed with a smaller `eval_batch_size`, as it is told to); left unset,
@@ -139,7 +144,7 @@ def _take_recorded_options(c, typed, meta=None):
         return record, ()  # resume_point reads it again and says what is wrong with it, and how to start over
     recorded = meta["config"]
     _refuse_typed_otherwise(c, typed, recorded, record)
-    kept = free_fields(c, "out")
+    kept = free_fields(c, "out") - set(RUN_SETTINGS)  # left unset, the run's own (given, theirs: not at the default)
     trained_on = recorded.get("data")
     if c.data is None and not (isinstance(trained_on, str) and os.path.isdir(trained_on)):
         if isinstance(trained_on, str) and synthetic.is_builtin(trained_on):  # a cache: built again (its fingerprint
@@ -155,6 +160,17 @@ def _take_recorded_options(c, typed, meta=None):
             if recorded[field.name] != field.default:
                 taken.append(field.name)
     return record, taken
+
+
+def keep_run_settings(config, unset, recorded):
+    """The :data:`RUN_SETTINGS` of ``config`` left ``unset`` (resolved to the preset's defaults) set to
+    the run's own, as its checkpoint ``recorded`` them (its configuration), where a resumption
+    (`resume='auto'` or a checkpoint) continues it: a rerun of its command line goes on with them, as
+    `resume` naming its run folder does (:func:`_take_recorded_options`)."""
+    for name in RUN_SETTINGS:
+        value = recorded.get(name)
+        if name in unset and type(value) is int and value >= 1:
+            setattr(config, name, value)
 
 
 def _refuse_recorded_combination(c, given, record, taken):

@@ -41,6 +41,35 @@ UNSETTLED_NS = 2_000_000_000  # ns, by this machine's clock against the file's c
 STALE_S = 3600  # s; a record's temporary untouched for this long is no longer being written (it takes ms)
 # What to do about a file of a dataset that meta.json lists and the folder lacks
 GONE_SINCE_PREPARED = f"deleted or moved since the dataset was prepared: {REPREPARE}"
+REBUILDS = "rerunning the prepare command that built it rebuilds what is corrupt"
+NAMED_AT_MOST = 5  # files a fault of many names (:func:`corrupt_files`), then a count of the others
+
+
+class CorruptFile(DatasetError):
+    """A file of a dataset that is not as meta.json records it (its sha256 differs, missing, empty):
+    the message names ``path`` and what to do; ``fault``, what is wrong with it in a few words, is
+    how :func:`corrupt_files` lists it among others."""
+
+    def __init__(self, message, path, fault):
+        super().__init__(message)
+        self.path, self.fault = path, fault
+
+
+def corrupt_files(folder, faults, checked):
+    """One :class:`DatasetError` for the :class:`CorruptFile` ``faults`` found among ``checked`` files
+    of the dataset ``folder`` (``prepare verify`` hashes every one): the fault itself where it is the
+    only one; else the files named with their faults (at most :data:`NAMED_AT_MOST`, then a count of
+    the others), and what to do once."""
+    if len(faults) == 1:
+        return faults[0]
+    kinds = {}  # {fault: [file, ...]} of those named, in the order checked: "a, b (sha256 mismatch: corrupt shard)"
+    for fault in faults[:NAMED_AT_MOST]:
+        kinds.setdefault(fault.fault, []).append(os.path.relpath(fault.path, folder))
+    named = "; ".join(f"{', '.join(files)} ({kind})" for kind, files in kinds.items())
+    more = f" and {len(faults) - NAMED_AT_MOST} more" if len(faults) > NAMED_AT_MOST else ""
+    return DatasetError(f"{folder}: {len(faults)} of its {checked} files are not as meta.json records them: {named}"
+                        f"{more}; corrupt, deleted or moved since the dataset was prepared, or meta.json was edited "
+                        f"({REBUILDS})")
 
 # (device, inode, size, mtime_ns, ctime_ns, sha256) of every file this process has hashed, or found
 # recorded, as meta.json says
@@ -53,7 +82,7 @@ def check_files(folder, files, remember=True):
     ``(path, sha256, what)``.
 
     Raises ``DatasetError`` naming the first missing, empty, unreadable or differing file (``what``
-    says what it is: "shard", "mean image"). Files found intact are remembered, in this process and in
+    says what it is: "shard", "mean image"; :class:`CorruptFile` but for one unreadable). Files found intact are remembered, in this process and in
     the record of ``folder`` (see the module), by device, inode, size, modification and change time,
     and not hashed again until they change; with ``remember=False`` every file is hashed (and those
     found intact are recorded). Several files are hashed in parallel threads.
@@ -79,9 +108,9 @@ def check_files(folder, files, remember=True):
         digests = pool.map(lambda item: _sha256(item[0], item[2]), pending)
         for (path, expected, what, key), actual in zip(pending, digests):
             if actual != expected:
-                raise DatasetError(f"{path}: sha256 mismatch (file {actual[:16]}…, meta.json {expected[:16]}…): "
-                                   f"corrupt {what}, or meta.json was edited (rerunning the prepare command "
-                                   f"that built it rebuilds what is corrupt)")
+                raise CorruptFile(f"{path}: sha256 mismatch (file {actual[:16]}…, meta.json {expected[:16]}…): "
+                                  f"corrupt {what}, or meta.json was edited ({REBUILDS})", path,
+                                  f"sha256 mismatch: corrupt {what}")
             _intact_files.add(key)
             if key[4] < started - UNSETTLED_NS:
                 settled[_name(folder, path)] = key
@@ -96,11 +125,11 @@ def _file_key(path, expected, what):
     try:
         status = os.stat(path)
     except FileNotFoundError:
-        raise DatasetError(f"{path}: missing {what}: {GONE_SINCE_PREPARED}") from None
+        raise CorruptFile(f"{path}: missing {what}: {GONE_SINCE_PREPARED}", path, f"missing {what}") from None
     except OSError as error:
         raise read_error(path, what, error) from error
     if status.st_size == 0:
-        raise DatasetError(f"{path}: empty file (0 bytes) where meta.json expects the {what}")
+        raise CorruptFile(f"{path}: empty file (0 bytes) where meta.json expects the {what}", path, f"empty {what}")
     return (*identity(status), status.st_ctime_ns, expected)
 
 
