@@ -18,19 +18,17 @@ public names are importable from here too.
 
 import os
 import pathlib
-import shlex
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
-from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, TREATMENT_FILE, Run, counted, run_dir,
-                                     run_fields, weights_path)
+from minitransfer.experiment import CROSS, PLAN_FILE, TREATMENT_FILE, Run, counted, run_dir, run_fields, weights_path
 from minitransfer.grid_folder import (GridLock, check_not_nested, check_outside_data, check_outside_run_dirs,
                                       check_place, others_at_work)
 from minitransfer.grid_plan import left_alone, option_label, plan_changes, plan_id, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory, per_class_notes, resolved_plan
-from minitransfer.grid_trained import (DatasetPreparedAgain, DatasetsAsPlanned, PlannedConfigs, dataset_fingerprint,
-                                       plan_seed, planned_config, seeded_by_hand, trained_file, trained_otherwise,
-                                       weights_sha256)
+from minitransfer.grid_trained import (DatasetPreparedAgain, DatasetsAsPlanned, PlannedConfigs, base_sha256,
+                                       dataset_fingerprint, plan_seed, planned_config, seeded_by_hand, trained_file,
+                                       trained_otherwise)
 from minitransfer.run_lock import holder, pid_named
 from minitransfer import results, run_search, treatments
 
@@ -52,17 +50,20 @@ def check_finished(runs, out, options, progress=None, plans=None):
     interrupted run, which its training would refuse to continue (one failed run in a grid that
     goes on); before anything runs, and before a dry run shows the plan. So does such a run whose
     base's weights file is gone (deleted by hand): the grid would train the base again, another
-    network than the one the run copied (its sha256 differs), and keep the run as if from it.
+    network than the one the run copied (its sha256 differs), and keep the run as if from it; but not
+    where the base's run folder holds that network, its checkpoint.h5 at the run's end (:func:`_saved_base`):
+    the grid resumes the base first, which restores its weights file byte for byte, and leaves the run as
+    it is (before, refused, advising a cp that its resumption does).
     ``progress``: told how far the check has got (:func:`minitransfer.experiment.counted`; a base's
     weights are hashed only where their result.json's record of them no longer holds). ``plans``: the
     :class:`PlannedConfigs` of this check of ``out`` (a new one where None)."""
     plans = PlannedConfigs() if plans is None else plans
     for run in counted(runs, f"checking the runs {out} holds", progress):
         base = weights_path(out, run.parent) if run.parent else None
-        if base is not None and trained_file(out, run) and not base.exists():
+        if base is not None and trained_file(out, run) and not base.exists() and not _saved_base(out, run):
             raise GridMismatch(f"{run_dir(out, run)} copied the first {run.n} layers of {run.parent}, whose weights "
                                f"file {base} is gone: the grid would train {run.parent} again, another network than "
-                               f"the one {run.name} copied; {_restore(out, run, base)}, or delete {run.name} too to "
+                               f"the one {run.name} copied; restore {base}, or delete {run.name} too to "
                                f"train it again from the new {run.parent} (what it trained is lost)")
         differ = trained_otherwise(out, run, options, plans=plans) if trained_file(out, run) else []
         if differ:
@@ -95,19 +96,16 @@ def _not_the_grids(runs, out, run, options, change):
             f"train {them} again (what {they} trained is lost)")
 
 
-def _restore(out, run, base):
-    """How to restore the weights file ``base`` of the run ``run`` copied, which is gone: copied back from its
-    run folder's checkpoint.h5 (the command) where that is the network ``run`` copied (the sha256 its
-    weights recorded of their base: a finished train's last checkpoint is its weights file), else "restore"."""
-    saved = run_dir(out, run.base) / CHECKPOINT_FILE
+def _saved_base(out, run):
+    """Whether the run folder of the base ``run`` copied holds that network, its weights file gone: its
+    checkpoint.h5 has the sha256 ``run``'s trained file recorded of its base (:func:`base_sha256`: a finished
+    train's last checkpoint is its weights file, byte for byte, and its train --resume writes them back from
+    there); not where it is another network, there is none, or ``run`` recorded no sha256 of its base."""
     try:
         copied = checkpoints.read_meta(trained_file(out, run)).get("parent_sha256")
     except (checkpoints.CheckpointError, OSError, AttributeError):
-        copied = None
-    if copied and weights_sha256(saved) == copied:
-        return (f"{saved} is that network: restore {base} from it with `cp {shlex.quote(str(saved))} "
-                f"{shlex.quote(str(base))}`")
-    return f"restore {base}"
+        return False
+    return bool(copied) and base_sha256(out, run, weights_path(out, run.parent)) == copied
 
 
 def check_folder(runs, out, options, progress=None):

@@ -2,8 +2,8 @@
 (:mod:`minitransfer.grid_check` refuses the folder where they differ): :func:`trained_otherwise`, the
 options that differ, every field compared with the one the grid resolves for the run
 (:func:`planned_config`, once per check: :class:`PlannedConfigs`), its dataset and its base by their
-digests (:func:`dataset_fingerprint`, :func:`weights_sha256`), wherever the folder has been moved or
-copied to; and :class:`DatasetsAsPlanned`, the datasets a grid trains on as they were when it planned.
+digests (:func:`dataset_fingerprint`, :func:`weights_sha256`, :func:`base_sha256`), wherever the folder has been
+moved or copied to; and :class:`DatasetsAsPlanned`, the datasets a grid trains on as they were when it planned.
 """
 
 import functools
@@ -22,7 +22,7 @@ from minitransfer.recorded_config import named_differences, recorded_change
 from minitransfer.resume_options import RESUME_FREE_FIELDS
 
 __all__ = ["DatasetPreparedAgain", "DatasetsAsPlanned", "PlannedConfigs", "dataset_fingerprint", "plan_seed",
-           "planned_config", "seeded_by_hand", "trained_file", "trained_otherwise", "weights_sha256"]
+           "planned_config", "base_sha256", "seeded_by_hand", "trained_file", "trained_otherwise", "weights_sha256"]
 
 
 class DatasetPreparedAgain(config.DataMismatch):
@@ -72,7 +72,7 @@ def trained_otherwise(out, run, options, ignore=(), plans=None):
                     f"config.json records ({swapped})"]
     changes = {}
     asked_fields = planned_config(run, out, options, plans)
-    digests_now = {"copy_from": weights_sha256, "data": dataset_fingerprint}
+    digests_now = {"copy_from": lambda path: base_sha256(out, run, path), "data": dataset_fingerprint}
     for name, asked in asked_fields.items():
         if asked is None or name in RESUME_FREE_FIELDS + ("out",) + tuple(ignore) or name not in recorded:
             continue
@@ -194,6 +194,17 @@ def weights_sha256(path):
         return None
     return rundir.recorded_sha256(path, status) or _file_sha256(
         os.path.realpath(path), status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+
+def base_sha256(out, run, path):
+    """The sha256 of the base file ``path`` the transfer ``run`` of the grid folder ``out`` copies now
+    (:func:`weights_sha256`); where that is its base's weights file there, and gone, the sha256 of the base's
+    run folder's checkpoint.h5 (None where there is none): the grid resumes that base, whose train writes its
+    weights back from there byte for byte (:func:`minitransfer.run_copies.final_weights`). Before, a grid
+    folder copied or moved whose base's weights file was gone was refused as copied from another base."""
+    if run.parent and not os.path.lexists(path) and pathlib.Path(path) == weights_path(out, run.parent):
+        return weights_sha256(run_dir(out, run.base) / CHECKPOINT_FILE)
+    return weights_sha256(path)
 
 
 class DatasetsAsPlanned:
