@@ -247,10 +247,28 @@ def bases_copied_lines():
     says of a run no other copied, would lead here). The base trained again is another network than
     the one those runs copied, which would be kept as if from it (their transfers finished, or resumed
     from it): refused as a local grid refuses it, in its words (:func:`minitransfer.grid_check.check_finished`).
-    Before, submit.sh submitted the base, or said to delete its weights file, and kept the runs."""
+    Before, submit.sh submitted the base, or said to delete its weights file, and kept the runs. Not where the
+    weights file is gone but the base's checkpoint is the network each run copied: its train --resume writes
+    them back byte for byte, as a local grid resumes it (before, refused here). Told at submission (the runs may
+    train after emission): the checkpoint's sha256 (sha256sum) is in the file each run trained, its ``parent_sha256``
+    kept verbatim (fixed-length text: :func:`minitransfer.fileio.text_attribute`)."""
     checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
     return [
         "# a base trained again from the start is another network than the one the runs after it copied",
+        f"# copied_otherwise BASE RUNS...: in $others, the RUNS that did not copy BASE's {grid.CHECKPOINT_FILE} (all",
+        "# where it is gone): its sha256 not in the file each trained (weights where finished, else its checkpoint)",
+        "copied_otherwise() {",
+        f'  local run file digest="" saved="$out/$1.run/"{checkpoint}',
+        "  shift",
+        '  if [ -f "$saved" ]; then read -r digest _ < <(sha256sum < "$saved") || digest=""; fi',
+        "  others=()",
+        "  for run; do",
+        f'    file="$out/$run.run/"{checkpoint}; if finished "$run" || lost "$run"; then file="$out/$run.h5"; fi',
+        '    if [ -z "$digest" ] || ! LC_ALL=C grep --quiet --fixed-strings -- "$digest" "$file"; then',
+        '      others+=("$run")',
+        "    fi",
+        "  done",
+        "}",
         "copied=()",
         'for i in "${!base_runs[@]}"; do',
         "  base=${base_runs[i]}",
@@ -265,6 +283,10 @@ def bases_copied_lines():
         '      trained+=("${transfer_runs[j]}")',
         "    fi",
         "  done",
+        "  # its weights gone: not where its checkpoint is the network they copied (its train --resume restores them)",
+        '  if [ ! -e "$out/$base.h5" ]; then',
+        '    copied_otherwise "$base" ${trained[@]+"${trained[@]}"}; trained=(${others[@]+"${others[@]}"})',
+        "  fi",
         '  if [ "${#trained[@]}" -eq 0 ]; then continue; fi',
         '  printf -v runs "%s, " "${trained[@]}"; runs=${runs%, } them=$(noun "${#trained[@]}" it them)',
         '  what=$(noun "${#trained[@]}" "what it trained is" "what they trained is")',
