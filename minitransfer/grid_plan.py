@@ -11,7 +11,8 @@ import re
 
 from minitransfer import config, config_wording
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, Run, some_names
+from minitransfer.experiment import (CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, TREATMENT_FILE, Run, run_dir,
+                                     some_names)
 from minitransfer.grid_plan_file import options_fingerprint, planned_records, read_plan, records_of, unreadable_plan
 from minitransfer.grid_status import run_status
 from minitransfer.grid_folder import others_at_work
@@ -29,15 +30,17 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     (``--emit-slurm``) wrote; its SLURM scripts, where it recorded them, are stale: their tasks
     still queued end without training (:func:`plan_id`), to be cancelled. One that cannot be read (emptied,
     truncated: :func:`minitransfer.grid_plan_file.unreadable_plan`) is replaced too, and said to be (before,
-    with no word). None when it planned them as ``options`` do, or there is none. ``slurm_dir``: where this
-    grid writes its SLURM scripts. A dry run says it as the grid would."""
+    with no word), as is one that reads but no longer holds the plan a grid wrote (:func:`_not_held`: before,
+    ``{}`` or its runs cut were rewritten without a word). None when it planned them as ``options`` do, or
+    there is none. ``slurm_dir``: where this grid writes its SLURM scripts. A dry run says it as the grid would."""
     plan = pathlib.Path(out) / PLAN_FILE
     unreadable = unreadable_plan(out)
     if unreadable is not None:
         return f"{plan} could not be read ({unreadable}): what it held is replaced by this grid's plan"
     differ, base = plan_changes(runs, out, options)
     if not differ:
-        return None
+        missing = _not_held(runs, out, read_plan(out))
+        return f"{plan} does not hold this grid's plan ({'; '.join(missing)}): replaced by it" if missing else None
     note = (f"{plan} planned runs with other options than this grid's ({'; '.join(differ)}; run {base}): "
             f"replaced by this grid's plan")
     scripts = text_of(read_plan(out), SLURM_SCRIPTS)
@@ -50,6 +53,29 @@ def replaced_plan(runs, out, options, slurm_dir=None):
             note += (f"; the SLURM scripts written for it in {scripts} are stale: their tasks still queued will end "
                      f"without training (exit 2), and their {SUBMIT_FILE} submits nothing; {cancel}")
     return config_wording.worded(note)
+
+
+def _not_held(runs, out, plan):
+    """What the parsed ``plan`` (:func:`read_plan`; None: none) lacks of the plan a grid wrote, edited by
+    hand: its ``options`` or ``runs``, entries of ``runs`` that are no run record (which the grid drops), or
+    runs of ``runs`` it planned (their folders hold the treatment.json it wrote with them) that it no longer
+    lists (a plan of fewer runs, from fewer layers, is one the grid adds to: not said). [] for none."""
+    if plan is None:
+        return []
+    missing = [f"no `{key}`" if key not in plan else f"`{key}` not {what}" for key, kind, what in
+               (("options", dict, "an object"), ("runs", list, "a list")) if not isinstance(plan.get(key), kind)]
+    if not isinstance(plan.get("runs"), list):
+        return missing
+    odd = len(plan["runs"]) - len(records_of(plan))
+    if odd:
+        missing.append(f"{odd} {'entries' if odd > 1 else 'entry'} of `runs` that {'are' if odd > 1 else 'is'} "
+                       f"no run record")
+    listed = {record["name"] for record in records_of(plan)}
+    unlisted = [run.name for run in runs if run.name not in listed and (run_dir(out, run) / TREATMENT_FILE).is_file()]
+    if unlisted:
+        missing.append(f"{len(unlisted)} run{'s' if len(unlisted) > 1 else ''} it planned no longer listed: "
+                       f"{some_names(unlisted)}")
+    return missing
 
 
 def plan_id(runs, out, options, recorded):

@@ -48,3 +48,36 @@ def test_an_edited_or_damaged_plan_is_said_replaced_by_the_dry_run_as_by_the_gri
     else:
         assert ran == noted
     assert json.loads(plan.read_text())["options"]["max_iter"] == options["max_iter"]  # the grid's plan now
+
+
+@pytest.mark.parametrize("edit", ["emptied-object", "runs-cut"])
+def test_a_plan_edited_to_hold_less_is_said_replaced_by_the_dry_run_and_the_grid(trained_grid, tmp_path,  # noqa: F811
+                                                                                edit):
+    """`echo '{}' > OUT/experiment.json`, or its runs cut to 2, reads as JSON with the grid's options (or
+    none): the grid rewrote it without a word, where its help says such a plan is written again with a
+    note. The note names what the file lacks: its options and runs, or the planned runs it no longer lists."""
+    source, runs, options = trained_grid
+    place = tmp_path / "grid"
+    shutil.copytree(source, place)
+    plan = place / "experiment.json"
+    recorded = json.loads(plan.read_text())
+    planned = [record["name"] for record in recorded["runs"]]
+    if edit == "emptied-object":
+        plan.write_text("{}\n")
+        said = ["no `options`", "no `runs`"]
+    else:
+        plan.write_text(json.dumps({**recorded, "runs": recorded["runs"][:2]}))
+        cut = [name for name in planned[2:] if (place / f"{name}.run" / "treatment.json").is_file()]
+        assert cut  # the fixture planned a third run
+        said = [f"{len(cut)} run{'s' if len(cut) > 1 else ''} it planned no longer listed: {', '.join(cut)}"]
+    arguments = ["experiment", "--data", options["data"], "-o", str(place), "--layers", "1", "--no-fine-tuned",
+                 "--max-iter", str(options["max_iter"]), "--device", "cpu"]
+    for dry_run in (["--dry-run"], []):
+        result = CliRunner().invoke(main, arguments + dry_run)
+        assert result.exit_code == 0, result.output
+        noted = [line for line in result.output.splitlines() if line.startswith(f"note: {plan} ")]
+        assert len(noted) == 1, result.output
+        assert f"does not hold this grid's plan ({'; '.join(said)}): replaced by it" in noted[0]
+    assert {run.name for run in runs} <= {record["name"] for record in json.loads(plan.read_text())["runs"]}
+    again = CliRunner().invoke(main, arguments)  # the plan the grid wrote: nothing to say
+    assert again.exit_code == 0 and f"note: {plan} " not in again.output, again.output

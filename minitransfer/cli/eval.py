@@ -61,9 +61,11 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     precision than trained in, a run that diverged after the checkpoint) on stderr, as train's.
 
     Exit codes: 0 done, 1 error (--device cuda without a usable GPU, a batch too large for the
-    memory available), 2 usage (CHECKPOINT does not exist, or is a folder without a network or a
-    dataset's file; --data is no dataset but a run folder, a network, images not prepared yet, or a
-    dataset another process is preparing now), 65 bad data (a damaged checkpoint, a dataset that
+    memory available), 2 usage (CHECKPOINT does not exist, or is a folder without a network, a
+    dataset's file, or a file plainly no network: an image, a NumPy or zip file, JSON, text not named
+    .h5 or .hdf5; --data is no dataset but a run folder, a network, images not prepared yet, or a
+    dataset another process is preparing now), 65 bad data (a damaged checkpoint, or another file that
+    is no network: text named .h5 or .hdf5, random bytes, another program's HDF5 file; a dataset that
     does not fit it), 74 CHECKPOINT or a file of the dataset may not be read by this user, or the
     output could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away
     (| head), silently.

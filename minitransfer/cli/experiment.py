@@ -183,8 +183,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     their checkpoints. Once every run has finished it writes nothing, so it also runs on a read-only
     copy of OUT (with runs left there: exit code 74), except that an experiment.json that no longer
     holds the grid's plan (edited, emptied) is written again, as a note says. More seeds, layers or
-    treatments may be added to
-    OUT later with the same training options: runs OUT holds that were trained with other ones
+    treatments may be added to OUT later with the same training options: runs OUT holds that were trained with other ones
     (--max-iter, --precision, ...), which its report would pool with the new ones, stop the grid
     before anything runs (exit code 2); rerun with fewer of them, the grid leaves the runs of OUT it
     does not plan as they are, and says which and how each stands (finished, interrupted, not
@@ -196,7 +195,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
 
     Exit codes: 0: every run finished; 75: interrupted (SIGINT, SIGTERM, SIGHUP), rerun to go on; 74:
     every run that failed met an I/O error (a full disk, a file that cannot be written or read: free
-    space or fix the permissions, then rerun); 65: every run that failed met bad data, or the dataset
+    space or fix the permissions, then rerun); 65: every run that failed met bad data, or a finished
+    run's result.json is lost (its checkpoint gone: not trained, said at the end), or the dataset
     OUT's runs trained on was prepared again in its folder since (refused before anything runs: give
     the dataset they trained on); 2: usage (also: OUT holds runs trained with other options); 1:
     other failed runs (or of several causes), or the runs trained at once (--gpus) would together

@@ -49,8 +49,10 @@ def info(checkpoint, as_json):
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
     dataset, a folder of datasets, a grid, a report's or an experiment's folder, a run that has not
-    written a checkpoint yet; or a dataset's file), 65 bad data (a file that is not a checkpoint, or a
-    damaged or truncated one; its run's result.json or config.json that report cannot read), 74
+    written a checkpoint yet; or a dataset's file, or a file plainly no network: an image, a NumPy or
+    zip file, JSON, text not named .h5 or .hdf5), 65 bad data (another file that is not a checkpoint:
+    text named .h5 or .hdf5, random bytes, another program's HDF5 file; a damaged or truncated
+    checkpoint; its run's result.json or config.json that report cannot read), 74
     CHECKPOINT (or those files of its run) may not be read by this user, or the output could not be
     written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
 

@@ -64,12 +64,12 @@ def _size(default):
 
 
 def _overwrite(*files):
-    """--overwrite, whose help names the class-table options of its command (``files``), an edited one of
-    which also differs from what OUT was prepared with."""
-    edited = f", a {' or '.join(files)} file edited since included" if files else ""
+    """--overwrite, whose help names its command's class-table options (``files``): an edited one differs too."""
+    differ = f", options, {' or '.join(files)}" if files else " or options"
     return click.option("--overwrite", is_flag=True,
-                        help=f"Replace a dataset (finished or not) OUT holds that was prepared from another source "
-                             f"or with other options{edited} (refused otherwise, naming what differs).")
+                        help=f"Replace OUT's dataset (finished or not) of another source{differ} (else refused, "
+                             f"naming what differs): decodes every image again, keeping shards that come out the "
+                             f"same.")
 
 
 _workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,

@@ -61,18 +61,19 @@ def report(runs, out, reference):
 
     A run that cannot be read or is not the network its name says (a corrupt result.json, a folder
     copied into another's place, a training that diverged) is left out and named with the reason;
-    runs not finished are named, each with its state, and in no finding. Each network is measured
+    runs not finished are named, each with its state (those the grid planned, without a folder:
+    "planned, not started"), and in no finding. Each network is measured
     against the base of its target in its own folder: keep each replicate's runs with its bases. Runs
     of several datasets (or transfers across datasets from several source datasets), presets or
     precisions are refused: report each from a folder of its own. The report replaces the earlier one
-    in OUT, computed before OUT is touched. All it does, run by run: docs/report.md in the repository.
+    in OUT, computed before OUT is touched. All it does, run by run: docs/report.md.
 
     Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS), 2 usage
     (RUNS does not exist or is not a folder, --reference neither 'paper' nor a file, another
     report writing into OUT, OUT a run's, a dataset's, a grid's or a grid split's folder, or inside
     a run folder), 65 bad data (runs of several datasets, presets or precisions under RUNS; a
     --reference file that is not a table of runs), 74 a file could not be written, 75 interrupted
-    (SIGINT, SIGTERM, SIGHUP), 141 the output's reader went away (| head), silently.
+    (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
 
     \b
     Examples:

@@ -4,6 +4,8 @@ is told where it points to, README.md's "Your own data"."""
 
 import pathlib
 
+import h5py
+import numpy as np
 from click.testing import CliRunner
 from PIL import Image
 
@@ -49,3 +51,38 @@ def test_the_folder_help_names_the_folders_refused_as_the_importer_refuses_them(
         result = CliRunner().invoke(main, ["prepare", "folder", str(given), str(tmp_path / "out")])
         assert result.exit_code == 65, result.output
         assert f"give {to_give}" in " ".join(result.output.split()), result.output
+
+
+def _shards(out):
+    """{shard file name: (its inode and modification time, its images)} of the prepared dataset ``out``."""
+    shards = {}
+    for path in sorted(out.glob("*-*.h5")):
+        with h5py.File(path, "r") as f:
+            shards[path.name] = ((path.stat().st_ino, path.stat().st_mtime_ns), f["images"][...])
+    return shards
+
+
+def test_overwrite_decodes_every_image_again_and_keeps_the_shards_that_come_out_the_same(tmp_path):
+    """--overwrite's help said only what it replaces: not that it decodes every image again (an image
+    edited since is read anew, whatever the shards hold) and leaves the shards that come out the same."""
+    option = next(parameter for parameter in folder_command.params if parameter.name == "overwrite")
+    assert "decodes every image again, keeping shards that come out the same" in " ".join(option.help.split())
+    photos = tmp_path / "photos"
+    for subset, count, shade in (("train", 4, 0), ("val", 2, 100)):
+        for name, (red, green) in (("cat", (200, 10)), ("dog", (10, 200))):
+            (photos / subset / name).mkdir(parents=True)
+            for index in range(count):
+                Image.new("RGB", (8, 8), (red, green, shade + 30 * index)).save(photos / subset / name / f"{index}.png")
+    arguments = ["prepare", "folder", str(photos), str(tmp_path / "out"), "--size", "8", "--shard-size", "2",
+                 "--workers", "0"]
+    assert CliRunner().invoke(main, arguments).exit_code == 0
+    before = _shards(tmp_path / "out")
+    Image.new("RGB", (8, 8), (0, 0, 0)).save(photos / "train" / "dog" / "3.png")  # edited since
+    result = CliRunner().invoke(main, arguments + ["--overwrite"])
+    assert result.exit_code == 0, result.output
+    after = _shards(tmp_path / "out")
+    assert after.keys() == before.keys()
+    changed = {name for name in after if not np.array_equal(after[name][1], before[name][1])}
+    assert len(changed) == 1 and not after[changed.pop()][1].any(axis=(1, 2, 3)).all()  # the black image read anew
+    kept = {name for name in after if after[name][0] == before[name][0]}
+    assert kept == {name for name in after if np.array_equal(after[name][1], before[name][1])}

@@ -5,6 +5,7 @@ import json
 import re
 
 import click
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -114,4 +115,30 @@ def test_splits_ends_a_path_that_is_no_dataset_with_the_exit_code_its_help_gives
         result = CliRunner().invoke(main, ["splits", str(path), "random"])
         assert result.exit_code == said, (kind, result.output)
         codes.add(said)
+    assert codes == {2, 65}
+
+
+def _files_without_a_network(tmp_path):
+    """(what eval's and info's helps call it, a file of that kind): files no network, each of another kind."""
+    files = {"an image": ("pic.h5", b"\x89PNG\r\n\x1a\n" + bytes(range(256))), "JSON": ("run.h5", b'{"top1": 0.5}'),
+             "text not named .h5": ("notes.txt", b"weights of baseA\n"),
+             "text named .h5": ("baseA.h5", b"weights of baseA\n"),
+             "random bytes": ("blob.bin", np.random.default_rng(0).integers(1, 256, 4096, dtype=np.uint8).tobytes())}
+    for name, content in files.values():
+        (tmp_path / name).write_bytes(content)
+    return [(kind, tmp_path / name) for kind, (name, _) in files.items()]
+
+
+@pytest.mark.parametrize("name", ("eval", "info"))
+def test_a_file_that_is_no_network_ends_with_the_exit_code_its_help_gives_that_kind(tmp_path, name):
+    """The helps put every file that is not a checkpoint under 65 (bad data), but a file plainly no
+    network (an image, JSON, text not named as an HDF5 file) is a usage error: exit code 2."""
+    entries = _exit_code_entries(main.commands[name].help)
+    codes = set()
+    for kind, path in _files_without_a_network(tmp_path):
+        said = [code for code, text in entries.items() if kind in text]
+        assert len(said) == 1, f"{name}'s help gives {said or 'no'} exit code(s) for {kind!r}"
+        result = CliRunner().invoke(main, [name, str(path)])
+        assert result.exit_code == said[0], (kind, result.output)
+        codes.add(said[0])
     assert codes == {2, 65}
