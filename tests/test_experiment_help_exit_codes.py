@@ -2,32 +2,17 @@
 (its checkpoint gone) ends the grid with 65 (grid_outcome), where the help's 65 said only "every run that
 failed met bad data", and the grid's end says "0 failed"."""
 
-import re
-
 from click.testing import CliRunner
+from exit_code_entries import exit_code_entries
 from test_experiment import trained_grid  # noqa: F401 (a fixture)
 from test_grid_result_lost import _lost_base
 
 from minitransfer.cli import main
 
 
-def _exit_code_entries(text):
-    """{code: what it says} of the help's "Exit codes: 0: ...; 75: ...; ..." paragraph: split at each
-    "; <code>: " outside parentheses."""
-    paragraph = next(" ".join(part.split()) for part in text.split("\n\n") if part.strip().startswith("Exit codes:"))
-    entries, depth, start = {}, 0, len("Exit codes: ")
-    for at, char in enumerate(paragraph):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if at == len(paragraph) - 1 or depth == 0 and re.match(r"; \d+: ", paragraph[at:]):
-            code, said = paragraph[start:at + 1].rstrip(";").split(": ", 1)
-            entries[int(code)] = said
-            start = at + 2
-    return entries
-
-
 def test_the_exit_codes_are_read_entry_by_entry():
     text = "Intro.\n\nExit codes: 0: done; 74: out (a; b: c); 65: bad\n    data."
-    assert _exit_code_entries(text) == {0: "done", 74: "out (a; b: c)", 65: "bad data."}
+    assert exit_code_entries(text, ";", ":") == {0: "done", 74: "out (a; b: c)", 65: "bad data."}
 
 
 def test_a_lost_result_ends_the_grid_with_the_exit_code_whose_entry_names_it(trained_grid, tmp_path):  # noqa: F811
@@ -35,5 +20,5 @@ def test_a_lost_result_ends_the_grid_with_the_exit_code_whose_entry_names_it(tra
     result = CliRunner().invoke(main, ["experiment", "--data", options["data"], "-o", str(place), "--layers", "1",
                                        "--no-fine-tuned", "--max-iter", str(options["max_iter"]), "--device", "cpu"])
     assert "0 failed" in result.output, result.output  # no run failed: the help's "every run that failed" says none
-    entries = _exit_code_entries(main.commands["experiment"].help)
+    entries = exit_code_entries(main.commands["experiment"].help, ";", ":")
     assert "result.json is lost" in entries[result.exit_code], (result.exit_code, entries)

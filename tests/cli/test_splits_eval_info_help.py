@@ -2,12 +2,12 @@
 ``info`` and ``splits`` teach: every option's meaning, and each exit code the command ends with."""
 
 import json
-import re
 
 import click
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from exit_code_entries import exit_code_entries
 
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -75,23 +75,9 @@ def test_the_exit_codes_name_the_stop_signals(name):
     assert "75 interrupted (SIGINT, SIGTERM, SIGHUP)" in text
 
 
-def _exit_code_entries(text):
-    """{code: what it says} of the "Exit codes: 0 done, 2 usage (...), 65 ..." paragraph of ``text``:
-    split at each ", <code> " outside parentheses."""
-    paragraph = next(" ".join(part.split()) for part in text.split("\n\n") if part.strip().startswith("Exit codes:"))
-    entries, depth, start = {}, 0, len("Exit codes: ")
-    for at, char in enumerate(paragraph):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if at == len(paragraph) - 1 or depth == 0 and re.match(r", \d+ ", paragraph[at:]):
-            code, said = paragraph[start:at + 1].rstrip(",").split(" ", 1)
-            entries[int(code)] = said
-            start = at + 2
-    return entries
-
-
 def test_the_exit_codes_are_read_entry_by_entry():
     text = "Intro.\n\nExit codes: 0 done, 2 usage (a, b, 3 c), 65 bad\n    data (d), 74 out."
-    assert _exit_code_entries(text) == {0: "done", 2: "usage (a, b, 3 c)", 65: "bad data (d)", 74: "out."}
+    assert exit_code_entries(text) == {0: "done", 2: "usage (a, b, 3 c)", 65: "bad data (d)", 74: "out."}
 
 
 def _not_a_prepared_dataset(tmp_path, two_classes):
@@ -106,7 +92,7 @@ def _not_a_prepared_dataset(tmp_path, two_classes):
 def test_splits_ends_a_path_that_is_no_dataset_with_the_exit_code_its_help_gives_that_kind(tmp_path, two_classes):
     """The help put "PATH is not a prepared dataset" under 65 (bad data), but a folder the code tells
     apart (a folder of datasets, of images not prepared yet, a run's) is a usage error: exit code 2."""
-    entries = _exit_code_entries(main.commands["splits"].help)
+    entries = exit_code_entries(main.commands["splits"].help)
     codes = set()
     for kind, path in _not_a_prepared_dataset(tmp_path, two_classes):
         said = [code for code, text in entries.items() if kind in text]
@@ -133,7 +119,7 @@ def _files_without_a_network(tmp_path):
 def test_a_file_that_is_no_network_ends_with_the_exit_code_its_help_gives_that_kind(tmp_path, name):
     """The helps put every file that is not a checkpoint under 65 (bad data), but a file plainly no
     network (an image, JSON, text not named as an HDF5 file) is a usage error: exit code 2."""
-    entries = _exit_code_entries(main.commands[name].help)
+    entries = exit_code_entries(main.commands[name].help)
     codes = set()
     for kind, path in _files_without_a_network(tmp_path):
         said = [code for code, text in entries.items() if kind in text]
