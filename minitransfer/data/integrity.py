@@ -85,7 +85,8 @@ def check_files(folder, files, remember=True):
     says what it is: "shard", "mean image"; :class:`CorruptFile` but for one unreadable). Files found
     intact are remembered, in this process and in the record of ``folder`` (see the module), by device,
     inode, size, modification and change time, and not hashed again until they change; with
-    ``remember=False`` every file is hashed (and those found intact are recorded). Several files are hashed in parallel threads.
+    ``remember=False`` every file is hashed (and those found intact are recorded). Several files are
+    hashed in parallel threads.
 
     Returns ``{str(path): (device, inode, size, mtime_ns, ctime_ns)}`` of the files as checked (the stat
     taken before hashing): a reader that opens one later compares it with what it opened
