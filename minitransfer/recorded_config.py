@@ -1,12 +1,16 @@
 """A run's configuration as its checkpoint recorded it, against the one given now: how they differ
 (:func:`differences`; :func:`recorded_change` for one field, which a grid's check of its runs
-uses too), the resumption refused for it (:func:`check_configuration`), and the precisions a run was
-trained in, which a resumption may change (:func:`precision_change`, :func:`precision_history`).
+uses too; :func:`network_differences` for a file's network, by its attributes alone), the resumption
+refused for it (:func:`check_configuration`), and the precisions a run was trained in, which a
+resumption may change (:func:`precision_change`, :func:`precision_history`).
 """
 
 import os
 import pathlib
+import types
 
+from minitransfer import checkpoint as checkpoints
+from minitransfer import fileio
 from minitransfer.config_checks import ConfigError, DataMismatch
 from minitransfer.resume_options import START_OVER, free_fields
 from minitransfer.ops import precision as precisions
@@ -93,6 +97,24 @@ def differences(saved, plan):
     differ = {key: _difference(key, stored.get(key, DEFAULTS.get(key)), current[key], saved, plan)
               for key in current if key not in free}
     return {key: text for key, text in differ.items() if text}
+
+
+def network_differences(path, plan):
+    """(differ, recorded) where the checkpoint or weights at ``path`` record another network than
+    ``plan`` trains: differ, {field: text} as :func:`differences` says them, another precision (which
+    `allow_precision_change` continues) or another `out` alone (weights copied to that name) aside;
+    recorded, the configuration the file records. ({}, {}) for a file that cannot be read or records
+    none. Read from its attributes (:func:`minitransfer.checkpoint.read_meta`: no array read, no file
+    hashed), all :func:`differences` needs besides its path."""
+    try:
+        meta = checkpoints.read_meta(path)
+    except (checkpoints.CheckpointError, fileio.StorageError):
+        return {}, {}
+    recorded = meta.get("config") or {}
+    if not recorded:
+        return {}, {}
+    saved = types.SimpleNamespace(path=pathlib.Path(path), meta=meta)
+    return {key: text for key, text in differences(saved, plan).items() if key not in ("precision", "out")}, recorded
 
 
 def recorded_options(plan):

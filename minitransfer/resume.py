@@ -17,7 +17,8 @@ from minitransfer import checkpoint_check
 from minitransfer import fileio
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
-from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, recorded_change
+from minitransfer.recorded_config import (DEFAULTS, check_configuration, differences, network_differences,
+                                         recorded_change)
 from minitransfer.resume_options import (base_not_written, finished_record, free_fields, gone_refusal,
                                          keep_run_settings, run_record, take_run_folder, unwritten_weights)
 from minitransfer.run_destination import linked_out
@@ -329,12 +330,8 @@ def _other_network(path, plan):
     for a file that cannot be read or records none (the refusal says what to do with it as it is),
     and for another precision alone, which `allow_precision_change` continues, or another `out` alone
     (weights copied to that name)."""
-    try:
-        saved = checkpoints.load(path, solver=False)
-    except (checkpoints.CheckpointError, fileio.StorageError):
-        return ""
-    differ = {key: text for key, text in differences(saved, plan).items() if key not in ("precision", "out")}
-    if not (saved.meta.get("config") and differ):
+    differ, _ = network_differences(path, plan)
+    if not differ:
         return ""
     named = linked_out(plan) if path == pathlib.Path(plan.config.out) else None
     return f"{named or path} holds another network than this run trains ({', '.join(differ.values())})"

@@ -12,12 +12,12 @@ import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio, path_kinds
+from minitransfer import path_kinds
 from minitransfer.config_checks import ConfigError
 from minitransfer.config_wording import worded
 from minitransfer.data import same_origin, shard_format
 from minitransfer.experiment import PLAN_FILE
-from minitransfer.recorded_config import differences
+from minitransfer.recorded_config import network_differences
 from minitransfer.rundir import enclosing_run_dir, is_run_dir, nearest_above
 from minitransfer.stopping import warn
 
@@ -110,14 +110,10 @@ def _refuse_default_name_taken(plan):
     c, out = plan.config, pathlib.Path(plan.config.out)
     if "out" not in plan.unset or c.resume is not None or c.overwrite or not out.is_file():
         return
-    try:
-        saved = checkpoints.load(out, solver=False)
-    except (checkpoints.CheckpointError, fileio.StorageError):
+    differ, recorded = network_differences(out, plan)
+    if not differ or not set(differ) <= _NAMED_ALIKE:
         return
-    differ = {key: text for key, text in differences(saved, plan).items() if key not in ("precision", "out")}
-    if not (saved.meta.get("config") and differ) or not set(differ) <= _NAMED_ALIKE:
-        return
-    own = _base_told_apart(c.copy_from, saved.meta["config"].get("copy_from")) if "copy_from" in differ \
+    own = _base_told_apart(c.copy_from, recorded.get("copy_from")) if "copy_from" in differ \
         else pathlib.Path(c.data).name
     raise DefaultNameTaken(out, ", ".join(differ.values()), f"{out.stem}-{own}{out.suffix}")
 
