@@ -113,20 +113,22 @@ def _refuse_default_name_taken(plan):
     differ, recorded = network_differences(out, plan)
     if not differ or not set(differ) <= _NAMED_ALIKE:
         return
-    own = _base_told_apart(c.copy_from, recorded.get("copy_from")) if "copy_from" in differ \
-        else pathlib.Path(c.data).name
+    own = _told_apart(c.copy_from, recorded.get("copy_from"), "stem") if "copy_from" in differ \
+        else _told_apart(c.data, recorded.get("data"), "name")
     raise DefaultNameTaken(out, ", ".join(differ.values()), f"{out.stem}-{own}{out.suffix}")
 
 
-def _base_told_apart(copy_from, theirs):
-    """What tells the base ``copy_from`` apart from ``theirs``, the base the network holding the default
-    name copied: its file's stem ("baseA"), with its folder's name before it where both stems are the same
-    ("hand-baseA": two bases baseA.h5 in two folders; before, the name suggested said "-baseA" of both)."""
-    mine = pathlib.Path(copy_from)
-    if not theirs or pathlib.Path(theirs).stem != mine.stem:
-        return mine.stem
+def _told_apart(path, theirs, part):
+    """What tells the base or dataset ``path`` apart from ``theirs``, the one the network holding the
+    default name was trained from: its ``part`` ("stem" of a base's file: "baseA"; "name" of a
+    dataset's folder), with its folder's name before it where both are the same ("hand-baseA": two
+    bases baseA.h5, or two datasets T, in two folders; before, the name suggested was the same for both)."""
+    mine = pathlib.Path(path)
+    own = getattr(mine, part)
+    if not theirs or getattr(pathlib.Path(theirs), part) != own:
+        return own
     folder = mine.resolve().parent.name
-    return f"{folder}-{mine.stem}" if folder else mine.stem
+    return f"{folder}-{own}" if folder else own
 
 
 def other_kinds_folder(out, data_meta=None, data_named=None, datasets=tuple):

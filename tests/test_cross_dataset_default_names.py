@@ -110,3 +110,25 @@ def test_two_bases_of_one_file_name_are_told_apart_by_their_folders(study, tmp_p
     assert _give_a_name(default.name, suggested) in said, said
     named = _train(run_folder, "--copy-from", str(hand), *config_wording.command_line({"out": suggested}))
     assert named.exit_code == 0, named.output  # what it says works
+
+
+def test_two_datasets_of_one_folder_name_are_told_apart_by_their_folders(study, tmp_path):
+    """Two transfers of one base to two datasets both in a folder named T (lab/T, hand/T): the name
+    suggested was all-X2all-T.h5 for either, which told them no more apart than the default name did."""
+    _, source, _, _ = study
+    lab, hand = tmp_path / "lab" / "T", tmp_path / "hand" / "T"
+    for seed, data in ((3, lab), (4, hand)):  # the micro preset's size, as the study's target; other images
+        synthetic.build_synthetic(str(data), classes=6, train_per_class=4, val_per_class=2, size=14, seed=seed)
+    run_folder = tmp_path / "runs"
+    run_folder.mkdir()
+    assert _train(run_folder, "--data", str(lab), "--copy-from", str(source)).exit_code == 0
+    default = run_folder / "all-X2all.h5"
+    second = _train(run_folder, "--data", str(hand), "--copy-from", str(source))
+    assert second.exit_code == 2, second.output
+    said = " ".join(second.output.split())
+    assert "(--data " in said and "--copy-from" not in said.partition(DEFAULT_NAME_TELLS)[0], said  # the dataset alone
+    suggested = f"{default.stem}-{hand.parent.name}-{hand.name}{default.suffix}"  # its folder tells it apart
+    assert _give_a_name(default.name, suggested) in said, said
+    named = _train(run_folder, "--data", str(hand), "--copy-from", str(source),
+                   *config_wording.command_line({"out": suggested}))
+    assert named.exit_code == 0, named.output  # what it says works
