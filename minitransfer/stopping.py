@@ -38,6 +38,7 @@ NOTHING_WRITTEN = "stopped as it started, before anything was written"
 _READER_GONE = (errno.EIO, errno.EPIPE)  # a terminal hung up; a pipe whose reader ended
 _found_at_start = {}  # the handlers stop_as_it_starts replaced, by signal
 _the_command = []  # [True] once stop_as_it_starts ran: this process is the minitransfer command, ending with it
+_ignored_at_exit = []  # [the hook] while handlers_given_back's exit hook is registered (a command ended with 75)
 _raised = []  # the KeyboardInterrupt interrupt() raised last, while swallowed_stops_owed() watches
 _owed = []  # [True] where a stop's KeyboardInterrupt was swallowed by Python and not raised again yet
 # where warn() tells its text in this thread: None for stderr, else a function taking it (one that drops it: quiet)
@@ -105,7 +106,12 @@ def handlers_given_back():
     them ignored to its last instant, so that a second stop cannot change its exit code. A handler that
     Python cannot give back (None: a program embedding Python set it) is left as it is. Given back on
     exit code 75, they are ignored again as the process exits, should the caller let that exit end it
-    (a script whose last line is ``main()``): a second stop then cannot turn 75 into a death by signal."""
+    (a script whose last line is ``main()``): a second stop then cannot turn 75 into a death by signal.
+    Only such an exit keeps that hook: where the caller caught it and ran the command line again (a
+    notebook, CliRunner), the next block unregisters it as it begins (before, it stayed whatever came
+    after, and the caller's own clean-up at exit could not be stopped with Ctrl-C)."""
+    if _ignored_at_exit:
+        atexit.unregister(_ignored_at_exit.pop())
     found = {stop: signal.getsignal(stop) for stop in STOP_SIGNALS}
     try:
         yield
@@ -119,13 +125,11 @@ def handlers_given_back():
                 signal.signal(stop, handler)
 
 
-_ignored_at_exit = []  # [the hook] once handlers_given_back registered it: at most once a process
-
-
 def _ignore_stops():
     """Stop signals ignored as the process exits (an atexit hook of :func:`handlers_given_back`)."""
     for stop in stop_signals_heard():
         signal.signal(stop, signal.SIG_IGN)
+
 
 def interrupt(signum, frame):
     """A stop signal's handler where a command stops at once: KeyboardInterrupt, which the command

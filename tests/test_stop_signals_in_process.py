@@ -94,3 +94,30 @@ def test_a_command_that_raises_gives_the_caller_its_handlers_back(micro_data, tm
     with pytest.raises(RuntimeError, match="a bug"):
         main(args=_train(micro_data, tmp_path), prog_name="minitransfer", standalone_mode=False)
     _assert_given_back(*callers_handlers)
+
+
+@HOW
+def test_a_command_stopped_then_one_done_leaves_no_exit_hook_ignoring_stops(micro_data, tmp_path, monkeypatch,
+                                                                           callers_handlers, how):
+    """The hook that ignores stop signals at exit, registered as a command ends interrupted (75), is for
+    a process that the exit ends; a caller that caught it and ran another command, which ended otherwise,
+    kept it before: its own clean-up at exit could not be stopped with Ctrl-C."""
+    registered = []  # the atexit hooks of this test, in a registry of its own
+    monkeypatch.setattr(stopping.atexit, "register", lambda hook: registered.append(hook) or hook)
+    monkeypatch.setattr(stopping.atexit, "unregister", lambda hook: registered.remove(hook) if hook in registered
+                        else None)
+    monkeypatch.setattr(stopping, "_ignored_at_exit", [])
+    found = training.resume_point
+
+    def stopped(plan):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return found(plan)
+
+    monkeypatch.setattr(training, "resume_point", stopped)
+    assert _ran(_train(micro_data, tmp_path), how) == 75
+    assert len(registered) == 1  # kept, should that exit end the process
+    ignores = registered[0]
+    monkeypatch.setattr(training, "resume_point", found)
+    assert _ran(_train(micro_data, tmp_path / "second"), how) == 0
+    assert ignores not in registered and stopping._ignored_at_exit == []
+    _assert_given_back(*callers_handlers)
