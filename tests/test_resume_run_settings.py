@@ -1,6 +1,6 @@
 """A run resumed keeps the settings its user chose for it that do not change its numbers
 (`checkpoint_every`, `log_every`) where they are left unset, whether `resume` names its run folder
-or is 'auto' (a rerun of its command line without them); given, they change. A resumption used to
+or its checkpoint file or is 'auto' (a rerun of its command line without them); given, they change. A resumption used to
 take the preset's defaults for them, silently: a run checkpointed every 2 iterations went on every
 300 (micro), and a kill lost 23 iterations instead of at most 2."""
 
@@ -15,7 +15,7 @@ from minitransfer import train as training
 
 FAST = {"batch_size": 8, "max_iter": 8, "eval_every": 4, "device": "cpu", "quiet": True}
 CHOSEN = {"checkpoint_every": 2, "log_every": 1}  # neither the micro preset's
-WAYS = ["run folder", "auto"]
+WAYS = ["run folder", "checkpoint file", "auto"]  # README: "with any --resume"
 
 
 class Killed(Exception):
@@ -38,11 +38,13 @@ def _started(micro_data, tmp_path):
 
 
 def _resumption(way, run, micro_data, **given):
-    """The run of ``run`` resumed without the settings CHOSEN: its run folder named, or its command
-    line rerun with 'auto' and without them."""
+    """The run of ``run`` resumed without the settings CHOSEN: its run folder named (which takes the
+    options the run recorded), or its command line rerun without them with `resume` its checkpoint
+    file or 'auto'."""
     if way == "run folder":
         return training.TrainConfig(resume=str(run), device="cpu", quiet=True, **given)
-    return training.TrainConfig(out=str(run.with_suffix(".h5")), data=micro_data, resume="auto", **FAST, **given)
+    resume = str(run / "checkpoint.h5") if way == "checkpoint file" else "auto"
+    return training.TrainConfig(out=str(run.with_suffix(".h5")), data=micro_data, resume=resume, **FAST, **given)
 
 
 def _record(run):
