@@ -1,19 +1,11 @@
 """Which runs of a report are one network (:func:`once`): a grid copied into another folder, or trained
 again there with the same options, is counted once, as :mod:`minitransfer.results` reads the runs; a
 network told by its treatment, dataset, precision and the options that change it (:func:`network_of`).
-A finished run resumed in such a copy keeps its weights file the copy of its final checkpoint it is
-(:func:`final_weights`), so the transfers copied from it still name it by its sha256.
 """
 
 import dataclasses
-import hashlib
 import json
-import pathlib
 
-import numpy as np
-
-from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio
 from minitransfer.resume_options import GIVEN_FREE_FIELDS, RESUME_FREE_FIELDS
 
 # The fields of a config.json that do not change the network trained: where it is written and the dataset's folder
@@ -76,42 +68,3 @@ def _same_network(first, second):
         return False
     copied = first.run.kind in ("selffer", "transfer") or dict(first.network).get("copy_from")
     return not copied or bool(first.base_sha256) and first.base_sha256 == second.base_sha256
-
-
-def final_weights(saved, out, named=None):
-    """The weights file ``out`` of a run resumed at its end and trained no further (``saved``, its
-    checkpoint as :func:`minitransfer.checkpoint.load` read it, at max_iter): left as it is where it
-    holds that network (:func:`_holding`), else restored from the checkpoint's bytes, which train
-    writes alike at the end of a run (``named``: how a failed write names ``out``). Rewritten from the
-    net, they recorded the run's paths as they are now: in a folder copied or moved, the weights got
-    another sha256 than the one the transfers copied from them record, which a grid then refused as
-    copied from another network. Returns (the weights' sha256, the configuration they record), or
-    None where the checkpoint is no longer the file read (replaced or removed since)."""
-    held = _holding(out, saved)
-    if held is not None:
-        return held.sha256, held.meta["config"]
-    try:
-        data = pathlib.Path(saved.path).read_bytes()
-    except OSError:
-        return None
-    if hashlib.sha256(data).hexdigest() != saved.sha256:
-        return None
-    fileio.write_bytes(out, data, named=named)
-    return saved.sha256, saved.meta["config"]
-
-
-def _holding(out, saved):
-    """The weights file ``out`` read, where it holds the network of checkpoint ``saved``: the same
-    bytes, or the same layers (weights and frozen flags) after the same iterations with another record
-    (its paths), as a resumption that rewrote it in a folder moved left it; else None (not there,
-    unreadable, another network)."""
-    try:
-        held = checkpoints.load(out, solver=False)
-    except (checkpoints.CheckpointError, OSError):
-        return None
-    if held.sha256 == saved.sha256:
-        return held
-    facts = [(c.preset, c.iteration, c.frozen, list(c.weights)) for c in (held, saved)]
-    same = facts[0] == facts[1] and all(np.array_equal(mine, theirs) for name in saved.weights
-                                        for mine, theirs in zip(held.weights[name], saved.weights[name]))
-    return held if same else None

@@ -24,10 +24,10 @@ from minitransfer.recorded_config import precision_change, recorded_options
 from minitransfer.data import loader_workers
 from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
+from minitransfer.final_weights import final_weights
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import Progress
 from minitransfer.rundir import RunFiles, RunFolderChanged, weights_record
-from minitransfer.run_copies import final_weights
 from minitransfer.run_lines import describe_plan, result_line
 from minitransfer.run_outcome import (Diverged, Interrupted, OutOfMemoryMidRun, TrainResult, blown_up_parameters,
                                       diagnostic)
