@@ -10,20 +10,22 @@ import os
 import pathlib
 import types
 
-from minitransfer import grid_status, run_lock, stopping
+from minitransfer import grid_status, stopping
 from minitransfer.experiment import LOG_FILE, PLAN_FILE
 from minitransfer.grid_plan_file import planned_records
+from minitransfer.rundir import nearest_above
 from minitransfer.treatments import CONFIG_FILE, name_order
 
 NOT_STARTED = "not started"
+TRAINING_NOW = "training now"
 RERUN_GRID = "rerun the grid's experiment command to train it"
 
 
 def grid_folder(runs_dir):
     """The grid folder of ``runs_dir``: the folder holding experiment.json, ``runs_dir`` itself or
-    the nearest above it (GRID/random0 is a split of GRID); None for runs trained by hand."""
-    folder = pathlib.Path(os.path.abspath(runs_dir))
-    return next((above for above in (folder, *folder.parents) if (above / PLAN_FILE).is_file()), None)
+    the nearest above it (GRID/random0 is a split of GRID), along ``runs_dir`` resolved
+    (:func:`minitransfer.rundir.nearest_above`); None for runs trained by hand."""
+    return nearest_above(runs_dir, lambda folder: (folder / PLAN_FILE).is_file())
 
 
 def planned_not_started(runs_dir):
@@ -33,7 +35,7 @@ def planned_not_started(runs_dir):
     grid = grid_folder(runs_dir)
     if grid is None:
         return []
-    below = pathlib.Path(os.path.abspath(runs_dir)).relative_to(grid).as_posix()
+    below = pathlib.Path(runs_dir).resolve().relative_to(grid).as_posix()  # as grid_folder found it
     prefix = "" if below == "." else f"{below}/"
     names = []
     for record in planned_records(grid):
@@ -53,19 +55,15 @@ def unfinished_states(runs_dir, unfinished):
     trains now (it holds the run's lock: :func:`minitransfer.run_lock.holder`), and "name: error line
     (see its train.log)" for those whose train ended on an error (the last line of its train.log,
     which experiment writes; one trained by hand has none), which a rerun alone will not finish.
-    The others were stopped or not yet started: a rerun of the grid continues them."""
+    The others were stopped or not yet started: a rerun of the grid continues them. Told by
+    :func:`state`'s reading of each run, its lock and train.log read once."""
     training, failed = [], []
     for name in unfinished:
-        folder = runs_dir / f"{name}.run"
-        try:
-            if run_lock.holder(folder) is not None:
-                training.append(name)
-                continue
-        except OSError:  # a folder that cannot be read
-            continue
-        last = grid_status.error_line(folder)
-        if last is not None:
-            failed.append(f"{name}: {last} (see {folder / LOG_FILE})")
+        said, error = _standing(runs_dir, name)
+        if said == TRAINING_NOW:
+            training.append(name)
+        elif error is not None:
+            failed.append(f"{name}: {error} (see {pathlib.Path(runs_dir) / f'{name}.run' / LOG_FILE})")
     return training, failed
 
 
@@ -81,23 +79,30 @@ def state(runs_dir, name):
     made it, or its train stopped as it started), "stopped before its first checkpoint" (killed, or
     interrupted in its start-up), or what :func:`minitransfer.grid_status.run_status` says of a
     checkpoint that cannot be resumed or weights without one."""
+    return _standing(runs_dir, name)[0]
+
+
+def _standing(runs_dir, name):
+    """(:func:`state` of the run ``name`` under ``runs_dir``, the error line its train.log ends on or
+    None): its lock and train.log read once for both."""
     folder = pathlib.Path(runs_dir) / f"{name}.run"
     try:
         status = grid_status.run_status(runs_dir, types.SimpleNamespace(name=name))  # it reads the name alone
     except OSError as error:  # a folder that cannot be read
-        return f"cannot be read: {error.strerror or error}"
+        return f"cannot be read: {error.strerror or error}", None
     if status.startswith("being trained"):
-        return "training now"
-    if grid_status.error_line(folder) is not None:
-        return "failed"
+        return TRAINING_NOW, None
+    error = grid_status.error_line(folder)
+    if error is not None:
+        return "failed", error
     if status.startswith("resume at iteration "):
-        return f"resumable at iteration {status.rpartition(' ')[2]}"
+        return f"resumable at iteration {status.rpartition(' ')[2]}", None
     if status != "todo":
-        return status
+        return status, None
     last = grid_status.last_log_line(folder)
     if stopping.NOTHING_WRITTEN in last or not (last or (folder / CONFIG_FILE).exists()):
-        return NOT_STARTED
-    return "stopped before its first checkpoint"
+        return NOT_STARTED, None
+    return "stopped before its first checkpoint", None
 
 
 def training_now(training):
