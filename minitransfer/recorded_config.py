@@ -123,9 +123,10 @@ def recorded_options(plan):
     and however its options were typed, so that a config.json unlike its checkpoint's record was
     edited by hand (:func:`minitransfer.config_edits.hand_edits`): its weights file `out` where it
     is, absolute, symbolic links followed, as `data` and `copy_from` are
-    (:func:`minitransfer.config.resolve`; a run moved and resumed records its new place, but for a finished
-    run resumed, whose weights file is kept byte for byte and whose config.json records what they record),
-    and the `device` it resolved to ('auto' -> 'cpu')."""
+    (:func:`minitransfer.config.resolve`; a run moved and resumed records its new place, and a finished
+    run resumed keeps its weights' own record instead: its weights file is kept byte for byte, and its
+    config.json records what they record, :func:`minitransfer.final_weights.final_weights`), and the
+    `device` it resolved to ('auto' -> 'cpu')."""
     record = plan.config.to_dict()
     record["out"] = os.path.realpath(plan.config.out)
     record["device"] = plan.device

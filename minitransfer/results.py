@@ -173,7 +173,7 @@ def network_gone_words(weights):
 def network_gone_note(names, shown):
     """What ``report`` says, once, of the runs ``names`` it counts whose network is gone
     (:func:`network_gone`), naming ``shown`` of them at most: their results stand, but none is a network
-    to copy from (--copy-from), score or resume; None where there are none."""
+    to give to --copy-from, eval or info; None where there are none."""
     if not names:
         return None
     runs = "1 finished run counted has" if len(names) == 1 else f"{len(names)} finished runs counted have"

@@ -144,7 +144,9 @@ def _take_recorded_options(c, typed, meta=None):
         return record, ()  # resume_point reads it again and says what is wrong with it, and how to start over
     recorded = meta["config"]
     _refuse_typed_otherwise(c, typed, recorded, record)
-    kept = free_fields(c, "out") - set(RUN_SETTINGS)  # left unset, the run's own (given, theirs: not at the default)
+    # the fields left unset take the run's value; RUN_SETTINGS left unset take the run's recorded value
+    # (keep_run_settings), not the preset's
+    kept = free_fields(c, "out") - set(RUN_SETTINGS)
     trained_on = recorded.get("data")
     if c.data is None and not (isinstance(trained_on, str) and os.path.isdir(trained_on)):
         if isinstance(trained_on, str) and synthetic.is_builtin(trained_on):  # a cache: built again (its fingerprint
