@@ -147,8 +147,8 @@ def other_kinds_folder(out, data_meta=None, data_named=None, datasets=tuple):
     (``datasets``: a function giving their folders, :func:`visible_datasets`, asked only where the
     checks before it find nothing: it lists folders and reads meta.json files). A grid's folder (its
     experiment.json) is no other kind's: its runs train in it, under SPLIT/NAME.h5, and a run trained
-    by hand there is pooled with them as designed. The image folders of datasets out of sight are not known here (nothing in
-    them says they were imported)."""
+    by hand there is pooled with them as designed. The image folders of datasets out of sight are not
+    known here (nothing in them says they were imported)."""
     dataset = path_kinds.dataset_folder_above(pathlib.Path(out).parent)
     if dataset is not None:
         return dataset, ("a prepared dataset's folder (prepare wrote it; a report passes datasets by, so it would "
