@@ -159,7 +159,7 @@ class GridRunner:
         self.pending.insert(0, run)
 
     def _launch(self, slot, device, run):
-        self.log(start_line(self.out, run, device, self.numbers.of(run), self.numbers.total))
+        self.log(start_line(self.out, run, device, self.numbers))
         arguments = train_arguments(run, self.out, self.options)
         log_file = open_run_log(self.out, run, self.train_command + arguments)  # a full disk: StorageError
         self.warnings.watch(run.name, log_file, weights_path(self.out, run.parent) if run.parent else None)
