@@ -79,7 +79,7 @@ class GridRunner:
         self.again = {run.name for run in self.pending if result_written_again(out, run)}
         self.numbers = StartNumbers(self.pending, self.again)  # "[K/N] start RUN"
         self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
-        if finished:
+        if finished or self.outcome.lost or self.again:  # before, said only where some run was finished
             log(already_finished(finished, runs, self.numbers, self.outcome.lost))
         again = tried_again(self.pending, out)
         if again:
