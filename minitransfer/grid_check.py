@@ -5,15 +5,16 @@ else the grid stops with :class:`GridMismatch` rather than mix two experiments (
 :class:`DatasetPreparedAgain`, bad data, where its dataset folder was prepared again since); so does a run of
 another grid in the folder trained otherwise (:func:`check_others`), which the folder's report would
 pool with this grid's, a grid folder inside another's or around one (:func:`check_not_nested`),
-one inside a run's directory (:func:`check_outside_run_dirs`), and another ``experiment`` process
-working on the folder at the same time with other options (:func:`check_at_work`; :class:`GridLock`
-has them check and plan one after the other).
+one inside a run's directory (:func:`~minitransfer.grid_folder.check_outside_run_dirs`), and another
+``experiment`` process working on the folder at the same time with other options (:func:`check_at_work`;
+:class:`GridLock` has them check and plan one after the other).
 
 The checks of the folder itself and its locks are in :mod:`minitransfer.grid_folder`, those of the plan
 it holds in :mod:`minitransfer.grid_plan`, those of the options before anything is queued in
 :mod:`minitransfer.grid_preflight`, and how each run was trained against how the grid trains it now
-(:func:`trained_otherwise`, :class:`DatasetsAsPlanned`) in :mod:`minitransfer.grid_trained`; their
-public names are importable from here too.
+(:func:`trained_otherwise`, :class:`DatasetsAsPlanned`) in :mod:`minitransfer.grid_trained`. Of their names,
+those listed in ``__all__`` (the ones other modules and tests use through this one) are importable from here
+too; the others, from their own modules only.
 """
 
 import os
@@ -22,10 +23,9 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
 from minitransfer.experiment import CROSS, PLAN_FILE, TREATMENT_FILE, Run, counted, run_dir, run_fields, weights_path
-from minitransfer.grid_folder import (GridLock, check_not_nested, check_outside_data, check_outside_run_dirs,
-                                      check_place, others_at_work)
-from minitransfer.grid_plan import left_alone, option_label, plan_changes, plan_id, replaced_plan
-from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory, per_class_notes, resolved_plan
+from minitransfer.grid_folder import GridLock, check_not_nested, check_place, others_at_work
+from minitransfer.grid_plan import left_alone, option_label, plan_changes
+from minitransfer.grid_preflight import check_memory
 from minitransfer.grid_trained import (DatasetPreparedAgain, DatasetsAsPlanned, PlannedConfigs, base_sha256,
                                        dataset_fingerprint, plan_seed, planned_config, seeded_by_hand, trained_file,
                                        trained_otherwise)
@@ -34,9 +34,7 @@ from minitransfer import results, run_search, treatments
 
 __all__ = ["GridMismatch", "DatasetPreparedAgain", "PlannedConfigs", "check_finished", "check_folder", "check_at_work",
            "check_others", "check_being_trained", "trained_otherwise", "planned_config", "GridLock", "check_place",
-           "check_outside_data", "check_outside_run_dirs", "check_not_nested", "others_at_work", "replaced_plan",
-           "plan_id", "left_alone", "check_bases", "check_layers_copied", "resolved_plan", "per_class_notes",
-           "check_memory", "DatasetsAsPlanned"]
+           "check_not_nested", "others_at_work", "left_alone", "check_memory", "DatasetsAsPlanned"]
 
 
 class GridMismatch(config.ConfigError):

@@ -10,24 +10,27 @@ import signal
 from minitransfer import fileio, stop_requests
 from minitransfer.experiment import LOG_FILE, run_dir
 from minitransfer.grid_gpus import gpu_name
-from minitransfer.grid_status import WRITE_AGAIN, run_status
+from minitransfer.grid_status import run_status
 from minitransfer.rundir import RESULT_FILE
 
 
-def start_line(out, run, device, number, total):
+def start_line(out, run, device, numbers):
     """"[K/N] start RUN on WHERE", or "resume RUN on WHERE at iteration I" for one its train continues
-    from its checkpoint; ``device`` a GPU, or None (the CPU). A run whose train writes its result.json again
-    from its checkpoint, training nothing (:data:`~minitransfer.grid_status.WRITE_AGAIN`), is not among the N
-    it trains: "writing result.json of RUN again from its checkpoint" (before, "[1/1] start RUN on CPU")."""
+    from its checkpoint; ``device`` a GPU, or None (the CPU); K and N from ``numbers`` (the grid's
+    :class:`~minitransfer.grid_counts.StartNumbers`). A run whose train writes its result.json again from its
+    checkpoint, training nothing (:data:`~minitransfer.grid_status.WRITE_AGAIN`), is not among the N it
+    trains: "writing result.json of RUN again from its checkpoint" (before, "[1/1] start RUN on CPU"). Which,
+    as the grid planned it (``numbers.again``), not as the run stands now: one no longer WRITE_AGAIN as it
+    starts was said "[None/N] start RUN"."""
+    if run.name in numbers.again:
+        return written_again_line(run, "writing", "from its checkpoint")
     where = "CPU" if device is None else gpu_name(device)
     try:
         status = run_status(out, run)  # "resume at iteration K": its train continues from its checkpoint
     except OSError:  # a checkpoint that cannot be read: the run's own train says so, not the grid
         status = "todo"
-    if status == WRITE_AGAIN:
-        return written_again_line(run, "writing", "from its checkpoint")
     verb, at = ("resume", status[len("resume"):]) if status.startswith("resume ") else ("start", "")
-    return f"[{number}/{total}] {verb} {run.name} on {where}{at}"
+    return f"[{numbers.of(run)}/{numbers.total}] {verb} {run.name} on {where}{at}"
 
 
 def written_again_line(run, verb, rest=""):

@@ -79,7 +79,7 @@ class GridRunner:
         self.again = {run.name for run in self.pending if result_written_again(out, run)}
         self.numbers = StartNumbers(self.pending, self.again)  # "[K/N] start RUN"
         self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
-        if finished:
+        if finished or self.outcome.lost or self.again:  # before, said only where some run was finished
             log(already_finished(finished, runs, self.numbers, self.outcome.lost))
         again = tried_again(self.pending, out)
         if again:
@@ -159,7 +159,7 @@ class GridRunner:
         self.pending.insert(0, run)
 
     def _launch(self, slot, device, run):
-        self.log(start_line(self.out, run, device, self.numbers.of(run), self.numbers.total))
+        self.log(start_line(self.out, run, device, self.numbers))
         arguments = train_arguments(run, self.out, self.options)
         log_file = open_run_log(self.out, run, self.train_command + arguments)  # a full disk: StorageError
         self.warnings.watch(run.name, log_file, weights_path(self.out, run.parent) if run.parent else None)

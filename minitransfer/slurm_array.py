@@ -82,18 +82,18 @@ def edited_tasks_lines(emitted):
         "  mapfile -t found < <(sed -n '/^case \"\\$((10#\\$first /,/^  \\*) /p' \"$script\" | sed '1d;$d')",
         '  for ((i = 0; i < ${#emitted[@]} || i < ${#found[@]}; i++)); do',
         '    if [ "${emitted[i]-}" = "${found[i]-}" ]; then continue; fi',
-        '    read -r -a words <<< "${emitted[i]-}"',
-        '    read -r -a edited <<< "${found[i]-}"',
-        '    option="" j=0',
+        '    read -r -a words <<< "${emitted[i]-}"; read -r -a edited <<< "${found[i]-}"',
+        '    option="" j=0 spacing=""',
         '    while [ "$j" -lt "${#words[@]}" ] && [ "${words[j]}" = "${edited[j]-}" ]; do',
         '      if [[ "${words[j]}" == --* ]]; then option="${words[j]} "; fi',
         "      j=$((j + 1))",
         "    done",
         '    if [[ "${words[j]-}" == --* ]]; then option=""; fi  # an option itself differs',
+        '    if [ "${edited[*]-}" = "${words[*]-}" ]; then spacing="only its spacing differs"; fi',
         '    run=${emitted[i]-${found[i]}}; run=${run#*run=}; run=${run%%; command=*}',
         '    echo "nothing submitted: $scripts/$script was edited where it gives run $run its train command'
-        ' ($option${edited[j]:-nothing} where the emitted one has $option${words[j]:-nothing}): a run trained'
-        " otherwise than the plan in $out records would be pooled with the grid's; emit the scripts again"
+        ' (${spacing:-$option${edited[j]:-nothing} where the emitted one has $option${words[j]:-nothing}}): a run'
+        " trained otherwise than the plan in $out records would be pooled with the grid's; emit the scripts again"
         " (minitransfer experiment --emit-slurm with the grid's options; SLURM options with --sbatch-option,"
         ' or by editing only the #SBATCH lines), then rerun $0" >&2',
         "    exit 2",

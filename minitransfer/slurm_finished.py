@@ -1,15 +1,21 @@
 """Which runs ``submit.sh`` and the array tasks (:mod:`minitransfer.slurm`) count finished, as a local grid
 counts them (:mod:`minitransfer.grid_status`): a run with its weights file and a whole result.json
-(:func:`finished_lines`); one whose result.json is damaged but whose checkpoint is there is not finished, and its
-task's train (``--resume``) writes the result again, training nothing; one whose checkpoint is gone too is lost
-(:func:`lost_function_lines`): not submitted, said (:func:`lost_results_lines`; at emission, :func:`lost_notes`).
+(:func:`finished_lines`: ``{...}`` naming each key train writes); one whose result.json is damaged but whose
+checkpoint is there is not finished, and its task's train (``--resume``) writes the result again, training
+nothing; one whose checkpoint is gone too is lost (:func:`lost_function_lines`): not submitted, said
+(:func:`lost_results_lines`; at emission, :func:`lost_notes`).
 """
 
+import json
 import shlex
 
 from minitransfer import experiment as grid
 from minitransfer.grid_status import RESULT_LOST, lost_results, result_lost
 from minitransfer.rundir import RESULT_FILE, train_again
+from minitransfer.run_file_readers import RESULT_FIELDS
+
+# each key train writes, named in the text (``written``): bash's [[ ]] matches it, no process started
+KEYS_NAMED = " ".join(f"&& $text == *{shlex.quote(json.dumps(key))}*" for key in RESULT_FIELDS)
 
 
 def finished_lines(run="$1"):
@@ -17,19 +23,21 @@ def finished_lines(run="$1"):
     task's ``$run``) is finished, its weights file ``OUT/<run>.h5`` there with a result.json that is whole.
     Train writes result.json whole and renames it into place (:meth:`minitransfer.rundir.RunFiles.write_json`):
     one empty or cut short was damaged after (a copy cut short, a full disk), and report cannot read it
-    (:func:`minitransfer.run_file_readers.read_result`). "Whole" is one JSON object, ``{...}`` but for the
-    blanks around it, read by bash's own ``read`` (no process started for each of a thousand runs): a cut
-    landing just after an inner object's closing brace passes, rare enough to be left to report to tell.
-    Before, an existing result.json was enough: a run whose result.json was emptied was never submitted
-    again, to be written again from its checkpoint as a local grid does
-    (:data:`~minitransfer.grid_status.WRITE_AGAIN`)."""
+    (:func:`minitransfer.run_file_readers.read_result`). "Whole" is text ``{...}`` but for the blanks around it
+    that names each key of :data:`~minitransfer.run_file_readers.RESULT_FIELDS` (``"final"`` and the rest, as
+    text, anywhere), read by bash's own ``read`` (no process started for each of a thousand runs): ``{}``, or a
+    cut just after ``"final": {...}`` (written before ``"best_top1"``), is not whole, as report tells it. Values
+    and nesting are not checked: a cut just after the last inner object (``"weights": {...}``, the file one byte
+    short) passes, rare enough to be left to report to tell. Before, an existing result.json was enough: a run
+    whose result.json was emptied was never submitted again, to be written again from its checkpoint as a local
+    grid does (:data:`~minitransfer.grid_status.WRITE_AGAIN`); then ``{...}`` was, and ``{}`` counted finished."""
     return [
         f"# whole: train writes {RESULT_FILE} to a temporary name and renames it; one empty or cut short was damaged",
         "written() {",
         '  local text=""',
         '  if [ -f "$1" ]; then IFS= read -r -d "" text 2>/dev/null < "$1" || true; fi',
         '  text=${text#"${text%%[![:space:]]*}"}; text=${text%"${text##*[![:space:]]}"}',
-        '  [[ "$text" == "{"*"}" ]]',
+        f'  [[ "$text" == "{{"*"}}" {KEYS_NAMED} ]]',
         "}",
         f'finished() {{ [ -f "$out/{run}.h5" ] && written "$out/{run}.run/{RESULT_FILE}"; }}',
     ]

@@ -98,7 +98,10 @@ def test_a_run_being_trained_as_the_grid_asks_is_waited_for(trained_by_hand, mic
     only difference above, the grid's for it): not refused, but waited for, as before."""
     out, folder, holder = trained_by_hand
     config = folder / "config.json"
-    config.write_text(config.read_text().replace('"seed": 0,', f'"seed": {grid.run_seed(0, RUNS[0])},'))
+    recorded = config.read_text()
+    edited = recorded.replace('"seed": 0,', f'"seed": {grid.run_seed(0, RUNS[0])},')
+    assert edited != recorded, recorded  # its seed recorded as "seed": 0, and the grid's another
+    config.write_text(edited)
     result = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), "--layers", "1",
                                        "--no-fine-tuned", "--max-iter", "4", "--device", "cpu", "--dry-run"])
     assert result.exit_code == 0, result.output

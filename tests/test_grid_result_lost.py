@@ -9,6 +9,7 @@ import errno
 import shlex
 import shutil
 
+import pytest
 from click.testing import CliRunner
 from cli.test_gpu_choice import gpus_counted  # noqa: F401 (a fixture)
 from test_experiment import trained_grid  # noqa: F401 (a fixture)
@@ -112,3 +113,23 @@ def test_a_grid_in_a_folder_it_cannot_write_counts_the_lost_run_as_not_trained(t
     assert sorted(outcome.skipped) == ["random0/B1B", "random0/baseA"], lines
     assert lines[0] == f"note: not trained: {grid_status.result_lost(place, base)}", lines
     assert lines[1].startswith("2 of 3 runs already finished, 1 not trained (see above); nothing to do"), lines
+
+
+@pytest.mark.parametrize("lost", [True, False], ids=["lost", "finished"])
+def test_a_lost_base_trained_otherwise_is_refused_as_a_finished_one(trained_grid, tmp_path, lost):  # noqa: F811
+    """The grid skips a lost run and its transfers copy its network: trained with another --max-iter, it is
+    refused (exit 2) as a finished one is. Before, its options were never compared: the grid went on."""
+    place, runs, options = _lost_base(trained_grid, tmp_path)
+    if not lost:
+        shutil.copy(trained_grid[0] / "random0" / "baseB.run" / "result.json", place / "random0" / "baseB.run")
+    for name in ("baseA", "B1B", "A1B"):  # baseB alone trained there
+        (place / "random0" / f"{name}.h5").unlink(missing_ok=True)
+        shutil.rmtree(place / "random0" / f"{name}.run")
+    base = next(run for run in runs if run.name == "random0/baseB")
+    assert (grid_status.run_status(place, base) == grid_status.RESULT_LOST) is lost
+    dry = CliRunner().invoke(main, ["experiment", "--data", options["data"], "-o", str(place), "--layers", "1",
+                                    "--no-fine-tuned", "--max-iter", str(options["max_iter"] + 1), "--device", "cpu",
+                                    "--dry-run"])
+    assert dry.exit_code == 2, dry.output
+    assert f"{place / 'random0' / 'baseB.run'} was trained with other options than this grid asks for" in dry.output
+    assert "max_iter" in dry.output or "max-iter" in dry.output, dry.output

@@ -20,8 +20,11 @@ from minitransfer.rundir import train_again
 def damage(path, how):
     """result.json at ``path`` damaged ``how``, as a copy cut short or a full disk leaves it."""
     text = path.read_bytes()
+    inner = text.index(b"}") + 1  # the first inner object's closing brace: {...} still, cut after it
+    assert text.startswith(b"{") and text[inner:].strip() != b"", text
     path.write_bytes({"emptied": b"", "blank": b"\n  \n", "cut short": text[:len(text) // 2],
-                      "cut after a brace": text[:text.index(b"}") + 1] + b",\n", "zeros": b"\0" * len(text)}[how])
+                      "cut after a brace": text[:inner], "cut after a comma": text[:text.index(b",") + 1],
+                      "zeros": b"\0" * len(text), "no fields": b"{}"}[how])
 
 
 def finished_grid(tmp_path):
@@ -37,7 +40,10 @@ def named(runs, name):
     return next(run for run in runs if run.name == name)
 
 
-@pytest.mark.parametrize("how", ["emptied", "blank", "cut short", "cut after a brace", "zeros"])
+HOWS = ["emptied", "blank", "cut short", "cut after a brace", "cut after a comma", "zeros", "no fields"]
+
+
+@pytest.mark.parametrize("how", HOWS)
 @pytest.mark.parametrize("name", ["random0/B1B", "random0/baseA"], ids=["transfer", "base"])
 def test_a_damaged_result_with_its_checkpoint_is_submitted(tmp_path, fake_slurm, how, name):
     runs, out, scripts, submit = finished_grid(tmp_path)
@@ -92,6 +98,24 @@ def test_a_lost_result_is_not_submitted_but_said_and_its_transfers_copy_its_netw
         assert f"$ sbatch {' '.join(call)}" in done.stdout
     else:
         assert sbatch_calls(fake_slurm) == [call]
+
+
+@pytest.mark.parametrize("how", ["no fields", "cut after a brace"])
+def test_a_lost_result_that_looks_whole_is_lost_for_submit_as_at_emission(tmp_path, fake_slurm, how):
+    """``{}`` and a result.json cut just after an inner object's brace are ``{...}``: submit.sh, which counted
+    them finished ("nothing to submit: all N runs are finished"), says them lost, as emission does."""
+    runs, out, scripts, submit = finished_grid(tmp_path)
+    damage(out / "random0" / "A1B.run" / "result.json", how)
+    assert grid_status.run_status(out, named(runs, "random0/A1B")) == grid_status.RESULT_LOST
+    said = []
+    slurm.emit_slurm(runs, out, scripts, OPTIONS, train_command=fake_train_command(tmp_path), progress=said.append)
+    assert [line for line in said if "not submitted" in line] == [
+        f"note: not submitted: {grid_status.result_lost(out, named(runs, 'random0/A1B'))}"]
+    done = submit_grid(submit)
+    assert done.returncode == 65, done.stdout + done.stderr
+    assert sbatch_calls(fake_slurm) == []
+    assert "run random0/A1B: keep" in done.stderr
+    assert f"nothing else to submit: the other {len(runs) - 1} runs are finished in {out}" in done.stdout
 
 
 def test_a_lost_result_alone_is_nothing_else_to_submit(tmp_path, fake_slurm):

@@ -51,6 +51,21 @@ def test_submit_refuses_an_array_script_whose_task_was_removed(tmp_path, fake_sl
     assert f"was edited where it gives run {shlex.quote(run)} its train command (nothing where the emitted " in said
 
 
+def test_submit_says_a_task_whose_spacing_alone_was_edited_so(tmp_path, fake_slurm):
+    """Its words those emitted: said "(--resume nothing where the emitted one has --resume nothing)" before."""
+    submit = emit(tmp_path)
+    bases = submit.parent / "bases.sh"
+    text = bases.read_text()
+    task, (run, _) = min(array_tasks(text).items())
+    line = next(line for line in text.splitlines() if line.startswith(f"  {task}) "))
+    spaced = line.replace(" --seed ", "   --seed ", 1)
+    assert spaced != line and spaced.split() == line.split()
+    bases.write_text(text.replace(line, spaced))
+    said = submit_refused(submit, fake_slurm)
+    assert (f"was edited where it gives run {shlex.quote(run)} its train command (only its spacing differs): "
+            in said), said
+
+
 def test_submit_takes_an_array_script_whose_sbatch_lines_were_edited(tmp_path, fake_slurm):
     """``#SBATCH`` lines added or changed by hand (memory, an account) are submitted as they are."""
     submit = emit(tmp_path)
