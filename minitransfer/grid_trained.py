@@ -210,7 +210,7 @@ def base_sha256(out, run, path):
     """The sha256 of the base file ``path`` the transfer ``run`` of the grid folder ``out`` copies now
     (:func:`weights_sha256`); where that is its base's weights file there, and gone, the sha256 of the base's
     run folder's checkpoint.h5 (None where there is none): the grid resumes that base, whose train writes its
-    weights back from there byte for byte (:func:`minitransfer.run_copies.final_weights`). Before, a grid
+    weights back from there byte for byte (:func:`minitransfer.final_weights.final_weights`). Before, a grid
     folder copied or moved whose base's weights file was gone was refused as copied from another base."""
     if run.parent and not os.path.lexists(path) and pathlib.Path(path) == weights_path(out, run.parent):
         return weights_sha256(run_dir(out, run.base) / CHECKPOINT_FILE)

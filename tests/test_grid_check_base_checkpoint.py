@@ -49,7 +49,7 @@ def _files(folder, names):
 def test_a_base_whose_weights_are_gone_but_whose_checkpoint_is_the_network_copied_is_resumed(trained_grid, tmp_path,
                                                                                              micro_data, how):
     """baseA.h5 deleted, its run folder there with checkpoint.h5 at its end, the network A1B copied: its
-    train --resume writes the weights back byte for byte (run_copies.final_weights). The grid refused the
+    train --resume writes the weights back byte for byte (final_weights.final_weights). The grid refused the
     folder (exit 2), advising a cp (copied elsewhere first: as if A1B had copied another base); it resumes
     baseA first and leaves A1B as it is."""
     source, options = trained_grid
