@@ -50,6 +50,11 @@ def _other_schema(path):
         handle.attrs["schema"] = shard_format.SCHEMA_VERSION + 1
 
 
+def _wrong_subset(path):
+    with h5py.File(path, "r+") as handle:
+        handle.attrs["subset"] = fileio.text_attribute("val")
+
+
 def _bytes_appended(path):
     with open(path, "ab") as stream:
         stream.write(b"\0" * 64)
@@ -79,8 +84,8 @@ def _assert_as_first_built(copy, original):
         np.testing.assert_allclose(handle["mean"][()], _train_mean(original), rtol=1e-6)
 
 
-@pytest.mark.parametrize("damage", [_zero_sum, _huge_sum_value, _extra_array, _other_schema],
-                         ids=["sum-zeroed", "sum-1e12", "extra-array", "other-schema"])
+@pytest.mark.parametrize("damage", [_zero_sum, _huge_sum_value, _extra_array, _other_schema, _wrong_subset],
+                         ids=["sum-zeroed", "sum-1e12", "extra-array", "other-schema", "wrong-subset"])
 def test_a_shard_whose_arrays_disagree_with_the_format_is_rebuilt_by_a_rerun(copy, tiny_synthetic, damage):
     """Damaged with meta.json's digests recomputed, so that nothing but the shard's contents tells it:
     the rerun kept it, and built mean.h5 from its /sum."""
