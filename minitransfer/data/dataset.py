@@ -43,8 +43,12 @@ class Dataset:
     least ``index``, ``wnid``, ``name``; ``family`` when known: "man-made" / "natural" for the
     built-in importers, any name from a families file), ``image_size`` (H, W), ``fingerprint``
     (sha256 of meta.json), ``verified`` ({str(path): (device, inode, size, mtime_ns, ctime_ns)} of
-    the files whose checksum this process found as meta.json says, which readers hold them to).
+    the files whose checksum this process found as meta.json says, which readers hold them to),
+    ``writes`` (what the import that returned it wrote, :class:`.import_writes.Writes`; None for a
+    dataset opened, not imported: ``prepare verify``).
     """
+
+    writes = None
 
     def __init__(self, path, meta, fingerprint, verified=None):
         self.path = pathlib.Path(path)
