@@ -91,7 +91,7 @@ class Builder:
         if kept is None:
             self._begin_writing(needed)
         built = _decoded_shard(self._reported(decoder.map(items)), items, labels, extras, subset, self.wnids)
-        if kept is not None and _holds(kept, built):
+        if kept is not None and _same_content(kept, built):
             return {**kept, "digests": built["digests"]}
         self._begin_writing(needed)
         return write(path, needed, lambda: _write_shard(path, built, subset, first_index, plan))
@@ -225,7 +225,7 @@ def _decoded_shard(decoded, items, labels, extras, subset, wnids):
             "digests": digests, "notes": notes}
 
 
-def _holds(entry, built):
+def _same_content(entry, built):
     """Whether the intact shard of table ``entry`` (:func:`_finished_shard`) holds the arrays, skipped
     files and notes of ``built`` (:func:`_decoded_shard`): written again, it would be the same."""
     return (built["images"] is not None and entry["skipped"] == built["skipped"] and entry["notes"] == built["notes"]
