@@ -1,5 +1,6 @@
 """The shards of an import, subset by subset: a shard is kept when it exists, was built from the same
-inputs (its ``plan``) and is intact, else its images are decoded and it is written (:class:`Builder`)."""
+inputs (its ``plan``) and is intact, else its images are decoded and it is written (:class:`Builder`).
+With --overwrite every shard's images are decoded again, a shard that holds what they give kept as it is."""
 
 import hashlib
 import json
