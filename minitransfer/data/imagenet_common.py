@@ -87,8 +87,8 @@ def check_labelled(named, present, labelled_by, folder):
     present_set = set(present)
     missing = [name for name in named if name not in present_set]
     if missing:
-        raise ds.DatasetError(f"{labelled_by} labels {len(missing)} file(s) that {folder} lacks: {inputs.a_few(missing)} "
-                              f"(names are of files directly in that folder)")
+        raise ds.DatasetError(f"{labelled_by} labels {len(missing)} file(s) that {folder} lacks: "
+                              f"{inputs.a_few(missing)} (names are of files directly in that folder)")
     unlabelled = sorted({name for name in present if pathlib.PurePath(name).suffix.lower() in IMAGE_SUFFIXES}
                         - set(named))
     if unlabelled:
