@@ -16,7 +16,7 @@ import stat
 import h5py
 
 from minitransfer import fileio, rundir
-from minitransfer.run_search import DATASET_FILES
+from minitransfer.run_search import DATASET_MARKS
 from minitransfer.data import shard_format
 
 # What to give where a file is no network
@@ -173,10 +173,10 @@ def report_folder_above(path):
 
 def dataset_folder_above(path):
     """The nearest prepared dataset's folder (holding the
-    :data:`~minitransfer.run_search.DATASET_FILES`: one being prepared again too) that ``path``
+    :data:`~minitransfer.run_search.DATASET_MARKS`: one being prepared again too) that ``path``
     (resolved: where it lands) is or lies inside; None where there is none. Their names looked up, not
     listed: / or a scratch space is large."""
-    return rundir.nearest_above(path, lambda folder: all((folder / name).exists() for name in DATASET_FILES))
+    return rundir.nearest_above(path, lambda folder: all((folder / name).exists() for name in DATASET_MARKS))
 
 
 def datasets_in(path):

@@ -117,13 +117,13 @@ def _kernel_devices():
 
 # The files that make a folder a prepared dataset (or one being prepared again): its meta.json and first
 # training shard (:mod:`minitransfer.data.dataset`); :func:`minitransfer.path_kinds.dataset_folder_above` too
-DATASET_FILES = (shard_format.META_FILE, shard_format.shard_name("train", 0))
+DATASET_MARKS = (shard_format.META_FILE, shard_format.shard_name("train", 0))
 
 
 def is_dataset_folder(names):
     """Whether the folder whose entries are ``names`` is a prepared dataset (or one being prepared
-    again): it holds the :data:`DATASET_FILES`."""
-    return set(DATASET_FILES) <= set(names)
+    again): it holds the :data:`DATASET_MARKS`."""
+    return set(DATASET_MARKS) <= set(names)
 
 
 def _is_folder(entry):

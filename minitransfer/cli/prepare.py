@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from minitransfer.data import (archives, build, cifar, dataset, devkit, folder, importers, inputs, lock,
+from minitransfer.data import (archives, build, cifar, dataset, devkit, folder, importers, lock,
                                prepared_notes, synthetic)
 from minitransfer import models
 from minitransfer.data.decoder_pool import MAX_WORKERS
@@ -50,9 +50,8 @@ def _finish(built, verify, source=None):
     if verify:
         with contextlib.closing(_progress("verifying")) as progress:
             built.verify(progress=progress)
-    line, head = prepared_notes.summary(built, verify), f"{inputs.display_name(built.path)}: "
-    said = built.writes.said(source) if hasattr(built, "writes") else ""  # prepare verify imports nothing
-    echo(f"{head}{said}: {line.removeprefix(head)}" if said else line)
+    said = built.writes.said(source) if built.writes is not None else ""  # prepare verify imports nothing
+    echo(prepared_notes.summary(built, verify, said))
     for note in prepared_notes.notes(built):
         click.echo(note, err=True)
 

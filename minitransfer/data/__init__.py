@@ -2,12 +2,14 @@
 
 - :mod:`.dataset`: :func:`~.dataset.open_dataset`, :class:`~.dataset.Dataset` and the checks made when
   reading, :class:`~.dataset.DatasetError` (bad data) and :class:`minitransfer.fileio.StorageError` (a
-  write failed); :mod:`.shard_format`: the HDF5 shard format (its files, writing them, reading an
-  array once its shape and dtype are checked); :mod:`.image_reader`: :class:`~.image_reader.ImageReader`.
+  write failed); :mod:`.integrity`: files against the sha256 meta.json records (each hashed once until it
+  changes); :mod:`.shard_format`: the HDF5 shard format (its files, writing them, reading an array once
+  its shape and dtype are checked); :mod:`.image_reader`: :class:`~.image_reader.ImageReader`.
 - :mod:`.build`: :func:`~.build.build_dataset`, what every importer shares: bounded decoding,
   sharding, resuming, housekeeping (:mod:`.shard_builder`: each subset's shards, kept or rebuilt;
   :mod:`.same_origin`: the check of what OUT already holds; :mod:`.import_writes`: failed writes, a full
-  disk; :mod:`.prepared_notes`: what prepare says of a dataset).
+  disk, what an import wrote (:class:`~.import_writes.Writes`); :mod:`.prepared_notes`: what prepare says
+  of a dataset).
 - :mod:`.importers`: ImageNet (:mod:`.imagenet`, ILSVRC2012, with :mod:`.devkit` for the official
   devkit) and Tiny ImageNet (:mod:`.tiny_imagenet`), what they share in :mod:`.imagenet_common`;
   :mod:`.cifar`: CIFAR-10 and CIFAR-100 (:mod:`.cifar_files`: their files, read from the archive or the

@@ -169,11 +169,12 @@ def _magic(path):
 
 
 def compressed_tar(path):
-    """(what compression the file ``path`` is in, the shell command that unpacks it into a new folder beside it,
-    that folder) where, named as no archive (:data:`UNPACK_INTO`; a download renamed: photos), it is a compressed
-    tar by its first bytes (:data:`COMPRESSION_MAGIC`) and its first decompressed block (a tar's header); None
-    for any other file. The folder is named as the file less its suffix, or "NAME-unpacked" where it has none
-    (tar would otherwise meet the archive itself where it makes that folder)."""
+    """(what compression the file ``path`` is in, the shell command that unpacks it beside itself, the folder
+    that holds what it holds then: :func:`unpacked`'s) where, named as no archive (:data:`UNPACK_INTO`; a
+    download renamed: photos, photos.dat), it is a compressed tar by its first bytes (:data:`COMPRESSION_MAGIC`)
+    and its first decompressed block (a tar's header); None for any other file. A new folder it needs is named
+    as the file less its suffix, or "NAME-unpacked" where it has none (tar would otherwise meet the archive
+    itself where it makes that folder)."""
     if os.path.splitext(path)[1].lower() in UNPACK_INTO or not os.path.isfile(path):
         return None
     found = _magic(path)
@@ -181,8 +182,7 @@ def compressed_tar(path):
         return None
     name = os.path.basename(path)
     stem = os.path.splitext(name)[0]
-    into = os.path.join(os.path.dirname(path), stem if stem not in (name, "") else f"{name}-unpacked")
-    return found[0], unpack_command(path, into, TAR_SUFFIXES[found[0]]), into
+    return (found[0], *unpacked(path, TAR_SUFFIXES[found[0]], stem if stem not in (name, "") else f"{name}-unpacked"))
 
 
 def single_file_refusal(path, instead, remedy, by_content=False):
@@ -195,22 +195,32 @@ def single_file_refusal(path, instead, remedy, by_content=False):
     return f"{single}, not {instead}: {remedy}" if single else None
 
 
-def unpacked(archive):
+def unpacked(archive, suffix=None, stem=None):
     """(the shell command that unpacks ``archive`` beside itself, the folder that holds what it holds
     then): the folder holding the archive where everything it holds lies in one folder of its own
     (:func:`top_folder`: ILSVRC2012_devkit_t12.tar.gz holds ILSVRC2012_devkit_t12/, which it makes),
     else a new folder named as the archive (photos/ of photos.zip), as class folders stored at an
     archive's top level spilled among the other files of the folder holding it; (None, None) when its
-    suffix is no archive's."""
-    template = UNPACK_INTO.get(os.path.splitext(archive)[1].lower())
+    suffix is no archive's. ``suffix``, ``stem``: the archive's kind (:data:`UNPACK_INTO`) and the new
+    folder's name, where its name does not say them (:func:`compressed_tar`). A folder that exists is
+    never offered (unpacking into it merged the archive into what it holds): a new one, "NAME-2", instead."""
+    template = UNPACK_INTO.get(suffix or os.path.splitext(archive)[1].lower())
     if template is None:
         return None, None
     beside, top = os.path.dirname(archive), top_folder(archive)
-    if top is not None:
+    if top is not None and not os.path.lexists(os.path.join(beside, top)):
         return (template.format(archive=shlex.quote(os.fspath(archive)), into=shlex.quote(beside or ".")),
                 os.path.join(beside, top))
-    into = os.path.join(beside, archive_stem(os.path.basename(archive)))
-    return unpack_command(archive, into), into
+    into = _new_folder(beside, stem or archive_stem(os.path.basename(archive)))
+    return unpack_command(archive, into, suffix), os.path.join(into, top) if top is not None else into
+
+
+def _new_folder(beside, name):
+    """``beside``/``name``, or where that exists ``beside``/``name``-2 (-3, ...): a folder that does not."""
+    into, number = os.path.join(beside, name), 2
+    while os.path.lexists(into):
+        into, number = os.path.join(beside, f"{name}-{number}"), number + 1
+    return into
 
 
 TOP_LOOK = 1000  # members of a tar top_folder reads at most

@@ -25,7 +25,7 @@ from minitransfer import fileio
 
 from . import lock, same_origin, schema
 from .image_reader import IF_CHANGED, ImageReader
-from .integrity import GONE_SINCE_PREPARED, CorruptFile, check_files, corrupt_files, identity
+from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files, identity
 from .mistaken_paths import not_a_dataset
 from .schema import REPREPARE, DatasetError, NotADataset, read_error
 from .shard_format import FORMAT_NAME, META_FILE, SCHEMA_VERSION, SUBSETS, image_offset, read_checked
@@ -43,8 +43,12 @@ class Dataset:
     least ``index``, ``wnid``, ``name``; ``family`` when known: "man-made" / "natural" for the
     built-in importers, any name from a families file), ``image_size`` (H, W), ``fingerprint``
     (sha256 of meta.json), ``verified`` ({str(path): (device, inode, size, mtime_ns, ctime_ns)} of
-    the files whose checksum this process found as meta.json says, which readers hold them to).
+    the files whose checksum this process found as meta.json says, which readers hold them to),
+    ``writes`` (what the import that returned it wrote, :class:`.import_writes.Writes`; None for a
+    dataset opened, not imported: ``prepare verify``).
     """
+
+    writes = None
 
     def __init__(self, path, meta, fingerprint, verified=None):
         self.path = pathlib.Path(path)
@@ -227,19 +231,21 @@ class Dataset:
 
         Reads under :meth:`reading`: a prepare rewriting the folder is :class:`.lock.DatasetBusy` naming
         it (not damage), and a prepare started meanwhile is refused. Raises ``DatasetError`` naming
-        every file whose bytes are not as meta.json records them (:func:`corrupt_files`: it named the
-        first alone), else the first file at fault. ``progress(done, total)`` is called after each file."""
+        every file whose bytes are not as meta.json records them or that cannot be read
+        (:func:`corrupt_files`: it named the first alone; an unreadable one raised at once, leaving the
+        corrupt ones found unnamed), else the first file at fault. ``progress(done, total)`` is called
+        after each file."""
         with self.reading():
-            files, corrupt = self.checked_files(), []
+            files, faults = self.checked_files(), []
             for done, file in enumerate(files, start=1):
                 try:
                     self._record_checked(check_files(self.path, [file], remember=False))
-                except CorruptFile as fault:
-                    corrupt.append(fault)
+                except DatasetError as fault:
+                    faults.append(fault)
                 if progress:
                     progress(done, len(files))
-            if corrupt:
-                raise corrupt_files(self.path, corrupt, len(files))
+            if faults:
+                raise corrupt_files(self.path, faults, len(files))
             for subset in SUBSETS:
                 for shard in self.shards(subset):
                     image_offset(self.path / shard["file"], (shard["count"], *self.image_size, 3))

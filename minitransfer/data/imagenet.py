@@ -20,7 +20,8 @@ from .decoder_pool import refuse_in_script_rerun
 from .copies import CopiesAcrossClasses, examine, recorded_digests
 from .folder_tree import TWO_OR_MORE, check_two_classes, entries, links_to_nothing
 from .imagenet_common import (IMAGE_SUFFIXES, check_labelled, check_labelled_once, checked_name, note_listed_states,
-                              paths_by_class, a_few, class_table, read_class_names)
+                              paths_by_class, class_table, read_class_names)
+from .inputs import a_few
 
 IMAGENET_LAYOUT = f"ILSVRC2012's train/ must hold one folder per class (train/<wnid>/*.JPEG), {TWO_OR_MORE}"
 NOT_A_WNID = ("not named as a wnid (n + 8 digits): ILSVRC2012's train/ holds only its classes' folders (import "

@@ -87,16 +87,11 @@ def check_labelled(named, present, labelled_by, folder):
     present_set = set(present)
     missing = [name for name in named if name not in present_set]
     if missing:
-        raise ds.DatasetError(f"{labelled_by} labels {len(missing)} file(s) that {folder} lacks: {a_few(missing)} "
-                              f"(names are of files directly in that folder)")
+        raise ds.DatasetError(f"{labelled_by} labels {len(missing)} file(s) that {folder} lacks: "
+                              f"{inputs.a_few(missing)} (names are of files directly in that folder)")
     unlabelled = sorted({name for name in present if pathlib.PurePath(name).suffix.lower() in IMAGE_SUFFIXES}
                         - set(named))
     if unlabelled:
         raise ds.DatasetError(f"{folder}: {len(unlabelled)} image file(s) without a label in {labelled_by}: "
-                              f"{a_few(unlabelled)} (they would be left out of validation: label them, or move them "
-                              f"out of {folder})")
-
-
-def a_few(names, shown=10):
-    """The first ``shown`` of ``names``, space-separated, with " ..." when there are more."""
-    return " ".join(inputs.display_name(name) for name in names[:shown]) + (" ..." if len(names) > shown else "")
+                              f"{inputs.a_few(unlabelled)} (they would be left out of validation: label them, or move "
+                              f"them out of {folder})")

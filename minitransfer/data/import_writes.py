@@ -11,7 +11,6 @@ import pathlib
 from minitransfer import disk_space, fileio
 
 from . import inputs
-from .imagenet_common import a_few
 
 SHARD_HEADERS = 16 << 10  # a shard's HDF5 headers and attributes (plan, skipped list), rounded up to disk blocks
 META_SHARD_ENTRY = 256  # a shard's entry in meta.json (file, count, first index, sha256), indented as written there
@@ -108,7 +107,7 @@ class Writes:
             return ""
         reused = self.shards_reused
         said = f"{reused} shard{'' if reused == 1 else 's'} reused, {self.shards_written} written"
-        return said if self.shards_written else f"{said} (only {a_few(self.others, 3)} changed)"
+        return said if self.shards_written else f"{said} (only {inputs.a_few(self.others, 3)} changed)"
 
     @classmethod
     def between(cls, before, after, shards):

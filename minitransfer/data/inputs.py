@@ -142,6 +142,11 @@ def nested_copy(source, folder, marker, depth=3):
     return ""
 
 
+def a_few(names, shown=10):
+    """The first ``shown`` of ``names``, space-separated, with " ..." when there are more."""
+    return " ".join(display_name(name) for name in names[:shown]) + (" ..." if len(names) > shown else "")
+
+
 def nested_holder(source, marker, depth=2):
     """"; it holds <path>, which holds <marker>/: give that folder" when a folder below ``source`` (``depth``
     folders down at most, hidden ones passed over) holds a folder ``marker``, such as ILSVRC2012's train/ given

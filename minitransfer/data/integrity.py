@@ -32,7 +32,7 @@ import time
 
 from minitransfer import fileio, stopping
 
-from .schema import REPREPARE, DatasetError, read_error
+from .schema import REPREPARE, DatasetError, DatasetUnreadable, read_error
 
 HASH_THREADS = 4  # sha256 releases the GIL: a few threads hash a large dataset a few times faster
 RECORDS = "verified"  # the records' folder in the cache folder
@@ -56,20 +56,26 @@ class CorruptFile(DatasetError):
 
 
 def corrupt_files(folder, faults, checked):
-    """One :class:`DatasetError` for the :class:`CorruptFile` ``faults`` found among ``checked`` files
-    of the dataset ``folder`` (``prepare verify`` hashes every one): the fault itself where it is the
-    only one; else the files named with their faults (at most :data:`NAMED_AT_MOST`, then a count of
-    the others), and what to do once."""
+    """One :class:`DatasetError` for the ``faults`` (``DatasetError``) found among ``checked`` files of the
+    dataset ``folder`` (``prepare verify`` hashes every one): the fault itself where it is the only one;
+    else the files named with their faults (at most :data:`NAMED_AT_MOST`, then a count of the others), a
+    :class:`CorruptFile` by its ``fault``, another (a file that could not be read) by its own message, and
+    what to do once. :class:`DatasetUnreadable` (exit 74) where one of them is, else ``DatasetError`` (65)."""
     if len(faults) == 1:
         return faults[0]
     kinds = {}  # {fault: [file, ...]} of those named, in the order checked: "a, b (sha256 mismatch: corrupt shard)"
     for fault in faults[:NAMED_AT_MOST]:
-        kinds.setdefault(fault.fault, []).append(os.path.relpath(fault.path, folder))
-    named = "; ".join(f"{', '.join(files)} ({kind})" for kind, files in kinds.items())
+        if isinstance(fault, CorruptFile):
+            kinds.setdefault(fault.fault, []).append(os.path.relpath(fault.path, folder))
+        else:  # its message names the file and what to do
+            kinds.setdefault(str(fault), [])
+    named = "; ".join(f"{', '.join(files)} ({kind})" if files else kind for kind, files in kinds.items())
     more = f" and {len(faults) - NAMED_AT_MOST} more" if len(faults) > NAMED_AT_MOST else ""
-    return DatasetError(f"{folder}: {len(faults)} of its {checked} files are not as meta.json records them: {named}"
-                        f"{more}; corrupt, deleted or moved since the dataset was prepared, or meta.json was edited "
-                        f"({REBUILDS})")
+    unreadable = any(not isinstance(fault, CorruptFile) for fault in faults)
+    worst = DatasetUnreadable if any(isinstance(fault, DatasetUnreadable) for fault in faults) else DatasetError
+    return worst(f"{folder}: {len(faults)} of its {checked} files are not as meta.json records them"
+                 f"{' or cannot be read' if unreadable else ''}: {named}{more}; corrupt, deleted or moved since the "
+                 f"dataset was prepared, or meta.json was edited ({REBUILDS})")
 
 # (device, inode, size, mtime_ns, ctime_ns, sha256) of every file this process has hashed, or found
 # recorded, as meta.json says

@@ -8,11 +8,13 @@ from .copies import COPY_OF_TRAINING
 from .splits import MIN_CLASSES
 
 
-def summary(built, verified):
-    """The line that reports the :class:`.dataset.Dataset` ``built``: its classes, images and size."""
+def summary(built, verified, said=""):
+    """The line that reports the :class:`.dataset.Dataset` ``built``: its classes, images and size, after
+    ``said`` where given (what the import reused: :meth:`.import_writes.Writes.said`)."""
     counts = ", ".join(f"{subset} {built.num_images(subset)}" for subset in shard_format.SUBSETS)
-    return (f"{inputs.display_name(built.path)}: {built.num_classes} class{'' if built.num_classes == 1 else 'es'}, "
-            f"{counts} images of {built.image_size[0]}x{built.image_size[1]}{' (verified)' if verified else ''}")
+    return (f"{inputs.display_name(built.path)}: {f'{said}: ' if said else ''}{built.num_classes} "
+            f"class{'' if built.num_classes == 1 else 'es'}, {counts} images of {built.image_size[0]}x"
+            f"{built.image_size[1]}{' (verified)' if verified else ''}")
 
 
 def notes(built):

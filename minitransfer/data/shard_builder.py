@@ -1,5 +1,6 @@
 """The shards of an import, subset by subset: a shard is kept when it exists, was built from the same
-inputs (its ``plan``) and is intact, else its images are decoded and it is written (:class:`Builder`)."""
+inputs (its ``plan``) and is intact, else its images are decoded and it is written (:class:`Builder`).
+With --overwrite every shard's images are decoded again, a shard that holds what they give kept as it is."""
 
 import hashlib
 import json
@@ -91,7 +92,7 @@ class Builder:
         if kept is None:
             self._begin_writing(needed)
         built = _decoded_shard(self._reported(decoder.map(items)), items, labels, extras, subset, self.wnids)
-        if kept is not None and _holds(kept, built):
+        if kept is not None and _same_content(kept, built):
             return {**kept, "digests": built["digests"]}
         self._begin_writing(needed)
         return write(path, needed, lambda: _write_shard(path, built, subset, first_index, plan))
@@ -141,28 +142,32 @@ def _text_in_global_heap(handle, names):
 def _finished_shard(path, plan, first_index, size, planned, extra_names, recorded_sha256=None):
     """The table entry of an existing, intact shard built from ``plan`` (None when it must be (re)built).
 
-    Intact: the file still hashes to ``recorded_sha256``, the digest the finished import's meta.json
-    recorded (where it records one: a changed file is rebuilt, never given a new digest in meta.json),
-    and everything it holds is what the format says it must be: its schema, its subset the one its name
-    says, declared shapes checked before reading (at most ``planned`` images), no array but /images,
-    /labels, /sum and the ``extra_names``, the arrays still hashing to the shard's ``content_sha256`` and
-    /sum the sum of its images (a rerun kept a shard whose /sum was damaged and built the mean image from
-    it). A shard whose text attributes are
-    variable-length (written by an older minitransfer) is read only when the whole file hashes to
-    ``recorded_sha256``: otherwise a damaged heap entry would hang the rerun for good; without that proof
-    it is rebuilt."""
+    Intact: its attributes say it was built from ``plan`` (first index, schema, its subset the one its name
+    says, no array but /images, /labels, /sum and the ``extra_names``), checked first, so that a shard of
+    another plan is rebuilt without being read in full; then the file still hashes to ``recorded_sha256``,
+    the digest the finished import's meta.json recorded (where it records one: a changed file is rebuilt,
+    never given a new digest in meta.json); then declared shapes checked before reading (at most
+    ``planned`` images), the arrays still hashing to the shard's ``content_sha256`` and /sum the sum of its
+    images (a rerun kept a shard whose /sum was damaged and built the mean image from it). A shard whose
+    text attributes are variable-length (written by an older minitransfer) is read only when the whole
+    file hashes to ``recorded_sha256``: otherwise a damaged heap entry would hang the rerun for good;
+    without that proof it is rebuilt."""
     if not path.is_file():
         return None
     try:
-        sha256 = fileio.sha256_file(path)
         with fileio.open_hdf5(path) as shard:
-            if sha256 != recorded_sha256 and (recorded_sha256 is not None or _text_in_global_heap(
-                    shard, ("plan", "skipped", "content_sha256", "notes", "subset"))):
-                return None
+            sha256 = None
+            if _text_in_global_heap(shard, ("plan", "skipped", "content_sha256", "notes", "subset")):
+                sha256 = fileio.sha256_file(path)
+                if sha256 != recorded_sha256:
+                    return None
             if (fileio.plain_attribute(shard.attrs.get("plan")) != plan or shard.attrs.get("first_index") != first_index
                     or shard.attrs.get("schema") != SCHEMA_VERSION
                     or fileio.plain_attribute(shard.attrs.get("subset")) != path.name.partition("-")[0]
                     or set(shard) != {"images", "labels", "sum", *extra_names}):
+                return None
+            sha256 = sha256 or fileio.sha256_file(path)
+            if recorded_sha256 is not None and sha256 != recorded_sha256:
                 return None
             count = shard["labels"].shape[0] if isinstance(shard.get("labels"), h5py.Dataset) else -1
             if not 0 < count <= planned:
@@ -221,7 +226,7 @@ def _decoded_shard(decoded, items, labels, extras, subset, wnids):
             "digests": digests, "notes": notes}
 
 
-def _holds(entry, built):
+def _same_content(entry, built):
     """Whether the intact shard of table ``entry`` (:func:`_finished_shard`) holds the arrays, skipped
     files and notes of ``built`` (:func:`_decoded_shard`): written again, it would be the same."""
     return (built["images"] is not None and entry["skipped"] == built["skipped"] and entry["notes"] == built["notes"]

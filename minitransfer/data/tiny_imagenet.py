@@ -20,7 +20,8 @@ from .decoder_pool import refuse_in_script_rerun
 from .copies import CopiesAcrossClasses, examine, recorded_digests
 from .folder_tree import TWO_OR_MORE, check_two_classes, entries
 from .imagenet_common import (IMAGE_SUFFIXES, check_labelled, check_labelled_once, note_listed_states,
-                              paths_by_class, a_few, class_table, read_class_names)
+                              paths_by_class, class_table, read_class_names)
+from .inputs import a_few
 
 TINY_IMAGENET_LAYOUT = (f"wnids.txt must list the classes, one wnid a line (images in train/<wnid>/images/), "
                         f"{TWO_OR_MORE}")

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from minitransfer import config, fileio
 from minitransfer import train as training
 from minitransfer.cli import main
-from minitransfer.data import dataset, shard_format, synthetic
+from minitransfer.data import dataset, shard_builder, shard_format, synthetic
 
 # the parameters of the tiny_synthetic fixture (conftest.py): a rerun must give the same ones
 PARAMETERS = dict(classes=6, train_per_class=12, val_per_class=4, size=16, seed=5, shard_length=30)
@@ -50,6 +50,11 @@ def _other_schema(path):
         handle.attrs["schema"] = shard_format.SCHEMA_VERSION + 1
 
 
+def _wrong_subset(path):
+    with h5py.File(path, "r+") as handle:
+        handle.attrs["subset"] = fileio.text_attribute("val")
+
+
 def _bytes_appended(path):
     with open(path, "ab") as stream:
         stream.write(b"\0" * 64)
@@ -79,8 +84,8 @@ def _assert_as_first_built(copy, original):
         np.testing.assert_allclose(handle["mean"][()], _train_mean(original), rtol=1e-6)
 
 
-@pytest.mark.parametrize("damage", [_zero_sum, _huge_sum_value, _extra_array, _other_schema],
-                         ids=["sum-zeroed", "sum-1e12", "extra-array", "other-schema"])
+@pytest.mark.parametrize("damage", [_zero_sum, _huge_sum_value, _extra_array, _other_schema, _wrong_subset],
+                         ids=["sum-zeroed", "sum-1e12", "extra-array", "other-schema", "wrong-subset"])
 def test_a_shard_whose_arrays_disagree_with_the_format_is_rebuilt_by_a_rerun(copy, tiny_synthetic, damage):
     """Damaged with meta.json's digests recomputed, so that nothing but the shard's contents tells it:
     the rerun kept it, and built mean.h5 from its /sum."""
@@ -151,3 +156,21 @@ def test_a_plain_rerun_keeps_a_shard_consistent_in_itself(copy, tiny_synthetic):
     written = (copy / SHARD).read_bytes()
     synthetic.build_synthetic(copy, **PARAMETERS)
     assert (copy / SHARD).read_bytes() == written != (tiny_synthetic / SHARD).read_bytes()
+
+
+def test_a_shard_of_another_plan_is_rebuilt_without_being_read_in_full(copy, monkeypatch):
+    """Every shard was hashed whole before its attributes were read, so a rerun that changes every shard's
+    plan (--size 16 then 12, with --overwrite) read each shard in full only to rebuild it (ImageNet: over
+    100 GB). Its own plan is still checked against meta.json's sha256 (one read of the file)."""
+    path = copy / SHARD
+    meta = fileio.parse_json((copy / "meta.json").read_bytes())
+    recorded = {shard["file"]: shard for shard in meta["subsets"]["train"]["shards"]}[SHARD]
+    with h5py.File(path, "r") as handle:
+        plan, first_index = fileio.plain_attribute(handle.attrs["plan"]), int(handle.attrs["first_index"])
+    hashed, sha256_file = [], fileio.sha256_file
+    monkeypatch.setattr(fileio, "sha256_file", lambda name: hashed.append(name) or sha256_file(name))
+    kept = shard_builder._finished_shard(path, plan, first_index, 16, 30, [], recorded["sha256"])
+    assert kept is not None and kept["sha256"] == recorded["sha256"] and hashed == [path]
+    hashed.clear()
+    assert shard_builder._finished_shard(path, "other plan", first_index, 16, 30, [], recorded["sha256"]) is None
+    assert hashed == []

@@ -2,7 +2,10 @@
 (a few named, then a count where many), with what to do said once, exit 65. It stopped at the first,
 so that a disk that rotted several shards took one verify, and one rebuild, per shard to find them."""
 
+import errno
 import json
+import os
+import pathlib
 
 import pytest
 from click.testing import CliRunner
@@ -65,3 +68,39 @@ def test_one_corrupt_file_is_named_as_before(copy):
                                                    r"[0-9a-f]{16}…\): corrupt shard") as refused:
         dataset.open_dataset(copy).verify()
     assert "of its" not in str(refused.value)
+
+
+def _read_fails(monkeypatch, name, number):
+    """Reading the file ``name`` fails with ``number`` (an errno: EIO, a disk's fault)."""
+    sha256_file = integrity.fileio.sha256_file
+
+    def failing(path):
+        if pathlib.Path(path).name == name:
+            raise OSError(number, os.strerror(number), str(path))
+        return sha256_file(path)
+    monkeypatch.setattr(integrity.fileio, "sha256_file", failing)
+
+
+def test_a_file_that_cannot_be_read_is_named_with_the_corrupt_ones(copy):
+    """A file verify could not read (here a folder put where a shard belongs after the dataset was opened:
+    open_dataset refuses one before) raised at once: the corrupt shard found before it was never named."""
+    corrupt, folder = "train-00000.h5", "train-00002.h5"
+    opened = dataset.open_dataset(copy)
+    _flip(copy / corrupt)
+    (copy / folder).unlink()
+    (copy / folder).mkdir()
+    with pytest.raises(dataset.DatasetError) as raised:
+        opened.verify()
+    message = str(raised.value)
+    assert f"{corrupt} (sha256 mismatch: corrupt shard)" in message and str(copy / folder) in message, message
+
+
+def test_a_read_the_system_refused_gives_its_exit_code_with_the_corrupt_ones_named(copy, monkeypatch):
+    """An I/O error among corrupt files: exit 74 (the worst: rerunning prepare cannot mend the disk), all named."""
+    corrupt, failing = "train-00000.h5", "train-00001.h5"
+    _flip(copy / corrupt)
+    _read_fails(monkeypatch, failing, errno.EIO)
+    result = CliRunner().invoke(main, ["prepare", "verify", str(copy)])
+    assert result.exit_code == 74 and "Traceback" not in result.output, result.output
+    assert f"{corrupt} (sha256 mismatch: corrupt shard)" in result.output
+    assert str(copy / failing) in result.output and os.strerror(errno.EIO) in result.output
