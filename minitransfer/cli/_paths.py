@@ -59,19 +59,28 @@ class SourceFolder(click.Path):
                 self.fail(f"{value} is {single}", param, ctx)
             unpack = archives.unpack_beside(value)
             if unpack:
-                self.fail(f"{value} is an archive, not a folder: unpack it first ({unpack}) and give the folder of "
-                          f"images it holds", param, ctx)
+                self.fail(f"{value} is an archive, not a folder: {_unpack_it(value, unpack)} and give the folder "
+                          f"of images it holds", param, ctx)
             renamed = archives.compressed_tar(value)  # a .tgz renamed: told by its first bytes, as `single` is
             if renamed:
                 kind, unpack, into = renamed
-                self.fail(f"{value} is a {kind}-compressed tar archive, not a folder: unpack it first ({unpack}) and "
-                          f"give the folder of images it holds (in {into})", param, ctx)
+                self.fail(f"{value} is a {kind}-compressed tar archive, not a folder: {_unpack_it(value, unpack)} "
+                          f"and give the folder of images it holds (in {into})", param, ctx)
             self.fail(f"{value} is a file: give the folder that holds the images", param, ctx)
         converted = super().convert(value, param, ctx)
         if not os.access(value, os.R_OK | os.X_OK):  # click said "Directory ... is not readable", a usage error (2)
             raise folder_tree.unlistable(value, source=True)
         return converted
 
+
+def _unpack_it(archive, unpack):
+    """What to do with ``archive``, given as a folder of images: "unpack it first (COMMAND)", said first
+    where the folder it unpacks into is there already (:func:`.data.archives.unpacked_already`): the
+    folder may hold it unpacked, and is given instead (the command unpacks it anew beside that one)."""
+    there = archives.unpacked_already(archive)
+    if there is None:
+        return f"unpack it first ({unpack})"
+    return f"{there} beside it may hold it unpacked already: give that folder; else unpack it anew ({unpack})"
 
 class DatasetFolder(click.Path):
     """A prepared dataset to read (--data). Anything else there, a run folder, a network's file, a
