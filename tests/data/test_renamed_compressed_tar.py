@@ -35,9 +35,10 @@ def _unpacked_as_said(tmp_path, name, kind):
     result = CliRunner().invoke(main, ["prepare", "folder", name, "out"])
     said = _said(result)
     assert result.exit_code == 2, result.output
-    assert f"{name} is a {kind}-compressed tar archive, not a folder: unpack it first (" in said, said
+    assert f"{name} is a {kind}-compressed tar archive, not a folder: " in said, said
     assert "is a file" not in said and "single" not in said, said
-    unpack = said.split("unpack it first (", 1)[1].split(") and give", 1)[0]
+    verb = "unpack it anew (" if "may hold it unpacked already" in said else "unpack it first ("
+    unpack = said.split(verb, 1)[1].split(") and give", 1)[0]
     into = said.split("(in ", 1)[1].rsplit(")", 1)[0]
     assert not (tmp_path / into).exists(), said  # a new folder, never one that exists
     subprocess.run(unpack, shell=True, check=True, cwd=tmp_path)  # the command as said, run by a shell
@@ -72,5 +73,6 @@ def test_a_renamed_compressed_tar_beside_a_folder_of_its_top_folders_name_is_not
     (tmp_path / "photos" / "notes.txt").write_text("mine")
     monkeypatch.chdir(tmp_path)
     images, said = _unpacked_as_said(tmp_path, "photos.dat", "gzip")
+    assert "photos beside it may hold it unpacked already: give that folder" in said, said
     assert [path.name for path in (tmp_path / "photos").iterdir()] == ["notes.txt"], said  # left as it was
     assert sorted(path.name for path in images.iterdir()) == list(CLASSES), said
