@@ -15,6 +15,7 @@ import h5py
 import numpy as np
 
 from minitransfer import fileio, rundir
+from minitransfer.fileio import HDF5_SIGNATURE
 from minitransfer.ops import precision as precisions
 
 MAX_OUTPUTS = 100_000       # the largest classifier a checkpoint may declare
@@ -45,7 +46,6 @@ def file_format(f):
 # HDF5's words for a file shorter than its superblock says it is
 _TRUNCATED = re.compile(r"truncated file: eof = (\d+), sblock->base_addr = \d+, stored_eof = (\d+)")
 SUPERBLOCK_BYTES = 48  # the smallest HDF5 superblock (versions 2 and 3): no HDF5 file is shorter
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"  # the first 8 bytes of every HDF5 file
 
 
 def cut_short(path, error=None):

@@ -202,6 +202,9 @@ def write_hdf5(path, fill, keep_same=False, libver=None, named=None):
 NO_FILE_LOCKS = (errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP)  # flock on NFS without lockd, Lustre without -o flock
 
 
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"  # the first 8 bytes of every HDF5 file (after a user block, if any)
+
+
 @contextlib.contextmanager
 def open_hdf5(path, locked=True):
     """The HDF5 file at ``path`` open for reading (``with open_hdf5(path) as f:``); ``path`` may be a

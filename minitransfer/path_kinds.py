@@ -16,6 +16,7 @@ import stat
 import h5py
 
 from minitransfer import fileio, rundir
+from minitransfer.fileio import HDF5_SIGNATURE
 from minitransfer.run_search import DATASET_MARKS
 from minitransfer.data import shard_format
 
@@ -53,7 +54,6 @@ _SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG 
                (b"GIF89a", "a GIF image"), (b"II*\x00", "a TIFF image"), (b"MM\x00*", "a TIFF image"),
                (b"\x93NUMPY", "a NumPy array file (.npy)"),
                (b"PK\x03\x04", "a zip archive (a PyTorch checkpoint is one)"))
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 # Names an HDF5 file goes by: one holding text is a checkpoint damaged, or another file saved under its name
 HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf", ".he5")
 _SNIFFED = 4096
