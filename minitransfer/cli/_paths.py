@@ -82,6 +82,7 @@ def _unpack_it(archive, unpack):
         return f"unpack it first ({unpack})"
     return f"{there} beside it may hold it unpacked already: give that folder; else unpack it anew ({unpack})"
 
+
 class DatasetFolder(click.Path):
     """A prepared dataset to read (--data). Anything else there, a run folder, a network's file, a
     file of a dataset, an experiment's or a report's folder, images not prepared yet, is a usage

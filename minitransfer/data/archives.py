@@ -215,13 +215,14 @@ def unpacked(archive, suffix=None, stem=None):
     return unpack_command(archive, into, suffix), os.path.join(into, top) if top is not None else into
 
 
-def unpacked_already(archive, stem=None):
+def unpacked_already(archive):
     """The folder beside ``archive`` it would unpack into were that folder not there (its one top folder,
-    :func:`top_folder`, else one named as the archive, ``stem`` where its name does not say it), where that
-    folder is there: the archive may be unpacked already; else None."""
+    :func:`top_folder`, else one named as the archive), where that folder is there: the archive may be
+    unpacked already; else None."""
     beside, top = os.path.dirname(archive), top_folder(archive)
-    folder = os.path.join(beside, top or stem or archive_stem(os.path.basename(archive)) or "")
+    folder = os.path.join(beside, top or archive_stem(os.path.basename(archive)) or "")
     return folder if folder != beside and os.path.isdir(folder) else None
+
 
 def _new_folder(beside, name):
     """``beside``/``name``, or where that exists ``beside``/``name``-2 (-3, ...): a folder that does not."""
