@@ -11,6 +11,7 @@ import pathlib
 from minitransfer import disk_space, fileio
 
 from . import inputs
+from .integrity import identity
 
 SHARD_HEADERS = 16 << 10  # a shard's HDF5 headers and attributes (plan, skipped list), rounded up to disk blocks
 META_SHARD_ENTRY = 256  # a shard's entry in meta.json (file, count, first index, sha256), indented as written there
@@ -119,7 +120,7 @@ class Writes:
 
 
 def folder_state(folder, ignored=()):
-    """{name: (inode, size, mtime)} of the files in ``folder`` but hidden ones (temporaries:
+    """{name: its :func:`.integrity.identity`} of the files in ``folder`` but hidden ones (temporaries:
     .NAME.tmp-PID) and the ``ignored`` names (its lock file); a file written again (atomically: a new
     inode) or touched reads differently. {} where ``folder`` cannot be listed."""
     try:
@@ -134,5 +135,5 @@ def folder_state(folder, ignored=()):
             stat = entry.stat(follow_symlinks=False)
         except OSError:
             continue
-        state[entry.name] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        state[entry.name] = identity(stat)
     return state
