@@ -126,8 +126,14 @@ def lost_results(runs, out):
     refused, advising to delete a finished network), says what to do once as it starts (:func:`result_lost`),
     trains the others (a transfer copying from one: its network is there) and counts them at its end (exit 65:
     report leaves them out). Before, the grid refused to start, and the only way on was to train them anew."""
-    # its result.json unreadable first: a run's folder may be a file in its way, refused after, naming it
-    return [run for run in runs if unreadable_result(out, run) is not None and run_status(out, run) == RESULT_LOST]
+    # files looked at first (stat calls, no read; a run's folder may be a file in its way, refused after, naming it),
+    # then run_status, which reads its result.json once
+    return [run for run in runs if _may_be_lost(out, run) and run_status(out, run) == RESULT_LOST]
+
+
+def _may_be_lost(out, run):
+    folder = run_dir(out, run)
+    return folder.is_dir() and _files_there(out, run) and not (folder / CHECKPOINT_FILE).exists()
 
 
 def network_gone(out, run):
