@@ -58,12 +58,13 @@ def check_finished(runs, out, options, progress=None, plans=None):
     plans = PlannedConfigs() if plans is None else plans
     for run in counted(runs, f"checking the runs {out} holds", progress):
         base = weights_path(out, run.parent) if run.parent else None
-        if base is not None and trained_file(out, run) and not base.exists() and not _saved_base(out, run):
+        saved = trained_file(out, run)  # looked at once: it reads its result.json
+        if base is not None and saved and not base.exists() and not _saved_base(out, run):
             raise GridMismatch(f"{run_dir(out, run)} copied the first {run.n} layers of {run.parent}, whose weights "
                                f"file {base} is gone: the grid would train {run.parent} again, another network than "
                                f"the one {run.name} copied; restore {base}, or delete {run.name} too to "
                                f"train it again from the new {run.parent} (what it trained is lost)")
-        differ = trained_otherwise(out, run, options, plans=plans) if trained_file(out, run) else []
+        differ = trained_otherwise(out, run, options, plans=plans) if saved else []
         if differ:
             _refuse_prepared_again(out, run, options, plans=plans)
             if seeded_by_hand(out, run, options) and not trained_otherwise(out, run, options, ("seed",), plans):

@@ -35,8 +35,11 @@ def is_finished(out, run):
     """Whether ``run`` is finished as report reads it: its weights file there and a result.json report reads
     (:func:`unreadable_result`). Before, an empty or truncated one was counted as finished: the grid skipped the
     run, and its report left it out, with the transfers measured against it."""
-    return weights_path(out, run.name).exists() and (run_dir(out, run) / RESULT_FILE).exists() and \
-        unreadable_result(out, run) is None
+    return _files_there(out, run) and unreadable_result(out, run) is None
+
+
+def _files_there(out, run):
+    return weights_path(out, run.name).exists() and (run_dir(out, run) / RESULT_FILE).exists()
 
 
 def unreadable_result(out, run):
@@ -61,6 +64,12 @@ def result_written_again(out, run):
         meta = checkpoints.read_meta(run_dir(out, run) / CHECKPOINT_FILE)
     except (checkpoints.CheckpointError, OSError):
         return False
+    return _at_end(meta)
+
+
+def _at_end(meta):
+    """Whether the checkpoint whose :func:`minitransfer.checkpoint.read_meta` is ``meta`` is at its run's last
+    iteration."""
     return meta["iteration"] >= meta["config"].get("max_iter", meta["iteration"] + 1)
 
 
@@ -75,7 +84,8 @@ def run_status(out, run):
     "weights without a checkpoint" (its weights file is there but no result.json or checkpoint: its run
     refuses to replace them and fails with exit 2), or "being trained by PID P" (another process holds
     its run: the grid waits for it; "PID P on host H" where it runs on another machine)."""
-    if is_finished(out, run):
+    unreadable = unreadable_result(out, run)  # read once: is_finished and result_written_again would read it again
+    if unreadable is None and _files_there(out, run):
         return "done"
     pid = holder(run_dir(out, run))
     if pid is not None:
@@ -84,15 +94,14 @@ def run_status(out, run):
     if not saved.exists():
         if not weights_path(out, run.name).exists():
             return "todo"
-        return RESULT_LOST if unreadable_result(out, run) is not None else "weights without a checkpoint"
-    if result_written_again(out, run):
-        return WRITE_AGAIN
+        return RESULT_LOST if unreadable is not None else "weights without a checkpoint"
     try:
-        return f"resume at iteration {checkpoints.read_meta(saved)['iteration']}"
+        meta = checkpoints.read_meta(saved)  # read once: for result_written_again and the iteration it resumes at
     except checkpoints.CheckpointError:
         return "bad checkpoint"
     except OSError:  # this user may not read it, or it went as it was read: its run says which
         return "checkpoint not readable now"
+    return WRITE_AGAIN if unreadable is not None and _at_end(meta) else f"resume at iteration {meta['iteration']}"
 
 
 RESULT_LOST = f"{RESULT_FILE} unreadable, no checkpoint"
@@ -117,8 +126,14 @@ def lost_results(runs, out):
     refused, advising to delete a finished network), says what to do once as it starts (:func:`result_lost`),
     trains the others (a transfer copying from one: its network is there) and counts them at its end (exit 65:
     report leaves them out). Before, the grid refused to start, and the only way on was to train them anew."""
-    # its result.json unreadable first: a run's folder may be a file in its way, refused after, naming it
-    return [run for run in runs if unreadable_result(out, run) is not None and run_status(out, run) == RESULT_LOST]
+    # files looked at first (stat calls, no read; a run's folder may be a file in its way, refused after, naming it),
+    # then run_status, which reads its result.json once
+    return [run for run in runs if _may_be_lost(out, run) and run_status(out, run) == RESULT_LOST]
+
+
+def _may_be_lost(out, run):
+    folder = run_dir(out, run)
+    return folder.is_dir() and _files_there(out, run) and not (folder / CHECKPOINT_FILE).exists()
 
 
 def network_gone(out, run):

@@ -17,7 +17,7 @@ from minitransfer.experiment import CHECKPOINT_FILE, PLAN_FILE, Run, run_dir, ru
 from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_plan import option_label
 from minitransfer.grid_preflight import resolved_plan
-from minitransfer.grid_status import is_finished, unreadable_result
+from minitransfer.grid_status import unreadable_result
 from minitransfer.recorded_config import named_differences, recorded_change
 from minitransfer.resume_options import RESUME_FREE_FIELDS
 
@@ -37,7 +37,12 @@ class DatasetPreparedAgain(config.DataMismatch):
 def trained_file(out, run):
     """What ``run`` has trained so far: its weights file when finished, or when its result.json is lost
     (:func:`_network_kept`), else its checkpoint if it was interrupted (None when it has not started)."""
-    if _network_kept(out, run):
+    return _trained_file(out, run, _network_kept(out, run))
+
+
+def _trained_file(out, run, kept):
+    """:func:`trained_file`, where ``kept`` is :func:`_network_kept`'s answer."""
+    if kept:
         return weights_path(out, run.name)
     saved = run_dir(out, run) / CHECKPOINT_FILE
     return saved if saved.exists() else None
@@ -47,10 +52,11 @@ def _network_kept(out, run):
     """Whether the grid keeps the network of ``run`` as it is: finished, or its result.json unreadable and its
     checkpoint gone (:data:`~minitransfer.grid_status.RESULT_LOST`: the grid skips it and its transfers copy it,
     so it is checked as a finished run is; before, it was not checked at all, trained with any options)."""
-    if is_finished(out, run):
-        return True
-    return weights_path(out, run.name).exists() and not (run_dir(out, run) / CHECKPOINT_FILE).exists() and \
-        unreadable_result(out, run) is not None
+    if not weights_path(out, run.name).exists():
+        return False
+    unreadable = unreadable_result(out, run)  # read once: finished (is_finished), or its result.json lost
+    return (run_dir(out, run) / rundir.RESULT_FILE).exists() if unreadable is None else \
+        not (run_dir(out, run) / CHECKPOINT_FILE).exists()
 
 
 def trained_otherwise(out, run, options, ignore=(), plans=None):
@@ -68,14 +74,15 @@ def trained_otherwise(out, run, options, ignore=(), plans=None):
         recorded = fileio.parse_json((run_dir(out, run) / "config.json").read_text())
     except (OSError, ValueError):
         return []
-    saved = trained_file(out, run)
+    kept = _network_kept(out, run)  # looked at once: its result.json read once
+    saved = _trained_file(out, run, kept)
     try:  # a run another process trains has recorded its options in config.json before any checkpoint
         trained = checkpoints.read_meta(saved) if saved else {}
     except (checkpoints.CheckpointError, OSError):  # as an unreadable config.json: nothing recorded to compare
-        if not _network_kept(out, run):  # a checkpoint that its run refuses to continue, naming it
+        if not kept:  # a checkpoint that its run refuses to continue, naming it
             return []
         trained = {}
-    if _network_kept(out, run) and trained.get("config"):
+    if kept and trained.get("config"):
         swapped = _another_network(recorded, trained["config"])
         if swapped:  # each transfer copying it would copy that other network
             return [f"its weights file {weights_path(out, run.name)} is another run's network, not the one its "
