@@ -1,7 +1,7 @@
-"""What a report says of the runs not finished: where each stands (:func:`unfinished_words`: resumable
-at iteration N, not started, stopped before its first checkpoint, as a rerun of the grid finds it,
+"""What a report says of the runs not finished: where each stands (resumable at iteration N, not
+started, stopped before its first checkpoint, as a rerun of the grid finds it,
 :func:`minitransfer.grid_status.run_status`), which a process trains now and which failed
-(:func:`unfinished_states`), and the runs the grid's plan (experiment.json, in the folder reported
+(:func:`unfinished_standings`), and the runs the grid's plan (experiment.json, in the folder reported
 or a folder above it) names that have no run folder at all (:func:`planned_not_started`), which no
 search of the folder finds: their folders deleted, or a plan whose folders were never made.
 """
@@ -50,41 +50,32 @@ def planned_words(names):
     return f"planned, not started: {', '.join(names)} ({RERUN_GRID})"
 
 
-def unfinished_states(runs_dir, unfinished):
-    """(training, failed) of the ``unfinished`` runs under ``runs_dir``: the names of those a process
-    trains now (it holds the run's lock: :func:`minitransfer.run_lock.holder`), and "name: error line
-    (see its train.log)" for those whose train ended on an error (the last line of its train.log,
-    which experiment writes; one trained by hand has none), which a rerun alone will not finish.
-    The others were stopped or not yet started: a rerun of the grid continues them. Told by
-    :func:`state`'s reading of each run, its lock and train.log read once."""
-    training, failed = [], []
+def unfinished_standings(runs_dir, unfinished):
+    """(training, failed, said) of the ``unfinished`` runs under ``runs_dir``, each run's lock and
+    train.log read once for all three (:func:`_standing`): the names of those a process trains now (it
+    holds the run's lock: :func:`minitransfer.run_lock.holder`); "name: error line (see its train.log)"
+    for those whose train ended on an error (the last line of its train.log, which experiment writes;
+    one trained by hand has none), which a rerun alone will not finish; and "name (state)" of each,
+    where it stands as a rerun of the grid finds it. The others were stopped or not yet started: a
+    rerun of the grid continues them."""
+    training, failed, said = [], [], []
     for name in unfinished:
-        said, error = _standing(runs_dir, name)
-        if said == TRAINING_NOW:
+        state, error = _standing(runs_dir, name)
+        if state == TRAINING_NOW:
             training.append(name)
         elif error is not None:
             failed.append(f"{name}: {error} (see {pathlib.Path(runs_dir) / f'{name}.run' / LOG_FILE})")
-    return training, failed
-
-
-def unfinished_words(runs_dir, unfinished):
-    """"name (state)" of each of the ``unfinished`` runs under ``runs_dir``: where it stands, as a
-    rerun of the grid finds it (:func:`state`)."""
-    return [f"{name} ({state(runs_dir, name)})" for name in unfinished]
-
-
-def state(runs_dir, name):
-    """Where the unfinished run ``name`` under ``runs_dir`` stands, briefly: "training now",
-    "failed", "resumable at iteration N" (its checkpoint), "not started" (its folder as the grid's plan
-    made it, or its train stopped as it started), "stopped before its first checkpoint" (killed, or
-    interrupted in its start-up), or what :func:`minitransfer.grid_status.run_status` says of a
-    checkpoint that cannot be resumed or weights without one."""
-    return _standing(runs_dir, name)[0]
+        said.append(f"{name} ({state})")
+    return training, failed, said
 
 
 def _standing(runs_dir, name):
-    """(:func:`state` of the run ``name`` under ``runs_dir``, the error line its train.log ends on or
-    None): its lock and train.log read once for both."""
+    """(state, error) of the unfinished run ``name`` under ``runs_dir``, its lock and train.log read
+    once for both. Its state, briefly: "training now", "failed", "resumable at iteration N" (its
+    checkpoint), "not started" (its folder as the grid's plan made it, or its train stopped as it
+    started), "stopped before its first checkpoint" (killed, or interrupted in its start-up), or what
+    :func:`minitransfer.grid_status.run_status` says of a checkpoint that cannot be resumed or weights
+    without one; its error, the error line its train.log ends on, or None."""
     folder = pathlib.Path(runs_dir) / f"{name}.run"
     try:
         status = grid_status.run_status(runs_dir, types.SimpleNamespace(name=name))  # it reads the name alone
