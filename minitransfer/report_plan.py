@@ -83,14 +83,13 @@ def _standing(runs_dir, name):
         return f"cannot be read: {error.strerror or error}", None
     if status.startswith("being trained"):
         return TRAINING_NOW, None
-    error = grid_status.error_line(folder)
-    if error is not None:
-        return "failed", error
+    last = grid_status.last_log_line(folder)  # read once: the error it ended on and, for a run to do, how it stopped
+    if last.startswith("error: "):  # grid_status.error_line's rule, on the line already read
+        return "failed", last
     if status.startswith("resume at iteration "):
         return f"resumable at iteration {status.rpartition(' ')[2]}", None
     if status != "todo":
         return status, None
-    last = grid_status.last_log_line(folder)
     if stopping.NOTHING_WRITTEN in last or not (last or (folder / CONFIG_FILE).exists()):
         return NOT_STARTED, None
     return "stopped before its first checkpoint", None
