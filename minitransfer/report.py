@@ -256,8 +256,7 @@ def _no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=())
         if len(texts) > UNFINISHED_NAMED:  # a renamed split folder of a large grid: every run, one line
             why.append(f"and {len(texts) - UNFINISHED_NAMED} more {what}")
     if planned:
-        more = len(planned) - UNFINISHED_NAMED
-        why.append(planned_words(planned[:UNFINISHED_NAMED] + ([f"{more} more"] if more > 0 else [])))
+        why.append(planned_words(planned, UNFINISHED_NAMED))
     if unfinished:
         more = len(unfinished) - UNFINISHED_NAMED
         now = training_now(training)

@@ -45,9 +45,13 @@ def planned_not_started(runs_dir):
     return sorted(set(names), key=name_order)
 
 
-def planned_words(names):
-    """"planned, not started: NAMES (rerun ...)" for the planned runs ``names`` without a folder."""
-    return f"planned, not started: {', '.join(names)} ({RERUN_GRID})"
+def planned_words(names, shown=None, more_said=""):
+    """"planned, not started: NAMES (rerun ...)" for the planned runs ``names`` without a folder: the
+    first ``shown`` of them (every one where None), and "N more" followed by ``more_said`` for the rest."""
+    named = list(names[:shown])
+    if len(names) > len(named):
+        named.append(f"{len(names) - len(named)} more{more_said}")
+    return f"planned, not started: {', '.join(named)} ({RERUN_GRID})"
 
 
 def unfinished_standings(runs_dir, unfinished):
