@@ -65,8 +65,7 @@ def described(path):
     run_folder = run_folder_of(path)
     at_end = saved.iteration == meta["config"].get("max_iter")
     result_folder = _result_folder(path, run_folder) if at_end else None
-    unwritten, unreadable, refusal = _run_file_faults(result_folder) if result_folder else (None, None, None)
-    left_out = _left_out(result_folder) if result_folder and unwritten is None and unreadable is None else None
+    unwritten, unreadable, refusal, left_out = _run_faults(result_folder) if result_folder else (None,) * 4
     finished = at_end and unwritten is None and unreadable is None and left_out is None
     run = None
     if run_folder is not None:
@@ -126,6 +125,22 @@ def as_named(path, run_folder):
     return path.parent if path.parent.name == run_folder.name else run_folder
 
 
+def _run_faults(folder):
+    """(``unwritten_result``, ``unreadable``, the error of that, ``left_out``) of ``describe`` for the run in
+    ``folder``. A run whose result.json is there is read as report reads it (:func:`minitransfer.results.read_run`),
+    each of its files once; only where report leaves it out are its result.json and config.json looked at one by
+    one (:func:`_run_file_faults`) to tell a file report cannot read from report's reason for leaving out a run
+    whose files it reads (``left_out``)."""
+    try:
+        if is_there(folder / rundir.RESULT_FILE):  # without one, _run_file_faults names it unwritten
+            results.read_run(folder)
+            return None, None, None, None
+    except UnreadableRun as error:
+        faults = _run_file_faults(folder)
+        return (*faults, None) if faults != (None, None, None) else (None, None, None, _left_out(folder, error))
+    return (*_run_file_faults(folder), None)
+
+
 def _run_file_faults(folder):
     """(``unwritten_result``, ``unreadable``, the error of that) of ``describe`` for the run in ``folder``:
     the result.json it lacks (its training ended before it wrote it), or the first of its result.json and
@@ -149,14 +164,10 @@ def _run_file_faults(folder):
     return None, None, None
 
 
-def _left_out(folder):
+def _left_out(folder, error):
     """``describe``'s ``left_out`` of the run in ``folder``, whose files report can read: report's
-    reason for leaving it out all the same (:func:`minitransfer.results.read_run`), or None."""
-    try:
-        results.read_run(folder)
-    except UnreadableRun as error:
-        return {"folder": str(folder), "why": str(error)}
-    return None
+    reason for leaving it out all the same, ``error`` (:func:`minitransfer.results.read_run`'s)."""
+    return {"folder": str(folder), "why": str(error)}
 
 
 def _unreadable(what, path, error, resumable):

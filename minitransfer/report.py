@@ -75,8 +75,7 @@ from minitransfer.run_facts import validation_sets
 from minitransfer.data import inputs
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
 from minitransfer.report_mixed import MixedRuns, mixed
-from minitransfer.report_plan import (planned_not_started, planned_words, training_now, unfinished_states,
-                                      unfinished_words)
+from minitransfer.report_plan import planned_not_started, planned_words, training_now, unfinished_standings
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, table1,
                                         table1_at_chance, table1_markdown, table1_measured, table1_own_base_partial,
@@ -109,8 +108,9 @@ class Report:
     a result.json that cannot be read, a base that cannot be found), the runs left out of the
     findings ("name: why": their own base is not among the runs), and of the unfinished runs those
     a process trains now (``training``) and those whose train failed (``failed``, "name: its
-    train.log's error line (see the log)"; :func:`unfinished_states`); ``bases``, the results' bases
-    (:class:`minitransfer.comparisons.Bases`), built once for the findings, Table 1 and the figures;
+    train.log's error line (see the log)"; :func:`minitransfer.report_plan.unfinished_standings`); ``bases``,
+    the results' bases (:class:`minitransfer.comparisons.Bases`), built once for the findings, Table 1 and the
+    figures;
     ``network_gone``, the names of the results whose network is gone (their weights file and checkpoint
     moved or deleted: :func:`minitransfer.results.network_gone`), counted all the same; ``planned``, the
     runs the grid's plan names without a run folder (:func:`minitransfer.report_plan.planned_not_started`),
@@ -156,10 +156,10 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     minitransfer. A run that cannot be read (a corrupt result,
     a base that cannot be found) is left out of every table and figure, and named with the reason
     in ``left_out``, results.md and findings.md; each run not finished is named with where it stands
-    (:func:`minitransfer.report_plan.state`: resumable at iteration N, not started, ...); a run measured
-    against a base that is not among
-    the runs is left out of the findings and every relative number, and named in ``without_base``,
-    results.md and findings.md. Raises :class:`NoRuns` when ``runs_dir`` holds no finished run,
+    (:func:`minitransfer.report_plan.unfinished_standings`: resumable at iteration N, not started, ...); a run
+    measured against a base that is not among the runs is left out of the findings and every relative number,
+    and named in ``without_base``, results.md and findings.md. Raises :class:`NoRuns` when ``runs_dir`` holds no
+    finished run,
     :class:`MixedRuns` for runs of several datasets, presets or precisions (both before anything is
     written), ``paper_runs.BadReference`` for a ``reference`` that is not a table of the paper's runs,
     ``fileio.StorageError`` when a file cannot be written, and ``ConfigError`` naming an argument of
@@ -218,15 +218,14 @@ def measure(runs_dir):
     checkpoints = {}  # the base checkpoints collect reads, read no second time for Table 1's unfinished runs
     results, unfinished, left_out = collect(runs_dir, checkpoints)
     planned = planned_not_started(runs_dir)
+    training, failed, said = unfinished_standings(runs_dir, unfinished)
     if not results:
-        raise NoRuns(inputs.display_name(_no_runs(runs_dir, unfinished_words(runs_dir, unfinished), left_out,
-                                                  *unfinished_states(runs_dir, unfinished), planned)))
+        raise NoRuns(inputs.display_name(_no_runs(runs_dir, said, left_out, training, failed, planned)))
     groups = mixed(results)
     if groups:
         raise MixedRuns(inputs.display_name(
             f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool them (other "
             f"classes, images, chance levels, networks or arithmetic): report each from a folder of its own"))
-    training, failed = unfinished_states(runs_dir, unfinished)
     facts = {}  # each dataset's validation labels, read once for every reader
     sets = validation_sets(results, facts)
     bases = Bases(results)
@@ -236,7 +235,7 @@ def measure(runs_dir):
                   left_out=left_out, without_base=without_base(results, bases), training=training, failed=failed,
                   validation_sets=sets, dataset_facts=facts, bases=bases, base_checkpoints=checkpoints,
                   network_gone=[r.run.name for r in results if network_gone(runs_dir / f"{r.run.name}.run")],
-                  planned=planned, unfinished_said=unfinished_words(runs_dir, unfinished))
+                  planned=planned, unfinished_said=said)
 
 
 UNFINISHED_NAMED = 5  # in the message of a folder of unfinished or left-out runs
@@ -244,8 +243,8 @@ UNFINISHED_NAMED = 5  # in the message of a folder of unfinished or left-out run
 
 def _no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
     """Why ``runs_dir`` holds no run to report: its runs not finished ("name (state)",
-    :func:`minitransfer.report_plan.unfinished_words`; how many a process trains now,
-    and of those whose train failed, as :func:`unfinished_states` tells them, "failed NAME: its error
+    :func:`minitransfer.report_plan.unfinished_standings`; how many a process trains now,
+    and of those whose train failed, as it tells them, "failed NAME: its error
     line (see its train.log)"), left out (the first :data:`UNFINISHED_NAMED` of each, with its
     reason, and how many more), planned by the grid with no run folder (``planned``:
     :func:`minitransfer.report_plan.planned_not_started`), or none there (a mistyped folder, one
@@ -257,8 +256,7 @@ def _no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=())
         if len(texts) > UNFINISHED_NAMED:  # a renamed split folder of a large grid: every run, one line
             why.append(f"and {len(texts) - UNFINISHED_NAMED} more {what}")
     if planned:
-        more = len(planned) - UNFINISHED_NAMED
-        why.append(planned_words(planned[:UNFINISHED_NAMED] + ([f"{more} more"] if more > 0 else [])))
+        why.append(planned_words(planned, UNFINISHED_NAMED))
     if unfinished:
         more = len(unfinished) - UNFINISHED_NAMED
         now = training_now(training)

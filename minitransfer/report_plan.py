@@ -1,7 +1,7 @@
-"""What a report says of the runs not finished: where each stands (:func:`unfinished_words`: resumable
-at iteration N, not started, stopped before its first checkpoint, as a rerun of the grid finds it,
+"""What a report says of the runs not finished: where each stands (resumable at iteration N, not
+started, stopped before its first checkpoint, as a rerun of the grid finds it,
 :func:`minitransfer.grid_status.run_status`), which a process trains now and which failed
-(:func:`unfinished_states`), and the runs the grid's plan (experiment.json, in the folder reported
+(:func:`unfinished_standings`), and the runs the grid's plan (experiment.json, in the folder reported
 or a folder above it) names that have no run folder at all (:func:`planned_not_started`), which no
 search of the folder finds: their folders deleted, or a plan whose folders were never made.
 """
@@ -45,46 +45,41 @@ def planned_not_started(runs_dir):
     return sorted(set(names), key=name_order)
 
 
-def planned_words(names):
-    """"planned, not started: NAMES (rerun ...)" for the planned runs ``names`` without a folder."""
-    return f"planned, not started: {', '.join(names)} ({RERUN_GRID})"
+def planned_words(names, shown=None, more_said=""):
+    """"planned, not started: NAMES (rerun ...)" for the planned runs ``names`` without a folder: the
+    first ``shown`` of them (every one where None), and "N more" followed by ``more_said`` for the rest."""
+    named = list(names[:shown])
+    if len(names) > len(named):
+        named.append(f"{len(names) - len(named)} more{more_said}")
+    return f"planned, not started: {', '.join(named)} ({RERUN_GRID})"
 
 
-def unfinished_states(runs_dir, unfinished):
-    """(training, failed) of the ``unfinished`` runs under ``runs_dir``: the names of those a process
-    trains now (it holds the run's lock: :func:`minitransfer.run_lock.holder`), and "name: error line
-    (see its train.log)" for those whose train ended on an error (the last line of its train.log,
-    which experiment writes; one trained by hand has none), which a rerun alone will not finish.
-    The others were stopped or not yet started: a rerun of the grid continues them. Told by
-    :func:`state`'s reading of each run, its lock and train.log read once."""
-    training, failed = [], []
+def unfinished_standings(runs_dir, unfinished):
+    """(training, failed, said) of the ``unfinished`` runs under ``runs_dir``, each run's lock and
+    train.log read once for all three (:func:`_standing`): the names of those a process trains now (it
+    holds the run's lock: :func:`minitransfer.run_lock.holder`); "name: error line (see its train.log)"
+    for those whose train ended on an error (the last line of its train.log, which experiment writes;
+    one trained by hand has none), which a rerun alone will not finish; and "name (state)" of each,
+    where it stands as a rerun of the grid finds it. The others were stopped or not yet started: a
+    rerun of the grid continues them."""
+    training, failed, said = [], [], []
     for name in unfinished:
-        said, error = _standing(runs_dir, name)
-        if said == TRAINING_NOW:
+        state, error = _standing(runs_dir, name)
+        if state == TRAINING_NOW:
             training.append(name)
         elif error is not None:
             failed.append(f"{name}: {error} (see {pathlib.Path(runs_dir) / f'{name}.run' / LOG_FILE})")
-    return training, failed
-
-
-def unfinished_words(runs_dir, unfinished):
-    """"name (state)" of each of the ``unfinished`` runs under ``runs_dir``: where it stands, as a
-    rerun of the grid finds it (:func:`state`)."""
-    return [f"{name} ({state(runs_dir, name)})" for name in unfinished]
-
-
-def state(runs_dir, name):
-    """Where the unfinished run ``name`` under ``runs_dir`` stands, briefly: "training now",
-    "failed", "resumable at iteration N" (its checkpoint), "not started" (its folder as the grid's plan
-    made it, or its train stopped as it started), "stopped before its first checkpoint" (killed, or
-    interrupted in its start-up), or what :func:`minitransfer.grid_status.run_status` says of a
-    checkpoint that cannot be resumed or weights without one."""
-    return _standing(runs_dir, name)[0]
+        said.append(f"{name} ({state})")
+    return training, failed, said
 
 
 def _standing(runs_dir, name):
-    """(:func:`state` of the run ``name`` under ``runs_dir``, the error line its train.log ends on or
-    None): its lock and train.log read once for both."""
+    """(state, error) of the unfinished run ``name`` under ``runs_dir``, its lock and train.log read
+    once for both. Its state, briefly: "training now", "failed", "resumable at iteration N" (its
+    checkpoint), "not started" (its folder as the grid's plan made it, or its train stopped as it
+    started), "stopped before its first checkpoint" (killed, or interrupted in its start-up), or what
+    :func:`minitransfer.grid_status.run_status` says of a checkpoint that cannot be resumed or weights
+    without one; its error, the error line its train.log ends on, or None."""
     folder = pathlib.Path(runs_dir) / f"{name}.run"
     try:
         status = grid_status.run_status(runs_dir, types.SimpleNamespace(name=name))  # it reads the name alone
@@ -92,14 +87,13 @@ def _standing(runs_dir, name):
         return f"cannot be read: {error.strerror or error}", None
     if status.startswith("being trained"):
         return TRAINING_NOW, None
-    error = grid_status.error_line(folder)
-    if error is not None:
-        return "failed", error
+    last = grid_status.last_log_line(folder)  # read once: the error it ended on and, for a run to do, how it stopped
+    if last.startswith("error: "):  # grid_status.error_line's rule, on the line already read
+        return "failed", last
     if status.startswith("resume at iteration "):
         return f"resumable at iteration {status.rpartition(' ')[2]}", None
     if status != "todo":
         return status, None
-    last = grid_status.last_log_line(folder)
     if stopping.NOTHING_WRITTEN in last or not (last or (folder / CONFIG_FILE).exists()):
         return NOT_STARTED, None
     return "stopped before its first checkpoint", None

@@ -126,9 +126,7 @@ def _lines(written, runs):
         yield (f"  not finished ({len(written.unfinished)}, {training}left out): {', '.join(shown)}"
                + (f" and {more} more (listed in results.md)" if more else ""))
     if written.planned:
-        more = len(written.planned) - UNFINISHED_SHOWN
-        yield "  " + planned_words(written.planned[:UNFINISHED_SHOWN]
-                                   + ([f"{more} more (listed in results.md)"] if more > 0 else []))
+        yield "  " + planned_words(written.planned, UNFINISHED_SHOWN, " (listed in results.md)")
     yield from _some(written, "failed", written.failed)
     yield from _some(written, "left out", written.left_out)
     yield from _some(written, "left out of the findings", written.without_base)
