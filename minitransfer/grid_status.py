@@ -24,10 +24,11 @@ def last_log_line(folder):
         return ""
 
 
-def error_line(folder):
+def error_line(folder, last=None):
     """The error the train of the run folder ``folder`` ended on, the last line of its train.log
-    ("error: ..."); None where it ended otherwise, or has no log that can be read."""
-    last = last_log_line(folder)
+    ("error: ..."); None where it ended otherwise, or has no log that can be read. ``last``: that line,
+    where the caller has read it (:func:`last_log_line`)."""
+    last = last_log_line(folder) if last is None else last
     return last if last.startswith("error: ") else None
 
 

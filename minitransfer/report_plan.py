@@ -88,7 +88,7 @@ def _standing(runs_dir, name):
     if status.startswith("being trained"):
         return TRAINING_NOW, None
     last = grid_status.last_log_line(folder)  # read once: the error it ended on and, for a run to do, how it stopped
-    if last.startswith("error: "):  # grid_status.error_line's rule, on the line already read
+    if grid_status.error_line(folder, last) is not None:
         return "failed", last
     if status.startswith("resume at iteration "):
         return f"resumable at iteration {status.rpartition(' ')[2]}", None
