@@ -6,17 +6,14 @@ import sys
 
 import click
 
-from minitransfer.data import (archives, build, cifar, dataset, devkit, folder, importers, lock,
-                               prepared_notes, synthetic)
-from minitransfer import models
-from minitransfer.data.decoder_pool import MAX_WORKERS
+from minitransfer.data import archives, cifar, dataset, devkit, folder, importers, lock, prepared_notes, synthetic
 from minitransfer.progress import StageProgress
 
 from ._errors import run
 from ._output import echo
 from ._options import Seed
-from ._paths import DatasetFolder, OutputFolder
-from ._paths import SourceFolder
+from ._paths import DatasetFolder, OutputFolder, SourceFolder
+from ._prepare_options import cifar_options, image_import_options, synthetic_help, synthetic_options
 from ._repeats import OptionsOnceGroup
 
 
@@ -54,33 +51,6 @@ def _finish(built, verify, source=None):
     echo(prepared_notes.summary(built, verify, said))
     for note in prepared_notes.notes(built):
         click.echo(note, err=True)
-
-
-def _size(default):
-    """--size, with its command's default shown on its line."""
-    return click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=default, show_default=True,
-                        help=f"Warp images to SIZE x SIZE (at most {build.MAX_IMAGE_SIZE}).")
-
-
-def _overwrite(*files):
-    """--overwrite, whose help names its command's class-table options (``files``): an edited one differs too."""
-    differ = f", options, {' or '.join(files)}" if files else " or options"
-    return click.option("--overwrite", is_flag=True,
-                        help=f"Replace OUT's dataset (finished or not) of another source{differ} (else refused, "
-                             f"naming what differs): decodes every image again, keeping shards that come out the "
-                             f"same.")
-
-
-_workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
-                        help=f"Decoding processes, at most {MAX_WORKERS} (default: one per core this process may "
-                             f"run on; 0 decodes in this process).")
-_shard = click.option("--shard-size", type=click.IntRange(1), default=None,
-                      help="Images per shard (default: about 192 MiB of images).")
-_verify = click.option("--verify", is_flag=True,
-                       help="Re-check every file's sha256 afterwards (another prepare of OUT meanwhile is refused).")
-_is_a = click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
-                     help="WordNet 'parent child' file: records each class's man-made / natural family "
-                          "(class names must be WordNet ids such as n01440764).")
 
 
 class _DevkitFolder(click.Path):
@@ -152,12 +122,7 @@ def prepare():
 @click.option("--words", type=click.Path(exists=True, dir_okay=False), default=None,
               help="'wnid names' file for readable class names (words.txt or synset_words.txt; default: "
                    "the devkit's names, else the wnids); a name holding a control character is refused.")
-@_is_a
-@_size(256)
-@_workers
-@_shard
-@_verify
-@_overwrite("--words", "--is-a")
+@image_import_options("--words", "--is-a")
 def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers, shard_size, verify, overwrite):
     """ILSVRC2012: SOURCE holds train/<wnid>/*.JPEG and val/*.JPEG; warped to 256x256 by default.
 
@@ -199,12 +164,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
 @click.option("--family-a", default=None,
               help="The family whose classes form half A of the natural split (default: the first family "
                    "in --families; natural with --is-a); half B is every other class.")
-@_is_a
-@_size(256)
-@_workers
-@_shard
-@_verify
-@_overwrite("--families", "--is-a")
+@image_import_options("--families", "--is-a")
 def folder_command(source, out, val_fraction, seed, families, family_a, is_a, size, workers, shard_size, verify,
                    overwrite):
     """Class-folder trees (torchvision's ImageFolder layout); warped to 256x256 by default.
@@ -247,12 +207,7 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
 @prepare.command("tiny-imagenet")
 @click.argument("source", type=click.Path(exists=True))
 @click.argument("out", type=OutputFolder())
-@_is_a
-@_size(256)
-@_workers
-@_shard
-@_verify
-@_overwrite("--is-a")
+@image_import_options("--is-a")
 def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrite):
     """Tiny ImageNet: the tiny-imagenet-200 zip or folder; warped to 256x256 unless --size (64 keeps it native).
 
@@ -273,20 +228,6 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrit
     run(lambda: _finish(built, verify, source))
 
 
-_cifar_workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
-                              help=f"Processes resizing to --size, at most {MAX_WORKERS} (default: 0, in this process: "
-                                   f"CIFAR's pixels need no decoding).")
-
-
-def _cifar_options(command):
-    """SOURCE (the archive or its folder), OUT and the options the CIFAR importers take."""
-    for option in reversed((click.argument("source", type=click.Path(exists=True)),
-                            click.argument("out", type=OutputFolder()),
-                            _size(32), _cifar_workers, _shard, _verify, _overwrite())):
-        command = option(command)
-    return command
-
-
 def _import_cifar(importer, label, source, out, size, workers, shard_size, verify, overwrite):
     built = _import(label, lambda progress: importer(source, out, size=size, workers=workers or 0,
                                                      shard_length=shard_size, progress=progress, overwrite=overwrite))
@@ -294,7 +235,7 @@ def _import_cifar(importer, label, source, out, size, workers, shard_size, verif
 
 
 @prepare.command()
-@_cifar_options
+@cifar_options
 def cifar10(source, out, size, workers, shard_size, verify, overwrite):
     """CIFAR-10, python version (archive or folder); native 32x32 unless --size. Animals natural, vehicles man-made.
 
@@ -312,7 +253,7 @@ def cifar10(source, out, size, workers, shard_size, verify, overwrite):
 
 
 @prepare.command()
-@_cifar_options
+@cifar_options
 def cifar100(source, out, size, workers, shard_size, verify, overwrite):
     """CIFAR-100, python version (archive or folder); native 32x32 unless --size. Families by superclass.
 
@@ -326,46 +267,10 @@ def cifar100(source, out, size, workers, shard_size, verify, overwrite):
     _import_cifar(cifar.import_cifar100, "cifar100", source, out, size, workers, shard_size, verify, overwrite)
 
 
-def _even(context, parameter, value):
-    if value % 2:
-        raise click.BadParameter(f"must be even (half the classes man-made, half natural), got {value}")
-    return value
-
-
-# prepare synthetic's defaults: a set for the mini preset, larger than the built-in set's (the micro preset's)
-_SYNTHETIC = {"classes": 20, "train_per_class": 300, "val_per_class": 50, "seed": 0, "size": 36}
-
-
-def _synthetic_help():
-    """prepare synthetic's help: what it makes, and how its defaults differ from the built-in set's."""
-    own, builtin = _SYNTHETIC, synthetic.BUILTIN_PARAMETERS
-    presets = [models.preset_for_image_size((p["size"], p["size"])).name for p in (own, builtin)]
-    return (f"A generated set of straight-edged (man-made) and organic (natural) shape classes.\n\n"
-            f"Its defaults ({own['size']}x{own['size']} images, {own['train_per_class']} training and "
-            f"{own['val_per_class']} validation images per class: the {presets[0]} preset's) are not those of the "
-            f"built-in set that train, experiment and demo use without --data ({builtin['size']}x{builtin['size']}, "
-            f"{builtin['train_per_class']} and {builtin['val_per_class']} per class: the {presets[1]} preset's)."
-            f"\n\n\b\nExample:\n  minitransfer prepare synthetic synthetic-8 --classes 8 --train-per-class 40 "
-            f"--val-per-class 10")
-
-
-@prepare.command("synthetic", help=_synthetic_help())
-@click.argument("out", type=OutputFolder())
-@click.option("--classes", type=click.IntRange(2, len(synthetic.CLASS_MOTIFS)), default=_SYNTHETIC["classes"],
-              show_default=True, callback=_even,
-              help=f"Even, 2..{len(synthetic.CLASS_MOTIFS)}: half man-made, half natural.")
-@click.option("--train-per-class", type=click.IntRange(1), default=_SYNTHETIC["train_per_class"], show_default=True,
-              help="Training images generated per class.")
-@click.option("--val-per-class", type=click.IntRange(1), default=_SYNTHETIC["val_per_class"], show_default=True,
-              help="Validation images generated per class.")
-@click.option("--seed", type=Seed(None), default=_SYNTHETIC["seed"], show_default=True,
-              help="Seed of the generator.")
-@_size(_SYNTHETIC["size"])
-@_shard
-@_verify
-@_overwrite()
+@prepare.command("synthetic", help=synthetic_help())
+@synthetic_options
 def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, shard_size, verify, overwrite):
-    """Generate the synthetic set into OUT (its help, built from the presets: :func:`_synthetic_help`)."""
+    """Generate the synthetic set into OUT (its help, built from the presets: :func:`synthetic_help`)."""
     built = _import("synthetic", lambda progress: synthetic.build_synthetic(
         out, classes=classes, train_per_class=train_per_class, val_per_class=val_per_class, size=size,
         seed=seed, shard_length=shard_size, progress=progress, overwrite=overwrite))

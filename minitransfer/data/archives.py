@@ -12,6 +12,8 @@ I/O error) is no damage of the file's: it is said as such (exit 74).
 
 import bz2
 import contextlib
+import dataclasses
+import functools
 import gzip
 import lzma
 import os
@@ -25,22 +27,45 @@ from . import schema
 
 DAMAGED_ARCHIVE_ERRORS = (zipfile.BadZipFile, tarfile.TarError, zlib.error, lzma.LZMAError, EOFError, OSError)
 ZIP_ENCRYPTED = 0x1  # general purpose flag bit 0 of a zip member
-# The archives images are downloaded and shared in, by suffix, and the command that unpacks one into a folder
-UNPACK_INTO = {".zip": "unzip {archive} -d {into}", ".tar": "tar xf {archive} -C {into}",
-               ".tgz": "tar xzf {archive} -C {into}", ".gz": "tar xzf {archive} -C {into}",
-               ".bz2": "tar xjf {archive} -C {into}", ".xz": "tar xJf {archive} -C {into}",
-               ".7z": "7z x {archive} -o{into}", ".rar": "unrar x {archive} {into}/"}
 
 
-# The compressions a tar is packed in that also compress one file alone (notes.txt.gz): {suffix: (what it is,
-# the command that decompresses such a file beside itself, keeping it, the module that reads it)}
-SINGLE_FILE_COMPRESSIONS = {".gz": ("gzip", "gunzip -k", gzip), ".tgz": ("gzip", "gunzip -k", gzip),
-                            ".bz2": ("bzip2", "bunzip2 -k", bz2), ".xz": ("xz", "unxz -k", lzma)}
-# The first bytes of a file in each of those compressions, by (what it is, the command that decompresses such a file
-# to its standard output, the module that reads it)
-COMPRESSION_MAGIC = {b"\x1f\x8b": ("gzip", "gzip -dc", gzip), b"BZh": ("bzip2", "bzip2 -dc", bz2),
-                     b"\xfd7zXZ\x00": ("xz", "xz -dc", lzma)}
-TAR_SUFFIXES = {"gzip": ".tgz", "bzip2": ".bz2", "xz": ".xz"}  # a tar in each of those: its suffix in UNPACK_INTO
+@dataclasses.dataclass(frozen=True)
+class ArchiveFormat:
+    """One kind of archive images are downloaded and shared in, or one compression a tar is packed in.
+    ``suffixes``: its file names' (lower case); ``unpack``: the command told to the user that unpacks one into a
+    folder (``{archive}``, ``{into}``). A compression (gzip, bzip2, xz) also compresses one file alone
+    (notes.txt.gz) and has ``magic``, the first bytes of such a file; ``module``, the module that reads it;
+    ``decompress_beside``, the command that decompresses such a file beside itself, keeping it;
+    ``decompress_to_stdout``, the one that decompresses it to its standard output; ``tar_suffixes``, those of its
+    ``suffixes`` that name a tar by themselves (.tgz: the file decompressed is NAME.tar)."""
+
+    name: str
+    suffixes: tuple
+    unpack: str
+    magic: bytes = None
+    module: object = None
+    decompress_beside: str = None
+    decompress_to_stdout: str = None
+    tar_suffixes: tuple = ()
+
+
+ARCHIVE_FORMATS = (
+    ArchiveFormat("zip", (".zip",), "unzip {archive} -d {into}"),
+    ArchiveFormat("tar", (".tar",), "tar xf {archive} -C {into}"),
+    ArchiveFormat("gzip", (".tgz", ".gz"), "tar xzf {archive} -C {into}", b"\x1f\x8b", gzip, "gunzip -k",
+                  "gzip -dc", (".tgz",)),
+    ArchiveFormat("bzip2", (".bz2",), "tar xjf {archive} -C {into}", b"BZh", bz2, "bunzip2 -k", "bzip2 -dc"),
+    ArchiveFormat("xz", (".xz",), "tar xJf {archive} -C {into}", b"\xfd7zXZ\x00", lzma, "unxz -k", "xz -dc"),
+    ArchiveFormat("7z", (".7z",), "7z x {archive} -o{into}"),
+    ArchiveFormat("rar", (".rar",), "unrar x {archive} {into}/"),
+)
+_BY_SUFFIX = {suffix: kind for kind in ARCHIVE_FORMATS for suffix in kind.suffixes}
+COMPRESSIONS = tuple(kind for kind in ARCHIVE_FORMATS if kind.magic)  # those that compress one file alone too
+
+
+def archive_format(name):
+    """The :data:`ARCHIVE_FORMATS` entry the file name ``name`` has the suffix of; None for none."""
+    return _BY_SUFFIX.get(os.path.splitext(name)[1].lower())
 
 
 class UnreadableArchive(ds.DatasetError):
@@ -90,25 +115,25 @@ def check_zip_member(info, origin):
 
 
 def archive_stem(name):
-    """``name`` less the suffixes of an archive (:data:`UNPACK_INTO`, ``.tar`` of ``.tar.gz`` too): "dogs" of
+    """``name`` less the suffixes of an archive (:data:`ARCHIVE_FORMATS`, ``.tar`` of ``.tar.gz`` too): "dogs" of
     "dogs.tar.gz"; None when ``name`` is no archive's."""
-    stem, suffix = os.path.splitext(name)
-    if suffix.lower() not in UNPACK_INTO or not stem:
+    stem = os.path.splitext(name)[0]
+    if archive_format(name) is None or not stem:
         return None
     return stem[:-4] if stem.lower().endswith(".tar") and stem[:-4] else stem
 
 
 def unpack_beside(archive):
-    """The shell command that unpacks ``archive`` (by its suffix: :data:`UNPACK_INTO`) beside itself, from
+    """The shell command that unpacks ``archive`` (by its suffix: :data:`ARCHIVE_FORMATS`) beside itself, from
     wherever it is run, into one folder: :func:`unpacked`'s command. None when its suffix is no archive's."""
     return unpacked(archive)[0]
 
 
 def single_compressed_file(path, by_content=False):
-    """What the file ``path`` is when, named as a compressed tar (:data:`SINGLE_FILE_COMPRESSIONS`: notes.txt.gz,
+    """What the file ``path`` is when, named as a compressed tar (:data:`COMPRESSIONS`: notes.txt.gz,
     photos.tgz), it holds one file compressed alone, no tar: "a single gzip-compressed file (notes.txt; gunzip -k
     notes.txt.gz makes it)" (tar xzf, which a .tar.gz is unpacked with, refuses it). ``by_content``: a file of
-    another name too, told by its first bytes (:data:`COMPRESSION_MAGIC`: a download renamed, data_batch_1.dat),
+    another name too, told by its first bytes (``magic``: a download renamed, data_batch_1.dat),
     with the command that decompresses it into a file named as it less its suffix (data_batch_1), as gunzip -k,
     which refuses a name without .gz, does not.
     None for a tar, a file of another name, or one that does not decompress (damaged, or no such compression:
@@ -142,47 +167,46 @@ def _holds(module, path):
 def _compression(path, by_content):
     """(what compression the file ``path`` is in, the module that reads it, the name of the file that decompressing
     it makes, the command that makes it) by its suffix, or with ``by_content`` by its first bytes; None when it is
-    in none of :data:`SINGLE_FILE_COMPRESSIONS` (or cannot be read)."""
-    suffix, quoted = os.path.splitext(path)[1].lower(), shlex.quote(os.fspath(path))
-    if suffix in SINGLE_FILE_COMPRESSIONS:
-        kind, command, module = SINGLE_FILE_COMPRESSIONS[suffix]
-        name = os.path.basename(os.path.splitext(path)[0]) + (".tar" if suffix == ".tgz" else "")
-        return kind, module, name, f"{command} {quoted}"
+    in none of :data:`COMPRESSIONS` (or cannot be read)."""
+    quoted, (stem, suffix) = shlex.quote(os.fspath(path)), os.path.splitext(os.path.basename(path))
+    named = archive_format(path)
+    if named is not None and named.magic:
+        name = stem + (".tar" if suffix.lower() in named.tar_suffixes else "")
+        return named.name, named.module, name, f"{named.decompress_beside} {quoted}"
     found = _magic(path) if by_content else None
     if found is None:
         return None
-    kind, command, module = found
-    stem = os.path.splitext(os.path.basename(path))[0]
-    name = stem if stem != os.path.basename(path) else f"{stem}.out"
-    return kind, module, name, f"{command} {quoted} > {shlex.quote(os.path.join(os.path.dirname(path), name))}"
+    name = stem if suffix else f"{stem}.out"
+    command = f"{found.decompress_to_stdout} {quoted} > {shlex.quote(os.path.join(os.path.dirname(path), name))}"
+    return found.name, found.module, name, command
 
 
 def _magic(path):
-    """The entry of :data:`COMPRESSION_MAGIC` whose first bytes the file ``path`` starts with; None for none (or
+    """The entry of :data:`COMPRESSIONS` whose ``magic`` the file ``path`` starts with; None for none (or
     a file that cannot be read: the reader that follows says why)."""
     try:
         with open(path, "rb") as file:
             head = file.read(8)
     except OSError:
         return None
-    return next((found for magic, found in COMPRESSION_MAGIC.items() if head.startswith(magic)), None)
+    return next((kind for kind in COMPRESSIONS if head.startswith(kind.magic)), None)
 
 
 def compressed_tar(path):
     """(what compression the file ``path`` is in, the shell command that unpacks it beside itself, the folder
-    that holds what it holds then: :func:`unpacked`'s) where, named as no archive (:data:`UNPACK_INTO`; a
-    download renamed: photos, photos.dat), it is a compressed tar by its first bytes (:data:`COMPRESSION_MAGIC`)
+    that holds what it holds then: :func:`unpacked`'s) where, named as no archive (:data:`ARCHIVE_FORMATS`; a
+    download renamed: photos, photos.dat), it is a compressed tar by its first bytes (:data:`COMPRESSIONS`)
     and its first decompressed block (a tar's header); None for any other file. A new folder it needs is named
     as the file less its suffix, or "NAME-unpacked" where it has none (tar would otherwise meet the archive
     itself where it makes that folder)."""
-    if os.path.splitext(path)[1].lower() in UNPACK_INTO or not os.path.isfile(path):
+    if archive_format(path) is not None or not os.path.isfile(path):
         return None
     found = _magic(path)
-    if found is None or _holds(found[2], path) != "tar":
+    if found is None or _holds(found.module, path) != "tar":
         return None
     name = os.path.basename(path)
     stem = os.path.splitext(name)[0]
-    return (found[0], *unpacked(path, TAR_SUFFIXES[found[0]], stem if stem not in (name, "") else f"{name}-unpacked"))
+    return (found.name, *unpacked(path, found, stem if stem not in (name, "") else f"{name}-unpacked"))
 
 
 def single_file_refusal(path, instead, remedy, by_content=False):
@@ -195,24 +219,24 @@ def single_file_refusal(path, instead, remedy, by_content=False):
     return f"{single}, not {instead}: {remedy}" if single else None
 
 
-def unpacked(archive, suffix=None, stem=None):
+def unpacked(archive, kind=None, stem=None):
     """(the shell command that unpacks ``archive`` beside itself, the folder that holds what it holds
     then): the folder holding the archive where everything it holds lies in one folder of its own
     (:func:`top_folder`: ILSVRC2012_devkit_t12.tar.gz holds ILSVRC2012_devkit_t12/, which it makes),
     else a new folder named as the archive (photos/ of photos.zip), as class folders stored at an
     archive's top level spilled among the other files of the folder holding it; (None, None) when its
-    suffix is no archive's. ``suffix``, ``stem``: the archive's kind (:data:`UNPACK_INTO`) and the new
+    suffix is no archive's. ``kind``, ``stem``: the archive's kind (:data:`ARCHIVE_FORMATS`) and the new
     folder's name, where its name does not say them (:func:`compressed_tar`). A folder that exists is
     never offered (unpacking into it merged the archive into what it holds): a new one, "NAME-2", instead."""
-    template = UNPACK_INTO.get(suffix or os.path.splitext(archive)[1].lower())
-    if template is None:
+    kind = kind or archive_format(archive)
+    if kind is None:
         return None, None
     beside, top = os.path.dirname(archive), top_folder(archive)
     if top is not None and not os.path.lexists(os.path.join(beside, top)):
-        return (template.format(archive=shlex.quote(os.fspath(archive)), into=shlex.quote(beside or ".")),
+        return (kind.unpack.format(archive=shlex.quote(os.fspath(archive)), into=shlex.quote(beside or ".")),
                 os.path.join(beside, top))
     into = _new_folder(beside, stem or archive_stem(os.path.basename(archive)))
-    return unpack_command(archive, into, suffix), os.path.join(into, top) if top is not None else into
+    return unpack_command(archive, into, kind), os.path.join(into, top) if top is not None else into
 
 
 def unpacked_already(archive):
@@ -237,11 +261,25 @@ TOP_BYTES = 64 << 20  # bytes of a tar top_folder reads past at most (a .tar.gz 
 
 
 def top_folder(archive):
-    """The name of the one folder everything ``archive`` (a zip, or a tar: :data:`UNPACK_INTO`) holds lies
+    """The name of the one folder everything ``archive`` (a zip, or a tar: :data:`ARCHIVE_FORMATS`) holds lies
     in, as its members' names say, else None: every name of a zip (its central directory, read at once), of
     a tar up to :data:`TOP_LOOK` members within its first :data:`TOP_BYTES` (a message is not worth minutes
     of decompressing). None too where that cannot be told: a larger tar, another kind (7z, rar), an archive
-    that cannot be read (it is then unpacked into a folder of its own, which holds whatever it holds)."""
+    that cannot be read (it is then unpacked into a folder of its own, which holds whatever it holds).
+    Read once per file as it is (by its device, inode, size and modification time): a refusal names both the
+    command that unpacks it and a folder of that name already there, each told from its top folder."""
+    try:
+        facts = os.stat(archive)
+    except OSError:
+        return None
+    return _read_top_folder(os.fspath(archive), (facts.st_dev, facts.st_ino, facts.st_size, facts.st_mtime_ns),
+                            TOP_LOOK, TOP_BYTES)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_top_folder(archive, identity, most_members, most_bytes):
+    """:func:`top_folder`'s reading of ``archive``, the file of that ``identity``; the limits are arguments so
+    that a changed one reads it again."""
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as packed:
@@ -250,7 +288,7 @@ def top_folder(archive):
             names = []
             for member in packed:
                 names.append(member.name)
-                if len(names) > TOP_LOOK or member.offset_data + member.size > TOP_BYTES:
+                if len(names) > most_members or member.offset_data + member.size > most_bytes:
                     return None
             return _one_folder(names)
     except (*DAMAGED_ARCHIVE_ERRORS, ValueError):
@@ -266,9 +304,9 @@ def _one_folder(names):
     return tops.pop() if len(tops) == 1 and any(len(part) == 2 for part in parts) else None
 
 
-def unpack_command(archive, into, suffix=None):
-    """The shell command that makes the folder ``into`` and unpacks ``archive`` (by its suffix, or ``suffix``
-    where given: :data:`UNPACK_INTO`) there."""
-    template = UNPACK_INTO[suffix or os.path.splitext(archive)[1].lower()]
+def unpack_command(archive, into, kind=None):
+    """The shell command that makes the folder ``into`` and unpacks ``archive`` (as its suffix says, or as ``kind``,
+    an :data:`ARCHIVE_FORMATS` entry, where given) there."""
+    template = (kind or archive_format(archive)).unpack
     into = shlex.quote(os.fspath(into))
     return f"mkdir -p {into} && " + template.format(archive=shlex.quote(os.fspath(archive)), into=into)

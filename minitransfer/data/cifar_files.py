@@ -12,7 +12,7 @@ from . import dataset as ds
 from . import inputs, schema
 from .decode import MAX_MEMBER_BYTES
 
-COMPRESSED_TAR_MAGIC = tuple(archives.COMPRESSION_MAGIC)  # what gzip, bz2 and xz files begin with
+COMPRESSED_TAR_MAGIC = tuple(kind.magic for kind in archives.COMPRESSIONS)  # what gzip, bz2 and xz files begin with
 TAR_MAGIC, TAR_MAGIC_AT = b"ustar", 257  # in a tar archive's first header (POSIX and GNU)
 
 

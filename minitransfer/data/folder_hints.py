@@ -5,6 +5,7 @@ archives lying beside the class folders, in no class, are warned of, and so are 
 a dataset of their own classes (the folder of two datasets given). :mod:`.folder_tree` lists the tree."""
 
 import itertools
+import os
 import stat
 
 from minitransfer import stopping
@@ -29,9 +30,9 @@ def check_two_class_folders(root, folders, source):
             hint += (f", {len(images)} of them images: {f'if so, give {root.parent}; else ' if one_class else ''}"
                      f"sort the images into one folder per class ({root}/<class>/<image files>)")
     elif len(folders) == 1:
-        inner = sorted(path.name for path in folders[0].iterdir() if path.is_dir() and not inputs.hidden(path.name))
-        hint = f", which holds folders ({quoted(inner)}): give {folders[0]} if these are the classes" \
-            if len(inner) >= 2 else ""
+        below, inner = folder_of_folders(folders[0])
+        where = "which holds" if below == folders[0] else f"below which {below} holds"
+        hint = f", {where} folders ({quoted(inner)}): give {below} if these are the classes" if len(inner) >= 2 else ""
         beside = image_folders_beside(root) if images and root == source else []
         if images:  # given photos/cat, which holds a folder too: photos/dog beside it holds images as well
             hint += (f", and {len(images)} image file(s) in no class folder, such as {inputs.display_name(images[0])}"
@@ -41,6 +42,27 @@ def check_two_class_folders(root, folders, source):
     if packed:
         hint += f"; it holds {unpack_each(packed)}"
     check_two_classes(root, [folder.name for folder in folders], ONE_PER_CLASS, hint)
+
+
+DEEPEST = 8  # folders folder_of_folders goes down through at most
+
+
+def folder_of_folders(folder):
+    """(the folder at or below ``folder`` that holds two or more folders, found going down through folders that each
+    hold one folder alone: data/photos/photos/{cat,dog} of an archive unpacked into a folder of its name; its
+    folders' names), or (the last folder looked at, its one folder's name or none) where there is none within
+    :data:`DEEPEST` levels, a link leads back up or a folder cannot be listed."""
+    seen, inner = set(), []
+    for _ in range(DEEPEST):
+        try:
+            inner = sorted(path.name for path in folder.iterdir() if path.is_dir() and not inputs.hidden(path.name))
+        except OSError:  # the import lists the tree and says so; no hint
+            return folder, []
+        seen.add(os.path.realpath(folder))
+        if len(inner) != 1 or os.path.realpath(folder / inner[0]) in seen:
+            return folder, inner
+        folder = folder / inner[0]
+    return folder, inner
 
 
 def datasets_of_classes(folders):

@@ -1,0 +1,105 @@
+"""The options of ``minitransfer prepare``'s commands, declared once: those every import takes (--size, --workers,
+--shard-size, --verify, --overwrite), those of the image importers (:func:`image_import_options`), of the CIFAR
+importers (:func:`cifar_options`) and of the synthetic set (:func:`synthetic_options`, :func:`synthetic_help`).
+"""
+
+import click
+
+from minitransfer import models
+from minitransfer.data import build, synthetic
+from minitransfer.data.decoder_pool import MAX_WORKERS
+
+from ._options import Seed
+from ._paths import OutputFolder
+
+
+def size_option(default):
+    """--size, with its command's default shown on its line."""
+    return click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=default, show_default=True,
+                        help=f"Warp images to SIZE x SIZE (at most {build.MAX_IMAGE_SIZE}).")
+
+
+def overwrite_option(*files):
+    """--overwrite, whose help names its command's class-table options (``files``): an edited one differs too."""
+    differ = f", options, {' or '.join(files)}" if files else " or options"
+    return click.option("--overwrite", is_flag=True,
+                        help=f"Replace OUT's dataset (finished or not) of another source{differ} (else refused, "
+                             f"naming what differs): decodes every image again, keeping shards that come out the "
+                             f"same.")
+
+
+_workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
+                        help=f"Decoding processes, at most {MAX_WORKERS} (default: one per core this process may "
+                             f"run on; 0 decodes in this process).")
+shard_option = click.option("--shard-size", type=click.IntRange(1), default=None,
+                            help="Images per shard (default: about 192 MiB of images).")
+verify_option = click.option("--verify", is_flag=True,
+                             help="Re-check every file's sha256 afterwards (another prepare of OUT meanwhile is "
+                                  "refused).")
+_is_a = click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="WordNet 'parent child' file: records each class's man-made / natural family "
+                          "(class names must be WordNet ids such as n01440764).")
+
+
+def _applied(options, command):
+    """``command`` with ``options`` applied, listed in the order --help shows them."""
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def image_import_options(*files):
+    """--is-a, --size (256), --workers, --shard-size, --verify and --overwrite (naming ``files``, as
+    :func:`overwrite_option`): the options of the commands that decode images (imagenet, folder, tiny-imagenet)."""
+    options = (_is_a, size_option(256), _workers, shard_option, verify_option, overwrite_option(*files))
+    return lambda command: _applied(options, command)
+
+
+_cifar_workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
+                              help=f"Processes resizing to --size, at most {MAX_WORKERS} (default: 0, in this process: "
+                                   f"CIFAR's pixels need no decoding).")
+
+
+def cifar_options(command):
+    """SOURCE (the archive or its folder), OUT and the options the CIFAR importers take."""
+    return _applied((click.argument("source", type=click.Path(exists=True)), click.argument("out", type=OutputFolder()),
+                     size_option(32), _cifar_workers, shard_option, verify_option, overwrite_option()), command)
+
+
+def _even(context, parameter, value):
+    if value % 2:
+        raise click.BadParameter(f"must be even (half the classes man-made, half natural), got {value}")
+    return value
+
+
+# prepare synthetic's defaults: a set for the mini preset, larger than the built-in set's (the micro preset's)
+_SYNTHETIC = {"classes": 20, "train_per_class": 300, "val_per_class": 50, "seed": 0, "size": 36}
+
+
+def synthetic_help():
+    """prepare synthetic's help: what it makes, and how its defaults differ from the built-in set's."""
+    own, builtin = _SYNTHETIC, synthetic.BUILTIN_PARAMETERS
+    presets = [models.preset_for_image_size((p["size"], p["size"])).name for p in (own, builtin)]
+    return (f"A generated set of straight-edged (man-made) and organic (natural) shape classes.\n\n"
+            f"Its defaults ({own['size']}x{own['size']} images, {own['train_per_class']} training and "
+            f"{own['val_per_class']} validation images per class: the {presets[0]} preset's) are not those of the "
+            f"built-in set that train, experiment and demo use without --data ({builtin['size']}x{builtin['size']}, "
+            f"{builtin['train_per_class']} and {builtin['val_per_class']} per class: the {presets[1]} preset's)."
+            f"\n\n\b\nExample:\n  minitransfer prepare synthetic synthetic-8 --classes 8 --train-per-class 40 "
+            f"--val-per-class 10")
+
+
+def synthetic_options(command):
+    """OUT and the options of prepare synthetic, defaults :data:`_SYNTHETIC`'s."""
+    return _applied((
+        click.argument("out", type=OutputFolder()),
+        click.option("--classes", type=click.IntRange(2, len(synthetic.CLASS_MOTIFS)), default=_SYNTHETIC["classes"],
+                     show_default=True, callback=_even,
+                     help=f"Even, 2..{len(synthetic.CLASS_MOTIFS)}: half man-made, half natural."),
+        click.option("--train-per-class", type=click.IntRange(1), default=_SYNTHETIC["train_per_class"],
+                     show_default=True, help="Training images generated per class."),
+        click.option("--val-per-class", type=click.IntRange(1), default=_SYNTHETIC["val_per_class"], show_default=True,
+                     help="Validation images generated per class."),
+        click.option("--seed", type=Seed(None), default=_SYNTHETIC["seed"], show_default=True,
+                     help="Seed of the generator."),
+        size_option(_SYNTHETIC["size"]), shard_option, verify_option, overwrite_option()), command)
