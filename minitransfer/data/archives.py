@@ -13,7 +13,6 @@ I/O error) is no damage of the file's: it is said as such (exit 74).
 import bz2
 import contextlib
 import dataclasses
-import functools
 import gzip
 import lzma
 import os
@@ -27,8 +26,6 @@ from . import schema
 
 DAMAGED_ARCHIVE_ERRORS = (zipfile.BadZipFile, tarfile.TarError, zlib.error, lzma.LZMAError, EOFError, OSError)
 ZIP_ENCRYPTED = 0x1  # general purpose flag bit 0 of a zip member
-
-
 @dataclasses.dataclass(frozen=True)
 class ArchiveFormat:
     """One kind of archive images are downloaded and shared in, or one compression a tar is packed in.
@@ -265,21 +262,7 @@ def top_folder(archive):
     in, as its members' names say, else None: every name of a zip (its central directory, read at once), of
     a tar up to :data:`TOP_LOOK` members within its first :data:`TOP_BYTES` (a message is not worth minutes
     of decompressing). None too where that cannot be told: a larger tar, another kind (7z, rar), an archive
-    that cannot be read (it is then unpacked into a folder of its own, which holds whatever it holds).
-    Read once per file as it is (by its device, inode, size and modification time): a refusal names both the
-    command that unpacks it and a folder of that name already there, each told from its top folder."""
-    try:
-        facts = os.stat(archive)
-    except OSError:
-        return None
-    return _read_top_folder(os.fspath(archive), (facts.st_dev, facts.st_ino, facts.st_size, facts.st_mtime_ns),
-                            TOP_LOOK, TOP_BYTES)
-
-
-@functools.lru_cache(maxsize=8)
-def _read_top_folder(archive, identity, most_members, most_bytes):
-    """:func:`top_folder`'s reading of ``archive``, the file of that ``identity``; the limits are arguments so
-    that a changed one reads it again."""
+    that cannot be read (it is then unpacked into a folder of its own, which holds whatever it holds)."""
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as packed:
@@ -288,7 +271,7 @@ def _read_top_folder(archive, identity, most_members, most_bytes):
             names = []
             for member in packed:
                 names.append(member.name)
-                if len(names) > most_members or member.offset_data + member.size > most_bytes:
+                if len(names) > TOP_LOOK or member.offset_data + member.size > TOP_BYTES:
                     return None
             return _one_folder(names)
     except (*DAMAGED_ARCHIVE_ERRORS, ValueError):
