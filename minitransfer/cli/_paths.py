@@ -57,15 +57,15 @@ class SourceFolder(click.Path):
                                                   "give the folder that holds the images", by_content=True)
             if single:
                 self.fail(f"{value} is {single}", param, ctx)
-            unpack = archives.unpack_beside(value)
-            if unpack:
-                self.fail(f"{value} is an archive, not a folder: {_unpack_it(value, unpack)} and give the folder "
-                          f"of images it holds", param, ctx)
+            if archives.archive_format(value):  # its top folder read once: it names the command and a folder
+                top = archives.top_folder(value)
+                self.fail(f"{value} is an archive, not a folder: {_unpack_it(value, top)} and give the folder of "
+                          f"images it holds", param, ctx)
             renamed = archives.compressed_tar(value)  # a .tgz renamed: told by its first bytes, as `single` is
             if renamed:
-                kind, unpack, into = renamed
-                self.fail(f"{value} is a {kind}-compressed tar archive, not a folder: {_unpack_it(value, unpack)} "
-                          f"and give the folder of images it holds (in {into})", param, ctx)
+                kind, unpack, into, top = renamed
+                self.fail(f"{value} is a {kind}-compressed tar archive, not a folder: {_unpack_it(value, top, unpack)}"
+                          f" and give the folder of images it holds (in {into})", param, ctx)
             self.fail(f"{value} is a file: give the folder that holds the images", param, ctx)
         converted = super().convert(value, param, ctx)
         if not os.access(value, os.R_OK | os.X_OK):  # click said "Directory ... is not readable", a usage error (2)
@@ -73,11 +73,13 @@ class SourceFolder(click.Path):
         return converted
 
 
-def _unpack_it(archive, unpack):
-    """What to do with ``archive``, given as a folder of images: "unpack it first (COMMAND)", said first
+def _unpack_it(archive, top, unpack=None):
+    """What to do with ``archive`` (its top folder ``top``: :func:`.data.archives.top_folder`), given as a folder of
+    images: "unpack it first (COMMAND: ``unpack``, else :func:`.data.archives.unpack_beside`'s)", said first
     where the folder it unpacks into is there already (:func:`.data.archives.unpacked_already`): the
     folder may hold it unpacked, and is given instead (the command unpacks it anew beside that one)."""
-    there = archives.unpacked_already(archive)
+    unpack = unpack or archives.unpack_beside(archive, top)
+    there = archives.unpacked_already(archive, top)
     if there is None:
         return f"unpack it first ({unpack})"
     return f"{there} beside it may hold it unpacked already: give that folder; else unpack it anew ({unpack})"

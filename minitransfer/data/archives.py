@@ -120,10 +120,14 @@ def archive_stem(name):
     return stem[:-4] if stem.lower().endswith(".tar") and stem[:-4] else stem
 
 
-def unpack_beside(archive):
+UNREAD = object()  # a top folder not read yet: the functions that need it read it (top_folder)
+
+
+def unpack_beside(archive, top=UNREAD):
     """The shell command that unpacks ``archive`` (by its suffix: :data:`ARCHIVE_FORMATS`) beside itself, from
-    wherever it is run, into one folder: :func:`unpacked`'s command. None when its suffix is no archive's."""
-    return unpacked(archive)[0]
+    wherever it is run, into one folder: :func:`unpacked`'s command (``top``: as its). None when its suffix is no
+    archive's."""
+    return unpacked(archive, top=top)[0]
 
 
 def single_compressed_file(path, by_content=False):
@@ -191,7 +195,7 @@ def _magic(path):
 
 def compressed_tar(path):
     """(what compression the file ``path`` is in, the shell command that unpacks it beside itself, the folder
-    that holds what it holds then: :func:`unpacked`'s) where, named as no archive (:data:`ARCHIVE_FORMATS`; a
+    that holds what it holds then: :func:`unpacked`'s, its :func:`top_folder`) where, named as no archive (:data:`ARCHIVE_FORMATS`; a
     download renamed: photos, photos.dat), it is a compressed tar by its first bytes (:data:`COMPRESSIONS`)
     and its first decompressed block (a tar's header); None for any other file. A new folder it needs is named
     as the file less its suffix, or "NAME-unpacked" where it has none (tar would otherwise meet the archive
@@ -202,8 +206,8 @@ def compressed_tar(path):
     if found is None or _holds(found.module, path) != "tar":
         return None
     name = os.path.basename(path)
-    stem = os.path.splitext(name)[0]
-    return (found.name, *unpacked(path, found, stem if stem not in (name, "") else f"{name}-unpacked"))
+    stem, top = os.path.splitext(name)[0], top_folder(path)
+    return (found.name, *unpacked(path, found, stem if stem not in (name, "") else f"{name}-unpacked", top), top)
 
 
 def single_file_refusal(path, instead, remedy, by_content=False):
@@ -216,19 +220,20 @@ def single_file_refusal(path, instead, remedy, by_content=False):
     return f"{single}, not {instead}: {remedy}" if single else None
 
 
-def unpacked(archive, kind=None, stem=None):
+def unpacked(archive, kind=None, stem=None, top=UNREAD):
     """(the shell command that unpacks ``archive`` beside itself, the folder that holds what it holds
     then): the folder holding the archive where everything it holds lies in one folder of its own
     (:func:`top_folder`: ILSVRC2012_devkit_t12.tar.gz holds ILSVRC2012_devkit_t12/, which it makes),
     else a new folder named as the archive (photos/ of photos.zip), as class folders stored at an
     archive's top level spilled among the other files of the folder holding it; (None, None) when its
     suffix is no archive's. ``kind``, ``stem``: the archive's kind (:data:`ARCHIVE_FORMATS`) and the new
-    folder's name, where its name does not say them (:func:`compressed_tar`). A folder that exists is
-    never offered (unpacking into it merged the archive into what it holds): a new one, "NAME-2", instead."""
+    folder's name, where its name does not say them (:func:`compressed_tar`); ``top``: its :func:`top_folder` where
+    read already (decompressing a tar to list it takes seconds). A folder that exists is never offered (unpacking
+    into it merged the archive into what it holds): a new one, "NAME-2", instead."""
     kind = kind or archive_format(archive)
     if kind is None:
         return None, None
-    beside, top = os.path.dirname(archive), top_folder(archive)
+    beside, top = os.path.dirname(archive), top_folder(archive) if top is UNREAD else top
     if top is not None and not os.path.lexists(os.path.join(beside, top)):
         return (kind.unpack.format(archive=shlex.quote(os.fspath(archive)), into=shlex.quote(beside or ".")),
                 os.path.join(beside, top))
@@ -236,11 +241,11 @@ def unpacked(archive, kind=None, stem=None):
     return unpack_command(archive, into, kind), os.path.join(into, top) if top is not None else into
 
 
-def unpacked_already(archive):
+def unpacked_already(archive, top=UNREAD):
     """The folder beside ``archive`` it would unpack into were that folder not there (its one top folder,
     :func:`top_folder`, else one named as the archive), where that folder is there: the archive may be
-    unpacked already; else None."""
-    beside, top = os.path.dirname(archive), top_folder(archive)
+    unpacked already; else None. ``top``: as :func:`unpacked`'s."""
+    beside, top = os.path.dirname(archive), top_folder(archive) if top is UNREAD else top
     folder = os.path.join(beside, top or archive_stem(os.path.basename(archive)) or "")
     return folder if folder != beside and os.path.isdir(folder) else None
 
