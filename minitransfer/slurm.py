@@ -52,9 +52,12 @@ The parts, one idea each: :mod:`minitransfer.slurm_plan` (the scripts' names and
 OUT's plan), :mod:`minitransfer.slurm_sbatch` (the ``#SBATCH`` lines),
 :mod:`minitransfer.slurm_sbatch_words` (how sbatch reads an option's words), :mod:`minitransfer.slurm_time`
 (the time limit, the SIGTERM before it, and ``submit.sh``'s checks of the limit the tasks get),
-:mod:`minitransfer.slurm_array` (the array scripts' tasks), :mod:`minitransfer.slurm_finished` (which runs
-they count finished, or lost), :mod:`minitransfer.slurm_submit` (``submit.sh``)
-and :mod:`minitransfer.slurm_submit_checks` (what ``submit.sh`` refuses before it queues anything).
+:mod:`minitransfer.slurm_array` (the array scripts' tasks), :mod:`minitransfer.slurm_tasks` (each task's run
+and train command, and ``submit.sh``'s refusal of edited ones), :mod:`minitransfer.slurm_task_failure` (what a
+failed task says), :mod:`minitransfer.slurm_finished` (which runs they count finished, or lost),
+:mod:`minitransfer.slurm_submit` (``submit.sh``), :mod:`minitransfer.slurm_submit_checks` (what ``submit.sh``
+refuses before it queues anything) and :mod:`minitransfer.slurm_submit_environment` (its checks of the
+environment it submits from).
 """
 
 import collections
@@ -69,11 +72,12 @@ from minitransfer import config, fileio, stopping
 from minitransfer import experiment as grid
 from minitransfer.grid_plan import replaced_plan
 from minitransfer.grid_plan_file import record_slurm_scripts, write_plan
-from minitransfer.slurm_array import array_script, task_lines
+from minitransfer.slurm_array import array_script
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMIT_FILE, SUBMITTED_FILE, TRANSFERS_FILE
 from minitransfer.slurm_sbatch import check_one_line, shared_sbatch_lines
 from minitransfer.slurm_finished import lost_notes
 from minitransfer.slurm_submit import DEFAULT_MAX_ARRAY_SIZE, cluster_array_size, submit_script
+from minitransfer.slurm_tasks import task_lines
 from minitransfer.slurm_time import PAST_MAX_TIME, parse_time_limit, shortest_time_limit_minutes, signal_margin
 
 __all__ = ["emit_slurm", "describe_scripts", "parse_time_limit", "signal_margin", "SUBMIT_FILE", "BASES_FILE",

@@ -8,7 +8,7 @@ theirs is in OUT yet to tell it); a step that exits 0 without finishing the run 
 after some launch failures) fails the task, so no transfer starts from a base that is not there.
 A failed task ends with train's exit code and one line saying, in a local grid's words, what it
 means and what to do (74: disk full or unwritable; 65: bad data; its run folder deleted while it
-trained: no log left to read, ``submit.sh`` trains it again from the start).
+trained: no log left to read, ``submit.sh`` trains it again from the start) (:mod:`minitransfer.slurm_task_failure`).
 A task whose run another process trains (a local ``experiment`` on OUT, or a task of a second
 submission: it holds the run's lock, :class:`~minitransfer.run_lock.RunLock`) waits for that process
 to release it, then trains it, resuming what it left; a run taken by another process just as the
@@ -33,85 +33,29 @@ default) leaves under a minute of training before the SIGTERM is not requeued on
 says: SLURM would signal it again as it starts, over and over.
 """
 
-import pathlib
 import shlex
-import signal
 
 from minitransfer import run_lock
 from minitransfer import experiment as grid
 from minitransfer.grid_folder import GridLock
-from minitransfer.grid_outcome import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, failure_cause, where_its_output_is
+from minitransfer.grid_outcome import EXIT_BUSY, EXIT_IO
 from minitransfer.slurm_finished import finished_lines
 from minitransfer.slurm_plan import HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMIT_FILE, plan_check, plan_file_check
 from minitransfer.slurm_sbatch import sbatch_quote
+from minitransfer.slurm_task_failure import failure_lines
 from minitransfer.slurm_time import (LISTED_LIMIT_FUNCTION, SHORTEST_TRAINING_SECONDS,
                                      SIGNAL_MARGIN_SECONDS, shortest_time_limit_minutes)
 
-# The signals a task names where one ended its training: SIGKILL (the out-of-memory killer, kill -9), which
-# leaves no word in train.log, and the crashes, which may leave theirs there (a C library's abort message,
-# Python's faulthandler); a job step they end exits 128 + the signal's number (srun, and bash for srun)
-KILLING_SIGNALS = (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL, signal.SIGFPE)
-
-
-def task_lines(runs, out, options, train_command):
-    """The lines of an array script's ``case`` that give each task its run and train command: task ``i``
-    (less its array's first) trains ``runs[i]`` with ``train_command`` and
-    :func:`minitransfer.experiment.train_arguments` of ``options``. ``submit.sh`` holds them too
-    (:func:`edited_tasks_lines`)."""
-    return [f"  {index}) run={shlex.quote(run.name)}; command="
-            f"({shlex.join(train_command + grid.train_arguments(run, out, options))}) ;;"
-            for index, run in enumerate(runs)]
-
-
-def edited_tasks_lines(emitted):
-    """Bash lines ending ``submit.sh`` (exit 2, before it queues or tests anything) where an array script it
-    submits gives a task other lines than ``emitted`` (script name -> its :func:`task_lines`): a hand-edited
-    train command (``--seed 1234``) would train a run otherwise than the plan in OUT records, and its report
-    pool it with the grid's. The message names the script, the run and the first option that differs, and
-    says to emit the scripts again. Only the lines of the ``case`` that picks each task's run are compared:
-    ``#SBATCH`` lines (``--mem``, ``--account``) and the rest may be edited."""
-    lines = ["# each task's run and train command as emitted: the plan in OUT records the runs with these options"]
-    for name, emitted_lines in emitted.items():
-        lines += [f"mapfile -t emitted_{name.split('.')[0]} <<'MINITRANSFER_TASKS'", *emitted_lines,
-                  "MINITRANSFER_TASKS"]
-    scripts = " ".join(emitted)
-    return lines + [
-        f"for script in {scripts}; do",
-        '  declare -n emitted="emitted_${script%.sh}"',
-        "  # the lines between the case that picks a task's run and its last arm, for a run of no task",
-        "  mapfile -t found < <(sed -n '/^case \"\\$((10#\\$first /,/^  \\*) /p' \"$script\" | sed '1d;$d')",
-        '  for ((i = 0; i < ${#emitted[@]} || i < ${#found[@]}; i++)); do',
-        '    if [ "${emitted[i]-}" = "${found[i]-}" ]; then continue; fi',
-        '    read -r -a words <<< "${emitted[i]-}"; read -r -a edited <<< "${found[i]-}"',
-        '    option="" j=0 spacing=""',
-        '    while [ "$j" -lt "${#words[@]}" ] && [ "${words[j]}" = "${edited[j]-}" ]; do',
-        '      if [[ "${words[j]}" == --* ]]; then option="${words[j]} "; fi',
-        "      j=$((j + 1))",
-        "    done",
-        '    if [[ "${words[j]-}" == --* ]]; then option=""; fi  # an option itself differs',
-        '    if [ "${edited[*]-}" = "${words[*]-}" ]; then spacing="only its spacing differs"; fi',
-        '    run=${emitted[i]-${found[i]}}; run=${run#*run=}; run=${run%%; command=*}',
-        '    echo "nothing submitted: $scripts/$script was edited where it gives run $run its train command'
-        ' (${spacing:-$option${edited[j]:-nothing} where the emitted one has $option${words[j]:-nothing}}): a run'
-        " trained otherwise than the plan in $out records would be pooled with the grid's; emit the scripts again"
-        " (minitransfer experiment --emit-slurm with the grid's options; SLURM options with --sbatch-option,"
-        ' or by editing only the #SBATCH lines), then rerun $0" >&2',
-        "    exit 2",
-        "  done",
-        "  unset -n emitted",
-        "done",
-    ]
-
 
 def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_path, margin=SIGNAL_MARGIN_SECONDS):
-    """One array task per run (``cases``: their :func:`task_lines`): run its train command as a job step
-    (which ends at once where the run is finished, or refuses it if trained otherwise) and requeue the
-    task when the training exits 75; nothing where OUT's plan is no longer ``plan`` (:func:`plan_check`), or
-    where submit.sh submitted it for another set of scripts than ``scripts_id`` (its first argument). Task ``i`` of an
-    array trains the run of case ``first + i``, ``first`` its second argument: submit.sh numbers each
-    array from 0 (SLURM's MaxArraySize bounds the indices, not the runs). ``python_path``: a folder
-    put first on ``PYTHONPATH`` (:func:`minitransfer.slurm._source_checkout`), or None. ``margin``: the
-    seconds before the time limit at which ``header`` has SLURM send SIGTERM; a task whose job's time
+    """One array task per run (``cases``: their :func:`~minitransfer.slurm_tasks.task_lines`): run its train
+    command as a job step (which ends at once where the run is finished, or refuses it if trained otherwise)
+    and requeue the task when the training exits 75; nothing where OUT's plan is no longer ``plan``
+    (:func:`plan_check`), or where submit.sh submitted it for another set of scripts than ``scripts_id`` (its first
+    argument). Task ``i`` of an array trains the run of case ``first + i``, ``first`` its second argument:
+    submit.sh numbers each array from 0 (SLURM's MaxArraySize bounds the indices, not the runs).
+    ``python_path``: a folder put first on ``PYTHONPATH`` (:func:`minitransfer.slurm._source_checkout`), or None.
+    ``margin``: the seconds before the time limit at which ``header`` has SLURM send SIGTERM; a task whose job's time
     limit leaves under :data:`SHORTEST_TRAINING_SECONDS` of training before it (a partition's default
     limit, an ``SBATCH_TIMELIMIT``) is not requeued on exit 75: SLURM would signal it again as it
     starts, over and over."""
@@ -320,7 +264,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" ||',
         '    echo "run $run: scontrol requeue failed: rerun submit.sh to resume it" >&2',
         'elif [ "$status" -ne 0 ] || ! finished; then',
-        *_failure_lines(),
+        *failure_lines(),
         '  if [ "$status" -eq 0 ]; then status=1; fi',
         "else",
         '  echo "run $run: $ended"',
@@ -359,42 +303,3 @@ def _how_it_goes(finished, unstarted):
         f'    how="resumes the run from its checkpoint, $out/$run.run/"{checkpoint}',
         f'  else how={shlex.quote(unstarted)}; fi',
     ]
-
-
-def _failure_lines():
-    """Bash lines saying, in one line as a local grid does
-    (:meth:`minitransfer.grid_outcome.GridOutcome.causes`, in its words), why the task's run failed and
-    what to do: its run folder deleted while it trained (the log with it: nothing to see), an I/O
-    error (74), bad data (65), a refusal (2), a signal of :data:`KILLING_SIGNALS` (``$status``
-    128 + its number, as srun and bash report a step it ended: SIGKILL from the out-of-memory
-    killer, without a word; a crash, whose message train.log may end on), or another exit ``$status``
-    (0: its job step ended without finishing the run)."""
-    log = pathlib.PurePosixPath("@out@/@run@.run") / grid.LOG_FILE
-    rerun = f"rerun {SUBMIT_FILE}"
-
-    def failed(code):
-        key = "killed" if code < 0 else code
-        name, why = failure_cause(key, ["@run@"], [Failure(code, log)], rerun).split(": ", 1)
-        return f"run {name}: FAILED: {why}"
-
-    cases = [f"    {code}) {_echo(failed(code))} ;;" for code in (EXIT_IO, EXIT_BAD_DATA, EXIT_BUSY)]
-    cases += [f"    {128 + number}) {_echo(failed(-number))} ;;" for number in KILLING_SIGNALS]
-    deleted = where_its_output_is(Failure(log=log, deleted=True), rerun)
-    return [
-        '  if [ ! -f "$log" ]; then',
-        f"    {_echo(f'run @run@: FAILED (exit @status@): {deleted}')}",
-        '  else case "$status" in',
-        *cases,
-        f"    0) {_echo(f'run @run@: FAILED: its job step exited 0 without finishing the run; see {log}')} ;;",
-        f"    *) {_echo(f'run @run@: FAILED with exit @status@; see {log}')} ;;",
-        "  esac; fi",
-    ]
-
-
-def _echo(text):
-    """A bash command writing ``text`` to stderr, with @out@, @run@ and @status@ in it standing for those
-    variables' values and all else as it is."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
-    for name in ("out", "run", "status"):
-        escaped = escaped.replace(f"@{name}@", f"${name}")
-    return f'echo "{escaped}" >&2'

@@ -17,6 +17,23 @@ from minitransfer.run_file_readers import RESULT_FIELDS
 # each key train writes, named in the text (``written``): bash's [[ ]] matches it, no process started
 KEYS_NAMED = " ".join(f"&& $text == *{shlex.quote(json.dumps(key))}*" for key in RESULT_FIELDS)
 
+# The rest of ``written``: ``$text`` (a result.json's text) has its strings closed and its braces and brackets
+# paired, as one cut short has not (cut at its last ``}``: every key is there). Bash alone: escapes dropped
+# (``\\`` first, so that ``\\"`` ends a string), each string skipped to its closing quote, the brackets left
+# taken out pair by pair ({} and [] innermost first).
+PAIRED_LINES = [
+    "  local rest=${text//'\\\\'/} bare=\"\"",
+    "  rest=${rest//'\\\"'/}",
+    '  while [[ "$rest" == *\\"* ]]; do',
+    '    bare+=${rest%%\\"*}; rest=${rest#*\\"}',
+    '    [[ "$rest" == *\\"* ]] || return 1  # a string not closed',
+    '    rest=${rest#*\\"}',
+    "  done",
+    '  bare+=$rest; bare=${bare//[^\\{\\}\\[\\]]/}',
+    '  while [[ "$bare" == *"{}"* || "$bare" == *"[]"* ]]; do bare=${bare//"{}"/}; bare=${bare//"[]"/}; done',
+    '  [ -z "$bare" ]',
+]
+
 
 def finished_lines(run="$1"):
     """Bash function ``finished``: whether run ``run`` (a bash expression: the function's argument, or a
@@ -27,8 +44,11 @@ def finished_lines(run="$1"):
     that names each key of :data:`~minitransfer.run_file_readers.RESULT_FIELDS` (``"final"`` and the rest, as
     text, anywhere), read by bash's own ``read`` (no process started for each of a thousand runs): ``{}``, or a
     cut just after ``"final": {...}`` (written before ``"best_top1"``), is not whole, as report tells it. Values
-    and nesting are not checked: a cut just after the last inner object (``"weights": {...}``, the file one byte
-    short) passes, rare enough to be left to report to tell. Before, an existing result.json was enough: a run
+    are not checked, but its strings must be closed and its braces and brackets paired (:data:`PAIRED_LINES`,
+    strings and their escapes skipped): a cut just after the last inner object (``"weights": {...}``, the file
+    short of its last ``}``, with or without the blanks before it) is ``{...}`` with every key, and was counted
+    finished, though report cannot read it (a local grid writes it again from its checkpoint, or says it lost:
+    :func:`~minitransfer.grid_status.run_status`). Before, an existing result.json was enough: a run
     whose result.json was emptied was never submitted again, to be written again from its checkpoint as a local
     grid does (:data:`~minitransfer.grid_status.WRITE_AGAIN`); then ``{...}`` was, and ``{}`` counted finished."""
     return [
@@ -37,7 +57,8 @@ def finished_lines(run="$1"):
         '  local text=""',
         '  if [ -f "$1" ]; then IFS= read -r -d "" text 2>/dev/null < "$1" || true; fi',
         '  text=${text#"${text%%[![:space:]]*}"}; text=${text%"${text##*[![:space:]]}"}',
-        f'  [[ "$text" == "{{"*"}}" {KEYS_NAMED} ]]',
+        f'  [[ "$text" == "{{"*"}}" {KEYS_NAMED} ]] || return 1',
+        *PAIRED_LINES,
         "}",
         f'finished() {{ [ -f "$out/{run}.h5" ] && written "$out/{run}.run/{RESULT_FILE}"; }}',
     ]

@@ -16,7 +16,8 @@ its base's task, new or listed (none once the base is finished); it cancels the 
 folder runs. The same plan emitted into another folder too: the runs the tasks of that folder's
 ``submit.sh`` train, still listed, are not submitted again (``OUT/.slurm-submitters`` names the
 folders that submitted runs of OUT), and a ``submit.sh`` of either refuses while the other submits.
-What it refuses or unsets before it queues anything: :mod:`minitransfer.slurm_submit_checks`.
+What it refuses or unsets before it queues anything: :mod:`minitransfer.slurm_submit_checks` and
+:mod:`minitransfer.slurm_submit_environment`.
 
 Each array is numbered from 0 (a base's transfers too, not across all bases), and holds at most
 SLURM's MaxArraySize tasks (read by ``scontrol show config``, 1001 by default; less where
@@ -35,13 +36,13 @@ import subprocess
 
 from minitransfer import experiment as grid
 from minitransfer.grid_outcome import EXIT_BAD_DATA
-from minitransfer.slurm_array import edited_tasks_lines
 from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMITTED_FILE, TRANSFERS_FILE,
                                      plan_check, plan_file_check)
 from minitransfer.slurm_finished import finished_lines, lost_function_lines, lost_results_lines
-from minitransfer.slurm_submit_checks import (bases_copied_lines, environment_lines, other_folders_lines,
-                                              reached_lines, scripts_set_lines, slurm_commands_lines,
-                                              srun_variables_lines, test_only_lines, weights_without_checkpoint_lines)
+from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_lines, reached_lines, scripts_set_lines,
+                                              slurm_commands_lines, test_only_lines, weights_without_checkpoint_lines)
+from minitransfer.slurm_submit_environment import environment_lines, srun_variables_lines
+from minitransfer.slurm_tasks import edited_tasks_lines
 from minitransfer.slurm_time import SIGNAL_MARGIN_SECONDS, partition_time_lines
 
 DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's default: array task indices 0..1000
@@ -139,8 +140,8 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
     none, ``0`` or ``UNLIMITED``, else their ``--time``): whose time limit is checked against
     ``margin``, or whose MaxTime would leave jobs asking for no limit, or a longer one, pending
     (:func:`~minitransfer.slurm_time.partition_time_lines`); ``tasks``: each array script's name -> the lines
-    giving its tasks their runs and train commands (:func:`~minitransfer.slurm_array.task_lines`), which it
-    checks are still those of the script (:func:`~minitransfer.slurm_array.edited_tasks_lines`). Every submission
+    giving its tasks their runs and train commands (:func:`~minitransfer.slurm_tasks.task_lines`), which it
+    checks are still those of the script (:func:`~minitransfer.slurm_tasks.edited_tasks_lines`). Every submission
     first asks squeue, so that SLURM out of reach is said as such, not as sbatch refusing the scripts.
     Its exit codes: :data:`EXIT_CODES_HELP`."""
     of_base = [base_index[run.parent] for run in transfers]  # in order: emit_slurm sorts them by base

@@ -24,7 +24,8 @@ def damage(path, how):
     assert text.startswith(b"{") and text[inner:].strip() != b"", text
     path.write_bytes({"emptied": b"", "blank": b"\n  \n", "cut short": text[:len(text) // 2],
                       "cut after a brace": text[:inner], "cut after a comma": text[:text.index(b",") + 1],
-                      "zeros": b"\0" * len(text), "no fields": b"{}"}[how])
+                      "zeros": b"\0" * len(text), "no fields": b"{}",
+                      "cut at its last brace": text[:text.rindex(b"}")].rstrip()}[how])
 
 
 def finished_grid(tmp_path):
@@ -40,7 +41,8 @@ def named(runs, name):
     return next(run for run in runs if run.name == name)
 
 
-HOWS = ["emptied", "blank", "cut short", "cut after a brace", "cut after a comma", "zeros", "no fields"]
+HOWS = ["emptied", "blank", "cut short", "cut after a brace", "cut after a comma", "zeros", "no fields",
+        "cut at its last brace"]
 
 
 @pytest.mark.parametrize("how", HOWS)
@@ -100,10 +102,11 @@ def test_a_lost_result_is_not_submitted_but_said_and_its_transfers_copy_its_netw
         assert sbatch_calls(fake_slurm) == [call]
 
 
-@pytest.mark.parametrize("how", ["no fields", "cut after a brace"])
+@pytest.mark.parametrize("how", ["no fields", "cut after a brace", "cut at its last brace"])
 def test_a_lost_result_that_looks_whole_is_lost_for_submit_as_at_emission(tmp_path, fake_slurm, how):
-    """``{}`` and a result.json cut just after an inner object's brace are ``{...}``: submit.sh, which counted
-    them finished ("nothing to submit: all N runs are finished"), says them lost, as emission does."""
+    """``{}`` and a result.json cut just after an inner object's brace (its last brace cut: every key there) are
+    ``{...}``: submit.sh, which counted them finished ("nothing to submit: all N runs are finished"), says them
+    lost, as emission does."""
     runs, out, scripts, submit = finished_grid(tmp_path)
     damage(out / "random0" / "A1B.run" / "result.json", how)
     assert grid_status.run_status(out, named(runs, "random0/A1B")) == grid_status.RESULT_LOST

@@ -1,13 +1,13 @@
 """srun's input variables set in the shell that runs submit.sh: sbatch passes its environment on to
 each task (--export=ALL), where the srun that runs the training takes them. submit.sh runs sbatch
-without them (slurm_submit_checks.SRUN_VARIABLES)."""
+without them (slurm_sbatch.SRUN_VARIABLES)."""
 
 import os
 import subprocess
 
 from test_slurm import OPTIONS, cluster, fake_slurm, real_options, settle, submitted_jobs  # noqa: F401
 
-from minitransfer import grid_status, slurm, slurm_submit_checks
+from minitransfer import grid_status, slurm, slurm_sbatch
 from minitransfer import experiment as grid
 
 # what each did to the tasks' srun on the test cluster (slurm-wlm 22.05) before: the training started without
@@ -24,7 +24,7 @@ def test_submit_runs_sbatch_without_srun_variables_of_its_shell(tmp_path, fake_s
                                      'exec "$(dirname "$0")/sbatch-as-asked" "$@"\n')
     (fake_bin / "sbatch").chmod(0o755)
     submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
-    given = {name: f"{name.lower()}-value" for names in slurm_submit_checks.SRUN_VARIABLES.values() for name in names}
+    given = {name: f"{name.lower()}-value" for names in slurm_sbatch.SRUN_VARIABLES.values() for name in names}
     kept = {"SLURM_CONF": "/etc/slurm/slurm.conf", "SLURM_TASK_PROLOG": "/home/me/prolog", "MY_SETTING": "mine"}
     done = subprocess.run(["bash", str(submit)], capture_output=True, text=True,
                           env=dict(os.environ, **given, **kept))
