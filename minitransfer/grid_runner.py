@@ -27,7 +27,7 @@ from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_c
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import write_plan
 from minitransfer.grid_retirement import GridRetirement
-from minitransfer.grid_status import (error_line, is_finished, lost_results, result_lost, result_written_again,
+from minitransfer.grid_status import (error_line, finished_and_lost, is_finished, result_lost, result_written_again,
                                       tried_again)
 
 STOP_RESEND_SECONDS = 1.0
@@ -50,8 +50,9 @@ class GridRunner:
         planned = {r.name for r in runs}
         bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
         check_folder(runs + bases, out, options, progress)
-        lost = lost_results(runs + bases, out)  # not trained: its train refused, advising to delete its network
-        finished = [r.name for r in runs if is_finished(out, r)]
+        done, lost = finished_and_lost(runs + bases, out)  # lost: not trained, its train refused, advising to
+        # delete its network; each run's state read once
+        finished = [r.name for r in runs if r in done]
         self.pending = [r for r in runs if r.name not in finished and r not in lost]
         self.slots = slots_used(devices, self.pending)
         own_train = self.train_command == list(default_train_command())
@@ -67,7 +68,7 @@ class GridRunner:
         write_plan(out, runs, options, train_command, progress)
         self.outcome = GridOutcome([], finished, [], {}, lost=[r.name for r in runs if r in lost])
         # a lost run's network is there: the transfers copying from it train
-        self.done = set(finished) | {run.name for run in lost} | {base.name for base in bases if is_finished(out, base)}
+        self.done = {run.name for run in done} | {run.name for run in lost}
         self.running = {}    # slot index -> (run, process, start time)
         self.processes = TrainProcesses(train_command, self.slots, launcher.usable() and own_train,
                                         lambda line: self.log(line))
