@@ -9,7 +9,6 @@ from test_experiment import trained_grid  # noqa: F401 (a fixture)
 
 from minitransfer import experiment as grid
 from minitransfer import grid_runner, grid_status, scheduler
-from minitransfer.rundir import RESULT_FILE
 
 
 def test_each_finished_runs_result_is_read_once_as_the_grid_sorts_its_runs(trained_grid, tmp_path, monkeypatch):  # noqa: F811
