@@ -7,7 +7,7 @@ running ones (:func:`start_held_from_stops`).
 import shlex
 import signal
 
-from minitransfer import fileio, stop_requests
+from minitransfer import fileio, run_lock, stop_requests
 from minitransfer.experiment import LOG_FILE, run_dir
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_status import run_status
@@ -31,6 +31,18 @@ def start_line(out, run, device, numbers):
         status = "todo"
     verb, at = ("resume", status[len("resume"):]) if status.startswith("resume ") else ("start", "")
     return f"[{numbers.of(run)}/{numbers.total}] {verb} {run.name} on {where}{at}"
+
+
+def holds_its_lock(out, run, process):
+    """Whether the train ``process`` of ``run`` holds the run's lock (:mod:`minitransfer.run_lock`): it has
+    taken the run, and its start line may be said. Before, a grid said "[1/3] start RUN" as it started the
+    train, then "RUN not started after all" where another process (a second grid on the folder) had taken
+    it first. False for a lock that cannot be read: the line is said as the train ends."""
+    try:
+        pid = run_lock.holder(run_dir(out, run))
+    except OSError:
+        return False
+    return pid is not None and pid == process.pid and getattr(pid, "host", None) is None
 
 
 def written_again_line(run, verb, rest=""):

@@ -31,9 +31,12 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     still queued end without training (:func:`plan_id`), to be cancelled. One that cannot be read (emptied,
     truncated: :func:`minitransfer.grid_plan_file.unreadable_plan`) is replaced too, and said to be (before,
     with no word), as is one that reads but no longer holds the plan a grid wrote (:func:`_not_held`: before,
-    ``{}`` or its runs cut were rewritten without a word). None when it planned them as ``options`` do, or
-    there is none. ``slurm_dir``: where this grid writes its SLURM scripts. A dry run says it as the grid would."""
+    ``{}`` or its runs cut were rewritten without a word), and one missing from a folder a grid planned
+    (:func:`_missing_plan`). None when it planned them as ``options`` do, or there is none (a new grid). ``slurm_dir``: where this grid writes its SLURM scripts. A dry run says it as the grid would."""
     plan = pathlib.Path(out) / PLAN_FILE
+    missing = _missing_plan(out)
+    if missing is not None:
+        return missing
     unreadable = unreadable_plan(out)
     if unreadable is not None:
         return f"{plan} could not be read ({unreadable}): what it held is replaced by this grid's plan"
@@ -53,6 +56,26 @@ def replaced_plan(runs, out, options, slurm_dir=None):
             note += (f"; the SLURM scripts written for it in {scripts} are stale: their tasks still queued will end "
                      f"without training (exit 2), and their {SUBMIT_FILE} submits nothing; {cancel}")
     return config_wording.worded(note)
+
+
+def _missing_plan(out):
+    """What to tell where ``OUT/experiment.json`` is missing (deleted by hand, or lost) from a folder whose run
+    folders hold the treatment.json a grid writes with its plan: it is written again from this grid's options,
+    and what was only in the plan lost is gone. Before, it was rewritten without a word. None where it is
+    there, or no run folder was planned (a new grid, runs trained by hand)."""
+    out = pathlib.Path(out)
+    plan = out / PLAN_FILE
+    if plan.exists() or plan.is_symlink() or not out.is_dir():
+        return None
+    planned = sorted(str(path.parent.relative_to(out)) for path in out.rglob(TREATMENT_FILE))
+    if not planned:
+        return None
+    count = f"{len(planned)} run folder{'s' if len(planned) > 1 else ''}"
+    return (f"{plan} is missing (deleted, or lost), though {count} there ({some_names(planned)}) "
+            f"{'were' if len(planned) > 1 else 'was'} planned by a grid: written again from this grid's options. "
+            f"The runs there are checked against the options each recorded, as on any rerun (one trained otherwise "
+            f"is refused), not against the plan lost; the runs it listed that this grid does not plan are no longer "
+            f"listed nor said to be left alone, and the SLURM scripts it recorded no longer are")
 
 
 def _not_held(runs, out, plan):

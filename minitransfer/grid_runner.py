@@ -15,7 +15,8 @@ from minitransfer import launcher, run_lock, stopping
 from minitransfer.grid_check import DatasetsAsPlanned, check_finished, check_folder
 from minitransfer.grid_counts import StartNumbers, already_finished, runs_left
 from minitransfer.grid_folder import GridFolderGone
-from minitransfer.grid_launch import open_run_log, start_held_from_stops, start_line, written_again_line
+from minitransfer.grid_launch import (holds_its_lock, open_run_log, start_held_from_stops, start_line,
+                                      written_again_line)
 from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
                                        stopped_unstarted, where_its_output_is)
 from minitransfer.grid_plan import left_alone, replaced_plan
@@ -27,7 +28,7 @@ from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_c
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import write_plan
 from minitransfer.grid_retirement import GridRetirement
-from minitransfer.grid_status import (error_line, is_finished, lost_results, result_lost, result_written_again,
+from minitransfer.grid_status import (error_line, finished_and_lost, is_finished, result_lost, result_written_again,
                                       tried_again)
 
 STOP_RESEND_SECONDS = 1.0
@@ -50,11 +51,12 @@ class GridRunner:
         planned = {r.name for r in runs}
         bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
         check_folder(runs + bases, out, options, progress)
-        lost = lost_results(runs + bases, out)  # not trained: its train refused, advising to delete its network
-        finished = [r.name for r in runs if is_finished(out, r)]
+        done, lost = finished_and_lost(runs + bases, out)  # lost: not trained, its train refused, advising to
+        # delete its network; each run's state read once
+        finished = [r.name for r in runs if r in done]
         self.pending = [r for r in runs if r.name not in finished and r not in lost]
         self.slots = slots_used(devices, self.pending)
-        own_train = self.train_command == list(default_train_command())
+        own_train = self.own_train = self.train_command == list(default_train_command())  # takes the run's lock
         if own_train:  # what another command takes and needs is not minitransfer's to judge
             presets = check_bases(self.pending, out, options)  # options no base can take: refused, not failed
             check_layers_copied(self.pending, out, options, presets)  # plan_grid knows no preset's layers
@@ -67,8 +69,9 @@ class GridRunner:
         write_plan(out, runs, options, train_command, progress)
         self.outcome = GridOutcome([], finished, [], {}, lost=[r.name for r in runs if r in lost])
         # a lost run's network is there: the transfers copying from it train
-        self.done = set(finished) | {run.name for run in lost} | {base.name for base in bases if is_finished(out, base)}
+        self.done = {run.name for run in done} | {run.name for run in lost}
         self.running = {}    # slot index -> (run, process, start time)
+        self.unsaid = {}     # slot index -> the start line of its run, said once its train holds the run's lock
         self.processes = TrainProcesses(train_command, self.slots, launcher.usable() and own_train,
                                         lambda line: self.log(line))
         self.elsewhere = []  # runs another process is training
@@ -91,6 +94,7 @@ class GridRunner:
         asked after each look at the runs and once they have all ended."""
         while self.pending or self.running or self.elsewhere:
             self._start_ready()
+            self._say_started()
             self.warnings.relay()
             ended = self._collect_exits()
             self._collect_elsewhere()
@@ -159,7 +163,11 @@ class GridRunner:
         self.pending.insert(0, run)
 
     def _launch(self, slot, device, run):
-        self.log(start_line(self.out, run, device, self.numbers))
+        """Start ``run`` on ``slot``; its start line said at once, or where the train is minitransfer's own
+        once it holds the run's lock (:meth:`_say_started`, :func:`minitransfer.grid_launch.holds_its_lock`)."""
+        line = start_line(self.out, run, device, self.numbers)  # as the run stands before its train starts
+        if not self.own_train:
+            self.log(line)
         arguments = train_arguments(run, self.out, self.options)
         log_file = open_run_log(self.out, run, self.train_command + arguments)  # a full disk: StorageError
         self.warnings.watch(run.name, log_file, weights_path(self.out, run.parent) if run.parent else None)
@@ -167,7 +175,17 @@ class GridRunner:
         def start():
             process = self.processes.start(slot, device, arguments, log_file)
             self.running[slot] = (run, process, time.monotonic())
+            if self.own_train:
+                self.unsaid[slot] = line
         start_held_from_stops(start)
+
+    def _say_started(self):
+        """Say the start line of each run whose train has taken its lock since."""
+        for slot, line in list(self.unsaid.items()):
+            run, process, _ = self.running[slot]
+            if holds_its_lock(self.out, run, process):
+                del self.unsaid[slot]  # before the line: a log that raises says it once
+                self.log(line)
 
     def _collect_exits(self):
         """Take note of the runs that have ended; returns how many did."""
@@ -176,6 +194,9 @@ class GridRunner:
             code = process.poll()
             if code is None:
                 continue
+            unsaid = self.unsaid.pop(slot, None)  # ended before the grid saw it hold the run's lock: it ran, unless
+            if unsaid is not None and not (code == EXIT_BUSY and self._lost_race(run)):  # another process held it
+                self.log(unsaid)  # before the run leaves `running`: a log that raises loses no run
             del self.running[slot]
             self.warnings.relay(run.name, ended=True)
             ended += 1
@@ -205,7 +226,8 @@ class GridRunner:
                 self.log(f"interrupted {run.name} (exit 75, checkpoint written)")
             elif code == EXIT_BUSY and is_finished(self.out, run):  # lost the race to a process that finished it
                 self._done_elsewhere(run)
-            elif code == EXIT_BUSY and self._taken_elsewhere(run, started=True):  # lost the race to one that trains it
+            elif code == EXIT_BUSY and self._taken_elsewhere(run, started=unsaid is None):  # lost the race to one
+                # that trains it: "not started after all" where its start was said
                 continue
             elif code == EXIT_BUSY and run.name not in self.raced and self._lost_race(run):
                 self.raced.add(run.name)  # once: another process taking it at each start would loop forever
@@ -295,7 +317,7 @@ class GridRunner:
     def _lost_race(self, run):
         """Whether the train of ``run`` that has just exited 2 found its run held by another process
         (its last line: run_lock.RunLock's refusal), which took it after :meth:`_taken_elsewhere` had
-        found it free, and has ended since."""
+        found it free (and may have ended since)."""
         last = error_line(run_dir(self.out, run))
         return last is not None and run_lock.BUSY in last
 

@@ -127,14 +127,26 @@ def lost_results(runs, out):
     refused, advising to delete a finished network), says what to do once as it starts (:func:`result_lost`),
     trains the others (a transfer copying from one: its network is there) and counts them at its end (exit 65:
     report leaves them out). Before, the grid refused to start, and the only way on was to train them anew."""
-    # files looked at first (stat calls, no read; a run's folder may be a file in its way, refused after, naming it),
-    # then run_status, which reads its result.json once
-    return [run for run in runs if _may_be_lost(out, run) and run_status(out, run) == RESULT_LOST]
+    return finished_and_lost(runs, out)[1]
 
 
-def _may_be_lost(out, run):
-    folder = run_dir(out, run)
-    return folder.is_dir() and _files_there(out, run) and not (folder / CHECKPOINT_FILE).exists()
+def finished_and_lost(runs, out):
+    """(the runs of ``runs`` that are finished, :func:`is_finished`; those that are :data:`RESULT_LOST`,
+    :func:`lost_results`), each run's state read once: its result.json read once, its lock and checkpoint
+    looked at only where it is there but cannot be read. Before, a grid asked lost_results, then is_finished,
+    reading each finished run's result.json twice."""
+    finished, lost = [], []
+    for run in runs:
+        # files looked at first (stat calls, no read; a run's folder may be a file in its way, refused after,
+        # naming it: its result.json is then not there)
+        if not _files_there(out, run):
+            continue
+        folder = run_dir(out, run)
+        if unreadable_result(out, run) is None:
+            finished.append(run)
+        elif not (folder / CHECKPOINT_FILE).exists() and holder(folder) is None:  # as run_status says RESULT_LOST
+            lost.append(run)
+    return finished, lost
 
 
 def network_gone(out, run):

@@ -42,8 +42,8 @@ def resume_point(plan):
         resume_from = checkpoints.load(c.resume)
     recorded_base = plan.parent is not None and plan.parent.recorded_in is not None
     if resume_from is not None:
+        keep_run_settings(c, plan.unset, resume_from.meta["config"])  # before the record is compared with `c`
         _check_resumable(resume_from, plan)
-        keep_run_settings(c, plan.unset, resume_from.meta["config"])
         if recorded_base:  # as the base gave it (its size, if it was resized), not as the record rebuilt it
             plan.mean_source = resume_from.meta["mean_source"]
     elif recorded_base:

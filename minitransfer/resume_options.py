@@ -165,11 +165,13 @@ def _take_recorded_options(c, typed, meta=None):
 
 
 def keep_run_settings(config, unset, recorded):
-    """The :data:`RUN_SETTINGS` of ``config`` left ``unset`` (resolved to the preset's defaults) set to
-    the run's own, as its checkpoint ``recorded`` them (its configuration), where a resumption
-    (`resume='auto'` or a checkpoint) continues it: a rerun of its command line goes on with them, as
-    `resume` naming its run folder does (:func:`_take_recorded_options`)."""
-    for name in RUN_SETTINGS:
+    """The :data:`RUN_SETTINGS` and :data:`GIVEN_FREE_FIELDS` of ``config`` left ``unset`` (resolved to
+    the preset's defaults) set to the run's own, as its checkpoint ``recorded`` them (its configuration),
+    where a resumption (`resume='auto'` or a checkpoint) continues it: a rerun of its command line goes on
+    with them, as `resume` naming its run folder does (:func:`_take_recorded_options`). Called before the
+    configuration is compared with the record: a run given `eval_batch_size` 4, its command rerun
+    without it, was refused ("`eval_batch_size` 4 -> 8"), the preset's default taken for the user's."""
+    for name in (*RUN_SETTINGS, *GIVEN_FREE_FIELDS):
         value = recorded.get(name)
         if name in unset and type(value) is int and value >= 1:
             setattr(config, name, value)

@@ -49,7 +49,7 @@ from minitransfer.grid_preflight import plans_shared
 from minitransfer.grid_runner import STOP_RESEND_SECONDS, GridRunner
 from minitransfer.experiment import default_train_command
 from minitransfer.grid_options import check_options
-from minitransfer.grid_status import is_finished, lost_results, result_lost
+from minitransfer.grid_status import finished_and_lost, result_lost
 
 __all__ = ["run_grid", "STOP_RESEND_SECONDS"]
 
@@ -147,8 +147,9 @@ def _finished_unwritable(runs, out, options, error, log, progress):
     if error.errno not in fileio.UNWRITABLE:
         raise error
     check_folder(runs, out, options, progress)
-    lost = lost_results(runs, out)  # not trained, here as where it may write: said, and counted (exit 65)
-    left = [run for run in runs if not is_finished(out, run) and run not in lost]
+    finished, lost = finished_and_lost(runs, out)  # lost: not trained, here as where it may write: said, and
+    # counted (exit 65); each run's state read once
+    left = [run for run in runs if run not in finished and run not in lost]
     if left:
         raise cannot_train_in(out, error, len(left), len(runs))
     for run in lost:

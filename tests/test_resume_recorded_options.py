@@ -126,16 +126,16 @@ def _as_given(data, out):
 
 def test_an_eval_batch_size_given_may_change_on_resume_one_left_unset_is_the_runs(micro_data, tmp_path):
     """A run that ran out of memory evaluating is told to resume with a smaller --eval-batch-size:
-    given, it may change; left unset, the run's own (2 here) is taken by a run folder named, and the
-    default (the batch size) refused by --resume auto, never taken silently (it had been, for both)."""
-    interrupted_after(_config(tmp_path / "int.h5", data=micro_data, eval_batch_size=2), 3)
-    refused = _resume(*_as_given(micro_data, tmp_path / "int.h5"))
-    assert refused.exit_code == 2 and "--eval-batch-size 2 -> 8" in refused.output, refused.output
-    resumed = _resume(tmp_path / "int.run")
-    assert resumed.exit_code == 0, resumed.output
-    recorded = json.loads((tmp_path / "int.run" / "config.json").read_text())
-    assert recorded["eval_batch_size"] == 2
-    assert checkpoints.load(tmp_path / "int.h5").meta["config"]["eval_batch_size"] == 2
+    given, it may change; left unset, the run's own (2 here) is taken, by a run folder named and by
+    --resume auto alike, never the default (the batch size) silently (it had been, for both; then --resume
+    auto refused "--eval-batch-size 2 -> 8", where --checkpoint-every and --log-every left unset were kept)."""
+    for resumed_by in (_as_given(micro_data, tmp_path / "int.h5"), [tmp_path / "int.run"]):
+        interrupted_after(_config(tmp_path / "int.h5", data=micro_data, eval_batch_size=2, overwrite=True), 3)
+        resumed = _resume(*resumed_by)
+        assert resumed.exit_code == 0, resumed.output
+        recorded = json.loads((tmp_path / "int.run" / "config.json").read_text())
+        assert recorded["eval_batch_size"] == 2
+        assert checkpoints.load(tmp_path / "int.h5").meta["config"]["eval_batch_size"] == 2
 
 
 def test_an_eval_batch_size_given_on_resume_is_taken(micro_data, tmp_path):

@@ -182,7 +182,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     trains on), rerun the same command: finished runs are skipped and interrupted ones resumed from
     their checkpoints. Once every run has finished it writes nothing, so it also runs on a read-only
     copy of OUT (with runs left there: exit code 74), except that an experiment.json that no longer
-    holds the grid's plan (edited, emptied) is written again, as a note says. More seeds, layers or
+    holds the grid's plan (edited, emptied, deleted) is written again, as a note says. More seeds, layers or
     treatments may be added to OUT later with the same training options: runs OUT holds that were
     trained with other ones
     (--max-iter, --precision, ...), which its report would pool with the new ones, stop the grid
