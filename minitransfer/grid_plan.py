@@ -32,7 +32,8 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     truncated: :func:`minitransfer.grid_plan_file.unreadable_plan`) is replaced too, and said to be (before,
     with no word), as is one that reads but no longer holds the plan a grid wrote (:func:`_not_held`: before,
     ``{}`` or its runs cut were rewritten without a word), and one missing from a folder a grid planned
-    (:func:`_missing_plan`). None when it planned them as ``options`` do, or there is none (a new grid). ``slurm_dir``: where this grid writes its SLURM scripts. A dry run says it as the grid would."""
+    (:func:`_missing_plan`). None when it planned them as ``options`` do, or there is none (a new grid).
+    ``slurm_dir``: where this grid writes its SLURM scripts. A dry run says it as the grid would."""
     plan = pathlib.Path(out) / PLAN_FILE
     missing = _missing_plan(out)
     if missing is not None:

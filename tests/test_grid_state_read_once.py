@@ -11,7 +11,8 @@ from minitransfer import experiment as grid
 from minitransfer import grid_runner, grid_status, scheduler
 
 
-def test_each_finished_runs_result_is_read_once_as_the_grid_sorts_its_runs(trained_grid, tmp_path, monkeypatch):  # noqa: F811
+def test_each_finished_runs_result_is_read_once_as_the_grid_sorts_its_runs(
+        trained_grid, tmp_path, monkeypatch):  # noqa: F811
     source, runs, options = trained_grid
     place = tmp_path / "grid"
     shutil.copytree(source, place)
