@@ -120,8 +120,12 @@ def figure2(Figure, results, reference=None, split="random", title="Figure 2: ra
 
 
 def accuracy_label(runs, images="target validation images"):
-    """The y label of an accuracy panel of ``runs``, its metric in words true of them
-    (:func:`minitransfer.comparisons.metric_words`: a run of 3 evaluations has no 10 best)."""
+    """The y label of an accuracy panel of ``runs``, the runs it draws, its metric in words true of them
+    (:func:`minitransfer.comparisons.metric_words`: a run of 3 evaluations has no 10 best). A panel
+    without a run that made an evaluation draws no accuracy and names no metric (before, it claimed
+    "mean of the 10 best evaluations" beside a panel of "mean of all 2 evaluations")."""
+    if not any(r.evaluations for r in runs):
+        return f"top-1 accuracy, {images}"
     words = metric_words(runs).replace("; ", ";\n")
     return f"top-1 accuracy, {images}\n({words})"
 
@@ -184,9 +188,12 @@ def figure3(Figure, results, reference=None, bases=None):
         spread_plot(relative, relative_by_n(results, "natural", "AnB", target, own_bases), f"{name} target: AnB", style,
                     offset, scale=POINTS)
     randoms = _accuracy_by_n(results, "all", "random")
-    if randoms:  # the all-classes base of a reduced-data grid alone is no random-weights run
-        bases = [r.mean10_top1 for r in select(results, "all", "baseB")]
-        spread_plot(random_weights, _with_base(bases, randoms), "random frozen layers", STYLE["random"])
+    random_drawn = []  # the all-classes base of a reduced-data grid alone is no random-weights run
+    if randoms:
+        all_bases = select(results, "all", "baseB")
+        random_drawn = select(results, "all", "random") + all_bases
+        spread_plot(random_weights, _with_base([r.mean10_top1 for r in all_bases], randoms), "random frozen layers",
+                    STYLE["random"])
     spread_plot(relative, relative_by_n(results, "all", "random", bases=own_bases), "random frozen layers",
                 STYLE["random"], 0.2, scale=POINTS)
     spread_plot(relative, relative_by_n(results, "random", "AnB", bases=own_bases), "random A/B split: AnB",
@@ -203,7 +210,7 @@ def figure3(Figure, results, reference=None, bases=None):
     random_weights.set_title("first n layers random and frozen (all classes)")
     relative.set_title("relative to each network's own base: dissimilar tasks and random features")
     _finish([(natural, accuracy_label(select(results, "natural"))),
-             (random_weights, accuracy_label(select(results, "all", "random") + select(results, "all", "baseB"))),
+             (random_weights, accuracy_label(random_drawn)),
              (relative, RELATIVE_LABEL)],
             results + (reference or []))
     say_if_empty(natural, no_accuracy(select(results, "natural"),

@@ -4,6 +4,7 @@ run started once its base has finished, on a free slot (:func:`slots_used`; its 
 :mod:`minitransfer.grid_launch`), or left to another process that trains it; each run's end noted
 (finished, failed, stopped with a checkpoint, taken by another process); a GPU whose runs fail one after
 the other retired, its runs tried once more on the others (:class:`minitransfer.grid_retirement.GridRetirement`);
+the runs another process trains waited for and counted (:class:`minitransfer.grid_elsewhere.RunsElsewhere`);
 the running trainings stopped with their checkpoints and every run counted when the grid stops.
 The counts it tells ("[K/N] start RUN", the runs left and their time): :mod:`minitransfer.grid_counts`.
 """
@@ -11,9 +12,10 @@ The counts it tells ("[K/N] start RUN", the runs left and their time): :mod:`min
 import signal
 import time
 
-from minitransfer import launcher, run_lock, stopping
-from minitransfer.grid_check import DatasetsAsPlanned, check_finished, check_folder
+from minitransfer import launcher, stopping
+from minitransfer.grid_check import DatasetsAsPlanned, check_folder
 from minitransfer.grid_counts import StartNumbers, already_finished, runs_left
+from minitransfer.grid_elsewhere import RunsElsewhere
 from minitransfer.grid_folder import GridFolderGone
 from minitransfer.grid_launch import (holds_its_lock, open_run_log, start_held_from_stops, start_line,
                                       written_again_line)
@@ -28,8 +30,7 @@ from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_c
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import write_plan
 from minitransfer.grid_retirement import GridRetirement
-from minitransfer.grid_status import (error_line, finished_and_lost, is_finished, result_lost, result_written_again,
-                                      tried_again)
+from minitransfer.grid_status import finished_and_lost, is_finished, result_lost, result_written_again, tried_again
 
 STOP_RESEND_SECONDS = 1.0
 
@@ -41,9 +42,10 @@ def slots_used(devices, pending):
     return tuple(devices)[:max(1, len(pending))]
 
 
-class GridRunner:
+class GridRunner(RunsElsewhere):
     """The runs of one grid on its slots, from its checks and plan (made as it is built) to its
-    stop: :meth:`run` until none is left, :meth:`stop`, :meth:`settle`, :meth:`close`."""
+    stop: :meth:`run` until none is left, :meth:`stop`, :meth:`settle`, :meth:`close`. The runs another
+    process trains: :class:`minitransfer.grid_elsewhere.RunsElsewhere`."""
 
     def __init__(self, runs, out, options, train_command, devices, log, progress, in_place):
         self.out, self.options, self.train_command, self.log = out, options, train_command, log
@@ -299,49 +301,6 @@ class GridRunner:
         """"; K runs left, about T (until DATE TIME)": where the grid stands after a run has ended."""
         return runs_left(self.pending, self.running.values(), self.elsewhere, self.time_left)
 
-    def _taken_elsewhere(self, run, started=False):
-        """Whether another process trains ``run`` now; if so it is waited for, not started. ``started``: the
-        grid said it started it, but that process took it first: the line says it was not started after all
-        (before, "[1/4] start RUN" stood, followed by "RUN is being trained by another process"); its number:
-        :meth:`minitransfer.grid_counts.StartNumbers.taken_elsewhere`."""
-        pid = run_lock.holder(run_dir(self.out, run))
-        if pid is None:
-            return False
-        self.elsewhere.append(run)
-        self.numbers.taken_elsewhere(run)
-        held = f"another process{run_lock.holder_named(pid)}"
-        self.log(f"{run.name} not started after all: {held} took it first, which trains it; waiting for it" if started
-                 else f"{run.name} is being trained by {held}; waiting for it")
-        return True
-
-    def _lost_race(self, run):
-        """Whether the train of ``run`` that has just exited 2 found its run held by another process
-        (its last line: run_lock.RunLock's refusal), which took it after :meth:`_taken_elsewhere` had
-        found it free (and may have ended since)."""
-        last = error_line(run_dir(self.out, run))
-        return last is not None and run_lock.BUSY in last
-
-    def _collect_elsewhere(self):
-        for run in list(self.elsewhere):
-            if run_lock.holder(run_dir(self.out, run)) is not None:
-                continue
-            self.elsewhere.remove(run)
-            if is_finished(self.out, run):
-                self._done_elsewhere(run)
-            else:  # it stopped there unfinished: continue it here
-                self.numbers.back_here(run)
-                self.pending.insert(0, run)
-
-    def _done_elsewhere(self, run):
-        check_finished([run], self.out, self.options)  # another grid's run (an experiment with other options)
-        self.done.add(run.name)
-        self._count_elsewhere(run)
-
-    def _count_elsewhere(self, run):
-        """Count and tell ``run`` as finished by another process."""
-        self.outcome.elsewhere.append(run.name)
-        self.log(f"done {run.name} (by another process){accuracy_note(self.out, run)}")
-
     def _drop_orphans(self):
         """Count the runs waiting for a base that failed as not run, each said once."""
         for line in self._orphans_blocked():
@@ -356,28 +315,6 @@ class GridRunner:
         for run in orphans:
             self.outcome.block(run.name, run.parent)
         return [f"not run {run.name}: its parent {run.parent} failed" for run in orphans]
-
-    def settle(self):
-        """Count the runs this process neither trained to an end nor failed where their folders say they
-        are now: those it waited for or had not started are finished or still trained by another
-        process that shares the folder (a second experiment, SLURM tasks), which may have taken them
-        meanwhile; the others are not started."""
-        for run in [*self.elsewhere, *self.pending]:
-            if is_finished(self.out, run):
-                self._count_elsewhere(run)
-            elif self._held(run):
-                self.outcome.training_elsewhere.append(run.name)
-                self.log(f"{run.name} is still being trained by another process; left to it")
-            else:
-                self.outcome.not_started.append(run.name)
-        self.elsewhere, self.pending = [], []
-
-    def _held(self, run):
-        """Whether another process holds the lock of ``run`` (a lock that cannot be read: not known to)."""
-        try:
-            return run_lock.holder(run_dir(self.out, run)) is not None
-        except OSError:
-            return False
 
     def close(self):
         """End the preloaded launchers."""
