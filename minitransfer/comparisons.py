@@ -111,7 +111,10 @@ def metric_words(results):
     :data:`BEST_EVALUATIONS`: "mean of all 3 evaluations" where every run made 3 ("..., 1 to 3" where
     every run made fewer, not as many), "mean of the 10 best
     evaluations; of all, for the 2 runs with fewer" where some did. A run without evaluations has no
-    accuracy and is not counted."""
+    accuracy and is not counted; where none made one: "no run made an evaluation" (before, "mean of the
+    10 best evaluations", a metric none of them had)."""
+    if not any(r.evaluations for r in results):
+        return "no run made an evaluation"
     fewer = [r.evaluations for r in results if 0 < r.evaluations < BEST_EVALUATIONS]
     if not fewer:
         return f"mean of the {BEST_EVALUATIONS} best evaluations"

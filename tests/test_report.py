@@ -295,10 +295,15 @@ def test_a_run_without_evaluations_is_read_with_no_accuracy(runs_dir, tmp_path):
 
 
 def set_evaluations(runs_dir, counts):
-    """Give the runs named in ``counts`` that many evaluations in their result.json."""
+    """Give the runs named in ``counts`` that many evaluations in their result.json (none: no accuracy, NaN, as
+    train writes it)."""
     for name, count in counts.items():
         path = runs_dir / f"{name}.run" / "result.json"
-        path.write_text(json.dumps(dict(json.loads(path.read_text()), evaluations=count)))
+        result = dict(json.loads(path.read_text()), evaluations=count)
+        if count == 0:
+            result.update(best_top1=math.nan, mean10_top1=math.nan)
+            result["final"].update(top1=math.nan, top5=math.nan)
+        path.write_text(json.dumps(result))
 
 
 @pytest.mark.parametrize("counts, words", [
@@ -307,7 +312,8 @@ def set_evaluations(runs_dir, counts):
     ({name: 1 for name in ACCURACY}, "each run's one evaluation"),
     ({name: 1 + len(name) % 3 for name in ACCURACY}, "mean of all of a run's evaluations, 1 to 3"),
     ({"random0/A1B": 3, "random0/A3B": 5}, "mean of the 10 best evaluations; of all, for the 2 runs with fewer"),
-], ids=["ten-or-more", "all-three", "all-one", "all-fewer", "some-fewer"])
+    ({name: 0 for name in ACCURACY}, "no run made an evaluation"),
+], ids=["ten-or-more", "all-three", "all-one", "all-fewer", "some-fewer", "none"])
 def test_the_metric_is_named_as_the_runs_took_it(runs_dir, tmp_path, counts, words):
     """Runs of 3 evaluations each: results.md and the findings called their accuracy the mean of the
     10 best evaluations, which train takes as the mean of all 3."""
