@@ -14,7 +14,8 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
   accuracy, a line saying the pooled column cannot be measured (:func:`minitransfer.report_tables.table1_unpooled`),
   and where the own-base column shows – for want of the AnB+ runs' bases, or averages only some of
   them, a line naming the bases lacking (:func:`minitransfer.report_tables.table1_without_own_base`,
-  :func:`minitransfer.report_tables.table1_own_base_partial`), and where a row's AnB+ made no
+  :func:`minitransfer.report_tables.table1_own_base_partial`), where the BnB+ column shows – for want
+  of BnB+, a line saying so (:func:`minitransfer.report_tables.table1_without_selffer`), and where a row's AnB+ made no
   evaluation, a line naming them (:func:`minitransfer.report_tables.table1_unevaluated`); below it,
   a line for each pooled column that compares AnB+ with controls of other split seeds
   (:func:`minitransfer.report_tables.table1_unpaired`), and where it measures nothing, a line saying
@@ -80,7 +81,7 @@ from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COL
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, table1,
                                         table1_at_chance, table1_markdown, table1_measured, table1_own_base_partial,
                                         table1_unevaluated, table1_unmeasured, table1_unpaired, table1_unpooled,
-                                        table1_without_own_base)
+                                        table1_without_own_base, table1_without_selffer)
 from minitransfer.paper_runs import is_reference
 from minitransfer.path_kinds import path_kind
 from minitransfer.comparisons import Bases
@@ -309,6 +310,7 @@ def _table1(report, reference_results, runs_dir):
             f"{100 * INTERCHANGEABLE:.0f} points, and shows – where they do not."]
     for line in (table1_unevaluated(report.results, boosts), table1_unpooled(report.results, boosts, report.bases),
                  table1_without_own_base(report.results, boosts, bases=report.bases),
+                 table1_without_selffer(report.results, boosts),
                  table1_own_base_partial(report.results, boosts, bases=report.bases)):
         if line:
             text.append(line)

@@ -1,7 +1,7 @@
 """Table 1 of the paper and the report's markdown tables (:mod:`minitransfer.report` writes them):
 the boosts of AnB+ over its controls by range of layers (:func:`table1`), the lines that say why a
 column shows – (:func:`table1_unmeasured`, :func:`table1_unpooled`, :func:`table1_without_own_base`,
-:func:`table1_unevaluated`), which AnB+ its own-base column leaves out (:func:`table1_own_base_partial`),
+:func:`table1_without_selffer`, :func:`table1_unevaluated`), which AnB+ its own-base column leaves out (:func:`table1_own_base_partial`),
 where a pooled column compares networks of other split seeds (:func:`table1_unpaired`) or with bases no
 better than chance (:func:`table1_at_chance`), and the layers in words a spreadsheet reads as text
 (:func:`layer_list`).
@@ -86,6 +86,23 @@ def table1_unpooled(results, rows, bases=None):
         return ""
     return ("The pooled column shows – throughout: no random split has both its halves' bases (baseA and baseB) "
             "with an accuracy, so whether they agree cannot be told.")
+
+
+def table1_without_selffer(results, rows):
+    """Why Table 1's BnB+ column (``rows``, :func:`table1` of ``results``) shows – at a range of layers whose
+    other columns measure a boost: no BnB+ with an accuracy at the n of its AnB+ (the demo on a CPU trains
+    none; a grid run with --no-fine-tuned, or not finished), those it has named by their layers. Before,
+    the column, the paper's second, was – without a word. "" otherwise."""
+    boosts = TABLE_1_COLUMNS[1:3]  # the own-base and pooled columns
+    spans = [row["layers"] for row in rows if math.isnan(row["boost_over_BnB+"])
+             and any(not math.isnan(row[column]) for column in boosts)]
+    if not spans:
+        return ""
+    trained = [n for n, value in means_by_n(results, treatment="BnB+").items() if not math.isnan(value)]
+    have = f"BnB+ at layers {layer_list(trained)} alone" if trained else "no BnB+ with an accuracy"
+    return (f'The column "{SELFFER_COLUMN}" shows – {_where(spans, rows)}: it compares each AnB+ with the BnB+ of '
+            f"the same n, and the runs hold {have} (experiment plans BnB+ on the random split unless "
+            f"--no-fine-tuned; the demo on a CPU trains none).")
 
 
 # Why an own base of Table 1's AnB+ runs has no accuracy, in the note's words (comparisons.base_without_accuracy)

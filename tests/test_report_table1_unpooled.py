@@ -36,3 +36,25 @@ def test_a_pooled_column_of_bases_that_can_be_compared_has_no_such_line(runs_dir
     path = runs_dir / "random0" / "baseA.run" / "result.json"
     path.write_text(path.read_text().replace('"mean10_top1": 0.6', f'"mean10_top1": {baseA}'))
     assert UNPOOLED not in table1_md(runs_dir, tmp_path / "r")
+
+
+SELFFER_LACKING = 'The column "over selffer BnB+" shows – '
+
+
+@pytest.mark.parametrize("kept", [(), (3,)], ids=["none", "at-3"])
+def test_a_selffer_column_without_bnb_plus_says_why(runs_dir, tmp_path, kept):  # noqa: F811
+    """The demo on a CPU trains no BnB+: Table 1's BnB+ column, the paper's second, showed – without a word."""
+    for folder in (runs_dir / "random0").glob("B[0-9]B+.run"):
+        if int(folder.name[1]) not in kept:
+            (folder / "result.json").unlink()
+            (folder / "treatment.json").unlink()
+    text = table1_md(runs_dir, tmp_path / "r")
+    if kept:
+        assert f"{SELFFER_LACKING}for layers 5 to 7: " in text  # 1 to 7, 3 to 7: measured at n = 3
+        assert "the runs hold BnB+ at layers 3 alone" in text
+    else:
+        assert f"{SELFFER_LACKING}throughout: " in text and "the runs hold no BnB+ with an accuracy" in text
+
+
+def test_a_selffer_column_with_its_bnb_plus_has_no_such_line(runs_dir, tmp_path):  # noqa: F811
+    assert SELFFER_LACKING not in table1_md(runs_dir, tmp_path / "r")
