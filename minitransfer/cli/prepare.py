@@ -156,7 +156,8 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
 @click.argument("out", type=OutputFolder())
 @click.option("--val-fraction", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Without SOURCE/val: the fraction of each class's images held out for validation "
-                   "(default 0.1; 0: train only), chosen among files whose first bytes are an image's.")
+                   "(default 0.1; 0: train only); a class of two or more gives at least one, so small "
+                   "classes give more (noted).")
 @click.option("--seed", type=Seed(None), default=0, show_default=True, help="Seed of the held-out choice.")
 @click.option("--families", type=click.Path(exists=True, dir_okay=False), default=None,
               help="File of 'CLASS FAMILY' lines giving every class a family (two or more families), for "
