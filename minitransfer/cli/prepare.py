@@ -2,11 +2,13 @@
 
 import contextlib
 import os
+import pathlib
 import sys
 
 import click
 
-from minitransfer.data import archives, cifar, dataset, devkit, folder, importers, lock, prepared_notes, synthetic
+from minitransfer.data import (archives, cifar, dataset, devkit, folder, importers, lock, prepared_notes, shard_format,
+                               synthetic)
 from minitransfer.progress import StageProgress
 
 from ._errors import run
@@ -23,22 +25,35 @@ def _progress(label):
     return StageProgress(label, bar=sys.stderr.isatty())
 
 
-def _import(label, work):
+def _import(label, out, work):
     """``run(work(progress))``, ``progress`` shown as :func:`_progress` says, where options that do not
-    fit the data (a ValueError of the importers) are a usage error (exit 2), and a stop says that the
-    shards finished are kept for the rerun (:mod:`minitransfer.data.build` skips each one built from
-    the same inputs). The bar is erased before an error is said."""
+    fit the data (a ValueError of the importers) are a usage error (exit 2), and a stop says what of the import
+    into ``out`` is kept for the rerun (:func:`_import_interrupted`). The bar is erased before an error is said."""
     def shown():
-        with contextlib.closing(_progress(label)) as progress:
-            return work(progress)
+        try:
+            with contextlib.closing(_progress(label)) as progress:
+                return work(progress)
+        except KeyboardInterrupt as stop:
+            if str(stop):
+                raise
+            raise KeyboardInterrupt(_import_interrupted(out)) from None
     try:
-        return run(shown, interrupted=_IMPORT_INTERRUPTED)
+        return run(shown)
     except ValueError as error:  # DatasetError, a ValueError too, has been handled by run()
         raise click.UsageError(str(error)) from error
 
 
-_IMPORT_INTERRUPTED = ("stopped by a signal; the shards finished so far are kept: rerun the same command to finish "
-                       "the import")
+def _import_interrupted(out):
+    """What a stop says of the import into ``out``: the shards finished are kept, where one is (:mod:`minitransfer.
+    data.build` skips each one built from the same inputs on the rerun); that none was, where none is (a stop
+    while the source is listed, or the first shard decoded, said the shards finished were kept)."""
+    try:
+        finished = any(shard_format.SHARD_NAME.fullmatch(path.name) for path in pathlib.Path(out).iterdir())
+    except OSError:  # no OUT yet
+        finished = False
+    if finished:
+        return "stopped by a signal; the shards finished so far are kept: rerun the same command to finish the import"
+    return "stopped by a signal before any shard was finished: rerun the same command to import"
 
 
 def _finish(built, verify, source=None):
@@ -145,7 +160,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
     """
     if devkit_folder and val_labels:
         raise click.UsageError("give either --devkit or --val-labels, not both")
-    built = _import("imagenet", lambda progress: importers.import_imagenet(
+    built = _import("imagenet", out, lambda progress: importers.import_imagenet(
         source, out, val_labels=val_labels, devkit=devkit_folder, words=words, is_a=is_a, size=size,
         workers=workers, shard_length=shard_size, progress=progress, overwrite=overwrite))
     run(lambda: _finish(built, verify, source))
@@ -156,7 +171,8 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
 @click.argument("out", type=OutputFolder())
 @click.option("--val-fraction", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Without SOURCE/val: the fraction of each class's images held out for validation "
-                   "(default 0.1; 0: train only), chosen among files whose first bytes are an image's.")
+                   "(default 0.1; 0: train only); a class of two or more gives at least one, so small "
+                   "classes give more (noted).")
 @click.option("--seed", type=Seed(None), default=0, show_default=True, help="Seed of the held-out choice.")
 @click.option("--families", type=click.Path(exists=True, dir_okay=False), default=None,
               help="File of 'CLASS FAMILY' lines giving every class a family (two or more families), for "
@@ -198,7 +214,7 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     Example (your data):
       minitransfer prepare folder photos photos-36 --size 36 --families families.txt   # your data
     """
-    built = _import("folder", lambda progress: folder.import_folder(
+    built = _import("folder", out, lambda progress: folder.import_folder(
         source, out, val_fraction=val_fraction, seed=seed, families=families, family_a=family_a, is_a=is_a,
         size=size, workers=workers, shard_length=shard_size, progress=progress, overwrite=overwrite))
     run(lambda: _finish(built, verify, source))
@@ -222,14 +238,14 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrit
     Example (your data):
       minitransfer prepare tiny-imagenet tiny-imagenet-200.zip tiny-64 --size 64   # your data
     """
-    built = _import("tiny-imagenet", lambda progress: importers.import_tiny_imagenet(
+    built = _import("tiny-imagenet", out, lambda progress: importers.import_tiny_imagenet(
         source, out, is_a=is_a, size=size, workers=workers, shard_length=shard_size,
         progress=progress, overwrite=overwrite))
     run(lambda: _finish(built, verify, source))
 
 
 def _import_cifar(importer, label, source, out, size, workers, shard_size, verify, overwrite):
-    built = _import(label, lambda progress: importer(source, out, size=size, workers=workers or 0,
+    built = _import(label, out, lambda progress: importer(source, out, size=size, workers=workers or 0,
                                                      shard_length=shard_size, progress=progress, overwrite=overwrite))
     run(lambda: _finish(built, verify, source))
 
@@ -271,7 +287,7 @@ def cifar100(source, out, size, workers, shard_size, verify, overwrite):
 @synthetic_options
 def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, shard_size, verify, overwrite):
     """Generate the synthetic set into OUT (its help, built from the presets: :func:`synthetic_help`)."""
-    built = _import("synthetic", lambda progress: synthetic.build_synthetic(
+    built = _import("synthetic", out, lambda progress: synthetic.build_synthetic(
         out, classes=classes, train_per_class=train_per_class, val_per_class=val_per_class, size=size,
         seed=seed, shard_length=shard_size, progress=progress, overwrite=overwrite))
     run(lambda: _finish(built, verify))

@@ -144,6 +144,34 @@ def same_content_in_a_class(train, identity, sizes, digests, compared):
     return identity
 
 
+def in_other_classes(train, sizes, digests):
+    """A function ``copied(name, path)``: whether the bytes of ``path``, a file of class ``name`` of ``train``
+    ({class: paths}), lie in a file of another class (``sizes``: :func:`file_identities`'; ``digests``: {path:
+    sha256}, filled as files are read). Files are read only as asked, and only those of a size a file of another
+    class has, each once: :func:`.held_out.hold_out` asks of the files it would hold out."""
+    of_size = {}  # {size: [(class, path), ...]}
+    for name, files in train.items():
+        for path in files:
+            if path in sizes:
+                of_size.setdefault(sizes[path], []).append((name, path))
+    classes_of = {}  # {size: {sha256: classes holding a file of those bytes}}, filled as asked
+
+    def copied(name, path):
+        size = sizes.get(path)
+        same_size = of_size.get(size, ())
+        if all(other == name for other, _ in same_size):
+            return False
+        if size not in classes_of:
+            classes_of[size] = {}
+            for other, other_path in same_size:
+                digest = _content_digest(other_path, digests)
+                if digest is not None:
+                    classes_of[size].setdefault(digest, set()).add(other)
+        digest = _content_digest(path, digests)
+        return digest is not None and bool(classes_of[size].get(digest, set()) - {name})
+    return copied
+
+
 def without_copies_of_training(train, val, sizes, states, digests, compared):
     """(val less every file whose bytes a training file repeats, a skipped.txt entry for each):
     a validation image that is also a training image (a copy in val/, or in another class's

@@ -41,8 +41,10 @@ class to class, session1/ session2/, are not warned of).
 
 Held-out validation: ``val_fraction`` of each class's images (rounded; at least one and never all of
 a class of two or more), chosen by a generator seeded with (``seed``, the class name), so one
-class's choice does not depend on the others; byte-identical copies in one class ("photo.jpg",
-"photo (1).jpg") count as one file, held out or kept together, as links do. Files are held out
+class's choice does not depend on the others (:mod:`.held_out`; a tree of small classes holds out more than
+the fraction: the import says so); byte-identical copies in one class ("photo.jpg", "photo (1).jpg") count as
+one file, held out or kept together, as links do, and a file whose bytes lie in another class's folder is
+passed over for the class's next (it trains, with each label: below). Files are held out
 before they are decoded, among those that may be images (:func:`.decode.may_be_image`: their first
 bytes are an image format's signature or a header Pillow identifies, whatever their name; not a
 LabelImg .xml, a .txt, an HTML error page saved as cat.jpg, an empty file, nor one gone since
@@ -55,7 +57,7 @@ a rerun makes the decision again while they are unchanged (so it decodes and wri
 decides anew once one changed (a broken file repaired).
 
 Validation never holds a training image: a validation file whose bytes a training file repeats (a
-copy in val/, or one in another class's folder) is left out of validation and listed in
+copy in val/ of a file of train/) is left out of validation and listed in
 ``skipped.txt`` naming the training file. Only files of equal size are read to compare; images that
 differ in any byte (re-encoded, resized) are not found. The digests are kept in OUT
 (:data:`DIGESTS_FILE`, written with meta.json when a shard was) by path, size and modification time:
@@ -95,13 +97,11 @@ import hashlib
 import pathlib
 import re
 
-import numpy as np
-
 from . import dataset as ds
 from . import inputs, same_origin, shard_format, text_files
 from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_origin, check_out
-from .copies import (CopiesAcrossClasses, file_identities, same_content_in_a_class, without_copies_of_training,
-                     examine, recorded_digests)
+from .copies import (CopiesAcrossClasses, file_identities, in_other_classes, same_content_in_a_class,
+                     without_copies_of_training, examine, recorded_digests)
 from .decode import NOT_READABLE, ImportItem, image_by_first_bytes
 from .decoder_pool import refuse_in_script_rerun
 from .families import family_class_table, read_families
@@ -111,13 +111,13 @@ from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, class_fol
                           same_text, tree_layout, remember_folder, val_files_listed, warn_of_changed_folders,
                           warn_of_names_differing_in_case, check_two_classes, dangling_links, note_run_folders,
                           run_folders)
+from .held_out import DEFAULT_VAL_FRACTION, HELD_OUT, hold_out
 from .shard_builder import DECODER
 
 __all__ = ["import_folder", "read_families", "check_two_classes", "dangling_links", "examine", "recorded_digests",
            "CopiesAcrossClasses", "COPIES_FILE", "DIGESTS_FILE", "DEFAULT_VAL_FRACTION", "FILE_NAME",
            "NO_TRAINING_IMAGE", "TWO_OR_MORE", "ONE_PER_CLASS"]
 
-DEFAULT_VAL_FRACTION = 0.1
 FILE_NAME = re.compile(r".+\.[A-Za-z0-9]{1,4}")  # README.md, photo.jpeg; not "St. Bernard", "n.d."
 NO_TRAINING_IMAGE = "no decodable training image"  # why a class is left out (meta.json excluded_classes)
 
@@ -142,7 +142,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     train_root, val_root = tree_layout(source, runs)
     runs += run_folders([train_root, val_root]) if train_root != source else []
     _check_options(val_root, val_fraction, seed, families, family_a, is_a)
-    layout = "train/ and val/" if val_root is not None else "held-out validation"
+    layout = "train/ and val/" if val_root is not None else HELD_OUT
     given = {"kind": "folder", "path": str(source), "layout": layout, "val_fraction": val_fraction, "seed": seed,
              "families": text_files.file_record(families, "families file"),
              "is_a": text_files.file_record(is_a, "is-a file")}
@@ -175,7 +175,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                                                         inputs.stage_progress(progress, "listing validation files"),
                                                         runs)
     identity, sizes, modified, states = file_identities(train, val, examined)
-    listed_train = train  # each class folder's files, before any is held out
+    listed_train = train  # each class folder's files, before any is held out (none that another class copies)
     digests = recorded_digests(out, sizes, modified)  # {path: sha256}: each file read at most once
     if val_root is None:
         identity = same_content_in_a_class(train, identity, sizes, digests,
@@ -184,7 +184,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         images, unreadable = _possible_images(train, states, inputs.stage_progress(
             progress, "telling images from other files")) if fraction else (None, None)
         _check_some_image(train_root, train, states, images, unreadable)
-        train, val = _hold_out(train, fraction, seed, identity, images)
+        train, val = hold_out(train, fraction, seed, identity, images, in_other_classes(train, sizes, digests))
     else:
         _check_some_image(train_root, train, states)
     val, copies = without_copies_of_training(
@@ -361,28 +361,6 @@ def _tell_images(paths, states, images, unreadable, until_one=False):
                 return
         elif image is None:
             unreadable.append(path)
-
-
-def _hold_out(train, fraction, seed, identity, images=None):
-    """(train, val): ``fraction`` of each class's files moved to val, chosen with (seed, class name).
-
-    The choice is over distinct files (``identity``: :func:`file_identities`), so two paths of one
-    file (a link) stay on one side; without links it is a choice over the paths. Only files among
-    ``images`` (None: every file) are chosen and counted: a LabelImg .xml beside each photo took
-    validation places, and left classes without a validation image; the others train (and are skipped
-    when they do not decode), so a tree of images alone is split as before."""
-    kept, held = {}, {}
-    for name, files in train.items():
-        distinct = list(dict.fromkeys(identity.get(file, file) for file in files
-                                      if images is None or file in images))
-        count = len(distinct)
-        chosen = 0 if count < 2 or fraction == 0 else min(max(int(count * fraction + 0.5), 1), count - 1)
-        name_seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
-        order = np.random.default_rng([seed, name_seed]).permutation(count)
-        held_out = {distinct[position] for position in order[:chosen]}
-        kept[name] = [file for file in files if identity.get(file, file) not in held_out]
-        held[name] = [file for file in files if identity.get(file, file) in held_out]
-    return kept, held
 
 
 def _items(names, files, states):

@@ -13,6 +13,7 @@ from minitransfer import fileio, rundir, stopping
 
 from . import dataset as ds
 from . import inputs
+from .inputs import quoted
 from .decode import link_to_nothing
 from .schema import DatasetUnreadable
 from .shard_format import META_FILE
@@ -253,7 +254,3 @@ def val_files_listed(val_root, train_root, known, skipped, out, walked, listed, 
                               f"validation images there, or remove {val_root} so that --val-fraction of each "
                               f"class's training images is held out")
     return files
-
-
-def quoted(names):
-    return ", ".join(repr(name) for name in names[:10]) + (" ..." if len(names) > 10 else "")

@@ -82,9 +82,11 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     check_origin(out, given, size, shard_length, overwrite)  # before the listing: minutes for ImageNet
     train = source / "train"
     if not train.is_dir():
-        classes = sorted(path.name for path in source.iterdir() if wordnet.WNID.fullmatch(path.name) and path.is_dir())
+        folders = sorted(path.name for path in source.iterdir() if not inputs.hidden(path.name) and path.is_dir())
+        classes = [name for name in folders if wordnet.WNID.fullmatch(name)]
         hint = (f"; {source} holds class folders ({a_few(classes, 3)}) itself: give the folder that holds train/ "
-                f"(and val/)" if classes else _packed_training_archive(source) or inputs.nested_holder(source, "train"))
+                f"(and val/)" if classes else _packed_training_archive(source) or inputs.nested_holder(source, "train")
+                or _own_class_folders(source, folders, out))
         raise ds.DatasetError(f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG){hint}")
     listed = [path for path in entries(train) if not inputs.hidden(path.name)]  # listed once: 1000 folders, on NFS
     folders = [path for path in listed if path.is_dir()]
@@ -161,6 +163,16 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     )
     across.report(built.meta["skipped"])
     return built
+
+
+def _own_class_folders(source, folders, out):
+    """"; it holds folders ...: import them with prepare folder" where ``source`` holds two or more ``folders``
+    (none a wnid, no train/): a tree of one's own class folders (photos/cat, photos/dog) given to prepare imagenet,
+    which said only "photos/train: missing"; "" otherwise."""
+    if len(folders) < 2:
+        return ""
+    return (f"; {source} holds folders not named as wnids ({inputs.quoted(folders, 3)}): a folder of your own class "
+            f"folders is imported with: minitransfer prepare folder {shlex.quote(str(source))} {shlex.quote(str(out))}")
 
 
 def _packed_training_archive(folder):

@@ -147,6 +147,12 @@ def a_few(names, shown=10):
     return " ".join(display_name(name) for name in names[:shown]) + (" ..." if len(names) > shown else "")
 
 
+def quoted(names, shown=10):
+    """The first ``shown`` of ``names``, each quoted (repr: a trailing space shows), with " ..." when there are
+    more."""
+    return ", ".join(repr(name) for name in names[:shown]) + (" ..." if len(names) > shown else "")
+
+
 def nested_holder(source, marker, depth=2):
     """"; it holds <path>, which holds <marker>/: give that folder" when a folder below ``source`` (``depth``
     folders down at most, hidden ones passed over) holds a folder ``marker``, such as ILSVRC2012's train/ given

@@ -4,6 +4,7 @@ its notes (:func:`notes`): classes left out, files skipped, plugins missing, cla
 import numpy as np
 
 from . import image_formats, inputs, shard_format
+from .held_out import share_note
 from .copies import COPY_OF_TRAINING
 from .splits import MIN_CLASSES
 
@@ -49,6 +50,9 @@ def notes(built):
             yield ("note: no validation images, so 'train' will refuse this dataset (prepare folder holds out "
                    "--val-fraction of each class; prepare imagenet reads val/ with --devkit or --val-labels)")
         return
+    share = share_note(built.meta.get("source"), built.labels("train"), built.labels("val"), built.num_classes)
+    if share:
+        yield share
     counts = np.bincount(built.labels("val"), minlength=built.num_classes)
     unseen = [entry for entry, count in zip(built.classes, counts) if count == 0]
     returned = set(built.meta.get("returned_to_training", []))

@@ -17,6 +17,7 @@ import re
 
 from . import text_files
 from .dataset import DatasetError
+from .inputs import quoted
 
 ARTIFACT = "n00021939"
 ORGANISM = "n00004475"
@@ -156,9 +157,10 @@ def families(wnids, children):
     if ambiguous:
         raise ValueError(f"wordnet: classes under both artifact and organism: {' '.join(ambiguous)}")
     if unplaced:
+        one = len(unplaced) == 1
         raise ValueError(
-            f"wordnet: {len(unplaced)} classes descend from neither artifact ({ARTIFACT}) nor "
-            f"organism ({ORGANISM}) and are not among the paper's 68 hand-placed classes: "
+            f"wordnet: {len(unplaced)} class{' descends' if one else 'es descend'} from neither artifact ({ARTIFACT}) "
+            f"nor organism ({ORGANISM}) and {'is' if one else 'are'} not among the paper's 68 hand-placed classes: "
             f"{' '.join(unplaced)}"
         )
     return result
@@ -172,7 +174,7 @@ def families_from_file(wnids, is_a):
     every class, or places them all in one family (no natural split: a families file is refused so too)."""
     not_wnids = [name for name in wnids if not WNID.fullmatch(str(name))]
     if not_wnids:
-        shown = ", ".join(map(str, not_wnids[:8])) + (" ..." if len(not_wnids) > 8 else "")
+        shown = quoted(not_wnids)  # quoted: 'plain class 1 ', with its trailing space, is told from the next
         raise ValueError(f"--is-a needs WordNet ids (like n01440764) as class names, and {len(not_wnids)} of the "
                          f"{len(wnids)} are not: {shown}. Give each class's family in a --families file instead")
     try:

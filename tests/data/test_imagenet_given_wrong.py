@@ -106,6 +106,23 @@ def test_a_folder_without_ilsvrc2012_below_still_says_only_what_is_missing(tmp_p
                                   f"train/<wnid>/*.JPEG)"), result.output
 
 
+def test_a_folder_of_own_class_folders_is_pointed_to_prepare_folder_whose_command_imports(
+        tmp_path, image_bytes, write_files):
+    """photos/{cat,dog} given to prepare imagenet said only "photos/train: missing"."""
+    photos = write_files(tmp_path / "my photos", {f"{name}/{number}.png": image_bytes((index, number, 9), kind="PNG")
+                                                  for index, name in enumerate(("cat", "dog")) for number in range(2)})
+    result = _prepare_imagenet(photos, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    said = re.search(r"holds folders not named as wnids \('cat', 'dog'\): .*: minitransfer (prepare folder .+)$",
+                     result.output.strip())
+    assert said, result.output
+    command = shlex.split(said.group(1))
+    assert command[2:] == [str(photos), str(tmp_path / "out")], command
+    done = CliRunner().invoke(main, [*command, "--size", "8", "--workers", "0"])
+    assert done.exit_code == 0, done.output
+    assert dataset.open_dataset(tmp_path / "out").num_classes == 2
+
+
 def test_train_is_listed_once(tmp_path, image_bytes, write_files, monkeypatch):
     tree, labels = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
     train, listings = os.fspath(tree / "train"), []

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
-from minitransfer.data import dataset, folder, shard_format
+from minitransfer.data import dataset, folder, held_out, shard_format
 
 CAFE_COMPOSED = "caf\u00e9"
 CAFE_DECOMPOSED = unicodedata.normalize("NFD", CAFE_COMPOSED)
@@ -355,7 +355,7 @@ def test_a_class_whose_validation_images_were_skipped_is_noted_so(tmp_path, imag
         (src / "cat" / "01.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")  # a PNG cut short
         paths = [str(src / "cat" / name) for name in ("00.png", "01.png")]
         seed = next(seed for seed in range(50)
-                    if folder._hold_out({"cat": paths}, 0.1, seed, {})[1]["cat"] == paths[1:])
+                    if held_out.hold_out({"cat": paths}, 0.1, seed, {})[1]["cat"] == paths[1:])
         options = ["--seed", seed]
     else:
         _classes(src / "train", image_bytes, write_files, {"cat": 2, "dog": 2})

@@ -14,13 +14,13 @@ MINITRANSFER = default_train_command()[:-1]
 PREPARE = ["prepare", "synthetic", "--classes", "4", "--train-per-class", "20", "--val-per-class", "4", "--size", "14",
            "--shard-size", "20"]
 
-# `minitransfer ...` whose write of the temporary of shard train-00001.h5 stops halfway with the
+# `minitransfer ...` whose write of the temporary of shard SHARD (default train-00001.h5) stops halfway with the
 # stop signal STOP.
 _STOPPED_IN_A_SHARD = """
 import os, pathlib, signal, time
 write_bytes = pathlib.Path.write_bytes
 def stopped_halfway(path, data):
-    if path.name.startswith(".train-00001.h5.tmp-"):
+    if path.name.startswith("." + os.environ.get("SHARD", "train-00001.h5") + ".tmp-"):
         with open(path, "wb") as half:
             half.write(bytes(data[: len(data) // 2]))
         os.kill(os.getpid(), getattr(signal, os.environ["STOP"]))
@@ -54,3 +54,14 @@ def test_a_stop_while_a_shard_is_written_keeps_the_finished_shards_and_the_rerun
                               timeout=120)
     assert straight.returncode == 0, straight.stderr
     assert _files(tmp_path / "out") == _files(tmp_path / "straight")
+
+
+def test_a_stop_before_any_shard_was_finished_says_none_was(tmp_path):
+    """It said "the shards finished so far are kept" with none finished (OUT held importing.json alone)."""
+    stopped = subprocess.run([sys.executable, "-c", _STOPPED_IN_A_SHARD, *PREPARE, "out"], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "STOP": "SIGINT", "SHARD": "train-00000.h5"})
+    assert stopped.returncode == 75, stopped.stderr
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["importing.json"]
+    assert stopped.stderr.endswith("interrupted: stopped by a signal before any shard was finished: rerun the same "
+                                   "command to import\n") and "kept" not in stopped.stderr, stopped.stderr

@@ -92,3 +92,24 @@ def test_reading_the_is_a_graph_and_text_files_does_not_import_pillow():
     code = ("import sys, minitransfer.data.wordnet, minitransfer.data.text_files, minitransfer.data.inputs\n"
             "assert 'PIL' not in sys.modules, 'Pillow imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_classes_placed_nowhere_are_counted_in_words_that_agree(count):
+    """'1 classes descend from neither' read wrong."""
+    unplaced = [f"n9999999{number}" for number in range(count)]
+    with pytest.raises(ValueError) as raised:
+        wordnet.families(unplaced, {})
+    said = str(raised.value)
+    assert (f"{count} class descends from neither" in said and "and is not among" in said) if count == 1 else \
+        (f"{count} classes descend from neither" in said and "and are not among" in said), said
+
+
+def test_class_names_that_are_not_wnids_are_quoted_so_trailing_spaces_show(tmp_path):
+    """'plain class 1 , plain class 101 , ...' blurred names that end in a space."""
+    is_a = tmp_path / "is_a.txt"
+    is_a.write_text("n00021939 n00000001\n")
+    names = ["plain class 1 ", "plain class 101 ", "n00000001"]
+    with pytest.raises(ValueError) as raised:
+        wordnet.families_from_file(names, is_a)
+    assert f"2 of the 3 are not: {names[0]!r}, {names[1]!r}." in str(raised.value), raised.value
