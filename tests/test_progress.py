@@ -36,7 +36,8 @@ def test_a_slow_first_iteration_does_not_make_the_estimate_or_the_pace(monkeypat
         clock.now += 0.045
         progress.iteration(done, 2.3, 0.01)
     [estimate] = [line for line in lines_of(stream) if "per iteration" in line]
-    said = re.fullmatch(r"0\.045 s per iteration: the remaining (\d+) iterations take about 6 hours \(until .+\)", estimate)
+    said = re.fullmatch(r"0\.045 s per iteration: the remaining (\d+) iterations take about 6 hours \(until .+\)",
+                        estimate)
     assert said, estimate
     timed_enough = 1 + math.ceil(Progress.ESTIMATE_SECONDS / 0.045)  # the first iteration the estimate can follow
     assert abs(450_000 - timed_enough - int(said[1])) <= 1  # the clock's float sums may land an iteration either side
