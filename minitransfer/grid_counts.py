@@ -52,16 +52,24 @@ def already_finished(finished, runs, numbers, lost):
 
 
 def runs_left(pending, running, elsewhere, time_left):
-    """"; K runs left, about T (until DATE TIME)": where a grid stands after a run has ended, its runs
-    ``pending`` to start, ``running`` (run, process, start time of each) and trained ``elsewhere`` left,
-    their time from ``time_left`` (a :class:`minitransfer.grid_progress.TimeLeft`). Nothing once none is
-    left; no time before the runs trained here tell it."""
-    left = len(pending) + len(running) + len(elsewhere)
-    if not left:
+    """"; K runs left, about T (until DATE TIME)[; E more trained by another process]": where a grid stands
+    after a run has ended, its runs ``pending`` to start, ``running`` (run, process, start time of each) and
+    trained ``elsewhere`` left, their time from ``time_left`` (a :class:`minitransfer.grid_progress.TimeLeft`).
+    K counts what the N of "[K/N]" counts (:class:`StartNumbers`), the runs this grid trains, and T their time:
+    a run another process trains is not this grid's, and is told apart (before, counted among K: "[1/3] start
+    RUN" then "3 runs left" with two to start). Nothing once none is left; no time before the runs trained
+    here tell it."""
+    left = len(pending) + len(running)
+    if not left and not elsewhere:
         return ""
+    others = f"{len(elsewhere)} {'more ' if left else ''}trained by another process" if elsewhere else ""
+    if not left:
+        return f"; no run left here; {others}"
+    others = f"; {others}" if others else ""
     now = time.monotonic()
     seconds = time_left.seconds([run.name for run in pending], {run.name: now - start for run, _, start in running})
+    counted = f"; {left} run{'s' if left != 1 else ''} left"
     if seconds is None:
-        return f"; {left} run{'s' if left != 1 else ''} left"
+        return counted + others
     end = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() + seconds))
-    return f"; {left} run{'s' if left != 1 else ''} left, about {duration(seconds)} (until {end})"
+    return f"{counted}, about {duration(seconds)} (until {end}){others}"

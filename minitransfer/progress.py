@@ -4,6 +4,7 @@ line every so many iterations, with the pace and the time left; what ``prepare``
 :func:`duration` says a time in words.
 """
 
+import collections
 import os
 import shutil
 import sys
@@ -32,37 +33,43 @@ class _Display:
 class Progress(_Display):
     """A progress bar on a terminal; otherwise one plain line every ``every`` iterations, and at
     least every :attr:`LINE_SECONDS` (a slow run shows life within seconds). The pace (:func:`pace`) and the
-    time left are timed from the end of the first iteration this process trains, which also pays
-    for starting up (the data loader, kernels compiled on first use, an evaluation a resume redoes);
-    once :attr:`ESTIMATE_SECONDS` of iterations are timed, one line says when the run ends, and each
-    later line how long is left. A display whose reader has gone (the terminal closed, the ``| tee``
-    ended) or cannot be written (``2> log`` on a full disk or over quota, where the run's own folder
-    may have room) is dropped, never an error: the run goes on to its checkpoint (metrics.jsonl
-    keeps what it would have shown)."""
+    time left are the recent pace: the iterations of the later half of the time since the end of the first
+    iteration this process trains, at most the last :attr:`WINDOW_SECONDS`. Starting up (the first iteration,
+    the data loader's workers, kernels compiled on first use, an evaluation a resume redoes) soon drops out
+    of it, where timing from the first iteration kept it for the whole run (a resumed CPU run said "0.527 s
+    per iteration ... 24 minutes" and finished in 30 s); a window of minutes keeps the pauses that recur
+    (evaluations, checkpoints) counted. Once :attr:`ESTIMATE_SECONDS` of iterations are timed, one line says
+    when the run ends, said again should the pace turn out more than :attr:`REVISE_FACTOR` times faster or
+    slower than estimated; each later line says how long is left. A display whose reader has gone (the
+    terminal closed, the ``| tee`` ended) or cannot be written (``2> log`` on a full disk or over quota,
+    where the run's own folder may have room) is dropped, never an error: the run goes on to its
+    checkpoint (metrics.jsonl keeps what it would have shown)."""
 
     LINE_SECONDS = 30
-    ESTIMATE_SECONDS = 2
+    ESTIMATE_SECONDS = 10
+    WINDOW_SECONDS = 300
+    REVISE_FACTOR = 2
+    SAMPLE_SECONDS = 0.01  # iterations closer together share a sample (a run of 5 ms each kept 60,000)
     DATED_SECONDS = 100 * 365 * 86400  # an end further away is said in days, not dated
 
     def __init__(self, total, start, bar, quiet, every, stream=None):
         super().__init__(bar, quiet, stream)
         self.total, self.every = total, every
         self.started, self.start = time.perf_counter(), start
-        self.last_line, self.estimated = self.started, False
-        self.first = None  # (time, iteration) at the end of the first iteration trained here
+        self.last_line, self.first = self.started, None  # first: the end of the first iteration trained here
+        self.estimated = None  # (pace, seconds timed) when the time left was last estimated
+        self.samples = collections.deque()  # (time, iteration) from `first` on, those before the window dropped
 
     def iteration(self, done, loss, lr):
         if self.quiet:
             return
         now = time.perf_counter()
-        if self.first is None:
-            self.first = (now, done)
-        timed, counted = now - self.first[0], done - self.first[1]
-        rate = counted / timed if counted and timed > 0 else (done - self.start) / max(now - self.started, 1e-9)
-        if not self.estimated and (timed >= self.ESTIMATE_SECONDS or done == self.total):
-            self.estimated = True
+        rate, timed = self._rate(now, done)
+        if self._estimate_due(rate, timed, done):
+            self.estimated = rate, timed
             self._estimate(done, rate)
-        left = f", {duration((self.total - done) / rate)} left" if self.estimated and done < self.total and rate else ""
+        left = f", {duration((self.total - done) / rate)} left" \
+            if self.estimated is not None and done < self.total and rate else ""
         if self.bar:
             width = 30
             filled = int(width * done / self.total)
@@ -70,6 +77,33 @@ class Progress(_Display):
                        f"loss {loss:.4f} lr {lr:.3g} {pace(rate)}{left} ")
         elif done % self.every == 0 or done == self.total or now - self.last_line >= self.LINE_SECONDS:
             self.line(f"iteration {done}/{self.total} loss {loss:.4f} lr {lr:.3g} {pace(rate)}{left}")
+
+    def _estimate_due(self, rate, timed, done):
+        """Whether to say when the run ends: after :attr:`ESTIMATE_SECONDS` timed (or at the end); again
+        where the pace is more than :attr:`REVISE_FACTOR` times off the last estimate's, once the window
+        holds none of what that estimate saw (twice the time timed): a pause or two, an evaluation, says
+        nothing, and a run says its end again a few times at most."""
+        if self.estimated is None:
+            return timed >= self.ESTIMATE_SECONDS or done == self.total
+        estimated, then = self.estimated
+        return bool(rate) and timed >= 2 * then and not 1 / self.REVISE_FACTOR <= rate / estimated <= self.REVISE_FACTOR
+
+    def _rate(self, now, done):
+        """Iterations a second over the window (see the class), and the seconds timed since the first
+        iteration; before a second iteration, the pace since this display began."""
+        samples = self.samples
+        if self.first is None:
+            self.first = now
+        if not samples or now - samples[-1][0] >= self.SAMPLE_SECONDS:
+            samples.append((now, done))
+        timed = now - self.first
+        if not timed > 0 or len(samples) < 2 and done == samples[0][1]:
+            return (done - self.start) / max(now - self.started, 1e-9), timed
+        begins = now - min(timed / 2, self.WINDOW_SECONDS)  # never earlier than at the last call
+        while len(samples) > 1 and samples[1][0] <= begins:
+            samples.popleft()
+        since, counted = samples[0]
+        return (done - counted) / (now - since), timed
 
     def _estimate(self, done, rate):
         left = (self.total - done) / rate if rate > 0 else 0
