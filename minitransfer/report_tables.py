@@ -1,10 +1,10 @@
 """Table 1 of the paper and the report's markdown tables (:mod:`minitransfer.report` writes them):
 the boosts of AnB+ over its controls by range of layers (:func:`table1`), the lines that say why a
 column shows – (:func:`table1_unmeasured`, :func:`table1_unpooled`, :func:`table1_without_own_base`,
-:func:`table1_without_selffer`, :func:`table1_unevaluated`), which AnB+ its own-base column leaves out (:func:`table1_own_base_partial`),
-where a pooled column compares networks of other split seeds (:func:`table1_unpaired`) or with bases no
-better than chance (:func:`table1_at_chance`), and the layers in words a spreadsheet reads as text
-(:func:`layer_list`).
+:func:`table1_without_selffer`, :func:`table1_unevaluated`), which AnB+ its own-base column leaves out
+(:func:`table1_own_base_partial`), where a pooled column compares networks of other split seeds
+(:func:`table1_unpaired`) or with bases no better than chance (:func:`table1_at_chance`), and the layers in
+words a spreadsheet reads as text (:func:`layer_list`).
 """
 
 import math

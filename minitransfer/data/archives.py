@@ -196,10 +196,10 @@ def _magic(path):
 def compressed_tar(path):
     """(what compression the file ``path`` is in, the shell command that unpacks it beside itself, the folder
     that holds what it holds then: :func:`unpacked`'s, its :func:`top_folder`) where, named as no archive
-    (:data:`ARCHIVE_FORMATS`; a download renamed: photos, photos.dat), it is a compressed tar by its first bytes (:data:`COMPRESSIONS`)
-    and its first decompressed block (a tar's header); None for any other file. A new folder it needs is named
-    as the file less its suffix, or "NAME-unpacked" where it has none (tar would otherwise meet the archive
-    itself where it makes that folder)."""
+    (:data:`ARCHIVE_FORMATS`; a download renamed: photos, photos.dat), it is a compressed tar by its first bytes
+    (:data:`COMPRESSIONS`) and its first decompressed block (a tar's header); None for any other file. A new
+    folder it needs is named as the file less its suffix, or "NAME-unpacked" where it has none (tar would
+    otherwise meet the archive itself where it makes that folder)."""
     if archive_format(path) is not None or not os.path.isfile(path):
         return None
     found = _magic(path)

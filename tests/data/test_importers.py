@@ -185,7 +185,8 @@ def test_is_a_with_names_that_are_not_wnids_is_a_usage_error(tmp_path, imagenet_
     result = CliRunner().invoke(main, ["prepare", "folder", str(tmp_path / "photos"), str(tmp_path / "out"), "--is-a",
                                        str(is_a), "--val-fraction", "0"])
     assert result.exit_code == 2, result.output
-    assert "--is-a needs WordNet ids (like n01440764) as class names, and 2 of the 2 are not: 'cat', 'dog'" in result.output
+    assert ("--is-a needs WordNet ids (like n01440764) as class names, and 2 of the 2 are not: 'cat', 'dog'"
+            in result.output)
 
 
 def test_an_is_a_file_that_places_no_family_is_bad_data(imagenet_tree, tmp_path):
