@@ -23,7 +23,7 @@ RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "q
                       "allow_precision_change", "cuda_graph")
 # Fields a resumption may change where they are given (an evaluation's loss may differ in its last bits: a run
 # that ran out of memory evaluating is resumed with a smaller `eval_batch_size`, as it is told to); left unset,
-# the run's own value is taken (a run folder named) or compared (the default differing from it is refused).
+# the run's own value is taken, with any resumption (keep_run_settings).
 GIVEN_FREE_FIELDS = ("eval_batch_size",)
 # How a refused resumption trains what was asked instead, from the start
 START_OVER = "give another `out`, or replace this run (`overwrite=True`, without `resume`)"

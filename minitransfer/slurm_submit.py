@@ -60,8 +60,8 @@ EXIT_CODES_HELP = ("exit codes: 0 submitted (or nothing left to submit); 1 SLURM
                    "commands were edited (edit only its #SBATCH lines), an SBATCH_* variable or a partition's "
                    "time limit the tasks cannot work with, a run that would be trained again from the start; 65 the "
                    "others submitted, but a finished run's result.json is lost (empty or cut short, its checkpoint "
-                   "gone: said), which report leaves out; 74 a folder it cannot write (the tasks' logs, the grid "
-                   "folder)")
+                   "gone: said), which report leaves out (a --dry-run, which submits nothing, says it and exits "
+                   "0); 74 a folder it cannot write (the tasks' logs, the grid folder)")
 
 
 def cluster_array_size():

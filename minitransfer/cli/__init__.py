@@ -54,7 +54,8 @@ def main():
     what it prints would be lost without a word; send it to /dev/null to discard it. Output that
     cannot be written (a full disk) is exit code 74 too. When the output's reader goes away
     (`| head`), a command stops with exit code 141, as a Unix tool does (`experiment` and `demo`
-    say on stderr how to go on). With stderr closed (`2>&-`) the messages are lost, not the exit
+    say on stderr how to go on), except `train` without --json, which trains on, its lines dropped,
+    and exits as its run ends. With stderr closed (`2>&-`) the messages are lost, not the exit
     code.
     """
 

@@ -104,7 +104,8 @@ _INTERRUPTED_FRESH = ("stopped by a signal during the start-up of a fresh run, b
 @max_iter_option
 @batch_size_option
 @eval_every_option
-@config_option("--eval-batch-size", type=click.IntRange(1), help="Batch of the evaluations (default: batch-size).")
+@config_option("--eval-batch-size", type=click.IntRange(1),
+               help="Batch of the evaluations (default: batch-size; a resumed run's own).")
 @config_option("--checkpoint-every", type=click.IntRange(1),
                help=f"Write the run's checkpoint every K iterations (default: the preset's: "
                     f"{per_preset('checkpoint_every')}).")
