@@ -127,17 +127,16 @@ def metric_words(results):
 
 
 def run_metric_words(evaluations):
-    """How the lines of train and of a grid name one run's metric (result.json's ``mean10_top1``) of
-    ``evaluations`` evaluations, in :func:`metric_words`' words: "mean of 10 best", or for a run with
-    fewer, whose value is the mean of them all, "mean of all 3 evaluations" ("its one evaluation"). Before,
-    "mean of the 3 best (3 evaluations)", where the report said "mean of all 3 evaluations"."""
+    """One run's metric (``mean10_top1`` of ``evaluations`` evaluations) in train's and a grid's lines, in
+    :func:`metric_words`' words: "mean of 10 best", "mean of all 3 evaluations", "its one evaluation"
+    (before, "mean of the 3 best (3 evaluations)" where the report said "mean of all 3 evaluations")."""
     if evaluations >= BEST_EVALUATIONS:
         return f"mean of {BEST_EVALUATIONS} best"
     return _all_evaluations(evaluations, "its") if evaluations > 0 else "no evaluation"
 
 
 def _all_evaluations(count, whose):
-    """The metric of runs of ``count`` (1 to 9) evaluations each, ``whose`` ("its", "each run's") the one."""
+    """The metric of runs of ``count`` (1 to 9) evaluations, ``whose`` ("its", "each run's")."""
     return f"{whose} one evaluation" if count == 1 else f"mean of all {count} evaluations"
 
 
