@@ -169,12 +169,13 @@ def check_other_demo(out, options):
 
 
 def check_not_a_grid(out, options):
-    """Raise ``ConfigError`` when ``out`` holds the grid of an ``experiment`` (a plan of networks
-    trained on another dataset than the demo's benchmark) that has trained something, or the report
-    of other networks (``minitransfer report GRID -o OUT``: its findings.md and results.csv, no plan):
-    the demo's networks of the grid's names were refused as a demo "of an earlier version", the others
-    trained beside its runs, which the folder's report pooled with the demo's; beside a report, the
-    demo's networks read as those it reports."""
+    """Raise ``ConfigError`` when ``out`` holds the grid of an ``experiment`` (:func:`_experiments`: on
+    another dataset than the demo's benchmark, or on the built-in set) that has trained something, or
+    the report of other networks (``minitransfer report GRID -o OUT``: its findings.md and results.csv,
+    no plan): the demo's networks of the grid's names were refused as a demo "of an earlier version"
+    (with advice to delete the folder, losing the experiment's work), the others trained beside its
+    runs, which the folder's report pooled with the demo's; beside a report, the demo's networks read as
+    those it reports."""
     reported = [name for name in reports.REPORT_FILES if (pathlib.Path(out) / name).is_file()]
     recorded = recorded_options(out)
     if {"findings.md", "results.csv"} <= set(reported) and recorded is None:
@@ -182,12 +183,22 @@ def check_not_a_grid(out, options):
                                  f"demo: the demo's networks beside it would read as those it reports; give this "
                                  f"demo a folder of its own (-o FOLDER)")
     data = recorded.get("data") if recorded is not None else None
-    if not isinstance(data, str) or synthetic.is_builtin(data) or data == str(options["data"]) or \
-            not _trained_any(out):
+    other_data = isinstance(data, str) and not synthetic.is_builtin(data) and data != str(options["data"])
+    if not (other_data or _experiments(recorded)) or not _trained_any(out):
         return
-    raise config.ConfigError(f"{out} holds the grid of an experiment on {data}, not a demo: the report of {out} "
-                             f"would pool the demo's networks with its runs; give this demo a folder of its own "
-                             f"(-o FOLDER)")
+    on = f" (on {data})" if isinstance(data, str) else ""
+    raise config.ConfigError(f"{out} is an experiment's grid{on}, not a demo's folder: the demo's networks "
+                             f"cannot be trained among its runs; give this demo another folder (-o FOLDER), or "
+                             f"continue the grid with `minitransfer experiment -o {out} ...` (its own options) or "
+                             f"report it with `minitransfer report {out}`")
+
+
+def _experiments(recorded):
+    """Whether the options a plan recorded (``recorded``; None: no plan) are those of ``minitransfer
+    experiment``'s grid rather than a demo's: every version of the demo recorded its preset (it sets one),
+    and this one its options on all classes (no command's option); an experiment records only the
+    options its user gave. One given --preset reads as a demo's (of an earlier version, where it differs)."""
+    return recorded is not None and not {"preset", ALL_CLASSES} & set(recorded)
 
 
 def _trained_any(out):
@@ -215,12 +226,24 @@ def _recipe_changes(recorded, options):
             continue
         if name == "data" and all(isinstance(path, str) and synthetic.is_builtin(path) for path in (before, asked)):
             continue  # a cache moved: the set is the same, and its name (its parameters' hash) says so
-        if name == ALL_CLASSES and isinstance(before, dict) and isinstance(asked, dict):
-            changes += [f"{option_name(field)} {before.get(field)!r} -> {asked.get(field)!r} on all classes"
-                        for field in sorted(set(before) | set(asked)) if before.get(field) != asked.get(field)]
+        if name == ALL_CLASSES:  # no option of its own: the options its networks on all classes differ in
+            changes += _all_classes_changes(recorded, now)
         else:
             changes.append(f"{option_name(name)} {before!r} -> {asked!r}")
     return changes
+
+
+def _all_classes_changes(recorded, now):
+    """The "--max-iter 780 -> 1560 on all classes" texts of the options the networks on all classes of
+    the plans that recorded ``recorded`` and ``now`` trained with: each plan's options, overridden by its
+    :data:`~minitransfer.grid_options.ALL_CLASSES` (none, or not an object: the same as the others').
+    Before, a plan without them read "--all-classes None -> {...}", an option no command has."""
+    before, asked = ({**plan, **(plan.get(ALL_CLASSES) if isinstance(plan.get(ALL_CLASSES), dict) else {})}
+                     for plan in (recorded, now))
+    fields = {field for plan in (recorded, now) if isinstance(plan.get(ALL_CLASSES), dict)
+              for field in plan[ALL_CLASSES]}
+    return [f"{option_name(field)} {before.get(field)!r} -> {asked.get(field)!r} on all classes"
+            for field in sorted(fields) if before.get(field) != asked.get(field)]
 
 
 def _mismatch(out, options, error):

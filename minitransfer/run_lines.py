@@ -2,7 +2,7 @@
 is copied or frozen, the data and the schedule) and :func:`result_line` (the result of a finished run).
 """
 
-from minitransfer.rundir import mean_best_words
+from minitransfer.comparisons import run_metric_words
 
 
 def describe_plan(plan, net):
@@ -25,5 +25,5 @@ def result_line(result):
     """The line that says a finished run's :class:`TrainResult`: "done: final top-1 ..., best ..., mean of
     the 10 best ...; weights in OUT, run files in RUN"."""
     return (f"done: final top-1 {result.final.get('top1', float('nan')):.4f}, best {result.best_top1:.4f}, "
-            f"{mean_best_words(result.evaluations)} {result.mean10_top1:.4f}; weights in {result.out}, run files in "
+            f"{run_metric_words(result.evaluations)} {result.mean10_top1:.4f}; weights in {result.out}, run files in "
             f"{result.run_dir}")

@@ -29,6 +29,7 @@ import os
 import pathlib
 
 from minitransfer import dead_ends, fileio, host_memory, run_file_readers, stopping
+from minitransfer.comparisons import run_metric_words
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
@@ -44,7 +45,7 @@ from minitransfer.recorded_config import recorded_options
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
 from minitransfer.resume_options import dataset_gone
-from minitransfer.rundir import (NOTHING_TO_DO, RESULT_FILE, RUN_FILES, config_text, mean_best_words, run_dir_for,
+from minitransfer.rundir import (NOTHING_TO_DO, RESULT_FILE, RUN_FILES, config_text, run_dir_for,
                                  train_again)
 from minitransfer.stop_requests import StopRequests
 from minitransfer.training_run import Run
@@ -284,7 +285,7 @@ def _reported(out, run_dir, max_iter, quiet):
     # folder, wherever the run was then: the caller's own name them now
     recorded = fileio.parse_json(result.read_text())
     finished = TrainResult(**{**recorded, "out": str(out), "run_dir": str(run_dir)})
-    best = f"{mean_best_words(finished.evaluations)} {finished.mean10_top1:.4f}"
+    best = f"{run_metric_words(finished.evaluations)} {finished.mean10_top1:.4f}"
     Progress(max_iter, max_iter, bar=False, quiet=quiet, every=1).line(f"{out} is already finished ({best}); "
                                                                       f"{NOTHING_TO_DO}")
     return finished

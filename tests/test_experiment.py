@@ -521,7 +521,7 @@ def test_a_run_of_fewer_than_10_evaluations_is_said_to_end_with_the_mean_of_them
     assert scheduler.run_grid(runs, tmp_path / "grid", OPTIONS, train_command=fake_train, log=lines.append,
                               poll_seconds=0.01).exit_code == 0
     assert [line.split(" (", 1)[0] + ": " + line.split(": ", 1)[1] for line in lines if line.startswith("done ")] == \
-        ["done random0/baseA: mean of the 3 best (3 evaluations) 0.5500"]
+        ["done random0/baseA: mean of all 3 evaluations 0.5500"]
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, where every write is ENOSPC")

@@ -613,7 +613,7 @@ def test_a_finished_run_in_a_read_only_folder_is_reported_not_refused(synthetic_
         before = snapshot(disk)
         finished = cli([*train, "-o", "done.h5"], disk)
         assert finished.returncode == 0, finished.stderr
-        assert "done.h5 is already finished (mean of the 2 best (2 evaluations)" in finished.stderr
+        assert "done.h5 is already finished (mean of all 2 evaluations" in finished.stderr
         assert "nothing to do" in finished.stderr
         unfinished = cli([*train, "-o", "unfinished.h5"], disk)
         assert unfinished.returncode == 74 and "cannot write unfinished.run/lock: Read-only file system" \

@@ -7,6 +7,7 @@ import pathlib
 import re
 import shutil
 import signal
+from types import SimpleNamespace
 
 import h5py
 import numpy as np
@@ -18,6 +19,7 @@ from minitransfer import fileio, run_lock
 from minitransfer import config, config_checks, counter_rng, evaluate, models, rundir, training_run, transfer
 from minitransfer import train as training
 from minitransfer.checkpoint_check import MAX_ABS_WEIGHT
+from minitransfer.comparisons import metric_words
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
@@ -95,16 +97,20 @@ def test_the_weights_sha256_result_json_records_is_trusted_while_the_file_is_as_
 
 def test_the_summary_lines_say_how_many_evaluations_the_mean_of_the_best_is_over(base_a, data, tmp_path, capsys):
     """With fewer than 10 evaluations mean10_top1 is the mean of them all: the closing line and the
-    'already finished' line say so; from 10 on they keep the paper's words."""
+    'already finished' line say so, in the words of the report (results.md, findings.md) for the same
+    metric (before, "mean of the 2 best (2 evaluations)" where the report said "mean of all 2
+    evaluations"); from 10 on they keep the paper's words."""
     shutil.copytree(base_a.with_name("baseA.run"), tmp_path / "baseA.run")
     shutil.copy2(base_a, tmp_path / "baseA.h5")
     again = training.train(training.TrainConfig(out=str(tmp_path / "baseA.h5"), data=data, half="A", seed=3,
                                                 resume="auto", **{**FAST, "quiet": False}))
-    assert f"is already finished (mean of the 2 best (2 evaluations) {again.mean10_top1:.4f}); nothing to do" \
-        in capsys.readouterr().err
+    reported = metric_words([SimpleNamespace(evaluations=again.evaluations)])  # the report's words
+    assert again.evaluations == 2 and reported == "mean of all 2 evaluations"
+    assert f"is already finished ({reported} {again.mean10_top1:.4f}); nothing to do" in capsys.readouterr().err
     training.train(training.TrainConfig(out=str(tmp_path / "once.h5"), data=data, half="A", seed=3,
                                         **{**FAST, "max_iter": 2, "quiet": False}))
-    assert ", mean of the 1 best (1 evaluation) " in capsys.readouterr().err
+    once = metric_words([SimpleNamespace(evaluations=1)]).replace("each run's", "its")  # "its one evaluation"
+    assert f", {once} " in capsys.readouterr().err
     assert [rundir.mean_best_words(count) for count in (10, 12)] == ["mean of 10 best"] * 2
 
 

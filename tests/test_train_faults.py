@@ -78,7 +78,7 @@ def test_a_finished_run_whose_checkpoint_was_deleted_is_already_finished(micro_d
     result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(out), "--resume", "auto",
                                        *[option for option in FAST_OPTIONS if option != "--quiet"]])
     assert result.exit_code == 0, result.output
-    assert f"{out} is already finished (mean of the 2 best (2 evaluations) " in result.output
+    assert f"{out} is already finished (mean of all 2 evaluations " in result.output
     assert "nothing to do" in result.output
     assert _files(tmp_path) == before
 

@@ -40,8 +40,10 @@ def test_a_demo_into_an_experiments_grid_is_refused_naming_the_experiment(experi
     a demo of an earlier version, which it never was."""
     grid, other = experiment_grid
     out = shutil.copytree(grid, tmp_path / "grid")
-    _refused(out, f"error: {out} holds the grid of an experiment on {other}, not a demo: the report of {out} would "
-                  f"pool the demo's networks with its runs; give this demo a folder of its own (-o FOLDER)")
+    _refused(out, f"error: {out} is an experiment's grid (on {other}), not a demo's folder: the demo's networks "
+                  f"cannot be trained among its runs; give this demo another folder (-o FOLDER), or continue the grid "
+                  f"with `minitransfer experiment -o {out} ...` (its own options) or report it with "
+                  f"`minitransfer report {out}`")
 
 
 @pytest.mark.usefixtures("tiny_demo", "placeholder_figures")
@@ -63,3 +65,36 @@ def _refused(out, error):
     assert result.exit_code == 2, result.output
     assert result.output.splitlines()[-1] == error
     assert snapshot(out) == before
+
+
+@pytest.mark.usefixtures("tiny_demo")
+def test_a_demo_into_an_experiments_grid_on_its_own_data_is_refused_as_the_experiments(tiny_data, tmp_path):
+    """An experiment on the demo's own data (the built-in set, as ``minitransfer experiment -o g1
+    --layers 1 --max-iter 20`` trains it): before, "g1 holds a demo trained with other options than this
+    version of minitransfer's demo trains with (--all-classes None -> {...}; --preset None -> ...), from an
+    earlier version ...; or delete g1 first (what it trained is lost)": the experiment called a demo, an
+    option no command has named, and its work advised away."""
+    out = tmp_path / "g1"
+    result = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "-o", str(out), "--layers", "1",
+                                       "--max-iter", "2", "--batch-size", "8", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    _refused(out, f"error: {out} is an experiment's grid (on {tiny_data}), not a demo's folder: the "
+                  f"demo's networks cannot be trained among its runs; give this demo another folder (-o FOLDER), or "
+                  f"continue the grid with `minitransfer experiment -o {out} ...` (its own options) or report it "
+                  f"with `minitransfer report {out}`")
+
+
+def test_a_plan_without_options_on_all_classes_is_told_in_real_option_names(tiny_data):
+    """An earlier demo's plan, without options on all classes: before, "--all-classes None -> {...}", an
+    option no command has; now each option its networks on all classes differ in."""
+    options = demos.CPU_PLAN.options(tiny_data, "cpu", 0)
+    earlier = {name: value for name, value in options.items() if name != "all_classes"}
+    changes = demos._recipe_changes(json_of(earlier), options)
+    assert not any("--all-classes" in change for change in changes), changes
+    assert changes == [f"--{name.replace('_', '-')} {earlier[name]!r} -> {value!r} on all classes"
+                       for name, value in sorted(demos.CPU_PLAN.all_classes.items()) if earlier[name] != value]
+
+
+def json_of(options):
+    """``options`` as a plan records them (JSON: paths as text)."""
+    return {name: str(value) if name == "data" else value for name, value in options.items()}
