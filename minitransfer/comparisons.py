@@ -13,7 +13,7 @@ import math
 
 from minitransfer import treatments
 from minitransfer.experiment import CROSS, Run
-from minitransfer.rundir import BEST_EVALUATIONS
+from minitransfer.rundir import BEST_EVALUATIONS, all_evaluations_words
 
 INTERCHANGEABLE = 0.02       # two halves' bases within 2 points: pooling them as "baseB" is fair
 RISING = 0.01                # still rising: the last quarter of evaluations 1 point above the one before
@@ -121,23 +121,9 @@ def metric_words(results):
     if len(fewer) == len([r for r in results if r.evaluations]):
         if len(set(fewer)) > 1:
             return f"mean of all of a run's evaluations, {min(fewer)} to {max(fewer)}"
-        return _all_evaluations(fewer[0], "each run's")
+        return all_evaluations_words(fewer[0], "each run's")
     runs = "the run" if len(fewer) == 1 else f"the {len(fewer)} runs"
     return f"mean of the {BEST_EVALUATIONS} best evaluations; of all, for {runs} with fewer"
-
-
-def run_metric_words(evaluations):
-    """One run's metric (``mean10_top1`` of ``evaluations`` evaluations) in train's and a grid's lines, in
-    :func:`metric_words`' words: "mean of 10 best", "mean of all 3 evaluations", "its one evaluation"
-    (before, "mean of the 3 best (3 evaluations)" where the report said "mean of all 3 evaluations")."""
-    if evaluations >= BEST_EVALUATIONS:
-        return f"mean of {BEST_EVALUATIONS} best"
-    return _all_evaluations(evaluations, "its") if evaluations > 0 else "no evaluation"
-
-
-def _all_evaluations(count, whose):
-    """The metric of runs of ``count`` (1 to 9) evaluations, ``whose`` ("its", "each run's")."""
-    return f"{whose} one evaluation" if count == 1 else f"mean of all {count} evaluations"
 
 
 # ---- selections and comparisons ----------------------------------------------------------------

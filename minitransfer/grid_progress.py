@@ -7,7 +7,6 @@ uncounted (:class:`StoppingLog`). :mod:`minitransfer.scheduler` runs the grid.
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, rundir
-from minitransfer.comparisons import run_metric_words
 from minitransfer.experiment import CHECKPOINT_FILE, run_dir, run_fields
 from minitransfer.rundir import RESULT_FILE
 
@@ -118,7 +117,7 @@ def accuracy_note(out, run):
     if not isinstance(value, (int, float)):
         return ""
     evaluations = result.get("evaluations")
-    counted = run_metric_words(evaluations if isinstance(evaluations, int) else rundir.BEST_EVALUATIONS)
+    counted = rundir.run_metric_words(evaluations if isinstance(evaluations, int) else rundir.BEST_EVALUATIONS)
     return f": {counted} {value:.4f}"
 
 

@@ -2,7 +2,7 @@
 is copied or frozen, the data and the schedule) and :func:`result_line` (the result of a finished run).
 """
 
-from minitransfer.comparisons import run_metric_words
+from minitransfer.rundir import run_metric_words
 
 
 def describe_plan(plan, net):

@@ -46,7 +46,7 @@ from minitransfer.resumed_logs import metrics_kept, unlogged_evaluations
 from minitransfer.run_logs import EVAL_COLUMNS, numbered_lines, parsed_eval_csv, read_eval_rows, whole_lines
 
 __all__ = ["run_dir_for", "weights_for", "recorded_out", "RUN_FILES", "is_run_dir", "nearest_above",
-           "enclosing_run_dir", "RunFiles", "BEST_EVALUATIONS", "mean_best_words",
+           "enclosing_run_dir", "RunFiles", "BEST_EVALUATIONS", "run_metric_words",
            "LAST_LINE_BYTES", "divergence", "weights_record", "recorded_sha256", "finite"]
 
 
@@ -289,13 +289,20 @@ def train_again(run="it"):
     return f"train {run} again (its train command with --overwrite)"
 
 
-def mean_best_words(evaluations):
-    """How a line names result.json's ``mean10_top1`` of a run of ``evaluations`` evaluations: "mean of
-    10 best", or for a run with fewer, whose value is the mean of them all, "mean of the 3 best (3
-    evaluations)"."""
+def run_metric_words(evaluations):
+    """How train's and a grid's lines name result.json's ``mean10_top1`` of a run of ``evaluations``
+    evaluations, in the report's words (:func:`minitransfer.comparisons.metric_words`): "mean of 10 best",
+    "mean of all 3 evaluations", "its one evaluation" (before, "mean of the 3 best (3 evaluations)" where
+    the report said "mean of all 3 evaluations")."""
     if evaluations >= BEST_EVALUATIONS:
         return f"mean of {BEST_EVALUATIONS} best"
-    return f"mean of the {evaluations} best ({evaluations} evaluation{'' if evaluations == 1 else 's'})"
+    return all_evaluations_words(evaluations, "its") if evaluations > 0 else "no evaluation"
+
+
+def all_evaluations_words(count, whose):
+    """The metric of runs of ``count`` (1 to 9) evaluations, the mean of them all; ``whose``: "its", "each
+    run's"."""
+    return f"{whose} one evaluation" if count == 1 else f"mean of all {count} evaluations"
 
 
 LAST_LINE_BYTES = 64 << 10  # more than train's longest line, a divergence's message with every layer's norms

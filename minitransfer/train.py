@@ -29,7 +29,6 @@ import os
 import pathlib
 
 from minitransfer import dead_ends, fileio, host_memory, run_file_readers, stopping
-from minitransfer.comparisons import run_metric_words
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
@@ -46,7 +45,7 @@ from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
 from minitransfer.resume_options import dataset_gone
 from minitransfer.rundir import (NOTHING_TO_DO, RESULT_FILE, RUN_FILES, config_text, run_dir_for,
-                                 train_again)
+                                 run_metric_words, train_again)
 from minitransfer.stop_requests import StopRequests
 from minitransfer.training_run import Run
 from minitransfer.treatments import UnreadableRun

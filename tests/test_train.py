@@ -111,7 +111,7 @@ def test_the_summary_lines_say_how_many_evaluations_the_mean_of_the_best_is_over
                                         **{**FAST, "max_iter": 2, "quiet": False}))
     once = metric_words([SimpleNamespace(evaluations=1)]).replace("each run's", "its")  # "its one evaluation"
     assert f", {once} " in capsys.readouterr().err
-    assert [rundir.mean_best_words(count) for count in (10, 12)] == ["mean of 10 best"] * 2
+    assert [rundir.run_metric_words(count) for count in (10, 12)] == ["mean of 10 best"] * 2
 
 
 def test_frozen_transfer_keeps_copied_layers_bit_identical(base_a, data, tmp_path):
