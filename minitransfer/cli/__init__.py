@@ -2,7 +2,7 @@
 
 Each command lives in its own module and is added to the group below by name; the shared options,
 exit codes and the table from errors to exit codes are in ``_errors``, ``_output``, ``_options``,
-``_paths`` and ``_devices``.
+``_paths`` and ``_devices``; how a help wraps in ``_help_format``.
 """
 
 import importlib.metadata
@@ -13,6 +13,7 @@ import click
 from minitransfer import __version__
 
 from ._errors import CommandGroup
+from ._help_format import help_unbroken
 
 
 def _print_version(ctx, param, value):
@@ -75,3 +76,5 @@ from . import demo as _demo, experiment as _experiment, report as _report  # noq
 main.add_command(_experiment.experiment)
 main.add_command(_report.report)
 main.add_command(_demo.demo)
+
+help_unbroken(main)  # last: every command's --help breaks lines at spaces only, never at a hyphen
