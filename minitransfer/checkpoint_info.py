@@ -32,7 +32,8 @@ def describe(path):
     a folder left holding the checkpoint alone lacks the evaluations made before it), and its run
     folder, where it has one, holds the run's result.json, as ``report`` counts a run finished.
     ``unwritten_result``: where it is at max_iter but its run folder holds no result.json (its training
-    ended before writing it: a full disk), the ``result`` path it lacks and whether the run is ``resumable``, which writes it (its checkpoint.h5 there); else None.
+    ended before writing it: a full disk), the ``result`` path it lacks and whether the run is
+    ``resumable``, which writes it (its checkpoint.h5 there); else None.
     ``unreadable``: where it is at max_iter and a file of its run folder that ``report`` reads first
     cannot be read as report reads it, which leaves the run out: its result.json
     (:func:`minitransfer.run_file_readers.read_result`: not JSON, truncated, empty, of the wrong
