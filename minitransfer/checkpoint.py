@@ -108,13 +108,12 @@ class Checkpoint:
         return self.meta.get("classes", [])
 
 
-def save(path, checkpoint, named=None, make_folder=True):
+def save(path, checkpoint, named=None):
     """Write ``checkpoint`` to ``path`` atomically (built in memory, written in one piece); returns
     the file's sha256. A failed write raises :class:`minitransfer.fileio.StorageError` (naming the
-    file as ``named`` does, where given; ``make_folder``: :func:`minitransfer.fileio.atomic_path`) and
-    leaves the previous file as it was."""
-    return fileio.write_hdf5(path, lambda f: _write(f, checkpoint), libver=LIBVER, named=named,
-                             make_folder=make_folder)
+    file as ``named`` does, where given: :func:`minitransfer.fileio.atomic_path`) and leaves the
+    previous file as it was."""
+    return fileio.write_hdf5(path, lambda f: _write(f, checkpoint), libver=LIBVER, named=named)
 
 
 def _write(f, checkpoint):

@@ -12,6 +12,7 @@ crash the process when a write failed inside its file close).
 """
 
 import contextlib
+import contextvars
 import errno
 import hashlib
 import io
@@ -117,16 +118,31 @@ def temporary_path(path):
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
+# Whether this thread's writes make nothing anew that is missing: see nothing_made_anew()
+_NOTHING_MADE_ANEW = contextvars.ContextVar("nothing_made_anew", default=False)
+
+
 @contextlib.contextmanager
-def atomic_path(path, size=None, named=None, make_folder=True):
+def nothing_made_anew():
+    """Within it, a write (:func:`atomic_path`) makes no missing folder and an append
+    (:func:`append_text`) no missing file: either fails with errno ENOENT instead. A run's writes into its
+    folder (:meth:`minitransfer.rundir.RunFiles.in_place`): one removed by hand mid-run, after the run
+    checked it was there, came back holding a lone checkpoint, or a log without its earlier rows."""
+    token = _NOTHING_MADE_ANEW.set(True)
+    try:
+        yield
+    finally:
+        _NOTHING_MADE_ANEW.reset(token)
+
+
+@contextlib.contextmanager
+def atomic_path(path, size=None, named=None):
     """Yield a temporary path to write ``path``'s new content to; on success it is fsynced and
     renamed to ``path`` (then the folder fsynced), on any failure it is removed. An ``OSError``
     becomes a :class:`StorageError` naming ``path`` (and ``size``, the bytes it needed, if known);
     ``named``: how it names the file instead (a run's file as the user spelled it, where ``path`` is
-    the absolute one a run writes, whatever folder its process has changed to since). ``make_folder``:
-    whether ``path``'s missing folders are made first; without, a write into a folder that is not
-    there fails (errno ENOENT): a run's files, whose folder removed mid-run must not come back
-    holding a lone checkpoint (:meth:`minitransfer.rundir.RunFiles.in_place`).
+    the absolute one a run writes, whatever folder its process has changed to since). Missing
+    folders are made first, unless within :func:`nothing_made_anew`.
 
         with atomic_path("net.h5") as temporary:
             temporary.write_bytes(data)
@@ -134,7 +150,7 @@ def atomic_path(path, size=None, named=None, make_folder=True):
     path = pathlib.Path(path)
     temporary = temporary_path(path)
     try:
-        if make_folder:
+        if not _NOTHING_MADE_ANEW.get():
             path.parent.mkdir(parents=True, exist_ok=True)
         yield temporary
         fsync_path(temporary)
@@ -157,19 +173,19 @@ def storage_error(path, error, size=None, named=None):
     return StorageError(error.errno, message)
 
 
-def write_bytes(path, data, named=None, make_folder=True):
-    """Write ``data`` to ``path`` atomically (``named``, ``make_folder``: see :func:`atomic_path`)."""
-    with atomic_path(path, size=len(data), named=named, make_folder=make_folder) as temporary:
+def write_bytes(path, data, named=None):
+    """Write ``data`` to ``path`` atomically (``named``: see :func:`atomic_path`)."""
+    with atomic_path(path, size=len(data), named=named) as temporary:
         temporary.write_bytes(data)
 
 
-def write_text(path, text, keep_same=False, named=None, make_folder=True):
+def write_text(path, text, keep_same=False, named=None):
     """Write ``text`` (UTF-8) to ``path`` atomically. With ``keep_same`` a file that already holds
     exactly that text is left alone: a rerun that changes nothing writes nothing (and so works on
-    a read-only copy). ``named``, ``make_folder``: see :func:`atomic_path`."""
+    a read-only copy). ``named``: see :func:`atomic_path`."""
     data = text.encode("utf-8")
     if not (keep_same and _holds(path, data)):
-        write_bytes(path, data, named, make_folder)
+        write_bytes(path, data, named)
 
 
 def _holds(path, data):
@@ -179,30 +195,29 @@ def _holds(path, data):
         return False
 
 
-def append_text(path, text, named=None, create=True):
+def append_text(path, text, named=None):
     """Append ``text`` to ``path`` (run logs); a failure is a :class:`StorageError` (``named``: see
     :func:`atomic_path`). A torn append (a partial last line) is dropped by the readers of these logs.
-    Without ``create`` a ``path`` that is not there is not made anew (errno ENOENT): a run's log it
-    wrote before, removed since, must not come back without its earlier rows."""
+    Within :func:`nothing_made_anew` a ``path`` that is not there is not made (errno ENOENT)."""
     try:
-        flags = os.O_WRONLY | os.O_APPEND | (os.O_CREAT if create else 0)
+        flags = os.O_WRONLY | os.O_APPEND | (0 if _NOTHING_MADE_ANEW.get() else os.O_CREAT)
         with open(os.open(path, flags, LOCK_FILE_MODE), "a") as stream:
             stream.write(text)
     except OSError as error:
         raise storage_error(path, error, len(text), named) from error
 
 
-def write_hdf5(path, fill, keep_same=False, libver=None, named=None, make_folder=True):
+def write_hdf5(path, fill, keep_same=False, libver=None, named=None):
     """Write an HDF5 file atomically: ``fill(h5py.File)`` builds it in memory, then its image is
     written in one piece (``keep_same``: see :func:`write_text`; h5py's images are byte-for-byte
-    reproducible). ``libver``: h5py's bounds on the file format's versions; ``named``, ``make_folder``:
-    see :func:`atomic_path`. Returns the file's sha256."""
+    reproducible). ``libver``: h5py's bounds on the file format's versions; ``named``: see
+    :func:`atomic_path`. Returns the file's sha256."""
     buffer = io.BytesIO()
     with h5py.File(buffer, "w", libver=libver) as handle:
         fill(handle)
     image = buffer.getbuffer()
     if not (keep_same and _holds(path, image)):
-        write_bytes(path, image, named, make_folder)
+        write_bytes(path, image, named)
     return hashlib.sha256(image).hexdigest()
 
 

@@ -12,16 +12,15 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
 
 
-def final_weights(saved, out, named=None, make_folder=True):
+def final_weights(saved, out, named=None):
     """The weights file ``out`` of a run resumed at its end and trained no further (``saved``, its
     checkpoint as :func:`minitransfer.checkpoint.load` read it, at max_iter): left as it is where it
     holds that network (:func:`_holding`), else restored from the checkpoint's bytes, which train
-    writes alike at the end of a run (``named``: how a failed write names ``out``; ``make_folder``:
-    :func:`minitransfer.fileio.atomic_path`). Rewritten from the net, they recorded the run's paths as
-    they are now: in a folder copied or moved, the weights got another sha256 than the one the
-    transfers copied from them record, which a grid then refused as copied from another network.
-    Returns (the weights' sha256, the configuration they record), or None where the checkpoint is no
-    longer the file read (replaced or removed since)."""
+    writes alike at the end of a run (``named``: how a failed write names ``out``). Rewritten from the
+    net, they recorded the run's paths as they are now: in a folder copied or moved, the weights got
+    another sha256 than the one the transfers copied from them record, which a grid then refused as
+    copied from another network. Returns (the weights' sha256, the configuration they record), or
+    None where the checkpoint is no longer the file read (replaced or removed since)."""
     held = _holding(out, saved)
     if held is not None:
         return held.sha256, held.meta["config"]
@@ -31,7 +30,7 @@ def final_weights(saved, out, named=None, make_folder=True):
         return None
     if hashlib.sha256(data).hexdigest() != saved.sha256:
         return None
-    fileio.write_bytes(out, data, named=named, make_folder=make_folder)
+    fileio.write_bytes(out, data, named=named)
     return saved.sha256, saved.meta["config"]
 
 

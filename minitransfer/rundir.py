@@ -172,19 +172,20 @@ class RunFiles:
             self._write(path, text)
 
     def _write(self, path, text):
-        fileio.write_text(self.at(path), text, named=path, make_folder=False)
+        fileio.write_text(self.at(path), text, named=path)
 
     @contextlib.contextmanager
-    def in_place(self):
-        """Around a write of the run's files (or of its weights file, beside its folder), each made with
-        no folder made for it (``make_folder=False``: :func:`minitransfer.fileio.atomic_path`): checked
-        in place first (:meth:`check_in_place`), and where the write fails for a folder or log not there
-        (errno ENOENT: moved or deleted after that check), checked again, so that it is
-        :meth:`check_in_place`'s :class:`RunFolderChanged`, what to do included, not a bare "cannot
-        write". Made anew, the folder held a lone checkpoint that ``info`` called resumable."""
+    def in_place(self, new_log=False):
+        """Around the writes of the run's files (or of its weights file, beside its folder): checked in
+        place first (:meth:`check_in_place`), then written making no missing folder, nor a missing log
+        unless ``new_log`` (the run's first append to it: :func:`minitransfer.fileio.nothing_made_anew`);
+        where one fails for a folder or log not there (errno ENOENT: moved or deleted after that check),
+        checked again, so that it is :meth:`check_in_place`'s :class:`RunFolderChanged`, what to do
+        included. Made anew, the folder held a lone checkpoint that ``info`` called resumable."""
         self.check_in_place()
         try:
-            yield
+            with contextlib.nullcontext() if new_log else fileio.nothing_made_anew():
+                yield
         except fileio.StorageError as error:
             if error.errno == errno.ENOENT and not isinstance(error, RunFolderChanged):
                 self.check_in_place()
@@ -259,19 +260,16 @@ class RunFiles:
         self.write_text(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
 
     def log(self, record):
-        with self.in_place():
-            self._append(self.metrics, json.dumps(record) + "\n")
+        with self.in_place(new_log=self._logs[self.metrics] is None):
+            fileio.append_text(self.at(self.metrics), json.dumps(record) + "\n", named=self.metrics)
         if self._logs[self.metrics] is None:  # created by this append
             self._logs[self.metrics] = _identity(self.at(self.metrics))
 
-    def _append(self, path, text):
-        """Append to the run log ``path``, made by this append only where the run has not written it yet."""
-        fileio.append_text(self.at(path), text, named=path, create=self._logs[path] is None)
-
     def add_eval(self, iteration, scores):
         row = {"iteration": int(iteration), **{k: float(scores[k]) for k in ("top1", "top5", "loss")}}
-        with self.in_place():
-            self._append(self.eval_csv, ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n")
+        with self.in_place():  # eval.csv is there from the start, with its header
+            fileio.append_text(self.at(self.eval_csv), ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n",
+                               named=self.eval_csv)
         self.log({"event": "eval", **row})
         return row
 

@@ -182,7 +182,7 @@ class Run:
         with self.files.in_place():  # a folder deleted meanwhile is not made anew, holding a lone checkpoint
             self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
             checkpoints.save(self.files.at(self.files.checkpoint), snapshot(self.net, self.plan, done, self.cursor),
-                             named=self.files.checkpoint, make_folder=False)
+                             named=self.files.checkpoint)
         self.saved = done
         self._record_own_config()
 
@@ -204,10 +204,10 @@ class Run:
         # the weights belong beside their run's folder, not beside a partial one (nor in a folder made anew)
         with self._saved_if_out_of_memory(f"writing the weights file {c.out}"), self.files.in_place():
             resumed = self.plan.resume_from if self.start == c.max_iter else None  # nothing trained since
-            kept = final_weights(resumed, self.out, named=c.out, make_folder=False) if resumed is not None else None
+            kept = final_weights(resumed, self.out, named=c.out) if resumed is not None else None
             if kept is None:
                 kept = checkpoints.save(self.out, snapshot(self.net, self.plan, c.max_iter, self.cursor),
-                                        named=c.out, make_folder=False), None
+                                        named=c.out), None
             sha256, record = kept
             self._record_own_config(record)
         return weights_record(self.out, sha256, named=c.out)
