@@ -6,10 +6,12 @@ diverged after it. Read with :func:`minitransfer.checkpoint.load`, which checks 
 
 import os
 import pathlib
+import types
 
 from minitransfer import results, run_lock, rundir
 from minitransfer.checkpoint import divergence_in, load, run_folder_of
 from minitransfer.checkpoint_check import Faults, check_classes
+from minitransfer.config import evaluates_after
 from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, read_result
 from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE, UnreadableRun, treatment_unknown
 
@@ -26,10 +28,12 @@ def describe(path):
     """A JSON-serialisable summary of the checkpoint at ``path``: layers, shapes, frozen flags and
     provenance (what ``minitransfer info`` prints). ``finished``: its iteration is its run's last
     (max_iter), so it is the trained network, not ``resumable`` (which it is with its solver state
-    before then), and its run folder, where it has one, holds the run's result.json, as ``report``
-    counts a run finished. ``unwritten_result``: where it is at max_iter but its run folder holds no
-    result.json (its training ended before writing it: a full disk), the ``result`` path it lacks
-    and whether the run is ``resumable``, which writes it (its checkpoint.h5 there); else None.
+    before then, unless a resume would refuse its run folder's logs: ``resume_refused``, why, else None:
+    a folder left holding the checkpoint alone lacks the evaluations made before it), and its run
+    folder, where it has one, holds the run's result.json, as ``report`` counts a run finished.
+    ``unwritten_result``: where it is at max_iter but its run folder holds no result.json (its training
+    ended before writing it: a full disk), the ``result`` path it lacks and whether the run is
+    ``resumable``, which writes it (its checkpoint.h5 there); else None.
     ``unreadable``: where it is at max_iter and a file of its run folder that ``report`` reads first
     cannot be read as report reads it, which leaves the run out: its result.json
     (:func:`minitransfer.run_file_readers.read_result`: not JSON, truncated, empty, of the wrong
@@ -67,6 +71,7 @@ def described(path):
     result_folder = _result_folder(path, run_folder) if at_end else None
     unwritten, unreadable, refusal, left_out = _run_faults(result_folder) if result_folder else (None,) * 4
     finished = at_end and unwritten is None and unreadable is None and left_out is None
+    refused = _resume_refused(run_folder, saved) if saved.solver is not None and not finished else None
     run = None
     if run_folder is not None:
         weights = rundir.weights_for(run_folder)  # reads its config.json
@@ -83,7 +88,9 @@ def described(path):
         "split": _split(meta),
         "n_copied": meta["n_copied"], "n_frozen": meta["n_frozen"], "random_frozen": meta["random_frozen"],
         "parent_sha256": meta["parent_sha256"], "source": meta["source"], "mean_source": meta["mean_source"],
-        "iteration": meta["iteration"], "finished": finished, "resumable": saved.solver is not None and not finished,
+        "iteration": meta["iteration"], "finished": finished,
+        "resumable": saved.solver is not None and not finished and refused is None,
+        "resume_refused": None if refused is None else str(refused),
         "unwritten_result": unwritten, "unreadable": unreadable, "left_out": left_out,
         "run": run, "diverged": divergence_in(run_folder) if saved.solver is not None and run_folder else "",
         "dataset_fingerprint": meta["dataset_fingerprint"],
@@ -91,6 +98,19 @@ def described(path):
         "config": meta["config"],
     }
     return summary, refusal
+
+
+def _resume_refused(run_folder, saved):
+    """The error a resume from ``saved`` (a checkpoint with its solver state) in ``run_folder`` is refused with
+    for its logs (the resume's own check: :func:`minitransfer.rundir.resume_refusal`), its evaluations as its
+    recorded configuration schedules them; None where it is not, or ``saved`` lies in no run folder."""
+    config = saved.meta["config"]
+    every, max_iter = config.get("eval_every"), config.get("max_iter")
+    if run_folder is None or type(every) is not int or every < 1:
+        return None
+    schedule = types.SimpleNamespace(eval_every=every, max_iter=max_iter)
+    made = rundir.evaluations_made(saved.iteration, lambda done: evaluates_after(schedule, done))
+    return rundir.resume_refusal(run_folder, saved.iteration, made)
 
 
 def _training(run_folder):

@@ -13,7 +13,8 @@ import math
 
 from minitransfer import treatments
 from minitransfer.experiment import CROSS, Run
-from minitransfer.rundir import BEST_EVALUATIONS, all_evaluations_words
+from minitransfer.rundir import BEST_EVALUATIONS
+from minitransfer.run_lines import all_evaluations_words
 
 INTERCHANGEABLE = 0.02       # two halves' bases within 2 points: pooling them as "baseB" is fair
 RISING = 0.01                # still rising: the last quarter of evaluations 1 point above the one before

@@ -12,6 +12,7 @@ crash the process when a write failed inside its file close).
 """
 
 import contextlib
+import contextvars
 import errno
 import hashlib
 import io
@@ -117,13 +118,31 @@ def temporary_path(path):
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
+# Whether this thread's writes make nothing anew that is missing: see nothing_made_anew()
+_NOTHING_MADE_ANEW = contextvars.ContextVar("nothing_made_anew", default=False)
+
+
+@contextlib.contextmanager
+def nothing_made_anew():
+    """Within it, a write (:func:`atomic_path`) makes no missing folder and an append
+    (:func:`append_text`) no missing file: either fails with errno ENOENT instead. A run's writes into its
+    folder (:meth:`minitransfer.rundir.RunFiles.in_place`): one removed by hand mid-run, after the run
+    checked it was there, came back holding a lone checkpoint, or a log without its earlier rows."""
+    token = _NOTHING_MADE_ANEW.set(True)
+    try:
+        yield
+    finally:
+        _NOTHING_MADE_ANEW.reset(token)
+
+
 @contextlib.contextmanager
 def atomic_path(path, size=None, named=None):
     """Yield a temporary path to write ``path``'s new content to; on success it is fsynced and
     renamed to ``path`` (then the folder fsynced), on any failure it is removed. An ``OSError``
     becomes a :class:`StorageError` naming ``path`` (and ``size``, the bytes it needed, if known);
     ``named``: how it names the file instead (a run's file as the user spelled it, where ``path`` is
-    the absolute one a run writes, whatever folder its process has changed to since).
+    the absolute one a run writes, whatever folder its process has changed to since). Missing
+    folders are made first, unless within :func:`nothing_made_anew`.
 
         with atomic_path("net.h5") as temporary:
             temporary.write_bytes(data)
@@ -131,7 +150,8 @@ def atomic_path(path, size=None, named=None):
     path = pathlib.Path(path)
     temporary = temporary_path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not _NOTHING_MADE_ANEW.get():
+            path.parent.mkdir(parents=True, exist_ok=True)
         yield temporary
         fsync_path(temporary)
         os.replace(temporary, path)
@@ -177,9 +197,11 @@ def _holds(path, data):
 
 def append_text(path, text, named=None):
     """Append ``text`` to ``path`` (run logs); a failure is a :class:`StorageError` (``named``: see
-    :func:`atomic_path`). A torn append (a partial last line) is dropped by the readers of these logs."""
+    :func:`atomic_path`). A torn append (a partial last line) is dropped by the readers of these logs.
+    Within :func:`nothing_made_anew` a ``path`` that is not there is not made (errno ENOENT)."""
     try:
-        with open(path, "a") as stream:
+        flags = os.O_WRONLY | os.O_APPEND | (0 if _NOTHING_MADE_ANEW.get() else os.O_CREAT)
+        with open(os.open(path, flags, LOCK_FILE_MODE), "a") as stream:
             stream.write(text)
     except OSError as error:
         raise storage_error(path, error, len(text), named) from error

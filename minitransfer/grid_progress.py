@@ -8,6 +8,7 @@ uncounted (:class:`StoppingLog`). :mod:`minitransfer.scheduler` runs the grid.
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, rundir
 from minitransfer.experiment import CHECKPOINT_FILE, run_dir, run_fields
+from minitransfer.run_lines import run_metric_words
 from minitransfer.rundir import RESULT_FILE
 
 
@@ -117,7 +118,7 @@ def accuracy_note(out, run):
     if not isinstance(value, (int, float)):
         return ""
     evaluations = result.get("evaluations")
-    counted = rundir.run_metric_words(evaluations if isinstance(evaluations, int) else rundir.BEST_EVALUATIONS)
+    counted = run_metric_words(evaluations if isinstance(evaluations, int) else rundir.BEST_EVALUATIONS)
     return f": {counted} {value:.4f}"
 
 

@@ -1,8 +1,25 @@
 """The lines a training run opens and closes with: :func:`describe_plan` (the net, where it runs, what
-is copied or frozen, the data and the schedule) and :func:`result_line` (the result of a finished run).
+is copied or frozen, the data and the schedule) and :func:`result_line` (the result of a finished run),
+its metric named as the report names it (:func:`run_metric_words`).
 """
 
-from minitransfer.rundir import run_metric_words
+from minitransfer.rundir import BEST_EVALUATIONS
+
+
+def run_metric_words(evaluations):
+    """How train's and a grid's lines name result.json's ``mean10_top1`` of a run of ``evaluations``
+    evaluations, in the report's words (:func:`minitransfer.comparisons.metric_words`): "mean of 10 best",
+    "mean of all 3 evaluations", "its one evaluation" (before, "mean of the 3 best (3 evaluations)" where
+    the report said "mean of all 3 evaluations")."""
+    if evaluations >= BEST_EVALUATIONS:
+        return f"mean of {BEST_EVALUATIONS} best"
+    return all_evaluations_words(evaluations, "its") if evaluations > 0 else "no evaluation"
+
+
+def all_evaluations_words(count, whose):
+    """The metric of runs of ``count`` (1 to 9) evaluations, the mean of them all; ``whose``: "its", "each
+    run's"."""
+    return f"{whose} one evaluation" if count == 1 else f"mean of all {count} evaluations"
 
 
 def describe_plan(plan, net):

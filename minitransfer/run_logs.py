@@ -1,6 +1,7 @@
 """A run's logs read back: the rows of its eval.csv (:func:`read_eval_rows`, :func:`eval_csv_lines`)
-and the records of its metrics.jsonl (:func:`read_metrics`). A partial last line (what a crash or a
-full disk leaves in the middle of an append) is dropped; so is a row train never writes.
+and the records of its metrics.jsonl (:func:`read_metrics`; the divergence it ends with:
+:func:`divergence`). A partial last line (what a crash or a full disk leaves in the middle of an
+append) is dropped; so is a row train never writes.
 """
 
 import math
@@ -115,3 +116,27 @@ def numbered_lines(path):
     except FileNotFoundError:
         return []
     return [(number, line) for number, line in enumerate(text.split("\n")[:-1], 1) if line.strip()]
+
+
+LAST_LINE_BYTES = 64 << 10  # more than train's longest line, a divergence's message with every layer's norms
+
+
+DIVERGED = "training diverged: "  # how divergence() begins
+
+
+def divergence(metrics):
+    """"training diverged: loss became nan at iteration 2 (lr 1000)" where train's last record in the
+    run's ``metrics`` (its metrics.jsonl) is a divergence: resumed from its checkpoint, the run would
+    diverge again; "" otherwise (training, stopped, finished or failed in another way). Only the end
+    of the log is read: a CaffeNet run's is 60 MB."""
+    try:
+        record = fileio.parse_json(fileio.last_line(metrics, LAST_LINE_BYTES) or "{}")
+    except FileNotFoundError:
+        return ""
+    except ValueError:  # a torn last line: not a divergence train logged
+        return ""
+    if not isinstance(record, dict) or record.get("event") != "diverged":
+        return ""
+    message = record.get("message")
+    return DIVERGED + (message.split(";")[0] if isinstance(message, str)
+                       else f"at iteration {record.get('iteration')}")

@@ -33,6 +33,7 @@ modules of their own (:mod:`minitransfer.run_lock`, :mod:`minitransfer.run_logs`
 :mod:`minitransfer.progress`, :mod:`minitransfer.stop_requests`).
 """
 
+import contextlib
 import errno
 import json
 import math
@@ -42,12 +43,13 @@ import pathlib
 from minitransfer import fileio
 from minitransfer.data.schema import SHA256
 from minitransfer.run_lock import holder_named
-from minitransfer.resumed_logs import metrics_kept, unlogged_evaluations
-from minitransfer.run_logs import EVAL_COLUMNS, numbered_lines, parsed_eval_csv, read_eval_rows, whole_lines
+from minitransfer.resumed_logs import RunLogError, metrics_kept, unlogged_evaluations
+from minitransfer.run_logs import (DIVERGED, EVAL_COLUMNS, LAST_LINE_BYTES, divergence, numbered_lines,
+                                   parsed_eval_csv, read_eval_rows, whole_lines)
 
 __all__ = ["run_dir_for", "weights_for", "recorded_out", "RUN_FILES", "is_run_dir", "nearest_above",
-           "enclosing_run_dir", "RunFiles", "BEST_EVALUATIONS", "run_metric_words",
-           "LAST_LINE_BYTES", "divergence", "weights_record", "recorded_sha256", "finite"]
+           "enclosing_run_dir", "RunFiles", "BEST_EVALUATIONS",
+           "LAST_LINE_BYTES", "DIVERGED", "divergence", "weights_record", "recorded_sha256", "finite"]
 
 
 def run_dir_for(out):
@@ -150,10 +152,8 @@ class RunFiles:
         if fresh:
             self._start_over(weights)
         else:
-            numbered = numbered_lines(self.at(self.eval_csv))  # read once: checked, then rewritten from
-            lines = parsed_eval_csv(numbered)
-            self.evaluations_to_redo = unlogged_evaluations(self.eval_csv, start_iteration, evaluated,
-                                                            numbered[:1], lines)
+            # read once: checked, then rewritten from
+            self.evaluations_to_redo, lines = _logged(self.eval_csv, self.at(self.eval_csv), start_iteration, evaluated)
             self._truncate(start_iteration, lines)
         if not self.at(self.eval_csv).exists():
             self._write(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n")
@@ -168,11 +168,28 @@ class RunFiles:
 
     def write_text(self, path, text):
         """Write the run's file ``path`` (named as :attr:`run_dir` names it) whole, atomically."""
-        self.check_in_place()
-        self._write(path, text)
+        with self.in_place():
+            self._write(path, text)
 
     def _write(self, path, text):
         fileio.write_text(self.at(path), text, named=path)
+
+    @contextlib.contextmanager
+    def in_place(self, new_log=False):
+        """Around the writes of the run's files (or of its weights file, beside its folder): checked in
+        place first (:meth:`check_in_place`), then written making no missing folder, nor a missing log
+        unless ``new_log`` (the run's first append to it: :func:`minitransfer.fileio.nothing_made_anew`);
+        where one fails for a folder or log not there (errno ENOENT: moved or deleted after that check),
+        checked again, so that it is :meth:`check_in_place`'s :class:`RunFolderChanged`, what to do
+        included. Made anew, the folder held a lone checkpoint that ``info`` called resumable."""
+        self.check_in_place()
+        try:
+            with contextlib.nullcontext() if new_log else fileio.nothing_made_anew():
+                yield
+        except fileio.StorageError as error:
+            if error.errno == errno.ENOENT and not isinstance(error, RunFolderChanged):
+                self.check_in_place()
+            raise
 
     def read_config(self):
         """config.json as it is now (a hand may have edited it), or None where it cannot be read."""
@@ -243,22 +260,50 @@ class RunFiles:
         self.write_text(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
 
     def log(self, record):
-        self.check_in_place()
-        fileio.append_text(self.at(self.metrics), json.dumps(record) + "\n", named=self.metrics)
+        with self.in_place(new_log=self._logs[self.metrics] is None):
+            fileio.append_text(self.at(self.metrics), json.dumps(record) + "\n", named=self.metrics)
         if self._logs[self.metrics] is None:  # created by this append
             self._logs[self.metrics] = _identity(self.at(self.metrics))
 
     def add_eval(self, iteration, scores):
         row = {"iteration": int(iteration), **{k: float(scores[k]) for k in ("top1", "top5", "loss")}}
-        self.check_in_place()
-        fileio.append_text(self.at(self.eval_csv), ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n",
-                           named=self.eval_csv)
+        with self.in_place():  # eval.csv is there from the start, with its header
+            fileio.append_text(self.at(self.eval_csv), ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n",
+                               named=self.eval_csv)
         self.log({"event": "eval", **row})
         return row
 
     def eval_rows(self):
         """The evaluations logged so far (a torn or malformed row is skipped)."""
         return read_eval_rows(self.at(self.eval_csv))
+
+
+def _logged(eval_csv, path, iteration, evaluated):
+    """(the evaluations a run resumed at ``iteration`` redoes, the rows of its eval.csv) where its eval.csv
+    (named ``eval_csv``, read at ``path``) holds those of ``evaluated`` made before: see
+    :func:`minitransfer.resumed_logs.unlogged_evaluations`, which raises ``RunLogError`` where it does not."""
+    numbered = numbered_lines(path)
+    lines = parsed_eval_csv(numbered)
+    return unlogged_evaluations(eval_csv, iteration, evaluated, numbered[:1], lines), lines
+
+
+def evaluations_made(iteration, evaluates):
+    """The iterations up to ``iteration`` after which a run evaluated, ``evaluates(done)`` saying whether it
+    did after ``done`` (:func:`minitransfer.config.evaluates_after` of its configuration)."""
+    return [done for done in range(1, iteration + 1) if evaluates(done)]
+
+
+def resume_refusal(run_dir, iteration, evaluated):
+    """The ``RunLogError`` a run resumed in ``run_dir`` from its checkpoint of ``iteration`` is refused with
+    (exit 65) for its eval.csv (:class:`RunFiles`' own check), ``evaluated`` the evaluations made up to it
+    (:func:`evaluations_made`): a folder holding the checkpoint alone (its logs deleted) lacks those; None
+    where the resume would take its logs."""
+    eval_csv = pathlib.Path(run_dir) / "eval.csv"
+    try:
+        _logged(eval_csv, eval_csv, iteration, evaluated)
+    except RunLogError as error:
+        return error
+    return None
 
 
 def _log_lost(path, there):
@@ -289,44 +334,6 @@ def train_again(run="it"):
     return f"train {run} again (its train command with --overwrite)"
 
 
-def run_metric_words(evaluations):
-    """How train's and a grid's lines name result.json's ``mean10_top1`` of a run of ``evaluations``
-    evaluations, in the report's words (:func:`minitransfer.comparisons.metric_words`): "mean of 10 best",
-    "mean of all 3 evaluations", "its one evaluation" (before, "mean of the 3 best (3 evaluations)" where
-    the report said "mean of all 3 evaluations")."""
-    if evaluations >= BEST_EVALUATIONS:
-        return f"mean of {BEST_EVALUATIONS} best"
-    return all_evaluations_words(evaluations, "its") if evaluations > 0 else "no evaluation"
-
-
-def all_evaluations_words(count, whose):
-    """The metric of runs of ``count`` (1 to 9) evaluations, the mean of them all; ``whose``: "its", "each
-    run's"."""
-    return f"{whose} one evaluation" if count == 1 else f"mean of all {count} evaluations"
-
-
-LAST_LINE_BYTES = 64 << 10  # more than train's longest line, a divergence's message with every layer's norms
-
-
-DIVERGED = "training diverged: "  # how divergence() begins
-
-
-def divergence(metrics):
-    """"training diverged: loss became nan at iteration 2 (lr 1000)" where train's last record in the
-    run's ``metrics`` (its metrics.jsonl) is a divergence: resumed from its checkpoint, the run would
-    diverge again; "" otherwise (training, stopped, finished or failed in another way). Only the end
-    of the log is read: a CaffeNet run's is 60 MB."""
-    try:
-        record = fileio.parse_json(fileio.last_line(metrics, LAST_LINE_BYTES) or "{}")
-    except FileNotFoundError:
-        return ""
-    except ValueError:  # a torn last line: not a divergence train logged
-        return ""
-    if not isinstance(record, dict) or record.get("event") != "diverged":
-        return ""
-    message = record.get("message")
-    return DIVERGED + (message.split(";")[0] if isinstance(message, str)
-                       else f"at iteration {record.get('iteration')}")
 
 
 def weights_record(out, sha256, named=None):

@@ -29,6 +29,7 @@ import os
 import pathlib
 
 from minitransfer import dead_ends, fileio, host_memory, run_file_readers, stopping
+from minitransfer.run_lines import run_metric_words
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
@@ -45,7 +46,7 @@ from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
 from minitransfer.resume_options import dataset_gone
 from minitransfer.rundir import (NOTHING_TO_DO, RESULT_FILE, RUN_FILES, config_text, run_dir_for,
-                                 run_metric_words, train_again)
+                                 train_again)
 from minitransfer.stop_requests import StopRequests
 from minitransfer.training_run import Run
 from minitransfer.treatments import UnreadableRun

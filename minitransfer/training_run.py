@@ -27,7 +27,7 @@ from minitransfer.evaluate import evaluate, summarize, until_stopped, validation
 from minitransfer.final_weights import final_weights
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import Progress
-from minitransfer.rundir import RunFiles, RunFolderChanged, weights_record
+from minitransfer.rundir import RunFiles, RunFolderChanged, evaluations_made, weights_record
 from minitransfer.run_lines import describe_plan, result_line
 from minitransfer.run_outcome import (Diverged, Interrupted, OutOfMemoryMidRun, TrainResult, blown_up_parameters,
                                       diagnostic)
@@ -62,7 +62,7 @@ class Run:
         self.out = str(pathlib.Path(c.out).absolute())  # where the weights are written, whatever os.chdir does since
         self.record = recorded_options(plan)  # config.json's and each checkpoint's: see _write_config
         self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out, lock=run_lock,
-                              evaluated=[done for done in range(1, self.start + 1) if evaluates_after(c, done)])
+                              evaluated=evaluations_made(self.start, lambda done: evaluates_after(c, done)))
         # a crash's leftovers of its own weights file only: the folder may be shared with runs on other
         # nodes of a cluster, whose temporaries this machine cannot see written
         fileio.remove_stale_temporaries(pathlib.Path(self.out).parent, names=(pathlib.Path(self.out).name,))
@@ -179,10 +179,10 @@ class Run:
             named = ", ".join(blown_up[:3]) + (f" and {len(blown_up) - 3} more" if len(blown_up) > 3 else "")
             raise self._divergence(done, f"weights of {named} became non-finite or larger than "
                                          f"{checkpoint_check.MAX_ABS_WEIGHT:g}", lr)
-        self.files.check_in_place()
-        self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
-        saved = snapshot(self.net, self.plan, done, self.cursor)
-        checkpoints.save(self.files.at(self.files.checkpoint), saved, named=self.files.checkpoint)
+        with self.files.in_place():  # a folder deleted meanwhile is not made anew, holding a lone checkpoint
+            self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
+            checkpoints.save(self.files.at(self.files.checkpoint), snapshot(self.net, self.plan, done, self.cursor),
+                             named=self.files.checkpoint)
         self.saved = done
         self._record_own_config()
 
@@ -201,8 +201,8 @@ class Run:
         advice, a smaller batch, meant training again from the start). A run resumed at max_iter keeps
         the weights its checkpoint holds, as they are or restored from it (:func:`final_weights`)."""
         c = self.plan.config
-        with self._saved_if_out_of_memory(f"writing the weights file {c.out}"):
-            self.files.check_in_place()  # the weights belong beside their run's folder, not beside a partial one
+        # the weights belong beside their run's folder, not beside a partial one (nor in a folder made anew)
+        with self._saved_if_out_of_memory(f"writing the weights file {c.out}"), self.files.in_place():
             resumed = self.plan.resume_from if self.start == c.max_iter else None  # nothing trained since
             kept = final_weights(resumed, self.out, named=c.out) if resumed is not None else None
             if kept is None:

@@ -16,7 +16,7 @@ from oracles import WEIGHT_LAYERS
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, run_lock
-from minitransfer import config, config_checks, counter_rng, evaluate, models, rundir, training_run, transfer
+from minitransfer import config, config_checks, counter_rng, evaluate, models, run_lines, rundir, training_run, transfer
 from minitransfer import train as training
 from minitransfer.checkpoint_check import MAX_ABS_WEIGHT
 from minitransfer.comparisons import metric_words
@@ -111,7 +111,7 @@ def test_the_summary_lines_say_how_many_evaluations_the_mean_of_the_best_is_over
                                         **{**FAST, "max_iter": 2, "quiet": False}))
     once = metric_words([SimpleNamespace(evaluations=1)]).replace("each run's", "its")  # "its one evaluation"
     assert f", {once} " in capsys.readouterr().err
-    assert [rundir.run_metric_words(count) for count in (10, 12)] == ["mean of 10 best"] * 2
+    assert [run_lines.run_metric_words(count) for count in (10, 12)] == ["mean of 10 best"] * 2
 
 
 def test_frozen_transfer_keeps_copied_layers_bit_identical(base_a, data, tmp_path):
