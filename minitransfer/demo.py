@@ -169,7 +169,7 @@ def check_other_demo(out, options):
 
 
 def check_not_a_grid(out, options):
-    """Raise ``ConfigError`` when ``out`` holds the grid of an ``experiment`` (:func:`_experiments`: on
+    """Raise ``ConfigError`` when ``out`` holds the grid of an ``experiment`` (:func:`_maker`: on
     another dataset than the demo's benchmark, or on the built-in set) that has trained something, or
     the report of other networks (``minitransfer report GRID -o OUT``: its findings.md and results.csv,
     no plan): the demo's networks of the grid's names were refused as a demo "of an earlier version"
@@ -270,7 +270,8 @@ def _mismatch(out, options, error):
     of ``out``: where the folder's plan is a demo's of another recipe (an earlier version of
     minitransfer's, whose networks this one would all refuse), the whole folder is at fault, not the
     one network the grid names (deleting it, the next rerun named the next); the values the grid
-    names after each -> are the demo's own, which its user does not set."""
+    names after each -> are the demo's own, which its user does not set. Where the plan cannot tell a
+    demo's folder from an experiment's grid (:func:`_maker`), deleting it is advised only for a demo's."""
     plan = read_plan(out)
     recorded = _options_of(plan)
     changes = _recipe_changes(recorded, options) if recorded is not None else []
