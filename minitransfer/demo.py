@@ -30,12 +30,12 @@ from minitransfer.config_wording import option_name
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
 from minitransfer.experiment import Run, plan_grid
-from minitransfer.grid_options import ALL_CLASSES
+from minitransfer.grid_options import ALL_CLASSES, SOURCE_DATA
 from minitransfer.grid_arguments import checked_devices, slots_device
 from minitransfer.grid_outcome import fix_then_rerun
-from minitransfer.grid_plan_file import planned_records
+from minitransfer.grid_plan_file import MADE_BY, planned_by, planned_records, read_plan
 from minitransfer.grid_status import is_finished, run_status
-from minitransfer.grid_plan import recorded_options
+from minitransfer.grid_plan import recorded_options, text_of
 from minitransfer.ops import precision as precisions
 from minitransfer.scheduler import run_grid
 
@@ -169,7 +169,7 @@ def check_other_demo(out, options):
 
 
 def check_not_a_grid(out, options):
-    """Raise ``ConfigError`` when ``out`` holds the grid of an ``experiment`` (:func:`_experiments`: on
+    """Raise ``ConfigError`` when ``out`` holds the grid of an ``experiment`` (:func:`_maker`: on
     another dataset than the demo's benchmark, or on the built-in set) that has trained something, or
     the report of other networks (``minitransfer report GRID -o OUT``: its findings.md and results.csv,
     no plan): the demo's networks of the grid's names were refused as a demo "of an earlier version"
@@ -177,14 +177,15 @@ def check_not_a_grid(out, options):
     runs, which the folder's report pooled with the demo's; beside a report, the demo's networks read as
     those it reports."""
     reported = [name for name in reports.REPORT_FILES if (pathlib.Path(out) / name).is_file()]
-    recorded = recorded_options(out)
+    plan = read_plan(out)
+    recorded = _options_of(plan)
     if {"findings.md", "results.csv"} <= set(reported) and recorded is None:
         raise config.ConfigError(f"{out} holds a report ({', '.join(reported[:3])} ...) of other networks, not a "
                                  f"demo: the demo's networks beside it would read as those it reports; give this "
                                  f"demo a folder of its own (-o FOLDER)")
     data = recorded.get("data") if recorded is not None else None
     other_data = isinstance(data, str) and not synthetic.is_builtin(data) and data != str(options["data"])
-    if not (other_data or _experiments(recorded)) or not _trained_any(out):
+    if not (other_data or _maker(plan) == "experiment") or not _trained_any(out):
         return
     on = f" (on {data})" if isinstance(data, str) else ""
     raise config.ConfigError(f"{out} is an experiment's grid{on}, not a demo's folder: the demo's networks "
@@ -193,12 +194,30 @@ def check_not_a_grid(out, options):
                              f"report it with `minitransfer report {out}`")
 
 
-def _experiments(recorded):
-    """Whether the options a plan recorded (``recorded``; None: no plan) are those of ``minitransfer
-    experiment``'s grid rather than a demo's: every version of the demo recorded its preset (it sets one),
-    and this one its options on all classes (no command's option); an experiment records only the
-    options its user gave. One given --preset reads as a demo's (of an earlier version, where it differs)."""
-    return recorded is not None and not {"preset", ALL_CLASSES} & set(recorded)
+DEMO = "demo"  # what the demo's plans record under grid_plan_file.MADE_BY
+
+
+def _maker(plan):
+    """Who planned the folder whose parsed plan is ``plan`` (None: none, or no options): "demo" where it
+    records so (:data:`DEMO` under :data:`~minitransfer.grid_plan_file.MADE_BY`: this version's demo) or
+    its options on all classes (no command's option: the previous versions', from 2026-12-02, recorded
+    them without the mark); "experiment" (``minitransfer experiment``'s grid, which records only the
+    options its user gave) where it records no preset (every demo sets one) or a cross-dataset grid's
+    source dataset (no demo has one); else "either": a preset alone is recorded by an experiment given
+    --preset and by a demo of a version before 2026-12-02, which nothing else in the plan tells apart
+    (what an old demo recorded, an experiment may be given), so neither is assumed (:func:`_mismatch`)."""
+    recorded = _options_of(plan)
+    if recorded is None:
+        return None
+    if text_of(plan, MADE_BY) == DEMO or ALL_CLASSES in recorded:
+        return DEMO
+    return "experiment" if "preset" not in recorded or SOURCE_DATA in recorded else "either"
+
+
+def _options_of(plan):
+    """The options the parsed ``plan`` records (a dict), or None."""
+    options = plan.get("options") if plan is not None else None
+    return options if isinstance(options, dict) else None
 
 
 def _trained_any(out):
@@ -251,16 +270,23 @@ def _mismatch(out, options, error):
     of ``out``: where the folder's plan is a demo's of another recipe (an earlier version of
     minitransfer's, whose networks this one would all refuse), the whole folder is at fault, not the
     one network the grid names (deleting it, the next rerun named the next); the values the grid
-    names after each -> are the demo's own, which its user does not set."""
-    recorded = recorded_options(out)
+    names after each -> are the demo's own, which its user does not set. Where the plan cannot tell a
+    demo's folder from an experiment's grid (:func:`_maker`), deleting it is advised only for a demo's."""
+    plan = read_plan(out)
+    recorded = _options_of(plan)
     changes = _recipe_changes(recorded, options) if recorded is not None else []
     if not changes or grid_check.others_at_work(out):  # another demo at work now: the grid says so
         return (f"{error}; the values after each -> are the options this demo trains with (it sets them "
                 f"itself)")
-    return (f"{out} holds a demo trained with other options than this version of minitransfer's demo trains with "
-            f"({'; '.join(changes)}), from an earlier version or another plan: none of its networks can be part "
-            f"of this demo; give this demo a folder of its own (-o FOLDER), or delete {out} first (what it trained "
-            f"is lost)")
+    if _maker(plan) == DEMO:
+        return (f"{out} holds a demo trained with other options than this version of minitransfer's demo trains "
+                f"with ({'; '.join(changes)}), from an earlier version or another plan: none of its networks can be "
+                f"part of this demo; give this demo a folder of its own (-o FOLDER), or delete {out} first (what it "
+                f"trained is lost)")
+    return (f"{out} holds networks trained with other options than this version of minitransfer's demo trains with "
+            f"({'; '.join(changes)}): none of them can be part of this demo; if {out} is a demo of an earlier "
+            f"version, delete it (what it trained is lost) or give this demo another folder (-o FOLDER); if it is "
+            f"your experiment's grid, give this demo another folder (-o FOLDER)")
 
 
 def builtin_intact(data):
@@ -294,7 +320,8 @@ def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, preci
     check_other_demo(out, options)
     runs = plan.runs(seed)
     try:
-        return run_grid(runs, out, options, devices=devices, log=log)
+        with planned_by(DEMO):  # its plan says it is the demo's (_maker)
+            return run_grid(runs, out, options, devices=devices, log=log)
     except grid_check.GridMismatch as error:  # it names train's options, which the demo sets, not its user
         raise grid_check.GridMismatch(_mismatch(out, options, error)) from None
     except fileio.StorageError as error:

@@ -229,7 +229,8 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
     warn_of_notes(builder.notes)
     built = ds.open_dataset(out)
     built.writes = Writes.between(before, folder_state(out, ignored=(lock.LOCK_FILE,)),
-                                  [shard["file"] for part in table.values() for shard in part["shards"]])
+                                  [shard["file"] for part in table.values() for shard in part["shards"]],
+                                  builder.rebuilt)
     return built
 
 

@@ -15,6 +15,7 @@ from .integrity import identity
 
 SHARD_HEADERS = 16 << 10  # a shard's HDF5 headers and attributes (plan, skipped list), rounded up to disk blocks
 META_SHARD_ENTRY = 256  # a shard's entry in meta.json (file, count, first index, sha256), indented as written there
+REBUILT_NAMED = 3  # the shards rebuilt a rerun names, and why (the others counted)
 META_REST = 4 << 10  # the rest of meta.json (format, image size, mean, subset counts), rounded up to a disk block
 
 
@@ -88,11 +89,13 @@ def _amount(count):
 @dataclasses.dataclass(frozen=True)
 class Writes:
     """What an import changed in its folder: ``shards_written`` and ``shards_reused`` (kept as they were) of
-    the shards its meta.json lists, and ``others``, the names of the other files it wrote or removed
-    (meta.json, mean.h5, importing.json, shards of another --shard-size ...)."""
+    the shards its meta.json lists, ``others``, the names of the other files it wrote or removed
+    (meta.json, mean.h5, importing.json, shards of another --shard-size ...), and ``rebuilt``, (name, why)
+    of the shards written over one that was there and could not be kept (:attr:`.shard_builder.Builder.rebuilt`)."""
     shards_written: int
     shards_reused: int
     others: tuple
+    rebuilt: tuple = ()
 
     @property
     def nothing_written(self):
@@ -101,22 +104,30 @@ class Writes:
 
     def said(self, source=None):
         """What ``prepare`` says of these writes before its summary line: "already prepared from SOURCE, nothing
-        written", "3 shards reused, 1 written"; "" for a fresh import (no shard reused). ``source``: as given."""
+        written", "3 shards reused, 1 written (train-00002.h5 rebuilt: its sha256 differs from meta.json's)",
+        naming the first :data:`REBUILT_NAMED` shards rebuilt and why (the others counted); "" for a fresh import
+        (no shard reused, none rebuilt). ``source``: as given."""
         if self.nothing_written:
             return f"already prepared{f' from {inputs.display_name(source)}' if source else ''}, nothing written"
-        if not self.shards_reused:
+        if not (self.shards_reused or self.rebuilt):
             return ""
         reused = self.shards_reused
         said = f"{reused} shard{'' if reused == 1 else 's'} reused, {self.shards_written} written"
+        if self.rebuilt:
+            named = [f"{name} rebuilt: {why}" for name, why in self.rebuilt[:REBUILT_NAMED]]
+            more = len(self.rebuilt) - REBUILT_NAMED
+            return f"{said} ({'; '.join(named)}{f'; and {more} more rebuilt' if more > 0 else ''})"
         return said if self.shards_written else f"{said} (only {inputs.a_few(self.others, 3)} changed)"
 
     @classmethod
-    def between(cls, before, after, shards):
+    def between(cls, before, after, shards, rebuilt=()):
         """The writes that turned :func:`folder_state` ``before`` into ``after``; ``shards``: the names
-        of the shards the import's table lists."""
+        of the shards the import's table lists; ``rebuilt``: (name, why) of those written over one that
+        was there (those written and listed kept)."""
         changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
         written = sum(name in changed for name in shards)
-        return cls(written, len(shards) - written, tuple(sorted(changed - set(shards))))
+        rebuilt = tuple((name, why) for name, why in rebuilt if name in changed and name in shards)
+        return cls(written, len(shards) - written, tuple(sorted(changed - set(shards))), rebuilt)
 
 
 def folder_state(folder, ignored=()):

@@ -18,6 +18,7 @@ from .shard_format import (IMPORTING_FILE, META_FILE, SCHEMA_VERSION, checked_da
 
 DECODER = "pillow-draft"       # in every shard plan: shards decoded another way are rebuilt, not mixed
 PROGRESS_EVERY = 1000          # images decoded between two progress calls inside a shard (of small images: 262,144)
+_SHA256_DIFFERS = "its sha256 differs from meta.json's"  # why a shard damaged since its import is rebuilt
 
 
 def _shard_plan(items, labels, extras, size):
@@ -46,6 +47,7 @@ class Builder:
         self.skipped, self.pixel_sum = [], np.zeros((size, size, 3), dtype=np.float64)
         self.notes = []  # {"file", "note"} of the images imported with a caveat (decode.load_item), kept shards' too
         self.digests = {}  # {item described: sha256 of the bytes decoded}
+        self.rebuilt = []  # (file name, why) of the shards that were there and were written again, in order
         self.train_counts = np.zeros(len(wnids), dtype=np.int64)
         self.wnids, self.num_classes = wnids, len(wnids)
         self.writing = False
@@ -62,11 +64,11 @@ class Builder:
             part = {name: np.asarray(values)[start:stop] for name, values in extras.items()}
             plan = _shard_plan(items[start:stop], labels[start:stop], part, self.size)
             path = self.out / shard_name(subset, number)
-            entry = _finished_shard(path, plan, first_index, self.size, stop - start, sorted(part),
-                                    self.recorded.get(path.name))
+            entry, why = _judged_shard(path, plan, first_index, self.size, stop - start, sorted(part),
+                                       self.recorded.get(path.name))
             if entry is None or self.overwrite:
                 entry = self._built_shard(path, entry, decoder, items[start:stop], labels[start:stop], part, subset,
-                                          first_index, plan)
+                                          first_index, plan, why)
             entry.pop("content_sha256", None)
             self.skipped += entry.pop("skipped")
             self.notes += entry.pop("notes", [])
@@ -83,10 +85,12 @@ class Builder:
                 self.progress(self.done, self.total)
         return {"count": first_index, "shards": shards}
 
-    def _built_shard(self, path, kept, decoder, items, labels, extras, subset, first_index, plan):
+    def _built_shard(self, path, kept, decoder, items, labels, extras, subset, first_index, plan, why=None):
         """The table entry of the shard at ``path`` built from ``items``: written, or where the shard is
         ``kept`` (the entry of an intact one, :func:`_finished_shard`, with --overwrite) and holds what they
-        decode to now, that entry."""
+        decode to now, that entry. ``why``: why the shard there was not kept (:func:`_judged_shard`; None
+        where there is none, or it is ``kept``); a shard written over one that was there is recorded in
+        ``rebuilt`` with why (what ``prepare`` says of a rerun: "train-00002.h5 rebuilt: ...")."""
         images_left = self.total - self.done  # a subset's last shard may be short: one more shard
         needed = rest_of_import(images_left, -(-images_left // self.shard_length) + 1, self.size, self.meta_bytes)
         if kept is None:
@@ -95,7 +99,12 @@ class Builder:
         if kept is not None and _same_content(kept, built):
             return {**kept, "digests": built["digests"]}
         self._begin_writing(needed)
-        return write(path, needed, lambda: _write_shard(path, built, subset, first_index, plan))
+        entry = write(path, needed, lambda: _write_shard(path, built, subset, first_index, plan))
+        if kept is not None:
+            why = "its images decode to other contents now (--overwrite)"
+        if why is not None:
+            self.rebuilt.append((path.name, why))
+        return entry
 
     def _reported(self, decoded):
         """``decoded``, calling ``progress`` every :data:`PROGRESS_EVERY` images: at ``--size 16`` a shard holds
@@ -140,7 +149,14 @@ def _text_in_global_heap(handle, names):
 
 
 def _finished_shard(path, plan, first_index, size, planned, extra_names, recorded_sha256=None):
-    """The table entry of an existing, intact shard built from ``plan`` (None when it must be (re)built).
+    """The table entry of an existing, intact shard built from ``plan`` (None when it must be (re)built):
+    :func:`_judged_shard`'s."""
+    return _judged_shard(path, plan, first_index, size, planned, extra_names, recorded_sha256)[0]
+
+
+def _judged_shard(path, plan, first_index, size, planned, extra_names, recorded_sha256=None):
+    """(the table entry of an existing, intact shard built from ``plan``, None), or (None, why it must be
+    rebuilt, in words: "its sha256 differs from meta.json's"), or (None, None) where there is no shard.
 
     Intact: its attributes say it was built from ``plan`` (first index, schema, its subset the one its name
     says, no array but /images, /labels, /sum and the ``extra_names``), checked first, so that a shard of
@@ -153,44 +169,46 @@ def _finished_shard(path, plan, first_index, size, planned, extra_names, recorde
     file hashes to ``recorded_sha256``: otherwise a damaged heap entry would hang the rerun for good;
     without that proof it is rebuilt."""
     if not path.is_file():
-        return None
+        return None, None
     try:
         with fileio.open_hdf5(path) as shard:
             sha256 = None
             if _text_in_global_heap(shard, ("plan", "skipped", "content_sha256", "notes", "subset")):
                 sha256 = fileio.sha256_file(path)
                 if sha256 != recorded_sha256:
-                    return None
-            if (fileio.plain_attribute(shard.attrs.get("plan")) != plan or shard.attrs.get("first_index") != first_index
-                    or shard.attrs.get("schema") != SCHEMA_VERSION
+                    return None, (_SHA256_DIFFERS if recorded_sha256 else "written by an older minitransfer, and "
+                                  "meta.json records no sha256 to prove it intact")
+            if fileio.plain_attribute(shard.attrs.get("plan")) != plan:
+                return None, "built from other inputs (files, their sizes or dates, labels) than it would be now"
+            if (shard.attrs.get("first_index") != first_index or shard.attrs.get("schema") != SCHEMA_VERSION
                     or fileio.plain_attribute(shard.attrs.get("subset")) != path.name.partition("-")[0]
                     or set(shard) != {"images", "labels", "sum", *extra_names}):
-                return None
+                return None, "its attributes or arrays are not those of this import's shard"
             sha256 = sha256 or fileio.sha256_file(path)
             if recorded_sha256 is not None and sha256 != recorded_sha256:
-                return None
+                return None, _SHA256_DIFFERS
             count = shard["labels"].shape[0] if isinstance(shard.get("labels"), h5py.Dataset) else -1
             if not 0 < count <= planned:
-                return None
+                return None, f"its /labels count {count} images, not 1..{planned}"
             labels = checked_dataset(shard, path, "labels", (count,), np.int32)[()]
             images = checked_dataset(shard, path, "images", (count, size, size, 3), np.uint8)[()]
             extras = {name: checked_dataset(shard, path, name, (count,), _number_type(shard, name))[()]
                       for name in extra_names}
             content = content_sha256(images, labels, extras)
             if content != fileio.plain_attribute(shard.attrs.get("content_sha256")):
-                return None
+                return None, "its arrays no longer hash to its content_sha256"
             pixel_sum = checked_dataset(shard, path, "sum", (size, size, 3), np.float64)[()]
             if not np.array_equal(pixel_sum, images.sum(axis=0, dtype=np.float64)):  # as write_shard stores it
-                return None
+                return None, "its /sum is not the sum of its images"
             skipped = fileio.parse_json(fileio.plain_attribute(shard.attrs["skipped"]))
             notes = fileio.parse_json(fileio.plain_attribute(shard.attrs["notes"])) if "notes" in shard.attrs else []
             if any(readable_now(entry.get("reason"), entry.get("file")) for entry in skipped):  # mended since
-                return None
-    except (OSError, KeyError, ValueError, TypeError, RuntimeError):  # RuntimeError: h5py on a damaged header
-        return None  # unreadable, corrupt or stale leftover: rebuild it
+                return None, "a file it skipped as undecodable decodes now"
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as error:  # RuntimeError: h5py, a damaged header
+        return None, f"unreadable ({str(error).removeprefix(f'{path}: ')})"  # corrupt or stale leftover: rebuilt
     return {"file": path.name, "count": count, "first_index": first_index, "sha256": sha256,
             "sum": pixel_sum, "labels": labels, "skipped": skipped, "notes": notes,
-            "content_sha256": content}
+            "content_sha256": content}, None
 
 
 def _number_type(shard, name):

@@ -2,6 +2,7 @@
 ``experiment`` on another dataset, or a report written with ``minitransfer report GRID -o FOLDER``.
 Each is refused (exit 2) naming what the folder holds, before anything is written."""
 
+import json
 import shutil
 
 import pytest
@@ -98,3 +99,58 @@ def test_a_plan_without_options_on_all_classes_is_told_in_real_option_names(tiny
 def json_of(options):
     """``options`` as a plan records them (JSON: paths as text)."""
     return {name: str(value) if name == "data" else value for name, value in options.items()}
+
+
+@pytest.mark.usefixtures("tiny_demo")
+def test_an_experiments_grid_given_a_preset_is_never_advised_away_as_a_demo(tiny_data, tmp_path):
+    """``experiment -o g1 --preset mini`` on the demo's own data records a preset, as a demo of a version
+    before options on all classes did: before, "g1 holds a demo trained with other options ... or delete g1
+    first (what it trained is lost)". Now, nothing in its plan telling which it is, the advice to delete it is
+    for a demo's folder only."""
+    out = tmp_path / "g1"
+    result = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "-o", str(out), "--layers", "1",
+                                       "--preset", "mini", "--max-iter", "2", "--batch-size", "8", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert "made_by" not in json.loads((out / "experiment.json").read_text())
+    before = snapshot(out)
+    refused = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
+    assert refused.exit_code == 2, refused.output
+    error = refused.output.splitlines()[-1]
+    assert error.startswith(f"error: {out} holds networks trained with other options than this version of "
+                            f"minitransfer's demo trains with ("), error
+    assert error.endswith(f"if {out} is a demo of an earlier version, delete it (what it trained is lost) or give "
+                          f"this demo another folder (-o FOLDER); if it is your experiment's grid, give this demo "
+                          f"another folder (-o FOLDER)"), error
+    assert snapshot(out) == before
+
+
+def test_a_demos_folder_says_it_is_the_demos_and_is_told_as_a_demo_when_its_recipe_changed(tiny_data, tmp_path,
+                                                                                            monkeypatch):
+    """The demo's plan records that it is the demo's (its options alone read as those of an experiment given
+    --preset): a later version's demo, whose recipe differs, tells it as a demo of an earlier version, and
+    may advise deleting it."""
+    monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
+    out = tmp_path / "demo"
+    for max_iter, code in ((2, 0), (3, 2)):
+        monkeypatch.setattr(demos, "CPU_PLAN", demos.DemoPlan(layers=(2,), networks_per_point=1,
+                                                              selffer_fine_tuned=False,
+                                                              train={"preset": "mini", "max_iter": max_iter}))
+        result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
+        assert result.exit_code == code, result.output
+        if max_iter == 2:
+            assert json.loads((out / "experiment.json").read_text())["made_by"] == "demo"
+    assert result.output.splitlines()[-1].startswith(f"error: {out} holds a demo trained with other options than "
+                                                     f"this version of minitransfer's demo trains with (--max-iter 2 "
+                                                     f"-> 3), from an earlier version or another plan"), result.output
+    assert result.output.splitlines()[-1].endswith(f"or delete {out} first (what it trained is lost)")
+
+
+@pytest.mark.parametrize("plan, maker", [
+    ({"options": {"preset": "micro", "all_classes": {"max_iter": 1560}}}, "demo"),  # the previous version's demo
+    ({"made_by": "demo", "options": {"preset": "micro"}}, "demo"),
+    ({"options": {"max_iter": 20}}, "experiment"),
+    ({"options": {"preset": "mini", "source_data": "/data/cifar"}}, "experiment"),  # a cross-dataset grid
+    ({"options": {"preset": "micro", "max_iter": 20}}, "either"),  # --preset given, or a demo before all_classes
+    (None, None), ({"options": "hand-edited"}, None)])
+def test_who_planned_a_folder_is_read_from_its_plan(plan, maker):
+    assert demos._maker(plan) == maker

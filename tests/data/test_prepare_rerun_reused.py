@@ -1,10 +1,12 @@
 """A rerun of prepare over an intact dataset wrote nothing (as ``prepare --help`` promises) but printed exactly
 the line a fresh import prints, so nobody could tell it had been reused. Its line now says so ("already prepared
 from SOURCE, nothing written"), and a rerun that rebuilt some shards (one deleted, an interrupted import
-finished) says how many it reused and how many it wrote."""
+finished) says how many it reused and how many it wrote, naming the shards it rebuilt (the first few; the rest
+counted) and why: "6 shards reused, 1 written" left the damaged shard to be found with ``prepare verify``."""
 
 import json
 
+import h5py
 import pytest
 from click.testing import CliRunner
 
@@ -87,3 +89,68 @@ def test_an_interrupted_import_finished_without_a_shard_to_write_says_so(tmp_pat
     (out / "meta.json").unlink()
     line = _prepare("synthetic", str(out), *SYNTHETIC, "--shard-size", "7")
     assert line == f"{out}: {len(shards)} shards reused, 0 written (only meta.json changed): {_counts(out)}"
+
+
+ARGUMENTS = [*SYNTHETIC, "--shard-size", "5"]  # 24 train and 8 val images: 5 + 2 shards
+
+
+def _flip_an_image_byte(path):
+    """Invert the first byte of the shard's /images (as a bad disk would): every attribute still reads."""
+    with h5py.File(path, "r") as handle:
+        start = handle["images"].id.get_offset()
+    with open(path, "r+b") as stream:
+        stream.seek(start)
+        byte = stream.read(1)
+        stream.seek(start)
+        stream.write(bytes([byte[0] ^ 0xFF]))
+
+
+def _verify_names(out, names):
+    """``prepare verify OUT`` (the independent check) fails naming the shards ``names`` as corrupt."""
+    result = CliRunner().invoke(main, ["prepare", "verify", str(out)])
+    assert result.exit_code == 65, result.output
+    assert "sha256 mismatch" in result.output and all(name in result.output for name in names), result.output
+
+
+def test_a_rerun_names_the_damaged_shard_it_rebuilt_and_why(tmp_path):
+    out = tmp_path / "out"
+    _prepare("synthetic", str(out), *ARGUMENTS)
+    shards = _shards(out)
+    assert len(shards) == 7
+    damaged = shards[2]
+    _flip_an_image_byte(out / damaged)
+    _verify_names(out, [damaged])
+    line = _prepare("synthetic", str(out), *ARGUMENTS)
+    assert line == (f"{out}: 6 shards reused, 1 written ({damaged} rebuilt: its sha256 differs from meta.json's): "
+                    f"{_counts(out)}")
+    assert CliRunner().invoke(main, ["prepare", "verify", str(out)]).exit_code == 0  # mended
+
+
+def test_a_rerun_names_the_first_three_shards_rebuilt_and_counts_the_rest(tmp_path):
+    out = tmp_path / "out"
+    _prepare("synthetic", str(out), *ARGUMENTS)
+    shards = _shards(out)  # train-00000 ... train-00004, val-00000, val-00001: the order they are built in
+    damaged = shards[1:6]
+    for name in damaged:
+        _flip_an_image_byte(out / name)
+    _verify_names(out, damaged)
+    line = _prepare("synthetic", str(out), *ARGUMENTS)
+    named = "; ".join(f"{name} rebuilt: its sha256 differs from meta.json's" for name in damaged[:3])
+    assert line == f"{out}: 2 shards reused, 5 written ({named}; and 2 more rebuilt): {_counts(out)}"
+
+
+@pytest.mark.parametrize("deleted", [False, True], ids=["truncated", "truncated-and-one-deleted"])
+def test_a_rerun_says_an_unreadable_shard_is_rebuilt_as_unreadable(tmp_path, deleted):
+    """A shard cut short cannot be opened: named as unreadable. A shard deleted meanwhile is written, not
+    rebuilt (nothing was there): counted, not named."""
+    out = tmp_path / "out"
+    _prepare("synthetic", str(out), *ARGUMENTS)
+    shards = _shards(out)
+    with open(out / shards[0], "r+b") as stream:
+        stream.truncate(100)
+    if deleted:
+        (out / shards[4]).unlink()
+    line = _prepare("synthetic", str(out), *ARGUMENTS)
+    assert line.startswith(f"{out}: {6 - deleted} shards reused, {1 + deleted} written ({shards[0]} rebuilt: "
+                           f"unreadable ("), line
+    assert line.endswith(f"): {_counts(out)}") and shards[4] not in line, line
