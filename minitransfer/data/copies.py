@@ -30,7 +30,7 @@ def file_identities(train, val, examined):
     A file reached by two paths (a symbolic or hard link) must keep one label in one subset:
     ``DatasetError`` naming both paths when it lies in two classes (a class folder linked to
     another) or in both ``train`` and ``val`` (a val/ linked to train/). Two paths in one class
-    and subset are kept (a link imported like the image): :func:`_hold_out` keeps them together.
+    and subset are kept (a link imported like the image): :func:`.held_out.hold_out` keeps them together.
     ``examined(done, total)`` is called after each class folder."""
     identity, sizes, modified, states, first = {}, {}, {}, {}, {}
     done, total = 0, len(train) + len(val)
@@ -164,7 +164,7 @@ def _twins(paths, identity, sizes, digests):
 
 def same_content_in_a_class(train, identity, sizes, digests, compared):
     """``identity`` with byte-identical copies within one class (``photo.jpg`` and ``photo (1).jpg``)
-    made one file, as links are: :func:`_hold_out` keeps them on one side, so that validation never
+    made one file, as links are: :func:`.held_out.hold_out` keeps them on one side, so that validation never
     holds a copy of a training image of its class. ``compared(done, total)`` is called after each class."""
     identity = dict(identity)
     for number, files in enumerate(train.values(), start=1):
