@@ -158,15 +158,20 @@ def test_a_rerun_says_an_unreadable_shard_is_rebuilt_as_unreadable(tmp_path, del
     assert line.endswith(f"): {_counts(out)}") and shards[4] not in line, line
 
 
-def test_a_rerun_that_rebuilds_every_shard_for_another_shard_size_says_nothing_of_it(tmp_path):
-    """Every shard written again for --shard-size 7 (none reused): the line of a fresh import, as before shards
-    rebuilt were named (it said each was "built from other inputs (files, their sizes or dates, labels)",
-    falsely, and said it once a shard)."""
+RERUN_SIZE = [*SYNTHETIC[:-2], "--size", "10", "--shard-size", "5", "--overwrite"]  # SYNTHETIC's --size is 12
+
+
+@pytest.mark.parametrize("rerun, shards", [([*SYNTHETIC, "--shard-size", "7"], 6), (RERUN_SIZE, 7)],
+                         ids=["shard-size", "size-overwrite"])
+def test_a_rerun_that_rebuilds_every_shard_for_other_options_says_nothing_of_it(tmp_path, rerun, shards):
+    """Every shard written again for --shard-size 7 (24 train, 8 val images: 4 + 2 shards), or another --size
+    (none reused): the line of a fresh import, as before shards rebuilt were named (it said each was "built from
+    other inputs (files, their sizes or dates, labels)", falsely, and said it once a shard)."""
     out = tmp_path / "out"
     _prepare("synthetic", str(out), *ARGUMENTS)
     assert len(_shards(out)) == 7
-    line = _prepare("synthetic", str(out), *SYNTHETIC, "--shard-size", "7")  # 24 train, 8 val: 4 + 2 shards
-    assert len(_shards(out)) == 6
+    line = _prepare("synthetic", str(out), *rerun)
+    assert len(_shards(out)) == shards
     assert line == f"{out}: {_counts(out)}"
 
 
