@@ -13,13 +13,13 @@ from ._options import Seed
 from ._paths import OutputFolder
 
 
-def size_option(default):
+def _size_option(default):
     """--size, with its command's default shown on its line."""
     return click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=default, show_default=True,
                         help=f"Warp images to SIZE x SIZE (at most {build.MAX_IMAGE_SIZE}).")
 
 
-def overwrite_option(*files):
+def _overwrite_option(*files):
     """--overwrite, whose help names its command's class-table options (``files``): an edited one differs too."""
     differ = f", options, {' or '.join(files)}" if files else " or options"
     return click.option("--overwrite", is_flag=True,
@@ -28,18 +28,17 @@ def overwrite_option(*files):
                              f"same.")
 
 
-_workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
-                        help=f"Decoding processes, at most {MAX_WORKERS} (default: one per core this process may "
-                             f"run on; 0 decodes in this process).")
-shard_option = click.option("--shard-size", type=click.IntRange(1), default=None,
-                            help="Images per shard (default: about 192 MiB of images).")
-verify_option = click.option("--verify", is_flag=True,
-                             help="Re-check every file's sha256 afterwards (another prepare of OUT meanwhile is "
-                                  "refused).")
-_is_a = click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
-                     help="WordNet 'parent child' file: records each class's man-made / natural family "
-                          "(class names must be WordNet ids such as n01440764).")
-
+_workers_option = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
+                               help=f"Decoding processes, at most {MAX_WORKERS} (default: one per core this process "
+                                    f"may run on; 0 decodes in this process).")
+_shard_option = click.option("--shard-size", type=click.IntRange(1), default=None,
+                             help="Images per shard (default: about 192 MiB of images).")
+_verify_option = click.option("--verify", is_flag=True,
+                              help="Re-check every file's sha256 afterwards (another prepare of OUT meanwhile is "
+                                   "refused).")
+_is_a_option = click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
+                            help="WordNet 'parent child' file: records each class's man-made / natural family "
+                                 "(class names must be WordNet ids such as n01440764).")
 
 def _applied(options, command):
     """``command`` with ``options`` applied, listed in the order --help shows them."""
@@ -50,20 +49,22 @@ def _applied(options, command):
 
 def image_import_options(*files):
     """--is-a, --size (256), --workers, --shard-size, --verify and --overwrite (naming ``files``, as
-    :func:`overwrite_option`): the options of the commands that decode images (imagenet, folder, tiny-imagenet)."""
-    options = (_is_a, size_option(256), _workers, shard_option, verify_option, overwrite_option(*files))
+    :func:`_overwrite_option`): the options of the commands that decode images (imagenet, folder, tiny-imagenet)."""
+    options = (_is_a_option, _size_option(256), _workers_option, _shard_option, _verify_option,
+               _overwrite_option(*files))
     return lambda command: _applied(options, command)
 
 
-_cifar_workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
-                              help=f"Processes resizing to --size, at most {MAX_WORKERS} (default: 0, in this process: "
-                                   f"CIFAR's pixels need no decoding).")
+_cifar_workers_option = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
+                                     help=f"Processes resizing to --size, at most {MAX_WORKERS} (default: 0, in this "
+                                          f"process: CIFAR's pixels need no decoding).")
 
 
 def cifar_options(command):
     """SOURCE (the archive or its folder), OUT and the options the CIFAR importers take."""
     return _applied((click.argument("source", type=click.Path(exists=True)), click.argument("out", type=OutputFolder()),
-                     size_option(32), _cifar_workers, shard_option, verify_option, overwrite_option()), command)
+                     _size_option(32), _cifar_workers_option, _shard_option, _verify_option, _overwrite_option()),
+                    command)
 
 
 def _even(context, parameter, value):
@@ -102,4 +103,4 @@ def synthetic_options(command):
                      help="Validation images generated per class."),
         click.option("--seed", type=Seed(None), default=_SYNTHETIC["seed"], show_default=True,
                      help="Seed of the generator."),
-        size_option(_SYNTHETIC["size"]), shard_option, verify_option, overwrite_option()), command)
+        _size_option(_SYNTHETIC["size"]), _shard_option, _verify_option, _overwrite_option()), command)

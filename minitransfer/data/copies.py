@@ -30,7 +30,7 @@ def file_identities(train, val, examined):
     A file reached by two paths (a symbolic or hard link) must keep one label in one subset:
     ``DatasetError`` naming both paths when it lies in two classes (a class folder linked to
     another) or in both ``train`` and ``val`` (a val/ linked to train/). Two paths in one class
-    and subset are kept (a link imported like the image): :func:`_hold_out` keeps them together.
+    and subset are kept (a link imported like the image): :func:`.held_out.hold_out` keeps them together.
     ``examined(done, total)`` is called after each class folder."""
     identity, sizes, modified, states, first = {}, {}, {}, {}, {}
     done, total = 0, len(train) + len(val)
@@ -110,6 +110,38 @@ def _content_digest(path, digests, read=None):
     return digests[path]
 
 
+class _SizeGroups:
+    """The files of ``classes`` ({class: paths}) grouped by size (``sizes``: {path: bytes}; a file without one is
+    in no group), each group's files read (their sha256, remembered in ``digests``; ``read``: as
+    :func:`_content_digest` takes it) the first time the group is asked for: only files of a size asked about
+    are read, each once."""
+
+    def __init__(self, classes, sizes, digests, read=None):
+        self._files, self._digests, self._read, self._by_digest = {}, digests, read, {}
+        for name, paths in classes.items():
+            for path in paths:
+                if path in sizes:
+                    self._files.setdefault(sizes[path], []).append((name, path))
+
+    def sizes(self):
+        """The sizes the files have."""
+        return self._files.keys()
+
+    def files(self, size):
+        """[(class, path), ...] of the files of ``size`` bytes, in the order ``classes`` lists them."""
+        return self._files.get(size, [])
+
+    def by_digest(self, size):
+        """{sha256: [(class, path), ...]} of the files of ``size`` bytes that could be read, read on first ask."""
+        if size not in self._by_digest:
+            self._by_digest[size] = {}
+            for name, path in self.files(size):
+                digest = _content_digest(path, self._digests, self._read)
+                if digest is not None:
+                    self._by_digest[size].setdefault(digest, []).append((name, path))
+        return self._by_digest[size]
+
+
 def _twins(paths, identity, sizes, digests):
     """{path: sha256} of each of ``paths`` whose bytes another distinct file among them (not a
     link to it) repeats; only files of a size another has are read."""
@@ -132,7 +164,7 @@ def _twins(paths, identity, sizes, digests):
 
 def same_content_in_a_class(train, identity, sizes, digests, compared):
     """``identity`` with byte-identical copies within one class (``photo.jpg`` and ``photo (1).jpg``)
-    made one file, as links are: :func:`_hold_out` keeps them on one side, so that validation never
+    made one file, as links are: :func:`.held_out.hold_out` keeps them on one side, so that validation never
     holds a copy of a training image of its class. ``compared(done, total)`` is called after each class."""
     identity = dict(identity)
     for number, files in enumerate(train.values(), start=1):
@@ -149,26 +181,15 @@ def in_other_classes(train, sizes, digests):
     ({class: paths}), lie in a file of another class (``sizes``: :func:`file_identities`'; ``digests``: {path:
     sha256}, filled as files are read). Files are read only as asked, and only those of a size a file of another
     class has, each once: :func:`.held_out.hold_out` asks of the files it would hold out."""
-    of_size = {}  # {size: [(class, path), ...]}
-    for name, files in train.items():
-        for path in files:
-            if path in sizes:
-                of_size.setdefault(sizes[path], []).append((name, path))
-    classes_of = {}  # {size: {sha256: classes holding a file of those bytes}}, filled as asked
+    groups = _SizeGroups(train, sizes, digests)
 
     def copied(name, path):
         size = sizes.get(path)
-        same_size = of_size.get(size, ())
-        if all(other == name for other, _ in same_size):
+        if all(other == name for other, _ in groups.files(size)):
             return False
-        if size not in classes_of:
-            classes_of[size] = {}
-            for other, other_path in same_size:
-                digest = _content_digest(other_path, digests)
-                if digest is not None:
-                    classes_of[size].setdefault(digest, set()).add(other)
+        holders = groups.by_digest(size)
         digest = _content_digest(path, digests)
-        return digest is not None and bool(classes_of[size].get(digest, set()) - {name})
+        return digest is not None and any(other != name for other, _ in holders.get(digest, ()))
     return copied
 
 
@@ -181,25 +202,15 @@ def without_copies_of_training(train, val, sizes, states, digests, compared):
     read, each once; each validation file is looked up by its digest, not compared with every training
     file of its size (files of one format and dimensions, BMP or random-noise PNG, often share one size).
     ``compared(done, total)`` is called after each class."""
-    training = {}  # {size: training files of that size}
-    for name in sorted(train):
-        for path in train[name]:
-            if path in sizes:
-                training.setdefault(sizes[path], []).append(path)
-    originals = {}  # {size: {digest: the first training file of that size with those bytes}}, filled as needed
+    training = _SizeGroups({name: train[name] for name in sorted(train)}, sizes, digests)
     kept, skipped = {}, []
     for number, (name, files) in enumerate(val.items(), start=1):
         kept[name] = []
         for path in files:
             size = sizes.get(path)
-            if size in training and size not in originals:
-                originals[size] = {}
-                for other in training[size]:
-                    digest = _content_digest(other, digests)
-                    if digest is not None:
-                        originals[size].setdefault(digest, other)
-            digest = _content_digest(path, digests) if size in training else None
-            original = originals[size].get(digest) if digest is not None else None
+            originals = training.by_digest(size) if training.files(size) else {}
+            digest = _content_digest(path, digests) if training.files(size) else None
+            original = originals[digest][0][1] if digest in originals else None  # the first training file
             if original is None or not may_be_image(path, states.get(path)):
                 kept[name].append(path)
             else:
@@ -237,25 +248,22 @@ class CopiesAcrossClasses:
 
     def _find(self, decoded):
         """[[(subset, class, path), ...]: one list per content]."""
-        classes_of_size = {}  # {(subset, size): classes holding a file of that size}
+        same, done, total = [], 0, sum(len(classes) for classes in self.subsets.values())
         for subset, classes in self.subsets.items():
-            for name, files in classes.items():
-                for path in files:
-                    if path in self.sizes:
-                        classes_of_size.setdefault((subset, self.sizes[path]), set()).add(name)
-        same, done, total = {}, 0, sum(len(classes) for classes in self.subsets.values())  # {(subset, sha256): files}
-        for subset, classes in self.subsets.items():
+            groups = _SizeGroups(dict(sorted(classes.items())), self.sizes, self.digests, self.read)
+            shared = {size for size in groups.sizes() if len({name for name, _ in groups.files(size)}) > 1}
+            for _, path in (file for size in shared for file in groups.files(size)):
+                if path in decoded:  # what an interrupted import's rerun did not decode is read
+                    self.digests.setdefault(path, decoded[path])
             for name, files in sorted(classes.items()):
                 for path in files:
-                    if len(classes_of_size.get((subset, self.sizes.get(path)), ())) > 1:
-                        if path in decoded:  # what an interrupted import's rerun did not decode is read
-                            self.digests.setdefault(path, decoded[path])
-                        digest = _content_digest(path, self.digests, self.read)
-                        if digest is not None:
-                            same.setdefault((subset, digest), []).append((subset, name, path))
+                    if self.sizes.get(path) in shared:  # read class by class, as progress says
+                        groups.by_digest(self.sizes[path])
                 done += 1
                 self.compared(done, total)
-        return sorted(files for files in same.values() if len({name for _, name, _ in files}) > 1)
+            same += [[(subset, name, path) for name, path in files] for size in shared
+                     for files in groups.by_digest(size).values()]
+        return sorted(files for files in same if len({name for _, name, _ in files}) > 1)
 
     def report(self, skipped=()):
         """List the copies in :data:`COPIES_FILE` in ``out`` (the file removed when there are none) and warn on

@@ -175,7 +175,9 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                                                         inputs.stage_progress(progress, "listing validation files"),
                                                         runs)
     identity, sizes, modified, states = file_identities(train, val, examined)
-    listed_train = train  # each class folder's files, before any is held out (none that another class copies)
+    # each class folder's files, before any is held out (a file another class also holds is never held out:
+    # held_out.hold_out)
+    listed_train = train
     digests = recorded_digests(out, sizes, modified)  # {path: sha256}: each file read at most once
     if val_root is None:
         identity = same_content_in_a_class(train, identity, sizes, digests,

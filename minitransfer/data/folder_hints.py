@@ -50,8 +50,9 @@ DEEPEST = 8  # folders folder_of_folders goes down through at most
 def folder_of_folders(folder):
     """(the folder at or below ``folder`` that holds two or more folders, found going down through folders that each
     hold one folder alone: data/photos/photos/{cat,dog} of an archive unpacked into a folder of its name; its
-    folders' names), or (the last folder looked at, its one folder's name or none) where there is none within
-    :data:`DEEPEST` levels, a link leads back up or a folder cannot be listed."""
+    folders' names); where there is none: (the last folder looked at, its one folder's name) where that folder
+    leads back up (a link), (the last folder looked at, []) where it holds no folder or cannot be listed, and
+    (the folder :data:`DEEPEST` levels below ``folder``, not listed, [its own name]) past that depth."""
     seen, inner = set(), []
     for _ in range(DEEPEST):
         try:

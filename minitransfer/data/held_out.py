@@ -16,9 +16,14 @@ HELD_OUT = "held-out validation"  # meta.json source.layout of a tree whose vali
 
 
 def held_out_count(count, fraction):
-    """How many of a class's ``count`` distinct images are held out: ``fraction`` of them, rounded, at least
-    one and never all of a class of two or more."""
-    return 0 if count < 2 or fraction == 0 else min(max(int(count * fraction + 0.5), 1), count - 1)
+    """How many of a class's ``count`` distinct images are held out: ``fraction`` of them, rounded
+    (:func:`_share`), at least one and never all of a class of two or more."""
+    return 0 if count < 2 or fraction == 0 else min(max(_share(count, fraction), 1), count - 1)
+
+
+def _share(count, fraction):
+    """``fraction`` of ``count`` images rounded to whole images, half up."""
+    return int(count * fraction + 0.5)
 
 
 def hold_out(train, fraction, seed, identity, images=None, copied=None):
@@ -67,7 +72,7 @@ def share_note(source, train_labels, val_labels, num_classes):
     share = held.sum() / max(total.sum(), 1)
     if not asked or abs(share - asked) <= asked / 5:
         return None
-    raised = int(np.sum((held > 0) & ((total * asked + 0.5).astype(int) == 0)))
+    raised = sum(1 for given, count in zip(held, total) if given and _share(int(count), asked) == 0)
     single = int(np.sum(total == 1))
     why = []
     if raised:
@@ -75,5 +80,5 @@ def share_note(source, train_labels, val_labels, num_classes):
                    f"share rounded to none")
     if single and share < asked:
         why.append(f"{single} class(es) of one image gave none")
-    return (f"note: val {held.sum()} of {total.sum()} images ({share:.1%}, not the {asked:.0%} asked): "
+    return (f"note: val {held.sum()} of {total.sum()} images ({share:.1%}, not the {asked * 100:g}% asked): "
             f"{'; '.join(why) or 'each class gives its share rounded to whole images'}")

@@ -18,6 +18,7 @@ from .build import build_dataset, check_origin, check_out
 from .decode import ImportItem
 from .decoder_pool import refuse_in_script_rerun
 from .copies import CopiesAcrossClasses, examine, recorded_digests
+from .folder_hints import first_loose_image
 from .folder_tree import TWO_OR_MORE, check_two_classes, entries, links_to_nothing
 from .imagenet_common import (IMAGE_SUFFIXES, check_labelled, check_labelled_once, checked_name, note_listed_states,
                               paths_by_class, class_table, read_class_names)
@@ -166,10 +167,13 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
 
 
 def _own_class_folders(source, folders, out):
-    """"; it holds folders ...: import them with prepare folder" where ``source`` holds two or more ``folders``
-    (none a wnid, no train/): a tree of one's own class folders (photos/cat, photos/dog) given to prepare imagenet,
-    which said only "photos/train: missing"; "" otherwise."""
-    if len(folders) < 2:
+    """"; it holds folders ...: import them with prepare folder" where two or more of ``source``'s ``folders``
+    (none a wnid, no train/) hold images (:func:`.folder_hints.first_loose_image`) and none is named as
+    ILSVRC2012's val/, test/ or devkit: a tree of one's own class folders (photos/cat, photos/dog) given to prepare
+    imagenet, which said only "photos/train: missing"; "" otherwise (an ILSVRC2012 tree holding val/ and
+    ILSVRC2012_devkit_t12/ but no train/ was told to import them as classes)."""
+    if any(name.casefold() in ("val", "test") or "devkit" in name.casefold() for name in folders) \
+            or sum(first_loose_image(source / name) is not None for name in folders) < 2:
         return ""
     return (f"; {source} holds folders not named as wnids ({inputs.quoted(folders, 3)}): a folder of your own class "
             f"folders is imported with: minitransfer prepare folder {shlex.quote(str(source))} {shlex.quote(str(out))}")

@@ -15,7 +15,7 @@ from .integrity import identity
 
 SHARD_HEADERS = 16 << 10  # a shard's HDF5 headers and attributes (plan, skipped list), rounded up to disk blocks
 META_SHARD_ENTRY = 256  # a shard's entry in meta.json (file, count, first index, sha256), indented as written there
-REBUILT_NAMED = 3  # the shards rebuilt a rerun names, and why (the others counted)
+REBUILT_NAMED = 3  # the reasons a rerun gives for shards rebuilt, and the shards named for each (the others counted)
 META_REST = 4 << 10  # the rest of meta.json (format, image size, mean, subset counts), rounded up to a disk block
 
 
@@ -105,18 +105,16 @@ class Writes:
     def said(self, source=None):
         """What ``prepare`` says of these writes before its summary line: "already prepared from SOURCE, nothing
         written", "3 shards reused, 1 written (train-00002.h5 rebuilt: its sha256 differs from meta.json's)",
-        naming the first :data:`REBUILT_NAMED` shards rebuilt and why (the others counted); "" for a fresh import
-        (no shard reused, none rebuilt). ``source``: as given."""
+        naming the shards rebuilt, grouped by why (:func:`_rebuilt_said`); "" where no shard was reused (a fresh
+        import, or a rerun that rebuilt every shard for changed options). ``source``: as given."""
         if self.nothing_written:
             return f"already prepared{f' from {inputs.display_name(source)}' if source else ''}, nothing written"
-        if not (self.shards_reused or self.rebuilt):
+        if not self.shards_reused:
             return ""
         reused = self.shards_reused
         said = f"{reused} shard{'' if reused == 1 else 's'} reused, {self.shards_written} written"
         if self.rebuilt:
-            named = [f"{name} rebuilt: {why}" for name, why in self.rebuilt[:REBUILT_NAMED]]
-            more = len(self.rebuilt) - REBUILT_NAMED
-            return f"{said} ({'; '.join(named)}{f'; and {more} more rebuilt' if more > 0 else ''})"
+            return f"{said} ({_rebuilt_said(self.rebuilt)})"
         return said if self.shards_written else f"{said} (only {inputs.a_few(self.others, 3)} changed)"
 
     @classmethod
@@ -128,6 +126,23 @@ class Writes:
         written = sum(name in changed for name in shards)
         rebuilt = tuple((name, why) for name, why in rebuilt if name in changed and name in shards)
         return cls(written, len(shards) - written, tuple(sorted(changed - set(shards))), rebuilt)
+
+
+def _rebuilt_said(rebuilt):
+    """"train-00000.h5, train-00001.h5, train-00002.h5 and 2 more rebuilt: WHY; val-00000.h5 rebuilt: WHY2":
+    the shards of ``rebuilt`` ((name, why), in order) grouped by why, one clause per reason in the order first
+    met, each naming its first :data:`REBUILT_NAMED` shards; past :data:`REBUILT_NAMED` clauses, the shards
+    of the other reasons counted ("; and 4 more rebuilt")."""
+    groups = {}
+    for name, why in rebuilt:
+        groups.setdefault(why, []).append(name)
+    clauses = []
+    for why, names in list(groups.items())[:REBUILT_NAMED]:
+        more = len(names) - REBUILT_NAMED
+        shown = [", ".join(names[:REBUILT_NAMED]), f"{more} more"] if more > 0 else [", ".join(names[:-1]), names[-1]]
+        clauses.append(f"{' and '.join(filter(None, shown))} rebuilt: {why}")
+    more = sum(len(names) for names in list(groups.values())[REBUILT_NAMED:])
+    return "; ".join(clauses) + (f"; and {more} more rebuilt" if more else "")
 
 
 def folder_state(folder, ignored=()):

@@ -19,6 +19,9 @@ from .shard_format import (IMPORTING_FILE, META_FILE, SCHEMA_VERSION, checked_da
 DECODER = "pillow-draft"       # in every shard plan: shards decoded another way are rebuilt, not mixed
 PROGRESS_EVERY = 1000          # images decoded between two progress calls inside a shard (of small images: 262,144)
 _SHA256_DIFFERS = "its sha256 differs from meta.json's"  # why a shard damaged since its import is rebuilt
+# why a shard of another plan (_shard_plan: its files as listed, labels, --size, the decoder; --shard-size
+# draws its bounds) is rebuilt
+_OTHER_PLAN = "built from other files (or files changed since), labels or options (--size, --shard-size) than now"
 
 
 def _shard_plan(items, labels, extras, size):
@@ -179,7 +182,7 @@ def _judged_shard(path, plan, first_index, size, planned, extra_names, recorded_
                     return None, (_SHA256_DIFFERS if recorded_sha256 else "written by an older minitransfer, and "
                                   "meta.json records no sha256 to prove it intact")
             if fileio.plain_attribute(shard.attrs.get("plan")) != plan:
-                return None, "built from other inputs (files, their sizes or dates, labels) than it would be now"
+                return None, _OTHER_PLAN
             if (shard.attrs.get("first_index") != first_index or shard.attrs.get("schema") != SCHEMA_VERSION
                     or fileio.plain_attribute(shard.attrs.get("subset")) != path.name.partition("-")[0]
                     or set(shard) != {"images", "labels", "sum", *extra_names}):

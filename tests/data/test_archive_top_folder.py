@@ -74,4 +74,3 @@ def test_an_archive_given_as_source_is_decompressed_once_to_tell_its_folder(tmp_
     assert result.exit_code == 2, result.output
     assert ("beside it may hold it unpacked already" in result.output) == there, result.output
     assert len(reads) == 1, reads
-

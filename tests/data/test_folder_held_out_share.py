@@ -7,7 +7,7 @@ import numpy as np
 from click.testing import CliRunner
 
 from minitransfer.cli import main
-from minitransfer.data import dataset, folder, shard_format
+from minitransfer.data import dataset, folder, held_out, shard_format
 
 
 def _invoke(*args):
@@ -60,3 +60,17 @@ def test_a_share_held_out_far_from_the_fraction_asked_is_noted_with_why(tmp_path
 def test_the_folder_help_says_small_classes_give_more_than_the_fraction():
     result = CliRunner().invoke(main, ["prepare", "folder", "--help"], terminal_width=80)
     assert "a class of two or more gives at least one, so small classes give more" in " ".join(result.output.split())
+
+
+def test_the_note_says_the_fraction_asked_as_given():
+    """--val-fraction 0.125 was said as "not the 12% asked"."""
+    sizes = [2, 3, 3, 9, 16]  # at 0.125: 2 and 3 round to none but give one; 9 gives 1, 16 gives 2
+    held = [held_out.held_out_count(count, 0.125) for count in sizes]
+    val = np.repeat(np.arange(len(sizes)), held)
+    train = np.repeat(np.arange(len(sizes)), [count - given for count, given in zip(sizes, held)])
+    note = held_out.share_note({"kind": "folder", "layout": held_out.HELD_OUT, "val_fraction": 0.125}, train, val,
+                               len(sizes))
+    raised = sum(1 for count in sizes if 2 <= count and count * 0.125 < 0.5)
+    assert note == (f"note: val {sum(held)} of {sum(sizes)} images ({sum(held) / sum(sizes):.1%}, not the 12.5% "
+                    f"asked): each class of two or more images gives at least one: {raised} class(es) gave one where "
+                    f"their share rounded to none")

@@ -123,6 +123,35 @@ def test_a_folder_of_own_class_folders_is_pointed_to_prepare_folder_whose_comman
     assert dataset.open_dataset(tmp_path / "out").num_classes == 2
 
 
+@pytest.mark.parametrize("beside", ["ILSVRC2012_devkit_t12", "test"], ids=["val-and-devkit", "val-and-test"])
+def test_an_ilsvrc2012_tree_without_train_is_not_pointed_to_prepare_folder(tmp_path, image_bytes, write_files,
+                                                                          make_devkit, beside):
+    """ILSVRC2012 unpacked but for train/ (val/ and the devkit, or val/ and test/): its folders are no classes of
+    one's own, and the message named prepare folder to import them as such."""
+    tree = write_files(tmp_path / "ILSVRC2012", {f"val/ILSVRC2012_val_0000000{number}.JPEG":
+                                                 image_bytes((200 + number, 9, 9), (16, 16)) for number in (1, 2)})
+    if beside == "test":
+        write_files(tree / "test", {f"ILSVRC2012_test_0000000{number}.JPEG": image_bytes((number, 5, 9), (16, 16))
+                                    for number in (1, 2)})
+    else:
+        make_devkit(tree / beside, [(WNIDS[0], "tench"), (WNIDS[1], "dog")], [1, 2])
+    assert sorted(path.name for path in tree.iterdir() if path.is_dir()) == sorted(["val", beside])
+    result = _prepare_imagenet(tree, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert "prepare folder" not in result.output and "not named as wnids" not in result.output, result.output
+    assert _said(result).endswith(f"{tree / 'train'}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG)"), \
+        result.output
+
+
+def test_folders_of_which_one_holds_images_are_not_pointed_to_prepare_folder(tmp_path, image_bytes, write_files):
+    """One folder of images beside one of notes: not two classes, so no prepare folder command."""
+    source = write_files(tmp_path / "data", {"cat/1.png": image_bytes((1, 2, 3), kind="PNG"),
+                                             "notes/README.txt": b"not an image\n"})
+    result = _prepare_imagenet(source, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert "prepare folder" not in result.output, result.output
+
+
 def test_train_is_listed_once(tmp_path, image_bytes, write_files, monkeypatch):
     tree, labels = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
     train, listings = os.fspath(tree / "train"), []

@@ -166,7 +166,8 @@ def test_a_file_given_as_source_says_what_to_give(tmp_path, monkeypatch, command
 @pytest.mark.parametrize("command", ["folder", "imagenet"])
 def test_an_archive_given_as_source_elsewhere_is_unpacked_beside_itself(tmp_path, monkeypatch, command):
     """The command said (tar xzf downloads/photos.tar.gz) unpacked into the folder it was run in, not where the
-    archive lies: the same command as for --devkit (data.archives.UNPACK_INTO), with the folder to unpack into."""
+    archive lies: the same command as for --devkit (an unpack of data.archives.ARCHIVE_FORMATS), with the folder
+    to unpack into."""
     photos = tmp_path / "made" / "photos"
     (photos / "cat").mkdir(parents=True)
     (photos / "cat" / "0.png").write_bytes(b"an image")

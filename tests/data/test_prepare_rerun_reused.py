@@ -5,6 +5,7 @@ finished) says how many it reused and how many it wrote, naming the shards it re
 counted) and why: "6 shards reused, 1 written" left the damaged shard to be found with ``prepare verify``."""
 
 import json
+import os
 
 import h5py
 import pytest
@@ -126,7 +127,7 @@ def test_a_rerun_names_the_damaged_shard_it_rebuilt_and_why(tmp_path):
     assert CliRunner().invoke(main, ["prepare", "verify", str(out)]).exit_code == 0  # mended
 
 
-def test_a_rerun_names_the_first_three_shards_rebuilt_and_counts_the_rest(tmp_path):
+def test_a_rerun_names_the_first_three_shards_rebuilt_for_one_reason_once_and_counts_the_rest(tmp_path):
     out = tmp_path / "out"
     _prepare("synthetic", str(out), *ARGUMENTS)
     shards = _shards(out)  # train-00000 ... train-00004, val-00000, val-00001: the order they are built in
@@ -135,8 +136,9 @@ def test_a_rerun_names_the_first_three_shards_rebuilt_and_counts_the_rest(tmp_pa
         _flip_an_image_byte(out / name)
     _verify_names(out, damaged)
     line = _prepare("synthetic", str(out), *ARGUMENTS)
-    named = "; ".join(f"{name} rebuilt: its sha256 differs from meta.json's" for name in damaged[:3])
-    assert line == f"{out}: 2 shards reused, 5 written ({named}; and 2 more rebuilt): {_counts(out)}"
+    named = ", ".join(damaged[:3])  # one reason: one clause, said once
+    assert line == (f"{out}: 2 shards reused, 5 written ({named} and 2 more rebuilt: its sha256 differs from "
+                    f"meta.json's): {_counts(out)}")
 
 
 @pytest.mark.parametrize("deleted", [False, True], ids=["truncated", "truncated-and-one-deleted"])
@@ -154,3 +156,35 @@ def test_a_rerun_says_an_unreadable_shard_is_rebuilt_as_unreadable(tmp_path, del
     assert line.startswith(f"{out}: {6 - deleted} shards reused, {1 + deleted} written ({shards[0]} rebuilt: "
                            f"unreadable ("), line
     assert line.endswith(f"): {_counts(out)}") and shards[4] not in line, line
+
+
+RERUN_SIZE = [*SYNTHETIC[:-2], "--size", "10", "--shard-size", "5", "--overwrite"]  # SYNTHETIC's --size is 12
+
+
+@pytest.mark.parametrize("rerun, shards", [([*SYNTHETIC, "--shard-size", "7"], 6), (RERUN_SIZE, 7)],
+                         ids=["shard-size", "size-overwrite"])
+def test_a_rerun_that_rebuilds_every_shard_for_other_options_says_nothing_of_it(tmp_path, rerun, shards):
+    """Every shard written again for --shard-size 7 (24 train, 8 val images: 4 + 2 shards), or another --size
+    (none reused): the line of a fresh import, as before shards rebuilt were named (it said each was "built from
+    other inputs (files, their sizes or dates, labels)", falsely, and said it once a shard)."""
+    out = tmp_path / "out"
+    _prepare("synthetic", str(out), *ARGUMENTS)
+    assert len(_shards(out)) == 7
+    line = _prepare("synthetic", str(out), *rerun)
+    assert len(_shards(out)) == shards
+    assert line == f"{out}: {_counts(out)}"
+
+
+def test_a_rerun_names_a_shard_whose_file_changed_as_built_from_other_files(photos, tmp_path):
+    """A photo's date changed: its shard is rebuilt, said to be built from other files, the others reused."""
+    out = tmp_path / "out"
+    arguments = ["folder", str(photos), str(out), "--size", "16", "--workers", "0", "--shard-size", "5"]
+    _prepare(*arguments)
+    shards = _shards(out)
+    meta = json.loads((out / "meta.json").read_text())
+    first = meta["subsets"]["val"]["shards"][0]["file"]  # val/<first class>/0.png is the first val image
+    photo = photos / "val" / CLASSES[0] / "0.png"
+    os.utime(photo, ns=(photo.stat().st_atime_ns, photo.stat().st_mtime_ns + 10 ** 9))
+    line = _prepare(*arguments)
+    assert line == (f"{out}: {len(shards) - 1} shards reused, 1 written ({first} rebuilt: built from other files "
+                    f"(or files changed since), labels or options (--size, --shard-size) than now): {_counts(out)}")
