@@ -97,7 +97,7 @@ class GridRunner(RunsElsewhere):
         while self.pending or self.running or self.elsewhere:
             self._start_ready()
             self._say_started()
-            self.warnings.relay()
+            self.warnings.relay(held={self.running[slot][0].name for slot in self.unsaid})
             ended = self._collect_exits()
             self._collect_elsewhere()
             self._drop_orphans()

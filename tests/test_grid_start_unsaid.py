@@ -68,3 +68,18 @@ def test_a_run_raced_before_its_start_was_said_is_not_started_again(micro_data, 
     assert "again" not in raced, lines
     starts = [i for i, line in enumerate(lines) if f" start {base_a.name} on " in line]
     assert len(starts) == 1 and starts[0] > lines.index(raced), lines
+
+
+def test_no_warning_of_a_run_comes_before_its_start_line(micro_data, tmp_path, monkeypatch):
+    """Its start line held back (said here as its train ends), a run's warnings wait for it; before, the
+    grid relayed them as its train wrote them, ahead of the line that says it started."""
+    out, runs = tmp_path / "grid", grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    monkeypatch.setattr(grid_runner, "holds_its_lock", lambda *args: False)
+    lines = []
+    outcome = scheduler.run_grid(runs, out, dict(OPTIONS, data=micro_data), log=lines.append, poll_seconds=0.001)
+    assert outcome.exit_code == 0, lines
+    warned = [run for run in runs if any(line.startswith(f"{run.name}: warning: ") for line in lines)]
+    assert warned, lines  # the micro data set warns (a batch larger than its images)
+    for run in warned:
+        start = next(i for i, line in enumerate(lines) if f" start {run.name} on " in line)
+        assert all(i > start for i, line in enumerate(lines) if line.startswith(f"{run.name}: warning: ")), lines
