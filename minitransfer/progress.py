@@ -34,16 +34,17 @@ class Progress(_Display):
     """A progress bar on a terminal; otherwise one plain line every ``every`` iterations, and at
     least every :attr:`LINE_SECONDS` (a slow run shows life within seconds). The pace (:func:`pace`) and the
     time left are the recent pace: the iterations of the later half of the time since the end of the first
-    iteration this process trains, at most the last :attr:`WINDOW_SECONDS`, yet at least :attr:`WINDOW_SAMPLES`
-    samples (after a long pause, Ctrl-Z then fg or a suspend, not the one iteration across it). Starting up (the first iteration,
-    the data loader's workers, kernels compiled on first use, an evaluation a resume redoes) soon drops out
-    of it, where timing from the first iteration kept it for the whole run (a resumed CPU run said "0.527 s
-    per iteration ... 24 minutes" and finished in 30 s); a window of minutes keeps the pauses that recur
-    (evaluations, checkpoints) counted. Once :attr:`ESTIMATE_SECONDS` of iterations are timed, one line says
-    when the run ends, said again should the pace turn out more than :attr:`REVISE_FACTOR` times faster or
-    slower than estimated for a whole window; each later line says how long is left. A display whose reader has gone (the
-    terminal closed, the ``| tee`` ended) or cannot be written (``2> log`` on a full disk or over quota,
-    where the run's own folder may have room) is dropped, never an error: the run goes on to its
+    iteration this process trains, at most the last :attr:`WINDOW_SECONDS`, yet at least
+    :attr:`WINDOW_SAMPLES` samples (after a long pause, Ctrl-Z then fg or a suspend, not the one iteration
+    across it). Starting up (the first iteration, the data loader's workers, kernels compiled on first use,
+    an evaluation a resume redoes) soon drops out of it, where timing from the first iteration kept it for
+    the whole run (a resumed CPU run said "0.527 s per iteration ... 24 minutes" and finished in 30 s); a
+    window of minutes keeps the pauses that recur (evaluations, checkpoints) counted. Once
+    :attr:`ESTIMATE_SECONDS` of iterations are timed, one line says when the run ends, said again should
+    the pace turn out more than :attr:`REVISE_FACTOR` times faster or slower than estimated for a whole
+    window; each later line says how long is left. A display whose reader has gone (the terminal closed,
+    the ``| tee`` ended) or cannot be written (``2> log`` on a full disk or over quota, where the run's own
+    folder may have room) is dropped, never an error: the run goes on to its
     checkpoint (metrics.jsonl keeps what it would have shown)."""
 
     LINE_SECONDS = 30
