@@ -33,9 +33,9 @@ from minitransfer.experiment import Run, plan_grid
 from minitransfer.grid_options import ALL_CLASSES, SOURCE_DATA
 from minitransfer.grid_arguments import checked_devices, slots_device
 from minitransfer.grid_outcome import fix_then_rerun
-from minitransfer.grid_plan_file import MADE_BY, planned_by, planned_records, read_plan
+from minitransfer.grid_plan_file import planned_records, read_plan
 from minitransfer.grid_status import is_finished, run_status
-from minitransfer.grid_plan import recorded_options, text_of
+from minitransfer.grid_plan import recorded_options
 from minitransfer.ops import precision as precisions
 from minitransfer.scheduler import run_grid
 
@@ -194,14 +194,13 @@ def check_not_a_grid(out, options):
                              f"report it with `minitransfer report {out}`")
 
 
-DEMO = "demo"  # what the demo's plans record under grid_plan_file.MADE_BY
+DEMO = "demo"  # who planned a demo's folder (_maker)
 
 
 def _maker(plan):
-    """Who planned the folder whose parsed plan is ``plan`` (None: none, or no options): "demo" where it
-    records so (:data:`DEMO` under :data:`~minitransfer.grid_plan_file.MADE_BY`: this version's demo) or
-    its options on all classes (no command's option: the previous versions', from 2026-12-02, recorded
-    them without the mark); "experiment" (``minitransfer experiment``'s grid, which records only the
+    """Who planned the folder whose parsed plan is ``plan`` (None: none, or no options): :data:`DEMO` where it
+    records options on all classes (no command's option: every demo's plan records them, from 2026-12-02
+    on); "experiment" (``minitransfer experiment``'s grid, which records only the
     options its user gave) where it records no preset (every demo sets one) or a cross-dataset grid's
     source dataset (no demo has one); else "either": a preset alone is recorded by an experiment given
     --preset and by a demo of a version before 2026-12-02, which nothing else in the plan tells apart
@@ -209,7 +208,7 @@ def _maker(plan):
     recorded = _options_of(plan)
     if recorded is None:
         return None
-    if text_of(plan, MADE_BY) == DEMO or ALL_CLASSES in recorded:
+    if ALL_CLASSES in recorded:
         return DEMO
     return "experiment" if "preset" not in recorded or SOURCE_DATA in recorded else "either"
 
@@ -320,8 +319,7 @@ def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, preci
     check_other_demo(out, options)
     runs = plan.runs(seed)
     try:
-        with planned_by(DEMO):  # its plan says it is the demo's (_maker)
-            return run_grid(runs, out, options, devices=devices, log=log)
+        return run_grid(runs, out, options, devices=devices, log=log)
     except grid_check.GridMismatch as error:  # it names train's options, which the demo sets, not its user
         raise grid_check.GridMismatch(_mismatch(out, options, error)) from None
     except fileio.StorageError as error:

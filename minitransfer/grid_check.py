@@ -22,9 +22,9 @@ import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
-from minitransfer.experiment import CROSS, PLAN_FILE, TREATMENT_FILE, Run, counted, run_dir, run_fields, weights_path
+from minitransfer.experiment import CROSS, PLAN_FILE, counted, run_dir, run_fields, weights_path
 from minitransfer.grid_folder import GridLock, check_not_nested, check_place, others_at_work
-from minitransfer.grid_plan import left_alone, option_label, plan_changes
+from minitransfer.grid_plan import left_alone, option_label, plan_changes, recorded_run
 from minitransfer.grid_preflight import check_memory
 from minitransfer.grid_trained import (DatasetPreparedAgain, DatasetsAsPlanned, PlannedConfigs, base_sha256,
                                        dataset_fingerprint, plan_seed, planned_config, seeded_by_hand, trained_file,
@@ -233,10 +233,8 @@ def _other_runs(out, planned):
     by_hand = results.hand_trained(folders, out)
     for folder in folders:
         run = by_hand.get(folder)
-        if run is None:
-            try:
-                run = Run.from_json(fileio.parse_json((folder / TREATMENT_FILE).read_text()))
-            except (OSError, ValueError, TypeError, AttributeError):  # not a run the report reads: nothing to judge
-                continue
+        run = run if run is not None else recorded_run(folder)
+        if run is None:  # not a run the report reads: nothing to judge
+            continue
         if run.name not in planned and run_dir(out, run) == folder:
             yield run, folder in by_hand

@@ -57,8 +57,8 @@ def runs_left(pending, running, elsewhere, time_left):
     trained ``elsewhere`` left, their time from ``time_left`` (a :class:`minitransfer.grid_progress.TimeLeft`).
     K counts what the N of "[K/N]" counts (:class:`StartNumbers`), the runs this grid trains, and T their time:
     a run another process trains is not this grid's, and is told apart (before, counted among K: "[1/3] start
-    RUN" then "3 runs left" with two to start). Nothing once none is left; no time before the runs trained
-    here tell it."""
+    RUN" then "3 runs left" with two to start). "; no run left here; E trained by another process" where only
+    those are left; nothing once none is left; no time before the runs trained here tell it."""
     left = len(pending) + len(running)
     if not left and not elsewhere:
         return ""

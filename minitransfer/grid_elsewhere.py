@@ -11,7 +11,7 @@ from minitransfer import run_lock
 from minitransfer.experiment import run_dir
 from minitransfer.grid_check import check_finished
 from minitransfer.grid_progress import accuracy_note
-from minitransfer.grid_status import error_line, is_finished
+from minitransfer.grid_status import error_line, is_finished, run_holder
 
 
 class RunsElsewhere:
@@ -80,7 +80,4 @@ class RunsElsewhere:
 
     def _held(self, run):
         """Whether another process holds the lock of ``run`` (a lock that cannot be read: not known to)."""
-        try:
-            return run_lock.holder(run_dir(self.out, run)) is not None
-        except OSError:
-            return False
+        return run_holder(self.out, run) not in (None, False)

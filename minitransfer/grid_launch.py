@@ -1,16 +1,19 @@
 """Starting one run of a local grid (:meth:`minitransfer.grid_runner.GridRunner._launch`): the line that
 says so (:func:`start_line`), the run's folder made and its train command written at the head of its log
 (:func:`open_run_log`), and its process started with stop requests held until the grid has it among its
-running ones (:func:`start_held_from_stops`).
+running ones (:func:`start_held_from_stops`). The start line of minitransfer's own train is said once
+that train holds the run's lock (:func:`holds_its_lock`), or as it ends where it never was seen to; that
+of another train command at once.
 """
 
 import shlex
 import signal
 
-from minitransfer import fileio, run_lock, stop_requests
+from minitransfer import fileio, stop_requests
 from minitransfer.experiment import LOG_FILE, run_dir
 from minitransfer.grid_gpus import gpu_name
-from minitransfer.grid_status import run_status
+from minitransfer.grid_status import run_holder, run_status
+from minitransfer.lock_holder import is_this_process
 from minitransfer.rundir import RESULT_FILE
 
 
@@ -37,12 +40,10 @@ def holds_its_lock(out, run, process):
     """Whether the train ``process`` of ``run`` holds the run's lock (:mod:`minitransfer.run_lock`): it has
     taken the run, and its start line may be said. Before, a grid said "[1/3] start RUN" as it started the
     train, then "RUN not started after all" where another process (a second grid on the folder) had taken
-    it first. False for a lock that cannot be read: the line is said as the train ends."""
-    try:
-        pid = run_lock.holder(run_dir(out, run))
-    except OSError:
-        return False
-    return pid is not None and pid == process.pid and getattr(pid, "host", None) is None
+    it first. False for a lock that cannot be read: the line is said as the train ends. On a file system
+    without locks (:data:`minitransfer.run_lock.NO_LOCKS`) by the lock file's record of its holder: before,
+    flock told nothing there, and the line was held back until the train ended, hours later."""
+    return is_this_process(run_holder(out, run, recorded=True), process.pid)
 
 
 def written_again_line(run, verb, rest=""):

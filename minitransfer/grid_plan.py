@@ -9,7 +9,7 @@ are stale (:func:`replaced_plan`).
 import pathlib
 import re
 
-from minitransfer import config, config_wording
+from minitransfer import config, config_wording, fileio, run_search
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, TREATMENT_FILE, Run, run_dir,
                                      some_names)
@@ -59,6 +59,15 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     return config_wording.worded(note)
 
 
+def recorded_run(folder):
+    """The :class:`~minitransfer.experiment.Run` the treatment.json of the run folder ``folder`` records (a
+    grid wrote it with its plan), or None where there is none the report reads."""
+    try:
+        return Run.from_json(fileio.parse_json((folder / TREATMENT_FILE).read_text()))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
 def _missing_plan(out):
     """What to tell where ``OUT/experiment.json`` is missing (deleted by hand, or lost) from a folder whose run
     folders hold the treatment.json a grid writes with its plan: it is written again from this grid's options,
@@ -68,7 +77,9 @@ def _missing_plan(out):
     plan = out / PLAN_FILE
     if plan.exists() or plan.is_symlink() or not out.is_dir():
         return None
-    planned = sorted(str(path.parent.relative_to(out)) for path in out.rglob(TREATMENT_FILE))
+    folders = [path for _, path in run_search.find_runs(out).runs]  # where the grid and the report find runs
+    planned = sorted(str(folder.relative_to(out)) for folder in folders  # not a copy elsewhere (OUT/old/random0)
+                     if (run := recorded_run(folder)) is not None and run_dir(out, run) == folder)
     if not planned:
         return None
     count = f"{len(planned)} run folder{'s' if len(planned) > 1 else ''}"

@@ -1,12 +1,9 @@
 """Writing a grid's plan: ``OUT/experiment.json`` and each run's ``treatment.json``
 (:func:`write_plan`), the run records the plan holds (:func:`planned_records`) and its options as a
-digest (:func:`options_fingerprint`); the command other than ``experiment`` that planned it
-(:func:`planned_by`, :data:`MADE_BY`). How a grid checks the plan a folder already holds is
+digest (:func:`options_fingerprint`). How a grid checks the plan a folder already holds is
 :mod:`minitransfer.grid_plan`.
 """
 
-import contextlib
-import contextvars
 import errno
 import hashlib
 import json
@@ -17,24 +14,6 @@ import numpy as np
 
 from minitransfer import fileio
 from minitransfer.experiment import PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, TREATMENT_FILE, counted, run_dir
-
-# The plan's key naming the command that planned it ("demo"), where it is not `experiment` (nor a notebook's
-# run_grid: their plans hold no such key). The options cannot say it: each is a field every run trains with.
-MADE_BY = "made_by"
-_MAKER = contextvars.ContextVar("the command planning a grid", default=None)
-
-
-@contextlib.contextmanager
-def planned_by(command):
-    """Within it, the plans :func:`write_plan` writes record ``command`` (e.g. "demo") under :data:`MADE_BY`:
-    ``minitransfer demo`` wraps its :func:`minitransfer.scheduler.run_grid` so, telling its folders from the
-    grid of an ``experiment`` whose options look like a demo's (one given --preset)."""
-    token = _MAKER.set(command)
-    try:
-        yield
-    finally:
-        _MAKER.reset(token)
-
 
 def write_plan(out, runs, options, train_command, progress=None):
     """``OUT/experiment.json`` and each run's ``treatment.json`` (the report reads them). The runs an
@@ -61,8 +40,6 @@ def write_plan(out, runs, options, train_command, progress=None):
     plan = {"format": "minitransfer-experiment", "format_version": 1, PLAN_ID: identity, "options": options,
             "train_command": list(train_command),
             "runs": listed + [record for record in records_of(recorded) if record.get("name") not in names]}
-    if _MAKER.get() is not None:
-        plan[MADE_BY] = _MAKER.get()
     scripts = text_of(recorded, SLURM_SCRIPTS)
     if scripts is not None and text_of(recorded, PLAN_ID) == identity:
         plan[SLURM_SCRIPTS] = scripts

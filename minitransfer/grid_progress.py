@@ -34,9 +34,10 @@ class Warnings:
         except OSError:  # the log it was just started with went: nothing to relay, its run says why
             pass
 
-    def relay(self, name=None, ended=False):
-        """Tell the new warnings of run ``name`` (default: of every run watched); ``ended``: its last."""
-        for each in [name] if name is not None else list(self.logs):
+    def relay(self, name=None, ended=False, held=()):
+        """Tell the new warnings of run ``name`` (default: of every run watched but those ``held``, whose
+        start lines are not said yet: theirs wait, never said before it); ``ended``: its last."""
+        for each in [name] if name is not None else [each for each in self.logs if each not in held]:
             if each not in self.logs:
                 continue
             path, read, base = self.logs.pop(each) if ended else self.logs[each]

@@ -97,7 +97,7 @@ class GridRunner(RunsElsewhere):
         while self.pending or self.running or self.elsewhere:
             self._start_ready()
             self._say_started()
-            self.warnings.relay()
+            self.warnings.relay(held={self.running[slot][0].name for slot in self.unsaid})
             ended = self._collect_exits()
             self._collect_elsewhere()
             self._drop_orphans()
@@ -196,9 +196,7 @@ class GridRunner(RunsElsewhere):
             code = process.poll()
             if code is None:
                 continue
-            unsaid = self.unsaid.pop(slot, None)  # ended before the grid saw it hold the run's lock: it ran, unless
-            if unsaid is not None and not (code == EXIT_BUSY and self._lost_race(run)):  # another process held it
-                self.log(unsaid)  # before the run leaves `running`: a log that raises loses no run
+            said = self._say_ended_unsaid(slot, run, code)
             del self.running[slot]
             self.warnings.relay(run.name, ended=True)
             ended += 1
@@ -228,13 +226,14 @@ class GridRunner(RunsElsewhere):
                 self.log(f"interrupted {run.name} (exit 75, checkpoint written)")
             elif code == EXIT_BUSY and is_finished(self.out, run):  # lost the race to a process that finished it
                 self._done_elsewhere(run)
-            elif code == EXIT_BUSY and self._taken_elsewhere(run, started=unsaid is None):  # lost the race to one
-                # that trains it: "not started after all" where its start was said
+            elif code == EXIT_BUSY and self._taken_elsewhere(run, started=said):  # lost the race to one that
+                # trains it, or exited 2 otherwise as it took the run: "not started after all" where its start was said
                 continue
             elif code == EXIT_BUSY and run.name not in self.raced and self._lost_race(run):
                 self.raced.add(run.name)  # once: another process taking it at each start would loop forever
                 self._put_back(run)
-                self.log(f"{run.name} was taken by another process, which stopped it unfinished; starting it again")
+                self.log(f"{run.name} was taken by another process, which stopped it unfinished; "
+                         f"starting it {'again' if said else 'here'}")
             elif not run_dir(self.out, run).exists() and (gone := self.moved_away()) is not None:
                 # its run folder went with the grid's: not deleted, nor sure to train from the start; yet it
                 # wrote no checkpoint as it stopped (75, above), and may have written none at all
@@ -252,6 +251,21 @@ class GridRunner(RunsElsewhere):
                 for line in [f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}", *said]:
                     self.log(line)
         return ended
+
+    def _say_ended_unsaid(self, slot, run, code):
+        """Say the start line still held back of the run on ``slot``, which ended (``code``) before the grid saw
+        its train hold the run's lock: it ran, unless it exited 2 as another process held the run. Whether its
+        start line has been said. Dropped once said, the run still among the running ones: a log that raises
+        loses no run, and leaves the line to be said as the grid's stop collects it."""
+        unsaid = self.unsaid.get(slot)
+        if unsaid is None:
+            return True
+        if code == EXIT_BUSY and self._lost_race(run):
+            del self.unsaid[slot]
+            return False
+        self.log(unsaid)
+        del self.unsaid[slot]
+        return True
 
     def _count_failed(self, *failed):
         """Count each of ``failed`` (a run and how it failed, :class:`Failure`) as failed; no line logged."""

@@ -39,6 +39,15 @@ def is_finished(out, run):
     return _files_there(out, run) and unreadable_result(out, run) is None
 
 
+def run_holder(out, run, recorded=False):
+    """Who holds the lock of ``run`` (:func:`minitransfer.run_lock.holder`, ``recorded`` as there), or False
+    where its lock cannot be read (not known to)."""
+    try:
+        return holder(run_dir(out, run), recorded)
+    except OSError:
+        return False
+
+
 def _files_there(out, run):
     return weights_path(out, run.name).exists() and (run_dir(out, run) / RESULT_FILE).exists()
 

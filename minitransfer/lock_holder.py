@@ -41,9 +41,10 @@ def read_holder(descriptor):
     return Holder(int(pid), host if host and host != socket.gethostname() else None)
 
 
-def is_this_process(written):
-    """Whether the :class:`Holder` a lock file names is this process (its PID, on this machine)."""
-    return written is not None and written == os.getpid() and written.host is None
+def is_this_process(written, pid=None):
+    """Whether the :class:`Holder` a lock file names is this process (its PID, on this machine), or the
+    process ``pid`` of this machine where given (a grid's train)."""
+    return isinstance(written, Holder) and written == (os.getpid() if pid is None else pid) and written.host is None
 
 
 def command_of(pid):

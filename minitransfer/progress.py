@@ -34,15 +34,17 @@ class Progress(_Display):
     """A progress bar on a terminal; otherwise one plain line every ``every`` iterations, and at
     least every :attr:`LINE_SECONDS` (a slow run shows life within seconds). The pace (:func:`pace`) and the
     time left are the recent pace: the iterations of the later half of the time since the end of the first
-    iteration this process trains, at most the last :attr:`WINDOW_SECONDS`. Starting up (the first iteration,
-    the data loader's workers, kernels compiled on first use, an evaluation a resume redoes) soon drops out
-    of it, where timing from the first iteration kept it for the whole run (a resumed CPU run said "0.527 s
-    per iteration ... 24 minutes" and finished in 30 s); a window of minutes keeps the pauses that recur
-    (evaluations, checkpoints) counted. Once :attr:`ESTIMATE_SECONDS` of iterations are timed, one line says
-    when the run ends, said again should the pace turn out more than :attr:`REVISE_FACTOR` times faster or
-    slower than estimated; each later line says how long is left. A display whose reader has gone (the
-    terminal closed, the ``| tee`` ended) or cannot be written (``2> log`` on a full disk or over quota,
-    where the run's own folder may have room) is dropped, never an error: the run goes on to its
+    iteration this process trains, at most the last :attr:`WINDOW_SECONDS`, yet at least
+    :attr:`WINDOW_SAMPLES` samples (after a long pause, Ctrl-Z then fg or a suspend, not the one iteration
+    across it). Starting up (the first iteration, the data loader's workers, kernels compiled on first use,
+    an evaluation a resume redoes) soon drops out of it, where timing from the first iteration kept it for
+    the whole run (a resumed CPU run said "0.527 s per iteration ... 24 minutes" and finished in 30 s); a
+    window of minutes keeps the pauses that recur (evaluations, checkpoints) counted. Once
+    :attr:`ESTIMATE_SECONDS` of iterations are timed, one line says when the run ends, said again should
+    the pace turn out more than :attr:`REVISE_FACTOR` times faster or slower than estimated for a whole
+    window; each later line says how long is left. A display whose reader has gone (the terminal closed,
+    the ``| tee`` ended) or cannot be written (``2> log`` on a full disk or over quota, where the run's own
+    folder may have room) is dropped, never an error: the run goes on to its
     checkpoint (metrics.jsonl keeps what it would have shown)."""
 
     LINE_SECONDS = 30
@@ -50,6 +52,7 @@ class Progress(_Display):
     WINDOW_SECONDS = 300
     REVISE_FACTOR = 2
     SAMPLE_SECONDS = 0.01  # iterations closer together share a sample (a run of 5 ms each kept 60,000)
+    WINDOW_SAMPLES = 10
     DATED_SECONDS = 100 * 365 * 86400  # an end further away is said in days, not dated
 
     def __init__(self, total, start, bar, quiet, every, stream=None):
@@ -58,6 +61,7 @@ class Progress(_Display):
         self.started, self.start = time.perf_counter(), start
         self.last_line, self.first = self.started, None  # first: the end of the first iteration trained here
         self.estimated = None  # (pace, seconds timed) when the time left was last estimated
+        self.off_since = None  # since when the pace is more than REVISE_FACTOR times off the estimate's
         self.samples = collections.deque()  # (time, iteration) from `first` on, those before the window dropped
 
     def iteration(self, done, loss, lr):
@@ -65,7 +69,7 @@ class Progress(_Display):
             return
         now = time.perf_counter()
         rate, timed = self._rate(now, done)
-        if self._estimate_due(rate, timed, done):
+        if self._estimate_due(rate, timed, done, now):
             self.estimated = rate, timed
             self._estimate(done, rate)
         left = f", {duration((self.total - done) / rate)} left" \
@@ -78,15 +82,21 @@ class Progress(_Display):
         elif done % self.every == 0 or done == self.total or now - self.last_line >= self.LINE_SECONDS:
             self.line(f"iteration {done}/{self.total} loss {loss:.4f} lr {lr:.3g} {pace(rate)}{left}")
 
-    def _estimate_due(self, rate, timed, done):
+    def _estimate_due(self, rate, timed, done, now):
         """Whether to say when the run ends: after :attr:`ESTIMATE_SECONDS` timed (or at the end); again
         where the pace is more than :attr:`REVISE_FACTOR` times off the last estimate's, once the window
-        holds none of what that estimate saw (twice the time timed): a pause or two, an evaluation, says
-        nothing, and a run says its end again a few times at most."""
+        holds none of what that estimate saw (twice the time timed), and has been so off since the window
+        began: a pause, an evaluation, says nothing (before, one of 600 s on a run of 10 ms an iteration said
+        "600 s per iteration: the remaining 60000 iterations take about 417 days", which stood), and a run
+        says its end again a few times at most."""
         if self.estimated is None:
             return timed >= self.ESTIMATE_SECONDS or done == self.total
         estimated, then = self.estimated
-        return bool(rate) and timed >= 2 * then and not 1 / self.REVISE_FACTOR <= rate / estimated <= self.REVISE_FACTOR
+        if not rate or 1 / self.REVISE_FACTOR <= rate / estimated <= self.REVISE_FACTOR:
+            self.off_since = None
+            return False
+        self.off_since = now if self.off_since is None else self.off_since
+        return timed >= 2 * then and self.off_since <= self.samples[0][0]
 
     def _rate(self, now, done):
         """Iterations a second over the window (see the class), and the seconds timed since the first
@@ -99,8 +109,9 @@ class Progress(_Display):
         timed = now - self.first
         if not timed > 0 or len(samples) < 2 and done == samples[0][1]:
             return (done - self.start) / max(now - self.started, 1e-9), timed
-        begins = now - min(timed / 2, self.WINDOW_SECONDS)  # never earlier than at the last call
-        while len(samples) > 1 and samples[1][0] <= begins:
+        # begins only moves forward (a monotonic clock): samples dropped are never needed again
+        begins = now - min(timed / 2, self.WINDOW_SECONDS)
+        while len(samples) > self.WINDOW_SAMPLES + 1 and samples[1][0] <= begins:
             samples.popleft()
         since, counted = samples[0]
         return (done - counted) / (now - since), timed

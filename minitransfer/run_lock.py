@@ -183,14 +183,15 @@ PID_WAIT_SECONDS = 0.5  # a lock's holder writes its PID just after taking it: s
 
 
 
-def holder(run_dir):
+def holder(run_dir, recorded=False):
     """The process holding the lock of ``run_dir``, a :class:`Holder` (its PID, and its host where that
     is another machine), or None when nobody does (or only readers, with shared locks:
     :mod:`minitransfer.data.lock`); -1 when the holder has not written it within :data:`PID_WAIT_SECONDS`.
     Judged by the lock itself (flock, which a file system shared by several machines keeps for all of
     them), never by looking the PID up on this machine; this process's own lock by its record
     (:func:`minitransfer.held_locks.held_here`): this PID where it holds it exclusively, None where
-    it reads (shared)."""
+    it reads (shared). ``recorded``: on a file system without locks, the holder its lock file records
+    (a process that took it there, where nothing stops a second from taking it too), not None."""
     path = pathlib.Path(run_dir) / RunLock.FILE
     with looked_up(path) as here:  # its descriptor read while recorded: open
         if here is not None:
@@ -218,7 +219,7 @@ def holder(run_dir):
             except OSError as error:
                 if error.errno not in NO_LOCKS:
                     raise
-                return None  # a file system without locks: nobody can be seen holding one
+                return read_holder(descriptor) if recorded else None  # no locks: nobody is seen holding one
     finally:
         os.close(descriptor)
 

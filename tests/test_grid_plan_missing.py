@@ -29,8 +29,11 @@ def test_a_deleted_plan_is_said_missing_and_written_again_by_the_dry_run_and_the
     shutil.copytree(source, place)
     plan = place / grid.PLAN_FILE
     plan.unlink()
-    planned = sorted(place.rglob(grid.TREATMENT_FILE))  # the oracle: the run folders a grid planned
+    # the oracle: the fixture's runs whose folders hold the treatment.json a grid writes with its plan
+    planned = [run for run in runs if (grid.run_dir(place, run) / grid.TREATMENT_FILE).exists()]
     assert planned  # the fixture ran a grid there
+    copied = place / "old" / grid.run_dir(place, planned[0]).relative_to(place)  # a copy kept, no run the grid planned
+    shutil.copytree(grid.run_dir(place, planned[0]), copied)
     dry = CliRunner().invoke(main, _arguments(options, place, "--dry-run"))
     assert dry.exit_code == 0, dry.output
     noted = _noted(dry.output.splitlines(), plan)

@@ -137,3 +137,22 @@ def test_a_start_slower_than_the_estimate_waits_for_is_estimated_again(monkeypat
     estimates, paces = slow_start(monkeypatch, 3.0, fast)
     assert len(estimates) == 2 and estimates[0] > 100 * fast and abs(estimates[1] - fast) <= fast / 2, estimates
     assert abs(paces[2900] - 1 / fast) <= 0.1 / fast
+
+
+def test_one_long_pause_says_no_new_end_nor_a_pace_from_the_one_iteration_across_it(monkeypatch):
+    """10 ms an iteration, then one pause of 600 s (Ctrl-Z, then fg): before, the window right after it held
+    that one iteration, and the run said "600 s per iteration: the remaining 60000 iterations take about
+    417 days", which stood (the next revision waits for twice the time timed so far)."""
+    clock = Clock()
+    monkeypatch.setattr(time, "perf_counter", clock)
+    stream = io.StringIO()
+    step, pause, paused_at, total = 0.01, 600.0, 2500, 62_500
+    progress = Progress(total, 0, bar=False, quiet=False, every=1000, stream=stream)
+    for done in range(1, total + 1):
+        clock.now += pause if done == paused_at + 1 else step
+        progress.iteration(done, 1.0, 0.01)
+    estimates = [float(line.split()[0]) for line in lines_of(stream) if "per iteration" in line]
+    assert estimates and all(abs(estimate - step) <= step / 2 for estimate in estimates), lines_of(stream)
+    [across] = [line for line in lines_of(stream) if line.startswith(f"iteration {paused_at + 1}/")]  # 30 s passed
+    seconds = float(re.search(r" ([\d.]+) s/it", across)[1])
+    assert seconds <= pause / Progress.WINDOW_SAMPLES, across  # over as many iterations at least
