@@ -216,19 +216,27 @@ def dataset_gone(c):
     """(record, meta) of a run resumed without `data` whose recorded dataset folder is not there now
     (moved or deleted; the built-in set, a cache, is built again instead): the checkpoint (or
     finished weights) it continues from, and their root attributes; else None."""
-    if c.resume is None or c.data is not None or (c.resume == "auto" and c.out is None):
+    found = None if c.data is not None else resumed_record(c)
+    trained_on = None if found is None else found[1]["config"].get("data")
+    if not isinstance(trained_on, str) or synthetic.is_builtin(trained_on) or os.path.isdir(trained_on):
+        return None
+    return found
+
+
+def resumed_record(c):
+    """(record, meta) of what ``c`` resumes (`resume` 'auto': the run's :func:`run_record`; or a checkpoint
+    file) and its root attributes; None for a fresh run, and where there is nothing to resume (a fresh run
+    with `resume='auto'`) or it cannot be read (:func:`minitransfer.resume.resume_point` reads it again and
+    says what is wrong with it)."""
+    if c.resume is None or (c.resume == "auto" and c.out is None):
         return None
     record = run_record(c.out) if c.resume == "auto" else pathlib.Path(c.resume)
     if not record.is_file():
-        return None  # nothing to resume (a fresh run with `resume='auto'`), or resume_point says what is wrong
-    try:
-        meta = checkpoints.read_meta(record)
-    except (checkpoints.CheckpointError, OSError):
-        return None  # resume_point reads it again and says what is wrong with it
-    trained_on = meta["config"].get("data")
-    if not isinstance(trained_on, str) or synthetic.is_builtin(trained_on) or os.path.isdir(trained_on):
         return None
-    return record, meta
+    try:
+        return record, checkpoints.read_meta(record)
+    except (checkpoints.CheckpointError, OSError):
+        return None
 
 
 def refuse_dataset_gone(c, find=None):
