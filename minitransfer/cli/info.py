@@ -33,7 +33,8 @@ def info(checkpoint, as_json):
     control, a checkpoint before the end of its run, a copy itself: where its copied layers were
     trained), the precision and its changes on resuming, and the mean image's source.
     A checkpoint before the end of its run is resumable (its run's: the command that goes on from it
-    is named; while its training runs, the latest: the PID training it is named); one at its end
+    is named; while its training runs, the latest: the PID training it is named), unless the resume
+    would refuse its run folder's logs (eval.csv lost or unreadable: why is said); one at its end
     (max_iter) is finished, and the last checkpoint of a run folder names that run's weights file, or
     where it would be (a folder renamed by hand has none beside it under its new name). A run whose
     training ended before it wrote its result.json (a full disk) is not finished, as report counts
@@ -89,6 +90,8 @@ def _lines(summary):
         state = f" (trained to its last iteration, but report leaves its run {folder} out: {left_out['why']})"
     if summary["diverged"]:  # resumed, it replays its iterations bit for bit
         state = f" (resumable, but its {summary['diverged']}: {start_over_in(summary['run']['folder'])})"
+    if summary["resume_refused"]:  # its logs, which the resume checks first
+        state = f" (not resumable: {summary['resume_refused']})"
     if summary["resumable"] and summary["run"] and summary["run"]["training"] is not None:  # resuming is refused
         state = f" (its latest checkpoint: its training runs now{holder_named(summary['run']['training'])})"
     if summary["finished"]:
