@@ -227,31 +227,33 @@ def _finished_text(summary):
     return f"finished: the last checkpoint of its run, whose weights file {weights} is not there{renamed}"
 
 
-def _unwritten_text(result, resumable):
+def _unwritten_text(result, resumable, resume_refused):
     """What ``info`` says of a network at the last iteration of a run whose ``result`` (its
     result.json) was not written (its training ended before: a full disk): not finished, as
     ``report`` counts it (it was said "finished"), and how to finish it: resumed where its checkpoint
-    is there (``resumable``), else trained again."""
+    is there and taken (``resumable``), else trained again (``resume_refused``: why a resume refuses it)."""
     run_folder = pathlib.PurePath(result).parent
     finish = (f"finish it with {_resume_command(run_folder)}" if resumable else
-              _train_again(run_folder, "gone too, so nothing resumes it"))
+              _train_again(run_folder, "gone too, so nothing resumes it", resume_refused))
     return (f"trained to its last iteration, but its result {inputs.display_name(result)} was not written: the run "
             f"is not finished; {finish}")
 
 
-def _unreadable_text(network, what, path, why, io_error, missing, in_the_way, resumable):
+def _unreadable_text(network, what, path, why, io_error, missing, in_the_way, resumable, resume_refused):
     """What ``info`` says of ``network`` at the last iteration of a run whose result.json, or
     configuration (config.json), at ``path`` report cannot read (``why``, report's words, on stderr;
     ``missing``: not there at all):
     left out of the report (it was said "finished"), and what to do: give read access to it
     (``io_error``), move away what is ``in_the_way`` (train cannot replace a folder), and write it
     again: a result by resuming the run where its checkpoint is there (``resumable``: train --resume
-    finishes it again), else by training the run again; a configuration from the network's record
+    finishes it again), else by training the run again (``resume_refused``: why a resume refuses its
+    checkpoint, where it is there); a configuration from the network's record
     of it, which train wrote there too (resuming a finished run leaves its config.json alone)."""
     run_folder = pathlib.PurePath(path).parent
     if what == "result":
         rewrite = (f"write it again with {_resume_command(run_folder)}, which finishes the run again from its "
-                   f"checkpoint" if resumable else _train_again(run_folder, "gone, so nothing writes it again"))
+                   f"checkpoint" if resumable else
+                   _train_again(run_folder, "gone, so nothing writes it again", resume_refused))
         state = "trained to its last iteration, but its result"
     else:
         rewrite = (f"write it again from the configuration the network records, which `minitransfer info --json "
@@ -269,10 +271,12 @@ def _resume_command(run_folder):
             f"--resume auto)")
 
 
-def _train_again(run_folder, gone):
+def _train_again(run_folder, gone, resume_refused=None):
     """What to do with a run at its last iteration whose result.json cannot be had from its checkpoint,
-    which is ``gone`` (how that is said): train it again."""
-    return f"its checkpoint {inputs.display_name(run_folder / 'checkpoint.h5')} is {gone}: {train_again()}"
+    which is ``gone`` (how that is said), or there but refused by a resume (``resume_refused``, why):
+    train it again."""
+    state = gone if resume_refused is None else f"not resumable ({resume_refused})"
+    return f"its checkpoint {inputs.display_name(run_folder / 'checkpoint.h5')} is {state}: {train_again()}"
 
 
 def _refuse(error):
