@@ -42,8 +42,8 @@ def describe(path):
     ("result" or "configuration"), its ``path``, ``why`` (report's words), whether the system would
     not read it (``io_error``), whether it is ``missing``, or something not a file ``in_the_way`` (a folder),
     and whether the run is ``resumable`` (its checkpoint.h5 there and taken: train --resume writes a result
-    again; ``resume_refused`` as for ``unwritten_result``); else None. A configuration that is missing, in a run folder without the treatment.json
-    of a grid's run, is one report cannot read too.
+    again; ``resume_refused`` as for ``unwritten_result``); else None. A configuration that is missing,
+    in a run folder without the treatment.json of a grid's run, is one report cannot read too.
     ``left_out``: where it is at max_iter and its run's files can be read, but report leaves the run out all
     the same, for what they say (:func:`minitransfer.results.read_run`, report's own reading: a result of
     another iteration count than its config.json's max_iter, a grid's treatment.json that is not its
