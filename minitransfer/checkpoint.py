@@ -371,13 +371,13 @@ def run_folder_of(path):
 
 def diverged_after(path):
     """Where ``path`` is the checkpoint.h5 of a run folder whose training diverged after it, what
-    :func:`minitransfer.rundir.divergence` says of that run; else ""."""
+    :func:`minitransfer.run_logs.divergence` says of that run; else ""."""
     run_folder = run_folder_of(path)
     return divergence_in(run_folder) if run_folder is not None else ""
 
 
 def divergence_in(run_folder):
-    """What :func:`minitransfer.rundir.divergence` says of ``run_folder`` (:func:`run_folder_of`: a
+    """What :func:`minitransfer.run_logs.divergence` says of ``run_folder`` (:func:`run_folder_of`: a
     caller that found it already asks this, not :func:`diverged_after`); "" where its metrics.jsonl
     cannot be read (``info`` shows the rest)."""
     metrics = run_folder / "metrics.jsonl"

@@ -9,7 +9,7 @@ import pathlib
 import types
 
 from minitransfer import results, run_lock, rundir
-from minitransfer.checkpoint import divergence_in, load, run_folder_of
+from minitransfer.checkpoint import CheckpointError, divergence_in, load, read_meta, run_folder_of
 from minitransfer.checkpoint_check import Faults, check_classes
 from minitransfer.config import evaluates_after
 from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, read_result
@@ -33,16 +33,17 @@ def describe(path):
     folder, where it has one, holds the run's result.json, as ``report`` counts a run finished.
     ``unwritten_result``: where it is at max_iter but its run folder holds no result.json (its training
     ended before writing it: a full disk), the ``result`` path it lacks and whether the run is
-    ``resumable``, which writes it (its checkpoint.h5 there); else None.
+    ``resumable``, which writes it (its checkpoint.h5 there, and taken by a resume), else why not where
+    it is there (``resume_refused``, as above); else None.
     ``unreadable``: where it is at max_iter and a file of its run folder that ``report`` reads first
     cannot be read as report reads it, which leaves the run out: its result.json
     (:func:`minitransfer.run_file_readers.read_result`: not JSON, truncated, empty, of the wrong
     shape, a folder, unreadable) or, that read, its config.json (not a JSON object): ``what`` it is
     ("result" or "configuration"), its ``path``, ``why`` (report's words), whether the system would
     not read it (``io_error``), whether it is ``missing``, or something not a file ``in_the_way`` (a folder),
-    and whether the run is ``resumable`` (its checkpoint.h5 there: train --resume writes a result
-    again); else None. A configuration that is missing, in a run folder without the treatment.json
-    of a grid's run, is one report cannot read too.
+    and whether the run is ``resumable`` (its checkpoint.h5 there and taken: train --resume writes a result
+    again; ``resume_refused`` as for ``unwritten_result``); else None. A configuration that is missing,
+    in a run folder without the treatment.json of a grid's run, is one report cannot read too.
     ``left_out``: where it is at max_iter and its run's files can be read, but report leaves the run out all
     the same, for what they say (:func:`minitransfer.results.read_run`, report's own reading: a result of
     another iteration count than its config.json's max_iter, a grid's treatment.json that is not its
@@ -55,7 +56,7 @@ def describe(path):
     for one starting up: :func:`minitransfer.run_lock.holder`) and the ``training_host`` that PID is
     on where that is another machine (a SLURM task on another node; else None); else None.
     ``diverged``: where the run's training diverged after this checkpoint, what
-    :func:`minitransfer.rundir.divergence` says (resumed, it would diverge again); else ""."""
+    :func:`minitransfer.run_logs.divergence` says (resumed, it would diverge again); else ""."""
     return described(path)[0]
 
 
@@ -71,7 +72,7 @@ def described(path):
     result_folder = _result_folder(path, run_folder) if at_end else None
     unwritten, unreadable, refusal, left_out = _run_faults(result_folder) if result_folder else (None,) * 4
     finished = at_end and unwritten is None and unreadable is None and left_out is None
-    refused = _resume_refused(run_folder, saved) if saved.solver is not None and not finished else None
+    refused = _resume_refused(run_folder, saved.meta) if saved.solver is not None and not finished else None
     run = None
     if run_folder is not None:
         weights = rundir.weights_for(run_folder)  # reads its config.json
@@ -100,17 +101,17 @@ def described(path):
     return summary, refusal
 
 
-def _resume_refused(run_folder, saved):
-    """The error a resume from ``saved`` (a checkpoint with its solver state) in ``run_folder`` is refused with
-    for its logs (the resume's own check: :func:`minitransfer.rundir.resume_refusal`), its evaluations as its
-    recorded configuration schedules them; None where it is not, or ``saved`` lies in no run folder."""
-    config = saved.meta["config"]
+def _resume_refused(run_folder, meta):
+    """The error a resume from a checkpoint with its solver state (``meta``, its root attributes) in
+    ``run_folder`` is refused with for its logs (the resume's own check: :func:`minitransfer.rundir.resume_refusal`),
+    its evaluations as its recorded configuration schedules them; None where it is not, or it lies in no run folder."""
+    config = meta["config"]
     every, max_iter = config.get("eval_every"), config.get("max_iter")
     if run_folder is None or type(every) is not int or every < 1:
         return None
     schedule = types.SimpleNamespace(eval_every=every, max_iter=max_iter)
-    made = rundir.evaluations_made(saved.iteration, lambda done: evaluates_after(schedule, done))
-    return rundir.resume_refusal(run_folder, saved.iteration, made)
+    made = rundir.evaluations_made(meta["iteration"], lambda done: evaluates_after(schedule, done))
+    return rundir.resume_refusal(run_folder, meta["iteration"], made)
 
 
 def _training(run_folder):
@@ -168,11 +169,11 @@ def _run_file_faults(folder):
     reads them in that order), its reason in report's words, and the error report raised; None for each
     that is not so."""
     result, config = folder / rundir.RESULT_FILE, folder / CONFIG_FILE
-    resumable = (folder / "checkpoint.h5").is_file()
+    resumable = _resumable(folder)
     what, path = "result", result
     try:
         if not is_there(result):  # as report tells it: a link to nothing is none
-            return {"result": str(result), "resumable": resumable}, None, None
+            return {"result": str(result), **resumable}, None, None
         read_result(result)
         what, path = "configuration", config
         if is_there(config):
@@ -184,6 +185,19 @@ def _run_file_faults(folder):
     return None, None, None
 
 
+def _resumable(folder):
+    """``resumable``: whether a resume finishes the run in ``folder`` from its checkpoint.h5 (there, readable,
+    its logs taken: :func:`_resume_refused`, the resume's own check), and ``resume_refused``: why not, where
+    it is there (the resume refuses it: `train --resume` exits 65); else None."""
+    checkpoint = folder / "checkpoint.h5"
+    try:
+        refused = _resume_refused(folder, read_meta(checkpoint)) if checkpoint.is_file() else None
+    except (CheckpointError, OSError) as error:
+        refused = error
+    return {"resumable": refused is None and checkpoint.is_file(),
+            "resume_refused": None if refused is None else str(refused)}
+
+
 def _left_out(folder, error):
     """``describe``'s ``left_out`` of the run in ``folder``, whose files report can read: report's
     reason for leaving it out all the same, ``error`` (:func:`minitransfer.results.read_run`'s)."""
@@ -191,7 +205,8 @@ def _left_out(folder, error):
 
 
 def _unreadable(what, path, error, resumable):
-    """``describe``'s ``unreadable`` of the run's file ``path`` (its ``what``) that report refused with ``error``."""
+    """``describe``'s ``unreadable`` of the run's file ``path`` (its ``what``) that report refused with ``error``;
+    ``resumable``: :func:`_resumable`'s."""
     there = os.path.lexists(path)
     return {"what": what, "path": str(path), "why": str(error), "io_error": isinstance(error, FileUnreadable),
-            "missing": not there, "in_the_way": there and not os.path.isfile(path), "resumable": resumable}
+            "missing": not there, "in_the_way": there and not os.path.isfile(path), **resumable}

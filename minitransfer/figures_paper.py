@@ -188,8 +188,8 @@ def figure3(Figure, results, reference=None, bases=None):
         spread_plot(relative, relative_by_n(results, "natural", "AnB", target, own_bases), f"{name} target: AnB", style,
                     offset, scale=POINTS)
     randoms = _accuracy_by_n(results, "all", "random")
-    random_drawn = []  # the all-classes base of a reduced-data grid alone is no random-weights run
-    if randoms:
+    random_drawn = []
+    if randoms:  # the all-classes base of a reduced-data grid alone is no random-weights run
         all_bases = select(results, "all", "baseB")
         random_drawn = select(results, "all", "random") + all_bases
         spread_plot(random_weights, _with_base([r.mean10_top1 for r in all_bases], randoms), "random frozen layers",

@@ -238,7 +238,7 @@ def diverged(failure):
 
 
 def _diverged(metrics):
-    """:func:`minitransfer.rundir.divergence` of ``metrics``; "" where it is no file, or cannot be read."""
+    """:func:`minitransfer.run_logs.divergence` of ``metrics``; "" where it is no file, or cannot be read."""
     try:
         return divergence(metrics) if metrics.is_file() else ""
     except OSError:

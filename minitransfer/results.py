@@ -184,7 +184,7 @@ def network_gone_note(names, shown):
 
 def _divergence(path, grid_run):
     """Why a run without a result stopped, where its metrics.jsonl ``path`` ends in a divergence
-    (:func:`minitransfer.rundir.divergence`): such a run is not unfinished, it gets no result until it
+    (:func:`minitransfer.run_logs.divergence`): such a run is not unfinished, it gets no result until it
     is trained again (:func:`start_over`; ``grid_run``: whether the run is a grid's); "" otherwise
     (training, stopped, or failed in another way)."""
     diverged = rundir.divergence(checked(path, LOG_BYTES)) if is_there(path) else ""

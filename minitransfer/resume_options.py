@@ -216,19 +216,31 @@ def dataset_gone(c):
     """(record, meta) of a run resumed without `data` whose recorded dataset folder is not there now
     (moved or deleted; the built-in set, a cache, is built again instead): the checkpoint (or
     finished weights) it continues from, and their root attributes; else None."""
-    if c.resume is None or c.data is not None or (c.resume == "auto" and c.out is None):
-        return None
-    record = run_record(c.out) if c.resume == "auto" else pathlib.Path(c.resume)
-    if not record.is_file():
-        return None  # nothing to resume (a fresh run with `resume='auto'`), or resume_point says what is wrong
-    try:
-        meta = checkpoints.read_meta(record)
-    except (checkpoints.CheckpointError, OSError):
-        return None  # resume_point reads it again and says what is wrong with it
-    trained_on = meta["config"].get("data")
+    return dataset_gone_in(None if c.data is not None else resumed_record(c))
+
+
+def dataset_gone_in(found):
+    """:func:`dataset_gone` of ``found``, what :func:`resumed_record` read of a run resumed without `data`."""
+    trained_on = None if found is None else found[1]["config"].get("data")
     if not isinstance(trained_on, str) or synthetic.is_builtin(trained_on) or os.path.isdir(trained_on):
         return None
-    return record, meta
+    return found
+
+
+def resumed_record(c, weights=True):
+    """(record, meta) of what ``c`` resumes (`resume` 'auto': the run's :func:`run_record`, its finished
+    weights only where ``weights``; or a checkpoint file) and its root attributes; None for a fresh run,
+    and where there is nothing to resume (a fresh run with `resume='auto'`) or it cannot be read
+    (:func:`minitransfer.resume.resume_point` reads it again and says what is wrong with it)."""
+    if c.resume is None or (c.resume == "auto" and c.out is None):
+        return None
+    record = run_record(c.out, weights) if c.resume == "auto" else pathlib.Path(c.resume)
+    if not record.is_file():
+        return None
+    try:
+        return record, checkpoints.read_meta(record)
+    except (checkpoints.CheckpointError, OSError):
+        return None
 
 
 def refuse_dataset_gone(c, find=None):
@@ -264,11 +276,12 @@ def finished_record(out, meta):
             and (run_dir_for(out) / "result.json").is_file())
 
 
-def run_record(out):
+def run_record(out, weights=True):
     """What a run whose weights file is ``out`` records its configuration in, as a resumption reads it:
-    its run folder's checkpoint.h5, else (a finished run whose checkpoint was deleted) its weights."""
+    its run folder's checkpoint.h5, else (a finished run whose checkpoint was deleted) its weights, where
+    ``weights``."""
     checkpoint = run_dir_for(pathlib.Path(out).resolve()) / "checkpoint.h5"
-    return checkpoint if checkpoint.is_file() else pathlib.Path(out)
+    return checkpoint if checkpoint.is_file() or not weights else pathlib.Path(out)
 
 
 def copied_weights(copy_from):

@@ -9,16 +9,16 @@ from minitransfer.rundir import BEST_EVALUATIONS
 def run_metric_words(evaluations):
     """How train's and a grid's lines name result.json's ``mean10_top1`` of a run of ``evaluations``
     evaluations, in the report's words (:func:`minitransfer.comparisons.metric_words`): "mean of 10 best",
-    "mean of all 3 evaluations", "its one evaluation" (before, "mean of the 3 best (3 evaluations)" where
-    the report said "mean of all 3 evaluations")."""
+    "mean of all 3 evaluations", "its one evaluation", and "no evaluation" for 0 (before, "mean of the 3 best
+    (3 evaluations)" where the report said "mean of all 3 evaluations")."""
     if evaluations >= BEST_EVALUATIONS:
         return f"mean of {BEST_EVALUATIONS} best"
     return all_evaluations_words(evaluations, "its") if evaluations > 0 else "no evaluation"
 
 
 def all_evaluations_words(count, whose):
-    """The metric of runs of ``count`` (1 to 9) evaluations, the mean of them all; ``whose``: "its", "each
-    run's"."""
+    """The metric of runs of ``count`` (fewer than :data:`BEST_EVALUATIONS`) evaluations, the mean of them
+    all; ``whose``: "its", "each run's"."""
     return f"{whose} one evaluation" if count == 1 else f"mean of all {count} evaluations"
 
 
@@ -40,7 +40,7 @@ def describe_plan(plan, net):
 
 def result_line(result):
     """The line that says a finished run's :class:`TrainResult`: "done: final top-1 ..., best ..., mean of
-    the 10 best ...; weights in OUT, run files in RUN"."""
+    10 best ...; weights in OUT, run files in RUN"."""
     return (f"done: final top-1 {result.final.get('top1', float('nan')):.4f}, best {result.best_top1:.4f}, "
             f"{run_metric_words(result.evaluations)} {result.mean10_top1:.4f}; weights in {result.out}, run files in "
             f"{result.run_dir}")

@@ -152,7 +152,7 @@ class RunFiles:
         if fresh:
             self._start_over(weights)
         else:
-            # read once: checked, then rewritten from
+            # eval.csv read once: checked, then the logs rewritten from it
             self.evaluations_to_redo, lines = _logged(self.eval_csv, self.at(self.eval_csv), start_iteration, evaluated)
             self._truncate(start_iteration, lines)
         if not self.at(self.eval_csv).exists():
@@ -296,13 +296,17 @@ def evaluations_made(iteration, evaluates):
 def resume_refusal(run_dir, iteration, evaluated):
     """The ``RunLogError`` a run resumed in ``run_dir`` from its checkpoint of ``iteration`` is refused with
     (exit 65) for its eval.csv (:class:`RunFiles`' own check), ``evaluated`` the evaluations made up to it
-    (:func:`evaluations_made`): a folder holding the checkpoint alone (its logs deleted) lacks those; None
+    (:func:`evaluations_made`): a folder holding the checkpoint alone (its logs deleted) lacks those; the
+    ``fileio.StorageError`` (exit 74) of an eval.csv that cannot be read (a folder, no permission), which the
+    resume fails on too; None
     where the resume would take its logs."""
     eval_csv = pathlib.Path(run_dir) / "eval.csv"
     try:
         _logged(eval_csv, eval_csv, iteration, evaluated)
     except RunLogError as error:
         return error
+    except OSError as error:
+        return fileio.StorageError(error.errno, f"cannot read {eval_csv}: {error.strerror or error}")
     return None
 
 
@@ -332,8 +336,6 @@ def train_again(run="it"):
     """What to do with a ``run`` (how it is named) that nothing else finishes (its checkpoint gone or
     damaged): "train it again (its train command with --overwrite)"."""
     return f"train {run} again (its train command with --overwrite)"
-
-
 
 
 def weights_record(out, sha256, named=None):

@@ -29,7 +29,6 @@ import os
 import pathlib
 
 from minitransfer import dead_ends, fileio, host_memory, run_file_readers, stopping
-from minitransfer.run_lines import run_metric_words
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
@@ -42,9 +41,10 @@ from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import WorkerDied, refuse_in_script_rerun
 from minitransfer.progress import Progress
 from minitransfer.recorded_config import recorded_options
+from minitransfer.run_lines import run_metric_words
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
-from minitransfer.resume_options import dataset_gone
+from minitransfer.resume_options import dataset_gone_in, keep_run_settings, resumed_record
 from minitransfer.rundir import (NOTHING_TO_DO, RESULT_FILE, RUN_FILES, config_text, run_dir_for,
                                  train_again)
 from minitransfer.stop_requests import StopRequests
@@ -97,7 +97,8 @@ def train(config, on_iteration=None, show_result=True):
                           f"{on_iteration!r}")
     given_out = config.out  # a symbolic link, which _through_link follows: refusals name it as given
     config = checked(_through_link(config))
-    gone = dataset_gone(config)  # resumed without `data`: the run's record, read once for both checks
+    found = _record_read_first(config)  # the run's record, read once: for both checks, and the memory check
+    gone = dataset_gone_in(found) if config.data is None else None  # resumed without `data`
     finished = _finished_without_dataset(config, gone)
     if finished is not None:
         return finished
@@ -108,6 +109,7 @@ def train(config, on_iteration=None, show_result=True):
     plan.named.out = None if given_out is None else str(given_out)
     stopping.raise_owed_stop()  # a safe point of the start-up: nothing written yet (see _train)
     check_destination(plan)
+    _keep_recorded_settings(plan, found)
     try:
         check_memory(plan)  # before anything is written: the lock creates the run directory
     except OutOfMemory:
@@ -138,6 +140,26 @@ def train(config, on_iteration=None, show_result=True):
             return _already_finished(plan) or _train(plan, on_iteration, stop, run_lock, show_result)
         except fileio.StorageError as error:  # what was written is kept: a plain rerun would refuse it
             raise error.rerun_with("`resume='auto'`") from error
+
+
+def _record_read_first(config):
+    """(record, meta) of what ``config`` (checked) resumes (:func:`minitransfer.resume_options.resumed_record`),
+    read once before the run's lock where something needs it: a dataset gone (without `data`), and the run's
+    own `eval_batch_size` (left unset; `resume` naming a run folder took it already), which the memory check
+    measures (:func:`_keep_recorded_settings`: with `data`, a checkpoint's alone; finished weights train nothing)."""
+    if config.data is None:
+        return resumed_record(config)
+    return resumed_record(config, weights=False) if config.eval_batch_size is None else None
+
+
+def _keep_recorded_settings(plan, found):
+    """The settings the run ``plan`` resumes recorded (``found``: :func:`_record_read_first`), its
+    `eval_batch_size`, where ``plan`` left them unset, taken before its memory is checked, as
+    :func:`minitransfer.resume.resume_point` takes them again under the run's lock
+    (:func:`minitransfer.resume_options.keep_run_settings`): the check measured the default's evaluation
+    batch (`batch_size`), not the run's own."""
+    if found is not None:
+        keep_run_settings(plan.config, plan.unset, found[1]["config"])
 
 
 def _busy_here(busy, run_dir):

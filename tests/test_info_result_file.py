@@ -103,7 +103,8 @@ def test_a_result_report_cannot_read_is_said_with_reports_reason_and_exit_65(run
     facts = json.loads(summary.stdout)
     assert facts["finished"] is False and facts["unwritten_result"] is None
     assert facts["unreadable"] == {"what": "result", "path": "net.run/result.json", "why": why, "io_error": False,
-                                   "missing": False, "in_the_way": damage == "a-folder", "resumable": True}
+                                   "missing": False, "in_the_way": damage == "a-folder", "resumable": True,
+                                   "resume_refused": None}
 
 
 @pytest.mark.parametrize("damage", ["not-json", "a-folder"])

@@ -9,7 +9,9 @@ import json
 import pytest
 from interrupting import interrupted_after
 
+from minitransfer import config, preflight
 from minitransfer import train as training
+from minitransfer.memory_limit import Available
 
 FAST = {"batch_size": 8, "max_iter": 6, "eval_every": 3, "checkpoint_every": 2, "device": "cpu", "quiet": True}
 CHOSEN = 4  # not the default, which is `batch_size`
@@ -46,3 +48,35 @@ def test_an_eval_batch_size_given_changes(micro_data, tmp_path, way):
     run = _started(micro_data, tmp_path)
     training.train(_resumed(way, run, micro_data, eval_batch_size=CHOSEN // 2))
     assert _recorded(run) == CHOSEN // 2
+
+
+def _memory_need(micro_data, tmp_path, **given):
+    """The largest of the memory needs (preflight's) of a fresh run of ``given`` on ``micro_data``."""
+    plan = config.resolve(config.checked(training.TrainConfig(out=str(tmp_path / "sized.h5"), data=micro_data,
+                                                              **given)))
+    return max(need.bytes for need in preflight.memory_needs(plan, plan.preset.build(plan.config.fc8_outputs)))
+
+
+@pytest.mark.parametrize("way", ["auto", "checkpoint file", "run folder"])
+def test_the_memory_check_measures_the_runs_own_eval_batch_size(micro_data, tmp_path, monkeypatch, way):
+    """The check came before 'auto' and a checkpoint file took the run's own `eval_batch_size`: it measured the
+    default's (`batch_size`). A run given a larger one than its training batch, resumed where that no longer
+    fits, trained on until its first evaluation; it is refused up front, as the same resume given it is."""
+    small = {**FAST, "batch_size": 2}
+    interrupted_after(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data, eval_batch_size=8, **small),
+                      3)
+    run = tmp_path / "net.run"
+    fits, too_large = (_memory_need(micro_data, tmp_path, eval_batch_size=size, **small) for size in (2, 8))
+    assert fits < too_large  # else the test proves nothing
+    monkeypatch.setattr(preflight, "available_memory", lambda: Available((fits + too_large) // 2, "a test's"))
+    resumed = {"run folder": lambda **given: training.TrainConfig(resume=str(run), device="cpu", quiet=True, **given),
+               "checkpoint file": lambda **given: training.TrainConfig(
+                   out=str(run.with_suffix(".h5")), data=micro_data, resume=str(run / "checkpoint.h5"), **small,
+                   **given),
+               "auto": lambda **given: training.TrainConfig(out=str(run.with_suffix(".h5")), data=micro_data,
+                                                            resume="auto", **small, **given)}[way]
+    for given in ({"eval_batch_size": 8}, {}):
+        with pytest.raises(preflight.OutOfMemory, match="an evaluation batch of .* at `eval_batch_size=8`"):
+            training.train(resumed(**given))
+    training.train(resumed(eval_batch_size=2))  # a smaller one given fits
+    assert _recorded(run) == 2

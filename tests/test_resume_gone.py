@@ -79,7 +79,7 @@ def test_a_finished_run_whose_dataset_is_gone_ends_at_once(micro_data, tmp_path,
     resumed = _resumed(tmp_path, way, "--json")
     assert resumed.exit_code == 0, resumed.output
     assert resumed.output == where_it_is.output
-    assert f"{tmp_path / 'net.h5'} is already finished (mean of the" in resumed.output, resumed.output
+    assert f"{tmp_path / 'net.h5'} is already finished (mean of all " in resumed.output, resumed.output
     assert _files(tmp_path) == before
 
 

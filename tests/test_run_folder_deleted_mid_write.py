@@ -4,7 +4,9 @@ made the folders anew (``atomic_path`` made missing parents), so ``train -o od/s
 resumable and whose resume was refused (exit 65). Each window is opened here by hand, deterministically:
 the deletion happens inside the write, after the check passed."""
 
+import errno
 import json
+import os
 import pathlib
 import shutil
 
@@ -116,8 +118,9 @@ def test_info_does_not_call_a_lone_checkpoint_resumable_where_the_resume_refuses
     shown = CliRunner().invoke(main, ["info", str(run)])
     resumed = CliRunner().invoke(main, ["train", "--resume", str(run), "--device", "cpu"])
     assert resumed.exit_code == 65 and "lacks the evaluations at iteration 1," in resumed.output, resumed.output
-    assert shown.exit_code == 0 and "resumable" not in shown.output, shown.output
     assert not summary["resumable"] and "lacks the evaluations at iteration 1," in summary["resume_refused"], summary
+    assert shown.exit_code == 0 and f"iteration 2 (not resumable: {summary['resume_refused']})\n" in shown.output, \
+        shown.output
     json.dumps(summary)  # info --json shows it
 
 
@@ -127,3 +130,17 @@ def test_info_calls_a_lone_checkpoint_resumable_where_the_resume_takes_it(micro_
     assert summary["resumable"] and summary["resume_refused"] is None, summary
     resumed = CliRunner().invoke(main, ["train", "--resume", str(run), "--device", "cpu"])
     assert resumed.exit_code == 0 and "resuming" in resumed.output, resumed.output
+
+
+def test_info_shows_a_checkpoint_whose_eval_csv_cannot_be_read_not_resumable(micro_data, tmp_path, monkeypatch):
+    """Its eval.csv a folder: info read it and exited 74 showing nothing (it showed the network before it read
+    eval.csv); the resume fails on it too, so that is why it is not resumable."""
+    run = _lone_checkpoint(micro_data, tmp_path, monkeypatch, eval_every=4)
+    (run / "eval.csv").mkdir()
+    summary = checkpoint_info.describe(run / "checkpoint.h5")
+    shown = CliRunner().invoke(main, ["info", str(run)])
+    resumed = CliRunner().invoke(main, ["train", "--resume", str(run), "--device", "cpu"])
+    assert resumed.exit_code == 65 and "net.run/eval.csv: not a file (a folder)" in resumed.output, resumed.output
+    reason = f"cannot read {tmp_path.resolve() / run / 'eval.csv'}: {os.strerror(errno.EISDIR)}"
+    assert not summary["resumable"] and summary["resume_refused"] == reason, summary
+    assert shown.exit_code == 0 and f"iteration 2 (not resumable: {reason})\n" in shown.output, shown.output

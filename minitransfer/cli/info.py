@@ -33,7 +33,8 @@ def info(checkpoint, as_json):
     control, a checkpoint before the end of its run, a copy itself: where its copied layers were
     trained), the precision and its changes on resuming, and the mean image's source.
     A checkpoint before the end of its run is resumable (its run's: the command that goes on from it
-    is named; while its training runs, the latest: the PID training it is named); one at its end
+    is named; while its training runs, the latest: the PID training it is named), unless the resume
+    would refuse its run folder's logs (eval.csv lost or unreadable: why is said); one at its end
     (max_iter) is finished, and the last checkpoint of a run folder names that run's weights file, or
     where it would be (a folder renamed by hand has none beside it under its new name). A run whose
     training ended before it wrote its result.json (a full disk) is not finished, as report counts
@@ -89,6 +90,8 @@ def _lines(summary):
         state = f" (trained to its last iteration, but report leaves its run {folder} out: {left_out['why']})"
     if summary["diverged"]:  # resumed, it replays its iterations bit for bit
         state = f" (resumable, but its {summary['diverged']}: {start_over_in(summary['run']['folder'])})"
+    if summary["resume_refused"]:  # its logs, which the resume checks first
+        state = f" (not resumable: {summary['resume_refused']})"
     if summary["resumable"] and summary["run"] and summary["run"]["training"] is not None:  # resuming is refused
         state = f" (its latest checkpoint: its training runs now{holder_named(summary['run']['training'])})"
     if summary["finished"]:
@@ -224,31 +227,33 @@ def _finished_text(summary):
     return f"finished: the last checkpoint of its run, whose weights file {weights} is not there{renamed}"
 
 
-def _unwritten_text(result, resumable):
+def _unwritten_text(result, resumable, resume_refused):
     """What ``info`` says of a network at the last iteration of a run whose ``result`` (its
     result.json) was not written (its training ended before: a full disk): not finished, as
     ``report`` counts it (it was said "finished"), and how to finish it: resumed where its checkpoint
-    is there (``resumable``), else trained again."""
+    is there and taken (``resumable``), else trained again (``resume_refused``: why a resume refuses it)."""
     run_folder = pathlib.PurePath(result).parent
     finish = (f"finish it with {_resume_command(run_folder)}" if resumable else
-              _train_again(run_folder, "gone too, so nothing resumes it"))
+              _train_again(run_folder, "gone too, so nothing resumes it", resume_refused))
     return (f"trained to its last iteration, but its result {inputs.display_name(result)} was not written: the run "
             f"is not finished; {finish}")
 
 
-def _unreadable_text(network, what, path, why, io_error, missing, in_the_way, resumable):
+def _unreadable_text(network, what, path, why, io_error, missing, in_the_way, resumable, resume_refused):
     """What ``info`` says of ``network`` at the last iteration of a run whose result.json, or
     configuration (config.json), at ``path`` report cannot read (``why``, report's words, on stderr;
     ``missing``: not there at all):
     left out of the report (it was said "finished"), and what to do: give read access to it
     (``io_error``), move away what is ``in_the_way`` (train cannot replace a folder), and write it
     again: a result by resuming the run where its checkpoint is there (``resumable``: train --resume
-    finishes it again), else by training the run again; a configuration from the network's record
+    finishes it again), else by training the run again (``resume_refused``: why a resume refuses its
+    checkpoint, where it is there); a configuration from the network's record
     of it, which train wrote there too (resuming a finished run leaves its config.json alone)."""
     run_folder = pathlib.PurePath(path).parent
     if what == "result":
         rewrite = (f"write it again with {_resume_command(run_folder)}, which finishes the run again from its "
-                   f"checkpoint" if resumable else _train_again(run_folder, "gone, so nothing writes it again"))
+                   f"checkpoint" if resumable else
+                   _train_again(run_folder, "gone, so nothing writes it again", resume_refused))
         state = "trained to its last iteration, but its result"
     else:
         rewrite = (f"write it again from the configuration the network records, which `minitransfer info --json "
@@ -266,10 +271,12 @@ def _resume_command(run_folder):
             f"--resume auto)")
 
 
-def _train_again(run_folder, gone):
+def _train_again(run_folder, gone, resume_refused=None):
     """What to do with a run at its last iteration whose result.json cannot be had from its checkpoint,
-    which is ``gone`` (how that is said): train it again."""
-    return f"its checkpoint {inputs.display_name(run_folder / 'checkpoint.h5')} is {gone}: {train_again()}"
+    which is ``gone`` (how that is said), or there but refused by a resume (``resume_refused``, why):
+    train it again."""
+    state = gone if resume_refused is None else f"not resumable ({resume_refused})"
+    return f"its checkpoint {inputs.display_name(run_folder / 'checkpoint.h5')} is {state}: {train_again()}"
 
 
 def _refuse(error):

@@ -56,7 +56,7 @@ def test_a_command_help_wrapped_holds_the_words_of_its_help_unwrapped(path, widt
     assert _help(path, width).split() == _help(path, UNWRAPPED).split()
 
 
-@pytest.mark.parametrize("columns", ["80", "200"])
+@pytest.mark.parametrize("columns", ["60", "200"])
 @pytest.mark.parametrize("path", [path for path, _ in _commands()], ids=lambda path: "-".join(path) or "main")
 def test_no_help_breaks_a_word_at_its_hyphen_at_the_terminals_width(path, columns, monkeypatch):
     """As a user sees it: the width is the terminal's (COLUMNS), at most max_content_width."""

@@ -8,8 +8,10 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from cli.test_info_paths import network  # noqa: F401 (a fixture: a finished micro run, shared/net.h5, net.run)
+from cli.test_info_paths import FAST, network  # noqa: F401 (a fixture: a finished micro run, shared/net.h5, net.run)
 
+from minitransfer import config
+from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.results import collect
 
@@ -41,7 +43,7 @@ def test_a_run_without_its_result_is_not_said_finished(unwritten, given):
     assert said.endswith(UNWRITTEN + RESUME), said
     summary = json.loads(_info(given, "--json"))
     assert summary["finished"] is False
-    assert summary["unwritten_result"] == {"result": "net.run/result.json", "resumable": True}
+    assert summary["unwritten_result"] == {"result": "net.run/result.json", "resumable": True, "resume_refused": None}
 
 
 def test_the_command_info_gives_finishes_the_run(unwritten):
@@ -62,3 +64,20 @@ def test_a_run_without_its_result_nor_its_checkpoint_is_said_to_need_training_ag
                                       "it again (its train command with --overwrite))"), said
     refused = CliRunner().invoke(main, ["train", "--resume", "net.run", "--device", "cpu"])
     assert refused.exit_code == 2 and "nothing to resume from" in refused.output, refused.output
+
+
+def test_a_run_without_its_result_whose_resume_refuses_its_logs_is_said_to_need_training_again(micro_data, tmp_path,
+                                                                                               monkeypatch):
+    """Its logs deleted (its evaluation at 1 with them): info said "finish it with train --resume ...", which
+    the resume refused (exit 65)."""
+    monkeypatch.chdir(tmp_path)
+    training.train(config.TrainConfig(out="net.h5", data=micro_data, split="all", **{**FAST, "eval_every": 1}))
+    for name in ("result.json", "eval.csv", "metrics.jsonl"):
+        (tmp_path / "net.run" / name).unlink()
+    refused = CliRunner().invoke(main, ["train", "--resume", "net.run", "--device", "cpu"])
+    assert refused.exit_code == 65 and "lacks the evaluations at iteration" in refused.output, refused.output
+    summary = json.loads(_info("net.h5", "--json"))["unwritten_result"]
+    assert not summary["resumable"] and "lacks the evaluations at iteration" in summary["resume_refused"], summary
+    said = _info("net.h5").splitlines()[1]
+    assert said.endswith(f"{UNWRITTEN}its checkpoint net.run/checkpoint.h5 is not resumable "
+                         f"({summary['resume_refused']}): train it again (its train command with --overwrite))"), said
