@@ -11,6 +11,7 @@ Needs root (slurmd starts jobs as their user) and Debian's ``slurm-wlm`` and ``m
 :func:`unavailable_reason` says what is missing, for a skip.
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -69,10 +70,18 @@ def unavailable_reason():
     return None
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+PORT_TRIES = 3  # starts of slurmctld and slurmd on ports probed free, where one was taken in between
+
+
+def _free_ports(count):
+    """``count`` ports free now, distinct: each probe is held open until all are bound (two probes bound
+    and closed one after the other could be given the same port, and slurmd then failed to bind the port
+    slurmctld held: "Address already in use")."""
+    with contextlib.ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
 
 
 class Cluster:
@@ -94,17 +103,28 @@ class Cluster:
         key.chmod(0o400)
         host = socket.gethostname().split(".")[0]
         node = self._program("slurmd", "-C").splitlines()[0]
-        self.conf.write_text(SLURM_CONF.format(host=host, root=self.root, node=node, controller_port=_free_port(),
-                                               node_port=_free_port()))
         munge = self.root / "munge"
         self._daemon("munged", "--foreground", f"--socket={munge}/munge.socket", f"--key-file={key}",
                      f"--log-file={munge}/munged.log", f"--pid-file={munge}/munged.pid",
                      f"--seed-file={munge}/munged.seed")
         self.wait_for(lambda: (munge / "munge.socket").exists(), timeout, "munged's socket")
-        self._daemon("slurmctld", "-D", "-f", str(self.conf))
-        self._daemon("slurmd", "-D", "-f", str(self.conf))
-        self.wait_for(lambda: self.command("sinfo", "--noheader", "--format=%t", check=False).strip() == "idle",
-                      timeout, "the node to be idle")
+        for attempt in range(PORT_TRIES):
+            controller_port, node_port = _free_ports(2)
+            self.conf.write_text(SLURM_CONF.format(host=host, root=self.root, node=node,
+                                                   controller_port=controller_port, node_port=node_port))
+            self._daemon("slurmctld", "-D", "-f", str(self.conf))
+            self._daemon("slurmd", "-D", "-f", str(self.conf))
+            try:
+                self.wait_for(self._node_idle, timeout, "the node to be idle")
+                return
+            except RuntimeError as error:  # a port free when probed, taken since (another test's connection)
+                if "Address already in use" not in str(error) or attempt == PORT_TRIES - 1:
+                    raise
+                self._stop_daemons(self.daemons[1:])  # munged stays
+                del self.daemons[1:]
+
+    def _node_idle(self):
+        return self.command("sinfo", "--noheader", "--format=%t", check=False).strip() == "idle"
 
     def stop(self):
         """Cancel every job, wait for them to end, stop the daemons (newest first), remove the folder."""
@@ -114,14 +134,18 @@ class Cluster:
                 self.wait_for(lambda: not self.command("squeue", "--noheader", check=False).strip(), 30, "no jobs")
             except TimeoutError:
                 pass
-        for daemon in reversed(self.daemons):
+        self._stop_daemons(self.daemons)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    @staticmethod
+    def _stop_daemons(daemons):
+        for daemon in reversed(daemons):
             daemon.terminate()
             try:
                 daemon.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 daemon.kill()
                 daemon.wait()
-        shutil.rmtree(self.root, ignore_errors=True)
 
     def command(self, *args, check=True):
         """Run a SLURM client command against this cluster; its stdout."""
