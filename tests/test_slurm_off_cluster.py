@@ -51,7 +51,7 @@ def test_real_slurm_dry_run_off_the_cluster_says_to_run_it_on_a_login_node(clust
 
     # the cluster's own configuration with its controller's port changed to one nobody listens on
     dead = tmp_path / "dead.conf"
-    dead.write_text(re.sub(r"(?m)^SlurmctldPort=\d+$", f"SlurmctldPort={slurm_cluster._free_port()}",
+    dead.write_text(re.sub(r"(?m)^SlurmctldPort=\d+$", f"SlurmctldPort={slurm_cluster._free_ports(1)[0]}",
                            cluster.conf.read_text()))
     off_cluster = _run(command, dict(cluster.env, SLURM_CONF=str(dead)))
     assert (off_cluster.returncode, off_cluster.stdout) == (1, ""), off_cluster.stderr
