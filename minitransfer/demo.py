@@ -35,7 +35,7 @@ from minitransfer.grid_arguments import checked_devices, slots_device
 from minitransfer.grid_outcome import fix_then_rerun
 from minitransfer.grid_plan_file import planned_records, read_plan
 from minitransfer.grid_status import is_finished, run_status
-from minitransfer.grid_plan import recorded_options
+from minitransfer.grid_plan import options_of, recorded_options
 from minitransfer.ops import precision as precisions
 from minitransfer.scheduler import run_grid
 
@@ -178,7 +178,7 @@ def check_not_a_grid(out, options):
     those it reports."""
     reported = [name for name in reports.REPORT_FILES if (pathlib.Path(out) / name).is_file()]
     plan = read_plan(out)
-    recorded = _options_of(plan)
+    recorded = options_of(plan)
     if {"findings.md", "results.csv"} <= set(reported) and recorded is None:
         raise config.ConfigError(f"{out} holds a report ({', '.join(reported[:3])} ...) of other networks, not a "
                                  f"demo: the demo's networks beside it would read as those it reports; give this "
@@ -205,18 +205,12 @@ def _maker(plan):
     source dataset (no demo has one); else "either": a preset alone is recorded by an experiment given
     --preset and by a demo of a version before 2026-12-02, which nothing else in the plan tells apart
     (what an old demo recorded, an experiment may be given), so neither is assumed (:func:`_mismatch`)."""
-    recorded = _options_of(plan)
+    recorded = options_of(plan)
     if recorded is None:
         return None
     if ALL_CLASSES in recorded:
         return DEMO
     return "experiment" if "preset" not in recorded or SOURCE_DATA in recorded else "either"
-
-
-def _options_of(plan):
-    """The options the parsed ``plan`` records (a dict), or None."""
-    options = plan.get("options") if plan is not None else None
-    return options if isinstance(options, dict) else None
 
 
 def _trained_any(out):
@@ -272,7 +266,7 @@ def _mismatch(out, options, error):
     names after each -> are the demo's own, which its user does not set. Where the plan cannot tell a
     demo's folder from an experiment's grid (:func:`_maker`), deleting it is advised only for a demo's."""
     plan = read_plan(out)
-    recorded = _options_of(plan)
+    recorded = options_of(plan)
     changes = _recipe_changes(recorded, options) if recorded is not None else []
     if not changes or grid_check.others_at_work(out):  # another demo at work now: the grid says so
         return (f"{error}; the values after each -> are the options this demo trains with (it sets them "

@@ -128,10 +128,11 @@ def plan_id(runs, out, options, recorded):
 
 def recorded_options(out):
     """The options the plan ``OUT/experiment.json`` records (a dict), or None without a readable one."""
-    return _options_of(read_plan(out))
+    return options_of(read_plan(out))
 
 
-def _options_of(plan):
+def options_of(plan):
+    """The options the parsed ``plan`` (:func:`read_plan`; None: none) records (a dict), or None."""
     options = plan.get("options") if plan is not None else None
     return options if isinstance(options, dict) else None
 
@@ -155,7 +156,7 @@ def plan_changes(runs, out, options):
 
 def _changes(runs, out, options, plan):
     """:func:`plan_changes` against ``plan``, the one ``OUT/experiment.json`` holds, parsed (None: none)."""
-    recorded = _options_of(plan)
+    recorded = options_of(plan)
     if recorded is None:  # a plan not written yet, or hand-edited
         return [], None
     if recorded == dict(options):  # a rerun as planned: nothing to resolve, base by base, in a large grid

@@ -81,12 +81,12 @@ class GridRunner(RunsElsewhere):
         self.retirement = GridRetirement(self.slots, self.outcome.retired)  # GPUs retired, their runs put back
         self.outcome.gpus = [gpu_name(gpu) for gpu in self.retirement.gpus.held]  # those it may retire
         self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
-        self.again = {run.name for run in self.pending if result_written_again(out, run)}
-        self.numbers = StartNumbers(self.pending, self.again)  # "[K/N] start RUN"
+        written_again = [run for run in self.pending if result_written_again(out, run)]  # each asked once
+        self.numbers = StartNumbers(self.pending, {run.name for run in written_again})  # "[K/N] start RUN"
         self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
-        if finished or self.outcome.lost or self.again:  # before, said only where some run was finished
+        if finished or self.outcome.lost or written_again:  # before, said only where some run was finished
             log(already_finished(finished, runs, self.numbers, self.outcome.lost))
-        again = tried_again(self.pending, out)
+        again = tried_again(self.pending, out, written_again)
         if again:
             log(again)
 
@@ -206,7 +206,7 @@ class GridRunner(RunsElsewhere):
             elif finished:
                 self.done.add(run.name)
                 self.outcome.finished.append(run.name)
-                if run.name in self.again:  # trained nothing: no pace told, nor its GPU shown to work
+                if run.name in self.numbers.again:  # trained nothing: no pace told, nor its GPU shown to work
                     self.outcome.written_again.append(run.name)
                     self.log(f"{written_again_line(run, 'wrote')}{accuracy_note(self.out, run)}{self._runs_left()}")
                     continue

@@ -90,7 +90,7 @@ def run_status(out, run):
     said it trained it), "resume at iteration K" (interrupted: its run continues from its checkpoint), "todo", "bad
     checkpoint" (one that its run refuses to resume: it fails with exit 65), :data:`RESULT_LOST` (its
     weights file there, its result.json unreadable and its checkpoint gone: a finished network that
-    nothing finishes again without training it anew; the grid trains the others, not it, :func:`lost_results`),
+    nothing finishes again without training it anew; the grid trains the others, not it, :func:`finished_and_lost`),
     "weights without a checkpoint" (its weights file is there but no result.json or checkpoint: its run
     refuses to replace them and fails with exit 2), or "being trained by PID P" (another process holds
     its run: the grid waits for it; "PID P on host H" where it runs on another machine)."""
@@ -131,19 +131,14 @@ def result_lost(out, run):
             f"which replaces that network")
 
 
-def lost_results(runs, out):
-    """The runs of ``runs`` that are :data:`RESULT_LOST`: the grid trains none of them (their train would be
-    refused, advising to delete a finished network), says what to do once as it starts (:func:`result_lost`),
-    trains the others (a transfer copying from one: its network is there) and counts them at its end (exit 65:
-    report leaves them out). Before, the grid refused to start, and the only way on was to train them anew."""
-    return finished_and_lost(runs, out)[1]
-
-
 def finished_and_lost(runs, out):
-    """(the runs of ``runs`` that are finished, :func:`is_finished`; those that are :data:`RESULT_LOST`,
-    :func:`lost_results`), each run's state read once: its result.json read once, its lock and checkpoint
-    looked at only where it is there but cannot be read. Before, a grid asked lost_results, then is_finished,
-    reading each finished run's result.json twice."""
+    """(the runs of ``runs`` that are finished, :func:`is_finished`; those that are :data:`RESULT_LOST`), each
+    run's state read once: its result.json read once, its lock and checkpoint looked at only where it is there
+    but cannot be read. Before, a grid asked for the lost runs, then is_finished, reading each finished run's
+    result.json twice. The grid trains none of the lost runs (their train would be refused, advising to delete a
+    finished network), says what to do once as it starts (:func:`result_lost`), trains the others (a transfer
+    copying from one: its network is there) and counts them at its end (exit 65: report leaves them out).
+    Before, the grid refused to start, and the only way on was to train them anew."""
     finished, lost = [], []
     for run in runs:
         # files looked at first (stat calls, no read; a run's folder may be a file in its way, refused after,
@@ -173,12 +168,16 @@ GONE = "weights file and checkpoint gone: trained again, replacing its result.js
 WRITTEN_AGAIN = f"{RESULT_FILE} unreadable: written again from its checkpoint"
 
 
-def tried_again(pending, out):
+def tried_again(pending, out, written_again=None):
     """What a rerun says of the runs ``pending`` it trains again: those whose train failed before (its train.log
     ends on an error, :func:`error_line`), with the runs that waited for them (their transfers, not run), and
     those whose network is gone (:func:`network_gone`); None where there are none. Before, a rerun said "4 to
-    run" alone."""
-    notes = [note for note in (_failed_before(pending, out), _gone(pending, out), _written_again(pending, out)) if note]
+    run" alone. ``written_again``: those of ``pending`` whose result.json is written again
+    (:func:`result_written_again`), where the caller asked already (the grid, for its start numbers)."""
+    if written_again is None:
+        written_again = [run for run in pending if result_written_again(out, run)]
+    notes = [note for note in (_failed_before(pending, out), _gone(pending, out), _written_again(written_again, out))
+             if note]
     return "; ".join(notes) or None
 
 
@@ -191,8 +190,7 @@ def _gone(pending, out):
             f"result.json, of the network{s} gone, replaced)")
 
 
-def _written_again(pending, out):
-    again = [run for run in pending if result_written_again(out, run)]
+def _written_again(again, out):
     if not again:
         return None
     several = len(again) > 1

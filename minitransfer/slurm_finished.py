@@ -10,7 +10,7 @@ import json
 import shlex
 
 from minitransfer import experiment as grid
-from minitransfer.grid_status import RESULT_LOST, lost_results, result_lost
+from minitransfer.grid_status import RESULT_LOST, finished_and_lost, result_lost
 from minitransfer.rundir import RESULT_FILE, train_again
 from minitransfer.run_file_readers import RESULT_FIELDS
 
@@ -103,4 +103,4 @@ def lost_results_lines():
 def lost_notes(runs, out):
     """What ``--emit-slurm`` says of the runs of ``runs`` that ``submit.sh`` will not submit, as a local grid
     says it (:func:`~minitransfer.grid_status.result_lost`): one note each."""
-    return [f"note: not submitted: {result_lost(out, run)}" for run in lost_results(runs, out)]
+    return [f"note: not submitted: {result_lost(out, run)}" for run in finished_and_lost(runs, out)[1]]
