@@ -2,13 +2,12 @@
 
 import contextlib
 import os
-import pathlib
 import sys
 
 import click
 
-from minitransfer.data import (archives, cifar, dataset, devkit, folder, importers, lock, prepared_notes, shard_format,
-                               synthetic)
+from minitransfer.data import (archives, cifar, dataset, devkit, folder, importers, lock, prepared_notes,
+                               same_origin, synthetic)
 from minitransfer.progress import StageProgress
 
 from ._errors import run
@@ -47,11 +46,7 @@ def _import_interrupted(out):
     """What a stop says of the import into ``out``: the shards finished are kept, where one is (:mod:`minitransfer.
     data.build` skips each one built from the same inputs on the rerun); that none was, where none is (a stop
     while the source is listed, or the first shard decoded, said the shards finished were kept)."""
-    try:
-        finished = any(shard_format.SHARD_NAME.fullmatch(path.name) for path in pathlib.Path(out).iterdir())
-    except OSError:  # no OUT yet
-        finished = False
-    if finished:
+    if same_origin.holds_shards(out):
         return "stopped by a signal; the shards finished so far are kept: rerun the same command to finish the import"
     return "stopped by a signal before any shard was finished: rerun the same command to import"
 

@@ -93,7 +93,7 @@ def warn_of_datasets_of_classes(root, folders):
     the same, and import as they are."""
     datasets = datasets_of_classes(folders)
     if datasets:
-        shown = "; ".join(f"{folder.name}: {quoted(names[:3])}{' ...' if len(names) > 3 else ''}"
+        shown = "; ".join(f"{folder.name}: {quoted(names, 3)}"
                           for folder, names in list(datasets.items())[:3])
         stopping.warn(f"warning: {root}: {len(datasets)} class folders each look like a dataset of classes, "
                       f"holding no image itself but folders of images that no other holds ({shown}"

@@ -124,7 +124,7 @@ class Writes:
         was there (those written and listed kept)."""
         changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
         written = sum(name in changed for name in shards)
-        rebuilt = tuple((name, why) for name, why in rebuilt if name in changed and name in shards)
+        rebuilt = tuple((name, why) for name, why in rebuilt if name in shards)  # written atomically: changed
         return cls(written, len(shards) - written, tuple(sorted(changed - set(shards))), rebuilt)
 
 

@@ -30,7 +30,7 @@ def check_same_origin(out, source, size, shard_length):
     old = read_record(out / shard_format.META_FILE)
     finished = old is not None
     if not finished:
-        old = read_record(out / shard_format.IMPORTING_FILE) if _holds_shards(out) else None
+        old = read_record(out / shard_format.IMPORTING_FILE) if holds_shards(out) else None
         if old is None:
             return source  # no dataset there, nor shards of a known other import: nothing to lose
     old_source = old.get("source") if isinstance(old.get("source"), dict) else {}
@@ -121,7 +121,9 @@ def read_record(path):
     return recorded if isinstance(recorded, dict) else {}
 
 
-def _holds_shards(out):
+def holds_shards(out):
+    """Whether the folder ``out`` holds a shard (a stop before any was finished keeps nothing); False where
+    it cannot be listed (not there)."""
     try:
         return any(shard_format.SHARD_NAME.fullmatch(name) for name in os.listdir(out))
     except OSError:

@@ -187,9 +187,10 @@ def _judged_shard(path, plan, first_index, size, planned, extra_names, recorded_
                     or fileio.plain_attribute(shard.attrs.get("subset")) != path.name.partition("-")[0]
                     or set(shard) != {"images", "labels", "sum", *extra_names}):
                 return None, "its attributes or arrays are not those of this import's shard"
-            sha256 = sha256 or fileio.sha256_file(path)
-            if recorded_sha256 is not None and sha256 != recorded_sha256:
-                return None, _SHA256_DIFFERS
+            if recorded_sha256 is not None:  # before its arrays are read: a damaged shard costs no more reads
+                sha256 = sha256 or fileio.sha256_file(path)
+                if sha256 != recorded_sha256:
+                    return None, _SHA256_DIFFERS
             count = shard["labels"].shape[0] if isinstance(shard.get("labels"), h5py.Dataset) else -1
             if not 0 < count <= planned:
                 return None, f"its /labels count {count} images, not 1..{planned}"
@@ -207,6 +208,7 @@ def _judged_shard(path, plan, first_index, size, planned, extra_names, recorded_
             notes = fileio.parse_json(fileio.plain_attribute(shard.attrs["notes"])) if "notes" in shard.attrs else []
             if any(readable_now(entry.get("reason"), entry.get("file")) for entry in skipped):  # mended since
                 return None, "a file it skipped as undecodable decodes now"
+            sha256 = sha256 or fileio.sha256_file(path)  # nothing recorded to compare: hashed once it is kept
     except (OSError, KeyError, ValueError, TypeError, RuntimeError) as error:  # RuntimeError: h5py, a damaged header
         return None, f"unreadable ({str(error).removeprefix(f'{path}: ')})"  # corrupt or stale leftover: rebuilt
     return {"file": path.name, "count": count, "first_index": first_index, "sha256": sha256,
