@@ -169,11 +169,10 @@ def _run_file_faults(folder):
     reads them in that order), its reason in report's words, and the error report raised; None for each
     that is not so."""
     result, config = folder / rundir.RESULT_FILE, folder / CONFIG_FILE
-    resumable = _resumable(folder)
     what, path = "result", result
     try:
         if not is_there(result):  # as report tells it: a link to nothing is none
-            return {"result": str(result), **resumable}, None, None
+            return {"result": str(result), **_resumable(folder)}, None, None
         read_result(result)
         what, path = "configuration", config
         if is_there(config):
@@ -181,7 +180,7 @@ def _run_file_faults(folder):
         elif not is_there(folder / TREATMENT_FILE):  # a grid's run needs none: its treatment.json says what it is
             raise UnreadableRun(treatment_unknown(folder))
     except UnreadableRun as error:
-        return None, _unreadable(what, path, error, resumable), error
+        return None, _unreadable(what, path, error, _resumable(folder)), error  # asked only here: its logs read
     return None, None, None
 
 

@@ -44,12 +44,12 @@ from minitransfer import fileio
 from minitransfer.data.schema import SHA256
 from minitransfer.run_lock import holder_named
 from minitransfer.resumed_logs import RunLogError, metrics_kept, unlogged_evaluations
-from minitransfer.run_logs import (DIVERGED, EVAL_COLUMNS, LAST_LINE_BYTES, divergence, numbered_lines,
+from minitransfer.run_logs import (DIVERGED, EVAL_COLUMNS, divergence, numbered_lines,
                                    parsed_eval_csv, read_eval_rows, whole_lines)
 
 __all__ = ["run_dir_for", "weights_for", "recorded_out", "RUN_FILES", "is_run_dir", "nearest_above",
            "enclosing_run_dir", "RunFiles", "BEST_EVALUATIONS",
-           "LAST_LINE_BYTES", "DIVERGED", "divergence", "weights_record", "recorded_sha256", "finite"]
+           "DIVERGED", "divergence", "weights_record", "recorded_sha256", "finite"]
 
 
 def run_dir_for(out):

@@ -109,7 +109,8 @@ def train(config, on_iteration=None, show_result=True):
     plan.named.out = None if given_out is None else str(given_out)
     stopping.raise_owed_stop()  # a safe point of the start-up: nothing written yet (see _train)
     check_destination(plan)
-    _keep_recorded_settings(plan, found)
+    if found is not None:  # the run's own settings left unset (its eval batch), before its memory is measured:
+        keep_run_settings(plan.config, plan.unset, found[1]["config"])  # the default's was (resume_point: again)
     try:
         check_memory(plan)  # before anything is written: the lock creates the run directory
     except OutOfMemory:
@@ -146,20 +147,10 @@ def _record_read_first(config):
     """(record, meta) of what ``config`` (checked) resumes (:func:`minitransfer.resume_options.resumed_record`),
     read once before the run's lock where something needs it: a dataset gone (without `data`), and the run's
     own `eval_batch_size` (left unset; `resume` naming a run folder took it already), which the memory check
-    measures (:func:`_keep_recorded_settings`: with `data`, a checkpoint's alone; finished weights train nothing)."""
+    measures (kept before the check: with `data`, a checkpoint's alone; finished weights train nothing)."""
     if config.data is None:
         return resumed_record(config)
     return resumed_record(config, weights=False) if config.eval_batch_size is None else None
-
-
-def _keep_recorded_settings(plan, found):
-    """The settings the run ``plan`` resumes recorded (``found``: :func:`_record_read_first`), its
-    `eval_batch_size`, where ``plan`` left them unset, taken before its memory is checked, as
-    :func:`minitransfer.resume.resume_point` takes them again under the run's lock
-    (:func:`minitransfer.resume_options.keep_run_settings`): the check measured the default's evaluation
-    batch (`batch_size`), not the run's own."""
-    if found is not None:
-        keep_run_settings(plan.config, plan.unset, found[1]["config"])
 
 
 def _busy_here(busy, run_dir):
