@@ -19,13 +19,20 @@ def _size_option(default):
                         help=f"Warp images to SIZE x SIZE (at most {build.MAX_IMAGE_SIZE}).")
 
 
-def _overwrite_option(*files):
-    """--overwrite, whose help names its command's class-table options (``files``): an edited one differs too."""
+# What --overwrite's help adds for the importers of image files: the one change a plain rerun cannot see
+_REPLACED_KEEPING_TIMES = (" Also use it after replacing images with files of the same size and modification time "
+                           "(a backup restored with cp -p, rsync -t or tar): a plain rerun tells a changed file by "
+                           "its name, size and modification time alone, and keeps its old pixels.")
+
+
+def _overwrite_option(*files, images=False):
+    """--overwrite, whose help names its command's class-table options (``files``): an edited one differs too;
+    for the importers of image files (``images``), when a rerun needs it although nothing differs."""
     differ = f", options, {' or '.join(files)}" if files else " or options"
     return click.option("--overwrite", is_flag=True,
                         help=f"Replace OUT's dataset (finished or not) of another source{differ} (else refused, "
                              f"naming what differs): decodes every image again, keeping shards that come out the "
-                             f"same.")
+                             f"same.{_REPLACED_KEEPING_TIMES if images else ''}")
 
 
 _workers_option = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
@@ -51,7 +58,7 @@ def image_import_options(*files):
     """--is-a, --size (256), --workers, --shard-size, --verify and --overwrite (naming ``files``, as
     :func:`_overwrite_option`): the options of the commands that decode images (imagenet, folder, tiny-imagenet)."""
     options = (_is_a_option, _size_option(256), _workers_option, _shard_option, _verify_option,
-               _overwrite_option(*files))
+               _overwrite_option(*files, images=True))
     return lambda command: _applied(options, command)
 
 

@@ -178,7 +178,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     # each class folder's files, before any is held out (a file another class also holds is never held out:
     # held_out.hold_out)
     listed_train = train
-    digests = recorded_digests(out, sizes, modified)  # {path: sha256}: each file read at most once
+    digests = recorded_digests(out, sizes, modified, overwrite)  # {path: sha256}: each file read at most once
     if val_root is None:
         identity = same_content_in_a_class(train, identity, sizes, digests,
                                             inputs.stage_progress(progress, "finding copies in each class"))

@@ -221,7 +221,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     sizes, modified, states = tree.examine(described, progress)
     note_listed_states(subsets, states)
     across = CopiesAcrossClasses(out, paths_by_class(subsets, wnids), sizes, modified,
-                                 recorded_digests(out, sizes, modified), progress, read=tree.sha256)
+                                 recorded_digests(out, sizes, modified, overwrite), progress, read=tree.sha256)
     built = build_dataset(
         out,
         source={"kind": "tiny-imagenet", "path": str(source), "is_a": text_files.file_record(is_a, "is-a file"),
