@@ -198,7 +198,8 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     known_bad = scan_skipped  # and undecodable files of the classes left out below
     returned = []  # classes whose held-out files went back to training
     decided = {}  # {class left out or given back: _decision_inputs of its files as first split}
-    _take_recorded_decisions(out, train, val, states, excluded, returned, decided, known_bad)
+    if not overwrite:  # --overwrite decodes every file again: one mended keeping its size and time imports
+        _take_recorded_decisions(out, train, val, states, excluded, returned, decided, known_bad)
     while True:
         names = sorted(train)
         if not names:

@@ -49,7 +49,7 @@ def _contents(out):
             with h5py.File(out / shard["file"], "r") as handle:
                 labels.append(handle["labels"][()])
                 images.append(handle["images"][()])
-        contents[subset] = (np.concatenate(labels).tolist(), np.concatenate(images).tobytes())
+        contents[subset] = ([int(label) for part in labels for label in part], b"".join(map(bytes, images)))
     copies = out / "copies-across-classes.txt"
     contents["copies"] = copies.read_text() if copies.exists() else None
     return contents
@@ -94,3 +94,26 @@ def test_overwrite_help_says_when_a_plain_rerun_misses_a_replaced_image():
     assert result.exit_code == 0
     text = " ".join(result.output.split())
     assert "same size and modification time" in text, text
+
+
+def test_overwrite_decides_again_a_class_left_out_whose_files_were_mended_keeping_size_and_time(tmp_path):
+    """A class whose files did not decode is left out, and a rerun takes that decision again while its files
+    keep their sizes and times (no validation held out: mended into images, the split itself would change those
+    inputs); --overwrite decodes them again: mended so, the class is imported, as a fresh import does."""
+    source, out = _tree(tmp_path / "photos"), tmp_path / "out"
+    size = (source / "cat" / "0.bmp").stat().st_size
+    (source / "emu").mkdir()
+    for number in range(3):
+        (source / "emu" / f"{number}.bmp").write_bytes(bytes(size))  # zeros: no image
+    _prepare(source, out, "--val-fraction", "0")
+    assert [entry["name"] for entry in json.loads((out / "meta.json").read_text())["classes"]] == list(CLASSES)
+    for number in range(3):
+        mended = tmp_path / "mended.bmp"
+        _bmp(mended, 50 + number)
+        _replaced_keeping_size_and_time(source / "emu" / f"{number}.bmp", mended.read_bytes())
+    _prepare(source, out, "--val-fraction", "0", "--overwrite")
+    _prepare(source, tmp_path / "fresh", "--val-fraction", "0")
+    fresh = json.loads((tmp_path / "fresh" / "meta.json").read_text())
+    assert [entry["name"] for entry in fresh["classes"]] == sorted([*CLASSES, "emu"])  # the oracle imports it
+    assert json.loads((out / "meta.json").read_text())["classes"] == fresh["classes"]
+    assert _contents(out) == _contents(tmp_path / "fresh")
