@@ -19,10 +19,9 @@ def _size_option(default):
                         help=f"Warp images to SIZE x SIZE (at most {build.MAX_IMAGE_SIZE}).")
 
 
-# What --overwrite's help adds for the importers of image files: the one change a plain rerun cannot see
-_REPLACED_KEEPING_TIMES = (" Also use it after replacing images with files of the same size and modification time "
-                           "(a backup restored with cp -p, rsync -t or tar): a plain rerun tells a changed file by "
-                           "its name, size and modification time alone, and keeps its old pixels.")
+# What --overwrite's help adds for the importers of image files: the one change a plain rerun cannot see (it tells
+# a changed file by its name, size and modification time: shard plans, source-digests.json)
+_REPLACED_KEEPING_TIMES = "; also for images replaced keeping size and mtime"
 
 
 def _overwrite_option(*files, images=False):
@@ -32,7 +31,7 @@ def _overwrite_option(*files, images=False):
     return click.option("--overwrite", is_flag=True,
                         help=f"Replace OUT's dataset (finished or not) of another source{differ} (else refused, "
                              f"naming what differs): decodes every image again, keeping shards that come out the "
-                             f"same.{_REPLACED_KEEPING_TIMES if images else ''}")
+                             f"same{_REPLACED_KEEPING_TIMES if images else ''}.")
 
 
 _workers_option = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,

@@ -178,7 +178,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
 @image_import_options("--families", "--is-a")
 def folder_command(source, out, val_fraction, seed, families, family_a, is_a, size, workers, shard_size, verify,
                    overwrite):
-    """Class-folder trees (torchvision's ImageFolder layout); warped to 256x256 by default.
+    """Class-folder trees (torchvision's ImageFolder layout); 256x256 unless --size.
 
     \b
     SOURCE/train/<class>/... and SOURCE/val/<class>/...   validation as given

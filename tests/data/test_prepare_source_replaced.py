@@ -93,7 +93,7 @@ def test_overwrite_help_says_when_a_plain_rerun_misses_a_replaced_image():
     result = CliRunner().invoke(main, ["prepare", "folder", "--help"], terminal_width=200)
     assert result.exit_code == 0
     text = " ".join(result.output.split())
-    assert "same size and modification time" in text, text
+    assert "--overwrite" in text and "images replaced keeping size and mtime" in text, text
 
 
 def test_overwrite_decides_again_a_class_left_out_whose_files_were_mended_keeping_size_and_time(tmp_path):
