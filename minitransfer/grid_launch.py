@@ -1,9 +1,9 @@
 """Starting one run of a local grid (:meth:`minitransfer.grid_runner.GridRunner._launch`): the line that
 says so (:func:`start_line`, numbered as it is said: :func:`said_start_line`), the run's folder made and its
 train command written at the head of its log (:func:`open_run_log`), and its process started with stop
-requests held until the grid has it among its running ones (:func:`start_held_from_stops`). The start line of minitransfer's own train is said once
-that train holds the run's lock (:func:`holds_its_lock`), or as it ends where it never was seen to; that
-of another train command at once.
+requests held until the grid has it among its running ones (:func:`start_held_from_stops`). The start line
+of minitransfer's own train is said once that train holds the run's lock (:func:`holds_its_lock`), or as it
+ends where it never was seen to; that of another train command at once.
 """
 
 import shlex
