@@ -1,9 +1,9 @@
 """Starting one run of a local grid (:meth:`minitransfer.grid_runner.GridRunner._launch`): the line that
-says so (:func:`start_line`), the run's folder made and its train command written at the head of its log
-(:func:`open_run_log`), and its process started with stop requests held until the grid has it among its
-running ones (:func:`start_held_from_stops`). The start line of minitransfer's own train is said once
-that train holds the run's lock (:func:`holds_its_lock`), or as it ends where it never was seen to; that
-of another train command at once.
+says so (:func:`start_line`, numbered as it is said: :func:`said_start_line`), the run's folder made and its
+train command written at the head of its log (:func:`open_run_log`), and its process started with stop
+requests held until the grid has it among its running ones (:func:`start_held_from_stops`). The start line
+of minitransfer's own train is said once that train holds the run's lock (:func:`holds_its_lock`), or as it
+ends where it never was seen to; that of another train command at once.
 """
 
 import shlex
@@ -18,13 +18,13 @@ from minitransfer.rundir import RESULT_FILE
 
 
 def start_line(out, run, device, numbers):
-    """"[K/N] start RUN on WHERE", or "resume RUN on WHERE at iteration I" for one its train continues
-    from its checkpoint; ``device`` a GPU, or None (the CPU); K and N from ``numbers`` (the grid's
-    :class:`~minitransfer.grid_counts.StartNumbers`). A run whose train writes its result.json again from its
-    checkpoint, training nothing (:data:`~minitransfer.grid_status.WRITE_AGAIN`), is not among the N it
-    trains: "writing result.json of RUN again from its checkpoint" (before, "[1/1] start RUN on CPU"). Which,
-    as the grid planned it (``numbers.again``), not as the run stands now: one no longer WRITE_AGAIN as it
-    starts was said "[None/N] start RUN"."""
+    """"start RUN on WHERE", or "resume RUN on WHERE at iteration I" for one its train continues from its
+    checkpoint, as the run stands before its train starts; ``device`` a GPU, or None (the CPU); its "[K/N] "
+    comes as it is said (:func:`said_start_line`). A run whose train writes its
+    result.json again from its checkpoint, training nothing (:data:`~minitransfer.grid_status.WRITE_AGAIN`), is
+    not among the N it trains: "writing result.json of RUN again from its checkpoint" (before, "[1/1] start RUN
+    on CPU"). Which, as the grid planned it (``numbers.again``), not as the run stands now: one no longer
+    WRITE_AGAIN as it starts was said "[None/N] start RUN"."""
     if run.name in numbers.again:
         return written_again_line(run, "writing", "from its checkpoint")
     where = "CPU" if device is None else gpu_name(device)
@@ -33,7 +33,20 @@ def start_line(out, run, device, numbers):
     except OSError:  # a checkpoint that cannot be read: the run's own train says so, not the grid
         status = "todo"
     verb, at = ("resume", status[len("resume"):]) if status.startswith("resume ") else ("start", "")
-    return f"[{numbers.of(run)}/{numbers.total}] {verb} {run.name} on {where}{at}"
+    return f"{verb} {run.name} on {where}{at}"
+
+
+def said_start_line(run, line, numbers):
+    """"[K/N] ``line``" (:func:`start_line`'s) as it is said, ``run`` numbered now (the K-th said; a run started
+    again keeps its number) and N as it stands now, from ``numbers`` (the grid's
+    :class:`~minitransfer.grid_counts.StartNumbers`); ``line`` alone for a run whose result.json alone is
+    written again. Numbered as said, the lines come in number order; numbered as started, a line held until
+    its train held the run's lock came out "[2/3]" before "[1/3]" where two slots' trains took theirs out of
+    order. A run another process took before its line was said is unnumbered, no longer among the N."""
+    if run.name in numbers.again:
+        return line
+    numbers.start(run)
+    return f"[{numbers.of(run)}/{numbers.total}] {line}"
 
 
 def holds_its_lock(out, run, process):

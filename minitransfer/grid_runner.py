@@ -17,8 +17,8 @@ from minitransfer.grid_check import DatasetsAsPlanned, check_folder
 from minitransfer.grid_counts import StartNumbers, already_finished, runs_left
 from minitransfer.grid_elsewhere import RunsElsewhere
 from minitransfer.grid_folder import GridFolderGone
-from minitransfer.grid_launch import (holds_its_lock, open_run_log, start_held_from_stops, start_line,
-                                      written_again_line)
+from minitransfer.grid_launch import (holds_its_lock, open_run_log, said_start_line, start_held_from_stops,
+                                      start_line, written_again_line)
 from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
                                        stopped_unstarted, where_its_output_is)
 from minitransfer.grid_plan import left_alone, replaced_plan
@@ -149,7 +149,6 @@ class GridRunner(RunsElsewhere):
         grid planned: ``DatasetPreparedAgain``; either stops the grid), ``run`` is left among the runs not
         started. So is one whose start line the caller's ``log`` raised on (or a stop came during), which
         stops the grid as any error does: a run is never lost from the grid's outcome."""
-        self.numbers.start(run)
         try:
             self.in_place()  # else its folder made at the old place of a grid folder moved away: a second grid
             self.datasets.check()  # a dataset prepared again between runs: no run trains on its new images
@@ -169,7 +168,7 @@ class GridRunner(RunsElsewhere):
         once it holds the run's lock (:meth:`_say_started`, :func:`minitransfer.grid_launch.holds_its_lock`)."""
         line = start_line(self.out, run, device, self.numbers)  # as the run stands before its train starts
         if not self.own_train:
-            self.log(line)
+            self.log(said_start_line(run, line, self.numbers))
         arguments = train_arguments(run, self.out, self.options)
         log_file = open_run_log(self.out, run, self.train_command + arguments)  # a full disk: StorageError
         self.warnings.watch(run.name, log_file, weights_path(self.out, run.parent) if run.parent else None)
@@ -187,7 +186,7 @@ class GridRunner(RunsElsewhere):
             run, process, _ = self.running[slot]
             if holds_its_lock(self.out, run, process):
                 del self.unsaid[slot]  # before the line: a log that raises says it once
-                self.log(line)
+                self.log(said_start_line(run, line, self.numbers))
 
     def _collect_exits(self):
         """Take note of the runs that have ended; returns how many did."""
@@ -263,7 +262,7 @@ class GridRunner(RunsElsewhere):
         if code == EXIT_BUSY and self._lost_race(run):
             del self.unsaid[slot]
             return False
-        self.log(unsaid)
+        self.log(said_start_line(run, unsaid, self.numbers))
         del self.unsaid[slot]
         return True
 

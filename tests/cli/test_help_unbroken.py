@@ -47,19 +47,53 @@ def test_a_word_broken_at_its_hyphen_is_found():
     assert _broken_at_hyphens(shown, words) == [("--copy-", "from,"), ("tensor-", "core")]
 
 
-@pytest.mark.parametrize("width", [80, 100])
+@pytest.mark.parametrize("width", [40, 60, 80, 100])
 @pytest.mark.parametrize("path", [path for path, command in _commands() if not isinstance(command, click.Group)],
                          ids="-".join)
 def test_a_command_help_wrapped_holds_the_words_of_its_help_unwrapped(path, width):
-    """Wrapping changes only where lines end (a group's command list shortens its summaries to the width;
-    at 60 columns a word longer than an option's column is cut by click, as it was)."""
+    """Wrapping changes only where lines end (a group's command list shortens its summaries to the width:
+    below). A word wider than its column is put on a line of its own, whole: click cut it, at 60 columns
+    "--sbatch-option=--acc" | "ount=lab." in experiment's help, at 40 "--cop" | "y-from," in train's."""
     assert _help(path, width).split() == _help(path, UNWRAPPED).split()
 
 
-@pytest.mark.parametrize("columns", ["60", "200"])
+def _cut_words(shown, words):
+    """The words of ``shown`` that are not words of ``words`` (the help unwrapped), but for a summary shortened
+    by a group's command list: its last word's start followed by "..."."""
+    return [word for word in shown.split() if word not in words
+            and not (word.endswith("...") and any(each.startswith(word[:-3]) for each in words))]
+
+
+def test_a_cut_word_is_found():
+    words = {"e.g.", "--sbatch-option=--account=lab.", "Train", "one", "network."}
+    assert _cut_words("e.g. --sbatch-option=--acc\n ount=lab.\nTrain one...", words) == \
+        ["--sbatch-option=--acc", "ount=lab."]
+
+
+@pytest.mark.parametrize("columns", ["40", "60", "80"])
 @pytest.mark.parametrize("path", [path for path, _ in _commands()], ids=lambda path: "-".join(path) or "main")
-def test_no_help_breaks_a_word_at_its_hyphen_at_the_terminals_width(path, columns, monkeypatch):
-    """As a user sees it: the width is the terminal's (COLUMNS), at most max_content_width."""
-    monkeypatch.setenv("COLUMNS", columns)
+def test_no_help_cuts_a_word_at_the_terminals_width(path, columns, monkeypatch, capsys):
+    """As a user sees it at a narrow terminal (COLUMNS): ``minitransfer experiment --help`` at 60 columns
+    showed "e.g. --sbatch-option=--acc" and "ount=lab." on the next line; every word, option names included,
+    is now whole, on a line of its own where it is wider than the line."""
     words = set(_help(path, UNWRAPPED).split())
-    assert _broken_at_hyphens(_help(path, None), words) == []
+    shown = _help_at_terminal(path, columns, monkeypatch, capsys)
+    assert _cut_words(shown, words) == [], shown
+
+
+@pytest.mark.parametrize("columns", ["40", "60", "80", "200"])
+@pytest.mark.parametrize("path", [path for path, _ in _commands()], ids=lambda path: "-".join(path) or "main")
+def test_no_help_breaks_a_word_at_its_hyphen_at_the_terminals_width(path, columns, monkeypatch, capsys):
+    """As a user sees it: the width is the terminal's (COLUMNS), at most max_content_width."""
+    words = set(_help(path, UNWRAPPED).split())
+    assert _broken_at_hyphens(_help_at_terminal(path, columns, monkeypatch, capsys), words) == []
+
+
+def _help_at_terminal(path, columns, monkeypatch, capsys):
+    """The help of ``path`` at a terminal ``columns`` wide: not through CliRunner, which sets click's width to
+    80 whatever COLUMNS says (this file's test at "60" columns saw 80)."""
+    monkeypatch.setenv("COLUMNS", columns)
+    with pytest.raises(SystemExit) as exited:
+        main([*path, "--help"], prog_name=main.name)
+    assert exited.value.code == 0
+    return capsys.readouterr().out
