@@ -23,14 +23,14 @@ class StartNumbers:
         return run.name not in self.numbers and run.name not in self.again
 
     def start(self, run):
-        """Number ``run`` as it starts, unless it has its number already (it starts again)."""
+        """Number ``run`` as its start line is said, unless it has its number already (it starts again)."""
         if self.unnumbered(run):
             self.started += 1
             self.numbers[run.name] = self.started
 
     def taken_elsewhere(self, run):
-        """``run`` is trained by another process: one never started here is no longer among the N; one
-        started keeps its number, the next run taking the next (before, its number went to the next run:
+        """``run`` is trained by another process: one never said started here is no longer among the N; one
+        said started keeps its number, the next run taking the next (before, its number went to the next run:
         with two slots, one running already had it)."""
         self.total -= self.unnumbered(run)
 
