@@ -105,7 +105,8 @@ def is_lost(out, run, unreadable):
 
 def result_written_again(out, run, states=None):
     """Whether the train of ``run`` writes its unreadable result.json again from its checkpoint, which is at
-    the run's last iteration (as ``info`` advises: train --resume, which the grid's train command has).
+    the run's last iteration (as ``info`` advises: train --resume, which the grid's train command has), and whose
+    resume its run folder does not refuse (:func:`resume_refused`, as :func:`run_status` says it).
     ``states``: as for :func:`unreadable_result`."""
     if unreadable_result(out, run, states) is None:
         return False
@@ -113,7 +114,7 @@ def result_written_again(out, run, states=None):
         meta = checkpoints.read_meta(run_dir(out, run) / CHECKPOINT_FILE)
     except (checkpoints.CheckpointError, OSError):
         return False
-    return _at_end(meta)
+    return _at_end(meta) and resume_refused(run_dir(out, run), meta) is None
 
 
 def _at_end(meta):

@@ -59,3 +59,22 @@ def test_an_interrupted_runs_status_has_its_checkpoints_iteration(trained_grid, 
     assert (status.kind, status.iteration, status) == (grid_status.RESUME, saved, f"resume at iteration {saved}")
     _, _, said = report_plan.unfinished_standings(source / "random0", ["A1B"])
     assert said == [f"A1B (resumable at iteration {saved})"]
+
+
+def test_a_finished_run_whose_result_and_eval_csv_are_damaged_is_not_said_written_again(
+        trained_grid, tmp_path):  # noqa: F811
+    """Its checkpoint at its end, its result.json emptied: its train would write it again from there, but its
+    resume is refused for its eval.csv too; the grid says so, and neither its dry run nor its start says the
+    result.json is written again."""
+    source, runs, options = trained_grid
+    place = tmp_path / "grid"
+    shutil.copytree(source, place)
+    run = next(each for each in runs if each.name == "random0/baseB")
+    folder = grid.run_dir(place, run)
+    (folder / "result.json").write_text("")
+    (folder / "eval.csv").write_text("damaged,by,hand\n")
+    refused = CliRunner().invoke(main, ["train", *grid.train_arguments(run, place, options)])
+    assert refused.exit_code == 65, refused.output  # the oracle: its train writes nothing again
+    status = grid_status.run_status(place, run)
+    assert status.kind == grid_status.NOT_RESUMABLE and status.startswith("not resumable: "), status
+    assert not grid_status.result_written_again(place, run)
