@@ -58,8 +58,8 @@ def check_finished(runs, out, options, progress=None, plans=None):
     plans = PlannedConfigs() if plans is None else plans
     for run in counted(runs, f"checking the runs {out} holds", progress):
         base = weights_path(out, run.parent) if run.parent else None
-        saved = trained_file(out, run)  # looked at once: it reads its result.json
-        if base is not None and saved and not base.exists() and not _saved_base(out, run):
+        saved = trained_file(out, run, plans)  # looked at once: it reads its result.json (once: plans.states)
+        if base is not None and saved and not base.exists() and not _saved_base(out, run, plans):
             raise GridMismatch(f"{run_dir(out, run)} copied the first {run.n} layers of {run.parent}, whose weights "
                                f"file {base} is gone: the grid would train {run.parent} again, another network than "
                                f"the one {run.name} copied; restore {base}, or delete {run.name} too to "
@@ -68,7 +68,7 @@ def check_finished(runs, out, options, progress=None, plans=None):
         if differ:
             _refuse_prepared_again(out, run, options, plans=plans)
             if seeded_by_hand(out, run, options) and not trained_otherwise(out, run, options, ("seed",), plans):
-                raise GridMismatch(_not_the_grids(runs, out, run, options, differ[0]))
+                raise GridMismatch(_not_the_grids(runs, out, run, options, differ[0], plans))
             raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
                                f"({'; '.join(differ)}); to go on with the runs there, give the options as they "
                                f"were trained (the first value of each; a default of another version too); or choose "
@@ -76,12 +76,12 @@ def check_finished(runs, out, options, progress=None, plans=None):
                                f"trained otherwise first (what they trained is lost)")
 
 
-def _not_the_grids(runs, out, run, options, change):
+def _not_the_grids(runs, out, run, options, change, plans):
     """The refusal of a finished or interrupted ``run`` whose only difference (``change``, as
     :func:`trained_otherwise` says it) is a training seed of its own (:func:`seeded_by_hand`): no
     --seed of the grid gives each run what it trained with, so no options go on with it; moved out
     with the runs of ``runs`` that copied from it, or deleted, the grid trains them as it plans."""
-    copies = [other.name for other in runs if other.parent == run.name and trained_file(out, other)]
+    copies = [other.name for other in runs if other.parent == run.name and trained_file(out, other, plans)]
     also, files = (f" and the runs that copied from it ({', '.join(copies)})", "the weights file and the run folder "
                    "of each") if copies else ("", "its weights file and run folder")
     them, they = ("them", "they") if copies else ("it", "it")
@@ -95,26 +95,27 @@ def _not_the_grids(runs, out, run, options, change):
             f"train {them} again (what {they} trained is lost)")
 
 
-def _saved_base(out, run):
+def _saved_base(out, run, plans):
     """Whether the run folder of the base ``run`` copied holds that network, its weights file gone: its
     checkpoint.h5 has the sha256 ``run``'s trained file recorded of its base (:func:`base_sha256`: a finished
     train's last checkpoint is its weights file, byte for byte, and its train --resume writes them back from
     there); not where it is another network, there is none, or ``run`` recorded no sha256 of its base."""
     try:
-        copied = checkpoints.read_meta(trained_file(out, run)).get("parent_sha256")
+        copied = checkpoints.read_meta(trained_file(out, run, plans)).get("parent_sha256")
     except (checkpoints.CheckpointError, OSError, AttributeError):
         return False
     return bool(copied) and base_sha256(out, run, weights_path(out, run.parent)) == copied
 
 
-def check_folder(runs, out, options, progress=None):
+def check_folder(runs, out, options, progress=None, plans=None):
     """:func:`check_finished` for ``runs``, :func:`check_others` for the rest of ``out`` and
     :func:`check_at_work` for the other processes working on it: what a grid checks of its folder
     before anything runs (also its dry run and its SLURM scripts), after :func:`check_place`. A grid
     checks and writes its plan holding :class:`GridLock`, which checks the place first. ``progress``:
     told how far the checks of a large folder have got (:func:`minitransfer.experiment.counted`).
-    Each configuration the checks compare with is resolved once (:class:`PlannedConfigs`)."""
-    plans = PlannedConfigs()
+    Each configuration the checks compare with is resolved once, and each run's result.json read once
+    (``plans``, the :class:`PlannedConfigs` a grid's start goes on with; a new one where None)."""
+    plans = PlannedConfigs() if plans is None else plans
     check_finished(runs, out, options, progress, plans)
     check_others(runs, out, options, progress, plans)
     check_at_work(runs, out, options)
@@ -132,7 +133,7 @@ def check_being_trained(runs, out, options, plans=None):
     once it ends. ``plans``: as for :func:`check_finished`."""
     for run in runs:
         folder = run_dir(out, run)  # a file in its place is refused after, naming it (holder: "Not a directory")
-        pid = None if trained_file(out, run) or not folder.is_dir() else holder(folder)
+        pid = None if trained_file(out, run, plans) or not folder.is_dir() else holder(folder)
         differ = trained_otherwise(out, run, options, ("data", "copy_from"), plans) if pid is not None else []
         if differ:
             by = pid_named(pid) if pid > 0 else "another process"
@@ -174,7 +175,7 @@ def check_others(runs, out, options, progress=None, plans=None):
     for other, by_hand in counted(_other_runs(out, planned), f"checking the other runs {out} holds", progress):
         ignore = ("seed",) + (treatments.TREATMENT_FIELDS if by_hand else ())
         try:
-            differ = trained_otherwise(out, other, options, ignore, plans) if trained_file(out, other) else []
+            differ = trained_otherwise(out, other, options, ignore, plans) if trained_file(out, other, plans) else []
         except (config.ConfigError, config.DataMismatch):
             continue
         if differ:
@@ -195,7 +196,7 @@ def _refuse_prepared_again(out, run, options, ignore=(), plans=None):
     for :func:`trained_otherwise`, which names the other fields that differ too."""
     try:
         trained_on = fileio.parse_json((run_dir(out, run) / "config.json").read_text()).get("data")
-        before = checkpoints.read_meta(trained_file(out, run)).get("dataset_fingerprint")
+        before = checkpoints.read_meta(trained_file(out, run, plans)).get("dataset_fingerprint")
         asked = run_fields(run, out, options).get("data")
     except (OSError, ValueError, AttributeError, TypeError, checkpoints.CheckpointError, config.ConfigError):
         return

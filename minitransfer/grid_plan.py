@@ -14,7 +14,7 @@ from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, TREATMENT_FILE, Run, run_dir,
                                      some_names)
 from minitransfer.grid_plan_file import options_fingerprint, planned_records, read_plan, records_of, unreadable_plan
-from minitransfer.grid_status import run_status
+from minitransfer.grid_status import BEING_TRAINED, DONE, RESUME, TODO, run_status
 from minitransfer.grid_folder import others_at_work
 from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_preflight import resolved_plan
@@ -182,11 +182,12 @@ def _changes(runs, out, options, plan):
     return [], None
 
 
-def left_alone(runs, out):
+def left_alone(runs, out, states=None):
     """What to tell of the runs an earlier plan of ``out`` (``OUT/experiment.json``) lists besides
     ``runs`` (those planned now, and the bases they copy from): a grid rerun with fewer layers or
     split seeds, or other treatments, neither trains nor rewrites them, so the unfinished ones stay
-    so, and its report reads the finished ones with this grid's. None when there are none."""
+    so, and its report reads the finished ones with this grid's. None when there are none. ``states``: as for
+    :func:`minitransfer.grid_status.unreadable_result` (each result.json read once in a grid's start)."""
     planned = {run.name for run in runs} | {run.parent for run in runs if run.parent}
     groups = {}
     for record in planned_records(out):
@@ -197,10 +198,9 @@ def left_alone(runs, out):
         if other.name in planned:
             continue
         planned.add(other.name)
-        status = run_status(out, other)
-        what = ("finished" if status == "done" else "being trained by another process" if status.startswith("being")
-                else "interrupted (a checkpoint to resume)" if status.startswith("resume") else
-                "not started" if status == "todo" else status)
+        status = run_status(out, other, states)
+        what = {DONE: "finished", BEING_TRAINED: "being trained by another process",
+                RESUME: "interrupted (a checkpoint to resume)", TODO: "not started"}.get(status.kind, status.words)
         groups.setdefault(what, []).append(other.name)
     if not groups:
         return None

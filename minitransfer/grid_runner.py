@@ -13,7 +13,7 @@ import signal
 import time
 
 from minitransfer import launcher, stopping
-from minitransfer.grid_check import DatasetsAsPlanned, check_folder
+from minitransfer.grid_check import DatasetsAsPlanned, PlannedConfigs, check_folder
 from minitransfer.grid_counts import StartNumbers, already_finished, runs_left
 from minitransfer.grid_elsewhere import RunsElsewhere
 from minitransfer.grid_folder import GridFolderGone
@@ -52,9 +52,10 @@ class GridRunner(RunsElsewhere):
         self.in_place = in_place  # raises once `out` is moved or deleted, or its lock lost (GridLock.check_in_place)
         planned = {r.name for r in runs}
         bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
-        check_folder(runs + bases, out, options, progress)
-        done, lost = finished_and_lost(runs + bases, out)  # lost: not trained, its train refused, advising to
-        # delete its network; each run's state read once
+        plans = PlannedConfigs()  # each run's result.json read once: checked, then sorted (plans.states)
+        check_folder(runs + bases, out, options, progress, plans)
+        done, lost = finished_and_lost(runs + bases, out, plans.states)  # lost: not trained, its train refused,
+        # advising to delete its network
         finished = [r.name for r in runs if r in done]
         self.pending = [r for r in runs if r.name not in finished and r not in lost]
         self.slots = slots_used(devices, self.pending)
@@ -63,8 +64,9 @@ class GridRunner(RunsElsewhere):
             presets = check_bases(self.pending, out, options)  # options no base can take: refused, not failed
             check_layers_copied(self.pending, out, options, presets)  # plan_grid knows no preset's layers
             check_memory(self.pending, out, options, self.slots)
-        replaced, others = replaced_plan(runs, out, options), left_alone(runs, out)
-        for note in (replaced, others, *(f"not trained: {result_lost(out, run)}" for run in lost)):
+        replaced, others = replaced_plan(runs, out, options), left_alone(runs, out, plans.states)
+        for note in (replaced, others, *(f"not trained: {result_lost(out, run, plans.states.unreadable(out, run))}"
+                                         for run in lost)):
             if note:
                 log(f"note: {note}")
         self.datasets = DatasetsAsPlanned(out, options)  # as checked: prepared again later, the grid stops
@@ -81,12 +83,12 @@ class GridRunner(RunsElsewhere):
         self.retirement = GridRetirement(self.slots, self.outcome.retired)  # GPUs retired, their runs put back
         self.outcome.gpus = [gpu_name(gpu) for gpu in self.retirement.gpus.held]  # those it may retire
         self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
-        written_again = [run for run in self.pending if result_written_again(out, run)]  # each asked once
+        written_again = [run for run in self.pending if result_written_again(out, run, plans.states)]
         self.numbers = StartNumbers(self.pending, {run.name for run in written_again})  # "[K/N] start RUN"
         self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
         if finished or self.outcome.lost or written_again:  # before, said only where some run was finished
             log(already_finished(finished, runs, self.numbers, self.outcome.lost))
-        again = tried_again(self.pending, out, written_again)
+        again = tried_again(self.pending, out, written_again, plans.states)
         if again:
             log(again)
 

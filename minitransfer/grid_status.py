@@ -1,7 +1,9 @@
 """Where each run of a grid stands in its folder, as the grid's dry run shows it: finished
-(:func:`is_finished`, as report reads it), to resume, to train, or held by another process (:func:`run_status`); and
-the plan as text, one line per run with its train command (:func:`describe_plan`); the error its
-train ended on, as its train.log tells it (:func:`error_line`).
+(:func:`is_finished`, as report reads it), to resume, to train, or held by another process (:func:`run_status`,
+a :class:`RunStatus`: its words and its fields); whether a finished run's result.json is lost (:func:`is_lost`,
+the one rule); each run's result.json read once per look at a grid folder (:class:`RunStates`); the plan as
+text, one line per run with its train command (:func:`describe_plan`); the error its train ended on, as its
+train.log tells it (:func:`error_line`).
 """
 
 import shlex
@@ -9,6 +11,7 @@ import shlex
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, results
 from minitransfer.experiment import CHECKPOINT_FILE, LOG_FILE, run_dir, some_names, train_arguments, weights_path
+from minitransfer.checkpoint_info import _resume_refused as resume_refused  # the check info asks
 from minitransfer.rundir import RESULT_FILE, train_again
 from minitransfer.run_file_readers import read_result
 from minitransfer.treatments import UnreadableRun
@@ -32,11 +35,12 @@ def error_line(folder, last=None):
     return last if last.startswith("error: ") else None
 
 
-def is_finished(out, run):
+def is_finished(out, run, states=None):
     """Whether ``run`` is finished as report reads it: its weights file there and a result.json report reads
     (:func:`unreadable_result`). Before, an empty or truncated one was counted as finished: the grid skipped the
-    run, and its report left it out, with the transfers measured against it."""
-    return _files_there(out, run) and unreadable_result(out, run) is None
+    run, and its report left it out, with the transfers measured against it. ``states``: as for
+    :func:`unreadable_result`."""
+    return _files_there(out, run) and unreadable_result(out, run, states) is None
 
 
 def run_holder(out, run, recorded=False):
@@ -52,9 +56,32 @@ def _files_there(out, run):
     return weights_path(out, run.name).exists() and (run_dir(out, run) / RESULT_FILE).exists()
 
 
-def unreadable_result(out, run):
+class RunStates:
+    """What one look at a grid folder (a grid's start: its checks, the runs it skips, trains or says lost) has
+    read of each run's result.json (:func:`unreadable_result`), read once per run. Before, a grid's start read
+    a finished run's result.json up to four times: its checks (:mod:`minitransfer.grid_trained`), the runs
+    finished and lost (:func:`finished_and_lost`), the notes it said. Create one per look (a result.json
+    written meanwhile is read anew by the next)."""
+
+    def __init__(self):
+        self._unreadable = {}
+
+    def unreadable(self, out, run):
+        """:func:`unreadable_result` of ``run`` in ``out``, read once."""
+        key = (str(out), run.name)
+        if key not in self._unreadable:
+            self._unreadable[key] = _unreadable_result(out, run)
+        return self._unreadable[key]
+
+
+def unreadable_result(out, run, states=None):
     """Why report cannot read the result.json of ``run`` (:func:`minitransfer.run_file_readers.read_result`'s
-    :class:`UnreadableRun`, as text), where it has one; None where it reads it, or there is none."""
+    :class:`UnreadableRun`, as text), where it has one; None where it reads it, or there is none. ``states``:
+    the :class:`RunStates` of this look at ``out``, which read it once (None: read now)."""
+    return _unreadable_result(out, run) if states is None else states.unreadable(out, run)
+
+
+def _unreadable_result(out, run):
     path = run_dir(out, run) / RESULT_FILE
     if not path.exists():
         return None
@@ -65,16 +92,29 @@ def unreadable_result(out, run):
     return None
 
 
-def result_written_again(out, run):
+def is_lost(out, run, unreadable):
+    """Whether ``run`` is :data:`RESULT_LOST`, ``unreadable`` being :func:`unreadable_result`'s answer for it: its
+    result.json there but unreadable, its weights file there, its checkpoint gone, and no process holds its lock
+    (one that does may write them: :func:`run_status` says it is being trained). The one rule the grid's checks
+    (:func:`minitransfer.grid_trained.trained_file`), its start (:func:`finished_and_lost`) and its dry run
+    (:func:`run_status`) follow; SLURM scripts follow it in bash (:mod:`minitransfer.slurm_finished`)."""
+    folder = run_dir(out, run)
+    return (unreadable is not None and weights_path(out, run.name).exists()
+            and not (folder / CHECKPOINT_FILE).exists() and holder(folder) is None)
+
+
+def result_written_again(out, run, states=None):
     """Whether the train of ``run`` writes its unreadable result.json again from its checkpoint, which is at
-    the run's last iteration (as ``info`` advises: train --resume, which the grid's train command has)."""
-    if unreadable_result(out, run) is None:
+    the run's last iteration (as ``info`` advises: train --resume, which the grid's train command has), and whose
+    resume its run folder does not refuse (:func:`resume_refused`, as :func:`run_status` says it).
+    ``states``: as for :func:`unreadable_result`."""
+    if unreadable_result(out, run, states) is None:
         return False
     try:
         meta = checkpoints.read_meta(run_dir(out, run) / CHECKPOINT_FILE)
     except (checkpoints.CheckpointError, OSError):
         return False
-    return _at_end(meta)
+    return _at_end(meta) and resume_refused(run_dir(out, run), meta) is None
 
 
 def _at_end(meta):
@@ -83,72 +123,104 @@ def _at_end(meta):
     return meta["iteration"] >= meta["config"].get("max_iter", meta["iteration"] + 1)
 
 
-def run_status(out, run):
-    """What running the grid does with ``run``, as its dry run shows it: "done" (finished: skipped),
-    :data:`WRITE_AGAIN` for a run whose checkpoint is at its end but whose result.json cannot be read
+RESULT_LOST = f"{RESULT_FILE} unreadable, no checkpoint"
+WRITE_AGAIN = "result to write again"  # its checkpoint at its end: its train writes result.json, training nothing
+DONE, TODO, RESUME, BEING_TRAINED, NOT_RESUMABLE = "done", "todo", "resume", "being trained", "not resumable"
+BAD_CHECKPOINT, CHECKPOINT_UNREADABLE_NOW = "bad checkpoint", "checkpoint not readable now"
+WEIGHTS_ALONE = "weights without a checkpoint"
+
+
+class RunStatus(str):
+    """What :func:`run_status` says of a run: its words (the text itself, as the dry run, report and the grid's
+    lines show them, and as callers compare them) and its fields, read without parsing the words: ``kind``
+    (:data:`DONE`, :data:`TODO`, :data:`RESUME`, :data:`WRITE_AGAIN`, :data:`BEING_TRAINED`,
+    :data:`NOT_RESUMABLE`, :data:`BAD_CHECKPOINT`, :data:`CHECKPOINT_UNREADABLE_NOW`, :data:`RESULT_LOST`,
+    :data:`WEIGHTS_ALONE`), ``iteration`` (of its checkpoint, where it resumes), ``pid`` (the process training
+    it: negative where not known, on another host) and ``why`` (why its result.json cannot be read, or why its
+    resume is refused)."""
+
+    def __new__(cls, kind, words=None, iteration=None, pid=None, why=None):
+        status = super().__new__(cls, kind if words is None else words)
+        status.kind, status.iteration, status.pid, status.why = kind, iteration, pid, why
+        return status
+
+    @property
+    def words(self):
+        return str(self)
+
+
+def run_status(out, run, states=None):
+    """What running the grid does with ``run``, as its dry run shows it (a :class:`RunStatus`): "done" (finished:
+    skipped), :data:`WRITE_AGAIN` for a run whose checkpoint is at its end but whose result.json cannot be read
     (:func:`result_written_again`: its train writes it again, training nothing; before, "todo", and the grid
     said it trained it), "resume at iteration K" (interrupted: its run continues from its checkpoint), "todo", "bad
-    checkpoint" (one that its run refuses to resume: it fails with exit 65), :data:`RESULT_LOST` (its
-    weights file there, its result.json unreadable and its checkpoint gone: a finished network that
-    nothing finishes again without training it anew; the grid trains the others, not it, :func:`finished_and_lost`),
-    "weights without a checkpoint" (its weights file is there but no result.json or checkpoint: its run
-    refuses to replace them and fails with exit 2), or "being trained by PID P" (another process holds
-    its run: the grid waits for it; "PID P on host H" where it runs on another machine)."""
-    unreadable = unreadable_result(out, run)  # read once: is_finished and result_written_again would read it again
+    checkpoint" (one that its run refuses to resume: it fails with exit 65), "not resumable: REASON" (a checkpoint
+    whose resume its run folder refuses, as ``info`` tells it: an eval.csv damaged or that cannot be read; before,
+    "resume at iteration K", and its train failed), :data:`RESULT_LOST` (:func:`is_lost`: a finished network
+    that nothing finishes again without training it anew; the grid trains the others, not it,
+    :func:`finished_and_lost`), "weights without a checkpoint" (its weights file is there but no result.json or
+    checkpoint: its run refuses to replace them and fails with exit 2), or "being trained by PID P" (another
+    process holds its run: the grid waits for it; "PID P on host H" where it runs on another machine).
+    ``states``: as for :func:`unreadable_result`."""
+    unreadable = unreadable_result(out, run, states)  # read once: is_finished and result_written_again would again
     if unreadable is None and _files_there(out, run):
-        return "done"
+        return RunStatus(DONE)
+    if is_lost(out, run, unreadable):
+        return RunStatus(RESULT_LOST, why=unreadable)
     pid = holder(run_dir(out, run))
     if pid is not None:
-        return f"being trained by {pid_named(pid)}" if pid > 0 else "being trained by another process"
+        return RunStatus(BEING_TRAINED, f"being trained by {pid_named(pid)}" if pid > 0 else
+                         "being trained by another process", pid=pid)
     saved = run_dir(out, run) / CHECKPOINT_FILE
     if not saved.exists():
-        if not weights_path(out, run.name).exists():
-            return "todo"
-        return RESULT_LOST if unreadable is not None else "weights without a checkpoint"
+        return RunStatus(TODO if not weights_path(out, run.name).exists() else WEIGHTS_ALONE)
     try:
         meta = checkpoints.read_meta(saved)  # read once: for result_written_again and the iteration it resumes at
     except checkpoints.CheckpointError:
-        return "bad checkpoint"
+        return RunStatus(BAD_CHECKPOINT)
     except OSError:  # this user may not read it, or it went as it was read: its run says which
-        return "checkpoint not readable now"
-    return WRITE_AGAIN if unreadable is not None and _at_end(meta) else f"resume at iteration {meta['iteration']}"
+        return RunStatus(CHECKPOINT_UNREADABLE_NOW)
+    refused = resume_refused(run_dir(out, run), meta)  # as info asks it: the resume's own check of its logs
+    if refused is not None:
+        return RunStatus(NOT_RESUMABLE, f"{NOT_RESUMABLE}: {refused}", meta["iteration"], why=str(refused))
+    if unreadable is not None and _at_end(meta):
+        return RunStatus(WRITE_AGAIN, iteration=meta["iteration"], why=unreadable)
+    return RunStatus(RESUME, f"resume at iteration {meta['iteration']}", meta["iteration"])
 
 
-RESULT_LOST = f"{RESULT_FILE} unreadable, no checkpoint"
-WRITE_AGAIN = "result to write again"  # its checkpoint at its end: its train writes result.json, training nothing
-
-
-def result_lost(out, run):
+def result_lost(out, run, unreadable=None):
     """What to do with ``run`` whose status is :data:`RESULT_LOST`, as ``info`` advises for its network: its
     weights file is kept (``eval`` scores it again), but nothing writes its result.json again without
     training it anew, the last resort, which replaces that network. Before, the grid ran its train, which
-    refused with exit 2 and advised deleting the weights file ("there is nothing to resume from")."""
+    refused with exit 2 and advised deleting the weights file ("there is nothing to resume from").
+    ``unreadable``: why its result.json cannot be read, where the caller has read it (:func:`unreadable_result`)."""
     weights = weights_path(out, run.name)
+    unreadable = unreadable_result(out, run) if unreadable is None else unreadable
     return (f"{run.name}: its network {weights} is there, but its {RESULT_FILE} cannot be read "
-            f"({unreadable_result(out, run)}) and its checkpoint {run_dir(out, run) / CHECKPOINT_FILE} is gone, so "
+            f"({unreadable}) and its checkpoint {run_dir(out, run) / CHECKPOINT_FILE} is gone, so "
             f"nothing writes it again and report leaves the run out; keep {weights}: `minitransfer eval "
             f"{shlex.quote(str(weights))}` scores it again; as the last resort, {train_again()}, "
             f"which replaces that network")
 
 
-def finished_and_lost(runs, out):
-    """(the runs of ``runs`` that are finished, :func:`is_finished`; those that are :data:`RESULT_LOST`), each
-    run's state read once: its result.json read once, its lock and checkpoint looked at only where it is there
-    but cannot be read. Before, a grid asked for the lost runs, then is_finished, reading each finished run's
-    result.json twice. The grid trains none of the lost runs (their train would be refused, advising to delete a
-    finished network), says what to do once as it starts (:func:`result_lost`), trains the others (a transfer
-    copying from one: its network is there) and counts them at its end (exit 65: report leaves them out).
-    Before, the grid refused to start, and the only way on was to train them anew."""
+def finished_and_lost(runs, out, states=None):
+    """(the runs of ``runs`` that are finished, :func:`is_finished`; those that are :data:`RESULT_LOST`,
+    :func:`is_lost`), each run's result.json read once (``states``: as for :func:`unreadable_result`, which
+    the grid's checks read it into), its lock and checkpoint looked at only where it is there but cannot be read.
+    The grid trains none of the lost runs (their train would be refused, advising to delete a finished network),
+    says what to do once as it starts (:func:`result_lost`), trains the others (a transfer copying from one: its
+    network is there) and counts them at its end (exit 65: report leaves them out). Before, the grid refused to
+    start, and the only way on was to train them anew."""
     finished, lost = [], []
     for run in runs:
         # files looked at first (stat calls, no read; a run's folder may be a file in its way, refused after,
         # naming it: its result.json is then not there)
         if not _files_there(out, run):
             continue
-        folder = run_dir(out, run)
-        if unreadable_result(out, run) is None:
+        unreadable = unreadable_result(out, run, states)
+        if unreadable is None:
             finished.append(run)
-        elif not (folder / CHECKPOINT_FILE).exists() and holder(folder) is None:  # as run_status says RESULT_LOST
+        elif is_lost(out, run, unreadable):
             lost.append(run)
     return finished, lost
 
@@ -168,16 +240,17 @@ GONE = "weights file and checkpoint gone: trained again, replacing its result.js
 WRITTEN_AGAIN = f"{RESULT_FILE} unreadable: written again from its checkpoint"
 
 
-def tried_again(pending, out, written_again=None):
+def tried_again(pending, out, written_again=None, states=None):
     """What a rerun says of the runs ``pending`` it trains again: those whose train failed before (its train.log
     ends on an error, :func:`error_line`), with the runs that waited for them (their transfers, not run), and
     those whose network is gone (:func:`network_gone`); None where there are none. Before, a rerun said "4 to
     run" alone. ``written_again``: those of ``pending`` whose result.json is written again
-    (:func:`result_written_again`), where the caller asked already (the grid, for its start numbers)."""
+    (:func:`result_written_again`), where the caller asked already (the grid, for its start numbers). ``states``:
+    as for :func:`unreadable_result`."""
     if written_again is None:
-        written_again = [run for run in pending if result_written_again(out, run)]
-    notes = [note for note in (_failed_before(pending, out), _gone(pending, out), _written_again(written_again, out))
-             if note]
+        written_again = [run for run in pending if result_written_again(out, run, states)]
+    notes = [note for note in (_failed_before(pending, out), _gone(pending, out),
+                               _written_again(written_again, out, states)) if note]
     return "; ".join(notes) or None
 
 
@@ -190,13 +263,13 @@ def _gone(pending, out):
             f"result.json, of the network{s} gone, replaced)")
 
 
-def _written_again(again, out):
+def _written_again(again, out, states):
     if not again:
         return None
     several = len(again) > 1
     return (f"{RESULT_FILE} written again from {'their' if several else 'its'} checkpoint{'s' if several else ''}: "
             f"{some_names([run.name for run in again])}, finished, whose {RESULT_FILE} report cannot read "
-            f"({'e.g. ' + again[0].name + ': ' if several else ''}{unreadable_result(out, again[0])})")
+            f"({'e.g. ' + again[0].name + ': ' if several else ''}{unreadable_result(out, again[0], states)})")
 
 
 def _failed_before(pending, out):
@@ -216,19 +289,20 @@ def _failed_before(pending, out):
 
 def describe_plan(runs, out, options, train_command, statuses=None):
     """The plan as text, one line per run: status (:func:`run_status`, or ``statuses``, the runs' as
-    the caller looked at them; a run to train whose train failed before says so, with the error it
-    ended on), name, dependency and the train command."""
+    the caller looked at them, each a :class:`RunStatus`; a run to train whose train failed before says so, with
+    the error it ended on), name, dependency and the train command."""
     statuses = [run_status(out, run) for run in runs] if statuses is None else statuses
-    resumed = sum(status.startswith("resume") for status in statuses)
-    lines = [f"{len(runs)} runs in {out} ({statuses.count('done')} finished"
+    kinds = [status.kind for status in statuses]
+    resumed = kinds.count(RESUME)
+    lines = [f"{len(runs)} runs in {out} ({kinds.count(DONE)} finished"
              f"{f', {resumed} to resume' if resumed else ''}):"]
     for run, status in zip(runs, statuses):
         after = f"  (after {run.parent})" if run.parent else ""
-        failed = error_line(run_dir(out, run)) if status in ("todo", WRITE_AGAIN) or status.startswith("resume ") \
+        failed = error_line(run_dir(out, run)) if status.kind in (TODO, WRITE_AGAIN, RESUME, NOT_RESUMABLE) \
             else None
-        gone = f"  ({GONE})" if status == "todo" and network_gone(out, run) else \
-            f"  ({WRITTEN_AGAIN})" if status == WRITE_AGAIN else \
-            f"  (not trained: {result_lost(out, run)})" if status == RESULT_LOST else ""
+        gone = f"  ({GONE})" if status.kind == TODO and network_gone(out, run) else \
+            f"  ({WRITTEN_AGAIN})" if status.kind == WRITE_AGAIN else \
+            f"  (not trained: {result_lost(out, run, status.why)})" if status.kind == RESULT_LOST else ""
         lines.append(f"  [{status}] {run.name}{after}{gone}{f'  (failed before: {failed})' if failed else ''}")
         lines.append("      " + shlex.join(list(train_command) + train_arguments(run, out, options)))
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from minitransfer.experiment import CHECKPOINT_FILE, PLAN_FILE, Run, run_dir, ru
 from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_plan import option_label
 from minitransfer.grid_preflight import resolved_plan
-from minitransfer.grid_status import unreadable_result
+from minitransfer.grid_status import RunStates, is_lost, unreadable_result
 from minitransfer.recorded_config import named_differences, recorded_change
 from minitransfer.resume_options import RESUME_FREE_FIELDS
 
@@ -34,10 +34,12 @@ class DatasetPreparedAgain(config.DataMismatch):
     these images."""
 
 
-def trained_file(out, run):
+def trained_file(out, run, plans=None):
     """What ``run`` has trained so far: its weights file when finished, or when its result.json is lost
-    (:func:`_network_kept`), else its checkpoint if it was interrupted (None when it has not started)."""
-    return _trained_file(out, run, _network_kept(out, run))
+    (:func:`_network_kept`), else its checkpoint if it was interrupted (None when it has not started).
+    ``plans``: the :class:`PlannedConfigs` of this check, whose :class:`~minitransfer.grid_status.RunStates`
+    read its result.json once (None: read now)."""
+    return _trained_file(out, run, _network_kept(out, run, plans))
 
 
 def _trained_file(out, run, kept):
@@ -48,15 +50,16 @@ def _trained_file(out, run, kept):
     return saved if saved.exists() else None
 
 
-def _network_kept(out, run):
-    """Whether the grid keeps the network of ``run`` as it is: finished, or its result.json unreadable and its
-    checkpoint gone (:data:`~minitransfer.grid_status.RESULT_LOST`: the grid skips it and its transfers copy it,
-    so it is checked as a finished run is; before, it was not checked at all, trained with any options)."""
+def _network_kept(out, run, plans=None):
+    """Whether the grid keeps the network of ``run`` as it is: finished, or its result.json lost
+    (:func:`~minitransfer.grid_status.is_lost`: the grid skips it and its transfers copy it, so it is checked as a
+    finished run is; before, it was not checked at all, trained with any options). ``plans``: as for
+    :func:`trained_file`."""
     if not weights_path(out, run.name).exists():
         return False
-    unreadable = unreadable_result(out, run)  # read once: finished (is_finished), or its result.json lost
+    unreadable = unreadable_result(out, run, None if plans is None else plans.states)
     return (run_dir(out, run) / rundir.RESULT_FILE).exists() if unreadable is None else \
-        not (run_dir(out, run) / CHECKPOINT_FILE).exists()
+        is_lost(out, run, unreadable)
 
 
 def trained_otherwise(out, run, options, ignore=(), plans=None):
@@ -74,7 +77,7 @@ def trained_otherwise(out, run, options, ignore=(), plans=None):
         recorded = fileio.parse_json((run_dir(out, run) / "config.json").read_text())
     except (OSError, ValueError):
         return []
-    kept = _network_kept(out, run)  # looked at once: its result.json read once
+    kept = _network_kept(out, run, plans)  # looked at once: its result.json read once
     saved = _trained_file(out, run, kept)
     try:  # a run another process trains has recorded its options in config.json before any checkpoint
         trained = checkpoints.read_meta(saved) if saved else {}
@@ -130,10 +133,13 @@ class PlannedConfigs:
     finished copy of a large grid paid twice, on every rerun and dry run. A base is resolved once, for
     itself and for each of its copies; a copy's own half once per split, half, per-class count and
     preset. Create one per check (a dataset prepared again later resolves otherwise); ``out`` and
-    ``options`` are part of each key, so that other ones are never answered from it."""
+    ``options`` are part of each key, so that other ones are never answered from it. Its ``states``
+    (:class:`~minitransfer.grid_status.RunStates`): each run's result.json, read once for the check and the
+    grid's start after it."""
 
     def __init__(self):
         self._plans = {}
+        self.states = RunStates()
 
     def resolved(self, run, out, options, key):
         """:func:`minitransfer.grid_preflight.resolved_plan` of ``run``, resolved once per ``key`` (what

@@ -85,15 +85,15 @@ def _standing(runs_dir, name):
         status = grid_status.run_status(runs_dir, types.SimpleNamespace(name=name))  # it reads the name alone
     except OSError as error:  # a folder that cannot be read
         return f"cannot be read: {error.strerror or error}", None
-    if status.startswith("being trained"):
+    if status.kind == grid_status.BEING_TRAINED:
         return TRAINING_NOW, None
     last = grid_status.last_log_line(folder)  # read once: the error it ended on and, for a run to do, how it stopped
     if grid_status.error_line(folder, last) is not None:
         return "failed", last
-    if status.startswith("resume at iteration "):
-        return f"resumable at iteration {status.rpartition(' ')[2]}", None
-    if status != "todo":
-        return status, None
+    if status.kind == grid_status.RESUME:
+        return f"resumable at iteration {status.iteration}", None
+    if status.kind != grid_status.TODO:
+        return status.words, None
     if stopping.NOTHING_WRITTEN in last or not (last or (folder / CONFIG_FILE).exists()):
         return NOT_STARTED, None
     return "stopped before its first checkpoint", None

@@ -35,3 +35,31 @@ def test_each_finished_runs_result_is_read_once_as_the_grid_sorts_its_runs(
     assert runner.outcome.lost == []
     assert {grid.run_dir(place, run).name: reads[grid.run_dir(place, run).name] for run in finished} == \
         {grid.run_dir(place, run).name: 1 for run in finished}
+
+
+def test_each_runs_result_is_read_once_in_a_grid_start_its_checks_included(
+        trained_grid, tmp_path, monkeypatch):  # noqa: F811
+    """The grid's checks of its folder (each finished run compared with the options asked, its network kept or
+    not), the runs it skips, trains or says lost, and its notes read each result.json once. Before, a finished
+    run's was read four times as the grid started, a lost run's five."""
+    source, runs, options = trained_grid
+    place = tmp_path / "grid"
+    shutil.copytree(source, place)
+    finished = [run for run in runs if grid_status.is_finished(place, run)]  # the oracle, before any count
+    lost = finished.pop()  # no run copies it: the others are checked as they were
+    assert finished and lost.parent and not any(run.parent == lost.name for run in runs)
+    (grid.run_dir(place, lost) / "result.json").write_text("{")
+    (grid.run_dir(place, lost) / grid.CHECKPOINT_FILE).unlink()  # its network kept as its weights alone
+    reads, read = collections.Counter(), grid_status.read_result
+
+    def counted(path):
+        reads[path.parent.name] += 1
+        return read(path)
+
+    monkeypatch.setattr(grid_status, "read_result", counted)
+    runner = scheduler.GridRunner(runs, place, options, list(grid.default_train_command()), (None,),
+                                  lambda line: None, None, lambda: None)
+    runner.close()
+    assert runner.outcome.skipped == [run.name for run in finished] and runner.outcome.lost == [lost.name]
+    folders = [grid.run_dir(place, run).name for run in finished + [lost]]
+    assert {folder: reads[folder] for folder in folders} == {folder: 1 for folder in folders}
