@@ -72,7 +72,7 @@ def described(path):
     result_folder = _result_folder(path, run_folder) if at_end else None
     unwritten, unreadable, refusal, left_out = _run_faults(result_folder) if result_folder else (None,) * 4
     finished = at_end and unwritten is None and unreadable is None and left_out is None
-    refused = _resume_refused(run_folder, saved.meta) if saved.solver is not None and not finished else None
+    refused = resume_refused(run_folder, saved.meta) if saved.solver is not None and not finished else None
     run = None
     if run_folder is not None:
         weights = rundir.weights_for(run_folder)  # reads its config.json
@@ -101,7 +101,7 @@ def described(path):
     return summary, refusal
 
 
-def _resume_refused(run_folder, meta):
+def resume_refused(run_folder, meta):
     """The error a resume from a checkpoint with its solver state (``meta``, its root attributes) in
     ``run_folder`` is refused with for its logs (the resume's own check: :func:`minitransfer.rundir.resume_refusal`),
     its evaluations as its recorded configuration schedules them; None where it is not, or it lies in no run folder."""
@@ -186,11 +186,11 @@ def _run_file_faults(folder):
 
 def _resumable(folder):
     """``resumable``: whether a resume finishes the run in ``folder`` from its checkpoint.h5 (there, readable,
-    its logs taken: :func:`_resume_refused`, the resume's own check), and ``resume_refused``: why not, where
+    its logs taken: :func:`resume_refused`, the resume's own check), and ``resume_refused``: why not, where
     it is there (the resume refuses it: `train --resume` exits 65); else None."""
     checkpoint = folder / "checkpoint.h5"
     try:
-        refused = _resume_refused(folder, read_meta(checkpoint)) if checkpoint.is_file() else None
+        refused = resume_refused(folder, read_meta(checkpoint)) if checkpoint.is_file() else None
     except (CheckpointError, OSError) as error:
         refused = error
     return {"resumable": refused is None and checkpoint.is_file(),

@@ -11,7 +11,7 @@ import shlex
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, results
 from minitransfer.experiment import CHECKPOINT_FILE, LOG_FILE, run_dir, some_names, train_arguments, weights_path
-from minitransfer.checkpoint_info import _resume_refused as resume_refused  # the check info asks
+from minitransfer.checkpoint_info import resume_refused  # the check info asks
 from minitransfer.rundir import RESULT_FILE, train_again
 from minitransfer.run_file_readers import read_result
 from minitransfer.treatments import UnreadableRun

@@ -63,3 +63,30 @@ def test_each_runs_result_is_read_once_in_a_grid_start_its_checks_included(
     assert runner.outcome.skipped == [run.name for run in finished] and runner.outcome.lost == [lost.name]
     folders = [grid.run_dir(place, run).name for run in finished + [lost]]
     assert {folder: reads[folder] for folder in folders} == {folder: 1 for folder in folders}
+
+
+def test_each_runs_result_is_read_once_in_a_dry_run(trained_grid, tmp_path, monkeypatch):  # noqa: F811
+    """The dry run looks at the folder as the grid's start does: its checks, the statuses it shows and its notes read
+    each result.json once (before, twice: its checks, then each run's status)."""
+    from click.testing import CliRunner
+
+    from minitransfer.cli.experiment import experiment
+
+    source, runs, options = trained_grid
+    place = tmp_path / "grid"
+    shutil.copytree(source, place)
+    finished = [run for run in runs if grid_status.is_finished(place, run)]  # the oracle, before any count
+    assert finished
+    reads, read = collections.Counter(), grid_status.read_result
+
+    def counted(path):
+        reads[path.parent.name] += 1
+        return read(path)
+
+    monkeypatch.setattr(grid_status, "read_result", counted)
+    result = CliRunner().invoke(experiment, ["--data", options["data"], "-o", str(place), "--layers", "1",
+                                             "--no-fine-tuned", "--max-iter", "4", "--device", "cpu", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("[done]") == len(finished)  # each one's status read from its result.json
+    folders = [grid.run_dir(place, run).name for run in finished]
+    assert {folder: reads[folder] for folder in folders} == {folder: 1 for folder in folders}

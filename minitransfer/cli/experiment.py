@@ -297,18 +297,20 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
         grid_folder.check_place(out, options)  # refused as the grid itself would refuse it, in its order
-        grid_check.check_folder(runs, out, options, say)
+        plans = grid_check.PlannedConfigs()  # each run's result.json read once, as the grid's start reads it
+        grid_check.check_folder(runs, out, options, say, plans)
         grid_plan_file.check_run_folders(out, runs)  # a file where a run's folder belongs (before their statuses)
         # looked at once: the lines, the count, and the runs lost (not trained, as the grid's own pending runs leave
         # them out) and to train ("done" exactly where grid_status.is_finished)
-        statuses = [grid_status.run_status(out, each) for each in runs]
+        statuses = [grid_status.run_status(out, each, plans.states) for each in runs]
         lost = [each for each, status in zip(runs, statuses) if status == grid_status.RESULT_LOST]
         pending = [each for each, status in zip(runs, statuses) if status not in ("done", grid_status.RESULT_LOST)]
         grid_folder.check_writable(out, len(pending), len(runs))
         slots = grid_runner.slots_used(devices, pending)  # as many as it has runs to train, as the grid does
         grid_preflight.check_memory(pending, out, options, slots)
         echo(grid_status.describe_plan(runs, out, options, grid.default_train_command(), statuses))
-        for note in (grid_plan.replaced_plan(runs, out, options), grid_plan.left_alone(runs, out)):  # as the grid says
+        # as the grid says them
+        for note in (grid_plan.replaced_plan(runs, out, options), grid_plan.left_alone(runs, out, plans.states)):
             if note:
                 say(f"note: {note}")
         echo(_plan_summary(runs, statuses))
