@@ -34,7 +34,7 @@ from minitransfer.grid_options import ALL_CLASSES, SOURCE_DATA
 from minitransfer.grid_arguments import checked_devices, slots_device
 from minitransfer.grid_outcome import fix_then_rerun
 from minitransfer.grid_plan_file import planned_records, read_plan
-from minitransfer.grid_status import is_finished, run_status
+from minitransfer.grid_status import TODO, is_finished, run_status
 from minitransfer.grid_plan import options_of, recorded_options
 from minitransfer.ops import precision as precisions
 from minitransfer.scheduler import run_grid
@@ -218,7 +218,7 @@ def _trained_any(out):
     interrupted with its checkpoint, or at work now."""
     for record in planned_records(out):
         try:
-            if run_status(out, Run.from_json(record)) != "todo":
+            if run_status(out, Run.from_json(record)).kind != TODO:
                 return True
         except TypeError:  # a record edited by hand: the grid's own checks judge its run
             continue

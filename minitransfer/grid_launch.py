@@ -12,7 +12,7 @@ import signal
 from minitransfer import fileio, stop_requests
 from minitransfer.experiment import LOG_FILE, run_dir
 from minitransfer.grid_gpus import gpu_name
-from minitransfer.grid_status import run_holder, run_status
+from minitransfer.grid_status import RESUME, TODO, RunStatus, run_holder, run_status
 from minitransfer.lock_holder import is_this_process
 from minitransfer.rundir import RESULT_FILE
 
@@ -31,8 +31,8 @@ def start_line(out, run, device, numbers):
     try:
         status = run_status(out, run)  # "resume at iteration K": its train continues from its checkpoint
     except OSError:  # a checkpoint that cannot be read: the run's own train says so, not the grid
-        status = "todo"
-    verb, at = ("resume", status[len("resume"):]) if status.startswith("resume ") else ("start", "")
+        status = RunStatus(TODO)
+    verb, at = ("resume", f" at iteration {status.iteration}") if status.kind == RESUME else ("start", "")
     return f"{verb} {run.name} on {where}{at}"
 
 

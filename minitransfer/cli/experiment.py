@@ -303,8 +303,9 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         # looked at once: the lines, the count, and the runs lost (not trained, as the grid's own pending runs leave
         # them out) and to train ("done" exactly where grid_status.is_finished)
         statuses = [grid_status.run_status(out, each, plans.states) for each in runs]
-        lost = [each for each, status in zip(runs, statuses) if status == grid_status.RESULT_LOST]
-        pending = [each for each, status in zip(runs, statuses) if status not in ("done", grid_status.RESULT_LOST)]
+        lost = [each for each, status in zip(runs, statuses) if status.kind == grid_status.RESULT_LOST]
+        pending = [each for each, status in zip(runs, statuses)
+                   if status.kind not in (grid_status.DONE, grid_status.RESULT_LOST)]
         grid_folder.check_writable(out, len(pending), len(runs))
         slots = grid_runner.slots_used(devices, pending)  # as many as it has runs to train, as the grid does
         grid_preflight.check_memory(pending, out, options, slots)
@@ -332,10 +333,10 @@ def _plan_summary(runs, statuses):
     folders = collections.Counter(run.name.split("/")[0] for run in runs)
     shown = [f"{folder} {count}" for folder, count in folders.items()]
     more = f" and {len(shown) - 3} more" if len(shown) > 4 else ""
-    finished = statuses.count("done")
-    elsewhere = sum(status.startswith("being trained") for status in statuses)
-    lost = statuses.count(grid_status.RESULT_LOST)  # not trained: the grid says so, and counts them at its end
-    again = statuses.count(grid_status.WRITE_AGAIN)  # not trained either: their train writes result.json alone
+    kinds = collections.Counter(status.kind for status in statuses)
+    finished, elsewhere = kinds[grid_status.DONE], kinds[grid_status.BEING_TRAINED]
+    lost = kinds[grid_status.RESULT_LOST]  # not trained: the grid says so, and counts them at its end
+    again = kinds[grid_status.WRITE_AGAIN]  # not trained either: their train writes result.json alone
     return (f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {len(folders)} folder"
             f"{'s' if len(folders) != 1 else ''} ({', '.join(shown[:3] if more else shown)}{more}): "
             f"{finished} finished, {len(runs) - finished - elsewhere - lost - again} to train"
