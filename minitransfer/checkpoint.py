@@ -19,7 +19,7 @@ Layout (readable with plain h5py)::
         precision_changes (JSON [{iteration, from, to}, ...]: where a resumed run continued in
         another precision, --allow-precision-change)
     Text attributes are fixed-length UTF-8 (plain h5py reads bytes: ``.decode()``; see
-    :func:`minitransfer.fileio.text_attribute` for why); checkpoints written before hold them as
+    :func:`minitransfer.hdf5_files.text_attribute` for why); checkpoints written before hold them as
     variable-length strings and load as before.
 
 Arrays another program rewrote as float16 or float64 load as float32
@@ -47,7 +47,7 @@ import pathlib
 import h5py
 import numpy as np
 
-from minitransfer import __version__, config_checks, fileio, models, rundir
+from minitransfer import __version__, config_checks, fileio, hdf5_files, models, rundir
 from minitransfer.checkpoint_check import (DEFAULT_META, HDF5_DAMAGE, JSON_ATTRS, CheckpointError, Faults,
                                            check_iteration, cut_short, declared_architecture, file_format, holds,
                                            member_of, meta_of, missing, read_array, read_mean, read_weight, typed)
@@ -118,15 +118,15 @@ def save(path, checkpoint, named=None):
 
 def _write(f, checkpoint):
     meta = {**DEFAULT_META, **checkpoint.meta}
-    f.attrs["format"] = fileio.text_attribute(FORMAT)
+    f.attrs["format"] = hdf5_files.text_attribute(FORMAT)
     f.attrs["format_version"] = FORMAT_VERSION
-    f.attrs["preset"] = fileio.text_attribute(checkpoint.preset)
-    f.attrs["architecture"] = fileio.text_attribute(
+    f.attrs["preset"] = hdf5_files.text_attribute(checkpoint.preset)
+    f.attrs["architecture"] = hdf5_files.text_attribute(
         json.dumps([[n, list(ws), list(bs)] for n, ws, bs in checkpoint.architecture]))
     for key, value in meta.items():
         if key in JSON_ATTRS:
             value = json.dumps(value)
-        f.attrs[key] = fileio.text_attribute(value) if isinstance(value, str) else value
+        f.attrs[key] = hdf5_files.text_attribute(value) if isinstance(value, str) else value
     weights = f.create_group("weights")
     for name, (w, b) in checkpoint.weights.items():
         group = weights.create_group(name)
@@ -139,7 +139,7 @@ def _write(f, checkpoint):
         solver = f.create_group("solver")
         solver.attrs["iteration"] = int(checkpoint.solver.iteration)
         solver.attrs["seed"] = int(checkpoint.solver.seed)
-        solver.attrs["cursor"] = fileio.text_attribute(json.dumps(checkpoint.solver.cursor))
+        solver.attrs["cursor"] = hdf5_files.text_attribute(json.dumps(checkpoint.solver.cursor))
         velocity = solver.create_group("velocity")
         for name, (vw, vb) in checkpoint.solver.velocity.items():
             group = velocity.create_group(name)
@@ -192,13 +192,13 @@ def _hashed(path):
     """(the HDF5 file ``path`` open for reading, its sha256), hashed and read through one Python file
     handle, so a file renamed over this one meanwhile (a base's next checkpoint, written as it
     trains) is neither hashed nor read in its place. Read so, HDF5 takes no file lock and heeds no
-    "open for write" mark (:func:`.fileio.open_hdf5`, ``locked=False``, as every reader of a
+    "open for write" mark (:func:`.hdf5_files.open_hdf5`, ``locked=False``, as every reader of a
     checkpoint or weights file opens it): the checks of its contents (checksums included) judge
     what is there."""
     with open(path, "rb") as handle:
         sha256 = fileio.sha256_stream(handle)
         handle.seek(0)
-        with fileio.open_hdf5(handle) as f:
+        with hdf5_files.open_hdf5(handle) as f:
             yield f, sha256
 
 
@@ -231,8 +231,8 @@ def is_checkpoint(path):
     try:
         if not pathlib.Path(path).is_file() or not h5py.is_hdf5(path):  # a named pipe: opening it waits
             return False
-        with fileio.open_hdf5(path, locked=False) as f:
-            return fileio.plain_attribute(f.attrs.get("format")) == FORMAT
+        with hdf5_files.open_hdf5(path, locked=False) as f:
+            return hdf5_files.plain_attribute(f.attrs.get("format")) == FORMAT
     except HDF5_DAMAGE:
         return False
 
@@ -244,7 +244,7 @@ def read_meta(path):
     may not read, or removed as it is opened, is an I/O error, as for :func:`load`."""
     _check_readable(pathlib.Path(path))
     try:
-        with fileio.open_hdf5(path, locked=False) as f:
+        with hdf5_files.open_hdf5(path, locked=False) as f:
             _check_format(f, path)
             _check_version(f, path)  # a newer format's attributes may mean otherwise
             return _meta(f, Faults(path))
@@ -268,7 +268,7 @@ def _check_version(f, path):
     newer minitransfer says to upgrade this one."""
     if "format_version" not in f.attrs:  # a version would be a guess: said as typed() says a missing attribute
         raise Faults(path)(missing("attribute format_version"))
-    version = fileio.plain_attribute(f.attrs["format_version"])
+    version = hdf5_files.plain_attribute(f.attrs["format_version"])
     if type(version) is not int:  # "1" (text) or 1.0 is no version this minitransfer wrote: said as its type
         stored = {str: "text", float: "a float", bool: "a bool"}.get(type(version), type(version).__name__)
         raise CheckpointError(f"checkpoint {path}: attribute format_version is {version!r:.80}, stored as {stored}: "
@@ -301,7 +301,7 @@ def _read(f, path, with_solver):
     fault = Faults(path)
     _check_format(f, path)
     _check_version(f, path)
-    preset = fileio.plain_attribute(f.attrs.get("preset"))
+    preset = hdf5_files.plain_attribute(f.attrs.get("preset"))
     if not isinstance(preset, str) or preset not in models.PRESETS:
         raise fault(f"preset {preset!r:.80} is not a known network (known: {', '.join(models.PRESETS)})")
     architecture, classifier = declared_architecture(f, fault, models.PRESETS[preset])

@@ -14,8 +14,8 @@ import re
 import h5py
 import numpy as np
 
-from minitransfer import fileio, rundir
-from minitransfer.fileio import HDF5_SIGNATURE
+from minitransfer import fileio, hdf5_files, rundir
+from minitransfer.hdf5_files import HDF5_SIGNATURE
 from minitransfer.ops import precision as precisions
 
 MAX_OUTPUTS = 100_000       # the largest classifier a checkpoint may declare
@@ -39,7 +39,7 @@ def file_format(f):
     :data:`minitransfer.checkpoint.FORMAT`."""
     if "format" not in f.attrs:
         return None
-    value = fileio.plain_attribute(f.attrs["format"])
+    value = hdf5_files.plain_attribute(f.attrs["format"])
     return value if isinstance(value, str) else repr(value)
 
 
@@ -355,7 +355,7 @@ def typed(attrs, key, kind, fault, decode=False, where=None):
     name = f"attribute {key}" + (f" of {where}" if where else "")
     if key not in attrs:  # h5py's KeyError names neither the attribute nor the file
         raise fault(missing(name))
-    value = fileio.plain_attribute(attrs[key])
+    value = hdf5_files.plain_attribute(attrs[key])
     if decode:
         try:
             value = fileio.parse_json(value)

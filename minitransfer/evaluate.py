@@ -9,7 +9,7 @@ import pathlib
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import checkpoint_check, fileio, models
+from minitransfer import checkpoint_check, hdf5_files, models
 from minitransfer.class_tables import check_classes_exist, class_table
 from minitransfer.config_checks import ConfigError, DataMismatch, check_int, check_path, resolve_device
 from minitransfer.data import dataset as datasets
@@ -207,7 +207,7 @@ def _no_dataset(path):
     """Why the checkpoint at ``path`` records no dataset: its config attribute is missing, or has no
     field data (a checkpoint read without one reads an empty config)."""
     try:
-        with fileio.open_hdf5(path, locked=False) as f:  # as the checkpoint was read: unlocked, unmarked
+        with hdf5_files.open_hdf5(path, locked=False) as f:  # as the checkpoint was read: unlocked, unmarked
             missing = "config" not in f.attrs
     except OSError:  # gone or changed since it was read: its config, as read, had no data
         missing = False

@@ -8,7 +8,7 @@ A failed write (disk full, quota, read-only folder, I/O error) raises :class:`St
 (command line: exit code 74) naming the file and, when space ran out, the space it needed; the
 temporary is removed and the previous file stays as it was. HDF5 files are built in memory and
 written as one image (:func:`write_hdf5`), so the HDF5 library never meets a full disk (it used to
-crash the process when a write failed inside its file close).
+crash the process when a write failed inside its file close); reading them: :mod:`minitransfer.hdf5_files`.
 """
 
 import contextlib
@@ -26,7 +26,6 @@ import shutil
 import time
 
 import h5py
-import numpy as np
 
 from minitransfer import disk_space
 
@@ -221,50 +220,6 @@ def write_hdf5(path, fill, keep_same=False, libver=None, named=None):
     return hashlib.sha256(image).hexdigest()
 
 
-NO_FILE_LOCKS = (errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP)  # flock on NFS without lockd, Lustre without -o flock
-
-
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"  # the first 8 bytes of every HDF5 file (after a user block, if any)
-
-
-@contextlib.contextmanager
-def open_hdf5(path, locked=True):
-    """The HDF5 file at ``path`` open for reading (``with open_hdf5(path) as f:``); ``path`` may be a
-    binary file already open (read through it: the very file it is, whatever its name holds now; as
-    with ``locked=False``, HDF5 takes no lock on a file read through a handle).
-
-    ``locked=False`` (checkpoints and weights files, whose arrays carry checksums): read through a
-    Python file handle, where HDF5 takes no file lock and heeds no "open for write" mark, so a file
-    another process holds open for writing (h5py's "r+" in a notebook), or one a writer that died so
-    left marked, reads as what it holds; h5py by path refuses both ("unable to lock file, errno =
-    11", "file is already open for write") though their contents are whole. Dataset files keep the
-    lock: their images are read unchecked, so one held for writing is refused, named (exit 74).
-
-    Locked, the file is opened without HDF5's lock where the file system has no locks (flock failing
-    with :data:`NO_FILE_LOCKS`; HDF5 2.0 refuses the file there, "unable to lock file, errno = 37"):
-    minitransfer writes every HDF5 file whole under a temporary name and renames it
-    (:func:`write_hdf5`), so no reader ever meets one half-written, and there is no lock to take
-    anyway. The folder's own lock has warned about the file system (:func:`.run_lock.try_lock`)."""
-    if not isinstance(path, (str, os.PathLike)):
-        with h5py.File(path, "r") as handle:
-            yield handle
-    elif not locked:
-        with open(path, "rb") as stream, h5py.File(stream, "r") as handle:
-            yield handle
-    else:
-        with _locked_hdf5(path) as handle:
-            yield handle
-
-
-def _locked_hdf5(path):
-    try:
-        return h5py.File(path, "r")
-    except OSError as error:
-        if getattr(error, "errno", None) not in NO_FILE_LOCKS:
-            raise
-    return h5py.File(path, "r", locking=False)
-
-
 def parse_json(text):
     """``json.loads(text)``, where a document nested deeper than Python's parser reaches (``[[[[...``
     a hundred thousand deep: a damaged or hostile file) is a ValueError, as any other invalid JSON
@@ -282,27 +237,6 @@ def last_line(path, most):
         stream.seek(max(0, stream.seek(0, os.SEEK_END) - most))
         lines = stream.read(most).decode("utf-8", "replace").split("\n")
     return next((line for line in reversed(lines) if line.strip()), "")
-
-
-def text_attribute(text):
-    """``text`` as an HDF5 attribute value: fixed-length UTF-8 bytes, kept in its object's header.
-
-    Why not h5py's default for a ``str`` (variable-length): that keeps the text in the file's global
-    heap, and a byte flipped in a heap entry's header sends the HDF5 library into an endless loop
-    when the attribute is read (no error, no timeout: only SIGKILL ends it). A fixed-length value
-    damaged on disk is refused by its object header's checksum (HDF5 1.10 files) or read as other
-    text that the reader's checks refuse. Plain h5py reads it as bytes: ``.decode()``."""
-    return np.bytes_(text.encode())
-
-
-def plain_attribute(value):
-    """An h5py attribute value as plain Python: text (fixed- or variable-length, so files written
-    before :func:`text_attribute` read as before) as ``str``, NumPy scalars as Python ones."""
-    if isinstance(value, bytes):
-        return value.decode(errors="replace")
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def remove(path):

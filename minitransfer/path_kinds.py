@@ -15,8 +15,8 @@ import stat
 
 import h5py
 
-from minitransfer import fileio, rundir
-from minitransfer.fileio import HDF5_SIGNATURE
+from minitransfer import hdf5_files, rundir
+from minitransfer.hdf5_files import HDF5_SIGNATURE
 from minitransfer.run_search import DATASET_MARKS
 from minitransfer.data import shard_format
 
@@ -31,7 +31,7 @@ def what_file(f, format_found):
     `data` takes its dataset's folder), a Keras model, a file of another format, or another
     program's file named by its top-level objects (groups end in /)."""
     names = sorted(f)
-    subset = fileio.plain_attribute(f.attrs.get("subset"))
+    subset = hdf5_files.plain_attribute(f.attrs.get("subset"))
     dataset_file = "; a dataset is given as its folder, to `data`"
     if subset in shard_format.SUBSETS and {"images", "labels"} <= set(names):
         return f"a shard of a minitransfer dataset (its {subset} images), not a network", dataset_file

@@ -28,7 +28,7 @@ import dataclasses
 import os
 import pathlib
 
-from minitransfer import fileio, run_lock, rundir, train_records, treatments
+from minitransfer import fileio, hdf5_files, run_lock, rundir, train_records, treatments
 from minitransfer.class_tables import shared_wnids
 from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, interchangeable_halves, mean,
                                       means_by_n, metric_words, own_base, relative_by_base, relative_by_n, select,
@@ -323,8 +323,8 @@ def _class_table(path):
     try:
         if not path.is_file():  # a named pipe: opening it waits for a writer
             return None
-        with fileio.open_hdf5(path, locked=False) as f:  # a weights file or checkpoint: as checkpoint.load reads it
-            table = fileio.parse_json(fileio.plain_attribute(f.attrs["classes"]))
+        with hdf5_files.open_hdf5(path, locked=False) as f:  # a weights file or checkpoint: as checkpoint.load reads it
+            table = fileio.parse_json(hdf5_files.plain_attribute(f.attrs["classes"]))
     except (OSError, KeyError, ValueError, TypeError):
         return None
     return table if isinstance(table, list) and all(isinstance(entry, dict) and "wnid" in entry

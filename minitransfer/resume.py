@@ -20,7 +20,7 @@ from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
 from minitransfer.recorded_config import (DEFAULTS, check_configuration, differences, network_differences,
                                          recorded_change)
 from minitransfer.resume_options import (base_not_written, finished_record, free_fields, gone_refusal,
-                                         keep_run_settings, run_record, take_run_folder, unwritten_weights)
+                                         run_record, take_run_folder, unwritten_weights)
 from minitransfer.run_destination import linked_out
 from minitransfer.rundir import divergence, is_run_dir, recorded_out, recorded_sha256, run_dir_for
 
@@ -30,7 +30,10 @@ def resume_point(plan):
     which may not overwrite a finished or started one unless ``overwrite``; with ``resume`` "auto",
     the weights of a run finished without its checkpoint (:func:`_finished_weights`). It reads the run
     directory's state: call it under the run's lock (:class:`minitransfer.run_lock.RunLock`). A run
-    whose base is not there (:func:`read_base`) takes its mean image's record from the checkpoint."""
+    whose base is not there (:func:`read_base`) takes its mean image's record from the checkpoint. The
+    run's own settings left unset are its caller's to keep before (:func:`minitransfer.train.train`, from
+    the record read before the lock: :func:`minitransfer.resume_options.keep_run_settings`), as the
+    configuration compared with the checkpoint's record here holds them."""
     c = plan.config
     _check_owner(plan)
     run_checkpoint = plan.run_dir / "checkpoint.h5"
@@ -42,7 +45,6 @@ def resume_point(plan):
         resume_from = checkpoints.load(c.resume)
     recorded_base = plan.parent is not None and plan.parent.recorded_in is not None
     if resume_from is not None:
-        keep_run_settings(c, plan.unset, resume_from.meta["config"])  # before the record is compared with `c`
         _check_resumable(resume_from, plan)
         if recorded_base:  # as the base gave it (its size, if it was resized), not as the record rebuilt it
             plan.mean_source = resume_from.meta["mean_source"]

@@ -25,6 +25,7 @@ RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "q
 # that ran out of memory evaluating is resumed with a smaller `eval_batch_size`, as it is told to); left unset,
 # the run's own value is taken, with any resumption (keep_run_settings).
 GIVEN_FREE_FIELDS = ("eval_batch_size",)
+KEPT_SETTINGS = (*RUN_SETTINGS, *GIVEN_FREE_FIELDS)  # those keep_run_settings keeps, left unset
 # How a refused resumption trains what was asked instead, from the start
 START_OVER = "give another `out`, or replace this run (`overwrite=True`, without `resume`)"
 
@@ -168,10 +169,12 @@ def keep_run_settings(config, unset, recorded):
     """The :data:`RUN_SETTINGS` and :data:`GIVEN_FREE_FIELDS` of ``config`` left ``unset`` (resolved to
     the preset's defaults) set to the run's own, as its checkpoint ``recorded`` them (its configuration),
     where a resumption (`resume='auto'` or a checkpoint) continues it: a rerun of its command line goes on
-    with them, as `resume` naming its run folder does (:func:`_take_recorded_options`). Called before the
-    configuration is compared with the record: a run given `eval_batch_size` 4, its command rerun
-    without it, was refused ("`eval_batch_size` 4 -> 8"), the preset's default taken for the user's."""
-    for name in (*RUN_SETTINGS, *GIVEN_FREE_FIELDS):
+    with them, as `resume` naming its run folder does (:func:`_take_recorded_options`). Called once, by
+    :func:`minitransfer.train.train` before its memory check (which measures `eval_batch_size`), and so
+    before :func:`minitransfer.resume.resume_point` compares the configuration with the record: a run given
+    `eval_batch_size` 4, its command rerun without it, was refused ("`eval_batch_size` 4 -> 8"), the
+    preset's default taken for the user's."""
+    for name in KEPT_SETTINGS:
         value = recorded.get(name)
         if name in unset and type(value) is int and value >= 1:
             setattr(config, name, value)

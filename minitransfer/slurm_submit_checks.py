@@ -96,7 +96,7 @@ def bases_copied_lines():
     weights file is gone but the base's checkpoint is the network each run copied: its train --resume writes
     them back byte for byte, as a local grid resumes it (before, refused here). Told at submission (the runs may
     train after emission): the checkpoint's sha256 (sha256sum) is in the file each run trained, its ``parent_sha256``
-    kept verbatim (fixed-length text: :func:`minitransfer.fileio.text_attribute`)."""
+    kept verbatim (fixed-length text: :func:`minitransfer.hdf5_files.text_attribute`)."""
     checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
     return [
         "# a base trained again from the start is another network than the one the runs after it copied",

@@ -44,7 +44,7 @@ from minitransfer.recorded_config import recorded_options
 from minitransfer.run_lines import run_metric_words
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
-from minitransfer.resume_options import dataset_gone_in, keep_run_settings, resumed_record
+from minitransfer.resume_options import KEPT_SETTINGS, dataset_gone_in, keep_run_settings, resumed_record
 from minitransfer.rundir import (NOTHING_TO_DO, RESULT_FILE, RUN_FILES, config_text, run_dir_for,
                                  train_again)
 from minitransfer.stop_requests import StopRequests
@@ -109,8 +109,8 @@ def train(config, on_iteration=None, show_result=True):
     plan.named.out = None if given_out is None else str(given_out)
     stopping.raise_owed_stop()  # a safe point of the start-up: nothing written yet (see _train)
     check_destination(plan)
-    if found is not None:  # the run's own settings left unset (its eval batch), before its memory is measured:
-        keep_run_settings(plan.config, plan.unset, found[1]["config"])  # the default's was (resume_point: again)
+    if found is not None:  # the run's own settings left unset (its eval batch), once: before its memory is measured
+        keep_run_settings(plan.config, plan.unset, found[1]["config"])  # and resume_point compares its record
     try:
         check_memory(plan)  # before anything is written: the lock creates the run directory
     except OutOfMemory:
@@ -146,11 +146,14 @@ def train(config, on_iteration=None, show_result=True):
 def _record_read_first(config):
     """(record, meta) of what ``config`` (checked) resumes (:func:`minitransfer.resume_options.resumed_record`),
     read once before the run's lock where something needs it: a dataset gone (without `data`), and the run's
-    own `eval_batch_size` (left unset; `resume` naming a run folder took it already), which the memory check
-    measures (kept before the check: with `data`, a checkpoint's alone; finished weights train nothing)."""
+    own settings left unset (:func:`minitransfer.resume_options.keep_run_settings`; `resume` naming a run
+    folder took them already), kept before the memory check, which measures its `eval_batch_size`, and so
+    before :func:`minitransfer.resume.resume_point` compares the record with the configuration. With `data`,
+    a checkpoint's alone, as resume_point continues only from one (finished weights train nothing)."""
     if config.data is None:
         return resumed_record(config)
-    return resumed_record(config, weights=False) if config.eval_batch_size is None else None
+    unset = any(getattr(config, name) is None for name in KEPT_SETTINGS)
+    return resumed_record(config, weights=False) if unset else None
 
 
 def _busy_here(busy, run_dir):

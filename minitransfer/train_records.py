@@ -8,7 +8,7 @@ base checkpoint itself; :mod:`minitransfer.results` and :mod:`minitransfer.run_f
 
 import pathlib
 
-from minitransfer import fileio
+from minitransfer import fileio, hdf5_files
 from minitransfer.experiment import CHECKPOINT_FILE
 
 # The root attributes of a run's checkpoint and weights file that the report reads (:func:`recorded`): reading
@@ -41,7 +41,7 @@ def run_records(folder, config):
         if not path.is_file():
             continue
         try:
-            with fileio.open_hdf5(path, locked=False) as f:  # as checkpoint.load reads them
+            with hdf5_files.open_hdf5(path, locked=False) as f:  # as checkpoint.load reads them
                 attributes = f.attrs
                 records.append({key: _attribute(attributes, key) for key in RECORDED if key in attributes})
         except OSError as error:
@@ -51,7 +51,7 @@ def run_records(folder, config):
 
 def _attribute(attrs, key):
     try:
-        return fileio.plain_attribute(attrs[key])
+        return hdf5_files.plain_attribute(attrs[key])
     except (OSError, ValueError, TypeError):  # a type h5py cannot read back: as if not written
         return None
 

@@ -1,5 +1,5 @@
 """Every reader of a checkpoint or weights file opens it as :func:`minitransfer.checkpoint.load` does
-(:func:`minitransfer.fileio.open_hdf5`, ``locked=False``): another process holding it open for
+(:func:`minitransfer.hdf5_files.open_hdf5`, ``locked=False``): another process holding it open for
 writing (h5py's "r+" in a notebook), or one that died so and left it marked "open for write", does
 not hide what it records. Dataset files keep HDF5's lock (tests/data/test_data_unreadable.py)."""
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from interrupting import interrupted_after
 from test_cross_dataset_refusals import base  # noqa: F401 (a fixture: a micro network, its run folder beside it)
 
-from minitransfer import checkpoint, fileio
+from minitransfer import checkpoint, fileio, hdf5_files
 from minitransfer import train as training
 from minitransfer.cli import main
 
@@ -66,7 +66,7 @@ def test_a_checkpoint_removed_as_its_record_is_read_says_so(micro_data, tmp_path
             path.unlink()
         return builtins.open(file, *args, **kwargs)
 
-    monkeypatch.setattr(fileio, "open", remove_then_open, raising=False)  # read_meta's: fileio.open_hdf5's, unlocked
+    monkeypatch.setattr(hdf5_files, "open", remove_then_open, raising=False)  # read_meta's: open_hdf5's, unlocked
     monkeypatch.setattr(checkpoint, "load", lambda *args, **kwargs: pytest.fail("read_meta was to fail first"))
     done = CliRunner().invoke(main, ["train", "--resume", str(tmp_path / "net.run"), "--quiet"])
     assert done.exit_code == 74 and not path.exists(), done.output

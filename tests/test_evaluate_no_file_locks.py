@@ -1,5 +1,5 @@
 """Why a checkpoint records no dataset is told on a file system without file locks too: the file is
-opened as every checkpoint is (:func:`minitransfer.fileio.open_hdf5`, without HDF5's lock there)."""
+opened as every checkpoint is (:func:`minitransfer.hdf5_files.open_hdf5`, without HDF5's lock there)."""
 
 import errno
 import os

@@ -21,7 +21,7 @@ from minitransfer.run_outcome import OutOfMemoryMidRun
 from minitransfer.run_logs import read_metrics
 from minitransfer.rundir import RunFiles, RunFolderChanged
 from minitransfer.step import OutOfDeviceMemory
-from minitransfer.training_run import MORE_MEMORY
+from minitransfer.run_failures import MORE_MEMORY
 
 # evaluations after iterations 2, 4 and 6; checkpoints after 3 and 6; metrics.jsonl's row of every iteration
 FIELDS = {"batch_size": 8, "max_iter": 6, "eval_every": 2, "checkpoint_every": 3, "log_every": 1, "seed": 4,

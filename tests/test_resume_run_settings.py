@@ -73,3 +73,14 @@ def test_settings_given_on_resume_change(micro_data, tmp_path, way):
         training.train(_resumption(way, run, micro_data, checkpoint_every=5), on_iteration=_killed_at(7))
     assert checkpoints.load(run / "checkpoint.h5").iteration == 5
     assert _record(run)["checkpoint_every"] == 5 and _record(run)["log_every"] == CHOSEN["log_every"]
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_settings_left_unset_are_the_runs_own_with_an_eval_batch_size_given(micro_data, tmp_path, way):
+    """Kept at one point, before the memory check, from the record read before the run's lock: given
+    `eval_batch_size` (and `data`), that record was not read, and only resume_point kept them."""
+    run = _started(micro_data, tmp_path)
+    with pytest.raises(Killed):
+        training.train(_resumption(way, run, micro_data, eval_batch_size=4), on_iteration=_killed_at(6))
+    assert checkpoints.load(run / "checkpoint.h5").iteration == 4  # every 2, as the run chose
+    assert {name: _record(run)[name] for name in CHOSEN} == CHOSEN and _record(run)["eval_batch_size"] == 4

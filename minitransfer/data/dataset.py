@@ -21,7 +21,7 @@ import pathlib
 
 import numpy as np
 
-from minitransfer import fileio
+from minitransfer import fileio, hdf5_files
 
 from . import lock, same_origin, schema
 from .image_reader import IF_CHANGED, ImageReader
@@ -259,8 +259,8 @@ class Dataset:
         prepared before the digest existed have none: nothing to compare)."""
         path = self.path / self.meta["mean"]["file"]
         try:
-            with fileio.open_hdf5(path) as handle:
-                recorded = fileio.plain_attribute(handle.attrs.get("classes_sha256"))
+            with hdf5_files.open_hdf5(path) as handle:
+                recorded = hdf5_files.plain_attribute(handle.attrs.get("classes_sha256"))
         except OSError as error:
             raise read_error(path, "mean image", error) from error
         if recorded is not None and recorded != schema.classes_sha256(self.classes):

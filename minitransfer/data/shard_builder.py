@@ -8,7 +8,7 @@ import json
 import h5py
 import numpy as np
 
-from minitransfer import fileio
+from minitransfer import fileio, hdf5_files
 
 from . import inputs
 from .decode import readable_now
@@ -139,7 +139,7 @@ def _recorded_digests(out):
 
 def _text_in_global_heap(handle, names):
     """Whether one of the attributes ``names`` is variable-length (its text in HDF5's global heap, as
-    shards written before :func:`minitransfer.fileio.text_attribute` keep it). Only the attribute's
+    shards written before :func:`minitransfer.hdf5_files.text_attribute` keep it). Only the attribute's
     type, in its object header, is read: reading the text of a damaged heap entry hangs the HDF5
     library for good or crashes the process."""
     for name in names:
@@ -174,17 +174,17 @@ def _judged_shard(path, plan, first_index, size, planned, extra_names, recorded_
     if not path.is_file():
         return None, None
     try:
-        with fileio.open_hdf5(path) as shard:
+        with hdf5_files.open_hdf5(path) as shard:
             sha256 = None
             if _text_in_global_heap(shard, ("plan", "skipped", "content_sha256", "notes", "subset")):
                 sha256 = fileio.sha256_file(path)
                 if sha256 != recorded_sha256:
                     return None, (_SHA256_DIFFERS if recorded_sha256 else "written by an older minitransfer, and "
                                   "meta.json records no sha256 to prove it intact")
-            if fileio.plain_attribute(shard.attrs.get("plan")) != plan:
+            if hdf5_files.plain_attribute(shard.attrs.get("plan")) != plan:
                 return None, _OTHER_PLAN
             if (shard.attrs.get("first_index") != first_index or shard.attrs.get("schema") != SCHEMA_VERSION
-                    or fileio.plain_attribute(shard.attrs.get("subset")) != path.name.partition("-")[0]
+                    or hdf5_files.plain_attribute(shard.attrs.get("subset")) != path.name.partition("-")[0]
                     or set(shard) != {"images", "labels", "sum", *extra_names}):
                 return None, "its attributes or arrays are not those of this import's shard"
             if recorded_sha256 is not None:  # before its arrays are read: a damaged shard costs no more reads
@@ -199,13 +199,14 @@ def _judged_shard(path, plan, first_index, size, planned, extra_names, recorded_
             extras = {name: checked_dataset(shard, path, name, (count,), _number_type(shard, name))[()]
                       for name in extra_names}
             content = content_sha256(images, labels, extras)
-            if content != fileio.plain_attribute(shard.attrs.get("content_sha256")):
+            if content != hdf5_files.plain_attribute(shard.attrs.get("content_sha256")):
                 return None, "its arrays no longer hash to its content_sha256"
             pixel_sum = checked_dataset(shard, path, "sum", (size, size, 3), np.float64)[()]
             if not np.array_equal(pixel_sum, images.sum(axis=0, dtype=np.float64)):  # as write_shard stores it
                 return None, "its /sum is not the sum of its images"
-            skipped = fileio.parse_json(fileio.plain_attribute(shard.attrs["skipped"]))
-            notes = fileio.parse_json(fileio.plain_attribute(shard.attrs["notes"])) if "notes" in shard.attrs else []
+            skipped = fileio.parse_json(hdf5_files.plain_attribute(shard.attrs["skipped"]))
+            notes = (fileio.parse_json(hdf5_files.plain_attribute(shard.attrs["notes"])) if "notes" in shard.attrs
+                     else [])
             if any(readable_now(entry.get("reason"), entry.get("file")) for entry in skipped):  # mended since
                 return None, "a file it skipped as undecodable decodes now"
             sha256 = sha256 or fileio.sha256_file(path)  # nothing recorded to compare: hashed once it is kept

@@ -8,7 +8,7 @@
     val-00000.h5 ...     /labels int32 (N,)   /sum float64 (H, W, 3): Σ images, for the mean
                          attrs: schema, subset, first_index, plan (sha256 of the shard's inputs),
                          content_sha256 (of its images, labels and extra arrays); text
-                         attributes fixed-length UTF-8 (:func:`minitransfer.fileio.text_attribute`)
+                         attributes fixed-length UTF-8 (:func:`minitransfer.hdf5_files.text_attribute`)
     mean.h5              /mean float32 (H, W, 3): mean of the training images
     skipped.txt          files an importer could not decode, one "path<TAB>reason" per line
     importing.json       while an import is unfinished: its source and image size (as meta.json
@@ -36,7 +36,7 @@ import re
 import h5py
 import numpy as np
 
-from minitransfer import fileio
+from minitransfer import fileio, hdf5_files
 
 from . import schema
 from .schema import DatasetError, read_error
@@ -91,13 +91,13 @@ def write_shard(path, images, labels, subset, first_index, plan, extra=None, ski
         for name, values in extra.items():
             shard.create_dataset(name, data=values)
         shard.attrs["schema"] = SCHEMA_VERSION
-        shard.attrs["subset"] = fileio.text_attribute(subset)
+        shard.attrs["subset"] = hdf5_files.text_attribute(subset)
         shard.attrs["first_index"] = int(first_index)
-        shard.attrs["plan"] = fileio.text_attribute(plan)
-        shard.attrs["skipped"] = fileio.text_attribute(json.dumps(list(skipped)))
+        shard.attrs["plan"] = hdf5_files.text_attribute(plan)
+        shard.attrs["skipped"] = hdf5_files.text_attribute(json.dumps(list(skipped)))
         if notes:
-            shard.attrs["notes"] = fileio.text_attribute(json.dumps(list(notes)))
-        shard.attrs["content_sha256"] = fileio.text_attribute(content_sha256(images, labels, extra))
+            shard.attrs["notes"] = hdf5_files.text_attribute(json.dumps(list(notes)))
+        shard.attrs["content_sha256"] = hdf5_files.text_attribute(content_sha256(images, labels, extra))
 
     return fileio.write_hdf5(path, fill)
 
@@ -110,7 +110,7 @@ def write_mean(path, mean, classes):
     def fill(handle):
         handle.create_dataset("mean", data=np.asarray(mean, dtype=np.float32))
         handle.attrs["schema"] = SCHEMA_VERSION
-        handle.attrs["classes_sha256"] = fileio.text_attribute(schema.classes_sha256(classes))
+        handle.attrs["classes_sha256"] = hdf5_files.text_attribute(schema.classes_sha256(classes))
 
     return fileio.write_hdf5(path, fill, keep_same=True)
 
@@ -145,7 +145,7 @@ def read_checked(path, name, shape, dtype, what="file"):
     :func:`checked_dataset` accepted it; ``DatasetError`` saying it is missing when it is gone (deleted or
     moved since the dataset was opened), not h5py's "Unable to synchronously open file"."""
     try:
-        with fileio.open_hdf5(path) as handle:
+        with hdf5_files.open_hdf5(path) as handle:
             return checked_dataset(handle, path, name, shape, dtype)[()]
     except KeyError as error:
         raise DatasetError(f"{path}: cannot read /{name} ({error})") from error
@@ -163,7 +163,7 @@ def image_offset(path, shape, file=None):
     Raises ``DatasetError`` when the file cannot be read, the dataset is chunked or filtered, or
     its shape is not ``shape``."""
     try:
-        with fileio.open_hdf5(path if file is None else file) as shard:
+        with hdf5_files.open_hdf5(path if file is None else file) as shard:
             offset = checked_dataset(shard, path, "images", shape, np.uint8).id.get_offset()
         size = os.path.getsize(path) if file is None else os.fstat(file.fileno()).st_size
     except KeyError as error:

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from interrupting import interrupted_after
 
-from minitransfer import config, evaluate, fileio, results, run_lock
+from minitransfer import config, evaluate, fileio, hdf5_files, results, run_lock
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -80,7 +80,7 @@ def test_eval_of_a_natural_split_network_on_a_dataset_without_families(tiny, tmp
 def test_eval_of_a_checkpoint_that_misrecords_its_split(tiny, tmp_path, attribute, value, fault):
     train(tmp_path / "net.h5", tiny, split="random", half="A")
     with h5py.File(tmp_path / "net.h5", "r+") as f:
-        f.attrs[attribute] = fileio.text_attribute(value) if isinstance(value, str) else value
+        f.attrs[attribute] = hdf5_files.text_attribute(value) if isinstance(value, str) else value
     result = invoke(["eval", "net.h5", "--device", "cpu"], tmp_path)
     assert result.exit_code == 65, result.output
     assert result.output.startswith("error: bad data: checkpoint net.h5 was trained on split ") and fault in result.output
@@ -122,7 +122,7 @@ def test_eval_and_copy_of_a_checkpoint_that_declares_no_layers(tiny, tmp_path):
     IndexError traceback (exit 1) reading fc8's width off a last layer there is none of."""
     train(tmp_path / "net.h5", tiny, split="all")
     with h5py.File(tmp_path / "net.h5", "r+") as f:
-        f.attrs["architecture"] = fileio.text_attribute("[]")
+        f.attrs["architecture"] = hdf5_files.text_attribute("[]")
     result = invoke(["eval", "net.h5", "--device", "cpu"], tmp_path)
     assert (result.exit_code, result.output) == (
         65, "error: bad data: checkpoint net.h5: holds no weight layers (the file is incomplete)\n"), result.output
@@ -240,7 +240,7 @@ def test_eval_of_a_checkpoint_whose_configuration_is_damaged(tiny, tmp_path, fie
     train(tmp_path / "net.h5", tiny, split="all")
     with h5py.File(tmp_path / "net.h5", "r+") as f:
         recorded = json.loads(f.attrs["config"])
-        f.attrs["config"] = fileio.text_attribute(json.dumps({**recorded, field: value}))
+        f.attrs["config"] = hdf5_files.text_attribute(json.dumps({**recorded, field: value}))
     for command in ("eval", "info"):
         result = invoke([command, "net.h5", "--device", "cpu"] if command == "eval" else [command, "net.h5"], tmp_path)
         assert result.exit_code == 65, result.output
@@ -278,7 +278,7 @@ def test_info_of_a_transfer_whose_source_does_not_record_its_dataset(tiny, tmp_p
     train(tmp_path / "net.h5", tiny, split="all")
     with h5py.File(tmp_path / "net.h5", "r+") as f:
         f.attrs["n_copied"] = 2
-        f.attrs["source"] = fileio.text_attribute(json.dumps({"cross_dataset": True}))
+        f.attrs["source"] = hdf5_files.text_attribute(json.dumps({"cross_dataset": True}))
     result = invoke(["info", "net.h5"], tmp_path)
     assert result.exit_code == 0, result.output
     assert re.search(r"\ncopied layers 1\.\.2 from sha256 \.\.\. \(trained on another dataset: not recorded\)\n",
@@ -295,7 +295,7 @@ def test_info_of_a_transfer_across_datasets_whose_source_records_an_empty_datase
     with h5py.File(tmp_path / "net.h5", "r+") as f:
         source = json.loads(f.attrs["source"])
         assert source["cross_dataset"]
-        f.attrs["source"] = fileio.text_attribute(json.dumps({**source, "dataset": ""}))
+        f.attrs["source"] = hdf5_files.text_attribute(json.dumps({**source, "dataset": ""}))
     result = invoke(["info", "net.h5"], tmp_path)
     assert result.exit_code == 0, result.output
     assert re.search(r"\ncopied layers 1\.\.2 from sha256 \w+\.\.\. \(trained on another dataset: not recorded\)\n",
@@ -390,7 +390,7 @@ def test_eval_of_a_demo_network_whose_benchmark_cache_was_emptied_builds_the_ben
     train(tmp_path / "other.h5", cached, split="all")
     with h5py.File(tmp_path / "other.h5", "r+") as f:  # trained on a dataset of the user's, deleted since
         recorded = json.loads(f.attrs["config"])
-        f.attrs["config"] = fileio.text_attribute(json.dumps({**recorded, "data": str(tmp_path / "mine")}))
+        f.attrs["config"] = hdf5_files.text_attribute(json.dumps({**recorded, "data": str(tmp_path / "mine")}))
     shutil.rmtree(cached)
     rebuilt = tmp_path / "new-cache" / cached.name
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: shutil.copytree(tiny, rebuilt))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import config, fileio
+from minitransfer import config, fileio, hdf5_files
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import dataset, shard_builder, shard_format, synthetic
@@ -52,7 +52,7 @@ def _other_schema(path):
 
 def _wrong_subset(path):
     with h5py.File(path, "r+") as handle:
-        handle.attrs["subset"] = fileio.text_attribute("val")
+        handle.attrs["subset"] = hdf5_files.text_attribute("val")
 
 
 def _bytes_appended(path):
@@ -131,7 +131,8 @@ def _other_images_consistent_in_themselves(path):
     write_shard makes them for such images: nothing in the file tells it from one its inputs gave."""
     with h5py.File(path, "r") as handle:
         images, labels = handle["images"][()], handle["labels"][()]
-        attributes = {name: fileio.plain_attribute(handle.attrs[name]) for name in ("subset", "first_index", "plan")}
+        attributes = {name: hdf5_files.plain_attribute(handle.attrs[name])
+                      for name in ("subset", "first_index", "plan")}
     shard_format.write_shard(path, 255 - images, labels, attributes["subset"], attributes["first_index"],
                              attributes["plan"])
 
@@ -166,7 +167,7 @@ def test_a_shard_of_another_plan_is_rebuilt_without_being_read_in_full(copy, mon
     meta = fileio.parse_json((copy / "meta.json").read_bytes())
     recorded = {shard["file"]: shard for shard in meta["subsets"]["train"]["shards"]}[SHARD]
     with h5py.File(path, "r") as handle:
-        plan, first_index = fileio.plain_attribute(handle.attrs["plan"]), int(handle.attrs["first_index"])
+        plan, first_index = hdf5_files.plain_attribute(handle.attrs["plan"]), int(handle.attrs["first_index"])
     hashed, sha256_file = [], fileio.sha256_file
     monkeypatch.setattr(fileio, "sha256_file", lambda name: hashed.append(name) or sha256_file(name))
     kept = shard_builder._finished_shard(path, plan, first_index, 16, 30, [], recorded["sha256"])
