@@ -226,10 +226,11 @@ def schedule_of(config):
 
 def schedule_group(result):
     """The runs whose schedules must agree: those on a half of a split, those on every class (the
-    reduced-data runs apart)."""
+    reduced-data runs apart), those of a study across datasets (each on every class of its dataset,
+    trained with the grid's options, not those of the runs on every class)."""
     if result.run.kind == "reduced":
         return "reduced-data runs"
-    return "runs on every class" if result.run.split == "all" else "runs on a half"
+    return {"all": "runs on every class", CROSS: "runs across datasets"}.get(result.run.split, "runs on a half")
 
 
 def last_rate_change(config):
