@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from minitransfer import fileio, optim, train_records
+from minitransfer import class_tables, fileio, optim, train_records
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic, wordnet
 from minitransfer.experiment import CROSS, SOURCE
@@ -172,6 +172,20 @@ def _scored_per_class(result, facts):
     except ValueError:  # a natural split of classes without families, a split unknown to this version
         return None
     return [per_class[index] for index in (half_b if run.target == "B" else half_a)]
+
+
+def classes_matched_by(results, facts=None):
+    """How the classes of the transfers across datasets of ``results`` were matched with their bases'
+    (:func:`minitransfer.class_tables.matched_by`): "by wnid", "by class name" (a folder's), from the
+    class tables of their datasets (``facts``: as :func:`_dataset_fact`); "by wnid or class name" where
+    none can be read."""
+    facts = {} if facts is None else facts
+    tables = [_dataset_fact(_class_table, r.dataset, facts, ()) for r in results if r.dataset]
+    return class_tables.matched_by([entry for table in tables for entry in table])
+
+
+def _class_table(dataset):
+    return tuple(dataset.classes)
 
 
 def _validation_labels(dataset):
