@@ -63,7 +63,8 @@ def test_class_names_are_matched_case_ignored_and_wnids_exactly():
     """Independent of any dataset: folder classes (wnid == name) by name whatever their case;
     WordNet ids as they are; synthetic classes (an id beside a name) by that id."""
     folder = [entry(0, "Cat"), entry(1, "dog"), entry(2, "oak")]
-    assert [e["wnid"] for e in class_tables.shared_classes(folder, [entry(0, "cat"), entry(1, "DOG")])] == ["Cat", "dog"]
+    shared = class_tables.shared_classes(folder, [entry(0, "cat"), entry(1, "DOG")])
+    assert [e["wnid"] for e in shared] == ["Cat", "dog"]
     imagenet = [entry(0, "n02123045", "tabby cat"), entry(1, "n02085620", "Chihuahua")]
     assert class_tables.shared_classes(imagenet, [entry(7, "n02123045", "tabby")]) == imagenet[:1]
     assert class_tables.shared_classes(imagenet, [entry(0, "tabby cat")]) == []  # a folder's name is no wnid
