@@ -3,6 +3,7 @@ table, and whether a checkpoint's classes are a dataset's (a transfer within it 
 
 import hashlib
 import json
+import re
 
 from minitransfer.config_checks import DataMismatch
 
@@ -20,11 +21,39 @@ def classes_sha256(dataset):
     return hashlib.sha256(json.dumps(table).encode()).hexdigest()
 
 
-def shared_wnids(classes, others):
-    """The wnids of the class table ``classes`` (entries with a "wnid") that ``others`` holds too, in
+WORDNET_ID = re.compile(r"n[0-9]{8}")  # ImageNet's and Tiny ImageNet's classes: a WordNet id, "n02123045"
+
+
+def named_only(entry):
+    """Whether a class table's ``entry`` has no id but its name: a folder's or CIFAR's class, whose
+    wnid field holds its name; not an ImageNet class (a WordNet id, :data:`WORDNET_ID`, named or not)
+    nor a synthetic one (an id of its own beside its name)."""
+    wnid = str(entry["wnid"])
+    return wnid == str(entry.get("name")) and not WORDNET_ID.fullmatch(wnid)
+
+
+def class_key(entry):
+    """What tells a class table's ``entry`` apart across datasets: its wnid, or for a class of a name
+    only (:func:`named_only`) that name with its case ignored (folders `Cat` and `cat` of two
+    datasets are likely one class: a warning had better name it)."""
+    return str(entry["wnid"]).casefold() if named_only(entry) else str(entry["wnid"])
+
+
+def shared_classes(classes, others):
+    """The entries of the class table ``classes`` that ``others`` holds too (by :func:`class_key`), in
     ``classes``' order: the classes a network of ``others`` has seen, across datasets."""
-    seen = {str(entry["wnid"]) for entry in others}
-    return [str(entry["wnid"]) for entry in classes if str(entry["wnid"]) in seen]
+    seen = {class_key(entry) for entry in others}
+    return [entry for entry in classes if class_key(entry) in seen]
+
+
+shared_wnids = shared_classes  # the name results._seen_classes counts them by
+
+
+def matched_by(entries):
+    """How :func:`shared_classes` matches the class table ``entries``, in words: "by wnid", "by class
+    name" (:func:`named_only`: a folder's, CIFAR's), "by wnid or class name" (both kinds, or none)."""
+    kinds = {named_only(entry) for entry in entries}
+    return {False: "by wnid", True: "by class name"}[kinds.pop()] if len(kinds) == 1 else "by wnid or class name"
 
 
 def check_classes_exist(checkpoint, dataset, what, named=None, data_named=None):

@@ -31,7 +31,7 @@ import math
 from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
 from minitransfer.results import Spread, natural_families, relative_by_base, relative_by_n
-from minitransfer.run_facts import at_chance_kinds, bases_at_chance
+from minitransfer.run_facts import at_chance_kinds, bases_at_chance, classes_matched_by
 from minitransfer.treatments import label_pattern
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
@@ -80,7 +80,8 @@ def findings(results, facts=None, bases=None):
     if any(r.run.split == CROSS for r in results):
         across = (general(results, CROSS, bases), specific(results, CROSS, bases), fine_tuning(results, CROSS, bases))
         judged = (_judged(finding, chance) for finding in across)  # a claim not measured used no network: no caveat
-        measured += [dataclasses.replace(finding, text=finding.text + _seen_caveat(finding)) for finding in judged]
+        measured += [dataclasses.replace(finding, text=finding.text + _seen_caveat(finding, facts))
+                     for finding in judged]
     return measured
 
 
@@ -126,11 +127,11 @@ def chance_named(names):
     return ", ".join(names[:CHANCE_NAMED]) + more
 
 
-def _seen_caveat(finding):
+def _seen_caveat(finding, facts=None):
     """What a claim across datasets adds where some of the SnT (or SnT+) it measured (``finding.used``)
     copied layers that had seen their classes (:attr:`minitransfer.comparisons.Result.seen_classes`),
     counted among those it measured (not the folder's others: left out, of another n, fine-tuned);
-    else ""."""
+    else "". ``facts``: datasets already read (their class tables say how the classes were matched)."""
     measured = [r for r in finding.used if r.run.kind == "transfer"]
     seen = [r for r in measured if r.seen_classes]
     if not seen:
@@ -141,7 +142,7 @@ def _seen_caveat(finding):
     counted = (f"{len(seen)} of these {len(measured)} {label} networks" if len(seen) < len(measured) else
                f"these {len(seen)} {label} networks" if several else f"this {label} network")
     return (f" Careful: {counted} copied layers already trained on some of {'their' if several else 'its'} classes "
-            f"(up to {shared} of {classes}, by wnid; see the runs to read with care), so "
+            f"(up to {shared} of {classes}, {classes_matched_by(seen, facts)}; see the runs to read with care), so "
             f"{'they are not transfers' if several else 'it is not a transfer'} to new classes alone.")
 
 

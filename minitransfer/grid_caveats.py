@@ -18,20 +18,21 @@ def check_source_data(source_data, data):
     table): ``train`` takes a base of a dataset's own classes as a transfer within it
     (:func:`minitransfer.class_tables.same_dataset`), so each SnT would be trained and recorded as one, and
     the report would leave every SnT out as copied from the wrong base. Else the warning, or "", for a
-    source holding some of the target's classes (by wnid; Tiny ImageNet's 200 are ImageNet's): the
+    source holding some of the target's classes (by wnid, or by name for a folder's classes:
+    :func:`minitransfer.class_tables.shared_classes`; Tiny ImageNet's 200 are ImageNet's): the
     source base's layers will have been trained on them, so no SnT is a transfer to new classes
     alone, as the paper's are; said before the grid trains, where each SnT's own warning (from
     ``train``'s checks) comes only as it starts, after the source base has trained."""
     source, target = datasets.open_dataset(source_data), datasets.open_dataset(data)
     if class_tables.classes_sha256(source) != class_tables.classes_sha256(target):
-        shared = class_tables.shared_wnids(target.classes, source.classes)
+        shared = class_tables.shared_classes(target.classes, source.classes)
         if not shared:
             return ""
+        named = ", ".join(str(entry["wnid"]) for entry in shared[:3]) + (" ..." if len(shared) > 3 else "")
         return (f"{len(shared)} of the {target.num_classes} classes of --data {data} are among the "
-                f"{source.num_classes} of --source-data {source_data} (by wnid: {', '.join(shared[:3])}"
-                f"{' ...' if len(shared) > 3 else ''}): the source base's layers will have been trained on them, so "
-                f"each SnT is not a transfer to new classes alone (the paper's are); for that, a source dataset "
-                f"without the target's classes")
+                f"{source.num_classes} of --source-data {source_data} ({class_tables.matched_by(shared)}: {named}): "
+                f"the source base's layers will have been trained on them, so each SnT is not a transfer to new "
+                f"classes alone (the paper's are); for that, a source dataset without the target's classes")
     if source.path.resolve() == target.path.resolve():
         what = "are the same dataset"
     elif source.fingerprint == target.fingerprint:

@@ -156,7 +156,7 @@ def _classes_shared_with_base(plan):
     (a selffer, BnB) nor disjoint from them (a transfer, AnB), e.g. half B of the natural split
     copied from a base of half A of a random split, else "": its copied layers have learned some of
     the classes it trains on, and the report would list it as a transfer or a selffer. Across
-    datasets, the same for classes of both (by wnid: :func:`_classes_shared_across_datasets`)."""
+    datasets, the same for classes of both (by wnid or name: :func:`_classes_shared_across_datasets`)."""
     if plan.parent is None or not plan.parent.classes:  # a missing base's record has none
         return ""
     if plan.cross_dataset:
@@ -175,15 +175,16 @@ def _classes_shared_with_base(plan):
 
 
 def _classes_shared_across_datasets(plan):
-    """The warning for a transfer across datasets whose classes (by wnid) include some of the base's,
+    """The warning for a transfer across datasets whose classes include some of the base's (by wnid, or
+    by name for a folder's classes: :func:`minitransfer.class_tables.shared_classes`),
     else "": Tiny ImageNet's 200 classes are ImageNet's, so layers of an ImageNet base have been
     trained on every one of them (the paper's transfers are to classes the base has not seen)."""
-    shared = len(class_tables.shared_wnids(plan.classes, plan.parent.classes))
-    if shared == 0:
+    shared = class_tables.shared_classes(plan.classes, plan.parent.classes)
+    if not shared:
         return ""
     trained_on = plan.parent.meta['config'].get('data') or 'another dataset'
-    return (f"{shared} of the {len(plan.classes)} classes this run trains on (by wnid) are among the "
-            f"{len(plan.parent.classes)} that {plan.named.copy_from} was trained on ({trained_on}): "
+    return (f"{len(shared)} of the {len(plan.classes)} classes this run trains on ({class_tables.matched_by(shared)}) "
+            f"are among the {len(plan.parent.classes)} that {plan.named.copy_from} was trained on ({trained_on}): "
             f"its copied layers have seen those classes, so the transfer is not to new classes alone")
 
 

@@ -293,7 +293,7 @@ def _results(report, runs_dir):
         lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{training_now(report.training)}): "
                                           f"{unfinished}")]
     lines += _planned(report)
-    for seen in run_caveats.seen_classes(report.results):
+    for seen in run_caveats.seen_classes(report.results, facts=report.dataset_facts):
         lines += ["", inputs.display_name(f"Careful: {seen}.")]
     lines += _left_out(report)
     return {"results.csv": _csv(rows, COLUMNS), "results.md": "\n".join(lines) + "\n"}

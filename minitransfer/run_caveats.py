@@ -9,7 +9,7 @@ themselves are :mod:`minitransfer.findings`'.
 from minitransfer.config_wording import option_name
 from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
-from minitransfer.run_facts import at_chance_kinds, bases_at_chance, binomial_se, validation_sets
+from minitransfer.run_facts import at_chance_kinds, bases_at_chance, binomial_se, classes_matched_by, validation_sets
 from minitransfer.run_logs import EVAL_COLUMNS, eval_csv_lines
 
 
@@ -45,7 +45,7 @@ def warnings(results, shown=None, listed_in=None, sets=None, facts=None):
                      f"result.json back from where it trained, or train it again (--overwrite)")
     return found + at_chance(results, shown, listed_in, facts) \
         + small_validation(results, shown, listed_in, sets, facts) \
-        + seen_classes(results, shown, listed_in) + _other_schedules(results, shown, listed_in) \
+        + seen_classes(results, shown, listed_in, facts) + _other_schedules(results, shown, listed_in) \
         + _cut_logs(results, shown, listed_in)
 
 
@@ -98,18 +98,21 @@ def eval_csv_faults(path):
         return []
 
 
-def seen_classes(results, shown=None, listed_in=None):
+def seen_classes(results, shown=None, listed_in=None, facts=None):
     """A warning naming the transfers across datasets (SnT) whose source base had been trained on some
-    of their classes (by wnid: a source holding the target's classes, as ImageNet holds Tiny
-    ImageNet's), with how many: they score as features that have seen the classes, above what a
-    transfer to new classes would; [] where there are none."""
-    seen = [f"{r.run.name} ({r.seen_classes[0]} of its {r.seen_classes[1]})" for r in results if r.seen_classes]
+    of their classes (by wnid, or by name for a folder's classes:
+    :func:`minitransfer.class_tables.shared_classes`; a source holding the target's classes, as ImageNet
+    holds Tiny ImageNet's), with how many: they score as features that have seen the classes, above
+    what a transfer to new classes would; [] where there are none. ``facts``: datasets already read."""
+    seen = [r for r in results if r.seen_classes]
     if not seen:
         return []
-    return [f"transfers across datasets whose base had been trained on some of their classes, by wnid ({len(seen)}): "
-            f"{_listed(seen, shown, listed_in)}; their copied layers have seen those classes, so they are not "
-            f"transfers to new classes alone (the paper's are) and look better than such a transfer would: for "
-            f"that, a source dataset (--source-data) without the target's classes"]
+    named = [f"{r.run.name} ({r.seen_classes[0]} of its {r.seen_classes[1]})" for r in seen]
+    return [f"transfers across datasets whose base had been trained on some of their classes, "
+            f"{classes_matched_by(seen, facts)} ({len(seen)}): {_listed(named, shown, listed_in)}; their copied "
+            f"layers have seen those classes, so they are not transfers to new classes alone (the paper's are) and "
+            f"look better than such a transfer would: for that, a source dataset (--source-data) without the "
+            f"target's classes"]
 
 
 def at_chance(results, shown=None, listed_in=None, facts=None):

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from minitransfer import fileio, optim, train_records
+from minitransfer import class_tables, fileio, optim, train_records
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic, wordnet
 from minitransfer.experiment import CROSS, SOURCE
@@ -174,6 +174,20 @@ def _scored_per_class(result, facts):
     return [per_class[index] for index in (half_b if run.target == "B" else half_a)]
 
 
+def classes_matched_by(results, facts=None):
+    """How the classes of the transfers across datasets of ``results`` were matched with their bases'
+    (:func:`minitransfer.class_tables.matched_by`): "by wnid", "by class name" (a folder's), from the
+    class tables of their datasets (``facts``: as :func:`_dataset_fact`); "by wnid or class name" where
+    none can be read."""
+    facts = {} if facts is None else facts
+    tables = [_dataset_fact(_class_table, r.dataset, facts, ()) for r in results if r.dataset]
+    return class_tables.matched_by([entry for table in tables for entry in table])
+
+
+def _class_table(dataset):
+    return tuple(dataset.classes)
+
+
 def _validation_labels(dataset):
     """(fingerprint, the dataset, validation images per class) of an opened dataset."""
     return dataset.fingerprint, dataset, np.bincount(dataset.labels("val"), minlength=dataset.num_classes)
@@ -226,10 +240,11 @@ def schedule_of(config):
 
 def schedule_group(result):
     """The runs whose schedules must agree: those on a half of a split, those on every class (the
-    reduced-data runs apart)."""
+    reduced-data runs apart), those of a study across datasets (each on every class of its dataset,
+    trained with the grid's options, not those of the runs on every class)."""
     if result.run.kind == "reduced":
         return "reduced-data runs"
-    return "runs on every class" if result.run.split == "all" else "runs on a half"
+    return {"all": "runs on every class", CROSS: "runs across datasets"}.get(result.run.split, "runs on a half")
 
 
 def last_rate_change(config):

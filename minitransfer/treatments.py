@@ -242,6 +242,8 @@ def _from_config(folder, name, config, bases, records):
                                 f"none of the paper's treatments (they copy from bases trained on every image)")
         n, fine_tuned = int(config["n"]), not config.get("frozen")
         if source["cross_dataset"]:  # a base trained on another dataset
+            if split != "all":  # read as SnT, it was measured against baseT, the base on every class
+                raise UnreadableRun(_cross_on_a_half(split, seed, half))
             return Run(name, "transfer", CROSS, 0, target=TARGET, source=SOURCE, n=n, fine_tuned=fine_tuned)
         source_half = source["split_half"] or None
         kind = "selffer" if source_half == half else "transfer"
@@ -251,6 +253,16 @@ def _from_config(folder, name, config, bases, records):
     if config.get("per_class"):
         return Run(name, "reduced", split, seed, target=half, per_class=int(config["per_class"]))
     return Run(name, "base", split, seed, target=half)
+
+
+def _cross_on_a_half(split, seed, half):
+    """Report's reason for leaving out a transfer across datasets trained on a half of its target's
+    ``split`` (train --half or --split-seed): its study (SnT, TnT, baseT) is on every class."""
+    seed = f" {seed}" if split == "random" else ""
+    return (f"a transfer across datasets trained on half {half} of the {split} split{seed} of its dataset: report "
+            f"measures transfers across datasets on every class of their target only (SnT against baseT), and "
+            f"cannot pair this one with a base of the same half; train it without --half and --split-seed, as "
+            f"experiment --source-data does")
 
 
 def cross_studies(runs):

@@ -79,18 +79,19 @@ def test_the_caveat_of_a_source_that_saw_the_classes_counts_the_networks_each_cl
     """Every SnT and SnT+ of three replicates copied layers that had seen 2 of their 6 classes, and one
     more S1T (in cross-3/, whose baseT is not among the runs) too: each claim said "8 SnT networks"
     (every such run of the folder, fine-tuned and left out alike) where it measured 3 SnT (at n=1, at
-    n=5) or 6 SnT+. Now each counts its own, SnT+ named as SnT+; one seen among three is "1 of these 3"."""
+    n=5) or 6 SnT+. Now each counts its own, SnT+ named as SnT+; one seen among three is "1 of these 3".
+    (These networks record no dataset: how their classes were matched is not known, "by wnid or class name".)"""
     lone = network("cross-3/S1T", "transfer", "cross", 3, 0.5, target="T", source="S", n=1)
     results = [dataclasses.replace(r, seen_classes=(2, 6)) if r.run.kind == "transfer" else r
                for r in with_tuned(((0.64, 0.66), (0.65, 0.69), (0.62, 0.62))) + [lone]]
     found = {f.claim: f for f in findings.findings(results)}
     said = {claim: found[claim].text.partition(" Careful: ")[2] for claim in found if "across" in claim}
     assert said["general-across-datasets"].startswith("these 3 SnT networks copied layers already trained on some of "
-                                                      "their classes (up to 2 of 6, by wnid;"), said
+                                                      "their classes (up to 2 of 6, by wnid or class name;"), said
     assert said["specific-across-datasets"].startswith("these 3 SnT networks copied layers"), said
     assert said["fine-tuning-across-datasets"].startswith("these 6 SnT+ networks copied layers"), said
     one = [dataclasses.replace(r, seen_classes=()) if r.run.name != "cross/S1T" else r for r in results]
     general = {f.claim: f for f in findings.findings(one)}["general-across-datasets"].text
     assert general.endswith(" Careful: 1 of these 3 SnT networks copied layers already trained on some of its "
-                            "classes (up to 2 of 6, by wnid; see the runs to read with care), so it is not a transfer "
-                            "to new classes alone."), general
+                            "classes (up to 2 of 6, by wnid or class name; see the runs to read with care), so it "
+                            "is not a transfer to new classes alone."), general
