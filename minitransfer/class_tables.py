@@ -46,8 +46,6 @@ def shared_classes(classes, others):
     return [entry for entry in classes if class_key(entry) in seen]
 
 
-shared_wnids = shared_classes  # the name results._seen_classes counts them by
-
 
 def matched_by(entries):
     """How :func:`shared_classes` matches the class table ``entries``, in words: "by wnid", "by class

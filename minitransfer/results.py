@@ -29,7 +29,7 @@ import os
 import pathlib
 
 from minitransfer import fileio, hdf5_files, run_lock, rundir, train_records, treatments
-from minitransfer.class_tables import shared_wnids
+from minitransfer.class_tables import shared_classes
 from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, interchangeable_halves, mean,
                                       means_by_n, metric_words, own_base, relative_by_base, relative_by_n, select,
                                       targets_by_n, without_base)
@@ -296,8 +296,8 @@ def _source_data(folder, config, records):
 
 def _seen_classes(folder, name, run, config, records, facts):
     """(shared, classes) of a transfer across datasets whose base had been trained on ``shared`` of the
-    ``classes`` it trains on (by wnid, :func:`minitransfer.class_tables.shared_wnids`: Tiny ImageNet's are
-    ImageNet's), which ``experiment --source-data`` and ``train`` warn of: its copied layers have
+    ``classes`` it trains on (:func:`minitransfer.class_tables.shared_classes`: by wnid, Tiny ImageNet's
+    being ImageNet's, or by a folder's class name with its case ignored), which ``experiment --source-data`` and ``train`` warn of: its copied layers have
     seen them, so it is no transfer to new classes alone, as the paper's are. () where it shares none,
     or where a class table cannot be read. Its own class table is the one train recorded in its
     weights file (or checkpoint); its base's in the base's weights file: the grid's base beside it
@@ -313,7 +313,7 @@ def _seen_classes(folder, name, run, config, records, facts):
         if ("classes", place) not in facts:
             facts["classes", place] = _class_table(place)
     base = next((facts["classes", place] for place in places if facts["classes", place]), None)
-    shared = len(shared_wnids(own, base)) if own and base else 0
+    shared = len(shared_classes(own, base)) if own and base else 0
     return (shared, len(own)) if shared else ()
 
 
