@@ -316,16 +316,17 @@ def _choose_preset(c, parent, dataset, task, named):
             checkpoints.check_architecture(parent, probe, layers=probe.weight_layer_names[: c.n],
                                            named=named.copy_from)
         except checkpoint_check.CheckpointError as error:  # the base and the preset given disagree: the option's fault
-            if origin or c.preset == parent.preset:
+            if c.preset == parent.preset:
                 raise
             raise ConfigError(str(error)) from None
     if min(dataset.image_size) < preset.crop:
         others = [] if parent is not None else models.presets_fitting(dataset.image_size)  # the base's is fixed
         # with a base, its preset is the only one that takes its layers: the base and the images do not fit
-        raise (DataMismatch if parent is not None else ConfigError)(f"preset {preset.name}{origin} takes {preset.crop}x{preset.crop} crops but the images of "
-                          f"{named.data} are {dataset.image_size[0]}x{dataset.image_size[1]}: prepare them at "
-                          f"{models.prepared_size(preset)} px (prepare's --size)"
-                          + "".join(f", or choose `preset={name!r}`" for name in others))
+        fault = DataMismatch if parent is not None else ConfigError
+        raise fault(f"preset {preset.name}{origin} takes {preset.crop}x{preset.crop} crops but the images of "
+                    f"{named.data} are {dataset.image_size[0]}x{dataset.image_size[1]}: prepare them at "
+                    f"{models.prepared_size(preset)} px (prepare's --size)"
+                    + "".join(f", or choose `preset={name!r}`" for name in others))
     c.fc8_outputs = c.fc8_outputs or task.num_classes
     if c.fc8_outputs > checkpoint_check.MAX_OUTPUTS:  # the half's classes, as many: its weights could not be read back
         raise ConfigError(f"the {task.num_classes} classes of the half need more outputs than the "
