@@ -312,13 +312,21 @@ def _choose_preset(c, parent, dataset, task, named):
             raise n_out_of_range(name, value, preset)
     if parent is not None:  # first: preparing images for a preset that cannot take the base's layers helps no one
         probe = preset.build(task.num_classes)
-        checkpoints.check_architecture(parent, probe, layers=probe.weight_layer_names[: c.n], named=named.copy_from)
+        try:
+            checkpoints.check_architecture(parent, probe, layers=probe.weight_layer_names[: c.n],
+                                           named=named.copy_from)
+        except checkpoint_check.CheckpointError as error:  # the base and the preset given disagree: the option's fault
+            if c.preset == parent.preset:
+                raise
+            raise ConfigError(str(error)) from None
     if min(dataset.image_size) < preset.crop:
         others = [] if parent is not None else models.presets_fitting(dataset.image_size)  # the base's is fixed
-        raise ConfigError(f"preset {preset.name}{origin} takes {preset.crop}x{preset.crop} crops but the images of "
-                          f"{named.data} are {dataset.image_size[0]}x{dataset.image_size[1]}: prepare them at "
-                          f"{models.prepared_size(preset)} px (prepare's --size)"
-                          + "".join(f", or choose `preset={name!r}`" for name in others))
+        # with a base, its preset is the only one that takes its layers: the base and the images do not fit
+        fault = DataMismatch if parent is not None else ConfigError
+        raise fault(f"preset {preset.name}{origin} takes {preset.crop}x{preset.crop} crops but the images of "
+                    f"{named.data} are {dataset.image_size[0]}x{dataset.image_size[1]}: prepare them at "
+                    f"{models.prepared_size(preset)} px (prepare's --size)"
+                    + "".join(f", or choose `preset={name!r}`" for name in others))
     c.fc8_outputs = c.fc8_outputs or task.num_classes
     if c.fc8_outputs > checkpoint_check.MAX_OUTPUTS:  # the half's classes, as many: its weights could not be read back
         raise ConfigError(f"the {task.num_classes} classes of the half need more outputs than the "

@@ -15,11 +15,12 @@ import pathlib
 
 import numpy as np
 
-from minitransfer import config, preflight
+from minitransfer import config, models, preflight
 from minitransfer.data import dataset as datasets
 from minitransfer.data.shard_format import META_FILE
 from minitransfer.experiment import Run, run_fields
 from minitransfer.grid_gpus import gpu_name
+from minitransfer.grid_options import SOURCE_DATA
 
 _shared = contextvars.ContextVar("shared_plans", default=None)  # plans_shared's plans, by _shared_key
 _named = contextvars.ContextVar("paths_named", default={})  # paths_named's spellings, by absolute path
@@ -73,7 +74,61 @@ def check_bases(runs, out, options):
     narrower than a half) stop the grid before anything is queued, naming the run: the same
     :class:`minitransfer.config.ConfigError` or bad-data error ``train`` would give. Returns each
     base's preset by name, which :func:`check_layers_copied` takes rather than resolve it again."""
+    _check_crops_fit_both(runs, out, options)
     return {run.name: resolved_plan(run, out, options).preset for run in runs if run.parent is None}
+
+
+def crop_warnings(runs, out, options):
+    """Each base's warning of crops that see a small part of its images (``train`` warns of it as
+    the run starts), once each, for a grid to say before it trains; across datasets, its advice
+    names a preset whose crops fit both (:func:`_fitting_both`)."""
+    found = []
+    for run in runs:
+        if run.parent is None:
+            plan = resolved_plan(run, out, options)
+            fitting = _fitting_both(plan.preset, plan.config.data, options) if options.get(SOURCE_DATA) \
+                else preflight.fitting(plan)
+            warning = preflight.crop_warning(plan, fitting)
+            if warning and warning not in found:
+                found.append(warning)
+    return found
+
+
+def _check_crops_fit_both(runs, out, options):
+    """A cross-dataset grid's networks are one network, of one preset: refuse (naming the first base
+    on the images it cannot take) a preset whose crops are larger than the images of either dataset,
+    naming a preset that fits both (a ``ConfigError``: --preset fixes it), or saying that none does
+    (``DataMismatch``: the two datasets do not fit each other), rather than advise images prepared
+    larger than they are."""
+    if not options.get(SOURCE_DATA):
+        return
+    preset = models.get(options["preset"])
+    for run in runs:
+        data = run_fields(run, out, options)["data"] if run.parent is None else None
+        size = datasets.open_dataset(data).image_size if data is not None else None
+        if size is not None and min(size) < preset.crop:
+            raise (config.ConfigError if _other_presets(preset, options) else config.DataMismatch)(
+                f"run {run.name}: preset {preset.name} takes {preset.crop}x{preset.crop} crops but the images of "
+                f"{named(data)} are {size[0]}x{size[1]}: {_fitting_both(preset, data, options)}")
+
+
+def _other_presets(preset, options):
+    """The presets other than ``preset`` whose crops fit the images of both datasets of a cross-dataset grid."""
+    sizes = [datasets.open_dataset(options[key]).image_size for key in (SOURCE_DATA, "data")]
+    return [name for name in models.presets_fitting_all(sizes) if name != preset.name]
+
+
+def _fitting_both(preset, data, options):
+    """What makes a cross-dataset grid's crops fit the images of ``data``, one of its datasets, without
+    unfitting the other's: a preset whose crops fit both, and where ``preset``'s crops fit but see
+    little, ``data`` prepared at ``preset``'s size; where none fits both, images prepared larger."""
+    both = f"{named(options[SOURCE_DATA])} and {named(options['data'])}"
+    choose = [f"choose `preset={name!r}`" for name in _other_presets(preset, options)]
+    choose = f"{', or '.join(choose)}, whose crops fit the images of both {both}" if choose else ""
+    size = f"prepare {named(data)} at {models.prepared_size(preset)} px (prepare's --size)"
+    if min(datasets.open_dataset(data).image_size) >= preset.crop:  # fits, sees little
+        return f"{size} to keep the paper's proportion" + (f", or {choose}" if choose else "")
+    return choose or f"no preset's crops fit the images of both {both}: {size} from images at least that large"
 
 
 def check_layers_copied(runs, out, options, presets=None, layers_given_as="plan_grid layers"):

@@ -216,6 +216,17 @@ def presets_fitting(image_size):
     return [preset.name for preset in PRESETS.values() if CROP_SHARE * side <= preset.crop <= side]
 
 
+def presets_fitting_all(image_sizes):
+    """The names of the registered presets whose crops fit images of every one of ``image_sizes``
+    ((H, W) each: a grid's two datasets, whose networks are one network), those that
+    :func:`presets_fitting` each of them first, then the larger crops; [] where none fits them all."""
+    side = min(min(size) for size in image_sizes)
+    well = set.intersection(*(set(presets_fitting(size)) for size in image_sizes))
+    fit = sorted((preset for preset in PRESETS.values() if preset.crop <= side),
+                 key=lambda preset: (preset.name not in well, -preset.crop))
+    return [preset.name for preset in fit]
+
+
 def preset_for_image_size(image_size):
     """The default preset for stored images of (H, W): the registered preset whose
     ``default_image_sizes`` contains the larger side (:func:`image_size_defaults` says which)."""

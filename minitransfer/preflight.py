@@ -54,14 +54,11 @@ def warnings_for(plan):
     for on the CPU, a run that would take days on the CPU, a weights file named as the paper names
     another network. The base and the dataset are named as the user gave them
     (:attr:`minitransfer.config.Plan.named`)."""
-    c, named, preset, (height, width) = plan.config, plan.named, plan.preset, plan.dataset.image_size
+    c, named, preset = plan.config, plan.named, plan.preset
     found = []
-    share = preset.crop / min(height, width)
-    if share < models.CROP_SHARE:
-        base = f" (the preset of {named.copy_from}, whose layers are copied)" if plan.parent is not None else ""
-        found.append(f"preset {preset.name}{base} takes {preset.crop}x{preset.crop} crops of the {height}x{width} "
-                     f"images of {named.data}: a crop spans {share:.0%} of an image's side (CaffeNet's 227 "
-                     f"of 256: 89%); {_fitting(plan)}")
+    crop = crop_warning(plan, fitting(plan))
+    if crop:
+        found.append(crop)
     images = len(plan.task.train_indices)
     if c.per_class and images == np.isin(plan.dataset.labels("train"), plan.task.class_indices).sum():
         found.append(f"`per_class={c.per_class}` keeps every training image of {named.data} ({images} images of "
@@ -106,7 +103,20 @@ def warnings_for(plan):
     return found
 
 
-def _fitting(plan):
+def crop_warning(plan, fitting):
+    """The warning for ``plan``'s crops spanning less than :data:`models.CROP_SHARE` of its images'
+    side, ending in ``fitting`` (what makes them fit: :func:`fitting`, or a grid's advice for both its
+    datasets); "" where they span enough."""
+    preset, named, (height, width) = plan.preset, plan.named, plan.dataset.image_size
+    share = preset.crop / min(height, width)
+    if share >= models.CROP_SHARE:
+        return ""
+    base = f" (the preset of {named.copy_from}, whose layers are copied)" if plan.parent is not None else ""
+    return (f"preset {preset.name}{base} takes {preset.crop}x{preset.crop} crops of the {height}x{width} images of "
+            f"{named.data}: a crop spans {share:.0%} of an image's side (CaffeNet's 227 of 256: 89%); {fitting}")
+
+
+def fitting(plan):
     """What makes ``plan``'s crops fit its images: the images prepared at the preset's size, or a
     preset made for them. A transfer's preset is its base's: across datasets, only its target's
     images can change; within its base's dataset, that dataset prepared again takes the base trained again."""

@@ -79,8 +79,9 @@ def test_a_small_crop_of_the_target_says_to_prepare_the_target_as_the_preset_is_
 
 
 def test_copying_into_another_preset_names_both(source_base, target):
-    """The base is a mini network; --preset micro cannot take its conv1: say so, not only the shapes."""
-    with pytest.raises(checkpoints.CheckpointError, match=r"layer conv1 has W .* the network needs W .* \(it holds a "
+    """The base is a mini network; --preset micro cannot take its conv1: say so, not only the shapes (the
+    option given is at fault: a ConfigError, exit code 2)."""
+    with pytest.raises(config.ConfigError, match=r"layer conv1 has W .* the network needs W .* \(it holds a "
                                                           r"'mini' network, this run builds 'micro': leave `preset` unset"):
         config.resolve(config.TrainConfig(data=target, copy_from=str(source_base), n=2, preset="micro", **FAST))
 

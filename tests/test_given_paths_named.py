@@ -122,7 +122,7 @@ def test_the_opening_line_names_the_base_and_dataset_as_given(base, home, capsys
 def test_a_base_of_another_architecture_is_named_as_given(base, home):
     """--copy-from a micro base with `preset='mini'` (a 32 px crop: the micro dataset's 14 px images
     cannot take it) fails on the base's first layer, named as given, before the images."""
-    message = _refusal(checkpoints.CheckpointError, out="net.h5", copy_from=base, n=2, data="data", preset="mini")
+    message = _refusal(training.ConfigError, out="net.h5", copy_from=base, n=2, data="data", preset="mini")
     assert message.startswith("checkpoint base.h5: layer conv1 has W "), message
     assert "it holds a 'micro' network, this run builds 'mini'" in message and str(home) not in message
 
@@ -132,6 +132,6 @@ def test_a_dataset_too_small_for_the_base_is_named_as_given(micro_data, home):
     synthetic.build_synthetic(home / "big", classes=4, train_per_class=8, val_per_class=4, size=36, seed=1)
     training.train(training.TrainConfig(out="mini.h5", data="big", **FAST))
     shutil.copytree(micro_data, home / "data")
-    message = _refusal(training.ConfigError, out="net.h5", copy_from="mini.h5", n=2, data="data")
+    message = _refusal(config.DataMismatch, out="net.h5", copy_from="mini.h5", n=2, data="data")
     assert message.startswith("preset mini (the preset of mini.h5, whose layers are copied) takes 32x32 crops but "
                               "the images of data are 14x14"), message

@@ -164,11 +164,32 @@ def option_text(message):
     """A library message as the command line says it: each configuration field it quotes becomes
     the option that sets it, by :func:`minitransfer.config_wording.command_line`'s rule (`copy_from` →
     --copy-from, `resume='auto'` → --resume auto, `overwrite=True` → --overwrite); other quoted
-    text stays as it is."""
-    return _QUOTED.sub(_as_option, message)
+    text stays as it is. A flag's change (`frozen` True -> False) is said as its two sides
+    (--frozen -> --fine-tune), not as the values the library names."""
+    return _QUOTED.sub(_as_option, _FLAG_CHANGE.sub(_as_flags, message))
 
 
 _QUOTED = re.compile(r"`(\w+)(?:=([^`]+))?`")
+_FLAG_CHANGE = re.compile(r"`(\w+)` (True|False) -> (True|False)\b")
+
+
+def _as_flags(match):
+    name, before, after = match.groups()
+    sides = _flag_sides(name)
+    if sides is None:  # not a flag of train's
+        return match.group(0)
+    return f"{sides[before == 'True']} -> {sides[after == 'True']}"
+
+
+def _flag_sides(name):
+    """(off, on): how ``train`` says configuration field ``name`` False and True (--fine-tune, --frozen;
+    a flag without a pair is "without --overwrite" off); None for a field that is no flag of train's."""
+    from .train import train  # imported here: train's module imports this one
+    for option in train.params:
+        if option.name == name and getattr(option, "is_flag", False) and option.opts:
+            on = option.opts[0]
+            return (option.secondary_opts[0] if option.secondary_opts else f"without {on}"), on
+    return None
 
 
 def _as_option(match):

@@ -220,8 +220,12 @@ class NetworkPath(click.Path):
         if moved:
             self.fail(moved, param, ctx)
         if self.finished and (path / "checkpoint.h5").is_file():
-            self.fail(f"{path} has not finished (no {weights.name} beside it); to copy from its "
-                      f"latest checkpoint give {path / 'checkpoint.h5'}", param, ctx)
+            diverged = checkpoint.diverged_after(path / "checkpoint.h5")  # it never will: as its metrics.jsonl says
+            self.fail(f"{path} has not finished (no {weights.name} beside it)" +
+                      (f": its {diverged} (see its metrics.jsonl), so it never will; to copy from its latest "
+                       f"checkpoint, from before it diverged, give {path / 'checkpoint.h5'}, or train it again with "
+                       f"a lower --base-lr" if diverged else
+                       f"; to copy from its latest checkpoint give {path / 'checkpoint.h5'}"), param, ctx)
         if (path / "checkpoint.h5").is_file():
             return str(path / "checkpoint.h5")
         if folder.suffix == ".run" and any((path / name).is_file() for name in ("config.json", "treatment.json")):

@@ -302,12 +302,13 @@ def test_resume_of_a_run_folder_that_cannot_continue_says_why(data, tmp_path, ca
 
 def test_a_preset_taken_from_the_base_is_named_so_when_the_data_cannot_take_it(work, tmp_path):
     """baseA is a mini network (32x32 crops) and this transfer names no --data: the built-in 14x14
-    images cannot take its preset, which the researcher never chose; the error says where it came from."""
+    images cannot take its preset, which the researcher never chose; the error says where it came from
+    (bad data, 65: the base and the images do not fit; no option typed is at fault)."""
     small = tmp_path / "small"
     synthetic.build_synthetic(small, classes=8, train_per_class=4, val_per_class=2, size=14, seed=1)
     refused = invoke(["train", "--data", str(small), "--copy-from", "baseA.h5", "--n", "2", "-o",
                       str(tmp_path / "t.h5"), *FAST], work)
-    assert refused.exit_code == 2 and "preset mini (the preset of baseA.h5, whose layers are copied) " \
+    assert refused.exit_code == 65 and "preset mini (the preset of baseA.h5, whose layers are copied) " \
         f"takes 32x32 crops but the images of {small} are 14x14: prepare them at 36 px" in refused.output, \
         refused.output
     assert "or choose" not in refused.output  # the layers copied are the base's preset's
@@ -334,8 +335,8 @@ def test_eval_reports_the_final_accuracy(work):
     (["--copy-from", "missing.h5", "--n", "0"], 2, "--n must be an integer >= 1, got 0 (n counts"),
     (["--copy-from", "missing.h5", "--n", "3"], 2, "missing.h5' does not exist"),
     (["--copy-from", "corrupt.h5", "--n", "3"], 65, "corrupt.h5"),
-    (["--copy-from", "caffenet.h5", "--n", "2", "--preset", "mini"], 65, "layer conv1 has W (96, 3, 11, 11)"),
-    (["--copy-from", "baseA.h5", "--n", "3", "--data", "OTHER", "--preset", "caffenet"], 65,  # not "227x227 crops":
+    (["--copy-from", "caffenet.h5", "--n", "2", "--preset", "mini"], 2, "layer conv1 has W (96, 3, 11, 11)"),
+    (["--copy-from", "baseA.h5", "--n", "3", "--data", "OTHER", "--preset", "caffenet"], 2,  # not "227x227 crops":
      "(it holds a 'mini' network, this run builds 'caffenet': leave --preset unset"),  # images prepared for it won't do
     (["--n", "3"], 2, "--n (layers to copy) needs --copy-from"),
     (["--random-frozen", "2", "--copy-from", "baseA.h5", "--n", "2"], 2, "--random-frozen and --copy-from exclude each other"),

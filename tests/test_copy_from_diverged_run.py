@@ -1,0 +1,41 @@
+"""--copy-from a run folder whose training diverged (no weights file: it never will finish): the advice to
+give its latest checkpoint said nothing of the divergence, as if the run might yet finish."""
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import config
+from minitransfer import train as training
+from minitransfer.cli import main
+from minitransfer.run_logs import divergence
+
+FAST = ["--max-iter", "2", "--eval-every", "2", "--batch-size", "8", "--device", "cpu"]
+
+
+def _transfer(base, data, out):
+    return CliRunner().invoke(main, ["train", "--data", data, "--copy-from", str(base), "--n", "3", "--frozen",
+                                     "-o", str(out), *FAST])
+
+
+def test_copying_from_a_diverged_run_folder_says_it_diverged(micro_data, tmp_path):
+    with pytest.raises(training.Diverged):
+        training.train(config.TrainConfig(out=str(tmp_path / "midA.h5"), data=micro_data, split="all", base_lr=50.0,
+                                          checkpoint_every=1, max_iter=20, batch_size=8, device="cpu", quiet=True))
+    run = tmp_path / "midA.run"
+    diverged = divergence(run / "metrics.jsonl")
+    assert diverged  # the oracle: what the run's log records
+    done = _transfer(run, micro_data, tmp_path / "t.h5")
+    assert done.exit_code == 2, done.output
+    assert f"{run} has not finished (no midA.h5 beside it): its {diverged}" in done.output
+    assert f"give {run / 'checkpoint.h5'}" in done.output
+
+
+def test_copying_from_an_unfinished_run_folder_that_did_not_diverge_says_nothing_of_it(micro_data, tmp_path):
+    training.train(config.TrainConfig(out=str(tmp_path / "midA.h5"), data=micro_data, split="all", checkpoint_every=1,
+                                      max_iter=2, batch_size=8, device="cpu", quiet=True))
+    (tmp_path / "midA.h5").unlink()  # as a run stopped before its end leaves it: a checkpoint, no weights file
+    (tmp_path / "midA.run" / "result.json").unlink()
+    done = _transfer(tmp_path / "midA.run", micro_data, tmp_path / "t.h5")
+    assert done.exit_code == 2, done.output
+    assert "has not finished (no midA.h5 beside it); to copy from its latest checkpoint give" in done.output
+    assert "diverged" not in done.output
