@@ -104,3 +104,18 @@ def test_a_cross_grids_crop_warning_names_no_preset_that_fails_the_other_dataset
     assert f"the 36x36 images of {synthetic_8}" in warnings[0]
     assert "preset='mini'" not in warnings[0] and f"prepare {synthetic_8} at 14 px" in warnings[0]
     assert min(datasets.open_dataset(micro_data).image_size) < models.get("mini").crop  # why mini is no advice
+
+
+def test_a_dry_run_says_each_crop_warning_once(micro_data, synthetic_8, tmp_path):
+    """The dry run "warns of what it finds": the crop warning each base's train says as it starts is said once as
+    the grid is planned (before, only as its runs trained)."""
+    expected = grid_preflight.crop_warnings(grid.plan_grid(random_seeds=(), layers=(1,), cross=True), tmp_path / "g",
+                                            {"data": micro_data, "source_data": synthetic_8, "preset": "micro"})
+    assert len(expected) == 1
+    done = CliRunner().invoke(main, ["experiment", "--source-data", synthetic_8, "--data", micro_data, "-o",
+                                     str(tmp_path / "g"), "--layers", "1", "--preset", "micro", "--device", "cpu",
+                                     "--dry-run"])
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.output.split())
+    assert said.count("crops") == 1 and "warning:" in said
+    assert f"prepare {synthetic_8} at 14 px" in said

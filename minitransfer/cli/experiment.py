@@ -16,7 +16,7 @@ from minitransfer.data import dataset, synthetic
 from minitransfer.rundir import RESULT_FILE
 
 from ._devices import GpuIds, choose_devices
-from ._errors import run
+from ._errors import option_text, run
 from ._grid_end import grid_log, tell_summary, told_where_it_stopped
 from ._options import SEED, changed_fields, data_option, device_option, grid_train_options
 from ._output import drop_output_if_reader_gone, echo, say
@@ -309,6 +309,9 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         grid_folder.check_writable(out, len(pending), len(runs))
         slots = grid_runner.slots_used(devices, pending)  # as many as it has runs to train, as the grid does
         grid_preflight.check_memory(pending, out, options, slots)
+        # each base's crop warning, which its train says as it starts: once here, where the grid is planned
+        for warning in run(lambda: grid_preflight.crop_warnings(runs, out, options)):
+            say(f"warning: {option_text(warning)}")
         echo(grid_status.describe_plan(runs, out, options, grid.default_train_command(), statuses))
         # as the grid says them
         for note in (grid_plan.replaced_plan(runs, out, options), grid_plan.left_alone(runs, out, plans.states)):
