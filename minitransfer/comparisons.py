@@ -11,7 +11,7 @@ runs (every random split's two bases within :data:`INTERCHANGEABLE` of each othe
 import dataclasses
 import math
 
-from minitransfer import treatments
+from minitransfer import run_labels
 from minitransfer.experiment import CROSS, Run
 from minitransfer.rundir import BEST_EVALUATIONS
 from minitransfer.run_lines import all_evaluations_words
@@ -331,7 +331,7 @@ def _controls_base(result, results):
     folder, dataset = result.run.name.rpartition("/")[0], _study_dataset(result)
     beside = [(r.run, _study_dataset(r)) for r in results if r.run.name.rpartition("/")[0] == folder]
     base = next((run.name for run, of in beside if run.kind == "base" and run.split == "all" and of == dataset), None)
-    if base is None or dataset not in treatments.controls_datasets(beside):
+    if base is None or dataset not in run_labels.controls_datasets(beside):
         return ""
     return (f": {base}, on every class of its dataset, is the base of the random-frozen or reduced-data runs "
             f"beside it; train those in a folder of their own")

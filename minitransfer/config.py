@@ -37,7 +37,8 @@ from minitransfer.data import splits, synthetic
 from minitransfer.data.mistaken_paths import GIVE_A_DATASET
 from minitransfer.mean_image import mean_image
 from minitransfer.ops import precision as precisions
-from minitransfer.resume_options import copied_weights, refuse_dataset_gone, take_run_folder
+from minitransfer.resume_options import refuse_dataset_gone, take_run_folder
+from minitransfer.run_networks import copied_weights
 from minitransfer.rundir import run_dir_for
 
 __all__ = ["TrainConfig", "Plan", "ConfigError", "DataMismatch", "check_config", "checked", "resolve",

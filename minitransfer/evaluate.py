@@ -20,7 +20,7 @@ from minitransfer.ops import precision as precisions
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.preflight import check_evaluation_memory
 from minitransfer.recorded_config import precision_history
-from minitransfer.resume_options import network_files
+from minitransfer.run_networks import network_files
 from minitransfer.rundir import BEST_EVALUATIONS
 from minitransfer.transfer import load_net
 

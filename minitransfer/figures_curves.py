@@ -5,7 +5,7 @@ the end are drawn in red.
 
 from minitransfer.experiment import CROSS
 from minitransfer.figures_paper import legend_below, say_in_panel
-from minitransfer.treatments import held_labels
+from minitransfer.run_labels import held_labels
 
 NO_LOSSES, NO_EVALUATIONS = "no training loss logged (metrics.jsonl)", "no evaluation recorded (eval.csv)"
 

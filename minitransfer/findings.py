@@ -32,7 +32,7 @@ from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
 from minitransfer.results import Spread, natural_families, relative_by_base, relative_by_n
 from minitransfer.run_facts import at_chance_kinds, bases_at_chance, classes_matched_by
-from minitransfer.treatments import label_pattern
+from minitransfer.run_labels import label_pattern
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points

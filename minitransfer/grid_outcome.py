@@ -13,7 +13,7 @@ from minitransfer.rundir import NOTHING_TO_DO, RESULT_FILE, divergence
 from minitransfer.results import METRICS_FILE, TRAIN_GRID_AGAIN
 from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, some_names
 from minitransfer.grid_status import last_log_line
-from minitransfer.treatments import name_order
+from minitransfer.run_labels import name_order
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
 # What `train` exits with (the command line's codes) where the cause of a failed run is one the grid can name

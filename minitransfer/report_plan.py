@@ -14,7 +14,8 @@ from minitransfer import grid_status, stopping
 from minitransfer.experiment import LOG_FILE, PLAN_FILE
 from minitransfer.grid_plan_file import planned_records
 from minitransfer.rundir import nearest_above
-from minitransfer.treatments import CONFIG_FILE, name_order
+from minitransfer.run_labels import name_order
+from minitransfer.treatments import CONFIG_FILE
 
 NOT_STARTED = "not started"
 TRAINING_NOW = "training now"

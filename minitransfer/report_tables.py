@@ -17,7 +17,8 @@ from minitransfer.experiment import CROSS, Run
 from minitransfer.findings import chance_named
 from minitransfer.results import interchangeable_halves, mean, means_by_n, relative_by_n, select
 from minitransfer.run_facts import at_chance_kinds, bases_at_chance
-from minitransfer.treatments import KINDS, label_pattern, name_order
+from minitransfer.run_labels import label_pattern, name_order
+from minitransfer.treatments import KINDS
 
 TABLE_1_RANGES = ((1, 7), (3, 7), (5, 7))
 

@@ -28,7 +28,7 @@ import dataclasses
 import os
 import pathlib
 
-from minitransfer import fileio, hdf5_files, run_lock, rundir, train_records, treatments
+from minitransfer import fileio, hdf5_files, run_labels, run_lock, rundir, train_records, treatments
 from minitransfer.class_tables import shared_classes
 from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, interchangeable_halves, mean,
                                       means_by_n, metric_words, own_base, relative_by_base, relative_by_n, select,
@@ -41,8 +41,9 @@ from minitransfer.run_facts import (PAPER_FAMILIES, SCHEDULE_FIELDS, UNREAD_FAMI
 from minitransfer.run_copies import network_of, once
 from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, checked, is_loss_record, is_there, read_curve,
                                            read_json, read_log, read_losses, read_result, stamp)
+from minitransfer.run_labels import name_order
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
-from minitransfer.treatments import CONFIG_FILE, UnreadableRun, name_order
+from minitransfer.treatments import CONFIG_FILE, UnreadableRun
 
 __all__ = ["collect", "hand_trained", "recorded_runs", "TRAIN_GRID_AGAIN", "start_over", "start_over_in",
            "METRICS_FILE", "network_gone", "network_gone_words", "network_gone_note",
@@ -119,7 +120,7 @@ def collect(runs_dir, checkpoints=None):
             left_out.append(f"{name}: {error.filename or folder}: cannot be read ({error.strerror or error})")
     notice.done(lambda: f"{len(first_of):,} run folders read, found in {found.folders:,} folders")
     hand_trained = [r for r in results if r.run.name in by_hand]
-    runs = treatments.cross_studies([(r.run, *by_hand[r.run.name]) for r in hand_trained])
+    runs = run_labels.cross_studies([(r.run, *by_hand[r.run.name]) for r in hand_trained])
     relabelled = {r.run.name: dataclasses.replace(r, run=run) for r, run in zip(hand_trained, runs) if run != r.run}
     results, copies = once(sorted((relabelled.get(r.run.name, r) for r in results),
                                   key=lambda r: name_order(r.run.name)))
@@ -337,7 +338,7 @@ def _study_of(folder, config, records):
     :func:`minitransfer.treatments.base_key`, or None."""
     fingerprint = train_records.recorded(folder, config, "dataset_fingerprint", records=records)
     source = train_records.recorded_source(folder, config, records)
-    return fingerprint or str(config.get("data") or ""), treatments.base_key(source) if source else None
+    return fingerprint or str(config.get("data") or ""), run_labels.base_key(source) if source else None
 
 
 def recorded_runs(runs_dir, names, checkpoints=None):
@@ -375,4 +376,4 @@ def hand_trained(folders, runs_dir):
             read[folder] = (run, *_study_of(folder, config, records))
         except (UnreadableRun, OSError):
             continue
-    return dict(zip(read, treatments.cross_studies(list(read.values()))))
+    return dict(zip(read, run_labels.cross_studies(list(read.values()))))

@@ -19,9 +19,9 @@ from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
 from minitransfer.recorded_config import (DEFAULTS, check_configuration, differences, network_differences,
                                          recorded_change)
-from minitransfer.resume_options import (base_not_written, finished_record, free_fields, gone_refusal,
-                                         run_record, take_run_folder, unwritten_weights)
+from minitransfer.resume_options import finished_record, free_fields, gone_refusal, run_record, take_run_folder
 from minitransfer.run_destination import linked_out
+from minitransfer.run_networks import base_not_written, unwritten_weights
 from minitransfer.rundir import divergence, is_run_dir, recorded_out, recorded_sha256, run_dir_for
 
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, evaluate, preflight, results, transfer, treatments
+from minitransfer import config, evaluate, preflight, results, run_labels, transfer, treatments
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import dataset as datasets
@@ -301,7 +301,7 @@ def test_only_the_runs_on_every_class_beside_a_transfer_across_datasets_read_as_
                       ("S2T", "transfer", "cross", "Y"), ("T2T", "selffer", "all", "Y"))
             + hand_runs("all/", ("base", "base", "all", "Y"), ("random2", "random-frozen", "all", "Y"),
                         ("reduced", "reduced", "all", "Y"), ("all2all", "selffer", "all", "Y")))
-    labels = [(run.name, run.label, run.treatment, run.split) for run in treatments.cross_studies(runs)]
+    labels = [(run.name, run.label, run.treatment, run.split) for run in run_labels.cross_studies(runs)]
     assert labels == [("cross/baseS", "baseS", "source", "cross"), ("cross/baseT", "baseT", "baseB", "cross"),
                       ("cross/S2T", "S2T", "AnB", "cross"), ("cross/T2T", "T2T", "BnB", "cross"),
                       ("all/base", "base", "baseB", "all"), ("all/random2", "random2", "random", "all"),
@@ -314,7 +314,7 @@ def test_a_base_on_every_class_beside_the_random_weights_control_stays_its_and_t
     runs = hand_runs("", ("baseS", "base", "all", "X"), ("base", "base", "all", "Y"),
                      ("all2all", "selffer", "all", "Y"), ("random2", "random-frozen", "all", "Y"),
                      ("S2T", "transfer", "cross", "Y"))
-    relabelled = treatments.cross_studies(runs)
+    relabelled = run_labels.cross_studies(runs)
     assert [(run.name, run.label, run.split) for run in relabelled] == [
         ("baseS", "baseS", "cross"), ("base", "base", "all"), ("all2all", "all2all", "all"),
         ("random2", "random2", "all"), ("S2T", "S2T", "cross")]

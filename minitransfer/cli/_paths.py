@@ -11,7 +11,7 @@ import shlex
 
 import click
 
-from minitransfer import (checkpoint, dead_ends, fileio, path_kinds, results, resume_options, run_destination, run_lock,
+from minitransfer import (checkpoint, dead_ends, fileio, path_kinds, results, run_destination, run_lock, run_networks,
                           rundir)
 from minitransfer.experiment import TREATMENT_FILE
 from minitransfer.data import archives, dataset, folder_tree, shard_format
@@ -210,13 +210,13 @@ class NetworkPath(click.Path):
                       f"or a run folder (baseA.run){_score_on(path, ctx)}", param, ctx)
         without_network = (f"{path} is a folder without a network: give a weights file (e.g. baseA.h5) or a run folder "
                            f"(baseA.run) that holds its checkpoint.h5")
-        folder = resume_options.named_folder(path)
+        folder = run_networks.named_folder(path)
         if not folder.name:  # the root folder: no run's, and no weights file beside it
             self.fail(without_network, param, ctx)
         weights = rundir.weights_for(folder)
         if folder.suffix == ".run" and weights.is_file():
             return str(weights)
-        moved = resume_options.weights_not_beside(path, weights) if self.finished and folder.suffix == ".run" else ""
+        moved = run_networks.weights_not_beside(path, weights) if self.finished and folder.suffix == ".run" else ""
         if moved:
             self.fail(moved, param, ctx)
         if self.finished and (path / "checkpoint.h5").is_file():
@@ -248,7 +248,7 @@ class NetworkPath(click.Path):
         neither the run nor its checkpoint, which is to be given instead. (train's --copy-from leaves
         a base not there to train, which says what a transfer is to do:
         :func:`minitransfer.resume.read_base`.)"""
-        unwritten = resume_options.unwritten_weights(value)
+        unwritten = run_networks.unwritten_weights(value)
         if unwritten is None:
             return
         run, stopped = unwritten.run, not unwritten.finished and unwritten.training is None

@@ -1,0 +1,118 @@
+"""A run folder given where a network is read (``runs/baseA.run``): the weights file its finished
+run wrote beside it, as `copy_from` (:func:`copied_weights`), eval and info (:func:`network_files`)
+take it; and what to say of a weights file not there beside a run folder holding a checkpoint
+(:class:`UnwrittenWeights`: its run training now, stopped before its end, or its network moved away
+since). A run folder given to `resume`: :mod:`minitransfer.resume_options`."""
+
+import dataclasses
+import os
+import pathlib
+
+from minitransfer import run_lock
+from minitransfer.config_checks import ConfigError
+from minitransfer.rundir import run_dir_for, weights_for
+
+
+def copied_weights(copy_from):
+    """The weights file that a `copy_from` naming a run folder copies, as the command line takes it
+    (``runs/baseA.run`` → ``runs/baseA.h5``: the weights of its finished run,
+    :func:`network_files`); the library refused it ("give its weights file"). A run folder without
+    its weights file and with its checkpoint is a ConfigError (:func:`weights_not_beside`): its run
+    has not finished, or its weights were moved or deleted since; ``copy_from`` is kept as it is
+    where it names no run folder (loading it says what it is)."""
+    files = network_files(copy_from) if copy_from is not None else None
+    if files is None:
+        return copy_from
+    weights, checkpoint = files
+    if weights.is_file():
+        return str(weights)
+    moved = weights_not_beside(copy_from, weights)
+    if moved:
+        raise ConfigError(f"`copy_from` {moved}")
+    if checkpoint.is_file():
+        raise ConfigError(f"`copy_from` {copy_from} is the run folder of {weights}, which has not finished (no "
+                          f"{weights.name} beside it); to copy from its latest checkpoint, give {checkpoint}")
+    return copy_from
+
+
+def weights_not_beside(run, weights):
+    """What happened to ``weights``, the weights file of the run folder ``run`` (as given) given as
+    the base a transfer copies, where it is not there and its run finished: "baseA.run stands for
+    its weights file, but" it was moved or deleted since, and where the network is, said as for
+    ``copy_from`` naming the file (:meth:`UnwrittenWeights.situation`, :func:`base_not_written`);
+    "" where its run has not finished (or holds no checkpoint): its latest checkpoint is to be given.
+    It used to say the run "has not finished"."""
+    unwritten = unwritten_weights(weights)
+    if unwritten is None or not unwritten.finished:
+        return ""
+    return f"{run} stands for its weights file, but {unwritten.situation()}; {base_not_written(unwritten)}"
+
+
+@dataclasses.dataclass
+class UnwrittenWeights:
+    """A weights file not there whose run folder beside it holds a checkpoint (:func:`unwritten_weights`):
+    ``path`` as given, its ``run`` folder, the process training it now (``training``:
+    :func:`minitransfer.run_lock.holder`'s answer) and whether it ``finished`` (its file moved or
+    deleted since)."""
+    path: str
+    run: pathlib.Path
+    training: object
+    finished: bool
+
+    def situation(self):
+        """What happened to it: "baseA.h5 is not written yet: its run baseA.run is training now (PID
+        1234) and writes it at its end", "... stopped before its end, where it writes it", "baseA.h5 is
+        not there: its run baseA.run finished, and the file was moved or deleted since"."""
+        if self.finished:
+            return f"{self.path} is not there: its run {self.run} finished, and the file was moved or deleted since"
+        state = (f"is training now{run_lock.holder_named(self.training)} and writes it at its end"
+                 if self.training is not None else "stopped before its end, where it writes it")
+        return f"{self.path} is not written yet: its run {self.run} {state}"
+
+
+def unwritten_weights(path):
+    """The :class:`UnwrittenWeights` of ``path``, a network to read that is not there, where it is
+    the weights file of a run folder beside it holding a checkpoint (``baseA.h5`` while baseA.run
+    trains, after it was stopped, or once the finished network was moved away); None otherwise.
+    Read (eval, info) or copied (train's `copy_from`), a fault to name with what to give instead: a
+    bare "does not exist" named neither the run nor its checkpoint."""
+    if not pathlib.PurePath(path).name or os.path.lexists(path):
+        return None
+    run = run_dir_for(path)
+    if not (run / "checkpoint.h5").is_file() or weights_for(run).name != pathlib.PurePath(path).name:
+        return None
+    training = run_lock.holder(run)
+    return UnwrittenWeights(str(path), run, training, training is None and (run / "result.json").is_file())
+
+
+def base_not_written(unwritten):
+    """What a transfer whose `copy_from` base is ``unwritten`` (:class:`UnwrittenWeights`) is to do:
+    copy from the base once it has finished, which its checkpoint has not (training now, or stopped);
+    the weights of a finished base moved away are where they went, or its last checkpoint."""
+    run = unwritten.run
+    if unwritten.finished:
+        return (f"give the file where it went, or {run / 'checkpoint.h5'}, its last checkpoint: the network as it "
+                f"finished")
+    if unwritten.training is not None:
+        return "a transfer copies a finished base: wait for its training to end, then rerun"
+    return (f"a transfer copies a finished base: train it to its end first (train with `resume='{run}'`), then "
+            f"rerun")
+
+
+def network_files(path):
+    """(weights file, checkpoint.h5) of the run folder ``path`` names (``runs/baseA.run``: its
+    weights file beside it, :func:`minitransfer.rundir.weights_for`, there once its run finished),
+    as the command line reads a run folder given as a network; None where ``path`` names none."""
+    if not os.path.isdir(path):
+        return None
+    folder = named_folder(path)
+    if folder.suffix != ".run":
+        return None
+    return weights_for(folder), pathlib.Path(path) / "checkpoint.h5"
+
+
+def named_folder(path):
+    """The folder ``path`` names, under its own name: a link ``latest -> net.run``, or ``.`` in
+    net.run, is the run folder it leads to (a run folder's name names its weights file)."""
+    path = pathlib.Path(path)
+    return path.resolve() if path.is_symlink() or path.name in ("", os.pardir) else path
