@@ -183,7 +183,7 @@ def means_by_n(results, split="random", treatment="AnB", target=None):
 def _target_of(result):
     """What a network is trained on, and its own base with it: split, split seed (or replicate), target
     half and folder. The folder tells replicates apart that read alike: a study across datasets
-    trained by hand in r1/ and another in r2/ (:func:`minitransfer.treatments.cross_studies` reads
+    trained by hand in r1/ and another in r2/ (:func:`minitransfer.run_labels.cross_studies` reads
     each as replicate 0), the natural split or the controls on every class trained by hand in two
     folders (train records no replicate: both are split seed 0), two grids gathered in one folder
     (g1/natural/, g2/natural/). Without it, each network was measured against the mean of both
@@ -325,7 +325,7 @@ def _folders(folders):
 
 def _controls_base(result, results):
     """Why a transfer across datasets trained by hand did not take the base on every class of its
-    dataset beside it (:func:`minitransfer.treatments.controls_datasets`): ": NAME ... is theirs", or ""."""
+    dataset beside it (:func:`minitransfer.run_labels.controls_datasets`): ": NAME ... is theirs", or ""."""
     if result.run.split != CROSS:
         return ""
     folder, dataset = result.run.name.rpartition("/")[0], _study_dataset(result)
@@ -386,6 +386,6 @@ def interchangeable_halves(results, bases=None):
 
 
 def _study_dataset(result):
-    """What a run was trained on, as :func:`minitransfer.treatments.cross_studies` tells datasets
+    """What a run was trained on, as :func:`minitransfer.run_labels.cross_studies` tells datasets
     apart: its dataset's fingerprint, else its path."""
     return result.fingerprint or result.dataset

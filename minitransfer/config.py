@@ -124,7 +124,7 @@ def check_config(config):
 def checked(config):
     """A copy of ``config`` with its fields checked, a `resume` that names a run folder taken
     (:func:`minitransfer.resume_options.take_run_folder`), a `copy_from` that names one taken for
-    its weights (:func:`minitransfer.resume_options.copied_weights`), then their combinations: what
+    its weights (:func:`minitransfer.run_networks.copied_weights`), then their combinations: what
     :func:`resolve` resolves, before it reads any dataset or base."""
     check_config(config)
     c = dataclasses.replace(config)

@@ -159,7 +159,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
 
 def _network_in(path):
     """The network that ``path`` names: a run folder (``baseA.run``, as eval takes it) its weights
-    file once its run finished, else its checkpoint.h5 (:func:`minitransfer.resume_options.network_files`;
+    file once its run finished, else its checkpoint.h5 (:func:`minitransfer.run_networks.network_files`;
     the library refused it, "give its weights file"); any other ``path`` as it is."""
     files = network_files(path)
     if files is None:

@@ -147,7 +147,7 @@ class GridOutcome:
         exit code means, where to read more and what to do, said once for all of them ("...: an I/O
         error (exit 74) ...; free space or fix the permissions, then rerun the same command"). Runs
         whose folder was deleted while they trained (their log with it) are a cause of their own. The runs
-        and their causes in the report's order (:func:`minitransfer.treatments.name_order`: a split's
+        and their causes in the report's order (:func:`minitransfer.run_labels.name_order`: a split's
         bases first, then its copies by n; random2 before random10)."""
         groups = {}
         for name in sorted(self.failed, key=name_order):  # as the report lists them, whichever ended first

@@ -52,7 +52,7 @@ Runs of several datasets, presets or precisions, and transfers across datasets f
 several source datasets (:func:`minitransfer.report_mixed.mixed`), are not compared: the report
 refuses them, naming each group, so that each is reported from a folder of its own. A
 cross-dataset grid's source base, trained on the other dataset by design, is no such mix, nor is
-that of such a study trained by hand in one folder (:func:`minitransfer.treatments.cross_studies`).
+that of such a study trained by hand in one folder (:func:`minitransfer.run_labels.cross_studies`).
 
 ``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs.
 

@@ -261,7 +261,7 @@ def pooled_names(results):
     """What results.md's treatment column is beside its label column, where they differ: the paper's
     pooled treatment (its footnote 3), which shows a run of baseA as baseB, B3A as AnB, a
     cross-dataset grid's baseT as baseB and S3T as AnB; "" where every run's treatment is its label's
-    (n written as n: :func:`minitransfer.treatments.label_pattern`)."""
+    (n written as n: :func:`minitransfer.run_labels.label_pattern`)."""
     pooled, tuned = {}, False
     for r in results:
         own, treatment = label_pattern(r.run).rstrip("+"), r.run.treatment.rstrip("+")

@@ -14,7 +14,7 @@ Treatments as in the paper (footnote 3 of §4.1: AnA counts as BnB and BnA as An
 base), BnB and BnB+ (selffer, frozen / fine-tuned), AnB and AnB+ (transfer), random (first n layers
 random and frozen, all classes), reduced (fewer images); "source" is the base of a cross-dataset
 grid trained on the other dataset. A cross-dataset study trained by hand in one folder is read as
-the grid's (:func:`minitransfer.treatments.cross_studies`).
+the grid's (:func:`minitransfer.run_labels.cross_studies`).
 
 The parts, one idea each, whose public names are importable from here too: :mod:`minitransfer.run_facts`
 (what a run tells besides its accuracy: precision, schedule, its dataset's families and images per
@@ -58,7 +58,7 @@ __all__ = ["collect", "hand_trained", "recorded_runs", "TRAIN_GRID_AGAIN", "star
 def collect(runs_dir, checkpoints=None):
     """``(results, unfinished, left_out)``: every ``*.run`` directory under ``runs_dir`` with a readable
     result, and the names of planned or broken runs without a result.json, each sorted by name as a
-    reader looks for them (:func:`minitransfer.treatments.name_order`: a split's bases, then its copies
+    reader looks for them (:func:`minitransfer.run_labels.name_order`: a split's bases, then its copies
     by n, A1B before A1B+; random2 before random10); and, as "name: why" texts, the runs with a
     result.json that cannot be read as one network (a corrupt or misshapen result, an unreadable
     configuration, a base whose treatment cannot be told, a treatment that is not its folder's or
@@ -80,7 +80,7 @@ def collect(runs_dir, checkpoints=None):
     checkpoints it reads in, by path, for :func:`recorded_runs` to read none of them again."""
     runs_dir = pathlib.Path(runs_dir)
     results, unfinished = [], []
-    by_hand = {}  # the runs without treatment.json: name -> (dataset, base), for treatments.cross_studies
+    by_hand = {}  # the runs without treatment.json: name -> (dataset, base), for run_labels.cross_studies
     bases = {} if checkpoints is None else checkpoints  # base checkpoints read, by path: its copies share one
     facts = {}  # what the runs' datasets tell (the natural split's families, images per class), by (fact, path)
     notice = WalkNotice(runs_dir)
@@ -241,7 +241,7 @@ def read_run(folder):
 
 def _read_run(folder, name, bases, facts, by_hand):
     """The result of the run in ``folder``; one trained by hand (no treatment.json) adds to ``by_hand``
-    its name -> (its dataset, its base's: :func:`minitransfer.treatments.base_key`). ``facts``: what
+    its name -> (its dataset, its base's: :func:`minitransfer.run_labels.base_key`). ``facts``: what
     the datasets read so far tell, shared between runs (:func:`minitransfer.run_facts._dataset_fact`)."""
     final, best, mean10, evaluations, iterations = read_result(folder / RESULT_FILE)
     config = read_json(folder / CONFIG_FILE, dict) if is_there(folder / CONFIG_FILE) else None
@@ -298,8 +298,9 @@ def _source_data(folder, config, records):
 def _seen_classes(folder, name, run, config, records, facts):
     """(shared, classes) of a transfer across datasets whose base had been trained on ``shared`` of the
     ``classes`` it trains on (:func:`minitransfer.class_tables.shared_classes`: by wnid, Tiny ImageNet's
-    being ImageNet's, or by a folder's class name with its case ignored), which ``experiment --source-data`` and ``train`` warn of: its copied layers have
-    seen them, so it is no transfer to new classes alone, as the paper's are. () where it shares none,
+    being ImageNet's, or by a folder's class name with its case ignored), which ``experiment
+    --source-data`` and ``train`` warn of: its copied layers have seen them, so it is no transfer to new
+    classes alone, as the paper's are. () where it shares none,
     or where a class table cannot be read. Its own class table is the one train recorded in its
     weights file (or checkpoint); its base's in the base's weights file: the grid's base beside it
     (its folder moved or copied with it), else the checkpoint train recorded it copied from, read
@@ -333,9 +334,9 @@ def _class_table(path):
 
 
 def _study_of(folder, config, records):
-    """(dataset, base) of a run trained by hand, as :func:`minitransfer.treatments.cross_studies` takes
+    """(dataset, base) of a run trained by hand, as :func:`minitransfer.run_labels.cross_studies` takes
     them: its dataset's fingerprint, else its path (:func:`minitransfer.comparisons._study_dataset`); its base's
-    :func:`minitransfer.treatments.base_key`, or None."""
+    :func:`minitransfer.run_labels.base_key`, or None."""
     fingerprint = train_records.recorded(folder, config, "dataset_fingerprint", records=records)
     source = train_records.recorded_source(folder, config, records)
     return fingerprint or str(config.get("data") or ""), run_labels.base_key(source) if source else None
@@ -363,7 +364,7 @@ def hand_trained(folders, runs_dir):
     """{folder: :class:`minitransfer.experiment.Run`} of the runs trained by hand (a config.json, no
     treatment.json) among the run ``folders`` of ``runs_dir``, named and classified as :func:`collect`
     reads them (:func:`minitransfer.treatments.treatment`, then
-    :func:`minitransfer.treatments.cross_studies`), finished or not; a run whose treatment the report
+    :func:`minitransfer.run_labels.cross_studies`), finished or not; a run whose treatment the report
     cannot tell (a damaged config.json, a base it cannot find) is left out, as the report leaves it out."""
     bases, read = {}, {}
     for folder in folders:

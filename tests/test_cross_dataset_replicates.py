@@ -1,7 +1,7 @@
 """Replicates of a study across datasets, each in a folder of its own: each SnT is measured against the
 baseT of its own folder, whether the grid wrote them (cross/, cross-1/) or they were trained by hand
 (the same runs without the grid's treatment.json, read by their files as
-minitransfer.treatments.cross_studies reads a study trained by hand)."""
+minitransfer.run_labels.cross_studies reads a study trained by hand)."""
 
 import csv
 import math

@@ -105,7 +105,7 @@ def test_a_run_whose_folder_was_deleted_while_it_trained_is_a_cause_of_its_own(t
 
 def test_failed_runs_are_told_in_the_order_the_report_lists_them():
     """The grid's summary listed its failed runs alphabetically (random10 before random2, a split's
-    transfers before its bases), while the report lists every run by :func:`treatments.name_order`."""
+    transfers before its bases), while the report lists every run by :func:`run_labels.name_order`."""
     ended = ["random10/baseB", "random2/A1B+", "random2/A1B", "random2/baseB"]  # as they failed
     failures = {name: Failure(-9 if name.endswith("+") else 65) for name in ended}
     outcome = GridOutcome([], [], ended, {}, failures=failures)

@@ -244,7 +244,7 @@ class NetworkPath(click.Path):
     def _refuse_unwritten(self, value, param, ctx):
         """A weights file not written yet, its run folder beside it with a checkpoint (``eval
         baseA.h5`` while baseA trains, after it was stopped, or once it was moved away:
-        :func:`minitransfer.resume_options.unwritten_weights`): click said it "does not exist", naming
+        :func:`minitransfer.run_networks.unwritten_weights`): click said it "does not exist", naming
         neither the run nor its checkpoint, which is to be given instead. (train's --copy-from leaves
         a base not there to train, which says what a transfer is to do:
         :func:`minitransfer.resume.read_base`.)"""
