@@ -30,6 +30,7 @@ from minitransfer.memory_limit import available_memory
 from minitransfer.progress import duration
 from minitransfer.recorded_config import precision_history
 from minitransfer.transfer import base_caveats, source_of
+from minitransfer.treatments import cross_on_a_half
 
 CPU_HOURS_WARNING = 2  # hours on the CPU
 GIB = 2**30
@@ -49,7 +50,8 @@ def warnings_for(plan):
     image, a reduced-data run that keeps every image (or every image of some classes), a batch
     larger than the data, a learning rate that never steps down, a base's mean image resized to
     other images, layers copied from a base trained in another precision, from none of the paper's
-    bases (a random-weights control, a checkpoint before the end of its run, a copy) or from one
+    bases (a random-weights control, a checkpoint before the end of its run, a copy), from another
+    dataset's base onto a half of this one (which report leaves out), or from one
     that has seen classes this run trains on (or learned other images of them), a CUDA graph asked
     for on the CPU, a run that would take days on the CPU, a weights file named as the paper names
     another network. The base and the dataset are named as the user gave them
@@ -83,6 +85,8 @@ def warnings_for(plan):
     unlike_paper = _base_unlike_papers(plan)
     if unlike_paper:
         found.append(unlike_paper)
+    if plan.cross_dataset and c.split != "all":  # said before its hours of training, not first by report
+        found.append(f"report will leave this run out: it is {cross_on_a_half(c.split, c.split_seed, c.half)}")
     shared = _classes_shared_with_base(plan)
     if shared:
         found.append(shared)

@@ -241,7 +241,7 @@ def _from_config(folder, name, config, bases, records):
         n, fine_tuned = int(config["n"]), not config.get("frozen")
         if source["cross_dataset"]:  # a base trained on another dataset
             if split != "all":  # read as SnT, it was measured against baseT, the base on every class
-                raise UnreadableRun(_cross_on_a_half(split, seed, half))
+                raise UnreadableRun(cross_on_a_half(split, seed, half))
             return Run(name, "transfer", CROSS, 0, target=TARGET, source=SOURCE, n=n, fine_tuned=fine_tuned)
         source_half = source["split_half"] or None
         kind = "selffer" if source_half == half else "transfer"
@@ -253,9 +253,10 @@ def _from_config(folder, name, config, bases, records):
     return Run(name, "base", split, seed, target=half)
 
 
-def _cross_on_a_half(split, seed, half):
+def cross_on_a_half(split, seed, half):
     """Report's reason for leaving out a transfer across datasets trained on a half of its target's
-    ``split`` (train --half or --split-seed): its study (SnT, TnT, baseT) is on every class."""
+    ``split`` (train --half or --split-seed): its study (SnT, TnT, baseT) is on every class. ``train``
+    warns of it as such a run starts (:func:`minitransfer.preflight.warnings_for`)."""
     seed = f" {seed}" if split == "random" else ""
     return (f"a transfer across datasets trained on half {half} of the {split} split{seed} of its dataset: report "
             f"measures transfers across datasets on every class of their target only (SnT against baseT), and "
