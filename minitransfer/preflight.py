@@ -86,7 +86,8 @@ def warnings_for(plan):
     if unlike_paper:
         found.append(unlike_paper)
     if plan.cross_dataset and c.split != "all":  # said before its hours of training, not first by report
-        found.append(f"report will leave this run out: it is {cross_on_a_half(c.split, c.split_seed, c.half)}")
+        instead = "train it on every class (give neither `half` nor `split_seed`)"
+        found.append(f"report will leave this run out: it is {cross_on_a_half(c.split, c.split_seed, c.half, instead)}")
     shared = _classes_shared_with_base(plan)
     if shared:
         found.append(shared)

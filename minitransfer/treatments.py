@@ -253,15 +253,16 @@ def _from_config(folder, name, config, bases, records):
     return Run(name, "base", split, seed, target=half)
 
 
-def cross_on_a_half(split, seed, half):
+def cross_on_a_half(split, seed, half, instead="train it without --half and --split-seed, as experiment "
+                                                "--source-data does"):
     """Report's reason for leaving out a transfer across datasets trained on a half of its target's
-    ``split`` (train --half or --split-seed): its study (SnT, TnT, baseT) is on every class. ``train``
-    warns of it as such a run starts (:func:`minitransfer.preflight.warnings_for`)."""
+    ``split`` (train --half or --split-seed): its study (SnT, TnT, baseT) is on every class; ending in
+    what to do ``instead``. ``train`` warns of it as such a run starts, in its fields' words
+    (:func:`minitransfer.preflight.warnings_for`)."""
     seed = f" {seed}" if split == "random" else ""
     return (f"a transfer across datasets trained on half {half} of the {split} split{seed} of its dataset: report "
             f"measures transfers across datasets on every class of their target only (SnT against baseT), and "
-            f"cannot pair this one with a base of the same half; train it without --half and --split-seed, as "
-            f"experiment --source-data does")
+            f"cannot pair this one with a base of the same half; {instead}")
 
 
 def _judge_base(folder, config, bases, unreadable):
