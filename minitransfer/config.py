@@ -321,13 +321,18 @@ def _choose_preset(c, parent, dataset, task, named):
                 raise
             raise ConfigError(str(error)) from None
     if min(dataset.image_size) < preset.crop:
-        others = [] if parent is not None else models.presets_fitting(dataset.image_size)  # the base's is fixed
-        # with a base, its preset is the only one that takes its layers: the base and the images do not fit
-        fault = DataMismatch if parent is not None else ConfigError
+        # with a base, its preset is the only one that takes its layers: the base and the images do not fit; the
+        # images, smaller, are prepared again from larger originals (enlarged, they add nothing), or a new base trained
+        others = [f"`preset={name!r}`" for name in models.presets_fitting(dataset.image_size)]
+        if parent is None:
+            fault, instead = ConfigError, "".join(f", or choose {name}" for name in others)
+        else:
+            fault, instead = DataMismatch, " from original images at least that large" + (
+                f", or train a new base with {' or '.join(others)}, whose crops fit them (a transfer takes its "
+                f"base's preset)" if others else "")
         raise fault(f"preset {preset.name}{origin} takes {preset.crop}x{preset.crop} crops but the images of "
                     f"{named.data} are {dataset.image_size[0]}x{dataset.image_size[1]}: prepare them at "
-                    f"{models.prepared_size(preset)} px (prepare's --size)"
-                    + "".join(f", or choose `preset={name!r}`" for name in others))
+                    f"{models.prepared_size(preset)} px (prepare's --size){instead}")
     c.fc8_outputs = c.fc8_outputs or task.num_classes
     if c.fc8_outputs > checkpoint_check.MAX_OUTPUTS:  # the half's classes, as many: its weights could not be read back
         raise ConfigError(f"the {task.num_classes} classes of the half need more outputs than the "

@@ -18,9 +18,10 @@ import numpy as np
 from minitransfer import config, models, preflight
 from minitransfer.data import dataset as datasets
 from minitransfer.data.shard_format import META_FILE
-from minitransfer.experiment import Run, run_fields
+from minitransfer.experiment import CROSS, Run, run_dir, run_fields
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_options import SOURCE_DATA
+from minitransfer.grid_plan_file import read_plan
 
 _shared = contextvars.ContextVar("shared_plans", default=None)  # plans_shared's plans, by _shared_key
 _named = contextvars.ContextVar("paths_named", default={})  # paths_named's spellings, by absolute path
@@ -92,6 +93,29 @@ def crop_warnings(runs, out, options):
             if warning and warning not in found:
                 found.append(warning)
     return found
+
+
+def fitting_in_grid(plan):
+    """What makes the crops of ``plan`` fit where it is a base of a cross-dataset grid, trained by the
+    grid's ``train`` (its run folder's treatment.json records such a run, and the grid's plan,
+    ``OUT/experiment.json``, both datasets: a train knows only its own): :func:`_fitting_both`, which the
+    grid's dry run advises too, not a preset that cannot take the other dataset's images. "" for any
+    other run (``train`` alone: :func:`minitransfer.preflight.fitting`'s advice), or where they cannot be read."""
+    from minitransfer.grid_plan import recorded_run  # which imports this module
+
+    run = recorded_run(plan.run_dir) if plan.parent is None else None
+    if run is None or run.split != CROSS or run.kind != "base":
+        return ""
+    out = pathlib.Path(plan.config.out).parents[run.name.count("/")]
+    options = (read_plan(out) or {}).get("options")
+    if run_dir(out, run) != plan.run_dir or not isinstance(options, dict) or not options.get(SOURCE_DATA):
+        return ""
+    data = [path for path in (options[SOURCE_DATA], options.get("data"))
+            if isinstance(path, str) and os.path.realpath(path) == os.path.realpath(plan.config.data)]
+    try:
+        return _fitting_both(plan.preset, data[0], options) if data else ""
+    except (datasets.DatasetError, OSError):  # the other dataset gone since the grid planned: train's own advice
+        return ""
 
 
 def _check_crops_fit_both(runs, out, options):

@@ -123,11 +123,18 @@ def crop_warning(plan, fitting):
 
 def fitting(plan):
     """What makes ``plan``'s crops fit its images: the images prepared at the preset's size, or a
-    preset made for them. A transfer's preset is its base's: across datasets, only its target's
-    images can change; within its base's dataset, that dataset prepared again takes the base trained again."""
+    preset made for them (for a base of a cross-dataset grid, one made for both its datasets:
+    :func:`minitransfer.grid_preflight.fitting_in_grid`). A transfer's preset is its base's: across datasets,
+    only its target's images can change; within its base's dataset, that dataset prepared again takes the
+    base trained again."""
+    from minitransfer.grid_preflight import fitting_in_grid  # which imports this module
+
     preset, dataset, size = plan.preset, plan.named.data, models.prepared_size(plan.preset)
     keep = "to keep the paper's proportion"
     if plan.parent is None:
+        in_grid = fitting_in_grid(plan)  # a cross-dataset grid's base: its preset must fit the other dataset too
+        if in_grid:
+            return in_grid
         others = [name for name in models.presets_fitting(plan.dataset.image_size) if name != preset.name]
         return f"prepare the images at {size} px (prepare's --size) {keep}" + "".join(
             f", or choose `preset={name!r}`" for name in others)

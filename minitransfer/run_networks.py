@@ -8,6 +8,7 @@ import dataclasses
 import os
 import pathlib
 
+from minitransfer import checkpoint as checkpoints
 from minitransfer import run_lock
 from minitransfer.config_checks import ConfigError
 from minitransfer.rundir import run_dir_for, weights_for
@@ -30,9 +31,23 @@ def copied_weights(copy_from):
     if moved:
         raise ConfigError(f"`copy_from` {moved}")
     if checkpoint.is_file():
-        raise ConfigError(f"`copy_from` {copy_from} is the run folder of {weights}, which has not finished (no "
-                          f"{weights.name} beside it); to copy from its latest checkpoint, give {checkpoint}")
+        raise ConfigError(f"`copy_from` {copy_from} is the run folder of {weights}, which "
+                          f"{not_finished(weights, checkpoint)}")
     return copy_from
+
+
+def not_finished(weights, checkpoint):
+    """What to say of a run folder given as the base a transfer copies whose ``weights`` file is not there
+    and whose ``checkpoint`` is (its run has not finished), as `copy_from` and the command line's
+    --copy-from say it (one wording): "has not finished (no baseA.h5 beside it); to copy from its latest
+    checkpoint, give ..."; where its metrics.jsonl records that it diverged after that checkpoint, that
+    it never will finish, and to copy from that checkpoint (from before it diverged) or train it again."""
+    diverged = checkpoints.diverged_after(checkpoint)
+    if diverged:
+        return (f"has not finished (no {weights.name} beside it): its {diverged} (see its metrics.jsonl), so it "
+                f"never will; to copy from its latest checkpoint, from before it diverged, give {checkpoint}, or "
+                f"train it again with a lower `base_lr`")
+    return f"has not finished (no {weights.name} beside it); to copy from its latest checkpoint, give {checkpoint}"
 
 
 def weights_not_beside(run, weights):

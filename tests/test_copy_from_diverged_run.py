@@ -27,7 +27,29 @@ def test_copying_from_a_diverged_run_folder_says_it_diverged(micro_data, tmp_pat
     done = _transfer(run, micro_data, tmp_path / "t.h5")
     assert done.exit_code == 2, done.output
     assert f"{run} has not finished (no midA.h5 beside it): its {diverged}" in done.output
-    assert f"give {run / 'checkpoint.h5'}" in done.output
+    assert f"give {run / 'checkpoint.h5'}, or train it again with a lower --base-lr" in done.output
+
+
+def test_the_library_says_a_copied_run_folder_diverged_as_the_command_line_does(micro_data, tmp_path):
+    """TrainConfig(copy_from=<a run folder whose run diverged>) advised its latest checkpoint as if the run
+    might yet finish; it says that it diverged, in the command line's words (one wording, fields as the
+    library names them)."""
+    with pytest.raises(training.Diverged):
+        training.train(config.TrainConfig(out=str(tmp_path / "midA.h5"), data=micro_data, split="all", base_lr=50.0,
+                                          checkpoint_every=1, max_iter=20, batch_size=8, device="cpu", quiet=True))
+    run = tmp_path / "midA.run"
+    diverged = divergence(run / "metrics.jsonl")
+    assert diverged
+    with pytest.raises(config.ConfigError) as refused:
+        training.train(config.TrainConfig(out=str(tmp_path / "t.h5"), data=micro_data, copy_from=str(run), n=3,
+                                          frozen=True, max_iter=2, batch_size=8, device="cpu", quiet=True))
+    said = str(refused.value)
+    assert said.startswith(f"`copy_from` {run} is the run folder of {tmp_path / 'midA.h5'}, which has not finished "
+                           f"(no midA.h5 beside it): its {diverged} (see its metrics.jsonl), so it never will"), said
+    assert said.endswith(f"give {run / 'checkpoint.h5'}, or train it again with a lower `base_lr`"), said
+    cli = _transfer(run, micro_data, tmp_path / "t.h5").output
+    assert said.split(", which ", 1)[1].replace("`base_lr`", "--base-lr") in " ".join(cli.split())  # the same words
+    assert not (tmp_path / "t.run").exists()
 
 
 def test_copying_from_an_unfinished_run_folder_that_did_not_diverge_says_nothing_of_it(micro_data, tmp_path):
@@ -37,5 +59,5 @@ def test_copying_from_an_unfinished_run_folder_that_did_not_diverge_says_nothing
     (tmp_path / "midA.run" / "result.json").unlink()
     done = _transfer(tmp_path / "midA.run", micro_data, tmp_path / "t.h5")
     assert done.exit_code == 2, done.output
-    assert "has not finished (no midA.h5 beside it); to copy from its latest checkpoint give" in done.output
+    assert "has not finished (no midA.h5 beside it); to copy from its latest checkpoint, give" in done.output
     assert "diverged" not in done.output

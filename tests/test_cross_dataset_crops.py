@@ -119,3 +119,18 @@ def test_a_dry_run_says_each_crop_warning_once(micro_data, synthetic_8, tmp_path
     said = " ".join(done.output.split())
     assert said.count("crops") == 1 and "warning:" in said
     assert f"prepare {synthetic_8} at 14 px" in said
+
+
+def test_a_bases_crops_larger_than_the_targets_images_say_to_prepare_them_from_larger_originals(bases, micro_data,
+                                                                                                 tmp_path):
+    """A mini base (32 px crops) and 14 px images: "prepare them at 36 px" read as enlarging these images;
+    it says the originals must be that large, or to train a new base of a preset fitting them (the base's is
+    fixed)."""
+    done = _transfer(bases, "mini", micro_data, [], tmp_path)
+    assert done.exit_code == 65, done.output
+    fitting = models.presets_fitting(datasets.open_dataset(micro_data).image_size)
+    assert fitting and "mini" not in fitting
+    said = " ".join(done.output.split())
+    assert (f"are 14x14: prepare them at {models.prepared_size(models.get('mini'))} px (prepare's --size) from "
+            f"original images at least that large, or train a new base with "
+            f"{' or '.join(f'--preset {name}' for name in fitting)}, whose crops fit them") in said, said

@@ -11,8 +11,8 @@ import shlex
 
 import click
 
-from minitransfer import (checkpoint, dead_ends, fileio, path_kinds, results, run_destination, run_lock, run_networks,
-                          rundir)
+from minitransfer import (checkpoint, config_wording, dead_ends, fileio, path_kinds, results, run_destination, run_lock,
+                          run_networks, rundir)
 from minitransfer.experiment import TREATMENT_FILE
 from minitransfer.data import archives, dataset, folder_tree, shard_format
 
@@ -219,13 +219,9 @@ class NetworkPath(click.Path):
         moved = run_networks.weights_not_beside(path, weights) if self.finished and folder.suffix == ".run" else ""
         if moved:
             self.fail(moved, param, ctx)
-        if self.finished and (path / "checkpoint.h5").is_file():
-            diverged = checkpoint.diverged_after(path / "checkpoint.h5")  # it never will: as its metrics.jsonl says
-            self.fail(f"{path} has not finished (no {weights.name} beside it)" +
-                      (f": its {diverged} (see its metrics.jsonl), so it never will; to copy from its latest "
-                       f"checkpoint, from before it diverged, give {path / 'checkpoint.h5'}, or train it again with "
-                       f"a lower --base-lr" if diverged else
-                       f"; to copy from its latest checkpoint give {path / 'checkpoint.h5'}"), param, ctx)
+        if self.finished and (path / "checkpoint.h5").is_file():  # the library's words (its run diverged: said)
+            self.fail(config_wording.worded(f"{path} {run_networks.not_finished(weights, path / 'checkpoint.h5')}"),
+                      param, ctx)
         if (path / "checkpoint.h5").is_file():
             return str(path / "checkpoint.h5")
         if folder.suffix == ".run" and any((path / name).is_file() for name in ("config.json", "treatment.json")):

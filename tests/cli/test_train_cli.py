@@ -226,7 +226,7 @@ def test_copy_from_takes_a_finished_run_folder_and_refuses_an_unfinished_one(wor
     refused = invoke(["train", "--data", data, "--copy-from", str(unfinished), "--n", "2", "-o", str(tmp_path / "t.h5"),
                       *FAST], work)
     assert refused.exit_code == 2 and f"{unfinished} has not finished (no base.h5 beside it); to copy from its " \
-        f"latest checkpoint give {unfinished / 'checkpoint.h5'}" in refused.output, refused.output
+        f"latest checkpoint, give {unfinished / 'checkpoint.h5'}" in refused.output, refused.output
     assert not (tmp_path / "t.h5").exists() and not (tmp_path / "t.run").exists()
 
 
