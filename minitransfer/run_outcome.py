@@ -17,8 +17,9 @@ class Diverged(MinitransferError, RuntimeError):
     """The loss became non-finite; the message carries the diagnostic (exit code 1)."""
 
 
-class Interrupted(Exception):
-    """SIGINT, SIGTERM or SIGHUP stopped the run after writing a checkpoint (exit code 75)."""
+class Interrupted(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP stopped the run after writing a checkpoint (exit code 75). A KeyboardInterrupt,
+    as Python's Ctrl-C is: a notebook's ``except Exception`` around ``train`` must not swallow a stop and go on."""
 
     def __init__(self, message, checkpoint_path, iteration):
         super().__init__(message)
