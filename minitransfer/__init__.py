@@ -5,7 +5,9 @@ features in deep neural networks?" (NIPS 2014). Every GPU operation is a hand-wr
 kernel (``kernels/``, launched through ``minitransfer.cuda``); a NumPy implementation of every
 operation (``minitransfer.ops``) is the specification, the test oracle and the CPU fallback.
 
-Importing minitransfer never needs CuPy or a GPU.
+Importing minitransfer never needs CuPy or a GPU. ``except minitransfer.MinitransferError`` catches every
+error it raises to its callers (:mod:`minitransfer.errors`); a stop (Ctrl-C) raises
+:class:`minitransfer.run_outcome.Interrupted`, a KeyboardInterrupt.
 """
 
 __version__ = "0.1.0"
@@ -13,3 +15,7 @@ __version__ = "0.1.0"
 from minitransfer import cpus as _cpus  # noqa: E402
 
 _cpus.bound_blas_threads()  # before anything loads NumPy: its BLAS reads its thread count as it loads
+
+from minitransfer.errors import MinitransferError  # noqa: E402
+
+__all__ = ["MinitransferError"]

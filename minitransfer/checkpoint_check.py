@@ -15,6 +15,7 @@ import h5py
 import numpy as np
 
 from minitransfer import fileio, hdf5_files, rundir
+from minitransfer.errors import MinitransferError
 from minitransfer.hdf5_files import HDF5_SIGNATURE
 from minitransfer.ops import precision as precisions
 
@@ -28,7 +29,7 @@ MAX_ABS_WEIGHT = 1e6
 HDF5_DAMAGE = (OSError, RuntimeError)
 
 
-class CheckpointError(ValueError):
+class CheckpointError(MinitransferError, ValueError):
     """A checkpoint is missing, unreadable, of another format, or does not fit the network."""
 
 

@@ -12,6 +12,7 @@ from minitransfer import checkpoint_check
 from minitransfer import cuda, models
 from minitransfer.data import splits
 from minitransfer.data.decoder_pool import MAX_WORKERS
+from minitransfer.errors import MinitransferError
 from minitransfer.ops import precision as precisions
 
 HALVES = ("A", "B")
@@ -26,13 +27,13 @@ MAX_SEED = splits.MAX_SEED
 MAX_COUNT = 2**31 - 1
 
 
-class ConfigError(ValueError):
+class ConfigError(MinitransferError, ValueError):
     """The configuration is invalid or contradicts itself (command line: exit code 2). Messages quote
     the fields they name (`copy_from`, `overwrite=True`) so the command line can show its options
     instead (:func:`minitransfer.cli._errors.option_text`)."""
 
 
-class DataMismatch(ValueError):
+class DataMismatch(MinitransferError, ValueError):
     """The dataset does not fit the checkpoint: other classes, other image size (exit code 65)."""
 
 

@@ -22,6 +22,8 @@ import typing
 
 import numpy as np
 
+from minitransfer.errors import MinitransferError
+
 COMPILE_OPTIONS = ("-std=c++17",)
 DTYPE_SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
 MAX_GRID = (2**31 - 1, 65535, 65535)  # blocks along x, y, z that any CUDA device launches
@@ -30,7 +32,7 @@ _INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"\s*$', re.MULTILINE)
 _modules = {}
 
 
-class CudaUnavailable(RuntimeError):
+class CudaUnavailable(MinitransferError, RuntimeError):
     """The CUDA backend was asked for but CuPy or a CUDA device is missing."""
 
 

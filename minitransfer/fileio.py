@@ -28,11 +28,12 @@ import time
 import h5py
 
 from minitransfer import disk_space
+from minitransfer.errors import MinitransferError
 
 _TEMPORARY = re.compile(r"^\.(.+)\.tmp-(\d+)$")  # .<name>.tmp-<pid>
 
 
-class StorageError(OSError):
+class StorageError(MinitransferError, OSError):
     """A file could not be written (disk full, quota, permissions, I/O error): exit code 74."""
 
     def __str__(self):

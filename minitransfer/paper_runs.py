@@ -13,16 +13,17 @@ import pathlib
 import re
 
 from minitransfer.comparisons import Result, is_accuracy
+from minitransfer.errors import MinitransferError
 from minitransfer.experiment import Run
 
 PAPER_REFERENCE = "paper"    # --reference paper: the original runs' table shipped in the package
 
 
-class BadReference(ValueError):
+class BadReference(MinitransferError, ValueError):
     """The ``--reference`` file cannot be read as the paper's runs (exit code 65)."""
 
 
-class _UnknownRun(ValueError):
+class _UnknownRun(MinitransferError, ValueError):
     """A row naming no run of the paper's code: its message says which names are, not the columns."""
 
 

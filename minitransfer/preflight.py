@@ -25,6 +25,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import class_tables, models, optim, rundir
 from minitransfer.config import default_out
 from minitransfer.data.loader import prefetch_slots
+from minitransfer.errors import MinitransferError
 from minitransfer.layers import Conv2d, MaxPool2d
 from minitransfer.memory_limit import available_memory
 from minitransfer.progress import duration
@@ -255,7 +256,7 @@ def _start_of(plan):
     return plan.resume_from.solver.iteration if plan.resume_from is not None else 0
 
 
-class OutOfMemory(MemoryError):
+class OutOfMemory(MinitransferError, MemoryError):
     """A training step, an evaluation batch or the runs a grid trains at once need more memory than
     this process has available (exit code 1)."""
 

@@ -85,6 +85,7 @@ from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COL
 from minitransfer.paper_runs import is_reference
 from minitransfer.path_kinds import path_kind
 from minitransfer.comparisons import Bases
+from minitransfer.errors import MinitransferError
 from minitransfer.results import (INTERCHANGEABLE, collect, metric_words, network_gone, read_reference,
                                   recorded_runs, without_base)
 
@@ -98,7 +99,7 @@ COLUMNS = ("run", "label", "treatment", "split", "split_seed", "target", "n", "f
 PLOT_HINT = "pip install 'minitransfer[plot]'"
 
 
-class NoRuns(RuntimeError):
+class NoRuns(MinitransferError, RuntimeError):
     """The folder holds no finished run to report (exit code 1); nothing is written."""
 
 

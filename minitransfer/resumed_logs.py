@@ -8,10 +8,11 @@ well-formed records up to the checkpoint, an evaluation's event only beside its 
 import collections
 
 from minitransfer import fileio
+from minitransfer.errors import MinitransferError
 from minitransfer.run_logs import EVAL_COLUMNS
 
 
-class RunLogError(ValueError):
+class RunLogError(MinitransferError, ValueError):
     """A resumed run's eval.csv is not one, or lacks an evaluation its checkpoint says was made (exit 65)."""
 
 

@@ -24,6 +24,7 @@ import pathlib
 import time
 
 from minitransfer import fileio, stopping
+from minitransfer.errors import MinitransferError
 from minitransfer.held_locks import held_here, hold, looked_up, release
 from minitransfer.lock_holder import Holder, is_this_process, read_holder, this_process_record
 
@@ -31,7 +32,7 @@ from minitransfer.lock_holder import Holder, is_this_process, read_holder, this_
 BUSY = " is in use by another minitransfer process"  # RunBusy's words, which a grid reads in a run's log
 
 
-class RunBusy(RuntimeError):
+class RunBusy(MinitransferError, RuntimeError):
     """Another process holds the run directory's lock (exit code 2); ``pid`` names it (:func:`holder`'s
     answer: a :class:`Holder`, -1 or None)."""
 

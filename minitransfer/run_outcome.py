@@ -9,15 +9,17 @@ import dataclasses
 import numpy as np
 
 from minitransfer import checkpoint_check, cuda, optim
+from minitransfer.errors import MinitransferError
 from minitransfer.layers import to_numpy
 
 
-class Diverged(RuntimeError):
+class Diverged(MinitransferError, RuntimeError):
     """The loss became non-finite; the message carries the diagnostic (exit code 1)."""
 
 
-class Interrupted(Exception):
-    """SIGINT, SIGTERM or SIGHUP stopped the run after writing a checkpoint (exit code 75)."""
+class Interrupted(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP stopped the run after writing a checkpoint (exit code 75). A KeyboardInterrupt,
+    as Python's Ctrl-C is: a notebook's ``except Exception`` around ``train`` must not swallow a stop and go on."""
 
     def __init__(self, message, checkpoint_path, iteration):
         super().__init__(message)
@@ -28,7 +30,7 @@ class Interrupted(Exception):
         return type(self), (*self.args, self.checkpoint_path, self.iteration)
 
 
-class OutOfMemoryMidRun(MemoryError):
+class OutOfMemoryMidRun(MinitransferError, MemoryError):
     """Memory ran out part-way through a run (exit code 1): the message says what ran out, what was
     saved and what to change. ``checkpoint_path`` and ``iteration``: the checkpoint a rerun with
     ``resume='auto'`` continues from (None and 0 where there is none)."""

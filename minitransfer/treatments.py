@@ -28,6 +28,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, transfer
 from minitransfer.class_tables import same_dataset
 from minitransfer.data import dataset as datasets
+from minitransfer.errors import MinitransferError
 from minitransfer.experiment import CROSS, SOURCE, TARGET, TREATMENT_FILE, Run
 from minitransfer.train_records import recorded, run_records, source_record
 
@@ -38,7 +39,7 @@ KINDS = ("base", "selffer", "transfer", "random-frozen", "reduced")  # Run.kind 
 TREATMENT_FIELDS = ("split", "split_seed", "half", "copy_from", "n", "frozen", "random_frozen", "per_class")
 
 
-class UnreadableRun(ValueError):
+class UnreadableRun(MinitransferError, ValueError):
     """A run with a result.json that cannot be read as one network: its result, configuration or
     treatment file is corrupt, or its base cannot be found. ``report`` leaves it out and names it."""
 

@@ -14,8 +14,10 @@ import click
 
 from minitransfer import rundir, stopping
 from minitransfer.data import inputs
+from minitransfer.errors import MinitransferError
 
-class OutputUnwritable(OSError):
+
+class OutputUnwritable(MinitransferError, OSError):
     """Standard output is closed (``>&-``) or refused a write (a full disk, /dev/full); the message
     says which."""
 

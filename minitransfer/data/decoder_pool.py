@@ -30,6 +30,7 @@ import time
 from multiprocessing import resource_tracker
 
 from minitransfer import stopping
+from minitransfer.errors import MinitransferError
 from minitransfer.stopping import STOP_SIGNALS
 
 WORKER_POLL_SECONDS = 0.5
@@ -49,7 +50,7 @@ SCRIPT_RERUN_EXIT = 3
 _CLOSING_QUEUES = []
 
 
-class WorkerDied(RuntimeError):
+class WorkerDied(MinitransferError, RuntimeError):
     """A decoding process ended while the import (or a data loader) still needed it, or could not
     start (exit code 1)."""
 

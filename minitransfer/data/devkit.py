@@ -21,6 +21,7 @@ import pathlib
 
 import numpy as np
 
+from minitransfer.errors import MinitransferError
 from . import inputs, text_files
 from .dataset import DatasetError
 
@@ -31,7 +32,7 @@ SYNSET_FIELDS = ("ILSVRC2012_ID", "WNID", "words", "num_children")
 MAX_FILE_BYTES = 64 << 20  # the real meta.mat is about 2 MB, the ground truth 200 kB
 
 
-class MissingDependency(RuntimeError):
+class MissingDependency(MinitransferError, RuntimeError):
     """An optional package is not installed; the message says how to install it (exit code 1)."""
 
 

@@ -13,11 +13,13 @@ import json
 import os
 import re
 
+from minitransfer.errors import MinitransferError
+
 SHA256 = re.compile(r"[0-9a-f]{64}")
 FILE_NAME = re.compile(r"[^/\\\x00]+")
 
 
-class DatasetError(ValueError):
+class DatasetError(MinitransferError, ValueError):
     """A dataset on disk is missing, corrupt or inconsistent; the message names the file at fault.
 
     The command line maps it to exit code 65 (bad data)."""
@@ -63,7 +65,7 @@ def read_error(path, what, error, remedy=REPREPARE):
                              f"file system; rerun once it is repaired")
 
 
-class _Malformed(Exception):
+class _Malformed(MinitransferError):
     """A field of meta.json that is not what the format says (its dotted name)."""
 
 
