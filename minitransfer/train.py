@@ -78,6 +78,7 @@ def train(config, on_iteration=None, show_result=True):
     iterations done saved where it ran out between two iterations or before the update of a NumPy
     or plain CUDA step; once an update has begun, the last checkpoint kept; the first step's own
     MemoryError as it is; a GPU's step, ``step.OutOfDeviceMemory``, a ConfigError, saved or not).
+    Each of them is a :class:`minitransfer.MinitransferError`, but :class:`Interrupted`, a KeyboardInterrupt.
     A save after a stop request, a data fault or memory running out that fails itself says which
     checkpoint is kept: ``OutOfMemoryMidRun``, or ``fileio.StorageError`` for a write refused; where
     the run folder's check refuses it (moved, a log or the lock gone), ``rundir.RunFolderChanged``
