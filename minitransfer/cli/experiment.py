@@ -8,7 +8,7 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import (config, config_checks, grid_caveats, grid_check, grid_folder, grid_gpus, grid_options,
+from minitransfer import (config, grid_caveats, grid_check, grid_folder, grid_gpus, grid_options,
                           grid_plan, grid_plan_file, grid_preflight, grid_runner, grid_status, models, scheduler, slurm)
 from minitransfer.slurm_sbatch import check_not_the_scripts_own
 from minitransfer.slurm_time import carried_over, parse_time_limit
