@@ -17,8 +17,8 @@ spread); transferred features fine-tuned help (AnB+ resolved above its base, or 
 as it); a dissimilar task transfers worse (the natural split, two families such as natural /
 man-made, below a random split at the top n: :func:`minitransfer.run_facts.natural_families` names them); and random
 frozen features are worse than transferred ones (a random split's AnB; and, where there are natural-split runs
-at a common n, a sixth finding: than the natural split's AnB, "even from a distant task", §4.3). A cross-dataset grid (experiment --source-data)
-has the first three measured across datasets too: SnT (layers of the source dataset's base) at the
+at a common n, a sixth finding: than the natural split's AnB, "even from a distant task", §4.3). A cross-dataset
+grid (experiment --source-data) has the first three measured across datasets too: SnT (layers of the source dataset's base) at the
 lowest n about as good as the target's base, below TnT at the top n, and SnT+ at or above its base.
 A claim whose networks copy from or are measured against bases no better than chance
 (:func:`minitransfer.run_facts.bases_at_chance`) is not judged: those bases learned nothing, or were
