@@ -11,18 +11,17 @@ plainly when they do not. A group of fewer than
 :data:`MIN_NETWORKS` networks (or bases) has no standard error: its claim is not resolved, never
 taken to hold with an uncertainty of zero.
 
-The claims (Yosinski et al. 2014, §4): the lowest layers are general (AnB at the lowest n about as
-good as its base); the top layers are specific (AnB at the top n below BnB by more than the seed
-spread); transferred features fine-tuned help (AnB+ resolved above its base, or about as good
-as it); a dissimilar task transfers worse (the natural split, two families such as natural /
-man-made, below a random split at the top n: :func:`minitransfer.run_facts.natural_families` names them); and random
-frozen features are worse than transferred ones (a random split's AnB; and, where there are natural-split runs
-at a common n, a sixth finding: than the natural split's AnB, "even from a distant task", §4.3). A cross-dataset
-grid (experiment --source-data) has the first three measured across datasets too: SnT (layers of the source dataset's base) at the
-lowest n about as good as the target's base, below TnT at the top n, and SnT+ at or above its base.
-A claim whose networks copy from or are measured against bases no better than chance
-(:func:`minitransfer.run_facts.bases_at_chance`) is not judged: those bases learned nothing, or were
-scored on too few validation images to tell.
+The claims (Yosinski et al. 2014, §4): the lowest layers are general (AnB at the lowest n about as good as its
+base); the top layers are specific (AnB at the top n below BnB by more than the seed spread); transferred features
+fine-tuned help (AnB+ resolved above its base, or about as good as it); a dissimilar task transfers worse (the
+natural split, two families such as natural / man-made, below a random split at the top n:
+:func:`minitransfer.run_facts.natural_families` names them); and random frozen features are worse than transferred
+ones (a random split's AnB; and, where there are natural-split runs at a common n, a sixth finding: than the natural
+split's AnB, "even from a distant task", §4.3). A cross-dataset grid (experiment --source-data) has the first three
+measured across datasets too: SnT (layers of the source dataset's base) at the lowest n about as good as the
+target's base, below TnT at the top n, and SnT+ at or above its base. A claim whose networks copy from or are
+measured against bases no better than chance (:func:`minitransfer.run_facts.bases_at_chance`) is not judged: those
+bases learned nothing, or were scored on too few validation images to tell.
 The runs to read with care are :mod:`minitransfer.run_caveats`'.
 """
 
