@@ -11,17 +11,17 @@ plainly when they do not. A group of fewer than
 :data:`MIN_NETWORKS` networks (or bases) has no standard error: its claim is not resolved, never
 taken to hold with an uncertainty of zero.
 
-The claims (Yosinski et al. 2014, §4): the lowest layers are general (AnB at the lowest n about as
-good as its base); the top layers are specific (AnB at the top n below BnB by more than the seed
-spread); transferred features fine-tuned help (AnB+ resolved above its base, or about as good
-as it); a dissimilar task transfers worse (the natural split, two families such as natural /
-man-made, below a random split at the top n: :func:`minitransfer.run_facts.natural_families` names them); and random
-frozen features are worse than transferred ones. A cross-dataset grid (experiment --source-data)
-has the first three measured across datasets too: SnT (layers of the source dataset's base) at the
-lowest n about as good as the target's base, below TnT at the top n, and SnT+ at or above its base.
-A claim whose networks copy from or are measured against bases no better than chance
-(:func:`minitransfer.run_facts.bases_at_chance`) is not judged: those bases learned nothing, or were
-scored on too few validation images to tell.
+The claims (Yosinski et al. 2014, §4): the lowest layers are general (AnB at the lowest n about as good as its
+base); the top layers are specific (AnB at the top n below BnB by more than the seed spread); transferred features
+fine-tuned help (AnB+ resolved above its base, or about as good as it); a dissimilar task transfers worse (the
+natural split, two families such as natural / man-made, below a random split at the top n:
+:func:`minitransfer.run_facts.natural_families` names them); and random frozen features are worse than transferred
+ones (a random split's AnB; and, where there are natural-split runs at a common n, a sixth finding: than the natural
+split's AnB, "even from a distant task", §4.3). A cross-dataset grid (experiment --source-data) has the first three
+measured across datasets too: SnT (layers of the source dataset's base) at the lowest n about as good as the
+target's base, below TnT at the top n, and SnT+ at or above its base. A claim whose networks copy from or are
+measured against bases no better than chance (:func:`minitransfer.run_facts.bases_at_chance`) is not judged: those
+bases learned nothing, or were scored on too few validation images to tell.
 The runs to read with care are :mod:`minitransfer.run_caveats`'.
 """
 
@@ -73,7 +73,7 @@ def findings(results, facts=None, bases=None):
     chance = bases_at_chance(results, facts)
     bases = built_bases(results, bases)
     within = (general(results, bases=bases), specific(results, bases=bases), fine_tuning(results, bases=bases),
-              dissimilar(results, bases), random_weights(results, bases))
+              dissimilar(results, bases), random_weights(results, bases)) + random_weights_dissimilar(results, bases)
     measured = [_judged(finding, chance) for finding in within]
     if any(r.run.split == CROSS for r in results) and not any(r.run.split in SPLITS for r in results):
         measured = [within_dataset(results)]
@@ -88,6 +88,7 @@ def findings(results, facts=None, bases=None):
 # The splits whose bases a claim's networks copy their layers from or are measured against
 _BASES_OF = {"general": ("random",), "specific": ("random",), "fine-tuning": ("random",),
              "dissimilar": ("natural", "random"), "random-weights": ("all", "random"),
+             "random-weights-dissimilar": ("all", "natural"),
              "general-across-datasets": (CROSS,), "specific-across-datasets": (CROSS,),
              "fine-tuning-across-datasets": (CROSS,)}
 CHANCE_NAMED = 3  # bases at chance a finding names; the runs to read with care list every one
@@ -261,23 +262,36 @@ def fine_tuning(results, split="random", bases=None):
 def dissimilar(results, bases=None):
     halves = " / ".join(natural_families(results))
     return _loses_more(results, "dissimilar", ("natural", "AnB", "natural"), ("random", "AnB", "random"),  # the splits
-                       (f"the {halves} transfer", "loses", "gains"), "a random split's",
+                       (f"the {halves} transfer", "loses", "gains", "does"), "a random split's",
                        "features transfer worse to a dissimilar task",
                        "dissimilar tasks: not measured (no natural-split and random-split AnB at a common n)", bases)
 
 
 def random_weights(results, bases=None):
     return _loses_more(results, "random-weights", ("all", "random", "random"), ("random", "AnB", "AnB"),
-                       ("random frozen layers", "lose", "gain"), "transferred ones",
+                       ("random frozen layers", "lose", "gain", "do"), "transferred ones",
                        "transferred features beat random ones",
                        "random weights: not measured (no random-frozen and AnB runs at a common n)", bases)
+
+
+def random_weights_dissimilar(results, bases=None):
+    """The paper's §4.3 (Figure 3, bottom): random frozen layers against the natural split's AnB,
+    "transferring even from a distant task is better than using random filters"; a tuple of the one
+    finding, or () where the runs have no natural-split AnB and random-frozen runs at a common n."""
+    halves = " / ".join(natural_families(results))
+    finding = _loses_more(results, "random-weights-dissimilar", ("all", "random", "random"),
+                          ("natural", "AnB", "natural AnB"), ("random frozen layers", "lose", "gain", "do"),
+                          f"layers transferred from a dissimilar task (the {halves} transfer)",
+                          "even features of a dissimilar task beat random ones", "", bases)
+    return (finding,) if finding.networks else ()
 
 
 def _loses_more(results, claim, worse, better, worse_name, better_name, meaning, unmeasured, bases=None):
     """The claim that networks ``worse`` (split, treatment, label) lose more, relative to their
     bases, than networks ``better`` at the highest n both have. ``worse_name``: (subject, its verb for a
-    loss, for a gain); where both groups gained on their bases the sentence says "gains 5 points more",
-    not "loses 5 points less" (a small dataset's transfers may beat their bases)."""
+    loss, for a gain, for either); where both groups gained on their bases the sentence says "gains 5
+    points more", not "loses 5 points less" (a small dataset's transfers may beat their bases), and where
+    one gained and the other lost, "does 13 points better (worse) than"."""
     worse_runs, better_runs = (relative_by_n(results, *group[:2], bases=bases) for group in (worse, better))
     common = sorted(set(worse_runs) & set(better_runs))
     if not common:
@@ -287,9 +301,10 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
     holds = difference.mean < 0 and _resolved(difference)
     verdict = (meaning if holds else "resolved, the other way round from the paper's" if _resolved(difference) else
                _unresolved((a.count, b.count), (worse[0], better[0])))
-    subject, loses, gains = worse_name
-    gained = a.mean > ROUNDING and b.mean > ROUNDING
-    measured = (f"At n={n}, {subject} {gains if gained else loses} {_more(difference, gained)} than {better_name} "
+    subject, loses, gains, does = worse_name
+    gained, mixed = a.mean > ROUNDING and b.mean > ROUNDING, (a.mean > ROUNDING) != (b.mean > ROUNDING)
+    verb = does if mixed else gains if gained else loses
+    measured = (f"At n={n}, {subject} {verb} {_more(difference, gained, mixed)} than {better_name} "
                 f"({worse[2]} {a.mean:+.1f}, {better[2]} {b.mean:+.1f} points relative to their bases; "
                 f"{a.count} + {b.count} networks)")
     return Finding(claim, f"{measured}: {verdict}.", difference.mean, difference.se, a.count + b.count, holds,
@@ -367,10 +382,12 @@ def _signed(spread):
     return f"{spread.mean:+.1f}{_plus_minus(spread.se)}"
 
 
-def _more(difference, gained=False):
-    """A loss relative to another: "3.1 ± 0.9 points more" (or "less"); a gain, ``gained``, the other way."""
-    more = (difference.mean > 0) if gained else (difference.mean < 0)
-    return f"{abs(difference.mean):.1f}{_plus_minus(difference.se)} points {'more' if more else 'less'}"
+def _more(difference, gained=False, mixed=False):
+    """A loss relative to another: "3.1 ± 0.9 points more" (or "less"); a gain, ``gained``, the other way;
+    a gain against a loss, ``mixed``, "13.1 ± 0.9 points better" (or "worse")."""
+    more = (difference.mean > 0) if gained or mixed else (difference.mean < 0)
+    words = ("better", "worse") if mixed else ("more", "less")
+    return f"{abs(difference.mean):.1f}{_plus_minus(difference.se)} points {words[0] if more else words[1]}"
 
 
 def _below(difference):

@@ -30,12 +30,21 @@ def describe_plan(plan, net):
     if c.copy_from:
         what = f"copy {c.n} layers from {named.copy_from} ({'frozen' if c.frozen else 'fine-tuned'})"
     elif c.random_frozen:
-        what = f"first {c.random_frozen} layers random and frozen"
+        what = random_frozen_words(c.random_frozen)
+    if c.per_class:  # the report's reduced-data runs (reduced-0010), not a base of the paper's grid
+        what = (f"{'reduced-data base' if what == 'base' else what + ' on reduced data'} (at most {c.per_class} "
+                f"training image{'s' * (c.per_class != 1)} per class)")
     seed = f" seed {c.split_seed}" if c.split == "random" else ""  # the other splits are not drawn
     half = f" half {c.half}" if c.half else ""
     return (f"{net.preset} ({net.parameter_count():,} parameters) on {plan.device}; {what}; split {c.split}"
             f"{seed}{half} of {named.data} ({plan.task.num_classes} classes); {c.max_iter} "
             f"iteration{'s' * (c.max_iter != 1)} of batch {c.batch_size}, lr {c.base_lr} x{c.gamma} every {c.stepsize}")
+
+
+def random_frozen_words(n):
+    """"first layer random and frozen", "first 3 layers random and frozen": a random-weights control's
+    ``n`` (train's banner, info's lines)."""
+    return "first layer random and frozen" if n == 1 else f"first {n} layers random and frozen"
 
 
 def result_line(result):

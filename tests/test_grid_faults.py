@@ -128,20 +128,22 @@ def test_options_of_a_run_here_are_usage_errors_with_emit_slurm(micro_data, tmp_
     assert not (tmp_path / "grid").exists() and not (tmp_path / "slurm").exists()
 
 
-@pytest.mark.parametrize("counts", ["0", "10,2147483648", "99999999999999999999"])
+@pytest.mark.parametrize("counts", ["0", "10,2147483648", "99999999999999999999", "-1", "10,-5"])
 def test_per_class_counts_out_of_range_are_usage_errors(micro_data, tmp_path, counts):
     """--per-class 99999999999999999999 passed the option's check and ended in plan_grid's
-    ValueError, a traceback; 2147483648 (2**31) passed both, for runs train --per-class refuses."""
+    ValueError, a traceback; 2147483648 (2**31) passed both, for runs train --per-class refuses; -1,
+    an integer, was said to be "expected a comma-separated list of integers"."""
     from minitransfer.cli import main
 
     result = CliRunner().invoke(main, ["experiment", "--data", str(micro_data), "-o", str(tmp_path / "grid"),
                                        "--per-class", counts, "--dry-run"])
     assert result.exit_code == 2, result.output
-    assert "Invalid value for '--per-class': images per class must lie in 1..2147483647" in result.output
+    assert "Invalid value for '--per-class': images per class must lie in 1..2147483647 (each count 1 or more), " \
+           f"got {counts.split(',')[-1]}" in result.output, result.output
     assert not (tmp_path / "grid").exists()
 
 
-@pytest.mark.parametrize("counts", ["10,,100", "10,", "1_0", "\u0661"])
+@pytest.mark.parametrize("counts", ["10,,100", "10,", "1_0", "\u0661", "1-3", "-"])
 def test_per_class_counts_with_an_empty_or_unusual_entry_are_usage_errors(micro_data, tmp_path, counts):
     """--per-class 10,,100 skipped the empty entry (a count left out by a slip), and 1_0 read as 10."""
     from minitransfer.cli import main

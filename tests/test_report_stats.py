@@ -183,6 +183,7 @@ def test_a_report_of_an_unusual_grid_gives_each_claim_the_oracles_numbers(tmp_pa
                 "fine-tuning-across-datasets": clustered(relative("cross", "AnB+"))[:3],
                 "dissimilar": welch(values("natural", "AnB", 5), values("random", "AnB", 5)),
                 "random-weights": welch(values("all", "random", 5), values("random", "AnB", 5)),
+                "random-weights-dissimilar": welch(values("all", "random", 5), values("natural", "AnB", 5)),
                 "general-across-datasets": (cross_low.mean(), cross_low.std(ddof=1) / np.sqrt(2), 2),
                 "specific-across-datasets": welch(values("cross", "AnB", 5), values("cross", "BnB", 5))}
     measured = {f.claim: (f.value, f.se, f.networks) for f in written.findings}

@@ -137,3 +137,19 @@ def grid_train_options(command):
     for option in reversed(GRID_TRAIN_OPTIONS):
         command = option(command)
     return command
+
+
+def per_class_counts(ctx, param, value):
+    """experiment's --per-class 10,100,1000: each entry ASCII digits (not "1_0", which int() reads as 10),
+    none empty ("10,,100": a count left out by a slip), each in 1..MAX_COUNT as train --per-class takes
+    it; a negative integer ("-1") is said to be out of range, not "expected integers"."""
+    parts = [part.strip() for part in value.split(",")] if value else []
+    for part in parts:
+        digits = part[1:] if part.startswith("-") else part
+        if not (digits.isascii() and digits.isdigit()):
+            raise click.BadParameter(f"expected a comma-separated list of integers (training images per class, "
+                                     f"e.g. 10,100,1000), cannot read {part!r} in {value!r}")
+        if not 1 <= int(part) <= config_checks.MAX_COUNT:
+            raise click.BadParameter(f"images per class must lie in 1..{config_checks.MAX_COUNT} (each count 1 or "
+                                     f"more), got {part}")
+    return tuple(sorted({int(part) for part in parts}))

@@ -8,7 +8,7 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import (config, config_checks, grid_caveats, grid_check, grid_folder, grid_gpus, grid_options,
+from minitransfer import (config, grid_caveats, grid_check, grid_folder, grid_gpus, grid_options,
                           grid_plan, grid_plan_file, grid_preflight, grid_runner, grid_status, models, scheduler, slurm)
 from minitransfer.slurm_sbatch import check_not_the_scripts_own
 from minitransfer.slurm_time import carried_over, parse_time_limit
@@ -18,7 +18,7 @@ from minitransfer.rundir import RESULT_FILE
 from ._devices import GpuIds, choose_devices
 from ._errors import option_text, run
 from ._grid_end import grid_log, tell_summary, told_where_it_stopped
-from ._options import SEED, changed_fields, data_option, device_option, grid_train_options
+from ._options import SEED, changed_fields, data_option, device_option, grid_train_options, per_class_counts
 from ._output import drop_output_if_reader_gone, echo, say
 from ._paths import DatasetFolder, OutputFolder
 
@@ -26,18 +26,6 @@ from ._paths import DatasetFolder, OutputFolder
 # --replicates: a grid of 1000 networks a point is more than a study trains; 10**30 (a slip) planned
 # networks until the memory ran out, taking the machine's with it
 MAX_REPLICATES = 1000
-
-
-def _counts(ctx, param, value):
-    """--per-class 10,100,1000: each entry ASCII digits (not "1_0", which int() reads as 10), none
-    empty ("10,,100": a count left out by a slip)."""
-    parts = [part.strip() for part in value.split(",")] if value else []
-    if not all(part.isascii() and part.isdigit() for part in parts):
-        raise click.BadParameter(f"expected a comma-separated list of integers, got {value!r}")
-    counts = tuple(sorted({int(part) for part in parts}))
-    if any(not 1 <= count <= config_checks.MAX_COUNT for count in counts):  # as train --per-class takes them
-        raise click.BadParameter(f"images per class must lie in 1..{config_checks.MAX_COUNT}")
-    return counts
 
 
 def _sbatch_options(ctx, param, value):
@@ -102,7 +90,7 @@ def _time_limit(ctx, param, value):
               help="Random-weights control (the paper's Section 4.3) for these n, e.g. 1-7 or 1,3,5: the first n "
                    "layers random and frozen, trained on all classes (OUT/all/randomn), beside a base on all "
                    "classes (OUT/all/base) (default: none).")
-@click.option("--per-class", callback=_counts, default="", metavar="N,N",
+@click.option("--per-class", callback=per_class_counts, default="", metavar="N,N",
               help="Reduced-data runs (the paper's Figure S1): bases on all classes with N training images per "
                    "class, for these N, comma-separated (e.g. 10,100,1000; OUT/all/reduced-0010 for 10; default: "
                    "none); the report draws them as figure_s1. A count above every class's training images keeps "

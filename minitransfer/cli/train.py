@@ -174,6 +174,9 @@ def train(as_json, **options):
     c = config.TrainConfig(**options)
 
     def work():
+        if "frozen" in typed and not c.frozen and c.random_frozen is not None:  # --frozen: check_combinations
+            raise config_checks.ConfigError("--fine-tune applies to copied layers and needs --copy-from and --n "
+                                            "(the --random-frozen layers stay frozen)")
         resumes.refuse_typed_otherwise(c, typed)  # --resume RUN would take the run's value for --seed 0 typed
         return training.train(c, show_result=as_json)  # with --json, among the progress lines on stderr
 
