@@ -9,6 +9,7 @@ from minitransfer import transfer
 from minitransfer.checkpoint_info import as_named, described
 from minitransfer.data import inputs
 from minitransfer.results import start_over_in
+from minitransfer.run_lines import random_frozen_words
 from minitransfer.run_lock import holder_named
 from minitransfer.rundir import train_again
 
@@ -125,7 +126,7 @@ def _lines(summary):
         lines.extend(_copied_from_line(source))
         lines.extend(_base_lines(base, n, kept, source.get("dataset")))
     if summary["random_frozen"]:
-        lines.append(f"first {summary['n_frozen']} layers random and frozen")
+        lines.append(random_frozen_words(summary["n_frozen"]))
     if summary["precision"]:
         changes = "".join(f"; {change['from']} until iteration {change['iteration']}, then {change['to']}"
                           for change in summary["precision_changes"])
