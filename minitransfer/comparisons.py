@@ -285,7 +285,7 @@ def base_without_accuracy(result, bases):
     folder while others hold one, :meth:`Bases.elsewhere`: which is its own cannot be told) or
     :data:`MISSING` (not among the runs); ``elsewhere``, the folders that hold one where ``why`` is
     :data:`ELSEWHERE` (else empty). The one naming :func:`without_base` and Table 1's note of its
-    own-base column (:func:`minitransfer.report_tables.table1_without_own_base`) share."""
+    own-base column (:func:`minitransfer.report_table1_notes.table1_without_own_base`) share."""
     found = tuple(b.run.name for b in bases.of(result))
     if found:
         return found, UNMEASURED, []
