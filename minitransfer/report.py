@@ -45,7 +45,7 @@ than its treatment says), and a run whose training diverged (no result: not unfi
 none of these; results.md and findings.md name it and say why, so a report of a large grid is
 still written while one run is being fixed. A transfer, selffer or random-frozen run whose own base
 is not among the runs
-(:func:`minitransfer.comparisons.without_base`) is in the results and the accuracy panels but in no
+(:func:`minitransfer.missing_bases.without_base`) is in the results and the accuracy panels but in no
 finding or number relative to a base; results.md and findings.md name it too.
 
 Runs of several datasets, presets or precisions, and transfers across datasets from bases of

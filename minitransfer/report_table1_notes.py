@@ -9,9 +9,10 @@ import math
 import pathlib
 import re
 
-from minitransfer.comparisons import ELSEWHERE, MISSING, UNMEASURED, base_without_accuracy, bases_of, built_bases
+from minitransfer.comparisons import bases_of, built_bases
 from minitransfer.experiment import CROSS, Run
 from minitransfer.findings import chance_named
+from minitransfer.missing_bases import ELSEWHERE, MISSING, UNMEASURED, base_without_accuracy
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, TABLE_1_COLUMNS, TABLE_1_RANGES,
                                         consecutive_spans, layer_list, table1_measured)
 from minitransfer.results import interchangeable_halves, means_by_n, select
@@ -73,7 +74,7 @@ def table1_without_selffer(results, rows):
             f"--no-fine-tuned; the demo on a CPU trains none).")
 
 
-# Why an own base of Table 1's AnB+ runs has no accuracy, in the note's words (comparisons.base_without_accuracy)
+# Why an own base of Table 1's AnB+ runs has no accuracy, in the note's words (missing_bases.base_without_accuracy)
 _BASE_LACKING = {MISSING: "not among the runs",
                  ELSEWHERE: "not in their folders, while other folders hold a base of their target (which is "
                             "theirs cannot be told)",
@@ -85,7 +86,7 @@ def table1_without_own_base(results, rows, ranges=TABLE_1_RANGES, bases=None):
     at a range of layers with AnB+ runs, when the table measures some boost (else
     :func:`table1_unmeasured` says why): the base of the AnB+ there, of their own target, is not among
     the runs, not in their folder while others hold one, or has no accuracy
-    (:func:`minitransfer.comparisons.base_without_accuracy`, as results.md says it); those bases named
+    (:func:`minitransfer.missing_bases.base_without_accuracy`, as results.md says it); those bases named
     (the first few), as results.md names each run measured against them. "" otherwise. ``bases``:
     the :class:`minitransfer.comparisons.Bases` of ``results``."""
     spans, lacking = _own_bases_lacking(results, rows, ranges, bases, throughout=True)
@@ -99,7 +100,7 @@ def table1_own_base_partial(results, rows, ranges=TABLE_1_RANGES, bases=None):
     """Which AnB+ Table 1's own-base column (``rows``, :func:`table1` of ``results`` over ``ranges``)
     leaves out where it shows a boost: those whose own target's base is not among the runs, not in
     their folder while others hold one, or has no accuracy, by split seed, their bases named
-    (:func:`minitransfer.comparisons.base_without_accuracy`); the column averaged the others
+    (:func:`minitransfer.missing_bases.base_without_accuracy`); the column averaged the others
     silently, while the pooled and BnB+ columns average every AnB+. "" where it leaves none out.
     ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results``."""
     spans, lacking = _own_bases_lacking(results, rows, ranges, bases, throughout=False)
