@@ -11,8 +11,7 @@ runs (every random split's two bases within :data:`INTERCHANGEABLE` of each othe
 import dataclasses
 import math
 
-from minitransfer import run_labels
-from minitransfer.experiment import CROSS, Run
+from minitransfer.experiment import Run
 from minitransfer.rundir import BEST_EVALUATIONS
 from minitransfer.run_lines import all_evaluations_words
 
@@ -273,70 +272,6 @@ def bases_of(results, networks, bases=None):
             for b in bases.of(r, half)}
 
 
-MEASURED_AGAINST_BASE = ("transfer", "selffer", "random-frozen")  # kinds measured relative to their own base
-# Why a network's own base has no accuracy (:func:`base_without_accuracy`)
-UNMEASURED, ELSEWHERE, MISSING = "unmeasured", "elsewhere", "missing"
-
-
-def base_without_accuracy(result, bases):
-    """(names, why, elsewhere) of the own base of ``result``, whose :meth:`Bases.accuracy` is NaN: ``names``, the
-    bases found for it (:meth:`Bases.of`), else the one its folder would hold ("random0/baseB");
-    ``why``: :data:`UNMEASURED` (found, but it made no evaluation), :data:`ELSEWHERE` (not in its
-    folder while others hold one, :meth:`Bases.elsewhere`: which is its own cannot be told) or
-    :data:`MISSING` (not among the runs); ``elsewhere``, the folders that hold one where ``why`` is
-    :data:`ELSEWHERE` (else empty). The one naming :func:`without_base` and Table 1's note of its
-    own-base column (:func:`minitransfer.report_tables.table1_without_own_base`) share."""
-    found = tuple(b.run.name for b in bases.of(result))
-    if found:
-        return found, UNMEASURED, []
-    folder, label = result.run.name.rpartition("/")[0], dataclasses.replace(result.run, kind="base", n=0).label
-    elsewhere = bases.elsewhere(result)
-    return (f"{folder}/{label}" if folder else label,), ELSEWHERE if elsewhere else MISSING, elsewhere
-
-
-def without_base(results, bases=None):
-    """"name: why" of the networks measured relative to their own base (transfers, selffers,
-    random frozen layers) whose base is not among ``results`` (its run deleted, or only the copies
-    gathered in the folder), has no accuracy (it made no evaluation: named as it is), or is not in
-    its folder while several others hold one (:class:`Bases`): they are in no finding and no number
-    relative to a base."""
-    texts, bases = [], built_bases(results, bases)
-    for r in results:
-        if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(bases.accuracy(r)):
-            names, why, elsewhere = base_without_accuracy(r, bases)
-            seed = f" {r.run.split_seed}" if r.run.split == "random" else ""
-            trained_on = {"all": "all classes", CROSS: "the target dataset"}.get(
-                r.run.split, f"{r.run.split} split{seed}, half {r.run.target}")
-            said = {UNMEASURED: "have no accuracy (they made no evaluation)" if len(names) > 1 else
-                                "has no accuracy (it made no evaluation)",
-                    ELSEWHERE: f"is not in its folder, and {len(elsewhere)} others hold one ({_folders(elsewhere)}): "
-                               f"which is its own cannot be told; keep each replicate's runs in a folder of their "
-                               f"own, with its bases",
-                    MISSING: "is not among the runs"}[why]
-            texts.append(f"{r.run.name}: its base{'s' if len(names) > 1 else ''} {', '.join(names)} ({trained_on}) "
-                         f"{said}" + _controls_base(r, results))
-    return texts
-
-
-def _folders(folders):
-    """Folders as a reader finds them: "r1/, r2/"; the top folder as "./"."""
-    return ", ".join(f"{folder}/" if folder else "./" for folder in folders)
-
-
-def _controls_base(result, results):
-    """Why a transfer across datasets trained by hand did not take the base on every class of its
-    dataset beside it (:func:`minitransfer.run_labels.controls_datasets`): ": NAME ... is theirs", or ""."""
-    if result.run.split != CROSS:
-        return ""
-    folder, dataset = result.run.name.rpartition("/")[0], _study_dataset(result)
-    beside = [(r.run, _study_dataset(r)) for r in results if r.run.name.rpartition("/")[0] == folder]
-    base = next((run.name for run, of in beside if run.kind == "base" and run.split == "all" and of == dataset), None)
-    if base is None or dataset not in run_labels.controls_datasets(beside):
-        return ""
-    return (f": {base}, on every class of its dataset, is the base of the random-frozen or reduced-data runs "
-            f"beside it; train those in a folder of their own")
-
-
 def _relative(results, split, treatment, target=None, bases=None):
     """(network, accuracy − own base) of one treatment; networks without a trained base, or without
     an accuracy (no evaluation), left out."""
@@ -383,9 +318,3 @@ def interchangeable_halves(results, bases=None):
     one folder are two pairs; bases trained by hand into baseA/ and baseB/ one)."""
     pairs = built_bases(results, bases).random_pairs()
     return bool(pairs) and all(abs(a - b) <= INTERCHANGEABLE + 1e-9 for a, b in pairs)
-
-
-def _study_dataset(result):
-    """What a run was trained on, as :func:`minitransfer.run_labels.cross_studies` tells datasets
-    apart: its dataset's fingerprint, else its path."""
-    return result.fingerprint or result.dataset

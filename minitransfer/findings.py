@@ -123,7 +123,7 @@ def _bases(names):
 
 def chance_named(names):
     """The first :data:`CHANCE_NAMED` of ``names``, and how many more (the bases at chance a finding
-    or Table 1, :func:`minitransfer.report_tables.table1_at_chance`, names)."""
+    or Table 1, :func:`minitransfer.report_table1_notes.table1_at_chance`, names)."""
     more = f" and {len(names) - CHANCE_NAMED} more" if len(names) > CHANCE_NAMED else ""
     return ", ".join(names[:CHANCE_NAMED]) + more
 

@@ -11,19 +11,19 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
 - Table 1 (§4.1): the mean boost of AnB+ over the base of its own target, over baseA and baseB pooled
   as the paper did (only where the halves are interchangeable), and over the selffer BnB+ at the
   same n, for layers 1–7, 3–7, 5–7; under it, where no random split has both halves' bases with an
-  accuracy, a line saying the pooled column cannot be measured (:func:`minitransfer.report_tables.table1_unpooled`),
-  and where the own-base column shows – for want of the AnB+ runs' bases, or averages only some of
-  them, a line naming the bases lacking (:func:`minitransfer.report_tables.table1_without_own_base`,
-  :func:`minitransfer.report_tables.table1_own_base_partial`), where the BnB+ column shows – for want
-  of BnB+, a line saying so (:func:`minitransfer.report_tables.table1_without_selffer`), and where a row's AnB+ made no
-  evaluation, a line naming them (:func:`minitransfer.report_tables.table1_unevaluated`); below it,
-  a line for each pooled column that compares AnB+ with controls of other split seeds
-  (:func:`minitransfer.report_tables.table1_unpaired`), and where it measures nothing, a line saying
-  why (:func:`minitransfer.report_tables.table1_unmeasured`), else where its bases are no better
-  than chance, a line naming them
-  (:func:`minitransfer.report_tables.table1_at_chance`). Its layers are words, "1 to 7" and "3 and 5"
-  (:func:`minitransfer.report_tables.layer_list`), never "1-7" nor "3,5", which spreadsheets import
-  as a date (the 1st of July) or a number (3.5, with a decimal comma).
+  accuracy, a line saying the pooled column cannot be measured
+  (:func:`minitransfer.report_table1_notes.table1_unpooled`), and where the own-base column shows – for want
+  of the AnB+ runs' bases, or averages only some of them, a line naming the bases lacking
+  (:func:`minitransfer.report_table1_notes.table1_without_own_base`,
+  :func:`minitransfer.report_table1_notes.table1_own_base_partial`), where the BnB+ column shows – for want
+  of BnB+, a line saying so (:func:`minitransfer.report_table1_notes.table1_without_selffer`), and where a
+  row's AnB+ made no evaluation, a line naming them (:func:`minitransfer.report_table1_notes.table1_unevaluated`);
+  below it, a line for each pooled column that compares AnB+ with controls of other split seeds
+  (:func:`minitransfer.report_table1_notes.table1_unpaired`), and where it measures nothing, a line saying
+  why (:func:`minitransfer.report_table1_notes.table1_unmeasured`), else where its bases are no better
+  than chance, a line naming them (:func:`minitransfer.report_table1_notes.table1_at_chance`). Its layers
+  are words, "1 to 7" and "3 and 5" (:func:`minitransfer.report_tables.layer_list`), never "1-7" nor "3,5",
+  which spreadsheets import as a date (the 1st of July) or a number (3.5, with a decimal comma).
 - findings.md: the paper's five claims as measured (and, for a cross-dataset grid, three across
   datasets; a folder of those alone says once that the five are not measured), with their
   uncertainty, the runs not finished (in no finding until they are), and the runs whose metric
@@ -45,7 +45,7 @@ than its treatment says), and a run whose training diverged (no result: not unfi
 none of these; results.md and findings.md name it and say why, so a report of a large grid is
 still written while one run is being fixed. A transfer, selffer or random-frozen run whose own base
 is not among the runs
-(:func:`minitransfer.comparisons.without_base`) is in the results and the accuracy panels but in no
+(:func:`minitransfer.missing_bases.without_base`) is in the results and the accuracy panels but in no
 finding or number relative to a base; results.md and findings.md name it too.
 
 Runs of several datasets, presets or precisions, and transfers across datasets from bases of
@@ -56,9 +56,10 @@ that of such a study trained by hand in one folder (:func:`minitransfer.run_labe
 
 ``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs.
 
-Table 1 and the markdown tables are made by :mod:`minitransfer.report_tables`, the report's folder
-written by :mod:`minitransfer.report_folder`, the runs no table may pool told by
-:mod:`minitransfer.report_mixed`; their public names are importable from here too.
+Table 1 and the markdown tables are made by :mod:`minitransfer.report_tables`, the lines under Table 1
+by :mod:`minitransfer.report_table1_notes`, the report's folder written by :mod:`minitransfer.report_folder`,
+the runs no table may pool told by :mod:`minitransfer.report_mixed`; their public names are importable from
+here too.
 """
 
 import csv
@@ -77,11 +78,12 @@ from minitransfer.data import inputs
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
 from minitransfer.report_mixed import MixedRuns, mixed
 from minitransfer.report_plan import planned_not_started, planned_words, training_now, unfinished_standings
+from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_partial, table1_unevaluated,
+                                              table1_unmeasured, table1_unpaired, table1_unpooled,
+                                              table1_without_own_base, table1_without_selffer)
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, table1,
-                                        table1_at_chance, table1_markdown, table1_measured, table1_own_base_partial,
-                                        table1_unevaluated, table1_unmeasured, table1_unpaired, table1_unpooled,
-                                        table1_without_own_base, table1_without_selffer)
+                                        table1_markdown, table1_measured)
 from minitransfer.paper_runs import is_reference
 from minitransfer.path_kinds import path_kind
 from minitransfer.comparisons import Bases

@@ -1,23 +1,17 @@
 """Table 1 of the paper and the report's markdown tables (:mod:`minitransfer.report` writes them):
-the boosts of AnB+ over its controls by range of layers (:func:`table1`), the lines that say why a
-column shows – (:func:`table1_unmeasured`, :func:`table1_unpooled`, :func:`table1_without_own_base`,
-:func:`table1_without_selffer`, :func:`table1_unevaluated`), which AnB+ its own-base column leaves out
-(:func:`table1_own_base_partial`), where a pooled column compares networks of other split seeds
-(:func:`table1_unpaired`) or with bases no better than chance (:func:`table1_at_chance`), and the layers in
-words a spreadsheet reads as text (:func:`layer_list`).
+the boosts of AnB+ over its controls by range of layers (:func:`table1`, :func:`table1_markdown`), the
+treatments results.md pools (:func:`pooled_names`), and the layers in words a spreadsheet reads as text
+(:func:`layer_list`). The lines under Table 1, why a column shows – and what it compares, are
+:mod:`minitransfer.report_table1_notes`'s.
 """
 
 import math
-import pathlib
-import re
 
-from minitransfer.comparisons import ELSEWHERE, MISSING, UNMEASURED, base_without_accuracy, bases_of, built_bases
+from minitransfer.comparisons import built_bases
 from minitransfer.data import inputs
-from minitransfer.experiment import CROSS, Run
-from minitransfer.findings import chance_named
+from minitransfer.experiment import CROSS
 from minitransfer.results import interchangeable_halves, mean, means_by_n, relative_by_n, select
-from minitransfer.run_facts import at_chance_kinds, bases_at_chance
-from minitransfer.run_labels import label_pattern, name_order
+from minitransfer.run_labels import label_pattern
 from minitransfer.treatments import KINDS
 
 TABLE_1_RANGES = ((1, 7), (3, 7), (5, 7))
@@ -52,211 +46,6 @@ def table1_measured(rows):
     return any(not math.isnan(row[column]) for row in rows for column in boosts)
 
 
-def table1_unmeasured(results, rows, unfinished=()):
-    """Why Table 1 (``rows``, :func:`table1` of ``results``) measured no boost at all, in the words of
-    the finding it shares its runs with (:func:`minitransfer.findings.fine_tuning`): no random-split
-    AnB+ run with a control (where some of the ``unfinished`` runs are random-split AnB+ not finished
-    yet, that, not the options that plan AnB+: a grid still training had them); and, for a folder of
-    transfers across datasets alone (experiment --source-data), what measures those. ``unfinished``:
-    each run's recorded treatment (:func:`minitransfer.results.recorded_runs`), or its name alone.
-    "" where some boost is measured."""
-    if table1_measured(rows):
-        return ""
-    random_split, tuned = select(results, "random"), select(results, "random", "AnB+")
-    count = len(unfinished)
-    hint = (f" finished yet: {count} run{'s are' if count > 1 else ' is'} not, named in results.md"
-            if not tuned and any(map(_random_tuned_transfer, unfinished)) else
-            ": experiment --split random" if not random_split else
-            ": experiment --split random, without --no-fine-tuned" if not tuned else
-            f": the {len(tuned)} AnB+ made no evaluation" if all(math.isnan(r.mean10_top1) for r in tuned) else "")
-    across = any(r.run.split == CROSS for r in results) and not random_split
-    return (f"Table 1: not measured (no random-split AnB+ runs with their bases{hint})"
-            + ("; this folder's runs are transfers across datasets, which findings.md and figure_cross measure"
-               if across else "") + ".")
-
-
-def table1_unpooled(results, rows, bases=None):
-    """Why Table 1's pooled column (``rows``, :func:`table1` of ``results``) shows – throughout where
-    its other columns measure a boost, when the reason is not the halves' disagreeing: no random
-    split has both its halves' bases with an accuracy (one half trained, a base missing or without an
-    evaluation); "" otherwise. ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results``."""
-    if not table1_measured(rows) or any(not math.isnan(row["boost_over_pooled_base"]) for row in rows):
-        return ""
-    pairs = built_bases(results, bases).random_pairs()
-    if any(not math.isnan(a) and not math.isnan(b) for a, b in pairs):
-        return ""
-    return ("The pooled column shows – throughout: no random split has both its halves' bases (baseA and baseB) "
-            "with an accuracy, so whether they agree cannot be told.")
-
-
-def table1_without_selffer(results, rows):
-    """Why Table 1's BnB+ column (``rows``, :func:`table1` of ``results``) shows – at a range of layers whose
-    other columns measure a boost: no BnB+ with an accuracy at the n of its AnB+ (the demo on a CPU trains
-    none; a grid run with --no-fine-tuned, or not finished), those it has named by their layers. Before,
-    the column, the paper's second, was – without a word. "" otherwise."""
-    boosts = TABLE_1_COLUMNS[1:3]  # the own-base and pooled columns
-    spans = [row["layers"] for row in rows if math.isnan(row["boost_over_BnB+"])
-             and any(not math.isnan(row[column]) for column in boosts)]
-    if not spans:
-        return ""
-    trained = [n for n, value in means_by_n(results, treatment="BnB+").items() if not math.isnan(value)]
-    have = f"BnB+ at layers {layer_list(trained)} alone" if trained else "no BnB+ with an accuracy"
-    return (f'The column "{SELFFER_COLUMN}" shows – {_where(spans, rows)}: it compares each AnB+ with the BnB+ of '
-            f"the same n, and the runs hold {have} (experiment plans BnB+ on the random split unless "
-            f"--no-fine-tuned; the demo on a CPU trains none).")
-
-
-# Why an own base of Table 1's AnB+ runs has no accuracy, in the note's words (comparisons.base_without_accuracy)
-_BASE_LACKING = {MISSING: "not among the runs",
-                 ELSEWHERE: "not in their folders, while other folders hold a base of their target (which is "
-                            "theirs cannot be told)",
-                 UNMEASURED: "no accuracy, no evaluation made"}
-
-
-def table1_without_own_base(results, rows, ranges=TABLE_1_RANGES, bases=None):
-    """Why Table 1's own-base column (``rows``, :func:`table1` of ``results`` over ``ranges``) shows –
-    at a range of layers with AnB+ runs, when the table measures some boost (else
-    :func:`table1_unmeasured` says why): the base of the AnB+ there, of their own target, is not among
-    the runs, not in their folder while others hold one, or has no accuracy
-    (:func:`minitransfer.comparisons.base_without_accuracy`, as results.md says it); those bases named
-    (the first few), as results.md names each run measured against them. "" otherwise. ``bases``:
-    the :class:`minitransfer.comparisons.Bases` of ``results``."""
-    spans, lacking = _own_bases_lacking(results, rows, ranges, bases, throughout=True)
-    if not spans:
-        return ""
-    return (f'The column "{OWN_COLUMN}" shows – {_where(spans, rows)}: no base of the AnB+ runs\' own target has an '
-            f"accuracy ({_lacking_words(lacking)}){_NAMED_ELSEWHERE}")
-
-
-def table1_own_base_partial(results, rows, ranges=TABLE_1_RANGES, bases=None):
-    """Which AnB+ Table 1's own-base column (``rows``, :func:`table1` of ``results`` over ``ranges``)
-    leaves out where it shows a boost: those whose own target's base is not among the runs, not in
-    their folder while others hold one, or has no accuracy, by split seed, their bases named
-    (:func:`minitransfer.comparisons.base_without_accuracy`); the column averaged the others
-    silently, while the pooled and BnB+ columns average every AnB+. "" where it leaves none out.
-    ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results``."""
-    spans, lacking = _own_bases_lacking(results, rows, ranges, bases, throughout=False)
-    if not spans:
-        return ""
-    seeds = {r.run.split_seed for names in lacking.values() for r in names.values()}
-    return (f'The column "{OWN_COLUMN}" averages only the AnB+ runs whose own target\'s base has an accuracy '
-            f"{_where(spans, rows)}: those of {_seed_list(seeds)} are left out of it ({_lacking_words(lacking)}), "
-            f"while the other columns average every AnB+{_NAMED_ELSEWHERE}")
-
-
-_NAMED_ELSEWHERE = "; results.md and findings.md name the runs left out of it."
-
-
-def _own_bases_lacking(results, rows, ranges, bases, throughout):
-    """(the layers of the rows, {why: {base name: an AnB+ measured against it}}) of the rows of Table 1
-    (``rows`` over ``ranges``) with evaluated AnB+ runs whose own base has no accuracy: where the
-    own-base column shows – (``throughout``: every one of those AnB+ lacks it), or a boost (some do);
-    nothing where the table measures no boost."""
-    spans, lacking = [], {why: {} for why in _BASE_LACKING}
-    if not table1_measured(rows):
-        return spans, lacking
-    bases = built_bases(results, bases)
-    for row, (first, last) in zip(rows, ranges):
-        if not row["layers_with_runs"] or math.isnan(row["boost_over_own_base"]) != throughout:
-            continue
-        tuned = [r for r in select(results, "random", "AnB+") if first <= r.run.n <= last
-                 and not math.isnan(r.mean10_top1) and math.isnan(bases.accuracy(r))]
-        spans += [row["layers"]] if tuned else []
-        for r in tuned:
-            names, why, _ = base_without_accuracy(r, bases)
-            lacking[why].update(dict.fromkeys(names, r))
-    return spans, lacking
-
-
-def _where(spans, rows):
-    """"throughout" where ``spans`` are every row of Table 1 with AnB+ runs, else "for layers 1 to 7 and 3 to 7"."""
-    every = sum(bool(row["layers_with_runs"]) for row in rows)
-    return "throughout" if len(spans) == every else f"for layers {' and '.join(spans)}"
-
-
-def _lacking_words(lacking):
-    """"random0/baseB: not among the runs; ...": the bases lacking, named by why (:data:`_BASE_LACKING`)."""
-    return "; ".join(f"{_some_names(names)}: {_BASE_LACKING[kind]}" for kind, names in lacking.items() if names)
-
-
-def table1_unevaluated(results, rows, ranges=TABLE_1_RANGES):
-    """Why a row of Table 1 (``rows``, :func:`table1` of ``results`` over ``ranges``) shows – in every
-    column while it has AnB+ runs, when the table measures some boost elsewhere (else
-    :func:`table1_unmeasured` says why): none of its AnB+ made an evaluation, those named (the
-    first few) in the words of an own base without one (:data:`_BASE_LACKING`). "" otherwise."""
-    if not table1_measured(rows):
-        return ""
-    spans, names = [], set()
-    for row, (first, last) in zip(rows, ranges):
-        tuned = [r for r in select(results, "random", "AnB+") if first <= r.run.n <= last]
-        if tuned and all(math.isnan(r.mean10_top1) for r in tuned):
-            spans.append(row["layers"])
-            names.update(r.run.name for r in tuned)
-    if not spans:
-        return ""
-    several = len(spans) > 1
-    return (f"The row{'s' * several} for layers {' and '.join(spans)} show{'' if several else 's'} – throughout: "
-            f"{'their' if several else 'its'} AnB+ runs ({_some_names(names)}: {_BASE_LACKING[UNMEASURED]}) are in "
-            f"none of {'their' if several else 'its'} columns; results.md names them.")
-
-
-def _some_names(names, shown=5):
-    """The first ``shown`` of ``names`` by name, and how many more."""
-    names = sorted(names, key=name_order)
-    more = f" and {len(names) - shown} more" if len(names) > shown else ""
-    return ", ".join(names[:shown]) + more
-
-
-# an AnB+ or BnA+ as experiment names it (random0/A3B+) or a folder trained by hand may (A3B+/net), and the
-# folders of the natural split's replicates (natural, natural-1): its halves are A and B too
-_TUNED_TRANSFER, _NATURAL_FOLDER = re.compile(r"([AB])[0-9]+([AB])\+"), re.compile(r"natural(-[0-9]+)?")
-
-
-def _random_tuned_transfer(run):
-    """Whether ``run`` (one not finished) is a random split's AnB+: by its recorded treatment (a
-    :class:`minitransfer.experiment.Run`), whatever its folder is called; a run known by its name
-    alone, by the grid's naming: a part of it A3B+ or B3A+, none a folder of the natural split."""
-    if isinstance(run, Run):
-        return run.split == "random" and run.treatment == "AnB+"
-    parts = pathlib.PurePosixPath(run).parts
-    return (any(match and match[1] != match[2] for match in map(_TUNED_TRANSFER.fullmatch, parts))
-            and not any(map(_NATURAL_FOLDER.fullmatch, parts)))
-
-
-def table1_at_chance(results, facts=None, ranges=TABLE_1_RANGES, bases=None):
-    """The line under Table 1 naming the random-split bases no better than chance
-    (:func:`minitransfer.run_facts.bases_at_chance`) that the table compares with (:func:`_tabled_bases`),
-    or "" where there are none: findings.md does not judge the claims of networks that copy from or
-    are measured against them, and the table showed their boosts without a word. ``facts``: the
-    datasets already read; ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results``."""
-    tabled = _tabled_bases(results, ranges, built_bases(results, bases))
-    nothing, untold, fewest = at_chance_kinds([found for found in bases_at_chance(results, facts)
-                                               if found[0].run.name in tabled])
-    said = []
-    if nothing:
-        said.append(f"bases no better than chance ({chance_named(nothing)}): they learned nothing, so the boosts "
-                    f"tell nothing of features")
-    if untold:
-        said.append(f"bases that cannot be told from chance on {fewest} validation images ({chance_named(untold)}): "
-                    f"they may have learned nothing")
-    if not said:
-        return ""
-    return (f"Careful: these boosts are of networks that copy their layers from, or are measured against, "
-            f"{'; and '.join(said)} (findings.md does not judge them; its runs to read with care list every base).")
-
-
-def _tabled_bases(results, ranges, bases):
-    """The names of the bases Table 1 (:func:`table1`) compares with: of the AnB+ it tables (their
-    own, and those they copied from), of the BnB+ it compares those with (their parents), and,
-    where it pools them, every random split's."""
-    tuned = [r for r in select(results, "random", "AnB+")
-             if not math.isnan(r.mean10_top1) and any(first <= r.run.n <= last for first, last in ranges)]
-    selffers = [r for r in select(results, "random", "BnB+")
-                if not math.isnan(r.mean10_top1) and r.run.n in {t.run.n for t in tuned}]
-    pooled = select(results, "random", "baseB") if interchangeable_halves(results, bases) else []
-    return bases_of(results, tuned + selffers, bases) | {r.run.name for r in pooled}
-
-
 def pooled_names(results):
     """What results.md's treatment column is beside its label column, where they differ: the paper's
     pooled treatment (its footnote 3), which shows a run of baseA as baseB, B3A as AnB, a
@@ -286,60 +75,12 @@ def layer_list(ns):
     (consecutive ones as a range), "" for none. Never "1-7" nor "3,5": a spreadsheet importing
     table1.csv read "1-7" as the 1st of July and "3,5" (in a locale with a decimal comma) as 3.5."""
     words = []
-    for first, last in _spans(ns):
+    for first, last in consecutive_spans(ns):
         words += [f"{first} to {last}"] if last > first + 1 else sorted({str(first), str(last)}, key=int)
     return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def table1_unpaired(results, ranges=TABLE_1_RANGES, columns=None, bases=None):
-    """A line for each pooled column of Table 1 (:func:`table1`) that compares AnB+ at some n with
-    controls of other random split seeds: a grid partly trained (AnB+ finished on easy splits, BnB+
-    on hard ones) shows a boost no split has. The numbers stay the paper's definition; the line
-    names the column and the seeds of each side. None for a grid with every network of every seed.
-    ``columns``: the headings of the pooled and the BnB+ columns, and the own-base column's ("" for
-    a table without one, as the paper's runs' columns of ``--reference``); ``bases``: the
-    :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None)."""
-    pooled_column, selffer_column, own_column = columns or (POOLED_COLUMN, SELFFER_COLUMN, OWN_COLUMN)
-    tuned, selffer, base_seeds = (_seeds_by_n(results, treatment) for treatment in ("AnB+", "BnB+", "baseB"))
-    shown = [n for n in tuned if any(first <= n <= last for first, last in ranges)]
-    controls = [(selffer_column, "BnB+", selffer)]
-    if interchangeable_halves(results, bases):
-        every_base = set().union(*base_seeds.values())
-        controls.insert(0, (pooled_column, "baseA and baseB", {n: every_base for n in shown}))
-    lines = []
-    for column, name, seeds in controls:
-        compared = [n for n in shown if n in seeds]
-        unpaired = {}
-        for n in compared:
-            if tuned[n] != seeds[n]:
-                unpaired.setdefault((_seed_list(tuned[n]), _seed_list(seeds[n])), []).append(n)
-        sides = [f"AnB+ of {mine} with {name} of {theirs}"
-                 + ("" if ns == compared else f" at n = {', '.join(map(str, ns))}")
-                 for (mine, theirs), ns in unpaired.items()]
-        if sides:
-            own = f"; the column \"{own_column}\" pairs each network with its own split's base" if own_column else ""
-            lines.append(f"Table 1's column \"{column}\" compares {', and '.join(sides)} (averaged over all runs, "
-                         f"as the paper defines it, not split by split){own}")
-    return lines
-
-
-def _seeds_by_n(results, treatment):
-    """{n: the random split seeds of ``treatment``'s networks with an accuracy at n}."""
-    seeds = {}
-    for r in select(results, "random", treatment):
-        if not math.isnan(r.mean10_top1):
-            seeds.setdefault(r.run.n, set()).add(r.run.split_seed)
-    return seeds
-
-
-def _seed_list(seeds):
-    """"split seed 3", "split seeds 0-3, 7": consecutive seeds as a range (a grid of a hundred splits)."""
-    text = ", ".join(str(first) if first == last else f"{first}{'-' if last > first + 1 else ', '}{last}"
-                     for first, last in _spans(seeds))
-    return f"split seed{'s' if len(seeds) > 1 else ''} {text}"
-
-
-def _spans(numbers):
+def consecutive_spans(numbers):
     """[first, last] of each run of consecutive ``numbers``, ascending: 0, 1, 2, 5 -> [0, 2], [5, 5]."""
     spans = []
     for number in sorted(numbers):

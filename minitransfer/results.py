@@ -32,8 +32,9 @@ from minitransfer import fileio, hdf5_files, run_labels, run_lock, rundir, train
 from minitransfer.class_tables import shared_classes
 from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, interchangeable_halves, mean,
                                       means_by_n, metric_words, own_base, relative_by_base, relative_by_n, select,
-                                      targets_by_n, without_base)
+                                      targets_by_n)
 from minitransfer.experiment import CHECKPOINT_FILE, CROSS, TREATMENT_FILE, some_names, weights_path
+from minitransfer.missing_bases import without_base
 from minitransfer.paper_runs import PAPER_REFERENCE, BadReference, read_reference, reference_path
 from minitransfer.rundir import BEST_EVALUATIONS, RESULT_FILE
 from minitransfer.run_facts import (PAPER_FAMILIES, SCHEDULE_FIELDS, UNREAD_FAMILIES, half_families, kept_per_class_of,
@@ -335,7 +336,7 @@ def _class_table(path):
 
 def _study_of(folder, config, records):
     """(dataset, base) of a run trained by hand, as :func:`minitransfer.run_labels.cross_studies` takes
-    them: its dataset's fingerprint, else its path (:func:`minitransfer.comparisons._study_dataset`); its base's
+    them: its dataset's fingerprint, else its path (:func:`minitransfer.missing_bases._study_dataset`); its base's
     :func:`minitransfer.run_labels.base_key`, or None."""
     fingerprint = train_records.recorded(folder, config, "dataset_fingerprint", records=records)
     source = train_records.recorded_source(folder, config, records)

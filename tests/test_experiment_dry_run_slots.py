@@ -28,7 +28,7 @@ def test_the_dry_run_names_the_gpus_the_grid_fills(gpus_counted, monkeypatch, mi
 
 def test_a_dry_run_with_every_run_finished_says_it_would_train_nothing():
     """It said "would run on GPU 0, ..." of a grid whose rerun starts no run."""
-    from minitransfer.cli.experiment import _would_run_on
+    from minitransfer.cli._experiment_dry_run import _would_run_on
 
     runs = experiment.plan_grid(layers=(1,), fine_tuned=False)
     assert _would_run_on(("0", "1"), ("0",), [], runs) == "would train nothing: all 4 runs are finished"

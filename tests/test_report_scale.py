@@ -88,10 +88,10 @@ def test_the_bases_are_sorted_once_per_report_and_compare_as_built_afresh(runs_d
     Table 1 column and the list of runs without a base: a dozen passes over every run of a grid. It is
     built once for the runs (and once for the paper's, with --reference), and what is written is what
     each comparison gives from bases built afresh."""
-    from minitransfer import comparisons, findings, report_tables
+    from minitransfer import comparisons, findings, missing_bases, report_table1_notes, report_tables
     fresh = collect(runs_dir)[0]
-    expected = repr((findings.findings(fresh), report_tables.table1(fresh), report_tables.table1_unpaired(fresh),
-                     comparisons.without_base(fresh)))  # repr: NaN (no standard error) equals itself there
+    expected = repr((findings.findings(fresh), report_tables.table1(fresh), report_table1_notes.table1_unpaired(fresh),
+                     missing_bases.without_base(fresh)))  # repr: NaN (no standard error) equals itself there
     built = []
     build = comparisons.Bases.__init__
     monkeypatch.setattr(comparisons.Bases, "__init__",
@@ -100,5 +100,6 @@ def test_the_bases_are_sorted_once_per_report_and_compare_as_built_afresh(runs_d
     assert len(built) == (2 if reference else 1)
     assert [r.run.name for r in built[0]] == [r.run.name for r in written.results]
     assert repr((written.findings, report_tables.table1(written.results, bases=written.bases),
-                 report_tables.table1_unpaired(written.results, bases=written.bases), written.without_base)) == expected
+                 report_table1_notes.table1_unpaired(written.results, bases=written.bases),
+                 written.without_base)) == expected
     assert "boost_over_own_base" in expected and "Finding(claim='general'" in expected

@@ -10,7 +10,7 @@ import time
 import click
 
 from minitransfer import demo as demos
-from minitransfer import config_checks, fileio, grid_folder
+from minitransfer import config_checks, demo_folder, fileio, grid_folder
 from minitransfer.config_wording import command_line, option_name
 from minitransfer.data import synthetic
 from minitransfer.ops import precision as precisions
@@ -72,7 +72,7 @@ def demo(out, seed, device, precision):
     if out is not None:  # named as given, before the benchmark is built (the demo's grid refuses it resolved)
         run(lambda: grid_folder.check_outside_run_dirs(out, example="demo"))
         run(lambda: grid_folder.check_not_a_report(out, example="demo"))
-    out = (out or demos.default_out(seed, precision)).resolve()
+    out = (out or demo_folder.default_out(seed, precision)).resolve()
     devices = run(lambda: choose_devices(device))  # a usage error before the benchmark is built and cached
     echo("preparing the built-in synthetic benchmark ...")
     data = run(synthetic.builtin_dataset, interrupted="stopped while building the built-in benchmark (a build "

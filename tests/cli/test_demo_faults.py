@@ -28,7 +28,7 @@ from test_faults import snapshot, tmpfs
 
 TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
 # Its networks on all classes train as the others do; recorded as every demo plan records them, which is what
-# tells a demo's folder from an experiment's grid given --preset (demo._maker)
+# tells a demo's folder from an experiment's grid given --preset (demo_folder._maker)
 TINY_PLAN = demos.DemoPlan(layers=(2,), networks_per_point=1, train=TINY, selffer_fine_tuned=False,
                            all_classes={"max_iter": TINY["max_iter"]})
 KILLS_ITSELF = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from test_faults import snapshot
 
 from minitransfer import demo as demos
+from minitransfer import demo_folder
 from minitransfer.cli import main
 from minitransfer.data import synthetic
 
@@ -89,7 +90,7 @@ def test_a_plan_without_options_on_all_classes_is_told_in_real_option_names(tiny
     option no command has; now each option its networks on all classes differ in."""
     options = demos.CPU_PLAN.options(tiny_data, "cpu", 0)
     earlier = {name: value for name, value in options.items() if name != "all_classes"}
-    changes = demos._recipe_changes(json_of(earlier), options)
+    changes = demo_folder._recipe_changes(json_of(earlier), options)
     assert not any("--all-classes" in change for change in changes), changes
     assert changes == [f"--{name.replace('_', '-')} {earlier[name]!r} -> {value!r} on all classes"
                        for name, value in sorted(demos.CPU_PLAN.all_classes.items()) if earlier[name] != value]
@@ -129,4 +130,4 @@ def test_an_experiments_grid_given_a_preset_is_never_advised_away_as_a_demo(tiny
     ({"options": {"preset": "micro", "max_iter": 20}}, "either"),  # --preset given, or a demo before all_classes
     (None, None), ({"options": "hand-edited"}, None)])
 def test_who_planned_a_folder_is_read_from_its_plan(plan, maker):
-    assert demos._maker(plan) == maker
+    assert demo_folder._maker(plan) == maker

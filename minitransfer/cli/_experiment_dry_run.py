@@ -1,0 +1,83 @@
+"""``minitransfer experiment --dry-run``: the grid checked as it would be before it trains, then its plan
+shown (each run's status and train command), what it would do with each network, counted
+(:func:`_plan_summary`), and where it would train (:func:`_would_run_on`); nothing run, nothing written."""
+
+import collections
+
+from minitransfer import experiment as grid
+from minitransfer import grid_check, grid_folder, grid_gpus, grid_plan, grid_plan_file, grid_preflight, grid_runner
+from minitransfer import grid_status
+from minitransfer.rundir import RESULT_FILE
+
+from ._errors import option_text, run
+from ._output import echo, say
+
+
+def show_dry_run(runs, out, options, devices):
+    """The dry run of the grid of ``runs`` in ``out`` on ``devices``
+    (:func:`minitransfer.cli._devices.choose_devices`): refused as the grid itself would refuse it, else its plan
+    printed."""
+    grid_folder.check_place(out, options)  # refused as the grid itself would refuse it, in its order
+    plans = grid_check.PlannedConfigs()  # each run's result.json read once, as the grid's start reads it
+    grid_check.check_folder(runs, out, options, say, plans)
+    grid_plan_file.check_run_folders(out, runs)  # a file where a run's folder belongs (before their statuses)
+    # looked at once: the lines, the count, and the runs lost (not trained, as the grid's own pending runs leave
+    # them out) and to train ("done" exactly where grid_status.is_finished)
+    statuses = [grid_status.run_status(out, each, plans.states) for each in runs]
+    lost = [each for each, status in zip(runs, statuses) if status.kind == grid_status.RESULT_LOST]
+    pending = [each for each, status in zip(runs, statuses)
+               if status.kind not in (grid_status.DONE, grid_status.RESULT_LOST)]
+    grid_folder.check_writable(out, len(pending), len(runs))
+    slots = grid_runner.slots_used(devices, pending)  # as many as it has runs to train, as the grid does
+    grid_preflight.check_memory(pending, out, options, slots)
+    # each base's crop warning, which its train says as it starts: once here, where the grid is planned
+    for warning in run(lambda: grid_preflight.crop_warnings(runs, out, options)):
+        say(f"warning: {option_text(warning)}")
+    echo(grid_status.describe_plan(runs, out, options, grid.default_train_command(), statuses))
+    # as the grid says them
+    for note in (grid_plan.replaced_plan(runs, out, options), grid_plan.left_alone(runs, out, plans.states)):
+        if note:
+            say(f"note: {note}")
+    echo(_plan_summary(runs, statuses))
+    echo(_would_run_on(devices, slots, pending, runs, len(lost)))
+
+
+def _plan_summary(runs, statuses):
+    """The plan counted, as its dry run ends: "240 runs in 8 folders (random0 30, random1 30, random2 30
+    and 5 more): 0 finished, 240 to train" (", 1 result.json to write again from its checkpoint", which its
+    train writes training nothing; ", 1 being trained by another process", which the grid waits for), by the
+    runs' ``statuses`` (:func:`minitransfer.grid_status.run_status`, as its lines show them). Its first line, with the
+    count, lay hundreds of lines above (two a run) in a big grid's dry run."""
+    folders = collections.Counter(run.name.split("/")[0] for run in runs)
+    shown = [f"{folder} {count}" for folder, count in folders.items()]
+    more = f" and {len(shown) - 3} more" if len(shown) > 4 else ""
+    kinds = collections.Counter(status.kind for status in statuses)
+    finished, elsewhere = kinds[grid_status.DONE], kinds[grid_status.BEING_TRAINED]
+    lost = kinds[grid_status.RESULT_LOST]  # not trained: the grid says so, and counts them at its end
+    again = kinds[grid_status.WRITE_AGAIN]  # not trained either: their train writes result.json alone
+    return (f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {len(folders)} folder"
+            f"{'s' if len(folders) != 1 else ''} ({', '.join(shown[:3] if more else shown)}{more}): "
+            f"{finished} finished, {len(runs) - finished - elsewhere - lost - again} to train"
+            + (f", {again} {RESULT_FILE} to write again from {'their' if again > 1 else 'its'} checkpoint"
+               f"{'s' if again > 1 else ''}" if again else "")
+            + (f", {elsewhere} being trained by another process" if elsewhere else "")
+            + (f", {lost} finished whose {RESULT_FILE} is lost (not trained)" if lost else ""))
+
+
+def _would_run_on(devices, slots, pending, runs, lost=0):
+    """What the grid would do, as its dry run ends: "would run on GPU 0, GPU 1, one run each" (the
+    ``slots`` it fills of ``devices``, naming those left idle where it has fewer runs ``pending``),
+    "would run on the CPU, one at a time", or that it would train nothing (``lost`` of the runs finished, their
+    result.json lost: not trained, :data:`minitransfer.grid_status.RESULT_LOST`)."""
+    if not pending and lost:
+        return (f"would train nothing: {len(runs) - lost} of {len(runs)} runs are finished, and {lost} finished "
+                f"whose {RESULT_FILE} is lost (not trained)")
+    if not pending:
+        return f"would train nothing: all {len(runs)} runs are finished"
+    if slots == (None,):
+        return "would run on the CPU, one at a time"
+    where, idle = f"would run on {', '.join(map(grid_gpus.gpu_name, slots))}, one run each", devices[len(slots):]
+    if not idle:
+        return where
+    return (f"{where} ({len(pending)} run{'s' if len(pending) != 1 else ''} to train: "
+            f"{', '.join(map(grid_gpus.gpu_name, idle))} left idle)")

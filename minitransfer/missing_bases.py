@@ -1,0 +1,83 @@
+"""The networks measured against their own base (transfers, selffers, random frozen layers) whose base has
+no accuracy, and why (:func:`base_without_accuracy`): not among the runs, not in their folder while others hold
+one, or it made no evaluation; :func:`without_base` names them as results.md and findings.md do, left out of
+every number relative to a base (:class:`minitransfer.comparisons.Bases` finds each network's own).
+"""
+
+import dataclasses
+import math
+
+from minitransfer import run_labels
+from minitransfer.comparisons import built_bases
+from minitransfer.experiment import CROSS
+
+
+MEASURED_AGAINST_BASE = ("transfer", "selffer", "random-frozen")  # kinds measured relative to their own base
+# Why a network's own base has no accuracy (:func:`base_without_accuracy`)
+UNMEASURED, ELSEWHERE, MISSING = "unmeasured", "elsewhere", "missing"
+
+
+def base_without_accuracy(result, bases):
+    """(names, why, elsewhere) of the own base of ``result``, whose
+    :meth:`~minitransfer.comparisons.Bases.accuracy` is NaN: ``names``, the bases found for it
+    (:meth:`~minitransfer.comparisons.Bases.of`), else the one its folder would hold ("random0/baseB");
+    ``why``: :data:`UNMEASURED` (found, but it made no evaluation), :data:`ELSEWHERE` (not in its folder while
+    others hold one, :meth:`~minitransfer.comparisons.Bases.elsewhere`: which is its own cannot be told) or
+    :data:`MISSING` (not among the runs); ``elsewhere``, the folders that hold one where ``why`` is
+    :data:`ELSEWHERE` (else empty). The one naming :func:`without_base` and Table 1's note of its
+    own-base column (:func:`minitransfer.report_table1_notes.table1_without_own_base`) share."""
+    found = tuple(b.run.name for b in bases.of(result))
+    if found:
+        return found, UNMEASURED, []
+    folder, label = result.run.name.rpartition("/")[0], dataclasses.replace(result.run, kind="base", n=0).label
+    elsewhere = bases.elsewhere(result)
+    return (f"{folder}/{label}" if folder else label,), ELSEWHERE if elsewhere else MISSING, elsewhere
+
+
+def without_base(results, bases=None):
+    """"name: why" of the networks measured relative to their own base (transfers, selffers,
+    random frozen layers) whose base is not among ``results`` (its run deleted, or only the copies
+    gathered in the folder), has no accuracy (it made no evaluation: named as it is), or is not in
+    its folder while several others hold one (:class:`~minitransfer.comparisons.Bases`): they are in no finding
+    and no number relative to a base."""
+    texts, bases = [], built_bases(results, bases)
+    for r in results:
+        if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(bases.accuracy(r)):
+            names, why, elsewhere = base_without_accuracy(r, bases)
+            seed = f" {r.run.split_seed}" if r.run.split == "random" else ""
+            trained_on = {"all": "all classes", CROSS: "the target dataset"}.get(
+                r.run.split, f"{r.run.split} split{seed}, half {r.run.target}")
+            said = {UNMEASURED: "have no accuracy (they made no evaluation)" if len(names) > 1 else
+                                "has no accuracy (it made no evaluation)",
+                    ELSEWHERE: f"is not in its folder, and {len(elsewhere)} others hold one ({_folders(elsewhere)}): "
+                               f"which is its own cannot be told; keep each replicate's runs in a folder of their "
+                               f"own, with its bases",
+                    MISSING: "is not among the runs"}[why]
+            texts.append(f"{r.run.name}: its base{'s' if len(names) > 1 else ''} {', '.join(names)} ({trained_on}) "
+                         f"{said}" + _controls_base(r, results))
+    return texts
+
+
+def _folders(folders):
+    """Folders as a reader finds them: "r1/, r2/"; the top folder as "./"."""
+    return ", ".join(f"{folder}/" if folder else "./" for folder in folders)
+
+
+def _controls_base(result, results):
+    """Why a transfer across datasets trained by hand did not take the base on every class of its
+    dataset beside it (:func:`minitransfer.run_labels.controls_datasets`): ": NAME ... is theirs", or ""."""
+    if result.run.split != CROSS:
+        return ""
+    folder, dataset = result.run.name.rpartition("/")[0], _study_dataset(result)
+    beside = [(r.run, _study_dataset(r)) for r in results if r.run.name.rpartition("/")[0] == folder]
+    base = next((run.name for run, of in beside if run.kind == "base" and run.split == "all" and of == dataset), None)
+    if base is None or dataset not in run_labels.controls_datasets(beside):
+        return ""
+    return (f": {base}, on every class of its dataset, is the base of the random-frozen or reduced-data runs "
+            f"beside it; train those in a folder of their own")
+
+
+def _study_dataset(result):
+    """What a run was trained on, as :func:`minitransfer.run_labels.cross_studies` tells datasets
+    apart: its dataset's fingerprint, else its path."""
+    return result.fingerprint or result.dataset
