@@ -12,7 +12,7 @@ import signal
 import pytest
 
 import cuda_emulator
-from minitransfer import cpus, cuda, figures, stopping
+from minitransfer import cpus, cuda, figures, models, stopping
 from minitransfer.data import synthetic
 
 
@@ -87,6 +87,13 @@ def private_cache(tmp_path_factory, monkeypatch):
     list): train, eval and the demo write there (the built-in benchmark, the records of the dataset
     files found intact), never into the user's ~/.cache, nor where one test would see another's."""
     monkeypatch.setenv("MINITRANSFER_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def built_in_presets(monkeypatch):
+    """The presets the package registers, without those other tests register in this process (tests/toy_preset.py's
+    8 px crops, which would fit images no built-in preset fits): for tests of advice that names presets."""
+    monkeypatch.setattr(models, "PRESETS", {name: models.PRESETS[name] for name in ("caffenet", "mini", "micro")})
 
 
 @pytest.fixture

@@ -16,10 +16,7 @@ from minitransfer.data import synthetic
 FAST = ["--max-iter", "2", "--eval-every", "2", "--batch-size", "8", "--device", "cpu"]
 
 
-@pytest.fixture(autouse=True)
-def built_in_presets(monkeypatch):
-    """The presets the package registers, without those other tests register (toy's 8 px crops)."""
-    monkeypatch.setattr(models, "PRESETS", {name: models.PRESETS[name] for name in ("caffenet", "mini", "micro")})
+pytestmark = pytest.mark.usefixtures("built_in_presets")  # the advice names presets: without the toy's
 
 
 def _base(data, preset, folder):

@@ -2,11 +2,15 @@
 images: its train knew only its own dataset and advised a preset (mini) that cannot take the target's
 smaller images; it advises what the grid's dry run does, presets fitting both datasets or none."""
 
+import pytest
+
 from minitransfer import experiment as grid
 from minitransfer import grid_preflight, models, preflight, scheduler
 from minitransfer.cli._errors import option_text
 from minitransfer.data import dataset as datasets
 from minitransfer.grid_progress import Warnings
+
+pytestmark = pytest.mark.usefixtures("built_in_presets")  # the grid's train knows no other (toy's 8 px crops)
 
 
 def _source_base(micro_data, synthetic_8):
