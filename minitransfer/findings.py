@@ -1,4 +1,5 @@
-"""What a grid's networks show: the paper's five claims, each as a measured difference with its
+"""What a grid's networks show: the paper's five claims (a sixth: random frozen layers against a dissimilar
+task's transfer, where both were trained), each as a measured difference with its
 uncertainty, in percentage points of top-1 accuracy (the mean of the 10 best evaluations).
 
 Every accuracy is taken relative to the network's own base (:func:`minitransfer.comparisons.own_base`),
@@ -62,7 +63,8 @@ class Finding:
 
 
 def findings(results, facts=None, bases=None):
-    """The five claims, measured on ``results`` (claims without the runs they need say so); and,
+    """The five claims, measured on ``results`` (claims without the runs they need say so; the sixth,
+    :func:`random_weights_dissimilar`, only where it is measured); and,
     where ``results`` hold a cross-dataset grid's runs, the first three measured across datasets (its
     SnT+, which such a grid trains by default, were in no finding). Where they hold transfers across
     datasets and no split within a dataset, none of the five can be measured: one finding

@@ -24,7 +24,8 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
   than chance, a line naming them (:func:`minitransfer.report_table1_notes.table1_at_chance`). Its layers
   are words, "1 to 7" and "3 and 5" (:func:`minitransfer.report_tables.layer_list`), never "1-7" nor "3,5",
   which spreadsheets import as a date (the 1st of July) or a number (3.5, with a decimal comma).
-- findings.md: the paper's five claims as measured (and, for a cross-dataset grid, three across
+- findings.md: the paper's five claims as measured (a sixth where natural-split and random-frozen runs
+  share an n; and, for a cross-dataset grid, three across
   datasets; a folder of those alone says once that the five are not measured), with their
   uncertainty, the runs not finished (in no finding until they are), and the runs whose metric
   should not be trusted (:mod:`minitransfer.run_caveats`: still rising, 10 evaluations or fewer,
