@@ -91,8 +91,14 @@ class Cluster:
         self.root = Path(tempfile.mkdtemp(prefix="minitransfer-slurm-"))
         self.root.chmod(0o755)  # munged wants its socket's folders searchable by everyone
         self.conf = self.root / "slurm.conf"
-        self.env = dict(os.environ, SLURM_CONF=str(self.conf))
         self.daemons = []
+
+    @property
+    def env(self):
+        """This environment now (the test's own $MINITRANSFER_CACHE: the cluster outlives the test that started
+        it, and its jobs, exporting the environment they were submitted with, recorded the datasets they
+        verified in the first test's cache, or the user's) with ``SLURM_CONF`` set."""
+        return dict(os.environ, SLURM_CONF=str(self.conf))
 
     def start(self, timeout=60):
         """Write the configuration, start munged, slurmctld and slurmd, wait for the node to be idle."""
