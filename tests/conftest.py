@@ -3,11 +3,14 @@ or, with ``--emulate-gpu``, runs its tests on the CPU emulation of ``tests/cuda_
 that code drift has not broken them, no proof of the GPU); the poisoning ``cp`` fixture; ``cuda_xp``,
 the CUDA backend under test (emulated or a real GPU); the small synthetic dataset the training and
 CLI tests train on; ``placeholder_figures``, reports whose figures are not rendered; and for every
-test a ``$MINITRANSFER_CACHE`` of its own; with pytest-xdist (``-n auto``), one test process per
+test a ``$MINITRANSFER_CACHE`` of its own (and for every test process a $HOME of its own, so that nothing
+writes into the user's ~/.cache); with pytest-xdist (``-n auto``), one test process per
 usable core and BLAS threads shared among them."""
 
 import os
+import shutil
 import signal
+import tempfile
 
 import pytest
 
@@ -30,12 +33,31 @@ def pytest_xdist_auto_num_workers(config):
     return cpus.usable_cpus()
 
 
+def _private_home(config):
+    """Every test process's $HOME, $XDG_CACHE_HOME and $MINITRANSFER_CACHE a temporary folder of its own, set
+    before any fixture runs and inherited by every process a test starts: module- and session-scoped fixtures
+    (set up before ``private_cache``), environments copied from them and commands run with them left the records
+    of the datasets they verified (and the built-in benchmark) in the user's ~/.cache/minitransfer. A test of
+    the default location sets HOME itself (monkeypatch), as before."""
+    config.private_home = tempfile.mkdtemp(prefix="minitransfer-tests-home-")
+    home = os.path.join(config.private_home, "home")
+    os.mkdir(home)
+    os.environ.update(HOME=home, XDG_CACHE_HOME=os.path.join(home, ".cache"),
+                      MINITRANSFER_CACHE=os.path.join(config.private_home, "cache"))
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "private_home", None):
+        shutil.rmtree(config.private_home, ignore_errors=True)
+
+
 def pytest_configure(config):
     """Test processes of xdist (``-n``) share the cores' BLAS threads: each loaded NumPy with a thread
     per core, and two processes' threads (and those of the trainings they start) taking turns on two
     cores made the suite's CPU time half as much again (measured: 433 s with a thread each, 598 s
     without, the whole suite with ``-n 2`` on 2 cores). The variables are set here, in the process
     that starts the workers, before they start and load NumPy; a value the user set is kept."""
+    _private_home(config)
     workers = getattr(config.option, "numprocesses", None)
     if not workers or hasattr(config, "workerinput") or any(name in os.environ for name in cpus.THREAD_VARIABLES):
         return

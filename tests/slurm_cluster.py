@@ -39,6 +39,7 @@ SlurmctldPidFile={root}/slurmctld.pid
 SlurmdPidFile={root}/slurmd.pid
 SlurmctldLogFile={root}/slurmctld.log
 SlurmdLogFile={root}/slurmd.log
+TaskProlog={root}/task_prolog.sh
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none
@@ -56,6 +57,17 @@ KillWait=10
 MinJobAge=600
 {node} NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=test Nodes={host} Default=YES MaxTime=INFINITE State=UP
+"""
+# Every task's environment with the submitting test's HOME and $MINITRANSFER_CACHE (Cluster.env passes them as
+# SLURM_* variables, which SLURM exports even with --export=NONE): a job given the login environment (HOME from the
+# password database, no $MINITRANSFER_CACHE) recorded the datasets it verified in the user's ~/.cache.
+TASK_PROLOG = """\
+#!/bin/sh
+for name in HOME MINITRANSFER_CACHE; do
+    eval "value=\\${SLURM_TESTS_$name-}"
+    [ -n "$value" ] && echo "export $name=$value"
+done
+exit 0
 """
 
 
@@ -91,13 +103,23 @@ class Cluster:
         self.root = Path(tempfile.mkdtemp(prefix="minitransfer-slurm-"))
         self.root.chmod(0o755)  # munged wants its socket's folders searchable by everyone
         self.conf = self.root / "slurm.conf"
-        self.env = dict(os.environ, SLURM_CONF=str(self.conf))
         self.daemons = []
+
+    @property
+    def env(self):
+        """This environment now (the test's own $MINITRANSFER_CACHE: the cluster outlives the test that started
+        it, and its jobs, exporting the environment they were submitted with, recorded the datasets they
+        verified in the first test's cache, or the user's) with ``SLURM_CONF`` set."""
+        passed = {f"SLURM_TESTS_{name}": os.environ[name] for name in ("HOME", "MINITRANSFER_CACHE") if name in os.environ}
+        return dict(os.environ, SLURM_CONF=str(self.conf), **passed)
 
     def start(self, timeout=60):
         """Write the configuration, start munged, slurmctld and slurmd, wait for the node to be idle."""
         for name in ("munge", "state", "spool"):
             (self.root / name).mkdir(mode=0o755)
+        prolog = self.root / "task_prolog.sh"
+        prolog.write_text(TASK_PROLOG)
+        prolog.chmod(0o755)
         key = self.root / "munge" / "munge.key"
         key.write_bytes(os.urandom(1024))
         key.chmod(0o400)

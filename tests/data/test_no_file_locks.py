@@ -26,11 +26,12 @@ FAST = ["--preset", "micro", "--batch-size", "8", "--max-iter", "2", "--eval-eve
 def without_locks(tmp_path_factory):
     """``run(*args)``: ``minitransfer ARGS`` on a file system without locks; (exit code, output)."""
     shim = c_shims.built(tmp_path_factory, "nolock", SHIM)
-    environment = {**hangup.buffered_environment(), "LD_PRELOAD": str(shim),
-                   "PYTHONPATH": os.pathsep.join(sys.path)}
-    environment.pop("HDF5_USE_FILE_LOCKING", None)
 
     def run(*args):
+        # the environment of the test calling, not the module's first (before its $MINITRANSFER_CACHE was set)
+        environment = {**hangup.buffered_environment(), "LD_PRELOAD": str(shim),
+                       "PYTHONPATH": os.pathsep.join(sys.path)}
+        environment.pop("HDF5_USE_FILE_LOCKING", None)
         done = subprocess.run([sys.executable, "-m", "minitransfer", *map(str, args)], capture_output=True,
                               text=True, timeout=300, env=environment)
         return done.returncode, done.stdout + done.stderr
