@@ -617,7 +617,7 @@ def test_copy_from_another_architecture_names_the_layer(data, tmp_path):
         frozen={}, meta={"classes": [{"index": 0, "wnid": "n00000000", "name": "class 0"}]},
         mean=np.zeros((36, 36, 3), np.float32))
     checkpoints.save(tmp_path / "caffenet.h5", foreign)
-    with pytest.raises(checkpoints.CheckpointError,
+    with pytest.raises(config_checks.ConfigError,  # the preset given is at fault (exit 2), not the checkpoint
                        match=r"layer conv1 has W \(96, 3, 11, 11\).*needs W \(16, 3, 5, 5\)"):
         training.train(training.TrainConfig(out=str(tmp_path / "n.h5"), data=data, preset="mini",
                                             copy_from=str(tmp_path / "caffenet.h5"), n=2, **FAST))
