@@ -46,7 +46,9 @@ class OutOfMemoryMidRun(MinitransferError, MemoryError):
 
 @dataclasses.dataclass
 class TrainResult:
-    """What a finished run reports (also written to ``result.json``)."""
+    """What a finished run reports (also written to ``result.json``, but for ``warnings``): ``warnings``, the
+    texts of the warnings ``train`` said for the run (without ``warning: ``), in order, quiet or not: a
+    library's caller, who sees no stderr, reads them there (:func:`minitransfer.train.train`)."""
 
     out: str
     run_dir: str
@@ -58,9 +60,11 @@ class TrainResult:
     seconds: float
     ms_per_iteration: float
     weights: dict = None             # the weights file as written: sha256, size, mtime_ns (None in older ones)
+    warnings: tuple = ()             # this call's, not the run's: not in result.json, which a rerun reads back
 
     def to_dict(self):
-        return dataclasses.asdict(self)
+        """result.json's fields (``warnings`` left out)."""
+        return {name: value for name, value in dataclasses.asdict(self).items() if name != "warnings"}
 
 
 def _norm(a):

@@ -19,7 +19,7 @@ in ..."), the stop is owed, and raised again at the next point that checks (:fun
 
 The warnings of the layers below a command (:func:`warn`) go where the call that runs asked: nowhere
 for ``train(TrainConfig(quiet=True))`` (:func:`hushed_if_quiet`), to ``run_grid``'s ``log``
-(:func:`warnings_to`).
+(:func:`warnings_to`); those a call runs into are kept for its result, said or not (:func:`warnings_heard`).
 """
 
 import atexit
@@ -43,6 +43,9 @@ _raised = []  # the KeyboardInterrupt interrupt() raised last, while swallowed_s
 _owed = []  # [True] where a stop's KeyboardInterrupt was swallowed by Python and not raised again yet
 # where warn() tells its text in this thread: None for stderr, else a function taking it (one that drops it: quiet)
 _told = contextvars.ContextVar("told", default=None)
+# the warnings the call that runs in this thread keeps (warnings_heard): a list, or None where it keeps none
+_heard = contextvars.ContextVar("heard", default=None)
+WARNING = "warning: "  # how a line that is a warning begins
 
 
 def stop_signals_heard():
@@ -204,7 +207,9 @@ def warn(text):
     cannot be written (the terminal gone): a warning is all that is lost. Told instead where the
     call that runs in this thread asked (:func:`hushed_if_quiet`, :func:`warnings_to`). Returns
     whether it was said: not where the call asked for no output, so that a warning said once per
-    process is said by a later call that did not ask so (it stayed silent after a quiet one)."""
+    process is said by a later call that did not ask so (it stayed silent after a quiet one). A
+    warning (``warning: ...``) is kept first, said or not (:func:`heard`)."""
+    heard(text)
     told = _told.get()
     if told is _dropped:
         return False
@@ -216,6 +221,27 @@ def warn(text):
     except OSError:
         pass
     return True
+
+
+def heard(text):
+    """Keep ``text``, a line said (or dropped: quiet), among the warnings of the call that runs in
+    this thread (:func:`warnings_heard`), without its ``warning: ``; nothing where it is no warning
+    (a ``note: ``) or no call keeps them."""
+    kept = _heard.get()
+    if kept is not None and text.startswith(WARNING):
+        kept.append(text[len(WARNING):])
+
+
+@contextlib.contextmanager
+def warnings_heard():
+    """A list of the warnings :func:`heard` in this thread while the block runs, in order (``train``'s
+    ``TrainResult.warnings``): a ``quiet`` call's as well, which none of them reached."""
+    kept = []
+    token = _heard.set(kept)
+    try:
+        yield kept
+    finally:
+        _heard.reset(token)
 
 
 def hushed_if_quiet(function):

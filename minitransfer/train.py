@@ -31,7 +31,6 @@ import pathlib
 from minitransfer import dead_ends, fileio, host_memory, run_file_readers, stopping
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.config_edits import hand_edit_warning, hand_edits
-from minitransfer.config_wording import worded
 from minitransfer.preflight import OutOfMemory, check_memory
 from minitransfer.resume import (WouldReplace, finished_despite, finished_without_dataset, read_base,
                                  refuse_to_overwrite, resume_point)
@@ -48,7 +47,7 @@ from minitransfer.resume_options import KEPT_SETTINGS, dataset_gone_in, keep_run
 from minitransfer.rundir import (NOTHING_TO_DO, RESULT_FILE, RUN_FILES, config_text, run_dir_for,
                                  train_again)
 from minitransfer.stop_requests import StopRequests
-from minitransfer.training_run import Run
+from minitransfer.training_run import Run, say_warning
 from minitransfer.treatments import UnreadableRun
 
 
@@ -58,6 +57,11 @@ __all__ = ["TrainConfig", "TrainResult", "train", "ConfigError", "DataMismatch",
 @stopping.hushed_if_quiet
 def train(config, on_iteration=None, show_result=True):
     """Train one network as ``config`` says; returns a :class:`TrainResult`.
+
+    The result's ``warnings`` are those the run said on stderr (without ``warning: ``), or would
+    have said under ``quiet=True``, which prints none: a crop that sees little of the images, a batch
+    larger than the data, a run report leaves out (:func:`minitransfer.preflight.warnings_for`), a
+    file system without locks ... Those said in the threads of the data loader are not among them.
 
     ``show_result``: end the progress lines (on stderr, unless `quiet`) with the result's
     (:func:`minitransfer.run_lines.result_line`); the command line prints it on stdout instead.
@@ -91,6 +95,13 @@ def train(config, on_iteration=None, show_result=True):
         a4b = train(TrainConfig(out="A4B.h5", copy_from="baseA.h5", n=4, frozen=True, max_iter=200))
         print(a4b.mean10_top1)
     """
+    with stopping.warnings_heard() as heard:
+        result = _trained(config, on_iteration, show_result)
+    return dataclasses.replace(result, warnings=tuple(heard))
+
+
+def _trained(config, on_iteration, show_result):
+    """:func:`train`'s work, its result without its warnings."""
     refuse_in_script_rerun("train()")
     check_config(config)
     if on_iteration is not None and not callable(on_iteration):  # else a TypeError once an iteration is done
@@ -272,7 +283,7 @@ def _warn_of_hand_edits(plan, saved):
         return  # deleted, or unreadable: no edit to say
     warning = hand_edit_warning(config, hand_edits(text, saved.meta["config"], recorded_options(plan)))
     if warning is not None:
-        Progress(1, 1, bar=False, quiet=plan.config.quiet, every=1).line(f"warning: {worded(warning)}")
+        say_warning(Progress(1, 1, bar=False, quiet=plan.config.quiet, every=1), warning)
 
 
 def _finished_without_dataset(c, gone):
