@@ -61,7 +61,7 @@ def train(config, on_iteration=None, show_result=True):
     The result's ``warnings`` are those the run said on stderr (without ``warning: ``), or would
     have said under ``quiet=True``, which prints none: a crop that sees little of the images, a batch
     larger than the data, a run report leaves out (:func:`minitransfer.preflight.warnings_for`), a
-    file system without locks ... Those said in the threads of the data loader are not among them.
+    file system without locks (said once per process: not again by a later call, once a call not quiet said it).
 
     ``show_result``: end the progress lines (on stderr, unless `quiet`) with the result's
     (:func:`minitransfer.run_lines.result_line`); the command line prints it on stdout instead.
