@@ -87,10 +87,10 @@ def warnings_for(plan):
     if unlike_paper:
         found.append(unlike_paper)
     control = "random-frozen" if c.random_frozen else "reduced" if c.per_class and not c.copy_from else None
-    if c.split != "all" and (plan.cross_dataset or control):  # said before its hours of training, not first by report
-        on = (c.split, c.split_seed, c.half)
-        left_out = (cross_on_a_half(*on, "train it on every class (give neither `half` nor `split_seed`)")
-                    if plan.cross_dataset else control_on_a_half(control, *on, "train it on every class (`split='all'`)"))
+    if c.split != "all" and (plan.cross_dataset or control):  # said as it starts, not by report at the end
+        on, every_class = (c.split, c.split_seed, c.half), "train it on every class"
+        left_out = (cross_on_a_half(*on, f"{every_class} (give neither `half` nor `split_seed`)") if plan.cross_dataset
+                    else control_on_a_half(control, *on, f"{every_class} (`split='all'`)"))
         found.append(f"report will leave this run out: it is {left_out}")
     shared = _classes_shared_with_base(plan)
     if shared:

@@ -1,8 +1,8 @@
 """Table 1 of the paper and the report's markdown tables (:mod:`minitransfer.report` writes them):
 the boosts of AnB+ over its controls by range of layers (:func:`table1`, :func:`table1_markdown`), the
-treatments results.md pools (:func:`result_rows`, :func:`pooled_names`), and the layers in words a spreadsheet reads as text
-(:func:`layer_list`). The lines under Table 1, why a column shows – and what it compares, are
-:mod:`minitransfer.report_table1_notes`'s.
+treatments results.md pools (:func:`result_rows`, :func:`pooled_names`), and the layers in words a
+spreadsheet reads as text (:func:`layer_list`). The lines under Table 1, why a column shows – and what
+it compares, are :mod:`minitransfer.report_table1_notes`'s.
 """
 
 import math

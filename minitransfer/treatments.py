@@ -279,7 +279,8 @@ def control_on_a_half(kind, split, seed, half, instead=ON_EVERY_CLASS):
     a run starts, in its fields' words (:func:`minitransfer.preflight.warnings_for`)."""
     what = {"random-frozen": "random-weights control (its first layers random and frozen)",
             "reduced": "reduced-data run (fewer images per class)"}[kind]
-    where = f"half {half} of the {split} split{f' {seed}' if split == 'random' else ''}" if half else f"the {split} split"
+    seed = f" {seed}" if split == "random" else ""
+    where = f"half {half} of the {split} split{seed}" if half else f"the {split} split"
     return (f"a {what} trained on {where}: the paper's random-weights control and reduced-data runs are trained on "
             f"every class, and report draws and measures them only there, against the base on every class; "
             f"{instead}")
