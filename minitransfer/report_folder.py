@@ -116,7 +116,7 @@ def refuse_other_kind(out_dir, option):
     """A ``ConfigError`` where ``out_dir`` is another kind's folder (:func:`other_kind`), or a grid's
     report folder holding a run (:func:`run_in_grid_report`), naming it and ``option``, the name it
     was given by (-o (--out), `out_dir`), to choose another; and one where ``out_dir`` is no folder (a
-    file: ``out_dir="baseA.h5"``) or lies in one that is none (:func:`not_a_folder`)."""
+    file: ``out_dir="baseA.h5"``, :func:`not_a_folder`)."""
     no_folder = not_a_folder(out_dir)
     if no_folder:
         raise config_checks.ConfigError(f"{option} {no_folder}: the report's files are written into a folder (a "
@@ -131,16 +131,12 @@ def refuse_other_kind(out_dir, option):
 
 
 def not_a_folder(out_dir):
-    """What ``out_dir`` is where it, or the nearest of the folders it would lie in that exists, is no
-    folder (links followed): "baseA.h5 is a file, not a folder", "baseA.h5/report lies in baseA.h5, a
-    file, not a folder"; else "" (a folder, or a new one to make). Its lock and files were refused with
-    the file system's words, "cannot write baseA.h5: File exists", naming neither."""
-    path = pathlib.Path(out_dir)
-    existing = next((folder for folder in (path, *path.parents) if folder.exists()), None)
-    if existing is None or existing.is_dir():
-        return ""
-    kind = path_kind(existing)
-    return f"{path} is {kind}, not a folder" if existing == path else f"{path} lies in {existing}, {kind}, not a folder"
+    """What ``out_dir`` is where it exists and is no folder (links followed): "baseA.h5 is a file, not a
+    folder"; else "". Its lock and files were refused with the file system's words, "cannot write
+    baseA.h5: File exists", naming neither. (A folder to make inside a file fails as it is made, naming
+    it: "cannot write notes.txt/report: Not a directory".)"""
+    kind = path_kind(out_dir)
+    return "" if kind in ("a folder", "nothing") else f"{out_dir} is {kind}, not a folder"
 
 
 def _replace_files(out_dir, contents):

@@ -9,16 +9,12 @@ from minitransfer import config_checks, report
 from tests.test_report import write_runs
 
 
-@pytest.mark.parametrize("below", ["", "report"], ids=["the-file", "a-folder-in-it"])
-def test_an_out_dir_that_is_a_file_is_named_as_one(tmp_path, below):
+def test_an_out_dir_that_is_a_file_is_named_as_one(tmp_path):
     runs = write_runs(tmp_path / "grid")
     weights = tmp_path / "baseA.h5"
     weights.write_bytes(b"weights")
-    out_dir = weights / below if below else weights
     with pytest.raises(config_checks.ConfigError) as refused:
-        report.write_report(runs, out_dir=out_dir, figures=False)
-    said = str(refused.value)
-    assert said.startswith(f"`out_dir` {out_dir} ")
-    assert f"{weights}, a file, not a folder" in said if below else f"{weights} is a file, not a folder" in said
+        report.write_report(runs, out_dir=weights, figures=False)
+    assert str(refused.value).startswith(f"`out_dir` {weights} is a file, not a folder: ")
     assert weights.read_bytes() == b"weights"
 
