@@ -29,6 +29,9 @@ STYLE = {
 OFFSET = {"baseB": 0.0, "BnB": -0.2, "BnB+": -0.07, "AnB": 0.07, "AnB+": 0.2}
 RELATIVE_LABEL = "accuracy − own base\n(percentage points)"
 N_LABEL = "n: layers copied from the base (0: the base itself)"
+RANDOM_N_LABEL = "n: first layers random and frozen (0: the base itself)"  # Figure 3, top right: nothing copied
+# Figure 3, bottom: both, in the paper's words (§4.3)
+EITHER_N_LABEL = "n: layers that are either random or were trained on a different base (0: the base itself)"
 TITLE_LINE = 80  # characters of a title's line that fit the width of figure2 and figure_s1
 NO_RELATIVE = "no network with an accuracy and its own base"
 
@@ -210,8 +213,8 @@ def figure3(Figure, results, reference=None, bases=None):
     random_weights.set_title("first n layers random and frozen (all classes)")
     relative.set_title("relative to each network's own base: dissimilar tasks and random features")
     _finish([(natural, accuracy_label(select(results, "natural"))),
-             (random_weights, accuracy_label(random_drawn)),
-             (relative, RELATIVE_LABEL)],
+             (random_weights, accuracy_label(random_drawn), RANDOM_N_LABEL),
+             (relative, RELATIVE_LABEL, EITHER_N_LABEL)],
             results + (reference or []))
     say_if_empty(natural, no_accuracy(select(results, "natural"),
                                         "no natural-split runs (experiment --split natural)"))
@@ -223,13 +226,13 @@ def figure3(Figure, results, reference=None, bases=None):
 
 
 def _finish(panels, results):
-    """The n axis of ``panels`` from 0 to :func:`_top_n`, half a layer of room at either end, and
-    their labels."""
+    """The n axis of ``panels`` ((axes, y label[, n label: :data:`N_LABEL` where not given])) from 0 to
+    :func:`_top_n`, half a layer of room at either end, and their labels."""
     top = _top_n(results)
-    for axes, ylabel in panels:
+    for axes, ylabel, *n_label in panels:
         axes.set_xticks(range(top + 1))
         axes.set_xlim(-0.5, top + 0.5)
-        label_axes(axes, N_LABEL, ylabel)
+        label_axes(axes, n_label[0] if n_label else N_LABEL, ylabel)
 
 
 def _top_n(results):

@@ -31,7 +31,7 @@ from minitransfer.memory_limit import available_memory
 from minitransfer.progress import duration
 from minitransfer.recorded_config import precision_history
 from minitransfer.transfer import base_caveats, source_of
-from minitransfer.treatments import cross_on_a_half
+from minitransfer.treatments import control_on_a_half, cross_on_a_half
 
 CPU_HOURS_WARNING = 2  # hours on the CPU
 GIB = 2**30
@@ -52,10 +52,10 @@ def warnings_for(plan):
     larger than the data, a learning rate that never steps down, a base's mean image resized to
     other images, layers copied from a base trained in another precision, from none of the paper's
     bases (a random-weights control, a checkpoint before the end of its run, a copy), from another
-    dataset's base onto a half of this one (which report leaves out), or from one
-    that has seen classes this run trains on (or learned other images of them), a CUDA graph asked
-    for on the CPU, a run that would take days on the CPU, a weights file named as the paper names
-    another network. The base and the dataset are named as the user gave them
+    dataset's base onto a half of this one (which report leaves out, as it does a random-weights control
+    or a reduced-data run on a half), or from one that has seen classes this run trains on (or learned
+    other images of them), a CUDA graph asked for on the CPU, a run that would take days on the CPU, a
+    weights file named as the paper names another network. The base and the dataset are named as the user gave them
     (:attr:`minitransfer.config.Plan.named`)."""
     c, named, preset = plan.config, plan.named, plan.preset
     found = []
@@ -86,9 +86,12 @@ def warnings_for(plan):
     unlike_paper = _base_unlike_papers(plan)
     if unlike_paper:
         found.append(unlike_paper)
-    if plan.cross_dataset and c.split != "all":  # said before its hours of training, not first by report
-        instead = "train it on every class (give neither `half` nor `split_seed`)"
-        found.append(f"report will leave this run out: it is {cross_on_a_half(c.split, c.split_seed, c.half, instead)}")
+    control = "random-frozen" if c.random_frozen else "reduced" if c.per_class and not c.copy_from else None
+    if c.split != "all" and (plan.cross_dataset or control):  # said as it starts, not by report at the end
+        on, every_class = (c.split, c.split_seed, c.half), "train it on every class"
+        left_out = (cross_on_a_half(*on, f"{every_class} (give neither `half` nor `split_seed`)") if plan.cross_dataset
+                    else control_on_a_half(control, *on, f"{every_class} (`split='all'`)"))
+        found.append(f"report will leave this run out: it is {left_out}")
     shared = _classes_shared_with_base(plan)
     if shared:
         found.append(shared)

@@ -83,8 +83,8 @@ from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_
                                               table1_unmeasured, table1_unpaired, table1_unpooled,
                                               table1_without_own_base, table1_without_selffer)
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
-                                        TABLE_1_RANGES, layer_list, markdown_table, pooled_names, table1,
-                                        table1_markdown, table1_measured)
+                                        TABLE_1_RANGES, layer_list, markdown_table, pooled_names, result_rows,
+                                        table1, table1_markdown, table1_measured)
 from minitransfer.paper_runs import is_reference
 from minitransfer.path_kinds import path_kind
 from minitransfer.comparisons import Bases
@@ -285,7 +285,7 @@ def _nothing_there(runs_dir):
 
 
 def _results(report, runs_dir):
-    rows = [r.row() for r in report.results]
+    rows = result_rows(report.results)
     pooled = pooled_names(report.results)
     lines = [f"# Results of {len(rows)} networks in {inputs.display_name(runs_dir)}", "",
              "Top-1 validation accuracy on each network's own target classes: final, best, and mean10_top1, the "

@@ -13,6 +13,7 @@ from minitransfer import figures as figure_module
 from minitransfer.data import shard_format
 from minitransfer.experiment import PLAN_FILE
 from minitransfer.grid_plan_file import planned_records
+from minitransfer.path_kinds import path_kind
 
 FIGURE_FORMATS = ("png", "svg")
 REPORT_TABLES = ("results.csv", "results.md", "table1.csv", "table1.md", "findings.md")  # every report writes them
@@ -28,7 +29,7 @@ def replace_report(out_dir, contents):
     folder meanwhile (a cron job's and a person's) is refused (``RunBusy``, exit code 2) naming this
     one's PID, rather than each remove the other's files and write its own among them. A ``ConfigError``
     (exit code 2, as that refusal) where ``out_dir`` is a run's, a dataset's or a grid's folder, or a
-    grid's split folder (:func:`other_kind`), before its lock is taken."""
+    grid's split folder (:func:`other_kind`), or no folder (:func:`not_a_folder`), before its lock is taken."""
     refuse_other_kind(out_dir, "`out_dir`")
     try:
         with run_lock.RunLock(out_dir):
@@ -114,7 +115,12 @@ def _run_folder_in(folder):
 def refuse_other_kind(out_dir, option):
     """A ``ConfigError`` where ``out_dir`` is another kind's folder (:func:`other_kind`), or a grid's
     report folder holding a run (:func:`run_in_grid_report`), naming it and ``option``, the name it
-    was given by (-o (--out), `out_dir`), to choose another."""
+    was given by (-o (--out), `out_dir`), to choose another; and one where ``out_dir`` is no folder (a
+    file: ``out_dir="baseA.h5"``, :func:`not_a_folder`)."""
+    no_folder = not_a_folder(out_dir)
+    if no_folder:
+        raise config_checks.ConfigError(f"{option} {no_folder}: the report's files are written into a folder (a "
+                                        f"new one is made); choose another {option}")
     what = other_kind(out_dir)
     if what is not None:
         raise config_checks.ConfigError(f"{what}: the report's files would lie among its own; choose "
@@ -122,6 +128,15 @@ def refuse_other_kind(out_dir, option):
     holding_run = run_in_grid_report(out_dir)
     if holding_run is not None:
         raise config_checks.ConfigError(f"{holding_run}, or choose another {option}")
+
+
+def not_a_folder(out_dir):
+    """What ``out_dir`` is where it exists and is no folder (links followed): "baseA.h5 is a file, not a
+    folder"; else "". Its lock and files were refused with the file system's words, "cannot write
+    baseA.h5: File exists", naming neither. (A folder to make inside a file fails as it is made, naming
+    it: "cannot write notes.txt/report: Not a directory".)"""
+    kind = path_kind(out_dir)
+    return "" if kind in ("a folder", "nothing") else f"{out_dir} is {kind}, not a folder"
 
 
 def _replace_files(out_dir, contents):

@@ -1,8 +1,8 @@
 """Table 1 of the paper and the report's markdown tables (:mod:`minitransfer.report` writes them):
 the boosts of AnB+ over its controls by range of layers (:func:`table1`, :func:`table1_markdown`), the
-treatments results.md pools (:func:`pooled_names`), and the layers in words a spreadsheet reads as text
-(:func:`layer_list`). The lines under Table 1, why a column shows – and what it compares, are
-:mod:`minitransfer.report_table1_notes`'s.
+treatments results.md pools (:func:`result_rows`, :func:`pooled_names`), and the layers in words a
+spreadsheet reads as text (:func:`layer_list`). The lines under Table 1, why a column shows – and what
+it compares, are :mod:`minitransfer.report_table1_notes`'s.
 """
 
 import math
@@ -11,7 +11,7 @@ from minitransfer.comparisons import built_bases
 from minitransfer.data import inputs
 from minitransfer.experiment import CROSS
 from minitransfer.results import interchangeable_halves, mean, means_by_n, relative_by_n, select
-from minitransfer.run_labels import label_pattern
+from minitransfer.run_labels import label_pattern, shown_treatment
 from minitransfer.treatments import KINDS
 
 TABLE_1_RANGES = ((1, 7), (3, 7), (5, 7))
@@ -46,14 +46,21 @@ def table1_measured(rows):
     return any(not math.isnan(row[column]) for row in rows for column in boosts)
 
 
+def result_rows(results):
+    """The rows of results.csv and results.md (:meth:`minitransfer.comparisons.Result.row`), each run's
+    treatment as :func:`minitransfer.run_labels.shown_treatment` says it."""
+    return [dict(r.row(), treatment=shown_treatment(r.run)) for r in results]
+
+
 def pooled_names(results):
-    """What results.md's treatment column is beside its label column, where they differ: the paper's
-    pooled treatment (its footnote 3), which shows a run of baseA as baseB, B3A as AnB, a
-    cross-dataset grid's baseT as baseB and S3T as AnB; "" where every run's treatment is its label's
-    (n written as n: :func:`minitransfer.run_labels.label_pattern`)."""
+    """What results.md's treatment column is beside its label column, where they differ: on a random
+    split the paper's pooled treatment (its footnote 3), which shows a run of baseA as baseB, B3A as AnB,
+    and a cross-dataset grid's baseT as baseB and S3T as AnB; "" where every run's treatment is its
+    label's (n written as n: :func:`minitransfer.run_labels.label_pattern`), as on the natural split and
+    on every class (:func:`minitransfer.run_labels.shown_treatment`)."""
     pooled, tuned = {}, False
     for r in results:
-        own, treatment = label_pattern(r.run).rstrip("+"), r.run.treatment.rstrip("+")
+        own, treatment = label_pattern(r.run).rstrip("+"), shown_treatment(r.run).rstrip("+")
         if own != treatment:  # in the order a reader meets them: this split's, then across datasets, baseS last
             pooled[own] = (r.run.split == CROSS, treatment == "source", KINDS.index(r.run.kind), own, treatment)
             tuned = tuned or r.run.fine_tuned
@@ -65,8 +72,10 @@ def pooled_names(results):
                             f'{own}, the source base (trained and scored on the other dataset), is "{treatment}"')
     here = "; ".join(filter(None, [", ".join(said[False]), "across datasets, " * bool(said[True])
                                    + ", ".join(said[True])]))
-    return ("The label column is each run's own name; the treatment column is the paper's pooled treatment (its "
-            f"footnote 3: AnA counts as BnB, BnA as AnB, baseA as baseB), as the figures pool them. Here {here}"
+    return ("The label column is each run's own name; the treatment column is, for a random A/B split, the paper's "
+            "pooled treatment (its footnote 3: AnA counts as BnB, BnA as AnB, baseA as baseB), as Figure 2 pools "
+            "them, and for a transfer across datasets as its figure pools them; a natural-split or every-class run's "
+            f"treatment is its own label (n written as n). Here {here}"
             + ("; a fine-tuned run (+) likewise." if tuned else "."))
 
 

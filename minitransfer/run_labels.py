@@ -77,6 +77,15 @@ def label_pattern(run):
     return run.label if run.kind == "base" else run.treatment
 
 
+def shown_treatment(run):
+    """What results.md's treatment column says of ``run``: on a random split, the paper's pooled treatment
+    (its footnote 3, :attr:`minitransfer.experiment.Run.treatment`: A3A as BnB, B3A as AnB, baseA as
+    baseB), as Figure 2 pools them, and likewise across datasets (baseT as baseB, S3T as AnB, as the
+    cross-dataset figure pools them); on the natural split and on every class, which footnote 3 does not
+    pool (Figure 3 draws one line per target task), :func:`label_pattern`: baseA, BnA, base, random."""
+    return run.treatment if run.split in ("random", CROSS) else label_pattern(run)
+
+
 def held_labels(runs):
     """The :func:`label_pattern` of ``runs``, each once, in the order of
     :data:`minitransfer.treatments.KINDS` (bases, selffers, transfers, ...), frozen before fine-tuned:

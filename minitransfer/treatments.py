@@ -13,7 +13,8 @@ typed, relative to the folder train ran in, which the run folder and its recorde
 A run whose treatment cannot be told (its base missing or unreadable, its files corrupt), and one of
 none of the paper's treatments (a reduced-data run that copied layers or froze random ones, a copy of a
 reduced-data run's layers, of a random-weights control's, of a checkpoint before the end of its run, of
-a network that itself copied layers: :func:`minitransfer.transfer.base_caveats`), raises
+a network that itself copied layers: :func:`minitransfer.transfer.base_caveats`; a random-weights control
+or reduced-data run on a half, :func:`control_on_a_half`), raises
 :class:`UnreadableRun`; :func:`minitransfer.results.collect` leaves it out and says why.
 
 A transfer across datasets trained by hand is read with the other runs of its study, and the runs
@@ -34,6 +35,8 @@ from minitransfer.train_records import recorded, run_records, source_record
 
 CONFIG_FILE = "config.json"
 KINDS = ("base", "selffer", "transfer", "random-frozen", "reduced")  # Run.kind as experiment writes it
+CONTROLS = ("random-frozen", "reduced")  # the kinds the paper trains on every class only (split all)
+ON_EVERY_CLASS = "train it on every class (--split all)"
 # The configuration fields that say which network a run is (its treatment), not how it was trained:
 # those a run's treatment.json must agree with (_check_config), and a run trained by hand is read from.
 TREATMENT_FIELDS = ("split", "split_seed", "half", "copy_from", "n", "frozen", "random_frozen", "per_class")
@@ -72,6 +75,8 @@ def treatment(folder, name, config, bases, records=None):
         except (KeyError, ValueError, TypeError) as error:
             raise UnreadableRun(f"{folder / CONFIG_FILE}: not a configuration as train writes it "
                                 f"({type(error).__name__}: {error})") from None
+    if run.kind in CONTROLS and run.split != "all":  # read as random or reduced, it was in no figure or finding
+        raise UnreadableRun(control_on_a_half(run.kind, run.split, run.split_seed, run.target))
     check_source(run, recorded(folder, config or {}, "source", source_record, records))
     return run
 
@@ -264,6 +269,21 @@ def cross_on_a_half(split, seed, half, instead="train it without --half and --sp
     return (f"a transfer across datasets trained on half {half} of the {split} split{seed} of its dataset: report "
             f"measures transfers across datasets on every class of their target only (SnT against baseT), and "
             f"cannot pair this one with a base of the same half; {instead}")
+
+
+def control_on_a_half(kind, split, seed, half, instead=ON_EVERY_CLASS):
+    """Report's reason for leaving out a run of ``kind`` (one of :data:`CONTROLS`: train --random-frozen,
+    --per-class) trained on ``half`` of its dataset's ``split`` (``seed``: its split seed): the paper's
+    random-weights control and reduced-data runs are on every class, and report draws and measures them
+    beside the base on every class only; ending in what to do ``instead``. ``train`` warns of it as such
+    a run starts, in its fields' words (:func:`minitransfer.preflight.warnings_for`)."""
+    what = {"random-frozen": "random-weights control (its first layers random and frozen)",
+            "reduced": "reduced-data run (fewer images per class)"}[kind]
+    seed = f" {seed}" if split == "random" else ""
+    where = f"half {half} of the {split} split{seed}" if half else f"the {split} split"
+    return (f"a {what} trained on {where}: the paper's random-weights control and reduced-data runs are trained on "
+            f"every class, and report draws and measures them only there, against the base on every class; "
+            f"{instead}")
 
 
 def _judge_base(folder, config, bases, unreadable):

@@ -37,3 +37,14 @@ def test_an_empty_random_frozen_panel_names_no_metric_beside_its_neighbour(plan,
     assert natural.containers and natural.get_ylabel().endswith(f"(mean of all {EVALUATIONS} evaluations)")
     label = random_weights.get_ylabel()
     assert label.startswith("top-1 accuracy") and "evaluation" not in label and "best" not in label, label
+
+
+def test_figure3s_n_axes_say_what_n_counts_on_each_panel():
+    """The random-frozen panel's n axis said "layers copied from the base", where no layer is copied;
+    the bottom panel holds both, which the paper counts as layers "either random or trained on a
+    different base" (§4.3)."""
+    runs = grid.plan_grid(random_seeds=(0,), natural=True, layers=(1,), random_frozen=(1,))
+    natural, random_weights, relative = figures_paper.figure3(Figure, [_short_run(run) for run in runs]).axes
+    assert "copied" in natural.get_xlabel()
+    assert "random" in random_weights.get_xlabel() and "copied" not in random_weights.get_xlabel()
+    assert "either random or" in relative.get_xlabel() and "copied" not in relative.get_xlabel()

@@ -125,10 +125,12 @@ def test_results_md_says_which_runs_the_pooled_treatments_hold(tmp_path):
 
 
 def test_results_md_says_only_the_pooling_its_runs_show(tmp_path):
-    """Random-weights and reduced-data controls on every class: only their base is pooled (as baseB)."""
+    """Random-weights and reduced-data controls on every class, which footnote 3 does not pool: their base
+    was said to count as baseB; its treatment is its own label, and no pooling is said."""
     runs = grid.plan_grid(random_seeds=(), random_frozen=(1,), per_class=(5,))
     written = report.write_report(write_grid(tmp_path / "grid", runs), tmp_path / "report", figures=False)
-    assert "Here base counts as baseB.\n" in written.files["results.md"].read_text()
+    assert "footnote 3" not in written.files["results.md"].read_text()
+    assert {row["run"]: row["treatment"] for row in read_csv(written.files["results.csv"])}["all/base"] == "base"
 
 
 def test_a_networks_frozen_run_comes_before_its_fine_tuned_one(tmp_path):

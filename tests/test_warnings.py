@@ -71,11 +71,11 @@ def test_a_cpu_run_of_more_than_two_hours_is_announced_with_its_length(synthetic
 
 
 def test_a_reduced_data_run_that_keeps_every_image_says_so(synthetic_8):
-    # synthetic_8: 40 training images per class; half A has 4 classes
-    found = warnings(data=synthetic_8, preset="mini", max_iter=5, per_class=40)
+    # synthetic_8: 40 training images per class, 8 classes (on every class, as the paper's reduced-data runs)
+    found = warnings(data=synthetic_8, preset="mini", max_iter=5, per_class=40, split="all")
     assert len(found) == 1 and "`per_class=40` keeps every training image" in found[0], found
-    assert "(160 images of 4 classes)" in found[0] and "`base_lr=0.0125`" in found[0]
-    assert warnings(data=synthetic_8, preset="mini", max_iter=5, per_class=39) == []
+    assert "(320 images of 8 classes)" in found[0] and "`base_lr=0.0125`" in found[0]
+    assert warnings(data=synthetic_8, preset="mini", max_iter=5, per_class=39, split="all") == []
 
 
 def test_a_batch_larger_than_the_training_images_says_so(synthetic_8):
@@ -133,16 +133,17 @@ def test_train_names_the_options_and_the_library_the_fields(synthetic_8, tmp_pat
     """A notebook's run was told to change --per-class and --batch-size, options it has not got;
     the command line's user still reads the options."""
     result = CliRunner().invoke(main, ["train", "--data", synthetic_8, "--preset", "mini", "--max-iter", "1",
-                                       "--per-class", "40", "--batch-size", "161", "--cuda-graph", "--device", "cpu",
+                                       "--per-class", "40", "--split", "all", "--batch-size", "321", "--cuda-graph",
+                                       "--device", "cpu",
                                        "--log-every", "1", "-o", str(tmp_path / "net.h5")])
     assert result.exit_code == 0, result.output
     said = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
     assert len(said) == 3 and not any("`" in line for line in said), said
     assert "--per-class 40 keeps every training image" in said[0] and "(--base-lr 0.0125, --stepsize" in said[0]
-    assert said[1:] == ["warning: --batch-size 161 is larger than the 160 training images: every batch repeats images",
+    assert said[1:] == ["warning: --batch-size 321 is larger than the 320 training images: every batch repeats images",
                         "warning: --cuda-graph replays CUDA kernels; on the CPU the run goes without it"]
     # the command has ended: the library's words again
-    assert config_wording.worded("`batch_size=161`") == "`batch_size=161`"
+    assert config_wording.worded("`batch_size=321`") == "`batch_size=321`"
 
 
 def test_a_reduced_data_run_names_the_classes_that_keep_fewer_images(tmp_path):
@@ -189,7 +190,7 @@ def test_a_stepsize_at_or_beyond_max_iter_says_the_rate_never_steps_down(synthet
                      "`base_lr=0.01` for the whole run, where the paper's schedule lowers it every 100,000 of 450,000 "
                      "iterations (`stepsize=67` for this run, what leaving `stepsize` unset gives); set `gamma=1` "
                      "where a constant rate is meant"]  # 100000 * 300 / 450000 = 66.7
-    reduced = warnings(data=synthetic_8, preset="mini", max_iter=300, stepsize=10**6, per_class=39)
+    reduced = warnings(data=synthetic_8, preset="mini", max_iter=300, stepsize=10**6, per_class=39, split="all")
     assert len(reduced) == 1 and "lowers it every 64,000 of 200,000 iterations (`stepsize=96` for" in reduced[0]
     assert warnings(data=synthetic_8, preset="mini", max_iter=300, stepsize=299) == []  # steps at iteration 299
     assert warnings(data=synthetic_8, preset="mini", max_iter=300, stepsize=300, gamma=1) == []  # a constant rate
