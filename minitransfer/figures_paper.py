@@ -188,8 +188,9 @@ def figure3(Figure, results, reference=None, bases=None):
         by_n = _accuracy_by_n(results, "natural", "AnB", target)
         bases = [r.mean10_top1 for r in select(results, "natural", "baseB", target)]
         spread_plot(natural, _with_base(bases, by_n), f"target {name}", style, offset)
-        spread_plot(relative, relative_by_n(results, "natural", "AnB", target, own_bases), f"{name} target: AnB", style,
-                    offset, scale=POINTS)
+        transfer = "BnA" if target == "A" else "AnB"  # onto half A, B's layers: as results.md names it
+        spread_plot(relative, relative_by_n(results, "natural", "AnB", target, own_bases), f"{name} target: {transfer}",
+                    style, offset, scale=POINTS)
     randoms = _accuracy_by_n(results, "all", "random")
     random_drawn = []
     if randoms:  # the all-classes base of a reduced-data grid alone is no random-weights run
