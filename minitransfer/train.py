@@ -82,7 +82,8 @@ def train(config, on_iteration=None, show_result=True):
     iterations done saved where it ran out between two iterations or before the update of a NumPy
     or plain CUDA step; once an update has begun, the last checkpoint kept; the first step's own
     MemoryError as it is; a GPU's step, ``step.OutOfDeviceMemory``, a ConfigError, saved or not).
-    Each of them is a :class:`minitransfer.MinitransferError`, but :class:`Interrupted`, a KeyboardInterrupt.
+    Each of them is a :class:`minitransfer.MinitransferError` (not :class:`Interrupted`, a KeyboardInterrupt,
+    nor the first step's own MemoryError, raised as it came).
     A save after a stop request, a data fault or memory running out that fails itself says which
     checkpoint is kept: ``OutOfMemoryMidRun``, or ``fileio.StorageError`` for a write refused; where
     the run folder's check refuses it (moved, a log or the lock gone), ``rundir.RunFolderChanged``
@@ -121,6 +122,8 @@ def _trained(config, on_iteration, show_result):
     plan.named.out = None if given_out is None else str(given_out)
     stopping.raise_owed_stop()  # a safe point of the start-up: nothing written yet (see _train)
     check_destination(plan)
+    if found is None and given_out is None and plan.unset & set(KEPT_SETTINGS):  # `resume` 'auto' without `out`:
+        found = resumed_record(plan.config, weights=False)  # its run named once resolved (the default `out`)
     if found is not None:  # the run's own settings left unset (its eval batch), once: before its memory is measured
         keep_run_settings(plan.config, plan.unset, found[1]["config"])  # and resume_point compares its record
     try:

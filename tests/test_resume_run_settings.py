@@ -84,3 +84,17 @@ def test_settings_left_unset_are_the_runs_own_with_an_eval_batch_size_given(micr
         training.train(_resumption(way, run, micro_data, eval_batch_size=4), on_iteration=_killed_at(6))
     assert checkpoints.load(run / "checkpoint.h5").iteration == 4  # every 2, as the run chose
     assert {name: _record(run)[name] for name in CHOSEN} == CHOSEN and _record(run)["eval_batch_size"] == 4
+
+
+def test_settings_left_unset_are_the_runs_own_resumed_auto_without_out(micro_data, tmp_path, monkeypatch):
+    """`resume` 'auto' without `out` (train --resume auto without -o): the run is named only once the
+    configuration is resolved (its default name), after the record read before the lock; its settings
+    went back to the preset's, and an `eval_batch_size` left unset was refused ("4 -> 8")."""
+    monkeypatch.chdir(tmp_path)
+    fields = {"data": micro_data, "split": "all", **FAST}
+    interrupted_after(training.TrainConfig(**fields, **CHOSEN, eval_batch_size=4), 1)
+    run, = tmp_path.glob("*.run")
+    with pytest.raises(Killed):
+        training.train(training.TrainConfig(resume="auto", **fields), on_iteration=_killed_at(6))
+    assert checkpoints.load(run / "checkpoint.h5").iteration == 4  # every 2, as the run chose
+    assert {name: _record(run)[name] for name in CHOSEN} == CHOSEN and _record(run)["eval_batch_size"] == 4
