@@ -42,11 +42,16 @@ def not_finished(weights, checkpoint):
     --copy-from say it (one wording): "has not finished (no baseA.h5 beside it); to copy from its latest
     checkpoint, give ..."; where its metrics.jsonl records that it diverged after that checkpoint, that
     it never will finish, and to copy from that checkpoint (from before it diverged) or train it again."""
+    from minitransfer.experiment import TREATMENT_FILE  # experiment imports config, which imports this module
+
     diverged = checkpoints.diverged_after(checkpoint)
     if diverged:
+        again = ("train its grid again into a new folder with a lower `base_lr`, which the grid's runs share"
+                 if (checkpoint.parent / TREATMENT_FILE).is_file() else
+                 "start it over with a lower `base_lr` (`overwrite=True`, without `resume`)")
         return (f"has not finished (no {weights.name} beside it): its {diverged} (see its metrics.jsonl), so it "
                 f"never will; to copy from its latest checkpoint, from before it diverged, give {checkpoint}, or "
-                f"train it again with a lower `base_lr`")
+                f"{again}")
     return f"has not finished (no {weights.name} beside it); to copy from its latest checkpoint, give {checkpoint}"
 
 

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 from minitransfer import config
 from minitransfer import train as training
 from minitransfer.cli import main
+from minitransfer.cli._errors import option_text
 from minitransfer.run_logs import divergence
 
 FAST = ["--max-iter", "2", "--eval-every", "2", "--batch-size", "8", "--device", "cpu"]
@@ -27,7 +28,12 @@ def test_copying_from_a_diverged_run_folder_says_it_diverged(micro_data, tmp_pat
     done = _transfer(run, micro_data, tmp_path / "t.h5")
     assert done.exit_code == 2, done.output
     assert f"{run} has not finished (no midA.h5 beside it): its {diverged}" in done.output
-    assert f"give {run / 'checkpoint.h5'}, or train it again with a lower --base-lr" in done.output
+    assert f"give {run / 'checkpoint.h5'}, or start it over with a lower --base-lr (--overwrite, without --resume)" \
+        in " ".join(done.output.split())
+    (run / "treatment.json").write_text("{}")  # as a grid's run: its runs share --base-lr
+    done = _transfer(run, micro_data, tmp_path / "t.h5")
+    assert "or train its grid again into a new folder with a lower --base-lr, which the grid's runs share" \
+        in " ".join(done.output.split())
 
 
 def test_the_library_says_a_copied_run_folder_diverged_as_the_command_line_does(micro_data, tmp_path):
@@ -46,9 +52,10 @@ def test_the_library_says_a_copied_run_folder_diverged_as_the_command_line_does(
     said = str(refused.value)
     assert said.startswith(f"`copy_from` {run} is the run folder of {tmp_path / 'midA.h5'}, which has not finished "
                            f"(no midA.h5 beside it): its {diverged} (see its metrics.jsonl), so it never will"), said
-    assert said.endswith(f"give {run / 'checkpoint.h5'}, or train it again with a lower `base_lr`"), said
+    assert said.endswith(f"give {run / 'checkpoint.h5'}, or start it over with a lower `base_lr` (`overwrite=True`, "
+                         f"without `resume`)"), said
     cli = _transfer(run, micro_data, tmp_path / "t.h5").output
-    assert said.split(", which ", 1)[1].replace("`base_lr`", "--base-lr") in " ".join(cli.split())  # the same words
+    assert option_text(said.split(", which ", 1)[1]) in " ".join(cli.split())  # the same words
     assert not (tmp_path / "t.run").exists()
 
 
