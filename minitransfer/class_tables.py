@@ -46,7 +46,6 @@ def shared_classes(classes, others):
     return [entry for entry in classes if class_key(entry) in seen]
 
 
-
 def matched_by(entries):
     """How :func:`shared_classes` matches the class table ``entries``, in words: "by wnid", "by class
     name" (:func:`named_only`: a folder's, CIFAR's), "by wnid or class name" (both kinds, or none)."""

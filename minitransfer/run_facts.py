@@ -176,7 +176,7 @@ def _scored_per_class(result, facts):
 
 def classes_matched_by(results, facts=None):
     """How the classes of the transfers across datasets of ``results`` were matched with their bases'
-    (:func:`minitransfer.class_tables.matched_by`): "by wnid", "by class name" (a folder's), from the
+    (:func:`minitransfer.class_tables.matched_by`): "by wnid", "by class name" (a folder's, CIFAR's), from the
     class tables of their datasets (``facts``: as :func:`_dataset_fact`); "by wnid or class name" where
     none can be read."""
     facts = {} if facts is None else facts

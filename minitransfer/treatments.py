@@ -14,7 +14,8 @@ A run whose treatment cannot be told (its base missing or unreadable, its files 
 none of the paper's treatments (a reduced-data run that copied layers or froze random ones, a copy of a
 reduced-data run's layers, of a random-weights control's, of a checkpoint before the end of its run, of
 a network that itself copied layers: :func:`minitransfer.transfer.base_caveats`; a random-weights control
-or reduced-data run on a half, :func:`control_on_a_half`), raises
+or reduced-data run on a half, :func:`control_on_a_half`; a transfer across datasets on a half,
+:func:`cross_on_a_half`), raises
 :class:`UnreadableRun`; :func:`minitransfer.results.collect` leaves it out and says why.
 
 A transfer across datasets trained by hand is read with the other runs of its study, and the runs
@@ -56,7 +57,8 @@ def treatment(folder, name, config, bases, records=None):
     A treatment.json that is not this folder's (:func:`_check_placed`) or that contradicts the
     config.json train wrote beside it (:func:`_check_config`), and a copy whose layers train recorded
     as coming from another base than its treatment says (:func:`check_source`), raise
-    :class:`UnreadableRun`: the run is not the network its name says."""
+    :class:`UnreadableRun`: the run is not the network its name says; so do a control or a transfer across
+    datasets on a half (:func:`control_on_a_half`, :func:`cross_on_a_half`), which report measures nowhere."""
     records = run_records(folder, config or {}) if records is None else records
     if (folder / TREATMENT_FILE).is_file():
         path = folder / TREATMENT_FILE

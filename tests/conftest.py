@@ -52,7 +52,8 @@ def pytest_unconfigure(config):
 
 
 def pytest_configure(config):
-    """Test processes of xdist (``-n``) share the cores' BLAS threads: each loaded NumPy with a thread
+    """Each test process gets a HOME and cache of its own first (:func:`_private_home`). Test processes of
+    xdist (``-n``) share the cores' BLAS threads: each loaded NumPy with a thread
     per core, and two processes' threads (and those of the trainings they start) taking turns on two
     cores made the suite's CPU time half as much again (measured: 433 s with a thread each, 598 s
     without, the whole suite with ``-n 2`` on 2 cores). The variables are set here, in the process

@@ -52,8 +52,8 @@ def test_random_frozen_layers_are_measured_against_the_natural_splits_transfer()
     random_mean, natural_mean = (100 * (statistics.mean(accuracies) - base)
                                  for accuracies, base in ((random_frozen, ALL_BASE), (natural, NATURAL_BASE)))
     assert dissimilar.text.startswith(f"At n=7, random frozen layers lose {abs(value):.1f} ± {se:.1f} points more "
-                                      f"than layers transferred from a dissimilar task (the natural / man-made "
-                                      f"transfer) (random {random_mean:+.1f}, natural AnB {natural_mean:+.1f} "
+                                      f"than layers transferred from a dissimilar task, the natural / man-made "
+                                      f"transfer (random {random_mean:+.1f}, natural AnB {natural_mean:+.1f} "
                                       f"points"), dissimilar.text
     assert dissimilar.text.endswith(": even features of a dissimilar task beat random ones.")
     claims = list(found)
@@ -69,8 +69,8 @@ def test_random_frozen_layers_above_the_natural_transfer_are_the_other_way_round
     assert "resolved, the other way round from the paper's" in dissimilar.text
 
 
-@pytest.mark.parametrize("natural, random_frozen", [((), (0.20, 0.21)), ((0.35, 0.36), ()), ((0.35,), ())],
-                         ids=["no-natural", "no-random-frozen", "one-natural"])
+@pytest.mark.parametrize("natural, random_frozen", [((), (0.20, 0.21)), ((0.35, 0.36), ())],
+                         ids=["no-natural", "no-random-frozen"])
 def test_without_both_groups_there_is_no_such_finding(natural, random_frozen):
     claims = list(by_claim(with_controls(natural, random_frozen)))
     assert claims == ["general", "specific", "fine-tuning", "dissimilar", "random-weights"]

@@ -90,7 +90,7 @@ def _note_state(path, found, sizes, modified, states):
 def recorded_digests(out, sizes, modified, overwrite=False):
     """{path: sha256} that :data:`DIGESTS_FILE` in ``out`` records of files whose size and modification time
     (``sizes``, ``modified``: :func:`file_identities`) are still those recorded, as shard plans trust them:
-    a rerun reads no file to find copies again but those that changed. None with ``overwrite`` (--overwrite,
+    a rerun reads no file to find copies again but those that changed. Empty with ``overwrite`` (--overwrite,
     which reads every file again: a file replaced keeping its size and time, copying another class's image
     now, was not found as a copy, and its old digest was kept)."""
     if overwrite:
