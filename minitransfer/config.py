@@ -1,10 +1,11 @@
 """The configuration of one training run and its resolution against the data and checkpoints.
 
-:class:`TrainConfig` is everything a run depends on; ``None`` means "the sensible default".
-:func:`resolve` checks it against the dataset, the base checkpoint and the run directory and fills
-in every default, in named steps, writing nothing; the result is a :class:`Plan` (the resolved
-configuration plus what was opened on the way). The resolved configuration is what the run
-directory's ``config.json`` and every checkpoint record.
+:class:`TrainConfig` (:mod:`minitransfer.train_config`, whose docstring describes every field) is
+everything a run depends on; ``None`` means "the sensible default". :func:`resolve` checks it against
+the dataset, the base checkpoint and the run directory and fills in every default, in named steps,
+writing nothing; the result is a :class:`Plan` (the resolved configuration plus what was opened on
+the way). The resolved configuration is what the run directory's ``config.json`` and every
+checkpoint record.
 
 Defaults. The solver's are the paper's (:class:`minitransfer.optim.Solver`); the schedule's come
 from the preset (:mod:`minitransfer.models`), and a shorter ``max_iter`` keeps the paper's shape
@@ -36,60 +37,13 @@ from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
 from minitransfer.data.mistaken_paths import GIVE_A_DATASET
 from minitransfer.mean_image import mean_image
-from minitransfer.ops import precision as precisions
 from minitransfer.resume_options import refuse_dataset_gone, take_run_folder
 from minitransfer.run_networks import copied_weights
 from minitransfer.rundir import run_dir_for
+from minitransfer.train_config import TrainConfig
 
 __all__ = ["TrainConfig", "Plan", "ConfigError", "DataMismatch", "check_config", "checked", "resolve",
            "evaluates_after", "weight_layers_counted", "default_out"]
-
-
-@dataclasses.dataclass
-class TrainConfig:
-    """Everything a training run depends on. ``None`` means "the sensible default" (see
-    :func:`resolve`); the resolved configuration is recorded in the run directory and checkpoints."""
-
-    out: str = None                  # weights file; default: the paper's name (baseA.h5, A4B.h5, A4B+.h5 ...)
-    data: str = None                 # dataset directory; None: copy_from's dataset, else the built-in synthetic set
-    split: str = None                # random | natural | all; default: the base's (all for a base of another
-                                     # dataset, random if `half` or `split_seed` is given), else random
-    half: str = None                 # A | B; default: the other half of the base's, else A
-    split_seed: int = None           # default: the base's, else 0
-    per_class: int = None            # at most this many training images per class
-    seed: int = 0                    # initialisation, data order, crops, dropout
-    preset: str = None               # a name in models.PRESETS; default: the base's, else by image size
-    fc8_outputs: int = None          # default: the number of classes of the half
-    copy_from: str = None            # checkpoint to copy layers 1..n from, or a finished run's folder (its weights)
-    n: int = None                    # layers copied (with copy_from): 1..the preset's copyable layers
-    frozen: bool = False             # freeze the copied layers (AnB) instead of fine-tuning (AnB+)
-    random_frozen: int = None        # first n layers frozen at their random initialisation
-    base_lr: float = None            # default: 0.01, the paper's (0.0125 for reduced-data runs, as the paper's)
-    momentum: float = optim.CAFFE.momentum
-    weight_decay: float = optim.CAFFE.weight_decay
-    gamma: float = optim.CAFFE.gamma
-    stepsize: int = None             # default: 100000 scaled by max_iter/450000
-    max_iter: int = None             # default: the preset's
-    batch_size: int = None           # default: the preset's
-    eval_every: int = None           # default: the preset's
-    eval_batch_size: int = None      # default: batch_size
-    checkpoint_every: int = None     # default: the preset's
-    log_every: int = None            # default: the preset's
-    resume: str = None               # None, "auto", a checkpoint path, or a run folder (baseA.run: "auto" on
-                                     # that run, its weights file the default `out`, its recorded options the
-                                     # defaults: see resume_options.resumed_run)
-    overwrite: bool = False          # start over even if out / the run's checkpoint exist: they are removed
-                                     # as the run starts (resume 'auto' continues a checkpoint instead)
-    device: str = "auto"             # auto | cpu | cuda
-    precision: str = precisions.DEFAULT  # ieee | tf32x3 | tf32: how conv and fc products are computed
-    allow_precision_change: bool = False  # resume a checkpoint trained in another precision
-    cuda_graph: bool = False         # CUDA: the lean step (fused kernels) replayed as a CUDA graph; unverified on a GPU
-    workers: int = 0                 # loader worker processes, 0..decoder_pool.MAX_WORKERS
-    progress: bool = None            # progress bar; default: when stderr is a terminal
-    quiet: bool = False              # no output at all
-
-    def to_dict(self):
-        return dataclasses.asdict(self)
 
 
 @dataclasses.dataclass

@@ -46,21 +46,50 @@ class OutOfMemoryMidRun(MinitransferError, MemoryError):
 
 @dataclasses.dataclass
 class TrainResult:
-    """What a finished run reports (also written to ``result.json``, but for ``warnings``): ``warnings``, the
-    texts of the warnings ``train`` said for the run (without ``warning: ``), in order, quiet or not: a
-    library's caller, who sees no stderr, reads them there (:func:`minitransfer.train.train`)."""
+    """What a finished run reports (also written to ``result.json``, but for ``warnings``). The
+    accuracies are of the run's evaluations on the validation images of the classes it trained on
+    (``eval.csv`` in its run directory, a resumed run's earlier ones included).
+
+    Fields
+    ------
+    out : str
+        The weights file written.
+    run_dir : str
+        The run directory beside it (config.json, metrics.jsonl, eval.csv, checkpoint.h5, result.json).
+    iterations : int
+        The iterations of the whole run (its `max_iter`).
+    final : dict
+        The last evaluation: iteration, top1, top5, loss (empty where the run made none).
+    best_top1 : float
+        The best top-1 accuracy of any evaluation (NaN where the run made none).
+    mean10_top1 : float
+        The paper's metric: the mean top-1 accuracy of the 10 best evaluations (of all of them where
+        the run made fewer; NaN where it made none).
+    evaluations : int
+        How many evaluations the run made.
+    seconds : float
+        Wall-clock seconds the call that finished the run trained (a resumed run: since it resumed).
+    ms_per_iteration : float
+        Milliseconds per iteration trained by that call.
+    weights : dict
+        The weights file as written: sha256, size, mtime_ns (None in older result.json files).
+    warnings : tuple
+        The texts of the warnings ``train`` said in this call (without ``warning: ``), in order, quiet
+        or not: a library's caller, who sees no stderr, reads them here (:func:`minitransfer.train.train`).
+        This call's, not the run's: not in result.json, which a rerun reads back.
+    """
 
     out: str
     run_dir: str
     iterations: int
-    final: dict                      # last evaluation: top1, top5, loss
+    final: dict
     best_top1: float
-    mean10_top1: float               # the paper's metric: mean of the 10 best evaluations' top-1
+    mean10_top1: float
     evaluations: int
     seconds: float
     ms_per_iteration: float
-    weights: dict = None             # the weights file as written: sha256, size, mtime_ns (None in older ones)
-    warnings: tuple = ()             # this call's, not the run's: not in result.json, which a rerun reads back
+    weights: dict = None
+    warnings: tuple = ()
 
     def to_dict(self):
         """result.json's fields (``warnings`` left out)."""
