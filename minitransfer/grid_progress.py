@@ -6,7 +6,7 @@ uncounted (:class:`StoppingLog`). :mod:`minitransfer.scheduler` runs the grid.
 """
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio, rundir
+from minitransfer import fileio, rundir, stopping
 from minitransfer.experiment import CHECKPOINT_FILE, run_dir, run_fields
 from minitransfer.run_lines import run_metric_words
 from minitransfer.rundir import RESULT_FILE
@@ -20,7 +20,7 @@ class Warnings:
     (the crops of each transfer "of OUT/random0/baseA.h5": a line per base and split seed, 21 for
     ten seeds). Only whole lines are read: a line still being written is read at the next look."""
 
-    PREFIX = "warning: "
+    PREFIX = stopping.WARNING
     BASE = "<its base>"  # what stands for a transfer's base in the texts compared
 
     def __init__(self, log):

@@ -21,7 +21,7 @@ SMALLER_BATCH = "or start over with a smaller `batch_size` (`overwrite=True`)"
 class RunFailures:
     """The part of :class:`minitransfer.training_run.Run` that saves its iterations done where it is
     stopped or fails, and says where it stands: it uses the run's :attr:`done`, :attr:`saved`, :attr:`lr`,
-    :attr:`files`, :attr:`plan`, :attr:`step` and :meth:`save`."""
+    :attr:`files`, :attr:`plan`, :attr:`step`, :meth:`save` and :meth:`_log_due_row`."""
 
     def interrupted(self, reason, where=""):
         """The :class:`Interrupted` to raise on a stop request (``reason``: the signal's name), the

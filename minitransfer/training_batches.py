@@ -10,7 +10,7 @@ from minitransfer.data import loader as loaders
 class TrainingBatches:
     """The training stream as the loop takes it (``with``, iteration, ``cursor``): running out of
     memory while the next batch is made (its crops allocated) is
-    :meth:`minitransfer.training_run.Run.out_of_memory`, between two iterations."""
+    :meth:`minitransfer.run_failures.RunFailures.out_of_memory` (a run's), between two iterations."""
 
     def __init__(self, loader, run):
         self.loader, self.run = loader, run
