@@ -10,13 +10,15 @@ from minitransfer.rundir import RESULT_FILE
 
 
 class StartNumbers:
-    """K and N of "[K/N] start RUN": K a run's number, kept when it starts again; N the runs this grid
-    starts. A run whose result.json alone is written again (``again``: their names) is not among them,
-    nor is one that another process took before it was started here."""
+    """K and N of "[K/N] start RUN", as each start line is said (:func:`minitransfer.grid_launch.said_start_line`):
+    K a run's number, given as its line is said and kept when it starts again; N the runs this grid trains,
+    as it stands when the line is said. A run whose result.json alone is written again (``again``: their
+    names) is not among them, nor is one that another process took or finished before its line was said."""
 
     def __init__(self, pending, again):
         self.again = again
         self.total, self.started, self.numbers = len(pending) - len(again), 0, {}
+        self.elsewhere = set()  # the names of the runs dropped from the N: another process's, unnumbered
 
     def unnumbered(self, run):
         """Whether ``run`` is among the N of "[K/N]" (not one whose result.json alone is written again), unnumbered."""
@@ -29,14 +31,18 @@ class StartNumbers:
             self.numbers[run.name] = self.started
 
     def taken_elsewhere(self, run):
-        """``run`` is trained by another process: one never said started here is no longer among the N; one
-        said started keeps its number, the next run taking the next (before, its number went to the next run:
-        with two slots, one running already had it)."""
-        self.total -= self.unnumbered(run)
+        """``run`` is trained, or was finished, by another process: one never said started here is no longer
+        among the N (once, however often it is told); one said started keeps its number, the next run taking
+        the next (before, its number went to the next run: with two slots, one running already had it)."""
+        if self.unnumbered(run) and run.name not in self.elsewhere:
+            self.elsewhere.add(run.name)
+            self.total -= 1
 
     def back_here(self, run):
         """``run`` stopped unfinished in another process and is continued here: among the N again."""
-        self.total += self.unnumbered(run)
+        if run.name in self.elsewhere:
+            self.elsewhere.remove(run.name)
+            self.total += 1
 
     def of(self, run):
         """The K of ``run`` (None: not numbered)."""

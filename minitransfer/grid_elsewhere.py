@@ -54,7 +54,11 @@ class RunsElsewhere:
                 self.pending.insert(0, run)
 
     def _done_elsewhere(self, run):
+        """Count ``run`` as finished by another process: as it came to start here, as its train exited 2 on
+        the run that process held, or once that process let it go. Never said started here, it is no longer
+        among the N of "[K/N]" (before, it stayed, and the last start line read "[2/3]" of 3)."""
         check_finished([run], self.out, self.options)  # another grid's run (an experiment with other options)
+        self.numbers.taken_elsewhere(run)
         self.done.add(run.name)
         self._count_elsewhere(run)
 

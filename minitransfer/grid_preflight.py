@@ -17,6 +17,7 @@ import numpy as np
 
 from minitransfer import config, models, preflight
 from minitransfer.data import dataset as datasets
+from minitransfer.data import synthetic
 from minitransfer.data.shard_format import META_FILE
 from minitransfer.experiment import CROSS, Run, run_dir, run_fields
 from minitransfer.grid_gpus import gpu_name
@@ -106,15 +107,19 @@ def fitting_in_grid(plan):
     run = recorded_run(plan.run_dir) if plan.parent is None else None
     if run is None or run.split != CROSS or run.kind != "base":
         return ""
-    out = pathlib.Path(plan.config.out).parents[run.name.count("/")]
+    folders = pathlib.Path(plan.config.out).parents
+    if run.name.count("/") >= len(folders):  # e.g. cross/baseS trained as -o baseS.h5: no grid's folder above it
+        return ""
+    out = folders[run.name.count("/")]
     options = (read_plan(out) or {}).get("options")
     if run_dir(out, run) != plan.run_dir or not isinstance(options, dict) or not options.get(SOURCE_DATA):
         return ""
-    data = [path for path in (options[SOURCE_DATA], options.get("data"))
-            if isinstance(path, str) and os.path.realpath(path) == os.path.realpath(plan.config.data)]
     try:
+        data = [path for path in _grid_datasets(options)
+                if isinstance(path, str) and os.path.realpath(path) == os.path.realpath(plan.config.data)]
         return _fitting_both(plan.preset, data[0], options) if data else ""
-    except (datasets.DatasetError, OSError):  # the other dataset gone since the grid planned: train's own advice
+    # the other dataset gone since the grid planned, or options edited by hand: train's own advice
+    except (datasets.DatasetError, OSError, TypeError, ValueError):  # TypeError, ValueError: a path not a path
         return ""
 
 
@@ -126,19 +131,28 @@ def _check_crops_fit_both(runs, out, options):
     larger than they are."""
     if not options.get(SOURCE_DATA):
         return
-    preset = models.get(options["preset"])
-    for run in runs:
-        data = run_fields(run, out, options)["data"] if run.parent is None else None
-        size = datasets.open_dataset(data).image_size if data is not None else None
-        if size is not None and min(size) < preset.crop:
-            raise (config.ConfigError if _other_presets(preset, options) else config.DataMismatch)(
-                f"run {run.name}: preset {preset.name} takes {preset.crop}x{preset.crop} crops but the images of "
-                f"{named(data)} are {size[0]}x{size[1]}: {_fitting_both(preset, data, options)}")
+    bases = [run for run in runs if run.parent is None]
+    presets = [models.get(options["preset"])] if options.get("preset") else \
+        list({plan.preset.name: plan.preset for plan in (resolved_plan(run, out, options) for run in bases)}.values())
+    for run in bases:  # each base's dataset against every base's preset (without --preset, each resolves its own)
+        data = run_fields(run, out, options)["data"] or _grid_datasets(options)[1]
+        size = datasets.open_dataset(data).image_size
+        for preset in presets:
+            if min(size) < preset.crop:
+                raise (config.ConfigError if _other_presets(preset, options) else config.DataMismatch)(
+                    f"run {run.name}: preset {preset.name} takes {preset.crop}x{preset.crop} crops but the images "
+                    f"of {named(data)} are {size[0]}x{size[1]}: {_fitting_both(preset, data, options)}")
+
+
+def _grid_datasets(options):
+    """The source and the target dataset of a cross-dataset grid's ``options``, as its runs train on them: a
+    target not given (no "data") is train's default, the built-in synthetic set."""
+    return options[SOURCE_DATA], options.get("data") or str(synthetic.builtin_dataset())
 
 
 def _other_presets(preset, options):
     """The presets other than ``preset`` whose crops fit the images of both datasets of a cross-dataset grid."""
-    sizes = [datasets.open_dataset(options[key]).image_size for key in (SOURCE_DATA, "data")]
+    sizes = [datasets.open_dataset(data).image_size for data in _grid_datasets(options)]
     return [name for name in models.presets_fitting_all(sizes) if name != preset.name]
 
 
@@ -146,7 +160,7 @@ def _fitting_both(preset, data, options):
     """What makes a cross-dataset grid's crops fit the images of ``data``, one of its datasets, without
     unfitting the other's: a preset whose crops fit both, and where ``preset``'s crops fit but see
     little, ``data`` prepared at ``preset``'s size; where none fits both, images prepared larger."""
-    both = f"{named(options[SOURCE_DATA])} and {named(options['data'])}"
+    both = " and ".join(str(named(path)) for path in _grid_datasets(options))
     choose = [f"choose `preset={name!r}`" for name in _other_presets(preset, options)]
     choose = f"{', or '.join(choose)}, whose crops fit the images of both {both}" if choose else ""
     size = f"prepare {named(data)} at {models.prepared_size(preset)} px (prepare's --size)"

@@ -161,8 +161,9 @@ class GridRunner(RunsElsewhere):
             raise
 
     def _put_back(self, run):
-        """Put ``run``, started, back at the head of the queue, not started; it keeps its number (before, its
-        number went to the next run, which with two slots or more was another's running already)."""
+        """Put ``run``, started, back at the head of the queue, not started; one whose start line was said keeps
+        its number (before, its number went to the next run, which with two slots or more was another's running
+        already); one put back before its line was said has none, and takes the next as its line is said."""
         self.pending.insert(0, run)
 
     def _launch(self, slot, device, run):

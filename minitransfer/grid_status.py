@@ -97,7 +97,9 @@ def is_lost(out, run, unreadable):
     result.json there but unreadable, its weights file there, its checkpoint gone, and no process holds its lock
     (one that does may write them: :func:`run_status` says it is being trained). The one rule the grid's checks
     (:func:`minitransfer.grid_trained.trained_file`), its start (:func:`finished_and_lost`) and its dry run
-    (:func:`run_status`) follow; SLURM scripts follow it in bash (:mod:`minitransfer.slurm_finished`)."""
+    (:func:`run_status`) follow. SLURM's submit.sh checks in bash a rule of its own
+    (:func:`minitransfer.slurm_finished.lost_function_lines`): its result.json there but not whole as bash's
+    ``written`` tells it (the keys and pairing checked, not the values report reads), and no lock looked at."""
     folder = run_dir(out, run)
     return (unreadable is not None and weights_path(out, run.name).exists()
             and not (folder / CHECKPOINT_FILE).exists() and holder(folder) is None)
@@ -135,13 +137,12 @@ class RunStatus(str):
     lines show them, and as callers compare them) and its fields, read without parsing the words: ``kind``
     (:data:`DONE`, :data:`TODO`, :data:`RESUME`, :data:`WRITE_AGAIN`, :data:`BEING_TRAINED`,
     :data:`NOT_RESUMABLE`, :data:`BAD_CHECKPOINT`, :data:`CHECKPOINT_UNREADABLE_NOW`, :data:`RESULT_LOST`,
-    :data:`WEIGHTS_ALONE`), ``iteration`` (of its checkpoint, where it resumes), ``pid`` (the process training
-    it: negative where not known, on another host) and ``why`` (why its result.json cannot be read, or why its
-    resume is refused)."""
+    :data:`WEIGHTS_ALONE`), ``iteration`` (of its checkpoint, where it resumes) and ``why`` (why its result.json
+    cannot be read, or why its resume is refused)."""
 
-    def __new__(cls, kind, words=None, iteration=None, pid=None, why=None):
+    def __new__(cls, kind, words=None, iteration=None, why=None):
         status = super().__new__(cls, kind if words is None else words)
-        status.kind, status.iteration, status.pid, status.why = kind, iteration, pid, why
+        status.kind, status.iteration, status.why = kind, iteration, why
         return status
 
     @property
@@ -170,7 +171,7 @@ def run_status(out, run, states=None):
     pid = holder(run_dir(out, run))
     if pid is not None:
         return RunStatus(BEING_TRAINED, f"being trained by {pid_named(pid)}" if pid > 0 else
-                         "being trained by another process", pid=pid)
+                         "being trained by another process")
     saved = run_dir(out, run) / CHECKPOINT_FILE
     if not saved.exists():
         return RunStatus(TODO if not weights_path(out, run.name).exists() else WEIGHTS_ALONE)

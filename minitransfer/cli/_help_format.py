@@ -7,38 +7,49 @@ text is otherwise wrapped as click wraps it.
 """
 
 import contextlib
+import contextvars
+import threading
 
 import click
 from click import _textwrap
 
-# Stands for "-" while click wraps: textwrap breaks after a hyphen, never after this (a private-use
-# character, one column wide as "-" is, which no help writes).
-_HYPHEN_KEPT = "\ue000"
+_CUTTING = _textwrap.TextWrapper  # click's own
+_unbroken = contextvars.ContextVar("help_unbroken", default=False)  # whether this thread's help wraps unbroken
+_swap = threading.Lock()  # guards _swapped and the class click's module holds
+_swapped = 0  # the _long_words_whole blocks now running, in any thread
 
 
-def _kept(text):
-    return text.replace("-", _HYPHEN_KEPT)
-
-
-class _LongWordsWhole(_textwrap.TextWrapper):
-    """click's wrapper (widths in visible characters) that never cuts a word: one wider than the line is put
-    on a line of its own, whole."""
+class _LongWordsWhole(_CUTTING):
+    """click's wrapper (widths in visible characters) that, within :func:`_long_words_whole` in this thread,
+    breaks lines at spaces only: never after a word's hyphen, nor inside a word wider than the line, which is
+    put on a line of its own, whole. In another thread meanwhile (or outside the block), click's own."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.break_long_words = False
+        if _unbroken.get():
+            self.break_on_hyphens = self.break_long_words = False
 
 
 @contextlib.contextmanager
 def _long_words_whole():
-    """click's ``wrap_text`` makes its wrapper (``click._textwrap.TextWrapper``, always cutting long words)
-    anew at each call, with no say in it: while this lasts, it makes :class:`_LongWordsWhole`."""
-    cutting = _textwrap.TextWrapper
-    _textwrap.TextWrapper = _LongWordsWhole
+    """click's ``wrap_text`` makes its wrapper (``click._textwrap.TextWrapper``, breaking at hyphens and
+    cutting long words) anew at each call, with no say in it: while this lasts, it makes
+    :class:`_LongWordsWhole`, unbroken in this thread alone. Blocks in several threads at once share the
+    swap, click's own class put back as the last one ends: before, a block that ended first restored
+    click's class, and one that ended after it left :class:`_LongWordsWhole` in place for good."""
+    global _swapped
+    with _swap:
+        _swapped += 1
+        _textwrap.TextWrapper = _LongWordsWhole
+    token = _unbroken.set(True)
     try:
         yield
     finally:
-        _textwrap.TextWrapper = cutting
+        _unbroken.reset(token)
+        with _swap:
+            _swapped -= 1
+            if not _swapped:
+                _textwrap.TextWrapper = _CUTTING
 
 
 class UnbrokenHelpFormatter(click.HelpFormatter):
@@ -47,18 +58,15 @@ class UnbrokenHelpFormatter(click.HelpFormatter):
 
     def write_usage(self, prog, args="", prefix=None):
         with _long_words_whole():
-            super().write_usage(_kept(prog), _kept(args), prefix)
+            super().write_usage(prog, args, prefix)
 
     def write_text(self, text):
         with _long_words_whole():
-            super().write_text(_kept(text))
+            super().write_text(text)
 
     def write_dl(self, rows, *args, **kwargs):
         with _long_words_whole():
-            super().write_dl([tuple(_kept(column) for column in row) for row in rows], *args, **kwargs)
-
-    def getvalue(self):
-        return super().getvalue().replace(_HYPHEN_KEPT, "-")
+            super().write_dl(rows, *args, **kwargs)
 
 
 class UnbrokenHelpContext(click.Context):
