@@ -110,7 +110,8 @@ class Cluster:
         """This environment now (the test's own $MINITRANSFER_CACHE: the cluster outlives the test that started
         it, and its jobs, exporting the environment they were submitted with, recorded the datasets they
         verified in the first test's cache, or the user's) with ``SLURM_CONF`` set."""
-        passed = {f"SLURM_TESTS_{name}": os.environ[name] for name in ("HOME", "MINITRANSFER_CACHE") if name in os.environ}
+        passed = {f"SLURM_TESTS_{name}": os.environ[name] for name in ("HOME", "MINITRANSFER_CACHE")
+                  if name in os.environ}
         return dict(os.environ, SLURM_CONF=str(self.conf), **passed)
 
     def start(self, timeout=60):
