@@ -10,7 +10,7 @@ error it raises to its callers (:mod:`minitransfer.errors`); a stop (Ctrl-C) rai
 :class:`minitransfer.run_outcome.Interrupted`, a KeyboardInterrupt.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from minitransfer import cpus as _cpus  # noqa: E402
 

@@ -365,8 +365,9 @@ def _left_out(report):
                       f"rerun meets again until it is fixed", ""] + [inputs.display_name(f"- {text}")
                                                                         for text in report.failed]
     if report.left_out:
-        lines += ["", f"## Left out ({len(report.left_out)}): runs that cannot be read, diverged, or are not the "
-                      f"network their name says, in no table, figure or finding", ""] \
+        lines += ["", f"## Left out ({len(report.left_out)}): runs that cannot be read, diverged, are not the "
+                      f"network their name says, or that report measures nowhere (a control or a transfer across "
+                      f"datasets on a half), in no table, figure or finding", ""] \
             + [inputs.display_name(f"- {text}") for text in report.left_out]
     if report.without_base:
         lines += ["", f"## Left out of the findings ({len(report.without_base)}): runs without their base, in the "

@@ -52,12 +52,16 @@ def result_rows(results):
     return [dict(r.row(), treatment=shown_treatment(r.run)) for r in results]
 
 
+OWN_TREATMENTS = "The treatment column is each run's own label, n written as n: none of these runs is pooled."
+
+
 def pooled_names(results):
     """What results.md's treatment column is beside its label column, where they differ: on a random
     split the paper's pooled treatment (its footnote 3), which shows a run of baseA as baseB, B3A as AnB,
     and a cross-dataset grid's baseT as baseB and S3T as AnB; "" where every run's treatment is its
     label's (n written as n: :func:`minitransfer.run_labels.label_pattern`), as on the natural split and
-    on every class (:func:`minitransfer.run_labels.shown_treatment`)."""
+    on every class (:func:`minitransfer.run_labels.shown_treatment`), said so (:data:`OWN_TREATMENTS`): the
+    column's meaning is said in every results.md (a report of another version's pooled natural runs too)."""
     pooled, tuned = {}, False
     for r in results:
         own, treatment = label_pattern(r.run).rstrip("+"), shown_treatment(r.run).rstrip("+")
@@ -65,7 +69,7 @@ def pooled_names(results):
             pooled[own] = (r.run.split == CROSS, treatment == "source", KINDS.index(r.run.kind), own, treatment)
             tuned = tuned or r.run.fine_tuned
     if not pooled:
-        return ""
+        return OWN_TREATMENTS if results else ""
     said = {False: [], True: []}
     for across, _, _, own, treatment in sorted(pooled.values()):
         said[across].append(f"{own} counts as {treatment}" if treatment != "source" else

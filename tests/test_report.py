@@ -442,7 +442,7 @@ def test_a_run_whose_base_is_gone_is_left_out_and_named(synthetic_8, tmp_path, m
     [left_out] = written.left_out
     assert left_out.startswith("A2B: ") and f"{tmp_path / 'baseA.h5'}: no such file" in left_out
     for name in ("results.md", "findings.md"):
-        assert "Left out (1): runs that cannot be read, diverged, or are not the network their name says" in \
+        assert "Left out (1): runs that cannot be read, diverged, are not the network their name says" in \
             written.files[name].read_text()
         assert f"- {left_out}" in written.files[name].read_text()
 

@@ -7,7 +7,7 @@ stays pooled. Fake run folders (tests/test_report.py's write_run)."""
 import re
 
 from minitransfer import experiment as grid
-from minitransfer import report
+from minitransfer import report, report_tables
 from tests.test_report import read_csv, write_run
 
 RUNS = [grid.Run("random0/baseA", "base", "random", 0, target="A"),
@@ -55,4 +55,5 @@ def test_natural_and_every_class_runs_alone_have_no_pooling_header(tmp_path):
     for index, run in enumerate(RUNS[4:]):
         write_run(runs, run, 0.30 + 0.02 * index)
     written = report.write_report(runs, tmp_path / "report", figures=False)
-    assert "footnote 3" not in written.files["results.md"].read_text()
+    said = written.files["results.md"].read_text()
+    assert "footnote 3" not in said and report_tables.OWN_TREATMENTS in said  # what the column is, said all the same
