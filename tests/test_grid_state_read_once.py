@@ -11,15 +11,17 @@ from minitransfer import experiment as grid
 from minitransfer import grid_runner, grid_status, scheduler
 
 
-def test_each_finished_runs_result_is_read_once_as_the_grid_sorts_its_runs(
-        trained_grid, tmp_path, monkeypatch):  # noqa: F811
-    source, runs, options = trained_grid
+def _copied(made, tmp_path):
+    """(a copy of the trained grid's folder (``made``: the fixture's), its runs, options, the runs finished in
+    it: the oracle)."""
+    source, runs, options = made
     place = tmp_path / "grid"
     shutil.copytree(source, place)
-    finished = [run for run in runs if grid_status.is_finished(place, run)]  # the oracle, before any count
-    assert finished
-    for run in finished:
-        (grid.run_dir(place, run) / grid.CHECKPOINT_FILE).unlink()  # kept as its weights and result alone
+    return place, runs, options, [run for run in runs if grid_status.is_finished(place, run)]
+
+
+def _reads_counted(monkeypatch):
+    """{run folder's name: its result.json reads} from now on."""
     reads, read = collections.Counter(), grid_status.read_result
 
     def counted(path):
@@ -27,6 +29,16 @@ def test_each_finished_runs_result_is_read_once_as_the_grid_sorts_its_runs(
         return read(path)
 
     monkeypatch.setattr(grid_status, "read_result", counted)
+    return reads
+
+
+def test_each_finished_runs_result_is_read_once_as_the_grid_sorts_its_runs(
+        trained_grid, tmp_path, monkeypatch):  # noqa: F811
+    place, runs, options, finished = _copied(trained_grid, tmp_path)
+    assert finished
+    for run in finished:
+        (grid.run_dir(place, run) / grid.CHECKPOINT_FILE).unlink()  # kept as its weights and result alone
+    reads = _reads_counted(monkeypatch)
     monkeypatch.setattr(grid_runner, "check_folder", lambda *args: None)  # its checks read each run's record apart
     runner = scheduler.GridRunner(runs, place, options, list(grid.default_train_command()), (None,),
                                   lambda line: None, None, lambda: None)
@@ -42,21 +54,12 @@ def test_each_runs_result_is_read_once_in_a_grid_start_its_checks_included(
     """The grid's checks of its folder (each finished run compared with the options asked, its network kept or
     not), the runs it skips, trains or says lost, and its notes read each result.json once. Before, a finished
     run's was read four times as the grid started, a lost run's five."""
-    source, runs, options = trained_grid
-    place = tmp_path / "grid"
-    shutil.copytree(source, place)
-    finished = [run for run in runs if grid_status.is_finished(place, run)]  # the oracle, before any count
+    place, runs, options, finished = _copied(trained_grid, tmp_path)
     lost = finished.pop()  # no run copies it: the others are checked as they were
     assert finished and lost.parent and not any(run.parent == lost.name for run in runs)
     (grid.run_dir(place, lost) / "result.json").write_text("{")
     (grid.run_dir(place, lost) / grid.CHECKPOINT_FILE).unlink()  # its network kept as its weights alone
-    reads, read = collections.Counter(), grid_status.read_result
-
-    def counted(path):
-        reads[path.parent.name] += 1
-        return read(path)
-
-    monkeypatch.setattr(grid_status, "read_result", counted)
+    reads = _reads_counted(monkeypatch)
     runner = scheduler.GridRunner(runs, place, options, list(grid.default_train_command()), (None,),
                                   lambda line: None, None, lambda: None)
     runner.close()
@@ -72,18 +75,9 @@ def test_each_runs_result_is_read_once_in_a_dry_run(trained_grid, tmp_path, monk
 
     from minitransfer.cli.experiment import experiment
 
-    source, runs, options = trained_grid
-    place = tmp_path / "grid"
-    shutil.copytree(source, place)
-    finished = [run for run in runs if grid_status.is_finished(place, run)]  # the oracle, before any count
+    place, runs, options, finished = _copied(trained_grid, tmp_path)
     assert finished
-    reads, read = collections.Counter(), grid_status.read_result
-
-    def counted(path):
-        reads[path.parent.name] += 1
-        return read(path)
-
-    monkeypatch.setattr(grid_status, "read_result", counted)
+    reads = _reads_counted(monkeypatch)
     result = CliRunner().invoke(experiment, ["--data", options["data"], "-o", str(place), "--layers", "1",
                                              "--no-fine-tuned", "--max-iter", "4", "--device", "cpu", "--dry-run"])
     assert result.exit_code == 0, result.output
