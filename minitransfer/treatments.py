@@ -261,14 +261,19 @@ def _from_config(folder, name, config, bases, records):
     return Run(name, "base", split, seed, target=half)
 
 
+def _half_words(split, seed, half):
+    """"half A of the random split 0", "half B of the natural split"; "the random split" without a half."""
+    seed = f" {seed}" if split == "random" else ""
+    return f"half {half} of the {split} split{seed}" if half else f"the {split} split"
+
+
 def cross_on_a_half(split, seed, half, instead="train it without --half and --split-seed, as experiment "
                                                 "--source-data does"):
     """Report's reason for leaving out a transfer across datasets trained on a half of its target's
     ``split`` (train --half or --split-seed): its study (SnT, TnT, baseT) is on every class; ending in
     what to do ``instead``. ``train`` warns of it as such a run starts, in its fields' words
     (:func:`minitransfer.preflight.warnings_for`)."""
-    seed = f" {seed}" if split == "random" else ""
-    return (f"a transfer across datasets trained on half {half} of the {split} split{seed} of its dataset: report "
+    return (f"a transfer across datasets trained on {_half_words(split, seed, half)} of its dataset: report "
             f"measures transfers across datasets on every class of their target only (SnT against baseT), and "
             f"cannot pair this one with a base of the same half; {instead}")
 
@@ -281,9 +286,7 @@ def control_on_a_half(kind, split, seed, half, instead=ON_EVERY_CLASS):
     a run starts, in its fields' words (:func:`minitransfer.preflight.warnings_for`)."""
     what = {"random-frozen": "random-weights control (its first layers random and frozen)",
             "reduced": "reduced-data run (fewer images per class)"}[kind]
-    seed = f" {seed}" if split == "random" else ""
-    where = f"half {half} of the {split} split{seed}" if half else f"the {split} split"
-    return (f"a {what} trained on {where}: the paper's random-weights control and reduced-data runs are trained on "
+    return (f"a {what} trained on {_half_words(split, seed, half)}: the paper's random-weights control and reduced-data runs are trained on "
             f"every class, and report draws and measures them only there, against the base on every class; "
             f"{instead}")
 
