@@ -270,7 +270,7 @@ def test_a_transfer_across_datasets_trained_by_hand_is_reported_as_the_grid_is(t
     rows = {line.split(",")[0]: line.split(",")[1:4] for line in (study / "report" / "results.csv").read_text().split()}
     assert rows["cross/baseS"] == ["baseS", "source", "cross"] and rows["cross/baseT"] == ["baseT", "baseB", "cross"]
     assert rows["cross/S2T"] == ["S2T", "AnB", "cross"] and rows["cross/T2T"] == ["T2T", "BnB", "cross"]
-    assert rows["all/base"] == ["base", "baseB", "all"] and rows["all/random2"] == ["random2", "random", "all"]
+    assert rows["all/base"] == ["base", "base", "all"] and rows["all/random2"] == ["random2", "random", "all"]
     assert "left out" not in reported.output
     assert "  not shown: At n=2, transferred layers across datasets (SnT) score " in reported.output
     assert "  not shown: At n=2, SnT is " in reported.output and " TnT (seed spread unknown; 1 + 1 networks)" in \
