@@ -286,9 +286,9 @@ def control_on_a_half(kind, split, seed, half, instead=ON_EVERY_CLASS):
     a run starts, in its fields' words (:func:`minitransfer.preflight.warnings_for`)."""
     what = {"random-frozen": "random-weights control (its first layers random and frozen)",
             "reduced": "reduced-data run (fewer images per class)"}[kind]
-    return (f"a {what} trained on {_half_words(split, seed, half)}: the paper's random-weights control and reduced-data runs are trained on "
-            f"every class, and report draws and measures them only there, against the base on every class; "
-            f"{instead}")
+    return (f"a {what} trained on {_half_words(split, seed, half)}: the paper's random-weights control and "
+            f"reduced-data runs are trained on every class, and report draws and measures them only there, against "
+            f"the base on every class; {instead}")
 
 
 def _judge_base(folder, config, bases, unreadable):
