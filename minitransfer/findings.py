@@ -29,7 +29,7 @@ The runs to read with care are :mod:`minitransfer.run_caveats`'.
 import dataclasses
 import math
 
-from minitransfer.experiment import CROSS, SPLITS
+from minitransfer.experiment import CROSS, SPLITS, some_names
 from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
 from minitransfer.results import Spread, natural_families, relative_by_base, relative_by_n
 from minitransfer.run_facts import at_chance_kinds, bases_at_chance, classes_matched_by
@@ -126,8 +126,7 @@ def _bases(names):
 def chance_named(names):
     """The first :data:`CHANCE_NAMED` of ``names``, and how many more (the bases at chance a finding
     or Table 1, :func:`minitransfer.report_table1_notes.table1_at_chance`, names)."""
-    more = f" and {len(names) - CHANCE_NAMED} more" if len(names) > CHANCE_NAMED else ""
-    return ", ".join(names[:CHANCE_NAMED]) + more
+    return some_names(names, CHANCE_NAMED)
 
 
 def _seen_caveat(finding, facts=None):

@@ -126,6 +126,9 @@ class Progress(_Display):
                       f"{duration(left)}{end}")
 
     def line(self, text):
+        """``text`` on a line of its own; a warning among it kept for the run's result, said or not (quiet):
+        :func:`minitransfer.stopping.heard`."""
+        stopping.heard(text)
         if self.quiet:
             return
         self._show(("\r\033[K" if self.bar else "") + text + "\n")

@@ -10,7 +10,7 @@ import pathlib
 import re
 
 from minitransfer.comparisons import bases_of, built_bases
-from minitransfer.experiment import CROSS, Run
+from minitransfer.experiment import CROSS, Run, some_names
 from minitransfer.findings import chance_named
 from minitransfer.missing_bases import ELSEWHERE, MISSING, UNMEASURED, base_without_accuracy
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, TABLE_1_COLUMNS, TABLE_1_RANGES,
@@ -170,9 +170,7 @@ def table1_unevaluated(results, rows, ranges=TABLE_1_RANGES):
 
 def _some_names(names, shown=5):
     """The first ``shown`` of ``names`` by name, and how many more."""
-    names = sorted(names, key=name_order)
-    more = f" and {len(names) - shown} more" if len(names) > shown else ""
-    return ", ".join(names[:shown]) + more
+    return some_names(sorted(names, key=name_order), shown)
 
 
 # an AnB+ or BnA+ as experiment names it (random0/A3B+) or a folder trained by hand may (A3B+/net), and the

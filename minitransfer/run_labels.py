@@ -13,7 +13,7 @@ import pathlib
 import re
 
 from minitransfer.experiment import CROSS, SOURCE, TARGET, Run
-from minitransfer.treatments import KINDS
+from minitransfer.treatments import CONTROLS, KINDS
 
 
 def cross_studies(runs):
@@ -54,7 +54,7 @@ def controls_datasets(runs):
     """The datasets of the random-frozen and reduced-data runs on every class among ``runs`` (``[(run,
     dataset, ...)]`` of one folder, ``dataset`` as :func:`cross_studies` takes it): a base on every
     class of one of them is the random-weights control's (split all), not a cross-dataset study's baseT."""
-    return {dataset for run, dataset, *_ in runs if run.split == "all" and run.kind in ("random-frozen", "reduced")}
+    return {dataset for run, dataset, *_ in runs if run.split == "all" and run.kind in CONTROLS}
 
 
 def base_key(source):

@@ -31,6 +31,7 @@ import pathlib
 from minitransfer import dead_ends, fileio, host_memory, run_file_readers, stopping
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.config_edits import hand_edit_warning, hand_edits
+from minitransfer.config_wording import worded
 from minitransfer.preflight import OutOfMemory, check_memory
 from minitransfer.resume import (WouldReplace, finished_despite, finished_without_dataset, read_base,
                                  refuse_to_overwrite, resume_point)
@@ -47,7 +48,7 @@ from minitransfer.resume_options import KEPT_SETTINGS, dataset_gone_in, keep_run
 from minitransfer.rundir import (NOTHING_TO_DO, RESULT_FILE, RUN_FILES, config_text, run_dir_for,
                                  train_again)
 from minitransfer.stop_requests import StopRequests
-from minitransfer.training_run import Run, say_warning
+from minitransfer.training_run import Run
 from minitransfer.treatments import UnreadableRun
 
 
@@ -286,7 +287,7 @@ def _warn_of_hand_edits(plan, saved):
         return  # deleted, or unreadable: no edit to say
     warning = hand_edit_warning(config, hand_edits(text, saved.meta["config"], recorded_options(plan)))
     if warning is not None:
-        say_warning(Progress(1, 1, bar=False, quiet=plan.config.quiet, every=1), warning)
+        Progress(1, 1, bar=False, quiet=plan.config.quiet, every=1).line(stopping.WARNING + worded(warning))
 
 
 def _finished_without_dataset(c, gone):

@@ -34,14 +34,6 @@ from minitransfer.transfer import build_net, snapshot
 KEEP_VALIDATION_BYTES = 64 * 2**20  # a validation set this small (as float32 crops) is prepared once per run
 
 
-def say_warning(progress, text):
-    """The warning ``text`` among ``progress``'s lines, in its user's words (:func:`worded`), and kept for
-    the run's result whether said or not (quiet): :func:`minitransfer.stopping.heard`."""
-    line = stopping.WARNING + worded(text)
-    stopping.heard(line)
-    progress.line(line)
-
-
 class Run(RunFailures):
     """The state of one training run between its iterations: the plan, the net, the training
     batches, the run files and the progress display. Its files are written where its paths led
@@ -78,14 +70,14 @@ class Run(RunFailures):
                                    f"checkpoint's copy of the base's layers (sha256 {plan.parent.sha256[:12]})")
             edited = kept_hand_edits(self.files, resumed.meta["config"], self.record)
             if edited is not None:
-                say_warning(self.progress, edited)
+                self.progress.line(stopping.WARNING + worded(edited))
             for done in self.files.evaluations_to_redo:
                 self._log_evaluation(done)
             self._log_precision_change()
         self._write_config(resumed.meta["config"] if resumed is not None else self.record)
         self.progress.line(describe_plan(plan, self.net))
         for warning in warnings_for(plan):
-            say_warning(self.progress, warning)
+            self.progress.line(stopping.WARNING + worded(warning))
         self.started = time.perf_counter()
 
     def _write_config(self, record):

@@ -37,7 +37,6 @@ from minitransfer.train_records import recorded, run_records, source_record
 CONFIG_FILE = "config.json"
 KINDS = ("base", "selffer", "transfer", "random-frozen", "reduced")  # Run.kind as experiment writes it
 CONTROLS = ("random-frozen", "reduced")  # the kinds the paper trains on every class only (split all)
-ON_EVERY_CLASS = "train it on every class (--split all)"
 # The configuration fields that say which network a run is (its treatment), not how it was trained:
 # those a run's treatment.json must agree with (_check_config), and a run trained by hand is read from.
 TREATMENT_FIELDS = ("split", "split_seed", "half", "copy_from", "n", "frozen", "random_frozen", "per_class")
@@ -278,7 +277,7 @@ def cross_on_a_half(split, seed, half, instead="train it without --half and --sp
             f"cannot pair this one with a base of the same half; {instead}")
 
 
-def control_on_a_half(kind, split, seed, half, instead=ON_EVERY_CLASS):
+def control_on_a_half(kind, split, seed, half, instead="train it on every class (--split all)"):
     """Report's reason for leaving out a run of ``kind`` (one of :data:`CONTROLS`: train --random-frozen,
     --per-class) trained on ``half`` of its dataset's ``split`` (``seed``: its split seed): the paper's
     random-weights control and reduced-data runs are on every class, and report draws and measures them
