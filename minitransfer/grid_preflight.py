@@ -88,9 +88,8 @@ def crop_warnings(runs, out, options):
     for run in runs:
         if run.parent is None:
             plan = resolved_plan(run, out, options)
-            fitting = _fitting_both(plan.preset, plan.config.data, options) if options.get(SOURCE_DATA) \
-                else preflight.fitting(plan)
-            warning = preflight.crop_warning(plan, fitting)
+            warning = preflight.crop_warning(plan, lambda: _fitting_both(plan.preset, plan.config.data, options)
+                                             if options.get(SOURCE_DATA) else preflight.fitting(plan))
             if warning and warning not in found:
                 found.append(warning)
     return found

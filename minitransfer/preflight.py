@@ -59,7 +59,7 @@ def warnings_for(plan):
     (:attr:`minitransfer.config.Plan.named`)."""
     c, named, preset = plan.config, plan.named, plan.preset
     found = []
-    crop = crop_warning(plan, fitting(plan))
+    crop = crop_warning(plan, lambda: fitting(plan))
     if crop:
         found.append(crop)
     images = len(plan.task.train_indices)
@@ -114,15 +114,16 @@ def warnings_for(plan):
 
 def crop_warning(plan, fitting):
     """The warning for ``plan``'s crops spanning less than :data:`models.CROP_SHARE` of its images'
-    side, ending in ``fitting`` (what makes them fit: :func:`fitting`, or a grid's advice for both its
-    datasets); "" where they span enough."""
+    side, ending in ``fitting()`` (what makes them fit: :func:`fitting`, or a grid's advice for both its
+    datasets; asked only where the warning is said: it may read a grid's plan and open datasets); "" where
+    they span enough."""
     preset, named, (height, width) = plan.preset, plan.named, plan.dataset.image_size
     share = preset.crop / min(height, width)
     if share >= models.CROP_SHARE:
         return ""
     base = f" (the preset of {named.copy_from}, whose layers are copied)" if plan.parent is not None else ""
     return (f"preset {preset.name}{base} takes {preset.crop}x{preset.crop} crops of the {height}x{width} images of "
-            f"{named.data}: a crop spans {share:.0%} of an image's side (CaffeNet's 227 of 256: 89%); {fitting}")
+            f"{named.data}: a crop spans {share:.0%} of an image's side (CaffeNet's 227 of 256: 89%); {fitting()}")
 
 
 def fitting(plan):

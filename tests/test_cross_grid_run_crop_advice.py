@@ -25,7 +25,8 @@ def test_a_cross_grids_source_base_advises_no_preset_the_target_cannot_take(micr
     out, lines = tmp_path / "g", []
     with grid_preflight.plans_shared():
         plan = grid_preflight.resolved_plan(runs[0], out, options)
-        standalone = preflight.crop_warning(plan, preflight.fitting(plan))  # no grid's plan there yet: train alone's
+        # no grid's plan there yet: train alone's advice
+        standalone = preflight.crop_warning(plan, lambda: preflight.fitting(plan))
         expected = grid_preflight.crop_warnings(runs, out, options)  # the dry run's advice
     target = datasets.open_dataset(micro_data).image_size
     # the oracles: train alone names every preset fitting the source's images, mini among them, which the
