@@ -59,7 +59,7 @@ def check_finished(runs, out, options, progress=None, plans=None):
     for run in counted(runs, f"checking the runs {out} holds", progress):
         base = weights_path(out, run.parent) if run.parent else None
         saved = trained_file(out, run, plans)  # looked at once: it reads its result.json (once: plans.states)
-        if base is not None and saved and not base.exists() and not _saved_base(out, run, plans):
+        if base is not None and saved and not base.exists() and not _saved_base(out, run, saved):
             raise GridMismatch(f"{run_dir(out, run)} copied the first {run.n} layers of {run.parent}, whose weights "
                                f"file {base} is gone: the grid would train {run.parent} again, another network than "
                                f"the one {run.name} copied; restore {base}, or delete {run.name} too to "
@@ -95,13 +95,14 @@ def _not_the_grids(runs, out, run, options, change, plans):
             f"train {them} again (what {they} trained is lost)")
 
 
-def _saved_base(out, run, plans):
+def _saved_base(out, run, saved):
     """Whether the run folder of the base ``run`` copied holds that network, its weights file gone: its
-    checkpoint.h5 has the sha256 ``run``'s trained file recorded of its base (:func:`base_sha256`: a finished
-    train's last checkpoint is its weights file, byte for byte, and its train --resume writes them back from
-    there); not where it is another network, there is none, or ``run`` recorded no sha256 of its base."""
+    checkpoint.h5 has the sha256 ``run``'s trained file (``saved``: :func:`trained_file`'s) recorded of its
+    base (:func:`base_sha256`: a finished train's last checkpoint is its weights file, byte for byte, and
+    its train --resume writes them back from there); not where it is another network, there is none, or
+    ``run`` recorded no sha256 of its base."""
     try:
-        copied = checkpoints.read_meta(trained_file(out, run, plans)).get("parent_sha256")
+        copied = checkpoints.read_meta(saved).get("parent_sha256")
     except (checkpoints.CheckpointError, OSError, AttributeError):
         return False
     return bool(copied) and base_sha256(out, run, weights_path(out, run.parent)) == copied

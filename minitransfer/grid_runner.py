@@ -30,7 +30,8 @@ from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_c
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import write_plan
 from minitransfer.grid_retirement import GridRetirement
-from minitransfer.grid_status import finished_and_lost, is_finished, result_lost, result_written_again, tried_again
+from minitransfer.grid_status import (finished_and_lost, is_finished, result_lost, result_written_again, tried_again,
+                                      unreadable_result)
 
 STOP_RESEND_SECONDS = 1.0
 
@@ -65,8 +66,9 @@ class GridRunner(RunsElsewhere):
             check_layers_copied(self.pending, out, options, presets)  # plan_grid knows no preset's layers
             check_memory(self.pending, out, options, self.slots)
         replaced, others = replaced_plan(runs, out, options), left_alone(runs, out, plans.states)
-        for note in (replaced, others, *(f"not trained: {result_lost(out, run, plans.states.unreadable(out, run))}"
-                                         for run in lost)):
+        lost_notes = (f"not trained: {result_lost(out, run, unreadable_result(out, run, plans.states))}"
+                      for run in lost)
+        for note in (replaced, others, *lost_notes):
             if note:
                 log(f"note: {note}")
         self.datasets = DatasetsAsPlanned(out, options)  # as checked: prepared again later, the grid stops

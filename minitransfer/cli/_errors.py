@@ -10,6 +10,7 @@ output went away (``| head``), silently, as a Unix tool killed by SIGPIPE.
 """
 
 import ast
+import functools
 import re
 import select
 import signal
@@ -181,6 +182,7 @@ def _as_flags(match):
     return f"{sides[before == 'True']} -> {sides[after == 'True']}"
 
 
+@functools.cache  # train's options never change: looked up once a field
 def _flag_sides(name):
     """(off, on): how ``train`` says configuration field ``name`` False and True (--fine-tune, --frozen;
     a flag without a pair is "without --overwrite" off); None for a field that is no flag of train's."""
