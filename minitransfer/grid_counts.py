@@ -16,9 +16,13 @@ class StartNumbers:
     names) is not among them, nor is one that another process took or finished before its line was said."""
 
     def __init__(self, pending, again):
-        self.again = again
-        self.total, self.started, self.numbers = len(pending) - len(again), 0, {}
+        self.again, self.trained, self.numbers = again, len(pending) - len(again), {}
         self.elsewhere = set()  # the names of the runs dropped from the N: another process's, unnumbered
+
+    @property
+    def total(self):
+        """The N: the runs this grid trains, less those another process took or finished unnumbered."""
+        return self.trained - len(self.elsewhere)
 
     def unnumbered(self, run):
         """Whether ``run`` is among the N of "[K/N]" (not one whose result.json alone is written again), unnumbered."""
@@ -27,22 +31,18 @@ class StartNumbers:
     def start(self, run):
         """Number ``run`` as its start line is said, unless it has its number already (it starts again)."""
         if self.unnumbered(run):
-            self.started += 1
-            self.numbers[run.name] = self.started
+            self.numbers[run.name] = len(self.numbers) + 1
 
     def taken_elsewhere(self, run):
         """``run`` is trained, or was finished, by another process: one never said started here is no longer
         among the N (once, however often it is told); one said started keeps its number, the next run taking
         the next (before, its number went to the next run: with two slots, one running already had it)."""
-        if self.unnumbered(run) and run.name not in self.elsewhere:
+        if self.unnumbered(run):
             self.elsewhere.add(run.name)
-            self.total -= 1
 
     def back_here(self, run):
         """``run`` stopped unfinished in another process and is continued here: among the N again."""
-        if run.name in self.elsewhere:
-            self.elsewhere.remove(run.name)
-            self.total += 1
+        self.elsewhere.discard(run.name)
 
     def of(self, run):
         """The K of ``run`` (None: not numbered)."""
