@@ -3,9 +3,9 @@ table, and whether a checkpoint's classes are a dataset's (a transfer within it 
 
 import hashlib
 import json
-import re
 
 from minitransfer.config_checks import DataMismatch
+from minitransfer.data.wordnet import WNID
 
 
 def class_table(dataset, class_indices):
@@ -21,15 +21,12 @@ def classes_sha256(dataset):
     return hashlib.sha256(json.dumps(table).encode()).hexdigest()
 
 
-WORDNET_ID = re.compile(r"n[0-9]{8}")  # ImageNet's and Tiny ImageNet's classes: a WordNet id, "n02123045"
-
-
 def named_only(entry):
     """Whether a class table's ``entry`` has no id but its name: a folder's or CIFAR's class, whose
-    wnid field holds its name; not an ImageNet class (a WordNet id, :data:`WORDNET_ID`, named or not)
+    wnid field holds its name; not an ImageNet class (a WordNet id, :data:`minitransfer.data.wordnet.WNID`, named or not)
     nor a synthetic one (an id of its own beside its name)."""
     wnid = str(entry["wnid"])
-    return wnid == str(entry.get("name")) and not WORDNET_ID.fullmatch(wnid)
+    return wnid == str(entry.get("name")) and not WNID.fullmatch(wnid)
 
 
 def class_key(entry):
