@@ -87,13 +87,13 @@ def _note_state(path, found, sizes, modified, states):
             sizes[path], modified[path] = found.st_size, found.st_mtime_ns
 
 
-def recorded_digests(out, sizes, modified, overwrite=False):
+def recorded_digests(out, sizes, modified):
     """{path: sha256} that :data:`DIGESTS_FILE` in ``out`` records of files whose size and modification time
     (``sizes``, ``modified``: :func:`file_identities`) are still those recorded, as shard plans trust them:
-    a rerun reads no file to find copies again but those that changed. Empty with ``overwrite`` (--overwrite,
-    which reads every file again: a file replaced keeping its size and time, copying another class's image
-    now, was not found as a copy, and its old digest was kept)."""
-    if overwrite:
+    a rerun reads no file to find copies again but those that changed. Empty where ``out`` is None
+    (--overwrite, which reads every file again: a file replaced keeping its size and time, copying another
+    class's image now, was not found as a copy, and its old digest was kept)."""
+    if out is None:
         return {}
     try:
         recorded = fileio.parse_json((pathlib.Path(out) / DIGESTS_FILE).read_bytes())

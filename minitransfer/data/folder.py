@@ -160,7 +160,8 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     note_run_folders(runs)
     scan_skipped = []  # folders reached twice through links, links to nothing named as files are
     files, listed = {}, inputs.stage_progress(progress, "listing training files")
-    for number, (name, folder) in enumerate(class_names(folders, None if overwrite else out).items(), start=1):
+    recorded = None if overwrite else out  # what OUT records, trusted by a rerun; --overwrite trusts none of it
+    for number, (name, folder) in enumerate(class_names(folders, recorded).items(), start=1):
         files[name] = files_below(folder, scan_skipped, out, walked)
         listed(number, len(folders))
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
@@ -178,7 +179,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     # each class folder's files, before any is held out (a file another class also holds is never held out:
     # held_out.hold_out)
     listed_train = train
-    digests = recorded_digests(out, sizes, modified, overwrite)  # {path: sha256}: each file read at most once
+    digests = recorded_digests(recorded, sizes, modified)  # {path: sha256}: each file read at most once
     if val_root is None:
         identity = same_content_in_a_class(train, identity, sizes, digests,
                                             inputs.stage_progress(progress, "finding copies in each class"))
@@ -198,8 +199,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     known_bad = scan_skipped  # and undecodable files of the classes left out below
     returned = []  # classes whose held-out files went back to training
     decided = {}  # {class left out or given back: _decision_inputs of its files as first split}
-    if not overwrite:  # --overwrite decodes every file again: one mended keeping its size and time imports
-        _take_recorded_decisions(out, train, val, states, excluded, returned, decided, known_bad)
+    _take_recorded_decisions(recorded, train, val, states, excluded, returned, decided, known_bad)
     while True:
         names = sorted(train)
         if not names:
@@ -243,7 +243,10 @@ def _take_recorded_decisions(out, train, val, states, excluded, returned, decide
     training image, classes given their held-out files back) for each class whose files, split as now, are
     those they were made from (:func:`_decision_inputs`: paths, sizes, modification times): a rerun then plans
     the shards the import wrote, so it writes nothing and decodes nothing, rather than trying the first split
-    again (and rebuilding every shard twice). A class whose files changed (one repaired) is decided anew."""
+    again (and rebuilding every shard twice). A class whose files changed (one repaired) is decided anew; every
+    class where ``out`` is None (--overwrite: one mended keeping its files' sizes and times is tried again)."""
+    if out is None:
+        return
     meta = same_origin.read_record(pathlib.Path(out) / shard_format.META_FILE)
     if not meta:  # none, unreadable, or no JSON object
         return

@@ -155,7 +155,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     sizes, modified, states = examine([item.path for items, _, _ in subsets.values() for item in items], progress)
     note_listed_states(subsets, states)
     across = CopiesAcrossClasses(out, paths_by_class(subsets, wnids), sizes, modified,
-                                 recorded_digests(out, sizes, modified, overwrite), progress)
+                                 recorded_digests(None if overwrite else out, sizes, modified), progress)
     built = build_dataset(
         out,
         source=given,

@@ -220,8 +220,9 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     described = [item.describe() for items, _, _ in subsets.values() for item in items]
     sizes, modified, states = tree.examine(described, progress)
     note_listed_states(subsets, states)
-    across = CopiesAcrossClasses(out, paths_by_class(subsets, wnids), sizes, modified,
-                                 recorded_digests(out, sizes, modified, overwrite), progress, read=tree.sha256)
+    digests = recorded_digests(None if overwrite else out, sizes, modified)  # --overwrite trusts none of them
+    across = CopiesAcrossClasses(out, paths_by_class(subsets, wnids), sizes, modified, digests, progress,
+                                 read=tree.sha256)
     built = build_dataset(
         out,
         source={"kind": "tiny-imagenet", "path": str(source), "is_a": text_files.file_record(is_a, "is-a file"),
