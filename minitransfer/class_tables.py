@@ -23,8 +23,8 @@ def classes_sha256(dataset):
 
 def named_only(entry):
     """Whether a class table's ``entry`` has no id but its name: a folder's or CIFAR's class, whose
-    wnid field holds its name; not an ImageNet class (a WordNet id, :data:`minitransfer.data.wordnet.WNID`, named or not)
-    nor a synthetic one (an id of its own beside its name)."""
+    wnid field holds its name; not an ImageNet class (a WordNet id, :data:`minitransfer.data.wordnet.WNID`,
+    named or not) nor a synthetic one (an id of its own beside its name)."""
     wnid = str(entry["wnid"])
     return wnid == str(entry.get("name")) and not WNID.fullmatch(wnid)
 
