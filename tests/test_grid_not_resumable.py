@@ -11,7 +11,7 @@ from test_experiment import trained_grid  # noqa: F401 (a fixture)
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
-from minitransfer import grid_status, report_plan
+from minitransfer import grid_status, report_plan, scheduler
 from minitransfer.cli import main
 
 INTERRUPTED = "random0/A1B"  # the fixture's transfer, interrupted at iteration 2 with a checkpoint
@@ -78,3 +78,17 @@ def test_a_finished_run_whose_result_and_eval_csv_are_damaged_is_not_said_writte
     status = grid_status.run_status(place, run)
     assert status.kind == grid_status.NOT_RESUMABLE and status.startswith("not resumable: "), status
     assert not grid_status.result_written_again(place, run)
+
+
+def test_the_grid_says_it_tries_a_run_not_resumable_and_its_train_refuses_it(trained_grid, tmp_path):  # noqa: F811
+    """The grid runs the train of a run not resumable, which refuses it (exit 65): its start line says so, with the
+    dry run's words for it; before, "[1/1] start RUN on CPU", as a fresh run is said."""
+    place, run, options = _damaged(trained_grid, tmp_path)
+    _, runs, _ = trained_grid
+    status = grid_status.run_status(place, run)  # the dry run's words for it, tested above
+    lines = []
+    outcome = scheduler.run_grid(runs, place, options, log=lines.append, poll_seconds=0.01)
+    assert outcome.exit_code == 65, lines  # its train was run, and refused it
+    assert any(line.startswith(f"FAILED {INTERRUPTED} (exit 65)") for line in lines), lines
+    assert f"[1/1] try {INTERRUPTED} on CPU ({status}): its train refuses to resume it" in lines, lines
+    assert not any(line.startswith(f"[1/1] start {INTERRUPTED}") for line in lines), lines
