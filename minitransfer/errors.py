@@ -10,4 +10,11 @@ Python's Ctrl-C is, so that neither ``except MinitransferError`` nor ``except Ex
 
 
 class MinitransferError(Exception):
-    """Base of every error minitransfer raises to its callers (not of :class:`~.run_outcome.Interrupted`)."""
+    """Base of every error minitransfer raises to its callers (not of :class:`~.run_outcome.Interrupted`).
+
+    ``warnings``: the warnings ``train`` heard before it raised this (a tuple of str, without ``warning: ``,
+    as ``TrainResult.warnings`` holds them: a control on a half that report leaves out, a crop that sees
+    little of the images), said or not (``quiet``); () where no train raised it. ``train`` sets it as the
+    error leaves it, and so on an ``Interrupted`` it raises; before, a caller lost them where the run failed."""
+
+    warnings = ()

@@ -39,6 +39,7 @@ from minitransfer.run_destination import check_destination
 from minitransfer.data import loader_workers
 from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import WorkerDied, refuse_in_script_rerun
+from minitransfer.errors import MinitransferError
 from minitransfer.progress import Progress
 from minitransfer.recorded_config import recorded_options
 from minitransfer.run_lines import run_metric_words
@@ -63,6 +64,8 @@ def train(config, on_iteration=None, show_result=True):
     have said under ``quiet=True``, which prints none: a crop that sees little of the images, a batch
     larger than the data, a run report leaves out (:func:`minitransfer.preflight.warnings_for`), a
     file system without locks (said once per process: not again by a later call, once a call not quiet said it).
+    An error it raises (and :class:`Interrupted`) holds those heard before it in its ``warnings``
+    (:attr:`minitransfer.errors.MinitransferError.warnings`).
 
     ``show_result``: end the progress lines (on stderr, unless `quiet`) with the result's
     (:func:`minitransfer.run_lines.result_line`); the command line prints it on stdout instead.
@@ -98,7 +101,11 @@ def train(config, on_iteration=None, show_result=True):
         print(a4b.mean10_top1)
     """
     with stopping.warnings_heard() as heard:
-        result = _trained(config, on_iteration, show_result)
+        try:
+            result = _trained(config, on_iteration, show_result)
+        except (MinitransferError, Interrupted) as error:  # heard before it failed: the caller's too
+            error.warnings = tuple(heard)
+            raise
     return dataclasses.replace(result, warnings=tuple(heard))
 
 
