@@ -78,6 +78,7 @@ from minitransfer.run_facts import validation_sets
 from minitransfer.data import inputs
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
 from minitransfer.report_mixed import MixedRuns, mixed
+from minitransfer.report_no_runs import UNFINISHED_NAMED, no_runs
 from minitransfer.report_plan import planned_not_started, planned_words, training_now, unfinished_standings
 from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_partial, table1_unevaluated,
                                               table1_unmeasured, table1_unpaired, table1_unpooled,
@@ -86,7 +87,6 @@ from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COL
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, result_rows,
                                         table1, table1_markdown, table1_measured)
 from minitransfer.paper_runs import is_reference
-from minitransfer.path_kinds import path_kind
 from minitransfer.comparisons import Bases
 from minitransfer.errors import MinitransferError
 from minitransfer.results import (INTERCHANGEABLE, collect, metric_words, network_gone, read_reference,
@@ -225,7 +225,7 @@ def measure(runs_dir):
     planned = planned_not_started(runs_dir)
     training, failed, said = unfinished_standings(runs_dir, unfinished)
     if not results:
-        raise NoRuns(inputs.display_name(_no_runs(runs_dir, said, left_out, training, failed, planned)))
+        raise NoRuns(inputs.display_name(no_runs(runs_dir, said, left_out, training, failed, planned)))
     groups = mixed(results)
     if groups:
         raise MixedRuns(inputs.display_name(
@@ -241,47 +241,6 @@ def measure(runs_dir):
                   validation_sets=sets, dataset_facts=facts, bases=bases, base_checkpoints=checkpoints,
                   network_gone=[r.run.name for r in results if network_gone(runs_dir / f"{r.run.name}.run")],
                   planned=planned, unfinished_said=said)
-
-
-UNFINISHED_NAMED = 5  # in the message of a folder of unfinished or left-out runs
-
-
-def _no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
-    """Why ``runs_dir`` holds no run to report: its runs not finished ("name (state)",
-    :func:`minitransfer.report_plan.unfinished_standings`; how many a process trains now,
-    and of those whose train failed, as it tells them, "failed NAME: its error
-    line (see its train.log)"), left out (the first :data:`UNFINISHED_NAMED` of each, with its
-    reason, and how many more), planned by the grid with no run folder (``planned``:
-    :func:`minitransfer.report_plan.planned_not_started`), or none there (a mistyped folder, one
-    that does not exist, a file, a home folder, a run folder itself). The arguments to give are
-    quoted as the library names them (`out`), which the command line says as its options (--out)."""
-    why = []
-    for what, texts in (("failed", failed), ("left out", left_out)):
-        why += [f"{what} {text}" for text in texts[:UNFINISHED_NAMED]]
-        if len(texts) > UNFINISHED_NAMED:  # a renamed split folder of a large grid: every run, one line
-            why.append(f"and {len(texts) - UNFINISHED_NAMED} more {what}")
-    if planned:
-        why.append(planned_words(planned, UNFINISHED_NAMED))
-    if unfinished:
-        more = len(unfinished) - UNFINISHED_NAMED
-        now = training_now(training)
-        why.insert(0, f"{len(unfinished)} not finished{now} ({', '.join(unfinished[:UNFINISHED_NAMED])}"
-                      + (f" and {more} more)" if more > 0 else ")"))
-    elif not why and runs_dir.suffix == ".run":
-        why = [f"it is a run folder itself: give the folder that holds it, {runs_dir.parent}"]
-    elif not why:
-        why = [f"{_nothing_there(runs_dir)}: give the folder a grid was trained into (its `out`), or the one that "
-               f"holds train's `out`"]
-    return f"no finished runs (*.run/result.json) under {runs_dir}: " + "; ".join(why)
-
-
-def _nothing_there(runs_dir):
-    """What ``runs_dir``, which holds no run folder, is instead."""
-    if not runs_dir.exists():
-        return "it does not exist"
-    if not runs_dir.is_dir():
-        return f"it is {path_kind(runs_dir)}, not a folder"
-    return "no run folder (<name>.run/, which experiment and train write) is in it or in a folder below it"
 
 
 def _results(report, runs_dir):

@@ -266,15 +266,20 @@ def _half_words(split, seed, half):
     return f"half {half} of the {split} split{seed}" if half else f"the {split} split"
 
 
+# Why report measures nowhere a transfer across datasets or a control trained on a half (its reasons below)
+_CROSS = ("report measures transfers across datasets on every class of their target only (SnT against baseT), and "
+          "cannot pair this one with a base of the same half")
+_CONTROLS = ("the paper's random-weights control and reduced-data runs are trained on every class, and report draws "
+             "and measures them only there, against the base on every class")
+
+
 def cross_on_a_half(split, seed, half, instead="train it without --half and --split-seed, as experiment "
                                                 "--source-data does"):
     """Report's reason for leaving out a transfer across datasets trained on a half of its target's
     ``split`` (train --half or --split-seed): its study (SnT, TnT, baseT) is on every class; ending in
     what to do ``instead``. ``train`` warns of it as such a run starts, in its fields' words
     (:func:`minitransfer.preflight.warnings_for`)."""
-    return (f"a transfer across datasets trained on {_half_words(split, seed, half)} of its dataset: report "
-            f"measures transfers across datasets on every class of their target only (SnT against baseT), and "
-            f"cannot pair this one with a base of the same half; {instead}")
+    return f"a transfer across datasets trained on {_half_words(split, seed, half)} of its dataset: {_CROSS}; {instead}"
 
 
 def control_on_a_half(kind, split, seed, half, instead="train it on every class (--split all)"):
@@ -285,9 +290,13 @@ def control_on_a_half(kind, split, seed, half, instead="train it on every class 
     a run starts, in its fields' words (:func:`minitransfer.preflight.warnings_for`)."""
     what = {"random-frozen": "random-weights control (its first layers random and frozen)",
             "reduced": "reduced-data run (fewer images per class)"}[kind]
-    return (f"a {what} trained on {_half_words(split, seed, half)}: the paper's random-weights control and "
-            f"reduced-data runs are trained on every class, and report draws and measures them only there, against "
-            f"the base on every class; {instead}")
+    return f"a {what} trained on {_half_words(split, seed, half)}: {_CONTROLS}; {instead}"
+
+
+def measured_nowhere(why):
+    """Whether ``why``, report's reason for leaving a run out, is that of a finished run of a kind report
+    measures nowhere (:func:`cross_on_a_half`, :func:`control_on_a_half`), not of a run it cannot read."""
+    return f": {_CROSS}; " in why or f": {_CONTROLS}; " in why
 
 
 def _judge_base(folder, config, bases, unreadable):

@@ -1,0 +1,94 @@
+"""Why ``report`` finds nothing to report under a folder (:func:`no_runs`, the message of
+:class:`minitransfer.report.NoRuns`): its runs not finished, failed, planned and not started, or finished
+and each left out (a control or a transfer across datasets on a half, which report measures nowhere: their
+reasons grouped, the runs named or counted, with what to train instead), or no run folder there at all."""
+
+import collections
+
+from minitransfer.path_kinds import path_kind
+from minitransfer.report_plan import planned_words, training_now
+from minitransfer.rundir import RESULT_FILE
+from minitransfer.treatments import measured_nowhere
+
+UNFINISHED_NAMED = 5  # in the message of a folder of unfinished or left-out runs
+
+
+def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
+    """Why ``runs_dir`` holds no run to report: its runs not finished ("name (state)",
+    :func:`minitransfer.report_plan.unfinished_standings`; how many a process trains now,
+    and of those whose train failed, as it tells them, "failed NAME: its error
+    line (see its train.log)"), left out ("name: why" texts; the first :data:`UNFINISHED_NAMED` of each, with its
+    reason, and how many more), planned by the grid with no run folder (``planned``:
+    :func:`minitransfer.report_plan.planned_not_started`), or none there (a mistyped folder, one
+    that does not exist, a file, a home folder, a run folder itself). The arguments to give are
+    quoted as the library names them (`out`), which the command line says as its options (--out).
+    Where runs finished (their result.json there) but each is left out, it says so, their reasons
+    grouped (:func:`_finished_left_out`); before, "no finished runs (*.run/result.json)" of runs that had
+    finished."""
+    finished, left_out = _finished_and_other(left_out)
+    why = []
+    for what, texts in (("failed", failed), ("left out", left_out)):
+        why += [f"{what} {text}" for text in texts[:UNFINISHED_NAMED]]
+        if len(texts) > UNFINISHED_NAMED:  # a renamed split folder of a large grid: every run, one line
+            why.append(f"and {len(texts) - UNFINISHED_NAMED} more {what}")
+    if planned:
+        why.append(planned_words(planned, UNFINISHED_NAMED))
+    if unfinished:
+        more = len(unfinished) - UNFINISHED_NAMED
+        now = training_now(training)
+        why.insert(0, f"{len(unfinished)} not finished{now} ({', '.join(unfinished[:UNFINISHED_NAMED])}"
+                      + (f" and {more} more)" if more > 0 else ")"))
+    if finished:
+        return f"nothing to report under {runs_dir}: " + "; ".join([_finished_left_out(finished), *why])
+    if not why and runs_dir.suffix == ".run":
+        why = [f"it is a run folder itself: give the folder that holds it, {runs_dir.parent}"]
+    elif not why:
+        why = [f"{_nothing_there(runs_dir)}: give the folder a grid was trained into (its `out`), or the one that "
+               f"holds train's `out`"]
+    return f"no finished runs (*.run/result.json) under {runs_dir}: " + "; ".join(why)
+
+
+def _finished_and_other(left_out):
+    """(the (name, why) of the runs of ``left_out`` ("name: why" texts) that finished but are of a kind report
+    measures nowhere (:func:`minitransfer.treatments.measured_nowhere`), the other texts)."""
+    finished, other = [], []
+    for text in left_out:
+        name, why = text.split(": ", 1)
+        if measured_nowhere(why):
+            finished.append((name, why))
+        else:
+            other.append(text)
+    return finished, other
+
+
+def _finished_left_out(finished):
+    """"3 runs finished (*.run/result.json), each of a kind report measures nowhere: left out random1B,
+    random2A, reduced5 (3; e.g. random1B: a random-weights control ... on half B ...): WHY; instead" of the
+    ``finished`` (name, why) pairs, grouped by why past its first ": " (the reason of a kind of run, ending in
+    what to train instead; before it, which run it is, shown for the first of the group), the first
+    :data:`UNFINISHED_NAMED` of a group named; a run alone in its group "left out NAME: WHY", as another run
+    left out is said."""
+    groups = collections.defaultdict(list)
+    for name, why in finished:
+        groups[why.partition(": ")[2]].append((name, why))
+    said = []
+    for reason, named in groups.items():
+        first, why = named[0]
+        if len(named) == 1:
+            said.append(f"left out {first}: {why}")
+            continue
+        more = f" and {len(named) - UNFINISHED_NAMED} more" if len(named) > UNFINISHED_NAMED else ""
+        said.append(f"left out {', '.join(name for name, _ in named[:UNFINISHED_NAMED])}{more} ({len(named)}; "
+                    f"e.g. {first}: {why.partition(': ')[0]}): {reason}")
+    several = len(finished) > 1
+    return (f"{len(finished)} run{'s' if several else ''} finished (*.run/{RESULT_FILE}), "
+            f"{'each ' if several else ''}of a kind report measures nowhere: " + "; ".join(said))
+
+
+def _nothing_there(runs_dir):
+    """What ``runs_dir``, which holds no run folder, is instead."""
+    if not runs_dir.exists():
+        return "it does not exist"
+    if not runs_dir.is_dir():
+        return f"it is {path_kind(runs_dir)}, not a folder"
+    return "no run folder (<name>.run/, which experiment and train write) is in it or in a folder below it"
