@@ -32,7 +32,7 @@ from minitransfer import dead_ends, fileio, host_memory, run_file_readers, stopp
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
-from minitransfer.preflight import OutOfMemory, check_memory
+from minitransfer.preflight_memory import OutOfMemory, check_memory
 from minitransfer.resume import (WouldReplace, finished_despite, finished_without_dataset, read_base,
                                  refuse_to_overwrite, resume_point)
 from minitransfer.run_destination import check_destination
@@ -78,7 +78,7 @@ def train(config, on_iteration=None, show_result=True):
     Raises :class:`ConfigError`, :class:`DataMismatch`, ``checkpoint.CheckpointError``,
     ``data.dataset.DatasetError``, ``run_lock.RunBusy`` (``data.lock.DatasetBusy`` while prepare rewrites
     the dataset), ``fileio.StorageError``, :class:`Diverged`, :class:`Interrupted` or
-    ``preflight.OutOfMemory`` (a MemoryError: a batch too large for the memory available, refused
+    ``preflight_memory.OutOfMemory`` (a MemoryError: a batch too large for the memory available, refused
     before anything is written) or ``run_outcome.OutOfMemoryMidRun`` (memory ran out part-way: the
     iterations done saved where it ran out between two iterations or before the update of a NumPy
     or plain CUDA step; once an update has begun, the last checkpoint kept; the first step's own
