@@ -33,8 +33,8 @@ from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_co
 from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
 from minitransfer.preflight_memory import OutOfMemory, check_memory
-from minitransfer.resume import (WouldReplace, finished_despite, finished_without_dataset, read_base,
-                                 refuse_to_overwrite, resume_point)
+from minitransfer.resume import WouldReplace, read_base, refuse_to_overwrite, resume_point
+from minitransfer.resume_finished import finished_despite, finished_without_dataset
 from minitransfer.run_destination import check_destination
 from minitransfer.data import loader_workers
 from minitransfer.data.dataset import DatasetError
@@ -292,7 +292,7 @@ def _warn_of_hand_edits(plan, saved):
 
 def _finished_without_dataset(c, gone):
     """The result of a finished run resumed without its dataset, whose folder is gone (``gone``,
-    :func:`minitransfer.resume_options.dataset_gone`; :func:`minitransfer.resume.finished_without_dataset`):
+    :func:`minitransfer.resume_options.dataset_gone`; :func:`minitransfer.resume_finished.finished_without_dataset`):
     it ends at once, as it does with it. None where the run needs its dataset, which is then asked
     for (an unreadable result.json: the run is finished again from its checkpoint)."""
     recorded = finished_without_dataset(c, gone)
