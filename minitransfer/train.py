@@ -87,7 +87,7 @@ def train(config, on_iteration=None, show_result=True):
     nor the first step's own MemoryError, raised as it came).
     A save after a stop request, a data fault or memory running out that fails itself says which
     checkpoint is kept: ``OutOfMemoryMidRun``, or ``fileio.StorageError`` for a write refused; where
-    the run folder's check refuses it (moved, a log or the lock gone), ``rundir.RunFolderChanged``
+    the run folder's check refuses it (moved, a log or the lock gone), ``run_files.RunFolderChanged``
     (a StorageError) with that check's advice alone.
 
     Example::
