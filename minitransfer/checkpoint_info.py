@@ -8,7 +8,7 @@ import os
 import pathlib
 import types
 
-from minitransfer import results, run_lock, rundir
+from minitransfer import results, run_files, run_lock, rundir
 from minitransfer.checkpoint import CheckpointError, divergence_in, load, read_meta, run_folder_of
 from minitransfer.checkpoint_check import Faults, check_classes
 from minitransfer.config import evaluates_after
@@ -103,15 +103,15 @@ def described(path):
 
 def resume_refused(run_folder, meta):
     """The error a resume from a checkpoint with its solver state (``meta``, its root attributes) in
-    ``run_folder`` is refused with for its logs (the resume's own check: :func:`minitransfer.rundir.resume_refusal`),
+    ``run_folder`` is refused with for its logs (the resume's own check: :func:`minitransfer.run_files.resume_refusal`),
     its evaluations as its recorded configuration schedules them; None where it is not, or it lies in no run folder."""
     config = meta["config"]
     every, max_iter = config.get("eval_every"), config.get("max_iter")
     if run_folder is None or type(every) is not int or every < 1:
         return None
     schedule = types.SimpleNamespace(eval_every=every, max_iter=max_iter)
-    made = rundir.evaluations_made(meta["iteration"], lambda done: evaluates_after(schedule, done))
-    return rundir.resume_refusal(run_folder, meta["iteration"], made)
+    made = run_files.evaluations_made(meta["iteration"], lambda done: evaluates_after(schedule, done))
+    return run_files.resume_refusal(run_folder, meta["iteration"], made)
 
 
 def _training(run_folder):

@@ -10,10 +10,10 @@ from minitransfer.resume_options import GIVEN_FREE_FIELDS, RESUME_FREE_FIELDS, S
 
 
 def kept_hand_edits(files, recorded, going_on):
-    """config.json (of the run files ``files``, :class:`minitransfer.rundir.RunFiles`) edited by hand
+    """config.json (of the run files ``files``, :class:`minitransfer.run_files.RunFiles`) edited by hand
     (`max_iter` raised) before the run resumes, which rewrites it with the options the run goes on
     with, those its checkpoint recorded (``recorded``; ``going_on``: their record, as in
-    :func:`hand_edits`): the edited file is kept beside it (:attr:`~minitransfer.rundir.RunFiles.edited_config`:
+    :func:`hand_edits`): the edited file is kept beside it (:attr:`~minitransfer.run_files.RunFiles.edited_config`:
     the edit is the user's work, and a batch job's warning is easily missed); returns the warning that
     says what was edited and how to have it (:func:`hand_edit_warning`), None where nothing was."""
     text = files.read_config()

@@ -1,6 +1,6 @@
 """The one base of the errors minitransfer raises to its callers: ``except MinitransferError`` catches
 each of them, and none of the caller's own bugs. Each keeps its built-in base as well
-(``ConfigError`` is a ValueError, ``fileio.StorageError`` an OSError, ``preflight.OutOfMemory`` a
+(``ConfigError`` is a ValueError, ``fileio.StorageError`` an OSError, ``preflight_memory.OutOfMemory`` a
 MemoryError), so code that catches those goes on catching them.
 
 A stop is not an error: :class:`minitransfer.run_outcome.Interrupted` (Ctrl-C, SIGTERM, a

@@ -18,7 +18,7 @@ from minitransfer.data import loader_workers, splits, synthetic
 from minitransfer.mean_image import check_recorded_size, fit_mean, mean_seen
 from minitransfer.ops import precision as precisions
 from minitransfer.ops import softmax_cross_entropy
-from minitransfer.preflight import check_evaluation_memory
+from minitransfer.preflight_memory import check_evaluation_memory
 from minitransfer.recorded_config import precision_history
 from minitransfer.run_networks import network_files
 from minitransfer.rundir import BEST_EVALUATIONS
@@ -92,7 +92,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     :class:`DataMismatch` when the classes differ, when the recorded split cannot be made of the
     dataset or ``subset`` holds none of its images, and (without ``data``) when the recorded folder
     holds another dataset now (prepared again: its fingerprint differs), and for a checkpoint without
-    its /mean image unless the mean its first layers saw is ``data``'s; ``preflight.OutOfMemory``
+    its /mean image unless the mean its first layers saw is ``data``'s; ``preflight_memory.OutOfMemory``
     when a batch of ``batch_size`` needs more memory than is available, ``data.lock.DatasetBusy``
     while prepare rewrites the dataset (which it does not do while the evaluation reads it);
     :class:`ConfigError` for an argument out of its range or of another type,

@@ -126,7 +126,7 @@ _NOTHING_MADE_ANEW = contextvars.ContextVar("nothing_made_anew", default=False)
 def nothing_made_anew():
     """Within it, a write (:func:`atomic_path`) makes no missing folder and an append
     (:func:`append_text`) no missing file: either fails with errno ENOENT instead. A run's writes into its
-    folder (:meth:`minitransfer.rundir.RunFiles.in_place`): one removed by hand mid-run, after the run
+    folder (:meth:`minitransfer.run_files.RunFiles.in_place`): one removed by hand mid-run, after the run
     checked it was there, came back holding a lone checkpoint, or a log without its earlier rows."""
     token = _NOTHING_MADE_ANEW.set(True)
     try:

@@ -23,22 +23,22 @@ measured across datasets too: SnT (layers of the source dataset's base) at the l
 target's base, below TnT at the top n, and SnT+ at or above its base. A claim whose networks copy from or are
 measured against bases no better than chance (:func:`minitransfer.run_facts.bases_at_chance`) is not judged: those
 bases learned nothing, or were scored on too few validation images to tell.
-The runs to read with care are :mod:`minitransfer.run_caveats`'.
+The runs to read with care are :mod:`minitransfer.run_caveats`'; what a finding adds for those it measured,
+:mod:`minitransfer.findings_caveats`'.
 """
 
 import dataclasses
 import math
 
-from minitransfer.experiment import CROSS, SPLITS, some_names
+from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
+from minitransfer.findings_caveats import MIN_NETWORKS, judged, more_networks, seen_caveat, too_few, unresolved
 from minitransfer.results import Spread, natural_families, relative_by_base, relative_by_n
-from minitransfer.run_facts import at_chance_kinds, bases_at_chance, classes_matched_by
-from minitransfer.run_labels import label_pattern
+from minitransfer.run_facts import bases_at_chance
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points
 RESOLVED = 2.0    # a difference is resolved beyond this many standard errors
-MIN_NETWORKS = 2  # a standard deviation, hence a standard error, needs two values at least
 # Rounding of the arithmetic, in points: networks as good as their bases by the same margin give
 # relative accuracies that differ by ~1e-15 (0.50 − 0.60 is not 0.40 − 0.50 in binary), which is no
 # difference, and no measured accuracy (a count over a validation set) is closer than this to another.
@@ -76,76 +76,15 @@ def findings(results, facts=None, bases=None):
     bases = built_bases(results, bases)
     within = (general(results, bases=bases), specific(results, bases=bases), fine_tuning(results, bases=bases),
               dissimilar(results, bases), random_weights(results, bases)) + random_weights_dissimilar(results, bases)
-    measured = [_judged(finding, chance) for finding in within]
+    measured = [judged(finding, chance) for finding in within]
     if any(r.run.split == CROSS for r in results) and not any(r.run.split in SPLITS for r in results):
         measured = [within_dataset(results)]
     if any(r.run.split == CROSS for r in results):
         across = (general(results, CROSS, bases), specific(results, CROSS, bases), fine_tuning(results, CROSS, bases))
-        judged = (_judged(finding, chance) for finding in across)  # a claim not measured used no network: no caveat
-        measured += [dataclasses.replace(finding, text=finding.text + _seen_caveat(finding, facts))
-                     for finding in judged]
+        told = (judged(finding, chance) for finding in across)  # a claim not measured used no network: no caveat
+        measured += [dataclasses.replace(finding, text=finding.text + seen_caveat(finding, facts))
+                     for finding in told]
     return measured
-
-
-# The splits whose bases a claim's networks copy their layers from or are measured against
-_BASES_OF = {"general": ("random",), "specific": ("random",), "fine-tuning": ("random",),
-             "dissimilar": ("natural", "random"), "random-weights": ("all", "random"),
-             "random-weights-dissimilar": ("all", "natural"),
-             "general-across-datasets": (CROSS,), "specific-across-datasets": (CROSS,),
-             "fine-tuning-across-datasets": (CROSS,)}
-CHANCE_NAMED = 3  # bases at chance a finding names; the runs to read with care list every one
-
-
-def _judged(finding, at_chance):
-    """``finding``, or where some of the bases of its splits are no better than chance (``at_chance``:
-    :func:`minitransfer.run_facts.bases_at_chance`), its measurement not judged: those bases learned
-    nothing, so a difference from them, or from a transfer of their layers, is none of features; or
-    they were scored on too few validation images to tell (:func:`minitransfer.run_facts.at_chance_kinds`)."""
-    nothing, untold, fewest = at_chance_kinds([found for found in at_chance
-                                               if found[0].run.split in _BASES_OF.get(finding.claim, ())])
-    if not ((nothing or untold) and finding.networks):
-        return finding
-    reasons = []
-    if nothing:
-        reasons.append(f"{_bases(nothing)} no better than chance ({chance_named(nothing)}; see the runs to read with "
-                       f"care), which learned nothing, so they tell nothing of features: train the bases longer "
-                       f"(--max-iter) or with another learning rate (--base-lr)")
-    if untold:
-        reasons.append(f"{_bases(untold)} that cannot be told from chance on {fewest} validation images "
-                       f"({chance_named(untold)}; see the runs to read with care), which may have learned nothing: "
-                       f"score on more validation images (prepare folder --val-fraction, more images per class)")
-    return dataclasses.replace(finding, holds=False, text=(
-        f"{finding.measured}: not judged: these networks copy their layers from, or are measured against, "
-        f"{'; and '.join(reasons)}."))
-
-
-def _bases(names):
-    return "bases" if len(names) > 1 else "a base"
-
-
-def chance_named(names):
-    """The first :data:`CHANCE_NAMED` of ``names``, and how many more (the bases at chance a finding
-    or Table 1, :func:`minitransfer.report_table1_notes.table1_at_chance`, names)."""
-    return some_names(names, CHANCE_NAMED)
-
-
-def _seen_caveat(finding, facts=None):
-    """What a claim across datasets adds where some of the SnT (or SnT+) it measured (``finding.used``)
-    copied layers that had seen their classes (:attr:`minitransfer.comparisons.Result.seen_classes`),
-    counted among those it measured (not the folder's others: left out, of another n, fine-tuned);
-    else "". ``facts``: datasets already read (their class tables say how the classes were matched)."""
-    measured = [r for r in finding.used if r.run.kind == "transfer"]
-    seen = [r for r in measured if r.seen_classes]
-    if not seen:
-        return ""
-    shared, classes = max(r.seen_classes for r in seen)
-    label = label_pattern(seen[0].run)
-    several = len(seen) > 1
-    counted = (f"{len(seen)} of these {len(measured)} {label} networks" if len(seen) < len(measured) else
-               f"these {len(seen)} {label} networks" if several else f"this {label} network")
-    return (f" Careful: {counted} copied layers already trained on some of {'their' if several else 'its'} classes "
-            f"(up to {shared} of {classes}, {classes_matched_by(seen, facts)}; see the runs to read with care), so "
-            f"{'they are not transfers' if several else 'it is not a transfer'} to new classes alone.")
 
 
 # Each of the paper's claims needs a split of one dataset (random frozen layers too: against a random split's AnB)
@@ -189,11 +128,11 @@ def general(results, split="random", bases=None):
     close = precise and abs(spread.mean) <= CLOSE + ROUNDING
     layers = "layer 1" if n == 1 else f"layers 1..{n}"
     verdict = (f"within {CLOSE:g} points: the features of {layers} are general" if close else
-               _too_few([spread.count], [split]) if spread.count < MIN_NETWORKS else
+               too_few([spread.count], [split]) if spread.count < MIN_NETWORKS else
                f"more than {CLOSE:g} points from it, beyond two standard errors: the features of {layers} are not "
                f"general here" if abs(spread.mean) - RESOLVED * spread.se > CLOSE + ROUNDING else
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
-               f"{_more_networks(split)}" if not precise else f"not shown to be within {CLOSE:g} points of it")
+               f"{more_networks(split)}" if not precise else f"not shown to be within {CLOSE:g} points of it")
     networks = tuple(measured_by_n(results, split, "AnB", bases=bases)[n])
     which = names["both"] if {r.run.target for r in networks} == {"A", "B"} else names["AnB"]
     measured = (f"At n={n}, transferred layers{names['where']} ({which}) score {_signed(spread)} points relative to "
@@ -217,7 +156,7 @@ def specific(results, split="random", bases=None):
     seeds = max((std for std in (a.std, b.std) if not math.isnan(std)), default=math.nan)
     holds = -difference.mean >= CLOSE - ROUNDING and -difference.mean > seeds + ROUNDING and _resolved(difference)
     meaning = (f"the top layers are specific to their {'dataset' if split == CROSS else 'task'}" if holds else
-               _unresolved((a.count, b.count), (split, split)) if not _resolved(difference) else
+               unresolved((a.count, b.count), (split, split)) if not _resolved(difference) else
                "smaller than the paper's effect or than the seed spread")
     spread = "unknown" if math.isnan(seeds) else f"{seeds:.1f} points"
     measured = (f"At n={n}, {names['AnB']} is {_below(difference)} {names['BnB']} (seed spread {spread}; "
@@ -249,10 +188,10 @@ def fine_tuning(results, split="random", bases=None):
                f"within {CLOSE:g} points: transferred features, fine-tuned, do about as well as training from "
                f"scratch" if close else
                f"not resolved: one base gives no standard error (the networks measured against it share its "
-               f"luck): {_more_networks(split)}" if math.isnan(se) else
+               f"luck): {more_networks(split)}" if math.isnan(se) else
                "fine-tuning did not recover the base's accuracy here" if _resolved(measured) else
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
-               f"{_more_networks(split)}")
+               f"{more_networks(split)}")
     against = "1 base" if len(groups) == 1 else f"{len(groups)} bases"
     measured = (f"{names['AnB']}+ scores {spread.mean:+.1f}{_plus_minus(se)} points relative to its own "
                 f"base{names['where']}, over every n ({_networks(spread.count)} against {against})")
@@ -301,7 +240,7 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
     difference, a, b = _difference(worse_runs[n], better_runs[n])
     holds = difference.mean < 0 and _resolved(difference)
     verdict = (meaning if holds else "resolved, the other way round from the paper's" if _resolved(difference) else
-               _unresolved((a.count, b.count), (worse[0], better[0])))
+               unresolved((a.count, b.count), (worse[0], better[0])))
     subject, loses, gains, does = worse_name
     gained, mixed = a.mean > ROUNDING and b.mean > ROUNDING, (a.mean > ROUNDING) != (b.mean > ROUNDING)
     verb = does if mixed else gains if gained else loses
@@ -339,35 +278,6 @@ def _resolved(difference):
 def _precise(spread):
     """Whether ``spread``'s standard error could tell a difference of :data:`CLOSE` points from none."""
     return not math.isnan(spread.se) and RESOLVED * spread.se <= CLOSE + ROUNDING
-
-
-# How more networks per point of a split are planned: a random split's are more split seeds (each one
-# network per n and half); the natural split's, the controls on every class and a cross-dataset grid's,
-# replicates (experiment refuses --replicates for a random split).
-_MORE_NETWORKS = {"random": "more random splits (experiment --split-seed, once per split)",
-                  "natural": "more replicates of the natural split (experiment --replicates)",
-                  "all": "more replicates of the runs on every class (experiment --replicates)",
-                  CROSS: "more replicates across datasets (experiment --replicates)"}
-
-
-def _more_networks(*splits):
-    """What to train for more networks per point of the groups on ``splits``, each split's option once."""
-    return "train more networks per point: " + " and ".join(dict.fromkeys(_MORE_NETWORKS[s] for s in splits))
-
-
-def _too_few(counts, splits):
-    """Why a claim measured on groups of ``counts`` networks (trained on ``splits``, one a group) is
-    not resolved: a group too small to have a standard error; the advice names what trains more of those."""
-    sizes = " + ".join(map(str, counts))
-    need = f"at least {MIN_NETWORKS} {'per group' if len(counts) > 1 else 'needed'}"
-    short = [split for count, split in zip(counts, splits) if count < MIN_NETWORKS]
-    return f"not resolved: too few networks for a standard error ({sizes}; {need}): {_more_networks(*short)}"
-
-
-def _unresolved(counts, splits):
-    """Why a difference of groups of ``counts`` networks (on ``splits``) is not resolved: a group too
-    small to have a standard error, or a difference within the noise."""
-    return _too_few(counts, splits) if min(counts) < MIN_NETWORKS else "not resolved by these runs"
 
 
 def _networks(count):

@@ -43,7 +43,7 @@ class GridLockLost(fileio.StorageError):
     or replaced while the grid ran, say by hand as a "stale lock" (exit code 74): nothing tells
     another grid started there that this one works in it, so the two could train the same runs at
     once, or with other options. Stopped, as a run whose lock file is removed stops
-    (:meth:`minitransfer.rundir.RunFiles.check_in_place`)."""
+    (:meth:`minitransfer.run_files.RunFiles.check_in_place`)."""
 
 
 class LockFileRefused(fileio.StorageError):

@@ -15,7 +15,7 @@ import pathlib
 
 import numpy as np
 
-from minitransfer import config, models, preflight
+from minitransfer import config, models, preflight, preflight_memory
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
 from minitransfer.data.shard_format import META_FILE
@@ -23,6 +23,7 @@ from minitransfer.experiment import CROSS, Run, run_dir, run_fields
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_plan_file import read_plan
+from minitransfer.preflight_memory import in_units
 
 _shared = contextvars.ContextVar("shared_plans", default=None)  # plans_shared's plans, by _shared_key
 _named = contextvars.ContextVar("paths_named", default={})  # paths_named's spellings, by absolute path
@@ -234,15 +235,15 @@ def _shared_key(fields):
 
 
 def check_memory(runs, out, options, slots):
-    """Raise ``preflight.OutOfMemory`` when the largest of ``runs``, one in each of ``slots`` (a GPU
+    """Raise ``preflight_memory.OutOfMemory`` when the largest of ``runs``, one in each of ``slots`` (a GPU
     id, or None for a CPU slot: :func:`minitransfer.scheduler.run_grid`'s ``devices``), would
-    together need more memory than is available (``preflight.available_memory``): each run checks
+    together need more memory than is available (``preflight_memory.available_memory``): each run checks
     only itself as it starts, and two that each fit can together exceed it. A run needs the larger
-    of its training step and its evaluation batch (``preflight.memory_needs``), and its process
-    (``preflight.PROCESS_BYTES``). Nothing to check with one slot, or where the memory available is
+    of its training step and its evaluation batch (``preflight_memory.memory_needs``), and its process
+    (``preflight_memory.PROCESS_BYTES``). Nothing to check with one slot, or where the memory available is
     unknown."""
     count = min(len(slots), len(runs))
-    available = preflight.available_memory()
+    available = preflight_memory.available_memory()
     if count < 2 or available is None:
         return
     device = "cpu" if None in slots else "cuda"  # slots of both kinds: the CPU's estimate, the larger
@@ -250,17 +251,17 @@ def check_memory(runs, out, options, slots):
     peaks = _peak_needs(sizing.values(), out, options, device)
     need = {run: peaks[fields] for run, (_, fields) in sizing.items()}
     largest = sorted(runs, key=lambda run: need[run].bytes, reverse=True)[:count]
-    total = sum(need[run].bytes + preflight.PROCESS_BYTES for run in largest)
+    total = sum(need[run].bytes + preflight_memory.PROCESS_BYTES for run in largest)
     if total > available.bytes:
         top = need[largest[0]]
         names = ", ".join(run.name for run in largest[:3]) + (f" and {count - 3} more" if count > 3 else "")
         slots_text = ", ".join(f"{number} on {where}" for where, number in collections.Counter(
             "the CPU" if slot is None else gpu_name(slot) for slot in slots).items())
-        raise preflight.OutOfMemory(
+        raise preflight_memory.OutOfMemory(
             f"the grid trains {count} runs at once (its slots: {slots_text}): {names} need about "
-            f"{preflight.in_units(total, math.ceil)} of memory together (the largest: {top.what} needs about "
-            f"{preflight.in_units(top.bytes)}, and each process {preflight.in_units(preflight.PROCESS_BYTES)}); "
-            f"{preflight.in_units(available.bytes, math.floor)} is available ({available.source}); give the grid fewer "
+            f"{in_units(total, math.ceil)} of memory together (the largest: {top.what} needs about "
+            f"{in_units(top.bytes)}, and each process {in_units(preflight_memory.PROCESS_BYTES)}); "
+            f"{in_units(available.bytes, math.floor)} is available ({available.source}); give the grid fewer "
             f"slots or lower `{top.field}`")
 
 
@@ -274,7 +275,7 @@ def _sizing(run, out, options):
 
 
 def _peak_needs(sizings, out, options, device):
-    """The larger ``preflight.Need`` of a training step and an evaluation batch on ``device``, per
+    """The larger ``preflight_memory.Need`` of a training step and an evaluation batch on ``device``, per
     distinct fields of ``sizings`` (:func:`_sizing`): a base's configuration resolved once, a net
     built once per preset and fc8 width."""
     peaks, nets = {}, {}
@@ -285,7 +286,7 @@ def _peak_needs(sizings, out, options, device):
         shape = (plan.preset.name, plan.config.fc8_outputs)
         if shape not in nets:
             nets[shape] = plan.preset.build(plan.config.fc8_outputs)
-        peaks[fields] = max(preflight.memory_needs(plan, nets[shape], device), key=lambda need: need.bytes)
+        peaks[fields] = max(preflight_memory.memory_needs(plan, nets[shape], device), key=lambda need: need.bytes)
     return peaks
 
 

@@ -11,7 +11,7 @@ import re
 
 from minitransfer.comparisons import bases_of, built_bases
 from minitransfer.experiment import CROSS, Run, some_names
-from minitransfer.findings import chance_named
+from minitransfer.findings_caveats import chance_named
 from minitransfer.missing_bases import ELSEWHERE, MISSING, UNMEASURED, base_without_accuracy
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, TABLE_1_COLUMNS, TABLE_1_RANGES,
                                         consecutive_spans, layer_list, table1_measured)

@@ -250,7 +250,7 @@ def refuse_dataset_gone(c, find=None):
     """A run resumed without `data` whose recorded dataset folder is not there now (``find(c)``;
     default :func:`dataset_gone`, which reads the run's record: a caller that read it passes what it
     found) is refused (:func:`gone_refusal`). A finished run that needs nothing of its dataset has
-    ended before this (:func:`minitransfer.resume.finished_without_dataset`); one that does (its
+    ended before this (:func:`minitransfer.resume_finished.finished_without_dataset`); one that does (its
     result.json unreadable) is said to be finished."""
     gone = (find or dataset_gone)(c)
     if gone is not None:

@@ -1,4 +1,4 @@
-"""What a resumed run keeps of its logs (:class:`minitransfer.rundir.RunFiles`): eval.csv must keep its
+"""What a resumed run keeps of its logs (:class:`minitransfer.run_files.RunFiles`): eval.csv must keep its
 header and one row for each evaluation made up to the checkpoint, once, and no other row, as result.json
 is computed from them (:func:`unlogged_evaluations`, else :class:`RunLogError`); metrics.jsonl keeps the
 well-formed records up to the checkpoint, an evaluation's event only beside its eval.csv row

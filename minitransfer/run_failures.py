@@ -10,7 +10,7 @@ import traceback
 
 from minitransfer import fileio
 from minitransfer.data.decoder_pool import WorkerDied
-from minitransfer.rundir import RunFolderChanged
+from minitransfer.run_files import RunFolderChanged
 from minitransfer.run_outcome import Interrupted, OutOfMemoryMidRun
 from minitransfer.step import LOWER_BATCH, OutOfDeviceMemory
 

@@ -27,7 +27,7 @@ runs are tried once more on the others; once every GPU is retired, the runs left
 
 Before anything runs, the runs that would train at once, one per slot, are checked to fit in the
 memory available together (:func:`minitransfer.grid_preflight.check_memory`; each ``train`` checks
-only itself): a grid that does not fit stops with ``preflight.OutOfMemory`` (exit code 1).
+only itself): a grid that does not fit stops with ``preflight_memory.OutOfMemory`` (exit code 1).
 
 Each run that ends is logged with how many runs are left and, from the runs this process has
 trained, about how long they take and when the grid ends (:mod:`minitransfer.grid_progress`). Each
@@ -64,7 +64,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     Raises, before anything is written, ``ConfigError`` (or a bad-data error) naming a base whose
     options ``train`` would refuse or a run copying more layers than its base's preset has, or naming
     the options that differ from those of another grid at work in ``out`` (``GridMismatch``), and
-    ``preflight.OutOfMemory`` when the runs it would train at once need more memory together than
+    ``preflight_memory.OutOfMemory`` when the runs it would train at once need more memory together than
     is available. ``progress``: told how far the checks
     and the plan of a large grid have got before its first run starts (e.g. a line on stderr). In a
     folder this process cannot write (:func:`_finished_unwritable`) a grid whose every run is

@@ -38,7 +38,7 @@ PAIRED_LINES = [
 def finished_lines(run="$1"):
     """Bash function ``finished``: whether run ``run`` (a bash expression: the function's argument, or a
     task's ``$run``) is finished, its weights file ``OUT/<run>.h5`` there with a result.json that is whole.
-    Train writes result.json whole and renames it into place (:meth:`minitransfer.rundir.RunFiles.write_json`):
+    Train writes result.json whole and renames it into place (:meth:`minitransfer.run_files.RunFiles.write_json`):
     one empty or cut short was damaged after (a copy cut short, a full disk), and report cannot read it
     (:func:`minitransfer.run_file_readers.read_result`). "Whole" is text ``{...}`` but for the blanks around it
     that names each key of :data:`~minitransfer.run_file_readers.RESULT_FIELDS` (``"final"`` and the rest, as

@@ -32,9 +32,9 @@ from minitransfer import dead_ends, fileio, host_memory, run_file_readers, stopp
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
-from minitransfer.preflight import OutOfMemory, check_memory
-from minitransfer.resume import (WouldReplace, finished_despite, finished_without_dataset, read_base,
-                                 refuse_to_overwrite, resume_point)
+from minitransfer.preflight_memory import OutOfMemory, check_memory
+from minitransfer.resume import WouldReplace, read_base, refuse_to_overwrite, resume_point
+from minitransfer.resume_finished import finished_despite, finished_without_dataset
 from minitransfer.run_destination import check_destination
 from minitransfer.data import loader_workers
 from minitransfer.data.dataset import DatasetError
@@ -81,7 +81,7 @@ def train(config, on_iteration=None, show_result=True):
     Raises :class:`ConfigError`, :class:`DataMismatch`, ``checkpoint.CheckpointError``,
     ``data.dataset.DatasetError``, ``run_lock.RunBusy`` (``data.lock.DatasetBusy`` while prepare rewrites
     the dataset), ``fileio.StorageError``, :class:`Diverged`, :class:`Interrupted` or
-    ``preflight.OutOfMemory`` (a MemoryError: a batch too large for the memory available, refused
+    ``preflight_memory.OutOfMemory`` (a MemoryError: a batch too large for the memory available, refused
     before anything is written) or ``run_outcome.OutOfMemoryMidRun`` (memory ran out part-way: the
     iterations done saved where it ran out between two iterations or before the update of a NumPy
     or plain CUDA step; once an update has begun, the last checkpoint kept; the first step's own
@@ -90,7 +90,7 @@ def train(config, on_iteration=None, show_result=True):
     nor the first step's own MemoryError, raised as it came).
     A save after a stop request, a data fault or memory running out that fails itself says which
     checkpoint is kept: ``OutOfMemoryMidRun``, or ``fileio.StorageError`` for a write refused; where
-    the run folder's check refuses it (moved, a log or the lock gone), ``rundir.RunFolderChanged``
+    the run folder's check refuses it (moved, a log or the lock gone), ``run_files.RunFolderChanged``
     (a StorageError) with that check's advice alone.
 
     Example::
@@ -299,7 +299,7 @@ def _warn_of_hand_edits(plan, saved):
 
 def _finished_without_dataset(c, gone):
     """The result of a finished run resumed without its dataset, whose folder is gone (``gone``,
-    :func:`minitransfer.resume_options.dataset_gone`; :func:`minitransfer.resume.finished_without_dataset`):
+    :func:`minitransfer.resume_options.dataset_gone`; :func:`minitransfer.resume_finished.finished_without_dataset`):
     it ends at once, as it does with it. None where the run needs its dataset, which is then asked
     for (an unreadable result.json: the run is finished again from its checkpoint)."""
     recorded = finished_without_dataset(c, gone)

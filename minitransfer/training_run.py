@@ -23,7 +23,8 @@ from minitransfer.evaluate import evaluate, summarize, until_stopped, validation
 from minitransfer.final_weights import final_weights
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import Progress
-from minitransfer.rundir import RunFiles, evaluations_made, weights_record
+from minitransfer.run_files import RunFiles, evaluations_made
+from minitransfer.rundir import weights_record
 from minitransfer.run_failures import RunFailures
 from minitransfer.run_lines import describe_plan, result_line
 from minitransfer.run_outcome import Diverged, TrainResult, blown_up_parameters, diagnostic

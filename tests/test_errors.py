@@ -12,7 +12,7 @@ import pytest
 
 import minitransfer
 from minitransfer import checkpoint as checkpoints
-from minitransfer import errors, fileio, preflight, run_lock
+from minitransfer import errors, fileio, preflight_memory, run_lock
 from minitransfer import train as training
 from minitransfer.data import loader_workers
 
@@ -48,7 +48,7 @@ def test_every_exception_class_of_the_package_is_a_minitransfer_error():
 
 
 @pytest.mark.parametrize("kind, builtin", [
-    (training.ConfigError, ValueError), (fileio.StorageError, OSError), (preflight.OutOfMemory, MemoryError),
+    (training.ConfigError, ValueError), (fileio.StorageError, OSError), (preflight_memory.OutOfMemory, MemoryError),
     (run_lock.RunBusy, RuntimeError), (training.Diverged, RuntimeError),
 ], ids=lambda value: value.__name__)
 def test_the_errors_keep_their_builtin_bases(kind, builtin):

@@ -23,7 +23,7 @@ from fake_results import finished_result
 
 from minitransfer import experiment as grid
 from minitransfer import (cpus, fileio, grid_caveats, grid_check, grid_options, grid_plan_file, grid_runner,
-                          grid_trained, models, preflight, run_lock, scheduler)
+                          grid_trained, models, preflight_memory, run_lock, scheduler)
 from minitransfer import train as training
 from minitransfer.memory_limit import Available
 
@@ -693,33 +693,37 @@ def test_runs_trained_at_once_that_together_exceed_the_memory_stop_the_grid_befo
 
     def peak(classes, val_images):  # the larger of a training step and an evaluation batch, as train checks them
         net = micro.build(classes)
-        return max(preflight.training_bytes(net, image, 512), preflight.evaluation_bytes(net, image, val_images))
+        return max(preflight_memory.training_bytes(net, image, 512),
+                   preflight_memory.evaluation_bytes(net, image, val_images))
 
     def machine_with(available):
-        monkeypatch.setattr(preflight, "available_memory", lambda: Available(available, "MemAvailable in /proc/meminfo"))
+        monkeypatch.setattr(preflight_memory, "available_memory",
+                            lambda: Available(available, "MemAvailable in /proc/meminfo"))
 
     runs = grid.plan_grid(layers=(1,), random_frozen=(1,))  # random0/baseA ... A1B+, all/base, all/random1
     every_class, half = peak(8, 80), peak(4, 40)  # their validation images
-    together = 2 * every_class + half + 3 * preflight.PROCESS_BYTES
+    together = 2 * every_class + half + 3 * preflight_memory.PROCESS_BYTES
     options = dict(OPTIONS, data=synthetic_8, preset="micro", batch_size=512)
     machine_with(together - 2**20)
     builds = []
     monkeypatch.setattr(models.Preset, "build", lambda preset, classes, _build=models.Preset.build:
                         builds.append(classes) or _build(preset, classes))
     out = tmp_path / "grid"
-    with pytest.raises(preflight.OutOfMemory, match=re.escape(
+    with pytest.raises(preflight_memory.OutOfMemory, match=re.escape(
             "the grid trains 3 runs at once (its slots: 3 on the CPU): all/base, all/random1, random0/baseA need "
-            f"about {preflight.in_units(together, math.ceil)} of memory together (the largest: a training step of "
+            f"about {preflight_memory.in_units(together, math.ceil)} of memory together "
+            f"(the largest: a training step of "
             f"micro at "
-            f"`batch_size=512` needs about {preflight.in_units(every_class)}, and each process 64 MiB); "
-            f"{preflight.in_units(together - 2**20, math.floor)} is available (MemAvailable in /proc/meminfo); give "
+            f"`batch_size=512` needs about {preflight_memory.in_units(every_class)}, and each process 64 MiB); "
+            f"{preflight_memory.in_units(together - 2**20, math.floor)} is available "
+            f"(MemAvailable in /proc/meminfo); give "
             f"the grid "
             f"fewer slots or lower `batch_size`")):
         scheduler.run_grid(runs, out, options, devices=(None,) * 3, log=lambda line: None)
     assert not out.exists()
     assert sorted(builds) == [4, 8]
     machine_with(together - 1024)  # refused by a little: the two figures differ still (not "1 MiB ... 1 MiB")
-    with pytest.raises(preflight.OutOfMemory) as refused:
+    with pytest.raises(preflight_memory.OutOfMemory) as refused:
         grid_check.check_memory(runs, out, options, (None,) * 3)
     figures = re.search(r"need about (.+?) of memory together .*; (.+?) is available", str(refused.value))
     assert figures[1] != figures[2], str(refused.value)

@@ -27,7 +27,7 @@ import pytest
 import waiting
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, fileio, optim, run_lock, run_logs, rundir
+from minitransfer import config, fileio, optim, run_files, run_lock, run_logs
 from minitransfer import train as training
 from minitransfer.data import synthetic
 from minitransfer.data.dataset import DatasetError
@@ -354,7 +354,7 @@ def test_a_result_json_without_numbers_is_written_again_on_resume(synthetic_8, t
 
 def test_json_run_files_never_hold_nan(tmp_path):
     """A diverged evaluation's loss is not finite: strict JSON has no NaN, so it is written as null."""
-    files = rundir.RunFiles(tmp_path / "net.run", 0, fresh=True)
+    files = run_files.RunFiles(tmp_path / "net.run", 0, fresh=True)
     files.write_json(files.result, {"final": {"top1": 0.5, "loss": float("nan")}, "best": [float("inf"), 0.25]})
     text = files.result.read_text()
     assert json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in {text}")) == \

@@ -402,13 +402,13 @@ def test_the_dry_run_refuses_runs_trained_at_once_that_need_more_memory_than_the
         micro_data, tmp_path, monkeypatch):
     """--gpus 0,0,0 where three runs at once do not fit: the dry run showed the plan and "would run
     on GPUs 0, 0, 0", then the grid itself stopped (exit 1, out of memory) before any run."""
-    from minitransfer import cuda, preflight
+    from minitransfer import cuda, preflight_memory
     from minitransfer.cli import main
     from minitransfer.memory_limit import Available
 
     monkeypatch.setattr(cuda, "cuda_available", lambda: True)
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")  # the GPU --gpus 0 names
-    monkeypatch.setattr(preflight, "available_memory", lambda: Available(2**20, "MemAvailable in /proc/meminfo"))
+    monkeypatch.setattr(preflight_memory, "available_memory", lambda: Available(2**20, "MemAvailable in /proc/meminfo"))
     monkeypatch.setattr(scheduler, "run_grid", lambda *args, **kwargs: pytest.fail("the grid must not start"))
     arguments = ["experiment", "--data", micro_data, "-o", str(tmp_path / "g"), "--layers", "1", "--no-fine-tuned",
                  "--max-iter", "4", "--gpus", "0,0,0", "--dry-run"]

@@ -3,7 +3,7 @@ lowering makes the run fit."""
 
 import pytest
 
-from minitransfer import config, preflight
+from minitransfer import config, preflight_memory
 from minitransfer.memory_limit import Available
 
 LIMIT = "the cgroup limit of /sys/fs/cgroup/job_7/memory.max less its usage"
@@ -17,19 +17,19 @@ def _plan(data, batch_size, workers):
 def test_a_run_whose_workers_take_the_memory_is_told_to_lower_workers(synthetic_8, monkeypatch):
     """64 workers of a micro run at batch 32 (about 4 GiB, nearly all of it the processes) on a 1 GiB
     limit were told to lower `batch_size`: batch 1 needed as much."""
-    monkeypatch.setattr(preflight, "available_memory", lambda: Available(2**30, LIMIT))
+    monkeypatch.setattr(preflight_memory, "available_memory", lambda: Available(2**30, LIMIT))
     with pytest.raises(MemoryError, match=r"^a training step of micro at `batch_size=32` with `workers=64` needs about "
                                           r"4\.\d GiB of memory; 1\.0 GiB is available \(the cgroup limit of "
                                           r"/sys/fs/cgroup/job_7/memory\.max less its usage\); lower `workers`$"):
-        preflight.check_memory(_plan(synthetic_8, 32, 64))
-    preflight.check_memory(_plan(synthetic_8, 32, 4))  # what lowering workers does
+        preflight_memory.check_memory(_plan(synthetic_8, 32, 64))
+    preflight_memory.check_memory(_plan(synthetic_8, 32, 4))  # what lowering workers does
 
 
 def test_a_batch_too_large_with_a_few_workers_is_told_to_lower_batch_size(synthetic_8, monkeypatch):
-    monkeypatch.setattr(preflight, "available_memory", lambda: Available(2**30, LIMIT))
+    monkeypatch.setattr(preflight_memory, "available_memory", lambda: Available(2**30, LIMIT))
     with pytest.raises(MemoryError, match=r"^a training step of micro at `batch_size=100000` with `workers=2` needs "
                                           r"about [\d,]+\.\d GiB of memory; .*; lower `batch_size`$"):
-        preflight.check_memory(_plan(synthetic_8, 100_000, 2))
+        preflight_memory.check_memory(_plan(synthetic_8, 100_000, 2))
 
 
 @pytest.mark.parametrize("need, available, expected", [
@@ -40,4 +40,4 @@ def test_a_refusal_by_a_little_does_not_read_as_needing_what_is_available(need, 
     """A batch tuned up to the limit was refused as needing "about 1.0 GiB" with "1.0 GiB available":
     the need is rounded up, what is available down."""
     with pytest.raises(MemoryError, match=f"^a step {expected} "):
-        preflight.check_needs([preflight.Need("a step", "batch_size", need)], Available(available, LIMIT))
+        preflight_memory.check_needs([preflight_memory.Need("a step", "batch_size", need)], Available(available, LIMIT))

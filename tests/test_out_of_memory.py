@@ -19,7 +19,7 @@ from minitransfer.data.dataset import DatasetError
 from minitransfer.net import Net
 from minitransfer.run_outcome import OutOfMemoryMidRun
 from minitransfer.run_logs import read_metrics
-from minitransfer.rundir import RunFiles, RunFolderChanged
+from minitransfer.run_files import RunFiles, RunFolderChanged
 from minitransfer.step import OutOfDeviceMemory
 from minitransfer.run_failures import MORE_MEMORY
 

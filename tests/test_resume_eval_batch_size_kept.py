@@ -9,7 +9,7 @@ import json
 import pytest
 from interrupting import interrupted_after
 
-from minitransfer import config, preflight
+from minitransfer import config, preflight_memory
 from minitransfer import train as training
 from minitransfer.memory_limit import Available
 
@@ -54,7 +54,7 @@ def _memory_need(micro_data, tmp_path, **given):
     """The largest of the memory needs (preflight's) of a fresh run of ``given`` on ``micro_data``."""
     plan = config.resolve(config.checked(training.TrainConfig(out=str(tmp_path / "sized.h5"), data=micro_data,
                                                               **given)))
-    return max(need.bytes for need in preflight.memory_needs(plan, plan.preset.build(plan.config.fc8_outputs)))
+    return max(need.bytes for need in preflight_memory.memory_needs(plan, plan.preset.build(plan.config.fc8_outputs)))
 
 
 @pytest.mark.parametrize("way", ["auto", "checkpoint file", "run folder"])
@@ -68,7 +68,7 @@ def test_the_memory_check_measures_the_runs_own_eval_batch_size(micro_data, tmp_
     run = tmp_path / "net.run"
     fits, too_large = (_memory_need(micro_data, tmp_path, eval_batch_size=size, **small) for size in (2, 8))
     assert fits < too_large  # else the test proves nothing
-    monkeypatch.setattr(preflight, "available_memory", lambda: Available((fits + too_large) // 2, "a test's"))
+    monkeypatch.setattr(preflight_memory, "available_memory", lambda: Available((fits + too_large) // 2, "a test's"))
     resumed = {"run folder": lambda **given: training.TrainConfig(resume=str(run), device="cpu", quiet=True, **given),
                "checkpoint file": lambda **given: training.TrainConfig(
                    out=str(run.with_suffix(".h5")), data=micro_data, resume=str(run / "checkpoint.h5"), **small,
@@ -76,7 +76,7 @@ def test_the_memory_check_measures_the_runs_own_eval_batch_size(micro_data, tmp_
                "auto": lambda **given: training.TrainConfig(out=str(run.with_suffix(".h5")), data=micro_data,
                                                             resume="auto", **small, **given)}[way]
     for given in ({"eval_batch_size": 8}, {}):
-        with pytest.raises(preflight.OutOfMemory, match="an evaluation batch of .* at `eval_batch_size=8`"):
+        with pytest.raises(preflight_memory.OutOfMemory, match="an evaluation batch of .* at `eval_batch_size=8`"):
             training.train(resumed(**given))
     training.train(resumed(eval_batch_size=2))  # a smaller one given fits
     assert _recorded(run) == 2

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from interrupting import interrupted_after
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import rundir
+from minitransfer import run_files
 from minitransfer import train as training
 from minitransfer.cli import main
 
@@ -175,7 +175,7 @@ def test_a_resumption_reads_eval_csv_once(tmp_path, monkeypatch):
     """It read eval.csv three times: for its header, for its rows, and again to keep those up to the
     checkpoint."""
     run_dir = tmp_path / "net.run"
-    files = rundir.RunFiles(run_dir, 0, fresh=True)
+    files = run_files.RunFiles(run_dir, 0, fresh=True)
     for done in (2, 4, 6):
         files.add_eval(done, {"top1": 0.5, "top5": 0.75, "loss": done / 8})
     read, read_text = [], pathlib.Path.read_text
@@ -185,7 +185,7 @@ def test_a_resumption_reads_eval_csv_once(tmp_path, monkeypatch):
         return read_text(path, *args, **kwargs)
 
     monkeypatch.setattr(pathlib.Path, "read_text", counting)
-    resumed = rundir.RunFiles(run_dir, 4, fresh=False, evaluated=[2, 4])
+    resumed = run_files.RunFiles(run_dir, 4, fresh=False, evaluated=[2, 4])
     monkeypatch.undo()
     assert read.count("eval.csv") == 1, read
     assert resumed.evaluations_to_redo == []

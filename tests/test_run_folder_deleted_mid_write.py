@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from interrupting import interrupted_after
 
-from minitransfer import checkpoint_info, config, fileio, rundir, training_run
+from minitransfer import checkpoint_info, config, fileio, run_files, training_run
 from minitransfer.cli import main
 
 OPTIONS = ["--batch-size", "8", "--max-iter", "4", "--eval-every", "2", "--checkpoint-every", "2", "--quiet",
@@ -33,13 +33,13 @@ def _train(micro_data, out):
 
 def test_a_folder_deleted_just_before_a_checkpoint_is_not_made_anew_holding_it(micro_data, tmp_path, monkeypatch):
     out, sub = tmp_path / "od" / "sub" / "w.h5", tmp_path / "od" / "sub"
-    synced = rundir.RunFiles.sync_logs
+    synced = run_files.RunFiles.sync_logs
 
     def deleted_then_synced(files):  # inside the save, after its check_in_place
         shutil.rmtree(sub, ignore_errors=True)
         return synced(files)
 
-    monkeypatch.setattr(rundir.RunFiles, "sync_logs", deleted_then_synced)
+    monkeypatch.setattr(run_files.RunFiles, "sync_logs", deleted_then_synced)
     result = _train(micro_data, out)
     assert result.exit_code == 74, result.output
     assert result.output.startswith(_gone(out.with_suffix(".run"))), result.output
@@ -66,7 +66,7 @@ def test_a_folder_deleted_just_before_the_weights_is_not_made_anew_holding_them(
 
 @pytest.mark.parametrize("write", ["config", "result"])
 def test_a_run_file_written_whole_into_a_deleted_folder_makes_no_folder(tmp_path, monkeypatch, write):
-    files = rundir.RunFiles(tmp_path / "net.run", 0, fresh=True)
+    files = run_files.RunFiles(tmp_path / "net.run", 0, fresh=True)
     written = fileio.write_text
 
     def deleted_then_written(path, *args, **kwargs):
@@ -74,14 +74,14 @@ def test_a_run_file_written_whole_into_a_deleted_folder_makes_no_folder(tmp_path
         return written(path, *args, **kwargs)
 
     monkeypatch.setattr(fileio, "write_text", deleted_then_written)
-    with pytest.raises(rundir.RunFolderChanged, match="net.run was moved or deleted while the run wrote to it"):
+    with pytest.raises(run_files.RunFolderChanged, match="net.run was moved or deleted while the run wrote to it"):
         files.write_json(files.config if write == "config" else files.result, {"iteration": 4})
     assert not (tmp_path / "net.run").exists()
 
 
 @pytest.mark.parametrize("log", ["eval_csv", "metrics"])
 def test_a_log_removed_just_before_an_append_is_not_made_anew_without_its_rows(tmp_path, monkeypatch, log):
-    files = rundir.RunFiles(tmp_path / "net.run", 0, fresh=True)
+    files = run_files.RunFiles(tmp_path / "net.run", 0, fresh=True)
     files.add_eval(2, {"top1": 0.5, "top5": 1.0, "loss": 1.0})  # both logs written by the run
     path = files.at(getattr(files, log))
     appended = fileio.append_text
@@ -93,7 +93,7 @@ def test_a_log_removed_just_before_an_append_is_not_made_anew_without_its_rows(t
 
     monkeypatch.setattr(fileio, "append_text", removed_then_appended)
     named = {"eval_csv": "eval.csv", "metrics": "metrics.jsonl"}[log]
-    with pytest.raises(rundir.RunFolderChanged, match=f"net.run/{named} was removed while the run wrote to it"):
+    with pytest.raises(run_files.RunFolderChanged, match=f"net.run/{named} was removed while the run wrote to it"):
         if log == "eval_csv":
             files.add_eval(4, {"top1": 0.5, "top5": 1.0, "loss": 1.0})
         else:

@@ -1,7 +1,7 @@
 """The warnings ``train`` prints before its first iteration (:func:`minitransfer.preflight.warnings_for`):
 a crop that sees a small part of each stored image, a reduced-data run that keeps every image, a
 batch larger than the data, and a CPU run that would take hours; and the memory estimate behind its
-refusal of a batch too large for the memory (:func:`minitransfer.preflight.check_memory`)."""
+refusal of a batch too large for the memory (:func:`minitransfer.preflight_memory.check_memory`)."""
 
 import math
 import subprocess
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import config, config_wording, models, preflight
+from minitransfer import config, config_wording, models, preflight, preflight_memory
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import build
@@ -111,22 +111,22 @@ def test_the_training_memory_estimate_is_within_twice_the_measured_peak(syntheti
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     measured = int(done.stdout)
-    estimate = preflight.training_bytes(models.get(preset).build(4), (36, 36), batch)  # half A: 4 classes
+    estimate = preflight_memory.training_bytes(models.get(preset).build(4), (36, 36), batch)  # half A: 4 classes
     assert measured / 2 <= estimate <= 2 * measured, (estimate, measured)
 
 
 def test_memory_is_not_checked_where_it_is_unknown_and_an_evaluation_counts_the_images_it_has(synthetic_8, monkeypatch):
     plan = config.resolve(config.TrainConfig(data=synthetic_8, preset="micro", batch_size=10**6, eval_batch_size=10**6,
                                              device="cpu", quiet=True), checksums=False)
-    monkeypatch.setattr(preflight, "available_memory", lambda: None)
-    preflight.check_memory(plan)  # nothing to compare with: the run goes on
-    monkeypatch.setattr(preflight, "available_memory", lambda: Available(2**30, "MemAvailable in /proc/meminfo"))
+    monkeypatch.setattr(preflight_memory, "available_memory", lambda: None)
+    preflight_memory.check_memory(plan)  # nothing to compare with: the run goes on
+    monkeypatch.setattr(preflight_memory, "available_memory", lambda: Available(2**30, "MemAvailable in /proc/meminfo"))
     with pytest.raises(MemoryError, match=r"^a training step of micro at `batch_size=1000000` needs about "
                                           r"[\d,]+\.\d GiB of memory; 1\.0 GiB is available \(MemAvailable in "
                                           r"/proc/meminfo\); lower `batch_size`$"):
-        preflight.check_memory(plan)
+        preflight_memory.check_memory(plan)
     plan.config.batch_size = 1
-    preflight.check_memory(plan)  # evaluated in one batch of half A's 40 validation images: a few MiB
+    preflight_memory.check_memory(plan)  # evaluated in one batch of half A's 40 validation images: a few MiB
 
 
 def test_train_names_the_options_and_the_library_the_fields(synthetic_8, tmp_path):

@@ -18,8 +18,8 @@ import sys
 
 import click
 
-from minitransfer import (checkpoint, config, config_wording, cuda, fileio, preflight, report, results, resumed_logs,
-                          run_file_readers, run_lock, run_outcome, stopping, treatments)
+from minitransfer import (checkpoint, config, config_wording, cuda, fileio, preflight_memory, report, results,
+                          resumed_logs, run_file_readers, run_lock, run_outcome, stopping, treatments)
 from minitransfer.data import dataset, decoder_pool, devkit, schema
 
 from ._output import (OutputUnwritable, displays_any_name, hold_standard_descriptors, printing, refuse_closed_output,
@@ -54,7 +54,7 @@ EXIT_CODES = (
     (cuda.CudaUnavailable, EXIT_ERROR, "error"),
     (devkit.MissingDependency, EXIT_ERROR, "error"),
     (decoder_pool.WorkerDied, EXIT_ERROR, "error"),
-    (preflight.OutOfMemory, EXIT_ERROR, "error: out of memory"),  # its message names the batch option
+    (preflight_memory.OutOfMemory, EXIT_ERROR, "error: out of memory"),  # its message names the batch option
     (MemoryError, EXIT_ERROR, "error: out of memory"),  # and, in a command with --batch-size: _memory_hint
     (OutputUnwritable, EXIT_IO, "error"),
     (fileio.StorageError, EXIT_IO, "error"),
@@ -121,7 +121,7 @@ def _out_of_host_memory(error):
 def _memory_hint(error):
     """What to change after running out of memory (``error``, a plain MemoryError: NumPy's or
     CuPy's), where the command has a --batch-size; "" elsewhere (report, prepare: no batch to make
-    smaller) and after :class:`minitransfer.preflight.OutOfMemory`, whose message names the option."""
+    smaller) and after :class:`minitransfer.preflight_memory.OutOfMemory`, whose message names the option."""
     has_batch = "batch_size" in _option_names()
     return " (a smaller --batch-size needs less)" if has_batch and type(error) is MemoryError else ""
 

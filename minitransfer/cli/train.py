@@ -35,7 +35,7 @@ class _BasePath(NetworkPath):
 class _TrainData(DatasetFolder):
     """--data: a dataset whose meta.json is damaged (garbled, another file's) is left to train, which
     refuses it in the same words (exit code 65), and says so where the run it resumes is finished
-    (:func:`minitransfer.resume.finished_despite`), which is not known while the options are read."""
+    (:func:`minitransfer.resume_finished.finished_despite`), which is not known while the options are read."""
 
     def convert(self, value, param, ctx):
         try:

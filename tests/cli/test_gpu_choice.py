@@ -114,13 +114,14 @@ def test_the_grid_says_which_gpu_a_run_starts_on_as_gpus_numbers_it(gpus_counted
 
 def test_runs_that_together_need_more_memory_than_a_gpu_has_name_it_as_gpus_numbers_it(micro_data, tmp_path,
                                                                                         monkeypatch):
-    from minitransfer import grid_check, preflight
+    from minitransfer import grid_check, preflight_memory
     from minitransfer.memory_limit import Available
 
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "6,7")
-    monkeypatch.setattr(preflight, "available_memory", lambda: Available(2**20, "MemAvailable in /proc/meminfo"))
+    monkeypatch.setattr(preflight_memory, "available_memory", lambda: Available(2**20, "MemAvailable in /proc/meminfo"))
     runs = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)[:2]
-    with pytest.raises(preflight.OutOfMemory, match=r"\(its slots: 2 on GPU 1 \(CUDA_VISIBLE_DEVICES entry 7\)\)"):
+    with pytest.raises(preflight_memory.OutOfMemory,
+                       match=r"\(its slots: 2 on GPU 1 \(CUDA_VISIBLE_DEVICES entry 7\)\)"):
         grid_check.check_memory(runs, tmp_path / "g", {"data": micro_data, "max_iter": 4, "seed": 0}, ("7", "7"))
 
 

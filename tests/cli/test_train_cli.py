@@ -18,7 +18,7 @@ from oracles import WEIGHT_LAYERS
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio, memory_limit, preflight
+from minitransfer import fileio, memory_limit, preflight_memory
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.cli._errors import option_text
@@ -443,7 +443,8 @@ def test_a_batch_too_large_for_the_memory_is_refused_before_anything_is_written(
                                                                                refusal):
     """Not a kill by the kernel's out-of-memory killer (exit 137, no message): one line, exit 1. The
     memory available is made small, so that without the refusal the run would train, not swap."""
-    monkeypatch.setattr(preflight, "available_memory", lambda: Available(4 * 2**20, "MemAvailable in /proc/meminfo"))
+    monkeypatch.setattr(preflight_memory, "available_memory",
+                        lambda: Available(4 * 2**20, "MemAvailable in /proc/meminfo"))
     result = invoke(["train", "--data", data, "-o", "net.h5", *overriding(FAST, *args)], tmp_path)
     assert result.exit_code == 1, result.output
     option = args[-2]
@@ -460,7 +461,8 @@ def test_a_finished_run_rerun_on_a_machine_short_of_memory_says_it_is_finished(d
     assert invoke(args, tmp_path).exit_code == 0
     finished = json.loads((tmp_path / "net.run/result.json").read_text())
     before = sorted(os.listdir(tmp_path / "net.run"))
-    monkeypatch.setattr(preflight, "available_memory", lambda: Available(4 * 2**20, "MemAvailable in /proc/meminfo"))
+    monkeypatch.setattr(preflight_memory, "available_memory",
+                        lambda: Available(4 * 2**20, "MemAvailable in /proc/meminfo"))
     result = invoke([*args, "--json"], tmp_path)
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["mean10_top1"] == finished["mean10_top1"]
@@ -481,7 +483,7 @@ def test_a_batch_within_memavailable_over_the_cgroups_memory_limit_is_refused_na
     (tmp_path / "root/proc/self/cgroup").write_text("0::/slurm/job_7\n")
     (tmp_path / "root/proc/meminfo").write_text(f"MemAvailable:   {64 * 2**20} kB\n")  # 64 GiB
     fake_machine = functools.partial(memory_limit.available_memory, tmp_path / "root")
-    monkeypatch.setattr(preflight, "available_memory", fake_machine)
+    monkeypatch.setattr(preflight_memory, "available_memory", fake_machine)
     result = invoke(["train", "--data", data, "-o", "net.h5", *overriding(FAST, "--batch-size", "64")],
                     tmp_path / "root")
     assert result.exit_code == 1, result.output
@@ -496,7 +498,8 @@ def test_a_batch_within_memavailable_over_the_cgroups_memory_limit_is_refused_na
 def test_eval_refuses_a_batch_too_large_for_the_memory_before_its_loader_starts(work, monkeypatch, subset, batch, mib):
     """As train does (its evaluation batch is checked, eval's was not): one line naming --batch-size,
     exit 1. A batch counts the images there are: half A's 40 validation images, 160 training images."""
-    monkeypatch.setattr(preflight, "available_memory", lambda: Available(4 * 2**20, "MemAvailable in /proc/meminfo"))
+    monkeypatch.setattr(preflight_memory, "available_memory",
+                        lambda: Available(4 * 2**20, "MemAvailable in /proc/meminfo"))
     monkeypatch.setattr(loaders.BatchLoader, "__init__", lambda *args, **kwargs: pytest.fail("the loader started"))
     result = invoke(["eval", "baseA.h5", "--subset", subset, "--batch-size", str(batch), "--device", "cpu"], work)
     assert result.exit_code == 1, result.output

@@ -1,0 +1,104 @@
+"""What a finding (:mod:`minitransfer.findings`) says besides its numbers: not judged where some of
+the bases of its splits are no better than chance (:func:`judged`, naming a few of them:
+:func:`chance_named`); for a claim across datasets, a caveat where the transfers it measured copied
+layers that had seen their classes (:func:`seen_caveat`); and, for a claim not resolved, why, with
+the option that trains more networks of the groups it compares (:func:`too_few`, :func:`unresolved`).
+"""
+
+import dataclasses
+
+from minitransfer.experiment import CROSS, some_names
+from minitransfer.run_facts import at_chance_kinds, classes_matched_by
+from minitransfer.run_labels import label_pattern
+
+MIN_NETWORKS = 2  # a standard deviation, hence a standard error, needs two values at least
+
+
+# The splits whose bases a claim's networks copy their layers from or are measured against
+_BASES_OF = {"general": ("random",), "specific": ("random",), "fine-tuning": ("random",),
+             "dissimilar": ("natural", "random"), "random-weights": ("all", "random"),
+             "random-weights-dissimilar": ("all", "natural"),
+             "general-across-datasets": (CROSS,), "specific-across-datasets": (CROSS,),
+             "fine-tuning-across-datasets": (CROSS,)}
+CHANCE_NAMED = 3  # bases at chance a finding names; the runs to read with care list every one
+
+
+def judged(finding, at_chance):
+    """``finding``, or where some of the bases of its splits are no better than chance (``at_chance``:
+    :func:`minitransfer.run_facts.bases_at_chance`), its measurement not judged: those bases learned
+    nothing, so a difference from them, or from a transfer of their layers, is none of features; or
+    they were scored on too few validation images to tell (:func:`minitransfer.run_facts.at_chance_kinds`)."""
+    nothing, untold, fewest = at_chance_kinds([found for found in at_chance
+                                               if found[0].run.split in _BASES_OF.get(finding.claim, ())])
+    if not ((nothing or untold) and finding.networks):
+        return finding
+    reasons = []
+    if nothing:
+        reasons.append(f"{_bases(nothing)} no better than chance ({chance_named(nothing)}; see the runs to read with "
+                       f"care), which learned nothing, so they tell nothing of features: train the bases longer "
+                       f"(--max-iter) or with another learning rate (--base-lr)")
+    if untold:
+        reasons.append(f"{_bases(untold)} that cannot be told from chance on {fewest} validation images "
+                       f"({chance_named(untold)}; see the runs to read with care), which may have learned nothing: "
+                       f"score on more validation images (prepare folder --val-fraction, more images per class)")
+    return dataclasses.replace(finding, holds=False, text=(
+        f"{finding.measured}: not judged: these networks copy their layers from, or are measured against, "
+        f"{'; and '.join(reasons)}."))
+
+
+def _bases(names):
+    return "bases" if len(names) > 1 else "a base"
+
+
+def chance_named(names):
+    """The first :data:`CHANCE_NAMED` of ``names``, and how many more (the bases at chance a finding
+    or Table 1, :func:`minitransfer.report_table1_notes.table1_at_chance`, names)."""
+    return some_names(names, CHANCE_NAMED)
+
+
+def seen_caveat(finding, facts=None):
+    """What a claim across datasets adds where some of the SnT (or SnT+) it measured (``finding.used``)
+    copied layers that had seen their classes (:attr:`minitransfer.comparisons.Result.seen_classes`),
+    counted among those it measured (not the folder's others: left out, of another n, fine-tuned);
+    else "". ``facts``: datasets already read (their class tables say how the classes were matched)."""
+    measured = [r for r in finding.used if r.run.kind == "transfer"]
+    seen = [r for r in measured if r.seen_classes]
+    if not seen:
+        return ""
+    shared, classes = max(r.seen_classes for r in seen)
+    label = label_pattern(seen[0].run)
+    several = len(seen) > 1
+    counted = (f"{len(seen)} of these {len(measured)} {label} networks" if len(seen) < len(measured) else
+               f"these {len(seen)} {label} networks" if several else f"this {label} network")
+    return (f" Careful: {counted} copied layers already trained on some of {'their' if several else 'its'} classes "
+            f"(up to {shared} of {classes}, {classes_matched_by(seen, facts)}; see the runs to read with care), so "
+            f"{'they are not transfers' if several else 'it is not a transfer'} to new classes alone.")
+
+
+# How more networks per point of a split are planned: a random split's are more split seeds (each one
+# network per n and half); the natural split's, the controls on every class and a cross-dataset grid's,
+# replicates (experiment refuses --replicates for a random split).
+_MORE_NETWORKS = {"random": "more random splits (experiment --split-seed, once per split)",
+                  "natural": "more replicates of the natural split (experiment --replicates)",
+                  "all": "more replicates of the runs on every class (experiment --replicates)",
+                  CROSS: "more replicates across datasets (experiment --replicates)"}
+
+
+def more_networks(*splits):
+    """What to train for more networks per point of the groups on ``splits``, each split's option once."""
+    return "train more networks per point: " + " and ".join(dict.fromkeys(_MORE_NETWORKS[s] for s in splits))
+
+
+def too_few(counts, splits):
+    """Why a claim measured on groups of ``counts`` networks (trained on ``splits``, one a group) is
+    not resolved: a group too small to have a standard error; the advice names what trains more of those."""
+    sizes = " + ".join(map(str, counts))
+    need = f"at least {MIN_NETWORKS} {'per group' if len(counts) > 1 else 'needed'}"
+    short = [split for count, split in zip(counts, splits) if count < MIN_NETWORKS]
+    return f"not resolved: too few networks for a standard error ({sizes}; {need}): {more_networks(*short)}"
+
+
+def unresolved(counts, splits):
+    """Why a difference of groups of ``counts`` networks (on ``splits``) is not resolved: a group too
+    small to have a standard error, or a difference within the noise."""
+    return too_few(counts, splits) if min(counts) < MIN_NETWORKS else "not resolved by these runs"

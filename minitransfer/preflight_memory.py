@@ -1,0 +1,163 @@
+"""The one thing that stops a run before it starts that only this machine can tell: a batch too large
+for its memory.
+
+:func:`check_memory` refuses a training or evaluation batch whose estimated memory
+(:func:`training_bytes`, :func:`evaluation_bytes`) exceeds what this process has available (the
+system's MemAvailable or its cgroup's headroom, :func:`minitransfer.memory_limit.available_memory`),
+before anything is allocated: the kernel's out-of-memory killer would end the run without a word
+(exit 137). :func:`check_evaluation_memory` does the same for ``evaluate_checkpoint``, and
+:func:`minitransfer.grid_preflight.check_memory` for the runs a grid trains at once. The warnings
+``train`` prints before a run are :mod:`minitransfer.preflight`'s.
+"""
+
+import math
+import typing
+
+import numpy as np
+
+from minitransfer.data.loader import prefetch_slots
+from minitransfer.errors import MinitransferError
+from minitransfer.layers import Conv2d, MaxPool2d
+from minitransfer.memory_limit import available_memory
+
+GIB = 2**30
+FLOAT32 = 4  # bytes
+CHECKPOINT_COPIES = 2  # writing a checkpoint holds about two more copies of the weights (measured on caffenet)
+# A Python process with minitransfer's imports (RSS measured: a loader worker 45-56 MiB, a training
+# process before its first step 51 MiB)
+PROCESS_BYTES = 64 * 2**20
+
+
+class OutOfMemory(MinitransferError, MemoryError):
+    """A training step, an evaluation batch or the runs a grid trains at once need more memory than
+    this process has available (exit code 1)."""
+
+
+class Need(typing.NamedTuple):
+    """The memory one thing a run does needs: what it is (quoting the field that sets its size), that field, bytes."""
+
+    what: str
+    field: str
+    bytes: int
+
+
+def check_memory(plan):
+    """Raise :class:`OutOfMemory` when one training step at ``batch_size``, or one evaluation batch
+    at ``eval_batch_size`` (at most the validation images), needs more memory than is available
+    (:func:`available_memory`; no check where that is unknown)."""
+    available = available_memory()
+    if available is not None:
+        check_needs(memory_needs(plan, plan.preset.build(plan.config.fc8_outputs)), available)
+
+
+def check_evaluation_memory(net, image_size, images, batch_size, device):
+    """Raise :class:`OutOfMemory` when evaluating ``net`` on ``images`` images of ``image_size`` in
+    batches of ``batch_size`` (``evaluate_checkpoint``) needs more memory than is available."""
+    available = available_memory()
+    if available is not None:
+        needed = evaluation_bytes(net, image_size, min(batch_size, images), device)
+        check_needs([Need(f"an evaluation batch of {net.preset} at `batch_size={batch_size}`", "batch_size", needed)],
+                    available)
+
+
+def memory_needs(plan, net, device=None):
+    """The :class:`Need` of one training step and of one evaluation batch of ``plan``'s ``net``
+    (built from ``plan.preset``) on ``device`` (default: the plan's). The step's field to lower is
+    `workers` where the loader's processes take most of it: 64 of them on a 4 GiB SLURM job were
+    told to lower `batch_size`, which could not make them fit."""
+    c, image_size, device = plan.config, plan.dataset.image_size, device or plan.device
+    evaluated = min(c.eval_batch_size, len(plan.task.val_indices))
+    step = training_bytes(net, image_size, c.batch_size, c.workers, device)
+    without_workers = training_bytes(net, image_size, c.batch_size, 0, device)
+    with_workers = f" with `workers={c.workers}`" if c.workers else ""
+    return (Need(f"a training step of {net.preset} at `batch_size={c.batch_size}`{with_workers}",
+                 "workers" if step - without_workers > without_workers else "batch_size", step),
+            Need(f"an evaluation batch of {net.preset} at `eval_batch_size={c.eval_batch_size}`", "eval_batch_size",
+                 evaluation_bytes(net, image_size, evaluated, device)))
+
+
+def check_needs(needs, available):
+    """Raise :class:`OutOfMemory` for the first of ``needs`` larger than ``available``
+    (a :class:`minitransfer.memory_limit.Available`), naming the field to lower."""
+    for need in needs:
+        if need.bytes > available.bytes:
+            raise OutOfMemory(f"{need.what} needs about {in_units(need.bytes, math.ceil)} of memory; "
+                              f"{in_units(available.bytes, math.floor)} is available ({available.source}); "
+                              f"lower `{need.field}`")
+
+
+def in_units(count, rounding=round):
+    """A byte count in MiB below 1 GiB, else in tenths of a GiB, rounded by ``rounding`` (a need up
+    and what is available down: a step refused by a little read as needing "1.0 GiB" of 1.0 GiB)."""
+    return f"{rounding(count / 2**20)} MiB" if count < GIB else f"{rounding(count / GIB * 10) / 10:,.1f} GiB"
+
+
+class LayerSizes(typing.NamedTuple):
+    """What the NumPy reference allocates per image for a net's layers, in float32 values."""
+
+    activations: int          # every layer's output, summed
+    largest_activation: int
+    columns: int              # every convolution's im2col columns (kept for backward), summed
+    largest_scratch: int      # the largest of a convolution's columns and a pooling's candidate windows
+
+
+def layer_sizes(net):
+    """:class:`LayerSizes` of ``net`` from its layers' shapes (the columns are C·R·S·P·Q values per
+    image, ``ops.conv2d._im2col``; the candidates size²·C·P·Q, ``ops.max_pool2d._forward_reference``)."""
+    shape, outputs, columns, scratch = net.input_shape, [], [], [0]
+    for layer in net.layers:
+        output = layer.output_shape(shape)
+        outputs.append(int(np.prod(output)))
+        if isinstance(layer, Conv2d):
+            _, _, r, s = layer.weight.data.shape
+            columns.append(shape[0] * r * s * output[1] * output[2])
+            scratch.append(columns[-1])
+        elif isinstance(layer, MaxPool2d):
+            scratch.append(layer.size ** 2 * outputs[-1])
+        shape = output
+    return LayerSizes(sum(outputs), max(outputs), sum(columns), max(scratch))
+
+
+def training_bytes(net, image_size, batch, workers=0, device="cpu"):
+    """Host memory of one training step of ``net`` at ``batch`` on images of ``image_size`` (H, W),
+    in bytes. On the CPU: every layer's activation (kept for backward) and its gradient, every
+    convolution's im2col columns (kept too) and the largest layer's scratch (its column gradient or
+    a pooling's candidates), or, when larger, what writing a checkpoint takes; the parameters with
+    their gradients and momentum; the loader's batch (:func:`loader_bytes`). On CUDA the step lives
+    on the GPU; the host holds the loader's batch.
+
+    Measured against the growth of the peak RSS over ``train(max_iter=1)``: 0.9-1.5 times as much
+    (micro at batch 256-4096, mini at 256-2048, caffenet at 4-96)."""
+    loader = loader_bytes(image_size, net.input_shape[1], batch, workers, device)
+    if device != "cpu":
+        return loader
+    sizes = layer_sizes(net)
+    step = FLOAT32 * batch * (2 * sizes.activations + sizes.columns + sizes.largest_scratch)
+    checkpoint = CHECKPOINT_COPIES * FLOAT32 * net.parameter_count()  # once the step's arrays are freed
+    return max(step, checkpoint) + _parameter_bytes(net) + loader
+
+
+def evaluation_bytes(net, image_size, batch, device="cpu"):
+    """Host memory of evaluating ``net`` on a batch of ``batch`` images, in bytes: on the CPU the
+    parameters (with the run's gradients and momentum) and the largest activation and the largest
+    scratch, each twice (a layer's input and output; a convolution's pre-ReLU copy, a pooling's
+    comparisons and indices); the loader's batch (:func:`loader_bytes`). Measured against the growth
+    of the peak RSS: 0.9-1.4 times as much (micro at 1000 and 4000 images, mini at 2000)."""
+    loader = loader_bytes(image_size, net.input_shape[1], batch, 0, device)
+    if device != "cpu":
+        return loader
+    sizes = layer_sizes(net)
+    return FLOAT32 * batch * 2 * (sizes.largest_activation + sizes.largest_scratch) + _parameter_bytes(net) + loader
+
+
+def loader_bytes(image_size, crop, batch, workers, device="cpu"):
+    """A data loader's memory for batches of ``batch`` images: the batch as read (uint8), its
+    workers' shared-memory slots (:func:`minitransfer.data.loader.prefetch_slots`) and processes,
+    and the augmented float32 crops (CPU) or the pinned copy of the batch sent to the GPU (CUDA)."""
+    image = int(np.prod(image_size)) * 3
+    augmented = FLOAT32 * 3 * crop * crop if device == "cpu" else image
+    return batch * (image * (1 + prefetch_slots(workers)) + augmented) + workers * PROCESS_BYTES
+
+
+def _parameter_bytes(net):
+    return 3 * FLOAT32 * net.parameter_count()  # weights, gradients, momentum

@@ -1,0 +1,244 @@
+"""The files a run writes in its run directory (:mod:`minitransfer.rundir`) as it trains: its logs
+appended, config.json and result.json written whole, each write checked in place first
+(:class:`RunFiles`); and whether a resumed run's logs hold what it counts on (:func:`resume_refusal`).
+
+The logs survive torn writes: a partial last line (what a crash or a full disk leaves in the
+middle of an append) is dropped when they are read. Damage beyond that is refused on resume
+(:class:`minitransfer.resumed_logs.RunLogError`): eval.csv must keep its header and every evaluation
+up to the checkpoint, once, and no other row, as result.json is computed from them
+(:mod:`minitransfer.resumed_logs`). JSON files hold strict JSON: a non-finite number is written as
+null.
+"""
+
+import contextlib
+import errno
+import json
+import pathlib
+
+from minitransfer import fileio
+from minitransfer.run_lock import holder_named
+from minitransfer.resumed_logs import RunLogError, metrics_kept, unlogged_evaluations
+from minitransfer.run_logs import EVAL_COLUMNS, numbered_lines, parsed_eval_csv, read_eval_rows, whole_lines
+from minitransfer.rundir import RESULT_FILE, config_text, finite
+
+
+class RunFolderChanged(fileio.StorageError):
+    """The run folder, a run log in it or the run's lock changed under a run while it trained
+    (:meth:`RunFiles.check_in_place`), exit code 74: its message is complete, with what to do. A
+    save that fails so after a stop request, a data fault or memory running out says only that
+    before it, not the checkpoint it would have replaced (it may have moved with its folder)."""
+
+
+class RunFiles:
+    """metrics.jsonl and eval.csv of a run directory.
+
+    A resumed run (not ``fresh``) continues the logs of its checkpoint at ``start_iteration``:
+    eval.csv must keep its header and one row for each of ``evaluated`` (the iterations up to the
+    checkpoint at which the run evaluated; result.json is computed from them) and no other, else
+    :class:`minitransfer.resumed_logs.RunLogError` before anything is rewritten. Only the evaluation at
+    the checkpoint's own iteration may be missing (its row cut off): the resumed run redoes it, as
+    :attr:`evaluations_to_redo` says. Rows and records after the checkpoint are dropped. A
+    ``fresh`` run replaces what the directory holds, and removes ``weights`` (its weights file,
+    which a previous run wrote) first.
+
+    Its paths (:attr:`run_dir`, :attr:`checkpoint`, ...) are as ``run_dir`` names the folder, for
+    messages; its files are read and written in the folder that was at ``run_dir`` when it was
+    opened (:meth:`at`), so that a process that changes its working folder meanwhile (``os.chdir`` in
+    an ``on_iteration`` hook, or in a notebook's other thread) writes on into its run."""
+
+    EVAL_COLUMNS = EVAL_COLUMNS
+
+    def __init__(self, run_dir, start_iteration, fresh, evaluated=(), weights=None, lock=None):
+        self.run_dir = pathlib.Path(run_dir)
+        self.folder = self.run_dir.absolute()  # where its files are read and written: see at()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._folder, self._lock = _identity(self.folder), lock
+        fileio.remove_stale_temporaries(self.folder)
+        self.config = self.run_dir / "config.json"
+        self.metrics = self.run_dir / "metrics.jsonl"
+        self.eval_csv = self.run_dir / "eval.csv"
+        self.checkpoint = self.run_dir / "checkpoint.h5"
+        self.result = self.run_dir / RESULT_FILE
+        self.edited_config = self.run_dir / "config.json.edited"  # as a hand edited it: config_edits.kept_hand_edits
+        self.evaluations_to_redo = []
+        if fresh:
+            self._start_over(weights)
+        else:
+            # eval.csv read once: checked, then the logs rewritten from it
+            self.evaluations_to_redo, lines = _logged(self.eval_csv, self.at(self.eval_csv), start_iteration, evaluated)
+            self._truncate(start_iteration, lines)
+        if not self.at(self.eval_csv).exists():
+            self._write(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n")
+        # the logs as this run writes them (None: not written yet): see check_in_place
+        self._logs = {path: _identity(self.at(path)) for path in (self.eval_csv, self.metrics)}
+
+    def at(self, path):
+        """Where the run's file ``path`` (:attr:`checkpoint`, :attr:`eval_csv`, ...) is read and
+        written: in the run folder as it was resolved when the run opened it, whatever the working
+        folder is now."""
+        return self.folder / pathlib.Path(path).relative_to(self.run_dir)
+
+    def write_text(self, path, text):
+        """Write the run's file ``path`` (named as :attr:`run_dir` names it) whole, atomically."""
+        with self.in_place():
+            self._write(path, text)
+
+    def _write(self, path, text):
+        fileio.write_text(self.at(path), text, named=path)
+
+    @contextlib.contextmanager
+    def in_place(self, new_log=False):
+        """Around the writes of the run's files (or of its weights file, beside its folder): checked in
+        place first (:meth:`check_in_place`), then written making no missing folder, nor a missing log
+        unless ``new_log`` (the run's first append to it: :func:`minitransfer.fileio.nothing_made_anew`);
+        where one fails for a folder or log not there (errno ENOENT: moved or deleted after that check),
+        checked again, so that it is :meth:`check_in_place`'s :class:`RunFolderChanged`, what to do
+        included. Made anew, the folder held a lone checkpoint that ``info`` called resumable."""
+        self.check_in_place()
+        try:
+            with contextlib.nullcontext() if new_log else fileio.nothing_made_anew():
+                yield
+        except fileio.StorageError as error:
+            if error.errno == errno.ENOENT and not isinstance(error, RunFolderChanged):
+                self.check_in_place()
+            raise
+
+    def read_config(self):
+        """config.json as it is now (a hand may have edited it), or None where it cannot be read."""
+        return config_text(self.at(self.config))
+
+    def _start_over(self, weights):
+        """Remove the run this one replaces (``overwrite``): first its weights file ``weights``, so
+        that no weights outlive the run directory they belong to (were this run to fail before
+        writing its own, they would pass for its network), then its result, checkpoint and logs.
+        A crash midway leaves the old run short of its weights, which `resume='auto'` rewrites
+        from its last checkpoint, or a run without a checkpoint, which starts afresh."""
+        if weights is not None:
+            fileio.remove(weights)
+        for path in (self.result, self.checkpoint, self.metrics, self.eval_csv, self.edited_config):
+            self.at(path).unlink(missing_ok=True)
+
+    def _truncate(self, iteration, lines):
+        """Keep what the run logged up to the checkpoint's ``iteration``: a resumed run logs the rest.
+        metrics.jsonl keeps an evaluation's event only beside its eval.csv row, so that an evaluation
+        the resumed run redoes is logged once. ``lines``: eval.csv's (:func:`minitransfer.run_logs.eval_csv_lines`)."""
+        rows = [row for _, row, fault in lines if fault is None and row["iteration"] <= iteration]
+        evaluated = {row["iteration"] for row in rows}
+        kept = [line for line in whole_lines(self.at(self.metrics)) if metrics_kept(line, iteration, evaluated)]
+        self._write(self.metrics, "".join(line + "\n" for line in kept))
+        self._write(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n" + "".join(
+            ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n" for row in rows))
+
+    def check_in_place(self):
+        """:class:`RunFolderChanged` (exit code 74) when the run directory is no longer the folder
+        this run opened: moved, renamed or deleted by hand while the run trained. Writing on would
+        make a second run folder under its name, without its lock, config.json or earlier
+        evaluations (eval.csv without its header, result.json counting only the rows since), and
+        leave the moved one without the checkpoints written since. Also when its eval.csv or
+        metrics.jsonl was removed or replaced (another file put under its name), and when the
+        ``lock`` it was given (:class:`minitransfer.run_lock.RunLock`) is no longer the lock file
+        there (removed by hand to "unstick" a run): a second process may be training into the
+        folder, and the two would mix their files. Called before every write."""
+        if _identity(self.folder) != self._folder:
+            raise RunFolderChanged(errno.ENOENT, f"{self.run_dir} was moved or deleted while the run wrote to it; "
+                                                 f"stopped rather than start a second, partial run folder there: put "
+                                                 f"it back and rerun with `resume='auto'`, or start over with "
+                                                 f"`overwrite=True`")
+        for path, identity in self._logs.items():
+            if identity is not None and _identity(self.at(path)) != identity:
+                raise _log_lost(path, self.at(path).exists())
+        if self._lock is not None and not self._lock.held():
+            raise RunFolderChanged(errno.ENOENT, f"{self._lock.path}: this run's lock was removed, replaced or taken "
+                                                 f"by another process (on a file system without locks) while it "
+                                                 f"trained: another process may be training into "
+                                                 f"{self.run_dir}{holder_named(self._lock.other())}; stopped so as "
+                                                 f"not to mix their files: once none does, rerun with "
+                                                 f"`resume='auto'`")
+
+    def sync_logs(self):
+        """fsync eval.csv and metrics.jsonl, as a checkpoint is about to be written: their appends
+        are otherwise on disk only when the kernel gets to them (seconds later), so a machine that
+        went down (power, kernel panic, a node rebooted) just after the checkpoint, which is fsynced,
+        could lose rows it counts on, and its resume was refused for lacking them."""
+        for path in (self.eval_csv, self.metrics):
+            try:
+                fileio.fsync_path(self.at(path))
+            except FileNotFoundError:
+                continue  # nothing logged yet
+            except OSError as error:
+                raise fileio.storage_error(self.at(path), error, named=path) from error
+
+    def write_json(self, path, record):
+        self.write_text(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
+
+    def log(self, record):
+        with self.in_place(new_log=self._logs[self.metrics] is None):
+            fileio.append_text(self.at(self.metrics), json.dumps(record) + "\n", named=self.metrics)
+        if self._logs[self.metrics] is None:  # created by this append
+            self._logs[self.metrics] = _identity(self.at(self.metrics))
+
+    def add_eval(self, iteration, scores):
+        row = {"iteration": int(iteration), **{k: float(scores[k]) for k in ("top1", "top5", "loss")}}
+        with self.in_place():  # eval.csv is there from the start, with its header
+            fileio.append_text(self.at(self.eval_csv), ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n",
+                               named=self.eval_csv)
+        self.log({"event": "eval", **row})
+        return row
+
+    def eval_rows(self):
+        """The evaluations logged so far (a torn or malformed row is skipped)."""
+        return read_eval_rows(self.at(self.eval_csv))
+
+
+def _logged(eval_csv, path, iteration, evaluated):
+    """(the evaluations a run resumed at ``iteration`` redoes, the rows of its eval.csv) where its eval.csv
+    (named ``eval_csv``, read at ``path``) holds those of ``evaluated`` made before: see
+    :func:`minitransfer.resumed_logs.unlogged_evaluations`, which raises ``RunLogError`` where it does not."""
+    numbered = numbered_lines(path)
+    lines = parsed_eval_csv(numbered)
+    return unlogged_evaluations(eval_csv, iteration, evaluated, numbered[:1], lines), lines
+
+
+def evaluations_made(iteration, evaluates):
+    """The iterations up to ``iteration`` after which a run evaluated, ``evaluates(done)`` saying whether it
+    did after ``done`` (:func:`minitransfer.config.evaluates_after` of its configuration)."""
+    return [done for done in range(1, iteration + 1) if evaluates(done)]
+
+
+def resume_refusal(run_dir, iteration, evaluated):
+    """The ``RunLogError`` a run resumed in ``run_dir`` from its checkpoint of ``iteration`` is refused with
+    (exit 65) for its eval.csv (:class:`RunFiles`' own check), ``evaluated`` the evaluations made up to it
+    (:func:`evaluations_made`): a folder holding the checkpoint alone (its logs deleted) lacks those; the
+    ``fileio.StorageError`` (exit 74) of an eval.csv that cannot be read (a folder, no permission), which the
+    resume fails on too; None
+    where the resume would take its logs."""
+    eval_csv = pathlib.Path(run_dir) / "eval.csv"
+    try:
+        _logged(eval_csv, eval_csv, iteration, evaluated)
+    except RunLogError as error:
+        return error
+    except OSError as error:
+        return fileio.StorageError(error.errno, f"cannot read {eval_csv}: {error.strerror or error}")
+    return None
+
+
+def _log_lost(path, there):
+    """The :class:`RunFolderChanged` (exit code 74) of a run log ``path`` (eval.csv, metrics.jsonl)
+    removed or replaced by hand while the run wrote to it (``there``: whether a file has its name
+    now): an append would start another file without its earlier rows (result.json counts eval.csv's,
+    a report draws metrics.jsonl's curve), or add to a file the run did not write, whose rows may not
+    be the run's (a copy holds the same rows: an editor's save writes one)."""
+    counted = "which result.json counts" if path.name == "eval.csv" else "the training curve"
+    if there:
+        what = (f"replaced while the run wrote to it: another file now has its name; its rows may not be the "
+                f"run's ({counted}); stopped rather than log on into it")
+    else:
+        what = (f"removed while the run wrote to it: its earlier rows ({counted}) are not there; stopped rather "
+                f"than log on without them")
+    return RunFolderChanged(errno.ENOENT, f"{path} was {what}: put the run's file back and rerun with "
+                                          f"`resume='auto'`, or start the run over with `overwrite=True`")
+
+
+def _identity(path):
+    """(device, inode) of the file or folder ``path``, or None where nothing is there now."""
+    return fileio.identity(path, gone=(errno.ENOENT,))
