@@ -180,6 +180,9 @@ def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, 
                 results.put((batch, None))
             except (ds.DatasetError, OSError, IndexError) as error:
                 results.put((batch, (isinstance(error, DatasetUnreadable), f"{dataset.path} ({subset}): {error}")))
+        # Orphaned: nobody reads the results any more. Exit without writing them: the queue's writer thread,
+        # which an exit waits for, may wait forever for the queue's lock, had a worker killed held it.
+        results.cancel_join_thread()
     finally:
         if reader is not None:
             reader.close()
