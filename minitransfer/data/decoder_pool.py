@@ -22,6 +22,7 @@ import contextlib
 import ctypes
 import multiprocessing
 import multiprocessing.process
+import os
 import pickle
 import queue
 import signal
@@ -239,13 +240,19 @@ def close_queue(channel):
                           if queue._thread is not None and queue._thread.is_alive()]
 
 
-def die_with_parent(signum=signal.SIGKILL):
+def die_with_parent(signum=signal.SIGKILL, parent=None):
     """In a worker process: have the kernel kill it (SIGKILL; or send it ``signum``) when the process
     that started it ends, also in the middle of a task (a decode that never ends, a read that waits),
     which :func:`next_task`, checking between tasks, would not see. Linux only; the parent is, to the
-    kernel, the thread that started the worker: a pool must not outlive that thread (none here does)."""
+    kernel, the thread that started the worker: a pool must not outlive that thread (none here does).
+    ``parent``: the PID of the process that started this one (a worker's
+    ``multiprocessing.parent_process().pid``). Had it ended before this call (a worker slow to start
+    on a loaded machine, its training process killed meanwhile), the kernel never sends the signal,
+    this process being another's child by then: it is sent now, also where there is no prctl."""
     if _PRCTL is not None:
         _PRCTL(PR_SET_PDEATHSIG, signum)
+    if parent is not None and os.getppid() != parent:  # checked after the prctl: no moment left unwatched
+        os.kill(os.getpid(), signum)
 
 
 # Looked up once, here: :func:`die_with_parent` also runs between fork and exec (a ``preexec_fn``), where
@@ -268,7 +275,7 @@ def next_task(tasks, poll_seconds=WORKER_POLL_SECONDS):
 
 def _work(function, tasks, results):
     """Worker process: ``function`` over each chunk received, until killed or orphaned."""
-    die_with_parent()
+    die_with_parent(parent=multiprocessing.parent_process().pid)
     while (task := next_task(tasks)) is not None:
         number, chunk = task
         try:

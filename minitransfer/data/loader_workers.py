@@ -161,7 +161,7 @@ def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, 
     """Worker process: read the shards (opened after start: HDF5 must not cross a fork) of the
     dataset ``dataset_fields`` (path, meta, fingerprint, verified: as the training process opened
     and checked it, not meta.json as it may read now) into the slots."""
-    die_with_parent()
+    die_with_parent(parent=multiprocessing.parent_process().pid)
     dataset = ds.Dataset(*dataset_fields)
     # Attaching registers the segment with the resource tracker the spawn children share with the
     # parent (Python < 3.13 has no track=False): a worker's registration arriving after the parent
@@ -180,6 +180,9 @@ def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, 
                 results.put((batch, None))
             except (ds.DatasetError, OSError, IndexError) as error:
                 results.put((batch, (isinstance(error, DatasetUnreadable), f"{dataset.path} ({subset}): {error}")))
+        # Orphaned: nobody reads the results any more. Exit without writing them: the queue's writer thread,
+        # which an exit waits for, may wait forever for the queue's lock, had a worker killed held it.
+        results.cancel_join_thread()
     finally:
         if reader is not None:
             reader.close()

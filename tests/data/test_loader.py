@@ -327,6 +327,17 @@ def _start_time(pid):
     return int(stat.rsplit(")", 1)[1].split()[19])  # the fields after the name, which may hold blanks
 
 
+def survivor_words(pid):
+    """What is known of process ``pid``, which outlived its training process: its /proc status (state,
+    parent, signals blocked and caught, threads) and where each of its threads waits in the kernel."""
+    try:
+        status = pathlib.Path(f"/proc/{pid}/status").read_text()
+        waits = {task.name: (task / "wchan").read_text() for task in pathlib.Path(f"/proc/{pid}/task").iterdir()}
+    except (FileNotFoundError, ProcessLookupError):
+        return "(gone since)"
+    return f"{status}threads waiting in: {waits}"
+
+
 @pytest.mark.skipif(not pathlib.Path("/proc/self/status").exists(), reason="reads process states from /proc")
 def test_workers_exit_when_the_training_process_is_killed(tiny_synthetic):
     trainer = subprocess.Popen([sys.executable, "-c", _KILLED_TRAINER, str(tiny_synthetic)], stdout=subprocess.PIPE,
@@ -338,7 +349,7 @@ def test_workers_exit_when_the_training_process_is_killed(tiny_synthetic):
         trainer.kill()
         trainer.wait()
     waiting.until(lambda: not any(_running(pid, started) for pid, started in workers.items()))
-    left = [pid for pid, started in workers.items() if _running(pid, started)]
+    left = {pid: survivor_words(pid) for pid, started in workers.items() if _running(pid, started)}
     for pid in left:
         os.kill(pid, signal.SIGKILL)
-    assert not left, f"workers {left} outlived their killed training process"
+    assert not left, f"workers outlived their killed training process {trainer.pid}: {left}"
