@@ -40,7 +40,8 @@ from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTI
                                      plan_check, plan_file_check)
 from minitransfer.slurm_finished import finished_lines, lost_function_lines, lost_results_lines
 from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_lines, reached_lines, scripts_set_lines,
-                                              slurm_commands_lines, test_only_lines, weights_without_checkpoint_lines)
+                                              slurm_commands_lines, test_only_lines, weights_without_checkpoint_lines,
+                                              writable_lines)
 from minitransfer.slurm_submit_environment import environment_lines, srun_variables_lines
 from minitransfer.slurm_tasks import edited_tasks_lines
 from minitransfer.slurm_time import SIGNAL_MARGIN_SECONDS, partition_time_lines
@@ -61,7 +62,7 @@ EXIT_CODES_HELP = ("exit codes: 0 submitted (or nothing left to submit); 1 SLURM
                    "time limit the tasks cannot work with, a run that would be trained again from the start; 65 the "
                    "others submitted, but a finished run's result.json is lost (empty or cut short, its checkpoint "
                    "gone: said), which report leaves out (a --dry-run, which submits nothing, says it and exits "
-                   "0); 74 a folder it cannot write (the tasks' logs, the grid folder)")
+                   "0); 74 what it cannot write (the tasks' logs, its submitted.txt, the grid folder)")
 
 
 def cluster_array_size():
@@ -198,6 +199,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         *slurm_commands_lines(),
         *reached_lines(),
         *partition_time_lines(margin, partition, scripts_limit),
+        *writable_lines(),
         'if [ "$dry_run" = no ]; then',
         f"  exec 9>> {SUBMITTED_FILE}",
         "  if ! flock --nonblock 9; then",
@@ -210,13 +212,6 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "fi",
         *other_folders_lines(),
         *lost_results_lines(),
-        "# the folder of the tasks' output (#SBATCH --output): SLURM does not make it, and fails every task",
-        "# to launch without it (JobLaunchFailure, no output anywhere); a user may have deleted it",
-        'if [ "$dry_run" = no ] && ! error=$(mkdir -p -- "$scripts/logs" 2>&1); then',
-        '  echo "nothing submitted: $error: the tasks\' output goes there, without which SLURM cannot start them;'
-        ' make $scripts/logs writable, then rerun $0" >&2',
-        "  exit 74",
-        "fi",
         "# SLURM takes array indices 0 to MaxArraySize - 1 only (sbatch: \"Invalid job array specification\"), and",
         "# max_array_tasks tasks an array at most: more runs of a script are submitted as several arrays, each",
         "# numbered from 0 (transfers.sh's per base), its tasks given the index of its first run",

@@ -9,12 +9,14 @@ the one they copied, refused as a local grid refuses it (:func:`bases_copied_lin
 It ends (exit 1) where SLURM cannot be reached (:func:`reached_lines`) or another ``submit.sh`` of the
 same runs is submitting (:func:`other_folders_lines`), and with ``--dry-run`` asks ``sbatch --test-only``
 whether it would take each array script (:func:`test_only_lines`). The time limits the tasks would get
-are checked by :mod:`minitransfer.slurm_time`.
+are checked by :mod:`minitransfer.slurm_time`. It ends (exit 74) where it cannot write the folders the
+submission needs (:func:`writable_lines`).
 """
 
 import shlex
 
 from minitransfer import experiment as grid
+from minitransfer.grid_outcome import EXIT_IO
 from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, SUBMITTERS_FILE, TRANSFERS_FILE
 
 
@@ -179,6 +181,38 @@ def test_only_lines():
         '  for word; do if [[ -z "$word" || "$word" == *[!A-Za-z0-9_,.:=/@%+-]* ]]; then printf " %q" "$word";'
         ' else printf " %s" "$word"; fi; done',
         "}",
+    ]
+
+
+def writable_lines():
+    """Bash lines ending ``submit.sh`` (exit 74, "cannot write PATH: REASON"; before it records or submits
+    anything, not in a dry run) where it cannot write its :data:`SUBMITTED_FILE` (in the scripts' folder) or
+    the folder of the tasks' output (``$scripts/logs``, made where it is not there). SLURM writes each task's
+    output there as the job's user: one it cannot write (or a folder that is not there) fails every task to
+    launch (JobLaunchFailure) with no output anywhere, at each rerun too, while sbatch took them all."""
+    return [
+        "# unwritable PATH ERROR WHAT: exit 74, saying PATH cannot be written (the reason: ERROR's last part,",
+        "# as bash, mkdir and the like end theirs) and WHAT goes there",
+        "unwritable() {",
+        '  echo "nothing submitted: cannot write $1: ${2##*: }: $3; make it writable, then rerun $0" >&2',
+        f"  exit {EXIT_IO}",
+        "}",
+        "# writable FOLDER WHAT: whether a file can be made in FOLDER (a test of its mode misses a read-only file",
+        "# system, an ACL, and root's rights on a folder SLURM's tasks, run as the user, cannot write)",
+        "writable() {",
+        '  local probe="$1/.submit-probe-$$"',
+        '  error=$({ : > "$probe"; } 2>&1) || unwritable "$1" "$error" "$2"',
+        '  rm -f -- "$probe"',
+        "}",
+        'if [ "$dry_run" = no ]; then',
+        f'  error=$({{ : >> {SUBMITTED_FILE}; }} 2>&1) || unwritable "$scripts/{SUBMITTED_FILE}" "$error" "it records'
+        ' which run each array task trains"',
+        "  # the folder of the tasks' output (#SBATCH --output): SLURM does not make it; a user may have deleted it",
+        "  logs_use=\"the tasks' output goes there, without which SLURM cannot start them (JobLaunchFailure, no output"
+        ' anywhere)"',
+        '  error=$(mkdir -p -- "$scripts/logs" 2>&1) || unwritable "$scripts/logs" "$error" "$logs_use"',
+        '  writable "$scripts/logs" "$logs_use"',
+        "fi",
     ]
 
 
