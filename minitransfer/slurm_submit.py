@@ -161,8 +161,11 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         f"# {grid.PLAN_ID} in OUT/{grid.PLAN_FILE}, not the set id, scripts_id, the tasks are given); those of",
         "# this plan SLURM still lists are not submitted again.",
         "set -euo pipefail",
+        "# this script's path as its messages give it in a command to run, quoted as shlex.quote quotes the",
+        "# command line's (bare where it holds only the characters a shell reads as they are)",
+        """if [[ "$0" =~ ^[-A-Za-z0-9_@%+=:,./]+$ ]]; then submit_sh=$0; else submit_sh=${0@Q}; fi""",
         "dry_run=no",
-        f'usage="usage: bash $0 [--dry-run]; --dry-run: {DRY_RUN_HELP}; {EXIT_CODES_HELP}"',
+        f'usage="usage: bash $submit_sh [--dry-run]; --dry-run: {DRY_RUN_HELP}; {EXIT_CODES_HELP}"',
         'case "$*" in',
         '  "") ;;',
         "  --dry-run) dry_run=yes ;;",
@@ -203,7 +206,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         'if [ "$dry_run" = no ]; then',
         f"  exec 9>> {SUBMITTED_FILE}",
         "  if ! flock --nonblock 9; then",
-        '    echo "$0 is already running (it holds $PWD/' + SUBMITTED_FILE + '): wait for it, then rerun" >&2',
+        '    echo "$submit_sh is already running (it holds $PWD/' + SUBMITTED_FILE + '): wait for it, then rerun" >&2',
         "    exit 1",
         "  fi",
         "else",
@@ -229,7 +232,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "  # without the queue, the runs of tasks still queued would be submitted again: said, not bash's bare exit",
         '  if ! listed=$(squeue --noheader --array --user="$(id -u)" --format="%i %r"); then',
         '    echo "nothing submitted: squeue failed (its error above), and without the tasks it lists the runs still'
-        ' queued from an earlier submission would be submitted again; rerun $0 once squeue answers (SLURM\'s'
+        ' queued from an earlier submission would be submitted again; rerun $submit_sh once squeue answers (SLURM\'s'
         ' controller up)" >&2',
         "    exit 1",
         "  fi",
@@ -308,11 +311,11 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '  elif ! job=$(sbatch "$@"); then',
         '    if [ "$submitted" -eq 0 ]; then',
         '      echo "sbatch refused $script (its error above): nothing submitted; fix what it names (a partition,'
-        " --gres, --time or --sbatch-option: emit the scripts again with the right one), then rerun $0\" >&2",
+        " --gres, --time or --sbatch-option: emit the scripts again with the right one), then rerun $submit_sh\" >&2",
         "    else",
         '      echo "sbatch refused $script (its error above): the $submitted runs submitted before it are queued; fix'
         " what it names (a partition, --gres, --time or --sbatch-option: emit the scripts again with the right one),"
-        ' then rerun $0 to submit the others" >&2',
+        ' then rerun $submit_sh to submit the others" >&2',
         "    fi",
         "    exit 1",
         "  fi",
