@@ -231,10 +231,13 @@ def _time_limit_checked(asked):
         return (f"no --time: each task gets its partition's time limit (DefaultTime, else MaxTime), which must be "
                 f"{shortest_time_limit_minutes(margin)} minutes or more (SIGTERM {margin} s before it); "
                 f"{SUBMIT_FILE} checks it before it submits")
-    unlimited = parse_time_limit(time_limit) is None
-    asks, refused = ("no time limit", "the partition has one (for a list of partitions: where every one has)") \
-        if unlimited else (f"a limit of {time_limit}", "the partition's is shorter (for a list of partitions: where "
-                                                        "every one's is)")
+    seconds = parse_time_limit(time_limit)
+    if seconds is None:
+        asks, refused = "no time limit", "the partition has one (for a list of partitions: where every one has)"
+    else:  # sbatch reads a bare number as minutes; another form, its minutes said after it
+        minutes = _count(seconds // 60, "minute") + (f" {seconds % 60} s" if seconds % 60 else "")
+        asks = f"a limit of {minutes}" if time_limit.isdigit() else f"a limit of {time_limit} ({minutes})"
+        refused = "the partition's is shorter (for a list of partitions: where every one's is)"
     return (f"--time={time_limit} asks for {asks}, and {PAST_MAX_TIME}: {SUBMIT_FILE} reads the partition's MaxTime "
             f"before it submits (SBATCH_TIMELIMIT's limit in place of --time), and submits nothing where {refused}")
 

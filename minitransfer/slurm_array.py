@@ -30,7 +30,8 @@ but the job is then no longer RUNNING and is not requeued: the cancel holds, and
 ``submit.sh`` resumes the run. A job SLURM requeues itself (its node failed or set DOWN; the step ends,
 with exit 0 too) is said to be requeued, not failed. A task whose job's time limit (a partition's
 default) leaves under a minute of training before the SIGTERM is not requeued on exit 75, which it
-says: SLURM would signal it again as it starts, over and over.
+says: SLURM would signal it again as it starts, over and over. A transfer whose base is not finished (its
+task cancelled while pending: SLURM then drops the dependency) says so and ends (exit 75) before it trains.
 """
 
 import shlex
@@ -130,6 +131,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         f'flock --shared 8 || echo "run $run: training without the lock of $out/{GridLock.WORKING}" >&2',
         *plan_check(out, slurm_dir, plan, "run $run: not trained"),
         "exec 6>&-",
+        *(_base_finished_lines() if stage == "transfers" else []),
         'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
         ' restart ${SLURM_RESTART_COUNT:-0}; output in $log"',
         *_unsaid_end_lines(stage),
@@ -202,7 +204,8 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "    raced=yes",
         "  fi",
         '  size=$(stat --format=%s "$log" 2>/dev/null || echo 0)',
-        '  echo "\\$ ${command[*]}" >> "$log"',
+        "  # the command as the shell reads it back (%q), to be pasted whatever its paths hold (blanks, quotes)",
+        "  printf '$%s\\n' \"$(printf ' %q' \"${command[@]}\")\" >> \"$log\"",
         "  # A job step, so `scancel --signal=TERM` and --signal reach the training, which writes a checkpoint",
         "  # and exits 75. SIGTERM to this script (scancel --batch) goes to the step; never to srun, which",
         "  # would kill the step (so not scancel --full). Its output is appended by the shell: srun --output",
@@ -272,6 +275,27 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         'exit "$status"',
     ]
     return "\n".join(lines) + "\n"
+
+
+def _base_finished_lines():
+    """Bash lines ending a transfer's task before it trains (exit 75, as an interruption: ``submit.sh``, rerun,
+    submits it again after its base) where its base's network, the file it copies (``--copy-from``), is not
+    there and the transfer is not finished. SLURM drops the ``afterok`` dependency of a transfer whose base's
+    task was cancelled while pending, and starts it: train then refused the run (exit 2, "an option, or a file
+    in the way"), the missing file said only in its train.log."""
+    return [
+        "# a base's task cancelled while pending: SLURM drops the dependency (afterok) and starts its transfers",
+        'copy_from=""',
+        'for ((i = 1; i < ${#command[@]}; i++)); do',
+        '  if [ "${command[i - 1]}" = --copy-from ]; then copy_from=${command[i]}; fi',
+        "done",
+        'if [ -n "$copy_from" ] && [ ! -e "$copy_from" ] && ! finished; then',
+        '  base=${copy_from#"$out/"}; base=${base%.h5}',
+        '  echo "run $run: not trained: base $base is not finished (its task was cancelled or failed?); rerun'
+        f' {SUBMIT_FILE}" >&2',
+        f"  exit {grid.EXIT_INTERRUPTED}",
+        "fi",
+    ]
 
 
 def _unsaid_end_lines(stage):

@@ -40,7 +40,8 @@ from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTI
                                      plan_check, plan_file_check)
 from minitransfer.slurm_finished import finished_lines, lost_function_lines, lost_results_lines
 from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_lines, reached_lines, scripts_set_lines,
-                                              slurm_commands_lines, test_only_lines, weights_without_checkpoint_lines)
+                                              slurm_commands_lines, test_only_lines, weights_without_checkpoint_lines,
+                                              writable_lines)
 from minitransfer.slurm_submit_environment import environment_lines, srun_variables_lines
 from minitransfer.slurm_tasks import edited_tasks_lines
 from minitransfer.slurm_time import SIGNAL_MARGIN_SECONDS, partition_time_lines
@@ -61,7 +62,7 @@ EXIT_CODES_HELP = ("exit codes: 0 submitted (or nothing left to submit); 1 SLURM
                    "time limit the tasks cannot work with, a run that would be trained again from the start; 65 the "
                    "others submitted, but a finished run's result.json is lost (empty or cut short, its checkpoint "
                    "gone: said), which report leaves out (a --dry-run, which submits nothing, says it and exits "
-                   "0); 74 a folder it cannot write (the tasks' logs, the grid folder)")
+                   "0); 74 what it cannot write (the tasks' logs, its submitted.txt, the grid folder)")
 
 
 def cluster_array_size():
@@ -160,8 +161,11 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         f"# {grid.PLAN_ID} in OUT/{grid.PLAN_FILE}, not the set id, scripts_id, the tasks are given); those of",
         "# this plan SLURM still lists are not submitted again.",
         "set -euo pipefail",
+        "# this script's path as its messages give it in a command to run, quoted as shlex.quote quotes the",
+        "# command line's (bare where it holds only the characters a shell reads as they are)",
+        """if [[ "$0" =~ ^[-A-Za-z0-9_@%+=:,./]+$ ]]; then submit_sh=$0; else submit_sh=${0@Q}; fi""",
         "dry_run=no",
-        f'usage="usage: bash $0 [--dry-run]; --dry-run: {DRY_RUN_HELP}; {EXIT_CODES_HELP}"',
+        f'usage="usage: bash $submit_sh [--dry-run]; --dry-run: {DRY_RUN_HELP}; {EXIT_CODES_HELP}"',
         'case "$*" in',
         '  "") ;;',
         "  --dry-run) dry_run=yes ;;",
@@ -198,10 +202,11 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         *slurm_commands_lines(),
         *reached_lines(),
         *partition_time_lines(margin, partition, scripts_limit),
+        *writable_lines(),
         'if [ "$dry_run" = no ]; then',
         f"  exec 9>> {SUBMITTED_FILE}",
         "  if ! flock --nonblock 9; then",
-        '    echo "$0 is already running (it holds $PWD/' + SUBMITTED_FILE + '): wait for it, then rerun" >&2',
+        '    echo "$submit_sh is already running (it holds $PWD/' + SUBMITTED_FILE + '): wait for it, then rerun" >&2',
         "    exit 1",
         "  fi",
         "else",
@@ -210,13 +215,6 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "fi",
         *other_folders_lines(),
         *lost_results_lines(),
-        "# the folder of the tasks' output (#SBATCH --output): SLURM does not make it, and fails every task",
-        "# to launch without it (JobLaunchFailure, no output anywhere); a user may have deleted it",
-        'if [ "$dry_run" = no ] && ! error=$(mkdir -p -- "$scripts/logs" 2>&1); then',
-        '  echo "nothing submitted: $error: the tasks\' output goes there, without which SLURM cannot start them;'
-        ' make $scripts/logs writable, then rerun $0" >&2',
-        "  exit 74",
-        "fi",
         "# SLURM takes array indices 0 to MaxArraySize - 1 only (sbatch: \"Invalid job array specification\"), and",
         "# max_array_tasks tasks an array at most: more runs of a script are submitted as several arrays, each",
         "# numbered from 0 (transfers.sh's per base), its tasks given the index of its first run",
@@ -234,7 +232,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "  # without the queue, the runs of tasks still queued would be submitted again: said, not bash's bare exit",
         '  if ! listed=$(squeue --noheader --array --user="$(id -u)" --format="%i %r"); then',
         '    echo "nothing submitted: squeue failed (its error above), and without the tasks it lists the runs still'
-        ' queued from an earlier submission would be submitted again; rerun $0 once squeue answers (SLURM\'s'
+        ' queued from an earlier submission would be submitted again; rerun $submit_sh once squeue answers (SLURM\'s'
         ' controller up)" >&2',
         "    exit 1",
         "  fi",
@@ -313,11 +311,11 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '  elif ! job=$(sbatch "$@"); then',
         '    if [ "$submitted" -eq 0 ]; then',
         '      echo "sbatch refused $script (its error above): nothing submitted; fix what it names (a partition,'
-        " --gres, --time or --sbatch-option: emit the scripts again with the right one), then rerun $0\" >&2",
+        " --gres, --time or --sbatch-option: emit the scripts again with the right one), then rerun $submit_sh\" >&2",
         "    else",
         '      echo "sbatch refused $script (its error above): the $submitted runs submitted before it are queued; fix'
         " what it names (a partition, --gres, --time or --sbatch-option: emit the scripts again with the right one),"
-        ' then rerun $0 to submit the others" >&2',
+        ' then rerun $submit_sh to submit the others" >&2',
         "    fi",
         "    exit 1",
         "  fi",

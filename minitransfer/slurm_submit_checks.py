@@ -9,12 +9,14 @@ the one they copied, refused as a local grid refuses it (:func:`bases_copied_lin
 It ends (exit 1) where SLURM cannot be reached (:func:`reached_lines`) or another ``submit.sh`` of the
 same runs is submitting (:func:`other_folders_lines`), and with ``--dry-run`` asks ``sbatch --test-only``
 whether it would take each array script (:func:`test_only_lines`). The time limits the tasks would get
-are checked by :mod:`minitransfer.slurm_time`.
+are checked by :mod:`minitransfer.slurm_time`. It ends (exit 74) where it cannot write the folders the
+submission needs (:func:`writable_lines`).
 """
 
 import shlex
 
 from minitransfer import experiment as grid
+from minitransfer.grid_outcome import EXIT_IO
 from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, SUBMITTERS_FILE, TRANSFERS_FILE
 
 
@@ -25,9 +27,9 @@ def scripts_set_lines(bases, transfers):
     return [
         f"for script in {BASES_FILE * bool(bases)} {TRANSFERS_FILE * bool(transfers)}; do",
         '  if ! grep --quiet --line-regexp --fixed-strings "scripts_id=$scripts_id" "$script" 2>/dev/null; then',
-        '    echo "nothing submitted: $scripts/$script is not of the set of scripts this $0 belongs to (set'
+        '    echo "nothing submitted: $scripts/$script is not of the set of scripts this $submit_sh belongs to (set'
         ' $scripts_id): they were written by different --emit-slurm runs, one cut short (a full disk?); emit them'
-        ' again (minitransfer experiment --emit-slurm), then rerun $0" >&2',
+        ' again (minitransfer experiment --emit-slurm), then rerun $submit_sh" >&2',
         "    exit 2",
         "  fi",
         "done",
@@ -43,8 +45,8 @@ def slurm_commands_lines():
         f'if [ "$dry_run" = yes ]; then needed=(); if [ -s {SUBMITTED_FILE} ]; then needed=(squeue); fi; fi',
         'for command in ${needed[@]+"${needed[@]}"}; do',
         '  if ! type -P "$command" > /dev/null; then',
-        '    echo "nothing submitted: there is no $command here (PATH=$PATH): run $0 where SLURM\'s commands are'
-        ' (a login node of the cluster), or make them available first (e.g. module load slurm)" >&2',
+        '    echo "nothing submitted: there is no $command here (PATH=$PATH): run $submit_sh where SLURM\'s commands'
+        ' are (a login node of the cluster), or make them available first (e.g. module load slurm)" >&2',
         "    exit 1",
         "  fi",
         "done",
@@ -78,7 +80,7 @@ def weights_without_checkpoint_lines():
         "  done",
         '  echo "restore $(noun "${#orphans[@]}" "that run\'s folder" "their run folders") if moved or kept;'
         ' else, to train $(noun "${#orphans[@]}" it them) again from the start, delete or move away'
-        ' $(noun "${#orphans[@]}" "its weights file" "their weights files"); then rerun $0" >&2',
+        ' $(noun "${#orphans[@]}" "its weights file" "their weights files"); then rerun $submit_sh" >&2',
         "  exit 2",
         "fi",
     ]
@@ -150,7 +152,7 @@ def bases_copied_lines():
         ' another network than the one the runs after $(noun "${#copied[@]}" it them) copied, which would be kept as'
         ' if from it (a local grid refuses this too):" >&2',
         '  for line in "${copied[@]}"; do echo "$line" >&2; done',
-        '  echo "then rerun $0" >&2',
+        '  echo "then rerun $submit_sh" >&2',
         "  exit 2",
         "fi",
     ]
@@ -168,7 +170,7 @@ def test_only_lines():
         "  tested[$1]=yes",
         '  if ! error=$(sbatch --test-only --array="$2" "$1" "$scripts_id" "$3" 2>&1 > /dev/null); then',
         '    echo "$error" >&2',
-        '    echo "sbatch --test-only refuses $1 (its error above): $0 would fail there; fix what it names (a'
+        '    echo "sbatch --test-only refuses $1 (its error above): $submit_sh would fail there; fix what it names (a'
         ' partition, --gres, --time or --sbatch-option: emit the scripts again with the right one)" >&2',
         "    refused=$((refused + 1))",
         "  fi",
@@ -179,6 +181,38 @@ def test_only_lines():
         '  for word; do if [[ -z "$word" || "$word" == *[!A-Za-z0-9_,.:=/@%+-]* ]]; then printf " %q" "$word";'
         ' else printf " %s" "$word"; fi; done',
         "}",
+    ]
+
+
+def writable_lines():
+    """Bash lines ending ``submit.sh`` (exit 74, "cannot write PATH: REASON"; before it records or submits
+    anything, not in a dry run) where it cannot write its :data:`SUBMITTED_FILE` (in the scripts' folder) or
+    the folder of the tasks' output (``$scripts/logs``, made where it is not there). SLURM writes each task's
+    output there as the job's user: one it cannot write (or a folder that is not there) fails every task to
+    launch (JobLaunchFailure) with no output anywhere, at each rerun too, while sbatch took them all."""
+    return [
+        "# unwritable PATH ERROR WHAT: exit 74, saying PATH cannot be written (the reason: ERROR's last part,",
+        "# as bash, mkdir and the like end theirs) and WHAT goes there",
+        "unwritable() {",
+        '  echo "nothing submitted: cannot write $1: ${2##*: }: $3; make it writable, then rerun $submit_sh" >&2',
+        f"  exit {EXIT_IO}",
+        "}",
+        "# writable FOLDER WHAT: whether a file can be made in FOLDER (a test of its mode misses a read-only file",
+        "# system, an ACL, and root's rights on a folder SLURM's tasks, run as the user, cannot write)",
+        "writable() {",
+        '  local probe="$1/.submit-probe-$$"',
+        '  error=$({ : > "$probe"; } 2>&1) || unwritable "$1" "$error" "$2"',
+        '  rm -f -- "$probe"',
+        "}",
+        'if [ "$dry_run" = no ]; then',
+        f'  error=$({{ : >> {SUBMITTED_FILE}; }} 2>&1) || unwritable "$scripts/{SUBMITTED_FILE}" "$error" "it records'
+        ' which run each array task trains"',
+        "  # the folder of the tasks' output (#SBATCH --output): SLURM does not make it; a user may have deleted it",
+        "  logs_use=\"the tasks' output goes there, without which SLURM cannot start them (JobLaunchFailure, no output"
+        ' anywhere)"',
+        '  error=$(mkdir -p -- "$scripts/logs" 2>&1) || unwritable "$scripts/logs" "$error" "$logs_use"',
+        '  writable "$scripts/logs" "$logs_use"',
+        "fi",
     ]
 
 
@@ -193,12 +227,12 @@ def other_folders_lines():
         'if [ "$dry_run" = no ]; then',
         '  if ! { exec 7>> "$submitters"; } 2>/dev/null; then',
         '    echo "nothing submitted: cannot write $submitters (the tasks write into $out too): make $out writable,'
-        ' then rerun $0" >&2',
+        ' then rerun $submit_sh" >&2',
         "    exit 74",
         "  fi",
         "  if ! flock --nonblock 7; then",
         '    echo "a submit.sh of another scripts folder is submitting the runs of $out (it holds $submitters): wait'
-        ' for it, then rerun $0" >&2',
+        ' for it, then rerun $submit_sh" >&2',
         "    exit 1",
         "  fi",
         '  if ! grep --quiet --line-regexp --fixed-strings -- "$scripts" "$submitters"; then',
@@ -231,10 +265,12 @@ def reached_lines():
         'if type -P squeue > /dev/null && ! squeue --noheader --user="$(id -u)" --format=%i > /dev/null; then',
         '  if [ "$dry_run" = yes ]; then',
         f'    echo "dry run stopped: {unreachable}): the dry run asks SLURM what is queued and has sbatch'
-        ' --test-only check each array, so it runs where SLURM\'s controller answers: run $0 --dry-run on a login'
-        ' node; off the cluster, what the scripts submit is what experiment --emit-slurm said as it wrote them" >&2',
+        ' --test-only check each array, so it runs where SLURM\'s controller answers: run $submit_sh --dry-run on a'
+        ' login node; off the cluster, what the scripts submit is what experiment --emit-slurm said as it wrote'
+        ' them" >&2',
         "  else",
-        f'    echo "nothing submitted: {unreachable}: run $0 on a login node); rerun $0 once squeue answers" >&2',
+        f'    echo "nothing submitted: {unreachable}: run $submit_sh on a login node); rerun $submit_sh once squeue'
+        ' answers" >&2',
         "  fi",
         "  exit 1",
         "fi",

@@ -76,7 +76,7 @@ def _exported_lines():
     warned of once the other variables pass (:func:`_login_environment_lines`)."""
     arms = [f"          {'|'.join(names)}) what={shlex.quote(what)} ;;" for what, names in TASK_ENVIRONMENT.items()]
     refusal = exported_refusal("nothing submitted: SBATCH_EXPORT=$SBATCH_EXPORT", "${item%%=*}", "$what",
-                               "leave ${item%%=*} out of SBATCH_EXPORT (or set it to ALL), then rerun $0")
+                               "leave ${item%%=*} out of SBATCH_EXPORT (or set it to ALL), then rerun $submit_sh")
     return [
         "# values: sbatch sets them in each task's environment, whose srun takes them; without ALL (NONE, or",
         "# names only), the tasks get SLURM's login environment only: warned of after the other checks",
@@ -118,7 +118,7 @@ def _other_cluster_lines():
     too), as ``--clusters`` is refused as an ``--sbatch-option``: :data:`~minitransfer.slurm_sbatch.OTHER_CLUSTER`
     (squeue takes ``SLURM_CLUSTERS`` too, but so would each task's squeue, scancel and scontrol, which
     sbatch passes it on to: the scripts submit to, and read the queue of, the cluster they run on only)."""
-    remedy = "run $0 on a login node of the cluster the jobs are for"
+    remedy = "run $submit_sh on a login node of the cluster the jobs are for"
     return [
         "if [ -n \"${SBATCH_CLUSTERS+set}\" ]; then",
         f'  echo "nothing submitted: SBATCH_CLUSTERS=$SBATCH_CLUSTERS, which sbatch takes as its --clusters: '
@@ -157,7 +157,7 @@ def _refused_variable(condition, variable, overridden, remedy=None):
     return [
         f"if [[ {condition} ]]; then",
         f'  echo "nothing submitted: {variable}=${{{variable}}}, which sbatch takes over {overridden}: unset '
-        f'{variable}{instead}, then rerun $0" >&2',
+        f'{variable}{instead}, then rerun $submit_sh" >&2',
         "  exit 2",
         "fi",
     ]

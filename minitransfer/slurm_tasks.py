@@ -49,7 +49,7 @@ def edited_tasks_lines(emitted):
         ' (${spacing:-$option${edited[j]:-nothing} where the emitted one has $option${words[j]:-nothing}}): a run'
         " trained otherwise than the plan in $out records would be pooled with the grid's; emit the scripts again"
         " (minitransfer experiment --emit-slurm with the grid's options; SLURM options with --sbatch-option,"
-        ' or by editing only the #SBATCH lines), then rerun $0" >&2',
+        ' or by editing only the #SBATCH lines), then rerun $submit_sh" >&2',
         "    exit 2",
         "  done",
         "  unset -n emitted",

@@ -144,7 +144,8 @@ def time_limit_variable_lines(margin):
     shortest = shortest_time_limit_minutes(margin)
     refusal = short_limit_refusal("nothing submitted: SBATCH_TIMELIMIT=$SBATCH_TIMELIMIT, which sbatch takes over "
                                   "the scripts' --time", "$seconds s", margin,
-                                  f"unset SBATCH_TIMELIMIT, or set it to at least {shortest} minutes, then rerun $0")
+                                  f"unset SBATCH_TIMELIMIT, or set it to at least {shortest} minutes, then rerun "
+                                  "$submit_sh")
     return [
         'seconds=""',
         f'if [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}-{fields}(:{fields}(:{fields})?)?$ ]]; then',
@@ -193,11 +194,13 @@ def partition_time_lines(margin, partition, scripts_limit):
     given = "nothing submitted: the scripts give no --time, so $who gets the $field of partition $name$which " \
             "(scontrol show partition $name)"
     by_time = short_limit_refusal(given, "$limit", margin, f"emit the scripts again with --time {shortest} or more "
-                                  "(partition $name's MaxTime: $max), or with another --partition, then rerun $0",
+                                  "(partition $name's MaxTime: $max), or with another --partition, then rerun "
+                                  "$submit_sh",
                                   "$who")
     by_partition = short_limit_refusal(given, "$limit", margin, "emit the scripts again with another --partition, "
-                                       f"one whose MaxTime is at least {shortest} minutes, then rerun $0", "$who")
-    unlimited = f"nothing submitted: $asker asks for $asks, but $where: {PAST_MAX_TIME}; $remedy, then rerun $0"
+                                       f"one whose MaxTime is at least {shortest} minutes, then rerun $submit_sh",
+                                       "$who")
+    unlimited = f"nothing submitted: $asker asks for $asks, but $where: {PAST_MAX_TIME}; $remedy, then rerun $submit_sh"
     return [
         *LISTED_LIMIT_FUNCTION,
         "# no time limit of the scripts' own, nor of SBATCH_TIMELIMIT: the partition's applies (DefaultTime, else",

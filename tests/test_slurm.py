@@ -861,6 +861,8 @@ def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm, code,
     hold the crash's. The words are written out here, not made by the functions that write the script."""
     out, scripts = tmp_path / "my \"grid\" $HOME", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    for base in ("random0/baseA", "random0/baseB"):
+        finish(out, base)
     task = run_task(scripts, "transfers.sh", 0, FAKE_TRAIN_EXIT=code, **({"FAKE_TRAIN_DELETE": "1"} if deleted else {}))
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == int(code), output

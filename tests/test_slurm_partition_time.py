@@ -199,12 +199,16 @@ def test_cli_emit_without_time_says_the_partition_limit_must_exceed_the_margin(t
     ("0", "no time limit", "the partition has one (for a list of partitions: where every one has)", "UNLIMITED"),
     ("UNLIMITED", "no time limit", "the partition has one (for a list of partitions: where every one has)",
      "UNLIMITED"),
-    ("10", "a limit of 10", "the partition's is shorter (for a list of partitions: where every one's is)", "00:10:00"),
-], ids=["zero", "unlimited", "time"])
+    ("10", "a limit of 10 minutes", "the partition's is shorter (for a list of partitions: where every one's is)",
+     "00:10:00"),
+    ("1:30:20", "a limit of 1:30:20 (90 minutes 20 s)", "the partition's is shorter (for a list of partitions: where "
+     "every one's is)", "01:31:00"),
+], ids=["zero", "unlimited", "minutes", "hours"])
 def test_the_summary_says_what_submit_checks_of_a_time_limit_against_the_partition_max_time(
         tmp_path, fake_partitions, time_limit, asks, refused, roomy):
     """With --time 0 the emit step's summary said nothing of the partition's MaxTime, which submit.sh
-    checks before it submits: what it says submit.sh does (its dry run too), submit.sh does."""
+    checks before it submits: what it says submit.sh does (its dry run too), submit.sh does. A limit is said
+    in minutes (it said "--time=10 asks for a limit of 10", without a unit)."""
     submit = emit(tmp_path, time_limit=time_limit)
     said = slurm.describe_scripts(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm")
     assert f"--time={time_limit} asks for {asks}, and SLURM leaves a job that asks for more than its partition's " \

@@ -138,8 +138,9 @@ def test_cli_emit_slurm_says_what_the_scripts_submit(tmp_path, synthetic_8):
               if not line.startswith(("--job-name", "--output"))]
     assert lines[start + 3] == f"  each task asks SLURM for: {' '.join(shared)}"
     assert {"--partition=short", "--time=4:00:00", "--account=lab"} <= set(shared)
-    assert lines[start + 4].startswith("  --time=4:00:00 asks for a limit of 4:00:00, and SLURM leaves a job that asks "
-                                       "for more than its partition's MaxTime PENDING")  # which submit.sh checks
+    # which submit.sh checks
+    assert lines[start + 4].startswith("  --time=4:00:00 asks for a limit of 4:00:00 (240 minutes), and SLURM leaves "
+                                       "a job that asks for more than its partition's MaxTime PENDING")
     assert lines[start + 5].startswith(f"  task logs: {tmp_path / 'slurm' / 'logs'}; each run's training output: ")
     assert lines[start + 6].startswith("  off the cluster, these lines are the preview: submit.sh --dry-run asks SLURM")
     assert lines[start + 7].startswith("  on a login node of the cluster, to see what submit.sh would submit now")
