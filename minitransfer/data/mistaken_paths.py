@@ -9,7 +9,7 @@ import shlex
 
 from .shard_format import META_FILE
 
-__all__ = ["not_a_dataset", "GIVE_A_DATASET"]
+__all__ = ["not_a_dataset", "images_to_prepare", "GIVE_A_DATASET"]
 
 GIVE_A_DATASET = f"give the folder `minitransfer prepare` wrote (it holds {META_FILE})"
 
@@ -74,7 +74,7 @@ def _not_a_dataset_folder(path):
         return f"a folder of runs ({runs}), not a dataset folder: {GIVE_A_DATASET}"
     if found.kind == "report":
         return f"a report's folder (the tables minitransfer report wrote), not a dataset folder: {GIVE_A_DATASET}"
-    prepare = f"`minitransfer prepare folder {shlex.quote(str(path))} OUT --size SIZE`, and give OUT"
+    prepare = _prepare_it(path)
     if any(child.is_dir() for child in children):
         return (f"a folder of folders, not a prepared dataset: if they are class folders of images, prepare it "
                 f"first, {prepare}")
@@ -83,3 +83,15 @@ def _not_a_dataset_folder(path):
         return (f"a folder of image files (such as {display_name(image.name)}), not a prepared dataset: sort them into "
                 f"one folder per class ({path}/<class>/<image files>), then prepare it, {prepare}")
     return None
+
+
+def _prepare_it(path):
+    """How the images in the folder ``path`` are prepared, the end of :func:`not_a_dataset`'s words for one."""
+    return f"`minitransfer prepare folder {shlex.quote(str(path))} OUT --size SIZE`, and give OUT"
+
+
+def images_to_prepare(path):
+    """Whether the folder ``path`` holds images not prepared yet, as :func:`not_a_dataset` tells it (class
+    folders, or image files to sort into them; no dataset's, run's or report's folder): a SOURCE of `prepare
+    folder`."""
+    return os.path.isdir(path) and (not_a_dataset(path) or "").endswith(_prepare_it(pathlib.Path(path)))
