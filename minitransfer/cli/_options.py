@@ -86,6 +86,24 @@ def _repeated(param, listed):
         " ".join(typed)
 
 
+class Half(click.Choice):
+    """A half, A or B, also typed a or b (`--half a` was refused): parsed into its upper-case name, which the
+    library compares, and shown upper-case, as the paper names the halves (click lower-cases the choices)."""
+
+    def __init__(self):
+        super().__init__(config_checks.HALVES, case_sensitive=False)
+
+    def get_metavar(self, param, *args, **kwargs):  # click 8.2 added a ctx argument
+        return "[" + "|".join(self.choices) + "]"
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:  # its words name the choices lower-case
+            self.fail(f"{value!r} is not a half: give {' or '.join(self.choices)}", param, ctx)
+
+
+HALF = Half()
 SEED = Seed()  # the type of every seed option a generator takes whole (a demo's, a held-out choice's: Seed(...))
 seed_option = config_option("--seed", type=SEED, help="Seed of the initialisation, data order, crops "
                             "and dropout (a grid derives one per network from it).")
