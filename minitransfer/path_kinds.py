@@ -153,6 +153,27 @@ def folder_kind(path):
     return FolderKind("datasets", datasets=held) if held else FolderKind(None)
 
 
+RUN_FOLDER = "a run folder (a network's, which train wrote)"
+
+
+def results_folder(path, found=None):
+    """What the folder ``path`` is, in words, where it holds what train, experiment or report wrote: a run folder
+    (:data:`RUN_FOLDER`), an experiment's folder, a folder of runs (the first named), a report's folder; None for
+    another. ``found``: its :func:`folder_kind`, looked up where not given. Said where such a folder is given as
+    a dataset, to read (:func:`minitransfer.data.dataset.not_a_dataset`) or to write (prepare's OUT)."""
+    if rundir.is_run_dir(path):
+        return RUN_FOLDER
+    path, found = pathlib.Path(path), found or folder_kind(path)
+    if found.experiment:  # kind "runs" or "experiment": its runs lie in its split folders, as always
+        return "an experiment's folder"
+    if found.kind == "runs":
+        runs = ", ".join(str(run.relative_to(path)) for run in found.runs[:3]) + (" ..." if len(found.runs) > 3 else "")
+        return f"a folder of runs ({runs})"
+    if found.kind == "report":
+        return "a report's folder (the tables minitransfer report wrote)"
+    return None
+
+
 def report_files(path):
     """The files of a report (the tables and figures `minitransfer report` writes,
     :data:`minitransfer.report_folder.REPORT_FILES`) that the folder ``path`` holds, in that order: ()

@@ -25,6 +25,7 @@ from minitransfer.data import dataset, decoder_pool, devkit, schema
 from ._output import (OutputUnwritable, displays_any_name, hold_standard_descriptors, printing, refuse_closed_output,
                       say)
 from ._repeats import OptionsOnceGroup, resolved_command
+from ._usage_hints import add_hint
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -213,7 +214,9 @@ class CommandGroup(OptionsOnceGroup):
     """The command group: every command's known failures (and SIGINT / SIGTERM / SIGHUP anywhere in
     a command) go through :func:`run`, so none ends in a traceback; so does the group's own parsing
     (its --help and --version write to a pipe too). Run in another program's process, it gives that
-    program back its stop signals' handlers as it ends (:func:`minitransfer.stopping.handlers_given_back`)."""
+    program back its stop signals' handlers as it ends (:func:`minitransfer.stopping.handlers_given_back`).
+    A command's usage error says what to type instead where the arguments were given in the wrong order or
+    form (:func:`._usage_hints.add_hint`)."""
 
     def main(self, *args, **kwargs):
         with stopping.handlers_given_back():
@@ -242,6 +245,9 @@ class CommandGroup(OptionsOnceGroup):
         try:
             with stopping.swallowed_stops_owed():  # a stop raised in a finalizer is not lost: raised again
                 return run(lambda: _flushed(_owed_stop_raised(super(CommandGroup, self).invoke(ctx))))
+        except click.UsageError as error:
+            add_hint(error)
+            raise
         finally:
             for stop, handler in previous.items():
                 if signal.getsignal(stop) is not signal.SIG_IGN:  # ignored by run: exiting interrupted

@@ -86,6 +86,24 @@ def _repeated(param, listed):
         " ".join(typed)
 
 
+class Half(click.Choice):
+    """A half, A or B, also typed a or b (`--half a` was refused): parsed into its upper-case name, which the
+    library compares, and shown upper-case, as the paper names the halves (click lower-cases the choices)."""
+
+    def __init__(self):
+        super().__init__(config_checks.HALVES, case_sensitive=False)
+
+    def get_metavar(self, param, *args, **kwargs):  # click 8.2 added a ctx argument
+        return "[" + "|".join(self.choices) + "]"
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:  # its words name the choices lower-case
+            self.fail(f"{value!r} is not a half: give {' or '.join(self.choices)}", param, ctx)
+
+
+HALF = Half()
 SEED = Seed()  # the type of every seed option a generator takes whole (a demo's, a held-out choice's: Seed(...))
 seed_option = config_option("--seed", type=SEED, help="Seed of the initialisation, data order, crops "
                             "and dropout (a grid derives one per network from it).")
@@ -94,7 +112,9 @@ preset_option = config_option(
     help="Network (default: the one for the dataset's image size: "
          f"{models.image_size_defaults()}; for train --copy-from, the base's).")
 fc8_outputs_option = config_option("--fc8-outputs", type=click.IntRange(1),
-                                   help="Width of fc8 (default: the half's class count; the paper's halves had 1000).")
+                                   help="Width of fc8, at least the classes trained on (default: one output per "
+                                        "class of the half, as the paper's 500-way softmax on a random half of "
+                                        "ImageNet: 551 and 449 on its natural split's halves).")
 # at most MAX_COUNT: 10**30 (a slip) was taken, to train for ever (and a grid's --dry-run never ended)
 max_iter_option = config_option("--max-iter", type=click.IntRange(1, config_checks.MAX_COUNT),
                                 help=f"Iterations (default: the preset's: {per_preset('max_iter')}; 200/450 of it for "

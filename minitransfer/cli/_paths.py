@@ -14,7 +14,7 @@ import click
 from minitransfer import (checkpoint, config_wording, dead_ends, fileio, path_kinds, results, run_destination, run_lock,
                           run_networks, rundir)
 from minitransfer.experiment import TREATMENT_FILE
-from minitransfer.data import archives, dataset, folder_tree, shard_format
+from minitransfer.data import archives, build, dataset, folder_tree, shard_format
 
 class OutputFolder(click.Path):
     """A folder a command writes into, created if missing. Usage errors: an empty one (``-o "$OUT"``
@@ -33,6 +33,23 @@ class OutputFolder(click.Path):
         converted = super().convert(value, param, ctx)
         if os.path.exists(value) and not os.path.isdir(value):  # click refuses a regular file only
             self.fail(f"{value} exists and is not a folder: give a folder to write into", param, ctx)
+        return converted
+
+
+class DatasetOutput(OutputFolder):
+    """prepare's OUT: a folder :class:`OutputFolder` takes. One that holds what train, experiment or report wrote
+    (a run folder, a grid's, a report's: :func:`minitransfer.path_kinds.results_folder`), which an import refuses
+    (:func:`minitransfer.data.build.check_out`), is said to be that: it was "files that are not a dataset's"."""
+
+    def convert(self, value, param, ctx):
+        converted = super().convert(value, param, ctx)
+        try:
+            build.check_out(value)
+        except ValueError:  # other files than a dataset's: said here where they are a run's, a grid's or a report's
+            results = path_kinds.results_folder(value)
+            if results is not None:
+                self.fail(f"{value} is {results}, not a dataset's folder: choose a new or empty folder for the "
+                          f"dataset", param, ctx)
         return converted
 
 

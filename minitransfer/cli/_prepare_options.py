@@ -10,7 +10,7 @@ from minitransfer.data import build, synthetic
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
 from ._options import Seed
-from ._paths import OutputFolder
+from ._paths import DatasetOutput
 
 
 def _size_option(default):
@@ -68,7 +68,8 @@ _cifar_workers_option = click.option("--workers", type=click.IntRange(0, MAX_WOR
 
 def cifar_options(command):
     """SOURCE (the archive or its folder), OUT and the options the CIFAR importers take."""
-    return _applied((click.argument("source", type=click.Path(exists=True)), click.argument("out", type=OutputFolder()),
+    return _applied((click.argument("source", type=click.Path(exists=True)),
+                     click.argument("out", type=DatasetOutput()),
                      _size_option(32), _cifar_workers_option, _shard_option, _verify_option, _overwrite_option()),
                     command)
 
@@ -99,7 +100,7 @@ def synthetic_help():
 def synthetic_options(command):
     """OUT and the options of prepare synthetic, defaults :data:`_SYNTHETIC`'s."""
     return _applied((
-        click.argument("out", type=OutputFolder()),
+        click.argument("out", type=DatasetOutput()),
         click.option("--classes", type=click.IntRange(2, len(synthetic.CLASS_MOTIFS)), default=_SYNTHETIC["classes"],
                      show_default=True, callback=_even,
                      help=f"Even, 2..{len(synthetic.CLASS_MOTIFS)}: half man-made, half natural."),

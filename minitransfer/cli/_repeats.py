@@ -11,8 +11,10 @@ import click
 from ._output import say
 
 
-# ctx.meta's key of the command resolved last (click shares one meta among a context and all its children)
+# ctx.meta's keys of the command resolved last and of the arguments given it, as typed (click shares one meta
+# among a context and all its children)
 RESOLVED_COMMAND = "minitransfer.command"
+RESOLVED_ARGS = "minitransfer.args"
 
 
 def resolved_command(ctx):
@@ -24,12 +26,14 @@ def resolved_command(ctx):
 
 class OptionsOnceGroup(click.Group):
     """A command group whose commands warn of an option given twice (:func:`repeated_options`), and
-    which records the command it resolves (:func:`resolved_command`)."""
+    which records the command it resolves (:func:`resolved_command`) and the arguments given it (a usage
+    error's hint reads them: :mod:`._usage_hints`)."""
 
     def resolve_command(self, ctx, args):
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
             ctx.meta[RESOLVED_COMMAND] = command  # one meta for the whole path: the innermost resolves last
+            ctx.meta[RESOLVED_ARGS] = tuple(rest)
             if not isinstance(command, click.Group):
                 for warning in repeated_options(command, rest):
                     say(f"warning: {warning}")
@@ -40,24 +44,37 @@ def repeated_options(command, args):
     """A warning for each option of ``command`` that ``args`` (as typed) give twice or more with other
     values, or both sides of a flag pair of: what was given and what is taken (the last). The value of
     an option is not read as an option (`-o --seed` names a file)."""
-    options = {}
-    for param in command.params:
-        if isinstance(param, click.Option):
-            options.update(dict.fromkeys((*param.opts, *param.secondary_opts), param))
-    given, values = {}, iter(args)
-    for token in values:
-        if token == "--":  # what follows is arguments only
-            break
-        name, equals, value = token.partition("=") if token.startswith("--") else (token, "", "")
-        param = options.get(name)
-        if param is None:
-            continue
-        if not param.is_flag and not param.count and not equals:
-            value = next(values, "")
-        if not (param.multiple or param.count or param.is_eager):
+    given = {}
+    for name, param, value in typed_options(command, args):
+        if param is not None and not (param.multiple or param.count or param.is_eager):
             taken = value if not param.is_flag else name in param.secondary_opts  # the side of a flag pair
             given.setdefault(param.name, []).append((f"{name} {value}" if value else name, taken))
     for typed in given.values():
         if len({taken for _, taken in typed}) > 1:  # the same value twice (`--dry-run ... --dry-run`) changes nothing
             shown = [each for each, _ in typed]
             yield f"{', '.join(shown)} given: the last, {shown[-1]}, is taken"
+
+
+def typed_options(command, args):
+    """(name, option, value) for each option of ``command`` that ``args`` (as typed) give, its value ("" for a
+    flag's) read as click reads it (`-o --seed` names a file); (token, None, previous) for each other token (an
+    argument, or an unknown option), ``previous`` the option whose value the run of such tokens follows (None
+    elsewhere: `--layers 1 3 5` gives 3 and 5 after --layers)."""
+    options = {}
+    for param in command.params:
+        if isinstance(param, click.Option):
+            options.update(dict.fromkeys((*param.opts, *param.secondary_opts), param))
+    values, previous = iter(args), None
+    for token in values:
+        if token == "--":  # what follows is arguments only
+            yield from ((rest, None, None) for rest in values)
+            return
+        name, equals, value = token.partition("=") if token.startswith("--") else (token, "", "")
+        param = options.get(name)
+        if param is None:
+            yield token, None, previous
+            continue
+        if not param.is_flag and not param.count and not equals:
+            value = next(values, "")
+        previous = param if value and not param.is_flag else None
+        yield name, param, value

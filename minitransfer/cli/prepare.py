@@ -13,7 +13,7 @@ from minitransfer.progress import StageProgress
 from ._errors import run
 from ._output import echo
 from ._options import Seed
-from ._paths import DatasetFolder, OutputFolder, SourceFolder
+from ._paths import DatasetFolder, DatasetOutput, SourceFolder
 from ._prepare_options import cifar_options, image_import_options, synthetic_help, synthetic_options
 from ._repeats import OptionsOnceGroup
 
@@ -121,7 +121,7 @@ def prepare():
 
 @prepare.command()
 @click.argument("source", type=SourceFolder())
-@click.argument("out", type=OutputFolder())
+@click.argument("out", type=DatasetOutput())
 @click.option("--devkit", "devkit_folder", type=_DevkitFolder(), default=None,
               help="The official ILSVRC2012 devkit folder (ILSVRC2012_devkit_t12): validation labels from its "
                    "ground truth and meta.mat, class names from meta.mat. Needs SciPy: "
@@ -163,7 +163,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
 
 @prepare.command("folder")
 @click.argument("source", type=SourceFolder())
-@click.argument("out", type=OutputFolder())
+@click.argument("out", type=DatasetOutput())
 @click.option("--val-fraction", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Without SOURCE/val: the fraction of each class's images held out for validation "
                    "(default 0.1; 0: train only); a class of two or more gives at least one, so small "
@@ -217,7 +217,7 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
 
 @prepare.command("tiny-imagenet")
 @click.argument("source", type=click.Path(exists=True))
-@click.argument("out", type=OutputFolder())
+@click.argument("out", type=DatasetOutput())
 @image_import_options("--is-a")
 def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrite):
     """Tiny ImageNet: the tiny-imagenet-200 zip or folder; warped to 256x256 unless --size (64 keeps it native).

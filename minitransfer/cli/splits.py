@@ -5,7 +5,7 @@ import click
 from minitransfer.data import dataset, inputs, splits as split_lib
 
 from ._errors import option_text, run
-from ._options import SEED
+from ._options import HALF, SEED
 from ._output import echo, json_text, say
 from ._paths import DatasetFolder
 
@@ -15,7 +15,7 @@ from ._paths import DatasetFolder
 @click.argument("kind", type=click.Choice(split_lib.KINDS), metavar="KIND")
 @click.option("--split-seed", type=SEED, default=0, show_default=True,
               help="Seed of the random split (the natural and all splits have none).")
-@click.option("--half", type=click.Choice(split_lib.HALVES), default=None, help="Only this half (default: both).")
+@click.option("--half", type=HALF, default=None, help="Only this half (default: both).")
 @click.option("--per-class", type=click.IntRange(1), default=None, metavar="N",
               help="Count N training images per class, the ones 'train --per-class N' keeps (a reduced-data run); "
                    "a class with fewer keeps all it has.")

@@ -9,7 +9,7 @@ import shlex
 
 from .shard_format import META_FILE
 
-__all__ = ["not_a_dataset", "GIVE_A_DATASET"]
+__all__ = ["not_a_dataset", "images_to_prepare", "GIVE_A_DATASET"]
 
 GIVE_A_DATASET = f"give the folder `minitransfer prepare` wrote (it holds {META_FILE})"
 
@@ -54,7 +54,7 @@ def _not_a_dataset_folder(path):
     from .folder_hints import first_loose_image
     from .inputs import display_name, hidden
     if rundir.is_run_dir(path):  # before a look at its lock, which one training there holds
-        return f"a run folder (a network's, which train wrote), not a dataset folder: {GIVE_A_DATASET}"
+        return f"{path_kinds.RUN_FOLDER}, not a dataset folder: {GIVE_A_DATASET}"
     try:
         with os.scandir(path) as entries:
             children = [entry for entry in entries if not hidden(entry.name)]
@@ -66,15 +66,10 @@ def _not_a_dataset_folder(path):
     if prepared:
         return (f"not a dataset folder, but it holds {', '.join(str(folder) for folder in prepared[:3])}"
                 f"{' ...' if len(prepared) > 3 else ''}: give that folder")
-    found = path_kinds.folder_kind(path)
-    if found.experiment:  # kind "runs" or "experiment": its runs lie in its split folders, as always
-        return f"an experiment's folder, not a dataset folder: {GIVE_A_DATASET}"
-    if found.kind == "runs":
-        runs = ", ".join(str(run.relative_to(path)) for run in found.runs[:3]) + (" ..." if len(found.runs) > 3 else "")
-        return f"a folder of runs ({runs}), not a dataset folder: {GIVE_A_DATASET}"
-    if found.kind == "report":
-        return f"a report's folder (the tables minitransfer report wrote), not a dataset folder: {GIVE_A_DATASET}"
-    prepare = f"`minitransfer prepare folder {shlex.quote(str(path))} OUT --size SIZE`, and give OUT"
+    results = path_kinds.results_folder(path)
+    if results is not None:
+        return f"{results}, not a dataset folder: {GIVE_A_DATASET}"
+    prepare = _prepare_it(path)
     if any(child.is_dir() for child in children):
         return (f"a folder of folders, not a prepared dataset: if they are class folders of images, prepare it "
                 f"first, {prepare}")
@@ -83,3 +78,15 @@ def _not_a_dataset_folder(path):
         return (f"a folder of image files (such as {display_name(image.name)}), not a prepared dataset: sort them into "
                 f"one folder per class ({path}/<class>/<image files>), then prepare it, {prepare}")
     return None
+
+
+def _prepare_it(path):
+    """How the images in the folder ``path`` are prepared, the end of :func:`not_a_dataset`'s words for one."""
+    return f"`minitransfer prepare folder {shlex.quote(str(path))} OUT --size SIZE`, and give OUT"
+
+
+def images_to_prepare(path):
+    """Whether the folder ``path`` holds images not prepared yet, as :func:`not_a_dataset` tells it (class
+    folders, or image files to sort into them; no dataset's, run's or report's folder): a SOURCE of `prepare
+    folder`."""
+    return os.path.isdir(path) and (not_a_dataset(path) or "").endswith(_prepare_it(pathlib.Path(path)))

@@ -78,7 +78,7 @@ def test_a_checkpoint_whose_config_has_no_data_field_is_told_from_one_without_a_
 
 
 def test_top5_is_not_said_to_be_1_whatever_the_network_where_fc8_has_more_outputs_than_5(trained, tmp_path):
-    """4 classes on a classifier of 9 outputs (train --fc8-outputs, as the paper's halves had 1000):
+    """4 classes on a classifier of 9 outputs (train --fc8-outputs, wider than the classes trained on):
     the 5 outputs of no class can outrank every class. Before, eval printed "top-5 0.0000" and, on the
     same line, "so top-5 is 1 whatever the network"."""
     net = tmp_path / "wide.h5"
