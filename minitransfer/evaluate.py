@@ -110,7 +110,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     path = _network_in(path)
     saved = checkpoints.load(path, solver=False)
     stored = saved.meta.get("config", {})
-    dataset = data if isinstance(data, datasets.Dataset) else datasets.open_dataset(data or _trained_on(saved))
+    dataset = data if isinstance(data, datasets.Dataset) else \
+        datasets.open_dataset(data or _trained_on(saved), subsets=(subset,))  # the shards it scores alone
     recorded = saved.meta["dataset_fingerprint"]
     if data is None and recorded and dataset.fingerprint != recorded:
         if not stored.get("data"):  # no folder recorded (a file train did not write whole): the built-in set a guess

@@ -1,13 +1,18 @@
 """What a local grid tells while it runs, beside its runs' starts and ends: the warnings its runs
 write into their logs, each text once (:class:`Warnings`); how long the runs left take and when the
 grid ends, from the pace of the runs it trained (:class:`TimeLeft`, :func:`work_left`); a finished
-run's accuracy (:func:`accuracy_note`); its log once it stops, whose failures cannot keep a run
-uncounted (:class:`StoppingLog`). :mod:`minitransfer.scheduler` runs the grid.
+run's accuracy (:func:`accuracy_note`); how far each running run has got, every so often
+(:class:`RunsTraining`); its log once it stops, whose failures cannot keep a run uncounted
+(:class:`StoppingLog`). :mod:`minitransfer.scheduler` runs the grid.
 """
+
+import re
+import time
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, rundir, stopping
 from minitransfer.experiment import CHECKPOINT_FILE, run_dir, run_fields
+from minitransfer.progress import Progress
 from minitransfer.run_lines import run_metric_words
 from minitransfer.rundir import RESULT_FILE
 
@@ -55,6 +60,55 @@ class Warnings:
                 if line.startswith(self.PREFIX) and text not in self.told:
                     self.told.add(text)
                     self.log(f"{each}: {line}")
+
+
+class RunsTraining:
+    """How far each running run has got, told every ``every`` seconds (as ``train`` tells it:
+    :attr:`minitransfer.progress.Progress.LINE_SECONDS`; None: never), a line per run,
+    "random0/baseA: iteration 600/2000, 40 s left", read from the last progress line its ``train`` wrote
+    into its log (a line still being written is left for the next look). A run whose line has not changed
+    since it was last told (an evaluation of minutes, its start-up) says nothing: the grid's output is
+    where a grid under ``nohup`` or ``| tee`` shows life, a line a run each period at most. ``clock``:
+    the seconds it counts by."""
+
+    TAIL_BYTES = 4096  # far more than one progress line, and all a look at a log of hours reads
+    LINE = re.compile(r"(iteration \d+/\d+)\b.*?(, [^,]* left)?$")
+
+    def __init__(self, log, every=Progress.LINE_SECONDS, clock=time.monotonic):
+        self.log, self.every, self.clock = log, every, clock
+        self.last, self.told = clock(), {}  # told: run name -> its line last told
+
+    def tell(self, logs):
+        """Where the period is over, tell the new progress of each run in ``logs`` ({run name: its log})."""
+        if self.every is None or self.clock() - self.last < self.every:
+            return
+        self.last = self.clock()
+        self.told = {name: self.told[name] for name in logs if name in self.told}  # runs ended: forgotten
+        for name, path in logs.items():
+            line = last_progress_line(path)
+            if line is not None and line != self.told.get(name):
+                self.told[name] = line
+                self.log(f"{name}: {line}")
+
+
+def last_progress_line(path):
+    """The last whole progress line of the log ``path`` in short ("iteration 600/2000, 40 s left"),
+    or None where it has none yet (or cannot be read: its run tells why as it ends)."""
+    try:
+        with open(path, "rb") as stream:
+            size = stream.seek(0, 2)
+            stream.seek(max(size - RunsTraining.TAIL_BYTES, 0))
+            text = stream.read()
+    except OSError:
+        return None
+    lines = text[:text.rfind(b"\n") + 1].decode("utf-8", "replace").splitlines()
+    if size > RunsTraining.TAIL_BYTES:
+        lines = lines[1:]  # the first may be the end of a line cut by the seek
+    for line in reversed(lines):
+        found = RunsTraining.LINE.match(line)
+        if found:
+            return found.group(1) + (found.group(2) or "")
+    return None
 
 
 class TimeLeft:

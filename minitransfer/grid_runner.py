@@ -24,7 +24,7 @@ from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_fi
 from minitransfer.grid_plan import left_alone, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory
 from minitransfer.grid_processes import TrainProcesses
-from minitransfer.grid_progress import StoppingLog, TimeLeft, Warnings, accuracy_note, work_left
+from minitransfer.grid_progress import RunsTraining, StoppingLog, TimeLeft, Warnings, accuracy_note, work_left
 from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_command, run_dir, train_arguments,
                                      weights_path)
 from minitransfer.grid_gpus import gpu_name
@@ -48,7 +48,7 @@ class GridRunner(RunsElsewhere):
     stop: :meth:`run` until none is left, :meth:`stop`, :meth:`settle`, :meth:`close`. The runs another
     process trains: :class:`minitransfer.grid_elsewhere.RunsElsewhere`."""
 
-    def __init__(self, runs, out, options, train_command, devices, log, progress, in_place):
+    def __init__(self, runs, out, options, train_command, devices, log, progress, in_place, progress_every=None):
         self.out, self.options, self.train_command, self.log = out, options, train_command, log
         self.in_place = in_place  # raises once `out` is moved or deleted, or its lock lost (GridLock.check_in_place)
         planned = {r.name for r in runs}
@@ -85,6 +85,7 @@ class GridRunner(RunsElsewhere):
         self.retirement = GridRetirement(self.slots, self.outcome.retired)  # GPUs retired, their runs put back
         self.outcome.gpus = [gpu_name(gpu) for gpu in self.retirement.gpus.held]  # those it may retire
         self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
+        self.training = RunsTraining(lambda line: self.log(line), progress_every)  # how far each has got
         written_again = [run for run in self.pending if result_written_again(out, run, plans.states)]
         self.numbers = StartNumbers(self.pending, {run.name for run in written_again})  # "[K/N] start RUN"
         self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
@@ -102,6 +103,8 @@ class GridRunner(RunsElsewhere):
             self._start_ready()
             self._say_started()
             self.warnings.relay(held={self.running[slot][0].name for slot in self.unsaid})
+            self.training.tell({run.name: run_dir(self.out, run) / LOG_FILE
+                                for slot, (run, _, _) in self.running.items() if slot not in self.unsaid})
             ended = self._collect_exits()
             self._collect_elsewhere()
             self._drop_orphans()

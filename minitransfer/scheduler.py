@@ -50,11 +50,13 @@ from minitransfer.grid_runner import STOP_RESEND_SECONDS, GridRunner
 from minitransfer.experiment import default_train_command
 from minitransfer.grid_options import check_options
 from minitransfer.grid_status import finished_and_lost, result_lost
+from minitransfer.progress import Progress
 
 __all__ = ["run_grid", "STOP_RESEND_SECONDS"]
 
 
-def run_grid(runs, out, options, train_command=None, devices=(None,), log=print, poll_seconds=0.2, progress=None):
+def run_grid(runs, out, options, train_command=None, devices=(None,), log=print, poll_seconds=0.2, progress=None,
+             progress_every=Progress.LINE_SECONDS):
     """Run the grid locally, one process per entry of ``devices`` (a GPU id, or None for a CPU slot),
     parents before children; returns a :class:`GridOutcome`. Ctrl-C (or SIGTERM, SIGHUP) forwards
     SIGINT to the running trainings, waits for them to write their checkpoints and returns an
@@ -66,7 +68,11 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     the options that differ from those of another grid at work in ``out`` (``GridMismatch``), and
     ``preflight_memory.OutOfMemory`` when the runs it would train at once need more memory together than
     is available. ``progress``: told how far the checks
-    and the plan of a large grid have got before its first run starts (e.g. a line on stderr). In a
+    and the plan of a large grid have got before its first run starts (e.g. a line on stderr).
+    ``log`` is told, every ``progress_every`` seconds (default: as often as ``train`` tells it; None:
+    never, as ``experiment`` on a terminal), how far each running run has got, "random0/baseA: iteration
+    600/2000, 40 s left" (:class:`minitransfer.grid_progress.RunsTraining`): a grid whose runs take hours
+    shows life where its output goes to a file or a pipe. In a
     folder this process cannot write (:func:`_finished_unwritable`) a grid whose every run is
     finished is checked and reported, writing nothing; one with runs left is a ``StorageError``.
     An error that stops the grid once it has planned (the disk full as a run starts; its folder moved
@@ -91,6 +97,8 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     check_call("log", log)
     check_seconds("poll_seconds", poll_seconds)
     check_call("progress", progress, required=False)
+    if progress_every is not None:
+        check_seconds("progress_every", progress_every)
     with contextlib.ExitStack() as held:  # another grid started at once on `out` checks and plans after this one
         held.enter_context(stopping.warnings_to(log))  # its own warnings too (no file locks), not on stderr past it
         try:
@@ -99,7 +107,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
             return _finished_unwritable(runs, out, options, error, log, progress)
         with plans_shared():  # each base resolved once by the checks (those of its caller too, inside another)
             runner = GridRunner(runs, out, options, list(train_command or default_train_command()), devices, log,
-                                progress, lock.check_in_place)
+                                progress, lock.check_in_place, progress_every)
         lock.planned()
         # The first stop breaks out of the grid's wait; one after it (a second Ctrl-C) must not leave the
         # runs unwaited, also where it comes as the first unwinds, before the stop has begun; one whose

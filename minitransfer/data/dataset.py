@@ -45,13 +45,15 @@ class Dataset:
     (sha256 of meta.json), ``verified`` ({str(path): (device, inode, size, mtime_ns, ctime_ns)} of
     the files whose checksum this process found as meta.json says, which readers hold them to),
     ``writes`` (what the import that returned it wrote, :class:`.import_writes.Writes`; None for a
-    dataset opened, not imported: ``prepare verify``).
+    dataset opened, not imported: ``prepare verify``), ``subsets`` (those it was opened to read, every one
+    but where :func:`open_dataset` names some: the shard tables of the others are empty to it, their files
+    neither opened nor checked, as ``eval`` scoring the val images needs no training shard).
     """
 
     writes = None
 
-    def __init__(self, path, meta, fingerprint, verified=None):
-        self.path = pathlib.Path(path)
+    def __init__(self, path, meta, fingerprint, verified=None, subsets=SUBSETS):
+        self.path, self.subsets = pathlib.Path(path), tuple(subsets)
         self.meta = meta
         self.fingerprint = fingerprint
         self.classes = meta["classes"]
@@ -77,8 +79,10 @@ class Dataset:
         return int(self._subset(subset)["count"])
 
     def shards(self, subset):
-        """The shard table of ``subset``: list of dicts ``file``, ``count``, ``first_index``, ``sha256``."""
-        return self._subset(subset)["shards"]
+        """The shard table of ``subset``: list of dicts ``file``, ``count``, ``first_index``, ``sha256``
+        (empty for a subset this dataset was not opened to read: :attr:`subsets`)."""
+        shards = self._subset(subset)["shards"]
+        return shards if subset in self.subsets else []
 
     def shard_paths(self, subset):
         return [self.path / shard["file"] for shard in self.shards(subset)]
@@ -270,12 +274,14 @@ class Dataset:
 
 
 
-def open_dataset(path):
-    """Open the dataset directory ``path``; raises ``DatasetError`` naming the file at fault, and
+def open_dataset(path, subsets=SUBSETS):
+    """Open the dataset directory ``path`` to read the shards of ``subsets`` (default: all; ``eval``
+    opens only those it scores, and a training shard damaged or deleted fails no evaluation of the val
+    images: :attr:`Dataset.subsets`); raises ``DatasetError`` naming the file at fault, and
     :class:`NotADataset` where ``path`` is something else (:func:`not_a_dataset`).
 
-    Checks meta.json's schema, that every listed shard exists with the listed image count and
-    that shard numbering is contiguous. Checksums are only re-checked by :meth:`Dataset.verify`
+    Checks meta.json's schema, that every listed shard of ``subsets`` exists with the listed image count
+    and that shard numbering is contiguous. Checksums are only re-checked by :meth:`Dataset.verify`
     (reading every byte of ImageNet takes minutes)."""
     path = pathlib.Path(path)
     meta_path = path / META_FILE
@@ -292,8 +298,10 @@ def open_dataset(path):
     raw, meta = read_meta(meta_path)
     schema.check_meta(meta, meta_path, SUBSETS)
     height, width = meta["image_size"]
-    dataset = Dataset(path, meta, hashlib.sha256(raw).hexdigest())
-    for subset in SUBSETS:
+    if not subsets or any(subset not in SUBSETS for subset in subsets):
+        raise ValueError(f"open_dataset: subsets must be some of {SUBSETS}, got {subsets!r}")
+    dataset = Dataset(path, meta, hashlib.sha256(raw).hexdigest(), subsets=subsets)
+    for subset in dataset.subsets:
         for shard in dataset.shards(subset):
             if not (path / shard["file"]).is_file():
                 raise DatasetError(f"{path / shard['file']}: {_not_a_file(path / shard['file'])}")

@@ -1,0 +1,80 @@
+"""eval opens and checks only the shards it scores: a training shard cut short or deleted failed an
+evaluation of the val images (exit 65) that never reads it, while one with a flipped byte passed; a
+damaged val shard is still refused by name, and train's checks of every shard are as they were."""
+
+import json
+import pathlib
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import config
+from minitransfer import train as training
+from minitransfer.cli import main
+from minitransfer.data import dataset as datasets
+
+
+@pytest.fixture(scope="module")
+def base(micro_data, tmp_path_factory):
+    """A micro network trained on every class of micro_data."""
+    out = tmp_path_factory.mktemp("base") / "baseS.h5"
+    training.train(config.TrainConfig(out=str(out), data=micro_data, split="all", preset="micro", max_iter=1,
+                                      batch_size=8, device="cpu", quiet=True))
+    return out
+
+
+def _damage(path, how):
+    """Damage the file ``path``: cut to half its size, deleted, or a byte in its middle flipped."""
+    data = bytearray(path.read_bytes())
+    if how == "truncated":
+        path.write_bytes(data[:len(data) // 2])
+    elif how == "deleted":
+        path.unlink()
+    else:
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+
+
+def _copy_with_damaged(micro_data, tmp_path, subset, how):
+    """A copy of micro_data whose last shard of ``subset`` is damaged ``how``; the copy and that shard."""
+    folder = tmp_path / "data"
+    shutil.copytree(micro_data, folder)
+    shard = folder / json.loads((folder / "meta.json").read_text())["subsets"][subset]["shards"][-1]["file"]
+    _damage(shard, how)
+    return folder, shard
+
+
+def _scores(result):
+    """The accuracy words of eval's line ("top-1 ... loss ...")."""
+    line = result.output.strip().splitlines()[-1]
+    return line[line.index("top-1"):]
+
+
+@pytest.mark.parametrize("how", ["truncated", "deleted", "flipped"])
+def test_a_damaged_training_shard_fails_no_evaluation_of_the_val_images(base, micro_data, tmp_path, how):
+    folder, _ = _copy_with_damaged(micro_data, tmp_path, "train", how)
+    intact = CliRunner().invoke(main, ["eval", str(base), "--data", micro_data, "--device", "cpu"])
+    damaged = CliRunner().invoke(main, ["eval", str(base), "--data", str(folder), "--device", "cpu"])
+    assert intact.exit_code == 0, intact.output
+    assert damaged.exit_code == 0, damaged.output
+    assert _scores(damaged) == _scores(intact)
+
+
+@pytest.mark.parametrize("how", ["truncated", "deleted", "flipped"])
+def test_a_damaged_val_shard_is_refused_by_name(base, micro_data, tmp_path, how):
+    folder, shard = _copy_with_damaged(micro_data, tmp_path, "val", how)
+    result = CliRunner().invoke(main, ["eval", str(base), "--data", str(folder), "--device", "cpu"])
+    assert result.exit_code == 65, result.output
+    assert str(shard.name) in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("how", ["truncated", "deleted"])
+def test_opening_every_subset_still_checks_every_shard(micro_data, tmp_path, how):
+    """As train opens its dataset; and eval's open of the val subset alone reads no training shard."""
+    folder, shard = _copy_with_damaged(micro_data, tmp_path, "train", how)
+    with pytest.raises(datasets.DatasetError, match=str(pathlib.Path(shard))):
+        datasets.open_dataset(folder)
+    opened = datasets.open_dataset(folder, subsets=("val",))
+    assert opened.shards("train") == [] and len(opened.labels("train")) == 0
+    assert len(opened.labels("val")) == opened.num_images("val")
