@@ -70,7 +70,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     is available. ``progress``: told how far the checks
     and the plan of a large grid have got before its first run starts (e.g. a line on stderr).
     ``log`` is told, every ``progress_every`` seconds (default: as often as ``train`` tells it; None:
-    never, as ``experiment`` on a terminal), how far each running run has got, "random0/baseA: iteration
+    never), how far each running run has got, "random0/baseA: iteration
     600/2000, 40 s left" (:class:`minitransfer.grid_progress.RunsTraining`): a grid whose runs take hours
     shows life where its output goes to a file or a pipe. In a
     folder this process cannot write (:func:`_finished_unwritable`) a grid whose every run is

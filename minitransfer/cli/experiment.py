@@ -9,7 +9,6 @@ import click
 from minitransfer import experiment as grid
 from minitransfer import (config, grid_caveats, grid_check, grid_folder, grid_options, grid_preflight, models,
                           scheduler, slurm)
-from minitransfer.progress import Progress
 from minitransfer.slurm_sbatch import check_not_the_scripts_own
 from minitransfer.slurm_time import carried_over, parse_time_limit
 from minitransfer.data import dataset, synthetic
@@ -164,9 +163,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     (--max-iter, --eval-every), whose accuracy the report then takes as the mean of them all, the first
     included, rather than of the 10 best of more, are warned about before anything runs. Transfers start
     once their base has finished. After each run the grid says how many are left and, from the pace of
-    the runs it has trained, about how long they take and when it ends. Where its output is no terminal
-    (a file, a pipe, nohup), it says every 30 s how far each running run has got ("random0/baseA:
-    iteration 600/2000, 40 s left").
+    the runs it has trained, about how long they take and when it ends; every 30 s, how far each
+    running run has got ("random0/baseA: iteration 600/2000, 40 s left"), in a file or a pipe too.
 
     To continue after a crash, Ctrl-C, SIGTERM or a closed terminal (SIGHUP; under nohup the grid
     trains on), rerun the same command: finished runs are skipped and interrupted ones resumed from
@@ -289,10 +287,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         show_dry_run(runs, out, options, devices)
         return
     with told_where_it_stopped(out):
-        # on a terminal the grid's course alone; in a file or a pipe (nohup, | tee) how far each run has got too
-        every = None if sys.stdout.isatty() else Progress.LINE_SECONDS
-        outcome = scheduler.run_grid(runs, out, options, devices=devices, log=grid_log, progress=say,
-                                     progress_every=every)
+        outcome = scheduler.run_grid(runs, out, options, devices=devices, log=grid_log, progress=say)
     tell_summary(outcome, out)
     drop_output_if_reader_gone()
     sys.exit(outcome.exit_code)
