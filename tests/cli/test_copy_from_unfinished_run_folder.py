@@ -7,12 +7,18 @@ import os
 
 import pytest
 from click.testing import CliRunner
-from cli.test_eval_unwritten import FAST, in_tmp  # noqa: F401
+from cli.test_eval_unwritten import FAST
 from interrupting import interrupted_after
 
 from minitransfer import run_lock
 from minitransfer import train as training
 from minitransfer.cli import main
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 def _transfer(micro_data, base):
