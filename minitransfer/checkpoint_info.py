@@ -12,6 +12,7 @@ from minitransfer import results, run_files, run_lock, rundir
 from minitransfer.checkpoint import CheckpointError, divergence_in, load, read_meta, run_folder_of
 from minitransfer.checkpoint_check import Faults, check_classes
 from minitransfer.config import evaluates_after
+from minitransfer.run_lines import network_words
 from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, read_result
 from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE, UnreadableRun, treatment_unknown
 
@@ -26,7 +27,8 @@ def _split(meta):
 
 def describe(path):
     """A JSON-serialisable summary of the checkpoint at ``path``: layers, shapes, frozen flags and
-    provenance (what ``minitransfer info`` prints). ``finished``: its iteration is its run's last
+    provenance (what ``minitransfer info`` prints). ``network``: which network it is, as train's opening
+    line said it (:func:`minitransfer.run_lines.network_words`). ``finished``: its iteration is its run's last
     (max_iter), so it is the trained network, not ``resumable`` (which it is with its solver state
     before then, unless a resume would refuse its run folder's logs: ``resume_refused``, why, else None:
     a folder left holding the checkpoint alone lacks the evaluations made before it), and its run
@@ -89,6 +91,8 @@ def described(path):
         "split": _split(meta),
         "n_copied": meta["n_copied"], "n_frozen": meta["n_frozen"], "random_frozen": meta["random_frozen"],
         "parent_sha256": meta["parent_sha256"], "source": meta["source"], "mean_source": meta["mean_source"],
+        "network": network_words(meta["config"], meta["source"], meta["source"].get("checkpoint")
+                                 or meta["config"].get("copy_from")),
         "iteration": meta["iteration"], "finished": finished,
         "resumable": saved.solver is not None and not finished and refused is None,
         "resume_refused": None if refused is None else str(refused),

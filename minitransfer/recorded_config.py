@@ -49,10 +49,25 @@ def check_configuration(saved, plan):
             recorded = run_dir_for(stored["out"]).name
             hint += (f"; {plan.run_dir} is the run folder of {pathlib.PurePath(stored['out']).name} renamed: to "
                      f"continue the run, rename it back to {recorded}")
-        elif set(differ) - {"precision", "data"}:  # the run cannot go on so: what trains it the new way
-            hint += _as_trained(differ, stored, plan) + f"; to train the new configuration from the start, {START_OVER}"
+        elif set(differ) - {"precision", "data"}:  # the run cannot go on so: what continues it, what trains it anew
+            unfinished = saved.meta.get("iteration", 0) < stored.get("max_iter", 0)
+            hint += ((_as_recorded(saved.path) if unfinished else "") + _as_trained(differ, stored, plan)
+                     + f"; to train the new configuration from the start, {START_OVER}")
         raise ConfigError(f"cannot resume {saved.path} with a different configuration: "
                           f"{', '.join(named_differences(differ, plan.unset))}{hint}")
+
+
+def _as_recorded(checkpoint):
+    """What continues the unfinished run of ``checkpoint`` with the options it recorded, where it is a run folder's
+    checkpoint.h5: `resume` naming that folder alone (:func:`minitransfer.resume_options.take_run_folder`
+    takes its `out` and every option it recorded, those that differ left out; one given otherwise is refused as
+    here); else ""."""
+    folder = checkpoints.run_folder_of(checkpoint)
+    if folder is None:
+        return ""
+    named = pathlib.Path(checkpoint).parent  # as the user gave it, unless that is "." (inside the folder)
+    return (f"; to continue the run with the options it recorded, give `resume='{named if named.name else folder}'` "
+            f"without those options")
 
 
 def _as_trained(differ, stored, plan):

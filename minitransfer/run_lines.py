@@ -3,7 +3,12 @@ is copied or frozen, the data and the schedule) and :func:`result_line` (the res
 its metric named as the report names it (:func:`run_metric_words`).
 """
 
+import dataclasses
+
+from minitransfer.experiment import CROSS
 from minitransfer.rundir import BEST_EVALUATIONS
+from minitransfer.transfer import source_of
+from minitransfer.treatments import UnreadableRun, base_text, network_of
 
 
 def run_metric_words(evaluations):
@@ -23,22 +28,58 @@ def all_evaluations_words(count, whose):
 
 
 def describe_plan(plan, net):
-    """One line: the net, where it runs, what is copied or frozen, the data (its folder: a transfer
-    given no `data` takes its base's) and the schedule; its paths as the user gave them."""
+    """One line: the net, where it runs, which network it trains (:func:`network_words`), the data (its
+    folder: a transfer given no `data` takes its base's) and the schedule; its paths as the user gave them."""
     c, named = plan.config, plan.named
-    what = "base"
-    if c.copy_from:
-        what = f"copy {c.n} layers from {named.copy_from} ({'frozen' if c.frozen else 'fine-tuned'})"
-    elif c.random_frozen:
-        what = random_frozen_words(c.random_frozen)
-    if c.per_class:  # the report's reduced-data runs (reduced-0010), not a base of the paper's grid
-        what = (f"{'reduced-data base' if what == 'base' else what + ' on reduced data'} (at most {c.per_class} "
-                f"training image{'s' * (c.per_class != 1)} per class)")
+    what = network_words(dataclasses.asdict(c), source_of(plan), named.copy_from)
     seed = f" seed {c.split_seed}" if c.split == "random" else ""  # the other splits are not drawn
     half = f" half {c.half}" if c.half else ""
     return (f"{net.preset} ({net.parameter_count():,} parameters) on {plan.device}; {what}; split {c.split}"
             f"{seed}{half} of {named.data} ({plan.task.num_classes} classes); {c.max_iter} "
             f"iteration{'s' * (c.max_iter != 1)} of batch {c.batch_size}, lr {c.base_lr} x{c.gamma} every {c.stepsize}")
+
+
+def network_words(config, source, copy_from):
+    """Which network a run of ``config`` (config.json's fields) trains, as report will label it
+    (:func:`minitransfer.treatments.network_of`, from train's record ``source`` of its base, named
+    ``copy_from``), and what that is: "B4A (transfer: first 4 layers copied from baseB.h5, a base on half B
+    of the random split 0, frozen, trained on half A)", "A3B+ (...fine-tuned...)", "B4B (selffer: ...)",
+    "S2T (transfer across datasets: ...)", "baseA (base on half A)", "random3 (random-weights control: first 3 layers
+    random and frozen)", "reduced-0010 (reduced-data base: ...)". A run report leaves out is said as train
+    was told to train it, with report's reason. Train's opening line and ``info`` say it."""
+    try:
+        run = network_of(config, source)
+    except (UnreadableRun, KeyError, ValueError, TypeError) as error:  # none of the paper's, or no record of its base
+        why = f" (report leaves it out: {error})" if isinstance(error, UnreadableRun) else ""
+        return _options_words(config, copy_from) + why
+    per_class, target = config.get("per_class"), f"half {config['half']}" if config.get("half") else "every class"
+    if run.kind == "base":
+        return f"{run.label} (base on {target})"
+    if run.kind == "reduced":
+        return f"{run.label} (reduced-data base: {_at_most(per_class)})"
+    if run.kind == "random-frozen":
+        return f"{run.label} (random-weights control: {random_frozen_words(run.n)})"
+    kind = "transfer across datasets" if run.split == CROSS else run.kind
+    layers = "first layer" if run.n == 1 else f"first {run.n} layers"
+    return (f"{run.label} ({kind}: {layers} copied from {copy_from}, a base on {base_text(source)}, "
+            f"{'fine-tuned' if run.fine_tuned else 'frozen'}, trained on {target})")
+
+
+def _options_words(config, copy_from):
+    """A run as its options say it: "copy 4 layers from X (frozen)", "base", ... "on reduced data"."""
+    what = "base"
+    if config.get("copy_from"):
+        what = f"copy {config['n']} layers from {copy_from} ({'frozen' if config.get('frozen') else 'fine-tuned'})"
+    elif config.get("random_frozen"):
+        what = random_frozen_words(config["random_frozen"])
+    if config.get("per_class"):  # the report's reduced-data runs (reduced-0010), not a base of the paper's grid
+        reduced = "reduced-data base" if what == "base" else f"{what} on reduced data"
+        what = f"{reduced} ({_at_most(config['per_class'])})"
+    return what
+
+
+def _at_most(per_class):
+    return f"at most {per_class} training image{'s' * (per_class != 1)} per class"
 
 
 def random_frozen_words(n):

@@ -39,9 +39,12 @@ def copied_weights(copy_from):
 def not_finished(weights, checkpoint):
     """What to say of a run folder given as the base a transfer copies whose ``weights`` file is not there
     and whose ``checkpoint`` is (its run has not finished), as `copy_from` and the command line's
-    --copy-from say it (one wording): "has not finished (no baseA.h5 beside it); to copy from its latest
-    checkpoint, give ..."; where its metrics.jsonl records that it diverged after that checkpoint, that
-    it never will finish, and to copy from that checkpoint (from before it diverged) or train it again."""
+    --copy-from say it (one wording): "has not finished (no baseA.h5 beside it); a transfer copies a finished
+    base: train it to its end first (train with --resume baseA.run), then rerun; or, to copy from its latest
+    checkpoint as it is, give ...: report leaves such a transfer out" (waiting for its training to end where
+    it trains now: :func:`base_not_written`); where its metrics.jsonl records that it diverged after that
+    checkpoint, that it never will finish, and to copy from that checkpoint (from before it diverged) or train
+    it again."""
     from minitransfer.experiment import TREATMENT_FILE  # experiment imports config, which imports this module
 
     diverged = checkpoints.diverged_after(checkpoint)
@@ -52,7 +55,15 @@ def not_finished(weights, checkpoint):
         return (f"has not finished (no {weights.name} beside it): its {diverged} (see its metrics.jsonl), so it "
                 f"never will; to copy from its latest checkpoint, from before it diverged, give {checkpoint}, or "
                 f"{again}")
-    return f"has not finished (no {weights.name} beside it); to copy from its latest checkpoint, give {checkpoint}"
+    unwritten = unwritten_weights(weights)  # its run stopped, or training now: to be finished, or waited for
+    finish = f"{base_not_written(unwritten)}; or, " if unwritten is not None else "; "
+    return (f"has not finished (no {weights.name} beside it); {finish}to copy from its latest checkpoint as it is, "
+            f"give {checkpoint}: {MID_RUN_LEFT_OUT}")
+
+
+# What becomes of a transfer from a base's checkpoint before the end of its run (transfer.base_caveats)
+MID_RUN_LEFT_OUT = ("report leaves such a transfer out of the paper's treatments (they copy from bases trained to "
+                    "the end of their run)")
 
 
 def weights_not_beside(run, weights):

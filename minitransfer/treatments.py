@@ -76,10 +76,25 @@ def treatment(folder, name, config, bases, records=None):
         except (KeyError, ValueError, TypeError) as error:
             raise UnreadableRun(f"{folder / CONFIG_FILE}: not a configuration as train writes it "
                                 f"({type(error).__name__}: {error})") from None
+    _check_measured(run, recorded(folder, config or {}, "source", source_record, records))
+    return run
+
+
+def network_of(config, source, name=""):
+    """The network a run trained by hand is, as :func:`treatment` reads it from its ``config`` (its
+    config.json as a dict) and ``source``, train's record of its base ({} for a run that copies nothing):
+    what train's opening line and ``info`` call it. Raises :class:`UnreadableRun` where report leaves it out."""
+    run = _from_source(name, config, lambda: source)
+    _check_measured(run, source)
+    return run
+
+
+def _check_measured(run, source):
+    """Raise :class:`UnreadableRun` for a ``run`` report measures nowhere (a control on a half) or whose
+    base train recorded (``source``) is not the one its treatment copies from (:func:`check_source`)."""
     if run.kind in CONTROLS and run.split != "all":  # read as random or reduced, it was in no figure or finding
         raise UnreadableRun(control_on_a_half(run.kind, run.split, run.split_seed, run.target))
-    check_source(run, recorded(folder, config or {}, "source", source_record, records))
-    return run
+    check_source(run, source)
 
 
 def treatment_unknown(folder):
@@ -194,10 +209,10 @@ def check_source(run, source):
         return
     checkpoint = f" ({source['checkpoint']})" if source.get("checkpoint") else ""
     if run.split != CROSS and not run.source:  # a run trained by hand from a base without a half
-        raise UnreadableRun(f"its layers come from a base of {_base_text(source)}{checkpoint}, trained on no half of "
+        raise UnreadableRun(f"its layers come from a base of {base_text(source)}{checkpoint}, trained on no half of "
                             f"the {run.split} split it was trained on: none of the paper's treatments")
     raise UnreadableRun(f"{run.label} ({run.treatment}) should have copied its layers from "
-                        f"{_base_text(expected)}, but train recorded a base of {_base_text(source)}{checkpoint}: "
+                        f"{base_text(expected)}, but train recorded a base of {base_text(source)}{checkpoint}: "
                         f"the base file was another network when it was trained; train it again from its own base")
 
 
@@ -214,7 +229,7 @@ def check_base(source):
                             f"end of their run)")
 
 
-def _base_text(source):
+def base_text(source):
     """A base as a record says it: "half A of random split 0", "the other dataset"."""
     if source.get("cross_dataset"):
         return "another dataset"
@@ -231,6 +246,13 @@ def _reduced_text(source):
 
 
 def _from_config(folder, name, config, bases, records):
+    return _from_source(name, config, lambda: (recorded(folder, config, "source", source_record, records)
+                                               or _judge_base(folder, config, bases,
+                                                              getattr(records, "unreadable", []))))
+
+
+def _from_source(name, config, read_source):
+    """The run ``config`` trains, its base's record read by ``read_source`` only for a copy."""
     split, seed, half = config.get("split") or "random", int(config.get("split_seed") or 0), config.get("half")
     if config.get("per_class") and (config.get("copy_from") or config.get("random_frozen")):
         # read as the copy or the control alone, it was pooled with those trained on every image
@@ -239,11 +261,10 @@ def _from_config(folder, name, config, bases, records):
         raise UnreadableRun(f"trained on at most {config['per_class']} images per class with {layers}: none of the "
                             f"paper's treatments (its reduced-data runs copy and freeze no layer)")
     if config.get("copy_from"):
-        source = (recorded(folder, config, "source", source_record, records)
-                  or _judge_base(folder, config, bases, getattr(records, "unreadable", [])))
+        source = read_source()
         check_base(source)
         if source.get("per_class"):  # a reduced-data run's layers: read as AnB or BnB, it was measured as one
-            raise UnreadableRun(f"its layers come from a base of {_base_text(source)} ({config['copy_from']}): "
+            raise UnreadableRun(f"its layers come from a base of {base_text(source)} ({config['copy_from']}): "
                                 f"none of the paper's treatments (they copy from bases trained on every image)")
         n, fine_tuned = int(config["n"]), not config.get("frozen")
         if source["cross_dataset"]:  # a base trained on another dataset

@@ -66,5 +66,6 @@ def test_copying_from_an_unfinished_run_folder_that_did_not_diverge_says_nothing
     (tmp_path / "midA.run" / "result.json").unlink()
     done = _transfer(tmp_path / "midA.run", micro_data, tmp_path / "t.h5")
     assert done.exit_code == 2, done.output
-    assert "has not finished (no midA.h5 beside it); to copy from its latest checkpoint, give" in done.output
+    assert ("has not finished (no midA.h5 beside it); a transfer copies a finished base: train it to its end"
+            in done.output)
     assert "diverged" not in done.output

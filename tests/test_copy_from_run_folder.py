@@ -42,7 +42,7 @@ def test_the_library_and_the_command_line_record_the_same_base(micro_data, base,
     assert cli["source"] == lib["source"]
 
 
-def test_an_unfinished_run_folder_as_copy_from_says_to_give_its_checkpoint(micro_data, base, tmp_path):
+def test_an_unfinished_run_folder_as_copy_from_says_to_finish_it_or_give_its_checkpoint(micro_data, base, tmp_path):
     run = base.parent / "baseA.run"
     base.unlink()  # its run as it stood before writing its weights: no result.json, no baseA.h5
     (run / "result.json").unlink()
@@ -50,8 +50,11 @@ def test_an_unfinished_run_folder_as_copy_from_says_to_give_its_checkpoint(micro
         training.train(training.TrainConfig(out=str(tmp_path / "A1B.h5"), copy_from=str(run), n=1, data=micro_data,
                                             **FAST))
     assert str(refused.value) == (f"`copy_from` {run} is the run folder of {base}, which has not finished (no "
-                                  f"baseA.h5 beside it); to copy from its latest checkpoint, give "
-                                  f"{run / 'checkpoint.h5'}")
+                                  f"baseA.h5 beside it); a transfer copies a finished base: train it to its end "
+                                  f"first (train with `resume='{run}'`), then rerun; or, to copy from its latest "
+                                  f"checkpoint as it is, give {run / 'checkpoint.h5'}: report leaves such a transfer "
+                                  f"out of the paper's treatments (they copy from bases trained to the end of their "
+                                  f"run)")
     assert not (tmp_path / "A1B.run").exists()
 
 

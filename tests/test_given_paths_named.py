@@ -115,8 +115,9 @@ def test_a_destination_refused_names_the_paths_as_given(base, home, fields, mess
 def test_the_opening_line_names_the_base_and_dataset_as_given(base, home, capsys):
     training.train(training.TrainConfig(out="net.h5", copy_from=base, n=1, data="data", **{**FAST, "quiet": False,
                                                                                             "progress": False}))
-    opening = next(line for line in capsys.readouterr().err.splitlines() if "layers from" in line)
-    assert "copy 1 layers from base.h5 (fine-tuned)" in opening and " half B of data (2 classes)" in opening, opening
+    opening = next(line for line in capsys.readouterr().err.splitlines() if " copied from " in line)
+    assert "first layer copied from base.h5, a base on half A" in opening, opening
+    assert " half B of data (2 classes)" in opening, opening
 
 
 def test_a_base_of_another_architecture_is_named_as_given(base, home):

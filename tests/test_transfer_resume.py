@@ -126,10 +126,12 @@ def test_a_resume_with_other_copied_layers_is_refused_naming_the_field(micro_dat
     interrupted_after(_transfer(out, micro_data, base), 2)
     if not base_there:
         base.unlink()
-    hint = r"; to train the new configuration from the start, give another `out`, or replace this run " \
-        r"\(`overwrite=True`, without `resume`\)"
-    with pytest.raises(training.ConfigError, match=f"with a different configuration: {named}{hint}$"):
+    hint = (f"; to continue the run with the options it recorded, give `resume='{out.with_suffix('.run')}'` without "
+            f"those options; to train the new configuration from the start, give another `out`, or replace this run "
+            f"(`overwrite=True`, without `resume`)")
+    with pytest.raises(training.ConfigError) as refused:
         training.train(_transfer(out, micro_data, base, resume="auto", **change))
+    assert str(refused.value).endswith(f"with a different configuration: {named}{hint}"), refused.value
 
 
 def test_a_run_folder_made_read_only_mid_run_names_the_checkpoint_not_the_lock(micro_data, tmp_path, monkeypatch):

@@ -28,8 +28,10 @@ def info(checkpoint, as_json):
     """Layers, shapes, frozen flags and provenance of CHECKPOINT: a weights file, a checkpoint, or a
     run folder (its weights file once finished, else its checkpoint).
 
-    Provenance: the split, the dataset trained on with the sha256 of its meta.json (a dataset
-    prepared again in its folder has another), the base's sha256 and, where the base was trained on
+    Provenance: which network it is, in the paper's terms, as train's opening line and report name it
+    (B4A, a transfer from a base on half B trained on half A; B4B, a selffer; A3B+; baseA; random2), the
+    split, the dataset trained on with the sha256 of its meta.json (a dataset prepared again in its folder
+    has another), the base's sha256 and, where the base was trained on
     other images, on which, where the base is none of the paper's bases what it was (a random-weights
     control, a checkpoint before the end of its run, a copy itself: where its copied layers were
     trained), the precision and its changes on resuming, and the mean image's source.
@@ -101,6 +103,7 @@ def _lines(summary):
         f"{inputs.display_name(summary['path'])}  sha256 {summary['sha256'][:16]}...",
         f"preset {summary['preset']}, {summary['parameters']:,} parameters, {summary['classes']} classes, "
         f"iteration {summary['iteration']}{state}",
+        f"network {inputs.display_name(summary['network'])}",
         f"split {split['kind'] or '-'}{seed}{half}{reduced}",
         f"data {_dataset_text(summary['config'].get('data'), summary['dataset_fingerprint'])}",
     ]

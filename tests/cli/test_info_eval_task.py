@@ -33,9 +33,9 @@ def test_info_names_the_base_file_and_the_half_it_was_trained_on(grid, n, copied
     result = CliRunner().invoke(main, ["info", str(grid / f"A{n}B.h5")])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[2] == "split random seed 1 half B"
-    assert lines[4].startswith(copied), lines
-    assert lines[5] == f"base {grid / 'baseA.h5'}, trained on half A of random split seed 1", lines
+    assert lines[3] == "split random seed 1 half B"  # after the network's line (lines[2])
+    assert lines[5].startswith(copied), lines
+    assert lines[6] == f"base {grid / 'baseA.h5'}, trained on half A of random split seed 1", lines
 
 
 @pytest.mark.parametrize("network, task", [

@@ -225,8 +225,10 @@ def test_copy_from_takes_a_finished_run_folder_and_refuses_an_unfinished_one(wor
     (unfinished / "checkpoint.h5").write_bytes((work / "baseA.run" / "checkpoint.h5").read_bytes())
     refused = invoke(["train", "--data", data, "--copy-from", str(unfinished), "--n", "2", "-o", str(tmp_path / "t.h5"),
                       *FAST], work)
-    assert refused.exit_code == 2 and f"{unfinished} has not finished (no base.h5 beside it); to copy from its " \
-        f"latest checkpoint, give {unfinished / 'checkpoint.h5'}" in refused.output, refused.output
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2 and f"{unfinished} has not finished (no base.h5 beside it); a transfer copies a " \
+        f"finished base: train it to its end first (train with --resume {unfinished}), then rerun; or, to copy from " \
+        f"its latest checkpoint as it is, give {unfinished / 'checkpoint.h5'}: report leaves" in said, refused.output
     assert not (tmp_path / "t.h5").exists() and not (tmp_path / "t.run").exists()
 
 
