@@ -144,7 +144,7 @@ def test_a_class_whose_only_decodable_image_was_held_out_gets_it_back_for_traini
                          r"validation: they went back to training\)", result.output)
     else:
         assert data.meta["returned_to_training"] == [] and skipped_val == ["garbage.jpg"]
-        assert "'cat' (their validation images could not be imported" in result.output
+        assert "'cat' (the files picked for validation could not be decoded" in result.output
     data.verify()
     before = tree_state(tmp_path / "out")
     assert _invoke(*command).exit_code == 0  # nothing left to do: nothing written
