@@ -105,8 +105,8 @@ from .copies import (CopiesAcrossClasses, file_identities, in_other_classes, sam
 from .decode import NOT_READABLE, ImportItem, image_by_first_bytes
 from .decoder_pool import refuse_in_script_rerun
 from .families import family_class_table, read_families
-from .folder_hints import (archives_not_unpacked, check_two_class_folders, loose_images, warn_of_archives,
-                           warn_of_datasets_of_classes, warn_of_loose_images)
+from .folder_hints import (archives_not_unpacked, check_two_class_folders, hidden_image_folders, loose_images,
+                           warn_of_archives, warn_of_datasets_of_classes, warn_of_hidden, warn_of_loose_images)
 from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, class_folders, class_names, files_below,
                           same_text, tree_layout, remember_folder, val_files_listed, warn_of_changed_folders,
                           warn_of_names_differing_in_case, check_two_classes, dangling_links, note_run_folders,
@@ -159,11 +159,12 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     warn_of_archives(archives_not_unpacked([source, train_root, val_root]))
     note_run_folders(runs)
     scan_skipped = []  # folders reached twice through links, links to nothing named as files are
-    files, listed = {}, inputs.stage_progress(progress, "listing training files")
+    files, hidden, listed = {}, [], inputs.stage_progress(progress, "listing training files")
     recorded = None if overwrite else out  # what OUT records, trusted by a rerun; --overwrite trusts none of it
     for number, (name, folder) in enumerate(class_names(folders, recorded).items(), start=1):
-        files[name] = files_below(folder, scan_skipped, out, walked)
+        files[name] = files_below(folder, scan_skipped, out, walked, hidden)
         listed(number, len(folders))
+    warn_of_hidden(hidden_image_folders(train_root), hidden)
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
     for link, reason in dangling_links(train_root):
         if FILE_NAME.fullmatch(link.name):  # README.md: a file lying beside the classes, no class left out

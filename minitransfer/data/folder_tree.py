@@ -131,9 +131,10 @@ def same_text(name):
     return unicodedata.normalize("NFC", name)
 
 
-def files_below(folder, skipped, out, walked):
+def files_below(folder, skipped, out, walked, hidden=None):
     """Every file below ``folder`` whose path has no hidden part (:func:`.inputs.hidden`), sorted; each
-    folder walked is remembered in ``walked`` (:func:`remember_folder`).
+    folder walked is remembered in ``walked`` (:func:`remember_folder`). Files passed over for a name starting
+    with "." are added to the list ``hidden`` where given (:func:`.folder_hints.warn_of_hidden` counts the images).
 
     Links to folders are followed as the class folders themselves are, except a link to a folder
     that contains it (a loop, which would also bring in other classes) and a second way to a
@@ -163,6 +164,8 @@ def files_below(folder, skipped, out, walked):
                 remember_folder(os.path.join(directory, name), walked)  # before os.walk lists it
         subfolders[:] = kept
         files += [os.path.join(directory, name) for name in names if not inputs.hidden(name)]
+        if hidden is not None:
+            hidden += [os.path.join(directory, name) for name in names if name.startswith(".")]
     return sorted(files)
 
 
