@@ -19,9 +19,9 @@ by path; names starting with "." and systems' files, ``__MACOSX``, Thumbs.db, de
 (in no class: those that may be images are warned of, and so are archives there not unpacked into a
 folder of their name, and an archive in a class folder is skipped saying how to unpack it), and so
 are run folders there (``base.run/``, holding train's files: no class, passed over with a note); links to
-folders are followed, a folder reached twice is listed in ``skipped.txt``; one file reached through
-links from two classes, or from train/ and val/, is an error, and held-out validation keeps a file's
-paths on one side; a folder that cannot be listed is an ``OSError``); the files Pillow cannot decode
+folders are followed, a folder reached twice is imported once (a link to a folder holding it is warned of); one
+file reached through links from two classes, or from train/ and val/, is an error, and held-out validation keeps
+a file's paths on one side; a folder that cannot be listed is an ``OSError``); the files Pillow cannot decode
 are listed in ``skipped.txt``, as are floating-point images (16-bit ones keep their high byte: see
 :mod:`.decode`). File names need not be UTF-8 (``skipped.txt`` shows other bytes as ``\\xNN``);
 class folder names, stored as class names, must be, without control characters. A val/ folder and a
@@ -158,11 +158,11 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     warn_of_loose_images(loose_images([source, train_root, val_root]))
     warn_of_archives(archives_not_unpacked([source, train_root, val_root]))
     note_run_folders(runs)
-    scan_skipped = []  # folders reached twice through links, links to nothing named as files are
+    scan_skipped = []  # links to nothing named as files, copies of training images in val/ are
     files, hidden, listed = {}, [], inputs.stage_progress(progress, "listing training files")
     recorded = None if overwrite else out  # what OUT records, trusted by a rerun; --overwrite trusts none of it
     for number, (name, folder) in enumerate(class_names(folders, recorded).items(), start=1):
-        files[name] = files_below(folder, scan_skipped, out, walked, hidden)
+        files[name] = files_below(folder, out, walked, hidden)
         listed(number, len(folders))
     warn_of_hidden(hidden_image_folders(train_root), hidden)
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
