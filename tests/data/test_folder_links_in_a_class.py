@@ -33,3 +33,16 @@ def test_a_link_to_a_subfolder_of_the_class_is_no_skipped_file(tmp_path, image_b
     assert not (tmp_path / "out" / shard_format.SKIPPED_FILE).exists() and "skipped" not in result.output
     assert "already imported" not in result.output
     assert f"{root}/b/loop: a link to a folder that contains it (a loop): not followed" in result.output
+
+
+def test_a_link_to_a_file_of_the_class_is_said_and_imported_as_before(tmp_path, image_bytes, write_files):
+    root = _tree(tmp_path, image_bytes, write_files)
+    (root / "a" / "9-link.png").symlink_to(root / "a" / "0.png")
+    (root / "b" / "9-link.png").symlink_to(root / "b" / "1.png")
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    counts = np.bincount(dataset.open_dataset(tmp_path / "out").labels("train")).tolist()
+    assert counts == [sum(1 for _ in (root / "a").rglob("*.png")), 4]  # each path imported, as before
+    lines = [line for line in result.output.splitlines() if "reached through two or more paths" in line]
+    assert len(lines) == 1 and lines[0].startswith("warning: 2 file(s)"), result.output
+    assert f"{root}/a/9-link.png" in lines[0] and f"{root}/a/0.png" in lines[0]
