@@ -20,7 +20,9 @@ from ._repeats import OptionsOnceGroup
 
 def _progress(label):
     """What an import or a verify shows on stderr (:class:`minitransfer.progress.StageProgress`), as
-    ``train`` does: a bar on a terminal, else a line every tenth of a stage that takes seconds."""
+    ``train`` does: a bar on a terminal, else a line every tenth of a stage that takes seconds, and one at least
+    every :attr:`minitransfer.progress.Progress.LINE_SECONDS` while a stage goes on (decoding calls it at least
+    every :data:`minitransfer.data.shard_builder.PROGRESS_SECONDS`, not only every 1000 images)."""
     return StageProgress(label, bar=sys.stderr.isatty())
 
 

@@ -60,6 +60,25 @@ def file_identities(train, val, examined):
     return identity, sizes, modified, states
 
 
+def warn_of_links_in_a_class(classes, identity, shown=3):
+    """Warn once of the files of ``classes`` ({class: paths}) reached through two or more paths in one class (a
+    link to a file of the class; ``identity``: :func:`file_identities`'): each path is imported, so such an image
+    weighs twice (or more) in training, held out or kept together; it was said nowhere."""
+    extra = []  # (path, the file's first path) of each path after a file's first
+    for files in classes.values():
+        first = {}
+        for path in files:
+            key = identity.get(path, path)
+            if first.setdefault(key, path) != path:
+                extra.append((path, first[key]))
+    if extra:
+        such = ", ".join(f"{inputs.display_name(path)} (the same file as {inputs.display_name(original)})"
+                         for path, original in extra[:shown])
+        stopping.warn(f"warning: {len(extra)} file(s) are reached through two or more paths in one class (links), "
+                      f"such as {such}{' ...' if len(extra) > shown else ''}: each path is imported, so each such "
+                      f"image counts once per path in training; remove the links to count it once")
+
+
 def examine(paths, progress=None):
     """({path: size in bytes}, {path: modification time in ns}) of the regular files among ``paths`` that are not
     empty (those :class:`CopiesAcrossClasses` compares), and {path: (size, modification time)} of every regular

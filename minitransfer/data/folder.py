@@ -19,9 +19,9 @@ by path; names starting with "." and systems' files, ``__MACOSX``, Thumbs.db, de
 (in no class: those that may be images are warned of, and so are archives there not unpacked into a
 folder of their name, and an archive in a class folder is skipped saying how to unpack it), and so
 are run folders there (``base.run/``, holding train's files: no class, passed over with a note); links to
-folders are followed, a folder reached twice is listed in ``skipped.txt``; one file reached through
-links from two classes, or from train/ and val/, is an error, and held-out validation keeps a file's
-paths on one side; a folder that cannot be listed is an ``OSError``); the files Pillow cannot decode
+folders are followed, a folder reached twice is imported once (a link to a folder holding it is warned of); one
+file reached through links from two classes, or from train/ and val/, is an error, and held-out validation keeps
+a file's paths on one side; a folder that cannot be listed is an ``OSError``); the files Pillow cannot decode
 are listed in ``skipped.txt``, as are floating-point images (16-bit ones keep their high byte: see
 :mod:`.decode`). File names need not be UTF-8 (``skipped.txt`` shows other bytes as ``\\xNN``);
 class folder names, stored as class names, must be, without control characters. A val/ folder and a
@@ -101,12 +101,12 @@ from . import dataset as ds
 from . import inputs, same_origin, shard_format, text_files
 from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_origin, check_out
 from .copies import (CopiesAcrossClasses, file_identities, in_other_classes, same_content_in_a_class,
-                     without_copies_of_training, examine, recorded_digests)
+                     without_copies_of_training, examine, recorded_digests, warn_of_links_in_a_class)
 from .decode import NOT_READABLE, ImportItem, image_by_first_bytes
 from .decoder_pool import refuse_in_script_rerun
 from .families import family_class_table, read_families
-from .folder_hints import (archives_not_unpacked, check_two_class_folders, loose_images, warn_of_archives,
-                           warn_of_datasets_of_classes, warn_of_loose_images)
+from .folder_hints import (archives_not_unpacked, check_two_class_folders, hidden_image_folders, loose_images,
+                           warn_of_archives, warn_of_datasets_of_classes, warn_of_hidden, warn_of_loose_images)
 from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, class_folders, class_names, files_below,
                           same_text, tree_layout, remember_folder, val_files_listed, warn_of_changed_folders,
                           warn_of_names_differing_in_case, check_two_classes, dangling_links, note_run_folders,
@@ -158,12 +158,13 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     warn_of_loose_images(loose_images([source, train_root, val_root]))
     warn_of_archives(archives_not_unpacked([source, train_root, val_root]))
     note_run_folders(runs)
-    scan_skipped = []  # folders reached twice through links, links to nothing named as files are
-    files, listed = {}, inputs.stage_progress(progress, "listing training files")
+    scan_skipped = []  # links to nothing named as files, copies of training images in val/ are
+    files, hidden, listed = {}, [], inputs.stage_progress(progress, "listing training files")
     recorded = None if overwrite else out  # what OUT records, trusted by a rerun; --overwrite trusts none of it
     for number, (name, folder) in enumerate(class_names(folders, recorded).items(), start=1):
-        files[name] = files_below(folder, scan_skipped, out, walked)
+        files[name] = files_below(folder, out, walked, hidden)
         listed(number, len(folders))
+    warn_of_hidden(hidden_image_folders(train_root), hidden)
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
     for link, reason in dangling_links(train_root):
         if FILE_NAME.fullmatch(link.name):  # README.md: a file lying beside the classes, no class left out
@@ -176,6 +177,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                                                         inputs.stage_progress(progress, "listing validation files"),
                                                         runs)
     identity, sizes, modified, states = file_identities(train, val, examined)
+    warn_of_links_in_a_class({**train, **{(name, "val"): files for name, files in val.items()}}, identity)
     # each class folder's files, before any is held out (a file another class also holds is never held out:
     # held_out.hold_out)
     listed_train = train

@@ -13,6 +13,7 @@ from minitransfer import stopping
 from . import archives
 from . import inputs
 from .decode import may_be_image
+from .schema import DatasetUnreadable
 from .folder_tree import ONE_PER_CLASS, check_two_classes, entries, quoted, same_text
 
 
@@ -41,6 +42,9 @@ def check_two_class_folders(root, folders, source):
                      + " move each into its class's folder")
     if packed:
         hint += f"; it holds {unpack_each(packed)}"
+    hidden = hidden_image_folders(root) if len(folders) < 2 else []
+    if hidden:
+        hint += f"; {_passed_over_hidden(hidden)}: rename those that are classes"
     check_two_classes(root, [folder.name for folder in folders], ONE_PER_CLASS, hint)
 
 
@@ -150,6 +154,49 @@ def warn_of_loose_images(images):
         stopping.warn(f"warning: {len(images)} image file(s) lie in no class folder (directly in {', '.join(where)}), "
                       f"such as {shown}{' ...' if len(images) > 2 else ''}: they are not imported; move each into "
                       f"its class's folder and rerun")
+
+
+def hidden_image_folders(root):
+    """The folders lying directly in ``root`` whose names start with "." (:func:`.inputs.hidden`: passed over) and
+    that hold a file that may be an image (:func:`first_loose_image`): a class folder ".hiddenclass" was left out
+    without a word. A .git, an .ipynb_checkpoints (no image in it) is not one; nor is a folder that cannot be listed."""
+    found = []
+    for path in entries(root):
+        try:
+            if path.name.startswith(".") and path.is_dir() and first_loose_image(path) is not None:
+                found.append(path)
+        except (OSError, DatasetUnreadable):  # gone, or not listable: it is passed over all the same
+            continue
+    return found
+
+
+def _passed_over_hidden(folders):
+    return (f"passed over {len(folders)} hidden folder(s) holding images: {quoted([path.name for path in folders])} "
+            f"(names starting with '.' are passed over)")
+
+
+def warn_of_hidden(folders, files):
+    """Warn once of the hidden ``folders`` holding images beside the class folders (:func:`hidden_image_folders`)
+    and of the images among the hidden ``files`` of the class folders (:func:`.folder_tree.files_below`'s; macOS's
+    ._ files are no images): passed over, as .DS_Store is, they were left out without a word."""
+    images = [path for path in files if may_be_image(path, _listed(path))]
+    if folders:
+        stopping.warn(f"warning: {_passed_over_hidden(folders)}; rename those that are classes")
+    if images:
+        shown = ", ".join(inputs.display_name(path) for path in images[:2])
+        stopping.warn(f"warning: passed over {len(images)} hidden image file(s) in class folders, such as {shown}"
+                      f"{' ...' if len(images) > 2 else ''} (names starting with '.' are passed over): rename them "
+                      f"to import them")
+
+
+def _listed(path):
+    """(size, modification time in ns) of the regular file ``path``, as :func:`.decode.may_be_image` takes them;
+    None where it is no regular file or is gone."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_size, found.st_mtime_ns) if stat.S_ISREG(found.st_mode) else None
 
 
 def archives_not_unpacked(folders):

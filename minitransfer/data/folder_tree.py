@@ -131,13 +131,15 @@ def same_text(name):
     return unicodedata.normalize("NFC", name)
 
 
-def files_below(folder, skipped, out, walked):
+def files_below(folder, out, walked, hidden=None):
     """Every file below ``folder`` whose path has no hidden part (:func:`.inputs.hidden`), sorted; each
-    folder walked is remembered in ``walked`` (:func:`remember_folder`).
+    folder walked is remembered in ``walked`` (:func:`remember_folder`). Files passed over for a name starting
+    with "." are added to the list ``hidden`` where given (:func:`.folder_hints.warn_of_hidden` counts the images).
 
     Links to folders are followed as the class folders themselves are, except a link to a folder
-    that contains it (a loop, which would also bring in other classes) and a second way to a
-    folder already walked; these are added to ``skipped``. A folder that cannot be listed (no read
+    that contains it (a loop, which would also bring in other classes: warned of) and a second way to a
+    folder already walked (its files are imported once, through the first: nothing to say). Neither is a file,
+    so neither is listed in skipped.txt (where they counted as skipped files). A folder that cannot be listed (no read
     permission: :func:`unlistable`; an I/O error) raises an ``OSError`` (exit 74), naming it: its images
     are not left out without a word. A link into ``out`` is a ``ValueError`` (a usage error, as
     :func:`.inputs.check_apart` says): a rerun would import the dataset's own files."""
@@ -153,16 +155,17 @@ def files_below(folder, skipped, out, walked):
         for name in sorted(name for name in subfolders if not inputs.hidden(name)):  # the first link wins
             real = os.path.realpath(os.path.join(directory, name))
             looped = here == real or here.startswith(real + os.sep)
-            reason = ("link to a folder that contains it (a loop): not followed" if looped
-                      else "folder already imported through another link" if real in seen else None)
-            if reason:
-                skipped.append({"file": inputs.display_name(os.path.join(directory, name)), "reason": reason})
-            else:
+            if looped:
+                stopping.warn(f"warning: {inputs.display_name(os.path.join(directory, name))}: a link to a folder "
+                              f"that contains it (a loop): not followed")
+            elif real not in seen:
                 seen.add(real)
                 kept.append(name)
                 remember_folder(os.path.join(directory, name), walked)  # before os.walk lists it
         subfolders[:] = kept
         files += [os.path.join(directory, name) for name in names if not inputs.hidden(name)]
+        if hidden is not None:
+            hidden += [os.path.join(directory, name) for name in names if name.startswith(".")]
     return sorted(files)
 
 
@@ -247,7 +250,7 @@ def val_files_listed(val_root, train_root, known, skipped, out, walked, listed, 
     skipped += [{"file": inputs.display_name(link), "reason": reason} for link, reason in dangling_links(val_root)]
     files = {}
     for number, folder in enumerate(folders, start=1):
-        files[train_name[same_text(folder.name)]] = files_below(folder, skipped, out, walked)
+        files[train_name[same_text(folder.name)]] = files_below(folder, out, walked)
         listed(number, len(folders))
     if not any(files.values()):  # made a dataset that train refuses, whose note's advice (--val-fraction) is refused
         raise ds.DatasetError(f"{val_root}: no file in a class folder ({val_root}/<class>/): put each class's "

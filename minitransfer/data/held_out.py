@@ -12,7 +12,10 @@ import itertools
 import numpy as np
 
 DEFAULT_VAL_FRACTION = 0.1
-HELD_OUT = "held-out validation"  # meta.json source.layout of a tree whose validation images were held out
+HELD_OUT = "held-out validation"
+# why a damaged photo takes a validation place (hold_out's pick is made from the listing, see .folder)
+PICKED_BEFORE_DECODING = "validation files are picked before decoding; delete or replace the damaged ones and rerun"
+  # meta.json source.layout of a tree whose validation images were held out
 
 
 def held_out_count(count, fraction):
@@ -59,18 +62,25 @@ def hold_out(train, fraction, seed, identity, images=None, copied=None):
     return kept, held
 
 
-def share_note(source, train_labels, val_labels, num_classes):
+def is_held_out(source):
+    """Whether ``source`` (meta.json's) is a class-folder tree whose validation images were held out."""
+    return isinstance(source, dict) and source.get("kind") == "folder" and source.get("layout") == HELD_OUT
+
+
+def share_note(source, train_labels, val_labels, num_classes, undecoded=0, listed_in="skipped.txt"):
     """The note (or None) that says how the share of images held out (``val_labels`` of the ``train_labels`` +
     ``val_labels`` imported, of ``num_classes`` classes) differs from the ``--val-fraction`` asked, where it
     differs by more than a fifth of it, and why (``source``: meta.json's, of a held-out tree; else None): 1000
-    classes of 3-5 images held out 24%, at the default 10%, without a word."""
-    if not isinstance(source, dict) or source.get("kind") != "folder" or source.get("layout") != HELD_OUT:
+    classes of 3-5 images held out 24%, at the default 10%, without a word. ``undecoded``: how many of the files
+    held out did not decode (listed in ``listed_in``): they are picked before decoding (:func:`hold_out`), so a
+    damaged photo took a validation place, which the note blamed on rounding."""
+    if not is_held_out(source):
         return None
     asked = DEFAULT_VAL_FRACTION if source.get("val_fraction") is None else source["val_fraction"]
     held = np.bincount(val_labels, minlength=num_classes)
     total = held + np.bincount(train_labels, minlength=num_classes)
     share = held.sum() / max(total.sum(), 1)
-    if not asked or abs(share - asked) <= asked / 5:
+    if not asked or abs(share - asked) <= asked / 5 and not undecoded:
         return None
     raised = sum(1 for given, count in zip(held, total) if given and _share(int(count), asked) == 0)
     single = int(np.sum(total == 1))
@@ -80,5 +90,8 @@ def share_note(source, train_labels, val_labels, num_classes):
                    f"share rounded to none")
     if single and share < asked:
         why.append(f"{single} class(es) of one image gave none")
+    if undecoded:
+        why.append(f"{undecoded} of the files picked for validation could not be decoded ({PICKED_BEFORE_DECODING}; "
+                   f"listed in {listed_in})")
     return (f"note: val {held.sum()} of {total.sum()} images ({share:.1%}, not the {asked * 100:g}% asked): "
             f"{'; '.join(why) or 'each class gives its share rounded to whole images'}")

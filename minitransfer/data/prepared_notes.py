@@ -4,7 +4,7 @@ its notes (:func:`notes`): classes left out, files skipped, plugins missing, cla
 import numpy as np
 
 from . import image_formats, inputs, shard_format
-from .held_out import share_note
+from .held_out import PICKED_BEFORE_DECODING, is_held_out, share_note
 from .copies import COPY_OF_TRAINING
 from .splits import MIN_CLASSES
 
@@ -40,9 +40,16 @@ def notes(built):
                f"{', '.join(f'{count} {name}' for name, count in formats.items())} images, which Pillow reads "
                f"only with a plugin: pip install {' '.join(image_formats.PLUGINS[name][0] for name in formats)}, "
                f"then rerun the same command (the shards holding them are decoded again)")
+    val_skipped = [entry for entry in skipped if entry.get("subset") == "val"]
+    held_out = is_held_out(built.meta.get("source"))
+    listed_in = built.path / shard_format.SKIPPED_FILE
     if built.num_images("val") == 0:
-        val_skipped = [entry for entry in skipped if entry.get("subset") == "val"]
-        if val_skipped:  # a val/ given (--val-fraction is refused beside it): its files are at fault
+        if val_skipped and held_out:  # each class's picks were damaged photos
+            names = sorted({repr(entry.get("class")) for entry in val_skipped})
+            yield (f"note: no validation images, so 'train' will refuse this dataset: the {len(val_skipped)} "
+                   f"file(s) picked for validation could not be decoded (classes {', '.join(names[:10])}"
+                   f"{' ...' if len(names) > 10 else ''}; {PICKED_BEFORE_DECODING}; listed in {listed_in})")
+        elif val_skipped:  # a val/ given (--val-fraction is refused beside it): its files are at fault
             yield (f"note: no validation images, so 'train' will refuse this dataset: all {len(val_skipped)} "
                    f"validation file(s) were skipped, listed with why in {built.path / shard_format.SKIPPED_FILE}: "
                    f"{_remedy(val_skipped)} and rerun the same command")
@@ -50,7 +57,9 @@ def notes(built):
             yield ("note: no validation images, so 'train' will refuse this dataset (prepare folder holds out "
                    "--val-fraction of each class; prepare imagenet reads val/ with --devkit or --val-labels)")
         return
-    share = share_note(built.meta.get("source"), built.labels("train"), built.labels("val"), built.num_classes)
+    undecoded = sum(not entry["reason"].startswith(COPY_OF_TRAINING) for entry in val_skipped)
+    share = share_note(built.meta.get("source"), built.labels("train"), built.labels("val"), built.num_classes,
+                       undecoded, listed_in)
     if share:
         yield share
     counts = np.bincount(built.labels("val"), minlength=built.num_classes)
@@ -60,10 +69,10 @@ def notes(built):
                                    "their only decodable images had been held out for validation: they went back "
                                    "to training")
     unseen = [entry for entry in unseen if entry["name"] not in returned]
-    skipped_for = {entry.get("class") for entry in skipped if entry.get("subset") == "val"}
-    yield from _without_validation([entry for entry in unseen if entry["wnid"] in skipped_for],
-                                   f"their validation images could not be imported: they are listed in "
-                                   f"{built.path / shard_format.SKIPPED_FILE}")
+    skipped_for = {entry.get("class") for entry in val_skipped}
+    why = (f"the files picked for validation could not be decoded ({PICKED_BEFORE_DECODING}; listed in {listed_in})"
+           if held_out else f"their validation images could not be imported: they are listed in {listed_in}")
+    yield from _without_validation([entry for entry in unseen if entry["wnid"] in skipped_for], why)
     yield from _without_validation([entry for entry in unseen if entry["wnid"] not in skipped_for],
                                    "held-out validation takes images only from classes of two or more; a val/ "
                                    "folder needs an image of each")

@@ -365,9 +365,11 @@ def test_a_class_whose_validation_images_were_skipped_is_noted_so(tmp_path, imag
         write_files(src, {"val/cat/v.png": damaged})
     result = _prepare_folder(src, tmp_path / "out", *options)
     assert result.exit_code == 0, result.output
+    why = ("the files picked for validation could not be decoded (validation files are picked before decoding; "
+           "delete or replace the damaged ones and rerun; listed in" if fault == "held-out-undecodable" else
+           "their validation images could not be imported: they are listed in")
     assert (f"note: 1 class(es) have no validation image, so validation accuracy says nothing about them: 'cat' "
-            f"(their validation images could not be imported: they are listed in {tmp_path / 'out' / 'skipped.txt'})"
-            in " ".join(result.output.split()))
+            f"({why} {tmp_path / 'out' / 'skipped.txt'}" in " ".join(result.output.split()))
     assert "classes of two or more" not in result.output
 
 
