@@ -12,10 +12,9 @@ import itertools
 import numpy as np
 
 DEFAULT_VAL_FRACTION = 0.1
-HELD_OUT = "held-out validation"
+HELD_OUT = "held-out validation"  # meta.json source.layout of a tree whose validation images were held out
 # why a damaged photo takes a validation place (hold_out's pick is made from the listing, see .folder)
 PICKED_BEFORE_DECODING = "validation files are picked before decoding; delete or replace the damaged ones and rerun"
-  # meta.json source.layout of a tree whose validation images were held out
 
 
 def held_out_count(count, fraction):
