@@ -14,7 +14,7 @@ from minitransfer.data.decoder_pool import MAX_WORKERS
 from minitransfer.run_lines import result_line
 
 from ._errors import run
-from ._options import (SEED, base_lr_option, batch_size_option, config_option, data_option, device_option,
+from ._options import (HALF, SEED, base_lr_option, batch_size_option, config_option, data_option, device_option,
                        eval_every_option, fc8_outputs_option, max_iter_option, per_preset, precision_option,
                        preset_option, seed_option, stepsize_option)
 from ._output import echo, json_text
@@ -71,7 +71,7 @@ _INTERRUPTED_FRESH = ("stopped by a signal during the start-up of a fresh run, b
                     "its text says A = man-made), or all classes (default: the base's when copying within its "
                     "dataset; from a base of another dataset, all, or random where --half or --split-seed is given; "
                     "else random).")
-@config_option("--half", type=click.Choice(config_checks.HALVES),
+@config_option("--half", type=HALF,
                help="Half to train on (default: A; when copying within the base's dataset and split, the other "
                     "half than the base's; --split all has no halves and refuses one).")
 @config_option("--split-seed", type=SEED,
