@@ -8,7 +8,7 @@ import dataclasses
 from minitransfer.experiment import CROSS
 from minitransfer.rundir import BEST_EVALUATIONS
 from minitransfer.transfer import source_of
-from minitransfer.treatments import UnreadableRun, base_text, network_of
+from minitransfer.treatments import UnreadableRun, base_text, hand_trained_run
 
 
 def run_metric_words(evaluations):
@@ -41,17 +41,21 @@ def describe_plan(plan, net):
 
 def network_words(config, source, copy_from):
     """Which network a run of ``config`` (config.json's fields) trains, as report will label it
-    (:func:`minitransfer.treatments.network_of`, from train's record ``source`` of its base, named
+    (:func:`minitransfer.treatments.hand_trained_run`, from train's record ``source`` of its base, named
     ``copy_from``), and what that is: "B4A (transfer: first 4 layers copied from baseB.h5, a base on half B
     of the random split 0, frozen, trained on half A)", "A3B+ (...fine-tuned...)", "B4B (selffer: ...)",
     "S2T (transfer across datasets: ...)", "baseA (base on half A)", "random3 (random-weights control: first 3 layers
     random and frozen)", "reduced-0010 (reduced-data base: ...)". A run report leaves out is said as train
-    was told to train it, with report's reason. Train's opening line and ``info`` say it."""
+    was told to train it, "(report leaves it out)": why, train's warning and ``info``'s state line say. A run
+    on every class of its dataset is named as trained ("base", "all2all"): report names it by the study it
+    finds it in beside the other runs of its folder (baseT, T2T: :func:`minitransfer.run_labels.cross_studies`),
+    which one run alone does not tell. Train's opening line and ``info`` say it."""
     try:
-        run = network_of(config, source)
-    except (UnreadableRun, KeyError, ValueError, TypeError) as error:  # none of the paper's, or no record of its base
-        why = f" (report leaves it out: {error})" if isinstance(error, UnreadableRun) else ""
-        return _options_words(config, copy_from) + why
+        run = hand_trained_run(config, source)
+    except UnreadableRun:  # none of the paper's: said as its options say it
+        return _options_words(config, copy_from) + " (report leaves it out)"
+    except (KeyError, ValueError, TypeError):  # a record of another version, without a field read: as its options
+        return _options_words(config, copy_from)
     per_class, target = config.get("per_class"), f"half {config['half']}" if config.get("half") else "every class"
     if run.kind == "base":
         return f"{run.label} (base on {target})"

@@ -19,15 +19,18 @@ class Diverged(MinitransferError, RuntimeError):
 
 class Interrupted(KeyboardInterrupt):
     """SIGINT, SIGTERM or SIGHUP stopped the run after writing a checkpoint (exit code 75). A KeyboardInterrupt,
-    as Python's Ctrl-C is: a notebook's ``except Exception`` around ``train`` must not swallow a stop and go on."""
+    as Python's Ctrl-C is: a notebook's ``except Exception`` around ``train`` must not swallow a stop and go on.
+    ``warnings``: as :attr:`minitransfer.errors.MinitransferError.warnings`, those ``train`` heard before it."""
+
+    warnings = ()
 
     def __init__(self, message, checkpoint_path, iteration):
         super().__init__(message)
         self.checkpoint_path = checkpoint_path
         self.iteration = iteration
 
-    def __reduce__(self):  # with its fields: a process pool (concurrent.futures) sends it back pickled
-        return type(self), (*self.args, self.checkpoint_path, self.iteration)
+    def __reduce__(self):  # with its fields and warnings: a process pool (concurrent.futures) sends it back pickled
+        return type(self), (*self.args, self.checkpoint_path, self.iteration), self.__dict__
 
 
 class OutOfMemoryMidRun(MinitransferError, MemoryError):
@@ -41,7 +44,7 @@ class OutOfMemoryMidRun(MinitransferError, MemoryError):
         self.iteration = iteration
 
     def __reduce__(self):  # as Interrupted's: a process pool sends it back pickled
-        return type(self), (*self.args, self.checkpoint_path, self.iteration)
+        return type(self), (*self.args, self.checkpoint_path, self.iteration), self.__dict__
 
 
 @dataclasses.dataclass

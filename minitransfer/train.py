@@ -64,7 +64,8 @@ def train(config, on_iteration=None, show_result=True):
     have said under ``quiet=True``, which prints none: a crop that sees little of the images, a batch
     larger than the data, a run report leaves out (:func:`minitransfer.preflight.warnings_for`), a
     file system without locks (said once per process: not again by a later call, once a call not quiet said it).
-    An error it raises (and :class:`Interrupted`) holds those heard before it in its ``warnings``
+    A :class:`~minitransfer.errors.MinitransferError` it raises (and :class:`Interrupted`) holds those heard
+    before it in its ``warnings``
     (:attr:`minitransfer.errors.MinitransferError.warnings`).
 
     ``show_result``: end the progress lines (on stderr, unless `quiet`) with the result's

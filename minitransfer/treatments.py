@@ -80,7 +80,7 @@ def treatment(folder, name, config, bases, records=None):
     return run
 
 
-def network_of(config, source, name=""):
+def hand_trained_run(config, source, name=""):
     """The network a run trained by hand is, as :func:`treatment` reads it from its ``config`` (its
     config.json as a dict) and ``source``, train's record of its base ({} for a run that copies nothing):
     what train's opening line and ``info`` call it. Raises :class:`UnreadableRun` where report leaves it out."""

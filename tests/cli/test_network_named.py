@@ -1,7 +1,7 @@
 """train's opening line and info name the network a run trains in the paper's terms, as report will label
 it: `train --copy-from baseB.h5 --n 2 --frozen` without --half trains half A, B2A, a transfer, where its
-banner said only "copy 2 layers from baseB.h5 (frozen)" (and `-o B2B-oops.h5` named no paper's network to
-warn of)."""
+banner said only "copy 2 layers from baseB.h5 (frozen)" (train warns of a paper's name given to `-o` only
+where it is exactly one, not of `-o B2B-oops.h5`)."""
 
 import re
 
