@@ -92,7 +92,8 @@ from minitransfer.errors import MinitransferError
 from minitransfer.results import (INTERCHANGEABLE, collect, metric_words, network_gone, read_reference,
                                   recorded_runs, without_base)
 
-__all__ = ["COLUMNS", "PLOT_HINT", "NoRuns", "MixedRuns", "mixed", "Report", "write_report", "measure",
+__all__ = ["COLUMNS", "PLOT_HINT", "NoRuns", "RunFolderGiven", "MixedRuns", "mixed", "Report", "write_report",
+           "measure",
            "UNFINISHED_NAMED", "FIGURE_FORMATS", "REPORT_FILES", "TABLE_1_RANGES", "TABLE_1_COLUMNS", "OWN_COLUMN",
            "POOLED_COLUMN", "SELFFER_COLUMN", "REFERENCE_COLUMNS", "table1", "layer_list", "table1_unpaired",
            "markdown_table", "table1_markdown"]
@@ -104,6 +105,11 @@ PLOT_HINT = "pip install 'minitransfer[plot]'"
 
 class NoRuns(MinitransferError, RuntimeError):
     """The folder holds no finished run to report (exit code 1); nothing is written."""
+
+
+class RunFolderGiven(NoRuns):
+    """The folder given is a run folder itself, not one that holds runs: a usage mistake (exit code 2),
+    as a weights file given is; nothing is written."""
 
 
 @dataclasses.dataclass
@@ -164,9 +170,10 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     (:func:`minitransfer.report_plan.unfinished_standings`: resumable at iteration N, not started, ...); a run
     measured against a base that is not among the runs is left out of the findings and every relative number,
     and named in ``without_base``, results.md and findings.md. Raises :class:`NoRuns` when ``runs_dir`` holds no
-    finished run,
-    :class:`MixedRuns` for runs of several datasets, presets or precisions (both before anything is
-    written), ``paper_runs.BadReference`` for a ``reference`` that is not a table of the paper's runs,
+    finished run
+    (:class:`RunFolderGiven` where it is a run folder itself), :class:`MixedRuns` for runs of several
+    datasets, presets or precisions (both before anything is written), ``paper_runs.BadReference`` for a
+    ``reference`` that is not a table of the paper's runs,
     ``fileio.StorageError`` when a file cannot be written, and ``ConfigError`` naming an argument of
     the wrong kind (a folder that is no path, ``figures`` not True or False, a ``reference`` neither
     "paper" nor an existing file), before anything is read.
@@ -225,7 +232,8 @@ def measure(runs_dir):
     planned = planned_not_started(runs_dir)
     training, failed, said = unfinished_standings(runs_dir, unfinished)
     if not results:
-        raise NoRuns(inputs.display_name(no_runs(runs_dir, said, left_out, training, failed, planned)))
+        why, run_folder = no_runs(runs_dir, said, left_out, training, failed, planned)
+        raise (RunFolderGiven if run_folder else NoRuns)(inputs.display_name(why))
     groups = mixed(results)
     if groups:
         raise MixedRuns(inputs.display_name(
