@@ -19,8 +19,9 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
   of BnB+, a line saying so (:func:`minitransfer.report_table1_notes.table1_without_selffer`), and where a
   row's AnB+ made no evaluation, a line naming them (:func:`minitransfer.report_table1_notes.table1_unevaluated`);
   below it, a line for each pooled column that compares AnB+ with controls of other split seeds
-  (:func:`minitransfer.report_table1_notes.table1_unpaired`), and where it measures nothing, a line saying
-  why (:func:`minitransfer.report_table1_notes.table1_unmeasured`), else where its bases are no better
+  (:func:`minitransfer.report_table1_notes.table1_unpaired`), a line naming the schedules its runs were trained
+  with where they are several (:func:`minitransfer.report_table1_notes.table1_schedules`, also in
+  results.md), and where it measures nothing, a line saying why (:func:`minitransfer.report_table1_notes.table1_unmeasured`), else where its bases are no better
   than chance, a line naming them (:func:`minitransfer.report_table1_notes.table1_at_chance`). Its layers
   are words, "1 to 7" and "3 and 5" (:func:`minitransfer.report_tables.layer_list`), never "1-7" nor "3,5",
   which spreadsheets import as a date (the 1st of July) or a number (3.5, with a decimal comma).
@@ -81,7 +82,7 @@ from minitransfer.report_mixed import MixedRuns, mixed
 from minitransfer.report_no_runs import UNFINISHED_NAMED, no_runs
 from minitransfer.report_plan import planned_not_started, planned_words, training_now, unfinished_standings
 from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_partial, table1_unevaluated,
-                                              table1_unmeasured, table1_unpaired, table1_unpooled,
+                                              table1_schedules, table1_unmeasured, table1_unpaired, table1_unpooled,
                                               table1_without_own_base, table1_without_selffer)
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, result_rows,
@@ -264,7 +265,8 @@ def _results(report, runs_dir):
         lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{training_now(report.training)}): "
                                           f"{unfinished}")]
     lines += _planned(report)
-    for seen in run_caveats.seen_classes(report.results, facts=report.dataset_facts):
+    for seen in run_caveats.seen_classes(report.results, facts=report.dataset_facts) \
+            + run_caveats.other_schedules(report.results):
         lines += ["", inputs.display_name(f"Careful: {seen}.")]
     lines += _left_out(report)
     return {"results.csv": _csv(rows, COLUMNS), "results.md": "\n".join(lines) + "\n"}
@@ -298,8 +300,8 @@ def _table1(report, reference_results, runs_dir):
     unpaired = table1_unpaired(report.results, bases=report.bases) + (
         table1_unpaired(reference_results, columns=REFERENCE_COLUMNS, bases=reference_bases)
         if reference_results else [])
-    for line in unpaired:
-        text += ["", f"Careful: {line}."]
+    for line in unpaired + table1_schedules(report.results, boosts):
+        text += ["", inputs.display_name(f"Careful: {line}.")]
     return {"table1.csv": _csv(boosts, TABLE_1_COLUMNS), "table1.md": "\n".join(text) + "\n"}
 
 

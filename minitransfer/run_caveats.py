@@ -45,7 +45,7 @@ def warnings(results, shown=None, listed_in=None, sets=None, facts=None):
                      f"result.json back from where it trained, or train it again (--overwrite)")
     return found + at_chance(results, shown, listed_in, facts) \
         + small_validation(results, shown, listed_in, sets, facts) \
-        + seen_classes(results, shown, listed_in, facts) + _other_schedules(results, shown, listed_in) \
+        + seen_classes(results, shown, listed_in, facts) + other_schedules(results, shown, listed_in) \
         + _cut_logs(results, shown, listed_in)
 
 
@@ -187,7 +187,7 @@ def _listed(names, shown, listed_in):
     return f"{', '.join(names[:shown])} and {len(names) - shown} more, all listed in {listed_in}"
 
 
-def _other_schedules(results, shown=None, listed_in=None):
+def other_schedules(results, shown=None, listed_in=None):
     """A warning for each group of runs (:func:`minitransfer.run_facts.schedule_group`) trained with
     other schedules (:data:`minitransfer.run_facts.SCHEDULE_FIELDS`): a network trained for fewer
     iterations, or evaluated more often, is not comparable with its base."""
