@@ -19,12 +19,13 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
   of BnB+, a line saying so (:func:`minitransfer.report_table1_notes.table1_without_selffer`), and where a
   row's AnB+ made no evaluation, a line naming them (:func:`minitransfer.report_table1_notes.table1_unevaluated`);
   below it, a line for each pooled column that compares AnB+ with controls of other split seeds
-  (:func:`minitransfer.report_table1_notes.table1_unpaired`), a line naming the schedules its runs were trained
-  with where they are several (:func:`minitransfer.report_table1_notes.table1_schedules`, also in
-  results.md), and where it measures nothing, a line saying why (:func:`minitransfer.report_table1_notes.table1_unmeasured`), else where its bases are no better
-  than chance, a line naming them (:func:`minitransfer.report_table1_notes.table1_at_chance`). Its layers
-  are words, "1 to 7" and "3 and 5" (:func:`minitransfer.report_tables.layer_list`), never "1-7" nor "3,5",
-  which spreadsheets import as a date (the 1st of July) or a number (3.5, with a decimal comma).
+  (:func:`minitransfer.report_table1_notes.table1_unpaired`), a line naming the schedules its runs were trained with
+  where they are several (:func:`minitransfer.report_table1_notes.table1_schedules`, also in results.md), and where
+  it measures nothing, a line saying why (:func:`minitransfer.report_table1_notes.table1_unmeasured`), else where
+  its bases are no better than chance, a line naming them
+  (:func:`minitransfer.report_table1_notes.table1_at_chance`). Its layers are words, "1 to 7" and "3 and 5"
+  (:func:`minitransfer.report_tables.layer_list`), never "1-7" nor "3,5", which spreadsheets import as a date (the
+  1st of July) or a number (3.5, with a decimal comma).
 - findings.md: the paper's five claims as measured (a sixth where natural-split and random-frozen runs
   share an n; and, for a cross-dataset grid, three across
   datasets; a folder of those alone says once that the five are not measured), with their
