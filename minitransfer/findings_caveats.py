@@ -2,7 +2,8 @@
 the bases of its splits are no better than chance (:func:`judged`, naming a few of them:
 :func:`chance_named`); for a claim across datasets, a caveat where the transfers it measured copied
 layers that had seen their classes (:func:`seen_caveat`); and, for a claim not resolved, why, with
-the option that trains more networks of the groups it compares (:func:`too_few`, :func:`unresolved`).
+the option that trains more networks of the groups it compares (:func:`too_few`, :func:`unresolved`); and
+what the specific claim's "seed spread" is (:func:`seed_spread_words`).
 """
 
 import dataclasses
@@ -102,3 +103,18 @@ def unresolved(counts, splits):
     """Why a difference of groups of ``counts`` networks (on ``splits``) is not resolved: a group too
     small to have a standard error, or a difference within the noise."""
     return too_few(counts, splits) if min(counts) < MIN_NETWORKS else "not resolved by these runs"
+
+
+def seed_spread_words(used, n, names, split):
+    """What the specific claim's "seed spread" is, said where findings.md first uses it: the larger of the
+    standard deviations of its two groups (``names``: the transfers', AnB or SnT, and the selffers', BnB or
+    TnT) at ``n``, each network relative to its own base, across the networks of each group, one per split
+    seed and target half (across datasets, per replicate). Where ``used`` (the networks measured) are of one
+    split seed, it is the spread of its halves alone, not of seeds: said so. Before, it was never defined."""
+    seeds = sorted({r.run.split_seed for r in used})
+    across = "replicates" if split == CROSS else "split seeds and target halves"
+    one = ("" if len(seeds) != 1 else
+           f"; here all are of {'replicate' if split == CROSS else 'split seed'} {seeds[0]}, so it is no spread across "
+           f"{'replicates' if split == CROSS else 'seeds'}")
+    return (f"Its seed spread is the larger standard deviation of the {names['AnB']} and of the {names['BnB']} at "
+            f"n={n}, each network relative to its own base, across their {across}{one}")

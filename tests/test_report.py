@@ -127,7 +127,7 @@ def test_table1_matches_a_hand_computation(runs_dir, tmp_path):
         assert float(rows[layers]["boost_over_pooled_base"]) == pytest.approx(over_pooled, abs=1e-4)
         assert float(rows[layers]["boost_over_BnB+"]) == pytest.approx(over_selffer, abs=1e-4)
     assert rows["3 to 7"]["layers_with_runs"] == "3 and 5"
-    assert "| 5 to 7 | +8.0% | +9.0% | +6.0% | 5 |" in written.files["table1.md"].read_text()
+    assert "| 5 to 7 | +8.0 | +9.0 | +6.0 | 5 |" in written.files["table1.md"].read_text()
 
 
 def test_unequal_halves_are_not_pooled(runs_dir, tmp_path):
