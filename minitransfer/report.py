@@ -78,6 +78,7 @@ from minitransfer import findings as measured
 from minitransfer import run_caveats
 from minitransfer.run_facts import validation_sets
 from minitransfer.data import inputs
+from minitransfer.findings_caveats import natural_halves
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
 from minitransfer.report_mixed import MixedRuns, mixed
 from minitransfer.report_no_runs import UNFINISHED_NAMED, no_runs
@@ -255,11 +256,11 @@ def measure(runs_dir):
 
 def _results(report, runs_dir):
     rows = result_rows(report.results)
-    pooled = pooled_names(report.results)
+    pooled, halves = pooled_names(report.results), natural_halves(report.results)
     lines = [f"# Results of {len(rows)} networks in {inputs.display_name(runs_dir)}", "",
              "Top-1 validation accuracy on each network's own target classes: final, best, and mean10_top1, the "
              f"paper's metric ({metric_words(report.results)}); still_rising: the accuracy was still climbing at "
-             "the end.", "", *([pooled, ""] if pooled else []),
+             "the end.", "", *([pooled, ""] if pooled else []), *([halves, ""] if halves else []),
              markdown_table(rows, COLUMNS)]
     if report.unfinished:
         unfinished = ", ".join(report.unfinished_said)
