@@ -57,7 +57,9 @@ refuses them, naming each group, so that each is reported from a folder of its o
 cross-dataset grid's source base, trained on the other dataset by design, is no such mix, nor is
 that of such a study trained by hand in one folder (:func:`minitransfer.run_labels.cross_studies`).
 
-``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs.
+``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs; over runs
+not of their setup, results.md and the terminal say once that only shapes compare
+(:func:`minitransfer.run_caveats.reference_levels`).
 
 Table 1 and the markdown tables are made by :mod:`minitransfer.report_tables`, the lines under Table 1
 by :mod:`minitransfer.report_table1_notes`, the report's folder written by :mod:`minitransfer.report_folder`,
@@ -147,6 +149,7 @@ class Report:
     network_gone: list = dataclasses.field(default_factory=list)  # results whose network is gone: results.network_gone
     planned: list = dataclasses.field(default_factory=list)  # planned runs with no run folder: report_plan
     unfinished_said: list = dataclasses.field(default_factory=list)  # "name (state)" of each unfinished run
+    reference_levels: str = ""  # --reference over runs not of the paper's setup: run_caveats.reference_levels
 
     def brief_warnings(self, shown):
         """The warnings, each naming ``shown`` runs at most and counting the others, which
@@ -189,6 +192,7 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     report = measure(runs_dir)
     results = report.results
     reference_results = read_reference(reference) if reference else None
+    report.reference_levels = run_caveats.reference_levels(results) if reference else ""
     contents = {**_results(report, runs_dir), **_table1(report, reference_results, runs_dir),
                 "findings.md": _findings(report)}
     Figure = figure_module.figure_class() if figures else None
@@ -267,9 +271,11 @@ def _results(report, runs_dir):
         lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{training_now(report.training)}): "
                                           f"{unfinished}")]
     lines += _planned(report)
-    for seen in run_caveats.seen_classes(report.results, facts=report.dataset_facts) \
-            + run_caveats.other_schedules(report.results):
-        lines += ["", inputs.display_name(f"Careful: {seen}.")]
+    cautions = [report.reference_levels] * bool(report.reference_levels) \
+        + run_caveats.seen_classes(report.results, facts=report.dataset_facts) \
+        + run_caveats.other_schedules(report.results)
+    for caution in cautions:
+        lines += ["", inputs.display_name(f"Careful: {caution}.")]
     lines += _left_out(report)
     return {"results.csv": _csv(rows, COLUMNS), "results.md": "\n".join(lines) + "\n"}
 

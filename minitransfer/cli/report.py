@@ -137,7 +137,8 @@ def _lines(written, runs):
     yield "what these networks show (percentage points, ± one standard error):"
     for finding in written.findings:
         yield f"  {'holds' if finding.holds else 'not shown'}: {finding.text}"
-    for warning in written.brief_warnings(UNFINISHED_SHOWN):
+    for warning in written.brief_warnings(UNFINISHED_SHOWN) + [written.reference_levels] * bool(
+            written.reference_levels):
         yield f"  careful: {warning}"
 
 
