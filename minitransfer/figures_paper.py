@@ -116,21 +116,26 @@ def figure2(Figure, results, reference=None, split="random", title="Figure 2: ra
     bottom.axhline(0, color="black", linestyle=":", linewidth=1)
     top.set_title(f"{title}:\n" + means_drawn(counts, remark="(thin dashed: the paper's runs)" if reference else ""))
     bottom.set_title("relative to the base of each network's own target")
-    _finish([(top, accuracy_label(select(results, split))), (bottom, RELATIVE_LABEL)], results + (reference or []))
+    _finish([(top, accuracy_label(select(results, split), reference=select(reference or [], "random"))),
+             (bottom, RELATIVE_LABEL)], results + (reference or []))
     say_if_empty(top, no_accuracy(select(results, split), f"no {split}-split runs"))
     say_if_empty(bottom, NO_RELATIVE)
     return figure
 
 
-def accuracy_label(runs, images="target validation images"):
+def accuracy_label(runs, images="target validation images", reference=()):
     """The y label of an accuracy panel of ``runs``, the runs it draws, its metric in words true of them
     (:func:`minitransfer.comparisons.metric_words`: a run of 3 evaluations has no 10 best). A panel
     without a run that made an evaluation draws no accuracy and names no metric (before, it claimed
-    "mean of the 10 best evaluations" beside a panel of "mean of all 2 evaluations")."""
+    "mean of the 10 best evaluations" beside a panel of "mean of all 2 evaluations"). ``reference``: the
+    paper's runs the panel draws dashed (--reference), their metric named apart, as theirs: the label of
+    runs of 3 evaluations called the paper's lines, means of their 10 best, "mean of all 3 evaluations" too."""
     if not any(r.evaluations for r in runs):
         return f"top-1 accuracy, {images}"
     words = metric_words(runs).replace("; ", ";\n")
-    return f"top-1 accuracy, {images}\n({words})"
+    if not any(r.evaluations for r in reference):
+        return f"top-1 accuracy, {images}\n({words})"
+    return f"top-1 accuracy, {images}\n(these runs: {words};\nthe paper's, dashed: {metric_words(reference)})"
 
 
 def no_accuracy(runs, none):
@@ -213,7 +218,7 @@ def figure3(Figure, results, reference=None, bases=None):
     natural.set_title(f"natural split: {names[0]} (A) / {names[1]} (B), by target task")
     random_weights.set_title("first n layers random and frozen (all classes)")
     relative.set_title("relative to each network's own base: dissimilar tasks and random features")
-    _finish([(natural, accuracy_label(select(results, "natural"))),
+    _finish([(natural, accuracy_label(select(results, "natural"), reference=select(reference or [], "natural"))),
              (random_weights, accuracy_label(random_drawn), RANDOM_N_LABEL),
              (relative, RELATIVE_LABEL, EITHER_N_LABEL)],
             results + (reference or []))

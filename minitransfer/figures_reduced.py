@@ -42,7 +42,8 @@ def figure_s1(Figure, results, reference=None):
     logarithmic.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
     linear.set_title("linear axes")
     logarithmic.set_title("logarithmic x axis: the smallest training sets apart")
-    accuracy = accuracy_label(reduced + select(results, "all", "baseB"), "validation images of every class")
+    accuracy = accuracy_label(reduced + select(results, "all", "baseB"), "validation images of every class",
+                              select(reference or [], "all"))
     asked = PER_CLASS_LABEL + _per_class_caveat(reduced)
     label_axes(linear, asked, accuracy, legend=False)
     label_axes(logarithmic, asked.replace(" (--per-class)", " (--per-class; logarithmic)"), accuracy, legend=False)

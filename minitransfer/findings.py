@@ -32,7 +32,8 @@ import math
 
 from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
-from minitransfer.findings_caveats import MIN_NETWORKS, judged, more_networks, seen_caveat, too_few, unresolved
+from minitransfer.findings_caveats import (MIN_NETWORKS, halves_said, judged, more_networks, seed_spread_words,
+                                           seen_caveat, too_few, unresolved)
 from minitransfer.results import Spread, natural_families, relative_by_base, relative_by_n
 from minitransfer.run_facts import bases_at_chance
 
@@ -76,7 +77,7 @@ def findings(results, facts=None, bases=None):
     bases = built_bases(results, bases)
     within = (general(results, bases=bases), specific(results, bases=bases), fine_tuning(results, bases=bases),
               dissimilar(results, bases), random_weights(results, bases)) + random_weights_dissimilar(results, bases)
-    measured = [judged(finding, chance) for finding in within]
+    measured = [halves_said(results, judged(finding, chance)) for finding in within]
     if any(r.run.split == CROSS for r in results) and not any(r.run.split in SPLITS for r in results):
         measured = [within_dataset(results)]
     if any(r.run.split == CROSS for r in results):
@@ -162,8 +163,8 @@ def specific(results, split="random", bases=None):
     measured = (f"At n={n}, {names['AnB']} is {_below(difference)} {names['BnB']} (seed spread {spread}; "
                 f"{a.count} + {b.count} networks)")
     used = tuple(r for treatment in ("AnB", "BnB") for r in measured_by_n(results, split, treatment, bases=bases)[n])
-    return Finding(claim, f"{measured}: {meaning}.", difference.mean, difference.se, a.count + b.count, holds, measured,
-                   used)
+    return Finding(claim, f"{measured}: {meaning}. {seed_spread_words(used, n, names, split)}.", difference.mean,
+                   difference.se, a.count + b.count, holds, measured, used)
 
 
 def fine_tuning(results, split="random", bases=None):

@@ -2,13 +2,15 @@
 the bases of its splits are no better than chance (:func:`judged`, naming a few of them:
 :func:`chance_named`); for a claim across datasets, a caveat where the transfers it measured copied
 layers that had seen their classes (:func:`seen_caveat`); and, for a claim not resolved, why, with
-the option that trains more networks of the groups it compares (:func:`too_few`, :func:`unresolved`).
+the option that trains more networks of the groups it compares (:func:`too_few`, :func:`unresolved`); and
+what the specific claim's "seed spread" is (:func:`seed_spread_words`); and which half of the natural split is
+which family, which the paper's text names the other way round (:func:`natural_halves`).
 """
 
 import dataclasses
 
 from minitransfer.experiment import CROSS, some_names
-from minitransfer.run_facts import at_chance_kinds, classes_matched_by
+from minitransfer.run_facts import PAPER_FAMILIES, at_chance_kinds, classes_matched_by, natural_families
 from minitransfer.run_labels import label_pattern
 
 MIN_NETWORKS = 2  # a standard deviation, hence a standard error, needs two values at least
@@ -102,3 +104,42 @@ def unresolved(counts, splits):
     """Why a difference of groups of ``counts`` networks (on ``splits``) is not resolved: a group too
     small to have a standard error, or a difference within the noise."""
     return too_few(counts, splits) if min(counts) < MIN_NETWORKS else "not resolved by these runs"
+
+
+def seed_spread_words(used, n, names, split):
+    """What the specific claim's "seed spread" is, said where findings.md first uses it: the larger of the
+    standard deviations of its two groups (``names``: the transfers', AnB or SnT, and the selffers', BnB or
+    TnT) at ``n``, each network relative to its own base, across the networks of each group, one per split
+    seed and target half (across datasets, per replicate). Where ``used`` (the networks measured) are of one
+    split seed, it is the spread of its halves alone, not of seeds: said so. Before, it was never defined."""
+    seeds = sorted({r.run.split_seed for r in used})
+    across = "replicates" if split == CROSS else "split seeds and target halves"
+    one = ("" if len(seeds) != 1 else
+           f"; here all are of {'replicate' if split == CROSS else 'split seed'} {seeds[0]}, so it is no spread across "
+           f"{'replicates' if split == CROSS else 'seeds'}")
+    return (f"Its seed spread is the larger standard deviation of the {names['AnB']} and of the {names['BnB']} at "
+            f"n={n}, each network relative to its own base, across their {across}{one}")
+
+
+def natural_halves(results):
+    """Which half of the natural split of ``results`` is which family (:func:`minitransfer.run_facts.natural_families`:
+    those their dataset records, ImageNet's natural and man-made, or a folder's families file's), said once in
+    results.md and in the findings that cite the natural split: this tool, following the original code, has A
+    the first family (ImageNet's natural half), while the paper's text (§2, §4.2) has A man-made and B natural,
+    so that a reader of the paper read natural/A7B as man-made to natural. "" without natural-split runs."""
+    if not any(r.run.split == "natural" for r in results):
+        return ""
+    first, second = natural_families(results)
+    order = ("as the original code orders them" if (first, second) == PAPER_FAMILIES else
+             "as this dataset records its families")
+    return (f"On the natural split, half A is the {first} classes and half B the {second} ones ({order}); the "
+            f"paper's text (§2, §4.2) names ImageNet's halves the other way round, A man-made and B natural, so its "
+            f"Figure 3's \"AnB\" is this report's BnA and its \"BnA\" this report's AnB.")
+
+
+def halves_said(results, finding):
+    """``finding`` with which half of the natural split is which (:func:`natural_halves`) where it measured
+    networks of that split (its claim's splits, :data:`_BASES_OF`), judged or not."""
+    if not finding.networks or "natural" not in _BASES_OF.get(finding.claim, ()):
+        return finding
+    return dataclasses.replace(finding, text=f"{finding.text} {natural_halves(results)}")

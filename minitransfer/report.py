@@ -19,11 +19,13 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
   of BnB+, a line saying so (:func:`minitransfer.report_table1_notes.table1_without_selffer`), and where a
   row's AnB+ made no evaluation, a line naming them (:func:`minitransfer.report_table1_notes.table1_unevaluated`);
   below it, a line for each pooled column that compares AnB+ with controls of other split seeds
-  (:func:`minitransfer.report_table1_notes.table1_unpaired`), and where it measures nothing, a line saying
-  why (:func:`minitransfer.report_table1_notes.table1_unmeasured`), else where its bases are no better
-  than chance, a line naming them (:func:`minitransfer.report_table1_notes.table1_at_chance`). Its layers
-  are words, "1 to 7" and "3 and 5" (:func:`minitransfer.report_tables.layer_list`), never "1-7" nor "3,5",
-  which spreadsheets import as a date (the 1st of July) or a number (3.5, with a decimal comma).
+  (:func:`minitransfer.report_table1_notes.table1_unpaired`), a line naming the schedules its runs were trained with
+  where they are several (:func:`minitransfer.report_table1_notes.table1_schedules`, also in results.md), and where
+  it measures nothing, a line saying why (:func:`minitransfer.report_table1_notes.table1_unmeasured`), else where
+  its bases are no better than chance, a line naming them
+  (:func:`minitransfer.report_table1_notes.table1_at_chance`). Its layers are words, "1 to 7" and "3 and 5"
+  (:func:`minitransfer.report_tables.layer_list`), never "1-7" nor "3,5", which spreadsheets import as a date (the
+  1st of July) or a number (3.5, with a decimal comma).
 - findings.md: the paper's five claims as measured (a sixth where natural-split and random-frozen runs
   share an n; and, for a cross-dataset grid, three across
   datasets; a folder of those alone says once that the five are not measured), with their
@@ -55,7 +57,9 @@ refuses them, naming each group, so that each is reported from a folder of its o
 cross-dataset grid's source base, trained on the other dataset by design, is no such mix, nor is
 that of such a study trained by hand in one folder (:func:`minitransfer.run_labels.cross_studies`).
 
-``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs.
+``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs; over runs
+not of their setup, results.md and the terminal say once that only shapes compare
+(:func:`minitransfer.run_caveats.reference_levels`).
 
 Table 1 and the markdown tables are made by :mod:`minitransfer.report_tables`, the lines under Table 1
 by :mod:`minitransfer.report_table1_notes`, the report's folder written by :mod:`minitransfer.report_folder`,
@@ -76,12 +80,13 @@ from minitransfer import findings as measured
 from minitransfer import run_caveats
 from minitransfer.run_facts import validation_sets
 from minitransfer.data import inputs
+from minitransfer.findings_caveats import natural_halves
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
 from minitransfer.report_mixed import MixedRuns, mixed
 from minitransfer.report_no_runs import UNFINISHED_NAMED, no_runs
 from minitransfer.report_plan import planned_not_started, planned_words, training_now, unfinished_standings
 from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_partial, table1_unevaluated,
-                                              table1_unmeasured, table1_unpaired, table1_unpooled,
+                                              table1_schedules, table1_unmeasured, table1_unpaired, table1_unpooled,
                                               table1_without_own_base, table1_without_selffer)
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, result_rows,
@@ -92,7 +97,8 @@ from minitransfer.errors import MinitransferError
 from minitransfer.results import (INTERCHANGEABLE, collect, metric_words, network_gone, read_reference,
                                   recorded_runs, without_base)
 
-__all__ = ["COLUMNS", "PLOT_HINT", "NoRuns", "MixedRuns", "mixed", "Report", "write_report", "measure",
+__all__ = ["COLUMNS", "PLOT_HINT", "NoRuns", "RunFolderGiven", "MixedRuns", "mixed", "Report", "write_report",
+           "measure",
            "UNFINISHED_NAMED", "FIGURE_FORMATS", "REPORT_FILES", "TABLE_1_RANGES", "TABLE_1_COLUMNS", "OWN_COLUMN",
            "POOLED_COLUMN", "SELFFER_COLUMN", "REFERENCE_COLUMNS", "table1", "layer_list", "table1_unpaired",
            "markdown_table", "table1_markdown"]
@@ -104,6 +110,11 @@ PLOT_HINT = "pip install 'minitransfer[plot]'"
 
 class NoRuns(MinitransferError, RuntimeError):
     """The folder holds no finished run to report (exit code 1); nothing is written."""
+
+
+class RunFolderGiven(NoRuns):
+    """The folder given is a run folder itself, not one that holds runs: a usage mistake (exit code 2),
+    as a weights file given is; nothing is written."""
 
 
 @dataclasses.dataclass
@@ -138,6 +149,7 @@ class Report:
     network_gone: list = dataclasses.field(default_factory=list)  # results whose network is gone: results.network_gone
     planned: list = dataclasses.field(default_factory=list)  # planned runs with no run folder: report_plan
     unfinished_said: list = dataclasses.field(default_factory=list)  # "name (state)" of each unfinished run
+    reference_levels: str = ""  # --reference over runs not of the paper's setup: run_caveats.reference_levels
 
     def brief_warnings(self, shown):
         """The warnings, each naming ``shown`` runs at most and counting the others, which
@@ -164,9 +176,10 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     (:func:`minitransfer.report_plan.unfinished_standings`: resumable at iteration N, not started, ...); a run
     measured against a base that is not among the runs is left out of the findings and every relative number,
     and named in ``without_base``, results.md and findings.md. Raises :class:`NoRuns` when ``runs_dir`` holds no
-    finished run,
-    :class:`MixedRuns` for runs of several datasets, presets or precisions (both before anything is
-    written), ``paper_runs.BadReference`` for a ``reference`` that is not a table of the paper's runs,
+    finished run
+    (:class:`RunFolderGiven` where it is a run folder itself), :class:`MixedRuns` for runs of several
+    datasets, presets or precisions (both before anything is written), ``paper_runs.BadReference`` for a
+    ``reference`` that is not a table of the paper's runs,
     ``fileio.StorageError`` when a file cannot be written, and ``ConfigError`` naming an argument of
     the wrong kind (a folder that is no path, ``figures`` not True or False, a ``reference`` neither
     "paper" nor an existing file), before anything is read.
@@ -179,6 +192,7 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     report = measure(runs_dir)
     results = report.results
     reference_results = read_reference(reference) if reference else None
+    report.reference_levels = run_caveats.reference_levels(results) if reference else ""
     contents = {**_results(report, runs_dir), **_table1(report, reference_results, runs_dir),
                 "findings.md": _findings(report)}
     Figure = figure_module.figure_class() if figures else None
@@ -225,7 +239,8 @@ def measure(runs_dir):
     planned = planned_not_started(runs_dir)
     training, failed, said = unfinished_standings(runs_dir, unfinished)
     if not results:
-        raise NoRuns(inputs.display_name(no_runs(runs_dir, said, left_out, training, failed, planned)))
+        why, run_folder = no_runs(runs_dir, said, left_out, training, failed, planned)
+        raise (RunFolderGiven if run_folder else NoRuns)(inputs.display_name(why))
     groups = mixed(results)
     if groups:
         raise MixedRuns(inputs.display_name(
@@ -245,19 +260,22 @@ def measure(runs_dir):
 
 def _results(report, runs_dir):
     rows = result_rows(report.results)
-    pooled = pooled_names(report.results)
+    pooled, halves = pooled_names(report.results), natural_halves(report.results)
     lines = [f"# Results of {len(rows)} networks in {inputs.display_name(runs_dir)}", "",
              "Top-1 validation accuracy on each network's own target classes: final, best, and mean10_top1, the "
              f"paper's metric ({metric_words(report.results)}); still_rising: the accuracy was still climbing at "
-             "the end.", "", *([pooled, ""] if pooled else []),
+             "the end.", "", *([pooled, ""] if pooled else []), *([halves, ""] if halves else []),
              markdown_table(rows, COLUMNS)]
     if report.unfinished:
         unfinished = ", ".join(report.unfinished_said)
         lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{training_now(report.training)}): "
                                           f"{unfinished}")]
     lines += _planned(report)
-    for seen in run_caveats.seen_classes(report.results, facts=report.dataset_facts):
-        lines += ["", inputs.display_name(f"Careful: {seen}.")]
+    cautions = [report.reference_levels] * bool(report.reference_levels) \
+        + run_caveats.seen_classes(report.results, facts=report.dataset_facts) \
+        + run_caveats.other_schedules(report.results)
+    for caution in cautions:
+        lines += ["", inputs.display_name(f"Careful: {caution}.")]
     lines += _left_out(report)
     return {"results.csv": _csv(rows, COLUMNS), "results.md": "\n".join(lines) + "\n"}
 
@@ -266,7 +284,9 @@ def _table1(report, reference_results, runs_dir):
     boosts = table1(report.results, bases=report.bases)
     reference_bases = Bases(reference_results) if reference_results else None
     reference_boosts = table1(reference_results, bases=reference_bases) if reference_results else None
-    text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers", "",
+    text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers, in percentage points",
+            "", "Boosts in percentage points of top-1 accuracy, as findings.md gives differences: the paper's Table 1 "
+            "writes them as % (its 1.6% is 1.6 points).", "",
             table1_markdown(boosts, reference_boosts), "",
             "Each AnB+ network is compared with the base of its own target half; the pooled column repeats the "
             "paper's definition (baseA and baseB averaged) where the halves' bases agree within "
@@ -290,8 +310,8 @@ def _table1(report, reference_results, runs_dir):
     unpaired = table1_unpaired(report.results, bases=report.bases) + (
         table1_unpaired(reference_results, columns=REFERENCE_COLUMNS, bases=reference_bases)
         if reference_results else [])
-    for line in unpaired:
-        text += ["", f"Careful: {line}."]
+    for line in unpaired + table1_schedules(report.results, boosts):
+        text += ["", inputs.display_name(f"Careful: {line}.")]
     return {"table1.csv": _csv(boosts, TABLE_1_COLUMNS), "table1.md": "\n".join(text) + "\n"}
 
 

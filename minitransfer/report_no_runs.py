@@ -24,7 +24,9 @@ def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
     quoted as the library names them (`out`), which the command line says as its options (--out).
     Where runs finished (their result.json there) but each is left out, it says so, their reasons
     grouped (:func:`_finished_left_out`); before, "no finished runs (*.run/result.json)" of runs that had
-    finished."""
+    finished.
+    Returns (the message, whether ``runs_dir`` is a run folder itself: a usage mistake, not a folder of runs
+    none of which finished)."""
     finished, left_out = _finished_and_other(left_out)
     why = []
     for what, texts in (("failed", failed), ("left out", left_out)):
@@ -39,13 +41,14 @@ def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
         why.insert(0, f"{len(unfinished)} not finished{now} ({', '.join(unfinished[:UNFINISHED_NAMED])}"
                       + (f" and {more} more)" if more > 0 else ")"))
     if finished:
-        return f"nothing to report under {runs_dir}: " + "; ".join([_finished_left_out(finished), *why])
-    if not why and runs_dir.suffix == ".run":
+        return f"nothing to report under {runs_dir}: " + "; ".join([_finished_left_out(finished), *why]), False
+    run_folder = not why and runs_dir.suffix == ".run"
+    if run_folder:
         why = [f"it is a run folder itself: give the folder that holds it, {runs_dir.parent}"]
     elif not why:
         why = [f"{_nothing_there(runs_dir)}: give the folder a grid was trained into (its `out`), or the one that "
                f"holds train's `out`"]
-    return f"no finished runs (*.run/result.json) under {runs_dir}: " + "; ".join(why)
+    return f"no finished runs (*.run/result.json) under {runs_dir}: " + "; ".join(why), run_folder
 
 
 def _finished_and_other(left_out):

@@ -10,6 +10,7 @@ import math
 from minitransfer.comparisons import built_bases
 from minitransfer.data import inputs
 from minitransfer.experiment import CROSS
+from minitransfer.findings import POINTS
 from minitransfer.results import interchangeable_halves, mean, means_by_n, relative_by_n, select
 from minitransfer.run_labels import label_pattern, shown_treatment
 from minitransfer.treatments import KINDS
@@ -52,7 +53,11 @@ def result_rows(results):
     return [dict(r.row(), treatment=shown_treatment(r.run)) for r in results]
 
 
-OWN_TREATMENTS = "The treatment column is each run's own label, n written as n: none of these runs is pooled."
+# what results.md's run and label columns are: a run named B3B trained with --half A is the network B3A
+NAMES_AND_LABELS = ("The run column is the name each run was given; the label column is what its network is, its "
+                    "treatment as its records say (the half it trained on, the layers it copied and from which base), "
+                    "whatever it was named")
+OWN_TREATMENTS = f"{NAMES_AND_LABELS}; the treatment column is its label, n written as n: none of these runs is pooled."
 
 
 def pooled_names(results):
@@ -76,7 +81,7 @@ def pooled_names(results):
                             f'{own}, the source base (trained and scored on the other dataset), is "{treatment}"')
     here = "; ".join(filter(None, [", ".join(said[False]), "across datasets, " * bool(said[True])
                                    + ", ".join(said[True])]))
-    return ("The label column is each run's own name; the treatment column is, for a random A/B split, the paper's "
+    return (f"{NAMES_AND_LABELS}; the treatment column is, for a random A/B split, the paper's "
             "pooled treatment (its footnote 3: AnA counts as BnB, BnA as AnB, baseA as baseB), as Figure 2 pools "
             "them, and for a transfer across datasets as its figure pools them; a natural-split or every-class run's "
             f"treatment is its own label (n written as n). Here {here}"
@@ -119,8 +124,10 @@ def markdown_table(rows, columns):
     return "\n".join(lines) + "\n"
 
 
-def _percent(value):
-    return "–" if math.isnan(value) else f"{100 * value:+.1f}%"
+def _points(value):
+    """A boost (a difference of accuracies, fractions) in percentage points, as findings.md gives differences and
+    the paper's Table 1 its boosts (which it writes "%": its 1.6% is 1.6 points of top-1 accuracy): "+1.6"."""
+    return "–" if math.isnan(value) else f"{POINTS * value:+.1f}"
 
 
 TABLE_1_COLUMNS = ("layers", "boost_over_own_base", "boost_over_pooled_base", "boost_over_BnB+", "layers_with_runs")
@@ -136,10 +143,10 @@ def table1_markdown(rows, reference_rows=None):
         columns += list(REFERENCE_COLUMNS[:2])
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for index, row in enumerate(rows):
-        cells = [row["layers"], _percent(row["boost_over_own_base"]), _percent(row["boost_over_pooled_base"]),
-                 _percent(row["boost_over_BnB+"]), row["layers_with_runs"] or "–"]
+        cells = [row["layers"], _points(row["boost_over_own_base"]), _points(row["boost_over_pooled_base"]),
+                 _points(row["boost_over_BnB+"]), row["layers_with_runs"] or "–"]
         if reference_rows:
-            cells += [_percent(reference_rows[index]["boost_over_pooled_base"]),
-                      _percent(reference_rows[index]["boost_over_BnB+"])]
+            cells += [_points(reference_rows[index]["boost_over_pooled_base"]),
+                      _points(reference_rows[index]["boost_over_BnB+"])]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

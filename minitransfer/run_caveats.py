@@ -8,6 +8,7 @@ themselves are :mod:`minitransfer.findings`'.
 
 from minitransfer.config_wording import option_name
 from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
+from minitransfer.models import get as get_preset
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
 from minitransfer.run_facts import at_chance_kinds, bases_at_chance, binomial_se, classes_matched_by, validation_sets
 from minitransfer.run_logs import EVAL_COLUMNS, eval_csv_lines
@@ -45,7 +46,7 @@ def warnings(results, shown=None, listed_in=None, sets=None, facts=None):
                      f"result.json back from where it trained, or train it again (--overwrite)")
     return found + at_chance(results, shown, listed_in, facts) \
         + small_validation(results, shown, listed_in, sets, facts) \
-        + seen_classes(results, shown, listed_in, facts) + _other_schedules(results, shown, listed_in) \
+        + seen_classes(results, shown, listed_in, facts) + other_schedules(results, shown, listed_in) \
         + _cut_logs(results, shown, listed_in)
 
 
@@ -187,7 +188,7 @@ def _listed(names, shown, listed_in):
     return f"{', '.join(names[:shown])} and {len(names) - shown} more, all listed in {listed_in}"
 
 
-def _other_schedules(results, shown=None, listed_in=None):
+def other_schedules(results, shown=None, listed_in=None):
     """A warning for each group of runs (:func:`minitransfer.run_facts.schedule_group`) trained with
     other schedules (:data:`minitransfer.run_facts.SCHEDULE_FIELDS`): a network trained for fewer
     iterations, or evaluated more often, is not comparable with its base."""
@@ -210,3 +211,22 @@ def _other_schedules(results, shown=None, listed_in=None):
 def _option(field, value):
     """A training field as the option that sets it: "--max-iter 300"."""
     return f"{option_name(field)} {value}"
+
+
+PAPER_PRESET = "caffenet"  # the network of the paper's runs, which --reference draws (ImageNet, its schedule)
+
+
+def reference_levels(results):
+    """What a report drawing the paper's runs (--reference) over ``results`` says once (terminal, results.md),
+    where some of them are not the paper's setup, CaffeNet (:data:`PAPER_PRESET`) trained for its preset's
+    iterations (450,000, on ImageNet): the presets and iterations they have instead, and that only the curves'
+    shapes compare, not their levels (a small dataset's runs at 0.15 under ImageNet's at 0.62); "" where every
+    run is of that setup. The reference lines are drawn all the same."""
+    paper = get_preset(PAPER_PRESET)
+    presets = sorted({r.preset or "unknown" for r in results})
+    iterations = sorted({str(dict(r.schedule).get("max_iter", "unknown")) for r in results})
+    if presets == [PAPER_PRESET] and iterations == [str(paper.max_iter)]:
+        return ""
+    return (f"--reference draws the paper's runs, {paper.name} trained on ImageNet for {paper.max_iter:,} "
+            f"iterations, while these runs are of preset {', '.join(presets)} and {option_name('max_iter')} "
+            f"{', '.join(iterations)}: only the shapes of their curves compare, not their levels of accuracy")

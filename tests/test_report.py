@@ -127,7 +127,7 @@ def test_table1_matches_a_hand_computation(runs_dir, tmp_path):
         assert float(rows[layers]["boost_over_pooled_base"]) == pytest.approx(over_pooled, abs=1e-4)
         assert float(rows[layers]["boost_over_BnB+"]) == pytest.approx(over_selffer, abs=1e-4)
     assert rows["3 to 7"]["layers_with_runs"] == "3 and 5"
-    assert "| 5 to 7 | +8.0% | +9.0% | +6.0% | 5 |" in written.files["table1.md"].read_text()
+    assert "| 5 to 7 | +8.0 | +9.0 | +6.0 | 5 |" in written.files["table1.md"].read_text()
 
 
 def test_unequal_halves_are_not_pooled(runs_dir, tmp_path):
@@ -994,24 +994,25 @@ def unfinished_grid(tmp_path):
 
 
 NOT_RUNS = {
-    "home-folder": (home_folder, "no run folder (<name>.run/, which experiment and train write) is in it or in a "
-                                 "folder below it: give the folder a grid was trained into (its --out), or the one "
-                                 "that holds train's --out"),
-    "run-folder-itself": (lambda tmp_path: write_runs(tmp_path / "grid") / "random0" / "A3B.run",
+    "home-folder": (home_folder, 1, "no run folder (<name>.run/, which experiment and train write) is in it or "
+                                    "in a folder below it: give the folder a grid was trained into (its --out), or "
+                                    "the one that holds train's --out"),
+    "run-folder-itself": (lambda tmp_path: write_runs(tmp_path / "grid") / "random0" / "A3B.run", 2,
                           "it is a run folder itself: give the folder that holds it, {runs.parent}"),
-    "nothing-finished": (unfinished_grid, "14 not finished (random0/baseA (not started), random0/baseB (not started), "
-                                          "random0/B1B (not started), random0/B1B+ (not started), "
-                                          "random0/A1B (not started) and 9 more)"),
+    "nothing-finished": (unfinished_grid, 1, "14 not finished (random0/baseA (not started), "
+                                             "random0/baseB (not started), random0/B1B (not started), "
+                                             "random0/B1B+ (not started), random0/A1B (not started) and 9 more)"),
 }
 
 
-@pytest.mark.parametrize("folder, why", NOT_RUNS.values(), ids=NOT_RUNS.keys())
-def test_cli_report_of_a_folder_without_finished_runs_says_why(tmp_path, folder, why):
+@pytest.mark.parametrize("folder, code, why", NOT_RUNS.values(), ids=NOT_RUNS.keys())
+def test_cli_report_of_a_folder_without_finished_runs_says_why(tmp_path, folder, code, why):
     """A mistyped or wrong folder (a home folder, a run's own folder), or a grid not trained yet:
-    one line naming the folder and why there is nothing to report, exit code 1, nothing written."""
+    one line naming the folder and why there is nothing to report, nothing written; exit code 1, but 2
+    for a run's own folder, a usage mistake (as a weights file given is), which exited 1."""
     runs = folder(tmp_path)
     before = sorted(runs.rglob("*"))
     result = CliRunner().invoke(main, ["report", str(runs)])
-    assert result.exit_code == 1
+    assert result.exit_code == code
     assert result.output == f"error: no finished runs (*.run/result.json) under {runs}: {why.format(runs=runs)}\n"
     assert sorted(runs.rglob("*")) == before

@@ -33,7 +33,7 @@ def test_table1_csv_layers_are_text_to_a_spreadsheet(tmp_path):
     for row in rows:
         assert imported_as(row["layers"]) == "text"
         assert imported_as(row["layers_with_runs"]) == ("number" if row["layers_with_runs"].isdigit() else "text")
-    assert "| 1 to 7 | +5.0% | +6.0% | +4.0% | 1, 3 and 5 |" in written.files["table1.md"].read_text()
+    assert "| 1 to 7 | +5.0 | +6.0 | +4.0 | 1, 3 and 5 |" in written.files["table1.md"].read_text()
 
 
 @pytest.mark.parametrize("layers, words", [

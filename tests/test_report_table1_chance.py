@@ -32,7 +32,7 @@ def table1_of(tmp_path, data, base_top1):
 
 def test_table1_of_bases_no_better_than_chance_says_so_under_the_table(tmp_path, val_200):
     text = table1_of(tmp_path, val_200, 0.25)
-    assert "| 1 to 7 | +2.0% | +2.0% | +0.0% | 1 and 3 |" in text
+    assert "| 1 to 7 | +2.0 | +2.0 | +0.0 | 1 and 3 |" in text
     assert ("Careful: these boosts are of networks that copy their layers from, or are measured against, bases no "
             "better than chance (random0/baseA (25.0%, chance 25.0%), random0/baseB (25.0%, chance 25.0%), "
             "random1/baseA (25.0%, chance 25.0%) and 1 more): they learned nothing, so the boosts tell nothing of "

@@ -26,7 +26,7 @@ def test_an_own_base_column_without_its_base_says_which(runs_dir, tmp_path, dama
     else:
         (folder / "result.json").write_text(NO_EVALUATION)
     text = table1_md(runs_dir, tmp_path / "r")
-    assert "| 1 to 7 | – | – | +4.0% | 1, 3 and 5 |" in text  # AnB+ against BnB+ alone
+    assert "| 1 to 7 | – | – | +4.0 | 1, 3 and 5 |" in text  # AnB+ against BnB+ alone
     assert f"{OWN}throughout: no base of the AnB+ runs' own target has an accuracy ({said}){WHY}" in text
 
 
@@ -39,7 +39,7 @@ def test_an_own_base_column_empty_at_some_layers_names_them(runs_dir, tmp_path):
         if run.treatment in ("AnB+", "BnB+"):
             write_run(runs_dir, run, 0.6)
     text = table1_md(runs_dir, tmp_path / "r")
-    assert "| 1 to 7 | +3.5% | " in text and "| 5 to 7 | – | " in text  # A1B+, A3B+ against random0/baseB
+    assert "| 1 to 7 | +3.5 | " in text and "| 5 to 7 | – | " in text  # A1B+, A3B+ against random0/baseB
     assert f"{OWN}for layers 5 to 7: no base of the AnB+ runs' own target has an accuracy (random1/baseB: not " \
            f"among the runs){WHY}" in text
 

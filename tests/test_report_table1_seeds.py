@@ -47,7 +47,7 @@ def test_pooled_columns_of_runs_of_other_split_seeds_say_which_seeds(tmp_path):
     assert float(rows["3 to 7"]["boost_over_own_base"]) == pytest.approx(0.02)
     assert float(rows["3 to 7"]["boost_over_pooled_base"]) == pytest.approx(0.12)
     assert float(rows["3 to 7"]["boost_over_BnB+"]) == pytest.approx(0.20)
-    assert "| 3 to 7 | +2.0% | +12.0% | +20.0% | 3 |" in table
+    assert "| 3 to 7 | +2.0 | +12.0 | +20.0 | 3 |" in table
     assert f"\nCareful: {UNPAIRED_POOLED}.\n" in table and f"\nCareful: {UNPAIRED_SELFFER}.\n" in table
     assert "compares AnB+" not in printed  # under the table only (the CPU demo would print one every time)
 

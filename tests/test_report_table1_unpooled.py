@@ -27,7 +27,7 @@ def test_a_pooled_column_without_both_halves_bases_says_why(runs_dir, tmp_path, 
     else:
         (folder / "result.json").write_text(NO_EVALUATION)
     text = table1_md(runs_dir, tmp_path / "r")
-    assert "| 1 to 7 | +5.0% | – | +4.0% | 1, 3 and 5 |" in text  # AnB+ against baseB (0.62), its own
+    assert "| 1 to 7 | +5.0 | – | +4.0 | 1, 3 and 5 |" in text  # AnB+ against baseB (0.62), its own
     assert UNPOOLED in text
 
 

@@ -50,6 +50,7 @@ EXIT_CODES = (
     (resumed_logs.RunLogError, EXIT_BAD_DATA, "error: bad data"),
     (run_file_readers.FileUnreadable, EXIT_IO, "error: I/O"),  # an UnreadableRun too: the system would not read it
     (treatments.UnreadableRun, EXIT_BAD_DATA, "error: bad data"),  # a run's file report cannot read (info)
+    (report.RunFolderGiven, EXIT_USAGE, "error"),  # a NoRuns too: RUNS is a run's own folder
     (report.NoRuns, EXIT_ERROR, "error"),
     (run_outcome.Diverged, EXIT_ERROR, "error: training diverged"),
     (cuda.CudaUnavailable, EXIT_ERROR, "error"),

@@ -69,7 +69,7 @@ def report(runs, out, reference):
     in OUT, computed before OUT is touched. All it does, run by run: docs/report.md.
 
     Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS), 2 usage
-    (RUNS does not exist or is not a folder, --reference neither 'paper' nor a file, another
+    (RUNS missing, not a folder or a run's own, --reference neither 'paper' nor a file, another
     report writing into OUT, OUT a run's, a dataset's, a grid's or a grid split's folder, or inside
     a run folder), 65 bad data (runs of several datasets, presets or precisions under RUNS; a
     --reference file that is not a table of runs), 74 a file could not be written, 75 interrupted
@@ -137,7 +137,8 @@ def _lines(written, runs):
     yield "what these networks show (percentage points, ± one standard error):"
     for finding in written.findings:
         yield f"  {'holds' if finding.holds else 'not shown'}: {finding.text}"
-    for warning in written.brief_warnings(UNFINISHED_SHOWN):
+    for warning in written.brief_warnings(UNFINISHED_SHOWN) + [written.reference_levels] * bool(
+            written.reference_levels):
         yield f"  careful: {warning}"
 
 
