@@ -65,8 +65,9 @@ def test_the_grid_tells_how_far_each_running_run_has_got(tmp_path):
         assert len(told) == len(set(told)), lines  # a line unchanged is not told again
 
 
-def test_experiment_into_a_pipe_tells_the_runs_progress_every_30_s(micro_data, tmp_path, monkeypatch):
-    """`experiment ... | cat` (and on a terminal alike): the grid tells its runs' progress, as often as train does."""
+def test_experiment_keeps_run_grids_progress_period_terminal_or_not(micro_data, tmp_path, monkeypatch):
+    """experiment leaves run_grid's period as it is (every Progress.LINE_SECONDS; before, it chose by isatty):
+    whether its output is a terminal or a pipe, the grid tells its runs' progress."""
     from minitransfer.cli import main
 
     out, asked = tmp_path / "grid", {}
