@@ -13,7 +13,7 @@ from fake_results import finished_result
 
 from minitransfer import experiment as grid
 from minitransfer import scheduler
-from minitransfer.grid_progress import RunLog, RunsTraining
+from minitransfer.grid_progress import RunLog, RunsTraining, Warnings
 from minitransfer.progress import Progress
 from test_experiment import OPTIONS
 
@@ -152,18 +152,21 @@ def test_never_where_the_period_is_none(tmp_path):
 def test_a_resumed_runs_log_is_read_from_the_runs_start(tmp_path):
     """The grid appends to a resumed run's log: the line of its earlier attempt was told as the run's
     progress, its old time left with it, until the new attempt wrote its own."""
-    path, lines, clock = tmp_path / "train.log", [], _Clock()
+    path, lines, clock, name = tmp_path / "train.log", [], _Clock(), "random0/baseA"
     _progress_log(path, 6)  # the earlier attempt's, ending at iteration 6
-    start = path.stat().st_size
     with open(path, "a") as log:
-        log.write("$ train --resume\nmicro on cpu\n")
+        log.write("$ train --resume\n")  # as the grid opens the log (grid_launch.open_run_log), then watches it
+    warnings = Warnings(lines.append)
+    warnings.watch(name, path)
+    with open(path, "a") as log:
+        log.write("micro on cpu\n")
     training = RunsTraining(lines.append, every=30, clock=clock)
     clock.now += 30
-    training.tell({"random0/baseA": RunLog(path, start)})
+    training.tell(warnings.run_logs([name]))
     assert lines == []
     earlier = path.read_text()
     _progress_log(path, 7)
     path.write_text(earlier + path.read_text().splitlines(keepends=True)[-1])
     clock.now += 30
-    training.tell({"random0/baseA": RunLog(path, start)})
-    assert lines == ["random0/baseA: iteration 7/20"]
+    training.tell(warnings.run_logs([name]))
+    assert lines == [f"{name}: iteration 7/20"]
