@@ -23,7 +23,6 @@ from minitransfer.experiment import CROSS, Run, run_dir, run_fields
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_plan_file import read_plan
-from minitransfer.preflight_memory import in_units
 
 _shared = contextvars.ContextVar("shared_plans", default=None)  # plans_shared's plans, by _shared_key
 _named = contextvars.ContextVar("paths_named", default={})  # paths_named's spellings, by absolute path
@@ -259,10 +258,11 @@ def check_memory(runs, out, options, slots):
             "the CPU" if slot is None else gpu_name(slot) for slot in slots).items())
         raise preflight_memory.OutOfMemory(
             f"the grid trains {count} runs at once (its slots: {slots_text}): {names} need about "
-            f"{in_units(total, math.ceil)} of memory together (the largest: {top.what} needs about "
-            f"{in_units(top.bytes)}, and each process {in_units(preflight_memory.PROCESS_BYTES)}); "
-            f"{in_units(available.bytes, math.floor)} is available ({available.source}); give the grid fewer "
-            f"slots or lower `{top.field}`")
+            f"{preflight_memory.in_units(total, math.ceil)} of memory together (the largest: {top.what} needs "
+            f"about {preflight_memory.in_units(top.bytes)}, and each process "
+            f"{preflight_memory.in_units(preflight_memory.PROCESS_BYTES)}); "
+            f"{preflight_memory.in_units(available.bytes, math.floor)} is available ({available.source}); give the "
+            f"grid fewer slots or lower `{top.field}`")
 
 
 def _sizing(run, out, options):

@@ -6,13 +6,14 @@ run's accuracy (:func:`accuracy_note`); how far each running run has got, every 
 (:class:`StoppingLog`). :mod:`minitransfer.scheduler` runs the grid.
 """
 
+import pathlib
 import re
 import time
+import typing
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, rundir, stopping
 from minitransfer.experiment import CHECKPOINT_FILE, run_dir, run_fields
-from minitransfer.progress import Progress
 from minitransfer.run_lines import run_metric_words
 from minitransfer.rundir import RESULT_FILE
 
@@ -29,15 +30,21 @@ class Warnings:
     BASE = "<its base>"  # what stands for a transfer's base in the texts compared
 
     def __init__(self, log):
-        self.log, self.told, self.logs = log, set(), {}  # logs: run name -> [its log, bytes read, its base]
+        self.log, self.told, self.logs = log, set(), {}  # logs: run name -> [its RunLog, bytes read, its base]
 
     def watch(self, name, path, base=None):
-        """Relay the warnings run ``name`` writes to ``path`` from now on (what is there is its past);
-        ``base``: the weights file of the base it copies from, whose name its warnings may quote."""
+        """Relay the warnings run ``name`` writes to ``path`` from now on (what is there is its past: an
+        earlier attempt's, the log being appended to); ``base``: the weights file of the base it copies
+        from, whose name its warnings may quote."""
         try:
-            self.logs[name] = [path, path.stat().st_size, str(base) if base is not None else None]
+            start = path.stat().st_size
         except OSError:  # the log it was just started with went: nothing to relay, its run says why
-            pass
+            return
+        self.logs[name] = [RunLog(path, start), start, str(base) if base is not None else None]
+
+    def run_logs(self, names):
+        """The logs of the runs ``names`` watched, as each started ({run name: its :class:`RunLog`})."""
+        return {name: self.logs[name][0] for name in names if name in self.logs}
 
     def relay(self, name=None, ended=False, held=()):
         """Tell the new warnings of run ``name`` (default: of every run watched but those ``held``, whose
@@ -45,9 +52,9 @@ class Warnings:
         for each in [name] if name is not None else [each for each in self.logs if each not in held]:
             if each not in self.logs:
                 continue
-            path, read, base = self.logs.pop(each) if ended else self.logs[each]
+            run_log, read, base = self.logs.pop(each) if ended else self.logs[each]
             try:
-                with open(path, "rb") as stream:
+                with open(run_log.path, "rb") as stream:
                     stream.seek(read)
                     text = stream.read()
             except OSError:
@@ -62,6 +69,14 @@ class Warnings:
                     self.log(f"{each}: {line}")
 
 
+class RunLog(typing.NamedTuple):
+    """A running run's log, and its size as the run started: the bytes before ``start`` are its past
+    (an earlier attempt's lines, the grid appending to the log of a run it resumes)."""
+
+    path: pathlib.Path
+    start: int
+
+
 class RunsTraining:
     """How far each running run has got, told every ``every`` seconds (as ``train`` tells it:
     :attr:`minitransfer.progress.Progress.LINE_SECONDS`; None: never), a line per run,
@@ -74,35 +89,37 @@ class RunsTraining:
     TAIL_BYTES = 4096  # far more than one progress line, and all a look at a log of hours reads
     LINE = re.compile(r"(iteration \d+/\d+)\b.*?(, [^,]* left)?$")
 
-    def __init__(self, log, every=Progress.LINE_SECONDS, clock=time.monotonic):
+    def __init__(self, log, every, clock=time.monotonic):
         self.log, self.every, self.clock = log, every, clock
         self.last, self.told = clock(), {}  # told: run name -> its line last told
 
     def tell(self, logs):
-        """Where the period is over, tell the new progress of each run in ``logs`` ({run name: its log})."""
+        """Where the period is over, tell the new progress of each run in ``logs`` ({run name: its
+        :class:`RunLog`}), from what it wrote since it started."""
         if self.every is None or self.clock() - self.last < self.every:
             return
         self.last = self.clock()
         self.told = {name: self.told[name] for name in logs if name in self.told}  # runs ended: forgotten
-        for name, path in logs.items():
-            line = last_progress_line(path)
+        for name, run_log in logs.items():
+            line = last_progress_line(run_log.path, run_log.start)
             if line is not None and line != self.told.get(name):
                 self.told[name] = line
                 self.log(f"{name}: {line}")
 
 
-def last_progress_line(path):
-    """The last whole progress line of the log ``path`` in short ("iteration 600/2000, 40 s left"),
-    or None where it has none yet (or cannot be read: its run tells why as it ends)."""
+def last_progress_line(path, start=0):
+    """The last whole progress line of the log ``path`` after its byte ``start`` in short ("iteration
+    600/2000, 40 s left"), or None where it has none yet (or cannot be read: its run tells why as it ends)."""
     try:
         with open(path, "rb") as stream:
             size = stream.seek(0, 2)
-            stream.seek(max(size - RunsTraining.TAIL_BYTES, 0))
+            begin = max(size - RunsTraining.TAIL_BYTES, start)
+            stream.seek(begin)
             text = stream.read()
     except OSError:
         return None
     lines = text[:text.rfind(b"\n") + 1].decode("utf-8", "replace").splitlines()
-    if size > RunsTraining.TAIL_BYTES:
+    if begin > start:
         lines = lines[1:]  # the first may be the end of a line cut by the seek
     for line in reversed(lines):
         found = RunsTraining.LINE.match(line)

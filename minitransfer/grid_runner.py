@@ -48,7 +48,7 @@ class GridRunner(RunsElsewhere):
     stop: :meth:`run` until none is left, :meth:`stop`, :meth:`settle`, :meth:`close`. The runs another
     process trains: :class:`minitransfer.grid_elsewhere.RunsElsewhere`."""
 
-    def __init__(self, runs, out, options, train_command, devices, log, progress, in_place, progress_every=None):
+    def __init__(self, runs, out, options, train_command, devices, log, progress, in_place, progress_every):
         self.out, self.options, self.train_command, self.log = out, options, train_command, log
         self.in_place = in_place  # raises once `out` is moved or deleted, or its lock lost (GridLock.check_in_place)
         planned = {r.name for r in runs}
@@ -103,8 +103,8 @@ class GridRunner(RunsElsewhere):
             self._start_ready()
             self._say_started()
             self.warnings.relay(held={self.running[slot][0].name for slot in self.unsaid})
-            self.training.tell({run.name: run_dir(self.out, run) / LOG_FILE
-                                for slot, (run, _, _) in self.running.items() if slot not in self.unsaid})
+            self.training.tell(self.warnings.run_logs(
+                run.name for slot, (run, _, _) in self.running.items() if slot not in self.unsaid))
             ended = self._collect_exits()
             self._collect_elsewhere()
             self._drop_orphans()

@@ -69,10 +69,10 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     ``preflight_memory.OutOfMemory`` when the runs it would train at once need more memory together than
     is available. ``progress``: told how far the checks
     and the plan of a large grid have got before its first run starts (e.g. a line on stderr).
-    ``log`` is told, every ``progress_every`` seconds (default: as often as ``train`` tells it; None:
-    never), how far each running run has got, "random0/baseA: iteration
-    600/2000, 40 s left" (:class:`minitransfer.grid_progress.RunsTraining`): a grid whose runs take hours
-    shows life where its output goes to a file or a pipe. In a
+    ``log`` is told, every ``progress_every`` seconds (default: every ``Progress.LINE_SECONDS`` (30 s),
+    the longest ``train`` goes without a line; None: never), how far each running run has got,
+    "random0/baseA: iteration 600/2000, 40 s left" (:class:`minitransfer.grid_progress.RunsTraining`): a
+    grid whose runs take hours shows life where its output goes to a file or a pipe. In a
     folder this process cannot write (:func:`_finished_unwritable`) a grid whose every run is
     finished is checked and reported, writing nothing; one with runs left is a ``StorageError``.
     An error that stops the grid once it has planned (the disk full as a run starts; its folder moved

@@ -282,7 +282,7 @@ def _base_finished_lines():
     submits it again after its base) where its base's network, the file it copies (``--copy-from``), is not
     there and the transfer is not finished. SLURM drops the ``afterok`` dependency of a transfer whose base's
     task was cancelled while pending, and starts it: train then refused the run (exit 2, "an option, or a file
-    in the way"), the missing file said only in its train.log."""
+    in the way"), the missing file said only in its train.log. The base is named as its case names it (``$base``)."""
     return [
         "# a base's task cancelled while pending: SLURM drops the dependency (afterok) and starts its transfers",
         'copy_from=""',
@@ -290,7 +290,6 @@ def _base_finished_lines():
         '  if [ "${command[i - 1]}" = --copy-from ]; then copy_from=${command[i]}; fi',
         "done",
         'if [ -n "$copy_from" ] && [ ! -e "$copy_from" ] && ! finished; then',
-        '  base=${copy_from#"$out/"}; base=${base%.h5}',
         '  echo "run $run: not trained: base $base is not finished (its task was cancelled or failed?); rerun'
         f' {SUBMIT_FILE}" >&2',
         f"  exit {grid.EXIT_INTERRUPTED}",

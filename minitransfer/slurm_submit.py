@@ -163,7 +163,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "set -euo pipefail",
         "# this script's path as its messages give it in a command to run, quoted as shlex.quote quotes the",
         "# command line's (bare where it holds only the characters a shell reads as they are)",
-        """if [[ "$0" =~ ^[-A-Za-z0-9_@%+=:,./]+$ ]]; then submit_sh=$0; else submit_sh=${0@Q}; fi""",
+        """if [[ "$0" =~ ^[-A-Za-z0-9_@%+=:,./]+$ ]]; then submit_sh=$0; else printf -v submit_sh %q "$0"; fi""",
         "dry_run=no",
         f'usage="usage: bash $submit_sh [--dry-run]; --dry-run: {DRY_RUN_HELP}; {EXIT_CODES_HELP}"',
         'case "$*" in',

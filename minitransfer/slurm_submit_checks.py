@@ -9,8 +9,8 @@ the one they copied, refused as a local grid refuses it (:func:`bases_copied_lin
 It ends (exit 1) where SLURM cannot be reached (:func:`reached_lines`) or another ``submit.sh`` of the
 same runs is submitting (:func:`other_folders_lines`), and with ``--dry-run`` asks ``sbatch --test-only``
 whether it would take each array script (:func:`test_only_lines`). The time limits the tasks would get
-are checked by :mod:`minitransfer.slurm_time`. It ends (exit 74) where it cannot write the folders the
-submission needs (:func:`writable_lines`).
+are checked by :mod:`minitransfer.slurm_time`. It ends (exit 74) where it cannot write the files and folders
+the submission needs (:func:`writable_lines`), a dry run too, by their modes.
 """
 
 import shlex
@@ -186,32 +186,50 @@ def test_only_lines():
 
 def writable_lines():
     """Bash lines ending ``submit.sh`` (exit 74, "cannot write PATH: REASON"; before it records or submits
-    anything, not in a dry run) where it cannot write its :data:`SUBMITTED_FILE` (in the scripts' folder) or
-    the folder of the tasks' output (``$scripts/logs``, made where it is not there). SLURM writes each task's
-    output there as the job's user: one it cannot write (or a folder that is not there) fails every task to
-    launch (JobLaunchFailure) with no output anywhere, at each rerun too, while sbatch took them all."""
+    anything) where it cannot write its :data:`SUBMITTED_FILE` (in the scripts' folder) or the folder of the
+    tasks' output (``$scripts/logs``, made where it is not there). SLURM writes each task's output there as
+    the job's user: one it cannot write (or a folder that is not there) fails every task to launch
+    (JobLaunchFailure) with no output anywhere, at each rerun too, while sbatch took them all. A dry run,
+    which writes nothing, tests their modes (or their folder's, where they are not there) and stops so too,
+    saying the submission would: before, it said all was well, and the submission then exited 74."""
     return [
         "# unwritable PATH ERROR WHAT: exit 74, saying PATH cannot be written (the reason: ERROR's last part,",
         "# as bash, mkdir and the like end theirs) and WHAT goes there",
         "unwritable() {",
-        '  echo "nothing submitted: cannot write $1: ${2##*: }: $3; make it writable, then rerun $submit_sh" >&2',
+        '  if [ "$dry_run" = yes ]; then',
+        '    echo "dry run stopped: $submit_sh would fail: cannot write $1: ${2##*: }: $3; make it writable, then'
+        ' rerun $submit_sh --dry-run" >&2',
+        "  else",
+        '    echo "nothing submitted: cannot write $1: ${2##*: }: $3; make it writable, then rerun $submit_sh" >&2',
+        "  fi",
         f"  exit {EXIT_IO}",
         "}",
         "# writable FOLDER WHAT: whether a file can be made in FOLDER (a test of its mode misses a read-only file",
-        "# system, an ACL, and root's rights on a folder SLURM's tasks, run as the user, cannot write)",
+        "# system, an ACL)",
         "writable() {",
         '  local probe="$1/.submit-probe-$$"',
         '  error=$({ : > "$probe"; } 2>&1) || unwritable "$1" "$error" "$2"',
         '  rm -f -- "$probe"',
         "}",
-        'if [ "$dry_run" = no ]; then',
-        f'  error=$({{ : >> {SUBMITTED_FILE}; }} 2>&1) || unwritable "$scripts/{SUBMITTED_FILE}" "$error" "it records'
-        ' which run each array task trains"',
-        "  # the folder of the tasks' output (#SBATCH --output): SLURM does not make it; a user may have deleted it",
-        "  logs_use=\"the tasks' output goes there, without which SLURM cannot start them (JobLaunchFailure, no output"
+        "# would_write PATH WHAT: for a dry run, which writes nothing, whether PATH (its folder where it is not there)",
+        "# is writable by its mode",
+        "would_write() {",
+        '  local path=$1',
+        '  if [ ! -e "$path" ]; then path=$(dirname -- "$path"); fi',
+        '  [ -w "$path" ] || unwritable "$path" "not writable" "$2"',
+        "}",
+        'submitted_use="it records which run each array task trains"',
+        "# the folder of the tasks' output (#SBATCH --output): SLURM does not make it; a user may have deleted it",
+        "logs_use=\"the tasks' output goes there, without which SLURM cannot start them (JobLaunchFailure, no output"
         ' anywhere)"',
+        'if [ "$dry_run" = no ]; then',
+        f'  error=$({{ : >> {SUBMITTED_FILE}; }} 2>&1) || unwritable "$scripts/{SUBMITTED_FILE}" "$error"'
+        ' "$submitted_use"',
         '  error=$(mkdir -p -- "$scripts/logs" 2>&1) || unwritable "$scripts/logs" "$error" "$logs_use"',
         '  writable "$scripts/logs" "$logs_use"',
+        "else",
+        f'  would_write "$scripts/{SUBMITTED_FILE}" "$submitted_use"',
+        '  would_write "$scripts/logs" "$logs_use"',
         "fi",
     ]
 
@@ -225,11 +243,9 @@ def other_folders_lines():
     return [
         f'submitters="$out/{SUBMITTERS_FILE}"',
         'if [ "$dry_run" = no ]; then',
-        '  if ! { exec 7>> "$submitters"; } 2>/dev/null; then',
-        '    echo "nothing submitted: cannot write $submitters (the tasks write into $out too): make $out writable,'
-        ' then rerun $submit_sh" >&2',
-        "    exit 74",
-        "  fi",
+        '  error=$({ : >> "$submitters"; } 2>&1) || unwritable "$submitters" "$error" "it records the scripts'
+        ' folders submitting runs of $out (the tasks write into $out too)"',
+        '  exec 7>> "$submitters"',
         "  if ! flock --nonblock 7; then",
         '    echo "a submit.sh of another scripts folder is submitting the runs of $out (it holds $submitters): wait'
         ' for it, then rerun $submit_sh" >&2',

@@ -10,10 +10,10 @@ from minitransfer import experiment as grid
 def task_lines(runs, out, options, train_command):
     """The lines of an array script's ``case`` that give each task its run and train command: task ``i``
     (less its array's first) trains ``runs[i]`` with ``train_command`` and
-    :func:`minitransfer.experiment.train_arguments` of ``options``. ``submit.sh`` holds them too
-    (:func:`edited_tasks_lines`)."""
-    return [f"  {index}) run={shlex.quote(run.name)}; command="
-            f"({shlex.join(train_command + grid.train_arguments(run, out, options))}) ;;"
+    :func:`minitransfer.experiment.train_arguments` of ``options``; a run that copies a base names it
+    (``base=``: said where its network is not there). ``submit.sh`` holds them too (:func:`edited_tasks_lines`)."""
+    return [f"  {index}) run={shlex.quote(run.name)};{f' base={shlex.quote(run.parent)};' if run.parent else ''}"
+            f" command=({shlex.join(train_command + grid.train_arguments(run, out, options))}) ;;"
             for index, run in enumerate(runs)]
 
 
@@ -44,7 +44,7 @@ def edited_tasks_lines(emitted):
         "    done",
         '    if [[ "${words[j]-}" == --* ]]; then option=""; fi  # an option itself differs',
         '    if [ "${edited[*]-}" = "${words[*]-}" ]; then spacing="only its spacing differs"; fi',
-        '    run=${emitted[i]-${found[i]}}; run=${run#*run=}; run=${run%%; command=*}',
+        '    run=${emitted[i]-${found[i]}}; run=${run#*run=}; run=${run%%;*}',
         '    echo "nothing submitted: $scripts/$script was edited where it gives run $run its train command'
         ' (${spacing:-$option${edited[j]:-nothing} where the emitted one has $option${words[j]:-nothing}}): a run'
         " trained otherwise than the plan in $out records would be pooled with the grid's; emit the scripts again"

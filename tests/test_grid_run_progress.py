@@ -13,7 +13,7 @@ from fake_results import finished_result
 
 from minitransfer import experiment as grid
 from minitransfer import scheduler
-from minitransfer.grid_progress import RunsTraining
+from minitransfer.grid_progress import RunLog, RunsTraining, Warnings
 from minitransfer.progress import Progress
 from test_experiment import OPTIONS
 
@@ -65,8 +65,9 @@ def test_the_grid_tells_how_far_each_running_run_has_got(tmp_path):
         assert len(told) == len(set(told)), lines  # a line unchanged is not told again
 
 
-def test_experiment_into_a_pipe_tells_the_runs_progress_every_30_s(micro_data, tmp_path, monkeypatch):
-    """`experiment ... | cat` (and on a terminal alike): the grid tells its runs' progress, as often as train does."""
+def test_experiment_keeps_run_grids_progress_period_terminal_or_not(micro_data, tmp_path, monkeypatch):
+    """experiment leaves run_grid's period as it is (every Progress.LINE_SECONDS; before, it chose by isatty):
+    whether its output is a terminal or a pipe, the grid tells its runs' progress."""
     from minitransfer.cli import main
 
     out, asked = tmp_path / "grid", {}
@@ -107,31 +108,34 @@ def test_a_line_per_period_for_a_changed_run_only(tmp_path):
     clock, lines, path = _Clock(), [], tmp_path / "train.log"
     training = RunsTraining(lines.append, every=30, clock=clock)
     _progress_log(path, 4, partial="iteration 5/2")  # the last line still being written
-    training.tell({"random0/baseA": path})
+    training.tell({"random0/baseA": RunLog(path, 0)})
     assert lines == []  # within the first period
     clock.now += 30
-    training.tell({"random0/baseA": path, "random0/baseB": tmp_path / "none.log"})
+    training.tell({"random0/baseA": RunLog(path, 0), "random0/baseB": RunLog(tmp_path / "none.log", 0)})
     assert lines == ["random0/baseA: iteration 4/20"]
     clock.now += 60
-    training.tell({"random0/baseA": path})
+    training.tell({"random0/baseA": RunLog(path, 0)})
     assert lines == ["random0/baseA: iteration 4/20"]  # nothing new
     _progress_log(path, 6)
     clock.now += 29
-    training.tell({"random0/baseA": path})
+    training.tell({"random0/baseA": RunLog(path, 0)})
     assert len(lines) == 1  # the period since the last look not over
     clock.now += 1
-    training.tell({"random0/baseA": path})
+    training.tell({"random0/baseA": RunLog(path, 0)})
     assert lines[1:] == ["random0/baseA: iteration 6/20"]
 
 
 def test_the_time_left_is_kept_and_a_long_log_read_from_its_end(tmp_path):
-    path = tmp_path / "train.log"
+    """Only a log's last TAIL_BYTES are read: a progress line before them (baseB's) is not told."""
+    path, before_tail = tmp_path / "train.log", tmp_path / "other.log"
     path.write_text("x" * 10 * RunsTraining.TAIL_BYTES + "\niteration 600/2000 loss 0.1 lr 0.01 3.1 it/s, 40 s left\n"
                     + "eval at 600: top-1 0.5\n")
+    before_tail.write_text("iteration 500/2000 loss 0.2 lr 0.01 3.0 it/s, 60 s left\n"
+                           + "eval line\n" * RunsTraining.TAIL_BYTES)
     clock, lines = _Clock(), []
     training = RunsTraining(lines.append, every=30, clock=clock)
     clock.now += 30
-    training.tell({"random0/baseA": path})
+    training.tell({"random0/baseA": RunLog(path, 0), "random0/baseB": RunLog(before_tail, 0)})
     assert lines == ["random0/baseA: iteration 600/2000, 40 s left"]
 
 
@@ -141,5 +145,28 @@ def test_never_where_the_period_is_none(tmp_path):
     clock = _Clock()
     training = RunsTraining(lines.append, every=None, clock=clock)
     clock.now += 1e6
-    training.tell({"random0/baseA": path})
+    training.tell({"random0/baseA": RunLog(path, 0)})
     assert lines == []
+
+
+def test_a_resumed_runs_log_is_read_from_the_runs_start(tmp_path):
+    """The grid appends to a resumed run's log: the line of its earlier attempt was told as the run's
+    progress, its old time left with it, until the new attempt wrote its own."""
+    path, lines, clock, name = tmp_path / "train.log", [], _Clock(), "random0/baseA"
+    _progress_log(path, 6)  # the earlier attempt's, ending at iteration 6
+    with open(path, "a") as log:
+        log.write("$ train --resume\n")  # as the grid opens the log (grid_launch.open_run_log), then watches it
+    warnings = Warnings(lines.append)
+    warnings.watch(name, path)
+    with open(path, "a") as log:
+        log.write("micro on cpu\n")
+    training = RunsTraining(lines.append, every=30, clock=clock)
+    clock.now += 30
+    training.tell(warnings.run_logs([name]))
+    assert lines == []
+    earlier = path.read_text()
+    _progress_log(path, 7)
+    path.write_text(earlier + path.read_text().splitlines(keepends=True)[-1])
+    clock.now += 30
+    training.tell(warnings.run_logs([name]))
+    assert lines == [f"{name}: iteration 7/20"]

@@ -41,7 +41,7 @@ def test_each_finished_runs_result_is_read_once_as_the_grid_sorts_its_runs(
     reads = _reads_counted(monkeypatch)
     monkeypatch.setattr(grid_runner, "check_folder", lambda *args: None)  # its checks read each run's record apart
     runner = scheduler.GridRunner(runs, place, options, list(grid.default_train_command()), (None,),
-                                  lambda line: None, None, lambda: None)
+                                  lambda line: None, None, lambda: None, None)
     runner.close()
     assert runner.outcome.skipped == [run.name for run in finished]  # as is_finished says, none lost
     assert runner.outcome.lost == []
@@ -61,7 +61,7 @@ def test_each_runs_result_is_read_once_in_a_grid_start_its_checks_included(
     (grid.run_dir(place, lost) / grid.CHECKPOINT_FILE).unlink()  # its network kept as its weights alone
     reads = _reads_counted(monkeypatch)
     runner = scheduler.GridRunner(runs, place, options, list(grid.default_train_command()), (None,),
-                                  lambda line: None, None, lambda: None)
+                                  lambda line: None, None, lambda: None, None)
     runner.close()
     assert runner.outcome.skipped == [run.name for run in finished] and runner.outcome.lost == [lost.name]
     folders = [grid.run_dir(place, run).name for run in finished + [lost]]

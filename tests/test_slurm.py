@@ -159,7 +159,7 @@ def fake_train_command(tmp_path):
 def array_tasks(script):
     """Array index → (run name, train argv) from an emitted array script."""
     tasks = {}
-    for match in re.finditer(r"^  (\d+)\) run=(\S+); command=\((.*)\) ;;$", script, re.MULTILINE):
+    for match in re.finditer(r"^  (\d+)\) run=(\S+);(?: base=\S+;)? command=\((.*)\) ;;$", script, re.MULTILINE):
         tasks[int(match.group(1))] = (shlex.split(match.group(2))[0], shlex.split(match.group(3)))
     return tasks
 

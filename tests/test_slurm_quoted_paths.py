@@ -2,6 +2,7 @@
 quoted as the command line quotes paths (shlex.quote: bare where nothing needs quoting): a scripts folder whose
 path holds a blank or a quote was named as it is, and the command, pasted, ran something else."""
 
+import re
 import shlex
 
 import pytest
@@ -28,3 +29,12 @@ def test_submit_names_itself_quoted_in_the_command_to_rerun(tmp_path, fake_slurm
         assert shlex.split(said) == [str(submit)], said
         # bare where nothing needs quoting, as shlex.quote leaves it
         assert (said == str(submit)) == (shlex.quote(str(submit)) == str(submit)), said
+
+
+def test_the_scripts_need_no_bash_newer_than_4_3(tmp_path):
+    """submit.sh quoted its name with ${0@Q}, bash 4.4's: on a cluster's bash 4.3 (the scripts' oldest) it
+    ended with "bad substitution" before it submitted anything."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
+                              train_command=fake_train_command(tmp_path))
+    for script in submit.parent.glob("*.sh"):
+        assert not re.findall(r"\$\{[^}]*@[QEPAaUuLK]\}", script.read_text()), script  # 4.4's operators
