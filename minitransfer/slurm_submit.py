@@ -52,7 +52,8 @@ DRY_RUN_HELP = ("on a login node (where SLURM's commands are installed it asks S
                 "where its controller does not answer; with none, it checks nothing), print the "
                 "sbatch commands it would run now (the runs neither finished nor queued, in the order they depend "
                 "on each other), the tasks it would cancel, what each task asks SLURM for, and where the logs go; "
-                "check them with sbatch --test-only; submit, cancel and record nothing")
+                "check them with sbatch --test-only, and that the files and folders it writes can be written (else "
+                "exit 74); submit, cancel and record nothing")
 EXIT_CODES_HELP = ("exit codes: 0 submitted (or nothing left to submit); 1 SLURM failed or refused: sbatch (or sbatch "
                    "--test-only) refused an array, squeue failed (SLURM cannot be reached), SLURM's commands are "
                    "missing, another submit.sh of these runs is running; 2 refused before submitting anything: an "
