@@ -70,7 +70,8 @@ def test_a_list_option_given_its_values_apart_says_how_to_join_them(tiny_data, t
                                   ["splits", "{data}", "random", "extra"],
                                   ["experiment", "--data", "{data}", "--layers", "1", "-o", "{grid}", "3"],
                                   ["experiment", "--data", "{data}", "--layers", "1", "-o{grid}", "3", "--dry-run"]],
-                         ids=["seed-option", "after-the-arguments", "after-another-option", "after-a-short-one-attached"])
+                         ids=["seed-option", "after-the-arguments", "after-another-option",
+                              "after-a-short-one-attached"])
 def test_an_extra_argument_after_no_list_option_gets_no_hint(tiny_data, tmp_path, args):
     said = _error([arg.format(data=tiny_data, grid=tmp_path / "grid") for arg in args])
     assert said.startswith("Error: Got unexpected extra argument") and "give several" not in said, said
