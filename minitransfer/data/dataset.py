@@ -300,8 +300,7 @@ def open_dataset(path, subsets=SUBSETS):
     Checks meta.json's schema, that every listed shard of ``subsets`` exists with the listed image count
     and that shard numbering is contiguous (``ValueError`` for ``subsets`` not some of train and val, before
     anything is read). A subset not opened is refused by every method asked about it. Checksums are only
-    re-checked by :meth:`Dataset.verify`
-    (reading every byte of ImageNet takes minutes)."""
+    re-checked by :meth:`Dataset.verify` (reading every byte of ImageNet takes minutes)."""
     if not subsets or any(subset not in SUBSETS for subset in subsets):
         raise ValueError(f"open_dataset: subsets must be some of {SUBSETS}, got {subsets!r}")
     path = pathlib.Path(path)

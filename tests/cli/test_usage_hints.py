@@ -46,6 +46,14 @@ def test_prepare_folder_given_out_first_names_the_order(tmp_path, monkeypatch, l
     assert sorted(path.name for path in tmp_path.iterdir()) == ["photos"]
 
 
+def test_prepare_folder_given_a_folder_of_empty_folders_second_is_not_told_to_swap(tmp_path, monkeypatch):
+    """A folder holding one empty folder holds no images: it was said to hold them, and to be SOURCE."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x" / "empty").mkdir(parents=True)
+    said = _error(["prepare", "folder", "photoz", "x"])
+    assert "does not exist" in said and "order" not in said, said
+
+
 def test_prepare_folder_given_two_folders_not_there_is_not_told_to_swap(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "empty").mkdir()
