@@ -164,7 +164,6 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     for number, (name, folder) in enumerate(class_names(folders, recorded).items(), start=1):
         files[name] = files_below(folder, out, walked, hidden)
         listed(number, len(folders))
-    warn_of_hidden(hidden_image_folders(train_root), hidden)
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
     for link, reason in dangling_links(train_root):
         if FILE_NAME.fullmatch(link.name):  # README.md: a file lying beside the classes, no class left out
@@ -175,7 +174,8 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     examined = inputs.stage_progress(progress, "examining files")
     val = {} if val_root is None else val_files_listed(val_root, train_root, set(files), scan_skipped, out, walked,
                                                         inputs.stage_progress(progress, "listing validation files"),
-                                                        runs)
+                                                        runs, hidden)
+    warn_of_hidden([*hidden_image_folders(train_root), *(hidden_image_folders(val_root) if val_root else [])], hidden)
     identity, sizes, modified, states = file_identities(train, val, examined)
     warn_of_links_in_a_class({**train, **{(name, "val"): files for name, files in val.items()}}, identity)
     # each class folder's files, before any is held out (a file another class also holds is never held out:
