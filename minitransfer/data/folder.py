@@ -19,8 +19,8 @@ by path; names starting with "." and systems' files, ``__MACOSX``, Thumbs.db, de
 (in no class: those that may be images are warned of, and so are archives there not unpacked into a
 folder of their name, and an archive in a class folder is skipped saying how to unpack it), and so
 are run folders there (``base.run/``, holding train's files: no class, passed over with a note); links to
-folders are followed, a folder reached twice is imported once (a link to a folder holding it is warned of); one
-file reached through links from two classes, or from train/ and val/, is an error, and held-out validation keeps
+folders are followed: a folder reached twice is imported once, through its first path; a link to a folder that
+contains it (a loop) is warned of and not followed; one file reached through links from two classes, or from train/ and val/, is an error, and held-out validation keeps
 a file's paths on one side; a folder that cannot be listed is an ``OSError``); the files Pillow cannot decode
 are listed in ``skipped.txt``, as are floating-point images (16-bit ones keep their high byte: see
 :mod:`.decode`). File names need not be UTF-8 (``skipped.txt`` shows other bytes as ``\\xNN``);
