@@ -20,12 +20,12 @@ by path; names starting with "." and systems' files, ``__MACOSX``, Thumbs.db, de
 folder of their name, and an archive in a class folder is skipped saying how to unpack it), and so
 are run folders there (``base.run/``, holding train's files: no class, passed over with a note); links to
 folders are followed: a folder reached twice is imported once, through its first path; a link to a folder that
-contains it (a loop) is warned of and not followed; one file reached through links from two classes, or from train/ and val/, is an error, and held-out validation keeps
-a file's paths on one side; a folder that cannot be listed is an ``OSError``); the files Pillow cannot decode
-are listed in ``skipped.txt``, as are floating-point images (16-bit ones keep their high byte: see
-:mod:`.decode`). File names need not be UTF-8 (``skipped.txt`` shows other bytes as ``\\xNN``);
-class folder names, stored as class names, must be, without control characters. A val/ folder and a
-families file name a class as its name reads (composed or decomposed Unicode, as macOS writes names,
+contains it (a loop) is warned of and not followed; one file reached through links from two classes, or from
+train/ and val/, is an error, and held-out validation keeps a file's paths on one side; a folder that cannot be
+listed is an ``OSError``); the files Pillow cannot decode are listed in ``skipped.txt``, as are floating-point
+images (16-bit ones keep their high byte: see :mod:`.decode`). File names need not be UTF-8 (``skipped.txt``
+shows other bytes as ``\\xNN``); class folder names, stored as class names, must be, without control
+characters. A val/ folder and a families file name a class as its name reads (composed or decomposed Unicode, as macOS writes names,
 alike). A class folder without files, or whose training files all fail to decode, and a link to
 nothing (a folder moved, on a drive not mounted; or a loop of links) are left out of the class table
 and reported (meta.json ``excluded_classes``); such a link named as a file is (README.md, a suffix
