@@ -1,7 +1,7 @@
 """--fc8-outputs' help against the paper and the library: its help said "the paper's halves had 1000",
 where the paper's half networks end in a "500-way softmax output layer 8" (Section 4.1) and its natural
-split's halves hold 551 and 449 classes (Section 3); the default it describes is one output per class trained on (--split all trains on
-every class, not a half)."""
+split's halves hold 551 and 449 classes (Section 3); the default it describes is one output per class trained
+on (--split all trains on every class, not a half)."""
 
 import re
 
