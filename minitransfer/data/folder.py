@@ -26,9 +26,9 @@ listed is an ``OSError``); the files Pillow cannot decode are listed in ``skippe
 images (16-bit ones keep their high byte: see :mod:`.decode`). File names need not be UTF-8 (``skipped.txt``
 shows other bytes as ``\\xNN``); class folder names, stored as class names, must be, without control
 characters. A val/ folder and a families file name a class as its name reads (composed or decomposed
-Unicode, as macOS writes names, alike). A class folder without files, or whose training files all fail to decode, and a link to
-nothing (a folder moved, on a drive not mounted; or a loop of links) are left out of the class table
-and reported (meta.json ``excluded_classes``); such a link named as a file is (README.md, a suffix
+Unicode, as macOS writes names, alike). A class folder without files, or whose training files all fail to
+decode, and a link to nothing (a folder moved, on a drive not mounted; or a loop of links) are left out of the
+class table and reported (meta.json ``excluded_classes``); such a link named as a file is (README.md, a suffix
 of 1-4 letters or digits), or lying in val/, is listed in ``skipped.txt`` instead. A class folder in
 val/ that train/ does not have is an error, as is a val/ without a file in a class folder (empty, or
 its class folders empty: held-out validation needs no val/), and so is a tree left with fewer than
