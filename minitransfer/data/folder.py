@@ -101,7 +101,7 @@ from . import dataset as ds
 from . import inputs, same_origin, shard_format, text_files
 from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_origin, check_out
 from .copies import (CopiesAcrossClasses, file_identities, in_other_classes, same_content_in_a_class,
-                     without_copies_of_training, examine, recorded_digests, warn_of_links_in_a_class)
+                     without_copies_of_training, examine, recorded_digests)
 from .decode import NOT_READABLE, ImportItem, image_by_first_bytes
 from .decoder_pool import refuse_in_script_rerun
 from .families import family_class_table, read_families
@@ -177,7 +177,6 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                                                         runs, hidden)
     warn_of_hidden([*hidden_image_folders(train_root), *(hidden_image_folders(val_root) if val_root else [])], hidden)
     identity, sizes, modified, states = file_identities(train, val, examined)
-    warn_of_links_in_a_class({**train, **{(name, "val"): files for name, files in val.items()}}, identity)
     # each class folder's files, before any is held out (a file another class also holds is never held out:
     # held_out.hold_out)
     listed_train = train
