@@ -156,14 +156,15 @@ def folder_kind(path):
 RUN_FOLDER = "a run folder (a network's, which train wrote)"
 
 
-def results_folder(path, found=None):
+def results_folder(path):
     """What the folder ``path`` is, in words, where it holds what train, experiment or report wrote: a run folder
-    (:data:`RUN_FOLDER`), an experiment's folder, a folder of runs (the first named), a report's folder; None for
-    another. ``found``: its :func:`folder_kind`, looked up where not given. Said where such a folder is given as
-    a dataset, to read (:func:`minitransfer.data.dataset.not_a_dataset`) or to write (prepare's OUT)."""
+    (:data:`RUN_FOLDER`), an experiment's folder, a folder of runs (up to three of them named), a report's folder;
+    None for another (:func:`folder_kind`). Said where such a folder is given as a dataset, to read
+    (:func:`minitransfer.data.dataset.not_a_dataset`) or to write (prepare's OUT)."""
     if rundir.is_run_dir(path):
         return RUN_FOLDER
-    path, found = pathlib.Path(path), found or folder_kind(path)
+    path = pathlib.Path(path)
+    found = folder_kind(path)
     if found.experiment:  # kind "runs" or "experiment": its runs lie in its split folders, as always
         return "an experiment's folder"
     if found.kind == "runs":

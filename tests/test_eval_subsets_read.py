@@ -51,8 +51,10 @@ def _scores(result):
     return line[line.index("top-1"):]
 
 
-@pytest.mark.parametrize("how", ["truncated", "deleted", "flipped"])
+@pytest.mark.parametrize("how", ["truncated", "deleted", pytest.param("flipped", id="flipped-control")])
 def test_a_damaged_training_shard_fails_no_evaluation_of_the_val_images(base, micro_data, tmp_path, how):
+    """Regression tests of a training shard cut short or deleted; a flipped byte is a control (it passed
+    before the fix too: a shard's checksum is checked only as the subset is read)."""
     folder, _ = _copy_with_damaged(micro_data, tmp_path, "train", how)
     intact = CliRunner().invoke(main, ["eval", str(base), "--data", micro_data, "--device", "cpu"])
     damaged = CliRunner().invoke(main, ["eval", str(base), "--data", str(folder), "--device", "cpu"])
@@ -76,5 +78,23 @@ def test_opening_every_subset_still_checks_every_shard(micro_data, tmp_path, how
     with pytest.raises(datasets.DatasetError, match=str(pathlib.Path(shard))):
         datasets.open_dataset(folder)
     opened = datasets.open_dataset(folder, subsets=("val",))
-    assert opened.shards("train") == [] and len(opened.labels("train")) == 0
     assert len(opened.labels("val")) == opened.num_images("val")
+
+
+@pytest.mark.parametrize("ask", ["num_images", "shards", "labels", "check_checksums", "checked_files", "verify",
+                                 "check_every_file"])
+def test_a_dataset_opened_for_val_refuses_what_is_asked_of_train(micro_data, ask):
+    """A notebook's verify() or labels("train") of a dataset opened for val alone passed, or said none:
+    refused, naming the subset and what it was opened for."""
+    opened = datasets.open_dataset(micro_data, subsets=("val",))
+    calls = {"verify": opened.verify, "check_every_file": opened.check_checksums}
+    call = calls.get(ask) or (lambda: getattr(opened, ask)("train"))
+    said = "checks every subset" if ask in calls else "asked about its train subset"
+    with pytest.raises(ValueError, match=f"{said}, but it was opened for val only"):
+        call()
+
+
+def test_open_dataset_checks_its_subsets_before_reading_a_file(tmp_path):
+    """A bad ``subsets`` is named as such, not hidden behind 'meta.json missing'."""
+    with pytest.raises(ValueError, match="subsets must be some of"):
+        datasets.open_dataset(tmp_path, subsets=("test",))

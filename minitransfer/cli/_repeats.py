@@ -57,9 +57,10 @@ def repeated_options(command, args):
 
 def typed_options(command, args):
     """(name, option, value) for each option of ``command`` that ``args`` (as typed) give, its value ("" for a
-    flag's) read as click reads it (`-o --seed` names a file); (token, None, previous) for each other token (an
-    argument, or an unknown option), ``previous`` the option whose value the run of such tokens follows (None
-    elsewhere: `--layers 1 3 5` gives 3 and 5 after --layers)."""
+    flag's) read as click reads it (`-o --seed` names a file; `-o/x/grid` has its value attached); (token, None,
+    previous) for each other token (an argument, or an unknown option), ``previous`` the option whose value the
+    run of such tokens follows (None elsewhere, and after an unknown option: `--layers 1 3 5` gives 3 and 5 after
+    --layers)."""
     options = {}
     for param in command.params:
         if isinstance(param, click.Option):
@@ -70,11 +71,16 @@ def typed_options(command, args):
             yield from ((rest, None, None) for rest in values)
             return
         name, equals, value = token.partition("=") if token.startswith("--") else (token, "", "")
+        short = options.get(token[:2]) if not token.startswith("--") and len(token) > 2 else None
+        if short is not None and not short.is_flag and not short.count:  # `-o/x/grid`: its value attached
+            name, equals, value = token[:2], "", token[2:]
         param = options.get(name)
         if param is None:
+            if token.startswith("-") and token != "-":  # an unknown option: what follows is not the list's
+                previous = None
             yield token, None, previous
             continue
-        if not param.is_flag and not param.count and not equals:
+        if not param.is_flag and not param.count and not equals and name == token:
             value = next(values, "")
         previous = param if value and not param.is_flag else None
         yield name, param, value

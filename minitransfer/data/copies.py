@@ -30,9 +30,11 @@ def file_identities(train, val, examined):
     A file reached by two paths (a symbolic or hard link) must keep one label in one subset:
     ``DatasetError`` naming both paths when it lies in two classes (a class folder linked to
     another) or in both ``train`` and ``val`` (a val/ linked to train/). Two paths in one class
-    and subset are kept (a link imported like the image): :func:`.held_out.hold_out` keeps them together.
+    and subset are kept (a link imported like the image): :func:`.held_out.hold_out` keeps them together,
+    and :func:`warn_of_links_in_a_class` warns of them once this returns.
     ``examined(done, total)`` is called after each class folder."""
     identity, sizes, modified, states, first = {}, {}, {}, {}, {}
+    repeats = []  # (path, the file's first path) of each path after a file's first in its class
     done, total = 0, len(train) + len(val)
     for subset, classes in (("train", train), ("val", val)):
         for name, files in sorted(classes.items()):
@@ -57,26 +59,22 @@ def file_identities(train, val, examined):
                         f"{inputs.display_name(path)} (validation) is the same file as "
                         f"{inputs.display_name(other_path)} (training), through a link: a validation image must not "
                         f"be a training image; remove the link")
+                if other_path != path:
+                    repeats.append((path, other_path))
+    warn_of_links_in_a_class(repeats)
     return identity, sizes, modified, states
 
 
-def warn_of_links_in_a_class(classes, identity, shown=3):
-    """Warn once of the files of ``classes`` ({class: paths}) reached through two or more paths in one class (a
-    link to a file of the class; ``identity``: :func:`file_identities`'): each path is imported, so such an image
-    weighs twice (or more) in training, held out or kept together; it was said nowhere."""
-    extra = []  # (path, the file's first path) of each path after a file's first
-    for files in classes.values():
-        first = {}
-        for path in files:
-            key = identity.get(path, path)
-            if first.setdefault(key, path) != path:
-                extra.append((path, first[key]))
+def warn_of_links_in_a_class(extra, shown=3):
+    """Warn once of the files reached through two or more paths in one class (a link to a file of the class;
+    ``extra``: (path, the file's first path) of each path after a file's first, :func:`file_identities`'): each
+    path is imported, so such an image weighs twice (or more) in training or validation; it was said nowhere."""
     if extra:
         such = ", ".join(f"{inputs.display_name(path)} (the same file as {inputs.display_name(original)})"
                          for path, original in extra[:shown])
         stopping.warn(f"warning: {len(extra)} file(s) are reached through two or more paths in one class (links), "
                       f"such as {such}{' ...' if len(extra) > shown else ''}: each path is imported, so each such "
-                      f"image counts once per path in training; remove the links to count it once")
+                      f"image counts once per path in training or validation; remove the links to count it once")
 
 
 def examine(paths, progress=None):

@@ -46,8 +46,9 @@ class Dataset:
     the files whose checksum this process found as meta.json says, which readers hold them to),
     ``writes`` (what the import that returned it wrote, :class:`.import_writes.Writes`; None for a
     dataset opened, not imported: ``prepare verify``), ``subsets`` (those it was opened to read, every one
-    but where :func:`open_dataset` names some: the shard tables of the others are empty to it, their files
-    neither opened nor checked, as ``eval`` scoring the val images needs no training shard).
+    but where :func:`open_dataset` names some, as ``eval`` scoring the val images needs no training shard:
+    the others' files are neither opened nor checked, and every method asked about one of them, or about
+    every file, as :meth:`verify` is, raises ``ValueError`` saying the dataset was opened for those alone).
     """
 
     writes = None
@@ -62,7 +63,7 @@ class Dataset:
         self._labels = {}
 
     def __repr__(self):
-        counts = ", ".join(f"{subset} {self.num_images(subset)}" for subset in SUBSETS)
+        counts = ", ".join(f"{subset} {self.num_images(subset)}" for subset in self.subsets)
         return f"<Dataset {self.path} {len(self.classes)} classes {self.image_size[0]}x{self.image_size[1]} ({counts})>"
 
     @property
@@ -70,19 +71,29 @@ class Dataset:
         return len(self.classes)
 
     def _subset(self, subset):
+        """meta.json's entry of ``subset``; ``ValueError`` for a subset not opened (:attr:`subsets`)."""
         if subset not in SUBSETS:
             raise ValueError(f"dataset: subset must be one of {SUBSETS}, got {subset!r}")
+        if subset not in self.subsets:
+            raise ValueError(f"dataset {self.path}: asked about its {subset} subset, but it was opened for "
+                             f"{', '.join(self.subsets)} only: open it with open_dataset(path) to read every subset")
         return self.meta["subsets"][subset]
 
+    def _every_subset(self, what):
+        """``ValueError`` unless every subset was opened: ``what`` (a check of every file) needs them all."""
+        for subset in SUBSETS:
+            if subset not in self.subsets:
+                raise ValueError(f"dataset {self.path}: {what} checks every subset, but it was opened for "
+                                 f"{', '.join(self.subsets)} only: open it with open_dataset(path) to check them all")
+
     def num_images(self, subset):
-        """Number of images in ``subset`` ("train" or "val"; 0 for a train-only dataset's val)."""
+        """Number of images in ``subset`` ("train" or "val"; 0 for a train-only dataset's val; a subset not
+        opened is refused, as by every method: :attr:`subsets`)."""
         return int(self._subset(subset)["count"])
 
     def shards(self, subset):
-        """The shard table of ``subset``: list of dicts ``file``, ``count``, ``first_index``, ``sha256``
-        (empty for a subset this dataset was not opened to read: :attr:`subsets`)."""
-        shards = self._subset(subset)["shards"]
-        return shards if subset in self.subsets else []
+        """The shard table of ``subset``: list of dicts ``file``, ``count``, ``first_index``, ``sha256``."""
+        return self._subset(subset)["shards"]
 
     def shard_paths(self, subset):
         return [self.path / shard["file"] for shard in self.shards(subset)]
@@ -173,7 +184,10 @@ class Dataset:
         return mean
 
     def checked_files(self, subset=None):
-        """``(path, sha256, what)`` of the shards of ``subset`` (None: both subsets and the mean image)."""
+        """``(path, sha256, what)`` of the shards of ``subset`` (None: both subsets and the mean image, refused
+        for a dataset opened for some subsets: :attr:`subsets`)."""
+        if subset is None:
+            self._every_subset("a list of every file")
         subsets = SUBSETS if subset is None else (subset,)
         files = [(self.path / shard["file"], shard["sha256"], "shard")
                  for name in subsets for shard in self.shards(name)]
@@ -188,7 +202,8 @@ class Dataset:
 
         Reads every byte once: about 0.1 s per 192 MiB shard and thread (sha256 at ~1.8 GB/s). With
         every file, the class table too (an edited family changes the natural split, not a sha256).
-        :attr:`verified` records the files as checked."""
+        :attr:`verified` records the files as checked. ``ValueError`` for a subset not opened, or for
+        every file of a dataset opened for some subsets (:attr:`subsets`): nothing is passed unchecked."""
         self._record_checked(self._check_files(self.checked_files(subset)))
         if subset is None:
             self._check_class_table()
@@ -238,7 +253,9 @@ class Dataset:
         every file whose bytes are not as meta.json records them or that cannot be read
         (:func:`corrupt_files`: it named the first alone; an unreadable one raised at once, leaving the
         corrupt ones found unnamed), else the first file at fault. ``progress(done, total)`` is called
-        after each file."""
+        after each file. ``ValueError`` for a dataset opened for some subsets (:attr:`subsets`): it checks
+        every one."""
+        self._every_subset("verify")
         with self.reading():
             files, faults = self.checked_files(), []
             for done, file in enumerate(files, start=1):
@@ -281,8 +298,11 @@ def open_dataset(path, subsets=SUBSETS):
     :class:`NotADataset` where ``path`` is something else (:func:`not_a_dataset`).
 
     Checks meta.json's schema, that every listed shard of ``subsets`` exists with the listed image count
-    and that shard numbering is contiguous. Checksums are only re-checked by :meth:`Dataset.verify`
-    (reading every byte of ImageNet takes minutes)."""
+    and that shard numbering is contiguous (``ValueError`` for ``subsets`` not some of train and val, before
+    anything is read). A subset not opened is refused by every method asked about it. Checksums are only
+    re-checked by :meth:`Dataset.verify` (reading every byte of ImageNet takes minutes)."""
+    if not subsets or any(subset not in SUBSETS for subset in subsets):
+        raise ValueError(f"open_dataset: subsets must be some of {SUBSETS}, got {subsets!r}")
     path = pathlib.Path(path)
     meta_path = path / META_FILE
     if not meta_path.is_file():
@@ -298,8 +318,6 @@ def open_dataset(path, subsets=SUBSETS):
     raw, meta = read_meta(meta_path)
     schema.check_meta(meta, meta_path, SUBSETS)
     height, width = meta["image_size"]
-    if not subsets or any(subset not in SUBSETS for subset in subsets):
-        raise ValueError(f"open_dataset: subsets must be some of {SUBSETS}, got {subsets!r}")
     dataset = Dataset(path, meta, hashlib.sha256(raw).hexdigest(), subsets=subsets)
     for subset in dataset.subsets:
         for shard in dataset.shards(subset):

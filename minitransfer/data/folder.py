@@ -19,16 +19,16 @@ by path; names starting with "." and systems' files, ``__MACOSX``, Thumbs.db, de
 (in no class: those that may be images are warned of, and so are archives there not unpacked into a
 folder of their name, and an archive in a class folder is skipped saying how to unpack it), and so
 are run folders there (``base.run/``, holding train's files: no class, passed over with a note); links to
-folders are followed, a folder reached twice is imported once (a link to a folder holding it is warned of); one
-file reached through links from two classes, or from train/ and val/, is an error, and held-out validation keeps
-a file's paths on one side; a folder that cannot be listed is an ``OSError``); the files Pillow cannot decode
-are listed in ``skipped.txt``, as are floating-point images (16-bit ones keep their high byte: see
-:mod:`.decode`). File names need not be UTF-8 (``skipped.txt`` shows other bytes as ``\\xNN``);
-class folder names, stored as class names, must be, without control characters. A val/ folder and a
-families file name a class as its name reads (composed or decomposed Unicode, as macOS writes names,
-alike). A class folder without files, or whose training files all fail to decode, and a link to
-nothing (a folder moved, on a drive not mounted; or a loop of links) are left out of the class table
-and reported (meta.json ``excluded_classes``); such a link named as a file is (README.md, a suffix
+folders are followed: a folder reached twice is imported once, through its first path; a link to a folder that
+contains it (a loop) is warned of and not followed; one file reached through links from two classes, or from
+train/ and val/, is an error, and held-out validation keeps a file's paths on one side; a folder that cannot be
+listed is an ``OSError``); the files Pillow cannot decode are listed in ``skipped.txt``, as are floating-point
+images (16-bit ones keep their high byte: see :mod:`.decode`). File names need not be UTF-8 (``skipped.txt``
+shows other bytes as ``\\xNN``); class folder names, stored as class names, must be, without control
+characters. A val/ folder and a families file name a class as its name reads (composed or decomposed
+Unicode, as macOS writes names, alike). A class folder without files, or whose training files all fail to
+decode, and a link to nothing (a folder moved, on a drive not mounted; or a loop of links) are left out of the
+class table and reported (meta.json ``excluded_classes``); such a link named as a file is (README.md, a suffix
 of 1-4 letters or digits), or lying in val/, is listed in ``skipped.txt`` instead. A class folder in
 val/ that train/ does not have is an error, as is a val/ without a file in a class folder (empty, or
 its class folders empty: held-out validation needs no val/), and so is a tree left with fewer than
@@ -101,7 +101,7 @@ from . import dataset as ds
 from . import inputs, same_origin, shard_format, text_files
 from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_origin, check_out
 from .copies import (CopiesAcrossClasses, file_identities, in_other_classes, same_content_in_a_class,
-                     without_copies_of_training, examine, recorded_digests, warn_of_links_in_a_class)
+                     without_copies_of_training, examine, recorded_digests)
 from .decode import NOT_READABLE, ImportItem, image_by_first_bytes
 from .decoder_pool import refuse_in_script_rerun
 from .families import family_class_table, read_families
@@ -164,7 +164,6 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     for number, (name, folder) in enumerate(class_names(folders, recorded).items(), start=1):
         files[name] = files_below(folder, out, walked, hidden)
         listed(number, len(folders))
-    warn_of_hidden(hidden_image_folders(train_root), hidden)
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
     for link, reason in dangling_links(train_root):
         if FILE_NAME.fullmatch(link.name):  # README.md: a file lying beside the classes, no class left out
@@ -175,9 +174,9 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     examined = inputs.stage_progress(progress, "examining files")
     val = {} if val_root is None else val_files_listed(val_root, train_root, set(files), scan_skipped, out, walked,
                                                         inputs.stage_progress(progress, "listing validation files"),
-                                                        runs)
+                                                        runs, hidden)
+    warn_of_hidden([*hidden_image_folders(train_root), *(hidden_image_folders(val_root) if val_root else [])], hidden)
     identity, sizes, modified, states = file_identities(train, val, examined)
-    warn_of_links_in_a_class({**train, **{(name, "val"): files for name, files in val.items()}}, identity)
     # each class folder's files, before any is held out (a file another class also holds is never held out:
     # held_out.hold_out)
     listed_train = train

@@ -136,12 +136,8 @@ def _loose_images(folders):
     """:func:`loose_images`, one at a time."""
     for folder in dict.fromkeys(folder for folder in folders if folder is not None):
         for path in entries(folder):
-            try:
-                found = None if inputs.hidden(path.name) else path.stat()
-            except OSError:  # gone since listed, or a link to nothing (of which the import says more)
-                continue
-            if found is not None and stat.S_ISREG(found.st_mode) \
-                    and may_be_image(path, (found.st_size, found.st_mtime_ns)):
+            # one gone since listed, or a link to nothing (of which the import says more), is no image
+            if not inputs.hidden(path.name) and may_be_image(path, _listed(path)):
                 yield path
 
 
@@ -191,7 +187,7 @@ def warn_of_hidden(folders, files):
 
 def _listed(path):
     """(size, modification time in ns) of the regular file ``path``, as :func:`.decode.may_be_image` takes them;
-    None where it is no regular file or is gone."""
+    None where it is no regular file or is gone (a link to nothing, a FIFO: no image)."""
     try:
         found = os.stat(path)
     except OSError:

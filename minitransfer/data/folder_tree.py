@@ -233,7 +233,10 @@ def warn_of_changed_folders(changed):
                       f"command to import them as they are now")
 
 
-def val_files_listed(val_root, train_root, known, skipped, out, walked, listed, runs):
+def val_files_listed(val_root, train_root, known, skipped, out, walked, listed, runs, hidden):
+    """The files of each class folder of ``val_root`` (val/ of the train/ + val/ layout), by the name of its
+    training class in ``known``; links to nothing are added to ``skipped``, hidden files to ``hidden``
+    (:func:`files_below`), and ``listed(done, total)`` is called after each class folder."""
     remember_folder(val_root, walked, listing=True)
     folders = class_folders(val_root, runs)
     if not folders and any(path.is_file() and not inputs.hidden(path.name) for path in val_root.iterdir()):
@@ -250,7 +253,7 @@ def val_files_listed(val_root, train_root, known, skipped, out, walked, listed, 
     skipped += [{"file": inputs.display_name(link), "reason": reason} for link, reason in dangling_links(val_root)]
     files = {}
     for number, folder in enumerate(folders, start=1):
-        files[train_name[same_text(folder.name)]] = files_below(folder, out, walked)
+        files[train_name[same_text(folder.name)]] = files_below(folder, out, walked, hidden)
         listed(number, len(folders))
     if not any(files.values()):  # made a dataset that train refuses, whose note's advice (--val-fraction) is refused
         raise ds.DatasetError(f"{val_root}: no file in a class folder ({val_root}/<class>/): put each class's "

@@ -172,7 +172,8 @@ def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, 
     slots = np.ndarray((depth, *slot_shape), dtype=np.uint8, buffer=memory.buf)
     reader = None  # opened with the first task, so that a dataset damaged by then is that batch's error
     try:
-        while (task := next_task(tasks, WORKER_POLL_SECONDS)) is not None:  # None: stop, or orphaned
+        # None: orphaned (close kills the workers, sending no stop)
+        while (task := next_task(tasks, WORKER_POLL_SECONDS)) is not None:
             batch, slot, image_indices = task
             try:
                 reader = reader or image_reader.ImageReader(dataset, subset)

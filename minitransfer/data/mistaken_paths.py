@@ -51,7 +51,6 @@ def _not_a_dataset_folder(path):
     own are told (the files of an import, prepared datasets in it, images not prepared yet)."""
     from minitransfer import path_kinds, rundir  # which import the data package
     from .build import DATASET_FILES, SHARD_NAME
-    from .folder_hints import first_loose_image
     from .inputs import display_name, hidden
     if rundir.is_run_dir(path):  # before a look at its lock, which one training there holds
         return f"{path_kinds.RUN_FOLDER}, not a dataset folder: {GIVE_A_DATASET}"
@@ -69,15 +68,42 @@ def _not_a_dataset_folder(path):
     results = path_kinds.results_folder(path)
     if results is not None:
         return f"{results}, not a dataset folder: {GIVE_A_DATASET}"
-    prepare = _prepare_it(path)
-    if any(child.is_dir() for child in children):
+    held = unprepared_images(path)
+    if held == FOLDERS_OF_IMAGES:
         return (f"a folder of folders, not a prepared dataset: if they are class folders of images, prepare it "
-                f"first, {prepare}")
-    image = first_loose_image(path)
-    if image is not None:
-        return (f"a folder of image files (such as {display_name(image.name)}), not a prepared dataset: sort them into "
-                f"one folder per class ({path}/<class>/<image files>), then prepare it, {prepare}")
+                f"first, {_prepare_it(path)}")
+    if held is not None:
+        return (f"a folder of image files (such as {display_name(held.name)}), not a prepared dataset: sort them into "
+                f"one folder per class ({path}/<class>/<image files>), then prepare it, {_prepare_it(path)}")
     return None
+
+
+FOLDERS_OF_IMAGES = "folders of images"
+
+
+def unprepared_images(path):
+    """What images the folder ``path`` holds to prepare (hidden files and folders passed over):
+    :data:`FOLDERS_OF_IMAGES` where a folder in it holds an image, or a folder in one of those does (train/ + val/:
+    train/cat/1.jpg), told by its first (:func:`.folder_hints.first_loose_image`); else the first image lying in
+    it, or None (a folder of empty folders holds none; one that cannot be listed, none known)."""
+    from .folder_hints import first_loose_image
+    try:
+        for folder in _folders_in(path):
+            if any(first_loose_image(each) is not None for each in (folder, *_folders_in(folder))):
+                return FOLDERS_OF_IMAGES
+        return first_loose_image(path)
+    except OSError:  # a folder this user may not list (DatasetUnreadable too): the import says so
+        return None
+
+
+def _folders_in(path):
+    """The folders in ``path``, hidden ones passed over; none where it cannot be listed."""
+    from .inputs import hidden
+    try:
+        with os.scandir(path) as entries:
+            return [pathlib.Path(entry.path) for entry in entries if entry.is_dir() and not hidden(entry.name)]
+    except OSError:
+        return []
 
 
 def _prepare_it(path):
@@ -86,7 +112,7 @@ def _prepare_it(path):
 
 
 def images_to_prepare(path):
-    """Whether the folder ``path`` holds images not prepared yet, as :func:`not_a_dataset` tells it (class
-    folders, or image files to sort into them; no dataset's, run's or report's folder): a SOURCE of `prepare
-    folder`."""
-    return os.path.isdir(path) and (not_a_dataset(path) or "").endswith(_prepare_it(pathlib.Path(path)))
+    """Whether the folder ``path`` holds images not prepared yet (:func:`unprepared_images`: class folders
+    holding an image, or image files to sort into them; no dataset's, run's or report's folder, which
+    :func:`not_a_dataset` tells first): a SOURCE of `prepare folder`."""
+    return os.path.isdir(path) and not_a_dataset(path) is not None and unprepared_images(path) is not None

@@ -51,7 +51,7 @@ def notes(built):
                    f"{' ...' if len(names) > 10 else ''}; {PICKED_BEFORE_DECODING}; listed in {listed_in})")
         elif val_skipped:  # a val/ given (--val-fraction is refused beside it): its files are at fault
             yield (f"note: no validation images, so 'train' will refuse this dataset: all {len(val_skipped)} "
-                   f"validation file(s) were skipped, listed with why in {built.path / shard_format.SKIPPED_FILE}: "
+                   f"validation file(s) were skipped, listed with why in {listed_in}: "
                    f"{_remedy(val_skipped)} and rerun the same command")
         else:
             yield ("note: no validation images, so 'train' will refuse this dataset (prepare folder holds out "

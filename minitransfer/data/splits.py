@@ -118,7 +118,8 @@ class Half:
     ``class_indices`` ascending original class indices; ``train_indices`` / ``val_indices`` image
     indices into the dataset's subsets; ``train_labels`` / ``val_labels`` int32, renumbered
     0..num_classes−1 in ascending original-index order; ``short_classes``: with ``per_class``, the
-    (class table entry, training images) of each class that has fewer, and keeps them all."""
+    (class table entry, training images) of each class that has fewer, and keeps them all. Of a dataset
+    opened for some subsets (``eval``'s: :attr:`.dataset.Dataset.subsets`), the others' indices are empty."""
 
     def __init__(self, dataset, kind, seed, half, class_indices, per_class=None, per_class_seed=None):
         self.kind, self.seed, self.half = kind, seed, half
@@ -129,7 +130,8 @@ class Half:
         renumber[self.class_indices] = np.arange(len(self.class_indices))
         self.short_classes = []
         for subset in ("train", "val"):
-            labels = dataset.labels(subset)
+            # a dataset opened for the subset eval scores alone: the other's images are none to this half
+            labels = dataset.labels(subset) if subset in dataset.subsets else np.zeros(0, np.int32)
             indices = np.flatnonzero(renumber[labels] >= 0)
             if subset == "train" and per_class is not None:
                 counts = np.bincount(renumber[labels[indices]], minlength=len(self.class_indices))

@@ -1,6 +1,7 @@
 """--fc8-outputs' help against the paper and the library: its help said "the paper's halves had 1000",
 where the paper's half networks end in a "500-way softmax output layer 8" (Section 4.1) and its natural
-split's halves hold 551 and 449 classes (Section 3); the default it describes is one output per class."""
+split's halves hold 551 and 449 classes (Section 3); the default it describes is one output per class trained
+on (--split all trains on every class, not a half)."""
 
 import re
 
@@ -25,4 +26,4 @@ def test_the_help_gives_the_paper_s_widths_of_fc8(command):
     random_half = len(split_lib.random_halves(IMAGENET_CLASSES, 0)[0])  # the library's random half of ImageNet
     assert f"{random_half}-way softmax on a random half" in said, said
     assert f"{NATURAL_SPLIT[0]} and {NATURAL_SPLIT[1]} on its natural split's halves" in said, said
-    assert str(IMAGENET_CLASSES) not in said and "one output per class of the half" in said, said
+    assert str(IMAGENET_CLASSES) not in said and "one output per class trained on" in said, said

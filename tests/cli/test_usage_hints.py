@@ -4,10 +4,12 @@ exist", `experiment --layers 1 3` "Got unexpected extra argument (3)"."""
 
 import shlex
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
+from minitransfer.cli._repeats import typed_options
 from minitransfer.data import splits as split_lib
 
 
@@ -44,6 +46,14 @@ def test_prepare_folder_given_out_first_names_the_order(tmp_path, monkeypatch, l
     assert sorted(path.name for path in tmp_path.iterdir()) == ["photos"]
 
 
+def test_prepare_folder_given_a_folder_of_empty_folders_second_is_not_told_to_swap(tmp_path, monkeypatch):
+    """A folder holding one empty folder holds no images: it was said to hold them, and to be SOURCE."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x" / "empty").mkdir(parents=True)
+    said = _error(["prepare", "folder", "photoz", "x"])
+    assert "does not exist" in said and "order" not in said, said
+
+
 def test_prepare_folder_given_two_folders_not_there_is_not_told_to_swap(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "empty").mkdir()
@@ -66,9 +76,20 @@ def test_a_list_option_given_its_values_apart_says_how_to_join_them(tiny_data, t
 
 @pytest.mark.parametrize("args", [["splits", "{data}", "random", "--split-seed", "1", "2"],
                                   ["splits", "{data}", "random", "extra"],
-                                  ["experiment", "--data", "{data}", "--layers", "1", "-o", "{grid}", "3"]],
-                         ids=["seed-option", "after-the-arguments", "after-another-option"])
+                                  ["experiment", "--data", "{data}", "--layers", "1", "-o", "{grid}", "3"],
+                                  ["experiment", "--data", "{data}", "--layers", "1", "-o{grid}", "3", "--dry-run"]],
+                         ids=["seed-option", "after-the-arguments", "after-another-option",
+                              "after-a-short-one-attached"])
 def test_an_extra_argument_after_no_list_option_gets_no_hint(tiny_data, tmp_path, args):
     said = _error([arg.format(data=tiny_data, grid=tmp_path / "grid") for arg in args])
     assert said.startswith("Error: Got unexpected extra argument") and "give several" not in said, said
 
+
+
+def test_typed_options_reads_a_short_option_s_attached_value_and_ends_a_list_at_an_unknown_option():
+    """`-o/x/grid 3` was read as two tokens after --layers, and so was `--unknown 3`."""
+    command = click.Command("c", params=[click.Option(["--layers"], metavar="N,N"), click.Option(["-o", "--out"])])
+    typed = list(typed_options(command, ["--layers", "1", "-o/x/grid", "3", "--unknown", "5"]))
+    assert typed[1] == ("-o", command.params[1], "/x/grid")
+    assert [(token, previous) for token, param, previous in typed if param is None] == [
+        ("3", command.params[1]), ("--unknown", None), ("5", None)]

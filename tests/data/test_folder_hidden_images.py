@@ -39,3 +39,15 @@ def test_the_one_class_refusal_names_the_hidden_class_folders(tmp_path, image_by
     result = _invoke(write_files(tmp_path / "src", _classes(image_bytes, ["real", ".fake"])), tmp_path / "out")
     assert result.exit_code == 65, result.output
     assert "one class folder, 'real'" in result.output and "'.fake'" in result.output, result.output
+
+
+def test_hidden_images_and_folders_of_val_are_counted_too(tmp_path, image_bytes, write_files):
+    """In the train/ + val/ layout, val/cat/.x.png and val/.extra/ were passed over silently."""
+    files = {**{f"train/{path}": data for path, data in _classes(image_bytes, ["cat", "dog"]).items()},
+             **{f"val/{path}": data for path, data in _classes(image_bytes, ["cat", "dog", ".extra"], 2).items()},
+             "val/cat/.x.png": image_bytes((1, 2, 3), kind="PNG")}
+    result = _invoke(write_files(tmp_path / "src", files), tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "passed over 1 hidden folder(s) holding images: '.extra'" in result.output, result.output
+    assert "passed over 1 hidden image file(s) in class folders, such as" in result.output, result.output
+    assert ".x.png" in result.output, result.output

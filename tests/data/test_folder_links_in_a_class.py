@@ -46,3 +46,18 @@ def test_a_link_to_a_file_of_the_class_is_said_and_imported_as_before(tmp_path, 
     lines = [line for line in result.output.splitlines() if "reached through two or more paths" in line]
     assert len(lines) == 1 and lines[0].startswith("warning: 2 file(s)"), result.output
     assert f"{root}/a/9-link.png" in lines[0] and f"{root}/a/0.png" in lines[0]
+
+
+def test_a_link_within_a_val_class_is_said_as_counting_in_validation(tmp_path, image_bytes, write_files):
+    """The warning said such an image counts once per path "in training" of a val/ class's link too."""
+    files = {f"{subset}/{name}/{index}.png": image_bytes((60 * number + index + 30 * (subset == "val"), 9, 9),
+                                                         kind="PNG")
+             for subset in ("train", "val") for number, name in enumerate(["a", "b"]) for index in range(3)}
+    root = write_files(tmp_path / "src", files)
+    (root / "val" / "a" / "9-link.png").symlink_to(root / "val" / "a" / "0.png")
+    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "8",
+                                       "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "reached through two or more paths" in line]
+    assert len(lines) == 1 and lines[0].startswith("warning: 1 file(s)"), result.output
+    assert f"{root}/val/a/9-link.png" in lines[0] and "in training or validation" in lines[0], result.output
