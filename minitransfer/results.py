@@ -69,8 +69,8 @@ def collect(runs_dir, checkpoints=None):
     folder (a symbolic link to it), a second name of a folder of runs (a link to a split's folder), whose
     runs are read once, and a folder that cannot be read (another user's, mode 700), whose runs would
     otherwise be missing without a word, a second copy of one network (:func:`once`), and a run folder that
-    holds none of the files train and experiment write first (:func:`_not_a_run`: made by hand, or its files deleted; one whose
-    lock a train holds is starting, not finished). A run started over (train --overwrite)
+    holds none of the files train and experiment write first (:func:`_not_a_run`: made by hand, or its files
+    deleted; one whose lock a train holds is starting, not finished). A run started over (train --overwrite)
     while it is read is not finished, and one finished again meanwhile is read again
     (:func:`_read_steady`), never its old result beside its new files.
     Those are left out of every table rather than guessed at or counted twice. Folders linked into
