@@ -8,7 +8,8 @@ import collections
 from minitransfer.path_kinds import path_kind
 from minitransfer.report_plan import planned_words, training_now
 from minitransfer.rundir import RESULT_FILE
-from minitransfer.treatments import measured_nowhere
+from minitransfer.results import LeftOut
+from minitransfer.treatments import MeasuredNowhere
 
 UNFINISHED_NAMED = 5  # in the message of a folder of unfinished or left-out runs
 
@@ -52,13 +53,13 @@ def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
 
 
 def _finished_and_other(left_out):
-    """(the (name, why) of the runs of ``left_out`` ("name: why" texts) that finished but are of a kind report
-    measures nowhere (:func:`minitransfer.treatments.measured_nowhere`), the other texts)."""
+    """(the (name, error) of the runs of ``left_out`` ("name: why" texts,
+    :func:`minitransfer.results.collect`'s) that finished but are of a kind report measures nowhere (left out
+    for a :class:`minitransfer.treatments.MeasuredNowhere`), the other texts)."""
     finished, other = [], []
     for text in left_out:
-        name, why = text.split(": ", 1)
-        if measured_nowhere(why):
-            finished.append((name, why))
+        if isinstance(text, LeftOut) and isinstance(text.error, MeasuredNowhere):
+            finished.append((text.name, text.error))
         else:
             other.append(text)
     return finished, other
@@ -67,22 +68,22 @@ def _finished_and_other(left_out):
 def _finished_left_out(finished):
     """"3 runs finished (*.run/result.json), each of a kind report measures nowhere: left out random1B,
     random2A, reduced5 (3; e.g. random1B: a random-weights control ... on half B ...): WHY; instead" of the
-    ``finished`` (name, why) pairs, grouped by why past its first ": " (the reason of a kind of run, ending in
-    what to train instead; before it, which run it is, shown for the first of the group), the first
+    ``finished`` (name, :class:`minitransfer.treatments.MeasuredNowhere`) pairs, grouped by the reason of their
+    kind and what to train instead (after which run it is, shown for the first of the group), the first
     :data:`UNFINISHED_NAMED` of a group named; a run alone in its group "left out NAME: WHY", as another run
     left out is said."""
     groups = collections.defaultdict(list)
-    for name, why in finished:
-        groups[why.partition(": ")[2]].append((name, why))
+    for name, error in finished:
+        groups[error.reason, error.instead].append((name, error))
     said = []
-    for reason, named in groups.items():
-        first, why = named[0]
+    for (reason, instead), named in groups.items():
+        first, error = named[0]
         if len(named) == 1:
-            said.append(f"left out {first}: {why}")
+            said.append(f"left out {first}: {error}")
             continue
         more = f" and {len(named) - UNFINISHED_NAMED} more" if len(named) > UNFINISHED_NAMED else ""
         said.append(f"left out {', '.join(name for name, _ in named[:UNFINISHED_NAMED])}{more} ({len(named)}; "
-                    f"e.g. {first}: {why.partition(': ')[0]}): {reason}")
+                    f"e.g. {first}: {error.what}): {reason}; {instead}")
     several = len(finished) > 1
     return (f"{len(finished)} run{'s' if several else ''} finished (*.run/{RESULT_FILE}), "
             f"{'each ' if several else ''}of a kind report measures nowhere: " + "; ".join(said))

@@ -64,13 +64,13 @@ def collect(runs_dir, checkpoints=None):
     result.json that cannot be read as one network (a corrupt or misshapen result, an unreadable
     configuration, a base whose treatment cannot be told, a treatment that is not its folder's or
     contradicts its configuration, layers copied from another base than its treatment says:
-    :func:`minitransfer.treatments.treatment`), a run without a result whose training diverged
-    (:func:`_divergence`: no result will come), a second name of one run folder (a symbolic link to it),
-    a second name of a folder of runs (a link to a split's folder), whose runs are read once, and a
-    folder that cannot be read (another user's, mode 700), whose runs would otherwise be missing without
-    a word, a second copy of one network (:func:`once`), and a run folder that holds none of the files
-    train and experiment write first (:func:`_not_a_run`: made by hand, or its files deleted; one whose
-    lock a train holds is starting, not finished). A run started over (train --overwrite)
+    :func:`minitransfer.treatments.treatment`; a :class:`LeftOut`, which keeps the error), a run without a
+    result whose training diverged (:func:`_divergence`: no result will come), a second name of one run
+    folder (a symbolic link to it), a second name of a folder of runs (a link to a split's folder), whose
+    runs are read once, and a folder that cannot be read (another user's, mode 700), whose runs would
+    otherwise be missing without a word, a second copy of one network (:func:`once`), and a run folder that
+    holds none of the files train and experiment write first (:func:`_not_a_run`: made by hand, or its files
+    deleted; one whose lock a train holds is starting, not finished). A run started over (train --overwrite)
     while it is read is not finished, and one finished again meanwhile is read again
     (:func:`_read_steady`), never its old result beside its new files.
     Those are left out of every table rather than guessed at or counted twice. Folders linked into
@@ -116,7 +116,7 @@ def collect(runs_dir, checkpoints=None):
             else:
                 left_out.append(f"{name}: {_not_a_run(folder)}")
         except UnreadableRun as error:
-            left_out.append(f"{name}: {error}")
+            left_out.append(LeftOut(name, error))
         except OSError as error:  # one run's files, not the report's: it is left out, the others reported
             left_out.append(f"{name}: {error.filename or folder}: cannot be read ({error.strerror or error})")
     notice.done(lambda: f"{len(first_of):,} run folders read, found in {found.folders:,} folders")
@@ -126,6 +126,20 @@ def collect(runs_dir, checkpoints=None):
     results, copies = once(sorted((relabelled.get(r.run.name, r) for r in results),
                                   key=lambda r: name_order(r.run.name)))
     return results, sorted(unfinished, key=name_order), left_out + copies
+
+
+class LeftOut(str):
+    """:func:`collect`'s "name: why" text of the run ``name`` left out for ``error`` (an :class:`UnreadableRun`),
+    which it keeps: report's refusal tells a run of a kind it measures nowhere by the error's type and parts
+    (:class:`minitransfer.treatments.MeasuredNowhere`), never by the text."""
+
+    def __new__(cls, name, error):
+        text = super().__new__(cls, f"{name}: {error}")
+        text.name, text.error = name, error
+        return text
+
+    def __getnewargs__(self):  # copied or pickled, it is made again from its parts
+        return self.name, self.error
 
 
 METRICS_FILE = "metrics.jsonl"

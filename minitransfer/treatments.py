@@ -15,7 +15,7 @@ none of the paper's treatments (a reduced-data run that copied layers or froze r
 reduced-data run's layers, of a random-weights control's, of a checkpoint before the end of its run, of
 a network that itself copied layers: :func:`minitransfer.transfer.base_caveats`; a random-weights control
 or reduced-data run on a half, :func:`control_on_a_half`; a transfer across datasets on a half,
-:func:`cross_on_a_half`), raises
+:func:`cross_on_a_half`: a :class:`MeasuredNowhere`), raises
 :class:`UnreadableRun`; :func:`minitransfer.results.collect` leaves it out and says why.
 
 A transfer across datasets trained by hand is read with the other runs of its study, and the runs
@@ -45,6 +45,20 @@ TREATMENT_FIELDS = ("split", "split_seed", "half", "copy_from", "n", "frozen", "
 class UnreadableRun(MinitransferError, ValueError):
     """A run with a result.json that cannot be read as one network: its result, configuration or
     treatment file is corrupt, or its base cannot be found. ``report`` leaves it out and names it."""
+
+
+class MeasuredNowhere(UnreadableRun):
+    """A run of a kind report measures nowhere (:func:`control_on_a_half`, :func:`cross_on_a_half`), in
+    parts: ``what`` the run is, ``reason``, the reason shared by its kind, and what to train ``instead``;
+    said "WHAT: REASON; INSTEAD". Report's refusal of a folder of such runs groups them by kind
+    (:mod:`minitransfer.report_no_runs`) from these parts, never from the text."""
+
+    def __init__(self, what, reason, instead):
+        super().__init__(what, reason, instead)  # all of them in args: pickled, it is made again alike
+        self.what, self.reason, self.instead = what, reason, instead
+
+    def __str__(self):
+        return f"{self.what}: {self.reason}; {self.instead}"
 
 
 def treatment(folder, name, config, bases, records=None):
@@ -90,10 +104,11 @@ def hand_trained_run(config, source, name=""):
 
 
 def _check_measured(run, source):
-    """Raise :class:`UnreadableRun` for a ``run`` report measures nowhere (a control on a half) or whose
-    base train recorded (``source``) is not the one its treatment copies from (:func:`check_source`)."""
+    """Raise :class:`MeasuredNowhere` for a ``run`` report measures nowhere (a control on a half), and
+    :class:`UnreadableRun` for one whose base train recorded (``source``) is not the one its treatment copies
+    from (:func:`check_source`)."""
     if run.kind in CONTROLS and run.split != "all":  # read as random or reduced, it was in no figure or finding
-        raise UnreadableRun(control_on_a_half(run.kind, run.split, run.split_seed, run.target))
+        raise _control_left_out(run.kind, run.split, run.split_seed, run.target)
     check_source(run, source)
 
 
@@ -269,7 +284,7 @@ def _from_source(name, config, read_source):
         n, fine_tuned = int(config["n"]), not config.get("frozen")
         if source["cross_dataset"]:  # a base trained on another dataset
             if split != "all":  # read as SnT, it was measured against baseT, the base on every class
-                raise UnreadableRun(cross_on_a_half(split, seed, half))
+                raise _cross_left_out(split, seed, half)
             return Run(name, "transfer", CROSS, 0, target=TARGET, source=SOURCE, n=n, fine_tuned=fine_tuned)
         source_half = source["split_half"] or None
         kind = "selffer" if source_half == half else "transfer"
@@ -294,30 +309,38 @@ _CONTROLS = ("the paper's random-weights control and reduced-data runs are train
              "and measures them only there, against the base on every class")
 
 
-def cross_on_a_half(split, seed, half, instead="train it without --half and --split-seed, as experiment "
-                                                "--source-data does"):
+_CROSS_INSTEAD = "train it without --half and --split-seed, as experiment --source-data does"
+_CONTROLS_INSTEAD = "train it on every class (--split all)"
+
+
+def cross_on_a_half(split, seed, half, instead=_CROSS_INSTEAD):
     """Report's reason for leaving out a transfer across datasets trained on a half of its target's
     ``split`` (train --half or --split-seed): its study (SnT, TnT, baseT) is on every class; ending in
     what to do ``instead``. ``train`` warns of it as such a run starts, in its fields' words
     (:func:`minitransfer.preflight.warnings_for`)."""
-    return f"a transfer across datasets trained on {_half_words(split, seed, half)} of its dataset: {_CROSS}; {instead}"
+    return str(_cross_left_out(split, seed, half, instead))
 
 
-def control_on_a_half(kind, split, seed, half, instead="train it on every class (--split all)"):
+def _cross_left_out(split, seed, half, instead=_CROSS_INSTEAD):
+    """The :class:`MeasuredNowhere` :func:`cross_on_a_half` says."""
+    return MeasuredNowhere(f"a transfer across datasets trained on {_half_words(split, seed, half)} of its dataset",
+                           _CROSS, instead)
+
+
+def control_on_a_half(kind, split, seed, half, instead=_CONTROLS_INSTEAD):
     """Report's reason for leaving out a run of ``kind`` (one of :data:`CONTROLS`: train --random-frozen,
     --per-class) trained on ``half`` of its dataset's ``split`` (``seed``: its split seed): the paper's
     random-weights control and reduced-data runs are on every class, and report draws and measures them
     beside the base on every class only; ending in what to do ``instead``. ``train`` warns of it as such
     a run starts, in its fields' words (:func:`minitransfer.preflight.warnings_for`)."""
+    return str(_control_left_out(kind, split, seed, half, instead))
+
+
+def _control_left_out(kind, split, seed, half, instead=_CONTROLS_INSTEAD):
+    """The :class:`MeasuredNowhere` :func:`control_on_a_half` says."""
     what = {"random-frozen": "random-weights control (its first layers random and frozen)",
             "reduced": "reduced-data run (fewer images per class)"}[kind]
-    return f"a {what} trained on {_half_words(split, seed, half)}: {_CONTROLS}; {instead}"
-
-
-def measured_nowhere(why):
-    """Whether ``why``, report's reason for leaving a run out, is that of a finished run of a kind report
-    measures nowhere (:func:`cross_on_a_half`, :func:`control_on_a_half`), not of a run it cannot read."""
-    return f": {_CROSS}; " in why or f": {_CONTROLS}; " in why
+    return MeasuredNowhere(f"a {what} trained on {_half_words(split, seed, half)}", _CONTROLS, instead)
 
 
 def _judge_base(folder, config, bases, unreadable):
