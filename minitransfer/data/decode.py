@@ -48,7 +48,7 @@ EMPTY = "empty file (0 bytes)"  # a reason to skip: PIL says "not an image", whi
 # such as R16G16B16A16_FLOAT, a BLP compression), raised from Image.open: a reason to skip the file, not to end
 # the import with a traceback naming no file
 UNREADABLE = (OSError, ValueError, SyntaxError, KeyError, IndexError, EOFError, NotImplementedError, struct.error,
-              zipfile.BadZipFile, Image.DecompressionBombError)
+              Image.DecompressionBombError)
 
 
 class ImportItem:
@@ -158,7 +158,7 @@ def read_member(archive, name):
     """The bytes of member ``name`` of an open ``zipfile.ZipFile``, refused with ``ValueError`` from
     its header's size when above :data:`MAX_MEMBER_BYTES` (nothing is decompressed then), with
     :class:`~.archives.UnreadableArchive` when encrypted or compressed in a way zipfile cannot read,
-    with ``DatasetError`` when damaged (each naming the archive and the member)."""
+    with :class:`~.archives.ArchiveDamaged` when damaged (each naming the archive and the member)."""
     info = archive.getinfo(name)
     if info.file_size > MAX_MEMBER_BYTES:
         raise ValueError(f"{name}: {info.file_size} bytes, more than the {MAX_MEMBER_BYTES} an archive member may hold")
@@ -202,7 +202,11 @@ def _archive(path):
     if key not in _open_archives:
         for stale in [opened for opened in _open_archives if opened[0] == path]:
             _open_archives.pop(stale).close()
-        _open_archives[key] = zipfile.ZipFile(path)
+        try:
+            _open_archives[key] = zipfile.ZipFile(path)
+        except zipfile.BadZipFile:  # replaced by a damaged copy since it was listed: as a damaged member
+            with archives.reading_archive(path, download=path):
+                raise
     return _open_archives[key]
 
 
@@ -245,8 +249,8 @@ def load_item(item, size):
         return None, VANISHED if item.listed is not None else _not_found(item.path, error), None
     except PermissionError:
         return None, NOT_READABLE, None
-    except archives.UnreadableArchive:
-        raise  # its other members are most likely alike: stop at once rather than skip every one
+    except archives.ArchiveDamaged:
+        raise  # the archive itself, not one image: stop, as CIFAR's importer does, saying to download it again
     except Image.UnidentifiedImageError:  # PIL's words name its file object (<_io.BufferedReader name=10>)
         name = image_formats.format_needing_plugin(head)
         return None, image_formats.plugin_reason(name) if name else _archive_reason(item) or UNIDENTIFIED, digest
@@ -267,12 +271,13 @@ def _no_image(item, head, digest):
 
 
 # What Pillow raises for an image file whose bytes are damaged or cut short (an OSError without errno: "image
-# file is truncated", "Truncated File Read", "broken data stream"); a member's CRC that fails (BadZipFile)
-DAMAGED = (SyntaxError, struct.error, EOFError, IndexError, KeyError, zipfile.BadZipFile)
+# file is truncated", "Truncated File Read", "broken data stream"); a damaged archive member stops the import
+# instead (:class:`.archives.ArchiveDamaged`): the download is at fault, not the image
+DAMAGED = (SyntaxError, struct.error, EOFError, IndexError, KeyError)
 DAMAGED_FILE = ": a damaged or incomplete image file: export or download it again, or delete it (the import skips it " \
                "either way)"
-DAMAGED_MEMBER = ": a damaged or incomplete image in the archive (the import skips it): download the archive again " \
-                 "if the download may be incomplete"
+DAMAGED_MEMBER = ": a damaged or incomplete image, stored so in the archive (it passed the archive's CRC check): " \
+                 "the import skips it"
 
 
 def _damaged_remedy(error, item):
