@@ -145,11 +145,16 @@ def readable_now(reason, file=None):
     not kept: skipped for a plugin (or Ghostscript, for EPS) missing that is installed now, as changed or gone while
     the import ran (:data:`CHANGED`, :data:`VANISHED`: the shard's plan records the file as listed, and a file
     moved away and back, or changed back, is listed so again), or as :data:`NOT_READABLE` while it is readable now
-    (a chmod leaves the size and modification time the plan records as they were)."""
+    (a chmod leaves the size and modification time the plan records as they were), or as a member of a damaged
+    archive (:data:`.archives.DAMAGED_ARCHIVE`, skipped so by earlier versions, which stop now): the plan records
+    a member's size and CRC-32 from the archive's directory, which a damaged copy and the download done again
+    share, so only this tells that the shard must be decoded again."""
     if reason == NOT_READABLE:
         return file is None or not os.path.lexists(file) or os.access(file, os.R_OK)  # lexists: a name shown escaped
     if reason == image_formats.GHOSTSCRIPT_MISSING:
         return image_formats.ghostscript_found()
+    if archives.DAMAGED_ARCHIVE in (reason or ""):
+        return True
     return reason in (CHANGED, VANISHED) or any(reason == image_formats.plugin_reason(name)
                                                 and image_formats.pillow_reads(name) for name in image_formats.PLUGINS)
 

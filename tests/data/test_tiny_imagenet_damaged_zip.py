@@ -77,3 +77,28 @@ def test_a_member_failing_its_crc_stops_the_import_and_a_good_download_imports_w
     assert result.exit_code == 0, result.output
     _check_whole(tmp_path / "out")
 
+
+def test_a_shard_an_earlier_version_wrote_skipping_a_damaged_member_is_decoded_again(tmp_path, image_bytes,
+                                                                                    monkeypatch):
+    """Earlier versions skipped the member as "DatasetError: ...: damaged archive (Bad CRC-32 ...)": the rerun
+    after the zip was downloaded again reused that shard, keeping the skip (only --overwrite recovered)."""
+    members = _members(image_bytes)
+    source = _write_zip(tmp_path / "tiny-imagenet-200.zip", members)
+    _damage(source, DAMAGED)
+    load_item = build.load_item
+
+    def skipping_damage(item, size):  # as earlier versions did
+        try:
+            return load_item(item, size)
+        except archives.ArchiveDamaged as error:
+            return None, f"{type(error).__name__}: {error}", None
+
+    monkeypatch.setattr(build, "load_item", skipping_damage)
+    result = _prepare(source, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert DAMAGED in (tmp_path / "out" / "skipped.txt").read_text()
+    monkeypatch.undo()
+    _write_zip(source, members)  # downloaded again
+    result = _prepare(source, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    _check_whole(tmp_path / "out")
