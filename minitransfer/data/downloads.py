@@ -12,6 +12,7 @@ import zipfile
 from typing import NamedTuple
 
 from . import archives
+from . import dataset as ds
 
 LOOK = 200  # members of a tar read at most to tell it (its first ones name its folder)
 
@@ -61,13 +62,23 @@ def refusal(path, command, instead=""):
     return f"is the {download.title} download{instead}: {unpack}import it with 'minitransfer prepare {download.command}'"
 
 
+def refuse_another(path, command):
+    """``DatasetError`` when ``path``, which ``minitransfer prepare command`` cannot import, is another command's
+    download (:func:`refusal`): called where the importer refuses it, before its own words (which blamed the
+    download: "not a tar archive", "class folder(s) without an image file")."""
+    other = refusal(path, command)
+    if other:
+        raise ds.DatasetError(f"{path} {other}")
+
+
 def _by_files(*folders):
     for folder in folders:
         try:
             held = set(os.listdir(folder))
         except OSError:
             return None
-        found = next((download for download in DOWNLOADS if download.files and set(download.files) <= held), None)
+        found = next((download for download in DOWNLOADS if download.files and set(download.files) <= held
+                      and all(os.path.isfile(os.path.join(folder, name)) for name in download.files)), None)
         if found is None and "wnids.txt" in held and os.path.isdir(os.path.join(folder, "train")):
             found = DOWNLOADS[2]  # Tiny ImageNet without val/val_annotations.txt at its top: train/<wnid>/images/
         if found is not None:

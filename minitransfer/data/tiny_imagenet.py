@@ -13,7 +13,7 @@ import zipfile
 from minitransfer import fileio
 
 from . import dataset as ds
-from . import archives, inputs, text_files
+from . import archives, downloads, inputs, text_files
 from .build import build_dataset, check_out
 from .decode import ImportItem, read_member
 from .decoder_pool import refuse_in_script_rerun
@@ -38,6 +38,7 @@ class _TinyImageNetSource:
             try:
                 self.archive = zipfile.ZipFile(self.source)
             except zipfile.BadZipFile as error:
+                downloads.refuse_another(self.source, "tiny-imagenet")
                 raise ds.DatasetError(f"{self.source}: not a readable zip archive ({error})"
                                       f"{_why_not_a_zip(self.source)}") from error
             except OSError as error:
@@ -51,6 +52,7 @@ class _TinyImageNetSource:
                      if pathlib.PurePosixPath(name).name == "wnids.txt"
                      and not any(inputs.hidden(part) for part in pathlib.PurePosixPath(name).parts)]
             if not roots:
+                downloads.refuse_another(self.source, "tiny-imagenet")
                 raise ds.DatasetError(f"{self.source}: no wnids.txt in the archive (not tiny-imagenet-200)")
             self.root = min(roots, key=len)
             self.folders = collections.defaultdict(list)  # {folder: names of its files}, relative to the root
@@ -63,6 +65,7 @@ class _TinyImageNetSource:
             candidates = [self.source, self.source / "tiny-imagenet-200"]
             roots = [folder for folder in candidates if (folder / "wnids.txt").is_file()]
             if not roots:
+                downloads.refuse_another(self.source, "tiny-imagenet")
                 zips = sorted(path.name for path in self.source.iterdir()
                               if path.suffix.lower() == ".zip" and path.is_file() and not inputs.hidden(path.name))
                 hint = f"; it holds {', '.join(zips[:5])}: give the zip itself as SOURCE" if zips else \

@@ -61,3 +61,42 @@ def test_an_archive_of_images_is_still_told_to_be_unpacked(tmp_path, image_bytes
     source = _zip(tmp_path / "photos.zip", {"photos/cat/0.jpg": image_bytes((1, 2, 3))})
     result = _prepare("folder", source, tmp_path / "out")
     assert result.exit_code == 2 and "is an archive, not a folder: unpack it first" in result.output, result.output
+
+
+@pytest.mark.parametrize("command", ["cifar10", "cifar100"])
+@pytest.mark.parametrize("given", ["zip", "folder"])
+def test_tiny_imagenet_given_to_a_cifar_command_names_its_command(tmp_path, command, given):
+    """The zip was "not a tar archive: give the cifar-10-python.tar.gz download"."""
+    source = _zip(tmp_path / "tiny-imagenet-200.zip", TINY)
+    if given == "folder":
+        zipfile.ZipFile(source).extractall(tmp_path / "unpacked")
+        source = tmp_path / "unpacked" / "tiny-imagenet-200"
+    result = _prepare(command, source, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert result.output.splitlines() == [f"error: bad data: {source} is the Tiny ImageNet download: import it with "
+                                          f"'minitransfer prepare tiny-imagenet'"]
+
+
+@pytest.mark.parametrize("download,members,title,named", [
+    ("cifar-10-python.tar.gz", CIFAR10, "CIFAR-10", "cifar10"), ("renamed.tar.gz", CIFAR100, "CIFAR-100", "cifar100"),
+], ids=["cifar10", "cifar100-renamed"])
+def test_cifar_given_to_tiny_imagenet_names_its_command(tmp_path, download, members, title, named):
+    source = _tar(tmp_path / download, members)
+    result = _prepare("tiny-imagenet", source, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert result.output.splitlines() == [f"error: bad data: {source} is the {title} download: import it with "
+                                          f"'minitransfer prepare {named}'"]
+
+
+def test_an_unpacked_tiny_imagenet_given_to_imagenet_names_its_command(tmp_path, image_bytes):
+    """Its train/<wnid>/images/ were "3 class folder(s) without an image file"."""
+    members = {**TINY, **{f"tiny-imagenet-200/train/{wnid}/images/{wnid}_0.JPEG": image_bytes((1, 2, 3))
+                          for wnid in ("n01443537", "n01629819")}}
+    zipfile.ZipFile(_zip(tmp_path / "tiny-imagenet-200.zip", members)).extractall(tmp_path / "unpacked")
+    source = tmp_path / "unpacked" / "tiny-imagenet-200"
+    labels = tmp_path / "val.txt"
+    labels.write_text("")
+    result = _prepare("imagenet", source, tmp_path / "out", "--val-labels", labels)
+    assert result.exit_code == 65, result.output
+    assert result.output.splitlines() == [f"error: bad data: {source} is the Tiny ImageNet download: import it with "
+                                          f"'minitransfer prepare tiny-imagenet'"]
