@@ -126,7 +126,7 @@ def _read_archive(source, layout):
     there, and damage in the data already read would pass unnoticed otherwise. A damaged archive
     is a download to get again; a file that is no tar archive (a web page saved in its place), one
     to give instead."""
-    files, present = {}, set()
+    files, present, origin_of = {}, set(), {}
     download = {"download": source, "name": layout.download, "whole": layout.download_size}
     _check_tar(source, layout)
     with archives.reading_archive(source, **download), tarfile.open(source) as archive:
@@ -135,7 +135,12 @@ def _read_archive(source, layout):
                 continue
             name = pathlib.PurePosixPath(member.name).name
             present.add(name)
-            if name in layout.files and name not in files:
+            if name in layout.files and name in files:
+                raise ds.DatasetError(f"{source}: {name} stored twice ({origin_of[name]}, {member.name}): which "
+                                      f"copy is meant is unknown (unpacking keeps the last; a download holds each "
+                                      f"once): download {layout.download} again")
+            if name in layout.files:
+                origin_of[name] = member.name
                 _check_size(f"{source}:{member.name}", member.size, layout)
                 with archives.reading_archive(f"{source}:{member.name}", **download):
                     files[name] = archive.extractfile(member).read()
