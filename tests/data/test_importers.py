@@ -842,6 +842,24 @@ def test_a_devkit_of_another_year_names_the_files_it_expected_and_found(imagenet
             f"ILSVRC2012_devkit_t12, or pass --val-labels with a '<file> <label>' list instead") in result.output
 
 
+
+@pytest.mark.parametrize("removed", ["meta.mat", "ILSVRC2012_validation_ground_truth.txt"])
+def test_a_devkit_lacking_one_of_its_files_says_it_is_missing_not_another_year(imagenet_tree, tmp_path, removed):
+    """Without data/meta.mat it said the folder "holds ILSVRC2012_validation_ground_truth.txt (another year's
+    devkit?)": this year's file, so this devkit in part."""
+    root, *_ = imagenet_tree
+    kit = tmp_path / "ILSVRC2012_devkit_t12"
+    (kit / "data").mkdir(parents=True)
+    for name in ("meta.mat", "ILSVRC2012_validation_ground_truth.txt"):
+        (kit / "data" / name).write_bytes(b"1\n")
+    (kit / "data" / removed).unlink()
+    [beside] = [path.name for path in (kit / "data").iterdir()]
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--devkit", str(kit)])
+    assert result.exit_code == 65, result.output
+    assert result.output.splitlines() == [
+        f"error: bad data: {kit / 'data' / removed}: missing, beside {beside} (an unpacking interrupted, or a file "
+        f"removed?): unpack ILSVRC2012_devkit_t12.tar.gz again"]
+
 def test_an_imagenet_image_in_two_classes_is_listed_and_warned_of_reading_each_file_once(
         imagenet_tree, tmp_path, monkeypatch):
     """ILSVRC2012 holds images whose bytes lie in two class folders; only 'prepare folder' said so. The ImageNet
