@@ -94,9 +94,12 @@ def reading_archive(origin, download=None, name=None, whole=None):
         if isinstance(error, OSError) and error.errno is not None:  # gzip's and bz2's damage carry no errno
             raise schema.read_error(origin, "archive", error, remedy="download it again") from error
         reason = " ".join(str(error).split()) or type(error).__name__  # one line: tarfile lists each method tried
-        again = ""
+        again, size = "", os.stat(download).st_size if download else None
+        if size == 0:  # tarfile listed each method's error for it ("method gz: ReadError('empty file') - ...")
+            raise ArchiveDamaged(f"{download} is empty (0 bytes): download {name or os.path.basename(download)} "
+                                 f"again") from error
         if download:
-            again = f": {download_again(name or os.path.basename(download), os.stat(download).st_size, whole)}"
+            again = f": {download_again(name or os.path.basename(download), size, whole)}"
         raise ArchiveDamaged(f"{origin}: {DAMAGED_ARCHIVE} ({reason}){again}") from error
 
 

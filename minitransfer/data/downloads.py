@@ -59,7 +59,8 @@ def refusal(path, command, instead=""):
     if download is None or download.command == command:
         return None
     unpack = "" if download.packed or os.path.isdir(path) else "unpack it and "
-    return f"is the {download.title} download{instead}: {unpack}import it with 'minitransfer prepare {download.command}'"
+    return (f"is the {download.title} download{instead}: {unpack}import it with 'minitransfer prepare "
+            f"{download.command}'")
 
 
 def refuse_another(path, command):
