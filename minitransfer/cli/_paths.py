@@ -14,7 +14,8 @@ import click
 from minitransfer import (checkpoint, config_wording, dead_ends, fileio, path_kinds, results, run_destination, run_lock,
                           run_networks, rundir)
 from minitransfer.experiment import TREATMENT_FILE
-from minitransfer.data import archives, build, dataset, folder_tree, shard_format
+from minitransfer.data import archives, build, dataset, downloads, folder_tree, shard_format
+
 
 class OutputFolder(click.Path):
     """A folder a command writes into, created if missing. Usage errors: an empty one (``-o "$OUT"``
@@ -61,7 +62,8 @@ class SourceFolder(click.Path):
     :func:`.data.archives.single_file_refusal`) is said to be that, with the command that decompresses it, not
     an archive to unpack with tar (whose command then failed: "This does not look like a tar archive"); a
     compressed tar renamed without its suffix (:func:`.data.archives.compressed_tar`) is said to be one, with the
-    tar command that unpacks it into a new folder beside it (it was "a file" only)."""
+    tar command that unpacks it into a new folder beside it (it was "a file" only); a download another command
+    imports (:func:`.data.downloads.refusal`: cifar-10-python.tar.gz) is told that command."""
 
     def __init__(self, **attributes):
         super().__init__(exists=True, file_okay=False, readable=False, **attributes)  # read as folder_tree reads it
@@ -74,6 +76,9 @@ class SourceFolder(click.Path):
                                                   "give the folder that holds the images", by_content=True)
             if single:
                 self.fail(f"{value} is {single}", param, ctx)
+            other = downloads.refusal(value, ctx.command.name if ctx else None, " (not an archive of images)")
+            if other:  # CIFAR's holds pickles: unpacking it made no folder of images
+                self.fail(f"{value} {other}", param, ctx)
             if archives.archive_format(value):  # its top folder read once: it names the command and a folder
                 top = archives.top_folder(value)
                 self.fail(f"{value} is an archive, not a folder: {_unpack_it(value, top)} and give the folder of "

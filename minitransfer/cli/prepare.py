@@ -229,7 +229,8 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrit
     labelled by their folder (val_annotations.txt, when kept, must agree). A symbolic link stored in
     the zip is not followed: it is listed in OUT/skipped.txt. wnids.txt must list two or more classes
     (one is refused, 65: a classifier tells classes apart). A file of an unpacked folder changed or removed
-    while the import runs is listed in OUT/skipped.txt: rerun the same command.
+    while the import runs is listed in OUT/skipped.txt: rerun the same command. Labels follow the sorted
+    wnids (label 0 is the first wnid in sorted order); test/ (unlabelled) is not imported.
 
     \b
     Example (your data):
@@ -270,7 +271,9 @@ def cifar10(source, out, size, workers, shard_size, verify, overwrite):
 def cifar100(source, out, size, workers, shard_size, verify, overwrite):
     """CIFAR-100, python version (archive or folder); native 32x32 unless --size. Families by superclass.
 
-    A CIFAR-10 archive given here is refused (exit 2), naming 'prepare cifar10'; so is CIFAR's binary or MATLAB
+    SOURCE is cifar-100-python.tar.gz or the cifar-100-python folder it unpacks into: train is imported as
+    training images, test as validation. Networks train on the 100 fine labels; each image's superclass (of 20)
+    is kept beside them, as /coarse_labels in the shards. A CIFAR-10 archive given here is refused (exit 2), naming 'prepare cifar10'; so is CIFAR's binary or MATLAB
     version, naming the python download to use (cifar-100-python.tar.gz).
 
     \b

@@ -25,7 +25,10 @@ from . import dataset as ds
 from . import schema
 
 DAMAGED_ARCHIVE_ERRORS = (zipfile.BadZipFile, tarfile.TarError, zlib.error, lzma.LZMAError, EOFError, OSError)
+DAMAGED_ARCHIVE = "damaged archive"  # what the error of a damaged archive says (:func:`reading_archive`)
 ZIP_ENCRYPTED = 0x1  # general purpose flag bit 0 of a zip member
+
+
 @dataclasses.dataclass(frozen=True)
 class ArchiveFormat:
     """One kind of archive images are downloaded and shared in, or one compression a tar is packed in.
@@ -65,7 +68,12 @@ def archive_format(name):
     return _BY_SUFFIX.get(os.path.splitext(name)[1].lower())
 
 
-class UnreadableArchive(ds.DatasetError):
+class ArchiveDamaged(ds.DatasetError):
+    """An archive that cannot be read as it is (damaged, cut short, or a member stored in a way this reader cannot
+    read): the whole download is at fault, not one image, so an import stops (exit 65) rather than skip a member."""
+
+
+class UnreadableArchive(ArchiveDamaged):
     """A member stored in a way this reader cannot read (encrypted, deflate64). Its archive's other
     members are most likely stored alike, so the import stops rather than skip them one by one."""
 
@@ -86,10 +94,13 @@ def reading_archive(origin, download=None, name=None, whole=None):
         if isinstance(error, OSError) and error.errno is not None:  # gzip's and bz2's damage carry no errno
             raise schema.read_error(origin, "archive", error, remedy="download it again") from error
         reason = " ".join(str(error).split()) or type(error).__name__  # one line: tarfile lists each method tried
-        again = ""
+        again, size = "", os.stat(download).st_size if download else None
+        if size == 0:  # tarfile listed each method's error for it ("method gz: ReadError('empty file') - ...")
+            raise ArchiveDamaged(f"{download} is empty (0 bytes): download {name or os.path.basename(download)} "
+                                 f"again") from error
         if download:
-            again = f": {download_again(name or os.path.basename(download), os.stat(download).st_size, whole)}"
-        raise ds.DatasetError(f"{origin}: damaged archive ({reason}){again}") from error
+            again = f": {download_again(name or os.path.basename(download), size, whole)}"
+        raise ArchiveDamaged(f"{origin}: {DAMAGED_ARCHIVE} ({reason}){again}") from error
 
 
 def download_again(name, size, whole=None):

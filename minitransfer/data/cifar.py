@@ -69,6 +69,11 @@ class _PickledArray:
         return np.ndarray((0,), np.dtype(dtype.decode("latin1") if isinstance(dtype, bytes) else dtype))
 
 
+class RefusedPickle(pickle.UnpicklingError):
+    """A global :class:`_RestrictedUnpickler` refuses to load (os.system): a pickle made to run code, not one
+    damaged (its other refusals, of sizes a bit flip makes, are damage)."""
+
+
 class _RestrictedUnpickler(pickle._Unpickler):
     """Admits plain containers and numpy arrays only: any other global (os.system, eval, ...) is
     refused before it can be called, so an archive can never run code, and arrays are rebuilt only
@@ -91,7 +96,7 @@ class _RestrictedUnpickler(pickle._Unpickler):
 
     def find_class(self, module, name):
         if (module, name) not in SAFE_PICKLE_GLOBALS:
-            raise pickle.UnpicklingError(f"refused to load {module}.{name}: only containers and numpy arrays are "
+            raise RefusedPickle(f"refused to load {module}.{name}: only containers and numpy arrays are "
                                          f"allowed")
         if name == "ndarray":
             return _PickledArray()
@@ -125,7 +130,8 @@ def restricted_load(data, origin, again=None):
     # ones raise far more kinds than UnpicklingError (LookupError, IndexError, OverflowError, SyntaxError from a
     # dtype's string, SystemError and RuntimeError from numpy's setstate ...), each a traceback naming no file
     except Exception as error:
-        raise ds.DatasetError(f"{origin}: unsafe or corrupt pickle ({error}){f': {again}' if again else ''}") \
+        what = "unsafe pickle" if isinstance(error, RefusedPickle) else "damaged pickle"  # ("255" alone said nothing)
+        raise ds.DatasetError(f"{origin}: {what} ({type(error).__name__}: {error}){f': {again}' if again else ''}") \
             from error
 
 
@@ -170,7 +176,12 @@ def _cifar_part(files, name, layout, label_keys):
     part, origin = _unpickled(files, name)
     if not isinstance(part, dict):
         raise ds.DatasetError(f"{origin}: not a {layout.title} batch (a {type(part).__name__}, not a dict)")
-    data = part.get("data")
+    missing = [key for key in ("data", *label_keys) if key not in part]  # was "must be ..., got a NoneType"
+    if missing:
+        raise ds.DatasetError(f"{origin}: the key(s) {', '.join(map(repr, missing))} missing from this {layout.title} "
+                              f"batch (it holds {', '.join(map(repr, sorted(map(str, part))[:6]))}): an edited "
+                              f"or another dataset's file")
+    data = part["data"]
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != IMAGE_BYTES:
         raise ds.DatasetError(f"{origin}: 'data' must be a uint8 array (N, {IMAGE_BYTES}), got {_describe(data)}")
     labels = [_labels(part.get(key), len(data), classes, f"{origin}: '{key}'") for key, classes in label_keys.items()]

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from . import archives
 from . import dataset as ds
-from . import inputs, schema
+from . import downloads, inputs, schema
 from .decode import MAX_MEMBER_BYTES
 
 COMPRESSED_TAR_MAGIC = tuple(kind.magic for kind in archives.COMPRESSIONS)  # what gzip, bz2 and xz files begin with
@@ -98,6 +98,8 @@ def read_cifar_files(source, layout):
                                  f"{version.layout.download}, and import that with "
                                  f"'minitransfer prepare {version.layout.command}'")
         found = present & set(layout.files)
+        if not found:
+            downloads.refuse_another(source, layout.command)
         what_to_do = f": {again}" if found else _archives_in(source) or _nested_in(source, layout) or \
             f": {archives.give_the_download(layout.download, layout.folder)}"
         raise ds.DatasetError(f"{source}: no {', '.join(missing)} {expected}{what_to_do}")
@@ -124,7 +126,7 @@ def _read_archive(source, layout):
     there, and damage in the data already read would pass unnoticed otherwise. A damaged archive
     is a download to get again; a file that is no tar archive (a web page saved in its place), one
     to give instead."""
-    files, present = {}, set()
+    files, present, origin_of = {}, set(), {}
     download = {"download": source, "name": layout.download, "whole": layout.download_size}
     _check_tar(source, layout)
     with archives.reading_archive(source, **download), tarfile.open(source) as archive:
@@ -133,7 +135,12 @@ def _read_archive(source, layout):
                 continue
             name = pathlib.PurePosixPath(member.name).name
             present.add(name)
-            if name in layout.files and name not in files:
+            if name in layout.files and name in files:
+                raise ds.DatasetError(f"{source}: {name} stored twice ({origin_of[name]}, {member.name}): which "
+                                      f"copy is meant is unknown (unpacking keeps the last; a download holds each "
+                                      f"once): download {layout.download} again")
+            if name in layout.files:
+                origin_of[name] = member.name
                 _check_size(f"{source}:{member.name}", member.size, layout)
                 with archives.reading_archive(f"{source}:{member.name}", **download):
                     files[name] = archive.extractfile(member).read()
@@ -151,6 +158,7 @@ def _check_tar(source, layout):
         with open(source, "rb") as file:
             head = file.read(TAR_MAGIC_AT + len(TAR_MAGIC))
     if head and not head.startswith(COMPRESSED_TAR_MAGIC) and head[TAR_MAGIC_AT:] != TAR_MAGIC:
+        downloads.refuse_another(source, layout.command)
         raise ds.DatasetError(f"{source}: not a tar archive: "
                               f"{archives.give_the_download(layout.download, layout.folder)}")
     single = archives.single_file_refusal(source, "a tar archive",  # no tar in it: no download cut short either

@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from minitransfer import dead_ends, stopping
+from minitransfer.errors import MinitransferError
 
 from . import archives
 from . import image_formats
@@ -48,7 +49,7 @@ EMPTY = "empty file (0 bytes)"  # a reason to skip: PIL says "not an image", whi
 # such as R16G16B16A16_FLOAT, a BLP compression), raised from Image.open: a reason to skip the file, not to end
 # the import with a traceback naming no file
 UNREADABLE = (OSError, ValueError, SyntaxError, KeyError, IndexError, EOFError, NotImplementedError, struct.error,
-              zipfile.BadZipFile, Image.DecompressionBombError)
+              Image.DecompressionBombError)
 
 
 class ImportItem:
@@ -145,11 +146,16 @@ def readable_now(reason, file=None):
     not kept: skipped for a plugin (or Ghostscript, for EPS) missing that is installed now, as changed or gone while
     the import ran (:data:`CHANGED`, :data:`VANISHED`: the shard's plan records the file as listed, and a file
     moved away and back, or changed back, is listed so again), or as :data:`NOT_READABLE` while it is readable now
-    (a chmod leaves the size and modification time the plan records as they were)."""
+    (a chmod leaves the size and modification time the plan records as they were), or as a member of a damaged
+    archive (:data:`.archives.DAMAGED_ARCHIVE`, skipped so by earlier versions, which stop now): the plan records
+    a member's size and CRC-32 from the archive's directory, which a damaged copy and the download done again
+    share, so only this tells that the shard must be decoded again."""
     if reason == NOT_READABLE:
         return file is None or not os.path.lexists(file) or os.access(file, os.R_OK)  # lexists: a name shown escaped
     if reason == image_formats.GHOSTSCRIPT_MISSING:
         return image_formats.ghostscript_found()
+    if archives.DAMAGED_ARCHIVE in (reason or ""):
+        return True
     return reason in (CHANGED, VANISHED) or any(reason == image_formats.plugin_reason(name)
                                                 and image_formats.pillow_reads(name) for name in image_formats.PLUGINS)
 
@@ -158,7 +164,7 @@ def read_member(archive, name):
     """The bytes of member ``name`` of an open ``zipfile.ZipFile``, refused with ``ValueError`` from
     its header's size when above :data:`MAX_MEMBER_BYTES` (nothing is decompressed then), with
     :class:`~.archives.UnreadableArchive` when encrypted or compressed in a way zipfile cannot read,
-    with ``DatasetError`` when damaged (each naming the archive and the member)."""
+    with :class:`~.archives.ArchiveDamaged` when damaged (each naming the archive and the member)."""
     info = archive.getinfo(name)
     if info.file_size > MAX_MEMBER_BYTES:
         raise ValueError(f"{name}: {info.file_size} bytes, more than the {MAX_MEMBER_BYTES} an archive member may hold")
@@ -202,7 +208,11 @@ def _archive(path):
     if key not in _open_archives:
         for stale in [opened for opened in _open_archives if opened[0] == path]:
             _open_archives.pop(stale).close()
-        _open_archives[key] = zipfile.ZipFile(path)
+        try:
+            _open_archives[key] = zipfile.ZipFile(path)
+        except zipfile.BadZipFile:  # replaced by a damaged copy since it was listed: as a damaged member
+            with archives.reading_archive(path, download=path):
+                raise
     return _open_archives[key]
 
 
@@ -245,8 +255,8 @@ def load_item(item, size):
         return None, VANISHED if item.listed is not None else _not_found(item.path, error), None
     except PermissionError:
         return None, NOT_READABLE, None
-    except archives.UnreadableArchive:
-        raise  # its other members are most likely alike: stop at once rather than skip every one
+    except archives.ArchiveDamaged:
+        raise  # the archive itself, not one image: stop, as CIFAR's importer does, saying to download it again
     except Image.UnidentifiedImageError:  # PIL's words name its file object (<_io.BufferedReader name=10>)
         name = image_formats.format_needing_plugin(head)
         return None, image_formats.plugin_reason(name) if name else _archive_reason(item) or UNIDENTIFIED, digest
@@ -255,7 +265,8 @@ def load_item(item, size):
             return None, _not_found(item.path, error), None
         if image_formats.ghostscript_missing(head):
             return None, image_formats.GHOSTSCRIPT_MISSING, digest
-        return None, f"{type(error).__name__}: {error}{_damaged_remedy(error, item)}", digest
+        said = f"{error}" if isinstance(error, MinitransferError) else f"{type(error).__name__}: {error}"  # ours: whole
+        return None, f"{said}{_damaged_remedy(error, item)}", digest
 
 
 def _no_image(item, head, digest):
@@ -267,12 +278,13 @@ def _no_image(item, head, digest):
 
 
 # What Pillow raises for an image file whose bytes are damaged or cut short (an OSError without errno: "image
-# file is truncated", "Truncated File Read", "broken data stream"); a member's CRC that fails (BadZipFile)
-DAMAGED = (SyntaxError, struct.error, EOFError, IndexError, KeyError, zipfile.BadZipFile)
+# file is truncated", "Truncated File Read", "broken data stream"); a damaged archive member stops the import
+# instead (:class:`.archives.ArchiveDamaged`): the download is at fault, not the image
+DAMAGED = (SyntaxError, struct.error, EOFError, IndexError, KeyError)
 DAMAGED_FILE = ": a damaged or incomplete image file: export or download it again, or delete it (the import skips it " \
                "either way)"
-DAMAGED_MEMBER = ": a damaged or incomplete image in the archive (the import skips it): download the archive again " \
-                 "if the download may be incomplete"
+DAMAGED_MEMBER = ": a damaged or incomplete image, stored so in the archive (it passed the archive's CRC check): " \
+                 "the import skips it"
 
 
 def _damaged_remedy(error, item):

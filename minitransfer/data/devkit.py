@@ -65,8 +65,13 @@ def _find(folder, name):
             if candidate.stat().st_size > MAX_FILE_BYTES:
                 raise DatasetError(f"{candidate}: {candidate.stat().st_size} bytes, too large for a devkit file")
             return candidate
-    found = sorted({path.name for place in (folder / "data", folder) if place.is_dir() for path in place.iterdir()
-                    if path.suffix == ".mat" or "ground_truth" in path.name})  # another year's names them otherwise
+    names = {path.name for place in (folder / "data", folder) if place.is_dir() for path in place.iterdir()}
+    beside = sorted(names & {META_FILE, GROUND_TRUTH_FILE} - {name})  # this year's other file: this devkit, in part
+    if beside:
+        raise DatasetError(f"{folder / 'data' / name}: missing, beside {beside[0]} (an unpacking interrupted, or "
+                           f"a file removed?): unpack {DEVKIT_FOLDER}.tar.gz again")
+    found = sorted(name for name in names  # another year's devkit names them otherwise
+                   if name.endswith(".mat") or "ground_truth" in name)
     held = f"; {folder} holds {' '.join(found[:4])}{' ...' if len(found) > 4 else ''} (another year's devkit?)" \
         if found else ""
     what_to_do = (not found and inputs.nested_copy(folder, DEVKIT_FOLDER, f"data/{name}")) or \

@@ -13,7 +13,7 @@ from minitransfer import stopping
 from . import archives
 from . import dataset as ds
 from . import devkit as ilsvrc_devkit
-from . import inputs, schema, text_files, wordnet
+from . import downloads, inputs, schema, text_files, wordnet
 from .build import build_dataset, check_origin, check_out
 from .decode import ImportItem
 from .decoder_pool import refuse_in_script_rerun
@@ -83,6 +83,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     check_origin(out, given, size, shard_length, overwrite)  # before the listing: minutes for ImageNet
     train = source / "train"
     if not train.is_dir():
+        downloads.refuse_another(source, "imagenet")
         folders = sorted(path.name for path in source.iterdir() if not inputs.hidden(path.name) and path.is_dir())
         classes = [name for name in folders if wordnet.WNID.fullmatch(name)]
         hint = (f"; {source} holds class folders ({a_few(classes, 3)}) itself: give the folder that holds train/ "
@@ -130,6 +131,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
             train_labels.append(label)
         listing(label + 1, len(wnids))
     if without:  # named before hours of decoding, not after as a class none of whose images decoded
+        downloads.refuse_another(source, "imagenet")  # Tiny ImageNet's train/<wnid>/images/
         listed = " ".join(without[:10]) + (" ..." if len(without) > 10 else "")
         packed = [(train / wnid, _tars(train / wnid)) for wnid in without if _tars(train / wnid)]
         hint = (f"; {inputs.display_name(packed[0][0])} {_unpack_there(*packed[0])}"

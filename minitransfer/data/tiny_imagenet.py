@@ -13,7 +13,7 @@ import zipfile
 from minitransfer import fileio
 
 from . import dataset as ds
-from . import archives, inputs, text_files
+from . import archives, downloads, inputs, text_files
 from .build import build_dataset, check_out
 from .decode import ImportItem, read_member
 from .decoder_pool import refuse_in_script_rerun
@@ -38,19 +38,23 @@ class _TinyImageNetSource:
             try:
                 self.archive = zipfile.ZipFile(self.source)
             except zipfile.BadZipFile as error:
+                downloads.refuse_another(self.source, "tiny-imagenet")
                 raise ds.DatasetError(f"{self.source}: not a readable zip archive ({error})"
                                       f"{_why_not_a_zip(self.source)}") from error
             except OSError as error:
                 raise ds.DatasetError(f"{self.source}: not a readable zip archive ({error})") from error
             # {name with "/" between its parts: the member's own name}: Windows tools that write "\\" there made
-            # many a zip; a name stored twice (a zip updated in place) is one file, read as zipfile reads it: the last
+            # many a zip; a name stored twice (zipfile's append mode) is refused where read (check_stored_once)
             self.members = {name.replace("\\", "/"): name for name in self.archive.namelist()}
+            self.twice = {name for name, count in collections.Counter(
+                name.replace("\\", "/") for name in self.archive.namelist()).items() if count > 1}
             names = list(self.members)
             self.links = {name for name, member in self.members.items() if _is_link(self.archive.getinfo(member))}
             roots = [name[: -len("wnids.txt")] for name in names  # not __MACOSX/._wnids.txt, which macOS adds
                      if pathlib.PurePosixPath(name).name == "wnids.txt"
                      and not any(inputs.hidden(part) for part in pathlib.PurePosixPath(name).parts)]
             if not roots:
+                downloads.refuse_another(self.source, "tiny-imagenet")
                 raise ds.DatasetError(f"{self.source}: no wnids.txt in the archive (not tiny-imagenet-200)")
             self.root = min(roots, key=len)
             self.folders = collections.defaultdict(list)  # {folder: names of its files}, relative to the root
@@ -63,6 +67,7 @@ class _TinyImageNetSource:
             candidates = [self.source, self.source / "tiny-imagenet-200"]
             roots = [folder for folder in candidates if (folder / "wnids.txt").is_file()]
             if not roots:
+                downloads.refuse_another(self.source, "tiny-imagenet")
                 zips = sorted(path.name for path in self.source.iterdir()
                               if path.suffix.lower() == ".zip" and path.is_file() and not inputs.hidden(path.name))
                 hint = f"; it holds {', '.join(zips[:5])}: give the zip itself as SOURCE" if zips else \
@@ -70,10 +75,21 @@ class _TinyImageNetSource:
                 raise ds.DatasetError(f"{self.source}: no wnids.txt (not a tiny-imagenet-200 folder){hint}")
             self.root = roots[0]
 
+    def check_stored_once(self, names):
+        """``DatasetError`` when one of the files ``names`` is stored twice in the zip: which copy is the file is
+        anyone's guess (tar keeps the last, zipfile reads the last, a listing shows both); a download never has
+        two."""
+        twice = [name for name in names if self.archive and self.root + name in self.twice]
+        if twice:
+            raise ds.DatasetError(f"{self.source}: {len(twice)} name(s) stored twice (two members of one name): "
+                                  f"{a_few([self.root + name for name in twice], 3)}: which copy is meant is unknown "
+                                  f"(a download holds each once): download tiny-imagenet-200.zip again")
+
     def text(self, name, required=True, hint=""):
         """The text of file ``name`` ("" when missing and not ``required``; when ``required``, a ``DatasetError``
         naming it, followed by ``hint``: what to do)."""
         if self.archive:
+            self.check_stored_once([name])
             if self.root + name in self.links:
                 raise ds.DatasetError(f"{self.where(name)}: {self.link_reason(name)}")
             try:
@@ -209,6 +225,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
                               f"train/<wnid>/images/: {' '.join(without[:10])}{' ...' if len(without) > 10 else ''}"
                               f": {tree.unpack_again()}")
     val_files, val_wnids = _tiny_validation(tree, label_of)
+    tree.check_stored_once(train_items + val_files)
     subsets, skipped = {}, []
     for subset, files, labels in (("train", train_items, train_labels),
                                   ("val", val_files, [label_of[wnid] for wnid in val_wnids])):

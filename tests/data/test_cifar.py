@@ -320,11 +320,11 @@ DECLARED = {
 def test_an_array_larger_than_its_pickle_is_refused_as_it_is_loaded(tmp_path, declared):
     evil = pickle.dumps({b"data": _Declared(*DECLARED[declared]()), b"fine_labels": [0] * ROWS,
                          b"coarse_labels": [0] * ROWS}, protocol=2)
-    with pytest.raises(dataset.DatasetError, match=r"x:train: unsafe or corrupt pickle \(refused"):
+    with pytest.raises(dataset.DatasetError, match=r"x:train: damaged pickle \(UnpicklingError: refused"):
         cifar.restricted_load(evil, "x:train")
     _cifar_archive(tmp_path / "cifar-100-python.tar.gz", evil=evil)
     result = _prepare_cifar100_refused(tmp_path)
-    assert "cifar-100-python.tar.gz:train: unsafe or corrupt pickle (refused" in result.output
+    assert "cifar-100-python.tar.gz:train: damaged pickle (UnpicklingError: refused" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 

@@ -207,13 +207,17 @@ FAULTS = {  # id: (the archive's parts, what the message says after the archive'
                        "'data' holds 15 images (a batch cut short or edited?)"),
     "no-labels": (_replaced("data_batch_1", b"labels", None),
                   ":data_batch_1: 'labels' must be 20 integers, got a NoneType"),
+    "labels-key-missing": (_raw("data_batch_1", pickle.dumps({b"data": _cifar10_parts()["data_batch_1"][b"data"]},
+                                                             protocol=2)),
+                           ":data_batch_1: the key(s) 'labels' missing from this CIFAR-10 batch (it holds 'data'): "
+                           "an edited or another dataset's file"),
     "batch-not-a-dict": (_raw("data_batch_2", pickle.dumps([1, 2], protocol=2)),
                          ":data_batch_2: not a CIFAR-10 batch (a list, not a dict)"),
     "truncated-pickle": (_raw("data_batch_4", BATCH_4[:5000]),
-                         ":data_batch_4: unsafe or corrupt pickle (pickle data was truncated)"),
+                         ":data_batch_4: damaged pickle (UnpicklingError: pickle data was truncated)"),
     "pickle-without-its-end": (_raw("data_batch_4", BATCH_4[:-1]),
-                               ":data_batch_4: unsafe or corrupt pickle (Ran out of input)"),
-    "empty-batch": (_raw("test_batch", b""), ":test_batch: unsafe or corrupt pickle (Ran out of input)"),
+                               ":data_batch_4: damaged pickle (EOFError: Ran out of input)"),
+    "empty-batch": (_raw("test_batch", b""), ":test_batch: damaged pickle (EOFError: Ran out of input)"),
     "meta-not-a-dict": (_raw("batches.meta", pickle.dumps(list(cifar.CIFAR10_CLASSES), protocol=2)),
                         ":batches.meta: not CIFAR-10 metadata (a list, not a dict)"),
     "meta-without-names": (_raw("batches.meta", pickle.dumps({b"num_vis": 3072}, protocol=2)),
@@ -267,13 +271,13 @@ def test_a_batch_cut_short_in_the_unpacked_folder_is_named_by_its_path(tmp_path,
     before = tree_state(tmp_path)
     result = _prepare("cifar10", root, tmp_path / "out")
     assert result.exit_code == 65, result.output
-    assert result.output == (f"error: bad data: {root / 'cifar-10-batches-py' / 'data_batch_4'}: unsafe or corrupt "
-                             f"pickle (pickle data was truncated): {UNPACK_AGAIN}\n")
+    assert result.output == (f"error: bad data: {root / 'cifar-10-batches-py' / 'data_batch_4'}: damaged pickle "
+                             f"(UnpicklingError: pickle data was truncated): {UNPACK_AGAIN}\n")
     assert tree_state(tmp_path) == before
 
 
 @pytest.mark.parametrize("parts, named", [(_raw("data_batch_4", BATCH_4[:5000]),
-                                           ":data_batch_4: unsafe or corrupt pickle (pickle data was truncated)"),
+                                           ":data_batch_4: damaged pickle (UnpicklingError: pickle data was truncated)"),
                                           (_without("test_batch"),
                                            ": no test_batch member (expected the CIFAR-10 python archive)")],
                          ids=["pickle-cut-short", "member-missing"])
@@ -310,7 +314,7 @@ def test_a_malicious_batch_is_refused_without_running(tmp_path):
                              _raw("data_batch_2", pickle.dumps({b"data": _Exploit(marker)}, protocol=2)))
     result = _prepare("cifar10", archive, tmp_path / "out")
     assert result.exit_code == 65, result.output
-    assert "evil.tar.gz:data_batch_2: unsafe or corrupt pickle (refused to load" in result.output
+    assert "evil.tar.gz:data_batch_2: unsafe pickle (RefusedPickle: refused to load" in result.output
     assert not marker.exists()
 
 

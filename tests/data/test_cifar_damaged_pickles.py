@@ -58,7 +58,7 @@ def test_a_damaged_pickle_in_the_unpacked_folder_is_bad_data_naming_it(tmp_path,
     result = _prepare("cifar10", root, tmp_path / "out")
     assert result.exit_code == 65, result.output
     path = root / "cifar-10-batches-py" / name
-    assert result.output.startswith(f"error: bad data: {path}: unsafe or corrupt pickle (")
+    assert result.output.startswith(f"error: bad data: {path}: damaged pickle (")
     assert says in result.output and result.output.endswith(f"): {UNPACK_AGAIN}\n")
     assert tree_state(tmp_path) == before
 

@@ -1,5 +1,5 @@
 """prepare on the archives and trees real downloads and tools make: a zip whose member names use
-Windows' backslashes, a zip updated in place (a member stored twice), an empty wnids.txt, the whole
+Windows' backslashes, a member stored twice (refused), an empty wnids.txt, the whole
 training tar left beside the class folders; and a rerun that names the source another way."""
 
 import io
@@ -74,17 +74,23 @@ def test_a_zip_whose_member_names_use_backslashes_imports_as_one_with_slashes(tm
     assert _near(_reds(data, "train"), [10, 20, 30, 40]) and _near(_reds(data, "val"), [200, 210])
 
 
-def test_a_member_stored_twice_is_one_image_read_as_zipfile_reads_it(tmp_path, image_bytes):
-    """``zip -u`` or zipfile's append mode add a second member of one name: it was imported twice (in
-    train/ a duplicated training image; both copies the last one's bytes)."""
+@pytest.mark.parametrize("twice", ["train/n01440764/images/n01440764_0.JPEG", "val/images/val_1.JPEG",
+                                   "val/val_annotations.txt", "wnids.txt"])
+def test_a_member_stored_twice_is_refused_naming_it(tmp_path, image_bytes, twice):
+    """zipfile's append mode adds a second member of one name: it was imported as zipfile reads it (the last)
+    without a word, a val_annotations.txt stored twice labelling the validation images by the second one; which
+    copy is the download's is unknown (a download holds each member once)."""
     files = _tiny_files(image_bytes)
     members = [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()]
-    members.append(("tiny-imagenet-200/train/n01440764/images/n01440764_0.JPEG", image_bytes((120, 9, 9), (16, 16))))
-    members.append(("tiny-imagenet-200/val/images/val_1.JPEG", image_bytes((230, 9, 9), (16, 16))))
+    members.append((f"tiny-imagenet-200/{twice}", files[twice][::-1]))
     with pytest.warns(UserWarning, match="Duplicate name"):
         source = _zip(tmp_path / "tiny.zip", members)
-    data = _imported(_prepare_tiny(source, tmp_path / "out"), tmp_path / "out")
-    assert _near(_reds(data, "train"), [120, 20, 30, 40]) and _near(_reds(data, "val"), [200, 230])
+    result = _prepare_tiny(source, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert result.output.splitlines() == [
+        f"error: bad data: {source}: 1 name(s) stored twice (two members of one name): tiny-imagenet-200/{twice}: "
+        f"which copy is meant is unknown (a download holds each once): download tiny-imagenet-200.zip again"]
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("wnids_text", ["", "\r\n\n"], ids=["empty", "blank-lines"])

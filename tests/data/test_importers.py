@@ -20,7 +20,7 @@ from PIL import Image
 
 from minitransfer import fileio
 from minitransfer.cli import main
-from minitransfer.data import dataset, decode, folder, imagenet, importers, shard_format
+from minitransfer.data import archives, dataset, decode, folder, imagenet, importers, shard_format
 from test_kill_anywhere import assert_import_survives_a_kill
 
 WNIDS = ("n01440764", "n02084071", "n03000134")  # sorted: the class order
@@ -482,15 +482,15 @@ def test_an_archive_member_that_cannot_be_read_is_bad_data_naming_it(tiny_zip, t
     assert f"error: bad data: {tmp_path}/{message}" in result.output
 
 
-def test_a_damaged_image_member_is_skipped_and_listed(tiny_zip, tmp_path):
+def test_a_damaged_member_stops_the_import_naming_it(tiny_zip, tmp_path):
+    """Damage of the archive itself is the download's, not one image's: it stops the import (as CIFAR's does)."""
     path = _deflated_copy(tiny_zip, tmp_path / "tiny.zip")
     _patch_member(path, TRAIN_IMAGE, "deflate")
-    data = importers.import_tiny_imagenet(path, tmp_path / "out", size=8, workers=0)
-    assert data.labels("train").tolist() == [0, 1, 1]
-    assert data.meta["skipped"] == [{"file": f"{path}:{TRAIN_IMAGE}", "reason": (
-        f"DatasetError: {path}:{TRAIN_IMAGE}: damaged archive (Error -3 while decompressing data: invalid block type): "
-        f"the download is incomplete or damaged ({path.stat().st_size} bytes): download tiny.zip again"),
-        "subset": "train", "class": "n01440764"}]
+    with pytest.raises(archives.ArchiveDamaged) as raised:
+        importers.import_tiny_imagenet(path, tmp_path / "out", size=8, workers=0)
+    assert str(raised.value) == (
+        f"{path}:{TRAIN_IMAGE}: damaged archive (Error -3 while decompressing data: invalid block type): "
+        f"the download is incomplete or damaged ({path.stat().st_size} bytes): download tiny.zip again")
 
 
 LABELLED = ("ILSVRC2012_val_00000001.JPEG 2\nILSVRC2012_val_00000002.JPEG 0\nILSVRC2012_val_00000003.JPEG 1\n")
@@ -841,6 +841,24 @@ def test_a_devkit_of_another_year_names_the_files_it_expected_and_found(imagenet
             f"ILSVRC2014_clsloc_validation_ground_truth.txt meta_clsloc.mat (another year's devkit?): give "
             f"ILSVRC2012_devkit_t12, or pass --val-labels with a '<file> <label>' list instead") in result.output
 
+
+
+@pytest.mark.parametrize("removed", ["meta.mat", "ILSVRC2012_validation_ground_truth.txt"])
+def test_a_devkit_lacking_one_of_its_files_says_it_is_missing_not_another_year(imagenet_tree, tmp_path, removed):
+    """Without data/meta.mat it said the folder "holds ILSVRC2012_validation_ground_truth.txt (another year's
+    devkit?)": this year's file, so this devkit in part."""
+    root, *_ = imagenet_tree
+    kit = tmp_path / "ILSVRC2012_devkit_t12"
+    (kit / "data").mkdir(parents=True)
+    for name in ("meta.mat", "ILSVRC2012_validation_ground_truth.txt"):
+        (kit / "data" / name).write_bytes(b"1\n")
+    (kit / "data" / removed).unlink()
+    [beside] = [path.name for path in (kit / "data").iterdir()]
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--devkit", str(kit)])
+    assert result.exit_code == 65, result.output
+    assert result.output.splitlines() == [
+        f"error: bad data: {kit / 'data' / removed}: missing, beside {beside} (an unpacking interrupted, or a file "
+        f"removed?): unpack ILSVRC2012_devkit_t12.tar.gz again"]
 
 def test_an_imagenet_image_in_two_classes_is_listed_and_warned_of_reading_each_file_once(
         imagenet_tree, tmp_path, monkeypatch):
