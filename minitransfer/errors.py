@@ -18,3 +18,24 @@ class MinitransferError(Exception):
     error leaves it, and so on an ``Interrupted`` it raises; before, a caller lost them where the run failed."""
 
     warnings = ()
+
+    def __reduce__(self):
+        """Pickled (a process pool sends a worker's error back so) with its args, fields and warnings, and
+        rebuilt without its ``__init__``: one of its own, with more required arguments than ``args`` holds
+        or that words its message from them, would fail or reword it (an error that cannot be unpickled
+        breaks the whole pool). ``args`` as the built-in base pickles them: an OSError's with its filename."""
+        return _rebuilt, (type(self), super().__reduce__()[1], self.__dict__)
+
+
+def _rebuilt(cls, args, state):
+    """The error of class ``cls`` :meth:`MinitransferError.__reduce__` pickled, made again from its parts."""
+    base = cls  # cls.__new__, as the MRO finds it, may be another base's, which refuses: MemoryError's for an
+    while "__new__" not in vars(base):  # OutOfMemory; the base its instances are laid out as makes them, as cls() does
+        base = base.__base__
+    error = base.__new__(cls, *args)
+    if isinstance(error, OSError):  # where a subclass has an __init__ of its own, OSError's sets errno and the rest
+        OSError.__init__(error, *args)
+    else:
+        error.args = args
+    error.__dict__.update(state)
+    return error

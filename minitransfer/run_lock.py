@@ -40,9 +40,6 @@ class RunBusy(MinitransferError, RuntimeError):
         super().__init__(message)
         self.pid = pid
 
-    def __reduce__(self):  # with its fields: a process pool (concurrent.futures) sends it back pickled
-        return type(self), (*self.args, self.pid)
-
 
 class RunLock:
     """The exclusive lock of one run directory: ``<run>/lock``, held with ``flock`` for as long as
@@ -181,7 +178,6 @@ class RunLock:
 
 
 PID_WAIT_SECONDS = 0.5  # a lock's holder writes its PID just after taking it: seen in between, it is waited for
-
 
 
 def holder(run_dir, recorded=False):

@@ -43,9 +43,6 @@ class OutOfMemoryMidRun(MinitransferError, MemoryError):
         self.checkpoint_path = checkpoint_path
         self.iteration = iteration
 
-    def __reduce__(self):  # as Interrupted's: a process pool sends it back pickled
-        return type(self), (*self.args, self.checkpoint_path, self.iteration), self.__dict__
-
 
 @dataclasses.dataclass
 class TrainResult:

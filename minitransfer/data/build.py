@@ -66,9 +66,6 @@ class ClassesWithoutImages(ds.DatasetError):
         super().__init__(message)
         self.indices, self.skipped = indices, skipped
 
-    def __reduce__(self):  # with its fields: a process pool (concurrent.futures) sends it back pickled
-        return type(self), (*self.args, self.indices, self.skipped)
-
 
 def images_per_shard(size):
     """Default shard length: about 192 MiB of images."""

@@ -28,9 +28,6 @@ class DiskFull(fileio.StorageError):
         super().__init__(number, message)
         self.status = status
 
-    def __reduce__(self):
-        return type(self), (self.errno, self.strerror, self.status)
-
 
 def write(path, needed, work):
     """``work()``; an ``OSError`` becomes a ``StorageError`` naming ``path`` and, when the disk is

@@ -33,9 +33,6 @@ class DatasetBusy(run_lock.RunBusy):
         super().__init__(message, pids[0] if pids else None)
         self.pids = pids
 
-    def __reduce__(self):  # with its fields: a process pool (concurrent.futures) sends it back pickled
-        return type(self), (*self.args, self.pids)
-
 
 @contextlib.contextmanager
 def shared(folder):
