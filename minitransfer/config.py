@@ -87,7 +87,14 @@ def checked(config):
     c.copy_from = copied_weights(c.copy_from)
     check_combinations(c)
     c.out, c.resume = (None if path is None else str(path) for path in (c.out, c.resume))  # a notebook's pathlib.Path
+    if c.out is not None and not pathlib.Path(c.out).name:  # "." or "/": no name to take its run directory's from
+        raise folder_as_out(f"`out` {c.out}", c.out)
     return c
+
+
+def folder_as_out(given, out):
+    """The refusal of an ``out`` that is a folder (``given``: the words that name it)."""
+    return ConfigError(f"{given} is a directory; name a weights file, e.g. {pathlib.Path(out) / 'net.h5'}")
 
 
 def resolve(config, checksums=True, read_base=None, dataset_gone=None):

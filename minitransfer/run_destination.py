@@ -13,6 +13,7 @@ import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import path_kinds
+from minitransfer.config import folder_as_out
 from minitransfer.config_checks import ConfigError
 from minitransfer.config_wording import worded
 from minitransfer.data import same_origin, shard_format
@@ -34,7 +35,7 @@ def check_destination(plan):
     c, named, out, run_dir = plan.config, plan.named, pathlib.Path(plan.config.out), plan.run_dir
     given = f"`out` {linked_out(plan) or c.out}"
     if out.is_dir():
-        raise ConfigError(f"{given} is a directory; name a weights file, e.g. {out / 'net.h5'}")
+        raise folder_as_out(given, out)
     if str(c.out).endswith((os.sep, f"{os.sep}.")):  # pathlib drops the slash: the weights would be the file `out`
         raise ConfigError(f"{given} names a folder (it ends in {os.sep}); name the weights file in it, "
                           f"e.g. {out / 'net.h5'}")
