@@ -95,7 +95,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     its /mean image unless the mean its first layers saw is ``data``'s; ``preflight_memory.OutOfMemory``
     when a batch of ``batch_size`` needs more memory than is available, ``data.lock.DatasetBusy``
     while prepare rewrites the dataset (which it does not do while the evaluation reads it);
-    :class:`ConfigError` for an argument out of its range or of another type,
+    :class:`ConfigError` for an argument out of its range or of another type (or a ``data`` opened without
+    ``subset``: :attr:`minitransfer.data.dataset.Dataset.subsets`),
     ``checkpoint.CheckpointError`` for a checkpoint that cannot be read, ``data.dataset.DatasetError``
     for a damaged dataset (or a file given as ``data``).
 
@@ -107,6 +108,10 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     check_path("path", path, required=True)
     if not isinstance(data, datasets.Dataset):
         check_path("data", data)
+    elif subset not in data.subsets:  # refused by name, not found to hold none of the network's classes
+        raise ConfigError(f"`data` {data.path} was opened for its {', '.join(data.subsets)} images alone, not the "
+                          f"{subset} images `subset` scores: open it with open_dataset(path, subsets=({subset!r},)), "
+                          f"or give its folder as `data`")
     path = _network_in(path)
     saved = checkpoints.load(path, solver=False)
     stored = saved.meta.get("config", {})

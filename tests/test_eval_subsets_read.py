@@ -9,7 +9,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import config
+from minitransfer import config, evaluate
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import dataset as datasets
@@ -90,11 +90,40 @@ def test_a_dataset_opened_for_val_refuses_what_is_asked_of_train(micro_data, ask
     calls = {"verify": opened.verify, "check_every_file": opened.check_checksums}
     call = calls.get(ask) or (lambda: getattr(opened, ask)("train"))
     said = "checks every subset" if ask in calls else "asked about its train subset"
-    with pytest.raises(ValueError, match=f"{said}, but it was opened for val only"):
+    with pytest.raises(config.ConfigError, match=f"{said}, but it was opened for val only"):  # a usage fault, exit 2
         call()
 
 
-def test_open_dataset_checks_its_subsets_before_reading_a_file(tmp_path):
-    """A bad ``subsets`` is named as such, not hidden behind 'meta.json missing'."""
-    with pytest.raises(ValueError, match="subsets must be some of"):
-        datasets.open_dataset(tmp_path, subsets=("test",))
+@pytest.mark.parametrize("subsets, said", [
+    (("test",), r"`subsets` must be some of \('train', 'val'\), got \('test',\)"),
+    ((), r"`subsets` must be some of .*, got \(\)"),
+    (5, r"`subsets` must be some of .*, got 5$"),
+    ([["val"]], r"`subsets` must be some of .*, got \[\['val'\]\]"),
+    ("val", r"`subsets` must be a tuple, e.g. \('val',\), got the str 'val'"),
+], ids=["unknown", "none", "an-int", "unhashable", "a-str"])
+def test_open_dataset_checks_its_subsets_before_reading_a_file(tmp_path, subsets, said):
+    """A bad ``subsets`` is named as such (a ConfigError, the ValueError its docstring promises), not hidden
+    behind 'meta.json missing', nor a TypeError (an int), nor read letter by letter (a str)."""
+    with pytest.raises(config.ConfigError, match=said):
+        datasets.open_dataset(tmp_path, subsets=subsets)
+
+
+def test_open_dataset_opens_a_subset_named_twice_once(micro_data):
+    assert datasets.open_dataset(micro_data, subsets=("val", "val")).subsets == ("val",)
+    assert datasets.open_dataset(micro_data, subsets=["val", "train", "val"]).subsets == ("val", "train")
+
+
+@pytest.mark.parametrize("path", [None, 5], ids=["none", "an-int"])
+def test_open_dataset_names_a_path_that_is_no_path(path):
+    with pytest.raises(config.ConfigError, match=f"^open_dataset: `path` must be a dataset folder .*, got {path}$"):
+        datasets.open_dataset(path)
+
+
+def test_eval_refuses_a_dataset_opened_without_the_subset_it_scores(base, micro_data):
+    """It said the train images of the dataset held none of the network's classes: they were not opened."""
+    opened = datasets.open_dataset(micro_data, subsets=("val",))
+    with pytest.raises(config.ConfigError, match=f"^`data` {opened.path} was opened for its val images alone, not "
+                                                 f"the train images `subset` scores"):
+        evaluate.evaluate_checkpoint(str(base), data=opened, subset="train", device="cpu")
+    scored = evaluate.evaluate_checkpoint(str(base), data=opened, subset="val", device="cpu")
+    assert scored == evaluate.evaluate_checkpoint(str(base), data=micro_data, subset="val", device="cpu")

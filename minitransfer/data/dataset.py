@@ -48,7 +48,8 @@ class Dataset:
     dataset opened, not imported: ``prepare verify``), ``subsets`` (those it was opened to read, every one
     but where :func:`open_dataset` names some, as ``eval`` scoring the val images needs no training shard:
     the others' files are neither opened nor checked, and every method asked about one of them, or about
-    every file, as :meth:`verify` is, raises ``ValueError`` saying the dataset was opened for those alone).
+    every file, as :meth:`verify` is, raises :class:`~minitransfer.config_checks.ConfigError`, a ValueError,
+    saying the dataset was opened for those alone).
     """
 
     writes = None
@@ -71,20 +72,20 @@ class Dataset:
         return len(self.classes)
 
     def _subset(self, subset):
-        """meta.json's entry of ``subset``; ``ValueError`` for a subset not opened (:attr:`subsets`)."""
+        """meta.json's entry of ``subset``; ``ConfigError`` for a subset not opened (:attr:`subsets`)."""
         if subset not in SUBSETS:
-            raise ValueError(f"dataset: subset must be one of {SUBSETS}, got {subset!r}")
+            raise _usage_error(f"dataset: subset must be one of {SUBSETS}, got {subset!r}")
         if subset not in self.subsets:
-            raise ValueError(f"dataset {self.path}: asked about its {subset} subset, but it was opened for "
-                             f"{', '.join(self.subsets)} only: open it with open_dataset(path) to read every subset")
+            raise _usage_error(f"dataset {self.path}: asked about its {subset} subset, but it was opened for "
+                               f"{', '.join(self.subsets)} only: open it with open_dataset(path) to read every subset")
         return self.meta["subsets"][subset]
 
     def _every_subset(self, what):
-        """``ValueError`` unless every subset was opened: ``what`` (a check of every file) needs them all."""
+        """``ConfigError`` unless every subset was opened: ``what`` (a check of every file) needs them all."""
         for subset in SUBSETS:
             if subset not in self.subsets:
-                raise ValueError(f"dataset {self.path}: {what} checks every subset, but it was opened for "
-                                 f"{', '.join(self.subsets)} only: open it with open_dataset(path) to check them all")
+                raise _usage_error(f"dataset {self.path}: {what} checks every subset, but it was opened for "
+                                   f"{', '.join(self.subsets)} only: open it with open_dataset(path) to check them all")
 
     def num_images(self, subset):
         """Number of images in ``subset`` ("train" or "val"; 0 for a train-only dataset's val; a subset not
@@ -202,7 +203,7 @@ class Dataset:
 
         Reads every byte once: about 0.1 s per 192 MiB shard and thread (sha256 at ~1.8 GB/s). With
         every file, the class table too (an edited family changes the natural split, not a sha256).
-        :attr:`verified` records the files as checked. ``ValueError`` for a subset not opened, or for
+        :attr:`verified` records the files as checked. ``ConfigError`` for a subset not opened, or for
         every file of a dataset opened for some subsets (:attr:`subsets`): nothing is passed unchecked."""
         self._record_checked(self._check_files(self.checked_files(subset)))
         if subset is None:
@@ -253,7 +254,7 @@ class Dataset:
         every file whose bytes are not as meta.json records them or that cannot be read
         (:func:`corrupt_files`: it named the first alone; an unreadable one raised at once, leaving the
         corrupt ones found unnamed), else the first file at fault. ``progress(done, total)`` is called
-        after each file. ``ValueError`` for a dataset opened for some subsets (:attr:`subsets`): it checks
+        after each file. ``ConfigError`` for a dataset opened for some subsets (:attr:`subsets`): it checks
         every one."""
         self._every_subset("verify")
         with self.reading():
@@ -298,11 +299,14 @@ def open_dataset(path, subsets=SUBSETS):
     :class:`NotADataset` where ``path`` is something else (:func:`not_a_dataset`).
 
     Checks meta.json's schema, that every listed shard of ``subsets`` exists with the listed image count
-    and that shard numbering is contiguous (``ValueError`` for ``subsets`` not some of train and val, before
-    anything is read). A subset not opened is refused by every method asked about it. Checksums are only
-    re-checked by :meth:`Dataset.verify` (reading every byte of ImageNet takes minutes)."""
-    if not subsets or any(subset not in SUBSETS for subset in subsets):
-        raise ValueError(f"open_dataset: subsets must be some of {SUBSETS}, got {subsets!r}")
+    and that shard numbering is contiguous (:class:`~minitransfer.config_checks.ConfigError`, a ValueError,
+    for a ``path`` that is no str or path, and for ``subsets`` not some of train and val, each once: a tuple
+    or list, ("val",) for one, before anything is read). A subset not opened is refused by every method asked
+    about it. Checksums are only re-checked by :meth:`Dataset.verify` (reading every byte of ImageNet takes
+    minutes)."""
+    subsets = _checked_subsets(subsets)
+    if not isinstance(path, (str, os.PathLike)):
+        raise _usage_error(f"open_dataset: `path` must be a dataset folder (a str or path), got {path!r}")
     path = pathlib.Path(path)
     meta_path = path / META_FILE
     if not meta_path.is_file():
@@ -325,6 +329,25 @@ def open_dataset(path, subsets=SUBSETS):
                 raise DatasetError(f"{path / shard['file']}: {_not_a_file(path / shard['file'])}")
             image_offset(path / shard["file"], (shard["count"], height, width, 3))
     return dataset
+
+
+def _usage_error(message):
+    """A :class:`minitransfer.config_checks.ConfigError` (exit code 2) saying ``message``: a caller's slip."""
+    from minitransfer.config_checks import ConfigError  # which imports this module (through splits)
+    return ConfigError(message)
+
+
+def _checked_subsets(subsets):
+    """``subsets`` given to :func:`open_dataset`, each once, in order; ``ConfigError`` for others."""
+    if isinstance(subsets, str):  # a str is iterable, "val" its letters
+        raise _usage_error(f"open_dataset: `subsets` must be a tuple, e.g. ({subsets!r},), got the str {subsets!r}")
+    try:
+        unique = tuple(dict.fromkeys(subsets))
+    except TypeError:  # not iterable, or holding an unhashable value
+        unique = ()
+    if not unique or any(subset not in SUBSETS for subset in unique):
+        raise _usage_error(f"open_dataset: `subsets` must be some of {SUBSETS}, got {subsets!r}")
+    return unique
 
 
 def read_meta(meta_path):
