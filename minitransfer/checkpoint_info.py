@@ -27,11 +27,12 @@ def _split(meta):
 
 def describe(path):
     """A JSON-serialisable summary of the checkpoint at ``path``: layers, shapes, frozen flags and
-    provenance (what ``minitransfer info`` prints). ``network``: which network it is, as train's opening
-    line said it (:func:`minitransfer.run_lines.network_words`). ``finished``: its iteration is its run's last
-    (max_iter), so it is the trained network, not ``resumable`` (which it is with its solver state
-    before then, unless a resume would refuse its run folder's logs: ``resume_refused``, why, else None:
-    a folder left holding the checkpoint alone lacks the evaluations made before it), and its run
+    provenance (what ``minitransfer info`` prints). ``network``: which network it is, in the words of train's
+    opening line (:func:`minitransfer.run_lines.network_words`), but for the base it copies from, named by the
+    path its record holds (absolute), where train's line named it as ``copy_from`` was typed. ``finished``:
+    its iteration is its run's last (max_iter), so it is the trained network, not ``resumable`` (which it is
+    with its solver state before then, unless a resume would refuse its run folder's logs: ``resume_refused``,
+    why, else None: a folder left holding the checkpoint alone lacks the evaluations made before it), and its run
     folder, where it has one, holds the run's result.json, as ``report`` counts a run finished.
     ``unwritten_result``: where it is at max_iter but its run folder holds no result.json (its training
     ended before writing it: a full disk), the ``result`` path it lacks and whether the run is

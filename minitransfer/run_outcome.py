@@ -20,6 +20,9 @@ class Diverged(MinitransferError, RuntimeError):
 class Interrupted(KeyboardInterrupt):
     """SIGINT, SIGTERM or SIGHUP stopped the run after writing a checkpoint (exit code 75). A KeyboardInterrupt,
     as Python's Ctrl-C is: a notebook's ``except Exception`` around ``train`` must not swallow a stop and go on.
+    ``checkpoint_path``: the checkpoint that holds the run (a ``pathlib.Path`` in the run directory of ``out``
+    as given: where that was relative, so is it, to the working directory ``train`` was called in; None, and
+    ``iteration`` 0, where it stopped before the first iteration), ``iteration``: the last one done.
     ``warnings``: as :attr:`minitransfer.errors.MinitransferError.warnings`, those ``train`` heard before it."""
 
     warnings = ()
@@ -53,9 +56,11 @@ class TrainResult:
     Fields
     ------
     out : str
-        The weights file written.
+        The weights file written, named as ``out`` was given (or its default name): a relative path stays
+        relative, to the working directory ``train`` was called in, not made absolute.
     run_dir : str
-        The run directory beside it (config.json, metrics.jsonl, eval.csv, checkpoint.h5, result.json).
+        The run directory beside it (config.json, metrics.jsonl, eval.csv, checkpoint.h5, result.json),
+        named alike (relative where ``out`` is).
     iterations : int
         The iterations of the whole run (its `max_iter`).
     final : dict
