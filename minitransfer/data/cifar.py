@@ -17,6 +17,8 @@ import pickle
 
 import numpy as np
 
+from minitransfer.errors import MinitransferError
+
 from . import dataset as ds
 from . import inputs, wordnet
 from .build import build_dataset, check_out
@@ -69,9 +71,10 @@ class _PickledArray:
         return np.ndarray((0,), np.dtype(dtype.decode("latin1") if isinstance(dtype, bytes) else dtype))
 
 
-class RefusedPickle(pickle.UnpicklingError):
+class RefusedPickle(MinitransferError, pickle.UnpicklingError):
     """A global :class:`_RestrictedUnpickler` refuses to load (os.system): a pickle made to run code, not one
-    damaged (its other refusals, of sizes a bit flip makes, are damage)."""
+    damaged (its other refusals, of sizes a bit flip makes, are damage). :func:`restricted_load` says it as a
+    ``DatasetError``; a MinitransferError all the same, as every error class of the package is."""
 
 
 class _RestrictedUnpickler(pickle._Unpickler):
