@@ -273,7 +273,7 @@ def random_weights_dissimilar(results, bases=None):
     finding, or () where the runs have no natural-split AnB and random-frozen runs at a common n."""
     halves = " / ".join(natural_families(results))
     finding = _loses_more(results, "random-weights-dissimilar", ("all", "random", "random"),
-                          ("natural", "AnB", "natural AnB"), ("random frozen layers", "lose", "gain", "do"),
+                          ("natural", "AnB", "natural"), ("random frozen layers", "lose", "gain", "do"),
                           f"layers transferred from a dissimilar task, the {halves} transfer",
                           "even features of a dissimilar task beat random ones", "", bases)
     return (finding,) if finding.networks else ()
