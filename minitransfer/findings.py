@@ -78,7 +78,7 @@ def findings(results, facts=None, bases=None):
     bases = built_bases(results, bases)
     within = (general(results, bases=bases), specific(results, bases=bases), fine_tuning(results, bases=bases),
               dissimilar(results, bases), random_weights(results, bases)) + random_weights_dissimilar(results, bases)
-    measured = [halves_said(results, judged(finding, chance)) for finding in within]
+    measured = halves_said(results, [judged(finding, chance) for finding in within])
     if any(r.run.split == CROSS for r in results) and not any(r.run.split in SPLITS for r in results):
         measured = [within_dataset(results)]
     if any(r.run.split == CROSS for r in results):
