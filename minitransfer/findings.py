@@ -197,7 +197,8 @@ def fine_tuning(results, split="random", bases=None):
     against = "1 base" if len(groups) == 1 else f"{len(groups)} bases"
     count = sum(map(len, groups.values()))
     said = (f"{names['AnB']}+ scores {measured.mean:+.1f}{_plus_minus(measured.se)} points relative to its own "
-            f"base{names['where']}, over every n ({_networks(count)} against {against})")
+            f"base{names['where']}, over every n ({_networks(count)} against {against})"
+            f"{'' if split == CROSS else ', the mean over networks, not of each n as in Table 1'}")
     used = _networks_of(results, split, "AnB+", bases)
     compared = _against_selffers(results, split, bases, claim, said, used)
     if compared:

@@ -284,7 +284,8 @@ def _table1(report, reference_results, runs_dir):
     boosts = table1(report.results, bases=report.bases)
     reference_bases = Bases(reference_results) if reference_results else None
     reference_boosts = table1(reference_results, bases=reference_bases) if reference_results else None
-    text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers, in percentage points",
+    text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers (the mean of each n's "
+            "mean, as the paper's), in percentage points",
             "", "Boosts in percentage points of top-1 accuracy, as findings.md gives differences: the paper's Table 1 "
             "writes them as % (its 1.6% is 1.6 points).", "",
             table1_markdown(boosts, reference_boosts), "",
