@@ -129,13 +129,17 @@ def accuracy_label(runs, images="target validation images", reference=()):
     without a run that made an evaluation draws no accuracy and names no metric (before, it claimed
     "mean of the 10 best evaluations" beside a panel of "mean of all 2 evaluations"). ``reference``: the
     paper's runs the panel draws dashed (--reference), their metric named apart, as theirs: the label of
-    runs of 3 evaluations called the paper's lines, means of their 10 best, "mean of all 3 evaluations" too."""
+    runs of 3 evaluations called the paper's lines, means of their 10 best, "mean of all 3 evaluations" too.
+    Where both metrics are the same it is said once; the lines are short enough for the shortest panel
+    (Figure 3's top-left clipped "the paper's, dashed: mean of the 10 best evaluations")."""
     if not any(r.evaluations for r in runs):
         return f"top-1 accuracy, {images}"
     words = metric_words(runs).replace("; ", ";\n")
     if not any(r.evaluations for r in reference):
         return f"top-1 accuracy, {images}\n({words})"
-    return f"top-1 accuracy, {images}\n(these runs: {words};\nthe paper's, dashed: {metric_words(reference)})"
+    if metric_words(reference) == metric_words(runs):
+        return f"top-1 accuracy,\n{images}\n({words},\nthese runs' and the paper's, dashed)"
+    return f"top-1 accuracy,\n{images}\n(these runs: {words};\nthe paper's, dashed:\n{metric_words(reference)})"
 
 
 def no_accuracy(runs, none):
