@@ -244,6 +244,8 @@ def _against_selffers(results, split, bases, claim, said, used):
                f"not resolved: one base gives no standard error: {more_networks(split)}" if math.isnan(difference.se)
                else f"resolved, the other way round from the paper's: {selffer}, trained as long, do better"
                if _resolved(difference) else
+               f"within {CLOSE:g} points of {selffer}: no boost beyond the longer training's"
+               if _precise(difference) and abs(difference.mean) <= CLOSE + ROUNDING else
                f"not resolved: the boost cannot be told from the longer training: {more_networks(split)}")
     layers = ", ".join(map(str, sorted(common)))
     measured = (f"{said}, and {_below(difference)} {selffer}, trained as long (n={layers}, {counts[0]} + {counts[1]} "
