@@ -221,10 +221,11 @@ def figure3(Figure, results, reference=None, bases=None):
             _paper_line(natural, _with_base(bases, _accuracy_by_n(reference, "natural", "AnB", target)),
                         f"target {name} (paper)", STYLE[f"natural {target}"])
         netbase = [r.mean10_top1 for r in select(reference, "all", "baseB")]
-        _paper_line(random_weights, _with_base(netbase, _accuracy_by_n(reference, "all", "random")),
-                    "random frozen layers (paper)", STYLE["random"])
-        _paper_line(relative, relative_by_n(reference, "all", "random"), "random frozen layers (paper)",
-                    STYLE["random"], scale=POINTS)
+        nolearn = _accuracy_by_n(reference, "all", "random")
+        _paper_line(random_weights, _with_base(netbase, nolearn), "random frozen layers (paper)", STYLE["random"])
+        if netbase:  # its one base on every class (no Bases built again: the report's are of its runs)
+            _paper_line(relative, {n: [v - Spread.of(netbase).mean for v in values] for n, values in nolearn.items()},
+                        "random frozen layers (paper)", STYLE["random"], scale=POINTS)
     relative.axhline(0, color="black", linestyle=":", linewidth=1)
     natural.set_title(f"natural split: {names[0]} (A) / {names[1]} (B), by target task")
     random_weights.set_title("first n layers random and frozen (all classes)")
