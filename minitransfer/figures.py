@@ -2,8 +2,8 @@
 
 Every network is a dot; each treatment's mean is a line with error bars of ± one standard
 deviation across its networks (the seed spread), as in the paper's Figure 2. Accuracies are the
-paper's metric, the mean of the 10 best top-1 evaluations on the target task's validation images
-(of all of them, for a run that made fewer: the axis says so);
+metric of the paper's runs (the original code's), the mean of the 10 best top-1 evaluations on the target
+task's validation images (of all of them, for a run that made fewer: the axis says so);
 the relative panels show each network minus the base of its own target, in percentage points.
 
 - figure2 (§4.1): random A/B splits; top, accuracies; bottom, relative to the own base.

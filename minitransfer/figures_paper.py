@@ -129,13 +129,17 @@ def accuracy_label(runs, images="target validation images", reference=()):
     without a run that made an evaluation draws no accuracy and names no metric (before, it claimed
     "mean of the 10 best evaluations" beside a panel of "mean of all 2 evaluations"). ``reference``: the
     paper's runs the panel draws dashed (--reference), their metric named apart, as theirs: the label of
-    runs of 3 evaluations called the paper's lines, means of their 10 best, "mean of all 3 evaluations" too."""
+    runs of 3 evaluations called the paper's lines, means of their 10 best, "mean of all 3 evaluations" too.
+    Where both metrics are the same it is said once; the lines are short enough for the shortest panel
+    (Figure 3's top-left clipped "the paper's, dashed: mean of the 10 best evaluations")."""
     if not any(r.evaluations for r in runs):
         return f"top-1 accuracy, {images}"
     words = metric_words(runs).replace("; ", ";\n")
     if not any(r.evaluations for r in reference):
         return f"top-1 accuracy, {images}\n({words})"
-    return f"top-1 accuracy, {images}\n(these runs: {words};\nthe paper's, dashed: {metric_words(reference)})"
+    if metric_words(reference) == metric_words(runs):
+        return f"top-1 accuracy,\n{images}\n({words},\nthese runs' and the paper's, dashed)"
+    return f"top-1 accuracy,\n{images}\n(these runs: {words};\nthe paper's, dashed:\n{metric_words(reference)})"
 
 
 def no_accuracy(runs, none):
@@ -171,11 +175,15 @@ def _reference_lines(axes, reference):
     if not math.isnan(base):
         axes.axhline(base, color="grey", linestyle="--", linewidth=0.8, label="bases (paper)")
     for treatment in TREATMENTS:
-        means = {n: Spread.of(values).mean for n, values in _accuracy_by_n(reference, "random", treatment).items()}
-        if means:
-            style = dict(STYLE[treatment], markerfacecolor="none")
-            axes.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9, markersize=5,
-                      label=f"{treatment} (paper)", **style)
+        _paper_line(axes, _accuracy_by_n(reference, "random", treatment), f"{treatment} (paper)", STYLE[treatment])
+
+
+def _paper_line(axes, by_n, label, style, scale=1):
+    """The paper's runs ``by_n`` ({n: [values]}) as their means, thin, dashed, hollow markers; nothing where none."""
+    means = {n: scale * Spread.of(values).mean for n, values in by_n.items()}
+    if means:
+        axes.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9, markersize=5, label=label,
+                  **dict(style, markerfacecolor="none"))
 
 
 def figure3(Figure, results, reference=None, bases=None):
@@ -207,19 +215,25 @@ def figure3(Figure, results, reference=None, bases=None):
                 STYLE["random"], 0.2, scale=POINTS)
     spread_plot(relative, relative_by_n(results, "random", "AnB", bases=own_bases), "random A/B split: AnB",
                 STYLE["AnB"], -0.2, scale=POINTS)
-    if reference:
+    if reference:  # the paper's runs, dashed: its natural bases at n=0, its random weights against netbase
         for target, name in zip(HALVES, natural_families(reference)):
-            means = {n: Spread.of(v).mean for n, v in _accuracy_by_n(reference, "natural", "AnB", target).items()}
-            if means:
-                natural.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9,
-                             label=f"target {name} (paper)",
-                             **dict(STYLE[f"natural {target}"], markerfacecolor="none"))
+            bases = [r.mean10_top1 for r in select(reference, "natural", "baseB", target)]
+            _paper_line(natural, _with_base(bases, _accuracy_by_n(reference, "natural", "AnB", target)),
+                        f"target {name} (paper)", STYLE[f"natural {target}"])
+        netbase = [r.mean10_top1 for r in select(reference, "all", "baseB")]
+        nolearn = _accuracy_by_n(reference, "all", "random")
+        _paper_line(random_weights, _with_base(netbase, nolearn), "random frozen layers (paper)", STYLE["random"])
+        if netbase:  # its one base on every class (no Bases built again: the report's are of its runs)
+            _paper_line(relative, {n: [v - Spread.of(netbase).mean for v in values] for n, values in nolearn.items()},
+                        "random frozen layers (paper)", STYLE["random"], scale=POINTS)
     relative.axhline(0, color="black", linestyle=":", linewidth=1)
     natural.set_title(f"natural split: {names[0]} (A) / {names[1]} (B), by target task")
     random_weights.set_title("first n layers random and frozen (all classes)")
     relative.set_title("relative to each network's own base: dissimilar tasks and random features")
     _finish([(natural, accuracy_label(select(results, "natural"), reference=select(reference or [], "natural"))),
-             (random_weights, accuracy_label(random_drawn), RANDOM_N_LABEL),
+             (random_weights, accuracy_label(random_drawn, reference=[r for r in select(reference or [], "all")
+                                                                      if r.run.treatment in ("random", "baseB")]),
+              RANDOM_N_LABEL),
              (relative, RELATIVE_LABEL, EITHER_N_LABEL)],
             results + (reference or []))
     say_if_empty(natural, no_accuracy(select(results, "natural"),

@@ -14,7 +14,8 @@ taken to hold with an uncertainty of zero.
 
 The claims (Yosinski et al. 2014, §4): the lowest layers are general (AnB at the lowest n about as good as its
 base); the top layers are specific (AnB at the top n below BnB by more than the seed spread); transferred features
-fine-tuned help (AnB+ resolved above its base, or about as good as it); a dissimilar task transfers worse (the
+fine-tuned help (AnB+ resolved above BnB+, trained as long, where BnB+ were trained; else above its base, or
+about as good as it, the longer training untold); a dissimilar task transfers worse (the
 natural split, two families such as natural / man-made, below a random split at the top n:
 :func:`minitransfer.run_facts.natural_families` names them); and random frozen features are worse than transferred
 ones (a random split's AnB; and, where there are natural-split runs at a common n, a sixth finding: than the natural
@@ -77,7 +78,7 @@ def findings(results, facts=None, bases=None):
     bases = built_bases(results, bases)
     within = (general(results, bases=bases), specific(results, bases=bases), fine_tuning(results, bases=bases),
               dissimilar(results, bases), random_weights(results, bases)) + random_weights_dissimilar(results, bases)
-    measured = [halves_said(results, judged(finding, chance)) for finding in within]
+    measured = halves_said(results, [judged(finding, chance) for finding in within])
     if any(r.run.split == CROSS for r in results) and not any(r.run.split in SPLITS for r in results):
         measured = [within_dataset(results)]
     if any(r.run.split == CROSS for r in results):
@@ -171,33 +172,87 @@ def fine_tuning(results, split="random", bases=None):
     """AnB+ (across datasets SnT+) at every n against its own base. The networks of one split (or
     replicate) share that base, and with it its luck: their standard error is taken over the bases
     (:func:`minitransfer.comparisons.clustered_se`), not over the networks (which would shrink with
-    every n added to the same base). It holds when AnB+ is resolved above its base, or (as for :func:`general`) within
-    :data:`CLOSE` of it with two standard errors no wider than that; a mean below the base by less
-    than an uncertainty of any width is not resolved."""
+    every n added to the same base). Without BnB+ (TnT+) it holds when AnB+ is resolved above its base, or
+    (as for :func:`general`) within :data:`CLOSE` of it with two standard errors no wider than that; a mean
+    below the base by less than an uncertainty of any width is not resolved; and it says that the boost
+    cannot be told from the longer training. Where BnB+ were trained at some n of AnB+, the paper's control for
+    that training (§4.1), the verdict rests on AnB+ against BnB+ at those n (:func:`_against_selffers`)."""
     names = _NAMES[split]
     claim = "fine-tuning" + names["claim"]
     groups = relative_by_base(results, split, "AnB+", bases)
     if not groups:
         return Finding(claim, f"fine-tuned transfer{names['where']}: not measured (no {names['runs']}{names['AnB']}+ "
                               f"runs with their bases)")
-    spread = _points(Spread.of([value for values in groups.values() for value in values]))
-    se = POINTS * clustered_se(list(groups.values()))
-    measured = _Difference(spread.mean, se)
-    better = spread.mean > 0 and _resolved(measured)
-    close = not _resolved(measured) and _precise(measured) and abs(spread.mean) <= CLOSE + ROUNDING
+    measured = _tuned(groups)
+    better = measured.mean > 0 and _resolved(measured)
+    close = not _resolved(measured) and _precise(measured) and abs(measured.mean) <= CLOSE + ROUNDING
     meaning = ("transferred features, fine-tuned, do better than training from scratch" if better else
                f"within {CLOSE:g} points: transferred features, fine-tuned, do about as well as training from "
                f"scratch" if close else
                f"not resolved: one base gives no standard error (the networks measured against it share its "
-               f"luck): {more_networks(split)}" if math.isnan(se) else
+               f"luck): {more_networks(split)}" if math.isnan(measured.se) else
                "fine-tuning did not recover the base's accuracy here" if _resolved(measured) else
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
                f"{more_networks(split)}")
     against = "1 base" if len(groups) == 1 else f"{len(groups)} bases"
-    measured = (f"{names['AnB']}+ scores {spread.mean:+.1f}{_plus_minus(se)} points relative to its own "
-                f"base{names['where']}, over every n ({_networks(spread.count)} against {against})")
-    used = tuple(r for networks in measured_by_n(results, split, "AnB+", bases=bases).values() for r in networks)
-    return Finding(claim, f"{measured}: {meaning}.", spread.mean, se, spread.count, better or close, measured, used)
+    count = sum(map(len, groups.values()))
+    said = (f"{names['AnB']}+ scores {measured.mean:+.1f}{_plus_minus(measured.se)} points relative to its own "
+            f"base{names['where']}, over every n ({_networks(count)} against {against})"
+            f"{'' if split == CROSS else ', the mean over networks, not of each n as in Table 1'}")
+    used = _networks_of(results, split, "AnB+", bases)
+    compared = _against_selffers(results, split, bases, claim, said, used)
+    if compared:
+        return compared
+    selffer = f"{names['BnB']}+"
+    unknown = (f"; without {selffer}, trained as long on their own task, this boost cannot be told from the longer "
+               f"training (experiment --fine-tuned, the default, trains {selffer} beside {names['AnB']}+)")
+    return Finding(claim, f"{said}: {meaning}{unknown}.", measured.mean, measured.se, count, better or close,
+                   said, used)
+
+
+def _tuned(groups):
+    """The mean over every network of ``groups`` ({base: [relative accuracy]}) in points, with the standard
+    error over the bases (:func:`minitransfer.comparisons.clustered_se`)."""
+    values = [value for group in groups.values() for value in group]
+    return _Difference(POINTS * sum(values) / len(values), POINTS * clustered_se(list(groups.values())))
+
+
+def _networks_of(results, split, treatment, bases, ns=None):
+    return tuple(r for n, networks in measured_by_n(results, split, treatment, bases=bases).items()
+                 for r in networks if ns is None or n in ns)
+
+
+def _against_selffers(results, split, bases, claim, said, used):
+    """The fine-tuning finding where BnB+ (TnT+) share some n with AnB+ (SnT+): AnB+ against BnB+ at
+    those n, each relative to its own base, each mean's standard error over its bases, that of the
+    difference sqrt(se1² + se2²) (as :func:`_difference`): BnB+ train as long as AnB+, so only AnB+
+    resolved above them is a boost of the transfer, not of the longer training (§4.1); None without BnB+."""
+    names = _NAMES[split]
+    common = set(relative_by_n(results, split, "AnB+", bases=bases)) & set(
+        relative_by_n(results, split, "BnB+", bases=bases))
+    if not common:
+        return None
+    at_common = [r for r in results if r.run.kind == "base" or r.run.n in common]
+    tuned, selffers = (relative_by_base(at_common, split, treatment, bases) for treatment in ("AnB+", "BnB+"))
+    a, b = _tuned(tuned), _tuned(selffers)
+    difference = _Difference(a.mean - b.mean, math.sqrt(a.se ** 2 + b.se ** 2))
+    counts = [sum(map(len, groups.values())) for groups in (tuned, selffers)]
+    holds = difference.mean > 0 and _resolved(difference)
+    selffer = f"{names['BnB']}+"
+    verdict = (f"transferred features, fine-tuned, do better than {selffer}: the boost is the transfer's, not the "
+               f"longer training's" if holds else
+               f"not resolved: one base gives no standard error: {more_networks(split)}" if math.isnan(difference.se)
+               else f"resolved, the other way round from the paper's: {selffer}, trained as long, do better"
+               if _resolved(difference) else
+               f"within {CLOSE:g} points of {selffer}: no boost beyond the longer training's"
+               if _precise(difference) and abs(difference.mean) <= CLOSE + ROUNDING else
+               f"not resolved: the boost cannot be told from the longer training: {more_networks(split)}")
+    layers = ", ".join(map(str, sorted(common)))
+    measured = (f"{said}, and {_below(difference)} {selffer}, trained as long (n={layers}, {counts[0]} + {counts[1]} "
+                f"networks)")
+    used = tuple(r for r in used if r.run.n in common) + _networks_of(results, split, "BnB+", bases, common)
+    return Finding(claim, f"{measured}: {verdict}.", difference.mean, difference.se, sum(counts), holds, measured,
+                   used)
 
 
 def dissimilar(results, bases=None):
@@ -221,7 +276,7 @@ def random_weights_dissimilar(results, bases=None):
     finding, or () where the runs have no natural-split AnB and random-frozen runs at a common n."""
     halves = " / ".join(natural_families(results))
     finding = _loses_more(results, "random-weights-dissimilar", ("all", "random", "random"),
-                          ("natural", "AnB", "natural AnB"), ("random frozen layers", "lose", "gain", "do"),
+                          ("natural", "AnB", "natural"), ("random frozen layers", "lose", "gain", "do"),
                           f"layers transferred from a dissimilar task, the {halves} transfer",
                           "even features of a dissimilar task beat random ones", "", bases)
     return (finding,) if finding.networks else ()

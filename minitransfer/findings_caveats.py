@@ -137,9 +137,14 @@ def natural_halves(results):
             f"Figure 3's \"AnB\" is this report's BnA and its \"BnA\" this report's AnB.")
 
 
-def halves_said(results, finding):
-    """``finding`` with which half of the natural split is which (:func:`natural_halves`) where it measured
-    networks of that split (its claim's splits, :data:`_BASES_OF`), judged or not."""
-    if not finding.networks or "natural" not in _BASES_OF.get(finding.claim, ()):
-        return finding
-    return dataclasses.replace(finding, text=f"{finding.text} {natural_halves(results)}")
+def halves_said(results, findings):
+    """``findings`` with which half of the natural split is which (:func:`natural_halves`) said once, with the
+    first that measured networks of that split (its claim's splits, :data:`_BASES_OF`), judged or not: findings.md
+    and the terminal say it once, not with each finding that cites the split."""
+    cites = [i for i, finding in enumerate(findings)
+             if finding.networks and "natural" in _BASES_OF.get(finding.claim, ())]
+    if not cites:
+        return list(findings)
+    first = findings[cites[0]]
+    return [*findings[:cites[0]], dataclasses.replace(first, text=f"{first.text} {natural_halves(results)}"),
+            *findings[cites[0] + 1:]]

@@ -1,9 +1,10 @@
 """The paper's results from run directories: the results table, Table 1, the findings and the figures.
 
 The runs are read by :mod:`minitransfer.results`, the claims measured by :mod:`minitransfer.findings`,
-the figures drawn by :mod:`minitransfer.figures`. Accuracy is the paper's metric, the mean of the 10
-best validation top-1 evaluations (of all of them, for a run that made fewer: the text says so,
-:func:`minitransfer.comparisons.metric_words`), unless a column says otherwise.
+the figures drawn by :mod:`minitransfer.figures`. Accuracy is the metric of the paper's runs (the
+original code's; the paper's text never states it), the mean of the 10 best validation top-1 evaluations
+(of all of them, for a run that made fewer: the text says so, :func:`minitransfer.comparisons.metric_words`),
+unless a column says otherwise.
 
 - results.csv / .md: one row per network (treatment, n, final / best / mean of 10 best, whether it
   was still rising at the end). The CSV files hold the numbers unrounded, for scripts; results.md
@@ -87,7 +88,7 @@ from minitransfer.report_no_runs import UNFINISHED_NAMED, no_runs
 from minitransfer.report_plan import planned_not_started, planned_words, training_now, unfinished_standings
 from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_partial, table1_unevaluated,
                                               table1_schedules, table1_unmeasured, table1_unpaired, table1_unpooled,
-                                              table1_without_own_base, table1_without_selffer)
+                                              table1_without_own_base, table1_without_selffer, demo_planned)
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, result_rows,
                                         table1, table1_markdown, table1_measured)
@@ -263,9 +264,9 @@ def _results(report, runs_dir):
     pooled, halves = pooled_names(report.results), natural_halves(report.results)
     lines = [f"# Results of {len(rows)} networks in {inputs.display_name(runs_dir)}", "",
              "Top-1 validation accuracy on each network's own target classes: final, best, and mean10_top1, the "
-             f"paper's metric ({metric_words(report.results)}); still_rising: the accuracy was still climbing at "
-             "the end.", "", *([pooled, ""] if pooled else []), *([halves, ""] if halves else []),
-             markdown_table(rows, COLUMNS)]
+             f"metric of the paper's runs (the original code's: {metric_words(report.results)}); still_rising: the "
+             "accuracy was still climbing at the end.", "", *([pooled, ""] if pooled else []),
+             *([halves, ""] if halves else []), markdown_table(rows, COLUMNS)]
     if report.unfinished:
         unfinished = ", ".join(report.unfinished_said)
         lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{training_now(report.training)}): "
@@ -284,7 +285,8 @@ def _table1(report, reference_results, runs_dir):
     boosts = table1(report.results, bases=report.bases)
     reference_bases = Bases(reference_results) if reference_results else None
     reference_boosts = table1(reference_results, bases=reference_bases) if reference_results else None
-    text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers, in percentage points",
+    text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers (the mean of each n's "
+            "mean, as the paper's), in percentage points",
             "", "Boosts in percentage points of top-1 accuracy, as findings.md gives differences: the paper's Table 1 "
             "writes them as % (its 1.6% is 1.6 points).", "",
             table1_markdown(boosts, reference_boosts), "",
@@ -293,7 +295,7 @@ def _table1(report, reference_results, runs_dir):
             f"{100 * INTERCHANGEABLE:.0f} points, and shows – where they do not."]
     for line in (table1_unevaluated(report.results, boosts), table1_unpooled(report.results, boosts, report.bases),
                  table1_without_own_base(report.results, boosts, bases=report.bases),
-                 table1_without_selffer(report.results, boosts),
+                 table1_without_selffer(report.results, boosts, demo_planned(runs_dir)),
                  table1_own_base_partial(report.results, boosts, bases=report.bases)):
         if line:
             text.append(line)

@@ -13,7 +13,11 @@ import re
 from minitransfer.comparisons import bases_of, built_bases
 from minitransfer.experiment import CROSS, Run, some_names
 from minitransfer.findings_caveats import chance_named
+from minitransfer.grid_options import ALL_CLASSES
+from minitransfer.grid_plan import options_of
+from minitransfer.grid_plan_file import read_plan
 from minitransfer.missing_bases import ELSEWHERE, MISSING, UNMEASURED, base_without_accuracy
+from minitransfer.report_plan import grid_folder
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, TABLE_1_COLUMNS, TABLE_1_RANGES,
                                         consecutive_spans, layer_list, table1_measured)
 from minitransfer.results import interchangeable_halves, means_by_n, select
@@ -59,11 +63,12 @@ def table1_unpooled(results, rows, bases=None):
             "with an accuracy, so whether they agree cannot be told.")
 
 
-def table1_without_selffer(results, rows):
+def table1_without_selffer(results, rows, demo=False):
     """Why Table 1's BnB+ column (``rows``, :func:`table1` of ``results``) shows – at a range of layers whose
     other columns measure a boost: no BnB+ with an accuracy at the n of its AnB+ (the demo on a CPU trains
-    none; a grid run with --no-fine-tuned, or not finished), those it has named by their layers. Before,
-    the column, the paper's second, was – without a word. "" otherwise."""
+    none, said where the runs are a ``demo``'s: :func:`demo_planned`; a grid run with --no-fine-tuned, or not
+    finished), those it has named by their layers. Before, the column, the paper's second, was – without a
+    word. "" otherwise."""
     boosts = TABLE_1_COLUMNS[1:3]  # the own-base and pooled columns
     spans = [row["layers"] for row in rows if math.isnan(row["boost_over_BnB+"])
              and any(not math.isnan(row[column]) for column in boosts)]
@@ -73,7 +78,15 @@ def table1_without_selffer(results, rows):
     have = f"BnB+ at layers {layer_list(trained)} alone" if trained else "no BnB+ with an accuracy"
     return (f'The column "{SELFFER_COLUMN}" shows – {_where(spans, rows)}: it compares each AnB+ with the BnB+ of '
             f"the same n, and the runs hold {have} (experiment plans BnB+ on the random split unless "
-            f"--no-fine-tuned; the demo on a CPU trains none).")
+            f"--no-fine-tuned{'; the demo on a CPU trains none' if demo else ''}).")
+
+
+def demo_planned(runs_dir):
+    """Whether the runs under ``runs_dir`` are a demo's: its grid folder's plan
+    (:func:`minitransfer.report_plan.grid_folder`) records options on all classes, as every demo's does and
+    no experiment's (how :mod:`minitransfer.demo_folder` tells a demo's folder)."""
+    grid = grid_folder(runs_dir)
+    return grid is not None and ALL_CLASSES in (options_of(read_plan(grid)) or {})
 
 
 # Why an own base of Table 1's AnB+ runs has no accuracy, in the note's words (missing_bases.base_without_accuracy)

@@ -62,7 +62,8 @@ OWN_TREATMENTS = f"{NAMES_AND_LABELS}; the treatment column is its label, n writ
 
 def pooled_names(results):
     """What results.md's treatment column is beside its label column, where they differ: on a random
-    split the paper's pooled treatment (its footnote 3), which shows a run of baseA as baseB, B3A as AnB,
+    split the paper's pooled treatment (its footnote 3, and Figure 2's caption for the bases), which shows a run
+    of baseA as baseB, B3A as AnB,
     and a cross-dataset grid's baseT as baseB and S3T as AnB; "" where every run's treatment is its
     label's (n written as n: :func:`minitransfer.run_labels.label_pattern`), as on the natural split and
     on every class (:func:`minitransfer.run_labels.shown_treatment`), said so (:data:`OWN_TREATMENTS`): the
@@ -82,8 +83,9 @@ def pooled_names(results):
     here = "; ".join(filter(None, [", ".join(said[False]), "across datasets, " * bool(said[True])
                                    + ", ".join(said[True])]))
     return (f"{NAMES_AND_LABELS}; the treatment column is, for a random A/B split, the paper's "
-            "pooled treatment (its footnote 3: AnA counts as BnB, BnA as AnB, baseA as baseB), as Figure 2 pools "
-            "them, and for a transfer across datasets as its figure pools them; a natural-split or every-class run's "
+            "pooled treatment (its footnote 3: AnA counts as BnB, BnA as AnB; Figure 2's caption: baseA as baseB, "
+            "eight bases of four splits), as Figure 2 pools them, and for a transfer across datasets as its figure "
+            "pools them; a natural-split or every-class run's "
             f"treatment is its own label (n written as n). Here {here}"
             + ("; a fine-tuned run (+) likewise." if tuned else "."))
 

@@ -191,11 +191,15 @@ def _listed(names, shown, listed_in):
 def other_schedules(results, shown=None, listed_in=None):
     """A warning for each group of runs (:func:`minitransfer.run_facts.schedule_group`) trained with
     other schedules (:data:`minitransfer.run_facts.SCHEDULE_FIELDS`): a network trained for fewer
-    iterations, or evaluated more often, is not comparable with its base."""
-    groups = {}
+    iterations, or evaluated more often, is not comparable with its base. The advice names the grid's options
+    only where every run of the group is a grid's (:attr:`minitransfer.comparisons.Result.planned`: experiment
+    planned it); runs trained by hand are to be trained again with the same schedule, its options named."""
+    groups, by_hand = {}, set()
     for r in results:
         if r.schedule:
             groups.setdefault(schedule_group(r), {}).setdefault(r.schedule, []).append(r.run.name)
+            if not r.planned:
+                by_hand.add(schedule_group(r))
     found = []
     for group, schedules in sorted(groups.items()):
         if len(schedules) < 2:
@@ -203,8 +207,10 @@ def other_schedules(results, shown=None, listed_in=None):
         differ = [key for key in SCHEDULE_FIELDS if len({dict(schedule).get(key) for schedule in schedules}) > 1]
         listed = sorted(f"{', '.join(_option(key, dict(schedule).get(key)) for key in differ)} ({len(names)}: "
                         f"{_listed(names, shown, listed_in)})" for schedule, names in schedules.items())
+        again = (f"with the same schedule ({', '.join(option_name(key) for key in differ)})" if group in by_hand
+                 else "with the grid's options")
         found.append(f"{group} trained with {len(schedules)} schedules: {'; '.join(listed)}; their accuracies are "
-                     f"not comparable: train them again with the grid's options")
+                     f"not comparable: train them again {again}")
     return found
 
 

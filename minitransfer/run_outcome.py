@@ -68,8 +68,8 @@ class TrainResult:
     best_top1 : float
         The best top-1 accuracy of any evaluation (NaN where the run made none).
     mean10_top1 : float
-        The paper's metric: the mean top-1 accuracy of the 10 best evaluations (of all of them where
-        the run made fewer; NaN where it made none).
+        The metric of the paper's runs (the original code's): the mean top-1 accuracy of the 10 best
+        evaluations (of all of them where the run made fewer; NaN where it made none).
     evaluations : int
         How many evaluations the run made.
     seconds : float

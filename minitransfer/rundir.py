@@ -14,7 +14,7 @@ The weights file ``out`` (e.g. ``baseA.h5``) is written once, at the end; a run 
                      and per evaluation ({"event": "eval", "iteration", "top1", "top5", "loss"})
     eval.csv         iteration,top1,top5,loss: one row per evaluation on the half's val images
     checkpoint.h5    the latest resumable checkpoint (weights + momentum + iteration + data cursor)
-    result.json      final, best and mean-of-10-best top-1 (the paper's metric), and more: the
+    result.json      final, best and mean-of-10-best top-1 (the original code's metric), and more: the
                      weights file's sha256, size and mtime as written (:func:`recorded_sha256`)
     lock             held (flock) by the one process training into the directory; on a file
                      system without locks (Lustre mounted without -o flock, NFS without its lock
@@ -100,7 +100,7 @@ def enclosing_run_dir(path):
     return nearest_above(path, is_run_dir)
 
 
-BEST_EVALUATIONS = 10  # the paper's metric: the mean of this many best evaluations (all, where a run made fewer)
+BEST_EVALUATIONS = 10  # the original code's metric: the mean of this many best evaluations (all where fewer)
 # How train's line of a run it found finished ends (a grid counts such a run as trained by another process)
 NOTHING_TO_DO = "nothing to do"
 

@@ -319,7 +319,8 @@ def test_the_metric_is_named_as_the_runs_took_it(runs_dir, tmp_path, counts, wor
     10 best evaluations, which train takes as the mean of all 3."""
     set_evaluations(runs_dir, counts)
     written = report.write_report(runs_dir, tmp_path / "report", figures=False)
-    assert f"mean10_top1, the paper's metric ({words});" in written.files["results.md"].read_text()
+    results = written.files["results.md"].read_text()
+    assert f"mean10_top1, the metric of the paper's runs (the original code's: {words});" in results
     assert f"top-1 accuracy ({words}), each network" in written.files["findings.md"].read_text()
 
 

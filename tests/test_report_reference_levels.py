@@ -50,7 +50,7 @@ def test_the_accuracy_label_names_the_papers_metric_apart():
     assert any(r.evaluations >= 10 for r in reference if r.run.split == "random")  # means of their 10 best
     label = figures_paper.figure2(Figure, results, reference).axes[0].get_ylabel()
     assert "these runs: mean of all 3 evaluations" in label
-    assert "the paper's, dashed: mean of the 10 best evaluations" in label
+    assert "the paper's, dashed:\nmean of the 10 best evaluations" in label
     alone = figures_paper.figure2(Figure, results).axes[0].get_ylabel()
     assert "(mean of all 3 evaluations)" in alone and "paper" not in alone
 
