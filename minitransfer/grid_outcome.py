@@ -32,7 +32,9 @@ class GridInterrupted(KeyboardInterrupt):
     :class:`minitransfer.run_outcome.Interrupted` is: a notebook's loop of grids (or its ``except Exception``)
     must not go on to train the next one; returned, the outcome let it."""
 
-    grid_outcome = None
+    def __init__(self, message, grid_outcome=None):
+        super().__init__(message)
+        self.grid_outcome = grid_outcome
 
 
 @dataclasses.dataclass(frozen=True)
