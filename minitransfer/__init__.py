@@ -7,7 +7,8 @@ operation (``minitransfer.ops``) is the specification, the test oracle and the C
 
 Importing minitransfer never needs CuPy or a GPU. ``except minitransfer.MinitransferError`` catches every
 error it raises to its callers (:mod:`minitransfer.errors`); a stop (Ctrl-C) raises
-:class:`minitransfer.run_outcome.Interrupted`, a KeyboardInterrupt.
+:class:`minitransfer.run_outcome.Interrupted`, a KeyboardInterrupt (a grid's:
+:class:`minitransfer.grid_outcome.GridInterrupted`, carrying its ``grid_outcome``).
 """
 
 __version__ = "0.2.0"

@@ -136,9 +136,10 @@ def builtin_intact(data):
 
 def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, precision=None, log=print):
     """Train the demo's grid on dataset ``data`` (the built-in benchmark) into ``out``; returns the
-    :class:`minitransfer.grid_outcome.GridOutcome`. ``device`` "cuda" runs :data:`GPU_PLAN` on the
-    GPU ids in ``devices`` (:data:`PROCESSES_PER_GPU` processes each), "cpu" :data:`CPU_PLAN` in the
-    CPU slots of ``devices``. A folder this process cannot write, none of whose networks is
+    :class:`minitransfer.grid_outcome.GridOutcome`; a stop (Ctrl-C) raises ``GridInterrupted`` carrying it,
+    as :func:`minitransfer.scheduler.run_grid` does (the same call again goes on). ``device`` "cuda" runs
+    :data:`GPU_PLAN` on the GPU ids in ``devices`` (:data:`PROCESSES_PER_GPU` processes each), "cpu"
+    :data:`CPU_PLAN` in the CPU slots of ``devices``. A folder this process cannot write, none of whose networks is
     finished (the default folder, in a read-only working folder), is a ``StorageError`` saying
     how to give the demo another. ``device`` "auto" is that of ``devices``; one they contradict
     ("cuda" with CPU slots) is a ``ConfigError`` naming both."""

@@ -1,7 +1,8 @@
 """How a local grid ended: :class:`GridOutcome` (its runs by outcome, the causes of its failed runs
-said once each, the exit code it passes on) and :class:`Failure`, how one failed run ended; the
-exit codes of ``train`` that the grid names. A SLURM grid's scripts word their failed tasks with the
-same lines (:func:`failure_cause`, :func:`where_its_output_is`; :mod:`minitransfer.slurm_array`).
+said once each, the exit code it passes on), :class:`GridInterrupted`, the stop that stopped it, and
+:class:`Failure`, how one failed run ended; the exit codes of ``train`` that the grid names. A SLURM
+grid's scripts word their failed tasks with the same lines (:func:`failure_cause`,
+:func:`where_its_output_is`; :mod:`minitransfer.slurm_array`).
 """
 
 import dataclasses
@@ -21,6 +22,19 @@ EXIT_FAILED, EXIT_BAD_DATA, EXIT_IO = 1, 65, 74
 # The failures the grid's own exit code passes on where every failed run ended with the same one: a
 # script or a person then knows what to fix for the whole grid (74: free space and rerun).
 PASSED_ON = (EXIT_IO, EXIT_BAD_DATA)
+
+
+class GridInterrupted(KeyboardInterrupt):
+    """A stop (Ctrl-C, SIGTERM, SIGHUP, or a run that exited 75) stopped the grid of
+    :func:`minitransfer.scheduler.run_grid`, its running runs stopped with their checkpoints and every run
+    counted (exit code 75); the same call again finishes the grid. ``grid_outcome``: the :class:`GridOutcome`
+    so far (``interrupted``: the runs stopped, not started). A KeyboardInterrupt, as ``train``'s
+    :class:`minitransfer.run_outcome.Interrupted` is: a notebook's loop of grids (or its ``except Exception``)
+    must not go on to train the next one; returned, the outcome let it."""
+
+    def __init__(self, message, grid_outcome=None):
+        super().__init__(message)
+        self.grid_outcome = grid_outcome
 
 
 @dataclasses.dataclass(frozen=True)

@@ -44,7 +44,7 @@ from minitransfer.grid_arguments import (check_call, check_out, check_seconds, c
                                          checked_train_command, device_options)
 from minitransfer.grid_check import check_folder
 from minitransfer.grid_folder import GridLock, cannot_train_in
-from minitransfer.grid_outcome import GridOutcome
+from minitransfer.grid_outcome import GridInterrupted, GridOutcome
 from minitransfer.grid_preflight import plans_shared
 from minitransfer.grid_runner import STOP_RESEND_SECONDS, GridRunner
 from minitransfer.experiment import default_train_command
@@ -59,9 +59,11 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
              progress_every=Progress.LINE_SECONDS):
     """Run the grid locally, one process per entry of ``devices`` (a GPU id, or None for a CPU slot),
     parents before children; returns a :class:`GridOutcome`. Ctrl-C (or SIGTERM, SIGHUP) forwards
-    SIGINT to the running trainings, waits for them to write their checkpoints and returns an
-    interrupted outcome (raises it as the ``grid_outcome`` of a ``GridFolderGone``, below, where the
-    grid's folder was moved or deleted meanwhile). Another grid planning in ``out`` is waited for (a
+    SIGINT to the running trainings, waits for them to write their checkpoints, counts the runs and
+    raises :class:`minitransfer.grid_outcome.GridInterrupted` (a KeyboardInterrupt, as ``train``'s
+    ``Interrupted``: a loop of grids stops there) carrying the interrupted outcome as its
+    ``grid_outcome`` (a ``GridFolderGone``, below, where the grid's folder was moved or deleted
+    meanwhile); the same call again finishes the grid. Another grid planning in ``out`` is waited for (a
     line logged says so).
     Raises, before anything is written, ``ConfigError`` (or a bad-data error) naming a base whose
     options ``train`` would refuse or a run copying more layers than its base's preset has, or naming
@@ -123,9 +125,8 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
                 runner.settle()
                 if isinstance(error, KeyboardInterrupt):
                     error = _interrupted(runner)
-                if error is not None:
-                    error.grid_outcome = runner.outcome  # what the grid did before it, for its caller to tell
-                    raise error
+                error.grid_outcome = runner.outcome  # what the grid did before it, for its caller to tell
+                raise error
             finally:
                 stops.caught()  # every run ended or stopped: a stop as the launchers end must not lose the outcome
                 runner.close()
@@ -133,15 +134,16 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
 
 
 def _interrupted(runner):
-    """The error to raise once a stop has stopped the grid, its runs counted: None (the outcome
-    returned: rerun the same command), the first failure of the caller's log as the grid stopped
+    """The error to raise once a stop has stopped the grid, its runs counted: ``GridInterrupted`` (rerun
+    the same command), or, in its place, the first failure of the caller's log as the grid stopped
     (not hidden), or ``GridFolderGone`` where the grid's folder went meanwhile: its outcome named the
     old place, and the same command rerun would start a second grid there from nothing."""
     gone = runner.moved_away()
     if gone is not None:
         return gone
     runner.log("interrupted: rerun the same command to finish the grid")
-    return runner.log.failure
+    return runner.log.failure or GridInterrupted("the grid was stopped, its runs with their checkpoints: run it "
+                                                 "again with the same arguments to finish it")
 
 
 def _finished_unwritable(runs, out, options, error, log, progress):

@@ -15,11 +15,13 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import errors, fileio, preflight_memory, run_lock
 from minitransfer import train as training
 from minitransfer.data import loader_workers
+from minitransfer.grid_outcome import GridInterrupted
 
 # Exception classes of minitransfer that are no MinitransferError, each with why.
 NOT_ERRORS = {
     training.Interrupted,  # a stop, not an error: a KeyboardInterrupt, which `except Exception` must not swallow
     loader_workers.StopRequested,  # internal: a stop heard while a batch is awaited, raised as Interrupted by train
+    GridInterrupted,  # a grid's stop: a KeyboardInterrupt as Interrupted is, carrying the grid's outcome
 }
 
 FAST = {"batch_size": 8, "max_iter": 6, "eval_every": 3, "quiet": True, "device": "cpu"}
@@ -55,9 +57,10 @@ def test_the_errors_keep_their_builtin_bases(kind, builtin):
     assert issubclass(kind, builtin) and issubclass(kind, errors.MinitransferError)
 
 
-def test_a_stop_is_a_keyboard_interrupt_and_no_error():
-    assert issubclass(training.Interrupted, KeyboardInterrupt)
-    assert not issubclass(training.Interrupted, (Exception, errors.MinitransferError))
+@pytest.mark.parametrize("stop", [training.Interrupted, GridInterrupted], ids=lambda stop: stop.__name__)
+def test_a_stop_is_a_keyboard_interrupt_and_no_error(stop):
+    assert issubclass(stop, KeyboardInterrupt)
+    assert not issubclass(stop, (Exception, errors.MinitransferError))
 
 
 def _stop_at_3(how):

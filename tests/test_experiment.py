@@ -541,6 +541,7 @@ DRIVER = textwrap.dedent('''
     import json, os, signal, sys
     from minitransfer import experiment as grid
     from minitransfer import scheduler
+    from minitransfer.grid_outcome import GridInterrupted
     out, fake = sys.argv[1], sys.argv[2:]
     def stop(*_):
         raise KeyboardInterrupt
@@ -549,8 +550,11 @@ DRIVER = textwrap.dedent('''
     # inherits that, and Python then installs no KeyboardInterrupt handler)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     runs = grid.plan_grid(layers=tuple(int(n) for n in os.environ.get("LAYERS", "1,2,3").split(",")))
-    outcome = scheduler.run_grid(runs, out, {"preset": "mini"}, train_command=fake, devices=(None,),
-                                 log=lambda line: print(line, flush=True), poll_seconds=0.01)
+    try:
+        outcome = scheduler.run_grid(runs, out, {"preset": "mini"}, train_command=fake, devices=(None,),
+                                     log=lambda line: print(line, flush=True), poll_seconds=0.01)
+    except GridInterrupted as stop:  # its runs stopped and counted
+        outcome = stop.grid_outcome
     sys.exit(outcome.exit_code)
 ''')
 

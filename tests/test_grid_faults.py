@@ -213,11 +213,11 @@ def test_an_interrupted_grid_whose_output_reader_has_gone_exits_75_with_its_summ
 
         from minitransfer import scheduler
         from minitransfer.cli import main
-        from minitransfer.grid_outcome import GridOutcome
+        from minitransfer.grid_outcome import GridInterrupted, GridOutcome
 
         def interrupted(runs, out, options, devices, log, progress):
             sys.stdin.readline()  # the reader of stdout has gone
-            return GridOutcome([], [], [], {{}}, interrupted=True, stopped=["random0/baseA"])
+            raise GridInterrupted("stopped", GridOutcome([], [], [], {{}}, interrupted=True, stopped=["random0/baseA"]))
 
         scheduler.run_grid = interrupted
         main(["experiment", "--data", {str(micro_data)!r}, "-o", {str(tmp_path / "g")!r}, "--layers", "1",

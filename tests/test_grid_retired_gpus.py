@@ -10,6 +10,7 @@ FAKE_FAILS): the good GPU is still busy with its first run as the broken one tak
 ``FAKE_PAIRED`` set, a run failing at once waits for the next one to (the gate's lines in pairs): two
 broken GPUs fail their runs in step."""
 
+import contextlib
 import errno
 import sys
 import textwrap
@@ -19,6 +20,7 @@ import pytest
 import waiting
 from minitransfer import experiment as grid
 from minitransfer import scheduler
+from minitransfer.grid_outcome import GridInterrupted
 from minitransfer.grid_retirement import GpuRetirement
 
 FAKE_TRAIN = textwrap.dedent('''
@@ -61,22 +63,24 @@ RUNS = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False, random_seeds
 
 @pytest.fixture
 def fake_grid(tmp_path, monkeypatch):
-    """Run a grid of ``runs`` on ``devices`` with the fake train; its outcome and log lines."""
+    """Run a grid of ``runs`` on ``devices`` with the fake train; its outcome and log lines (``interrupted``: a
+    run stops it, which raises GridInterrupted carrying the outcome)."""
     path = tmp_path / "fake_train.py"
     path.write_text(FAKE_TRAIN)
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)  # the grid's GPUs named "GPU 1"
     monkeypatch.setenv("FAKE_GATE", str(tmp_path / "gate"))
     monkeypatch.setenv("FAKE_DEADLINE", str(waiting.DEADLINE_SECONDS))
 
-    def run(broken, gate_count, runs=RUNS, devices=("0", "1"), options=OPTIONS, log=None, **fake):
+    def run(broken, gate_count, runs=RUNS, devices=("0", "1"), options=OPTIONS, log=None, interrupted=False, **fake):
         monkeypatch.setenv("FAKE_BROKEN", broken)
         monkeypatch.setenv("FAKE_GATE_COUNT", str(gate_count))
         for key, value in fake.items():
             monkeypatch.setenv(f"FAKE_{key.upper()}", value)
         lines = []
-        outcome = scheduler.run_grid(runs, tmp_path / "grid", options, train_command=[sys.executable, str(path)],
-                                     devices=devices, log=log or lines.append, poll_seconds=0.01)
-        return outcome, lines
+        with pytest.raises(GridInterrupted) if interrupted else contextlib.nullcontext() as raised:
+            outcome = scheduler.run_grid(runs, tmp_path / "grid", options, train_command=[sys.executable, str(path)],
+                                         devices=devices, log=log or lines.append, poll_seconds=0.01)
+        return (raised.value.grid_outcome if interrupted else outcome), lines
 
     return run
 
@@ -131,7 +135,7 @@ def test_runs_that_fail_on_the_other_gpu_too_are_failed_once_and_return_their_gp
 def test_a_run_interrupted_on_a_failing_gpu_is_no_failure_of_it_nor_tried_again(tmp_path, fake_grid):
     """random0/baseB failed on GPU 1, then random1/baseA stopped there with exit 75 (a Ctrl-C reaching
     it): the grid stops, and neither retires GPU 1 nor starts either run again."""
-    outcome, lines = fake_grid("1", gate_count=2, stops="random1/baseA")
+    outcome, lines = fake_grid("1", gate_count=2, stops="random1/baseA", interrupted=True)
     assert outcome.interrupted and outcome.exit_code == 75
     assert "random1/baseA" in outcome.stopped and outcome.failed == ["random0/baseB"]
     assert tried_on(tmp_path, "random0/baseB") == tried_on(tmp_path, "random1/baseA") == ["1"]

@@ -16,6 +16,7 @@ from stand_ins import stoppable_train
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
 from minitransfer import run_logs, scheduler, stop_requests
+from minitransfer.grid_outcome import GridInterrupted
 
 # Every Python process started with this folder on its path (the grid, its launcher, the runs it
 # forks) holds its evaluation from the batch SLOW_AFTER on until the file RELEASE exists, a line
@@ -264,8 +265,8 @@ def test_a_second_stop_as_the_first_unwinds_still_stops_and_waits_for_the_runs(t
     lines, escaped = [], None
     previous = _errors.interrupt_on_stop_signals()  # as the command line has them
     try:
-        outcome = scheduler.run_grid(grid.plan_grid(layers=(1,), fine_tuned=False)[:1], out, {"preset": "mini"},
-                                     train_command=[sys.executable, str(train)], log=lines.append)
+        scheduler.run_grid(grid.plan_grid(layers=(1,), fine_tuned=False)[:1], out, {"preset": "mini"},
+                           train_command=[sys.executable, str(train)], log=lines.append)
     except KeyboardInterrupt as error:
         escaped = error
     finally:
@@ -273,7 +274,10 @@ def test_a_second_stop_as_the_first_unwinds_still_stops_and_waits_for_the_runs(t
             signal.signal(each, handler)
         pid = interrupting.kill_left_running(base)  # a training left running by a grid that did not stop it
     assert sent == ["SIGTERM", "SIGINT"]
-    assert escaped is None and not pid, f"the second stop broke out of the grid, its run (PID {pid}) not stopped"
+    # the grid's own GridInterrupted, raised once its run is counted; not the second stop's bare KeyboardInterrupt
+    assert isinstance(escaped, GridInterrupted) and not pid, \
+        f"the second stop broke out of the grid, its run (PID {pid}) not stopped"
+    outcome = escaped.grid_outcome
     assert outcome.interrupted and outcome.stopped == ["random0/baseA"], lines
     assert (base / "checkpoint").read_text() == "stopped"
 
@@ -287,8 +291,10 @@ def test_a_run_that_says_it_stopped_before_writing_anything_is_not_started(tmp_p
     stopped_as_it_starts = [sys.executable, "-c", "import os, signal; from minitransfer import stopping; "
                             "stopping.stop_as_it_starts(); os.kill(os.getpid(), signal.SIGINT)"]
     lines = []
-    outcome = scheduler.run_grid(runs, tmp_path / "grid", {"data": "unused", "seed": 0},
-                                 train_command=stopped_as_it_starts, log=lines.append, poll_seconds=0.01)
+    with pytest.raises(GridInterrupted) as raised:
+        scheduler.run_grid(runs, tmp_path / "grid", {"data": "unused", "seed": 0},
+                           train_command=stopped_as_it_starts, log=lines.append, poll_seconds=0.01)
+    outcome = raised.value.grid_outcome
     assert "stopped as it started, before anything was written" in \
         (tmp_path / "grid" / "random0" / "baseA.run" / "train.log").read_text()
     assert (outcome.exit_code, outcome.stopped, sorted(outcome.not_started)) == \
@@ -329,14 +335,16 @@ def test_a_stop_swallowed_in_a_finalizer_as_the_grid_waits_still_stops_it(tmp_pa
     previous = _errors.interrupt_on_stop_signals()  # as the command line has them
     try:
         with stopping.swallowed_stops_owed() if in_a_command else contextlib.nullcontext():
-            outcome = scheduler.run_grid(grid.plan_grid(layers=(1,), fine_tuned=False)[:1], out, {"preset": "mini"},
-                                         train_command=[sys.executable, str(train)], log=lines.append)
+            with pytest.raises(GridInterrupted) as raised:  # as the command takes it: its outcome told, exit 75
+                scheduler.run_grid(grid.plan_grid(layers=(1,), fine_tuned=False)[:1], out, {"preset": "mini"},
+                                   train_command=[sys.executable, str(train)], log=lines.append)
             stopping.raise_owed_stop()  # the command's end: the stop was answered, none is owed
     finally:
         for each, handler in previous.items():
             signal.signal(each, handler)
         pid = interrupting.kill_left_running(base)  # a training left running by a grid that did not stop it
     assert sent == ["SIGTERM"] and not pid
+    outcome = raised.value.grid_outcome
     assert outcome.interrupted and outcome.stopped == ["random0/baseA"], lines
     assert "interrupted: rerun the same command to finish the grid" in lines, lines
     assert (base / "checkpoint").read_text() == "stopped"

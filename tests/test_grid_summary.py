@@ -15,6 +15,7 @@ from test_experiment import OPTIONS, fake_train  # noqa: F401 (a fixture)
 
 from minitransfer import experiment as grid
 from minitransfer import run_lock, scheduler
+from minitransfer.grid_outcome import GridInterrupted
 
 
 @pytest.fixture(autouse=True)
@@ -57,11 +58,13 @@ def test_a_grid_stopped_while_another_process_trains_one_of_its_runs_counts_that
     try:
         lines = []
         stopping = _stopped_once_training(out, runs["random0/baseB"])
-        outcome = scheduler.run_grid(list(runs.values()), out, OPTIONS, train_command=fake_train, log=lines.append,
-                                     poll_seconds=0.01)
+        with pytest.raises(GridInterrupted) as raised:
+            scheduler.run_grid(list(runs.values()), out, OPTIONS, train_command=fake_train, log=lines.append,
+                               poll_seconds=0.01)
         stopping.join()
     finally:
         other.__exit__(None, None, None)
+    outcome = raised.value.grid_outcome
     assert outcome.interrupted and outcome.stopped == ["random0/baseB"] and outcome.not_started == ["random0/A1B"]
     assert outcome.training_elsewhere == ["random0/baseA"]
     assert outcome.summary() == ("0 trained, 0 already done, 0 failed, 1 stopped with a checkpoint, "
@@ -75,9 +78,11 @@ def test_a_run_another_process_finished_while_the_grid_trained_is_not_counted_as
     out, runs = tmp_path / "grid", _runs()
     lines = []
     stopping = _stopped_once_training(out, runs["random0/baseA"], lambda: _finish(out, runs["random0/baseB"]))
-    outcome = scheduler.run_grid(list(runs.values()), out, OPTIONS, train_command=fake_train, log=lines.append,
-                                 poll_seconds=0.01)
+    with pytest.raises(GridInterrupted) as raised:
+        scheduler.run_grid(list(runs.values()), out, OPTIONS, train_command=fake_train, log=lines.append,
+                           poll_seconds=0.01)
     stopping.join()
+    outcome = raised.value.grid_outcome
     assert outcome.stopped == ["random0/baseA"] and outcome.not_started == ["random0/A1B"]
     assert outcome.elsewhere == ["random0/baseB"] and outcome.exit_code == 75
     assert outcome.summary() == ("0 trained, 0 already done, 0 failed, 1 trained by another process, "

@@ -104,6 +104,34 @@ def test_a_log_raising_as_an_interrupted_grid_ends_carries_its_outcome(tmp_path,
     assert [event["event"] for event in events(out, first)] == ["start", "interrupted"]
 
 
+def test_a_stop_ends_a_notebooks_loop_of_grids(tmp_path, monkeypatch, fake_train):  # noqa: F811
+    """Ctrl-C as the first grid of a notebook's loop (`for seed in (1, 2): run_grid(...)`) trained: the grid
+    stopped its run and returned its interrupted outcome, and the loop went on to the next grid, which
+    trained to its end. Now the stop raises a KeyboardInterrupt, as train's Interrupted is, carrying the
+    outcome (its run stopped with its checkpoint, the others not started): the second grid never starts."""
+    monkeypatch.setenv("FAKE_TRAIN_SAY", "warning: training")  # relayed once the run has set its handler
+    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "30")
+    runs = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    first, grids, lines = runs[0].name, [], []
+
+    def log(line):
+        lines.append(line)
+        if line == f"{first}: warning: training":  # Ctrl-C, as the grid's first run trains
+            signal.raise_signal(signal.SIGINT)
+
+    with pytest.raises(KeyboardInterrupt) as raised:
+        for seed in (1, 2):
+            grids.append(tmp_path / f"seed{seed}")
+            scheduler.run_grid(runs, grids[-1], dict(OPTIONS, seed=seed), train_command=fake_train, log=log,
+                               poll_seconds=0.01)
+    assert grids == [tmp_path / "seed1"] and not (tmp_path / "seed2").exists()
+    outcome = raised.value.grid_outcome
+    assert outcome.interrupted and outcome.stopped == [first] and outcome.exit_code == 75
+    assert outcome.not_started == [run.name for run in runs[1:]]
+    assert [event["event"] for event in events(grids[0], first)] == ["start", "interrupted"]
+    assert lines[-1] == "interrupted: rerun the same command to finish the grid", lines
+
+
 def test_a_training_with_workers_leaves_the_start_method_to_the_program(micro_data, tmp_path):
     """A training with loader workers (spawned) fixed the process's default start method (Python's
     spawn asks for it): the program's own `multiprocessing.set_start_method` after it raised "context

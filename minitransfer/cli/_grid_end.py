@@ -1,14 +1,15 @@
 """How the commands that run a grid here (``experiment``, ``demo``) tell its course and its end: its
 log (:func:`grid_log`: its notes and the runs' warnings on stderr), the grid's summary
-(:func:`tell_summary`), and an error that stopped it midway (:func:`told_where_it_stopped`: what it
-had done, then the error, what to do and that a rerun keeps what was done)."""
+(:func:`tell_summary`; a stopped grid's too: :func:`outcome_of`), and an error that stopped it midway
+(:func:`told_where_it_stopped`: what it had done, then the error, what to do and that a rerun keeps what
+was done)."""
 
 import contextlib
 import shlex
 
 from minitransfer import fileio, stopping
 from minitransfer.grid_folder import GridFolderGone, GridLockLost
-from minitransfer.grid_outcome import fix_then_rerun
+from minitransfer.grid_outcome import GridInterrupted, fix_then_rerun
 from minitransfer.grid_progress import Warnings
 
 from ._output import OutputUnwritable, echo, say
@@ -49,6 +50,16 @@ def tell_summary(outcome, out, reader_gone_words=None, gone=False):
         say(reader_gone_words(outcome) if reader_gone and reader_gone_words else summary)  # where it can be read
         if not reader_gone:
             raise
+
+
+def outcome_of(grid):
+    """The :class:`minitransfer.grid_outcome.GridOutcome` of ``grid()`` (a call of ``run_grid`` or
+    ``run_demo``), also where a stop stopped the grid: the one its ``GridInterrupted`` carries, which
+    the command tells as a grid's end (its summary; exit 75), as it told the outcome run_grid returned."""
+    try:
+        return grid()
+    except GridInterrupted as stop:
+        return stop.grid_outcome
 
 
 @contextlib.contextmanager

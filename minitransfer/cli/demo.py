@@ -17,7 +17,7 @@ from minitransfer.ops import precision as precisions
 
 from ._devices import choose_devices
 from ._errors import run
-from ._grid_end import grid_log, told_where_it_stopped
+from ._grid_end import grid_log, outcome_of, told_where_it_stopped
 from ._options import PRECISION_HELP, Seed, device_option
 from ._output import drop_output_if_reader_gone, echo, say
 from ._paths import OutputFolder
@@ -82,9 +82,9 @@ def demo(out, seed, device, precision):
 
     def train():
         with told_where_it_stopped(out, whole="the demo", runs="networks", reader_gone_words=_reader_gone):
-            return demos.run_demo(out, data, seed=seed, device=plan_device,
-                                  devices=devices if on_gpu else (None,) * demos.CPU_SLOTS, precision=precision,
-                                  log=grid_log)
+            return outcome_of(lambda: demos.run_demo(out, data, seed=seed, device=plan_device, precision=precision,
+                                                     devices=devices if on_gpu else (None,) * demos.CPU_SLOTS,
+                                                     log=grid_log))
 
     outcome = run(train)
     if outcome.exit_code != 0:

@@ -16,7 +16,7 @@ from minitransfer.data import dataset, synthetic
 from ._devices import GpuIds, choose_devices
 from ._errors import run
 from ._experiment_dry_run import show_dry_run
-from ._grid_end import grid_log, tell_summary, told_where_it_stopped
+from ._grid_end import grid_log, outcome_of, tell_summary, told_where_it_stopped
 from ._options import SEED, changed_fields, data_option, device_option, grid_train_options, per_class_counts
 from ._output import drop_output_if_reader_gone, echo, say
 from ._paths import DatasetFolder, OutputFolder
@@ -287,7 +287,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         show_dry_run(runs, out, options, devices)
         return
     with told_where_it_stopped(out):
-        outcome = scheduler.run_grid(runs, out, options, devices=devices, log=grid_log, progress=say)
+        outcome = outcome_of(lambda: scheduler.run_grid(runs, out, options, devices=devices, log=grid_log,
+                                                        progress=say))
     tell_summary(outcome, out)
     drop_output_if_reader_gone()
     sys.exit(outcome.exit_code)

@@ -23,7 +23,7 @@ from minitransfer import config, cuda, figures, run_lock, scheduler
 from minitransfer import report as reports
 from minitransfer.cli import main
 from minitransfer.data import synthetic
-from minitransfer.grid_outcome import Failure, GridOutcome
+from minitransfer.grid_outcome import Failure, GridInterrupted, GridOutcome
 from test_faults import snapshot, tmpfs
 
 TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
@@ -225,10 +225,14 @@ def test_another_seed_takes_a_folder_where_a_demo_trained_nothing(tiny_demo, tmp
     failed = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert failed.exit_code == 1 and (out / grid.PLAN_FILE).is_file(), failed.output
     seen = {}
-    monkeypatch.setattr(demos, "run_grid", lambda runs, out, options, devices, log: seen.update(options) or GridOutcome(
-        [], [], [], {}, interrupted=True))
+    monkeypatch.setattr(demos, "run_grid", lambda runs, out, options, devices, log: seen.update(options) or _stopped())
     result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu", "--seed", "1"])
     assert result.exit_code == 75 and seen["seed"] == 1, result.output
+
+
+def _stopped():
+    """As run_grid and run_demo end a stopped grid: GridInterrupted, carrying its interrupted outcome."""
+    raise GridInterrupted("stopped", GridOutcome([], [], [], {}, interrupted=True))
 
 
 @pytest.mark.parametrize("where", ["inside", "around"])
@@ -290,8 +294,7 @@ def test_another_precision_gets_a_default_folder_of_its_own_as_another_seed_does
     """Else `demo --precision tf32` after `demo` was refused: the folder's networks were trained in ieee."""
     seen = {}
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(demos, "run_demo", lambda out, *args, **kwargs: seen.update(out=out) or GridOutcome(
-        [], [], [], {}, interrupted=True))
+    monkeypatch.setattr(demos, "run_demo", lambda out, *args, **kwargs: seen.update(out=out) or _stopped())
     result = CliRunner().invoke(main, ["demo", "--device", "cpu", *options])
     assert result.exit_code == 75 and seen["out"] == tmp_path / folder, result.output
 
@@ -303,8 +306,7 @@ def test_a_listed_gpu_that_cupy_cannot_use_is_no_gpu(tiny_demo, tmp_path, monkey
     seen = {}
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
     monkeypatch.setattr(cuda, "cuda_available", lambda: False)
-    monkeypatch.setattr(demos, "run_demo", lambda *args, **kwargs: seen.update(kwargs) or GridOutcome(
-        [], [], [], {}, interrupted=True))
+    monkeypatch.setattr(demos, "run_demo", lambda *args, **kwargs: seen.update(kwargs) or _stopped())
     result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", device])
     if device == "auto":
         assert result.exit_code == 75 and seen["device"] == "cpu" and seen["devices"] == (None,) * demos.CPU_SLOTS
@@ -423,9 +425,10 @@ def test_a_ctrl_c_that_also_ends_the_reader_of_the_output_still_stops_the_grid_a
             said.append("Ctrl-C")
             raise KeyboardInterrupt
 
-    outcome = scheduler.run_grid(runs, tmp_path / "grid", {"data": "/data/synthetic", "seed": 0},
-                                 train_command=stops_on_sigint(ready), devices=(None, None), log=log,
-                                 poll_seconds=0.01)
+    with pytest.raises(GridInterrupted) as raised:
+        scheduler.run_grid(runs, tmp_path / "grid", {"data": "/data/synthetic", "seed": 0},
+                           train_command=stops_on_sigint(ready), devices=(None, None), log=log, poll_seconds=0.01)
+    outcome = raised.value.grid_outcome
     assert outcome.interrupted and outcome.exit_code == 75 and len(outcome.stopped) == 1
 
 
@@ -438,7 +441,7 @@ def test_an_interrupted_demo_whose_output_reader_has_gone_exits_75_saying_so_on_
         from minitransfer import demo as demos
         from minitransfer.cli import main
         from minitransfer.data import synthetic
-        from minitransfer.grid_outcome import GridOutcome
+        from minitransfer.grid_outcome import GridInterrupted, GridOutcome
 
         def interrupted(*args, **kwargs):  # as the grid stopping: its log drops the lines it cannot write
             sys.stdin.readline()  # the reader of stdout has gone
@@ -446,7 +449,7 @@ def test_an_interrupted_demo_whose_output_reader_has_gone_exits_75_saying_so_on_
                 click.echo("interrupted: rerun the same command to finish the grid")
             except BrokenPipeError:  # the line stays in stdout's buffer
                 pass
-            return GridOutcome([], [], [], {{}}, interrupted=True)
+            raise GridInterrupted("stopped", GridOutcome([], [], [], {{}}, interrupted=True))
 
         synthetic.builtin_dataset = lambda root=None: {str(tiny_data)!r}
         demos.run_demo = interrupted
@@ -472,14 +475,14 @@ def test_an_interrupted_demo_whose_terminal_has_closed_exits_75(tiny_data, tmp_p
         from minitransfer import demo as demos
         from minitransfer.cli import main
         from minitransfer.data import synthetic
-        from minitransfer.grid_outcome import GridOutcome
+        from minitransfer.grid_outcome import GridInterrupted, GridOutcome
 
         def interrupted(*args, **kwargs):  # as the grid stopping on the hangup's SIGHUP
             pathlib.Path("ready").touch()
             try:
                 time.sleep(60)
             except KeyboardInterrupt:
-                return GridOutcome([], [], [], {{}}, interrupted=True)
+                raise GridInterrupted("stopped", GridOutcome([], [], [], {{}}, interrupted=True))
 
         synthetic.builtin_dataset = lambda root=None: {str(tiny_data)!r}
         demos.run_demo = interrupted
