@@ -350,7 +350,7 @@ class GridRunner(RunsElsewhere):
         write is dropped (the Ctrl-C that stops the grid often ends the reader of its output too,
         ``minitransfer demo | tee demo.log``), and so is one it raises on otherwise, the first such
         error kept for run_grid to raise: the stopped runs must still be counted, and the outcome
-        returned as interrupted or carried by the error that stopped the grid. ``again``: the stop requests
+        carried by ``GridInterrupted`` or by the error that stopped the grid. ``again``: the stop requests
         heard meanwhile (:class:`minitransfer.stop_requests.StopRequests`), answered with a line saying what
         the grid waits for; ``answered``: how many of them stopped the grid (the first), not to be answered."""
         self.outcome.interrupted = True
