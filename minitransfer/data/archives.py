@@ -275,23 +275,49 @@ TOP_BYTES = 64 << 20  # bytes of a tar top_folder reads past at most (a .tar.gz 
 
 def top_folder(archive):
     """The name of the one folder everything ``archive`` (a zip, or a tar: :data:`ARCHIVE_FORMATS`) holds lies
-    in, as its members' names say, else None: every name of a zip (its central directory, read at once), of
-    a tar up to :data:`TOP_LOOK` members within its first :data:`TOP_BYTES` (a message is not worth minutes
-    of decompressing). None too where that cannot be told: a larger tar, another kind (7z, rar), an archive
-    that cannot be read (it is then unpacked into a folder of its own, which holds whatever it holds)."""
+    in, as its members' names say (:func:`member_names`), else None: None too where that cannot be told: a
+    larger tar, another kind (7z, rar), an archive that cannot be read (it is then unpacked into a folder of its
+    own, which holds whatever it holds)."""
+    names, whole = member_names(archive)
+    return _one_folder(names) if whole else None
+
+
+_listed = {}  # (path, size, modification time in ns, the limits) -> member_names' answer, for this process
+
+
+def member_names(archive):
+    """(the names of the first members of ``archive``, whether they are all of them): every name of a zip (its
+    central directory, read at once), of a tar up to :data:`TOP_LOOK` members within its first
+    :data:`TOP_BYTES` (a message is not worth minutes of decompressing); ([], False) for another kind or an
+    archive that cannot be read. Read once a process for a file unchanged: a refusal asks twice (which download
+    it is, :func:`.downloads.which_download`; its top folder), and a .tar.gz is decompressed to be listed."""
+    try:
+        found = os.stat(archive)
+        key = (os.fspath(archive), found.st_size, found.st_mtime_ns, TOP_LOOK, TOP_BYTES)
+    except (OSError, TypeError, ValueError):
+        key = None
+    if key not in _listed:
+        listed = _read_names(archive)
+        if key is None:
+            return listed
+        _listed[key] = listed
+    return _listed[key]
+
+
+def _read_names(archive):
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as packed:
-                return _one_folder(packed.namelist())
+                return packed.namelist(), True
         with tarfile.open(archive) as packed:
             names = []
             for member in packed:
                 names.append(member.name)
                 if len(names) > TOP_LOOK or member.offset_data + member.size > TOP_BYTES:
-                    return None
-            return _one_folder(names)
+                    return names, False
+            return names, True
     except (*DAMAGED_ARCHIVE_ERRORS, ValueError):
-        return None
+        return [], False
 
 
 def _one_folder(names):

@@ -158,7 +158,8 @@ def test_the_per_class_note_leaves_out_the_classes_with_enough_images():
     one with exactly 5 is not."""
     labels = {"train": np.repeat(np.arange(4), [3, 9, 1, 5]), "val": np.arange(4)}
     classes = [{"index": index, "wnid": name, "name": name} for index, name in enumerate("abcd")]
-    data = types.SimpleNamespace(num_classes=4, labels=labels.get, classes=classes)  # as Half reads a dataset
+    data = types.SimpleNamespace(num_classes=4, labels=labels.get, classes=classes,  # as Half reads a dataset
+                                 subsets=("train", "val"))
     half = split_lib.Half(data, "all", None, None, np.arange(4), per_class=5)
     assert len(half.train_indices) == 3 + 5 + 1 + 5
     assert [(entry["name"], count) for entry, count in half.short_classes] == [("a", 3), ("c", 1)]
