@@ -10,18 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import config, evaluate
-from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import dataset as datasets
-
-
-@pytest.fixture(scope="module")
-def base(micro_data, tmp_path_factory):
-    """A micro network trained on every class of micro_data."""
-    out = tmp_path_factory.mktemp("base") / "baseS.h5"
-    training.train(config.TrainConfig(out=str(out), data=micro_data, split="all", preset="micro", max_iter=1,
-                                      batch_size=8, device="cpu", quiet=True))
-    return out
+from test_cross_dataset_refusals import base  # noqa: F401 (a fixture: a micro network on every class of micro_data)
 
 
 def _damage(path, how):
