@@ -35,7 +35,7 @@ from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
 from minitransfer.findings_caveats import (MIN_NETWORKS, halves_said, judged, more_networks, seed_spread_words,
                                            seen_caveat, too_few, unresolved)
-from minitransfer.results import Spread, natural_families, relative_by_base, relative_by_n
+from minitransfer.results import Spread, mean, natural_families, relative_by_base, relative_by_n
 from minitransfer.run_facts import bases_at_chance
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
@@ -205,7 +205,8 @@ def fine_tuning(results, split="random", bases=None):
         return compared
     selffer = f"{names['BnB']}+"
     unknown = (f"; without {selffer}, trained as long on their own task, this boost cannot be told from the longer "
-               f"training (experiment --fine-tuned, the default, trains {selffer} beside {names['AnB']}+)")
+               f"training (experiment --fine-tuned, the default, trains {selffer} beside {names['AnB']}+)"
+               if better or close else "")
     return Finding(claim, f"{said}: {meaning}{unknown}.", measured.mean, measured.se, count, better or close,
                    said, used)
 
@@ -223,20 +224,29 @@ def _networks_of(results, split, treatment, bases, ns=None):
 
 
 def _against_selffers(results, split, bases, claim, said, used):
-    """The fine-tuning finding where BnB+ (TnT+) share some n with AnB+ (SnT+): AnB+ against BnB+ at
-    those n, each relative to its own base, each mean's standard error over its bases, that of the
-    difference sqrt(se1² + se2²) (as :func:`_difference`): BnB+ train as long as AnB+, so only AnB+
-    resolved above them is a boost of the transfer, not of the longer training (§4.1); None without BnB+."""
+    """The fine-tuning finding where BnB+ (TnT+) share some n with AnB+ (SnT+): AnB+ against BnB+, paired
+    as Table 1 pairs them, at each n and against each base both are measured against (the base's luck
+    cancels: both are relative to it), the mean of each n's mean difference (as Table 1's column), its
+    standard error over the bases (:func:`minitransfer.comparisons.clustered_se` of each base's
+    differences): BnB+ train as long as AnB+, so only AnB+ resolved above them is a boost of the transfer,
+    not of the longer training (§4.1); None without BnB+ beside AnB+ at a common n and base."""
     names = _NAMES[split]
     common = set(relative_by_n(results, split, "AnB+", bases=bases)) & set(
         relative_by_n(results, split, "BnB+", bases=bases))
-    if not common:
+    by_base, by_n, counts = {}, {}, [0, 0]  # base -> [differences], n -> [differences]
+    for n in sorted(common):
+        at_n = [r for r in results if r.run.kind == "base" or r.run.n == n]
+        tuned, selffers = (relative_by_base(at_n, split, treatment, bases) for treatment in ("AnB+", "BnB+"))
+        for base in tuned.keys() & selffers.keys():
+            difference = mean(tuned[base]) - mean(selffers[base])
+            by_base.setdefault(base, []).append(difference)
+            by_n.setdefault(n, []).append(difference)
+            counts[0], counts[1] = counts[0] + len(tuned[base]), counts[1] + len(selffers[base])
+    if not by_n:
         return None
-    at_common = [r for r in results if r.run.kind == "base" or r.run.n in common]
-    tuned, selffers = (relative_by_base(at_common, split, treatment, bases) for treatment in ("AnB+", "BnB+"))
-    a, b = _tuned(tuned), _tuned(selffers)
-    difference = _Difference(a.mean - b.mean, math.sqrt(a.se ** 2 + b.se ** 2))
-    counts = [sum(map(len, groups.values())) for groups in (tuned, selffers)]
+    common = set(by_n)
+    difference = _Difference(POINTS * mean([mean(values) for values in by_n.values()]),
+                             POINTS * clustered_se(list(by_base.values())))
     holds = difference.mean > 0 and _resolved(difference)
     selffer = f"{names['BnB']}+"
     verdict = (f"transferred features, fine-tuned, do better than {selffer}: the boost is the transfer's, not the "

@@ -52,13 +52,13 @@ def test_a_boost_that_bnb_plus_shares_is_not_the_transfers():
     selffers = ((2.5, 2.0, 1.5), (2.0, 3.0, 2.0), (2.0, 2.0, 2.5))
     fine = findings.fine_tuning(grid(TRANSFERS, selffers))
     a, a_se = mean_and_se(TRANSFERS)
-    b, b_se = mean_and_se(selffers)
+    d, d_se = mean_and_se(np.subtract(TRANSFERS, selffers))  # paired: each AnB+ with the BnB+ of its n and base
     assert a > 2 * a_se  # over its base alone, the boost is resolved
-    assert (fine.value, fine.se, fine.networks) == (pytest.approx(a - b), pytest.approx(np.hypot(a_se, b_se)), 18)
+    assert (fine.value, fine.se, fine.networks) == (pytest.approx(d), pytest.approx(d_se), 18)
     assert not fine.holds
     assert f"AnB+ scores {a:+.1f} ± {a_se:.1f} points relative to its own base" in fine.text
-    side = "above" if a > b else "below"
-    assert f"and {abs(a - b):.1f} ± {np.hypot(a_se, b_se):.1f} points {side} BnB+, trained as long " \
+    side = "above" if d > 0 else "below"
+    assert f"and {abs(d):.1f} ± {d_se:.1f} points {side} BnB+, trained as long " \
            f"(n=1, 4, 7, 9 + 9 networks)" in fine.text, fine.text
     assert fine.text.endswith(": within 2 points of BnB+: no boost beyond the longer training's.")
 
@@ -66,9 +66,8 @@ def test_a_boost_that_bnb_plus_shares_is_not_the_transfers():
 def test_a_boost_beyond_bnb_plus_holds():
     selffers = ((-0.5, 0.0, 0.5), (0.0, -0.5, 0.0), (0.5, 0.0, -0.5))
     fine = findings.fine_tuning(grid(TRANSFERS, selffers))
-    a, a_se = mean_and_se(TRANSFERS)
-    b, b_se = mean_and_se(selffers)
-    assert fine.holds and fine.value == pytest.approx(a - b) and fine.se == pytest.approx(np.hypot(a_se, b_se))
+    d, d_se = mean_and_se(np.subtract(TRANSFERS, selffers))
+    assert fine.holds and fine.value == pytest.approx(d) and fine.se == pytest.approx(d_se)
     assert "do better than BnB+: the boost is the transfer's, not the longer training's" in fine.text
 
 
@@ -88,3 +87,29 @@ def test_without_bnb_plus_the_boost_is_said_to_be_untold_from_the_longer_trainin
     assert fine.holds and fine.value == pytest.approx(a) and fine.se == pytest.approx(a_se)
     assert "without BnB+, trained as long on their own task, this boost cannot be told from the longer training " \
            "(experiment --fine-tuned, the default, trains BnB+ beside AnB+)" in fine.text
+
+
+def test_each_anb_plus_is_paired_with_the_bnb_plus_of_its_n_and_base():
+    """BnB+ of seed 0 alone at n=7, both there 20 points below the base, AnB+ and BnB+ on the base at n=1: at
+    each n and base the two are level, so the difference is 0, as Table 1's column says. Before, every network
+    was pooled, n weighed by how many each side had: "5.0 ± 3.8 points below BnB+"."""
+    results = grid(((0.0, 0.0, -20.0),) * 3, ((0.0, 0.0, -20.0),) * 3)
+    results = [r for r in results if not (r.run.kind == "selffer" and r.run.n == 7 and r.run.split_seed != 0)
+               and r.run.n != 4]
+    fine = findings.fine_tuning(results)
+    assert fine.value == pytest.approx(0.0) and "(n=1, 7, 4 + 4 networks)" in fine.text, fine.text
+
+
+def test_the_bases_luck_cancels_in_the_difference():
+    """Bases of 55, 60 and 65 %, each AnB+ 1 point above the BnB+ of its n and base, however far from the base:
+    the difference is 1 in every pair, its standard error 0. Before, each side's spread over the bases was
+    counted (sqrt(se1² + se2²)): ± 4 and "not resolved: train more networks"."""
+    results = []
+    for seed, (base, offset) in enumerate(((0.55, -5.0), (0.60, 3.0), (0.65, 10.0))):
+        results.append(network(f"random{seed}/baseB", "base", seed, base))
+        for n in LAYERS:
+            tuned = base + (offset + n) / 100
+            results += [network(f"random{seed}/A{n}B+", "transfer", seed, tuned, "A", n, True),
+                        network(f"random{seed}/B{n}B+", "selffer", seed, tuned - 0.01, "B", n, True)]
+    fine = findings.fine_tuning(results)
+    assert fine.value == pytest.approx(1.0) and fine.se == pytest.approx(0.0, abs=1e-9), fine.text

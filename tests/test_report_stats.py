@@ -173,9 +173,23 @@ def test_a_report_of_an_unusual_grid_gives_each_claim_the_oracles_numbers(tmp_pa
         return values.mean(), se, len(values), groups
 
     def against_selffers(split):
-        """AnB+ against BnB+, trained as long (at every n here): each mean's clustered standard error, combined."""
-        (a, a_se, a_count, _), (b, b_se, b_count, _) = (clustered(relative(split, t)) for t in ("AnB+", "BnB+"))
-        return a - b, np.hypot(a_se, b_se), a_count + b_count
+        """AnB+ against BnB+, trained as long, paired at each n and base (both relative to it): the mean of each
+        n's mean difference, its clustered standard error over the bases of their differences, every network."""
+        by_base, by_n, count = {}, {}, 0
+        for n in sorted({r.n for r, _ in relative(split, "BnB+")} & {r.n for r, _ in relative(split, "AnB+")}):
+            pairs = [{(r.split_seed, r.target): [] for r, _ in relative(split, t, n)} for t in ("AnB+", "BnB+")]
+            for side, treatment in zip(pairs, ("AnB+", "BnB+")):
+                for r, value in relative(split, treatment, n):
+                    side[(r.split_seed, r.target)].append(value)
+            for base in pairs[0].keys() & pairs[1].keys():
+                difference = np.mean(pairs[0][base]) - np.mean(pairs[1][base])
+                by_base.setdefault(base, []).append(difference)
+                by_n.setdefault(n, []).append(difference)
+                count += len(pairs[0][base]) + len(pairs[1][base])
+        differences = np.concatenate(list(by_base.values()))
+        se = np.sqrt(len(by_base) / (len(by_base) - 1) * sum((np.array(g) - differences.mean()).sum() ** 2
+                                                             for g in by_base.values())) / len(differences)
+        return np.mean([np.mean(values) for values in by_n.values()]), se, count
 
     low = values("random", "AnB", 2)
     tuned = relative("random", "AnB+")
