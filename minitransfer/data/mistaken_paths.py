@@ -91,7 +91,7 @@ def unprepared_images(path):
         for folder in _folders_in(path):
             if any(first_loose_image(each) is not None for each in (folder, *_folders_in(folder))):
                 return FOLDERS_OF_IMAGES
-        return first_loose_image(path)
+        return first_loose_image(pathlib.Path(path))  # a str given too (a usage hint's argument as typed)
     except OSError:  # a folder this user may not list (DatasetUnreadable too): the import says so
         return None
 
@@ -115,4 +115,12 @@ def images_to_prepare(path):
     """Whether the folder ``path`` holds images not prepared yet (:func:`unprepared_images`: class folders
     holding an image, or image files to sort into them; no dataset's, run's or report's folder, which
     :func:`not_a_dataset` tells first): a SOURCE of `prepare folder`."""
-    return os.path.isdir(path) and not_a_dataset(path) is not None and unprepared_images(path) is not None
+    if not os.path.isdir(path) or not_a_dataset(path) is None:
+        return False
+    from minitransfer import path_kinds
+    try:  # a run's, a grid's or a report's folder (a report's figures are no images to prepare), or datasets'
+        if path_kinds.results_folder(path) is not None or path_kinds.datasets_in(path):
+            return False
+    except OSError:
+        return False
+    return unprepared_images(path) is not None

@@ -54,6 +54,18 @@ def test_prepare_folder_given_a_folder_of_empty_folders_second_is_not_told_to_sw
     assert "does not exist" in said and "order" not in said, said
 
 
+def test_prepare_folder_given_a_report_folder_second_is_not_told_to_swap(tmp_path, monkeypatch):
+    """A report's folder (its tables, its figures' PNGs) given as OUT, SOURCE mistyped: the hint crashed with a
+    traceback (exit 1: a str where a path was read), and its PNGs would have been "the images" to prepare."""
+    from minitransfer.report_folder import REPORT_FILES
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "report").mkdir()
+    for name in REPORT_FILES:
+        (tmp_path / "report" / name).write_bytes(b"\x89PNG\r\n\x1a\n figure" if name.endswith(".png") else b"x")
+    said = _error(["prepare", "folder", "photoz", "report"])
+    assert "does not exist" in said and "order" not in said, said
+
+
 def test_prepare_folder_given_two_folders_not_there_is_not_told_to_swap(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "empty").mkdir()
