@@ -282,7 +282,7 @@ def top_folder(archive):
     return _one_folder(names) if whole else None
 
 
-_listed = {}  # (path, size, modification time in ns, the limits) -> member_names' answer, for this process
+_listed = {}  # (path, inode, size, times in ns, the limits) -> member_names' answer, for this process
 
 
 def member_names(archive):
@@ -293,7 +293,8 @@ def member_names(archive):
     it is, :func:`.downloads.which_download`; its top folder), and a .tar.gz is decompressed to be listed."""
     try:
         found = os.stat(archive)
-        key = (os.fspath(archive), found.st_size, found.st_mtime_ns, TOP_LOOK, TOP_BYTES)
+        key = (os.fspath(archive), found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns, TOP_LOOK,
+               TOP_BYTES)  # ctime: a file rewritten keeping its size and mtime (cp -p, wget -N) is read again
     except (OSError, TypeError, ValueError):
         key = None
     if key not in _listed:

@@ -154,8 +154,8 @@ def readable_now(reason, file=None):
         return file is None or not os.path.lexists(file) or os.access(file, os.R_OK)  # lexists: a name shown escaped
     if reason == image_formats.GHOSTSCRIPT_MISSING:
         return image_formats.ghostscript_found()
-    if archives.DAMAGED_ARCHIVE in (reason or ""):
-        return True
+    if (reason or "").startswith("DatasetError: ") and f": {archives.DAMAGED_ARCHIVE} (" in reason:
+        return True  # as earlier versions recorded it: not a path holding the words (a/damaged archive/1.jpg)
     return reason in (CHANGED, VANISHED) or any(reason == image_formats.plugin_reason(name)
                                                 and image_formats.pillow_reads(name) for name in image_formats.PLUGINS)
 
