@@ -4,8 +4,9 @@ each of them, and none of the caller's own bugs. Each keeps its built-in base as
 MemoryError), so code that catches those goes on catching them.
 
 A stop is not an error: :class:`minitransfer.run_outcome.Interrupted` (Ctrl-C, SIGTERM, a
-KeyboardInterrupt of ``train``'s ``on_iteration``; its checkpoint written) is a KeyboardInterrupt, as
-Python's Ctrl-C is, so that neither ``except MinitransferError`` nor ``except Exception`` swallows it.
+KeyboardInterrupt of ``train``'s ``on_iteration``; its checkpoint written) and ``run_grid``'s
+:class:`minitransfer.grid_outcome.GridInterrupted` are KeyboardInterrupts, as Python's Ctrl-C is, so that
+neither ``except MinitransferError`` nor ``except Exception`` swallows them.
 """
 
 
@@ -28,14 +29,17 @@ class MinitransferError(Exception):
 
 
 def _rebuilt(cls, args, state):
-    """The error of class ``cls`` :meth:`MinitransferError.__reduce__` pickled, made again from its parts."""
-    base = cls  # cls.__new__, as the MRO finds it, may be another base's, which refuses: MemoryError's for an
-    while "__new__" not in vars(base):  # OutOfMemory; the base its instances are laid out as makes them, as cls() does
+    """The error of class ``cls`` :meth:`MinitransferError.__reduce__` pickled, made again from its parts: its
+    ``args``, its ``__dict__`` and, of an OSError, errno, strerror and filename (the fields of the built-in bases
+    the package's errors have: ValueError, RuntimeError, MemoryError, OSError; another's C-level fields, a
+    UnicodeError's or an ImportError's, would be lost)."""
+    # cls.__new__, as the MRO finds it, may be another base's, which refuses (MemoryError's for an OutOfMemory):
+    # the base its instances are laid out as makes them, as cls() does, setting args
+    base = cls
+    while "__new__" not in vars(base):
         base = base.__base__
     error = base.__new__(cls, *args)
     if isinstance(error, OSError):  # where a subclass has an __init__ of its own, OSError's sets errno and the rest
         OSError.__init__(error, *args)
-    else:
-        error.args = args
     error.__dict__.update(state)
     return error

@@ -28,9 +28,9 @@ class GridInterrupted(KeyboardInterrupt):
     """A stop (Ctrl-C, SIGTERM, SIGHUP, or a run that exited 75) stopped the grid of
     :func:`minitransfer.scheduler.run_grid`, its running runs stopped with their checkpoints and every run
     counted (exit code 75); the same call again finishes the grid. ``grid_outcome``: the :class:`GridOutcome`
-    so far (``interrupted``: the runs stopped, not started). A KeyboardInterrupt, as ``train``'s
-    :class:`minitransfer.run_outcome.Interrupted` is: a notebook's loop of grids (or its ``except Exception``)
-    must not go on to train the next one; returned, the outcome let it."""
+    so far (its ``interrupted`` true; the runs stopped and those not started in it). A KeyboardInterrupt, as
+    ``train``'s :class:`minitransfer.run_outcome.Interrupted` is: a notebook's loop of grids (or its ``except
+    Exception``) must not go on to train the next one, as it did when the outcome was returned."""
 
     def __init__(self, message, grid_outcome=None):
         super().__init__(message)

@@ -58,7 +58,8 @@ __all__ = ["run_grid", "STOP_RESEND_SECONDS"]
 def run_grid(runs, out, options, train_command=None, devices=(None,), log=print, poll_seconds=0.2, progress=None,
              progress_every=Progress.LINE_SECONDS):
     """Run the grid locally, one process per entry of ``devices`` (a GPU id, or None for a CPU slot),
-    parents before children; returns a :class:`GridOutcome`. Ctrl-C (or SIGTERM, SIGHUP) forwards
+    parents before children; returns a :class:`GridOutcome`. Ctrl-C (or SIGTERM, SIGHUP) once the runs have
+    started (before, during the checks and the plan, a plain KeyboardInterrupt, nothing trained) forwards
     SIGINT to the running trainings, waits for them to write their checkpoints, counts the runs and
     raises :class:`minitransfer.grid_outcome.GridInterrupted` (a KeyboardInterrupt, as ``train``'s
     ``Interrupted``: a loop of grids stops there) carrying the interrupted outcome as its
@@ -142,8 +143,12 @@ def _interrupted(runner):
     if gone is not None:
         return gone
     runner.log("interrupted: rerun the same command to finish the grid")
-    return runner.log.failure or GridInterrupted("the grid was stopped, its runs with their checkpoints: run it "
-                                                 "again with the same arguments to finish it")
+    if runner.log.failure is not None:
+        return runner.log.failure
+    stopped = GridInterrupted("the grid was stopped, its runs with their checkpoints: run it again with the same "
+                              "arguments to finish it", runner.outcome)
+    stopped.__suppress_context__ = True  # the stop it stands for: not "during handling of" that KeyboardInterrupt
+    return stopped
 
 
 def _finished_unwritable(runs, out, options, error, log, progress):

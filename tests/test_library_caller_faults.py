@@ -15,6 +15,7 @@ import pytest
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment, run_lock, scheduler
+from minitransfer.grid_outcome import GridInterrupted
 from minitransfer import train as training
 from minitransfer.data import dataset, integrity
 from test_experiment import OPTIONS, events, fake_train  # noqa: F401 (a fixture)
@@ -119,12 +120,13 @@ def test_a_stop_ends_a_notebooks_loop_of_grids(tmp_path, monkeypatch, fake_train
         if line == f"{first}: warning: training":  # Ctrl-C, as the grid's first run trains
             signal.raise_signal(signal.SIGINT)
 
-    with pytest.raises(KeyboardInterrupt) as raised:
+    with pytest.raises(GridInterrupted) as raised:  # a KeyboardInterrupt
         for seed in (1, 2):
             grids.append(tmp_path / f"seed{seed}")
             scheduler.run_grid(runs, grids[-1], dict(OPTIONS, seed=seed), train_command=fake_train, log=log,
                                poll_seconds=0.01)
     assert grids == [tmp_path / "seed1"] and not (tmp_path / "seed2").exists()
+    assert raised.value.__suppress_context__  # one traceback, the stop's: not "during handling of" another
     outcome = raised.value.grid_outcome
     assert outcome.interrupted and outcome.stopped == [first] and outcome.exit_code == 75
     assert outcome.not_started == [run.name for run in runs[1:]]

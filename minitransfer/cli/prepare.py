@@ -273,8 +273,9 @@ def cifar100(source, out, size, workers, shard_size, verify, overwrite):
 
     SOURCE is cifar-100-python.tar.gz or the cifar-100-python folder it unpacks into: train is imported as
     training images, test as validation. Networks train on the 100 fine labels; each image's superclass (of 20)
-    is kept beside them, as /coarse_labels in the shards. A CIFAR-10 archive given here is refused (exit 2), naming 'prepare cifar10'; so is CIFAR's binary or MATLAB
-    version, naming the python download to use (cifar-100-python.tar.gz).
+    is kept beside them, as /coarse_labels in the shards. A CIFAR-10 archive given here is refused (exit 2),
+    naming 'prepare cifar10'; so is CIFAR's binary or MATLAB version, naming the python download to use
+    (cifar-100-python.tar.gz).
 
     \b
     Example (your data):

@@ -277,7 +277,8 @@ def test_a_batch_cut_short_in_the_unpacked_folder_is_named_by_its_path(tmp_path,
 
 
 @pytest.mark.parametrize("parts, named", [(_raw("data_batch_4", BATCH_4[:5000]),
-                                           ":data_batch_4: damaged pickle (UnpicklingError: pickle data was truncated)"),
+                                           ":data_batch_4: damaged pickle (UnpicklingError: pickle data was "
+                                           "truncated)"),
                                           (_without("test_batch"),
                                            ": no test_batch member (expected the CIFAR-10 python archive)")],
                          ids=["pickle-cut-short", "member-missing"])
