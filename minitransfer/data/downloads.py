@@ -12,7 +12,7 @@ from typing import NamedTuple
 from . import archives
 from . import dataset as ds
 
-LOOK = 200  # members of a tar read at most to tell it (its first ones name its folder)
+LOOK = 200  # names of an archive's first members looked at to tell it (its first ones name its folder)
 
 
 class Download(NamedTuple):
@@ -23,16 +23,18 @@ class Download(NamedTuple):
     names: tuple  # its archives' and folders' names (lower case)
     files: tuple  # names of files that only it holds, together, in its top folder (or of members, anywhere)
     packed: bool  # whether its importer reads the archive itself (ImageNet's tars are unpacked first)
+    images: bool  # whether it holds image files (CIFAR's python versions hold pickles)
 
 
-DOWNLOADS = (
-    Download("CIFAR-10", "cifar10", ("cifar-10-python.tar.gz", "cifar-10-batches-py"), ("batches.meta", "data_batch_1"),
-             True),
-    Download("CIFAR-100", "cifar100", ("cifar-100-python.tar.gz", "cifar-100-python"), ("meta", "train", "test"), True),
-    Download("Tiny ImageNet", "tiny-imagenet", ("tiny-imagenet-200.zip", "tiny-imagenet-200"),
-             ("wnids.txt", "val_annotations.txt"), True),
-    Download("ImageNet (ILSVRC2012)", "imagenet", ("ilsvrc2012_img_train.tar", "ilsvrc2012_img_val.tar"), (), False),
-)
+CIFAR_10 = Download("CIFAR-10", "cifar10", ("cifar-10-python.tar.gz", "cifar-10-batches-py"),
+                    ("batches.meta", "data_batch_1"), True, False)
+CIFAR_100 = Download("CIFAR-100", "cifar100", ("cifar-100-python.tar.gz", "cifar-100-python"),
+                     ("meta", "train", "test"), True, False)
+TINY_IMAGENET = Download("Tiny ImageNet", "tiny-imagenet", ("tiny-imagenet-200.zip", "tiny-imagenet-200"),
+                         ("wnids.txt", "val_annotations.txt"), True, True)
+IMAGENET = Download("ImageNet (ILSVRC2012)", "imagenet", ("ilsvrc2012_img_train.tar", "ilsvrc2012_img_val.tar"), (),
+                    False, True)
+DOWNLOADS = (CIFAR_10, CIFAR_100, TINY_IMAGENET, IMAGENET)
 CLASS_TAR = re.compile(r"n\d{8}\.tar")  # a member of ILSVRC2012_img_train.tar
 
 
@@ -51,13 +53,15 @@ def which_download(path):
 
 def refusal(path, command, instead=""):
     """The words refusing ``path`` given to ``minitransfer prepare command`` when it is another command's
-    download (:func:`which_download`), said after its name: "is the Tiny ImageNet download<instead>: import it with
-    'minitransfer prepare tiny-imagenet'"; None otherwise."""
+    download (:func:`which_download`), said after its name: "is the CIFAR-10 download<instead>: import it with
+    'minitransfer prepare cifar10'" (``instead`` said of a download of no image files alone: Tiny ImageNet's
+    holds JPEGs); None otherwise."""
     download = which_download(path)
     if download is None or download.command == command:
         return None
     unpack = "" if download.packed or os.path.isdir(path) else "unpack it and "
-    return (f"is the {download.title} download{instead}: {unpack}import it with 'minitransfer prepare "
+    said = "" if download.images else instead  # `instead`: what it is not, said of a download of no images alone
+    return (f"is the {download.title} download{said}: {unpack}import it with 'minitransfer prepare "
             f"{download.command}'")
 
 
@@ -74,12 +78,12 @@ def _by_files(*folders):
     for folder in folders:
         try:
             held = set(os.listdir(folder))
-        except OSError:
-            return None
+        except OSError:  # this one cannot be listed: the others may tell it
+            continue
         found = next((download for download in DOWNLOADS if download.files and set(download.files) <= held
                       and all(os.path.isfile(os.path.join(folder, name)) for name in download.files)), None)
         if found is None and "wnids.txt" in held and os.path.isdir(os.path.join(folder, "train")):
-            found = DOWNLOADS[2]  # Tiny ImageNet without val/val_annotations.txt at its top: train/<wnid>/images/
+            found = TINY_IMAGENET  # without val/val_annotations.txt at its top: train/<wnid>/images/
         if found is not None:
             return found
     return None
@@ -93,7 +97,7 @@ def _by_members(names):
             return download
     bases = {part[-1] for part in parts}
     if any(CLASS_TAR.fullmatch(base) for base in bases):
-        return DOWNLOADS[3]
+        return IMAGENET
     return next((download for download in DOWNLOADS if download.files and set(download.files) <= bases), None)
 
 

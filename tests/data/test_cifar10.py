@@ -315,7 +315,7 @@ def test_a_malicious_batch_is_refused_without_running(tmp_path):
                              _raw("data_batch_2", pickle.dumps({b"data": _Exploit(marker)}, protocol=2)))
     result = _prepare("cifar10", archive, tmp_path / "out")
     assert result.exit_code == 65, result.output
-    assert "evil.tar.gz:data_batch_2: unsafe pickle (RefusedPickle: refused to load" in result.output
+    assert "evil.tar.gz:data_batch_2: unsafe pickle (refused to load" in result.output
     assert not marker.exists()
 
 
