@@ -137,9 +137,10 @@ def accuracy_label(runs, images="target validation images", reference=()):
     words = metric_words(runs).replace("; ", ";\n")
     if not any(r.evaluations for r in reference):
         return f"top-1 accuracy, {images}\n({words})"
-    if metric_words(reference) == metric_words(runs):
+    paper = metric_words(reference)
+    if paper == metric_words(runs):
         return f"top-1 accuracy,\n{images}\n({words},\nthese runs' and the paper's, dashed)"
-    return f"top-1 accuracy,\n{images}\n(these runs: {words};\nthe paper's, dashed:\n{metric_words(reference)})"
+    return f"top-1 accuracy,\n{images}\n(these runs: {words};\nthe paper's, dashed:\n{paper})"
 
 
 def no_accuracy(runs, none):
@@ -224,7 +225,8 @@ def figure3(Figure, results, reference=None, bases=None):
         nolearn = _accuracy_by_n(reference, "all", "random")
         _paper_line(random_weights, _with_base(netbase, nolearn), "random frozen layers (paper)", STYLE["random"])
         if netbase:  # its one base on every class (no Bases built again: the report's are of its runs)
-            _paper_line(relative, {n: [v - Spread.of(netbase).mean for v in values] for n, values in nolearn.items()},
+            netbase_mean = Spread.of(netbase).mean
+            _paper_line(relative, {n: [v - netbase_mean for v in values] for n, values in nolearn.items()},
                         "random frozen layers (paper)", STYLE["random"], scale=POINTS)
     relative.axhline(0, color="black", linestyle=":", linewidth=1)
     natural.set_title(f"natural split: {names[0]} (A) / {names[1]} (B), by target task")

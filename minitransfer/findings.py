@@ -214,8 +214,8 @@ def fine_tuning(results, split="random", bases=None):
 def _tuned(groups):
     """The mean over every network of ``groups`` ({base: [relative accuracy]}) in points, with the standard
     error over the bases (:func:`minitransfer.comparisons.clustered_se`)."""
-    values = [value for group in groups.values() for value in group]
-    return _Difference(POINTS * sum(values) / len(values), POINTS * clustered_se(list(groups.values())))
+    return _Difference(POINTS * mean([value for group in groups.values() for value in group]),
+                       POINTS * clustered_se(list(groups.values())))
 
 
 def _networks_of(results, split, treatment, bases, ns=None):

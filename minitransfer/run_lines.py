@@ -64,8 +64,7 @@ def network_words(config, source, copy_from):
     if run.kind == "random-frozen":
         return f"{run.label} (random-weights control: {random_frozen_words(run.n)})"
     kind = "transfer across datasets" if run.split == CROSS else run.kind
-    layers = "first layer" if run.n == 1 else f"first {run.n} layers"
-    return (f"{run.label} ({kind}: {layers} copied from {copy_from}, a base on {base_text(source)}, "
+    return (f"{run.label} ({kind}: {_first_layers(run.n)} copied from {copy_from}, a base on {base_text(source)}, "
             f"{'fine-tuned' if run.fine_tuned else 'frozen'}, trained on {target})")
 
 
@@ -89,7 +88,11 @@ def _at_most(per_class):
 def random_frozen_words(n):
     """"first layer random and frozen", "first 3 layers random and frozen": a random-weights control's
     ``n`` (train's banner, info's lines)."""
-    return "first layer random and frozen" if n == 1 else f"first {n} layers random and frozen"
+    return f"{_first_layers(n)} random and frozen"
+
+
+def _first_layers(n):
+    return "first layer" if n == 1 else f"first {n} layers"
 
 
 def result_line(result):
