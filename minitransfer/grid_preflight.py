@@ -133,9 +133,12 @@ def _check_crops_fit_both(runs, out, options):
     bases = [run for run in runs if run.parent is None]
     presets = [models.get(options["preset"])] if options.get("preset") else \
         list({plan.preset.name: plan.preset for plan in (resolved_plan(run, out, options) for run in bases)}.values())
+    sizes = {}  # each dataset opened once: a grid of many bases has two
     for run in bases:  # each base's dataset against every base's preset (without --preset, each resolves its own)
         data = run_fields(run, out, options)["data"] or _grid_datasets(options)[1]
-        size = datasets.open_dataset(data).image_size
+        if data not in sizes:
+            sizes[data] = datasets.open_dataset(data).image_size
+        size = sizes[data]
         for preset in presets:
             if min(size) < preset.crop:
                 raise (config.ConfigError if _other_presets(preset, options) else config.DataMismatch)(

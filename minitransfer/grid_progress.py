@@ -93,10 +93,14 @@ class RunsTraining:
         self.log, self.every, self.clock = log, every, clock
         self.last, self.told = clock(), {}  # told: run name -> its line last told
 
+    def due(self):
+        """Whether the period is over (the grid's poll asks first, and gathers the logs only then)."""
+        return self.every is not None and self.clock() - self.last >= self.every
+
     def tell(self, logs):
         """Where the period is over, tell the new progress of each run in ``logs`` ({run name: its
         :class:`RunLog`}), from what it wrote since it started."""
-        if self.every is None or self.clock() - self.last < self.every:
+        if not self.due():
             return
         self.last = self.clock()
         self.told = {name: self.told[name] for name in logs if name in self.told}  # runs ended: forgotten

@@ -103,8 +103,9 @@ class GridRunner(RunsElsewhere):
             self._start_ready()
             self._say_started()
             self.warnings.relay(held={self.running[slot][0].name for slot in self.unsaid})
-            self.training.tell(self.warnings.run_logs(
-                run.name for slot, (run, _, _) in self.running.items() if slot not in self.unsaid))
+            if self.training.due():  # every 30 s, not every poll
+                self.training.tell(self.warnings.run_logs(
+                    run.name for slot, (run, _, _) in self.running.items() if slot not in self.unsaid))
             ended = self._collect_exits()
             self._collect_elsewhere()
             self._drop_orphans()

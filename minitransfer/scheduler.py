@@ -146,7 +146,7 @@ def _interrupted(runner):
     if runner.log.failure is not None:
         return runner.log.failure
     stopped = GridInterrupted("the grid was stopped, its runs with their checkpoints: run it again with the same "
-                              "arguments to finish it", runner.outcome)
+                              "arguments to finish it")  # its grid_outcome set as every error's, by run_grid
     stopped.__suppress_context__ = True  # the stop it stands for: not "during handling of" that KeyboardInterrupt
     return stopped
 
