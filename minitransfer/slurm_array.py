@@ -284,12 +284,9 @@ def _base_finished_lines():
     task was cancelled while pending, and starts it: train then refused the run (exit 2, "an option, or a file
     in the way"), the missing file said only in its train.log. The base is named as its case names it (``$base``)."""
     return [
-        "# a base's task cancelled while pending: SLURM drops the dependency (afterok) and starts its transfers",
-        'copy_from=""',
-        'for ((i = 1; i < ${#command[@]}; i++)); do',
-        '  if [ "${command[i - 1]}" = --copy-from ]; then copy_from=${command[i]}; fi',
-        "done",
-        'if [ -n "$copy_from" ] && [ ! -e "$copy_from" ] && ! finished; then',
+        "# a base's task cancelled while pending: SLURM drops the dependency (afterok) and starts its transfers;",
+        "# the file it copies (--copy-from) is its base's weights, $out/$base.h5",
+        'if [ -n "${base:-}" ] && [ ! -e "$out/$base.h5" ] && ! finished; then',
         '  echo "run $run: not trained: base $base is not finished (its task was cancelled or failed?); rerun'
         f' {SUBMIT_FILE}" >&2',
         f"  exit {grid.EXIT_INTERRUPTED}",
