@@ -28,6 +28,12 @@ class MinitransferError(Exception):
         return _rebuilt, (type(self), super().__reduce__()[1], self.__dict__)
 
 
+def error_words(error):
+    """The words saying ``error`` inside a message of ours: an error of our own (:class:`MinitransferError`) its
+    words alone, as they are written to be read; another "Class: words" (its words alone, "255", say nothing)."""
+    return f"{error}" if isinstance(error, MinitransferError) else f"{type(error).__name__}: {error}"
+
+
 def _rebuilt(cls, args, state):
     """The error of class ``cls`` :meth:`MinitransferError.__reduce__` pickled, made again from its parts: its
     ``args``, its ``__dict__`` and, of an OSError, errno, strerror and filename (the fields of the built-in bases

@@ -17,7 +17,7 @@ import pickle
 
 import numpy as np
 
-from minitransfer.errors import MinitransferError
+from minitransfer.errors import MinitransferError, error_words
 
 from . import dataset as ds
 from . import inputs, wordnet
@@ -134,8 +134,7 @@ def restricted_load(data, origin, again=None):
     # dtype's string, SystemError and RuntimeError from numpy's setstate ...), each a traceback naming no file
     except Exception as error:
         what = "unsafe pickle" if isinstance(error, RefusedPickle) else "damaged pickle"  # ("255" alone said nothing)
-        said = str(error) if isinstance(error, RefusedPickle) else f"{type(error).__name__}: {error}"  # ours: no class
-        raise ds.DatasetError(f"{origin}: {what} ({said}){f': {again}' if again else ''}") from error
+        raise ds.DatasetError(f"{origin}: {what} ({error_words(error)}){f': {again}' if again else ''}") from error
 
 
 def _unpickled(files, name):

@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 
 from minitransfer import dead_ends, stopping
-from minitransfer.errors import MinitransferError
+from minitransfer.errors import error_words
 
 from . import archives
 from . import image_formats
@@ -265,8 +265,7 @@ def load_item(item, size):
             return None, _not_found(item.path, error), None
         if image_formats.ghostscript_missing(head):
             return None, image_formats.GHOSTSCRIPT_MISSING, digest
-        said = f"{error}" if isinstance(error, MinitransferError) else f"{type(error).__name__}: {error}"  # ours: whole
-        return None, f"{said}{_damaged_remedy(error, item)}", digest
+        return None, f"{error_words(error)}{_damaged_remedy(error, item)}", digest
 
 
 def _no_image(item, head, digest):

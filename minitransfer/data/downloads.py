@@ -45,9 +45,8 @@ def which_download(path):
     if named is not None:
         return named
     if os.path.isdir(path):
-        return _by_files(path) or _by_files(*(os.path.join(path, folder) for download in DOWNLOADS
-                                              for folder in download.names[1:] if os.path.isdir(os.path.join(path,
-                                                                                                             folder))))
+        # a name that is no folder there is passed over by _by_files, as one it cannot list
+        return _by_files(path, *(os.path.join(path, folder) for download in DOWNLOADS for folder in download.names[1:]))
     return _by_members(_member_names(path)) if os.path.isfile(path) else None
 
 

@@ -89,7 +89,8 @@ def unprepared_images(path):
     from .folder_hints import first_loose_image
     try:
         for folder in _folders_in(path):
-            if any(first_loose_image(each) is not None for each in (folder, *_folders_in(folder))):
+            if first_loose_image(folder) is not None or any(first_loose_image(each) is not None
+                                                             for each in _folders_in(folder)):
                 return FOLDERS_OF_IMAGES
         return first_loose_image(pathlib.Path(path))  # a str given too (a usage hint's argument as typed)
     except OSError:  # a folder this user may not list (DatasetUnreadable too): the import says so

@@ -45,9 +45,10 @@ class _TinyImageNetSource:
                 raise ds.DatasetError(f"{self.source}: not a readable zip archive ({error})") from error
             # {name with "/" between its parts: the member's own name}: Windows tools that write "\\" there made
             # many a zip; a name stored twice (zipfile's append mode) is refused where read (check_stored_once)
-            self.members = {name.replace("\\", "/"): name for name in self.archive.namelist()}
-            self.twice = {name for name, count in collections.Counter(
-                name.replace("\\", "/") for name in self.archive.namelist()).items() if count > 1}
+            stored = self.archive.namelist()
+            normalized = [name.replace("\\", "/") for name in stored]
+            self.members = dict(zip(normalized, stored))
+            self.twice = {name for name, count in collections.Counter(normalized).items() if count > 1}
             names = list(self.members)
             self.links = {name for name, member in self.members.items() if _is_link(self.archive.getinfo(member))}
             roots = [name[: -len("wnids.txt")] for name in names  # not __MACOSX/._wnids.txt, which macOS adds
