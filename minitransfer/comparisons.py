@@ -31,7 +31,7 @@ class Result:
     class it used (:func:`minitransfer.run_facts.kept_per_class_of`), for a run of the natural split
     the names of its halves A and B (:func:`minitransfer.data.splits.half_families`; () where its
     dataset is unknown), and for a transfer across datasets whose base had been trained on some of its
-    classes, how many of how many (:func:`minitransfer.results._seen_classes`); the options of its
+    classes, how many of how many (:func:`minitransfer.class_overlap.seen_classes`); the options of its
     config.json that change the network (its seed among them) and the sha256 of the base copied from
     that train recorded (:func:`minitransfer.run_copies.once` tells a second copy of one network by them);
     for a transfer across datasets, the dataset of that base (``source_data``: its path and

@@ -11,7 +11,8 @@ import signal
 
 from minitransfer import fileio, stopping
 from minitransfer.rundir import NOTHING_TO_DO, RESULT_FILE, divergence
-from minitransfer.results import METRICS_FILE, TRAIN_GRID_AGAIN
+from minitransfer.results import METRICS_FILE
+from minitransfer.run_remedies import TRAIN_GRID_AGAIN
 from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, some_names
 from minitransfer.grid_status import last_log_line
 from minitransfer.run_labels import name_order

@@ -9,7 +9,7 @@ train.log tells it (:func:`error_line`).
 import shlex
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio, results
+from minitransfer import fileio, run_remedies
 from minitransfer.experiment import CHECKPOINT_FILE, LOG_FILE, run_dir, some_names, train_arguments, weights_path
 from minitransfer.checkpoint_info import resume_refused  # the check info asks
 from minitransfer.rundir import RESULT_FILE, train_again
@@ -228,13 +228,13 @@ def finished_and_lost(runs, out, states=None):
 
 def network_gone(out, run):
     """Whether ``run`` finished once but its network is gone: its result.json there, its weights file and
-    checkpoint moved or deleted (:func:`minitransfer.results.network_gone`, as report and info tell it: the
+    checkpoint moved or deleted (:func:`minitransfer.run_remedies.network_gone`, as report and info tell it: the
     weights file its config.json names). Its train trains it again (a fresh run, replacing that result.json):
     the grid counts it to do, and says so (:func:`tried_again`, :func:`describe_plan`); before, it said "1 to
     run" alone, and the result read by a report before the rerun was of a network no longer there. It looked
     for NAME.h5 alone, and said a run whose folder a train -o NAME.net had made "gone", its network there."""
     folder = run_dir(out, run)
-    return (folder / RESULT_FILE).exists() and results.network_gone(folder)
+    return (folder / RESULT_FILE).exists() and run_remedies.network_gone(folder)
 
 
 GONE = "weights file and checkpoint gone: trained again, replacing its result.json"

@@ -95,8 +95,9 @@ from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COL
 from minitransfer.paper_runs import is_reference
 from minitransfer.comparisons import Bases
 from minitransfer.errors import MinitransferError
-from minitransfer.results import (INTERCHANGEABLE, collect, metric_words, network_gone, read_reference,
-                                  recorded_runs, without_base)
+from minitransfer.results import (INTERCHANGEABLE, collect, metric_words, read_reference, recorded_runs,
+                                  without_base)
+from minitransfer.run_remedies import network_gone
 
 __all__ = ["COLUMNS", "PLOT_HINT", "NoRuns", "RunFolderGiven", "MixedRuns", "mixed", "Report", "write_report",
            "measure",
@@ -129,7 +130,7 @@ class Report:
     the results' bases (:class:`minitransfer.comparisons.Bases`), built once for the findings, Table 1 and the
     figures;
     ``network_gone``, the names of the results whose network is gone (their weights file and checkpoint
-    moved or deleted: :func:`minitransfer.results.network_gone`), counted all the same; ``planned``, the
+    moved or deleted: :func:`minitransfer.run_remedies.network_gone`), counted all the same; ``planned``, the
     runs the grid's plan names without a run folder (:func:`minitransfer.report_plan.planned_not_started`),
     in no table: a rerun of the grid trains them."""
 
@@ -147,7 +148,7 @@ class Report:
     bases: Bases = None  # the results' bases, built once for the findings, Table 1 and the figures
     dataset_facts: dict = None    # their datasets as read (run_facts._dataset_fact), for the warnings again
     base_checkpoints: dict = None  # the base checkpoints read, by path (results.collect), for recorded_runs
-    network_gone: list = dataclasses.field(default_factory=list)  # results whose network is gone: results.network_gone
+    network_gone: list = dataclasses.field(default_factory=list)  # results whose network is gone: network_gone()
     planned: list = dataclasses.field(default_factory=list)  # planned runs with no run folder: report_plan
     unfinished_said: list = dataclasses.field(default_factory=list)  # "name (state)" of each unfinished run
     reference_levels: str = ""  # --reference over runs not of the paper's setup: run_caveats.reference_levels

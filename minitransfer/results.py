@@ -21,19 +21,21 @@ The parts, one idea each, whose public names are importable from here too: :mod:
 class), :mod:`minitransfer.comparisons` (:class:`Result`, and how networks are compared),
 :mod:`minitransfer.run_copies` (which runs are one network, counted once) and
 :mod:`minitransfer.paper_runs` (the paper's own runs). A run's files are read, trusting none of
-them, by :mod:`minitransfer.run_file_readers`.
+them, by :mod:`minitransfer.run_file_readers`; the classes a transfer across datasets shares with its
+base are found by :mod:`minitransfer.class_overlap`, and what to do with a run that diverged or whose
+network is gone is said by :mod:`minitransfer.run_remedies`.
 """
 
 import dataclasses
 import os
 import pathlib
 
-from minitransfer import fileio, hdf5_files, run_labels, run_lock, rundir, train_records, treatments
-from minitransfer.class_tables import shared_classes
+from minitransfer import run_labels, run_lock, rundir, train_records, treatments
+from minitransfer.class_overlap import seen_classes
 from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, interchangeable_halves, mean,
                                       means_by_n, metric_words, own_base, relative_by_base, relative_by_n, select,
                                       targets_by_n)
-from minitransfer.experiment import CHECKPOINT_FILE, CROSS, TREATMENT_FILE, some_names, weights_path
+from minitransfer.experiment import CROSS, TREATMENT_FILE
 from minitransfer.missing_bases import without_base
 from minitransfer.paper_runs import PAPER_REFERENCE, BadReference, read_reference, reference_path
 from minitransfer.rundir import BEST_EVALUATIONS, RESULT_FILE
@@ -43,11 +45,11 @@ from minitransfer.run_copies import network_of, once
 from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, checked, is_loss_record, is_there, read_curve,
                                            read_json, read_log, read_losses, read_result, stamp)
 from minitransfer.run_labels import name_order
+from minitransfer.run_remedies import TRAIN_GRID_AGAIN, start_over, start_over_in
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun
 
-__all__ = ["collect", "hand_trained", "recorded_runs", "TRAIN_GRID_AGAIN", "start_over", "start_over_in",
-           "METRICS_FILE", "network_gone", "network_gone_words", "network_gone_note",
+__all__ = ["collect", "hand_trained", "recorded_runs", "TRAIN_GRID_AGAIN", "start_over_in", "METRICS_FILE",
            "Result", "Spread", "mean", "select", "means_by_n", "own_base", "without_base", "relative_by_n",
            "targets_by_n", "relative_by_base",
            "interchangeable_halves", "metric_words", "INTERCHANGEABLE", "RISING", "BEST_EVALUATIONS",
@@ -144,60 +146,6 @@ class LeftOut(str):
 
 METRICS_FILE = "metrics.jsonl"
 EVAL_FILE = "eval.csv"
-# What to do with a run whose training diverged: resumed from its checkpoint, or trained again with the same
-# options, it replays its iterations bit for bit. A grid's runs share their options: one of them trained again
-# by hand with a lower --base-lr is a run the grid refuses as trained otherwise, and its report would pool two
-# schedules; the grid is trained again instead (its end says so of a failed run:
-# minitransfer.grid_outcome.failure_cause).
-TRAIN_GRID_AGAIN = "train the grid again into a new folder (-o) with a lower --base-lr, which its runs share"
-_LONE_START_OVER = "start it over with --overwrite (without --resume) and a lower --base-lr, or check the data"
-_GRID_RETRAINED_ALONE = ("this run alone trained again with another --base-lr is one the grid refuses, and its report "
-                         "would pool two schedules")
-
-
-def start_over(grid_run):
-    """What to do with a run whose training diverged, where it is known whether
-    it is a grid's run (``grid_run``: its folder holds a treatment.json): the grid trained again, or
-    the lone run started over."""
-    if grid_run:
-        return (f"resumed, or trained again with the grid's options, it diverges again, bit for bit; "
-                f"{TRAIN_GRID_AGAIN}, or check the data ({_GRID_RETRAINED_ALONE})")
-    return f"resumed, it diverges again; {_LONE_START_OVER}"
-
-
-def start_over_in(run_folder):
-    """:func:`start_over` for the run in ``run_folder`` (info's, eval's): a grid's where it holds the
-    treatment.json experiment writes."""
-    return start_over(is_there(pathlib.Path(run_folder) / TREATMENT_FILE))
-
-
-def network_gone(folder):
-    """Whether the finished run in ``folder`` (its result.json read) has no network left: neither its
-    checkpoint.h5 nor its weights file (:func:`minitransfer.rundir.weights_for`, which reads its config.json:
-    asked only where the checkpoint is gone) is there (:func:`network_gone_words`). Its result stands, and
-    the report counts it, but no network of it can be copied from, scored or resumed."""
-    folder = pathlib.Path(folder)
-    return not (folder / CHECKPOINT_FILE).is_file() and not rundir.weights_for(folder).is_file()
-
-
-def network_gone_words(weights):
-    """How a finished run's network that is gone (:func:`network_gone`) is said, its weights file named
-    ``weights``: "neither its checkpoint.h5 nor baseA.h5 is there now (moved or deleted since)"."""
-    return f"neither its {CHECKPOINT_FILE} nor {weights} is there now (moved or deleted since)"
-
-
-def network_gone_note(names, shown):
-    """What ``report`` says, once, of the runs ``names`` it counts whose network is gone
-    (:func:`network_gone`), naming ``shown`` of them at most: their results stand, but none is a network
-    to give to --copy-from, eval or info; None where there are none."""
-    if not names:
-        return None
-    runs = "1 finished run counted has" if len(names) == 1 else f"{len(names)} finished runs counted have"
-    return (f"{runs} no network now: {some_names(names, shown)}; for each, {network_gone_words('its weights file')}. "
-            f"Their results stand, but none is a network to give to --copy-from, eval or info (rerun a run's train "
-            f"command to train it again)")
-
-
 def _divergence(path, grid_run):
     """Why a run without a result stopped, where its metrics.jsonl ``path`` ends in a divergence
     (:func:`minitransfer.run_logs.divergence`): such a run is not unfinished, it gets no result until it
@@ -285,7 +233,7 @@ def _read_run(folder, name, bases, facts, by_hand):
                     schedule=schedule_of(config),
                     kept_per_class=kept_per_class_of(dataset, run.per_class, facts) if run.kind == "reduced"
                     and run.split == "all" and dataset else (),
-                    seen_classes=_seen_classes(folder, name, run, config, records, facts)
+                    seen_classes=seen_classes(folder, name, run, config, records, facts)
                     if run.split == CROSS and run.kind == "transfer" else (), eval_log=eval_log,
                     network=network_of(config), base_sha256=_base_sha256(folder, config, records),
                     source_data=_source_data(folder, config, records) if run.split == CROSS and run.kind == "transfer"
@@ -308,44 +256,6 @@ def _source_data(folder, config, records):
     found = tuple(source.get(key) if isinstance(source.get(key), str) else ""
                   for key in ("dataset", "dataset_fingerprint"))
     return found if any(found) else ()
-
-
-def _seen_classes(folder, name, run, config, records, facts):
-    """(shared, classes) of a transfer across datasets whose base had been trained on ``shared`` of the
-    ``classes`` it trains on (:func:`minitransfer.class_tables.shared_classes`: by wnid, Tiny ImageNet's
-    being ImageNet's, or by a folder's class name with its case ignored), which ``experiment
-    --source-data`` and ``train`` warn of: its copied layers have seen them, so it is no transfer to new
-    classes alone, as the paper's are. () where it shares none,
-    or where a class table cannot be read. Its own class table is the one train recorded in its
-    weights file (or checkpoint); its base's in the base's weights file: the grid's base beside it
-    (its folder moved or copied with it), else the checkpoint train recorded it copied from, read
-    once for every run (``facts``)."""
-    own = _class_table(folder.parent / pathlib.Path(config.get("out") or "").name) \
-        or _class_table(folder / CHECKPOINT_FILE)
-    source = train_records.recorded_source(folder, config, records)
-    places = [weights_path(folder.parents[len(pathlib.PurePosixPath(name).parts) - 1], run.parent)] \
-        if run.parent else []
-    places += [pathlib.Path(source["checkpoint"])] if source.get("checkpoint") else []
-    for place in places:
-        if ("classes", place) not in facts:
-            facts["classes", place] = _class_table(place)
-    base = next((facts["classes", place] for place in places if facts["classes", place]), None)
-    shared = len(shared_classes(own, base)) if own and base else 0
-    return (shared, len(own)) if shared else ()
-
-
-def _class_table(path):
-    """The class table ([{index, wnid, name}, ...]) train recorded in the weights file or checkpoint at
-    ``path``; None where there is none that can be read."""
-    try:
-        if not path.is_file():  # a named pipe: opening it waits for a writer
-            return None
-        with hdf5_files.open_hdf5(path, locked=False) as f:  # a weights file or checkpoint: as checkpoint.load reads it
-            table = fileio.parse_json(hdf5_files.plain_attribute(f.attrs["classes"]))
-    except (OSError, KeyError, ValueError, TypeError):
-        return None
-    return table if isinstance(table, list) and all(isinstance(entry, dict) and "wnid" in entry
-                                                    for entry in table) else None
 
 
 def _study_of(folder, config, records):

@@ -8,7 +8,7 @@ import pytest
 from test_checkpoint_other_tools import _opened_for_writing, finished  # noqa: F401 (a fixture: a finished run)
 from test_cross_dataset_refusals import base  # noqa: F401 (a fixture: a micro network, its run folder beside it)
 
-from minitransfer import evaluate, results, train_records
+from minitransfer import class_overlap, evaluate, train_records
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import CHECKPOINT_FILE
 
@@ -43,7 +43,8 @@ def test_the_report_reads_train_s_record_and_class_table_of_files_open_for_writi
     assert records.unreadable == []
     assert [record["dataset_fingerprint"] for record in records] == [data.fingerprint] * 2
     for path in (finished, folder / CHECKPOINT_FILE):
-        assert [entry["wnid"] for entry in results._class_table(path)] == [entry["wnid"] for entry in data.classes]
+        assert [entry["wnid"] for entry in class_overlap._class_table(path)] == \
+            [entry["wnid"] for entry in data.classes]
 
 
 def test_why_a_checkpoint_open_for_writing_records_no_dataset_is_told(tmp_path, held):

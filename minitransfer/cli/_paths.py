@@ -11,10 +11,10 @@ import shlex
 
 import click
 
-from minitransfer import (checkpoint, config_wording, dead_ends, fileio, path_kinds, results, run_destination, run_lock,
-                          run_networks, rundir)
+from minitransfer import (checkpoint, config_wording, dead_ends, fileio, path_kinds, run_destination, run_lock,
+                          run_networks, run_remedies, rundir)
 from minitransfer.experiment import TREATMENT_FILE
-from minitransfer.data import archives, build, dataset, downloads, folder_tree, shard_format
+from minitransfer.data import archives, build, dataset, downloads, folder_tree, mistaken_paths, shard_format
 
 
 class OutputFolder(click.Path):
@@ -250,7 +250,7 @@ class NetworkPath(click.Path):
             self.fail(_run_without_network(path, weights), param, ctx)
         what = path_kinds.what_folder(path)
         if what is None:
-            unfinished = dataset.unfinished_import(path)
+            unfinished = mistaken_paths.unfinished_import(path)
             if unfinished is not None:  # a dataset's folder, unfinished: said as a finished one is, with its command
                 self.fail(f"{path} is {unfinished}; {_what_it_takes(param, ctx)}", param, ctx)
             self.fail(without_network, param, ctx)
@@ -284,7 +284,7 @@ def _run_without_network(path, weights):
     diverged as its metrics.jsonl records it, or failed or interrupted."""
     run = f"{path} is the run folder of {weights.name}"
     if os.path.lexists(path / "result.json"):
-        return (f"{run}, which finished (its result.json is there), but {results.network_gone_words(weights)}: "
+        return (f"{run}, which finished (its result.json is there), but {run_remedies.network_gone_words(weights)}: "
                 f"give the network where it is now, or rerun its train command to train it again")
     training = run_lock.holder(path)
     if training is not None:
@@ -301,7 +301,7 @@ def _run_without_network(path, weights):
                 f"it, or give another network")
     diverged = checkpoint.diverged_after(path / "checkpoint.h5")  # as its metrics.jsonl records it
     if diverged:
-        again = (results.TRAIN_GRID_AGAIN if (path / TREATMENT_FILE).is_file()  # its grid's runs share it
+        again = (run_remedies.TRAIN_GRID_AGAIN if (path / TREATMENT_FILE).is_file()  # its grid's runs share it
                  else "train it again with a lower --base-lr")
         return (f"{run}, which has no network: its {diverged}, before writing its first checkpoint (see its "
                 f"metrics.jsonl); {again}, or check the data, or give another network")

@@ -6,7 +6,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import evaluate, models, rundir
 from minitransfer.data import inputs
 from minitransfer.ops import precision as precisions
-from minitransfer.results import start_over_in
+from minitransfer.run_remedies import start_over_in
 
 from ._errors import run
 from ._options import PRECISION_HELP, checkpoint_argument, device_option

@@ -8,9 +8,9 @@ import click
 from minitransfer import transfer
 from minitransfer.checkpoint_info import as_named, described
 from minitransfer.data import inputs
-from minitransfer.results import start_over_in
 from minitransfer.run_lines import random_frozen_words
 from minitransfer.run_lock import holder_named
+from minitransfer.run_remedies import start_over_in
 from minitransfer.rundir import train_again
 
 from ._errors import run

@@ -6,7 +6,7 @@ import click
 
 from minitransfer import fileio, report_folder, rundir
 from minitransfer import report as reports
-from minitransfer import results
+from minitransfer import results, run_remedies
 from minitransfer.paper_runs import is_reference
 from minitransfer.report_plan import planned_words
 from minitransfer.path_kinds import path_kind
@@ -82,7 +82,7 @@ def report(runs, out, reference):
     """
     written = run(lambda: _write(runs, out, reference))
     show(written, runs)
-    gone = results.network_gone_note(written.network_gone, UNFINISHED_SHOWN)
+    gone = run_remedies.network_gone_note(written.network_gone, UNFINISHED_SHOWN)
     if gone:  # counted all the same: a note, not a run left out
         say(f"note: {inputs.display_name(gone)}")
 

@@ -3,7 +3,8 @@
 - :mod:`.dataset`: :func:`~.dataset.open_dataset`, :class:`~.dataset.Dataset` and the checks made when
   reading, :class:`~.dataset.DatasetError` (bad data) and :class:`minitransfer.fileio.StorageError` (a
   write failed); :mod:`.integrity`: files against the sha256 meta.json records (each hashed once until it
-  changes); :mod:`.shard_format`: the HDF5 shard format (its files, writing them, reading an array once
+  changes); :mod:`.changed_since`: a dataset changed since it was prepared, opened or checked;
+  :mod:`.shard_format`: the HDF5 shard format (its files, writing them, reading an array once
   its shape and dtype are checked); :mod:`.image_reader`: :class:`~.image_reader.ImageReader`.
 - :mod:`.build`: :func:`~.build.build_dataset`, what every importer shares: bounded decoding,
   sharding, resuming, housekeeping (:mod:`.shard_builder`: each subset's shards, kept or rebuilt;

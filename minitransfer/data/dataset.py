@@ -8,7 +8,8 @@ the layout of :mod:`.shard_format` and meta.json's counts before a byte of it is
 first batch; a file found intact is not hashed again until it changes, in this process or a later one:
 :mod:`.integrity`), and :class:`.image_reader.ImageReader` and :meth:`Dataset.labels` read only the files
 so checked, unchanged since (a shard replaced or written to during a run stops it). Every failure is a
-:class:`DatasetError` naming the file, or the folder when it was moved or prepared again as a whole;
+:class:`DatasetError` naming the file, or the folder when it was moved or prepared again as a whole
+(:mod:`.changed_since`: what changed since the dataset was prepared, opened or checked);
 a path that is something else than a dataset is told what it is (:mod:`.mistaken_paths`).
 A training, an evaluation or :meth:`Dataset.verify` reads under :meth:`Dataset.reading`, the folder's shared
 lock (:mod:`.lock`), so prepare does not rewrite the files meanwhile.
@@ -21,12 +22,13 @@ import pathlib
 
 import numpy as np
 
-from minitransfer import fileio, hdf5_files
+from minitransfer import fileio
 
-from . import lock, same_origin, schema
-from .image_reader import IF_CHANGED, ImageReader
-from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files, identity
-from .mistaken_paths import not_a_dataset
+from . import lock, schema
+from .changed_since import check_class_table, check_meta_unchanged, folder_changed, still_checked
+from .image_reader import ImageReader
+from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files
+from .mistaken_paths import not_a_dataset, unfinished_import
 from .schema import REPREPARE, DatasetError, NotADataset, read_error
 from .shard_format import FORMAT_NAME, META_FILE, SCHEMA_VERSION, SUBSETS, image_offset, read_checked
 
@@ -111,31 +113,15 @@ class Dataset:
     def _shard_labels(self, shard):
         path = self.path / shard["file"]
         checked = self.verified.get(str(path))
-        self._still_checked(path, checked)
+        still_checked(path, checked)
         labels = read_checked(path, "labels", (shard["count"],), np.int32, "shard")
-        self._still_checked(path, checked)  # the labels a split is made of come from the file checked, or none
+        still_checked(path, checked)  # the labels a split is made of come from the file checked, or none
         outside = np.flatnonzero((labels < 0) | (labels >= self.num_classes))
         if outside.size:
             raise DatasetError(
                 f"{path}: image {shard['first_index'] + int(outside[0])} has label {int(labels[outside[0]])}, outside "
                 f"the class table of {self.path / META_FILE} (0..{self.num_classes - 1}; {outside.size} such labels)")
         return labels
-
-    @staticmethod
-    def _still_checked(path, checked):
-        """``DatasetError`` when ``path`` is no longer the file whose checksum was found intact (``checked``,
-        its :attr:`verified` entry; None: not checked by this process, nothing to hold it to)."""
-        if checked is None:
-            return
-        try:
-            now = identity(os.stat(path))
-        except FileNotFoundError:
-            raise DatasetError(f"{path}: missing: deleted or moved after its checksum was checked") from None
-        except OSError as error:
-            raise read_error(path, "shard", error) from error
-        if now != tuple(checked[:4]):
-            raise DatasetError(f"{path}: replaced or written to after its checksum was checked at the start: "
-                               f"{IF_CHANGED}")
 
     @contextlib.contextmanager
     def reading(self):
@@ -147,17 +133,8 @@ class Dataset:
 
         Example: ``with dataset.reading(): images = dataset.images("val", range(10))``
         """
-        meta = self.path / META_FILE
         with lock.shared(self.path):
-            try:
-                unchanged = hashlib.sha256(meta.read_bytes()).hexdigest() == self.fingerprint
-            except FileNotFoundError:
-                raise DatasetError(f"{self.path}: {FOLDER_GONE}, or its {META_FILE} removed ({meta} is gone): rerun "
-                                   f"giving the folder where it is now, or the prepare command that built it") from None
-            except OSError as error:  # no read permission now, a disk's error: not a dataset prepared again
-                raise read_error(meta, "meta file", error) from error
-            if not unchanged:
-                raise DatasetError(f"{meta}: the dataset was prepared again after this process opened it; rerun")
+            check_meta_unchanged(self.path, self.fingerprint)
             yield self
 
     def images(self, subset, indices):
@@ -206,36 +183,18 @@ class Dataset:
         every file of a dataset opened for some subsets (:attr:`subsets`): nothing is passed unchecked."""
         self._record_checked(self._check_files(self.checked_files(subset)))
         if subset is None:
-            self._check_class_table()
+            check_class_table(self.path, self.meta, self.classes)
 
     def _check_files(self, files):
         """:func:`check_files` of ``files``; a file found changed with the whole folder is said as such
-        (:meth:`_folder_changed`)."""
+        (:func:`.changed_since.folder_changed`)."""
         try:
             return check_files(self.path, files)
         except DatasetError as error:
-            whole_folder = self._folder_changed(error)
+            whole_folder = folder_changed(self.path, self.fingerprint, error)
             if whole_folder is None:
                 raise
             raise whole_folder from error
-
-    def _folder_changed(self, error):
-        """A ``DatasetError`` saying what happened to the whole folder, when a file's ``error`` comes of it
-        (a run checks each subset as it starts reading it, maybe hours after it opened the dataset): its
-        meta.json gone (the folder moved or deleted), or no longer the one opened (the dataset prepared again,
-        another folder renamed in its place). None when meta.json is still the one opened."""
-        meta = self.path / META_FILE
-        try:
-            changed = hashlib.sha256(meta.read_bytes()).hexdigest() != self.fingerprint
-        except FileNotFoundError:
-            return DatasetError(f"{self.path}: {FOLDER_GONE} ({meta} is gone too; {error})")
-        except OSError:
-            return None
-        if changed:
-            return DatasetError(f"{meta}: the dataset was prepared again, or another folder put in its place, after "
-                                f"this process opened it: its files are not the ones the run started with ({error}); "
-                                f"a run goes on only with the dataset it started with put back there")
-        return None
 
     def _record_checked(self, identities):
         """Add to :attr:`verified` the files ``check_files`` found intact, each with the identity and change
@@ -273,21 +232,7 @@ class Dataset:
                 self._labels.pop(subset, None)
                 self.labels(subset)
             self.mean()
-            self._check_class_table()
-
-    def _check_class_table(self):
-        """meta.json's class table against the digest mean.h5 recorded at the import (datasets
-        prepared before the digest existed have none: nothing to compare)."""
-        path = self.path / self.meta["mean"]["file"]
-        try:
-            with hdf5_files.open_hdf5(path) as handle:
-                recorded = hdf5_files.plain_attribute(handle.attrs.get("classes_sha256"))
-        except OSError as error:
-            raise read_error(path, "mean image", error) from error
-        if recorded is not None and recorded != schema.classes_sha256(self.classes):
-            raise DatasetError(f"{self.path / META_FILE}: the class table (names, wnids, families) is not the one "
-                               f"the dataset was prepared with ({path} records its sha256): meta.json was edited; "
-                               f"{REPREPARE}")
+            check_class_table(self.path, self.meta, self.classes)
 
 
 
@@ -368,23 +313,6 @@ def read_meta(meta_path):
     if meta.get("schema") != SCHEMA_VERSION:
         raise DatasetError(f"{meta_path}: schema {meta.get('schema')!r}, this minitransfer reads {SCHEMA_VERSION}")
     return raw, meta
-
-
-def unfinished_import(path):
-    """Words for the folder ``path`` where an import began and did not finish (interrupted, failed: its
-    ``importing.json``, :func:`.same_origin.record_import`, and no meta.json), with the prepare command
-    that finishes it as recorded there (:func:`.same_origin.finishing_command`); None for another
-    folder. Readers of the folder name that command with it: only the import that began it knew it."""
-    recorded = same_origin.recorded_import(pathlib.Path(path))
-    if recorded is None:
-        return None
-    return (f"an unfinished import (no {META_FILE} yet: the prepare that began it was interrupted or failed), not "
-            f"a dataset yet: finish it with the command that began it, {same_origin.finishing_command(path, recorded)}"
-            f"{'' if 'shard_size' in recorded else ' (and its --shard-size, if one was given)'}, which keeps the "
-            f"shards built")
-
-
-FOLDER_GONE = "the dataset folder was moved or deleted after this process opened it"
 
 
 def _not_a_file(path):

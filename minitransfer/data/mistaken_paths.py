@@ -1,15 +1,17 @@
 """What a path given as a dataset folder is instead, in words that say what to give
 (:func:`not_a_dataset`, the words of :class:`.schema.NotADataset`): a network's file or run folder, an
-experiment's or a report's folder, a folder above prepared datasets, images not prepared yet.
+experiment's or a report's folder, a folder above prepared datasets, images not prepared yet; and an
+unfinished import, with the command that finishes it (:func:`unfinished_import`).
 :func:`.dataset.open_dataset` and the command line's ``--data`` ask it before they refuse a path."""
 
 import os
 import pathlib
 import shlex
 
+from . import same_origin
 from .shard_format import META_FILE
 
-__all__ = ["not_a_dataset", "images_to_prepare", "GIVE_A_DATASET"]
+__all__ = ["not_a_dataset", "images_to_prepare", "unfinished_import", "GIVE_A_DATASET"]
 
 GIVE_A_DATASET = f"give the folder `minitransfer prepare` wrote (it holds {META_FILE})"
 
@@ -125,3 +127,17 @@ def images_to_prepare(path):
     except OSError:
         return False
     return unprepared_images(path) is not None
+
+
+def unfinished_import(path):
+    """Words for the folder ``path`` where an import began and did not finish (interrupted, failed: its
+    ``importing.json``, :func:`.same_origin.record_import`, and no meta.json), with the prepare command
+    that finishes it as recorded there (:func:`.same_origin.finishing_command`); None for another
+    folder. Readers of the folder name that command with it: only the import that began it knew it."""
+    recorded = same_origin.recorded_import(pathlib.Path(path))
+    if recorded is None:
+        return None
+    return (f"an unfinished import (no {META_FILE} yet: the prepare that began it was interrupted or failed), not "
+            f"a dataset yet: finish it with the command that began it, {same_origin.finishing_command(path, recorded)}"
+            f"{'' if 'shard_size' in recorded else ' (and its --shard-size, if one was given)'}, which keeps the "
+            f"shards built")

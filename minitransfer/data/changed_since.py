@@ -1,0 +1,86 @@
+"""Whether a prepared dataset is still as it was, and what happened to it where not: its class table as
+prepared (:func:`check_class_table`: meta.json edited since), its meta.json the one this process opened
+(:func:`check_meta_unchanged`, :func:`folder_changed`: the dataset prepared again, another folder put in its
+place, the folder moved or deleted) and each file whose checksum it found intact still that file
+(:func:`still_checked`: replaced or written to since). :class:`.dataset.Dataset` asks them as it reads.
+"""
+
+import hashlib
+import os
+
+from minitransfer import hdf5_files
+
+from . import schema
+from .image_reader import IF_CHANGED
+from .integrity import identity
+from .schema import REPREPARE, DatasetError, read_error
+from .shard_format import META_FILE
+
+FOLDER_GONE = "the dataset folder was moved or deleted after this process opened it"
+
+
+def check_meta_unchanged(folder, fingerprint):
+    """``DatasetError`` when the meta.json of the dataset ``folder`` is no longer the one opened (its sha256 not
+    ``fingerprint``: prepared again meanwhile), or gone (the folder moved or deleted);
+    :class:`.schema.DatasetUnreadable` when it cannot be read now (each was "prepared again")."""
+    meta = folder / META_FILE
+    try:
+        unchanged = hashlib.sha256(meta.read_bytes()).hexdigest() == fingerprint
+    except FileNotFoundError:
+        raise DatasetError(f"{folder}: {FOLDER_GONE}, or its {META_FILE} removed ({meta} is gone): rerun "
+                           f"giving the folder where it is now, or the prepare command that built it") from None
+    except OSError as error:  # no read permission now, a disk's error: not a dataset prepared again
+        raise read_error(meta, "meta file", error) from error
+    if not unchanged:
+        raise DatasetError(f"{meta}: the dataset was prepared again after this process opened it; rerun")
+
+
+def folder_changed(folder, fingerprint, error):
+    """A ``DatasetError`` saying what happened to the whole dataset ``folder``, when a file's ``error`` comes of
+    it (a run checks each subset as it starts reading it, maybe hours after it opened the dataset): its
+    meta.json gone (the folder moved or deleted), or no longer the one opened, whose sha256 is ``fingerprint``
+    (the dataset prepared again, another folder renamed in its place). None when meta.json is still the one
+    opened."""
+    meta = folder / META_FILE
+    try:
+        changed = hashlib.sha256(meta.read_bytes()).hexdigest() != fingerprint
+    except FileNotFoundError:
+        return DatasetError(f"{folder}: {FOLDER_GONE} ({meta} is gone too; {error})")
+    except OSError:
+        return None
+    if changed:
+        return DatasetError(f"{meta}: the dataset was prepared again, or another folder put in its place, after "
+                            f"this process opened it: its files are not the ones the run started with ({error}); "
+                            f"a run goes on only with the dataset it started with put back there")
+    return None
+
+
+def still_checked(path, checked):
+    """``DatasetError`` when ``path`` is no longer the file whose checksum was found intact (``checked``,
+    its :attr:`.dataset.Dataset.verified` entry; None: not checked by this process, nothing to hold it to)."""
+    if checked is None:
+        return
+    try:
+        now = identity(os.stat(path))
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: missing: deleted or moved after its checksum was checked") from None
+    except OSError as error:
+        raise read_error(path, "shard", error) from error
+    if now != tuple(checked[:4]):
+        raise DatasetError(f"{path}: replaced or written to after its checksum was checked at the start: "
+                           f"{IF_CHANGED}")
+
+
+def check_class_table(folder, meta, classes):
+    """The class table ``classes`` of the dataset ``folder`` (from its meta.json, ``meta``) against the digest
+    mean.h5 recorded at the import (datasets prepared before the digest existed have none: nothing to compare)."""
+    path = folder / meta["mean"]["file"]
+    try:
+        with hdf5_files.open_hdf5(path) as handle:
+            recorded = hdf5_files.plain_attribute(handle.attrs.get("classes_sha256"))
+    except OSError as error:
+        raise read_error(path, "mean image", error) from error
+    if recorded is not None and recorded != schema.classes_sha256(classes):
+        raise DatasetError(f"{folder / META_FILE}: the class table (names, wnids, families) is not the one "
+                           f"the dataset was prepared with ({path} records its sha256): meta.json was edited; "
+                           f"{REPREPARE}")

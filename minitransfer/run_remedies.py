@@ -1,0 +1,65 @@
+"""What to do with a run that cannot go on as it is, in the words info, eval, report and the grid share: one
+whose training diverged (:func:`start_over`: the grid trained again, or the lone run started over) and a
+finished run whose network is gone (:func:`network_gone`: its checkpoint and weights file moved or deleted,
+its result standing).
+"""
+
+import pathlib
+
+from minitransfer import rundir
+from minitransfer.experiment import CHECKPOINT_FILE, TREATMENT_FILE, some_names
+from minitransfer.run_file_readers import is_there
+
+
+# What to do with a run whose training diverged: resumed from its checkpoint, or trained again with the same
+# options, it replays its iterations bit for bit. A grid's runs share their options: one of them trained again
+# by hand with a lower --base-lr is a run the grid refuses as trained otherwise, and its report would pool two
+# schedules; the grid is trained again instead (its end says so of a failed run:
+# minitransfer.grid_outcome.failure_cause).
+TRAIN_GRID_AGAIN = "train the grid again into a new folder (-o) with a lower --base-lr, which its runs share"
+_LONE_START_OVER = "start it over with --overwrite (without --resume) and a lower --base-lr, or check the data"
+_GRID_RETRAINED_ALONE = ("this run alone trained again with another --base-lr is one the grid refuses, and its report "
+                         "would pool two schedules")
+
+
+def start_over(grid_run):
+    """What to do with a run whose training diverged, where it is known whether
+    it is a grid's run (``grid_run``: its folder holds a treatment.json): the grid trained again, or
+    the lone run started over."""
+    if grid_run:
+        return (f"resumed, or trained again with the grid's options, it diverges again, bit for bit; "
+                f"{TRAIN_GRID_AGAIN}, or check the data ({_GRID_RETRAINED_ALONE})")
+    return f"resumed, it diverges again; {_LONE_START_OVER}"
+
+
+def start_over_in(run_folder):
+    """:func:`start_over` for the run in ``run_folder`` (info's, eval's): a grid's where it holds the
+    treatment.json experiment writes."""
+    return start_over(is_there(pathlib.Path(run_folder) / TREATMENT_FILE))
+
+
+def network_gone(folder):
+    """Whether the finished run in ``folder`` (its result.json read) has no network left: neither its
+    checkpoint.h5 nor its weights file (:func:`minitransfer.rundir.weights_for`, which reads its config.json:
+    asked only where the checkpoint is gone) is there (:func:`network_gone_words`). Its result stands, and
+    the report counts it, but no network of it can be copied from, scored or resumed."""
+    folder = pathlib.Path(folder)
+    return not (folder / CHECKPOINT_FILE).is_file() and not rundir.weights_for(folder).is_file()
+
+
+def network_gone_words(weights):
+    """How a finished run's network that is gone (:func:`network_gone`) is said, its weights file named
+    ``weights``: "neither its checkpoint.h5 nor baseA.h5 is there now (moved or deleted since)"."""
+    return f"neither its {CHECKPOINT_FILE} nor {weights} is there now (moved or deleted since)"
+
+
+def network_gone_note(names, shown):
+    """What ``report`` says, once, of the runs ``names`` it counts whose network is gone
+    (:func:`network_gone`), naming ``shown`` of them at most: their results stand, but none is a network
+    to give to --copy-from, eval or info; None where there are none."""
+    if not names:
+        return None
+    runs = "1 finished run counted has" if len(names) == 1 else f"{len(names)} finished runs counted have"
+    return (f"{runs} no network now: {some_names(names, shown)}; for each, {network_gone_words('its weights file')}. "
+            f"Their results stand, but none is a network to give to --copy-from, eval or info (rerun a run's train "
+            f"command to train it again)")
