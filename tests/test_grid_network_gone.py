@@ -51,7 +51,7 @@ def test_a_base_whose_network_is_gone_is_refused_naming_the_transfer_that_copied
 
 def test_a_run_whose_network_is_the_weights_file_its_config_names_is_not_said_gone(micro_data, tmp_path):
     """A run folder that ``train -o random0/baseA.net`` made (its config.json names baseA.net, there): its
-    network is not gone, as report and info tell it (results.network_gone). The grid looked for baseA.h5 alone
+    network is not gone, as report and info tell it (run_remedies.network_gone). The grid looked for baseA.h5 alone
     and said, in its dry run and its rerun, that its weights file was gone and that it was trained again."""
     out = tmp_path / "grid"
     net, folder = out / "random0" / "baseA.net", out / "random0" / "baseA.run"
