@@ -12,9 +12,16 @@ import signal
 from minitransfer import fileio, stop_requests
 from minitransfer.experiment import LOG_FILE, run_dir
 from minitransfer.grid_gpus import gpu_name
-from minitransfer.grid_status import NOT_RESUMABLE, RESUME, TODO, RunStatus, run_holder, run_status
+from minitransfer.grid_status import (BAD_CHECKPOINT, CHECKPOINT_UNREADABLE_NOW, NOT_RESUMABLE, RESUME, TODO,
+                                      WEIGHTS_ALONE, RunStatus, run_holder, run_status)
 from minitransfer.lock_holder import is_this_process
 from minitransfer.rundir import RESULT_FILE
+
+
+# What the train of a run that is not started afresh does with it, by its status (run_status): the grid runs it all
+# the same, and says so ("try RUN on WHERE (STATUS): ...")
+_TRIED = {NOT_RESUMABLE: "its train refuses to resume it", BAD_CHECKPOINT: "its train refuses to resume it",
+         WEIGHTS_ALONE: "its train refuses to replace them", CHECKPOINT_UNREADABLE_NOW: "its train looks at it again"}
 
 
 def start_line(out, run, device, numbers):
@@ -25,9 +32,13 @@ def start_line(out, run, device, numbers):
     not among the N it trains: "writing result.json of RUN again from its checkpoint" (before, "[1/1] start RUN
     on CPU"). Which, as the grid planned it (``numbers.again``), not as the run stands now: one no longer
     WRITE_AGAIN as it starts was said "[None/N] start RUN". One whose resume its run folder refuses
-    (:data:`~minitransfer.grid_status.NOT_RESUMABLE`): its train is run, and refuses it (exit 65), so "try RUN on
-    WHERE (not resumable: REASON): its train refuses to resume it", in the dry run's words; before, "start RUN",
-    as if it were started over."""
+    (:data:`~minitransfer.grid_status.NOT_RESUMABLE`), or whose checkpoint is damaged
+    (:data:`~minitransfer.grid_status.BAD_CHECKPOINT`): its train is run, and refuses it (exit 65), so "try RUN on
+    WHERE (not resumable: REASON): its train refuses to resume it", in the dry run's words; one whose weights are
+    there without a checkpoint (:data:`~minitransfer.grid_status.WEIGHTS_ALONE`), "...: its train refuses to
+    replace them" (exit 2); one whose checkpoint cannot be read now
+    (:data:`~minitransfer.grid_status.CHECKPOINT_UNREADABLE_NOW`), "...: its train looks at it again". Before,
+    each was "start RUN", as if it were started over."""
     if run.name in numbers.again:
         return written_again_line(run, "writing", "from its checkpoint")
     where = "CPU" if device is None else gpu_name(device)
@@ -35,8 +46,8 @@ def start_line(out, run, device, numbers):
         status = run_status(out, run)  # "resume at iteration K": its train continues from its checkpoint
     except OSError:  # a checkpoint that cannot be read: the run's own train says so, not the grid
         status = RunStatus(TODO)
-    if status.kind == NOT_RESUMABLE:
-        return f"try {run.name} on {where} ({status}): its train refuses to resume it"
+    if status.kind in _TRIED:
+        return f"try {run.name} on {where} ({status}): {_TRIED[status.kind]}"
     verb, at = ("resume", f" at iteration {status.iteration}") if status.kind == RESUME else ("start", "")
     return f"{verb} {run.name} on {where}{at}"
 

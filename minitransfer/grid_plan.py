@@ -13,7 +13,7 @@ from minitransfer import config, config_wording, fileio, run_search
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, TREATMENT_FILE, Run, run_dir,
                                      some_names)
-from minitransfer.grid_plan_file import options_fingerprint, planned_records, read_plan, records_of, unreadable_plan
+from minitransfer.grid_plan_file import options_fingerprint, plan_read, planned_records, read_plan, records_of
 from minitransfer.grid_status import BEING_TRAINED, DONE, RESUME, TODO, run_status
 from minitransfer.grid_folder import others_at_work
 from minitransfer.grid_options import SOURCE_DATA
@@ -38,16 +38,16 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     missing = _missing_plan(out)
     if missing is not None:
         return missing
-    unreadable = unreadable_plan(out)
+    recorded, unreadable = plan_read(out)  # read once: a plan rewritten between reads would be told of in parts
     if unreadable is not None:
         return f"{plan} could not be read ({unreadable}): what it held is replaced by this grid's plan"
-    differ, base = plan_changes(runs, out, options)
+    differ, base = _changes(runs, out, options, recorded)
     if not differ:
-        missing = _not_held(runs, out, read_plan(out))
+        missing = _not_held(runs, out, recorded)
         return f"{plan} does not hold this grid's plan ({'; '.join(missing)}): replaced by it" if missing else None
     note = (f"{plan} planned runs with other options than this grid's ({'; '.join(differ)}; run {base}): "
             f"replaced by this grid's plan")
-    scripts = text_of(read_plan(out), SLURM_SCRIPTS)
+    scripts = text_of(recorded, SLURM_SCRIPTS)
     if scripts is not None:
         cancel = f"cancel them (scancel; {pathlib.Path(scripts) / SUBMITTED_FILE} lists them)"
         if slurm_dir is not None and pathlib.Path(slurm_dir).resolve() == pathlib.Path(scripts).resolve():

@@ -105,18 +105,18 @@ def _plain(value):
 
 def read_plan(out):
     """The plan ``OUT/experiment.json`` holds, parsed (a dict); None without a readable one."""
-    return _plan_read(out)[0]
+    return plan_read(out)[0]
 
 
 def unreadable_plan(out):
     """Why ``OUT/experiment.json``, which is there, cannot be read as a plan (emptied, truncated, not a
     JSON object, not readable by this user); None where it reads, or there is none (a new grid)."""
-    return _plan_read(out)[1]
+    return plan_read(out)[1]
 
 
-def _plan_read(out):
+def plan_read(out):
     """(the plan ``OUT/experiment.json`` holds, parsed, None), or (None, why it cannot be read: None where
-    there is none)."""
+    there is none): :func:`read_plan` and :func:`unreadable_plan` from one read, for a caller that needs both."""
     path = pathlib.Path(out) / PLAN_FILE
     try:
         plan = fileio.parse_json(path.read_text())
