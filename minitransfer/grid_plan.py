@@ -29,7 +29,7 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     one a grid stopped before its first checkpoint, or one written for SLURM scripts
     (``--emit-slurm``) wrote; its SLURM scripts, where it recorded them, are stale: their tasks
     still queued end without training (:func:`plan_id`), to be cancelled. One that cannot be read (emptied,
-    truncated: :func:`minitransfer.grid_plan_file.unreadable_plan`) is replaced too, and said to be (before,
+    truncated: :func:`minitransfer.grid_plan_file.plan_read`) is replaced too, and said to be (before,
     with no word), as is one that reads but no longer holds the plan a grid wrote (:func:`_not_held`: before,
     ``{}`` or its runs cut were rewritten without a word), and one missing from a folder a grid planned
     (:func:`_missing_plan`). None when it planned them as ``options`` do, or there is none (a new grid).

@@ -108,15 +108,9 @@ def read_plan(out):
     return plan_read(out)[0]
 
 
-def unreadable_plan(out):
-    """Why ``OUT/experiment.json``, which is there, cannot be read as a plan (emptied, truncated, not a
-    JSON object, not readable by this user); None where it reads, or there is none (a new grid)."""
-    return plan_read(out)[1]
-
-
 def plan_read(out):
     """(the plan ``OUT/experiment.json`` holds, parsed, None), or (None, why it cannot be read: None where
-    there is none): :func:`read_plan` and :func:`unreadable_plan` from one read, for a caller that needs both."""
+    there is none): for a caller that needs both, from one read (:func:`read_plan` the first alone)."""
     path = pathlib.Path(out) / PLAN_FILE
     try:
         plan = fileio.parse_json(path.read_text())
