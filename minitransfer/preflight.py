@@ -8,6 +8,7 @@ thing that stops a run before it starts that only this machine can tell, a batch
 memory, is :mod:`minitransfer.preflight_memory`'s.
 """
 
+import dataclasses
 import pathlib
 import re
 
@@ -19,7 +20,7 @@ from minitransfer.config import default_out
 from minitransfer.progress import duration
 from minitransfer.recorded_config import precision_history
 from minitransfer.transfer import base_caveats, source_of
-from minitransfer.treatments import control_on_a_half, cross_on_a_half
+from minitransfer.treatments import MeasuredNowhere, why_left_out
 
 CPU_HOURS_WARNING = 2  # hours on the CPU
 # The paper's names of networks (config.default_out's): baseA, A4B, A4B+, random2B, a split's prefix before them,
@@ -34,8 +35,9 @@ def warnings_for(plan):
     larger than the data, a learning rate that never steps down, a base's mean image resized to
     other images, layers copied from a base trained in another precision, from none of the paper's
     bases (a random-weights control, a checkpoint before the end of its run, a copy), from another
-    dataset's base onto a half of this one (which report leaves out, as it does a random-weights control
-    or a reduced-data run on a half), or from one that has seen classes this run trains on (or learned
+    dataset's base onto a half of this one or from a reduced-data run (which report leaves out, as it does a
+    random-weights control or a reduced-data run on a half, and a reduced-data run that copies or freezes layers:
+    :func:`_left_out_by_report`), or from one that has seen classes this run trains on (or learned
     other images of them), a CUDA graph asked for on the CPU, a run that would take days on the CPU, a
     weights file named as the paper names another network. The base and the dataset are named as the user gave them
     (:attr:`minitransfer.config.Plan.named`)."""
@@ -68,12 +70,9 @@ def warnings_for(plan):
     unlike_paper = _base_unlike_papers(plan)
     if unlike_paper:
         found.append(unlike_paper)
-    control = "random-frozen" if c.random_frozen else "reduced" if c.per_class and not c.copy_from else None
-    if c.split != "all" and (plan.cross_dataset or control):  # said as it starts, not by report at the end
-        on, every_class = (c.split, c.split_seed, c.half), "train it on every class"
-        left_out = (cross_on_a_half(*on, f"{every_class} (give neither `half` nor `split_seed`)") if plan.cross_dataset
-                    else control_on_a_half(control, *on, f"{every_class} (`split='all'`)"))
-        found.append(f"report will leave this run out: it is {left_out}")
+    left_out = _left_out_by_report(plan)
+    if left_out:
+        found.append(left_out)
     shared = _classes_shared_with_base(plan)
     if shared:
         found.append(shared)
@@ -158,6 +157,20 @@ def _base_unlike_papers(plan):
     then = f", and its run went on to diverge ({diverged.removeprefix(rundir.DIVERGED)})" if diverged else ""
     return (f"`copy_from={plan.named.copy_from}` is {' and '.join(caveats)}{then}: none of the paper's bases "
             f"(trained from random weights to the end of their run); report leaves this run out of its transfers")
+
+
+def _left_out_by_report(plan):
+    """The warning for a run report will leave out, told from its fields as report tells it
+    (:func:`minitransfer.treatments.why_left_out`: a control or a transfer across datasets on a half, a
+    reduced-data run that copies layers or freezes random ones, a copy of a reduced-data run), else "": said
+    as it starts, not by report at the end, in report's words with what to do instead in the fields' words."""
+    c, every_class = plan.config, "train it on every class"
+    left_out = why_left_out(dict(dataclasses.asdict(c), copy_from=plan.named.copy_from), lambda: source_of(plan),
+                            cross_instead=f"{every_class} (give neither `half` nor `split_seed`)",
+                            controls_instead=f"{every_class} (`split='all'`)")
+    if left_out is None:
+        return ""
+    return f"report will leave this run out: {'it is ' * isinstance(left_out, MeasuredNowhere)}{left_out}"
 
 
 def _classes_shared_with_base(plan):

@@ -16,13 +16,16 @@ reduced-data run's layers, of a random-weights control's, of a checkpoint before
 a network that itself copied layers: :func:`minitransfer.transfer.base_caveats`; a random-weights control
 or reduced-data run on a half, :func:`control_on_a_half`; a transfer across datasets on a half,
 :func:`cross_on_a_half`: a :class:`MeasuredNowhere`), raises
-:class:`UnreadableRun`; :func:`minitransfer.results.collect` leaves it out and says why.
+:class:`UnreadableRun`; :func:`minitransfer.results.collect` leaves it out and says why. Those told from a run's
+fields are :func:`why_left_out`'s, which ``train`` warns of as it starts. The exceptions and :func:`base_text`
+are :mod:`minitransfer.left_out`'s, importable from here too (``__all__``).
 
 A transfer across datasets trained by hand is read with the other runs of its study, and the runs
 named and ordered as the report shows them: :mod:`minitransfer.run_labels`.
 """
 
 import dataclasses
+import functools
 import os
 import pathlib
 
@@ -30,9 +33,13 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, transfer
 from minitransfer.class_tables import same_dataset
 from minitransfer.data import dataset as datasets
-from minitransfer.errors import MinitransferError
 from minitransfer.experiment import CROSS, SOURCE, TARGET, TREATMENT_FILE, Run
+from minitransfer.left_out import MeasuredNowhere, UnreadableRun, base_text
 from minitransfer.train_records import recorded, run_records, source_record
+
+__all__ = ["UnreadableRun", "MeasuredNowhere", "base_text", "treatment", "hand_trained_run", "why_left_out",
+           "check_source", "check_base", "control_on_a_half", "cross_on_a_half", "treatment_unknown", "CONFIG_FILE",
+           "KINDS", "CONTROLS", "TREATMENT_FIELDS"]
 
 CONFIG_FILE = "config.json"
 KINDS = ("base", "selffer", "transfer", "random-frozen", "reduced")  # Run.kind as experiment writes it
@@ -40,25 +47,6 @@ CONTROLS = ("random-frozen", "reduced")  # the kinds the paper trains on every c
 # The configuration fields that say which network a run is (its treatment), not how it was trained:
 # those a run's treatment.json must agree with (_check_config), and a run trained by hand is read from.
 TREATMENT_FIELDS = ("split", "split_seed", "half", "copy_from", "n", "frozen", "random_frozen", "per_class")
-
-
-class UnreadableRun(MinitransferError, ValueError):
-    """A run with a result.json that cannot be read as one network: its result, configuration or
-    treatment file is corrupt, or its base cannot be found. ``report`` leaves it out and names it."""
-
-
-class MeasuredNowhere(UnreadableRun):
-    """A run of a kind report measures nowhere (:func:`control_on_a_half`, :func:`cross_on_a_half`), in
-    parts: ``what`` the run is, ``reason``, the reason shared by its kind, and what to train ``instead``;
-    said "WHAT: REASON; INSTEAD". Report's refusal of a folder of such runs groups them by kind
-    (:mod:`minitransfer.report_no_runs`) from these parts, never from the text."""
-
-    def __init__(self, what, reason, instead):
-        super().__init__(what, reason, instead)  # all of them in args: pickled, it is made again alike
-        self.what, self.reason, self.instead = what, reason, instead
-
-    def __str__(self):
-        return f"{self.what}: {self.reason}; {self.instead}"
 
 
 def treatment(folder, name, config, bases, records=None):
@@ -244,22 +232,6 @@ def check_base(source):
                             f"end of their run)")
 
 
-def base_text(source):
-    """A base as a record says it: "half A of random split 0", "the other dataset"."""
-    if source.get("cross_dataset"):
-        return "another dataset"
-    kind, half = source.get("split_kind"), source.get("split_half")
-    if kind == "all" or (kind is None and not half):
-        return "every class of this dataset" + _reduced_text(source)
-    seed = f" {source['split_seed']}" if kind == "random" and "split_seed" in source else ""
-    return f"half {half} of {f'the {kind} split' if kind else 'its split'}{seed}" + _reduced_text(source)
-
-
-def _reduced_text(source):
-    """" on at most N images per class" for a base trained on fewer images (``per_class``), else ""."""
-    return f" on at most {source['per_class']} images per class" if source.get("per_class") else ""
-
-
 def _from_config(folder, name, config, bases, records):
     return _from_source(name, config, lambda: (recorded(folder, config, "source", source_record, records)
                                                or _judge_base(folder, config, bases,
@@ -268,23 +240,15 @@ def _from_config(folder, name, config, bases, records):
 
 def _from_source(name, config, read_source):
     """The run ``config`` trains, its base's record read by ``read_source`` only for a copy."""
-    split, seed, half = config.get("split") or "random", int(config.get("split_seed") or 0), config.get("half")
-    if config.get("per_class") and (config.get("copy_from") or config.get("random_frozen")):
-        # read as the copy or the control alone, it was pooled with those trained on every image
-        layers = (f"layers copied from {config['copy_from']}" if config.get("copy_from")
-                  else f"its first {config['random_frozen']} layers random and frozen")
-        raise UnreadableRun(f"trained on at most {config['per_class']} images per class with {layers}: none of the "
-                            f"paper's treatments (its reduced-data runs copy and freeze no layer)")
+    split, seed, half = _split_of(config)
+    read_checked = functools.cache(lambda: _checked_base(read_source()))  # read once, checked before it is judged
+    left_out = why_left_out(config, read_checked)
+    if left_out is not None:
+        raise left_out
     if config.get("copy_from"):
-        source = read_source()
-        check_base(source)
-        if source.get("per_class"):  # a reduced-data run's layers: read as AnB or BnB, it was measured as one
-            raise UnreadableRun(f"its layers come from a base of {base_text(source)} ({config['copy_from']}): "
-                                f"none of the paper's treatments (they copy from bases trained on every image)")
+        source = read_checked()
         n, fine_tuned = int(config["n"]), not config.get("frozen")
         if source["cross_dataset"]:  # a base trained on another dataset
-            if split != "all":  # read as SnT, it was measured against baseT, the base on every class
-                raise _cross_left_out(split, seed, half)
             return Run(name, "transfer", CROSS, 0, target=TARGET, source=SOURCE, n=n, fine_tuned=fine_tuned)
         source_half = source["split_half"] or None
         kind = "selffer" if source_half == half else "transfer"
@@ -294,6 +258,46 @@ def _from_source(name, config, read_source):
     if config.get("per_class"):
         return Run(name, "reduced", split, seed, target=half, per_class=int(config["per_class"]))
     return Run(name, "base", split, seed, target=half)
+
+
+def why_left_out(config, read_source, cross_instead=None, controls_instead=None):
+    """The :class:`UnreadableRun` report leaves a run trained by hand out for, told from its fields (``config``,
+    its config.json as a dict) and, for a copy, its base's record (read by ``read_source``: a base that is none of
+    the paper's is :func:`check_base`'s); None for a run report reads. A reduced-data run that copied layers or
+    froze random ones, a copy of a reduced-data run's layers, a transfer across datasets on a half
+    (:func:`cross_on_a_half`), a control on a half (:func:`control_on_a_half`); the last two end in what to do
+    instead (``cross_instead``, ``controls_instead``: train's field words where it warns of them as the run starts,
+    :func:`minitransfer.preflight.warnings_for`; by default, its options')."""
+    (split, seed, half), per_class = _split_of(config), config.get("per_class")
+    if per_class and (config.get("copy_from") or config.get("random_frozen")):
+        # read as the copy or the control alone, it was pooled with those trained on every image
+        layers = (f"layers copied from {config['copy_from']}" if config.get("copy_from")
+                  else f"its first {config['random_frozen']} layers random and frozen")
+        return UnreadableRun(f"trained on at most {per_class} images per class with {layers}: none of the "
+                             f"paper's treatments (its reduced-data runs copy and freeze no layer)")
+    if config.get("copy_from"):
+        source = read_source()
+        if source.get("per_class"):  # a reduced-data run's layers: read as AnB or BnB, it was measured as one
+            return UnreadableRun(f"its layers come from a base of {base_text(source)} ({config['copy_from']}): "
+                                 f"none of the paper's treatments (they copy from bases trained on every image)")
+        if source["cross_dataset"] and split != "all":  # read as SnT, it was measured against baseT, on every class
+            return _cross_left_out(split, seed, half, cross_instead or _CROSS_INSTEAD)
+        return None
+    control = "random-frozen" if config.get("random_frozen") else "reduced" if per_class else None
+    if control and split != "all":  # read as random or reduced, it was in no figure or finding
+        return _control_left_out(control, split, seed, half, controls_instead or _CONTROLS_INSTEAD)
+    return None
+
+
+def _split_of(config):
+    """(split, split seed, half) of a run's ``config``, as train's defaults fill them."""
+    return config.get("split") or "random", int(config.get("split_seed") or 0), config.get("half")
+
+
+def _checked_base(source):
+    """``source``, train's record of a run's base, once :func:`check_base` finds it one of the paper's bases."""
+    check_base(source)
+    return source
 
 
 def _half_words(split, seed, half):
