@@ -170,7 +170,8 @@ def _left_out_by_report(plan):
                             controls_instead=f"{every_class} (`split='all'`)")
     if left_out is None:
         return ""
-    return f"report will leave this run out: {'it is ' * isinstance(left_out, MeasuredNowhere)}{left_out}"
+    kind = "it is " if isinstance(left_out, MeasuredNowhere) else ""  # "it is a reduced-data run ... on half A"
+    return f"report will leave this run out: {kind}{left_out}"
 
 
 def _classes_shared_with_base(plan):
