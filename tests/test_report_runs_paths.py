@@ -28,6 +28,18 @@ def test_a_file_given_as_runs_is_a_usage_error_naming_the_folder_to_give(tmp_pat
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("given", ["A1B.run/result.json", "A1B.h5"], ids=["result-json", "weights"])
+def test_a_file_given_from_the_folder_of_runs_names_the_current_folder(tmp_path, monkeypatch, given):
+    """Given from the folder that holds the runs, the folder to give is the current one: the message
+    ended "give the folder that holds the runs, ." as if it named none."""
+    monkeypatch.chdir(write_runs(tmp_path / "grid") / "random0")
+    result = CliRunner().invoke(main, ["report", given, "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert f"{given} is a file, not a folder of runs: give the folder that holds the runs, the current folder (.)" \
+        in said, said
+
+
 def test_a_named_pipe_given_to_the_library_as_runs_is_said_to_be_one(tmp_path):
     """write_report(a named pipe) said "it is a file, not a folder"."""
     os.mkfifo(tmp_path / "a-pipe")

@@ -14,7 +14,7 @@ from minitransfer.data import inputs
 
 from ._errors import run
 from ._output import echo, say
-from ._paths import OutputFolder
+from ._paths import OutputFolder, folder_words
 
 
 def _reference(ctx, param, value):
@@ -35,7 +35,7 @@ def _runs_folder(ctx, param, value):
     while folder.suffix == ".run" and folder != folder.parent:
         folder = folder.parent
     raise click.BadParameter(f"{value} is {path_kind(value)}, not a folder of runs: give the folder that holds the "
-                             f"runs, {folder}")
+                             f"runs, {folder_words(folder)}")
 
 
 @click.command(short_help="The paper's tables, findings and figures of a folder of runs.")
