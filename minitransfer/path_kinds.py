@@ -271,3 +271,9 @@ def _network_of(run_folder):
     """The files of ``run_folder`` the library takes for its network, in words."""
     return (f"its weights file, {rundir.weights_for(run_folder)} (once its run finished), or its latest checkpoint, "
             f"{run_folder / 'checkpoint.h5'}")
+
+
+def folder_words(folder):
+    """``folder`` as a message names it at the end of a sentence: "the current folder (.)" for ``.``
+    (the parent of a bare ``baseA.run``), where a lone "." read as the sentence's full stop."""
+    return "the current folder (.)" if pathlib.Path(folder) == pathlib.Path(".") else str(folder)

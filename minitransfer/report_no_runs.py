@@ -5,7 +5,7 @@ reasons grouped, the runs named or counted, with what to train instead), or no r
 
 import collections
 
-from minitransfer.path_kinds import path_kind
+from minitransfer.path_kinds import folder_words, path_kind
 from minitransfer.report_plan import planned_words, training_now
 from minitransfer.rundir import RESULT_FILE
 from minitransfer.results import LeftOut
@@ -45,7 +45,7 @@ def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
         return f"nothing to report under {runs_dir}: " + "; ".join([_finished_left_out(finished), *why]), False
     run_folder = not why and runs_dir.suffix == ".run"
     if run_folder:
-        why = [f"it is a run folder itself: give the folder that holds it, {runs_dir.parent}"]
+        why = [f"it is a run folder itself: give the folder that holds it, {folder_words(runs_dir.parent)}"]
     elif not why:
         why = [f"{_nothing_there(runs_dir)}: give the folder a grid was trained into (its `out`), or the one that "
                f"holds train's `out`"]

@@ -46,3 +46,13 @@ def test_a_named_pipe_given_to_the_library_as_runs_is_said_to_be_one(tmp_path):
     with pytest.raises(report.NoRuns, match=r"a-pipe: it is a named pipe, not a folder: give the folder"):
         report.write_report(tmp_path / "a-pipe", tmp_path / "out", figures=False)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_run_folder_given_from_its_parent_names_the_current_folder(tmp_path, monkeypatch):
+    """``report A1B.run`` from the folder that holds it: the folder to give is the current one; the
+    message ended "give the folder that holds it, ." as if it named none."""
+    monkeypatch.chdir(write_runs(tmp_path / "grid") / "random0")
+    result = CliRunner().invoke(main, ["report", "A1B.run", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "it is a run folder itself: give the folder that holds it, the current folder (.)" in said, said

@@ -379,8 +379,3 @@ def refuse_unreachable(value, what):
         return False
     return True
 
-
-def folder_words(folder):
-    """``folder`` as a message names it at the end of a sentence: "the current folder (.)" for ``.``
-    (the parent of a bare ``baseA.run``), where a lone "." read as the sentence's full stop."""
-    return "the current folder (.)" if pathlib.Path(folder) == pathlib.Path(".") else str(folder)

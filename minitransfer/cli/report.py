@@ -9,12 +9,12 @@ from minitransfer import report as reports
 from minitransfer import results, run_remedies
 from minitransfer.paper_runs import is_reference
 from minitransfer.report_plan import planned_words
-from minitransfer.path_kinds import path_kind
+from minitransfer.path_kinds import folder_words, path_kind
 from minitransfer.data import inputs
 
 from ._errors import run
 from ._output import echo, say
-from ._paths import OutputFolder, folder_words
+from ._paths import OutputFolder
 
 
 def _reference(ctx, param, value):
