@@ -4,6 +4,7 @@ The paper reports, for each network, the mean of the 10 best validation top-1 ev
 (:func:`summarize`); evaluation uses centre crops and no dropout.
 """
 
+import os
 import pathlib
 
 import numpy as np
@@ -125,9 +126,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
                                f"(sha256 of its meta.json {recorded[:12]}, the built-in set's "
                                f"{dataset.fingerprint[:12]}): give the dataset it was trained on as `data`")
         # another dataset in its folder: other images
-        raise DataMismatch(f"checkpoint {path} was trained on {dataset.path} before it was prepared again (sha256 of "
-                           f"its meta.json {recorded[:12]}, now {dataset.fingerprint[:12]}): its images are not the "
-                           f"ones the network was trained and validated on; to score it on them anyway, give "
+        raise DataMismatch(f"checkpoint {path} {_trained_before(dataset, recorded)}: its images are not the ones the "
+                           f"network was trained and validated on; to score it on them anyway, give "
                            f"`data={str(dataset.path)!r}`")
     preset = models.PRESETS[saved.preset]
     if min(dataset.image_size) < preset.crop:
@@ -271,10 +271,34 @@ def _task_of(saved, dataset):
 
 def _its_own_classes(saved, dataset):
     """What to do where ``dataset`` lacks the classes checkpoint ``saved`` was trained on: score it on
-    its own dataset, or transfer its layers to these classes."""
+    its own dataset, or transfer its layers to these classes. Where ``dataset`` is the very folder it
+    was trained on, prepared again since (:func:`_prepared_again`), that is said: "give the dataset it
+    was trained on (S)" named the folder just refused."""
     recorded = saved.meta.get("config", {}).get("data")
-    return (f"give the dataset it was trained on{f' ({recorded})' if recorded else ''} as `data`; to score its layers "
-            f"on these classes, {_transfer_of(saved, dataset)}")
+    again = _prepared_again(saved, dataset)
+    own = (f"it {again}, so that folder no longer holds its dataset: prepare that again as it was, or give a copy "
+           f"of it" if again else f"give the dataset it was trained on{f' ({recorded})' if recorded else ''}")
+    return f"{own} as `data`; to score its layers on these classes, {_transfer_of(saved, dataset)}"
+
+
+def _prepared_again(saved, dataset):
+    """:func:`_trained_before` where ``dataset``, given as ``data``, is the folder checkpoint ``saved``
+    records it was trained on, holding another dataset now (its meta.json's sha256 not the one
+    recorded); "" otherwise."""
+    recorded, fingerprint = saved.meta.get("config", {}).get("data"), saved.meta.get("dataset_fingerprint")
+    if not (recorded and fingerprint) or fingerprint == dataset.fingerprint:
+        return ""
+    try:
+        return _trained_before(dataset, fingerprint) if os.path.samefile(recorded, dataset.path) else ""
+    except OSError:  # the recorded folder gone: not this one
+        return ""
+
+
+def _trained_before(dataset, fingerprint):
+    """How ``eval`` says, with ``data`` or without, that a checkpoint's dataset folder was prepared again
+    since it trained (``fingerprint``: the sha256 of its meta.json then)."""
+    return (f"was trained on {dataset.path} before it was prepared again (sha256 of its meta.json {fingerprint[:12]}, "
+            f"now {dataset.fingerprint[:12]})")
 
 
 def _transfer_of(saved, dataset):

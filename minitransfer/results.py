@@ -206,7 +206,7 @@ def _read_run(folder, name, bases, facts, by_hand):
     """The result of the run in ``folder``; one trained by hand (no treatment.json) adds to ``by_hand``
     its name -> (its dataset, its base's: :func:`minitransfer.run_labels.base_key`). ``facts``: what
     the datasets read so far tell, shared between runs (:func:`minitransfer.run_facts._dataset_fact`)."""
-    final, best, mean10, evaluations, iterations = read_result(folder / RESULT_FILE)
+    final, best, mean10, evaluations, iterations, scored = read_result(folder / RESULT_FILE)
     config = read_json(folder / CONFIG_FILE, dict) if is_there(folder / CONFIG_FILE) else None
     if config is not None and iterations is not None and config.get("max_iter", iterations) != iterations:
         raise UnreadableRun(f"{folder / RESULT_FILE} is the result of {iterations} iterations, but {CONFIG_FILE} "
@@ -237,7 +237,7 @@ def _read_run(folder, name, bases, facts, by_hand):
                     if run.split == CROSS and run.kind == "transfer" else (), eval_log=eval_log,
                     network=network_of(config), base_sha256=_base_sha256(folder, config, records),
                     source_data=_source_data(folder, config, records) if run.split == CROSS and run.kind == "transfer"
-                    else (), planned=planned)
+                    else (), planned=planned, scored_on=scored)
     if not planned:
         by_hand[name] = _study_of(folder, config, records)
     return result

@@ -10,7 +10,8 @@ from minitransfer.config_wording import option_name
 from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
 from minitransfer.models import get as get_preset
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
-from minitransfer.run_facts import at_chance_kinds, bases_at_chance, binomial_se, classes_matched_by, validation_sets
+from minitransfer.run_facts import (at_chance_kinds, bases_at_chance, bases_not_judged, binomial_se, classes_matched_by,
+                                    validation_sets)
 from minitransfer.run_logs import EVAL_COLUMNS, eval_csv_lines
 
 
@@ -119,8 +120,10 @@ def seen_classes(results, shown=None, listed_in=None, facts=None):
 def at_chance(results, shown=None, listed_in=None, facts=None):
     """Warnings naming the bases no better than guessing (:func:`minitransfer.run_facts.bases_at_chance`),
     whose networks the findings do not judge: those that learned nothing, and apart, those scored on
-    too few validation images to tell (:func:`minitransfer.run_facts.at_chance_kinds`); [] where none
-    is, or where the dataset cannot be read. ``facts``: datasets already read."""
+    too few validation images to tell (:func:`minitransfer.run_facts.at_chance_kinds`), and the bases
+    that cannot be judged for want of their validation images (:func:`minitransfer.run_facts.bases_not_judged`:
+    an older result.json, a dataset prepared again or moved since); [] where none is. ``facts``: datasets
+    already read."""
     nothing, untold, fewest = at_chance_kinds(bases_at_chance(results, facts))
     found = []
     if nothing:
@@ -133,6 +136,13 @@ def at_chance(results, shown=None, listed_in=None, facts=None):
                      f"{_listed(untold, shown, listed_in)}; so few images cannot tell a base that learned nothing "
                      f"from one that learned much, so the networks measured against them are not judged: score on "
                      f"more validation images (prepare folder --val-fraction, more images per class)")
+    unjudged = [f"{r.run.name} ({r.mean10_top1:.1%}: {why})" for r, why in bases_not_judged(results, facts)]
+    if unjudged:
+        found.append(f"bases not judged against chance ({len(unjudged)}): {_listed(unjudged, shown, listed_in)}; "
+                     f"their result.json, written before train recorded it, does not say how many validation "
+                     f"images they were scored on, and their datasets no longer tell, so whether they learned "
+                     f"anything is not known, and the networks measured against them are judged as if they had: "
+                     f"train them again (--overwrite), or put their datasets back as they trained on them")
     return found
 
 

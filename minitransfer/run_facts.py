@@ -2,8 +2,8 @@
 precision it was computed in (:func:`precision_of`), its training schedule (:func:`schedule_of`),
 and what its dataset tells: the names of the natural split's halves (:func:`natural_families`:
 "plant" / "vehicle" for a folder of photos prepared with a families file, "natural" / "man-made" for
-ImageNet), the images per class a reduced-data run kept, and the validation images a run was scored
-on (:func:`validation_images`).
+ImageNet), the images per class a reduced-data run kept; and the validation images a run was scored
+on (:func:`validation_images`: as its result.json records them, else as its dataset tells).
 """
 
 import math
@@ -85,15 +85,20 @@ def validation_sets(results, facts=None):
 
 def validation_images(result, facts):
     """How many validation images ``result`` (a :class:`minitransfer.comparisons.Result`) was scored
-    on: those of its half's classes (its split, split seed and target half) in the dataset its
-    config.json names, every one of it for a run on every class or across datasets (the target's:
-    ``data`` of a transfer across datasets is its target). result.json does not record it, so it is
-    read from the dataset (its meta.json and labels, opened once for every run: ``facts``, as
-    :func:`_dataset_fact`); None where it cannot be known: no dataset recorded, one that cannot be
-    read (moved, another machine's), or one prepared again since the run trained (its meta.json's
-    sha256 not the one train recorded)."""
-    per_class = _scored_per_class(result, facts)
-    return None if per_class is None else int(sum(per_class))
+    on (:func:`_scored`); None where it cannot be known."""
+    scored = _scored(result, facts)
+    return None if scored is None else scored[0]
+
+
+def _scored(result, facts):
+    """(validation images, classes) ``result`` was scored on: as its result.json records them
+    (:attr:`minitransfer.comparisons.Result.scored_on`), a fact of the run; for a run whose result.json
+    was written before train recorded them, as its dataset tells now (:func:`_dataset_scored`). None
+    where neither tells."""
+    if result.scored_on:
+        return result.scored_on
+    per_class, _ = _dataset_scored(result, facts)
+    return None if per_class is None else (int(sum(per_class)), len(per_class))
 
 
 CHANCE_ERRORS = 3  # within this many binomial standard errors of chance: no better than guessing
@@ -113,19 +118,38 @@ def bases_at_chance(results, facts=None):
     :func:`chance_band`). A grid trained too briefly, or with a learning rate too low or too high,
     learns nothing: its networks, all at chance, would be found "about as good as their base" or
     better, as a finding of features. Only bases are judged: a transfer or random-frozen run at chance
-    is a result, one trained from scratch is a training that failed. Bases whose dataset cannot be
-    read, without an accuracy, or of one class (chance is 100%: nothing to guess) are not judged.
+    is a result, one trained from scratch is a training that failed. Bases whose validation images
+    cannot be known (:func:`bases_not_judged` names them), without an accuracy, or of one class (chance
+    is 100%: nothing to guess) are not judged.
     ``facts``: datasets already read (:func:`_dataset_fact`), shared with the report's other readers."""
     facts = {} if facts is None else facts
     found = []
     for r in (r for r in results if r.run.kind == "base"):
-        per_class = _scored_per_class(r, facts)
-        if per_class is None or len(per_class) < 2 or not sum(per_class) or math.isnan(r.mean10_top1):
+        scored = _scored(r, facts)
+        if scored is None or scored[1] < 2 or not scored[0] or math.isnan(r.mean10_top1):
             continue
-        chance, images = 1 / len(per_class), int(sum(per_class))
+        images, chance = scored[0], 1 / scored[1]
         if r.mean10_top1 <= chance + chance_band(chance, images):
             found.append((r, chance, images))
     return found
+
+
+def bases_not_judged(results, facts=None):
+    """(base, why) of each base of ``results`` with an accuracy that :func:`bases_at_chance` cannot
+    judge for want of its validation images: its result.json, written before train recorded them, does
+    not say them, and its dataset no longer does (prepared again since the run trained, or moved or
+    deleted). Before, such a base was left out of the caveats without a word, and the findings measured
+    against it were judged as if it had learned something. Runs without a dataset recorded (the paper's)
+    are not named. ``facts``: as :func:`bases_at_chance`'s."""
+    facts = {} if facts is None else facts
+    unjudged = []
+    for r in results:
+        if r.run.kind != "base" or r.scored_on or not r.dataset or math.isnan(r.mean10_top1):
+            continue
+        per_class, why = _dataset_scored(r, facts)
+        if per_class is None:
+            unjudged.append((r, f"its dataset {r.dataset} {why}"))
+    return unjudged
 
 
 def chance_band(chance, images):
@@ -141,37 +165,48 @@ def binomial_se(p, n):
 
 
 def at_chance_kinds(found):
-    """(learned nothing, cannot be told) of ``found`` (:func:`bases_at_chance`): the bases whose band
-    (:func:`chance_band`) is :data:`CHANCE_BAND` or narrower, at chance, and those scored on too few
-    validation images to tell whether they learned anything, each as "name (accuracy, chance)"; and
-    the fewest validation images of the second (None where there are none)."""
-    nothing, untold, images_of_untold = [], [], []
+    """(learned nothing, cannot be told, scored on) of ``found`` (:func:`bases_at_chance`): the bases
+    whose band (:func:`chance_band`) is :data:`CHANCE_BAND` or narrower, at chance, and those scored on
+    too few validation images to tell whether they learned anything, each as "name (accuracy, chance)";
+    and the validation images of the second, as said between "on" and "validation images": their
+    number where each was scored on as many, else "their", each name then saying its own ("cross/baseS
+    (16.7%, chance 16.7%, 18 images)": the fewest said of all hid a base scored on 45); None where
+    there are none."""
+    nothing, untold = [], []
     for r, chance, images in found:
-        name = f"{r.run.name} ({r.mean10_top1:.1%}, chance {chance:.1%})"
-        if chance_band(chance, images) > CHANCE_BAND:
-            untold.append(name)
-            images_of_untold.append(images)
-        else:
-            nothing.append(name)
-    return nothing, untold, min(images_of_untold, default=None)
+        named = (f"{r.run.name} ({r.mean10_top1:.1%}, chance {chance:.1%}", images)
+        (untold if chance_band(chance, images) > CHANCE_BAND else nothing).append(named)
+    counts = {images for _, images in untold}
+    several = len(counts) > 1
+    return ([f"{name})" for name, _ in nothing],
+            [f"{name}, {images} images)" if several else f"{name})" for name, images in untold],
+            "their" if several else min(counts, default=None))
 
 
-def _scored_per_class(result, facts):
-    """The validation images of each class ``result`` was scored on (:func:`validation_images`), or None."""
+def _dataset_scored(result, facts):
+    """(the validation images of each class ``result`` was scored on, "") as its dataset tells now:
+    those of its half's classes (its split, split seed and target half) in the dataset its config.json
+    names, every one of it for a run on every class or across datasets (the target's: ``data`` of a
+    transfer across datasets is its target), the dataset's meta.json and labels read once for every
+    run (``facts``, as :func:`_dataset_fact`); (None, why) where it cannot tell: no dataset recorded,
+    one that cannot be read (moved, another machine's), one prepared again since the run trained (its
+    meta.json's sha256 not the one train recorded), or a split it cannot be cut into."""
     if not result.dataset:
-        return None
+        return None, "is not recorded"
     read = _dataset_fact(_validation_labels, result.dataset, facts, None)
-    if read is None or result.fingerprint and result.fingerprint != read[0]:
-        return None
+    if read is None:
+        return None, "cannot be read (moved or deleted since)"
+    if result.fingerprint and result.fingerprint != read[0]:
+        return None, "was prepared again since it trained"
     _, dataset, per_class = read
     run = result.run
     if run.split in ("all", CROSS):
-        return list(per_class)
+        return list(per_class), ""
     try:
         half_a, half_b = splits.class_halves(dataset, run.split, run.split_seed)
-    except ValueError:  # a natural split of classes without families, a split unknown to this version
-        return None
-    return [per_class[index] for index in (half_b if run.target == "B" else half_a)]
+    except ValueError as error:  # a natural split of classes without families, a split unknown to this version
+        return None, f"cannot be split as it was ({error})"
+    return [per_class[index] for index in (half_b if run.target == "B" else half_a)], ""
 
 
 def classes_matched_by(results, facts=None):

@@ -71,12 +71,12 @@ RESULT_FIELDS = ("final", "best_top1", "mean10_top1", "evaluations")  # train wr
 
 
 def read_result(path):
-    """(final, best, mean of 10 best top-1, evaluations, iterations trained or None) of a
-    result.json, each accuracy checked to be a fraction in [0, 1] (NaN only for a run that made no
-    evaluation: train writes NaN then, and only then) and none above the best, as train's summary of
-    one eval.csv; a field of the wrong kind is named (a count that is negative, true, or a string);
-    each of :data:`RESULT_FIELDS` must be there (a result of another version would otherwise read as
-    a run without evaluations, in no finding)."""
+    """(final, best, mean of 10 best top-1, evaluations, iterations trained or None, validation images
+    and classes scored on: :func:`scored_on`) of a result.json, each accuracy checked to be a fraction
+    in [0, 1] (NaN only for a run that made no evaluation: train writes NaN then, and only then) and
+    none above the best, as train's summary of one eval.csv; a field of the wrong kind is named (a
+    count that is negative, true, or a string); each of :data:`RESULT_FIELDS` must be there (a result
+    of another version would otherwise read as a run without evaluations, in no finding)."""
     record = read_json(path, dict)
     final, evaluations, iterations = record.get("final", {}), record.get("evaluations", 0), record.get("iterations")
     wrong = ("final", final, "an object") if not isinstance(final, dict) else \
@@ -105,7 +105,20 @@ def read_result(path):
     if best < max(top, mean10) - 1e-9:  # NaN compares False: a run without evaluations passes
         raise UnreadableRun(f"{path}: best_top1 {best} is below final top1 {top} or mean10_top1 {mean10}: not "
                             f"train's summary of one run's evaluations")
-    return top, best, mean10, evaluations, iterations
+    return top, best, mean10, evaluations, iterations, scored_on(record)
+
+
+def scored_on(record):
+    """(validation images, classes) a result.json's ``record`` says its run was scored on
+    (:attr:`minitransfer.run_outcome.TrainResult.validation`); () where it does not say it: one written
+    before train recorded it, or a value of another kind (edited), which the report then reads from the
+    dataset as it is now."""
+    validation = record.get("validation")
+    if not isinstance(validation, dict):
+        return ()
+    images, classes = validation.get("images"), validation.get("classes")
+    counts = type(images) is int and type(classes) is int and images > 0 and classes > 0
+    return (images, classes) if counts else ()
 
 
 # The most a run's file holds as train writes it (ImageNet's metrics.jsonl, logged at every one of

@@ -78,6 +78,10 @@ class TrainResult:
         Milliseconds per iteration trained by that call.
     weights : dict
         The weights file as written: sha256, size, mtime_ns (None in older result.json files).
+    validation : dict
+        What the accuracies were scored on: ``images``, the validation images of the run's classes, and
+        ``classes``, how many (chance is 1/classes). A fact of the run: its dataset may be prepared again
+        or moved since, and report judges its base against chance by it (None in older result.json files).
     warnings : tuple
         The texts of the warnings ``train`` said in this call (without ``warning: ``), in order, quiet
         or not: a library's caller, who sees no stderr, reads them here (:func:`minitransfer.train.train`).
@@ -94,6 +98,7 @@ class TrainResult:
     seconds: float
     ms_per_iteration: float
     weights: dict = None
+    validation: dict = None
     warnings: tuple = ()
 
     def to_dict(self):

@@ -216,7 +216,9 @@ class Run(RunFailures):
         ran = c.max_iter - self.start
         result = TrainResult(out=str(c.out), run_dir=str(self.plan.run_dir), iterations=c.max_iter,
                              seconds=round(seconds, 3), ms_per_iteration=round(1000 * seconds / max(ran, 1), 3),
-                             weights=weights, **summarize(self.files.eval_rows()))
+                             weights=weights, validation={"images": len(self.plan.task.val_indices),
+                                                          "classes": self.plan.task.num_classes},
+                             **summarize(self.files.eval_rows()))
         self.files.write_json(self.files.result, result.to_dict())
         if show_result:
             self.progress.line(result_line(result))

@@ -30,8 +30,9 @@ def test_the_fake_finished_result_has_every_key_of_a_real_one_and_is_read_as_fin
         path = tmp_path / "fake.run" / "result.json"
         path.parent.mkdir(exist_ok=True)
         path.write_text(json.dumps(record))
-        top, best, mean10, evaluations, iterations = read_result(path)
+        top, best, mean10, evaluations, iterations, scored = read_result(path)
         assert (top, best, mean10, evaluations, iterations) == (record["final"]["top1"], record["best_top1"],
                                                                 record["mean10_top1"], record["evaluations"],
                                                                 record["iterations"])
+        assert scored == (record["validation"]["images"], record["validation"]["classes"])
         assert evaluations > 0  # finished with evaluations: an accuracy the report counts
