@@ -59,7 +59,8 @@ def describe(path):
     for one starting up: :func:`minitransfer.run_lock.holder`) and the ``training_host`` that PID is
     on where that is another machine (a SLURM task on another node; else None); else None.
     ``diverged``: where the run's training diverged after this checkpoint, what
-    :func:`minitransfer.run_logs.divergence` says (resumed, it would diverge again); else ""."""
+    :func:`minitransfer.run_logs.divergence` says (resumed, it would diverge again); else None, as
+    every other field that does not apply is."""
     return described(path)[0]
 
 
@@ -98,7 +99,7 @@ def described(path):
         "resumable": saved.solver is not None and not finished and refused is None,
         "resume_refused": None if refused is None else str(refused),
         "unwritten_result": unwritten, "unreadable": unreadable, "left_out": left_out,
-        "run": run, "diverged": divergence_in(run_folder) if saved.solver is not None and run_folder else "",
+        "run": run, "diverged": (divergence_in(run_folder) if saved.solver is not None and run_folder else "") or None,
         "dataset_fingerprint": meta["dataset_fingerprint"],
         "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
         "config": meta["config"],
