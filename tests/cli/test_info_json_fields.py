@@ -40,8 +40,21 @@ def test_a_network_whose_run_did_not_diverge_has_diverged_null_as_every_empty_fi
     assert empty == dict.fromkeys(empty), empty
 
 
-def test_a_weights_file_without_its_run_folder_has_diverged_null(finished):
+@pytest.mark.parametrize("given", GIVEN)
+def test_run_is_the_run_folder_however_the_finished_network_is_named(finished, given):
+    summary = json.loads(_info(given, "--json"))
+    assert summary["finished"] is True
+    assert summary["run"] == {"folder": str(finished.resolve() / "net.run"),
+                              "weights_file": str(finished.resolve() / "net.h5"), "weights_file_exists": True,
+                              "training": None, "training_host": None}, summary["run"]
+    said = _info(given).splitlines()[1]
+    checkpoint = given.endswith("checkpoint.h5")  # the last checkpoint names its weights file; the file itself not
+    assert said.endswith("(finished: the last checkpoint of its run; its weights file is "
+                         f"{finished.resolve() / 'net.h5'})" if checkpoint else "iteration 2 (finished)"), said
+
+
+def test_run_is_null_for_a_weights_file_without_its_run_folder(finished):
     (finished / "elsewhere").mkdir()
     shutil.copy(finished / "net.h5", finished / "elsewhere" / "net.h5")
     summary = json.loads(_info("elsewhere/net.h5", "--json"))
-    assert summary["finished"] is True and summary["diverged"] is None
+    assert summary["run"] is None and summary["finished"] is True and summary["diverged"] is None
