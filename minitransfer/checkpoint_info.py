@@ -53,13 +53,16 @@ def describe(path):
     folder's or contradicts its configuration, layers copied from another base than its treatment says
     or from one none of the paper's treatments copy): its run ``folder`` and report's reason (``why``); else None.
     None of them is ``finished``.
-    ``run``: where ``path`` is the checkpoint.h5 of a run folder, that folder, its ``weights_file``
+    ``run``: the run folder of the network, where it has one (``path`` is its checkpoint.h5, or the weights
+    file its config.json names, beside it): that ``folder`` (absolute), its ``weights_file``
     (:func:`minitransfer.rundir.weights_for`: where a finished run's weights are, or would be),
     whether it ``weights_file_exists``, the PID ``training`` it now (None when no process does; -1
     for one starting up: :func:`minitransfer.run_lock.holder`) and the ``training_host`` that PID is
-    on where that is another machine (a SLURM task on another node; else None); else None.
+    on where that is another machine (a SLURM task on another node; else None); None for a network
+    without a run folder (a weights file copied elsewhere, its run folder deleted).
     ``diverged``: where the run's training diverged after this checkpoint, what
-    :func:`minitransfer.run_logs.divergence` says (resumed, it would diverge again); else ""."""
+    :func:`minitransfer.run_logs.divergence` says (resumed, it would diverge again); else None, as
+    every other field that does not apply is."""
     return described(path)[0]
 
 
@@ -71,17 +74,13 @@ def described(path):
     check_classes(saved.meta, Faults(path))  # "0 classes" is no network's
     meta = saved.meta
     run_folder = run_folder_of(path)
+    weights_folder = _weights_run_folder(path) if run_folder is None else None  # path: its run's weights file
     at_end = saved.iteration == meta["config"].get("max_iter")
-    result_folder = _result_folder(path, run_folder) if at_end else None
+    result_folder = (weights_folder if run_folder is None else as_named(path, run_folder)) if at_end else None
     unwritten, unreadable, refusal, left_out = _run_faults(result_folder) if result_folder else (None,) * 4
     finished = at_end and unwritten is None and unreadable is None and left_out is None
     refused = resume_refused(run_folder, saved.meta) if saved.solver is not None and not finished else None
-    run = None
-    if run_folder is not None:
-        weights = rundir.weights_for(run_folder)  # reads its config.json
-        training = _training(run_folder)
-        run = {"folder": str(run_folder), "weights_file": str(weights), "weights_file_exists": weights.is_file(),
-               "training": training, "training_host": getattr(training, "host", None)}
+    run = _run(run_folder or _absolute(weights_folder))
     summary = {
         "path": str(path), "sha256": saved.sha256, "preset": saved.preset,
         "parameters": int(sum(w.size + b.size for w, b in saved.weights.values())),
@@ -98,7 +97,7 @@ def described(path):
         "resumable": saved.solver is not None and not finished and refused is None,
         "resume_refused": None if refused is None else str(refused),
         "unwritten_result": unwritten, "unreadable": unreadable, "left_out": left_out,
-        "run": run, "diverged": divergence_in(run_folder) if saved.solver is not None and run_folder else "",
+        "run": run, "diverged": (divergence_in(run_folder) if saved.solver is not None and run_folder else "") or None,
         "dataset_fingerprint": meta["dataset_fingerprint"],
         "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
         "config": meta["config"],
@@ -128,20 +127,31 @@ def _training(run_folder):
         return None
 
 
-def _result_folder(path, run_folder):
-    """The run folder whose result.json tells whether the run of ``path`` (its checkpoint.h5, in
-    ``run_folder``, or its weights file, beside its run folder) is finished, named as ``path`` is;
-    None where ``path`` has no run folder (a weights file copied elsewhere, its run folder deleted)."""
-    path = pathlib.Path(path)
-    if run_folder is None:
-        folder = rundir.run_dir_for(path)
-        try:  # its config.json naming ``path`` its weights file (without one, as report reads it: baseA.h5)
-            if not (rundir.is_run_dir(folder) and os.path.samefile(rundir.weights_for(folder), path)):
-                return None
-        except OSError:
-            return None
-        return folder
-    return as_named(path, run_folder)
+def _run(folder):
+    """:func:`describe`'s ``run`` of the run folder ``folder`` (absolute), None for none."""
+    if folder is None:
+        return None
+    weights = rundir.weights_for(folder)  # reads its config.json
+    training = _training(folder)
+    return {"folder": str(folder), "weights_file": str(weights), "weights_file_exists": weights.is_file(),
+            "training": training, "training_host": getattr(training, "host", None)}
+
+
+def _weights_run_folder(path):
+    """The run folder of ``path`` where it is that run's weights file (beside it, its config.json naming
+    it, or, without one, as report reads it: baseA.h5), named as ``path`` is; None where ``path`` has
+    none (a weights file copied elsewhere, its run folder deleted)."""
+    folder = rundir.run_dir_for(path)
+    try:
+        return folder if rundir.is_run_dir(folder) and os.path.samefile(rundir.weights_for(folder), path) else None
+    except OSError:
+        return None
+
+
+def _absolute(folder):
+    """``folder`` as :func:`minitransfer.checkpoint.run_folder_of` names a run folder: absolute, the
+    folders above it resolved, its own name kept (it names its weights file); None for None."""
+    return None if folder is None else folder.absolute().parent.resolve() / folder.name
 
 
 def as_named(path, run_folder):

@@ -2,14 +2,15 @@
 run wrote beside it, as `copy_from` (:func:`copied_weights`), eval and info (:func:`network_files`)
 take it; and what to say of a weights file not there beside a run folder holding a checkpoint
 (:class:`UnwrittenWeights`: its run training now, stopped before its end, or its network moved away
-since). A run folder given to `resume`: :mod:`minitransfer.resume_options`."""
+since); and of a run folder whose checkpoint.h5 is not there though its logs show it wrote one
+(:func:`checkpoint_missing`). A run folder given to `resume`: :mod:`minitransfer.resume_options`."""
 
 import dataclasses
 import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import run_lock
+from minitransfer import fileio, run_lock, run_logs
 from minitransfer.config_checks import ConfigError
 from minitransfer.rundir import run_dir_for, weights_for
 
@@ -147,3 +148,33 @@ def named_folder(path):
     net.run, is the run folder it leads to (a run folder's name names its weights file)."""
     path = pathlib.Path(path)
     return path.resolve() if path.is_symlink() or path.name in ("", os.pardir) else path
+
+
+def checkpoint_missing(run_folder):
+    """What to say of the run in ``run_folder`` whose checkpoint.h5 is not there, where its logs show that
+    it wrote one: an iteration its eval.csv or metrics.jsonl records past its first checkpoint, due after
+    the `checkpoint_every` its config.json records (that checkpoint was written before the next iteration
+    began; a run stopped earlier may have written one too, which its logs do not tell): "its checkpoint.h5
+    is missing (moved or deleted since): its logs record iteration 6, past its first checkpoint at
+    iteration 2". "" where they do not show one (nothing logged past it, no config.json to say when): it
+    used to be said to have stopped before writing its first checkpoint, whatever its logs said."""
+    folder = pathlib.Path(run_folder)
+    try:
+        every = fileio.parse_json((folder / "config.json").read_text()).get("checkpoint_every")
+        logged = _last_logged_iteration(folder)
+    except (OSError, ValueError, AttributeError):  # no record to tell it by: a config.json that is no object
+        return ""
+    if type(every) is not int or every < 1 or logged <= every:
+        return ""
+    return (f"its checkpoint.h5 is missing (moved or deleted since): its logs record iteration {logged}, past its "
+            f"first checkpoint at iteration {every}")
+
+
+def _last_logged_iteration(folder):
+    """The last iteration the logs of the run in ``folder`` record (its eval.csv's rows, the last line of its
+    metrics.jsonl: a loss, an evaluation or a divergence); 0 for none."""
+    evaluated = [row["iteration"] for row in run_logs.read_eval_rows(folder / "eval.csv")]
+    metrics = folder / "metrics.jsonl"
+    last = fileio.parse_json(fileio.last_line(metrics, run_logs.LAST_LINE_BYTES) or "{}") if metrics.is_file() else {}
+    logged = last.get("iteration") if isinstance(last, dict) else None
+    return max([*evaluated, *([logged] if type(logged) is int else [])], default=0)

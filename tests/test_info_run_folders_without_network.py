@@ -2,14 +2,17 @@
 one whose result.json is there finished (report counts it: it was said to have stopped before its first
 checkpoint), its network moved or deleted since; one holding only its config.json, whose lock no
 process holds, stopped in its start-up (it was told to wait, as if training); one whose lock is held is
-training, and is to be waited for. Each says what to do, and that does it."""
+training, and is to be waited for; one interrupted after it wrote checkpoints, whose checkpoint.h5 was
+deleted since, has it missing (it was said to have stopped before writing its first). Each says what to
+do, and that does it."""
 
 import shlex
 
 import pytest
 from click.testing import CliRunner
+from interrupting import interrupted_after
 
-from minitransfer import run_lock
+from minitransfer import config, run_lock
 from minitransfer.cli import main
 from minitransfer.results import collect
 
@@ -89,3 +92,21 @@ def test_a_grid_run_never_started_is_said_so_with_the_command_that_trains_it(mic
     assert "rerun the experiment command that planned it" in said and "its train command" not in said, said
     assert CliRunner().invoke(main, grid).exit_code == 0  # as told
     assert CliRunner().invoke(main, ["info", str(run)]).exit_code == 0
+
+
+def test_a_run_whose_checkpoint_was_deleted_after_it_wrote_checkpoints_has_it_missing(micro_data, tmp_path,
+                                                                                      monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    words = [*shlex.split(TRAIN), "--data", micro_data, "--max-iter", "8", "--checkpoint-every", "2"]
+    interrupted_after(config.TrainConfig(out="net.h5", data=micro_data, split="all", preset="micro", batch_size=8,
+                                         max_iter=8, eval_every=2, checkpoint_every=2, device="cpu", quiet=True), 5)
+    checkpoint = tmp_path / "net.run" / "checkpoint.h5"
+    assert checkpoint.is_file()  # the oracle: the run wrote checkpoints (every 2 iterations, and as it stopped)
+    checkpoint.unlink()
+    said = _info_refused(tmp_path)
+    assert "first checkpoint (" not in said and "before writing" not in said, said
+    assert "which has no network: its checkpoint.h5 is missing (moved or deleted since)" in said, said
+    assert "train it again (its train command with --overwrite)" in said, said
+    again = CliRunner().invoke(main, [*words, "--overwrite"])
+    assert again.exit_code == 0, again.output
+    assert CliRunner().invoke(main, ["info", "net.run"]).exit_code == 0

@@ -279,9 +279,11 @@ def _run_without_network(path, weights):
     """What a run folder ``path`` (its config.json or treatment.json there, no checkpoint.h5) whose weights
     file ``weights`` is not there is, and what to do: finished (its result.json there: the network was
     moved or deleted since; it was said to have stopped before its first checkpoint), training now
-    (the process holding its lock named: wait for it), or stopped, no process training it: before its
-    first evaluation (its train command started again, as it was said to be training), or after,
-    diverged as its metrics.jsonl records it, or failed or interrupted."""
+    (the process holding its lock named: wait for it), or stopped, no process training it: its checkpoint
+    missing where its logs show it wrote one (:func:`minitransfer.run_networks.checkpoint_missing`: it was
+    said to have stopped before writing its first), before its first evaluation (its train command
+    started again, as it was said to be training), or after, diverged as its metrics.jsonl records it, or
+    failed or interrupted."""
     run = f"{path} is the run folder of {weights.name}"
     if os.path.lexists(path / "result.json"):
         return (f"{run}, which finished (its result.json is there), but {run_remedies.network_gone_words(weights)}: "
@@ -290,6 +292,9 @@ def _run_without_network(path, weights):
     if training is not None:
         return (f"{run}, which has no network yet: its training runs now{run_lock.holder_named(training)} and has "
                 f"not written its first checkpoint; wait for it, or give another network")
+    missing = run_networks.checkpoint_missing(path)
+    if missing:
+        return f"{run}, which has no network: {missing}; {rundir.train_again()}, or give another network"
     if not (path / "eval.csv").is_file() and (path / TREATMENT_FILE).is_file():  # planned by a grid
         return (f"{run}, a run of a grid, which has no network: it was not started, or stopped before writing its "
                 f"first checkpoint (no process here is training it); rerun the experiment command that planned it to "

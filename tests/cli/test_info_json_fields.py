@@ -1,0 +1,60 @@
+"""``info --json``'s fields that do not apply are null, and ``run`` is the network's run folder however
+the network is named. A healthy network's ``diverged`` was "" while every other empty field was null (a
+script testing ``is not None`` flagged every network); a finished run named by its folder or its
+weights file had ``run`` null, its checkpoint's the folder (read for its result.json all the same)."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from cli.test_info_paths import network  # noqa: F401 (a fixture: a finished micro run, shared/net.h5, net.run)
+
+from minitransfer import rundir
+from minitransfer.cli import main
+
+
+@pytest.fixture
+def finished(network, tmp_path, monkeypatch):  # noqa: F811 (the fixture imported above)
+    """A copy of ``network``'s run in the working folder: net.h5 and net.run."""
+    shutil.copy(network, tmp_path / "net.h5")
+    shutil.copytree(network.with_suffix(".run"), tmp_path / "net.run")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _info(*args):
+    shown = CliRunner().invoke(main, ["info", *args])
+    assert shown.exit_code == 0, shown.output
+    return shown.output
+
+
+GIVEN = ["net.run", "net.h5", "net.run/checkpoint.h5"]
+
+
+@pytest.mark.parametrize("given", GIVEN)
+def test_a_network_whose_run_did_not_diverge_has_diverged_null_as_every_empty_field(finished, given):
+    assert rundir.divergence(finished / "net.run" / "metrics.jsonl") == ""  # the oracle: its run did not diverge
+    summary = json.loads(_info(given, "--json"))
+    empty = {key: summary[key] for key in ("diverged", "resume_refused", "unreadable", "left_out", "unwritten_result")}
+    assert empty == dict.fromkeys(empty), empty
+
+
+@pytest.mark.parametrize("given", GIVEN)
+def test_run_is_the_run_folder_however_the_finished_network_is_named(finished, given):
+    summary = json.loads(_info(given, "--json"))
+    assert summary["finished"] is True
+    assert summary["run"] == {"folder": str(finished.resolve() / "net.run"),
+                              "weights_file": str(finished.resolve() / "net.h5"), "weights_file_exists": True,
+                              "training": None, "training_host": None}, summary["run"]
+    said = _info(given).splitlines()[1]
+    checkpoint = given.endswith("checkpoint.h5")  # the last checkpoint names its weights file; the file itself not
+    assert said.endswith("(finished: the last checkpoint of its run; its weights file is "
+                         f"{finished.resolve() / 'net.h5'})" if checkpoint else "iteration 2 (finished)"), said
+
+
+def test_run_is_null_for_a_weights_file_without_its_run_folder(finished):
+    (finished / "elsewhere").mkdir()
+    shutil.copy(finished / "net.h5", finished / "elsewhere" / "net.h5")
+    summary = json.loads(_info("elsewhere/net.h5", "--json"))
+    assert summary["run"] is None and summary["finished"] is True and summary["diverged"] is None
