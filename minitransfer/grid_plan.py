@@ -156,7 +156,7 @@ def plan_changes(runs, out, options):
     one it lists (before, one of this grid's: a plan at work on random0 was named by random5/baseA).
     Returns the "`name` before -> asked" texts of the first base that differs and which run that is
     ("run random0/baseA"; "run random5/baseA, which it does not list" where none of the plan's
-    differs), or ``([], None)`` (also without a readable plan)."""
+    resolves and differs), or ``([], None)`` (also without a readable plan)."""
     return _changes(runs, out, options, read_plan(out))
 
 
@@ -186,7 +186,7 @@ def _changes(runs, out, options, plan):
             continue
         free = RESUME_FREE_FIELDS + ("out",) + (() if base.name in shared else ("seed",))
         differ = {name: f"{option_label(base, name)} {before.get(name)!r} -> {value!r}" if name != "seed" else
-                  f"`seed` {recorded.get('seed')!r} -> {options.get('seed')!r} (the grid's)"
+                      f"`seed` {recorded.get('seed')!r} -> {options.get('seed')!r} (the grid's)"
                   for name, value in asked.items() if name not in free and before.get(name) != value}
         unset = {name for name in differ if options.get(name) is None and recorded.get(name) is None}
         if differ:
