@@ -152,11 +152,11 @@ def check_at_work(runs, out, options):
     trained, say, two schedules into it). Compared as those compare (:func:`plan_changes`)."""
     if not others_at_work(out):
         return
-    differ, base = plan_changes(runs, out, options)
+    differ, compared = plan_changes(runs, out, options)
     if differ:
         raise GridMismatch(f"another minitransfer experiment works on {out} now, with other options than this "
                            f"grid asks for ({'; '.join(differ)}; from its plan {pathlib.Path(out) / PLAN_FILE}, "
-                           f"run {base}): the report of {out} would pool its networks with this grid's; "
+                           f"{compared}): the report of {out} would pool its networks with this grid's; "
                            f"wait for it to end, or choose another output folder for this grid")
 
 

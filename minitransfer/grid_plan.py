@@ -18,6 +18,7 @@ from minitransfer.grid_status import BEING_TRAINED, DONE, RESUME, TODO, run_stat
 from minitransfer.grid_folder import others_at_work
 from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_preflight import resolved_plan
+from minitransfer.recorded_config import named_differences
 from minitransfer.resume_options import RESUME_FREE_FIELDS
 from minitransfer.slurm_plan import SUBMIT_FILE, SUBMITTED_FILE
 
@@ -41,11 +42,11 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     recorded, unreadable = plan_read(out)  # read once: a plan rewritten between reads would be told of in parts
     if unreadable is not None:
         return f"{plan} could not be read ({unreadable}): what it held is replaced by this grid's plan"
-    differ, base = _changes(runs, out, options, recorded)
+    differ, compared = _changes(runs, out, options, recorded)
     if not differ:
         missing = _not_held(runs, out, recorded)
         return f"{plan} does not hold this grid's plan ({'; '.join(missing)}): replaced by it" if missing else None
-    note = (f"{plan} planned runs with other options than this grid's ({'; '.join(differ)}; run {base}): "
+    note = (f"{plan} planned runs with other options than this grid's ({'; '.join(differ)}; {compared}): "
             f"replaced by this grid's plan")
     scripts = text_of(recorded, SLURM_SCRIPTS)
     if scripts is not None:
@@ -148,9 +149,14 @@ def plan_changes(runs, out, options):
     """How the training options the plan ``OUT/experiment.json`` records differ from ``options``,
     as check_finished and check_others compare a run's: each base of either plan on every field,
     defaults included; the training seed only for a base both plans list (each run has its own).
-    A base either cannot resolve (a cross-dataset grid's source base, asked without --source-data)
-    is not judged. Returns the "`name` before -> asked" texts of the first base that differs and
-    its name, or ``([], None)`` (also without a readable plan)."""
+    A field whose default follows from another that differs (`stepsize` from `max_iter`), given by
+    neither, is not named (:func:`~minitransfer.recorded_config.named_differences`, as those name a
+    run's). A base either cannot resolve (a cross-dataset grid's source base, asked without
+    --source-data) is not judged. The plan's own bases are compared first, so that the run named is
+    one it lists (before, one of this grid's: a plan at work on random0 was named by random5/baseA).
+    Returns the "`name` before -> asked" texts of the first base that differs and which run that is
+    ("run random0/baseA"; "run random5/baseA, which it does not list" where none of the plan's
+    resolves and differs), or ``([], None)`` (also without a readable plan)."""
     return _changes(runs, out, options, read_plan(out))
 
 
@@ -167,18 +173,25 @@ def _changes(runs, out, options, plan):
             theirs.append(Run.from_json(record))
         except TypeError:  # a record edited by hand, missing fields: the others and the options still tell
             continue
-    shared = {run.name for run in runs} & {run.name for run in theirs}
-    for base in {run.name: run for run in runs + theirs if run.parent is None}.values():
+    listed = {run.name for run in theirs}
+    shared = {run.name for run in runs} & listed
+    bases = {}
+    for run in theirs + runs:
+        if run.parent is None:
+            bases.setdefault(run.name, run)
+    for base in bases.values():
         try:
             asked, before = (resolved_plan(base, out, fields).config.to_dict() for fields in (options, recorded))
         except (config.ConfigError, config.DataMismatch, datasets.DatasetError):
             continue
         free = RESUME_FREE_FIELDS + ("out",) + (() if base.name in shared else ("seed",))
-        differ = [f"{option_label(base, name)} {before.get(name)!r} -> {value!r}" if name != "seed" else
-                  f"`seed` {recorded.get('seed')!r} -> {options.get('seed')!r} (the grid's)"
-                  for name, value in asked.items() if name not in free and before.get(name) != value]
+        differ = {name: f"{option_label(base, name)} {before.get(name)!r} -> {value!r}" if name != "seed" else
+                      f"`seed` {recorded.get('seed')!r} -> {options.get('seed')!r} (the grid's)"
+                  for name, value in asked.items() if name not in free and before.get(name) != value}
+        unset = {name for name in differ if options.get(name) is None and recorded.get(name) is None}
         if differ:
-            return differ, base.name
+            return (named_differences(differ, unset),
+                    f"run {base.name}" if base.name in listed else f"run {base.name}, which it does not list")
     return [], None
 
 

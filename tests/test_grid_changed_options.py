@@ -80,7 +80,7 @@ def test_a_plan_written_for_slurm_and_replaced_by_one_of_other_options_says_its_
     slurm.emit_slurm(CROSS_RUNS, out, first, _options(datasets), train_command=failing, progress=notes.append)
     assert notes == [] and _plan(out)[grid.PLAN_ID] == planned  # the same plan again
     changed = (f"{out / grid.PLAN_FILE} planned runs with other options than this grid's (--source-data "
-               f"{datasets['source']!r} -> {datasets['other-source']!r}; `fc8_outputs` 4 -> 8; run cross/baseS): "
+               f"{datasets['source']!r} -> {datasets['other-source']!r}; run cross/baseS): "
                f"replaced by this grid's plan")
     slurm.emit_slurm(CROSS_RUNS, out, first, _options(datasets, "other-source"), train_command=failing,
                      progress=notes.append)
