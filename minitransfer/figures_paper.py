@@ -187,10 +187,11 @@ def _paper_line(axes, by_n, label, style, scale=1):
                   **dict(style, markerfacecolor="none"))
 
 
-def figure3(Figure, results, reference=None, bases=None):
+def figure3(Figure, results, reference=None, bases=None, reference_bases=None):
     """The natural split by target (top left; its halves named by :func:`natural_families`), random
     frozen layers (top right), and both with the random split's AnB relative to their own bases
-    (bottom); ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None)."""
+    (bottom); ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None),
+    ``reference_bases``: those of the paper's runs ``reference``, likewise."""
     own_bases = built_bases(results, bases)
     figure = Figure(figsize=(10, 8.5), constrained_layout=True)
     grid = figure.add_gridspec(2, 2)
@@ -216,7 +217,7 @@ def figure3(Figure, results, reference=None, bases=None):
     spread_plot(relative, relative_by_n(results, "random", "AnB", bases=own_bases), "random A/B split: AnB",
                 STYLE["AnB"], -0.2, scale=POINTS)
     if reference:
-        _reference_figure3(natural, random_weights, relative, reference)
+        _reference_figure3(natural, random_weights, relative, reference, built_bases(reference, reference_bases))
     relative.axhline(0, color="black", linestyle=":", linewidth=1)
     natural.set_title(f"natural split: {names[0]} (A) / {names[1]} (B), by target task")
     random_weights.set_title("first n layers random and frozen (all classes)")
@@ -242,12 +243,11 @@ def _natural_transfer(name, target):
     return f"{name} target: {'BnA' if target == 'A' else 'AnB'}"
 
 
-def _reference_figure3(natural, random_weights, relative, reference):
+def _reference_figure3(natural, random_weights, relative, reference, paper_bases):
     """The paper's runs on figure3's panels, dashed: its natural split by target with its bases at n=0
     (top left), its random weights with netbase at n=0 (top right), and below, as the paper's Figure 3
     has them, all three relative to their own bases (its natural halves', its random splits' and netbase:
-    the :class:`minitransfer.comparisons.Bases` of the paper's runs, not the report's of its own)."""
-    paper_bases = built_bases(reference, None)
+    ``paper_bases``, the :class:`minitransfer.comparisons.Bases` of the paper's runs, not the report's of its own)."""
     for target, name in zip(HALVES, natural_families(reference)):
         style = STYLE[f"natural {target}"]
         bases = [r.mean10_top1 for r in select(reference, "natural", "baseB", target)]
