@@ -88,17 +88,17 @@ def _laid_out(figure):
         figure.set_dpi(dpi)
 
 
-def draw_all(Figure, results, reference=None, bases=None):
+def draw_all(Figure, results, reference=None, bases=None, reference_bases=None):
     """{file stem: figure} of every figure the runs allow: figure2 with random-split runs, figure3
     with natural-split or random-frozen ones (each also with the paper's runs as ``reference``: they
     have both), not drawn empty for a grid of other runs alone (a cross-dataset grid's). ``bases``:
     the :class:`minitransfer.comparisons.Bases` of ``results`` (the report's, built once for its
-    tables too; built now where None)."""
+    tables too; built now where None); ``reference_bases``: those of ``reference``, as ``bases``."""
     figures, bases = {}, built_bases(results, bases)
     if reference or select(results, "random"):
         figures["figure2"] = figure2(Figure, results, reference, bases=bases)
     if reference or select(results, "natural") or select(results, "all", "random"):
-        figures["figure3"] = figure3(Figure, results, reference, bases=bases)
+        figures["figure3"] = figure3(Figure, results, reference, bases=bases, reference_bases=reference_bases)
     figures["curves"] = curves(Figure, results)
     if select(results, "cross"):
         figures["figure_cross"] = figure2(Figure, results, split="cross",

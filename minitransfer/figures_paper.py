@@ -187,10 +187,11 @@ def _paper_line(axes, by_n, label, style, scale=1):
                   **dict(style, markerfacecolor="none"))
 
 
-def figure3(Figure, results, reference=None, bases=None):
+def figure3(Figure, results, reference=None, bases=None, reference_bases=None):
     """The natural split by target (top left; its halves named by :func:`natural_families`), random
     frozen layers (top right), and both with the random split's AnB relative to their own bases
-    (bottom); ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None)."""
+    (bottom); ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None),
+    ``reference_bases``: those of the paper's runs ``reference``, likewise."""
     own_bases = built_bases(results, bases)
     figure = Figure(figsize=(10, 8.5), constrained_layout=True)
     grid = figure.add_gridspec(2, 2)
@@ -202,9 +203,8 @@ def figure3(Figure, results, reference=None, bases=None):
         by_n = _accuracy_by_n(results, "natural", "AnB", target)
         bases = [r.mean10_top1 for r in select(results, "natural", "baseB", target)]
         spread_plot(natural, _with_base(bases, by_n), f"target {name}", style, offset)
-        transfer = "BnA" if target == "A" else "AnB"  # onto half A, B's layers: as results.md names it
-        spread_plot(relative, relative_by_n(results, "natural", "AnB", target, own_bases), f"{name} target: {transfer}",
-                    style, offset, scale=POINTS)
+        spread_plot(relative, relative_by_n(results, "natural", "AnB", target, own_bases),
+                    _natural_transfer(name, target), style, offset, scale=POINTS)
     randoms = _accuracy_by_n(results, "all", "random")
     random_drawn = []
     if randoms:  # the all-classes base of a reduced-data grid alone is no random-weights run
@@ -216,18 +216,8 @@ def figure3(Figure, results, reference=None, bases=None):
                 STYLE["random"], 0.2, scale=POINTS)
     spread_plot(relative, relative_by_n(results, "random", "AnB", bases=own_bases), "random A/B split: AnB",
                 STYLE["AnB"], -0.2, scale=POINTS)
-    if reference:  # the paper's runs, dashed: its natural bases at n=0, its random weights against netbase
-        for target, name in zip(HALVES, natural_families(reference)):
-            bases = [r.mean10_top1 for r in select(reference, "natural", "baseB", target)]
-            _paper_line(natural, _with_base(bases, _accuracy_by_n(reference, "natural", "AnB", target)),
-                        f"target {name} (paper)", STYLE[f"natural {target}"])
-        netbase = [r.mean10_top1 for r in select(reference, "all", "baseB")]
-        nolearn = _accuracy_by_n(reference, "all", "random")
-        _paper_line(random_weights, _with_base(netbase, nolearn), "random frozen layers (paper)", STYLE["random"])
-        if netbase:  # its one base on every class (no Bases built again: the report's are of its runs)
-            netbase_mean = Spread.of(netbase).mean
-            _paper_line(relative, {n: [v - netbase_mean for v in values] for n, values in nolearn.items()},
-                        "random frozen layers (paper)", STYLE["random"], scale=POINTS)
+    if reference:
+        _reference_figure3(natural, random_weights, relative, reference, built_bases(reference, reference_bases))
     relative.axhline(0, color="black", linestyle=":", linewidth=1)
     natural.set_title(f"natural split: {names[0]} (A) / {names[1]} (B), by target task")
     random_weights.set_title("first n layers random and frozen (all classes)")
@@ -245,6 +235,33 @@ def figure3(Figure, results, reference=None, bases=None):
     say_if_empty(relative, NO_RELATIVE)
     figure.suptitle("Figure 3: dissimilar tasks and random weights")
     return figure
+
+
+def _natural_transfer(name, target):
+    """The legend's name of the natural split's transfers onto ``target`` (its family ``name``): onto
+    half A, B's layers, BnA, as results.md names it."""
+    return f"{name} target: {'BnA' if target == 'A' else 'AnB'}"
+
+
+def _reference_figure3(natural, random_weights, relative, reference, paper_bases):
+    """The paper's runs on figure3's panels, dashed: its natural split by target with its bases at n=0
+    (top left), its random weights with netbase at n=0 (top right), and below, as the paper's Figure 3
+    has them, all three relative to their own bases (its natural halves', its random splits' and netbase:
+    ``paper_bases``, the :class:`minitransfer.comparisons.Bases` of the paper's runs, not the report's of its own)."""
+    for target, name in zip(HALVES, natural_families(reference)):
+        style = STYLE[f"natural {target}"]
+        bases = [r.mean10_top1 for r in select(reference, "natural", "baseB", target)]
+        _paper_line(natural, _with_base(bases, _accuracy_by_n(reference, "natural", "AnB", target)),
+                    f"target {name} (paper)", style)
+        _paper_line(relative, relative_by_n(reference, "natural", "AnB", target, paper_bases),
+                    _natural_transfer(name, target) + " (paper)", style, scale=POINTS)
+    netbase = [r.mean10_top1 for r in select(reference, "all", "baseB")]
+    _paper_line(random_weights, _with_base(netbase, _accuracy_by_n(reference, "all", "random")),
+                "random frozen layers (paper)", STYLE["random"])
+    _paper_line(relative, relative_by_n(reference, "all", "random", bases=paper_bases), "random frozen layers (paper)",
+                STYLE["random"], scale=POINTS)
+    _paper_line(relative, relative_by_n(reference, "random", "AnB", bases=paper_bases), "random A/B split: AnB (paper)",
+                STYLE["AnB"], scale=POINTS)
 
 
 def _finish(panels, results):

@@ -10,7 +10,8 @@ from minitransfer.figures_paper import (STYLE, accuracy_label, has_legend_entrie
 from minitransfer.results import Spread, select
 
 PER_CLASS_LABEL = "training images asked for per class (--per-class)"
-FULL_DATA = "base: every training image, full schedule"
+FULL_DATA = "base: every training image"
+LABEL_STEP = 22  # points between the labels of images used stacked on one side of a panel: two lines of 7 pt
 
 
 def figure_s1(Figure, results, reference=None):
@@ -19,19 +20,18 @@ def figure_s1(Figure, results, reference=None):
     (bottom) x axes; every network a dot, each count's mean ± s.d. (of how many networks:
     :func:`minitransfer.figures_paper.drawn`), and beside a count that some
     classes could not give the images its runs used (:func:`_images_used`). The all-classes base,
-    trained on every image (and on the longer schedule that reduced-data runs shorten), is a
-    horizontal line, with a band of ± s.d. over several bases.
+    trained on every image (on its own schedule: :func:`_base_words`), is a horizontal line, with a
+    band of ± s.d. over several bases.
     The paper's runs (its Table S1, and its base) are dashed."""
     from matplotlib.ticker import LogFormatter, MaxNLocator
 
     figure = Figure(figsize=(8, 8.5), constrained_layout=True)
     linear, logarithmic = figure.subplots(2, 1)
     reduced = select(results, "all", "reduced")
-    bases = [r.mean10_top1 for r in select(results, "all", "baseB")]
+    bases = select(results, "all", "baseB")
     for axes in (linear, logarithmic):
         counts = spread_plot(axes, _accuracy_by_per_class(reduced), "reduced data", STYLE["reduced"], per="size")
-        _images_used(axes, reduced)
-        _base_line(axes, bases)
+        _base_line(axes, [r.mean10_top1 for r in bases], _base_words(bases, reduced))
         if reference:
             _reference_s1(axes, reference)
     # A count of images is whole: one count alone (--per-class 1) had ticks at 0.96 .. 1.04, 1 and 2 at 1.2, 1.4
@@ -40,9 +40,11 @@ def figure_s1(Figure, results, reference=None):
     logarithmic.xaxis.set_major_formatter("{x:g}")  # 1, 10, 100 rather than 10^0, 10^1, 10^2
     # A range within about a decade labels its minor ticks too (--per-class 10,20,50): 20, 30, not 2×10^1
     logarithmic.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+    for axes in (linear, logarithmic):  # where each panel's points lie, their lines drawn and scales set
+        _images_used(axes, reduced)
     linear.set_title("linear axes")
     logarithmic.set_title("logarithmic x axis: the smallest training sets apart")
-    accuracy = accuracy_label(reduced + select(results, "all", "baseB"), "validation images of every class",
+    accuracy = accuracy_label(reduced + bases, "validation images of every class",
                               select(reference or [], "all"))
     asked = PER_CLASS_LABEL + _per_class_caveat(reduced)
     label_axes(linear, asked, accuracy, legend=False)
@@ -80,13 +82,26 @@ def _used(result):
 
 def _images_used(axes, reduced):
     """Beside the mean of each count of images asked for whose runs used fewer (:func:`_used`), what
-    they used: --per-class 1000 on a dataset of 500 images a class is drawn at 1000, trained on 500."""
+    they used: --per-class 1000 on a dataset of 500 images a class is drawn at 1000, trained on 500.
+    Each label hangs from its point by a leader, on the side of it towards the middle of the panel,
+    labels on one side stacked apart: right-aligned left of their points, they ran off the panel where
+    the paper's counts stretch the axis to 1,300, beside another count's points. Called once the
+    panel holds its lines and its scale: where the points lie in it decides the side."""
+    axes.get_xlim(), axes.get_ylim()  # the limits autoscaled now, as drawn
+    to_axes = axes.transData + axes.transAxes.inverted()
+    stacked = {}
     for count, accuracies in _accuracy_by_per_class(reduced).items():
         used = next((_used(r) for r in reduced if r.run.per_class == count and _used(r)), "")
         spread = Spread.of(accuracies)
         if used and spread.count:
-            axes.annotate(f"{count:,} asked for:\n{used}", (count, spread.mean), xytext=(-4, -8), ha="right",
-                          va="top", textcoords="offset points", fontsize=7, color=STYLE["reduced"]["color"])
+            right, upper = to_axes.transform((count, spread.mean)) > 0.5
+            place = stacked[right, upper] = stacked.get((right, upper), -1) + 1  # 0: nearest its point
+            rise = (8 + LABEL_STEP * place) * (-1 if upper else 1)
+            color = STYLE["reduced"]["color"]
+            axes.annotate(f"{count:,} asked for:\n{used}", (count, spread.mean), xytext=(-10 if right else 10, rise),
+                          textcoords="offset points", ha="right" if right else "left", va="top" if upper else "bottom",
+                          fontsize=7, color=color, arrowprops=dict(arrowstyle="-", color=color, linewidth=0.6,
+                                                                   shrinkA=0, shrinkB=2))
 
 
 def _accuracy_by_per_class(reduced):
@@ -95,13 +110,40 @@ def _accuracy_by_per_class(reduced):
             for count in sorted({r.run.per_class for r in reduced})}
 
 
-def _base_line(axes, accuracies):
-    """The all-classes bases' mean as a horizontal line, with a band of ± one s.d. where several give one."""
+def _base_words(bases, reduced):
+    """The base line's legend: every training image, over the iterations its runs' config.json recorded,
+    and how that compares with the reduced-data runs' ("full schedule" was said of bases that --max-iter 40
+    trained as long as the reduced-data runs); "its own schedule" where a base recorded none."""
+    iterations, reduced_iterations = _iterations(bases), _iterations(reduced)
+    if not iterations:
+        return f"{FULL_DATA}, its own schedule"
+    if iterations == reduced_iterations:
+        return f"{FULL_DATA}, {_span(iterations)} iterations as the reduced-data runs"
+    return f"{FULL_DATA}, {_span(iterations)} iterations" + (
+        f"; the reduced-data runs {_span(reduced_iterations)}" if reduced_iterations else "")
+
+
+def _iterations(results):
+    """The iterations (max_iter) ``results`` recorded in their schedules, ascending; () where one recorded none."""
+    recorded = [dict(r.schedule).get("max_iter") for r in results]
+    if not all(isinstance(value, int) and not isinstance(value, bool) for value in recorded):
+        return ()
+    return tuple(sorted(set(recorded)))
+
+
+def _span(values):
+    """"40" or "40 to 100" of ascending ``values``."""
+    return f"{values[0]:,}" if values[0] == values[-1] else f"{values[0]:,} to {values[-1]:,}"
+
+
+def _base_line(axes, accuracies, words):
+    """The all-classes bases' mean as a horizontal line (labelled ``words`` and how many networks), with
+    a band of ± one s.d. where several give one."""
     spread = Spread.of(accuracies)
     if not spread.count:
         return
     networks = "1 network" if spread.count == 1 else f"mean ± s.d. of {spread.count} networks"
-    axes.axhline(spread.mean, color="black", linewidth=1.2, label=f"{FULL_DATA} ({networks})")
+    axes.axhline(spread.mean, color="black", linewidth=1.2, label=f"{words} ({networks})")
     if spread.count > 1:
         axes.axhspan(spread.mean - spread.std, spread.mean + spread.std, color="black", alpha=0.12)
 

@@ -194,12 +194,14 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     report = measure(runs_dir)
     results = report.results
     reference_results = read_reference(reference) if reference else None
+    reference_bases = Bases(reference_results) if reference_results else None  # for Table 1 and figure3
     report.reference_levels = run_caveats.reference_levels(results) if reference else ""
-    contents = {**_results(report, runs_dir), **_table1(report, reference_results, runs_dir),
+    contents = {**_results(report, runs_dir), **_table1(report, reference_results, reference_bases, runs_dir),
                 "findings.md": _findings(report)}
     Figure = figure_module.figure_class() if figures else None
     notice = figure_module.DrawNotice(f"{len(results):,} runs")
-    drawn = figure_module.draw_all(Figure, results, reference_results, report.bases) if Figure is not None else {}
+    drawn = (figure_module.draw_all(Figure, results, reference_results, report.bases, reference_bases)
+             if Figure is not None else {})
     files = [(name, suffix) for name in figure_module.FIGURES if name in drawn for suffix in FIGURE_FORMATS]
     for number, (name, suffix) in enumerate(files, start=1):
         notice.tick(lambda: f"{name}.{suffix} ({number} of {len(files)} files)")
@@ -282,9 +284,8 @@ def _results(report, runs_dir):
     return {"results.csv": _csv(rows, COLUMNS), "results.md": "\n".join(lines) + "\n"}
 
 
-def _table1(report, reference_results, runs_dir):
+def _table1(report, reference_results, reference_bases, runs_dir):
     boosts = table1(report.results, bases=report.bases)
-    reference_bases = Bases(reference_results) if reference_results else None
     reference_boosts = table1(reference_results, bases=reference_bases) if reference_results else None
     text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers (the mean of each n's "
             "mean, as the paper's), in percentage points",

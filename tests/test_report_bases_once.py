@@ -30,5 +30,5 @@ def test_the_figures_take_the_reports_bases_and_draw_as_from_bases_built_afresh(
     monkeypatch.setattr(figures, "draw_all", lambda *args, **kwargs: drawn.update(draw_all(*args, **kwargs)) or drawn)
     written = report.write_report(runs_dir, tmp_path / "report", reference=reference)
     assert written.figures and {"figure2", "curves"} | ({"figure3"} if reference else set()) == set(drawn)
-    assert len(built) == (2 if reference else 1)  # the runs' bases, and the paper's for its Table 1 columns
+    assert len(built) == (2 if reference else 1)  # the runs' bases, and the paper's for its Table 1 columns and figure3
     assert {name: panel_points(figure) for name, figure in drawn.items()} == expected

@@ -9,7 +9,7 @@ from PIL import Image
 from minitransfer import experiment as grid
 from minitransfer import figures_reduced
 from minitransfer.data import folder as folders
-from minitransfer.results import collect
+from minitransfer.results import collect, read_reference
 from test_report import write_run
 
 TRAIN_IMAGES = {"oak": 2, "fern": 4, "car": 6}  # per class; one validation image each
@@ -71,3 +71,64 @@ def test_figure_s1_of_runs_every_class_could_give_says_nothing_more(uneven_photo
     results = collect(write_reduced_grid(tmp_path / "grid", uneven_photos, (1, 2)))[0]
     for axes in figures_reduced.figure_s1(Figure, results).axes:
         assert not axes.texts and "\n" not in axes.get_xlabel()
+
+
+@pytest.mark.parametrize("counts, reference", [((2, 3, 10), "paper"), ((3, 10), None)],
+                         ids=["paper-axis-to-1300", "own-counts"])
+def test_figure_s1_labels_hang_from_their_own_points_inside_the_panel(uneven_photos, tmp_path, counts, reference):
+    """A label of the images used was right-aligned 4 pt left of its point: on an axis the paper's counts
+    stretch to 1,300 (or beside the y axis) it ran off the panel, over the y label, beside another count's
+    points. Each label is anchored at its own point (the count's mean, read from the drawn errorbar) and its
+    text lies inside the panel once drawn, apart from the other labels."""
+    Figure = pytest.importorskip("matplotlib.figure").Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    results = collect(write_reduced_grid(tmp_path / "grid", uneven_photos, counts))[0]
+    figure = figures_reduced.figure_s1(Figure, results, reference and read_reference(reference))
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for axes in figure.axes:
+        means = dict(zip(*axes.containers[0].lines[0].get_data()))
+        panel = axes.get_window_extent(renderer)
+        boxes = []
+        assert len(axes.texts) == 2
+        for label in axes.texts:
+            count = int(label.get_text().partition(" asked for")[0].replace(",", ""))
+            assert tuple(label.xy) == (count, pytest.approx(means[count]))
+            box = Text.get_window_extent(label, renderer)  # the text alone, not its leader
+            assert panel.x0 <= box.x0 and box.x1 <= panel.x1 and panel.y0 <= box.y0 and box.y1 <= panel.y1, (
+                label.get_text(), box, panel)
+            boxes.append(box)
+        assert not boxes[0].overlaps(boxes[1])
+
+
+def write_scheduled_grid(out, iterations):
+    """The base on every class and reduced-data runs of 10 and 100 images a class, each kind's config.json
+    recording the iterations ``iterations`` gives it ({"base": 40, "reduced": 40}; none recorded where absent)."""
+    for run in grid.plan_grid(random_seeds=(), per_class=(10, 100)):
+        kind = "reduced" if run.per_class else "base"
+        config = {"split": "all", "per_class": run.per_class}
+        if kind in iterations:  # the learning rates apart, as a grid's two kinds
+            config |= {"max_iter": iterations[kind], "base_lr": 0.01 if run.per_class else 0.02}
+        write_run(out, run, 0.3 + 0.001 * (run.per_class or 500), config=config)
+    return out
+
+
+@pytest.mark.parametrize("iterations, words", [
+    ({"base": 40, "reduced": 40}, "40 iterations as the reduced-data runs"),
+    ({"base": 1200, "reduced": 533}, "1,200 iterations; the reduced-data runs 533"),
+    ({}, "its own schedule"),
+], ids=["both-max-iter-40", "base-longer", "unrecorded"])
+def test_figure_s1_base_line_says_the_schedule_its_runs_recorded(tmp_path, iterations, words):
+    """Both kinds trained --max-iter 40 (lr and step apart): the base line said "full schedule" all the same.
+    It says the iterations the runs' config.json recorded, and how the reduced-data runs' compare."""
+    Figure = pytest.importorskip("matplotlib.figure").Figure
+    results = collect(write_scheduled_grid(tmp_path / "grid", iterations))[0]
+    recorded = {r.run.kind: dict(r.schedule).get("max_iter") for r in results}
+    assert recorded == {"base": iterations.get("base"), "reduced": iterations.get("reduced")}
+    for axes in figures_reduced.figure_s1(Figure, results).axes:
+        (base,) = [line.get_label() for line in axes.lines if line.get_label().startswith("base:")]
+        assert base == f"base: every training image, {words} (1 network)"
+        assert "full schedule" not in base
