@@ -10,7 +10,7 @@ import os
 import pathlib
 import types
 
-from minitransfer import grid_status, stopping
+from minitransfer import grid_status, run_networks, stopping
 from minitransfer.experiment import LOG_FILE, PLAN_FILE
 from minitransfer.grid_plan_file import planned_records
 from minitransfer.rundir import nearest_above
@@ -78,7 +78,9 @@ def _standing(runs_dir, name):
     """(state, error) of the unfinished run ``name`` under ``runs_dir``, its lock and train.log read
     once for both. Its state, briefly: "training now", "failed", "resumable at iteration N" (its
     checkpoint), "not started" (its folder as the grid's plan made it, or its train stopped as it
-    started), "stopped before its first checkpoint" (killed, or interrupted in its start-up), or what
+    started), its checkpoint.h5 missing where its logs show it wrote one
+    (:func:`minitransfer.run_networks.checkpoint_missing`: it was said to have stopped before its first),
+    "stopped before its first checkpoint" (killed, or interrupted in its start-up), or what
     :func:`minitransfer.grid_status.run_status` says of a checkpoint that cannot be resumed or weights
     without one; its error, the error line its train.log ends on, or None."""
     folder = pathlib.Path(runs_dir) / f"{name}.run"
@@ -97,7 +99,7 @@ def _standing(runs_dir, name):
         return status.words, None
     if stopping.NOTHING_WRITTEN in last or not (last or (folder / CONFIG_FILE).exists()):
         return NOT_STARTED, None
-    return "stopped before its first checkpoint", None
+    return run_networks.checkpoint_missing(folder) or "stopped before its first checkpoint", None
 
 
 def training_now(training):

@@ -10,7 +10,7 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer.config_checks import ConfigError, combination_fault
 from minitransfer.data import synthetic
-from minitransfer.run_networks import named_folder
+from minitransfer.run_networks import checkpoint_missing, named_folder
 from minitransfer.rundir import is_run_dir, run_dir_for, weights_for
 
 # The settings a user chose for a run that do not change its numbers: a resumption may change them where they are
@@ -82,7 +82,9 @@ def resumed_run(given, folder, out, meta=None):
     checkpoint's root attributes, None where it has none to read) is the default ``out``, and the
     options it was trained with the defaults of the others (:func:`_take_recorded_options`). An
     ``out`` of another run, or a run with nothing to continue (no checkpoint, no weights) is a
-    ConfigError."""
+    ConfigError: one whose checkpoint.h5 its logs show written is said to be missing
+    (:func:`minitransfer.run_networks.checkpoint_missing`; it was said to have stopped before writing its
+    first)."""
     weights = _recorded_weights(folder, meta)
     out = str(weights) if out is None else out
     if run_dir_for(pathlib.Path(out).resolve()) != folder.resolve():
@@ -92,9 +94,10 @@ def resumed_run(given, folder, out, meta=None):
         raise ConfigError(f"`resume` {given} {named} of {weights}, which writes {weights}, not `out` {out}: to "
                           f"continue that run, leave `out` unset (or give `out` {weights}){copy}")
     if not (folder / "checkpoint.h5").is_file() and not weights.is_file():
-        raise ConfigError(f"`resume` {given} holds no checkpoint to continue from: its training stopped before "
-                          f"writing its first one, or has not written it yet; to train it from the start, leave "
-                          f"`resume` unset")
+        why = (checkpoint_missing(folder)
+               or "its training stopped before writing its first one, or has not written it yet")
+        raise ConfigError(f"`resume` {given} holds no checkpoint to continue from: {why}; to train it from the start, "
+                          f"leave `resume` unset")
     return out, "auto"
 
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from interrupting import interrupted_after
 
-from minitransfer import config, run_lock
+from minitransfer import config, run_lock, rundir
 from minitransfer.cli import main
 from minitransfer.results import collect
 
@@ -94,15 +94,23 @@ def test_a_grid_run_never_started_is_said_so_with_the_command_that_trains_it(mic
     assert CliRunner().invoke(main, ["info", str(run)]).exit_code == 0
 
 
+def checkpoint_deleted_after_writing(data, out="net.h5"):
+    """The run folder of weights file ``out``, trained on ``data`` by `TRAIN` with --max-iter 8 and
+    --checkpoint-every 2, interrupted after iteration 5 (it wrote checkpoints), whose checkpoint.h5 was
+    deleted since; the train command line that trains it again (--overwrite to be added)."""
+    interrupted_after(config.TrainConfig(out=str(out), data=data, split="all", preset="micro", batch_size=8,
+                                         max_iter=8, eval_every=2, checkpoint_every=2, device="cpu", quiet=True), 5)
+    checkpoint = rundir.run_dir_for(out) / "checkpoint.h5"
+    assert checkpoint.is_file()  # the oracle: the run wrote checkpoints (every 2 iterations, and as it stopped)
+    checkpoint.unlink()
+    return checkpoint.parent, [*shlex.split(TRAIN), "--data", data, "--max-iter", "8", "--checkpoint-every", "2",
+                               "-o", str(out)]
+
+
 def test_a_run_whose_checkpoint_was_deleted_after_it_wrote_checkpoints_has_it_missing(micro_data, tmp_path,
                                                                                       monkeypatch):
     monkeypatch.chdir(tmp_path)
-    words = [*shlex.split(TRAIN), "--data", micro_data, "--max-iter", "8", "--checkpoint-every", "2"]
-    interrupted_after(config.TrainConfig(out="net.h5", data=micro_data, split="all", preset="micro", batch_size=8,
-                                         max_iter=8, eval_every=2, checkpoint_every=2, device="cpu", quiet=True), 5)
-    checkpoint = tmp_path / "net.run" / "checkpoint.h5"
-    assert checkpoint.is_file()  # the oracle: the run wrote checkpoints (every 2 iterations, and as it stopped)
-    checkpoint.unlink()
+    words = checkpoint_deleted_after_writing(micro_data)[1]
     said = _info_refused(tmp_path)
     assert "first checkpoint (" not in said and "before writing" not in said, said
     assert "which has no network: its checkpoint.h5 is missing (moved or deleted since)" in said, said

@@ -13,6 +13,7 @@ from minitransfer import grid_plan_file, report
 from minitransfer.cli import main
 
 from test_checkpoint import _checkpoint
+from test_info_run_folders_without_network import checkpoint_deleted_after_writing
 from test_report import write_runs
 
 GONE = "random0/A3B"  # a planned run whose folder and weights file were deleted
@@ -99,3 +100,15 @@ def test_each_run_not_finished_says_where_it_stands(tmp_path):
     terminal = CliRunner().invoke(main, ["report", str(out), "-o", str(tmp_path / "terminal")])
     assert terminal.exit_code == 0, terminal.output
     assert f"  not finished (3, left out): {listed}" in terminal.output.splitlines()
+
+
+def test_a_run_whose_checkpoint_was_deleted_after_it_wrote_checkpoints_has_it_missing(micro_data, tmp_path):
+    """Its logs record iterations past its first checkpoint: it was listed as "stopped before its first
+    checkpoint". Its report still ends as one of no finished runs (1), naming it so."""
+    checkpoint_deleted_after_writing(micro_data, tmp_path / "runs" / "net.h5")
+    said = CliRunner().invoke(main, ["report", str(tmp_path / "runs"), "-o", str(tmp_path / "report")])
+    assert said.exit_code == 1, said.output
+    assert "before its first checkpoint" not in said.output, said.output
+    assert ("net (its checkpoint.h5 is missing (moved or deleted since): its logs record iteration"
+            in said.output), said.output
+    assert "past its first checkpoint at iteration 2)" in said.output, said.output

@@ -2,10 +2,13 @@
 runs/net.run``): ``TrainConfig(resume="runs/net.run")``."""
 
 import pytest
+from click.testing import CliRunner
 from interrupting import interrupted_after
+from test_info_run_folders_without_network import checkpoint_deleted_after_writing
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import train as training
+from minitransfer.cli import main
 
 FAST = {"batch_size": 8, "max_iter": 4, "eval_every": 2, "checkpoint_every": 2, "device": "cpu", "quiet": True}
 
@@ -54,3 +57,23 @@ def test_a_run_folder_whose_config_json_names_another_out_continues_its_run(micr
     assert result.out == str(tmp_path / "net.h5")
     assert checkpoints.load(tmp_path / "net.h5").iteration == 4
     assert not (tmp_path / "net.weights").exists()
+
+
+def test_a_run_folder_whose_checkpoint_was_deleted_after_it_wrote_checkpoints_has_it_missing(micro_data, tmp_path,
+                                                                                              monkeypatch):
+    """Its logs record iterations past its first checkpoint: it was said to have stopped before writing its
+    first one. Refused as a usage error (2), to be trained from the start as it says, which trains it."""
+    monkeypatch.chdir(tmp_path)
+    run, words = checkpoint_deleted_after_writing(micro_data)
+    before = sorted(tmp_path.rglob("*"))
+    refused = CliRunner().invoke(main, ["train", "--resume", str(run), "--device", "cpu", "--quiet"])
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2, refused.output
+    assert "before writing" not in said and "has not written it yet" not in said, said
+    assert (f"--resume {run} holds no checkpoint to continue from: its checkpoint.h5 is missing (moved or deleted "
+            f"since): its logs record iteration") in said, said
+    assert "past its first checkpoint at iteration 2; to train it from the start, leave --resume unset" in said, said
+    assert sorted(tmp_path.rglob("*")) == before
+    again = CliRunner().invoke(main, words)  # as it says: without --resume
+    assert again.exit_code == 0, again.output
+    assert checkpoints.load(tmp_path / "net.h5").iteration == 8
