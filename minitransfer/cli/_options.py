@@ -113,8 +113,10 @@ preset_option = config_option(
          f"{models.image_size_defaults()}; for train --copy-from, the base's).")
 fc8_outputs_option = config_option("--fc8-outputs", type=click.IntRange(1),
                                    help="Width of fc8, at least the classes trained on (default: one output per "
-                                        "class trained on: on a half of ImageNet, the paper's 500-way softmax on a "
-                                        "random half, 551 and 449 on its natural split's halves).")
+                                        "class trained on: on a half of ImageNet, 500 on a random half, the "
+                                        "500-way softmax of the paper's text, and 551 and 449 on its natural "
+                                        "split's halves). The paper's original code gave every half's fc8 1000 "
+                                        "outputs, only the half's labels used: 1000 reproduces it.")
 # at most MAX_COUNT: 10**30 (a slip) was taken, to train for ever (and a grid's --dry-run never ended)
 max_iter_option = config_option("--max-iter", type=click.IntRange(1, config_checks.MAX_COUNT),
                                 help=f"Iterations (default: the preset's: {per_preset('max_iter')}; 200/450 of it for "

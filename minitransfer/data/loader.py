@@ -29,8 +29,11 @@ flipped bytes or an edited meta.json stop a run before it trains on them, with a
 naming the file; a shard replaced or written to after that check is one too, when it is opened or
 read (:class:`~minitransfer.data.image_reader.ImageReader`).
 
-The mean subtracted is ``mean`` when given (transfer runs pass the *base* dataset's mean, as the
-paper did), else the dataset's own; :attr:`BatchLoader.mean_source` records which.
+The mean subtracted is ``mean`` when given (transfer runs pass the one their base checkpoint holds, which
+its layers were trained with), else the dataset's own: the training mean of the whole prepared dataset, the
+same for every half and reduced subset of it; :attr:`BatchLoader.mean_source` records which. The paper's
+original code computed a mean per dataset (each half, each reduced set); its stored files do not show which
+one its transfers subtracted.
 """
 
 import hashlib
