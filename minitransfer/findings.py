@@ -230,13 +230,15 @@ def _against_selffers(results, split, bases, claim, said, used):
     standard error over the bases (:func:`minitransfer.comparisons.clustered_se` of each base's
     differences): BnB+ train as long as AnB+, so only AnB+ resolved above them is a boost of the transfer,
     not of the longer training (§4.1); None without BnB+ beside AnB+ at a common n and base."""
-    names = _NAMES[split]
+    names, bases = _NAMES[split], built_bases(results, bases)  # its bases, so each n's networks are looked up alone
     common = set(relative_by_n(results, split, "AnB+", bases=bases)) & set(
         relative_by_n(results, split, "BnB+", bases=bases))
+    runs_at = {}  # n -> its networks, in their order: grouped in one pass, not one pass over every run per n
+    for r in results:
+        runs_at.setdefault(r.run.n, []).append(r)
     by_base, by_n, counts = {}, {}, [0, 0]  # base -> [differences], n -> [differences]
     for n in sorted(common):
-        at_n = [r for r in results if r.run.kind == "base" or r.run.n == n]
-        tuned, selffers = (relative_by_base(at_n, split, treatment, bases) for treatment in ("AnB+", "BnB+"))
+        tuned, selffers = (relative_by_base(runs_at[n], split, treatment, bases) for treatment in ("AnB+", "BnB+"))
         for base in tuned.keys() & selffers.keys():
             difference = mean(tuned[base]) - mean(selffers[base])
             by_base.setdefault(base, []).append(difference)

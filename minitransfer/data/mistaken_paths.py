@@ -7,6 +7,7 @@ unfinished import, with the command that finishes it (:func:`unfinished_import`)
 import os
 import pathlib
 import shlex
+import typing
 
 from . import same_origin
 from .shard_format import META_FILE
@@ -31,7 +32,7 @@ def not_a_dataset(path):
         return None
     if not path.is_dir():
         return _not_a_dataset_file(path)
-    what = _not_a_dataset_folder(path)
+    what = _folder_finding(path).words
     return None if what is None else f"{path}: {what}"
 
 
@@ -47,37 +48,47 @@ def _not_a_dataset_file(path):
     return f"{refused}: {GIVE_A_DATASET}"
 
 
-def _not_a_dataset_folder(path):
-    """What the folder ``path`` is instead of a dataset and what to give (:func:`not_a_dataset`), or None: told
-    as a network's folder is (:func:`minitransfer.path_kinds.folder_kind`), once the cases of a dataset's
+class _FolderFinding(typing.NamedTuple):
+    """What :func:`_folder_finding` found a folder to be: the words of :func:`not_a_dataset` (None: none found),
+    and whether it holds images to prepare (:func:`images_to_prepare`), told from the same look at it."""
+    words: typing.Optional[str] = None
+    images: bool = False
+
+
+def _folder_finding(path):
+    """What the folder ``path`` is instead of a dataset and what to give (:func:`not_a_dataset`), or no words:
+    told as a network's folder is (:func:`minitransfer.path_kinds.folder_kind`), once the cases of a dataset's
     own are told (the files of an import, prepared datasets in it, images not prepared yet)."""
     from minitransfer import path_kinds, rundir  # which import the data package
     from .build import DATASET_FILES, SHARD_NAME
     from .inputs import display_name, hidden
     if rundir.is_run_dir(path):  # before a look at its lock, which one training there holds
-        return f"{path_kinds.RUN_FOLDER}, not a dataset folder: {GIVE_A_DATASET}"
+        return _FolderFinding(f"{path_kinds.RUN_FOLDER}, not a dataset folder: {GIVE_A_DATASET}")
     try:
         with os.scandir(path) as entries:
             children = [entry for entry in entries if not hidden(entry.name)]
         if any(child.name in DATASET_FILES or SHARD_NAME.fullmatch(child.name) for child in children):
-            return None  # an import under way or unfinished, or a dataset whose meta.json was removed: rerun prepare
-        prepared = [folder for folder in path_kinds.datasets_in(path) if not hidden(folder.name)]
+            return _FolderFinding()  # an import under way or unfinished, or a dataset whose meta.json was removed
+        datasets = path_kinds.datasets_in(path)
     except OSError:
-        return None
+        return _FolderFinding()
+    prepared = [folder for folder in datasets if not hidden(folder.name)]
     if prepared:
-        return (f"not a dataset folder, but it holds {', '.join(str(folder) for folder in prepared[:3])}"
-                f"{' ...' if len(prepared) > 3 else ''}: give that folder")
+        return _FolderFinding(f"not a dataset folder, but it holds {', '.join(str(folder) for folder in prepared[:3])}"
+                              f"{' ...' if len(prepared) > 3 else ''}: give that folder")
     results = path_kinds.results_folder(path)
     if results is not None:
-        return f"{results}, not a dataset folder: {GIVE_A_DATASET}"
+        return _FolderFinding(f"{results}, not a dataset folder: {GIVE_A_DATASET}")
     held = unprepared_images(path)
+    source = held is not None and not datasets  # one holding a hidden dataset (.cache/) is offered as no SOURCE
     if held == FOLDERS_OF_IMAGES:
-        return (f"a folder of folders, not a prepared dataset: if they are class folders of images, prepare it "
-                f"first, {_prepare_it(path)}")
+        return _FolderFinding(f"a folder of folders, not a prepared dataset: if they are class folders of images, "
+                              f"prepare it first, {_prepare_it(path)}", source)
     if held is not None:
-        return (f"a folder of image files (such as {display_name(held.name)}), not a prepared dataset: sort them into "
-                f"one folder per class ({path}/<class>/<image files>), then prepare it, {_prepare_it(path)}")
-    return None
+        return _FolderFinding(f"a folder of image files (such as {display_name(held.name)}), not a prepared dataset: "
+                              f"sort them into one folder per class ({path}/<class>/<image files>), then prepare it, "
+                              f"{_prepare_it(path)}", source)
+    return _FolderFinding()
 
 
 FOLDERS_OF_IMAGES = "folders of images"
@@ -116,17 +127,11 @@ def _prepare_it(path):
 
 def images_to_prepare(path):
     """Whether the folder ``path`` holds images not prepared yet (:func:`unprepared_images`: class folders
-    holding an image, or image files to sort into them; no dataset's, run's or report's folder, which
-    :func:`not_a_dataset` tells first): a SOURCE of `prepare folder`."""
-    if not os.path.isdir(path) or not_a_dataset(path) is None:
-        return False
-    from minitransfer import path_kinds
-    try:  # a run's, a grid's or a report's folder (a report's figures are no images to prepare), or datasets'
-        if path_kinds.results_folder(path) is not None or path_kinds.datasets_in(path):
-            return False
-    except OSError:
-        return False
-    return unprepared_images(path) is not None
+    holding an image, or image files to sort into them; no dataset's, run's or report's folder): a SOURCE of
+    `prepare folder`. Told by :func:`not_a_dataset`'s own look at the folder (:func:`_folder_finding`), taken
+    once: it was taken, then its results folder, datasets and images looked for again."""
+    path = pathlib.Path(path)
+    return os.path.isdir(path) and not (path / META_FILE).is_file() and _folder_finding(path).images
 
 
 def unfinished_import(path):
