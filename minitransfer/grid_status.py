@@ -161,7 +161,8 @@ def run_status(out, run, states=None):
     that nothing finishes again without training it anew; the grid trains the others, not it,
     :func:`finished_and_lost`), "weights without a checkpoint" (its weights file is there but no result.json or
     checkpoint: its run refuses to replace them and fails with exit 2), or "being trained by PID P" (another
-    process holds its run: the grid waits for it; "PID P on host H" where it runs on another machine).
+    process holds its run: the grid waits for it; "PID P on host H" where it runs on another machine, "SLURM job
+    J_T on node N" for a SLURM task: :func:`minitransfer.run_lock.pid_named`).
     ``states``: as for :func:`unreadable_result`."""
     unreadable = unreadable_result(out, run, states)  # read once: is_finished and result_written_again would again
     if unreadable is None and _files_there(out, run):

@@ -1,44 +1,75 @@
-"""Who holds a lock, as its lock file records it: "PID HOST" (:func:`this_process_record`), read back as
-a :class:`Holder` (:func:`read_holder`), and the minitransfer command such a process runs
-(:func:`command_of`), for the messages of :mod:`minitransfer.run_lock` and :mod:`minitransfer.data.lock`.
+"""Who holds a lock, as its lock file records it: "PID HOST", and under SLURM its job and node
+(:func:`this_process_record`), read back as a :class:`Holder` (:func:`read_holder`), and the minitransfer
+command such a process runs (:func:`command_of`), for the messages of :mod:`minitransfer.run_lock` and
+:mod:`minitransfer.data.lock`.
 """
 
 import os
 import pathlib
+import re
 import socket
 
-RECORD_BYTES = 320  # a lock file's "PID HOST": a host name has at most 255 bytes
+RECORD_BYTES = 320  # a lock file's "PID HOST" line: a host name has at most 255 bytes
+# what a SLURM task records of itself (its job, as an array task, and the node slurmd names it by), and
+# how much of the record they take at most: the second line, "NAME=VALUE" each
+SLURM_VARIABLES = ("SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID", "SLURMD_NODENAME")
+SLURM_BYTES = 512
+_SLURM_VALUE = re.compile(r"[\w.-]{1,64}")  # job ids and node names: nothing that splits or garbles a record
 
 
 def this_process_record():
     """What a lock file this process takes records of it: "PID HOST" (the host: the folder may be on a file
-    system that the nodes of a cluster share), as :func:`read_holder` reads it."""
-    return f"{os.getpid()} {socket.gethostname()}\n".encode()
+    system that the nodes of a cluster share) and, under SLURM, a second line of its :data:`SLURM_VARIABLES`
+    ("SLURM_JOB_ID=1240 SLURM_ARRAY_JOB_ID=1234 SLURM_ARRAY_TASK_ID=5 SLURMD_NODENAME=node7"), as
+    :func:`read_holder` reads it. The first line is then padded to :data:`RECORD_BYTES`: older versions read
+    that many bytes as "PID HOST", and a SLURM task's wait for a run (:mod:`minitransfer.slurm_array`) the
+    first line alone."""
+    first = f"{os.getpid()} {socket.gethostname()}"
+    slurm = " ".join(f"{name}={os.environ[name]}" for name in SLURM_VARIABLES
+                     if _SLURM_VALUE.fullmatch(os.environ.get(name, "")))
+    if not slurm:
+        return f"{first}\n".encode()
+    return f"{first.ljust(RECORD_BYTES - 1)}\n{slurm}\n".encode()
 
 
 class Holder(int):
     """The PID of a lock's holder as its lock file records it, with ``host``: the machine it runs on
     where that is another one (a SLURM task on another node of a shared file system), else None (this
     machine, or not recorded: the lock of an older minitransfer). A PID of another host means nothing
-    here: never look it up, signal or wait for it on this machine."""
+    here: never look it up, signal or wait for it on this machine. A SLURM task's ``job`` ("1234_5" for
+    task 5 of array job 1234, as scancel takes it, or "1240") and ``node`` (its SLURMD_NODENAME), where it
+    recorded them; else None."""
 
-    def __new__(cls, pid, host=None):
+    def __new__(cls, pid, host=None, job=None, node=None):
         self = super().__new__(cls, pid)
-        self.host = host
+        self.host, self.job, self.node = host, job, node
         return self
 
-    def __reduce__(self):  # with its host: a RunBusy crosses a process pool pickled
-        return type(self), (int(self), self.host)
+    def __reduce__(self):  # with its host and job: a RunBusy crosses a process pool pickled
+        return type(self), (int(self), self.host, self.job, self.node)
 
 
 def read_holder(descriptor):
-    """The :class:`Holder` an open lock file names: "PID HOST", or "PID" as older versions wrote it;
-    None where it names none (not written yet)."""
-    pid, _, host = os.pread(descriptor, RECORD_BYTES, 0).decode(errors="replace").strip().partition(" ")
+    """The :class:`Holder` an open lock file names: "PID HOST" and its SLURM job's line, or "PID HOST" or
+    "PID" alone as older versions (or a process outside SLURM) wrote it; None where it names none (not
+    written yet)."""
+    first, _, rest = os.pread(descriptor, RECORD_BYTES + SLURM_BYTES, 0).decode(errors="replace").partition("\n")
+    pid, _, host = first.strip().partition(" ")
     if not (pid.isascii() and pid.isdigit()):
         return None
     host = host.strip()
-    return Holder(int(pid), host if host and host != socket.gethostname() else None)
+    slurm = dict(field.partition("=")[::2] for field in rest.split())
+    slurm = {name: slurm[name] for name in SLURM_VARIABLES if _SLURM_VALUE.fullmatch(slurm.get(name, ""))}
+    return Holder(int(pid), host if host and host != socket.gethostname() else None, _job(slurm),
+                  slurm.get("SLURMD_NODENAME"))
+
+
+def _job(slurm):
+    """A SLURM task's job as scancel takes it, from its recorded ``slurm`` variables: "1234_5" for task 5
+    of array job 1234, else its SLURM_JOB_ID; None where none is recorded."""
+    if "SLURM_ARRAY_JOB_ID" in slurm and "SLURM_ARRAY_TASK_ID" in slurm:
+        return f"{slurm['SLURM_ARRAY_JOB_ID']}_{slurm['SLURM_ARRAY_TASK_ID']}"
+    return slurm.get("SLURM_JOB_ID")
 
 
 def is_this_process(written, pid=None):

@@ -1,5 +1,5 @@
 """The lock of a run directory, ``<run>/lock``: one process at a time trains into a run, and a second
-one is told which process holds it (its PID, and its host where another machine runs it).
+one is told which process holds it (its PID, its host where another machine runs it, its SLURM job).
 
 :class:`RunLock` holds it with ``flock``, which the kernel releases when the process dies (no stale
 lock) and a file system shared by the nodes of a cluster keeps for all of them; :func:`holder` names
@@ -44,8 +44,9 @@ class RunBusy(MinitransferError, RuntimeError):
 class RunLock:
     """The exclusive lock of one run directory: ``<run>/lock``, held with ``flock`` for as long as
     the run writes there. The kernel releases it when the process dies, so a crash never leaves a
-    stale lock; the file holds the holder's PID and host name ("1234 node7") for the message a second
-    process gets (the run folder may be on a file system that the nodes of a cluster share).
+    stale lock; the file holds the holder's PID and host name ("1234 node7"), and a SLURM task's job and
+    node, for the message a second process gets (the run folder may be on a file system that the nodes of
+    a cluster share).
 
         with RunLock(run_dir):      # RunBusy if another process trains into run_dir
             ...
@@ -271,20 +272,28 @@ def flock_holders(path, kinds=("READ", "WRITE")):
 
 def holder_named(pids):
     """How a message names the processes holding a lock, from :func:`holder`'s answer or a list of
-    PIDs (:func:`minitransfer.data.lock.readers`): " (PID 1234)", " (PID 1234 on host node7)" for a
-    holder on another machine, " (PIDs 1234, 5678)", " (starting up: its PID is not written yet)"
+    PIDs (:func:`minitransfer.data.lock.readers`): " (PID 1234)", as :func:`pid_named` names one (on
+    another machine, or a SLURM job), " (PIDs 1234, 5678)", " (starting up: its PID is not written yet)"
     for -1, and nothing for None or none known."""
     if pids == -1:
         return " (starting up: its PID is not written yet)"
     pids = [] if pids is None else [pids] if isinstance(pids, int) else list(pids)
     if not pids:
         return ""
-    return f" (PID{'s' if len(pids) > 1 else ''} {', '.join(map(_on_its_host, pids))})"
+    if len(pids) == 1:
+        return f" ({pid_named(pids[0])})"
+    return f" (PIDs {', '.join(map(_on_its_host, pids))})"
 
 
 def pid_named(pid):
-    """A :func:`holder`'s PID in words: "PID 1234", or "PID 1234 on host node7" on another machine."""
-    return f"PID {_on_its_host(pid)}"
+    """A :func:`holder`'s process in words: "PID 1234", "PID 1234 on host node7" on another machine, and
+    a SLURM task by its job, which scancel and squeue take where its PID means nothing: "SLURM job 1234_5
+    on node node7", with ", PID 1234" where it runs on this machine."""
+    job = getattr(pid, "job", None)
+    if not job:
+        return f"PID {_on_its_host(pid)}"
+    where = f" on node {pid.node}" if pid.node else f" on host {pid.host}" if pid.host else ""
+    return f"SLURM job {job}{where}{'' if pid.host else f', PID {int(pid)}'}"
 
 
 def _on_its_host(pid):
