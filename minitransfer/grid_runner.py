@@ -180,8 +180,8 @@ class GridRunner(RunsElsewhere):
         if not self.own_train:
             self.log(said_start_line(run, line, self.numbers))
         arguments = train_arguments(run, self.out, self.options)
-        log_file, apart = open_run_log(self.out, run, self.train_command + arguments, self.own_train)  # full disk:
-        # StorageError; the output of minitransfer's own train kept apart until it holds the run's lock
+        log_file, apart = open_run_log(self.out, run, self.train_command + arguments, self.own_train)
+        # a full disk: StorageError; the output of minitransfer's own train is apart until it holds the run's lock
         self.warnings.watch(run.name, log_file, weights_path(self.out, run.parent) if run.parent else None)
 
         def start():
