@@ -8,8 +8,9 @@ counted where their folders say they are (:meth:`RunsElsewhere.settle`).
 """
 
 from minitransfer import run_lock
-from minitransfer.experiment import run_dir
+from minitransfer.experiment import LOG_FILE, run_dir
 from minitransfer.grid_check import check_finished
+from minitransfer.grid_launch import lost_race_apart
 from minitransfer.grid_progress import accuracy_note
 from minitransfer.grid_status import error_line, is_finished, run_holder
 
@@ -18,7 +19,9 @@ class RunsElsewhere:
     """What a grid does with the runs another process trains. Its grid holds ``out``, ``options``,
     ``log``, ``numbers`` (:class:`~minitransfer.grid_counts.StartNumbers`), ``outcome``
     (:class:`~minitransfer.grid_outcome.GridOutcome`), ``pending`` (the runs not started), ``done`` (the
-    names of the runs finished) and ``elsewhere`` (the runs another process is training, waited for)."""
+    names of the runs finished), ``elsewhere`` (the runs another process is training, waited for),
+    ``own_train`` (whether its trains are minitransfer's own) and ``lost_races`` (the names of the runs whose
+    train lost the race for its lock as it last ended)."""
 
     def _taken_elsewhere(self, run, started=False):
         """Whether another process trains ``run`` now; if so it is waited for, not started. ``started``: the
@@ -35,10 +38,22 @@ class RunsElsewhere:
                  else f"{run.name} is being trained by {held}; waiting for it")
         return True
 
+    def _settle_output(self, run, code):
+        """Join the output the train of ``run``, ended with ``code``, kept apart from the run's log to that
+        log, or drop it where that train lost the race for the run
+        (:func:`minitransfer.grid_launch.lost_race_apart`), noted for :meth:`_lost_race`."""
+        if lost_race_apart(run_dir(self.out, run) / LOG_FILE, code):
+            self.lost_races.add(run.name)
+        else:
+            self.lost_races.discard(run.name)
+
     def _lost_race(self, run):
-        """Whether the train of ``run`` that has just exited 2 found its run held by another process
-        (its last line: run_lock.RunLock's refusal), which took it after :meth:`_taken_elsewhere` had
-        found it free (and may have ended since)."""
+        """Whether the train of ``run`` that has just exited 2 found its run held by another process,
+        which took it after :meth:`_taken_elsewhere` had found it free (and may have ended since): by its
+        output, kept apart (:meth:`_settle_output`); that of another train command, by the last line of the
+        run's log, which it writes itself (run_lock.RunLock's refusal)."""
+        if self.own_train:
+            return run.name in self.lost_races
         last = error_line(run_dir(self.out, run))
         return last is not None and run_lock.BUSY in last
 

@@ -1,6 +1,8 @@
 """Starting one run of a local grid (:meth:`minitransfer.grid_runner.GridRunner._launch`): the line that
 says so (:func:`start_line`, numbered as it is said: :func:`said_start_line`), the run's folder made and its
-train command written at the head of its log (:func:`open_run_log`), and its process started with stop
+train command written at the head of its log (:func:`open_run_log`; that of minitransfer's own train, and
+its output, kept apart until it holds the run's lock, and as it ends before, joined to the log or dropped where
+it lost the race for the run: :func:`lost_race_apart`), and its process started with stop
 requests held until the grid has it among its running ones (:func:`start_held_from_stops`). The start line
 of minitransfer's own train is said once that train holds the run's lock (:func:`holds_its_lock`), or as it
 ends where it never was seen to; that of another train command at once.
@@ -9,9 +11,10 @@ ends where it never was seen to; that of another train command at once.
 import shlex
 import signal
 
-from minitransfer import fileio, stop_requests
+from minitransfer import fileio, run_lock, stop_requests
 from minitransfer.experiment import LOG_FILE, run_dir
 from minitransfer.grid_gpus import gpu_name
+from minitransfer.grid_outcome import EXIT_BUSY
 from minitransfer.grid_status import (BAD_CHECKPOINT, CHECKPOINT_UNREADABLE_NOW, NOT_RESUMABLE, RESUME, TODO,
                                       WEIGHTS_ALONE, RunStatus, run_holder, run_status)
 from minitransfer.lock_holder import is_this_process
@@ -81,16 +84,60 @@ def written_again_line(run, verb, rest=""):
     return f"{verb} {RESULT_FILE} of {run.name} again{f' {rest}' if rest else ''}"
 
 
-def open_run_log(out, run, command):
-    """Make the folder of ``run`` and append ``$ command`` to its log; the log's path. A folder or log
-    that cannot be written raises :class:`~minitransfer.fileio.StorageError` naming it (a full disk)."""
+def open_run_log(out, run, command, apart=False):
+    """Make the folder of ``run`` and append ``$ command`` to its log, or with ``apart`` (minitransfer's own
+    train, which joins its output to the log once it holds the run's lock: :mod:`minitransfer.train_log`)
+    to a file of its own beside the log (:func:`output_apart`); (the log's path, that file's or None). A
+    folder or file that cannot be written raises :class:`~minitransfer.fileio.StorageError` naming it (a
+    full disk)."""
     folder = run_dir(out, run)
+    log = folder / LOG_FILE
+    output = output_apart(log) if apart else log
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        if apart:
+            output.unlink(missing_ok=True)  # an earlier process's of the same PID, left as it died
     except OSError as error:
         raise fileio.storage_error(folder, error) from error
-    fileio.append_text(folder / LOG_FILE, f"$ {shlex.join(command)}\n")
-    return folder / LOG_FILE
+    if apart:
+        fileio.append_text(log, "")  # made as before: the grid watches it from here (Warnings), none refused later
+    fileio.append_text(output, f"$ {shlex.join(command)}\n")
+    return log, output if apart else None
+
+
+def output_apart(log):
+    """Where a train this grid starts writes until it holds its run's lock: a temporary of the run's ``log``
+    carrying this process's PID (:func:`minitransfer.fileio.temporary_path`), so that one a grid killed left
+    behind is removed as a train next writes the run (:func:`minitransfer.fileio.remove_stale_temporaries`)."""
+    return fileio.temporary_path(log)
+
+
+def lost_race_apart(log, code):
+    """Whether the train whose run's log is ``log``, which ended with ``code`` before it held the run's lock,
+    lost the race for that lock: exit 2, its output apart (:func:`output_apart`) ending on the lock's refusal
+    (:data:`minitransfer.run_lock.BUSY`), which is then dropped; else its output, the error it ended on or the
+    stop it met, is joined to the log, where it was read before. Its own output, never the log that the
+    process holding the run writes: a grid read the race off the log's last line, which that process's next
+    line replaced (the run counted FAILED). A train that held the lock joined its output itself: none is left
+    apart, and none of another train command is kept apart. An output that cannot be joined (a full disk) is
+    left apart, beside the log."""
+    apart = output_apart(log)
+    try:
+        text = apart.read_text(errors="replace")
+    except OSError:
+        return False
+    lines = text.splitlines()
+    lost = code == EXIT_BUSY and bool(lines) and lines[-1].startswith("error: ") and run_lock.BUSY in lines[-1]
+    if not lost:
+        try:
+            fileio.append_text(log, text)
+        except fileio.StorageError:
+            return False
+    try:
+        apart.unlink(missing_ok=True)
+    except OSError:  # left beside the log, read again by no one
+        pass
+    return lost
 
 
 def start_held_from_stops(start):

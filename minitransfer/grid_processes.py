@@ -19,7 +19,7 @@ import os
 import signal
 import subprocess
 
-from minitransfer import launcher
+from minitransfer import launcher, train_log
 from minitransfer.cpus import THREAD_VARIABLES, usable_cpus
 
 
@@ -33,30 +33,33 @@ class TrainProcesses:
         self.train_command, self.slots, self.preload, self.log = train_command, slots, preload, log
         self.launchers = {}  # CPU slot index -> its preloaded launcher
 
-    def start(self, slot, device, arguments, log_path):
+    def start(self, slot, device, arguments, log_path, apart=None):
         """The train process of a run (its ``arguments``) on ``slot`` (its ``device``), its output
-        appended to ``log_path``; in a session of its own: Ctrl-C reaches the grid only, which
-        forwards one SIGINT."""
-        process = self._forked(slot, device, arguments, log_path)
+        appended to ``log_path``, the run's log, or where ``apart`` is given (minitransfer's own train) to
+        that file until the train holds the run's lock (:mod:`minitransfer.train_log`); in a session of
+        its own: Ctrl-C reaches the grid only, which forwards one SIGINT."""
+        added = {} if apart is None else train_log.environment(apart, log_path)
+        output = log_path if apart is None else apart
+        process = self._forked(slot, device, arguments, output, added)
         if process is None:
-            with open(log_path, "a") as log_file:
+            with open(output, "a") as log_file:
                 process = subprocess.Popen(self.train_command + arguments, stdout=log_file, stderr=subprocess.STDOUT,
-                                           env=self._environment(device), stdin=subprocess.DEVNULL,
+                                           env={**self._environment(device), **added}, stdin=subprocess.DEVNULL,
                                            start_new_session=True, preexec_fn=functools.partial(
                                                launcher.ends_with, os.getpid(), signal.SIGTERM))
         return process
 
-    def _forked(self, slot, device, arguments, log_path):
+    def _forked(self, slot, device, arguments, log_path, added):
         """The run forked from the slot's preloaded launcher (one per CPU slot, all started on
-        first use); None where none is used: a GPU slot, another train command, or a launcher that
-        could not start."""
+        first use), its output appended to ``log_path``, ``added`` added to its environment; None where
+        none is used: a GPU slot, another train command, or a launcher that could not start."""
         if not self.preload or device is not None:
             return None
         try:
             if not self.launchers:  # one per CPU slot, all at once: their imports overlap
                 self.launchers = {index: launcher.Launcher(self._environment(None))
                                   for index, each in enumerate(self.slots) if each is None}
-            return self.launchers[slot].start(["train", *arguments], log_path)
+            return self.launchers[slot].start(["train", *arguments], log_path, added)
         except OSError as error:
             self.log(f"note: starting runs as new processes from now on ({error})")
             self.preload = False

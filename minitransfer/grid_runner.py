@@ -82,6 +82,7 @@ class GridRunner(RunsElsewhere):
                                         lambda line: self.log(line))
         self.elsewhere = []  # runs another process is training
         self.raced = set()   # runs started again after losing their folder to another process as they started
+        self.lost_races = set()  # runs whose train lost the race for its lock as it last ended (_settle_output)
         self.retirement = GridRetirement(self.slots, self.outcome.retired)  # GPUs retired, their runs put back
         self.outcome.gpus = [gpu_name(gpu) for gpu in self.retirement.gpus.held]  # those it may retire
         self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
@@ -179,11 +180,12 @@ class GridRunner(RunsElsewhere):
         if not self.own_train:
             self.log(said_start_line(run, line, self.numbers))
         arguments = train_arguments(run, self.out, self.options)
-        log_file = open_run_log(self.out, run, self.train_command + arguments)  # a full disk: StorageError
+        log_file, apart = open_run_log(self.out, run, self.train_command + arguments, self.own_train)
+        # a full disk: StorageError; the output of minitransfer's own train is apart until it holds the run's lock
         self.warnings.watch(run.name, log_file, weights_path(self.out, run.parent) if run.parent else None)
 
         def start():
-            process = self.processes.start(slot, device, arguments, log_file)
+            process = self.processes.start(slot, device, arguments, log_file, apart)
             self.running[slot] = (run, process, time.monotonic())
             if self.own_train:
                 self.unsaid[slot] = line
@@ -204,6 +206,7 @@ class GridRunner(RunsElsewhere):
             code = process.poll()
             if code is None:
                 continue
+            self._settle_output(run, code)  # its output kept apart joined to its log: all read from there on
             said = self._say_ended_unsaid(slot, run, code)
             del self.running[slot]
             self.warnings.relay(run.name, ended=True)

@@ -11,7 +11,7 @@ milliseconds. As a run the
 scheduler starts itself, it is stopped (SIGTERM: a checkpoint, exit 75) when the scheduler dies: the
 launcher dies with the scheduler (:func:`ends_with`), and the run with the launcher.
 
-Protocol, one JSON line each way per run: the scheduler writes ``{"argv": [...], "log": path}``;
+Protocol, one JSON line each way per run: the scheduler writes ``{"argv": [...], "log": path, "env": {...}}``;
 the launcher forks, answers ``{"pid": pid}``, waits for that child and answers ``{"exit": code}``
 (a signal's death as a negative code, as :class:`subprocess.Popen` reports it). One child at a
 time per launcher. Closing the launcher's stdin ends it once its child has finished.
@@ -54,10 +54,12 @@ class Launcher:
         self.replies = self.process.stdout.fileno()
         self.unread = b""  # read from the pipe, not yet taken: the start of the next lines
 
-    def start(self, argv, log_path):
-        """Fork ``minitransfer ARGV`` with its output appended to ``log_path``; returns its
-        :class:`Forked` handle. Raises ``OSError`` when the launcher is gone."""
-        self.process.stdin.write((json.dumps({"argv": list(argv), "log": str(log_path)}) + "\n").encode())
+    def start(self, argv, log_path, env=None):
+        """Fork ``minitransfer ARGV`` with its output appended to ``log_path`` and ``env`` added to its
+        environment (the launcher's, the slot's); returns its :class:`Forked` handle. Raises ``OSError``
+        when the launcher is gone."""
+        request = {"argv": list(argv), "log": str(log_path), "env": dict(env or {})}
+        self.process.stdin.write((json.dumps(request) + "\n").encode())
         self.process.stdin.flush()
         return Forked(self, self.message("pid", block=True))
 
@@ -156,6 +158,7 @@ def _answer(requests, replies):
         if pid == 0:
             requests.close()
             os.close(replies)
+            os.environ.update(request.get("env", {}))
             _child(request["argv"], request["log"], launcher, held)
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
         _reply(replies, {"pid": pid})

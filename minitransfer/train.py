@@ -28,7 +28,7 @@ import dataclasses
 import os
 import pathlib
 
-from minitransfer import dead_ends, fileio, host_memory, run_file_readers, stopping
+from minitransfer import dead_ends, fileio, host_memory, run_file_readers, stopping, train_log
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
@@ -158,6 +158,7 @@ def _trained(config, on_iteration, show_result):
             if plan.config.resume is None and (plan.run_dir / "checkpoint.h5").exists():
                 raise error.rerun_with("`resume='auto'`") from error  # a plain rerun would refuse what it holds
             raise
+        train_log.join_once_locked()  # a grid's train: its output, kept apart until now, joins the run's log
         _refuse_files_in_the_way(plan.run_dir, *_read_first(plan.config))
         plan.resume_from = resume_point(plan)
         stopping.raise_owed_stop()  # the run folder as it was: its lock is released on the way out

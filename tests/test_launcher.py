@@ -202,7 +202,8 @@ def test_the_scheduler_forks_cpu_runs_and_falls_back_to_new_processes(synthetic_
     options = dict(GRID_OPTIONS, data=synthetic_8, all_classes={"max_iter": 120, "eval_every": 60})
     forked = []
     start = launcher.Launcher.start
-    monkeypatch.setattr(launcher.Launcher, "start", lambda self, argv, log: forked.append(argv) or start(self, argv, log))
+    monkeypatch.setattr(launcher.Launcher, "start",
+                        lambda self, argv, log, *env: forked.append(argv) or start(self, argv, log, *env))
     lines = []
     outcome = scheduler.run_grid(runs, tmp_path / "forked", options, devices=(None, None), log=lines.append,
                                  poll_seconds=60)
