@@ -1,6 +1,7 @@
 """The fields of a training configuration in its user's words: messages quoting them as the library
 names them (`per_class=40`) or as the command line does (--per-class 40), and the ``train``
-arguments that set them (:func:`command_line`)."""
+arguments that set them (:func:`command_line`); advice to do again what stopped or failed, as a
+call (:data:`SAME_CALL`) or a command (:func:`as_commands`)."""
 
 import contextlib
 import dataclasses
@@ -27,6 +28,17 @@ def fields_worded_by(rule):
 
 
 _FIELD_WORDING = [str]
+
+# How a message advises doing again what stopped or failed: the library's words (a notebook repeats
+# its call) and, through :func:`as_commands`, the command line's
+SAME_CALL = "repeat the same call"
+SAME_COMMAND = "rerun the same command"
+
+
+def as_commands(message):
+    """``message``'s advice to repeat a call (:data:`SAME_CALL`) as the command line gives it
+    (:data:`SAME_COMMAND`): part of the command line's wording rule."""
+    return message.replace(SAME_CALL, SAME_COMMAND)
 
 
 def option_name(field):

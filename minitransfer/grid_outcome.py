@@ -10,6 +10,7 @@ import errno
 import signal
 
 from minitransfer import fileio, stopping
+from minitransfer.config_wording import SAME_CALL, worded
 from minitransfer.rundir import NOTHING_TO_DO, RESULT_FILE, divergence
 from minitransfer.results import METRICS_FILE
 from minitransfer.run_remedies import TRAIN_GRID_AGAIN
@@ -160,7 +161,8 @@ class GridOutcome:
     def causes(self):
         """The failed runs grouped by cause, one line each (none without failures): the runs, what their
         exit code means, where to read more and what to do, said once for all of them ("...: an I/O
-        error (exit 74) ...; free space or fix the permissions, then rerun the same command"). Runs
+        error (exit 74) ...; free space or fix the permissions, then repeat the same call", which the command
+        line says as "rerun the same command": :func:`minitransfer.config_wording.worded`). Runs
         whose folder was deleted while they trained (their log with it) are a cause of their own. The runs
         and their causes in the report's order (:func:`minitransfer.run_labels.name_order`: a split's
         bases first, then its copies by n; random2 before random10)."""
@@ -170,7 +172,8 @@ class GridOutcome:
             key = "deleted" if failure.deleted else "moved" if failure.moved else \
                 "killed" if failure.code < 0 else failure.code
             groups.setdefault(key, []).append(name)
-        return [failure_cause(key, names, [self.failure(name) for name in names]) for key, names in groups.items()]
+        return [worded(failure_cause(key, names, [self.failure(name) for name in names]))
+                for key, names in groups.items()]
 
     @property
     def exit_code(self):
@@ -186,9 +189,10 @@ class GridOutcome:
         return codes.pop() if len(codes) == 1 and codes <= set(PASSED_ON) else EXIT_FAILED
 
 
-def failure_cause(key, names, failures, rerun="rerun the same command"):
+def failure_cause(key, names, failures, rerun=SAME_CALL):
     """One line of :meth:`GridOutcome.causes`: the runs ``names``, which failed with ``key`` (their
-    exit code, "killed", "deleted" or "moved"), and what to do; ``rerun``: how to train them again (a SLURM
+    exit code, "killed", "deleted" or "moved"), and what to do; ``rerun``: how to train them again (the
+    library's words, :func:`minitransfer.config_wording.worded` says them as the command line does; a SLURM
     task's says "rerun submit.sh")."""
     several = len(names) > 1
     their, them = ("their", "them") if several else ("its", "it")

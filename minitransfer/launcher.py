@@ -32,6 +32,7 @@ import time
 import traceback
 
 from minitransfer import fileio, stopping
+from minitransfer.config_wording import SAME_CALL, worded
 from minitransfer.data.decoder_pool import die_with_parent
 
 # Imported by the launcher before it forks: everything `minitransfer train` imports.
@@ -114,8 +115,8 @@ class Forked:
             try:
                 self.returncode = self.launcher.message("exit", block=block)
             except OSError as error:  # the run may still be training, unwatched
-                raise OSError(f"{error} while running PID {self.pid}; rerun the same command to continue "
-                              f"the grid (it waits for that run if it is still training)") from error
+                raise OSError(worded(f"{error} while running PID {self.pid}; {SAME_CALL} to continue "
+                                     f"the grid (it waits for that run if it is still training)")) from error
         return self.returncode
 
     def send_signal(self, signum):

@@ -40,6 +40,7 @@ a full disk, bad data, ...) and passes on an I/O or bad-data exit code every fai
 import contextlib
 
 from minitransfer import fileio, stop_requests, stopping
+from minitransfer.config_wording import SAME_CALL, worded
 from minitransfer.grid_arguments import (check_call, check_out, check_seconds, checked_devices, checked_runs,
                                          checked_train_command, device_options)
 from minitransfer.grid_check import check_folder
@@ -142,7 +143,7 @@ def _interrupted(runner):
     gone = runner.moved_away()
     if gone is not None:
         return gone
-    runner.log("interrupted: rerun the same command to finish the grid")
+    runner.log(worded(f"interrupted: {SAME_CALL} to finish the grid"))
     if runner.log.failure is not None:
         return runner.log.failure
     stopped = GridInterrupted("the grid was stopped, its runs with their checkpoints: run it again with the same "

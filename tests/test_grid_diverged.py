@@ -34,18 +34,18 @@ def test_a_diverged_run_is_told_as_such_with_what_to_change(runs):
     said = failure_cause(1, ["random0/A1B"], [Failure(1, runs / "A1B.run" / "train.log")])
     assert said.startswith("random0/A1B: diverged (exit 1; training diverged: "), said
     assert said.endswith(f"): {AGAIN}"), said
-    assert "rerun the same command" not in said
+    assert "repeat the same call" not in said
 
 
 def test_runs_that_failed_otherwise_keep_the_advice_to_rerun_and_name_the_diverged_ones(runs):
     said = failure_cause(1, ["random0/A1B", "random0/B1B"], [Failure(1, runs / f"{name}.run" / "train.log")
                                                             for name in ("A1B", "B1B")])
     assert said.startswith(f"random0/A1B, random0/B1B: failed (exit 1): their train.log (e.g. {runs}/A1B.run/"
-                           "train.log) says why; fix that, then rerun the same command; random0/A1B of them diverged "
+                           "train.log) says why; fix that, then repeat the same call; random0/A1B of them diverged "
                            "(random0/A1B: training diverged: "), said
     assert said.endswith(AGAIN)
     assert failure_cause(1, ["random0/B1B"], [Failure(1, runs / "B1B.run" / "train.log")]).endswith(
-        "says why; fix that, then rerun the same command")
+        "says why; fix that, then repeat the same call")
 
 
 @pytest.mark.usefixtures("placeholder_figures")
@@ -83,4 +83,4 @@ def test_a_failed_run_whose_metrics_cannot_be_read_is_told_as_failed(tmp_path):
     (tmp_path / "A1B.run" / "metrics.jsonl").mkdir(parents=True)
     said = failure_cause(1, ["random0/A1B"], [Failure(1, tmp_path / "A1B.run" / "train.log")])
     assert said == (f"random0/A1B: failed (exit 1): its train.log (e.g. {tmp_path}/A1B.run/train.log) says why; fix "
-                    f"that, then rerun the same command")
+                    f"that, then repeat the same call")

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from fake_results import FINISHED_JSON
 
 from minitransfer import experiment as grid
-from minitransfer import grid_status, scheduler
+from minitransfer import config_wording, grid_status, scheduler
 from minitransfer.grid_outcome import Failure, GridOutcome
 
 FAKE_TRAIN = textwrap.dedent('''
@@ -45,6 +45,8 @@ OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 
 RUNS = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # random0/baseA, random0/baseB, random0/A1B
 FREE_SPACE = ("an I/O error (exit 74): the disk is full, or a file cannot be written or read, which {their} train.log "
               "(e.g. {log}) names; free space or fix the permissions, then rerun the same command")
+# the same advice as GridOutcome.causes returns it to a library caller, who repeats a call, not a command
+CALLED_FREE_SPACE = FREE_SPACE.replace("rerun the same command", "repeat the same call")
 
 
 @pytest.fixture
@@ -70,7 +72,7 @@ def test_runs_that_all_failed_on_a_full_disk_are_told_once_with_the_remedy_and_t
     assert outcome.failed == ["random0/baseA", "random0/baseB"] and outcome.blocked == ["random0/A1B"]
     assert outcome.exit_code == 74
     log = out / "random0" / "baseA.run" / "train.log"
-    assert outcome.causes() == ["random0/baseA, random0/baseB: " + FREE_SPACE.format(their="their", log=log)]
+    assert outcome.causes() == ["random0/baseA, random0/baseB: " + CALLED_FREE_SPACE.format(their="their", log=log)]
     assert sum(line.startswith("FAILED") for line in lines) == 2  # each as it ends, as before
 
 
@@ -83,10 +85,10 @@ def test_failures_of_several_causes_are_grouped_by_cause_and_the_grid_exits_1(tm
     log = out / "random0" / "baseA.run" / "train.log"
     assert sorted(outcome.causes()) == [
         f"random0/baseA, random1/baseA, random2/baseA: bad data (exit 65): a dataset, checkpoint or weights file is "
-        f"damaged or does not fit, which their train.log (e.g. {log}) names; fix or replace it, then rerun the same "
-        f"command",
+        f"damaged or does not fit, which their train.log (e.g. {log}) names; fix or replace it, then repeat the same "
+        f"call",
         "random0/baseB, random1/baseB, random2/baseB: killed by SIGKILL, which leaves no message (SIGKILL: the machine "
-        "ran out of memory, or someone killed them); rerun the same command to train them again"]
+        "ran out of memory, or someone killed them); repeat the same call to train them again"]
 
 
 def test_a_run_whose_folder_was_deleted_while_it_trained_is_a_cause_of_its_own(tmp_path, fake_train, monkeypatch):
@@ -98,7 +100,7 @@ def test_a_run_whose_folder_was_deleted_while_it_trained_is_a_cause_of_its_own(t
     assert outcome.causes() == [
         "random0/baseA: its run folder was deleted while it trained, and its train.log with it; a rerun trains it "
         "from the start",
-        "random0/baseB: " + FREE_SPACE.format(their="its", log=out / "random0" / "baseB.run" / "train.log")]
+        "random0/baseB: " + CALLED_FREE_SPACE.format(their="its", log=out / "random0" / "baseB.run" / "train.log")]
     assert f"FAILED random0/baseA (exit 74); {out / 'random0' / 'baseA.run'} was deleted while it trained" in \
         "\n".join(lines)
 
@@ -165,3 +167,15 @@ def test_a_rerun_tries_a_failed_base_again_with_its_transfers_and_says_so(tmp_pa
     assert lines[:2] == ["1 of 3 runs already finished; 2 to run",
                          f"tried again: random0/baseA, which failed before (its train.log says why: "
                          f"{out}/random0/baseA.run/train.log); then random0/A1B, which waited for it"]
+
+
+def test_the_causes_advise_a_library_caller_to_repeat_the_call_and_the_command_line_to_rerun_the_command():
+    """GridOutcome.causes told a notebook "rerun the same command", a command it never ran."""
+    from minitransfer.cli._errors import option_text
+
+    outcome = GridOutcome([], [], ["random0/baseA"], {}, failures={"random0/baseA": Failure(-9)})
+    called = ("random0/baseA: killed by SIGKILL, which leaves no message (SIGKILL: the machine ran out of memory, "
+              "or someone killed it); {} to train it again")
+    assert outcome.causes() == [called.format("repeat the same call")]
+    with config_wording.fields_worded_by(option_text):  # as the command line words it
+        assert outcome.causes() == [called.format("rerun the same command")]

@@ -168,7 +168,7 @@ def test_a_dead_launcher_is_an_os_error_that_says_to_rerun(preloaded, synthetic_
     preloaded.process.kill()
     preloaded.process.wait()
     try:
-        with pytest.raises(OSError, match="ended unexpectedly while running PID [0-9]+; rerun the same command"):
+        with pytest.raises(OSError, match="ended unexpectedly while running PID [0-9]+; repeat the same call"):
             orphan.wait()
     finally:
         os.kill(orphan.pid, signal.SIGKILL)  # it went on training without its launcher

@@ -168,8 +168,9 @@ def option_text(message):
     the option that sets it, by :func:`minitransfer.config_wording.command_line`'s rule (`copy_from` →
     --copy-from, `resume='auto'` → --resume auto, `overwrite=True` → --overwrite); other quoted
     text stays as it is. A flag's change (`frozen` True -> False) is said as its two sides
-    (--frozen -> --fine-tune), not as the values the library names."""
-    return _QUOTED.sub(_as_option, _FLAG_CHANGE.sub(_as_flags, message))
+    (--frozen -> --fine-tune), not as the values the library names; advice to repeat the call, as
+    rerunning the command (:func:`minitransfer.config_wording.as_commands`)."""
+    return _QUOTED.sub(_as_option, _FLAG_CHANGE.sub(_as_flags, config_wording.as_commands(message)))
 
 
 _QUOTED = re.compile(r"`(\w+)(?:=([^`]+))?`")
