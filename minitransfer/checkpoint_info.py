@@ -14,7 +14,8 @@ from minitransfer.checkpoint_check import Faults, check_classes
 from minitransfer.config import evaluates_after
 from minitransfer.run_lines import network_words
 from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, read_result
-from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE, UnreadableRun, treatment_unknown
+from minitransfer.left_out import UnreadableRun
+from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE, treatment_unknown
 
 
 def _split(meta):

@@ -14,7 +14,7 @@ from minitransfer.experiment import CHECKPOINT_FILE, LOG_FILE, run_dir, some_nam
 from minitransfer.checkpoint_info import resume_refused  # the check info asks
 from minitransfer.rundir import RESULT_FILE, train_again
 from minitransfer.run_file_readers import read_result
-from minitransfer.treatments import UnreadableRun
+from minitransfer.left_out import UnreadableRun
 from minitransfer.run_lock import holder, pid_named
 
 

@@ -1,6 +1,6 @@
 """What report says of a run it leaves out: the exceptions that carry its reason (:class:`UnreadableRun`, and
 :class:`MeasuredNowhere` for a run of a kind report measures nowhere), and a run's base as a reason names it
-(:func:`base_text`). Which runs and why: :mod:`minitransfer.treatments`, which they are importable from too.
+(:func:`base_text`). Which runs and why: :mod:`minitransfer.treatments`.
 """
 
 from minitransfer.errors import MinitransferError
@@ -9,6 +9,10 @@ from minitransfer.errors import MinitransferError
 class UnreadableRun(MinitransferError, ValueError):
     """A run with a result.json that cannot be read as one network: its result, configuration or
     treatment file is corrupt, or its base cannot be found. ``report`` leaves it out and names it."""
+
+    def of_this_run(self):
+        """The reason said of the run in hand, as train warns of it ("report will leave this run out: ...")."""
+        return str(self)
 
 
 class MeasuredNowhere(UnreadableRun):
@@ -23,6 +27,9 @@ class MeasuredNowhere(UnreadableRun):
 
     def __str__(self):
         return f"{self.what}: {self.reason}; {self.instead}"
+
+    def of_this_run(self):
+        return f"it is {self}"  # "it is a reduced-data run (...) trained on half A of ...: ..."
 
 
 def base_text(source):

@@ -19,8 +19,8 @@ from minitransfer import class_tables, models, optim, rundir
 from minitransfer.config import default_out
 from minitransfer.progress import duration
 from minitransfer.recorded_config import precision_history
-from minitransfer.transfer import base_caveats, source_of
-from minitransfer.treatments import MeasuredNowhere, why_left_out
+from minitransfer.transfer import source_of
+from minitransfer.treatments import why_left_out
 
 CPU_HOURS_WARNING = 2  # hours on the CPU
 # The paper's names of networks (config.default_out's): baseA, A4B, A4B+, random2B, a split's prefix before them,
@@ -67,9 +67,6 @@ def warnings_for(plan):
     if copied_precision != c.precision:
         found.append(f"the layers copied from {named.copy_from} were trained in precision {copied_precision}; "
                      f"this run computes in {c.precision}")
-    unlike_paper = _base_unlike_papers(plan)
-    if unlike_paper:
-        found.append(unlike_paper)
     left_out = _left_out_by_report(plan)
     if left_out:
         found.append(left_out)
@@ -144,34 +141,25 @@ def _rate_never_steps(plan):
             f"this run, what leaving `stepsize` unset gives); set `gamma=1` where a constant rate is meant")
 
 
-def _base_unlike_papers(plan):
-    """The warning for layers copied from none of the paper's bases
-    (:func:`minitransfer.transfer.base_caveats`), else "": the run goes on (a researcher may mean it),
-    and report leaves it out of the paper's treatments."""
-    caveats = base_caveats(source_of(plan).get("base") or {}) if plan.parent is not None else []
-    if not caveats:
-        return ""
-    # a run's checkpoint.h5 whose run went on and diverged (info says it; the warning said only "not trained to
-    # its end", as if a later checkpoint would come)
-    diverged = checkpoints.diverged_after(plan.parent.path) if plan.parent.recorded_in is None else ""
-    then = f", and its run went on to diverge ({diverged.removeprefix(rundir.DIVERGED)})" if diverged else ""
-    return (f"`copy_from={plan.named.copy_from}` is {' and '.join(caveats)}{then}: none of the paper's bases "
-            f"(trained from random weights to the end of their run); report leaves this run out of its transfers")
-
-
 def _left_out_by_report(plan):
     """The warning for a run report will leave out, told from its fields as report tells it
     (:func:`minitransfer.treatments.why_left_out`: a control or a transfer across datasets on a half, a
-    reduced-data run that copies layers or freezes random ones, a copy of a reduced-data run), else "": said
-    as it starts, not by report at the end, in report's words with what to do instead in the fields' words."""
-    c, every_class = plan.config, "train it on every class"
-    left_out = why_left_out(dict(dataclasses.asdict(c), copy_from=plan.named.copy_from), lambda: source_of(plan),
+    reduced-data run that copies layers or freezes random ones, a copy of none of the paper's bases or of a
+    reduced-data run), else "": said as it starts, not by report at the end, in report's words with what to do
+    instead in the fields' words, the base named as given."""
+    c, named, every_class = plan.config, plan.named, "train it on every class"
+    left_out = why_left_out(dict(dataclasses.asdict(c), copy_from=named.copy_from),
+                            lambda: dict(source_of(plan), checkpoint=named.copy_from),
                             cross_instead=f"{every_class} (give neither `half` nor `split_seed`)",
                             controls_instead=f"{every_class} (`split='all'`)")
     if left_out is None:
         return ""
-    kind = "it is " if isinstance(left_out, MeasuredNowhere) else ""  # "it is a reduced-data run ... on half A"
-    return f"report will leave this run out: {kind}{left_out}"
+    # a run's checkpoint.h5 whose run went on and diverged (info says it; "not trained to its end" alone reads as
+    # if a later checkpoint would come)
+    diverged = (checkpoints.diverged_after(plan.parent.path)
+                if plan.parent is not None and plan.parent.recorded_in is None else "")
+    then = f"; the run of {named.copy_from} went on to diverge ({diverged.removeprefix(rundir.DIVERGED)})"
+    return f"report will leave this run out: {left_out.of_this_run()}" + (then if diverged else "")
 
 
 def _classes_shared_with_base(plan):

@@ -9,7 +9,7 @@ from minitransfer.path_kinds import folder_words, path_kind
 from minitransfer.report_plan import planned_words, training_now
 from minitransfer.rundir import RESULT_FILE
 from minitransfer.results import LeftOut
-from minitransfer.treatments import MeasuredNowhere
+from minitransfer.left_out import MeasuredNowhere
 
 UNFINISHED_NAMED = 5  # in the message of a folder of unfinished or left-out runs
 
@@ -55,7 +55,7 @@ def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
 def _finished_and_other(left_out):
     """(the (name, error) of the runs of ``left_out`` ("name: why" texts,
     :func:`minitransfer.results.collect`'s) that finished but are of a kind report measures nowhere (left out
-    for a :class:`minitransfer.treatments.MeasuredNowhere`), the other texts)."""
+    for a :class:`minitransfer.left_out.MeasuredNowhere`), the other texts)."""
     finished, other = [], []
     for text in left_out:
         if isinstance(text, LeftOut) and isinstance(text.error, MeasuredNowhere):
@@ -68,7 +68,7 @@ def _finished_and_other(left_out):
 def _finished_left_out(finished):
     """"3 runs finished (*.run/result.json), each of a kind report measures nowhere: left out random1B,
     random2A, reduced5 (3; e.g. random1B: a random-weights control ... on half B ...): WHY; instead" of the
-    ``finished`` (name, :class:`minitransfer.treatments.MeasuredNowhere`) pairs, grouped by the reason of their
+    ``finished`` (name, :class:`minitransfer.left_out.MeasuredNowhere`) pairs, grouped by the reason of their
     kind and what to train instead (after which run it is, shown for the first of the group), the first
     :data:`UNFINISHED_NAMED` of a group named; a run alone in its group "left out NAME: WHY", as another run
     left out is said."""

@@ -8,7 +8,8 @@ import dataclasses
 from minitransfer.experiment import CROSS
 from minitransfer.rundir import BEST_EVALUATIONS
 from minitransfer.transfer import source_of
-from minitransfer.treatments import UnreadableRun, base_text, hand_trained_run
+from minitransfer.left_out import UnreadableRun, base_text
+from minitransfer.treatments import hand_trained_run
 
 
 def run_metric_words(evaluations):

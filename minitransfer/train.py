@@ -50,7 +50,7 @@ from minitransfer.rundir import (NOTHING_TO_DO, RESULT_FILE, RUN_FILES, config_t
                                  train_again)
 from minitransfer.stop_requests import StopRequests
 from minitransfer.training_run import Run
-from minitransfer.treatments import UnreadableRun
+from minitransfer.left_out import UnreadableRun
 
 
 __all__ = ["TrainConfig", "TrainResult", "train", "ConfigError", "DataMismatch", "Diverged", "Interrupted"]

@@ -18,7 +18,7 @@ or reduced-data run on a half, :func:`control_on_a_half`; a transfer across data
 :func:`cross_on_a_half`: a :class:`MeasuredNowhere`), raises
 :class:`UnreadableRun`; :func:`minitransfer.results.collect` leaves it out and says why. Those told from a run's
 fields are :func:`why_left_out`'s, which ``train`` warns of as it starts. The exceptions and :func:`base_text`
-are :mod:`minitransfer.left_out`'s, importable from here too (``__all__``).
+are :mod:`minitransfer.left_out`'s (results and run_file_readers still import UnreadableRun from here).
 
 A transfer across datasets trained by hand is read with the other runs of its study, and the runs
 named and ordered as the report shows them: :mod:`minitransfer.run_labels`.
@@ -36,10 +36,6 @@ from minitransfer.data import dataset as datasets
 from minitransfer.experiment import CROSS, SOURCE, TARGET, TREATMENT_FILE, Run
 from minitransfer.left_out import MeasuredNowhere, UnreadableRun, base_text
 from minitransfer.train_records import recorded, run_records, source_record
-
-__all__ = ["UnreadableRun", "MeasuredNowhere", "base_text", "treatment", "hand_trained_run", "why_left_out",
-           "check_source", "check_base", "control_on_a_half", "cross_on_a_half", "treatment_unknown", "CONFIG_FILE",
-           "KINDS", "CONTROLS", "TREATMENT_FIELDS"]
 
 CONFIG_FILE = "config.json"
 KINDS = ("base", "selffer", "transfer", "random-frozen", "reduced")  # Run.kind as experiment writes it
@@ -95,6 +91,7 @@ def _check_measured(run, source):
     """Raise :class:`MeasuredNowhere` for a ``run`` report measures nowhere (a control on a half), and
     :class:`UnreadableRun` for one whose base train recorded (``source``) is not the one its treatment copies
     from (:func:`check_source`)."""
+    # why_left_out refused such a run read from its config.json; one read from its treatment.json has no config
     if run.kind in CONTROLS and run.split != "all":  # read as random or reduced, it was in no figure or finding
         raise _control_left_out(run.kind, run.split, run.split_seed, run.target)
     check_source(run, source)
@@ -221,15 +218,23 @@ def check_source(run, source):
 
 def check_base(source):
     """Raise :class:`UnreadableRun` when train's record ``source`` says the layers were copied from
-    none of the paper's bases (:func:`minitransfer.transfer.base_caveats`): read as AnB or BnB, the run
-    was pooled with the transfers of trained bases. A record without the base's own (trained before
-    train wrote it) is not judged."""
+    none of the paper's bases (:func:`_base_unlike_papers`)."""
+    unlike_papers = _base_unlike_papers(source)
+    if unlike_papers is not None:
+        raise unlike_papers
+
+
+def _base_unlike_papers(source):
+    """The :class:`UnreadableRun` for layers copied from none of the paper's bases, by train's record ``source``
+    (:func:`minitransfer.transfer.base_caveats`), else None: read as AnB or BnB, the run was pooled with the
+    transfers of trained bases. A record without the base's own (trained before train wrote it) is not judged."""
     base = source.get("base")
     caveats = transfer.base_caveats(base) if isinstance(base, dict) else []
-    if caveats:
-        raise UnreadableRun(f"its layers come from {source.get('checkpoint') or 'a base'}, {' and '.join(caveats)}: "
-                            f"none of the paper's treatments (they copy from bases trained from random weights to the "
-                            f"end of their run)")
+    if not caveats:
+        return None
+    return UnreadableRun(f"its layers come from {source.get('checkpoint') or 'a base'}, {' and '.join(caveats)}: "
+                         f"none of the paper's treatments (they copy from bases trained from random weights to the "
+                         f"end of their run)")
 
 
 def _from_config(folder, name, config, bases, records):
@@ -241,12 +246,12 @@ def _from_config(folder, name, config, bases, records):
 def _from_source(name, config, read_source):
     """The run ``config`` trains, its base's record read by ``read_source`` only for a copy."""
     split, seed, half = _split_of(config)
-    read_checked = functools.cache(lambda: _checked_base(read_source()))  # read once, checked before it is judged
-    left_out = why_left_out(config, read_checked)
+    read_once = functools.cache(read_source)
+    left_out = why_left_out(config, read_once)
     if left_out is not None:
         raise left_out
     if config.get("copy_from"):
-        source = read_checked()
+        source = read_once()
         n, fine_tuned = int(config["n"]), not config.get("frozen")
         if source["cross_dataset"]:  # a base trained on another dataset
             return Run(name, "transfer", CROSS, 0, target=TARGET, source=SOURCE, n=n, fine_tuned=fine_tuned)
@@ -262,12 +267,12 @@ def _from_source(name, config, read_source):
 
 def why_left_out(config, read_source, cross_instead=None, controls_instead=None):
     """The :class:`UnreadableRun` report leaves a run trained by hand out for, told from its fields (``config``,
-    its config.json as a dict) and, for a copy, its base's record (read by ``read_source``: a base that is none of
-    the paper's is :func:`check_base`'s); None for a run report reads. A reduced-data run that copied layers or
-    froze random ones, a copy of a reduced-data run's layers, a transfer across datasets on a half
-    (:func:`cross_on_a_half`), a control on a half (:func:`control_on_a_half`); the last two end in what to do
-    instead (``cross_instead``, ``controls_instead``: train's field words where it warns of them as the run starts,
-    :func:`minitransfer.preflight.warnings_for`; by default, its options')."""
+    its config.json as a dict) and, for a copy, its base's record (read by ``read_source``, named by its
+    ``checkpoint``); None for a run report reads. A reduced-data run that copied layers or froze random ones, a
+    copy of none of the paper's bases (:func:`check_base`'s reason) or of a reduced-data run, a transfer across
+    datasets on a half (:func:`cross_on_a_half`), a control on a half (:func:`control_on_a_half`); the last two end
+    in what to do instead (``cross_instead``, ``controls_instead``: train's field words where it warns of them as
+    the run starts, :func:`minitransfer.preflight.warnings_for`; by default, its options')."""
     (split, seed, half), per_class = _split_of(config), config.get("per_class")
     if per_class and (config.get("copy_from") or config.get("random_frozen")):
         # read as the copy or the control alone, it was pooled with those trained on every image
@@ -277,6 +282,9 @@ def why_left_out(config, read_source, cross_instead=None, controls_instead=None)
                              f"paper's treatments (its reduced-data runs copy and freeze no layer)")
     if config.get("copy_from"):
         source = read_source()
+        unlike_papers = _base_unlike_papers(source)
+        if unlike_papers is not None:
+            return unlike_papers
         if source.get("per_class"):  # a reduced-data run's layers: read as AnB or BnB, it was measured as one
             return UnreadableRun(f"its layers come from a base of {base_text(source)} ({config['copy_from']}): "
                                  f"none of the paper's treatments (they copy from bases trained on every image)")
@@ -292,12 +300,6 @@ def why_left_out(config, read_source, cross_instead=None, controls_instead=None)
 def _split_of(config):
     """(split, split seed, half) of a run's ``config``, as train's defaults fill them."""
     return config.get("split") or "random", int(config.get("split_seed") or 0), config.get("half")
-
-
-def _checked_base(source):
-    """``source``, train's record of a run's base, once :func:`check_base` finds it one of the paper's bases."""
-    check_base(source)
-    return source
 
 
 def _half_words(split, seed, half):

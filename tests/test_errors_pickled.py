@@ -15,7 +15,7 @@ from minitransfer import fileio, grid_folder, lock_holder, run_destination, run_
 from minitransfer.data import build, import_writes, integrity, lock
 from minitransfer.errors import MinitransferError
 from minitransfer.run_outcome import OutOfMemoryMidRun
-from minitransfer.treatments import MeasuredNowhere
+from minitransfer.left_out import MeasuredNowhere
 from test_errors import _exception_classes
 
 HOLDER = lock_holder.Holder(4242, "node7")

@@ -53,8 +53,9 @@ def test_a_base_of_another_precision_and_classes_the_run_shares_is_named_as_give
 
 def test_a_random_weights_control_copied_is_named_as_given(home):
     training.train(config.TrainConfig(out="random.h5", data="data", random_frozen=2, **FAST))
-    warning = _warning(_warnings(out="net.h5", copy_from="random.h5", n=2, data="data"), "none of the paper's bases")
-    assert warning.startswith("`copy_from=random.h5` is a random-weights control"), warning
+    warning = _warning(_warnings(out="net.h5", copy_from="random.h5", n=2, data="data"), "none of the paper's")
+    assert warning.startswith("report will leave this run out: its layers come from random.h5, a random-weights "
+                              "control"), warning
     assert str(home) not in warning
 
 

@@ -12,7 +12,7 @@ from test_experiment import names, trained_grid  # noqa: F401 (a fixture)
 
 from minitransfer import results, scheduler
 from minitransfer.cli import main
-from minitransfer.treatments import UnreadableRun
+from minitransfer.left_out import UnreadableRun
 
 
 def test_an_emptied_result_json_is_written_again_by_the_grid_and_read_by_report(trained_grid, tmp_path):  # noqa: F811

@@ -19,7 +19,7 @@ from minitransfer.checkpoint_info import describe, described
 from minitransfer.cli import main
 from minitransfer.results import collect
 from minitransfer.run_file_readers import FileUnreadable
-from minitransfer.treatments import UnreadableRun
+from minitransfer.left_out import UnreadableRun
 
 LEFT_OUT = "cannot be read, so report leaves the run out: "
 RESUME = ("write it again with `minitransfer train --resume net.run` (or its train command again with --resume auto), "

@@ -7,7 +7,7 @@ import pytest
 
 from minitransfer import config as configs
 from minitransfer import experiment as grid
-from minitransfer import report, treatments
+from minitransfer import left_out, report, treatments
 from minitransfer import train as training
 
 FAST = {"batch_size": 8, "max_iter": 2, "eval_every": 2, "quiet": True, "device": "cpu"}
@@ -59,6 +59,6 @@ def test_a_grids_copy_whose_base_was_a_reduced_data_run_is_not_its_treatment():
     run = grid.Run("random0/A1B", "transfer", "random", 0, target="B", source="A", n=1)
     record = {"split_kind": "random", "split_seed": 0, "split_half": "A", "cross_dataset": False}
     treatments.check_source(run, dict(record, per_class=None))
-    with pytest.raises(treatments.UnreadableRun, match="recorded a base of half A of the random split 0 on at most "
+    with pytest.raises(left_out.UnreadableRun, match="recorded a base of half A of the random split 0 on at most "
                                                        "3 images per class"):
         treatments.check_source(run, dict(record, per_class=3))

@@ -18,8 +18,8 @@ import sys
 
 import click
 
-from minitransfer import (checkpoint, config, config_wording, cuda, fileio, preflight_memory, report, results,
-                          resumed_logs, run_file_readers, run_lock, run_outcome, stopping, treatments)
+from minitransfer import (checkpoint, config, config_wording, cuda, fileio, left_out, preflight_memory, report,
+                          results, resumed_logs, run_file_readers, run_lock, run_outcome, stopping)
 from minitransfer.data import dataset, decoder_pool, devkit, schema
 
 from ._output import (OutputUnwritable, displays_any_name, hold_standard_descriptors, printing, refuse_closed_output,
@@ -49,7 +49,7 @@ EXIT_CODES = (
     (results.BadReference, EXIT_BAD_DATA, "error: bad data"),
     (resumed_logs.RunLogError, EXIT_BAD_DATA, "error: bad data"),
     (run_file_readers.FileUnreadable, EXIT_IO, "error: I/O"),  # an UnreadableRun too: the system would not read it
-    (treatments.UnreadableRun, EXIT_BAD_DATA, "error: bad data"),  # a run's file report cannot read (info)
+    (left_out.UnreadableRun, EXIT_BAD_DATA, "error: bad data"),  # a run's file report cannot read (info)
     (report.RunFolderGiven, EXIT_USAGE, "error"),  # a NoRuns too: RUNS is a run's own folder
     (report.NoRuns, EXIT_ERROR, "error"),
     (run_outcome.Diverged, EXIT_ERROR, "error: training diverged"),
