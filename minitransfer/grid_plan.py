@@ -13,7 +13,7 @@ from minitransfer import config, config_wording, fileio, run_search
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, TREATMENT_FILE, Run, run_dir,
                                      some_names)
-from minitransfer.grid_plan_file import options_fingerprint, plan_read, planned_records, read_plan, records_of
+from minitransfer.grid_plan_file import options_fingerprint, plan_and_fault, planned_records, read_plan, records_of
 from minitransfer.grid_status import BEING_TRAINED, DONE, RESUME, TODO, run_status
 from minitransfer.grid_folder import others_at_work
 from minitransfer.grid_options import SOURCE_DATA
@@ -30,7 +30,7 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     one a grid stopped before its first checkpoint, or one written for SLURM scripts
     (``--emit-slurm``) wrote; its SLURM scripts, where it recorded them, are stale: their tasks
     still queued end without training (:func:`plan_id`), to be cancelled. One that cannot be read (emptied,
-    truncated: :func:`minitransfer.grid_plan_file.plan_read`) is replaced too, and said to be (before,
+    truncated: :func:`minitransfer.grid_plan_file.plan_and_fault`) is replaced too, and said to be (before,
     with no word), as is one that reads but no longer holds the plan a grid wrote (:func:`_not_held`: before,
     ``{}`` or its runs cut were rewritten without a word), and one missing from a folder a grid planned
     (:func:`_missing_plan`). None when it planned them as ``options`` do, or there is none (a new grid).
@@ -39,7 +39,7 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     missing = _missing_plan(out)
     if missing is not None:
         return missing
-    recorded, unreadable = plan_read(out)  # read once: a plan rewritten between reads would be told of in parts
+    recorded, unreadable = plan_and_fault(out)  # read once: a plan rewritten between reads would be told of in parts
     if unreadable is not None:
         return f"{plan} could not be read ({unreadable}): what it held is replaced by this grid's plan"
     differ, compared = _changes(runs, out, options, recorded)

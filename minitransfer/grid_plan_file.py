@@ -105,12 +105,12 @@ def _plain(value):
 
 def read_plan(out):
     """The plan ``OUT/experiment.json`` holds, parsed (a dict); None without a readable one."""
-    return plan_read(out)[0]
+    return plan_and_fault(out)[0]
 
 
-def plan_read(out):
+def plan_and_fault(out):
     """(the plan ``OUT/experiment.json`` holds, parsed, None), or (None, why it cannot be read: None where
-    there is none): for a caller that needs both, from one read (:func:`read_plan` the first alone)."""
+    there is none): for a caller that needs both, from one read (:func:`read_plan` the plan alone)."""
     path = pathlib.Path(out) / PLAN_FILE
     try:
         plan = fileio.parse_json(path.read_text())

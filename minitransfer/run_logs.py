@@ -1,6 +1,6 @@
 """A run's logs read back: the rows of its eval.csv (:func:`read_eval_rows`, :func:`eval_csv_lines`)
-and the records of its metrics.jsonl (:func:`read_metrics`; the divergence it ends with:
-:func:`divergence`). A partial last line (what a crash or a full disk leaves in the middle of an
+and the records of its metrics.jsonl (:func:`read_metrics`; its last: :func:`last_record`; the divergence
+it ends with: :func:`divergence`). A partial last line (what a crash or a full disk leaves in the middle of an
 append) is dropped; so is a row train never writes.
 """
 
@@ -121,21 +121,29 @@ def numbered_lines(path):
 LAST_LINE_BYTES = 64 << 10  # more than train's longest line, a divergence's message with every layer's norms
 
 
+def last_record(metrics):
+    """The record train logged last in the metrics.jsonl ``metrics`` (its last line, parsed), read from the
+    end of the log alone (a CaffeNet run's is 60 MB); {} where there is none (no such file, nothing in it,
+    a line that is no JSON object). A torn last line is a ValueError: what it means is the caller's to say."""
+    try:
+        record = fileio.parse_json(fileio.last_line(metrics, LAST_LINE_BYTES) or "{}")
+    except FileNotFoundError:
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
 DIVERGED = "training diverged: "  # how divergence() begins
 
 
 def divergence(metrics):
     """"training diverged: loss became nan at iteration 2 (lr 1000)" where train's last record in the
-    run's ``metrics`` (its metrics.jsonl) is a divergence: resumed from its checkpoint, the run would
-    diverge again; "" otherwise (training, stopped, finished or failed in another way). Only the end
-    of the log is read: a CaffeNet run's is 60 MB."""
+    run's ``metrics`` (its metrics.jsonl: :func:`last_record`) is a divergence: resumed from its checkpoint,
+    the run would diverge again; "" otherwise (training, stopped, finished or failed in another way)."""
     try:
-        record = fileio.parse_json(fileio.last_line(metrics, LAST_LINE_BYTES) or "{}")
-    except FileNotFoundError:
-        return ""
+        record = last_record(metrics)
     except ValueError:  # a torn last line: not a divergence train logged
         return ""
-    if not isinstance(record, dict) or record.get("event") != "diverged":
+    if record.get("event") != "diverged":
         return ""
     message = record.get("message")
     return DIVERGED + (message.split(";")[0] if isinstance(message, str)

@@ -175,6 +175,5 @@ def _last_logged_iteration(folder):
     metrics.jsonl: a loss, an evaluation or a divergence); 0 for none."""
     evaluated = [row["iteration"] for row in run_logs.read_eval_rows(folder / "eval.csv")]
     metrics = folder / "metrics.jsonl"
-    last = fileio.parse_json(fileio.last_line(metrics, run_logs.LAST_LINE_BYTES) or "{}") if metrics.is_file() else {}
-    logged = last.get("iteration") if isinstance(last, dict) else None
+    logged = (run_logs.last_record(metrics) if metrics.is_file() else {}).get("iteration")
     return max([*evaluated, *([logged] if type(logged) is int else [])], default=0)
