@@ -175,5 +175,8 @@ def _last_logged_iteration(folder):
     metrics.jsonl: a loss, an evaluation or a divergence); 0 for none."""
     evaluated = [row["iteration"] for row in run_logs.read_eval_rows(folder / "eval.csv")]
     metrics = folder / "metrics.jsonl"
-    logged = (run_logs.last_record(metrics) if metrics.is_file() else {}).get("iteration")
+    try:
+        logged = (run_logs.last_record(metrics) if metrics.is_file() else {}).get("iteration")
+    except ValueError:  # a last line torn by a kill: eval.csv still tells
+        logged = None
     return max([*evaluated, *([logged] if type(logged) is int else [])], default=0)

@@ -118,3 +118,15 @@ def test_a_run_whose_checkpoint_was_deleted_after_it_wrote_checkpoints_has_it_mi
     again = CliRunner().invoke(main, [*words, "--overwrite"])
     assert again.exit_code == 0, again.output
     assert CliRunner().invoke(main, ["info", "net.run"]).exit_code == 0
+
+
+def test_a_torn_last_line_of_metrics_leaves_eval_csv_to_tell_the_checkpoint_was_written(micro_data, tmp_path,
+                                                                                      monkeypatch):
+    """A kill as metrics.jsonl was written leaves its last line torn: its eval.csv still records iterations
+    past the first checkpoint, so the checkpoint is missing, not never written."""
+    monkeypatch.chdir(tmp_path)
+    folder = checkpoint_deleted_after_writing(micro_data)[0]
+    with open(folder / "metrics.jsonl", "a") as stream:
+        stream.write('{"iteration": 6, "lo')
+    said = _info_refused(tmp_path)
+    assert "its checkpoint.h5 is missing (moved or deleted since)" in said, said
