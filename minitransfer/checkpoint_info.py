@@ -81,6 +81,7 @@ def described(path):
     finished = at_end and unwritten is None and unreadable is None and left_out is None
     refused = resume_refused(run_folder, saved.meta) if saved.solver is not None and not finished else None
     run = _run(run_folder or _absolute(weights_folder))
+    diverged = (divergence_in(run_folder) or None) if saved.solver is not None and run_folder else None
     summary = {
         "path": str(path), "sha256": saved.sha256, "preset": saved.preset,
         "parameters": int(sum(w.size + b.size for w, b in saved.weights.values())),
@@ -97,7 +98,7 @@ def described(path):
         "resumable": saved.solver is not None and not finished and refused is None,
         "resume_refused": None if refused is None else str(refused),
         "unwritten_result": unwritten, "unreadable": unreadable, "left_out": left_out,
-        "run": run, "diverged": (divergence_in(run_folder) if saved.solver is not None and run_folder else "") or None,
+        "run": run, "diverged": diverged,
         "dataset_fingerprint": meta["dataset_fingerprint"],
         "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
         "config": meta["config"],
