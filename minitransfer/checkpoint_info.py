@@ -55,9 +55,11 @@ def describe(path):
     or from one none of the paper's treatments copy): its run ``folder`` and report's reason (``why``); else None.
     None of them is ``finished``.
     ``run``: the run folder of the network, where it has one (``path`` is its checkpoint.h5, or the weights
-    file its config.json names, beside it): that ``folder`` (absolute), its ``weights_file``
+    file its config.json names, beside it): that ``folder`` (absolute, a link to it resolved, however the
+    network was named: a link of another name does not name its weights file), its ``weights_file``
     (:func:`minitransfer.rundir.weights_for`: where a finished run's weights are, or would be),
-    whether it ``weights_file_exists``, the PID ``training`` it now (None when no process does; -1
+    whether it ``weights_file_exists``, whether the network ``is_weights_file`` (else it is the run's
+    checkpoint.h5), the PID ``training`` it now (None when no process does; -1
     for one starting up: :func:`minitransfer.run_lock.holder`) and the ``training_host`` that PID is
     on where that is another machine (a SLURM task on another node; else None); None for a network
     without a run folder (a weights file copied elsewhere, its run folder deleted).
@@ -81,7 +83,8 @@ def described(path):
     unwritten, unreadable, refusal, left_out = _run_faults(result_folder) if result_folder else (None,) * 4
     finished = at_end and unwritten is None and unreadable is None and left_out is None
     refused = resume_refused(run_folder, saved.meta) if saved.solver is not None and not finished else None
-    run = _run(run_folder or _absolute(weights_folder))
+    run = _run(run_folder if weights_folder is None else weights_folder.resolve(), weights_folder is not None)
+    diverged = (divergence_in(run_folder) or None) if saved.solver is not None and run_folder else None
     summary = {
         "path": str(path), "sha256": saved.sha256, "preset": saved.preset,
         "parameters": int(sum(w.size + b.size for w, b in saved.weights.values())),
@@ -98,7 +101,7 @@ def described(path):
         "resumable": saved.solver is not None and not finished and refused is None,
         "resume_refused": None if refused is None else str(refused),
         "unwritten_result": unwritten, "unreadable": unreadable, "left_out": left_out,
-        "run": run, "diverged": (divergence_in(run_folder) if saved.solver is not None and run_folder else "") or None,
+        "run": run, "diverged": diverged,
         "dataset_fingerprint": meta["dataset_fingerprint"],
         "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
         "config": meta["config"],
@@ -128,14 +131,16 @@ def _training(run_folder):
         return None
 
 
-def _run(folder):
-    """:func:`describe`'s ``run`` of the run folder ``folder`` (absolute), None for none."""
+def _run(folder, is_weights_file):
+    """:func:`describe`'s ``run`` of the run folder ``folder`` (absolute, links resolved, as
+    :func:`minitransfer.checkpoint.run_folder_of` names it), None for none; ``is_weights_file``: the
+    network is its weights file, not its checkpoint."""
     if folder is None:
         return None
     weights = rundir.weights_for(folder)  # reads its config.json
     training = _training(folder)
     return {"folder": str(folder), "weights_file": str(weights), "weights_file_exists": weights.is_file(),
-            "training": training, "training_host": getattr(training, "host", None)}
+            "is_weights_file": is_weights_file, "training": training, "training_host": getattr(training, "host", None)}
 
 
 def _weights_run_folder(path):
@@ -147,12 +152,6 @@ def _weights_run_folder(path):
         return folder if rundir.is_run_dir(folder) and os.path.samefile(rundir.weights_for(folder), path) else None
     except OSError:
         return None
-
-
-def _absolute(folder):
-    """``folder`` as :func:`minitransfer.checkpoint.run_folder_of` names a run folder: absolute, the
-    folders above it resolved, its own name kept (it names its weights file); None for None."""
-    return None if folder is None else folder.absolute().parent.resolve() / folder.name
 
 
 def as_named(path, run_folder):

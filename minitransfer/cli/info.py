@@ -1,6 +1,5 @@
 """``minitransfer info``: what a checkpoint holds and where it came from."""
 
-import os
 import pathlib
 import shlex
 
@@ -26,7 +25,8 @@ from ._output import echo, json_text
               help="Print everything as JSON, with the full configuration and the class table (fc8's output "
                    "label: the class's index, wnid and name, as 'splits --format json' lists them). A field that "
                    "does not apply is null (diverged: null unless its run diverged after it); run: the network's "
-                   "run folder, whose checkpoint or weights file it is, null for a network without one.")
+                   "run folder (a link to it resolved), whose checkpoint or weights file it is (is_weights_file), "
+                   "null for a network without one.")
 def info(checkpoint, as_json):
     """Layers, shapes, frozen flags and provenance of CHECKPOINT: a weights file, a checkpoint, or a
     run folder (its weights file once finished, else its checkpoint).
@@ -224,7 +224,7 @@ def _finished_text(summary):
     folder, where that run's weights file is, or would be (a folder renamed by hand: not beside it);
     of the weights file itself, or a network without a run folder, that it is finished."""
     run = summary["run"]
-    if run is None or _is_weights_file(summary["path"], run):
+    if run is None or run["is_weights_file"]:
         return "finished"
     weights = inputs.display_name(run["weights_file"])
     if run["weights_file_exists"]:
@@ -233,14 +233,6 @@ def _finished_text(summary):
     renamed = (f"; its training wrote {inputs.display_name(written)}"
                if written and pathlib.PurePath(written).name != pathlib.PurePath(run["weights_file"]).name else "")
     return f"finished: the last checkpoint of its run, whose weights file {weights} is not there{renamed}"
-
-
-def _is_weights_file(path, run):
-    """Whether the network at ``path`` is the weights file of its ``run`` (``describe``'s), not its checkpoint."""
-    try:
-        return run["weights_file_exists"] and os.path.samefile(path, run["weights_file"])
-    except OSError:
-        return False
 
 
 def _unwritten_text(result, resumable, resume_refused):

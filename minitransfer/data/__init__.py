@@ -22,7 +22,8 @@
 - :mod:`.text_files`: the text files importers read (UTF-8, named when not; unreadable ones an I/O error);
   :mod:`.inputs`: file names made safe to store and print, hidden and system files, source and output.
 - :mod:`.wordnet`: the is-a graph and the paper's man-made / natural rule (supplement C).
-- :mod:`.splits`: random and family (natural) halves exactly as the original code, reduced training sets.
+- :mod:`.splits`: random and family (natural) halves exactly as the original code, and reduced training
+  sets (a seeded random N per class, where the original kept the first N).
 - :mod:`.loader`: :class:`~.loader.BatchLoader`, seeded batches with prefetch and exact resume
   (:mod:`.loader_workers`: the worker processes that prefetch them).
 

@@ -17,6 +17,13 @@ from .schema import REPREPARE, DatasetError, read_error
 from .shard_format import META_FILE
 
 FOLDER_GONE = "the dataset folder was moved or deleted after this process opened it"
+PREPARED_AGAIN = "the dataset was prepared again after this process opened it"
+
+
+def _meta_changed(folder, fingerprint):
+    """Whether the meta.json of the dataset ``folder`` is no longer the one opened (its sha256 not
+    ``fingerprint``); ``FileNotFoundError`` where it is gone, ``OSError`` where it cannot be read."""
+    return hashlib.sha256((folder / META_FILE).read_bytes()).hexdigest() != fingerprint
 
 
 def check_meta_unchanged(folder, fingerprint):
@@ -25,14 +32,14 @@ def check_meta_unchanged(folder, fingerprint):
     :class:`.schema.DatasetUnreadable` when it cannot be read now (each was "prepared again")."""
     meta = folder / META_FILE
     try:
-        unchanged = hashlib.sha256(meta.read_bytes()).hexdigest() == fingerprint
+        changed = _meta_changed(folder, fingerprint)
     except FileNotFoundError:
         raise DatasetError(f"{folder}: {FOLDER_GONE}, or its {META_FILE} removed ({meta} is gone): rerun "
                            f"giving the folder where it is now, or the prepare command that built it") from None
     except OSError as error:  # no read permission now, a disk's error: not a dataset prepared again
         raise read_error(meta, "meta file", error) from error
-    if not unchanged:
-        raise DatasetError(f"{meta}: the dataset was prepared again after this process opened it; rerun")
+    if changed:
+        raise DatasetError(f"{meta}: {PREPARED_AGAIN}; rerun")
 
 
 def folder_changed(folder, fingerprint, error):
@@ -43,15 +50,15 @@ def folder_changed(folder, fingerprint, error):
     opened."""
     meta = folder / META_FILE
     try:
-        changed = hashlib.sha256(meta.read_bytes()).hexdigest() != fingerprint
+        changed = _meta_changed(folder, fingerprint)
     except FileNotFoundError:
         return DatasetError(f"{folder}: {FOLDER_GONE} ({meta} is gone too; {error})")
     except OSError:
         return None
     if changed:
-        return DatasetError(f"{meta}: the dataset was prepared again, or another folder put in its place, after "
-                            f"this process opened it: its files are not the ones the run started with ({error}); "
-                            f"a run goes on only with the dataset it started with put back there")
+        return DatasetError(f"{meta}: {PREPARED_AGAIN} (or another folder was put in its place): its files are "
+                            f"not the ones the run started with ({error}); a run goes on only with the dataset it "
+                            f"started with put back there")
     return None
 
 
@@ -71,8 +78,8 @@ def still_checked(path, checked):
                            f"{IF_CHANGED}")
 
 
-def check_class_table(folder, meta, classes):
-    """The class table ``classes`` of the dataset ``folder`` (from its meta.json, ``meta``) against the digest
+def check_class_table(folder, meta):
+    """The class table of the dataset ``folder`` (its meta.json's ``classes``, ``meta``) against the digest
     mean.h5 recorded at the import (datasets prepared before the digest existed have none: nothing to compare)."""
     path = folder / meta["mean"]["file"]
     try:
@@ -80,7 +87,7 @@ def check_class_table(folder, meta, classes):
             recorded = hdf5_files.plain_attribute(handle.attrs.get("classes_sha256"))
     except OSError as error:
         raise read_error(path, "mean image", error) from error
-    if recorded is not None and recorded != schema.classes_sha256(classes):
+    if recorded is not None and recorded != schema.classes_sha256(meta["classes"]):
         raise DatasetError(f"{folder / META_FILE}: the class table (names, wnids, families) is not the one "
                            f"the dataset was prepared with ({path} records its sha256): meta.json was edited; "
                            f"{REPREPARE}")

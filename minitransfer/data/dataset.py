@@ -183,7 +183,7 @@ class Dataset:
         every file of a dataset opened for some subsets (:attr:`subsets`): nothing is passed unchecked."""
         self._record_checked(self._check_files(self.checked_files(subset)))
         if subset is None:
-            check_class_table(self.path, self.meta, self.classes)
+            check_class_table(self.path, self.meta)
 
     def _check_files(self, files):
         """:func:`check_files` of ``files``; a file found changed with the whole folder is said as such
@@ -232,7 +232,7 @@ class Dataset:
                 self._labels.pop(subset, None)
                 self.labels(subset)
             self.mean()
-            check_class_table(self.path, self.meta, self.classes)
+            check_class_table(self.path, self.meta)
 
 
 

@@ -128,8 +128,8 @@ def _prepare_it(path):
 def images_to_prepare(path):
     """Whether the folder ``path`` holds images not prepared yet (:func:`unprepared_images`: class folders
     holding an image, or image files to sort into them; no dataset's, run's or report's folder): a SOURCE of
-    `prepare folder`. Told by :func:`not_a_dataset`'s own look at the folder (:func:`_folder_finding`), taken
-    once: it was taken, then its results folder, datasets and images looked for again."""
+    `prepare folder`. Told by :func:`not_a_dataset`'s own look at the folder (:func:`_folder_finding`): one look
+    at it says both what it is and whether it holds images to prepare."""
     path = pathlib.Path(path)
     return os.path.isdir(path) and not (path / META_FILE).is_file() and _folder_finding(path).images
 

@@ -1,4 +1,4 @@
-"""Class splits (halves A / B) and reduced training sets, exactly as the original experiments.
+"""Class splits (halves A / B), drawn as the original experiments drew them, and reduced training sets.
 
 - ``random``, seed s (paper §3, convnet_transfer's code): NumPy's legacy generator seeded with
   the *list* ``[s]`` (``[s]`` and ``s`` give different streams), then
@@ -12,6 +12,8 @@
   one chosen at import), else ``natural``: for ImageNet A = natural, B = man-made, the original
   repository's naming.
 - ``all``: every class (the random-weights control and full-data baselines).
+- Reduced training sets (``train --per-class N``, :func:`select_per_class`): a seeded random N images
+  of each class (the run's --seed), where the original kept the first N of each class in its file list.
 
 Inside a half, labels are renumbered 0..C'−1 in ascending original-index order. A split is index
 lists over the dataset's images, never a copy.

@@ -4,6 +4,7 @@ script testing ``is not None`` flagged every network); a finished run named by i
 weights file had ``run`` null, its checkpoint's the folder (read for its result.json all the same)."""
 
 import json
+import os
 import shutil
 
 import pytest
@@ -46,6 +47,7 @@ def test_run_is_the_run_folder_however_the_finished_network_is_named(finished, g
     assert summary["finished"] is True
     assert summary["run"] == {"folder": str(finished.resolve() / "net.run"),
                               "weights_file": str(finished.resolve() / "net.h5"), "weights_file_exists": True,
+                              "is_weights_file": given == "net.h5" or given == "net.run",  # net.run: its net.h5
                               "training": None, "training_host": None}, summary["run"]
     said = _info(given).splitlines()[1]
     checkpoint = given.endswith("checkpoint.h5")  # the last checkpoint names its weights file; the file itself not
@@ -58,3 +60,16 @@ def test_run_is_null_for_a_weights_file_without_its_run_folder(finished):
     shutil.copy(finished / "net.h5", finished / "elsewhere" / "net.h5")
     summary = json.loads(_info("elsewhere/net.h5", "--json"))
     assert summary["run"] is None and summary["finished"] is True and summary["diverged"] is None
+
+
+def test_a_linked_run_folder_is_the_folder_it_leads_to_given_its_checkpoint_or_its_weights_file(finished):
+    """``latest.run -> net.run`` and ``latest.h5 -> net.h5``: given the checkpoint through the link, run was
+    net.run (a link of another name does not name its weights file: latest.h5 need not be there); given
+    latest.h5 it was latest.run, another folder for the same run."""
+    (finished / "latest.run").symlink_to("net.run")
+    (finished / "latest.h5").symlink_to("net.h5")
+    for given in ("latest.run/checkpoint.h5", "latest.h5"):
+        run = json.loads(_info(given, "--json"))["run"]
+        assert (run["folder"], run["weights_file"]) == (os.path.realpath("latest.run"), os.path.realpath("latest.h5"))
+        assert run["is_weights_file"] is (given == "latest.h5"), run
+    assert _info("latest.h5").splitlines()[1].endswith("iteration 2 (finished)")
