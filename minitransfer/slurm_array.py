@@ -40,6 +40,7 @@ from minitransfer import lock_holder, run_lock
 from minitransfer import experiment as grid
 from minitransfer.grid_folder import GridLock
 from minitransfer.grid_outcome import EXIT_BUSY, EXIT_IO
+from minitransfer.grid_status import WEIGHTS_ALONE
 from minitransfer.slurm_finished import finished_lines
 from minitransfer.slurm_plan import HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMIT_FILE, plan_check, plan_file_check
 from minitransfer.slurm_sbatch import sbatch_quote
@@ -315,11 +316,18 @@ def _unsaid_end_lines(stage):
 
 
 def _how_it_goes(finished, unstarted):
-    """Bash lines setting ``$how`` to what the task's training does with its run now: ``finished`` where
-    the run is, resuming it from its checkpoint where it has one, else ``unstarted``."""
+    """Bash lines setting ``$how`` to what the task's training does with its run now, as a local grid says it
+    (:func:`~minitransfer.grid_launch.start_line`): ``finished`` where the run is; resuming it from its checkpoint
+    where it has one, unless its train finds it bad (:data:`~minitransfer.grid_status.BAD_CHECKPOINT`: telling
+    one takes Python, so said as a condition); trying it where its weights are there without a checkpoint
+    (:data:`~minitransfer.grid_status.WEIGHTS_ALONE`: its train refuses to replace them, exit 2); else
+    ``unstarted``. Before, the first two were said to resume the run and to start it."""
     checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
     return [
         f'  if finished; then how={shlex.quote(finished)}; elif [ -e "$out/$run.run/"{checkpoint} ]; then',
-        f'    how="resumes the run from its checkpoint, $out/$run.run/"{checkpoint}',
+        f'    how="resumes the run from its checkpoint, $out/$run.run/"{checkpoint}'
+        "\", unless its train finds it bad (it then refuses to resume it)\"",
+        '  elif [ -e "$out/$run.h5" ]; then',
+        f'    how="tries the run ({WEIGHTS_ALONE}, $out/$run.h5): its train refuses to replace them"',
         f'  else how={shlex.quote(unstarted)}; fi',
     ]
