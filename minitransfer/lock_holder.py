@@ -14,7 +14,10 @@ RECORD_BYTES = 320  # a lock file's "PID HOST" line: a host name has at most 255
 # how much of the record they take at most: the second line, "NAME=VALUE" each
 SLURM_VARIABLES = ("SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID", "SLURMD_NODENAME")
 SLURM_BYTES = 512
-_SLURM_VALUE = re.compile(r"[\w.-]{1,64}")  # job ids and node names: nothing that splits or garbles a record
+# job ids and node names: nothing that splits or garbles a record; ASCII, as Python's re and bash's =~ (in the C
+# locale) both read it (:func:`holder_named_lines`)
+SLURM_VALUE = "[A-Za-z0-9_.-]{1,64}"
+_SLURM_VALUE = re.compile(SLURM_VALUE)
 
 
 def this_process_record():
@@ -24,12 +27,13 @@ def this_process_record():
     :func:`read_holder` reads it. The first line is then padded to :data:`RECORD_BYTES`: older versions read
     that many bytes as "PID HOST", and a SLURM task's wait for a run (:mod:`minitransfer.slurm_array`) the
     first line alone."""
-    first = f"{os.getpid()} {socket.gethostname()}"
+    first = f"{os.getpid()} {socket.gethostname()}".encode()
     slurm = " ".join(f"{name}={os.environ[name]}" for name in SLURM_VARIABLES
                      if _SLURM_VALUE.fullmatch(os.environ.get(name, "")))
     if not slurm:
-        return f"{first}\n".encode()
-    return f"{first.ljust(RECORD_BYTES - 1)}\n{slurm}\n".encode()
+        return first + b"\n"
+    # bytes padded, not characters: a host name not in ASCII would push the SLURM line past its place
+    return first.ljust(RECORD_BYTES - 1) + f"\n{slurm}\n".encode()
 
 
 class Holder(int):
@@ -52,13 +56,17 @@ class Holder(int):
 def read_holder(descriptor):
     """The :class:`Holder` an open lock file names: "PID HOST" and its SLURM job's line, or "PID HOST" or
     "PID" alone as older versions (or a process outside SLURM) wrote it; None where it names none (not
-    written yet)."""
-    first, _, rest = os.pread(descriptor, RECORD_BYTES + SLURM_BYTES, 0).decode(errors="replace").partition("\n")
-    pid, _, host = first.strip().partition(" ")
+    written yet). The SLURM line is read only right after a first line padded as :func:`this_process_record`
+    pads it, and only whole (its newline written): on a file system without locks two processes may write
+    at once, one's short record over the other's long one, whose job is not the PID's."""
+    first, ended, rest = os.pread(descriptor, RECORD_BYTES + SLURM_BYTES, 0).partition(b"\n")
+    line, whole, _ = rest.partition(b"\n")
+    line = line.decode(errors="replace") if ended and whole and len(first) == RECORD_BYTES - 1 else ""
+    pid, _, host = first.decode(errors="replace").strip().partition(" ")
     if not (pid.isascii() and pid.isdigit()):
         return None
     host = host.strip()
-    slurm = dict(field.partition("=")[::2] for field in rest.split())
+    slurm = dict(field.partition("=")[::2] for field in line.split())
     slurm = {name: slurm[name] for name in SLURM_VARIABLES if _SLURM_VALUE.fullmatch(slurm.get(name, ""))}
     return Holder(int(pid), host if host and host != socket.gethostname() else None, _job(slurm),
                   slurm.get("SLURMD_NODENAME"))
@@ -70,6 +78,46 @@ def _job(slurm):
     if "SLURM_ARRAY_JOB_ID" in slurm and "SLURM_ARRAY_TASK_ID" in slurm:
         return f"{slurm['SLURM_ARRAY_JOB_ID']}_{slurm['SLURM_ARRAY_TASK_ID']}"
     return slurm.get("SLURM_JOB_ID")
+
+
+def holder_named_lines():
+    """Bash function ``holder_named``: reading a lock file's record on its standard input as :func:`read_holder`
+    reads it, sets ``named`` to its holder in :func:`minitransfer.run_lock.pid_named`'s words ("SLURM job 1234_5
+    on node node7", "PID 4242 on host node7", "PID 4242"), or to nothing where it names none. For a SLURM task
+    waiting for a run (:mod:`minitransfer.slurm_array`); made from this module's constants, so that both read
+    one format. The host compared with ``uname -n``: ``$HOSTNAME`` may be the login node's, passed on by sbatch."""
+    return [
+        "holder_named() {",
+        "  local LC_ALL=C first='' line='' pid='' host='' field name job='' node=''  # C: ${#first} counts bytes",
+        f"  local valid='^{SLURM_VALUE}$'",
+        "  local -a fields=()",
+        "  local -A slurm=()",
+        '  named=""',
+        "  IFS= read -r first || true",
+        '  read -r pid host <<< "$first"',
+        '  [[ "$pid" =~ ^[0-9]+$ ]] || return 0',
+        '  if [ "$host" = "$(uname -n)" ]; then host=""; fi',
+        "  # the SLURM line only right after a padded first line, and whole: not a writer's under another's record",
+        f'  if [ "${{#first}}" -eq {RECORD_BYTES - 1} ] && IFS= read -r line; then read -ra fields <<< "$line"; fi',
+        '  for field in ${fields[@]+"${fields[@]}"}; do  # +: bash before 4.4 takes an empty array as unset',
+        "    name=${field%%=*}",
+        f'    case "$name" in {"|".join(SLURM_VARIABLES)})',
+        '      if [[ "$field" == *=* ]]; then slurm[$name]=${field#*=}; else slurm[$name]=""; fi ;;',
+        "    esac",
+        "  done",
+        f"  for name in {' '.join(SLURM_VARIABLES)}; do",
+        '    [[ "${slurm[$name]-}" =~ $valid ]] || unset "slurm[$name]"',
+        "  done",
+        '  if [ -n "${slurm[SLURM_ARRAY_JOB_ID]-}" ] && [ -n "${slurm[SLURM_ARRAY_TASK_ID]-}" ]; then',
+        "    job=${slurm[SLURM_ARRAY_JOB_ID]}_${slurm[SLURM_ARRAY_TASK_ID]}",
+        "  else job=${slurm[SLURM_JOB_ID]-}; fi",
+        "  node=${slurm[SLURMD_NODENAME]-}",
+        '  if [ -z "$job" ]; then named="PID $pid${host:+ on host $host}"; return 0; fi',
+        '  named="SLURM job $job${host:+ on host $host}"',
+        '  if [ -n "$node" ]; then named="SLURM job $job on node $node"; fi',
+        '  if [ -z "$host" ]; then named+=", PID $pid"; fi',
+        "}",
+    ]
 
 
 def is_this_process(written, pid=None):

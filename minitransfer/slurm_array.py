@@ -36,10 +36,11 @@ task cancelled while pending: SLURM then drops the dependency) says so and ends 
 
 import shlex
 
-from minitransfer import run_lock
+from minitransfer import lock_holder, run_lock
 from minitransfer import experiment as grid
 from minitransfer.grid_folder import GridLock
 from minitransfer.grid_outcome import EXIT_BUSY, EXIT_IO
+from minitransfer.grid_status import WEIGHTS_ALONE
 from minitransfer.slurm_finished import finished_lines
 from minitransfer.slurm_plan import HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMIT_FILE, plan_check, plan_file_check
 from minitransfer.slurm_sbatch import sbatch_quote
@@ -135,6 +136,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
         ' restart ${SLURM_RESTART_COUNT:-0}; output in $log"',
         *_unsaid_end_lines(stage),
+        *lock_holder.holder_named_lines(),
         "# Another process training the run (a local `minitransfer experiment` on OUT, or a task of another",
         "# submission) holds its lock (flock on <run>.run/lock, run_lock.RunLock), which the kernel releases when",
         "# it ends: a lock file left behind holds nobody up. Wait for it, then finish or resume what it left.",
@@ -145,10 +147,9 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         f'  {{ exec 7< "$out/$run.run/{run_lock.RunLock.FILE}"; }} 2>/dev/null || return 1',
         "  flock --shared --nonblock 7",
         '  if [ "$?" -ne 1 ]; then exec 7<&-; return 1; fi  # free, or a file system without locks',
-        '  local pid="" host=""',
-        "  read -r pid host <&7 || true  # as RunLock writes it: PID and host (only a PID, from older versions)",
-        '  if [ "$host" = "$(uname -n)" ]; then host=""; fi  # uname: $HOSTNAME may be that of the login node',
-        '  echo "run $run: being trained by another process${pid:+ (PID $pid${host:+ on host $host})}; waiting for it'
+        '  local named=""',
+        "  holder_named <&7  # as RunLock writes it: its SLURM job and node, or its PID and host",
+        '  echo "run $run: being trained by another process${named:+ ($named)}; waiting for it'
         ' to release the run,'
         " holding this task's allocation idle meanwhile (scancel ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID to free"
         f' it, then rerun {SUBMIT_FILE} once that process has ended)"',
@@ -315,11 +316,18 @@ def _unsaid_end_lines(stage):
 
 
 def _how_it_goes(finished, unstarted):
-    """Bash lines setting ``$how`` to what the task's training does with its run now: ``finished`` where
-    the run is, resuming it from its checkpoint where it has one, else ``unstarted``."""
+    """Bash lines setting ``$how`` to what the task's training does with its run now, as a local grid says it
+    (:func:`~minitransfer.grid_launch.start_line`): ``finished`` where the run is; resuming it from its checkpoint
+    where it has one, unless its train finds it bad (:data:`~minitransfer.grid_status.BAD_CHECKPOINT`: telling
+    one takes Python, so said as a condition); trying it where its weights are there without a checkpoint
+    (:data:`~minitransfer.grid_status.WEIGHTS_ALONE`: its train refuses to replace them, exit 2); else
+    ``unstarted``. Before, the first two were said to resume the run and to start it."""
     checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
     return [
         f'  if finished; then how={shlex.quote(finished)}; elif [ -e "$out/$run.run/"{checkpoint} ]; then',
-        f'    how="resumes the run from its checkpoint, $out/$run.run/"{checkpoint}',
+        f'    how="resumes the run from its checkpoint, $out/$run.run/"{checkpoint}'
+        "\", unless its train finds it bad (it then refuses to resume it)\"",
+        '  elif [ -e "$out/$run.h5" ]; then',
+        f'    how="tries the run ({WEIGHTS_ALONE}, $out/$run.h5): its train refuses to replace them"',
         f'  else how={shlex.quote(unstarted)}; fi',
     ]

@@ -120,3 +120,69 @@ def test_a_slurm_value_that_would_garble_the_record_is_left_out(tmp_path, taken_
     found = run_lock.holder(experiment.run_dir(tmp_path, run))
     assert (found.job, found.node) == (_job(ARRAY_TASK), None)
     assert run_lock.pid_named(found) == f"SLURM job {_job(ARRAY_TASK)} on host node7.cluster"
+
+
+def _padded(first):
+    """A SLURM task's first line as a reader finds it: "PID HOST" padded with blanks to RECORD_BYTES - 1 bytes."""
+    first = first.encode()
+    return first + b" " * (lock_holder.RECORD_BYTES - 1 - len(first))
+
+
+SLURM_LINE = b"SLURM_JOB_ID=1240 SLURM_ARRAY_JOB_ID=1234 SLURM_ARRAY_TASK_ID=5 SLURMD_NODENAME=node7\n"
+RECORDS = {
+    "array-task": _padded("4242 node7.cluster") + b"\n" + SLURM_LINE,
+    "this-host": _padded(f"4242 {socket.gethostname()}") + b"\n" + SLURM_LINE,
+    "plain-job": _padded("4242 node7.cluster") + b"\nSLURM_JOB_ID=1240 SLURMD_NODENAME=node7\n",
+    "no-node": _padded("4242 node7.cluster") + b"\nSLURM_JOB_ID=1240 SLURMD_NODENAME=node 7\n",
+    "duplicate": _padded("4242 node7.cluster") + b"\n" + SLURM_LINE[:-1] + b" SLURM_JOB_ID=1;2\n",
+    # another writer's short record over a SLURM task's (a file system without locks): its PID, not that job
+    "interleaved": b"5555 nodeY\n" + (_padded("4242 node7.cluster") + b"\n" + SLURM_LINE)[11:],
+    "line-cut-short": _padded("4242 node7.cluster") + b"\n" + SLURM_LINE[:40],
+    "line-not-next": _padded("4242 node7.cluster") + b"\n\n" + SLURM_LINE,
+    "older": b"4242 node7\n",
+    "pid-only": b"4242\n",
+    "not-written": b"",
+}
+
+
+def _read(path):
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        return lock_holder.read_holder(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+@pytest.mark.parametrize("record", RECORDS.values(), ids=RECORDS.keys())
+def test_a_slurm_task_names_a_holder_in_the_words_of_the_python(tmp_path, record):
+    """A SLURM task waiting for a run (slurm_array's waited_for_release) names its holder with the bash
+    that lock_holder generates; the grid's dry run and errors with read_holder and pid_named: the same
+    words, from the same record. Before, the task said "PID 4242 on host node7.cluster" of a SLURM task."""
+    (tmp_path / "lock").write_bytes(record)
+    found = _read(tmp_path / "lock")
+    script = "\n".join([*lock_holder.holder_named_lines(), 'holder_named < "$1"; printf "%s" "$named"'])
+    named = subprocess.run(["bash", "-c", script, "-", tmp_path / "lock"], capture_output=True, text=True,
+                           check=True).stdout
+    assert named == ("" if found is None else run_lock.pid_named(found))
+
+
+def test_a_short_record_written_over_a_slurm_tasks_is_not_given_its_job(tmp_path):
+    """Two writers at once (no locks): one truncates, the other writes its long record, the first its
+    "5555 nodeY" at offset 0. Before, 5555 was named "SLURM job 1234_5 on node node7", that job's."""
+    (tmp_path / "lock").write_bytes(RECORDS["interleaved"])
+    found = _read(tmp_path / "lock")
+    assert (found, found.host, found.job, found.node) == (5555, "nodeY", None, None)
+
+
+def test_a_host_name_not_in_ascii_is_padded_in_bytes(tmp_path, monkeypatch):
+    """Padded in characters, "nœud7" made the first line a byte longer than RECORD_BYTES - 1, past where
+    readers look for the SLURM line."""
+    monkeypatch.setattr(socket, "gethostname", lambda: "nœud7")
+    for name, value in ARRAY_TASK.items():
+        monkeypatch.setenv(name, value)
+    record = lock_holder.this_process_record()
+    assert record.index(b"\n") == lock_holder.RECORD_BYTES - 1
+    (tmp_path / "lock").write_bytes(record)
+    monkeypatch.setattr(socket, "gethostname", lambda: "login")
+    found = _read(tmp_path / "lock")
+    assert (found, found.host, found.job, found.node) == (os.getpid(), "nœud7", _job(ARRAY_TASK), "node7")

@@ -890,20 +890,22 @@ def output_until(task, text):
     raise AssertionError(f"the task ended (exit {task.wait()}) without {text!r}:\n{''.join(lines)}")
 
 
-@pytest.mark.parametrize("left", ["finished", "checkpoint", "nothing"],
-                         ids=["finished-there", "stopped-there", "stopped-before-a-checkpoint"])
+@pytest.mark.parametrize("left", ["finished", "checkpoint", "nothing", "weights"],
+                         ids=["finished-there", "stopped-there", "stopped-before-a-checkpoint", "weights-alone"])
 def test_task_waits_for_another_process_training_its_run(tmp_path, fake_slurm, left):
     """Another process trains the run (a local grid of the same options on OUT, or a task of a second
     submission): the task's train was refused (exit 2), and the task failed, although that process
     would finish the run. It waits for it to release the run's lock, then ends as done where that
     process finished the run, or trains it (resuming from what it left) where it stopped unfinished;
     saying so as the wait ends, as the training it starts says nothing in the task's output until it
-    ends (minutes later: a task seen waiting, then silent, was cancelled as idle)."""
+    ends (minutes later: a task seen waiting, then silent, was cancelled as idle). Its weights left without a
+    checkpoint, its train refuses to replace them (exit 2), as the task says (before, "starts the run"); of a
+    checkpoint, whether its train can resume it takes Python to tell, which the task says (it said "resumes")."""
     finished_there = left == "finished"
     out, scripts = tmp_path / "my grid's ü" / "grid", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
     with run_lock.RunLock(out / "random0/baseB.run"):  # as the other process's train holds it
-        task = run_task(scripts, "bases.sh", 1)
+        task = run_task(scripts, "bases.sh", 1, **({"FAKE_TRAIN_EXIT": "2"} if left == "weights" else {}))
         waiting = output_until(task, "waiting for it to release the run")
         assert (f"run random0/baseB: being trained by another process (PID {os.getpid()}); waiting for it to release "
                 "the run, holding this task's allocation idle meanwhile (scancel 77_1 to free it, then rerun "
@@ -912,27 +914,38 @@ def test_task_waits_for_another_process_training_its_run(tmp_path, fake_slurm, l
             finish(out, "random0/baseB")
         elif left == "checkpoint":
             interrupt(out, "random0/baseB")
+        elif left == "weights":
+            (out / "random0/baseB.h5").write_text("weights")
     output = waiting + task.communicate(timeout=GUARD_SECONDS)[0]
-    assert task.returncode == 0, output
+    assert task.returncode == (2 if left == "weights" else 0), output
     now = {"finished": "finds the run finished: its train checks it",
-           "checkpoint": f"resumes the run from its checkpoint, {out / 'random0/baseB.run' / grid.CHECKPOINT_FILE}",
-           "nothing": "starts the run: it has no checkpoint"}[left]
+           "checkpoint": f"resumes the run from its checkpoint, {out / 'random0/baseB.run' / grid.CHECKPOINT_FILE}, "
+                         "unless its train finds it bad (it then refuses to resume it)",
+           "nothing": "starts the run: it has no checkpoint",
+           "weights": f"tries the run (weights without a checkpoint, {out / 'random0/baseB.h5'}): its train refuses "
+                      "to replace them"}[left]
     resumed = f"run random0/baseB: the other process has released the run (it ended); this task now {now}\n"
     assert output[len(waiting):].startswith(resumed), output
     events = out / "random0/baseB.run/events"
     if finished_there:
         assert output.endswith("run random0/baseB: finished by another process\n") and not events.exists()
+    elif left == "weights":
+        assert "FAILED: refused by train (exit 2" in output, output
     else:
         assert output.endswith("run random0/baseB: done\n") and events.read_text().split() == ["start", "finished"]
 
 
-@pytest.mark.parametrize("record, named", [(b"4242 node7\n", "PID 4242 on host node7"),
-                                           (f"4242 {os.uname().nodename}\n".encode(), "PID 4242"),
-                                           (b"4242\n", "PID 4242")], ids=["other-node", "this-node", "older-record"])
+@pytest.mark.parametrize("record, named", [
+    (b"4242 node7\n", "PID 4242 on host node7"), (f"4242 {os.uname().nodename}\n".encode(), "PID 4242"),
+    (b"4242\n", "PID 4242"),
+    (b"4242 node7.cluster".ljust(319) + b"\nSLURM_JOB_ID=1240 SLURM_ARRAY_JOB_ID=1234 SLURM_ARRAY_TASK_ID=5 "
+     b"SLURMD_NODENAME=node7\n", "SLURM job 1234_5 on node node7"),
+], ids=["other-node", "this-node", "older-record", "slurm-task"])
 def test_task_waiting_for_a_run_trained_on_another_node_names_that_node(tmp_path, fake_slurm, record, named):
     """The run's lock held by a process on another node (a task of a second submission there): its PID
     is that node's, and is named with it; not with this one's, nor with $HOSTNAME, which sbatch passes on
-    from the shell that submitted the job (here set to another name)."""
+    from the shell that submitted the job (here set to another name). A SLURM task's record (its first line
+    padded to 319 bytes) names its job and node, which scancel takes: before, "PID 4242 on host node7.cluster"."""
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
     (out / "random0/baseB.run").mkdir(parents=True, exist_ok=True)

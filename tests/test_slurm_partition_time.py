@@ -231,7 +231,8 @@ def test_cli_time_under_5_minutes_says_what_to_give(tmp_path, synthetic_8):
 
 @pytest.mark.parametrize("checkpoint, said", [
     (False, "starts the run over: it has no checkpoint"),
-    (True, "resumes the run from its checkpoint, {out}/random0/baseB.run/checkpoint.h5"),
+    (True, "resumes the run from its checkpoint, {out}/random0/baseB.run/checkpoint.h5, unless its train finds it bad"
+           " (it then refuses to resume it)"),
 ], ids=["no-checkpoint", "checkpoint"])
 def test_task_restarted_after_a_start_killed_without_a_word_says_so(tmp_path, fake_slurm, checkpoint, said):
     """slurmd and the training killed -9 (a node lost): SLURM requeued the task, whose output went from
