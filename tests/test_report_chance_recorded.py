@@ -1,8 +1,9 @@
 """A base is judged against chance by the validation images it was scored on, a fact of the run that
 train records in result.json: the report read the count from the dataset as it is now, and where
 that was prepared again or moved it dropped the base from its caveats without a word. Where a run
-written before does not record it and the dataset no longer tells, the report says so. Bases scored
-on different counts are each said with their own (the fewest was said for all)."""
+written before does not record it and the dataset no longer tells, the report says so, once for the
+bases of a dataset. Bases scored on different counts are each said with their own (the fewest was said
+for all)."""
 
 import json
 import shutil
@@ -61,9 +62,9 @@ def test_bases_at_chance_stay_said_once_their_dataset_is_moved(tmp_path, recorde
         assert before in warnings, warnings
     else:
         [unjudged] = [w for w in warnings if w.startswith("bases not judged against chance")]
-        assert unjudged.startswith(f"bases not judged against chance (2): random0/baseA (30.0%: its dataset {data} "
-                                   f"cannot be read (moved or deleted since)), random0/baseB (30.0%: its dataset "
-                                   f"{data} cannot be read (moved or deleted since)); their result.json"), unjudged
+        assert unjudged.startswith(f"bases not judged against chance (2): random0/baseA (30.0%), random0/baseB "
+                                   f"(30.0%): their dataset {data} cannot be read here (moved, deleted, or another "
+                                   f"machine's); their result.json"), unjudged
 
 
 def _base(name, accuracy, dataset, fingerprint=None, scored_on=()):
@@ -77,8 +78,8 @@ def test_a_base_on_a_dataset_prepared_again_is_judged_by_its_recorded_count(tmp_
     [said] = run_caveats.at_chance([_base("all0/base0", 0.2, dataset, fingerprint="0" * 64, scored_on=(18, 6))])
     assert said.startswith(f"{CANNOT_BE_TOLD}18 validation images (1): all0/base0 (20.0%, chance 16.7%); "), said
     [said] = run_caveats.at_chance([_base("all0/base0", 0.2, dataset, fingerprint="0" * 64)])
-    assert said.startswith(f"bases not judged against chance (1): all0/base0 (20.0%: its dataset {dataset.path} "
-                           f"was prepared again since it trained); "), said
+    assert said.startswith(f"bases not judged against chance (1): all0/base0 (20.0%): its dataset {dataset.path} "
+                           f"was prepared again since train recorded it; "), said
 
 
 def test_bases_scored_on_different_counts_are_each_said_with_their_own(tmp_path):
