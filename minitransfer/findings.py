@@ -22,8 +22,9 @@ ones (a random split's AnB; and, where there are natural-split runs at a common 
 split's AnB, "even from a distant task", §4.3). A cross-dataset grid (experiment --source-data) has the first three
 measured across datasets too: SnT (layers of the source dataset's base) at the lowest n about as good as the
 target's base, below TnT at the top n, and SnT+ at or above its base. A claim whose networks copy from or are
-measured against bases no better than chance (:func:`minitransfer.run_facts.bases_at_chance`) is not judged: those
-bases learned nothing, or were scored on too few validation images to tell.
+measured against bases no better than chance (:func:`minitransfer.run_facts.bases_against_chance`) is not judged:
+those bases learned nothing, or were scored on too few validation images to tell, or on images that cannot be known
+now (an older result.json, its dataset prepared again or moved since).
 The runs to read with care are :mod:`minitransfer.run_caveats`'; what a finding adds for those it measured,
 :mod:`minitransfer.findings_caveats`'.
 """
@@ -36,7 +37,7 @@ from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
 from minitransfer.findings_caveats import (MIN_NETWORKS, halves_said, judged, more_networks, seed_spread_words,
                                            seen_caveat, too_few, unresolved)
 from minitransfer.results import Spread, mean, natural_families, relative_by_base, relative_by_n
-from minitransfer.run_facts import bases_at_chance
+from minitransfer.run_facts import bases_against_chance
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points
@@ -74,7 +75,7 @@ def findings(results, facts=None, bases=None):
     "within-dataset": a script finds every claim of findings.md, a line each, and no other). ``facts``:
     the datasets already read (:func:`minitransfer.run_facts.validation_sets`'); ``bases``: the
     :class:`minitransfer.comparisons.Bases` of ``results``, built once for every claim (now, where None)."""
-    chance = bases_at_chance(results, facts)
+    chance = bases_against_chance(results, facts)
     bases = built_bases(results, bases)
     within = (general(results, bases=bases), specific(results, bases=bases), fine_tuning(results, bases=bases),
               dissimilar(results, bases), random_weights(results, bases)) + random_weights_dissimilar(results, bases)
@@ -233,7 +234,7 @@ def _against_selffers(results, split, bases, claim, said, used):
     names, bases = _NAMES[split], built_bases(results, bases)  # its bases, so each n's networks are looked up alone
     common = set(relative_by_n(results, split, "AnB+", bases=bases)) & set(
         relative_by_n(results, split, "BnB+", bases=bases))
-    runs_at = {}  # n -> its networks, in their order: grouped in one pass, not one pass over every run per n
+    runs_at = {}  # n -> its networks, in their order, grouped in one pass over the runs
     for r in results:
         runs_at.setdefault(r.run.n, []).append(r)
     by_base, by_n, counts = {}, {}, [0, 0]  # base -> [differences], n -> [differences]

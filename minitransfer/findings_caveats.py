@@ -1,5 +1,6 @@
 """What a finding (:mod:`minitransfer.findings`) says besides its numbers: not judged where some of
-the bases of its splits are no better than chance (:func:`judged`, naming a few of them:
+the bases of its splits are no better than chance, or cannot be judged against it (:func:`judged`, naming
+a few of them:
 :func:`chance_named`); for a claim across datasets, a caveat where the transfers it measured copied
 layers that had seen their classes (:func:`seen_caveat`); and, for a claim not resolved, why, with
 the option that trains more networks of the groups it compares (:func:`too_few`, :func:`unresolved`); and
@@ -10,7 +11,8 @@ which family, which the paper's text names the other way round (:func:`natural_h
 import dataclasses
 
 from minitransfer.experiment import CROSS, some_names
-from minitransfer.run_facts import PAPER_FAMILIES, at_chance_kinds, classes_matched_by, natural_families
+from minitransfer.run_facts import (PAPER_FAMILIES, at_chance_kinds, cannot_be_told, classes_matched_by,
+                                    natural_families, not_judged_remedy, not_judged_words)
 from minitransfer.run_labels import label_pattern
 
 MIN_NETWORKS = 2  # a standard deviation, hence a standard error, needs two values at least
@@ -25,14 +27,17 @@ _BASES_OF = {"general": ("random",), "specific": ("random",), "fine-tuning": ("r
 CHANCE_NAMED = 3  # bases at chance a finding names; the runs to read with care list every one
 
 
-def judged(finding, at_chance):
-    """``finding``, or where some of the bases of its splits are no better than chance (``at_chance``:
-    :func:`minitransfer.run_facts.bases_at_chance`), its measurement not judged: those bases learned
-    nothing, so a difference from them, or from a transfer of their layers, is none of features; or
-    they were scored on too few validation images to tell (:func:`minitransfer.run_facts.at_chance_kinds`)."""
-    nothing, untold, fewest = at_chance_kinds([found for found in at_chance
-                                               if found[0].run.split in _BASES_OF.get(finding.claim, ())])
-    if not ((nothing or untold) and finding.networks):
+def judged(finding, against_chance):
+    """``finding``, or where some of the bases of its splits are no better than chance, or cannot be judged
+    against it (``against_chance``: :func:`minitransfer.run_facts.bases_against_chance`), its measurement not
+    judged: those bases learned nothing, so a difference from them, or from a transfer of their layers, is
+    none of features; or they were scored on too few validation images to tell
+    (:func:`minitransfer.run_facts.at_chance_kinds`), or on images that cannot be known now
+    (:func:`minitransfer.run_facts.not_judged_words`), so they may have learned nothing."""
+    splits = _BASES_OF.get(finding.claim, ())
+    at_chance, not_judged = ([found for found in kind if found[0].run.split in splits] for kind in against_chance)
+    nothing, untold, counts = at_chance_kinds(at_chance)
+    if not ((nothing or untold or not_judged) and finding.networks):
         return finding
     reasons = []
     if nothing:
@@ -40,9 +45,14 @@ def judged(finding, at_chance):
                        f"care), which learned nothing, so they tell nothing of features: train the bases longer "
                        f"(--max-iter) or with another learning rate (--base-lr)")
     if untold:
-        reasons.append(f"{_bases(untold)} that cannot be told from chance on {fewest} validation images "
-                       f"({chance_named(untold)}; see the runs to read with care), which may have learned nothing: "
-                       f"score on more validation images (prepare folder --val-fraction, more images per class)")
+        reasons.append(f"{_bases(untold)} {cannot_be_told(counts)} ({chance_named(untold)}; see the runs to read "
+                       f"with care), which may have learned nothing: score on more validation images (prepare folder "
+                       f"--val-fraction, more images per class)")
+    if not_judged:
+        groups = "; ".join(not_judged_words(not_judged, chance_named))
+        reasons.append(f"{_bases(not_judged)} not judged against chance ({groups}; see the runs to read with care), "
+                       f"whose validation images cannot be known now, so they may have learned nothing: "
+                       f"{not_judged_remedy(not_judged)}")
     return dataclasses.replace(finding, holds=False, text=(
         f"{finding.measured}: not judged: these networks copy their layers from, or are measured against, "
         f"{'; and '.join(reasons)}."))
@@ -111,7 +121,7 @@ def seed_spread_words(used, n, names, split):
     standard deviations of its two groups (``names``: the transfers', AnB or SnT, and the selffers', BnB or
     TnT) at ``n``, each network relative to its own base, across the networks of each group, one per split
     seed and target half (across datasets, per replicate). Where ``used`` (the networks measured) are of one
-    split seed, it is the spread of its halves alone, not of seeds: said so. Before, it was never defined."""
+    split seed, it is the spread of its halves alone, not of seeds: said so."""
     seeds = sorted({r.run.split_seed for r in used})
     across = "replicates" if split == CROSS else "split seeds and target halves"
     one = ("" if len(seeds) != 1 else

@@ -22,7 +22,7 @@ from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUM
                                         consecutive_spans, layer_list, table1_measured)
 from minitransfer.results import interchangeable_halves, means_by_n, select
 from minitransfer.run_caveats import other_schedules
-from minitransfer.run_facts import at_chance_kinds, bases_at_chance
+from minitransfer.run_facts import at_chance_kinds, bases_against_chance, cannot_be_told, not_judged_words
 from minitransfer.run_labels import name_order
 
 
@@ -205,21 +205,25 @@ def _random_tuned_transfer(run):
 
 
 def table1_at_chance(results, facts=None, ranges=TABLE_1_RANGES, bases=None):
-    """The line under Table 1 naming the random-split bases no better than chance
-    (:func:`minitransfer.run_facts.bases_at_chance`) that the table compares with (:func:`_tabled_bases`),
-    or "" where there are none: findings.md does not judge the claims of networks that copy from or
-    are measured against them, and the table showed their boosts without a word. ``facts``: the
-    datasets already read; ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results``."""
+    """The line under Table 1 naming the random-split bases no better than chance, or that cannot be judged
+    against it (:func:`minitransfer.run_facts.bases_against_chance`), that the table compares with
+    (:func:`_tabled_bases`), or "" where there are none: findings.md does not judge the claims of networks
+    that copy from or are measured against them, and the table showed their boosts without a word.
+    ``facts``: the datasets already read; ``bases``: the :class:`minitransfer.comparisons.Bases` of
+    ``results``."""
     tabled = _tabled_bases(results, ranges, built_bases(results, bases))
-    nothing, untold, fewest = at_chance_kinds([found for found in bases_at_chance(results, facts)
-                                               if found[0].run.name in tabled])
+    at_chance, not_judged = ([found for found in kind if found[0].run.name in tabled]
+                             for kind in bases_against_chance(results, facts))
+    nothing, untold, counts = at_chance_kinds(at_chance)
     said = []
     if nothing:
         said.append(f"bases no better than chance ({chance_named(nothing)}): they learned nothing, so the boosts "
                     f"tell nothing of features")
     if untold:
-        said.append(f"bases that cannot be told from chance on {fewest} validation images ({chance_named(untold)}): "
-                    f"they may have learned nothing")
+        said.append(f"bases {cannot_be_told(counts)} ({chance_named(untold)}): they may have learned nothing")
+    if not_judged:
+        said.append(f"bases not judged against chance ({'; '.join(not_judged_words(not_judged, chance_named))}), "
+                    f"whose validation images cannot be known now: they may have learned nothing")
     if not said:
         return ""
     return (f"Careful: these boosts are of networks that copy their layers from, or are measured against, "

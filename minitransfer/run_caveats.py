@@ -10,8 +10,8 @@ from minitransfer.config_wording import option_name
 from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
 from minitransfer.models import get as get_preset
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
-from minitransfer.run_facts import (at_chance_kinds, bases_at_chance, bases_not_judged, binomial_se, classes_matched_by,
-                                    validation_sets)
+from minitransfer.run_facts import (at_chance_kinds, bases_against_chance, binomial_se, cannot_be_told,
+                                    classes_matched_by, not_judged_remedy, not_judged_words, validation_sets)
 from minitransfer.run_logs import EVAL_COLUMNS, eval_csv_lines
 
 
@@ -118,13 +118,14 @@ def seen_classes(results, shown=None, listed_in=None, facts=None):
 
 
 def at_chance(results, shown=None, listed_in=None, facts=None):
-    """Warnings naming the bases no better than guessing (:func:`minitransfer.run_facts.bases_at_chance`),
+    """Warnings naming the bases no better than guessing (:func:`minitransfer.run_facts.bases_against_chance`),
     whose networks the findings do not judge: those that learned nothing, and apart, those scored on
     too few validation images to tell (:func:`minitransfer.run_facts.at_chance_kinds`), and the bases
-    that cannot be judged for want of their validation images (:func:`minitransfer.run_facts.bases_not_judged`:
-    an older result.json, a dataset prepared again or moved since); [] where none is. ``facts``: datasets
-    already read."""
-    nothing, untold, fewest = at_chance_kinds(bases_at_chance(results, facts))
+    that cannot be judged for want of their validation images (an older result.json, a dataset prepared
+    again or moved since), grouped by dataset and why (:func:`minitransfer.run_facts.not_judged_words`);
+    [] where none is. ``facts``: datasets already read."""
+    at_chance, not_judged = bases_against_chance(results, facts)
+    nothing, untold, counts = at_chance_kinds(at_chance)
     found = []
     if nothing:
         found.append(f"bases no better than chance ({len(nothing)}): {_listed(nothing, shown, listed_in)}; they "
@@ -132,17 +133,16 @@ def at_chance(results, shown=None, listed_in=None, facts=None):
                      f"against them tell nothing of features: train longer (--max-iter) or with another learning "
                      f"rate (--base-lr)")
     if untold:
-        found.append(f"bases that cannot be told from chance on {fewest} validation images ({len(untold)}): "
-                     f"{_listed(untold, shown, listed_in)}; so few images cannot tell a base that learned nothing "
-                     f"from one that learned much, so the networks measured against them are not judged: score on "
-                     f"more validation images (prepare folder --val-fraction, more images per class)")
-    unjudged = [f"{r.run.name} ({r.mean10_top1:.1%}: {why})" for r, why in bases_not_judged(results, facts)]
-    if unjudged:
-        found.append(f"bases not judged against chance ({len(unjudged)}): {_listed(unjudged, shown, listed_in)}; "
-                     f"their result.json, written before train recorded it, does not say how many validation "
-                     f"images they were scored on, and their datasets no longer tell, so whether they learned "
-                     f"anything is not known, and the networks measured against them are judged as if they had: "
-                     f"train them again (--overwrite), or put their datasets back as they trained on them")
+        found.append(f"bases {cannot_be_told(counts)} ({len(untold)}): {_listed(untold, shown, listed_in)}; so few "
+                     f"images cannot tell a base that learned nothing from one that learned much, so the networks "
+                     f"measured against them are not judged: score on more validation images (prepare folder "
+                     f"--val-fraction, more images per class)")
+    if not_judged:
+        groups = not_judged_words(not_judged, lambda names: _listed(names, shown, listed_in))
+        found.append(f"bases not judged against chance ({len(not_judged)}): {'; '.join(groups)}; their result.json "
+                     f"does not say how many validation images they were scored on (the train that wrote it did not "
+                     f"record them), and their datasets no longer tell, so whether they learned anything is not known, "
+                     f"and the networks measured against them are not judged: {not_judged_remedy(not_judged)}")
     return found
 
 

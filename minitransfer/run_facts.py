@@ -86,19 +86,19 @@ def validation_sets(results, facts=None):
 def validation_images(result, facts):
     """How many validation images ``result`` (a :class:`minitransfer.comparisons.Result`) was scored
     on (:func:`_scored`); None where it cannot be known."""
-    scored = _scored(result, facts)
+    scored, _ = _scored(result, facts)
     return None if scored is None else scored[0]
 
 
 def _scored(result, facts):
-    """(validation images, classes) ``result`` was scored on: as its result.json records them
+    """((validation images, classes) ``result`` was scored on, ""): as its result.json records them
     (:attr:`minitransfer.comparisons.Result.scored_on`), a fact of the run; for a run whose result.json
-    was written before train recorded them, as its dataset tells now (:func:`_dataset_scored`). None
-    where neither tells."""
+    was written before train recorded them, as its dataset tells now (:func:`_dataset_scored`).
+    (None, why its dataset cannot tell) where neither tells."""
     if result.scored_on:
-        return result.scored_on
-    per_class, _ = _dataset_scored(result, facts)
-    return None if per_class is None else (int(sum(per_class)), len(per_class))
+        return result.scored_on, ""
+    per_class, why = _dataset_scored(result, facts)
+    return (None, why) if per_class is None else ((int(sum(per_class)), len(per_class)), "")
 
 
 CHANCE_ERRORS = 3  # within this many binomial standard errors of chance: no better than guessing
@@ -111,45 +111,62 @@ CHANCE_ERRORS = 3  # within this many binomial standard errors of chance: no bet
 CHANCE_BAND = 0.10
 
 
-def bases_at_chance(results, facts=None):
-    """(base, chance, validation images) of each base of ``results`` no better than guessing: a
-    mean-of-10-best top-1 within :data:`CHANCE_ERRORS` binomial standard errors, sqrt(p(1 - p)/N), of
-    chance p = 1/classes on the N validation images of its half (:func:`validation_images`;
-    :func:`chance_band`). A grid trained too briefly, or with a learning rate too low or too high,
-    learns nothing: its networks, all at chance, would be found "about as good as their base" or
-    better, as a finding of features. Only bases are judged: a transfer or random-frozen run at chance
-    is a result, one trained from scratch is a training that failed. Bases whose validation images
-    cannot be known (:func:`bases_not_judged` names them), without an accuracy, or of one class (chance
-    is 100%: nothing to guess) are not judged.
+def bases_against_chance(results, facts=None):
+    """(at chance, not judged) of the bases of ``results``, read in one pass. At chance: (base, chance,
+    validation images) of each no better than guessing, a mean-of-10-best top-1 within
+    :data:`CHANCE_ERRORS` binomial standard errors, sqrt(p(1 - p)/N), of chance p = 1/classes on the N
+    validation images of its half (:func:`validation_images`; :func:`chance_band`). A grid trained too
+    briefly, or with a learning rate too low or too high, learns nothing: its networks, all at chance,
+    would be found "about as good as their base" or better, as a finding of features. Not judged:
+    (base, why its dataset cannot tell) of each base with an accuracy whose validation images cannot be
+    known (:func:`not_judged_words`): its result.json, written before train recorded them, does not say
+    them, and its dataset no longer does (:func:`_dataset_scored`). The networks measured against either
+    are not judged. Only bases are: a transfer or random-frozen run at chance is a result, one trained
+    from scratch is a training that failed. Bases without an accuracy, of one class (chance is 100%:
+    nothing to guess) or without a dataset recorded (the paper's runs) are in neither.
     ``facts``: datasets already read (:func:`_dataset_fact`), shared with the report's other readers."""
     facts = {} if facts is None else facts
-    found = []
-    for r in (r for r in results if r.run.kind == "base"):
-        scored = _scored(r, facts)
-        if scored is None or scored[1] < 2 or not scored[0] or math.isnan(r.mean10_top1):
-            continue
-        images, chance = scored[0], 1 / scored[1]
-        if r.mean10_top1 <= chance + chance_band(chance, images):
-            found.append((r, chance, images))
-    return found
-
-
-def bases_not_judged(results, facts=None):
-    """(base, why) of each base of ``results`` with an accuracy that :func:`bases_at_chance` cannot
-    judge for want of its validation images: its result.json, written before train recorded them, does
-    not say them, and its dataset no longer does (prepared again since the run trained, or moved or
-    deleted). Before, such a base was left out of the caveats without a word, and the findings measured
-    against it were judged as if it had learned something. Runs without a dataset recorded (the paper's)
-    are not named. ``facts``: as :func:`bases_at_chance`'s."""
-    facts = {} if facts is None else facts
-    unjudged = []
+    at_chance, not_judged = [], []
     for r in results:
-        if r.run.kind != "base" or r.scored_on or not r.dataset or math.isnan(r.mean10_top1):
+        if r.run.kind != "base" or math.isnan(r.mean10_top1):
             continue
-        per_class, why = _dataset_scored(r, facts)
-        if per_class is None:
-            unjudged.append((r, f"its dataset {r.dataset} {why}"))
-    return unjudged
+        scored, why = _scored(r, facts)
+        if scored is None:
+            if r.dataset:
+                not_judged.append((r, why))
+        elif scored[1] >= splits.MIN_CLASSES and scored[0]:
+            images, chance = scored[0], 1 / scored[1]
+            if r.mean10_top1 <= chance + chance_band(chance, images):
+                at_chance.append((r, chance, images))
+    return at_chance, not_judged
+
+
+def not_judged_words(not_judged, named=", ".join):
+    """The bases not judged against chance (:func:`bases_against_chance`'s second list), a group for each
+    dataset and why it cannot tell, in order: "random0/baseA (30.0%), random0/baseB (28.0%): their dataset
+    /data/S was prepared again since train recorded it". ``named``: how a group's names are said (all of
+    them; the findings and Table 1 name a few)."""
+    groups = {}
+    for r, why in not_judged:
+        groups.setdefault((r.dataset, why), []).append(f"{r.run.name} ({r.mean10_top1:.1%})")
+    return [f"{named(names)}: {'their' if len(names) > 1 else 'its'} dataset {dataset} {why}"
+            for (dataset, why), names in groups.items()]
+
+
+def not_judged_remedy(not_judged):
+    """What to do with the bases not judged (:func:`bases_against_chance`): their datasets put back; else
+    a grid's base (:attr:`minitransfer.comparisons.Result.planned`) with its grid trained again into a new
+    folder, as its transfers copied from the base as it was, a lone base trained again."""
+    grid, lone = any(r.planned for r, _ in not_judged), not all(r.planned for r, _ in not_judged)
+    if not lone:
+        again = ("train the grid again into a new folder (-o), as a grid's base trained again alone is not the one "
+                 "its transfers copied from")
+    elif not grid:
+        again = "train them again (--overwrite)"
+    else:
+        again = ("train the grid again into a new folder (-o) for a grid's base (trained again alone, it is not the "
+                 "one its transfers copied from), and train a base trained by hand again (--overwrite)")
+    return f"put the datasets back as the bases trained on them, or {again}"
 
 
 def chance_band(chance, images):
@@ -165,22 +182,27 @@ def binomial_se(p, n):
 
 
 def at_chance_kinds(found):
-    """(learned nothing, cannot be told, scored on) of ``found`` (:func:`bases_at_chance`): the bases
-    whose band (:func:`chance_band`) is :data:`CHANCE_BAND` or narrower, at chance, and those scored on
-    too few validation images to tell whether they learned anything, each as "name (accuracy, chance)";
-    and the validation images of the second, as said between "on" and "validation images": their
-    number where each was scored on as many, else "their", each name then saying its own ("cross/baseS
-    (16.7%, chance 16.7%, 18 images)": the fewest said of all hid a base scored on 45); None where
-    there are none."""
+    """(learned nothing, cannot be told, validation images) of ``found`` (:func:`bases_against_chance`'s
+    first list): the bases whose band (:func:`chance_band`) is :data:`CHANCE_BAND` or narrower, at
+    chance, and those scored on too few validation images to tell whether they learned anything, each as
+    "name (accuracy, chance)", with its own count of images where the second were scored on several
+    ("cross/baseS (16.7%, chance 16.7%, 18 images)"); and the counts of validation images of the second,
+    ascending, which :func:`cannot_be_told` words."""
     nothing, untold = [], []
     for r, chance, images in found:
         named = (f"{r.run.name} ({r.mean10_top1:.1%}, chance {chance:.1%}", images)
         (untold if chance_band(chance, images) > CHANCE_BAND else nothing).append(named)
-    counts = {images for _, images in untold}
+    counts = sorted({images for _, images in untold})
     several = len(counts) > 1
     return ([f"{name})" for name, _ in nothing],
-            [f"{name}, {images} images)" if several else f"{name})" for name, images in untold],
-            "their" if several else min(counts, default=None))
+            [f"{name}, {images} images)" if several else f"{name})" for name, images in untold], counts)
+
+
+def cannot_be_told(counts):
+    """"that cannot be told from chance on 40 validation images", of bases scored on ``counts`` images
+    (:func:`at_chance_kinds`); "... on their validation images" where they are several, each base then
+    named with its own."""
+    return f"that cannot be told from chance on {counts[0] if len(counts) == 1 else 'their'} validation images"
 
 
 def _dataset_scored(result, facts):
@@ -189,15 +211,16 @@ def _dataset_scored(result, facts):
     names, every one of it for a run on every class or across datasets (the target's: ``data`` of a
     transfer across datasets is its target), the dataset's meta.json and labels read once for every
     run (``facts``, as :func:`_dataset_fact`); (None, why) where it cannot tell: no dataset recorded,
-    one that cannot be read (moved, another machine's), one prepared again since the run trained (its
-    meta.json's sha256 not the one train recorded), or a split it cannot be cut into."""
+    one that cannot be read (moved, deleted, another machine's, a damaged meta.json), one prepared again
+    since the run trained (its meta.json's sha256 not the one train recorded), or a split it cannot be
+    cut into."""
     if not result.dataset:
         return None, "is not recorded"
     read = _dataset_fact(_validation_labels, result.dataset, facts, None)
     if read is None:
-        return None, "cannot be read (moved or deleted since)"
+        return None, "cannot be read here (moved, deleted, or another machine's)"
     if result.fingerprint and result.fingerprint != read[0]:
-        return None, "was prepared again since it trained"
+        return None, "was prepared again since train recorded it"
     _, dataset, per_class = read
     run = result.run
     if run.split in ("all", CROSS):

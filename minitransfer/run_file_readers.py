@@ -16,6 +16,7 @@ import stat
 
 from minitransfer import fileio, run_logs
 from minitransfer.comparisons import is_accuracy
+from minitransfer.data.splits import MIN_CLASSES
 from minitransfer.treatments import UnreadableRun
 
 
@@ -68,6 +69,9 @@ def is_loss_record(record):
 
 RESULT_SHAPE = '{"final": {"top1": ...}, "best_top1": ..., "mean10_top1": ..., "evaluations": ...}'
 RESULT_FIELDS = ("final", "best_top1", "mean10_top1", "evaluations")  # train writes each, every time
+# What train records as the validation images a run was scored on: it refuses a half without a validation
+# image, or of fewer than MIN_CLASSES classes
+VALIDATION_SHAPE = f'{{"images": a count, 1 or more, "classes": a count, {MIN_CLASSES} or more}}'
 
 
 def read_result(path):
@@ -75,14 +79,17 @@ def read_result(path):
     and classes scored on: :func:`scored_on`) of a result.json, each accuracy checked to be a fraction
     in [0, 1] (NaN only for a run that made no evaluation: train writes NaN then, and only then) and
     none above the best, as train's summary of one eval.csv; a field of the wrong kind is named (a
-    count that is negative, true, or a string); each of :data:`RESULT_FIELDS` must be there (a result
-    of another version would otherwise read as a run without evaluations, in no finding)."""
+    count that is negative, true, or a string; a ``validation`` record train would not write); each of
+    :data:`RESULT_FIELDS` must be there (a result of another version would otherwise read as a run
+    without evaluations, in no finding)."""
     record = read_json(path, dict)
     final, evaluations, iterations = record.get("final", {}), record.get("evaluations", 0), record.get("iterations")
+    validation = record.get("validation")
     wrong = ("final", final, "an object") if not isinstance(final, dict) else \
         ("evaluations", evaluations, "a count, 0 or more") if type(evaluations) is not int or evaluations < 0 else \
         ("iterations", iterations, "a count, 1 or more") if not (iterations is None or type(iterations) is int
-                                                                and iterations > 0) else None
+                                                                and iterations > 0) else \
+        ("validation", validation, VALIDATION_SHAPE) if "validation" in record and not scored_on(record) else None
     if wrong:
         key, value, expected = wrong
         raise UnreadableRun(f"{path}: {key} is {json.dumps(value):.40}, expected {expected}: not a result train "
@@ -110,14 +117,15 @@ def read_result(path):
 
 def scored_on(record):
     """(validation images, classes) a result.json's ``record`` says its run was scored on
-    (:attr:`minitransfer.run_outcome.TrainResult.validation`); () where it does not say it: one written
-    before train recorded it, or a value of another kind (edited), which the report then reads from the
-    dataset as it is now."""
+    (:attr:`minitransfer.run_outcome.TrainResult.validation`), as train writes them
+    (:data:`VALIDATION_SHAPE`); () where it says no such thing: one written before train recorded them,
+    which the report then reads from the dataset as it is now, or a value train would not write, which
+    :func:`read_result` refuses."""
     validation = record.get("validation")
     if not isinstance(validation, dict):
         return ()
     images, classes = validation.get("images"), validation.get("classes")
-    counts = type(images) is int and type(classes) is int and images > 0 and classes > 0
+    counts = type(images) is int and type(classes) is int and images > 0 and classes >= MIN_CLASSES
     return (images, classes) if counts else ()
 
 

@@ -200,7 +200,7 @@ def test_bases_no_better_than_chance_are_a_caveat(many_val, synthetic_8):
     assert caveat in run_caveats.warnings(scored_on(many_val, 0.34))
     assert run_caveats.at_chance(scored_on(many_val, 0.35)) == []
     [unjudged] = run_caveats.at_chance(scored_on(many_val, 0.1, fingerprint="0" * 64))  # prepared again: unknown
-    assert unjudged.startswith("bases not judged against chance (1): random0/base0 (10.0%: its dataset "), unjudged
+    assert unjudged.startswith("bases not judged against chance (1): random0/base0 (10.0%): its dataset "), unjudged
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,9 @@
 """A base is judged against chance by the validation images it was scored on, a fact of the run that
 train records in result.json: the report read the count from the dataset as it is now, and where
 that was prepared again or moved it dropped the base from its caveats without a word. Where a run
-written before does not record it and the dataset no longer tells, the report says so. Bases scored
-on different counts are each said with their own (the fewest was said for all)."""
+written before does not record it and the dataset no longer tells, the report says so, once for the
+bases of a dataset. Bases scored on different counts are each said with their own (the fewest was said
+for all). A record train would not write is refused, not read as one written before it recorded it."""
 
 import json
 import shutil
@@ -17,6 +18,7 @@ from minitransfer.data import splits, synthetic
 from minitransfer.data.dataset import open_dataset
 from minitransfer.experiment import Run
 from minitransfer.results import Result, read_run
+from minitransfer.run_file_readers import UnreadableRun
 from test_report import write_run
 
 CANNOT_BE_TOLD = "bases that cannot be told from chance on "
@@ -61,9 +63,9 @@ def test_bases_at_chance_stay_said_once_their_dataset_is_moved(tmp_path, recorde
         assert before in warnings, warnings
     else:
         [unjudged] = [w for w in warnings if w.startswith("bases not judged against chance")]
-        assert unjudged.startswith(f"bases not judged against chance (2): random0/baseA (30.0%: its dataset {data} "
-                                   f"cannot be read (moved or deleted since)), random0/baseB (30.0%: its dataset "
-                                   f"{data} cannot be read (moved or deleted since)); their result.json"), unjudged
+        assert unjudged.startswith(f"bases not judged against chance (2): random0/baseA (30.0%), random0/baseB "
+                                   f"(30.0%): their dataset {data} cannot be read here (moved, deleted, or another "
+                                   f"machine's); their result.json"), unjudged
 
 
 def _base(name, accuracy, dataset, fingerprint=None, scored_on=()):
@@ -77,8 +79,8 @@ def test_a_base_on_a_dataset_prepared_again_is_judged_by_its_recorded_count(tmp_
     [said] = run_caveats.at_chance([_base("all0/base0", 0.2, dataset, fingerprint="0" * 64, scored_on=(18, 6))])
     assert said.startswith(f"{CANNOT_BE_TOLD}18 validation images (1): all0/base0 (20.0%, chance 16.7%); "), said
     [said] = run_caveats.at_chance([_base("all0/base0", 0.2, dataset, fingerprint="0" * 64)])
-    assert said.startswith(f"bases not judged against chance (1): all0/base0 (20.0%: its dataset {dataset.path} "
-                           f"was prepared again since it trained); "), said
+    assert said.startswith(f"bases not judged against chance (1): all0/base0 (20.0%): its dataset {dataset.path} "
+                           f"was prepared again since train recorded it; "), said
 
 
 def test_bases_scored_on_different_counts_are_each_said_with_their_own(tmp_path):
@@ -96,13 +98,25 @@ def test_bases_scored_on_different_counts_are_each_said_with_their_own(tmp_path)
 
 
 @pytest.mark.parametrize("validation", ["40", [40, 4], {"images": 40}, {"images": True, "classes": 4},
-                                        {"images": -40, "classes": 4}, {"images": 40.0, "classes": 4}, None],
-                         ids=["text", "list", "no-classes", "true", "negative", "float", "null"])
-def test_a_validation_record_of_another_kind_is_read_as_unrecorded(tmp_path, validation):
-    """result.json is read trusting nothing: an edited record is no count, the dataset is asked instead."""
+                                        {"images": -40, "classes": 4}, {"images": 40.0, "classes": 4}, None,
+                                        {"images": 0, "classes": 4}, {"images": 40, "classes": 1}],
+                         ids=["text", "list", "no-classes", "true", "negative", "float", "null", "no-images",
+                              "one-class"])
+def test_a_validation_record_train_would_not_write_is_refused(tmp_path, validation):
+    """result.json is read trusting nothing: an edited record was read as none, as in a result.json written
+    before train recorded it, and the report said the run's was one. train refuses a half without a validation
+    image or of one class, so it writes 1 image or more of 2 classes or more."""
     data, runs_dir = _grid_near_chance(tmp_path, recorded=False)
     run = grid.plan_grid(layers=(1,))[0]
     path = grid.run_dir(runs_dir, run) / "result.json"
     path.write_text(json.dumps({**json.loads(path.read_text()), "validation": validation}))
-    assert read_run(grid.run_dir(runs_dir, run)).scored_on == ()
+    with pytest.raises(UnreadableRun, match=f"^{path}: validation is .*, expected .*images.*classes"):
+        read_run(grid.run_dir(runs_dir, run))
+    measured = report.measure(runs_dir)
+    assert any(run.name in str(left) and "validation is" in str(left) for left in measured.left_out), measured.left_out
+
+
+def test_a_result_without_a_validation_record_is_judged_by_its_dataset(tmp_path):
+    data, runs_dir = _grid_near_chance(tmp_path, recorded=False)
+    assert read_run(grid.run_dir(runs_dir, grid.plan_grid(layers=(1,))[0])).scored_on == ()
     assert any(w.startswith(f"{CANNOT_BE_TOLD}40 validation images") for w in report.measure(runs_dir).warnings)
