@@ -60,9 +60,11 @@ def describe(path):
     (:func:`minitransfer.rundir.weights_for`: where a finished run's weights are, or would be),
     whether it ``weights_file_exists``, whether the network ``is_weights_file`` (else it is the run's
     checkpoint.h5), the PID ``training`` it now (None when no process does; -1
-    for one starting up: :func:`minitransfer.run_lock.holder`) and the ``training_host`` that PID is
-    on where that is another machine (a SLURM task on another node; else None); None for a network
-    without a run folder (a weights file copied elsewhere, its run folder deleted).
+    for one starting up: :func:`minitransfer.run_lock.holder`), the ``training_host`` that PID is
+    on where that is another machine (a SLURM task on another node; else None), and where a SLURM task
+    trains it, its ``training_job`` ("1234_5", as scancel takes it) and ``training_node`` (else None:
+    :class:`minitransfer.lock_holder.Holder`); None for a network without a run folder (a weights file
+    copied elsewhere, its run folder deleted).
     ``diverged``: where the run's training diverged after this checkpoint, what
     :func:`minitransfer.run_logs.divergence` says (resumed, it would diverge again); else None, as
     every other field that does not apply is."""
@@ -140,7 +142,8 @@ def _run(folder, is_weights_file):
     weights = rundir.weights_for(folder)  # reads its config.json
     training = _training(folder)
     return {"folder": str(folder), "weights_file": str(weights), "weights_file_exists": weights.is_file(),
-            "is_weights_file": is_weights_file, "training": training, "training_host": getattr(training, "host", None)}
+            "is_weights_file": is_weights_file, "training": training, "training_host": getattr(training, "host", None),
+            "training_job": getattr(training, "job", None), "training_node": getattr(training, "node", None)}
 
 
 def _weights_run_folder(path):

@@ -6,7 +6,7 @@ whose eval.csv is not the one their result.json sums up (cut short, or edited). 
 themselves are :mod:`minitransfer.findings`'.
 """
 
-from minitransfer.config_wording import option_name
+from minitransfer.config_wording import option_name, worded
 from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
 from minitransfer.models import get as get_preset
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
@@ -33,18 +33,18 @@ def warnings(results, shown=None, listed_in=None, sets=None, facts=None):
     rising = [r.run.name for r in results if r.still_rising]
     if rising:
         found.append(f"still rising at the end ({len(rising)}): {_listed(rising, shown, listed_in)}; the mean of "
-                     f"their best evaluations understates what they would reach: train longer (--max-iter)")
+                     f"their best evaluations understates what they would reach: train longer ({_advised('max_iter')})")
     few = [f"{r.run.name} ({r.evaluations})" for r in results if 0 < r.evaluations <= BEST_EVALUATIONS]
     if few:
         found.append(f"{BEST_EVALUATIONS} evaluations or fewer ({len(few)}): {_listed(few, shown, listed_in)}; their "
                      f"accuracy is the mean of all of them, the first (early in training) included, not of the "
-                     f"{BEST_EVALUATIONS} best of more: evaluate more often (--eval-every)")
+                     f"{BEST_EVALUATIONS} best of more: evaluate more often ({_advised('eval_every')})")
     none = [r.run.name for r in results if not r.evaluations]
     if none:
         found.append(f"without evaluations ({len(none)}): {_listed(none, shown, listed_in)}; their result.json counts "
                      f"none, so they have no accuracy: Table 1, the figures and the findings leave them out "
                      f"(results.md shows –), and the networks measured against them with them: copy the run's "
-                     f"result.json back from where it trained, or train it again (--overwrite)")
+                     f"result.json back from where it trained, or train it again ({_advised('overwrite')})")
     return found + at_chance(results, shown, listed_in, facts) \
         + small_validation(results, shown, listed_in, sets, facts) \
         + seen_classes(results, shown, listed_in, facts) + other_schedules(results, shown, listed_in) \
@@ -75,13 +75,13 @@ def _cut_logs(results, shown=None, listed_in=None):
     if cut:
         found.append(f"eval.csv holding fewer or more evaluations than result.json counts ({len(cut)}): "
                      f"{_listed(cut, shown, listed_in)}; {curves}: copy the run's eval.csv back from where it trained, "
-                     f"or train it again (--overwrite)")
+                     f"or train it again ({_advised('overwrite')})")
     if damaged:
         found.append(f"eval.csv edited or damaged, with rows train never writes, left out ({len(damaged)}): "
                      f"{_listed(damaged, shown, listed_in)}; {curves}: mend those lines (train writes "
                      f"{','.join(EVAL_COLUMNS)}: iterations rising from 1, accuracies fractions in [0, 1], a loss "
                      f"finite and not negative) or copy the run's eval.csv back from where it trained, or train it "
-                     f"again (--overwrite)")
+                     f"again ({_advised('overwrite')})")
     return found
 
 
@@ -130,8 +130,8 @@ def at_chance(results, shown=None, listed_in=None, facts=None):
     if nothing:
         found.append(f"bases no better than chance ({len(nothing)}): {_listed(nothing, shown, listed_in)}; they "
                      f"learned nothing that their validation images can tell from guessing, so the networks measured "
-                     f"against them tell nothing of features: train longer (--max-iter) or with another learning "
-                     f"rate (--base-lr)")
+                     f"against them tell nothing of features: train longer ({_advised('max_iter')}) or with another "
+                     f"learning rate ({_advised('base_lr')})")
     if untold:
         found.append(f"bases {cannot_be_told(counts)} ({len(untold)}): {_listed(untold, shown, listed_in)}; so few "
                      f"images cannot tell a base that learned nothing from one that learned much, so the networks "
@@ -189,6 +189,12 @@ def _sampling_error(accuracy, images, se):
     return f"an accuracy of {accuracy:.0%} on them is no certainty: its standard error from which images were " \
         f"drawn is 0 at 0% and 100% alone, and one image the other way (1 {other_way} in {images}) has one of " \
         f"{one_off:.1f} points"
+
+
+def _advised(field):
+    """The training field ``field`` a warning advises setting, in the words of this process's user
+    (:func:`minitransfer.config_wording.worded`): the library's `eval_every`, the command line's --eval-every."""
+    return worded(f"`{field}`")
 
 
 def _listed(names, shown, listed_in):

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio
+from minitransfer import fileio, lock_holder
 from minitransfer import models
 from minitransfer.checkpoint_check import DEFAULT_META
 from minitransfer.checkpoint_info import describe
@@ -612,24 +612,44 @@ def test_disk_full_leaves_the_previous_checkpoint_and_no_temporary(tmp_path, mon
     assert path.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["net.h5"]
 
 
-def test_a_run_trained_on_another_host_is_described_with_its_host(tmp_path):
+def _slurm_record(first, line):
+    """A lock record as a SLURM task writes it (:func:`minitransfer.lock_holder.this_process_record`): "PID HOST"
+    padded with blanks to RECORD_BYTES - 1 bytes, then its SLURM variables."""
+    return first.ljust(lock_holder.RECORD_BYTES - 1).encode() + b"\n" + line.encode() + b"\n"
+
+
+HOLDERS = {  # the lock's record: (training, training_host, training_job, training_node), what info's text names
+    "older": (b"4242 node7\n", (4242, "node7", None, None), "PID 4242 on host node7"),
+    "array-task": (_slurm_record("4242 node7.cluster", "SLURM_JOB_ID=1240 SLURM_ARRAY_JOB_ID=1234 "
+                                 "SLURM_ARRAY_TASK_ID=5 SLURMD_NODENAME=node7"),
+                   (4242, "node7.cluster", "1234_5", "node7"), "SLURM job 1234_5 on node node7"),
+    "job": (_slurm_record("4242 node7.cluster", "SLURM_JOB_ID=1240 SLURMD_NODENAME=node7"),
+            (4242, "node7.cluster", "1240", "node7"), "SLURM job 1240 on node node7"),
+}
+
+
+@pytest.mark.parametrize("record, holder, named", HOLDERS.values(), ids=HOLDERS.keys())
+def test_a_run_trained_on_another_host_is_described_with_its_host(tmp_path, record, holder, named):
     """info --json showed a run's holder as a bare PID, a PID of another machine (a SLURM task on
     another node of a shared disk) read as one here; "training_host" names that machine, "training"
-    staying the PID, and the text says "PID 4242 on host node7"."""
+    staying the PID, and the text says "PID 4242 on host node7". A SLURM task's job and node, which
+    the text names, were not in the JSON: "training_job" and "training_node" give them."""
     run = tmp_path / "net.run"
     run.mkdir()
     checkpoints.save(run / "checkpoint.h5", _checkpoint())
-    assert describe(run / "checkpoint.h5")["run"]["training_host"] is None  # nobody trains it
+    fields = ("training", "training_host", "training_job", "training_node")
+    nobody = describe(run / "checkpoint.h5")["run"]
+    assert {key: nobody[key] for key in fields} == dict.fromkeys(fields)  # nobody trains it
     descriptor = os.open(run / "lock", os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)  # as RunLock holds it, with its record of another machine's
-        os.write(descriptor, b"4242 node7\n")
+        os.write(descriptor, record)
         summary = json.loads(CliRunner().invoke(main, ["info", str(run), "--json"]).output)
         text = CliRunner().invoke(main, ["info", str(run)]).output
     finally:
         os.close(descriptor)
-    assert (summary["run"]["training"], summary["run"]["training_host"]) == (4242, "node7"), summary["run"]
-    assert "its training runs now (PID 4242 on host node7)" in text, text
+    assert tuple(summary["run"][key] for key in fields) == holder, summary["run"]
+    assert f"its training runs now ({named})" in text, text
 
 
 def test_a_run_folder_given_to_the_library_names_the_files_to_give(tmp_path):

@@ -134,7 +134,7 @@ def test_a_run_whose_eval_csv_was_edited_is_told_from_one_cut_short(tmp_path, li
             f"whether they still rose at the end cannot be told: mend those lines (train writes "
             f"iteration,top1,top5,loss: iterations rising from 1, accuracies fractions in [0, 1], a loss finite and "
             f"not negative) or copy the run's eval.csv back from "
-            f"where it trained, or train it again (--overwrite)")
+            f"where it trained, or train it again (`overwrite`)")
     assert f"- {told}\n" in findings
 
 

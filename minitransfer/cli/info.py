@@ -26,7 +26,9 @@ from ._output import echo, json_text
                    "label: the class's index, wnid and name, as 'splits --format json' lists them). A field that "
                    "does not apply is null (diverged: null unless its run diverged after it); run: the network's "
                    "run folder (a link to it resolved), whose checkpoint or weights file it is (is_weights_file), "
-                   "null for a network without one.")
+                   "the PID training it now (training), that PID's machine where it is another (training_host), "
+                   "and the SLURM job and node of a SLURM task training it (training_job, training_node: null "
+                   "outside SLURM); run is null for a network without one.")
 def info(checkpoint, as_json):
     """Layers, shapes, frozen flags and provenance of CHECKPOINT: a weights file, a checkpoint, or a
     run folder (its weights file once finished, else its checkpoint).

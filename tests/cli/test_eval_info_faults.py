@@ -377,7 +377,7 @@ def test_info_of_a_finished_run_says_finished_and_names_its_weights_file_renamed
     assert summary["finished"] and not summary["resumable"], summary
     assert summary["run"] == {"folder": str(tmp_path / "old.run"), "weights_file": str(tmp_path / "old.h5"),
                               "weights_file_exists": False, "is_weights_file": False, "training": None,
-                              "training_host": None}
+                              "training_host": None, "training_job": None, "training_node": None}
 
 
 def test_eval_of_a_demo_network_whose_benchmark_cache_was_emptied_builds_the_benchmark_again(tiny, tmp_path,

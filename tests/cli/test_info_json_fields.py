@@ -48,7 +48,8 @@ def test_run_is_the_run_folder_however_the_finished_network_is_named(finished, g
     assert summary["run"] == {"folder": str(finished.resolve() / "net.run"),
                               "weights_file": str(finished.resolve() / "net.h5"), "weights_file_exists": True,
                               "is_weights_file": given == "net.h5" or given == "net.run",  # net.run: its net.h5
-                              "training": None, "training_host": None}, summary["run"]
+                              "training": None, "training_host": None, "training_job": None,
+                              "training_node": None}, summary["run"]
     said = _info(given).splitlines()[1]
     checkpoint = given.endswith("checkpoint.h5")  # the last checkpoint names its weights file; the file itself not
     assert said.endswith("(finished: the last checkpoint of its run; its weights file is "
