@@ -12,22 +12,24 @@ so checked, unchanged since (a shard replaced or written to during a run stops i
 (:mod:`.changed_since`: what changed since the dataset was prepared, opened or checked);
 a path that is something else than a dataset is told what it is (:mod:`.mistaken_paths`).
 A training, an evaluation or :meth:`Dataset.verify` reads under :meth:`Dataset.reading`, the folder's shared
-lock (:mod:`.lock`), so prepare does not rewrite the files meanwhile.
+lock (:mod:`.lock`), so prepare does not rewrite the files meanwhile. A dataset opened again in one process
+(each base of a grid resolves its own plan) checks and reads only the files changed since (:func:`_once`).
 """
 
 import contextlib
 import hashlib
 import os
 import pathlib
+import time
 
 import numpy as np
 
 from minitransfer import fileio
 
-from . import lock, schema
+from . import integrity, lock, schema
 from .changed_since import check_class_table, check_meta_unchanged, folder_changed, still_checked
 from .image_reader import ImageReader
-from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files
+from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files, identity
 from .mistaken_paths import not_a_dataset, unfinished_import
 from .schema import REPREPARE, DatasetError, NotADataset, read_error
 from .shard_format import FORMAT_NAME, META_FILE, SCHEMA_VERSION, SUBSETS, image_offset, read_checked
@@ -35,6 +37,14 @@ from .shard_format import FORMAT_NAME, META_FILE, SCHEMA_VERSION, SUBSETS, image
 __all__ = ["Dataset", "open_dataset", "not_a_dataset",
            # defined in schema.py; library API here too (minitransfer.data's docstring)
            "DatasetError", "NotADataset"]
+
+# What this process found of the dataset files it read, so that a dataset opened again (each base of a grid
+# resolves its own plan: 60 bases on ImageNet's ~1300 shards opened every shard 120 times before anything
+# ran) checks and reads only the files changed since: the fingerprints of the meta.json files found well
+# formed, and {(file identity, what was read): its result} (:func:`_once`).
+_metas_checked = set()
+_files_read = {}
+FILES_READ_KEPT = 1 << 16  # results (a shard's /labels each); more, and every one is forgotten
 
 
 class Dataset:
@@ -106,15 +116,21 @@ class Dataset:
         Each shard's ``/labels`` is checked against meta.json (shape, dtype) before it is read and
         every label against the class table; ``DatasetError`` naming the shard otherwise."""
         if subset not in self._labels:
-            parts = [self._shard_labels(shard) for shard in self.shards(subset)]
-            self._labels[subset] = np.concatenate(parts) if parts else np.zeros(0, np.int32)
+            self._labels[subset] = self._read_labels(subset)
         return self._labels[subset]
 
-    def _shard_labels(self, shard):
+    def _read_labels(self, subset, again=False):
+        """The labels of ``subset`` (:meth:`labels`); ``again``: every shard's read anew, none as this process
+        found it before (:func:`_once`)."""
+        parts = [self._shard_labels(shard, again) for shard in self.shards(subset)]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int32)
+
+    def _shard_labels(self, shard, again=False):
         path = self.path / shard["file"]
         checked = self.verified.get(str(path))
         still_checked(path, checked)
-        labels = read_checked(path, "labels", (shard["count"],), np.int32, "shard")
+        labels = _once(path, ("labels", shard["count"]), lambda: _read_only(
+            read_checked(path, "labels", (shard["count"],), np.int32, "shard")), again)
         still_checked(path, checked)  # the labels a split is made of come from the file checked, or none
         outside = np.flatnonzero((labels < 0) | (labels >= self.num_classes))
         if outside.size:
@@ -229,8 +245,7 @@ class Dataset:
             for subset in SUBSETS:
                 for shard in self.shards(subset):
                     image_offset(self.path / shard["file"], (shard["count"], *self.image_size, 3))
-                self._labels.pop(subset, None)
-                self.labels(subset)
+                self._labels[subset] = self._read_labels(subset, again=True)
             self.mean()
             check_class_table(self.path, self.meta)
 
@@ -264,15 +279,55 @@ def open_dataset(path, subsets=SUBSETS):
         raise DatasetError(f"{meta_path}: missing (not a prepared dataset, or an unfinished import: run the prepare "
                            f"command that builds it)")
     raw, meta = read_meta(meta_path)
-    schema.check_meta(meta, meta_path, SUBSETS)
+    fingerprint = hashlib.sha256(raw).hexdigest()
+    if fingerprint not in _metas_checked:  # its bytes as found well formed before: the same verdict
+        schema.check_meta(meta, meta_path, SUBSETS)
+        _metas_checked.add(fingerprint)
     height, width = meta["image_size"]
-    dataset = Dataset(path, meta, hashlib.sha256(raw).hexdigest(), subsets=subsets)
+    dataset = Dataset(path, meta, fingerprint, subsets=subsets)
     for subset in dataset.subsets:
         for shard in dataset.shards(subset):
-            if not (path / shard["file"]).is_file():
-                raise DatasetError(f"{path / shard['file']}: {_not_a_file(path / shard['file'])}")
-            image_offset(path / shard["file"], (shard["count"], height, width, 3))
+            shard_path, shape = path / shard["file"], (shard["count"], height, width, 3)
+            if not shard_path.is_file():
+                raise DatasetError(f"{shard_path}: {_not_a_file(shard_path)}")
+            _once(shard_path, ("images", shape), lambda: image_offset(shard_path, shape))
     return dataset
+
+
+def _once(path, what, read, again=False):
+    """``read()`` of the file at ``path`` (``what`` it reads, e.g. ("labels", count)), or what it returned
+    before in this process for the file as it is now, by its identity (device, inode, size, mtime_ns,
+    ctime_ns): a write, a copy or a rename over a file changes its ctime, which no user-space call sets back
+    (:mod:`.integrity` trusts it so across processes). A file changed less than
+    :data:`.integrity.UNSETTLED_NS` ago (two writes in one clock tick may leave its times as they were), or
+    one changed while it was read, is read every time; ``again``: read, whatever was found before."""
+    key = _settled_identity(path)
+    if key is not None and not again and (key, what) in _files_read:
+        return _files_read[key, what]
+    result = read()
+    if key is not None and _settled_identity(path) == key:
+        if len(_files_read) >= FILES_READ_KEPT:
+            _files_read.clear()
+        _files_read[key, what] = result
+    return result
+
+
+def _settled_identity(path):
+    """(device, inode, size, mtime_ns, ctime_ns) of the file at ``path``; None where it cannot be stat'ed or
+    changed less than :data:`.integrity.UNSETTLED_NS` ago."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    if status.st_ctime_ns > time.time_ns() - integrity.UNSETTLED_NS:
+        return None
+    return (*identity(status), status.st_ctime_ns)
+
+
+def _read_only(array):
+    """``array``, made read-only: shared by every dataset that reads its file (:func:`_once`)."""
+    array.flags.writeable = False
+    return array
 
 
 def _usage_error(message):

@@ -103,14 +103,14 @@ def select_per_class(labels, per_class, seed=None):
     """Indices (ascending) keeping ``per_class`` images of each label: the first ones or, with
     ``seed``, a seeded random choice (``train --per-class`` passes its --seed). A class with fewer
     images keeps them all."""
-    keep = []
-    for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)
-        if seed is None:
-            keep.append(members[:per_class])
-        else:
-            generator = np.random.default_rng([int(seed), int(label)])
-            keep.append(np.sort(generator.choice(members, min(per_class, len(members)), replace=False)))
+    order = np.argsort(labels, kind="stable")  # the images of each label together, in ascending order: its members
+    classes, starts, counts = np.unique(np.asarray(labels)[order], return_index=True, return_counts=True)
+    if seed is None:
+        rank = np.arange(len(order)) - np.repeat(starts, counts)  # of each image among its label's
+        return np.sort(order[rank < per_class])
+    keep = [np.random.default_rng([int(seed), int(label)]).choice(order[start:start + count], min(per_class, count),
+                                                                  replace=False)
+            for label, start, count in zip(classes, starts, counts)]
     return np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)
 
 
