@@ -5,9 +5,11 @@ common format begins with (:func:`.decode.may_be_image`), and those of files tha
 """
 
 import contextlib
+import hashlib
 import importlib
 import re
 
+import PIL
 from PIL import EpsImagePlugin, Image, ImageFile, features
 
 # Formats Pillow reads only with a plugin (AVIF: built in since Pillow 11.2, where built with libavif): {format:
@@ -98,6 +100,17 @@ def not_image_kind(head):
     """What a file beginning with the bytes ``head`` is, when :data:`NOT_IMAGES` knows it for no image; else None."""
     found = _NOT_IMAGE.match(head)
     return found and _NOT_IMAGE_KINDS[found.lastindex]
+
+
+def verdicts_told_by():
+    """What tells a file's first bytes image or no image (:func:`.decode.may_be_image`) besides them, as a short
+    digest: this Pillow's version, the formats it identifies (its plugins), those of :data:`SIGNATURES` and
+    :data:`PLUGINS` it reads, and the first bytes above. Verdicts recorded with another (Pillow upgraded, a
+    plugin installed, a kind of no image added) are told again."""
+    Image.init()
+    rules = (PIL.__version__, sorted(Image.OPEN), [pillow_reads(name) for name in (*SIGNATURES, *PLUGINS)],
+             SIGNATURES, NOT_IMAGES)
+    return hashlib.sha256(repr(rules).encode()).hexdigest()[:16]
 
 
 def stub_without_loader(image):
