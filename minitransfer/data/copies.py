@@ -11,11 +11,13 @@ import stat
 from minitransfer import fileio, stopping
 
 from . import dataset as ds
-from . import inputs
+from . import image_formats, inputs
 from .build import COPIES_FILE, DIGESTS_FILE
 from .decode import may_be_image
 from .shard_builder import PROGRESS_EVERY
 
+# The keys of DIGESTS_FILE's record: its files, and what told whether each may be an image (recorded_digests)
+_FILES, _TOLD_BY = "files", "verdicts_told_by"
 # How skipped.txt words a validation file left out as a copy of a training image (its original follows)
 COPY_OF_TRAINING = "a copy of the training image"
 
@@ -104,20 +106,39 @@ def _note_state(path, found, sizes, modified, states):
             sizes[path], modified[path] = found.st_size, found.st_mtime_ns
 
 
-def recorded_digests(out, sizes, modified):
+def recorded_digests(out, sizes, modified, verdicts=None):
     """{path: sha256} that :data:`DIGESTS_FILE` in ``out`` records of files whose size and modification time
     (``sizes``, ``modified``: :func:`file_identities`) are still those recorded, as shard plans trust them:
     a rerun reads no file to find copies again but those that changed. Empty where ``out`` is None
     (--overwrite, which reads every file again: a file replaced keeping its size and time, copying another
-    class's image now, was not found as a copy, and its old digest was kept)."""
+    class's image now, was not found as a copy, and its old digest was kept). ``verdicts``: a dict given to
+    fill with {path: whether it may be an image} recorded of such files (:func:`.decode.image_by_first_bytes`'
+    ``told``), where told by the rules of now (:func:`.image_formats.verdicts_told_by`): a rerun opens none of
+    them to tell it again.
+
+    The record: ``{"files": {path: [size, time, sha256 or null, may be an image: true, false or null]},
+    "verdicts_told_by": ...}``; earlier versions' ``{path: [size, time, sha256]}`` is read too."""
     if out is None:
         return {}
     try:
         recorded = fileio.parse_json((pathlib.Path(out) / DIGESTS_FILE).read_bytes())
-        return {path: digest for path, (size, time, digest) in recorded.items()
-                if isinstance(digest, str) and sizes.get(path) == size and modified.get(path) == time}
+        files = recorded.get(_FILES, {}) if _FILES in recorded else recorded  # paths are absolute: never "files"
+        same = {path: (digest, told[0] if told else None) for path, (size, time, digest, *told) in files.items()
+                if sizes.get(path) == size and modified.get(path) == time}
+        if verdicts is not None and recorded.get(_TOLD_BY) == image_formats.verdicts_told_by():
+            verdicts.update({path: told for path, (_, told) in same.items() if isinstance(told, bool)})
+        return {path: digest for path, (digest, _) in same.items() if isinstance(digest, str)}
     except (OSError, ValueError, TypeError, AttributeError):  # none yet, or damaged: files are read again
         return {}
+
+
+def _record(sizes, modified, digests, verdicts):
+    """The text of :data:`DIGESTS_FILE` (:func:`recorded_digests`) recording ``digests`` ({path: sha256 or None})
+    and ``verdicts`` ({path: whether it may be an image}) of the files in the state ``sizes``, ``modified``."""
+    paths = {path for path, digest in digests.items() if digest is not None} | set(verdicts)
+    return json.dumps({_FILES: {path: [sizes[path], modified[path], digests.get(path), verdicts.get(path)]
+                                for path in paths},
+                       _TOLD_BY: image_formats.verdicts_told_by()}, sort_keys=True, separators=(",", ":")) + "\n"
 
 
 def _content_digest(path, digests, read=None):
@@ -251,21 +272,20 @@ class CopiesAcrossClasses:
     twice; a file it did not read (in a shard kept from an interrupted import) is read, and only when its size
     (``sizes``: {path: bytes}, :func:`examine`) is one that a file of another class has. ``digests`` ({path:
     sha256}, filled as files are read: :func:`recorded_digests`) is kept in :data:`DIGESTS_FILE` in ``out`` with
-    the sizes and ``modified`` times: a rerun reads none. ``progress(done, total, "finding copies across
+    the sizes and ``modified`` times: a rerun reads none; so are ``verdicts`` ({path: whether it may be an image},
+    of files told by their first bytes: :func:`recorded_digests`). ``progress(done, total, "finding copies across
     classes")`` is called after each class. ``read(path)`` gives a file's sha256 (zip members: another reader)."""
 
-    def __init__(self, out, subsets, sizes, modified, digests, progress, read=None):
+    def __init__(self, out, subsets, sizes, modified, digests, progress, read=None, verdicts=None):
         self.out, self.subsets, self.sizes, self.modified, self.digests = out, subsets, sizes, modified, digests
         self.compared, self.read = inputs.stage_progress(progress, "finding copies across classes"), read
-        self.groups = []
+        self.verdicts, self.groups = {} if verdicts is None else verdicts, []
 
     def caches(self, decoded):
         """{:data:`DIGESTS_FILE`: its text}, once the copies are found with ``decoded`` ({path: sha256} of the
-        files the import decoded), recording those it compared."""
+        files the import decoded), recording those it compared, and the verdicts."""
         self.groups = self._find(decoded)
-        return {DIGESTS_FILE: json.dumps({path: [self.sizes[path], self.modified[path], digest]
-                                          for path, digest in self.digests.items() if digest is not None},
-                                         sort_keys=True, separators=(",", ":")) + "\n"}
+        return {DIGESTS_FILE: _record(self.sizes, self.modified, self.digests, self.verdicts)}
 
     def _find(self, decoded):
         """[[(subset, class, path), ...]: one list per content]."""

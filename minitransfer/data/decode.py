@@ -113,9 +113,12 @@ def may_be_image(path, listed):
     return image_by_first_bytes(path, listed) is True
 
 
-def image_by_first_bytes(path, listed):
+def image_by_first_bytes(path, listed, told=None):
     """:func:`may_be_image`, told apart from a file this user may not read (permission denied): None for it, which
-    is not known not to be an image (the decoder says to give read access to it)."""
+    is not known not to be an image (the decoder says to give read access to it). ``told``: a dict given to note
+    the verdict in (``told[path]``) where the file's first bytes gave it, to be trusted while the file keeps its
+    size and modification time (:func:`.copies.recorded_digests`): not where it could not be opened or read (gone
+    since listed, and back in the same state; this user given read access, which changes neither)."""
     if listed is None or not listed[0]:
         return False
     try:
@@ -124,10 +127,22 @@ def image_by_first_bytes(path, listed):
         return None
     except (OSError, ValueError):  # gone or replaced since listed: the decoder says why
         return False
-    with file, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with file:
         try:
             head = file.read(256)
+        except OSError:  # the decoder says why
+            return True
+        verdict = _image_by_head(file, head)
+    if told is not None:
+        told[path] = verdict
+    return verdict
+
+
+def _image_by_head(file, head):
+    """:func:`may_be_image` of the open ``file``, whose first bytes are ``head``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
             if image_formats.not_image_kind(head):
                 return False
             if image_formats.has_signature(head):

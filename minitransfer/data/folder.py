@@ -60,8 +60,9 @@ Validation never holds a training image: a validation file whose bytes a trainin
 copy in val/ of a file of train/) is left out of validation and listed in
 ``skipped.txt`` naming the training file. Only files of equal size are read to compare; images that
 differ in any byte (re-encoded, resized) are not found. The digests are kept in OUT
-(:data:`DIGESTS_FILE`, written with meta.json when a shard was) by path, size and modification time:
-a rerun reads only the files that changed.
+(:data:`DIGESTS_FILE`, written with meta.json when a shard was) by path, size and modification time,
+with whether each file's first bytes made it one that may be an image: a rerun reads only the files that
+changed.
 
 One image in two classes (files of equal bytes in two or more class folders of train/, or of val/; a
 photo scraped under two queries) is imported with each label, not refused nor dropped, but listed in
@@ -180,23 +181,24 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     # each class folder's files, before any is held out (a file another class also holds is never held out:
     # held_out.hold_out)
     listed_train = train
-    digests = recorded_digests(recorded, sizes, modified)  # {path: sha256}: each file read at most once
+    verdicts = {}  # {path: whether it may be an image}: each file's first bytes told once, while it is unchanged
+    digests = recorded_digests(recorded, sizes, modified, verdicts)  # {path: sha256}: each file read at most once
     if val_root is None:
         identity = same_content_in_a_class(train, identity, sizes, digests,
                                             inputs.stage_progress(progress, "finding copies in each class"))
         fraction = DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction
-        images, unreadable = _possible_images(train, states, inputs.stage_progress(
+        images, unreadable = _possible_images(train, states, verdicts, inputs.stage_progress(
             progress, "telling images from other files")) if fraction else (None, None)
-        _check_some_image(train_root, train, states, images, unreadable)
+        _check_some_image(train_root, train, states, verdicts, images, unreadable)
         train, val = hold_out(train, fraction, seed, identity, images, in_other_classes(train, sizes, digests))
     else:
-        _check_some_image(train_root, train, states)
+        _check_some_image(train_root, train, states, verdicts)
     val, copies = without_copies_of_training(
         train, val, sizes, states, digests,
         inputs.stage_progress(progress, "finding validation copies of training images"))
     scan_skipped += copies
     across = CopiesAcrossClasses(out, {"train": listed_train, "val": val if val_root is not None else {}}, sizes,
-                                 modified, digests, progress)
+                                 modified, digests, progress, verdicts=verdicts)
     known_bad = scan_skipped  # and undecodable files of the classes left out below
     returned = []  # classes whose held-out files went back to training
     decided = {}  # {class left out or given back: _decision_inputs of its files as first split}
@@ -305,20 +307,20 @@ def _check_not_prepared(source):
                      f"{source}), or give the image folder it was imported from")
 
 
-def _check_some_image(train_root, train, states, images=None, unreadable=None):
+def _check_some_image(train_root, train, states, verdicts, images=None, unreadable=None):
     """``DatasetError`` before anything is decoded or written when no file of any class folder of ``train``
     ({class: paths}) may be an image (:func:`.decode.may_be_image`): ``images`` and ``unreadable`` are those that
     may be and those this user may not read, as :func:`_possible_images` gives them to hold validation out, or,
     where None (no validation held out, or a val/ given), the files are looked at until one may be (``states``:
-    :func:`file_identities`'). Without it, the import wrote importing.json and skipped.txt, then said only that no
-    training image could be imported. A file this user may not read is not known not to be an image: the refusal
-    says to give read access to it, not that it is no image."""
+    :func:`file_identities`'; ``verdicts``: :func:`_tell_images`'). Without it, the import wrote importing.json and
+    skipped.txt, then said only that no training image could be imported. A file this user may not read is not
+    known not to be an image: the refusal says to give read access to it, not that it is no image."""
     if not train:
         return  # no file at all: said once the classes without files are left out
     paths = [path for files in train.values() for path in files]
     if images is None:
         images, unreadable = set(), []
-        _tell_images(paths, states, images, unreadable, until_one=True)
+        _tell_images(paths, states, verdicts, images, unreadable, until_one=True)
     if images:
         return
     if unreadable:
@@ -346,22 +348,25 @@ def _check_options(val_root, val_fraction, seed, families, family_a, is_a):
         raise ValueError("--family-a needs --families (or --is-a)")
 
 
-def _possible_images(train, states, told):
+def _possible_images(train, states, verdicts, told):
     """(images, unreadable): the set of the files of ``train`` ({class: paths}) that may be images
     (:func:`.decode.may_be_image`, ``states``: as :func:`file_identities` gives them), and the list of those this
-    user may not read (:func:`.decode.image_by_first_bytes`); ``told(done, total)`` is called after each class."""
+    user may not read (:func:`.decode.image_by_first_bytes`; ``verdicts``: :func:`_tell_images`');
+    ``told(done, total)`` is called after each class."""
     images, unreadable = set(), []
     for number, files in enumerate(train.values(), start=1):
-        _tell_images(files, states, images, unreadable)
+        _tell_images(files, states, verdicts, images, unreadable)
         told(number, len(train))
     return images, unreadable
 
 
-def _tell_images(paths, states, images, unreadable, until_one=False):
+def _tell_images(paths, states, verdicts, images, unreadable, until_one=False):
     """Adds each of ``paths`` that may be an image (:func:`.decode.image_by_first_bytes`) to the set ``images``,
-    each this user may not read to the list ``unreadable``; stops at the first image where ``until_one``."""
+    each this user may not read to the list ``unreadable``; stops at the first image where ``until_one``.
+    ``verdicts`` ({path: whether it may be an image}: those recorded of files in the state listed, by
+    :func:`.copies.recorded_digests`) is used rather than opening a file, and given what the files opened tell."""
     for path in paths:
-        image = image_by_first_bytes(path, states.get(path))
+        image = verdicts[path] if path in verdicts else image_by_first_bytes(path, states.get(path), verdicts)
         if image:
             images.add(path)
             if until_one:
