@@ -45,11 +45,11 @@ from minitransfer.run_copies import network_of, once
 from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, checked, is_loss_record, is_there, read_curve,
                                            read_json, read_log, read_losses, read_result, stamp)
 from minitransfer.run_labels import name_order
-from minitransfer.run_remedies import TRAIN_GRID_AGAIN, start_over, start_over_in
+from minitransfer.run_remedies import start_over
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun
 
-__all__ = ["collect", "hand_trained", "recorded_runs", "TRAIN_GRID_AGAIN", "start_over_in", "METRICS_FILE",
+__all__ = ["collect", "hand_trained", "recorded_runs", "METRICS_FILE",
            "Result", "Spread", "mean", "select", "means_by_n", "own_base", "without_base", "relative_by_n",
            "targets_by_n", "relative_by_base",
            "interchangeable_halves", "metric_words", "INTERCHANGEABLE", "RISING", "BEST_EVALUATIONS",

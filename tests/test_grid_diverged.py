@@ -7,7 +7,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import config, results
+from minitransfer import config, results, run_remedies
 from minitransfer.cli import main
 from minitransfer.experiment import TREATMENT_FILE
 from minitransfer import train as training
@@ -74,8 +74,8 @@ def test_the_report_of_a_grid_whose_run_diverged_says_to_train_the_grid_again(mi
     [alone] = results.collect(lone)[2]
     assert alone.endswith("resumed, it diverges again; start it over with --overwrite (without --resume) and a lower "
                           "--base-lr, or check the data"), alone
-    assert results.start_over_in(out / "random0" / "baseA.run") in diverged[0]  # as info and eval say it
-    assert results.start_over_in(lone / "baseA.run") in alone
+    assert run_remedies.start_over_in(out / "random0" / "baseA.run") in diverged[0]  # as info and eval say it
+    assert run_remedies.start_over_in(lone / "baseA.run") in alone
 
 
 def test_a_failed_run_whose_metrics_cannot_be_read_is_told_as_failed(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from interrupting import interrupted_after
 
-from minitransfer import config, evaluate, fileio, hdf5_files, results, run_lock
+from minitransfer import config, evaluate, fileio, hdf5_files, run_lock, run_remedies
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -174,7 +174,7 @@ def test_the_folder_of_a_run_that_stopped_before_its_first_checkpoint_is_not_sai
         assert "failed or interrupted" not in result.output, result.output
     (tmp_path / "diverged.run" / "treatment.json").write_text("{}")  # a grid's run: the grid is trained again
     grid_run = invoke(["info", "diverged.run"], tmp_path).output
-    assert f"(see its metrics.jsonl); {results.TRAIN_GRID_AGAIN}, or check the data" in grid_run, grid_run
+    assert f"(see its metrics.jsonl); {run_remedies.TRAIN_GRID_AGAIN}, or check the data" in grid_run, grid_run
     (tmp_path / "diverged.run" / "treatment.json").unlink()
     metrics.write_text("".join(trained))  # a run that ended otherwise: its log records no divergence
     for args in commands:
@@ -204,7 +204,7 @@ def test_info_of_the_checkpoint_of_a_diverged_run_says_resuming_it_diverges_agai
     assert summary["resumable"] and summary["diverged"].startswith("training diverged: "), summary["diverged"]
     (tmp_path / "diverged.run" / "treatment.json").write_text("{}")  # a grid's run: the grid is trained again
     grid_run = invoke(["info", "diverged.run"], tmp_path).output
-    assert f"{results.TRAIN_GRID_AGAIN}, or check the data" in grid_run and "--overwrite" not in grid_run, grid_run
+    assert f"{run_remedies.TRAIN_GRID_AGAIN}, or check the data" in grid_run and "--overwrite" not in grid_run, grid_run
     (tmp_path / "diverged.run" / "treatment.json").unlink()
     shutil.copy(tmp_path / "diverged.run" / "checkpoint.h5", tmp_path / "copy.h5")  # no run's log beside it
     assert "(resumable)\n" in invoke(["info", "copy.h5"], tmp_path).output
@@ -224,7 +224,7 @@ def test_eval_of_the_checkpoint_of_a_diverged_run_says_the_run_diverged_after_it
            f"over with --overwrite (without --resume) and a lower --base-lr" in said[0], said[0]
     (tmp_path / "diverged.run" / "treatment.json").write_text("{}")  # a grid's run: the grid is trained again
     grid_run = invoke(["eval", "diverged.run", "--device", "cpu"], tmp_path).output
-    assert f"{results.TRAIN_GRID_AGAIN}, or check the data" in grid_run and "--overwrite" not in grid_run, grid_run
+    assert f"{run_remedies.TRAIN_GRID_AGAIN}, or check the data" in grid_run and "--overwrite" not in grid_run, grid_run
     (tmp_path / "diverged.run" / "treatment.json").unlink()
     shutil.copy(tmp_path / "diverged.run" / "checkpoint.h5", tmp_path / "copy.h5")  # no run's log beside it
     copied = invoke(["eval", "copy.h5", "--device", "cpu"], tmp_path)
