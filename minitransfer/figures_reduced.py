@@ -5,13 +5,16 @@ has such runs).
 
 import math
 
+import numpy as np
+
 from minitransfer.figures_paper import (STYLE, accuracy_label, has_legend_entries, label_axes, means_drawn,
                                         no_accuracy, say_if_empty, spread_plot)
 from minitransfer.results import Spread, select
 
 PER_CLASS_LABEL = "training images asked for per class (--per-class)"
 FULL_DATA = "base: every training image"
-LABEL_STEP = 22  # points between the labels of images used stacked on one side of a panel: two lines of 7 pt
+LABEL_GAP = (10, 8)  # points from a point to the near corner of its label of the images used: across, up or down
+MARKER = 4  # points either side of a mean that its label of images used leaves free
 
 
 def figure_s1(Figure, results, reference=None):
@@ -40,8 +43,6 @@ def figure_s1(Figure, results, reference=None):
     logarithmic.xaxis.set_major_formatter("{x:g}")  # 1, 10, 100 rather than 10^0, 10^1, 10^2
     # A range within about a decade labels its minor ticks too (--per-class 10,20,50): 20, 30, not 2×10^1
     logarithmic.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
-    for axes in (linear, logarithmic):  # where each panel's points lie, their lines drawn and scales set
-        _images_used(axes, reduced)
     linear.set_title("linear axes")
     logarithmic.set_title("logarithmic x axis: the smallest training sets apart")
     accuracy = accuracy_label(reduced + bases, "validation images of every class",
@@ -55,6 +56,7 @@ def figure_s1(Figure, results, reference=None):
         say_if_empty(axes, no_accuracy(reduced, "no reduced-data runs (experiment --per-class 10,100)"))
     figure.suptitle("Figure S1: accuracy against training set size (all classes, reduced data):\n"
                     + means_drawn(counts, "size", "(dashed: the paper's runs, Table S1)" if reference else ""))
+    _images_used(figure, (linear, logarithmic), reduced)
     return figure
 
 
@@ -80,28 +82,64 @@ def _used(result):
     return f"used {most:,}" if fewest == most else f"used {average:,.0f} on average ({fewest:,} to {most:,})"
 
 
-def _images_used(axes, reduced):
+def _images_used(figure, panels, reduced):
     """Beside the mean of each count of images asked for whose runs used fewer (:func:`_used`), what
     they used: --per-class 1000 on a dataset of 500 images a class is drawn at 1000, trained on 500.
-    Each label hangs from its point by a leader, on the side of it towards the middle of the panel,
-    labels on one side stacked apart: right-aligned left of their points, they ran off the panel where
-    the paper's counts stretch the axis to 1,300, beside another count's points. Called once the
-    panel holds its lines and its scale: where the points lie in it decides the side."""
-    axes.get_xlim(), axes.get_ylim()  # the limits autoscaled now, as drawn
-    to_axes = axes.transData + axes.transAxes.inverted()
-    stacked = {}
+    Each label hangs from its point by a leader, on the side of it towards the middle of its panel, or
+    the nearest place inside the panel clear of the other labels, the points and the legend
+    (:func:`_place`). Called once ``figure`` holds everything else: the labels are placed on its layout."""
+    labels = {}
     for count, accuracies in _accuracy_by_per_class(reduced).items():
         used = next((_used(r) for r in reduced if r.run.per_class == count and _used(r)), "")
         spread = Spread.of(accuracies)
         if used and spread.count:
-            right, upper = to_axes.transform((count, spread.mean)) > 0.5
-            place = stacked[right, upper] = stacked.get((right, upper), -1) + 1  # 0: nearest its point
-            rise = (8 + LABEL_STEP * place) * (-1 if upper else 1)
-            color = STYLE["reduced"]["color"]
-            axes.annotate(f"{count:,} asked for:\n{used}", (count, spread.mean), xytext=(-10 if right else 10, rise),
-                          textcoords="offset points", ha="right" if right else "left", va="top" if upper else "bottom",
-                          fontsize=7, color=color, arrowprops=dict(arrowstyle="-", color=color, linewidth=0.6,
-                                                                   shrinkA=0, shrinkB=2))
+            labels[count] = spread.mean, f"{count:,} asked for:\n{used}"
+    if not labels:
+        return
+    from matplotlib.transforms import Bbox
+
+    figure.draw_without_rendering()  # the panels' layout, limits and legends final, in pixels
+    color, marker = STYLE["reduced"]["color"], MARKER * figure.dpi / 72
+    means = [(count, Spread.of(accuracies).mean) for count, accuracies in _accuracy_by_per_class(reduced).items()]
+    for axes in panels:
+        taken = [Bbox.from_bounds(x - marker, y - marker, 2 * marker, 2 * marker)
+                 for x, y in axes.transData.transform(means)]
+        taken += [axes.get_legend().get_window_extent()] if axes.get_legend() else []
+        for count, (mean, words) in labels.items():
+            right, upper = (axes.transData + axes.transAxes.inverted()).transform((count, mean)) > 0.5
+            label = axes.annotate(words, (count, mean), xytext=(0, 0), textcoords="offset points",
+                                  ha="right" if right else "left", va="top" if upper else "bottom",
+                                  fontsize=7, color=color, arrowprops=dict(arrowstyle="-", color=color, linewidth=0.6,
+                                                                           shrinkA=0, shrinkB=2))
+            label.set_in_layout(False)  # inside its panel: it must not move the panel
+            taken.append(_place(axes, label, right, upper, taken))
+
+
+def _place(axes, label, right, upper, taken):
+    """Moves ``label`` (drawn at its point) to the free place inside ``axes`` nearest :data:`LABEL_GAP`
+    beside its point on the ``right``/``upper`` side's way to the middle, clear of the ``taken`` boxes
+    (pixels) by a point, trying the other side across where that side has none; where no place is free,
+    the first (clamped into the panel). Returns the box its text takes."""
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+    label.get_window_extent()  # its text moved to its point: an annotation is placed where it is measured
+    panel, text = axes.get_window_extent(), Text.get_window_extent(label)  # the text alone, not its leader
+    pixels = axes.get_figure(root=True).dpi / 72
+    across, up = np.array(LABEL_GAP) * pixels
+    x, y = axes.transData.transform(label.xy)
+    lowest, highest = panel.y0, max(panel.y0, panel.y1 - text.height)
+    wanted = float(np.clip(y - up - text.height if upper else y + up, lowest, highest))
+    rows = sorted(np.append(np.arange(lowest, highest, pixels), [wanted, highest]), key=lambda row: abs(row - wanted))
+    places = []
+    for side in (right, not right):
+        x0 = float(np.clip(x - across - text.width if side else x + across, panel.x0,
+                           max(panel.x0, panel.x1 - text.width)))
+        places += [Bbox.from_bounds(x0, row, text.width, text.height) for row in rows]
+    box = next((place for place in places if not any(place.padded(pixels).overlaps(other) for other in taken)),
+               places[0])
+    label.xyann = ((box.x0 - text.x0) / pixels, (box.y0 - text.y0) / pixels)
+    return box
 
 
 def _accuracy_by_per_class(reduced):

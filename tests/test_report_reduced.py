@@ -104,6 +104,32 @@ def test_figure_s1_labels_hang_from_their_own_points_inside_the_panel(uneven_pho
         assert not boxes[0].overlaps(boxes[1])
 
 
+def test_figure_s1_keeps_eight_labels_inside_the_panel_apart(uneven_photos, tmp_path):
+    """Eight counts no class of 2, 4 and 6 images could all give, seven crowded beside the y axis: the labels
+    of one quarter of a panel were stacked 22 pt apart without end, out of the panel. Every label lies
+    inside its panel once drawn, apart from every other label and from the legend."""
+    Figure = pytest.importorskip("matplotlib.figure").Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    counts = (3, 4, 5, 6, 7, 8, 9, 1000)
+    results = collect(write_reduced_grid(tmp_path / "grid", uneven_photos, counts))[0]
+    figure = figures_reduced.figure_s1(Figure, results)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for axes in figure.axes:
+        panel = axes.get_window_extent(renderer)
+        boxes = [Text.get_window_extent(label, renderer) for label in axes.texts]
+        assert len(boxes) == len(counts)
+        for label, box in zip(axes.texts, boxes):
+            assert panel.x0 <= box.x0 and box.x1 <= panel.x1 and panel.y0 <= box.y0 and box.y1 <= panel.y1, (
+                label.get_text(), box, panel)
+        legend = [axes.get_legend().get_window_extent(renderer)] if axes.get_legend() else []
+        for index, box in enumerate(boxes):
+            assert not any(box.overlaps(other) for other in boxes[index + 1:] + legend), axes.texts[index].get_text()
+
+
 def write_scheduled_grid(out, iterations):
     """The base on every class and reduced-data runs of 10 and 100 images a class, each kind's config.json
     recording the iterations ``iterations`` gives it ({"base": 40, "reduced": 40}; none recorded where absent)."""
