@@ -12,7 +12,7 @@ from minitransfer.experiment import LOG_FILE, run_dir
 from minitransfer.grid_check import check_finished
 from minitransfer.grid_launch import lost_race_apart
 from minitransfer.grid_progress import accuracy_note
-from minitransfer.grid_status import error_line, is_finished, run_holder
+from minitransfer.grid_status import busy_refusal, is_finished, last_log_line, run_holder
 
 
 class RunsElsewhere:
@@ -20,8 +20,7 @@ class RunsElsewhere:
     ``log``, ``numbers`` (:class:`~minitransfer.grid_counts.StartNumbers`), ``outcome``
     (:class:`~minitransfer.grid_outcome.GridOutcome`), ``pending`` (the runs not started), ``done`` (the
     names of the runs finished), ``elsewhere`` (the runs another process is training, waited for),
-    ``own_train`` (whether its trains are minitransfer's own) and ``lost_races`` (the names of the runs whose
-    train lost the race for its lock as it last ended)."""
+    and ``own_train`` (whether its trains are minitransfer's own)."""
 
     def _taken_elsewhere(self, run, started=False):
         """Whether another process trains ``run`` now; if so it is waited for, not started. ``started``: the
@@ -41,21 +40,18 @@ class RunsElsewhere:
     def _settle_output(self, run, code):
         """Join the output the train of ``run``, ended with ``code``, kept apart from the run's log to that
         log, or drop it where that train lost the race for the run
-        (:func:`minitransfer.grid_launch.lost_race_apart`), noted for :meth:`_lost_race`."""
-        if lost_race_apart(run_dir(self.out, run) / LOG_FILE, code):
-            self.lost_races.add(run.name)
-        else:
-            self.lost_races.discard(run.name)
+        (:func:`minitransfer.grid_launch.lost_race_apart`); whether it did, for :meth:`_lost_race`. Another
+        train command's output is in the log already."""
+        return self.own_train and lost_race_apart(run_dir(self.out, run) / LOG_FILE, code)
 
-    def _lost_race(self, run):
+    def _lost_race(self, run, lost_apart):
         """Whether the train of ``run`` that has just exited 2 found its run held by another process,
         which took it after :meth:`_taken_elsewhere` had found it free (and may have ended since): by its
-        output, kept apart (:meth:`_settle_output`); that of another train command, by the last line of the
-        run's log, which it writes itself (run_lock.RunLock's refusal)."""
+        output, kept apart (``lost_apart``, :meth:`_settle_output`'s); that of another train command, by the
+        last line of the run's log, which it writes itself (run_lock.RunLock's refusal)."""
         if self.own_train:
-            return run.name in self.lost_races
-        last = error_line(run_dir(self.out, run))
-        return last is not None and run_lock.BUSY in last
+            return lost_apart
+        return busy_refusal(last_log_line(run_dir(self.out, run)))
 
     def _collect_elsewhere(self):
         for run in list(self.elsewhere):

@@ -11,12 +11,12 @@ ends where it never was seen to; that of another train command at once.
 import shlex
 import signal
 
-from minitransfer import fileio, run_lock, stop_requests
+from minitransfer import fileio, stop_requests
 from minitransfer.experiment import LOG_FILE, run_dir
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_outcome import EXIT_BUSY
 from minitransfer.grid_status import (BAD_CHECKPOINT, CHECKPOINT_UNREADABLE_NOW, NOT_RESUMABLE, RESUME, TODO,
-                                      WEIGHTS_ALONE, RunStatus, run_holder, run_status)
+                                      WEIGHTS_ALONE, RunStatus, busy_refusal, run_holder, run_status)
 from minitransfer.lock_holder import is_this_process
 from minitransfer.rundir import RESULT_FILE
 
@@ -127,7 +127,7 @@ def lost_race_apart(log, code):
     except OSError:
         return False
     lines = text.splitlines()
-    lost = code == EXIT_BUSY and bool(lines) and lines[-1].startswith("error: ") and run_lock.BUSY in lines[-1]
+    lost = code == EXIT_BUSY and busy_refusal(lines[-1] if lines else None)
     if not lost:
         try:
             fileio.append_text(log, text)

@@ -82,7 +82,6 @@ class GridRunner(RunsElsewhere):
                                         lambda line: self.log(line))
         self.elsewhere = []  # runs another process is training
         self.raced = set()   # runs started again after losing their folder to another process as they started
-        self.lost_races = set()  # runs whose train lost the race for its lock as it last ended (_settle_output)
         self.retirement = GridRetirement(self.slots, self.outcome.retired)  # GPUs retired, their runs put back
         self.outcome.gpus = [gpu_name(gpu) for gpu in self.retirement.gpus.held]  # those it may retire
         self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
@@ -206,8 +205,8 @@ class GridRunner(RunsElsewhere):
             code = process.poll()
             if code is None:
                 continue
-            self._settle_output(run, code)  # its output kept apart joined to its log: all read from there on
-            said = self._say_ended_unsaid(slot, run, code)
+            lost = self._settle_output(run, code)  # its output kept apart joined to its log: read from there on
+            said = self._say_ended_unsaid(slot, run, code, lost)
             del self.running[slot]
             self.warnings.relay(run.name, ended=True)
             ended += 1
@@ -240,7 +239,7 @@ class GridRunner(RunsElsewhere):
             elif code == EXIT_BUSY and self._taken_elsewhere(run, started=said):  # lost the race to one that
                 # trains it, or exited 2 otherwise as it took the run: "not started after all" where its start was said
                 continue
-            elif code == EXIT_BUSY and run.name not in self.raced and self._lost_race(run):
+            elif code == EXIT_BUSY and run.name not in self.raced and self._lost_race(run, lost):
                 self.raced.add(run.name)  # once: another process taking it at each start would loop forever
                 self._put_back(run)
                 self.log(f"{run.name} was taken by another process, which stopped it unfinished; "
@@ -263,7 +262,7 @@ class GridRunner(RunsElsewhere):
                     self.log(line)
         return ended
 
-    def _say_ended_unsaid(self, slot, run, code):
+    def _say_ended_unsaid(self, slot, run, code, lost):
         """Say the start line still held back of the run on ``slot``, which ended (``code``) before the grid saw
         its train hold the run's lock: it ran, unless it exited 2 as another process held the run. Whether its
         start line has been said. Dropped once said, the run still among the running ones: a log that raises
@@ -271,7 +270,7 @@ class GridRunner(RunsElsewhere):
         unsaid = self.unsaid.get(slot)
         if unsaid is None:
             return True
-        if code == EXIT_BUSY and self._lost_race(run):
+        if code == EXIT_BUSY and self._lost_race(run, lost):
             del self.unsaid[slot]
             return False
         self.log(said_start_line(run, unsaid, self.numbers))

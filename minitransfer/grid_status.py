@@ -15,7 +15,7 @@ from minitransfer.checkpoint_info import resume_refused  # the check info asks
 from minitransfer.rundir import RESULT_FILE, train_again
 from minitransfer.run_file_readers import read_result
 from minitransfer.left_out import UnreadableRun
-from minitransfer.run_lock import holder, pid_named
+from minitransfer.run_lock import BUSY, holder, pid_named
 
 
 def last_log_line(folder):
@@ -33,6 +33,12 @@ def error_line(folder, last=None):
     where the caller has read it (:func:`last_log_line`)."""
     last = last_log_line(folder) if last is None else last
     return last if last.startswith("error: ") else None
+
+
+def busy_refusal(line):
+    """Whether ``line`` (a train's last line of output, or None) is its refusal of a run another process
+    holds (:data:`minitransfer.run_lock.BUSY`)."""
+    return line is not None and line.startswith("error: ") and BUSY in line
 
 
 def is_finished(out, run, states=None):

@@ -72,13 +72,13 @@ def test_a_lost_race_is_told_although_the_other_train_wrote_on_after_the_refusal
     _taken_as_it_starts(monkeypatch, out, base_a, taken)
     said_as_it_ends = grid_runner.GridRunner._say_ended_unsaid
 
-    def others_line_then_let_go(self, slot, run, code):
+    def others_line_then_let_go(self, slot, run, code, lost):
         if run.name == base_a.name and taken[-1] is not None:
             with open(grid.run_dir(out, base_a) / grid.LOG_FILE, "a") as log:
                 log.write("the other grid's train: stopped, checkpoint written\n")
             taken[-1].__exit__(None, None, None)
             taken.append(None)
-        return said_as_it_ends(self, slot, run, code)
+        return said_as_it_ends(self, slot, run, code, lost)
 
     monkeypatch.setattr(grid_runner.GridRunner, "_say_ended_unsaid", others_line_then_let_go)
     outcome = scheduler.run_grid(runs, out, dict(OPTIONS, data=micro_data), log=lines.append, poll_seconds=0.01)

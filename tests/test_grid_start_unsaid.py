@@ -41,7 +41,7 @@ def test_a_start_said_as_a_train_exits_2_otherwise_is_then_not_started_after_all
     out, runs = tmp_path / "grid", grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
     base_a = runs[0]
     lines, _ = other_grid(monkeypatch, out, base_a, lambda lines: any("waiting for it" in line for line in lines))
-    monkeypatch.setattr(grid_runner.GridRunner, "_lost_race", lambda self, run: False)
+    monkeypatch.setattr(grid_runner.GridRunner, "_lost_race", lambda self, run, lost_apart: False)
     outcome = scheduler.run_grid(runs, out, dict(OPTIONS, data=micro_data), log=lines.append, poll_seconds=0.01)
     assert outcome.exit_code == 0, lines
     start = next(i for i, line in enumerate(lines) if f" start {base_a.name} on " in line)
@@ -57,9 +57,9 @@ def test_a_run_raced_before_its_start_was_said_is_not_started_again(micro_data, 
     lines, release = other_grid(monkeypatch, out, base_a, lambda lines: False)
     lost_race = grid_runner.GridRunner._lost_race
 
-    def released_as_it_is_seen(self, run):  # the other grid lets it go as this one reads its train's end
+    def released_as_it_is_seen(self, run, lost_apart):  # the other grid lets it go as this one reads its train's end
         release()
-        return lost_race(self, run)
+        return lost_race(self, run, lost_apart)
 
     monkeypatch.setattr(grid_runner.GridRunner, "_lost_race", released_as_it_is_seen)
     outcome = scheduler.run_grid(runs, out, dict(OPTIONS, data=micro_data), log=lines.append, poll_seconds=0.01)
