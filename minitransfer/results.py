@@ -47,7 +47,8 @@ from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, checked, is_lo
 from minitransfer.run_labels import name_order
 from minitransfer.run_remedies import start_over
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
-from minitransfer.treatments import CONFIG_FILE, UnreadableRun
+from minitransfer.left_out import UnreadableRun
+from minitransfer.treatments import CONFIG_FILE
 
 __all__ = ["collect", "hand_trained", "recorded_runs", "METRICS_FILE",
            "Result", "Spread", "mean", "select", "means_by_n", "own_base", "without_base", "relative_by_n",

@@ -17,7 +17,7 @@ import stat
 from minitransfer import fileio, run_logs
 from minitransfer.comparisons import is_accuracy
 from minitransfer.data.splits import MIN_CLASSES
-from minitransfer.treatments import UnreadableRun
+from minitransfer.left_out import UnreadableRun
 
 
 def is_there(path):
@@ -84,12 +84,12 @@ def read_result(path):
     without evaluations, in no finding)."""
     record = read_json(path, dict)
     final, evaluations, iterations = record.get("final", {}), record.get("evaluations", 0), record.get("iterations")
-    validation = record.get("validation")
+    validation, scored = record.get("validation"), scored_on(record)
     wrong = ("final", final, "an object") if not isinstance(final, dict) else \
         ("evaluations", evaluations, "a count, 0 or more") if type(evaluations) is not int or evaluations < 0 else \
         ("iterations", iterations, "a count, 1 or more") if not (iterations is None or type(iterations) is int
                                                                 and iterations > 0) else \
-        ("validation", validation, VALIDATION_SHAPE) if "validation" in record and not scored_on(record) else None
+        ("validation", validation, VALIDATION_SHAPE) if "validation" in record and not scored else None
     if wrong:
         key, value, expected = wrong
         raise UnreadableRun(f"{path}: {key} is {json.dumps(value):.40}, expected {expected}: not a result train "
@@ -112,7 +112,7 @@ def read_result(path):
     if best < max(top, mean10) - 1e-9:  # NaN compares False: a run without evaluations passes
         raise UnreadableRun(f"{path}: best_top1 {best} is below final top1 {top} or mean10_top1 {mean10}: not "
                             f"train's summary of one run's evaluations")
-    return top, best, mean10, evaluations, iterations, scored_on(record)
+    return top, best, mean10, evaluations, iterations, scored
 
 
 def scored_on(record):

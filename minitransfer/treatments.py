@@ -18,7 +18,7 @@ or reduced-data run on a half, :func:`control_on_a_half`; a transfer across data
 :func:`cross_on_a_half`: a :class:`MeasuredNowhere`), raises
 :class:`UnreadableRun`; :func:`minitransfer.results.collect` leaves it out and says why. Those told from a run's
 fields are :func:`why_left_out`'s, which ``train`` warns of as it starts. The exceptions and :func:`base_text`
-are :mod:`minitransfer.left_out`'s (results and run_file_readers still import UnreadableRun from here).
+are :mod:`minitransfer.left_out`'s.
 
 A transfer across datasets trained by hand is read with the other runs of its study, and the runs
 named and ordered as the report shows them: :mod:`minitransfer.run_labels`.
