@@ -157,9 +157,10 @@ class Report:
         """The warnings, each naming ``shown`` runs at most and counting the others, which
         findings.md lists (a grid of thousands of runs trained too short named every one on one
         line of the terminal). Table 1's unpaired columns are said under the table only: the CPU
-        demo's claim splits (the lowest and top n alone) would print one on every demo."""
+        demo's claim splits (the lowest and top n alone) would print one on every demo. With them, what
+        ``--reference`` compares over runs not of the paper's setup (:attr:`reference_levels`)."""
         return run_caveats.warnings(self.results, shown, self.files["findings.md"], self.validation_sets,
-                                    self.dataset_facts)
+                                    self.dataset_facts) + [self.reference_levels] * bool(self.reference_levels)
 
 
 def write_report(runs_dir, out_dir=None, reference=None, figures=True):

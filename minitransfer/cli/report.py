@@ -137,8 +137,7 @@ def _lines(written, runs):
     yield "what these networks show (percentage points, ± one standard error):"
     for finding in written.findings:
         yield f"  {'holds' if finding.holds else 'not shown'}: {finding.text}"
-    for warning in written.brief_warnings(UNFINISHED_SHOWN) + [written.reference_levels] * bool(
-            written.reference_levels):
+    for warning in written.brief_warnings(UNFINISHED_SHOWN):
         yield f"  careful: {warning}"
 
 
