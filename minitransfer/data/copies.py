@@ -122,7 +122,7 @@ def recorded_digests(out, sizes, modified, verdicts=None):
         return {}
     try:
         recorded = fileio.parse_json((pathlib.Path(out) / DIGESTS_FILE).read_bytes())
-        files = recorded.get(_FILES, {}) if _FILES in recorded else recorded  # paths are absolute: never "files"
+        files = recorded[_FILES] if _FILES in recorded else recorded  # paths are absolute: never "files"
         same = {path: (digest, told[0] if told else None) for path, (size, time, digest, *told) in files.items()
                 if sizes.get(path) == size and modified.get(path) == time}
         if verdicts is not None and recorded.get(_TOLD_BY) == image_formats.verdicts_told_by():
