@@ -169,11 +169,30 @@ def weight_layers_counted(copyable=None):
     return f"(n counts the first weight layers, copied or left random; {classifier} is always trained)"
 
 
+def copyable_range():
+    """The range of n the presets take, for a help or a message written before the preset is known:
+    "1..7" where every preset copies as many layers, else "1..the preset's copyable layers (caffenet 7, ...)"."""
+    shared = _shared_copyable()
+    if shared is not None:
+        return f"1..{shared}"
+    return "1..the preset's copyable layers (" + ", ".join(
+        f"{name} {preset.copyable}" for name, preset in models.PRESETS.items()) + ")"
+
+
+def _shared_copyable():
+    """The copyable layers of every preset where they are the same, else None."""
+    counts = {preset.copyable for preset in models.PRESETS.values()}
+    return counts.pop() if len(counts) == 1 else None
+
+
 def n_out_of_range(name, value, preset=None):
     """The ConfigError refusing ``value`` of the field ``name`` (`n`, `random_frozen`), outside 1..the
-    copyable layers of ``preset`` (None: the preset is not known yet, ">= 1"), saying what n counts."""
+    copyable layers of ``preset`` (None: the preset is not known yet: the range every preset takes,
+    :func:`copyable_range`, as a value above it is refused once the preset is known), saying what n counts."""
     if preset is None:
-        return ConfigError(f"`{name}` must be an integer >= 1, got {value!r} {weight_layers_counted()}")
+        shared = _shared_copyable()
+        return ConfigError(f"`{name}` must be an integer {copyable_range()}, got {value!r} "
+                           f"{weight_layers_counted(shared)}{' in every preset' if shared else ''}")
     return ConfigError(f"`{name}` must be an integer 1..{preset.copyable}, got {value!r} "
                        f"{weight_layers_counted(preset.copyable)} in preset {preset.name}")
 

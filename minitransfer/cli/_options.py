@@ -107,10 +107,17 @@ HALF = Half()
 SEED = Seed()  # the type of every seed option a generator takes whole (a demo's, a held-out choice's: Seed(...))
 seed_option = config_option("--seed", type=SEED, help="Seed of the initialisation, data order, crops "
                             "and dropout (a grid derives one per network from it).")
-preset_option = config_option(
-    "--preset", type=PresetName(),
-    help="Network (default: the one for the dataset's image size: "
-         f"{models.image_size_defaults()}; for train --copy-from, the base's).")
+
+
+def preset_option(copy_from=False):
+    """The --preset option; ``copy_from``: its command copies a base's layers (train), whose preset is the
+    default then."""
+    base = "; with --copy-from, the base's" if copy_from else ""
+    return config_option("--preset", type=PresetName(),
+                         help=f"Network (default: the one for the dataset's image size: "
+                              f"{models.image_size_defaults()}{base}).")
+
+
 fc8_outputs_option = config_option("--fc8-outputs", type=click.IntRange(1),
                                    help="Width of fc8, at least the classes trained on (default: one output per "
                                         "class trained on: on a half of ImageNet, 500 on a random half, the "
@@ -125,7 +132,8 @@ max_iter_option = config_option("--max-iter", type=click.IntRange(1, config_chec
 batch_size_option = config_option("--batch-size", type=click.IntRange(1),
                                    help=f"Images per iteration (default: the preset's: {per_preset('batch_size')}).")
 eval_every_option = config_option("--eval-every", type=click.IntRange(1),
-                                  help="Evaluate on the half's val images every K iterations (default: the preset's: "
+                                  help="Evaluate every K iterations on the val images of the classes trained on, a "
+                                       "half's or every class's (default: the preset's: "
                                        f"{per_preset('eval_every')}).")
 base_lr_option = config_option("--base-lr", type=click.FloatRange(min=0, min_open=True),
                                help="Learning rate (default: 0.01, the paper's; 0.0125 for reduced-data runs, "
@@ -149,8 +157,8 @@ def data_option(default="the built-in synthetic set, built on first use", folder
 checkpoint_argument = click.argument("checkpoint", type=NetworkPath())
 
 
-# The options a grid passes on to every network's `train` (experiment and demo share them with train).
-GRID_TRAIN_OPTIONS = (preset_option, fc8_outputs_option, max_iter_option, base_lr_option, stepsize_option,
+# The options a grid passes on to every network's `train` (experiment shares them with train).
+GRID_TRAIN_OPTIONS = (preset_option(), fc8_outputs_option, max_iter_option, base_lr_option, stepsize_option,
                       eval_every_option, batch_size_option, seed_option, precision_option)
 
 

@@ -68,8 +68,9 @@ def _time_limit(ctx, param, value):
 @click.command(short_help="Run the paper's grid of networks here, or as SLURM job arrays.")
 @data_option()
 @click.option("-o", "--out", type=OutputFolder(path_type=pathlib.Path), required=True,
-              help="Grid directory: OUT/<split>/<network>.h5 (e.g. grid/random0/A3B.h5), each with its run "
-                   "directory <network>.run beside it; the grid's plan in OUT/experiment.json.")
+              help="Grid directory, the folder this command trains the networks into: OUT/<split>/<network>.h5 "
+                   "(e.g. grid/random0/A3B.h5), each with its run directory <network>.run beside it; the grid's "
+                   "plan in OUT/experiment.json.")
 @click.option("--split", "splits", type=click.Choice(grid.SPLITS), multiple=True, default=("random",),
               show_default=True, help="Splits to run (repeat for both): random A/B halves, natural/man-made.")
 @click.option("--source-data", type=DatasetFolder(), default=None,
@@ -82,9 +83,12 @@ def _time_limit(ctx, param, value):
                    "its networks in OUT/randomS/, the replicates of each point.")
 @click.option("--layers", default="1-7", show_default=True, metavar="N-N|N,N",
               help="The n to run: copied layers, e.g. 1-7 or 1,3,5 (up to the preset's copyable layers).")
-@click.option("--both-directions", is_flag=True, help="Also AnA(+) and BnA(+) (random splits).")
+@click.option("--both-directions", is_flag=True,
+              help="Also the other direction, onto half A: the transfers BnA(+) and the selffers AnA(+) (random "
+                   "splits).")
 @click.option("--fine-tuned/--no-fine-tuned", default=True, show_default=True,
-              help="Plan the BnB+ / AnB+ runs (random split, --source-data; the natural split's are frozen).")
+              help="Plan the BnB+ / AnB+ runs, trained as train --fine-tune (random split, --source-data; the "
+                   "natural split's are frozen).")
 @click.option("--random-frozen", default="", metavar="N-N|N,N",
               help="Random-weights control (the paper's Section 4.3) for these n, e.g. 1-7 or 1,3,5: the first n "
                    "layers random and frozen, trained on all classes (OUT/all/randomn), beside a base on all "
@@ -146,6 +150,9 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
                     frozen, the layers above trained anew on half B
       BnB           selffer: the same from baseB onto its own half B (the control for AnB)
       AnB+, BnB+    the same with the copied layers fine-tuned: every layer learns
+      BnA           transfer the other way: baseB's layers onto half A (the natural split plans
+                    it; a random split with --both-directions, BnA+ too)
+      AnA           selffer onto half A, the control for BnA (--both-directions; AnA+ too)
       randomn       --random-frozen: the first n layers random (untrained) and frozen, all classes
       reduced-N     --per-class: trained on all classes with N training images each (reduced data)
 

@@ -49,7 +49,8 @@ def _runs_folder(ctx, param, value):
 def report(runs, out, reference):
     """Tables, findings and figures of the paper from the runs under RUNS.
 
-    Reads every <name>.run/ with a result.json (from `minitransfer experiment` or `train`) in RUNS
+    Reads every <name>.run/ with a result.json (from `minitransfer train`, or a grid: the folder
+    `minitransfer experiment` trains) in RUNS
     and the folders below it, and writes into OUT (-o, default RUNS/report):
 
     \b

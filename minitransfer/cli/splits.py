@@ -47,12 +47,12 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
 
     Exit codes: 0 done, 2 usage (also: PATH is a file, a network's or a dataset's (its folder
     named), or a folder of another kind, named in the message: of images or class folders not
-    prepared yet, of prepared datasets, a run's, a grid's or a report's; a natural split the dataset
-    cannot give, --is-a for a dataset with families, another process preparing the dataset), 65 bad
-    data (PATH holds no meta.json, as an import left unfinished, or is a damaged dataset; the --is-a
-    file is malformed, leaves a class out or places every class in one family), 74 a file of the
-    dataset could not be read or the output written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141
-    its reader went away (| head), silently.
+    prepared yet, of prepared datasets, a run's, a grid's (the folder `experiment` trains) or a
+    report's; a natural split the dataset cannot give, --is-a for a dataset with families, another
+    process preparing the dataset), 65 bad data (PATH holds no meta.json, as an import left
+    unfinished, or is a damaged dataset; the --is-a file is malformed, leaves a class out or places
+    every class in one family), 74 a file of the dataset could not be read or the output written, 75
+    interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
 
     \b
     Examples (run 'minitransfer prepare synthetic synthetic-20' first; "# your data" needs ImageNet):

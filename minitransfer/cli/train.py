@@ -77,22 +77,25 @@ _INTERRUPTED_FRESH = ("stopped by a signal during the start-up of a fresh run, b
 @config_option("--split-seed", type=SEED,
                help="Seed of the random split, which alone has one (default: the base's when copying within its "
                     "dataset, else 0).")
-@config_option("--per-class", type=click.IntRange(1, config_checks.MAX_COUNT),
+@config_option("--per-class", type=click.IntRange(1, config_checks.MAX_COUNT), metavar="N",
                help="Use at most this many training images per class (reduced-data runs); a class with no more "
                     "images than that keeps them all, which a warning says.")
 @seed_option
-@preset_option
+@preset_option(copy_from=True)
 @fc8_outputs_option
 @config_option("--copy-from", type=_BasePath(),
                help="Checkpoint to copy the first N weight layers from (a weights file, or a finished run's folder). "
                     "With --resume, a base no longer there (moved, deleted, on another machine) is not needed: the "
                     "run's checkpoint holds its layers and records its sha256.")
 # --n, --random-frozen: any integer, so that 0 is refused as 8 is, saying what n counts in the preset (config.py)
-@config_option("--n", type=int,
-               help="Number of weight layers to copy: 1 up to every weight layer but the classifier (7 in caffenet).")
-@config_option("--frozen/--fine-tune", help="Freeze the copied layers (AnB) or let them learn (AnB+).")
-@config_option("--random-frozen", type=int,
-               help="Control of §4.3: keep the first N layers at their random initialisation, frozen.")
+@config_option("--n", type=int, metavar="N",
+               help=f"Number of weight layers to copy, {config_checks.copyable_range()}: every weight layer but the "
+                    "classifier at most.")
+@config_option("--frozen/--fine-tune", help="Freeze the copied layers (AnB) or let them learn (AnB+; experiment "
+                                            "plans these with --fine-tuned).")
+@config_option("--random-frozen", type=int, metavar="N",
+               help=f"Control of §4.3: keep the first N layers ({config_checks.copyable_range()}) at their random "
+                    "initialisation, frozen.")
 @base_lr_option
 @config_option("--momentum", type=click.FloatRange(0, 1, max_open=True),
                help="Momentum mu of Caffe's SGD: V = mu*V + lr*g, W = W - V (the paper's).")
@@ -134,7 +137,9 @@ _INTERRUPTED_FRESH = ("stopped by a signal during the start-up of a fresh run, b
                help=f"Data loader processes, at most {MAX_WORKERS}; 0 loads the batches in the training process.")
 @config_option("--progress/--no-progress", help="Progress bar (default: on a terminal).")
 @config_option("--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the result as JSON on stdout; its \"done: ...\" line then goes to stderr with the "
+                   "progress (unless --quiet), even where stdout's reader has gone (| head: exit code 141).")
 def train(as_json, **options):
     """Train one network: a base, a transfer (AnB / AnB+), a selffer (BnB) or a random-frozen control.
 
@@ -154,7 +159,7 @@ def train(as_json, **options):
     by SIGINT/SIGTERM/SIGHUP (SIGHUP: the terminal closed; under nohup the run trains on) with a
     checkpoint written: rerun the same command with --resume auto (a fresh run stopped in its start-up,
     before its first checkpoint: the same command again); 141 the reader of its output went away (--json
-    | head), silently.
+    | head): the run finished, its "done: ..." line on stderr (unless --quiet), no error message.
 
     \b
     Examples:

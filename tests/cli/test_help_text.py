@@ -77,6 +77,17 @@ def test_an_option_of_another_command_is_found_only_where_its_command_is_named()
     assert _options_that_are_nowhere(command) == {"--per-class", "--max-iters"}
 
 
+@pytest.mark.parametrize("path", [("train",), ("experiment",), ("demo",)], ids="-".join)
+def test_the_preset_default_names_copy_from_only_on_the_command_that_has_it(path):
+    """--preset's help, shared, said "for train --copy-from, the base's" under experiment too, which copies
+    from no base of the user's; demo's help, which has no --preset, says nothing of --copy-from either."""
+    command = COMMANDS[path]
+    copies = "--copy-from" in _options(command)
+    presets = [parameter.help for parameter in command.params if parameter.name == "preset"]
+    assert all(("--copy-from" in text) == copies for text in presets), presets
+    assert copies or not any("--copy-from" in text for text in _texts(command)), _texts(command)
+
+
 def _exit_codes(text):
     """The exit codes ``text`` names: "exit code 74", "(exit 2)", "Exit codes: 0 done, 1 error ...",
     "Exit code 75: ...; 74: ..." and "refused (65)"."""

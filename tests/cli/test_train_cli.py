@@ -326,15 +326,33 @@ def test_eval_reports_the_final_accuracy(work):
     assert "top-1" in text and "top-5" in text
 
 
+def test_an_n_below_and_above_its_range_are_refused_stating_the_same_range(work, data):
+    """--n 0, refused before the base is read, said "must be an integer >= 1", --n 8, refused once the
+    base's preset is known, "1..7": one range, the presets' copyable layers (oracle: every weight layer
+    but the classifier), and both say what n counts."""
+    copyable = len(WEIGHT_LAYERS) - 1
+    stated = set()
+    for n in ("0", "-1", str(copyable + 1)):
+        refused = invoke(["train", "--data", data, "--copy-from", "baseA.h5", "--n", n, *FAST], work)
+        assert refused.exit_code == 2, refused.output
+        found = re.search(rf"--n must be an integer (\S+), got {n} \(n counts the first weight layers, copied or left "
+                          rf"random; layer {copyable + 1}, the classifier, is always trained\)", refused.output)
+        assert found, refused.output
+        stated.add(found[1])
+    assert stated == {f"1..{copyable}"}
+    help_text = " ".join(CliRunner().invoke(main, ["train", "--help"], terminal_width=200).output.split())
+    assert f"--n N Number of weight layers to copy, 1..{copyable}:" in help_text, help_text
+
+
 @pytest.mark.parametrize("args, code, message", [
     (["--copy-from", "baseA.h5", "--n", "8"], 2, "--n must be an integer 1..7, got 8"),
-    (["--copy-from", "baseA.h5", "--n", "0"], 2, "--n must be an integer >= 1, got 0 (n counts the first weight "
-                                                 "layers, copied or left random; the last, the classifier, is always "
-                                                 "trained)"),  # not click's bare "not in the range x>=1"
+    (["--copy-from", "baseA.h5", "--n", "0"], 2, "--n must be an integer 1..7, got 0 (n counts the first weight "
+                                                 "layers, copied or left random; layer 8, the classifier, is always "
+                                                 "trained) in every preset"),  # not click's bare "x>=1"
     (["--copy-from", "baseA.h5", "--n", "-2", "--preset", "mini"], 2, "--n must be an integer 1..7, got -2 (n counts "
                                                                       "the first weight layers"),
     # said before the base is read: a missing one hid it, a dataset's checksums took minutes on ImageNet
-    (["--copy-from", "missing.h5", "--n", "0"], 2, "--n must be an integer >= 1, got 0 (n counts"),
+    (["--copy-from", "missing.h5", "--n", "0"], 2, "--n must be an integer 1..7, got 0 (n counts"),
     (["--copy-from", "missing.h5", "--n", "3"], 2, "missing.h5' does not exist"),
     (["--copy-from", "corrupt.h5", "--n", "3"], 65, "corrupt.h5"),
     (["--copy-from", "caffenet.h5", "--n", "2", "--preset", "mini"], 2, "layer conv1 has W (96, 3, 11, 11)"),
