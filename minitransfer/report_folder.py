@@ -1,14 +1,15 @@
 """The report's folder written in place of an earlier report (:mod:`minitransfer.report` computes and
 draws everything first): never another kind's folder (:func:`other_kind`), under the folder's lock,
-the earlier report's files removed only where this one fits on the disk, and a failure while
-writing said with what the folder holds.
+the earlier report's files removed only where this one fits on the disk, a stop signal held until
+the folder holds this report whole, and a failure while writing said with what the folder holds.
 """
 
 import errno
 import os
 import pathlib
+import signal
 
-from minitransfer import config_checks, fileio, run_lock, rundir
+from minitransfer import config_checks, fileio, run_lock, rundir, stop_requests
 from minitransfer import figures as figure_module
 from minitransfer.data import shard_format
 from minitransfer.experiment import PLAN_FILE
@@ -23,8 +24,9 @@ REPORT_FILES = REPORT_TABLES + tuple(f"{name}.{suffix}" for name in figure_modul
 def replace_report(out_dir, contents):
     """Write {file name: bytes} into ``out_dir`` in place of an earlier report, whose files are
     removed first: everything is computed and drawn before the folder is touched, so a failure there
-    leaves the earlier report whole, and one while writing (a full disk, a kill) leaves part of this
-    report and nothing of the earlier one, never tables of one beside figures of the other. Done
+    leaves the earlier report whole, and one while writing (a full disk, SIGKILL) leaves part of this
+    report and nothing of the earlier one, never tables of one beside figures of the other; a stop
+    signal meanwhile is answered once this report is whole (:func:`_replace_whole`). Done
     holding ``out_dir``'s lock (:class:`minitransfer.run_lock.RunLock`): a second report into the same
     folder meanwhile (a cron job's and a person's) is refused (``RunBusy``, exit code 2) naming this
     one's PID, rather than each remove the other's files and write its own among them. A ``ConfigError``
@@ -33,7 +35,7 @@ def replace_report(out_dir, contents):
     refuse_other_kind(out_dir, "`out_dir`")
     try:
         with run_lock.RunLock(out_dir):
-            _replace_files(out_dir, contents)
+            _replace_whole(out_dir, contents)
     except run_lock.RunBusy as busy:
         raise run_lock.RunBusy(f"{out_dir} is being written by another minitransfer process"
                              f"{run_lock.holder_named(busy.pid)} (a report, or a run in that folder); wait for it to "
@@ -137,6 +139,19 @@ def not_a_folder(out_dir):
     it: "cannot write notes.txt/report: Not a directory".)"""
     kind = path_kind(out_dir)
     return "" if kind in ("a folder", "nothing") else f"{out_dir} is {kind}, not a folder"
+
+
+def _replace_whole(out_dir, contents):
+    """:func:`_replace_files` with the stop signals (Ctrl-C, SIGTERM, SIGHUP) held
+    (:class:`minitransfer.stop_requests.StopRequests`), one heard raised again once it is done: a stop
+    there left some of this report's files and none of the earlier one's (once only curves.svg),
+    where the command said that every file written so far was intact; stopped, a report now leaves
+    one whole, the earlier or this one. A failure meanwhile (a full disk) ends it with its own error,
+    which says what the folder holds, the stop dropped."""
+    with stop_requests.StopRequests(keep_ignored=True) as stop:
+        _replace_files(out_dir, contents)
+    if stop:
+        signal.raise_signal(getattr(signal, stop[0]))
 
 
 def _replace_files(out_dir, contents):
