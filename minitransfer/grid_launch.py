@@ -9,7 +9,6 @@ ends where it never was seen to; that of another train command at once.
 """
 
 import shlex
-import signal
 
 from minitransfer import fileio, stop_requests
 from minitransfer.experiment import LOG_FILE, run_dir
@@ -147,7 +146,4 @@ def start_held_from_stops(start):
     launcher, which waits for the run). A signal ignored here stays so, for the run too. A stop held is
     raised again once ``start`` returns, heard by the grid's own handler (run_grid), which then records
     the stops that follow."""
-    with stop_requests.StopRequests(keep_ignored=True) as stop:
-        start()
-    if stop:
-        signal.raise_signal(getattr(signal, stop[0]))
+    stop_requests.held_until_done(start)

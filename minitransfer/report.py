@@ -171,7 +171,7 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     figure and figure_s1 (reduced data) when there are such runs, and every run's learning curves,
     as PNG and SVG. An earlier report's files are removed as this one is written, those it does not
     draw too, so that no figure shows other runs than the tables, even after a failure
-    (:func:`minitransfer.report_folder._replace`).
+    (:func:`minitransfer.report_folder.replace_report`).
     ``reference``: a TSV of the paper's runs to overlay, or ``"paper"`` for the one shipped with
     minitransfer. A run that cannot be read (a corrupt result,
     a base that cannot be found) is left out of every table and figure, and named with the reason

@@ -7,7 +7,6 @@ the folder holds this report whole, and a failure while writing said with what t
 import errno
 import os
 import pathlib
-import signal
 
 from minitransfer import config_checks, fileio, run_lock, rundir, stop_requests
 from minitransfer import figures as figure_module
@@ -148,10 +147,7 @@ def _replace_whole(out_dir, contents):
     where the command said that every file written so far was intact; stopped, a report now leaves
     one whole, the earlier or this one. A failure meanwhile (a full disk) ends it with its own error,
     which says what the folder holds, the stop dropped."""
-    with stop_requests.StopRequests(keep_ignored=True) as stop:
-        _replace_files(out_dir, contents)
-    if stop:
-        signal.raise_signal(getattr(signal, stop[0]))
+    stop_requests.held_until_done(lambda: _replace_files(out_dir, contents))
 
 
 def _replace_files(out_dir, contents):

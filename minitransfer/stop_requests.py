@@ -80,3 +80,14 @@ class StopRequests(list):
         for stop, previous in self._previous.items():
             signal.signal(stop, previous)
         self._previous = {}
+
+
+def held_until_done(work):
+    """Call ``work`` with the stop signals held (a signal this process ignores stays so), and raise a
+    stop heard meanwhile again once it returns, where the command's own handler hears it: what
+    ``work`` does is done whole or not begun (a run started and recorded, a report's files replaced).
+    A failure of ``work`` ends it with its own error, the stop dropped."""
+    with StopRequests(keep_ignored=True) as stop:
+        work()
+    if stop:
+        signal.raise_signal(getattr(signal, stop[0]))
