@@ -40,7 +40,7 @@ from minitransfer.mean_image import mean_image
 from minitransfer.resume_options import refuse_dataset_gone, resumed_record, take_run_folder
 from minitransfer.run_networks import copied_weights
 from minitransfer.rundir import run_dir_for
-from minitransfer.train_config import TrainConfig, derived_seed
+from minitransfer.train_config import SEED_DEFAULT, TrainConfig, derived_seed
 
 __all__ = ["TrainConfig", "Plan", "ConfigError", "DataMismatch", "check_config", "checked", "resolve",
            "evaluates_after", "weight_layers_counted", "default_out"]
@@ -258,7 +258,7 @@ def _seed_of(c, parent):
     if c.seed is not None:
         return c.seed
     if parent is None:
-        return 0
+        return SEED_DEFAULT
     recorded = _recorded_seed(c, parent)
     return recorded if recorded is not None else derived_seed(base_seed(parent), network_name(c, parent))
 

@@ -8,7 +8,9 @@ import zlib
 from minitransfer import optim
 from minitransfer.ops import precision as precisions
 
-__all__ = ["TrainConfig", "derived_seed"]
+__all__ = ["TrainConfig", "derived_seed", "SEED_DEFAULT"]
+
+SEED_DEFAULT = 0  # the seed of a run that copies no layers (and --seed's default shown)
 
 
 @dataclasses.dataclass

@@ -105,7 +105,7 @@ class Half(click.Choice):
 
 HALF = Half()
 SEED = Seed()  # the type of every seed option a generator takes whole (a demo's, a held-out choice's: Seed(...))
-seed_option = config_option("--seed", type=SEED, default=0, help="Seed of the initialisation, data order, "
+seed_option = config_option("--seed", type=SEED, default=config.SEED_DEFAULT, help="Seed of the initialisation, data order, "
                             "crops and dropout (a grid derives one per network from it). train --copy-from: "
                             "default derived from the base's recorded seed and the network's name (A4B, B3B+), "
                             "so its new layers are not the base's first draw; a resumed run keeps its own.")
