@@ -31,16 +31,16 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import models, optim
 from minitransfer.class_tables import check_classes_exist, class_table, same_dataset
-from minitransfer.config_checks import (ConfigError, DataMismatch, check_combinations, check_fields,
+from minitransfer.config_checks import (MAX_SEED, ConfigError, DataMismatch, check_combinations, check_fields,
                                         n_out_of_range, resolve_device, weight_layers_counted)
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
 from minitransfer.data.mistaken_paths import GIVE_A_DATASET
 from minitransfer.mean_image import mean_image
-from minitransfer.resume_options import refuse_dataset_gone, take_run_folder
+from minitransfer.resume_options import refuse_dataset_gone, resumed_record, take_run_folder
 from minitransfer.run_networks import copied_weights
 from minitransfer.rundir import run_dir_for
-from minitransfer.train_config import TrainConfig
+from minitransfer.train_config import SEED_DEFAULT, TrainConfig, derived_seed
 
 __all__ = ["TrainConfig", "Plan", "ConfigError", "DataMismatch", "check_config", "checked", "resolve",
            "evaluates_after", "weight_layers_counted", "default_out"]
@@ -133,6 +133,8 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None):
     elif cross_dataset and c.split is None:  # the target's own classes: all of them, unless a half is chosen
         c.split = "random" if c.half is not None or given_split_seed is not None else "all"
     _check_split_seed(c.split or "random", given_split_seed, parent if not cross_dataset else None)
+    _fill_split(c)
+    c.seed = _seed_of(c, parent)
     task = _select_task(c, dataset)
     if task.too_few_classes:
         raise ConfigError(f"{_classes_trained(c)} of {named.data} holds {task.num_classes} class; a classifier needs "
@@ -236,8 +238,8 @@ def _check_split_seed(split, given, parent):
                           f"every seed: leave `split_seed` unset (got {given})")
 
 
-def _select_task(c, dataset):
-    """The half of the split trained on (or all classes), with the reduced-data selection."""
+def _fill_split(c):
+    """The split's defaults: random, split seed 0, half A (the "all" split has none)."""
     c.split = c.split or "random"
     c.split_seed = 0 if c.split_seed is None else c.split_seed
     if c.split == "all":
@@ -245,6 +247,45 @@ def _select_task(c, dataset):
             raise ConfigError("`split` 'all' has no halves; leave `half` unset")
     else:
         c.half = c.half or "A"
+
+
+def _seed_of(c, parent):
+    """The training seed: the one given; else, for a copy, the one its own run recorded where it
+    continues or reports that run (:func:`_recorded_seed`: one trained before this default, with
+    seed 0, goes on unchanged), or :func:`minitransfer.train_config.derived_seed` of its base's
+    recorded seed (0 where it records none) and its :func:`network_name`, so that its new layers
+    and data order are not the base's own draws; else 0."""
+    if c.seed is not None:
+        return c.seed
+    if parent is None:
+        return SEED_DEFAULT
+    recorded = _recorded_seed(c, parent)
+    return recorded if recorded is not None else derived_seed(base_seed(parent), network_name(c, parent))
+
+
+def base_seed(parent):
+    """The training seed base checkpoint ``parent`` recorded, 0 where it records none."""
+    seed = parent.meta["config"].get("seed")
+    return seed if type(seed) is int else 0
+
+
+def _recorded_seed(c, parent):
+    """The seed recorded by the run ``c`` continues (`resume`), or would report or refuse to
+    replace (its run folder's checkpoint, else its weights; a replaced one, `overwrite` without
+    `resume`, has none), where it records one; else None. A base not there was read from that record
+    (:func:`minitransfer.resume.read_base`), which is not read again."""
+    if c.overwrite and c.resume is None:
+        return None
+    if parent.recorded_in is not None:
+        seed = parent.recorded_in.meta["config"].get("seed")
+    else:
+        found = resumed_record(dataclasses.replace(c, out=c.out or default_out(c, parent), resume=c.resume or "auto"))
+        seed = found[1]["config"].get("seed") if found is not None else None
+    return seed if type(seed) is int and 0 <= seed <= MAX_SEED else None
+
+
+def _select_task(c, dataset):
+    """The half of the split trained on (or all classes), with the reduced-data selection."""
     try:
         return splits.make_half(dataset, c.split, seed=c.split_seed, half=c.half, per_class=c.per_class,
                                 per_class_seed=c.seed if c.per_class else None)
@@ -330,20 +371,25 @@ def _solver_of(c):
         raise ConfigError(str(error)) from error
 
 
+def network_name(config, parent):
+    """The paper's name for the network (Figure 1): ``baseA``, ``A4B`` (frozen), ``A4B+`` (fine-tuned),
+    ``random2B``; ``X3all`` for a copy from a base of no half onto every class."""
+    target = config.half or "all"
+    if parent is not None:
+        return f"{parent.meta.get('split_half') or 'X'}{config.n}{target}{'' if config.frozen else '+'}"
+    if config.random_frozen is not None:
+        return f"random{config.random_frozen}{target}"
+    return f"base{target}"
+
+
 def default_out(config, parent):
-    """The paper's name for the network (Figure 1): ``baseA.h5``, ``A4B.h5`` (frozen), ``A4B+.h5``
-    (fine-tuned), ``random2B.h5``; prefixed with the split kind unless it is "random", and followed by
+    """The :func:`network_name` (``baseA.h5``, ``A4B.h5``, ``A4B+.h5``, ``random2B.h5``); prefixed
+    with the split kind unless it is "random", and followed by
     what else sets the data it trains on, as the options name it, so that it names no other network:
     a random split's seed other than the paper's 0 (``baseA-split-seed1.h5``; a transfer within its
     base's dataset has its base's) and a reduced-data run's images per class
     (``all-baseall-per-class10.h5``). The training `seed` is not in it: replicates take an `out`."""
-    target = config.half or "all"
-    if parent is not None:
-        name = f"{parent.meta.get('split_half') or 'X'}{config.n}{target}{'' if config.frozen else '+'}"
-    elif config.random_frozen is not None:
-        name = f"random{config.random_frozen}{target}"
-    else:
-        name = f"base{target}"
+    name = network_name(config, parent)
     prefix = "" if config.split == "random" else f"{config.split}-"
     split_seed = f"-split-seed{config.split_seed}" if config.split == "random" and config.split_seed else ""
     per_class = f"-per-class{config.per_class}" if config.per_class is not None else ""

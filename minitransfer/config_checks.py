@@ -71,7 +71,7 @@ def check_fields(c):
     check_int("batch_size", c.batch_size, 1, MAX_COUNT)
     # wider, the weights written are never read
     check_int("fc8_outputs", c.fc8_outputs, 1, checkpoint_check.MAX_OUTPUTS)
-    check_int("seed", c.seed, 0, MAX_SEED, required=True)
+    check_int("seed", c.seed, 0, MAX_SEED)
     check_int("split_seed", c.split_seed, 0, MAX_SEED)
     check_int("workers", c.workers, 0, MAX_WORKERS, required=True)
     for name in ("frozen", "overwrite", "allow_precision_change", "cuda_graph", "quiet", "progress"):

@@ -29,13 +29,13 @@ import pathlib
 import re
 import sys
 import time
-import zlib
 
 import numpy as np
 
 from minitransfer import config, config_checks, config_wording
 from minitransfer.grid_options import ALL_CLASSES, SOURCE_DATA, check_options
 from minitransfer.rundir import run_dir_for
+from minitransfer.train_config import derived_seed
 
 TREATMENT_FILE = "treatment.json"
 PLAN_FILE = "experiment.json"
@@ -274,7 +274,7 @@ def _copy_run(folder, kind, split, seed, source, n, target, tuned):
 
 def run_seed(seed, run):
     """A distinct, stable training seed per run (the upper layers' draws differ between runs)."""
-    return (seed * 1_000_003 + zlib.crc32(run.name.encode())) % 2**31
+    return derived_seed(seed, run.name)
 
 
 def train_arguments(run, out, options):

@@ -11,6 +11,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer.config_checks import ConfigError, combination_fault
 from minitransfer.data import synthetic
 from minitransfer.run_networks import checkpoint_missing, named_folder
+from minitransfer.train_config import SEED_DEFAULT
 from minitransfer.rundir import is_run_dir, run_dir_for, weights_for
 
 # The settings a user chose for a run that do not change its numbers: a resumption may change them where they are
@@ -209,8 +210,10 @@ def _refuse_typed_otherwise(c, typed, recorded, record):
     ``record``) recorded otherwise is refused (:class:`ConfigError`), as any other value than the
     run's is, rather than silently replaced by the run's."""
     free = free_fields(c, "out", "data")
-    at_default = [field.name for field in dataclasses.fields(c) if field.name in typed and field.name not in free
-                  and field.name in recorded and getattr(c, field.name) == field.default]
+    # the seed's default is None (a copy's is derived), the value typed at it 0 (--seed's default)
+    defaults = {field.name: SEED_DEFAULT if field.name == "seed" else field.default for field in dataclasses.fields(c)}
+    at_default = [name for name in defaults if name in typed and name not in free and name in recorded
+                  and getattr(c, name) == defaults[name]]
     differ = [f"`{name}` {recorded[name]!r} -> {getattr(c, name)!r}" for name in at_default
               if recorded[name] != getattr(c, name)]
     if differ:

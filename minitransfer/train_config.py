@@ -3,11 +3,14 @@ defaults, described in its docstring (what ``help(TrainConfig)`` shows). How the
 ``None`` are filled in: :func:`minitransfer.config.resolve`."""
 
 import dataclasses
+import zlib
 
 from minitransfer import optim
 from minitransfer.ops import precision as precisions
 
-__all__ = ["TrainConfig"]
+__all__ = ["TrainConfig", "derived_seed", "SEED_DEFAULT"]
+
+SEED_DEFAULT = 0  # the seed of a run that copies no layers (and --seed's default shown)
 
 
 @dataclasses.dataclass
@@ -39,7 +42,11 @@ class TrainConfig:
         At most this many training images per class (a reduced-data run, which also takes the
         paper's reduced-data solver: see `base_lr`, `stepsize`, `max_iter`). Default: every image.
     seed : int
-        Seed of the initialisation, data order, crops and dropout. Default: 0.
+        Seed of the initialisation, data order, crops and dropout. Default: 0; with `copy_from`,
+        :func:`derived_seed` of the base's recorded seed and the network's name (A4B, B3B+:
+        :func:`minitransfer.config.network_name`), so that its new layers, data order, crops and
+        dropout are not the base's own draws (the paper draws them anew); a run that continues (or
+        reports) its own recorded run keeps the seed it recorded.
     preset : str
         Network, a name in :data:`minitransfer.models.PRESETS`. Default: the base's when copying,
         else the one for the dataset's image size.
@@ -115,7 +122,7 @@ class TrainConfig:
     half: str = None
     split_seed: int = None
     per_class: int = None
-    seed: int = 0
+    seed: int = None
     preset: str = None
     fc8_outputs: int = None
     copy_from: str = None
@@ -145,3 +152,9 @@ class TrainConfig:
 
     def to_dict(self):
         return dataclasses.asdict(self)
+
+
+def derived_seed(seed, name):
+    """A distinct, stable training seed for the network called ``name`` from ``seed``: a grid's per run
+    (:func:`minitransfer.experiment.run_seed`), a copy's from its base's (its upper layers' draws differ)."""
+    return (seed * 1_000_003 + zlib.crc32(name.encode())) % 2**31

@@ -9,8 +9,10 @@ training, with the provenance the paper's figures need.
 """
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import models
+from minitransfer import models, stopping
 from minitransfer.class_tables import classes_sha256
+from minitransfer.config import base_seed
+from minitransfer.config_wording import worded
 from minitransfer.layers import to_numpy
 from minitransfer.ops import precision as precisions
 from minitransfer.recorded_config import precision_changes, precision_history, recorded_options
@@ -23,6 +25,8 @@ def build_net(plan):
     net = plan.preset.build(c.fc8_outputs)
     net.initialize(c.seed)
     if plan.parent is not None:
+        if plan.resume_from is None:
+            _warn_of_base_seed(plan, net)
         copy_layers(net, plan.parent, c.n)
         net.freeze(c.n if c.frozen else 0)
     elif c.random_frozen is not None:
@@ -30,6 +34,21 @@ def build_net(plan):
     if plan.resume_from is not None:
         restore(net, plan.resume_from)
     return net.to(plan.device, precision=c.precision)
+
+
+def _warn_of_base_seed(plan, net):
+    """Warn where a copy starts from the seed its base was trained with (given so: the default is
+    derived, :func:`minitransfer.config.base_seed`): its new layers start where the base's started,
+    and it draws the base's data order, crops and dropout, which the paper's independent draws do not."""
+    c, parent = plan.config, plan.parent
+    if parent.recorded_in is not None or c.seed != base_seed(parent):
+        return
+    fresh = net.weight_layer_names[c.n:]
+    stopping.warn(stopping.WARNING + worded(
+        f"`seed` {c.seed} is the seed {plan.named.copy_from} was trained with: the new layers "
+        f"{fresh[0]}..{fresh[-1]} start from the weights its layers started from, and the run draws its data "
+        f"order, crops and dropout as the base did (the paper draws them anew); give another `seed`, or leave it "
+        f"unset to derive one from the base's"))
 
 
 def copy_layers(net, source, n):

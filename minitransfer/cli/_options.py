@@ -105,8 +105,11 @@ class Half(click.Choice):
 
 HALF = Half()
 SEED = Seed()  # the type of every seed option a generator takes whole (a demo's, a held-out choice's: Seed(...))
-seed_option = config_option("--seed", type=SEED, help="Seed of the initialisation, data order, crops "
-                            "and dropout (a grid derives one per network from it).")
+seed_option = config_option(
+    "--seed", type=SEED, default=config.SEED_DEFAULT,
+    help="Seed of the initialisation, data order, crops and dropout (experiment's grid derives one per network "
+         "from it). train --copy-from: default derived from the base's recorded seed and the network's name "
+         "(A4B, B3B+), so its new layers are not the base's first draw; a resumed run keeps its own.")
 
 
 def preset_option(copy_from=False):

@@ -176,6 +176,8 @@ def train(as_json, **options):
     typed = {name for name in options if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT,
                                                                                 ParameterSource.DEFAULT_MAP)}
 
+    if "seed" not in typed:  # unset: 0, or a copy's derived from its base's (config.resolve)
+        options["seed"] = None
     c = config.TrainConfig(**options)
 
     def work():
