@@ -105,11 +105,14 @@ class Half(click.Choice):
 
 HALF = Half()
 SEED = Seed()  # the type of every seed option a generator takes whole (a demo's, a held-out choice's: Seed(...))
-seed_option = config_option(
-    "--seed", type=SEED, default=config.SEED_DEFAULT,
-    help="Seed of the initialisation, data order, crops and dropout (experiment's grid derives one per network "
-         "from it). train --copy-from: default derived from the base's recorded seed and the network's name "
-         "(A4B, B3B+), so its new layers are not the base's first draw; a resumed run keeps its own.")
+def seed_option(copy_from=False):
+    """The --seed option; ``copy_from``: its command copies a base's layers (train), whose default is
+    then derived from the base's."""
+    copy = (" With --copy-from, default derived from the base's recorded seed and the network's name (A4B, "
+            "B3B+), so its new layers are not the base's first draw; a resumed run keeps its own.") if copy_from else ""
+    return config_option("--seed", type=SEED, default=config.SEED_DEFAULT,
+                         help="Seed of the initialisation, data order, crops and dropout (experiment's grid derives "
+                              f"one per network from it).{copy}")
 
 
 def preset_option(copy_from=False):
@@ -162,7 +165,7 @@ checkpoint_argument = click.argument("checkpoint", type=NetworkPath())
 
 # The options a grid passes on to every network's `train` (experiment shares them with train).
 GRID_TRAIN_OPTIONS = (preset_option(), fc8_outputs_option, max_iter_option, base_lr_option, stepsize_option,
-                      eval_every_option, batch_size_option, seed_option, precision_option)
+                      eval_every_option, batch_size_option, seed_option(), precision_option)
 
 
 def grid_train_options(command):

@@ -80,7 +80,7 @@ _INTERRUPTED_FRESH = ("stopped by a signal during the start-up of a fresh run, b
 @config_option("--per-class", type=click.IntRange(1, config_checks.MAX_COUNT), metavar="N",
                help="Use at most this many training images per class (reduced-data runs); a class with no more "
                     "images than that keeps them all, which a warning says.")
-@seed_option
+@seed_option(copy_from=True)
 @preset_option(copy_from=True)
 @fc8_outputs_option
 @config_option("--copy-from", type=_BasePath(),
