@@ -53,7 +53,8 @@ EXIT_CODES = (
     (report.RunFolderGiven, EXIT_USAGE, "error"),  # a NoRuns too: RUNS is a run's own folder
     (report.NoRuns, EXIT_ERROR, "error"),
     (run_outcome.Diverged, EXIT_ERROR, "error: training diverged"),
-    (cuda.CudaUnavailable, EXIT_ERROR, "error"),
+    (cuda.NoGpu, EXIT_USAGE, "error"),  # a CudaUnavailable too: --device cuda on a machine without a usable GPU
+    (cuda.CudaUnavailable, EXIT_ERROR, "error"),  # a device seen, then gone, or there but failing
     (devkit.MissingDependency, EXIT_ERROR, "error"),
     (decoder_pool.WorkerDied, EXIT_ERROR, "error"),
     (preflight_memory.OutOfMemory, EXIT_ERROR, "error: out of memory"),  # its message names the batch option

@@ -58,7 +58,7 @@ def demo(out, seed, device, precision):
     full disk, a file that cannot be written or read: free space or fix the permissions, then
     rerun), the benchmark cannot be cached, or OUT cannot be written and holds no report; 65:
     every network that failed met bad data; 2: usage (e.g. OUT holds what another seed's demo
-    trained, an experiment's grid or a report, or --device cuda where no GPU is visible); 1: other
+    trained, an experiment's grid or a report, or --device cuda where no GPU is usable); 1: other
     failed networks (or of several causes); 141: the reader of its output went away (| head), which
     stops it: rerun the same command to go on.
 
