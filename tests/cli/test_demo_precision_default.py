@@ -9,7 +9,7 @@ from minitransfer.cli import main
 
 def precision_help(command):
     text = " ".join(CliRunner().invoke(main, [command, "--help"], terminal_width=200).output.split())
-    return text.split("--precision [", 1)[1].split(" --", 1)[0]
+    return text.split("--precision [", 1)[1].split(" -", 1)[0]
 
 
 def test_demo_shows_the_precisions_default_as_train_does():
