@@ -96,7 +96,7 @@ def test_errors_whose_stderr_is_on_a_full_disk_keep_their_exit_code(micro_data, 
 @pytest.mark.parametrize("args", [
     ["splits", "DATA", "random"], ["splits", "DATA", "random", "--format", "json"], ["info", "NET"],
     ["info", "NET", "--json"], ["eval", "NET", "--device", "cpu"], ["report", "GRID"], ["--help"], ["--version"],
-    ["prepare", "synthetic", "small", "--classes", "2", "--train-per-class", "4", "--val-per-class", "2", "--size", "8"],
+    ["prepare", "synthetic", "small", "--classes", "2", "--train-per-class", "4", "--val-per-class", "2", "--size", "12"],
     ["train", "--data", "DATA", "--preset", "micro", "--max-iter", "1", "--device", "cpu", "--quiet", "--json"],
     ["experiment", "--data", "DATA", "-o", "grid", "--layers", "1", "--dry-run"],
 ], ids=["splits", "splits-json", "info", "info-json", "eval", "report", "group-help", "version", "prepare", "train-json",
