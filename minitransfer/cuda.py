@@ -30,10 +30,21 @@ MAX_GRID = (2**31 - 1, 65535, 65535)  # blocks along x, y, z that any CUDA devic
 
 _INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"\s*$', re.MULTILINE)
 _modules = {}
+# cudaGetDeviceCount's errors that mean this machine has no GPU to give: cudaErrorStubLibrary (the
+# driver's stub, no driver), cudaErrorInsufficientDriver (none, or too old), cudaErrorNoDevice
+NO_DEVICE_STATUSES = (34, 35, 100)
+_device_seen = False  # once CuPy has seen a device in this process, one gone is the run's failure
 
 
 class CudaUnavailable(MinitransferError, RuntimeError):
     """The CUDA backend was asked for but CuPy or a CUDA device is missing."""
+
+
+class NoGpu(CudaUnavailable):
+    """No GPU can be used by this process at all (CuPy missing, no device visible, no driver): an
+    option this machine cannot satisfy (exit 2), not a failure of the run (exit 1). A device that
+    is there but fails (busy in exclusive mode, lost mid-run) is a plain :class:`CudaUnavailable`:
+    a grid counts that against its GPU."""
 
 
 def is_cuda_array(x):
@@ -46,16 +57,20 @@ def cupy():
     try:
         import cupy as cp
     except ImportError as error:
-        raise CudaUnavailable(
+        raise NoGpu(
             "the CUDA backend needs CuPy: pip install 'minitransfer[cuda13]' "
             "(or [cuda12] for a CUDA 12 driver)"
         ) from error
+    global _device_seen
     try:
         count = cp.cuda.runtime.getDeviceCount()
     except cp.cuda.runtime.CUDARuntimeError as error:
-        raise CudaUnavailable(f"CuPy is installed but no CUDA device is usable: {error}") from error
+        none_here = not _device_seen and getattr(error, "status", None) in NO_DEVICE_STATUSES
+        raise (NoGpu if none_here else CudaUnavailable)(
+            f"CuPy is installed but no CUDA device is usable: {error}") from error
     if count == 0:
-        raise CudaUnavailable("CuPy is installed but no CUDA device is visible")
+        raise (CudaUnavailable if _device_seen else NoGpu)("CuPy is installed but no CUDA device is visible")
+    _device_seen = True
     return cp
 
 

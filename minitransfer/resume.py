@@ -90,7 +90,8 @@ def read_base(c):
         run_checkpoint = run_dir_for(c.out) / "checkpoint.h5" if c.out is not None else None
         if run_checkpoint is not None and run_checkpoint.exists():
             raise ConfigError(f"{missing}{_continue_instead(c.copy_from, run_checkpoint)}")
-        raise ConfigError(_base_unwritten(c) or missing)
+        unwritten = _base_unwritten(c)
+        raise ConfigError(unwritten) if unwritten else PathMissing("copy_from", c.copy_from)
     if c.resume != "auto":  # the base's record, not the solver state, which resume_point reads under the lock
         saved = checkpoints.load(c.resume, solver=False)
     elif c.out is None:
@@ -104,6 +105,15 @@ def read_base(c):
         raise ConfigError(_base_unwritten(c) or
                           f"{missing}, and {run_dir_for(c.out) / 'checkpoint.h5'} has no run to continue from it")
     return _recorded_base(saved, missing)
+
+
+class PathMissing(ConfigError):
+    """The path a field (``field``: `copy_from`) names does not exist, and nothing else (a run to continue, the
+    base's run folder) says more: the command line says it as click says any other missing path."""
+
+    def __init__(self, field, path):
+        super().__init__(f"`{field}` {path!r} does not exist")
+        self.field, self.path = field, path
 
 
 def _continue_instead(copy_from, run_checkpoint):

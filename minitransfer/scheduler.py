@@ -47,6 +47,7 @@ from minitransfer.grid_check import check_folder
 from minitransfer.grid_folder import GridLock, cannot_train_in
 from minitransfer.grid_outcome import GridInterrupted, GridOutcome
 from minitransfer.grid_preflight import plans_shared
+from minitransfer.grid_progress import StoppingLog
 from minitransfer.grid_runner import STOP_RESEND_SECONDS, GridRunner
 from minitransfer.experiment import default_train_command
 from minitransfer.grid_options import check_options
@@ -126,7 +127,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
                 runner.close()
                 runner.settle()
                 if isinstance(error, KeyboardInterrupt):
-                    error = _interrupted(runner)
+                    error = _interrupted(runner, progress)
                 error.grid_outcome = runner.outcome  # what the grid did before it, for its caller to tell
                 raise error
             finally:
@@ -135,17 +136,22 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     return runner.outcome
 
 
-def _interrupted(runner):
+def _interrupted(runner, progress):
     """The error to raise once a stop has stopped the grid, its runs counted: ``GridInterrupted`` (rerun
-    the same command), or, in its place, the first failure of the caller's log as the grid stopped
-    (not hidden), or ``GridFolderGone`` where the grid's folder went meanwhile: its outcome named the
-    old place, and the same command rerun would start a second grid there from nothing."""
+    the same command), or, in its place, the first failure of the caller's log (or ``progress``) as the
+    grid stopped (not hidden), or ``GridFolderGone`` where the grid's folder went meanwhile: its outcome
+    named the old place, and the same command rerun would start a second grid there from nothing. How
+    to go on is told to ``progress`` where there is one (the command line's stderr, where every other
+    command says it was interrupted: under ``experiment ... > log`` it said nothing), else to the log."""
     gone = runner.moved_away()
     if gone is not None:
         return gone
-    runner.log(worded(f"interrupted: {SAME_CALL} to finish the grid"))
-    if runner.log.failure is not None:
-        return runner.log.failure
+    told = StoppingLog(progress) if progress is not None else runner.log
+    told(worded(f"interrupted: {SAME_CALL} to finish the grid: it keeps the runs finished and resumes those "
+                f"stopped from their checkpoints"))
+    failure = runner.log.failure or told.failure
+    if failure is not None:
+        return failure
     stopped = GridInterrupted("the grid was stopped, its runs with their checkpoints: run it again with the same "
                               "arguments to finish it")  # its grid_outcome set as every error's, by run_grid
     stopped.__suppress_context__ = True  # the stop it stands for: not "during handling of" that KeyboardInterrupt

@@ -346,7 +346,7 @@ def test_a_stop_swallowed_in_a_finalizer_as_the_grid_waits_still_stops_it(tmp_pa
     assert sent == ["SIGTERM"] and not pid
     outcome = raised.value.grid_outcome
     assert outcome.interrupted and outcome.stopped == ["random0/baseA"], lines
-    assert "interrupted: repeat the same call to finish the grid" in lines, lines
+    assert any(line.startswith("interrupted: repeat the same call to finish the grid") for line in lines), lines
     assert (base / "checkpoint").read_text() == "stopped"
     if in_a_command:
         assert "Exception ignored" not in capfd.readouterr().err

@@ -19,7 +19,7 @@ import sys
 import click
 
 from minitransfer import (checkpoint, config, config_wording, cuda, fileio, left_out, preflight_memory, report,
-                          results, resumed_logs, run_file_readers, run_lock, run_outcome, stopping)
+                          resume, results, resumed_logs, run_file_readers, run_lock, run_outcome, stopping)
 from minitransfer.data import dataset, decoder_pool, devkit, schema
 
 from ._output import (OutputUnwritable, displays_any_name, hold_standard_descriptors, printing, refuse_closed_output,
@@ -53,7 +53,8 @@ EXIT_CODES = (
     (report.RunFolderGiven, EXIT_USAGE, "error"),  # a NoRuns too: RUNS is a run's own folder
     (report.NoRuns, EXIT_ERROR, "error"),
     (run_outcome.Diverged, EXIT_ERROR, "error: training diverged"),
-    (cuda.CudaUnavailable, EXIT_ERROR, "error"),
+    (cuda.NoGpu, EXIT_USAGE, "error"),  # a CudaUnavailable too: --device cuda on a machine without a usable GPU
+    (cuda.CudaUnavailable, EXIT_ERROR, "error"),  # a device seen, then gone, or there but failing
     (devkit.MissingDependency, EXIT_ERROR, "error"),
     (decoder_pool.WorkerDied, EXIT_ERROR, "error"),
     (preflight_memory.OutOfMemory, EXIT_ERROR, "error: out of memory"),  # its message names the batch option
@@ -75,6 +76,9 @@ def run(work, interrupted=INTERRUPTED):
     try:
         return work()
     except tuple(row[0] for row in EXIT_CODES) as error:
+        missing = _missing_path(error)
+        if missing is not None:  # in click's words, as every other missing path (exit 2)
+            raise missing from None
         if isinstance(error, BrokenPipeError) and _reader_gone(sys.stdout):  # `minitransfer splits ... | head`
             stopping.drop_stream(sys.stdout)
             sys.exit(EXIT_OUTPUT_CLOSED)
@@ -89,6 +93,20 @@ def run(work, interrupted=INTERRUPTED):
         else:  # a bare KeyboardInterrupt says nothing itself; nor may a bare MemoryError, OSError, ...
             say(f"{prefix}: {_unsaid(error, code, interrupted)}")
         sys.exit(code)
+
+
+def _missing_path(error):
+    """``error``, a :class:`minitransfer.resume.PathMissing`, in click's own words for an option's missing path
+    ("Invalid value for '--copy-from': Path 'x.h5' does not exist."), where the command has that option; else
+    None (any other error too)."""
+    if not isinstance(error, resume.PathMissing):
+        return None
+    context = click.get_current_context(silent=True)
+    params = resolved_command(context).params if context is not None else ()
+    param = next((param for param in params if param.name == error.field), None)
+    if param is None:
+        return None
+    return click.BadParameter(f"Path {click.format_filename(error.path)!r} does not exist.", context, param)
 
 
 # What to do where an error says nothing itself, by exit code (a bare MemoryError: _out_of_host_memory)

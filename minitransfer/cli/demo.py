@@ -8,9 +8,10 @@ import sys
 import time
 
 import click
+from click.core import ParameterSource
 
 from minitransfer import demo as demos
-from minitransfer import config_checks, demo_folder, fileio, grid_folder
+from minitransfer import config_checks, demo_folder, fileio, grid_folder, stopping
 from minitransfer.config_wording import command_line, option_name
 from minitransfer.data import synthetic
 from minitransfer.ops import precision as precisions
@@ -35,8 +36,8 @@ from .report import UNFINISHED_SHOWN, show
                    f"{demos.SPLITS_PER_SEED}), hence its bound, which keeps them within "
                    f"the split seeds' 0..{config_checks.MAX_SEED}.")
 @device_option
-@click.option("--precision", type=click.Choice(precisions.PRECISIONS), default=None,
-              help=f"{PRECISION_HELP} Default: {precisions.DEFAULT}.")
+@click.option("--precision", type=click.Choice(precisions.PRECISIONS), default=precisions.DEFAULT,
+              show_default=True, help=PRECISION_HELP)
 def demo(out, seed, device, precision):
     """Run the paper's experiment in miniature and say what it shows.
 
@@ -58,7 +59,7 @@ def demo(out, seed, device, precision):
     full disk, a file that cannot be written or read: free space or fix the permissions, then
     rerun), the benchmark cannot be cached, or OUT cannot be written and holds no report; 65:
     every network that failed met bad data; 2: usage (e.g. OUT holds what another seed's demo
-    trained, an experiment's grid or a report, or --device cuda where no GPU is visible); 1: other
+    trained, an experiment's grid or a report, or --device cuda where no GPU is usable); 1: other
     failed networks (or of several causes); 141: the reader of its output went away (| head), which
     stops it: rerun the same command to go on.
 
@@ -69,12 +70,14 @@ def demo(out, seed, device, precision):
       minitransfer demo -o my-demo --device cpu   # takes minutes
     """
     started = time.monotonic()
+    if click.get_current_context().get_parameter_source("precision") is ParameterSource.DEFAULT:
+        precision = None  # left out: no option in the grid's plan, as before the default was shown
     if out is not None:  # named as given, before the benchmark is built (the demo's grid refuses it resolved)
         run(lambda: grid_folder.check_outside_run_dirs(out, example="demo"))
         run(lambda: grid_folder.check_not_a_report(out, example="demo"))
     out = (out or demo_folder.default_out(seed, precision)).resolve()
     devices = run(lambda: choose_devices(device))  # a usage error before the benchmark is built and cached
-    echo("preparing the built-in synthetic benchmark ...")
+    _first_line("preparing the built-in synthetic benchmark ...")
     data = run(synthetic.builtin_dataset, interrupted="stopped while building the built-in benchmark (a build "
                                                       "stopped leaves nothing); rerun the same command to build it")
     on_gpu = devices != (None,)
@@ -240,11 +243,25 @@ def _unfinished(outcome, data_intact=True):
                       *(f"  {cause}" for cause in outcome.causes())])
 
 
+READER_GONE = f"the demo stopped: the reader of its output went away (| head); {GO_ON}"
+
+
 def _reader_gone(outcome):
     """What the demo says on stderr where the reader of its output went away midway (``demo |
     head``), stopping it (exit 141): how to go on, in its words, not the grid's summary (which named
     ``minitransfer report OUT``, a report of unfinished networks)."""
-    return f"the demo stopped: the reader of its output went away (| head); {GO_ON}{_training_elsewhere(outcome)}"
+    return f"{READER_GONE}{_training_elsewhere(outcome)}"
+
+
+def _first_line(line):
+    """``echo(line)``, the demo's first; where its reader has gone already (``demo | true``: exit 141
+    before anything started), :data:`READER_GONE` said on stderr first, as where it goes midway."""
+    try:
+        echo(line)
+    except OSError as error:
+        if stopping.reader_gone(error):
+            say(READER_GONE)
+        raise
 
 
 def _training_elsewhere(outcome):

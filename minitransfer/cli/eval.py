@@ -60,8 +60,8 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     parseable); the notes (a mean image resized, crops seeing a small part of each image, another
     precision than trained in, a run that diverged after the checkpoint) on stderr, as train's.
 
-    Exit codes: 0 done, 1 error (--device cuda without a usable GPU, a batch too large for the
-    memory available), 2 usage (CHECKPOINT does not exist, or is a folder without a network, a
+    Exit codes: 0 done, 1 error (a batch too large for the memory available), 2 usage (--device
+    cuda where no GPU is usable; CHECKPOINT does not exist, or is a folder without a network, a
     dataset's file, or a file plainly no network: an image, a NumPy or zip file, JSON, text not named
     .h5 or .hdf5; --data is no dataset but a run folder, a network, images not prepared yet, or a
     dataset another process is preparing now), 65 bad data (a damaged checkpoint, or another file that

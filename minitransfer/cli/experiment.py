@@ -194,7 +194,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     space or fix the permissions, then rerun); 65: every run that failed met bad data, or a finished
     run's result.json is lost (its checkpoint gone: not trained, said at the end), or the dataset
     OUT's runs trained on was prepared again in its folder since (refused before anything runs: give
-    the dataset they trained on); 2: usage (also: OUT holds runs trained with other options); 1:
+    the dataset they trained on); 2: usage (also: OUT holds runs trained with other options, --device
+    cuda where no GPU is usable); 1:
     other failed runs (or of several causes), or the runs trained at once (--gpus) would together
     need more memory than is available; 141: the reader of its output went away (| head), which
     stops it: rerun the same command to go on.
@@ -246,6 +247,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     if not runs:
         raise click.UsageError("the plan is empty: choose a split, --source-data, --random-frozen or --per-class")
     options = {"data": str(data.resolve()), **changed_fields(train_options), "seed": train_options["seed"]}
+    devices = None if emit_slurm else run(lambda: choose_devices(device, gpus))  # refused before any warning
     if source_data:  # both datasets' networks must be the same network
         options.update({grid_options.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
         shared = run(lambda: grid_caveats.check_source_data(str(source_data), str(data)))  # named as given
@@ -288,7 +290,6 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         return
     if gres or partition or time_limit or sbatch_options:
         raise click.UsageError("--gres, --partition, --time and --sbatch-option only apply with --emit-slurm")
-    devices = run(lambda: choose_devices(device, gpus))
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
         show_dry_run(runs, out, options, devices)

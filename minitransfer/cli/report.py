@@ -69,7 +69,8 @@ def report(runs, out, reference):
     precisions are refused: report each from a folder of its own. The report replaces the earlier one
     in OUT, computed before OUT is touched. All it does, run by run: docs/report.md.
 
-    Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS), 2 usage
+    Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS yet,
+    whether or not its runs are training now), 2 usage
     (RUNS missing, not a folder or a run's own, --reference neither 'paper' nor a file, another
     report writing into OUT, OUT a run's, a dataset's, a grid's or a grid split's folder, or inside
     a run folder), 65 bad data (runs of several datasets, presets or precisions under RUNS; a

@@ -153,7 +153,8 @@ def train(as_json, **options):
     `train ... > result.txt` keeps it, also for a run found already finished (--quiet: nothing).
 
     Exit codes: 0 done, 1 error (e.g. the loss diverged, a batch too large for the memory available), 2
-    usage (also: another process trains into the same run, or prepares the dataset), 65 bad data
+    usage (also: another process trains into the same run, or prepares the dataset; --device cuda where no GPU is
+    usable), 65 bad data
     (dataset, checkpoint or class mismatch; a folder in place of a finished run's result.json), 74 a
     file could not be written (disk full, read-only folder; the previous files intact), 75 interrupted
     by SIGINT/SIGTERM/SIGHUP (SIGHUP: the terminal closed; under nohup the run trains on) with a

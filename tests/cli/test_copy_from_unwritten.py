@@ -60,4 +60,5 @@ def test_a_base_without_a_run_beside_it_does_not_exist(micro_data, in_tmp):
     (in_tmp / "other.run").mkdir()  # the run of another weights file: it holds no checkpoint
     for missing in ("base.h5", "other.h5"):
         result = transfer(micro_data, missing)
-        assert result.exit_code == 2 and f"--copy-from '{missing}' does not exist" in result.output, result.output
+        assert result.exit_code == 2 and f"Invalid value for '--copy-from': Path '{missing}' does not exist." in \
+            result.output, result.output
