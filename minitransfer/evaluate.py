@@ -26,9 +26,10 @@ from minitransfer.rundir import BEST_EVALUATIONS
 from minitransfer.transfer import load_net
 
 
-def evaluate(net, batches, stop=()):
+def evaluate(net, batches, stop=(), progress=None):
     """Top-1, top-5 and mean loss of ``net`` over ``batches`` of (x, labels) (evaluation mode).
-    ``stop``: as for :func:`until_stopped`."""
+    ``stop``: as for :func:`until_stopped`; ``progress``: called with the images scored so far after each
+    batch."""
     k5 = min(5, net.num_outputs)
     images = 0
     sums = {"top1": 0.0, "top5": 0.0, "loss": 0.0}
@@ -40,6 +41,8 @@ def evaluate(net, batches, stop=()):
         sums["top1"] += float(softmax_cross_entropy.accuracy(logits, labels, 1)) * count
         sums["top5"] += float(softmax_cross_entropy.accuracy(logits, labels, k5)) * count
         images += count
+        if progress is not None:
+            progress(images)
     if images == 0:
         raise DataMismatch("evaluation set is empty")
     return {key: value / images for key, value in sums.items()} | {"images": images}
@@ -72,7 +75,8 @@ def summarize(rows):
             "mean10_top1": float(np.mean(best[:BEST_EVALUATIONS])), "evaluations": len(rows)}
 
 
-def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size=None, precision=None):
+def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size=None, precision=None,
+                        progress=None):
     """Top-1 / top-5 / loss of a checkpoint on its half's ``subset`` images (centre crops; ``train``
     of a reduced-data run: the images per class it was trained on). ``path``: a weights file, a
     checkpoint, or a run folder, as ``minitransfer eval`` takes it (its weights file once its run
@@ -82,7 +86,9 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     :class:`minitransfer.data.dataset.Dataset`) defaults to the dataset it was trained on (the
     built-in benchmark, a demo's, built again in the cache where that was emptied),
     ``precision`` to the one it was trained in (``trained_precision``:
-    :func:`minitransfer.recorded_config.precision_history`).
+    :func:`minitransfer.recorded_config.precision_history`). ``progress``: told how far the scoring has
+    got, as ``progress(images scored, images in all)`` (``eval``'s is a
+    :class:`minitransfer.progress.EvaluationProgress`).
     On images stored at another size than the network's mean image (another dataset: the crop must
     fit and the classes match) the mean is resampled as ``train`` resamples a base's, and
     ``mean_resized_from`` gives the size it had ([H, W]; None when it fits); ``crop`` is the side of
@@ -152,7 +158,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
         check_evaluation_memory(net, dataset.image_size, len(indices), batch_size, device)  # before the batches
         with loaders.BatchLoader(dataset, subset, indices, labels, batch_size, preset.crop, train=False,
                                  mean=mean, device=device) as batches:
-            scores = evaluate(net, batches)
+            scored = None if progress is None else lambda images: progress(images, len(indices))
+            scores = evaluate(net, batches, progress=scored)
     if not np.isfinite(scores["loss"]):  # its accuracy would be meaningless: a NaN logit never loses
         raise DataMismatch(f"checkpoint {path}: its outputs on the {subset} images of {dataset.path} are not finite "
                            f"(loss {scores['loss']}): the network's activations overflow on these images")

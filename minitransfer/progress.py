@@ -1,7 +1,8 @@
 """What a run shows while it trains: :class:`Progress`, a progress bar on a terminal or else a plain
 line every so many iterations, with the pace and the time left; what ``prepare`` shows while it imports:
-:class:`StageProgress`, one bar redrawn in place or else a line every tenth of a slow stage;
-:func:`duration` says a time in words.
+:class:`StageProgress`, one bar redrawn in place or else a line every tenth of a slow stage; what an
+evaluation shows: :class:`EvaluationProgress`; :func:`duration` says a time in words. A bar is drawn
+within one row of the terminal (:func:`bar_row`).
 """
 
 import collections
@@ -28,6 +29,39 @@ class _Display:
         except OSError:  # its reader gone, or its file full (a job's log on a home over quota)
             stopping.drop_stream(self.stream)
             self.quiet = True
+
+    def _redraw(self, label, fraction, tail, width):
+        """The bar redrawn in place, within one row (:func:`bar_row`): a row wider than the terminal wraps, and
+        ``\\r`` goes back to its last row only, adding a row at each redraw; the rest of the row is cleared, or a
+        shorter text left the end of the one before."""
+        self._show("\r\033[K" + bar_row(label, fraction, tail, self._columns(), width))
+
+    def _columns(self):
+        """The width of the terminal the bar is drawn on (80 where it cannot be told)."""
+        try:
+            columns = os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            columns = 0
+        return columns or shutil.get_terminal_size().columns  # 0: a terminal that does not say (COLUMNS, else 80)
+
+
+MIN_BAR = 5  # a narrower bar says little: the numbers say it
+
+
+def bar_row(label, fraction, tail, columns, width):
+    """``label [###.......] tail`` within ``columns - 1`` characters (a row the cursor ends on without wrapping),
+    the bar ``fraction`` full: at most ``width`` wide, narrowed, then left out (below :data:`MIN_BAR`), before the
+    label is cut at its end ("..."), and the tail last: it holds the numbers ("123/1000 (12%)", the time left),
+    which cutting the end of the row took first."""
+    room, head = columns - 1, f"{label} " if label else ""
+    bar = min(width, room - len(head) - len(tail) - len("[] "))
+    if bar >= MIN_BAR:
+        filled = int(bar * min(max(fraction, 0), 1))
+        return f"{head}[{'#' * filled}{'.' * (bar - filled)}] {tail}"
+    if len(head) + len(tail) > room:
+        kept = room - len(tail) - len("... ")
+        head = head[:kept] + "... " if kept > 0 else ""
+    return (head + tail)[:max(room, 0)]
 
 
 class Progress(_Display):
@@ -75,10 +109,8 @@ class Progress(_Display):
         left = f", {duration((self.total - done) / rate)} left" \
             if self.estimated is not None and done < self.total and rate else ""
         if self.bar:
-            width = 30
-            filled = int(width * done / self.total)
-            self._show(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} "
-                       f"loss {loss:.4f} lr {lr:.3g} {pace(rate)}{left} ")
+            self._redraw("", done / self.total, f"{done}/{self.total} loss {loss:.4f} lr {lr:.3g} {pace(rate)}{left}",
+                         width=30)
         elif done % self.every == 0 or done == self.total or now - self.last_line >= self.LINE_SECONDS:
             self.line(f"iteration {done}/{self.total} loss {loss:.4f} lr {lr:.3g} {pace(rate)}{left}")
 
@@ -179,10 +211,7 @@ class StageProgress(_Display):
         counted = f"{done}/{total} ({100 * done // max(total, 1)}%)"
         if self.bar:
             if changed or done >= total or now - self.last_drawn >= self.BAR_SECONDS:
-                filled = int(20 * min(done, total) / max(total, 1))
-                text = f"{label} [{'#' * filled}{'.' * (20 - filled)}] {counted}"
-                # within one row: a bar wider than the terminal wraps, and \r redraws only its last row
-                self._show("\r\033[K" + text[:self._columns() - 1])
+                self._redraw(label, done / max(total, 1), counted, width=20)
                 self.last_drawn, self.drawn = now, True
             return
         waited = now - self.last_line
@@ -190,18 +219,21 @@ class StageProgress(_Display):
             self.tenth, self.last_line = tenth, now
             self._show(f"{label}: {counted}\n")
 
-    def _columns(self):
-        """The width of the terminal the bar is drawn on (80 where it cannot be told)."""
-        try:
-            return os.get_terminal_size(self.stream.fileno()).columns
-        except (AttributeError, OSError, ValueError):
-            return shutil.get_terminal_size().columns
-
     def close(self):
         """Erase the bar (the import's summary or its error follows on a clean line)."""
         if self.drawn and not self.quiet:
             self._show("\r\033[K")
         self.drawn = False
+
+
+class EvaluationProgress(StageProgress):
+    """What an evaluation shows (``eval``'s, and each of ``train``'s: minutes of ImageNet's validation
+    images on a CPU, silent before), called as ``progress(images scored, images in all)``: on a terminal
+    :class:`StageProgress`'s bar, "eval at 300 [####................] 12000/60000 (20%)"; otherwise a line
+    each :attr:`Progress.LINE_SECONDS` while it goes on and no more, so that an evaluation of seconds (each
+    of the CPU demo's) adds none to a log."""
+
+    LINE_GAP_SECONDS = Progress.LINE_SECONDS
 
 
 def duration(seconds):

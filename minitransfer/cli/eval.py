@@ -1,11 +1,15 @@
 """``minitransfer eval``: accuracy of a checkpoint on its half's images."""
 
+import contextlib
+import sys
+
 import click
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import evaluate, models, rundir
 from minitransfer.data import inputs
 from minitransfer.ops import precision as precisions
+from minitransfer.progress import EvaluationProgress
 from minitransfer.run_remedies import start_over_in
 
 from ._errors import run
@@ -76,9 +80,12 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
       minitransfer eval baseA.h5 --subset train --json
       minitransfer eval baseA.h5 --data imagenet-256 --json   # your data
     """
-    scores = run(lambda: evaluate.evaluate_checkpoint(checkpoint, data=data, subset=subset, device=device,
-                                                      batch_size=batch_size, precision=precision),
-                 interrupted=_INTERRUPTED)
+    def scored():
+        # on stderr, as train's and prepare's: a bar on a terminal, erased before the scores or an error
+        with contextlib.closing(EvaluationProgress("evaluating", bar=sys.stderr.isatty())) as progress:
+            return evaluate.evaluate_checkpoint(checkpoint, data=data, subset=subset, device=device,
+                                                batch_size=batch_size, precision=precision, progress=progress)
+    scores = run(scored, interrupted=_INTERRUPTED)
     echo(json_text(scores, indent=2) if as_json else _result_line(checkpoint, scores))
     for note in _notes(checkpoint, scores):
         say(note)

@@ -496,7 +496,7 @@ def test_eval_stopped_says_that_it_wrote_nothing_and_how_to_score_again(tiny, tm
     same command to continue", where eval writes no file and has nothing to continue."""
     train(tmp_path / "net.h5", tiny, split="all")
 
-    def stopped(batches, stop=()):
+    def stopped(batches, stop=(), progress=None):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(evaluate, "evaluate", stopped)

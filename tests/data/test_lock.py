@@ -84,11 +84,11 @@ def test_an_evaluation_holds_the_dataset_while_it_reads(data, tmp_path, monkeypa
                                       max_iter=2, eval_every=2, quiet=True, device="cpu"))
     real_evaluate = evaluate.evaluate
 
-    def evaluate_while_prepare_tries(net, batches):
+    def evaluate_while_prepare_tries(net, batches, **options):
         assert lock.readers(data) == [os.getpid()]
         with pytest.raises(lock.DatasetBusy, match=rf"an evaluation or a verify\) \(PID {os.getpid()}\)"):
             synthetic.build_synthetic(data, **{**TINY, "size": 16}, overwrite=True)
-        return real_evaluate(net, batches)
+        return real_evaluate(net, batches, **options)
 
     monkeypatch.setattr(evaluate, "evaluate", evaluate_while_prepare_tries)
     assert evaluate.evaluate_checkpoint(tmp_path / "net.h5", device="cpu")["images"] == 4  # half A: 2 classes
