@@ -6,6 +6,7 @@ how to have the edit (:func:`hand_edit_warning`); the edited file kept as a resu
 import json
 
 from minitransfer import fileio
+from minitransfer.recorded_config import INVOCATION_FIELDS
 from minitransfer.resume_options import GIVEN_FREE_FIELDS, RESUME_FREE_FIELDS, START_OVER
 
 
@@ -30,7 +31,8 @@ def hand_edits(text, recorded, going_on):
     ``going_on``, the record of the one the run goes on with
     (:func:`minitransfer.recorded_config.recorded_options`): {name: (edited value, value gone on
     with)}, ``...`` for a key that names no option; None where ``text`` is no JSON object any more.
-    `resume` and `overwrite` say how a run was started, not what it trains: they are left out."""
+    The fields that say how a run was started, not what it trains, are left out
+    (:data:`minitransfer.recorded_config.INVOCATION_FIELDS`: records of earlier versions hold them)."""
     try:
         edited = fileio.parse_json(text)
     except ValueError:
@@ -39,7 +41,7 @@ def hand_edits(text, recorded, going_on):
         return None
     going_on = json.loads(json.dumps(going_on))  # JSON's types: lists, not tuples
     return {name: (value, going_on.get(name, ...)) for name, value in edited.items()
-            if name not in ("resume", "overwrite") and (name in recorded or name not in going_on)
+            if name not in INVOCATION_FIELDS and (name in recorded or name not in going_on)
             and value != recorded.get(name, ...) and value != going_on.get(name, ...)}
 
 

@@ -27,10 +27,14 @@ class TrainProcesses:
     """The train processes of a grid's ``slots`` (a GPU id, or None for a CPU slot each), started with
     ``train_command`` followed by a run's arguments; ``preload``: whether CPU slots fork their runs from
     preloaded launchers (the default train command, where :func:`minitransfer.launcher.usable`);
-    ``log``: where a launcher that could not start is told."""
+    ``log``: where a launcher that could not start is told; ``shares``: into how many shares the cores
+    are split for the runs' threads: the slots the grid's runs fill, whatever is left to train (default:
+    those of ``slots``), so that a run's thread count, on which some runs' last bits depend, is the same
+    on every rerun of the grid."""
 
-    def __init__(self, train_command, slots, preload, log):
+    def __init__(self, train_command, slots, preload, log, shares=None):
         self.train_command, self.slots, self.preload, self.log = train_command, slots, preload, log
+        self.shares = len(slots) if shares is None else shares
         self.launchers = {}  # CPU slot index -> its preloaded launcher
 
     def start(self, slot, device, arguments, log_path, apart=None):
@@ -67,13 +71,13 @@ class TrainProcesses:
 
     def _environment(self, device):
         """A run's environment: its GPU, and where the grid runs several processes at once, its share
-        of the cores this process may use for NumPy's threads (a CPU run's training, a GPU run's host
-        work; eight GPU processes on 16 cores took 16 threads each), unless the user chose a count."""
+        (:attr:`shares`) of the cores this process may use for NumPy's threads (a CPU run's training, a GPU
+        run's host work; eight GPU processes on 16 cores took 16 threads each), unless the user chose a count."""
         env = dict(os.environ)
         if device is not None:
             env["CUDA_VISIBLE_DEVICES"] = str(device)
-        if len(self.slots) > 1:
-            threads = str(max(1, usable_cpus() // len(self.slots)))
+        if self.shares > 1:
+            threads = str(max(1, usable_cpus() // self.shares))
             for name in THREAD_VARIABLES:
                 env.setdefault(name, threads)
         return env

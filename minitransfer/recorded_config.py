@@ -17,6 +17,11 @@ from minitransfer.ops import precision as precisions
 from minitransfer.rundir import run_dir_for
 
 PATH_FIELDS = ("out", "data", "copy_from")
+# The fields that say how a command was invoked, not what it trains: resumed or not, over a run or not, with a
+# progress bar or silent. Left out of every record (config.json, checkpoints, weights), so that a run's files are
+# the same bytes straight, resumed or trained over; those of earlier versions hold them, which their readers skip
+# (:data:`minitransfer.resume_options.RESUME_FREE_FIELDS`).
+INVOCATION_FIELDS = ("resume", "overwrite", "allow_precision_change", "progress", "quiet")
 # What a checkpoint written before a field existed is taken to have had.
 DEFAULTS = {"precision": precisions.DEFAULT}
 # The fields whose defaults follow from others' values (config.resolve): left unset, a field's difference
@@ -141,8 +146,8 @@ def recorded_options(plan):
     (:func:`minitransfer.config.resolve`; a run moved and resumed records its new place, and a finished
     run resumed keeps its weights' own record instead: its weights file is kept byte for byte, and its
     config.json records what they record, :func:`minitransfer.final_weights.final_weights`), and the
-    `device` it resolved to ('auto' -> 'cpu')."""
-    record = plan.config.to_dict()
+    `device` it resolved to ('auto' -> 'cpu'); :data:`INVOCATION_FIELDS` left out."""
+    record = {key: value for key, value in plan.config.to_dict().items() if key not in INVOCATION_FIELDS}
     record["out"] = os.path.realpath(plan.config.out)
     record["device"] = plan.device
     return record
