@@ -76,6 +76,7 @@ summary=() ran=() current=gpu.txt running= pidfile=$logs/.running-pid sampler= f
 bounded() {
     local limit=$1 log=$2
     shift 2
+    rm -f "$pidfile"
     ( (timeout -k "$grace" "$limit" "$@" 2>&1 & echo $! >"$pidfile"; wait $!) | tee -a "$log"
       exit "${PIPESTATUS[0]}" ) &
     running=$!
@@ -114,7 +115,7 @@ finish() {
     local reason=${1:-}
     [ -n "$finished" ] && return
     finished=1
-    trap - USR1 TERM INT HUP
+    trap : USR1 TERM INT HUP  # a late signal must not cut the packing short (':' is not inherited)
     kill "$watchdog" 2>/dev/null
     [ -n "$sampler" ] && kill "$sampler" 2>/dev/null
     if [ -n "$reason" ]; then
