@@ -6,8 +6,10 @@ iteration, phases) runs on the CPU emulation of tests/cuda_emulator.py."""
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
+import tarfile
 
 import pytest
 
@@ -143,15 +145,45 @@ GPU_CHECKS = SCRIPT.parent / "gpu_checks.sh"
 STEPS = ("device", "compile", "ops", "rest", "race", "train", "demo")
 
 
-def run_gpu_checks(tmp_path, python, **limits):
+def run_gpu_checks(tmp_path, python, out=None, path=None, **limits):
     """benchmarks/gpu_checks.sh run from the checkout with ``python``, each step under ``limits``
-    (e.g. OPS_S=1): (the finished process, the summary's lines, the logs folder)."""
+    (e.g. OPS_S=1, TOTAL_S=12), with ``OUT=out`` when given and ``path`` (a folder) first on PATH:
+    (the finished process, the summary's lines, the logs folder)."""
     logs = tmp_path / "gpu-logs"
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     env.update(PYTHON=str(python), TMPDIR=str(tmp_path), **{name: str(seconds) for name, seconds in limits.items()})
+    env.pop("OUT", None)
+    if out is not None:
+        env["OUT"] = str(out)
+    if path is not None:
+        env["PATH"] = f"{path}{os.pathsep}{env['PATH']}"
     done = subprocess.run(["bash", str(GPU_CHECKS), str(logs)], cwd=SCRIPT.parents[1], env=env, capture_output=True,
                           text=True, timeout=120)
     return done, (logs / "summary.txt").read_text().splitlines(), logs
+
+
+def stub(folder, name, body):
+    """An executable ``folder/name``: a bash script of ``body`` (a stand-in for python or nvidia-smi)."""
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_text(f"#!/bin/bash\n{body}\n")
+    path.chmod(0o755)
+    return path
+
+
+def what_comes_back(out):
+    """The files under ``out`` the device tool brings back (at most 8, at most 2 folders down, plain names),
+    asserted so: {relative path: bytes}."""
+    files = {path.relative_to(out).as_posix(): path.read_bytes() for path in out.rglob("*") if path.is_file()}
+    assert len(files) <= 8, sorted(files)
+    assert all(name.count("/") <= 2 and re.fullmatch(r"[A-Za-z0-9._/-]+", name) for name in files), sorted(files)
+    return files
+
+
+def archived(out):
+    """``out``'s gpu-logs.tgz: {member name: text} of its files."""
+    with tarfile.open(out / "gpu-logs.tgz") as archive:
+        return {member.name: archive.extractfile(member).read().decode() for member in archive if member.isfile()}
 
 
 @pytest.mark.skipif(cuda.cuda_available(), reason="a CUDA device is usable here")
@@ -173,11 +205,60 @@ def test_gpu_checks_without_a_usable_gpu_says_so_in_its_summary(tmp_path):
 
 def test_gpu_checks_kills_a_step_that_ignores_its_time_limit_and_goes_on(tmp_path):
     """A step that ignores SIGTERM at its limit (a process stuck in a hung GPU call) is killed and
-    the steps after it run: before, the script waited for it, and the lent GPU's time ran out."""
-    stuck = tmp_path / "python"
-    stuck.write_text("#!/bin/bash\ntrap '' TERM\ncase \"$*\" in *iteration.py*) exec sleep 300;; esac\nexit 3\n")
-    stuck.chmod(0o755)
-    done, summary, _ = run_gpu_checks(tmp_path, stuck, RACE_S=1)
+    the steps after it run: before, the script waited for it, and the lent GPU's time ran out. With
+    $OUT the archive still comes back with every step's log."""
+    stuck = stub(tmp_path, "python", "trap '' TERM\ncase \"$*\" in *iteration.py*) exec sleep 300;; esac\nexit 3")
+    done, summary, _ = run_gpu_checks(tmp_path, stuck, out=tmp_path / "out", RACE_S=1)
     assert done.returncode != 0
     codes = {line.split()[0]: line.split()[2] for line in summary}
     assert codes == {**{step: "3" for step in STEPS}, "race": "137"}, summary
+    assert {f"gpu-logs/{step}.log" for step in STEPS} <= set(archived(tmp_path / "out")), done.stdout
+
+
+def test_gpu_checks_packs_everything_into_one_archive_and_a_summary_for_out(tmp_path):
+    """The device tool brings back at most 8 files from $OUT, 2 folders down: with $OUT the script packs
+    its logs, result tables and the demo's report tree into $OUT/gpu-logs.tgz, the summary beside it
+    (before, it wrote them to LOG_DIR alone: ~12 files and a tree, none of them under $OUT)."""
+    python = stub(tmp_path / "bin", "python", 'case "$*" in *" demo "*) mkdir -p "${@: -1}/report/figures"\n'
+                  '  echo chart >"${@: -1}/report/figures/a.svg";; *iteration.py*) echo table >"${@: -1}/t.md";; esac\n'
+                  'echo "ran $1"')
+    out = tmp_path / "out"
+    done, summary, logs = run_gpu_checks(tmp_path, python, out=out)
+    assert done.returncode == 0, done.stdout
+    assert set(what_comes_back(out)) == {"gpu-logs.tgz", "summary.txt"}
+    members = archived(out)
+    assert {f"gpu-logs/{step}.log" for step in STEPS} | {"gpu-logs/gpu.txt", "gpu-logs/results/t.md",
+                                                          "gpu-logs/demo-report/figures/a.svg"} <= set(members)
+    assert members["gpu-logs/summary.txt"] == "".join(line + "\n" for line in summary)
+    back = (out / "summary.txt").read_text().splitlines()
+    assert back[:-1] == summary and back[-1].startswith("archive gpu-logs.tgz "), back
+    assert [line.split()[:3] for line in summary] == [[step, "exit", "0"] for step in STEPS], summary
+
+
+def test_gpu_checks_cuts_steps_to_its_overall_budget_and_still_packs(tmp_path):
+    """TOTAL_S bounds the whole script (the device tool's command stops at 600 s, and then nothing came
+    back): a step's limit is cut to what the budget leaves (less 5 s to stop it and PACK_S), a step left
+    under 5 s is skipped, named in the summary with the reason, and the archive still comes back."""
+    python = stub(tmp_path / "bin", "python", 'case "$*" in *cuda.module*) exec sleep 300;; esac')
+    out = tmp_path / "out"
+    done, summary, _ = run_gpu_checks(tmp_path, python, out=out, TOTAL_S=12, PACK_S=0, DEVICE_S=1)
+    assert done.returncode != 0
+    assert [line.split()[0] for line in summary] == list(STEPS), summary
+    assert summary[0].split()[1:3] == ["exit", "0"] and "TOTAL_S" not in summary[0], summary
+    assert summary[1].split()[1:3] == ["exit", "124"] and summary[1].endswith(" of 50 s: TOTAL_S)"), summary
+    assert all(line.split()[1] == "skipped:" and "TOTAL_S=12 s" in line for line in summary[2:]), summary
+    assert "gpu-logs/compile.log" in archived(out) and set(what_comes_back(out)) == {"gpu-logs.tgz", "summary.txt"}
+
+
+def test_gpu_checks_stops_at_its_deadline_whatever_hangs_and_still_packs(tmp_path):
+    """A command outside the steps that hangs (nvidia-smi here) meets the watchdog at TOTAL_S: the trap
+    stops it, lists every step as not run, and writes the summary and the archive."""
+    bin_folder = tmp_path / "bin"
+    stub(bin_folder, "nvidia-smi", "exec sleep 300")
+    python = stub(bin_folder, "python", "exit 0")
+    out = tmp_path / "out"
+    done, summary, _ = run_gpu_checks(tmp_path, python, out=out, path=bin_folder, TOTAL_S=2)
+    assert done.returncode != 0
+    assert summary[0].startswith("gpu.txt stopped: the overall deadline, TOTAL_S=2 s"), summary
+    assert [line.split()[:2] for line in summary[1:]] == [[step, "skipped:"] for step in STEPS], summary
+    assert "gpu-logs/gpu.txt" in archived(out) and set(what_comes_back(out)) == {"gpu-logs.tgz", "summary.txt"}
