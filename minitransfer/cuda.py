@@ -16,6 +16,7 @@ Nothing here imports CuPy until a kernel is actually asked for.
 
 import contextlib
 import functools
+import os
 import pathlib
 import re
 import typing
@@ -34,6 +35,9 @@ _modules = {}
 # driver's stub, no driver), cudaErrorInsufficientDriver (none, or too old), cudaErrorNoDevice
 NO_DEVICE_STATUSES = (34, 35, 100)
 _device_seen = False  # once CuPy has seen a device in this process, one gone is the run's failure
+# Set by a grid in the environment of each run it gives a GPU: no device there is that GPU's fault (exit 1,
+# which retires it, grid_retirement), not a machine without GPUs (exit 2: the grid checked it has them)
+GRID_DEVICE = "MINITRANSFER_GRID_DEVICE"
 
 
 class CudaUnavailable(MinitransferError, RuntimeError):
@@ -65,13 +69,19 @@ def cupy():
     try:
         count = cp.cuda.runtime.getDeviceCount()
     except cp.cuda.runtime.CUDARuntimeError as error:
-        none_here = not _device_seen and getattr(error, "status", None) in NO_DEVICE_STATUSES
+        none_here = _none_here() and getattr(error, "status", None) in NO_DEVICE_STATUSES
         raise (NoGpu if none_here else CudaUnavailable)(
             f"CuPy is installed but no CUDA device is usable: {error}") from error
     if count == 0:
-        raise (CudaUnavailable if _device_seen else NoGpu)("CuPy is installed but no CUDA device is visible")
+        raise (NoGpu if _none_here() else CudaUnavailable)("CuPy is installed but no CUDA device is visible")
     _device_seen = True
     return cp
+
+
+def _none_here():
+    """Whether a GPU missing now means this machine has none to give: no device was seen in this process,
+    and no grid gave it one (:data:`GRID_DEVICE`)."""
+    return not _device_seen and GRID_DEVICE not in os.environ
 
 
 def cuda_available():

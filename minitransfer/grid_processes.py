@@ -19,7 +19,7 @@ import os
 import signal
 import subprocess
 
-from minitransfer import launcher, train_log
+from minitransfer import cuda, launcher, train_log
 from minitransfer.cpus import THREAD_VARIABLES, usable_cpus
 
 
@@ -75,7 +75,7 @@ class TrainProcesses:
         run's host work; eight GPU processes on 16 cores took 16 threads each), unless the user chose a count."""
         env = dict(os.environ)
         if device is not None:
-            env["CUDA_VISIBLE_DEVICES"] = str(device)
+            env["CUDA_VISIBLE_DEVICES"] = env[cuda.GRID_DEVICE] = str(device)
         if self.shares > 1:
             threads = str(max(1, usable_cpus() // self.shares))
             for name in THREAD_VARIABLES:

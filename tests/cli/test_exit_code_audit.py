@@ -109,3 +109,22 @@ def test_report_with_runs_training_and_none_finished_exits_1_as_readme_and_help_
         EXIT_CODES.split("2 usage", 1)[0]
     helped = " ".join(CliRunner().invoke(main, ["report", "--help"]).output.split())
     assert "1 error (no finished run under RUNS yet, whether or not its runs are training now)" in helped
+
+
+def test_a_run_a_grid_gave_a_gpu_that_finds_none_fails_so_the_grid_retires_that_gpu(monkeypatch):
+    """A grid's run starts in a process of its own, which never saw a device: without a word from the grid,
+    its GPU gone (fallen off the bus) read as a machine without GPUs, exit 2, and the grid, which retires a
+    GPU whose runs exit 1, kept sending runs to it."""
+    from minitransfer import grid_processes, grid_retirement
+    environment = grid_processes.TrainProcesses(["train"], [3], preload=False, log=print)._environment(3)
+    assert environment["CUDA_VISIBLE_DEVICES"] == "3"
+    module, _ = fake_cupy(lambda: 0)
+    monkeypatch.setitem(sys.modules, "cupy", module)
+    monkeypatch.setattr(cuda, "_device_seen", False)
+    monkeypatch.setattr(cuda.os, "environ", environment)
+    with pytest.raises(cuda.CudaUnavailable) as raised:
+        cuda.cupy()
+    assert type(raised.value) is cuda.CudaUnavailable
+    with pytest.raises(SystemExit) as exited:
+        _errors.run(lambda: cuda.cupy())
+    assert exited.value.code in grid_retirement.GPU_FAULT_CODES
