@@ -11,7 +11,7 @@ import pickle
 
 import pytest
 
-from minitransfer import fileio, grid_folder, lock_holder, run_destination, run_lock
+from minitransfer import fileio, grid_folder, lock_holder, resume, run_destination, run_lock
 from minitransfer.data import build, import_writes, integrity, lock
 from minitransfer.errors import MinitransferError
 from minitransfer.run_outcome import OutOfMemoryMidRun
@@ -35,6 +35,7 @@ def _as_raised(kind, tmp_path):
         run_lock.RunBusy: lambda: kind(f"net.run{run_lock.BUSY}", HOLDER),
         OutOfMemoryMidRun: lambda: kind("out of memory", "net.run/checkpoint.h5", 3),
         MeasuredNowhere: lambda: kind("A3B_random", "a control on a half", "train A3B"),
+        resume.PathMissing: lambda: kind("copy_from", "nope.h5"),
     }
     if kind in made_so:
         return made_so[kind]()

@@ -61,13 +61,14 @@ def test_a_rate_given_as_a_fraction_trains_as_its_float(trained, micro_data, tmp
     assert json.loads((tmp_path / "net.run" / "config.json").read_text())["base_lr"] == 0.01
 
 
-def test_a_flag_given_as_1_or_0_is_recorded_as_the_flag(micro_data, tmp_path):
-    """quiet=1, overwrite=0 (equal to True and False, so taken): config.json records true and false,
-    as the run's other records of flags are, not the numbers."""
-    training.train(training.TrainConfig(out=tmp_path / "net.h5", data=micro_data, **{**FAST, "quiet": 1},
-                                        overwrite=0))
+def test_a_flag_given_as_1_or_0_is_recorded_as_the_flag(trained, tmp_path):
+    """frozen=1, cuda_graph=0 (equal to True and False, so taken): config.json records true and false,
+    as the run's other records of flags are, not the numbers; quiet=1 is taken and, saying only how the
+    command ran, not recorded."""
+    training.train(training.TrainConfig(out=tmp_path / "net.h5", copy_from=str(trained), n=1, frozen=1,
+                                        cuda_graph=0, **{**FAST, "quiet": 1}))
     recorded = json.loads((tmp_path / "net.run" / "config.json").read_text())
-    assert recorded["quiet"] is True and recorded["overwrite"] is False
+    assert recorded["frozen"] is True and recorded["cuda_graph"] is False and "quiet" not in recorded
 
 
 def test_runs_of_other_datasets_and_presets_in_one_process_train_a_fresh_processs_bits(trained, micro_data,

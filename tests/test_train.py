@@ -532,7 +532,7 @@ def test_a_diverged_evaluation_stops_the_run_before_its_row_is_written(data, tmp
     ({"overwrite": "False"}, training.ConfigError, r"`overwrite` must be True or False, got 'False'"),
     ({"cuda_graph": "no"}, training.ConfigError, r"`cuda_graph` must be True or False, got 'no'"),
     ({"copy_from": 3, "n": 2}, training.ConfigError, r"`copy_from` must be a path \(a str or pathlib.Path\), got int"),
-    ({"seed": None}, training.ConfigError, r"`seed` must be an integer 0\.\.4294967295, got None"),
+    ({"seed": "1"}, training.ConfigError, r"`seed` must be an integer 0\.\.4294967295, got '1'"),
     ({"workers": None}, training.ConfigError, r"`workers` must be an integer 0\.\.256, got None"),
     ({"workers": 257}, training.ConfigError, r"`workers` must be an integer 0\.\.256, got 257"),
     ({"workers": 10**20}, training.ConfigError, r"`workers` must be an integer 0\.\.256, got 100000000000000000000"),
@@ -541,7 +541,7 @@ def test_a_diverged_evaluation_stops_the_run_before_its_row_is_written(data, tmp
     ({"base_lr": float("inf")}, training.ConfigError, r"`base_lr` must be a finite number, got inf"),
     ({"momentum": 1.0}, training.ConfigError, r"`momentum` must lie in \[0, 1\), got 1\.0"),
 ], ids=["n-text", "random-frozen8", "frozen-no-copy", "bad-split", "caffenet-on-36px", "fc8-too-small", "seed-2**32",
-        "split-seed-10**20", "overwrite-text", "cuda-graph-text", "copy-from-not-a-path", "seed-none", "workers-none",
+        "split-seed-10**20", "overwrite-text", "cuda-graph-text", "copy-from-not-a-path", "seed-text", "workers-none",
         "workers-257", "workers-10**20", "batch-10**20", "fc8-10**20", "lr-inf", "momentum-1"])
 def test_bad_configuration_is_rejected_before_anything_is_written(data, tmp_path, options, error, pattern):
     with pytest.raises(error, match=pattern):
@@ -584,7 +584,7 @@ def test_n_is_bounded_by_the_presets_copyable_layers(base_a, data, tmp_path, fie
 
 
 @pytest.mark.parametrize("field, value, preset", [("n", 0, None), ("n", -1, "mini"), ("random_frozen", 0, None)])
-def test_n_below_one_is_refused_before_the_base_or_the_dataset_is_read(tmp_path, field, value, preset):
+def test_n_below_one_is_refused_before_the_base_or_the_dataset_is_read(tmp_path, field, value, preset, built_in_presets):
     """Refused once the preset was known, after the base was read and the dataset checksummed (minutes on
     ImageNet): a missing base hid it. Said with what n counts, and 1..7: the preset's where it is given, else
     the range every preset takes ("in every preset"), as n = 8 is refused once the preset is known."""

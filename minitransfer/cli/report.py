@@ -49,9 +49,8 @@ def _runs_folder(ctx, param, value):
 def report(runs, out, reference):
     """Tables, findings and figures of the paper from the runs under RUNS.
 
-    Reads every <name>.run/ with a result.json (from `minitransfer train`, or a grid: the folder
-    `minitransfer experiment` trains) in RUNS
-    and the folders below it, and writes into OUT (-o, default RUNS/report):
+    Reads every <name>.run/ with a result.json (from `experiment` or `train`) in RUNS and the
+    folders below it, and writes into OUT (-o, default RUNS/report):
 
     \b
       results.csv, .md  each run's final, best and mean-of-10-best top-1
@@ -69,13 +68,12 @@ def report(runs, out, reference):
     precisions are refused: report each from a folder of its own. The report replaces the earlier one
     in OUT, computed before OUT is touched. All it does, run by run: docs/report.md.
 
-    Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS yet,
-    whether or not its runs are training now), 2 usage
-    (RUNS missing, not a folder or a run's own, --reference neither 'paper' nor a file, another
-    report writing into OUT, OUT a run's, a dataset's, a grid's or a grid split's folder, or inside
-    a run folder), 65 bad data (runs of several datasets, presets or precisions under RUNS; a
-    --reference file that is not a table of runs), 74 a file could not be written, 75 interrupted
-    (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
+    Exit codes: 0 done (also with runs left out), 1 error (no run under RUNS finished, training or not),
+    2 usage (RUNS missing, not a folder or a run's own, --reference neither 'paper' nor a file, another
+    report writing into OUT, OUT a run's, a dataset's, a grid's or a grid split's folder, or inside a
+    run folder), 65 bad data (runs of several datasets, presets or precisions under RUNS; a --reference
+    file that is not a table of runs), 74 a file could not be written, 75 interrupted (SIGINT, SIGTERM,
+    SIGHUP), 141 its reader went away (| head), silently.
 
     \b
     Examples:

@@ -108,7 +108,7 @@ def test_report_with_runs_training_and_none_finished_exits_1_as_readme_and_help_
     assert "`report` when no run under RUNS has finished yet, whether or not its runs are training now" in \
         EXIT_CODES.split("2 usage", 1)[0]
     helped = " ".join(CliRunner().invoke(main, ["report", "--help"]).output.split())
-    assert "1 error (no finished run under RUNS yet, whether or not its runs are training now)" in helped
+    assert "1 error (no run under RUNS finished, training or not)" in helped
 
 
 def test_a_run_a_grid_gave_a_gpu_that_finds_none_fails_so_the_grid_retires_that_gpu(monkeypatch):
