@@ -57,8 +57,12 @@ def pytest_configure(config):
     per core, and two processes' threads (and those of the trainings they start) taking turns on two
     cores made the suite's CPU time half as much again (measured: 433 s with a thread each, 598 s
     without, the whole suite with ``-n 2`` on 2 cores). The variables are set here, in the process
-    that starts the workers, before they start and load NumPy; a value the user set is kept."""
+    that starts the workers, before they start and load NumPy; a value the user set is kept. Under ``--dist
+    loadfile`` the controller sends the files in the order the workers collected them (:data:`LONG_FIRST`),
+    its own reordering by their count of tests turned off."""
     _private_home(config)
+    if _sends_files(config):
+        config.option.loadscopereorder = False
     workers = getattr(config.option, "numprocesses", None)
     if not workers or hasattr(config, "workerinput") or any(name in os.environ for name in cpus.THREAD_VARIABLES):
         return
@@ -79,7 +83,31 @@ def _gpu_skip_reason(config):
     return None
 
 
+# The test files that take longest (seconds on two idle cores), which `--dist loadfile` sends first: xdist
+# otherwise sends the files with the most tests first, and these hold few, so that one of them started last
+# on one worker while the other had finished (test_science's grid alone trains for about 100 s).
+LONG_FIRST = ("tests/test_science.py", "tests/cli/test_examples.py", "tests/test_step.py", "tests/test_kill_anywhere.py",
+              "tests/test_report.py", "tests/test_faults.py")
+
+
+def _sends_files(config):
+    """Whether xdist sends the tests a file at a time (``--dist loadfile``)."""
+    return getattr(config.option, "dist", "no") == "loadfile"
+
+
+def _long_first(items):
+    """``items`` regrouped by file: :data:`LONG_FIRST` in its order, then by descending count of tests."""
+    files = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+    ranked = sorted(files.items(), key=lambda file: (LONG_FIRST.index(file[0]) if file[0] in LONG_FIRST
+                                                     else len(LONG_FIRST), -len(file[1])))
+    items[:] = [item for _, grouped in ranked for item in grouped]
+
+
 def pytest_collection_modifyitems(config, items):
+    if _sends_files(config):  # on each worker, which tell the controller the order they collected
+        _long_first(items)
     markers = {item: item.get_closest_marker("gpu") for item in items}
     gpu_items = [item for item, marker in markers.items() if marker is not None]
     if not gpu_items:
