@@ -6,26 +6,11 @@ iteration; ``prepare``'s cut the end of its row, its count and percentage."""
 
 import io
 import re
-import time
 
 import pytest
+from data.test_prepare_progress import clock  # noqa: F401  (the fixture: a clock that moves when told)
 
 from minitransfer.progress import Progress, StageProgress, bar_row
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(time, "perf_counter", clock)
-    return clock
 
 
 def screen(text, columns):
