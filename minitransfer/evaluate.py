@@ -113,6 +113,9 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
         raise ConfigError(f"`subset` must be train or val, got {subset!r}")
     check_int("batch_size", batch_size, 1)  # 0 would silently mean the default
     check_path("path", path, required=True)
+    if progress is not None and not callable(progress):  # else a TypeError at the first batch, after the loading
+        raise ConfigError(f"`progress` must be a function taking (images scored, images in all), or None, got "
+                          f"{progress!r}")
     if not isinstance(data, datasets.Dataset):
         check_path("data", data)
     elif subset not in data.subsets:  # refused by name, not found to hold none of the network's classes

@@ -73,7 +73,8 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     the options that differ from those of another grid at work in ``out`` (``GridMismatch``), and
     ``preflight_memory.OutOfMemory`` when the runs it would train at once need more memory together than
     is available. ``progress``: told how far the checks
-    and the plan of a large grid have got before its first run starts (e.g. a line on stderr).
+    and the plan of a large grid have got before its first run starts (e.g. a line on stderr), and, where
+    a stop ends the grid, its "interrupted: ..." line (else told to ``log``).
     ``log`` is told, every ``progress_every`` seconds (default: every ``Progress.LINE_SECONDS`` (30 s),
     the longest ``train`` goes without a line; None: never), how far each running run has got,
     "random0/baseA: iteration 600/2000, 40 s left" (:class:`minitransfer.grid_progress.RunsTraining`): a

@@ -77,6 +77,15 @@ def test_evaluate_tells_the_images_scored_after_each_batch(trained, monkeypatch)
     assert told == [(min(done, IMAGES), IMAGES) for done in range(3, IMAGES + 3, 3)]
 
 
+def test_a_progress_that_cannot_be_called_is_refused_naming_it_before_anything_is_loaded(trained, monkeypatch):
+    """progress=5 was a TypeError at the first batch, after the checkpoint and the images were loaded."""
+    net, _ = trained
+    monkeypatch.setattr(evaluate, "load_net", lambda *args, **kwargs: pytest.fail("loaded before the check"))
+    with pytest.raises(config.ConfigError, match=r"`progress` must be a function taking \(images scored, images in "
+                                                 r"all\), or None, got 5"):
+        evaluate.evaluate_checkpoint(str(net), progress=5)
+
+
 @pytest.mark.parametrize("step", [7.9, 0.5])  # 158 s in all, 10 s
 def test_eval_in_a_log_says_a_line_every_thirty_seconds_on_stderr(trained, monkeypatch, step):
     net, _ = trained
