@@ -36,8 +36,10 @@ _modules = {}
 NO_DEVICE_STATUSES = (34, 35, 100)
 _device_seen = False  # once CuPy has seen a device in this process, one gone is the run's failure
 # Set by a grid in the environment of each run it gives a GPU: no device there is that GPU's fault (exit 1,
-# which retires it, grid_retirement), not a machine without GPUs (exit 2: the grid checked it has them)
-GRID_DEVICE = "MINITRANSFER_GRID_DEVICE"
+# which retires it, grid_retirement), not a machine without GPUs (exit 2: the grid checked it has them). A
+# SLURM array task (an emitted grid's) is given its GPU by SLURM: none there is the node's fault, not an option
+GIVEN_A_GPU = ("MINITRANSFER_GRID_DEVICE", "SLURM_ARRAY_TASK_ID")
+GRID_DEVICE = GIVEN_A_GPU[0]
 
 
 class CudaUnavailable(MinitransferError, RuntimeError):
@@ -80,8 +82,8 @@ def cupy():
 
 def _none_here():
     """Whether a GPU missing now means this machine has none to give: no device was seen in this process,
-    and no grid gave it one (:data:`GRID_DEVICE`)."""
-    return not _device_seen and GRID_DEVICE not in os.environ
+    and neither a grid nor SLURM gave it one (:data:`GIVEN_A_GPU`)."""
+    return not _device_seen and not any(name in os.environ for name in GIVEN_A_GPU)
 
 
 def cuda_available():

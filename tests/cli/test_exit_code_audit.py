@@ -18,6 +18,13 @@ README = " ".join((pathlib.Path(__file__).resolve().parents[2] / "README.md").re
 EXIT_CODES = README.split("Exit codes: 0 done, ", 1)[1].split(" 65 bad data", 1)[0]
 
 
+@pytest.fixture(autouse=True)
+def no_gpu_given(monkeypatch):
+    """No grid nor SLURM gave these tests' process a GPU (were they run inside a SLURM array task)."""
+    for name in cuda.GIVEN_A_GPU:
+        monkeypatch.delenv(name, raising=False)
+
+
 def fake_cupy(device_count):
     """A cupy module whose getDeviceCount is ``device_count()`` (which may raise)."""
     class CUDARuntimeError(RuntimeError):
@@ -128,3 +135,16 @@ def test_a_run_a_grid_gave_a_gpu_that_finds_none_fails_so_the_grid_retires_that_
     with pytest.raises(SystemExit) as exited:
         _errors.run(lambda: cuda.cupy())
     assert exited.value.code in grid_retirement.GPU_FAULT_CODES
+
+
+def test_a_slurm_array_task_that_finds_no_gpu_fails_as_the_nodes_fault_not_a_usage_error(monkeypatch):
+    """An emitted grid's task runs train --device cuda on the GPU SLURM gave it: none there read as an option
+    this machine cannot satisfy (2), which transfers.sh words as "refused by train: an option, or a file in the
+    way"."""
+    module, _ = fake_cupy(lambda: 0)
+    monkeypatch.setitem(sys.modules, "cupy", module)
+    monkeypatch.setattr(cuda, "_device_seen", False)
+    monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "4")
+    with pytest.raises(SystemExit) as exited:
+        _errors.run(lambda: cuda.cupy())
+    assert exited.value.code == 1
