@@ -91,8 +91,17 @@ LONG_FIRST = ("tests/test_science.py", "tests/cli/test_examples.py", "tests/test
 
 
 def _sends_files(config):
-    """Whether xdist sends the tests a file at a time (``--dist loadfile``)."""
-    return getattr(config.option, "dist", "no") == "loadfile"
+    """Whether xdist sends the tests a file at a time (``--dist loadfile``): in the controller, its option; in a
+    worker, where xdist sets ``dist`` to "no", what the controller told it (:func:`pytest_configure_node`)."""
+    told = getattr(config, "workerinput", {}).get("sends_files")
+    return told if told is not None else getattr(config.option, "dist", "no") == "loadfile"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """Tell each xdist worker whether the controller sends it files, so that it collects :data:`LONG_FIRST`
+    first (the order the controller then sends them in)."""
+    node.workerinput["sends_files"] = _sends_files(node.config)
 
 
 def _long_first(items):
