@@ -334,7 +334,8 @@ def test_an_input_repaired_in_place_is_decoded_again_on_the_rerun(tmp_path, imag
         members[damaged] = good
         _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", broken if name == damaged else data)
                                      for name, data in members.items()])
-        command = ("prepare", "tiny-imagenet", tmp_path / "tiny.zip", tmp_path / "out", "--size", "12", "--workers", "0")
+        command = ("prepare", "tiny-imagenet", tmp_path / "tiny.zip", tmp_path / "out", "--size", "12",
+                   "--workers", "0")
         repair = lambda: _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", data)  # noqa: E731
                                                       for name, data in members.items()])
     first = _invoke(*command)
@@ -499,7 +500,8 @@ def test_a_class_tar_unpacked_in_part_beside_its_folder_is_refused_naming_both(t
             archive.add(path, arcname=path.name)
     independent = sorted(tarfile.open(root / "train" / f"{WNIDS[0]}.tar").getnames())
     (folder / independent[1]).unlink()
-    arguments = ["prepare", "imagenet", root, tmp_path / "out", "--val-labels", labels, "--size", "12", "--workers", "0"]
+    arguments = ["prepare", "imagenet", root, tmp_path / "out", "--val-labels", labels, "--size", "12",
+                 "--workers", "0"]
     before = tree_state(tmp_path)
     result = _invoke(*arguments)
     assert result.exit_code == 65, result.output

@@ -94,7 +94,8 @@ def test_another_folder_into_an_unfinished_import_is_refused_before_it_is_listed
     _interrupted_folder_import(photos, out)
     shutil.copytree(photos, others)
     monkeypatch.setattr(folder, "files_below", _listing_fails)
-    refused = CliRunner().invoke(main, ["prepare", "folder", str(others), str(out), "--size", "12", "--shard-size", "2"])
+    refused = CliRunner().invoke(main, ["prepare", "folder", str(others), str(out), "--size", "12",
+                                        "--shard-size", "2"])
     assert refused.exit_code == 2, refused.output
     assert f"(SOURCE {str(photos)!r}, now {str(others)!r})" in " ".join(refused.output.split())
 
