@@ -134,7 +134,7 @@ def test_prepare_folder_killed_then_rerun_writes_the_same_files(tmp_path, path):
         folder.mkdir(parents=True)
         for number in range(6):
             Image.fromarray(rng.integers(0, 256, (9, 11, 3), dtype=np.uint8)).save(folder / f"{number}.png")
-    arguments = ["prepare", "folder", "photos", "data", "--size", "10", "--shard-size", "5"]
+    arguments = ["prepare", "folder", "photos", "data", "--size", "14", "--shard-size", "5"]
     assert_import_survives_a_kill(arguments, path, tmp_path)
 
 

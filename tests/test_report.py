@@ -160,7 +160,7 @@ def test_unfinished_runs_that_train_now_or_failed_are_told_apart(runs_dir, tmp_p
     assert result.exit_code == 0, result.output
     assert "  not finished (4, 1 training now, left out): " in result.output
     told = f"random0/A7B: {error} (see {failed_log})"
-    assert f"  failed: {told}\n" in result.output and result.output.count("  failed: ") == 1
+    assert f"warning: failed: {told}\n" in result.stderr and result.output.count("failed: ") == 1
     for name in ("results.md", "findings.md"):
         text = (tmp_path / "r" / name).read_text()
         assert "## Failed (1): " in text and f"\n- {told}\n" in text
@@ -198,10 +198,10 @@ def test_the_terminal_names_a_few_runs_left_out_and_the_files_every_one(runs_dir
     assert result.exit_code == 0, result.output
     files = f"all listed in {tmp_path / 'r' / 'results.md'} and {tmp_path / 'r' / 'findings.md'}"
     for label, names in (("left out", unreadable), ("left out of the findings", without_base)):
-        lines = [line for line in result.output.splitlines() if line.startswith(f"  {label}: ")]
-        shown = [line.split(": ")[1] for line in lines[:-1]]
+        lines = [line for line in result.stderr.splitlines() if line.startswith(f"warning: {label}: ")]
+        shown = [line.split(": ")[2] for line in lines[:-1]]
         assert len(shown) == 5 and set(shown) < set(names), lines
-        assert lines[-1] == f"  {label}: {len(names) - 5} more, {files}"
+        assert lines[-1] == f"warning: {label}: {len(names) - 5} more, {files}"
         for markdown in ("results.md", "findings.md"):
             listed = (tmp_path / "r" / markdown).read_text()
             assert all(f"\n- {name}: " in listed for name in names) and "more, all listed" not in listed
@@ -480,7 +480,8 @@ def test_a_copy_whose_own_base_is_not_among_the_runs_is_named(runs_dir, tmp_path
     result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     text = "random1/A1B: its base random1/baseB (random split 1, half B) is not among the runs"
-    assert [line for line in result.output.splitlines() if "left out" in line] == [f"  left out of the findings: {text}"]
+    said = [line for line in result.output.splitlines() if "left out" in line]
+    assert said == [f"warning: left out of the findings: {text}"]
     assert "random1/A1B" in {row["run"] for row in read_csv(tmp_path / "r" / "results.csv")}
     for name in ("results.md", "findings.md"):
         assert "## Left out of the findings (1): runs without their base" in (tmp_path / "r" / name).read_text()

@@ -38,7 +38,7 @@ def test_a_run_folder_without_trains_files_beside_real_runs_is_named_left_out(ru
     told = f"random0/A7B+: {not_a_run(folder, 'it holds eval.csv, metrics.jsonl')}"
     result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
-    assert f"\n  left out: {told}\n" in result.output
+    assert f"warning: left out: {told}\n" in result.stderr
     for name in ("results.md", "findings.md"):
         assert f"\n- {told}\n" in (tmp_path / "r" / name).read_text()
 

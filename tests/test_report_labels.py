@@ -188,5 +188,5 @@ def test_every_list_of_runs_puts_a_splits_bases_first_then_its_copies_by_n(tmp_p
     for text in said.values():
         assert [line[2:].split(":")[0] for line in text.split("## Failed")[1].split("\n\n")[1].splitlines()] \
             == errors
-    assert [line.split(": ")[1] for line in result.output.splitlines() if line.startswith("  failed: ")][:5] \
+    assert [line.split(": ")[2] for line in result.stderr.splitlines() if line.startswith("warning: failed: ")][:5] \
         == errors[:5]

@@ -13,10 +13,22 @@ from ._options import Seed
 from ._paths import DatasetOutput
 
 
+def _trainable_size(context, parameter, size):
+    """--size ``size`` smaller than the crop of every registered preset (the smallest's, micro's, 12 px):
+    a set no network trains on, written with exit code 0, refused (exit 2) naming the smallest, and
+    which preset's crop it is. The library builds such sets (tests of a crop that does not fit)."""
+    smallest = min(models.PRESETS.values(), key=lambda preset: preset.crop)
+    if size < smallest.crop:
+        raise click.BadParameter(f"{size} is smaller than every preset's crop: at least {smallest.crop} (the crop of "
+                                 f"{smallest.name}, the smallest preset)")
+    return size
+
+
 def _size_option(default):
-    """--size, with its command's default shown on its line."""
+    """--size, with its command's default shown on its line; below every preset's crop refused
+    (:func:`_trainable_size`)."""
     return click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=default, show_default=True,
-                        help=f"Warp images to SIZE x SIZE (at most {build.MAX_IMAGE_SIZE}).")
+                        callback=_trainable_size, help=f"Warp images to SIZE x SIZE (at most {build.MAX_IMAGE_SIZE}).")
 
 
 # What --overwrite's help adds for the importers of image files: the one change a plain rerun cannot see (it tells

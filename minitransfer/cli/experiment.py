@@ -7,8 +7,8 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import (config, grid_caveats, grid_check, grid_folder, grid_options, grid_preflight, models,
-                          scheduler, slurm)
+from minitransfer import (config, config_checks, grid_caveats, grid_check, grid_folder, grid_options, grid_preflight,
+                          models, scheduler, slurm)
 from minitransfer.slurm_sbatch import check_not_the_scripts_own
 from minitransfer.slurm_time import carried_over, parse_time_limit
 from minitransfer.data import dataset, synthetic
@@ -146,13 +146,14 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     \b
     The networks (the paper's Figure 1; n = 3 makes A3B, B3B+ ...):
       baseA, baseB  trained from scratch on half A or half B of the classes
-      AnB           transfer: baseA's first n weight layers (n = 1..7: conv1 .. fc7) copied and
-                    frozen, the layers above trained anew on half B
+      AnB           transfer: baseA's first n weight layers (n = {copyable}, from conv1 up) copied
+                    and frozen, the layers above trained anew on half B
       BnB           selffer: the same from baseB onto its own half B (the control for AnB)
       AnB+, BnB+    the same with the copied layers fine-tuned: every layer learns
       BnA           transfer the other way: baseB's layers onto half A (the natural split plans
-                    it; a random split with --both-directions, BnA+ too)
-      AnA           selffer onto half A, the control for BnA (--both-directions; AnA+ too)
+                    it; a random split with --both-directions, BnA+ too unless --no-fine-tuned)
+      AnA           selffer onto half A, the control for BnA (--both-directions; AnA+ too unless
+                    --no-fine-tuned)
       randomn       --random-frozen: the first n layers random (untrained) and frozen, all classes
       reduced-N     --per-class: trained on all classes with N training images each (reduced data)
 
@@ -300,6 +301,10 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     tell_summary(outcome, out)
     drop_output_if_reader_gone()
     sys.exit(outcome.exit_code)
+
+
+# the legend's range of n, as train's --n says it: from the presets, not restated
+experiment.help = experiment.help.format(copyable=config_checks.copyable_range())
 
 
 def _builtin_data():

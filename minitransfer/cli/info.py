@@ -50,11 +50,11 @@ def info(checkpoint, as_json):
     cannot read (not JSON, truncated, empty, misshapen, a folder; a config.json missing): its network
     is shown, saying what to do, and report's reason goes to stderr (exit 65, or 74 where the system
     would not read the file); nor is one report leaves out for what its readable files say (a result.json of
-    another iteration count than its config.json's max_iter, a grid's treatment.json that is not its
-    folder's or contradicts its configuration, layers copied from another base than its treatment says, or
-    from a base none of the paper's treatments copies): report's reason is said instead (exit 0: the network
-    itself is sound). The checkpoint of a run whose training diverged after it says so:
-    resumed, it would diverge again.
+    another iteration count than its config.json's max_iter, a grid's (the networks `experiment` trains)
+    treatment.json that is not its folder's or contradicts its configuration, layers copied from another
+    base than its treatment says, or from a base none of the paper's treatments copies): report's reason
+    is said instead (exit 0: the network itself is sound). The checkpoint of a run whose training
+    diverged after it says so: resumed, it would diverge again.
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
     dataset, a folder of datasets, a grid, a report's or an experiment's folder, a run that has not

@@ -6,7 +6,6 @@ import sys
 
 import click
 
-from minitransfer import models
 from minitransfer.data import (archives, cifar, dataset, devkit, folder, importers, lock, prepared_notes,
                                same_origin, synthetic)
 from minitransfer.progress import StageProgress
@@ -289,23 +288,10 @@ def cifar100(source, out, size, workers, shard_size, verify, overwrite):
 @synthetic_options
 def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, shard_size, verify, overwrite):
     """Generate the synthetic set into OUT (its help, built from the presets: :func:`synthetic_help`)."""
-    _refuse_untrainable_size(size)
     built = _import("synthetic", out, lambda progress: synthetic.build_synthetic(
         out, classes=classes, train_per_class=train_per_class, val_per_class=val_per_class, size=size,
         seed=seed, shard_length=shard_size, progress=progress, overwrite=overwrite))
     run(lambda: _finish(built, verify))
-
-
-def _refuse_untrainable_size(size):
-    """--size ``size`` smaller than the crop of every registered preset (the smallest's, micro's, 12 px):
-    a set no network trains on, written with exit code 0, refused (exit 2) naming the smallest, and
-    which preset's crop it is. The library builds such sets (tests of a crop that does not fit)."""
-    smallest = min(models.PRESETS.values(), key=lambda preset: preset.crop)
-    if size < smallest.crop:
-        ctx = click.get_current_context()
-        raise click.BadParameter(f"{size} is smaller than every preset's crop: at least {smallest.crop} (the crop of "
-                                 f"{smallest.name}, the smallest preset)", ctx,
-                                 next(param for param in ctx.command.params if param.name == "size"))
 
 
 @prepare.command("verify")

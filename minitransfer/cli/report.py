@@ -6,7 +6,7 @@ import click
 
 from minitransfer import fileio, report_folder, rundir
 from minitransfer import report as reports
-from minitransfer import results, run_remedies
+from minitransfer import results, run_remedies, stopping
 from minitransfer.paper_runs import is_reference
 from minitransfer.report_plan import planned_words
 from minitransfer.path_kinds import folder_words, path_kind
@@ -110,42 +110,44 @@ def _write(runs, out, reference):
 
 
 def show(written, runs):
-    """What a report holds, on the terminal: its files, the findings and the warnings; a line
-    break, tab or backslash in a run's name or a path is escaped
+    """What a report holds, on the terminal: its files and the findings on stdout, the runs it left out
+    or that failed on stderr, as warnings (``warning: left out: ...``) as other commands say theirs; a
+    line break, tab or backslash in a run's name or a path is escaped
     (:func:`minitransfer.data.inputs.display_name`), so that each line is one of them."""
-    for line in _lines(written, runs):
-        echo(inputs.display_name(line))
+    for write, line in _lines(written, runs):
+        write(inputs.display_name(line))
 
 
 def _lines(written, runs):
-    yield f"read {len(written.results)} finished runs from {runs}"
+    """What :func:`show` prints, as (how, line): :func:`echo` (stdout) or :func:`say` (stderr, the warnings)."""
+    yield echo, f"read {len(written.results)} finished runs from {runs}"
     if written.unfinished:
         shown = written.unfinished_said[:UNFINISHED_SHOWN]
         more = len(written.unfinished) - len(shown)
         training = f"{len(written.training)} training now, " if written.training else ""
-        yield (f"  not finished ({len(written.unfinished)}, {training}left out): {', '.join(shown)}"
-               + (f" and {more} more (listed in results.md)" if more else ""))
+        yield echo, (f"  not finished ({len(written.unfinished)}, {training}left out): {', '.join(shown)}"
+                     + (f" and {more} more (listed in results.md)" if more else ""))
     if written.planned:
-        yield "  " + planned_words(written.planned, UNFINISHED_SHOWN, " (listed in results.md)")
+        yield echo, "  " + planned_words(written.planned, UNFINISHED_SHOWN, " (listed in results.md)")
     yield from _some(written, "failed", written.failed)
     yield from _some(written, "left out", written.left_out)
     yield from _some(written, "left out of the findings", written.without_base)
     for name, path in written.files.items():
-        yield f"  {name:12s} {path}"
+        yield echo, f"  {name:12s} {path}"
     if not written.figures:
-        yield f"figures not drawn: matplotlib is missing ({reports.PLOT_HINT})"
-    yield "what these networks show (percentage points, ± one standard error):"
+        yield echo, f"figures not drawn: matplotlib is missing ({reports.PLOT_HINT})"
+    yield echo, "what these networks show (percentage points, ± one standard error):"
     for finding in written.findings:
-        yield f"  {'holds' if finding.holds else 'not shown'}: {finding.text}"
+        yield echo, f"  {'holds' if finding.holds else 'not shown'}: {finding.text}"
     for warning in written.brief_warnings(UNFINISHED_SHOWN):
-        yield f"  careful: {warning}"
+        yield echo, f"  careful: {warning}"
 
 
 def _some(written, what, texts):
-    """A line for each of the first :data:`UNFINISHED_SHOWN` ``texts`` ("name: why"), and one counting the
+    """A warning for each of the first :data:`UNFINISHED_SHOWN` ``texts`` ("name: why"), and one counting the
     others, which results.md and findings.md list (a grid whose base is gone has thousands)."""
     for text in texts[:UNFINISHED_SHOWN]:
-        yield f"  {what}: {text}"
+        yield say, f"{stopping.WARNING}{what}: {text}"
     if len(texts) > UNFINISHED_SHOWN:
-        yield (f"  {what}: {len(texts) - UNFINISHED_SHOWN} more, all listed in {written.files['results.md']} and "
-               f"{written.files['findings.md']}")
+        yield say, (f"{stopping.WARNING}{what}: {len(texts) - UNFINISHED_SHOWN} more, all listed in "
+                    f"{written.files['results.md']} and {written.files['findings.md']}")

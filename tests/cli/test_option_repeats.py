@@ -17,7 +17,8 @@ from minitransfer.cli import main
      "--max-iter 1, --max-iter 2, --max-iter 3 given: the last, --max-iter 3"),
     (["eval", "net.h5", "--batch-size", "8", "--batch-size", "9"], "--batch-size 8, --batch-size 9 given: the last, "
                                                                   "--batch-size 9"),
-    (["prepare", "folder", "src", "dst", "--size", "8", "--size=9"], "--size 8, --size 9 given: the last, --size 9"),
+    (["prepare", "folder", "src", "dst", "--size", "12", "--size=13"],
+     "--size 12, --size 13 given: the last, --size 13"),
 ], ids=["train-seed", "frozen-and-fine-tune", "experiment-max-iter-thrice", "eval-batch-size", "prepare-size"])
 def test_an_option_given_twice_is_warned_of_naming_what_is_taken(tmp_path, monkeypatch, args, warning):
     monkeypatch.chdir(tmp_path)

@@ -73,7 +73,7 @@ def test_overwrite_decodes_every_image_again_and_keeps_the_shards_that_come_out_
             (photos / subset / name).mkdir(parents=True)
             for index in range(count):
                 Image.new("RGB", (8, 8), (red, green, shade + 30 * index)).save(photos / subset / name / f"{index}.png")
-    arguments = ["prepare", "folder", str(photos), str(tmp_path / "out"), "--size", "8", "--shard-size", "2",
+    arguments = ["prepare", "folder", str(photos), str(tmp_path / "out"), "--size", "12", "--shard-size", "2",
                  "--workers", "0"]
     assert CliRunner().invoke(main, arguments).exit_code == 0
     before = _shards(tmp_path / "out")

@@ -228,13 +228,13 @@ def test_a_dataset_from_another_source_is_replaced_only_with_overwrite(tmp_path,
     out = tmp_path / "out"
     assert _prepare(out).exit_code == 0
     before = tree_state(out)
-    result = _prepare(out, "--seed", "7", "--size", "10")  # SYNTHETIC's --size 12 comes first: the last wins
+    result = _prepare(out, "--seed", "7", "--size", "14")  # SYNTHETIC's --size 12 comes first: the last wins
     assert result.exit_code == 2, result.output
     message = " ".join(result.output.split())
     assert (f"{out} holds a dataset prepared from another source or with other options (--seed 0, now 7; "
-            f"--size 12, now 10): pass --overwrite to replace it") in message  # as the options the user gave
+            f"--size 12, now 14): pass --overwrite to replace it") in message  # as the options the user gave
     assert tree_state(out) == before
-    assert _prepare(out, "--seed", "7", "--size", "10", "--overwrite").exit_code == 0
+    assert _prepare(out, "--seed", "7", "--size", "14", "--overwrite").exit_code == 0
     assert dataset.open_dataset(out).meta["source"]["seed"] == 7
 
 
@@ -246,7 +246,7 @@ def test_another_source_is_named_by_the_options_and_the_command_that_differ(tmp_
             Image.new("RGB", (8, 8), (colour[0], colour[1] + number, colour[2])).save(photos / name / f"{number}.png")
     (tmp_path / "families.txt").write_text("cat animal\ndog pet\n")
     out = tmp_path / "out"
-    folder = ["prepare", "folder", str(photos), str(out), "--size", "8", "--workers", "0"]
+    folder = ["prepare", "folder", str(photos), str(out), "--size", "12", "--workers", "0"]
     assert CliRunner().invoke(main, [*folder, "--families", str(tmp_path / "families.txt"),
                                      "--val-fraction", "0.5"]).exit_code == 0
     before = tree_state(out)
@@ -324,7 +324,7 @@ def test_the_default_decoding_processes_are_the_cores_this_process_may_run_on(tm
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3, 5, 7})
     done = CliRunner().invoke(main, ["prepare", "folder", str(tmp_path / "photos"), str(tmp_path / "data"),
-                                     "--size", "8"])
+                                     "--size", "12"])
     assert done.exit_code == 0, done.output
     assert started == [3]
 

@@ -176,7 +176,7 @@ def test_a_damaged_image_is_skipped_saying_what_to_do(tmp_path, image_bytes, wri
                                                for number in range(2)})
     cut = source / "cat" / "1.img"
     cut.write_bytes(whole[:len(whole) // 2])
-    result = CliRunner().invoke(main, ["prepare", "folder", str(source), str(tmp_path / "out"), "--size", "8",
+    result = CliRunner().invoke(main, ["prepare", "folder", str(source), str(tmp_path / "out"), "--size", "12",
                                        "--workers", "0", "--val-fraction", "0"])
     assert result.exit_code == 0, result.output
     [line] = [line for line in result.output.splitlines() if line.startswith(f"  {cut}: ")]

@@ -55,7 +55,7 @@ def test_prepare_counts_the_photos_needing_a_plugin_and_decodes_them_again_once_
              for index, name in enumerate(("cat", "dog")) for number in range(3)}
     files.update({"cat/IMG_0001.HEIC": HEIC, "dog/IMG_0002.HEIC": HEIF, "dog/notes.txt": b"shopping list"})
     root, out = write_files(tmp_path / "src", files), tmp_path / "out"
-    command = ["prepare", "folder", str(root), str(out), "--size", "8", "--workers", "0", "--val-fraction", "0"]
+    command = ["prepare", "folder", str(root), str(out), "--size", "12", "--workers", "0", "--val-fraction", "0"]
     result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output
     assert (f"{root}/cat/IMG_0001.HEIC\t{image_formats.plugin_reason('HEIF')}\n"

@@ -21,7 +21,7 @@ COLOURS = {"bicycle": (200, 30, 40), "cat": (30, 200, 40), "dog": (40, 30, 200),
 
 
 def _invoke(*args):
-    return CliRunner().invoke(main, ["prepare", "folder", *map(str, args), "--size", "8", "--workers", "0"])
+    return CliRunner().invoke(main, ["prepare", "folder", *map(str, args), "--size", "12", "--workers", "0"])
 
 
 def _mean_colours(data, subset):
@@ -556,7 +556,7 @@ def test_only_regular_files_are_read_the_others_are_listed_as_skipped(tmp_path, 
     (root / "dog" / "null.jpg").symlink_to("/dev/null")
     (root / "dog" / "link.jpg").symlink_to(root / "dog" / "1.jpg")
     command = [sys.executable, "-c", "from minitransfer.cli import main; main()", "prepare", "folder", str(root),
-               str(tmp_path / "out"), "--size", "8", "--workers", "0", "--val-fraction", "0"]
+               str(tmp_path / "out"), "--size", "12", "--workers", "0", "--val-fraction", "0"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)  # in a process: a hang fails
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / shard_format.SKIPPED_FILE).read_text().splitlines() == [

@@ -16,7 +16,7 @@ from minitransfer.data import dataset
 
 
 def _prepare_folder(source, out):
-    return CliRunner().invoke(main, ["prepare", "folder", str(source), str(out), "--size", "8", "--workers", "0",
+    return CliRunner().invoke(main, ["prepare", "folder", str(source), str(out), "--size", "12", "--workers", "0",
                                      "--val-fraction", "0"])
 
 

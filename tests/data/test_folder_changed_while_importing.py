@@ -18,7 +18,7 @@ COLOURS = {"cat": (200, 30, 40), "dog": (30, 200, 40), "fox": (40, 30, 200)}
 
 
 def _invoke(root, out):
-    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "8", "--workers", "0",
+    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "12", "--workers", "0",
                                      "--val-fraction", "0"])
 
 

@@ -9,7 +9,7 @@ from minitransfer.cli import main
 
 
 def _invoke(root, out):
-    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "8", "--workers", "0"])
+    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "12", "--workers", "0"])
 
 
 def _images(root, names, image_bytes, write_files):

@@ -10,7 +10,7 @@ from minitransfer.data import dataset
 
 
 def _invoke(root, out):
-    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "8", "--workers", "0"])
+    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "12", "--workers", "0"])
 
 
 def _tree(root, classes, image_bytes, write_files):

@@ -17,7 +17,7 @@ LOOKS_LIKE = "class folders each look like a dataset of classes"
 
 
 def _invoke(root, out, *options):
-    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "8", "--workers", "0",
+    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "12", "--workers", "0",
                                      "--val-fraction", "0", *options])
 
 

@@ -17,7 +17,7 @@ CLASSES = ("cat", "dog", "fox")
 
 
 def _invoke(root, out, *options):
-    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "8", "--workers", "0",
+    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "12", "--workers", "0",
                                      *map(str, options)])
 
 

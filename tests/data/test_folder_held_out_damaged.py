@@ -15,7 +15,7 @@ from minitransfer.data import held_out
 
 
 def _invoke(root, out, fraction):
-    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "8", "--workers", "0",
+    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "12", "--workers", "0",
                                      "--val-fraction", str(fraction)])
 
 

@@ -11,7 +11,7 @@ from minitransfer.data import dataset, folder, held_out, shard_format
 
 
 def _invoke(*args):
-    return CliRunner().invoke(main, ["prepare", "folder", *map(str, args), "--size", "8", "--workers", "0"])
+    return CliRunner().invoke(main, ["prepare", "folder", *map(str, args), "--size", "12", "--workers", "0"])
 
 
 def _colour(number):

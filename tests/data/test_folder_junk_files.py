@@ -16,7 +16,7 @@ def test_identical_files_that_are_not_images_are_no_copies_across_classes(tmp_pa
     files.update({"cat/photo.png": photo, "dog/photo.png": photo})  # an image in two classes: still listed
     root = write_files(tmp_path / "src", files)
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "8", "--workers", "0",
+    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "12", "--workers", "0",
                                        "--val-fraction", "0"])
     assert result.exit_code == 0, result.output
     assert (out / folder.COPIES_FILE).read_text().splitlines() == [f"1\ttrain\tcat\t{root}/cat/photo.png",

@@ -14,7 +14,7 @@ def test_a_system_file_in_train_does_not_make_it_a_class_folder(tmp_path, image_
     files = {f"{subset}/{name}/{number}.png": image_bytes((index, number, 40 * (subset == "test")), kind="PNG")
              for subset in ("train", "test") for index, name in enumerate(("cat", "dog")) for number in range(2)}
     root = write_files(tmp_path / "src", {**files, f"train/{system_file}": b"a system's file"})
-    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "8",
+    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "12",
                                        "--workers", "0"])
     assert result.exit_code == 65, result.output
     assert (f"{root}: ambiguous layout: {root / 'train'} holds only folders, as in the train/ + val/ layout, but "

@@ -11,7 +11,7 @@ from minitransfer.data import dataset, shard_format
 
 
 def _invoke(root, out):
-    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "8", "--workers", "0",
+    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "12", "--workers", "0",
                                      "--val-fraction", "0"])
 
 
@@ -55,7 +55,7 @@ def test_a_link_within_a_val_class_is_said_as_counting_in_validation(tmp_path, i
              for subset in ("train", "val") for number, name in enumerate(["a", "b"]) for index in range(3)}
     root = write_files(tmp_path / "src", files)
     (root / "val" / "a" / "9-link.png").symlink_to(root / "val" / "a" / "0.png")
-    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "8",
+    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "12",
                                        "--workers", "0"])
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if "reached through two or more paths" in line]

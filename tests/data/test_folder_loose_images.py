@@ -17,7 +17,7 @@ WEB_PAGE = b"<!DOCTYPE html><html><body>403 Forbidden</body></html>\n"
 @pytest.fixture
 def prepare(tmp_path):
     def run(root, *options):
-        return CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "8",
+        return CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "12",
                                          "--workers", "0", *options])
     return run
 

@@ -15,7 +15,7 @@ from minitransfer.data import decode
 
 
 def _prepare(root, out, *options):
-    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "8", "--workers", "0",
+    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "12", "--workers", "0",
                                      *options])
 
 
@@ -78,7 +78,7 @@ def test_class_folders_of_images_this_user_may_not_read_are_said_to_be_unreadabl
     for path in where.glob("*/*.png"):
         path.chmod(0)
     command = [sys.executable, "-m", "minitransfer", "prepare", "folder", str(root), str(tmp_path / "out"),
-               "--size", "8", "--workers", "0", *options]
+               "--size", "12", "--workers", "0", *options]
     prefix = _without_root_rights()
     ran = subprocess.run(prefix + (["-c", " ".join(command)] if prefix else command), capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, timeout=120)

@@ -16,7 +16,7 @@ from minitransfer.data import decode
 
 
 def _prepare(source, out, *options):
-    return CliRunner().invoke(main, ["prepare", "folder", str(source), str(out), "--size", "8", "--workers", "0",
+    return CliRunner().invoke(main, ["prepare", "folder", str(source), str(out), "--size", "12", "--workers", "0",
                                      *options])
 
 

@@ -34,7 +34,7 @@ def test_a_dds_texture_pillow_does_not_implement_is_skipped_and_named(tmp_path):
     texture = source / "cat" / "hdr.dds"
     texture.write_bytes(_dds_in_dxgi_format(DXGI_FORMAT_R16G16B16A16_FLOAT))
 
-    result = CliRunner().invoke(main, ["prepare", "folder", str(source), str(tmp_path / "out"), "--size", "8",
+    result = CliRunner().invoke(main, ["prepare", "folder", str(source), str(tmp_path / "out"), "--size", "12",
                                        "--workers", "0", "--val-fraction", "0"])
 
     assert result.exit_code == 0, result.output
@@ -68,7 +68,7 @@ def test_an_eps_image_without_ghostscript_is_skipped_saying_so_not_called_damage
     drawing = source / "cat" / "drawing.eps"
     drawing.write_bytes(_eps())
 
-    result = CliRunner().invoke(main, ["prepare", "folder", str(source), str(tmp_path / "out"), "--size", "8",
+    result = CliRunner().invoke(main, ["prepare", "folder", str(source), str(tmp_path / "out"), "--size", "12",
                                        "--workers", "0", "--val-fraction", "0"])
 
     assert result.exit_code == 0, result.output

@@ -48,7 +48,7 @@ def test_a_weights_file_and_its_run_folder_in_the_source_are_no_images_nor_a_cla
                   "base.run/metrics.jsonl": b'{"iter": 10, "loss": 2.3}\n'})
     root = write_files(tmp_path / "photos", files)
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "8", "--workers", "0",
+    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "12", "--workers", "0",
                                        "--val-fraction", "0"])
     assert result.exit_code == 0, result.output
     assert "lie in no class folder" not in result.output
@@ -99,7 +99,7 @@ def test_run_folders_beside_train_and_val_and_in_them_are_no_classes(tmp_path, i
     runs = ("base.run", "train/a.run", "val/b.run")
     files.update({f"{run}/config.json": b'{"lr": 0.01}' for run in runs})
     root = write_files(tmp_path / "photos", files)
-    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "8",
+    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "12",
                                        "--workers", "0"])
     assert result.exit_code == 0, result.output
     assert [line.partition(" is a run folder")[0] for line in result.output.splitlines() if "run folder" in line] == \

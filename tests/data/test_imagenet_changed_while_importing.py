@@ -34,7 +34,7 @@ def source(request, tmp_path, image_bytes, write_files):
 
 
 def _invoke(command, root, out):
-    return CliRunner().invoke(main, ["prepare", command, str(root), str(out), "--size", "8", "--workers", "0"])
+    return CliRunner().invoke(main, ["prepare", command, str(root), str(out), "--size", "12", "--workers", "0"])
 
 
 def _skipped(out):

@@ -32,7 +32,8 @@ def test_a_tar_of_wnid_prefixed_members_unpacked_in_part_says_to_unpack_it_into_
     files = sorted(folder.iterdir())
     _tar(train / f"{WNIDS[0]}.tar", {f"{WNIDS[0]}/{path.name}": path.read_bytes() for path in files})
     files[1].unlink()
-    arguments = ["prepare", "imagenet", root, tmp_path / "out", "--val-labels", labels, "--size", "8", "--workers", "0"]
+    arguments = ["prepare", "imagenet", root, tmp_path / "out", "--val-labels", labels, "--size", "12",
+                 "--workers", "0"]
     before = tree_state(tmp_path)
     result = _invoke(*arguments)
     assert result.exit_code == 65, result.output

@@ -20,7 +20,7 @@ from data.test_import_archives import WNIDS, _imagenet_tree
 
 
 def _prepare_imagenet(source, out, *options):
-    return CliRunner().invoke(main, ["prepare", "imagenet", str(source), str(out), "--size", "8", "--workers", "0",
+    return CliRunner().invoke(main, ["prepare", "imagenet", str(source), str(out), "--size", "12", "--workers", "0",
                                      *map(str, options)])
 
 
@@ -118,7 +118,7 @@ def test_a_folder_of_own_class_folders_is_pointed_to_prepare_folder_whose_comman
     assert said, result.output
     command = shlex.split(said.group(1))
     assert command[2:] == [str(photos), str(tmp_path / "out")], command
-    done = CliRunner().invoke(main, [*command, "--size", "8", "--workers", "0"])
+    done = CliRunner().invoke(main, [*command, "--size", "12", "--workers", "0"])
     assert done.exit_code == 0, done.output
     assert dataset.open_dataset(tmp_path / "out").num_classes == 2
 

@@ -27,7 +27,7 @@ def _tiny(root, image_bytes, write_files):
 def test_a_class_folder_this_user_may_not_list_is_an_io_error_naming_it(tmp_path, image_bytes, write_files, layout):
     arguments, unlistable = layout(tmp_path, image_bytes, write_files)
     unlistable.chmod(0)
-    command = [sys.executable, "-m", "minitransfer", "prepare", *arguments, str(tmp_path / "out"), "--size", "8"]
+    command = [sys.executable, "-m", "minitransfer", "prepare", *arguments, str(tmp_path / "out"), "--size", "12"]
     prefix = _without_root_rights()
     try:
         ran = subprocess.run(prefix + (["-c", shlex.join(command)] if prefix else command), capture_output=True,

@@ -48,7 +48,7 @@ def _reds(data, subset):
 
 
 def _prepare_tiny(source, out, *options):
-    return _invoke("prepare", "tiny-imagenet", source, out, "--size", "8", "--workers", "0", *options)
+    return _invoke("prepare", "tiny-imagenet", source, out, "--size", "12", "--workers", "0", *options)
 
 
 def _imported(result, out):
@@ -186,7 +186,7 @@ def test_the_training_archive_left_in_train_beside_its_unpacked_classes_is_not_a
     beside the class folders, it was refused as a class archive not unpacked."""
     root, labels = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
     (root / "train" / "ILSVRC2012_img_train.tar").write_bytes(b"\0" * 1024)
-    result = _invoke("prepare", "imagenet", root, tmp_path / "out", "--val-labels", labels, "--size", "8",
+    result = _invoke("prepare", "imagenet", root, tmp_path / "out", "--val-labels", labels, "--size", "12",
                      "--workers", "0")
     assert result.exit_code == 0, result.output
     data = dataset.open_dataset(tmp_path / "out")
@@ -237,13 +237,13 @@ def test_a_rerun_naming_the_source_another_way_finds_the_finished_import(tmp_pat
     source, files = _source(command, work, image_bytes, write_files)
     monkeypatch.chdir(work)
     relative = [str(part) for option, path in files.items() for part in (option, path.relative_to(work))]
-    first = _invoke("prepare", command, source.relative_to(work), "out", "--size", "8", "--workers", "0", *relative)
+    first = _invoke("prepare", command, source.relative_to(work), "out", "--size", "12", "--workers", "0", *relative)
     assert first.exit_code == 0, first.output
     before = tree_state(work / "out")
     monkeypatch.chdir(tmp_path)
     absolute = [str(part) for option, path in files.items() for part in (option, path)]
     for overwrite in ([], ["--overwrite"]):
-        again = _invoke("prepare", command, source, work / "out", "--size", "8", "--workers", "0", *absolute,
+        again = _invoke("prepare", command, source, work / "out", "--size", "12", "--workers", "0", *absolute,
                         *overwrite)
         assert again.exit_code == 0, again.output
         assert tree_state(work / "out") == before  # nothing decoded or written again
@@ -256,7 +256,7 @@ def test_validation_images_unpacked_into_a_folder_inside_val_are_named_there(tmp
     (root / "val" / "ILSVRC2012_img_val").mkdir()
     for path in sorted((root / "val").glob("*.JPEG")):
         path.rename(root / "val" / "ILSVRC2012_img_val" / path.name)
-    result = _invoke("prepare", "imagenet", root, tmp_path / "out", "--val-labels", labels, "--size", "8",
+    result = _invoke("prepare", "imagenet", root, tmp_path / "out", "--val-labels", labels, "--size", "12",
                      "--workers", "0")
     assert result.exit_code == 65, result.output
     assert (f"{root}/val/ILSVRC2012_img_val: holds 2 of the files {labels} labels (ILSVRC2012_val_00000001.JPEG "
@@ -279,7 +279,7 @@ def test_a_link_to_nowhere_or_a_fifo_named_like_an_image_is_listed_not_dropped(t
     link, fifo = root / f"train/{WNIDS[0]}/{images}gone.JPEG", root / f"train/{WNIDS[1]}/{images}pipe.JPEG"
     link.symlink_to(tmp_path / "moved" / "gone.JPEG")
     os.mkfifo(fifo)
-    result = _invoke("prepare", command, root, tmp_path / "out", "--size", "8", "--workers", "0", *options)
+    result = _invoke("prepare", command, root, tmp_path / "out", "--size", "12", "--workers", "0", *options)
     assert result.exit_code == 0, result.output
     data = dataset.open_dataset(tmp_path / "out")
     assert data.labels("train").tolist() == [0, 0, 1, 1]
@@ -298,7 +298,7 @@ def test_the_download_folder_given_for_the_archive_in_it_names_the_archive(tmp_p
                                                             for name, data in _tiny_files(image_bytes).items()])
     else:
         archive = _cifar100_archive(downloads / "cifar-100-python.tar.gz")
-    result = _invoke("prepare", command, downloads, tmp_path / "out", "--size", "8", "--workers", "0")
+    result = _invoke("prepare", command, downloads, tmp_path / "out", "--size", "12", "--workers", "0")
     assert result.exit_code == 65, result.output
     assert f"; it holds {archive.name}: give the" in result.output, result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
@@ -307,7 +307,7 @@ def test_the_download_folder_given_for_the_archive_in_it_names_the_archive(tmp_p
 def test_the_train_folder_given_as_imagenets_source_is_named_as_such(tmp_path, image_bytes, write_files):
     """It said only that SOURCE/train was missing."""
     root, _ = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
-    result = _invoke("prepare", "imagenet", root / "train", tmp_path / "out", "--size", "8", "--workers", "0")
+    result = _invoke("prepare", "imagenet", root / "train", tmp_path / "out", "--size", "12", "--workers", "0")
     assert result.exit_code == 65, result.output
     assert (f"{root}/train/train: missing (expected ILSVRC2012 train/<wnid>/*.JPEG); {root}/train holds class "
             f"folders ({' '.join(WNIDS)}) itself: give the folder that holds train/" in " ".join(result.output.split()))
@@ -325,7 +325,7 @@ def test_an_input_repaired_in_place_is_decoded_again_on_the_rerun(tmp_path, imag
         files = {f"photos/train/{name}/{number}.png": image_bytes((10 * number + 10, 9, 9), (16, 16), kind="PNG")
                  for name in ("cat", "dog") for number in range(2)}
         write_files(tmp_path, {**files, "photos/train/dog/late.jpg": broken})
-        command = ("prepare", "folder", tmp_path / "photos", tmp_path / "out", "--size", "8", "--workers", "0",
+        command = ("prepare", "folder", tmp_path / "photos", tmp_path / "out", "--size", "12", "--workers", "0",
                    "--val-fraction", "0.25")
         repair = lambda: (tmp_path / "photos/train/dog/late.jpg").write_bytes(good)  # noqa: E731
     else:
@@ -334,7 +334,8 @@ def test_an_input_repaired_in_place_is_decoded_again_on_the_rerun(tmp_path, imag
         members[damaged] = good
         _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", broken if name == damaged else data)
                                      for name, data in members.items()])
-        command = ("prepare", "tiny-imagenet", tmp_path / "tiny.zip", tmp_path / "out", "--size", "8", "--workers", "0")
+        command = ("prepare", "tiny-imagenet", tmp_path / "tiny.zip", tmp_path / "out", "--size", "12",
+                   "--workers", "0")
         repair = lambda: _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", data)  # noqa: E731
                                                       for name, data in members.items()])
     first = _invoke(*command)
@@ -499,7 +500,8 @@ def test_a_class_tar_unpacked_in_part_beside_its_folder_is_refused_naming_both(t
             archive.add(path, arcname=path.name)
     independent = sorted(tarfile.open(root / "train" / f"{WNIDS[0]}.tar").getnames())
     (folder / independent[1]).unlink()
-    arguments = ["prepare", "imagenet", root, tmp_path / "out", "--val-labels", labels, "--size", "8", "--workers", "0"]
+    arguments = ["prepare", "imagenet", root, tmp_path / "out", "--val-labels", labels, "--size", "12",
+                 "--workers", "0"]
     before = tree_state(tmp_path)
     result = _invoke(*arguments)
     assert result.exit_code == 65, result.output

@@ -17,7 +17,7 @@ from minitransfer.data.decode import ImportItem
 
 
 def _invoke(*args):
-    return CliRunner().invoke(main, ["prepare", "folder", *map(str, args), "--size", "8", "--workers", "0"])
+    return CliRunner().invoke(main, ["prepare", "folder", *map(str, args), "--size", "12", "--workers", "0"])
 
 
 def _tree(root, image_bytes, write_files, classes, per_class=3):
@@ -208,6 +208,6 @@ def test_an_archive_of_class_folders_given_as_source_is_unpacked_into_a_folder_o
     subprocess.run(unpack, shell=True, check=True, cwd=tmp_path)
     assert sorted(path.name for path in downloads.iterdir()) == sorted([name, "photos"])  # nothing spilled
     assert (downloads / "photos" / "dog" / "3.png").read_bytes() == (made / "dog" / "3.png").read_bytes()
-    imported = CliRunner().invoke(main, ["prepare", "folder", "downloads/photos", "out", "--size", "8", "--workers",
+    imported = CliRunner().invoke(main, ["prepare", "folder", "downloads/photos", "out", "--size", "12", "--workers",
                                          "0"])
     assert imported.exit_code == 0, imported.output

@@ -73,11 +73,11 @@ def _pixels(data):
 def test_imagenet_import_handles_the_odd_files(imagenet_tree, tmp_path):
     root, labels, words, is_a = imagenet_tree
     data = importers.import_imagenet(root, tmp_path / "out", val_labels=labels, words=words, is_a=is_a,
-                                     size=8, workers=2, shard_length=2)
+                                     size=12, workers=2, shard_length=2)
     assert [entry["wnid"] for entry in data.classes] == list(WNIDS)
     assert [entry["family"] for entry in data.classes] == ["natural", "natural", "man-made"]
     assert data.classes[1]["name"] == "dog, domestic dog"
-    assert data.image_size == (8, 8)
+    assert data.image_size == (12, 12)
     assert data.labels("train").tolist() == [0, 0, 1, 1, 2]
     train = data.images("train", np.arange(5))
     expected = [(200, 30, 40), (255, 255, 255), (77, 77, 77), (10, 220, 90), (30, 60, 250)]
@@ -95,7 +95,7 @@ def test_imagenet_import_handles_the_odd_files(imagenet_tree, tmp_path):
 def test_imagenet_without_val_folder_is_train_only_and_says_so(imagenet_tree, tmp_path):
     root, *_ = imagenet_tree
     (root / "val").rename(tmp_path / "val-elsewhere")
-    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "8", "--workers", "0"])
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "12", "--workers", "0"])
     assert result.exit_code == 0, result.output
     assert "train 5, val 0 images" in result.output and "no validation images, so 'train' will refuse" in result.output
     data = dataset.open_dataset(tmp_path / "out")
@@ -106,7 +106,7 @@ def test_imagenet_without_val_folder_is_train_only_and_says_so(imagenet_tree, tm
 def test_a_val_folder_without_labels_is_refused_not_dropped(imagenet_tree, tmp_path, tree_state):
     root, *_ = imagenet_tree
     before = tree_state(tmp_path)
-    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "8"])
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "12"])
     assert result.exit_code == 2, result.output
     assert f"{root / 'val'} holds 3 files but no labels were given: pass --devkit DIR" in result.output
     assert tree_state(tmp_path) == before and not (tmp_path / "out").exists()
@@ -129,7 +129,7 @@ def test_devkit_ground_truth_labels_val_in_sorted_wnid_order(imagenet_tree, tmp_
     root, *_ = imagenet_tree
     kit = make_devkit(tmp_path / "ILSVRC2012_devkit_t12", DEVKIT_CLASSES, ground_truth=[1, 2, 3])
     result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--devkit", str(kit),
-                                       "--size", "8", "--workers", "0"])
+                                       "--size", "12", "--workers", "0"])
     assert result.exit_code == 0, result.output
     data = dataset.open_dataset(tmp_path / "out")
     assert data.labels("val").tolist() == [2, 0, 1]
@@ -147,14 +147,14 @@ def test_a_bad_ground_truth_line_is_bad_data(imagenet_tree, tmp_path, make_devki
     root, *_ = imagenet_tree
     kit = make_devkit(tmp_path / "kit", DEVKIT_CLASSES, ground_truth=ground_truth)
     with pytest.raises(dataset.DatasetError, match=message):
-        importers.import_imagenet(root, tmp_path / "out", devkit=kit, size=8, workers=0)
+        importers.import_imagenet(root, tmp_path / "out", devkit=kit, size=12, workers=0)
 
 
 def test_a_devkit_class_without_train_folder_is_named(imagenet_tree, tmp_path, make_devkit):
     root, *_ = imagenet_tree
     kit = make_devkit(tmp_path / "kit", DEVKIT_CLASSES + (("n04000000", "gizmo"),), ground_truth=[4, 1])
     with pytest.raises(dataset.DatasetError, match=r"validation classes with no folder in .*train: n04000000"):
-        importers.import_imagenet(root, tmp_path / "out", devkit=kit, size=8, workers=0)
+        importers.import_imagenet(root, tmp_path / "out", devkit=kit, size=12, workers=0)
 
 
 def test_a_meta_mat_that_is_not_one_is_bad_data(imagenet_tree, tmp_path, make_devkit):
@@ -205,7 +205,7 @@ def test_an_empty_class_folder_is_not_imported_as_an_empty_class(imagenet_tree, 
     monkeypatch.setattr(imagenet, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
     with pytest.raises(dataset.DatasetError, match=r"train: 1 class folder\(s\) without an image file \(.jpeg, .jpg, "
                                                    r".png\): n09999999$"):
-        importers.import_imagenet(root, tmp_path / "out", size=8, workers=0, val_labels=labels)
+        importers.import_imagenet(root, tmp_path / "out", size=12, workers=0, val_labels=labels)
     assert not (tmp_path / "out" / "meta.json").exists()
 
 
@@ -219,7 +219,7 @@ def test_a_class_folder_linked_to_nothing_is_bad_data_not_a_class_missing(imagen
     (root / "train" / "README").symlink_to(tmp_path / "unmounted" / "README")  # not a class: passed over
     monkeypatch.setattr(imagenet, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
     result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--val-labels",
-                                       str(labels), "--size", "8", "--workers", "0"])
+                                       str(labels), "--size", "12", "--workers", "0"])
     assert result.exit_code == 65, result.output
     more = " (and 1 more: n09999991)" if lost == 2 else ""
     assert (f"{root / 'train' / 'n09999990'}: a link to {tmp_path / 'unmounted' / 'n09999990'}, which does not exist "
@@ -238,7 +238,7 @@ def test_a_train_folder_of_one_class_is_refused_before_decoding(imagenet_tree, t
     if hidden:
         (root / "train" / ".ipynb_checkpoints").mkdir()
     monkeypatch.setattr(imagenet, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
-    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "8",
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "12",
                                        "--workers", "0"])
     assert result.exit_code == 65, result.output
     assert (f"{root / 'train'}: one class folder, '{WNIDS[0]}'; ILSVRC2012's train/ must hold one folder per class "
@@ -250,19 +250,19 @@ def test_bad_val_label_line_is_bad_data(imagenet_tree, tmp_path):
     root, labels, *_ = imagenet_tree
     labels.write_text("ILSVRC2012_val_00000001.JPEG 3\n")
     with pytest.raises(dataset.DatasetError, match=r"val.txt:1"):
-        importers.import_imagenet(root, tmp_path / "out", val_labels=labels, size=8, workers=0)
+        importers.import_imagenet(root, tmp_path / "out", val_labels=labels, size=12, workers=0)
 
 
 def test_rerun_skips_finished_shards_and_rebuilds_missing_ones(imagenet_tree, tmp_path):
     root, labels, *_ = imagenet_tree
     out = tmp_path / "out"
-    first = importers.import_imagenet(root, out, val_labels=labels, size=8, workers=0, shard_length=2)
+    first = importers.import_imagenet(root, out, val_labels=labels, size=12, workers=0, shard_length=2)
     kept = out / "train-00000.h5"
     kept_stamp = kept.stat().st_mtime_ns, kept.stat().st_ino
     (out / "train-00001.h5").unlink()
     (out / "meta.json").unlink()  # as after an interrupted import
     (out / ".train-00001.h5.tmp-99999").write_bytes(b"half-written")
-    again = importers.import_imagenet(root, out, val_labels=labels, size=8, workers=0, shard_length=2)
+    again = importers.import_imagenet(root, out, val_labels=labels, size=12, workers=0, shard_length=2)
     assert (kept.stat().st_mtime_ns, kept.stat().st_ino) == kept_stamp
     assert again.meta["subsets"] == first.meta["subsets"]  # same counts and sha256
     assert not list(out.glob(".*.tmp-*"))
@@ -355,7 +355,7 @@ def test_a_text_file_that_is_not_utf8_is_bad_data_naming_it(imagenet_tree, tmp_p
     bad = tmp_path / "binary.txt"
     bad.write_bytes(b"n01440764 t\xe9nch\n\x00\xff\xfe")
     extra = [option, str(bad)] + (["--val-labels", str(labels)] if option == "--words" else [])
-    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "8",
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "12",
                                        "--workers", "0", *extra])
     assert result.exit_code == 65, result.output
     assert f"{bad}: " in result.output and "is not UTF-8 text" in result.output
@@ -367,7 +367,7 @@ def test_text_files_may_start_with_a_byte_order_mark(imagenet_tree, tmp_path):
     words = tmp_path / "words.txt"
     words.write_bytes("\ufeffn01440764 tench\nn02084071 dog\n".encode())
     labels.write_bytes(b"\xef\xbb\xbf" + labels.read_bytes())
-    data = importers.import_imagenet(root, tmp_path / "out", val_labels=labels, words=words, size=8, workers=0)
+    data = importers.import_imagenet(root, tmp_path / "out", val_labels=labels, words=words, size=12, workers=0)
     assert [entry["name"] for entry in data.classes][:2] == ["tench", "dog"]
 
 
@@ -388,7 +388,7 @@ def test_an_image_folder_not_utf8_under_train_is_left_out_named_escaped(imagenet
     os.mkdir(folder)
     with open(folder + b"/x.JPEG", "wb") as stream:
         stream.write(image_bytes((1, 2, 3)))
-    data = importers.import_imagenet(root, tmp_path / "out", val_labels=labels, size=8, workers=0)
+    data = importers.import_imagenet(root, tmp_path / "out", val_labels=labels, size=12, workers=0)
     assert [entry["wnid"] for entry in data.classes] == list(WNIDS)
     assert data.meta["excluded_classes"] == [{"name": "n0\\xe9", "reason": importers.NOT_A_WNID}]
     assert "left out, not imported as classes: n0\\xe9\n" in capsys.readouterr().err
@@ -406,7 +406,7 @@ def test_folders_in_train_not_named_as_wnids_are_left_out_and_warned_of_not_clas
         (root / "train" / stray / "mine.JPEG").write_bytes(image_bytes((5, 5, 5)))
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(out), "--val-labels", str(labels),
-                                       "--size", "8", "--workers", "0"])
+                                       "--size", "12", "--workers", "0"])
     assert result.exit_code == 0, result.output
     data = dataset.open_dataset(out)
     assert [entry["wnid"] for entry in data.classes] == list(WNIDS)
@@ -425,7 +425,7 @@ def test_a_train_folder_of_folders_not_named_as_wnids_points_to_prepare_folder(i
         (root / "train" / wnid).rename(root / "train" / f"class {number}")
     monkeypatch.setattr(imagenet, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
     with pytest.raises(dataset.DatasetError) as error:
-        importers.import_imagenet(root, tmp_path / "out", size=8, workers=0)
+        importers.import_imagenet(root, tmp_path / "out", size=12, workers=0)
     assert str(error.value).startswith(
         f"{root / 'train'}: no class folders, but 3 folder(s) not named as wnids (class 0 class 1 class 2): import a "
         f"tree of your own class folders with 'minitransfer prepare folder'; ILSVRC2012's train/")
@@ -476,7 +476,7 @@ def test_an_archive_member_that_cannot_be_read_is_bad_data_naming_it(tiny_zip, t
                                                                       message):
     path = _deflated_copy(tiny_zip, tmp_path / "tiny.zip")
     _patch_member(path, member, damage)
-    result = CliRunner().invoke(main, ["prepare", "tiny-imagenet", str(path), str(tmp_path / "out"), "--size", "8",
+    result = CliRunner().invoke(main, ["prepare", "tiny-imagenet", str(path), str(tmp_path / "out"), "--size", "12",
                                        "--workers", str(workers)])
     assert result.exit_code == 65, result.output
     assert f"error: bad data: {tmp_path}/{message}" in result.output
@@ -487,7 +487,7 @@ def test_a_damaged_member_stops_the_import_naming_it(tiny_zip, tmp_path):
     path = _deflated_copy(tiny_zip, tmp_path / "tiny.zip")
     _patch_member(path, TRAIN_IMAGE, "deflate")
     with pytest.raises(archives.ArchiveDamaged) as raised:
-        importers.import_tiny_imagenet(path, tmp_path / "out", size=8, workers=0)
+        importers.import_tiny_imagenet(path, tmp_path / "out", size=12, workers=0)
     assert str(raised.value) == (
         f"{path}:{TRAIN_IMAGE}: damaged archive (Error -3 while decompressing data: invalid block type): "
         f"the download is incomplete or damaged ({path.stat().st_size} bytes): download tiny.zip again")
@@ -513,7 +513,7 @@ def test_val_labels_that_do_not_match_val_are_bad_data_before_decoding(imagenet_
     root, labels_file, *_ = imagenet_tree
     labels_file.write_text(labels)
     result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--val-labels",
-                                       str(labels_file), "--size", "8", "--workers", "0"])
+                                       str(labels_file), "--size", "12", "--workers", "0"])
     assert result.exit_code == 65, result.output
     assert re.search(message, result.output) and "Traceback" not in result.output, result.output
     assert not (tmp_path / "out").exists()
@@ -529,7 +529,7 @@ def test_a_devkit_ground_truth_that_does_not_match_val_is_bad_data(imagenet_tree
     root, *_ = imagenet_tree
     kit = make_devkit(tmp_path / "kit", DEVKIT_CLASSES, ground_truth=ground_truth)
     result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--devkit", str(kit),
-                                       "--size", "8", "--workers", "0"])
+                                       "--size", "12", "--workers", "0"])
     assert result.exit_code == 65, result.output
     assert re.search(message, result.output), result.output
     assert not (tmp_path / "out").exists()
@@ -551,7 +551,7 @@ def prepare_tiny_annotated(tmp_path, annotations, unpacked):
             archive.extractall(tmp_path / "unpacked")
         source = tmp_path / "unpacked"
     return source, CliRunner().invoke(main, ["prepare", "tiny-imagenet", str(source), str(tmp_path / "out"), "--size",
-                                             "8", "--workers", "0"])
+                                             "12", "--workers", "0"])
 
 
 @pytest.mark.parametrize("unpacked", [False, True], ids=["zip", "folder"])
@@ -582,7 +582,7 @@ def test_class_archives_left_packed_in_train_are_bad_data_not_missing_classes(im
         shutil.rmtree(root / "train" / wnid)
     if WNIDS[0] not in packed:
         (root / "train" / f"{WNIDS[0]}.tar").touch()  # kept beside its unpacked folder: not in the way
-    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "8",
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "12",
                                        "--workers", "0"])
     assert result.exit_code == 65, result.output
     listed = " ".join(f"{wnid}.tar" for wnid in packed)
@@ -610,7 +610,7 @@ def test_a_training_archive_not_unpacked_is_bad_data_saying_how_to_unpack_it(ima
             train.mkdir()
         packed.rename((train if where == "in-train" else root) / packed.name)
     result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--val-labels",
-                                       str(labels), "--size", "8", "--workers", "0"])
+                                       str(labels), "--size", "12", "--workers", "0"])
     assert result.exit_code == 65, result.output
     message = " ".join(result.output.split())
     if where == "images-in-train":
@@ -630,11 +630,11 @@ def test_a_ground_truth_ending_in_blank_lines_is_read_and_one_with_a_gap_refused
     kit = make_devkit(tmp_path / "kit", DEVKIT_CLASSES, ground_truth=[1, 2, 3])
     ground_truth = kit / "data" / "ILSVRC2012_validation_ground_truth.txt"
     ground_truth.write_bytes(b"1\r\n2\r\n3\r\n\r\n \n")
-    data = importers.import_imagenet(root, tmp_path / "out", devkit=kit, size=8, workers=0)
+    data = importers.import_imagenet(root, tmp_path / "out", devkit=kit, size=12, workers=0)
     assert data.labels("val").tolist() == [2, 0, 1]
     ground_truth.write_bytes(b"1\n\n2\n3\n")
     with pytest.raises(dataset.DatasetError, match=r"ground_truth\.txt:2: expected an ILSVRC2012_ID .*, got ''"):
-        importers.import_imagenet(root, tmp_path / "out-2", devkit=kit, size=8, workers=0)
+        importers.import_imagenet(root, tmp_path / "out-2", devkit=kit, size=12, workers=0)
 
 
 def test_tiny_imagenets_words_separated_by_blanks_give_the_class_names(tiny_zip, tmp_path):
@@ -673,7 +673,7 @@ def test_a_class_name_holding_a_control_character_is_bad_data_naming_the_line(im
             with zipfile.ZipFile(tmp_path / "edited.zip") as archive:
                 archive.extractall(tmp_path / "unpacked")
             command[1] = tmp_path / "unpacked" / "tiny-imagenet-200"
-    result = CliRunner().invoke(main, ["prepare", *map(str, command), "--size", "8", "--workers", "0"])
+    result = CliRunner().invoke(main, ["prepare", *map(str, command), "--size", "12", "--workers", "0"])
     assert result.exit_code == 65, result.output
     assert f"{where}: the name of class n01440764 holds a control character (\\x1b): remove it" in result.output
     messages = [line for line in result.output.splitlines() if not re.fullmatch(r".*: \d+/\d+ \(\d+%\)", line)]
@@ -718,13 +718,13 @@ def test_a_tiny_imagenet_rerun_with_another_is_a_file_is_refused_naming_it(tiny_
     is_a = tmp_path / "is_a.txt"
     is_a.write_text("n00021939 n01440764\nn00004475 n02084071\n")  # the tench man-made (one family is refused)
     out = tmp_path / "out"
-    importers.import_tiny_imagenet(tiny_zip, out, is_a=is_a if change == "edited" else None, size=8, workers=0)
+    importers.import_tiny_imagenet(tiny_zip, out, is_a=is_a if change == "edited" else None, size=12, workers=0)
     before, old = tree_state(out), _recorded(is_a) if change == "edited" else "not given"
     is_a.write_text("n00004475 n01440764\nn00021939 n02084071\n")  # the tench natural, the dog man-made
     with pytest.raises(ValueError, match=re.escape(f"(--is-a {old}, now {_recorded(is_a)}): pass --overwrite")):
-        importers.import_tiny_imagenet(tiny_zip, out, is_a=is_a, size=8, workers=0)
+        importers.import_tiny_imagenet(tiny_zip, out, is_a=is_a, size=12, workers=0)
     assert tree_state(out) == before
-    data = importers.import_tiny_imagenet(tiny_zip, out, is_a=is_a, size=8, workers=0, overwrite=True)
+    data = importers.import_tiny_imagenet(tiny_zip, out, is_a=is_a, size=12, workers=0, overwrite=True)
     assert [entry["family"] for entry in data.classes] == ["natural", "man-made"]
 
 
@@ -734,16 +734,16 @@ def test_a_tiny_imagenet_rerun_after_its_words_txt_was_edited_is_refused_naming_
     with zipfile.ZipFile(tiny_zip) as archive:
         archive.extractall(tmp_path / "unpacked")
     source, out = tmp_path / "unpacked" / "tiny-imagenet-200", tmp_path / "out"
-    importers.import_tiny_imagenet(source, out, size=8, workers=0)
+    importers.import_tiny_imagenet(source, out, size=12, workers=0)
     before = tree_state(out)
-    importers.import_tiny_imagenet(source, out, size=8, workers=0)
+    importers.import_tiny_imagenet(source, out, size=12, workers=0)
     assert tree_state(out) == before
     words = source / "words.txt"
     words.write_text(words.read_text().replace("\tdog", "\thound"))
     with pytest.raises(ValueError, match=re.escape(f"(SOURCE's words.txt {str(words)!r} (sha256 ")):
-        importers.import_tiny_imagenet(source, out, size=8, workers=0)
+        importers.import_tiny_imagenet(source, out, size=12, workers=0)
     assert tree_state(out) == before
-    data = importers.import_tiny_imagenet(source, out, size=8, workers=0, overwrite=True)
+    data = importers.import_tiny_imagenet(source, out, size=12, workers=0, overwrite=True)
     assert [entry["name"] for entry in data.classes] == ["tench, Tinca tinca", "hound"]
 
 
@@ -776,7 +776,7 @@ def test_an_import_killed_then_rerun_writes_the_same_files(imagenet_tree, tiny_z
     root, labels, *_ = imagenet_tree
     source = ["tiny-imagenet", str(tiny_zip)] if importer == "tiny-imagenet" else ["imagenet", str(root),
                                                                                   "--val-labels", str(labels)]
-    arguments = ["prepare", *source, "data", "--size", "8", "--shard-size", "2", "--workers", "2"]
+    arguments = ["prepare", *source, "data", "--size", "12", "--shard-size", "2", "--workers", "2"]
     assert_import_survives_a_kill(arguments, path, tmp_path)
 
 
@@ -871,7 +871,7 @@ def test_an_imagenet_image_in_two_classes_is_listed_and_warned_of_reading_each_f
     sha256_file, open_regular_file = fileio.sha256_file, decode.open_regular_file
     monkeypatch.setattr(fileio, "sha256_file", lambda path: opened.append(path) or sha256_file(path))
     monkeypatch.setattr(decode, "open_regular_file", lambda path: opened.append(path) or open_regular_file(path))
-    command = ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--val-labels", str(labels), "--size", "8",
+    command = ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--val-labels", str(labels), "--size", "12",
                "--workers", "0"]
     result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output
@@ -899,7 +899,7 @@ def test_a_tiny_imagenet_image_in_two_classes_is_listed_and_warned_of(tmp_path, 
             archive.extractall(tmp_path / "unpacked")
         source = tmp_path / "unpacked" / "tiny-imagenet-200"
     where = f"{source}:tiny-imagenet-200/" if not unpacked else f"{source}/"
-    result = CliRunner().invoke(main, ["prepare", "tiny-imagenet", str(source), str(tmp_path / "out"), "--size", "8",
+    result = CliRunner().invoke(main, ["prepare", "tiny-imagenet", str(source), str(tmp_path / "out"), "--size", "12",
                                        "--workers", "0"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / folder.COPIES_FILE).read_text().splitlines() == [
@@ -918,7 +918,7 @@ def test_the_validation_tar_left_packed_beside_a_missing_val_folder_says_to_unpa
             archive.add(path, path.name)
     shutil.rmtree(root / "val")
     before = tree_state(tmp_path)
-    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "8",
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "12",
                                        "--workers", "0", *(["--val-labels", str(labels)] if labelled else [])])
     assert result.exit_code == 65, result.output
     give = "" if labelled else " and give its labels (--devkit DIR or --val-labels FILE)"

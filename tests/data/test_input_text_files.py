@@ -84,7 +84,7 @@ def source(tmp_path, image_bytes, write_files, make_devkit):
 
 def _prepare(arguments, out):
     command, source, *options = arguments
-    return CliRunner().invoke(main, ["prepare", command, source, str(out), "--size", "8", "--workers", "0", *options])
+    return CliRunner().invoke(main, ["prepare", command, source, str(out), "--size", "12", "--workers", "0", *options])
 
 
 @pytest.mark.parametrize("which", SOURCES)

@@ -24,7 +24,7 @@ def _invoke(*args):
 
 
 def _prepare_folder(source, out, *options):
-    return _invoke("prepare", "folder", source, out, "--size", "8", "--workers", "0", *options)
+    return _invoke("prepare", "folder", source, out, "--size", "12", "--workers", "0", *options)
 
 
 def _classes(root, image_bytes, write_files, counts, first_colour=0):
@@ -243,7 +243,7 @@ def _imagenet_tree(root, image_bytes, write_files):
 
 def test_imagenet_passes_over_hidden_folders_and_macos_files(tmp_path, image_bytes, write_files):
     root = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
-    options = ["--size", "8", "--workers", "0"]
+    options = ["--size", "12", "--workers", "0"]
     result = _invoke("prepare", "imagenet", root, tmp_path / "out", "--val-labels", tmp_path / "val.txt", *options)
     assert result.exit_code == 0, result.output
     data = dataset.open_dataset(tmp_path / "out")
@@ -282,7 +282,7 @@ def test_tiny_imagenet_made_on_a_mac_imports_without_its_forks(tmp_path, image_b
         source = _zip(root, tmp_path / "tiny.zip", [("__MACOSX/._wnids.txt", APPLE_DOUBLE)])
     else:
         source = root / "tiny-imagenet-200"
-    result = _invoke("prepare", "tiny-imagenet", source, tmp_path / "out", "--size", "8", "--workers", "0")
+    result = _invoke("prepare", "tiny-imagenet", source, tmp_path / "out", "--size", "12", "--workers", "0")
     assert result.exit_code == 0, result.output
     data = dataset.open_dataset(tmp_path / "out")
     assert data.labels("train").tolist() == [0, 0, 1, 1] and data.meta["skipped"] == []
@@ -293,7 +293,7 @@ def test_a_tiny_imagenet_class_without_training_images_is_named_before_decoding(
     from minitransfer.data import build
     root = _tiny_tree(tmp_path / "unpacked", image_bytes, write_files, wnids=("n01440764", "n02084071", "n09999999"))
     monkeypatch.setattr(build, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
-    result = _invoke("prepare", "tiny-imagenet", root, tmp_path / "out", "--size", "8", "--workers", "0")
+    result = _invoke("prepare", "tiny-imagenet", root, tmp_path / "out", "--size", "12", "--workers", "0")
     _refused(result, r"wnids.txt lists 1 class\(es\) without an image in train/<wnid>/images/: n09999999", tmp_path)
 
 
@@ -383,7 +383,7 @@ def test_an_out_holding_other_files_than_a_datasets_is_refused_before_anything_i
                                           "photos/a.png": image_bytes((1, 2, 3), kind="PNG")})
     before = sorted(os.listdir(home))
     kind, *options = command.split()
-    args = [kind, root, home, "--size", "8", "--workers", "0"] if kind == "folder" else [kind, home, *options]
+    args = [kind, root, home, "--size", "12", "--workers", "0"] if kind == "folder" else [kind, home, *options]
     result = _invoke("prepare", *args)
     assert result.exit_code == 2, result.output
     assert result.output.endswith(f"OUT {home} holds files that are not a dataset's ('notes.txt', 'photos'): "

@@ -32,10 +32,10 @@ def test_a_quick_import_in_a_log_shows_its_summary_only(tmp_path, image_bytes, w
     files = {f"train/{name}/{number}.png": image_bytes((base + number, 7, 9), size=(6, 4), kind="PNG")
              for name, base in (("a", 0), ("b", 60), ("c", 120), ("d", 180)) for number in range(12)}
     root = write_files(tmp_path / "src", files)
-    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "8",
+    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "12",
                                        "--workers", "0", "--verify"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == [f"{tmp_path / 'out'}: 4 classes, train 44, val 4 images of 8x8 (verified)"]
+    assert result.output.splitlines() == [f"{tmp_path / 'out'}: 4 classes, train 44, val 4 images of 12x12 (verified)"]
 
 
 def test_a_slow_stage_shows_a_line_a_tenth_but_none_within_seconds_of_another(clock):

@@ -158,7 +158,7 @@ def test_a_rerun_says_an_unreadable_shard_is_rebuilt_as_unreadable(tmp_path, del
     assert line.endswith(f"): {_counts(out)}") and shards[4] not in line, line
 
 
-RERUN_SIZE = [*SYNTHETIC[:-2], "--size", "10", "--shard-size", "5", "--overwrite"]  # SYNTHETIC's --size is 12
+RERUN_SIZE = [*SYNTHETIC[:-2], "--size", "14", "--shard-size", "5", "--overwrite"]  # SYNTHETIC's --size is 12
 
 
 @pytest.mark.parametrize("rerun, shards", [([*SYNTHETIC, "--shard-size", "7"], 6), (RERUN_SIZE, 7)],

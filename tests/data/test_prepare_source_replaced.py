@@ -17,7 +17,7 @@ from PIL import Image
 from minitransfer.cli import main
 
 CLASSES = ("cat", "dog", "owl")
-OPTIONS = ["--size", "8", "--workers", "0", "--shard-size", "4"]
+OPTIONS = ["--size", "12", "--workers", "0", "--shard-size", "4"]
 
 
 def _bmp(path, seed):

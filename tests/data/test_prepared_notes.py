@@ -45,7 +45,7 @@ def test_a_validation_of_copies_only_is_told_to_add_new_images(tmp_path, image_b
         files["val/dog/copy.png"] = b"\x89PNG\r\n\x1a\n cut short"
     root = write_files(tmp_path / "src", files)
     result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"),
-                                         "--size", "8", "--workers", "0"])
+                                         "--size", "12", "--workers", "0"])
     assert result.exit_code == 0, result.output
     assert (f"all 2 validation file(s) were skipped, listed with why in {tmp_path / 'out' / SKIPPED_FILE}: "
             f"{advice} and rerun the same command") in result.stderr.replace("\n", " ")

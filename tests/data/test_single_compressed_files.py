@@ -82,7 +82,7 @@ def test_compressed_files_in_a_tree_are_no_class_left_packed_and_skipped_saying_
            for name, blue in (("cat", 20), ("dog", 220)) for number in range(2)},
         "notes.txt.gz": gzip.compress(TEXT),
         "cat/photo.png.gz": gzip.compress(image_bytes((1, 2, 3), kind="PNG"))})
-    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "8",
+    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "12",
                                        "--workers", "0", "--val-fraction", "0"])
     said = _said(result)
     assert result.exit_code == 0, result.output
@@ -166,7 +166,7 @@ def test_an_empty_tar_in_a_class_folder_is_skipped_as_an_archive_not_as_one_comp
     root = write_files(tmp_path / "photos", {f"{label}/{number}.png": image_bytes((70 * number, blue, 9), kind="PNG")
                                              for label, blue in (("cat", 20), ("dog", 220)) for number in range(2)})
     packed = _empty_tar(root / "cat", name)
-    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "8",
+    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"), "--size", "12",
                                        "--workers", "0", "--val-fraction", "0"])
     assert result.exit_code == 0, result.output
     reason = dict(line.split("\t", 1) for line in (tmp_path / "out" / "skipped.txt").read_text().splitlines())

@@ -71,7 +71,7 @@ def _microscopy(root):
 
 
 def _prepare(root, out):
-    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "8", "--workers", "0",
+    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "12", "--workers", "0",
                                      "--val-fraction", "0", "--shard-size", "2"])
 
 

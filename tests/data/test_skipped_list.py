@@ -12,7 +12,7 @@ from minitransfer.data.shard_format import SKIPPED_FILE
 
 
 def _prepare_folder(source, out):
-    return CliRunner().invoke(main, ["prepare", "folder", str(source), str(out), "--size", "8", "--workers", "0"])
+    return CliRunner().invoke(main, ["prepare", "folder", str(source), str(out), "--size", "12", "--workers", "0"])
 
 
 def _source(root, image_bytes, write_files):

@@ -50,7 +50,7 @@ def _damage(path, member):
 
 
 def _prepare(source, out, *options):
-    return CliRunner().invoke(main, ["prepare", "tiny-imagenet", str(source), str(out), "--size", "8", "--workers",
+    return CliRunner().invoke(main, ["prepare", "tiny-imagenet", str(source), str(out), "--size", "12", "--workers",
                                      "0", *options])
 
 

@@ -80,9 +80,9 @@ def test_another_source_folder_into_an_unfinished_import_is_refused_naming_both(
                 Image.new("RGB", (8, 8), (colour[0], colour[1] + number + shade, colour[2])).save(
                     root / name / f"{number}.png")
     with pytest.raises(KeyboardInterrupt):
-        folder.import_folder(photos, out, size=8, workers=0, shard_length=2, progress=_stop_after_first_shard(out))
+        folder.import_folder(photos, out, size=12, workers=0, shard_length=2, progress=_stop_after_first_shard(out))
     before = tree_state(out)
-    refused = CliRunner().invoke(main, ["prepare", "folder", str(others), str(out), "--size", "8", "--workers", "0",
+    refused = CliRunner().invoke(main, ["prepare", "folder", str(others), str(out), "--size", "12", "--workers", "0",
                                         "--shard-size", "2"])
     assert refused.exit_code == 2, refused.output
     assert f"unfinished import (interrupted) from another source or with other options (SOURCE {str(photos)!r}, now " \
@@ -168,13 +168,13 @@ def test_an_unfinished_import_of_a_folder_names_its_source_folder_and_options(tm
     write_files(photos, {f"{name}/{number}.png": image_bytes((40 * number, 90, 30), kind="PNG")
                          for name in ("cat", "dog") for number in range(3)})
     with pytest.raises(KeyboardInterrupt):
-        folder.import_folder(photos, out, size=8, workers=0, shard_length=2, seed=3,
+        folder.import_folder(photos, out, size=12, workers=0, shard_length=2, seed=3,
                              progress=_stop_after_first_shard(out))
     with pytest.raises(dataset.DatasetError) as refused:
         dataset.open_dataset(out)
     command = _finishing_command(str(refused.value))
     assert command[:5] == ["minitransfer", "prepare", "folder", str(photos), str(out)]
-    assert _options(command) == {"--seed": "3", "--size": "8", "--shard-size": "2"}
+    assert _options(command) == {"--seed": "3", "--size": "12", "--shard-size": "2"}
     finished = CliRunner().invoke(main, [*command[1:], "--workers", "0"])
     assert finished.exit_code == 0, finished.output
     assert dataset.open_dataset(out).num_images("train") + dataset.open_dataset(out).num_images("val") == 6

@@ -25,7 +25,7 @@ def photos(tmp_path, image_bytes, write_files):
 
 def _interrupted_folder_import(source, out, shard_length=2):
     with pytest.raises(KeyboardInterrupt):
-        folder.import_folder(source, out, size=8, workers=0, shard_length=shard_length,
+        folder.import_folder(source, out, size=12, workers=0, shard_length=shard_length,
                              progress=_stop_after_first_shard(out))
 
 
@@ -36,13 +36,13 @@ def test_the_finishing_command_of_a_source_recorded_relative_works_from_another_
     folder: run there, SOURCE did not exist (exit 2)."""
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "out"
-    folder.import_folder("my photos", "out", size=8, workers=0, shard_length=2)
+    folder.import_folder("my photos", "out", size=12, workers=0, shard_length=2)
     meta = json.loads((out / "meta.json").read_text())
     meta["source"]["path"] = "my photos"  # as versions before absolute paths recorded it
     (out / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
     (out / "train-00000.h5").unlink()  # rebuilt by the rerun, which is interrupted
     with pytest.raises(KeyboardInterrupt):
-        folder.import_folder("my photos", "out", size=8, workers=0, shard_length=2,
+        folder.import_folder("my photos", "out", size=12, workers=0, shard_length=2,
                              progress=_stop_after_first_shard(out))
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -65,11 +65,11 @@ def test_an_unfinished_import_is_finished_with_its_shard_size_and_refused_with_a
     _interrupted_folder_import(photos, out, shard_length=2)
     before = tree_state(out)
     for other in (["--shard-size", "3"], []):
-        refused = CliRunner().invoke(main, ["prepare", "folder", str(photos), str(out), "--size", "8", "--workers",
+        refused = CliRunner().invoke(main, ["prepare", "folder", str(photos), str(out), "--size", "12", "--workers",
                                             "0", *other])
         assert refused.exit_code == 2, refused.output
         said = " ".join(refused.output.split())
-        now = other[1] if other else build.images_per_shard(8)
+        now = other[1] if other else build.images_per_shard(12)
         assert f"(--shard-size 2, now {now}): rerun the command that began it" in said, said
         assert "Traceback" not in refused.output
         assert tree_state(out) == before
@@ -94,7 +94,8 @@ def test_another_folder_into_an_unfinished_import_is_refused_before_it_is_listed
     _interrupted_folder_import(photos, out)
     shutil.copytree(photos, others)
     monkeypatch.setattr(folder, "files_below", _listing_fails)
-    refused = CliRunner().invoke(main, ["prepare", "folder", str(others), str(out), "--size", "8", "--shard-size", "2"])
+    refused = CliRunner().invoke(main, ["prepare", "folder", str(others), str(out), "--size", "12",
+                                        "--shard-size", "2"])
     assert refused.exit_code == 2, refused.output
     assert f"(SOURCE {str(photos)!r}, now {str(others)!r})" in " ".join(refused.output.split())
 
@@ -104,12 +105,12 @@ def test_another_imagenet_into_an_unfinished_import_is_refused_before_it_is_list
     root, labels, _, _ = imagenet_tree
     out, other = tmp_path / "out", tmp_path / "other"
     with pytest.raises(KeyboardInterrupt):
-        imagenet.import_imagenet(root, out, val_labels=labels, size=8, workers=0, shard_length=1,
+        imagenet.import_imagenet(root, out, val_labels=labels, size=12, workers=0, shard_length=1,
                                  progress=_stop_after_first_shard(out))
     shutil.copytree(root, other)
     monkeypatch.setattr(imagenet, "entries", _listing_fails)
     refused = CliRunner().invoke(main, ["prepare", "imagenet", str(other), str(out), "--val-labels", str(labels),
-                                        "--size", "8", "--shard-size", "1"])
+                                        "--size", "12", "--shard-size", "1"])
     assert refused.exit_code == 2, refused.output
     said = " ".join(refused.output.split())
     assert f"(SOURCE {str(root)!r}, now {str(other)!r})" in said, said

@@ -38,12 +38,12 @@ def test_a_download_unpacked_twice_and_given_from_above_names_the_folder_to_give
     root = tmp_path / "downloads"
     command, inner, train_labels, classes = layout(root, image_bytes, write_files)
     before = tree_state(tmp_path)
-    result = CliRunner().invoke(main, ["prepare", command, str(root), str(tmp_path / "out"), "--size", "8"])
+    result = CliRunner().invoke(main, ["prepare", command, str(root), str(tmp_path / "out"), "--size", "12"])
     assert result.exit_code == 65, result.output
     assert f"; it holds {inner} (the archive unpacked into a folder of its own name?): give that folder" in \
         " ".join(result.output.split())
     assert "Traceback" not in result.output and tree_state(tmp_path) == before
-    result = CliRunner().invoke(main, ["prepare", command, str(inner), str(tmp_path / "out"), "--size", "8"])
+    result = CliRunner().invoke(main, ["prepare", command, str(inner), str(tmp_path / "out"), "--size", "12"])
     assert result.exit_code == 0, result.output
     data = dataset.open_dataset(tmp_path / "out")
     assert data.num_classes == classes
@@ -55,7 +55,7 @@ def test_a_devkit_unpacked_twice_and_given_from_above_names_the_folder_to_give(t
     tree, _ = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
     inner = make_devkit(tmp_path / "devkit" / "ILSVRC2012_devkit_t12" / "ILSVRC2012_devkit_t12",
                         [(WNIDS[1], "dog"), (WNIDS[0], "tench")], [1, 2])
-    arguments = ["prepare", "imagenet", str(tree), str(tmp_path / "out"), "--size", "8", "--devkit"]
+    arguments = ["prepare", "imagenet", str(tree), str(tmp_path / "out"), "--size", "12", "--devkit"]
     result = CliRunner().invoke(main, [*arguments, str(tmp_path / "devkit")])
     assert result.exit_code == 65, result.output
     assert f"; it holds {inner} (the archive unpacked into a folder of its own name?): give that folder" in \
