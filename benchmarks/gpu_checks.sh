@@ -122,7 +122,16 @@ finish() {
         echo "== stopped: $reason"
         if [ -n "$running" ]; then
             kill -TERM "$(cat "$pidfile")" 2>/dev/null
-            wait "$running"
+            # bounded: a process outside the step's group (setsid, or stuck in the driver) can hold its pipe
+            # to tee open past any signal, and an unbounded wait left no summary and no archive
+            local waited=0
+            while kill -0 "$running" 2>/dev/null && [ "$waited" -lt $((grace + 2)) ]; do
+                sleep 1
+                waited=$((waited + 1))
+            done
+            pkill -KILL -P "$running" 2>/dev/null  # its tee too, which holds this script's output open
+            kill -KILL "$running" 2>/dev/null
+            wait "$running" 2>/dev/null
             summary+=("$(printf '%-7s stopped: %s, %d s after the start' "$current" "$reason" "$SECONDS")")
         fi
         local name

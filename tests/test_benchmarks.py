@@ -8,6 +8,7 @@ import os
 import pathlib
 import re
 import subprocess
+import signal
 import sys
 import tarfile
 
@@ -145,10 +146,10 @@ GPU_CHECKS = SCRIPT.parent / "gpu_checks.sh"
 STEPS = ("device", "compile", "ops", "rest", "race", "train", "demo")
 
 
-def run_gpu_checks(tmp_path, python, out=None, path=None, **limits):
+def run_gpu_checks(tmp_path, python, out=None, path=None, wait=120, **limits):
     """benchmarks/gpu_checks.sh run from the checkout with ``python``, each step under ``limits``
     (e.g. OPS_S=1, TOTAL_S=12), with ``OUT=out`` when given and ``path`` (a folder) first on PATH:
-    (the finished process, the summary's lines, the logs folder)."""
+    (the finished process, the summary's lines, the logs folder); ``wait``: the seconds it may take."""
     logs = tmp_path / "gpu-logs"
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     env.update(PYTHON=str(python), TMPDIR=str(tmp_path), **{name: str(seconds) for name, seconds in limits.items()})
@@ -158,7 +159,7 @@ def run_gpu_checks(tmp_path, python, out=None, path=None, **limits):
     if path is not None:
         env["PATH"] = f"{path}{os.pathsep}{env['PATH']}"
     done = subprocess.run(["bash", str(GPU_CHECKS), str(logs)], cwd=SCRIPT.parents[1], env=env, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=wait)
     return done, (logs / "summary.txt").read_text().splitlines(), logs
 
 
@@ -262,3 +263,24 @@ def test_gpu_checks_stops_at_its_deadline_whatever_hangs_and_still_packs(tmp_pat
     assert summary[0].startswith("gpu.txt stopped: the overall deadline, TOTAL_S=2 s"), summary
     assert [line.split()[:2] for line in summary[1:]] == [[step, "skipped:"] for step in STEPS], summary
     assert "gpu-logs/gpu.txt" in archived(out) and set(what_comes_back(out)) == {"gpu-logs.tgz", "summary.txt"}
+
+
+def test_gpu_checks_packs_at_its_deadline_though_a_step_left_a_process_holding_its_output(tmp_path):
+    """A step that leaves a process of its own session behind (setsid; or one stuck in the GPU driver, which
+    no signal ends) holds the step's pipe to tee open: the script waited for it past its deadline, and a
+    holder longer than the command's limit left no summary and no archive."""
+    bin_folder = tmp_path / "bin"
+    holder = tmp_path / "holder.pid"
+    stub(bin_folder, "nvidia-smi", "exit 0")
+    python = stub(bin_folder, "python", 'case "$*" in *"import cupy"*|*"import minitransfer"*|*"import xdist"*) exit 0;; '
+                                        f'esac; setsid sleep 300 > /dev/stdout & echo $! > {holder}; exit 0')
+    out = tmp_path / "out"
+    try:
+        done, summary, _ = run_gpu_checks(tmp_path, python, out=out, path=bin_folder, wait=90, TOTAL_S=14,
+                                            PACK_S=0)
+    finally:
+        if holder.exists():
+            os.kill(int(holder.read_text()), signal.SIGKILL)
+    assert done.returncode != 0
+    assert any("stopped: the overall deadline" in line for line in summary), summary
+    assert set(what_comes_back(out)) == {"gpu-logs.tgz", "summary.txt"}
