@@ -272,8 +272,8 @@ def test_gpu_checks_packs_at_its_deadline_though_a_step_left_a_process_holding_i
     bin_folder = tmp_path / "bin"
     holder = tmp_path / "holder.pid"
     stub(bin_folder, "nvidia-smi", "exit 0")
-    python = stub(bin_folder, "python", 'case "$*" in *"import cupy"*|*"import minitransfer"*|*"import xdist"*) exit 0;; '
-                                        f'esac; setsid sleep 300 > /dev/stdout & echo $! > {holder}; exit 0')
+    python = stub(bin_folder, "python", 'case "$*" in *"import cupy"*|*"import minitransfer"*|*"import xdist"*) '
+                                        f'exit 0;; esac; setsid sleep 300 > /dev/stdout & echo $! > {holder}; exit 0')
     out = tmp_path / "out"
     try:
         done, summary, _ = run_gpu_checks(tmp_path, python, out=out, path=bin_folder, wait=90, TOTAL_S=14,

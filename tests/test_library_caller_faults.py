@@ -131,7 +131,8 @@ def test_a_stop_ends_a_notebooks_loop_of_grids(tmp_path, monkeypatch, fake_train
     assert outcome.interrupted and outcome.stopped == [first] and outcome.exit_code == 75
     assert outcome.not_started == [run.name for run in runs[1:]]
     assert [event["event"] for event in events(grids[0], first)] == ["start", "interrupted"]
-    assert lines[-1].startswith("interrupted: repeat the same call to finish the grid: it keeps the runs finished"), lines
+    said = "interrupted: repeat the same call to finish the grid: it keeps the runs finished"
+    assert lines[-1].startswith(said), lines
 
 
 def test_a_training_with_workers_leaves_the_start_method_to_the_program(micro_data, tmp_path):

@@ -584,7 +584,8 @@ def test_n_is_bounded_by_the_presets_copyable_layers(base_a, data, tmp_path, fie
 
 
 @pytest.mark.parametrize("field, value, preset", [("n", 0, None), ("n", -1, "mini"), ("random_frozen", 0, None)])
-def test_n_below_one_is_refused_before_the_base_or_the_dataset_is_read(tmp_path, field, value, preset, built_in_presets):
+def test_n_below_one_is_refused_before_the_base_or_the_dataset_is_read(tmp_path, field, value, preset,
+                                                                       built_in_presets):
     """Refused once the preset was known, after the base was read and the dataset checksummed (minutes on
     ImageNet): a missing base hid it. Said with what n counts, and 1..7: the preset's where it is given, else
     the range every preset takes ("in every preset"), as n = 8 is refused once the preset is known."""

@@ -95,7 +95,8 @@ def test_imagenet_import_handles_the_odd_files(imagenet_tree, tmp_path):
 def test_imagenet_without_val_folder_is_train_only_and_says_so(imagenet_tree, tmp_path):
     root, *_ = imagenet_tree
     (root / "val").rename(tmp_path / "val-elsewhere")
-    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "12", "--workers", "0"])
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "12",
+                                       "--workers", "0"])
     assert result.exit_code == 0, result.output
     assert "train 5, val 0 images" in result.output and "no validation images, so 'train' will refuse" in result.output
     data = dataset.open_dataset(tmp_path / "out")
