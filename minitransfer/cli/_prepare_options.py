@@ -17,7 +17,7 @@ def _trainable_size(context, parameter, size):
     """--size ``size`` smaller than the crop of every registered preset (the smallest's, micro's, 12 px):
     a set no network trains on, written with exit code 0, refused (exit 2) naming the smallest, and
     which preset's crop it is. The library builds such sets (tests of a crop that does not fit)."""
-    smallest = min(models.PRESETS.values(), key=lambda preset: preset.crop)
+    smallest = _smallest_preset()
     if size < smallest.crop:
         raise click.BadParameter(f"{size} is smaller than every preset's crop: at least {smallest.crop} (the crop of "
                                  f"{smallest.name}, the smallest preset)")
@@ -28,7 +28,14 @@ def _size_option(default):
     """--size, with its command's default shown on its line; below every preset's crop refused
     (:func:`_trainable_size`)."""
     return click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=default, show_default=True,
-                        callback=_trainable_size, help=f"Warp images to SIZE x SIZE (at most {build.MAX_IMAGE_SIZE}).")
+                        callback=_trainable_size,
+                        help=f"Warp images to SIZE x SIZE ({_smallest_preset().crop}, the smallest crop, to "
+                             f"{build.MAX_IMAGE_SIZE}).")
+
+
+def _smallest_preset():
+    """The registered preset of the smallest crop (micro's, 12 px, of those the package registers)."""
+    return min(models.PRESETS.values(), key=lambda preset: preset.crop)
 
 
 # What --overwrite's help adds for the importers of image files: the one change a plain rerun cannot see (it tells
