@@ -29,8 +29,7 @@ def _size_option(default):
     (:func:`_trainable_size`)."""
     return click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=default, show_default=True,
                         callback=_trainable_size,
-                        help=f"Warp images to SIZE x SIZE ({_smallest_preset().crop}, the smallest crop, to "
-                             f"{build.MAX_IMAGE_SIZE}).")
+                        help=f"Warp images to SIZE x SIZE (at most {build.MAX_IMAGE_SIZE}).")
 
 
 def _smallest_preset():
