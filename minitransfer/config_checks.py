@@ -197,6 +197,16 @@ def n_out_of_range(name, value, preset=None):
                        f"{weight_layers_counted(preset.copyable)} in preset {preset.name}")
 
 
+def check_call(name, value, required=True, taking="a line of text (e.g. print)"):
+    """``ConfigError`` unless ``value`` can be called with ``taking`` (``log``, ``progress``: a line; None, "say
+    nothing", where not ``required``)."""
+    if value is None and not required:
+        return
+    if not callable(value):
+        none = ", or None" if not required else ""
+        raise ConfigError(f"`{name}` must be a function taking {taking}{none}, got {value!r}")
+
+
 def resolve_device(device):
     """"auto" → "cuda" when CuPy sees a device, else "cpu"; "cuda" without one is an error."""
     if device not in DEVICES:

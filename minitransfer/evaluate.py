@@ -12,7 +12,7 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check, hdf5_files, models
 from minitransfer.class_tables import check_classes_exist, class_table
-from minitransfer.config_checks import ConfigError, DataMismatch, check_int, check_path, resolve_device
+from minitransfer.config_checks import ConfigError, DataMismatch, check_call, check_int, check_path, resolve_device
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import loader_workers, splits, synthetic
@@ -113,9 +113,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
         raise ConfigError(f"`subset` must be train or val, got {subset!r}")
     check_int("batch_size", batch_size, 1)  # 0 would silently mean the default
     check_path("path", path, required=True)
-    if progress is not None and not callable(progress):  # else a TypeError at the first batch, after the loading
-        raise ConfigError(f"`progress` must be a function taking (images scored, images in all), or None, got "
-                          f"{progress!r}")
+    check_call("progress", progress, required=False, taking="(images scored, images in all)")  # not at a batch
     if not isinstance(data, datasets.Dataset):
         check_path("data", data)
     elif subset not in data.subsets:  # refused by name, not found to hold none of the network's classes

@@ -105,17 +105,6 @@ def checked_train_command(train_command):
     return words
 
 
-def check_call(name, value, required=True):
-    """``ConfigError`` unless ``value`` can be called with a line (``log``, ``progress``; None, "say
-    nothing", where not ``required``)."""
-    if value is None and not required:
-        return
-    if not callable(value):
-        none = ", or None" if not required else ""
-        raise config_checks.ConfigError(f"`{name}` must be a function taking a line of text (e.g. print){none}, got "
-                                        f"{value!r}")
-
-
 def check_seconds(name, value):
     """``ConfigError`` unless ``value`` is a number of seconds, finite and above 0 (0 polls without
     pause; a text or True fails only later, mid-grid)."""

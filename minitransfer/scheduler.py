@@ -41,7 +41,8 @@ import contextlib
 
 from minitransfer import fileio, stop_requests, stopping
 from minitransfer.config_wording import SAME_CALL, worded
-from minitransfer.grid_arguments import (check_call, check_out, check_seconds, checked_devices, checked_runs,
+from minitransfer.config_checks import check_call
+from minitransfer.grid_arguments import (check_out, check_seconds, checked_devices, checked_runs,
                                          checked_train_command, device_options)
 from minitransfer.grid_check import check_folder
 from minitransfer.grid_folder import GridLock, cannot_train_in
