@@ -169,10 +169,11 @@ def weight_layers_counted(copyable=None):
     return f"(n counts the first weight layers, copied or left random; {classifier} is always trained)"
 
 
-def copyable_range():
+def copyable_range(shared=None):
     """The range of n the presets take, for a help or a message written before the preset is known:
-    "1..7" where every preset copies as many layers, else "1..the preset's copyable layers (caffenet 7, ...)"."""
-    shared = _shared_copyable()
+    "1..7" where every preset copies as many layers, else "1..the preset's copyable layers (caffenet 7, ...)";
+    ``shared``: :func:`_shared_copyable`'s answer where the caller has it."""
+    shared = _shared_copyable() if shared is None else shared
     if shared is not None:
         return f"1..{shared}"
     return "1..the preset's copyable layers (" + ", ".join(
@@ -191,7 +192,7 @@ def n_out_of_range(name, value, preset=None):
     :func:`copyable_range`, as a value above it is refused once the preset is known), saying what n counts."""
     if preset is None:
         shared = _shared_copyable()
-        return ConfigError(f"`{name}` must be an integer {copyable_range()}, got {value!r} "
+        return ConfigError(f"`{name}` must be an integer {copyable_range(shared)}, got {value!r} "
                            f"{weight_layers_counted(shared)}{' in every preset' if shared else ''}")
     return ConfigError(f"`{name}` must be an integer 1..{preset.copyable}, got {value!r} "
                        f"{weight_layers_counted(preset.copyable)} in preset {preset.name}")

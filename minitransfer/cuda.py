@@ -38,8 +38,8 @@ _device_seen = False  # once CuPy has seen a device in this process, one gone is
 # Set by a grid in the environment of each run it gives a GPU: no device there is that GPU's fault (exit 1,
 # which retires it, grid_retirement), not a machine without GPUs (exit 2: the grid checked it has them). A
 # SLURM array task (an emitted grid's) is given its GPU by SLURM: none there is the node's fault, not an option
-GIVEN_A_GPU = ("MINITRANSFER_GRID_DEVICE", "SLURM_ARRAY_TASK_ID")
-GRID_DEVICE = GIVEN_A_GPU[0]
+GRID_DEVICE = "MINITRANSFER_GRID_DEVICE"
+GIVEN_A_GPU = (GRID_DEVICE, "SLURM_ARRAY_TASK_ID")
 
 
 class CudaUnavailable(MinitransferError, RuntimeError):

@@ -38,9 +38,7 @@ STOP_RESEND_SECONDS = 1.0
 
 def slots_used(devices, pending):
     """The slots of ``devices`` a grid with the runs ``pending`` to train fills (one at least): slots beyond
-    those runs are never filled, and would only start a preloaded launcher each. Each run's share of the
-    cores (its threads, grid_processes) is by the slots all the grid's runs fill, whatever is left to train:
-    a rerun with one run left gave it every core, and some runs' last bits depend on the count."""
+    those runs are never filled, and would only start a preloaded launcher each."""
     return tuple(devices)[:max(1, len(pending))]
 
 
@@ -79,6 +77,8 @@ class GridRunner(RunsElsewhere):
         self.done = {run.name for run in done} | {run.name for run in lost}
         self.running = {}    # slot index -> (run, process, start time)
         self.unsaid = {}     # slot index -> the start line of its run, said once its train holds the run's lock
+        # each run's share of the cores (its threads) by the slots all the grid's runs fill, whatever is left to
+        # train: a rerun with one run left gave it every core, and some runs' last bits depend on the count
         self.processes = TrainProcesses(train_command, self.slots, launcher.usable() and own_train,
                                         lambda line: self.log(line), shares=len(slots_used(devices, runs)))
         self.elsewhere = []  # runs another process is training
