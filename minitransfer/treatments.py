@@ -93,7 +93,7 @@ def _check_measured(run, source):
     from (:func:`check_source`)."""
     # why_left_out refused such a run read from its config.json; one read from its treatment.json has no config
     if run.kind in CONTROLS and run.split != "all":  # read as random or reduced, it was in no figure or finding
-        raise _control_left_out(run.kind, run.split, run.split_seed, run.target)
+        raise control_on_a_half(run.kind, run.split, run.split_seed, run.target)
     check_source(run, source)
 
 
@@ -194,10 +194,12 @@ def check_source(run, source):
     AnB and BnB copy from half A, B of the same split (and split seed, for a random split) of the same
     dataset; a cross-dataset grid's SnT from the other dataset, its TnT from every class of this one.
     E.g. A1B trained after the grid's baseA.h5 had been replaced by baseB's network is a selffer.
-    A base that is none of the paper's bases (:func:`check_base`) raises it too."""
+    A base that is none of the paper's bases (:func:`_base_unlike_papers`) raises it too."""
     if run.kind not in ("transfer", "selffer") or not source:
         return
-    check_base(source)
+    unlike_papers = _base_unlike_papers(source)
+    if unlike_papers is not None:
+        raise unlike_papers
     if run.split == CROSS:
         expected = {"cross_dataset": run.source == SOURCE}
     else:
@@ -214,14 +216,6 @@ def check_source(run, source):
     raise UnreadableRun(f"{run.label} ({run.treatment}) should have copied its layers from "
                         f"{base_text(expected)}, but train recorded a base of {base_text(source)}{checkpoint}: "
                         f"the base file was another network when it was trained; train it again from its own base")
-
-
-def check_base(source):
-    """Raise :class:`UnreadableRun` when train's record ``source`` says the layers were copied from
-    none of the paper's bases (:func:`_base_unlike_papers`)."""
-    unlike_papers = _base_unlike_papers(source)
-    if unlike_papers is not None:
-        raise unlike_papers
 
 
 def _base_unlike_papers(source):
@@ -269,7 +263,7 @@ def why_left_out(config, read_source, cross_instead=None, controls_instead=None)
     """The :class:`UnreadableRun` report leaves a run trained by hand out for, told from its fields (``config``,
     its config.json as a dict) and, for a copy, its base's record (read by ``read_source``, named by its
     ``checkpoint``); None for a run report reads. A reduced-data run that copied layers or froze random ones, a
-    copy of none of the paper's bases (:func:`check_base`'s reason) or of a reduced-data run, a transfer across
+    copy of none of the paper's bases (:func:`_base_unlike_papers`) or of a reduced-data run, a transfer across
     datasets on a half (:func:`cross_on_a_half`), a control on a half (:func:`control_on_a_half`); the last two end
     in what to do instead (``cross_instead``, ``controls_instead``: train's field words where it warns of them as
     the run starts, :func:`minitransfer.preflight.warnings_for`; by default, its options')."""
@@ -289,11 +283,11 @@ def why_left_out(config, read_source, cross_instead=None, controls_instead=None)
             return UnreadableRun(f"its layers come from a base of {base_text(source)} ({config['copy_from']}): "
                                  f"none of the paper's treatments (they copy from bases trained on every image)")
         if source["cross_dataset"] and split != "all":  # read as SnT, it was measured against baseT, on every class
-            return _cross_left_out(split, seed, half, cross_instead or _CROSS_INSTEAD)
+            return cross_on_a_half(split, seed, half, cross_instead or _CROSS_INSTEAD)
         return None
     control = "random-frozen" if config.get("random_frozen") else "reduced" if per_class else None
     if control and split != "all":  # read as random or reduced, it was in no figure or finding
-        return _control_left_out(control, split, seed, half, controls_instead or _CONTROLS_INSTEAD)
+        return control_on_a_half(control, split, seed, half, controls_instead or _CONTROLS_INSTEAD)
     return None
 
 
@@ -321,29 +315,20 @@ _CONTROLS_INSTEAD = "train it on every class (--split all)"
 
 def cross_on_a_half(split, seed, half, instead=_CROSS_INSTEAD):
     """Report's reason for leaving out a transfer across datasets trained on a half of its target's
-    ``split`` (train --half or --split-seed): its study (SnT, TnT, baseT) is on every class; ending in
-    what to do ``instead``. ``train`` warns of it as such a run starts, in its fields' words
-    (:func:`minitransfer.preflight.warnings_for`)."""
-    return str(_cross_left_out(split, seed, half, instead))
-
-
-def _cross_left_out(split, seed, half, instead=_CROSS_INSTEAD):
-    """The :class:`MeasuredNowhere` :func:`cross_on_a_half` says."""
+    ``split`` (train --half or --split-seed), a :class:`MeasuredNowhere`: its study (SnT, TnT, baseT) is on
+    every class; ending in what to do ``instead``. ``train`` warns of it as such a run starts, in its
+    fields' words (:func:`minitransfer.preflight.warnings_for`)."""
     return MeasuredNowhere(f"a transfer across datasets trained on {_half_words(split, seed, half)} of its dataset",
                            _CROSS, instead)
 
 
 def control_on_a_half(kind, split, seed, half, instead=_CONTROLS_INSTEAD):
     """Report's reason for leaving out a run of ``kind`` (one of :data:`CONTROLS`: train --random-frozen,
-    --per-class) trained on ``half`` of its dataset's ``split`` (``seed``: its split seed): the paper's
-    random-weights control and reduced-data runs are on every class, and report draws and measures them
-    beside the base on every class only; ending in what to do ``instead``. ``train`` warns of it as such
-    a run starts, in its fields' words (:func:`minitransfer.preflight.warnings_for`)."""
-    return str(_control_left_out(kind, split, seed, half, instead))
-
-
-def _control_left_out(kind, split, seed, half, instead=_CONTROLS_INSTEAD):
-    """The :class:`MeasuredNowhere` :func:`control_on_a_half` says."""
+    --per-class) trained on ``half`` of its dataset's ``split`` (``seed``: its split seed), a
+    :class:`MeasuredNowhere`: the paper's random-weights control and reduced-data runs are on every class,
+    and report draws and measures them beside the base on every class only; ending in what to do
+    ``instead``. ``train`` warns of it as such a run starts, in its fields' words
+    (:func:`minitransfer.preflight.warnings_for`)."""
     what = {"random-frozen": "random-weights control (its first layers random and frozen)",
             "reduced": "reduced-data run (fewer images per class)"}[kind]
     return MeasuredNowhere(f"a {what} trained on {_half_words(split, seed, half)}", _CONTROLS, instead)

@@ -26,10 +26,10 @@ def test_finished_runs_each_left_out_are_said_finished_and_why_grouped(tmp_path)
     assert "no finished runs" not in said, said
     assert said.startswith(f"nothing to report under {runs}: 4 runs finished (*.run/result.json), each of a kind "
                            f"report measures nowhere: "), said
-    control = treatments.control_on_a_half("random-frozen", "random", 0, "B").split(": ", 1)[1]
+    control = str(treatments.control_on_a_half("random-frozen", "random", 0, "B")).split(": ", 1)[1]
     assert said.count(control) == 1, said  # the controls' reason once, for the three of them
     assert "left out random1B, random2A, reduced5 (3; e.g. random1B: a random-weights control" in said, said
-    cross = treatments.cross_on_a_half("random", 0, "A").split(": ", 1)[1]
+    cross = str(treatments.cross_on_a_half("random", 0, "A")).split(": ", 1)[1]
     assert f"left out S1T: a transfer across datasets trained on half A of the random split 0 of its dataset: " \
            f"{cross}" in said, said
     assert said.count("train it on every class (--split all)") == 1, said  # what to train instead, once

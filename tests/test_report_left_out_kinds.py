@@ -24,7 +24,7 @@ def test_runs_of_one_kind_group_though_their_description_holds_a_colon(tmp_path,
     with pytest.raises(report.NoRuns) as refused:
         report.write_report(runs, tmp_path / "report", figures=False)
     said = " ".join(str(refused.value).split())
-    first = treatments.control_on_a_half("random-frozen", "random", 0, "B")
+    first = str(treatments.control_on_a_half("random-frozen", "random", 0, "B"))
     assert _half_words_with_a_colon("random", 0, "B") in first  # the oracle: the description holds ": "
     assert said.startswith(f"nothing to report under {runs}: 3 runs finished (*.run/result.json), each of a kind "
                            f"report measures nowhere: left out random1B, random2A, reduced5 (3; e.g. random1B: a "
