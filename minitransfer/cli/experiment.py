@@ -65,7 +65,44 @@ def _time_limit(ctx, param, value):
     return value
 
 
-@click.command(short_help="Run the paper's grid of networks here, or as SLURM job arrays.")
+def _every_copyable_layer():
+    """--layers' default, every layer the preset in use copies, as its help says it: "1-7" where every
+    preset copies as many, else each count with its presets ("1-7 for caffenet, mini, micro; 1-2 for toy")."""
+    presets = {}
+    for name, preset in models.PRESETS.items():
+        presets.setdefault(preset.copyable, []).append(name)
+    if len(presets) == 1:
+        return f"1-{next(iter(presets))}"
+    return "; ".join(f"1-{count} for {', '.join(names)}" for count, names in presets.items())
+
+
+class _HelpFromPresets:
+    """A command's or option's help whose fields ``{copyable}`` (n's range, as train's --n says it) and
+    ``{every_layer}`` (--layers' default) are filled in from the presets each time it is read, one
+    registered after this module's import too (``models.register``). Only these fields are replaced:
+    the whole text through ``str.format`` broke the import at a brace written elsewhere in it."""
+
+    @property
+    def help(self):
+        if self._help is None:
+            return None
+        return self._help.replace("{copyable}", config_checks.copyable_range()).replace(
+            "{every_layer}", _every_copyable_layer())
+
+    @help.setter
+    def help(self, text):
+        self._help = text
+
+
+class _ExperimentCommand(_HelpFromPresets, click.Command):
+    """The experiment command, its help filled in from the presets."""
+
+
+class _OptionFromPresets(_HelpFromPresets, click.Option):
+    """An option whose help is filled in from the presets."""
+
+
+@click.command(cls=_ExperimentCommand, short_help="Run the paper's grid of networks here, or as SLURM job arrays.")
 @data_option()
 @click.option("-o", "--out", type=OutputFolder(path_type=pathlib.Path), required=True,
               help="Grid directory, the folder this command trains the networks into: OUT/<split>/<network>.h5 "
@@ -81,8 +118,9 @@ def _time_limit(ctx, param, value):
 @click.option("--split-seed", "split_seeds", type=SEED, multiple=True, default=(0,), show_default=True,
               help="Random split seeds (repeat: --split-seed 0 --split-seed 1 ...): each another draw of the halves, "
                    "its networks in OUT/randomS/, the replicates of each point.")
-@click.option("--layers", default="1-7", show_default=True, metavar="N-N|N,N",
-              help="The n to run: copied layers, e.g. 1-7 or 1,3,5 (up to the preset's copyable layers).")
+@click.option("--layers", cls=_OptionFromPresets, default=None, metavar="N-N|N,N",
+              help="The n to run: copied layers, e.g. 1-7 or 1,3,5, up to the preset's copyable layers (default: "
+                   "all of them, {every_layer}).")
 @click.option("--both-directions", is_flag=True,
               help="Also the other direction, onto half A: the transfers BnA(+) and the selffers AnA(+) (random "
                    "splits).")
@@ -218,8 +256,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     """
     data = pathlib.Path(data) if data is not None else run(_builtin_data)
     preset = run(lambda: _preset_of(train_options["preset"], data))
-    layers, random_frozen = (_parse_layers(text, preset, name) for text, name in
-                             ((layers, "--layers"), (random_frozen, "--random-frozen")))
+    layers = preset.layers if layers is None else _parse_layers(layers, preset, "--layers")
+    random_frozen = _parse_layers(random_frozen, preset, "--random-frozen")
     if source_data and ctx.get_parameter_source("splits") == click.core.ParameterSource.DEFAULT:
         splits = ()
     if replicates > 1 and not ("natural" in splits or random_frozen or per_class or source_data):
@@ -301,10 +339,6 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     tell_summary(outcome, out)
     drop_output_if_reader_gone()
     sys.exit(outcome.exit_code)
-
-
-# the legend's range of n, as train's --n says it: from the presets, not restated
-experiment.help = experiment.help.format(copyable=config_checks.copyable_range())
 
 
 def _builtin_data():
