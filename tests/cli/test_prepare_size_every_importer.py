@@ -2,13 +2,17 @@
 `tiny-imagenet`, `cifar10` and `cifar100` wrote such a set (no network trains on it) with exit code 0: each
 is refused the same way (exit 2), naming --size and the smallest crop, as the presets define it."""
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
 from minitransfer import models
 from minitransfer.cli import main
+from minitransfer.data import build
 
 IMPORTERS = ("folder", "imagenet", "tiny-imagenet", "cifar10", "cifar100", "synthetic")
+BUILT_IN = ("caffenet", "mini", "micro")
 
 
 def _prepare(command, size, tmp_path):
@@ -42,3 +46,16 @@ def test_the_smallest_follows_the_presets(command, tmp_path):
                                   checkpoint_every=5, log_every=5, description="a test's"))
     result = _prepare(command, 7, tmp_path)
     assert result.exit_code == 2 and "at least 8 (the crop of toy" in " ".join(result.output.split()), result.output
+
+
+@pytest.mark.parametrize("command", IMPORTERS)
+def test_the_help_states_the_smallest_size_the_refusal_takes(command):
+    """--size's help said only "at most 4096", its range shown as 1<=x: the minimum was told only by the
+    refusal. The help names it from the presets registered when the command line was imported (a test
+    may register a smaller one before or after that): a registered preset's crop, none of the package's
+    presets smaller."""
+    shown = " ".join(CliRunner().invoke(main, ["prepare", command, "--help"], terminal_width=80).output.split())
+    said = re.search(r"Warp images to SIZE x SIZE: (\d+) \((\w+)'s crop, the smallest preset's\) to (\d+)\.", shown)
+    assert said, shown
+    assert models.get(said[2]).crop == int(said[1]) <= min(models.get(name).crop for name in BUILT_IN)
+    assert int(said[3]) == build.MAX_IMAGE_SIZE
