@@ -30,8 +30,8 @@ def _size_option(default):
     smallest = _smallest_preset()
     return click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=default, show_default=True,
                         callback=_trainable_size,
-                        help=f"Warp images to SIZE x SIZE: {smallest.crop} ({smallest.name}'s crop, the smallest "
-                             f"preset's) to {build.MAX_IMAGE_SIZE}.")
+                        help=f"Warp images to SIZE x SIZE, at most {build.MAX_IMAGE_SIZE} and at least "
+                             f"{smallest.crop} ({smallest.name}'s crop, the smallest preset's).")
 
 
 def _smallest_preset():
@@ -55,8 +55,8 @@ def _overwrite_option(*files, images=False):
 
 
 _workers_option = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
-                               help="Decoding processes (default: one per core it may run on; 0 "
-                                    "decodes in this process).")
+                               help=f"Decoding processes, at most {MAX_WORKERS} (default: one per core this process "
+                                    f"may run on; 0 decodes in this process).")
 _shard_option = click.option("--shard-size", type=click.IntRange(1), default=None,
                              help="Images per shard (default: about 192 MiB of images).")
 _verify_option = click.option("--verify", is_flag=True,

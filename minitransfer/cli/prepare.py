@@ -175,8 +175,8 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
               help="File of 'CLASS FAMILY' lines giving every class a family (two or more families), for "
                    "the natural split.")
 @click.option("--family-a", default=None,
-              help="The family whose classes form half A of the natural split (default: the first family "
-                   "in --families; natural with --is-a); half B is every other class.")
+              help="The family whose classes form half A of the natural split (default: the first in "
+                   "--families; natural with --is-a); half B the rest.")
 @image_import_options("--families", "--is-a")
 def folder_command(source, out, val_fraction, seed, families, family_a, is_a, size, workers, shard_size, verify,
                    overwrite):

@@ -55,7 +55,8 @@ def test_the_help_states_the_smallest_size_the_refusal_takes(command):
     may register a smaller one before or after that): a registered preset's crop, none of the package's
     presets smaller."""
     shown = " ".join(CliRunner().invoke(main, ["prepare", command, "--help"], terminal_width=80).output.split())
-    said = re.search(r"Warp images to SIZE x SIZE: (\d+) \((\w+)'s crop, the smallest preset's\) to (\d+)\.", shown)
+    said = re.search(r"Warp images to SIZE x SIZE, at most (?P<most>\d+) and at least (?P<least>\d+) "
+                     r"\((?P<preset>\w+)'s crop, the smallest preset's\)\.", shown)
     assert said, shown
-    assert models.get(said[2]).crop == int(said[1]) <= min(models.get(name).crop for name in BUILT_IN)
-    assert int(said[3]) == build.MAX_IMAGE_SIZE
+    assert models.get(said["preset"]).crop == int(said["least"]) <= min(models.get(name).crop for name in BUILT_IN)
+    assert int(said["most"]) == build.MAX_IMAGE_SIZE
