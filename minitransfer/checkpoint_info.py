@@ -78,10 +78,7 @@ def described(path):
     saved = load(path)
     check_classes(saved.meta, Faults(path))  # "0 classes" is no network's
     meta = saved.meta
-    run_folder = run_folder_of(path)
-    weights_folder = _weights_run_folder(path) if run_folder is None else None  # path: its run's weights file
-    at_end = saved.iteration == meta["config"].get("max_iter")
-    result_folder = (weights_folder if run_folder is None else as_named(path, run_folder)) if at_end else None
+    run_folder, weights_folder, at_end, result_folder = _folders(path, meta)
     unwritten, unreadable, refusal, left_out = _run_faults(result_folder) if result_folder else (None,) * 4
     finished = at_end and unwritten is None and unreadable is None and left_out is None
     refused = resume_refused(run_folder, saved.meta) if saved.solver is not None and not finished else None
@@ -109,6 +106,40 @@ def described(path):
         "config": meta["config"],
     }
     return summary, refusal
+
+
+def _folders(path, meta):
+    """(its run folder: the one of ``path``, its checkpoint.h5; the run folder of which ``path`` is the
+    weights file; whether the network is at its run's last iteration, ``meta`` its root attributes; the
+    folder whose result.json and config.json tell whether that run is finished, where it is at its last)
+    of :func:`described`; None for each that is not."""
+    run_folder = run_folder_of(path)
+    weights_folder = _weights_run_folder(path) if run_folder is None else None  # path: its run's weights file
+    at_end = int(meta.get("iteration", 0)) == meta["config"].get("max_iter")  # as Checkpoint.iteration reads it
+    result_folder = (weights_folder if run_folder is None else as_named(path, run_folder)) if at_end else None
+    return run_folder, weights_folder, at_end, result_folder
+
+
+def unreadable_run_file(path, meta=None):
+    """The error ``report`` raises reading a file of the run of the network at ``path`` (``meta``: its
+    root attributes, read where not given), at its run's last iteration: its result.json or config.json
+    that report cannot read (not JSON, not an object, missing without a grid's treatment.json), for
+    which report leaves the run out and ``info`` exits 65 (:func:`described`'s ``unreadable``); None where
+    there is none. Without the network's weights: eval and a transfer's base, which need neither file
+    (the network records its configuration), warn with it (:func:`left_out_warning`)."""
+    folder = _folders(path, read_meta(path) if meta is None else meta)[3]
+    return _run_faults(folder)[2] if folder is not None else None
+
+
+def left_out_warning(path, going_on, meta=None):
+    """A warning where report leaves the run of the network at ``path`` out for a file it cannot read
+    (:func:`unreadable_run_file`), naming the file, saying what the command does all the same
+    (``going_on``) and where to learn how to write the file again; "" where there is none."""
+    error = unreadable_run_file(path, meta)
+    if error is None:
+        return ""
+    return (f"warning: {error}, so report leaves the run of {path} out; {going_on} (`minitransfer info {path}` "
+            f"says how to write the file again)")
 
 
 def resume_refused(run_folder, meta):

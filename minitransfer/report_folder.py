@@ -140,14 +140,28 @@ def not_a_folder(out_dir):
     return "" if kind in ("a folder", "nothing") else f"{out_dir} is {kind}, not a folder"
 
 
+class WrittenWhole(KeyboardInterrupt):
+    """A stop signal (Ctrl-C, SIGTERM, SIGHUP) heard while the report's files replaced the earlier
+    report's, raised once they did (:func:`_replace_whole`): the report is whole in ``out_dir`` and
+    nothing is left to do. A KeyboardInterrupt still, as the stop is; the command line exits 0 on it,
+    saying so, where a bare stop says to rerun the command (exit code 75), which would write the same
+    report again."""
+
+    def __init__(self, stop, out_dir):
+        super().__init__(f"{stop}: the report was written whole into {out_dir} before stopping")
+        self.out_dir = out_dir
+
+
 def _replace_whole(out_dir, contents):
     """:func:`_replace_files` with the stop signals (Ctrl-C, SIGTERM, SIGHUP) held
-    (:class:`minitransfer.stop_requests.StopRequests`), one heard raised again once it is done: a stop
+    (:class:`minitransfer.stop_requests.StopRequests`), one heard raised again once it is done, as
+    :class:`WrittenWhole` where the handler raises a KeyboardInterrupt: a stop
     there left some of this report's files and none of the earlier one's (once only curves.svg),
     where the command said that every file written so far was intact; stopped, a report now leaves
     one whole, the earlier or this one. A failure meanwhile (a full disk) ends it with its own error,
     which says what the folder holds, the stop dropped."""
-    stop_requests.held_until_done(lambda: _replace_files(out_dir, contents))
+    stop_requests.held_until_done(lambda: _replace_files(out_dir, contents),
+                                  done=lambda stop: WrittenWhole(stop, out_dir))
 
 
 def _replace_files(out_dir, contents):

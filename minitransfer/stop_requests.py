@@ -82,12 +82,23 @@ class StopRequests(list):
         self._previous = {}
 
 
-def held_until_done(work):
+def held_until_done(work, done=None):
     """Call ``work`` with the stop signals held (a signal this process ignores stays so), and raise a
     stop heard meanwhile again once it returns, where the command's own handler hears it: what
     ``work`` does is done whole or not begun (a run started and recorded, a report's files replaced).
-    A failure of ``work`` ends it with its own error, the stop dropped."""
+    A failure of ``work`` ends it with its own error, the stop dropped. ``done``: where ``work`` is the
+    last of the command's work, what to raise in place of the KeyboardInterrupt that handler raises
+    (the command line's, Python's for SIGINT), ``done(the signal's name)``, from it: a stop that came
+    as a report's files were replaced said "rerun the same command to continue", with nothing left to
+    continue. A KeyboardInterrupt raised before ``work`` began (a stop just before the signals were
+    held) is raised as it is: nothing was done."""
     with StopRequests(keep_ignored=True) as stop:
         work()
-    if stop:
+    if not stop:
+        return
+    try:
         signal.raise_signal(getattr(signal, stop[0]))
+    except KeyboardInterrupt as interrupted:
+        if done is None:
+            raise
+        raise done(stop[0]) from interrupted

@@ -64,15 +64,16 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     parseable); the notes (a mean image resized, crops seeing a small part of each image, another
     precision than trained in, a run that diverged after the checkpoint) on stderr, as train's.
 
-    Exit codes: 0 done, 1 error (a batch too large for the memory available), 2 usage (--device
-    cuda where no GPU is usable; CHECKPOINT does not exist, or is a folder without a network, a
-    dataset's file, or a file plainly no network: an image, a NumPy or zip file, JSON, text not named
-    .h5 or .hdf5; --data is no dataset but a run folder, a network, images not prepared yet, or a
-    dataset another process is preparing now), 65 bad data (a damaged checkpoint, or another file that
-    is no network: text named .h5 or .hdf5, random bytes, another program's HDF5 file; a dataset that
-    does not fit it), 74 CHECKPOINT or a file of the dataset may not be read by this user, or the
-    output could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away
-    (| head), silently.
+    Exit codes: 0 done (also where its run's result.json or config.json cannot be read, which info exits
+    65 on: scored from what the network records, a warning names the file, which report leaves the run
+    out for), 1 error (a batch too large for the memory available), 2 usage (--device cuda where no GPU
+    is usable; CHECKPOINT does not exist, or is a folder without a network, a dataset's file, or a file
+    plainly no network: an image, a NumPy or zip file, JSON, text not named .h5 or .hdf5; --data is no
+    dataset but a run folder, a network, images not prepared yet, or a dataset another process is
+    preparing now), 65 bad data (a damaged checkpoint, or another file that is no network: text named
+    .h5 or .hdf5, random bytes, another program's HDF5 file; a dataset that does not fit it), 74
+    CHECKPOINT or a file of the dataset may not be read by this user, or the output could not be
+    written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
 
     \b
     Examples:

@@ -1,6 +1,7 @@
 """``minitransfer report``: the results, Table 1, the findings and the figures from run directories."""
 
 import pathlib
+import signal
 
 import click
 
@@ -68,12 +69,13 @@ def report(runs, out, reference):
     precisions are refused: report each from a folder of its own. The report replaces the earlier one
     in OUT, computed before OUT is touched. All it does, run by run: docs/report.md.
 
-    Exit codes: 0 done (also with runs left out), 1 error (no run under RUNS finished, training or not),
-    2 usage (RUNS missing, not a folder or a run's own, --reference neither 'paper' nor a file, another
-    report writing into OUT, OUT a run's, a dataset's, a grid's or a grid split's folder, or inside a
-    run folder), 65 bad data (runs of several datasets, presets or precisions under RUNS; a --reference
-    file that is not a table of runs), 74 a file could not be written, 75 interrupted (SIGINT, SIGTERM,
-    SIGHUP), 141 its reader went away (| head), silently.
+    Exit codes: 0 done (also with runs left out, or stopped once the report is whole), 1 error (no
+    run under RUNS finished, training or not), 2 usage (RUNS missing, not a folder or a run's own,
+    --reference neither 'paper' nor a file, another report writing into OUT, OUT a run's, a
+    dataset's, a grid's or a grid split's folder, or inside a run folder), 65 bad data (runs of
+    several datasets, presets or precisions under RUNS; a --reference file that is not a table of
+    runs), 74 a file could not be written, 75 interrupted sooner (SIGINT, SIGTERM, SIGHUP: rerun),
+    141 its reader went away (| head), silently.
 
     \b
     Examples:
@@ -81,10 +83,33 @@ def report(runs, out, reference):
       minitransfer report grid --reference paper                 # after your experiment (in grid)
     """
     written = run(lambda: _write(runs, out, reference))
-    show(written, runs)
-    gone = run_remedies.network_gone_note(written.network_gone, UNFINISHED_SHOWN)
-    if gone:  # counted all the same: a note, not a run left out
-        say(f"note: {inputs.display_name(gone)}")
+    if isinstance(written, report_folder.WrittenWhole):
+        return _stopped_whole(written.out_dir)
+    try:
+        show(written, runs)
+        gone = run_remedies.network_gone_note(written.network_gone, UNFINISHED_SHOWN)
+        if gone:  # counted all the same: a note, not a run left out
+            say(f"note: {inputs.display_name(gone)}")
+        stopping.raise_owed_stop()  # one swallowed in a finalizer meanwhile: answered here, as any other
+    except KeyboardInterrupt:
+        _stopped_whole(_out_dir(runs, out))
+
+
+def _stopped_whole(out_dir):
+    """A stop signal that came once the report was whole in ``out_dir`` (as its files replaced the
+    earlier report's: :class:`minitransfer.report_folder.WrittenWhole`, or as it was being shown):
+    said on stderr, exit code 0, the stops that follow ignored (a second Ctrl-C as it is said is not
+    to turn it into 75). The command said "interrupted ... rerun the same command to continue" (exit
+    code 75), where a rerun would write the same report again."""
+    for stop in stopping.stop_signals_heard():
+        signal.signal(stop, signal.SIG_IGN)
+    say(f"stopped: the report was written whole into {inputs.display_name(out_dir)} before stopping; nothing is left "
+        f"to do")
+
+
+def _out_dir(runs, out):
+    """The folder the report is written into: -o (--out), else RUNS/report."""
+    return out if out is not None else runs / "report"
 
 
 UNFINISHED_SHOWN = 5  # runs named on the terminal, unfinished, left out, or in a warning; the files list every one
@@ -97,11 +122,15 @@ def _write(runs, out, reference):
     folder, or inside a run folder, is refused before RUNS is read
     (:func:`minitransfer.report_folder.other_kind`), as the library refuses it before writing, naming
     the option (the library names its parameter, `out_dir`); but RUNS/report where RUNS is a run
-    folder, which the library says holds no runs, and to give the folder that holds it."""
+    folder, which the library says holds no runs, and to give the folder that holds it. A stop that came
+    as the report's files replaced the earlier report's, once they did, is returned: the
+    :class:`minitransfer.report_folder.WrittenWhole` raised, which :func:`report` says."""
     if out is not None or rundir.enclosing_run_dir(runs) is None:  # a run folder's own: no runs to report, said so
-        report_folder.refuse_other_kind(out if out is not None else runs / "report", "-o (--out)")
+        report_folder.refuse_other_kind(_out_dir(runs, out), "-o (--out)")
     try:
         return reports.write_report(runs, out, reference)
+    except report_folder.WrittenWhole as stopped:  # the report whole: nothing to rerun (exit code 0)
+        return stopped
     except fileio.StorageError as error:
         if error.errno not in fileio.UNWRITABLE:
             raise
