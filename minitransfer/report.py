@@ -185,7 +185,9 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     ``reference`` that is not a table of the paper's runs,
     ``fileio.StorageError`` when a file cannot be written, and ``ConfigError`` naming an argument of
     the wrong kind (a folder that is no path, ``figures`` not True or False, a ``reference`` neither
-    "paper" nor an existing file), before anything is read.
+    "paper" nor an existing file), before anything is read. A stop (SIGINT, SIGTERM, SIGHUP) that comes while
+    the report replaces the earlier one is held until it is whole, then raised as
+    :class:`minitransfer.report_folder.WrittenWhole` (a ``KeyboardInterrupt``: nothing is left to do).
 
     Example: ``write_report("grid", reference="paper").findings``
     """
