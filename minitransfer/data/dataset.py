@@ -29,7 +29,7 @@ from minitransfer import fileio
 from . import integrity, lock, schema
 from .changed_since import check_class_table, check_meta_unchanged, folder_changed, still_checked
 from .image_reader import ImageReader
-from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files, identity
+from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files
 from .mistaken_paths import not_a_dataset, unfinished_import
 from .schema import REPREPARE, DatasetError, NotADataset, read_error
 from .shard_format import FORMAT_NAME, META_FILE, SCHEMA_VERSION, SUBSETS, image_offset, read_checked
@@ -316,12 +316,12 @@ def _settled_identity(path):
     """(device, inode, size, mtime_ns, ctime_ns) of the file at ``path``; None where it cannot be stat'ed or
     changed less than :data:`.integrity.UNSETTLED_NS` ago."""
     try:
-        status = os.stat(path)
+        key = integrity.stat_key(path)
     except OSError:
         return None
-    if status.st_ctime_ns > time.time_ns() - integrity.UNSETTLED_NS:
+    if key[4] > time.time_ns() - integrity.UNSETTLED_NS:  # its ctime
         return None
-    return (*identity(status), status.st_ctime_ns)
+    return key
 
 
 def _read_only(array):
