@@ -97,7 +97,7 @@ def folder_as_out(given, out):
     return ConfigError(f"{given} is a directory; name a weights file, e.g. {pathlib.Path(out) / 'net.h5'}")
 
 
-def resolve(config, checksums=True, read_base=None, dataset_gone=None):
+def resolve(config, checksums=True, read_base=None, dataset_gone=None, resumed=None):
     """Check ``config`` against the data and checkpoints and fill in every default; writes nothing
     (except building the built-in synthetic dataset on first use). Returns a :class:`Plan`; whether
     it resumes is decided under the run's lock by :func:`minitransfer.resume.resume_point`.
@@ -106,7 +106,8 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None):
     passes :func:`minitransfer.resume.read_base`, which lets a resumed run go on without it).
     ``dataset_gone(config)``: the record of a run resumed without `data` whose dataset folder is not
     there now, refused, or None (default: :func:`minitransfer.resume_options.dataset_gone`, which
-    reads the run's record; train passes what it read of it already)."""
+    reads the run's record; train passes what it read of it already). ``resumed``: (record, meta) of that
+    record as train read it (:func:`~minitransfer.resume_options.resumed_record`), or None: read where needed."""
     c = checked(config)
     unset = frozenset(field.name for field in dataclasses.fields(c) if getattr(c, field.name) is None)
     named = dataclasses.replace(c)  # `copy_from` and `data` as given; `c` holds them absolute, read and recorded
@@ -134,7 +135,7 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None):
         c.split = "random" if c.half is not None or given_split_seed is not None else "all"
     _check_split_seed(c.split or "random", given_split_seed, parent if not cross_dataset else None)
     _fill_split(c)
-    c.seed = _seed_of(c, parent)
+    c.seed = _seed_of(c, parent, resumed)
     task = _select_task(c, dataset)
     if task.too_few_classes:
         raise ConfigError(f"{_classes_trained(c)} of {named.data} holds {task.num_classes} class; a classifier needs "
@@ -249,7 +250,7 @@ def _fill_split(c):
         c.half = c.half or "A"
 
 
-def _seed_of(c, parent):
+def _seed_of(c, parent, resumed=None):
     """The training seed: the one given; else, for a copy, the one its own run recorded where it
     continues or reports that run (:func:`_recorded_seed`: one trained before this default, with
     seed 0, goes on unchanged), or :func:`minitransfer.train_config.derived_seed` of its base's
@@ -259,7 +260,7 @@ def _seed_of(c, parent):
         return c.seed
     if parent is None:
         return SEED_DEFAULT
-    recorded = _recorded_seed(c, parent)
+    recorded = _recorded_seed(c, parent, resumed)
     return recorded if recorded is not None else derived_seed(base_seed(parent), network_name(c, parent))
 
 
@@ -269,17 +270,19 @@ def base_seed(parent):
     return seed if type(seed) is int else 0
 
 
-def _recorded_seed(c, parent):
+def _recorded_seed(c, parent, resumed=None):
     """The seed recorded by the run ``c`` continues (`resume`), or would report or refuse to
     replace (its run folder's checkpoint, else its weights; a replaced one, `overwrite` without
     `resume`, has none), where it records one; else None. A base not there was read from that record
-    (:func:`minitransfer.resume.read_base`), which is not read again."""
+    (:func:`minitransfer.resume.read_base`), and ``resumed`` is that record as train read it (:func:`resolve`):
+    neither is read again."""
     if c.overwrite and c.resume is None:
         return None
     if parent.recorded_in is not None:
         seed = parent.recorded_in.meta["config"].get("seed")
     else:
-        found = resumed_record(dataclasses.replace(c, out=c.out or default_out(c, parent), resume=c.resume or "auto"))
+        found = resumed or resumed_record(dataclasses.replace(c, out=c.out or default_out(c, parent),
+                                                             resume=c.resume or "auto"))
         seed = found[1]["config"].get("seed") if found is not None else None
     return seed if type(seed) is int and 0 <= seed <= MAX_SEED else None
 

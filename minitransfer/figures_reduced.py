@@ -32,11 +32,14 @@ def figure_s1(Figure, results, reference=None):
     linear, logarithmic = figure.subplots(2, 1)
     reduced = select(results, "all", "reduced")
     bases = select(results, "all", "baseB")
+    by_count = _accuracy_by_per_class(reduced)  # worked out once: both panels and the labels of the images used
+    base_accuracies, base_words = [r.mean10_top1 for r in bases], _base_words(bases, reduced)
+    paper = _reference_means(reference) if reference else None
     for axes in (linear, logarithmic):
-        counts = spread_plot(axes, _accuracy_by_per_class(reduced), "reduced data", STYLE["reduced"], per="size")
-        _base_line(axes, [r.mean10_top1 for r in bases], _base_words(bases, reduced))
-        if reference:
-            _reference_s1(axes, reference)
+        counts = spread_plot(axes, by_count, "reduced data", STYLE["reduced"], per="size")
+        _base_line(axes, base_accuracies, base_words)
+        if paper:
+            _reference_s1(axes, *paper)
     # A count of images is whole: one count alone (--per-class 1) had ticks at 0.96 .. 1.04, 1 and 2 at 1.2, 1.4
     linear.xaxis.set_major_locator(MaxNLocator("auto", integer=True, min_n_ticks=1, steps=[1, 2, 2.5, 5, 10]))
     logarithmic.set_xscale("log")
@@ -56,7 +59,7 @@ def figure_s1(Figure, results, reference=None):
         say_if_empty(axes, no_accuracy(reduced, "no reduced-data runs (experiment --per-class 10,100)"))
     figure.suptitle("Figure S1: accuracy against training set size (all classes, reduced data):\n"
                     + means_drawn(counts, "size", "(dashed: the paper's runs, Table S1)" if reference else ""))
-    _images_used(figure, (linear, logarithmic), reduced)
+    _images_used(figure, (linear, logarithmic), reduced, by_count)
     return figure
 
 
@@ -82,16 +85,16 @@ def _used(result):
     return f"used {most:,}" if fewest == most else f"used {average:,.0f} on average ({fewest:,} to {most:,})"
 
 
-def _images_used(figure, panels, reduced):
-    """Beside the mean of each count of images asked for whose runs used fewer (:func:`_used`), what
+def _images_used(figure, panels, reduced, by_count):
+    """Beside the mean of each count of images asked for (``by_count``: :func:`_accuracy_by_per_class` of
+    ``reduced``) whose runs used fewer (:func:`_used`), what
     they used: --per-class 1000 on a dataset of 500 images a class is drawn at 1000, trained on 500.
     Each label hangs from its point by a leader, on the side of it towards the middle of its panel, or
     the nearest place inside the panel clear of the other labels, the points and the legend
     (:func:`_place`). Called once ``figure`` holds everything else: the labels are placed on its layout."""
-    labels = {}
-    for count, accuracies in _accuracy_by_per_class(reduced).items():
+    spreads, labels = {count: Spread.of(accuracies) for count, accuracies in by_count.items()}, {}
+    for count, spread in spreads.items():
         used = next((_used(r) for r in reduced if r.run.per_class == count and _used(r)), "")
-        spread = Spread.of(accuracies)
         if used and spread.count:
             labels[count] = spread.mean, f"{count:,} asked for:\n{used}"
     if not labels:
@@ -100,7 +103,7 @@ def _images_used(figure, panels, reduced):
 
     figure.draw_without_rendering()  # the panels' layout, limits and legends final, in pixels
     color, marker = STYLE["reduced"]["color"], MARKER * figure.dpi / 72
-    means = [(count, Spread.of(accuracies).mean) for count, accuracies in _accuracy_by_per_class(reduced).items()]
+    means = [(count, spread.mean) for count, spread in spreads.items()]
     for axes in panels:
         taken = [Bbox.from_bounds(x - marker, y - marker, 2 * marker, 2 * marker)
                  for x, y in axes.transData.transform(means)]
@@ -186,13 +189,18 @@ def _base_line(axes, accuracies, words):
         axes.axhspan(spread.mean - spread.std, spread.mean + spread.std, color="black", alpha=0.12)
 
 
-def _reference_s1(axes, reference):
-    """The paper's reduced-data runs (Table S1) and its all-classes base, dashed."""
+def _reference_means(reference):
+    """{training images per class: mean accuracy} of the paper's reduced-data runs (Table S1) and its
+    all-classes base's mean (NaN where it has none)."""
     means = {count: Spread.of(values).mean
              for count, values in _accuracy_by_per_class(select(reference, "all", "reduced")).items()}
+    return means, Spread.of([r.mean10_top1 for r in select(reference, "all", "baseB")]).mean
+
+
+def _reference_s1(axes, means, base):
+    """The paper's reduced-data runs (Table S1) and its all-classes base (:func:`_reference_means`), dashed."""
     if means:
         axes.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9, markersize=5,
                   label="reduced data (paper, Table S1)", **dict(STYLE["reduced"], markerfacecolor="none"))
-    base = Spread.of([r.mean10_top1 for r in select(reference, "all", "baseB")]).mean
     if not math.isnan(base):
         axes.axhline(base, color="grey", linestyle="--", linewidth=0.8, label=f"{FULL_DATA} (paper)")

@@ -125,7 +125,7 @@ def _trained(config, on_iteration, show_result):
     if finished is not None:
         return finished
     try:
-        plan = resolve(config, read_base=read_base, dataset_gone=lambda c: gone)
+        plan = resolve(config, read_base=read_base, dataset_gone=lambda c: gone, resumed=found)
     except DatasetError as error:
         raise finished_despite(config, error) from error
     plan.named.out = None if given_out is None else str(given_out)

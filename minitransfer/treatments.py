@@ -64,6 +64,8 @@ def treatment(folder, name, config, bases, records=None):
         _check_placed(path, folder, planned.name)
         if config is not None:
             _check_config(path, run, config)
+        if run.kind in CONTROLS and run.split != "all":  # in no figure or finding; from config.json: why_left_out's
+            raise control_on_a_half(run.kind, run.split, run.split_seed, run.target)
     elif config is None:
         raise UnreadableRun(treatment_unknown(folder))
     else:
@@ -74,7 +76,7 @@ def treatment(folder, name, config, bases, records=None):
         except (KeyError, ValueError, TypeError) as error:
             raise UnreadableRun(f"{folder / CONFIG_FILE}: not a configuration as train writes it "
                                 f"({type(error).__name__}: {error})") from None
-    _check_measured(run, recorded(folder, config or {}, "source", source_record, records))
+    check_source(run, recorded(folder, config or {}, "source", source_record, records))
     return run
 
 
@@ -82,19 +84,9 @@ def hand_trained_run(config, source, name=""):
     """The network a run trained by hand is, as :func:`treatment` reads it from its ``config`` (its
     config.json as a dict) and ``source``, train's record of its base ({} for a run that copies nothing):
     what train's opening line and ``info`` call it. Raises :class:`UnreadableRun` where report leaves it out."""
-    run = _from_source(name, config, lambda: source)
-    _check_measured(run, source)
-    return run
-
-
-def _check_measured(run, source):
-    """Raise :class:`MeasuredNowhere` for a ``run`` report measures nowhere (a control on a half), and
-    :class:`UnreadableRun` for one whose base train recorded (``source``) is not the one its treatment copies
-    from (:func:`check_source`)."""
-    # why_left_out refused such a run read from its config.json; one read from its treatment.json has no config
-    if run.kind in CONTROLS and run.split != "all":  # read as random or reduced, it was in no figure or finding
-        raise control_on_a_half(run.kind, run.split, run.split_seed, run.target)
+    run = _from_source(name, config, lambda: source)  # a control on a half refused there (why_left_out)
     check_source(run, source)
+    return run
 
 
 def treatment_unknown(folder):

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import report
+from minitransfer import report, treatments
 from minitransfer.cli import main
 from tests.test_report import write_run
 
@@ -73,3 +73,22 @@ def test_a_control_on_every_class_is_not_warned_of(synthetic_8, tmp_path):
                                      "-o", str(tmp_path / "random1.h5"), *FAST])
     assert done.exit_code == 0, done.output
     assert "leave this run out" not in done.output
+
+
+@pytest.mark.parametrize("config", [False, True], ids=["treatment-only", "with-config"])
+def test_controls_on_a_half_read_from_their_treatment_json_are_left_out_with_why(tmp_path, config):
+    """A grid's run folder holds a treatment.json, which the control on a half is read from, without a config.json
+    (why_left_out, which refuses one read from its config.json, never sees it) or with one."""
+    runs = tmp_path / "runs"
+    base = grid.Run("all/base", "base", "all", 0)
+    controls = [grid.Run("random0/random1B", "random-frozen", "random", 0, target="B", n=1),
+                grid.Run("natural/reduced5A", "reduced", "natural", 0, target="A", per_class=5)]
+    for run, settings in [(base, {"split": "all"}), (controls[0], {"half": "B", "random_frozen": 1}),
+                          (controls[1], {"split": "natural", "half": "A", "per_class": 5})]:
+        write_run(runs, run, 0.5, config={"data": DATA, "split": "random", "split_seed": 0, **settings} if config
+                  else None)
+    written = report.write_report(runs, tmp_path / "report", figures=False)
+    assert [r.run.name for r in written.results] == ["all/base"]
+    said = {text.split(":", 1)[0]: text for text in written.left_out}
+    for run in controls:
+        assert str(treatments.control_on_a_half(run.kind, run.split, run.split_seed, run.target)) in said[run.name]

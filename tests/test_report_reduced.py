@@ -158,3 +158,19 @@ def test_figure_s1_base_line_says_the_schedule_its_runs_recorded(tmp_path, itera
         (base,) = [line.get_label() for line in axes.lines if line.get_label().startswith("base:")]
         assert base == f"base: every training image, {words} (1 network)"
         assert "full schedule" not in base
+
+
+@pytest.mark.parametrize("reference", ["paper", None], ids=["paper", "own"])
+def test_figure_s1_works_out_each_set_of_accuracies_once(uneven_photos, tmp_path, monkeypatch, reference):
+    """The reduced-data runs' accuracies by count were worked out four times a figure (each panel, and twice
+    for the labels of the images used), the paper's and the base line's words twice: once each."""
+    Figure = pytest.importorskip("matplotlib.figure").Figure
+    results = collect(write_reduced_grid(tmp_path / "grid", uneven_photos, (3, 10)))[0]
+    calls = []
+    for name in ("_accuracy_by_per_class", "_base_words"):
+        real = getattr(figures_reduced, name)
+        monkeypatch.setattr(figures_reduced, name, lambda *args, real=real, name=name: calls.append(
+            (name, *(tuple(map(id, arg)) for arg in args))) or real(*args))
+    figure = figures_reduced.figure_s1(Figure, results, reference and read_reference(reference))
+    assert all(len(axes.texts) == 2 for axes in figure.axes)  # the labels of the images used drawn
+    assert len(calls) == len(set(calls)) == 2 + bool(reference), calls

@@ -29,7 +29,7 @@ from minitransfer import fileio
 from . import integrity, lock, schema
 from .changed_since import check_class_table, check_meta_unchanged, folder_changed, still_checked
 from .image_reader import ImageReader
-from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files, identity
+from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files
 from .mistaken_paths import not_a_dataset, unfinished_import
 from .schema import REPREPARE, DatasetError, NotADataset, read_error
 from .shard_format import FORMAT_NAME, META_FILE, SCHEMA_VERSION, SUBSETS, image_offset, read_checked
@@ -127,11 +127,9 @@ class Dataset:
 
     def _shard_labels(self, shard, again=False):
         path = self.path / shard["file"]
-        checked = self.verified.get(str(path))
-        still_checked(path, checked)
+        # the labels a split is made of come from the file checked, or none: held to it before and after the read
         labels = _once(path, ("labels", shard["count"]), lambda: _read_only(
-            read_checked(path, "labels", (shard["count"],), np.int32, "shard")), again)
-        still_checked(path, checked)  # the labels a split is made of come from the file checked, or none
+            read_checked(path, "labels", (shard["count"],), np.int32, "shard")), again, self.verified.get(str(path)))
         outside = np.flatnonzero((labels < 0) | (labels >= self.num_classes))
         if outside.size:
             raise DatasetError(
@@ -294,34 +292,42 @@ def open_dataset(path, subsets=SUBSETS):
     return dataset
 
 
-def _once(path, what, read, again=False):
+def _once(path, what, read, again=False, checked=None):
     """``read()`` of the file at ``path`` (``what`` it reads, e.g. ("labels", count)), or what it returned
     before in this process for the file as it is now, by its identity (device, inode, size, mtime_ns,
     ctime_ns): a write, a copy or a rename over a file changes its ctime, which no user-space call sets back
     (:mod:`.integrity` trusts it so across processes). A file changed less than
     :data:`.integrity.UNSETTLED_NS` ago (two writes in one clock tick may leave its times as they were), or
-    one changed while it was read, is read every time; ``again``: read, whatever was found before."""
-    key = _settled_identity(path)
+    one changed while it was read, is read every time; ``again``: read, whatever was found before.
+    ``checked``: the file's :attr:`Dataset.verified` entry, which it must still be before and after the read
+    (None: held to nothing). One stat before the read, one after."""
+    key = _settled_identity(path, checked)
     if key is not None and not again and (key, what) in _files_read:
         return _files_read[key, what]
     result = read()
-    if key is not None and _settled_identity(path) == key:
+    if key is None and checked is None:
+        return result  # nothing to hold the file to after the read
+    if _settled_identity(path, checked) == key and key is not None:
         if len(_files_read) >= FILES_READ_KEPT:
             _files_read.clear()
         _files_read[key, what] = result
     return result
 
 
-def _settled_identity(path):
-    """(device, inode, size, mtime_ns, ctime_ns) of the file at ``path``; None where it cannot be stat'ed or
-    changed less than :data:`.integrity.UNSETTLED_NS` ago."""
+def _settled_identity(path, checked=None):
+    """(device, inode, size, mtime_ns, ctime_ns) of the file at ``path`` (:func:`.integrity.stat_key`); None
+    where it cannot be stat'ed or changed less than :data:`.integrity.UNSETTLED_NS` ago. ``checked``: its
+    :attr:`Dataset.verified` entry, ``DatasetError`` where it is no longer that file (:func:`still_checked`)."""
     try:
-        status = os.stat(path)
+        key = integrity.stat_key(path)
     except OSError:
+        key = None
+    if checked is not None and (key is None or key[:4] != tuple(checked[:4])):
+        still_checked(path, checked)  # names what became of it: gone, unreadable, replaced or written to
+        return None  # the checked file again at a second look: known by nothing settled
+    if key is None or key[4] > time.time_ns() - integrity.UNSETTLED_NS:  # its ctime
         return None
-    if status.st_ctime_ns > time.time_ns() - integrity.UNSETTLED_NS:
-        return None
-    return (*identity(status), status.st_ctime_ns)
+    return key
 
 
 def _read_only(array):

@@ -130,14 +130,22 @@ def check_files(folder, files, remember=True):
 
 def _file_key(path, expected, what):
     try:
-        status = os.stat(path)
+        key = stat_key(path)
     except FileNotFoundError:
         raise CorruptFile(f"{path}: missing {what}: {GONE_SINCE_PREPARED}", path, f"missing {what}") from None
     except OSError as error:
         raise read_error(path, what, error) from error
-    if status.st_size == 0:
+    if key[2] == 0:  # its size
         raise CorruptFile(f"{path}: empty file (0 bytes) where meta.json expects the {what}", path, f"empty {what}")
-    return (*identity(status), status.st_ctime_ns, expected)
+    return (*key, expected)
+
+
+def stat_key(path):
+    """(device, inode, size, mtime_ns, ctime_ns) of the file at ``path``, one ``os.stat`` (its ``OSError``
+    raised): its :func:`identity` and change time, what a file found intact or read is known by until it
+    changes (see the module: its ctime moves with every write, copy or rename over it)."""
+    status = os.stat(path)
+    return (*identity(status), status.st_ctime_ns)
 
 
 def identity(status):
