@@ -114,11 +114,11 @@ UNBALANCED_CHANCE = " (the largest class's share)"  # how chance is said where i
 
 def bases_against_chance(results, facts=None):
     """(at chance, not judged) of the bases of ``results``, read in one pass. At chance: (base, chance,
-    validation images) of each no better than guessing, a mean-of-10-best top-1 within
+    validation images, unbalanced) of each no better than guessing, a mean-of-10-best top-1 within
     :data:`CHANCE_ERRORS` binomial standard errors, sqrt(p(1 - p)/N), of chance p on the N validation
     images of its half (:func:`validation_images`; :func:`chance_band`): the share of its largest class
     (:func:`_largest_class`), what always answering that class scores, 1/classes where they are balanced
-    or its dataset cannot tell; and whether that share is not 1/classes (the classes unbalanced). A grid trained too
+    or its dataset cannot tell; unbalanced: whether that share is not 1/classes. A grid trained too
     briefly, or with a learning rate too low or too high, learns nothing: its networks, all at chance,
     would be found "about as good as their base" or better, as a finding of features. Not judged:
     (base, why its dataset cannot tell) of each base with an accuracy whose validation images cannot be

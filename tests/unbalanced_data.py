@@ -9,8 +9,8 @@ SIZE = 14
 
 
 def build_unbalanced(out, train_counts, val_counts, seed=1):
-    """The dataset ``out`` of ``len(train_counts)`` synthetic classes (an even number), class i holding ``train_counts[i]``
-    training and ``val_counts[i]`` validation images; returns it opened."""
+    """The dataset ``out`` of ``len(train_counts)`` synthetic classes (an even number), class i holding
+    ``train_counts[i]`` training and ``val_counts[i]`` validation images; returns it opened."""
     classes = len(train_counts)
     subsets = {}
     for subset, counts in (("train", train_counts), ("val", val_counts)):
