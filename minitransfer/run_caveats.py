@@ -11,7 +11,8 @@ from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
 from minitransfer.models import get as get_preset
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
 from minitransfer.run_facts import (at_chance_kinds, bases_against_chance, binomial_se, cannot_be_told,
-                                    classes_matched_by, not_judged_remedy, not_judged_words, validation_sets)
+                                    classes_matched_by, not_judged_remedy, not_judged_words, unbalanced_remedy,
+                                    validation_sets)
 from minitransfer.run_logs import EVAL_COLUMNS, eval_csv_lines
 
 
@@ -131,12 +132,12 @@ def at_chance(results, shown=None, listed_in=None, facts=None):
         found.append(f"bases no better than chance ({len(nothing)}): {_listed(nothing, shown, listed_in)}; they "
                      f"learned nothing that their validation images can tell from guessing, so the networks measured "
                      f"against them tell nothing of features: train longer ({_advised('max_iter')}) or with another "
-                     f"learning rate ({_advised('base_lr')})")
+                     f"learning rate ({_advised('base_lr')}){unbalanced_remedy(nothing)}")
     if untold:
         found.append(f"bases {cannot_be_told(counts)} ({len(untold)}): {_listed(untold, shown, listed_in)}; so few "
                      f"images cannot tell a base that learned nothing from one that learned much, so the networks "
                      f"measured against them are not judged: score on more validation images (prepare folder "
-                     f"--val-fraction, more images per class)")
+                     f"--val-fraction, more images per class){unbalanced_remedy(untold)}")
     if not_judged:
         groups = not_judged_words(not_judged, lambda names: _listed(names, shown, listed_in))
         found.append(f"bases not judged against chance ({len(not_judged)}): {'; '.join(groups)}; their result.json "

@@ -109,13 +109,16 @@ CHANCE_ERRORS = 3  # within this many binomial standard errors of chance: no bet
 # still inside it. The demo's halves (10 classes of 500 images) have a band of 4.0 points, its runs
 # on every class (1,000 images of 20) 2.1, ImageNet's halves (25,000 images of 500) 0.1: none so wide.
 CHANCE_BAND = 0.10
+UNBALANCED_CHANCE = " (the largest class's share)"  # how chance is said where it is not 1/classes
 
 
 def bases_against_chance(results, facts=None):
     """(at chance, not judged) of the bases of ``results``, read in one pass. At chance: (base, chance,
-    validation images) of each no better than guessing, a mean-of-10-best top-1 within
-    :data:`CHANCE_ERRORS` binomial standard errors, sqrt(p(1 - p)/N), of chance p = 1/classes on the N
-    validation images of its half (:func:`validation_images`; :func:`chance_band`). A grid trained too
+    validation images, unbalanced) of each no better than guessing, a mean-of-10-best top-1 within
+    :data:`CHANCE_ERRORS` binomial standard errors, sqrt(p(1 - p)/N), of chance p on the N validation
+    images of its half (:func:`validation_images`; :func:`chance_band`): the share of its largest class
+    (:func:`_largest_class`), what always answering that class scores, 1/classes where they are balanced
+    or its dataset cannot tell; unbalanced: whether that share is not 1/classes. A grid trained too
     briefly, or with a learning rate too low or too high, learns nothing: its networks, all at chance,
     would be found "about as good as their base" or better, as a finding of features. Not judged:
     (base, why its dataset cannot tell) of each base with an accuracy whose validation images cannot be
@@ -135,10 +138,23 @@ def bases_against_chance(results, facts=None):
             if r.dataset:
                 not_judged.append((r, why))
         elif scored[1] >= splits.MIN_CLASSES and scored[0]:
-            images, chance = scored[0], 1 / scored[1]
+            images, largest = scored[0], _largest_class(r, scored, facts)
+            chance = 1 / scored[1] if largest is None else largest / images
             if r.mean10_top1 <= chance + chance_band(chance, images):
-                at_chance.append((r, chance, images))
+                at_chance.append((r, chance, images, largest is not None and largest * scored[1] != images))
     return at_chance, not_judged
+
+
+def _largest_class(result, scored, facts):
+    """The validation images of the largest class ``result`` was scored on (``scored``: its (validation
+    images, classes), :func:`_scored`), as its dataset tells (:func:`_dataset_scored`), where that tells
+    the same images and classes; None where it cannot tell (moved, prepared again), chance then 1/classes,
+    the largest class's share of a balanced set. Always answering the largest class scores its share, so
+    a base on a half of 100 images of one class and 1 of another scores 99.0% having learned nothing."""
+    per_class, _ = _dataset_scored(result, facts)
+    if per_class is None or (int(sum(per_class)), len(per_class)) != tuple(scored):
+        return None
+    return int(max(per_class))
 
 
 def not_judged_words(not_judged, named=", ".join):
@@ -186,16 +202,26 @@ def at_chance_kinds(found):
     first list): the bases whose band (:func:`chance_band`) is :data:`CHANCE_BAND` or narrower, at
     chance, and those scored on too few validation images to tell whether they learned anything, each as
     "name (accuracy, chance)", with its own count of images where the second were scored on several
-    ("cross/baseS (16.7%, chance 16.7%, 18 images)"); and the counts of validation images of the second,
-    ascending, which :func:`cannot_be_told` words."""
+    ("cross/baseS (16.7%, chance 16.7%, 18 images)"), chance said as the largest class's share where its
+    classes are unbalanced ("random0/baseA (99.0%, chance (the largest class's share) 99.0%)"); and the
+    counts of validation images of the second, ascending, which :func:`cannot_be_told` words."""
     nothing, untold = [], []
-    for r, chance, images in found:
-        named = (f"{r.run.name} ({r.mean10_top1:.1%}, chance {chance:.1%}", images)
+    for r, chance, images, unbalanced in found:
+        said = f"chance{UNBALANCED_CHANCE if unbalanced else ''} {chance:.1%}"
+        named = (f"{r.run.name} ({r.mean10_top1:.1%}, {said}", images)
         (untold if chance_band(chance, images) > CHANCE_BAND else nothing).append(named)
     counts = sorted({images for _, images in untold})
     several = len(counts) > 1
     return ([f"{name})" for name, _ in nothing],
             [f"{name}, {images} images)" if several else f"{name})" for name, images in untold], counts)
+
+
+def unbalanced_remedy(named):
+    """What to add to the remedy of the bases ``named`` (:func:`at_chance_kinds`) where some are judged
+    against their largest class's share: "", else the classes evened."""
+    if not any(UNBALANCED_CHANCE in name for name in named):
+        return ""
+    return ", and give the classes more even numbers of images (always answering the largest scores its share)"
 
 
 def cannot_be_told(counts):

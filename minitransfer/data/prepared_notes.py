@@ -8,6 +8,11 @@ from .held_out import PICKED_BEFORE_DECODING, is_held_out, share_note
 from .copies import COPY_OF_TRAINING
 from .splits import MIN_CLASSES
 
+# A class with more than this many times the images of another is noted: always answering it (learning
+# nothing) then scores well above 1/classes, and the report judges accuracy against its share
+# (minitransfer.run_facts.bases_against_chance). Twice: 2 to 1 in a half of 2 classes is chance 67%, not 50%.
+IMBALANCE = 2
+
 
 def summary(built, verified, said=""):
     """The line that reports the :class:`.dataset.Dataset` ``built``: its classes, images and size, after
@@ -76,6 +81,23 @@ def notes(built):
     yield from _without_validation([entry for entry in unseen if entry["wnid"] not in skipped_for],
                                    "held-out validation takes images only from classes of two or more; a val/ "
                                    "folder needs an image of each")
+    yield from _imbalance(built, counts)
+
+
+def _imbalance(built, val_counts):
+    """A note where the largest class holds more than :data:`IMBALANCE` times the images (training and
+    validation) of the smallest, naming both and the largest class's share of the validation images
+    (``val_counts``: of each class), what a network answering it alone scores on every class."""
+    counts = np.bincount(built.labels("train"), minlength=built.num_classes) + val_counts
+    largest, smallest = int(np.argmax(counts)), int(np.argmin(counts))
+    if counts[largest] > IMBALANCE * counts[smallest]:
+        top = int(np.argmax(val_counts))
+        yield (f"note: unbalanced classes: {built.classes[largest]['name']!r} has {counts[largest]} images, "
+               f"{built.classes[smallest]['name']!r} {counts[smallest]} (more than {IMBALANCE}x): a network that "
+               f"always answers a run's largest class scores its share of the validation images, learning nothing "
+               f"({built.classes[top]['name']!r}: {val_counts[top]} of {val_counts.sum()}, "
+               f"{val_counts[top] / val_counts.sum():.1%}, on every class), so report judges accuracy against that "
+               f"share (chance), not 1/classes")
 
 
 def _remedy(val_skipped):

@@ -1,5 +1,6 @@
 """What prepare says of a dataset, called from the library (data/prepared_notes.py)."""
 
+import numpy as np
 import pytest
 
 from click.testing import CliRunner
@@ -7,6 +8,7 @@ from click.testing import CliRunner
 from minitransfer.cli import main
 from minitransfer.data import dataset, prepared_notes
 from minitransfer.data.shard_format import SKIPPED_FILE
+from unbalanced_data import build_unbalanced
 
 
 def test_the_summary_names_the_classes_images_and_size(tiny_synthetic):
@@ -49,3 +51,36 @@ def test_a_validation_of_copies_only_is_told_to_add_new_images(tmp_path, image_b
     assert result.exit_code == 0, result.output
     assert (f"all 2 validation file(s) were skipped, listed with why in {tmp_path / 'out' / SKIPPED_FILE}: "
             f"{advice} and rerun the same command") in result.stderr.replace("\n", " ")
+
+
+@pytest.mark.parametrize("train_counts, val_counts", [((9, 1, 3, 4), (8, 1, 2, 2)), ((4, 2, 3, 3), (2, 1, 1, 1))],
+                         ids=["17-to-2", "6-to-3"])
+def test_unbalanced_classes_are_noted_beyond_the_threshold(tmp_path, train_counts, val_counts):
+    """A folder of 1,000 photos of one class and 2 of another: a network answering the first alone scored
+    97%, and prepare said nothing. Noted where the largest class holds more than IMBALANCE times the
+    images of the smallest (twice, exactly: not noted)."""
+    built = build_unbalanced(tmp_path / "S", train_counts, val_counts)
+    totals = [train + val for train, val in zip(train_counts, val_counts)]
+    largest, smallest = int(np.argmax(totals)), int(np.argmin(totals))
+    noted = [note for note in prepared_notes.notes(built) if "unbalanced" in note]
+    if totals[largest] <= prepared_notes.IMBALANCE * totals[smallest]:
+        assert noted == []
+        return
+    top = int(np.argmax(val_counts))
+    assert noted == [f"note: unbalanced classes: {built.classes[largest]['name']!r} has {totals[largest]} images, "
+                     f"{built.classes[smallest]['name']!r} {totals[smallest]} (more than "
+                     f"{prepared_notes.IMBALANCE}x): a network that always answers a run's largest class scores its "
+                     f"share of the validation images, learning nothing ({built.classes[top]['name']!r}: "
+                     f"{val_counts[top]} of {sum(val_counts)}, {val_counts[top] / sum(val_counts):.1%}, on every "
+                     f"class), so report judges accuracy against that share (chance), not 1/classes"]
+
+
+def test_prepare_folder_notes_a_class_of_few_photos(tmp_path, image_bytes, write_files):
+    files = {f"{name}/{number}.png": image_bytes((10 * number + 5, index * 90, 30), kind="PNG")
+             for index, (name, count) in enumerate((("big", 20), ("small", 2), ("mid", 6))) for number in range(count)}
+    root = write_files(tmp_path / "src", files)
+    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"),
+                                       "--size", "12", "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    assert "note: unbalanced classes: 'big' has 20 images, 'small' 2 (more than 2x)" in \
+        result.stderr.replace("\n", " "), result.stderr
