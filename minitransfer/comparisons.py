@@ -289,10 +289,10 @@ def relative_by_n(results, split="random", treatment="AnB", target=None, bases=N
     return {n: [value for r, value in relative if r.run.n == n] for n in sorted({r.run.n for r, _ in relative})}
 
 
-def measured_by_n(results, split="random", treatment="AnB", target=None, bases=None):
+def measured_by_n(results, split="random", treatment="AnB", bases=None):
     """{n: [network, ...]} of the networks :func:`relative_by_n` measures at n, in its order."""
     networks = {}
-    for r, _ in _relative(results, split, treatment, target, bases):
+    for r, _ in _relative(results, split, treatment, bases=bases):
         networks.setdefault(r.run.n, []).append(r)
     return networks
 

@@ -106,9 +106,6 @@ def within_dataset(results):
                    + _NEEDED)
 
 
-WITHIN_DATASET = within_dataset(())  # the finding of a study across datasets alone
-
-
 # How the findings name the networks of a split: a cross-dataset grid's transfers are SnT (layers of
 # the source dataset's base), its selffers TnT, both measured on the target dataset against baseT.
 _NAMES = {"random": {"AnB": "AnB", "BnB": "BnB", "both": "AnB and BnA", "where": "", "claim": "",

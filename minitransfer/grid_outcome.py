@@ -166,11 +166,11 @@ class GridOutcome:
         whose folder was deleted while they trained (their log with it) are a cause of their own. The runs
         and their causes in the report's order (:func:`minitransfer.run_labels.name_order`: a split's
         bases first, then its copies by n; random2 before random10)."""
-        groups = {}
+        groups, killed = {}, set(self.killed)
         for name in sorted(self.failed, key=name_order):  # as the report lists them, whichever ended first
             failure = self.failure(name)
             key = "deleted" if failure.deleted else "moved" if failure.moved else \
-                "killed" if failure.code < 0 else failure.code
+                "killed" if name in killed else failure.code
             groups.setdefault(key, []).append(name)
         return [worded(failure_cause(key, names, [self.failure(name) for name in names]))
                 for key, names in groups.items()]

@@ -41,12 +41,11 @@ def busy_refusal(line):
     return line is not None and line.startswith("error: ") and BUSY in line
 
 
-def is_finished(out, run, states=None):
+def is_finished(out, run):
     """Whether ``run`` is finished as report reads it: its weights file there and a result.json report reads
     (:func:`unreadable_result`). Before, an empty or truncated one was counted as finished: the grid skipped the
-    run, and its report left it out, with the transfers measured against it. ``states``: as for
-    :func:`unreadable_result`."""
-    return _files_there(out, run) and unreadable_result(out, run, states) is None
+    run, and its report left it out, with the transfers measured against it."""
+    return _files_there(out, run) and unreadable_result(out, run) is None
 
 
 def run_holder(out, run, recorded=False):

@@ -131,8 +131,9 @@ class Preset:
     defaults (iterations, batch, evaluation / checkpoint / log intervals) apply when a run does not
     set them; ``cpu_seconds_per_image`` (measured on two cores) warns before a run that would take
     days on the CPU; ``default_image_sizes`` (low, high) makes it the default preset for datasets whose
-    stored images are that large (None: never the default). Every range of n, list of preset names
-    and per-network default of the command line and the grid derives from here.
+    stored images are that large (None: never the default); ``description`` says what the network is in
+    --preset's help. Every range of n, list of preset names and per-network default of the command line
+    and the grid derives from here.
     """
 
     name: str

@@ -12,8 +12,9 @@ connected products are computed, on either backend.
 
 A net runs its layers grouped into stages (``minitransfer.stages``: a convolution with its ReLU,
 a fully connected layer with its ReLU and dropout, a pooling with its LRN), the same graph on both
-backends. ``Net.fused`` (set by :meth:`Net.to`; NumPy always computes the stages' values) runs the
-fused CUDA kernels: fewer launches, bit-identical results, UNVERIFIED ON A GPU and off by default.
+backends. ``Net.fused`` (set by :class:`minitransfer.step.TrainingStep`; NumPy always computes the
+stages' values) runs the fused CUDA kernels: fewer launches, bit-identical results, UNVERIFIED ON A
+GPU and off by default.
 """
 
 import numbers
@@ -118,14 +119,11 @@ class Net:
             if layer.name in names:
                 layer.initialize(np.random.default_rng([int(seed), index]))
 
-    def to(self, device, precision=None, fused=None):
+    def to(self, device, precision=None):
         """Move every parameter and momentum buffer to ``device`` ("cpu" or "cuda") and, when given,
-        set :attr:`precision` (checked) and :attr:`fused`; returns self:
-        ``net.to("cuda", precision="tf32x3")``."""
+        set :attr:`precision` (checked); returns self: ``net.to("cuda", precision="tf32x3")``."""
         if precision is not None:
             self.precision = precisions.check(f"net {self.preset}", precision, np.float32)
-        if fused is not None:
-            self.fused = bool(fused)
         for param in self.params:
             param.to(device)
         return self

@@ -13,9 +13,9 @@ given the device's step scalars (a training step's lean path), one launch of
 ``sgd.update_all`` updates every parameter, reading the learning rate from device memory.
 
 The paper trains for 450,000 iterations and divides the rate by 10 every 100,000. A shorter run
-keeps the same shape: :func:`scaled_stepsize` scales the step proportionally to ``max_iter``. Its
-reduced-data runs (supplement B) used another solver: base_lr 0.0125, a step every 64,000 of
-200,000 iterations (:data:`REDUCED`), scaled the same way.
+keeps the same shape: :meth:`Schedule.scaled` of :data:`PAPER` scales the step proportionally to
+``max_iter``. Its reduced-data runs (supplement B) used another solver: base_lr 0.0125, a step every
+64,000 of 200,000 iterations (:data:`REDUCED`), scaled the same way.
 """
 
 import dataclasses
@@ -86,11 +86,6 @@ class Solver:
 
 
 CAFFE = Solver()  # the paper's solver, every default: what a run's momentum and decay default to
-
-
-def scaled_stepsize(max_iter):
-    """The paper's stepsize scaled to a run of ``max_iter`` iterations: round(100000·max_iter/450000), >= 1."""
-    return PAPER.scaled(max_iter)
 
 
 def learning_rate(solver, iteration):

@@ -96,29 +96,29 @@ _BASE_LACKING = {MISSING: "not among the runs",
                  UNMEASURED: "no accuracy, no evaluation made"}
 
 
-def table1_without_own_base(results, rows, ranges=TABLE_1_RANGES, bases=None):
-    """Why Table 1's own-base column (``rows``, :func:`table1` of ``results`` over ``ranges``) shows –
+def table1_without_own_base(results, rows, bases=None):
+    """Why Table 1's own-base column (``rows``, :func:`table1` of ``results``) shows –
     at a range of layers with AnB+ runs, when the table measures some boost (else
     :func:`table1_unmeasured` says why): the base of the AnB+ there, of their own target, is not among
     the runs, not in their folder while others hold one, or has no accuracy
     (:func:`minitransfer.missing_bases.base_without_accuracy`, as results.md says it); those bases named
     (the first few), as results.md names each run measured against them. "" otherwise. ``bases``:
     the :class:`minitransfer.comparisons.Bases` of ``results``."""
-    spans, lacking = _own_bases_lacking(results, rows, ranges, bases, throughout=True)
+    spans, lacking = _own_bases_lacking(results, rows, bases, throughout=True)
     if not spans:
         return ""
     return (f'The column "{OWN_COLUMN}" shows – {_where(spans, rows)}: no base of the AnB+ runs\' own target has an '
             f"accuracy ({_lacking_words(lacking)}){_NAMED_ELSEWHERE}")
 
 
-def table1_own_base_partial(results, rows, ranges=TABLE_1_RANGES, bases=None):
-    """Which AnB+ Table 1's own-base column (``rows``, :func:`table1` of ``results`` over ``ranges``)
+def table1_own_base_partial(results, rows, bases=None):
+    """Which AnB+ Table 1's own-base column (``rows``, :func:`table1` of ``results``)
     leaves out where it shows a boost: those whose own target's base is not among the runs, not in
     their folder while others hold one, or has no accuracy, by split seed, their bases named
     (:func:`minitransfer.missing_bases.base_without_accuracy`); the column averaged the others
     silently, while the pooled and BnB+ columns average every AnB+. "" where it leaves none out.
     ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results``."""
-    spans, lacking = _own_bases_lacking(results, rows, ranges, bases, throughout=False)
+    spans, lacking = _own_bases_lacking(results, rows, bases, throughout=False)
     if not spans:
         return ""
     seeds = {r.run.split_seed for names in lacking.values() for r in names.values()}
@@ -130,16 +130,16 @@ def table1_own_base_partial(results, rows, ranges=TABLE_1_RANGES, bases=None):
 _NAMED_ELSEWHERE = "; results.md and findings.md name the runs left out of it."
 
 
-def _own_bases_lacking(results, rows, ranges, bases, throughout):
+def _own_bases_lacking(results, rows, bases, throughout):
     """(the layers of the rows, {why: {base name: an AnB+ measured against it}}) of the rows of Table 1
-    (``rows`` over ``ranges``) with evaluated AnB+ runs whose own base has no accuracy: where the
+    (``rows``, over :data:`TABLE_1_RANGES`) with evaluated AnB+ runs whose own base has no accuracy: where the
     own-base column shows – (``throughout``: every one of those AnB+ lacks it), or a boost (some do);
     nothing where the table measures no boost."""
     spans, lacking = [], {why: {} for why in _BASE_LACKING}
     if not table1_measured(rows):
         return spans, lacking
     bases = built_bases(results, bases)
-    for row, (first, last) in zip(rows, ranges):
+    for row, (first, last) in zip(rows, TABLE_1_RANGES):
         if not row["layers_with_runs"] or math.isnan(row["boost_over_own_base"]) != throughout:
             continue
         tuned = [r for r in select(results, "random", "AnB+") if first <= r.run.n <= last
@@ -162,15 +162,15 @@ def _lacking_words(lacking):
     return "; ".join(f"{_some_names(names)}: {_BASE_LACKING[kind]}" for kind, names in lacking.items() if names)
 
 
-def table1_unevaluated(results, rows, ranges=TABLE_1_RANGES):
-    """Why a row of Table 1 (``rows``, :func:`table1` of ``results`` over ``ranges``) shows – in every
+def table1_unevaluated(results, rows):
+    """Why a row of Table 1 (``rows``, :func:`table1` of ``results``) shows – in every
     column while it has AnB+ runs, when the table measures some boost elsewhere (else
     :func:`table1_unmeasured` says why): none of its AnB+ made an evaluation, those named (the
     first few) in the words of an own base without one (:data:`_BASE_LACKING`). "" otherwise."""
     if not table1_measured(rows):
         return ""
     spans, names = [], set()
-    for row, (first, last) in zip(rows, ranges):
+    for row, (first, last) in zip(rows, TABLE_1_RANGES):
         tuned = [r for r in select(results, "random", "AnB+") if first <= r.run.n <= last]
         if tuned and all(math.isnan(r.mean10_top1) for r in tuned):
             spans.append(row["layers"])
@@ -204,14 +204,14 @@ def _random_tuned_transfer(run):
             and not any(map(_NATURAL_FOLDER.fullmatch, parts)))
 
 
-def table1_at_chance(results, facts=None, ranges=TABLE_1_RANGES, bases=None):
+def table1_at_chance(results, facts=None, bases=None):
     """The line under Table 1 naming the random-split bases no better than chance, or that cannot be judged
     against it (:func:`minitransfer.run_facts.bases_against_chance`), that the table compares with
     (:func:`_tabled_bases`), or "" where there are none: findings.md does not judge the claims of networks
     that copy from or are measured against them, and the table showed their boosts without a word.
     ``facts``: the datasets already read; ``bases``: the :class:`minitransfer.comparisons.Bases` of
     ``results``."""
-    tabled = _tabled_bases(results, ranges, built_bases(results, bases))
+    tabled = _tabled_bases(results, built_bases(results, bases))
     at_chance, not_judged = ([found for found in kind if found[0].run.name in tabled]
                              for kind in bases_against_chance(results, facts))
     nothing, untold, counts = at_chance_kinds(at_chance)
@@ -230,12 +230,12 @@ def table1_at_chance(results, facts=None, ranges=TABLE_1_RANGES, bases=None):
             f"{'; and '.join(said)} (findings.md does not judge them; its runs to read with care list every base).")
 
 
-def _tabled_bases(results, ranges, bases):
+def _tabled_bases(results, bases):
     """The names of the bases Table 1 (:func:`table1`) compares with: of the AnB+ it tables (their
     own, and those they copied from), of the BnB+ it compares those with (their parents), and,
     where it pools them, every random split's."""
     tuned = [r for r in select(results, "random", "AnB+")
-             if not math.isnan(r.mean10_top1) and any(first <= r.run.n <= last for first, last in ranges)]
+             if not math.isnan(r.mean10_top1) and any(first <= r.run.n <= last for first, last in TABLE_1_RANGES)]
     selffers = [r for r in select(results, "random", "BnB+")
                 if not math.isnan(r.mean10_top1) and r.run.n in {t.run.n for t in tuned}]
     pooled = select(results, "random", "baseB") if interchangeable_halves(results, bases) else []
@@ -251,7 +251,7 @@ def table1_schedules(results, rows):
     return other_schedules(select(results, "random")) if table1_measured(rows) else []
 
 
-def table1_unpaired(results, ranges=TABLE_1_RANGES, columns=None, bases=None):
+def table1_unpaired(results, columns=None, bases=None):
     """A line for each pooled column of Table 1 (:func:`table1`) that compares AnB+ at some n with
     controls of other random split seeds: a grid partly trained (AnB+ finished on easy splits, BnB+
     on hard ones) shows a boost no split has. The numbers stay the paper's definition; the line
@@ -261,7 +261,7 @@ def table1_unpaired(results, ranges=TABLE_1_RANGES, columns=None, bases=None):
     :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None)."""
     pooled_column, selffer_column, own_column = columns or (POOLED_COLUMN, SELFFER_COLUMN, OWN_COLUMN)
     tuned, selffer, base_seeds = (_seeds_by_n(results, treatment) for treatment in ("AnB+", "BnB+", "baseB"))
-    shown = [n for n in tuned if any(first <= n <= last for first, last in ranges)]
+    shown = [n for n in tuned if any(first <= n <= last for first, last in TABLE_1_RANGES)]
     controls = [(selffer_column, "BnB+", selffer)]
     if interchangeable_halves(results, bases):
         every_base = set().union(*base_seeds.values())

@@ -128,11 +128,6 @@ class TrainingStep:
                 raise
             raise self._out_of_memory(x) from error  # a buffer, or the graph's instantiation
 
-    @property
-    def workspace_bytes(self):
-        """Bytes of the lean path's workspace (0 before its first step, or on the plain path)."""
-        return 0 if self._workspace is None else self._workspace.nbytes
-
     def _reference(self, x, labels, iteration, marks=None):
         net, mark = self.net, marks or (lambda phase: None)
         self.update_begun = False

@@ -18,7 +18,7 @@ def test_step_schedule_matches_caffe_policy():
 @pytest.mark.parametrize("max_iter, stepsize", [(450_000, 100_000), (300, 67), (45, 10), (1, 1), (900_000, 200_000)],
                          ids=lambda v: str(v))
 def test_scaled_stepsize_keeps_the_papers_proportions(max_iter, stepsize):
-    assert optim.scaled_stepsize(max_iter) == stepsize
+    assert optim.PAPER.scaled(max_iter) == stepsize
 
 
 @pytest.mark.parametrize("field, value", [("base_lr", 0.0), ("momentum", 1.0), ("weight_decay", -1.0),

@@ -24,7 +24,7 @@ def trained(micro_data, tmp_path):
          "--batch-size 8"),  # the preset's defaults: what changed, not what follows; the values that go on
 ], ids=["max-iter", "stepsize-given-too", "defaults"])
 def test_a_refused_resumption_lists_the_options_not_what_follows_from_them(micro_data, trained, given, listed):
-    assert optim.scaled_stepsize(8) != 1  # what the refusal listed besides --max-iter
+    assert optim.PAPER.scaled(8) != 1  # what the refusal listed besides --max-iter
     result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(trained), "--resume", "auto",
                                        "--preset", "micro", "--device", "cpu", "--quiet", *given])
     assert result.exit_code == 2, result.output

@@ -117,12 +117,12 @@ def test_the_lean_step_allocates_nothing_after_its_first(emulated, monkeypatch):
     data = batches(3)
     step = TrainingStep(make_net(device="cuda"), SOLVER, seed=5, fused=True)
     train(step, data[:1], gpu)
-    workspace, size = step._workspace, step.workspace_bytes
+    workspace, size = step._workspace, step._workspace.nbytes
     assert size > 0 and workspace.sealed
     pool = gpu.get_default_memory_pool()
     monkeypatch.setattr(pool, "malloc", lambda nbytes: pytest.fail(f"allocated {nbytes} bytes inside a step"))
     train(step, data[1:], gpu, start=1)
-    assert step._workspace is workspace and step.workspace_bytes == size
+    assert step._workspace is workspace and workspace.nbytes == size
 
 
 def test_a_new_batch_size_or_precision_rebuilds_the_workspace_and_the_graph(gpu):

@@ -93,7 +93,7 @@ class Builder:
 
     def _built_shard(self, path, kept, decoder, items, labels, extras, subset, first_index, plan, why=None):
         """The table entry of the shard at ``path`` built from ``items``: written, or where the shard is
-        ``kept`` (the entry of an intact one, :func:`_finished_shard`, with --overwrite) and holds what they
+        ``kept`` (the entry of an intact one, :func:`_judged_shard`'s, with --overwrite) and holds what they
         decode to now, that entry. ``why``: why the shard there was not kept (:func:`_judged_shard`; None
         where there is none, or it is ``kept``); a shard written over one that was there is recorded in
         ``rebuilt`` with why (what ``prepare`` says of a rerun: "train-00002.h5 rebuilt: ...")."""
@@ -157,12 +157,6 @@ def _text_in_global_heap(handle, names):
                                                          and kind.is_variable_str()):
                 return True
     return False
-
-
-def _finished_shard(path, plan, first_index, size, planned, extra_names, recorded_sha256=None):
-    """The table entry of an existing, intact shard built from ``plan`` (None when it must be (re)built):
-    :func:`_judged_shard`'s."""
-    return _judged_shard(path, plan, first_index, size, planned, extra_names, recorded_sha256)[0]
 
 
 def _judged_shard(path, plan, first_index, size, planned, extra_names, recorded_sha256=None):
@@ -259,7 +253,7 @@ def _decoded_shard(decoded, items, labels, extras, subset, wnids):
 
 
 def _same_content(entry, built):
-    """Whether the intact shard of table ``entry`` (:func:`_finished_shard`) holds the arrays, skipped
+    """Whether the intact shard of table ``entry`` (:func:`_judged_shard`'s) holds the arrays, skipped
     files and notes of ``built`` (:func:`_decoded_shard`): written again, it would be the same."""
     return (built["images"] is not None and entry["skipped"] == built["skipped"] and entry["notes"] == built["notes"]
             and entry["content_sha256"] == content_sha256(built["images"], built["labels"], built["extras"]))

@@ -91,7 +91,6 @@ BUILTIN_PARAMETERS = {"classes": 20, "train_per_class": 45, "val_per_class": 50,
 
 COLOURS = {"red": (0.92, 0.12, 0.10), "green": (0.10, 0.72, 0.15), "blue": (0.15, 0.30, 0.95),
            "yellow": (0.95, 0.85, 0.10)}
-FAMILY_SHAPES = {wordnet.MAN_MADE: ("bar", "plus"), wordnet.NATURAL: ("disc", "ring")}
 # Background tint added per family (RGB, in 0..1 units).
 FAMILY_TINT = {wordnet.MAN_MADE: (-0.16, -0.06, 0.20), wordnet.NATURAL: (0.12, 0.12, -0.20)}
 # The classes, in index order: man-made (even index) and natural (odd) alternate. Each is a pair of

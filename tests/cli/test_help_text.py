@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import demo as demos
+from minitransfer import demo as demos, models
 from minitransfer.cli import _errors, main
 
 DOCUMENTED_CODES = {0, _errors.EXIT_ERROR, _errors.EXIT_USAGE, _errors.EXIT_BAD_DATA, _errors.EXIT_IO,
@@ -86,6 +86,15 @@ def test_the_preset_default_names_copy_from_only_on_the_command_that_has_it(path
     presets = [parameter.help for parameter in command.params if parameter.name == "preset"]
     assert all(("--copy-from" in text) == copies for text in presets), presets
     assert copies or not any("--copy-from" in text for text in _texts(command)), _texts(command)
+
+
+@pytest.mark.parametrize("path", [("train",), ("experiment",)], ids="-".join)
+def test_the_preset_help_says_what_each_network_is(path):
+    """--preset's help named the presets only (and the image sizes each is the default for): a researcher
+    choosing one was not told that caffenet is the paper's network and micro a tiny one for the built-in set."""
+    [text] = [parameter.help for parameter in COMMANDS[path].params if parameter.name == "preset"]
+    for name in ("caffenet", "mini", "micro"):
+        assert f"{name}: {models.PRESETS[name].description}" in text, text
 
 
 def _exit_codes(text):

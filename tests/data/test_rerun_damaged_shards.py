@@ -170,8 +170,8 @@ def test_a_shard_of_another_plan_is_rebuilt_without_being_read_in_full(copy, mon
         plan, first_index = hdf5_files.plain_attribute(handle.attrs["plan"]), int(handle.attrs["first_index"])
     hashed, sha256_file = [], fileio.sha256_file
     monkeypatch.setattr(fileio, "sha256_file", lambda name: hashed.append(name) or sha256_file(name))
-    kept = shard_builder._finished_shard(path, plan, first_index, 16, 30, [], recorded["sha256"])
+    kept = shard_builder._judged_shard(path, plan, first_index, 16, 30, [], recorded["sha256"])[0]
     assert kept is not None and kept["sha256"] == recorded["sha256"] and hashed == [path]
     hashed.clear()
-    assert shard_builder._finished_shard(path, "other plan", first_index, 16, 30, [], recorded["sha256"]) is None
+    assert shard_builder._judged_shard(path, "other plan", first_index, 16, 30, [], recorded["sha256"])[0] is None
     assert hashed == []

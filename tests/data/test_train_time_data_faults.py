@@ -255,7 +255,7 @@ for position in map(int, sys.argv[5:]):
             shard_format.image_offset(damaged, (3, 4, 4, 3))
             shard_format.read_checked(damaged, "labels", (3,), np.int32)
             shard_format.read_checked(damaged, "sum", (4, 4, 3), np.float64)
-        elif shard_builder._finished_shard(damaged, "plan-digest", 0, 4, 3, [], recorded) is not None:
+        elif shard_builder._judged_shard(damaged, "plan-digest", 0, 4, 3, [], recorded)[0] is not None:
             print("reused", position)
     except dataset.DatasetError:
         pass
@@ -332,4 +332,4 @@ def test_an_intact_dataset_with_variable_length_text_is_reused_by_a_rerun(tmp_pa
     before = tree_state(out)
     synthetic.build_synthetic(out, **options)
     assert tree_state(out) == before
-    assert shard_builder._finished_shard(out / "train-00000.h5", "other plan", 0, 8, 10, []) is None
+    assert shard_builder._judged_shard(out / "train-00000.h5", "other plan", 0, 8, 10, [])[0] is None
