@@ -97,6 +97,20 @@ def folder_as_out(given, out):
     return ConfigError(f"{given} is a directory; name a weights file, e.g. {pathlib.Path(out) / 'net.h5'}")
 
 
+class TooFewClasses(ConfigError):
+    """A half of too few classes to train (a random split of 2 or 3 classes, a family of one): ``refusal`` says
+    so, ``remedy`` what gives it more (:func:`minitransfer.data.splits.too_few_classes_remedy`); the message
+    ends with train's way to train every class instead, :meth:`worded` with another caller's (experiment, which
+    always plans a split, names train's command)."""
+
+    def __init__(self, refusal, remedy):
+        self.refusal, self.remedy = refusal, remedy
+        super().__init__(self.worded("use `split='all'`"))
+
+    def worded(self, every_class):
+        return f"{self.refusal} ({self.remedy}, or {every_class})"
+
+
 def resolve(config, checksums=True, read_base=None, dataset_gone=None):
     """Check ``config`` against the data and checkpoints and fill in every default; writes nothing
     (except building the built-in synthetic dataset on first use). Returns a :class:`Plan`; whether
@@ -137,12 +151,12 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None):
     c.seed = _seed_of(c, parent)
     task = _select_task(c, dataset)
     if task.too_few_classes:
-        raise ConfigError(f"{_classes_trained(c)} of {named.data} holds {task.num_classes} class; a classifier needs "
-                          f"at least {splits.MIN_CLASSES} to tell apart ({dataset.num_classes} in the dataset: use "
-                          f"`split='all'`, or more classes)")
+        raise TooFewClasses(f"{_classes_trained(c)} of {named.data} holds {task.num_classes} class; a classifier "
+                            f"needs at least {splits.MIN_CLASSES} to tell apart",
+                            splits.too_few_classes_remedy(dataset, task))
     if task.without_validation:
         raise DataMismatch(f"{named.data} has no validation images of this run's classes, so nothing would "
-                           f"measure it; {splits.REIMPORT_WITH_VALIDATION}")
+                           f"measure it; {splits.without_validation_remedy(dataset, task)}")
     preset = _choose_preset(c, parent, dataset, task, named)
     _fill_schedule(c, preset)
     solver = _solver_of(c)
