@@ -31,8 +31,8 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import models, optim
 from minitransfer.class_tables import check_classes_exist, class_table, same_dataset
-from minitransfer.config_checks import (MAX_SEED, ConfigError, DataMismatch, check_combinations, check_fields,
-                                        n_out_of_range, resolve_device, weight_layers_counted)
+from minitransfer.config_checks import (MAX_SEED, ConfigError, DataMismatch, TooFewClasses, check_combinations,
+                                        check_fields, n_out_of_range, resolve_device, weight_layers_counted)
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
 from minitransfer.data.mistaken_paths import GIVE_A_DATASET
@@ -138,12 +138,12 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None, resumed=N
     c.seed = _seed_of(c, parent, resumed)
     task = _select_task(c, dataset)
     if task.too_few_classes:
-        raise ConfigError(f"{_classes_trained(c)} of {named.data} holds {task.num_classes} class; a classifier needs "
-                          f"at least {splits.MIN_CLASSES} to tell apart ({dataset.num_classes} in the dataset: use "
-                          f"`split='all'`, or more classes)")
+        raise TooFewClasses(f"{_classes_trained(c)} of {named.data} holds {task.num_classes} class; a classifier "
+                            f"needs at least {splits.MIN_CLASSES} to tell apart",
+                            splits.too_few_classes_remedy(dataset, task))
     if task.without_validation:
         raise DataMismatch(f"{named.data} has no validation images of this run's classes, so nothing would "
-                           f"measure it; {splits.REIMPORT_WITH_VALIDATION}")
+                           f"measure it; {splits.without_validation_remedy(dataset, task)}")
     preset = _choose_preset(c, parent, dataset, task, named)
     _fill_schedule(c, preset)
     solver = _solver_of(c)

@@ -37,6 +37,20 @@ class DataMismatch(MinitransferError, ValueError):
     """The dataset does not fit the checkpoint: other classes, other image size (exit code 65)."""
 
 
+class TooFewClasses(ConfigError):
+    """A half of too few classes to train (a random split of 2 or 3 classes, a family of one): ``refusal`` says
+    so, ``remedy`` what gives it more (:func:`minitransfer.data.splits.too_few_classes_remedy`); the message
+    ends with train's way to train every class instead, :meth:`worded` with another caller's (experiment, which
+    always plans a split, names train's command)."""
+
+    def __init__(self, refusal, remedy):
+        self.refusal, self.remedy = refusal, remedy
+        super().__init__(self.worded("use `split='all'`"))
+
+    def worded(self, every_class):
+        return f"{self.refusal} ({self.remedy}, or {every_class})"
+
+
 def check_fields(c):
     """Every field on its own (their combinations: :func:`check_combinations`); NumPy scalars (a
     notebook's seed or swept rate) become the Python numbers the run's JSON files record."""

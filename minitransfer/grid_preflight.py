@@ -24,6 +24,9 @@ from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_plan_file import read_plan
 
+# What a refusal of a half of too few classes advises instead of train's `split='all'` (TooFewClasses.worded)
+EVERY_CLASS_BY_TRAIN = ("train every class with `minitransfer train --split all` (with --random-frozen N or "
+                        "--per-class N for the controls)")
 _shared = contextvars.ContextVar("shared_plans", default=None)  # plans_shared's plans, by _shared_key
 _named = contextvars.ContextVar("paths_named", default={})  # paths_named's spellings, by absolute path
 
@@ -219,6 +222,8 @@ def resolved_plan(run, out, options):
     try:
         given = {"data": named(fields["data"])} if "data" in fields else {}  # the same folder, from the same cwd:
         plan = config.resolve(config.TrainConfig(**{**fields, **given}), checksums=False)  # refusals name it as given
+    except config.TooFewClasses as error:  # `split='all'` is no option of experiment's: train's command trains so
+        raise config.ConfigError(f"run {run.name}: {error.worded(EVERY_CLASS_BY_TRAIN)}") from None
     except (config.ConfigError, config.DataMismatch) as error:
         raise type(error)(f"run {run.name}: {error}") from None
     if shared is not None and key is not None:

@@ -12,7 +12,7 @@ import pytest
 
 import minitransfer
 from minitransfer import checkpoint as checkpoints
-from minitransfer import errors, fileio, preflight_memory, run_lock
+from minitransfer import errors, fileio, preflight_memory, report_folder, run_lock
 from minitransfer import train as training
 from minitransfer.data import loader_workers
 from minitransfer.grid_outcome import GridInterrupted
@@ -22,6 +22,7 @@ NOT_ERRORS = {
     training.Interrupted,  # a stop, not an error: a KeyboardInterrupt, which `except Exception` must not swallow
     loader_workers.StopRequested,  # internal: a stop heard while a batch is awaited, raised as Interrupted by train
     GridInterrupted,  # a grid's stop: a KeyboardInterrupt as Interrupted is, carrying the grid's outcome
+    report_folder.WrittenWhole,  # a stop held until the report was whole: a KeyboardInterrupt, nothing left to do
 }
 
 FAST = {"batch_size": 8, "max_iter": 6, "eval_every": 3, "quiet": True, "device": "cpu"}

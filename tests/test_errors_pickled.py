@@ -11,7 +11,7 @@ import pickle
 
 import pytest
 
-from minitransfer import fileio, grid_folder, lock_holder, resume, run_destination, run_lock
+from minitransfer import config_checks, fileio, grid_folder, lock_holder, resume, run_destination, run_lock
 from minitransfer.data import build, import_writes, integrity, lock
 from minitransfer.errors import MinitransferError
 from minitransfer.run_outcome import OutOfMemoryMidRun
@@ -36,6 +36,7 @@ def _as_raised(kind, tmp_path):
         OutOfMemoryMidRun: lambda: kind("out of memory", "net.run/checkpoint.h5", 3),
         MeasuredNowhere: lambda: kind("A3B_random", "a control on a half", "train A3B"),
         resume.PathMissing: lambda: kind("copy_from", "nope.h5"),
+        config_checks.TooFewClasses: lambda: kind("half A of data holds 1 class", "give it more classes"),
     }
     if kind in made_so:
         return made_so[kind]()

@@ -88,9 +88,9 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
         if side.too_few_classes:  # a dataset of 1 or 3 classes: shown, but no network can be trained on it
             say(f"note: {which} holds {side.num_classes} class{'' if side.num_classes == 1 else 'es'}; train refuses "
                 f"it (a classifier needs at least {split_lib.MIN_CLASSES} to tell apart)")
-        if side.without_validation:  # a dataset prepared without any: shown, but no run of it can be measured
+        if side.without_validation:  # shown, but no run of it can be measured
             say(f"note: {which} holds no validation images; train refuses it (nothing would measure it): "
-                f"{split_lib.REIMPORT_WITH_VALIDATION}")
+                f"{option_text(split_lib.without_validation_remedy(data, side))}")
     # the natural split's halves by family (A = natural, B = man-made); the text's title line names them too
     families = dict(zip(split_lib.HALVES, split_lib.half_families(data, is_a))) if kind == "natural" else {}
     report = [

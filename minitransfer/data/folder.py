@@ -121,6 +121,7 @@ __all__ = ["import_folder", "read_families", "check_two_classes", "dangling_link
 
 FILE_NAME = re.compile(r".+\.[A-Za-z0-9]{1,4}")  # README.md, photo.jpeg; not "St. Bernard", "n.d."
 NO_TRAINING_IMAGE = "no decodable training image"  # why a class is left out (meta.json excluded_classes)
+NO_FILES = "no files"  # why an empty class folder is left out (one with validation files: _name_validation_left_out)
 
 
 def import_folder(source, out, *, val_fraction=None, seed=0, families=None, family_a=None, is_a=None, size=256,
@@ -165,7 +166,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     for number, (name, folder) in enumerate(class_names(folders, recorded).items(), start=1):
         files[name] = files_below(folder, out, walked, hidden)
         listed(number, len(folders))
-    excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
+    excluded = [{"name": name, "reason": NO_FILES} for name, found in files.items() if not found]
     for link, reason in dangling_links(train_root):
         if FILE_NAME.fullmatch(link.name):  # README.md: a file lying beside the classes, no class left out
             scan_skipped.append({"file": inputs.display_name(link), "reason": reason})
@@ -176,6 +177,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     val = {} if val_root is None else val_files_listed(val_root, train_root, set(files), scan_skipped, out, walked,
                                                         inputs.stage_progress(progress, "listing validation files"),
                                                         runs, hidden)
+    _name_validation_left_out(excluded, val, val_root)
     warn_of_hidden([*hidden_image_folders(train_root), *(hidden_image_folders(val_root) if val_root else [])], hidden)
     identity, sizes, modified, states = file_identities(train, val, examined)
     # each class folder's files, before any is held out (a file another class also holds is never held out:
@@ -239,6 +241,16 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
             for name in sorted(left_out):
                 excluded.append({"name": name, "reason": NO_TRAINING_IMAGE})
                 del train[name]
+
+
+def _name_validation_left_out(excluded, val, val_root):
+    """Reword each class of ``excluded`` left out for an empty training folder whose folder in ``val_root`` has
+    files (``val``: by class): its validation images go with it, which said "no files" and nothing of them."""
+    for entry in excluded:
+        count = len(val.get(entry["name"], ())) if entry["reason"] == NO_FILES else 0
+        if count:
+            entry["reason"] = (f"no training images ({count} validation image{'s' if count > 1 else ''} in "
+                               f"{val_root.name}/{entry['name']} left out)")
 
 
 def _take_recorded_decisions(out, train, val, states, excluded, returned, decided, known_bad):

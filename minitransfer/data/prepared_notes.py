@@ -6,7 +6,7 @@ import numpy as np
 from . import image_formats, inputs, shard_format
 from .held_out import PICKED_BEFORE_DECODING, is_held_out, share_note
 from .copies import COPY_OF_TRAINING
-from .splits import MIN_CLASSES
+from .splits import MIN_CLASSES, natural_split_notes
 
 # A class with more than this many times the images of another is noted: always answering it (learning
 # nothing) then scores well above 1/classes, and the report judges accuracy against its share
@@ -32,6 +32,7 @@ def notes(built):
         yield (f"note: {built.num_classes} classes: a half of the random split holds fewer than the {MIN_CLASSES} "
                f"classes 'train' needs, so train with --split all (the random and natural splits need {MIN_CLASSES} "
                f"classes in each half)")
+    yield from natural_split_notes(built)
     for entry in built.meta.get("excluded_classes", []):
         yield f"left out class {entry['name']!r}: {entry['reason']}"
     skipped = built.meta.get("skipped", [])

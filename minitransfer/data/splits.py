@@ -24,14 +24,17 @@ import hashlib
 import numpy as np
 
 from . import wordnet
+from .held_out import DEFAULT_VAL_FRACTION, is_held_out
 
 KINDS = ("random", "natural", "all")
 HALVES = ("A", "B")
 MAX_SEED = 2**32 - 1  # NumPy's generators take seeds 0..2**32 - 1
 MIN_CLASSES = 2  # a classifier needs at least 2 classes to tell apart: train refuses a half of fewer
 # What to do where a half has no validation image (a dataset prepared without any), which train refuses
+# (:func:`without_validation_remedy`: a dataset imported with a validation set names its classes instead)
 REIMPORT_WITH_VALIDATION = ("re-import with a validation set (prepare folder --val-fraction 0.1, or prepare imagenet "
                             "--devkit DIR)")
+SEEDS_TRIED = 1000  # the split seeds tried for one that gives each half a validated class (a few ms)
 SHORT_CLASSES_NAMED = 5  # in the note on the classes that have fewer images than per_class; the count says the rest
 
 
@@ -209,3 +212,73 @@ def make_half(dataset, kind, seed=0, half=None, per_class=None, per_class_seed=N
     classes = half_b if half == "B" else half_a
     return Half(dataset, kind, seed if kind == "random" else None, half, classes, per_class, per_class_seed)
 
+
+
+def too_few_classes_remedy(dataset, half, is_a=None):
+    """Why ``half`` (a :class:`Half` of fewer than :data:`MIN_CLASSES` classes of ``dataset``) holds so few and
+    what gives it more; the caller adds its own way to train every class instead (train's `split='all'`)."""
+    if half.kind != "natural":  # a random half of a dataset of 2 or 3 classes
+        return (f"{dataset.num_classes} in the dataset, and the random split needs {2 * MIN_CLASSES} or more, "
+                f"{MIN_CLASSES} a half: give the dataset more classes")
+    families = dataset_families(dataset, is_a)
+    family_a = family_of_half_a(dataset, is_a)
+    names = ", ".join(repr(entry["name"]) for entry in half.classes) or "no class"
+    counts = {family: families.count(family) for family in sorted(set(families))}
+    other_a = [family for family, count in counts.items() if family != family_a and count >= MIN_CLASSES
+               and len(families) - count >= MIN_CLASSES]  # a half A that leaves both halves enough classes
+    instead = f", or make {other_a[0]!r} half A (prepare folder --family-a {other_a[0]!r})" if other_a else ""
+    short = (f"family {family_a!r} holds only {names}: give it" if half.half == "A" else
+             f"outside family {family_a!r} there is only {names}: give the other families")
+    return (f"{short} {MIN_CLASSES} or more classes in the families file and prepare again (prepare folder "
+            f"--families FILE){instead}")
+
+
+def without_validation_remedy(dataset, half):
+    """What to do where ``half`` (a :class:`Half` of ``dataset``) has no validation image: for a dataset imported
+    without a validation set, :data:`REIMPORT_WITH_VALIDATION`; for one imported with one, the half's classes
+    named (each lacks one: a class of one image held out none, a val/ folder gave it none) and images added to
+    them, or a `split_seed` that gives each random half a class with validation images, where one does."""
+    held_out = is_held_out(dataset.meta.get("source"))
+    fraction = dataset.meta["source"].get("val_fraction") if held_out else None
+    has_val = "val" in dataset.subsets and dataset.num_images("val") > 0
+    if not has_val and not (held_out and (DEFAULT_VAL_FRACTION if fraction is None else fraction) > 0):
+        return REIMPORT_WITH_VALIDATION
+    names = [repr(entry["name"]) for entry in half.classes]
+    shown = ", ".join(names[:SHORT_CLASSES_NAMED]) + (f" and {len(names) - SHORT_CLASSES_NAMED} more"
+                                                      if len(names) > SHORT_CLASSES_NAMED else "")
+    add = ("give each of them 2 or more images, since held-out validation takes one only from a class of two or "
+           "more" if held_out else "add validation images of each of them (a val/ folder needs an image of each)")
+    seed = _seed_validating_both_halves(dataset) if half.kind == "random" else None
+    other_seed = f", or use another split seed, e.g. `split_seed={seed}`" if seed is not None else ""
+    return (f"its classes {shown} have no validation image: {add}, and prepare it again{other_seed}")
+
+
+def _seed_validating_both_halves(dataset):
+    """The first random split seed (of :data:`SEEDS_TRIED`) each of whose halves holds a class with validation
+    images, or None (fewer than two such classes: none does)."""
+    validated = np.zeros(dataset.num_classes, dtype=bool)
+    validated[np.unique(dataset.labels("val"))] = True
+    if validated.sum() < 2:
+        return None
+    for seed in range(SEEDS_TRIED):
+        if all(validated[side].any() for side in random_halves(dataset.num_classes, seed)):
+            return seed
+    return None
+
+
+def natural_split_notes(dataset):
+    """``prepare``'s notes on the natural split of ``dataset``: one for each half of fewer than
+    :data:`MIN_CLASSES` classes (a family of one class), which train and experiment refuse; none for a dataset
+    without families."""
+    if any("family" not in entry for entry in dataset.classes):
+        return
+    try:
+        halves = class_halves(dataset, "natural")
+    except ValueError:  # one family only: the natural split's own error says so where it is asked for
+        return
+    for side, classes in zip(HALVES, halves):
+        if len(classes) < MIN_CLASSES:
+            half = Half(dataset, "natural", None, side, classes)
+            yield (f"note: half {side} of the natural split holds {len(classes)} class, which 'train' and "
+                   f"'experiment' refuse (a classifier needs {MIN_CLASSES} or more): "
+                   f"{too_few_classes_remedy(dataset, half)}, or train every class (train --split all)")
