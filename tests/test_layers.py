@@ -4,8 +4,8 @@ replayable dropout, fillers."""
 import numpy as np
 import pytest
 
-from minitransfer import gradcheck, models
-from minitransfer.layers import Conv2d, Linear, Pass, ReLU
+from minitransfer import gradcheck, models, optim
+from minitransfer.layers import Conv2d, Dropout, Linear, Pass, ReLU
 from minitransfer.net import Net
 from minitransfer.ops import softmax_cross_entropy
 
@@ -180,6 +180,44 @@ def test_initialize_draws_each_layer_from_its_own_stream():
         same = np.array_equal(net.layer(name).weight.data, fresh.layer(name).weight.data)
         assert same == (name in ("conv3", "fc7")), name
 
+
+
+def test_no_two_layers_start_from_the_same_draws():
+    """Each layer's gaussian filler is its own stream: no layer's standardized weights repeat another's
+    first draws (one generator restarted per layer would make fc7 a prefix of fc6, conv4 of conv3)."""
+    net = models.mini(N_CLASSES)
+    net.initialize(8)
+    draws = [layer.weight.data.ravel() / np.float32(layer.weight_std) for layer in net.weight_layers]
+    for i, first in enumerate(draws):
+        for j, second in enumerate(draws[i + 1:], start=i + 1):
+            count = min(first.size, second.size)
+            assert not np.allclose(first[:count], second[:count], rtol=1e-4), \
+                (net.weight_layer_names[i], net.weight_layer_names[j])
+
+
+def test_a_dropout_layer_in_evaluation_is_the_identity():
+    x = np.arange(1.0, 13.0, dtype=np.float32).reshape(3, 4)
+    layer = Dropout("drop", 0.5, layer_seed=6)
+    np.testing.assert_array_equal(layer.forward(x, Pass(train=False, seed=3, iteration=7)), x)
+    trained = layer.forward(x, Pass(train=True, seed=3, iteration=7))
+    assert 0 < np.count_nonzero(trained) < x.size, "the training pass drops some elements"
+
+
+def test_a_frozen_layer_between_trainable_ones_gets_no_gradient_and_no_update():
+    """Caffe's lr_mult 0 on one middle layer: backward runs through it (layers below train) but it
+    takes no parameter gradient, and a solver step leaves it and its momentum as they were."""
+    net = models.mini(N_CLASSES)
+    net.initialize(3)
+    net.layer("conv3").frozen = True
+    before = {p.name: (p.data.copy(), p.velocity.copy()) for p in net.params}
+    x, labels = _batch(7)
+    net.forward(x, labels, train=True, iteration=0)
+    net.backward()
+    optim.step(net.params, optim.Solver(base_lr=0.05), iteration=0)
+    for layer in net.weight_layers:
+        for param in layer.params:
+            unchanged = all(np.array_equal(a, b) for a, b in zip(before[param.name], (param.data, param.velocity)))
+            assert (param.grad is None) == unchanged == (layer.name == "conv3"), param.name
 
 def test_set_weights_names_layer_and_shapes():
     net = models.mini(N_CLASSES)
