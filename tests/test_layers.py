@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from minitransfer import gradcheck, models, optim
-from minitransfer.layers import Conv2d, Dropout, Linear, Pass, ReLU
+from minitransfer.layers import LRN, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Pass, ReLU
 from minitransfer.net import Net
 from minitransfer.ops import softmax_cross_entropy
 
@@ -112,14 +112,28 @@ def _layer_by_layer(net, x, labels, iteration, seed):
     return loss, x
 
 
+def _odd_hyper_net():
+    """A small net whose LRN (k 2, α 0.01, size 3) and dropout (ratio 0.2) are not CaffeNet's: a stage
+    that dropped a hyper-parameter for CaffeNet's value would still give the mini net's bits."""
+    layers = [Conv2d("conv1", 3, 4, 3, pad=1, weight_std=0.1), ReLU("relu1"), MaxPool2d("pool1", 3, 2),
+              LRN("norm1", 3, 0.01, 0.75, k=2.0), Flatten("flatten"), Linear("fc6", 1024, 16, weight_std=0.1),
+              ReLU("relu6"), Dropout("drop6", 0.2, layer_seed=6), Linear("fc7", 16, N_CLASSES, weight_std=0.1)]
+    return Net("odd", layers, (3, 32, 32))
+
+
+def _mini_net():
+    return models.mini(N_CLASSES)
+
+
+@pytest.mark.parametrize("build", [_mini_net, _odd_hyper_net], ids=["mini", "odd-hyper"])
 @pytest.mark.parametrize("precision", ["ieee", "tf32"])
 @pytest.mark.parametrize("n_frozen", [0, 2])
-def test_stages_compute_the_layers_bits_on_numpy(n_frozen, precision):
+def test_stages_compute_the_layers_bits_on_numpy(n_frozen, precision, build):
     """The fused structure changes nothing numerically: the ReLU and dropout masks taken from the next
     stage's input give the bits of each layer's own backward."""
     grads = {}
     for way in ("stages", "layers"):
-        net = models.mini(N_CLASSES)
+        net = build()
         net.initialize(4)
         net.freeze(n_frozen)
         net.to("cpu", precision=precision)
