@@ -28,7 +28,8 @@ def test_hash32_is_a_bijection_on_a_block():
     assert len(np.unique(counter_rng.hash32(values))) == len(values)
 
 
-@pytest.mark.parametrize("seed,counter", [(0, 0), (1, 2), (12345, 678), (2**32 + 5, 3), (7, 2**40 + 1)])
+@pytest.mark.parametrize("seed,counter", [(0, 0), (1, 2), (12345, 678), (2**32 + 5, 3), (7, 2**40 + 1),
+                                         (3, 2**16 + 1), (5, 449_999), (9, 2**31 + 7)])  # counters of long runs
 def test_random_bits_match_python_ints(seed, counter):
     index = np.array([0, 1, 2, 3, 1000, 2**31, MASK], dtype=np.int64)
     bits = counter_rng.random_bits(seed, counter, index)

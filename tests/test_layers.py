@@ -4,8 +4,8 @@ replayable dropout, fillers."""
 import numpy as np
 import pytest
 
-from minitransfer import gradcheck, models
-from minitransfer.layers import Conv2d, Linear, Pass, ReLU
+from minitransfer import gradcheck, models, optim
+from minitransfer.layers import LRN, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Pass, ReLU
 from minitransfer.net import Net
 from minitransfer.ops import softmax_cross_entropy
 
@@ -112,14 +112,28 @@ def _layer_by_layer(net, x, labels, iteration, seed):
     return loss, x
 
 
+def _odd_hyper_net():
+    """A small net whose LRN (k 2, α 0.01, size 3) and dropout (ratio 0.2) are not CaffeNet's: a stage
+    that dropped a hyper-parameter for CaffeNet's value would still give the mini net's bits."""
+    layers = [Conv2d("conv1", 3, 4, 3, pad=1, weight_std=0.1), ReLU("relu1"), MaxPool2d("pool1", 3, 2),
+              LRN("norm1", 3, 0.01, 0.75, k=2.0), Flatten("flatten"), Linear("fc6", 1024, 16, weight_std=0.1),
+              ReLU("relu6"), Dropout("drop6", 0.2, layer_seed=6), Linear("fc7", 16, N_CLASSES, weight_std=0.1)]
+    return Net("odd", layers, (3, 32, 32))
+
+
+def _mini_net():
+    return models.mini(N_CLASSES)
+
+
+@pytest.mark.parametrize("build", [_mini_net, _odd_hyper_net], ids=["mini", "odd-hyper"])
 @pytest.mark.parametrize("precision", ["ieee", "tf32"])
 @pytest.mark.parametrize("n_frozen", [0, 2])
-def test_stages_compute_the_layers_bits_on_numpy(n_frozen, precision):
+def test_stages_compute_the_layers_bits_on_numpy(n_frozen, precision, build):
     """The fused structure changes nothing numerically: the ReLU and dropout masks taken from the next
     stage's input give the bits of each layer's own backward."""
     grads = {}
     for way in ("stages", "layers"):
-        net = models.mini(N_CLASSES)
+        net = build()
         net.initialize(4)
         net.freeze(n_frozen)
         net.to("cpu", precision=precision)
@@ -180,6 +194,44 @@ def test_initialize_draws_each_layer_from_its_own_stream():
         same = np.array_equal(net.layer(name).weight.data, fresh.layer(name).weight.data)
         assert same == (name in ("conv3", "fc7")), name
 
+
+
+def test_no_two_layers_start_from_the_same_draws():
+    """Each layer's gaussian filler is its own stream: no layer's standardized weights repeat another's
+    first draws (one generator restarted per layer would make fc7 a prefix of fc6, conv4 of conv3)."""
+    net = models.mini(N_CLASSES)
+    net.initialize(8)
+    draws = [layer.weight.data.ravel() / np.float32(layer.weight_std) for layer in net.weight_layers]
+    for i, first in enumerate(draws):
+        for j, second in enumerate(draws[i + 1:], start=i + 1):
+            count = min(first.size, second.size)
+            assert not np.allclose(first[:count], second[:count], rtol=1e-4), \
+                (net.weight_layer_names[i], net.weight_layer_names[j])
+
+
+def test_a_dropout_layer_in_evaluation_is_the_identity():
+    x = np.arange(1.0, 13.0, dtype=np.float32).reshape(3, 4)
+    layer = Dropout("drop", 0.5, layer_seed=6)
+    np.testing.assert_array_equal(layer.forward(x, Pass(train=False, seed=3, iteration=7)), x)
+    trained = layer.forward(x, Pass(train=True, seed=3, iteration=7))
+    assert 0 < np.count_nonzero(trained) < x.size, "the training pass drops some elements"
+
+
+def test_a_frozen_layer_between_trainable_ones_gets_no_gradient_and_no_update():
+    """Caffe's lr_mult 0 on one middle layer: backward runs through it (layers below train) but it
+    takes no parameter gradient, and a solver step leaves it and its momentum as they were."""
+    net = models.mini(N_CLASSES)
+    net.initialize(3)
+    net.layer("conv3").frozen = True
+    before = {p.name: (p.data.copy(), p.velocity.copy()) for p in net.params}
+    x, labels = _batch(7)
+    net.forward(x, labels, train=True, iteration=0)
+    net.backward()
+    optim.step(net.params, optim.Solver(base_lr=0.05), iteration=0)
+    for layer in net.weight_layers:
+        for param in layer.params:
+            unchanged = all(np.array_equal(a, b) for a, b in zip(before[param.name], (param.data, param.velocity)))
+            assert (param.grad is None) == unchanged == (layer.name == "conv3"), param.name
 
 def test_set_weights_names_layer_and_shapes():
     net = models.mini(N_CLASSES)

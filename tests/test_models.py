@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from oracles import WEIGHT_LAYERS
+from oracles import WEIGHT_LAYERS, stream_key
 
 from minitransfer import models
 from minitransfer.layers import LRN, Conv2d, Dropout, Linear, MaxPool2d, ReLU
@@ -46,6 +46,17 @@ def test_caffenet_graph_is_the_reference_one():
             assert layer.ratio == 0.5
     assert [isinstance(net.layer(name), Linear) for name in ("fc6", "fc7", "fc8")] == [True] * 3
 
+
+
+@pytest.mark.parametrize("preset", ["caffenet", "mini"])
+def test_each_dropout_layer_draws_its_own_masks(preset):
+    """drop6 and drop7 (both over 4096 units in CaffeNet) must not share a stream: one layer seed for
+    both would drop the same units of fc6 and fc7 at every iteration."""
+    net = models.get(preset).build(10)
+    dropouts = [layer for layer in net.layers if isinstance(layer, Dropout)]
+    assert len(dropouts) == 2
+    keys = {stream_key(seed, layer.layer_seed) for layer in dropouts for seed in (0, 1)}
+    assert len(keys) == 4
 
 def test_caffenet_fillers_are_caffes():
     net = models.caffenet(50)

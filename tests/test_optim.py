@@ -30,6 +30,25 @@ def test_solver_rejects_bad_hyper_parameters(field, value):
         optim.Solver(**{field: value})
 
 
+
+def test_the_default_solver_is_the_papers():
+    """Supplement A: momentum 0.9, weight decay 0.0005, rate 0.01 divided by 10 every 100,000 of
+    450,000 iterations (also Caffe's reference CaffeNet solver)."""
+    assert (optim.CAFFE.base_lr, optim.CAFFE.momentum, optim.CAFFE.weight_decay) == (0.01, 0.9, 0.0005)
+    assert (optim.CAFFE.gamma, optim.CAFFE.stepsize, optim.CAFFE.max_iter) == (0.1, 100_000, 450_000)
+    assert optim.Solver() == optim.CAFFE
+
+
+@pytest.mark.parametrize("iteration, rate", [(3, 0.1), (4, 0.05)], ids=["last-before-step", "first-after-step"])
+def test_a_step_updates_with_the_rate_of_its_own_iteration(iteration, rate):
+    """At a step boundary (stepsize 4: iterations 0..3 at base_lr, 4..7 at base_lr·γ), no momentum or
+    decay: W = 1 − rate·∇W."""
+    param = Param("fc/W", np.ones(3, np.float32))
+    param.grad = np.full(3, 2.0, np.float32)
+    solver = optim.Solver(base_lr=0.1, momentum=0.0, weight_decay=0.0, gamma=0.5, stepsize=4)
+    assert optim.step([param], solver, iteration) == pytest.approx(rate)
+    np.testing.assert_allclose(param.data, 1.0 - rate * 2.0, rtol=1e-6)
+
 def _hand_update(w, grad, velocity, lr, momentum, decay):
     """Caffe's SGDSolver in float64: g = ∇W + wd·W; V = μV + lr·g; W = W − V."""
     w, grad, velocity = (a.astype(np.float64) for a in (w, grad, velocity))

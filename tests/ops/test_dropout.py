@@ -8,7 +8,7 @@ import pytest
 
 from minitransfer.gradcheck import gradient_errors
 from minitransfer.ops import dropout, linear
-from oracles import MASK, lowbias32, stream_key
+from oracles import MASK, lowbias32, random_bits, stream_key
 
 SHAPES = [(1,), (7,), (3, 5), (1, 1, 1, 1), (2, 3, 5, 7), (5, 4, 3, 2, 3)]
 SHAPE_IDS = ["x".join(str(d) for d in shape) for shape in SHAPES]
@@ -121,6 +121,21 @@ def test_scale_is_rounded_to_the_input_dtype():
     _, cache = dropout.forward(np.ones(3, np.float32), ratio=0.3)
     assert cache.scale.dtype == np.float32 and cache.scale == np.float32(1 / 0.7)
 
+
+
+def test_an_element_whose_bits_equal_the_threshold_is_kept():
+    """Kept iff bits >= threshold: with a ratio whose threshold is exactly one element's bits
+    (b / 2^32 is exact in float64), that element is kept, as the naive loop says."""
+    seed, counter, shape = 4, 11, (3, 4)
+    bits = [random_bits(seed, counter, i) for i in range(12)]
+    boundary = sorted(bits)[6]  # half the elements below it, the boundary element and five above
+    ratio = boundary / 2**32
+    assert dropout.keep_threshold(ratio) == boundary
+    x = nonzero_values(np.random.default_rng(6), shape)
+    y, _ = dropout.forward(x, ratio=ratio, seed=seed, counter=counter)
+    np.testing.assert_array_equal(y, naive_dropout(x, ratio, seed, counter))
+    assert y.ravel()[bits.index(boundary)] == x.ravel()[bits.index(boundary)] * (1 / (1 - ratio))
+    assert np.count_nonzero(y) == 6
 
 @pytest.mark.parametrize(
     "x, ratio, message",

@@ -119,6 +119,17 @@ def test_backward_matches_naive_loop(config):
     np.testing.assert_allclose(dx, naive_pool_backward(x.shape, where, dy), rtol=1e-12, atol=1e-12)
 
 
+
+def test_a_nan_wins_only_where_the_scan_starts_at_it():
+    """The documented scan (strict >, starting from the window's first pixel; module docstring):
+    a window whose first pixel is NaN yields NaN at that pixel, a NaN later in a window is skipped.
+    (Caffe starts from -FLT_MAX instead, so a NaN never wins there: a deliberate difference.)"""
+    nan = np.nan
+    x = np.array([[[[nan, 1.0, 2.0], [3.0, nan, 4.0], [5.0, 6.0, 7.0]]]])
+    y, cache = max_pool2d.forward(x, size=2, stride=1, pad=0)  # windows start at (0,0) (0,1) (1,0) (1,1)
+    np.testing.assert_array_equal(y, [[[[nan, 4.0], [6.0, nan]]]])  # NaN first / 4 at (1,2) / 6 at (2,1) / NaN first
+    np.testing.assert_array_equal(cache.argmax, [[[[0, 1 * 3 + 2], [2 * 3 + 1, 1 * 3 + 1]]]])
+
 def test_ties_send_the_gradient_to_the_first_maximum():
     x = np.full((1, 1, 4, 5), 2.5)
     x[0, 0, 3, 4] = 3.5

@@ -76,6 +76,19 @@ def test_update_matches_naive_loop_exactly(shape, mults, dtype):
     np.testing.assert_array_equal(grad, grad_before)
 
 
+
+def test_update_all_on_numpy_gives_each_entry_its_own_multipliers():
+    """A weight (lr_mult 1, decay_mult 1) and a bias (lr_mult 2, decay_mult 0) stepped together:
+    each is the naive loop with its own multipliers, none swapped."""
+    rng = np.random.default_rng(4)
+    weight, bias = parameter_arrays(rng, (3, 5), np.float32), parameter_arrays(rng, (5,), np.float32)
+    expected = [naive_update(*weight, **HYPER, lr_mult=1.0, decay_mult=1.0),
+                naive_update(*bias, **HYPER, lr_mult=2.0, decay_mult=0.0)]
+    sgd.update_all([(*weight, 1.0, 1.0), (*bias, 2.0, 0.0)], **HYPER)
+    for (w, _, velocity), (expected_w, expected_velocity) in zip((weight, bias), expected):
+        np.testing.assert_array_equal(w, expected_w)
+        np.testing.assert_array_equal(velocity, expected_velocity)
+
 def test_update_is_in_place_on_the_given_arrays():
     rng = np.random.default_rng(2)
     w, grad, velocity = parameter_arrays(rng, (3, 4), np.float32)
