@@ -159,3 +159,33 @@ def test_a_transfer_names_the_base_it_copied_from_and_the_one_it_is_measured_aga
     results += [transfer, selffer]
     assert bases_of(results, [transfer]) == {"random0/baseA", "random0/baseB"}
     assert bases_of(results, [selffer]) == {"random0/baseB"}
+
+
+def test_fine_tuned_transfers_resolved_below_their_base_are_no_boost():
+    tuned = (0.589, 0.590, 0.591)  # 1 point below their bases, a standard error of 0.06 points over 3 bases
+    points = [100 * (value - 0.60) for value in tuned]
+    assert abs(statistics.mean(points)) > 2 * statistics.stdev(points) / math.sqrt(len(points))
+    results = []
+    for seed, value in enumerate(tuned):
+        results += [network(f"random{seed}/baseB", "base", seed, 0.60),
+                    network(f"random{seed}/A7B+", "transfer", seed, value, source="A", n=7, tuned=True)]
+    fine = findings.fine_tuning(results)
+    assert fine.value == pytest.approx(statistics.mean(points))
+    assert not fine.holds and "did not recover the base's accuracy" in fine.text
+
+
+def test_the_seed_spread_of_one_split_seed_is_said_to_be_no_spread_of_seeds():
+    results = [network(f"random0/base{half}", "base", 0, 0.60, target=half) for half in "AB"]
+    for source, target, value in (("A", "B", 0.50), ("B", "A", 0.52), ("B", "B", 0.60), ("A", "A", 0.61)):
+        kind = "selffer" if source == target else "transfer"
+        results.append(network(f"random0/{source}7{target}", kind, 0, value, target=target, source=source, n=7))
+    specific = findings.specific(results)
+    assert specific.networks == 4
+    assert "here all are of split seed 0, so it is no spread across seeds" in specific.text
+
+
+def test_the_jump_at_a_step_four_evaluations_before_the_end_is_not_a_climb():
+    tops = [0.30] * 8 + [0.50] * 4  # the learning rate stepped after the 8th evaluation; flat after it
+    curve = [(100 * (i + 1), top) for i, top in enumerate(tops)]
+    run = network("random0/baseB", "base", 0, 0.5, curve=curve, evaluations=len(tops))
+    assert not dataclasses.replace(run, last_rate_change=800).still_rising
