@@ -8,7 +8,11 @@ and likewise Q from W. Caffe applies the correction only when pad > 0; without p
 fire only when stride > size leaves the last window wholly outside the image, which Caffe would
 fill with −FLT_MAX, so it is applied always (as PyTorch does) and every window holds a real pixel.
 The window of output (ph, qw) covers rows ``[ph·stride − pad, ph·stride − pad + size)`` clipped to
-``[0, H)`` (columns alike): the last window is clipped at the edge and padding never wins.
+``[0, H)`` (columns alike): the last window is clipped at the edge and padding never wins: the
+scan starts at the window's first real pixel, so a window whose pixels are all −inf (or whose first
+real pixel is NaN) yields that pixel and sends it the gradient, as the kernel does. (Caffe starts
+from −FLT_MAX with index −1 instead: such a window gives −FLT_MAX and its CPU backward writes before
+the plane; −inf and NaN never reach CaffeNet's pools from finite inputs.)
 
     y[n,c,ph,qw] = max over the window of x[n,c]
     dx[n,c,h,w]  = Σ dy[n,c,ph,qw] over the outputs whose FIRST maximum (row-major scan,
@@ -129,9 +133,14 @@ def _forward_reference(x, size, stride, pad, P, Q):
     for i in range(size):
         for j in range(size):
             candidates[i * size + j] = padded[i:i + (P - 1) * stride + 1:stride, j:j + (Q - 1) * stride + 1:stride]
-    # The scan with a strict > keeps the first maximum and skips NaNs, unless the window's first
-    # pixel is NaN (nothing is greater). fmax skips NaNs; the first offset equal to it is the one
-    # scanned before it: count the offsets at which no equal pixel has been seen yet.
+    # The scan with a strict > starts at the window's first real pixel (padding rows and columns
+    # before it skipped, as the kernel's clipped loop does), keeps the first maximum and skips NaNs,
+    # unless that first pixel is NaN (nothing is greater). fmax skips NaNs; the first offset equal
+    # to it is the one scanned before it: count the offsets at which no equal pixel has been seen yet.
+    # Only where every real pixel is −inf does a padding pixel before the first real one equal it:
+    # the maximum with `first` gives that real pixel then, and changes nothing elsewhere.
+    first = (np.maximum(pad - np.arange(P) * stride, 0)[:, None] * size
+             + np.maximum(pad - np.arange(Q) * stride, 0)).astype(np.intp)[:, :, None, None]  # P,Q,1,1
     best = np.fmax.reduce(candidates, axis=0)
     equal = candidates == best
     offset = np.zeros(best.shape, dtype=np.int32)  # i·size + j of the maximum
@@ -139,7 +148,8 @@ def _forward_reference(x, size, stride, pad, P, Q):
     for k in range(1, size * size):
         offset += ~seen
         seen |= equal[k]
-    offset[np.isnan(candidates[0])] = 0
+    first_is_nan = np.isnan(np.take_along_axis(candidates, first[None], axis=0)[0])
+    offset = np.where(first_is_nan, first, np.maximum(offset, first))
     y = np.take(candidates, offset.astype(np.intp) * best.size + np.arange(best.size).reshape(best.shape))
     # Flat index h·W + w in the plane: the window's corner plus the offset's (i, j).
     corner = (np.arange(P, dtype=np.int32)[:, None] * stride - pad) * W + np.arange(Q, dtype=np.int32) * stride - pad
@@ -151,8 +161,8 @@ def _forward_reference(x, size, stride, pad, P, Q):
 def _backward_reference(dy, cache):
     N, C, H, W = cache.x_shape
     # Each dy is added to its window's maximum in output order (one flat index, NumPy's fast
-    # unbuffered path). An argmax outside its plane (a window whose pixels are all −inf and whose
-    # first scanned pixel is padding) receives nothing, as in the kernel.
+    # unbuffered path). Forward's argmax is always a pixel of its window; one outside its plane (a
+    # cache made elsewhere) receives nothing, as in the kernel's gather.
     plane = np.arange(N * C, dtype=np.intp).reshape(N, C, 1, 1) * (H * W)
     argmax = cache.argmax.astype(np.intp)
     inside = (argmax >= 0) & (argmax < H * W)

@@ -184,6 +184,37 @@ def test_padding_never_wins_over_negative_pixels(config):
     np.testing.assert_array_equal(y, naive_pool(x, size, stride, pad)[0])
 
 
+def windows_without_a_maximum():
+    """3x4 pixels, 2x2 windows, stride 2, pad 1: outputs 2x3, each window the pixels of rows
+    [2·ph − 1, 2·ph + 1) and columns [2·qw − 1, 2·qw + 1) inside the image. In three windows the
+    scan, strict > from the window's first real pixel (the kernel's: its loop starts inside the
+    image), finds nothing greater, so the first real pixel is the maximum: window (0,0) = {(0,0)}
+    all −inf, window (1,0) = {(1,0), (2,0)} all −inf, window (0,2) = {(0,3)} a NaN. Each of them
+    begins, padded, with a padding pixel: (−1,−1), (1,−1) (flat h·W − 1 = 3, the pixel (0,3)
+    before the fix) and (−1,2). dy are powers of two, so each dx names the outputs summed into it.
+    Returns x, dy and the expected y, argmax (h·W + w) and dx."""
+    inf, nan = np.inf, np.nan
+    x = np.array([[[[-inf, 5.0, 6.0, nan], [-inf, 1.0, 2.0, 3.0], [-inf, 4.0, 0.0, -inf]]]])
+    dy = np.array([[[[1.0, 2.0, 4.0], [8.0, 16.0, 32.0]]]])
+    y = np.array([[[[-inf, 6.0, nan], [-inf, 4.0, 3.0]]]])
+    argmax = np.array([[[[0, 2, 3], [1 * 4 + 0, 2 * 4 + 1, 1 * 4 + 3]]]], dtype=np.int32)
+    dx = np.zeros_like(x)
+    for (h, w), gradient in zip([(0, 0), (0, 2), (0, 3), (1, 0), (2, 1), (1, 3)], dy.ravel()):
+        dx[0, 0, h, w] = gradient
+    return x, dy, y, argmax, dx
+
+
+def test_a_window_with_nothing_greater_than_its_first_real_pixel_credits_that_pixel():
+    """All −inf (or a NaN first): the maximum and the gradient are the window's first real pixel,
+    never the padding before it nor the pixel before that in the plane (the previous row's last)."""
+    x, dy, y_expected, argmax_expected, dx_expected = windows_without_a_maximum()
+    y, cache = max_pool2d.forward(x, size=2, stride=2, pad=1)
+    (dx,) = max_pool2d.backward(dy, cache)
+    np.testing.assert_array_equal(y, y_expected)
+    np.testing.assert_array_equal(cache.argmax, argmax_expected)
+    np.testing.assert_array_equal(dx, dx_expected)
+
+
 @pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
 def test_gradient(config):
     n, c, h, w, size, stride, pad = config
@@ -276,6 +307,18 @@ def test_gpu_ties_pick_the_first_maximum(cp, config):
     np.testing.assert_array_equal(cp.asnumpy(y), y_ref)
     np.testing.assert_array_equal(cp.asnumpy(cache.argmax), cache_ref.argmax)
     np.testing.assert_allclose(cp.asnumpy(dx), dx_ref, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cuda_window_with_nothing_greater_than_its_first_real_pixel_credits_that_pixel(cuda_xp, dtype):
+    """The kernel's scan on the reference's hand-derived case (emulated on the CPU, and on a GPU)."""
+    cp = cuda_xp
+    x, dy, y_expected, argmax_expected, dx_expected = windows_without_a_maximum()
+    y, cache = max_pool2d.forward(cp.asarray(x.astype(dtype)), size=2, stride=2, pad=1)
+    (dx,) = max_pool2d.backward(cp.asarray(dy.astype(dtype)), cache)
+    np.testing.assert_array_equal(cp.asnumpy(y), y_expected.astype(dtype))
+    np.testing.assert_array_equal(cp.asnumpy(cache.argmax), argmax_expected)
+    np.testing.assert_array_equal(cp.asnumpy(dx), dx_expected.astype(dtype))
 
 
 @pytest.mark.gpu
