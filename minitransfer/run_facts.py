@@ -91,9 +91,9 @@ def validation_images(result, facts):
 
 
 def _scored(result, facts):
-    """((validation images, classes) ``result`` was scored on, ""): as its result.json records them
-    (:attr:`minitransfer.comparisons.Result.scored_on`), a fact of the run; for a run whose result.json
-    was written before train recorded them, as its dataset tells now (:func:`_dataset_scored`).
+    """((validation images, classes[, largest class's]) ``result`` was scored on, ""): as its result.json
+    records them (:attr:`minitransfer.comparisons.Result.scored_on`), a fact of the run; for a run whose
+    result.json was written before train recorded them, as its dataset tells now (:func:`_dataset_scored`).
     (None, why its dataset cannot tell) where neither tells."""
     if result.scored_on:
         return result.scored_on, ""
@@ -147,10 +147,14 @@ def bases_against_chance(results, facts=None):
 
 def _largest_class(result, scored, facts):
     """The validation images of the largest class ``result`` was scored on (``scored``: its (validation
-    images, classes), :func:`_scored`), as its dataset tells (:func:`_dataset_scored`), where that tells
-    the same images and classes; None where it cannot tell (moved, prepared again), chance then 1/classes,
-    the largest class's share of a balanced set. Always answering the largest class scores its share, so
-    a base on a half of 100 images of one class and 1 of another scores 99.0% having learned nothing."""
+    images, classes[, largest class's]), :func:`_scored`): as its result.json records it, a fact of the run;
+    for a run whose result.json was written before train recorded it, as its dataset tells
+    (:func:`_dataset_scored`), where that tells the same images and classes; None where it cannot tell
+    (moved, prepared again), chance then 1/classes, the largest class's share of a balanced set. Always
+    answering the largest class scores its share, so a base on a half of 100 images of one class and 1 of
+    another scores 99.0% having learned nothing."""
+    if len(scored) > 2:
+        return scored[2]
     per_class, _ = _dataset_scored(result, facts)
     if per_class is None or (int(sum(per_class)), len(per_class)) != tuple(scored):
         return None

@@ -30,10 +30,12 @@ def test_train_records_the_validation_images_its_half_was_scored_on(micro_data, 
                                         batch_size=4, preset="micro", quiet=True, device="cpu"))
     dataset = open_dataset(micro_data)
     half_a, _ = splits.class_halves(dataset, "random", 0)
-    images = int(np.isin(dataset.labels("val"), half_a).sum())  # the oracle: the half's labels counted
+    labels = dataset.labels("val")
+    images = int(np.isin(labels, half_a).sum())  # the oracle: the half's labels counted
+    largest = max(int((labels == label).sum()) for label in half_a)
     recorded = json.loads((tmp_path / "baseA.run" / "result.json").read_text())
-    assert recorded["validation"] == {"images": images, "classes": len(half_a)}
-    assert read_run(tmp_path / "baseA.run").scored_on == (images, len(half_a))
+    assert recorded["validation"] == {"images": images, "classes": len(half_a), "largest_class": largest}
+    assert read_run(tmp_path / "baseA.run").scored_on == (images, len(half_a), largest)
 
 
 def _grid_near_chance(tmp_path, recorded):
