@@ -125,13 +125,21 @@ def bases_against_chance(results, facts=None):
     known (:func:`not_judged_words`): its result.json, written before train recorded them, does not say
     them, and its dataset no longer does (:func:`_dataset_scored`). The networks measured against either
     are not judged. Only bases are: a transfer or random-frozen run at chance is a result, one trained
-    from scratch is a training that failed. Bases without an accuracy, of one class (chance is 100%:
-    nothing to guess) or without a dataset recorded (the paper's runs) are in neither.
-    ``facts``: datasets already read (:func:`_dataset_fact`), shared with the report's other readers."""
+    from scratch is a training that failed (a reduced-data run's: :func:`runs_against_chance`). Bases
+    without an accuracy, of one class (chance is 100%: nothing to guess) or without a dataset recorded (the
+    paper's runs) are in neither. ``facts``: datasets already read (:func:`_dataset_fact`), shared with the
+    report's other readers."""
+    return runs_against_chance(results, "base", facts)
+
+
+def runs_against_chance(results, kind, facts=None):
+    """(at chance, not judged) of the runs of ``kind`` ("base", "reduced") of ``results``, as
+    :func:`bases_against_chance` judges the bases: a reduced-data run of 1 image a class on a set whose
+    largest class holds 97.1% of its validation images, at 99.3%, learned nothing its images can tell."""
     facts = {} if facts is None else facts
     at_chance, not_judged = [], []
     for r in results:
-        if r.run.kind != "base" or math.isnan(r.mean10_top1):
+        if r.run.kind != kind or math.isnan(r.mean10_top1):
             continue
         scored, why = _scored(r, facts)
         if scored is None:

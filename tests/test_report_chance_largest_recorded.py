@@ -2,7 +2,9 @@
 class's count in result.json beside the images and classes, a fact of the run. The report read it from the
 dataset as it is now, so a dataset moved or prepared again silently put chance back to 1/classes (a base
 answering its largest class alone, 96.8% of 62 images, judged against 50% as learned). A result.json
-written before train recorded it still reads, and is judged by its dataset."""
+written before train recorded it still reads, and is judged by its dataset. Reduced-data runs no better than
+their chance (1 image a class at 92% where the largest class holds 90%) are said in the runs to read with
+care and under Figure S1, which drew them as measurements."""
 
 import json
 import shutil
@@ -11,11 +13,11 @@ import numpy as np
 import pytest
 
 from minitransfer import experiment as grid
-from minitransfer import report, run_caveats
+from minitransfer import figures_reduced, report, run_caveats
 from minitransfer import train as training
 from minitransfer.data import splits
 from minitransfer.experiment import Run
-from minitransfer.results import Result, read_run
+from minitransfer.results import Result, collect, read_run
 from minitransfer.run_file_readers import UnreadableRun
 from test_report import write_run
 from unbalanced_data import at_share, build_unbalanced
@@ -109,3 +111,42 @@ def test_the_share_the_largest_class_may_hold_is_read_at_both_ends(tmp_path):
     for largest in (-(-images // classes), images):
         path.write_text(json.dumps({**record, "validation": {**record["validation"], "largest_class": largest}}))
         assert read_run(grid.run_dir(runs_dir, run)).scored_on == (images, classes, largest)
+
+
+REDUCED_VAL = (270, 9, 9, 12)  # 300 images, the largest class 90% of them: a band of 5.2 points
+
+
+@pytest.mark.parametrize("largest_recorded", [True, False], ids=["recorded", "older-result"])
+def test_a_reduced_data_run_at_its_chance_is_said_and_noted_under_figure_s1(tmp_path, largest_recorded):
+    data = build_unbalanced(tmp_path / "S", (3, 1, 1, 1), REDUCED_VAL)
+    share = max(REDUCED_VAL) / sum(REDUCED_VAL)
+    accuracies = {"all/base": 0.99, "all/reduced-0001": 0.92, "all/reduced-0010": 0.98}
+    runs_dir = tmp_path / "grid"
+    for run in grid.plan_grid(random_seeds=(), per_class=(1, 10)):
+        write_run(runs_dir, run, accuracies[run.name],
+                  config={"split": "all", "data": str(data.path), "per_class": run.per_class})
+        scored = {"images": sum(REDUCED_VAL), "classes": len(REDUCED_VAL),
+                  **({"largest_class": max(REDUCED_VAL)} if largest_recorded else {})}
+        path = grid.run_dir(runs_dir, run) / "result.json"
+        path.write_text(json.dumps({**json.loads(path.read_text()), "validation": scored}))
+    results = collect(runs_dir)[0]
+    named = at_share("all/reduced-0001", 0.92, share) + ")"
+    careful = run_caveats.warnings(results)
+    assert f"reduced-data runs no better than chance (1): {named}; " in " ".join(careful), careful
+    assert not any("reduced-0010" in line for line in careful), careful
+    Figure = pytest.importorskip("matplotlib.figure").Figure
+    texts = [text.get_text() for text in figures_reduced.figure_s1(Figure, results).texts]
+    [note] = [text for text in texts if "no better than chance" in text]
+    assert f"--per-class 1: {named}" in note and "--per-class 10" not in note, note
+
+
+def test_figure_s1_of_reduced_data_runs_above_chance_has_no_note(tmp_path):
+    """A balanced set (chance 25%, band 7.5 points on 300 images): 40% is above it."""
+    data = build_unbalanced(tmp_path / "S", (3, 1, 1, 1), (75, 75, 75, 75))
+    runs_dir = tmp_path / "grid"
+    for run in grid.plan_grid(random_seeds=(), per_class=(1,)):
+        write_run(runs_dir, run, 0.4, config={"split": "all", "data": str(data.path), "per_class": run.per_class})
+    results = collect(runs_dir)[0]
+    assert not any("reduced-data" in line for line in run_caveats.warnings(results))
+    Figure = pytest.importorskip("matplotlib.figure").Figure
+    assert not any("chance" in text.get_text() for text in figures_reduced.figure_s1(Figure, results).texts)
