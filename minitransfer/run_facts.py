@@ -233,7 +233,7 @@ def unbalanced_remedy(named):
     against their largest class's share: "", else the classes evened."""
     if not any(UNBALANCED_CHANCE in name for name in named):
         return ""
-    return ", and give the classes more even numbers of images (always answering the largest scores its share)"
+    return ", or give the classes more even numbers of images (always answering the largest scores its share)"
 
 
 def cannot_be_told(counts):

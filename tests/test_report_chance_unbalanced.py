@@ -40,6 +40,8 @@ def test_a_base_answering_its_largest_class_alone_is_at_chance(tmp_path, recorde
     assert "give the classes more even numbers of images" in careful, careful
     transfers = [finding for finding in measured.findings if "AnB" in finding.measured]
     assert transfers and not any(finding.holds for finding in transfers), measured.findings
+    assert all("or give the classes more even numbers of images" in finding.text for finding in transfers
+               if finding.networks), transfers
 
 
 def _base(name, accuracy, dataset, val_counts):
