@@ -37,8 +37,9 @@ class Result:
     for a transfer across datasets, the dataset of that base (``source_data``: its path and
     fingerprint; :func:`minitransfer.report_mixed.mixed` refuses transfers of two source datasets);
     whether experiment planned it (``planned``: a treatment.json in its folder; its base is then in
-    its own folder, :class:`Bases`), and the validation images and classes it was scored on, as its
-    result.json records them (``scored_on``; () in one written before train recorded them)."""
+    its own folder, :class:`Bases`), and the validation images and classes it was scored on, and the
+    images of the largest of those classes, as its result.json records them (``scored_on``; the largest
+    class's left out in one written before train recorded it, () in one written before it recorded any)."""
 
     run: Run
     final_top1: float
@@ -61,7 +62,7 @@ class Result:
     base_sha256: str = ""  # the sha256 of the base it copied its layers from, as train recorded it ("" for none)
     source_data: tuple = ()  # a transfer across datasets: (path, fingerprint) of its base's dataset train recorded
     planned: bool = False  # a grid's run (experiment wrote its treatment.json), not one trained by hand
-    scored_on: tuple = ()  # (validation images, classes) its result.json records: run_file_readers.scored_on
+    scored_on: tuple = ()  # (validation images, classes[, largest class's]) of result.json: run_file_readers.scored_on
 
     @property
     def log_cut(self):

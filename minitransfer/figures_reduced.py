@@ -4,17 +4,21 @@ has such runs).
 """
 
 import math
+import textwrap
 
 import numpy as np
 
+from minitransfer.experiment import some_names
 from minitransfer.figures_paper import (STYLE, accuracy_label, has_legend_entries, label_axes, means_drawn,
                                         no_accuracy, say_if_empty, spread_plot)
 from minitransfer.results import Spread, select
+from minitransfer.run_facts import at_chance_kinds, cannot_be_told, runs_against_chance
 
 PER_CLASS_LABEL = "training images asked for per class (--per-class)"
 FULL_DATA = "base: every training image"
 LABEL_GAP = (10, 8)  # points from a point to the near corner of its label of the images used: across, up or down
 MARKER = 4  # points either side of a mean that its label of images used leaves free
+NOTE_LINE = 110  # characters of a line of the note under the figure that fit its width
 
 
 def figure_s1(Figure, results, reference=None):
@@ -22,7 +26,8 @@ def figure_s1(Figure, results, reference=None):
     for per class (--per-class, as the paper's Table S1 gives them), on linear (top) and logarithmic
     (bottom) x axes; every network a dot, each count's mean ± s.d. (of how many networks:
     :func:`minitransfer.figures_paper.drawn`), and beside a count that some
-    classes could not give the images its runs used (:func:`_images_used`). The all-classes base,
+    classes could not give the images its runs used (:func:`_images_used`), and under the figure the
+    counts whose runs are no better than chance (:func:`at_chance_note`). The all-classes base,
     trained on every image (on its own schedule: :func:`_base_words`), is a horizontal line, with a
     band of ± s.d. over several bases.
     The paper's runs (its Table S1, and its base) are dashed."""
@@ -59,8 +64,30 @@ def figure_s1(Figure, results, reference=None):
         say_if_empty(axes, no_accuracy(reduced, "no reduced-data runs (experiment --per-class 10,100)"))
     figure.suptitle("Figure S1: accuracy against training set size (all classes, reduced data):\n"
                     + means_drawn(counts, "size", "(dashed: the paper's runs, Table S1)" if reference else ""))
+    note = at_chance_note(reduced)
+    if note:
+        figure.supxlabel(note, fontsize=8)
     _images_used(figure, (linear, logarithmic), reduced, by_count)
     return figure
+
+
+def at_chance_note(reduced, facts=None):
+    """The note under Figure S1 naming the counts of images asked for whose ``reduced`` runs are no better
+    than chance (:func:`minitransfer.run_facts.runs_against_chance`), their runs as the runs to read with
+    care name them (:func:`minitransfer.run_caveats.reduced_at_chance`): a point at chance is what guessing
+    scores, not what the training images taught (1 image a class at 99.3% on a set whose largest class holds
+    97.1% of the validation images drew as well learned); "" where none is. ``facts``: datasets already read."""
+    found = runs_against_chance(reduced, "reduced", facts)[0]
+    if not found:
+        return ""
+    _, untold, counts = at_chance_kinds(found)
+    said = (f"reduced-data runs no better than chance{f', or {cannot_be_told(counts)},' if untold else ''} "
+            f"(see the runs to read with care): their points are what guessing scores, not what their training "
+            f"images taught")
+    for asked in sorted({r.run.per_class for r, *_ in found}):
+        nothing, untold, _ = at_chance_kinds([each for each in found if each[0].run.per_class == asked])
+        said += f"\n--per-class {asked}: {some_names(nothing + untold)}"
+    return "\n".join(textwrap.fill(line, NOTE_LINE) for line in said.split("\n"))
 
 
 def _per_class_caveat(reduced):

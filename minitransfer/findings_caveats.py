@@ -12,7 +12,7 @@ import dataclasses
 
 from minitransfer.experiment import CROSS, some_names
 from minitransfer.run_facts import (PAPER_FAMILIES, at_chance_kinds, cannot_be_told, classes_matched_by,
-                                    natural_families, not_judged_remedy, not_judged_words)
+                                    natural_families, not_judged_remedy, not_judged_words, unbalanced_remedy)
 from minitransfer.run_labels import label_pattern
 
 MIN_NETWORKS = 2  # a standard deviation, hence a standard error, needs two values at least
@@ -33,7 +33,9 @@ def judged(finding, against_chance):
     judged: those bases learned nothing, so a difference from them, or from a transfer of their layers, is
     none of features; or they were scored on too few validation images to tell
     (:func:`minitransfer.run_facts.at_chance_kinds`), or on images that cannot be known now
-    (:func:`minitransfer.run_facts.not_judged_words`), so they may have learned nothing."""
+    (:func:`minitransfer.run_facts.not_judged_words`), so they may have learned nothing. Where chance is the
+    largest class's share (classes unbalanced), the remedy adds evening the classes
+    (:func:`minitransfer.run_facts.unbalanced_remedy`)."""
     splits = _BASES_OF.get(finding.claim, ())
     at_chance, not_judged = ([found for found in kind if found[0].run.split in splits] for kind in against_chance)
     nothing, untold, counts = at_chance_kinds(at_chance)
@@ -43,11 +45,11 @@ def judged(finding, against_chance):
     if nothing:
         reasons.append(f"{_bases(nothing)} no better than chance ({chance_named(nothing)}; see the runs to read with "
                        f"care), which learned nothing, so they tell nothing of features: train the bases longer "
-                       f"(--max-iter) or with another learning rate (--base-lr)")
+                       f"(--max-iter) or with another learning rate (--base-lr){unbalanced_remedy(nothing)}")
     if untold:
         reasons.append(f"{_bases(untold)} {cannot_be_told(counts)} ({chance_named(untold)}; see the runs to read "
                        f"with care), which may have learned nothing: score on more validation images (prepare folder "
-                       f"--val-fraction, more images per class)")
+                       f"--val-fraction, more images per class){unbalanced_remedy(untold)}")
     if not_judged:
         groups = "; ".join(not_judged_words(not_judged, chance_named))
         reasons.append(f"{_bases(not_judged)} not judged against chance ({groups}; see the runs to read with care), "

@@ -1,6 +1,6 @@
 """The runs of a report to read with care (findings.md's list, the report's terminal lines): metrics
 still rising, made of 10 evaluations or fewer (or of none: no accuracy), on validation sets small
-enough that one image is a point, of bases no better than chance, of transfers across datasets
+enough that one image is a point, of bases and reduced-data runs no better than chance, of transfers across datasets
 whose base had seen their classes, of other schedules than the runs they are compared with, or
 whose eval.csv is not the one their result.json sums up (cut short, or edited). The claims
 themselves are :mod:`minitransfer.findings`'.
@@ -11,9 +11,11 @@ from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
 from minitransfer.models import get as get_preset
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
 from minitransfer.run_facts import (at_chance_kinds, bases_against_chance, binomial_se, cannot_be_told,
-                                    classes_matched_by, not_judged_remedy, not_judged_words, unbalanced_remedy,
-                                    validation_sets)
+                                    classes_matched_by, not_judged_remedy, not_judged_words, runs_against_chance,
+                                    unbalanced_remedy, validation_sets)
 from minitransfer.run_logs import EVAL_COLUMNS, eval_csv_lines
+
+MORE_VALIDATION = "score on more validation images (prepare folder --val-fraction, more images per class)"
 
 
 def warnings(results, shown=None, listed_in=None, sets=None, facts=None):
@@ -46,7 +48,7 @@ def warnings(results, shown=None, listed_in=None, sets=None, facts=None):
                      f"none, so they have no accuracy: Table 1, the figures and the findings leave them out "
                      f"(results.md shows –), and the networks measured against them with them: copy the run's "
                      f"result.json back from where it trained, or train it again ({_advised('overwrite')})")
-    return found + at_chance(results, shown, listed_in, facts) \
+    return found + at_chance(results, shown, listed_in, facts) + reduced_at_chance(results, shown, listed_in, facts) \
         + small_validation(results, shown, listed_in, sets, facts) \
         + seen_classes(results, shown, listed_in, facts) + other_schedules(results, shown, listed_in) \
         + _cut_logs(results, shown, listed_in)
@@ -136,14 +138,34 @@ def at_chance(results, shown=None, listed_in=None, facts=None):
     if untold:
         found.append(f"bases {cannot_be_told(counts)} ({len(untold)}): {_listed(untold, shown, listed_in)}; so few "
                      f"images cannot tell a base that learned nothing from one that learned much, so the networks "
-                     f"measured against them are not judged: score on more validation images (prepare folder "
-                     f"--val-fraction, more images per class){unbalanced_remedy(untold)}")
+                     f"measured against them are not judged: {MORE_VALIDATION}{unbalanced_remedy(untold)}")
     if not_judged:
         groups = not_judged_words(not_judged, lambda names: _listed(names, shown, listed_in))
         found.append(f"bases not judged against chance ({len(not_judged)}): {'; '.join(groups)}; their result.json "
                      f"does not say how many validation images they were scored on (the train that wrote it did not "
                      f"record them), and their datasets no longer tell, so whether they learned anything is not known, "
                      f"and the networks measured against them are not judged: {not_judged_remedy(not_judged)}")
+    return found
+
+
+def reduced_at_chance(results, shown=None, listed_in=None, facts=None):
+    """Warnings naming the reduced-data runs no better than guessing
+    (:func:`minitransfer.run_facts.runs_against_chance`), which Figure S1 draws as the others and says so under
+    it (:func:`minitransfer.figures_reduced.at_chance_note`): those that learned nothing, and apart, those scored
+    on too few validation images to tell (:func:`minitransfer.run_facts.at_chance_kinds`); [] where none is (nor
+    where their validation images cannot be known: no finding is measured against them). ``facts``: as
+    :func:`at_chance`'s."""
+    nothing, untold, counts = at_chance_kinds(runs_against_chance(results, "reduced", facts)[0])
+    found = []
+    if nothing:
+        found.append(f"reduced-data runs no better than chance ({len(nothing)}): {_listed(nothing, shown, listed_in)}; "
+                     f"they learned nothing that their validation images can tell from guessing, so their points in "
+                     f"Figure S1 are chance, not what their training images taught: read them as such"
+                     f"{unbalanced_remedy(nothing)}")
+    if untold:
+        found.append(f"reduced-data runs {cannot_be_told(counts)} ({len(untold)}): {_listed(untold, shown, listed_in)}"
+                     f"; so few images cannot tell a run that learned nothing from one that learned much, so their "
+                     f"points in Figure S1 may be chance: {MORE_VALIDATION}{unbalanced_remedy(untold)}")
     return found
 
 

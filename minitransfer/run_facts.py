@@ -91,9 +91,9 @@ def validation_images(result, facts):
 
 
 def _scored(result, facts):
-    """((validation images, classes) ``result`` was scored on, ""): as its result.json records them
-    (:attr:`minitransfer.comparisons.Result.scored_on`), a fact of the run; for a run whose result.json
-    was written before train recorded them, as its dataset tells now (:func:`_dataset_scored`).
+    """((validation images, classes[, largest class's]) ``result`` was scored on, ""): as its result.json
+    records them (:attr:`minitransfer.comparisons.Result.scored_on`), a fact of the run; for a run whose
+    result.json was written before train recorded them, as its dataset tells now (:func:`_dataset_scored`).
     (None, why its dataset cannot tell) where neither tells."""
     if result.scored_on:
         return result.scored_on, ""
@@ -125,13 +125,21 @@ def bases_against_chance(results, facts=None):
     known (:func:`not_judged_words`): its result.json, written before train recorded them, does not say
     them, and its dataset no longer does (:func:`_dataset_scored`). The networks measured against either
     are not judged. Only bases are: a transfer or random-frozen run at chance is a result, one trained
-    from scratch is a training that failed. Bases without an accuracy, of one class (chance is 100%:
-    nothing to guess) or without a dataset recorded (the paper's runs) are in neither.
-    ``facts``: datasets already read (:func:`_dataset_fact`), shared with the report's other readers."""
+    from scratch is a training that failed (a reduced-data run's: :func:`runs_against_chance`). Bases
+    without an accuracy, of one class (chance is 100%: nothing to guess) or without a dataset recorded (the
+    paper's runs) are in neither. ``facts``: datasets already read (:func:`_dataset_fact`), shared with the
+    report's other readers."""
+    return runs_against_chance(results, "base", facts)
+
+
+def runs_against_chance(results, kind, facts=None):
+    """(at chance, not judged) of the runs of ``kind`` ("base", "reduced") of ``results``, as
+    :func:`bases_against_chance` judges the bases: a reduced-data run of 1 image a class on a set whose
+    largest class holds 97.1% of its validation images, at 99.3%, learned nothing its images can tell."""
     facts = {} if facts is None else facts
     at_chance, not_judged = [], []
     for r in results:
-        if r.run.kind != "base" or math.isnan(r.mean10_top1):
+        if r.run.kind != kind or math.isnan(r.mean10_top1):
             continue
         scored, why = _scored(r, facts)
         if scored is None:
@@ -147,10 +155,14 @@ def bases_against_chance(results, facts=None):
 
 def _largest_class(result, scored, facts):
     """The validation images of the largest class ``result`` was scored on (``scored``: its (validation
-    images, classes), :func:`_scored`), as its dataset tells (:func:`_dataset_scored`), where that tells
-    the same images and classes; None where it cannot tell (moved, prepared again), chance then 1/classes,
-    the largest class's share of a balanced set. Always answering the largest class scores its share, so
-    a base on a half of 100 images of one class and 1 of another scores 99.0% having learned nothing."""
+    images, classes[, largest class's]), :func:`_scored`): as its result.json records it, a fact of the run;
+    for a run whose result.json was written before train recorded it, as its dataset tells
+    (:func:`_dataset_scored`), where that tells the same images and classes; None where it cannot tell
+    (moved, prepared again), chance then 1/classes, the largest class's share of a balanced set. Always
+    answering the largest class scores its share, so a base on a half of 100 images of one class and 1 of
+    another scores 99.0% having learned nothing."""
+    if len(scored) > 2:
+        return scored[2]
     per_class, _ = _dataset_scored(result, facts)
     if per_class is None or (int(sum(per_class)), len(per_class)) != tuple(scored):
         return None
@@ -221,7 +233,7 @@ def unbalanced_remedy(named):
     against their largest class's share: "", else the classes evened."""
     if not any(UNBALANCED_CHANCE in name for name in named):
         return ""
-    return ", and give the classes more even numbers of images (always answering the largest scores its share)"
+    return ", or give the classes more even numbers of images (always answering the largest scores its share)"
 
 
 def cannot_be_told(counts):

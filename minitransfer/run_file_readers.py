@@ -70,8 +70,9 @@ def is_loss_record(record):
 RESULT_SHAPE = '{"final": {"top1": ...}, "best_top1": ..., "mean10_top1": ..., "evaluations": ...}'
 RESULT_FIELDS = ("final", "best_top1", "mean10_top1", "evaluations")  # train writes each, every time
 # What train records as the validation images a run was scored on: it refuses a half without a validation
-# image, or of fewer than MIN_CLASSES classes
-VALIDATION_SHAPE = f'{{"images": a count, 1 or more, "classes": a count, {MIN_CLASSES} or more}}'
+# image, or of fewer than MIN_CLASSES classes; the largest class holds its share of them at least, all at most
+VALIDATION_SHAPE = (f'{{"images": a count, 1 or more, "classes": a count, {MIN_CLASSES} or more, "largest_class": '
+                    f'a count, images/classes to images (not in older ones)}}')
 
 
 def read_result(path):
@@ -116,17 +117,23 @@ def read_result(path):
 
 
 def scored_on(record):
-    """(validation images, classes) a result.json's ``record`` says its run was scored on
-    (:attr:`minitransfer.run_outcome.TrainResult.validation`), as train writes them
-    (:data:`VALIDATION_SHAPE`); () where it says no such thing: one written before train recorded them,
-    which the report then reads from the dataset as it is now, or a value train would not write, which
+    """(validation images, classes, validation images of the largest class) a result.json's ``record``
+    says its run was scored on (:attr:`minitransfer.run_outcome.TrainResult.validation`), as train writes
+    them (:data:`VALIDATION_SHAPE`); (validation images, classes) in one written before train recorded the
+    largest class, which the report then reads from the dataset as it is now; () where it says no such
+    thing: one written before train recorded them, or a value train would not write, which
     :func:`read_result` refuses."""
     validation = record.get("validation")
     if not isinstance(validation, dict):
         return ()
     images, classes = validation.get("images"), validation.get("classes")
-    counts = type(images) is int and type(classes) is int and images > 0 and classes >= MIN_CLASSES
-    return (images, classes) if counts else ()
+    if not (type(images) is int and type(classes) is int and images > 0 and classes >= MIN_CLASSES):
+        return ()
+    if "largest_class" not in validation:
+        return images, classes
+    largest = validation["largest_class"]
+    return (images, classes, largest) if type(largest) is int and images <= largest * classes and \
+        largest <= images else ()
 
 
 # The most a run's file holds as train writes it (ImageNet's metrics.jsonl, logged at every one of

@@ -79,9 +79,11 @@ class TrainResult:
     weights : dict
         The weights file as written: sha256, size, mtime_ns (None in older result.json files).
     validation : dict
-        What the accuracies were scored on: ``images``, the validation images of the run's classes, and
-        ``classes``, how many (chance is 1/classes). A fact of the run: its dataset may be prepared again
-        or moved since, and report judges its base against chance by it (None in older result.json files).
+        What the accuracies were scored on: ``images``, the validation images of the run's classes,
+        ``classes``, how many, and ``largest_class``, the validation images of the largest of them: chance
+        is its share, what always answering that class scores (1/classes where the classes are balanced).
+        Facts of the run: its dataset may be prepared again or moved since, and report judges its base
+        against chance by them (None in older result.json files, ``largest_class`` missing in some).
     warnings : tuple
         The texts of the warnings ``train`` said in this call (without ``warning: ``), in order, quiet
         or not: a library's caller, who sees no stderr, reads them here (:func:`minitransfer.train.train`).

@@ -225,8 +225,7 @@ class Run(RunFailures):
         ran = c.max_iter - self.start
         result = TrainResult(out=str(c.out), run_dir=str(self.plan.run_dir), iterations=c.max_iter,
                              seconds=round(seconds, 3), ms_per_iteration=round(1000 * seconds / max(ran, 1), 3),
-                             weights=weights, validation={"images": len(self.plan.task.val_indices),
-                                                          "classes": self.plan.task.num_classes},
+                             weights=weights, validation=scored_on(self.plan.task),
                              **summarize(self.files.eval_rows()))
         self.files.write_json(self.files.result, result.to_dict())
         if show_result:
@@ -238,3 +237,12 @@ class Run(RunFailures):
         message = diagnostic(self.net, iteration, what, lr, self.files.checkpoint, self.plan.solver)
         self.files.log({"event": "diverged", "iteration": iteration, "lr": lr, "message": message})
         return Diverged(message)
+
+
+def scored_on(task):
+    """result.json's ``validation`` (:attr:`minitransfer.run_outcome.TrainResult.validation`) of a run on
+    ``task`` (its :class:`minitransfer.data.splits.Half`): the validation images it is scored on, their
+    classes, and the images of the largest of them, whose share is chance (what always answering it
+    scores): facts of the run, which a dataset moved or prepared again since no longer tells."""
+    per_class = np.bincount(task.val_labels, minlength=task.num_classes)
+    return {"images": len(task.val_indices), "classes": task.num_classes, "largest_class": int(per_class.max())}

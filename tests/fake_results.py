@@ -10,14 +10,14 @@ def finished_result(top1=0.5, best=None, mean10=None, evaluations=10, iterations
     """A result.json's record of a finished run: final top-1 ``top1``, ``best`` (by default the larger of
     ``top1`` and ``mean10``), the paper's ``mean10`` (by default ``top1``), of ``evaluations`` evaluations over
     ``iterations``. Its weights record matches no file (size 0, mtime 0): a reader hashes the weights instead; it
-    was scored on 1,000 validation images of 10 classes (well above chance at the accuracies the fakes give)."""
+    was scored on 1,000 validation images of 10 classes of 100 (well above chance at the accuracies the fakes give)."""
     mean10 = top1 if mean10 is None else mean10
     best = max(top1, mean10) if best is None else best
     return {"out": "fake.h5", "run_dir": "fake.run", "iterations": iterations,
             "final": {"iteration": iterations, "top1": top1, "top5": 1.0, "loss": 1.0},
             "best_top1": best, "mean10_top1": mean10, "evaluations": evaluations, "seconds": 0.1,
             "ms_per_iteration": 5.0, "weights": {"sha256": "0" * 64, "size": 0, "mtime_ns": 0},
-            "validation": {"images": 1000, "classes": 10}}
+            "validation": {"images": 1000, "classes": 10, "largest_class": 100}}
 
 
 FINISHED_RESULT = finished_result()

@@ -34,5 +34,5 @@ def test_the_fake_finished_result_has_every_key_of_a_real_one_and_is_read_as_fin
         assert (top, best, mean10, evaluations, iterations) == (record["final"]["top1"], record["best_top1"],
                                                                 record["mean10_top1"], record["evaluations"],
                                                                 record["iterations"])
-        assert scored == (record["validation"]["images"], record["validation"]["classes"])
+        assert scored == tuple(record["validation"][key] for key in ("images", "classes", "largest_class"))
         assert evaluations > 0  # finished with evaluations: an accuracy the report counts

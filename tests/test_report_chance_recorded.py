@@ -30,10 +30,12 @@ def test_train_records_the_validation_images_its_half_was_scored_on(micro_data, 
                                         batch_size=4, preset="micro", quiet=True, device="cpu"))
     dataset = open_dataset(micro_data)
     half_a, _ = splits.class_halves(dataset, "random", 0)
-    images = int(np.isin(dataset.labels("val"), half_a).sum())  # the oracle: the half's labels counted
+    labels = dataset.labels("val")
+    images = int(np.isin(labels, half_a).sum())  # the oracle: the half's labels counted
+    largest = max(int((labels == label).sum()) for label in half_a)
     recorded = json.loads((tmp_path / "baseA.run" / "result.json").read_text())
-    assert recorded["validation"] == {"images": images, "classes": len(half_a)}
-    assert read_run(tmp_path / "baseA.run").scored_on == (images, len(half_a))
+    assert recorded["validation"] == {"images": images, "classes": len(half_a), "largest_class": largest}
+    assert read_run(tmp_path / "baseA.run").scored_on == (images, len(half_a), largest)
 
 
 def _grid_near_chance(tmp_path, recorded):
@@ -54,7 +56,9 @@ def _grid_near_chance(tmp_path, recorded):
 @pytest.mark.parametrize("recorded", [True, False], ids=["recorded", "older-result"])
 def test_bases_at_chance_stay_said_once_their_dataset_is_moved(tmp_path, recorded):
     data, runs_dir = _grid_near_chance(tmp_path, recorded)
-    [before] = [w for w in report.measure(runs_dir).warnings if w.startswith(CANNOT_BE_TOLD)]
+    measured = report.measure(runs_dir)
+    [before] = [w for w in measured.warnings if w.startswith(CANNOT_BE_TOLD)]
+    assert not any("more even" in finding.text for finding in measured.findings)  # balanced: 1/classes, said so
     assert before.startswith(f"{CANNOT_BE_TOLD}40 validation images (2): random0/baseA (30.0%, chance 25.0%), "
                              f"random0/baseB (30.0%, chance 25.0%); "), before
     shutil.move(data, tmp_path / "elsewhere")

@@ -14,15 +14,10 @@ from minitransfer.data import splits
 from minitransfer.experiment import Run
 from minitransfer.results import Result
 from test_report import write_run
-from unbalanced_data import build_unbalanced
+from unbalanced_data import SHARE, at_share, build_unbalanced
 
-SHARE = "chance (the largest class's share)"
 # No pairing of these four classes into halves of two is balanced: each half's chance is not 1/2
 VAL_COUNTS = (60, 2, 40, 3)
-
-
-def _named(result, share):
-    return f"{result} ({share:.1%}, {SHARE} {share:.1%}"
 
 
 @pytest.mark.parametrize("recorded", [True, False], ids=["recorded", "older-result"])
@@ -41,10 +36,12 @@ def test_a_base_answering_its_largest_class_alone_is_at_chance(tmp_path, recorde
     measured = report.measure(runs_dir)
     careful = " ".join(measured.warnings)
     for half, share in shares.items():
-        assert _named(f"random0/base{half}", share) in careful, careful
+        assert at_share(f"random0/base{half}", share, share) in careful, careful
     assert "give the classes more even numbers of images" in careful, careful
     transfers = [finding for finding in measured.findings if "AnB" in finding.measured]
     assert transfers and not any(finding.holds for finding in transfers), measured.findings
+    assert all("or give the classes more even numbers of images" in finding.text for finding in transfers
+               if finding.networks), transfers
 
 
 def _base(name, accuracy, dataset, val_counts):
@@ -59,7 +56,7 @@ def test_a_base_on_every_class_is_judged_against_the_largest_share(tmp_path):
     data = build_unbalanced(tmp_path / "S", (2, 1, 1, 1), val_counts)
     share = max(val_counts) / sum(val_counts)
     [said] = run_caveats.at_chance([_base("all/base", share, data, val_counts)])
-    assert said.startswith(f"bases no better than chance (1): {_named('all/base', share)}); "), said
+    assert said.startswith(f"bases no better than chance (1): {at_share('all/base', share, share)}); "), said
 
 
 def test_a_balanced_set_keeps_one_in_classes_said_as_before(tmp_path):

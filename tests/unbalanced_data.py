@@ -1,11 +1,19 @@
 """A tiny dataset whose classes hold the numbers of images a test chooses (the synthetic builder's hold
-one number each): :func:`build_unbalanced`."""
+one number each): :func:`build_unbalanced`; how the report names a run judged against the largest class's share
+(:func:`at_share`)."""
 
 import numpy as np
 
 from minitransfer.data import build, decode, synthetic
 
 SIZE = 14
+SHARE = "chance (the largest class's share)"  # how the report says chance where the classes are unbalanced
+
+
+def at_share(name, accuracy, share):
+    """How the runs to read with care name run ``name`` of ``accuracy`` at chance ``share`` (the largest
+    class's), its closing parenthesis left off: "all/base (90.0%, chance (the largest class's share) 90.0%"."""
+    return f"{name} ({accuracy:.1%}, {SHARE} {share:.1%}"
 
 
 def build_unbalanced(out, train_counts, val_counts, seed=1):
