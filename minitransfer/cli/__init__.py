@@ -5,7 +5,6 @@ exit codes and the table from errors to exit codes are in ``_errors``, ``_output
 ``_paths`` and ``_devices``; how a help wraps in ``_help_format``.
 """
 
-import importlib.metadata
 import platform
 
 import click
@@ -21,6 +20,8 @@ def _print_version(ctx, param, value):
     NumPy draws the random split, CuPy's CUDA computes on the GPU)."""
     if not value or ctx.resilient_parsing:
         return
+    import importlib.metadata  # here: a tenth of a second that only --version needs
+
     cupy = next((f"{dist.metadata['Name']} {dist.version}" for dist in importlib.metadata.distributions()
                  if (dist.metadata["Name"] or "").lower().startswith("cupy")), "CuPy not installed")
     click.echo(f"minitransfer, version {__version__}\nPython {platform.python_version()}, NumPy "
@@ -30,6 +31,8 @@ def _print_version(ctx, param, value):
 
 def _installed(package):
     """The version of the installed ``package``."""
+    import importlib.metadata
+
     try:
         return importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:

@@ -18,12 +18,9 @@ import sys
 
 import click
 
-from minitransfer import (checkpoint, config, config_wording, cuda, fileio, left_out, preflight_memory, report,
-                          resume, results, resumed_logs, run_file_readers, run_lock, run_outcome, stopping)
-from minitransfer.data import dataset, decoder_pool, devkit, schema
+from minitransfer import config_wording, resume, stopping
 
-from ._output import (OutputUnwritable, displays_any_name, hold_standard_descriptors, printing, refuse_closed_output,
-                      say)
+from ._output import displays_any_name, hold_standard_descriptors, printing, refuse_closed_output, say
 from ._repeats import OptionsOnceGroup, resolved_command
 from ._usage_hints import add_hint
 
@@ -35,34 +32,48 @@ EXIT_INTERRUPTED = stopping.EXIT_INTERRUPTED
 EXIT_OUTPUT_CLOSED = 128 + signal.SIGPIPE  # 141, as the shell reports a tool killed by SIGPIPE
 
 
-# The first row whose exception class matches decides the exit code and the message's prefix.
+# The first row whose exception class matches decides the exit code and the message's prefix. Each class is named
+# where it is defined, "module.Class", and looked up as an error is caught (_exit_code_rows): one whose module was
+# never imported cannot have been raised, so the table imports nothing (`minitransfer --help` needs no h5py for it).
 EXIT_CODES = (
-    (run_outcome.Interrupted, EXIT_INTERRUPTED, "interrupted"),
-    (KeyboardInterrupt, EXIT_INTERRUPTED, "interrupted"),
-    (config.ConfigError, EXIT_USAGE, "error"),
-    (run_lock.RunBusy, EXIT_USAGE, "error"),
-    (schema.NotADataset, EXIT_USAGE, "error"),  # a DatasetError too: a run folder, a network given as a dataset
-    (schema.DatasetUnreadable, EXIT_IO, "error: I/O"),  # a DatasetError too: a file the system would not read
-    (dataset.DatasetError, EXIT_BAD_DATA, "error: bad data"),
-    (config.DataMismatch, EXIT_BAD_DATA, "error: bad data"),
-    (checkpoint.CheckpointError, EXIT_BAD_DATA, "error: bad data"),
-    (results.BadReference, EXIT_BAD_DATA, "error: bad data"),
-    (resumed_logs.RunLogError, EXIT_BAD_DATA, "error: bad data"),
-    (run_file_readers.FileUnreadable, EXIT_IO, "error: I/O"),  # an UnreadableRun too: the system would not read it
-    (left_out.UnreadableRun, EXIT_BAD_DATA, "error: bad data"),  # a run's file report cannot read (info)
-    (report.RunFolderGiven, EXIT_USAGE, "error"),  # a NoRuns too: RUNS is a run's own folder
-    (report.NoRuns, EXIT_ERROR, "error"),
-    (run_outcome.Diverged, EXIT_ERROR, "error: training diverged"),
-    (cuda.NoGpu, EXIT_USAGE, "error"),  # a CudaUnavailable too: --device cuda on a machine without a usable GPU
-    (cuda.CudaUnavailable, EXIT_ERROR, "error"),  # a device seen, then gone, or there but failing
-    (devkit.MissingDependency, EXIT_ERROR, "error"),
-    (decoder_pool.WorkerDied, EXIT_ERROR, "error"),
-    (preflight_memory.OutOfMemory, EXIT_ERROR, "error: out of memory"),  # its message names the batch option
-    (MemoryError, EXIT_ERROR, "error: out of memory"),  # and, in a command with --batch-size: _memory_hint
-    (OutputUnwritable, EXIT_IO, "error"),
-    (fileio.StorageError, EXIT_IO, "error"),
-    (OSError, EXIT_IO, "error: I/O"),
+    ("minitransfer.run_outcome.Interrupted", EXIT_INTERRUPTED, "interrupted"),
+    ("builtins.KeyboardInterrupt", EXIT_INTERRUPTED, "interrupted"),
+    ("minitransfer.config_checks.ConfigError", EXIT_USAGE, "error"),
+    ("minitransfer.run_lock.RunBusy", EXIT_USAGE, "error"),
+    ("minitransfer.data.schema.NotADataset", EXIT_USAGE, "error"),  # a DatasetError too: a run folder, a network
+    ("minitransfer.data.schema.DatasetUnreadable", EXIT_IO, "error: I/O"),  # a DatasetError too: a file unread
+    ("minitransfer.data.schema.DatasetError", EXIT_BAD_DATA, "error: bad data"),
+    ("minitransfer.config_checks.DataMismatch", EXIT_BAD_DATA, "error: bad data"),
+    ("minitransfer.checkpoint_check.CheckpointError", EXIT_BAD_DATA, "error: bad data"),
+    ("minitransfer.paper_runs.BadReference", EXIT_BAD_DATA, "error: bad data"),
+    ("minitransfer.resumed_logs.RunLogError", EXIT_BAD_DATA, "error: bad data"),
+    ("minitransfer.run_file_readers.FileUnreadable", EXIT_IO, "error: I/O"),  # an UnreadableRun too: not read
+    ("minitransfer.left_out.UnreadableRun", EXIT_BAD_DATA, "error: bad data"),  # a run's file report cannot read
+    ("minitransfer.report.RunFolderGiven", EXIT_USAGE, "error"),  # a NoRuns too: RUNS is a run's own folder
+    ("minitransfer.report.NoRuns", EXIT_ERROR, "error"),
+    ("minitransfer.run_outcome.Diverged", EXIT_ERROR, "error: training diverged"),
+    ("minitransfer.cuda.NoGpu", EXIT_USAGE, "error"),  # a CudaUnavailable too: --device cuda without a usable GPU
+    ("minitransfer.cuda.CudaUnavailable", EXIT_ERROR, "error"),  # a device seen, then gone, or there but failing
+    ("minitransfer.data.devkit.MissingDependency", EXIT_ERROR, "error"),
+    ("minitransfer.data.decoder_pool.WorkerDied", EXIT_ERROR, "error"),
+    ("minitransfer.preflight_memory.OutOfMemory", EXIT_ERROR, "error: out of memory"),  # names the batch option
+    ("builtins.MemoryError", EXIT_ERROR, "error: out of memory"),  # and, in a command with --batch-size: _memory_hint
+    ("minitransfer.cli._output.OutputUnwritable", EXIT_IO, "error"),
+    ("minitransfer.fileio.StorageError", EXIT_IO, "error"),
+    ("builtins.OSError", EXIT_IO, "error: I/O"),
 )
+
+
+def _exit_code_rows():
+    """:data:`EXIT_CODES` as (class, code, prefix), in its order, for the classes defined so far (their
+    modules in ``sys.modules``): any other cannot have been raised."""
+    rows = []
+    for name, code, prefix in EXIT_CODES:
+        module_name, _, class_name = name.rpartition(".")
+        kind = getattr(sys.modules.get(module_name), class_name, None)
+        if kind is not None:
+            rows.append((kind, code, prefix))
+    return rows
 
 
 INTERRUPTED = ("stopped by a signal before anything was saved, or with every file written so far intact; rerun "
@@ -75,14 +86,14 @@ def run(work, interrupted=INTERRUPTED):
     nothing itself), where the command knows better (train: --resume auto; prepare: the shards kept)."""
     try:
         return work()
-    except tuple(row[0] for row in EXIT_CODES) as error:
+    except tuple(kind for kind, _, _ in _exit_code_rows()) as error:  # evaluated only as an error is raised
         missing = _missing_path(error)
         if missing is not None:  # in click's words, as every other missing path (exit 2)
             raise missing from None
         if isinstance(error, BrokenPipeError) and _reader_gone(sys.stdout):  # `minitransfer splits ... | head`
             stopping.drop_stream(sys.stdout)
             sys.exit(EXIT_OUTPUT_CLOSED)
-        code, prefix = next((code, prefix) for kind, code, prefix in EXIT_CODES if isinstance(error, kind))
+        code, prefix = next((code, prefix) for kind, code, prefix in _exit_code_rows() if isinstance(error, kind))
         _drop_output_if_unwritable()
         if code == EXIT_INTERRUPTED:  # already stopping: a second stop signal must not lose the exit code
             for stop in stopping.stop_signals_heard():  # not one an embedding program handles: not given back
