@@ -7,6 +7,7 @@ import collections
 from minitransfer import experiment as grid
 from minitransfer import grid_check, grid_folder, grid_gpus, grid_plan, grid_plan_file, grid_preflight, grid_runner
 from minitransfer import grid_status
+from minitransfer.halves_note import planned_halves
 from minitransfer.rundir import RESULT_FILE
 
 from ._errors import option_text, run
@@ -38,6 +39,9 @@ def show_dry_run(runs, out, options, devices):
     for note in (grid_plan.replaced_plan(runs, out, options), grid_plan.left_alone(runs, out, plans.states)):
         if note:
             say(f"note: {note}")
+    # halves of unequal size (an odd number of classes), from the bases' plans check_bases resolved
+    for line in planned_halves(runs, lambda base: grid_preflight.resolved_plan(base, out, options).task.num_classes):
+        echo(line)
     echo(_plan_summary(runs, statuses))
     echo(_would_run_on(devices, slots, pending, runs, len(lost)))
 
