@@ -10,7 +10,7 @@ import math
 from minitransfer import models
 from minitransfer.experiment import HALVES
 from minitransfer.comparisons import built_bases
-from minitransfer.halves_note import pooled_label
+from minitransfer.report_tables import pooled_label
 from minitransfer.results import Spread, metric_words, natural_families, relative_by_n, select
 
 POINTS = 100

@@ -91,8 +91,8 @@ from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_
                                               table1_without_own_base, table1_without_selffer, demo_planned)
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, result_rows,
-                                        table1, table1_markdown, table1_measured)
-from minitransfer.halves_note import pooled_halves_note, with_pooled_halves
+                                        table1, table1_markdown, table1_measured, pooled_halves_note,
+                                        with_pooled_halves)
 from minitransfer.paper_runs import is_reference
 from minitransfer.comparisons import Bases
 from minitransfer.errors import MinitransferError
