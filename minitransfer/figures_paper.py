@@ -10,6 +10,7 @@ import math
 from minitransfer import models
 from minitransfer.experiment import HALVES
 from minitransfer.comparisons import built_bases
+from minitransfer.report_tables import pooled_label
 from minitransfer.results import Spread, metric_words, natural_families, relative_by_n, select
 
 POINTS = 100
@@ -103,7 +104,7 @@ def figure2(Figure, results, reference=None, split="random", title="Figure 2: ra
     top, bottom = figure.subplots(2, 1, sharex=True)
     bases = [r for r in select(results, split, "baseB")]
     counts = spread_plot(top, {0: [r.mean10_top1 for r in bases]} if bases else {},
-                         names.get("baseB", "bases") + (" (A and B pooled)" if split == "random" else ""),
+                         names.get("baseB", "bases") + (pooled_label(results) if split == "random" else ""),
                          STYLE["baseB"])
     for treatment in TREATMENTS:
         label = names.get(treatment, treatment)

@@ -91,7 +91,8 @@ from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_
                                               table1_without_own_base, table1_without_selffer, demo_planned)
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, result_rows,
-                                        table1, table1_markdown, table1_measured)
+                                        table1, table1_markdown, table1_measured, pooled_halves_note,
+                                        with_pooled_halves)
 from minitransfer.paper_runs import is_reference
 from minitransfer.comparisons import Bases
 from minitransfer.errors import MinitransferError
@@ -267,7 +268,7 @@ def measure(runs_dir):
 
 def _results(report, runs_dir):
     rows = result_rows(report.results)
-    pooled, halves = pooled_names(report.results), natural_halves(report.results)
+    pooled, halves = with_pooled_halves(pooled_names(report.results), report.results), natural_halves(report.results)
     lines = [f"# Results of {len(rows)} networks in {inputs.display_name(runs_dir)}", "",
              "Top-1 validation accuracy on each network's own target classes: final, best, and mean10_top1, the "
              f"metric of the paper's runs (the original code's: {metric_words(report.results)}); still_rising: the "
@@ -299,6 +300,7 @@ def _table1(report, reference_results, reference_bases, runs_dir):
             "paper's definition (baseA and baseB averaged) where the halves' bases agree within "
             f"{100 * INTERCHANGEABLE:.0f} points, and shows – where they do not."]
     for line in (table1_unevaluated(report.results, boosts), table1_unpooled(report.results, boosts, report.bases),
+                 pooled_halves_note(report.results),
                  table1_without_own_base(report.results, boosts, bases=report.bases),
                  table1_without_selffer(report.results, boosts, demo_planned(runs_dir)),
                  table1_own_base_partial(report.results, boosts, bases=report.bases)):

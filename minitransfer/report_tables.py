@@ -1,6 +1,7 @@
 """Table 1 of the paper and the report's markdown tables (:mod:`minitransfer.report` writes them):
 the boosts of AnB+ over its controls by range of layers (:func:`table1`, :func:`table1_markdown`), the
-treatments results.md pools (:func:`result_rows`, :func:`pooled_names`), and the layers in words a
+treatments results.md pools (:func:`result_rows`, :func:`pooled_names`; halves of unequal size said where
+they are pooled, :func:`pooled_halves_note`), and the layers in words a
 spreadsheet reads as text (:func:`layer_list`). The lines under Table 1, why a column shows – and what
 it compares, are :mod:`minitransfer.report_table1_notes`'s.
 """
@@ -9,7 +10,7 @@ import math
 
 from minitransfer.comparisons import built_bases
 from minitransfer.data import inputs
-from minitransfer.experiment import CROSS
+from minitransfer.experiment import CROSS, HALVES
 from minitransfer.findings import POINTS
 from minitransfer.results import interchangeable_halves, mean, means_by_n, relative_by_n, select
 from minitransfer.run_labels import label_pattern, shown_treatment
@@ -88,6 +89,54 @@ def pooled_names(results):
             "pools them; a natural-split or every-class run's "
             f"treatment is its own label (n written as n). Here {here}"
             + ("; a fine-tuned run (+) likewise." if tuned else "."))
+
+
+# A random split of an odd number of classes gives half A the floor of half of them, B the rest (7: 3 and 4):
+# raw accuracies pooled across its halves (results.md's treatment column, Figure 2's top panel, Table 1's pooled
+# column) are then not like for like, a 3-way choice pooled with a 4-way one; said where they are pooled
+RANDOM_RULE = "A gets the floor of half the classes, B the rest"
+
+
+def _pooled_classes(results):
+    """{half: the numbers of classes its random-split networks were scored on} (as their result.json
+    records them, :attr:`minitransfer.comparisons.Result.scored_on`), where the halves' differ; {} where
+    they do not, or cannot be told."""
+    counts = {half: sorted({r.scored_on[1] for r in results
+                            if r.run.split == "random" and r.run.target == half and r.scored_on})
+              for half in HALVES}
+    if not all(counts.values()) or len(set(counts["A"]) | set(counts["B"])) < 2:
+        return {}
+    return counts
+
+
+def _listed(numbers):
+    return " or ".join(map(str, numbers))
+
+
+def pooled_halves_note(results):
+    """What results.md and table1.md say where the random split's halves of ``results`` hold different
+    numbers of classes; "" where they do not."""
+    counts = _pooled_classes(results)
+    if not counts:
+        return ""
+    return (f"The random split's half A holds {_listed(counts['A'])} classes and half B {_listed(counts['B'])} "
+            f"({RANDOM_RULE}): raw accuracies pooled across the halves (results.md's treatment column, where "
+            f"baseA counts as baseB; Figure 2's top panel; Table 1's pooled column) are not like for like; numbers "
+            f"relative to a base are each against the base of the network's own target.")
+
+
+def with_pooled_halves(pooled, results):
+    """results.md's paragraph ``pooled`` (:func:`pooled_names`, where baseA counts as
+    baseB) with :func:`pooled_halves_note` after it."""
+    return " ".join(filter(None, [pooled, pooled_halves_note(results)]))
+
+
+def pooled_label(results):
+    """Figure 2's legend of the pooled bases: " (A and B pooled)", with the halves' classes where they
+    differ: " (A and B pooled: 4 and 5 classes)"."""
+    counts = _pooled_classes(results)
+    said = f": {_listed(counts['A'])} and {_listed(counts['B'])} classes" if counts else ""
+    return f" (A and B pooled{said})"
 
 
 def layer_list(ns):

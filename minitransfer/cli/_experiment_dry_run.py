@@ -1,12 +1,14 @@
 """``minitransfer experiment --dry-run``: the grid checked as it would be before it trains, then its plan
 shown (each run's status and train command), what it would do with each network, counted
-(:func:`_plan_summary`), and where it would train (:func:`_would_run_on`); nothing run, nothing written."""
+(:func:`_plan_summary`), its halves' classes where they differ (:func:`_planned_halves`), and where it would
+train (:func:`_would_run_on`); nothing run, nothing written."""
 
 import collections
 
 from minitransfer import experiment as grid
 from minitransfer import grid_check, grid_folder, grid_gpus, grid_plan, grid_plan_file, grid_preflight, grid_runner
 from minitransfer import grid_status
+from minitransfer.report_tables import RANDOM_RULE
 from minitransfer.rundir import RESULT_FILE
 
 from ._errors import option_text, run
@@ -38,6 +40,9 @@ def show_dry_run(runs, out, options, devices):
     for note in (grid_plan.replaced_plan(runs, out, options), grid_plan.left_alone(runs, out, plans.states)):
         if note:
             say(f"note: {note}")
+    # halves of unequal size (an odd number of classes), from the bases' plans check_bases resolved
+    for line in _planned_halves(runs, lambda base: grid_preflight.resolved_plan(base, out, options).task.num_classes):
+        echo(line)
     echo(_plan_summary(runs, statuses))
     echo(_would_run_on(devices, slots, pending, runs, len(lost)))
 
@@ -81,3 +86,19 @@ def _would_run_on(devices, slots, pending, runs, lost=0):
         return where
     return (f"{where} ({len(pending)} run{'s' if len(pending) != 1 else ''} to train: "
             f"{', '.join(map(grid_gpus.gpu_name, idle))} left idle)")
+
+
+def _planned_halves(runs, classes_of):
+    """A line for the split folders of ``runs`` whose halves' bases train on different numbers of classes:
+    "random0, random1: half A 4 classes, half B 5 (A gets the floor of half the classes, B the rest)";
+    ``classes_of(base)``: how many classes a base run trains on (its resolved plan's)."""
+    counts = collections.defaultdict(dict)
+    for base in runs:
+        if base.kind == "base" and base.target in grid.HALVES:
+            counts[base.name.split("/")[0]][base.target] = classes_of(base)
+    folders = collections.defaultdict(list)  # the folders of each (A, B, random?): one line for a grid of seeds
+    for folder, by_half in counts.items():
+        if len(by_half) == len(grid.HALVES) and len(set(by_half.values())) > 1:
+            folders[by_half["A"], by_half["B"], folder.startswith("random")].append(folder)
+    return [f"{', '.join(named)}: half A {a} classes, half B {b}" + (f" ({RANDOM_RULE})" if random else "")
+            for (a, b, random), named in folders.items()]

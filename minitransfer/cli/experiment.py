@@ -196,10 +196,11 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
       reduced-N     --per-class: trained on all classes with N training images each (reduced data)
 
     A random split (--split-seed S, its networks in OUT/randomS/) draws half the classes at random for
-    A, the rest for B: similar tasks; the natural split (OUT/natural/) is natural / man-made:
-    dissimilar ones. Without --data the grid runs on the built-in synthetic set: micro networks,
-    seconds to a minute or two each on a CPU, 30 in the default plan. A caffenet network (ImageNet)
-    takes hours on a GPU and months on a CPU: look at the plan with --dry-run first.
+    A (the floor of half: 9 classes give A 4), the rest for B: similar tasks; the natural split
+    (OUT/natural/) is natural / man-made: dissimilar ones. Without --data the grid runs on the
+    built-in synthetic set: micro networks, seconds to a minute or two each on a CPU, 30 in the
+    default plan. A caffenet network (ImageNet) takes hours on a GPU and months on a CPU: look at
+    the plan with --dry-run first.
 
     Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
     OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5), its output in OUT/<name>.run/train.log (its warnings
