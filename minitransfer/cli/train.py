@@ -152,9 +152,9 @@ def train(as_json, **options):
     weights in OUT, run files in RUN" (or, with --json, the result as JSON), on stdout, so that
     `train ... > result.txt` keeps it, also for a run found already finished (--quiet: nothing).
 
-    Exit codes: 0 done (a warning names a --copy-from base's run file that report cannot read), 1 error (e.g. the loss diverged, a batch too large for the memory available), 2
-    usage (also: another process trains into the same run, or prepares the dataset; --device cuda where no GPU is
-    usable), 65 bad data
+    Exit codes: 0 done (a warning names a --copy-from base's run file that report cannot read), 1 error
+    (e.g. the loss diverged, a batch too large for the memory available), 2 usage (also: another process
+    trains into the same run, or prepares the dataset; --device cuda where no GPU is usable), 65 bad data
     (dataset, checkpoint or class mismatch; a folder in place of a finished run's result.json), 74 a
     file could not be written (disk full, read-only folder; the previous files intact), 75 interrupted
     by SIGINT/SIGTERM/SIGHUP (SIGHUP: the terminal closed; under nohup the run trains on) with a
