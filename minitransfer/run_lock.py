@@ -52,7 +52,9 @@ class RunLock:
             ...
 
     The run directory is created for the lock; if this process created it and leaves nothing else
-    in it (a run that failed before writing anything), it is removed again on release.
+    in it (a run that failed before writing anything), it is removed again on release. The lock file is
+    removed on release, but with ``keep`` (a dataset's, :mod:`minitransfer.data.lock`) it stays, emptied,
+    where the folder holds anything else: another user's readers, who may not create it there, lock it.
 
     :attr:`run_dir` and :attr:`path` are as ``run_dir`` names the folder, for messages; the lock's
     files are those of the folder that was at ``run_dir`` when it was made (:attr:`folder`), whatever
@@ -61,8 +63,9 @@ class RunLock:
     FILE = "lock"
     ATTEMPTS = 3  # when the holder seen busy is gone by the time it is named (it released the lock meanwhile)
 
-    def __init__(self, run_dir):
+    def __init__(self, run_dir, keep=False):
         self.run_dir = pathlib.Path(run_dir)
+        self.keep = keep
         self.path = self.run_dir / self.FILE
         self.folder = self.run_dir.absolute()
         self._file = self.folder / self.FILE
@@ -163,7 +166,10 @@ class RunLock:
             # a folder made read-only keeps it (harmless: the lock goes with the descriptor), and the error
             # that stopped the run, e.g. its checkpoint unwritable there, is the one to report
             with contextlib.suppress(OSError):
-                self._file.unlink(missing_ok=True)
+                if self.keep and any(entry.name != self.FILE for entry in os.scandir(self.folder)):
+                    os.ftruncate(self._descriptor, 0)  # no holder's record left behind (read where flock is missing)
+                else:
+                    self._file.unlink(missing_ok=True)
         release(self._descriptor)
         os.close(self._descriptor)
         self._descriptor = None
