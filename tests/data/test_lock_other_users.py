@@ -33,7 +33,8 @@ def test_prepare_is_refused_while_another_user_reads_the_dataset(others_data):
                               stderr=subprocess.PIPE, text=True)
     try:
         assert reader.stdout.readline() == "reading\n", reader.stderr.read()
-        with pytest.raises(lock.DatasetBusy, match=rf"is being read by another minitransfer process .*PID {reader.pid}"):
+        busy = rf"is being read by another minitransfer process .*PID {reader.pid}"
+        with pytest.raises(lock.DatasetBusy, match=busy):
             synthetic.build_synthetic(others_data, **{**TINY, "seed": 9}, overwrite=True)
     finally:
         reader.stdin.close()
