@@ -64,6 +64,27 @@ REPAIRS = {**dict.fromkeys(UNWRITABLE, "make it writable and rerun with"),
 LOCK_FILE_MODE = 0o666
 
 
+def umask():
+    """This process's umask, read without changing it where Linux tells it (``Umask:`` in
+    /proc/self/status, since 4.7): os.umask alone sets it, for an instant in which another thread's new
+    files would be made under the wrong one."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def executable_mode():
+    """The mode a new executable file gets, as a shell or a compiler makes one: 0o777 less the umask."""
+    return 0o777 & ~umask()
+
+
 def user_name(uid):
     """The name of the user ``uid`` ("user 1234" where the system knows none: a container, NFS)."""
     try:
