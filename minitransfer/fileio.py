@@ -115,12 +115,13 @@ def identity(path, gone=()):
     return status.st_dev, status.st_ino
 
 
-def ask_to_share(owner, paths):
+def ask_to_share(owner, paths, recursive=False):
     """The advice for files of a folder shared by a group that their ``owner`` alone may write (lock
     files or a run's log made 0o644, by an older version or under a umask 022): "ask root to let this
-    user write it (chmod g+w PATH, ...)"; ``paths``: one path or several."""
+    user write it (chmod g+w PATH, ...)"; ``paths``: one path or several; ``recursive``: folders, with
+    what they hold (chmod -R)."""
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    return (f"ask {owner} to let this user write {'it' if len(paths) == 1 else 'them'} (chmod g+w "
+    return (f"ask {owner} to let this user write {'it' if len(paths) == 1 else 'them'} (chmod {'-R ' * recursive}g+w "
             f"{' '.join(shlex.quote(str(path)) for path in paths)}, for a group that shares the folder: minitransfer "
             f"makes its files so where the umask lets the group write, e.g. umask 002)")
 
