@@ -26,10 +26,14 @@ S1 in :mod:`minitransfer.figures_reduced`, the learning curves in :mod:`minitran
 this module draws them all (:func:`draw_all`) and renders them.
 """
 
+import atexit
 import contextlib
 import functools
 import io
+import os
 import pathlib
+import shutil
+import tempfile
 
 from minitransfer import run_search, stopping
 from minitransfer.comparisons import built_bases
@@ -48,11 +52,37 @@ FIGURES = ("figure2", "figure3", "figure_cross", "figure_s1", "curves")
 
 def figure_class():
     """matplotlib's Figure (no pyplot, no global state), or None without the ``plot`` extra."""
+    _config_folder_for_matplotlib()
     try:
         from matplotlib.figure import Figure
     except ImportError:
         return None
     return Figure
+
+
+def _config_folder_for_matplotlib():
+    """Where $MPLCONFIGDIR is unset and the folders matplotlib keeps its configuration and font cache in
+    ($XDG_CONFIG_HOME or ~/.config, $XDG_CACHE_HOME or ~/.cache, each /matplotlib) cannot be written (a home
+    folder this user may not write: a service account's, a container's), a temporary one, removed at exit:
+    matplotlib made one too, but said so in two lines on stderr as it was imported."""
+    if "MPLCONFIGDIR" in os.environ:
+        return
+    home = pathlib.Path.home()
+    if all(_writable_folder(pathlib.Path(os.environ.get(variable) or home / default) / "matplotlib")
+           for variable, default in (("XDG_CONFIG_HOME", ".config"), ("XDG_CACHE_HOME", ".cache"))):
+        return
+    folder = tempfile.mkdtemp(prefix="minitransfer-matplotlib-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ["MPLCONFIGDIR"] = folder
+
+
+def _writable_folder(folder):
+    """Whether ``folder`` is (or can be made) a folder this process may write, as matplotlib judges it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK) and folder.is_dir()
 
 
 def render(figure, suffix):

@@ -64,6 +64,27 @@ REPAIRS = {**dict.fromkeys(UNWRITABLE, "make it writable and rerun with"),
 LOCK_FILE_MODE = 0o666
 
 
+def umask():
+    """This process's umask, read without changing it where Linux tells it (``Umask:`` in
+    /proc/self/status, since 4.7): os.umask alone sets it, for an instant in which another thread's new
+    files would be made under the wrong one."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def executable_mode():
+    """The mode a new executable file gets, as a shell or a compiler makes one: 0o777 less the umask."""
+    return 0o777 & ~umask()
+
+
 def user_name(uid):
     """The name of the user ``uid`` ("user 1234" where the system knows none: a container, NFS)."""
     try:
@@ -94,12 +115,13 @@ def identity(path, gone=()):
     return status.st_dev, status.st_ino
 
 
-def ask_to_share(owner, paths):
+def ask_to_share(owner, paths, recursive=False):
     """The advice for files of a folder shared by a group that their ``owner`` alone may write (lock
     files or a run's log made 0o644, by an older version or under a umask 022): "ask root to let this
-    user write it (chmod g+w PATH, ...)"; ``paths``: one path or several."""
+    user write it (chmod g+w PATH, ...)"; ``paths``: one path or several; ``recursive``: folders, with
+    what they hold (chmod -R)."""
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    return (f"ask {owner} to let this user write {'it' if len(paths) == 1 else 'them'} (chmod g+w "
+    return (f"ask {owner} to let this user write {'it' if len(paths) == 1 else 'them'} (chmod {'-R ' * recursive}g+w "
             f"{' '.join(shlex.quote(str(path)) for path in paths)}, for a group that shares the folder: minitransfer "
             f"makes its files so where the umask lets the group write, e.g. umask 002)")
 

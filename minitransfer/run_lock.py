@@ -52,7 +52,9 @@ class RunLock:
             ...
 
     The run directory is created for the lock; if this process created it and leaves nothing else
-    in it (a run that failed before writing anything), it is removed again on release.
+    in it (a run that failed before writing anything), it is removed again on release. The lock file is
+    removed on release, but with ``keep`` (a dataset's, :mod:`minitransfer.data.lock`) it stays, emptied,
+    where the folder holds anything else: another user's readers, who may not create it there, lock it.
 
     :attr:`run_dir` and :attr:`path` are as ``run_dir`` names the folder, for messages; the lock's
     files are those of the folder that was at ``run_dir`` when it was made (:attr:`folder`), whatever
@@ -61,8 +63,9 @@ class RunLock:
     FILE = "lock"
     ATTEMPTS = 3  # when the holder seen busy is gone by the time it is named (it released the lock meanwhile)
 
-    def __init__(self, run_dir):
+    def __init__(self, run_dir, keep=False):
         self.run_dir = pathlib.Path(run_dir)
+        self.keep = keep
         self.path = self.run_dir / self.FILE
         self.folder = self.run_dir.absolute()
         self._file = self.folder / self.FILE
@@ -118,9 +121,32 @@ class RunLock:
                     return None
                 raise self._refused(error) from error
             # says what is left before the folder is removed
-            failure = fileio.storage_error(self._file, error, named=self.path)
+            failure = self._unwritable(error) if error.errno in fileio.UNWRITABLE else \
+                fileio.storage_error(self._file, error, named=self.path)
             self._remove_if_created_empty()
             raise failure from error
+
+    def _unwritable(self, error):
+        """The ``StorageError`` (exit code 74) of a lock file that cannot be made in a folder this process may
+        not write: another user's, named with its owner and mode, and what to ask them; a run folder of this
+        user's holding a checkpoint (or on a read-only file system), with both ways to rerun once it is
+        writable (a training's advice to rerun with `resume='auto'` alone did not overwrite the run, where
+        `overwrite=True` was asked); else the system's reason, to which the caller adds how to rerun
+        (:meth:`minitransfer.fileio.StorageError.rerun_with`)."""
+        cannot = f"cannot write {self.path}: {error.strerror}"
+        try:
+            others = os.stat(self.folder).st_uid != os.geteuid() and error.errno != errno.EROFS
+        except OSError:
+            others = False
+        if others:
+            owner, mode = fileio.owner_and_mode(self.folder)
+            ask = fileio.ask_to_share(owner, self.run_dir, recursive=True)
+            return fileio.StorageError(error.errno, f"{cannot}: {self.run_dir} is {owner}'s ({mode}), a folder this "
+                                                    f"user may not write; {ask}, or give another output folder")
+        if self.folder.suffix == ".run" and (self.folder / "checkpoint.h5").exists():  # a run to continue or redo
+            return fileio.StorageError(error.errno, f"{cannot}; make it writable, then rerun with `resume='auto'` "
+                                                    f"to continue the run there, or `overwrite=True` to start it over")
+        return fileio.storage_error(self._file, error, named=self.path)
 
     def _refused(self, error):
         """The ``StorageError`` (exit code 74) of a lock file this process may not open for writing in a
@@ -163,7 +189,10 @@ class RunLock:
             # a folder made read-only keeps it (harmless: the lock goes with the descriptor), and the error
             # that stopped the run, e.g. its checkpoint unwritable there, is the one to report
             with contextlib.suppress(OSError):
-                self._file.unlink(missing_ok=True)
+                if self.keep and any(entry.name != self.FILE for entry in os.scandir(self.folder)):
+                    os.ftruncate(self._descriptor, 0)  # no holder's record left behind (read where flock is missing)
+                else:
+                    self._file.unlink(missing_ok=True)
         release(self._descriptor)
         os.close(self._descriptor)
         self._descriptor = None

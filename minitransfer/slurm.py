@@ -298,12 +298,13 @@ def _replace_all(slurm_dir, scripts):
     """Write ``scripts`` (file name -> text) into ``slurm_dir``: all written to temporaries first, then
     renamed into place, submit.sh last; a write that fails (a full disk) leaves the old set whole,
     never a new submit.sh beside old array scripts. Paths as the bytes they are (UTF-8 or not)."""
+    mode = fileio.executable_mode()  # the umask's: a folder a group shares keeps the scripts the group's
     with contextlib.ExitStack() as renames:  # renamed as it unwinds: last entered first
         for name, text in scripts.items():
             data = os.fsencode(text)
             temporary = renames.enter_context(fileio.atomic_path(slurm_dir / name, size=len(data)))
             temporary.write_bytes(data)
-            temporary.chmod(0o755)
+            temporary.chmod(mode)
             fileio.fsync_path(temporary)  # all on disk before the first rename
 
 

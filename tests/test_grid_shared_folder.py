@@ -83,10 +83,16 @@ def _as_nobody(out, script=AS_ANOTHER_USER):
 
 def _run_as_nobody(out, script):
     """``script`` run with the argument ``out`` as nobody (group nogroup alone): its completed process."""
+    return subprocess.run(**as_nobody("-c", script, out), capture_output=True, text=True, timeout=60)
+
+
+def as_nobody(*arguments):
+    """subprocess's arguments for the system's python3 run with ``arguments`` as nobody (group nogroup alone),
+    given this checkout and the environment's packages, in /tmp (HOME too)."""
     environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "LANG": "C.UTF-8",
                    "PYTHONPATH": f"{CHECKOUT}{os.pathsep}{sysconfig.get_paths()['purelib']}"}
-    return subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", SYSTEM_PYTHON, "-c",
-                           script, str(out)], capture_output=True, text=True, env=environment, cwd="/tmp", timeout=60)
+    return {"args": ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", SYSTEM_PYTHON,
+                     *map(str, arguments)], "env": environment, "cwd": "/tmp"}
 
 
 @contextlib.contextmanager

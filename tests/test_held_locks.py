@@ -52,18 +52,18 @@ def interleaved(monkeypatch, path, other):
 
 
 def test_a_reader_sharing_the_lock_of_a_reader_of_another_thread_that_ends_meanwhile_holds_it(tmp_path, monkeypatch):
-    """The second reader found the first's lock, which the first then released (its descriptor closed,
-    the lock file removed), and shared it: it held a closed descriptor, whose number another file may
-    take, and its release closed that file."""
+    """The second reader found the first's lock, which the first then released (its descriptor closed),
+    and shared it: it held a closed descriptor, whose number another file may take, and its release closed
+    that file."""
     path = tmp_path / lock.LOCK_FILE
     first = lock._lock_shared(path)
-    ending = interleaved(monkeypatch, path, lambda: lock._release(first, path))
+    ending = interleaved(monkeypatch, path, lambda: lock._release(first))
     second = lock._lock_shared(path)
     ending[0].join()
     assert run_lock.same_file(second, path)  # open, and the lock file's
     assert lock.readers(tmp_path) == [os.getpid()]
-    lock._release(second, path)
-    assert not path.exists() and lock.readers(tmp_path) == []
+    lock._release(second)
+    assert lock.readers(tmp_path) == []
 
 
 def test_asking_who_holds_a_run_that_another_thread_releases_meanwhile(tmp_path, monkeypatch):

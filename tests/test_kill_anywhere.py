@@ -93,9 +93,14 @@ def _files(folder):
 
 
 def _leftovers(folder):
-    """Temporaries and lock files under ``folder`` (a grid's own planning locks are meant to stay)."""
+    """Temporaries and lock files under ``folder`` (a grid's own planning locks are meant to stay, and a
+    prepared dataset's, emptied of its holder's record: another user's readers lock it there)."""
     return [str(path) for path in pathlib.Path(folder).rglob("*")
-            if ".tmp-" in path.name or path.name == run_lock.RunLock.FILE]
+            if ".tmp-" in path.name or path.name == run_lock.RunLock.FILE and not _datasets_lock(path)]
+
+
+def _datasets_lock(path):
+    return (path.parent / "meta.json").is_file() and path.stat().st_size == 0
 
 
 def _crash_then_rerun(killing, arguments, who, path, cwd, killed_status=-signal.SIGKILL):

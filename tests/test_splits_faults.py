@@ -114,7 +114,7 @@ def test_splits_of_a_dataset_being_prepared_again_is_refused_as_its_help_says(tm
     assert result.exit_code == 2, result.output
     assert result.output == (f"error: {data} is being prepared by another minitransfer process (PID {os.getpid()}), "
                              f"which replaces its files; wait for it to finish, then rerun\n")
-    assert invoke("splits", data, "random").exit_code == 0 and not (data / lock.LOCK_FILE).exists()
+    assert invoke("splits", data, "random").exit_code == 0 and not lock.readers(data)
 
 
 def test_a_half_train_refuses_is_said_to_be_one(tmp_path):

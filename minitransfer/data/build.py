@@ -164,15 +164,18 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
 @contextlib.contextmanager
 def _import_lock(out):
     """Hold ``out``'s lock exclusively (:func:`.lock.writing`, which creates ``out``): refused while
-    another import writes there or a training reads the dataset. On a read-only file system there
-    is no lock to take and nobody can write: a finished dataset is checked there without one, and
-    anything left to write fails as usual (exit 74)."""
+    another import writes there or a training reads the dataset. Where it cannot be written, on a
+    read-only file system or in a finished dataset's folder this user may not write (another user's),
+    nobody else can write either: it is held shared (:func:`.lock.shared`: opened read-only where it is
+    there), so a finished dataset is checked and its rerun writes nothing, or anything left to write fails
+    as usual (exit 74)."""
     with contextlib.ExitStack() as held:
         try:
             held.enter_context(lock.writing(out))
-        except fileio.StorageError:
-            if not _read_only(out):
+        except fileio.StorageError as error:
+            if not (_read_only(out) or error.errno in fileio.UNWRITABLE and (out / META_FILE).is_file()):
                 raise
+            held.enter_context(lock.shared(out))
         yield
 
 

@@ -6,13 +6,16 @@
 :meth:`.dataset.Dataset.reading`). So prepare (an ``--overwrite``, or a rerun that rebuilds a shard)
 is refused while another process reads the files it would replace, and a reader while prepare
 writes them: :class:`DatasetBusy` (exit code 2) naming the processes. Any number of readers share a
-folder. The kernel releases the lock when a process dies, and the last reader to leave removes the
-file, as prepare does. Readers of one process (a verify under ``with dataset.reading()``) share one
+folder. The kernel releases the lock when a process dies. The lock file stays in the dataset's folder
+(prepare and readers leave it there, made as open() makes any file: 0o666 less the umask), so readers
+of another user, who may not create it there, open it read-only and hold it shared all the same: its
+owner's prepare is refused while they read. Readers of one process (a verify under ``with dataset.reading()``) share one
 lock (:func:`minitransfer.held_locks.share_held`), as where flock is emulated with byte-range locks (NFS) a
 second would replace the first, and its release drop it.
 
-Where the lock file cannot be created and does not exist (a read-only folder or file system, a
-folder of another user's) nobody prepares into the folder either: reading goes on without a lock.
+Where the lock file cannot be created and does not exist (a read-only folder or file system; a
+folder of another user's, prepared by an older version, which removed it) reading goes on without a lock:
+nobody can prepare into the former, and the latter's owner creates it by rerunning prepare as it was.
 """
 
 import contextlib
@@ -44,7 +47,7 @@ def shared(folder):
         yield
     finally:
         if descriptor is not None:
-            _release(descriptor, path)
+            _release(descriptor)
 
 
 @contextlib.contextmanager
@@ -54,7 +57,7 @@ def writing(folder):
     evaluations or verifies read it, ``RunBusy`` while another prepare writes there (or a training into
     its run folder, a report), each named by its command where it can be told, ``StorageError`` where
     the lock file cannot be created."""
-    lock = run_lock.RunLock(folder)
+    lock = run_lock.RunLock(folder, keep=True)
     try:
         lock.__enter__()
     except run_lock.RunBusy as busy:
@@ -137,17 +140,8 @@ def check_not_prepared(folder):
                           f"which replaces its files; wait for it to finish, then rerun", [pid])
 
 
-def _release(descriptor, path):
-    """Drop a reader's lock; the last reader (the one that can take it exclusively) removes the file.
-    Another reader of this process still holding it keeps it (the exclusive try, against the
-    process's own lock, would succeed where locks are byte-range ones)."""
-    if not held_locks.release(descriptor):
-        return
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        if run_lock.same_file(descriptor, path):
-            path.unlink()
-    except OSError:  # other readers hold it (BlockingIOError), or the folder is read-only: the file stays
-        pass
-    finally:
+def _release(descriptor):
+    """Drop a reader's lock, unless another reader of this process still holds it; the file stays, for
+    the next reader (another user's too)."""
+    if held_locks.release(descriptor):
         os.close(descriptor)

@@ -12,7 +12,7 @@ import subprocess
 import pytest
 from PIL import Image
 
-from minitransfer.data import build, synthetic
+from minitransfer.data import build, lock, synthetic
 
 SHARED_DATA = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -43,10 +43,11 @@ def _copy_dataset(source, target):
 
 def _tree_state(folder):
     """{relative path: (sha256, mtime_ns)} of every file below ``folder``: equal before and after
-    means nothing was written, renamed or removed there."""
+    means nothing was written, renamed or removed there. A dataset's lock file aside, which stays in its
+    folder and each prepare and reader takes (its holder's record written and emptied): no write of the data."""
     folder = pathlib.Path(folder)
     return {str(path.relative_to(folder)): (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+            for path in sorted(folder.rglob("*")) if path.is_file() and path.name != lock.LOCK_FILE}
 
 
 def _image_bytes(colour, size=(40, 30), kind="JPEG", mode="RGB"):

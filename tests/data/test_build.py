@@ -116,8 +116,8 @@ def test_a_full_disk_while_writing_a_shard_exits_74_and_keeps_what_was_finished(
     assert "Traceback" not in result.output and result.output.count("error:") == 1
     assert f"cannot write {out / 'train-00001.h5'}: No space left on device: the rest" in result.output
     assert "the rest of the import needs about" in result.output and "rerun the same command" in result.output
-    # no temporary, no meta.json; what the shard was imported from, to tell another import's from it
-    assert sorted(path.name for path in out.iterdir()) == ["importing.json", "train-00000.h5"]
+    # no temporary, no meta.json; what the shard was imported from, to tell another import's from it; the lock file
+    assert sorted(path.name for path in out.iterdir()) == ["importing.json", "lock", "train-00000.h5"]
     assert (out / "train-00000.h5").read_bytes() == (reference / "train-00000.h5").read_bytes()
     monkeypatch.undo()
     finished = tree_state(out)
@@ -159,7 +159,7 @@ def test_a_really_full_disk_exits_74_with_one_message(small_tmpfs, tmp_path):
     assert result.returncode == 74, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and result.stderr.count("error:") == 1
     assert "train-00001.h5: No space left on device: the rest of the import needs" in result.stderr
-    assert sorted(path.name for path in (disk / "out").iterdir()) == ["importing.json", "train-00000.h5"]
+    assert sorted(path.name for path in (disk / "out").iterdir()) == ["importing.json", "lock", "train-00000.h5"]
 
 
 def test_a_read_only_output_folder_exits_74(small_tmpfs, tmp_path):

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from minitransfer import fileio
 from minitransfer.cli import main
-from minitransfer.data import build, copies, dataset, decode, folder, shard_format, splits
+from minitransfer.data import build, copies, dataset, decode, folder, lock, shard_format, splits
 from minitransfer.progress import StageProgress
 
 COLOURS = {"bicycle": (200, 30, 40), "cat": (30, 200, 40), "dog": (40, 30, 200), "tabby cat": (220, 220, 20)}
@@ -164,7 +164,9 @@ def _decided_tree(root, image_bytes, write_files):
 
 
 def _files_and_inodes(folder):
-    return {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in sorted(folder.iterdir())}
+    """{name: (inode, mtime)} of ``folder``'s files but the dataset's lock file (each prepare takes it)."""
+    return {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in sorted(folder.iterdir())
+            if path.name != lock.LOCK_FILE}
 
 
 def test_a_rerun_after_leaving_a_class_out_and_giving_one_back_writes_and_decodes_nothing(

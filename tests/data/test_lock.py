@@ -58,7 +58,7 @@ def test_prepare_is_refused_while_a_training_reads_and_two_trainings_share_the_d
         first.send_signal(signal.SIGTERM)
         _, stderr = first.communicate(timeout=waiting.DEADLINE_SECONDS)
     assert first.returncode == 75, stderr
-    assert not (data / lock.LOCK_FILE).exists()  # the last reader removes the lock file
+    assert not lock.readers(data)  # released; the lock file stays, for the next reader
     assert cli([*PREPARE_AGAIN[:2], data, *PREPARE_AGAIN[2:]], tmp_path).returncode == 0
     assert dataset.open_dataset(data).image_size == (16, 16)
 
@@ -92,7 +92,7 @@ def test_an_evaluation_holds_the_dataset_while_it_reads(data, tmp_path, monkeypa
 
     monkeypatch.setattr(evaluate, "evaluate", evaluate_while_prepare_tries)
     assert evaluate.evaluate_checkpoint(tmp_path / "net.h5", device="cpu")["images"] == 4  # half A: 2 classes
-    assert not (data / lock.LOCK_FILE).exists() and dataset.open_dataset(data).image_size == (14, 14)
+    assert not lock.readers(data) and dataset.open_dataset(data).image_size == (14, 14)
 
 
 def test_a_dataset_prepared_again_after_it_was_opened_is_not_read(data):

@@ -57,7 +57,7 @@ def test_a_prepare_started_while_the_library_verify_hashes_is_refused_naming_the
     assert isinstance(refused[0], lock.DatasetBusy) and refused[0].pids == [os.getpid()]
     assert str(refused[0]).startswith(f"{data} is being read by another minitransfer process (a training, an "
                                       f"evaluation or a verify) (PID {os.getpid()}); preparing it would replace")
-    assert dataset.open_dataset(data).image_size == (14, 14) and not (data / lock.LOCK_FILE).exists()
+    assert dataset.open_dataset(data).image_size == (14, 14) and not lock.readers(data)
 
 
 @pytest.mark.parametrize("command", [["prepare", "verify"], PREPARE])
@@ -71,4 +71,4 @@ def test_a_prepare_started_while_verify_hashes_is_refused(tmp_path, monkeypatch,
     assert result.exit_code == 0, result.output
     assert "(verified)" in result.output
     assert isinstance(refused[0], lock.DatasetBusy) and refused[0].pids == [os.getpid()]
-    assert dataset.open_dataset(data).image_size == (14, 14) and not (data / lock.LOCK_FILE).exists()
+    assert dataset.open_dataset(data).image_size == (14, 14) and not lock.readers(data)

@@ -1,0 +1,51 @@
+"""A dataset read, or prepared again, by a user who may not write its folder (another user's, umask 022:
+drwxr-sr-x). Its reader could not create the lock file there, found none (prepare removed it when done)
+and read unlocked, so the owner's ``prepare --overwrite`` replaced the files under a running training;
+and a rerun of prepare with the same options, which writes nothing, failed "cannot write DATA/lock".
+
+Run as root, the other user is nobody under setpriv (:mod:`test_grid_shared_folder`'s way)."""
+
+import subprocess
+
+import pytest
+
+from minitransfer.data import dataset, lock, synthetic
+from test_grid_shared_folder import _umask, as_nobody, group_folder  # noqa: F401 (a fixture)
+
+TINY = {"classes": 4, "train_per_class": 8, "val_per_class": 2, "size": 14, "seed": 1}
+RERUN = ["prepare", "synthetic", "--classes", "4", "--train-per-class", "8", "--val-per-class", "2", "--seed", "1",
+         "--size", "14"]
+# A reader of the dataset argv[1] (a training's hold on it), which says so and reads until its stdin closes
+READING = ("import sys; from minitransfer.data import dataset\n"
+           "with dataset.open_dataset(sys.argv[1]).reading():\n"
+           "    print('reading', flush=True); sys.stdin.read()")
+
+
+@pytest.fixture
+def others_data(group_folder):
+    """A dataset that root prepared under umask 022 (its folder drwxr-sr-x: nobody may read, not write)."""
+    with _umask(0o022):
+        return synthetic.build_synthetic(group_folder / "data", **TINY).path
+
+
+def test_prepare_is_refused_while_another_user_reads_the_dataset(others_data):
+    reader = subprocess.Popen(**as_nobody("-c", READING, others_data), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline() == "reading\n", reader.stderr.read()
+        busy = rf"is being read by another minitransfer process .*PID {reader.pid}"
+        with pytest.raises(lock.DatasetBusy, match=busy):
+            synthetic.build_synthetic(others_data, **{**TINY, "seed": 9}, overwrite=True)
+    finally:
+        reader.stdin.close()
+        assert reader.wait(timeout=60) == 0, reader.stderr.read()
+    assert dataset.open_dataset(others_data).meta["source"]["seed"] == 1
+
+
+def test_another_users_rerun_with_the_same_options_writes_nothing(others_data):
+    before = sorted(path.name for path in others_data.iterdir())
+    rerun = subprocess.run(**as_nobody("-m", "minitransfer", *RERUN[:2], others_data, *RERUN[2:]),
+                           capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "already prepared" in rerun.stdout + rerun.stderr and "nothing written" in rerun.stdout + rerun.stderr
+    assert sorted(path.name for path in others_data.iterdir()) == before
