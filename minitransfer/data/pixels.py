@@ -74,7 +74,8 @@ def decode_image_noted(source, size):
 def _sixteen_bits(image):
     """Whether ``image`` (opened, not loaded) stores 16 bits or more a sample: an integer mode (I;16, I), or
     tiles Pillow reads in a 16-bit raw mode (a 16-bit RGB or RGBA PNG opens as RGB, RGBA: 'RGB;16B')."""
-    modes = [tile.args if isinstance(tile.args, str) else (tile.args or ("",))[0] for tile in image.tile]
+    args = [tile[3] for tile in image.tile]  # (decoder, extents, offset, args): a tuple before Pillow 11
+    modes = [given if isinstance(given, str) else (given or ("",))[0] for given in args]
     return image.mode.startswith("I") or any(";16" in str(mode) for mode in modes)
 
 
