@@ -1,0 +1,50 @@
+"""An unfinished run whose record (its checkpoint's configuration, copied to config.json) holds a solver
+no run trains with: a base_lr NaN. Resumed, it was refused as a usage error (exit 2) "--base-lr must be a
+finite number" of a command that gave no --base-lr; it is bad data (65) naming the file that records it."""
+
+import json
+import math
+
+import h5py
+import pytest
+from click.testing import CliRunner
+from interrupting import interrupted_after
+
+from minitransfer import hdf5_files
+from minitransfer import train as training
+from minitransfer.cli import main
+
+FAST = {"batch_size": 8, "max_iter": 4, "eval_every": 2, "checkpoint_every": 2, "device": "cpu", "quiet": True}
+
+
+@pytest.fixture
+def damaged(micro_data, tmp_path):
+    """An interrupted run whose checkpoint and config.json record base_lr NaN; its checkpoint's bytes."""
+    interrupted_after(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data, **FAST), 2)
+    checkpoint = tmp_path / "net.run" / "checkpoint.h5"
+    with h5py.File(checkpoint, "r+") as f:
+        recorded = json.loads(f.attrs["config"])
+        f.attrs["config"] = hdf5_files.text_attribute(json.dumps({**recorded, "base_lr": math.nan}))
+    config = tmp_path / "net.run" / "config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "base_lr": math.nan}))
+    return checkpoint.read_bytes()
+
+
+@pytest.mark.parametrize("resume", ["folder", "auto"])
+def test_a_recorded_base_lr_nan_is_bad_data_naming_the_checkpoint(damaged, micro_data, tmp_path, resume):
+    args = (["--resume", str(tmp_path / "net.run")] if resume == "folder" else
+            ["--resume", "auto", "-o", str(tmp_path / "net.h5"), "--data", micro_data])
+    result = CliRunner().invoke(main, ["train", *args, "--device", "cpu"])
+    assert result.exit_code == 65, result.output
+    checkpoint = tmp_path / "net.run" / "checkpoint.h5"
+    assert f"checkpoint {checkpoint}: the configuration it records" in result.output, result.output
+    assert "base_lr must be a finite number, got nan" in result.output, result.output
+    assert "--base-lr" not in result.output and "Traceback" not in result.output, result.output
+    assert checkpoint.read_bytes() == damaged
+
+
+def test_a_base_lr_nan_given_is_still_a_usage_error(damaged, tmp_path):
+    result = CliRunner().invoke(main, ["train", "--resume", str(tmp_path / "net.run"), "--base-lr", "nan",
+                                       "--device", "cpu"])
+    assert result.exit_code == 2, result.output
+    assert "--base-lr must be a finite number" in result.output, result.output
