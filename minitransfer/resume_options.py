@@ -183,7 +183,7 @@ def refuse_damaged_solver(record, recorded):
         raise checkpoints.CheckpointError(
             f"checkpoint {record}: the configuration it records (its run folder's config.json is a copy) is "
             f"damaged: {fault.replace('`', '')}; the run cannot be continued: copy its run folder again, or train "
-            f"it again ({START_OVER})")
+            f"it again")
 
 
 def keep_run_settings(config, unset, recorded):

@@ -48,3 +48,15 @@ def test_a_base_lr_nan_given_is_still_a_usage_error(damaged, tmp_path):
                                        "--device", "cpu"])
     assert result.exit_code == 2, result.output
     assert "--base-lr must be a finite number" in result.output, result.output
+
+
+def test_info_says_such_a_run_is_not_resumable_and_why(damaged, tmp_path):
+    """info called it resumable ("iteration 2 (resumable: `minitransfer train --resume ...`"), a resume
+    that the resume then refuses."""
+    checkpoint = tmp_path / "net.run" / "checkpoint.h5"
+    result = CliRunner().invoke(main, ["info", "--json", str(checkpoint)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["resumable"] is False
+    assert f"checkpoint {checkpoint}: the configuration it records" in summary["resume_refused"]
+    assert "base_lr must be a finite number, got nan" in summary["resume_refused"]
