@@ -15,7 +15,7 @@ from minitransfer.config import evaluates_after
 from minitransfer.run_lines import network_words
 from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, read_result
 from minitransfer.left_out import UnreadableRun
-from minitransfer.resume_options import refuse_damaged_solver
+from minitransfer.resume_options import refuse_damaged_record
 from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE, treatment_unknown
 
 
@@ -146,14 +146,14 @@ def left_out_warning(path, going_on, meta=None):
 def resume_refused(run_folder, meta):
     """The error a resume from a checkpoint with its solver state (``meta``, its root attributes) in
     ``run_folder`` is refused with for its record's solver (one no run trains with, a base_lr NaN:
-    :func:`minitransfer.resume_options.refuse_damaged_solver`) or for its logs (the resume's own check:
+    :func:`minitransfer.resume_options.refuse_damaged_record`) or for its logs (the resume's own check:
     :func:`minitransfer.run_files.resume_refusal`), its evaluations as its recorded configuration schedules
     them; None where it is not, or it lies in no run folder."""
     if run_folder is None:
         return None
     config = meta["config"]
     try:
-        refuse_damaged_solver(pathlib.Path(run_folder) / "checkpoint.h5", config)  # the resume's check of its record
+        refuse_damaged_record(pathlib.Path(run_folder) / "checkpoint.h5", config)  # the resume's check of its record
     except CheckpointError as error:
         return error
     every, max_iter = config.get("eval_every"), config.get("max_iter")

@@ -9,7 +9,7 @@ import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import optim
-from minitransfer.config_checks import ConfigError, combination_fault
+from minitransfer.config_checks import ConfigError, check_fields, combination_fault
 from minitransfer.data import synthetic
 from minitransfer.run_networks import checkpoint_missing, named_folder
 from minitransfer.train_config import SEED_DEFAULT
@@ -168,17 +168,24 @@ def _take_recorded_options(c, typed, meta=None):
             setattr(c, field.name, recorded[field.name])
             if recorded[field.name] != field.default:
                 taken.append(field.name)
-    refuse_damaged_solver(record, values)  # an option given instead is the user's, checked as such
+    refuse_damaged_record(record, values, c)  # an option given instead is the user's, checked as such
     return record, taken
 
 
-def refuse_damaged_solver(record, recorded):
+def refuse_damaged_record(record, recorded, taken_into=None):
     """A run's ``record`` (its checkpoint, or finished weights) whose configuration ``recorded`` (those of
     its fields a resumption takes) holds a solver no run could have trained with (a base_lr NaN: the file
     edited or damaged) is refused as bad data naming it (:class:`minitransfer.checkpoint.CheckpointError`),
     before the value taken is checked as an option the user gave ("--base-lr must be a finite number",
-    exit 2, of a command that gave none)."""
+    exit 2, of a command that gave none). ``taken_into``: the configuration those fields were taken into,
+    its own fields checked already: checked again (:func:`minitransfer.config_checks.check_fields`), a fault
+    is the record's (a max_iter of 10**100 was "--max-iter must be an integer 1..2147483647", exit 2)."""
     fault = optim.solver_fault(recorded)
+    if fault is None and taken_into is not None:
+        try:
+            check_fields(dataclasses.replace(taken_into))
+        except ConfigError as error:
+            fault = str(error)
     if fault is not None:
         raise checkpoints.CheckpointError(
             f"checkpoint {record}: the configuration it records (its run folder's config.json is a copy) is "
