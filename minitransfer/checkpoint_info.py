@@ -15,6 +15,7 @@ from minitransfer.config import evaluates_after
 from minitransfer.run_lines import network_words
 from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, read_result
 from minitransfer.left_out import UnreadableRun
+from minitransfer.resume_options import refuse_damaged_record
 from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE, treatment_unknown
 
 
@@ -144,11 +145,19 @@ def left_out_warning(path, going_on, meta=None):
 
 def resume_refused(run_folder, meta):
     """The error a resume from a checkpoint with its solver state (``meta``, its root attributes) in
-    ``run_folder`` is refused with for its logs (the resume's own check: :func:`minitransfer.run_files.resume_refusal`),
-    its evaluations as its recorded configuration schedules them; None where it is not, or it lies in no run folder."""
+    ``run_folder`` is refused with for its record's solver (one no run trains with, a base_lr NaN:
+    :func:`minitransfer.resume_options.refuse_damaged_record`) or for its logs (the resume's own check:
+    :func:`minitransfer.run_files.resume_refusal`), its evaluations as its recorded configuration schedules
+    them; None where it is not, or it lies in no run folder."""
+    if run_folder is None:
+        return None
     config = meta["config"]
+    try:
+        refuse_damaged_record(pathlib.Path(run_folder) / "checkpoint.h5", config)  # the resume's check of its record
+    except CheckpointError as error:
+        return error
     every, max_iter = config.get("eval_every"), config.get("max_iter")
-    if run_folder is None or type(every) is not int or every < 1:
+    if type(every) is not int or every < 1:
         return None
     schedule = types.SimpleNamespace(eval_every=every, max_iter=max_iter)
     made = run_files.evaluations_made(meta["iteration"], lambda done: evaluates_after(schedule, done))

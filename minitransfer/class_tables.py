@@ -5,6 +5,7 @@ import hashlib
 import json
 
 from minitransfer.config_checks import DataMismatch
+from minitransfer.data.inputs import display_name
 from minitransfer.data.wordnet import WNID
 
 
@@ -66,11 +67,24 @@ def check_classes_exist(checkpoint, dataset, what, named=None, data_named=None):
             )
 
 
+# A class's wnid or name shown in a message: at most this many characters of it (a meta.json or checkpoint
+# naming a class in 200 MB wrote all of it to stderr).
+NAME_SHOWN = 80
+
+
 def described_class(entry):
     """A class table's ``entry`` as a message names it: its wnid quoted, and its name where that says more
-    (an ImageNet class: 'n02123045' (tabby cat); a folder's class, whose wnid is its name: 'tabby cat')."""
+    (an ImageNet class: 'n02123045' (tabby cat); a folder's class, whose wnid is its name: 'tabby cat').
+    Both come from files anyone may have written: each is cut to :data:`NAME_SHOWN` characters (with "…")
+    and its control characters escaped (the wnid by ``repr``, the name by
+    :func:`minitransfer.data.inputs.display_name`), so that a name
+    holding a terminal's escape sequences is shown, not obeyed."""
     wnid, name = str(entry["wnid"]), str(entry["name"])
-    return repr(wnid) if name == wnid else f"{wnid!r} ({name})"
+    return repr(_cut(wnid)) if name == wnid else f"{_cut(wnid)!r} ({display_name(_cut(name))})"
+
+
+def _cut(text):
+    return text[:NAME_SHOWN - 1] + "…" if len(text) > NAME_SHOWN else text
 
 
 def same_dataset(parent, dataset):

@@ -12,7 +12,7 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check, hdf5_files, models, stopping
 from minitransfer.checkpoint_info import left_out_warning
-from minitransfer.class_tables import check_classes_exist, class_table
+from minitransfer.class_tables import check_classes_exist, class_table, described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_call, check_int, check_path, resolve_device
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
@@ -283,8 +283,8 @@ def _task_of(saved, dataset):
         label = next(label for label, (ours, theirs) in enumerate(zip(saved.classes, table)) if ours != theirs)
         ours, theirs = saved.classes[label], table[label]
         raise DataMismatch(f"checkpoint {saved.path} was trained on other classes than {which} of {dataset.path}: "
-                           f"its output {label} is class {ours['index']} {ours['wnid']!r} ({ours['name']}), "
-                           f"there class {theirs['index']} {theirs['wnid']!r} ({theirs['name']}): "
+                           f"its output {label} is class {ours['index']} {described_class(ours)}, "
+                           f"there class {theirs['index']} {described_class(theirs)}: "
                            f"{_its_own_classes(saved, dataset)}")
     return task
 

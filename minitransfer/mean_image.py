@@ -18,6 +18,7 @@ def mean_image(c, parent, dataset, named):
                 f"checkpoint {named.copy_from} holds no /mean image (the file is incomplete): its layers were trained "
                 f"with {mean_seen(parent.meta)} subtracted from their images, and a transfer must subtract the same; "
                 f"copy the complete file again, or train the base again")
+        check_recorded_size(parent, dataset, named=named.copy_from, data_named=named.data)  # before resampling it
         source = {"kind": "checkpoint", "checkpoint": str(parent.path), "sha256": parent.sha256,
                   "from": parent.meta.get("mean_source", {})}
         mean, resized_from = fit_mean(parent.mean, dataset.image_size)  # a base trained on another image size
@@ -60,12 +61,14 @@ def resize_mean(mean, size):
     return np.stack([np.asarray(channel, dtype=np.float32) for channel in channels], axis=-1)
 
 
-def check_recorded_size(saved, dataset):
+def check_recorded_size(saved, dataset, named=None, data_named=None):
     """A :class:`.checkpoint.CheckpointError` naming the file where the /mean of ``saved`` is not of
     the size of ``dataset``'s images while its record says it was subtracted from them (``dataset`` is
     the one it was trained on, or the one whose mean it records): train refuses any other, so the
     file's /mean was replaced since, and resampling it (:func:`fit_mean`, meant for another dataset's
-    images) would subtract a mean its first layers never saw, and nothing would say so."""
+    images) would subtract a mean its first layers never saw, and nothing would say so. Checked where
+    eval scores ``saved`` and where a transfer takes its mean (:func:`mean_image`). The refusal names the
+    checkpoint and the dataset as ``named`` and ``data_named`` give them, else as their ``path``."""
     source = saved.meta.get("mean_source") or {}
     recorded = {saved.meta.get("dataset_fingerprint"), source.get("fingerprint") if source.get("kind") == "dataset"
                 else None} - {None, ""}
@@ -73,6 +76,7 @@ def check_recorded_size(saved, dataset):
     if saved.mean is None or dataset.fingerprint not in recorded or tuple(saved.mean.shape[:2]) == size:
         return
     raise checkpoints.CheckpointError(
-        f"checkpoint {saved.path}: its /mean image is {saved.mean.shape[0]}x{saved.mean.shape[1]}, but it records "
-        f"{mean_seen(saved.meta)}, subtracted from the {size[0]}x{size[1]} images of {dataset.path} it was trained "
-        f"on: the file's /mean was replaced or damaged since; copy the complete file again, or train it again")
+        f"checkpoint {named or saved.path}: its /mean image is {saved.mean.shape[0]}x{saved.mean.shape[1]}, but it "
+        f"records {mean_seen(saved.meta)}, subtracted from the {size[0]}x{size[1]} images of "
+        f"{data_named or dataset.path} it was trained on: the file's /mean was replaced or damaged since; copy the "
+        f"complete file again, or train it again")

@@ -81,11 +81,24 @@ class Solver:
             raise ValueError(f"solver: `gamma` must lie in (0, 1], got {self.gamma!r}")
         for name in ("stepsize", "max_iter"):
             value = getattr(self, name)
-            if isinstance(value, bool) or int(value) != value or value < 1:
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
+                    or int(value) != value or value < 1:
                 raise ValueError(f"solver: `{name}` must be an integer >= 1, got {value!r}")
 
 
 CAFFE = Solver()  # the paper's solver, every default: what a run's momentum and decay default to
+SOLVER_FIELDS = tuple(field.name for field in dataclasses.fields(Solver))  # a run configuration's fields of its solver
+
+
+def solver_fault(values):
+    """Why a :class:`Solver` of ``values`` (a mapping: a run's recorded configuration, of which the
+    :data:`SOLVER_FIELDS` it sets count; any other is ignored) cannot be, in :class:`Solver`'s words,
+    or None where it can."""
+    try:
+        Solver(**{name: values[name] for name in SOLVER_FIELDS if values.get(name) is not None})
+    except ValueError as error:
+        return str(error)
+    return None
 
 
 def learning_rate(solver, iteration):

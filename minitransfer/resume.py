@@ -19,7 +19,7 @@ from minitransfer import fileio
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, network_differences
-from minitransfer.resume_options import finished_record, take_run_folder
+from minitransfer.resume_options import finished_record, refuse_damaged_record, take_run_folder
 from minitransfer.run_destination import linked_out
 from minitransfer.run_networks import base_not_written, unwritten_weights
 from minitransfer.rundir import divergence, is_run_dir, recorded_out, recorded_sha256, run_dir_for
@@ -293,6 +293,7 @@ def _check_resumable(saved, plan):
         raise checkpoints.CheckpointError(f"checkpoint {saved.path} holds a {saved.preset!r} network; this run "
                                           f"trains {probe.preset!r}")
     _check_written_out(saved, plan)
+    refuse_damaged_record(saved.path, saved.meta["config"])  # not "base_lr nan -> 0.01": "give --base-lr nan"
     check_configuration(saved, plan)
     checkpoints.check_architecture(saved, probe)
     batch = saved.solver.cursor.get("batch")

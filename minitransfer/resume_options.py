@@ -8,7 +8,8 @@ import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer.config_checks import ConfigError, combination_fault
+from minitransfer import optim
+from minitransfer.config_checks import ConfigError, check_fields, combination_fault
 from minitransfer.data import synthetic
 from minitransfer.run_networks import checkpoint_missing, named_folder
 from minitransfer.train_config import SEED_DEFAULT
@@ -160,13 +161,36 @@ def _take_recorded_options(c, typed, meta=None):
             raise gone_refusal(record, meta)  # its moved folder is asked for
         else:  # no field the dataset sets taken meanwhile (fc8 told to have another width)
             kept |= {"data", "fc8_outputs", "preset"}
-    taken = []
+    taken, values = [], {}
     for field in dataclasses.fields(c):
         if field.name not in kept and field.name in recorded and getattr(c, field.name) == field.default:
+            values[field.name] = recorded[field.name]
             setattr(c, field.name, recorded[field.name])
             if recorded[field.name] != field.default:
                 taken.append(field.name)
+    refuse_damaged_record(record, values, c)  # an option given instead is the user's, checked as such
     return record, taken
+
+
+def refuse_damaged_record(record, recorded, taken_into=None):
+    """A run's ``record`` (its checkpoint, or finished weights) whose configuration ``recorded`` (those of
+    its fields a resumption takes) holds a solver no run could have trained with (a base_lr NaN: the file
+    edited or damaged) is refused as bad data naming it (:class:`minitransfer.checkpoint.CheckpointError`),
+    before the value taken is checked as an option the user gave ("--base-lr must be a finite number",
+    exit 2, of a command that gave none). ``taken_into``: the configuration those fields were taken into,
+    its own fields checked already: checked again (:func:`minitransfer.config_checks.check_fields`), a fault
+    is the record's (a max_iter of 10**100 was "--max-iter must be an integer 1..2147483647", exit 2)."""
+    fault = optim.solver_fault(recorded)
+    if fault is None and taken_into is not None:
+        try:
+            check_fields(dataclasses.replace(taken_into))
+        except ConfigError as error:
+            fault = str(error)
+    if fault is not None:
+        raise checkpoints.CheckpointError(
+            f"checkpoint {record}: the configuration it records (its run folder's config.json is a copy) is "
+            f"damaged: {fault.replace('`', '')}; the run cannot be continued: copy its run folder again, or train "
+            f"it again")
 
 
 def keep_run_settings(config, unset, recorded):

@@ -1,6 +1,6 @@
 """A checkpoint whose /mean is not of the size of the images its record says it was computed on (a
-/mean replaced by hand or by another program): eval refuses it by name (exit 65), rather than
-resampling it as it resamples a mean for another dataset's images (tests/test_cross_dataset.py)."""
+/mean replaced by hand or by another program): eval, and train copying from it, refuse it by name (exit 65),
+rather than resampling it as they resample a mean for another dataset's images (tests/test_cross_dataset.py)."""
 
 import shutil
 
@@ -36,3 +36,16 @@ def test_a_mean_of_another_size_than_its_recorded_dataset_s_is_refused_by_name(r
     assert f"checkpoint {replaced}: its /mean image is 20x20, but it records the mean of {micro_data}" in result.output
     assert f"subtracted from the 14x14 images of {micro_data} it was trained on" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_transfer_from_a_base_whose_mean_was_replaced_is_refused_by_name(replaced, micro_data, tmp_path):
+    """Before: trained (exit 0) with only "the mean image of ... is 20x20; it is resized to the 14x14
+    images" said, the transfer's crops less a mean its copied layers never saw."""
+    out = tmp_path / "transfer.h5"
+    result = CliRunner().invoke(main, ["train", "--copy-from", str(replaced), "--n", "2", "--data", micro_data,
+                                       "--max-iter", "1", "--batch-size", "8", "--device", "cpu", "-o", str(out)])
+    assert result.exit_code == 65, result.output
+    assert f"checkpoint {replaced}: its /mean image is 20x20, but it records the mean of {micro_data}" in result.output
+    assert f"subtracted from the 14x14 images of {micro_data} it was trained on" in result.output
+    assert "resized" not in result.output and "Traceback" not in result.output
+    assert not out.exists()

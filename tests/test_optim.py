@@ -24,11 +24,21 @@ def test_scaled_stepsize_keeps_the_papers_proportions(max_iter, stepsize):
 @pytest.mark.parametrize("field, value", [("base_lr", 0.0), ("momentum", 1.0), ("weight_decay", -1.0),
                                           ("gamma", 0.0), ("stepsize", 0), ("max_iter", 2.5),
                                           ("base_lr", float("inf")), ("weight_decay", float("inf")),
-                                          ("base_lr", "0.01"), ("momentum", "0.9"), ("gamma", True)])
+                                          ("base_lr", "0.01"), ("momentum", "0.9"), ("gamma", True),
+                                          ("max_iter", float("inf")), ("stepsize", float("nan")), ("stepsize", [4]),
+                                          ("max_iter", "10")])
 def test_solver_rejects_bad_hyper_parameters(field, value):
     with pytest.raises(ValueError, match=field):
         optim.Solver(**{field: value})
 
+
+
+def test_solver_fault_names_a_recorded_solver_that_cannot_be():
+    """A run's recorded configuration (read from a file: any value): the fault in Solver's words, or None;
+    an infinite max_iter was an OverflowError, a list a TypeError, not the ValueError naming the field."""
+    assert optim.solver_fault({"base_lr": 0.02, "max_iter": 10, "out": "x.h5"}) is None
+    assert optim.solver_fault({"base_lr": float("nan")}) == "solver: `base_lr` must be a finite number, got nan"
+    assert optim.solver_fault({"max_iter": float("inf")}) == "solver: `max_iter` must be an integer >= 1, got inf"
 
 
 def test_the_default_solver_is_the_papers():
