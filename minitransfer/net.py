@@ -139,8 +139,9 @@ class Net:
 
         ``train`` switches dropout on; its masks derive from (seed, iteration, layer), so a
         replayed iteration sees the same masks. The caches kept for :meth:`backward` are those
-        of the stages that will run backward (all stages down to the lowest trainable one); a
-        training pass on the fused path also computes the loss's gradient.
+        of the stages that will run backward (all stages down to the lowest trainable one); the
+        others are told no backward follows (a pooling finds no argmax on NumPy); a training pass on
+        the fused path also computes the loss's gradient.
         """
         if tuple(x.shape[1:]) != self.input_shape:
             raise ValueError(f"net {self.preset}: input must be (N, {', '.join(map(str, self.input_shape))}), "
@@ -152,8 +153,9 @@ class Net:
                    device_counter=self._device_counter(iteration) if fused and train else None)
         bottom = self._lowest_trainable_stage() if train else None
         for index, stage in enumerate(self.stages):
-            x = stage.forward(x, run)
-            if bottom is None or index < bottom:
+            backward = bottom is not None and index >= bottom
+            x = stage.forward(x, run, backward)
+            if not backward:
                 stage.release()
         self._loss_cache = self._dlogits = None
         if train and fused:

@@ -3,6 +3,7 @@
     ConvStage     Conv2d [→ ReLU]                   conv2d.forward(..., relu=True)
     LinearStage   Linear [→ ReLU [→ Dropout]]       linear.forward(..., relu=True, dropout=draw)
     PoolStage     MaxPool2d [→ LRN]                 max_pool2d_lrn.forward / max_pool2d.forward
+                                                    (no backward follows, NumPy: max_pool2d.output [→ lrn])
     LayerStage    any other layer, alone            the layer's own forward and backward
 
 A stage's output activation (a ReLU, or a ReLU then a dropout) is undone in backward by the stage
@@ -17,7 +18,7 @@ False, the CUDA default until the fused kernels are measured on a GPU, runs each
 forward and backward (the unfused kernels, one launch per layer as before), activations included.
 """
 
-from minitransfer import counter_rng
+from minitransfer import counter_rng, cuda
 from minitransfer.ops import conv2d, dropout, linear, lrn, max_pool2d, max_pool2d_lrn, relu
 
 
@@ -43,14 +44,16 @@ class Stage:
         self._fused = True
         self._x = self._y = self._cache = None
 
-    def forward(self, x, run):
+    def forward(self, x, run, backward=True):
+        """The stage's output; ``backward`` False: no backward of this pass follows (an evaluation, a
+        stage below the lowest trainable one), so a stage may skip what only backward needs."""
         self._fused = run.fused
         if not run.fused:
             for layer in self.layers:
                 x = layer.forward(x, run)
             return x
         self._x = x if self.masks_input else None
-        y = self._fused_forward(x, run)
+        y = self._fused_forward(x, run, backward)
         self._y = y if self.activation is not None and not self.masked_by_next else None
         return y
 
@@ -85,7 +88,7 @@ class ConvStage(Stage):
         self.conv = conv
         self.activation = None if relu_layer is None else "relu"
 
-    def _fused_forward(self, x, run):
+    def _fused_forward(self, x, run, backward):
         c = self.conv
         y, self._cache = conv2d.forward(x, c.weight.data, c.bias.data, c.stride, c.pad, c.groups,
                                         precision=run.precision, relu=self.activation == "relu", fused=True)
@@ -106,7 +109,7 @@ class LinearStage(Stage):
         self.activation = None if relu_layer is None else "relu" if dropout_layer is None else "relu_dropout"
         self.dropout_ratio = 0.0 if dropout_layer is None else dropout_layer.ratio
 
-    def _fused_forward(self, x, run):
+    def _fused_forward(self, x, run, backward):
         draw = None
         if self.dropout_layer is not None and run.train:
             seed = counter_rng.stream_key(run.seed, self.dropout_layer.layer_seed)
@@ -127,8 +130,11 @@ class PoolStage(Stage):
         super().__init__((pool,) if lrn_layer is None else (pool, lrn_layer))
         self.pool, self.lrn = pool, lrn_layer
 
-    def _fused_forward(self, x, run):
+    def _fused_forward(self, x, run, backward):
         p, n = self.pool, self.lrn
+        if not (backward or cuda.is_cuda_array(x)):  # NumPy: no argmax to find (max_pool2d.output)
+            y = max_pool2d.output(x, p.size, p.stride, p.pad)
+            return y if n is None else lrn.forward(y, n.size, n.alpha, n.beta, n.k)[0]
         if n is None:
             y, self._cache = max_pool2d.forward(x, p.size, p.stride, p.pad)
         else:
@@ -150,7 +156,7 @@ class LayerStage(Stage):
     def __init__(self, layer):
         super().__init__((layer,))
 
-    def forward(self, x, run):
+    def forward(self, x, run, backward=True):
         self._fused = False
         return self.layers[0].forward(x, run)
 

@@ -19,7 +19,9 @@ the plane; −inf and NaN never reach CaffeNet's pools from finite inputs.)
                    strict >, as Caffe) is x[n,c,h,w]
 
 The cache holds the argmax (int32 flat index ``h·W + w`` within each plane) and the input's
-shape. CUDA kernels: ``kernels/max_pool2d.cu`` (forward records the argmax; backward gathers,
+shape. :func:`output` is ``forward(...)[0]`` for passes no backward follows (evaluation, frozen stages
+below the lowest trainable one): on NumPy it finds no argmax (several times faster), same bits.
+CUDA kernels: ``kernels/max_pool2d.cu`` (forward records the argmax; backward gathers,
 deterministically, without atomics). ``backward(..., mask=a)`` also applies the backward of the
 ReLU before the pooling (a: its output, the pooling's input; ``relu.masked_gradient``), in the
 kernel with ``fused=True`` on CUDA (UNVERIFIED ON A GPU), else after it. The kernels index with
@@ -77,6 +79,19 @@ def forward(x, size=3, stride=2, pad=0):
     return y, PoolCache(argmax, tuple(x.shape), np.dtype(x.dtype), size, stride, pad)
 
 
+def output(x, size=3, stride=2, pad=0):
+    """``forward(x, size, stride, pad)[0]`` (the same bits) without a cache: for a pass that no
+    backward follows. NumPy finds no argmax (the maximum, or the window's first real pixel where it
+    is NaN; the full scan where x holds a −0.0, whose tie with +0.0 fmax would not break as the scan
+    does); CuPy runs the forward kernel as :func:`forward` does."""
+    size, stride, pad, P, Q = check_forward("max_pool2d", x, size, stride, pad)
+    if cuda.is_cuda_array(x):
+        return _forward_cuda(x, size, stride, pad, P, Q)[0]
+    if ((x == 0) & np.signbit(x)).any():
+        return _forward_reference(x, size, stride, pad, P, Q)[0]
+    return _output_reference(x, size, stride, pad, P, Q)
+
+
 def check_forward(op, x, size, stride, pad):
     """Check a pooling's input and hyper-parameters (errors name ``op``); returns (size, stride, pad, P, Q)."""
     _check.array(op, "x", x, ndim=4)
@@ -120,19 +135,47 @@ def check_mask(op, mask, dy, cache):
     _check.shape(op, "mask", mask, cache.x_shape)
 
 
+def _padded(x, size, stride, pad, P, Q):
+    """x padded with −inf, so that padded pixels never win, tall and wide enough for every window;
+    images last, (H, W, N, C): a window offset's pixels (:func:`_at_offset`) run along rows of N·C
+    contiguous values."""
+    N, C, H, W = x.shape
+    padded = np.full((max(pad + H, (P - 1) * stride + size), max(pad + W, (Q - 1) * stride + size), N, C),
+                     -np.inf, dtype=x.dtype)
+    padded[pad:pad + H, pad:pad + W] = x.transpose(2, 3, 0, 1)
+    return padded
+
+
+def _at_offset(padded, i, j, stride, P, Q):
+    """The pixel at offset (i, j) of every window: a P,Q,N,C view of ``padded``."""
+    return padded[i:i + (P - 1) * stride + 1:stride, j:j + (Q - 1) * stride + 1:stride]
+
+
+def _output_reference(x, size, stride, pad, P, Q):
+    # No −0.0 in x (the caller's check): the maximum of a window's non-NaN pixels has one bit pattern,
+    # whatever the order fmax meets them in, and it is the scan's unless the first real pixel is NaN.
+    padded = _padded(x, size, stride, pad, P, Q)
+    best = _at_offset(padded, 0, 0, stride, P, Q).copy()  # P,Q,N,C
+    for i in range(size):
+        for j in range(size):
+            if i or j:
+                np.fmax(best, _at_offset(padded, i, j, stride, P, Q), out=best)
+    # The first real pixel of window (ph, qw): row max(ph·stride, pad), column alike, of `padded`.
+    rows = np.maximum(np.arange(P) * stride, pad)
+    columns = np.maximum(np.arange(Q) * stride, pad)
+    first = padded[rows][:, columns]
+    np.copyto(best, first, where=np.isnan(first))
+    return np.ascontiguousarray(best.transpose(2, 3, 0, 1))
+
+
 def _forward_reference(x, size, stride, pad, P, Q):
     N, C, H, W = x.shape
-    # Pad with −inf so that padded pixels never win; tall and wide enough for every window. Images
-    # last, (H, W, N, C): each window copy below then runs along rows of N·C contiguous values.
-    padded_h = max(pad + H, (P - 1) * stride + size)
-    padded_w = max(pad + W, (Q - 1) * stride + size)
-    padded = np.full((padded_h, padded_w, N, C), -np.inf, dtype=x.dtype)
-    padded[pad:pad + H, pad:pad + W] = x.transpose(2, 3, 0, 1)
+    padded = _padded(x, size, stride, pad, P, Q)
     # candidates[i·size + j]: the pixel at offset (i, j) of every window, in row-major scan order.
     candidates = np.empty((size * size, P, Q, N, C), dtype=x.dtype)
     for i in range(size):
         for j in range(size):
-            candidates[i * size + j] = padded[i:i + (P - 1) * stride + 1:stride, j:j + (Q - 1) * stride + 1:stride]
+            candidates[i * size + j] = _at_offset(padded, i, j, stride, P, Q)
     # The scan with a strict > starts at the window's first real pixel (padding rows and columns
     # before it skipped, as the kernel's clipped loop does), keeps the first maximum and skips NaNs,
     # unless that first pixel is NaN (nothing is greater). fmax skips NaNs; the first offset equal
