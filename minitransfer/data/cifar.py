@@ -52,7 +52,6 @@ IMAGE_BYTES = 3072  # 32 x 32 x 3, stored as 1024 R, G, B planes
 MAX_NESTING = 32  # containers in containers a pickle may build (CIFAR's: 3); hashing a tuple 500,000 deep crashed
 
 
-
 class _PickledArray:
     """numpy.ndarray as a pickle may name it: numpy pickles an array as ``_reconstruct(ndarray, (0,),
     b"b")``, an empty array its ``__setstate__`` then fills from the bytes the pickle holds (numpy
@@ -92,12 +91,10 @@ def _nesting(load, children):
     return checked
 
 
-def _marked(self):
-    return self.stack  # the objects since the last MARK: what pop_mark gives the opcode
-
-
-def _last(count):
-    return lambda self: self.stack[len(self.stack) - count:]
+def _last(count=None):
+    """The top ``count`` objects of the stack; all of it (the objects since the last MARK, which pop_mark gives the
+    opcode) where None."""
+    return lambda self: self.stack if count is None else self.stack[len(self.stack) - count:]
 
 
 class RefusedPickle(MinitransferError, pickle.UnpicklingError):
@@ -130,9 +127,9 @@ class _RestrictedUnpickler(pickle._Unpickler):
     for _opcode, _children in ((pickle.EMPTY_TUPLE, _last(0)), (pickle.EMPTY_LIST, _last(0)),
                                (pickle.EMPTY_DICT, _last(0)), (pickle.EMPTY_SET, _last(0)), (pickle.TUPLE1, _last(1)),
                                (pickle.TUPLE2, _last(2)), (pickle.TUPLE3, _last(3)), (pickle.APPEND, _last(1)),
-                               (pickle.SETITEM, _last(2)), (pickle.BUILD, _last(1)), (pickle.TUPLE, _marked),
-                               (pickle.LIST, _marked), (pickle.DICT, _marked), (pickle.FROZENSET, _marked),
-                               (pickle.APPENDS, _marked), (pickle.SETITEMS, _marked), (pickle.ADDITEMS, _marked)):
+                               (pickle.SETITEM, _last(2)), (pickle.BUILD, _last(1)), (pickle.TUPLE, _last()),
+                               (pickle.LIST, _last()), (pickle.DICT, _last()), (pickle.FROZENSET, _last()),
+                               (pickle.APPENDS, _last()), (pickle.SETITEMS, _last()), (pickle.ADDITEMS, _last())):
         dispatch[_opcode[0]] = _nesting(dispatch[_opcode[0]], _children)
     del _opcode, _children
 
