@@ -27,7 +27,7 @@ from .decode import ImportItem
 from .decoder_pool import refuse_in_script_rerun
 
 # numpy (1.x and 2.x module names) and the str→bytes helper protocol-2 pickles use; nothing else.
-# _reconstruct and ndarray are given as _PickledArray's stand-ins (see there).
+# _reconstruct and ndarray are given as _PickledArray's stand-ins (see there), _codecs.encode as _latin1_bytes.
 SAFE_PICKLE_GLOBALS = frozenset({
     ("numpy.core.multiarray", "_reconstruct"),
     ("numpy._core.multiarray", "_reconstruct"),
@@ -49,7 +49,7 @@ CIFAR100_MAN_MADE_SUPERCLASSES = (
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 CIFAR10_VEHICLES = ("airplane", "automobile", "ship", "truck")
 IMAGE_BYTES = 3072  # 32 x 32 x 3, stored as 1024 R, G, B planes
-
+MAX_NESTING = 32  # containers in containers a pickle may build (CIFAR's: 3); hashing a tuple 500,000 deep crashed
 
 
 class _PickledArray:
@@ -69,6 +69,32 @@ class _PickledArray:
             raise pickle.UnpicklingError(f"refused to reconstruct an array of shape {shape!r}: an array is rebuilt "
                                          f"only from the bytes the pickle holds")
         return np.ndarray((0,), np.dtype(dtype.decode("latin1") if isinstance(dtype, bytes) else dtype))
+
+
+def _latin1_bytes(text, encoding):
+    """``_codecs.encode`` as protocol-2 pickles call it for bytes: ``(str, "latin1")``, nothing else (an encoding
+    such as punycode takes minutes on a string of 30,000 characters)."""
+    if type(text) is not str or encoding not in ("latin1", "latin-1"):
+        shown = repr(encoding[:40]) if isinstance(encoding, str) else f"a {type(encoding).__name__}"
+        raise pickle.UnpicklingError(f"refused to encode a {type(text).__name__} with {shown}: a pickle's bytes are "
+                                     f"text encoded as latin1")
+    return text.encode("latin1")
+
+
+def _nesting(load, children):
+    """The opcode ``load`` checked by :meth:`_RestrictedUnpickler._contain`: ``children(self)``, taken before it
+    runs, are what it puts into the container it leaves on top of the stack."""
+    def checked(self):
+        added = children(self)
+        load(self)
+        self._contain(self.stack[-1], added)
+    return checked
+
+
+def _last(count=None):
+    """The top ``count`` objects of the stack; all of it (the objects since the last MARK, which pop_mark gives the
+    opcode) where None."""
+    return lambda self: self.stack if count is None else self.stack[len(self.stack) - count:]
 
 
 class RefusedPickle(MinitransferError, pickle.UnpicklingError):
@@ -97,6 +123,38 @@ class _RestrictedUnpickler(pickle._Unpickler):
 
     dispatch[pickle.BYTEARRAY8[0]] = _refuse_bytearray
 
+    # every opcode that puts objects into a container, with what it puts in (taken before it runs)
+    for _opcode, _children in ((pickle.EMPTY_TUPLE, _last(0)), (pickle.EMPTY_LIST, _last(0)),
+                               (pickle.EMPTY_DICT, _last(0)), (pickle.EMPTY_SET, _last(0)), (pickle.TUPLE1, _last(1)),
+                               (pickle.TUPLE2, _last(2)), (pickle.TUPLE3, _last(3)), (pickle.APPEND, _last(1)),
+                               (pickle.SETITEM, _last(2)), (pickle.BUILD, _last(1)), (pickle.TUPLE, _last()),
+                               (pickle.LIST, _last()), (pickle.DICT, _last()), (pickle.FROZENSET, _last()),
+                               (pickle.APPENDS, _last()), (pickle.SETITEMS, _last()), (pickle.ADDITEMS, _last())):
+        dispatch[_opcode[0]] = _nesting(dispatch[_opcode[0]], _children)
+    del _opcode, _children
+
+    def __init__(self, file, **options):
+        super().__init__(file, **options)
+        self._depths = {}    # id(container): (container, its depth); kept alive, so that no other object has its id
+        self._placed = set()  # ids of the containers put into another one: that one's depth counts on theirs
+
+    def _contain(self, container, children):
+        """Record ``container``'s depth, now that it holds ``children`` (besides what it held); ``UnpicklingError``
+        when it passes :data:`MAX_NESTING`, or when it grows after being put into another container (whose depth
+        was counted on it: pickles fill a container before they place it)."""
+        depths = self._depths
+        inner = [id(child) for child in children if id(child) in depths]
+        depth = 1 + max([depths[key][1] for key in inner], default=0)
+        known = depths.get(id(container))
+        if known is not None and depth <= known[1]:
+            return
+        if depth > MAX_NESTING:
+            raise pickle.UnpicklingError(f"containers nested more than {MAX_NESTING} deep")
+        if known is not None and id(container) in self._placed:
+            raise pickle.UnpicklingError("a container filled after it was put into another one")
+        depths[id(container)] = (container, depth)
+        self._placed.update(inner)
+
     def find_class(self, module, name):
         if (module, name) not in SAFE_PICKLE_GLOBALS:
             raise RefusedPickle(f"refused to load {module}.{name}: only containers and numpy arrays are "
@@ -105,6 +163,8 @@ class _RestrictedUnpickler(pickle._Unpickler):
             return _PickledArray()
         if name == "_reconstruct":
             return _PickledArray.reconstruct
+        if name == "encode":
+            return _latin1_bytes
         return super().find_class(module, name)
 
 
@@ -139,15 +199,26 @@ def restricted_load(data, origin, again=None):
 
 def _unpickled(files, name):
     """(what file ``name`` of the :class:`~.cifar_files.CifarFiles` ``files`` holds, where messages name it); its
-    bytes are let go."""
+    bytes are let go. A dict's keys must be text (bytes are decoded as latin1)."""
     origin = files.origins[name]
-    return _decode_keys(restricted_load(files.contents.pop(name), origin, files.again)), origin
+    return _decode_keys(restricted_load(files.contents.pop(name), origin, files.again), origin), origin
 
 
-def _decode_keys(value):
-    if isinstance(value, dict):
-        return {key.decode("latin1") if isinstance(key, bytes) else key: item for key, item in value.items()}
-    return value
+def _decode_keys(value, origin):
+    if not isinstance(value, dict):
+        return value
+    return {_text(key, origin, "key", "latin1"): item for key, item in value.items()}
+
+
+def _text(value, origin, what, encoding="utf-8"):
+    """``value`` (bytes, decoded as ``encoding``, or str) as str; ``DatasetError`` naming ``origin`` for anything
+    else (a number, a list: its str could be anything, its nesting is the pickle's to choose)."""
+    if isinstance(value, bytes):
+        return value.decode(encoding)
+    if isinstance(value, str):
+        return value
+    raise ds.DatasetError(f"{origin}: a {what} is a {type(value).__name__}, not text: an edited or another dataset's "
+                          f"file")
 
 
 def _read_meta(files, layout, keys):
@@ -158,7 +229,7 @@ def _read_meta(files, layout, keys):
     if not isinstance(meta, dict):
         raise ds.DatasetError(f"{origin}: not {layout.title} metadata (a {type(meta).__name__}, not a dict)")
     try:
-        names = [[name.decode() if isinstance(name, bytes) else str(name) for name in meta[key]] for key in keys]
+        names = [[_text(name, origin, "class name") for name in meta[key]] for key in keys]
     except UnicodeDecodeError as error:
         raise ds.DatasetError(f"{origin}: a class name is not UTF-8 ({error.object!r})") from error
     except (KeyError, TypeError) as error:

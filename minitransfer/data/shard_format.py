@@ -127,7 +127,17 @@ def checked_dataset(handle, path, name, shape, dtype):
 
     Only metadata is read, so a file declaring a huge array costs nothing; ``DatasetError``
     naming ``path`` otherwise (also for a type h5py cannot map to NumPy, e.g. a float whose
-    declared precision a flipped byte changed: h5py raises a bare ``ValueError`` there)."""
+    declared precision a flipped byte changed: h5py raises a bare ``ValueError`` there). It must be stored under
+    its own name: an external link was followed to whatever it names (a named pipe: reading waited forever)."""
+    try:
+        link = handle.get(name, getlink=True)
+    except (RuntimeError, TypeError) as error:  # a damaged link table (h5py's plain get said KeyError: "none")
+        raise DatasetError(f"{path}: /{name} cannot be found: a damaged link ({error})") from error
+    if isinstance(link, h5py.ExternalLink):
+        raise DatasetError(f"{path}: /{name} is a link to {link.filename}:{link.path}: a shard holds its arrays itself")
+    if isinstance(link, h5py.SoftLink):
+        raise DatasetError(f"{path}: /{name} is a soft link (to {link.path}): a shard holds its arrays under their "
+                           f"own names")
     data = handle.get(name)
     if not isinstance(data, h5py.Dataset):
         raise DatasetError(f"{path}: no /{name} dataset")
@@ -164,12 +174,17 @@ def image_offset(path, shape, file=None):
     its shape is not ``shape``."""
     try:
         with hdf5_files.open_hdf5(path if file is None else file) as shard:
-            offset = checked_dataset(shard, path, "images", shape, np.uint8).id.get_offset()
+            images = checked_dataset(shard, path, "images", shape, np.uint8)
+            elsewhere = images.external or images.is_virtual
+            offset = images.id.get_offset()
         size = os.path.getsize(path) if file is None else os.fstat(file.fileno()).st_size
     except KeyError as error:
         raise DatasetError(f"{path}: unreadable shard ({error})") from error
     except OSError as error:
         raise read_error(path, "shard", error) from error
+    if elsewhere:
+        raise DatasetError(f"{path}: /images keeps its values in other files (external storage / virtual dataset): "
+                           f"a shard holds its images itself")
     if offset is None:
         raise DatasetError(f"{path}: /images must be contiguous (not chunked, not compressed)")
     if size < offset + int(np.prod(shape)):
