@@ -2,6 +2,7 @@
 helpers (fixtures returning functions, so test modules need no import path): tiny image files,
 copying a dataset, seeing that nothing else changed on disk, and a small (or read-only) tmpfs."""
 
+import collections
 import hashlib
 import io
 import os
@@ -12,7 +13,7 @@ import subprocess
 import pytest
 from PIL import Image
 
-from minitransfer.data import build, lock, synthetic
+from minitransfer.data import build, integrity, lock, synthetic
 
 SHARED_DATA = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -74,6 +75,29 @@ def copy_dataset():
 def copy(tiny_synthetic, tmp_path, copy_dataset):
     """A copy of the tiny synthetic dataset, to damage."""
     return copy_dataset(tiny_synthetic, tmp_path / "copy")
+
+
+@pytest.fixture
+def settled(monkeypatch, copy):
+    """A fresh copy of the tiny dataset (files no earlier test opened), its files counted as settled."""
+    monkeypatch.setattr(integrity, "UNSETTLED_NS", 0)
+    return copy
+
+
+@pytest.fixture
+def calls_by_file(monkeypatch):
+    """``calls_by_file(owner, name)``: {file name: times ``owner.name(path, ...)`` was called on it} from here
+    on, the function itself still called."""
+    def count(owner, name):
+        counts, real = collections.Counter(), getattr(owner, name)
+
+        def counted(path, *args, **kwargs):
+            counts[os.path.basename(os.fspath(path))] += 1
+            return real(path, *args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counted)
+        return counts
+    return count
 
 
 @pytest.fixture

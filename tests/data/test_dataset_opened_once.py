@@ -2,7 +2,6 @@
 ImageNet's ~1300 shards opened each shard 120 times before anything ran) checks and reads only the
 shards changed since; a shard changed since is still caught (:mod:`minitransfer.data.dataset`)."""
 
-import collections
 import os
 
 import h5py
@@ -11,29 +10,16 @@ import pytest
 
 from minitransfer import config, hdf5_files
 from minitransfer.data import dataset as datasets
-from minitransfer.data import integrity, shard_format, splits
+from minitransfer.data import shard_format, splits
 
 SEEDS = (0, 3, 7, 11, 12, 40)
 
 
 @pytest.fixture
-def opens(monkeypatch):
+def opens(calls_by_file):
     """{file name: times HDF5 opened it} from here on."""
-    counts, real = collections.Counter(), hdf5_files.open_hdf5
+    return calls_by_file(hdf5_files, "open_hdf5")
 
-    def counted(path, *args, **kwargs):
-        counts[os.path.basename(os.fspath(path))] += 1
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(hdf5_files, "open_hdf5", counted)
-    return counts
-
-
-@pytest.fixture
-def settled(monkeypatch, copy):
-    """A fresh copy of the tiny dataset (files no earlier test opened), its files counted as settled."""
-    monkeypatch.setattr(integrity, "UNSETTLED_NS", 0)
-    return copy
 
 
 def _shards(folder):

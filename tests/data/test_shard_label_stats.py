@@ -2,34 +2,20 @@
 remembered by) and once after (still the file checked, unchanged while read): it stat'ed it four times, the
 check and the key each taking their own (:func:`minitransfer.data.dataset._once`)."""
 
-import collections
 import os
 import re
 
 import pytest
 
-from minitransfer.data import dataset, integrity
+from minitransfer.data import dataset
 from minitransfer.data.dataset import DatasetError
 
 
 @pytest.fixture
-def stats(monkeypatch):
+def stats(calls_by_file):
     """{file name: times os.stat was called on it} from when it is cleared."""
-    counts, real = collections.Counter(), os.stat
+    return calls_by_file(os, "stat")
 
-    def counted(path, *args, **kwargs):
-        counts[os.path.basename(os.fspath(path))] += 1
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "stat", counted)
-    return counts
-
-
-@pytest.fixture
-def settled(monkeypatch, copy):
-    """A fresh copy of the tiny dataset, its files counted as settled."""
-    monkeypatch.setattr(integrity, "UNSETTLED_NS", 0)
-    return copy
 
 
 def _checked(folder):
