@@ -3,6 +3,8 @@ files were deleted or cut short since, the photos' folder (or the folder above t
 and a network scored on images prepared smaller than its crop. Each is one line naming the file or folder at
 fault and what to do, exit 65, never a traceback."""
 
+import importlib
+
 import pytest
 from click.testing import CliRunner
 
@@ -85,7 +87,7 @@ def test_eval_on_images_prepared_smaller_than_its_crop_names_the_size_it_was_tra
     """The same classes prepared at 10 px, below micro's 12 px crop: before, the refusal said the sizes
     but not that preparing them at the size the network was trained on (14 px) scores it. prepare takes 10 px
     only where a preset crops as small (the toy's 8 px: registered here, not left to whichever test ran before)."""
-    import toy_preset  # noqa: F401
+    importlib.import_module("toy_preset")
     assert _invoke("train", "--data", prepared, "-o", tmp_path / "net.h5", *TRAIN).exit_code == 0
     assert _prepare(photos, tmp_path / "photos-10", 10).exit_code == 0
     refused = _invoke("eval", tmp_path / "net.h5", "--data", tmp_path / "photos-10", "--device", "cpu")
