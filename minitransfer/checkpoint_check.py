@@ -254,15 +254,19 @@ def meta_of(f, fault):
     for key, kind in META_TYPES.items():
         if key in f.attrs:
             meta[key] = typed(f.attrs, key, kind, fault, decode=key in JSON_ATTRS)
+    most_count, _ = option_ranges()
     for number, entry in enumerate(meta["classes"]):
         if not (isinstance(entry, dict) and type(entry.get("index")) is int and isinstance(entry.get("wnid"), str)
                 and isinstance(entry.get("name"), str)):
             raise fault(f"attribute classes entry {number} must be {{index: int, wnid: str, name: str}}, "
                         f"got {entry!r:.80}")
+        if not 0 <= entry["index"] <= most_count:  # a class of a dataset, which holds fewer
+            raise fault(f"attribute classes entry {number} index must be 0..{most_count}, got {entry['index']!r:.80}")
     if not all(isinstance(name, str) for name in meta["frozen_layers"]):
         raise fault("attribute frozen_layers must be a list of layer names")
     for number, entry in enumerate(meta["precision_changes"]):
         if not (isinstance(entry, dict) and type(entry.get("iteration")) is int
+                and 0 <= entry["iteration"] <= most_count
                 and entry.get("from") in precisions.PRECISIONS and entry.get("to") in precisions.PRECISIONS):
             raise fault(f"attribute precision_changes entry {number} must be {{iteration: int, from: precision, to: "
                         f"precision}} (precisions: {', '.join(precisions.PRECISIONS)}), got {entry!r:.80}")
@@ -302,21 +306,33 @@ def _check_fields(record, fields, what, fault):
 
 
 # The configuration fields that readers of a checkpoint use (eval, copying, resuming), with their
-# type and least value; None (a default left unresolved) is taken as absent.
+# type and least value; None (a default left unresolved) is taken as absent. The largest is the
+# option's (:func:`option_ranges`): a seed's for the seeds, a count's for the others (a max_iter of
+# 10**100 was called resumable, and train refused to resume it).
 CONFIG_FIELDS = {"data": (str, None), "seed": (int, 0), "split_seed": (int, 0), "per_class": (int, 1),
                  "max_iter": (int, 1), "batch_size": (int, 1), "eval_batch_size": (int, 1)}
+SEED_FIELDS = ("seed", "split_seed")
+
+
+def option_ranges():
+    """The largest count (iterations, batch, images per class) and seed a run's options take:
+    :data:`minitransfer.config_checks.MAX_COUNT` and ``MAX_SEED``, a recorded run's bounds too."""
+    from minitransfer import config_checks  # which imports this module
+    return config_checks.MAX_COUNT, config_checks.MAX_SEED
 
 
 def _check_config(config, fault):
     """Each field of :data:`CONFIG_FIELDS` in ``config`` is None or of its type and range, and the
     precision, where one is recorded (always, since precisions exist), one this minitransfer
     computes in."""
+    most_count, most_seed = option_ranges()
     for key, (kind, least) in CONFIG_FIELDS.items():
         value = config.get(key)
         if value is None:
             continue
-        if type(value) is not kind or least is not None and value < least:
-            bound = f" >= {least}" if least is not None else ""
+        most = None if least is None else most_seed if key in SEED_FIELDS else most_count
+        if type(value) is not kind or least is not None and not least <= value <= most:
+            bound = f" {least}..{most}" if least is not None else ""
             raise fault(f"attribute config field {key} must be {kind.__name__}{bound}, got {value!r:.80}")
     if config.get("data") == "":  # eval would score it on another dataset, said to be its own, "prepared again"
         raise fault("attribute config field data is empty: the file records no dataset the network was trained on "
@@ -341,6 +357,10 @@ def check_iteration(meta, fault):
     iteration, max_iter = meta["iteration"], meta["config"].get("max_iter")
     if iteration < 0:
         raise fault(f"attribute iteration is {iteration}; an iteration count is never negative")
+    most_count, _ = option_ranges()
+    if iteration > most_count:  # past any run's end (a max_iter, where recorded, is checked before)
+        raise fault(f"attribute iteration is {iteration!r:.80}, past the end of any run (max_iter is at most "
+                    f"{most_count})")
     if type(max_iter) is int and iteration > max_iter:
         raise fault(f"attribute iteration is {iteration}, past the end of its run (config max_iter {max_iter})")
 

@@ -80,10 +80,16 @@ def described_class(entry):
     :func:`minitransfer.data.inputs.display_name`), so that a name
     holding a terminal's escape sequences is shown, not obeyed."""
     wnid, name = str(entry["wnid"]), str(entry["name"])
-    return repr(_cut(wnid)) if name == wnid else f"{_cut(wnid)!r} ({display_name(_cut(name))})"
+    return described_wnid(wnid) if name == wnid else f"{described_wnid(wnid)} ({display_name(cut_name(name))})"
 
 
-def _cut(text):
+def described_wnid(wnid):
+    """A class's ``wnid`` (or a name) as a message names it, quoted: cut and escaped as :func:`described_class`'s."""
+    return repr(cut_name(str(wnid)))
+
+
+def cut_name(text):
+    """``text`` (a class's wnid or name) cut to :data:`NAME_SHOWN` characters, the last "…" where it was longer."""
     return text[:NAME_SHOWN - 1] + "…" if len(text) > NAME_SHOWN else text
 
 

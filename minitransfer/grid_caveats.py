@@ -28,7 +28,8 @@ def check_source_data(source_data, data):
         shared = class_tables.shared_classes(target.classes, source.classes)
         if not shared:
             return ""
-        named = ", ".join(str(entry["wnid"]) for entry in shared[:3]) + (" ..." if len(shared) > 3 else "")
+        named = ", ".join(class_tables.described_wnid(entry["wnid"]) for entry in shared[:3])  # escaped, cut
+        named += " ..." if len(shared) > 3 else ""
         return (f"{len(shared)} of the {target.num_classes} classes of --data {data} are among the "
                 f"{source.num_classes} of --source-data {source_data} ({class_tables.matched_by(shared)}: {named}): "
                 f"the source base's layers will have been trained on them, so each SnT is not a transfer to new "

@@ -462,7 +462,7 @@ def _saved(tmp_path):
     ("classes", json.dumps([{"index": 3, "wnid": "n0003", "name": "three"}] * 2),
      "attribute classes lists class 3 more than once"),
     ("config", json.dumps({"max_iter": 40, "eval_batch_size": "abc"}),
-     "attribute config field eval_batch_size must be int >= 1, got 'abc'"),
+     "attribute config field eval_batch_size must be int 1..2147483647, got 'abc'"),
     ("config", json.dumps({"max_iter": 40, "eval_batch_size": 0}), "attribute config field eval_batch_size must be"),
     ("config", json.dumps({"max_iter": 40, "data": 5}), "attribute config field data must be str, got 5"),
     ("config", json.dumps({"max_iter": 40, "precision": "fp16"}),

@@ -87,7 +87,8 @@ def test_train_and_the_grid_warn_of_shared_folder_classes_by_name(folders, study
     grid = grid_caveats.check_source_data(source, target)
     assert f"({len(SHARED)} of the {len(TARGET_CLASSES)} classes" not in grid  # the count leads, without a bracket
     assert grid.startswith(f"{len(SHARED)} of the {len(TARGET_CLASSES)} classes of --data {target} are among the "
-                           f"{len(SOURCE_CLASSES)} of --source-data {source} (by class name: {', '.join(SHARED)}): ")
+                           f"{len(SOURCE_CLASSES)} of --source-data {source} "
+                           f"(by class name: {', '.join(map(repr, SHARED))}): ")
 
 
 @pytest.mark.usefixtures("placeholder_figures")

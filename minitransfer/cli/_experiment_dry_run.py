@@ -1,7 +1,10 @@
 """``minitransfer experiment --dry-run``: the grid checked as it would be before it trains, then its plan
 shown (each run's status and train command), what it would do with each network, counted
 (:func:`_plan_summary`), its halves' classes where they differ (:func:`_planned_halves`), and where it would
-train (:func:`_would_run_on`); nothing run, nothing written."""
+train (:func:`_would_run_on`); nothing run, and nothing written in the grid folder. It is checked as the
+grid would check it, so it is refused where the grid would be (a folder that cannot be written: 74); and
+the built-in synthetic set, used without --data, is built into the cache (MINITRANSFER_CACHE) on its first
+use, as by any command that uses it."""
 
 import collections
 

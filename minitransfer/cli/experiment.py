@@ -150,7 +150,9 @@ class _OptionFromPresets(_HelpFromPresets, click.Option):
                    "runs fail one after the other is retired, its runs tried once more on the others.")
 @click.option("--dry-run", is_flag=True,
               help="Print the plan, what a run does with each network (done, todo, resume at iteration K), and "
-                   "the train commands; run nothing.")
+                   "the train commands; run nothing and write nothing in OUT, but refuse what the grid would "
+                   "refuse (an OUT that cannot be written: exit 74). Without --data it builds the built-in set "
+                   "into the cache on first use.")
 @click.option("--emit-slurm", type=OutputFolder(path_type=pathlib.Path), default=None,
               help="Write SLURM job-array scripts and submit.sh to this folder instead of running (its other "
                    "files are kept; a submit.sh, bases.sh or transfers.sh of your own is refused, not replaced). "

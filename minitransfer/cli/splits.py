@@ -2,6 +2,7 @@
 
 import click
 
+from minitransfer import class_tables
 from minitransfer.data import dataset, inputs, splits as split_lib
 
 from ._errors import option_text, run
@@ -40,7 +41,8 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
 
     The text is a header line naming the columns, a title line for each half (each beginning with
     '#'), then a line for each class: label (in the half), index (in the dataset), wnid and name,
-    separated by tabs (a tab, line break or backslash in a wnid or name written \\t, \\n, \\\\);
+    separated by tabs (a tab, line break or backslash in a wnid or name written \\t, \\n, \\\\, and one
+    over 80 characters cut, ending in …);
     --format json gives them as they are, and each half's family (null but in the natural split).
     With --per-class N, a note on stderr names the classes that have fewer than N training images:
     they keep all they have, in train too; another says which half holds fewer than the 2 classes
@@ -116,15 +118,16 @@ def _lines(report, kind, family_a):
     """The text ``splits`` prints: a ``#`` line naming the :data:`COLUMNS`, a ``#`` title line for each half
     (a reader that skips lines beginning with ``#`` reads classes only), then one line for each class, its
     fields separated by tabs; a tab, line break or backslash in a wnid or name is escaped
-    (:func:`minitransfer.data.inputs.display_name`), so that a line is always one class."""
+    (:func:`minitransfer.data.inputs.display_name`), so that a line is always one class, and one longer
+    than :data:`minitransfer.class_tables.NAME_SHOWN` characters cut (as messages name classes)."""
     yield "# " + "\t".join(COLUMNS)
     for side in report:
         title = f"{kind} split" + (f" seed {side['seed']}" if side["seed"] is not None else "")
-        title += f" (A = family {family_a!r}, B = the rest)" if family_a else ""
+        title += f" (A = family {class_tables.described_wnid(family_a)}, B = the rest)" if family_a else ""
         title += f", half {side['half']}" if side["half"] else ""  # the all split has none
         classes = side["num_classes"]
         yield (f"# {title}: {classes} class{'' if classes == 1 else 'es'}, "
                f"{side['train_images']} train / {side['val_images']} val images")
         for entry in side["classes"]:
-            yield "\t".join((str(entry["label"]), str(entry["index"]), inputs.display_name(entry["wnid"]),
-                             inputs.display_name(entry["name"])))
+            shown = (inputs.display_name(class_tables.cut_name(str(entry[key]))) for key in ("wnid", "name"))
+            yield "\t".join((str(entry["label"]), str(entry["index"]), *shown))

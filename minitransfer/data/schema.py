@@ -161,7 +161,8 @@ def _check_classes(classes):
             _text(entry["family"], f"{where}.family")
         wnid = _text(entry["wnid"], f"{where}.wnid")
         if wnid in seen:
-            raise ValueError(f"classes {seen[wnid]} and {number} have the same wnid {wnid!r}")
+            from minitransfer.class_tables import described_wnid  # which imports the data package, this module too
+            raise ValueError(f"classes {seen[wnid]} and {number} have the same wnid {described_wnid(wnid)}")
         seen[wnid] = number
 
 
