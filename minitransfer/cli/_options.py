@@ -122,8 +122,8 @@ def preset_option(copy_from=False):
     base = "; with --copy-from, the base's" if copy_from else ""
     networks = "; ".join(f"{name}: {preset.description}" for name, preset in models.PRESETS.items())
     return config_option("--preset", type=PresetName(),
-                         help=f"Network. {networks}. Default: the one for the dataset's image size: "
-                              f"{models.image_size_defaults()}{base}.")
+                         help=f"Network. {networks} (default: the one for the dataset's image size: "
+                              f"{models.image_size_defaults()}{base}).")
 
 
 fc8_outputs_option = config_option("--fc8-outputs", type=click.IntRange(1),
