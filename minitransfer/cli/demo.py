@@ -57,9 +57,9 @@ def demo(out, seed, device, precision):
     are told once per cause at the end (exit code, the log to read, what to do).
 
     Exit code 75: interrupted, rerun to go on (a stop heard as the report replaces the earlier one
-    is answered once it is whole: said so, exit code 0, nothing left to do); 74: every network that failed met an I/O error (a
-    full disk, a file that cannot be written or read: free space or fix the permissions, then
-    rerun), the benchmark cannot be cached, or OUT cannot be written and holds no report; 65:
+    is answered once it is whole: said so, exit code 0, nothing left to do); 74: every network that
+    failed met an I/O error (a full disk, a file that cannot be written or read: free space or fix
+    the permissions, then rerun), the benchmark cannot be cached, or OUT cannot be written and holds no report; 65:
     every network that failed met bad data; 2: usage (e.g. OUT holds what another seed's demo
     trained, an experiment's grid or a report, or --device cuda where no GPU is usable); 1: other
     failed networks (or of several causes); 141: the reader of its output went away (| head), which
