@@ -213,7 +213,6 @@ def make_half(dataset, kind, seed=0, half=None, per_class=None, per_class_seed=N
     return Half(dataset, kind, seed if kind == "random" else None, half, classes, per_class, per_class_seed)
 
 
-
 def too_few_classes_remedy(dataset, half, is_a=None):
     """Why ``half`` (a :class:`Half` of fewer than :data:`MIN_CLASSES` classes of ``dataset``) holds so few and
     what gives it more; the caller adds its own way to train every class instead (train's `split='all'`)."""
