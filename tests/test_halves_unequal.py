@@ -101,8 +101,9 @@ def test_the_report_says_where_it_pools_halves_of_unequal_size(tmp_path):
 
 
 def test_table1s_note_on_unequal_halves_is_true_where_its_pooled_column_shows_none(tmp_path):
-    """Bases of the halves 30 points apart (beyond INTERCHANGEABLE): Table 1's pooled column shows – (the halves are not pooled), and
-    its note said raw accuracies pooled in "Table 1's pooled column" were not like for like."""
+    """Bases of the halves 30 points apart (beyond INTERCHANGEABLE): Table 1's pooled column shows – (the
+    halves are not pooled), and its note said raw accuracies pooled in "Table 1's pooled column" were not like
+    for like."""
     written = report.write_report(_write_grid(tmp_path / "grid", 3, 4, bases=(0.65, 0.95)), tmp_path / "r",
                                   figures=False)
     table1 = written.files["table1.md"].read_text()
