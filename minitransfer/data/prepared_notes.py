@@ -10,7 +10,8 @@ from .splits import MIN_CLASSES, natural_split_notes
 
 # A class with more than this many times the training (or validation) images of another is noted: always
 # answering the largest (learning nothing) then scores well above 1/classes on unbalanced validation, and the
-# report judges accuracy against its share (minitransfer.run_facts.bases_against_chance). Twice: 2 to 1 in a half of 2 classes is chance 67%, not 50%.
+# report judges accuracy against its share (minitransfer.run_facts.bases_against_chance). Twice: 2 to 1 in a
+# half of 2 classes is chance 67%, not 50%.
 IMBALANCE = 2
 
 
