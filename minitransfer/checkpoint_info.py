@@ -8,7 +8,7 @@ import os
 import pathlib
 import types
 
-from minitransfer import results, run_files, run_lock, rundir
+from minitransfer import results, run_files, run_lock, rundir, stopping
 from minitransfer.checkpoint import CheckpointError, divergence_in, load, read_meta, run_folder_of
 from minitransfer.checkpoint_check import Faults, check_classes
 from minitransfer.config import evaluates_after
@@ -141,6 +141,14 @@ def left_out_warning(path, going_on, meta=None):
         return ""
     return (f"warning: {error}, so report leaves the run of {path} out; {going_on} (`minitransfer info {path}` "
             f"says how to write the file again)")
+
+
+def warn_left_out(path, going_on, meta=None):
+    """:func:`left_out_warning` said (:func:`minitransfer.stopping.warn`: on stderr, and among a library
+    call's warnings), where there is one: eval scoring, or a transfer copying from, the network at ``path``."""
+    warning = left_out_warning(path, going_on, meta)
+    if warning:
+        stopping.warn(warning)
 
 
 def resume_refused(run_folder, meta):

@@ -10,8 +10,8 @@ import pathlib
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import checkpoint_check, hdf5_files, models, stopping
-from minitransfer.checkpoint_info import left_out_warning
+from minitransfer import checkpoint_check, hdf5_files, models
+from minitransfer.checkpoint_info import warn_left_out
 from minitransfer.class_tables import check_classes_exist, class_table, described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_call, check_int, check_path, resolve_device
 from minitransfer.data import dataset as datasets
@@ -123,7 +123,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
                           f"or give its folder as `data`")
     path = _network_in(path)
     saved = checkpoints.load(path, solver=False)
-    _warn_left_out(path, saved.meta)
+    warn_left_out(path, "it is scored all the same, from what the network itself records", saved.meta)
     stored = saved.meta.get("config", {})
     dataset = data if isinstance(data, datasets.Dataset) else \
         datasets.open_dataset(data or _trained_on(saved), subsets=(subset,))  # the shards it scores alone
@@ -182,16 +182,6 @@ def _network_in(path):
         return path
     weights, checkpoint = files
     return str(weights) if weights.is_file() else str(checkpoint) if checkpoint.is_file() else path
-
-
-def _warn_left_out(path, meta):
-    """A warning where the run of the network at ``path`` (``meta``: its root attributes) has a result.json
-    or config.json that report cannot read, and leaves it out (``info`` exits 65 on it): scoring needs
-    neither file, the network records its configuration, but the scores of a run report will not count
-    were given without a word."""
-    warning = left_out_warning(path, "it is scored all the same, from what the network itself records", meta)
-    if warning:
-        stopping.warn(warning)
 
 
 def _nothing_to_score(path, dataset, subset, task):

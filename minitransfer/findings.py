@@ -173,9 +173,9 @@ def fine_tuning(results, split="random", bases=None):
     every n added to the same base). Without BnB+ (TnT+) it holds when AnB+ is resolved above its base, or
     (as for :func:`general`) within :data:`CLOSE` of it, not resolved from it, with two standard errors no wider
     than that (a mean resolved below the base, however close, is fine-tuning that did not recover the base's
-    accuracy); a mean below the base by less than an uncertainty of any width is not resolved; and it says that the boost
-    cannot be told from the longer training. Where BnB+ were trained at some n of AnB+, the paper's control for
-    that training (§4.1), the verdict rests on AnB+ against BnB+ at those n (:func:`_against_selffers`)."""
+    accuracy); a mean below the base by less than an uncertainty of any width is not resolved; and it says that
+    the boost cannot be told from the longer training. Where BnB+ were trained at some n of AnB+, the paper's
+    control for that training (§4.1), the verdict rests on AnB+ against BnB+ at those n (:func:`_against_selffers`)."""
     names = _NAMES[split]
     claim = "fine-tuning" + names["claim"]
     groups = relative_by_base(results, split, "AnB+", bases)

@@ -121,8 +121,8 @@ def pooled_halves_note(results):
         return ""
     return (f"The random split's half A holds {_listed(counts['A'])} classes and half B {_listed(counts['B'])} "
             f"({RANDOM_RULE}): raw accuracies pooled across the halves (results.md's treatment column, where "
-            f"baseA counts as baseB; Figure 2's top panel; Table 1's pooled column) are not like for like; numbers "
-            f"relative to a base are each against the base of the network's own target.")
+            f"baseA counts as baseB; Figure 2's top panel; Table 1's pooled column, where it shows numbers) are not "
+            f"like for like; numbers relative to a base are each against the base of the network's own target.")
 
 
 def with_pooled_halves(pooled, results):

@@ -16,6 +16,7 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import fileio
+from minitransfer.checkpoint_info import warn_left_out
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, network_differences
@@ -84,7 +85,9 @@ def read_base(c):
     checkpoint was deleted, what its weights hold of it (the run ends at once, as it does with its
     base). Anything else is refused."""
     if os.path.exists(c.copy_from):
-        return checkpoints.load(c.copy_from, solver=False)
+        base = checkpoints.load(c.copy_from, solver=False)
+        warn_left_out(c.copy_from, "its layers are copied all the same", base.meta)  # report will not count it
+        return base
     missing = f"`copy_from` {c.copy_from!r} does not exist"
     if c.resume is None:
         run_checkpoint = run_dir_for(c.out) / "checkpoint.h5" if c.out is not None else None

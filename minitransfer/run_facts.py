@@ -118,9 +118,10 @@ def bases_against_chance(results, facts=None):
     :data:`CHANCE_ERRORS` binomial standard errors, sqrt(p(1 - p)/N), of chance p on the N validation
     images of its half (:func:`validation_images`; :func:`chance_band`): the share of its largest class
     (:func:`_largest_class`), what always answering that class scores, 1/classes where they are balanced
-    or its dataset cannot tell; unbalanced: whether that share is not 1/classes. A grid trained too
-    briefly, or with a learning rate too low or too high, learns nothing: its networks, all at chance,
-    would be found "about as good as their base" or better, as a finding of features. Not judged:
+    or its dataset cannot tell; unbalanced: whether that share exceeds 1/classes beyond guessing
+    (:func:`unbalanced`). A grid trained too briefly, or with a learning rate too low or too high, learns
+    nothing: its networks, all at chance, would be found "about as good as their base" or better, as a
+    finding of features. Not judged:
     (base, why its dataset cannot tell) of each base with an accuracy whose validation images cannot be
     known (:func:`not_judged_words`): its result.json, written before train recorded them, does not say
     them, and its dataset no longer does (:func:`_dataset_scored`). The networks measured against either
@@ -149,7 +150,7 @@ def runs_against_chance(results, kind, facts=None):
             images, largest = scored[0], _largest_class(r, scored, facts)
             chance = 1 / scored[1] if largest is None else largest / images
             if r.mean10_top1 <= chance + chance_band(chance, images):
-                at_chance.append((r, chance, images, largest is not None and largest * scored[1] != images))
+                at_chance.append((r, chance, images, largest is not None and unbalanced(largest, images, scored[1])))
     return at_chance, not_judged
 
 
@@ -195,6 +196,15 @@ def not_judged_remedy(not_judged):
         again = ("train the grid again into a new folder (-o) for a grid's base (trained again alone, it is not the "
                  "one its transfers copied from), and train a base trained by hand again (--overwrite)")
     return f"put the datasets back as the bases trained on them, or {again}"
+
+
+def unbalanced(largest, images, classes):
+    """Whether the ``classes`` classes of ``images`` validation images, the largest of ``largest``, are told as
+    unbalanced (chance said as the largest class's share, and evening them advised): where that share exceeds
+    1/classes by more than :func:`chance_band` of 1/classes, as an accuracy at it would be told from guessing
+    among even classes. Chance is the share all the same; 51 images of 151 in 3 classes (33.8%, not 33.3%)
+    is no imbalance to even out."""
+    return largest / images - 1 / classes > chance_band(1 / classes, images)
 
 
 def chance_band(chance, images):

@@ -15,6 +15,7 @@ from test_info_result_file import CONFIG_DAMAGES, DAMAGES, _left_out_because, ru
 from minitransfer import checkpoint
 from minitransfer.cli import main
 from minitransfer.results import collect
+from minitransfer.train import TrainConfig, train
 
 GIVEN = ["net.run", "net.h5", "net.run/checkpoint.h5"]
 TRAIN = ["--split", "all", "--n", "2", "--frozen", "--max-iter", "2", "--eval-every", "2", "--batch-size", "8",
@@ -82,3 +83,24 @@ def _left_out_because_of(name):
     """Report's reason for leaving the run ``name`` of the working folder out (the oracle), without its name."""
     left_out = dict(text.split(": ", 1) for text in collect(".")[2])
     return left_out[name]
+
+
+@pytest.mark.parametrize("damage", ["not-json", "missing"])
+def test_a_library_transfer_from_a_run_report_leaves_out_warns_in_its_result(run_copy, damage, micro_data):
+    """train(copy_from=...) said nothing: the warning lived in the command line's --copy-from alone. It is the
+    library's now, among the result's warnings (as stderr says it)."""
+    CONFIG_DAMAGES[damage](run_copy / "net.run" / "config.json")
+    why = _left_out_because_of("net")
+    result = train(TrainConfig(out="lib.h5", copy_from="net.h5", data=str(micro_data), split="all", n=2, frozen=True,
+                               max_iter=2, eval_every=2, batch_size=8, device="cpu", quiet=True))
+    assert [w for w in result.warnings if w.startswith(f"{why}, so report leaves the run of net.h5 out; ")], \
+        result.warnings
+
+
+def test_a_transfer_refused_for_another_option_says_no_warning_of_its_base(run_copy, micro_data):
+    """The warning came as --copy-from was parsed, before a later option was refused: a command that did
+    nothing warned of a base it never copied from."""
+    CONFIG_DAMAGES["not-json"](run_copy / "net.run" / "config.json")
+    refused = _invoke("train", "--copy-from", "net.run", "-o", "x.h5", "--data", micro_data, *TRAIN, "--seed", "-1")
+    assert refused.exit_code == 2 and "'--seed'" in refused.stderr, refused.output
+    assert "report leaves the run" not in refused.stderr, refused.stderr

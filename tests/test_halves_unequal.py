@@ -79,10 +79,11 @@ def test_the_dry_run_says_the_halves_class_counts_where_they_differ(odd_data, mi
     assert even.exit_code == 0 and ": half A " not in even.stdout, even.output  # 4 classes: 2 and 2
 
 
-def _write_grid(out, classes_a, classes_b):
-    """A grid at n = 1, both directions, whose result.json files record the classes each run was scored on."""
+def _write_grid(out, classes_a, classes_b, bases=(0.6, 0.6)):
+    """A grid at n = 1, both directions, whose result.json files record the classes each run was scored on
+    (``bases``: the accuracies of baseA and baseB)."""
     for run in grid.plan_grid(random_seeds=(0, 1), layers=(1,), both_directions=True):
-        write_run(out, run, 0.6 if run.kind == "base" else 0.55)
+        write_run(out, run, dict(zip("AB", bases))[run.target] if run.kind == "base" else 0.55)
         path = grid.run_dir(out, run) / "result.json"
         classes = classes_a if run.target == "A" else classes_b
         path.write_text(json.dumps({**json.loads(path.read_text()),
@@ -97,6 +98,19 @@ def test_the_report_says_where_it_pools_halves_of_unequal_size(tmp_path):
     note = "half A holds 3 classes and half B 4 (A gets the floor of half the classes, B the rest)"
     assert note in pooled and "not like for like" in pooled, pooled
     assert note in written.files["table1.md"].read_text()
+
+
+def test_table1s_note_on_unequal_halves_is_true_where_its_pooled_column_shows_none(tmp_path):
+    """Bases of the halves 30 points apart (beyond INTERCHANGEABLE): Table 1's pooled column shows – (the
+    halves are not pooled), and its note said raw accuracies pooled in "Table 1's pooled column" were not like
+    for like."""
+    written = report.write_report(_write_grid(tmp_path / "grid", 3, 4, bases=(0.65, 0.95)), tmp_path / "r",
+                                  figures=False)
+    table1 = written.files["table1.md"].read_text()
+    own, pooled = next(line.split("|")[2:4] for line in table1.splitlines() if line.startswith("| 1 to 7 |"))
+    assert re.fullmatch(r"[+-]\d+\.\d", own.strip()) and pooled.strip() == "–", table1  # measured, not pooled
+    note = next(line for line in table1.splitlines() if "not like for like" in line)
+    assert "Table 1's pooled column)" not in note and "Table 1's pooled column, where it shows numbers" in note, note
 
 
 def test_a_report_of_equal_halves_says_nothing_of_their_size(tmp_path):

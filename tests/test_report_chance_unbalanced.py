@@ -64,3 +64,29 @@ def test_a_balanced_set_keeps_one_in_classes_said_as_before(tmp_path):
     data = build_unbalanced(tmp_path / "S", (2, 1, 1, 1), val_counts)
     [said] = run_caveats.at_chance([_base("all/base", 0.3, data, val_counts)])
     assert "all/base (30.0%, chance 25.0%)" in said and SHARE not in said and "more even" not in said, said
+
+
+@pytest.mark.parametrize("val_counts", [(50, 50, 51), (50, 51, 50, 50), (200, 200, 200, 201)],
+                         ids=["151-of-3", "201-of-4", "801-of-4"])
+def test_a_class_of_one_image_more_is_not_told_as_unbalanced(val_counts):
+    """50, 50 and 51 validation images: chance 33.8% was said as the largest class's share and the classes
+    were to be given "more even numbers of images", which cannot help. Chance stays that share; the
+    imbalance is told only beyond what guessing among even classes varies (3 standard errors)."""
+    images, classes = sum(val_counts), len(val_counts)
+    share = max(val_counts) / images
+    base = Result(Run("all/base", "base", "all", 0), share, share, share, 20, dataset="/nowhere",
+                  scored_on=(images, classes, max(val_counts)))
+    [said] = run_caveats.at_chance([base])
+    assert f"all/base ({share:.1%}, chance {share:.1%})" in said, said
+    assert SHARE not in said and "more even" not in said, said
+
+
+@pytest.mark.parametrize("val_counts", [(30, 10, 10), (100, 1), (70, 10, 10, 10)], ids=["3-to-1", "100-to-1", "7-to-1"])
+def test_a_class_well_above_its_share_of_even_classes_is_still_told(val_counts):
+    images, classes = sum(val_counts), len(val_counts)
+    share = max(val_counts) / images
+    assert share - 1 / classes > 3 * (1 / classes * (1 - 1 / classes) / images) ** 0.5  # beyond guessing: the oracle
+    base = Result(Run("all/base", "base", "all", 0), share, share, share, 20, dataset="/nowhere",
+                  scored_on=(images, classes, max(val_counts)))
+    [said] = run_caveats.at_chance([base])
+    assert at_share("all/base", share, share) in said and "more even numbers of images" in said, said

@@ -12,6 +12,7 @@ from PIL import Image
 
 from minitransfer.cli import main
 from minitransfer.data import splits
+from unbalanced_data import build_unbalanced
 
 FAST = ["--max-iter", "1", "--batch-size", "4", "--eval-every", "1", "--preset", "micro", "--device", "cpu",
         "--quiet"]
@@ -144,3 +145,30 @@ def test_a_natural_half_of_one_class_is_told_of_a_family_a_that_fits(tmp_path):
     prepared = prepare(source, tmp_path / "data-y", "--families", families, "--family-a", "y")
     assert "natural split holds" not in prepared.output
     assert dry_run(tmp_path / "data-y", tmp_path / "grid-y", "--split", "natural").exit_code == 0
+
+
+def test_a_synthetic_natural_half_of_one_class_is_told_to_ask_for_more_classes(tmp_path):
+    """prepare synthetic --classes 2: each family holds one class, and the note said to edit a families file
+    with prepare folder --families, which synthetic has not. Its advice, followed, gives no such note."""
+    def synthetic(out, classes):
+        result = invoke("prepare", "synthetic", out, "--classes", classes, "--train-per-class", 3,
+                        "--val-per-class", 1, "--size", 16)
+        assert result.exit_code == 0, result.output
+        return result.output.replace("\n", " ")
+    output = synthetic(tmp_path / "two", 2)
+    assert "natural split holds 1 class" in output and "families file" not in output, output
+    advised = re.search(r"prepare synthetic again with --classes (\d+) or more", output)
+    assert advised, output
+    assert "natural split holds" not in synthetic(tmp_path / "more", advised.group(1))
+
+
+def test_a_natural_half_of_an_importers_families_is_not_told_of_prepare_folder(tmp_path):
+    """A dataset whose importer gave the families (not prepare folder's families file): the advice names
+    the importer and the family, not prepare folder's options."""
+    built = build_unbalanced(tmp_path / "S", (3, 3), (1, 1))
+    notes = list(splits.natural_split_notes(built))
+    assert len(notes) == 2, notes
+    family_a = splits.family_of_half_a(built)
+    assert all("prepare folder" not in note and "families file" not in note for note in notes), notes
+    assert (f"test gives each class its family: prepare again from a source holding {splits.MIN_CLASSES} or more "
+            f"classes of family {family_a!r}") in notes[0]

@@ -14,6 +14,29 @@ from minitransfer.ops import precision as precisions
 
 from ._paths import DatasetFolder, NetworkPath
 
+
+class HelpFilled:
+    """A command's or option's help whose fields (``help_fields``: ``"{name}"`` → a function giving its text)
+    are filled in each time it is read, so a preset registered after the command line's import
+    (``models.register``) shows too. Only these fields are replaced: the whole text through ``str.format`` broke
+    the import at a brace written elsewhere in it. Mixed in before the click class: ``(HelpFilled, click.Option)``."""
+
+    help_fields = {}
+
+    @property
+    def help(self):
+        if self._help is None:
+            return None
+        text = self._help
+        for field, fill in self.help_fields.items():
+            text = text.replace(field, fill())
+        return text
+
+    @help.setter
+    def help(self, text):
+        self._help = text
+
+
 class PresetName(click.ParamType):
     """A preset name, checked against :data:`minitransfer.models.PRESETS` when the command runs (so
     a preset registered after import is accepted)."""

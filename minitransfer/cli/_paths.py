@@ -11,8 +11,8 @@ import shlex
 
 import click
 
-from minitransfer import (checkpoint, checkpoint_info, config_wording, dead_ends, fileio, path_kinds, run_destination,
-                          run_lock, run_networks, run_remedies, rundir, stopping)
+from minitransfer import (checkpoint, config_wording, dead_ends, fileio, path_kinds, run_destination, run_lock,
+                          run_networks, run_remedies, rundir)
 from minitransfer.experiment import TREATMENT_FILE
 from minitransfer.data import archives, build, dataset, downloads, folder_tree, mistaken_paths, shard_format
 
@@ -214,10 +214,7 @@ class NetworkPath(click.Path):
         self.finished = finished
 
     def convert(self, value, param, ctx):
-        network = self._network(value, param, ctx)
-        if self.finished:
-            _warn_left_out(network)
-        return network
+        return self._network(value, param, ctx)
 
     def _network(self, value, param, ctx):
         refuse_unreadable(value)
@@ -279,19 +276,6 @@ class NetworkPath(click.Path):
         goes_on = f" (train --resume {shlex.quote(str(run))} goes on)" if stopped else ""
         give = "its last checkpoint, the network as it finished" if unwritten.finished else "its latest checkpoint"
         self.fail(f"{unwritten.situation()}{goes_on}; give {run} for {give}", param, ctx)
-
-
-def _warn_left_out(base):
-    """A warning where the run of ``base``, the network whose layers a transfer copies, has a result.json
-    or config.json that report cannot read, and leaves it out (``info`` exits 65 on it): the layers are
-    copied from the network, which records its configuration, but the transfer went on from a base the
-    report will not count without a word. A base that cannot be read is train's to refuse."""
-    try:
-        warning = checkpoint_info.left_out_warning(base, "its layers are copied all the same")
-    except (checkpoint.CheckpointError, OSError):
-        return
-    if warning:
-        stopping.warn(warning)
 
 
 def _run_without_network(path, weights):

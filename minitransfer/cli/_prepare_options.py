@@ -9,7 +9,7 @@ from minitransfer import models
 from minitransfer.data import build, synthetic
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
-from ._options import Seed
+from ._options import HelpFilled, Seed
 from ._paths import DatasetOutput
 
 
@@ -24,14 +24,19 @@ def _trainable_size(context, parameter, size):
     return size
 
 
+class _SizeOption(HelpFilled, click.Option):
+    """--size, its help naming the smallest crop of the presets registered when it is read."""
+
+    help_fields = {"{crop}": lambda: str(_smallest_preset().crop), "{smallest}": lambda: _smallest_preset().name}
+
+
 def _size_option(default):
     """--size, with its command's default shown on its line; below every preset's crop refused
     (:func:`_trainable_size`), as its help says, naming the smallest the presets registered give."""
-    smallest = _smallest_preset()
-    return click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=default, show_default=True,
-                        callback=_trainable_size,
+    return click.option("--size", cls=_SizeOption, type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=default,
+                        show_default=True, callback=_trainable_size,
                         help=f"Warp images to SIZE x SIZE, at most {build.MAX_IMAGE_SIZE} and at least "
-                             f"{smallest.crop} ({smallest.name}'s crop, the smallest preset's).")
+                             "{crop} ({smallest}'s crop, the smallest preset's).")
 
 
 def _smallest_preset():

@@ -12,7 +12,7 @@ import click
 from click.core import ParameterSource
 
 from minitransfer import demo as demos
-from minitransfer import config_checks, demo_folder, fileio, grid_folder, stopping
+from minitransfer import config_checks, demo_folder, fileio, grid_folder, report_folder, stopping
 from minitransfer.config_wording import command_line, option_name
 from minitransfer.data import shard_format, synthetic
 from minitransfer.ops import precision as precisions
@@ -24,7 +24,7 @@ from ._options import PRECISION_HELP, Seed, device_option
 from ._output import drop_output_if_reader_gone, echo, say
 from ._paths import OutputFolder
 from .experiment import experiment as experiment_command
-from .report import UNFINISHED_SHOWN, show
+from .report import UNFINISHED_SHOWN, show, stopped_whole
 
 
 @click.command()
@@ -56,9 +56,10 @@ def demo(out, seed, device, precision):
     cannot be written (read-only) it shows the report there, writing nothing. Networks that failed
     are told once per cause at the end (exit code, the log to read, what to do).
 
-    Exit code 75: interrupted, rerun to go on; 74: every network that failed met an I/O error (a
-    full disk, a file that cannot be written or read: free space or fix the permissions, then
-    rerun), the benchmark cannot be cached, or OUT cannot be written and holds no report; 65:
+    Exit code 75: interrupted, rerun to go on (a stop heard as the report replaces the earlier one
+    is answered once it is whole: said so, exit code 0, nothing left to do); 74: every network that
+    failed met an I/O error (a full disk, a file that cannot be written or read: free space or fix
+    the permissions, then rerun), the benchmark cannot be cached, or OUT cannot be written and holds no report; 65:
     every network that failed met bad data; 2: usage (e.g. OUT holds what another seed's demo
     trained, an experiment's grid or a report, or --device cuda where no GPU is usable); 1: other
     failed networks (or of several causes); 141: the reader of its output went away (| head), which
@@ -99,8 +100,12 @@ def demo(out, seed, device, precision):
             say(advice)
         drop_output_if_reader_gone()
         sys.exit(outcome.exit_code)
-    written, not_written = run(lambda: _report(out, outcome, started), interrupted=(
+    written = run(lambda: _report(out, outcome, started), interrupted=(
         f"stopped while writing the report into {out / 'report'}; {demos.ALL_KEPT}: {demos.REWRITE_REPORT}"))
+    if isinstance(written, report_folder.WrittenWhole):  # the last step done: nothing to rerun (exit code 0)
+        echo(_trained(outcome, None, time.monotonic() - started))
+        return stopped_whole(written.out_dir)
+    written, not_written = written
     echo(_trained(outcome, written, time.monotonic() - started))
     if not_written:
         echo(not_written)
@@ -190,9 +195,13 @@ def _all_classes_apart(plan):
 def _report(out, outcome, started):
     """:func:`minitransfer.demo.write_report` of the demo that has trained (``outcome``, since
     ``started``); a report that cannot be written (the folder made read-only meanwhile, a full disk)
-    is told after the line of what the demo trained, which the error alone lost."""
+    is told after the line of what the demo trained, which the error alone lost. A stop signal heard as the
+    report's files replaced the earlier report's is returned once they did (the
+    :class:`minitransfer.report_folder.WrittenWhole` raised), which :func:`demo` says, exit code 0."""
     try:
         return demos.write_report(out, outcome)
+    except report_folder.WrittenWhole as stopped:  # a stop as it replaced the earlier report, once it is whole
+        return stopped
     except fileio.StorageError:
         with contextlib.suppress(OSError):  # said on stderr where stdout failed: the error is what to tell now
             echo(_trained(outcome, None, time.monotonic() - started))

@@ -17,7 +17,7 @@ from ._devices import GpuIds, choose_devices
 from ._errors import run
 from ._experiment_dry_run import show_dry_run
 from ._grid_end import grid_log, outcome_of, tell_summary, told_where_it_stopped
-from ._options import SEED, changed_fields, data_option, device_option, grid_train_options, per_class_counts
+from ._options import SEED, HelpFilled, changed_fields, data_option, device_option, grid_train_options, per_class_counts
 from ._output import drop_output_if_reader_gone, echo, say
 from ._paths import DatasetFolder, OutputFolder
 
@@ -76,22 +76,12 @@ def _every_copyable_layer():
     return "; ".join(f"1-{count} for {', '.join(names)}" for count, names in presets.items())
 
 
-class _HelpFromPresets:
-    """A command's or option's help whose fields ``{copyable}`` (n's range, as train's --n says it) and
-    ``{every_layer}`` (--layers' default) are filled in from the presets each time it is read, one
-    registered after this module's import too (``models.register``). Only these fields are replaced:
-    the whole text through ``str.format`` broke the import at a brace written elsewhere in it."""
+class _HelpFromPresets(HelpFilled):
+    """A help whose fields ``{copyable}`` (n's range, as train's --n says it) and ``{every_layer}`` (--layers'
+    default) are filled in from the presets each time it is read."""
 
-    @property
-    def help(self):
-        if self._help is None:
-            return None
-        return self._help.replace("{copyable}", config_checks.copyable_range()).replace(
-            "{every_layer}", _every_copyable_layer())
-
-    @help.setter
-    def help(self, text):
-        self._help = text
+    help_fields = {"{copyable}": lambda: config_checks.copyable_range(),
+                   "{every_layer}": lambda: _every_copyable_layer()}
 
 
 class _ExperimentCommand(_HelpFromPresets, click.Command):

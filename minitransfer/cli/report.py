@@ -84,7 +84,7 @@ def report(runs, out, reference):
     """
     written = run(lambda: _write(runs, out, reference))
     if isinstance(written, report_folder.WrittenWhole):
-        return _stopped_whole(written.out_dir)
+        return stopped_whole(written.out_dir)
     try:
         show(written, runs)
         gone = run_remedies.network_gone_note(written.network_gone, UNFINISHED_SHOWN)
@@ -92,10 +92,10 @@ def report(runs, out, reference):
             say(f"note: {inputs.display_name(gone)}")
         stopping.raise_owed_stop()  # one swallowed in a finalizer meanwhile: answered here, as any other
     except KeyboardInterrupt:
-        _stopped_whole(_out_dir(runs, out))
+        stopped_whole(_out_dir(runs, out))
 
 
-def _stopped_whole(out_dir):
+def stopped_whole(out_dir):
     """A stop signal that came once the report was whole in ``out_dir`` (as its files replaced the
     earlier report's: :class:`minitransfer.report_folder.WrittenWhole`, or as it was being shown):
     said on stderr, exit code 0, the stops that follow ignored (a second Ctrl-C as it is said is not

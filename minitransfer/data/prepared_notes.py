@@ -8,9 +8,10 @@ from .held_out import PICKED_BEFORE_DECODING, is_held_out, share_note
 from .copies import COPY_OF_TRAINING
 from .splits import MIN_CLASSES, natural_split_notes
 
-# A class with more than this many times the images of another is noted: always answering it (learning
-# nothing) then scores well above 1/classes, and the report judges accuracy against its share
-# (minitransfer.run_facts.bases_against_chance). Twice: 2 to 1 in a half of 2 classes is chance 67%, not 50%.
+# A class with more than this many times the training (or validation) images of another is noted: always
+# answering the largest (learning nothing) then scores well above 1/classes on unbalanced validation, and the
+# report judges accuracy against its share (minitransfer.run_facts.bases_against_chance). Twice: 2 to 1 in a
+# half of 2 classes is chance 67%, not 50%.
 IMBALANCE = 2
 
 
@@ -86,19 +87,29 @@ def notes(built):
 
 
 def _imbalance(built, val_counts):
-    """A note where the largest class holds more than :data:`IMBALANCE` times the images (training and
-    validation) of the smallest, naming both and the largest class's share of the validation images
-    (``val_counts``: of each class), what a network answering it alone scores on every class."""
-    counts = np.bincount(built.labels("train"), minlength=built.num_classes) + val_counts
-    largest, smallest = int(np.argmax(counts)), int(np.argmin(counts))
-    if counts[largest] > IMBALANCE * counts[smallest]:
-        top = int(np.argmax(val_counts))
-        yield (f"note: unbalanced classes: {built.classes[largest]['name']!r} has {counts[largest]} images, "
-               f"{built.classes[smallest]['name']!r} {counts[smallest]} (more than {IMBALANCE}x): a network that "
-               f"always answers a run's largest class scores its share of the validation images, learning nothing "
-               f"({built.classes[top]['name']!r}: {val_counts[top]} of {val_counts.sum()}, "
-               f"{val_counts[top] / val_counts.sum():.1%}, on every class), so report judges accuracy against that "
-               f"share (chance), not 1/classes")
+    """A note where the largest class holds more than :data:`IMBALANCE` times the training images of the
+    smallest, or the validation images (``val_counts``: of each class) of the smallest holding any. It says the
+    two apart: the training counts, then the largest validation class's share, what a network answering it
+    alone scores on every class, which is chance in place of 1/classes only where it exceeds 1/classes."""
+    train_counts = np.bincount(built.labels("train"), minlength=built.num_classes)
+    largest, smallest = int(np.argmax(train_counts)), int(np.argmin(train_counts))
+    unbalanced = train_counts[largest] > IMBALANCE * train_counts[smallest]
+    held = val_counts[val_counts > 0]
+    if not (unbalanced or held.max() > IMBALANCE * held.min()):
+        return
+    names = [repr(entry["name"]) for entry in built.classes]
+    beyond = "more than" if unbalanced else "at most"
+    training = (f"{names[largest]} has {train_counts[largest]} training images, {names[smallest]} "
+                f"{train_counts[smallest]} ({beyond} {IMBALANCE}x)")
+    top, total = int(np.argmax(val_counts)), int(val_counts.sum())
+    if val_counts[top] * built.num_classes > total:
+        validation = (f"{names[top]} holds {val_counts[top]} of the {total} validation images "
+                      f"({val_counts[top] / total:.1%}), what a network that always answers it scores, learning "
+                      f"nothing, so report judges accuracy against that share (chance), not 1/classes")
+    else:
+        validation = (f"validation holds {val_counts[top]} images of each class, so chance stays 1/classes "
+                      f"({1 / built.num_classes:.1%})")
+    yield f"note: unbalanced classes: {training}; {validation}"
 
 
 def _remedy(val_skipped):

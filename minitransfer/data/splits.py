@@ -213,7 +213,6 @@ def make_half(dataset, kind, seed=0, half=None, per_class=None, per_class_seed=N
     return Half(dataset, kind, seed if kind == "random" else None, half, classes, per_class, per_class_seed)
 
 
-
 def too_few_classes_remedy(dataset, half, is_a=None):
     """Why ``half`` (a :class:`Half` of fewer than :data:`MIN_CLASSES` classes of ``dataset``) holds so few and
     what gives it more; the caller adds its own way to train every class instead (train's `split='all'`)."""
@@ -223,14 +222,31 @@ def too_few_classes_remedy(dataset, half, is_a=None):
     families = dataset_families(dataset, is_a)
     family_a = family_of_half_a(dataset, is_a)
     names = ", ".join(repr(entry["name"]) for entry in half.classes) or "no class"
+    short = (f"family {family_a!r} holds only {names}" if half.half == "A" else
+             f"outside family {family_a!r} there is only {names}")
+    return f"{short}: {_more_classes_of(dataset, families, family_a, half.half == 'A', is_a)}"
+
+
+def _more_classes_of(dataset, families, family_a, half_a, is_a):
+    """How to give family ``family_a`` (``half_a``; else the other families of ``families``) more classes, by
+    where the families came from (meta.json's source): ``prepare folder``'s families file (or its ``--family-a``,
+    where another family fits), ``prepare synthetic``'s ``--classes`` (half of them each family's), or an
+    ``is_a`` file or the importer itself (CIFAR's superclasses, ImageNet's WordNet families), whose source needs
+    more classes of that family."""
+    source = dataset.meta.get("source")
+    kind = source.get("kind") if isinstance(source, dict) else None
+    if kind == "synthetic" and is_a is None:
+        return f"prepare synthetic again with --classes {2 * MIN_CLASSES} or more (half of them in each family)"
+    if kind != "folder" or is_a is not None:
+        giver = "the is-a file" if is_a is not None else kind or "its importer"
+        return (f"{giver} gives each class its family: prepare again from a source holding {MIN_CLASSES} or more "
+                f"classes {'of' if half_a else 'outside'} family {family_a!r}")
     counts = {family: families.count(family) for family in sorted(set(families))}
     other_a = [family for family, count in counts.items() if family != family_a and count >= MIN_CLASSES
                and len(families) - count >= MIN_CLASSES]  # a half A that leaves both halves enough classes
     instead = f", or make {other_a[0]!r} half A (prepare folder --family-a {other_a[0]!r})" if other_a else ""
-    short = (f"family {family_a!r} holds only {names}: give it" if half.half == "A" else
-             f"outside family {family_a!r} there is only {names}: give the other families")
-    return (f"{short} {MIN_CLASSES} or more classes in the families file and prepare again (prepare folder "
-            f"--families FILE){instead}")
+    return (f"give {'it' if half_a else 'the other families'} {MIN_CLASSES} or more classes in the families file and "
+            f"prepare again (prepare folder --families FILE){instead}")
 
 
 def without_validation_remedy(dataset, half):

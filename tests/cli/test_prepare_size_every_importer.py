@@ -60,3 +60,17 @@ def test_the_help_states_the_smallest_size_the_refusal_takes(command):
     assert said, shown
     assert models.get(said["preset"]).crop == int(said["least"]) <= min(models.get(name).crop for name in BUILT_IN)
     assert int(said["most"]) == build.MAX_IMAGE_SIZE
+
+
+@pytest.mark.usefixtures("built_in_presets")
+@pytest.mark.parametrize("command", IMPORTERS)
+def test_the_help_follows_a_preset_registered_after_the_import(command, tmp_path):
+    """The help was filled in when the command line was imported: a preset registered later (a test's toy,
+    crop 8) made the refusal say "at least 8" while the help still said 12. Help and refusal now agree."""
+    models.register(models.Preset("toy", models.micro, crop=8, copyable=2, batch_size=4, max_iter=5, eval_every=5,
+                                  checkpoint_every=5, log_every=5, description="a test's"))
+    smallest = min(models.PRESETS.values(), key=lambda preset: preset.crop)
+    shown = " ".join(CliRunner().invoke(main, ["prepare", command, "--help"], terminal_width=80).output.split())
+    refused = " ".join(_prepare(command, smallest.crop - 1, tmp_path).output.split())
+    assert f"at least {smallest.crop} ({smallest.name}'s crop, the smallest preset's)" in shown, shown
+    assert f"at least {smallest.crop} (the crop of {smallest.name}" in refused, refused

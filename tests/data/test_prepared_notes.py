@@ -53,26 +53,37 @@ def test_a_validation_of_copies_only_is_told_to_add_new_images(tmp_path, image_b
             f"{advice} and rerun the same command") in result.stderr.replace("\n", " ")
 
 
-@pytest.mark.parametrize("train_counts, val_counts", [((9, 1, 3, 4), (8, 1, 2, 2)), ((4, 2, 3, 3), (2, 1, 1, 1))],
-                         ids=["17-to-2", "6-to-3"])
+@pytest.mark.parametrize("train_counts, val_counts", [
+    ((9, 1, 3, 4), (8, 1, 2, 2)), ((4, 2, 3, 3), (2, 1, 1, 1)), ((2, 2, 9, 9), (2, 2, 2, 2)),
+    ((3, 9, 2, 5), (3, 3, 3, 3)), ((4, 4, 4, 4), (1, 7, 1, 2))],
+    ids=["17-to-2", "6-to-3", "training-9-to-2-validation-even", "training-9-to-2-validation-even-3",
+         "validation-7-to-1"])
 def test_unbalanced_classes_are_noted_beyond_the_threshold(tmp_path, train_counts, val_counts):
     """A folder of 1,000 photos of one class and 2 of another: a network answering the first alone scored
     97%, and prepare said nothing. Noted where the largest class holds more than IMBALANCE times the
-    images of the smallest (twice, exactly: not noted)."""
+    training (or validation) images of the smallest (twice, exactly: not noted). Validation of the same
+    number of images in each class keeps chance at 1/classes: before, the note quoted the first class's
+    share (1/classes) as if it were the largest's and said report judged accuracy against it."""
     built = build_unbalanced(tmp_path / "S", train_counts, val_counts)
-    totals = [train + val for train, val in zip(train_counts, val_counts)]
-    largest, smallest = int(np.argmax(totals)), int(np.argmin(totals))
+    names = [entry["name"] for entry in built.classes]
     noted = [note for note in prepared_notes.notes(built) if "unbalanced" in note]
-    if totals[largest] <= prepared_notes.IMBALANCE * totals[smallest]:
+    train_beyond = max(train_counts) > prepared_notes.IMBALANCE * min(train_counts)
+    if not train_beyond and max(val_counts) <= prepared_notes.IMBALANCE * min(val_counts):
         assert noted == []
         return
-    top = int(np.argmax(val_counts))
-    assert noted == [f"note: unbalanced classes: {built.classes[largest]['name']!r} has {totals[largest]} images, "
-                     f"{built.classes[smallest]['name']!r} {totals[smallest]} (more than "
-                     f"{prepared_notes.IMBALANCE}x): a network that always answers a run's largest class scores its "
-                     f"share of the validation images, learning nothing ({built.classes[top]['name']!r}: "
-                     f"{val_counts[top]} of {sum(val_counts)}, {val_counts[top] / sum(val_counts):.1%}, on every "
-                     f"class), so report judges accuracy against that share (chance), not 1/classes"]
+    big, small = train_counts.index(max(train_counts)), train_counts.index(min(train_counts))
+    training = (f"{names[big]!r} has {max(train_counts)} training images, {names[small]!r} {min(train_counts)} "
+                f"({'more than' if train_beyond else 'at most'} {prepared_notes.IMBALANCE}x)")
+    if len(set(val_counts)) == 1:
+        validation = (f"validation holds {val_counts[0]} images of each class, so chance stays 1/classes "
+                      f"({1 / len(val_counts):.1%})")
+        assert "judges accuracy against" not in noted[0]
+    else:
+        top = val_counts.index(max(val_counts))
+        validation = (f"{names[top]!r} holds {val_counts[top]} of the {sum(val_counts)} validation images "
+                      f"({val_counts[top] / sum(val_counts):.1%}), what a network that always answers it scores, "
+                      f"learning nothing, so report judges accuracy against that share (chance), not 1/classes")
+    assert noted == [f"note: unbalanced classes: {training}; {validation}"]
 
 
 def test_prepare_folder_notes_a_class_of_few_photos(tmp_path, image_bytes, write_files):
@@ -82,5 +93,7 @@ def test_prepare_folder_notes_a_class_of_few_photos(tmp_path, image_bytes, write
     result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"),
                                        "--size", "12", "--workers", "0"])
     assert result.exit_code == 0, result.output
-    assert "note: unbalanced classes: 'big' has 20 images, 'small' 2 (more than 2x)" in \
-        result.stderr.replace("\n", " "), result.stderr
+    built = dataset.open_dataset(tmp_path / "out")
+    train = dict(zip((entry["name"] for entry in built.classes), np.bincount(built.labels("train"))))
+    assert f"note: unbalanced classes: 'big' has {train['big']} training images, 'small' {train['small']} " \
+        f"(more than 2x)" in result.stderr.replace("\n", " "), result.stderr
