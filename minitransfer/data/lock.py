@@ -9,8 +9,9 @@ writes them: :class:`DatasetBusy` (exit code 2) naming the processes. Any number
 folder. The kernel releases the lock when a process dies. The lock file stays in the dataset's folder
 (prepare and readers leave it there, made as open() makes any file: 0o666 less the umask; by a reader in
 a folder its group may write, group-writable too), so readers of another user, who may not create it
-there, open it read-only and hold it shared all the same: its owner's prepare is refused while they read. Readers of one process (a verify under ``with dataset.reading()``) share one
-lock (:func:`minitransfer.held_locks.share_held`), as where flock is emulated with byte-range locks (NFS) a
+there, open it read-only and hold it shared all the same: its owner's prepare is refused while they read.
+Readers of one process (a verify under ``with dataset.reading()``) share one lock
+(:func:`minitransfer.held_locks.share_held`), as where flock is emulated with byte-range locks (NFS) a
 second would replace the first, and its release drop it.
 
 Where the lock file cannot be created and does not exist (a read-only folder or file system; a
