@@ -29,6 +29,7 @@ this module draws them all (:func:`draw_all`) and renders them.
 import atexit
 import contextlib
 import functools
+import importlib.util
 import io
 import os
 import pathlib
@@ -51,7 +52,10 @@ FIGURES = ("figure2", "figure3", "figure_cross", "figure_s1", "curves")
 
 
 def figure_class():
-    """matplotlib's Figure (no pyplot, no global state), or None without the ``plot`` extra."""
+    """matplotlib's Figure (no pyplot, no global state), or None without the ``plot`` extra (and then no
+    folder made for its configuration)."""
+    if importlib.util.find_spec("matplotlib") is None:
+        return None
     _config_folder_for_matplotlib()
     try:
         from matplotlib.figure import Figure
@@ -64,11 +68,16 @@ def _config_folder_for_matplotlib():
     """Where $MPLCONFIGDIR is unset and the folders matplotlib keeps its configuration and font cache in
     ($XDG_CONFIG_HOME or ~/.config, $XDG_CACHE_HOME or ~/.cache, each /matplotlib) cannot be written (a home
     folder this user may not write: a service account's, a container's), a temporary one, removed at exit:
-    matplotlib made one too, but said so in two lines on stderr as it was imported."""
+    matplotlib made one too, but said so in two lines on stderr as it was imported. So too where there is no
+    home folder to tell ($HOME unset, and no passwd entry for this uid: a container's)."""
     if "MPLCONFIGDIR" in os.environ:
         return
-    home = pathlib.Path.home()
-    if all(_writable_folder(pathlib.Path(os.environ.get(variable) or home / default) / "matplotlib")
+    try:
+        home = pathlib.Path.home()
+    except RuntimeError:  # "Could not determine home directory"
+        home = None
+    if all((os.environ.get(variable) or home) and
+           _writable_folder(pathlib.Path(os.environ.get(variable) or home / default) / "matplotlib")
            for variable, default in (("XDG_CONFIG_HOME", ".config"), ("XDG_CACHE_HOME", ".cache"))):
         return
     folder = tempfile.mkdtemp(prefix="minitransfer-matplotlib-")

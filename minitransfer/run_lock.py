@@ -189,7 +189,7 @@ class RunLock:
             # a folder made read-only keeps it (harmless: the lock goes with the descriptor), and the error
             # that stopped the run, e.g. its checkpoint unwritable there, is the one to report
             with contextlib.suppress(OSError):
-                if self.keep and any(entry.name != self.FILE for entry in os.scandir(self.folder)):
+                if self.keep and self._others_there():
                     os.ftruncate(self._descriptor, 0)  # no holder's record left behind (read where flock is missing)
                 else:
                     self._file.unlink(missing_ok=True)
@@ -197,6 +197,11 @@ class RunLock:
         os.close(self._descriptor)
         self._descriptor = None
         self._remove_if_created_empty()
+
+    def _others_there(self):
+        """Whether the folder holds anything but the lock file (its listing closed, not left to the collector)."""
+        with os.scandir(self.folder) as entries:
+            return any(entry.name != self.FILE for entry in entries)
 
     def _remove_if_created_empty(self):
         """Remove the run directory if this lock created it and nothing is in it: a run that failed

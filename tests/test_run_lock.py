@@ -4,11 +4,13 @@ machine (a SLURM task on another node of a shared file system), it names that ma
 
 import errno
 import fcntl
+import gc
 import os
 import pickle
 import socket
 import threading
 import types
+import warnings
 
 import pytest
 
@@ -189,3 +191,15 @@ def test_a_lock_file_is_seen_taken_from_a_read_only_descriptor(tmp_path, monkeyp
         assert run_lock.lock_taken(path) is taken
     finally:
         os.close(descriptor)
+
+
+def test_a_kept_lock_released_closes_the_folders_listing(tmp_path):
+    # any() stopped at the first other file, leaving the scandir iterator for the collector: a ResourceWarning
+    (tmp_path / "meta.json").write_text("{}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with run_lock.RunLock(tmp_path, keep=True):
+            pass
+        gc.collect()
+    assert [str(warning.message) for warning in caught if warning.category is ResourceWarning] == []
+    assert (tmp_path / "lock").read_bytes() == b""  # kept, emptied

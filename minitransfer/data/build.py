@@ -168,12 +168,15 @@ def _import_lock(out):
     read-only file system or in a finished dataset's folder this user may not write (another user's),
     nobody else can write either: it is held shared (:func:`.lock.shared`: opened read-only where it is
     there), so a finished dataset is checked and its rerun writes nothing, or anything left to write fails
-    as usual (exit 74)."""
+    as usual (exit 74). Not where ``out`` may be written and only its lock file may not (another user's,
+    0o644 in a folder a group shares): a rerun could write there, under a lock that keeps nobody out, so it
+    is refused (exit 74, naming the lock file's owner: :meth:`.run_lock.RunLock._refused`)."""
     with contextlib.ExitStack() as held:
         try:
             held.enter_context(lock.writing(out))
         except fileio.StorageError as error:
-            if not (_read_only(out) or error.errno in fileio.UNWRITABLE and (out / META_FILE).is_file()):
+            unwritable = error.errno in fileio.UNWRITABLE and not fileio.lock_file_alone(out / lock.LOCK_FILE)
+            if not (_read_only(out) or unwritable and (out / META_FILE).is_file()):
                 raise
             held.enter_context(lock.shared(out))
         yield

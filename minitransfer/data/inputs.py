@@ -17,6 +17,7 @@ command line write of names comes from here.
 import codecs
 import os
 import pathlib
+import unicodedata
 
 from .dataset import DatasetError
 
@@ -31,7 +32,9 @@ _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 def display_name(name):
     """``name`` (a path or str, possibly with surrogate escapes) as printable, storable UTF-8 text:
-    bytes that are not UTF-8 as ``\\xNN``, control characters and the backslash escaped."""
+    bytes that are not UTF-8 as ``\\xNN``, control characters and the backslash escaped, and so are Unicode's
+    format characters (category Cf: U+202E, a right-to-left override, showed "exe.txt" for "txt.exe" and
+    reordered the rest of the line; a zero-width space hid in a name) as ``\\uNNNN``."""
     out = []
     for char in os.fspath(name) if isinstance(name, os.PathLike) else str(name):
         if "\udc80" <= char <= "\udcff":
@@ -40,6 +43,8 @@ def display_name(name):
             out.append(_ESCAPES[char])
         elif control_character(char):  # a C1 one as \u0080..\u009f: \x80 is a byte that is not UTF-8
             out.append(f"\\x{ord(char):02x}" if char < "\x80" else f"\\u{ord(char):04x}")
+        elif unicodedata.category(char) == "Cf":
+            out.append(f"\\u{ord(char):04x}" if char <= "\uffff" else f"\\U{ord(char):08x}")
         else:
             out.append(char)
     return "".join(out)

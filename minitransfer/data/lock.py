@@ -7,10 +7,11 @@
 is refused while another process reads the files it would replace, and a reader while prepare
 writes them: :class:`DatasetBusy` (exit code 2) naming the processes. Any number of readers share a
 folder. The kernel releases the lock when a process dies. The lock file stays in the dataset's folder
-(prepare and readers leave it there, made as open() makes any file: 0o666 less the umask), so readers
-of another user, who may not create it there, open it read-only and hold it shared all the same: its
-owner's prepare is refused while they read. Readers of one process (a verify under ``with dataset.reading()``) share one
-lock (:func:`minitransfer.held_locks.share_held`), as where flock is emulated with byte-range locks (NFS) a
+(prepare and readers leave it there, made as open() makes any file: 0o666 less the umask; by a reader in
+a folder its group may write, group-writable too), so readers of another user, who may not create it
+there, open it read-only and hold it shared all the same: its owner's prepare is refused while they read.
+Readers of one process (a verify under ``with dataset.reading()``) share one lock
+(:func:`minitransfer.held_locks.share_held`), as where flock is emulated with byte-range locks (NFS) a
 second would replace the first, and its release drop it.
 
 Where the lock file cannot be created and does not exist (a read-only folder or file system; a
@@ -22,6 +23,7 @@ import contextlib
 import fcntl
 import os
 import pathlib
+import stat
 
 from minitransfer import fileio, held_locks, lock_holder, run_lock
 
@@ -111,7 +113,7 @@ def _lock_shared(path):
             check_not_prepared(path.parent)
             continue  # released meanwhile (by another thread): locked anew
         try:
-            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, fileio.LOCK_FILE_MODE)
+            descriptor = _opened_for_writing(path)
         except OSError:
             try:  # flock needs no write access: the lock file of a folder this process may not write
                 descriptor = os.open(path, os.O_RDONLY)
@@ -130,6 +132,25 @@ def _lock_shared(path):
             return descriptor
         else:
             os.close(descriptor)
+
+
+def _opened_for_writing(path):
+    """A descriptor of the lock file ``path`` open for writing, made where missing (a dataset an older version
+    prepared has none). One a reader makes stays (the owner's prepare keeps its own): in a folder the group may
+    write it is made so the group may read and write it too, whatever the umask (0o644 under a umask 022: the
+    folder's other users could no longer open it for writing, to prepare there)."""
+    while True:
+        try:
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, fileio.LOCK_FILE_MODE)
+        except FileExistsError:
+            try:
+                return os.open(path, os.O_RDWR)
+            except FileNotFoundError:  # removed meanwhile (prepare --overwrite of an older version's folder)
+                continue
+        with contextlib.suppress(OSError):  # a file system without modes: as open() made it
+            if os.stat(path.parent).st_mode & stat.S_IWGRP:
+                os.fchmod(descriptor, os.fstat(descriptor).st_mode & 0o777 | stat.S_IRGRP | stat.S_IWGRP)
+        return descriptor
 
 
 def check_not_prepared(folder):

@@ -15,7 +15,7 @@ from . import inputs
 from .decode import readable_now
 from .import_writes import rest_of_import, write
 from .shard_format import (IMPORTING_FILE, META_FILE, SCHEMA_VERSION, checked_dataset, content_sha256, shard_name,
-                           write_shard)
+                           stored_dataset, write_shard)
 
 DECODER = "pillow-draft"       # in every shard plan: shards decoded another way are rebuilt, not mixed
 PROGRESS_EVERY = 1000          # images decoded between two progress calls inside a shard (of small images: 262,144)
@@ -193,12 +193,13 @@ def _judged_shard(path, plan, first_index, size, planned, extra_names, recorded_
                 sha256 = sha256 or fileio.sha256_file(path)
                 if sha256 != recorded_sha256:
                     return None, _SHA256_DIFFERS
-            count = shard["labels"].shape[0] if isinstance(shard.get("labels"), h5py.Dataset) else -1
+            found = stored_dataset(shard, path, "labels").shape  # not a link followed, nor external storage read
+            count = found[0] if found else -1
             if not 0 < count <= planned:
                 return None, f"its /labels count {count} images, not 1..{planned}"
             labels = checked_dataset(shard, path, "labels", (count,), np.int32)[()]
             images = checked_dataset(shard, path, "images", (count, size, size, 3), np.uint8)[()]
-            extras = {name: checked_dataset(shard, path, name, (count,), _number_type(shard, name))[()]
+            extras = {name: checked_dataset(shard, path, name, (count,), _number_type(shard, path, name))[()]
                       for name in extra_names}
             content = content_sha256(images, labels, extras)
             if content != hdf5_files.plain_attribute(shard.attrs.get("content_sha256")):
@@ -219,11 +220,11 @@ def _judged_shard(path, plan, first_index, size, planned, extra_names, recorded_
             "content_sha256": content}, None
 
 
-def _number_type(shard, name):
+def _number_type(shard, path, name):
     """The dtype of the per-image array ``name``: numbers only (a variable-length one, a hand-made
     file's, keeps its values in the global heap, see :func:`_text_in_global_heap`)."""
-    dtype = shard[name].dtype if isinstance(shard.get(name), h5py.Dataset) else None
-    if dtype is None or dtype.kind not in "biuf":
+    dtype = stored_dataset(shard, path, name).dtype
+    if dtype.kind not in "biuf":
         raise ValueError(f"/{name} is not an array of numbers")
     return dtype
 

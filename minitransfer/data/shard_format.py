@@ -123,12 +123,26 @@ def write_meta(folder, meta):
 
 
 def checked_dataset(handle, path, name, shape, dtype):
-    """``handle[name]`` once it is known to be an HDF5 dataset of ``shape`` and ``dtype``.
+    """``handle[name]`` once it is known to be an HDF5 dataset of ``shape`` and ``dtype`` (:func:`stored_dataset`).
 
     Only metadata is read, so a file declaring a huge array costs nothing; ``DatasetError``
     naming ``path`` otherwise (also for a type h5py cannot map to NumPy, e.g. a float whose
-    declared precision a flipped byte changed: h5py raises a bare ``ValueError`` there). It must be stored under
-    its own name: an external link was followed to whatever it names (a named pipe: reading waited forever)."""
+    declared precision a flipped byte changed: h5py raises a bare ``ValueError`` there)."""
+    data = stored_dataset(handle, path, name)
+    try:
+        found = data.dtype
+    except (ValueError, TypeError) as error:
+        raise DatasetError(f"{path}: /{name} has a damaged or unknown type ({error})") from error
+    if data.shape != tuple(shape) or found != np.dtype(dtype):
+        raise DatasetError(f"{path}: /{name} is {found} {data.shape}, expected {np.dtype(dtype)} {tuple(shape)}")
+    return data
+
+
+def stored_dataset(handle, path, name):
+    """``handle[name]``, an HDF5 dataset stored in the file under its own name, else ``DatasetError`` naming
+    ``path``: not an external link, which was followed to whatever it names (a named pipe: reading waited
+    forever), nor a soft link; nor external raw storage or a virtual dataset, whose values other files hold
+    (read from a named pipe too). Only the link and the dataset's header are read."""
     try:
         link = handle.get(name, getlink=True)
     except (RuntimeError, TypeError) as error:  # a damaged link table (h5py's plain get said KeyError: "none")
@@ -141,12 +155,9 @@ def checked_dataset(handle, path, name, shape, dtype):
     data = handle.get(name)
     if not isinstance(data, h5py.Dataset):
         raise DatasetError(f"{path}: no /{name} dataset")
-    try:
-        found = data.dtype
-    except (ValueError, TypeError) as error:
-        raise DatasetError(f"{path}: /{name} has a damaged or unknown type ({error})") from error
-    if data.shape != tuple(shape) or found != np.dtype(dtype):
-        raise DatasetError(f"{path}: /{name} is {found} {data.shape}, expected {np.dtype(dtype)} {tuple(shape)}")
+    if data.external or data.is_virtual:
+        raise DatasetError(f"{path}: /{name} keeps its values in other files (external storage / virtual dataset): "
+                           f"a shard holds its arrays itself")
     return data
 
 
@@ -170,21 +181,16 @@ def image_offset(path, shape, file=None):
     :class:`.image_reader.ImageReader` reads); ``file``: the shard already open (binary), to parse that very
     file rather than what ``path`` names now.
 
-    Raises ``DatasetError`` when the file cannot be read, the dataset is chunked or filtered, or
-    its shape is not ``shape``."""
+    Raises ``DatasetError`` when the file cannot be read, the dataset is chunked or filtered, kept in other
+    files (:func:`stored_dataset`), or its shape is not ``shape``."""
     try:
         with hdf5_files.open_hdf5(path if file is None else file) as shard:
-            images = checked_dataset(shard, path, "images", shape, np.uint8)
-            elsewhere = images.external or images.is_virtual
-            offset = images.id.get_offset()
+            offset = checked_dataset(shard, path, "images", shape, np.uint8).id.get_offset()
         size = os.path.getsize(path) if file is None else os.fstat(file.fileno()).st_size
     except KeyError as error:
         raise DatasetError(f"{path}: unreadable shard ({error})") from error
     except OSError as error:
         raise read_error(path, "shard", error) from error
-    if elsewhere:
-        raise DatasetError(f"{path}: /images keeps its values in other files (external storage / virtual dataset): "
-                           f"a shard holds its images itself")
     if offset is None:
         raise DatasetError(f"{path}: /images must be contiguous (not chunked, not compressed)")
     if size < offset + int(np.prod(shape)):

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from minitransfer.data import cifar, dataset
+from minitransfer.data import cifar, dataset, restricted_pickle
 from data.test_cifar10 import _cifar10_parts, _cifar100_parts, _prepare, _write_archive
 
 
@@ -73,23 +73,23 @@ def test_a_key_nested_too_deep_to_hash_is_refused_not_a_crash(tmp_path):
                          text=True, timeout=120)
     assert run.returncode == 65, (run.returncode, run.stdout, run.stderr[-2000:])
     assert run.stdout.startswith(f"error: bad data: {archive}:data_batch_1: damaged pickle ")
-    assert f"containers nested more than {cifar.MAX_NESTING} deep" in run.stdout
+    assert f"containers nested more than {restricted_pickle.MAX_NESTING} deep" in run.stdout
 
 
 def test_class_names_nested_a_million_deep_are_bad_data_not_a_traceback(tmp_path):
     count = 1_000_000
     meta = b"\x80\x02}C\x0blabel_names" + b"]" * count + b"a" * (count - 1) + b"s."  # {b'label_names': [[[...]]]}
     _refused(tmp_path, _archive_with(tmp_path, "batches.meta", meta), "batches.meta",
-             f"containers nested more than {cifar.MAX_NESTING} deep")
+             f"containers nested more than {restricted_pickle.MAX_NESTING} deep")
 
 
-@pytest.mark.parametrize("depth", [cifar.MAX_NESTING, cifar.MAX_NESTING + 1])
+@pytest.mark.parametrize("depth", [restricted_pickle.MAX_NESTING, restricted_pickle.MAX_NESTING + 1])
 def test_nesting_is_counted_as_the_containers_are_built(depth):
     value = {b"names": [_nested(depth - 2)], b"shape": (1, 2)}
     assert _depth(value) == depth
     for protocol in (0, 2, 5):
         raw = pickle.dumps(value, protocol=protocol)
-        if depth <= cifar.MAX_NESTING:
+        if depth <= restricted_pickle.MAX_NESTING:
             assert cifar.restricted_load(raw, "here") == value
         else:
             with pytest.raises(dataset.DatasetError, match=f"here: damaged pickle .*nested more than {depth - 1} deep"):

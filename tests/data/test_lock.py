@@ -4,6 +4,7 @@ dataset (shared, any number at once), and they are refused while prepare writes 
 import fcntl
 import os
 import signal
+import stat
 import subprocess
 import sys
 
@@ -148,3 +149,19 @@ def test_prepare_names_every_reader_of_the_dataset(data, monkeypatch):
     finally:
         other.stdin.close()
         other.wait(timeout=30)
+
+
+@pytest.mark.parametrize("folder_mode", [0o2775, 0o755])
+def test_a_lock_file_a_reader_makes_is_the_groups_where_the_folder_is(data, folder_mode):
+    # a dataset an older version prepared has no lock file: its reader makes one, which stays; under a umask 022
+    # it was 0o644, its maker's alone, in a folder the group shares (whose other users then could not prepare)
+    (data / lock.LOCK_FILE).unlink()
+    os.chmod(data, folder_mode)
+    previous = os.umask(0o022)
+    try:
+        with dataset.open_dataset(data).reading():
+            pass
+    finally:
+        os.umask(previous)
+    group = stat.S_IRGRP | stat.S_IWGRP if folder_mode & stat.S_IWGRP else stat.S_IRGRP
+    assert stat.S_IMODE(os.stat(data / lock.LOCK_FILE).st_mode) == 0o600 | group | stat.S_IROTH

@@ -49,3 +49,17 @@ def test_another_users_rerun_with_the_same_options_writes_nothing(others_data):
     assert rerun.returncode == 0, rerun.stderr
     assert "already prepared" in rerun.stdout + rerun.stderr and "nothing written" in rerun.stdout + rerun.stderr
     assert sorted(path.name for path in others_data.iterdir()) == before
+
+
+def test_another_users_rerun_that_would_write_is_refused_where_only_the_lock_file_is_the_owners(group_folder):
+    # the group's folder itself (2775) holds the dataset: nobody may write there, not in root's 0o644 lock
+    # file; a shared lock, which keeps the owner's prepare out, does not make a rerun's writes safe
+    with _umask(0o022):
+        data = synthetic.build_synthetic(group_folder, **TINY).path
+    (data / "val-00000.h5").unlink()
+    meta = (data / "meta.json").read_bytes()
+    rerun = subprocess.run(**as_nobody("-m", "minitransfer", *RERUN[:2], data, *RERUN[2:]),
+                           capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 74, rerun.stdout + rerun.stderr
+    assert "lock" in rerun.stderr and "root's" in rerun.stderr and "Traceback" not in rerun.stderr
+    assert not (data / "val-00000.h5").exists() and (data / "meta.json").read_bytes() == meta

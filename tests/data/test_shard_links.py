@@ -118,4 +118,52 @@ def test_images_kept_in_other_files_are_named_as_such(tmp_path, store):
     with pytest.raises(dataset.DatasetError) as refused:
         shard_format.image_offset(shard, SHAPE)
     assert str(refused.value) == (f"{shard}: /images keeps its values in other files (external storage / virtual "
-                                  f"dataset): a shard holds its images itself")
+                                  f"dataset): a shard holds its arrays itself")
+
+
+# argv[1]: a shard; argv[2]: "read" (its /labels, as a reader does) or "judged" (a rerun of prepare, over a shard
+# left there, judging whether to keep it)
+_KEPT_ELSEWHERE = """
+import pathlib, sys
+import numpy as np
+from minitransfer.data import dataset, shard_builder, shard_format
+shard = pathlib.Path(sys.argv[1])
+if sys.argv[2] == "judged":
+    print(shard_builder._judged_shard(shard, "plan", 0, 4, 10, ())[1])
+else:
+    try:
+        shard_format.read_checked(shard, "labels", (3,), np.int32, "shard")
+    except dataset.DatasetError as error:
+        print(error)
+"""
+
+
+def _labels_external_raw(shard, pipe):
+    with h5py.File(shard, "r+") as handle:
+        del handle["labels"]
+        handle.create_dataset("labels", (3,), np.int32, external=[(str(pipe), 0, 12)])
+
+
+def _labels_linked(shard, pipe):
+    _relink(shard, "labels", h5py.ExternalLink(str(pipe), "/labels"))
+
+
+@pytest.mark.parametrize("how", ["read", "judged"])
+@pytest.mark.parametrize("store", [_labels_external_raw, _labels_linked], ids=["external-raw", "link"])
+def test_labels_kept_in_a_named_pipe_are_refused_not_waited_on(tmp_path, store, how):
+    """Run apart, as a pipe waits for a writer that never comes: /labels (any array but /images: /sum, an extra)
+    read from external raw storage, or a rerun of prepare following its external link before checking it."""
+    os.mkfifo(tmp_path / "pipe")
+    shard = _shard(tmp_path / "train-00000.h5")
+    store(shard, tmp_path / "pipe")
+    try:
+        done = subprocess.run([sys.executable, "-c", _KEPT_ELSEWHERE, str(shard), how], capture_output=True,
+                              text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{how}: a shard's /labels waited on the named pipe it is kept in")
+    assert done.returncode == 0, done.stderr
+    where = (f"/labels is a link to {tmp_path / 'pipe'}:/labels: a shard holds its arrays itself"
+             if store is _labels_linked else
+             "/labels keeps its values in other files (external storage / virtual dataset): a shard holds its "
+             "arrays itself")
+    assert done.stdout == (f"unreadable ({where})\n" if how == "judged" else f"{shard}: {where}\n")
