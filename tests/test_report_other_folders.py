@@ -45,7 +45,9 @@ KINDS = {"run-folder": (_run_folder, "is a run folder (train wrote it"),
 
 
 def _listing(folder):
-    return sorted((path.relative_to(folder), path.stat().st_mtime_ns) for path in folder.rglob("*"))
+    """(file, mtime) of each file under ``folder``; a lock file's there or not alone: its holders write it."""
+    return sorted((path.relative_to(folder), None if path.name == run_lock.RunLock.FILE else path.stat().st_mtime_ns)
+                  for path in folder.rglob("*"))
 
 
 @pytest.mark.usefixtures("placeholder_figures")
@@ -56,7 +58,9 @@ def test_a_report_into_another_kinds_folder_is_refused_naming_it(kind, training,
     make, words = KINDS[kind]
     out = make(tmp_path, runs, micro_data)
     before = _listing(out)
-    with run_lock.RunLock(out) if training else contextlib.nullcontext():  # a training, a prepare, a reader
+    # a training, a prepare, a reader; a dataset's lock file stays after its holder is done (prepare keeps it)
+    held = run_lock.RunLock(out, keep=(out / run_lock.RunLock.FILE).exists())
+    with held if training else contextlib.nullcontext():
         refused = CliRunner().invoke(main, ["report", str(runs), "-o", str(out)])
     assert refused.exit_code == 2, refused.output
     said = " ".join(refused.output.split())

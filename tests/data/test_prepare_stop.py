@@ -45,7 +45,7 @@ def test_a_stop_while_a_shard_is_written_keeps_the_finished_shards_and_the_rerun
     # what works for prepare (train's --resume auto did not): the same command again, which keeps the shard written
     assert stopped.stderr.endswith("the shards finished so far are kept: rerun the same command to finish the "
                                    "import\n") and "--resume" not in stopped.stderr, stopped.stderr
-    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["importing.json", "train-00000.h5"]
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["importing.json", "lock", "train-00000.h5"]
 
     rerun = subprocess.run(MINITRANSFER + [*PREPARE, "out"], cwd=tmp_path, capture_output=True, text=True,
                            timeout=120)
@@ -62,6 +62,6 @@ def test_a_stop_before_any_shard_was_finished_says_none_was(tmp_path):
                              capture_output=True, text=True, timeout=120,
                              env={**os.environ, "STOP": "SIGINT", "SHARD": "train-00000.h5"})
     assert stopped.returncode == 75, stopped.stderr
-    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["importing.json"]
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["importing.json", "lock"]
     assert stopped.stderr.endswith("interrupted: stopped by a signal before any shard was finished: rerun the same "
                                    "command to import\n") and "kept" not in stopped.stderr, stopped.stderr
