@@ -16,7 +16,6 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import fileio
-from minitransfer.checkpoint_info import warn_left_out
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, network_differences
@@ -86,6 +85,9 @@ def read_base(c):
     base). Anything else is refused."""
     if os.path.exists(c.copy_from):
         base = checkpoints.load(c.copy_from, solver=False)
+        # imported here: checkpoint_info reads run files as report does (results, run_file_readers), which the
+        # command line's error table (cli/_errors, importing this module) need not load for --help
+        from minitransfer.checkpoint_info import warn_left_out
         warn_left_out(c.copy_from, "its layers are copied all the same", base.meta)  # report will not count it
         return base
     missing = f"`copy_from` {c.copy_from!r} does not exist"
