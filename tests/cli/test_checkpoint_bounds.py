@@ -60,7 +60,8 @@ EDITS = {
                         "attribute config field seed must be int 0..4294967295"),
     "iteration-past-count": (_set_iteration, f"attribute iteration is {BEYOND}, past the end of any run"),
     "precision-change-past-count": (
-        _edit_json("precision_changes", lambda changes: [{"iteration": BEYOND, "from": PRECISIONS[0], "to": PRECISIONS[1]}]),
+        _edit_json("precision_changes",
+                   lambda changes: [{"iteration": BEYOND, "from": PRECISIONS[0], "to": PRECISIONS[1]}]),
         "attribute precision_changes entry 0 must be "),
 }
 
