@@ -43,10 +43,23 @@ def hold(descriptor, exclusive):
     as closing any descriptor of the file drops the process's byte-range lock (NFS)."""
     with _HELD_CHANGED:
         key = fileio.identity(descriptor)
-        if key in _HELD:
+        if key in _HELD and not _stale(_HELD[key], key, descriptor):
             raise RuntimeError(f"the lock of the file open at descriptor {descriptor} is held by this process "
                                f"already (descriptor {_HELD[key].descriptor}): share it or wait for its release")
         _HELD[key] = Held(descriptor, exclusive)
+
+
+def _stale(held, key, descriptor):
+    """Whether ``held``, recorded for the file ``key``, is a record whose descriptor was closed without its
+    :func:`release` (it holds no lock): ``descriptor``, just opened, has its number (an open descriptor's
+    number is not given again), or its descriptor is closed or another file's now (a file removed and
+    another made with its inode, as a temporary folder's are)."""
+    if held.descriptor == descriptor:
+        return True
+    try:
+        return fileio.identity(held.descriptor) != key
+    except OSError:
+        return True
 
 
 def held_here(path):

@@ -89,3 +89,29 @@ def test_a_lock_recorded_already_is_not_replaced(tmp_path):
             os.close(again)
         held = held_locks.held_here(run.path)
         assert (held.descriptor, held.exclusive, held.count) == (run._descriptor, True, 1)
+
+
+def test_a_record_whose_descriptor_was_closed_unreleased_does_not_refuse_the_next_lock(tmp_path):
+    """A record left by a descriptor closed without its release refused the next lock of a file with that
+    identity ("held by this process already"): in CI, a later test's lock file took a removed one's inode and
+    descriptor number. Such a record holds no lock: the new one replaces it; a lock truly held still refuses."""
+    path = tmp_path / "lock"
+    path.touch()
+    for reuse in ("same-number", "other-number"):
+        left = os.open(path, os.O_RDWR)
+        held_locks.hold(left, exclusive=True)
+        os.close(left)  # closed, never released
+        spacer = os.open(os.devnull, os.O_RDONLY) if reuse == "other-number" else None
+        taken = os.open(path, os.O_RDWR)
+        assert (taken == left) == (reuse == "same-number")
+        try:
+            held_locks.hold(taken, exclusive=True)
+            second = os.open(path, os.O_RDWR)
+            with pytest.raises(RuntimeError, match="held by this process already"):
+                held_locks.hold(second, exclusive=True)
+            os.close(second)
+            assert held_locks.release(taken)
+        finally:
+            os.close(taken)
+            if spacer is not None:
+                os.close(spacer)
