@@ -4,7 +4,6 @@ train --resume alike: info showed a class index of 10**30 and called a run of ma
 resumable, which train --resume then refused."""
 
 import json
-import os
 
 import h5py
 import pytest
@@ -66,31 +65,24 @@ EDITS = {
 }
 
 
-def _invoke(args, folder):
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        return CliRunner().invoke(main, args)
-    finally:
-        os.chdir(cwd)
-
-
 @pytest.mark.parametrize("edit", EDITS)
-def test_info_and_eval_refuse_a_checkpoint_recording_a_count_out_of_range(trained, tmp_path, edit):
+def test_info_and_eval_refuse_a_checkpoint_recording_a_count_out_of_range(trained, tmp_path, edit, monkeypatch):
     change, fault = EDITS[edit]
+    monkeypatch.chdir(tmp_path)  # the commands name files relative to it
     weights = tmp_path / "net.h5"
     weights.write_bytes((trained / "net.h5").read_bytes())
     with h5py.File(weights, "r+") as f:
         change(f)
     for command in (["info", "net.h5"], ["info", "net.h5", "--json"], ["eval", "net.h5", "--data",
                                                                            str(trained / "data"), "--device", "cpu"]):
-        result = _invoke(command, tmp_path)
+        result = CliRunner().invoke(main, command)
         assert result.exit_code == 65, (command, result.output)
         assert result.output.startswith(f"error: bad data: checkpoint net.h5: {fault}"), (command, result.output)
 
 
-def test_a_run_recording_max_iter_past_the_options_range_is_not_called_resumable(trained, tmp_path):
+def test_a_run_recording_max_iter_past_the_options_range_is_not_called_resumable(trained, tmp_path, monkeypatch):
     """info called the run resumable; train --resume refused it as damaged: now both refuse the checkpoint."""
+    monkeypatch.chdir(tmp_path)  # the commands name files relative to it
     run = tmp_path / "net.run"
     run.mkdir()
     for path in (trained / "net.run").iterdir():
@@ -99,7 +91,7 @@ def test_a_run_recording_max_iter_past_the_options_range_is_not_called_resumable
     with h5py.File(run / "checkpoint.h5", "r+") as f:
         EDITS["max-iter-huge"][0](f)
     for command in (["info", "net.run"], ["train", "--resume", "net.run"]):
-        result = _invoke(command, tmp_path)
+        result = CliRunner().invoke(main, command)
         assert result.exit_code == 65, (command, result.output)
         assert "resumable" not in result.output and "attribute config field max_iter must be int 1..2147483647" \
             in result.output and "checkpoint.h5" in result.output, (command, result.output)
