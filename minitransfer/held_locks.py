@@ -54,8 +54,11 @@ def _stale(held, key, descriptor):
     :func:`release` (it holds no lock): ``descriptor``, just opened, has its number (an open descriptor's
     number is not given again), or its descriptor is closed or another file's now (a file removed and
     another made with its inode, as a temporary folder's are)."""
-    if held.descriptor == descriptor:
-        return True
+    return held.descriptor == descriptor or _closed(held, key)
+
+
+def _closed(held, key):
+    """Whether ``held``'s descriptor, recorded for the file ``key``, is closed or another file's now."""
     try:
         return fileio.identity(held.descriptor) != key
     except OSError:
@@ -83,9 +86,14 @@ def looked_up(path):
 def _held(path):
     """:func:`held_here`'s look-up, under ``_HELD_CHANGED``."""
     try:
-        return _HELD.get(fileio.identity(path))
+        key = fileio.identity(path)
     except OSError:
         return None
+    held = _HELD.get(key)
+    if held is not None and _closed(held, key):  # closed without its release: it holds no lock, nor is shared
+        del _HELD[key]
+        return None
+    return held
 
 
 def share_held(path):

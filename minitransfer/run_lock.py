@@ -99,8 +99,12 @@ class RunLock:
             if same_file(descriptor, self._file):  # not unlinked by a releasing holder meanwhile
                 break
             os.close(descriptor)
+        try:
+            hold(descriptor, exclusive=True)
+        except BaseException:  # recorded meanwhile by another thread: its lock, not this descriptor's to keep
+            os.close(descriptor)
+            raise
         self._descriptor = descriptor
-        hold(descriptor, exclusive=True)
         try:
             os.ftruncate(descriptor, 0)
             os.write(descriptor, this_process_record())

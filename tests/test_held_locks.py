@@ -115,3 +115,17 @@ def test_a_record_whose_descriptor_was_closed_unreleased_does_not_refuse_the_nex
             os.close(taken)
             if spacer is not None:
                 os.close(spacer)
+
+
+def test_a_record_whose_descriptor_was_closed_unreleased_is_not_shared(tmp_path):
+    """share_held gave such a record's descriptor, by then another file's: its release closed that file."""
+    path = tmp_path / "lock"
+    path.touch()
+    left = os.open(path, os.O_RDWR)
+    held_locks.hold(left, exclusive=False)
+    os.close(left)  # closed, never released
+    other = os.open(os.devnull, os.O_RDONLY)  # takes its number, as any file opened next may
+    try:
+        assert held_locks.share_held(path) is None and held_locks.held_here(path) is None
+    finally:
+        os.close(other)

@@ -103,8 +103,9 @@ def demo(out, seed, device, precision):
     written = run(lambda: _report(out, outcome, started), interrupted=(
         f"stopped while writing the report into {out / 'report'}; {demos.ALL_KEPT}: {demos.REWRITE_REPORT}"))
     if isinstance(written, report_folder.WrittenWhole):  # the last step done: nothing to rerun (exit code 0)
+        stopped_whole(written.out_dir)  # the stops that follow ignored from here, the trained line too
         echo(_trained(outcome, None, time.monotonic() - started))
-        return stopped_whole(written.out_dir)
+        return
     written, not_written = written
     echo(_trained(outcome, written, time.monotonic() - started))
     if not_written:

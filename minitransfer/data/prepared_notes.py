@@ -97,7 +97,7 @@ def _imbalance(built, val_counts):
     held = val_counts[val_counts > 0]
     if not (unbalanced or held.max() > IMBALANCE * held.min()):
         return
-    names = [repr(entry["name"]) for entry in built.classes]
+    names = [_named(entry) for entry in built.classes]
     beyond = "more than" if unbalanced else "at most"
     training = (f"{names[largest]} has {train_counts[largest]} training images, {names[smallest]} "
                 f"{train_counts[smallest]} ({beyond} {IMBALANCE}x)")
@@ -126,6 +126,12 @@ def _remedy(val_skipped):
 
 def _without_validation(classes, why):
     if classes:
-        names = [repr(entry["name"]) for entry in classes]
+        names = [_named(entry) for entry in classes]
         yield (f"note: {len(names)} class(es) have no validation image, so validation accuracy says nothing "
                f"about them: {', '.join(names[:10])}{' ...' if len(names) > 10 else ''} ({why})")
+
+
+def _named(entry):
+    """A class's name as a note shows it: quoted, escaped and cut (:func:`minitransfer.class_tables.described_wnid`)."""
+    from minitransfer.class_tables import described_wnid  # imported here: class_tables' imports reach this package
+    return described_wnid(entry["name"])
