@@ -70,9 +70,9 @@ def _train(n_frozen, monkeypatch, fast):
             x, labels = _batch(10 + iteration)
             loss, logits = net.forward(x, labels, train=True, iteration=iteration, seed=1)
             net.backward()
-            seen += [loss, logits] + [param.grad for param in net.params if param.grad is not None]
+            seen += [loss, logits] + [param.grad.copy() for param in net.params if param.grad is not None]
             optim.step(net.params, solver, iteration)
-            seen += [param.data for param in net.params]
+            seen += [param.data.copy() for param in net.params]  # as of this iteration: updated in place
             seen += list(net.forward(*_batch(20), train=False))
         return [np.asarray(a).tobytes() for a in seen]
 

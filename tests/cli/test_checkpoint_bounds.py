@@ -17,7 +17,7 @@ from minitransfer.ops.precision import PRECISIONS
 
 TINY = {"classes": 4, "train_per_class": 8, "val_per_class": 2, "size": 14, "seed": 1}
 FAST = {"preset": "micro", "batch_size": 8, "max_iter": 2, "eval_every": 2, "quiet": True, "device": "cpu"}
-BEYOND = config_checks.MAX_COUNT + 1  # the first count past the options' range
+BEYOND = 2**31  # the first count past the options' range (2**31 - 1, --max-iter's and every count's)
 
 
 @pytest.fixture(scope="module")

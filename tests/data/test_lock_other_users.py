@@ -39,6 +39,8 @@ def test_prepare_is_refused_while_another_user_reads_the_dataset(others_data):
     finally:
         reader.stdin.close()
         assert reader.wait(timeout=60) == 0, reader.stderr.read()
+        reader.stdout.close()
+        reader.stderr.close()
     assert dataset.open_dataset(others_data).meta["source"]["seed"] == 1
 
 
