@@ -9,7 +9,7 @@ import h5py
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import config, config_checks, hdf5_files
+from minitransfer import config, hdf5_files
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
