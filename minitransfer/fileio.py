@@ -130,8 +130,15 @@ def lock_file_alone(path):
     """Whether the lock file ``path`` is there and its folder may be written by this process: the lock
     file, not the folder, is what this process may not write (another user's, not the group's)."""
     folder = pathlib.Path(path).parent
-    return (os.path.exists(path) and os.access(folder, os.W_OK | os.X_OK)
-            and not os.statvfs(folder).f_flag & os.ST_RDONLY)
+    return os.path.exists(path) and os.access(folder, os.W_OK | os.X_OK) and not read_only(folder)
+
+
+def read_only(folder):
+    """Whether ``folder`` is on a file system mounted read-only (False where it cannot be told)."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def temporary_path(path):

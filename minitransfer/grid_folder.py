@@ -250,7 +250,7 @@ def check_writable(out, left, total):
                    None)
     if refused is None:
         return
-    code = errno.EROFS if os.statvfs(refused).f_flag & os.ST_RDONLY else errno.EACCES
+    code = errno.EROFS if fileio.read_only(refused) else errno.EACCES
     error = (LockFileRefused(code, refused) if refused in locks and fileio.lock_file_alone(refused)
              else OSError(code, os.strerror(code)))
     raise cannot_train_in(out, error, left, total)

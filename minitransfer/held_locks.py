@@ -49,6 +49,16 @@ def hold(descriptor, exclusive):
         _HELD[key] = Held(descriptor, exclusive)
 
 
+def hold_or_close(descriptor, exclusive):
+    """:func:`hold`, ``descriptor`` closed where it refuses (recorded meanwhile by another thread of this process:
+    its lock, not this descriptor's to keep)."""
+    try:
+        hold(descriptor, exclusive)
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
 def _stale(held, key, descriptor):
     """Whether ``held``, recorded for the file ``key``, is a record whose descriptor was closed without its
     :func:`release` (it holds no lock): ``descriptor``, just opened, has its number (an open descriptor's

@@ -25,7 +25,7 @@ import time
 
 from minitransfer import fileio, stopping
 from minitransfer.errors import MinitransferError
-from minitransfer.held_locks import held_here, hold, looked_up, release
+from minitransfer.held_locks import held_here, hold_or_close, looked_up, release
 from minitransfer.lock_holder import Holder, is_this_process, read_holder, this_process_record
 
 
@@ -99,11 +99,7 @@ class RunLock:
             if same_file(descriptor, self._file):  # not unlinked by a releasing holder meanwhile
                 break
             os.close(descriptor)
-        try:
-            hold(descriptor, exclusive=True)
-        except BaseException:  # recorded meanwhile by another thread: its lock, not this descriptor's to keep
-            os.close(descriptor)
-            raise
+        hold_or_close(descriptor, exclusive=True)
         self._descriptor = descriptor
         try:
             os.ftruncate(descriptor, 0)

@@ -80,8 +80,7 @@ class _HelpFromPresets(HelpFilled):
     """A help whose fields ``{copyable}`` (n's range, as train's --n says it) and ``{every_layer}`` (--layers'
     default) are filled in from the presets each time it is read."""
 
-    help_fields = {"{copyable}": lambda: config_checks.copyable_range(),
-                   "{every_layer}": lambda: _every_copyable_layer()}
+    help_fields = {"{copyable}": config_checks.copyable_range, "{every_layer}": _every_copyable_layer}
 
 
 class _ExperimentCommand(_HelpFromPresets, click.Command):

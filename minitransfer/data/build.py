@@ -176,17 +176,10 @@ def _import_lock(out):
             held.enter_context(lock.writing(out))
         except fileio.StorageError as error:
             unwritable = error.errno in fileio.UNWRITABLE and not fileio.lock_file_alone(out / lock.LOCK_FILE)
-            if not (_read_only(out) or unwritable and (out / META_FILE).is_file()):
+            if not (fileio.read_only(out) or unwritable and (out / META_FILE).is_file()):
                 raise
             held.enter_context(lock.shared(out))
         yield
-
-
-def _read_only(folder):
-    try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
 
 
 def _build(out, source, given, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped,

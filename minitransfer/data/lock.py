@@ -128,11 +128,7 @@ def _lock_shared(path):
             os.close(descriptor)
             check_not_prepared(path.parent)
         elif run_lock.same_file(descriptor, path):  # not unlinked by a releasing holder meanwhile
-            try:
-                held_locks.hold(descriptor, exclusive=False)
-            except BaseException:  # recorded meanwhile by another thread: share that one instead
-                os.close(descriptor)
-                raise
+            held_locks.hold_or_close(descriptor, exclusive=False)
             return descriptor
         else:
             os.close(descriptor)

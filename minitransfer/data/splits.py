@@ -219,16 +219,15 @@ def too_few_classes_remedy(dataset, half, is_a=None):
     if half.kind != "natural":  # a random half of a dataset of 2 or 3 classes
         return (f"{dataset.num_classes} in the dataset, and the random split needs {2 * MIN_CLASSES} or more, "
                 f"{MIN_CLASSES} a half: give the dataset more classes")
-    families = dataset_families(dataset, is_a)
     family_a = family_of_half_a(dataset, is_a)
     names = ", ".join(repr(entry["name"]) for entry in half.classes) or "no class"
     short = (f"family {family_a!r} holds only {names}" if half.half == "A" else
              f"outside family {family_a!r} there is only {names}")
-    return f"{short}: {_more_classes_of(dataset, families, family_a, half.half == 'A', is_a)}"
+    return f"{short}: {_more_classes_of(dataset, family_a, half.half == 'A', is_a)}"
 
 
-def _more_classes_of(dataset, families, family_a, half_a, is_a):
-    """How to give family ``family_a`` (``half_a``; else the other families of ``families``) more classes, by
+def _more_classes_of(dataset, family_a, half_a, is_a):
+    """How to give family ``family_a`` (``half_a``; else the other families) more classes, by
     where the families came from (meta.json's source): ``prepare folder``'s families file (or its ``--family-a``,
     where another family fits), ``prepare synthetic``'s ``--classes`` (half of them each family's), or an
     ``is_a`` file or the importer itself (CIFAR's superclasses, ImageNet's WordNet families), whose source needs
@@ -241,6 +240,7 @@ def _more_classes_of(dataset, families, family_a, half_a, is_a):
         giver = "the is-a file" if is_a is not None else kind or "its importer"
         return (f"{giver} gives each class its family: prepare again from a source holding {MIN_CLASSES} or more "
                 f"classes {'of' if half_a else 'outside'} family {family_a!r}")
+    families = dataset_families(dataset, is_a)  # read only here: the folder's own families
     counts = {family: families.count(family) for family in sorted(set(families))}
     other_a = [family for family, count in counts.items() if family != family_a and count >= MIN_CLASSES
                and len(families) - count >= MIN_CLASSES]  # a half A that leaves both halves enough classes
