@@ -6,9 +6,12 @@ does not hash it again. ``prepare verify`` re-hashes every file whatever is reco
 The record is ``$MINITRANSFER_CACHE/verified/<sha256 of the dataset folder's resolved path>.json``
 (default ``~/.cache/minitransfer``; not in the dataset, which may be on read-only shared storage):
 ``{"dataset": the resolved path, "files": {name: [device, inode, size, mtime_ns, ctime_ns, sha256]}}``.
-An entry counts only while all six match the file and meta.json: a write, a copy or a rename over the
-file changes its ctime, which no user-space call sets back (``touch -d`` and ``os.utime`` restore the
-mtime only), so it is hashed again. What no stat can see, bits rotting on the disk, only ``prepare
+An entry counts only while all six match the file and meta.json, its device aside: a write, a copy or a rename
+over the file changes its ctime, which no user-space call sets back (``touch -d`` and ``os.utime`` restore the
+mtime only), so it is hashed again. The device is a number each machine gives its mounts (the nodes of a
+cluster sharing the dataset's file system and the cache number it each their own way), where the inode number,
+size and times are the file's: held to it, every node hashed the whole dataset again, its record replacing
+the last node's. What no stat can see, bits rotting on the disk, only ``prepare
 verify`` finds. A file changed less than :data:`UNSETTLED_NS` before it was hashed is not recorded: a
 second write in the same clock tick could leave its times as they were (git's "racy" files).
 
@@ -105,7 +108,8 @@ def check_files(folder, files, remember=True):
         pending = [item for item in pending if item[3] not in _intact_files]
         if pending:
             recorded = _read_record(*_record_path(folder))
-            _intact_files.update(key for path, _, _, key in pending if recorded.get(_name(folder, path)) == key)
+            _intact_files.update(key for path, _, _, key in pending
+                                 if _recorded_as(recorded.get(_name(folder, path)), key))
             pending = [item for item in pending if item[3] not in _intact_files]
     if not pending:
         return identities
@@ -126,6 +130,12 @@ def check_files(folder, files, remember=True):
     if settled:
         _record(folder, settled)
     return identities
+
+
+def _recorded_as(entry, key):
+    """Whether the record's ``entry`` of a file is the file as ``key`` (:func:`_file_key`) finds it now: all but
+    the device, which another machine sharing the file system numbers its own way (see the module)."""
+    return entry is not None and entry[1:] == key[1:]
 
 
 def _file_key(path, expected, what):
