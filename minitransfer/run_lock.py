@@ -85,9 +85,12 @@ class RunLock:
             descriptor = self._open()
             try:
                 locked = descriptor is not None and try_lock(descriptor, path=self.path)
-            except OSError:
+            except OSError as error:
                 os.close(descriptor)
-                raise
+                gone += error.errno == RELEASED_ELSEWHERE  # its holder let it go: tried again
+                if not (error.errno == RELEASED_ELSEWHERE and gone < self.ATTEMPTS):
+                    raise
+                continue
             if not locked:
                 if descriptor is not None:
                     os.close(descriptor)
@@ -213,6 +216,8 @@ class RunLock:
 
 
 PID_WAIT_SECONDS = 0.5  # a lock's holder writes its PID just after taking it: seen in between, it is waited for
+# flock's error on a lock file its holder removed as it released it on another NFS client (v3: no open state)
+RELEASED_ELSEWHERE = errno.ESTALE
 
 
 def holder(run_dir, recorded=False):
@@ -249,6 +254,8 @@ def holder(run_dir, recorded=False):
                     return -1
                 time.sleep(0.02)
             except OSError as error:
+                if error.errno == RELEASED_ELSEWHERE:  # its holder has let it go
+                    return None
                 if error.errno not in NO_LOCKS:
                     raise
                 return read_holder(descriptor) if recorded else None  # no locks: nobody is seen holding one
