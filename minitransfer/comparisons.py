@@ -63,6 +63,7 @@ class Result:
     source_data: tuple = ()  # a transfer across datasets: (path, fingerprint) of its base's dataset train recorded
     planned: bool = False  # a grid's run (experiment wrote its treatment.json), not one trained by hand
     scored_on: tuple = ()  # (validation images, classes[, largest class's]) of result.json: run_file_readers.scored_on
+    also_in: tuple = ()  # a base: the folders of its copies counted once as it (run_copies.once), their own base too
 
     @property
     def log_cut(self):
@@ -213,6 +214,8 @@ class Bases:
                 key = _target_of(b)
                 self.bases.setdefault(key, []).append(b)
                 self.folders.setdefault(key[:3], set()).add(key[3])
+                for folder in b.also_in:  # the networks beside a copy of it (another machine's runs) have it as own
+                    self.bases.setdefault((*key[:3], folder), []).append(b)
 
     def key_of(self, result, half=None):
         """The :func:`_target_of` of ``result``'s own base (of its ``half`` instead of its target,

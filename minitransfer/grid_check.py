@@ -22,7 +22,7 @@ import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
-from minitransfer.experiment import CROSS, PLAN_FILE, counted, run_dir, run_fields, weights_path
+from minitransfer.experiment import CHECKPOINT_FILE, CROSS, PLAN_FILE, counted, run_dir, run_fields, weights_path
 from minitransfer.grid_folder import GridLock, check_not_nested, check_place, others_at_work
 from minitransfer.grid_plan import left_alone, option_label, plan_changes, recorded_run
 from minitransfer.grid_preflight import check_memory
@@ -66,6 +66,7 @@ def check_finished(runs, out, options, progress=None, plans=None):
                                f"train it again from the new {run.parent} (what it trained is lost)")
         differ = trained_otherwise(out, run, options, plans=plans) if saved else []
         if differ:
+            _refuse_damaged(out, run, saved)
             _refuse_prepared_again(out, run, options, plans=plans)
             if seeded_by_hand(out, run, options) and not trained_otherwise(out, run, options, ("seed",), plans):
                 raise GridMismatch(_not_the_grids(runs, out, run, options, differ[0], plans))
@@ -74,6 +75,26 @@ def check_finished(runs, out, options, progress=None, plans=None):
                                f"were trained (the first value of each; a default of another version too); or choose "
                                f"another output folder for this grid; or, to train them again here, delete the runs "
                                f"trained otherwise first (what they trained is lost)")
+
+
+def _refuse_damaged(out, run, saved):
+    """Raise a :class:`~minitransfer.checkpoint.CheckpointError` (bad data) where a file that tells how the finished
+    or interrupted ``run`` was trained cannot be read (cut short: a copy of the folder made while it was written, or
+    one that stopped): its trained file (``saved``), which records its dataset and base, or its base's weights file,
+    whose sha256 is compared with the one it copied. Before, the grid took either for other options (the paths
+    recorded, or "another network") and told the user to delete ``run``, whose network is sound."""
+    base = weights_path(out, run.parent) if run.parent else None
+    for path in (saved, base):
+        if path is None or not path.exists():
+            continue
+        try:
+            checkpoints.read_meta(path)
+        except checkpoints.CheckpointError as error:
+            last = run_dir(out, run.base if path == base else run) / CHECKPOINT_FILE
+            restore = f"; or delete {path}: the grid writes it back from {last}" if path != last and last.is_file() \
+                else ""
+            raise checkpoints.CheckpointError(f"{run_dir(out, run)} cannot be checked against this grid's options: "
+                                              f"{error}{restore}") from error
 
 
 def _not_the_grids(runs, out, run, options, change, plans):

@@ -40,8 +40,9 @@ def once(results):
     or trained again there with the same options), or, where a seed or the base's sha256 is not
     recorded, with the same accuracies and learning curve (a copy). Counted twice, such a network
     halves the spread of its point and may make a finding hold that its one draw of the seed's luck
-    cannot resolve. The first by name is kept."""
-    kept, texts, copies = {}, [], set()
+    cannot resolve. The first by name is kept; a base kept so lists in ``also_in`` the folders of its copies left
+    out, whose other networks (another machine's transfers, trained from its copy) it is the own base of."""
+    kept, texts, copies, also_in = {}, [], set(), {}
     for r in results:
         key = (dataclasses.replace(r.run, name="", parent=None), r.fingerprint or r.dataset, r.preset, r.precision,
                r.schedule, r.network)
@@ -52,9 +53,12 @@ def once(results):
         seed = _seed(r)
         seeds = f"training seed {seed}" if seed is not None else "the same accuracies and learning curve"
         copies.add(r.run.name)
+        if r.run.kind == "base":  # the own base of the networks in its folder, trained from it: found as `first`
+            also_in.setdefault(first.run.name, []).append(r.run.name.rpartition("/")[0])
         texts.append(f"{r.run.name}: the same network as {first.run.name} ({r.run.label}, {seeds}; a copy of its "
                      f"folder, or trained again with the same options), counted once, as {first.run.name}")
-    return [r for r in results if r.run.name not in copies], texts
+    return [dataclasses.replace(r, also_in=tuple(also_in[r.run.name])) if r.run.name in also_in else r
+            for r in results if r.run.name not in copies], texts
 
 
 def _same_network(first, second):
