@@ -227,27 +227,32 @@ def _against_selffers(results, split, bases, claim, said, used):
     as Table 1 pairs them, at each n and against each base both are measured against (the base's luck
     cancels: both are relative to it), the mean of each n's mean difference (as Table 1's column), its
     standard error over the bases (:func:`minitransfer.comparisons.clustered_se` of each base's
-    differences): BnB+ train as long as AnB+, so only AnB+ resolved above them is a boost of the transfer,
-    not of the longer training (§4.1); None without BnB+ beside AnB+ at a common n and base."""
+    differences, each weighted as that mean weighs it, where the bases share unequal n): BnB+ train as long
+    as AnB+, so only AnB+ resolved above them is a boost of the transfer, not of the longer training (§4.1);
+    None without BnB+ beside AnB+ at a common n and base."""
     names, bases = _NAMES[split], built_bases(results, bases)  # its bases, so each n's networks are looked up alone
     common = set(relative_by_n(results, split, "AnB+", bases=bases)) & set(
         relative_by_n(results, split, "BnB+", bases=bases))
     runs_at = {}  # n -> its networks, in their order, grouped in one pass over the runs
     for r in results:
         runs_at.setdefault(r.run.n, []).append(r)
-    by_base, by_n, counts = {}, {}, [0, 0]  # base -> [differences], n -> [differences]
+    by_base, by_n, counts = {}, {}, [0, 0]  # base -> [(n, difference)], n -> [differences]
     for n in sorted(common):
         tuned, selffers = (relative_by_base(runs_at[n], split, treatment, bases) for treatment in ("AnB+", "BnB+"))
         for base in tuned.keys() & selffers.keys():
             difference = mean(tuned[base]) - mean(selffers[base])
-            by_base.setdefault(base, []).append(difference)
+            by_base.setdefault(base, []).append((n, difference))
             by_n.setdefault(n, []).append(difference)
             counts[0], counts[1] = counts[0] + len(tuned[base]), counts[1] + len(selffers[base])
     if not by_n:
         return None
     common = set(by_n)
+    # each n weighs alike, and each base alike within its n: the standard error is of that mean, not of the
+    # mean over every difference (which weighs a base with more n more, where bases share unequal n)
+    weights = [[1 / (len(by_n) * len(by_n[n])) for n, _ in pairs] for pairs in by_base.values()]
+    differences = [[value for _, value in pairs] for pairs in by_base.values()]
     difference = _Difference(POINTS * mean([mean(values) for values in by_n.values()]),
-                             POINTS * clustered_se(list(by_base.values())))
+                             POINTS * clustered_se(differences, weights))
     holds = difference.mean > 0 and _resolved(difference)
     selffer = f"{names['BnB']}+"
     verdict = (f"transferred features, fine-tuned, do better than {selffer}: the boost is the transfer's, not the "
