@@ -159,17 +159,23 @@ class Spread:
         return cls(centre, std, len(values))
 
 
-def clustered_se(groups):
+def clustered_se(groups, weights=None):
     """The standard error of the mean over every value when the values of a group share its luck
     (the networks measured against one base): over the G groups, of N values in all, with mean m,
     sqrt(G/(G−1) · Σ_g (Σ_{i∈g} (x_i − m))²) / N (the cluster-robust standard error of a mean).
-    With groups of equal size it is the standard error of the groups' means; NaN for one group."""
+    With groups of equal size it is the standard error of the groups' means; NaN for one group.
+    ``weights``, shaped as ``groups`` and summing to 1, where the mean is the weighted one, m = Σ w_i x_i
+    (a mean of means over unequal groups): sqrt(G/(G−1) · Σ_g (Σ_{i∈g} w_i (x_i − m))²), the same where
+    every weight is 1/N."""
     if len(groups) < 2:  # a standard deviation needs two values
         return math.nan
-    values = [value for group in groups for value in group]
-    centre = sum(values) / len(values)
-    spread = sum(sum(value - centre for value in group) ** 2 for group in groups)
-    return math.sqrt(len(groups) / (len(groups) - 1) * spread) / len(values)
+    if weights is None:
+        count = sum(map(len, groups))
+        weights = [[1 / count] * len(group) for group in groups]
+    pairs = [list(zip(group, group_weights)) for group, group_weights in zip(groups, weights)]
+    centre = sum(weight * value for group in pairs for value, weight in group)
+    spread = sum(sum(weight * (value - centre) for value, weight in group) ** 2 for group in pairs)
+    return math.sqrt(len(groups) / (len(groups) - 1) * spread)
 
 
 def select(results, split, treatment=None, target=None):

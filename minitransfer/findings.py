@@ -5,7 +5,9 @@ uncertainty, in percentage points of top-1 accuracy (the mean of the 10 best eva
 Every accuracy is taken relative to the network's own base (:func:`minitransfer.comparisons.own_base`),
 so a transfer is compared with like. A difference of two groups of networks comes with its standard
 error, sqrt(s1²/n1 + s2²/n2); it is *resolved* when it is more than twice that. AnB+, measured at
-every n against the same bases, takes its standard error over those bases. A claim *holds* only
+every n against the same bases, takes its standard error over those bases; so do a group's networks measured
+against one base (copies trained by hand) in the general claim and the differences across splits (one network a
+base, as a grid trains them, is the same). A claim *holds* only
 when the runs resolve it (or, for "about as good as the base", when the mean lies within
 :data:`CLOSE` of zero and two standard errors are no wider than that), and the sentence says
 plainly when they do not. A group of fewer than
@@ -123,12 +125,14 @@ def general(results, split="random", bases=None):
         return Finding(claim, f"general features{names['where']}: not measured (no {names['runs']}{names['AnB']} runs "
                               f"with their bases)")
     n = min(transfers)
-    spread = _points(Spread.of(transfers[n]))
+    spread = _over_bases(results, split, "AnB", n, bases)
     precise = _precise(spread)
     close = precise and abs(spread.mean) <= CLOSE + ROUNDING
     layers = "layer 1" if n == 1 else f"layers 1..{n}"
     verdict = (f"within {CLOSE:g} points: the features of {layers} are general" if close else
                too_few([spread.count], [split]) if spread.count < MIN_NETWORKS else
+               f"not resolved: one base gives no standard error (the networks measured against it share its "
+               f"luck): {more_networks(split)}" if spread.bases < MIN_NETWORKS else
                f"more than {CLOSE:g} points from it, beyond two standard errors: the features of {layers} are not "
                f"general here" if abs(spread.mean) - RESOLVED * spread.se > CLOSE + ROUNDING else
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
@@ -136,7 +140,7 @@ def general(results, split="random", bases=None):
     networks = tuple(measured_by_n(results, split, "AnB", bases=bases)[n])
     which = names["both"] if {r.run.target for r in networks} == {"A", "B"} else names["AnB"]
     measured = (f"At n={n}, transferred layers{names['where']} ({which}) score {_signed(spread)} points relative to "
-                f"their own base ({_networks(spread.count)})")
+                f"their own base ({_networks(spread.count)}{_against(spread)})")
     return Finding(claim, f"{measured}: {verdict}.", spread.mean, spread.se, spread.count, close, measured,
                    networks)
 
@@ -227,27 +231,31 @@ def _against_selffers(results, split, bases, claim, said, used):
     as Table 1 pairs them, at each n and against each base both are measured against (the base's luck
     cancels: both are relative to it), the mean of each n's mean difference (as Table 1's column), its
     standard error over the bases (:func:`minitransfer.comparisons.clustered_se` of each base's
-    differences): BnB+ train as long as AnB+, so only AnB+ resolved above them is a boost of the transfer,
-    not of the longer training (§4.1); None without BnB+ beside AnB+ at a common n and base."""
+    differences, each weighted as that mean weighs it, where the bases share unequal n): BnB+ train as long
+    as AnB+, so only AnB+ resolved above them is a boost of the transfer, not of the longer training (§4.1);
+    None without BnB+ beside AnB+ at a common n and base."""
     names, bases = _NAMES[split], built_bases(results, bases)  # its bases, so each n's networks are looked up alone
     common = set(relative_by_n(results, split, "AnB+", bases=bases)) & set(
         relative_by_n(results, split, "BnB+", bases=bases))
     runs_at = {}  # n -> its networks, in their order, grouped in one pass over the runs
     for r in results:
         runs_at.setdefault(r.run.n, []).append(r)
-    by_base, by_n, counts = {}, {}, [0, 0]  # base -> [differences], n -> [differences]
+    by_base, by_n, counts = {}, {}, [0, 0]  # base -> [(n, difference)], n -> [differences]
     for n in sorted(common):
         tuned, selffers = (relative_by_base(runs_at[n], split, treatment, bases) for treatment in ("AnB+", "BnB+"))
         for base in tuned.keys() & selffers.keys():
             difference = mean(tuned[base]) - mean(selffers[base])
-            by_base.setdefault(base, []).append(difference)
+            by_base.setdefault(base, []).append((n, difference))
             by_n.setdefault(n, []).append(difference)
             counts[0], counts[1] = counts[0] + len(tuned[base]), counts[1] + len(selffers[base])
     if not by_n:
         return None
     common = set(by_n)
+    # the standard error of the mean below: each n weighs alike, each base alike within its n
+    weights = [[1 / (len(by_n) * len(by_n[n])) for n, _ in pairs] for pairs in by_base.values()]
+    differences = [[value for _, value in pairs] for pairs in by_base.values()]
     difference = _Difference(POINTS * mean([mean(values) for values in by_n.values()]),
-                             POINTS * clustered_se(list(by_base.values())))
+                             POINTS * clustered_se(differences, weights))
     holds = difference.mean > 0 and _resolved(difference)
     selffer = f"{names['BnB']}+"
     verdict = (f"transferred features, fine-tuned, do better than {selffer}: the boost is the transfer's, not the "
@@ -304,7 +312,8 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
     if not common:
         return Finding(claim, unmeasured)
     n = common[-1]
-    difference, a, b = _difference(worse_runs[n], better_runs[n])
+    a, b = (_over_bases(results, *group[:2], n, bases) for group in (worse, better))
+    difference = _Difference(a.mean - b.mean, math.sqrt(a.se ** 2 + b.se ** 2))  # NaN when either is
     holds = difference.mean < 0 and _resolved(difference)
     verdict = (meaning if holds else "resolved, the other way round from the paper's" if _resolved(difference) else
                unresolved((a.count, b.count), (worse[0], better[0])))
@@ -313,7 +322,7 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
     verb = does if mixed else gains if gained else loses
     measured = (f"At n={n}, {subject} {verb} {_more(difference, gained, mixed)} than {better_name} "
                 f"({worse[2]} {a.mean:+.1f}, {better[2]} {b.mean:+.1f} points relative to their bases; "
-                f"{a.count} + {b.count} networks)")
+                f"{a.count} + {b.count} networks{_against(a, b)})")
     return Finding(claim, f"{measured}: {verdict}.", difference.mean, difference.se, a.count + b.count, holds,
                    measured)
 
@@ -324,6 +333,29 @@ def _difference(first, second):
     a, b = _points(Spread.of(first)), _points(Spread.of(second))
     se = math.sqrt(a.se ** 2 + b.se ** 2)  # NaN when either is
     return _Difference(a.mean - b.mean, se), a, b
+
+
+@dataclasses.dataclass(frozen=True)
+class _OverBases:
+    """One treatment's ``count`` networks at one n relative to their own ``bases``, in points: their mean, its
+    standard error over the bases (:func:`minitransfer.comparisons.clustered_se`: a base's networks share its luck)."""
+    mean: float
+    se: float
+    count: int
+    bases: int
+
+
+def _over_bases(results, split, treatment, n, bases):
+    bases = built_bases(results, bases)  # of every run: those at n hold no base
+    groups = relative_by_base([r for r in results if r.run.n == n], split, treatment, bases)
+    values = [value for group in groups.values() for value in group]
+    return _OverBases(POINTS * mean(values), POINTS * clustered_se(list(groups.values())), len(values), len(groups))
+
+
+def _against(*spreads):
+    """" against 2 bases" (" against 1 + 3 bases") where some base has several of ``spreads``' networks, else ""."""
+    counts = " + ".join(str(spread.bases) for spread in spreads)
+    return "" if all(s.bases == s.count for s in spreads) else f" against {counts} base{'s' * (counts != '1')}"
 
 
 @dataclasses.dataclass(frozen=True)
