@@ -16,8 +16,8 @@ def _on_a_terminal(arguments, term, cwd):
     """The bytes ``minitransfer ARGUMENTS`` wrote on its stderr, a pseudo-terminal, with TERM=``term``."""
     leader, follower = pty.openpty()
     try:
-        process = subprocess.Popen([sys.executable, "-m", "minitransfer", *arguments], cwd=cwd, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=follower,
+        process = subprocess.Popen([sys.executable, "-m", "minitransfer", *arguments], cwd=cwd,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower,
                                    env=dict(os.environ, TERM=term, OMP_NUM_THREADS="1"))
         os.close(follower)
         shown = b""
