@@ -37,6 +37,7 @@ from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
 from minitransfer.data.mistaken_paths import GIVE_A_DATASET
 from minitransfer.mean_image import mean_image
+from minitransfer.progress import draws_bar
 from minitransfer.resume_options import refuse_dataset_gone, resumed_record, take_run_folder
 from minitransfer.run_networks import copied_weights
 from minitransfer.rundir import run_dir_for
@@ -363,7 +364,7 @@ def _fill_schedule(c, preset):
     c.checkpoint_every = c.checkpoint_every or preset.checkpoint_every
     c.log_every = c.log_every or preset.log_every
     if c.progress is None:
-        c.progress = sys.stderr.isatty() and not c.quiet
+        c.progress = draws_bar(sys.stderr) and not c.quiet
 
 
 def _solver_of(c):

@@ -227,10 +227,12 @@ def _holds(path, data):
 def append_text(path, text, named=None):
     """Append ``text`` to ``path`` (run logs); a failure is a :class:`StorageError` (``named``: see
     :func:`atomic_path`). A torn append (a partial last line) is dropped by the readers of these logs.
-    Within :func:`nothing_made_anew` a ``path`` that is not there is not made (errno ENOENT)."""
+    Within :func:`nothing_made_anew` a ``path`` that is not there is not made (errno ENOENT). Written as UTF-8, a
+    file name's bytes that are not UTF-8 (surrogate escapes) as they are: in the locale's encoding, a command line
+    naming such a folder (or any non-ASCII one under LC_ALL=C with PYTHONUTF8=0) ended the grid in a traceback."""
     try:
         flags = os.O_WRONLY | os.O_APPEND | (0 if _NOTHING_MADE_ANEW.get() else os.O_CREAT)
-        with open(os.open(path, flags, LOCK_FILE_MODE), "a") as stream:
+        with open(os.open(path, flags, LOCK_FILE_MODE), "a", encoding="utf-8", errors="surrogateescape") as stream:
             stream.write(text)
     except OSError as error:
         raise storage_error(path, error, len(text), named) from error

@@ -122,7 +122,7 @@ def lost_race_apart(log, code):
     left apart, beside the log."""
     apart = output_apart(log)
     try:
-        text = apart.read_text(errors="replace")
+        text = apart.read_text(encoding="utf-8", errors="surrogateescape")  # joined to the log byte for byte
     except OSError:
         return False
     lines = text.splitlines()

@@ -138,10 +138,11 @@ def _serve():
     os.dup2(quiet, 1)
     os.close(quiet)
     __import__(PRELOAD)
-    try:
-        _answer(requests, replies)
-    except BrokenPipeError:  # the scheduler is gone (where this process does not end with it: not Linux)
-        pass
+    with requests:  # closed at the end: left to the garbage collector, -X dev printed a ResourceWarning per grid
+        try:
+            _answer(requests, replies)
+        except BrokenPipeError:  # the scheduler is gone (where this process does not end with it: not Linux)
+            pass
 
 
 # Held from the fork until the child has its log as output and its handlers: a stop met before then was

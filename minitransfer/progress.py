@@ -45,6 +45,13 @@ class _Display:
         return columns or shutil.get_terminal_size().columns  # 0: a terminal that does not say (COLUMNS, else 80)
 
 
+def draws_bar(stream):
+    """Whether a bar redrawn in place (``\\r``, the escape that clears a row) is shown on ``stream``: a terminal,
+    unless it says it cannot move the cursor (TERM=dumb: Emacs's M-x shell, some CI consoles), where every
+    redraw's escape showed as text ("^[[K") and the bar as a row of them; there, plain lines as in a file."""
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
 MIN_BAR = 5  # a narrower bar says little: the numbers say it
 
 

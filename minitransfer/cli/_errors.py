@@ -11,6 +11,7 @@ output went away (``| head``), silently, as a Unix tool killed by SIGPIPE.
 
 import ast
 import functools
+import os
 import re
 import select
 import signal
@@ -100,7 +101,7 @@ def run(work, interrupted=INTERRUPTED):
                 signal.signal(stop, signal.SIG_IGN)
         message = option_text(str(error))
         if message.strip():
-            say(f"{prefix}{_memory_hint(error)}: {message}")
+            say(f"{prefix}{_memory_hint(error)}: {message}{_working_folder_gone(error)}")
         else:  # a bare KeyboardInterrupt says nothing itself; nor may a bare MemoryError, OSError, ...
             say(f"{prefix}: {_unsaid(error, code, interrupted)}")
         sys.exit(code)
@@ -155,6 +156,20 @@ def _memory_hint(error):
     smaller) and after :class:`minitransfer.preflight_memory.OutOfMemory`, whose message names the option."""
     has_batch = "batch_size" in _option_names()
     return " (a smaller --batch-size needs less)" if has_batch and type(error) is MemoryError else ""
+
+
+def _working_folder_gone(error):
+    """Where ``error`` names no file because the current folder is gone (deleted or moved since the shell entered
+    it: ``os.getcwd()`` fails, and with it every relative path made absolute), what to do; else "". It said
+    "error: I/O: [Errno 2] No such file or directory" alone, naming nothing."""
+    if not isinstance(error, FileNotFoundError) or error.filename is not None:
+        return ""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return (": the current folder no longer exists (deleted or moved since the shell entered it): cd into a "
+                "folder that exists and rerun")
+    return ""
 
 
 def _option_names():

@@ -9,7 +9,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import evaluate, models, rundir
 from minitransfer.data import inputs
 from minitransfer.ops import precision as precisions
-from minitransfer.progress import EvaluationProgress
+from minitransfer.progress import EvaluationProgress, draws_bar
 from minitransfer.run_remedies import start_over_in
 
 from ._errors import run
@@ -83,7 +83,7 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     """
     def scored():
         # on stderr, as train's and prepare's: a bar on a terminal, erased before the scores or an error
-        with contextlib.closing(EvaluationProgress("evaluating", bar=sys.stderr.isatty())) as progress:
+        with contextlib.closing(EvaluationProgress("evaluating", bar=draws_bar(sys.stderr))) as progress:
             return evaluate.evaluate_checkpoint(checkpoint, data=data, subset=subset, device=device,
                                                 batch_size=batch_size, precision=precision, progress=progress)
     scores = run(scored, interrupted=_INTERRUPTED)

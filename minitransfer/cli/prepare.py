@@ -8,7 +8,7 @@ import click
 
 from minitransfer.data import (archives, cifar, dataset, devkit, folder, importers, lock, prepared_notes,
                                same_origin, synthetic)
-from minitransfer.progress import StageProgress
+from minitransfer.progress import StageProgress, draws_bar
 
 from ._errors import run
 from ._output import echo
@@ -23,7 +23,7 @@ def _progress(label):
     ``train`` does: a bar on a terminal, else a line every tenth of a stage that takes seconds, and one at least
     every :attr:`minitransfer.progress.Progress.LINE_SECONDS` while a stage goes on (decoding calls it at least
     every :data:`minitransfer.data.shard_builder.PROGRESS_SECONDS`, not only every 1000 images)."""
-    return StageProgress(label, bar=sys.stderr.isatty())
+    return StageProgress(label, bar=draws_bar(sys.stderr))
 
 
 def _import(label, out, work):

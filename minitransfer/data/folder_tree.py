@@ -92,7 +92,7 @@ def class_folders(root, runs):
     seen = {}
     for folder in folders:
         inputs.check_class_name(folder)
-        twin = seen.setdefault(same_text(folder.name), folder.name)
+        twin = seen.setdefault(class_text(folder), folder.name)
         if twin != folder.name:
             raise ds.DatasetError(f"{root}: the class folders {twin!r} and {folder.name!r} have one name, written in "
                                   f"two Unicode forms (composed and decomposed, as macOS writes names): merge them "
@@ -111,7 +111,7 @@ def class_names(folders, out):
         recorded = {same_text(entry["name"]): entry["name"] for entry in classes}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):  # none, or not one this version wrote
         recorded = {}
-    return {recorded.get(same_text(folder.name), same_text(folder.name)): folder for folder in folders}
+    return {recorded.get(class_text(folder), class_text(folder)): folder for folder in folders}
 
 
 def dangling_links(root):
@@ -129,6 +129,12 @@ def links_to_nothing(paths):
 def same_text(name):
     """``name`` in Unicode's composed form (NFC): names that read the same compare equal."""
     return unicodedata.normalize("NFC", name)
+
+
+def class_text(folder):
+    """The class name of ``folder``: its name's bytes read as UTF-8 whatever the locale (:func:`.inputs.name_text`),
+    in the composed form (:func:`same_text`)."""
+    return same_text(inputs.name_text(folder.name))
 
 
 def files_below(folder, out, walked, hidden=None):
@@ -243,7 +249,7 @@ def val_files_listed(val_root, train_root, known, skipped, out, walked, listed, 
         raise ds.DatasetError(f"{val_root}: image files but no class folders: validation images must lie in "
                               f"{val_root}/<class>/ (for ImageNet's unsorted val/ use 'prepare imagenet --devkit')")
     train_name = {same_text(name): name for name in known}  # a val/ copied from a Mac may spell names decomposed
-    unknown = [folder.name for folder in folders if same_text(folder.name) not in train_name]
+    unknown = [inputs.name_text(folder.name) for folder in folders if class_text(folder) not in train_name]
     if unknown:
         like = {same_text(name).casefold(): name for name in train_name.values()}  # val/Dog beside train/dog
         shown = [inputs.display_name(name) + (f" (the folder {like[same_text(name).casefold()]!r}?)"
@@ -253,7 +259,7 @@ def val_files_listed(val_root, train_root, known, skipped, out, walked, listed, 
     skipped += [{"file": inputs.display_name(link), "reason": reason} for link, reason in dangling_links(val_root)]
     files = {}
     for number, folder in enumerate(folders, start=1):
-        files[train_name[same_text(folder.name)]] = files_below(folder, out, walked, hidden)
+        files[train_name[class_text(folder)]] = files_below(folder, out, walked, hidden)
         listed(number, len(folders))
     if not any(files.values()):  # made a dataset that train refuses, whose note's advice (--val-fraction) is refused
         raise ds.DatasetError(f"{val_root}: no file in a class folder ({val_root}/<class>/): put each class's "

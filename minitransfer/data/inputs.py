@@ -83,10 +83,18 @@ def hidden(name):
     return name.startswith(".") or name.casefold() in SYSTEM_NAMES
 
 
+def name_text(name):
+    """A file or folder ``name`` (a str as Python lists it) as the text its bytes spell in UTF-8, whatever the
+    locale's encoding of file names, bytes that are not UTF-8 as surrogate escapes (as a UTF-8 locale hands them
+    over): under a Latin-1 locale (LANG=en_US.ISO-8859-1) the class folder "Zürich" was stored as "ZÃ¼rich", and
+    under LC_ALL=C with PYTHONUTF8=0 it was refused as not UTF-8."""
+    return os.fsencode(name).decode("utf-8", "surrogateescape")
+
+
 def check_class_name(folder):
     """``DatasetError`` naming ``folder`` when its name (a class name) is not UTF-8 or holds a
     control character (a tab, a line break)."""
-    name = pathlib.Path(folder).name
+    name = name_text(pathlib.Path(folder).name)
     try:
         name.encode("utf-8")
     except UnicodeEncodeError as error:
