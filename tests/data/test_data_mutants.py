@@ -134,3 +134,15 @@ def test_every_image_asked_for_is_in_the_shards_and_each_shard_full_but_the_last
                 labels.append(handle["labels"][()])
         assert [len(part) for part in labels] == lengths, subset
         assert np.bincount(np.concatenate(labels), minlength=6).tolist() == [per_class] * 6, subset
+
+
+def test_a_shard_found_intact_before_is_checked_again_against_a_changed_meta_json(copy):
+    """Files found intact are remembered (by their stat) so as not to hash them again, but only as intact for
+    the sha256 meta.json then recorded: a meta.json that now records another (edited, or another dataset's)
+    is compared anew, not passed on the memory of the old one."""
+    open_dataset(copy).check_checksums("train")
+    meta = json.loads((copy / "meta.json").read_text())
+    meta["subsets"]["train"]["shards"][1]["sha256"] = "0" * 64
+    (copy / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(DatasetError, match=r"train-00001\.h5: sha256 mismatch"):
+        open_dataset(copy).check_checksums("train")
