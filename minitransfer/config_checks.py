@@ -72,7 +72,7 @@ def check_fields(c):
     for name, what in EMPTY_PATHS.items():
         if getattr(c, name) is not None and str(getattr(c, name)) == "":  # "" is the folder train runs in
             raise ConfigError(f"`{name}` is empty: {what}")
-    for name in ("eval_every", "eval_batch_size", "checkpoint_every", "stepsize", "log_every"):
+    for name in ("eval_every", "checkpoint_every", "stepsize", "log_every"):
         check_int(name, getattr(c, name), 1)
     for name in ("n", "random_frozen"):  # 1..the preset's copyable layers, known once the base or data is read
         value = getattr(c, name)
@@ -83,6 +83,9 @@ def check_fields(c):
     check_int("per_class", c.per_class, 1, MAX_COUNT)
     check_int("max_iter", c.max_iter, 1, MAX_COUNT)  # more is no slip to train on for ever
     check_int("batch_size", c.batch_size, 1, MAX_COUNT)
+    # the checkpoint's reader takes no more (checkpoint_check.CONFIG_FIELDS): a larger one trained, and its
+    # weights and checkpoint were then refused as bad data by eval, info, --copy-from and --resume
+    check_int("eval_batch_size", c.eval_batch_size, 1, MAX_COUNT)
     # wider, the weights written are never read
     check_int("fc8_outputs", c.fc8_outputs, 1, checkpoint_check.MAX_OUTPUTS)
     check_int("seed", c.seed, 0, MAX_SEED)

@@ -153,7 +153,7 @@ def _reference_result(row):
     for _, pattern, build in REFERENCE_PATTERNS:
         match = pattern.match(name)
         if match:
-            text, evaluations = row["mean_top10_val_top1"], int(row.get("n_test_points") or 0)
+            text, evaluations = row["mean_top10_val_top1"], _evaluations(row.get("n_test_points"))
             accuracy = _number(text)
             if not is_accuracy(accuracy, evaluations):
                 raise ValueError(f"mean_top10_val_top1 is {text!r}, expected a top-1 accuracy in [0, 1]"
@@ -161,6 +161,17 @@ def _reference_result(row):
             return Result(build(match), math.nan, math.nan, accuracy, evaluations)
     raise _UnknownRun(f"unknown run name {name!r}: a reference names its runs as the paper's code "
                       f"(yosinski/convnet_transfer) did: {REFERENCE_NAMES}")
+
+
+def _evaluations(text):
+    """The count of ``n_test_points`` (none given: 0); text that is no whole number 0 or more (3.0,
+    1e3, -5) is an error naming the column, not Python's "invalid literal for int()"."""
+    text = (text or "").strip()
+    if not text:
+        return 0
+    if not text.isdecimal():
+        raise ValueError(f"n_test_points is {text!r}, expected a count of evaluations (a whole number 0 or more)")
+    return int(text)
 
 
 def _number(text):

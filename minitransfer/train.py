@@ -17,7 +17,8 @@ once the last evaluation is made lets the run finish writing its weights. A stop
 start-up (swallowed by Python in a finalizer: :func:`minitransfer.stopping.raise_owed_stop`) ends it
 at its next safe point, before its first run file is written. A non-finite loss
 raises :class:`Diverged` with the layers' weight norms and the learning rate, before any update
-or checkpoint, so the last good checkpoint stays intact.
+or checkpoint, so the last good checkpoint stays intact; so do weights blown up under a finite loss,
+found before an evaluation's row or a checkpoint is written.
 
 The run between its iterations is a :class:`minitransfer.training_run.Run`; how it ends (its
 result, :class:`Interrupted`, :class:`Diverged`), :mod:`minitransfer.run_outcome`.

@@ -153,6 +153,9 @@ class Run(RunFailures):
         if not math.isfinite(scores["loss"]):  # diverged: NaN logits would even count as right
             raise self._divergence(done, f"validation loss became {scores['loss']}",
                                    optim.learning_rate(self.plan.solver, done - 1))
+        # weights blown up where a ReLU turns their NaN into zeros keep the loss finite: the run went on, its
+        # evaluations at chance, until its next checkpoint refused them (thousands of iterations later)
+        self._check_weights(done, optim.learning_rate(self.plan.solver, done - 1))
         row = self.files.add_eval(done, scores)
         self.progress.line(f"eval at {done}: top-1 {row['top1']:.4f} top-5 {row['top5']:.4f} loss {row['loss']:.4f}")
 
@@ -178,17 +181,22 @@ class Run(RunFailures):
     def save(self, done, lr):
         """Write the run's checkpoint after ``done`` iterations, never replacing the last good one
         with weights that are not finite or have blown up (beyond ``checkpoint_check.MAX_ABS_WEIGHT``)."""
-        blown_up = blown_up_parameters(self.net)
-        if blown_up:
-            named = ", ".join(blown_up[:3]) + (f" and {len(blown_up) - 3} more" if len(blown_up) > 3 else "")
-            raise self._divergence(done, f"weights of {named} became non-finite or larger than "
-                                         f"{checkpoint_check.MAX_ABS_WEIGHT:g}", lr)
+        self._check_weights(done, lr)
         with self.files.in_place():  # a folder deleted meanwhile is not made anew, holding a lone checkpoint
             self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
             checkpoints.save(self.files.at(self.files.checkpoint), snapshot(self.net, self.plan, done, self.cursor),
                              named=self.files.checkpoint)
         self.saved = done
         self._record_own_config()
+
+    def _check_weights(self, done, lr):
+        """:class:`Diverged` where a weight is not finite or has blown up (beyond
+        ``checkpoint_check.MAX_ABS_WEIGHT``) after ``done`` iterations."""
+        blown_up = blown_up_parameters(self.net)
+        if blown_up:
+            named = ", ".join(blown_up[:3]) + (f" and {len(blown_up) - 3} more" if len(blown_up) > 3 else "")
+            raise self._divergence(done, f"weights of {named} became non-finite or larger than "
+                                         f"{checkpoint_check.MAX_ABS_WEIGHT:g}", lr)
 
     def checkpoint(self, done, lr):
         """The checkpoint due after iteration ``done`` (:meth:`save`); memory that runs out while it
