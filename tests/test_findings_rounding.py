@@ -182,3 +182,16 @@ def test_figures_near_the_thresholds_never_contradict_the_verdict(seed):
                                               n=7, tuned=True) for split, offset in enumerate((0.0, 2 * near[0]))]
         fine = findings.fine_tuning(tuned)
         assert read_boost(fine.text), fine.text
+
+
+def test_a_boost_over_bnb_plus_resolved_by_hundredths_shows_them():
+    """AnB+ 1.53 and 4.55 points above the BnB+ of their n and base: 3.04 ± 1.51, resolved; "3.0 ± 1.5" would
+    not be."""
+    results = bases("random", 2)
+    for seed, gap in enumerate((3.04 - 1.51, 3.04 + 1.51)):
+        results += [network(f"random{seed}/A7B+", "transfer", "random", seed, 1.0 + gap, source="A", n=7, tuned=True),
+                    network(f"random{seed}/B7B+", "selffer", "random", seed, 1.0, source="B", n=7, tuned=True)]
+    fine = findings.fine_tuning(results)
+    gap, se = figures(rf"and {FIGURE} ± {FIGURE} points above BnB\+", fine.text)
+    assert fine.holds and "do better than BnB+" in fine.text and (gap, se) == (3.04, 1.51)
+    assert gap > 2 * se
