@@ -28,7 +28,8 @@ measured against bases no better than chance (:func:`minitransfer.run_facts.base
 those bases learned nothing, or were scored on too few validation images to tell, or on images that cannot be known
 now (an older result.json, its dataset prepared again or moved since).
 The runs to read with care are :mod:`minitransfer.run_caveats`'; what a finding adds for those it measured,
-:mod:`minitransfer.findings_caveats`'.
+:mod:`minitransfer.findings_caveats`'; how its figures are printed, to one decimal or as many more as show the side of
+each threshold its verdict compares them with, :mod:`minitransfer.findings_figures`'.
 """
 
 import dataclasses
@@ -36,12 +37,14 @@ import math
 
 from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
+from minitransfer.findings_groups import POINTS, Difference, difference_of, over_bases, tuned
+from minitransfer.findings_figures import (below, bases_said, decimals, more, networks_said, signed,
+                                           signed_plus_minus)
 from minitransfer.findings_caveats import (MIN_NETWORKS, halves_said, judged, more_networks, seed_spread_words,
                                            seen_caveat, too_few, unresolved)
-from minitransfer.results import Spread, mean, natural_families, relative_by_base, relative_by_n
+from minitransfer.results import mean, natural_families, relative_by_base, relative_by_n
 from minitransfer.run_facts import bases_against_chance
 
-POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points
 RESOLVED = 2.0    # a difference is resolved beyond this many standard errors
 # Rounding of the arithmetic, in points: networks as good as their bases by the same margin give
@@ -125,22 +128,23 @@ def general(results, split="random", bases=None):
         return Finding(claim, f"general features{names['where']}: not measured (no {names['runs']}{names['AnB']} runs "
                               f"with their bases)")
     n = min(transfers)
-    spread = _over_bases(results, split, "AnB", n, bases)
-    precise = _precise(spread)
-    close = precise and abs(spread.mean) <= CLOSE + ROUNDING
+    spread = over_bases(results, split, "AnB", n, bases)
+    side = _general_side(spread.mean, spread.se)
+    close = side == "within"
     layers = "layer 1" if n == 1 else f"layers 1..{n}"
     verdict = (f"within {CLOSE:g} points: the features of {layers} are general" if close else
                too_few([spread.count], [split]) if spread.count < MIN_NETWORKS else
                f"not resolved: one base gives no standard error (the networks measured against it share its "
                f"luck): {more_networks(split)}" if spread.bases < MIN_NETWORKS else
                f"more than {CLOSE:g} points from it, beyond two standard errors: the features of {layers} are not "
-               f"general here" if abs(spread.mean) - RESOLVED * spread.se > CLOSE + ROUNDING else
+               f"general here" if side == "beyond" else
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
-               f"{more_networks(split)}" if not precise else f"not shown to be within {CLOSE:g} points of it")
+               f"{more_networks(split)}" if side == "uncertain" else f"not shown to be within {CLOSE:g} points of it")
     networks = tuple(measured_by_n(results, split, "AnB", bases=bases)[n])
     which = names["both"] if {r.run.target for r in networks} == {"A", "B"} else names["AnB"]
-    measured = (f"At n={n}, transferred layers{names['where']} ({which}) score {_signed(spread)} points relative to "
-                f"their own base ({_networks(spread.count)}{_against(spread)})")
+    score = signed_plus_minus(spread.mean, spread.se, decimals(_general_side, spread.mean, spread.se))
+    measured = (f"At n={n}, transferred layers{names['where']} ({which}) score {score} points relative to "
+                f"their own base ({networks_said(spread.count)}{bases_said(spread)})")
     return Finding(claim, f"{measured}: {verdict}.", spread.mean, spread.se, spread.count, close, measured,
                    networks)
 
@@ -156,15 +160,16 @@ def specific(results, split="random", bases=None):
         return Finding(claim, f"specific features{names['where']}: not measured (no {names['runs']}{names['AnB']} "
                               f"and {names['BnB']} at a common n)")
     n = common[-1]
-    difference, a, b = _difference(transfers[n], selffers[n])
+    difference, a, b = difference_of(transfers[n], selffers[n])
     seeds = max((std for std in (a.std, b.std) if not math.isnan(std)), default=math.nan)
-    holds = -difference.mean >= CLOSE - ROUNDING and -difference.mean > seeds + ROUNDING and _resolved(difference)
+    holds, resolved = _specific_side(difference.mean, difference.se, seeds)
     meaning = (f"the top layers are specific to their {'dataset' if split == CROSS else 'task'}" if holds else
-               unresolved((a.count, b.count), (split, split)) if not _resolved(difference) else
+               unresolved((a.count, b.count), (split, split)) if not resolved else
                "smaller than the paper's effect or than the seed spread")
-    spread = "unknown" if math.isnan(seeds) else f"{seeds:.1f} points"
-    measured = (f"At n={n}, {names['AnB']} is {_below(difference)} {names['BnB']} (seed spread {spread}; "
-                f"{a.count} + {b.count} networks)")
+    places = decimals(_specific_side, difference.mean, difference.se, seeds)
+    spread = "unknown" if math.isnan(seeds) else f"{seeds:.{places}f} points"
+    measured = (f"At n={n}, {names['AnB']} is {below(difference.mean, difference.se, places)} {names['BnB']} "
+                f"(seed spread {spread}; {a.count} + {b.count} networks)")
     used = tuple(r for treatment in ("AnB", "BnB") for r in measured_by_n(results, split, treatment, bases=bases)[n])
     return Finding(claim, f"{measured}: {meaning}. {seed_spread_words(used, n, names, split)}.", difference.mean,
                    difference.se, a.count + b.count, holds, measured, used)
@@ -186,39 +191,35 @@ def fine_tuning(results, split="random", bases=None):
     if not groups:
         return Finding(claim, f"fine-tuned transfer{names['where']}: not measured (no {names['runs']}{names['AnB']}+ "
                               f"runs with their bases)")
-    measured = _tuned(groups)
-    better = measured.mean > 0 and _resolved(measured)
-    close = not _resolved(measured) and _precise(measured) and abs(measured.mean) <= CLOSE + ROUNDING
+    measured = tuned(groups)
+    side = _boost_side(measured.mean, measured.se)
+    better, close = side == "better", side == "within"
     meaning = ("transferred features, fine-tuned, do better than training from scratch" if better else
                f"within {CLOSE:g} points: transferred features, fine-tuned, do about as well as training from "
                f"scratch" if close else
                f"not resolved: one base gives no standard error (the networks measured against it share its "
-               f"luck): {more_networks(split)}" if math.isnan(measured.se) else
-               "fine-tuning did not recover the base's accuracy here" if _resolved(measured) else
+               f"luck): {more_networks(split)}" if side == "alone" else
+               "fine-tuning did not recover the base's accuracy here" if side == "worse" else
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
                f"{more_networks(split)}")
     against = "1 base" if len(groups) == 1 else f"{len(groups)} bases"
     count = sum(map(len, groups.values()))
-    said = (f"{names['AnB']}+ scores {measured.mean:+.1f}{_plus_minus(measured.se)} points relative to its own "
-            f"base{names['where']}, over every n ({_networks(count)} against {against})"
-            f"{'' if split == CROSS else ', the mean over networks, not of each n as in Table 1'}")
+
+    def scores(places):
+        return (f"{names['AnB']}+ scores {signed_plus_minus(measured.mean, measured.se, places)} points relative to "
+                f"its own base{names['where']}, over every n ({networks_said(count)} against {against})"
+                f"{'' if split == CROSS else ', the mean over networks, not of each n as in Table 1'}")
     used = _networks_of(results, split, "AnB+", bases)
-    compared = _against_selffers(results, split, bases, claim, said, used)
+    compared = _against_selffers(results, split, bases, claim, scores(1), used)  # its verdict is not on these figures
     if compared:
         return compared
+    said = scores(decimals(_boost_side, measured.mean, measured.se))
     selffer = f"{names['BnB']}+"
     unknown = (f"; without {selffer}, trained as long on their own task, this boost cannot be told from the longer "
                f"training (experiment --fine-tuned, the default, trains {selffer} beside {names['AnB']}+)"
                if better or close else "")
     return Finding(claim, f"{said}: {meaning}{unknown}.", measured.mean, measured.se, count, better or close,
                    said, used)
-
-
-def _tuned(groups):
-    """The mean over every network of ``groups`` ({base: [relative accuracy]}) in points, with the standard
-    error over the bases (:func:`minitransfer.comparisons.clustered_se`)."""
-    return _Difference(POINTS * mean([value for group in groups.values() for value in group]),
-                       POINTS * clustered_se(list(groups.values())))
 
 
 def _networks_of(results, split, treatment, bases, ns=None):
@@ -254,21 +255,22 @@ def _against_selffers(results, split, bases, claim, said, used):
     # the standard error of the mean below: each n weighs alike, each base alike within its n
     weights = [[1 / (len(by_n) * len(by_n[n])) for n, _ in pairs] for pairs in by_base.values()]
     differences = [[value for _, value in pairs] for pairs in by_base.values()]
-    difference = _Difference(POINTS * mean([mean(values) for values in by_n.values()]),
-                             POINTS * clustered_se(differences, weights))
-    holds = difference.mean > 0 and _resolved(difference)
+    difference = Difference(POINTS * mean([mean(values) for values in by_n.values()]),
+                            POINTS * clustered_se(differences, weights))
+    side = _boost_side(difference.mean, difference.se)
+    holds = side == "better"
     selffer = f"{names['BnB']}+"
     verdict = (f"transferred features, fine-tuned, do better than {selffer}: the boost is the transfer's, not the "
                f"longer training's" if holds else
-               f"not resolved: one base gives no standard error: {more_networks(split)}" if math.isnan(difference.se)
+               f"not resolved: one base gives no standard error: {more_networks(split)}" if side == "alone"
                else f"resolved, the other way round from the paper's: {selffer}, trained as long, do better"
-               if _resolved(difference) else
-               f"within {CLOSE:g} points of {selffer}: no boost beyond the longer training's"
-               if _precise(difference) and abs(difference.mean) <= CLOSE + ROUNDING else
+               if side == "worse" else
+               f"within {CLOSE:g} points of {selffer}: no boost beyond the longer training's" if side == "within" else
                f"not resolved: the boost cannot be told from the longer training: {more_networks(split)}")
     layers = ", ".join(map(str, sorted(common)))
-    measured = (f"{said}, and {_below(difference)} {selffer}, trained as long (n={layers}, {counts[0]} + {counts[1]} "
-                f"networks)")
+    places = decimals(_boost_side, difference.mean, difference.se)
+    measured = (f"{said}, and {below(difference.mean, difference.se, places)} {selffer}, trained as long "
+                f"(n={layers}, {counts[0]} + {counts[1]} networks)")
     used = tuple(r for r in used if r.run.n in common) + _networks_of(results, split, "BnB+", bases, common)
     return Finding(claim, f"{measured}: {verdict}.", difference.mean, difference.se, sum(counts), holds, measured,
                    used)
@@ -312,94 +314,65 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
     if not common:
         return Finding(claim, unmeasured)
     n = common[-1]
-    a, b = (_over_bases(results, *group[:2], n, bases) for group in (worse, better))
-    difference = _Difference(a.mean - b.mean, math.sqrt(a.se ** 2 + b.se ** 2))  # NaN when either is
-    holds = difference.mean < 0 and _resolved(difference)
-    verdict = (meaning if holds else "resolved, the other way round from the paper's" if _resolved(difference) else
+    a, b = (over_bases(results, *group[:2], n, bases) for group in (worse, better))
+    difference = Difference(a.mean - b.mean, math.sqrt(a.se ** 2 + b.se ** 2))  # NaN when either is
+    holds, resolved, gained_a, gained_b = _loses_side(difference.mean, difference.se, a.mean, b.mean)
+    verdict = (meaning if holds else "resolved, the other way round from the paper's" if resolved else
                unresolved((a.count, b.count), (worse[0], better[0])))
     subject, loses, gains, does = worse_name
-    gained, mixed = a.mean > ROUNDING and b.mean > ROUNDING, (a.mean > ROUNDING) != (b.mean > ROUNDING)
+    gained, mixed = gained_a and gained_b, gained_a != gained_b
     verb = does if mixed else gains if gained else loses
-    measured = (f"At n={n}, {subject} {verb} {_more(difference, gained, mixed)} than {better_name} "
-                f"({worse[2]} {a.mean:+.1f}, {better[2]} {b.mean:+.1f} points relative to their bases; "
-                f"{a.count} + {b.count} networks{_against(a, b)})")
+    places = decimals(_loses_side, difference.mean, difference.se, a.mean, b.mean)
+    measured = (f"At n={n}, {subject} {verb} {more(difference.mean, difference.se, gained, mixed, places)} than "
+                f"{better_name} ({worse[2]} {signed(a.mean, places)}, {better[2]} {signed(b.mean, places)} points "
+                f"relative to their bases; {a.count} + {b.count} networks{bases_said(a, b)})")
     return Finding(claim, f"{measured}: {verdict}.", difference.mean, difference.se, a.count + b.count, holds,
                    measured)
 
 
-def _difference(first, second):
-    """(difference of the means with its standard error, spread of first, spread of second), in points.
-    The standard error is NaN unless both groups have one (:data:`MIN_NETWORKS` networks each)."""
-    a, b = _points(Spread.of(first)), _points(Spread.of(second))
-    se = math.sqrt(a.se ** 2 + b.se ** 2)  # NaN when either is
-    return _Difference(a.mean - b.mean, se), a, b
+# The verdicts as functions of the figures they judge (points), so that the figures are printed with the decimals
+# that show the side of each threshold (minitransfer.findings_figures.decimals): the verdict read off the figures as
+# printed is the verdict.
+
+def _resolved(mean, se):
+    """Whether ``mean`` is more than :data:`RESOLVED` standard errors ``se`` from zero, beyond the
+    :data:`ROUNDING` of the arithmetic (identical networks give none)."""
+    return not math.isnan(se) and abs(mean) > RESOLVED * se + ROUNDING
 
 
-@dataclasses.dataclass(frozen=True)
-class _OverBases:
-    """One treatment's ``count`` networks at one n relative to their own ``bases``, in points: their mean, its
-    standard error over the bases (:func:`minitransfer.comparisons.clustered_se`: a base's networks share its luck)."""
-    mean: float
-    se: float
-    count: int
-    bases: int
+def _precise(se):
+    """Whether a standard error ``se`` could tell a difference of :data:`CLOSE` points from none."""
+    return not math.isnan(se) and RESOLVED * se <= CLOSE + ROUNDING
 
 
-def _over_bases(results, split, treatment, n, bases):
-    bases = built_bases(results, bases)  # of every run: those at n hold no base
-    groups = relative_by_base([r for r in results if r.run.n == n], split, treatment, bases)
-    values = [value for group in groups.values() for value in group]
-    return _OverBases(POINTS * mean(values), POINTS * clustered_se(list(groups.values())), len(values), len(groups))
+def _general_side(mean, se):
+    """"within" :data:`CLOSE` of the base (and :func:`_precise`), "beyond" it by more than two standard errors,
+    else "uncertain" (not :func:`_precise`) or "short" (precise, but not shown within)."""
+    if _precise(se) and abs(mean) <= CLOSE + ROUNDING:
+        return "within"
+    if abs(mean) - RESOLVED * se > CLOSE + ROUNDING:
+        return "beyond"
+    return "short" if _precise(se) else "uncertain"
 
 
-def _against(*spreads):
-    """" against 2 bases" (" against 1 + 3 bases") where some base has several of ``spreads``' networks, else ""."""
-    counts = " + ".join(str(spread.bases) for spread in spreads)
-    return "" if all(s.bases == s.count for s in spreads) else f" against {counts} base{'s' * (counts != '1')}"
+def _specific_side(mean, se, seeds):
+    """(holds, resolved) of transfers ``mean`` ± ``se`` points from the selffers, ``seeds`` the seed spread: they
+    hold below by at least :data:`CLOSE` and by more than the seed spread, resolved."""
+    resolved = _resolved(mean, se)
+    return -mean >= CLOSE - ROUNDING and -mean > seeds + ROUNDING and resolved, resolved
 
 
-@dataclasses.dataclass(frozen=True)
-class _Difference:
-    mean: float
-    se: float
+def _boost_side(mean, se):
+    """A fine-tuned boost ``mean`` ± ``se``: "better" (resolved above), "worse" (resolved below), "within"
+    :data:`CLOSE` (not resolved, :func:`_precise`), "alone" (no standard error), else "uncertain"."""
+    if _resolved(mean, se):
+        return "better" if mean > 0 else "worse"
+    return ("within" if _precise(se) and abs(mean) <= CLOSE + ROUNDING else "alone" if math.isnan(se) else
+            "uncertain")
 
 
-def _points(spread):
-    return Spread(spread.mean * POINTS, spread.std * POINTS, spread.count)
-
-
-def _resolved(difference):
-    """Whether ``difference`` (a mean with its standard error) is more than :data:`RESOLVED` standard
-    errors from zero, beyond the :data:`ROUNDING` of the arithmetic (identical networks give none)."""
-    return not math.isnan(difference.se) and abs(difference.mean) > RESOLVED * difference.se + ROUNDING
-
-
-def _precise(spread):
-    """Whether ``spread``'s standard error could tell a difference of :data:`CLOSE` points from none."""
-    return not math.isnan(spread.se) and RESOLVED * spread.se <= CLOSE + ROUNDING
-
-
-def _networks(count):
-    return "1 network" if count == 1 else f"{count} networks"
-
-
-def _plus_minus(se):
-    """" ± 0.9" (points), or nothing where there is no standard error."""
-    return "" if math.isnan(se) else f" ± {se:.1f}"
-
-
-def _signed(spread):
-    return f"{spread.mean:+.1f}{_plus_minus(spread.se)}"
-
-
-def _more(difference, gained=False, mixed=False):
-    """A loss relative to another: "3.1 ± 0.9 points more" (or "less"); a gain, ``gained``, the other way;
-    a gain against a loss, ``mixed``, "13.1 ± 0.9 points better" (or "worse")."""
-    more = (difference.mean > 0) if gained or mixed else (difference.mean < 0)
-    words = ("better", "worse") if mixed else ("more", "less")
-    return f"{abs(difference.mean):.1f}{_plus_minus(difference.se)} points {words[0] if more else words[1]}"
-
-
-def _below(difference):
-    side = "below" if difference.mean < 0 else "above"
-    return f"{abs(difference.mean):.1f}{_plus_minus(difference.se)} points {side}"
+def _loses_side(mean, se, worse, better):
+    """(holds, resolved, worse gained, better gained) of the difference ``mean`` ± ``se`` of two groups, ``worse``
+    and ``better`` points relative to their bases: it holds where resolved below zero."""
+    resolved = _resolved(mean, se)
+    return mean < 0 and resolved, resolved, worse > ROUNDING, better > ROUNDING

@@ -1,0 +1,66 @@
+"""How a finding (:mod:`minitransfer.findings`) prints its figures, in percentage points: with one decimal, or,
+where the figures so rounded would read as on the other side of a threshold its verdict compares them with
+(:data:`minitransfer.findings.CLOSE`, two standard errors, the seed spread), with as many more as show the side
+(:func:`decimals`): a mean of -2.04 ± 0.00 is "more than 2 points" from its base, where "-2.0 ± 0.0" would read as
+within them. A zero prints as "+0.0" (or "0.0"), never "-0.0"."""
+
+import math
+
+# The most decimals a figure is printed with: the verdicts treat figures closer than
+# findings.ROUNDING (1e-9) to a threshold as on it, so a figure beyond it shows its side at 12.
+MOST_DECIMALS = 12
+
+
+def decimals(side, *values):
+    """The fewest decimals, 1 to :data:`MOST_DECIMALS`, at which ``values`` (points; NaN where there is none) as
+    printed give ``side`` (the finding's verdict as a function of those figures) what the values themselves give."""
+    truth = side(*values)
+    for places in range(1, MOST_DECIMALS):
+        if side(*(shown(value, places) for value in values)) == truth:
+            return places
+    return MOST_DECIMALS
+
+
+def shown(value, places):
+    """``value`` as a reader reads it printed with ``places`` decimals (NaN stays NaN)."""
+    return float(f"{value:.{places}f}")
+
+
+def signed(value, places=1):
+    """"+1.3", "-0.4"; "+0.0" for a value that rounds to zero, of either sign (Python 3.10 has no "z" format)."""
+    return f"{value if shown(value, places) else 0.0:+.{places}f}"
+
+
+def plus_minus(se, places=1):
+    """" ± 0.9" (points), or nothing where there is no standard error."""
+    return "" if math.isnan(se) else f" ± {se:.{places}f}"
+
+
+def signed_plus_minus(value, se, places=1):
+    """"+0.2 ± 0.4": a mean relative to a base with its standard error."""
+    return f"{signed(value, places)}{plus_minus(se, places)}"
+
+
+def more(mean, se, gained=False, mixed=False, places=1):
+    """A loss ``mean`` ± ``se`` relative to another: "3.1 ± 0.9 points more" (or "less"); a gain, ``gained``, the
+    other way; a gain against a loss, ``mixed``, "13.1 ± 0.9 points better" (or "worse")."""
+    larger = (mean > 0) if gained or mixed else (mean < 0)
+    words = ("better", "worse") if mixed else ("more", "less")
+    return f"{abs(mean):.{places}f}{plus_minus(se, places)} points {words[0] if larger else words[1]}"
+
+
+def below(mean, se, places=1):
+    """"2.6 ± 0.9 points below" (or "above")."""
+    side = "below" if mean < 0 else "above"
+    return f"{abs(mean):.{places}f}{plus_minus(se, places)} points {side}"
+
+
+def networks_said(count):
+    """"1 network", "3 networks"."""
+    return "1 network" if count == 1 else f"{count} networks"
+
+
+def bases_said(*spreads):
+    """" against 2 bases" (" against 1 + 3 bases") where some base has several of ``spreads``' networks, else ""."""
+    counts = " + ".join(str(spread.bases) for spread in spreads)
+    return "" if all(s.bases == s.count for s in spreads) else f" against {counts} base{'s' * (counts != '1')}"
