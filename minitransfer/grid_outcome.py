@@ -134,8 +134,8 @@ class GridOutcome:
         return "; ".join([", ".join(counts), *self.retirements()])
 
     def _unsaved(self):
-        """["1 stopped before its first checkpoint (a rerun trains it from the start)"], [] where none was: such a
-        run was counted among those stopped with a checkpoint, which its folder did not hold."""
+        """["1 stopped before its first checkpoint (a rerun trains it from the start)"], [] where none was (before,
+        such a run was counted among those stopped with a checkpoint, which its folder did not hold)."""
         several = len(self.unsaved) > 1
         return [f"{len(self.unsaved)} stopped before {'their' if several else 'its'} first checkpoint (a rerun trains "
                 f"{'them' if several else 'it'} from the start)"] if self.unsaved else []

@@ -43,8 +43,8 @@ def without_base(results, bases=None):
     """"name: why" of the networks measured relative to their own base (transfers, selffers,
     random frozen layers) whose base is not among ``results`` (its run deleted, or only the copies
     gathered in the folder), has no accuracy (it made no evaluation: named as it is), or is not in
-    its folder while several others hold one (:class:`~minitransfer.comparisons.Bases`): they are in no finding
-    and no number relative to a base."""
+    its folder while several others hold one (:class:`~minitransfer.comparisons.Bases`), or is another network than
+    the one it copied (:data:`OTHER`): they are in no finding and no number relative to a base."""
     texts, bases = [], built_bases(results, bases)
     for r in results:
         if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(bases.accuracy(r)):
