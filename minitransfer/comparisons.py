@@ -11,7 +11,7 @@ runs (every random split's two bases within :data:`INTERCHANGEABLE` of each othe
 import dataclasses
 import math
 
-from minitransfer.experiment import Run
+from minitransfer.experiment import CROSS, Run
 from minitransfer.rundir import BEST_EVALUATIONS
 from minitransfer.run_lines import all_evaluations_words
 
@@ -60,10 +60,12 @@ class Result:
     eval_log: str = ""  # the path of its eval.csv where that holds another count of evaluations than result.json's
     network: tuple = ()  # (field, value) of its config.json's fields that change the network: run_copies.network_of
     base_sha256: str = ""  # the sha256 of the base it copied its layers from, as train recorded it ("" for none)
+    base_checkpoint: str = ""  # the path of that base, as train recorded it ("" for none)
     source_data: tuple = ()  # a transfer across datasets: (path, fingerprint) of its base's dataset train recorded
     planned: bool = False  # a grid's run (experiment wrote its treatment.json), not one trained by hand
     scored_on: tuple = ()  # (validation images, classes[, largest class's]) of result.json: run_file_readers.scored_on
     also_in: tuple = ()  # a base: the folders of its copies counted once as it (run_copies.once), their own base too
+    weights_sha256: tuple = ()  # a base: the sha256 its result.json recorded of its weights file, and its copies'
 
     @property
     def log_cut(self):
@@ -246,8 +248,25 @@ class Bases:
         return self.bases[key] if key else []
 
     def accuracy(self, result):
-        """The mean accuracy of ``result``'s own base(s); NaN where it has none (:meth:`key_of`)."""
-        return mean([b.mean10_top1 for b in self.of(result)])
+        """The mean accuracy of ``result``'s own base(s); NaN where it has none (:meth:`key_of`), or where it
+        copied its layers from another network than the base it is paired with (:meth:`copied_otherwise`)."""
+        return math.nan if self.copied_otherwise(result) else mean([b.mean10_top1 for b in self.of(result)])
+
+    def copied_otherwise(self, result):
+        """The bases that ``result`` (a transfer or selffer) is paired with as the one it copied from (of its
+        source half, found as :meth:`of` finds its own) where the sha256 train recorded of the base it copied
+        matches none that their result.json recorded of their weights file (:attr:`Result.weights_sha256`, with
+        their copies' counted once as them): it was trained from another network (another --seed, another
+        grid's base), copied beside these, and is not to be measured against them. [] where it matches, or where
+        that cannot be told (no sha256 recorded; a transfer across datasets, whose base is another dataset's).
+        The sha256 is of the file, whose record holds its paths: an identical base trained on another machine
+        is matched only where its folder is among the runs too (counted once as this one's, its sha256 kept)."""
+        if not result.base_sha256 or result.run.kind not in ("transfer", "selffer") or result.run.split == CROSS:
+            return []
+        found = self.of(result, result.run.source)
+        if not found or not all(b.weights_sha256 for b in found):
+            return []
+        return [] if any(result.base_sha256 in b.weights_sha256 for b in found) else found
 
     def random_pairs(self):
         """[(baseA's, baseB's accuracy)] of every random split trained on both halves, its bases

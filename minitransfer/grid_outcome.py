@@ -14,7 +14,7 @@ from minitransfer.config_wording import SAME_CALL, worded
 from minitransfer.rundir import NOTHING_TO_DO, RESULT_FILE, divergence
 from minitransfer.results import METRICS_FILE
 from minitransfer.run_remedies import TRAIN_GRID_AGAIN
-from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, some_names
+from minitransfer.experiment import CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, some_names
 from minitransfer.grid_status import last_log_line
 from minitransfer.run_labels import name_order
 
@@ -59,7 +59,8 @@ class GridOutcome:
     exited 75 (rerun the same command to go on): ``stopped`` the runs it stopped with their
     checkpoints, ``not_started`` those it had not yet started, ``training_elsewhere`` those another
     process (a second experiment on the folder, a SLURM task) was training as it stopped, which it
-    leaves to that process; ``failures``: how each failed run
+    leaves to that process, ``unsaved`` those it stopped in their start-up, before they wrote a checkpoint
+    (:func:`stopped_unsaved`: a rerun trains them from the start); ``failures``: how each failed run
     ended (:class:`Failure`, by name; a failed run without one counts as exit 1), which
     :meth:`causes` groups and :attr:`exit_code` passes on; ``waited_for``: the runs not run, each
     with the run it copies from, which failed or did not finish, or None where every GPU was retired
@@ -77,6 +78,7 @@ class GridOutcome:
     stopped: list = dataclasses.field(default_factory=list)
     not_started: list = dataclasses.field(default_factory=list)
     training_elsewhere: list = dataclasses.field(default_factory=list)
+    unsaved: list = dataclasses.field(default_factory=list)  # stopped before they wrote a checkpoint
     failures: dict = dataclasses.field(default_factory=dict)
     retired: dict = dataclasses.field(default_factory=dict)  # a GPU retired -> the logs of the runs that retired it
     gpus: list = dataclasses.field(default_factory=list)  # the GPUs it could retire, in order (two or more, else none)
@@ -124,11 +126,19 @@ class GridOutcome:
         counts += [f"{len(self.elsewhere)} trained by another process"] if self.elsewhere else []
         if self.interrupted:
             them = "them" if len(self.not_started) > 1 else "it"
-            counts += [f"{len(self.stopped)} stopped with a checkpoint", f"{len(self.not_started)} not started"
+            counts += [f"{len(self.stopped)} stopped with a checkpoint", *self._unsaved(),
+                       f"{len(self.not_started)} not started"
                        + (f" (a rerun trains {them})" if self.not_started else "")]
         counts += [f"{len(self.training_elsewhere)} still training in another process"] \
             if self.training_elsewhere else []
         return "; ".join([", ".join(counts), *self.retirements()])
+
+    def _unsaved(self):
+        """["1 stopped before its first checkpoint (a rerun trains it from the start)"], [] where none was (before,
+        such a run was counted among those stopped with a checkpoint, which its folder did not hold)."""
+        several = len(self.unsaved) > 1
+        return [f"{len(self.unsaved)} stopped before {'their' if several else 'its'} first checkpoint (a rerun trains "
+                f"{'them' if several else 'it'} from the start)"] if self.unsaved else []
 
     def _why_not_run(self):
         """Why the runs not run were not: their base did not finish, or every GPU was retired (:meth:`block`)."""
@@ -282,6 +292,15 @@ def stopped_unstarted(code, folder):
     checkpoint: not started), the train.log of its run folder ``folder`` ending on the line that says
     so, or killed by the SIGINT it got before it could answer it."""
     return code == -signal.SIGINT or code == EXIT_INTERRUPTED and stopping.NOTHING_WRITTEN in last_log_line(folder)
+
+
+def stopped_unsaved(code, folder):
+    """Whether a run's train that exited with ``code`` (75) was stopped in its start-up, before it wrote a
+    checkpoint: its train.log's last line says so (:data:`minitransfer.stopping.BEFORE_A_CHECKPOINT`, ...) and its
+    run folder ``folder`` holds none (a run resumed holds the one it resumed from, and is stopped with it)."""
+    last = last_log_line(folder)
+    return code == EXIT_INTERRUPTED and not (folder / CHECKPOINT_FILE).exists() and \
+        any(words in last for words in (stopping.BEFORE_A_CHECKPOINT, stopping.BEFORE_THE_FIRST))
 
 
 def found_finished(folder):

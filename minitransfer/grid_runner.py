@@ -20,7 +20,7 @@ from minitransfer.grid_folder import GridFolderGone
 from minitransfer.grid_launch import (holds_its_lock, open_run_log, said_start_line, start_held_from_stops,
                                       start_line, written_again_line)
 from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
-                                       stopped_unstarted, where_its_output_is)
+                                       stopped_unsaved, stopped_unstarted, where_its_output_is)
 from minitransfer.grid_plan import left_alone, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory
 from minitransfer.grid_processes import TrainProcesses
@@ -231,6 +231,11 @@ class GridRunner(RunsElsewhere):
                 self.outcome.interrupted = True
                 self._put_back(run)
                 self.log(f"{run.name} {stopping.NOTHING_WRITTEN} (not started)")
+            elif stopped_unsaved(code, run_dir(self.out, run)):  # before, said "checkpoint written", with none there
+                self.outcome.interrupted = True
+                self.outcome.unsaved.append(run.name)
+                self.log(f"interrupted {run.name} (exit 75, {stopping.BEFORE_THE_FIRST}: a rerun trains it from the "
+                         f"start)")
             elif code == EXIT_INTERRUPTED:
                 self.outcome.interrupted = True
                 self.outcome.stopped.append(run.name)

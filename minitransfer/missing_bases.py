@@ -14,7 +14,7 @@ from minitransfer.experiment import CROSS
 
 MEASURED_AGAINST_BASE = ("transfer", "selffer", "random-frozen")  # kinds measured relative to their own base
 # Why a network's own base has no accuracy (:func:`base_without_accuracy`)
-UNMEASURED, ELSEWHERE, MISSING = "unmeasured", "elsewhere", "missing"
+UNMEASURED, ELSEWHERE, MISSING, OTHER = "unmeasured", "elsewhere", "missing", "other"
 
 
 def base_without_accuracy(result, bases):
@@ -22,10 +22,15 @@ def base_without_accuracy(result, bases):
     :meth:`~minitransfer.comparisons.Bases.accuracy` is NaN: ``names``, the bases found for it
     (:meth:`~minitransfer.comparisons.Bases.of`), else the one its folder would hold ("random0/baseB");
     ``why``: :data:`UNMEASURED` (found, but it made no evaluation), :data:`ELSEWHERE` (not in its folder while
-    others hold one, :meth:`~minitransfer.comparisons.Bases.elsewhere`: which is its own cannot be told) or
-    :data:`MISSING` (not among the runs); ``elsewhere``, the folders that hold one where ``why`` is
-    :data:`ELSEWHERE` (else empty). The one naming :func:`without_base` and Table 1's note of its
-    own-base column (:func:`minitransfer.report_table1_notes.table1_without_own_base`) share."""
+    others hold one, :meth:`~minitransfer.comparisons.Bases.elsewhere`: which is its own cannot be told),
+    :data:`MISSING` (not among the runs) or :data:`OTHER` (``names`` the bases beside it of the half it copied,
+    another network than the one it copied: :meth:`~minitransfer.comparisons.Bases.copied_otherwise`);
+    ``elsewhere``, the folders that hold one where ``why`` is :data:`ELSEWHERE` (else empty). The one naming
+    :func:`without_base` and Table 1's note of its own-base column
+    (:func:`minitransfer.report_table1_notes.table1_without_own_base`) share."""
+    other = tuple(b.run.name for b in bases.copied_otherwise(result))
+    if other:
+        return other, OTHER, []
     found = tuple(b.run.name for b in bases.of(result))
     if found:
         return found, UNMEASURED, []
@@ -38,12 +43,15 @@ def without_base(results, bases=None):
     """"name: why" of the networks measured relative to their own base (transfers, selffers,
     random frozen layers) whose base is not among ``results`` (its run deleted, or only the copies
     gathered in the folder), has no accuracy (it made no evaluation: named as it is), or is not in
-    its folder while several others hold one (:class:`~minitransfer.comparisons.Bases`): they are in no finding
-    and no number relative to a base."""
+    its folder while several others hold one (:class:`~minitransfer.comparisons.Bases`), or is another network than
+    the one it copied (:data:`OTHER`): they are in no finding and no number relative to a base."""
     texts, bases = [], built_bases(results, bases)
     for r in results:
         if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(bases.accuracy(r)):
             names, why, elsewhere = base_without_accuracy(r, bases)
+            if why == OTHER:
+                texts.append(_copied_otherwise(r, names))
+                continue
             seed = f" {r.run.split_seed}" if r.run.split == "random" else ""
             trained_on = {"all": "all classes", CROSS: "the target dataset"}.get(
                 r.run.split, f"{r.run.split} split{seed}, half {r.run.target}")
@@ -56,6 +64,17 @@ def without_base(results, bases=None):
             texts.append(f"{r.run.name}: its base{'s' if len(names) > 1 else ''} {', '.join(names)} ({trained_on}) "
                          f"{said}" + _controls_base(r, results))
     return texts
+
+
+def _copied_otherwise(result, names):
+    """"name: ..." of ``result`` that :data:`OTHER` leaves out: the base it copied, as train recorded it (its
+    file's sha256 and path), is none of ``names``, the bases beside it that it would be paired with."""
+    bases, copied = " or ".join(names), result.base_checkpoint or "another network"
+    return (f"{result.run.name}: copied its first {result.run.n} layers from {copied} (sha256 "
+            f"{result.base_sha256[:12]}), not from {bases} here (whose result.json records another sha256 of its "
+            f"weights): trained from another base (another --seed, another grid's) and copied beside it, it would "
+            f"be measured against bases it was not trained from (experiment refuses it too); keep it with the base "
+            f"it copied from")
 
 
 def _folders(folders):

@@ -16,7 +16,7 @@ from minitransfer.findings_caveats import chance_named
 from minitransfer.grid_options import ALL_CLASSES
 from minitransfer.grid_plan import options_of
 from minitransfer.grid_plan_file import read_plan
-from minitransfer.missing_bases import ELSEWHERE, MISSING, UNMEASURED, base_without_accuracy
+from minitransfer.missing_bases import ELSEWHERE, MISSING, OTHER, UNMEASURED, base_without_accuracy
 from minitransfer.report_plan import grid_folder
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, TABLE_1_COLUMNS, TABLE_1_RANGES,
                                         consecutive_spans, layer_list, table1_measured)
@@ -93,7 +93,8 @@ def demo_planned(runs_dir):
 _BASE_LACKING = {MISSING: "not among the runs",
                  ELSEWHERE: "not in their folders, while other folders hold a base of their target (which is "
                             "theirs cannot be told)",
-                 UNMEASURED: "no accuracy, no evaluation made"}
+                 UNMEASURED: "no accuracy, no evaluation made",
+                 OTHER: "not the base the AnB+ there copied from (trained from another, copied beside it)"}
 
 
 def table1_without_own_base(results, rows, bases=None):

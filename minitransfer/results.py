@@ -237,8 +237,10 @@ def _read_run(folder, name, bases, facts, by_hand):
                     seen_classes=seen_classes(folder, name, run, config, records, facts)
                     if run.split == CROSS and run.kind == "transfer" else (), eval_log=eval_log,
                     network=network_of(config), base_sha256=_base_sha256(folder, config, records),
+                    base_checkpoint=_base_checkpoint(folder, config, records),
                     source_data=_source_data(folder, config, records) if run.split == CROSS and run.kind == "transfer"
-                    else (), planned=planned, scored_on=scored)
+                    else (), planned=planned, scored_on=scored,
+                    weights_sha256=_weights_sha256(folder / RESULT_FILE) if run.kind == "base" else ())
     if not planned:
         by_hand[name] = _study_of(folder, config, records)
     return result
@@ -248,6 +250,21 @@ def _base_sha256(folder, config, records):
     """The sha256 train recorded of the base the run copied its layers from; "" for a run without one."""
     sha256 = train_records.recorded_source(folder, config, records).get("sha256")
     return sha256 if isinstance(sha256, str) else ""
+
+
+def _base_checkpoint(folder, config, records):
+    """The path train recorded of the base the run copied its layers from; "" for a run without one."""
+    path = train_records.recorded_source(folder, config, records).get("checkpoint")
+    return path if isinstance(path, str) else ""
+
+
+def _weights_sha256(path):
+    """(the sha256 a base's result.json ``path`` recorded of its weights file,) as train wrote it
+    (:func:`minitransfer.rundir.weights_record`), which its transfers recorded as they copied from it;
+    () where it records none (a result.json written before the record)."""
+    weights = read_json(path, dict).get("weights")
+    sha256 = weights.get("sha256") if isinstance(weights, dict) else None
+    return (sha256,) if isinstance(sha256, str) and sha256 else ()
 
 
 def _source_data(folder, config, records):

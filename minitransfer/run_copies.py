@@ -41,7 +41,8 @@ def once(results):
     recorded, with the same accuracies and learning curve (a copy). Counted twice, such a network
     halves the spread of its point and may make a finding hold that its one draw of the seed's luck
     cannot resolve. The first by name is kept; a base kept so lists in ``also_in`` the folders of its copies left
-    out, whose other networks (another machine's transfers, trained from its copy) it is the own base of."""
+    out, whose other networks (another machine's transfers, trained from its copy) it is the own base of, and in
+    ``weights_sha256`` the sha256 of each copy's weights file too (:func:`_with_copies`)."""
     kept, texts, copies, also_in = {}, [], set(), {}
     for r in results:
         key = (dataclasses.replace(r.run, name="", parent=None), r.fingerprint or r.dataset, r.preset, r.precision,
@@ -54,11 +55,20 @@ def once(results):
         seeds = f"training seed {seed}" if seed is not None else "the same accuracies and learning curve"
         copies.add(r.run.name)
         if r.run.kind == "base":  # the own base of the networks in its folder, trained from it: found as `first`
-            also_in.setdefault(first.run.name, []).append(r.run.name.rpartition("/")[0])
+            also_in.setdefault(first.run.name, []).append(r)
         texts.append(f"{r.run.name}: the same network as {first.run.name} ({r.run.label}, {seeds}; a copy of its "
                      f"folder, or trained again with the same options), counted once, as {first.run.name}")
-    return [dataclasses.replace(r, also_in=tuple(also_in[r.run.name])) if r.run.name in also_in else r
+    return [_with_copies(r, also_in[r.run.name]) if r.run.name in also_in else r
             for r in results if r.run.name not in copies], texts
+
+
+def _with_copies(base, copies):
+    """``base`` kept by :func:`once` for its ``copies`` too: their folders in ``also_in``, and the sha256 each
+    recorded of its weights file in ``weights_sha256`` (its paths recorded there, another file's than the kept
+    one's), which the transfers beside each copied from it (:meth:`minitransfer.comparisons.Bases.copied_otherwise`)."""
+    sha256s = dict.fromkeys(base.weights_sha256 + tuple(s for copy in copies for s in copy.weights_sha256))
+    return dataclasses.replace(base, also_in=tuple(copy.run.name.rpartition("/")[0] for copy in copies),
+                               weights_sha256=tuple(sha256s))
 
 
 def _same_network(first, second):

@@ -35,6 +35,9 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 EXIT_INTERRUPTED = 75  # the command line's exit code for a stop (minitransfer.cli._errors' table)
 # What a command stopped before it wrote anything says (its run folder holds no checkpoint to resume)
 NOTHING_WRITTEN = "stopped as it started, before anything was written"
+# What train says of a stop in its start-up, before it wrote a checkpoint (its --resume auto's words, a fresh run's):
+# a grid tells such a run, its folder holding none, from one stopped with its checkpoint (grid_outcome.stopped_unsaved)
+BEFORE_A_CHECKPOINT, BEFORE_THE_FIRST = "before a checkpoint was written", "before its first checkpoint"
 _READER_GONE = (errno.EIO, errno.EPIPE)  # a terminal hung up; a pipe whose reader ended
 _found_at_start = {}  # the handlers stop_as_it_starts replaced, by signal
 _the_command = []  # [True] once stop_as_it_starts ran: this process is the minitransfer command, ending with it

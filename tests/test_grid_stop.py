@@ -198,9 +198,12 @@ def test_a_stop_as_a_run_starts_stops_that_run_too(micro_data, tmp_path, script)
         process.wait()
     assert not left, f"the run (PID {left}) trained on after the grid had stopped"
     assert process.returncode == 75, output
-    assert "interrupted random0/baseA (exit 75, checkpoint written)" in output, output
-    assert "1 stopped with a checkpoint, 3 not started (a rerun trains them)" in output, output
-    assert "interrupted: " in (base / "train.log").read_text()
+    # stopped in its start-up, before its first checkpoint: counted so (before, "checkpoint written", with none)
+    assert "interrupted random0/baseA (exit 75, before its first checkpoint: a rerun trains it from the start)" \
+        in output, output
+    assert "0 stopped with a checkpoint, 1 stopped before its first checkpoint (a rerun trains it from the start), " \
+           "3 not started (a rerun trains them)" in output, output
+    assert "interrupted: " in (base / "train.log").read_text() and not (base / "checkpoint.h5").exists()
 
 
 # The same, the stop sent at once: the run's interpreter is still starting, and SIGINT ends it (the

@@ -48,12 +48,12 @@ class _TrainData(DatasetFolder):
             return value
 
 
-_INTERRUPTED = ("stopped by a signal before a checkpoint was written, or with every file written so far intact; "
+_INTERRUPTED = (f"stopped by a signal {stopping.BEFORE_A_CHECKPOINT}, or with every file written so far intact; "
                 "rerun the same command with --resume auto to continue")
 # A fresh run (no --resume) stops by a bare signal only in its start-up, before its first checkpoint (once it
 # trains, a stop saves the iterations done and says so itself): a plain rerun starts it again.
-_INTERRUPTED_FRESH = ("stopped by a signal during the start-up of a fresh run, before its first checkpoint: rerun the "
-                      "same command to start it")
+_INTERRUPTED_FRESH = (f"stopped by a signal during the start-up of a fresh run, {stopping.BEFORE_THE_FIRST}: rerun "
+                      "the same command to start it")
 
 
 @click.command(short_help="Train one network: a base, a transfer, a selffer or a control.",
