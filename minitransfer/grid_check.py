@@ -66,7 +66,8 @@ def check_finished(runs, out, options, progress=None, plans=None):
                                f"train it again from the new {run.parent} (what it trained is lost)")
         differ = trained_otherwise(out, run, options, plans=plans) if saved else []
         if differ:
-            _refuse_damaged(out, run, saved)
+            if not trained_otherwise(out, run, options, FROM_FILES, plans):  # what config.json records agrees
+                _refuse_damaged(out, run, saved)
             _refuse_prepared_again(out, run, options, plans=plans)
             if seeded_by_hand(out, run, options) and not trained_otherwise(out, run, options, ("seed",), plans):
                 raise GridMismatch(_not_the_grids(runs, out, run, options, differ[0], plans))
@@ -77,12 +78,17 @@ def check_finished(runs, out, options, progress=None, plans=None):
                                f"trained otherwise first (what they trained is lost)")
 
 
+# the fields a run's files tell (its dataset's fingerprint, its base's sha256): read from a damaged file, they differ
+FROM_FILES = ("copy_from", "data")
+
+
 def _refuse_damaged(out, run, saved):
     """Raise a :class:`~minitransfer.checkpoint.CheckpointError` (bad data) where a file that tells how the finished
     or interrupted ``run`` was trained cannot be read (cut short: a copy of the folder made while it was written, or
     one that stopped): its trained file (``saved``), which records its dataset and base, or its base's weights file,
     whose sha256 is compared with the one it copied. Before, the grid took either for other options (the paths
-    recorded, or "another network") and told the user to delete ``run``, whose network is sound."""
+    recorded, or "another network") and told the user to delete ``run``, whose network is sound. Called only where
+    nothing but those fields (:data:`FROM_FILES`) differ: another seed in config.json is refused as other options."""
     base = weights_path(out, run.parent) if run.parent else None
     for path in (saved, base):
         if path is None or not path.exists():
