@@ -6,6 +6,7 @@ panels' labels.
 """
 
 import math
+import textwrap
 
 from minitransfer import models
 from minitransfer.experiment import HALVES
@@ -35,6 +36,10 @@ RANDOM_N_LABEL = "n: first layers random and frozen (0: the base itself)"  # Fig
 EITHER_N_LABEL = "n: layers that are either random or were trained on a different base (0: the base itself)"
 TITLE_LINE = 80  # characters of a title's line that fit the width of figure2 and figure_s1
 NO_RELATIVE = "no network with an accuracy and its own base"
+# Characters of a line that fit: a title over figure3's half-width panels (its natural split's, with
+# ImageNet's family names, is that long), a legend entry's (one column of them under such a panel)
+PANEL_TITLE_LINE = 57
+LEGEND_LINE = 75
 
 
 def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0, per="n"):
@@ -56,8 +61,15 @@ def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0, per="n"):
     counts = [s.count for s in spreads]
     axes.errorbar([n + offset for n in ns], [s.mean * scale for s in spreads],
                   yerr=[s.std * scale for s in spreads], capsize=3, linewidth=1.8,
-                  markersize=7, label=f"{label} ({drawn(counts, per)})", **style)
+                  markersize=7, label=wrapped(f"{label} ({drawn(counts, per)})", LEGEND_LINE), **style)
     return counts
+
+
+def wrapped(text, width):
+    """``text`` on lines of at most ``width`` characters (broken at spaces), as it is where it fits: a
+    natural split's families, those of its half B joined ("aquatic mammals + fish + ..." of CIFAR-100's
+    superclasses), made a title and legends wider than the figure, which the layout then squeezed off it."""
+    return text if len(text) <= width else textwrap.fill(text, width, break_on_hyphens=False)
 
 
 def drawn(counts, per="n"):
@@ -184,7 +196,8 @@ def _paper_line(axes, by_n, label, style, scale=1):
     """The paper's runs ``by_n`` ({n: [values]}) as their means, thin, dashed, hollow markers; nothing where none."""
     means = {n: scale * Spread.of(values).mean for n, values in by_n.items()}
     if means:
-        axes.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9, markersize=5, label=label,
+        axes.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9, markersize=5,
+                  label=wrapped(label, LEGEND_LINE),
                   **dict(style, markerfacecolor="none"))
 
 
@@ -220,7 +233,7 @@ def figure3(Figure, results, reference=None, bases=None, reference_bases=None):
     if reference:
         _reference_figure3(natural, random_weights, relative, reference, built_bases(reference, reference_bases))
     relative.axhline(0, color="black", linestyle=":", linewidth=1)
-    natural.set_title(f"natural split: {names[0]} (A) / {names[1]} (B), by target task")
+    natural.set_title(wrapped(f"natural split: {names[0]} (A) / {names[1]} (B), by target task", PANEL_TITLE_LINE))
     random_weights.set_title("first n layers random and frozen (all classes)")
     relative.set_title("relative to each network's own base: dissimilar tasks and random features")
     _finish([(natural, accuracy_label(select(results, "natural"), reference=select(reference or [], "natural"))),

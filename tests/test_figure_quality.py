@@ -1,0 +1,62 @@
+"""What a reader of the figures sees, measured on the drawn figure: every text inside the image, legends
+apart from each other. Results are built in memory (no training, no files)."""
+
+import dataclasses
+import warnings
+
+import pytest
+
+from minitransfer import experiment as grid
+from minitransfer import figures
+from minitransfer.results import Result
+
+matplotlib_figure = pytest.importorskip("matplotlib.figure")
+FigureCanvasAgg = pytest.importorskip("matplotlib.backends.backend_agg").FigureCanvasAgg
+Figure = matplotlib_figure.Figure
+
+# A natural split of CIFAR-100's superclasses: half A one family, half B the others joined by " + "
+LONG_FAMILIES = ("vehicles 1", "aquatic mammals + fish + flowers + food containers + fruit and vegetables + "
+                               "household electrical devices + household furniture + insects + large carnivores")
+
+
+def networks(runs, accuracy):
+    return [Result(run, accuracy(run), accuracy(run), accuracy(run), 30) for run in runs]
+
+
+def drawn(figure):
+    """``figure`` laid out and drawn as render draws it (at figures.DPI); its renderer."""
+    figure.set_dpi(figures.DPI)
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    return renderer
+
+
+def test_long_family_names_keep_figure3_inside_its_image():
+    """Half B's families joined made the natural split's title and legends wider than the figure: the
+    title ran off both edges over the next panel's, the legends overlapped, and the layout gave up
+    ("constrained_layout not applied"), squeezing the panels to slivers."""
+    runs = grid.plan_grid(random_seeds=(0,), natural=True, random_frozen=(1, 4), layers=(1, 4))
+    results = [dataclasses.replace(r, families=LONG_FAMILIES) for r in networks(runs, lambda run: 0.6 - 0.02 * run.n)]
+    figure = figures.draw_all(Figure, results)["figure3"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the layout's "axes sizes collapsed to zero"
+        renderer = drawn(figure)
+    inside = figure.bbox.padded(0.5)
+    for axes in figure.axes:
+        extent = axes.get_tightbbox(renderer)  # its title, labels, drawn ticks and legend
+        assert inside.x0 <= extent.x0 and extent.x1 <= inside.x1, axes.get_title()
+        assert axes.bbox.width > figure.bbox.width / 4, axes.get_title()  # not squeezed
+    legends = [axes.get_legend().get_window_extent(renderer) for axes in figure.axes]
+    assert not any(a.overlaps(b) for i, a in enumerate(legends) for b in legends[i + 1:])
+    natural, random_weights, _ = figure.axes
+    assert not natural.title.get_window_extent(renderer).overlaps(random_weights.title.get_window_extent(renderer))
+    title = natural.title.get_text()
+    assert " ".join(title.split()) == f"natural split: {LONG_FAMILIES[0]} (A) / {LONG_FAMILIES[1]} (B), by target task"
+
+
+def test_imagenets_family_names_stay_on_one_line():
+    """The paper's natural / man-made: the title and legend entries as they were, one line each."""
+    runs = grid.plan_grid(random_seeds=(0,), natural=True, layers=(1,))
+    natural, *_ = figures.draw_all(Figure, networks(runs, lambda run: 0.5))["figure3"].axes
+    assert natural.get_title() == "natural split: natural (A) / man-made (B), by target task"
+    assert not any("\n" in text.get_text() for text in natural.get_legend().get_texts())
