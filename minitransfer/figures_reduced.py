@@ -58,8 +58,8 @@ def figure_s1(Figure, results, reference=None):
     asked = PER_CLASS_LABEL + _per_class_caveat(reduced)
     label_axes(linear, asked, accuracy, legend=False)
     label_axes(logarithmic, asked.replace(" (--per-class)", " (--per-class; logarithmic)"), accuracy, legend=False)
-    if has_legend_entries(linear):  # one legend for both panels' lines, where accuracy rising with data leaves room
-        linear.legend(loc="lower right", fontsize=7)
+    if has_legend_entries(linear):  # one legend for both panels' lines, where they leave room: lower right where
+        linear.legend(loc="best", fontsize=7)  # accuracy rises with data; there, it hid a largest count that diverged
     for axes in (linear, logarithmic):
         say_if_empty(axes, no_accuracy(reduced, "no reduced-data runs (experiment --per-class 10,100)"))
     figure.suptitle("Figure S1: accuracy against training set size (all classes, reduced data):\n"

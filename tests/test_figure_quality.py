@@ -2,6 +2,7 @@
 apart from each other. Results are built in memory (no training, no files)."""
 
 import dataclasses
+import math
 import warnings
 
 import pytest
@@ -60,3 +61,30 @@ def test_imagenets_family_names_stay_on_one_line():
     natural, *_ = figures.draw_all(Figure, networks(runs, lambda run: 0.5))["figure3"].axes
     assert natural.get_title() == "natural split: natural (A) / man-made (B), by target task"
     assert not any("\n" in text.get_text() for text in natural.get_legend().get_texts())
+
+
+def points_under_legend(axes, renderer):
+    """The data points of ``axes``' lines (dots and means) that its legend covers, in pixels."""
+    import numpy
+
+    legend = axes.get_legend().get_window_extent(renderer)
+    return [tuple(point) for line in axes.lines
+            for point in axes.transData.transform(numpy.column_stack([line.get_xdata(), line.get_ydata()]))
+            if legend.contains(*point)]
+
+
+@pytest.mark.parametrize("largest", [0.001, 0.5], ids=["largest-diverged", "rising"])
+def test_figure_s1s_legend_hides_no_network(largest):
+    """Figure S1's legend sat in the lower right whatever the runs: there it covered the largest count's
+    networks where they diverged (at chance, 0.1%), the one point a reader most needed to see."""
+    runs = grid.plan_grid(random_seeds=(), per_class=(1, 10, 100, 1000), replicates=2)
+
+    def accuracy(run):
+        if run.kind != "reduced":
+            return 0.6
+        return largest if run.per_class == 1000 else 0.1 + 0.1 * math.log10(run.per_class)
+
+    figure = figures.draw_all(Figure, networks(runs, accuracy))["figure_s1"]
+    renderer = drawn(figure)
+    linear = figure.axes[0]
+    assert len(linear.lines) > 4 and points_under_legend(linear, renderer) == []
