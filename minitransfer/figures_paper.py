@@ -131,6 +131,7 @@ def figure2(Figure, results, reference=None, split="random", title="Figure 2: ra
     bottom.set_title("relative to the base of each network's own target")
     _finish([(top, accuracy_label(select(results, split), reference=select(reference or [], "random"))),
              (bottom, RELATIVE_LABEL)], results + (reference or []))
+    accuracy_ticks(top)
     say_if_empty(top, no_accuracy(select(results, split), f"no {split}-split runs"))
     say_if_empty(bottom, NO_RELATIVE)
     return figure
@@ -154,6 +155,14 @@ def accuracy_label(runs, images="target validation images", reference=()):
     if paper == metric_words(runs):
         return f"top-1 accuracy,\n{images}\n({words},\nthese runs' and the paper's, dashed)"
     return f"top-1 accuracy,\n{images}\n(these runs: {words};\nthe paper's, dashed:\n{paper})"
+
+
+def accuracy_ticks(axes):
+    """The y ticks of an accuracy panel, its data all drawn, only where an accuracy can be (0 to 1): the margin
+    around networks that all scored 1.0 (an easy dataset) was labelled 1.02 and 1.04, around networks that all
+    scored 0, -0.02 and -0.04. The panel's range stays as it was, every point and error bar inside."""
+    low, high = axes.get_ylim()  # the locator's ticks run past them: set, they would widen the panel
+    axes.set_yticks([tick for tick in axes.get_yticks() if max(low, -1e-9) <= tick <= min(high, 1 + 1e-9)])
 
 
 def no_accuracy(runs, none):
@@ -242,6 +251,8 @@ def figure3(Figure, results, reference=None, bases=None, reference_bases=None):
               RANDOM_N_LABEL),
              (relative, RELATIVE_LABEL, EITHER_N_LABEL)],
             results + (reference or []))
+    accuracy_ticks(natural)
+    accuracy_ticks(random_weights)
     say_if_empty(natural, no_accuracy(select(results, "natural"),
                                         "no natural-split runs (experiment --split natural)"))
     say_if_empty(random_weights, no_accuracy(select(results, "all", "random"),

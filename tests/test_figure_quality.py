@@ -88,3 +88,17 @@ def test_figure_s1s_legend_hides_no_network(largest):
     renderer = drawn(figure)
     linear = figure.axes[0]
     assert len(linear.lines) > 4 and points_under_legend(linear, renderer) == []
+
+
+@pytest.mark.parametrize("accuracy", [0.0, 1.0], ids=["all-at-0", "all-at-1"])
+def test_accuracy_axes_label_no_impossible_accuracy(accuracy):
+    """Networks that all scored 1.0 (an easy dataset) or all 0: the margin around them was labelled 1.02 and
+    1.04 (or -0.02, -0.04) on the accuracy axes; ticks stay within 0 to 1, the points still inside the panel."""
+    runs = grid.plan_grid(random_seeds=(0, 1), natural=True, random_frozen=(1, 4), layers=(1, 4), per_class=(10, 100))
+    drawn_figures = figures.draw_all(Figure, networks(runs, lambda run: accuracy))
+    panels = [*drawn_figures["figure2"].axes[:1], *drawn_figures["figure3"].axes[:2], *drawn_figures["figure_s1"].axes]
+    for axes in panels:
+        low, high = axes.get_ylim()
+        ticks = [tick for tick in axes.get_yticks() if low <= tick <= high]
+        assert ticks and all(0 <= tick <= 1 for tick in ticks), (axes.get_title(), ticks)
+        assert low < accuracy < high, axes.get_title()
