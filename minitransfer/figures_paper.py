@@ -6,6 +6,7 @@ panels' labels.
 """
 
 import math
+import textwrap
 
 from minitransfer import models
 from minitransfer.experiment import HALVES
@@ -35,6 +36,10 @@ RANDOM_N_LABEL = "n: first layers random and frozen (0: the base itself)"  # Fig
 EITHER_N_LABEL = "n: layers that are either random or were trained on a different base (0: the base itself)"
 TITLE_LINE = 80  # characters of a title's line that fit the width of figure2 and figure_s1
 NO_RELATIVE = "no network with an accuracy and its own base"
+# Characters of a line that fit: a title over figure3's half-width panels (its natural split's, with
+# ImageNet's family names, is that long), a legend entry's (one column of them under such a panel)
+PANEL_TITLE_LINE = 57
+LEGEND_LINE = 75
 
 
 def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0, per="n"):
@@ -56,8 +61,15 @@ def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0, per="n"):
     counts = [s.count for s in spreads]
     axes.errorbar([n + offset for n in ns], [s.mean * scale for s in spreads],
                   yerr=[s.std * scale for s in spreads], capsize=3, linewidth=1.8,
-                  markersize=7, label=f"{label} ({drawn(counts, per)})", **style)
+                  markersize=7, label=wrapped(f"{label} ({drawn(counts, per)})", LEGEND_LINE), **style)
     return counts
+
+
+def wrapped(text, width):
+    """``text`` on lines of at most ``width`` characters (broken at spaces), as it is where it fits: a
+    natural split's families, those of its half B joined ("aquatic mammals + fish + ..." of CIFAR-100's
+    superclasses), made a title and legends wider than the figure, which the layout then squeezed off it."""
+    return text if len(text) <= width else textwrap.fill(text, width, break_on_hyphens=False)
 
 
 def drawn(counts, per="n"):
@@ -119,6 +131,7 @@ def figure2(Figure, results, reference=None, split="random", title="Figure 2: ra
     bottom.set_title("relative to the base of each network's own target")
     _finish([(top, accuracy_label(select(results, split), reference=select(reference or [], "random"))),
              (bottom, RELATIVE_LABEL)], results + (reference or []))
+    accuracy_ticks(top)
     say_if_empty(top, no_accuracy(select(results, split), f"no {split}-split runs"))
     say_if_empty(bottom, NO_RELATIVE)
     return figure
@@ -142,6 +155,14 @@ def accuracy_label(runs, images="target validation images", reference=()):
     if paper == metric_words(runs):
         return f"top-1 accuracy,\n{images}\n({words},\nthese runs' and the paper's, dashed)"
     return f"top-1 accuracy,\n{images}\n(these runs: {words};\nthe paper's, dashed:\n{paper})"
+
+
+def accuracy_ticks(axes):
+    """The y ticks of an accuracy panel, its data all drawn, only where an accuracy can be (0 to 1): the margin
+    around networks that all scored 1.0 (an easy dataset) was labelled 1.02 and 1.04, around networks that all
+    scored 0, -0.02 and -0.04. The panel's range stays as it was, every point and error bar inside."""
+    low, high = axes.get_ylim()  # the locator's ticks run past them: set, they would widen the panel
+    axes.set_yticks([tick for tick in axes.get_yticks() if max(low, -1e-9) <= tick <= min(high, 1 + 1e-9)])
 
 
 def no_accuracy(runs, none):
@@ -184,7 +205,8 @@ def _paper_line(axes, by_n, label, style, scale=1):
     """The paper's runs ``by_n`` ({n: [values]}) as their means, thin, dashed, hollow markers; nothing where none."""
     means = {n: scale * Spread.of(values).mean for n, values in by_n.items()}
     if means:
-        axes.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9, markersize=5, label=label,
+        axes.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9, markersize=5,
+                  label=wrapped(label, LEGEND_LINE),
                   **dict(style, markerfacecolor="none"))
 
 
@@ -220,7 +242,7 @@ def figure3(Figure, results, reference=None, bases=None, reference_bases=None):
     if reference:
         _reference_figure3(natural, random_weights, relative, reference, built_bases(reference, reference_bases))
     relative.axhline(0, color="black", linestyle=":", linewidth=1)
-    natural.set_title(f"natural split: {names[0]} (A) / {names[1]} (B), by target task")
+    natural.set_title(wrapped(f"natural split: {names[0]} (A) / {names[1]} (B), by target task", PANEL_TITLE_LINE))
     random_weights.set_title("first n layers random and frozen (all classes)")
     relative.set_title("relative to each network's own base: dissimilar tasks and random features")
     _finish([(natural, accuracy_label(select(results, "natural"), reference=select(reference or [], "natural"))),
@@ -229,6 +251,8 @@ def figure3(Figure, results, reference=None, bases=None, reference_bases=None):
               RANDOM_N_LABEL),
              (relative, RELATIVE_LABEL, EITHER_N_LABEL)],
             results + (reference or []))
+    accuracy_ticks(natural)
+    accuracy_ticks(random_weights)
     say_if_empty(natural, no_accuracy(select(results, "natural"),
                                         "no natural-split runs (experiment --split natural)"))
     say_if_empty(random_weights, no_accuracy(select(results, "all", "random"),

@@ -9,8 +9,8 @@ import textwrap
 import numpy as np
 
 from minitransfer.experiment import some_names
-from minitransfer.figures_paper import (STYLE, accuracy_label, has_legend_entries, label_axes, means_drawn,
-                                        no_accuracy, say_if_empty, spread_plot)
+from minitransfer.figures_paper import (STYLE, accuracy_label, accuracy_ticks, has_legend_entries, label_axes,
+                                        means_drawn, no_accuracy, say_if_empty, spread_plot)
 from minitransfer.results import Spread, select
 from minitransfer.run_facts import at_chance_kinds, cannot_be_told, runs_against_chance
 
@@ -58,9 +58,10 @@ def figure_s1(Figure, results, reference=None):
     asked = PER_CLASS_LABEL + _per_class_caveat(reduced)
     label_axes(linear, asked, accuracy, legend=False)
     label_axes(logarithmic, asked.replace(" (--per-class)", " (--per-class; logarithmic)"), accuracy, legend=False)
-    if has_legend_entries(linear):  # one legend for both panels' lines, where accuracy rising with data leaves room
-        linear.legend(loc="lower right", fontsize=7)
+    if has_legend_entries(linear):  # one legend for both panels' lines, where they leave room: lower right where
+        linear.legend(loc="best", fontsize=7)  # accuracy rises with data; there, it hid a largest count that diverged
     for axes in (linear, logarithmic):
+        accuracy_ticks(axes)
         say_if_empty(axes, no_accuracy(reduced, "no reduced-data runs (experiment --per-class 10,100)"))
     figure.suptitle("Figure S1: accuracy against training set size (all classes, reduced data):\n"
                     + means_drawn(counts, "size", "(dashed: the paper's runs, Table S1)" if reference else ""))
