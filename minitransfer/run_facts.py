@@ -223,19 +223,34 @@ def at_chance_kinds(found):
     """(learned nothing, cannot be told, validation images) of ``found`` (:func:`bases_against_chance`'s
     first list): the bases whose band (:func:`chance_band`) is :data:`CHANCE_BAND` or narrower, at
     chance, and those scored on too few validation images to tell whether they learned anything, each as
-    "name (accuracy, chance)", with its own count of images where the second were scored on several
-    ("cross/baseS (16.7%, chance 16.7%, 18 images)"), chance said as the largest class's share where its
-    classes are unbalanced ("random0/baseA (99.0%, chance (the largest class's share) 99.0%)"); and the
-    counts of validation images of the second, ascending, which :func:`cannot_be_told` words."""
-    nothing, untold = [], []
+    "name (accuracy, chance, the band above it on its validation images)" (:func:`judged_against`):
+    "random0/baseA (12.3%, chance 10.0%, at most 4.5 points above it on 400 validation images)", chance said
+    as the largest class's share where its classes are unbalanced ("random0/baseA (99.0%, chance (the largest
+    class's share) 99.0%, at most 3.0 points above it on 100 validation images)"); and the counts of
+    validation images of the second, ascending, which :func:`cannot_be_told` words."""
+    nothing, untold, counts = [], [], set()
     for r, chance, images, unbalanced in found:
-        said = f"chance{UNBALANCED_CHANCE if unbalanced else ''} {chance:.1%}"
-        named = (f"{r.run.name} ({r.mean10_top1:.1%}, {said}", images)
-        (untold if chance_band(chance, images) > CHANCE_BAND else nothing).append(named)
-    counts = sorted({images for _, images in untold})
-    several = len(counts) > 1
-    return ([f"{name})" for name, _ in nothing],
-            [f"{name}, {images} images)" if several else f"{name})" for name, images in untold], counts)
+        named = f"{r.run.name} ({r.mean10_top1:.1%}, {judged_against(chance, images, unbalanced)})"
+        if chance_band(chance, images) > CHANCE_BAND:
+            untold.append(named)
+            counts.add(images)
+        else:
+            nothing.append(named)
+    return nothing, untold, sorted(counts)
+
+
+def judged_against(chance, images, unbalanced=False):
+    """What an accuracy at or below ``chance`` plus its band (:func:`chance_band`) on ``images`` validation
+    images was judged against, in words: "chance 10.0%, at most 4.5 points above it on 400 validation images"
+    (3·sqrt(0.1·0.9/400) = 4.5 points: :data:`CHANCE_ERRORS` binomial standard errors). The band is said as
+    what it adds to chance as printed, up to the threshold (chance plus the band) printed as accuracies are, to
+    a tenth: an accuracy at or below the threshold is then never printed above the chance and band beside it, as
+    chance and band each rounded could be (10.04% and 3.04 points printed 10.0% and 3.0, an accuracy of 13.07%
+    at chance printed 13.1%); "chance (the largest class's share) 99.0%, ..." where ``unbalanced``."""
+    said, threshold = f"{chance:.1%}", f"{chance + chance_band(chance, images):.1%}"
+    points = (round(float(threshold[:-1]) * 10) - round(float(said[:-1]) * 10)) / 10
+    return (f"chance{UNBALANCED_CHANCE if unbalanced else ''} {said}, at most {points:.1f} points above it on "
+            f"{images:,} validation images")
 
 
 def unbalanced_remedy(named):

@@ -21,6 +21,8 @@ from tests.test_report import write_run
 
 SPLIT_SEED = "experiment --split-seed"
 REPLICATES = "experiment --replicates"
+BAND_200 = "at most 9.2 points above it on 200 validation images"  # chance 25%: 3·sqrt(0.25·0.75/200), to 34.2%
+BAND_40 = "at most 20.5 points above it on 40 validation images"  # 3·sqrt(0.25·0.75/40), to 45.5%
 
 
 def one_random_split():
@@ -198,8 +200,9 @@ def test_bases_no_better_than_chance_are_a_caveat(many_val, synthetic_8):
     found "AnB+ does better than training from scratch", with no word of it. many_val's random half:
     34% is within 9.2 points of chance (25%), no better than guessing; 35% is better."""
     [caveat] = run_caveats.at_chance(scored_on(many_val, 0.34))
-    assert caveat.startswith("bases no better than chance (1): random0/base0 (34.0%, chance 25.0%); they learned "
-                             "nothing"), caveat  # the transfer at chance is a result, not a training that failed
+    # the transfer at chance is a result, not a training that failed
+    assert caveat.startswith(f"bases no better than chance (1): random0/base0 (34.0%, chance 25.0%, {BAND_200}); "
+                             "they learned nothing"), caveat
     assert caveat in run_caveats.warnings(scored_on(many_val, 0.34))
     assert run_caveats.at_chance(scored_on(many_val, 0.35)) == []
     [unjudged] = run_caveats.at_chance(scored_on(many_val, 0.1, fingerprint="0" * 64))  # prepared again: unknown
@@ -221,14 +224,15 @@ def test_bases_on_few_validation_images_cannot_be_told_from_chance(synthetic_8, 
     tell. A half of one class (chance 100%) was flagged "100.0%, chance 100.0%": nothing to guess."""
     [caveat] = run_caveats.at_chance(scored_on(two_classes_20, 0.8, split="all"))
     assert caveat == ("bases that cannot be told from chance on 20 validation images (1): all0/base0 (80.0%, chance "
-                      "50.0%); so few images cannot tell a base that learned nothing from one that learned much, so "
+                      "50.0%, at most 33.5 points above it on 20 validation images); so few images cannot tell a base "
+                      "that learned nothing from one that learned much, so "
                       "the networks measured against them are not judged: score on more validation images (prepare "
                       "folder --val-fraction, more images per class)")
     assert run_caveats.at_chance(scored_on(two_classes_20, 0.84, split="all")) == []  # 3·sqrt(0.25/20) = 33.5 points
     assert run_caveats.at_chance(scored_on(two_classes_20, 1.0)) == []  # the random half: 1 class
     [caveat] = run_caveats.at_chance(scored_on(open_dataset(synthetic_8), 0.45))
     assert caveat.startswith("bases that cannot be told from chance on 40 validation images (1): random0/base0 "
-                             "(45.0%, chance 25.0%); "), caveat
+                             f"(45.0%, chance 25.0%, {BAND_40}); "), caveat
     assert run_caveats.at_chance(scored_on(open_dataset(synthetic_8), 0.46)) == []
 
 
@@ -248,8 +252,7 @@ def test_claims_measured_against_bases_at_chance_are_not_judged(many_val):
     assert all(learned[claim].holds for claim in ("general", "specific", "fine-tuning"))
     at_chance = _grid_on(many_val, -0.30)
     found = {f.claim: f for f in findings.findings(at_chance)}
-    bases = "random0/baseB (30.0%, chance 25.0%), random1/baseB (30.0%, chance 25.0%), random2/baseB (30.0%, " \
-            "chance 25.0%)"
+    bases = ", ".join(f"random{seed}/baseB (30.0%, chance 25.0%, {BAND_200})" for seed in range(3))
     for claim in ("general", "specific", "fine-tuning"):
         assert not found[claim].holds, found[claim].text
         assert found[claim].text == (f"{learned[claim].measured}: not judged: these networks copy their layers from, "
@@ -269,6 +272,7 @@ def test_claims_against_bases_on_few_validation_images_say_more_images_would_tel
     assert not found["general"].holds
     assert found["general"].text.endswith(
         "not judged: these networks copy their layers from, or are measured against, bases that cannot be told from "
-        "chance on 40 validation images (random0/baseB (30.0%, chance 25.0%), random1/baseB (30.0%, chance 25.0%), "
-        "random2/baseB (30.0%, chance 25.0%); see the runs to read with care), which may have learned nothing: score "
+        f"chance on 40 validation images (random0/baseB (30.0%, chance 25.0%, {BAND_40}), "
+        f"random1/baseB (30.0%, chance 25.0%, {BAND_40}), random2/baseB (30.0%, chance 25.0%, {BAND_40}); see "
+        "the runs to read with care), which may have learned nothing: score "
         "on more validation images (prepare folder --val-fraction, more images per class)."), found["general"].text
