@@ -94,6 +94,7 @@ def test_a_report_written_by_another_demo_of_the_folder_meanwhile_is_waited_for(
     assert f"  findings.md  {finished_demo / 'report' / 'findings.md'}\n" in result.output
 
 
+@pytest.mark.usefixtures("placeholder_figures")
 @pytest.mark.parametrize("copied", ["with-its-report", "runs-only"])
 def test_a_finished_demo_in_a_read_only_folder_is_shown_without_writing(finished_demo, tiny_demo, tmp_path, copied):
     """A finished demo copied read-only (a colleague's results, a read-only mount): the rerun exited

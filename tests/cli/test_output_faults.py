@@ -29,10 +29,19 @@ FULL = "error: standard output could not be written: No space left on device\n"
 FAST = {"preset": "micro", "batch_size": 4, "max_iter": 1, "eval_every": 1, "quiet": True, "device": "cpu"}
 
 
-def minitransfer(args, cwd, stdout=subprocess.PIPE, close=()):
+# ``python -m minitransfer`` whose figures are placeholders, not matplotlib's (as tests/conftest.py's
+# placeholder_figures fixture makes them in-process): for commands whose figures no test looks at
+PLACEHOLDER_FIGURES = ("import runpy; from minitransfer import figures; figures.render = lambda figure, suffix: "
+                       "f'placeholder {suffix}, not rendered\\n'.encode(); "
+                       "runpy.run_module('minitransfer', run_name='__main__', alter_sys=True)")
+
+
+def minitransfer(args, cwd, stdout=subprocess.PIPE, close=(), placeholder_figures=False):
     """``minitransfer ARGS`` in a subprocess with the descriptors ``close`` closed (1: ``>&-``, 2:
-    ``2>&-``): its exit code, stdout (None where it was not a pipe) and stderr."""
-    done = subprocess.run([sys.executable, "-m", "minitransfer", *map(str, args)], cwd=cwd, stdout=stdout,
+    ``2>&-``): its exit code, stdout (None where it was not a pipe) and stderr. ``placeholder_figures``:
+    its report's figures not rendered (seconds of matplotlib saved)."""
+    command = ["-c", PLACEHOLDER_FIGURES] if placeholder_figures else ["-m", "minitransfer"]
+    done = subprocess.run([sys.executable, *command, *map(str, args)], cwd=cwd, stdout=stdout,
                           stderr=subprocess.PIPE if 2 not in close else None, text=True, timeout=300,
                           env=hangup.buffered_environment(), preexec_fn=lambda: [os.close(fd) for fd in close])
     return done.returncode, done.stdout, done.stderr
@@ -65,16 +74,18 @@ def test_a_closed_output_is_refused_before_the_command_starts(micro_data, networ
     (["splits", "MISSING", "random"], 2), (["splits", "EMPTY", "random"], 65), (["info", "EMPTY/net.h5"], 65),
     (["splits", "DATA", "all", "--per-class", "9"], 0),
 ], ids=["usage", "bad-data", "bad-checkpoint", "note"])
-def test_a_closed_stderr_drops_the_messages_and_keeps_the_exit_code(micro_data, tmp_path, args, code):
+def test_a_closed_stderr_drops_the_messages_and_keeps_the_exit_code(micro_data, tmp_path, monkeypatch, args,
+                                                                    code):
     """``minitransfer splits MISSING random 2>&-`` printed its usage error on stdout: without a
     stderr (sys.stderr None) click and print(file=sys.stderr) write on stdout. What stdout carries
     is the command's output, the same as with stderr open; the exit code is what is left to say."""
     (tmp_path / "EMPTY").mkdir()
     (tmp_path / "EMPTY" / "net.h5").write_bytes(b"not a checkpoint")
     args = [micro_data if arg == "DATA" else arg for arg in args]
-    expected_code, expected_output, said = minitransfer(args, tmp_path)
-    assert expected_code == code and said
-    assert minitransfer(args, tmp_path, close=(2,)) == (code, expected_output, None)
+    monkeypatch.chdir(tmp_path)  # the same command with stderr open, in-process (its streams apart): what it says
+    expected = CliRunner().invoke(main, args, prog_name="minitransfer")
+    assert expected.exit_code == code and expected.stderr
+    assert minitransfer(args, tmp_path, close=(2,)) == (code, expected.stdout, None)
 
 
 @pytest.mark.parametrize("args, code", [
@@ -108,11 +119,12 @@ def test_output_to_a_full_disk_is_exit_code_74_and_says_so(micro_data, network, 
     in the buffer for the last flush. It names standard output, not an unknown file: prepare and
     train said "error: I/O: [Errno 28] No space left on device", as if the dataset's or the run's
     disk were full."""
-    if "GRID" in args:
+    reported = "GRID" in args
+    if reported:
         test_report.write_runs(tmp_path / "GRID")
     args = [{"NET": network, "DATA": micro_data}.get(arg, arg) for arg in args]
     with open("/dev/full", "w") as full:
-        code, out, err = minitransfer(args, tmp_path, stdout=full)
+        code, out, err = minitransfer(args, tmp_path, stdout=full, placeholder_figures=reported)
     # the error last and alone but for progress lines (a slow machine: report's "drawing the figures...")
     assert (code, out) == (74, None) and err.endswith(FULL), err
     assert "Traceback" not in err and "Exception ignored" not in err and err.count("error") == 1, err
@@ -146,12 +158,12 @@ def test_the_per_class_note_names_the_classes_that_keep_fewer_images(tmp_path):
     opened = dataset.open_dataset(data)
     names = [entry["name"] for entry in opened.classes]
     shown = ", ".join(f"{name!r} (6)" for name in names[:5])
-    code, output, said = minitransfer(["splits", data, "all", "--per-class", "7"], tmp_path)
-    assert (code, said) == (0, f"note: --per-class 7: 8 of the 8 classes have fewer than 7 training images, and keep "
-                               f"all they have: {shown} and 3 more\n")
-    assert "48 train" in output
-    code, output, said = minitransfer(["splits", data, "random", "--half", "B", "--per-class", "6"], tmp_path)
-    assert (code, said) == (0, "")
+    result = CliRunner().invoke(main, ["splits", str(data), "all", "--per-class", "7"])
+    assert (result.exit_code, result.stderr) == (0, f"note: --per-class 7: 8 of the 8 classes have fewer than 7 "
+                                                    f"training images, and keep all they have: {shown} and 3 more\n")
+    assert "48 train" in result.stdout
+    result = CliRunner().invoke(main, ["splits", str(data), "random", "--half", "B", "--per-class", "6"])
+    assert (result.exit_code, result.stderr) == (0, "")
 
 
 def test_the_per_class_note_leaves_out_the_classes_with_enough_images():
