@@ -86,8 +86,9 @@ def _gpu_skip_reason(config):
 # The test files that take longest (seconds on two idle cores), which `--dist loadfile` sends first: xdist
 # otherwise sends the files with the most tests first, and these hold few, so that one of them started last
 # on one worker while the other had finished (test_science's grid alone trains for about 100 s).
-LONG_FIRST = ("tests/test_science.py", "tests/cli/test_examples.py", "tests/test_step.py",
-              "tests/test_kill_anywhere.py", "tests/test_report.py", "tests/test_faults.py")
+LONG_FIRST = ("tests/test_science.py", "tests/test_step.py", "tests/cli/test_examples_experiment.py",
+              "tests/cli/test_examples.py", "tests/test_kill_anywhere.py", "tests/test_report.py",
+              "tests/test_faults.py")
 
 
 def _sends_files(config):

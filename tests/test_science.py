@@ -1,7 +1,8 @@
 """The paper's effects, reproduced fast on the built-in synthetic set: the demo's recipe
-(:data:`minitransfer.demo.CPU_PLAN`) on 24 networks, trained by the real grid (``train``
-processes, one thread each, two at a time), read back by the real report code; about 60 s on
-two cores.
+(:data:`minitransfer.demo.CPU_PLAN`) on 18 networks, trained by the real grid (``train``
+processes, one thread each, two at a time), read back by the real report code; about 45 s on
+two cores (two random splits, not three: 24 networks took 82 s on two loaded cores, and each claim holds
+on each split alone with room to spare; checked with demo seeds 0, 1 and 2).
 
 The synthetic set is built so that low layers are general and top layers specific
 (:mod:`minitransfer.data.synthetic`); a build that breaks copying, freezing, the splits or the
@@ -18,7 +19,7 @@ from minitransfer.data import synthetic
 from minitransfer.experiment import plan_grid
 from minitransfer.scheduler import run_grid
 
-SPLITS = (0, 1, 2)
+SPLITS = (0, 1)
 
 
 def mean_over_splits(grid, minuend, subtrahend):
@@ -28,9 +29,9 @@ def mean_over_splits(grid, minuend, subtrahend):
 
 @pytest.fixture(scope="module")
 def grid(tmp_path_factory):
-    """{run name: mean of the 10 best val top-1, in points}: random splits 0-2 (bases, B1B, A1B,
+    """{run name: mean of the 10 best val top-1, in points}: random splits 0-1 (bases, B1B, A1B,
     B7B, A7B), the natural split (bases, A7B, B7A) and all classes (base, random7), all frozen; the
-    demo's own seeds, so these networks are 24 of the demo's."""
+    demo's own seeds, so these networks are 18 of the demo's."""
     out = tmp_path_factory.mktemp("science")
     data = synthetic.builtin_dataset(tmp_path_factory.mktemp("cache"))
     runs = plan_grid(random_seeds=SPLITS, natural=True, layers=(1, 7), fine_tuned=False, random_frozen=(7,))
@@ -45,19 +46,19 @@ def grid(tmp_path_factory):
 
 def test_the_transfer_selffer_gap_is_larger_at_the_top_than_at_the_bottom(grid):
     """BnB - AnB at n = 7 against n = 1: fc7's features are specific to their half, conv1's are not
-    (measured: 14.0 vs 0.3 points, the mean over three splits)."""
+    (measured: 17.3 vs 1.5 points, the mean over two splits)."""
     bottom, top = mean_over_splits(grid, "B1B", "A1B"), mean_over_splits(grid, "B7B", "A7B")
     assert top > bottom + 4, (bottom, top)
 
 
 def test_the_first_layer_transfers_at_about_no_cost(grid):
-    """AnB at n = 1 against its own base (measured: 0.1 points above it, the mean over three splits)."""
+    """AnB at n = 1 against its own base (measured: 0.1 points above it, the mean over two splits)."""
     assert abs(mean_over_splits(grid, "baseB", "A1B")) < 4, grid
 
 
 def test_dissimilar_halves_transfer_worse_than_random_halves(grid):
     """The natural / man-made transfers at n = 7 (both directions) lose more than A7B of the random
-    splits (measured: 41.3 vs 14.0 points)."""
+    splits (measured: 41.3 vs 17.4 points)."""
     natural = (grid["natural/baseA"] - grid["natural/B7A"] + grid["natural/baseB"] - grid["natural/A7B"]) / 2
     random_split = mean_over_splits(grid, "baseB", "A7B")
     assert natural > random_split + 8, (natural, random_split)
@@ -65,7 +66,7 @@ def test_dissimilar_halves_transfer_worse_than_random_halves(grid):
 
 def test_random_frozen_weights_lose_far_more_than_transferred_ones(grid):
     """Seven random frozen layers leave the classifier almost nothing (measured: 65.9 points
-    below the base vs 14.0 for A7B; the all-class networks trained for twice a half's iterations,
+    below the base vs 17.4 for A7B; the all-class networks trained for twice a half's iterations,
     as in the demo); a build that silently skips copying makes A7B a random7 and fails here."""
     random7 = grid["all/base"] - grid["all/random7"]
     transfer7 = mean_over_splits(grid, "baseB", "A7B")
