@@ -181,32 +181,23 @@ def _changes(runs, out, options, plan):
             bases.setdefault(run.name, run)
     for base in bases.values():
         try:
-            asked, before = (resolved_plan(base, out, fields).config.to_dict() for fields in (options, recorded))
+            asked_plan, before_plan = (resolved_plan(base, out, fields) for fields in (options, recorded))
         except (config.ConfigError, config.DataMismatch, datasets.DatasetError):
             continue
+        asked, before = asked_plan.config.to_dict(), before_plan.config.to_dict()
         free = RESUME_FREE_FIELDS + ("out",) + (() if base.name in shared else ("seed",))
         differ = {name: f"{option_label(base, name)} {before.get(name)!r} -> {value!r}" if name != "seed" else
                       f"`seed` {recorded.get('seed')!r} -> {options.get('seed')!r} (the grid's)"
                   for name, value in asked.items() if name not in free and before.get(name) != value}
-        if "data" in differ and _same_dataset(before.get("data"), asked.get("data")):
-            del differ["data"]  # moved or copied elsewhere: as check_finished judges a run's, by its fingerprint
+        if "data" in differ and asked_plan.dataset.fingerprint == before_plan.dataset.fingerprint:
+            # moved or copied elsewhere (a second machine's copy): as check_finished judges a run's, by its
+            # fingerprint; before, such a plan was said to be of other options, and that machine refused
+            del differ["data"]
         unset = {name for name in differ if options.get(name) is None and recorded.get(name) is None}
         if differ:
             return (named_differences(differ, unset),
                     f"run {base.name}" if base.name in listed else f"run {base.name}, which it does not list")
     return [], None
-
-
-def _same_dataset(before, asked):
-    """Whether the dataset folders ``before`` and ``asked`` (paths) hold one dataset: the same fingerprint (the
-    sha256 of its meta.json, which lists every shard's), a copy of it elsewhere or the folder moved. Before, the
-    plan of a grid whose dataset was copied to another disk was said to be of other options, and another
-    experiment at work on the folder with its copy (a second machine's) was refused."""
-    try:
-        fingerprints = {datasets.open_dataset(path).fingerprint for path in (before, asked)}
-    except (datasets.DatasetError, OSError, TypeError):
-        return False
-    return len(fingerprints) == 1 and None not in fingerprints
 
 
 def left_alone(runs, out, states=None):
