@@ -85,12 +85,9 @@ class RunLock:
             descriptor = self._open()
             try:
                 locked = descriptor is not None and try_lock(descriptor, path=self.path)
-            except OSError as error:
+            except OSError:
                 os.close(descriptor)
-                gone += error.errno == RELEASED_ELSEWHERE  # its holder let it go: tried again
-                if not (error.errno == RELEASED_ELSEWHERE and gone < self.ATTEMPTS):
-                    raise
-                continue
+                raise
             if not locked:
                 if descriptor is not None:
                     os.close(descriptor)
@@ -358,7 +355,9 @@ def try_lock(descriptor, operation=fcntl.LOCK_EX, attempts=10, path=None):
     a warning on stderr naming the folder of ``path`` (once per file system and process), as HDF5
     does by default where its own file locks are not supported: training there goes on, but two
     processes writing one run (or a prepare rewriting the dataset a training reads) are not stopped.
-    Another error of flock is a :class:`minitransfer.fileio.StorageError` naming ``path`` (given)."""
+    So it is where the holder removed the file as it released it on another NFS client
+    (:data:`RELEASED_ELSEWHERE`): the caller finds it gone (:func:`same_file`) and locks the file there
+    now. Another error of flock is a :class:`minitransfer.fileio.StorageError` naming ``path`` (given)."""
     for attempt in range(attempts):
         try:
             fcntl.flock(descriptor, operation | fcntl.LOCK_NB)
@@ -368,6 +367,8 @@ def try_lock(descriptor, operation=fcntl.LOCK_EX, attempts=10, path=None):
         except OSError as error:
             if error.errno in NO_LOCKS:
                 _warn_unlocked(descriptor, path, error)
+                return True
+            if error.errno == RELEASED_ELSEWHERE:  # the file is gone: each caller's same_file check tries again
                 return True
             if path is None:
                 raise
