@@ -298,9 +298,9 @@ def stopped_unsaved(code, folder):
     """Whether a run's train that exited with ``code`` (75) was stopped in its start-up, before it wrote a
     checkpoint: its train.log's last line says so (:data:`minitransfer.stopping.BEFORE_A_CHECKPOINT`, ...) and its
     run folder ``folder`` holds none (a run resumed holds the one it resumed from, and is stopped with it)."""
-    last = last_log_line(folder)
-    return code == EXIT_INTERRUPTED and not (folder / CHECKPOINT_FILE).exists() and \
-        any(words in last for words in (stopping.BEFORE_A_CHECKPOINT, stopping.BEFORE_THE_FIRST))
+    if code != EXIT_INTERRUPTED or (folder / CHECKPOINT_FILE).exists():  # its log read only where it may tell
+        return False
+    return any(words in last_log_line(folder) for words in (stopping.BEFORE_A_CHECKPOINT, stopping.BEFORE_THE_FIRST))
 
 
 def found_finished(folder):
