@@ -4,7 +4,7 @@ the end are drawn in red.
 """
 
 from minitransfer.experiment import CROSS
-from minitransfer.figures_paper import legend_below, say_in_panel
+from minitransfer.figures_paper import accuracy_ticks, legend_below, say_in_panel
 from minitransfer.run_labels import held_labels
 
 NO_LOSSES, NO_EVALUATIONS = "no training loss logged (metrics.jsonl)", "no evaluation recorded (eval.csv)"
@@ -54,6 +54,8 @@ def curves(Figure, results):
                 each.set_xticks([])
                 each.set_yticks([])
                 say_in_panel(each, why)
+            elif each is top1_axes:
+                accuracy_ticks(each)
         if rising:
             more = len(rising) - len(named)
             # below the panel, as the paper figures' legends: inside it (loc="best") it could cover the curves

@@ -8,7 +8,7 @@ import warnings
 import pytest
 
 from minitransfer import experiment as grid
-from minitransfer import figures
+from minitransfer import figures, figures_curves
 from minitransfer.results import Result
 
 matplotlib_figure = pytest.importorskip("matplotlib.figure")
@@ -102,3 +102,16 @@ def test_accuracy_axes_label_no_impossible_accuracy(accuracy):
         ticks = [tick for tick in axes.get_yticks() if low <= tick <= high]
         assert ticks and all(0 <= tick <= 1 for tick in ticks), (axes.get_title(), ticks)
         assert low < accuracy < high, axes.get_title()
+
+
+def test_the_learning_curves_top1_axis_labels_no_impossible_accuracy():
+    """Runs whose every evaluation scored 1.0: the learning curves' top-1 panel was ticked 1.02 and 1.04, as the
+    paper figures' accuracy axes were."""
+    runs = [grid.Run(f"random{seed}/baseB", "base", "random", seed, target="B") for seed in range(3)]
+    perfect = tuple((10 * i, 1.0) for i in range(1, 6))
+    results = [Result(run, 1.0, 1.0, 1.0, 5, curve=perfect, losses=((10, 0.5), (50, 0.1))) for run in runs]
+    top1_axes = figures_curves.curves(Figure, results).axes[1]
+    low, high = top1_axes.get_ylim()
+    ticks = [tick for tick in top1_axes.get_yticks() if low <= tick <= high]
+    assert ticks and all(0 <= tick <= 1 for tick in ticks), ticks
+    assert low < 1.0 < high
