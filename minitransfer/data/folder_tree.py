@@ -45,7 +45,7 @@ def warn_of_names_differing_in_case(root, folders):
     table may not see, and which a Mac or Windows disk cannot even hold as two folders."""
     spellings = {}
     for folder in folders:
-        spellings.setdefault(same_text(folder.name).casefold(), []).append(folder.name)
+        spellings.setdefault(class_text(folder).casefold(), []).append(folder.name)  # as class_folders reads it
     twins = [names for names in spellings.values() if len(names) > 1]
     if twins:
         stopping.warn(f"warning: {root}: {len(twins)} set(s) of class folders whose names differ only in case, such "
@@ -111,7 +111,7 @@ def class_names(folders, out):
         recorded = {same_text(entry["name"]): entry["name"] for entry in classes}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):  # none, or not one this version wrote
         recorded = {}
-    return {recorded.get(class_text(folder), class_text(folder)): folder for folder in folders}
+    return {recorded.get(name, name): folder for folder in folders for name in (class_text(folder),)}
 
 
 def dangling_links(root):
