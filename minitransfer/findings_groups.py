@@ -32,16 +32,14 @@ class OverBases:
 def over_bases(results, split, treatment, n, bases):
     """The :class:`OverBases` of ``treatment``'s networks of ``split`` at ``n``."""
     bases = built_bases(results, bases)  # of every run: those at n hold no base
-    groups = relative_by_base([r for r in results if r.run.n == n], split, treatment, bases)
-    values = [value for group in groups.values() for value in group]
-    return OverBases(POINTS * mean(values), POINTS * clustered_se(list(groups.values())), len(values), len(groups))
+    return tuned(relative_by_base([r for r in results if r.run.n == n], split, treatment, bases))
 
 
 def tuned(groups):
-    """The mean over every network of ``groups`` ({base: [relative accuracy]}) in points, with the standard
-    error over the bases (:func:`minitransfer.comparisons.clustered_se`)."""
-    return Difference(POINTS * mean([value for group in groups.values() for value in group]),
-                      POINTS * clustered_se(list(groups.values())))
+    """The :class:`OverBases` of every network of ``groups`` ({base: [relative accuracy]}): their mean in points,
+    with the standard error over the bases (:func:`minitransfer.comparisons.clustered_se`)."""
+    values = [value for group in groups.values() for value in group]
+    return OverBases(POINTS * mean(values), POINTS * clustered_se(list(groups.values())), len(values), len(groups))
 
 
 def difference_of(first, second):
