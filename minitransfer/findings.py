@@ -37,7 +37,7 @@ import math
 
 from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
-from minitransfer.findings_groups import POINTS, Difference, difference_of, over_bases, tuned
+from minitransfer.findings_groups import POINTS, Difference, difference_between, difference_of, over_bases, tuned
 from minitransfer.findings_figures import (below, bases_said, decimals, more, networks_said, signed,
                                            signed_plus_minus)
 from minitransfer.findings_caveats import (MIN_NETWORKS, halves_said, judged, more_networks, seed_spread_words,
@@ -315,7 +315,7 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
         return Finding(claim, unmeasured)
     n = common[-1]
     a, b = (over_bases(results, *group[:2], n, bases) for group in (worse, better))
-    difference = Difference(a.mean - b.mean, math.sqrt(a.se ** 2 + b.se ** 2))  # NaN when either is
+    difference = difference_between(a, b)  # NaN when either se is
     holds, resolved, gained_a, gained_b = _loses_side(difference.mean, difference.se, a.mean, b.mean)
     verdict = (meaning if holds else "resolved, the other way round from the paper's" if resolved else
                unresolved((a.count, b.count), (worse[0], better[0])))
@@ -345,10 +345,15 @@ def _precise(se):
     return not math.isnan(se) and RESOLVED * se <= CLOSE + ROUNDING
 
 
+def _within(mean, se):
+    """Whether ``mean`` lies within :data:`CLOSE` of zero, its standard error ``se`` :func:`_precise`."""
+    return _precise(se) and abs(mean) <= CLOSE + ROUNDING
+
+
 def _general_side(mean, se):
     """"within" :data:`CLOSE` of the base (and :func:`_precise`), "beyond" it by more than two standard errors,
     else "uncertain" (not :func:`_precise`) or "short" (precise, but not shown within)."""
-    if _precise(se) and abs(mean) <= CLOSE + ROUNDING:
+    if _within(mean, se):
         return "within"
     if abs(mean) - RESOLVED * se > CLOSE + ROUNDING:
         return "beyond"
@@ -367,7 +372,7 @@ def _boost_side(mean, se):
     :data:`CLOSE` (not resolved, :func:`_precise`), "alone" (no standard error), else "uncertain"."""
     if _resolved(mean, se):
         return "better" if mean > 0 else "worse"
-    return ("within" if _precise(se) and abs(mean) <= CLOSE + ROUNDING else "alone" if math.isnan(se) else
+    return ("within" if _within(mean, se) else "alone" if math.isnan(se) else
             "uncertain")
 
 
