@@ -37,7 +37,7 @@ import math
 
 from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
-from minitransfer.findings_groups import POINTS, Difference, difference_of, over_bases, tuned
+from minitransfer.findings_groups import POINTS, Difference, difference_between, difference_of, over_bases, tuned
 from minitransfer.findings_figures import (below, bases_said, decimals, more, networks_said, signed,
                                            signed_plus_minus)
 from minitransfer.findings_caveats import (MIN_NETWORKS, halves_said, judged, more_networks, seed_spread_words,
@@ -202,12 +202,11 @@ def fine_tuning(results, split="random", bases=None):
                "fine-tuning did not recover the base's accuracy here" if side == "worse" else
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
                f"{more_networks(split)}")
-    against = "1 base" if len(groups) == 1 else f"{len(groups)} bases"
-    count = sum(map(len, groups.values()))
+    against = "1 base" if measured.bases == 1 else f"{measured.bases} bases"
 
     def scores(places):
         return (f"{names['AnB']}+ scores {signed_plus_minus(measured.mean, measured.se, places)} points relative to "
-                f"its own base{names['where']}, over every n ({networks_said(count)} against {against})"
+                f"its own base{names['where']}, over every n ({networks_said(measured.count)} against {against})"
                 f"{'' if split == CROSS else ', the mean over networks, not of each n as in Table 1'}")
     used = _networks_of(results, split, "AnB+", bases)
     compared = _against_selffers(results, split, bases, claim, scores(1), used)  # its verdict is not on these figures
@@ -218,7 +217,7 @@ def fine_tuning(results, split="random", bases=None):
     unknown = (f"; without {selffer}, trained as long on their own task, this boost cannot be told from the longer "
                f"training (experiment --fine-tuned, the default, trains {selffer} beside {names['AnB']}+)"
                if better or close else "")
-    return Finding(claim, f"{said}: {meaning}{unknown}.", measured.mean, measured.se, count, better or close,
+    return Finding(claim, f"{said}: {meaning}{unknown}.", measured.mean, measured.se, measured.count, better or close,
                    said, used)
 
 
@@ -243,12 +242,13 @@ def _against_selffers(results, split, bases, claim, said, used):
         runs_at.setdefault(r.run.n, []).append(r)
     by_base, by_n, counts = {}, {}, [0, 0]  # base -> [(n, difference)], n -> [differences]
     for n in sorted(common):
-        tuned, selffers = (relative_by_base(runs_at[n], split, treatment, bases) for treatment in ("AnB+", "BnB+"))
-        for base in tuned.keys() & selffers.keys():
-            difference = mean(tuned[base]) - mean(selffers[base])
+        transfers, selffers = (relative_by_base(runs_at[n], split, treatment, bases)
+                               for treatment in ("AnB+", "BnB+"))
+        for base in transfers.keys() & selffers.keys():
+            difference = mean(transfers[base]) - mean(selffers[base])
             by_base.setdefault(base, []).append((n, difference))
             by_n.setdefault(n, []).append(difference)
-            counts[0], counts[1] = counts[0] + len(tuned[base]), counts[1] + len(selffers[base])
+            counts[0], counts[1] = counts[0] + len(transfers[base]), counts[1] + len(selffers[base])
     if not by_n:
         return None
     common = set(by_n)
@@ -315,7 +315,7 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
         return Finding(claim, unmeasured)
     n = common[-1]
     a, b = (over_bases(results, *group[:2], n, bases) for group in (worse, better))
-    difference = Difference(a.mean - b.mean, math.sqrt(a.se ** 2 + b.se ** 2))  # NaN when either is
+    difference = difference_between(a, b)  # NaN when either se is
     holds, resolved, gained_a, gained_b = _loses_side(difference.mean, difference.se, a.mean, b.mean)
     verdict = (meaning if holds else "resolved, the other way round from the paper's" if resolved else
                unresolved((a.count, b.count), (worse[0], better[0])))
@@ -345,10 +345,15 @@ def _precise(se):
     return not math.isnan(se) and RESOLVED * se <= CLOSE + ROUNDING
 
 
+def _within(mean, se):
+    """Whether ``mean`` lies within :data:`CLOSE` of zero, its standard error ``se`` :func:`_precise`."""
+    return _precise(se) and abs(mean) <= CLOSE + ROUNDING
+
+
 def _general_side(mean, se):
     """"within" :data:`CLOSE` of the base (and :func:`_precise`), "beyond" it by more than two standard errors,
     else "uncertain" (not :func:`_precise`) or "short" (precise, but not shown within)."""
-    if _precise(se) and abs(mean) <= CLOSE + ROUNDING:
+    if _within(mean, se):
         return "within"
     if abs(mean) - RESOLVED * se > CLOSE + ROUNDING:
         return "beyond"
@@ -367,7 +372,7 @@ def _boost_side(mean, se):
     :data:`CLOSE` (not resolved, :func:`_precise`), "alone" (no standard error), else "uncertain"."""
     if _resolved(mean, se):
         return "better" if mean > 0 else "worse"
-    return ("within" if _precise(se) and abs(mean) <= CLOSE + ROUNDING else "alone" if math.isnan(se) else
+    return ("within" if _within(mean, se) else "alone" if math.isnan(se) else
             "uncertain")
 
 

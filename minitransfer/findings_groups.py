@@ -1,7 +1,7 @@
 """The groups of networks a finding (:mod:`minitransfer.findings`) compares, measured in percentage points of
 top-1 accuracy relative to each network's own base: a group's mean with its standard error over its bases
 (:func:`over_bases`, :func:`tuned`; :func:`minitransfer.comparisons.clustered_se`: a base's networks share its
-luck), and the difference of two groups' means (:func:`difference_of`)."""
+luck), and the difference of two groups' means (:func:`difference_of`, :func:`difference_between`)."""
 
 import dataclasses
 import math
@@ -32,16 +32,14 @@ class OverBases:
 def over_bases(results, split, treatment, n, bases):
     """The :class:`OverBases` of ``treatment``'s networks of ``split`` at ``n``."""
     bases = built_bases(results, bases)  # of every run: those at n hold no base
-    groups = relative_by_base([r for r in results if r.run.n == n], split, treatment, bases)
-    values = [value for group in groups.values() for value in group]
-    return OverBases(POINTS * mean(values), POINTS * clustered_se(list(groups.values())), len(values), len(groups))
+    return tuned(relative_by_base([r for r in results if r.run.n == n], split, treatment, bases))
 
 
 def tuned(groups):
-    """The mean over every network of ``groups`` ({base: [relative accuracy]}) in points, with the standard
-    error over the bases (:func:`minitransfer.comparisons.clustered_se`)."""
-    return Difference(POINTS * mean([value for group in groups.values() for value in group]),
-                      POINTS * clustered_se(list(groups.values())))
+    """The :class:`OverBases` of every network of ``groups`` ({base: [relative accuracy]}): their mean in points,
+    with the standard error over the bases (:func:`minitransfer.comparisons.clustered_se`)."""
+    values = [value for group in groups.values() for value in group]
+    return OverBases(POINTS * mean(values), POINTS * clustered_se(list(groups.values())), len(values), len(groups))
 
 
 def difference_of(first, second):
@@ -49,8 +47,14 @@ def difference_of(first, second):
     The standard error is NaN unless both groups have one
     (:data:`minitransfer.findings_caveats.MIN_NETWORKS` networks each)."""
     a, b = _points(Spread.of(first)), _points(Spread.of(second))
-    se = math.sqrt(a.se ** 2 + b.se ** 2)  # NaN when either is
-    return Difference(a.mean - b.mean, se), a, b
+    return difference_between(a, b), a, b
+
+
+def difference_between(a, b):
+    """The :class:`Difference` of the means of ``a`` and ``b`` (each a mean with its standard error: a
+    :class:`minitransfer.comparisons.Spread`, an :class:`OverBases`), its standard error
+    sqrt(se_a² + se_b²): NaN when either is."""
+    return Difference(a.mean - b.mean, math.sqrt(a.se ** 2 + b.se ** 2))
 
 
 def _points(spread):

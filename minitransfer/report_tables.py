@@ -11,7 +11,7 @@ import math
 from minitransfer.comparisons import built_bases
 from minitransfer.data import inputs
 from minitransfer.experiment import CROSS, HALVES
-from minitransfer.findings import POINTS
+from minitransfer.findings_groups import POINTS
 from minitransfer.results import interchangeable_halves, mean, means_by_n, relative_by_n, select
 from minitransfer.run_labels import label_pattern, shown_treatment
 from minitransfer.treatments import KINDS

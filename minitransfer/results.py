@@ -227,6 +227,7 @@ def _read_run(folder, name, bases, facts, by_hand):
     config = config or {}
     dataset = str(config.get("data") or "")
     fingerprint = train_records.recorded(folder, config, "dataset_fingerprint", records=records) or ""
+    source = train_records.recorded_source(folder, config, records)  # train's record of the base, decoded once
     result = Result(run, final, best, mean10, evaluations, curve, losses, last_rate_change(config),
                     dataset=dataset, preset=str(config.get("preset") or ""),
                     families=half_families(dataset, facts) if run.split == "natural" and dataset else (),
@@ -236,26 +237,22 @@ def _read_run(folder, name, bases, facts, by_hand):
                     and run.split == "all" and dataset else (),
                     seen_classes=seen_classes(folder, name, run, config, records, facts)
                     if run.split == CROSS and run.kind == "transfer" else (), eval_log=eval_log,
-                    network=network_of(config), base_sha256=_base_sha256(folder, config, records),
-                    base_checkpoint=_base_checkpoint(folder, config, records),
-                    source_data=_source_data(folder, config, records) if run.split == CROSS and run.kind == "transfer"
+                    network=network_of(config), base_sha256=_recorded_str(source, "sha256"),
+                    base_checkpoint=_recorded_str(source, "checkpoint"),
+                    source_data=_source_data(source) if run.split == CROSS and run.kind == "transfer"
                     else (), planned=planned, scored_on=scored,
                     weights_sha256=_weights_sha256(folder / RESULT_FILE) if run.kind == "base" else ())
     if not planned:
-        by_hand[name] = _study_of(folder, config, records)
+        by_hand[name] = _study_of(fingerprint, config, source)
     return result
 
 
-def _base_sha256(folder, config, records):
-    """The sha256 train recorded of the base the run copied its layers from; "" for a run without one."""
-    sha256 = train_records.recorded_source(folder, config, records).get("sha256")
-    return sha256 if isinstance(sha256, str) else ""
-
-
-def _base_checkpoint(folder, config, records):
-    """The path train recorded of the base the run copied its layers from; "" for a run without one."""
-    path = train_records.recorded_source(folder, config, records).get("checkpoint")
-    return path if isinstance(path, str) else ""
+def _recorded_str(source, key):
+    """What train recorded under ``key`` ("sha256", "checkpoint": its path) of the base the run copied its
+    layers from, its ``source`` record (:func:`minitransfer.train_records.recorded_source`); "" for a run
+    without one."""
+    value = source.get(key)
+    return value if isinstance(value, str) else ""
 
 
 def _weights_sha256(path):
@@ -267,21 +264,19 @@ def _weights_sha256(path):
     return (sha256,) if isinstance(sha256, str) and sha256 else ()
 
 
-def _source_data(folder, config, records):
+def _source_data(source):
     """(path, fingerprint) of the dataset of the base a transfer across datasets copied its layers
-    from, as train recorded it ("" where not); () where it recorded neither."""
-    source = train_records.recorded_source(folder, config, records)
+    from, as train recorded it in its ``source`` record ("" where not); () where it recorded neither."""
     found = tuple(source.get(key) if isinstance(source.get(key), str) else ""
                   for key in ("dataset", "dataset_fingerprint"))
     return found if any(found) else ()
 
 
-def _study_of(folder, config, records):
+def _study_of(fingerprint, config, source):
     """(dataset, base) of a run trained by hand, as :func:`minitransfer.run_labels.cross_studies` takes
-    them: its dataset's fingerprint, else its path (:func:`minitransfer.missing_bases._study_dataset`); its base's
-    :func:`minitransfer.run_labels.base_key`, or None."""
-    fingerprint = train_records.recorded(folder, config, "dataset_fingerprint", records=records)
-    source = train_records.recorded_source(folder, config, records)
+    them: its dataset's ``fingerprint`` (train's record), else its path in ``config``
+    (:func:`minitransfer.missing_bases._study_dataset`); its base's :func:`minitransfer.run_labels.base_key`
+    of its ``source`` record (:func:`minitransfer.train_records.recorded_source`), or None."""
     return fingerprint or str(config.get("data") or ""), run_labels.base_key(source) if source else None
 
 
@@ -317,7 +312,9 @@ def hand_trained(folders, runs_dir):
             config = read_json(folder / CONFIG_FILE, dict)
             records = train_records.run_records(folder, config)
             run = treatments.treatment(folder, _name(folder, runs_dir), config, bases, records)
-            read[folder] = (run, *_study_of(folder, config, records))
+            fingerprint = train_records.recorded(folder, config, "dataset_fingerprint", records=records)
+            source = train_records.recorded_source(folder, config, records)
+            read[folder] = (run, *_study_of(fingerprint, config, source))
         except (UnreadableRun, OSError):
             continue
     return dict(zip(read, run_labels.cross_studies(list(read.values()))))

@@ -7,7 +7,8 @@ themselves are :mod:`minitransfer.findings`'.
 """
 
 from minitransfer.config_wording import option_name, worded
-from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
+from minitransfer.findings import CLOSE, RESOLVED, ROUNDING
+from minitransfer.findings_groups import POINTS
 from minitransfer.models import get as get_preset
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
 from minitransfer.run_facts import (at_chance_kinds, bases_against_chance, binomial_se, cannot_be_told,
