@@ -5,7 +5,7 @@ already finished and to run as it starts (:func:`already_finished`), the "[K/N]"
 
 import time
 
-from minitransfer.progress import duration
+from minitransfer.progress import duration, local_time_in
 from minitransfer.rundir import RESULT_FILE
 
 
@@ -77,5 +77,6 @@ def runs_left(pending, running, elsewhere, time_left):
     counted = f"; {left} run{'s' if left != 1 else ''} left"
     if seconds is None:
         return counted + others
-    end = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() + seconds))
-    return f"{counted}, about {duration(seconds)} (until {end}){others}"
+    local = local_time_in(seconds)
+    end = f" (until {time.strftime('%Y-%m-%d %H:%M', local)})" if local is not None else ""
+    return f"{counted}, about {duration(seconds)}{end}{others}"

@@ -94,7 +94,6 @@ class Progress(_Display):
     REVISE_FACTOR = 2
     SAMPLE_SECONDS = 0.01  # iterations closer together share a sample (a run of 5 ms each kept 60,000)
     WINDOW_SAMPLES = 10
-    DATED_SECONDS = 100 * 365 * 86400  # an end further away is said in days, not dated
 
     def __init__(self, total, start, bar, quiet, every, stream=None):
         super().__init__(bar, quiet, stream)
@@ -158,9 +157,8 @@ class Progress(_Display):
     def _estimate(self, done, rate):
         left = (self.total - done) / rate if rate > 0 else 0
         if left > 0:
-            # a date far beyond is no help, and past the year 2**31 time.localtime fails (EOVERFLOW, OverflowError)
-            end = time.strftime(" (until %Y-%m-%d %H:%M)", time.localtime(time.time() + left)) \
-                if left < self.DATED_SECONDS else ""
+            local = local_time_in(left)
+            end = f" (until {dated(local)})" if local is not None else ""
             self.line(f"{1 / rate:.3g} s per iteration: the remaining {self.total - done} iterations take about "
                       f"{duration(left)}{end}")
 
@@ -241,6 +239,26 @@ class EvaluationProgress(StageProgress):
     of the CPU demo's) adds none to a log."""
 
     LINE_GAP_SECONDS = Progress.LINE_SECONDS
+
+
+DATED_SECONDS = 100 * 365 * 86400  # an end further away is said in days, not dated
+
+
+def local_time_in(seconds):
+    """The local time ``seconds`` from now by the wall clock (a ``time.struct_time``); None beyond
+    :data:`DATED_SECONDS` (or not a time at all, NaN): a date so far is no help, and past the year 2**31
+    ``time.localtime`` fails (EOVERFLOW, OverflowError)."""
+    return time.localtime(time.time() + seconds) if 0 <= seconds < DATED_SECONDS else None
+
+
+def dated(local):
+    """``local`` (a ``time.struct_time`` of the local zone) with its offset from UTC, "2026-11-01 01:30 -04:00":
+    without it, the hour a clock goes back (DST) reads twice ("01:30" of EDT, then of EST), and a log written on a
+    machine in another zone (a cluster's nodes in UTC, TZ=Pacific/Kiritimati at UTC+14) reads as the reader's
+    time. ``%Z`` would not do: TZ=UTC-14 names UTC+14 "UTC"."""
+    minutes = local.tm_gmtoff // 60
+    sign, minutes = ("-" if minutes < 0 else "+"), abs(minutes)
+    return time.strftime("%Y-%m-%d %H:%M ", local) + f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def duration(seconds):
