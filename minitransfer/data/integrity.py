@@ -13,7 +13,9 @@ cluster sharing the dataset's file system and the cache number it each their own
 size and times are the file's: held to it, every node hashed the whole dataset again, its record replacing
 the last node's. What no stat can see, bits rotting on the disk, only ``prepare
 verify`` finds. A file changed less than :data:`UNSETTLED_NS` before it was hashed is not recorded: a
-second write in the same clock tick could leave its times as they were (git's "racy" files).
+second write in the same clock tick could leave its times as they were (git's "racy" files); nor, so, one
+changed later than this machine's clock says it is now (its clock behind the file server's), which is said
+once (:data:`AHEAD_NS`): every run hashed such files again, silently.
 
 A record that cannot be read or parsed is ignored, and so is an entry of the wrong form: the files are
 hashed again, silently (the next write replaces the record: nothing for the user to do). One that cannot
@@ -34,6 +36,7 @@ import os
 import time
 
 from minitransfer import fileio, stopping
+from minitransfer.progress import duration
 
 from .schema import REPREPARE, DatasetError, DatasetUnreadable, read_error
 
@@ -41,6 +44,7 @@ HASH_THREADS = 4  # sha256 releases the GIL: a few threads hash a large dataset 
 RECORDS = "verified"  # the records' folder in the cache folder
 RECORD_LIMIT = 1 << 24  # bytes; a larger record is damaged (ImageNet's ~1300 files take ~250 KB): ignored
 UNSETTLED_NS = 2_000_000_000  # ns, by this machine's clock against the file's ctime
+AHEAD_NS = 60_000_000_000  # ns; a file's ctime further ahead of this machine's clock tells two clocks that disagree
 STALE_S = 3600  # s; a record's temporary untouched for this long is no longer being written (it takes ms)
 # What to do about a file of a dataset that meta.json lists and the folder lacks
 GONE_SINCE_PREPARED = f"deleted or moved since the dataset was prepared: {REPREPARE}"
@@ -84,6 +88,7 @@ def corrupt_files(folder, faults, checked):
 # recorded, as meta.json says
 _intact_files = set()
 _unrecorded_warned = set()  # the dataset folders whose record could not be written, said once each
+_ahead_warned = set()  # the dataset folders whose files changed later than this clock's now, said once each
 
 
 def check_files(folder, files, remember=True):
@@ -113,7 +118,7 @@ def check_files(folder, files, remember=True):
             pending = [item for item in pending if item[3] not in _intact_files]
     if not pending:
         return identities
-    settled = {}
+    settled, ahead = {}, 0
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(HASH_THREADS, len(pending)))
     try:
         digests = pool.map(lambda item: _sha256(item[0], item[2]), pending)
@@ -125,11 +130,26 @@ def check_files(folder, files, remember=True):
             _intact_files.add(key)
             if key[4] < started - UNSETTLED_NS:
                 settled[_name(folder, path)] = key
+            ahead = max(ahead, key[4] - started)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     if settled:
         _record(folder, settled)
+    if ahead > AHEAD_NS:
+        _warn_of_clock_behind(folder, ahead)
     return identities
+
+
+def _warn_of_clock_behind(folder, ahead_ns):
+    """Say, once per process and dataset ``folder``, that files of it changed ``ahead_ns`` after this machine's
+    clock says it is now: none of them is recorded (:data:`UNSETTLED_NS`), so every run hashed them all again,
+    silently (ImageNet's shards: minutes a run), while a node's clock lagged its file server's."""
+    if folder not in _ahead_warned and \
+            stopping.warn(f"warning: files of {folder} changed {duration(ahead_ns / 1e9)} later than this machine's "
+                          f"clock says it is now (its clock behind the file server's, or set back): found intact, they "
+                          f"are not remembered so, and every run hashes them again until this clock passes that time; "
+                          f"set it right (NTP)"):
+        _ahead_warned.add(folder)
 
 
 def _recorded_as(entry, key):
