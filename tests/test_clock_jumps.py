@@ -10,7 +10,8 @@ import subprocess
 import sys
 import time
 
-from minitransfer import grid_counts
+from minitransfer import experiment as grid
+from minitransfer import grid_counts, grid_progress
 from minitransfer.data import integrity
 from minitransfer.progress import Progress
 
@@ -122,3 +123,19 @@ def test_a_dataset_changed_later_than_this_clock_says_is_now_is_said_hashed_agai
     monkeypatch.setattr(integrity, "_intact_files", set())  # the next run, in the same process
     integrity.check_files(folder, files)
     assert capsys.readouterr().err == ""  # said once a dataset
+
+
+def test_a_grid_resumed_the_next_day_times_no_pace_from_a_run_at_its_last_iterations(tmp_path, monkeypatch):
+    """A grid stopped overnight, its first run's checkpoint 1 iteration from its end: that run took 30 s (its
+    start, its last evaluation), which made 30 s an iteration the pace of every run left, 1200 s where they
+    took 40. A run with most of its work left tells the pace."""
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False, random_frozen=())
+    names = [run.name for run in runs]
+    assert names == ["random0/baseA", "random0/baseB", "random0/A1B"]
+    monkeypatch.setattr(grid_progress, "_share_trained", lambda out, run: 19 / 20 if run is runs[0] else 0.0)
+    options = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 3, "device": "cpu"}
+    time_left = grid_progress.TimeLeft(grid_progress.work_left(runs, tmp_path, options), slots=1)
+    time_left.add(names[0], 30.0)
+    assert time_left.seconds(names[1:], {}) is None  # no pace told yet
+    time_left.add(names[1], 20.0)  # 1 s an iteration
+    assert time_left.seconds(names[2:], {}) == 20.0
