@@ -1,8 +1,8 @@
 """What a run shows while it trains: :class:`Progress`, a progress bar on a terminal or else a plain
 line every so many iterations, with the pace and the time left; what ``prepare`` shows while it imports:
 :class:`StageProgress`, one bar redrawn in place or else a line every tenth of a slow stage; what an
-evaluation shows: :class:`EvaluationProgress`; :func:`duration` says a time in words. A bar is drawn
-within one row of the terminal (:func:`bar_row`).
+evaluation shows: :class:`EvaluationProgress`; :func:`duration` says a time in words, :func:`dated` a clock time
+with its offset from UTC. A bar is drawn within one row of the terminal (:func:`bar_row`).
 """
 
 import collections
