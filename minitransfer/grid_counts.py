@@ -5,7 +5,7 @@ already finished and to run as it starts (:func:`already_finished`), the "[K/N]"
 
 import time
 
-from minitransfer.progress import duration, local_time_in
+from minitransfer.progress import dated, duration, local_time_in
 from minitransfer.rundir import RESULT_FILE
 
 
@@ -58,7 +58,7 @@ def already_finished(finished, runs, numbers, lost):
 
 
 def runs_left(pending, running, elsewhere, time_left):
-    """"; K runs left, about T (until DATE TIME)[; E more trained by another process]": where a grid stands
+    """"; K runs left, about T (until DATE TIME OFFSET)[; E more trained by another process]": where a grid stands
     after a run has ended, its runs ``pending`` to start, ``running`` (run, process, start time of each) and
     trained ``elsewhere`` left, their time from ``time_left`` (a :class:`minitransfer.grid_progress.TimeLeft`).
     K counts what the N of "[K/N]" counts (:class:`StartNumbers`), the runs this grid trains, and T their time:
@@ -78,5 +78,5 @@ def runs_left(pending, running, elsewhere, time_left):
     if seconds is None:
         return counted + others
     local = local_time_in(seconds)
-    end = f" (until {time.strftime('%Y-%m-%d %H:%M', local)})" if local is not None else ""
+    end = f" (until {dated(local)})" if local is not None else ""
     return f"{counted}, about {duration(seconds)}{end}{others}"

@@ -328,7 +328,7 @@ class GridRunner(RunsElsewhere):
         return None
 
     def _runs_left(self):
-        """"; K runs left, about T (until DATE TIME)": where the grid stands after a run has ended."""
+        """"; K runs left, about T (until DATE TIME OFFSET)": where the grid stands after a run has ended."""
         return runs_left(self.pending, self.running.values(), self.elsewhere, self.time_left)
 
     def _drop_orphans(self):

@@ -13,13 +13,13 @@ import time
 from minitransfer import experiment as grid
 from minitransfer import grid_counts, grid_progress
 from minitransfer.data import integrity
-from minitransfer.progress import Progress
+from minitransfer.progress import Progress, dated
 
 # A run's estimate, its wall clock fixed at argv[1] (seconds since the epoch): ten iterations of 1 s each,
 # then one more, its end 3600 s after the last one (3600 iterations left at 1 s each).
 _ESTIMATE = """
 import io, sys, time
-from minitransfer.progress import Progress
+from minitransfer.progress import Progress, dated
 now = [0.0]
 time.perf_counter = lambda: now[0]
 time.time = lambda: float(sys.argv[1])
@@ -97,7 +97,7 @@ def test_a_grid_whose_runs_left_take_beyond_the_calendar_says_how_long_not_until
     said = grid_counts.runs_left([_Run()], [], [], _TimeLeft(1e18))
     assert said == f"; 1 run left, about {1e18 / 86400:.0f} days"
     said = grid_counts.runs_left([_Run()], [], [], _TimeLeft(57.5))
-    assert said == f"; 1 run left, about 58 s (until {time.strftime('%Y-%m-%d %H:%M', time.localtime(1e9 + 57.5))})"
+    assert said == f"; 1 run left, about 58 s (until {dated(time.localtime(1e9 + 57.5))})"
 
 
 def test_a_dataset_changed_later_than_this_clock_says_is_now_is_said_hashed_again_by_every_run(

@@ -23,7 +23,7 @@ from fake_results import finished_result
 
 from minitransfer import experiment as grid
 from minitransfer import (cpus, fileio, grid_caveats, grid_check, grid_options, grid_plan_file, grid_runner,
-                          grid_trained, models, preflight_memory, run_lock, scheduler)
+                          grid_trained, models, preflight_memory, progress, run_lock, scheduler)
 from minitransfer import train as training
 from minitransfer.memory_limit import Available
 
@@ -507,7 +507,7 @@ def test_each_run_that_ends_says_how_many_are_left_and_when_the_grid_ends(tmp_pa
     assert outcome.exit_code == 0
     done = [line for line in lines if line.startswith("done ")]
     # baseA: 20 iterations in 10 s; left: baseB's 15 (3/4 of 20), A1B's 20 and 40 + 40 on all classes, 115 x 0.5 s
-    until = time.strftime("%Y-%m-%d %H:%M", time.localtime(1e9 + 57.5))
+    until = progress.dated(time.localtime(1e9 + 57.5))
     assert done[0] == f"done random0/baseA (10 s): mean of 10 best 0.5500; 4 runs left, about 58 s (until {until})"
     assert [line.split("; ")[1].split(",")[0] for line in done[1:-1]] == ["3 runs left", "2 runs left", "1 run left"]
     assert done[-1] == "done all/random1 (10 s): mean of 10 best 0.5500"
