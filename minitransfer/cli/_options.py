@@ -12,6 +12,7 @@ import click
 from minitransfer import config, config_checks, models
 from minitransfer.ops import precision as precisions
 
+from ._numbers import Real, Whole
 from ._paths import DatasetFolder, NetworkPath
 
 
@@ -80,24 +81,22 @@ device_option = config_option(
     help="Where to compute: auto = cuda when CuPy sees a GPU, else cpu.")
 
 
-class Seed(click.IntRange):
+class Seed(Whole):
     """A seed, 0..``maximum`` (default MAX_SEED, what the generators take; None: no maximum), written in
-    ASCII digits: int() read "1_0" as 10 (the split seed of OUT/random10/) and non-ASCII digits too; and
-    "0,1" or "0-7", a list or range written as --layers takes one, was "not a valid integer range"
+    ASCII digits (:class:`Whole`): int() read "1_0" as 10 (the split seed of OUT/random10/) and non-ASCII digits
+    too; and "0,1" or "0-7", a list or range written as --layers takes one, was "not a valid integer range"
     without saying that a seed option takes one seed (repeated for more where it repeats: --split-seed
     0 --split-seed 1)."""
 
     def __init__(self, maximum=config_checks.MAX_SEED):
         super().__init__(0, maximum)
 
-    def convert(self, value, param, ctx):
-        if isinstance(value, str) and not re.fullmatch(r"\s*[-+]?[0-9]+\s*", value):
-            several = re.fullmatch(r"\s*[0-9]+\s*([,-]\s*[0-9]+\s*)+", value)
-            repeat = f"; repeat the option for more: {_repeated(param, value)}" if several and param is not None \
-                and param.multiple else ""
-            within = "0 or more" if self.max is None else f"in 0..{self.max}"
-            self.fail(f"{value!r} is not a seed: give one whole number {within} in digits 0-9{repeat}", param, ctx)
-        return super().convert(value, param, ctx)
+    def not_whole(self, value, param):
+        several = re.fullmatch(r"\s*[0-9]+\s*([,-]\s*[0-9]+\s*)+", value)
+        repeat = f"; repeat the option for more: {_repeated(param, value)}" if several and param is not None \
+            and param.multiple else ""
+        within = "0 or more" if self.max is None else f"in 0..{self.max}"
+        return f"{value!r} is not a seed: give one whole number {within} in digits 0-9{repeat}"
 
 
 def _repeated(param, listed):
@@ -149,27 +148,27 @@ def preset_option(copy_from=False):
                               f"{models.image_size_defaults()}{base}).")
 
 
-fc8_outputs_option = config_option("--fc8-outputs", type=click.IntRange(1),
+fc8_outputs_option = config_option("--fc8-outputs", type=Whole(1),
                                    help="Width of fc8, at least the classes trained on (default: one output per "
                                         "class trained on: on a half of ImageNet, 500 on a random half, the "
                                         "500-way softmax of the paper's text, and 551 and 449 on its natural "
                                         "split's halves). The paper's original code gave every half's fc8 1000 "
                                         "outputs, only the half's labels used: 1000 reproduces it.")
 # at most MAX_COUNT: 10**30 (a slip) was taken, to train for ever (and a grid's --dry-run never ended)
-max_iter_option = config_option("--max-iter", type=click.IntRange(1, config_checks.MAX_COUNT),
+max_iter_option = config_option("--max-iter", type=Whole(1, config_checks.MAX_COUNT),
                                 help=f"Iterations (default: the preset's: {per_preset('max_iter')}; 200/450 of it for "
                                      "reduced-data runs, --per-class, as the paper's); the step schedule scales "
                                      "with it.")
-batch_size_option = config_option("--batch-size", type=click.IntRange(1),
+batch_size_option = config_option("--batch-size", type=Whole(1),
                                    help=f"Images per iteration (default: the preset's: {per_preset('batch_size')}).")
-eval_every_option = config_option("--eval-every", type=click.IntRange(1),
+eval_every_option = config_option("--eval-every", type=Whole(1),
                                   help="Evaluate every K iterations on the val images of the classes trained on, a "
                                        "half's or every class's (default: the preset's: "
                                        f"{per_preset('eval_every')}).")
-base_lr_option = config_option("--base-lr", type=click.FloatRange(min=0, min_open=True),
+base_lr_option = config_option("--base-lr", type=Real(min=0, min_open=True, float32=True),
                                help="Learning rate (default: 0.01, the paper's; 0.0125 for reduced-data runs, "
                                     "--per-class, as the paper's).")
-stepsize_option = config_option("--stepsize", type=click.IntRange(1),
+stepsize_option = config_option("--stepsize", type=Whole(1),
                                 help="Iterations between learning-rate steps (default: the paper's 100000 of "
                                      "450000, or 64000 of 200000 for reduced-data runs, scaled to max-iter).")
 PRECISION_HELP = ("How the conv and fc products are computed: ieee (exact fp32 products), tf32x3 (three TF32 "

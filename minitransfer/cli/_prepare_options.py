@@ -5,12 +5,17 @@ importers (:func:`cifar_options`) and of the synthetic set (:func:`synthetic_opt
 
 import click
 
-from minitransfer import models
+from minitransfer import config_checks, models
 from minitransfer.data import build, synthetic
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
+from ._numbers import Whole
 from ._options import HelpFilled, Seed
 from ._paths import DatasetOutput
+
+# Images generated per class at most: a dataset's labels are int32 (more, 2**63, was NumPy's "Maximum allowed
+# dimension exceeded", a usage error naming no option), as many as train --per-class keeps.
+MAX_IMAGES = config_checks.MAX_COUNT
 
 
 def _trainable_size(context, parameter, size):
@@ -33,7 +38,7 @@ class _SizeOption(HelpFilled, click.Option):
 def _size_option(default):
     """--size, with its command's default shown on its line; below every preset's crop refused
     (:func:`_trainable_size`), as its help says, naming the smallest the presets registered give."""
-    return click.option("--size", cls=_SizeOption, type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=default,
+    return click.option("--size", cls=_SizeOption, type=Whole(1, build.MAX_IMAGE_SIZE), default=default,
                         show_default=True, callback=_trainable_size,
                         help=f"Warp images to SIZE x SIZE, at most {build.MAX_IMAGE_SIZE} and at least "
                              "{crop} ({smallest}'s crop, the smallest preset's).")
@@ -59,10 +64,10 @@ def _overwrite_option(*files, images=False):
                              f"same{_REPLACED_KEEPING_TIMES if images else ''}.")
 
 
-_workers_option = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
+_workers_option = click.option("--workers", type=Whole(0, MAX_WORKERS), default=None,
                                help=f"Decoding processes, at most {MAX_WORKERS} (default: one per core this process "
                                     f"may run on; 0 decodes in this process).")
-_shard_option = click.option("--shard-size", type=click.IntRange(1), default=None,
+_shard_option = click.option("--shard-size", type=Whole(1), default=None,
                              help="Images per shard (default: about 192 MiB of images).")
 _verify_option = click.option("--verify", is_flag=True,
                               help="Re-check every file's sha256 afterwards (another prepare of OUT meanwhile is "
@@ -86,7 +91,7 @@ def image_import_options(*files):
     return lambda command: _applied(options, command)
 
 
-_cifar_workers_option = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
+_cifar_workers_option = click.option("--workers", type=Whole(0, MAX_WORKERS), default=None,
                                      help=f"Processes resizing to --size, at most {MAX_WORKERS} (default: 0, in this "
                                           f"process: CIFAR's pixels need no decoding).")
 
@@ -126,12 +131,13 @@ def synthetic_options(command):
     """OUT and the options of prepare synthetic, defaults :data:`_SYNTHETIC`'s."""
     return _applied((
         click.argument("out", type=DatasetOutput()),
-        click.option("--classes", type=click.IntRange(2, len(synthetic.CLASS_MOTIFS)), default=_SYNTHETIC["classes"],
+        click.option("--classes", type=Whole(2, len(synthetic.CLASS_MOTIFS)), default=_SYNTHETIC["classes"],
                      show_default=True, callback=_even,
                      help=f"Even, 2..{len(synthetic.CLASS_MOTIFS)}: half man-made, half natural."),
-        click.option("--train-per-class", type=click.IntRange(1), default=_SYNTHETIC["train_per_class"],
+        click.option("--train-per-class", type=Whole(1, MAX_IMAGES), default=_SYNTHETIC["train_per_class"],
                      show_default=True, help="Training images generated per class."),
-        click.option("--val-per-class", type=click.IntRange(1), default=_SYNTHETIC["val_per_class"], show_default=True,
+        click.option("--val-per-class", type=Whole(1, MAX_IMAGES), default=_SYNTHETIC["val_per_class"],
+                     show_default=True,
                      help="Validation images generated per class."),
         click.option("--seed", type=Seed(None), default=_SYNTHETIC["seed"], show_default=True,
                      help="Seed of the generator."),

@@ -13,6 +13,7 @@ from minitransfer.progress import EvaluationProgress, draws_bar
 from minitransfer.run_remedies import start_over_in
 
 from ._errors import run
+from ._numbers import Whole
 from ._options import PRECISION_HELP, checkpoint_argument, device_option
 from ._output import echo, json_text, say
 from ._paths import DatasetFolder
@@ -34,7 +35,7 @@ _INTERRUPTED = ("stopped by a signal before the scores were printed (eval writes
               help="The half's validation images, or its training images (of a reduced-data run, train --per-class N: "
                    "the N per class it was trained on, chosen again as train chose them; with --data another "
                    "dataset, N per class of that one's).")
-@click.option("--batch-size", type=click.IntRange(1), default=None,
+@click.option("--batch-size", type=Whole(1), default=None,
               help="Images per batch (default: the evaluation batch the network was trained with); one too "
                    "large for the memory available is refused (exit code 1).")
 @device_option

@@ -16,6 +16,7 @@ from minitransfer.data import dataset, synthetic
 from ._devices import GpuIds, choose_devices
 from ._errors import run
 from ._experiment_dry_run import show_dry_run
+from ._numbers import Whole
 from ._grid_end import grid_log, outcome_of, tell_summary, told_where_it_stopped
 from ._options import SEED, HelpFilled, changed_fields, data_option, device_option, grid_train_options, per_class_counts
 from ._output import drop_output_if_reader_gone, echo, say
@@ -126,7 +127,7 @@ class _OptionFromPresets(_HelpFromPresets, click.Option):
                    "none); the report draws them as figure_s1. A count above every class's training images keeps "
                    "them all (a note says so); "
                    "two counts that each keep them all, the same network twice, are refused.")
-@click.option("--replicates", type=click.IntRange(1, MAX_REPLICATES), default=1, show_default=True,
+@click.option("--replicates", type=Whole(1, MAX_REPLICATES), default=1, show_default=True,
               help="Networks per point for the natural split, the all-classes controls and --source-data, "
                    "each with its own base and seed, in folders of their own beside the first's: OUT/natural-1/, "
                    "OUT/all-1/, OUT/cross-1/, ... (a random split's replicates are its --split-seed values).")

@@ -11,6 +11,7 @@ from minitransfer.data import (archives, cifar, dataset, devkit, folder, importe
 from minitransfer.progress import StageProgress, draws_bar
 
 from ._errors import run
+from ._numbers import Real
 from ._output import echo
 from ._options import Seed
 from ._paths import DatasetFolder, DatasetOutput, SourceFolder
@@ -166,7 +167,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
 @prepare.command("folder")
 @click.argument("source", type=SourceFolder())
 @click.argument("out", type=DatasetOutput())
-@click.option("--val-fraction", type=click.FloatRange(0, 1, max_open=True), default=None,
+@click.option("--val-fraction", type=Real(0, 1, max_open=True), default=None,
               help="Without SOURCE/val: the fraction of each class's images held out for validation "
                    "(default 0.1; 0: train only); a class of two or more gives at least one, so small "
                    "classes give more (noted).")

@@ -3,9 +3,11 @@
 import click
 
 from minitransfer import class_tables
+from minitransfer.config_checks import MAX_COUNT
 from minitransfer.data import dataset, inputs, splits as split_lib
 
 from ._errors import option_text, run
+from ._numbers import Whole
 from ._options import HALF, SEED
 from ._output import echo, json_text, say
 from ._paths import DatasetFolder
@@ -17,7 +19,7 @@ from ._paths import DatasetFolder
 @click.option("--split-seed", type=SEED, default=0, show_default=True,
               help="Seed of the random split (the natural and all splits have none).")
 @click.option("--half", type=HALF, default=None, help="Only this half (default: both).")
-@click.option("--per-class", type=click.IntRange(1), default=None, metavar="N",
+@click.option("--per-class", type=Whole(1, MAX_COUNT), default=None, metavar="N",
               help="Count N training images per class, the ones 'train --per-class N' keeps (a reduced-data run); "
                    "a class with fewer keeps all it has.")
 @click.option("--per-class-seed", type=SEED, default=None,

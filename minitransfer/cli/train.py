@@ -14,6 +14,7 @@ from minitransfer.data.decoder_pool import MAX_WORKERS
 from minitransfer.run_lines import result_line
 
 from ._errors import run
+from ._numbers import Real, Whole
 from ._options import (HALF, SEED, base_lr_option, batch_size_option, config_option, data_option, device_option,
                        eval_every_option, fc8_outputs_option, max_iter_option, per_preset, precision_option,
                        preset_option, seed_option, stepsize_option)
@@ -77,7 +78,7 @@ _INTERRUPTED_FRESH = (f"stopped by a signal during the start-up of a fresh run, 
 @config_option("--split-seed", type=SEED,
                help="Seed of the random split, which alone has one (default: the base's when copying within its "
                     "dataset, else 0).")
-@config_option("--per-class", type=click.IntRange(1, config_checks.MAX_COUNT), metavar="N",
+@config_option("--per-class", type=Whole(1, config_checks.MAX_COUNT), metavar="N",
                help="Use at most this many training images per class (reduced-data runs); a class with fewer "
                     "keeps all it has, which a warning names.")
 @seed_option(copy_from=True)
@@ -88,31 +89,31 @@ _INTERRUPTED_FRESH = (f"stopped by a signal during the start-up of a fresh run, 
                     "With --resume, a base no longer there (moved, deleted, on another machine) is not needed: the "
                     "run's checkpoint holds its layers and records its sha256.")
 # --n, --random-frozen: any integer, so that 0 is refused as 8 is, saying what n counts in the preset (config.py)
-@config_option("--n", type=int, metavar="N",
+@config_option("--n", type=Whole(), metavar="N",
                help=f"Number of weight layers to copy, {config_checks.copyable_range()}: every weight layer but the "
                     "classifier at most.")
 @config_option("--frozen/--fine-tune", help="Freeze the copied layers (AnB) or let them learn (AnB+; experiment "
                                             "plans these with --fine-tuned).")
-@config_option("--random-frozen", type=int, metavar="N",
+@config_option("--random-frozen", type=Whole(), metavar="N",
                help=f"Control of §4.3: keep the first N layers ({config_checks.copyable_range()}) at their random "
                     "initialisation, frozen.")
 @base_lr_option
-@config_option("--momentum", type=click.FloatRange(0, 1, max_open=True),
+@config_option("--momentum", type=Real(0, 1, max_open=True, float32=True),
                help="Momentum mu of Caffe's SGD: V = mu*V + lr*g, W = W - V (the paper's).")
-@config_option("--weight-decay", type=click.FloatRange(min=0),
+@config_option("--weight-decay", type=Real(min=0, float32=True),
                help="L2 weight decay wd: g = dL/dW + wd*W, on weights, not on biases nor frozen layers (the "
                     "paper's).")
-@config_option("--gamma", type=click.FloatRange(0, 1, min_open=True), help="Learning-rate factor at each step.")
+@config_option("--gamma", type=Real(0, 1, min_open=True, float32=True), help="Learning-rate factor at each step.")
 @stepsize_option
 @max_iter_option
 @batch_size_option
 @eval_every_option
-@config_option("--eval-batch-size", type=click.IntRange(1),
+@config_option("--eval-batch-size", type=Whole(1),
                help="Batch of the evaluations (default: batch-size; a resumed run's own).")
-@config_option("--checkpoint-every", type=click.IntRange(1),
+@config_option("--checkpoint-every", type=Whole(1),
                help=f"Write the run's checkpoint every K iterations (default: the preset's: "
                     f"{per_preset('checkpoint_every')}).")
-@config_option("--log-every", type=click.IntRange(1),
+@config_option("--log-every", type=Whole(1),
                help=f"Log line every K iterations (default: the preset's: {per_preset('log_every')}).")
 @config_option("--resume", type=str, metavar="auto|RUN|CHECKPOINT",
                help="'auto': continue from the run directory's checkpoint if there is one (a finished run, even one "
@@ -133,7 +134,7 @@ _INTERRUPTED_FRESH = (f"stopped by a signal during the start-up of a fresh run, 
 @config_option("--cuda-graph/--no-cuda-graph",
                help="CUDA: run each iteration as one replayed CUDA graph of fused kernels (same results; "
                     "new and not yet verified on a GPU, hence off by default).")
-@config_option("--workers", type=click.IntRange(0, MAX_WORKERS),
+@config_option("--workers", type=Whole(0, MAX_WORKERS),
                help=f"Data loader processes, at most {MAX_WORKERS}; 0 loads the batches in the training process.")
 @config_option("--progress/--no-progress", help="Progress bar (default: on a terminal).")
 @config_option("--quiet", is_flag=True, help="Print nothing but errors.")

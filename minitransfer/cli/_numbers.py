@@ -1,0 +1,106 @@
+"""The types of the numeric options, one spelling for every command: a whole number (:class:`Whole`) is written
+in ASCII digits, signed or not, spaces around it allowed ("5", "+5", " 5 ", "-0"); a real number (:class:`Real`)
+in ASCII digits with a point or an exponent ("0.001", "1e-3", ".5"). Python's int() and float() read more:
+"1_000" (int("1_0") is 10), "５" (a full-width digit), and int options took them while the seeds, --layers and
+experiment's --per-class refused them; "1e3" and "5.0" were "not a valid integer range", words naming no
+whole number. Each is refused naming the typed text and, where it means one exactly, the digits to write.
+
+A rate of the solver is also checked against float32, in which training computes: "nan", "inf" and "1e309"
+(read as inf, echoed "inf") were taken by --weight-decay, "1e-320" (a subnormal) by --weight-decay, --momentum
+and --gamma, where float32 makes it 0 (a decay or momentum that does nothing, a rate stepped to 0)."""
+
+import math
+import re
+import sys
+
+import click
+import numpy as np
+
+from minitransfer.optim import FLOAT32_TINY
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # ~3.4e38: more is inf in float32
+_WHOLE = re.compile(r"\s*[-+]?[0-9]+\s*")
+_NUMBER = re.compile(r"\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*")
+_NOT_FINITE = re.compile(r"\s*[-+]?(inf|infinity|nan)\s*", re.IGNORECASE)
+
+
+def _exactly(text):
+    """The whole number ``text`` means exactly in another spelling than digits ("1e3", "5.0", "1_000", "５",
+    "0x10"), or None."""
+    try:
+        return int(text.strip(), 0)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if math.isfinite(number) and number.is_integer() else None
+
+
+class Whole(click.IntRange):
+    """A whole number written in ASCII digits, within ``low``..``high`` (no bound where None)."""
+
+    def __init__(self, low=None, high=None):
+        super().__init__(low, high)
+
+    def _describe_range(self):  # unbounded (train --n, checked once the preset is known): no range in the help
+        return "" if self.min is None and self.max is None else super()._describe_range()
+
+    def within(self):
+        """The range in words: "in 1..7", "1 or more", "" (unbounded)."""
+        if self.min is not None and self.max is not None:
+            return f"in {self.min}..{self.max}"
+        if self.min is not None:
+            return f"{self.min} or more"
+        return "" if self.max is None else f"{self.max} or less"
+
+    def not_whole(self, value, param):
+        """The words refusing ``value``, which is not written in digits."""
+        meant = _exactly(value)
+        write = f" (write {meant})" if meant is not None else ""
+        give = f": give one {self.within()}" if self.within() else ""
+        return f"{value!r} is not a whole number in digits 0-9{write}{give}"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not _WHOLE.fullmatch(value):
+            self.fail(self.not_whole(value, param), param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class Real(click.FloatRange):
+    """A finite real number written in ASCII digits (a point or an exponent allowed), in the range click's
+    FloatRange takes; ``float32``: a rate of the solver, which computes in float32, so a value that is 0 or inf
+    there (below its smallest normal number, above its largest) is refused too, in the solver's words
+    (:class:`minitransfer.optim.Solver`, which refuses a base_lr below float32's normal numbers alike).
+    -0 is taken as 0 (recorded so)."""
+
+    def __init__(self, *args, float32=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.float32 = float32
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str):
+            self._check_typed(value, param, ctx)
+        return super().convert(value, param, ctx) + 0.0
+
+    def _check_typed(self, value, param, ctx):
+        """Refuse ``value`` (the text typed) where it is no number in digits, or none training computes with."""
+        if not _NUMBER.fullmatch(value) and not _NOT_FINITE.fullmatch(value):
+            meant = _exactly(value)
+            write = f" (write {meant})" if meant is not None else ""
+            self.fail(f"{value!r} is not a number written in digits 0-9{write}", param, ctx)
+        name = max(param.opts, key=len) if param is not None else "the value"
+        number = float(value)
+        if not math.isfinite(number):
+            read = "" if _NOT_FINITE.fullmatch(value) else \
+                f", which is beyond the largest float ({sys.float_info.max:.4g}) and reads as {number}"
+            raise click.UsageError(f"{name} must be a finite number, got {value!r}{read}", ctx)
+        if self.float32 and abs(number) > FLOAT32_MAX:
+            raise click.UsageError(f"{name} must be at most {FLOAT32_MAX:.4g} (float32's largest number: training "
+                                   f"computes in float32, where a larger value is inf), got {value!r}", ctx)
+        if self.float32 and 0 < abs(number) < FLOAT32_TINY:
+            least = "0 or " if self.min == 0 and not self.min_open else ""
+            raise click.UsageError(f"{name} must be {least}>= {FLOAT32_TINY:.4g} (float32's smallest normal number: "
+                                   f"training computes in float32, where a smaller value changes nothing), got "
+                                   f"{value!r}", ctx)
