@@ -338,7 +338,7 @@ def _build_cached(root, path):
     # idle: a staging folder whose PID is not alive here may be another machine's build (a HOME shared by a
     # cluster's nodes, their first runs started at once), which losing its folder would stop
     fileio.remove_stale_temporaries(root, folders=True, idle_s=integrity.STALE_S)
-    staging = root / f".{path.name}.tmp-{os.getpid()}"
+    staging = fileio.temporary_path(path)  # this host's and process's: not another node's build of one PID
     try:
         # made here, not by the import's lock (which removes a folder it made when its file cannot be written):
         # on a disk out of inodes the folder keeps holding one until _CacheFull has looked
@@ -363,7 +363,7 @@ def _remove_damaged(path):
     """Move the damaged cache ``path`` aside, then delete it (a process reading it keeps its open files;
     a symbolic link in its place goes, not what it leads to). A ``fileio.StorageError`` where it cannot
     be moved (a read-only file system)."""
-    aside = path.with_name(f".{path.name}.damaged.tmp-{os.getpid()}")
+    aside = fileio.temporary_path(path.with_name(f"{path.name}.damaged"))
     try:
         os.rename(path, aside)
     except FileNotFoundError:  # another process moved it first
