@@ -274,7 +274,8 @@ def builtin_dataset(root=None):
     Built on first use under ``root`` (default :func:`cache_dir`) in a folder named after its parameters
     and the generator version; built in a temporary folder and renamed, so concurrent first uses are safe;
     an interrupted build leaves nothing (and a killed one's folder is removed by a build or a use once it
-    has been idle an hour: sooner, it may be another machine's build). A cached copy that fails its checks
+    has been idle an hour, another machine's, which its name tells, once idle a day: sooner, it may be that
+    machine's build under a HOME the nodes of a cluster share). A cached copy that fails its checks
     (a disk error, an edit, a file deleted) is built again: it is only a cache, and no prepare command of
     the user's could rebuild it. A cache that cannot be written (a link to a drive not mounted, a
     read-only file system holding a damaged copy) is a ``fileio.StorageError`` naming it and
