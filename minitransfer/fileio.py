@@ -1,8 +1,8 @@
 """Crash-safe files (DESIGN.md §5, §6): everything minitransfer writes — shards, the mean image,
-meta.json, checkpoints, run files — goes to a temporary name ``.<name>.tmp-<pid>`` in the target's
-folder, is fsynced, renamed over the target and the folder fsynced (where its file system can sync a
-folder). A crash leaves either the old file or the new one under the real name, never half of
-one; :func:`remove_stale_temporaries` clears what dead processes left behind.
+meta.json, checkpoints, run files — goes to a temporary name ``.<name>.tmp-<host>-<pid>`` in the
+target's folder (:func:`temporary_path`), is fsynced, renamed over the target and the folder fsynced
+(where its file system can sync a folder). A crash leaves either the old file or the new one under the
+real name, never half of one; :func:`remove_stale_temporaries` clears what dead processes left behind.
 
 A failed write (disk full, quota, read-only folder, I/O error) raises :class:`StorageError`
 (command line: exit code 74) naming the file and, when space ran out, the space it needed; the
@@ -23,6 +23,7 @@ import pwd
 import re
 import shlex
 import shutil
+import socket
 import time
 
 import h5py
@@ -30,7 +31,12 @@ import h5py
 from minitransfer import disk_space
 from minitransfer.errors import MinitransferError
 
-_TEMPORARY = re.compile(r"^\.(.+)\.tmp-(\d+)$")  # .<name>.tmp-<pid>
+# .<name>.tmp-<host>-<pid> (temporary_path), or .<name>.tmp-<pid> as versions before the host was in it named them
+_TEMPORARY = re.compile(r"^\.(.+)\.tmp-(?:(.+)-)?(\d+)$")
+HOST_TAG_CHARACTERS = 64  # a longer host name is carried as a digest of it: the temporary's name stays short
+# Another machine's temporary is a leftover once untouched this long: its PID cannot be looked up here, and a
+# write in progress touches it far more often (clocks of a cluster's nodes a few minutes apart included)
+FOREIGN_IDLE_S = 24 * 3600
 
 
 class StorageError(MinitransferError, OSError):
@@ -142,9 +148,23 @@ def read_only(folder):
 
 
 def temporary_path(path):
-    """The temporary name ``path`` is written under before it is renamed into place."""
+    """The temporary name ``path`` is written under before it is renamed into place: ``.<name>.tmp-<host>-<pid>``,
+    this machine's name (:func:`host_tag`) and this process's id. The host, because the folder may be shared by
+    the nodes of a cluster: two of them may run processes of one PID (containers' PIDs are small and alike),
+    which wrote one temporary at once, and a PID means nothing on another node (:func:`remove_stale_temporaries`)."""
     path = pathlib.Path(path)
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    return path.with_name(f".{path.name}.tmp-{host_tag()}-{os.getpid()}")
+
+
+def host_tag():
+    """This machine's name (``socket.gethostname()``, as a lock file records it: :mod:`minitransfer.lock_holder`)
+    as a file name can carry it: each character but letters, digits, "_", "." and "-" as "_", a name longer than
+    :data:`HOST_TAG_CHARACTERS` as a digest of it."""
+    host = socket.gethostname()
+    tag = re.sub(r"[^A-Za-z0-9_.-]", "_", host) or "_"
+    if len(tag) > HOST_TAG_CHARACTERS:
+        tag = hashlib.sha256(host.encode(errors="surrogateescape")).hexdigest()[:16]
+    return tag
 
 
 # Whether this thread's writes make nothing anew that is missing: see nothing_made_anew()
@@ -297,22 +317,24 @@ def sha256_stream(handle, block=1 << 22):
 
 
 def remove_stale_temporaries(folder, folders=False, names=None, idle_s=None):
-    """Remove the ``.<name>.tmp-<pid>`` files in ``folder`` whose process is gone (a crash's
-    leftovers), and with ``folders`` such staging folders too (only in a folder that is ours
-    alone, such as the cache); returns the paths removed. Temporaries of other live processes are
-    left alone; with ``names``, only the temporaries of those file names, and with ``idle_s``, only
-    those not modified for that many seconds (two ways to share a folder with others, such as the
-    nodes of a cluster, whose processes this machine cannot see).
+    """Remove the temporaries (:func:`temporary_path`) in ``folder`` that no process writes any more (a crash's
+    leftovers), and with ``folders`` such staging folders too (only in a folder that is ours alone, such as the
+    cache); returns the paths removed. Those of this machine whose process is gone; those of another machine (a
+    folder the nodes of a cluster share: a PID of theirs means nothing here) only once untouched for
+    :data:`FOREIGN_IDLE_S`; those named as earlier versions named them (``.<name>.tmp-<pid>``, no host) as this
+    machine's. With ``names``, only the temporaries of those file names, and with ``idle_s``, only those not
+    modified for that many seconds (two more ways to share a folder with others whose processes this machine
+    cannot see, such as the nodes of a cluster running an earlier version).
     Call it when a run or an import starts, before this process writes: a temporary carrying this
-    process's own PID can then only be the leftover of an earlier process with the same PID."""
+    process's own PID and host can then only be the leftover of an earlier process with the same PID."""
     folder = pathlib.Path(folder)
     removed = []
     if not folder.is_dir():
         return removed
     for path in folder.iterdir():
         match = _TEMPORARY.match(path.name)
-        if not match or (names is not None and match[1] not in names) or process_alive(int(match[2])) or \
-                (idle_s is not None and not _idle(path, idle_s)):
+        if not match or (names is not None and match[1] not in names) or \
+                not _left_over(path, match[2], int(match[3]), idle_s):
             continue
         if path.is_file():
             path.unlink(missing_ok=True)
@@ -322,6 +344,14 @@ def remove_stale_temporaries(folder, folders=False, names=None, idle_s=None):
             continue
         removed.append(path)
     return removed
+
+
+def _left_over(path, host, pid, idle_s):
+    """Whether the temporary ``path`` of the process ``pid`` on ``host`` (None: an earlier version's name, taken
+    for this machine's) is left over: see :func:`remove_stale_temporaries`."""
+    if host is not None and host != host_tag():
+        return _idle(path, max(idle_s or 0, FOREIGN_IDLE_S))
+    return not process_alive(pid) and (idle_s is None or _idle(path, idle_s))
 
 
 def _idle(path, seconds):

@@ -22,8 +22,9 @@ succeeds on a read-only copy). With ``overwrite`` every image is decoded again a
 anew from them, whatever the shards on disk hold (one written since with other images, consistent in
 itself, passes every check a rerun makes); a shard that holds what it would be written with stays as it is.
 
-Housekeeping: temporaries (``.NAME.tmp-PID``) of processes that no longer run are removed when an
-import starts; once meta.json is written, shards it does not list (left by an import with another
+Housekeeping: temporaries (``.NAME.tmp-HOST-PID``) of this machine's processes that no longer run, and
+another machine's untouched for a day (:func:`minitransfer.fileio.remove_stale_temporaries`), are removed
+when an import starts; once meta.json is written, shards it does not list (left by an import with another
 ``--shard-size``) are removed; a write that fails (full disk, read-only folder) raises
 :class:`minitransfer.fileio.StorageError` naming the file and the space the rest of the import needs
 (:mod:`.import_writes`).
@@ -55,7 +56,7 @@ SHARD_BYTES = 192 << 20
 # of the files read to find copies and told images by their first bytes (data/copies.py)
 DIGESTS_FILE = "source-digests.json"
 COPIES_FILE = "copies-across-classes.txt"  # in OUT: files whose bytes lie in two or more classes of a subset
-# What an import writes into OUT besides its shards (and temporaries, hidden: .<name>.tmp-<pid>)
+# What an import writes into OUT besides its shards (and temporaries, hidden: .<name>.tmp-<host>-<pid>)
 DATASET_FILES = frozenset((META_FILE, MEAN_FILE, SKIPPED_FILE, lock.LOCK_FILE, DIGESTS_FILE, COPIES_FILE,
                            IMPORTING_FILE))
 

@@ -144,7 +144,7 @@ def _rebuilt_said(rebuilt):
 
 def folder_state(folder, ignored=()):
     """{name: its :func:`.integrity.identity`} of the files in ``folder`` but hidden ones (temporaries:
-    .NAME.tmp-PID) and the ``ignored`` names (its lock file); a file written again (atomically: a new
+    .NAME.tmp-HOST-PID) and the ``ignored`` names (its lock file); a file written again (atomically: a new
     inode) or touched reads differently. {} where ``folder`` cannot be listed."""
     try:
         entries = list(os.scandir(folder))

@@ -274,7 +274,8 @@ def builtin_dataset(root=None):
     Built on first use under ``root`` (default :func:`cache_dir`) in a folder named after its parameters
     and the generator version; built in a temporary folder and renamed, so concurrent first uses are safe;
     an interrupted build leaves nothing (and a killed one's folder is removed by a build or a use once it
-    has been idle an hour: sooner, it may be another machine's build). A cached copy that fails its checks
+    has been idle an hour, another machine's, which its name tells, once idle a day: sooner, it may be that
+    machine's build under a HOME the nodes of a cluster share). A cached copy that fails its checks
     (a disk error, an edit, a file deleted) is built again: it is only a cache, and no prepare command of
     the user's could rebuild it. A cache that cannot be written (a link to a drive not mounted, a
     read-only file system holding a damaged copy) is a ``fileio.StorageError`` naming it and
@@ -338,7 +339,7 @@ def _build_cached(root, path):
     # idle: a staging folder whose PID is not alive here may be another machine's build (a HOME shared by a
     # cluster's nodes, their first runs started at once), which losing its folder would stop
     fileio.remove_stale_temporaries(root, folders=True, idle_s=integrity.STALE_S)
-    staging = root / f".{path.name}.tmp-{os.getpid()}"
+    staging = fileio.temporary_path(path)  # this host's and process's: not another node's build of one PID
     try:
         # made here, not by the import's lock (which removes a folder it made when its file cannot be written):
         # on a disk out of inodes the folder keeps holding one until _CacheFull has looked
@@ -363,7 +364,7 @@ def _remove_damaged(path):
     """Move the damaged cache ``path`` aside, then delete it (a process reading it keeps its open files;
     a symbolic link in its place goes, not what it leads to). A ``fileio.StorageError`` where it cannot
     be moved (a read-only file system)."""
-    aside = path.with_name(f".{path.name}.damaged.tmp-{os.getpid()}")
+    aside = fileio.temporary_path(path.with_name(f"{path.name}.damaged"))
     try:
         os.rename(path, aside)
     except FileNotFoundError:  # another process moved it first
