@@ -47,7 +47,7 @@ def test_an_atomic_write_syncs_the_file_before_its_rename_and_the_folder_after(t
     events = _recording_syscalls(monkeypatch)
     fileio.write_text(target, "new")
     monkeypatch.undo()
-    temporary = str(tmp_path / f".meta.json.tmp-{os.getpid()}")
+    temporary = str(fileio.temporary_path(target))
     renamed = events.index(("replace", temporary, str(target)))
     assert ("fsync", temporary) in events[:renamed], events
     assert ("fsync", str(tmp_path)) in events[renamed + 1:], events

@@ -440,7 +440,7 @@ def test_every_log_line_up_to_a_checkpoint_is_synced_to_disk_before_it(micro_dat
     monkeypatch.setattr(os, "fsync", syncing)
     _train(tmp_path / "net.h5", micro_data, max_iter=6, checkpoint_every=3, log_every=1)
     monkeypatch.undo()
-    checkpoint = ("fsync", f".checkpoint.h5.tmp-{os.getpid()}")
+    checkpoint = ("fsync", fileio.temporary_path("checkpoint.h5").name)
     checkpoints_synced = [at for at, event in enumerate(events) if event == checkpoint]
     assert len(checkpoints_synced) == 2
     for at in checkpoints_synced:
