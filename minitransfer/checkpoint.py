@@ -13,8 +13,9 @@ Layout (readable with plain h5py)::
         dataset_fingerprint, dataset_classes_sha256 (the whole dataset's class table)
         split_kind, split_seed, split_half ("" for none)
         n_copied, n_frozen, frozen_layers (JSON), random_frozen (bool)
-        parent_sha256 ("" for none), source (JSON: the base's checkpoint, dataset and split, and
-        whether that dataset is another one), mean_source (JSON)
+        parent_sha256 ("" for none), source (JSON: the base's checkpoint, its file's sha256 and its
+        network's, :mod:`minitransfer.checkpoint_identity`, dataset and split, and whether that dataset
+        is another one), mean_source (JSON)
         iteration, config (JSON: the full resolved training configuration)
         precision_changes (JSON [{iteration, from, to}, ...]: where a resumed run continued in
         another precision, --allow-precision-change)

@@ -284,7 +284,7 @@ def meta_of(f, fault):
 
 # The provenance records' fields and their types (fields not listed are kept unchecked). A mean
 # image copied from a base records the base's own record under "from".
-SOURCE_FIELDS = {"checkpoint": str, "sha256": str, "dataset": str, "dataset_fingerprint": str,
+SOURCE_FIELDS = {"checkpoint": str, "sha256": str, "network_sha256": str, "dataset": str, "dataset_fingerprint": str,
                  "dataset_classes_sha256": str, "classes": int, "split_kind": str, "split_seed": int,
                  "split_half": str, "cross_dataset": bool, "precision": str}
 MEAN_SOURCE_FIELDS = {"kind": str, "checkpoint": str, "sha256": str, "dataset": str, "fingerprint": str, "from": dict,

@@ -66,6 +66,9 @@ class Result:
     scored_on: tuple = ()  # (validation images, classes[, largest class's]) of result.json: run_file_readers.scored_on
     also_in: tuple = ()  # a base: the folders of its copies counted once as it (run_copies.once), their own base too
     weights_sha256: tuple = ()  # a base: the sha256 its result.json recorded of its weights file, and its copies'
+    # the digest of the network of the base it copied from, wherever that lay (checkpoint_identity), train's record
+    base_network_sha256: str = ""  # ("" for none, and where train recorded none: written before the record)
+    network_sha256: tuple = ()  # a base: its result.json's digest of the network its weights file holds, or ()
 
     @property
     def log_cut(self):
@@ -260,13 +263,14 @@ class Bases:
         grid's base), copied beside these, and is not to be measured against them. [] where it matches, or where
         that cannot be told (no sha256 recorded; a transfer across datasets, whose base is another dataset's).
         The sha256 is of the file, whose record holds its paths: an identical base trained on another machine
-        is matched only where its folder is among the runs too (counted once as this one's, its sha256 kept)."""
+        has another; it matches by the digest of its network (:func:`copied_from`), where both recorded it, else
+        only where its folder is among the runs too (counted once as this one's, its sha256 kept)."""
         if not result.base_sha256 or result.run.kind not in ("transfer", "selffer") or result.run.split == CROSS:
             return []
         found = self.of(result, result.run.source)
         if not found or not all(b.weights_sha256 for b in found):
             return []
-        return [] if any(result.base_sha256 in b.weights_sha256 for b in found) else found
+        return [] if any(copied_from(result, b) for b in found) else found
 
     def random_pairs(self):
         """[(baseA's, baseB's accuracy)] of every random split trained on both halves, its bases
@@ -282,6 +286,17 @@ class Bases:
                 keys = [] if any(base.planned for key in apart for base in self.bases[key]) else [apart]
             pairs += [tuple(mean([base.mean10_top1 for base in self.bases[key]]) for key in pair) for pair in keys]
         return pairs
+
+
+def copied_from(result, base):
+    """Whether the transfer or selffer ``result`` copied its layers from the network of ``base`` (a base's
+    :class:`Result`), as train recorded both: the sha256 of the file it copied is one ``base`` records of its
+    weights file (or a copy's, :attr:`Result.weights_sha256`), or, the file written elsewhere (its paths
+    another), the digest of the network it copied is the one ``base`` holds (:attr:`Result.network_sha256`:
+    :func:`minitransfer.checkpoint_identity.network_sha256`; runs written before that record compare by the
+    file's sha256 alone)."""
+    return result.base_sha256 in base.weights_sha256 or \
+        bool(result.base_network_sha256) and result.base_network_sha256 in base.network_sha256
 
 
 def built_bases(results, bases):

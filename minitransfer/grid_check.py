@@ -26,7 +26,7 @@ from minitransfer.experiment import CHECKPOINT_FILE, CROSS, PLAN_FILE, counted, 
 from minitransfer.grid_folder import GridLock, check_not_nested, check_place, others_at_work
 from minitransfer.grid_plan import left_alone, option_label, plan_changes, recorded_run
 from minitransfer.grid_preflight import check_memory
-from minitransfer.grid_trained import (DatasetPreparedAgain, DatasetsAsPlanned, PlannedConfigs, base_sha256,
+from minitransfer.grid_trained import (DatasetPreparedAgain, DatasetsAsPlanned, PlannedConfigs, copied_base_sha256,
                                        dataset_fingerprint, plan_seed, planned_config, seeded_by_hand, trained_file,
                                        trained_otherwise)
 from minitransfer.run_lock import holder, pid_named
@@ -125,14 +125,15 @@ def _not_the_grids(runs, out, run, options, change, plans):
 def _saved_base(out, run, saved):
     """Whether the run folder of the base ``run`` copied holds that network, its weights file gone: its
     checkpoint.h5 has the sha256 ``run``'s trained file (``saved``: :func:`trained_file`'s) recorded of its
-    base (:func:`base_sha256`: a finished train's last checkpoint is its weights file, byte for byte, and
-    its train --resume writes them back from there); not where it is another network, there is none, or
-    ``run`` recorded no sha256 of its base."""
+    base, or holds the network it recorded (:func:`copied_base_sha256`: a finished train's last checkpoint is
+    its weights file, byte for byte, and its train --resume writes them back from there); not where it is
+    another network, there is none, or ``run`` recorded no sha256 of its base."""
     try:
-        copied = checkpoints.read_meta(saved).get("parent_sha256")
+        meta = checkpoints.read_meta(saved)
+        copied = meta.get("parent_sha256")
     except (checkpoints.CheckpointError, OSError, AttributeError):
         return False
-    return bool(copied) and base_sha256(out, run, weights_path(out, run.parent)) == copied
+    return bool(copied) and copied_base_sha256(out, run, meta, weights_path(out, run.parent)) == copied
 
 
 def check_folder(runs, out, options, progress=None, plans=None):

@@ -12,6 +12,7 @@ import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, config_wording, fileio, rundir
+from minitransfer.checkpoint_identity import copied_sha256, network_sha256
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import CHECKPOINT_FILE, PLAN_FILE, Run, run_dir, run_fields, run_seed, weights_path
 from minitransfer.grid_options import SOURCE_DATA
@@ -22,7 +23,8 @@ from minitransfer.recorded_config import named_differences, recorded_change
 from minitransfer.resume_options import RESUME_FREE_FIELDS
 
 __all__ = ["DatasetPreparedAgain", "DatasetsAsPlanned", "PlannedConfigs", "dataset_fingerprint", "plan_seed",
-           "planned_config", "base_sha256", "seeded_by_hand", "trained_file", "trained_otherwise", "weights_sha256"]
+           "planned_config", "base_sha256", "copied_base_sha256", "seeded_by_hand", "trained_file", "trained_otherwise",
+           "weights_sha256"]
 
 
 class DatasetPreparedAgain(config.DataMismatch):
@@ -69,10 +71,11 @@ def trained_otherwise(out, run, options, ignore=(), plans=None):
     left out now differs, and so does a copy retrained by hand with another option (a lower
     --base-lr after it diverged: one schedule of the grid's report no longer). The dataset is the
     one whose fingerprint its weights recorded, and a transfer's base the file whose sha256 they
-    recorded, wherever the grid and its dataset have been moved or copied to; a dataset prepared
-    again in its folder, or a base trained again in its place, differs (:mod:`minitransfer.resume`);
-    so does a finished run whose weights file is another run's network. Fields named in ``ignore``
-    are not compared. ``plans``: as for :func:`planned_config`."""
+    recorded, or one of the same network (:func:`copied_base_sha256`: the same base trained in another
+    folder, on another machine), wherever the grid and its dataset have been moved or copied to; a dataset
+    prepared again in its folder, or a base trained again in its place into another network, differs
+    (:mod:`minitransfer.resume`); so does a finished run whose weights file is another run's network. Fields
+    named in ``ignore`` are not compared. ``plans``: as for :func:`planned_config`."""
     try:
         recorded = fileio.parse_json((run_dir(out, run) / "config.json").read_text())
     except (OSError, ValueError):
@@ -92,7 +95,7 @@ def trained_otherwise(out, run, options, ignore=(), plans=None):
                     f"config.json records ({swapped})"]
     changes = {}
     asked_fields = planned_config(run, out, options, plans)
-    digests_now = {"copy_from": lambda path: base_sha256(out, run, path), "data": dataset_fingerprint}
+    digests_now = {"copy_from": lambda path: copied_base_sha256(out, run, trained, path), "data": dataset_fingerprint}
     for name, asked in asked_fields.items():
         if asked is None or name in RESUME_FREE_FIELDS + ("out",) + tuple(ignore) or name not in recorded:
             continue
@@ -228,6 +231,53 @@ def base_sha256(out, run, path):
     if run.parent and not os.path.lexists(path) and pathlib.Path(path) == weights_path(out, run.parent):
         return weights_sha256(run_dir(out, run.base) / CHECKPOINT_FILE)
     return weights_sha256(path)
+
+
+def copied_base_sha256(out, run, trained, path):
+    """The sha256 of the base file ``path`` the transfer ``run`` of ``out`` copies now (:func:`base_sha256`), as
+    it compares with the one ``run``'s trained file recorded (``trained``, its checkpoint's root attributes): that
+    recorded one where the file is another but holds the network ``run`` copied, by the digest its ``source``
+    record holds (:func:`minitransfer.checkpoint_identity.copied_sha256`): the same base written elsewhere
+    (trained again with the same options in another folder, on another machine, whose weights record their own
+    paths) and gathered into this grid with ``run``. Before, such a run was refused as copied from another
+    network. A run written before that record is compared by the file's sha256 alone, as before."""
+    return copied_sha256(trained, base_sha256(out, run, path), lambda: base_network_sha256(out, run, path))
+
+
+def base_network_sha256(out, run, path):
+    """The digest of the network in the base file ``path`` the transfer ``run`` of ``out`` copies now, found as
+    :func:`base_sha256` finds the file (its base's run folder's checkpoint.h5 where its weights file is gone):
+    the one its result.json recorded while the file is as train wrote it, else the file read, once per version
+    of it (device, inode, size, mtime) in this process; None where there is none or it cannot be read."""
+    if run.parent and not os.path.lexists(path) and pathlib.Path(path) == weights_path(out, run.parent):
+        path = run_dir(out, run.base) / CHECKPOINT_FILE
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return _recorded_network(path, status) or _file_network(
+        os.path.realpath(path), status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+
+def _recorded_network(path, status):
+    """The digest of its network that the result.json of the weights file ``path`` recorded, while the file is
+    as train wrote it (:func:`minitransfer.rundir.recorded_sha256`); else None."""
+    if rundir.recorded_sha256(path, status) is None:
+        return None
+    try:
+        network = fileio.parse_json((rundir.run_dir_for(path) / rundir.RESULT_FILE).read_text())["weights"]
+        network = network["network_sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return network if isinstance(network, str) and network else None
+
+
+@functools.lru_cache(maxsize=64)
+def _file_network(path, device, inode, size, modified):
+    try:
+        return network_sha256(checkpoints.load(path, solver=False))
+    except (checkpoints.CheckpointError, OSError):
+        return None
 
 
 class DatasetsAsPlanned:

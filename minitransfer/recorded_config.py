@@ -11,6 +11,7 @@ import types
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
+from minitransfer.checkpoint_identity import copied_sha256, network_sha256
 from minitransfer.config_checks import ConfigError, DataMismatch
 from minitransfer.resume_options import START_OVER, free_fields
 from minitransfer.ops import precision as precisions
@@ -191,10 +192,20 @@ def _difference(key, stored, current, saved, plan):
             (os.path.realpath(plan.run_dir / "checkpoint.h5"), os.path.realpath(plan.config.out)):
         same = pathlib.PurePath(stored).name == pathlib.PurePath(current).name
         return "" if same else f"`{key}` {stored!r} -> {current!r}"
-    digests_now = {"copy_from": lambda _: plan.parent.sha256, "data": lambda _: plan.dataset.fingerprint}
+    digests_now = {"copy_from": lambda _: _base_sha256(saved, plan.parent), "data": lambda _: plan.dataset.fingerprint}
     shown = getattr(plan.named, key) if key in digests_now else None
     change = recorded_change(key, stored, current, saved.meta, digests_now.get(key), shown)
     return change and f"`{key}` {change}"
+
+
+def _base_sha256(saved, parent):
+    """The sha256 of the base ``parent`` given now, as it compares with the one checkpoint ``saved`` recorded of
+    the base it copied: that one where ``parent`` is another file of the same network
+    (:func:`minitransfer.checkpoint_identity.copied_sha256`: the same base trained in another folder, gathered
+    with the run); not for a base known only by what the run recorded of it (``recorded_in``)."""
+    if parent.recorded_in is not None:
+        return parent.sha256
+    return copied_sha256(saved.meta, parent.sha256, lambda: network_sha256(parent))
 
 
 # What a checkpoint records of the content a path field named, and what another content is.

@@ -241,27 +241,31 @@ def _read_run(folder, name, bases, facts, by_hand):
                     base_checkpoint=_recorded_str(source, "checkpoint"),
                     source_data=_source_data(source) if run.split == CROSS and run.kind == "transfer"
                     else (), planned=planned, scored_on=scored,
-                    weights_sha256=_weights_sha256(folder / RESULT_FILE) if run.kind == "base" else ())
+                    weights_sha256=_weights_record(folder / RESULT_FILE, "sha256") if run.kind == "base" else (),
+                    base_network_sha256=_recorded_str(source, "network_sha256"),
+                    network_sha256=_weights_record(folder / RESULT_FILE, "network_sha256") if run.kind == "base"
+                    else ())
     if not planned:
         by_hand[name] = _study_of(fingerprint, config, source)
     return result
 
 
 def _recorded_str(source, key):
-    """What train recorded under ``key`` ("sha256", "checkpoint": its path) of the base the run copied its
-    layers from, its ``source`` record (:func:`minitransfer.train_records.recorded_source`); "" for a run
-    without one."""
+    """What train recorded under ``key`` ("sha256", "network_sha256", "checkpoint": its path) of the base the run
+    copied its layers from, its ``source`` record (:func:`minitransfer.train_records.recorded_source`); "" for a
+    run without one."""
     value = source.get(key)
     return value if isinstance(value, str) else ""
 
 
-def _weights_sha256(path):
-    """(the sha256 a base's result.json ``path`` recorded of its weights file,) as train wrote it
-    (:func:`minitransfer.rundir.weights_record`), which its transfers recorded as they copied from it;
-    () where it records none (a result.json written before the record)."""
+def _weights_record(path, key):
+    """(the digest a base's result.json ``path`` recorded of its weights file under ``key``,) as train wrote it
+    (:meth:`minitransfer.training_run.Run.write_weights`), which its transfers recorded as they copied
+    from it: "sha256", the file's, or "network_sha256", the network's wherever the file lies; () where it
+    records none (a result.json written before the record)."""
     weights = read_json(path, dict).get("weights")
-    sha256 = weights.get("sha256") if isinstance(weights, dict) else None
-    return (sha256,) if isinstance(sha256, str) and sha256 else ()
+    digest = weights.get(key) if isinstance(weights, dict) else None
+    return (digest,) if isinstance(digest, str) and digest else ()
 
 
 def _source_data(source):

@@ -42,7 +42,8 @@ def once(results):
     halves the spread of its point and may make a finding hold that its one draw of the seed's luck
     cannot resolve. The first by name is kept; a base kept so lists in ``also_in`` the folders of its copies left
     out, whose other networks (another machine's transfers, trained from its copy) it is the own base of, and in
-    ``weights_sha256`` the sha256 of each copy's weights file too (:func:`_with_copies`)."""
+    ``weights_sha256`` the sha256 of each copy's weights file too, in ``network_sha256`` its network's digest
+    (:func:`_with_copies`)."""
     kept, texts, copies, also_in = {}, [], set(), {}
     for r in results:
         key = (dataclasses.replace(r.run, name="", parent=None), r.fingerprint or r.dataset, r.preset, r.precision,
@@ -67,18 +68,21 @@ def _with_copies(base, copies):
     recorded of its weights file in ``weights_sha256`` (its paths recorded there, another file's than the kept
     one's), which the transfers beside each copied from it (:meth:`minitransfer.comparisons.Bases.copied_otherwise`)."""
     sha256s = dict.fromkeys(base.weights_sha256 + tuple(s for copy in copies for s in copy.weights_sha256))
+    networks = dict.fromkeys(base.network_sha256 + tuple(s for copy in copies for s in copy.network_sha256))
     return dataclasses.replace(base, also_in=tuple(copy.run.name.rpartition("/")[0] for copy in copies),
-                               weights_sha256=tuple(sha256s))
+                               weights_sha256=tuple(sha256s), network_sha256=tuple(networks))
 
 
 def _same_network(first, second):
     """Whether ``second``, of the same treatment, seed and options as ``first`` (:func:`once`), is
     the same network: trained with a recorded seed, from the same base where it copied one (its
-    recorded sha256 in both), else with the same numbers."""
+    recorded sha256 in both, or, a base written in two places, the digest of its network in both:
+    :func:`minitransfer.checkpoint_identity.network_sha256`), else with the same numbers."""
     numbers = [(r.final_top1, r.best_top1, r.mean10_top1, r.evaluations, r.curve) for r in (first, second)]
     if repr(numbers[0]) == repr(numbers[1]):  # repr: NaN (no evaluation) equals NaN
         return True
     if _seed(first) is None:
         return False
     copied = first.run.kind in ("selffer", "transfer") or dict(first.network).get("copy_from")
-    return not copied or bool(first.base_sha256) and first.base_sha256 == second.base_sha256
+    return not copied or (bool(first.base_sha256) and first.base_sha256 == second.base_sha256) or \
+        (bool(first.base_network_sha256) and first.base_network_sha256 == second.base_network_sha256)

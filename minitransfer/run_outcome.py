@@ -77,7 +77,9 @@ class TrainResult:
     ms_per_iteration : float
         Milliseconds per iteration trained by that call.
     weights : dict
-        The weights file as written: sha256, size, mtime_ns (None in older result.json files).
+        The weights file as written: sha256, size, mtime_ns (None in older result.json files), and
+        network_sha256, the digest of the network it holds, wherever the file lies
+        (:func:`minitransfer.checkpoint_identity.network_sha256`; missing in older result.json files).
     validation : dict
         What the accuracies were scored on: ``images``, the validation images of the run's classes,
         ``classes``, how many, and ``largest_class``, the validation images of the largest of them: chance

@@ -15,7 +15,8 @@ The weights file ``out`` (e.g. ``baseA.h5``) is written once, at the end; a run 
     eval.csv         iteration,top1,top5,loss: one row per evaluation on the half's val images
     checkpoint.h5    the latest resumable checkpoint (weights + momentum + iteration + data cursor)
     result.json      final, best and mean-of-10-best top-1 (the original code's metric), and more: the
-                     weights file's sha256, size and mtime as written (:func:`recorded_sha256`)
+                     weights file's sha256, size and mtime as written (:func:`recorded_sha256`), and the
+                     digest of its network, the same wherever the file lies (``network_sha256``)
     lock             held (flock) by the one process training into the directory; on a file
                      system without locks (Lustre mounted without -o flock, NFS without its lock
                      daemon) a run goes on unlocked, with a warning:

@@ -13,6 +13,7 @@ import numpy as np
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
+from minitransfer.checkpoint_identity import network_sha256
 from minitransfer import fileio, optim, stopping
 from minitransfer.config import evaluates_after
 from minitransfer.config_edits import kept_hand_edits
@@ -211,18 +212,21 @@ class Run(RunFailures):
         while they are made or written is :meth:`out_of_memory`: the checkpoint holds every
         iteration, and a rerun with `resume='auto'` writes them (a bare MemoryError escaped, whose
         advice, a smaller batch, meant training again from the start). A run resumed at max_iter keeps
-        the weights its checkpoint holds, as they are or restored from it (:func:`final_weights`)."""
+        the weights its checkpoint holds, as they are or restored from it (:func:`final_weights`). The record
+        adds the digest of the network they hold (``network_sha256``: :func:`network_sha256`), which is the
+        same wherever the file was written: its transfers' record of it, elsewhere too."""
         c = self.plan.config
         # the weights belong beside their run's folder, not beside a partial one (nor in a folder made anew)
         with self._saved_if_out_of_memory(f"writing the weights file {c.out}"), self.files.in_place():
-            resumed = self.plan.resume_from if self.start == c.max_iter else None  # nothing trained since
-            kept = final_weights(resumed, self.out, named=c.out) if resumed is not None else None
+            written = self.plan.resume_from if self.start == c.max_iter else None  # nothing trained since
+            kept = final_weights(written, self.out, named=c.out) if written is not None else None
             if kept is None:
-                kept = checkpoints.save(self.out, snapshot(self.net, self.plan, c.max_iter, self.cursor),
-                                        named=c.out), None
+                written = snapshot(self.net, self.plan, c.max_iter, self.cursor)
+                kept = checkpoints.save(self.out, written, named=c.out), None
             sha256, record = kept
             self._record_own_config(record)
-        return weights_record(self.out, sha256, named=c.out)
+            network = network_sha256(written)
+        return {**weights_record(self.out, sha256, named=c.out), "network_sha256": network}
 
     def finish(self, weights, show_result=True):
         """result.json and, with ``show_result``, the closing line

@@ -10,6 +10,7 @@ training, with the provenance the paper's figures need.
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import models, stopping
+from minitransfer.checkpoint_identity import network_sha256
 from minitransfer.class_tables import classes_sha256
 from minitransfer.config import base_seed
 from minitransfer.config_wording import worded
@@ -88,10 +89,11 @@ def load_net(saved, device="cpu", precision=None):
 
 
 def source_of(plan):
-    """Where the copied layers come from: the base checkpoint, its dataset, split and images per class
-    (``per_class``: None for every image), whether that dataset is another one than this run's, the
-    precision the base was trained in (:func:`minitransfer.recorded_config.precision_history`) and what the base
-    itself was (``base``: :func:`base_provenance`); {} for a run that copies nothing. A resumed run
+    """Where the copied layers come from: the base checkpoint (its path, the file's sha256 and its network's,
+    :func:`minitransfer.checkpoint_identity.network_sha256`, which a base's copy elsewhere has too), its dataset,
+    split and images per class (``per_class``: None for every image), whether that dataset is another one than
+    this run's, the precision the base was trained in (:func:`minitransfer.recorded_config.precision_history`) and
+    what the base itself was (``base``: :func:`base_provenance`); {} for a run that copies nothing. A resumed run
     whose base is not there keeps what its checkpoint recorded."""
     parent = plan.parent
     if parent is None:
@@ -99,7 +101,8 @@ def source_of(plan):
     if parent.recorded_in is not None:  # a base not there (resume.read_base): as the checkpoint recorded it
         return plan.resume_from.meta["source"]
     meta = parent.meta
-    return {"checkpoint": str(parent.path), "sha256": parent.sha256, "dataset": meta["config"].get("data", ""),
+    return {"checkpoint": str(parent.path), "sha256": parent.sha256, "network_sha256": network_sha256(parent),
+            "dataset": meta["config"].get("data", ""),
             "dataset_fingerprint": meta["dataset_fingerprint"], "dataset_classes_sha256": meta["dataset_classes_sha256"],
             "classes": len(parent.classes), "split_kind": meta["split_kind"], "split_seed": meta["split_seed"],
             "split_half": meta["split_half"], "per_class": meta["config"].get("per_class"),

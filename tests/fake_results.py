@@ -16,7 +16,8 @@ def finished_result(top1=0.5, best=None, mean10=None, evaluations=10, iterations
     return {"out": "fake.h5", "run_dir": "fake.run", "iterations": iterations,
             "final": {"iteration": iterations, "top1": top1, "top5": 1.0, "loss": 1.0},
             "best_top1": best, "mean10_top1": mean10, "evaluations": evaluations, "seconds": 0.1,
-            "ms_per_iteration": 5.0, "weights": {"sha256": "0" * 64, "size": 0, "mtime_ns": 0},
+            "ms_per_iteration": 5.0,
+            "weights": {"sha256": "0" * 64, "size": 0, "mtime_ns": 0, "network_sha256": "0" * 64},
             "validation": {"images": 1000, "classes": 10, "largest_class": 100}}
 
 

@@ -18,6 +18,7 @@ from minitransfer import fileio, run_lock
 from minitransfer import config, config_checks, counter_rng, evaluate, models, run_lines, rundir, training_run, transfer
 from minitransfer import train as training
 from minitransfer.checkpoint_check import MAX_ABS_WEIGHT
+from minitransfer.checkpoint_identity import network_sha256
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
@@ -67,7 +68,7 @@ def test_base_run_writes_weights_and_run_files(base_a):
     assert result["final"]["top1"] == tops[-1]
     written = os.stat(base_a)
     assert result["weights"] == {"sha256": fileio.sha256_file(base_a), "size": written.st_size,
-                                 "mtime_ns": written.st_mtime_ns}
+                                 "mtime_ns": written.st_mtime_ns, "network_sha256": network_sha256(saved)}
     assert json.loads((run_dir / "config.json").read_text())["max_iter"] == 6
     initial = _initial_weights(4, seed=3)
     assert all(not _same(saved.weights[name], initial[name]) for name in WEIGHT_LAYERS)
