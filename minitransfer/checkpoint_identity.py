@@ -42,6 +42,20 @@ def network_sha256(checkpoint):
     return digest.hexdigest()
 
 
+_of_files = {}  # file sha256 -> network_sha256: a copy records its base's at every checkpoint
+
+
+def file_network_sha256(checkpoint):
+    """:func:`network_sha256` of ``checkpoint`` as read from its file, computed once per file content (its
+    ``sha256``): a transfer's record of its base is written at its start and at each checkpoint, and CaffeNet's
+    weights take about a second to digest."""
+    if checkpoint.sha256 is None:
+        return network_sha256(checkpoint)
+    if checkpoint.sha256 not in _of_files:
+        _of_files[checkpoint.sha256] = network_sha256(checkpoint)
+    return _of_files[checkpoint.sha256]
+
+
 def copied_sha256(meta, sha256_now, network_now):
     """The sha256 to compare with the one a copy's checkpoint recorded of its base (``meta``: its root attributes,
     ``parent_sha256``) for the base file it names now, whose sha256 is ``sha256_now``: that recorded one where the

@@ -10,7 +10,7 @@ training, with the provenance the paper's figures need.
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import models, stopping
-from minitransfer.checkpoint_identity import network_sha256
+from minitransfer.checkpoint_identity import file_network_sha256
 from minitransfer.class_tables import classes_sha256
 from minitransfer.config import base_seed
 from minitransfer.config_wording import worded
@@ -101,7 +101,7 @@ def source_of(plan):
     if parent.recorded_in is not None:  # a base not there (resume.read_base): as the checkpoint recorded it
         return plan.resume_from.meta["source"]
     meta = parent.meta
-    return {"checkpoint": str(parent.path), "sha256": parent.sha256, "network_sha256": network_sha256(parent),
+    return {"checkpoint": str(parent.path), "sha256": parent.sha256, "network_sha256": file_network_sha256(parent),
             "dataset": meta["config"].get("data", ""),
             "dataset_fingerprint": meta["dataset_fingerprint"], "dataset_classes_sha256": meta["dataset_classes_sha256"],
             "classes": len(parent.classes), "split_kind": meta["split_kind"], "split_seed": meta["split_seed"],
