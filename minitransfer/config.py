@@ -369,8 +369,8 @@ def _fill_schedule(c, preset):
 
 def _solver_of(c):
     try:
-        return optim.Solver(base_lr=c.base_lr, momentum=c.momentum, weight_decay=c.weight_decay,
-                            gamma=c.gamma, stepsize=c.stepsize, max_iter=c.max_iter)
+        return optim.run_solver(base_lr=c.base_lr, momentum=c.momentum, weight_decay=c.weight_decay,
+                                gamma=c.gamma, stepsize=c.stepsize, max_iter=c.max_iter)
     except ValueError as error:
         raise ConfigError(str(error)) from error
 

@@ -16,6 +16,10 @@ The paper trains for 450,000 iterations and divides the rate by 10 every 100,000
 keeps the same shape: :meth:`Schedule.scaled` of :data:`PAPER` scales the step proportionally to
 ``max_iter``. Its reduced-data runs (supplement B) used another solver: base_lr 0.0125, a step every
 64,000 of 200,000 iterations (:data:`REDUCED`), scaled the same way.
+
+Every rate is used in float32: one that is inf there, or below its smallest normal number (0 there, or next
+to it), is refused (:func:`number_fault`, which the command line's options ask too), and a run's solver
+(:func:`run_solver`) must keep its stepped rate within float32's normal numbers until ``max_iter``.
 """
 
 import dataclasses
@@ -27,9 +31,11 @@ import numpy as np
 from minitransfer.ops import sgd
 
 FLOAT32_TINY = float(np.finfo(np.float32).tiny)  # the smallest base_lr: ~1.2e-38
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # ~3.4e38: more is inf in float32
 MAX_MOMENTUM = float(np.nextafter(np.float32(1), np.float32(0)))  # the largest float32 below 1: 0.99999994
 PAPER_MAX_ITER = 450_000
 PAPER_STEPSIZE = 100_000
+RATES = ("base_lr", "momentum", "weight_decay", "gamma")  # the solver's real numbers, each used in float32
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +55,24 @@ PAPER = Schedule(base_lr=0.01, stepsize=PAPER_STEPSIZE, max_iter=PAPER_MAX_ITER)
 REDUCED = Schedule(base_lr=0.0125, stepsize=64_000, max_iter=200_000)  # the paper's reduced-data runs
 
 
+def number_fault(name, value, got=None, zero=False, float32=True):
+    """Why ``value``, given for ``name`` (a solver's `momentum`, the command line's --momentum), is no number
+    training computes with, in the words of both the solver and the command line, or None: no finite number;
+    with ``float32`` (a rate of the solver: the update computes in float32), one that is inf there or, in size,
+    below its smallest normal number (0 there, or next to it: a rate, decay or momentum that changes nothing;
+    0 itself allowed where ``zero``). ``got``: the value as the user gave it (default: its repr)."""
+    got = repr(value) if got is None else got
+    if not math.isfinite(value):
+        return f"{name} must be a finite number, got {got}"
+    if float32 and abs(value) > FLOAT32_MAX:
+        return (f"{name} must be at most {FLOAT32_MAX:.4g} (float32's largest number: training computes in float32, "
+                f"where a larger value is inf), got {got}")
+    if float32 and abs(value) < FLOAT32_TINY and not (zero and value == 0):
+        return (f"{name} must be {'0 or ' if zero else ''}>= {FLOAT32_TINY:.4g} (float32's smallest normal number: "
+                f"training computes in float32, where a smaller value changes nothing), got {got}")
+    return None
+
+
 @dataclasses.dataclass(frozen=True)
 class Solver:
     """Solver hyper-parameters; the defaults are the paper's (Caffe's reference CaffeNet solver)."""
@@ -61,16 +85,13 @@ class Solver:
     max_iter: int = PAPER_MAX_ITER
 
     def __post_init__(self):
-        for name in ("base_lr", "momentum", "weight_decay", "gamma"):  # an infinite rate or decay diverges at once
+        for name in RATES:  # an infinite rate or decay diverges at once
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
                 raise ValueError(f"solver: `{name}` must be a finite number, got {value!r}")
-        # the update computes in float32: a rate below its normal numbers changes no weight, and a
-        # momentum that rounds to 1 there never lets a past gradient fade (V = V + lr·g)
-        if not self.base_lr >= FLOAT32_TINY:
-            raise ValueError(f"solver: `base_lr` must be >= {FLOAT32_TINY:.4g} (float32's smallest normal number: "
-                             f"the update computes in float32, where a smaller rate changes no weight), got "
-                             f"{self.base_lr!r}")
+        if not self.base_lr > 0:
+            raise ValueError(f"solver: `base_lr` must be > 0, got {self.base_lr!r}")
+        # a momentum that rounds to 1 in float32 never lets a past gradient fade (V = V + lr·g)
         if not 0 <= self.momentum < 1 or np.float32(self.momentum) == 1:
             rounded = f" (1 in float32, which the update computes in: at most {MAX_MOMENTUM})" \
                 if 0 <= self.momentum < 1 else ""
@@ -79,6 +100,10 @@ class Solver:
             raise ValueError(f"solver: `weight_decay` must be >= 0, got {self.weight_decay!r}")
         if not 0 < self.gamma <= 1:
             raise ValueError(f"solver: `gamma` must lie in (0, 1], got {self.gamma!r}")
+        for name in RATES:  # the update computes in float32: a value below its normal numbers is 0 or next to it
+            fault = number_fault(f"`{name}`", getattr(self, name), zero=name in ("momentum", "weight_decay"))
+            if fault is not None:  # (a rate that changes no weight, a decay or momentum that does nothing)
+                raise ValueError(f"solver: {fault}")
         for name in ("stepsize", "max_iter"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
@@ -88,6 +113,26 @@ class Solver:
 
 CAFFE = Solver()  # the paper's solver, every default: what a run's momentum and decay default to
 SOLVER_FIELDS = tuple(field.name for field in dataclasses.fields(Solver))  # a run configuration's fields of its solver
+
+
+def run_solver(**fields):
+    """The :class:`Solver` of a training run of ``max_iter`` iterations, whose schedule must keep the rate
+    within float32's normal numbers to the end: ``base_lr`` 0.01 stepped by ``gamma`` 1e-20 four times is 1e-82,
+    0 in float32, and the run's last stages changed no weight (a Solver alone may have a max_iter it never
+    reaches: one stepped by hand, ``Solver(stepsize=2)``, which is not refused). ValueError naming the fields."""
+    solver = Solver(**fields)
+    last = (solver.max_iter - 1) // solver.stepsize  # the last step the run reaches
+    if solver.base_lr * solver.gamma ** last >= FLOAT32_TINY:
+        return solver
+    low, high = 0, last  # the first step whose rate is below float32's normal numbers: base_lr's is not
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if solver.base_lr * solver.gamma ** middle >= FLOAT32_TINY else (low, middle)
+    raise ValueError(f"solver: `gamma` {solver.gamma!r} steps the learning rate below {FLOAT32_TINY:.4g} (float32's "
+                     f"smallest normal number: training computes in float32, where a smaller rate changes no weight) "
+                     f"from iteration {high * solver.stepsize} of {solver.max_iter} (step {high}: `base_lr` "
+                     f"{solver.base_lr!r} * {solver.gamma!r}^{high} = {solver.base_lr * solver.gamma ** high:.4g}): "
+                     f"give a larger `gamma` or `stepsize`, or a smaller `max_iter`")
 
 
 def solver_fault(values):

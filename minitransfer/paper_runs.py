@@ -165,11 +165,12 @@ def _reference_result(row):
 
 def _evaluations(text):
     """The count of ``n_test_points`` (none given: 0); text that is no whole number 0 or more (3.0,
-    1e3, -5) is an error naming the column, not Python's "invalid literal for int()"."""
+    1e3, -5; "５", a full-width digit, which str.isdecimal takes) is an error naming the column, not
+    Python's "invalid literal for int()"."""
     text = (text or "").strip()
     if not text:
         return 0
-    if not text.isdecimal():
+    if not (text.isascii() and text.isdecimal()):
         raise ValueError(f"n_test_points is {text!r}, expected a count of evaluations (a whole number 0 or more)")
     return int(text)
 

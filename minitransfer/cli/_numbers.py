@@ -14,11 +14,9 @@ import re
 import sys
 
 import click
-import numpy as np
 
-from minitransfer.optim import FLOAT32_TINY
+from minitransfer.optim import number_fault
 
-FLOAT32_MAX = float(np.finfo(np.float32).max)  # ~3.4e38: more is inf in float32
 _WHOLE = re.compile(r"\s*[-+]?[0-9]+\s*")
 _NUMBER = re.compile(r"\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*")
 _NOT_FINITE = re.compile(r"\s*[-+]?(inf|infinity|nan)\s*", re.IGNORECASE)
@@ -36,6 +34,12 @@ def _exactly(text):
     except ValueError:
         return None
     return int(number) if math.isfinite(number) and number.is_integer() else None
+
+
+def in_digits(text):
+    """Whether ``text`` is a whole number as :class:`Whole` reads one: ASCII digits, signed or not, spaces around
+    (experiment's --per-class reads each of its counts so)."""
+    return _WHOLE.fullmatch(text) is not None
 
 
 class Whole(click.IntRange):
@@ -63,7 +67,7 @@ class Whole(click.IntRange):
         return f"{value!r} is not a whole number in digits 0-9{write}{give}"
 
     def convert(self, value, param, ctx):
-        if isinstance(value, str) and not _WHOLE.fullmatch(value):
+        if isinstance(value, str) and not in_digits(value):
             self.fail(self.not_whole(value, param), param, ctx)
         return super().convert(value, param, ctx)
 
@@ -71,9 +75,9 @@ class Whole(click.IntRange):
 class Real(click.FloatRange):
     """A finite real number written in ASCII digits (a point or an exponent allowed), in the range click's
     FloatRange takes; ``float32``: a rate of the solver, which computes in float32, so a value that is 0 or inf
-    there (below its smallest normal number, above its largest) is refused too, in the solver's words
-    (:class:`minitransfer.optim.Solver`, which refuses a base_lr below float32's normal numbers alike).
-    -0 is taken as 0 (recorded so)."""
+    there (below its smallest normal number, above its largest) is refused too, in the solver's words: both
+    ask :func:`minitransfer.optim.number_fault`, :class:`minitransfer.optim.Solver` for a library caller or a
+    configuration read back. -0 is taken as 0 (recorded so)."""
 
     def __init__(self, *args, float32=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,15 +96,9 @@ class Real(click.FloatRange):
             self.fail(f"{value!r} is not a number written in digits 0-9{write}", param, ctx)
         name = max(param.opts, key=len) if param is not None else "the value"
         number = float(value)
-        if not math.isfinite(number):
-            read = "" if _NOT_FINITE.fullmatch(value) else \
-                f", which is beyond the largest float ({sys.float_info.max:.4g}) and reads as {number}"
-            raise click.UsageError(f"{name} must be a finite number, got {value!r}{read}", ctx)
-        if self.float32 and abs(number) > FLOAT32_MAX:
-            raise click.UsageError(f"{name} must be at most {FLOAT32_MAX:.4g} (float32's largest number: training "
-                                   f"computes in float32, where a larger value is inf), got {value!r}", ctx)
-        if self.float32 and 0 < abs(number) < FLOAT32_TINY:
-            least = "0 or " if self.min == 0 and not self.min_open else ""
-            raise click.UsageError(f"{name} must be {least}>= {FLOAT32_TINY:.4g} (float32's smallest normal number: "
-                                   f"training computes in float32, where a smaller value changes nothing), got "
-                                   f"{value!r}", ctx)
+        read = "" if math.isfinite(number) or _NOT_FINITE.fullmatch(value) else \
+            f", which is beyond the largest float ({sys.float_info.max:.4g}) and reads as {number}"
+        fault = number_fault(name, number, got=f"{value!r}{read}", zero=self.min == 0 and not self.min_open,
+                             float32=self.float32)
+        if fault is not None:
+            raise click.UsageError(fault, ctx)

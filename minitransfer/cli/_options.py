@@ -12,7 +12,7 @@ import click
 from minitransfer import config, config_checks, models
 from minitransfer.ops import precision as precisions
 
-from ._numbers import Real, Whole
+from ._numbers import Real, Whole, in_digits
 from ._paths import DatasetFolder, NetworkPath
 
 
@@ -201,12 +201,12 @@ def grid_train_options(command):
 
 def per_class_counts(ctx, param, value):
     """experiment's --per-class 10,100,1000: each entry ASCII digits (not "1_0", which int() reads as 10),
-    none empty ("10,,100": a count left out by a slip), each in 1..MAX_COUNT as train --per-class takes
-    it; a negative integer ("-1") is said to be out of range, not "expected integers"."""
+    signed or not as train --per-class takes one ("+5", :func:`in_digits`), none empty ("10,,100": a count
+    left out by a slip), each in 1..MAX_COUNT as train --per-class takes it; a negative integer ("-1") is
+    said to be out of range, not "expected integers"."""
     parts = [part.strip() for part in value.split(",")] if value else []
     for part in parts:
-        digits = part[1:] if part.startswith("-") else part
-        if not (digits.isascii() and digits.isdigit()):
+        if not in_digits(part):
             raise click.BadParameter(f"expected a comma-separated list of integers (training images per class, "
                                      f"e.g. 10,100,1000), cannot read {part!r} in {value!r}")
         if not 1 <= int(part) <= config_checks.MAX_COUNT:
