@@ -3,12 +3,17 @@ layers) and its BnA (against baseA, with baseB's layers) share that split and bo
 their standard errors over the seeds (over the replicates on the natural split), not over the two directions as if
 they were independent. Before, one seed's A1B and B1A gave "± 0.1 points (2 networks): within 2 points: the
 features of layer 1 are general", a verdict and an uncertainty from one split draw. Hand-built networks; the oracle
-is NumPy's, written apart from the code."""
+is NumPy's, written apart from the code.
+
+And what a statistician reads in the other figures of findings.md: a chance band narrower than a tenth of a point
+said with its decimals, not as "at most 0.0 points above it"."""
+
+import re
 
 import numpy as np
 import pytest
 
-from minitransfer import findings
+from minitransfer import findings, run_caveats
 from minitransfer.experiment import Run
 from minitransfer.results import Result
 
@@ -130,3 +135,29 @@ def test_fine_tuned_against_selffers_both_ways_takes_its_standard_error_over_spl
     found = findings.fine_tuning(results)
     assert found.value == pytest.approx(np.mean(differences))
     assert found.se == pytest.approx(over_draws(differences))
+
+
+# ---- the chance band of a large validation set: never said as "0.0 points" ----------------------------------------
+
+NAMED = re.compile(r"(\S+) \((\d+\.\d+)%, chance (\d+\.\d+)%, at most (\d+\.\d+) points above it on ([\d,]+) "
+                   r"validation images\)")
+
+
+@pytest.mark.parametrize("classes, images", [(1000, 50_000), (10, 10_000_000), (2, 10**12)],
+                         ids=["imagenet-1000-classes", "10-classes-1e7-images", "2-classes-1e12-images"])
+def test_a_band_narrower_than_a_tenth_of_a_point_is_said_with_its_decimals(classes, images):
+    """ImageNet's 1,000 classes on its 50,000 validation images: chance 0.1%, a band of 0.042 points. It was said
+    "chance 0.1%, at most 0.0 points above it", as if a base at chance had to score exactly chance."""
+    chance = 1 / classes
+    band = 300 * np.sqrt(chance * (1 - chance) / images)  # points: three binomial standard errors
+    accuracy = chance + band / 100 * 0.999
+    runs = [Result(Run("r0/baseB", "base", "random", 0, target="B"), accuracy, accuracy, accuracy, 20,
+                   dataset="/data/d", scored_on=(images, classes, images // classes))]
+    said = " ".join(run_caveats.at_chance(runs))
+    name, printed_accuracy, printed_chance, points, printed_images = NAMED.search(said).groups()
+    assert (name, int(printed_images.replace(",", ""))) == ("r0/baseB", images)
+    places = len(points.split(".")[1])
+    assert float(points) > 0 and 0 < band < 0.1
+    assert abs(float(printed_chance) + float(points) - (100 * chance + band)) <= 10.0 ** -places + 1e-12
+    assert float(printed_accuracy) <= float(printed_chance) + float(points) + 1e-12  # never above the threshold
+    assert len(printed_accuracy.split(".")[1]) == len(printed_chance.split(".")[1]) == places
