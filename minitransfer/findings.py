@@ -39,8 +39,8 @@ from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
 from minitransfer.findings_groups import POINTS, Difference, by_draw, difference_between, over_bases, tuned
 from minitransfer.findings_figures import (below, bases_said, decimals, more, networks_said, one_draw_said, signed,
                                            signed_plus_minus)
-from minitransfer.findings_caveats import (MIN_NETWORKS, halves_said, judged, more_networks, seed_spread_words,
-                                           seen_caveat, too_few, unresolved)
+from minitransfer.findings_caveats import (MIN_NETWORKS, few_draws, halves_said, judged, more_networks,
+                                           seed_spread_words, seen_caveat, too_few, unresolved)
 from minitransfer.results import Spread, mean, natural_families, relative_by_base, relative_by_n
 from minitransfer.run_facts import bases_against_chance
 
@@ -143,7 +143,8 @@ def general(results, split="random", bases=None):
     score = signed_plus_minus(spread.mean, spread.se, decimals(_general_side, spread.mean, spread.se))
     measured = (f"At n={n}, transferred layers{names['where']} ({which}) score {score} points relative to "
                 f"their own base ({networks_said(spread.count)}{bases_said(spread)})")
-    return Finding(claim, f"{measured}: {verdict}.", spread.mean, spread.se, spread.count, close, measured,
+    return Finding(claim, f"{measured}: {verdict}.{few_draws(spread)}", spread.mean, spread.se, spread.count, close,
+                   measured,
                    networks)
 
 
@@ -171,7 +172,8 @@ def specific(results, split="random", bases=None):
     measured = (f"At n={n}, {names['AnB']} is {below(difference.mean, difference.se, places)} {names['BnB']} "
                 f"(seed spread {spread}; {a.count} + {b.count} networks{bases_said(a, b)})")
     used = tuple(r for treatment in ("AnB", "BnB") for r in measured_by_n(results, split, treatment, bases=bases)[n])
-    return Finding(claim, f"{measured}: {meaning}. {seed_spread_words(used, n, names, split)}.", difference.mean,
+    return Finding(claim, f"{measured}: {meaning}. {seed_spread_words(used, n, names, split)}.{few_draws(a, b)}",
+                   difference.mean,
                    difference.se, a.count + b.count, holds, measured, used)
 
 
@@ -216,7 +218,8 @@ def fine_tuning(results, split="random", bases=None):
     unknown = (f"; without {selffer}, trained as long on their own task, this boost cannot be told from the longer "
                f"training (experiment --fine-tuned, the default, trains {selffer} beside {names['AnB']}+)"
                if better or close else "")
-    return Finding(claim, f"{said}: {meaning}{unknown}.", measured.mean, measured.se, measured.count, better or close,
+    return Finding(claim, f"{said}: {meaning}{unknown}.{few_draws(measured)}", measured.mean, measured.se,
+                   measured.count, better or close,
                    said, used)
 
 
@@ -258,10 +261,11 @@ def _against_selffers(results, split, bases, claim, said, used):
                             POINTS * clustered_se([values for values, _ in draws], [shares for _, shares in draws]))
     side = _boost_side(difference.mean, difference.se)
     holds = side == "better"
+    drawn = tuned({key: [0.0] for key in by_base}, split)  # how many draws (and bases) its standard error is over
     selffer = f"{names['BnB']}+"
     verdict = (f"transferred features, fine-tuned, do better than {selffer}: the boost is the transfer's, not the "
                f"longer training's" if holds else
-               f"not resolved: {_alone(by_base, split)}: {more_networks(split)}" if side == "alone"
+               f"not resolved: {one_draw_said(drawn)}: {more_networks(split)}" if side == "alone"
                else f"resolved, the other way round from the paper's: {selffer}, trained as long, do better"
                if side == "worse" else
                f"within {CLOSE:g} points of {selffer}: no boost beyond the longer training's" if side == "within" else
@@ -271,7 +275,8 @@ def _against_selffers(results, split, bases, claim, said, used):
     measured = (f"{said}, and {below(difference.mean, difference.se, places)} {selffer}, trained as long "
                 f"(n={layers}, {counts[0]} + {counts[1]} networks)")
     used = tuple(r for r in used if r.run.n in common) + _networks_of(results, split, "BnB+", bases, common)
-    return Finding(claim, f"{measured}: {verdict}.", difference.mean, difference.se, sum(counts), holds, measured,
+    return Finding(claim, f"{measured}: {verdict}.{few_draws(drawn)}", difference.mean, difference.se, sum(counts),
+                   holds, measured,
                    used)
 
 
@@ -325,7 +330,8 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
     measured = (f"At n={n}, {subject} {verb} {more(difference.mean, difference.se, gained, mixed, places)} than "
                 f"{better_name} ({worse[2]} {signed(a.mean, places)}, {better[2]} {signed(b.mean, places)} points "
                 f"relative to their bases; {a.count} + {b.count} networks{bases_said(a, b)})")
-    return Finding(claim, f"{measured}: {verdict}.", difference.mean, difference.se, a.count + b.count, holds,
+    return Finding(claim, f"{measured}: {verdict}.{few_draws(a, b)}", difference.mean, difference.se, a.count + b.count,
+                   holds,
                    measured)
 
 
@@ -338,11 +344,6 @@ def _unresolved(a, b, splits):
     if alone:
         return f"not resolved: {one_draw_said(alone[0][0])}: {more_networks(*(split for _, split in alone))}"
     return unresolved((a.count, b.count), splits)
-
-
-def _alone(by_base, split):
-    """Why AnB+ against BnB+ (their differences ``by_base``) have no standard error: one base, or one draw."""
-    return one_draw_said(tuned({key: [0.0] for key in by_base}, split))
 
 
 # The verdicts as functions of the figures they judge (points), so that the figures are printed with the decimals

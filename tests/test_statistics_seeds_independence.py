@@ -161,3 +161,17 @@ def test_a_band_narrower_than_a_tenth_of_a_point_is_said_with_its_decimals(class
     assert abs(float(printed_chance) + float(points) - (100 * chance + band)) <= 10.0 ** -places + 1e-12
     assert float(printed_accuracy) <= float(printed_chance) + float(points) + 1e-12  # never above the threshold
     assert len(printed_accuracy.split(".")[1]) == len(printed_chance.split(".")[1]) == places
+
+
+# ---- a standard error of two draws: said to be one ------------------------------------------------------------------
+
+def test_a_standard_error_of_two_split_seeds_says_it_is_one():
+    """Two split seeds give a standard error of 1 degree of freedom: Student's t asks 12.7 of it for a 95%
+    interval, the verdicts two. The finding says so beside its ±, and does not with three seeds."""
+    t_one_degree = np.tan(np.pi * (0.975 - 0.5))  # Student's t of 1 degree of freedom is Cauchy: its quantile
+    two = findings.general(both_ways({seed: BOTH_WAYS[seed] for seed in (0, 1)}))
+    draws = relative_by_seed({seed: BOTH_WAYS[seed] for seed in (0, 1)})
+    assert two.se == pytest.approx(over_draws(draws))
+    assert (f"Careful: its ± rests on 2 split seeds alone, so it is itself uncertain (1 degree of freedom): a 95% "
+            f"interval is ± {t_one_degree:.1f} standard errors, not the two the verdict asks") in two.text
+    assert "Careful: its ±" not in findings.general(both_ways()).text
