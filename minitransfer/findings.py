@@ -179,8 +179,8 @@ def specific(results, split="random", bases=None):
 
 def fine_tuning(results, split="random", bases=None):
     """AnB+ (across datasets SnT+) at every n against its own base. The networks of one split (or
-    replicate) share that base, and with it its luck: their standard error is taken over the bases
-    (:func:`minitransfer.comparisons.clustered_se`), not over the networks (which would shrink with
+    replicate) share that base, and with it its luck: their standard error is taken over the split seeds
+    (:func:`minitransfer.findings_groups.by_draw`), not over the networks (which would shrink with
     every n added to the same base). Without BnB+ (TnT+) it holds when AnB+ is resolved above its base, or
     (as for :func:`general`) within :data:`CLOSE` of it, not resolved from it, with two standard errors no wider
     than that (a mean resolved below the base, however close, is fine-tuning that did not recover the base's
