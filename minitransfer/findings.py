@@ -256,7 +256,7 @@ def _against_selffers(results, split, bases, claim, said, used):
     common = set(by_n)
     # the standard error of the mean below: each n weighs alike, each base alike within its n; over the draws
     weights = {key: [1 / (len(by_n) * len(by_n[n])) for n, _ in pairs] for key, pairs in by_base.items()}
-    draws = list(by_draw({key: [value for _, value in pairs] for key, pairs in by_base.items()}, weights).values())
+    draws = by_draw({key: [value for _, value in pairs] for key, pairs in by_base.items()}, split, weights).values()
     difference = Difference(POINTS * mean([mean(values) for values in by_n.values()]),
                             POINTS * clustered_se([values for values, _ in draws], [shares for _, shares in draws]))
     side = _boost_side(difference.mean, difference.se)

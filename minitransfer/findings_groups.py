@@ -47,21 +47,25 @@ def tuned(groups, split="random"):
     :func:`minitransfer.comparisons.relative_by_base`) of ``split``: their mean in points, with the standard error
     over the draws (:func:`by_draw`; :func:`minitransfer.comparisons.clustered_se`)."""
     values = [value for group in groups.values() for value in group]
-    draws = by_draw(groups)
+    draws = by_draw(groups, split)
     return OverBases(POINTS * mean(values), POINTS * clustered_se(list(draws.values())), len(values), len(groups),
                      len(draws), split)
 
 
-def by_draw(groups, weights=None):
-    """``groups`` ({(split seed, target, folder): [values]}) merged by draw, {(split seed, folder): [values]}:
-    a seed's networks of both target halves (AnB against baseB, BnA against baseA) share its split and both its
-    bases, so its values are one cluster of :func:`minitransfer.comparisons.clustered_se`. With ``weights``
-    ({key: [weights]} as ``groups``), (values, weights) merged alike."""
+def by_draw(groups, split, weights=None):
+    """``groups`` ({(split seed, target, folder): [values]}) of ``split`` merged by draw: a seed's networks of
+    both target halves (AnB against baseB, BnA against baseA) share its split and both its bases, so its values
+    are one cluster of :func:`minitransfer.comparisons.clustered_se`. A random split's draw is its split seed,
+    whatever folders hold its runs (the seed alone makes the split: two grids of one seed share it, bases trained
+    by hand into baseA/ and baseB/ are one seed's pair); another's, its replicate in its folder (the natural split
+    trained by hand in two folders is two replicates, each recorded as 0). With ``weights`` ({key: [weights]}
+    as ``groups``), (values, weights) merged alike."""
     draws = {}
-    for (seed, _, folder), values in groups.items():
-        merged = draws.setdefault((seed, folder), ([], []))
+    for key, values in groups.items():
+        seed, _, folder = key
+        merged = draws.setdefault((seed,) if split == "random" else (seed, folder), ([], []))
         merged[0].extend(values)
-        merged[1].extend(weights[(seed, _, folder)] if weights else ())
+        merged[1].extend(weights[key] if weights else ())
     return {key: pair if weights else pair[0] for key, pair in draws.items()}
 
 

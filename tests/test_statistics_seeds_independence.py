@@ -175,3 +175,19 @@ def test_a_standard_error_of_two_split_seeds_says_it_is_one():
     assert (f"Careful: its ± rests on 2 split seeds alone, so it is itself uncertain (1 degree of freedom): a 95% "
             f"interval is ± {t_one_degree:.1f} standard errors, not the two the verdict asks") in two.text
     assert "Careful: its ±" not in findings.general(both_ways()).text
+
+
+def test_a_seeds_bases_trained_by_hand_into_folders_of_their_own_are_one_draw():
+    """baseA and baseB trained by hand into folders of their own, the transfers beside neither: each transfer is
+    measured against its target's base in the one folder that holds one, and a seed is still one draw."""
+    results = []
+    for seed, (base_a, base_b, anb, bna) in BOTH_WAYS.items():
+        results += [network(f"hand{seed}a/baseA", "base", "random", seed, base_a, target="A"),
+                    network(f"hand{seed}b/baseB", "base", "random", seed, base_b, target="B"),
+                    network(f"copies{seed}/A1B", "transfer", "random", seed, anb, target="B", source="A", n=1),
+                    network(f"copies{seed}/B1A", "transfer", "random", seed, bna, target="A", source="B", n=1)]
+    found = findings.general(results)
+    draws = relative_by_seed(BOTH_WAYS)
+    assert found.value == pytest.approx(np.mean(draws))
+    assert found.se == pytest.approx(over_draws(draws))
+    assert "(6 networks of 3 split seeds;" in found.text
