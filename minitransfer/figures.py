@@ -40,6 +40,7 @@ from minitransfer import run_search, stopping
 from minitransfer.comparisons import built_bases
 from minitransfer.data import inputs
 from minitransfer.figures_curves import curves, shortened
+from minitransfer.figures_left_out import say_left_out
 from minitransfer.figures_paper import CROSS_NAMES, figure2, figure3
 from minitransfer.figures_reduced import figure_s1
 from minitransfer.results import select
@@ -127,12 +128,14 @@ def _laid_out(figure):
         figure.set_dpi(dpi)
 
 
-def draw_all(Figure, results, reference=None, bases=None, reference_bases=None):
+def draw_all(Figure, results, reference=None, bases=None, reference_bases=None, left_out=()):
     """{file stem: figure} of every figure the runs allow: figure2 with random-split runs, figure3
     with natural-split or random-frozen ones (each also with the paper's runs as ``reference``: they
     have both), not drawn empty for a grid of other runs alone (a cross-dataset grid's). ``bases``:
     the :class:`minitransfer.comparisons.Bases` of ``results`` (the report's, built once for its
-    tables too; built now where None); ``reference_bases``: those of ``reference``, as ``bases``."""
+    tables too; built now where None); ``reference_bases``: those of ``reference``, as ``bases``;
+    ``left_out``: the report's "name: why" of the runs it left out, said under every figure of networks
+    with its networks without an evaluation (:func:`minitransfer.figures_left_out.say_left_out`)."""
     figures, bases = {}, built_bases(results, bases)
     if reference or select(results, "random"):
         figures["figure2"] = figure2(Figure, results, reference, bases=bases)
@@ -145,6 +148,7 @@ def draw_all(Figure, results, reference=None, bases=None, reference_bases=None):
                                           names=CROSS_NAMES, bases=bases)
     if select(results, "all", "reduced"):
         figures["figure_s1"] = figure_s1(Figure, results, reference)
+    say_left_out(figures, results, left_out)
     for figure in figures.values():
         readable(figure)
     return figures

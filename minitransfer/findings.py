@@ -4,10 +4,9 @@ uncertainty, in percentage points of top-1 accuracy (the mean of the 10 best eva
 
 Every accuracy is taken relative to the network's own base (:func:`minitransfer.comparisons.own_base`),
 so a transfer is compared with like. A difference of two groups of networks comes with its standard
-error, sqrt(s1²/n1 + s2²/n2); it is *resolved* when it is more than twice that. AnB+, measured at
-every n against the same bases, takes its standard error over those bases; so do a group's networks measured
-against one base (copies trained by hand) in the general claim and the differences across splits (one network a
-base, as a grid trains them, is the same). A claim *holds* only
+error, sqrt(se1² + se2²), each over the group's draws (:func:`minitransfer.findings_groups.by_draw`: a split seed's
+AnB and BnA share its split and both bases, a base's networks its luck, AnB+ at every n the same bases: one
+observation each); it is *resolved* when it is more than twice that. A claim *holds* only
 when the runs resolve it (or, for "about as good as the base", when the mean lies within
 :data:`CLOSE` of zero and two standard errors are no wider than that), and the sentence says
 plainly when they do not. A group of fewer than
@@ -37,12 +36,12 @@ import math
 
 from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
-from minitransfer.findings_groups import POINTS, Difference, difference_between, difference_of, over_bases, tuned
-from minitransfer.findings_figures import (below, bases_said, decimals, more, networks_said, signed,
+from minitransfer.findings_groups import POINTS, Difference, by_draw, difference_between, over_bases, tuned
+from minitransfer.findings_figures import (below, bases_said, decimals, more, networks_said, one_draw_said, signed,
                                            signed_plus_minus)
-from minitransfer.findings_caveats import (MIN_NETWORKS, halves_said, judged, more_networks, seed_spread_words,
-                                           seen_caveat, too_few, unresolved)
-from minitransfer.results import mean, natural_families, relative_by_base, relative_by_n
+from minitransfer.findings_caveats import (MIN_NETWORKS, few_draws, halves_said, judged, more_networks,
+                                           seed_spread_words, seen_caveat, too_few, unresolved)
+from minitransfer.results import Spread, mean, natural_families, relative_by_base, relative_by_n
 from minitransfer.run_facts import bases_against_chance
 
 CLOSE = 2.0       # "about as good as the base": within 2 points
@@ -134,8 +133,7 @@ def general(results, split="random", bases=None):
     layers = "layer 1" if n == 1 else f"layers 1..{n}"
     verdict = (f"within {CLOSE:g} points: the features of {layers} are general" if close else
                too_few([spread.count], [split]) if spread.count < MIN_NETWORKS else
-               f"not resolved: one base gives no standard error (the networks measured against it share its "
-               f"luck): {more_networks(split)}" if spread.bases < MIN_NETWORKS else
+               f"not resolved: {one_draw_said(spread)}: {more_networks(split)}" if spread.draws < MIN_NETWORKS else
                f"more than {CLOSE:g} points from it, beyond two standard errors: the features of {layers} are not "
                f"general here" if side == "beyond" else
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
@@ -145,7 +143,8 @@ def general(results, split="random", bases=None):
     score = signed_plus_minus(spread.mean, spread.se, decimals(_general_side, spread.mean, spread.se))
     measured = (f"At n={n}, transferred layers{names['where']} ({which}) score {score} points relative to "
                 f"their own base ({networks_said(spread.count)}{bases_said(spread)})")
-    return Finding(claim, f"{measured}: {verdict}.", spread.mean, spread.se, spread.count, close, measured,
+    return Finding(claim, f"{measured}: {verdict}.{few_draws(spread)}", spread.mean, spread.se, spread.count, close,
+                   measured,
                    networks)
 
 
@@ -160,25 +159,28 @@ def specific(results, split="random", bases=None):
         return Finding(claim, f"specific features{names['where']}: not measured (no {names['runs']}{names['AnB']} "
                               f"and {names['BnB']} at a common n)")
     n = common[-1]
-    difference, a, b = difference_of(transfers[n], selffers[n])
-    seeds = max((std for std in (a.std, b.std) if not math.isnan(std)), default=math.nan)
+    a, b = (over_bases(results, split, treatment, n, bases) for treatment in ("AnB", "BnB"))
+    difference = difference_between(a, b)  # each group's standard error over its draws: NaN where one has one
+    stds = (POINTS * Spread.of(values).std for values in (transfers[n], selffers[n]))
+    seeds = max((std for std in stds if not math.isnan(std)), default=math.nan)
     holds, resolved = _specific_side(difference.mean, difference.se, seeds)
     meaning = (f"the top layers are specific to their {'dataset' if split == CROSS else 'task'}" if holds else
-               unresolved((a.count, b.count), (split, split)) if not resolved else
+               _unresolved(a, b, (split, split)) if not resolved else
                "smaller than the paper's effect or than the seed spread")
     places = decimals(_specific_side, difference.mean, difference.se, seeds)
     spread = "unknown" if math.isnan(seeds) else f"{seeds:.{places}f} points"
     measured = (f"At n={n}, {names['AnB']} is {below(difference.mean, difference.se, places)} {names['BnB']} "
-                f"(seed spread {spread}; {a.count} + {b.count} networks)")
+                f"(seed spread {spread}; {a.count} + {b.count} networks{bases_said(a, b)})")
     used = tuple(r for treatment in ("AnB", "BnB") for r in measured_by_n(results, split, treatment, bases=bases)[n])
-    return Finding(claim, f"{measured}: {meaning}. {seed_spread_words(used, n, names, split)}.", difference.mean,
+    return Finding(claim, f"{measured}: {meaning}. {seed_spread_words(used, n, names, split)}.{few_draws(a, b)}",
+                   difference.mean,
                    difference.se, a.count + b.count, holds, measured, used)
 
 
 def fine_tuning(results, split="random", bases=None):
     """AnB+ (across datasets SnT+) at every n against its own base. The networks of one split (or
-    replicate) share that base, and with it its luck: their standard error is taken over the bases
-    (:func:`minitransfer.comparisons.clustered_se`), not over the networks (which would shrink with
+    replicate) share that base, and with it its luck: their standard error is taken over the split seeds
+    (:func:`minitransfer.findings_groups.by_draw`), not over the networks (which would shrink with
     every n added to the same base). Without BnB+ (TnT+) it holds when AnB+ is resolved above its base, or
     (as for :func:`general`) within :data:`CLOSE` of it, not resolved from it, with two standard errors no wider
     than that (a mean resolved below the base, however close, is fine-tuning that did not recover the base's
@@ -191,22 +193,21 @@ def fine_tuning(results, split="random", bases=None):
     if not groups:
         return Finding(claim, f"fine-tuned transfer{names['where']}: not measured (no {names['runs']}{names['AnB']}+ "
                               f"runs with their bases)")
-    measured = tuned(groups)
+    measured = tuned(groups, split)
     side = _boost_side(measured.mean, measured.se)
     better, close = side == "better", side == "within"
     meaning = ("transferred features, fine-tuned, do better than training from scratch" if better else
                f"within {CLOSE:g} points: transferred features, fine-tuned, do about as well as training from "
                f"scratch" if close else
-               f"not resolved: one base gives no standard error (the networks measured against it share its "
-               f"luck): {more_networks(split)}" if side == "alone" else
+               f"not resolved: {one_draw_said(measured)}: {more_networks(split)}" if side == "alone" else
                "fine-tuning did not recover the base's accuracy here" if side == "worse" else
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
                f"{more_networks(split)}")
-    against = "1 base" if measured.bases == 1 else f"{measured.bases} bases"
+    against = bases_said(measured) or " against 1 base" * (measured.bases == 1)
 
     def scores(places):
         return (f"{names['AnB']}+ scores {signed_plus_minus(measured.mean, measured.se, places)} points relative to "
-                f"its own base{names['where']}, over every n ({networks_said(measured.count)} against {against})"
+                f"its own base{names['where']}, over every n ({networks_said(measured.count)}{against})"
                 f"{'' if split == CROSS else ', the mean over networks, not of each n as in Table 1'}")
     used = _networks_of(results, split, "AnB+", bases)
     compared = _against_selffers(results, split, bases, claim, scores(1), used)  # its verdict is not on these figures
@@ -217,7 +218,8 @@ def fine_tuning(results, split="random", bases=None):
     unknown = (f"; without {selffer}, trained as long on their own task, this boost cannot be told from the longer "
                f"training (experiment --fine-tuned, the default, trains {selffer} beside {names['AnB']}+)"
                if better or close else "")
-    return Finding(claim, f"{said}: {meaning}{unknown}.", measured.mean, measured.se, measured.count, better or close,
+    return Finding(claim, f"{said}: {meaning}{unknown}.{few_draws(measured)}", measured.mean, measured.se,
+                   measured.count, better or close,
                    said, used)
 
 
@@ -252,17 +254,18 @@ def _against_selffers(results, split, bases, claim, said, used):
     if not by_n:
         return None
     common = set(by_n)
-    # the standard error of the mean below: each n weighs alike, each base alike within its n
-    weights = [[1 / (len(by_n) * len(by_n[n])) for n, _ in pairs] for pairs in by_base.values()]
-    differences = [[value for _, value in pairs] for pairs in by_base.values()]
+    # the standard error of the mean below: each n weighs alike, each base alike within its n; over the draws
+    weights = {key: [1 / (len(by_n) * len(by_n[n])) for n, _ in pairs] for key, pairs in by_base.items()}
+    draws = by_draw({key: [value for _, value in pairs] for key, pairs in by_base.items()}, split, weights).values()
     difference = Difference(POINTS * mean([mean(values) for values in by_n.values()]),
-                            POINTS * clustered_se(differences, weights))
+                            POINTS * clustered_se([values for values, _ in draws], [shares for _, shares in draws]))
     side = _boost_side(difference.mean, difference.se)
     holds = side == "better"
+    drawn = tuned({key: [0.0] for key in by_base}, split)  # how many draws (and bases) its standard error is over
     selffer = f"{names['BnB']}+"
     verdict = (f"transferred features, fine-tuned, do better than {selffer}: the boost is the transfer's, not the "
                f"longer training's" if holds else
-               f"not resolved: one base gives no standard error: {more_networks(split)}" if side == "alone"
+               f"not resolved: {one_draw_said(drawn)}: {more_networks(split)}" if side == "alone"
                else f"resolved, the other way round from the paper's: {selffer}, trained as long, do better"
                if side == "worse" else
                f"within {CLOSE:g} points of {selffer}: no boost beyond the longer training's" if side == "within" else
@@ -272,7 +275,8 @@ def _against_selffers(results, split, bases, claim, said, used):
     measured = (f"{said}, and {below(difference.mean, difference.se, places)} {selffer}, trained as long "
                 f"(n={layers}, {counts[0]} + {counts[1]} networks)")
     used = tuple(r for r in used if r.run.n in common) + _networks_of(results, split, "BnB+", bases, common)
-    return Finding(claim, f"{measured}: {verdict}.", difference.mean, difference.se, sum(counts), holds, measured,
+    return Finding(claim, f"{measured}: {verdict}.{few_draws(drawn)}", difference.mean, difference.se, sum(counts),
+                   holds, measured,
                    used)
 
 
@@ -318,7 +322,7 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
     difference = difference_between(a, b)  # NaN when either se is
     holds, resolved, gained_a, gained_b = _loses_side(difference.mean, difference.se, a.mean, b.mean)
     verdict = (meaning if holds else "resolved, the other way round from the paper's" if resolved else
-               unresolved((a.count, b.count), (worse[0], better[0])))
+               _unresolved(a, b, (worse[0], better[0])))
     subject, loses, gains, does = worse_name
     gained, mixed = gained_a and gained_b, gained_a != gained_b
     verb = does if mixed else gains if gained else loses
@@ -326,8 +330,20 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
     measured = (f"At n={n}, {subject} {verb} {more(difference.mean, difference.se, gained, mixed, places)} than "
                 f"{better_name} ({worse[2]} {signed(a.mean, places)}, {better[2]} {signed(b.mean, places)} points "
                 f"relative to their bases; {a.count} + {b.count} networks{bases_said(a, b)})")
-    return Finding(claim, f"{measured}: {verdict}.", difference.mean, difference.se, a.count + b.count, holds,
+    return Finding(claim, f"{measured}: {verdict}.{few_draws(a, b)}", difference.mean, difference.se, a.count + b.count,
+                   holds,
                    measured)
+
+
+def _unresolved(a, b, splits):
+    """Why the difference of groups ``a`` and ``b`` (:class:`minitransfer.findings_groups.OverBases`, on ``splits``)
+    is not resolved: too few networks, networks enough but of one draw or base (no standard error), or noise."""
+    if min(a.count, b.count) < MIN_NETWORKS:
+        return unresolved((a.count, b.count), splits)
+    alone = [(spread, split) for spread, split in zip((a, b), splits) if spread.draws < MIN_NETWORKS]
+    if alone:
+        return f"not resolved: {one_draw_said(alone[0][0])}: {more_networks(*(split for _, split in alone))}"
+    return unresolved((a.count, b.count), splits)
 
 
 # The verdicts as functions of the figures they judge (points), so that the figures are printed with the decimals

@@ -11,11 +11,14 @@ which family, which the paper's text names the other way round (:func:`natural_h
 import dataclasses
 
 from minitransfer.experiment import CROSS, some_names
+from minitransfer.findings_figures import draw_words
 from minitransfer.run_facts import (PAPER_FAMILIES, at_chance_kinds, cannot_be_told, classes_matched_by,
                                     natural_families, not_judged_remedy, not_judged_words, unbalanced_remedy)
 from minitransfer.run_labels import label_pattern
 
 MIN_NETWORKS = 2  # a standard deviation, hence a standard error, needs two values at least
+# Student's t at 97.5% with 1 degree of freedom: what a 95% interval asks of a standard error of two draws
+T_ONE_DEGREE = 12.7
 
 
 # The splits whose bases a claim's networks copy their layers from or are measured against
@@ -116,6 +119,20 @@ def unresolved(counts, splits):
     """Why a difference of groups of ``counts`` networks (on ``splits``) is not resolved: a group too
     small to have a standard error, or a difference within the noise."""
     return too_few(counts, splits) if min(counts) < MIN_NETWORKS else "not resolved by these runs"
+
+
+def few_draws(*groups):
+    """" Careful: ..." where the standard error of ``groups`` (:class:`minitransfer.findings_groups.OverBases`)
+    rests on 2 draws (split seeds, replicates) in some group, else "": a standard error of two values is itself
+    so uncertain (1 degree of freedom) that two of it make no 95% interval, which asks :data:`T_ONE_DEGREE`; the
+    verdict's rule, two standard errors, is then a weak one."""
+    two = [group for group in groups if group.draws == MIN_NETWORKS and group.se == group.se]
+    if not two or any(group.draws < MIN_NETWORKS for group in groups):
+        return ""
+    units = " and ".join(dict.fromkeys(f"{MIN_NETWORKS} {draw_words(group.split, MIN_NETWORKS)}" for group in two))
+    return (f" Careful: its ± rests on {units} alone, so it is itself uncertain (1 degree of freedom): "
+            f"a 95% interval is ± {T_ONE_DEGREE:g} standard errors, not the two the verdict asks: "
+            f"{more_networks(*(group.split for group in two))}.")
 
 
 def seed_spread_words(used, n, names, split):

@@ -61,6 +61,40 @@ def networks_said(count):
 
 
 def bases_said(*spreads):
-    """" against 2 bases" (" against 1 + 3 bases") where some base has several of ``spreads``' networks, else ""."""
+    """What ``spreads`` (:class:`minitransfer.findings_groups.OverBases`) took their standard errors over, where it is
+    not one network each: " of 5 split seeds; ± over the seeds: a seed's AnB and BnA share its split and bases" where
+    some draw holds networks against both its bases (:func:`minitransfer.findings_groups.by_draw`); else " against 2
+    bases" (" against 1 + 3 bases") where some base has several networks; else ""."""
+    if any(s.draws < s.bases for s in spreads):
+        return _draws_said(spreads)
     counts = " + ".join(str(spread.bases) for spread in spreads)
     return "" if all(s.bases == s.count for s in spreads) else f" against {counts} base{'s' * (counts != '1')}"
+
+
+def draw_words(split, count=1):
+    """"split seed(s)" of a random split (the seed draws the split and its bases), else "replicate(s)"."""
+    return ("split seed" if split == "random" else "replicate") + "s" * (count != 1)
+
+
+def _draws_said(spreads):
+    words = {draw_words(s.split, 2) for s in spreads}
+    units = (" + ".join(str(s.draws) for s in spreads) + " " + draw_words(spreads[0].split, spreads[-1].draws)
+             if len(words) == 1 else " + ".join(f"{s.draws} {draw_words(s.split, s.draws)}" for s in spreads))
+    shared = {s.split == "random" for s in spreads if s.draws < s.bases}
+    one = "seed" if shared == {True} else "replicate" if shared == {False} else "seed's or replicate"
+    over = ("the seeds" if shared == {True} else "the replicates") if len(spreads) == 1 else "them"
+    what = "split and bases" if shared == {True} else "bases"
+    if any(math.isnan(s.se) for s in spreads):  # no ± printed: the verdict says why (one_draw_said)
+        return f" of {units}"
+    return f" of {units}; ± over {over}: a {one}'s AnB and BnA share its {what}"
+
+
+def one_draw_said(spread):
+    """Why ``spread`` (:class:`minitransfer.findings_groups.OverBases`) has no standard error where it has
+    networks enough: "one base gives no standard error (the networks measured against it share its luck)", or
+    of one split seed (replicate) with networks against both its bases, "one split seed gives no standard error
+    (its AnB and BnA share its split and bases)"."""
+    if spread.draws >= spread.bases:
+        return "one base gives no standard error (the networks measured against it share its luck)"
+    shared = "split and bases" if spread.split == "random" else "bases"
+    return f"one {draw_words(spread.split)} gives no standard error (its AnB and BnA share its {shared})"

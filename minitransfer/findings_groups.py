@@ -1,13 +1,18 @@
 """The groups of networks a finding (:mod:`minitransfer.findings`) compares, measured in percentage points of
-top-1 accuracy relative to each network's own base: a group's mean with its standard error over its bases
-(:func:`over_bases`, :func:`tuned`; :func:`minitransfer.comparisons.clustered_se`: a base's networks share its
-luck), and the difference of two groups' means (:func:`difference_of`, :func:`difference_between`)."""
+top-1 accuracy relative to each network's own base: a group's mean with its standard error over its draws
+(:func:`over_bases`, :func:`tuned`; :func:`minitransfer.comparisons.clustered_se`), and the difference of two
+groups' means (:func:`difference_between`).
+
+The independent unit is the draw (:func:`by_draw`): a split seed (a replicate, where nothing is drawn but the
+training) draws the split and trains both its bases. Its AnB is measured against its baseB and copied baseA's
+layers, its BnA the other way round: both share that split and both bases, so they are one observation, not two
+(the paper too averages the two directions). A base's networks (copies trained by hand) share its luck likewise."""
 
 import dataclasses
 import math
 
 from minitransfer.comparisons import built_bases, clustered_se
-from minitransfer.results import Spread, mean, relative_by_base
+from minitransfer.results import mean, relative_by_base
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 
@@ -21,33 +26,47 @@ class Difference:
 
 @dataclasses.dataclass(frozen=True)
 class OverBases:
-    """One treatment's ``count`` networks at one n relative to their own ``bases``, in points: their mean, its
-    standard error over the bases (:func:`minitransfer.comparisons.clustered_se`: a base's networks share its luck)."""
+    """One treatment's ``count`` networks at one n relative to their own ``bases``, of ``draws`` split seeds (or
+    replicates) on ``split``, in points: their mean, its standard error over the draws (:func:`by_draw`)."""
     mean: float
     se: float
     count: int
     bases: int
+    draws: int = 0
+    split: str = "random"
 
 
 def over_bases(results, split, treatment, n, bases):
     """The :class:`OverBases` of ``treatment``'s networks of ``split`` at ``n``."""
     bases = built_bases(results, bases)  # of every run: those at n hold no base
-    return tuned(relative_by_base([r for r in results if r.run.n == n], split, treatment, bases))
+    return tuned(relative_by_base([r for r in results if r.run.n == n], split, treatment, bases), split)
 
 
-def tuned(groups):
-    """The :class:`OverBases` of every network of ``groups`` ({base: [relative accuracy]}): their mean in points,
-    with the standard error over the bases (:func:`minitransfer.comparisons.clustered_se`)."""
+def tuned(groups, split="random"):
+    """The :class:`OverBases` of every network of ``groups`` ({(split seed, target, folder): [relative accuracy]},
+    :func:`minitransfer.comparisons.relative_by_base`) of ``split``: their mean in points, with the standard error
+    over the draws (:func:`by_draw`; :func:`minitransfer.comparisons.clustered_se`)."""
     values = [value for group in groups.values() for value in group]
-    return OverBases(POINTS * mean(values), POINTS * clustered_se(list(groups.values())), len(values), len(groups))
+    draws = by_draw(groups, split)
+    return OverBases(POINTS * mean(values), POINTS * clustered_se(list(draws.values())), len(values), len(groups),
+                     len(draws), split)
 
 
-def difference_of(first, second):
-    """(difference of the means with its standard error, spread of first, spread of second), in points.
-    The standard error is NaN unless both groups have one
-    (:data:`minitransfer.findings_caveats.MIN_NETWORKS` networks each)."""
-    a, b = _points(Spread.of(first)), _points(Spread.of(second))
-    return difference_between(a, b), a, b
+def by_draw(groups, split, weights=None):
+    """``groups`` ({(split seed, target, folder): [values]}) of ``split`` merged by draw: a seed's networks of
+    both target halves (AnB against baseB, BnA against baseA) share its split and both its bases, so its values
+    are one cluster of :func:`minitransfer.comparisons.clustered_se`. A random split's draw is its split seed,
+    whatever folders hold its runs (the seed alone makes the split: two grids of one seed share it, bases trained
+    by hand into baseA/ and baseB/ are one seed's pair); another's, its replicate in its folder (the natural split
+    trained by hand in two folders is two replicates, each recorded as 0). With ``weights`` ({key: [weights]}
+    as ``groups``), (values, weights) merged alike."""
+    draws = {}
+    for key, values in groups.items():
+        seed, _, folder = key
+        merged = draws.setdefault((seed,) if split == "random" else (seed, folder), ([], []))
+        merged[0].extend(values)
+        merged[1].extend(weights[key] if weights else ())
+    return {key: pair if weights else pair[0] for key, pair in draws.items()}
 
 
 def difference_between(a, b):
@@ -56,6 +75,3 @@ def difference_between(a, b):
     sqrt(se_a² + se_b²): NaN when either is."""
     return Difference(a.mean - b.mean, math.sqrt(a.se ** 2 + b.se ** 2))
 
-
-def _points(spread):
-    return Spread(spread.mean * POINTS, spread.std * POINTS, spread.count)

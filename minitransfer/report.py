@@ -204,8 +204,8 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
                 "findings.md": _findings(report)}
     Figure = figure_module.figure_class() if figures else None
     notice = figure_module.DrawNotice(f"{len(results):,} runs")
-    drawn = (figure_module.draw_all(Figure, results, reference_results, report.bases, reference_bases)
-             if Figure is not None else {})
+    drawn = (figure_module.draw_all(Figure, results, reference_results, report.bases, reference_bases,
+                                    report.left_out) if Figure is not None else {})
     files = [(name, suffix) for name in figure_module.FIGURES if name in drawn for suffix in FIGURE_FORMATS]
     for number, (name, suffix) in enumerate(files, start=1):
         notice.tick(lambda: f"{name}.{suffix} ({number} of {len(files)} files)")
@@ -327,8 +327,9 @@ def _table1(report, reference_results, reference_bases, runs_dir):
 def _findings(report):
     lines = ["# What these networks show", "",
              f"Differences in percentage points of top-1 accuracy ({metric_words(report.results)}), each network "
-             "relative to the base of its own target, ± one standard error; a difference is resolved beyond two "
-             "standard errors.", ""]
+             "relative to the base of its own target, ± one standard error over the split seeds (replicates): a "
+             "seed's networks, AnB and BnA, share its split and bases and count as one observation; a difference is "
+             "resolved beyond two standard errors.", ""]
     lines += [inputs.display_name(f"- {'holds' if f.holds else 'not shown'}: {f.text}") for f in report.findings]
     if report.unfinished:  # a grid partly trained: its findings may change as the rest finish
         lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{training_now(report.training)}), "

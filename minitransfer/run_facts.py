@@ -230,7 +230,8 @@ def at_chance_kinds(found):
     validation images of the second, ascending, which :func:`cannot_be_told` words."""
     nothing, untold, counts = [], [], set()
     for r, chance, images, unbalanced in found:
-        named = f"{r.run.name} ({r.mean10_top1:.1%}, {judged_against(chance, images, unbalanced)})"
+        places = band_places(chance, images)  # the accuracy printed as the threshold is: never above it
+        named = f"{r.run.name} ({r.mean10_top1:.{places}%}, {judged_against(chance, images, unbalanced)})"
         if chance_band(chance, images) > CHANCE_BAND:
             untold.append(named)
             counts.add(images)
@@ -246,11 +247,27 @@ def judged_against(chance, images, unbalanced=False):
     what it adds to chance as printed, up to the threshold (chance plus the band) printed as accuracies are, to
     a tenth: an accuracy at or below the threshold is then never printed above the chance and band beside it, as
     chance and band each rounded could be (10.04% and 3.04 points printed 10.0% and 3.0, an accuracy of 13.07%
-    at chance printed 13.1%); "chance (the largest class's share) 99.0%, ..." where ``unbalanced``."""
-    said, threshold = f"{chance:.1%}", f"{chance + chance_band(chance, images):.1%}"
-    points = (round(float(threshold[:-1]) * 10) - round(float(said[:-1]) * 10)) / 10
-    return (f"chance{UNBALANCED_CHANCE if unbalanced else ''} {said}, at most {points:.1f} points above it on "
-            f"{images:,} validation images")
+    at chance printed 13.1%); "chance (the largest class's share) 99.0%, ..." where ``unbalanced``. A band
+    narrower than a tenth of a point is said with the decimals that show it (:func:`band_places`): "chance 0.10%,
+    at most 0.04 points above it on 50,000 validation images", never "at most 0.0 points"."""
+    places = band_places(chance, images)
+    said, threshold = f"{chance:.{places}%}", f"{chance + chance_band(chance, images):.{places}%}"
+    scale = 10 ** places
+    points = (round(float(threshold[:-1]) * scale) - round(float(said[:-1]) * scale)) / scale
+    return (f"chance{UNBALANCED_CHANCE if unbalanced else ''} {said}, at most {points:.{places}f} points above it "
+            f"on {images:,} validation images")
+
+
+BAND_PLACES = 6  # the most decimals a band is said with: that of 1,000 classes shows on up to 10^14 images
+
+
+def band_places(chance, images):
+    """The decimals (of a percentage, 1 at the fewest) at which ``chance`` and chance plus its band
+    (:func:`chance_band`) print apart, so that a band is never said as 0.0 points where it is not zero (1000
+    classes on 50,000 images: 0.04 points); 1 where the band is zero (chance 0% or 100%)."""
+    threshold = chance + chance_band(chance, images)
+    return next((places for places in range(1, BAND_PLACES + 1) if f"{threshold:.{places}%}" != f"{chance:.{places}%}"),
+                1 if threshold == chance else BAND_PLACES)
 
 
 def unbalanced_remedy(named):

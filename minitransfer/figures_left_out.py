@@ -1,0 +1,55 @@
+"""What a figure of the paper (:mod:`minitransfer.figures`) does not draw, said under it: its networks without an
+evaluation (no accuracy: a point drawn of fewer networks than were trained), and the runs the report left out of
+every figure (diverged, unreadable: :func:`minitransfer.results.collect`). A legend's "mean ± s.d. of 2 networks"
+of three split seeds, one of which diverged, read as if two had been planned; a divergence is no chance omission
+(it comes with some recipes, some n), so the reader is told which runs are missing from the means.
+"""
+
+from minitransfer.experiment import some_names
+from minitransfer.figures_paper import wrapped
+from minitransfer.run_logs import DIVERGED
+
+NOTE_LINE = 110  # characters of a note's line (fontsize 8) that fit the narrowest figure's width (figure2's, 8")
+
+# The runs each figure draws, of those in hand (the paper's reference runs have no such gaps)
+FIGURE_RUNS = {
+    "figure2": lambda run: run.split == "random",
+    "figure3": lambda run: run.split == "natural" or (run.split == "all" and run.treatment in ("random", "baseB"))
+    or (run.split == "random" and run.treatment == "AnB"),
+    "figure_cross": lambda run: run.split == "cross",
+    "figure_s1": lambda run: run.split == "all" and run.treatment in ("reduced", "baseB"),
+}
+
+
+def left_out_note(runs, left_out):
+    """What a figure of ``runs`` (:class:`minitransfer.comparisons.Result`, those it draws from) does not draw:
+    "Not drawn (each point is of the networks left): 1 network without an evaluation (random1/A7B); 1 run that
+    diverged (random2/A7B): the runs left out are in no figure (results.md says why)"; "" where it draws them all.
+    ``left_out``: the report's "name: why" of each run it left out."""
+    unscored = [r.run.name for r in runs if r.evaluations == 0 or r.mean10_top1 != r.mean10_top1]
+    diverged = [text.partition(": ")[0] for text in left_out if text.partition(": ")[2].startswith(DIVERGED)]
+    others = [text.partition(": ")[0] for text in left_out if not text.partition(": ")[2].startswith(DIVERGED)]
+    parts = [f"{_count(names, what)} {how} ({some_names(names)})" for names, what, how in (
+        (unscored, "network", "without an evaluation"), (diverged, "run", "that diverged"),
+        (others, "other run", "left out")) if names]
+    if not parts:
+        return ""
+    where = ": the runs left out are in no figure (results.md says why)" if diverged or others else ""
+    return wrapped("Not drawn (each point is of the networks left): " + "; ".join(parts) + where, NOTE_LINE)
+
+
+def say_left_out(figures, results, left_out):
+    """Under each figure of ``figures`` ({stem: figure}) that draws networks, what it does not
+    (:func:`left_out_note`), below a note it already has (Figure S1's runs at chance)."""
+    for name, figure in figures.items():
+        if name not in FIGURE_RUNS:
+            continue
+        note = left_out_note([r for r in results if FIGURE_RUNS[name](r.run)], left_out)
+        if not note:
+            continue
+        earlier = figure.get_supxlabel()
+        figure.supxlabel("\n".join(filter(None, (earlier, note))), fontsize=8)
+
+
+def _count(names, what):
+    return f"{len(names)} {what}{'s' * (len(names) != 1)}"
