@@ -15,7 +15,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from interrupting import interrupted_after
 from minitransfer import __version__
+from minitransfer import train as training
 from minitransfer.cli import main
 
 PREPARE = ["prepare", "synthetic", "--classes", "4", "--train-per-class", "8", "--val-per-class", "4",
@@ -134,3 +136,17 @@ def test_the_report_names_each_runs_result_and_weights_by_sha256(lab, tmp_path, 
         weights = json.loads(result.read_text())["weights"]["sha256"]
         digest = hashlib.sha256(result.read_bytes()).hexdigest()
         assert f"- {name}: result.json sha256 {digest}, weights sha256 {weights}" in text.splitlines(), name
+
+
+def test_the_command_of_a_run_resumed_in_another_precision_says_it_trains_in_one(micro_data, tmp_path):
+    """One command trains in one precision: for a run continued in another (--allow-precision-change) the line
+    says the command does not make it again as it was trained."""
+    fast = {"preset": "micro", "batch_size": 8, "max_iter": 4, "eval_every": 2, "checkpoint_every": 2,
+            "device": "cpu", "quiet": True}
+    out = tmp_path / "net.h5"
+    interrupted_after(training.TrainConfig(out=str(out), data=micro_data, **fast), 2)
+    training.train(training.TrainConfig(out=str(out), data=micro_data, precision="tf32", resume="auto",
+                                        allow_precision_change=True, **fast))
+    made = [line for line in _invoke("info", out).splitlines() if line.startswith("made again by: ")]
+    assert made == ["made again by: " + " ".join(_info(out)["command"]) + " (it trains in tf32 throughout: this run "
+                    "was trained in ieee until iteration 2 (see precision above))"]

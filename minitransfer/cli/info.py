@@ -179,9 +179,13 @@ def _made_lines(summary):
                      f"{made.get('numpy')}, h5py {made.get('h5py')}"
                      + (f", CuPy {made['cupy']}" if made.get("cupy") else "")
                      + f" on {made.get('device')} ({made.get('platform')})")
-    unknown = summary["unknown_fields"]
+    unknown, changes = summary["unknown_fields"], summary["precision_changes"]
+    caveats = [f"this version has no option for its recorded {', '.join(unknown)}"] * bool(unknown)
+    if changes:  # one command trains in one precision: the run's first part was trained in another
+        caveats.append(f"it trains in {summary['precision']} throughout: this run was trained in "
+                       f"{changes[0]['from']} until iteration {changes[0]['iteration']} (see precision above)")
     lines.append("made again by: " + inputs.display_name(shlex.join(summary["command"]))
-                 + (f" (this version has no option for its recorded {', '.join(unknown)})" if unknown else ""))
+                 + "".join(f" ({caveat})" for caveat in caveats))
     return lines
 
 
