@@ -1,14 +1,25 @@
 """What ``minitransfer info`` says of a checkpoint (:func:`describe`): its layers, shapes, frozen
 flags and provenance, whether it is its run's trained network or a resumable one, and of the run
 folder it lies in, its weights file, the process training there now and whether the training
-diverged after it. Read with :func:`minitransfer.checkpoint.load`, which checks it first.
+diverged after it; and how a reviewer makes it again: the train command of its recorded options
+(:func:`train_command`), its dataset's prepare command (:func:`prepare_command`), the sha256 of its
+arrays alone (:func:`arrays_sha256`). Read with :func:`minitransfer.checkpoint.load`, which checks it first.
 """
 
+import dataclasses
+import hashlib
+import json
 import os
 import pathlib
 import types
 
+import numpy as np
+
 from minitransfer import results, run_files, run_lock, rundir, stopping
+from minitransfer.config_wording import command_line, option_name
+from minitransfer.recorded_config import INVOCATION_FIELDS
+from minitransfer.run_outcome import shard_size
+from minitransfer.train_config import TrainConfig
 from minitransfer.checkpoint import CheckpointError, divergence_in, load, read_meta, run_folder_of
 from minitransfer.checkpoint_check import Faults, check_classes
 from minitransfer.config import evaluates_after
@@ -17,6 +28,13 @@ from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, r
 from minitransfer.left_out import UnreadableRun
 from minitransfer.resume_options import refuse_damaged_record
 from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE, treatment_unknown
+
+# The on/off flags of the recorded fields that are booleans: each written either way in the command that makes a
+# network again (:func:`train_command`), so that a later version's other default does not change what it trains.
+FLAGS = {"frozen": ("--frozen", "--fine-tune"), "cuda_graph": ("--cuda-graph", "--no-cuda-graph")}
+# The options of `prepare synthetic` its source record (meta.json's "source") holds, in the command's order.
+SYNTHETIC_OPTIONS = ("classes", "train_per_class", "val_per_class", "seed", "size")
+_FIELDS = tuple(field.name for field in dataclasses.fields(TrainConfig))
 
 
 def _split(meta):
@@ -105,8 +123,108 @@ def described(path):
         "dataset_fingerprint": meta["dataset_fingerprint"],
         "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
         "config": meta["config"],
+        **_provenance(saved, run),
     }
     return summary, refusal
+
+
+def _provenance(saved, run):
+    """``describe``'s facts of how the network was made and how to make it again
+    (:func:`train_command`, :func:`prepare_command`, :func:`arrays_sha256`): ``arrays_sha256``, ``command``,
+    ``unknown_fields``, and, from its run's result.json where that is there and readable, ``environment``;
+    ``dataset_source`` and ``dataset_command`` from that result.json, else from the dataset's meta.json where
+    it is still the one trained on."""
+    config = saved.meta["config"]
+    result = _result_record(run)
+    dataset = result.get("dataset") if isinstance(result.get("dataset"), dict) else None
+    meta = _dataset_meta(config.get("data"), saved.meta["dataset_fingerprint"])
+    source = dataset.get("source") if dataset else meta.get("source")
+    shards = dataset.get("shard_size") if dataset else shard_size(meta)
+    data = config.get("data")
+    command = prepare_command(source, data, shards) if data else None
+    return {"arrays_sha256": arrays_sha256(saved.weights), "command": train_command(config),
+            "unknown_fields": unknown_fields(config),
+            "environment": result.get("environment") if isinstance(result.get("environment"), dict) else None,
+            "dataset_source": source, "dataset_command": command}
+
+
+def train_command(config):
+    """``["minitransfer", "train", ...]``: the command that trains the network of the recorded
+    configuration ``config`` (config.json's, a checkpoint's "config") again, every recorded option
+    given, a default too (a later version may change it); :data:`FLAGS` written either way (--fine-tune
+    only for a copy: it needs one). Fields this version has no option for are left out
+    (:func:`unknown_fields` names them)."""
+    fields = {name: value for name, value in config.items()
+              if name in _FIELDS and name not in FLAGS and name not in INVOCATION_FIELDS}
+    arguments = command_line(fields)
+    for name, (on, off) in FLAGS.items():
+        if name in config and (config[name] or name != "frozen" or config.get("copy_from")):
+            arguments.append(on if config[name] else off)
+    return ["minitransfer", "train", *arguments]
+
+
+def unknown_fields(config):
+    """The fields of the recorded ``config`` that this version's train has no option for (another
+    version's record): the command of :func:`train_command` cannot set them."""
+    return [name for name in config if name not in _FIELDS and name not in INVOCATION_FIELDS]
+
+
+def prepare_command(source, folder, per_shard=None):
+    """``["minitransfer", "prepare", "synthetic", folder, ...]``: the command that generates the dataset of
+    meta.json's ``source`` record into ``folder`` again, for a synthetic set of this generator's version
+    (the same images, the same meta.json: the same fingerprint; ``per_shard``: its shards' images where
+    it has several in a subset, which meta.json lists); None for another (an importer's, whose images are
+    elsewhere, or another generator's)."""
+    from minitransfer.data.synthetic import GENERATOR_VERSION  # here: the generator's module is large
+
+    if not isinstance(source, dict) or source.get("kind") != "synthetic" \
+            or source.get("generator_version") != GENERATOR_VERSION \
+            or not all(isinstance(source.get(name), int) for name in SYNTHETIC_OPTIONS):
+        return None
+    options = [word for name in SYNTHETIC_OPTIONS for word in (option_name(name), str(source[name]))]
+    shards = ["--shard-size", str(per_shard)] if per_shard else []
+    return ["minitransfer", "prepare", "synthetic", str(folder), *options, *shards]
+
+
+def arrays_sha256(weights):
+    """The sha256 of the weight arrays alone (``weights``: layer name → (W, b), as a checkpoint holds them):
+    each layer's name, then each array's dtype, shape and bytes, in order. Unlike the file's sha256, it is
+    the same for the same weights written at another path or with another record."""
+    digest = hashlib.sha256()
+    for name, arrays in weights.items():
+        digest.update(name.encode() + b"\0")
+        for array in arrays:
+            array = np.ascontiguousarray(array)
+            digest.update(f"{array.dtype.str}{array.shape}".encode())
+            digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def _result_record(run):
+    """The result.json of the network's ``run`` (:func:`_run`'s) as a dict; {} where there is none to read."""
+    if run is None:
+        return {}
+    try:
+        return read_json(pathlib.Path(run["folder"]) / rundir.RESULT_FILE, dict)
+    except (UnreadableRun, OSError):
+        return {}
+
+
+def _dataset_meta(folder, fingerprint):
+    """The meta.json of the dataset ``folder`` as a dict, where it is still the one of sha256 ``fingerprint``
+    (not prepared again since); {} otherwise."""
+    path = pathlib.Path(folder) / "meta.json" if folder else None
+    try:
+        text = path.read_bytes() if path is not None and path.is_file() else b""
+    except OSError:
+        return {}
+    if not text or hashlib.sha256(text).hexdigest() != fingerprint:
+        return {}
+    try:
+        meta = json.loads(text)
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def _folders(path, meta):

@@ -8,7 +8,9 @@ unless a column says otherwise.
 
 - results.csv / .md: one row per network (treatment, n, final / best / mean of 10 best, whether it
   was still rising at the end). The CSV files hold the numbers unrounded, for scripts; results.md
-  rounds them to 4 decimals, table1.md gives percentage points.
+  rounds them to 4 decimals, table1.md gives percentage points. results.md closes with what it was made
+  from (:func:`minitransfer.report_tables.made_from`): the minitransfer version, the runs' folder, and
+  each run's result.json and weights file by sha256, so its figures trace back to the very results.
 - Table 1 (§4.1): the mean boost of AnB+ over the base of its own target, over baseA and baseB pooled
   as the paper did (only where the halves are interchangeable), and over the selffer BnB+ at the
   same n, for layers 1–7, 3–7, 5–7; under it, where no random split has both halves' bases with an
@@ -92,7 +94,7 @@ from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, result_rows,
                                         table1, table1_markdown, table1_measured, pooled_halves_note,
-                                        with_pooled_halves)
+                                        with_pooled_halves, made_from)
 from minitransfer.paper_runs import is_reference
 from minitransfer.comparisons import Bases
 from minitransfer.errors import MinitransferError
@@ -284,7 +286,7 @@ def _results(report, runs_dir):
         + run_caveats.other_schedules(report.results)
     for caution in cautions:
         lines += ["", inputs.display_name(f"Careful: {caution}.")]
-    lines += _left_out(report)
+    lines += made_from(report.results, runs_dir) + _left_out(report)  # the runs read, then those left out
     return {"results.csv": _csv(rows, COLUMNS), "results.md": "\n".join(lines) + "\n"}
 
 

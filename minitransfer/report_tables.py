@@ -6,8 +6,12 @@ spreadsheet reads as text (:func:`layer_list`). The lines under Table 1, why a c
 it compares, are :mod:`minitransfer.report_table1_notes`'s.
 """
 
+import hashlib
+import json
 import math
+import os
 
+from minitransfer import __version__
 from minitransfer.comparisons import built_bases
 from minitransfer.data import inputs
 from minitransfer.experiment import CROSS, HALVES
@@ -173,6 +177,32 @@ def markdown_table(rows, columns):
     cells = ([inputs.display_name(_format(row[key])).replace("|", "\\|") or "–" for key in columns] for row in rows)
     lines += ["| " + " | ".join(row) + " |" for row in cells]
     return "\n".join(lines) + "\n"
+
+
+def made_from(results, runs_dir):
+    """results.md's closing section: which minitransfer wrote the report, of the runs under which folder
+    (absolute), and a line for each run with its result.json's sha256 and the weights file's sha256 it
+    records: a run trained again, or a result.json edited, since the report was made has others, so its
+    figures can be traced back to the very results they show. A list, not a table: results.md's one table
+    is its results'."""
+    lines = []
+    for result in results:
+        path = os.path.join(os.path.abspath(runs_dir), f"{result.run.name}.run", "result.json")
+        try:
+            with open(path, "rb") as file:
+                text = file.read()
+            recorded = json.loads(text)
+        except (OSError, ValueError):  # gone or changed since collect read it: said as such, not hidden
+            text, recorded = None, {}
+        weights = recorded.get("weights") if isinstance(recorded, dict) else None
+        sha256 = weights.get("sha256") if isinstance(weights, dict) else None
+        digest = hashlib.sha256(text).hexdigest() if text is not None else "unreadable now"
+        lines.append(inputs.display_name(f"- {result.run.name}: result.json sha256 {digest}, weights sha256 "
+                                         f"{sha256 or 'not recorded'}"))
+    said = (f"This report was written by minitransfer {__version__} from the runs under {os.path.abspath(runs_dir)}: "
+            f"each run's result.json by its sha256, and the sha256 of the weights file it records (a run trained "
+            f"again since has others).")
+    return ["", "## Made from", "", inputs.display_name(said), "", *lines]
 
 
 def _points(value):

@@ -1,14 +1,18 @@
-"""How a training run ends: its result (:class:`TrainResult`, also written to ``result.json``), or
+"""How a training run ends: its result (:class:`TrainResult`, also written to ``result.json``, with what
+trained it, :func:`environment`, and its dataset's recipe, :func:`dataset_record`), or
 the error that stopped it: :class:`Interrupted` (a stop request, its checkpoint written),
 :class:`OutOfMemoryMidRun` (memory ran out part-way; the checkpoint it continues from named) or
 :class:`Diverged`, whose :func:`diagnostic` gives the layers' weight norms and what to change.
 """
 
 import dataclasses
+import platform
+import sys
 
+import h5py
 import numpy as np
 
-from minitransfer import checkpoint_check, cuda, optim
+from minitransfer import __version__, checkpoint_check, cuda, optim
 from minitransfer.errors import MinitransferError
 from minitransfer.layers import to_numpy
 
@@ -86,6 +90,16 @@ class TrainResult:
         is its share, what always answering that class scores (1/classes where the classes are balanced).
         Facts of the run: its dataset may be prepared again or moved since, and report judges its base
         against chance by them (None in older result.json files, ``largest_class`` missing in some).
+    environment : dict
+        What trained it, for a reviewer making it again: the versions of ``minitransfer``, ``python``,
+        ``numpy``, ``h5py`` and ``cupy`` (None on the CPU), the ``platform`` and the ``device`` ("cpu", or
+        "cuda" and the GPU's name) of the call that finished the run
+        (:func:`environment`; None in older result.json files).
+    dataset : dict
+        The dataset it was trained on: its ``fingerprint`` (meta.json's sha256), ``source``, meta.json's
+        recipe (a synthetic set's generator options: `minitransfer info` prints the prepare command that
+        makes it again), and ``shard_size`` (None for one shard a subset), kept here as the run folder may
+        outlive the dataset (None in older files).
     warnings : tuple
         The texts of the warnings ``train`` said in this call (without ``warning: ``), in order, quiet
         or not: a library's caller, who sees no stderr, reads them here (:func:`minitransfer.train.train`).
@@ -103,11 +117,54 @@ class TrainResult:
     ms_per_iteration: float
     weights: dict = None
     validation: dict = None
+    environment: dict = None
+    dataset: dict = None
     warnings: tuple = ()
 
     def to_dict(self):
         """result.json's fields (``warnings`` left out)."""
         return {name: value for name, value in dataclasses.asdict(self).items() if name != "warnings"}
+
+
+def environment(device):
+    """result.json's ``environment``: the versions of minitransfer, Python, NumPy, h5py and CuPy (None where
+    it was not used) that trained the run, the machine's platform, and the ``device`` ("cpu", or "cuda"
+    and the GPU's name)."""
+    cupy = sys.modules.get("cupy")
+    return {"minitransfer": __version__, "python": platform.python_version(), "numpy": np.__version__,
+            "h5py": h5py.__version__, "cupy": getattr(cupy, "__version__", None) if device == "cuda" else None,
+            "platform": platform.platform(), "device": _device_words(device, cupy)}
+
+
+def _device_words(device, cupy):
+    """"cpu", or "cuda NVIDIA H100 80GB HBM3": the GPU's name where CuPy tells it."""
+    if device != "cuda" or cupy is None:
+        return device
+    try:
+        name = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)["name"]
+    except Exception:  # a stand-in of the tests, a driver that will not say: the kind is still worth recording
+        return device
+    return f"cuda {name.decode(errors='replace') if isinstance(name, bytes) else name}"
+
+
+def dataset_record(dataset):
+    """result.json's ``dataset``: the ``fingerprint`` (its meta.json's sha256), ``source`` (meta.json's
+    recipe: a synthetic set's generator options, an importer's source) and ``shard_size`` (:func:`shard_size`)
+    of the run's :class:`Dataset`; None without one."""
+    if dataset is None:
+        return None
+    return {"fingerprint": dataset.fingerprint, "source": dataset.meta.get("source"),
+            "shard_size": shard_size(dataset.meta)}
+
+
+def shard_size(meta):
+    """The images per shard a dataset's ``meta`` (meta.json) was prepared with, where a subset has several
+    shards (its first one's count); None where each subset fits one, as prepare's default made it."""
+    for subset in (meta.get("subsets") or {}).values():
+        shards = subset.get("shards") or []
+        if len(shards) > 1:
+            return shards[0].get("count")
+    return None
 
 
 def _norm(a):

@@ -29,7 +29,7 @@ from minitransfer.run_files import RunFiles, evaluations_made
 from minitransfer.rundir import weights_record
 from minitransfer.run_failures import RunFailures
 from minitransfer.run_lines import describe_plan, result_line
-from minitransfer.run_outcome import Diverged, TrainResult, blown_up_parameters, diagnostic
+from minitransfer.run_outcome import Diverged, TrainResult, blown_up_parameters, dataset_record, diagnostic, environment
 from minitransfer.step import OutOfDeviceMemory, TrainingStep
 from minitransfer.training_batches import TrainingBatches, training_batches
 from minitransfer.transfer import build_net, snapshot
@@ -238,6 +238,7 @@ class Run(RunFailures):
         result = TrainResult(out=str(c.out), run_dir=str(self.plan.run_dir), iterations=c.max_iter,
                              seconds=round(seconds, 3), ms_per_iteration=round(1000 * seconds / max(ran, 1), 3),
                              weights=weights, validation=scored_on(self.plan.task),
+                             environment=environment(self.plan.device), dataset=dataset_record(self.plan.dataset),
                              **summarize(self.files.eval_rows()))
         self.files.write_json(self.files.result, result.to_dict())
         if show_result:

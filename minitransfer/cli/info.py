@@ -1,5 +1,6 @@
 """``minitransfer info``: what a checkpoint holds and where it came from."""
 
+import json
 import pathlib
 import shlex
 
@@ -55,6 +56,13 @@ def info(checkpoint, as_json):
     base than its treatment says, or from a base none of the paper's treatments copies): report's reason
     is said instead (exit 0: the network itself is sound). The checkpoint of a run whose training
     diverged after it says so: resumed, it would diverge again.
+
+    How to make it again, for a reviewer given the run folder alone: the dataset's prepare command (a
+    generated set's, from its run's result.json or its meta.json; else the dataset's recorded source),
+    the sha256 of the weight arrays alone (a rerun writing another --out or --data has the same; the
+    file's sha256 covers those paths too), the versions and device that trained it (its result.json),
+    and the train command that makes it again, every recorded option given, defaults too ("made again
+    by"; --json: command, dataset_command, arrays_sha256, environment, unknown_fields).
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
     dataset, a folder of datasets, a grid, a report's or an experiment's folder, a run that has not
@@ -140,11 +148,44 @@ def _lines(summary):
                           for change in summary["precision_changes"])
         lines.append(f"precision {summary['precision']}{changes}")
     lines.append(_mean_text(summary["mean_source"]))
+    lines.extend(_dataset_recipe_lines(summary) + _made_lines(summary))
     lines.append(f"{'layer':<8}{'W':<20}{'b':<10}frozen")
     for layer in summary["layers"]:
         w = "x".join(map(str, layer["W"]))
         b = "x".join(map(str, layer["b"]))
         lines.append(f"{layer['name']:<8}{w:<20}{b:<10}{'yes' if layer['frozen'] else 'no'}")
+    return lines
+
+
+def _dataset_recipe_lines(summary):
+    """How to get the dataset again: the prepare command of a generated one, else its recorded source
+    (an importer's: its images are elsewhere); none where neither is known (no result.json of this version,
+    the dataset gone or prepared again)."""
+    if summary["dataset_command"]:
+        return [f"data made by: {inputs.display_name(shlex.join(summary['dataset_command']))}"]
+    source = summary["dataset_source"]
+    return [f"data source: {inputs.display_name(json.dumps(source, sort_keys=True))}"] if source else []
+
+
+def _made_lines(summary):
+    """What made the network (its run's result.json's ``environment``), the sha256 of its weight arrays
+    alone, which a rerun elsewhere matches, and the train command that makes it again, every option given
+    (:func:`minitransfer.checkpoint_info.train_command`)."""
+    lines = [f"weights arrays sha256 {summary['arrays_sha256']} (the same for a rerun with another --out or "
+             f"--data; the file's sha256 covers those paths too)"]
+    made = summary["environment"]
+    if made:
+        lines.append(f"trained with minitransfer {made.get('minitransfer')}, Python {made.get('python')}, NumPy "
+                     f"{made.get('numpy')}, h5py {made.get('h5py')}"
+                     + (f", CuPy {made['cupy']}" if made.get("cupy") else "")
+                     + f" on {made.get('device')} ({made.get('platform')})")
+    unknown, changes = summary["unknown_fields"], summary["precision_changes"]
+    caveats = [f"this version has no option for its recorded {', '.join(unknown)}"] * bool(unknown)
+    if changes:  # one command trains in one precision: the run's first part was trained in another
+        caveats.append(f"it trains in {summary['precision']} throughout: this run was trained in "
+                       f"{changes[0]['from']} until iteration {changes[0]['iteration']} (see precision above)")
+    lines.append("made again by: " + inputs.display_name(shlex.join(summary["command"]))
+                 + "".join(f" ({caveat})" for caveat in caveats))
     return lines
 
 
