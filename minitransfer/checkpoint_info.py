@@ -2,8 +2,8 @@
 flags and provenance, whether it is its run's trained network or a resumable one, and of the run
 folder it lies in, its weights file, the process training there now and whether the training
 diverged after it; and how a reviewer makes it again: the train command of its recorded options
-(:func:`train_command`), its dataset's prepare command (:func:`prepare_command`), the sha256 of its
-arrays alone (:func:`arrays_sha256`). Read with :func:`minitransfer.checkpoint.load`, which checks it first.
+(:func:`train_command`), its dataset's prepare command (:func:`prepare_command`), the digest of its
+network wherever its file lies (:func:`minitransfer.checkpoint_identity.network_sha256`). Read with :func:`minitransfer.checkpoint.load`, which checks it first.
 """
 
 import dataclasses
@@ -13,8 +13,6 @@ import os
 import pathlib
 import types
 
-import numpy as np
-
 from minitransfer import results, run_files, run_lock, rundir, stopping
 from minitransfer.config_wording import command_line, option_name
 from minitransfer.recorded_config import INVOCATION_FIELDS
@@ -22,6 +20,7 @@ from minitransfer.run_outcome import shard_size
 from minitransfer.train_config import TrainConfig
 from minitransfer.checkpoint import CheckpointError, divergence_in, load, read_meta, run_folder_of
 from minitransfer.checkpoint_check import Faults, check_classes
+from minitransfer.checkpoint_identity import network_sha256
 from minitransfer.config import evaluates_after
 from minitransfer.run_lines import network_words
 from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, read_result
@@ -130,7 +129,7 @@ def described(path):
 
 def _provenance(saved, run):
     """``describe``'s facts of how the network was made and how to make it again
-    (:func:`train_command`, :func:`prepare_command`, :func:`arrays_sha256`): ``arrays_sha256``, ``command``,
+    (:func:`train_command`, :func:`prepare_command`, :func:`network_sha256`): ``network_sha256``, ``command``,
     ``unknown_fields``, and, from its run's result.json where that is there and readable, ``environment``;
     ``dataset_source`` and ``dataset_command`` from that result.json, else from the dataset's meta.json where
     it is still the one trained on."""
@@ -142,7 +141,7 @@ def _provenance(saved, run):
     shards = dataset.get("shard_size") if dataset else shard_size(meta)
     data = config.get("data")
     command = prepare_command(source, data, shards) if data else None
-    return {"arrays_sha256": arrays_sha256(saved.weights), "command": train_command(config),
+    return {"network_sha256": network_sha256(saved), "command": train_command(config),
             "unknown_fields": unknown_fields(config),
             "environment": result.get("environment") if isinstance(result.get("environment"), dict) else None,
             "dataset_source": source, "dataset_command": command}
@@ -184,20 +183,6 @@ def prepare_command(source, folder, per_shard=None):
     options = [word for name in SYNTHETIC_OPTIONS for word in (option_name(name), str(source[name]))]
     shards = ["--shard-size", str(per_shard)] if per_shard else []
     return ["minitransfer", "prepare", "synthetic", str(folder), *options, *shards]
-
-
-def arrays_sha256(weights):
-    """The sha256 of the weight arrays alone (``weights``: layer name → (W, b), as a checkpoint holds them):
-    each layer's name, then each array's dtype, shape and bytes, in order. Unlike the file's sha256, it is
-    the same for the same weights written at another path or with another record."""
-    digest = hashlib.sha256()
-    for name, arrays in weights.items():
-        digest.update(name.encode() + b"\0")
-        for array in arrays:
-            array = np.ascontiguousarray(array)
-            digest.update(f"{array.dtype.str}{array.shape}".encode())
-            digest.update(array.tobytes())
-    return digest.hexdigest()
 
 
 def _result_record(run):

@@ -1,6 +1,6 @@
 """A reviewer given a run folder alone makes the network again from what ``info`` prints of it: the
 dataset's prepare command (from result.json: the lab's dataset is gone), the train command with every
-recorded option, a default too, and compares the sha256 of the weights' arrays (the file's own covers
+recorded option, a default too, and compares the digest of the network alone (the file's own sha256 covers
 its absolute paths, so a rerun with another --out or --data never matched it) and the accuracies.
 Before, info printed no command, result.json recorded neither the versions nor the dataset's recipe,
 and nothing told identical weights written at another path."""
@@ -73,8 +73,8 @@ def test_a_network_made_again_elsewhere_from_what_info_prints_has_the_same_array
     _invoke(*_with(transfer["command"], out=tmp_path / "A3B.h5", data=data, copy_from=tmp_path / "baseA.h5"))
     for name, made in (("baseA", base), ("A3B", transfer)):
         again = _info(tmp_path / f"{name}.run")
-        assert again["arrays_sha256"] == made["arrays_sha256"], name
-        assert again["sha256"] != made["sha256"]  # the file records its paths: only the arrays tell them alike
+        assert again["network_sha256"] == made["network_sha256"], name
+        assert again["sha256"] != made["sha256"]  # the file records its paths: only the network's digest tells them alike
         assert _accuracies(tmp_path / f"{name}.run") == _accuracies(lab / f"{name}.run"), name
 
 

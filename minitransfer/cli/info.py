@@ -59,10 +59,10 @@ def info(checkpoint, as_json):
 
     How to make it again, for a reviewer given the run folder alone: the dataset's prepare command (a
     generated set's, from its run's result.json or its meta.json; else the dataset's recorded source),
-    the sha256 of the weight arrays alone (a rerun writing another --out or --data has the same; the
-    file's sha256 covers those paths too), the versions and device that trained it (its result.json),
+    the sha256 of the network alone (its weights, classes, dataset fingerprint, split and iteration: a rerun
+    writing another --out or --data has the same; the file's sha256 covers those paths too), the versions and device that trained it (its result.json),
     and the train command that makes it again, every recorded option given, defaults too ("made again
-    by"; --json: command, dataset_command, arrays_sha256, environment, unknown_fields).
+    by"; --json: command, dataset_command, network_sha256, environment, unknown_fields).
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
     dataset, a folder of datasets, a grid, a report's or an experiment's folder, a run that has not
@@ -168,10 +168,10 @@ def _dataset_recipe_lines(summary):
 
 
 def _made_lines(summary):
-    """What made the network (its run's result.json's ``environment``), the sha256 of its weight arrays
-    alone, which a rerun elsewhere matches, and the train command that makes it again, every option given
-    (:func:`minitransfer.checkpoint_info.train_command`)."""
-    lines = [f"weights arrays sha256 {summary['arrays_sha256']} (the same for a rerun with another --out or "
+    """What made the network (its run's result.json's ``environment``), the digest of the network alone
+    (:func:`minitransfer.checkpoint_identity.network_sha256`), which a rerun elsewhere matches, and the train
+    command that makes it again, every option given (:func:`minitransfer.checkpoint_info.train_command`)."""
+    lines = [f"network sha256 {summary['network_sha256']} (the same for a rerun with another --out or "
              f"--data; the file's sha256 covers those paths too)"]
     made = summary["environment"]
     if made:
