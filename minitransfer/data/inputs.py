@@ -91,6 +91,29 @@ def name_text(name):
     return os.fsencode(name).decode("utf-8", "surrogateescape")
 
 
+def fs_text(text):
+    """``text`` that may hold names as Python read them with the locale's encoding of file names (a path as
+    listed, or given on the command line) as :func:`name_text` reads it: the same text whatever the locale.
+    Text that encoding cannot spell (read from a file: a zip's member names, JSON) is returned as it is."""
+    try:
+        return name_text(text)
+    except UnicodeEncodeError:
+        return text
+
+
+def fs_name(text):
+    """The name (a path) Python lists for ``text`` as :func:`fs_text` wrote it, in this locale's encoding of
+    file names: what a file read back keyed by :func:`fs_text` is looked up with."""
+    return os.fsdecode(text.encode("utf-8", "surrogateescape"))
+
+
+def path_text(path):
+    """A file's ``path`` (as listed, or as given) as :func:`display_name` writes it, its bytes read as UTF-8
+    (:func:`fs_text`): ``skipped.txt`` and meta.json named "Zürich/x.png" as "Z\\xc3\\xbcrich/x.png" under
+    LC_ALL=C (PYTHONUTF8=0) and as "ZÃ¼rich/x.png" under a Latin-1 locale."""
+    return display_name(fs_text(os.fspath(path) if isinstance(path, os.PathLike) else str(path)))
+
+
 def check_class_name(folder):
     """``DatasetError`` naming ``folder`` when its name (a class name) is not UTF-8 or holds a
     control character (a tab, a line break)."""
