@@ -17,6 +17,7 @@ command line write of names comes from here.
 import codecs
 import os
 import pathlib
+import re
 import unicodedata
 
 from .dataset import DatasetError
@@ -28,15 +29,17 @@ MACOS_FORKS = "__MACOSX"
 SYSTEM_NAMES = frozenset({"thumbs.db", "ehthumbs.db", "ehthumbs_vista.db", "desktop.ini", "icon\r", "@eadir",
                           "$recycle.bin", "system volume information", "lost+found", MACOS_FORKS.casefold()})
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_ESCAPED_RUN = re.compile("[\udc80-\udcff]+")
 
 
 def display_name(name):
     """``name`` (a path or str, possibly with surrogate escapes) as printable, storable UTF-8 text:
     bytes that are not UTF-8 as ``\\xNN``, control characters and the backslash escaped, and so are Unicode's
     format characters (category Cf: U+202E, a right-to-left override, showed "exe.txt" for "txt.exe" and
-    reordered the rest of the line; a zero-width space hid in a name) as ``\\uNNNN``."""
+    reordered the rest of the line; a zero-width space hid in a name) as ``\\uNNNN``. Escaped bytes that spell
+    UTF-8 together are read as the text they spell (:func:`utf8_escapes_read`)."""
     out = []
-    for char in os.fspath(name) if isinstance(name, os.PathLike) else str(name):
+    for char in utf8_escapes_read(os.fspath(name) if isinstance(name, os.PathLike) else str(name)):
         if "\udc80" <= char <= "\udcff":
             out.append(f"\\x{ord(char) - 0xdc00:02x}")
         elif char in _ESCAPES:
@@ -48,6 +51,16 @@ def display_name(name):
         else:
             out.append(char)
     return "".join(out)
+
+
+def utf8_escapes_read(text):
+    """``text`` with each run of surrogate escapes (bytes Python could not decode) that spells UTF-8 read as the
+    text it spells: under LC_ALL=C with PYTHONUTF8=0 Python decodes file names as ASCII, so a folder "grille-猫"
+    was named "grille-\\xe7\\x8c\\xab" (in a UTF-8 locale its name is "grille-猫" already: nothing changes)."""
+    def spelt(run):
+        return run.group().encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
+
+    return _ESCAPED_RUN.sub(spelt, text)
 
 
 def control_character(text):
@@ -64,6 +77,8 @@ def _display_errors(error):
     if not isinstance(error, UnicodeEncodeError):
         raise error
     text = error.object[error.start:error.end]
+    if codecs.lookup(error.encoding).name == "utf-8" and _ESCAPED_RUN.fullmatch(text):  # UTF-8 they spell, written
+        return display_name(text), error.end
     return "".join(f"\\x{ord(char) - 0xdc00:02x}" if "\udc80" <= char <= "\udcff"
                    else char.encode("ascii", "backslashreplace").decode("ascii") for char in text), error.end
 
