@@ -110,3 +110,55 @@ def test_a_plan_fingerprint_is_the_same_in_every_locale(tmp_path):
                               env={**environment, **locale}, check=True, timeout=60).stdout
                for locale in (ASCII_LOCALE, UTF8_LOCALE)}
     assert len(printed) == 1, printed
+
+
+JAPANESE_FAMILIES = ("哺乳類と鳥類の動物", "乗り物と道具と家具と電気製品と楽器と台所用品")
+
+
+def test_figure3_keeps_japanese_family_names_inside_and_says_once_when_it_escapes_them(capsys):
+    """Family names no font on the machine has were escaped (\\u54fa...) after the layout, so figure 3's title
+    and legends, laid out for text six times narrower, ran off the image ("constrained_layout not applied"),
+    and nothing said why the figure showed escapes. They are escaped before the layout (or drawn in a font
+    that has them), and the report says once which names it escaped."""
+    import dataclasses
+    import warnings
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from minitransfer import experiment as grid
+    from minitransfer import figure_fonts, figures
+    from minitransfer.results import Result
+
+    runs = grid.plan_grid(random_seeds=(0,), natural=True, random_frozen=(1, 4), layers=(1, 4))
+    results = [dataclasses.replace(Result(run, 0.6 - 0.02 * run.n, 0.6, 0.6, 30), families=JAPANESE_FAMILIES)
+               for run in runs]
+    capsys.readouterr()
+    figure = figures.draw_all(Figure, results)["figure3"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the layout's "axes sizes collapsed to zero"
+        figure.set_dpi(figures.DPI)
+        renderer = FigureCanvasAgg(figure).get_renderer()
+        figure.draw(renderer)
+    inside = figure.bbox.padded(0.5)
+    for axes in figure.axes:
+        extent = axes.get_tightbbox(renderer)
+        assert inside.x0 <= extent.x0 and extent.x1 <= inside.x1, axes.get_title()
+    said = capsys.readouterr().err
+    if figure_fonts.font_with(frozenset("".join(JAPANESE_FAMILIES))):
+        assert "escaped" not in said, said
+    else:
+        assert said.count("note: the figures show 2 name(s) with characters escaped") == 1, said
+        assert all(name in said for name in JAPANESE_FAMILIES), said
+
+
+def test_a_path_given_under_an_ascii_locale_is_displayed_as_utf8(tmp_path):
+    """Under LC_ALL=C (PYTHONUTF8=0) Python hands "grille-猫" over as escaped bytes, which messages and the report
+    showed as "grille-\\xe7\\x8c\\xab" ("read 4 finished runs from grille-\\xe7\\x8c\\xab"); bytes that are not
+    UTF-8 stay escaped."""
+    code = ("import sys; from minitransfer.data import inputs; "
+            "sys.stdout.buffer.write('|'.join(map(inputs.display_name, sys.argv[1:])).encode())")
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("LC_") and key != "LANG"}
+    shown = subprocess.run([sys.executable, "-c", code, "grille-猫", b"caf\xe9-\xe7\x8c\xab"], capture_output=True,
+                           env={**environment, **ASCII_LOCALE}, check=True, timeout=60).stdout
+    assert shown == "grille-猫|caf\\xe9-猫".encode()
