@@ -162,3 +162,17 @@ def test_a_path_given_under_an_ascii_locale_is_displayed_as_utf8(tmp_path):
     shown = subprocess.run([sys.executable, "-c", code, "grille-猫", b"caf\xe9-\xe7\x8c\xab"], capture_output=True,
                            env={**environment, **ASCII_LOCALE}, check=True, timeout=60).stdout
     assert shown == "grille-猫|caf\\xe9-猫".encode()
+
+
+def test_stderr_under_an_ascii_locale_writes_escaped_names_as_utf8():
+    """Under LC_ALL=C (PYTHONUTF8=0) stderr writes UTF-8; a name Python handed over as escaped bytes is written
+    as the text they spell ("données"), a byte that is not UTF-8 as \\xe9: never a UnicodeEncodeError (a
+    train run of a grid on --data données-猫 ended in a traceback in its train.log)."""
+    code = ("import sys; from minitransfer.cli._output import displays_any_name; displays_any_name(); "
+            "sys.stderr.write(sys.argv[1] + ' ' + sys.argv[2])")
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith("LC_") and key not in ("LANG", "PYTHONIOENCODING")}
+    result = subprocess.run([sys.executable, "-c", code, "données-猫", b"caf\xe9"], capture_output=True,
+                            env={**environment, **ASCII_LOCALE}, timeout=60)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    assert result.stderr == "données-猫 caf\\xe9".encode()

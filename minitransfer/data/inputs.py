@@ -78,7 +78,7 @@ def _display_errors(error):
         raise error
     text = error.object[error.start:error.end]
     if codecs.lookup(error.encoding).name == "utf-8" and _ESCAPED_RUN.fullmatch(text):  # UTF-8 they spell, written
-        return display_name(text), error.end
+        return display_name(text).encode("utf-8"), error.end  # bytes: a str must be ASCII there
     return "".join(f"\\x{ord(char) - 0xdc00:02x}" if "\udc80" <= char <= "\udcff"
                    else char.encode("ascii", "backslashreplace").decode("ascii") for char in text), error.end
 
