@@ -20,6 +20,7 @@ NOT_IMAGES = ["cassé-画像.png".encode(), b"bad\xe9.png"]  # the second's name
 
 def _latin1_locale(tmp_path):
     """LOCPATH and LC_ALL of a Latin-1 locale built with localedef, or None where none can be built."""
+    (tmp_path / "locales").mkdir(exist_ok=True)
     try:
         subprocess.run(["localedef", "-i", "en_US", "-f", "ISO-8859-1", str(tmp_path / "locales" / "latin1")],
                        capture_output=True, timeout=60)
@@ -176,3 +177,23 @@ def test_stderr_under_an_ascii_locale_writes_escaped_names_as_utf8():
                             env={**environment, **ASCII_LOCALE}, timeout=60)
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     assert result.stderr == "données-猫 caf\\xe9".encode()
+
+
+def test_a_report_names_its_grid_alike_in_a_latin1_locale(tmp_path):
+    """Under a Latin-1 locale the grid "grille-猫" was read as "grille-ç\\u008c«": results.md's heading and
+    report's first line named a folder that is not there."""
+    latin1 = _latin1_locale(tmp_path)
+    if latin1 is None:
+        pytest.skip("no Latin-1 locale could be built")
+    _tree(tmp_path / "source")
+    assert _prepare(tmp_path / "source", tmp_path / "data", UTF8_LOCALE).returncode == 0
+    grid = _minitransfer(["experiment", "--data", "data", "-o", "grille-猫", "--layers", "1", "--no-fine-tuned",
+                          "--preset", "micro", "--max-iter", "2", "--eval-every", "1", "--device", "cpu"],
+                         UTF8_LOCALE, cwd=tmp_path)
+    assert grid.returncode == 0, grid.stderr.decode(errors="replace")
+    for name, locale in (("utf8", UTF8_LOCALE), ("latin1", latin1)):
+        report = _minitransfer(["report", "grille-猫", "-o", f"report-{name}"], locale, cwd=tmp_path)
+        assert report.returncode == 0, report.stderr.decode(errors="replace")
+    written = {name: (tmp_path / f"report-{name}" / "results.md").read_bytes() for name in ("utf8", "latin1")}
+    assert written["latin1"] == written["utf8"]
+    assert "# Results of 4 networks in grille-猫\n".encode() in written["utf8"]
