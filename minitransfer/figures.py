@@ -28,7 +28,6 @@ this module draws them all (:func:`draw_all`) and renders them.
 
 import atexit
 import contextlib
-import functools
 import importlib.util
 import io
 import os
@@ -36,14 +35,14 @@ import pathlib
 import shutil
 import tempfile
 
-from minitransfer import run_search, stopping
+from minitransfer import figure_fonts, run_search, stopping
 from minitransfer.comparisons import built_bases
 from minitransfer.data import inputs
 from minitransfer.figures_curves import curves, shortened
 from minitransfer.figures_left_out import say_left_out
 from minitransfer.figures_paper import CROSS_NAMES, figure2, figure3
 from minitransfer.figures_reduced import figure_s1
-from minitransfer.results import select
+from minitransfer.results import natural_families, select
 
 __all__ = ["DPI", "FIGURES", "figure_class", "render", "draw_all", "readable", "DrawNotice"]
 
@@ -149,8 +148,12 @@ def draw_all(Figure, results, reference=None, bases=None, reference_bases=None, 
     if select(results, "all", "reduced"):
         figures["figure_s1"] = figure_s1(Figure, results, reference)
     say_left_out(figures, results, left_out)
+    escaped = {name for name in natural_families(results) if figure_fonts.drawable(name) != name}
     for figure in figures.values():
-        readable(figure)
+        escaped |= readable(figure)
+    note = figure_fonts.escaped_note(escaped)
+    if note:
+        stopping.warn(note)
     return figures
 
 
@@ -191,42 +194,24 @@ def readable(figure):
     """Every text of ``figure`` (a run's name, a dataset's family) drawn with glyphs for its
     characters: one of a script its font lacks (CJK in DejaVu Sans) was an empty box, and a
     "Glyph ... missing from font" warning on stderr for each. Such a text falls back to a font on
-    this machine that has them (:func:`_font_with`), else shows them escaped (\\u57fa), in the
+    this machine that has them (:func:`.figure_fonts.font_with`), else shows them escaped (\\u57fa), in the
     figure only: the tables keep the names. A text with a "$" is a name, not a formula: families
-    "US$" and "HK$" lost their dollars to an italic formula, and "x$\\y" stopped the report."""
-    from matplotlib import font_manager
+    "US$" and "HK$" lost their dollars to an italic formula, and "x$\\y" stopped the report. Returns the
+    texts it escaped, as they were."""
     from matplotlib.text import Text
 
+    escaped = set()
     for text in figure.findobj(Text):
         if "$" in text.get_text():  # no text of ours is a formula; ticks are labelled later, at drawing
             text.set_parse_math(False)
-        font = font_manager.get_font(font_manager.findfont(text.get_fontproperties()))
-        missing = frozenset(c for c in text.get_text() if not c.isspace() and not font.get_char_index(ord(c)))
-        fallback = _font_with(missing) if missing else None
+        missing = figure_fonts.missing_characters(text.get_text(), text.get_fontproperties())
+        fallback = figure_fonts.font_with(missing) if missing else None
         if fallback:
             text.set_fontfamily([*text.get_fontfamily(), fallback])
         elif missing:
-            text.set_text("".join(c.encode("unicode_escape").decode() if c in missing else c
-                                  for c in text.get_text()))
-
-
-@functools.lru_cache(maxsize=None)
-def _font_with(characters):
-    """The name of a font matplotlib knows on this machine (regular ones first) that has a glyph for
-    every one of ``characters``, or None; not matplotlib's Last Resort font, whose glyphs are boxes."""
-    from matplotlib import font_manager
-
-    entries = sorted(font_manager.fontManager.ttflist, key=lambda e: (e.style != "normal", e.weight != 400, e.name))
-    for entry in entries:
-        if entry.name.startswith("Last Resort"):
-            continue
-        try:
-            font = font_manager.get_font(entry.fname)
-        except (OSError, RuntimeError):  # a font file that cannot be read is no font
-            continue
-        if all(font.get_char_index(ord(c)) for c in characters):
-            return entry.name
-    return None
+            escaped.add(text.get_text())
+            text.set_text(figure_fonts.escaped(text.get_text(), missing))
+    return escaped
 
 
 class DrawNotice(run_search.WalkNotice):

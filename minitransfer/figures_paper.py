@@ -8,7 +8,7 @@ panels' labels.
 import math
 import textwrap
 
-from minitransfer import models
+from minitransfer import figure_fonts, models
 from minitransfer.experiment import HALVES
 from minitransfer.comparisons import built_bases
 from minitransfer.report_tables import pooled_label
@@ -69,7 +69,8 @@ def wrapped(text, width):
     """``text`` on lines of at most ``width`` characters (broken at spaces), as it is where it fits: a
     natural split's families, those of its half B joined ("aquatic mammals + fish + ..." of CIFAR-100's
     superclasses), made a title and legends wider than the figure, which the layout then squeezed off it."""
-    return text if len(text) <= width else textwrap.fill(text, width, break_on_hyphens=False)
+    cells = figure_fonts.text_cells(text)  # a Chinese or Japanese character is about two letters wide
+    return text if cells <= width else textwrap.fill(text, max(1, width * len(text) // cells), break_on_hyphens=False)
 
 
 def drawn(counts, per="n"):
@@ -220,7 +221,7 @@ def figure3(Figure, results, reference=None, bases=None, reference_bases=None):
     grid = figure.add_gridspec(2, 2)
     natural, random_weights = figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1])
     relative = figure.add_subplot(grid[1, :])
-    names = natural_families(results)
+    names = [figure_fonts.drawable(name) for name in natural_families(results)]
     for target, name in zip(HALVES, names):
         style, offset = STYLE[f"natural {target}"], -0.1 if target == "A" else 0.1
         by_n = _accuracy_by_n(results, "natural", "AnB", target)
@@ -273,7 +274,7 @@ def _reference_figure3(natural, random_weights, relative, reference, paper_bases
     (top left), its random weights with netbase at n=0 (top right), and below, as the paper's Figure 3
     has them, all three relative to their own bases (its natural halves', its random splits' and netbase:
     ``paper_bases``, the :class:`minitransfer.comparisons.Bases` of the paper's runs, not the report's of its own)."""
-    for target, name in zip(HALVES, natural_families(reference)):
+    for target, name in zip(HALVES, map(figure_fonts.drawable, natural_families(reference))):
         style = STYLE[f"natural {target}"]
         bases = [r.mean10_top1 for r in select(reference, "natural", "baseB", target)]
         _paper_line(natural, _with_base(bases, _accuracy_by_n(reference, "natural", "AnB", target)),

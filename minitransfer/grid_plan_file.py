@@ -13,6 +13,7 @@ import pathlib
 import numpy as np
 
 from minitransfer import fileio
+from minitransfer.data import inputs
 from minitransfer.experiment import PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, TREATMENT_FILE, counted, run_dir
 
 def write_plan(out, runs, options, train_command, progress=None):
@@ -91,8 +92,21 @@ def _file_in_the_way(out, folder, error):
 
 
 def options_fingerprint(options):
-    """A plan's options as a short hex digest, the same for the same options in any order."""
-    return hashlib.sha256(json.dumps(options, sort_keys=True, default=_plain).encode()).hexdigest()[:16]
+    """A plan's options as a short hex digest, the same for the same options in any order, and in any locale:
+    a path is digested as its bytes spell it in UTF-8 (:func:`minitransfer.data.inputs.fs_text`), where the
+    same grid on --data données got one id under LC_ALL=C (PYTHONUTF8=0), another under a UTF-8 locale."""
+    return hashlib.sha256(json.dumps(_in_utf8(options), sort_keys=True, default=_plain).encode()).hexdigest()[:16]
+
+
+def _in_utf8(value):
+    """``value`` with every text and path as :func:`minitransfer.data.inputs.fs_text` reads it."""
+    if isinstance(value, (str, os.PathLike)):
+        return inputs.fs_text(os.fspath(value))
+    if isinstance(value, dict):
+        return {_in_utf8(key): _in_utf8(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_in_utf8(item) for item in value]
+    return value
 
 
 def _plain(value):

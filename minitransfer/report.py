@@ -271,7 +271,7 @@ def measure(runs_dir):
 def _results(report, runs_dir):
     rows = result_rows(report.results)
     pooled, halves = with_pooled_halves(pooled_names(report.results), report.results), natural_halves(report.results)
-    lines = [f"# Results of {len(rows)} networks in {inputs.display_name(runs_dir)}", "",
+    lines = [f"# Results of {len(rows)} networks in {inputs.path_text(runs_dir)}", "",
              "Top-1 validation accuracy on each network's own target classes: final, best, and mean10_top1, the "
              f"metric of the paper's runs (the original code's: {metric_words(report.results)}); still_rising: the "
              "accuracy was still climbing at the end.", "", *([pooled, ""] if pooled else []),

@@ -4,6 +4,7 @@ refused before any work (74): what a command prints would be lost without a word
 too, and said so. A closed stderr drops the messages, never the exit code.
 """
 
+import codecs
 import contextlib
 import json
 import os
@@ -130,7 +131,21 @@ def displays_any_name():
     """Let stdout and stderr write a path that is not UTF-8 (Python hands its bytes over as
     surrogate escapes) as ``\\xNN``, where they would refuse it (stdout on a UTF-8 terminal: ``info``
     on such a weights file ended in a traceback) or write ``\\udcNN`` (stderr); streams that write
-    the bytes back (the C locale's) are left as they are."""
-    for stream in (sys.stdout, sys.stderr):
-        if getattr(stream, "errors", None) in ("strict", "backslashreplace") and hasattr(stream, "reconfigure"):
+    the bytes back (the C locale's) are left as they are. An ASCII stream (LC_ALL=C with PYTHONUTF8=0) writes
+    UTF-8, as Python's UTF-8 mode does under the C locale: click wrote what it printed as UTF-8, but each byte of
+    a name that the locale had handed over as a surrogate escape as "?" (a grid "grille-???" for "grille-猫",
+    its commands to copy naming a folder that is not there), and print() escaped what click wrote as UTF-8."""
+    for stream, errors in ((sys.stdout, "surrogateescape"), (sys.stderr, inputs.DISPLAY_ERRORS)):
+        if not hasattr(stream, "reconfigure"):
+            continue
+        if _ascii(getattr(stream, "encoding", None)):
+            stream.reconfigure(encoding="utf-8", errors=errors)
+        elif getattr(stream, "errors", None) in ("strict", "backslashreplace"):
             stream.reconfigure(errors=inputs.DISPLAY_ERRORS)
+
+
+def _ascii(encoding):
+    try:
+        return codecs.lookup(encoding).name == "ascii"
+    except (LookupError, TypeError):
+        return False

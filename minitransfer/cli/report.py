@@ -149,7 +149,7 @@ def show(written, runs):
 
 def _lines(written, runs):
     """What :func:`show` prints, as (how, line): :func:`echo` (stdout) or :func:`say` (stderr, the warnings)."""
-    yield echo, f"read {len(written.results)} finished runs from {runs}"
+    yield echo, f"read {len(written.results)} finished runs from {inputs.path_text(runs)}"
     if written.unfinished:
         shown = written.unfinished_said[:UNFINISHED_SHOWN]
         more = len(written.unfinished) - len(shown)

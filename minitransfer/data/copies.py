@@ -53,13 +53,13 @@ def file_identities(train, val, examined):
                 other_path, other_subset, other_name = first.setdefault(key, (path, subset, name))
                 if other_name != name:
                     raise ds.DatasetError(
-                        f"{inputs.display_name(path)} (class {name!r}) is the same file as "
-                        f"{inputs.display_name(other_path)} (class {other_name!r}), through a link: an image has one "
+                        f"{inputs.path_text(path)} (class {name!r}) is the same file as "
+                        f"{inputs.path_text(other_path)} (class {other_name!r}), through a link: an image has one "
                         f"class; remove the link")
                 if other_subset != subset:
                     raise ds.DatasetError(
-                        f"{inputs.display_name(path)} (validation) is the same file as "
-                        f"{inputs.display_name(other_path)} (training), through a link: a validation image must not "
+                        f"{inputs.path_text(path)} (validation) is the same file as "
+                        f"{inputs.path_text(other_path)} (training), through a link: a validation image must not "
                         f"be a training image; remove the link")
                 if other_path != path:
                     repeats.append((path, other_path))
@@ -72,7 +72,7 @@ def warn_of_links_in_a_class(extra, shown=3):
     ``extra``: (path, the file's first path) of each path after a file's first, :func:`file_identities`'): each
     path is imported, so such an image weighs twice (or more) in training or validation; it was said nowhere."""
     if extra:
-        such = ", ".join(f"{inputs.display_name(path)} (the same file as {inputs.display_name(original)})"
+        such = ", ".join(f"{inputs.path_text(path)} (the same file as {inputs.path_text(original)})"
                          for path, original in extra[:shown])
         stopping.warn(f"warning: {len(extra)} file(s) are reached through two or more paths in one class (links), "
                       f"such as {such}{' ...' if len(extra) > shown else ''}: each path is imported, so each such "
@@ -123,6 +123,7 @@ def recorded_digests(out, sizes, modified, verdicts=None):
     try:
         recorded = fileio.parse_json((pathlib.Path(out) / DIGESTS_FILE).read_bytes())
         files = recorded[_FILES] if _FILES in recorded else recorded  # paths are absolute: never "files"
+        files = {inputs.fs_name(path): state for path, state in files.items()}  # UTF-8 whatever the locale
         same = {path: (digest, told[0] if told else None) for path, (size, time, digest, *told) in files.items()
                 if sizes.get(path) == size and modified.get(path) == time}
         if verdicts is not None and recorded.get(_TOLD_BY) == image_formats.verdicts_told_by():
@@ -136,7 +137,8 @@ def _record(sizes, modified, digests, verdicts):
     """The text of :data:`DIGESTS_FILE` (:func:`recorded_digests`) recording ``digests`` ({path: sha256 or None})
     and ``verdicts`` ({path: whether it may be an image}) of the files in the state ``sizes``, ``modified``."""
     paths = {path for path, digest in digests.items() if digest is not None} | set(verdicts)
-    return json.dumps({_FILES: {path: [sizes[path], modified[path], digests.get(path), verdicts.get(path)]
+    return json.dumps({_FILES: {inputs.fs_text(path): [sizes[path], modified[path], digests.get(path),
+                                                        verdicts.get(path)]
                                 for path in paths},
                        _TOLD_BY: image_formats.verdicts_told_by()}, sort_keys=True, separators=(",", ":")) + "\n"
 
@@ -256,8 +258,8 @@ def without_copies_of_training(train, val, sizes, states, digests, compared):
             if original is None or not may_be_image(path, states.get(path)):
                 kept[name].append(path)
             else:
-                skipped.append({"file": inputs.display_name(path),
-                                "reason": f"{COPY_OF_TRAINING} {inputs.display_name(original)}: left out of "
+                skipped.append({"file": inputs.path_text(path),
+                                "reason": f"{COPY_OF_TRAINING} {inputs.path_text(original)}: left out of "
                                           f"validation", "subset": "val", "class": name})
         compared(number, len(val))
     return kept, skipped
@@ -314,7 +316,7 @@ class CopiesAcrossClasses:
         path = pathlib.Path(self.out) / COPIES_FILE
         left_out = {entry.get("file") for entry in skipped}
         self.groups = [files for files in self.groups
-                       if any(inputs.display_name(file) not in left_out for _, _, file in files)]
+                       if any(inputs.path_text(file) not in left_out for _, _, file in files)]
         if not self.groups:
             if os.path.lexists(path):  # asked first: a read-only file system refuses even to unlink nothing
                 try:
@@ -322,7 +324,7 @@ class CopiesAcrossClasses:
                 except OSError as error:
                     raise fileio.storage_error(path, error) from error
             return
-        fileio.write_text(path, "".join(f"{number}\t{subset}\t{name}\t{inputs.display_name(file)}\n"
+        fileio.write_text(path, "".join(f"{number}\t{subset}\t{name}\t{inputs.path_text(file)}\n"
                                         for number, files in enumerate(self.groups, start=1)
                                         for subset, name, file in files), keep_same=True)
         stopping.warn(f"warning: {len(self.groups)} image(s) lie in two or more classes, as "

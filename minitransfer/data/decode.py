@@ -31,7 +31,7 @@ from minitransfer.errors import error_words
 
 from . import archives
 from . import image_formats
-from .inputs import display_name
+from .inputs import path_text
 from .pixels import decode_image_noted, opened_without_pillow_limit, warp
 
 MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
@@ -323,8 +323,8 @@ def _archive_reason(item):
         return single
     into = os.path.join(os.path.dirname(item.path), stem)
     if os.path.isdir(into):
-        return f"an archive, not an image (unpacked beside it, in {display_name(stem)}/, whose images are imported)"
-    command = archives.unpack_command(display_name(item.path), display_name(into))
+        return f"an archive, not an image (unpacked beside it, in {path_text(stem)}/, whose images are imported)"
+    command = archives.unpack_command(path_text(item.path), path_text(into))
     return f"an archive, not an image: the images it holds are not imported; unpack it there ({command}) and rerun"
 
 
@@ -337,8 +337,8 @@ def _not_found(path, error):
 def link_to_nothing(link):
     """Why the symbolic ``link`` leads nowhere: what it names does not exist, or it leads back to itself."""
     if dead_ends.loops(link):
-        return f"a link to {display_name(os.readlink(link))}, which leads back to it (a loop of links)"
-    return f"a link to {display_name(os.readlink(link))}, which does not exist (moved? on a drive not mounted?)"
+        return f"a link to {path_text(os.readlink(link))}, which leads back to it (a loop of links)"
+    return f"a link to {path_text(os.readlink(link))}, which does not exist (moved? on a drive not mounted?)"
 
 
 def warn_of_notes(notes):

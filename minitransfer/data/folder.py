@@ -169,9 +169,9 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     excluded = [{"name": name, "reason": NO_FILES} for name, found in files.items() if not found]
     for link, reason in dangling_links(train_root):
         if FILE_NAME.fullmatch(link.name):  # README.md: a file lying beside the classes, no class left out
-            scan_skipped.append({"file": inputs.display_name(link), "reason": reason})
+            scan_skipped.append({"file": inputs.path_text(link), "reason": reason})
         else:
-            excluded.append({"name": inputs.display_name(link.name), "reason": reason})
+            excluded.append({"name": inputs.path_text(link.name), "reason": reason})
     train = {name: found for name, found in files.items() if found}
     examined = inputs.stage_progress(progress, "examining files")
     val = {} if val_root is None else val_files_listed(val_root, train_root, set(files), scan_skipped, out, walked,
@@ -235,7 +235,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                 train[name], val[name] = sorted(train[name] + val[name]), []
                 returned.append(name)
             left_out = set(without) - set(given_back)  # left out: the labels of the classes after them shift
-            left_out_files = {inputs.display_name(path) for name in left_out
+            left_out_files = {inputs.path_text(path) for name in left_out
                               for path in train[name] + val.get(name, [])}
             known_bad += [entry for entry in error.skipped if entry["file"] in left_out_files]
             for name in sorted(left_out):
@@ -279,7 +279,7 @@ def _take_recorded_decisions(out, train, val, states, excluded, returned, decide
         train[name], val[name] = sorted(train[name] + val.get(name, [])), []
         returned.append(name)
     left_out &= still
-    left_out_files = {inputs.display_name(path) for name in left_out for path in train[name] + val.get(name, [])}
+    left_out_files = {inputs.path_text(path) for name in left_out for path in train[name] + val.get(name, [])}
     known_bad += [entry for entry in skipped if isinstance(entry, dict) and entry.get("file") in left_out_files]
     for name in sorted(left_out):
         decided[name] = recorded[name]
@@ -295,14 +295,14 @@ def _decision_inputs(name, train, val, states):
     for subset, files in (("train", train.get(name, [])), ("val", val.get(name, []))):
         for path in files:
             identity = ImportItem(path=path, listed=states.get(path)).identity()
-            digest.update(f"{subset}\t{identity}\n".encode("utf-8", "surrogateescape"))
+            digest.update(f"{subset}\t{inputs.fs_text(identity)}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
 def _decoded_any(paths, error):
     """Whether a file of ``paths`` decoded in the import that raised the :class:`ClassesWithoutImages` ``error``."""
     undecodable = {entry["file"] for entry in error.skipped}
-    return any(inputs.display_name(path) not in undecodable for path in paths)
+    return any(inputs.path_text(path) not in undecodable for path in paths)
 
 
 def _check_not_prepared(source):
@@ -340,10 +340,10 @@ def _check_some_image(train_root, train, states, verdicts, images=None, unreadab
         cannot = f"{len(unreadable)} cannot be read" if others else "none can be read"
         rest = f"; the other {others} file(s) are not images (told by their first bytes)" if others else ""
         raise ds.DatasetError(f"{train_root}: no class folder holds a file this user may read that may be an image: "
-                              f"of its {len(paths)} file(s), {cannot}, such as {inputs.display_name(unreadable[0])}: "
+                              f"of its {len(paths)} file(s), {cannot}, such as {inputs.path_text(unreadable[0])}: "
                               f"{NOT_READABLE}{rest}")
     raise ds.DatasetError(f"{train_root}: no class folder holds an image file: its {len(paths)} file(s), such as "
-                          f"{inputs.display_name(paths[0])}, are not images (told by their first bytes); "
+                          f"{inputs.path_text(paths[0])}, are not images (told by their first bytes); "
                           f"{ONE_PER_CLASS}")
 
 

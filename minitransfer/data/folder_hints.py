@@ -36,7 +36,7 @@ def check_two_class_folders(root, folders, source):
         hint = f", {where} folders ({quoted(inner)}): give {below} if these are the classes" if len(inner) >= 2 else ""
         beside = image_folders_beside(root) if images and root == source else []
         if images:  # given photos/cat, which holds a folder too: photos/dog beside it holds images as well
-            hint += (f", and {len(images)} image file(s) in no class folder, such as {inputs.display_name(images[0])}"
+            hint += (f", and {len(images)} image file(s) in no class folder, such as {inputs.path_text(images[0])}"
                      + (f" (the folder of one class? {root.parent} holds folders of images beside it, such as "
                         f"{quoted(beside)}): if so, give {root.parent}; else" if beside else ":")
                      + " move each into its class's folder")
@@ -145,8 +145,8 @@ def warn_of_loose_images(images):
     """Warn of the ``images`` lying beside the class folders (:func:`loose_images`), not imported: a researcher
     who saved photos in SOURCE by mistake would otherwise train without them and never know."""
     if images:
-        where = list(dict.fromkeys(inputs.display_name(path.parent) for path in images))
-        shown = ", ".join(inputs.display_name(path) for path in images[:2])
+        where = list(dict.fromkeys(inputs.path_text(path.parent) for path in images))
+        shown = ", ".join(inputs.path_text(path) for path in images[:2])
         stopping.warn(f"warning: {len(images)} image file(s) lie in no class folder (directly in {', '.join(where)}), "
                       f"such as {shown}{' ...' if len(images) > 2 else ''}: they are not imported; move each into "
                       f"its class's folder and rerun")
@@ -179,7 +179,7 @@ def warn_of_hidden(folders, files):
     if folders:
         stopping.warn(f"warning: {_passed_over_hidden(folders)}; rename those that are classes")
     if images:
-        shown = ", ".join(inputs.display_name(path) for path in images[:2])
+        shown = ", ".join(inputs.path_text(path) for path in images[:2])
         stopping.warn(f"warning: passed over {len(images)} hidden image file(s) in class folders, such as {shown}"
                       f"{' ...' if len(images) > 2 else ''} (names starting with '.' are passed over): rename them "
                       f"to import them")
@@ -213,9 +213,9 @@ def unpack_each(packed):
     """"N archive(s) not unpacked (...): unpack each ... (command)": what to do about ``packed``
     (:func:`archives_not_unpacked`), the command for the first."""
     first = packed[0]
-    command = archives.unpack_command(inputs.display_name(first),
-                                      inputs.display_name(first.parent / archives.archive_stem(first.name)))
-    shown = " ".join(inputs.display_name(path.name) for path in packed[:3]) + (" ..." if len(packed) > 3 else "")
+    command = archives.unpack_command(inputs.path_text(first),
+                                      inputs.path_text(first.parent / archives.archive_stem(first.name)))
+    shown = " ".join(inputs.path_text(path.name) for path in packed[:3]) + (" ..." if len(packed) > 3 else "")
     return (f"{len(packed)} archive(s) not unpacked ({shown}): unpack each into a class folder of its own, named as "
             f"its class ({command}{', and so on' if len(packed) > 1 else ''})")
 

@@ -35,7 +35,7 @@ def run_folders(folders):
 def note_run_folders(found):
     """Say, one line each, that the run folders ``found`` (:func:`run_folders`) are passed over: not classes."""
     for path in found:
-        stopping.warn(f"note: {inputs.display_name(path)} is a run folder (train's {', '.join(rundir.RUN_FILES[:2])} "
+        stopping.warn(f"note: {inputs.path_text(path)} is a run folder (train's {', '.join(rundir.RUN_FILES[:2])} "
                       f"...), not a class: passed over")
 
 
@@ -156,13 +156,13 @@ def files_below(folder, out, walked, hidden=None):
         if directory in walked:
             walked[directory][1] = {name for name in subfolders + names if not inputs.hidden(name)}
         if here == into or here.startswith(into + os.sep):
-            raise ValueError(f"{inputs.display_name(directory)} leads into OUT {out} (a link): the import would read "
+            raise ValueError(f"{inputs.path_text(directory)} leads into OUT {out} (a link): the import would read "
                              f"the dataset's own files; remove the link or choose another output folder")
         for name in sorted(name for name in subfolders if not inputs.hidden(name)):  # the first link wins
             real = os.path.realpath(os.path.join(directory, name))
             looped = here == real or here.startswith(real + os.sep)
             if looped:
-                stopping.warn(f"warning: {inputs.display_name(os.path.join(directory, name))}: a link to a folder "
+                stopping.warn(f"warning: {inputs.path_text(os.path.join(directory, name))}: a link to a folder "
                               f"that contains it (a loop): not followed")
             elif real not in seen:
                 seen.add(real)
@@ -195,7 +195,7 @@ def unlistable(folder, source=False):
     """The :class:`DatasetUnreadable` (exit 74) for ``folder``, a folder of SOURCE (or SOURCE itself, with
     ``source``) that this user may not list: named, with what to do."""
     what, elsewhere = ("SOURCE, a folder", "") if source else ("a folder of SOURCE", " or move it out of SOURCE")
-    return DatasetUnreadable(f"{inputs.display_name(folder)}: {what} that this user may not list (permission "
+    return DatasetUnreadable(f"{inputs.path_text(folder)}: {what} that this user may not list (permission "
                              f"denied), so its images cannot be imported: give read access to it (chmod -R a+rX)"
                              f"{elsewhere}, and rerun")
 
@@ -234,7 +234,7 @@ def changed_folders(walked):
 def warn_of_changed_folders(changed):
     if changed:
         stopping.warn(f"warning: {len(changed)} folder(s) of the source had files added, removed or renamed while "
-                      f"the import ran, such as {inputs.display_name(changed[0])}: the dataset holds the files as "
+                      f"the import ran, such as {inputs.path_text(changed[0])}: the dataset holds the files as "
                       f"they were listed (those changed or gone since are listed in skipped.txt); rerun the same "
                       f"command to import them as they are now")
 
@@ -256,7 +256,7 @@ def val_files_listed(val_root, train_root, known, skipped, out, walked, listed, 
                                               if same_text(name).casefold() in like else "") for name in unknown]
         raise ds.DatasetError(f"{val_root}: {len(unknown)} class folder(s) that {train_root} does not have: "
                               f"{', '.join(shown[:10])}{' ...' if len(shown) > 10 else ''}")
-    skipped += [{"file": inputs.display_name(link), "reason": reason} for link, reason in dangling_links(val_root)]
+    skipped += [{"file": inputs.path_text(link), "reason": reason} for link, reason in dangling_links(val_root)]
     files = {}
     for number, folder in enumerate(folders, start=1):
         files[train_name[class_text(folder)]] = files_below(folder, out, walked, hidden)

@@ -17,6 +17,7 @@ command line write of names comes from here.
 import codecs
 import os
 import pathlib
+import re
 import unicodedata
 
 from .dataset import DatasetError
@@ -28,15 +29,17 @@ MACOS_FORKS = "__MACOSX"
 SYSTEM_NAMES = frozenset({"thumbs.db", "ehthumbs.db", "ehthumbs_vista.db", "desktop.ini", "icon\r", "@eadir",
                           "$recycle.bin", "system volume information", "lost+found", MACOS_FORKS.casefold()})
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_ESCAPED_RUN = re.compile("[\udc80-\udcff]+")
 
 
 def display_name(name):
     """``name`` (a path or str, possibly with surrogate escapes) as printable, storable UTF-8 text:
     bytes that are not UTF-8 as ``\\xNN``, control characters and the backslash escaped, and so are Unicode's
     format characters (category Cf: U+202E, a right-to-left override, showed "exe.txt" for "txt.exe" and
-    reordered the rest of the line; a zero-width space hid in a name) as ``\\uNNNN``."""
+    reordered the rest of the line; a zero-width space hid in a name) as ``\\uNNNN``. Escaped bytes that spell
+    UTF-8 together are read as the text they spell (:func:`utf8_escapes_read`)."""
     out = []
-    for char in os.fspath(name) if isinstance(name, os.PathLike) else str(name):
+    for char in utf8_escapes_read(os.fspath(name) if isinstance(name, os.PathLike) else str(name)):
         if "\udc80" <= char <= "\udcff":
             out.append(f"\\x{ord(char) - 0xdc00:02x}")
         elif char in _ESCAPES:
@@ -48,6 +51,16 @@ def display_name(name):
         else:
             out.append(char)
     return "".join(out)
+
+
+def utf8_escapes_read(text):
+    """``text`` with each run of surrogate escapes (bytes Python could not decode) that spells UTF-8 read as the
+    text it spells: under LC_ALL=C with PYTHONUTF8=0 Python decodes file names as ASCII, so a folder "grille-猫"
+    was named "grille-\\xe7\\x8c\\xab" (in a UTF-8 locale its name is "grille-猫" already: nothing changes)."""
+    def spelt(run):
+        return run.group().encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
+
+    return _ESCAPED_RUN.sub(spelt, text)
 
 
 def control_character(text):
@@ -64,6 +77,8 @@ def _display_errors(error):
     if not isinstance(error, UnicodeEncodeError):
         raise error
     text = error.object[error.start:error.end]
+    if codecs.lookup(error.encoding).name == "utf-8" and _ESCAPED_RUN.fullmatch(text):  # UTF-8 they spell, written
+        return display_name(text).encode("utf-8"), error.end  # bytes: a str must be ASCII there
     return "".join(f"\\x{ord(char) - 0xdc00:02x}" if "\udc80" <= char <= "\udcff"
                    else char.encode("ascii", "backslashreplace").decode("ascii") for char in text), error.end
 
@@ -89,6 +104,29 @@ def name_text(name):
     over): under a Latin-1 locale (LANG=en_US.ISO-8859-1) the class folder "Zürich" was stored as "ZÃ¼rich", and
     under LC_ALL=C with PYTHONUTF8=0 it was refused as not UTF-8."""
     return os.fsencode(name).decode("utf-8", "surrogateescape")
+
+
+def fs_text(text):
+    """``text`` that may hold names as Python read them with the locale's encoding of file names (a path as
+    listed, or given on the command line) as :func:`name_text` reads it: the same text whatever the locale.
+    Text that encoding cannot spell (read from a file: a zip's member names, JSON) is returned as it is."""
+    try:
+        return name_text(text)
+    except UnicodeEncodeError:
+        return text
+
+
+def fs_name(text):
+    """The name (a path) Python lists for ``text`` as :func:`fs_text` wrote it, in this locale's encoding of
+    file names: what a file read back keyed by :func:`fs_text` is looked up with."""
+    return os.fsdecode(text.encode("utf-8", "surrogateescape"))
+
+
+def path_text(path):
+    """A file's ``path`` (as listed, or as given) as :func:`display_name` writes it, its bytes read as UTF-8
+    (:func:`fs_text`): ``skipped.txt`` and meta.json named "Zürich/x.png" as "Z\\xc3\\xbcrich/x.png" under
+    LC_ALL=C (PYTHONUTF8=0) and as "ZÃ¼rich/x.png" under a Latin-1 locale."""
+    return display_name(fs_text(os.fspath(path) if isinstance(path, os.PathLike) else str(path)))
 
 
 def check_class_name(folder):

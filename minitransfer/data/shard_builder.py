@@ -33,7 +33,7 @@ def _shard_plan(items, labels, extras, size):
         plan["orientation"] = "exif"                # shards of files decoded before are rebuilt, not mixed
     digest = hashlib.sha256(json.dumps(plan).encode())
     for item in items:
-        digest.update(item.identity().encode("utf-8", "surrogateescape") + b"\n")  # names need not be UTF-8
+        digest.update(inputs.fs_text(item.identity()).encode("utf-8", "surrogateescape") + b"\n")  # any locale
     for name in sorted(extras):
         digest.update(name.encode() + np.ascontiguousarray(extras[name]).tobytes())
     return digest.hexdigest()
@@ -239,14 +239,14 @@ def _decoded_shard(decoded, items, labels, extras, subset, wnids):
         if digest is not None:
             digests[items[position].describe()] = digest
         if pixels is None:
-            skipped.append({"file": inputs.display_name(items[position].describe()),
+            skipped.append({"file": inputs.path_text(items[position].describe()),
                             "reason": inputs.display_name(reason), "subset": subset,
                             "class": wnids[labels[position]]})
         else:
             images.append(pixels)
             kept.append(position)
             if reason is not None:  # a caveat: pixels.DIM_16_BIT
-                notes.append({"file": inputs.display_name(items[position].describe()), "note": reason})
+                notes.append({"file": inputs.path_text(items[position].describe()), "note": reason})
     kept = np.asarray(kept, dtype=np.int64)
     return {"images": np.stack(images) if images else None, "labels": labels[kept],
             "extras": {name: values[kept] for name, values in extras.items()}, "skipped": skipped,
