@@ -197,12 +197,12 @@ def made_from(results, runs_dir):
         weights = recorded.get("weights") if isinstance(recorded, dict) else None
         sha256 = weights.get("sha256") if isinstance(weights, dict) else None
         digest = hashlib.sha256(text).hexdigest() if text is not None else "unreadable now"
-        lines.append(inputs.display_name(f"- {result.run.name}: result.json sha256 {digest}, weights sha256 "
-                                         f"{sha256 or 'not recorded'}"))
-    said = (f"This report was written by minitransfer {__version__} from the runs under {os.path.abspath(runs_dir)}: "
-            f"each run's result.json by its sha256, and the sha256 of the weights file it records (a run trained "
-            f"again since has others).")
-    return ["", "## Made from", "", inputs.display_name(said), "", *lines]
+        lines.append(f"- {inputs.path_text(result.run.name)}: result.json sha256 {digest}, weights sha256 "
+                     f"{sha256 or 'not recorded'}")
+    said = (f"This report was written by minitransfer {__version__} from the runs under "
+            f"{inputs.path_text(os.path.abspath(runs_dir))}: each run's result.json by its sha256, and the sha256 of "
+            f"the weights file it records (a run trained again since has others).")
+    return ["", "## Made from", "", said, "", *lines]
 
 
 def _points(value):
