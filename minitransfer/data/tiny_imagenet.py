@@ -15,7 +15,7 @@ from minitransfer import fileio
 from . import dataset as ds
 from . import archives, downloads, inputs, text_files
 from .build import build_dataset, check_out
-from .decode import ImportItem, read_member
+from .decode import ImportItem, close_archive, read_member
 from .decoder_pool import refuse_in_script_rerun
 from .copies import CopiesAcrossClasses, examine, recorded_digests
 from .folder_tree import TWO_OR_MORE, check_two_classes, entries
@@ -75,6 +75,12 @@ class _TinyImageNetSource:
                     inputs.nested_copy(self.source, "tiny-imagenet-200", "wnids.txt")
                 raise ds.DatasetError(f"{self.source}: no wnids.txt (not a tiny-imagenet-200 folder){hint}")
             self.root = roots[0]
+
+    def close(self):
+        """Close the zip (where the tree is one) and the copies of it decoding opened in this process."""
+        if self.archive is not None:
+            self.archive.close()
+            close_archive(str(self.source))
 
     def check_stored_once(self, names):
         """``DatasetError`` when one of the files ``names`` is stored twice in the zip: which copy is the file is
@@ -209,6 +215,14 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     inputs.check_apart(source, out)
     check_out(out)
     tree = _TinyImageNetSource(source)
+    try:
+        return _import(tree, source, out, is_a, size, workers, shard_length, progress, overwrite)
+    finally:
+        tree.close()  # the zip, and this process's copies of it decoding read (a notebook imports again and again)
+
+
+def _import(tree, source, out, is_a, size, workers, shard_length, progress, overwrite):
+    """:func:`import_tiny_imagenet` of the tree ``tree`` (a :class:`_TinyImageNetSource` of ``source``)."""
     wnids = sorted(set(tree.text("wnids.txt").split()))
     check_two_classes(tree.where("wnids.txt"), wnids, TINY_IMAGENET_LAYOUT, kind="wnid")
     label_of = {wnid: label for label, wnid in enumerate(wnids)}
