@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from PIL import Image
 
-from minitransfer.data import decoder_pool, tiny_imagenet
+from minitransfer.data import dataset, decoder_pool, tiny_imagenet
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc/self/fd")
 
@@ -59,8 +59,9 @@ def _jpeg(red):
     return buffer.getvalue()
 
 
-def _tiny_imagenet_zip(path):
-    """A tiny-imagenet-200.zip of 2 classes, 2 training images each and 2 validation images."""
+def _tiny_imagenet_zip(path, leave_out=()):
+    """A tiny-imagenet-200.zip of 2 classes, 2 training images each and 2 validation images, without the
+    members ``leave_out``."""
     wnids = ("n01440764", "n02084071")
     members = {f"train/{wnid}/images/{wnid}_{number}.JPEG": _jpeg(40 * index + 10 * number)
                for index, wnid in enumerate(wnids) for number in range(2)}
@@ -70,7 +71,8 @@ def _tiny_imagenet_zip(path):
                     "val/images/val_0.JPEG": _jpeg(200), "val/images/val_1.JPEG": _jpeg(210)})
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members.items():
-            archive.writestr(f"tiny-imagenet-200/{name}", data)
+            if name not in leave_out:
+                archive.writestr(f"tiny-imagenet-200/{name}", data)
     return path
 
 
@@ -96,3 +98,12 @@ def test_a_zip_imported_is_closed_once_the_import_returns(tmp_path, workers):
     assert data.num_images("train") == 4
     source.unlink()
     assert [path for path in _open_files() if path.startswith(str(source))] == []
+
+
+def test_a_zip_refused_is_closed_while_its_error_is_kept(tmp_path):
+    """A zip without wnids.txt is refused (DatasetError) as the importer lists it; a notebook keeps the error's
+    traceback (sys.last_traceback), which kept the half-made tree, and with it the zip, open."""
+    source = _tiny_imagenet_zip(tmp_path / "tiny-imagenet-200.zip", leave_out=("wnids.txt",))
+    with pytest.raises(dataset.DatasetError, match="no wnids.txt in the archive") as refused:
+        tiny_imagenet.import_tiny_imagenet(source, tmp_path / "tiny", size=12, workers=0)
+    assert refused.tb is not None and [path for path in _open_files() if path.startswith(str(source))] == []
