@@ -1,8 +1,12 @@
 """What a notebook's process keeps after its calls: no thread or open descriptor is left behind by a pool of
-workers closed with work still queued for them, nor an open descriptor by an import of a zip archive."""
+workers closed with work still queued for them, nor an open descriptor by an import of a zip archive, nor a
+process by a grid whose preloaded launchers could not all start."""
 
+import errno
 import io
 import os
+import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -10,6 +14,7 @@ import zipfile
 import pytest
 from PIL import Image
 
+from minitransfer import grid_processes, launcher
 from minitransfer.data import dataset, decoder_pool, tiny_imagenet
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc/self/fd")
@@ -107,3 +112,39 @@ def test_a_zip_refused_is_closed_while_its_error_is_kept(tmp_path):
     with pytest.raises(dataset.DatasetError, match="no wnids.txt in the archive") as refused:
         tiny_imagenet.import_tiny_imagenet(source, tmp_path / "tiny", size=12, workers=0)
     assert refused.tb is not None and [path for path in _open_files() if path.startswith(str(source))] == []
+
+
+def _running(pid):
+    """Whether process ``pid`` runs (a zombie, ended and not yet waited for, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_launchers_started_before_one_that_cannot_start_are_ended(tmp_path, monkeypatch):
+    """A grid of two CPU slots whose second launcher cannot start (fork: EAGAIN, the system out of processes):
+    its runs start as new processes, and the first launcher, started already, was left to the garbage
+    collector, importing on and never waited for. Here it has ended by the time the run has started."""
+    started = []
+
+    def second_fails(env):
+        if started:
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+        first = real(env)
+        started.append(first.process.pid)  # its PID alone: the test keeps no launcher alive
+        return first
+
+    real = launcher.Launcher
+    monkeypatch.setattr(launcher, "Launcher", second_fails)
+    notes = []
+    processes = grid_processes.TrainProcesses([sys.executable, "-c", "pass"], (None, None), True, notes.append)
+    try:
+        run = processes.start(0, None, [], tmp_path / "train.log")
+        assert run.wait(timeout=60) == 0 and isinstance(run, subprocess.Popen)
+    finally:
+        processes.close()
+    assert notes == ["note: starting runs as new processes from now on ([Errno 11] Resource temporarily "
+                     "unavailable)"]
+    assert len(started) == 1 and not _running(started[0])
