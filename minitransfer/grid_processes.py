@@ -61,13 +61,27 @@ class TrainProcesses:
             return None
         try:
             if not self.launchers:  # one per CPU slot, all at once: their imports overlap
-                self.launchers = {index: launcher.Launcher(self._environment(None))
-                                  for index, each in enumerate(self.slots) if each is None}
+                self.launchers = self._started_launchers()
             return self.launchers[slot].start(["train", *arguments], log_path, added)
         except OSError as error:
             self.log(f"note: starting runs as new processes from now on ({error})")
             self.preload = False
             return None
+
+    def _started_launchers(self):
+        """A preloaded launcher per CPU slot, by slot index. Where one cannot start (the system out of processes
+        or memory: an ``OSError``), those started are ended before the error is raised: left to the garbage
+        collector, each imported on, then waited idle, its pipes open, as a process not waited for."""
+        started = {}
+        try:
+            for index, each in enumerate(self.slots):
+                if each is None:
+                    started[index] = launcher.Launcher(self._environment(None))
+        except BaseException:
+            for each in started.values():
+                each.close()
+            raise
+        return started
 
     def _environment(self, device):
         """A run's environment: its GPU, and where the grid runs several processes at once, its share

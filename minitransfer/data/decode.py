@@ -231,6 +231,15 @@ def _archive(path):
     return _open_archives[key]
 
 
+def close_archive(path):
+    """Close this process's open copies of the zip archive at ``path`` (:func:`_archive`'s, made as an
+    import decodes or describes its members here): the import that reads it calls this as it ends.
+    Kept open, every archive a notebook had imported held a descriptor, and one deleted since (the
+    download removed once imported) its disk space, until the process exited."""
+    for opened in [key for key in _open_archives if key[0] == path]:
+        _open_archives.pop(opened).close()
+
+
 def load_item(item, size):
     """Decode one :class:`ImportItem` (in a worker): ``(pixels, note, sha256)`` or ``(None, reason, sha256)``; the
     note is None, or a caveat the import warns of (:data:`.pixels.DIM_16_BIT`). A file listed in another state than

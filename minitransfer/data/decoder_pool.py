@@ -47,6 +47,7 @@ MAX_WORKERS = 256
 # The exit code of a worker process that found itself running a script's top-level train() or import again
 # (:func:`refuse_in_script_rerun`); Python's own exits are 0, 1, 2 and 120.
 SCRIPT_RERUN_EXIT = 3
+FEEDER_END_SECONDS = 1.0  # a closed queue's feeder thread, its pipe's readers gone, ends at its next write
 # Closed queues whose feeder thread had not ended yet: kept until it has (see close_queue).
 _CLOSING_QUEUES = []
 
@@ -124,7 +125,7 @@ class DecoderPool:
     def _start(self):
         context = multiprocessing.get_context("spawn")
         with stop_signals_blocked():
-            self.tasks, self.results = context.Queue(), context.Queue()
+            self.tasks, self.results = worker_queue(context), worker_queue(context)
             processes = [context.Process(target=_work, args=(self.function, self.tasks, self.results),
                                          name="minitransfer-decoder", daemon=True) for _ in range(self.workers)]
             start_processes(processes, "decoding process")
@@ -223,19 +224,41 @@ def kill_processes(processes, what):
                       f"process does not wait for it")
 
 
+def worker_queue(context):
+    """A queue of the multiprocessing ``context`` between this process and its workers, closed by
+    :func:`close_queue`: its feeder thread (CPython's, writing what ``put`` buffered) ends quietly
+    where the pipe's readers are gone (EPIPE), not with a traceback for each message left."""
+    channel = context.Queue()
+    channel._ignore_epipe = True  # no public way to say so; pickled with the queue, the workers' too
+    return channel
+
+
 def close_queue(channel):
-    """Close the multiprocessing queue ``channel`` once its readers are gone (the workers killed),
-    its semaphores left for this thread to free. They are freed (unlinked, then struck off
-    multiprocessing's resource tracker) by the thread that drops their last reference, and the
-    queue's feeder thread (CPython's, writing what ``put`` buffered) holds two until it ends: had it
-    ended last, at a process's exit, between the two steps, the interpreter stopped it there and the
-    tracker warned of a "leaked semaphore" (seen after a stopped training). So a queue whose feeder
-    is still running is kept here until it has ended, or until this process's exit, whose cleanup
-    then frees its semaphores in the main thread. A feeder blocked on a full pipe nobody reads any
-    more never ends, and the exit does not wait for it."""
+    """Close the multiprocessing queue ``channel`` (a :func:`worker_queue`) once its readers are gone
+    (the workers killed). Its feeder thread may be blocked writing to the full pipe (tasks beyond the
+    64 KiB a pipe holds: an import's chunks of CIFAR pixels, an interrupted import's): Python closes
+    this process's own read end only once the feeder has written everything, so that feeder, and the
+    pipe's two descriptors, stayed until the process exited (measured: one thread and two descriptors
+    more after each interrupted ``import_cifar100(workers=2)`` in a notebook). The read end is
+    closed here: the feeder's write fails (EPIPE) and it ends, waited for at most
+    :data:`FEEDER_END_SECONDS`; then the write end is closed too. Its semaphores are freed
+    (unlinked, then struck off multiprocessing's resource tracker) by the thread that drops their
+    last reference, and the feeder holds two until it ends: had it ended last, at a process's exit,
+    between the two steps, the interpreter stopped it there and the tracker warned of a "leaked
+    semaphore" (seen after a stopped training). So a queue whose feeder is still running (a worker
+    stuck in the kernel still holds the read end) is kept here until it has ended, or until this
+    process's exit, whose cleanup then frees its semaphores in the main thread; the exit does not
+    wait for it."""
     channel.cancel_join_thread()  # tasks no worker took: exit without writing them
+    # Queue._reader: this process's read end. Closed before close() gives the feeder its sentinel, on which
+    # it closes both ends itself: two threads closing one descriptor could close another file opened meanwhile.
+    channel._reader.close()
     channel.close()
-    # Queue._thread: the feeder, None until the first put (no public way to wait for it with a bound)
+    feeder = channel._thread  # Queue._thread: the feeder, None until the first put
+    if feeder is not None:
+        feeder.join(FEEDER_END_SECONDS)
+    if feeder is None or not feeder.is_alive():
+        channel._writer.close()  # where the feeder ended on EPIPE it left it open (to the garbage collector)
     _CLOSING_QUEUES[:] = [queue for queue in (*_CLOSING_QUEUES, channel)
                           if queue._thread is not None and queue._thread.is_alive()]
 

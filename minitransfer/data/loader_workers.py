@@ -19,7 +19,7 @@ from minitransfer.stopping import STOP_SIGNALS
 from . import dataset as ds
 from . import image_reader
 from .decoder_pool import (WorkerDied, close_queue, die_with_parent, kill_processes, next_task,
-                           script_rerun_words, start_processes, stop_signals_blocked)
+                           script_rerun_words, start_processes, stop_signals_blocked, worker_queue)
 from .schema import DatasetUnreadable
 
 WORKER_POLL_SECONDS = 1.0
@@ -47,7 +47,7 @@ class WorkerPool:
             try:
                 _reserve(self.memory, f"{depth} batches of {batch_size} images")
                 self.slots = np.ndarray((depth, *self.slot_shape), dtype=np.uint8, buffer=self.memory.buf)
-                self.tasks, self.results = context.Queue(), context.Queue()
+                self.tasks, self.results = worker_queue(context), worker_queue(context)
                 processes = [
                     context.Process(target=_worker_main, daemon=True,
                                     args=((str(dataset.path), dataset.meta, dataset.fingerprint, dataset.verified),

@@ -15,7 +15,7 @@ from minitransfer import fileio
 from . import dataset as ds
 from . import archives, downloads, inputs, text_files
 from .build import build_dataset, check_out
-from .decode import ImportItem, read_member
+from .decode import ImportItem, close_archive, read_member
 from .decoder_pool import refuse_in_script_rerun
 from .copies import CopiesAcrossClasses, examine, recorded_digests
 from .folder_tree import TWO_OR_MORE, check_two_classes, entries
@@ -43,38 +43,56 @@ class _TinyImageNetSource:
                                       f"{_why_not_a_zip(self.source)}") from error
             except OSError as error:
                 raise ds.DatasetError(f"{self.source}: not a readable zip archive ({error})") from error
-            # {name with "/" between its parts: the member's own name}: Windows tools that write "\\" there made
-            # many a zip; a name stored twice (zipfile's append mode) is refused where read (check_stored_once)
-            stored = self.archive.namelist()
-            normalized = [name.replace("\\", "/") for name in stored]
-            self.members = dict(zip(normalized, stored))
-            self.twice = {name for name, count in collections.Counter(normalized).items() if count > 1}
-            names = list(self.members)
-            self.links = {name for name, member in self.members.items() if _is_link(self.archive.getinfo(member))}
-            roots = [name[: -len("wnids.txt")] for name in names  # not __MACOSX/._wnids.txt, which macOS adds
-                     if pathlib.PurePosixPath(name).name == "wnids.txt"
-                     and not any(inputs.hidden(part) for part in pathlib.PurePosixPath(name).parts)]
-            if not roots:
-                downloads.refuse_another(self.source, "tiny-imagenet")
-                raise ds.DatasetError(f"{self.source}: no wnids.txt in the archive (not tiny-imagenet-200)")
-            self.root = min(roots, key=len)
-            self.folders = collections.defaultdict(list)  # {folder: names of its files}, relative to the root
-            for name in names:
-                if name.startswith(self.root) and not name.endswith("/"):
-                    folder, _, file = name[len(self.root):].rpartition("/")
-                    self.folders[folder].append(file)
+            try:
+                self._list_archive()
+            except BaseException:  # not left to the garbage collector: a notebook keeps the traceback, and the zip
+                self.archive.close()
+                raise
         else:
             self.archive = None  # links on disk: the system follows them
-            candidates = [self.source, self.source / "tiny-imagenet-200"]
-            roots = [folder for folder in candidates if (folder / "wnids.txt").is_file()]
-            if not roots:
-                downloads.refuse_another(self.source, "tiny-imagenet")
-                zips = sorted(path.name for path in self.source.iterdir()
-                              if path.suffix.lower() == ".zip" and path.is_file() and not inputs.hidden(path.name))
-                hint = f"; it holds {', '.join(zips[:5])}: give the zip itself as SOURCE" if zips else \
-                    inputs.nested_copy(self.source, "tiny-imagenet-200", "wnids.txt")
-                raise ds.DatasetError(f"{self.source}: no wnids.txt (not a tiny-imagenet-200 folder){hint}")
-            self.root = roots[0]
+            self._find_root()
+
+    def _list_archive(self):
+        """The members of the zip, by folder, below the folder holding wnids.txt."""
+        # {name with "/" between its parts: the member's own name}: Windows tools that write "\\" there made
+        # many a zip; a name stored twice (zipfile's append mode) is refused where read (check_stored_once)
+        stored = self.archive.namelist()
+        normalized = [name.replace("\\", "/") for name in stored]
+        self.members = dict(zip(normalized, stored))
+        self.twice = {name for name, count in collections.Counter(normalized).items() if count > 1}
+        names = list(self.members)
+        self.links = {name for name, member in self.members.items() if _is_link(self.archive.getinfo(member))}
+        roots = [name[: -len("wnids.txt")] for name in names  # not __MACOSX/._wnids.txt, which macOS adds
+                 if pathlib.PurePosixPath(name).name == "wnids.txt"
+                 and not any(inputs.hidden(part) for part in pathlib.PurePosixPath(name).parts)]
+        if not roots:
+            downloads.refuse_another(self.source, "tiny-imagenet")
+            raise ds.DatasetError(f"{self.source}: no wnids.txt in the archive (not tiny-imagenet-200)")
+        self.root = min(roots, key=len)
+        self.folders = collections.defaultdict(list)  # {folder: names of its files}, relative to the root
+        for name in names:
+            if name.startswith(self.root) and not name.endswith("/"):
+                folder, _, file = name[len(self.root):].rpartition("/")
+                self.folders[folder].append(file)
+
+    def _find_root(self):
+        """The folder holding wnids.txt: the tree given, or its tiny-imagenet-200/."""
+        candidates = [self.source, self.source / "tiny-imagenet-200"]
+        roots = [folder for folder in candidates if (folder / "wnids.txt").is_file()]
+        if not roots:
+            downloads.refuse_another(self.source, "tiny-imagenet")
+            zips = sorted(path.name for path in self.source.iterdir()
+                          if path.suffix.lower() == ".zip" and path.is_file() and not inputs.hidden(path.name))
+            hint = f"; it holds {', '.join(zips[:5])}: give the zip itself as SOURCE" if zips else \
+                inputs.nested_copy(self.source, "tiny-imagenet-200", "wnids.txt")
+            raise ds.DatasetError(f"{self.source}: no wnids.txt (not a tiny-imagenet-200 folder){hint}")
+        self.root = roots[0]
+
+    def close(self):
+        """Close the zip (where the tree is one) and the copies of it decoding opened in this process."""
+        if self.archive is not None:
+            self.archive.close()
+            close_archive(str(self.source))
 
     def check_stored_once(self, names):
         """``DatasetError`` when one of the files ``names`` is stored twice in the zip: which copy is the file is
@@ -209,6 +227,14 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     inputs.check_apart(source, out)
     check_out(out)
     tree = _TinyImageNetSource(source)
+    try:
+        return _import(tree, source, out, is_a, size, workers, shard_length, progress, overwrite)
+    finally:
+        tree.close()  # the zip, and this process's copies of it decoding read (a notebook imports again and again)
+
+
+def _import(tree, source, out, is_a, size, workers, shard_length, progress, overwrite):
+    """:func:`import_tiny_imagenet` of the tree ``tree`` (a :class:`_TinyImageNetSource` of ``source``)."""
     wnids = sorted(set(tree.text("wnids.txt").split()))
     check_two_classes(tree.where("wnids.txt"), wnids, TINY_IMAGENET_LAYOUT, kind="wnid")
     label_of = {wnid: label for label, wnid in enumerate(wnids)}
