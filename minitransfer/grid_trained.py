@@ -12,7 +12,7 @@ import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, config_wording, fileio, rundir
-from minitransfer.checkpoint_identity import copied_sha256, network_sha256
+from minitransfer.checkpoint_identity import copied_sha256, weights_network_sha256
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import CHECKPOINT_FILE, PLAN_FILE, Run, run_dir, run_fields, run_seed, weights_path
 from minitransfer.grid_options import SOURCE_DATA
@@ -247,37 +247,11 @@ def copied_base_sha256(out, run, trained, path):
 def base_network_sha256(out, run, path):
     """The digest of the network in the base file ``path`` the transfer ``run`` of ``out`` copies now, found as
     :func:`base_sha256` finds the file (its base's run folder's checkpoint.h5 where its weights file is gone):
-    the one its result.json recorded while the file is as train wrote it, else the file read, once per version
-    of it (device, inode, size, mtime) in this process; None where there is none or it cannot be read."""
+    :func:`minitransfer.checkpoint_identity.weights_network_sha256` (the one its result.json recorded while the
+    file is as train wrote it, else the file read); None where there is none or it cannot be read."""
     if run.parent and not os.path.lexists(path) and pathlib.Path(path) == weights_path(out, run.parent):
         path = run_dir(out, run.base) / CHECKPOINT_FILE
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return _recorded_network(path, status) or _file_network(
-        os.path.realpath(path), status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
-
-
-def _recorded_network(path, status):
-    """The digest of its network that the result.json of the weights file ``path`` recorded, while the file is
-    as train wrote it (:func:`minitransfer.rundir.recorded_sha256`); else None."""
-    if rundir.recorded_sha256(path, status) is None:
-        return None
-    try:
-        network = fileio.parse_json((rundir.run_dir_for(path) / rundir.RESULT_FILE).read_text())["weights"]
-        network = network["network_sha256"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return network if isinstance(network, str) and network else None
-
-
-@functools.lru_cache(maxsize=64)
-def _file_network(path, device, inode, size, modified):
-    try:
-        return network_sha256(checkpoints.load(path, solver=False))
-    except (checkpoints.CheckpointError, OSError):
-        return None
+    return weights_network_sha256(path)
 
 
 class DatasetsAsPlanned:

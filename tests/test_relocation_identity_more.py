@@ -51,3 +51,39 @@ def test_submit_resumes_a_base_whose_checkpoint_is_the_network_the_merged_transf
         trained = subprocess.run(command, capture_output=True, text=True)
         assert trained.returncode == 0, trained.stdout + trained.stderr
     assert (root / "grid" / "random0" / "A2B.h5").read_bytes() == copied
+
+
+def _dry_run(root):
+    return CliRunner().invoke(main, ["experiment", "--data", str(root / "data"), "-o", str(root / "grid"),
+                                     "--layers", "1,2", "--dry-run", *GRID])
+
+
+def test_a_base_recorded_before_the_digest_is_read_for_a_transfer_that_recorded_one(trained, tmp_path):
+    """A's bases' result.json as written before the network digest, B's transfers recording the digest of the
+    network they copied: the grid's check reads it from each base's weights file and goes on with the folder;
+    report now does too (before, it left B's transfers out: "copied ... not from random0/baseA here")."""
+    root = _merged(trained, tmp_path)
+    for half in "AB":
+        result_json = root / "grid" / "random0" / f"base{half}.run" / "result.json"
+        result = json.loads(result_json.read_text())
+        del result["weights"]["network_sha256"]
+        result_json.write_text(json.dumps(result))
+    done = _dry_run(root)
+    assert done.exit_code == 0 and "would train nothing" in done.output, done.output
+    report = measure(root / "grid")
+    assert report.without_base == []
+    names = sorted(r.run.name for r in report.results)
+    assert "random0/A2B" in names and "random0/B2B" in names, names
+
+
+def test_a_transfer_recorded_before_the_digest_is_refused_by_both_where_its_base_recorded_one(trained, tmp_path):
+    """The other way round: the bases record their network's digest, B's transfers none: by their base's
+    sha256 alone, another file's, both the grid's check and report refuse them, as before."""
+    root = _merged(trained, tmp_path, old=True)
+    for result_json in (trained / "a" / "grid").rglob("result.json"):  # A's records as written, with the digest
+        (root / "grid" / result_json.relative_to(trained / "a" / "grid")).write_text(result_json.read_text())
+    assert "network_sha256" in (root / "grid" / "random0" / "baseA.run" / "result.json").read_text()
+    done = _dry_run(root)
+    assert done.exit_code == 2 and "another network: sha256" in done.output, done.output
+    named = sorted(text.split(":")[0] for text in measure(root / "grid").without_base)
+    assert named == ["random0/A2B", "random0/B2B"], named
