@@ -23,8 +23,8 @@ from minitransfer.recorded_config import named_differences, recorded_change
 from minitransfer.resume_options import RESUME_FREE_FIELDS
 
 __all__ = ["DatasetPreparedAgain", "DatasetsAsPlanned", "PlannedConfigs", "dataset_fingerprint", "plan_seed",
-           "planned_config", "base_sha256", "copied_base_sha256", "seeded_by_hand", "trained_file", "trained_otherwise",
-           "weights_sha256"]
+           "planned_config", "base_sha256", "copied_base_sha256", "copied_saved_base", "seeded_by_hand", "trained_file",
+           "trained_otherwise", "weights_sha256"]
 
 
 class DatasetPreparedAgain(config.DataMismatch):
@@ -242,6 +242,20 @@ def copied_base_sha256(out, run, trained, path):
     paths) and gathered into this grid with ``run``. Before, such a run was refused as copied from another
     network. A run written before that record is compared by the file's sha256 alone, as before."""
     return copied_sha256(trained, base_sha256(out, run, path), lambda: base_network_sha256(out, run, path))
+
+
+def copied_saved_base(out, run, saved):
+    """Whether the file ``saved`` that ``run`` of ``out`` trained (:func:`trained_file`) copied the network its
+    base's file holds now, its base's checkpoint.h5 where its weights file is gone (:func:`copied_base_sha256`:
+    by the file's sha256, or by the network's digest where ``run`` recorded one); not where it recorded no sha256
+    of its base, or ``saved`` cannot be read. ``submit.sh`` asks it (:mod:`minitransfer.slurm_copied`) as
+    :func:`minitransfer.grid_check.check_finished` asks its ``_saved_base``."""
+    try:
+        meta = checkpoints.read_meta(saved) if saved else {}
+    except (checkpoints.CheckpointError, OSError):
+        return False
+    copied = meta.get("parent_sha256")
+    return bool(copied) and copied_base_sha256(out, run, meta, weights_path(out, run.parent)) == copied
 
 
 def base_network_sha256(out, run, path):

@@ -1,31 +1,16 @@
 """``python -m minitransfer.slurm_copied OUT RUN...``: the RUNs of the grid folder OUT that did not copy the network
 their base's run folder holds now (its weights file gone), one name a line, judged as a local grid judges them
-(:func:`copied_saved_base`). ``submit.sh`` (:func:`minitransfer.slurm_submit_checks.bases_copied_lines`) asks it
-of the runs whose trained file does not record the sha256 of their base's checkpoint.h5: the same base written
-elsewhere, whose file records its own paths (a grid trained on two machines and merged), which a local grid resumes
-and, before, submit.sh refused. Exit 2 where OUT's plan does not list a RUN as a copy (submit.sh then refuses
-those runs, as before)."""
+(:func:`minitransfer.grid_trained.copied_saved_base`). ``submit.sh``
+(:func:`minitransfer.slurm_submit_checks.bases_copied_lines`) asks it of the runs whose trained file does not
+record the sha256 of their base's checkpoint.h5: the same base written elsewhere, whose file records its own paths
+(a grid trained on two machines and merged), which a local grid resumes and, before, submit.sh refused. Exit 2
+where OUT's plan does not list a RUN as a copy (submit.sh then refuses those runs, as before)."""
 
 import sys
 
-from minitransfer import checkpoint as checkpoints
-from minitransfer.experiment import Run, weights_path
+from minitransfer.experiment import Run
 from minitransfer.grid_plan_file import planned_records
-from minitransfer.grid_trained import copied_base_sha256, trained_file
-
-
-def copied_saved_base(out, run):
-    """Whether the file ``run`` of ``out`` trained (:func:`~minitransfer.grid_trained.trained_file`) copied the
-    network its base's file holds now, its base's checkpoint.h5 where its weights file is gone
-    (:func:`~minitransfer.grid_trained.copied_base_sha256`: by the file's sha256, or by the network's digest
-    where both record one); not where it recorded no sha256 of its base, or its file cannot be read."""
-    saved = trained_file(out, run)
-    try:
-        meta = checkpoints.read_meta(saved) if saved else {}
-    except (checkpoints.CheckpointError, OSError):
-        return False
-    copied = meta.get("parent_sha256")
-    return bool(copied) and copied_base_sha256(out, run, meta, weights_path(out, run.parent)) == copied
+from minitransfer.grid_trained import copied_saved_base, trained_file
 
 
 def main(argv):
@@ -39,7 +24,8 @@ def main(argv):
         print(f"not copies in the plan of {out}: {', '.join(unplanned)}", file=sys.stderr)
         return 2
     for name in names:
-        if not copied_saved_base(out, Run.from_json(planned[name])):
+        run = Run.from_json(planned[name])
+        if not copied_saved_base(out, run, trained_file(out, run)):
             print(name)
     return 0
 
