@@ -12,10 +12,15 @@ copy names now for the one it copied where its network is (:func:`copied_sha256`
 neither and are compared by their sha256 alone, as before.
 """
 
+import functools
 import hashlib
 import json
+import os
 
 import numpy as np
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import fileio, rundir
 
 # The root attributes (DESIGN.md §6) that tell a network, none of them a path: what it was trained on (the
 # dataset's fingerprint, the sha256 of its meta.json, and class table; the split and half) and how far.
@@ -67,6 +72,41 @@ def copied_sha256(meta, sha256_now, network_now):
     if sha256_now is None or sha256_now == copied or not (isinstance(network, str) and network):
         return sha256_now
     return copied if network_now() == network else sha256_now
+
+
+def weights_network_sha256(path):
+    """The :func:`network_sha256` of the weights (or checkpoint) file at ``path``: the one its run's result.json
+    recorded (``weights.network_sha256``) while the file is as train wrote it
+    (:func:`minitransfer.rundir.recorded_sha256`), else the file read, once per version of it (device, inode, size,
+    mtime) in this process; None where there is none or it cannot be read. A grid's check of the base a transfer
+    copied, and report's of a base whose result.json predates the record (:mod:`minitransfer.results`)."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return _recorded_network(path, status) or _file_network(
+        os.path.realpath(path), status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+
+def _recorded_network(path, status):
+    """The digest of its network that the result.json of the weights file ``path`` recorded, while the file is
+    as train wrote it (:func:`minitransfer.rundir.recorded_sha256`); else None."""
+    if rundir.recorded_sha256(path, status) is None:
+        return None
+    try:
+        network = fileio.parse_json((rundir.run_dir_for(path) / rundir.RESULT_FILE).read_text())["weights"]
+        network = network["network_sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return network if isinstance(network, str) and network else None
+
+
+@functools.lru_cache(maxsize=64)
+def _file_network(path, device, inode, size, modified):
+    try:
+        return network_sha256(checkpoints.load(path, solver=False))
+    except (checkpoints.CheckpointError, OSError):
+        return None
 
 
 def _plain(value):

@@ -12,7 +12,7 @@ import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, config_wording, fileio, rundir
-from minitransfer.checkpoint_identity import copied_sha256, network_sha256
+from minitransfer.checkpoint_identity import copied_sha256, weights_network_sha256
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import CHECKPOINT_FILE, PLAN_FILE, Run, run_dir, run_fields, run_seed, weights_path
 from minitransfer.grid_options import SOURCE_DATA
@@ -23,8 +23,8 @@ from minitransfer.recorded_config import named_differences, recorded_change
 from minitransfer.resume_options import RESUME_FREE_FIELDS
 
 __all__ = ["DatasetPreparedAgain", "DatasetsAsPlanned", "PlannedConfigs", "dataset_fingerprint", "plan_seed",
-           "planned_config", "base_sha256", "copied_base_sha256", "seeded_by_hand", "trained_file", "trained_otherwise",
-           "weights_sha256"]
+           "planned_config", "base_sha256", "copied_base_sha256", "copied_saved_base", "seeded_by_hand", "trained_file",
+           "trained_otherwise", "weights_sha256"]
 
 
 class DatasetPreparedAgain(config.DataMismatch):
@@ -244,40 +244,28 @@ def copied_base_sha256(out, run, trained, path):
     return copied_sha256(trained, base_sha256(out, run, path), lambda: base_network_sha256(out, run, path))
 
 
+def copied_saved_base(out, run, saved):
+    """Whether the file ``saved`` that ``run`` of ``out`` trained (:func:`trained_file`) copied the network its
+    base's file holds now, its base's checkpoint.h5 where its weights file is gone (:func:`copied_base_sha256`:
+    by the file's sha256, or by the network's digest where ``run`` recorded one); not where it recorded no sha256
+    of its base, or ``saved`` cannot be read. ``submit.sh`` asks it (:mod:`minitransfer.slurm_copied`) as
+    :func:`minitransfer.grid_check.check_finished` asks its ``_saved_base``."""
+    try:
+        meta = checkpoints.read_meta(saved) if saved else {}
+    except (checkpoints.CheckpointError, OSError):
+        return False
+    copied = meta.get("parent_sha256")
+    return bool(copied) and copied_base_sha256(out, run, meta, weights_path(out, run.parent)) == copied
+
+
 def base_network_sha256(out, run, path):
     """The digest of the network in the base file ``path`` the transfer ``run`` of ``out`` copies now, found as
     :func:`base_sha256` finds the file (its base's run folder's checkpoint.h5 where its weights file is gone):
-    the one its result.json recorded while the file is as train wrote it, else the file read, once per version
-    of it (device, inode, size, mtime) in this process; None where there is none or it cannot be read."""
+    :func:`minitransfer.checkpoint_identity.weights_network_sha256` (the one its result.json recorded while the
+    file is as train wrote it, else the file read); None where there is none or it cannot be read."""
     if run.parent and not os.path.lexists(path) and pathlib.Path(path) == weights_path(out, run.parent):
         path = run_dir(out, run.base) / CHECKPOINT_FILE
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return _recorded_network(path, status) or _file_network(
-        os.path.realpath(path), status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
-
-
-def _recorded_network(path, status):
-    """The digest of its network that the result.json of the weights file ``path`` recorded, while the file is
-    as train wrote it (:func:`minitransfer.rundir.recorded_sha256`); else None."""
-    if rundir.recorded_sha256(path, status) is None:
-        return None
-    try:
-        network = fileio.parse_json((rundir.run_dir_for(path) / rundir.RESULT_FILE).read_text())["weights"]
-        network = network["network_sha256"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return network if isinstance(network, str) and network else None
-
-
-@functools.lru_cache(maxsize=64)
-def _file_network(path, device, inode, size, modified):
-    try:
-        return network_sha256(checkpoints.load(path, solver=False))
-    except (checkpoints.CheckpointError, OSError):
-        return None
+    return weights_network_sha256(path)
 
 
 class DatasetsAsPlanned:

@@ -30,9 +30,10 @@ import dataclasses
 import os
 import pathlib
 
-from minitransfer import run_labels, run_lock, rundir, train_records, treatments
+from minitransfer import fileio, run_labels, run_lock, rundir, train_records, treatments
+from minitransfer.checkpoint_identity import weights_network_sha256
 from minitransfer.class_overlap import seen_classes
-from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, interchangeable_halves, mean,
+from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Bases, Result, Spread, interchangeable_halves, mean,
                                       means_by_n, metric_words, own_base, relative_by_base, relative_by_n, select,
                                       targets_by_n)
 from minitransfer.experiment import CROSS, TREATMENT_FILE
@@ -128,7 +129,40 @@ def collect(runs_dir, checkpoints=None):
     relabelled = {r.run.name: dataclasses.replace(r, run=run) for r, run in zip(hand_trained, runs) if run != r.run}
     results, copies = once(sorted((relabelled.get(r.run.name, r) for r in results),
                                   key=lambda r: name_order(r.run.name)))
-    return results, sorted(unfinished, key=name_order), left_out + copies
+    return _base_networks_read(results, runs_dir), sorted(unfinished, key=name_order), left_out + copies
+
+
+def _base_networks_read(results, runs_dir):
+    """``results``, a base whose result.json predates the digest of its network given the one its weights file
+    holds (:func:`minitransfer.checkpoint_identity.weights_network_sha256`), while that file is the one its
+    result.json recorded, where a transfer or selffer paired with it (:meth:`Bases.copied_otherwise`) recorded
+    the digest of the network it copied from another file (another sha256: the same base written elsewhere). A
+    grid's check reads the file so (:func:`minitransfer.grid_trained.copied_base_sha256`) and goes on with the
+    transfer; before, the report left it out as copied from another network. Only then: the report reads
+    records, not networks (a CaffeNet's takes about a second)."""
+    if not any(r.base_network_sha256 for r in results) or \
+            all(r.network_sha256 for r in results if r.run.kind == "base"):
+        return results
+    bases = Bases(results)
+    wanted = {b.run.name for r in results if r.base_network_sha256
+              for b in bases.copied_otherwise(r) if not b.network_sha256}
+    read = {}
+    for name in wanted:
+        base = next(r for r in results if r.run.name == name)
+        weights = rundir.weights_for(runs_dir / f"{name}.run")
+        digest = weights_network_sha256(weights) if _recorded_weights(weights, base.weights_sha256) else None
+        if digest:
+            read[name] = dataclasses.replace(base, network_sha256=(digest,))
+    return [read.get(r.run.name, r) for r in results]
+
+
+def _recorded_weights(path, recorded):
+    """Whether the weights file ``path`` is one whose sha256 is among those its result.json ``recorded``: as train
+    wrote it (its size and time, :func:`minitransfer.rundir.recorded_sha256`), else read."""
+    try:
+        return (rundir.recorded_sha256(path, os.stat(path)) or fileio.sha256_file(path)) in recorded
+    except OSError:
+        return False
 
 
 class LeftOut(str):

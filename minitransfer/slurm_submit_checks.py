@@ -13,11 +13,15 @@ are checked by :mod:`minitransfer.slurm_time`. It ends (exit 74) where it cannot
 the submission needs (:func:`writable_lines`), a dry run too, by their modes.
 """
 
+import pathlib
 import shlex
+import sys
 
 from minitransfer import experiment as grid
 from minitransfer.grid_outcome import EXIT_IO
 from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, SUBMITTERS_FILE, TRANSFERS_FILE
+
+COPIED_MODULE = "minitransfer.slurm_copied"  # submit.sh's judge of a copy by its base's network (run by this Python)
 
 
 def scripts_set_lines(bases, transfers):
@@ -98,8 +102,13 @@ def bases_copied_lines():
     weights file is gone but the base's checkpoint is the network each run copied: its train --resume writes
     them back byte for byte, as a local grid resumes it (before, refused here). Told at submission (the runs may
     train after emission): the checkpoint's sha256 (sha256sum) is in the file each run trained, its ``parent_sha256``
-    kept verbatim (fixed-length text: :func:`minitransfer.hdf5_files.text_attribute`)."""
+    kept verbatim (fixed-length text: :func:`minitransfer.hdf5_files.text_attribute`); else, by the Python that
+    emitted the scripts, the network the checkpoint holds is the one the run recorded
+    (:mod:`minitransfer.slurm_copied`, as the local grid judges it: the same base written elsewhere, in a grid trained
+    on two machines and merged, whose file records other paths; before, refused here where the local grid resumes
+    it). Files that record no network digest, or no Python to ask, are judged by their sha256 alone, as before."""
     checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
+    python, python_path = shlex.quote(sys.executable), shlex.quote(str(pathlib.Path(__file__).resolve().parent.parent))
     return [
         "# a base trained again from the start is another network than the one the runs after it copied",
         f"# copied_otherwise BASE RUNS...: in $others, the RUNS that did not copy BASE's {grid.CHECKPOINT_FILE} (all",
@@ -115,6 +124,14 @@ def bases_copied_lines():
         '      others+=("$run")',
         "    fi",
         "  done",
+        "  # the rest by the network its checkpoint holds, as a local grid judges them (grid_trained): the same base",
+        "  # written elsewhere (merged from another machine) records other paths, so another sha256; where Python",
+        "  # cannot answer, they stay refused",
+        '  if [ -n "$digest" ] && [ "${#others[@]}" -gt 0 ] &&'
+        f' judged=$(PYTHONPATH={python_path}${{PYTHONPATH:+:$PYTHONPATH}} {python} -m {COPIED_MODULE} "$out"'
+        ' "${others[@]}" 2>/dev/null); then',
+        '    others=(); while IFS= read -r run; do [ -z "$run" ] || others+=("$run"); done <<< "$judged"',
+        "  fi",
         "}",
         "copied=()",
         'for i in "${!base_runs[@]}"; do',
