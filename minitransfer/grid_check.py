@@ -26,7 +26,7 @@ from minitransfer.experiment import CHECKPOINT_FILE, CROSS, PLAN_FILE, counted, 
 from minitransfer.grid_folder import GridLock, check_not_nested, check_place, others_at_work
 from minitransfer.grid_plan import left_alone, option_label, plan_changes, recorded_run
 from minitransfer.grid_preflight import check_memory
-from minitransfer.grid_trained import (DatasetPreparedAgain, DatasetsAsPlanned, PlannedConfigs, copied_base_sha256,
+from minitransfer.grid_trained import (DatasetPreparedAgain, DatasetsAsPlanned, PlannedConfigs, copied_saved_base,
                                        dataset_fingerprint, plan_seed, planned_config, seeded_by_hand, trained_file,
                                        trained_otherwise)
 from minitransfer.run_lock import holder, pid_named
@@ -49,8 +49,8 @@ def check_finished(runs, out, options, progress=None, plans=None):
     goes on); before anything runs, and before a dry run shows the plan. So does such a run whose
     base's weights file is gone (deleted by hand): the grid would train the base again, another
     network than the one the run copied (its sha256 differs), and keep the run as if from it; but not
-    where the base's run folder holds that network, its checkpoint.h5 at the run's end (:func:`_saved_base`):
-    the grid resumes the base first, which restores its weights file byte for byte, and leaves the run as
+    where the base's run folder holds that network, its checkpoint.h5 at the run's end
+    (:func:`minitransfer.grid_trained.copied_saved_base`): the grid resumes the base first, which restores its weights file byte for byte, and leaves the run as
     it is (before, refused, advising a cp that its resumption does).
     ``progress``: told how far the check has got (:func:`minitransfer.experiment.counted`; a base's
     weights are hashed only where their result.json's record of them no longer holds). ``plans``: the
@@ -59,7 +59,7 @@ def check_finished(runs, out, options, progress=None, plans=None):
     for run in counted(runs, f"checking the runs {out} holds", progress):
         base = weights_path(out, run.parent) if run.parent else None
         saved = trained_file(out, run, plans)  # looked at once: it reads its result.json (once: plans.states)
-        if base is not None and saved and not base.exists() and not _saved_base(out, run, saved):
+        if base is not None and saved and not base.exists() and not copied_saved_base(out, run, saved):
             raise GridMismatch(f"{run_dir(out, run)} copied the first {run.n} layers of {run.parent}, whose weights "
                                f"file {base} is gone: the grid would train {run.parent} again, another network than "
                                f"the one {run.name} copied; restore {base}, or delete {run.name} too to "
@@ -120,20 +120,6 @@ def _not_the_grids(runs, out, run, options, change, plans):
             f"its place, by an edited script, or by another grid whose plan {out} no longer holds), so no options "
             f"of this grid go on with it; to keep it, move it{also} out of {out} ({files}); or delete {them} to "
             f"train {them} again (what {they} trained is lost)")
-
-
-def _saved_base(out, run, saved):
-    """Whether the run folder of the base ``run`` copied holds that network, its weights file gone: its
-    checkpoint.h5 has the sha256 ``run``'s trained file (``saved``: :func:`trained_file`'s) recorded of its
-    base, or holds the network it recorded (:func:`copied_base_sha256`: a finished train's last checkpoint is
-    its weights file, byte for byte, and its train --resume writes them back from there); not where it is
-    another network, there is none, or ``run`` recorded no sha256 of its base."""
-    try:
-        meta = checkpoints.read_meta(saved)
-        copied = meta.get("parent_sha256")
-    except (checkpoints.CheckpointError, OSError, AttributeError):
-        return False
-    return bool(copied) and copied_base_sha256(out, run, meta, weights_path(out, run.parent)) == copied
 
 
 def check_folder(runs, out, options, progress=None, plans=None):

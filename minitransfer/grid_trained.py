@@ -249,10 +249,10 @@ def copied_saved_base(out, run, saved):
     base's file holds now, its base's checkpoint.h5 where its weights file is gone (:func:`copied_base_sha256`:
     by the file's sha256, or by the network's digest where ``run`` recorded one); not where it recorded no sha256
     of its base, or ``saved`` cannot be read. ``submit.sh`` asks it (:mod:`minitransfer.slurm_copied`) as
-    :func:`minitransfer.grid_check.check_finished` asks its ``_saved_base``."""
+    :func:`minitransfer.grid_check.check_finished` asks it."""
     try:
         meta = checkpoints.read_meta(saved) if saved else {}
-    except (checkpoints.CheckpointError, OSError):
+    except (checkpoints.CheckpointError, OSError, AttributeError):
         return False
     copied = meta.get("parent_sha256")
     return bool(copied) and copied_base_sha256(out, run, meta, weights_path(out, run.parent)) == copied
