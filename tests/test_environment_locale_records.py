@@ -50,8 +50,22 @@ def _records(run_dir, weights):
             "config.json": {key: written[key] for key in ("out", "data")}, "result": result["out"]}
 
 
-@pytest.mark.parametrize("locale", [ASCII_LOCALE, UTF8_LOCALE], ids=["C-ascii", "C.UTF-8"])
+def _latin1_locale(tmp_path):
+    """A Latin-1 locale built with localedef (as tests/test_environment_locale_everywhere.py builds it)."""
+    (tmp_path / "locales").mkdir(exist_ok=True)
+    try:
+        subprocess.run(["localedef", "-i", "en_US", "-f", "ISO-8859-1", str(tmp_path / "locales" / "latin1")],
+                       capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        pytest.skip("localedef cannot build a Latin-1 locale here")
+    if not (tmp_path / "locales" / "latin1").is_dir():
+        pytest.skip("localedef cannot build a Latin-1 locale here")
+    return {"LOCPATH": str(tmp_path / "locales"), "LC_ALL": "latin1", "PYTHONUTF8": "0"}
+
+
+@pytest.mark.parametrize("locale", [ASCII_LOCALE, UTF8_LOCALE, "latin1"], ids=["C-ascii", "C.UTF-8", "latin1"])
 def test_a_run_records_its_paths_as_utf8_in_every_locale(tmp_path, locale):
+    locale = _latin1_locale(tmp_path) if locale == "latin1" else locale
     _prepared(tmp_path)
     code, said = _minitransfer(["train", "--data", DATA, "-o", "réseaux-猫/baseA.h5", *TRAIN], locale, tmp_path)
     assert code == 0, said
@@ -109,3 +123,23 @@ def test_a_record_of_an_earlier_version_names_the_same_file(tmp_path, locale):
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path), spellings], capture_output=True,
                             env={**environment, **locale}, timeout=60)
     assert result.stdout == b"True True\n", result.stderr.decode("utf-8", "replace")
+
+
+def test_a_dataset_imported_in_a_utf8_locale_beside_the_data_is_read_under_c(tmp_path):
+    """meta.json records the folder a dataset was imported from as the locale read it (UTF-8 here): train under
+    LC_ALL=C (PYTHONUTF8=0), looking at the datasets beside its own, died of a UnicodeEncodeError on it."""
+    import numpy as np
+    from PIL import Image
+
+    for subset in ("train", "val"):
+        for name in ("a", "b"):
+            (tmp_path / "images-猫" / subset / name).mkdir(parents=True)
+            for number in range(2):
+                pixels = np.random.default_rng([number, len(subset), ord(name)]).integers(0, 256, (8, 8, 3))
+                Image.fromarray(pixels.astype(np.uint8)).save(tmp_path / "images-猫" / subset / name / f"{number}.png")
+    code, said = _minitransfer(["prepare", "folder", "images-猫", "imported", "--size", "14", "--workers", "0"],
+                               UTF8_LOCALE, tmp_path)
+    assert code == 0, said
+    _prepared(tmp_path)
+    code, said = _minitransfer(["train", "--data", DATA, "-o", "baseA.h5", *TRAIN], ASCII_LOCALE, tmp_path)
+    assert code == 0, said
