@@ -40,7 +40,7 @@ from minitransfer.mean_image import mean_image
 from minitransfer.progress import draws_bar
 from minitransfer.resume_options import refuse_dataset_gone, resumed_record, take_run_folder
 from minitransfer.run_networks import copied_weights
-from minitransfer.rundir import run_dir_for
+from minitransfer.rundir import recorded_path, run_dir_for
 from minitransfer.train_config import SEED_DEFAULT, TrainConfig, derived_seed
 
 __all__ = ["TrainConfig", "Plan", "ConfigError", "DataMismatch", "check_config", "checked", "resolve",
@@ -183,8 +183,8 @@ def _data_of(parent, named):
     where = "a dataset it does not record"
     if isinstance(recorded, str) and recorded:
         try:
-            if same_dataset(parent, datasets.open_dataset(recorded)):
-                return recorded
+            if same_dataset(parent, datasets.open_dataset(recorded_path(recorded))):
+                return recorded_path(recorded)
             where = f"{recorded}, which holds other classes now"
         except datasets.DatasetError:
             where = f"{recorded}, not a prepared dataset now"
@@ -208,7 +208,7 @@ def _refuse_base_prepared_again(parent, dataset, named):
     (:func:`minitransfer.preflight.warnings_for`), as a base of another dataset is told apart."""
     before, trained_on = parent.meta.get("dataset_fingerprint"), parent.meta["config"].get("data")
     if not (before and isinstance(trained_on, str)) or before == dataset.fingerprint or \
-            os.path.realpath(trained_on) != os.path.realpath(dataset.path):
+            os.path.realpath(recorded_path(trained_on)) != os.path.realpath(dataset.path):
         return
     raise DataMismatch(f"`copy_from` {named.copy_from} was trained on {named.data} before that folder was prepared "
                        f"again (sha256 of its meta.json {before[:12]}, now {dataset.fingerprint[:12]}): its layers "

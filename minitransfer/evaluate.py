@@ -23,7 +23,7 @@ from minitransfer.ops import softmax_cross_entropy
 from minitransfer.preflight_memory import check_evaluation_memory
 from minitransfer.recorded_config import precision_history
 from minitransfer.run_networks import network_files
-from minitransfer.rundir import BEST_EVALUATIONS
+from minitransfer.rundir import BEST_EVALUATIONS, recorded_path
 from minitransfer.transfer import load_net
 
 
@@ -235,8 +235,8 @@ def _trained_on(saved):
     cache, deleted or moved ($MINITRANSFER_CACHE) at will, and no folder of the user's holds it: it is
     built again in the cache (the same files: the fingerprint check that follows holds)."""
     recorded = saved.meta.get("config", {}).get("data")
-    if recorded and pathlib.Path(recorded).is_dir():
-        return recorded
+    if recorded and pathlib.Path(recorded_path(recorded)).is_dir():
+        return recorded_path(recorded)
     if not recorded or synthetic.is_builtin(recorded):
         return synthetic.builtin_dataset()
     raise DataMismatch(f"checkpoint {saved.path} was trained on {recorded}, which is not there any more; give the "
@@ -299,7 +299,7 @@ def _prepared_again(saved, dataset):
     if not (recorded and fingerprint) or fingerprint == dataset.fingerprint:
         return ""
     try:
-        return _trained_before(dataset, fingerprint) if os.path.samefile(recorded, dataset.path) else ""
+        return _trained_before(dataset, fingerprint) if os.path.samefile(recorded_path(recorded), dataset.path) else ""
     except OSError:  # the recorded folder gone: not this one
         return ""
 

@@ -30,6 +30,7 @@ from minitransfer.grid_trained import (DatasetPreparedAgain, DatasetsAsPlanned, 
                                        dataset_fingerprint, plan_seed, planned_config, seeded_by_hand, trained_file,
                                        trained_otherwise)
 from minitransfer.run_lock import holder, pid_named
+from minitransfer.rundir import recorded_path
 from minitransfer import results, run_search, treatments
 
 __all__ = ["GridMismatch", "DatasetPreparedAgain", "PlannedConfigs", "check_finished", "check_folder", "check_at_work",
@@ -217,7 +218,7 @@ def _refuse_prepared_again(out, run, options, ignore=(), plans=None):
     except (OSError, ValueError, AttributeError, TypeError, checkpoints.CheckpointError, config.ConfigError):
         return
     if not all(isinstance(value, str) for value in (trained_on, before, asked)) or \
-            os.path.realpath(trained_on) != os.path.realpath(asked):
+            os.path.realpath(recorded_path(trained_on)) != os.path.realpath(asked):
         return
     now = dataset_fingerprint(asked)
     if now is None or now == before:

@@ -15,6 +15,7 @@ import numpy as np
 from minitransfer import fileio
 from minitransfer.data import inputs
 from minitransfer.experiment import PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, TREATMENT_FILE, counted, run_dir
+from minitransfer.rundir import recorded_path
 
 def write_plan(out, runs, options, train_command, progress=None):
     """``OUT/experiment.json`` and each run's ``treatment.json`` (the report reads them). The runs an
@@ -38,7 +39,8 @@ def write_plan(out, runs, options, train_command, progress=None):
     listed = [run.to_json() for run in runs]
     names = {run.name for run in runs}
     identity = plan_id(runs, out, options, recorded)
-    plan = {"format": "minitransfer-experiment", "format_version": 1, PLAN_ID: identity, "options": options,
+    plan = {"format": "minitransfer-experiment", "format_version": 1, PLAN_ID: identity,
+            "options": _in_utf8(options),  # the same text in every locale: a rerun in another writes nothing
             "train_command": list(train_command),
             "runs": listed + [record for record in records_of(recorded) if record.get("name") not in names]}
     scripts = text_of(recorded, SLURM_SCRIPTS)
@@ -109,6 +111,20 @@ def _in_utf8(value):
     return value
 
 
+def _in_names(value):
+    """``value`` read from a plan's options, :func:`_in_utf8`'s inverse: every text as the name this locale
+    lists (:func:`minitransfer.rundir.recorded_path`), so that a path recorded opens, and a rerun compares the
+    options given with the same spelling of them, whichever locale wrote the plan (an earlier version wrote
+    them as the locale read them: "donn\\udcc3\\udca9es" under LC_ALL=C, PYTHONUTF8=0, read back alike)."""
+    if isinstance(value, str):
+        return recorded_path(value)
+    if isinstance(value, dict):
+        return {key: _in_names(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_in_names(item) for item in value]
+    return value
+
+
 def _plain(value):
     """What JSON records of an option value a notebook passes: a path (pathlib.Path) as its text, a
     NumPy number (a swept np.int64 or np.float64) as the Python number."""
@@ -134,7 +150,11 @@ def plan_and_fault(out):
         return None, error.strerror or str(error)
     except ValueError:
         return None, "not valid JSON: empty, truncated or corrupt"
-    return (plan, None) if isinstance(plan, dict) else (None, "not a JSON object")
+    if not isinstance(plan, dict):
+        return None, "not a JSON object"
+    if isinstance(plan.get("options"), dict):  # recorded as UTF-8 text (write_plan): read as names to open
+        plan["options"] = _in_names(plan["options"])
+    return plan, None
 
 
 def planned_records(out):

@@ -15,9 +15,7 @@ from minitransfer.checkpoint_identity import copied_sha256, network_sha256
 from minitransfer.config_checks import ConfigError, DataMismatch
 from minitransfer.resume_options import START_OVER, free_fields
 from minitransfer.ops import precision as precisions
-from minitransfer.rundir import run_dir_for
-
-PATH_FIELDS = ("out", "data", "copy_from")
+from minitransfer.rundir import PATH_FIELDS, record_path, recorded_path, run_dir_for
 # The fields that say how a command was invoked, not what it trains: resumed or not, over a run or not, with a
 # progress bar or silent. Left out of every record (config.json, checkpoints, weights), so that a run's files are
 # the same bytes straight, resumed or trained over; those of earlier versions hold them, which their readers skip
@@ -43,7 +41,7 @@ def check_configuration(saved, plan):
     if differ:
         hint = "; to continue in another precision on purpose, add `allow_precision_change=True`" \
             if "precision" in differ else ""
-        trained_on = stored.get("data")
+        trained_on = recorded_path(stored.get("data"))
         if "data" in differ and isinstance(trained_on, str) and not os.path.exists(trained_on):
             # the fields the data sets (fc8_outputs) differ with it: the folder given is what to change
             hint += f"; {trained_on} is not there now: if its dataset moved, give its new folder as `data`"
@@ -147,11 +145,12 @@ def recorded_options(plan):
     (:func:`minitransfer.config.resolve`; a run moved and resumed records its new place, and a finished
     run resumed keeps its weights' own record instead: its weights file is kept byte for byte, and its
     config.json records what they record, :func:`minitransfer.final_weights.final_weights`), and the
-    `device` it resolved to ('auto' -> 'cpu'); :data:`INVOCATION_FIELDS` left out."""
+    `device` it resolved to ('auto' -> 'cpu'); :data:`INVOCATION_FIELDS` left out. Its paths are
+    recorded as UTF-8 text (:func:`record_path`), whatever the locale."""
     record = {key: value for key, value in plan.config.to_dict().items() if key not in INVOCATION_FIELDS}
     record["out"] = os.path.realpath(plan.config.out)
     record["device"] = plan.device
-    return record
+    return {key: record_path(value) if key in PATH_FIELDS else value for key, value in record.items()}
 
 
 def precision_change(plan):
@@ -190,7 +189,7 @@ def _difference(key, stored, current, saved, plan):
     (:attr:`minitransfer.config.Plan.named`), though compared as resolved."""
     if key == "out" and stored is not None and current is not None and os.path.realpath(saved.path) in \
             (os.path.realpath(plan.run_dir / "checkpoint.h5"), os.path.realpath(plan.config.out)):
-        same = pathlib.PurePath(stored).name == pathlib.PurePath(current).name
+        same = pathlib.PurePath(recorded_path(stored)).name == pathlib.PurePath(current).name
         return "" if same else f"`{key}` {stored!r} -> {current!r}"
     digests_now = {"copy_from": lambda _: _base_sha256(saved, plan.parent), "data": lambda _: plan.dataset.fingerprint}
     shown = getattr(plan.named, key) if key in digests_now else None
@@ -232,4 +231,4 @@ def recorded_change(key, stored, current, meta, digest_now, shown=None):
     now = digest_now(current) if recorded else None
     if recorded and now:
         return "" if recorded == now else f"{text} ({other} {recorded[:12]} -> {now[:12]})"
-    return "" if os.path.realpath(stored) == os.path.realpath(current) else text
+    return "" if os.path.realpath(recorded_path(stored)) == os.path.realpath(current) else text

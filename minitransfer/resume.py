@@ -22,7 +22,8 @@ from minitransfer.recorded_config import DEFAULTS, check_configuration, differen
 from minitransfer.resume_options import finished_record, refuse_damaged_record, take_run_folder
 from minitransfer.run_destination import linked_out
 from minitransfer.run_networks import base_not_written, unwritten_weights
-from minitransfer.rundir import divergence, is_run_dir, recorded_out, recorded_sha256, run_dir_for
+from minitransfer.rundir import (divergence, is_run_dir, recorded_out, recorded_path, recorded_sha256,
+                                 run_dir_for)
 
 
 def resume_point(plan):
@@ -134,7 +135,7 @@ def _continue_instead(copy_from, run_checkpoint):
     base = source.get("checkpoint") if isinstance(source, dict) else None
     if not isinstance(base, str):
         return ""
-    copied = "it" if os.path.abspath(copy_from) == os.path.abspath(base) else base
+    copied = "it" if os.path.abspath(copy_from) == os.path.abspath(recorded_path(base)) else base
     return (f"; to continue the run from {run_checkpoint}, which holds the layers copied from {copied}, add "
             f"`resume='auto'`")
 
@@ -159,7 +160,7 @@ def _recorded_base(saved, missing):
             **{key: source.get(key, checkpoint_check.DEFAULT_META[key]) for key in
                ("dataset_fingerprint", "dataset_classes_sha256", "split_kind", "split_seed", "split_half")}}
     return checkpoints.Checkpoint(preset=saved.preset, weights=saved.weights, frozen=saved.frozen, meta=meta,
-                                  mean=saved.mean, path=pathlib.Path(source["checkpoint"]),
+                                  mean=saved.mean, path=pathlib.Path(recorded_path(source["checkpoint"])),
                                   sha256=saved.meta["parent_sha256"], recorded_in=saved)
 
 
@@ -321,7 +322,7 @@ def _check_written_out(saved, plan):
     recorded = saved.meta["config"].get("out")
     if not isinstance(recorded, str) or "out" not in differences(saved, plan):
         return  # a record without its `out` (damaged, by hand): check_configuration refuses it as it differs
-    recorded = pathlib.PurePath(recorded).name
+    recorded = pathlib.PurePath(recorded_path(recorded)).name
     raise ConfigError(f"`resume` {saved.path} holds the run of {recorded} (the weights file it writes), not of `out` "
                       f"{plan.config.out}: a run continues only into its own weights, beside its run folder; to "
                       f"train a new network from these weights, give {saved.path} as `copy_from` (with `n`, the "

@@ -13,7 +13,7 @@ from minitransfer.config_checks import ConfigError, check_fields, combination_fa
 from minitransfer.data import synthetic
 from minitransfer.run_networks import checkpoint_missing, named_folder
 from minitransfer.train_config import SEED_DEFAULT
-from minitransfer.rundir import is_run_dir, run_dir_for, weights_for
+from minitransfer.rundir import PATH_FIELDS, is_run_dir, recorded_path, run_dir_for, weights_for
 
 # The settings a user chose for a run that do not change its numbers: a resumption may change them where they are
 # given; left unset, the run's own value is kept (:func:`keep_run_settings`), whatever `resume` names (the preset's
@@ -124,7 +124,7 @@ def _recorded_weights(folder, meta):
     "rename it back to baseA.run"); :func:`minitransfer.rundir.weights_for` where the checkpoint
     names none of this folder's."""
     recorded = meta["config"].get("out") if meta is not None else None
-    name = pathlib.PurePath(recorded).name if isinstance(recorded, str) else ""
+    name = pathlib.PurePath(recorded_path(recorded)).name if isinstance(recorded, str) else ""
     weights = folder.with_name(name) if name else None
     return weights if weights is not None and run_dir_for(weights) == folder else weights_for(folder)
 
@@ -153,7 +153,7 @@ def _take_recorded_options(c, typed, meta=None):
     # the fields left unset take the run's value; RUN_SETTINGS left unset take the run's recorded value
     # (keep_run_settings), not the preset's
     kept = free_fields(c, "out") - set(RUN_SETTINGS)
-    trained_on = recorded.get("data")
+    trained_on = recorded_path(recorded.get("data"))
     if c.data is None and not (isinstance(trained_on, str) and os.path.isdir(trained_on)):
         if isinstance(trained_on, str) and synthetic.is_builtin(trained_on):  # a cache: built again (its fingerprint
             c.data = str(synthetic.builtin_dataset())                            # is checked as the run resumes)
@@ -165,7 +165,8 @@ def _take_recorded_options(c, typed, meta=None):
     for field in dataclasses.fields(c):
         if field.name not in kept and field.name in recorded and getattr(c, field.name) == field.default:
             values[field.name] = recorded[field.name]
-            setattr(c, field.name, recorded[field.name])
+            setattr(c, field.name, recorded_path(recorded[field.name]) if field.name in PATH_FIELDS
+                    else recorded[field.name])
             if recorded[field.name] != field.default:
                 taken.append(field.name)
     refuse_damaged_record(record, values, c)  # an option given instead is the user's, checked as such
@@ -254,7 +255,7 @@ def dataset_gone(c):
 
 def dataset_gone_in(found):
     """:func:`dataset_gone` of ``found``, what :func:`resumed_record` read of a run resumed without `data`."""
-    trained_on = None if found is None else found[1]["config"].get("data")
+    trained_on = None if found is None else recorded_path(found[1]["config"].get("data"))
     if not isinstance(trained_on, str) or synthetic.is_builtin(trained_on) or os.path.isdir(trained_on):
         return None
     return found

@@ -19,7 +19,7 @@ from minitransfer.config_wording import worded
 from minitransfer.data import same_origin, shard_format
 from minitransfer.experiment import PLAN_FILE
 from minitransfer.recorded_config import network_differences
-from minitransfer.rundir import enclosing_run_dir, is_run_dir, nearest_above
+from minitransfer.rundir import enclosing_run_dir, is_run_dir, nearest_above, recorded_path
 from minitransfer.stopping import warn
 
 
@@ -176,7 +176,7 @@ def visible_datasets(plan):
     places = [own]
     base = plan.parent.meta.get("config", {}).get("data") if plan.parent is not None else None
     if isinstance(base, str) and os.path.isabs(base):
-        places.append(pathlib.Path(base))
+        places.append(pathlib.Path(recorded_path(base)))
     seen = [place for place in places[1:] if (place / shard_format.META_FILE).is_file()]
     for place in places:
         try:
@@ -192,7 +192,7 @@ def _image_source(meta):
     source = meta.get("source") if isinstance(meta, dict) else None
     if isinstance(source, dict) and source.get("kind") == "folder" and isinstance(source.get("path"), str) and \
             os.path.isabs(source["path"]):
-        return pathlib.Path(source["path"]).resolve()
+        return pathlib.Path(recorded_path(source["path"])).resolve()  # as its locale read it, or as UTF-8
     return None
 
 

@@ -13,6 +13,7 @@ import h5py
 import numpy as np
 
 from minitransfer import __version__, checkpoint_check, cuda, optim
+from minitransfer.data.inputs import fs_text
 from minitransfer.errors import MinitransferError
 from minitransfer.layers import to_numpy
 
@@ -122,8 +123,11 @@ class TrainResult:
     warnings: tuple = ()
 
     def to_dict(self):
-        """result.json's fields (``warnings`` left out)."""
-        return {name: value for name, value in dataclasses.asdict(self).items() if name != "warnings"}
+        """result.json's fields (``warnings`` left out), ``out`` and ``run_dir`` as UTF-8 text in every locale
+        (:func:`minitransfer.data.inputs.fs_text`; :attr:`out` itself is the name to open)."""
+        paths = {name: fs_text(value) for name, value in (("out", self.out), ("run_dir", self.run_dir))
+                 if isinstance(value, str)}
+        return {name: paths.get(name, value) for name, value in dataclasses.asdict(self).items() if name != "warnings"}
 
 
 def environment(device):

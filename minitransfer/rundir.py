@@ -35,10 +35,12 @@ import os
 import pathlib
 
 from minitransfer import fileio
+from minitransfer.data.inputs import fs_name, fs_text
 from minitransfer.data.schema import SHA256
 from minitransfer.run_logs import DIVERGED, divergence
 
-__all__ = ["run_dir_for", "weights_for", "recorded_out", "RUN_FILES", "is_run_dir", "nearest_above",
+__all__ = ["run_dir_for", "weights_for", "recorded_out", "PATH_FIELDS", "record_path", "recorded_path",
+           "RUN_FILES", "is_run_dir", "nearest_above",
            "enclosing_run_dir", "BEST_EVALUATIONS",
            "DIVERGED", "divergence", "weights_record", "recorded_sha256", "finite"]
 
@@ -64,9 +66,34 @@ def recorded_out(run_dir):
     folder; None where there is no readable record of one (an empty name is none either)."""
     try:
         recorded = fileio.parse_json((pathlib.Path(run_dir) / "config.json").read_text())["out"]
-        return pathlib.PurePath(recorded).name or None
+        return pathlib.PurePath(recorded_path(recorded)).name or None
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+# The fields of a run's configuration that are paths, recorded as UTF-8 text (:func:`record_path`).
+PATH_FIELDS = ("out", "data", "copy_from")
+
+
+def record_path(path):
+    """How a record (config.json, result.json, a checkpoint's attributes) holds ``path`` (a name as Python
+    reads it, in the locale's encoding of file names): its bytes as UTF-8 text
+    (:func:`minitransfer.data.inputs.fs_text`); None stays None. Under LC_ALL=C (PYTHONUTF8=0) "données" was
+    recorded as "donn\\udcc3\\udca9es", in a UTF-8 locale as "données": the same run's records differed,
+    and one written in a UTF-8 locale named no file LC_ALL=C can open. :func:`recorded_path` reads it back."""
+    return fs_text(os.fspath(path)) if isinstance(path, (str, os.PathLike)) else path
+
+
+def recorded_path(text):
+    """The path (a name to open, in this locale's encoding of file names) a record's ``text`` names:
+    :func:`record_path`'s, or an earlier version's (surrogate escapes, as LC_ALL=C read the name) alike
+    (:func:`minitransfer.data.inputs.fs_name`); anything but text is returned as it is."""
+    if not isinstance(text, str):
+        return text
+    try:
+        return fs_name(text)
+    except UnicodeEncodeError:  # a surrogate no name holds (a hand-edited record): named as it is
+        return text
 
 
 RESULT_FILE = "result.json"

@@ -17,6 +17,7 @@ from minitransfer.config_wording import worded
 from minitransfer.layers import to_numpy
 from minitransfer.ops import precision as precisions
 from minitransfer.recorded_config import precision_changes, precision_history, recorded_options
+from minitransfer.rundir import record_path, recorded_path
 
 
 def build_net(plan):
@@ -101,8 +102,10 @@ def source_of(plan):
     if parent.recorded_in is not None:  # a base not there (resume.read_base): as the checkpoint recorded it
         return plan.resume_from.meta["source"]
     meta = parent.meta
-    return {"checkpoint": str(parent.path), "sha256": parent.sha256, "network_sha256": file_network_sha256(parent),
-            "dataset": meta["config"].get("data", ""),
+    # paths as UTF-8 text in every locale (a base's record of an earlier version's, as LC_ALL=C read it, too)
+    return {"checkpoint": record_path(parent.path), "sha256": parent.sha256,
+            "network_sha256": file_network_sha256(parent),
+            "dataset": record_path(recorded_path(meta["config"].get("data", ""))),
             "dataset_fingerprint": meta["dataset_fingerprint"], "dataset_classes_sha256": meta["dataset_classes_sha256"],
             "classes": len(parent.classes), "split_kind": meta["split_kind"], "split_seed": meta["split_seed"],
             "split_half": meta["split_half"], "per_class": meta["config"].get("per_class"),
