@@ -18,7 +18,12 @@ def finished_result(top1=0.5, best=None, mean10=None, evaluations=10, iterations
             "best_top1": best, "mean10_top1": mean10, "evaluations": evaluations, "seconds": 0.1,
             "ms_per_iteration": 5.0,
             "weights": {"sha256": "0" * 64, "size": 0, "mtime_ns": 0, "network_sha256": "0" * 64},
-            "validation": {"images": 1000, "classes": 10, "largest_class": 100}}
+            "validation": {"images": 1000, "classes": 10, "largest_class": 100},
+            "environment": {"minitransfer": "0.0", "python": "3", "numpy": "2", "h5py": "3", "cupy": None,
+                            "platform": "fake", "device": "cpu"},
+            "dataset": {"fingerprint": "0" * 64, "shard_size": 8,
+                        "source": {"kind": "synthetic", "generator_version": 1, "classes": 10, "train_per_class": 8,
+                                   "val_per_class": 100, "seed": 0, "size": 32}}}
 
 
 FINISHED_RESULT = finished_result()

@@ -41,7 +41,8 @@ def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp
     assert back["copy_from"] == str(out / "random0/baseB.h5") and back["frozen"] and back["half"] == "A"
     assert "what these networks show" in result.output and "At n=2, AnB is" in result.output
     # the lowest n's claim rests on both splits' transfers, both ways; the top n's on both splits' AnB and BnB
-    assert "At n=2, transferred layers (AnB and BnA) score" in result.output and "(4 networks)" in result.output
+    assert "At n=2, transferred layers (AnB and BnA) score" in result.output \
+        and "(4 networks of 2 split seeds" in result.output
     assert "4 + 2 networks" in result.output
     figure = out / "report" / "figure2.png"
     if figure.exists():
