@@ -147,7 +147,7 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None, resumed=N
                            f"measure it; {splits.without_validation_remedy(dataset, task)}")
     preset = _choose_preset(c, parent, dataset, task, named)
     _fill_schedule(c, preset)
-    solver = _solver_of(c)
+    solver = _solver_of(c, parent, resumed)
     mean, mean_source = mean_image(c, parent, dataset, named)
     c.out = c.out or default_out(c, parent)
     return Plan(config=c, dataset=dataset, task=task, preset=preset, solver=solver, device=device, mean=mean,
@@ -367,12 +367,32 @@ def _fill_schedule(c, preset):
         c.progress = draws_bar(sys.stderr) and not c.quiet
 
 
-def _solver_of(c):
+def _solver_of(c, parent=None, resumed=None):
+    """The run's :func:`minitransfer.optim.run_solver`; a schedule it refuses (the rate stepped below float32's
+    normal numbers) that a checkpoint this run goes on from records already is taken as it is (a plain
+    :class:`~minitransfer.optim.Solver`): one an earlier version trained, which refused none, whose run is resumed or
+    reported finished, or whose base the run copies (a grid of such runs is completed as it began)."""
+    fields = {name: getattr(c, name) for name in optim.SOLVER_FIELDS}
     try:
-        return optim.run_solver(base_lr=c.base_lr, momentum=c.momentum, weight_decay=c.weight_decay,
-                                gamma=c.gamma, stepsize=c.stepsize, max_iter=c.max_iter)
+        try:
+            return optim.run_solver(**fields)
+        except ValueError:
+            if not any(all(config.get(name) == value for name, value in fields.items())
+                       for config in _recorded_configs(c, parent, resumed)):
+                raise
+            return optim.Solver(**fields)
     except ValueError as error:
         raise ConfigError(str(error)) from error
+
+
+def _recorded_configs(c, parent, resumed=None):
+    """The configurations recorded by the checkpoint of the run ``c`` continues, or would report or refuse to
+    replace (``resumed``, as :func:`resolve` was given it, else read as :func:`_recorded_seed` reads it; none for
+    one replaced: `overwrite` without `resume`), and by its base ``parent``."""
+    found = None if c.overwrite and c.resume is None else resumed or resumed_record(
+        dataclasses.replace(c, out=c.out or default_out(c, parent), resume=c.resume or "auto"))
+    metas = ([found[1]] if found is not None else []) + ([parent.meta] if parent is not None else [])
+    return [meta.get("config") or {} for meta in metas]
 
 
 def network_name(config, parent):
