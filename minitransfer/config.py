@@ -41,7 +41,7 @@ from minitransfer.progress import draws_bar
 from minitransfer.resume_options import refuse_dataset_gone, resumed_record, take_run_folder
 from minitransfer.run_networks import copied_weights
 from minitransfer.rundir import recorded_path, run_dir_for
-from minitransfer.train_config import SEED_DEFAULT, TrainConfig, derived_seed
+from minitransfer.train_config import SEED_DEFAULT, TrainConfig, default_out, derived_seed, network_name
 
 __all__ = ["TrainConfig", "Plan", "ConfigError", "DataMismatch", "check_config", "checked", "resolve",
            "evaluates_after", "weight_layers_counted", "default_out"]
@@ -393,28 +393,3 @@ def _recorded_configs(c, parent, resumed=None):
         dataclasses.replace(c, out=c.out or default_out(c, parent), resume=c.resume or "auto"))
     metas = ([found[1]] if found is not None else []) + ([parent.meta] if parent is not None else [])
     return [meta.get("config") or {} for meta in metas]
-
-
-def network_name(config, parent):
-    """The paper's name for the network (Figure 1): ``baseA``, ``A4B`` (frozen), ``A4B+`` (fine-tuned),
-    ``random2B``; ``X3all`` for a copy from a base of no half onto every class."""
-    target = config.half or "all"
-    if parent is not None:
-        return f"{parent.meta.get('split_half') or 'X'}{config.n}{target}{'' if config.frozen else '+'}"
-    if config.random_frozen is not None:
-        return f"random{config.random_frozen}{target}"
-    return f"base{target}"
-
-
-def default_out(config, parent):
-    """The :func:`network_name` (``baseA.h5``, ``A4B.h5``, ``A4B+.h5``, ``random2B.h5``); prefixed
-    with the split kind unless it is "random", and followed by
-    what else sets the data it trains on, as the options name it, so that it names no other network:
-    a random split's seed other than the paper's 0 (``baseA-split-seed1.h5``; a transfer within its
-    base's dataset has its base's) and a reduced-data run's images per class
-    (``all-baseall-per-class10.h5``). The training `seed` is not in it: replicates take an `out`."""
-    name = network_name(config, parent)
-    prefix = "" if config.split == "random" else f"{config.split}-"
-    split_seed = f"-split-seed{config.split_seed}" if config.split == "random" and config.split_seed else ""
-    per_class = f"-per-class{config.per_class}" if config.per_class is not None else ""
-    return f"{prefix}{name}{split_seed}{per_class}.h5"

@@ -23,7 +23,7 @@ class TrainConfig:
     ------
     out : str
         Weights file to write; the run directory ``<stem>.run/`` sits beside it. Default: the
-        paper's name for the network (:func:`minitransfer.config.default_out`: baseA.h5, A4B.h5,
+        paper's name for the network (:func:`default_out`: baseA.h5, A4B.h5,
         A4B+.h5 ...); with a `resume` naming a run folder, that run's weights file.
     data : str
         Prepared dataset directory. Default: with `copy_from`, the dataset its base was trained on;
@@ -44,7 +44,7 @@ class TrainConfig:
     seed : int
         Seed of the initialisation, data order, crops and dropout. Default: 0; with `copy_from`,
         :func:`derived_seed` of the base's recorded seed and the network's name (A4B, B3B+:
-        :func:`minitransfer.config.network_name`), so that its new layers, data order, crops and
+        :func:`network_name`), so that its new layers, data order, crops and
         dropout are not the base's own draws (the paper draws them anew); a run that continues (or
         reports) its own recorded run keeps the seed it recorded.
     preset : str
@@ -158,3 +158,28 @@ def derived_seed(seed, name):
     """A distinct, stable training seed for the network called ``name`` from ``seed``: a grid's per run
     (:func:`minitransfer.experiment.run_seed`), a copy's from its base's (its upper layers' draws differ)."""
     return (seed * 1_000_003 + zlib.crc32(name.encode())) % 2**31
+
+
+def network_name(config, parent):
+    """The paper's name for the network (Figure 1): ``baseA``, ``A4B`` (frozen), ``A4B+`` (fine-tuned),
+    ``random2B``; ``X3all`` for a copy from a base of no half onto every class."""
+    target = config.half or "all"
+    if parent is not None:
+        return f"{parent.meta.get('split_half') or 'X'}{config.n}{target}{'' if config.frozen else '+'}"
+    if config.random_frozen is not None:
+        return f"random{config.random_frozen}{target}"
+    return f"base{target}"
+
+
+def default_out(config, parent):
+    """The :func:`network_name` (``baseA.h5``, ``A4B.h5``, ``A4B+.h5``, ``random2B.h5``); prefixed
+    with the split kind unless it is "random", and followed by
+    what else sets the data it trains on, as the options name it, so that it names no other network:
+    a random split's seed other than the paper's 0 (``baseA-split-seed1.h5``; a transfer within its
+    base's dataset has its base's) and a reduced-data run's images per class
+    (``all-baseall-per-class10.h5``). The training `seed` is not in it: replicates take an `out`."""
+    name = network_name(config, parent)
+    prefix = "" if config.split == "random" else f"{config.split}-"
+    split_seed = f"-split-seed{config.split_seed}" if config.split == "random" and config.split_seed else ""
+    per_class = f"-per-class{config.per_class}" if config.per_class is not None else ""
+    return f"{prefix}{name}{split_seed}{per_class}.h5"
