@@ -269,7 +269,8 @@ def _import(tree, source, out, is_a, size, workers, shard_length, progress, over
                                  read=tree.sha256)
     built = build_dataset(
         out,
-        source={"kind": "tiny-imagenet", "path": str(source), "is_a": text_files.file_record(is_a, "is-a file"),
+        source={"kind": "tiny-imagenet", "path": inputs.fs_text(str(source)),
+                "is_a": text_files.file_record(is_a, "is-a file"),
                 # the class names: words.txt edited in an unpacked tree renames the classes, as --words would
                 "words_txt": {"path": str(tree.where("words.txt")),
                               "sha256": hashlib.sha256(words.encode("utf-8")).hexdigest()}},
