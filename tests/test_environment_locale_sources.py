@@ -109,3 +109,23 @@ def test_a_source_not_ascii_is_prepared_alike_and_rerun_in_another_locale(tmp_pa
     assert {name: meta for name, (meta, _) in _metas(tmp_path / "then").items() if meta != written[name][0]} == {}
     source = json.loads(written["folder"][0])["source"]["path"]
     assert json.dumps(source) == json.dumps(str(tmp_path / "photos-猫"))  # UTF-8 text, as JSON writes it: ASCII
+
+
+def test_runs_recorded_in_either_locale_are_of_one_dataset(tmp_path):
+    """Runs without a dataset fingerprint are grouped by the dataset path their config.json records: one an earlier
+    version recorded under LC_ALL=C (PYTHONUTF8=0, surrogate escapes) and one recorded as UTF-8 text were taken
+    for runs on two datasets."""
+    from fake_results import finished_result
+
+    from minitransfer import results
+
+    escaped = "données-猫".encode().decode("ascii", "surrogateescape")
+    read = []
+    for grid, data in (("old", escaped), ("new", "données-猫")):
+        folder = tmp_path / grid / "baseA.run"
+        folder.mkdir(parents=True)
+        (folder / "config.json").write_text(json.dumps({"split": "random", "split_seed": 0, "half": "A", "data": data,
+                                                        "max_iter": 20, "out": "baseA.h5"}))
+        (folder / "result.json").write_text(json.dumps(finished_result(iterations=20)))
+        read.append(results.read_run(folder))
+    assert json.dumps([result.dataset for result in read]) == json.dumps(["données-猫"] * 2)
