@@ -129,3 +129,50 @@ def test_runs_recorded_in_either_locale_are_of_one_dataset(tmp_path):
         (folder / "result.json").write_text(json.dumps(finished_result(iterations=20)))
         read.append(results.read_run(folder))
     assert json.dumps([result.dataset for result in read]) == json.dumps(["données-猫"] * 2)
+
+
+def test_a_weights_file_recorded_as_utf8_is_read_under_c(tmp_path):
+    """train records its weights file (config.json's out) as UTF-8 text: under LC_ALL=C (PYTHONUTF8=0) report
+    looked for "poids-猫.h5" by a name that locale cannot spell, and missed what train recorded in it."""
+    import h5py
+
+    (tmp_path / "poids-猫.run").mkdir()
+    with h5py.File(tmp_path / "poids-猫.h5", "w") as f:
+        f.attrs["dataset_fingerprint"] = "f" * 64
+    code = ("import json, pathlib, sys; from minitransfer import train_records; "
+            "folder = pathlib.Path(sys.argv[1]) / 'poids-\\u732b.run'.encode().decode('ascii', 'surrogateescape'); "
+            "print(train_records.recorded(folder, {'out': 'poids-\\u732b.h5'}, 'dataset_fingerprint'))")
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith("LC_") and key not in ("LANG", "PYTHONIOENCODING")}
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                            env={**environment, **ASCII_LOCALE}, timeout=60)
+    assert result.stdout == b"f" * 64 + b"\n", result.stderr.decode("utf-8", "replace")
+
+
+def test_a_base_recorded_as_utf8_is_judged_under_c(tmp_path):
+    """A copy whose weights hold no record of its base is judged on the base checkpoint itself, which its
+    config.json names (--copy-from, --data) as UTF-8 text: under LC_ALL=C (PYTHONUTF8=0) report opened it by a name
+    that locale cannot spell, and left the run out ("cannot tell its treatment")."""
+    from fake_results import finished_result
+
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith("LC_") and key not in ("LANG", "PYTHONIOENCODING")}
+
+    def run(arguments, locale):
+        result = subprocess.run([sys.executable, *arguments], capture_output=True, env={**environment, **locale},
+                                timeout=120, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr.decode("utf-8", "replace")[-2000:]
+        return result.stdout
+
+    run(["-m", "minitransfer", "prepare", "synthetic", "données-猫", "--classes", "4", "--train-per-class", "8",
+         "--val-per-class", "4", "--size", "14"], UTF8_LOCALE)
+    run(["-m", "minitransfer", "train", "--data", "données-猫", "-o", "réseaux-猫/baseA.h5", "--preset", "micro",
+         "--max-iter", "2", "--eval-every", "2", "--workers", "0", "--device", "cpu"], UTF8_LOCALE)
+    copy = tmp_path / "copies" / "A1B.run"
+    copy.mkdir(parents=True)
+    (copy / "config.json").write_text(json.dumps({
+        "split": "random", "split_seed": 0, "half": "B", "data": str(tmp_path / "données-猫"), "max_iter": 20,
+        "out": "copies/A1B.h5", "copy_from": str(tmp_path / "réseaux-猫" / "baseA.h5"), "n": 1, "frozen": True}))
+    (copy / "result.json").write_text(json.dumps(finished_result(iterations=20)))
+    code = "import sys; from minitransfer import results; print(results.read_run(sys.argv[1]).run.kind)"
+    assert run(["-c", code, str(copy)], ASCII_LOCALE) == b"transfer\n"
