@@ -97,9 +97,24 @@ def _metas(out):
             for name in IMPORTERS}
 
 
-@pytest.mark.parametrize("first, then", [(ASCII_LOCALE, UTF8_LOCALE), (UTF8_LOCALE, ASCII_LOCALE)],
-                         ids=["C-ascii-then-C.UTF-8", "C.UTF-8-then-C-ascii"])
+def _latin1_locale(tmp_path):
+    """A Latin-1 locale built with localedef (as tests/test_environment_locale_everywhere.py builds it)."""
+    (tmp_path / "locales").mkdir(exist_ok=True)
+    try:
+        subprocess.run(["localedef", "-i", "en_US", "-f", "ISO-8859-1", str(tmp_path / "locales" / "latin1")],
+                       capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        pytest.skip("localedef cannot build a Latin-1 locale here")
+    if not (tmp_path / "locales" / "latin1").is_dir():
+        pytest.skip("localedef cannot build a Latin-1 locale here")
+    return {"LOCPATH": str(tmp_path / "locales"), "LC_ALL": "latin1", "PYTHONUTF8": "0"}
+
+
+@pytest.mark.parametrize("first, then", [(ASCII_LOCALE, UTF8_LOCALE), (UTF8_LOCALE, ASCII_LOCALE),
+                                         (UTF8_LOCALE, "latin1")],
+                         ids=["C-ascii-then-C.UTF-8", "C.UTF-8-then-C-ascii", "C.UTF-8-then-latin1"])
 def test_a_source_not_ascii_is_prepared_alike_and_rerun_in_another_locale(tmp_path, first, then):
+    then = _latin1_locale(tmp_path) if then == "latin1" else then
     _sources(tmp_path)
     _prepare_all(tmp_path, tmp_path / "first", first)
     written = _metas(tmp_path / "first")

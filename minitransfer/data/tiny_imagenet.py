@@ -161,9 +161,13 @@ class _TinyImageNetSource:
                 if pathlib.PurePath(name).suffix.lower() in IMAGE_SUFFIXES]
 
     def where(self, name):
-        """File or folder ``name`` as messages name it: :meth:`location` escaped as :func:`.inputs.display_name`
-        says (a member's name may hold any character)."""
-        return inputs.display_name(self.location(name))
+        """File or folder ``name`` as messages and meta.json name it: :meth:`location` escaped as
+        :func:`.inputs.display_name` says (a member's name may hold any character), the path's bytes read as UTF-8
+        (:func:`.inputs.fs_text`): the same text in every locale (under a Latin-1 one, meta.json recorded
+        "tiny-猫.zip:.../words.txt" as "tiny-ç\\u008c«.zip:...": another fingerprint)."""
+        if self.archive:
+            return inputs.display_name(f"{inputs.fs_text(str(self.source))}:{self.root}{name}")
+        return inputs.path_text(self.root / name)
 
     def location(self, name):
         """File or folder ``name``'s path, or the archive and the member (``ARCHIVE:MEMBER``)."""
