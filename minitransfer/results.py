@@ -36,6 +36,7 @@ from minitransfer.class_overlap import seen_classes
 from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Bases, Result, Spread, interchangeable_halves, mean,
                                       means_by_n, metric_words, own_base, relative_by_base, relative_by_n, select,
                                       targets_by_n)
+from minitransfer.data.inputs import fs_text
 from minitransfer.experiment import CROSS, TREATMENT_FILE
 from minitransfer.missing_bases import without_base
 from minitransfer.paper_runs import PAPER_REFERENCE, BadReference, read_reference, reference_path
@@ -259,15 +260,17 @@ def _read_run(folder, name, bases, facts, by_hand):
                    for record in read_log(read_losses, folder / METRICS_FILE)
                    if "event" not in record and is_loss_record(record))
     config = config or {}
-    dataset = str(config.get("data") or "")
+    dataset = _dataset_text(config.get("data"))
     fingerprint = train_records.recorded(folder, config, "dataset_fingerprint", records=records) or ""
     source = train_records.recorded_source(folder, config, records)  # train's record of the base, decoded once
     result = Result(run, final, best, mean10, evaluations, curve, losses, last_rate_change(config),
                     dataset=dataset, preset=str(config.get("preset") or ""),
-                    families=half_families(dataset, facts) if run.split == "natural" and dataset else (),
+                    families=half_families(rundir.recorded_path(dataset), facts) if run.split == "natural" and dataset
+                    else (),
                     fingerprint=fingerprint, precision=precision_of(folder, config, records) if config else "",
                     schedule=schedule_of(config),
-                    kept_per_class=kept_per_class_of(dataset, run.per_class, facts) if run.kind == "reduced"
+                    kept_per_class=kept_per_class_of(rundir.recorded_path(dataset), run.per_class, facts)
+                    if run.kind == "reduced"
                     and run.split == "all" and dataset else (),
                     seen_classes=seen_classes(folder, name, run, config, records, facts)
                     if run.split == CROSS and run.kind == "transfer" else (), eval_log=eval_log,
@@ -280,8 +283,16 @@ def _read_run(folder, name, bases, facts, by_hand):
                     network_sha256=_weights_record(folder / RESULT_FILE, "network_sha256") if run.kind == "base"
                     else ())
     if not planned:
-        by_hand[name] = _study_of(fingerprint, config, source)
+        by_hand[name] = _study_of(fingerprint, dataset, source)
     return result
+
+
+def _dataset_text(recorded):
+    """The dataset path a run's config.json records, as UTF-8 text ("" for none): as train records it now
+    (:func:`minitransfer.rundir.record_path`), whatever the locale an earlier version recorded it in. Under
+    LC_ALL=C (PYTHONUTF8=0) it recorded "données" as "donn\\udcc3\\udca9es": a report of runs recorded both ways
+    (without a dataset fingerprint) took one dataset for two."""
+    return fs_text(rundir.recorded_path(recorded)) if isinstance(recorded, str) else str(recorded or "")
 
 
 def _recorded_str(source, key):
@@ -310,12 +321,13 @@ def _source_data(source):
     return found if any(found) else ()
 
 
-def _study_of(fingerprint, config, source):
+def _study_of(fingerprint, dataset, source):
     """(dataset, base) of a run trained by hand, as :func:`minitransfer.run_labels.cross_studies` takes
-    them: its dataset's ``fingerprint`` (train's record), else its path in ``config``
-    (:func:`minitransfer.missing_bases._study_dataset`); its base's :func:`minitransfer.run_labels.base_key`
-    of its ``source`` record (:func:`minitransfer.train_records.recorded_source`), or None."""
-    return fingerprint or str(config.get("data") or ""), run_labels.base_key(source) if source else None
+    them: its dataset's ``fingerprint`` (train's record), else its path in its config.json (``dataset``:
+    :func:`_dataset_text`; :func:`minitransfer.missing_bases._study_dataset`); its base's
+    :func:`minitransfer.run_labels.base_key` of its ``source`` record
+    (:func:`minitransfer.train_records.recorded_source`), or None."""
+    return fingerprint or dataset, run_labels.base_key(source) if source else None
 
 
 def recorded_runs(runs_dir, names, checkpoints=None):
@@ -352,7 +364,7 @@ def hand_trained(folders, runs_dir):
             run = treatments.treatment(folder, _name(folder, runs_dir), config, bases, records)
             fingerprint = train_records.recorded(folder, config, "dataset_fingerprint", records=records)
             source = train_records.recorded_source(folder, config, records)
-            read[folder] = (run, *_study_of(fingerprint, config, source))
+            read[folder] = (run, *_study_of(fingerprint, _dataset_text(config.get("data")), source))
         except (UnreadableRun, OSError):
             continue
     return dict(zip(read, run_labels.cross_studies(list(read.values()))))

@@ -35,6 +35,7 @@ from minitransfer.class_tables import same_dataset
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import CROSS, SOURCE, TARGET, TREATMENT_FILE, Run
 from minitransfer.left_out import MeasuredNowhere, UnreadableRun, base_text
+from minitransfer.rundir import recorded_path
 from minitransfer.train_records import recorded, run_records, source_record
 
 CONFIG_FILE = "config.json"
@@ -336,7 +337,7 @@ def _judge_base(folder, config, bases, unreadable):
     try:
         if path not in bases:  # kept for the runs copied from it: its metadata, not its weights (CaffeNet's 240 MB)
             bases[path] = dataclasses.replace(checkpoints.load(path, solver=False), weights={}, mean=None)
-        dataset = datasets.open_dataset(config["data"])
+        dataset = datasets.open_dataset(recorded_path(config["data"]))
     except (checkpoints.CheckpointError, datasets.DatasetError) as error:
         record = (f"its {' and its '.join(unreadable)}, where train recorded its base (--copy-from "
                   f"{config['copy_from']}): copy {'them' if len(unreadable) > 1 else 'it'} again from where the run "
@@ -351,11 +352,12 @@ def _judge_base(folder, config, bases, unreadable):
 
 def _base_path(folder, config):
     """Where the base of the run in ``folder`` is: its ``copy_from`` if absolute (as train records
-    it), else that path taken from the folder train ran in, found from the run folder and ``out``."""
-    copy_from = pathlib.Path(config["copy_from"])
+    it), else that path taken from the folder train ran in, found from the run folder and ``out``; named as
+    this locale lists it (:func:`minitransfer.rundir.recorded_path`: train records paths as UTF-8 text)."""
+    copy_from = pathlib.Path(recorded_path(config["copy_from"]))
     if copy_from.is_absolute():
         return copy_from
-    out = pathlib.Path(config.get("out") or "")
+    out = pathlib.Path(recorded_path(config.get("out") or ""))
     folders = out.parent.parts
     written_in = pathlib.Path(os.path.abspath(folder)).parent  # <the folder train ran in>/<out's folders>
     if out.is_absolute() or written_in.parts[len(written_in.parts) - len(folders):] != folders:

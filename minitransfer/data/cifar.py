@@ -136,8 +136,9 @@ def _check_every_class_seen(source, names, seen):
 
 def _build(layout, source, out, classes, subsets, options, extra_meta=None):
     """:func:`.build.build_dataset` of a CIFAR import; ``options``: the importer's keyword arguments."""
-    return build_dataset(out, source={"kind": layout.command, "path": str(inputs.absolute(source))}, classes=classes,
-                         subsets=subsets, extra_meta=extra_meta, **options)
+    path = inputs.fs_text(str(inputs.absolute(source)))  # UTF-8 text in every locale: meta.json is the fingerprint
+    return build_dataset(out, source={"kind": layout.command, "path": path}, classes=classes, subsets=subsets,
+                         extra_meta=extra_meta, **options)
 
 
 def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progress=None, overwrite=False):

@@ -145,8 +145,9 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     runs += run_folders([train_root, val_root]) if train_root != source else []
     _check_options(val_root, val_fraction, seed, families, family_a, is_a)
     layout = "train/ and val/" if val_root is not None else HELD_OUT
-    given = {"kind": "folder", "path": str(source), "layout": layout, "val_fraction": val_fraction, "seed": seed,
-             "families": text_files.file_record(families, "families file"),
+    # paths as UTF-8 text in every locale: meta.json's bytes are the dataset's fingerprint
+    given = {"kind": "folder", "path": inputs.fs_text(str(source)), "layout": layout, "val_fraction": val_fraction,
+             "seed": seed, "families": text_files.file_record(families, "families file"),
              "is_a": text_files.file_record(is_a, "is-a file")}
     # else the first family's; recorded composed, as a families file's names are read (same_text)
     known_a = {} if family_a is None and (families or is_a) else {"family_a": family_a and same_text(family_a)}

@@ -75,9 +75,9 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
     check_out(out)
-    given = {"kind": "imagenet", "path": str(source),
-             "val_labels": str(inputs.absolute(val_labels)) if val_labels else None,
-             "devkit": str(inputs.absolute(devkit)) if devkit else None,
+    given = {"kind": "imagenet", "path": inputs.fs_text(str(source)),
+             "val_labels": inputs.fs_text(str(inputs.absolute(val_labels))) if val_labels else None,
+             "devkit": inputs.fs_text(str(inputs.absolute(devkit))) if devkit else None,
              "words": text_files.file_record(words, "class names file"),
              "is_a": text_files.file_record(is_a, "is-a file")}
     check_origin(out, given, size, shard_length, overwrite)  # before the listing: minutes for ImageNet

@@ -164,13 +164,26 @@ def _is_file_record(value):
 def _same_value(old, new):
     """Equal values, two names of one existing file (a source given by another relative path), or two
     records of files (:func:`.text_files.file_record`) with the same bytes, wherever they lie; a file
-    recorded by its path alone (--families, before its bytes were recorded) is the file of that path."""
+    recorded by its path alone (--families, before its bytes were recorded) is the file of that path. Paths
+    are compared as the names they record, whatever the locale that recorded them (:func:`_listed_name`):
+    under LC_ALL=C (PYTHONUTF8=0) a source "photos-猫" recorded in a UTF-8 locale is no name Python can
+    encode, and its rerun died of a UnicodeEncodeError ("'ascii' codec can't encode character")."""
     if old == new:
         return True
     if _is_file_record(old) and _is_file_record(new):
         return old["sha256"] == new["sha256"]
     new = new["path"] if isinstance(old, str) and _is_file_record(new) else new
-    try:
-        return isinstance(old, str) and isinstance(new, str) and os.path.samefile(old, new)
-    except OSError:
+    if not (isinstance(old, str) and isinstance(new, str)):
         return False
+    try:
+        old, new = _listed_name(old), _listed_name(new)
+        return old == new or os.path.samefile(old, new)
+    except (OSError, ValueError):  # not there; a surrogate no name holds (a hand-edited record)
+        return False
+
+
+def _listed_name(text):
+    """The name this locale lists for a path recorded as UTF-8 text, or as an earlier version recorded it under
+    LC_ALL=C (surrogate escapes) or as given here: :func:`.inputs.fs_name` (not imported: inputs imports
+    dataset, which imports this module)."""
+    return os.fsdecode(text.encode("utf-8", "surrogateescape"))

@@ -18,7 +18,7 @@ import pathlib
 from minitransfer import fileio
 
 from .dataset import DatasetError
-from .inputs import absolute, display_name
+from .inputs import absolute, display_name, fs_text
 from .schema import DatasetUnreadable
 
 
@@ -100,4 +100,4 @@ def file_record(path, what):
         digest = fileio.sha256_file(path)
     except OSError as error:
         raise unreadable(path, what, error) from error
-    return {"path": str(absolute(path)), "sha256": digest}
+    return {"path": fs_text(str(absolute(path))), "sha256": digest}

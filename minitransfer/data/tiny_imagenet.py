@@ -161,9 +161,13 @@ class _TinyImageNetSource:
                 if pathlib.PurePath(name).suffix.lower() in IMAGE_SUFFIXES]
 
     def where(self, name):
-        """File or folder ``name`` as messages name it: :meth:`location` escaped as :func:`.inputs.display_name`
-        says (a member's name may hold any character)."""
-        return inputs.display_name(self.location(name))
+        """File or folder ``name`` as messages and meta.json name it: :meth:`location` escaped as
+        :func:`.inputs.display_name` says (a member's name may hold any character), the path's bytes read as UTF-8
+        (:func:`.inputs.fs_text`): the same text in every locale (under a Latin-1 one, meta.json recorded
+        "tiny-猫.zip:.../words.txt" as "tiny-ç\\u008c«.zip:...": another fingerprint)."""
+        if self.archive:
+            return inputs.display_name(f"{inputs.fs_text(str(self.source))}:{self.root}{name}")
+        return inputs.path_text(self.root / name)
 
     def location(self, name):
         """File or folder ``name``'s path, or the archive and the member (``ARCHIVE:MEMBER``)."""
@@ -269,7 +273,8 @@ def _import(tree, source, out, is_a, size, workers, shard_length, progress, over
                                  read=tree.sha256)
     built = build_dataset(
         out,
-        source={"kind": "tiny-imagenet", "path": str(source), "is_a": text_files.file_record(is_a, "is-a file"),
+        source={"kind": "tiny-imagenet", "path": inputs.fs_text(str(source)),
+                "is_a": text_files.file_record(is_a, "is-a file"),
                 # the class names: words.txt edited in an unpacked tree renames the classes, as --words would
                 "words_txt": {"path": str(tree.where("words.txt")),
                               "sha256": hashlib.sha256(words.encode("utf-8")).hexdigest()}},
