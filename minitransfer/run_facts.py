@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from minitransfer import class_tables, fileio, optim, train_records
+from minitransfer import class_tables, fileio, optim, rundir, train_records
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic, wordnet
 from minitransfer.experiment import CROSS, SOURCE
@@ -337,7 +337,7 @@ def _dataset_fact(read, path, facts, unread):
     key = (read.__name__, path)
     if key not in facts:
         try:
-            facts[key] = read(datasets.open_dataset(_cached_copy(path)))
+            facts[key] = read(datasets.open_dataset(_cached_copy(rundir.recorded_path(path))))
         except (OSError, ValueError):  # DatasetError is a ValueError, as is a class without a family
             facts[key] = unread
     return facts[key]
