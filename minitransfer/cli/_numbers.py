@@ -9,6 +9,7 @@ A rate of the solver is also checked against float32, in which training computes
 (read as inf, echoed "inf") were taken by --weight-decay, "1e-320" (a subnormal) by --weight-decay, --momentum
 and --gamma, where float32 makes it 0 (a decay or momentum that does nothing, a rate stepped to 0)."""
 
+import decimal
 import math
 import re
 import sys
@@ -20,6 +21,7 @@ from minitransfer.optim import number_fault
 _WHOLE = re.compile(r"\s*[-+]?[0-9]+\s*")
 _NUMBER = re.compile(r"\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*")
 _NOT_FINITE = re.compile(r"\s*[-+]?(inf|infinity|nan)\s*", re.IGNORECASE)
+_MOST_DIGITS = 308  # a whole number said in digits is at most float's largest ("1e400": none said)
 
 
 def _exactly(text):
@@ -29,11 +31,13 @@ def _exactly(text):
         return int(text.strip(), 0)
     except ValueError:
         pass
-    try:
-        number = float(text)
-    except ValueError:
+    try:  # exactly as written: float("1e23") is 99999999999999991611392
+        number = decimal.Decimal(text.strip())
+    except decimal.InvalidOperation:
         return None
-    return int(number) if math.isfinite(number) and number.is_integer() else None
+    if not number.is_finite() or number.adjusted() > _MOST_DIGITS or number != number.to_integral_value():
+        return None
+    return int(number)
 
 
 def in_digits(text):

@@ -1,0 +1,31 @@
+"""Review of 0.8.0's number spellings and draw counts. A whole number typed with an exponent was answered "write"
+followed by the digits of its float, not of the number typed: "--max-iter 1e23" said "write 99999999999999991611392"
+(float("1e23")), which is not 10**23. findings.md's "(N networks of K split seeds" took the plural from the last
+group alone: "3 + 1 split seed", where "1 + 3" read "split seeds"."""
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer.cli import main
+from minitransfer.findings_figures import bases_said
+from minitransfer.findings_groups import OverBases
+
+
+@pytest.mark.parametrize("typed, exponent", [("1e23", 23), ("1e30", 30), ("3e22", 22)], ids=["1e23", "1e30", "3e22"])
+def test_an_exponent_is_named_by_the_digits_it_means_exactly(typed, exponent):
+    meant = int(typed[0]) * 10 ** exponent  # the oracle: integer arithmetic, no float
+    result = CliRunner().invoke(main, ["train", "--max-iter", typed, "--device", "bogus"])
+    assert result.exit_code == 2, result.output
+    assert f"(write {meant})" in " ".join(result.output.split()), result.output
+
+
+@pytest.mark.parametrize("first, second", [(3, 1), (1, 3), (2, 1)], ids=["3+1", "1+3", "2+1"])
+def test_two_groups_of_split_seeds_are_counted_in_the_plural_whichever_comes_last(first, second):
+    groups = [OverBases(1.0, float("nan") if draws == 1 else 0.5, 2 * draws, 2 * draws, draws, "random")
+              for draws in (first, second)]
+    assert f" of {first} + {second} split seeds" in bases_said(*groups)
+
+
+def test_one_split_seed_alone_is_singular():
+    assert bases_said(OverBases(1.0, float("nan"), 2, 2, 1, "random")).startswith(" of 1 split seed")
+    assert " of 1 split seeds" not in bases_said(OverBases(1.0, float("nan"), 2, 2, 1, "random"))
