@@ -29,3 +29,17 @@ def test_two_groups_of_split_seeds_are_counted_in_the_plural_whichever_comes_las
 def test_one_split_seed_alone_is_singular():
     assert bases_said(OverBases(1.0, float("nan"), 2, 2, 1, "random")).startswith(" of 1 split seed")
     assert " of 1 split seeds" not in bases_said(OverBases(1.0, float("nan"), 2, 2, 1, "random"))
+
+
+@pytest.mark.parametrize("option", ["--weight-decay", "--momentum"])
+@pytest.mark.parametrize("typed", ["1e-400", "0.5e-330", "-1e-400"])
+def test_a_value_that_underflows_to_zero_is_refused_as_1e_320_is_not_taken_as_0(option, typed):
+    result = CliRunner().invoke(main, ["train", option, typed, "--device", "bogus"])
+    assert result.exit_code == 2, result.output
+    assert "bogus" not in result.output and option in result.output and typed in result.output, result.output
+
+
+@pytest.mark.parametrize("typed", ["0", "0.0", "-0", "0e-400", ".0e5"])
+def test_zero_itself_is_still_taken_for_a_decay(typed):
+    result = CliRunner().invoke(main, ["train", "--weight-decay", typed, "--device", "bogus"])
+    assert result.exit_code == 2 and "'bogus' is not one of" in result.output, result.output
