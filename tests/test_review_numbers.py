@@ -43,3 +43,11 @@ def test_a_value_that_underflows_to_zero_is_refused_as_1e_320_is_not_taken_as_0(
 def test_zero_itself_is_still_taken_for_a_decay(typed):
     result = CliRunner().invoke(main, ["train", "--weight-decay", typed, "--device", "bogus"])
     assert result.exit_code == 2 and "'bogus' is not one of" in result.output, result.output
+
+
+@pytest.mark.parametrize("typed", ["1e-99999999999999999999999", "1e-400000000000000000000"])
+def test_an_exponent_beyond_any_number_is_refused_without_a_traceback(typed):
+    result = CliRunner().invoke(main, ["train", "--momentum", typed, "--device", "bogus"])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "--momentum" in result.output, result.output

@@ -100,7 +100,8 @@ class Real(click.FloatRange):
             self.fail(f"{value!r} is not a number written in digits 0-9{write}", param, ctx)
         name = max(param.opts, key=len) if param is not None else "the value"
         number = float(value)
-        if number == 0 and _NUMBER.fullmatch(value) and decimal.Decimal(value.strip()) != 0:
+        digits = _NUMBER.fullmatch(value)
+        if number == 0 and digits and re.search("[1-9]", digits.group(1)):
             number = math.ulp(0.0)  # "1e-400" reads as 0 but is not 0: below float32's normal numbers, as 1e-320 is
         read = "" if math.isfinite(number) or _NOT_FINITE.fullmatch(value) else \
             f", which is beyond the largest float ({sys.float_info.max:.4g}) and reads as {number}"
