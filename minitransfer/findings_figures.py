@@ -78,7 +78,8 @@ def draw_words(split, count=1):
 
 def _draws_said(spreads):
     words = {draw_words(s.split, 2) for s in spreads}
-    units = (" + ".join(str(s.draws) for s in spreads) + " " + draw_words(spreads[0].split, spreads[-1].draws)
+    units = (" + ".join(str(s.draws) for s in spreads) + " "  # plural unless one draw alone: "3 + 1 split seeds"
+             + draw_words(spreads[0].split, sum(s.draws for s in spreads))
              if len(words) == 1 else " + ".join(f"{s.draws} {draw_words(s.split, s.draws)}" for s in spreads))
     shared = {s.split == "random" for s in spreads if s.draws < s.bases}
     one = "seed" if shared == {True} else "replicate" if shared == {False} else "seed's or replicate"

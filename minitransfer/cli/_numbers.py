@@ -9,6 +9,7 @@ A rate of the solver is also checked against float32, in which training computes
 (read as inf, echoed "inf") were taken by --weight-decay, "1e-320" (a subnormal) by --weight-decay, --momentum
 and --gamma, where float32 makes it 0 (a decay or momentum that does nothing, a rate stepped to 0)."""
 
+import decimal
 import math
 import re
 import sys
@@ -20,6 +21,7 @@ from minitransfer.optim import number_fault
 _WHOLE = re.compile(r"\s*[-+]?[0-9]+\s*")
 _NUMBER = re.compile(r"\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*")
 _NOT_FINITE = re.compile(r"\s*[-+]?(inf|infinity|nan)\s*", re.IGNORECASE)
+_MOST_DIGITS = 308  # a whole number said in digits is at most float's largest ("1e400": none said)
 
 
 def _exactly(text):
@@ -29,11 +31,13 @@ def _exactly(text):
         return int(text.strip(), 0)
     except ValueError:
         pass
-    try:
-        number = float(text)
-    except ValueError:
+    try:  # exactly as written: float("1e23") is 99999999999999991611392
+        number = decimal.Decimal(text.strip())
+    except decimal.InvalidOperation:
         return None
-    return int(number) if math.isfinite(number) and number.is_integer() else None
+    if not number.is_finite() or number.adjusted() > _MOST_DIGITS or number != number.to_integral_value():
+        return None
+    return int(number)
 
 
 def in_digits(text):
@@ -96,6 +100,9 @@ class Real(click.FloatRange):
             self.fail(f"{value!r} is not a number written in digits 0-9{write}", param, ctx)
         name = max(param.opts, key=len) if param is not None else "the value"
         number = float(value)
+        digits = _NUMBER.fullmatch(value)
+        if number == 0 and digits and re.search("[1-9]", digits.group(1)):
+            number = math.ulp(0.0)  # "1e-400" reads as 0 but is not 0: below float32's normal numbers, as 1e-320 is
         read = "" if math.isfinite(number) or _NOT_FINITE.fullmatch(value) else \
             f", which is beyond the largest float ({sys.float_info.max:.4g}) and reads as {number}"
         fault = number_fault(name, number, got=f"{value!r}{read}", zero=self.min == 0 and not self.min_open,
