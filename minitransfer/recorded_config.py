@@ -11,7 +11,7 @@ import types
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
-from minitransfer.checkpoint_identity import copied_sha256, network_sha256
+from minitransfer.checkpoint_identity import copied_sha256, file_network_sha256
 from minitransfer.config_checks import ConfigError, DataMismatch
 from minitransfer.resume_options import START_OVER, free_fields
 from minitransfer.ops import precision as precisions
@@ -201,10 +201,11 @@ def _base_sha256(saved, parent):
     """The sha256 of the base ``parent`` given now, as it compares with the one checkpoint ``saved`` recorded of
     the base it copied: that one where ``parent`` is another file of the same network
     (:func:`minitransfer.checkpoint_identity.copied_sha256`: the same base trained in another folder, gathered
-    with the run); not for a base known only by what the run recorded of it (``recorded_in``)."""
+    with the run); not for a base known only by what the run recorded of it (``recorded_in``). Its digest is
+    kept (:func:`~minitransfer.checkpoint_identity.file_network_sha256`) for the copy's record of its base."""
     if parent.recorded_in is not None:
         return parent.sha256
-    return copied_sha256(saved.meta, parent.sha256, lambda: network_sha256(parent))
+    return copied_sha256(saved.meta, parent.sha256, lambda: file_network_sha256(parent))
 
 
 # What a checkpoint records of the content a path field named, and what another content is.
