@@ -3,7 +3,8 @@ flags and provenance, whether it is its run's trained network or a resumable one
 folder it lies in, its weights file, the process training there now and whether the training
 diverged after it; and how a reviewer makes it again: the train command of its recorded options
 (:func:`train_command`), its dataset's prepare command (:func:`prepare_command`), the digest of its
-network wherever its file lies (:func:`minitransfer.checkpoint_identity.network_sha256`). Read with :func:`minitransfer.checkpoint.load`, which checks it first.
+network wherever its file lies (:func:`minitransfer.checkpoint_identity.network_sha256`). Read with
+:func:`minitransfer.checkpoint.load`, which checks it first.
 """
 
 import dataclasses

@@ -371,7 +371,8 @@ def _solver_of(c, parent=None, resumed=None):
     """The run's :func:`minitransfer.optim.run_solver`; a schedule it refuses (the rate stepped below float32's
     normal numbers) that a checkpoint this run goes on from records already is taken as it is (a plain
     :class:`~minitransfer.optim.Solver`): one an earlier version trained, which refused none, whose run is resumed or
-    reported finished, or whose base the run copies (a grid of such runs is completed as it began)."""
+    reported finished, or whose base the run copies (a grid's transfers of bases that trained it; a base not yet
+    trained is refused it)."""
     fields = {name: getattr(c, name) for name in optim.SOLVER_FIELDS}
     try:
         try:

@@ -8,9 +8,10 @@ unless a column says otherwise.
 
 - results.csv / .md: one row per network (treatment, n, final / best / mean of 10 best, whether it
   was still rising at the end). The CSV files hold the numbers unrounded, for scripts; results.md
-  rounds them to 4 decimals, table1.md gives percentage points. results.md closes with what it was made
-  from (:func:`minitransfer.report_tables.made_from`): the minitransfer version, the runs' folder, and
-  each run's result.json and weights file by sha256, so its figures trace back to the very results.
+  rounds them to 4 decimals, table1.md gives percentage points. results.md ends with what it was made
+  from (:func:`minitransfer.report_tables.made_from`; then the runs left out, if any): the minitransfer
+  version, the runs' folder, and each run's result.json and weights file by sha256, so its figures trace
+  back to the very results.
 - Table 1 (§4.1): the mean boost of AnB+ over the base of its own target, over baseA and baseB pooled
   as the paper did (only where the halves are interchangeable), and over the selffer BnB+ at the
   same n, for layers 1–7, 3–7, 5–7; under it, where no random split has both halves' bases with an

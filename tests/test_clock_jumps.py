@@ -1,7 +1,8 @@
 """What a run and a grid say of time when the clocks are not as expected: the wall clock jumping
 (NTP, a suspend, a VM migrated), a time zone far from UTC, the hour a DST change repeats, an end beyond
-the calendar, a file server's clock ahead of this machine's, a grid resumed the next day. Every clock is a fake one: the wall clock (``time.time``), the monotonic one
-(``time.perf_counter``) and the zone (``TZ``, in a subprocess: ``time.tzset`` is the whole process's)."""
+the calendar, a file server's clock ahead of this machine's, a grid resumed the next day. Every clock is a
+fake one: the wall clock (``time.time``), the monotonic one (``time.perf_counter``) and the zone (``TZ``, in a
+subprocess: ``time.tzset`` is the whole process's)."""
 
 import hashlib
 import io

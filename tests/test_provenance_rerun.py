@@ -74,7 +74,7 @@ def test_a_network_made_again_elsewhere_from_what_info_prints_has_the_same_array
     for name, made in (("baseA", base), ("A3B", transfer)):
         again = _info(tmp_path / f"{name}.run")
         assert again["network_sha256"] == made["network_sha256"], name
-        assert again["sha256"] != made["sha256"]  # the file records its paths: only the network's digest tells them alike
+        assert again["sha256"] != made["sha256"]  # the file records its paths: the network's digest tells them alike
         assert _accuracies(tmp_path / f"{name}.run") == _accuracies(lab / f"{name}.run"), name
 
 

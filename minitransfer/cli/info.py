@@ -59,10 +59,11 @@ def info(checkpoint, as_json):
 
     How to make it again, for a reviewer given the run folder alone: the dataset's prepare command (a
     generated set's, from its run's result.json or its meta.json; else the dataset's recorded source),
-    the sha256 of the network alone (its weights, classes, dataset fingerprint, split and iteration: a rerun
-    writing another --out or --data has the same; the file's sha256 covers those paths too), the versions and device that trained it (its result.json),
-    and the train command that makes it again, every recorded option given, defaults too ("made again
-    by"; --json: command, dataset_command, network_sha256, environment, unknown_fields).
+    the sha256 of the network alone (its weights, classes, dataset fingerprint, split and iteration: a
+    rerun writing another --out or --data has the same; the file's sha256 covers those paths too), the
+    versions and device that trained it (its result.json), and the train command that makes it again,
+    every recorded option given, defaults too ("made again by"; --json: command, dataset_command,
+    dataset_source, network_sha256, environment, unknown_fields).
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
     dataset, a folder of datasets, a grid, a report's or an experiment's folder, a run that has not
