@@ -1,0 +1,70 @@
+"""Review of the locale changes: a name read under a Latin-1 locale (PYTHONUTF8=0) is converted to UTF-8 text,
+or back to the name, exactly once on each side of a comparison or an open."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _latin1_locale(tmp_path):
+    """A Latin-1 locale built with localedef (as tests/test_environment_locale_records.py builds it)."""
+    (tmp_path / "locales").mkdir(exist_ok=True)
+    try:
+        subprocess.run(["localedef", "-i", "en_US", "-f", "ISO-8859-1", str(tmp_path / "locales" / "latin1")],
+                       capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        pytest.skip("localedef cannot build a Latin-1 locale here")
+    if not (tmp_path / "locales" / "latin1").is_dir():
+        pytest.skip("localedef cannot build a Latin-1 locale here")
+    return {"LOCPATH": str(tmp_path / "locales"), "LC_ALL": "latin1", "PYTHONUTF8": "0"}
+
+
+def _python(script, locale, *arguments):
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith("LC_") and key not in ("LANG", "PYTHONIOENCODING", "PYTHONUTF8")}
+    environment.update(locale, PYTHONPATH=REPOSITORY)
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(script), *arguments], env=environment,
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    return done.stdout.decode("ascii").split()
+
+
+_OPENED_BY_RUN_FACTS = """
+    import os, sys
+    from minitransfer import run_facts, rundir
+    from minitransfer.data import dataset as datasets
+
+    recorded = rundir.record_path(sys.argv[1])  # config.json's `data`, as train records it: UTF-8 text
+    found = []
+
+    def open_dataset(path):
+        found.append(str(os.path.isdir(path)))
+        raise OSError("stand-in: the opening is what is looked at")
+
+    datasets.open_dataset = open_dataset
+    run_facts.half_families(rundir.recorded_path(recorded), {})  # as results.py asks, with the name
+    run_facts.kept_per_class_of(rundir.recorded_path(recorded), 10, {})
+
+    class Result:
+        dataset = recorded  # comparisons.Result.dataset: results._dataset_text's UTF-8 text
+        scored_on = ()  # result.json without the count: the dataset tells
+    run_facts.classes_matched_by([Result()], {})
+    run_facts.validation_images(Result(), {})
+    print(*found)
+"""
+
+
+@pytest.mark.parametrize("locale", ["latin1", "C.UTF-8"])
+def test_the_report_opens_a_dataset_named_in_latin1_bytes_once_converted(tmp_path, locale):
+    """A run's dataset "données" (UTF-8 bytes) read under a Latin-1 locale: results.py hands run_facts the name
+    already (rundir.recorded_path), and run_facts converted it again ("donnÃ\\x83Â©es", no such folder): the
+    natural split's families and a reduced-data run's images per class were unread."""
+    locale = _latin1_locale(tmp_path) if locale == "latin1" else {"LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"}
+    folder = tmp_path / "données"
+    folder.mkdir()
+    assert _python(_OPENED_BY_RUN_FACTS, locale, os.fsencode(folder)) == ["True"] * 4
