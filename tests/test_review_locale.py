@@ -68,3 +68,38 @@ def test_the_report_opens_a_dataset_named_in_latin1_bytes_once_converted(tmp_pat
     folder = tmp_path / "données"
     folder.mkdir()
     assert _python(_OPENED_BY_RUN_FACTS, locale, os.fsencode(folder)) == ["True"] * 4
+
+
+_ZIP_MEMBERS_RECORDED = """
+    import sys
+    import numpy as np
+    from minitransfer.data import shard_builder
+    from minitransfer.data.decode import ImportItem
+
+    archive = sys.argv[1]  # as listed (or given) in this locale
+    members = ("t/train/caf\\u00e9.JPEG", "t/train/\\u732b.JPEG")  # escaped: -c's text is read in the locale too
+    items = [ImportItem(path=archive, member=member) for member in members]
+    labels = np.zeros(len(items), dtype=np.int64)
+    print(shard_builder._shard_plan(items, labels, {}, 64))
+    shard = shard_builder._decoded_shard([(None, "not an image", None)] * len(items), items, labels, {}, "train",
+                                         ["n01"])
+    print(*(ascii(entry["file"]) for entry in shard["skipped"]))
+"""
+
+
+def test_a_zips_members_are_recorded_as_the_same_text_under_latin1(tmp_path):
+    """A zip "données/tiny.zip" (Tiny ImageNet's importer) whose members "café.JPEG" and "猫.JPEG" are skipped:
+    skipped.txt and meta.json named them "...tiny.zip:t/train/caf\\xe9.JPEG" (the member's "é", text already, read
+    as a Latin-1 name's byte) and "donnÃ©es/tiny.zip:t/train/猫.JPEG" (the path left as Latin-1 read it: "猫" is
+    no Latin-1 name) under a Latin-1 locale, and the shard plan differed: another meta.json than a UTF-8
+    locale's."""
+    import zipfile
+
+    (tmp_path / "données").mkdir()
+    archive = tmp_path / "données" / "tiny.zip"
+    with zipfile.ZipFile(archive, "w") as packed:
+        for member in ("t/train/café.JPEG", "t/train/猫.JPEG"):
+            packed.writestr(member, b"not an image")
+    utf8 = _python(_ZIP_MEMBERS_RECORDED, {"LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"}, os.fsencode(archive))
+    assert utf8[1:] == [ascii(f"{archive}:t/train/{name}.JPEG") for name in ("café", "猫")]
+    assert _python(_ZIP_MEMBERS_RECORDED, _latin1_locale(tmp_path), os.fsencode(archive)) == utf8
