@@ -103,3 +103,33 @@ def test_a_zips_members_are_recorded_as_the_same_text_under_latin1(tmp_path):
     utf8 = _python(_ZIP_MEMBERS_RECORDED, {"LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"}, os.fsencode(archive))
     assert utf8[1:] == [ascii(f"{archive}:t/train/{name}.JPEG") for name in ("café", "猫")]
     assert _python(_ZIP_MEMBERS_RECORDED, _latin1_locale(tmp_path), os.fsencode(archive)) == utf8
+
+
+_SLURM_SCRIPTS_RECORDED = """
+    import json, pathlib, sys
+    from minitransfer.experiment import PLAN_FILE, SLURM_SCRIPTS
+    from minitransfer.grid_plan_file import read_plan, record_slurm_scripts
+
+    out, scripts = pathlib.Path(sys.argv[1]), sys.argv[2]  # as given in this locale
+    if sys.argv[3] == "record":
+        (out / PLAN_FILE).write_text('{"options": {}}')
+        record_slurm_scripts(out, scripts)
+        print(ascii(json.loads((out / PLAN_FILE).read_bytes())[SLURM_SCRIPTS]))
+    else:
+        read = read_plan(out)[SLURM_SCRIPTS]
+        print(read == scripts, pathlib.Path(read).resolve().is_dir())
+"""
+
+
+@pytest.mark.parametrize("first, then", [("C.UTF-8", "C"), ("C", "C.UTF-8")])
+def test_a_grids_slurm_folder_is_recorded_as_utf8_and_read_back_in_another_locale(tmp_path, first, then):
+    """experiment.json records its options as UTF-8 text in every locale, but its SLURM scripts' folder
+    "slurm-猫" as the locale read it: written under LC_ALL=C (PYTHONUTF8=0) as "slurm-\\udce7...", another file
+    than a UTF-8 locale's; written in a UTF-8 locale, read under LC_ALL=C it is no name Python can encode (a grid
+    replacing that plan died of a UnicodeEncodeError resolving it)."""
+    locales = {"C.UTF-8": {"LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"}, "C": {"LC_ALL": "C", "PYTHONUTF8": "0"}}
+    (tmp_path / "slurm-猫").mkdir()
+    arguments = (os.fsencode(tmp_path), os.fsencode(tmp_path / "slurm-猫"))
+    recorded = _python(_SLURM_SCRIPTS_RECORDED, locales[first], *arguments, "record")
+    assert recorded == [ascii(str(tmp_path / "slurm-猫"))]  # UTF-8 text, as the options
+    assert _python(_SLURM_SCRIPTS_RECORDED, locales[then], *arguments, "read") == ["True", "True"]
