@@ -133,3 +133,25 @@ def test_a_grids_slurm_folder_is_recorded_as_utf8_and_read_back_in_another_local
     recorded = _python(_SLURM_SCRIPTS_RECORDED, locales[first], *arguments, "record")
     assert recorded == [ascii(str(tmp_path / "slurm-猫"))]  # UTF-8 text, as the options
     assert _python(_SLURM_SCRIPTS_RECORDED, locales[then], *arguments, "read") == ["True", "True"]
+
+
+_FINISHING_COMMAND = """
+    import hashlib, pathlib, shlex, sys
+    from minitransfer.data import inputs, same_origin
+
+    source, families = sys.argv[1], sys.argv[2]  # as listed in this locale
+    recorded = {"source": {"kind": "folder", "path": inputs.fs_text(source), "seed": 0,  # as import_folder records
+                           "families": {"path": inputs.fs_text(families), "sha256": hashlib.sha256().hexdigest()}}}
+    words = shlex.split(same_origin.finishing_command(pathlib.Path("out"), recorded))
+    print(words[3] == source, words[words.index("--families") + 1] == families)
+"""
+
+
+def test_the_command_that_finishes_an_import_names_a_latin1_folder_as_listed(tmp_path):
+    """Under a Latin-1 locale, a source folder named in Latin-1 bytes ("donn\\xe9es") is recorded as UTF-8 text
+    ("donn\\udce9es", its bytes read as UTF-8): the command printed to finish its import named that text, which
+    a Latin-1 stream writes as "donn\\xe9es" escaped, no folder there; before the records were UTF-8 it printed
+    the name."""
+    source, families = os.fsencode(tmp_path) + b"/donn\xe9es", os.fsencode(tmp_path) + b"/famill\xe9s.txt"
+    assert _python(_FINISHING_COMMAND, _latin1_locale(tmp_path), source, families) == ["True", "True"]
+    assert _python(_FINISHING_COMMAND, {"LC_ALL": "C", "PYTHONUTF8": "0"}, source, families) == ["True", "True"]
