@@ -41,7 +41,7 @@ def write_plan(out, runs, options, train_command, progress=None):
     identity = plan_id(runs, out, options, recorded)
     plan = {"format": "minitransfer-experiment", "format_version": 1, PLAN_ID: identity,
             "options": _in_utf8(options),  # the same text in every locale: a rerun in another writes nothing
-            "train_command": list(train_command),
+            "train_command": _in_utf8(list(train_command)),  # likewise: Python's path may hold any name
             "runs": listed + [record for record in records_of(recorded) if record.get("name") not in names]}
     scripts = text_of(recorded, SLURM_SCRIPTS)
     if scripts is not None and text_of(recorded, PLAN_ID) == identity:

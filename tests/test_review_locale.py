@@ -155,3 +155,26 @@ def test_the_command_that_finishes_an_import_names_a_latin1_folder_as_listed(tmp
     source, families = os.fsencode(tmp_path) + b"/donn\xe9es", os.fsencode(tmp_path) + b"/famill\xe9s.txt"
     assert _python(_FINISHING_COMMAND, _latin1_locale(tmp_path), source, families) == ["True", "True"]
     assert _python(_FINISHING_COMMAND, {"LC_ALL": "C", "PYTHONUTF8": "0"}, source, families) == ["True", "True"]
+
+
+_PLAN_WRITTEN = """
+    import pathlib, sys
+    from minitransfer.experiment import PLAN_FILE
+    from minitransfer.grid_plan_file import write_plan
+
+    out, named = pathlib.Path(sys.argv[1]), sys.argv[2]  # as given in this locale
+    write_plan(out, [], {"data": named}, [named + "/bin/minitransfer", "train"])
+    print(ascii((out / PLAN_FILE).read_bytes()))
+"""
+
+
+def test_a_plan_written_in_two_locales_is_the_same_file(tmp_path):
+    """experiment.json records its options as UTF-8 text in every locale ("a rerun in another writes nothing"),
+    but its train_command as the locale read it: with minitransfer installed below "données" (the
+    grid's default command names the script beside this Python), LC_ALL=C (PYTHONUTF8=0) wrote
+    "donn\\udcc3\\udca9es" where a UTF-8 locale writes "données": each rerun in the other rewrote the plan."""
+    named = os.fsencode(tmp_path / "données")
+    written = [_python(_PLAN_WRITTEN, locale, os.fsencode(tmp_path / name), named)
+               for name, locale in (("utf8", {"LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"}),
+                                    ("c", {"LC_ALL": "C", "PYTHONUTF8": "0"}))]
+    assert written[0] == written[1]
