@@ -41,11 +41,11 @@ def write_plan(out, runs, options, train_command, progress=None):
     identity = plan_id(runs, out, options, recorded)
     plan = {"format": "minitransfer-experiment", "format_version": 1, PLAN_ID: identity,
             "options": _in_utf8(options),  # the same text in every locale: a rerun in another writes nothing
-            "train_command": list(train_command),
+            "train_command": _in_utf8(list(train_command)),  # likewise: Python's path may hold any name
             "runs": listed + [record for record in records_of(recorded) if record.get("name") not in names]}
     scripts = text_of(recorded, SLURM_SCRIPTS)
     if scripts is not None and text_of(recorded, PLAN_ID) == identity:
-        plan[SLURM_SCRIPTS] = scripts
+        plan[SLURM_SCRIPTS] = inputs.fs_text(scripts)  # read_plan gave this locale's name of it
     fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=_plain) + "\n", keep_same=True)
     for run in counted(runs, f"writing the plan into {out}", progress):
         folder = run_dir(out, run)
@@ -65,7 +65,7 @@ def record_slurm_scripts(out, slurm_dir):
     :func:`write_plan`."""
     path = pathlib.Path(out) / PLAN_FILE
     plan = fileio.parse_json(path.read_text())
-    plan[SLURM_SCRIPTS] = str(slurm_dir)
+    plan[SLURM_SCRIPTS] = inputs.fs_text(os.fspath(slurm_dir))  # UTF-8 text in every locale, as the options
     fileio.write_text(path, json.dumps(plan, indent=2, default=_plain) + "\n", keep_same=True)
 
 
@@ -154,6 +154,8 @@ def plan_and_fault(out):
         return None, "not a JSON object"
     if isinstance(plan.get("options"), dict):  # recorded as UTF-8 text (write_plan): read as names to open
         plan["options"] = _in_names(plan["options"])
+    if isinstance(plan.get(SLURM_SCRIPTS), str):  # likewise (record_slurm_scripts)
+        plan[SLURM_SCRIPTS] = recorded_path(plan[SLURM_SCRIPTS])
     return plan, None
 
 

@@ -296,7 +296,7 @@ def _dataset_scored(result, facts):
     cut into."""
     if not result.dataset:
         return None, "is not recorded"
-    read = _dataset_fact(_validation_labels, result.dataset, facts, None)
+    read = _dataset_fact(_validation_labels, rundir.recorded_path(result.dataset), facts, None)
     if read is None:
         return None, "cannot be read here (moved, deleted, or another machine's)"
     if result.fingerprint and result.fingerprint != read[0]:
@@ -318,7 +318,7 @@ def classes_matched_by(results, facts=None):
     class tables of their datasets (``facts``: as :func:`_dataset_fact`); "by wnid or class name" where
     none can be read."""
     facts = {} if facts is None else facts
-    tables = [_dataset_fact(_class_table, r.dataset, facts, ()) for r in results if r.dataset]
+    tables = [_dataset_fact(_class_table, rundir.recorded_path(r.dataset), facts, ()) for r in results if r.dataset]
     return class_tables.matched_by([entry for table in tables for entry in table])
 
 
@@ -332,12 +332,14 @@ def _validation_labels(dataset):
 
 
 def _dataset_fact(read, path, facts, unread):
-    """``read(dataset)`` of the dataset at ``path``, opened once for every run of it (``facts``: by
-    (``read``, path), shared between runs); ``unread`` where it cannot be read."""
+    """``read(dataset)`` of the dataset at ``path`` (a name this locale lists: a run's recorded UTF-8 text goes
+    through :func:`minitransfer.rundir.recorded_path` once, by the caller; twice, a Latin-1 locale's name of
+    "données" became "donnÃ\\x83Â©es"), opened once for every run of it (``facts``: by (``read``, path), shared
+    between runs); ``unread`` where it cannot be read."""
     key = (read.__name__, path)
     if key not in facts:
         try:
-            facts[key] = read(datasets.open_dataset(_cached_copy(rundir.recorded_path(path))))
+            facts[key] = read(datasets.open_dataset(_cached_copy(path)))
         except (OSError, ValueError):  # DatasetError is a ValueError, as is a class without a family
             facts[key] = unread
     return facts[key]

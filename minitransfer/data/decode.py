@@ -31,7 +31,7 @@ from minitransfer.errors import error_words
 
 from . import archives
 from . import image_formats
-from .inputs import path_text
+from .inputs import fs_text, path_text
 from .pixels import decode_image_noted, opened_without_pillow_limit, warp
 
 MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
@@ -75,6 +75,15 @@ class ImportItem:
         if self.pixels is not None:
             return hashlib.sha256(np.ascontiguousarray(self.pixels).tobytes()).hexdigest()
         return f"{self.path}:{self.member}" if self.member else str(self.path)
+
+    def text(self):
+        """:meth:`describe` as UTF-8 text in every locale, as skipped.txt, meta.json and a shard's plan record it:
+        the path's bytes read as UTF-8 (:func:`.inputs.fs_text`), a zip member's name as the archive stores it (text
+        already). Read as one name with the path, under a Latin-1 locale a member "café.JPEG" became
+        "caf\\xe9.JPEG", and beside a member "猫.JPEG" the path was left as that locale read it ("donnÃ©es")."""
+        if self.pixels is None and self.member:
+            return f"{fs_text(str(self.path))}:{self.member}"
+        return fs_text(self.describe())
 
     def identity(self):
         """What a shard's plan records of the item: :meth:`describe`, and for a file or an archive's

@@ -33,10 +33,19 @@ def _shard_plan(items, labels, extras, size):
         plan["orientation"] = "exif"                # shards of files decoded before are rebuilt, not mixed
     digest = hashlib.sha256(json.dumps(plan).encode())
     for item in items:
-        digest.update(inputs.fs_text(item.identity()).encode("utf-8", "surrogateescape") + b"\n")  # any locale
+        digest.update(_identity_text(item).encode("utf-8", "surrogateescape") + b"\n")
     for name in sorted(extras):
         digest.update(name.encode() + np.ascontiguousarray(extras[name]).tobytes())
     return digest.hexdigest()
+
+
+def _identity_text(item):
+    """``item``'s :meth:`~.decode.ImportItem.identity` as the same text in every locale: its
+    :meth:`~.decode.ImportItem.describe` part as :meth:`~.decode.ImportItem.text` writes it."""
+    identity = item.identity()
+    if item.pixels is None and item.member:  # a zip's member: its name is text already, not the path's bytes
+        return item.text() + identity[len(item.describe()):]
+    return inputs.fs_text(identity)
 
 
 class Builder:
@@ -239,14 +248,14 @@ def _decoded_shard(decoded, items, labels, extras, subset, wnids):
         if digest is not None:
             digests[items[position].describe()] = digest
         if pixels is None:
-            skipped.append({"file": inputs.path_text(items[position].describe()),
+            skipped.append({"file": inputs.display_name(items[position].text()),
                             "reason": inputs.display_name(reason), "subset": subset,
                             "class": wnids[labels[position]]})
         else:
             images.append(pixels)
             kept.append(position)
             if reason is not None:  # a caveat: pixels.DIM_16_BIT
-                notes.append({"file": inputs.path_text(items[position].describe()), "note": reason})
+                notes.append({"file": inputs.display_name(items[position].text()), "note": reason})
     kept = np.asarray(kept, dtype=np.int64)
     return {"images": np.stack(images) if images else None, "labels": labels[kept],
             "extras": {name: values[kept] for name, values in extras.items()}, "skipped": skipped,
