@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import zipfile
 
 import pytest
@@ -20,14 +19,6 @@ from minitransfer.data import dataset, decoder_pool, tiny_imagenet
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc/self/fd")
 
 HELD_SECONDS = 60  # a worker's item marked slow: far longer than the test, which kills the worker first
-
-
-def _size_after(item):
-    """A worker's function: the item's size, at once for an item marked fast, else after :data:`HELD_SECONDS`
-    (the worker busy, reading no more of its tasks' pipe)."""
-    if item[:1] != b"f":
-        time.sleep(HELD_SECONDS)
-    return len(item)
 
 
 def _held():
@@ -42,7 +33,9 @@ def test_a_pool_closed_with_tasks_beyond_what_a_pipe_holds_leaves_no_thread_or_d
     descriptors, until the process exited (measured: one thread and two descriptors more after each
     interrupted import_cifar100(workers=2)). Here the first chunk is quick and the others hold the
     worker, so that the feeder is blocked on the third as the pool closes."""
-    pool = decoder_pool.DecoderPool(_size_after, workers=1)
+    # exec, a builtin a spawned worker unpickles without importing this test module: a fast item is a comment,
+    # a slow one sleeps HELD_SECONDS (the worker busy, reading no more of its tasks' pipe)
+    pool = decoder_pool.DecoderPool(exec, workers=1)
     first = decoder_pool.DecoderPool(len, workers=1)  # multiprocessing's resource tracker, once per process
     try:
         assert list(first.map([b"x"])) == [1]
@@ -50,9 +43,9 @@ def test_a_pool_closed_with_tasks_beyond_what_a_pipe_holds_leaves_no_thread_or_d
         first.close()
     before = _held()
     big = 2**20  # a chunk of 3 such items is 3 MiB: far beyond a pipe's 64 KiB
-    items = [b"f" * big] * 3 + [b"s" * big] * 9
+    items = ["#" + "f" * big] * 3 + [f"import time; time.sleep({HELD_SECONDS}) #" + "s" * big] * 9
     try:
-        assert next(iter(pool.map(items))) == big
+        assert next(iter(pool.map(items))) is None
     finally:
         pool.close()
     assert _held() == before
