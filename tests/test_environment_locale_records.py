@@ -12,8 +12,7 @@ import sys
 import h5py
 import pytest
 
-ASCII_LOCALE = {"LC_ALL": "C", "PYTHONUTF8": "0"}
-UTF8_LOCALE = {"LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"}
+from locales import ASCII_LOCALE, UTF8_LOCALE, latin1_locale
 BOTH_WAYS = pytest.mark.parametrize("first, then", [(ASCII_LOCALE, UTF8_LOCALE), (UTF8_LOCALE, ASCII_LOCALE)],
                                     ids=["C-ascii-then-C.UTF-8", "C.UTF-8-then-C-ascii"])
 DATA = "données-猫"
@@ -50,22 +49,9 @@ def _records(run_dir, weights):
             "config.json": {key: written[key] for key in ("out", "data")}, "result": result["out"]}
 
 
-def _latin1_locale(tmp_path):
-    """A Latin-1 locale built with localedef (as tests/test_environment_locale_everywhere.py builds it)."""
-    (tmp_path / "locales").mkdir(exist_ok=True)
-    try:
-        subprocess.run(["localedef", "-i", "en_US", "-f", "ISO-8859-1", str(tmp_path / "locales" / "latin1")],
-                       capture_output=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        pytest.skip("localedef cannot build a Latin-1 locale here")
-    if not (tmp_path / "locales" / "latin1").is_dir():
-        pytest.skip("localedef cannot build a Latin-1 locale here")
-    return {"LOCPATH": str(tmp_path / "locales"), "LC_ALL": "latin1", "PYTHONUTF8": "0"}
-
-
 @pytest.mark.parametrize("locale", [ASCII_LOCALE, UTF8_LOCALE, "latin1"], ids=["C-ascii", "C.UTF-8", "latin1"])
 def test_a_run_records_its_paths_as_utf8_in_every_locale(tmp_path, locale):
-    locale = _latin1_locale(tmp_path) if locale == "latin1" else locale
+    locale = latin1_locale(tmp_path) if locale == "latin1" else locale
     _prepared(tmp_path)
     code, said = _minitransfer(["train", "--data", DATA, "-o", "réseaux-猫/baseA.h5", *TRAIN], locale, tmp_path)
     assert code == 0, said

@@ -17,8 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-ASCII_LOCALE = {"LC_ALL": "C", "PYTHONUTF8": "0"}
-UTF8_LOCALE = {"LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"}
+from locales import ASCII_LOCALE, UTF8_LOCALE, latin1_locale
 WNIDS = ("n01440764", "n02084071")
 IMPORTERS = ("folder", "cifar100", "imagenet", "tiny_imagenet")
 # Each importer into OUT/<its name>, given sources named in UTF-8 (argv as ASCII JSON: read alike in any locale).
@@ -97,24 +96,11 @@ def _metas(out):
             for name in IMPORTERS}
 
 
-def _latin1_locale(tmp_path):
-    """A Latin-1 locale built with localedef (as tests/test_environment_locale_everywhere.py builds it)."""
-    (tmp_path / "locales").mkdir(exist_ok=True)
-    try:
-        subprocess.run(["localedef", "-i", "en_US", "-f", "ISO-8859-1", str(tmp_path / "locales" / "latin1")],
-                       capture_output=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        pytest.skip("localedef cannot build a Latin-1 locale here")
-    if not (tmp_path / "locales" / "latin1").is_dir():
-        pytest.skip("localedef cannot build a Latin-1 locale here")
-    return {"LOCPATH": str(tmp_path / "locales"), "LC_ALL": "latin1", "PYTHONUTF8": "0"}
-
-
 @pytest.mark.parametrize("first, then", [(ASCII_LOCALE, UTF8_LOCALE), (UTF8_LOCALE, ASCII_LOCALE),
                                          (UTF8_LOCALE, "latin1")],
                          ids=["C-ascii-then-C.UTF-8", "C.UTF-8-then-C-ascii", "C.UTF-8-then-latin1"])
 def test_a_source_not_ascii_is_prepared_alike_and_rerun_in_another_locale(tmp_path, first, then):
-    then = _latin1_locale(tmp_path) if then == "latin1" else then
+    then = latin1_locale(tmp_path) if then == "latin1" else then
     _sources(tmp_path)
     _prepare_all(tmp_path, tmp_path / "first", first)
     written = _metas(tmp_path / "first")

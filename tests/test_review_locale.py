@@ -8,20 +8,9 @@ import textwrap
 
 import pytest
 
+from locales import UTF8_LOCALE, latin1_locale
+
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _latin1_locale(tmp_path):
-    """A Latin-1 locale built with localedef (as tests/test_environment_locale_records.py builds it)."""
-    (tmp_path / "locales").mkdir(exist_ok=True)
-    try:
-        subprocess.run(["localedef", "-i", "en_US", "-f", "ISO-8859-1", str(tmp_path / "locales" / "latin1")],
-                       capture_output=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        pytest.skip("localedef cannot build a Latin-1 locale here")
-    if not (tmp_path / "locales" / "latin1").is_dir():
-        pytest.skip("localedef cannot build a Latin-1 locale here")
-    return {"LOCPATH": str(tmp_path / "locales"), "LC_ALL": "latin1", "PYTHONUTF8": "0"}
 
 
 def _python(script, locale, *arguments):
@@ -64,7 +53,7 @@ def test_the_report_opens_a_dataset_named_in_latin1_bytes_once_converted(tmp_pat
     """A run's dataset "données" (UTF-8 bytes) read under a Latin-1 locale: results.py hands run_facts the name
     already (rundir.recorded_path), and run_facts converted it again ("donnÃ\\x83Â©es", no such folder): the
     natural split's families and a reduced-data run's images per class were unread."""
-    locale = _latin1_locale(tmp_path) if locale == "latin1" else {"LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"}
+    locale = latin1_locale(tmp_path) if locale == "latin1" else UTF8_LOCALE
     folder = tmp_path / "données"
     folder.mkdir()
     assert _python(_OPENED_BY_RUN_FACTS, locale, os.fsencode(folder)) == ["True"] * 4
@@ -102,7 +91,7 @@ def test_a_zips_members_are_recorded_as_the_same_text_under_latin1(tmp_path):
             packed.writestr(member, b"not an image")
     utf8 = _python(_ZIP_MEMBERS_RECORDED, {"LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"}, os.fsencode(archive))
     assert utf8[1:] == [ascii(f"{archive}:t/train/{name}.JPEG") for name in ("café", "猫")]
-    assert _python(_ZIP_MEMBERS_RECORDED, _latin1_locale(tmp_path), os.fsencode(archive)) == utf8
+    assert _python(_ZIP_MEMBERS_RECORDED, latin1_locale(tmp_path), os.fsencode(archive)) == utf8
 
 
 _SLURM_SCRIPTS_RECORDED = """
@@ -153,7 +142,7 @@ def test_the_command_that_finishes_an_import_names_a_latin1_folder_as_listed(tmp
     a Latin-1 stream writes as "donn\\xe9es" escaped, no folder there; before the records were UTF-8 it printed
     the name."""
     source, families = os.fsencode(tmp_path) + b"/donn\xe9es", os.fsencode(tmp_path) + b"/famill\xe9s.txt"
-    assert _python(_FINISHING_COMMAND, _latin1_locale(tmp_path), source, families) == ["True", "True"]
+    assert _python(_FINISHING_COMMAND, latin1_locale(tmp_path), source, families) == ["True", "True"]
     assert _python(_FINISHING_COMMAND, {"LC_ALL": "C", "PYTHONUTF8": "0"}, source, families) == ["True", "True"]
 
 
