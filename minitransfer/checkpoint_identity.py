@@ -74,6 +74,23 @@ def copied_sha256(meta, sha256_now, network_now):
     return copied if network_now() == network else sha256_now
 
 
+@functools.lru_cache(maxsize=64)
+def _file_sha256(path, device, inode, size, modified):
+    return fileio.sha256_file(path)
+
+
+def weights_sha256(path):
+    """The sha256 of the weights file at ``path``, or None when there is none: the one its run's
+    result.json recorded while the file is as train wrote it (:func:`minitransfer.rundir.recorded_sha256`),
+    else the file read, once per version of it (device, inode, size, mtime) in this process."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return rundir.recorded_sha256(path, status) or _file_sha256(
+        os.path.realpath(path), status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+
 def weights_network_sha256(path):
     """The :func:`network_sha256` of the weights (or checkpoint) file at ``path``: the one its run's result.json
     recorded (``weights.network_sha256``) while the file is as train wrote it

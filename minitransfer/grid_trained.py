@@ -6,13 +6,12 @@ digests (:func:`dataset_fingerprint`, :func:`weights_sha256`, :func:`base_sha256
 moved or copied to; and :class:`DatasetsAsPlanned`, the datasets a grid trains on as they were when it planned.
 """
 
-import functools
 import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, config_wording, fileio, rundir
-from minitransfer.checkpoint_identity import copied_sha256, weights_network_sha256
+from minitransfer.checkpoint_identity import copied_sha256, weights_network_sha256, weights_sha256
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import CHECKPOINT_FILE, PLAN_FILE, Run, run_dir, run_fields, run_seed, weights_path
 from minitransfer.grid_options import SOURCE_DATA
@@ -205,32 +204,21 @@ def _another_network(recorded, weights_config):
                      if name not in RESUME_FREE_FIELDS and differs(name))
 
 
-@functools.lru_cache(maxsize=64)
-def _file_sha256(path, device, inode, size, modified):
-    return fileio.sha256_file(path)
-
-
-def weights_sha256(path):
-    """The sha256 of the weights file at ``path``, or None when there is none: the one its run's
-    result.json recorded while the file is as train wrote it (:func:`minitransfer.rundir.recorded_sha256`),
-    else the file read, once per version of it (device, inode, size, mtime) in this process."""
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return rundir.recorded_sha256(path, status) or _file_sha256(
-        os.path.realpath(path), status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
-
-
 def base_sha256(out, run, path):
     """The sha256 of the base file ``path`` the transfer ``run`` of the grid folder ``out`` copies now
     (:func:`weights_sha256`); where that is its base's weights file there, and gone, the sha256 of the base's
     run folder's checkpoint.h5 (None where there is none): the grid resumes that base, whose train writes its
     weights back from there byte for byte (:func:`minitransfer.final_weights.final_weights`). Before, a grid
     folder copied or moved whose base's weights file was gone was refused as copied from another base."""
+    return weights_sha256(_base_file(out, run, path))
+
+
+def _base_file(out, run, path):
+    """The file holding the base ``path`` the transfer ``run`` of ``out`` copies now: ``path``, or where that is
+    its base's weights file there, and gone, the base's run folder's checkpoint.h5."""
     if run.parent and not os.path.lexists(path) and pathlib.Path(path) == weights_path(out, run.parent):
-        return weights_sha256(run_dir(out, run.base) / CHECKPOINT_FILE)
-    return weights_sha256(path)
+        return run_dir(out, run.base) / CHECKPOINT_FILE
+    return path
 
 
 def copied_base_sha256(out, run, trained, path):
@@ -263,9 +251,7 @@ def base_network_sha256(out, run, path):
     :func:`base_sha256` finds the file (its base's run folder's checkpoint.h5 where its weights file is gone):
     :func:`minitransfer.checkpoint_identity.weights_network_sha256` (the one its result.json recorded while the
     file is as train wrote it, else the file read); None where there is none or it cannot be read."""
-    if run.parent and not os.path.lexists(path) and pathlib.Path(path) == weights_path(out, run.parent):
-        path = run_dir(out, run.base) / CHECKPOINT_FILE
-    return weights_network_sha256(path)
+    return weights_network_sha256(_base_file(out, run, path))
 
 
 class DatasetsAsPlanned:

@@ -30,8 +30,8 @@ import dataclasses
 import os
 import pathlib
 
-from minitransfer import fileio, run_labels, run_lock, rundir, train_records, treatments
-from minitransfer.checkpoint_identity import weights_network_sha256
+from minitransfer import run_labels, run_lock, rundir, train_records, treatments
+from minitransfer.checkpoint_identity import weights_network_sha256, weights_sha256
 from minitransfer.class_overlap import seen_classes
 from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Bases, Result, Spread, interchangeable_halves, mean,
                                       means_by_n, metric_words, own_base, relative_by_base, relative_by_n, select,
@@ -147,9 +147,9 @@ def _base_networks_read(results, runs_dir):
     bases = Bases(results)
     wanted = {b.run.name for r in results if r.base_network_sha256
               for b in bases.copied_otherwise(r) if not b.network_sha256}
-    read = {}
+    read, by_name = {}, {r.run.name: r for r in results}
     for name in wanted:
-        base = next(r for r in results if r.run.name == name)
+        base = by_name[name]
         weights = rundir.weights_for(runs_dir / f"{name}.run")
         digest = weights_network_sha256(weights) if _recorded_weights(weights, base.weights_sha256) else None
         if digest:
@@ -159,11 +159,8 @@ def _base_networks_read(results, runs_dir):
 
 def _recorded_weights(path, recorded):
     """Whether the weights file ``path`` is one whose sha256 is among those its result.json ``recorded``: as train
-    wrote it (its size and time, :func:`minitransfer.rundir.recorded_sha256`), else read."""
-    try:
-        return (rundir.recorded_sha256(path, os.stat(path)) or fileio.sha256_file(path)) in recorded
-    except OSError:
-        return False
+    wrote it (its size and time), else read (:func:`minitransfer.checkpoint_identity.weights_sha256`)."""
+    return weights_sha256(path) in recorded
 
 
 class LeftOut(str):
@@ -263,13 +260,15 @@ def _read_run(folder, name, bases, facts, by_hand):
     dataset = _dataset_text(config.get("data"))
     fingerprint = train_records.recorded(folder, config, "dataset_fingerprint", records=records) or ""
     source = train_records.recorded_source(folder, config, records)  # train's record of the base, decoded once
+    weights = _weights_digests(folder / RESULT_FILE) if run.kind == "base" else {}
+    dataset_name = rundir.recorded_path(dataset)
     result = Result(run, final, best, mean10, evaluations, curve, losses, last_rate_change(config),
                     dataset=dataset, preset=str(config.get("preset") or ""),
-                    families=half_families(rundir.recorded_path(dataset), facts) if run.split == "natural" and dataset
+                    families=half_families(dataset_name, facts) if run.split == "natural" and dataset
                     else (),
                     fingerprint=fingerprint, precision=precision_of(folder, config, records) if config else "",
                     schedule=schedule_of(config),
-                    kept_per_class=kept_per_class_of(rundir.recorded_path(dataset), run.per_class, facts)
+                    kept_per_class=kept_per_class_of(dataset_name, run.per_class, facts)
                     if run.kind == "reduced"
                     and run.split == "all" and dataset else (),
                     seen_classes=seen_classes(folder, name, run, config, records, facts)
@@ -278,10 +277,9 @@ def _read_run(folder, name, bases, facts, by_hand):
                     base_checkpoint=_recorded_str(source, "checkpoint"),
                     source_data=_source_data(source) if run.split == CROSS and run.kind == "transfer"
                     else (), planned=planned, scored_on=scored,
-                    weights_sha256=_weights_record(folder / RESULT_FILE, "sha256") if run.kind == "base" else (),
+                    weights_sha256=weights.get("sha256", ()),
                     base_network_sha256=_recorded_str(source, "network_sha256"),
-                    network_sha256=_weights_record(folder / RESULT_FILE, "network_sha256") if run.kind == "base"
-                    else ())
+                    network_sha256=weights.get("network_sha256", ()))
     if not planned:
         by_hand[name] = _study_of(fingerprint, dataset, source)
     return result
@@ -303,14 +301,15 @@ def _recorded_str(source, key):
     return value if isinstance(value, str) else ""
 
 
-def _weights_record(path, key):
-    """(the digest a base's result.json ``path`` recorded of its weights file under ``key``,) as train wrote it
-    (:meth:`minitransfer.training_run.Run.write_weights`), which its transfers recorded as they copied
-    from it: "sha256", the file's, or "network_sha256", the network's wherever the file lies; () where it
-    records none (a result.json written before the record)."""
+def _weights_digests(path):
+    """{key: (the digest a base's result.json ``path`` recorded of its weights file under it,)}, read once, as
+    train wrote them (:meth:`minitransfer.training_run.Run.write_weights`), which its transfers recorded as they
+    copied from it: "sha256", the file's, and "network_sha256", the network's wherever the file lies; a key
+    left out where it records none (a result.json written before the record)."""
     weights = read_json(path, dict).get("weights")
-    digest = weights.get(key) if isinstance(weights, dict) else None
-    return (digest,) if isinstance(digest, str) and digest else ()
+    weights = weights if isinstance(weights, dict) else {}
+    return {key: (weights[key],) for key in ("sha256", "network_sha256")
+            if isinstance(weights.get(key), str) and weights[key]}
 
 
 def _source_data(source):

@@ -22,8 +22,8 @@ from click.testing import CliRunner
 from fake_results import finished_result
 
 from minitransfer import experiment as grid
-from minitransfer import (cpus, fileio, grid_caveats, grid_check, grid_options, grid_plan_file, grid_runner,
-                          grid_trained, models, preflight_memory, progress, run_lock, scheduler)
+from minitransfer import (checkpoint_identity, cpus, fileio, grid_caveats, grid_check, grid_options, grid_plan_file,
+                          grid_runner, grid_trained, models, preflight_memory, progress, run_lock, scheduler)
 from minitransfer import train as training
 from minitransfer.memory_limit import Available
 
@@ -1408,7 +1408,7 @@ def _hashed(monkeypatch):
         return sha256_stream(handle, *args, **kwargs)
 
     monkeypatch.setattr(fileio, "sha256_stream", counted)
-    grid_trained._file_sha256.cache_clear()
+    checkpoint_identity._file_sha256.cache_clear()
     return counts
 
 
