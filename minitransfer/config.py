@@ -282,10 +282,18 @@ def _recorded_seed(c, parent, resumed=None):
     if parent.recorded_in is not None:
         seed = parent.recorded_in.meta["config"].get("seed")
     else:
-        found = resumed or resumed_record(dataclasses.replace(c, out=c.out or default_out(c, parent),
-                                                             resume=c.resume or "auto"))
+        found = _own_record(c, parent, resumed)
         seed = found[1]["config"].get("seed") if found is not None else None
     return seed if type(seed) is int and 0 <= seed <= MAX_SEED else None
+
+
+def _own_record(c, parent, resumed=None):
+    """The record of the run ``c`` continues, or would report or refuse to replace (``resumed``, else read:
+    :func:`~minitransfer.resume_options.resumed_record`); None for one replaced (`overwrite` without `resume`)."""
+    if c.overwrite and c.resume is None:
+        return None
+    return resumed or resumed_record(dataclasses.replace(c, out=c.out or default_out(c, parent),
+                                                        resume=c.resume or "auto"))
 
 
 def _select_task(c, dataset):
@@ -375,22 +383,19 @@ def _solver_of(c, parent=None, resumed=None):
     trained is refused it)."""
     fields = {name: getattr(c, name) for name in optim.SOLVER_FIELDS}
     try:
-        try:
-            return optim.run_solver(**fields)
-        except ValueError:
-            if not any(all(config.get(name) == value for name, value in fields.items())
-                       for config in _recorded_configs(c, parent, resumed)):
-                raise
+        return optim.run_solver(**fields)
+    except optim.ScheduleError as error:
+        if any(all(config.get(name) == value for name, value in fields.items())
+               for config in _recorded_configs(c, parent, resumed)):
             return optim.Solver(**fields)
+        raise ConfigError(str(error)) from error
     except ValueError as error:
         raise ConfigError(str(error)) from error
 
 
 def _recorded_configs(c, parent, resumed=None):
     """The configurations recorded by the checkpoint of the run ``c`` continues, or would report or refuse to
-    replace (``resumed``, as :func:`resolve` was given it, else read as :func:`_recorded_seed` reads it; none for
-    one replaced: `overwrite` without `resume`), and by its base ``parent``."""
-    found = None if c.overwrite and c.resume is None else resumed or resumed_record(
-        dataclasses.replace(c, out=c.out or default_out(c, parent), resume=c.resume or "auto"))
+    replace (:func:`_own_record`), and by its base ``parent``."""
+    found = _own_record(c, parent, resumed)
     metas = ([found[1]] if found is not None else []) + ([parent.meta] if parent is not None else [])
     return [meta.get("config") or {} for meta in metas]

@@ -13,6 +13,7 @@ from minitransfer import cuda, models
 from minitransfer.data import splits
 from minitransfer.data.decoder_pool import MAX_WORKERS
 from minitransfer.errors import MinitransferError
+from minitransfer.optim import RATES
 from minitransfer.ops import precision as precisions
 
 HALVES = ("A", "B")
@@ -138,7 +139,7 @@ EMPTY_PATHS = {
 }
 
 # The solver's rates: floats in the run's JSON files.
-RATE_FIELDS = ("base_lr", "momentum", "weight_decay", "gamma")
+RATE_FIELDS = RATES  # the solver's rates (optim.RATES)
 
 
 def _plain_rates(c):

@@ -115,11 +115,16 @@ CAFFE = Solver()  # the paper's solver, every default: what a run's momentum and
 SOLVER_FIELDS = tuple(field.name for field in dataclasses.fields(Solver))  # a run configuration's fields of its solver
 
 
+class ScheduleError(ValueError):
+    """A schedule :func:`run_solver` refuses: its rate stepped below float32's normal numbers before its end."""
+
+
 def run_solver(**fields):
     """The :class:`Solver` of a training run of ``max_iter`` iterations, whose schedule must keep the rate
     within float32's normal numbers to the end: ``base_lr`` 0.01 stepped by ``gamma`` 1e-20 four times is 1e-82,
     0 in float32, and the run's last stages changed no weight (a Solver alone may have a max_iter it never
-    reaches: one stepped by hand, ``Solver(stepsize=2)``, which is not refused). ValueError naming the fields."""
+    reaches: one stepped by hand, ``Solver(stepsize=2)``, which is not refused). ValueError naming the fields
+    (:class:`ScheduleError` for the schedule)."""
     solver = Solver(**fields)
     last = (solver.max_iter - 1) // solver.stepsize  # the last step the run reaches
     if solver.base_lr * solver.gamma ** last >= FLOAT32_TINY:
@@ -128,11 +133,12 @@ def run_solver(**fields):
     while high - low > 1:
         middle = (low + high) // 2
         low, high = (middle, high) if solver.base_lr * solver.gamma ** middle >= FLOAT32_TINY else (low, middle)
-    raise ValueError(f"solver: `gamma` {solver.gamma!r} steps the learning rate below {FLOAT32_TINY:.4g} (float32's "
-                     f"smallest normal number: training computes in float32, where a smaller rate changes no weight) "
-                     f"from iteration {high * solver.stepsize} of {solver.max_iter} (step {high}: `base_lr` "
-                     f"{solver.base_lr!r} * {solver.gamma!r}^{high} = {solver.base_lr * solver.gamma ** high:.4g}): "
-                     f"give a larger `gamma` or `stepsize`, or a smaller `max_iter`")
+    raise ScheduleError(f"solver: `gamma` {solver.gamma!r} steps the learning rate below {FLOAT32_TINY:.4g} "
+                        f"(float32's smallest normal number: training computes in float32, where a smaller rate "
+                        f"changes no weight) "
+                        f"from iteration {high * solver.stepsize} of {solver.max_iter} (step {high}: `base_lr` "
+                        f"{solver.base_lr!r} * {solver.gamma!r}^{high} = {solver.base_lr * solver.gamma ** high:.4g}): "
+                        f"give a larger `gamma` or `stepsize`, or a smaller `max_iter`")
 
 
 def solver_fault(values):
