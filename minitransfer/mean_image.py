@@ -6,7 +6,7 @@ from PIL import Image
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer.config_checks import DataMismatch
-from minitransfer.data.inputs import fs_text
+from minitransfer.rundir import record_path
 
 
 def mean_image(c, parent, dataset, named):
@@ -20,15 +20,15 @@ def mean_image(c, parent, dataset, named):
                 f"with {mean_seen(parent.meta)} subtracted from their images, and a transfer must subtract the same; "
                 f"copy the complete file again, or train the base again")
         check_recorded_size(parent, dataset, named=named.copy_from, data_named=named.data)  # before resampling it
-        # paths recorded as UTF-8 text in every locale, as config's are (recorded_config.record_path)
-        source = {"kind": "checkpoint", "checkpoint": fs_text(str(parent.path)), "sha256": parent.sha256,
+        # paths recorded as UTF-8 text in every locale, as config's are (rundir.record_path)
+        source = {"kind": "checkpoint", "checkpoint": record_path(parent.path), "sha256": parent.sha256,
                   "from": parent.meta.get("mean_source", {})}
         mean, resized_from = fit_mean(parent.mean, dataset.image_size)  # a base trained on another image size
         if resized_from:
             source["resized_from"] = resized_from
     else:
         mean = dataset.mean()
-        source = {"kind": "dataset", "dataset": fs_text(c.data), "fingerprint": dataset.fingerprint}
+        source = {"kind": "dataset", "dataset": record_path(c.data), "fingerprint": dataset.fingerprint}
     if tuple(mean.shape) != (*dataset.image_size, 3):
         raise DataMismatch(f"the mean image of {named.copy_from if parent is not None else named.data} is "
                            f"{mean.shape[0]}x{mean.shape[1]}, the images of {named.data} are "

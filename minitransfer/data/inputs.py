@@ -20,7 +20,7 @@ import pathlib
 import re
 import unicodedata
 
-from .dataset import DatasetError
+from .schema import DatasetError
 
 MACOS_FORKS = "__MACOSX"
 # Files and folders that operating systems, file managers and NAS boxes write beside photos, in any case (Windows

@@ -14,6 +14,7 @@ import shlex
 from minitransfer import fileio
 
 from . import shard_format
+from .inputs import fs_name
 
 
 def check_same_origin(out, source, size, shard_length):
@@ -115,11 +116,11 @@ _PATH_OPTIONS = ("val_labels", "devkit")
 
 
 def _command_name(text):
-    """A path recorded as UTF-8 text as a command names it: the name this locale lists (:func:`_listed_name`), which
+    """A path recorded as UTF-8 text as a command names it: the name this locale lists (:func:`.inputs.fs_name`), which
     the stream writes back as the folder's bytes (under a Latin-1 locale, its UTF-8 text "donn\\udce9es" was
     written "donn\\xe9es", escaped: no such folder); the text where it is no name (a hand-edited record)."""
     try:
-        return _listed_name(text)
+        return fs_name(text)
     except ValueError:
         return text
 
@@ -178,7 +179,7 @@ def _same_value(old, new):
     """Equal values, two names of one existing file (a source given by another relative path), or two
     records of files (:func:`.text_files.file_record`) with the same bytes, wherever they lie; a file
     recorded by its path alone (--families, before its bytes were recorded) is the file of that path. Paths
-    are compared as the names they record, whatever the locale that recorded them (:func:`_listed_name`):
+    are compared as the names they record, whatever the locale that recorded them (:func:`.inputs.fs_name`):
     under LC_ALL=C (PYTHONUTF8=0) a source "photos-猫" recorded in a UTF-8 locale is no name Python can
     encode, and its rerun died of a UnicodeEncodeError ("'ascii' codec can't encode character")."""
     if old == new:
@@ -189,14 +190,7 @@ def _same_value(old, new):
     if not (isinstance(old, str) and isinstance(new, str)):
         return False
     try:
-        old, new = _listed_name(old), _listed_name(new)
+        old, new = fs_name(old), fs_name(new)
         return old == new or os.path.samefile(old, new)
     except (OSError, ValueError):  # not there; a surrogate no name holds (a hand-edited record)
         return False
-
-
-def _listed_name(text):
-    """The name this locale lists for a path recorded as UTF-8 text, or as an earlier version recorded it under
-    LC_ALL=C (surrogate escapes) or as given here: :func:`.inputs.fs_name` (not imported: inputs imports
-    dataset, which imports this module)."""
-    return os.fsdecode(text.encode("utf-8", "surrogateescape"))
