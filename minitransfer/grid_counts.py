@@ -5,7 +5,7 @@ already finished and to run as it starts (:func:`already_finished`), the "[K/N]"
 
 import time
 
-from minitransfer.progress import dated, duration, local_time_in
+from minitransfer.progress import duration, until
 from minitransfer.rundir import RESULT_FILE
 
 
@@ -77,6 +77,4 @@ def runs_left(pending, running, elsewhere, time_left):
     counted = f"; {left} run{'s' if left != 1 else ''} left"
     if seconds is None:
         return counted + others
-    local = local_time_in(seconds)
-    end = f" (until {dated(local)})" if local is not None else ""
-    return f"{counted}, about {duration(seconds)}{end}{others}"
+    return f"{counted}, about {duration(seconds)}{until(seconds)}{others}"

@@ -157,10 +157,8 @@ class Progress(_Display):
     def _estimate(self, done, rate):
         left = (self.total - done) / rate if rate > 0 else 0
         if left > 0:
-            local = local_time_in(left)
-            end = f" (until {dated(local)})" if local is not None else ""
             self.line(f"{1 / rate:.3g} s per iteration: the remaining {self.total - done} iterations take about "
-                      f"{duration(left)}{end}")
+                      f"{duration(left)}{until(left)}")
 
     def line(self, text):
         """``text`` on a line of its own; a warning among it kept for the run's result, said or not (quiet):
@@ -249,6 +247,13 @@ def local_time_in(seconds):
     :data:`DATED_SECONDS` (or not a time at all, NaN): a date so far is no help, and past the year 2**31
     ``time.localtime`` fails (EOVERFLOW, OverflowError)."""
     return time.localtime(time.time() + seconds) if 0 <= seconds < DATED_SECONDS else None
+
+
+def until(seconds):
+    """" (until 2026-11-01 01:30 -04:00)": when ``seconds`` from now is (:func:`dated`); "" beyond
+    :data:`DATED_SECONDS` (:func:`local_time_in`)."""
+    local = local_time_in(seconds)
+    return f" (until {dated(local)})" if local is not None else ""
 
 
 def dated(local):
