@@ -28,6 +28,7 @@ import numbers
 
 import numpy as np
 
+from minitransfer.errors import MinitransferError
 from minitransfer.ops import sgd
 
 FLOAT32_TINY = float(np.finfo(np.float32).tiny)  # the smallest base_lr: ~1.2e-38
@@ -115,7 +116,7 @@ CAFFE = Solver()  # the paper's solver, every default: what a run's momentum and
 SOLVER_FIELDS = tuple(field.name for field in dataclasses.fields(Solver))  # a run configuration's fields of its solver
 
 
-class ScheduleError(ValueError):
+class ScheduleError(MinitransferError, ValueError):
     """A schedule :func:`run_solver` refuses: its rate stepped below float32's normal numbers before its end."""
 
 
