@@ -40,7 +40,7 @@ from minitransfer.findings_groups import POINTS, Difference, by_draw, difference
 from minitransfer.findings_figures import (below, bases_said, decimals, more, networks_said, one_draw_said, signed,
                                            signed_plus_minus)
 from minitransfer.findings_caveats import (MIN_NETWORKS, few_draws, halves_said, judged, more_networks,
-                                           seed_spread_words, seen_caveat, too_few, unresolved)
+                                           seed_spread_words, seen_caveat, too_few, unresolved, untold_boost)
 from minitransfer.results import Spread, mean, natural_families, relative_by_base, relative_by_n
 from minitransfer.run_facts import bases_against_chance
 
@@ -214,10 +214,7 @@ def fine_tuning(results, split="random", bases=None):
     if compared:
         return compared
     said = scores(decimals(_boost_side, measured.mean, measured.se))
-    selffer = f"{names['BnB']}+"
-    unknown = (f"; without {selffer}, trained as long on their own task, this boost cannot be told from the longer "
-               f"training (experiment --fine-tuned, the default, trains {selffer} beside {names['AnB']}+)"
-               if better or close else "")
+    unknown = untold_boost(names, bool(relative_by_base(results, split, "BnB+", bases))) if better or close else ""
     return Finding(claim, f"{said}: {meaning}{unknown}.{few_draws(measured)}", measured.mean, measured.se,
                    measured.count, better or close,
                    said, used)

@@ -4,7 +4,8 @@ a few of them:
 :func:`chance_named`); for a claim across datasets, a caveat where the transfers it measured copied
 layers that had seen their classes (:func:`seen_caveat`); and, for a claim not resolved, why, with
 the option that trains more networks of the groups it compares (:func:`too_few`, :func:`unresolved`); and
-what the specific claim's "seed spread" is (:func:`seed_spread_words`); and which half of the natural split is
+what the specific claim's "seed spread" is (:func:`seed_spread_words`); why a fine-tuned boost over the base
+cannot be told from the longer training (:func:`untold_boost`); and which half of the natural split is
 which family, which the paper's text names the other way round (:func:`natural_halves`).
 """
 
@@ -148,6 +149,22 @@ def seed_spread_words(used, n, names, split):
            f"{'replicates' if split == CROSS else 'seeds'}")
     return (f"Its seed spread is the larger standard deviation of the {names['AnB']} and of the {names['BnB']} at "
             f"n={n}, each network relative to its own base, across their {across}{one}")
+
+
+def untold_boost(names, selffers_apart):
+    """Why the fine-tuning finding's boost of AnB+ (``names``' AnB; SnT across datasets) over its base cannot be
+    told from the longer training, which BnB+ (TnT+), trained as long, are the control for (§4.1, point 5): there
+    are none among the runs, or (``selffers_apart``) there are, but at no n and base of the AnB+. So the paper's
+    own runs read: their selffers AnA+ were trained on the other half than their AnB+, measured against the other
+    base (which the paper's Table 1 pools), and a difference of two bases' luck is no control."""
+    selffer, transfer = f"{names['BnB']}+", f"{names['AnB']}+"
+    trains = f"experiment --fine-tuned, the default, trains {selffer} beside {transfer}"
+    if selffers_apart:
+        return (f"; its {selffer}, trained as long, share no n and base with its {transfer} (they were trained on "
+                f"another target half, split seed or layer), so this boost cannot be told from the longer training "
+                f"({trains}: on the same target half, at the same n)")
+    return (f"; without {selffer}, trained as long on their own task, this boost cannot be told from the longer "
+            f"training ({trains})")
 
 
 def natural_halves(results):
