@@ -1,6 +1,6 @@
 """Class splits (halves A / B), drawn as the original experiments drew them, and reduced training sets.
 
-- ``random``, seed s (paper §3, convnet_transfer's code): NumPy's legacy generator seeded with
+- ``random``, seed s (paper §2, convnet_transfer's code): NumPy's legacy generator seeded with
   the *list* ``[s]`` (``[s]`` and ``s`` give different streams), then
   ``A = sorted(choice(arange(C), C // 2, replace=False))``; B is the rest. Here through a
   ``numpy.random.RandomState([s])`` instance (the same stream, without touching global state).
