@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from test_report import write_run
 
 from minitransfer import config, demo, experiment, report, treatments
+from minitransfer.grid_outcome import GridOutcome
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import build, shard_format, synthetic
@@ -145,3 +146,15 @@ def test_infos_json_help_names_every_field_of_run(trained):
     said = shown[shown.index("--json Print"):]
     assert [field for field in json.loads(result.stdout)["run"] if not re.search(rf"\({field}\b|, {field}\b", said)] \
         == []
+
+
+def test_demos_help_gives_its_exit_code_0_and_the_65_of_a_lost_result_json():
+    """The demo ends with 65 where a finished network's result.json is lost, as experiment does (its help
+    says so); the demo's help gave 65 for bad data only, and no exit code 0."""
+    def outcome(**lost):
+        return GridOutcome(finished=[], skipped=["random0/baseB"], failed=[], waited_for=[], **lost)
+
+    assert outcome(lost=["random0/baseA"]).exit_code == 65 and outcome().exit_code == 0
+    shown = " ".join(CliRunner().invoke(main, ["demo", "--help"], terminal_width=200).output.split())
+    assert re.search(r"Exit code 0: every network finished", shown), shown
+    assert "result.json is lost" in re.search(r"; 65: (.*?); 2: ", shown)[1], shown
