@@ -56,14 +56,16 @@ def demo(out, seed, device, precision):
     cannot be written (read-only) it shows the report there, writing nothing. Networks that failed
     are told once per cause at the end (exit code, the log to read, what to do).
 
-    Exit code 75: interrupted, rerun to go on (a stop heard as the report replaces the earlier one
-    is answered once it is whole: said so, exit code 0, nothing left to do); 74: every network that
-    failed met an I/O error (a full disk, a file that cannot be written or read: free space or fix
-    the permissions, then rerun), the benchmark cannot be cached, or OUT cannot be written and holds no report; 65:
-    every network that failed met bad data; 2: usage (e.g. OUT holds what another seed's demo
-    trained, an experiment's grid or a report, or --device cuda where no GPU is usable); 1: other
-    failed networks (or of several causes); 141: the reader of its output went away (| head), which
-    stops it: rerun the same command to go on.
+    Exit code 0: every network finished, its report written (or shown, OUT read-only); 75:
+    interrupted, rerun to go on (a stop heard as the report replaces the earlier one is answered
+    once it is whole: said so, exit code 0, nothing left to do); 74: every network that failed met
+    an I/O error (a full disk, a file that cannot be written or read: free space or fix the
+    permissions, then rerun), the benchmark cannot be cached, or OUT cannot be written and holds no
+    report; 65: every network that failed met bad data, or a finished network's result.json is lost
+    (its checkpoint gone: not trained again, said at the end); 2: usage (e.g. OUT holds what another
+    seed's demo trained, an experiment's grid or a report, or --device cuda where no GPU is usable);
+    1: other failed networks (or of several causes); 141: the reader of its output went away (|
+    head), which stops it: rerun the same command to go on.
 
     \b
     Examples:

@@ -43,10 +43,11 @@ _INTERRUPTED = ("stopped by a signal before the scores were printed (eval writes
               help="Compute in another precision than the network was trained in (default: its own). "
                    + PRECISION_HELP)
 @click.option("--json", "as_json", is_flag=True,
-              help="Print the scores as JSON: top1, top5, loss and images, the iteration scored of the run's "
-                   "max_iter, the data and subset, the precision computed in and trained_precision, outputs (fc8's "
-                   "width), and mean_resized_from ([H, W] of the network's mean image where it was resized to the "
-                   "images, else null).")
+              help="Print the scores as JSON: top1, top5, loss and images, the checkpoint and the iteration "
+                   "scored of the run's max_iter, the data and subset, the precision computed in and "
+                   "trained_precision, outputs (fc8's width), crop and image_size ([H, W] of the images scored), "
+                   "and mean_resized_from ([H, W] of the network's mean image where it was resized to the images, "
+                   "else null).")
 def eval_command(checkpoint, data, subset, batch_size, device, precision, as_json):
     """Top-1, top-5 and loss of CHECKPOINT (a weights file, a checkpoint, or a run folder: its
     weights file once finished, else its checkpoint) on centre crops of its half's images. A

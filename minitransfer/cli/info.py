@@ -26,7 +26,8 @@ from ._output import echo, json_text
               help="Print everything as JSON, with the full configuration and the class table (fc8's output "
                    "label: the class's index, wnid and name, as 'splits --format json' lists them). A field that "
                    "does not apply is null (diverged: null unless its run diverged after it); run: the network's "
-                   "run folder (a link to it resolved), whose checkpoint or weights file it is (is_weights_file), "
+                   "run folder (folder; a link to it resolved), the run's weights file and whether it is there "
+                   "(weights_file, weights_file_exists), whose checkpoint or weights file it is (is_weights_file), "
                    "the PID training it now (training), that PID's machine where it is another (training_host), "
                    "and the SLURM job and node of a SLURM task training it (training_job, training_node: null "
                    "outside SLURM); run is null for a network without one.")

@@ -36,10 +36,10 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
 
     KIND is random (the paper's similar halves: the classes shuffled with --split-seed, A gets the
     floor of half of them, B the rest: 9 classes give 4 and 5), natural (the dissimilar split: A =
-    the classes of one family, B = all others; for ImageNet, CIFAR-100 and the synthetic set A =
-    natural, B = man-made, as the paper's code names them, where its text says A = man-made; for
-    'prepare folder --families' A = its --family-a) or all (every class, no halves: the
-    random-weights and reduced-data controls train on it).
+    the classes of one family, B = all others; for ImageNet, CIFAR-10, CIFAR-100 and the synthetic
+    set A = natural, B = man-made, as the paper's code names them, where its text says A =
+    man-made; for 'prepare folder --families' A = its --family-a) or all (every class, no halves:
+    the random-weights and reduced-data controls train on it).
 
     The text is a header line naming the columns, a title line for each half (each beginning with
     '#'), then a line for each class: label (in the half), index (in the dataset), wnid and name,
