@@ -68,6 +68,11 @@ class Plan:
     named: TrainConfig = None        # `config` with its paths as the user gave them: messages name them so
 
 
+class ScheduleRefused(ConfigError):
+    """A new network's schedule :func:`minitransfer.optim.run_solver` refuses (exit 2): one an earlier version
+    trained is taken where a checkpoint the run goes on from records it (:func:`_solver_of`)."""
+
+
 def check_config(config):
     """ConfigError unless ``config`` is a :class:`TrainConfig` (a notebook's dict of options, or None,
     failed with an AttributeError from inside the run's set-up)."""
@@ -388,7 +393,7 @@ def _solver_of(c, parent=None, resumed=None):
         if any(all(config.get(name) == value for name, value in fields.items())
                for config in _recorded_configs(c, parent, resumed)):
             return optim.Solver(**fields)
-        raise ConfigError(str(error)) from error
+        raise ScheduleRefused(str(error)) from error
     except ValueError as error:
         raise ConfigError(str(error)) from error
 

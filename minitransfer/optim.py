@@ -22,6 +22,8 @@ to it), is refused (:func:`number_fault`, which the command line's options ask t
 (:func:`run_solver`) must keep its stepped rate within float32's normal numbers until ``max_iter``.
 """
 
+import contextlib
+import contextvars
 import dataclasses
 import math
 import numbers
@@ -120,12 +122,30 @@ class ScheduleError(MinitransferError, ValueError):
     """A schedule :func:`run_solver` refuses: its rate stepped below float32's normal numbers before its end."""
 
 
+# The schedule's fields the caller of run_solver can set, which its refusal advises changing: all of them for
+# train; `experiment` has no gamma (:func:`schedule_set_by`)
+SCHEDULE_FIELDS = ("gamma", "stepsize", "max_iter")
+_SCHEDULE_SETTABLE = contextvars.ContextVar("schedule_settable", default=SCHEDULE_FIELDS)
+
+
+@contextlib.contextmanager
+def schedule_set_by(fields):
+    """While this holds, a schedule :func:`run_solver` refuses is advised changed by ``fields`` only (those of
+    :data:`SCHEDULE_FIELDS` its caller sets: `experiment`'s ("stepsize", "max_iter")); the others are quoted
+    as values, not as options to give."""
+    token = _SCHEDULE_SETTABLE.set(tuple(name for name in SCHEDULE_FIELDS if name in fields))
+    try:
+        yield
+    finally:
+        _SCHEDULE_SETTABLE.reset(token)
+
+
 def run_solver(**fields):
     """The :class:`Solver` of a training run of ``max_iter`` iterations, whose schedule must keep the rate
     within float32's normal numbers to the end: ``base_lr`` 0.01 stepped by ``gamma`` 1e-20 four times is 1e-82,
     0 in float32, and the run's last stages changed no weight (a Solver alone may have a max_iter it never
     reaches: one stepped by hand, ``Solver(stepsize=2)``, which is not refused). ValueError naming the fields
-    (:class:`ScheduleError` for the schedule)."""
+    (:class:`ScheduleError` for the schedule, advising the fields :func:`schedule_set_by` lets its caller set)."""
     solver = Solver(**fields)
     last = (solver.max_iter - 1) // solver.stepsize  # the last step the run reaches
     if solver.base_lr * solver.gamma ** last >= FLOAT32_TINY:
@@ -134,12 +154,17 @@ def run_solver(**fields):
     while high - low > 1:
         middle = (low + high) // 2
         low, high = (middle, high) if solver.base_lr * solver.gamma ** middle >= FLOAT32_TINY else (low, middle)
-    raise ScheduleError(f"solver: `gamma` {solver.gamma!r} steps the learning rate below {FLOAT32_TINY:.4g} "
+    settable = _SCHEDULE_SETTABLE.get()
+    gamma = "`gamma`" if "gamma" in settable else "gamma"  # quoted, a field the command line words as its option
+    advice = " or ".join(f"`{name}`" for name in ("gamma", "stepsize") if name in settable)
+    advice = ", or ".join(([f"give a larger {advice}"] if advice else [])
+                          + (["a smaller `max_iter`"] if "max_iter" in settable else []))
+    raise ScheduleError(f"solver: {gamma} {solver.gamma!r} steps the learning rate below {FLOAT32_TINY:.4g} "
                         f"(float32's smallest normal number: training computes in float32, where a smaller rate "
                         f"changes no weight) "
                         f"from iteration {high * solver.stepsize} of {solver.max_iter} (step {high}: `base_lr` "
-                        f"{solver.base_lr!r} * {solver.gamma!r}^{high} = {solver.base_lr * solver.gamma ** high:.4g}): "
-                        f"give a larger `gamma` or `stepsize`, or a smaller `max_iter`")
+                        f"{solver.base_lr!r} * {solver.gamma!r}^{high} = {solver.base_lr * solver.gamma ** high:.4g})"
+                        + (f": {advice}" if advice else ""))
 
 
 def solver_fault(values):

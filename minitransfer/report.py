@@ -83,6 +83,7 @@ from minitransfer import figures as figure_module
 from minitransfer import findings as measured
 from minitransfer import run_caveats
 from minitransfer.run_facts import validation_sets
+from minitransfer.run_file_readers import reads_shared
 from minitransfer.data import inputs
 from minitransfer.findings_caveats import natural_halves
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
@@ -196,6 +197,12 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     Example: ``write_report("grid", reference="paper").findings``
     """
     _check_arguments(runs_dir, out_dir, reference, figures)
+    with reads_shared():  # each run's files read once for every table (a base's result.json was read thrice)
+        return _write_report(runs_dir, out_dir, reference, figures)
+
+
+def _write_report(runs_dir, out_dir, reference, figures):
+    """:func:`write_report` of arguments checked."""
     runs_dir = pathlib.Path(runs_dir)
     out_dir = pathlib.Path(out_dir) if out_dir else runs_dir / "report"
     report = measure(runs_dir)
@@ -244,7 +251,12 @@ def measure(runs_dir):
     :class:`MixedRuns`, and ``ConfigError`` for a ``runs_dir`` that is no path (before anything is
     read)."""
     config_checks.check_path("runs_dir", runs_dir, required=True)
-    runs_dir = pathlib.Path(runs_dir)
+    with reads_shared():  # inside write_report's, its own
+        return _measure(pathlib.Path(runs_dir))
+
+
+def _measure(runs_dir):
+    """:func:`measure` of a ``runs_dir`` checked."""
     checkpoints = {}  # the base checkpoints collect reads, read no second time for Table 1's unfinished runs
     results, unfinished, left_out = collect(runs_dir, checkpoints)
     planned = planned_not_started(runs_dir)

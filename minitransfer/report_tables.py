@@ -17,6 +17,7 @@ from minitransfer.data import inputs
 from minitransfer.experiment import CROSS, HALVES
 from minitransfer.findings_groups import POINTS
 from minitransfer.results import interchangeable_halves, mean, means_by_n, relative_by_n, select
+from minitransfer.run_file_readers import file_bytes
 from minitransfer.run_labels import label_pattern, shown_treatment
 from minitransfer.treatments import KINDS
 
@@ -189,8 +190,7 @@ def made_from(results, runs_dir):
     for result in results:
         path = os.path.join(os.path.abspath(runs_dir), f"{result.run.name}.run", "result.json")
         try:
-            with open(path, "rb") as file:
-                text = file.read()
+            text = file_bytes(path)  # as collect read it, inside the report's reads_shared: not read again
             recorded = json.loads(text)
         except (OSError, ValueError):  # gone or changed since collect read it: said as such, not hidden
             text, recorded = None, {}

@@ -4,6 +4,7 @@ change (:data:`RESUME_FREE_FIELDS`). A `copy_from` that names one: :mod:`minitra
 A config.json edited by hand before a resumption: :mod:`minitransfer.config_edits`."""
 
 import dataclasses
+import math
 import os
 import pathlib
 
@@ -180,18 +181,40 @@ def refuse_damaged_record(record, recorded, taken_into=None):
     before the value taken is checked as an option the user gave ("--base-lr must be a finite number",
     exit 2, of a command that gave none). ``taken_into``: the configuration those fields were taken into,
     its own fields checked already: checked again (:func:`minitransfer.config_checks.check_fields`), a fault
-    is the record's (a max_iter of 10**100 was "--max-iter must be an integer 1..2147483647", exit 2)."""
+    is the record's (a max_iter of 10**100 was "--max-iter must be an integer 1..2147483647", exit 2). A rate
+    float32 cannot hold (a weight_decay of 1e-40), which versions before 0.8.0 trained with, is refused as what
+    it is, not as damage: the record may well be intact (:func:`_float32_refused`)."""
     fault = optim.solver_fault(recorded)
     if fault is None and taken_into is not None:
         try:
             check_fields(dataclasses.replace(taken_into))
         except ConfigError as error:
             fault = str(error)
+    refused = _float32_refused(recorded) if fault is not None else None
+    if refused is not None and refused in fault:  # not damage: a value this version refuses
+        raise checkpoints.CheckpointError(
+            f"checkpoint {record}: the configuration it records (its run folder's config.json is a copy) holds "
+            f"{refused} {recorded[refused]!r}, which this version refuses: "
+            f"{fault.removeprefix('solver: ').replace('`', '')}. Versions before 0.8.0 trained with such a value, so "
+            f"the record need not be damaged, but this version does not continue the run: continue it with the "
+            f"version that trained it, or train it again with a `{refused}` float32 holds")
     if fault is not None:
         raise checkpoints.CheckpointError(
             f"checkpoint {record}: the configuration it records (its run folder's config.json is a copy) is "
             f"damaged: {fault.replace('`', '')}; the run cannot be continued: copy its run folder again, or train "
             f"it again")
+
+
+def _float32_refused(recorded):
+    """The first of the solver's rates that ``recorded`` (a run's configuration) holds as a finite number that float32
+    cannot hold (below its smallest normal number, 0 aside, or beyond its largest), which versions before 0.8.0
+    trained with (:func:`minitransfer.optim.number_fault`); None where it holds none such."""
+    for name in optim.RATES:
+        value = recorded.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+                and value != 0 and not optim.FLOAT32_TINY <= abs(value) <= optim.FLOAT32_MAX:
+            return name
+    return None
 
 
 def keep_run_settings(config, unset, recorded):

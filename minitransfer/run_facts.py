@@ -136,8 +136,12 @@ def bases_against_chance(results, facts=None):
 def runs_against_chance(results, kind, facts=None):
     """(at chance, not judged) of the runs of ``kind`` ("base", "reduced") of ``results``, as
     :func:`bases_against_chance` judges the bases: a reduced-data run of 1 image a class on a set whose
-    largest class holds 97.1% of its validation images, at 99.3%, learned nothing its images can tell."""
-    facts = {} if facts is None else facts
+    largest class holds 97.1% of its validation images, at 99.3%, learned nothing its images can tell. Judged
+    once for the same ``results`` and ``facts`` (the findings, the warnings and Table 1 of one report ask each)."""
+    facts, results = ({} if facts is None else facts), tuple(results)
+    key = ("against chance", kind, tuple(map(id, results)))  # judged once per report: its readers share facts
+    if key in facts and all(a is b for a, b in zip(facts[key][0], results)):
+        return tuple(list(found) for found in facts[key][1])
     at_chance, not_judged = [], []
     for r in results:
         if r.run.kind != kind or math.isnan(r.mean10_top1):
@@ -151,7 +155,8 @@ def runs_against_chance(results, kind, facts=None):
             chance = 1 / scored[1] if largest is None else largest / images
             if r.mean10_top1 <= chance + chance_band(chance, images):
                 at_chance.append((r, chance, images, largest is not None and unbalanced(largest, images, scored[1])))
-    return at_chance, not_judged
+    facts[key] = results, (at_chance, not_judged)
+    return list(at_chance), list(not_judged)
 
 
 def _largest_class(result, scored, facts):

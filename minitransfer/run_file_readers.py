@@ -9,6 +9,8 @@ is not one (a folder, a named pipe, a device) or holds more than train writes th
 told.
 """
 
+import contextlib
+import contextvars
 import json
 import math
 import os
@@ -175,11 +177,45 @@ def checked(path, most):
     return path
 
 
+_shared_reads = contextvars.ContextVar("shared_reads", default=None)
+
+
+@contextlib.contextmanager
+def reads_shared():
+    """Inside, each version of a file (:func:`stamp`) is read once (:func:`file_bytes`, :func:`read_json`): a
+    report read a base's result.json three times (its accuracies, its weights' digests, its own digest in
+    "Made from"). A file replaced meanwhile is another version, read anew; a block inside another shares the
+    outer block's reads; nothing is kept once the outermost ends."""
+    if _shared_reads.get() is not None:
+        yield
+        return
+    token = _shared_reads.set({})
+    try:
+        yield
+    finally:
+        _shared_reads.reset(token)
+
+
+def file_bytes(path):
+    """The bytes of the file ``path``, read once per version inside :func:`reads_shared`; OSError where it
+    cannot be read (:class:`UnreadableRun` where its folder cannot be)."""
+    shared = _shared_reads.get()
+    key = (os.fspath(path), stamp(path)) if shared is not None else None
+    if key is not None and key[1] is not None and key in shared:
+        return shared[key]
+    with open(path, "rb") as file:
+        data = file.read()
+    if key is not None and key[1] is not None:
+        shared[key] = data
+    return data
+
+
 def read_json(path, kind):
-    """The JSON document in ``path``, which must be a ``kind``; :class:`UnreadableRun` naming the file otherwise."""
+    """The JSON document in ``path``, which must be a ``kind``; :class:`UnreadableRun` naming the file otherwise.
+    Read once per version of the file inside :func:`reads_shared`."""
     checked(path, JSON_BYTES)
     try:
-        record = fileio.parse_json(path.read_text())
+        record = fileio.parse_json(file_bytes(path).decode("utf-8"))
     except OSError as error:
         raise _cannot_read(path, error) from None
     except ValueError as error:  # or nested too deep: fileio.parse_json

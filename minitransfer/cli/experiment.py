@@ -8,7 +8,7 @@ import click
 
 from minitransfer import experiment as grid
 from minitransfer import (config, config_checks, grid_caveats, grid_check, grid_folder, grid_options, grid_preflight,
-                          models, scheduler, slurm)
+                          models, optim, scheduler, slurm)
 from minitransfer.slurm_sbatch import check_not_the_scripts_own
 from minitransfer.slurm_time import carried_over, parse_time_limit
 from minitransfer.data import dataset, synthetic
@@ -287,9 +287,10 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
             say(f"warning: {shared}")
     out = out.resolve()
     ctx.with_resource(grid_preflight.plans_shared())  # each base resolved once: by these checks and the grid's
+    ctx.with_resource(optim.schedule_set_by(train_options))  # a refused schedule's advice: no --gamma here
     ctx.with_resource(grid_preflight.paths_named({options["data"]: data,  # messages name them as given
                                                   options.get(grid_options.SOURCE_DATA): source_data}))
-    presets = run(lambda: grid_preflight.check_bases(runs, out, options))
+    presets = run(lambda: _bases_checked(runs, out, options))
     # refused here as the grid refuses it (scheduler.run_grid), so that a dry run or SLURM scripts refuse it too
     run(lambda: grid_preflight.check_layers_copied(runs, out, options, presets, layers_given_as="--layers"))
     for note in run(lambda: grid_preflight.per_class_notes(runs, options)):
@@ -332,6 +333,23 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     tell_summary(outcome, out)
     drop_output_if_reader_gone()
     sys.exit(outcome.exit_code)
+
+
+def _bases_checked(runs, out, options):
+    """grid_preflight.check_bases; a base refused its schedule where ``out`` holds runs already (an earlier
+    version, which refused none, began the grid with it) says what becomes of them and what can be done."""
+    try:
+        return grid_preflight.check_bases(runs, out, options)
+    except config.ScheduleRefused as error:
+        kept = sorted(str(folder.relative_to(out)) for folder in out.glob("*/*.run"))
+        if not kept:
+            raise
+        named = ", ".join(kept[:3]) + (f" and {len(kept) - 3} more" if len(kept) > 3 else "")
+        raise config.ScheduleRefused(
+            f"{error}. The runs {out} holds ({named}), which an earlier version (before 0.8.0) trained with this "
+            f"schedule, are kept, resumed and reported as they are, but this version trains no new network with "
+            f"it: finish the grid with the version that began it, or train the grid anew in another folder (-o) "
+            f"with a schedule this version takes") from None
 
 
 def _builtin_data():

@@ -6,15 +6,16 @@ import shlex
 
 import click
 
-from minitransfer import transfer
+from minitransfer import optim, transfer
 from minitransfer.checkpoint_info import as_named, described
 from minitransfer.data import inputs
+from minitransfer.config_wording import option_name
 from minitransfer.run_lines import random_frozen_words
 from minitransfer.run_lock import holder_named
 from minitransfer.run_remedies import start_over_in
 from minitransfer.rundir import train_again
 
-from ._errors import run
+from ._errors import option_text, run
 from ._options import checkpoint_argument
 from ._output import echo, json_text
 
@@ -186,9 +187,29 @@ def _made_lines(summary):
     if changes:  # one command trains in one precision: the run's first part was trained in another
         caveats.append(f"it trains in {summary['precision']} throughout: this run was trained in "
                        f"{changes[0]['from']} until iteration {changes[0]['iteration']} (see precision above)")
+    refused = _schedule_refused(summary["command"])
+    if refused:  # an earlier version trained it; this one trains no new network so
+        caveats.append(f"which this version refuses for a new network: {refused}; the run itself is kept, "
+                       f"reported and resumed as it is")
     lines.append("made again by: " + inputs.display_name(shlex.join(summary["command"]))
                  + "".join(f" ({caveat})" for caveat in caveats))
     return lines
+
+
+def _schedule_refused(command):
+    """Why this version refuses the schedule of the train ``command`` for a new network
+    (:func:`minitransfer.optim.run_solver`: its rate stepped below float32's normal numbers), in the command
+    line's words, or "" where it takes it (an earlier version, before 0.8.0, trained such a schedule)."""
+    given = dict(zip(command, command[1:]))
+    fields = {name: given.get(option_name(name)) for name in (*optim.RATES, "stepsize", "max_iter")}
+    try:
+        optim.run_solver(**{name: (int if name in ("stepsize", "max_iter") else float)(value)
+                            for name, value in fields.items() if value is not None})
+    except optim.ScheduleError as error:
+        return option_text(str(error).removeprefix("solver: "))
+    except ValueError:
+        return ""  # a record no solver takes: its resume says so
+    return ""
 
 
 def split_words(kind, seed):
