@@ -2,7 +2,7 @@
 header and one row for each evaluation made up to the checkpoint, once, and no other row, as result.json
 is computed from them (:func:`unlogged_evaluations`, else :class:`RunLogError`); metrics.jsonl keeps the
 well-formed records up to the checkpoint, an evaluation's event only beside its eval.csv row
-(:func:`metrics_kept`).
+(:func:`metrics_kept`), and the run's time axis goes on from the last row it keeps (:func:`seconds_logged`).
 """
 
 import collections
@@ -60,3 +60,15 @@ def metrics_kept(line, iteration, evaluated):
         return False
     done = record.get("iteration", 0)
     return done <= iteration and (record.get("event") != "eval" or done in evaluated)
+
+
+def seconds_logged(kept):
+    """The ``seconds`` of the last training row among the metrics.jsonl lines ``kept`` (:func:`metrics_kept`'s):
+    what a resumed run's rows count on from, so that the run's time axis goes on across resumptions (it began
+    at 0 again, below the rows before it); 0.0 where none records it."""
+    for line in reversed(kept):
+        record = fileio.parse_json(line)
+        seconds = record.get("seconds") if "event" not in record else None
+        if type(seconds) in (int, float) and seconds >= 0 and seconds == seconds:
+            return float(seconds)
+    return 0.0

@@ -17,7 +17,7 @@ import pathlib
 
 from minitransfer import fileio
 from minitransfer.run_lock import holder_named
-from minitransfer.resumed_logs import RunLogError, metrics_kept, unlogged_evaluations
+from minitransfer.resumed_logs import RunLogError, metrics_kept, seconds_logged, unlogged_evaluations
 from minitransfer.run_logs import EVAL_COLUMNS, numbered_lines, parsed_eval_csv, read_eval_rows, whole_lines
 from minitransfer.rundir import RESULT_FILE, config_text, finite
 
@@ -61,6 +61,7 @@ class RunFiles:
         self.result = self.run_dir / RESULT_FILE
         self.edited_config = self.run_dir / "config.json.edited"  # as a hand edited it: config_edits.kept_hand_edits
         self.evaluations_to_redo = []
+        self.seconds_before = 0.0  # the time axis of metrics.jsonl's rows goes on from here: see _truncate
         if fresh:
             self._start_over(weights)
         else:
@@ -126,6 +127,7 @@ class RunFiles:
         evaluated = {row["iteration"] for row in rows}
         kept = [line for line in whole_lines(self.at(self.metrics)) if metrics_kept(line, iteration, evaluated)]
         self._write(self.metrics, "".join(line + "\n" for line in kept))
+        self.seconds_before = seconds_logged(kept)
         self._write(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n" + "".join(
             ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n" for row in rows))
 

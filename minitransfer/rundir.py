@@ -10,7 +10,9 @@ The weights file ``out`` (e.g. ``baseA.h5``) is written once, at the end; a run 
     config.json.edited  config.json as a hand had edited it when the run resumed (the edit had no
                      effect, and a warning said so: :func:`minitransfer.config_edits.hand_edits`)
     metrics.jsonl    one JSON object every log_every iterations ({"iteration", "loss", "top1", "lr",
-                     "seconds"}: that iteration's batch loss and top-1, as Caffe displays them)
+                     "seconds"}: that iteration's batch loss and top-1, as Caffe displays them; seconds
+                     the run has trained, evaluations included, counted on across resumptions from the
+                     last row kept, without the time a stopped process spent after it, redone)
                      and per evaluation ({"event": "eval", "iteration", "top1", "top5", "loss"})
     eval.csv         iteration,top1,top5,loss: one row per evaluation on the half's val images
     checkpoint.h5    the latest resumable checkpoint (weights + momentum + iteration + data cursor)

@@ -124,7 +124,8 @@ class Run(RunFailures):
                 raise self._divergence(done, f"loss became {loss_value}", lr)
         self.done, self.lr, self.cursor = done, lr, self.batches.cursor
         if done % c.log_every == 0 or done == c.max_iter:
-            self._unlogged = (done, loss_value, logits, labels, lr, round(time.perf_counter() - self.started, 3))
+            seconds = self.files.seconds_before + time.perf_counter() - self.started  # across resumptions
+            self._unlogged = (done, loss_value, logits, labels, lr, round(seconds, 3))
         with self._saved_if_out_of_memory(f"logging iteration {done}"):
             self._log_due_row()
             self.progress.iteration(done, loss_value, lr)
