@@ -151,6 +151,15 @@ def _at_offset(padded, i, j, stride, P, Q):
     return padded[i:i + (P - 1) * stride + 1:stride, j:j + (Q - 1) * stride + 1:stride]
 
 
+def _first_real(padded, stride, pad, P, Q):
+    """The first real pixel of every window, P,Q,N,C: of window (ph, qw), row max(ph·stride, pad) and
+    column max(qw·stride, pad) of ``padded`` (a copy, two small index arrays: cheaper than gathering it
+    from the windows' candidates along their offset axis)."""
+    rows = np.maximum(np.arange(P) * stride, pad)
+    columns = np.maximum(np.arange(Q) * stride, pad)
+    return padded[rows][:, columns]
+
+
 def _output_reference(x, size, stride, pad, P, Q):
     # No −0.0 in x (the caller's check): the maximum of a window's non-NaN pixels has one bit pattern,
     # whatever the order fmax meets them in, and it is the scan's unless the first real pixel is NaN.
@@ -160,10 +169,7 @@ def _output_reference(x, size, stride, pad, P, Q):
         for j in range(size):
             if i or j:
                 np.fmax(best, _at_offset(padded, i, j, stride, P, Q), out=best)
-    # The first real pixel of window (ph, qw): row max(ph·stride, pad), column alike, of `padded`.
-    rows = np.maximum(np.arange(P) * stride, pad)
-    columns = np.maximum(np.arange(Q) * stride, pad)
-    first = padded[rows][:, columns]
+    first = _first_real(padded, stride, pad, P, Q)
     np.copyto(best, first, where=np.isnan(first))
     return np.ascontiguousarray(best.transpose(2, 3, 0, 1))
 
@@ -191,7 +197,7 @@ def _forward_reference(x, size, stride, pad, P, Q):
     for k in range(1, size * size):
         offset += ~seen
         seen |= equal[k]
-    first_is_nan = np.isnan(np.take_along_axis(candidates, first[None], axis=0)[0])
+    first_is_nan = np.isnan(_first_real(padded, stride, pad, P, Q))  # candidates[first], read from padded
     offset = np.where(first_is_nan, first, np.maximum(offset, first))
     y = np.take(candidates, offset.astype(np.intp) * best.size + np.arange(best.size).reshape(best.shape))
     # Flat index h·W + w in the plane: the window's corner plus the offset's (i, j).
