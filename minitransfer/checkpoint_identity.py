@@ -83,12 +83,7 @@ def weights_sha256(path):
     """The sha256 of the weights file at ``path``, or None when there is none: the one its run's
     result.json recorded while the file is as train wrote it (:func:`minitransfer.rundir.recorded_sha256`),
     else the file read, once per version of it (device, inode, size, mtime) in this process."""
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return rundir.recorded_sha256(path, status) or _file_sha256(
-        os.path.realpath(path), status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+    return _recorded_or_read(path, rundir.recorded_sha256, _file_sha256)
 
 
 def weights_network_sha256(path):
@@ -97,11 +92,18 @@ def weights_network_sha256(path):
     (:func:`minitransfer.rundir.recorded_sha256`), else the file read, once per version of it (device, inode, size,
     mtime) in this process; None where there is none or it cannot be read. A grid's check of the base a transfer
     copied, and report's of a base whose result.json predates the record (:mod:`minitransfer.results`)."""
+    return _recorded_or_read(path, _recorded_network, _file_network)
+
+
+def _recorded_or_read(path, recorded, read):
+    """``recorded(path, status)`` of the file at ``path`` (what its run's result.json says of it, while the file
+    is as train wrote it), else ``read(real path, device, inode, size, mtime)``: cached, so a file is read once
+    per version of it; None where nothing is at ``path``."""
     try:
         status = os.stat(path)
     except OSError:
         return None
-    return _recorded_network(path, status) or _file_network(
+    return recorded(path, status) or read(
         os.path.realpath(path), status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
 
 

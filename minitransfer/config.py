@@ -16,8 +16,10 @@ its random split when ``half`` or ``split_seed`` is given.
 
 The steps' pieces live apart: the checks of the fields and the errors (:mod:`minitransfer.config_checks`,
 whose :class:`ConfigError` and :class:`DataMismatch` are re-exported here), a `resume` naming a run folder
-(:mod:`minitransfer.resume_options`), the mean image (:mod:`minitransfer.mean_image`), class tables
-(:mod:`minitransfer.class_tables`), and the fields in the user's words (:mod:`minitransfer.config_wording`).
+(:mod:`minitransfer.resume_options`), the seed and solver taken from the checkpoints a run goes on from
+(:mod:`minitransfer.config_records`, whose :class:`ScheduleRefused` is re-exported here), the mean image
+(:mod:`minitransfer.mean_image`), class tables (:mod:`minitransfer.class_tables`), and the fields in the
+user's words (:mod:`minitransfer.config_wording`).
 """
 
 import dataclasses
@@ -31,20 +33,21 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import models, optim
 from minitransfer.class_tables import check_classes_exist, class_table, same_dataset
-from minitransfer.config_checks import (MAX_SEED, ConfigError, DataMismatch, TooFewClasses, check_combinations,
-                                        check_fields, n_out_of_range, resolve_device, weight_layers_counted)
+from minitransfer.config_checks import (ConfigError, DataMismatch, TooFewClasses, check_combinations, check_fields,
+                                        n_out_of_range, resolve_device, weight_layers_counted)
+from minitransfer.config_records import ScheduleRefused, seed_of, solver_of
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
 from minitransfer.data.mistaken_paths import GIVE_A_DATASET
 from minitransfer.mean_image import mean_image
 from minitransfer.progress import draws_bar
-from minitransfer.resume_options import refuse_dataset_gone, resumed_record, take_run_folder
+from minitransfer.resume_options import refuse_dataset_gone, take_run_folder
 from minitransfer.run_networks import copied_weights
 from minitransfer.rundir import recorded_path, run_dir_for
-from minitransfer.train_config import SEED_DEFAULT, TrainConfig, default_out, derived_seed, network_name
+from minitransfer.train_config import TrainConfig, default_out
 
 __all__ = ["TrainConfig", "Plan", "ConfigError", "DataMismatch", "check_config", "checked", "resolve",
-           "evaluates_after", "weight_layers_counted", "default_out"]
+           "evaluates_after", "weight_layers_counted", "default_out", "ScheduleRefused"]
 
 
 @dataclasses.dataclass
@@ -66,11 +69,6 @@ class Plan:
     cross_dataset: bool = False      # the base was trained on another dataset (another class table)
     unset: frozenset = frozenset()   # the fields the user left unset (None), whose defaults resolve filled in
     named: TrainConfig = None        # `config` with its paths as the user gave them: messages name them so
-
-
-class ScheduleRefused(ConfigError):
-    """A new network's schedule :func:`minitransfer.optim.run_solver` refuses (exit 2): one an earlier version
-    trained is taken where a checkpoint the run goes on from records it (:func:`_solver_of`)."""
 
 
 def check_config(config):
@@ -141,7 +139,7 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None, resumed=N
         c.split = "random" if c.half is not None or given_split_seed is not None else "all"
     _check_split_seed(c.split or "random", given_split_seed, parent if not cross_dataset else None)
     _fill_split(c)
-    c.seed = _seed_of(c, parent, resumed)
+    c.seed = seed_of(c, parent, resumed)
     task = _select_task(c, dataset)
     if task.too_few_classes:
         raise TooFewClasses(f"{_classes_trained(c)} of {named.data} holds {task.num_classes} class; a classifier "
@@ -152,7 +150,7 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None, resumed=N
                            f"measure it; {splits.without_validation_remedy(dataset, task)}")
     preset = _choose_preset(c, parent, dataset, task, named)
     _fill_schedule(c, preset)
-    solver = _solver_of(c, parent, resumed)
+    solver = solver_of(c, parent, resumed)
     mean, mean_source = mean_image(c, parent, dataset, named)
     c.out = c.out or default_out(c, parent)
     return Plan(config=c, dataset=dataset, task=task, preset=preset, solver=solver, device=device, mean=mean,
@@ -256,51 +254,6 @@ def _fill_split(c):
         c.half = c.half or "A"
 
 
-def _seed_of(c, parent, resumed=None):
-    """The training seed: the one given; else, for a copy, the one its own run recorded where it
-    continues or reports that run (:func:`_recorded_seed`: one trained before this default, with
-    seed 0, goes on unchanged), or :func:`minitransfer.train_config.derived_seed` of its base's
-    recorded seed (0 where it records none) and its :func:`network_name`, so that its new layers
-    and data order are not the base's own draws; else 0."""
-    if c.seed is not None:
-        return c.seed
-    if parent is None:
-        return SEED_DEFAULT
-    recorded = _recorded_seed(c, parent, resumed)
-    return recorded if recorded is not None else derived_seed(base_seed(parent), network_name(c, parent))
-
-
-def base_seed(parent):
-    """The training seed base checkpoint ``parent`` recorded, 0 where it records none."""
-    seed = parent.meta["config"].get("seed")
-    return seed if type(seed) is int else 0
-
-
-def _recorded_seed(c, parent, resumed=None):
-    """The seed recorded by the run ``c`` continues (`resume`), or would report or refuse to
-    replace (its run folder's checkpoint, else its weights; a replaced one, `overwrite` without
-    `resume`, has none), where it records one; else None. A base not there was read from that record
-    (:func:`minitransfer.resume.read_base`), and ``resumed`` is that record as train read it (:func:`resolve`):
-    neither is read again."""
-    if c.overwrite and c.resume is None:
-        return None
-    if parent.recorded_in is not None:
-        seed = parent.recorded_in.meta["config"].get("seed")
-    else:
-        found = _own_record(c, parent, resumed)
-        seed = found[1]["config"].get("seed") if found is not None else None
-    return seed if type(seed) is int and 0 <= seed <= MAX_SEED else None
-
-
-def _own_record(c, parent, resumed=None):
-    """The record of the run ``c`` continues, or would report or refuse to replace (``resumed``, else read:
-    :func:`~minitransfer.resume_options.resumed_record`); None for one replaced (`overwrite` without `resume`)."""
-    if c.overwrite and c.resume is None:
-        return None
-    return resumed or resumed_record(dataclasses.replace(c, out=c.out or default_out(c, parent),
-                                                        resume=c.resume or "auto"))
-
-
 def _select_task(c, dataset):
     """The half of the split trained on (or all classes), with the reduced-data selection."""
     try:
@@ -378,29 +331,3 @@ def _fill_schedule(c, preset):
     c.log_every = c.log_every or preset.log_every
     if c.progress is None:
         c.progress = draws_bar(sys.stderr) and not c.quiet
-
-
-def _solver_of(c, parent=None, resumed=None):
-    """The run's :func:`minitransfer.optim.run_solver`; a schedule it refuses (the rate stepped below float32's
-    normal numbers) that a checkpoint this run goes on from records already is taken as it is (a plain
-    :class:`~minitransfer.optim.Solver`): one an earlier version trained, which refused none, whose run is resumed or
-    reported finished, or whose base the run copies (a grid's transfers of bases that trained it; a base not yet
-    trained is refused it)."""
-    fields = {name: getattr(c, name) for name in optim.SOLVER_FIELDS}
-    try:
-        return optim.run_solver(**fields)
-    except optim.ScheduleError as error:
-        if any(all(config.get(name) == value for name, value in fields.items())
-               for config in _recorded_configs(c, parent, resumed)):
-            return optim.Solver(**fields)
-        raise ScheduleRefused(str(error)) from error
-    except ValueError as error:
-        raise ConfigError(str(error)) from error
-
-
-def _recorded_configs(c, parent, resumed=None):
-    """The configurations recorded by the checkpoint of the run ``c`` continues, or would report or refuse to
-    replace (:func:`_own_record`), and by its base ``parent``."""
-    found = _own_record(c, parent, resumed)
-    metas = ([found[1]] if found is not None else []) + ([parent.meta] if parent is not None else [])
-    return [meta.get("config") or {} for meta in metas]

@@ -72,13 +72,13 @@ def figure_s1(Figure, results, reference=None):
     return figure
 
 
-def at_chance_note(reduced, facts=None):
+def at_chance_note(reduced):
     """The note under Figure S1 naming the counts of images asked for whose ``reduced`` runs are no better
     than chance (:func:`minitransfer.run_facts.runs_against_chance`), their runs as the runs to read with
     care name them (:func:`minitransfer.run_caveats.reduced_at_chance`): a point at chance is what guessing
     scores, not what the training images taught (1 image a class at 99.3% on a set whose largest class holds
-    97.1% of the validation images drew as well learned); "" where none is. ``facts``: datasets already read."""
-    found = runs_against_chance(reduced, "reduced", facts)[0]
+    97.1% of the validation images drew as well learned); "" where none is."""
+    found = runs_against_chance(reduced, "reduced")[0]
     if not found:
         return ""
     _, untold, counts = at_chance_kinds(found)

@@ -1,7 +1,8 @@
 """Who holds a lock, as its lock file records it: "PID HOST", and under SLURM its job and node
 (:func:`this_process_record`), read back as a :class:`Holder` (:func:`read_holder`), and the minitransfer
 command such a process runs (:func:`command_of`), for the messages of :mod:`minitransfer.run_lock` and
-:mod:`minitransfer.data.lock`.
+:mod:`minitransfer.data.lock`, which name the holder as :func:`holder_named` and :func:`pid_named` do
+(and a SLURM task's bash as :func:`holder_named_lines` does).
 """
 
 import os
@@ -82,7 +83,7 @@ def _job(slurm):
 
 def holder_named_lines():
     """Bash function ``holder_named``: reading a lock file's record on its standard input as :func:`read_holder`
-    reads it, sets ``named`` to its holder in :func:`minitransfer.run_lock.pid_named`'s words ("SLURM job 1234_5
+    reads it, sets ``named`` to its holder in :func:`pid_named`'s words ("SLURM job 1234_5
     on node node7", "PID 4242 on host node7", "PID 4242"), or to nothing where it names none. For a SLURM task
     waiting for a run (:mod:`minitransfer.slurm_array`); made from this module's constants, so that both read
     one format. The host compared with ``uname -n``: ``$HOSTNAME`` may be the login node's, passed on by sbatch."""
@@ -118,6 +119,39 @@ def holder_named_lines():
         '  if [ -z "$host" ]; then named+=", PID $pid"; fi',
         "}",
     ]
+
+
+def holder_named(pids):
+    """How a message names the processes holding a lock, from :func:`minitransfer.run_lock.holder`'s answer
+    or a list of PIDs (:func:`minitransfer.data.lock.readers`): " (PID 1234)", as :func:`pid_named` names one
+    (on another machine, or a SLURM job), " (PIDs 1234, 5678)", " (starting up: its PID is not written yet)"
+    for -1, and nothing for None or none known."""
+    if pids == -1:
+        return " (starting up: its PID is not written yet)"
+    pids = [] if pids is None else [pids] if isinstance(pids, int) else list(pids)
+    if not pids:
+        return ""
+    if len(pids) == 1:
+        return f" ({pid_named(pids[0])})"
+    return f" (PIDs {', '.join(map(_on_its_host, pids))})"
+
+
+def pid_named(pid):
+    """A :func:`minitransfer.run_lock.holder`'s process in words: "PID 1234", "PID 1234 on host node7" on
+    another machine, and a SLURM task by its job, which scancel and squeue take where its PID means nothing:
+    "SLURM job 1234_5 on node node7", with ", PID 1234" where it runs on this machine (the words
+    :func:`holder_named_lines` gives a SLURM task's bash)."""
+    job = getattr(pid, "job", None)
+    if not job:
+        return f"PID {_on_its_host(pid)}"
+    where = f" on node {pid.node}" if pid.node else f" on host {pid.host}" if pid.host else ""
+    return f"SLURM job {job}{where}{'' if pid.host else f', PID {int(pid)}'}"
+
+
+def _on_its_host(pid):
+    """ "1234", or "1234 on host node7" for a :class:`Holder` on another machine."""
+    host = getattr(pid, "host", None)
+    return f"{pid} on host {host}" if host else str(pid)
 
 
 def is_this_process(written, pid=None):

@@ -67,18 +67,11 @@ def warnings_for(plan):
     if copied_precision != c.precision:
         found.append(f"the layers copied from {named.copy_from} were trained in precision {copied_precision}; "
                      f"this run computes in {c.precision}")
-    left_out = _left_out_by_report(plan)
-    if left_out:
-        found.append(left_out)
-    shared = _classes_shared_with_base(plan)
-    if shared:
-        found.append(shared)
-    other_images = _base_of_other_images(plan)
-    if other_images:
-        found.append(other_images)
-    misnamed = _paper_name_of_another_network(plan)
-    if misnamed:
-        found.append(misnamed)
+    for check in (_left_out_by_report, _classes_shared_with_base, _base_of_other_images,
+                  _paper_name_of_another_network):  # each a warning, or ""
+        said = check(plan)
+        if said:
+            found.append(said)
     if c.cuda_graph and plan.device == "cpu":
         found.append("`cuda_graph` replays CUDA kernels; on the CPU the run goes without it")
     if plan.device == "cpu" and preset.cpu_seconds_per_image:

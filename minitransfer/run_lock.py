@@ -3,11 +3,13 @@ one is told which process holds it (its PID, its host where another machine runs
 
 :class:`RunLock` holds it with ``flock``, which the kernel releases when the process dies (no stale
 lock) and a file system shared by the nodes of a cluster keeps for all of them; :func:`holder` names
-the holder, :func:`holder_named` puts it in a message. :func:`try_lock` goes on without locks, with a
-warning, on a file system that has none (Lustre mounted without -o flock, NFS without its lock
-daemon). A report's output folder, and a dataset folder while prepare writes it
-(:mod:`minitransfer.data.lock`, whose readers share it), are held with the same lock; a grid
-folder's locks (:mod:`minitransfer.grid_folder`) are built from :func:`try_lock` and :func:`same_file`.
+the holder, :func:`holder_named` puts it in a message (it and :func:`pid_named` are
+:mod:`minitransfer.lock_holder`'s, beside the bash that names a holder in the same words, and importable
+from here too: ``__all__``). :func:`try_lock` goes on without locks, with a warning, on a file system that
+has none (Lustre mounted without -o flock, NFS without its lock daemon). A report's output folder, and a
+dataset folder while prepare writes it (:mod:`minitransfer.data.lock`, whose readers share it), are held
+with the same lock; a grid folder's locks (:mod:`minitransfer.grid_folder`) are built from :func:`try_lock` and
+:func:`same_file`.
 What a lock file records of its holder, and how it is read back, is :mod:`minitransfer.lock_holder`.
 
 Where flock is emulated with byte-range (POSIX) locks (NFS clients), a process never opens a lock
@@ -26,7 +28,10 @@ import time
 from minitransfer import fileio, stopping
 from minitransfer.errors import MinitransferError
 from minitransfer.held_locks import held_here, hold_or_close, looked_up, release
-from minitransfer.lock_holder import Holder, is_this_process, read_holder, this_process_record
+from minitransfer.lock_holder import Holder, holder_named, is_this_process, pid_named, read_holder, this_process_record
+
+__all__ = ["BUSY", "RunBusy", "RunLock", "PID_WAIT_SECONDS", "RELEASED_ELSEWHERE", "holder", "lock_taken",
+           "flock_holders", "holder_named", "pid_named", "NO_LOCKS", "try_lock", "GONE", "same_file"]
 
 
 BUSY = " is in use by another minitransfer process"  # RunBusy's words, which a grid reads in a run's log
@@ -306,38 +311,6 @@ def flock_holders(path, kinds=("READ", "WRITE")):
                 and fields[5].rpartition(":")[2] == inode):
             pids.add(int(fields[4]))
     return sorted(pids)
-
-
-def holder_named(pids):
-    """How a message names the processes holding a lock, from :func:`holder`'s answer or a list of
-    PIDs (:func:`minitransfer.data.lock.readers`): " (PID 1234)", as :func:`pid_named` names one (on
-    another machine, or a SLURM job), " (PIDs 1234, 5678)", " (starting up: its PID is not written yet)"
-    for -1, and nothing for None or none known."""
-    if pids == -1:
-        return " (starting up: its PID is not written yet)"
-    pids = [] if pids is None else [pids] if isinstance(pids, int) else list(pids)
-    if not pids:
-        return ""
-    if len(pids) == 1:
-        return f" ({pid_named(pids[0])})"
-    return f" (PIDs {', '.join(map(_on_its_host, pids))})"
-
-
-def pid_named(pid):
-    """A :func:`holder`'s process in words: "PID 1234", "PID 1234 on host node7" on another machine, and
-    a SLURM task by its job, which scancel and squeue take where its PID means nothing: "SLURM job 1234_5
-    on node node7", with ", PID 1234" where it runs on this machine."""
-    job = getattr(pid, "job", None)
-    if not job:
-        return f"PID {_on_its_host(pid)}"
-    where = f" on node {pid.node}" if pid.node else f" on host {pid.host}" if pid.host else ""
-    return f"SLURM job {job}{where}{'' if pid.host else f', PID {int(pid)}'}"
-
-
-def _on_its_host(pid):
-    """ "1234", or "1234 on host node7" for a :class:`Holder` on another machine."""
-    host = getattr(pid, "host", None)
-    return f"{pid} on host {host}" if host else str(pid)
 
 
 # flock's errors where the file system has no locks: Lustre without -o flock (ENOSYS), NFS whose

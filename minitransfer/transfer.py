@@ -12,7 +12,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import models, stopping
 from minitransfer.checkpoint_identity import file_network_sha256
 from minitransfer.class_tables import classes_sha256
-from minitransfer.config import base_seed
+from minitransfer.config_records import base_seed
 from minitransfer.config_wording import worded
 from minitransfer.layers import to_numpy
 from minitransfer.ops import precision as precisions
@@ -40,7 +40,7 @@ def build_net(plan):
 
 def _warn_of_base_seed(plan, net):
     """Warn where a copy starts from the seed its base was trained with (given so: the default is
-    derived, :func:`minitransfer.config.base_seed`): its new layers start where the base's started,
+    derived, :func:`minitransfer.config_records.base_seed`): its new layers start where the base's started,
     and it draws the base's data order, crops and dropout, which the paper's independent draws do not."""
     c, parent = plan.config, plan.parent
     if parent.recorded_in is not None or c.seed != base_seed(parent):

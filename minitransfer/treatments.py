@@ -81,11 +81,11 @@ def treatment(folder, name, config, bases, records=None):
     return run
 
 
-def hand_trained_run(config, source, name=""):
+def hand_trained_run(config, source):
     """The network a run trained by hand is, as :func:`treatment` reads it from its ``config`` (its
     config.json as a dict) and ``source``, train's record of its base ({} for a run that copies nothing):
     what train's opening line and ``info`` call it. Raises :class:`UnreadableRun` where report leaves it out."""
-    run = _from_source(name, config, lambda: source)  # a control on a half refused there (why_left_out)
+    run = _from_source("", config, lambda: source)  # a control on a half refused there (why_left_out)
     check_source(run, source)
     return run
 

@@ -9,7 +9,7 @@ import re
 
 import click
 
-from minitransfer import config, config_checks, models
+from minitransfer import config, config_checks, models, train_config
 from minitransfer.ops import precision as precisions
 
 from ._numbers import Real, Whole, in_digits
@@ -132,8 +132,8 @@ def seed_option(copy_from=False):
     then derived from the base's."""
     copy = (" With --copy-from, default derived from the base's recorded seed and the network's name (A4B, "
             "B3B+), so its new layers are not the base's first draw; a resumed run keeps its own.") if copy_from else ""
-    return config_option("--seed", type=SEED, default=config.SEED_DEFAULT,
-                         show_default=f"{config.SEED_DEFAULT}; a copy's derived" if copy_from else True,
+    return config_option("--seed", type=SEED, default=train_config.SEED_DEFAULT,
+                         show_default=f"{train_config.SEED_DEFAULT}; a copy's derived" if copy_from else True,
                          help="Seed of the initialisation, data order, crops and dropout (experiment's grid derives "
                               f"one per network from it).{copy}")
 

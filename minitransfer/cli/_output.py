@@ -37,8 +37,16 @@ def drop_output_if_reader_gone():
     """Send what is left of stdout to /dev/null when its reader has gone (Ctrl-C on ``minitransfer
     demo | tee demo.log`` ends tee too; a hangup closes the terminal): Python's last flush would
     otherwise print a BrokenPipeError and turn the exit code into 120."""
-    try:
+    with dropped_if_reader_gone():
         sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def dropped_if_reader_gone():
+    """Around a write to stdout: where its reader has gone (:func:`minitransfer.stopping.reader_gone`), what is
+    left of stdout goes to /dev/null and the command goes on; another error of the write is raised."""
+    try:
+        yield
     except OSError as error:
         if not stopping.reader_gone(error):
             raise

@@ -1,7 +1,6 @@
 """``minitransfer train``: train one network of the paper (a base, a transfer, a selffer, a control)."""
 
 import os
-import sys
 
 import click
 from click.core import ParameterSource
@@ -18,7 +17,7 @@ from ._numbers import Real, Whole
 from ._options import (HALF, SEED, base_lr_option, batch_size_option, config_option, data_option, device_option,
                        eval_every_option, fc8_outputs_option, max_iter_option, per_preset, precision_option,
                        preset_option, seed_option, stepsize_option)
-from ._output import echo, json_text
+from ._output import dropped_if_reader_gone, echo, json_text
 from ._paths import DatasetFolder, NetworkPath, OutputFile
 
 
@@ -201,9 +200,5 @@ def _say_result(result):
     terminal closed under `trap '' HUP` or setsid, the `| tee` ended): the run is finished, its
     result.json written, and the exit code stays 0. A write refused otherwise (a full disk under
     ``> log``) is exit 74, said as standard output's fault."""
-    try:
+    with dropped_if_reader_gone():
         echo(result_line(result))
-    except OSError as error:
-        if not stopping.reader_gone(error):
-            raise
-        stopping.drop_stream(sys.stdout)

@@ -122,14 +122,11 @@ def _check(meta, subsets):
     mean = _mapping(meta.get("mean"), "mean", ("file", "sha256"))
     _text(mean["file"], "mean.file", FILE_NAME)
     _text(mean["sha256"], "mean.sha256", SHA256)
-    for number, entry in enumerate(_listing(meta.get("skipped", []), "skipped")):
-        _mapping(entry, f"skipped[{number}]", ("file", "reason"))
-        _text(entry["file"], f"skipped[{number}].file")
-        _text(entry["reason"], f"skipped[{number}].reason")
-    for number, entry in enumerate(_listing(meta.get("excluded_classes", []), "excluded_classes")):
-        _mapping(entry, f"excluded_classes[{number}]", ("name", "reason"))
-        _text(entry["name"], f"excluded_classes[{number}].name")
-        _text(entry["reason"], f"excluded_classes[{number}].reason")
+    for key, fields in (("skipped", ("file", "reason")), ("excluded_classes", ("name", "reason"))):
+        for number, entry in enumerate(_listing(meta.get(key, []), key)):
+            _mapping(entry, f"{key}[{number}]", fields)
+            for field in fields:
+                _text(entry[field], f"{key}[{number}].{field}")
     for number, name in enumerate(_listing(meta.get("returned_to_training", []), "returned_to_training")):
         _text(name, f"returned_to_training[{number}]")
 
