@@ -155,3 +155,20 @@ def test_its_figures_are_printed_to_the_decimals_that_show_the_verdicts_side():
     mean, se = oracle(BASE - 0.0104 - step, step=step)
     assert (round(mean, 6), round(se, 6)) == (-1.04, 0.51) and claim.holds
     assert "relative to its own base: n=4 -1.04 ± 0.51 points, the lowest at n=4" in claim.text, claim.text
+
+
+def test_the_papers_own_runs_show_its_dip_at_4_and_5_and_the_recovery():
+    """§4.1, points 2-3, on the paper's runs (report --reference paper): BnB's dip is deepest at n=4 and 5, and BnB+
+    recover the base's accuracy; the oracle, each n's mean of BnB less its own base, from the rows themselves."""
+    from minitransfer.paper_runs import read_reference, reference_path
+    path = reference_path("paper")
+    if not path.is_file():
+        pytest.skip(f"the paper's runs are not at {path}")
+    runs = read_reference(path)
+    bases = {(r.run.split, r.run.split_seed, r.run.target): r.mean10_top1 for r in runs if r.run.kind == "base"}
+    dips = {n: 100 * np.mean([r.mean10_top1 - bases[(r.run.split, r.run.split_seed, r.run.target)] for r in runs
+                              if r.run.split == "random" and r.run.treatment == "BnB" and r.run.n == n])
+            for n in range(3, 7)}
+    claim = found(runs)
+    assert sorted(dips, key=dips.get)[:2] == [5, 4] and claim.value == pytest.approx(dips[5])
+    assert claim.holds and "the lowest at n=5" in claim.text and "fine-tuning recovers it" in claim.text, claim.text
