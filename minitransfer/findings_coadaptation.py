@@ -96,8 +96,8 @@ def _verdict(side, recovery, dip, plus, split, selffer):
     """The verdict's words: the dip's :func:`_side` and its recovery's, ``dip`` and ``plus`` the deepest n's BnB and
     BnB+ (:class:`minitransfer.findings_groups.OverBases`)."""
     if side == "none":
-        return (f"every middle layer within {measured.CLOSE:g} points of its base or above it: no fragile "
-                f"co-adaptation here")
+        return (f"every middle layer measured is within {measured.CLOSE:g} points of its base or above it: no "
+                f"fragile co-adaptation here")
     if side != "dip":
         return (too_few([dip.count], [split]) if dip.count < MIN_NETWORKS else
                 f"not resolved: {one_draw_said(dip)}: {more_networks(split)}" if dip.draws < MIN_NETWORKS else

@@ -83,7 +83,8 @@ def test_middle_layers_as_good_as_the_base_do_not_hold():
     mean, se = oracle(0.595)
     assert (claim.value, claim.se) == (pytest.approx(mean), pytest.approx(se)) and 2 * se <= 2
     assert not claim.holds and claim.text.endswith(
-        "every middle layer within 2 points of its base or above it: no fragile co-adaptation here."), claim.text
+        "every middle layer measured is within 2 points of its base or above it: no fragile co-adaptation here."), \
+        claim.text
 
 
 def test_a_dip_within_the_noise_is_not_resolved():
