@@ -34,6 +34,7 @@ each threshold its verdict compares them with, :mod:`minitransfer.findings_figur
 import dataclasses
 import math
 
+from minitransfer import findings_coadaptation as coadapted  # it reads this module's Finding and thresholds
 from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
 from minitransfer.findings_groups import POINTS, Difference, by_draw, difference_between, over_bases, tuned
@@ -71,7 +72,8 @@ class Finding:
 
 def findings(results, facts=None, bases=None):
     """The five claims, measured on ``results`` (claims without the runs they need say so; the sixth,
-    :func:`random_weights_dissimilar`, only where it is measured); and,
+    :func:`random_weights_dissimilar`, and fragile co-adaptation, :mod:`minitransfer.findings_coadaptation`, after
+    the specific claim, only where they are measured); and,
     where ``results`` hold a cross-dataset grid's runs, the first three measured across datasets (its
     SnT+, which such a grid trains by default, were in no finding). Where they hold transfers across
     datasets and no split within a dataset, none of the five can be measured: one finding
@@ -81,13 +83,15 @@ def findings(results, facts=None, bases=None):
     :class:`minitransfer.comparisons.Bases` of ``results``, built once for every claim (now, where None)."""
     chance = bases_against_chance(results, facts)
     bases = built_bases(results, bases)
-    within = (general(results, bases=bases), specific(results, bases=bases), fine_tuning(results, bases=bases),
-              dissimilar(results, bases), random_weights(results, bases)) + random_weights_dissimilar(results, bases)
+    within = ((general(results, bases=bases), specific(results, bases=bases)) + coadapted.where_measured(results, bases)
+              + (fine_tuning(results, bases=bases), dissimilar(results, bases), random_weights(results, bases))
+              + random_weights_dissimilar(results, bases))
     measured = halves_said(results, [judged(finding, chance) for finding in within])
     if any(r.run.split == CROSS for r in results) and not any(r.run.split in SPLITS for r in results):
         measured = [within_dataset(results)]
     if any(r.run.split == CROSS for r in results):
-        across = (general(results, CROSS, bases), specific(results, CROSS, bases), fine_tuning(results, CROSS, bases))
+        across = ((general(results, CROSS, bases), specific(results, CROSS, bases))
+                  + coadapted.where_measured(results, bases, CROSS) + (fine_tuning(results, CROSS, bases),))
         told = (judged(finding, chance) for finding in across)  # a claim not measured used no network: no caveat
         measured += [dataclasses.replace(finding, text=finding.text + seen_caveat(finding, facts))
                      for finding in told]

@@ -23,10 +23,11 @@ T_ONE_DEGREE = 12.7
 
 
 # The splits whose bases a claim's networks copy their layers from or are measured against
-_BASES_OF = {"general": ("random",), "specific": ("random",), "fine-tuning": ("random",),
+_BASES_OF = {"general": ("random",), "specific": ("random",), "fine-tuning": ("random",), "co-adaptation": ("random",),
              "dissimilar": ("natural", "random"), "random-weights": ("all", "random"),
              "random-weights-dissimilar": ("all", "natural"),
              "general-across-datasets": (CROSS,), "specific-across-datasets": (CROSS,),
+             "co-adaptation-across-datasets": (CROSS,),
              "fine-tuning-across-datasets": (CROSS,)}
 CHANCE_NAMED = 3  # bases at chance a finding names; the runs to read with care list every one
 

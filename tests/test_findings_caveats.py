@@ -84,7 +84,7 @@ def test_a_folder_of_transfers_across_datasets_only_says_the_five_claims_are_not
     results = cross_grid(top_transfer=(0.40, 0.41, 0.39), top_selffer=(0.58, 0.59, 0.57))
     measured = findings.findings(results)
     assert [f.claim for f in measured] == ["within-dataset", "general-across-datasets", "specific-across-datasets",
-                                           "fine-tuning-across-datasets"]
+                                           "co-adaptation-across-datasets", "fine-tuning-across-datasets"]  # T5T
     within = measured[0]
     assert not within.holds and within.networks == 0 and math.isnan(within.value)
     assert "the runs here are a study across datasets alone, with no split of one dataset into halves" in within.text
@@ -109,7 +109,7 @@ def test_findings_md_of_a_cross_dataset_grid_has_one_line_for_the_five_claims(tm
     written = report.write_report(tmp_path / "grid", tmp_path / "r", figures=False)
     lines = written.files["findings.md"].read_text().splitlines()
     claims = [line for line in lines if line.startswith(("- holds: ", "- not shown: "))]
-    assert len(claims) == len(written.findings) == 4  # a line a claim, as the records have them
+    assert len(claims) == len(written.findings) == 5  # a line a claim, as the records have them (T5T: co-adaptation)
     assert not [line for line in lines if "random-split" in line or "natural-split" in line], lines
     assert claims[0] == ("- not shown: the paper's five claims within one dataset (general and specific features, "
                          "fine-tuned transfer, dissimilar tasks, random weights): not measured: the runs here are a "

@@ -563,7 +563,8 @@ def test_a_huge_grids_findings_look_each_base_up_once(monkeypatch):
     results = PassCountingList(Result(run, 0.5, 0.6, 0.55, 30) for run in runs)
     monkeypatch.setattr(PassCountingList, "passes", 0)
     claims = findings.findings(results)
-    assert [claim.networks for claim in claims[:3]] == [200, 400, 1400 + 1400]  # fine-tuning: AnB+ and BnB+
+    # co-adaptation: BnB at n=3..6 and BnB+ at the deepest; fine-tuning: AnB+ and BnB+
+    assert [claim.networks for claim in claims[:4]] == [200, 400, 4 * 200 + 200, 1400 + 1400]
     assert without_base(results) == [] and PassCountingList.passes < 50
 
 

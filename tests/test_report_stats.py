@@ -217,6 +217,10 @@ def test_a_report_of_an_unusual_grid_gives_each_claim_the_oracles_numbers(tmp_pa
                 "random-weights-dissimilar": welch(over_draws("all", "random", 5), over_draws("natural", "AnB", 5)),
                 "general-across-datasets": (cross_low.mean(), cross_low.std(ddof=1) / np.sqrt(2), 2),
                 "specific-across-datasets": welch(over_draws("cross", "AnB", 5), over_draws("cross", "BnB", 5))}
+    # fragile co-adaptation at n=5, the one middle layer here (2 is none)
+    for claim, split in (("co-adaptation", "random"), ("co-adaptation-across-datasets", "cross")):
+        tuned_selffers = len(values(split, "BnB+", 5))  # each beside BnB against the same base
+        expected[claim] = (*over_draws(split, "BnB", 5)[:2], len(values(split, "BnB", 5)) + tuned_selffers)
     measured = {f.claim: (f.value, f.se, f.networks) for f in written.findings}
     assert measured == {claim: (pytest.approx(mean), pytest.approx(se), count)
                         for claim, (mean, se, count) in expected.items()}

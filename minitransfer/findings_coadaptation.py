@@ -1,0 +1,139 @@
+"""The paper's second main claim, fragile co-adaptation (Yosinski et al. 2014, §4.1, points 2 and 3): the selffers
+BnB (across datasets TnT) drop below their own base at the middle layers, n = 3 to 6 of CaffeNet's 7 copyable
+ones (most at 4 and 5), as features that co-adapted on successive layers are split, the upper ones trained anew
+without the lower ones learning with them; fine-tuned, BnB+ recover the base's accuracy. (Point 4, that AnB's
+drop at layers 3 to 5 is mostly this co-adaptation, follows from it beside :func:`minitransfer.findings.specific`.)
+
+The middle layers of a network of any depth are n = 3 up to its top copyable layer less one (the preset's
+``copyable``: :mod:`minitransfer.models`; CaffeNet's 7 where the runs record none known): neither the
+general first two, nor the top one, where the paper's BnB are back at the base. Measured as the other findings
+are (:mod:`minitransfer.findings`): each network relative to its own base, in points, each middle n's BnB with
+its standard error over their draws (:func:`minitransfer.findings_groups.over_bases`). The claim is judged at
+the n of the lowest mean, the deepest dip: it holds where that is resolved below the base (two standard errors)
+and, where BnB+ were trained at that n against the same bases, they are within :data:`minitransfer.findings.CLOSE`
+of their base or resolved above the BnB there (the recovery; their difference's standard error sqrt(se1² + se2²),
+as the specific claim's); without BnB+ there it says that the recovery was not measured. It does not hold where
+every middle n's BnB is within CLOSE of the base (two standard errors no wider) or resolved above it: no dip; nor
+where BnB+ stay resolved more than CLOSE below their base and not above the BnB: no recovery. Else it is not
+resolved. Picking the deepest of several layers makes two standard errors a somewhat weaker test than at a layer
+named beforehand: the text gives every middle layer's figure beside it.
+"""
+
+import math
+
+from minitransfer import findings as measured, models
+from minitransfer.comparisons import built_bases, measured_by_n, relative_by_base, relative_by_n
+from minitransfer.findings_caveats import MIN_NETWORKS, few_draws, more_networks, too_few
+from minitransfer.findings_figures import bases_said, below, decimals, networks_said, one_draw_said, signed_plus_minus
+from minitransfer.findings_groups import difference_between, over_bases, tuned
+
+LOWEST_MIDDLE = 3       # the paper's middle layers start at n = 3 ...
+PAPER_COPYABLE = 7      # ... and end one below CaffeNet's top copyable layer, 7
+
+
+def middle_layers(results):
+    """The middle n of the runs' network: 3 up to its top copyable layer less one (the largest ``copyable`` of the
+    presets ``results`` record and :mod:`minitransfer.models` knows; CaffeNet's 7 where none)."""
+    known = [models.PRESETS[r.preset].copyable for r in results if r.preset in models.PRESETS]
+    return tuple(range(LOWEST_MIDDLE, max(known, default=PAPER_COPYABLE)))
+
+
+def where_measured(results, bases=None, split="random"):
+    """A tuple of the :func:`coadaptation` finding of ``split``, or () where the runs have no BnB (TnT) at a middle
+    layer: as the random-weights finding against a dissimilar task, a claim that grids planned at the lowest and
+    top n alone (the demo's claim splits, experiment --layers 1,7) never measure is listed only where it is measured."""
+    finding = coadaptation(results, split, bases)
+    return (finding,) if finding.networks else ()
+
+
+def coadaptation(results, split="random", bases=None):
+    """The fragile co-adaptation finding (claim "co-adaptation"; across datasets, of TnT and TnT+,
+    "co-adaptation-across-datasets"), a :class:`minitransfer.findings.Finding`."""
+    names = measured._NAMES[split]
+    claim = "co-adaptation" + names["claim"]
+    selffer, middle = names["BnB"], middle_layers(results)
+    span = f"n={middle[0]}..{middle[-1]}" if middle else "none"
+    layers = {n: values for n, values in relative_by_n(results, split, "BnB", bases=bases).items() if n in middle}
+    if not layers:
+        return measured.Finding(claim, f"fragile co-adaptation{names['where']}: not measured (no {names['runs']}"
+                                       f"{selffer} at a middle layer, {span}, with their bases)")
+    bases = built_bases(results, bases)
+    spreads = {n: over_bases(results, split, "BnB", n, bases) for n in layers}
+    n = min(spreads, key=lambda layer: spreads[layer].mean)  # the deepest dip
+    dip = spreads[n]
+    at_n = [r for r in results if r.run.n == n]
+    selffers, tuned_selffers = (relative_by_base(at_n, split, treatment, bases) for treatment in ("BnB", "BnB+"))
+    common = selffers.keys() & tuned_selffers.keys()  # BnB+ beside the BnB, against the same bases
+    plus, same = (tuned({key: groups[key] for key in common}, split) for groups in (tuned_selffers, selffers))
+    difference = difference_between(plus, same)
+    figures = [value for layer in sorted(spreads) for value in (spreads[layer].mean, spreads[layer].se)]
+    figures += [plus.mean, plus.se, difference.mean, difference.se] if common else [math.nan] * 4
+    places = decimals(_side, *figures)
+    scores = "; ".join(f"n={layer} {signed_plus_minus(spreads[layer].mean, spreads[layer].se, places)}"
+                       for layer in sorted(spreads))
+    said = (f"At the middle layers {span}{names['where']}, {selffer} relative to its own base: {scores} points, "
+            f"the lowest at n={n} ({networks_said(dip.count)}{bases_said(dip)})")
+    if common:
+        said += (f"; there {selffer}+ (fine-tuned) score {signed_plus_minus(plus.mean, plus.se, places)} points "
+                 f"relative to their base, {below(difference.mean, difference.se, places)} the {selffer} against "
+                 f"the same bases ({plus.count} + {same.count} networks)")
+    side, recovery = _side(*figures)
+    holds = side == "dip" and recovery in ("recovered", "unmeasured")
+    verdict = _verdict(side, recovery, dip, plus, split, selffer)
+    unmeasured = "" if common or side != "dip" else (
+        f"; the recovery was not measured: no {selffer}+ at n={n} against these bases (experiment --fine-tuned, the "
+        f"default, trains {selffer}+ beside {selffer})")
+    by_n = measured_by_n(results, split, "BnB", bases=bases)  # one pass over the runs, not one a layer
+    used = tuple(r for layer in spreads for r in by_n[layer])
+    used += tuple(r for r in measured_by_n(at_n, split, "BnB+", bases=bases).get(n, ())
+                  if bases.key_of(r)[1:] in common)
+    groups = (dip, plus) if common else (dip,)
+    return measured.Finding(claim, f"{said}: {verdict}{unmeasured}.{few_draws(*groups)}", dip.mean, dip.se,
+                            len(used), holds, said, used)
+
+
+def _verdict(side, recovery, dip, plus, split, selffer):
+    """The verdict's words: the dip's :func:`_side` and its recovery's, ``dip`` and ``plus`` the deepest n's BnB and
+    BnB+ (:class:`minitransfer.findings_groups.OverBases`)."""
+    if side == "none":
+        return (f"every middle layer measured is within {measured.CLOSE:g} points of its base or above it: no "
+                f"fragile co-adaptation here")
+    if side != "dip":
+        return (too_few([dip.count], [split]) if dip.count < MIN_NETWORKS else
+                f"not resolved: {one_draw_said(dip)}: {more_networks(split)}" if dip.draws < MIN_NETWORKS else
+                f"not resolved by these runs: {more_networks(split)}")
+    split_up = "features co-adapted on successive layers, split, lose accuracy (fragile co-adaptation)"
+    if recovery == "recovered":
+        return f"{split_up}, and fine-tuning recovers it"
+    if recovery == "unmeasured":
+        return split_up
+    if recovery == "lost":
+        return f"a dip, but fine-tuning did not recover the base's accuracy here: {selffer}+ stay below it"
+    why = (too_few([plus.count], [split]) if plus.count < MIN_NETWORKS else
+           f"not resolved: {one_draw_said(plus)}: {more_networks(split)}" if plus.draws < MIN_NETWORKS else
+           f"not resolved by these runs: {more_networks(split)}")
+    return f"a dip, but its recovery by fine-tuning ({selffer}+) is {why}"
+
+
+def _side(*figures):
+    """(dip, recovery) of the figures the finding prints, in points: each middle n's BnB mean and standard error in
+    turn, then BnB+'s mean and standard error at the lowest n and BnB+ less BnB's (NaN: no BnB+). dip: "dip" (the
+    lowest mean resolved below the base), "none" (every mean within :data:`minitransfer.findings.CLOSE`, its
+    standard error precise, or resolved above), else "unresolved"; recovery: "unmeasured" (no BnB+), "recovered"
+    (BnB+ within CLOSE of the base or resolved above BnB), "lost" (BnB+ resolved more than CLOSE below the base and
+    not above BnB), else "uncertain"."""
+    *layers, plus, plus_se, difference, difference_se = figures
+    pairs = list(zip(layers[::2], layers[1::2]))
+    lowest, se = min(pairs, key=lambda pair: pair[0])
+    if lowest < 0 and measured._resolved(lowest, se):
+        dip = "dip"
+    elif all(measured._within(mean, se) or (mean > 0 and measured._resolved(mean, se)) for mean, se in pairs):
+        dip = "none"
+    else:
+        dip = "unresolved"
+    if math.isnan(plus):
+        return dip, "unmeasured"
+    if measured._within(plus, plus_se) or (difference > 0 and measured._resolved(difference, difference_se)):
+        return dip, "recovered"
+    beyond = not math.isnan(plus_se) and -plus - measured.RESOLVED * plus_se > measured.CLOSE + measured.ROUNDING
+    return dip, "lost" if beyond else "uncertain"
