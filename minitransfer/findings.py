@@ -1,5 +1,6 @@
 """What a grid's networks show: the paper's five claims (a sixth: random frozen layers against a dissimilar
-task's transfer, where both were trained), each as a measured difference with its
+task's transfer, where both were trained; fragile co-adaptation where BnB were trained at a middle layer:
+:mod:`minitransfer.findings_coadaptation`), each as a measured difference with its
 uncertainty, in percentage points of top-1 accuracy (the mean of the 10 best evaluations).
 
 Every accuracy is taken relative to the network's own base (:func:`minitransfer.comparisons.own_base`),

@@ -31,8 +31,8 @@ unless a column says otherwise.
   (:func:`minitransfer.report_tables.layer_list`), never "1-7" nor "3,5", which spreadsheets import as a date (the
   1st of July) or a number (3.5, with a decimal comma).
 - findings.md: the paper's five claims as measured (a sixth where natural-split and random-frozen runs
-  share an n; and, for a cross-dataset grid, three across
-  datasets; a folder of those alone says once that the five are not measured), with their
+  share an n; fragile co-adaptation where BnB were trained at a middle layer; and, for a cross-dataset grid,
+  three across datasets; a folder of those alone says once that the five are not measured), with their
   uncertainty, the runs not finished (in no finding until they are), and the runs whose metric
   should not be trusted (:mod:`minitransfer.run_caveats`: still rising, 10 evaluations or fewer,
   validation sets of 100 images or fewer, a transfer across datasets whose base had seen some of
