@@ -87,8 +87,8 @@ def _gpu_skip_reason(config):
 # otherwise sends the files with the most tests first, and these hold few, so that one of them started last
 # on one worker while the other had finished (test_science's grid alone trains for about 100 s).
 LONG_FIRST = ("tests/test_science.py", "tests/test_step.py", "tests/cli/test_examples_experiment.py",
-              "tests/cli/test_examples.py", "tests/test_kill_anywhere.py", "tests/test_report.py",
-              "tests/test_faults.py")
+              "tests/cli/test_examples.py", "tests/cli/test_examples_readme.py", "tests/test_kill_anywhere.py",
+              "tests/test_report.py", "tests/test_faults.py")
 
 
 def _sends_files(config):

@@ -18,6 +18,7 @@ concurrent blocks, FMA contraction, speed); blocks run one after another, in lau
 import contextlib
 import ctypes
 import hashlib
+import os
 import pathlib
 import platform
 import re
@@ -124,14 +125,18 @@ def build(stem, cache_dir):
     folder = pathlib.Path(cache_dir) / f"{stem}-{digest.hexdigest()[:16]}"
     library = folder / f"lib{stem}.so"
     if not library.exists():
-        staging = folder.with_suffix(".staging")
+        # A staging folder of this process's own: the cache may be shared by the xdist workers (cache_dir),
+        # and one that finished first has its folder renamed in place, which the other's rename leaves.
+        staging = folder.with_suffix(f".staging-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         _copy_sources(staging)
         (staging / "dispatch.cpp").write_text(_dispatch_source(stem, entry_points(stem)))
         subprocess.run(["g++", *GXX_FLAGS, "-O1", "-fPIC", "-shared", "-o", str(staging / library.name),
                         str(staging / "dispatch.cpp")], check=True, capture_output=True, text=True)
-        shutil.rmtree(folder, ignore_errors=True)
-        staging.rename(folder)
+        try:
+            staging.rename(folder)
+        except OSError:  # another worker's library of the same sources is there: use that one
+            shutil.rmtree(staging, ignore_errors=True)
     return library
 
 # ---------------------------------------------------------------------------------------------
@@ -272,9 +277,16 @@ _LIBRARY_CACHE = []
 
 
 def cache_dir(tmp_path_factory):
-    """One folder per test session for the compiled kernel libraries."""
+    """One folder per test run for the compiled kernel libraries, shared by its xdist workers: each worker
+    compiled every kernel again (about 13 s of g++ for the eleven); :func:`build` names each library by the
+    hash of its sources and renames it into place whole, so a worker finds another's or compiles it itself."""
     if not _LIBRARY_CACHE:
-        _LIBRARY_CACHE.append(tmp_path_factory.mktemp("cuda-emulator"))
+        base = tmp_path_factory.getbasetemp()
+        if os.environ.get("PYTEST_XDIST_WORKER"):  # base is <the run's basetemp>/popen-gwN
+            base = base.parent
+        folder = base / "cuda-emulator-libraries"
+        folder.mkdir(exist_ok=True)
+        _LIBRARY_CACHE.append(folder)
     return _LIBRARY_CACHE[0]
 
 

@@ -7,7 +7,8 @@ An example that needs what a user brings is marked at its end and only its optio
 which tests/cli/test_demo.py runs in miniature) or ``# after ...`` (the result of such a job).
 Everything else runs on the built-in synthetic set. The ``--help`` examples run a chain of commands at a
 time, each in a folder of its own (:data:`help_examples.CHAINS`); ``experiment``'s, which trains a grid, in
-tests/cli/test_examples_experiment.py, so that another xdist worker runs it beside these.
+tests/cli/test_examples_experiment.py, so that another xdist worker runs it beside these; the README's
+lines, which train four networks and resume one, in tests/cli/test_examples_readme.py, for the same reason.
 """
 
 import pathlib
@@ -15,8 +16,8 @@ import re
 
 import pytest
 
-from help_examples import (CHAINS, ORDER, examples as _examples, readme_blocks as _readme_blocks,
-                           readme_examples as _readme_examples, run_chain, run_or_check as _run_or_check)
+from help_examples import (CHAINS, ORDER, examples as _examples, readme_blocks as _readme_blocks, run_chain,
+                           run_or_check as _run_or_check)
 from minitransfer.cli import main
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -43,20 +44,6 @@ def test_the_train_eval_and_info_examples_run_or_are_marked(tmp_path, monkeypatc
     assert any(" train " in line and "--copy-from" in line for line in ran)
     assert any(line.startswith("minitransfer eval ") for line in ran)
     assert any(line.startswith("minitransfer info ") for line in ran)
-
-
-def test_the_readmes_examples_run_or_are_marked(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MINITRANSFER_CACHE", str(tmp_path / "cache"))
-    examples = _readme_examples()
-    assert examples
-    for line in examples:
-        _run_or_check(line)
-    # "`train` writes the weights file and, beside it, a run directory `<stem>.run` (`config.json`, ..."
-    listed = re.search(r"a run directory `<stem>\.run` \((.*?) with final", README.read_text(), flags=re.S)
-    assert listed, "the README no longer lists the files of a run directory"
-    written = sorted(path.name for path in (tmp_path / "baseA.run").iterdir())
-    assert sorted(re.findall(r"`([^`]+)`", listed[1])) == written
 
 
 def test_the_readmes_count_of_the_lines_it_times_is_that_of_its_block():
