@@ -59,7 +59,7 @@ def resize_mean(mean, size):
     subtracted from a target dataset stored at another size."""
     height, width = size
     channels = [Image.fromarray(np.ascontiguousarray(mean[..., k], dtype=np.float32))  # mode F
-                .resize((width, height), Image.BILINEAR) for k in range(mean.shape[2])]
+                .resize((width, height), Image.Resampling.BILINEAR) for k in range(mean.shape[2])]
     return np.stack([np.asarray(channel, dtype=np.float32) for channel in channels], axis=-1)
 
 

@@ -152,5 +152,5 @@ def _high_bytes(values):
 def resized(image, size):
     """A PIL RGB image → uint8 (size, size, 3), warped bilinearly (aspect ratio not kept)."""
     if image.size != (size, size):
-        image = image.resize((size, size), Image.BILINEAR)
+        image = image.resize((size, size), Image.Resampling.BILINEAR)  # Pillow 9.1-9.3 deprecate Image.BILINEAR
     return np.asarray(image, dtype=np.uint8)
