@@ -151,6 +151,7 @@ def _lines(axes, curves, **style):
     segments = [curve for curve in curves if curve]
     if segments:
         axes.add_collection(LineCollection(segments, rasterized=True, label="_runs", **style))
+        axes.autoscale_view()  # matplotlib 3.8 does not (newer ones do): the axes stayed 0..1, the lines off it
     points = [curve[0] for curve in segments if len(curve) == 1]
     if points:
         axes.plot(*zip(*points), linestyle="none", marker="o", markersize=3, rasterized=True, label="_runs",
