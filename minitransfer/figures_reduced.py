@@ -156,7 +156,7 @@ def _place(axes, label, right, upper, taken):
 
     label.get_window_extent()  # its text moved to its point: an annotation is placed where it is measured
     panel, text = axes.get_window_extent(), Text.get_window_extent(label)  # the text alone, not its leader
-    pixels = axes.get_figure(root=True).dpi / 72
+    pixels = axes.figure.dpi / 72  # a subfigure says its figure's dpi; get_figure(root=True) needs matplotlib 3.10
     across, up = np.array(LABEL_GAP) * pixels
     x, y = axes.transData.transform(label.xy)
     lowest, highest = panel.y0, max(panel.y0, panel.y1 - text.height)
