@@ -78,7 +78,8 @@ def coadaptation(results, split="random", bases=None):
     if common:
         said += (f"; there {selffer}+ (fine-tuned) score {signed_plus_minus(plus.mean, plus.se, places)} points "
                  f"relative to their base, {below(difference.mean, difference.se, places)} the {selffer} against "
-                 f"the same bases ({plus.count} + {same.count} networks)")
+                 f"the same bases ({plus.count} + {same.count} networks"
+                 f"{bases_said(plus, same, pair=SELFFERS)})")
     side, recovery = _side(*figures)
     holds = side == "dip" and recovery in ("recovered", "unmeasured")
     verdict = _verdict(side, recovery, dip, plus, split, selffer)

@@ -67,3 +67,21 @@ def test_the_transfers_findings_still_name_anb_and_bna():
                             source="B", n=1)]
     general = {f.claim: f for f in findings.findings(results)}["general"]
     assert "a seed's AnB and BnA share its split and bases" in general.text, general.text
+
+
+def test_bnb_plus_against_the_bnb_say_what_their_standard_errors_are_over():
+    """As the specific claim's "(5 + 5 networks of 5 + 5 split seeds; ± over them: ...)": a seed's AnA+ and BnB+
+    are one draw, so the BnB+ against the BnB at the dip's n say so where a seed holds both."""
+    results = both_halves()
+    for seed in range(3):
+        results += [network(f"random{seed}/B4B+", "selffer", "random", seed, 0.60, source="B", n=4, tuned=True),
+                    network(f"random{seed}/A4A+", "selffer", "random", seed, 0.70, target="A", source="A", n=4,
+                            tuned=True)]
+    claim = found(results)
+    assert "the BnB against the same bases (6 + 6 networks of 3 + 3 split seeds; ± over them: a seed's AnA and BnB " \
+           "share its split and bases)" in claim.text, claim.text
+
+
+def test_one_selffer_per_seed_adds_no_words_to_the_bnb_plus_count():
+    claim = found(grid(tuned={4: 0.60}))
+    assert "the BnB against the same bases (3 + 3 networks):" in claim.text, claim.text
