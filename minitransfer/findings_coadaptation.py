@@ -5,18 +5,19 @@ without the lower ones learning with them; fine-tuned, BnB+ recover the base's a
 drop at layers 3 to 5 is mostly this co-adaptation, follows from it beside :func:`minitransfer.findings.specific`.)
 
 The middle layers of a network of any depth are n = 3 up to its top copyable layer less one (the preset's
-``copyable``: :mod:`minitransfer.models`; CaffeNet's 7 where the runs record none known): neither the
-general first two, nor the top one, where the paper's BnB are back at the base. Measured as the other findings
-are (:mod:`minitransfer.findings`): each network relative to its own base, in points, each middle n's BnB with
-its standard error over their draws (:func:`minitransfer.findings_groups.over_bases`). The claim is judged at
-the n of the lowest mean, the deepest dip: it holds where that is resolved below the base (two standard errors)
-and, where BnB+ were trained at that n against the same bases, they are within :data:`minitransfer.findings.CLOSE`
-of their base or resolved above the BnB there (the recovery; their difference's standard error sqrt(se1² + se2²),
-as the specific claim's); without BnB+ there it says that the recovery was not measured. It does not hold where
-every middle n's BnB is within CLOSE of the base (two standard errors no wider) or resolved above it: no dip; nor
-where BnB+ stay resolved more than CLOSE below their base and not above the BnB: no recovery. Else it is not
-resolved. Picking the deepest of several layers makes two standard errors a somewhat weaker test than at a layer
-named beforehand: the text gives every middle layer's figure beside it.
+``copyable``: :mod:`minitransfer.models`; CaffeNet's 7 where the runs record none known): neither the general first
+two, nor the top one, where the paper's BnB are back at the base. Measured as the other findings are
+(:mod:`minitransfer.findings`): each network relative to its own base, in points, each middle n's BnB with its
+standard error over their draws (:func:`minitransfer.findings_groups.over_bases`). The claim is judged at the n of
+the lowest mean, the deepest dip: it holds where that is resolved below the base (two standard errors) and, where
+BnB+ were trained at that n against the same bases, they are within :data:`minitransfer.findings.CLOSE` of their
+base or resolved above the BnB there, and not resolved more than CLOSE below their base (the recovery; their
+difference's standard error sqrt(se1² + se2²), as the specific claim's); without BnB+ there it says that the
+recovery was not measured. It does not hold where every middle n's BnB is within CLOSE of the base (two standard
+errors no wider) or resolved above it: no dip; nor where BnB+ stay resolved more than CLOSE below their base: no
+recovery (above the BnB or not: the paper's BnB+ are back at the base, and part of the dip won back is not that).
+Else it is not resolved. Picking the deepest of several layers makes two standard errors a somewhat weaker test than
+at a layer named beforehand: the text gives every middle layer's figure beside it.
 """
 
 import math
@@ -24,7 +25,8 @@ import math
 from minitransfer import findings as measured, models
 from minitransfer.comparisons import built_bases, measured_by_n, relative_by_base, relative_by_n
 from minitransfer.findings_caveats import MIN_NETWORKS, few_draws, more_networks, too_few
-from minitransfer.findings_figures import bases_said, below, decimals, networks_said, one_draw_said, signed_plus_minus
+from minitransfer.findings_figures import (SELFFERS, bases_said, below, decimals, networks_said, one_draw_said,
+                                           signed_plus_minus)
 from minitransfer.findings_groups import difference_between, over_bases, tuned
 
 LOWEST_MIDDLE = 3       # the paper's middle layers start at n = 3 ...
@@ -72,11 +74,12 @@ def coadaptation(results, split="random", bases=None):
     scores = "; ".join(f"n={layer} {signed_plus_minus(spreads[layer].mean, spreads[layer].se, places)}"
                        for layer in sorted(spreads))
     said = (f"At the middle layers {span}{names['where']}, {selffer} relative to its own base: {scores} points, "
-            f"the lowest at n={n} ({networks_said(dip.count)}{bases_said(dip)})")
+            f"the lowest at n={n} ({networks_said(dip.count)}{bases_said(dip, pair=SELFFERS)})")
     if common:
         said += (f"; there {selffer}+ (fine-tuned) score {signed_plus_minus(plus.mean, plus.se, places)} points "
                  f"relative to their base, {below(difference.mean, difference.se, places)} the {selffer} against "
-                 f"the same bases ({plus.count} + {same.count} networks)")
+                 f"the same bases ({plus.count} + {same.count} networks"
+                 f"{bases_said(plus, same, pair=SELFFERS)})")
     side, recovery = _side(*figures)
     holds = side == "dip" and recovery in ("recovered", "unmeasured")
     verdict = _verdict(side, recovery, dip, plus, split, selffer)
@@ -100,7 +103,7 @@ def _verdict(side, recovery, dip, plus, split, selffer):
                 f"fragile co-adaptation here")
     if side != "dip":
         return (too_few([dip.count], [split]) if dip.count < MIN_NETWORKS else
-                f"not resolved: {one_draw_said(dip)}: {more_networks(split)}" if dip.draws < MIN_NETWORKS else
+                f"not resolved: {one_draw_said(dip, SELFFERS)}: {more_networks(split)}" if dip.draws < MIN_NETWORKS else
                 f"not resolved by these runs: {more_networks(split)}")
     split_up = "features co-adapted on successive layers, split, lose accuracy (fragile co-adaptation)"
     if recovery == "recovered":
@@ -110,7 +113,7 @@ def _verdict(side, recovery, dip, plus, split, selffer):
     if recovery == "lost":
         return f"a dip, but fine-tuning did not recover the base's accuracy here: {selffer}+ stay below it"
     why = (too_few([plus.count], [split]) if plus.count < MIN_NETWORKS else
-           f"not resolved: {one_draw_said(plus)}: {more_networks(split)}" if plus.draws < MIN_NETWORKS else
+           f"not resolved: {one_draw_said(plus, SELFFERS)}: {more_networks(split)}" if plus.draws < MIN_NETWORKS else
            f"not resolved by these runs: {more_networks(split)}")
     return f"a dip, but its recovery by fine-tuning ({selffer}+) is {why}"
 
@@ -119,9 +122,9 @@ def _side(*figures):
     """(dip, recovery) of the figures the finding prints, in points: each middle n's BnB mean and standard error in
     turn, then BnB+'s mean and standard error at the lowest n and BnB+ less BnB's (NaN: no BnB+). dip: "dip" (the
     lowest mean resolved below the base), "none" (every mean within :data:`minitransfer.findings.CLOSE`, its
-    standard error precise, or resolved above), else "unresolved"; recovery: "unmeasured" (no BnB+), "recovered"
-    (BnB+ within CLOSE of the base or resolved above BnB), "lost" (BnB+ resolved more than CLOSE below the base and
-    not above BnB), else "uncertain"."""
+    standard error precise, or resolved above), else "unresolved"; recovery: "unmeasured" (no BnB+), "lost" (BnB+
+    resolved more than CLOSE below the base, above BnB or not: part of the dip won back is not the base's accuracy
+    recovered), "recovered" (else BnB+ within CLOSE of the base or resolved above BnB), else "uncertain"."""
     *layers, plus, plus_se, difference, difference_se = figures
     pairs = list(zip(layers[::2], layers[1::2]))
     lowest, se = min(pairs, key=lambda pair: pair[0])
@@ -133,7 +136,8 @@ def _side(*figures):
         dip = "unresolved"
     if math.isnan(plus):
         return dip, "unmeasured"
+    if not math.isnan(plus_se) and -plus - measured.RESOLVED * plus_se > measured.CLOSE + measured.ROUNDING:
+        return dip, "lost"  # above the BnB or not: part of the dip recovered is not the base's accuracy
     if measured._within(plus, plus_se) or (difference > 0 and measured._resolved(difference, difference_se)):
         return dip, "recovered"
-    beyond = not math.isnan(plus_se) and -plus - measured.RESOLVED * plus_se > measured.CLOSE + measured.ROUNDING
-    return dip, "lost" if beyond else "uncertain"
+    return dip, "uncertain"

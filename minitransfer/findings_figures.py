@@ -9,6 +9,9 @@ import math
 # The most decimals a figure is printed with: the verdicts treat figures closer than
 # findings.ROUNDING (1e-9) to a threshold as on it, so a figure beyond it shows its side at 12.
 MOST_DECIMALS = 12
+# The two networks of one draw that share its split and bases: a seed's transfers both ways, or its selffers on both
+# halves (AnA, which the paper's footnote 3 counts as BnB)
+TRANSFERS, SELFFERS = "AnB and BnA", "AnA and BnB"
 
 
 def decimals(side, *values):
@@ -60,13 +63,14 @@ def networks_said(count):
     return "1 network" if count == 1 else f"{count} networks"
 
 
-def bases_said(*spreads):
+def bases_said(*spreads, pair=TRANSFERS):
     """What ``spreads`` (:class:`minitransfer.findings_groups.OverBases`) took their standard errors over, where it is
     not one network each: " of 5 split seeds; ± over the seeds: a seed's AnB and BnA share its split and bases" where
-    some draw holds networks against both its bases (:func:`minitransfer.findings_groups.by_draw`); else " against 2
-    bases" (" against 1 + 3 bases") where some base has several networks; else ""."""
+    some draw holds networks against both its bases (:func:`minitransfer.findings_groups.by_draw`; ``pair`` names its
+    two networks: :data:`SELFFERS` for selffers); else " against 2 bases" (" against 1 + 3 bases") where some base has
+    several networks; else ""."""
     if any(s.draws < s.bases for s in spreads):
-        return _draws_said(spreads)
+        return _draws_said(spreads, pair)
     counts = " + ".join(str(spread.bases) for spread in spreads)
     return "" if all(s.bases == s.count for s in spreads) else f" against {counts} base{'s' * (counts != '1')}"
 
@@ -76,7 +80,7 @@ def draw_words(split, count=1):
     return ("split seed" if split == "random" else "replicate") + "s" * (count != 1)
 
 
-def _draws_said(spreads):
+def _draws_said(spreads, pair):
     words = {draw_words(s.split, 2) for s in spreads}
     units = (" + ".join(str(s.draws) for s in spreads) + " "  # plural unless one draw alone: "3 + 1 split seeds"
              + draw_words(spreads[0].split, sum(s.draws for s in spreads))
@@ -87,15 +91,15 @@ def _draws_said(spreads):
     what = "split and bases" if shared == {True} else "bases"
     if any(math.isnan(s.se) for s in spreads):  # no ± printed: the verdict says why (one_draw_said)
         return f" of {units}"
-    return f" of {units}; ± over {over}: a {one}'s AnB and BnA share its {what}"
+    return f" of {units}; ± over {over}: a {one}'s {pair} share its {what}"
 
 
-def one_draw_said(spread):
+def one_draw_said(spread, pair=TRANSFERS):
     """Why ``spread`` (:class:`minitransfer.findings_groups.OverBases`) has no standard error where it has
     networks enough: "one base gives no standard error (the networks measured against it share its luck)", or
     of one split seed (replicate) with networks against both its bases, "one split seed gives no standard error
-    (its AnB and BnA share its split and bases)"."""
+    (its AnB and BnA share its split and bases)" (``pair``: as :func:`bases_said`'s)."""
     if spread.draws >= spread.bases:
         return "one base gives no standard error (the networks measured against it share its luck)"
     shared = "split and bases" if spread.split == "random" else "bases"
-    return f"one {draw_words(spread.split)} gives no standard error (its AnB and BnA share its {shared})"
+    return f"one {draw_words(spread.split)} gives no standard error (its {pair} share its {shared})"

@@ -105,7 +105,7 @@ def test_one_draw_gives_no_standard_error():
     assert claim.networks == 1 + 4 and np.isnan(claim.se) and not claim.holds
     deepest = np.mean([100 * (0.55 - BASE), 100 * (0.66 - 0.70)])
     assert f"n=4 {deepest:+.1f}; n=5" in claim.text and "the lowest at n=4 (2 networks of 1 split seed)" in claim.text
-    assert claim.text.endswith("not resolved: one split seed gives no standard error (its AnB and BnA share its split "
+    assert claim.text.endswith("not resolved: one split seed gives no standard error (its AnA and BnB share its split "
                                "and bases): train more networks per point: more random splits (experiment "
                                "--split-seed, once per split)."), claim.text
 
