@@ -6,6 +6,7 @@ well-formed records up to the checkpoint, an evaluation's event only beside its 
 """
 
 import collections
+import math
 
 from minitransfer import fileio
 from minitransfer.errors import MinitransferError
@@ -69,6 +70,6 @@ def seconds_logged(kept):
     for line in reversed(kept):
         record = fileio.parse_json(line)
         seconds = record.get("seconds") if "event" not in record else None
-        if type(seconds) in (int, float) and seconds >= 0 and seconds == seconds:
+        if type(seconds) in (int, float) and 0 <= seconds < math.inf:  # not NaN nor Infinity, which JSON forbids
             return float(seconds)
     return 0.0

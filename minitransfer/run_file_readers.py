@@ -200,7 +200,7 @@ def file_bytes(path):
     """The bytes of the file ``path``, read once per version inside :func:`reads_shared`; OSError where it
     cannot be read (:class:`UnreadableRun` where its folder cannot be)."""
     shared = _shared_reads.get()
-    key = (os.fspath(path), stamp(path)) if shared is not None else None
+    key = (os.path.abspath(path), stamp(path)) if shared is not None else None  # a runs_dir given relative too
     if key is not None and key[1] is not None and key in shared:
         return shared[key]
     with open(path, "rb") as file:

@@ -9,6 +9,8 @@ import click
 from minitransfer import experiment as grid
 from minitransfer import (config, config_checks, grid_caveats, grid_check, grid_folder, grid_options, grid_preflight,
                           models, optim, scheduler, slurm)
+from minitransfer.left_out import UnreadableRun
+from minitransfer.run_file_readers import read_json
 from minitransfer.slurm_sbatch import check_not_the_scripts_own
 from minitransfer.slurm_time import carried_over, parse_time_limit
 from minitransfer.data import dataset, synthetic
@@ -341,7 +343,7 @@ def _bases_checked(runs, out, options):
     try:
         return grid_preflight.check_bases(runs, out, options)
     except config.ScheduleRefused as error:
-        kept = sorted(str(folder.relative_to(out)) for folder in out.glob("*/*.run"))
+        kept = _refused_schedule_runs(out)  # not a run of a schedule this version took: no earlier version's grid
         if not kept:
             raise
         named = ", ".join(kept[:3]) + (f" and {len(kept) - 3} more" if len(kept) > 3 else "")
@@ -350,6 +352,21 @@ def _bases_checked(runs, out, options):
             f"schedule, are kept, resumed and reported as they are, but this version trains no new network with "
             f"it: finish the grid with the version that began it, or train the grid anew in another folder (-o) "
             f"with a schedule this version takes") from None
+
+
+def _refused_schedule_runs(out):
+    """The run folders under ``out`` (relative to it) whose config.json records a schedule this version refuses,
+    which only an earlier version trained; a run this version trained (another schedule) or unreadable is not one."""
+    found = []
+    for folder in sorted(out.glob("*/*.run")):
+        try:
+            recorded = read_json(folder / "config.json", dict)
+            optim.run_solver(**{name: recorded[name] for name in optim.SOLVER_FIELDS if name in recorded})
+        except optim.ScheduleError:
+            found.append(str(folder.relative_to(out)))
+        except (UnreadableRun, ValueError, TypeError):  # no config.json, or one no solver takes: not this grid's
+            pass
+    return found
 
 
 def _builtin_data():

@@ -6,10 +6,12 @@ import shlex
 
 import click
 
+from minitransfer import checkpoint as checkpoints
 from minitransfer import optim, transfer
 from minitransfer.checkpoint_info import as_named, described
 from minitransfer.data import inputs
 from minitransfer.config_wording import option_name
+from minitransfer.errors import MinitransferError
 from minitransfer.run_lines import random_frozen_words
 from minitransfer.run_lock import holder_named
 from minitransfer.run_remedies import start_over_in
@@ -203,13 +205,27 @@ def _schedule_refused(command):
     given = dict(zip(command, command[1:]))
     fields = {name: given.get(option_name(name)) for name in (*optim.RATES, "stepsize", "max_iter")}
     try:
-        optim.run_solver(**{name: (int if name in ("stepsize", "max_iter") else float)(value)
-                            for name, value in fields.items() if value is not None})
+        schedule = {name: (int if name in ("stepsize", "max_iter") else float)(value)
+                    for name, value in fields.items() if value is not None}
+        optim.run_solver(**schedule)
     except optim.ScheduleError as error:
+        if _base_records(given.get(option_name("copy_from")), schedule):
+            return ""  # train takes the schedule its base records (config_records.solver_of)
         return option_text(str(error).removeprefix("solver: "))
     except ValueError:
         return ""  # a record no solver takes: its resume says so
     return ""
+
+
+def _base_records(base, schedule):
+    """Whether the base checkpoint ``base`` (a copy's --copy-from; None for a base) records ``schedule``, which
+    train then takes for a copy of it, as a grid's transfers of bases an earlier version trained; False where
+    it cannot be read."""
+    try:
+        recorded = checkpoints.read_meta(base)["config"] if base is not None else None
+    except (MinitransferError, OSError, KeyError, TypeError):
+        return False
+    return recorded is not None and all(recorded.get(name) == value for name, value in schedule.items())
 
 
 def split_words(kind, seed):
