@@ -39,8 +39,8 @@ from minitransfer import findings_coadaptation as coadapted  # it reads this mod
 from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
 from minitransfer.findings_groups import POINTS, Difference, by_draw, difference_between, over_bases, tuned
-from minitransfer.findings_figures import (below, bases_said, decimals, more, networks_said, one_draw_said, signed,
-                                           signed_plus_minus)
+from minitransfer.findings_figures import (SELFFERS, TRANSFERS, below, bases_said, decimals, more, networks_said,
+                                           one_draw_said, signed, signed_plus_minus)
 from minitransfer.findings_caveats import (MIN_NETWORKS, few_draws, halves_said, judged, more_networks,
                                            seed_spread_words, seen_caveat, too_few, unresolved, untold_boost)
 from minitransfer.results import Spread, mean, natural_families, relative_by_base, relative_by_n
@@ -170,12 +170,12 @@ def specific(results, split="random", bases=None):
     seeds = max((std for std in stds if not math.isnan(std)), default=math.nan)
     holds, resolved = _specific_side(difference.mean, difference.se, seeds)
     meaning = (f"the top layers are specific to their {'dataset' if split == CROSS else 'task'}" if holds else
-               _unresolved(a, b, (split, split)) if not resolved else
+               _unresolved(a, b, (split, split), (TRANSFERS, SELFFERS)) if not resolved else
                "smaller than the paper's effect or than the seed spread")
     places = decimals(_specific_side, difference.mean, difference.se, seeds)
     spread = "unknown" if math.isnan(seeds) else f"{seeds:.{places}f} points"
     measured = (f"At n={n}, {names['AnB']} is {below(difference.mean, difference.se, places)} {names['BnB']} "
-                f"(seed spread {spread}; {a.count} + {b.count} networks{bases_said(a, b)})")
+                f"(seed spread {spread}; {a.count} + {b.count} networks{bases_said(a, b, pair=(TRANSFERS, SELFFERS))})")
     used = tuple(r for treatment in ("AnB", "BnB") for r in measured_by_n(results, split, treatment, bases=bases)[n])
     return Finding(claim, f"{measured}: {meaning}. {seed_spread_words(used, n, names, split)}.{few_draws(a, b)}",
                    difference.mean,
@@ -337,14 +337,15 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
                    measured)
 
 
-def _unresolved(a, b, splits):
-    """Why the difference of groups ``a`` and ``b`` (:class:`minitransfer.findings_groups.OverBases`, on ``splits``)
-    is not resolved: too few networks, networks enough but of one draw or base (no standard error), or noise."""
+def _unresolved(a, b, splits, pairs=(TRANSFERS, TRANSFERS)):
+    """Why the difference of groups ``a`` and ``b`` (:class:`minitransfer.findings_groups.OverBases`, on ``splits``;
+    a draw's two networks of each named ``pairs``) is not resolved: too few networks, networks enough but of one draw
+    or base (no standard error), or noise."""
     if min(a.count, b.count) < MIN_NETWORKS:
         return unresolved((a.count, b.count), splits)
-    alone = [(spread, split) for spread, split in zip((a, b), splits) if spread.draws < MIN_NETWORKS]
+    alone = [(spread, split, pair) for spread, split, pair in zip((a, b), splits, pairs) if spread.draws < MIN_NETWORKS]
     if alone:
-        return f"not resolved: {one_draw_said(alone[0][0])}: {more_networks(*(split for _, split in alone))}"
+        return f"not resolved: {one_draw_said(*alone[0][::2])}: {more_networks(*(split for _, split, _ in alone))}"
     return unresolved((a.count, b.count), splits)
 
 

@@ -8,16 +8,24 @@ The middle layers of a network of any depth are n = 3 up to its top copyable lay
 ``copyable``: :mod:`minitransfer.models`; CaffeNet's 7 where the runs record none known): neither the general first
 two, nor the top one, where the paper's BnB are back at the base. Measured as the other findings are
 (:mod:`minitransfer.findings`): each network relative to its own base, in points, each middle n's BnB with its
-standard error over their draws (:func:`minitransfer.findings_groups.over_bases`). The claim is judged at the n of
-the lowest mean, the deepest dip: it holds where that is resolved below the base (two standard errors) and, where
-BnB+ were trained at that n against the same bases, they are within :data:`minitransfer.findings.CLOSE` of their
-base or resolved above the BnB there, and not resolved more than CLOSE below their base (the recovery; their
+standard error over their draws (:func:`minitransfer.findings_groups.over_bases`). A dip is as the specific claim's
+difference (:func:`minitransfer.findings.specific`): at least :data:`minitransfer.findings.CLOSE` below the base and
+resolved below it (two standard errors), so that a dip within 2 points, which the general claim calls as good as the
+base, is none. The claim is judged at the n that gives the strongest evidence of such a dip: the lowest mean +
+max(CLOSE, two standard errors) among the n with a standard error (among all, where none has one), the layer whose
+mean lies furthest beyond both thresholds, so that the claim holds at it wherever it holds at some middle n; the
+sentence says which n it was judged at and gives every middle n's figure. It holds where that n's BnB dip so and,
+where BnB+ were trained at that n against the same bases, they are within :data:`minitransfer.findings.CLOSE` of
+their base or resolved above the BnB there, and not resolved more than CLOSE below their base (the recovery; their
 difference's standard error sqrt(se1² + se2²), as the specific claim's); without BnB+ there it says that the
 recovery was not measured. It does not hold where every middle n's BnB is within CLOSE of the base (two standard
 errors no wider) or resolved above it: no dip; nor where BnB+ stay resolved more than CLOSE below their base: no
 recovery (above the BnB or not: the paper's BnB+ are back at the base, and part of the dip won back is not that).
-Else it is not resolved. Picking the deepest of several layers makes two standard errors a somewhat weaker test than
-at a layer named beforehand: the text gives every middle layer's figure beside it.
+Else it is not resolved (a dip resolved but short of CLOSE among middle layers not all within it, one of CLOSE or
+more not resolved, or too few networks). Choosing the n from the data, the one of several that looks most like a
+dip, makes two standard errors a weaker test than at an n named beforehand (with four middle layers, noise alone
+passes it up to four times as often as at one): every middle n's figure is printed beside the verdict to weigh it
+by.
 """
 
 import math
@@ -61,7 +69,9 @@ def coadaptation(results, split="random", bases=None):
                                        f"{selffer} at a middle layer, {span}, with their bases)")
     bases = built_bases(results, bases)
     spreads = {n: over_bases(results, split, "BnB", n, bases) for n in layers}
-    n = min(spreads, key=lambda layer: spreads[layer].mean)  # the deepest dip
+    order = sorted(spreads)
+    at = _judged_at([(spreads[layer].mean, spreads[layer].se) for layer in order])
+    n = order[at]
     dip = spreads[n]
     at_n = [r for r in results if r.run.n == n]
     selffers, tuned_selffers = (relative_by_base(at_n, split, treatment, bases) for treatment in ("BnB", "BnB+"))
@@ -70,17 +80,17 @@ def coadaptation(results, split="random", bases=None):
     difference = difference_between(plus, same)
     figures = [value for layer in sorted(spreads) for value in (spreads[layer].mean, spreads[layer].se)]
     figures += [plus.mean, plus.se, difference.mean, difference.se] if common else [math.nan] * 4
-    places = decimals(_side, *figures)
+    places = decimals(lambda *shown: _side(at, *shown), *figures)  # the verdict at n, read off the figures shown
     scores = "; ".join(f"n={layer} {signed_plus_minus(spreads[layer].mean, spreads[layer].se, places)}"
                        for layer in sorted(spreads))
     said = (f"At the middle layers {span}{names['where']}, {selffer} relative to its own base: {scores} points, "
-            f"the lowest at n={n} ({networks_said(dip.count)}{bases_said(dip, pair=SELFFERS)})")
+            f"judged at n={n} ({networks_said(dip.count)}{bases_said(dip, pair=SELFFERS)})")
     if common:
         said += (f"; there {selffer}+ (fine-tuned) score {signed_plus_minus(plus.mean, plus.se, places)} points "
                  f"relative to their base, {below(difference.mean, difference.se, places)} the {selffer} against "
                  f"the same bases ({plus.count} + {same.count} networks"
                  f"{bases_said(plus, same, pair=SELFFERS)})")
-    side, recovery = _side(*figures)
+    side, recovery = _side(at, *figures)
     holds = side == "dip" and recovery in ("recovered", "unmeasured")
     verdict = _verdict(side, recovery, dip, plus, split, selffer)
     unmeasured = "" if common or side != "dip" else (
@@ -96,7 +106,7 @@ def coadaptation(results, split="random", bases=None):
 
 
 def _verdict(side, recovery, dip, plus, split, selffer):
-    """The verdict's words: the dip's :func:`_side` and its recovery's, ``dip`` and ``plus`` the deepest n's BnB and
+    """The verdict's words: the dip's :func:`_side` and its recovery's, ``dip`` and ``plus`` the judged n's BnB and
     BnB+ (:class:`minitransfer.findings_groups.OverBases`)."""
     if side == "none":
         return (f"every middle layer measured is within {measured.CLOSE:g} points of its base or above it: no "
@@ -118,17 +128,27 @@ def _verdict(side, recovery, dip, plus, split, selffer):
     return f"a dip, but its recovery by fine-tuning ({selffer}+) is {why}"
 
 
-def _side(*figures):
+def _judged_at(pairs):
+    """The index of the layer judged among ``pairs`` (each middle n's BnB mean and standard error, points): the
+    lowest mean + max(CLOSE, two standard errors) among those with a standard error, the strongest evidence of a dip
+    (its mean furthest beyond both thresholds :func:`_side` asks of one); the lowest mean where none has one."""
+    judged = [i for i, (_, se) in enumerate(pairs) if not math.isnan(se)] or range(len(pairs))
+    return min(judged, key=lambda i: pairs[i][0] + max(measured.CLOSE, measured.RESOLVED * pairs[i][1])
+               if not math.isnan(pairs[i][1]) else pairs[i][0])
+
+
+def _side(at, *figures):
     """(dip, recovery) of the figures the finding prints, in points: each middle n's BnB mean and standard error in
-    turn, then BnB+'s mean and standard error at the lowest n and BnB+ less BnB's (NaN: no BnB+). dip: "dip" (the
-    lowest mean resolved below the base), "none" (every mean within :data:`minitransfer.findings.CLOSE`, its
-    standard error precise, or resolved above), else "unresolved"; recovery: "unmeasured" (no BnB+), "lost" (BnB+
-    resolved more than CLOSE below the base, above BnB or not: part of the dip won back is not the base's accuracy
-    recovered), "recovered" (else BnB+ within CLOSE of the base or resolved above BnB), else "uncertain"."""
+    turn, then BnB+'s mean and standard error at the n judged (the ``at``-th) and BnB+ less BnB's (NaN: no BnB+).
+    dip: "dip" (the ``at``-th mean at least :data:`minitransfer.findings.CLOSE` below the base, as the specific
+    claim's difference, and resolved below it), "none" (every mean within CLOSE, its standard error precise, or
+    resolved above), else "unresolved"; recovery: "unmeasured" (no BnB+), "lost" (BnB+ resolved more than CLOSE
+    below the base, above BnB or not: part of the dip won back is not the base's accuracy recovered), "recovered"
+    (else BnB+ within CLOSE of the base or resolved above BnB), else "uncertain"."""
     *layers, plus, plus_se, difference, difference_se = figures
     pairs = list(zip(layers[::2], layers[1::2]))
-    lowest, se = min(pairs, key=lambda pair: pair[0])
-    if lowest < 0 and measured._resolved(lowest, se):
+    lowest, se = pairs[at]
+    if lowest < 0 and -lowest >= measured.CLOSE - measured.ROUNDING and measured._resolved(lowest, se):
         dip = "dip"
     elif all(measured._within(mean, se) or (mean > 0 and measured._resolved(mean, se)) for mean, se in pairs):
         dip = "none"

@@ -67,8 +67,8 @@ def bases_said(*spreads, pair=TRANSFERS):
     """What ``spreads`` (:class:`minitransfer.findings_groups.OverBases`) took their standard errors over, where it is
     not one network each: " of 5 split seeds; ± over the seeds: a seed's AnB and BnA share its split and bases" where
     some draw holds networks against both its bases (:func:`minitransfer.findings_groups.by_draw`; ``pair`` names its
-    two networks: :data:`SELFFERS` for selffers); else " against 2 bases" (" against 1 + 3 bases") where some base has
-    several networks; else ""."""
+    two networks: :data:`SELFFERS` for selffers; a tuple, one a spread, where they differ); else " against 2 bases"
+    (" against 1 + 3 bases") where some base has several networks; else ""."""
     if any(s.draws < s.bases for s in spreads):
         return _draws_said(spreads, pair)
     counts = " + ".join(str(spread.bases) for spread in spreads)
@@ -91,7 +91,9 @@ def _draws_said(spreads, pair):
     what = "split and bases" if shared == {True} else "bases"
     if any(math.isnan(s.se) for s in spreads):  # no ± printed: the verdict says why (one_draw_said)
         return f" of {units}"
-    return f" of {units}; ± over {over}: a {one}'s {pair} share its {what}"
+    pairs = (pair,) * len(spreads) if isinstance(pair, str) else pair
+    named = list(dict.fromkeys(p for s, p in zip(spreads, pairs) if s.draws < s.bases))  # those that share a draw
+    return f" of {units}; ± over {over}: a {one}'s {', and its '.join(named)}{',' * (len(named) > 1)} share its {what}"
 
 
 def one_draw_said(spread, pair=TRANSFERS):
