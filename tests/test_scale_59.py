@@ -1,18 +1,19 @@
 """At the paper's sizes (ImageNet's 1,332 dataset files, ~100 networks a split seed, several seeds): work that
 grows with the files of a dataset or the runs of a grid grows linearly, counted in operations (bytes of a record
-written, comparisons of runs), not timed."""
+written, comparisons of runs), not timed; and lists of files that grow with a dataset fit where they are kept."""
 
 import errno
 import json
 import sys
 
+import numpy as np
 import pytest
 from fake_results import FINISHED_RESULT
 from test_experiment import OPTIONS
 
 from minitransfer import experiment as grid
 from minitransfer import fileio, scheduler
-from minitransfer.data import dataset, integrity, synthetic
+from minitransfer.data import dataset, integrity, shard_builder, shard_format, synthetic
 
 
 def _finished_grid(out, seeds):
@@ -91,3 +92,32 @@ def test_verify_writes_its_record_of_intact_files_once(tmp_path, monkeypatch, sh
     assert len(files) == 4 * (shards // 2 + shards // 4) + 1
     assert sorted(record["files"]) == sorted(str(path.relative_to(folder)) for path, _, _ in files)
     assert len(written) == 1 and written[0] == len(json.dumps(record, sort_keys=True)), written[:3]
+
+
+def _shard(path, skipped):
+    """A shard of 2 images written as an import writes it, with ``skipped`` files listed; its sha256."""
+    images, labels = np.zeros((2, 14, 14, 3), np.uint8), np.array([0, 1], np.int32)
+    return shard_format.write_shard(path, images, labels, "train", 0, "plan", skipped=skipped)
+
+
+@pytest.mark.parametrize("files", [1000, 6000])
+def test_a_shard_lists_thousands_of_skipped_files(tmp_path, files):
+    """A class folder tree of 1,000 classes, each with 5 notes beside its images (5,000 files skipped, all in one
+    shard of small images): the shard's list of them, an HDF5 attribute, outgrew the 64 KiB the default format
+    keeps in an object header (some 700 such files), and prepare stopped with "cannot write ... train-00000.h5" (exit 74) whatever the
+    disk. It is written in the format of HDF5 1.8, which keeps it; a rerun keeps the shard as built."""
+    skipped = [{"file": f"/data/class{i % 1000:04d}/note{i}.jpg", "reason": "UnidentifiedImageError: not an image"}
+               for i in range(files)]
+    sha256 = _shard(tmp_path / "train-00000.h5", skipped)
+    entry, why = shard_builder._judged_shard(tmp_path / "train-00000.h5", "plan", 0, 14, 2, [], sha256)
+    assert why is None and entry["skipped"] == skipped and entry["count"] == 2
+
+
+def test_a_shard_of_a_few_skipped_files_is_written_as_before(tmp_path, monkeypatch):
+    """A shard whose lists fit is written once, in the default format: byte for byte as before."""
+    libvers = []
+    write_hdf5 = fileio.write_hdf5
+    monkeypatch.setattr(fileio, "write_hdf5", lambda path, fill, **options: libvers.append(options.get("libver")) or
+                        write_hdf5(path, fill, **options))
+    _shard(tmp_path / "train-00000.h5", [{"file": "/data/a/note.jpg", "reason": "not an image"}] * 400)
+    assert libvers == [None]
