@@ -105,7 +105,7 @@ def test_a_shard_lists_thousands_of_skipped_files(tmp_path, files):
     """A class folder tree of 1,000 classes, each with 5 notes beside its images (5,000 files skipped, all in one
     shard of small images): the shard's list of them, an HDF5 attribute, outgrew the 64 KiB the default format
     keeps in an object header (some 700 such files), and prepare stopped with "cannot write ... train-00000.h5" (exit 74) whatever the
-    disk. It is written in the format of HDF5 1.8, which keeps it; a rerun keeps the shard as built."""
+    disk. It is written in the format of HDF5 1.10, which keeps it; a rerun keeps the shard as built."""
     skipped = [{"file": f"/data/class{i % 1000:04d}/note{i}.jpg", "reason": "UnidentifiedImageError: not an image"}
                for i in range(files)]
     sha256 = _shard(tmp_path / "train-00000.h5", skipped)

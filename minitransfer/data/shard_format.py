@@ -108,9 +108,9 @@ def write_shard(path, images, labels, subset, first_index, plan, extra=None, ski
     except OSError as error:  # raised building the file in memory: nothing written
         if LARGE_ATTRIBUTE not in str(error):
             raise
-        # skipped or notes too long for an attribute of the default format (64 KiB: some 500 files skipped in one
-        # shard, "cannot write" said, exit 74): the format of HDF5 1.8 keeps it; every other shard is as before
-        return fileio.write_hdf5(path, fill, libver=("v108", "latest"))
+        # skipped or notes too long for an attribute of the default format (64 KiB: some 700 files skipped in one
+        # shard, "cannot write" said, exit 74): the format of HDF5 1.10 (checkpoints') keeps it; other shards as before
+        return fileio.write_hdf5(path, fill, libver=("v110", "v110"))
 
 
 def write_mean(path, mean, classes):
