@@ -56,8 +56,10 @@ class GridRunner(RunsElsewhere):
         check_folder(runs + bases, out, options, progress, plans)
         done, lost = finished_and_lost(runs + bases, out, plans.states)  # lost: not trained, its train refused,
         # advising to delete its network
-        finished = [r.name for r in runs if r in done]
-        self.pending = [r for r in runs if r.name not in finished and r not in lost]
+        done_set, lost_set = set(done), set(lost)  # sets: a list looked up once per run made restarts quadratic
+        finished = [r.name for r in runs if r in done_set]
+        finished_names = set(finished)
+        self.pending = [r for r in runs if r.name not in finished_names and r not in lost_set]
         self.slots = slots_used(devices, self.pending)
         own_train = self.own_train = self.train_command == list(default_train_command())  # takes the run's lock
         if own_train:  # what another command takes and needs is not minitransfer's to judge
@@ -72,7 +74,7 @@ class GridRunner(RunsElsewhere):
                 log(f"note: {note}")
         self.datasets = DatasetsAsPlanned(out, options)  # as checked: prepared again later, the grid stops
         write_plan(out, runs, options, train_command, progress)
-        self.outcome = GridOutcome([], finished, [], {}, lost=[r.name for r in runs if r in lost])
+        self.outcome = GridOutcome([], finished, [], {}, lost=[r.name for r in runs if r in lost_set])
         # a lost run's network is there: the transfers copying from it train
         self.done = {run.name for run in done} | {run.name for run in lost}
         self.running = {}    # slot index -> (run, process, start time)

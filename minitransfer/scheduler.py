@@ -173,12 +173,14 @@ def _finished_unwritable(runs, out, options, error, log, progress):
     check_folder(runs, out, options, progress)
     finished, lost = finished_and_lost(runs, out)  # lost: not trained, here as where it may write: said, and
     # counted (exit 65); each run's state read once
-    left = [run for run in runs if run not in finished and run not in lost]
+    finished_or_lost = set(finished) | set(lost)  # a set: a list looked up once per run was quadratic in the runs
+    left = [run for run in runs if run not in finished_or_lost]
     if left:
         raise cannot_train_in(out, error, len(left), len(runs))
     for run in lost:
         log(f"note: not trained: {result_lost(out, run)}")
-    done = [run.name for run in runs if run not in lost]
+    lost_set = set(lost)
+    done = [run.name for run in runs if run not in lost_set]
     finished = f"{len(done)} of {len(runs)} runs already finished, {len(lost)} not trained (see above)" if lost \
         else f"all {len(runs)} runs already finished"
     log(f"{finished}; nothing to do, and nothing written in {out} (which this process cannot write)")

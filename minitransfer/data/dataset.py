@@ -230,14 +230,17 @@ class Dataset:
         every one."""
         self._every_subset("verify")
         with self.reading():
-            files, faults = self.checked_files(), []
-            for done, file in enumerate(files, start=1):
-                try:
-                    self._record_checked(check_files(self.path, [file], remember=False))
-                except DatasetError as fault:
-                    faults.append(fault)
-                if progress:
-                    progress(done, len(files))
+            files, faults, settled = self.checked_files(), [], {}
+            try:
+                for done, file in enumerate(files, start=1):
+                    try:
+                        self._record_checked(check_files(self.path, [file], remember=False, settled=settled))
+                    except DatasetError as fault:
+                        faults.append(fault)
+                    if progress:
+                        progress(done, len(files))
+            finally:  # recorded once, interrupted too: rewritten after each file, quadratic in the files
+                integrity.record_settled(self.path, settled)
             if faults:
                 raise corrupt_files(self.path, faults, len(files))
             for subset in SUBSETS:

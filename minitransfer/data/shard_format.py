@@ -66,6 +66,10 @@ def content_sha256(images, labels, extra=None):
     return digest.hexdigest()
 
 
+# HDF5's error for an attribute beyond the 64 KiB that its default file format keeps in an object header
+LARGE_ATTRIBUTE = "object header message is too large"
+
+
 def write_shard(path, images, labels, subset, first_index, plan, extra=None, skipped=(), pixel_sum=None, notes=()):
     """Write one shard atomically; returns its sha256.
 
@@ -99,7 +103,14 @@ def write_shard(path, images, labels, subset, first_index, plan, extra=None, ski
             shard.attrs["notes"] = hdf5_files.text_attribute(json.dumps(list(notes)))
         shard.attrs["content_sha256"] = hdf5_files.text_attribute(content_sha256(images, labels, extra))
 
-    return fileio.write_hdf5(path, fill)
+    try:
+        return fileio.write_hdf5(path, fill)
+    except OSError as error:  # raised building the file in memory: nothing written
+        if LARGE_ATTRIBUTE not in str(error):
+            raise
+        # skipped or notes too long for an attribute of the default format (64 KiB: some 700 files skipped in one
+        # shard, "cannot write" said, exit 74): the format of HDF5 1.10 (checkpoints') keeps it; other shards as before
+        return fileio.write_hdf5(path, fill, libver=("v110", "v110"))
 
 
 def write_mean(path, mean, classes):
