@@ -638,3 +638,55 @@ def test_nothing_is_shared_once_the_block_ends(tmp_path, opened):
     file_bytes(path)
     file_bytes(path)
     assert len(opened) == 3
+
+
+# -- lock_holder: a holder named ---------------------------------------------------------------------------------------
+
+def test_a_record_of_this_machine_names_no_host_and_another_s_does(tmp_path):
+    # (mutant: this machine's own name kept as another host's)
+    import socket
+    assert _holder_of(tmp_path, f"42 {socket.gethostname()}\n".encode()).host is None
+    assert _holder_of(tmp_path, b"42 node-elsewhere\n").host == "node-elsewhere"
+
+
+def test_this_process_s_record_under_slurm_is_read_back_with_its_job(tmp_path, monkeypatch):
+    # (mutant: the first line padded to 320 bytes before its newline, which read_holder does not take as padded)
+    import os
+
+    from minitransfer.lock_holder import this_process_record
+    for name in ("SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID", "SLURMD_NODENAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLURM_JOB_ID", "1240")
+    holder = _holder_of(tmp_path, this_process_record())
+    assert (int(holder), holder.job) == (os.getpid(), "1240")
+
+
+def test_a_slurm_holder_is_named_by_its_job_and_node_and_its_pid_only_on_this_machine():
+    # on node node9 of host node7: by the node, no PID; on this machine: its PID; on another host without a node:
+    # that host (mutants: the PID said always; the host preferred to the node)
+    from minitransfer.lock_holder import Holder, holder_named, pid_named
+    assert pid_named(Holder(42, host="node7", job="1234_5", node="node9")) == "SLURM job 1234_5 on node node9"
+    assert pid_named(Holder(42, job="1240")) == "SLURM job 1240, PID 42"
+    assert pid_named(Holder(42, host="node7", job="1240")) == "SLURM job 1240 on host node7"
+    # one holder in the singular (mutant: the one-holder case never taken)
+    assert holder_named(Holder(42)) == " (PID 42)" and holder_named([1, 2]) == " (PIDs 1, 2)"
+
+
+def test_a_holder_of_this_pid_on_another_host_is_not_this_process():
+    # (mutant: the host check dropped)
+    import os
+
+    from minitransfer.lock_holder import Holder, is_this_process
+    assert is_this_process(Holder(os.getpid())) and not is_this_process(Holder(os.getpid(), host="node7"))
+
+
+def test_the_command_of_a_holder_is_read_on_this_machine_alone(monkeypatch):
+    # a process here running "python -m minitransfer train ..." and "minitransfer prepare folder ...": both named; the
+    # same PID on another host is none (mutants: the host check dropped; prepare's subcommand dropped)
+    import pathlib
+
+    from minitransfer.lock_holder import Holder, command_of
+    monkeypatch.setattr(pathlib.Path, "read_bytes", lambda self: b"python\0-m\0minitransfer\0train\0--out\0x\0")
+    assert command_of(Holder(42)) == "minitransfer train" and command_of(Holder(42, host="node7")) is None
+    monkeypatch.setattr(pathlib.Path, "read_bytes", lambda self: b"/usr/bin/minitransfer\0prepare\0folder\0src\0")
+    assert command_of(Holder(42)) == "minitransfer prepare folder"
