@@ -1,0 +1,69 @@
+"""Review of the scale fixes of 59: ``prepare verify`` records the files it found intact once, at its end or as
+it is interrupted; a file it finds damaged is not left recorded intact by an earlier check."""
+
+import json
+
+import pytest
+
+from minitransfer.data import dataset, integrity, synthetic
+from minitransfer.data.schema import DatasetError
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    """A small dataset of one image a shard, every file just written counting as settled, none remembered."""
+    folder = tmp_path / "data"
+    synthetic.build_synthetic(folder, classes=2, train_per_class=2, val_per_class=1, size=14, shard_length=1)
+    monkeypatch.setattr(integrity, "UNSETTLED_NS", 0)
+    monkeypatch.setattr(integrity, "_intact_files", set())
+    return folder
+
+
+def _recorded(folder):
+    path, _ = integrity._record_path(folder)
+    return json.loads(path.read_text())["files"]
+
+
+def _rotten(monkeypatch, shard, digest="0" * 64, interrupt=None):
+    """Hash ``shard`` as ``digest`` (bits rotten on the disk: its times and size as they were); ``interrupt``, a
+    file whose hashing is stopped (Ctrl-C)."""
+    sha256 = integrity._sha256
+
+    def hashed(path, what):
+        if str(path).endswith(interrupt or "\0"):
+            raise KeyboardInterrupt
+        return digest if str(path).endswith(shard) else sha256(path, what)
+    monkeypatch.setattr(integrity, "_sha256", hashed)
+
+
+def test_verify_drops_a_file_it_finds_damaged_from_the_record_of_intact_files(folder, monkeypatch):
+    """A shard found intact (recorded) rots on the disk, its stat unchanged: verify said it was corrupt but left it
+    recorded intact, and every later run took it unhashed. It is dropped from the record; the others stay."""
+    dataset.open_dataset(folder).verify()
+    assert "train-00001.h5" in _recorded(folder)
+    _rotten(monkeypatch, "train-00001.h5")
+    monkeypatch.setattr(integrity, "_intact_files", set())  # a later process
+    with pytest.raises(DatasetError, match="train-00001.h5"):
+        dataset.open_dataset(folder).verify()
+    names = {str(path.relative_to(folder)) for path, _, _ in dataset.open_dataset(folder).checked_files()}
+    assert set(_recorded(folder)) == names - {"train-00001.h5"}
+    monkeypatch.setattr(integrity, "_intact_files", set())  # a train after it hashes the shard again: refused
+    files = [file for file in dataset.open_dataset(folder).checked_files() if str(file[0]).endswith("train-00001.h5")]
+    with pytest.raises(DatasetError, match="sha256 mismatch"):
+        integrity.check_files(folder, files)
+
+
+def test_an_interrupted_verify_records_the_files_it_checked_and_no_other(folder, monkeypatch):
+    """Ctrl-C while the fourth file is hashed: the three before it are recorded (one damaged: not), none after."""
+    _rotten(monkeypatch, "train-00001.h5", interrupt="train-00003.h5")
+    with pytest.raises(KeyboardInterrupt):
+        dataset.open_dataset(folder).verify()
+    assert sorted(_recorded(folder)) == ["train-00000.h5", "train-00002.h5"]
+
+
+def test_a_verify_of_intact_files_writes_the_record_it_wrote_before(folder):
+    """Nothing damaged: the record is every file's entry, as a verify wrote it file by file."""
+    dataset.open_dataset(folder).verify()
+    files = dataset.open_dataset(folder).checked_files()
+    keys = {str(path.relative_to(folder)): [*integrity.stat_key(path), sha256] for path, sha256, _ in files}
+    assert _recorded(folder) == keys
