@@ -67,3 +67,15 @@ def test_a_verify_of_intact_files_writes_the_record_it_wrote_before(folder):
     files = dataset.open_dataset(folder).checked_files()
     keys = {str(path.relative_to(folder)): [*integrity.stat_key(path), sha256] for path, sha256, _ in files}
     assert _recorded(folder) == keys
+
+
+def test_a_file_found_damaged_is_hashed_again_in_the_process_that_found_it_intact(folder, monkeypatch):
+    """A process that found a shard intact (a notebook that trained) and then verified it rotten took it
+    unhashed at its next load: it remembered it intact, by the times and size the rot kept."""
+    dataset.open_dataset(folder).verify()
+    _rotten(monkeypatch, "train-00001.h5")
+    with pytest.raises(DatasetError, match="train-00001.h5"):
+        dataset.open_dataset(folder).verify()
+    files = [file for file in dataset.open_dataset(folder).checked_files() if str(file[0]).endswith("train-00001.h5")]
+    with pytest.raises(DatasetError, match="sha256 mismatch"):
+        integrity.check_files(folder, files)

@@ -125,7 +125,8 @@ def check_files(folder, files, remember=True, settled=None):
     try:
         digests = pool.map(lambda item: _sha256(item[0], item[2]), pending)
         for (path, expected, what, key), actual in zip(pending, digests):
-            if actual != expected:
+            if actual != expected:  # forgotten if found intact before: rotten bits keep its times and size
+                _intact_files.discard(key)
                 raise CorruptFile(f"{path}: sha256 mismatch (file {actual[:16]}…, meta.json {expected[:16]}…): "
                                   f"corrupt {what}, or meta.json was edited ({REBUILDS})", path,
                                   f"sha256 mismatch: corrupt {what}")
