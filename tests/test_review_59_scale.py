@@ -79,3 +79,32 @@ def test_a_file_found_damaged_is_hashed_again_in_the_process_that_found_it_intac
     files = [file for file in dataset.open_dataset(folder).checked_files() if str(file[0]).endswith("train-00001.h5")]
     with pytest.raises(DatasetError, match="sha256 mismatch"):
         integrity.check_files(folder, files)
+
+
+def test_a_shard_outgrowing_the_header_is_kept_whatever_error_class_hdf5_gives(tmp_path, monkeypatch):
+    """h5py names an HDF5 error by the API call's error code: H5Acreate2's is H5E_CANTCREATE (OSError) from HDF5
+    1.12 on, H5E_CANTINIT (RuntimeError) under HDF5 1.10, which an h5py >= 3.8 built against it links. The
+    RuntimeError escaped the fallback and prepare stopped on the long skipped list as before."""
+    import numpy as np
+
+    from minitransfer import fileio
+    from minitransfer.data import shard_format
+
+    write_hdf5, libvers = fileio.write_hdf5, []
+
+    def hdf5_1_10(path, fill, **options):
+        libvers.append(options.get("libver"))
+        if options.get("libver") is None:
+            raise RuntimeError("Unable to create attribute (object header message is too large)")
+        return write_hdf5(path, fill, **options)
+    monkeypatch.setattr(fileio, "write_hdf5", hdf5_1_10)
+    images, labels = np.zeros((2, 14, 14, 3), np.uint8), np.array([0, 1], np.int32)
+    sha256 = shard_format.write_shard(tmp_path / "train-00000.h5", images, labels, "train", 0, "plan",
+                                      skipped=[{"file": "/data/a/note.jpg", "reason": "not an image"}])
+    assert libvers == [None, ("v110", "v110")] and sha256 == fileio.sha256_file(tmp_path / "train-00000.h5")
+
+    def other_error(path, fill, **options):
+        raise RuntimeError("other")
+    monkeypatch.setattr(fileio, "write_hdf5", other_error)
+    with pytest.raises(RuntimeError, match="other"):  # any other error is raised as it was, not written again
+        shard_format.write_shard(tmp_path / "train-00001.h5", images, labels, "train", 0, "plan")
