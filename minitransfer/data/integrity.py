@@ -125,7 +125,8 @@ def check_files(folder, files, remember=True, settled=None):
     try:
         digests = pool.map(lambda item: _sha256(item[0], item[2]), pending)
         for (path, expected, what, key), actual in zip(pending, digests):
-            if actual != expected:
+            if actual != expected:  # forgotten if found intact before: rotten bits keep its times and size
+                _intact_files.discard(key)
                 raise CorruptFile(f"{path}: sha256 mismatch (file {actual[:16]}…, meta.json {expected[:16]}…): "
                                   f"corrupt {what}, or meta.json was edited ({REBUILDS})", path,
                                   f"sha256 mismatch: corrupt {what}")
@@ -233,21 +234,28 @@ def _well_formed(entry):
         type(entry[5]) is str  # type(), not isinstance: JSON's true would pass for 1
 
 
-def record_settled(folder, settled):
+def record_settled(folder, settled, damaged=()):
     """Add ``settled`` ({name: key}, as :func:`check_files` collects them) to the record of ``folder``, where
-    there are any."""
-    if settled:
-        _record(folder, settled)
+    there are any, and drop from it the files ``damaged`` (paths ``prepare verify`` found not as meta.json
+    records them): a file rotting on the disk keeps the times and size its entry goes by, and every later
+    run took it, recorded intact by an earlier check, unhashed."""
+    damaged = {_name(folder, path) for path in damaged}
+    if settled or damaged:
+        _record(folder, settled, damaged)
 
 
-def _record(folder, settled):
-    """Add ``settled`` ({name: key}) to the record of ``folder``, or say once why it cannot be written."""
+def _record(folder, settled, damaged=()):
+    """Add ``settled`` ({name: key}) to the record of ``folder`` and drop the names ``damaged`` from it, or say
+    once why it cannot be written."""
     path, resolved = _record_path(folder)
     try:
         if path is None:
             raise fileio.StorageError(errno.ENOENT, "the home folder is unknown (HOME is not set)")
         fileio.remove_stale_temporaries(path.parent, idle_s=STALE_S)
-        files = {**_read_record(path, resolved), **settled}
+        recorded = _read_record(path, resolved)
+        if not settled and not recorded.keys() & damaged:
+            return  # nothing to add, none to drop
+        files = {name: key for name, key in {**recorded, **settled}.items() if name not in damaged}
         fileio.write_text(path, json.dumps({"dataset": resolved, "files": files}, sort_keys=True))
     except OSError as error:
         if folder not in _unrecorded_warned and \

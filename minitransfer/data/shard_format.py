@@ -105,7 +105,8 @@ def write_shard(path, images, labels, subset, first_index, plan, extra=None, ski
 
     try:
         return fileio.write_hdf5(path, fill)
-    except OSError as error:  # raised building the file in memory: nothing written
+    except (OSError, RuntimeError) as error:  # raised building the file in memory: nothing written. h5py's class is
+        # the HDF5 API call's error code: OSError from HDF5 1.12 on, RuntimeError under 1.10 (h5py built against it)
         if LARGE_ATTRIBUTE not in str(error):
             raise
         # skipped or notes too long for an attribute of the default format (64 KiB: some 700 files skipped in one
