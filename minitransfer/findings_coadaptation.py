@@ -112,9 +112,7 @@ def _verdict(side, recovery, dip, plus, split, selffer):
         return (f"every middle layer measured is within {measured.CLOSE:g} points of its base or above it: no "
                 f"fragile co-adaptation here")
     if side != "dip":
-        return (too_few([dip.count], [split]) if dip.count < MIN_NETWORKS else
-                f"not resolved: {one_draw_said(dip, SELFFERS)}: {more_networks(split)}" if dip.draws < MIN_NETWORKS else
-                f"not resolved by these runs: {more_networks(split)}")
+        return _not_resolved(dip, split)
     split_up = "features co-adapted on successive layers, split, lose accuracy (fragile co-adaptation)"
     if recovery == "recovered":
         return f"{split_up}, and fine-tuning recovers it"
@@ -122,10 +120,15 @@ def _verdict(side, recovery, dip, plus, split, selffer):
         return split_up
     if recovery == "lost":
         return f"a dip, but fine-tuning did not recover the base's accuracy here: {selffer}+ stay below it"
-    why = (too_few([plus.count], [split]) if plus.count < MIN_NETWORKS else
-           f"not resolved: {one_draw_said(plus, SELFFERS)}: {more_networks(split)}" if plus.draws < MIN_NETWORKS else
-           f"not resolved by these runs: {more_networks(split)}")
-    return f"a dip, but its recovery by fine-tuning ({selffer}+) is {why}"
+    return f"a dip, but its recovery by fine-tuning ({selffer}+) is {_not_resolved(plus, split)}"
+
+
+def _not_resolved(group, split):
+    """Why ``group`` (:class:`minitransfer.findings_groups.OverBases`: the BnB or BnB+ of ``split``) resolves
+    nothing: too few networks, networks enough but of one draw or base (no standard error), or noise."""
+    return (too_few([group.count], [split]) if group.count < MIN_NETWORKS else
+            f"not resolved: {one_draw_said(group, SELFFERS)}: {more_networks(split)}" if group.draws < MIN_NETWORKS else
+            f"not resolved by these runs: {more_networks(split)}")
 
 
 def _judged_at(pairs):
