@@ -38,7 +38,8 @@ import math
 from minitransfer import findings_coadaptation as coadapted  # it reads this module's Finding and thresholds
 from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
-from minitransfer.findings_groups import POINTS, Difference, by_draw, difference_between, over_bases, tuned
+from minitransfer.findings_groups import (POINTS, Difference, OverBases, by_draw, difference_between, over_bases,
+                                         tuned)
 from minitransfer.findings_figures import (SELFFERS, TRANSFERS, below, bases_said, decimals, more, networks_said,
                                            one_draw_said, signed, signed_plus_minus)
 from minitransfer.findings_caveats import (MIN_NETWORKS, few_draws, halves_said, judged, more_networks,
@@ -263,7 +264,7 @@ def _against_selffers(results, split, bases, claim, said, used):
                             POINTS * clustered_se([values for values, _ in draws], [shares for _, shares in draws]))
     side = _boost_side(difference.mean, difference.se)
     holds = side == "better"
-    drawn = tuned({key: [0.0] for key in by_base}, split)  # how many draws (and bases) its standard error is over
+    drawn = OverBases(difference.mean, difference.se, sum(counts), len(by_base), len(draws), split)  # its draws, bases
     selffer = f"{names['BnB']}+"
     verdict = (f"transferred features, fine-tuned, do better than {selffer}: the boost is the transfer's, not the "
                f"longer training's" if holds else
