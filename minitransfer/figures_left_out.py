@@ -27,8 +27,9 @@ def left_out_note(runs, left_out):
     diverged (random2/A7B): the runs left out are in no figure (results.md says why)"; "" where it draws them all.
     ``left_out``: the report's "name: why" of each run it left out."""
     unscored = [r.run.name for r in runs if r.evaluations == 0 or r.mean10_top1 != r.mean10_top1]
-    diverged = [text.partition(": ")[0] for text in left_out if text.partition(": ")[2].startswith(DIVERGED)]
-    others = [text.partition(": ")[0] for text in left_out if not text.partition(": ")[2].startswith(DIVERGED)]
+    told = [text.partition(": ")[::2] for text in left_out]  # (name, why)
+    diverged = [name for name, why in told if why.startswith(DIVERGED)]
+    others = [name for name, why in told if not why.startswith(DIVERGED)]
     parts = [f"{_count(names, what)} {how} ({some_names(names)})" for names, what, how in (
         (unscored, "network", "without an evaluation"), (diverged, "run", "that diverged"),
         (others, "other run", "left out")) if names]
