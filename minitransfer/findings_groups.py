@@ -74,4 +74,3 @@ def difference_between(a, b):
     :class:`minitransfer.comparisons.Spread`, an :class:`OverBases`), its standard error
     sqrt(se_a² + se_b²): NaN when either is."""
     return Difference(a.mean - b.mean, math.sqrt(a.se ** 2 + b.se ** 2))
-
