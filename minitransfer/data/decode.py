@@ -230,8 +230,7 @@ def _archive(path):
     status = os.stat(path)
     key = (path, status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
     if key not in _open_archives:
-        for stale in [opened for opened in _open_archives if opened[0] == path]:
-            _open_archives.pop(stale).close()
+        close_archive(path)  # an earlier version of the file's
         try:
             _open_archives[key] = zipfile.ZipFile(path)
         except zipfile.BadZipFile:  # replaced by a damaged copy since it was listed: as a damaged member
