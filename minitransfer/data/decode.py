@@ -93,18 +93,28 @@ class ImportItem:
         the finished shard had it: still skipped, or the old image. A file's state when listed
         (``listed``), where known, is the one recorded: a file that changed while the import ran is
         skipped as such, and the rerun, finding another state, decodes its shard again."""
+        return self.describe() + self._state()
+
+    def identity_text(self):
+        """:meth:`identity` as the same text in every locale (a shard's plan digests it): its
+        :meth:`describe` part as :meth:`text` writes it."""
+        return self.text() + self._state()
+
+    def _state(self):
+        """What :meth:`identity` adds to :meth:`describe`: ``"\\tSIZE\\tMTIME_NS"`` of a file,
+        ``"\\tSIZE\\tCRC"`` of an archive's member, nothing for pixels or an input gone or unreadable."""
         if self.pixels is not None:
-            return self.describe()
+            return ""
         if self.listed is not None:
-            return f"{self.describe()}\t{self.listed[0]}\t{self.listed[1]}"
+            return f"\t{self.listed[0]}\t{self.listed[1]}"
         try:
             if self.member:
                 info = _archive(self.path).getinfo(self.member)
-                return f"{self.describe()}\t{info.file_size}\t{info.CRC}"
+                return f"\t{info.file_size}\t{info.CRC}"
             status = os.stat(self.path)
-            return f"{self.describe()}\t{status.st_size}\t{status.st_mtime_ns}"
+            return f"\t{status.st_size}\t{status.st_mtime_ns}"
         except (OSError, KeyError, zipfile.BadZipFile):  # gone or unreadable: the decoder says why
-            return self.describe()
+            return ""
 
 
 def may_be_image(path, listed):
@@ -230,8 +240,7 @@ def _archive(path):
     status = os.stat(path)
     key = (path, status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
     if key not in _open_archives:
-        for stale in [opened for opened in _open_archives if opened[0] == path]:
-            _open_archives.pop(stale).close()
+        close_archive(path)  # an earlier version of the file's
         try:
             _open_archives[key] = zipfile.ZipFile(path)
         except zipfile.BadZipFile:  # replaced by a damaged copy since it was listed: as a damaged member

@@ -12,6 +12,7 @@ import os
 import shlex
 
 from minitransfer import fileio
+from minitransfer.rundir import recorded_path
 
 from . import shard_format
 from .inputs import fs_name
@@ -86,12 +87,12 @@ def finishing_command(out, recorded):
     --size 64 --shard-size 2730``."""
     source = {**recorded["source"], **_given_source(recorded)}
     words = ["minitransfer", "prepare", str(source.get("kind"))]
-    words += [_command_name(source["path"])] if isinstance(source.get("path"), str) else []
+    words += [recorded_path(source["path"])] if isinstance(source.get("path"), str) else []
     words.append(str(out))
     for key in sorted(source.keys() - {"kind", "path", "size", *_NOT_OPTIONS}):
         value = source[key]
-        value = _command_name(value["path"]) if _is_file_record(value) else \
-            _command_name(value) if key in _PATH_OPTIONS and isinstance(value, str) else value
+        value = recorded_path(value["path"]) if _is_file_record(value) else \
+            recorded_path(value) if key in _PATH_OPTIONS and isinstance(value, str) else value
         if value is not None and not isinstance(value, (dict, list, bool)):
             words += [f"--{key.replace('_', '-')}", str(value)]
     size = recorded.get("image_size")
@@ -111,18 +112,9 @@ def _given_source(recorded):
 
 # recorded of the source, set by no option (Tiny ImageNet's words.txt: a file of SOURCE, read from it)
 _NOT_OPTIONS = ("layout", "generator_version", "words_txt")
-# options recorded as a path alone (ImageNet's), as UTF-8 text
+# options recorded as a path alone (ImageNet's), as UTF-8 text: named to a command as this locale lists them
+# (rundir.recorded_path: under a Latin-1 locale "donn\\udce9es" was written escaped, no such folder)
 _PATH_OPTIONS = ("val_labels", "devkit")
-
-
-def _command_name(text):
-    """A path recorded as UTF-8 text as a command names it: the name this locale lists (:func:`.inputs.fs_name`), which
-    the stream writes back as the folder's bytes (under a Latin-1 locale, its UTF-8 text "donn\\udce9es" was
-    written "donn\\xe9es", escaped: no such folder); the text where it is no name (a hand-edited record)."""
-    try:
-        return fs_name(text)
-    except ValueError:
-        return text
 
 
 def read_record(path):

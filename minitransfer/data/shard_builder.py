@@ -33,19 +33,10 @@ def _shard_plan(items, labels, extras, size):
         plan["orientation"] = "exif"                # shards of files decoded before are rebuilt, not mixed
     digest = hashlib.sha256(json.dumps(plan).encode())
     for item in items:
-        digest.update(_identity_text(item).encode("utf-8", "surrogateescape") + b"\n")
+        digest.update(item.identity_text().encode("utf-8", "surrogateescape") + b"\n")
     for name in sorted(extras):
         digest.update(name.encode() + np.ascontiguousarray(extras[name]).tobytes())
     return digest.hexdigest()
-
-
-def _identity_text(item):
-    """``item``'s :meth:`~.decode.ImportItem.identity` as the same text in every locale: its
-    :meth:`~.decode.ImportItem.describe` part as :meth:`~.decode.ImportItem.text` writes it."""
-    identity = item.identity()
-    if item.pixels is None and item.member:  # a zip's member: its name is text already, not the path's bytes
-        return item.text() + identity[len(item.describe()):]
-    return inputs.fs_text(identity)
 
 
 class Builder:
