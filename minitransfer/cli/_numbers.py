@@ -95,14 +95,14 @@ class Real(click.FloatRange):
 
     def _check_typed(self, value, param, ctx):
         """Refuse ``value`` (the text typed) where it is no number in digits, or none training computes with."""
-        if not _NUMBER.fullmatch(value) and not _NOT_FINITE.fullmatch(value):
+        digits, words = _NUMBER.fullmatch(value), _NOT_FINITE.fullmatch(value)
+        if not digits and not words:
             self.fail(f"{value!r} is not a number written in digits 0-9{_write_hint(value)}", param, ctx)
         name = max(param.opts, key=len) if param is not None else "the value"
         number = float(value)
-        digits = _NUMBER.fullmatch(value)
         if number == 0 and digits and re.search("[1-9]", digits.group(1)):
             number = math.ulp(0.0)  # "1e-400" reads as 0 but is not 0: below float32's normal numbers, as 1e-320 is
-        read = "" if math.isfinite(number) or _NOT_FINITE.fullmatch(value) else \
+        read = "" if math.isfinite(number) or words else \
             f", which is beyond the largest float ({sys.float_info.max:.4g}) and reads as {number}"
         fault = number_fault(name, number, got=f"{value!r}{read}", zero=self.min == 0 and not self.min_open,
                              float32=self.float32)
