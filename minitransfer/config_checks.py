@@ -138,15 +138,12 @@ EMPTY_PATHS = {
     "resume": "give 'auto', a run folder or a checkpoint file (or none to train from the start)",
 }
 
-# The solver's rates: floats in the run's JSON files.
-RATE_FIELDS = RATES  # the solver's rates (optim.RATES)
-
 
 def _plain_rates(c):
     """A rate given as another kind of real number than int or float (a ``fractions.Fraction``, which
     the solver takes) becomes the float it is: the run's JSON files record it (before, a TypeError
     once the run was set up); what is no real number is left for the solver to refuse, naming it."""
-    for name in RATE_FIELDS:
+    for name in RATES:  # the solver's rates: floats in the run's JSON files
         value = getattr(c, name)
         if isinstance(value, numbers.Real) and not isinstance(value, (bool, int, float)):
             setattr(c, name, float(value))

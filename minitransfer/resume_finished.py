@@ -13,9 +13,9 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
 from minitransfer.config_checks import ConfigError
-from minitransfer.recorded_config import DEFAULTS, recorded_change, recorded_path
+from minitransfer.recorded_config import DEFAULTS, recorded_change
 from minitransfer.resume_options import finished_record, free_fields, gone_refusal, run_record
-from minitransfer.rundir import run_dir_for
+from minitransfer.rundir import recorded_path, run_dir_for
 
 
 def finished_without_dataset(c, gone):

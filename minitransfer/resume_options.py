@@ -212,7 +212,7 @@ def _float32_refused(recorded):
     for name in optim.RATES:
         value = recorded.get(name)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
-                and value != 0 and not optim.FLOAT32_TINY <= abs(value) <= optim.FLOAT32_MAX:
+                and optim.number_fault(name, value, zero=True) is not None:
             return name
     return None
 

@@ -13,9 +13,9 @@ import h5py
 import numpy as np
 
 from minitransfer import __version__, checkpoint_check, cuda, optim
-from minitransfer.data.inputs import fs_text
 from minitransfer.errors import MinitransferError
 from minitransfer.layers import to_numpy
+from minitransfer.rundir import record_path
 
 
 class Diverged(MinitransferError, RuntimeError):
@@ -124,10 +124,9 @@ class TrainResult:
 
     def to_dict(self):
         """result.json's fields (``warnings`` left out), ``out`` and ``run_dir`` as UTF-8 text in every locale
-        (:func:`minitransfer.data.inputs.fs_text`; :attr:`out` itself is the name to open)."""
-        paths = {name: fs_text(value) for name, value in (("out", self.out), ("run_dir", self.run_dir))
-                 if isinstance(value, str)}
-        return {name: paths.get(name, value) for name, value in dataclasses.asdict(self).items() if name != "warnings"}
+        (:func:`minitransfer.rundir.record_path`, as config.json's; :attr:`out` itself is the name to open)."""
+        return {name: record_path(value) if name in ("out", "run_dir") else value
+                for name, value in dataclasses.asdict(self).items() if name != "warnings"}
 
 
 def environment(device):

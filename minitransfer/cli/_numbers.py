@@ -40,6 +40,12 @@ def _exactly(text):
     return int(number)
 
 
+def _write_hint(text):
+    """" (write 1000)" where ``text`` means a whole number exactly in another spelling (:func:`_exactly`), else ""."""
+    meant = _exactly(text)
+    return f" (write {meant})" if meant is not None else ""
+
+
 def in_digits(text):
     """Whether ``text`` is a whole number as :class:`Whole` reads one: ASCII digits, signed or not, spaces around
     (experiment's --per-class reads each of its counts so)."""
@@ -47,10 +53,7 @@ def in_digits(text):
 
 
 class Whole(click.IntRange):
-    """A whole number written in ASCII digits, within ``low``..``high`` (no bound where None)."""
-
-    def __init__(self, low=None, high=None):
-        super().__init__(low, high)
+    """A whole number written in ASCII digits, within ``min``..``max`` (no bound where None)."""
 
     def _describe_range(self):  # unbounded (train --n, checked once the preset is known): no range in the help
         return "" if self.min is None and self.max is None else super()._describe_range()
@@ -65,10 +68,8 @@ class Whole(click.IntRange):
 
     def not_whole(self, value, param):
         """The words refusing ``value``, which is not written in digits."""
-        meant = _exactly(value)
-        write = f" (write {meant})" if meant is not None else ""
         give = f": give one {self.within()}" if self.within() else ""
-        return f"{value!r} is not a whole number in digits 0-9{write}{give}"
+        return f"{value!r} is not a whole number in digits 0-9{_write_hint(value)}{give}"
 
     def convert(self, value, param, ctx):
         if isinstance(value, str) and not in_digits(value):
@@ -94,16 +95,14 @@ class Real(click.FloatRange):
 
     def _check_typed(self, value, param, ctx):
         """Refuse ``value`` (the text typed) where it is no number in digits, or none training computes with."""
-        if not _NUMBER.fullmatch(value) and not _NOT_FINITE.fullmatch(value):
-            meant = _exactly(value)
-            write = f" (write {meant})" if meant is not None else ""
-            self.fail(f"{value!r} is not a number written in digits 0-9{write}", param, ctx)
+        digits, words = _NUMBER.fullmatch(value), _NOT_FINITE.fullmatch(value)
+        if not digits and not words:
+            self.fail(f"{value!r} is not a number written in digits 0-9{_write_hint(value)}", param, ctx)
         name = max(param.opts, key=len) if param is not None else "the value"
         number = float(value)
-        digits = _NUMBER.fullmatch(value)
         if number == 0 and digits and re.search("[1-9]", digits.group(1)):
             number = math.ulp(0.0)  # "1e-400" reads as 0 but is not 0: below float32's normal numbers, as 1e-320 is
-        read = "" if math.isfinite(number) or _NOT_FINITE.fullmatch(value) else \
+        read = "" if math.isfinite(number) or words else \
             f", which is beyond the largest float ({sys.float_info.max:.4g}) and reads as {number}"
         fault = number_fault(name, number, got=f"{value!r}{read}", zero=self.min == 0 and not self.min_open,
                              float32=self.float32)

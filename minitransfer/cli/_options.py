@@ -95,8 +95,7 @@ class Seed(Whole):
         several = re.fullmatch(r"\s*[0-9]+\s*([,-]\s*[0-9]+\s*)+", value)
         repeat = f"; repeat the option for more: {_repeated(param, value)}" if several and param is not None \
             and param.multiple else ""
-        within = "0 or more" if self.max is None else f"in 0..{self.max}"
-        return f"{value!r} is not a seed: give one whole number {within} in digits 0-9{repeat}"
+        return f"{value!r} is not a seed: give one whole number {self.within()} in digits 0-9{repeat}"
 
 
 def _repeated(param, listed):

@@ -203,9 +203,9 @@ def _schedule_refused(command):
     (:func:`minitransfer.optim.run_solver`: its rate stepped below float32's normal numbers), in the command
     line's words, or "" where it takes it (an earlier version, before 0.8.0, trained such a schedule)."""
     given = dict(zip(command, command[1:]))
-    fields = {name: given.get(option_name(name)) for name in (*optim.RATES, "stepsize", "max_iter")}
+    fields = {name: given.get(option_name(name)) for name in optim.SOLVER_FIELDS}
     try:
-        schedule = {name: (int if name in ("stepsize", "max_iter") else float)(value)
+        schedule = {name: (float if name in optim.RATES else int)(value)
                     for name, value in fields.items() if value is not None}
         optim.run_solver(**schedule)
     except optim.ScheduleError as error:
