@@ -58,8 +58,7 @@ class GridRunner(RunsElsewhere):
         # advising to delete its network
         done_set, lost_set = set(done), set(lost)  # sets: a list looked up once per run made restarts quadratic
         finished = [r.name for r in runs if r in done_set]
-        finished_names = set(finished)
-        self.pending = [r for r in runs if r.name not in finished_names and r not in lost_set]
+        self.pending = [r for r in runs if r not in done_set and r not in lost_set]
         self.slots = slots_used(devices, self.pending)
         own_train = self.own_train = self.train_command == list(default_train_command())  # takes the run's lock
         if own_train:  # what another command takes and needs is not minitransfer's to judge

@@ -173,13 +173,13 @@ def _finished_unwritable(runs, out, options, error, log, progress):
     check_folder(runs, out, options, progress)
     finished, lost = finished_and_lost(runs, out)  # lost: not trained, here as where it may write: said, and
     # counted (exit 65); each run's state read once
-    finished_or_lost = set(finished) | set(lost)  # a set: a list looked up once per run was quadratic in the runs
+    lost_set = set(lost)  # sets: a list looked up once per run was quadratic in the runs
+    finished_or_lost = set(finished) | lost_set
     left = [run for run in runs if run not in finished_or_lost]
     if left:
         raise cannot_train_in(out, error, len(left), len(runs))
     for run in lost:
         log(f"note: not trained: {result_lost(out, run)}")
-    lost_set = set(lost)
     done = [run.name for run in runs if run not in lost_set]
     finished = f"{len(done)} of {len(runs)} runs already finished, {len(lost)} not trained (see above)" if lost \
         else f"all {len(runs)} runs already finished"

@@ -1,9 +1,12 @@
 """A finished run's result.json as train writes it, for the tests that make a run look finished by hand or
-through a fake train (:func:`finished_result`; :data:`FINISHED_JSON` to embed in a fake's script).
+through a fake train (:func:`finished_result`; :data:`FINISHED_JSON` to embed in a fake's script), and a grid
+folder of such runs (:func:`finished_grid`).
 tests/test_fake_results.py checks it against the result.json of a run trained for real: every key there, and
 read by report's reader, so that a fake cannot silently stop being a finished run where that schema changes."""
 
 import json
+
+from minitransfer import experiment as grid
 
 
 def finished_result(top1=0.5, best=None, mean10=None, evaluations=10, iterations=20):
@@ -29,3 +32,16 @@ def finished_result(top1=0.5, best=None, mean10=None, evaluations=10, iterations
 FINISHED_RESULT = finished_result()
 # A Python literal of its JSON text, to put in a fake train's script: result = json.loads(FINISHED_JSON)
 FINISHED_JSON = repr(json.dumps(FINISHED_RESULT))
+
+
+def finished_grid(out, layers, top1=0.6):
+    """The grid folder ``out`` of the runs :func:`minitransfer.experiment.plan_grid` plans at ``layers`` (baseA,
+    baseB and their transfers), each finished by hand: a weights file, its treatment.json and a result.json of
+    :func:`finished_result` at ``top1``; returns ``out``."""
+    for run in grid.plan_grid(layers=layers):
+        folder = grid.run_dir(out, run)
+        folder.mkdir(parents=True)
+        grid.weights_path(out, run.name).write_text("weights")
+        (folder / "treatment.json").write_text(json.dumps(run.to_json()))
+        (folder / "result.json").write_text(json.dumps(finished_result(top1=top1)))
+    return out

@@ -37,15 +37,13 @@ def _paragraph(starting):
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """(dataset folder, weights file) of a micro network trained for two iterations on a small set."""
-    folder = tmp_path_factory.mktemp("docs")
-    data = folder / "s14"
-    synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=3, size=14, seed=1)
-    net = folder / "net.h5"
-    training.train(config.TrainConfig(out=str(net), data=str(data), preset="micro", split="all", seed=3,
+def trained(tmp_path_factory, micro_data):
+    """(dataset folder, weights file) of a micro network trained for two iterations on a small set (the shared
+    ``micro_data``)."""
+    net = tmp_path_factory.mktemp("docs") / "net.h5"
+    training.train(config.TrainConfig(out=str(net), data=micro_data, preset="micro", split="all", seed=3,
                                       batch_size=16, max_iter=2, eval_every=2, quiet=True, device="cpu"))
-    return data, net
+    return pathlib.Path(micro_data), net
 
 
 def test_the_readme_names_every_file_of_a_run_folder(trained):

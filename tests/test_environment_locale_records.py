@@ -5,14 +5,13 @@ and copied from, evaluated or resumed under LC_ALL=C died of a UnicodeEncodeErro
 name that locale can spell), and a grid rerun in the other locale rewrote its experiment.json."""
 
 import json
-import os
 import subprocess
 import sys
 
 import h5py
 import pytest
 
-from locales import ASCII_LOCALE, UTF8_LOCALE, latin1_locale
+from locales import ASCII_LOCALE, UTF8_LOCALE, environment_in, latin1_locale
 BOTH_WAYS = pytest.mark.parametrize("first, then", [(ASCII_LOCALE, UTF8_LOCALE), (UTF8_LOCALE, ASCII_LOCALE)],
                                     ids=["C-ascii-then-C.UTF-8", "C.UTF-8-then-C-ascii"])
 DATA = "données-猫"
@@ -20,10 +19,8 @@ TRAIN = ["--preset", "micro", "--max-iter", "2", "--eval-every", "2", "--workers
 
 
 def _minitransfer(arguments, locale, cwd):
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith("LC_") and key not in ("LANG", "PYTHONIOENCODING")}
     result = subprocess.run([sys.executable, "-m", "minitransfer", *arguments], capture_output=True,
-                            env={**environment, **locale}, timeout=120, cwd=cwd)
+                            env=environment_in(locale), timeout=120, cwd=cwd)
     return result.returncode, (result.stdout + result.stderr).decode("utf-8", "replace")
 
 
@@ -103,11 +100,9 @@ def test_a_record_of_an_earlier_version_names_the_same_file(tmp_path, locale):
     code = ("import json, os, sys; from minitransfer.rundir import record_path, recorded_path; "
             "listed, = os.listdir(sys.argv[1]); escaped, text = json.loads(sys.argv[2]); "
             "print(recorded_path(escaped) == recorded_path(text) == listed, record_path(listed) == text)")
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith("LC_") and key not in ("LANG", "PYTHONIOENCODING")}
     spellings = json.dumps([DATA.encode().decode("ascii", "surrogateescape"), DATA])  # ASCII: argv in any locale
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path), spellings], capture_output=True,
-                            env={**environment, **locale}, timeout=60)
+                            env=environment_in(locale), timeout=60)
     assert result.stdout == b"True True\n", result.stderr.decode("utf-8", "replace")
 
 

@@ -6,7 +6,6 @@ gave two fingerprints. Each importer's paths (SOURCE, --val-labels, --devkit, a 
 
 import io
 import json
-import os
 import pickle
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from locales import ASCII_LOCALE, UTF8_LOCALE, latin1_locale
+from locales import ASCII_LOCALE, UTF8_LOCALE, environment_in, latin1_locale
 WNIDS = ("n01440764", "n02084071")
 IMPORTERS = ("folder", "cifar100", "imagenet", "tiny_imagenet")
 # Each importer into OUT/<its name>, given sources named in UTF-8 (argv as ASCII JSON: read alike in any locale).
@@ -83,10 +82,8 @@ def _sources(root):
 
 
 def _prepare_all(root, out, locale):
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith("LC_") and key not in ("LANG", "PYTHONIOENCODING")}
     result = subprocess.run([sys.executable, "-c", PREPARE_ALL, json.dumps([str(root), str(out)])],
-                            capture_output=True, env={**environment, **locale}, timeout=120)
+                            capture_output=True, env=environment_in(locale), timeout=120)
     assert result.returncode == 0, result.stderr.decode("utf-8", "replace")[-2000:]
 
 
@@ -143,10 +140,8 @@ def test_a_weights_file_recorded_as_utf8_is_read_under_c(tmp_path):
     code = ("import json, pathlib, sys; from minitransfer import train_records; "
             "folder = pathlib.Path(sys.argv[1]) / 'poids-\\u732b.run'.encode().decode('ascii', 'surrogateescape'); "
             "print(train_records.recorded(folder, {'out': 'poids-\\u732b.h5'}, 'dataset_fingerprint'))")
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith("LC_") and key not in ("LANG", "PYTHONIOENCODING")}
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
-                            env={**environment, **ASCII_LOCALE}, timeout=60)
+                            env=environment_in(ASCII_LOCALE), timeout=60)
     assert result.stdout == b"f" * 64 + b"\n", result.stderr.decode("utf-8", "replace")
 
 
@@ -156,11 +151,8 @@ def test_a_base_recorded_as_utf8_is_judged_under_c(tmp_path):
     that locale cannot spell, and left the run out ("cannot tell its treatment")."""
     from fake_results import finished_result
 
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith("LC_") and key not in ("LANG", "PYTHONIOENCODING")}
-
     def run(arguments, locale):
-        result = subprocess.run([sys.executable, *arguments], capture_output=True, env={**environment, **locale},
+        result = subprocess.run([sys.executable, *arguments], capture_output=True, env=environment_in(locale),
                                 timeout=120, cwd=tmp_path)
         assert result.returncode == 0, result.stderr.decode("utf-8", "replace")[-2000:]
         return result.stdout

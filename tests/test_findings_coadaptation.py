@@ -11,7 +11,7 @@ import pytest
 from minitransfer import findings, findings_coadaptation
 from minitransfer.data import synthetic
 from minitransfer.data.dataset import open_dataset
-from tests.test_findings import network
+from tests.test_findings import by_claim, network
 
 BASE = 0.60
 DIP = {3: 0.58, 4: 0.55, 5: 0.56, 6: 0.59}  # BnB by middle n, seed 0 (seed s adds 0.003 s)
@@ -34,7 +34,7 @@ def grid(selffers=DIP, tuned=None, seeds=3, step=0.003, split="random"):
 
 
 def found(results, claim="co-adaptation"):
-    return {f.claim: f for f in findings.findings(results)}[claim]
+    return by_claim(results)[claim]
 
 
 def oracle(accuracies, seeds=3, step=0.003):

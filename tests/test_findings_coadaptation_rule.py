@@ -8,8 +8,8 @@ is built of."""
 
 import numpy as np
 
-from minitransfer import findings
 from tests.test_findings import network
+from tests.test_findings_coadaptation import found
 
 BASE = 0.60
 
@@ -26,10 +26,6 @@ def points_grid(layers, tuned=None):
         results += [network(f"random{seed}/B{n}B+", "selffer", "random", seed, BASE + value / 100, source="B", n=n,
                             tuned=True) for seed in range(seeds)]
     return results
-
-
-def found(results, claim="co-adaptation"):
-    return {f.claim: f for f in findings.findings(results)}[claim]
 
 
 def oracle(values):

@@ -18,10 +18,9 @@ import shlex
 import h5py
 import pytest
 from click.testing import CliRunner
-from fake_results import finished_result
+from fake_results import finished_grid, finished_result
 from interrupting import interrupted_after
 
-from minitransfer import experiment as grid
 from minitransfer import hdf5_files, optim, report, run_facts, run_file_readers
 from minitransfer import train as training
 from minitransfer.cli import main
@@ -101,17 +100,6 @@ def test_a_run_recording_a_rate_float32_cannot_hold_is_refused_as_such_not_as_da
     assert "continue it with the version that trained it, or train it again with a --weight-decay" in said, said
 
 
-def _fake_grid(out):
-    """A grid's runs at layers 1 and 3 (baseA, baseB and their transfers), each finished (fake_results)."""
-    for run in grid.plan_grid(layers=(1, 3)):
-        folder = grid.run_dir(out, run)
-        folder.mkdir(parents=True)
-        grid.weights_path(out, run.name).write_text("weights")
-        (folder / "treatment.json").write_text(json.dumps(run.to_json()))
-        (folder / "result.json").write_text(json.dumps(finished_result(top1=0.6)))
-    return out
-
-
 @pytest.fixture
 def opened(monkeypatch):
     """{path: times opened} of the result.json files opened while it holds, however they are opened."""
@@ -130,14 +118,14 @@ def opened(monkeypatch):
 
 
 def test_a_report_reads_each_result_json_once(tmp_path, opened):
-    out = _fake_grid(tmp_path / "grid")
+    out = finished_grid(tmp_path / "grid", layers=(1, 3))
     opened.clear()  # written
     report.write_report(out, tmp_path / "report", figures=False)
     assert len(opened) == 10 and set(opened.values()) == {1}, opened  # bases were read 3 times, transfers twice
 
 
 def test_nothing_read_is_kept_between_two_reports(tmp_path, opened):
-    out = _fake_grid(tmp_path / "grid")
+    out = finished_grid(tmp_path / "grid", layers=(1, 3))
     result = out / "random0" / "A1B.run" / "result.json"
     opened.clear()  # written
     report.write_report(out, tmp_path / "report", figures=False)
@@ -151,7 +139,7 @@ def test_nothing_read_is_kept_between_two_reports(tmp_path, opened):
 
 
 def test_a_report_judges_each_base_against_chance_once(tmp_path, monkeypatch):
-    out = _fake_grid(tmp_path / "grid")
+    out = finished_grid(tmp_path / "grid", layers=(1, 3))
     bands = []  # of each base judged: the fakes' accuracy is far above chance, whose band nothing else asks then
     band = run_facts.chance_band
     monkeypatch.setattr(run_facts, "chance_band", lambda chance, images: bands.append(images) or band(chance, images))

@@ -7,11 +7,7 @@ import pytest
 
 from minitransfer import findings
 from tests.test_findings import network
-from tests.test_findings_coadaptation import BASE, grid
-
-
-def found(results):
-    return {f.claim: f for f in findings.findings(results)}["co-adaptation"]
+from tests.test_findings_coadaptation import BASE, found, grid
 
 
 @pytest.mark.parametrize("tuned", [0.56, 0.565, 0.57])

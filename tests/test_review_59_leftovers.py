@@ -9,12 +9,11 @@ Infinity, which JSON forbids."""
 import builtins
 import collections
 import io
-import json
 import shlex
 
 import pytest
 from click.testing import CliRunner
-from fake_results import finished_result
+from fake_results import finished_grid
 
 from minitransfer import experiment as grid
 from minitransfer import optim, report, resumed_logs
@@ -61,17 +60,8 @@ def test_info_of_a_copy_whose_base_records_the_schedule_does_not_call_it_refused
     assert "which this version refuses for a new network" in base_info.output  # a base: refused without --overwrite
 
 
-def _fake_grid(out):
-    for run in grid.plan_grid(layers=(1,)):
-        folder = grid.run_dir(out, run)
-        folder.mkdir(parents=True)
-        grid.weights_path(out, run.name).write_text("weights")
-        (folder / "treatment.json").write_text(json.dumps(run.to_json()))
-        (folder / "result.json").write_text(json.dumps(finished_result(top1=0.6)))
-
-
 def test_a_report_of_a_relative_runs_dir_reads_each_result_json_once(tmp_path, monkeypatch):
-    _fake_grid(tmp_path / "grid")
+    finished_grid(tmp_path / "grid", layers=(1,))
     counts = collections.Counter()
 
     def counting(real):
