@@ -109,14 +109,9 @@ def _recorded_or_read(path, recorded, read):
 
 def _recorded_network(path, status):
     """The digest of its network that the result.json of the weights file ``path`` recorded, while the file is
-    as train wrote it (:func:`minitransfer.rundir.recorded_sha256`); else None."""
-    if rundir.recorded_sha256(path, status) is None:
-        return None
-    try:
-        network = fileio.parse_json((rundir.run_dir_for(path) / rundir.RESULT_FILE).read_text())["weights"]
-        network = network["network_sha256"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    as train wrote it (:func:`minitransfer.rundir.recorded_weights`: the record read once); else None."""
+    record = rundir.recorded_weights(path, status)
+    network = None if record is None else record.get("network_sha256")
     return network if isinstance(network, str) and network else None
 
 

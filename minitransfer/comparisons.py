@@ -26,8 +26,8 @@ class Result:
     at most :data:`minitransfer.run_file_readers.LOSS_POINTS` of the logged batches, from lines evenly spaced
     over its log), the dataset and preset it was trained with ("" where unknown; ``fingerprint``: the
     sha256 of the dataset's meta.json that train recorded in the run's checkpoint), the precision it
-    was computed in (:func:`minitransfer.run_facts.precision_of`), its training schedule
-    (:func:`minitransfer.run_facts.schedule_of`), for a reduced-data run on every class the images per
+    was computed in (:func:`minitransfer.run_settings.precision_of`), its training schedule
+    (:func:`minitransfer.run_settings.schedule_of`), for a reduced-data run on every class the images per
     class it used (:func:`minitransfer.run_facts.kept_per_class_of`), for a run of the natural split
     the names of its halves A and B (:func:`minitransfer.data.splits.half_families`; () where its
     dataset is unknown), and for a transfer across datasets whose base had been trained on some of its

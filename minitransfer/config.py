@@ -185,9 +185,10 @@ def _data_of(parent, named):
     recorded = parent.meta["config"].get("data")
     where = "a dataset it does not record"
     if isinstance(recorded, str) and recorded:
+        folder = recorded_path(recorded)  # to open; ``recorded`` as the record says it, for the message
         try:
-            if same_dataset(parent, datasets.open_dataset(recorded_path(recorded))):
-                return recorded_path(recorded)
+            if same_dataset(parent, datasets.open_dataset(folder)):
+                return folder
             where = f"{recorded}, which holds other classes now"
         except datasets.DatasetError:
             where = f"{recorded}, not a prepared dataset now"

@@ -235,8 +235,9 @@ def _trained_on(saved):
     cache, deleted or moved ($MINITRANSFER_CACHE) at will, and no folder of the user's holds it: it is
     built again in the cache (the same files: the fingerprint check that follows holds)."""
     recorded = saved.meta.get("config", {}).get("data")
-    if recorded and pathlib.Path(recorded_path(recorded)).is_dir():
-        return recorded_path(recorded)
+    folder = recorded_path(recorded)
+    if recorded and pathlib.Path(folder).is_dir():
+        return folder
     if not recorded or synthetic.is_builtin(recorded):
         return synthetic.builtin_dataset()
     raise DataMismatch(f"checkpoint {saved.path} was trained on {recorded}, which is not there any more; give the "

@@ -38,12 +38,12 @@ import math
 from minitransfer import findings_coadaptation as coadapted  # it reads this module's Finding and thresholds
 from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
-from minitransfer.findings_groups import (POINTS, Difference, OverBases, by_draw, difference_between, over_bases,
-                                         tuned)
+from minitransfer.findings_groups import (POINTS, Difference, OverBases, by_draw, difference_between, networks_of,
+                                         over_bases, tuned)
 from minitransfer.findings_figures import (SELFFERS, TRANSFERS, below, bases_said, decimals, more, networks_said,
                                            one_draw_said, signed, signed_plus_minus)
 from minitransfer.findings_caveats import (MIN_NETWORKS, few_draws, halves_said, judged, more_networks,
-                                           seed_spread_words, seen_caveat, too_few, unresolved, untold_boost)
+                                           seed_spread_words, seen_caveat, too_few, unresolved_difference, untold_boost)
 from minitransfer.results import Spread, mean, natural_families, relative_by_base, relative_by_n
 from minitransfer.run_facts import bases_against_chance
 
@@ -171,7 +171,7 @@ def specific(results, split="random", bases=None):
     seeds = max((std for std in stds if not math.isnan(std)), default=math.nan)
     holds, resolved = _specific_side(difference.mean, difference.se, seeds)
     meaning = (f"the top layers are specific to their {'dataset' if split == CROSS else 'task'}" if holds else
-               _unresolved(a, b, (split, split), (TRANSFERS, SELFFERS)) if not resolved else
+               unresolved_difference(a, b, (split, split), (TRANSFERS, SELFFERS)) if not resolved else
                "smaller than the paper's effect or than the seed spread")
     places = decimals(_specific_side, difference.mean, difference.se, seeds)
     spread = "unknown" if math.isnan(seeds) else f"{seeds:.{places}f} points"
@@ -215,7 +215,7 @@ def fine_tuning(results, split="random", bases=None):
         return (f"{names['AnB']}+ scores {signed_plus_minus(measured.mean, measured.se, places)} points relative to "
                 f"its own base{names['where']}, over every n ({networks_said(measured.count)}{against})"
                 f"{'' if split == CROSS else ', the mean over networks, not of each n as in Table 1'}")
-    used = _networks_of(results, split, "AnB+", bases)
+    used = networks_of(results, split, "AnB+", bases)
     compared = _against_selffers(results, split, bases, claim, scores(1), used)  # its verdict is not on these figures
     if compared:
         return compared
@@ -224,11 +224,6 @@ def fine_tuning(results, split="random", bases=None):
     return Finding(claim, f"{said}: {meaning}{unknown}.{few_draws(measured)}", measured.mean, measured.se,
                    measured.count, better or close,
                    said, used)
-
-
-def _networks_of(results, split, treatment, bases, ns=None):
-    return tuple(r for n, networks in measured_by_n(results, split, treatment, bases=bases).items()
-                 for r in networks if ns is None or n in ns)
 
 
 def _against_selffers(results, split, bases, claim, said, used):
@@ -277,7 +272,7 @@ def _against_selffers(results, split, bases, claim, said, used):
     places = decimals(_boost_side, difference.mean, difference.se)
     measured = (f"{said}, and {below(difference.mean, difference.se, places)} {selffer}, trained as long "
                 f"(n={layers}, {counts[0]} + {counts[1]} networks)")
-    used = tuple(r for r in used if r.run.n in common) + _networks_of(results, split, "BnB+", bases, common)
+    used = tuple(r for r in used if r.run.n in common) + networks_of(results, split, "BnB+", bases, common)
     return Finding(claim, f"{measured}: {verdict}.{few_draws(drawn)}", difference.mean, difference.se, sum(counts),
                    holds, measured,
                    used)
@@ -325,7 +320,7 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
     difference = difference_between(a, b)  # NaN when either se is
     holds, resolved, gained_a, gained_b = _loses_side(difference.mean, difference.se, a.mean, b.mean)
     verdict = (meaning if holds else "resolved, the other way round from the paper's" if resolved else
-               _unresolved(a, b, (worse[0], better[0])))
+               unresolved_difference(a, b, (worse[0], better[0])))
     subject, loses, gains, does = worse_name
     gained, mixed = gained_a and gained_b, gained_a != gained_b
     verb = does if mixed else gains if gained else loses
@@ -336,18 +331,6 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
     return Finding(claim, f"{measured}: {verdict}.{few_draws(a, b)}", difference.mean, difference.se, a.count + b.count,
                    holds,
                    measured)
-
-
-def _unresolved(a, b, splits, pairs=(TRANSFERS, TRANSFERS)):
-    """Why the difference of groups ``a`` and ``b`` (:class:`minitransfer.findings_groups.OverBases`, on ``splits``;
-    a draw's two networks of each named ``pairs``) is not resolved: too few networks, networks enough but of one draw
-    or base (no standard error), or noise."""
-    if min(a.count, b.count) < MIN_NETWORKS:
-        return unresolved((a.count, b.count), splits)
-    alone = [(spread, split, pair) for spread, split, pair in zip((a, b), splits, pairs) if spread.draws < MIN_NETWORKS]
-    if alone:
-        return f"not resolved: {one_draw_said(*alone[0][::2])}: {more_networks(*(split for _, split, _ in alone))}"
-    return unresolved((a.count, b.count), splits)
 
 
 # The verdicts as functions of the figures they judge (points), so that the figures are printed with the decimals

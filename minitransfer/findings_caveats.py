@@ -3,7 +3,8 @@ the bases of its splits are no better than chance, or cannot be judged against i
 a few of them:
 :func:`chance_named`); for a claim across datasets, a caveat where the transfers it measured copied
 layers that had seen their classes (:func:`seen_caveat`); and, for a claim not resolved, why, with
-the option that trains more networks of the groups it compares (:func:`too_few`, :func:`unresolved`); and
+the option that trains more networks of the groups it compares (:func:`too_few`, :func:`unresolved`,
+:func:`unresolved_difference`); and
 what the specific claim's "seed spread" is (:func:`seed_spread_words`); why a fine-tuned boost over the base
 cannot be told from the longer training (:func:`untold_boost`); and which half of the natural split is
 which family, which the paper's text names the other way round (:func:`natural_halves`).
@@ -12,7 +13,7 @@ which family, which the paper's text names the other way round (:func:`natural_h
 import dataclasses
 
 from minitransfer.experiment import CROSS, some_names
-from minitransfer.findings_figures import draw_words
+from minitransfer.findings_figures import TRANSFERS, draw_words, one_draw_said
 from minitransfer.run_facts import (PAPER_FAMILIES, at_chance_kinds, cannot_be_told, classes_matched_by,
                                     natural_families, not_judged_remedy, not_judged_words, unbalanced_remedy)
 from minitransfer.run_labels import label_pattern
@@ -121,6 +122,18 @@ def unresolved(counts, splits):
     """Why a difference of groups of ``counts`` networks (on ``splits``) is not resolved: a group too
     small to have a standard error, or a difference within the noise."""
     return too_few(counts, splits) if min(counts) < MIN_NETWORKS else "not resolved by these runs"
+
+
+def unresolved_difference(a, b, splits, pairs=(TRANSFERS, TRANSFERS)):
+    """Why the difference of groups ``a`` and ``b`` (:class:`minitransfer.findings_groups.OverBases`, on ``splits``;
+    a draw's two networks of each named ``pairs``) is not resolved: too few networks, networks enough but of one draw
+    or base (no standard error), or noise."""
+    if min(a.count, b.count) < MIN_NETWORKS:
+        return unresolved((a.count, b.count), splits)
+    alone = [(spread, split, pair) for spread, split, pair in zip((a, b), splits, pairs) if spread.draws < MIN_NETWORKS]
+    if alone:
+        return f"not resolved: {one_draw_said(*alone[0][::2])}: {more_networks(*(split for _, split, _ in alone))}"
+    return unresolved((a.count, b.count), splits)
 
 
 def few_draws(*groups):

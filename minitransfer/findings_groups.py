@@ -11,7 +11,7 @@ layers, its BnA the other way round: both share that split and both bases, so th
 import dataclasses
 import math
 
-from minitransfer.comparisons import built_bases, clustered_se
+from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
 from minitransfer.results import mean, relative_by_base
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
@@ -40,6 +40,13 @@ def over_bases(results, split, treatment, n, bases):
     """The :class:`OverBases` of ``treatment``'s networks of ``split`` at ``n``."""
     bases = built_bases(results, bases)  # of every run: those at n hold no base
     return tuned(relative_by_base([r for r in results if r.run.n == n], split, treatment, bases), split)
+
+
+def networks_of(results, split, treatment, bases, ns=None):
+    """The networks of ``treatment`` on ``split`` measured against their own bases, at every n (at the n in ``ns``
+    only, where given): those a finding of their group used (:class:`minitransfer.findings.Finding`'s ``used``)."""
+    return tuple(r for n, networks in measured_by_n(results, split, treatment, bases=bases).items()
+                 for r in networks if ns is None or n in ns)
 
 
 def tuned(groups, split="random"):

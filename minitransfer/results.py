@@ -16,9 +16,9 @@ random and frozen, all classes), reduced (fewer images); "source" is the base of
 grid trained on the other dataset. A cross-dataset study trained by hand in one folder is read as
 the grid's (:func:`minitransfer.run_labels.cross_studies`).
 
-The parts, one idea each, whose public names are importable from here too: :mod:`minitransfer.run_facts`
-(what a run tells besides its accuracy: precision, schedule, its dataset's families and images per
-class), :mod:`minitransfer.comparisons` (:class:`Result`, and how networks are compared),
+The parts, one idea each, whose public names are importable from here too: :mod:`minitransfer.run_settings`
+(what a run was trained with: precision, schedule), :mod:`minitransfer.run_facts` (what its dataset tells:
+its families and images per class), :mod:`minitransfer.comparisons` (:class:`Result`, and how networks are compared),
 :mod:`minitransfer.run_copies` (which runs are one network, counted once) and
 :mod:`minitransfer.paper_runs` (the paper's own runs). A run's files are read, trusting none of
 them, by :mod:`minitransfer.run_file_readers`; the classes a transfer across datasets shares with its
@@ -41,8 +41,8 @@ from minitransfer.experiment import CROSS, TREATMENT_FILE
 from minitransfer.missing_bases import without_base
 from minitransfer.paper_runs import PAPER_REFERENCE, BadReference, read_reference, reference_path
 from minitransfer.rundir import BEST_EVALUATIONS, RESULT_FILE
-from minitransfer.run_facts import (PAPER_FAMILIES, SCHEDULE_FIELDS, UNREAD_FAMILIES, half_families, kept_per_class_of,
-                                    last_rate_change, natural_families, precision_of, schedule_group, schedule_of)
+from minitransfer.run_facts import PAPER_FAMILIES, UNREAD_FAMILIES, half_families, kept_per_class_of, natural_families
+from minitransfer.run_settings import SCHEDULE_FIELDS, last_rate_change, precision_of, schedule_group, schedule_of
 from minitransfer.run_copies import network_of, once
 from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, checked, is_loss_record, is_there, read_curve,
                                            read_json, read_log, read_losses, read_result, stamp)

@@ -229,8 +229,8 @@ def _listed(names, shown, listed_in):
 
 
 def other_schedules(results, shown=None, listed_in=None):
-    """A warning for each group of runs (:func:`minitransfer.run_facts.schedule_group`) trained with
-    other schedules (:data:`minitransfer.run_facts.SCHEDULE_FIELDS`): a network trained for fewer
+    """A warning for each group of runs (:func:`minitransfer.run_settings.schedule_group`) trained with
+    other schedules (:data:`minitransfer.run_settings.SCHEDULE_FIELDS`): a network trained for fewer
     iterations, or evaluated more often, is not comparable with its base. The advice names the grid's options
     only where every run of the group is a grid's (:attr:`minitransfer.comparisons.Result.planned`: experiment
     planned it); runs trained by hand are to be trained again with the same schedule, its options named."""

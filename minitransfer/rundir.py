@@ -44,7 +44,7 @@ from minitransfer.run_logs import DIVERGED, divergence
 __all__ = ["run_dir_for", "weights_for", "recorded_out", "PATH_FIELDS", "record_path", "recorded_path",
            "RUN_FILES", "is_run_dir", "nearest_above",
            "enclosing_run_dir", "BEST_EVALUATIONS",
-           "DIVERGED", "divergence", "weights_record", "recorded_sha256", "finite"]
+           "DIVERGED", "divergence", "weights_record", "recorded_sha256", "recorded_weights", "finite"]
 
 
 def run_dir_for(out):
@@ -159,13 +159,21 @@ def recorded_sha256(out, status):
     with; else None, and the file is to be hashed (a run trained again, a file copied over it or edited
     has another modification time; a folder copied with its times kept, e.g. ``cp -a``, keeps them). So
     a grid checks each base it holds without reading its weights, hundreds of MB each."""
+    record = recorded_weights(out, status)
+    return None if record is None else record["sha256"]
+
+
+def recorded_weights(out, status):
+    """What the result.json of the weights file ``out`` recorded of it (:func:`weights_record`'s fields, and
+    the digest of its network where train recorded one), read once, while it holds of the file, whose
+    ``os.stat`` is ``status``, as :func:`recorded_sha256` trusts it; else None."""
     try:
         record = fileio.parse_json((run_dir_for(out) / RESULT_FILE).read_text())["weights"]
         sha256, size, modified = record["sha256"], record["size"], record["mtime_ns"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     known = isinstance(sha256, str) and SHA256.fullmatch(sha256)
-    return sha256 if known and (size, modified) == (status.st_size, status.st_mtime_ns) else None
+    return record if known and (size, modified) == (status.st_size, status.st_mtime_ns) else None
 
 
 def finite(value):
