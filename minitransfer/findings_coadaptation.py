@@ -83,8 +83,8 @@ def coadaptation(results, split="random", bases=None):
     places = decimals(lambda *shown: _side(at, *shown), *figures)  # the verdict at n, read off the figures shown
     scores = "; ".join(f"n={layer} {signed_plus_minus(spreads[layer].mean, spreads[layer].se, places)}"
                        for layer in sorted(spreads))
-    said = (f"At the middle layers {span}{names['where']}, {selffer} relative to its own base: {scores} points, "
-            f"judged at n={n} ({networks_said(dip.count)}{bases_said(dip, pair=SELFFERS)})")
+    said = (f"At the middle {_layers_said(sorted(spreads))}{names['where']}, {selffer} relative to its own base: "
+            f"{scores} points, judged at n={n} ({networks_said(dip.count)}{bases_said(dip, pair=SELFFERS)})")
     if common:
         said += (f"; there {selffer}+ (fine-tuned) score {signed_plus_minus(plus.mean, plus.se, places)} points "
                  f"relative to their base, {below(difference.mean, difference.se, places)} the {selffer} against "
@@ -103,6 +103,17 @@ def coadaptation(results, split="random", bases=None):
     groups = (dip, plus) if common else (dip,)
     return measured.Finding(claim, f"{said}: {verdict}{unmeasured}.{few_draws(*groups)}", dip.mean, dip.se,
                             len(used), holds, said, used)
+
+
+def _layers_said(layers):
+    """The middle ``layers`` measured (sorted n), named as they are: "layer n=4", "layers n=3..6" where they run
+    unbroken, "layers n=3, 5" where not; a grid that trained some middle n alone (the demo's n=4) is not said to
+    span the others."""
+    if len(layers) == 1:
+        return f"layer n={layers[0]}"
+    if layers == list(range(layers[0], layers[-1] + 1)):
+        return f"layers n={layers[0]}..{layers[-1]}"
+    return "layers n=" + ", ".join(str(layer) for layer in layers)
 
 
 def _verdict(side, recovery, dip, plus, split, selffer):

@@ -79,7 +79,7 @@ def test_the_clear_dip_is_judged_not_the_lowest_imprecise_mean():
     claim = found(points_grid(layers, tuned={5: 0.0}))
     assert np.allclose((claim.value, claim.se), (m5, s5))
     assert claim.holds, claim.text
-    assert claim.text.startswith(f"At the middle layers n=3..6, BnB relative to its own base: n=4 {m4:+.1f} ± "
+    assert claim.text.startswith(f"At the middle layers n=4..5, BnB relative to its own base: n=4 {m4:+.1f} ± "
                                  f"{s4:.1f}; n=5 {m5:+.1f} ± {s5:.1f} points, judged at n=5 (3 networks); there BnB+ "
                                  f"(fine-tuned) score +0.0 ± 0.0 points"), claim.text
     assert claim.text.endswith("and fine-tuning recovers it."), claim.text

@@ -346,27 +346,37 @@ def _bases_checked(runs, out, options):
         kept = _refused_schedule_runs(out)  # not a run of a schedule this version took: no earlier version's grid
         if not kept:
             raise
-        named = ", ".join(kept[:3]) + (f" and {len(kept) - 3} more" if len(kept) > 3 else "")
         raise config.ScheduleRefused(
-            f"{error}. The runs {out} holds ({named}), which an earlier version (before 0.8.0) trained with this "
-            f"schedule, are kept, resumed and reported as they are, but this version trains no new network with "
-            f"it: finish the grid with the version that began it, or train the grid anew in another folder (-o) "
-            f"with a schedule this version takes") from None
+            f"{error}. The runs {out} holds ({_kept_said(kept)}), which an earlier version (before 0.8.0) trained "
+            f"with a schedule this version refuses, are kept, resumed and reported as they are, but this version "
+            f"trains no new network with such a schedule: finish the grid with the version that began it, or train "
+            f"the grid anew in another folder (-o) with a schedule this version takes") from None
 
 
 def _refused_schedule_runs(out):
-    """The run folders under ``out`` (relative to it) whose config.json records a schedule this version refuses,
-    which only an earlier version trained; a run this version trained (another schedule) or unreadable is not one."""
-    found = []
+    """{schedule recorded ("`max_iter` 40, `stepsize` 1, gamma 0.1": maybe not the one asked): run folders}
+    under ``out`` whose config.json records a schedule this version refuses, which only an earlier version trained;
+    a run this version trained (another schedule) or unreadable is not one."""
+    found = {}
     for folder in sorted(out.glob("*/*.run")):
         try:
             recorded = read_json(folder / "config.json", dict)
-            optim.run_solver(**{name: recorded[name] for name in optim.SOLVER_FIELDS if name in recorded})
+            fields = {name: recorded[name] for name in optim.SOLVER_FIELDS if name in recorded}
+            optim.run_solver(**fields)
         except optim.ScheduleError:
-            found.append(str(folder.relative_to(out)))
+            solver = optim.Solver(**fields)
+            said = ", ".join(f"{name if name == 'gamma' else f'`{name}`'} {getattr(solver, name)!r}"  # no --gamma
+                             for name in reversed(optim.SCHEDULE_FIELDS))
+            found.setdefault(said, []).append(str(folder.relative_to(out)))
         except (UnreadableRun, ValueError, TypeError):  # no config.json, or one no solver takes: not this grid's
             pass
     return found
+
+
+def _kept_said(kept):
+    """The runs of :func:`_refused_schedule_runs`, three named a schedule, and the schedule they record."""
+    return "; ".join(", ".join(runs[:3]) + (f" and {len(runs) - 3} more" if len(runs) > 3 else "") + f": {schedule}"
+                     for schedule, runs in kept.items())
 
 
 def _builtin_data():

@@ -213,34 +213,41 @@ def make_half(dataset, kind, seed=0, half=None, per_class=None, per_class_seed=N
     return Half(dataset, kind, seed if kind == "random" else None, half, classes, per_class, per_class_seed)
 
 
-def too_few_classes_remedy(dataset, half, is_a=None):
+def too_few_classes_remedy(dataset, half):
     """Why ``half`` (a :class:`Half` of fewer than :data:`MIN_CLASSES` classes of ``dataset``) holds so few and
-    what gives it more; the caller adds its own way to train every class instead (train's `split='all'`)."""
+    what gives it more; the caller adds its own way to train every class instead (train's `split='all'`). The
+    natural split's families are the class table's, as train and experiment read them (an is-a file given to
+    ``splits`` alone does not reach them), so the advice follows where meta.json's source says they came from."""
     if half.kind != "natural":  # a random half of a dataset of 2 or 3 classes
         return (f"{dataset.num_classes} in the dataset, and the random split needs {2 * MIN_CLASSES} or more, "
                 f"{MIN_CLASSES} a half: give the dataset more classes")
-    family_a = family_of_half_a(dataset, is_a)
+    family_a = family_of_half_a(dataset)
     names = ", ".join(repr(entry["name"]) for entry in half.classes) or "no class"
     short = (f"family {family_a!r} holds only {names}" if half.half == "A" else
              f"outside family {family_a!r} there is only {names}")
-    return f"{short}: {_more_classes_of(dataset, family_a, half.half == 'A', is_a)}"
+    return f"{short}: {_more_classes_of(dataset, family_a, half.half == 'A')}"
 
 
-def _more_classes_of(dataset, family_a, half_a, is_a):
-    """How to give family ``family_a`` (``half_a``; else the other families) more classes, by
-    where the families came from (meta.json's source): ``prepare folder``'s families file (or its ``--family-a``,
-    where another family fits), ``prepare synthetic``'s ``--classes`` (half of them each family's), or an
-    ``is_a`` file or the importer itself (CIFAR's superclasses, ImageNet's WordNet families), whose source needs
-    more classes of that family."""
+def _more_classes_of(dataset, family_a, half_a):
+    """How to give family ``family_a`` (``half_a``; else the other families) more classes, by where the families
+    came from (meta.json's source): ``prepare folder``'s families file (or its ``--family-a``, where another family
+    fits) or its is-a file (more class folders of that family), ``prepare synthetic``'s ``--classes`` (half of them
+    each family's), or the importer itself (CIFAR's superclasses, ImageNet's WordNet families, from its is-a file),
+    whose source needs more classes of that family."""
     source = dataset.meta.get("source")
     kind = source.get("kind") if isinstance(source, dict) else None
-    if kind == "synthetic" and is_a is None:
+    of = "of" if half_a else "outside"
+    if kind == "synthetic":
         return f"prepare synthetic again with --classes {2 * MIN_CLASSES} or more (half of them in each family)"
-    if kind != "folder" or is_a is not None:
-        giver = "the is-a file" if is_a is not None else kind or "its importer"
+    if kind == "folder" and source.get("is_a") and not source.get("families"):
+        return (f"the is-a file gives each class its family: give the tree {MIN_CLASSES} or more class folders {of} "
+                f"family {family_a!r} (as the is-a file places them) and prepare again, or give the families in a "
+                f"file instead (prepare folder --families FILE)")
+    if kind != "folder":
+        giver = "the is-a file" if isinstance(source, dict) and source.get("is_a") else kind or "its importer"
         return (f"{giver} gives each class its family: prepare again from a source holding {MIN_CLASSES} or more "
-                f"classes {'of' if half_a else 'outside'} family {family_a!r}")
-    families = dataset_families(dataset, is_a)  # read only here: the folder's own families
+                f"classes {of} family {family_a!r}")
+    families = dataset_families(dataset)  # read only here: the folder's own families
     counts = {family: families.count(family) for family in sorted(set(families))}
     other_a = [family for family, count in counts.items() if family != family_a and count >= MIN_CLASSES
                and len(families) - count >= MIN_CLASSES]  # a half A that leaves both halves enough classes
