@@ -1,11 +1,18 @@
 """A researcher's first afternoon with their own data: what a new user met preparing two small image
 folders, training a base on half of one and transferring it onto the other, and reading the report."""
 
-import pytest
+import shutil
 
-from minitransfer import run_caveats
+import pytest
+from interrupting import interrupted_after
+
+from minitransfer import config, run_caveats
+from minitransfer import train as training
+from minitransfer.data import synthetic
 from minitransfer.experiment import Run
 from minitransfer.results import Result
+
+FAST = {"batch_size": 8, "max_iter": 2, "eval_every": 2, "checkpoint_every": 2, "device": "cpu", "quiet": True}
 
 
 def _runs_scored_on(images, accuracy=0.5):
@@ -29,3 +36,29 @@ def test_the_small_validation_caveat_weighs_one_image_against_the_2_points_as_it
     [caveat] = run_caveats.small_validation(None, sets=_runs_scored_on(images))
     assert f"holds {images} images: one image is {weight} points, {words}, and an accuracy" in caveat, caveat
     assert "two already" not in caveat or images > 50, caveat
+
+
+@pytest.fixture
+def home(micro_data, tmp_path, monkeypatch):
+    """The working folder, holding ``data``, a copy of the micro dataset (4 classes of 14 px images)."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(micro_data, tmp_path / "data")
+    return tmp_path
+
+
+@pytest.mark.parametrize("resume", ["net.run", "auto"])
+def test_a_run_resumed_by_its_folder_on_its_dataset_prepared_again_with_more_classes_names_the_dataset(home, resume):
+    """A new user's day: a run interrupted, a class folder added to the photos, `prepare folder` run again into
+    the same folder, then `train --resume net.run` as the interrupted run's own message offers. The run's fc8
+    width (2, half A's) was taken from its record and refused as "`fc8_outputs` 2 is fewer than the 3 classes": usage
+    (exit 2), naming an option the user never gave, where `--resume auto` named the dataset prepared again."""
+    options = {**FAST, "max_iter": 4}
+    interrupted_after(config.TrainConfig(out="net.h5", data="data", **options), 2)
+    synthetic.build_synthetic(home / "data", classes=6, train_per_class=8, val_per_class=4, size=14, seed=2,
+                              overwrite=True)  # two classes more: every class table's width changes
+    given = {"resume": resume} if resume != "auto" else {"resume": "auto", "out": "net.h5", "data": "data", **options}
+    with pytest.raises(config.DataMismatch) as refused:
+        training.train(config.TrainConfig(**{"quiet": True, **given}))
+    message = str(refused.value)
+    assert message.startswith("cannot resume net.run/checkpoint.h5: it was trained on "), message
+    assert "before that folder was prepared again (sha256 of its meta.json " in message, message
