@@ -62,3 +62,23 @@ def test_a_run_resumed_by_its_folder_on_its_dataset_prepared_again_with_more_cla
     message = str(refused.value)
     assert message.startswith("cannot resume net.run/checkpoint.h5: it was trained on "), message
     assert "before that folder was prepared again (sha256 of its meta.json " in message, message
+
+
+@pytest.mark.parametrize("resume", ["net.run", "auto"])
+def test_a_run_resumed_by_its_folder_on_its_dataset_prepared_again_smaller_names_the_dataset(home, resume):
+    """The same with the photos prepared again at a smaller --size (36 px, then 14): the run's preset, mini,
+    taken from its record, was refused as "preset mini takes 32x32 crops but the images of data are 14x14"."""
+    synthetic.build_synthetic(home / "data", classes=4, train_per_class=8, val_per_class=4, size=36, seed=2,
+                              overwrite=True)
+    options = {**FAST, "max_iter": 4, "preset": "mini"}
+    interrupted_after(config.TrainConfig(out="net.h5", data="data", **options), 2)
+    synthetic.build_synthetic(home / "data", classes=4, train_per_class=8, val_per_class=4, size=14, seed=2,
+                              overwrite=True)
+    given = {"resume": resume} if resume != "auto" else {"resume": "auto", "out": "net.h5", "data": "data", **options}
+    if resume == "auto":
+        del given["preset"]  # as the user gives it: the preset left to fit the images
+    with pytest.raises(config.DataMismatch) as refused:
+        training.train(config.TrainConfig(**{"quiet": True, **given}))
+    message = str(refused.value)
+    assert message.startswith("cannot resume net.run/checkpoint.h5: it was trained on "), message
+    assert "before that folder was prepared again (sha256 of its meta.json " in message, message
