@@ -4,6 +4,7 @@ change (:data:`RESUME_FREE_FIELDS`). A `copy_from` that names one: :mod:`minitra
 A config.json edited by hand before a resumption: :mod:`minitransfer.config_edits`."""
 
 import dataclasses
+import hashlib
 import math
 import os
 import pathlib
@@ -162,6 +163,8 @@ def _take_recorded_options(c, typed, meta=None):
             raise gone_refusal(record, meta)  # its moved folder is asked for
         else:  # no field the dataset sets taken meanwhile (fc8 told to have another width)
             kept |= {"data", "fc8_outputs", "preset"}
+    elif c.data is None and _prepared_again(trained_on, meta):  # fc8's width, the preset: no fault of the user's,
+        kept |= {"fc8_outputs", "preset"}                        # who gave neither; resume_point names the dataset
     taken, values = [], {}
     for field in dataclasses.fields(c):
         if field.name not in kept and field.name in recorded and getattr(c, field.name) == field.default:
@@ -172,6 +175,21 @@ def _take_recorded_options(c, typed, meta=None):
                 taken.append(field.name)
     refuse_damaged_record(record, values, c)  # an option given instead is the user's, checked as such
     return record, taken
+
+
+def _prepared_again(trained_on, meta):
+    """Whether the dataset folder ``trained_on`` holds another meta.json now than the one the run recorded
+    (``meta``: its checkpoint's root attributes), prepared again since: with a class added, the run's fc8
+    width taken from its record was refused as "--fc8-outputs 11 is fewer than the 12 classes", and at a
+    smaller size its preset as "preset mini takes 32x32 crops but the images are 16x16", options the user
+    never gave (exit 2), where `resume auto` named the dataset prepared again (65)."""
+    recorded = meta.get("dataset_fingerprint")
+    if not (isinstance(trained_on, str) and recorded):
+        return False
+    try:
+        return hashlib.sha256((pathlib.Path(trained_on) / "meta.json").read_bytes()).hexdigest() != recorded
+    except OSError:
+        return False
 
 
 def refuse_damaged_record(record, recorded, taken_into=None):

@@ -153,7 +153,7 @@ def test_runs_scored_on_few_validation_images_are_a_caveat(synthetic_8, tmp_path
     [caveat] = run_caveats.small_validation(results)
     se = 100 * math.sqrt(0.5 * 0.5 / 40)
     assert caveat.startswith(f"small validation sets (2): random0/base0, random0/transfer1; the smallest (random split "
-                             f"0, half B) holds 40 images: one image is 2.5 points, two already the 2 the findings "
+                             f"0, half B) holds 40 images: one image is 2.5 points, alone more than the 2 the findings "
                              f"call about as good, and an accuracy of 50% on them has a standard error of {se:.1f} "
                              f"points from which images were drawn alone"), caveat
     assert caveat in run_caveats.warnings(results)
