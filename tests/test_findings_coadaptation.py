@@ -12,6 +12,7 @@ from minitransfer import findings, findings_coadaptation
 from minitransfer.data import synthetic
 from minitransfer.data.dataset import open_dataset
 from tests.test_findings import by_claim, network
+from tests.test_findings_few_draws import THREE_SPLIT_SEEDS
 
 BASE = 0.60
 DIP = {3: 0.58, 4: 0.55, 5: 0.56, 6: 0.59}  # BnB by middle n, seed 0 (seed s adds 0.003 s)
@@ -66,7 +67,7 @@ def test_without_bnb_plus_the_dip_holds_and_the_recovery_is_said_unmeasured():
     claim = found(grid())
     assert claim.holds and claim.text.endswith(
         "lose accuracy (fragile co-adaptation); the recovery was not measured: no BnB+ at n=4 against these bases "
-        "(experiment --fine-tuned, the default, trains BnB+ beside BnB)."), claim.text
+        "(experiment --fine-tuned, the default, trains BnB+ beside BnB)." + THREE_SPLIT_SEEDS), claim.text
     elsewhere = found(grid(tuned={5: 0.60}))  # BnB+ at another n than the deepest dip's: not its recovery
     assert elsewhere.holds and "the recovery was not measured: no BnB+ at n=4" in elsewhere.text
 
@@ -74,7 +75,8 @@ def test_without_bnb_plus_the_dip_holds_and_the_recovery_is_said_unmeasured():
 def test_bnb_plus_still_below_the_base_and_the_bnb_is_no_recovery():
     claim = found(grid(tuned={4: 0.55}))
     assert not claim.holds and claim.text.endswith(
-        "a dip, but fine-tuning did not recover the base's accuracy here: BnB+ stay below it."), claim.text
+        "a dip, but fine-tuning did not recover the base's accuracy here: BnB+ stay below it." + THREE_SPLIT_SEEDS), \
+        claim.text
 
 
 def test_middle_layers_as_good_as_the_base_do_not_hold():
@@ -83,7 +85,8 @@ def test_middle_layers_as_good_as_the_base_do_not_hold():
     mean, se = oracle(0.595)
     assert (claim.value, claim.se) == (pytest.approx(mean), pytest.approx(se)) and 2 * se <= 2
     assert not claim.holds and claim.text.endswith(
-        "every middle layer measured is within 2 points of its base or above it: no fragile co-adaptation here."), \
+        "every middle layer measured is within 2 points of its base or above it: no fragile co-adaptation here."
+        + THREE_SPLIT_SEEDS), \
         claim.text
 
 
@@ -94,7 +97,7 @@ def test_a_dip_within_the_noise_is_not_resolved():
     assert claim.value == pytest.approx(mean) and not mean + 2 * se < 0 and 2 * se > 2
     assert not claim.holds and claim.text.endswith(
         "not resolved by these runs: train more networks per point: more random splits (experiment --split-seed, "
-        "once per split)."), claim.text
+        "once per split)." + THREE_SPLIT_SEEDS), claim.text
 
 
 def test_one_draw_gives_no_standard_error():

@@ -85,7 +85,7 @@ def test_the_caveat_of_a_source_that_saw_the_classes_counts_the_networks_each_cl
     results = [dataclasses.replace(r, seen_classes=(2, 6)) if r.run.kind == "transfer" else r
                for r in with_tuned(((0.64, 0.66), (0.65, 0.69), (0.62, 0.62))) + [lone]]
     found = {f.claim: f for f in findings.findings(results)}
-    said = {claim: found[claim].text.partition(" Careful: ")[2] for claim in found if "across" in claim}
+    said = {claim: found[claim].text.rpartition(" Careful: ")[2] for claim in found if "across" in claim}
     assert said["general-across-datasets"].startswith("these 3 SnT networks copied layers already trained on some of "
                                                       "their classes (up to 2 of 6, by wnid or class name;"), said
     assert said["specific-across-datasets"].startswith("these 3 SnT networks copied layers"), said

@@ -11,6 +11,7 @@ import pytest
 
 from minitransfer import findings, report
 from tests.test_findings import network, random_grid
+from tests.test_findings_few_draws import note
 from tests.test_report import write_run
 
 NATURAL_BASE, ALL_BASE = 0.55, 0.58
@@ -55,7 +56,9 @@ def test_random_frozen_layers_are_measured_against_the_natural_splits_transfer()
                                       f"than layers transferred from a dissimilar task, the natural / man-made "
                                       f"transfer (random {random_mean:+.1f}, natural {natural_mean:+.1f} "
                                       f"points"), dissimilar.text
-    assert dissimilar.text.endswith(": even features of a dissimilar task beat random ones.")
+    assert dissimilar.text.endswith(": even features of a dissimilar task beat random ones." + note(
+        "3 replicates", 2, "more replicates of the runs on every class (experiment --replicates) and more replicates "
+        "of the natural split (experiment --replicates)")), dissimilar.text
     assert "On the natural split, half A is the natural classes" in found["dissimilar"].text  # said once, there
     claims = list(found)
     assert claims.index("random-weights-dissimilar") == claims.index("random-weights") + 1

@@ -10,6 +10,7 @@ import pytest
 from minitransfer import findings_coadaptation
 from tests.test_findings import network
 from tests.test_findings_coadaptation import BASE, found, grid
+from tests.test_findings_few_draws import THREE_SPLIT_SEEDS
 
 NAN = math.nan
 
@@ -61,7 +62,7 @@ def test_a_dip_whose_recovery_is_uncertain_does_not_hold():
     claim = found(results)
     assert not claim.holds and claim.text.endswith(
         "a dip, but its recovery by fine-tuning (BnB+) is not resolved by these runs: train more networks per point: "
-        "more random splits (experiment --split-seed, once per split)."), claim.text
+        "more random splits (experiment --split-seed, once per split)." + THREE_SPLIT_SEEDS), claim.text
 
 
 def test_one_network_alone_is_too_few_for_a_standard_error():
