@@ -25,7 +25,7 @@ from minitransfer.checkpoint_check import Faults, check_classes
 from minitransfer.checkpoint_identity import network_sha256
 from minitransfer.config import evaluates_after
 from minitransfer.run_lines import network_words
-from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, read_result
+from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, read_result, reads_shared
 from minitransfer.left_out import UnreadableRun
 from minitransfer.resume_options import refuse_damaged_record
 from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE, treatment_unknown
@@ -94,7 +94,15 @@ def describe(path):
 def described(path):
     """:func:`describe`'s summary of the checkpoint at ``path``, and the error report raised reading the
     run's file its ``unreadable`` names (an :class:`UnreadableRun`; a :class:`FileUnreadable` where the
-    system would not read it), which ``info`` raises after showing the network; None where there is none."""
+    system would not read it), which ``info`` raises after showing the network; None where there is none. The
+    run's result.json is read once (:func:`minitransfer.run_file_readers.reads_shared`), though report's reading
+    (:func:`_run_faults`), a base's digests and :func:`_provenance` each look at it."""
+    with reads_shared():
+        return _described(path)
+
+
+def _described(path):
+    """:func:`described`, inside its :func:`minitransfer.run_file_readers.reads_shared`."""
     saved = load(path)
     check_classes(saved.meta, Faults(path))  # "0 classes" is no network's
     meta = saved.meta
@@ -124,19 +132,19 @@ def described(path):
         "dataset_fingerprint": meta["dataset_fingerprint"],
         "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
         "config": meta["config"],
-        **_provenance(saved, run),
+        **_provenance(saved, result_folder or weights_folder or run_folder),  # where _run_faults read it
     }
     return summary, refusal
 
 
-def _provenance(saved, run):
+def _provenance(saved, run_folder):
     """``describe``'s facts of how the network was made and how to make it again
     (:func:`train_command`, :func:`prepare_command`, :func:`network_sha256`): ``network_sha256``, ``command``,
-    ``unknown_fields``, and, from its run's result.json where that is there and readable, ``environment``;
-    ``dataset_source`` and ``dataset_command`` from that result.json, else from the dataset's meta.json where
-    it is still the one trained on."""
+    ``unknown_fields``, and, from the result.json of its ``run_folder`` (None: it has none) where that is there
+    and readable, ``environment``; ``dataset_source`` and ``dataset_command`` from that result.json, else from
+    the dataset's meta.json where it is still the one trained on."""
     config = saved.meta["config"]
-    result = _result_record(run)
+    result = _result_record(run_folder)
     dataset = result.get("dataset") if isinstance(result.get("dataset"), dict) else None
     meta = _dataset_meta(config.get("data"), saved.meta["dataset_fingerprint"])
     source = dataset.get("source") if dataset else meta.get("source")
@@ -187,12 +195,12 @@ def prepare_command(source, folder, per_shard=None):
     return ["minitransfer", "prepare", "synthetic", str(folder), *options, *shards]
 
 
-def _result_record(run):
-    """The result.json of the network's ``run`` (:func:`_run`'s) as a dict; {} where there is none to read."""
-    if run is None:
+def _result_record(run_folder):
+    """The result.json in the network's ``run_folder`` as a dict; {} where there is none to read (or no folder)."""
+    if run_folder is None:
         return {}
     try:
-        return read_json(pathlib.Path(run["folder"]) / rundir.RESULT_FILE, dict)
+        return read_json(pathlib.Path(run_folder) / rundir.RESULT_FILE, dict)
     except (UnreadableRun, OSError):
         return {}
 
@@ -234,7 +242,8 @@ def unreadable_run_file(path, meta=None):
     there is none. Without the network's weights: eval and a transfer's base, which need neither file
     (the network records its configuration), warn with it (:func:`left_out_warning`)."""
     folder = _folders(path, read_meta(path) if meta is None else meta)[3]
-    return _run_faults(folder)[2] if folder is not None else None
+    with reads_shared():  # its result.json read once: report's reading of it, then a base's digests
+        return _run_faults(folder)[2] if folder is not None else None
 
 
 def left_out_warning(path, going_on, meta=None):

@@ -9,7 +9,7 @@ import pathlib
 from minitransfer import fileio, hdf5_files, train_records
 from minitransfer.class_tables import shared_classes
 from minitransfer.experiment import CHECKPOINT_FILE, weights_path
-from minitransfer.rundir import recorded_path
+from minitransfer.rundir import recorded_name, recorded_path
 
 
 def seen_classes(folder, name, run, config, records, facts):
@@ -22,7 +22,7 @@ def seen_classes(folder, name, run, config, records, facts):
     weights file (or checkpoint); its base's in the base's weights file: the grid's base beside it
     (its folder moved or copied with it), else the checkpoint train recorded it copied from, read
     once for every run (``facts``)."""
-    own = _class_table(folder.parent / pathlib.Path(recorded_path(config.get("out") or "")).name) \
+    own = _class_table(folder.parent / recorded_name(config.get("out") or "")) \
         or _class_table(folder / CHECKPOINT_FILE)
     source = train_records.recorded_source(folder, config, records)
     places = [weights_path(folder.parents[len(pathlib.PurePosixPath(name).parts) - 1], run.parent)] \

@@ -15,7 +15,7 @@ from minitransfer.checkpoint_identity import copied_sha256, file_network_sha256
 from minitransfer.config_checks import ConfigError, DataMismatch
 from minitransfer.resume_options import START_OVER, free_fields
 from minitransfer.ops import precision as precisions
-from minitransfer.rundir import PATH_FIELDS, record_path, recorded_path, run_dir_for
+from minitransfer.rundir import PATH_FIELDS, record_path, recorded_name, recorded_path, run_dir_for
 # The fields that say how a command was invoked, not what it trains: resumed or not, over a run or not, with a
 # progress bar or silent. Left out of every record (config.json, checkpoints, weights), so that a run's files are
 # the same bytes straight, resumed or trained over; those of earlier versions hold them, which their readers skip
@@ -189,7 +189,7 @@ def _difference(key, stored, current, saved, plan):
     (:attr:`minitransfer.config.Plan.named`), though compared as resolved."""
     if key == "out" and stored is not None and current is not None and os.path.realpath(saved.path) in \
             (os.path.realpath(plan.run_dir / "checkpoint.h5"), os.path.realpath(plan.config.out)):
-        same = pathlib.PurePath(recorded_path(stored)).name == pathlib.PurePath(current).name
+        same = recorded_name(stored) == pathlib.PurePath(current).name
         return "" if same else f"`{key}` {stored!r} -> {current!r}"
     digests_now = {"copy_from": lambda _: _base_sha256(saved, plan.parent), "data": lambda _: plan.dataset.fingerprint}
     shown = getattr(plan.named, key) if key in digests_now else None

@@ -22,7 +22,7 @@ from minitransfer.recorded_config import DEFAULTS, check_configuration, differen
 from minitransfer.resume_options import finished_record, refuse_damaged_record, take_run_folder
 from minitransfer.run_destination import linked_out
 from minitransfer.run_networks import base_not_written, unwritten_weights
-from minitransfer.rundir import (divergence, is_run_dir, recorded_out, recorded_path, recorded_sha256,
+from minitransfer.rundir import (divergence, is_run_dir, recorded_name, recorded_out, recorded_path, recorded_sha256,
                                  run_dir_for)
 
 
@@ -322,7 +322,7 @@ def _check_written_out(saved, plan):
     recorded = saved.meta["config"].get("out")
     if not isinstance(recorded, str) or "out" not in differences(saved, plan):
         return  # a record without its `out` (damaged, by hand): check_configuration refuses it as it differs
-    recorded = pathlib.PurePath(recorded_path(recorded)).name
+    recorded = recorded_name(recorded)
     raise ConfigError(f"`resume` {saved.path} holds the run of {recorded} (the weights file it writes), not of `out` "
                       f"{plan.config.out}: a run continues only into its own weights, beside its run folder; to "
                       f"train a new network from these weights, give {saved.path} as `copy_from` (with `n`, the "

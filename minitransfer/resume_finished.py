@@ -15,7 +15,7 @@ from minitransfer import fileio
 from minitransfer.config_checks import ConfigError
 from minitransfer.recorded_config import DEFAULTS, recorded_change
 from minitransfer.resume_options import finished_record, free_fields, gone_refusal, run_record
-from minitransfer.rundir import recorded_path, run_dir_for
+from minitransfer.rundir import recorded_name, run_dir_for
 
 
 def finished_without_dataset(c, gone):
@@ -82,7 +82,7 @@ def _recorded_change(key, stored, current, meta):
     """:func:`minitransfer.recorded_config.recorded_change` without the dataset: a base that is there
     is known by its sha256; `out` by its name, as a run folder moved whole continues where it is."""
     if key == "out":
-        same = stored is None or pathlib.PurePath(recorded_path(stored)).name == pathlib.PurePath(current).name
+        same = stored is None or recorded_name(stored) == pathlib.PurePath(current).name
         return "" if same else f"{stored!r} -> {current!r}"
     return recorded_change(key, stored, current, meta,
                            lambda path: fileio.sha256_file(path) if os.path.isfile(path) else None)

@@ -15,7 +15,7 @@ from minitransfer.config_checks import ConfigError, check_fields, combination_fa
 from minitransfer.data import synthetic
 from minitransfer.run_networks import checkpoint_missing, named_folder
 from minitransfer.train_config import SEED_DEFAULT
-from minitransfer.rundir import PATH_FIELDS, is_run_dir, recorded_path, run_dir_for, weights_for
+from minitransfer.rundir import PATH_FIELDS, is_run_dir, recorded_name, recorded_path, run_dir_for, weights_for
 
 # The settings a user chose for a run that do not change its numbers: a resumption may change them where they are
 # given; left unset, the run's own value is kept (:func:`keep_run_settings`), whatever `resume` names (the preset's
@@ -126,7 +126,7 @@ def _recorded_weights(folder, meta):
     "rename it back to baseA.run"); :func:`minitransfer.rundir.weights_for` where the checkpoint
     names none of this folder's."""
     recorded = meta["config"].get("out") if meta is not None else None
-    name = pathlib.PurePath(recorded_path(recorded)).name if isinstance(recorded, str) else ""
+    name = recorded_name(recorded) if isinstance(recorded, str) else ""
     weights = folder.with_name(name) if name else None
     return weights if weights is not None and run_dir_for(weights) == folder else weights_for(folder)
 

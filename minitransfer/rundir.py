@@ -41,7 +41,7 @@ from minitransfer.data.inputs import fs_name, fs_text
 from minitransfer.data.schema import SHA256
 from minitransfer.run_logs import DIVERGED, divergence
 
-__all__ = ["run_dir_for", "weights_for", "recorded_out", "PATH_FIELDS", "record_path", "recorded_path",
+__all__ = ["run_dir_for", "weights_for", "recorded_out", "PATH_FIELDS", "record_path", "recorded_path", "recorded_name",
            "RUN_FILES", "is_run_dir", "nearest_above",
            "enclosing_run_dir", "BEST_EVALUATIONS",
            "DIVERGED", "divergence", "weights_record", "recorded_sha256", "recorded_weights", "finite"]
@@ -68,7 +68,7 @@ def recorded_out(run_dir):
     folder; None where there is no readable record of one (an empty name is none either)."""
     try:
         recorded = fileio.parse_json((pathlib.Path(run_dir) / "config.json").read_text())["out"]
-        return pathlib.PurePath(recorded_path(recorded)).name or None
+        return recorded_name(recorded) or None
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -96,6 +96,12 @@ def recorded_path(text):
         return fs_name(text)
     except UnicodeEncodeError:  # a surrogate no name holds (a hand-edited record): named as it is
         return text
+
+
+def recorded_name(text):
+    """The last part of the path a record's ``text`` names (:func:`recorded_path`), as this locale lists it
+    in its folder: "baseA.h5" of "grid/random0/baseA.h5", "" of "". TypeError for anything but a path."""
+    return pathlib.PurePath(recorded_path(text)).name
 
 
 RESULT_FILE = "result.json"

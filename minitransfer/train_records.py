@@ -6,11 +6,9 @@ fingerprint, the precisions it changed to), each file opened once, as plain valu
 base checkpoint itself; :mod:`minitransfer.results` and :mod:`minitransfer.run_facts` read the rest.
 """
 
-import pathlib
-
 from minitransfer import fileio, hdf5_files
 from minitransfer.experiment import CHECKPOINT_FILE
-from minitransfer.rundir import recorded_path
+from minitransfer.rundir import recorded_name
 
 # The root attributes of a run's checkpoint and weights file that the report reads (:func:`recorded`): reading
 # every one (its configuration, class table, ...) took most of a report's time, 3 ms a run of a grid of thousands.
@@ -33,7 +31,7 @@ def run_records(folder, config):
     (:class:`Records`); a file that is missing or not a file (a named pipe, whose opening waits for a
     writer), or an attribute that cannot be read, is left out, and a file that cannot be read (corrupt,
     cut short) named in :attr:`Records.unreadable`."""
-    weights = pathlib.Path(recorded_path(config.get("out") or "")).name  # as this locale lists it
+    weights = recorded_name(config.get("out") or "")  # as this locale lists it
     files = [("checkpoint", folder / CHECKPOINT_FILE)]
     if weights:
         files.append(("weights file", folder.parent / weights))
