@@ -149,9 +149,8 @@ def general(results, split="random", bases=None):
     score = signed_plus_minus(spread.mean, spread.se, decimals(_general_side, spread.mean, spread.se))
     measured = (f"At n={n}, transferred layers{names['where']} ({which}) score {score} points relative to "
                 f"their own base ({networks_said(spread.count)}{bases_said(spread)})")
-    return Finding(claim, f"{measured}: {verdict}.{few_draws(spread)}", spread.mean, spread.se, spread.count, close,
-                   measured,
-                   networks)
+    return Finding(claim, f"{measured}: {verdict}.{few_draws(spread, said=verdict)}", spread.mean, spread.se,
+                   spread.count, close, measured, networks)
 
 
 def specific(results, split="random", bases=None):
@@ -178,7 +177,8 @@ def specific(results, split="random", bases=None):
     measured = (f"At n={n}, {names['AnB']} is {below(difference.mean, difference.se, places)} {names['BnB']} "
                 f"(seed spread {spread}; {a.count} + {b.count} networks{bases_said(a, b, pair=(TRANSFERS, SELFFERS))})")
     used = tuple(r for treatment in ("AnB", "BnB") for r in measured_by_n(results, split, treatment, bases=bases)[n])
-    return Finding(claim, f"{measured}: {meaning}. {seed_spread_words(used, n, names, split)}.{few_draws(a, b)}",
+    return Finding(claim, f"{measured}: {meaning}. {seed_spread_words(used, n, names, split)}."
+                   f"{few_draws(a, b, said=meaning)}",
                    difference.mean,
                    difference.se, a.count + b.count, holds, measured, used)
 
@@ -221,9 +221,8 @@ def fine_tuning(results, split="random", bases=None):
         return compared
     said = scores(decimals(_boost_side, measured.mean, measured.se))
     unknown = untold_boost(names, bool(relative_by_base(results, split, "BnB+", bases))) if better or close else ""
-    return Finding(claim, f"{said}: {meaning}{unknown}.{few_draws(measured)}", measured.mean, measured.se,
-                   measured.count, better or close,
-                   said, used)
+    return Finding(claim, f"{said}: {meaning}{unknown}.{few_draws(measured, said=meaning)}", measured.mean,
+                   measured.se, measured.count, better or close, said, used)
 
 
 def _against_selffers(results, split, bases, claim, said, used):
@@ -273,9 +272,8 @@ def _against_selffers(results, split, bases, claim, said, used):
     measured = (f"{said}, and {below(difference.mean, difference.se, places)} {selffer}, trained as long "
                 f"(n={layers}, {counts[0]} + {counts[1]} networks)")
     used = tuple(r for r in used if r.run.n in common) + networks_of(results, split, "BnB+", bases, common)
-    return Finding(claim, f"{measured}: {verdict}.{few_draws(drawn)}", difference.mean, difference.se, sum(counts),
-                   holds, measured,
-                   used)
+    return Finding(claim, f"{measured}: {verdict}.{few_draws(drawn, said=verdict)}", difference.mean, difference.se,
+                   sum(counts), holds, measured, used)
 
 
 def dissimilar(results, bases=None):
@@ -328,9 +326,8 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
     measured = (f"At n={n}, {subject} {verb} {more(difference.mean, difference.se, gained, mixed, places)} than "
                 f"{better_name} ({worse[2]} {signed(a.mean, places)}, {better[2]} {signed(b.mean, places)} points "
                 f"relative to their bases; {a.count} + {b.count} networks{bases_said(a, b)})")
-    return Finding(claim, f"{measured}: {verdict}.{few_draws(a, b)}", difference.mean, difference.se, a.count + b.count,
-                   holds,
-                   measured)
+    return Finding(claim, f"{measured}: {verdict}.{few_draws(a, b, said=verdict)}", difference.mean, difference.se,
+                   a.count + b.count, holds, measured)
 
 
 # The verdicts as functions of the figures they judge (points), so that the figures are printed with the decimals

@@ -112,6 +112,12 @@ def more_networks(*splits):
     return "train more networks per point: " + " and ".join(dict.fromkeys(_MORE_NETWORKS[s] for s in splits))
 
 
+def _advice_unsaid(splits, said):
+    """What trains more networks of ``splits`` (:data:`_MORE_NETWORKS`), each split's once, less what ``said`` (the
+    finding's sentence so far, its verdict) already advises: a line says each piece of advice once."""
+    return " and ".join(advice for advice in dict.fromkeys(_MORE_NETWORKS[s] for s in splits) if advice not in said)
+
+
 def too_few(counts, splits):
     """Why a claim measured on groups of ``counts`` networks (trained on ``splits``, one a group) is
     not resolved: a group too small to have a standard error; the advice names what trains more of those."""
@@ -139,13 +145,15 @@ def unresolved_difference(a, b, splits, pairs=(TRANSFERS, TRANSFERS)):
     return unresolved((a.count, b.count), splits)
 
 
-def few_draws(*groups):
+def few_draws(*groups, said=""):
     """" Careful: ..." where the standard error of ``groups`` (:class:`minitransfer.findings_groups.OverBases`)
     rests on so few draws (split seeds, replicates) in its smallest group, 2 to 7, that Student's t asks clearly
     more than two of it for a 95% interval (:data:`T_975`, by that group's degrees of freedom, its draws less one);
     else "": the verdict's rule, two standard errors, is then a weak one. "" where some group has one draw (no
     standard error at all: the verdict says so). The note names the groups of the fewest draws and what trains
-    more of them."""
+    more of them, unless ``said``, the verdict it follows, already advises it (a "not resolved" verdict does), as
+    in " Careful: 5 split seeds give its ± 4 degrees of freedom, so a 95% interval is ± 2.78 standard errors, not
+    the verdict's two: more random splits (experiment --split-seed, once per split)." """
     if any(group.draws < MIN_NETWORKS for group in groups):
         return ""
     measured = [group for group in groups if group.se == group.se]
@@ -155,9 +163,9 @@ def few_draws(*groups):
     few = [group for group in measured if group.draws == fewest]
     units = " and ".join(dict.fromkeys(f"{fewest} {draw_words(group.split, fewest)}" for group in few))
     degrees = f"{fewest - 1} degree{'s' * (fewest > MIN_NETWORKS)} of freedom"
-    return (f" Careful: its ± rests on {units} alone, so it is itself uncertain ({degrees}): "
-            f"a 95% interval is ± {T_975[fewest - 1]:.3g} standard errors, not the two the verdict asks: "
-            f"{more_networks(*(group.split for group in few))}.")
+    advice = _advice_unsaid([group.split for group in few], said)
+    return (f" Careful: {units} give its ± {degrees}, so a 95% interval is ± {T_975[fewest - 1]:.3g} standard "
+            f"errors, not the verdict's two{': ' * bool(advice)}{advice}.")
 
 
 def seed_spread_words(used, n, names, split):

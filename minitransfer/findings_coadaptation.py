@@ -101,8 +101,8 @@ def coadaptation(results, split="random", bases=None):
     used += tuple(r for r in measured_by_n(at_n, split, "BnB+", bases=bases).get(n, ())
                   if bases.key_of(r)[1:] in common)
     groups = (dip, plus) if common else (dip,)
-    return measured.Finding(claim, f"{said}: {verdict}{unmeasured}.{few_draws(*groups)}", dip.mean, dip.se,
-                            len(used), holds, said, used)
+    return measured.Finding(claim, f"{said}: {verdict}{unmeasured}.{few_draws(*groups, said=verdict)}", dip.mean,
+                            dip.se, len(used), holds, said, used)
 
 
 def _layers_said(layers):

@@ -12,7 +12,7 @@ from minitransfer import findings, findings_coadaptation
 from minitransfer.data import synthetic
 from minitransfer.data.dataset import open_dataset
 from tests.test_findings import by_claim, network
-from tests.test_findings_few_draws import THREE_SPLIT_SEEDS
+from tests.test_findings_few_draws import THREE_SPLIT_SEEDS, THREE_SPLIT_SEEDS_ADVISED
 
 BASE = 0.60
 DIP = {3: 0.58, 4: 0.55, 5: 0.56, 6: 0.59}  # BnB by middle n, seed 0 (seed s adds 0.003 s)
@@ -97,7 +97,7 @@ def test_a_dip_within_the_noise_is_not_resolved():
     assert claim.value == pytest.approx(mean) and not mean + 2 * se < 0 and 2 * se > 2
     assert not claim.holds and claim.text.endswith(
         "not resolved by these runs: train more networks per point: more random splits (experiment --split-seed, "
-        "once per split)." + THREE_SPLIT_SEEDS), claim.text
+        "once per split)." + THREE_SPLIT_SEEDS_ADVISED), claim.text
 
 
 def test_one_draw_gives_no_standard_error():
@@ -115,7 +115,7 @@ def test_one_draw_gives_no_standard_error():
 
 def test_two_draws_say_their_standard_error_is_itself_uncertain():
     claim = found(grid(seeds=2, tuned={4: 0.60}))
-    assert claim.holds and "Careful: its ± rests on 2 split seeds alone" in claim.text, claim.text
+    assert claim.holds and "Careful: 2 split seeds give its ± 1 degree of freedom" in claim.text, claim.text
 
 
 def test_no_selffer_at_a_middle_layer_is_not_measured_nor_listed():

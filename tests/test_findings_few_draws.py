@@ -26,15 +26,17 @@ NATURAL = "more replicates of the natural split (experiment --replicates)"
 
 
 def note(units, degrees, advice):
-    """The note, typed: ``units`` ("3 split seeds"), ``degrees`` of freedom, the advice of what trains more."""
+    """The note, typed: ``units`` ("3 split seeds"), ``degrees`` of freedom, the advice of what trains more ("" where
+    the verdict before it already gave it)."""
     said = f"{degrees} degree{'s' if degrees > 1 else ''} of freedom"
-    return (f" Careful: its ± rests on {units} alone, so it is itself uncertain ({said}): a 95% interval is "
-            f"± {PRINTED[degrees]} standard errors, not the two the verdict asks: train more networks per point: "
-            f"{advice}.")
+    return (f" Careful: {units} give its ± {said}, so a 95% interval is ± {PRINTED[degrees]} standard errors, not "
+            f"the verdict's two{': ' * bool(advice)}{advice}.")
 
 
-# what findings on three random split seeds (the other findings tests' grids) now end with
+# what findings on three random split seeds (the other findings tests' grids) now end with; after a verdict that
+# advised more random splits ("not resolved ...: train more networks per point: more random splits (...)")
 THREE_SPLIT_SEEDS = note("3 split seeds", 2, RANDOM)
+THREE_SPLIT_SEEDS_ADVISED = note("3 split seeds", 2, "")
 
 
 def t_cdf(x, degrees, steps=200_000):

@@ -10,7 +10,7 @@ import pytest
 from minitransfer import findings_coadaptation
 from tests.test_findings import network
 from tests.test_findings_coadaptation import BASE, found, grid
-from tests.test_findings_few_draws import THREE_SPLIT_SEEDS
+from tests.test_findings_few_draws import THREE_SPLIT_SEEDS_ADVISED
 
 NAN = math.nan
 
@@ -62,7 +62,7 @@ def test_a_dip_whose_recovery_is_uncertain_does_not_hold():
     claim = found(results)
     assert not claim.holds and claim.text.endswith(
         "a dip, but its recovery by fine-tuning (BnB+) is not resolved by these runs: train more networks per point: "
-        "more random splits (experiment --split-seed, once per split)." + THREE_SPLIT_SEEDS), claim.text
+        "more random splits (experiment --split-seed, once per split)." + THREE_SPLIT_SEEDS_ADVISED), claim.text
 
 
 def test_one_network_alone_is_too_few_for_a_standard_error():
@@ -87,7 +87,7 @@ def test_bnb_plus_of_two_draws_say_their_standard_error_is_uncertain():
     # draws were told to few_draws)
     results = [r for r in grid(tuned={4: 0.60}) if not (r.run.fine_tuned and r.run.split_seed == 2)]
     claim = found(results)
-    assert claim.holds and "Careful: its ± rests on 2 split seeds alone" in claim.text, claim.text
+    assert claim.holds and "Careful: 2 split seeds give its ± 1 degree of freedom" in claim.text, claim.text
 
 
 # -- findings_groups.by_draw / tuned ---------------------------------------------------------------------------------
@@ -130,8 +130,8 @@ def test_the_caveat_of_two_draws_names_what_trains_more_of_the_group_of_two():
     # group and advises more random splits (mutant: the advice of the first group's split)
     from minitransfer.findings_caveats import few_draws
     said = few_draws(_group(3, "natural"), _group(2, "random"))
-    assert said.startswith(" Careful: its ± rests on 2 split seeds alone") and said.endswith(
-        "train more networks per point: more random splits (experiment --split-seed, once per split)."), said
+    assert said.startswith(" Careful: 2 split seeds give its ±") and said.endswith(
+        "not the verdict's two: more random splits (experiment --split-seed, once per split)."), said
 
 
 def test_no_caveat_of_two_draws_beside_a_group_of_one_draw():

@@ -173,9 +173,9 @@ def test_a_standard_error_of_two_split_seeds_says_it_is_one():
     two = findings.general(both_ways({seed: BOTH_WAYS[seed] for seed in (0, 1)}))
     draws = relative_by_seed({seed: BOTH_WAYS[seed] for seed in (0, 1)})
     assert two.se == pytest.approx(over_draws(draws))
-    assert (f"Careful: its ± rests on 2 split seeds alone, so it is itself uncertain (1 degree of freedom): a 95% "
-            f"interval is ± {t_one_degree:.1f} standard errors, not the two the verdict asks") in two.text
-    assert "(2 degrees of freedom): a 95% interval is ± 4.3 standard errors" in findings.general(both_ways()).text
+    assert (f"Careful: 2 split seeds give its ± 1 degree of freedom, so a 95% interval is ± {t_one_degree:.1f} "
+            f"standard errors, not the verdict's two") in two.text
+    assert "2 degrees of freedom, so a 95% interval is ± 4.3 standard errors" in findings.general(both_ways()).text
 
 
 def test_a_seeds_bases_trained_by_hand_into_folders_of_their_own_are_one_draw():
