@@ -30,9 +30,10 @@ def check_source_data(source_data, data):
             return ""
         named = ", ".join(class_tables.described_wnid(entry["wnid"]) for entry in shared[:3])  # escaped, cut
         named += " ..." if len(shared) > 3 else ""
-        return (f"{len(shared)} of the {target.num_classes} classes of --data {data} are among the "
+        are, them = ("is", "it") if len(shared) == 1 else ("are", "them")  # 1 of the 3 classes is among
+        return (f"{len(shared)} of the {target.num_classes} classes of --data {data} {are} among the "
                 f"{source.num_classes} of --source-data {source_data} ({class_tables.matched_by(shared)}: {named}): "
-                f"the source base's layers will have been trained on them, so each SnT is not a transfer to new "
+                f"the source base's layers will have been trained on {them}, so each SnT is not a transfer to new "
                 f"classes alone (the paper's are); for that, a source dataset without the target's classes")
     if source.path.resolve() == target.path.resolve():
         what = "are the same dataset"

@@ -172,7 +172,7 @@ def _classes_shared_with_base(plan):
         return ""
     meta, c = plan.parent.meta, plan.config
     return (f"{shared} of the {len(target)} classes this run trains on ({_task_words(c.split, c.split_seed, c.half)}) "
-            f"are among the {len(base)} that {plan.named.copy_from} was trained on "
+            f"{_are(shared)} among the {len(base)} that {plan.named.copy_from} was trained on "
             f"({_task_words(meta['split_kind'] or 'all', meta['split_seed'], meta['split_half'])}): neither a "
             f"transfer (AnB: other classes) nor a selffer (BnB: the same ones); leave `split` and `split_seed` unset "
             f"to split as the base did")
@@ -188,8 +188,14 @@ def _classes_shared_across_datasets(plan):
         return ""
     trained_on = plan.parent.meta['config'].get('data') or 'another dataset'
     return (f"{len(shared)} of the {len(plan.classes)} classes this run trains on ({class_tables.matched_by(shared)}) "
-            f"are among the {len(plan.parent.classes)} that {plan.named.copy_from} was trained on ({trained_on}): "
-            f"its copied layers have seen those classes, so the transfer is not to new classes alone")
+            f"{_are(len(shared))} among the {len(plan.parent.classes)} that {plan.named.copy_from} was trained on "
+            f"({trained_on}): its copied layers have seen {'that class' if len(shared) == 1 else 'those classes'}, so "
+            f"the transfer is not to new classes alone")
+
+
+def _are(count):
+    """The verb of "COUNT of the N classes ... are among ...": "1 of the 3 classes is among", "2 ... are"."""
+    return "is" if count == 1 else "are"
 
 
 def _base_of_other_images(plan):

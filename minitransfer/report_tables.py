@@ -85,7 +85,8 @@ def pooled_names(results):
     said = {False: [], True: []}
     for across, _, _, own, treatment in sorted(pooled.values()):
         said[across].append(f"{own} counts as {treatment}" if treatment != "source" else
-                            f'{own}, the source base (trained and scored on the other dataset), is "{treatment}"')
+                            f'{own}, the source base (trained and scored on {_source_classes(results)}), is '
+                            f'"{treatment}"')
     here = "; ".join(filter(None, [", ".join(said[False]), "across datasets, " * bool(said[True])
                                    + ", ".join(said[True])]))
     return (f"{NAMES_AND_LABELS}; the treatment column is, for a random A/B split, the paper's "
@@ -94,6 +95,16 @@ def pooled_names(results):
             "pools them; a natural-split or every-class run's "
             f"treatment is its own label (n written as n). Here {here}"
             + ("; a fine-tuned run (+) likewise." if tuned else "."))
+
+
+def _source_classes(results):
+    """The classes the source bases among ``results`` trained on, as their result.json recorded those scored:
+    "5 classes of the other dataset" (a base of one half of it saw those only, not every class of it), "the
+    other dataset" where none recorded them."""
+    counts = sorted({r.scored_on[1] for r in results if shown_treatment(r.run) == "source" and len(r.scored_on) > 1})
+    if not counts:
+        return "the other dataset"
+    return f"{' or '.join(map(str, counts))} class{'' if counts == [1] else 'es'} of the other dataset"
 
 
 # A random split of an odd number of classes gives half A the floor of half of them, B the rest (7: 3 and 4):

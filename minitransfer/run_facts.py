@@ -209,10 +209,10 @@ def at_chance_kinds(found):
     first list): the bases whose band (:func:`chance_band`) is :data:`CHANCE_BAND` or narrower, at
     chance, and those scored on too few validation images to tell whether they learned anything, each as
     "name (accuracy, chance, the band above it on its validation images)" (:func:`judged_against`):
-    "random0/baseA (12.3%, chance 10.0%, at most 4.5 points above it on 400 validation images)", chance said
-    as the largest class's share where its classes are unbalanced ("random0/baseA (99.0%, chance (the largest
-    class's share) 99.0%, at most 3.0 points above it on 100 validation images)"); and the counts of
-    validation images of the second, ascending, which :func:`cannot_be_told` words."""
+    "random0/baseA (12.3%, chance 10.0%, counted as chance up to 4.5 points above it on 400 validation images)",
+    chance said as the largest class's share where its classes are unbalanced ("random0/baseA (99.0%, chance (the
+    largest class's share) 99.0%, counted as chance up to 3.0 points above it on 100 validation images)"); and the
+    counts of validation images of the second, ascending, which :func:`cannot_be_told` words."""
     nothing, untold, counts = [], [], set()
     for r, chance, images, unbalanced in found:
         places = band_places(chance, images)  # the accuracy printed as the threshold is: never above it
@@ -227,20 +227,22 @@ def at_chance_kinds(found):
 
 def judged_against(chance, images, unbalanced=False):
     """What an accuracy at or below ``chance`` plus its band (:func:`chance_band`) on ``images`` validation
-    images was judged against, in words: "chance 10.0%, at most 4.5 points above it on 400 validation images"
-    (3·sqrt(0.1·0.9/400) = 4.5 points: :data:`CHANCE_ERRORS` binomial standard errors). The band is said as
+    images was judged against, in words: "chance 10.0%, counted as chance up to 4.5 points above it on 400
+    validation images" (an accuracy must clear the band to be told from chance; not how far the run is above it:
+    "at most 4.5 points above it" read as either) (3·sqrt(0.1·0.9/400) = 4.5 points: :data:`CHANCE_ERRORS`
+    binomial standard errors). The band is said as
     what it adds to chance as printed, up to the threshold (chance plus the band) printed as accuracies are, to
     a tenth: an accuracy at or below the threshold is then never printed above the chance and band beside it, as
     chance and band each rounded could be (10.04% and 3.04 points printed 10.0% and 3.0, an accuracy of 13.07%
     at chance printed 13.1%); "chance (the largest class's share) 99.0%, ..." where ``unbalanced``. A band
     narrower than a tenth of a point is said with the decimals that show it (:func:`band_places`): "chance 0.10%,
-    at most 0.04 points above it on 50,000 validation images", never "at most 0.0 points"."""
+    counted as chance up to 0.04 points above it on 50,000 validation images", never "up to 0.0 points"."""
     places = band_places(chance, images)
     said, threshold = f"{chance:.{places}%}", f"{chance + chance_band(chance, images):.{places}%}"
     scale = 10 ** places
     points = (round(float(threshold[:-1]) * scale) - round(float(said[:-1]) * scale)) / scale
-    return (f"chance{UNBALANCED_CHANCE if unbalanced else ''} {said}, at most {points:.{places}f} points above it "
-            f"on {images:,} validation images")
+    return (f"chance{UNBALANCED_CHANCE if unbalanced else ''} {said}, counted as chance up to {points:.{places}f} "
+            f"points above it on {images:,} validation images")
 
 
 BAND_PLACES = 6  # the most decimals a band is said with: that of 1,000 classes shows on up to 10^14 images

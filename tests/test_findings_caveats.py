@@ -21,8 +21,9 @@ from tests.test_report import write_run
 
 SPLIT_SEED = "experiment --split-seed"
 REPLICATES = "experiment --replicates"
-BAND_200 = "at most 9.2 points above it on 200 validation images"  # chance 25%: 3·sqrt(0.25·0.75/200), to 34.2%
-BAND_40 = "at most 20.5 points above it on 40 validation images"  # 3·sqrt(0.25·0.75/40), to 45.5%
+# chance 25%: 3·sqrt(0.25·0.75/200), to 34.2%
+BAND_200 = "counted as chance up to 9.2 points above it on 200 validation images"
+BAND_40 = "counted as chance up to 20.5 points above it on 40 validation images"  # 3·sqrt(0.25·0.75/40), to 45.5%
 
 
 def one_random_split():
@@ -224,7 +225,8 @@ def test_bases_on_few_validation_images_cannot_be_told_from_chance(synthetic_8, 
     tell. A half of one class (chance 100%) was flagged "100.0%, chance 100.0%": nothing to guess."""
     [caveat] = run_caveats.at_chance(scored_on(two_classes_20, 0.8, split="all"))
     assert caveat == ("bases that cannot be told from chance on 20 validation images (1): all0/base0 (80.0%, chance "
-                      "50.0%, at most 33.5 points above it on 20 validation images); so few images cannot tell a base "
+                      "50.0%, counted as chance up to 33.5 points above it on 20 validation images); so few images "
+                      "cannot tell a base "
                       "that learned nothing from one that learned much, so "
                       "the networks measured against them are not judged: score on more validation images (prepare "
                       "folder --val-fraction, more images per class)")

@@ -57,14 +57,15 @@ def test_a_base_on_every_class_is_judged_against_the_largest_share(tmp_path):
     share = max(val_counts) / sum(val_counts)
     [said] = run_caveats.at_chance([_base("all/base", share, data, val_counts)])
     assert said.startswith(f"bases no better than chance (1): {at_share('all/base', share, share)}, "
-                           f"at most 9.0 points above it on 100 validation images); "), said
+                           f"counted as chance up to 9.0 points above it on 100 validation images); "), said
 
 
 def test_a_balanced_set_keeps_one_in_classes_said_as_before(tmp_path):
     val_counts = (5, 5, 5, 5)
     data = build_unbalanced(tmp_path / "S", (2, 1, 1, 1), val_counts)
     [said] = run_caveats.at_chance([_base("all/base", 0.3, data, val_counts)])
-    assert "all/base (30.0%, chance 25.0%, at most 29.0 points above it on 20 validation images)" in said, said
+    assert ("all/base (30.0%, chance 25.0%, counted as chance up to 29.0 points above it on 20 validation images)"
+            in said), said
     assert SHARE not in said and "more even" not in said, said
 
 
@@ -79,7 +80,7 @@ def test_a_class_of_one_image_more_is_not_told_as_unbalanced(val_counts):
     base = Result(Run("all/base", "base", "all", 0), share, share, share, 20, dataset="/nowhere",
                   scored_on=(images, classes, max(val_counts)))
     [said] = run_caveats.at_chance([base])
-    assert f"all/base ({share:.1%}, chance {share:.1%}, at most " in said, said
+    assert f"all/base ({share:.1%}, chance {share:.1%}, counted as chance up to " in said, said
     assert SHARE not in said and "more even" not in said, said
 
 

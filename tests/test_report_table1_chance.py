@@ -10,7 +10,8 @@ from minitransfer.data import synthetic
 from minitransfer.results import Result
 from tests.test_report import write_run
 
-BAND = "at most 9.2 points above it on 200 validation images"  # chance 25%: 3·sqrt(0.25·0.75/200), to 34.2%
+# chance 25%: 3·sqrt(0.25·0.75/200), to 34.2%
+BAND = "counted as chance up to 9.2 points above it on 200 validation images"
 
 
 @pytest.fixture(scope="module")

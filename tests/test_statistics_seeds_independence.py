@@ -6,7 +6,7 @@ features of layer 1 are general", a verdict and an uncertainty from one split dr
 is NumPy's, written apart from the code.
 
 And what a statistician reads in the other figures of findings.md: a chance band narrower than a tenth of a point
-said with its decimals, not as "at most 0.0 points above it"."""
+said with its decimals, not as "counted as chance up to 0.0 points above it"."""
 
 import re
 
@@ -139,15 +139,15 @@ def test_fine_tuned_against_selffers_both_ways_takes_its_standard_error_over_spl
 
 # ---- the chance band of a large validation set: never said as "0.0 points" ----------------------------------------
 
-NAMED = re.compile(r"(\S+) \((\d+\.\d+)%, chance (\d+\.\d+)%, at most (\d+\.\d+) points above it on ([\d,]+) "
-                   r"validation images\)")
+NAMED = re.compile(r"(\S+) \((\d+\.\d+)%, chance (\d+\.\d+)%, counted as chance up to (\d+\.\d+) points above "
+                   r"it on ([\d,]+) validation images\)")
 
 
 @pytest.mark.parametrize("classes, images", [(1000, 50_000), (10, 10_000_000), (2, 10**12)],
                          ids=["imagenet-1000-classes", "10-classes-1e7-images", "2-classes-1e12-images"])
 def test_a_band_narrower_than_a_tenth_of_a_point_is_said_with_its_decimals(classes, images):
     """ImageNet's 1,000 classes on its 50,000 validation images: chance 0.1%, a band of 0.042 points. It was said
-    "chance 0.1%, at most 0.0 points above it", as if a base at chance had to score exactly chance."""
+    "chance 0.1%, counted as chance up to 0.0 points above it", as if a base at chance had to score exactly chance."""
     chance = 1 / classes
     band = 300 * np.sqrt(chance * (1 - chance) / images)  # points: three binomial standard errors
     accuracy = chance + band / 100 * 0.999

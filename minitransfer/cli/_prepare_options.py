@@ -29,6 +29,21 @@ def _trainable_size(context, parameter, size):
     return size
 
 
+class _SizeRange(Whole):
+    """--size's type: 1..:data:`build.MAX_IMAGE_SIZE` to click, which shows its range, but shown (and named by its
+    words refusing one not in digits) from the smallest crop of the presets registered when read, which
+    :func:`_trainable_size` enforces: the help's range is the one that holds."""
+
+    def _smallest(self):
+        return _smallest_preset().crop
+
+    def _describe_range(self):
+        return f"{self._smallest()}<=x<={self.max}"
+
+    def within(self):
+        return f"in {self._smallest()}..{self.max}"
+
+
 class _SizeOption(HelpFilled, click.Option):
     """--size, its help naming the smallest crop of the presets registered when it is read."""
 
@@ -38,7 +53,7 @@ class _SizeOption(HelpFilled, click.Option):
 def _size_option(default):
     """--size, with its command's default shown on its line; below every preset's crop refused
     (:func:`_trainable_size`), as its help says, naming the smallest the presets registered give."""
-    return click.option("--size", cls=_SizeOption, type=Whole(1, build.MAX_IMAGE_SIZE), default=default,
+    return click.option("--size", cls=_SizeOption, type=_SizeRange(1, build.MAX_IMAGE_SIZE), default=default,
                         show_default=True, callback=_trainable_size,
                         help=f"Warp images to SIZE x SIZE, at most {build.MAX_IMAGE_SIZE} and at least "
                              "{crop} ({smallest}'s crop, the smallest preset's).")

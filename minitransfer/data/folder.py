@@ -114,6 +114,7 @@ from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, class_fol
                           run_folders)
 from .held_out import DEFAULT_VAL_FRACTION, HELD_OUT, hold_out
 from .shard_builder import DECODER
+from .splits import TRAIN_AND_VAL_LAYOUT
 
 __all__ = ["import_folder", "read_families", "check_two_classes", "dangling_links", "examine", "recorded_digests",
            "CopiesAcrossClasses", "COPIES_FILE", "DIGESTS_FILE", "DEFAULT_VAL_FRACTION", "FILE_NAME",
@@ -144,7 +145,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     train_root, val_root = tree_layout(source, runs)
     runs += run_folders([train_root, val_root]) if train_root != source else []
     _check_options(val_root, val_fraction, seed, families, family_a, is_a)
-    layout = "train/ and val/" if val_root is not None else HELD_OUT
+    layout = TRAIN_AND_VAL_LAYOUT if val_root is not None else HELD_OUT
     # paths as UTF-8 text in every locale: meta.json's bytes are the dataset's fingerprint
     given = {"kind": "folder", "path": inputs.fs_text(str(source)), "layout": layout, "val_fraction": val_fraction,
              "seed": seed, "families": text_files.file_record(families, "families file"),

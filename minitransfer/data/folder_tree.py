@@ -90,8 +90,8 @@ def class_folders(root, runs):
     runs = set(runs)
     folders = [path for path in entries(root) if path.is_dir() and not inputs.hidden(path.name) and path not in runs]
     seen = {}
+    inputs.check_class_names(folders)
     for folder in folders:
-        inputs.check_class_name(folder)
         twin = seen.setdefault(class_text(folder), folder.name)
         if twin != folder.name:
             raise ds.DatasetError(f"{root}: the class folders {twin!r} and {folder.name!r} have one name, written in "

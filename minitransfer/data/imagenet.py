@@ -100,8 +100,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     if packed:  # ILSVRC2012_img_train.tar holds one tar per class: these would be classes missing without a word
         raise ds.DatasetError(f"{train}: {len(packed)} class archive(s) not unpacked: {a_few(packed)}: unpack each "
                               f"into its class folder, train/<wnid>/ (an unpacking interrupted?)")
-    for folder in folders:
-        inputs.check_class_name(folder)
+    inputs.check_class_names(folders)
     _refuse_classes_unpacked_in_part(train, [folder.name for folder in folders])
     lost = [(link, reason) for link, reason in links_to_nothing(listed) if wordnet.WNID.fullmatch(link.name)]
     if lost:  # else a class missing without a word: 999 classes, and --val-labels' labels off by one after it

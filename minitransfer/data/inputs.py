@@ -129,18 +129,37 @@ def path_text(path):
     return display_name(fs_text(os.fspath(path) if isinstance(path, os.PathLike) else str(path)))
 
 
-def check_class_name(folder):
-    """``DatasetError`` naming ``folder`` when its name (a class name) is not UTF-8 or holds a
-    control character (a tab, a line break)."""
+CLASS_NAMES_SHOWN = 10  # bad class folder names named in one refusal, at most; a count says the rest
+# What a class folder's name must be ("a class folder's name must ..."), by what :func:`_class_name_fault` finds
+_CLASS_NAME_RULES = {"is not UTF-8": "be UTF-8 (it is the class name meta.json stores)",
+                     "holds a control character": "not hold a control character (a tab or line break would split the "
+                                            "lines of 'splits' and of a families file)"}
+
+
+def check_class_names(folders):
+    """``DatasetError`` naming each of ``folders`` (the first :data:`CLASS_NAMES_SHOWN`, a count the rest) whose
+    name (a class name) is not UTF-8 or holds a control character (a tab, a line break): all in one refusal,
+    so that a rerun does not find the next."""
+    faults = [(folder, fault) for folder in folders if (fault := _class_name_fault(folder)) is not None]
+    if len(faults) == 1:
+        (folder, fault), = faults
+        raise DatasetError(f"{display_name(folder)}: a class folder's name must {_CLASS_NAME_RULES[fault]}: rename it")
+    if faults:
+        shown = "; ".join(f"{display_name(folder)} ({fault})" for folder, fault in faults[:CLASS_NAMES_SHOWN])
+        more = f"; and {len(faults) - CLASS_NAMES_SHOWN} more" if len(faults) > CLASS_NAMES_SHOWN else ""
+        rules = " and ".join(rule for fault, rule in _CLASS_NAME_RULES.items() if fault in dict(faults).values())
+        raise DatasetError(f"{len(faults)} class folders' names cannot be class names: {shown}{more}; a class "
+                           f"folder's name must {rules}: rename each of them")
+
+
+def _class_name_fault(folder):
+    """What makes ``folder``'s name no class name (a key of :data:`_CLASS_NAME_RULES`), or None."""
     name = name_text(pathlib.Path(folder).name)
     try:
         name.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise DatasetError(f"{display_name(folder)}: a class folder's name must be UTF-8 (it is the class name "
-                           f"meta.json stores): rename it") from error
-    if control_character(name):
-        raise DatasetError(f"{display_name(folder)}: a class folder's name must not hold a control character (a tab "
-                           f"or line break would split the lines of 'splits' and of a families file): rename it")
+    except UnicodeEncodeError:
+        return "is not UTF-8"
+    return "holds a control character" if control_character(name) else None
 
 
 def absolute(path):

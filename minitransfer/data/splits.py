@@ -34,6 +34,8 @@ MIN_CLASSES = 2  # a classifier needs at least 2 classes to tell apart: train re
 # (:func:`without_validation_remedy`: a dataset imported with a validation set names its classes instead)
 REIMPORT_WITH_VALIDATION = ("re-import with a validation set (prepare folder --val-fraction 0.1, or prepare imagenet "
                             "--devkit DIR)")
+# meta.json source.layout of a folder tree whose validation images came from its own val/ folder
+TRAIN_AND_VAL_LAYOUT = "train/ and val/"
 SEEDS_TRIED = 1000  # the split seeds tried for one that gives each half a validated class (a few ms)
 SHORT_CLASSES_NAMED = 5  # in the note on the classes that have fewer images than per_class; the count says the rest
 
@@ -258,12 +260,20 @@ def _more_classes_of(dataset, family_a, half_a):
 
 def without_validation_remedy(dataset, half):
     """What to do where ``half`` (a :class:`Half` of ``dataset``) has no validation image: for a dataset imported
-    without a validation set, :data:`REIMPORT_WITH_VALIDATION`; for one imported with one, the half's classes
-    named (each lacks one: a class of one image held out none, a val/ folder gave it none) and images added to
-    them, or a `split_seed` that gives each random half a class with validation images, where one does."""
-    held_out = is_held_out(dataset.meta.get("source"))
-    fraction = dataset.meta["source"].get("val_fraction") if held_out else None
+    without a validation set, :data:`REIMPORT_WITH_VALIDATION` (for a train/ + val/ tree whose val/ files were all
+    left out, images in val/ that are not in train/: --val-fraction is refused beside val/); for one imported
+    with one, the half's classes named (each lacks one: a class of one image held out none, a val/ folder gave it
+    none) and images added to them, or a `split_seed` that gives each random half a class with validation images,
+    where one does."""
+    source = dataset.meta.get("source")
+    held_out = is_held_out(source)
+    fraction = source.get("val_fraction") if held_out else None
     has_val = "val" in dataset.subsets and dataset.num_images("val") > 0
+    if not has_val and isinstance(source, dict) and source.get("layout") == TRAIN_AND_VAL_LAYOUT:
+        # re-importing with --val-fraction is refused beside a val/ folder: its files were all left out
+        return ("its val/ folder gave no validation image (skipped.txt says why of each file: a copy of a training "
+                "image, or it does not decode): put images in val/ that decode and are not in train/, and prepare it "
+                "again")
     if not has_val and not (held_out and (DEFAULT_VAL_FRACTION if fraction is None else fraction) > 0):
         return REIMPORT_WITH_VALIDATION
     names = [repr(entry["name"]) for entry in half.classes]
