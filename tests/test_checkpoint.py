@@ -148,7 +148,7 @@ def test_garbled_metadata_is_a_checkpoint_error(tmp_path, monkeypatch):
     damaged[damaged.index(b"split_half\0") + 16] ^= 0xFF  # the version of the attribute's datatype message
     (tmp_path / "flipped.h5").write_bytes(damaged)
     with pytest.raises(RuntimeError), h5py.File(tmp_path / "flipped.h5", "r") as f:
-        dict(f.attrs)
+        "split_half" in f.attrs  # not dict(f.attrs): iterating them, h5py 3.8 (HDF5 1.12.2) dies of a bus error
     with pytest.raises(checkpoints.CheckpointError, match="flipped.h5: corrupt"):
         checkpoints.load(tmp_path / "flipped.h5")
     with pytest.raises(checkpoints.CheckpointError, match="flipped.h5: cannot be read"):

@@ -65,11 +65,9 @@ def test_imagenets_family_names_stay_on_one_line():
 
 def points_under_legend(axes, renderer):
     """The data points of ``axes``' lines (dots and means) that its legend covers, in pixels."""
-    import numpy
-
     legend = axes.get_legend().get_window_extent(renderer)
     return [tuple(point) for line in axes.lines
-            for point in axes.transData.transform(numpy.column_stack([line.get_xdata(), line.get_ydata()]))
+            for point in axes.transData.transform(line.get_xydata())  # floats (matplotlib 3.8 keeps lists as objects)
             if legend.contains(*point)]
 
 

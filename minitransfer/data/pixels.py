@@ -133,11 +133,20 @@ def to_8_bits(image):
                          f"8 or 16 bits")
     if not image.mode.startswith("I"):
         return image
+    if image.mode == "I":  # not copied to int32 (4 bytes a pixel, twice): older Pillows (9.1) open 16-bit PNGs so
+        low, high = image.getextrema() or (0, 0)
+        if low < 0 or high > 0xFFFF:
+            raise ValueError(f"integer pixels outside 0..65535 (mode I, {low}..{high}): convert the file to 8 or "
+                             f"16 bits")
+        return image.point(_HIGH_BYTE, "L")  # Pillow maps 32-bit integers to 8 bits through a 65536-entry table
     values = np.asarray(image)
     if values.size and (values.min() < 0 or values.max() > 0xFFFF):
         raise ValueError(f"integer pixels outside 0..65535 (mode {image.mode}, {values.min()}..{values.max()}): "
                          f"convert the file to 8 or 16 bits")
     return Image.fromarray(_high_bytes(values), "L")
+
+
+_HIGH_BYTE = [value >> 8 for value in range(1 << 16)]  # 0..65535 → its high byte; ints below 256 are shared
 
 
 def _high_bytes(values):

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 
 import pytest
-from PIL import Image
+from PIL import EpsImagePlugin, Image
 
 from minitransfer.data import build, integrity, lock, synthetic
 
@@ -130,6 +130,26 @@ def change_before_decoding(monkeypatch):
         monkeypatch.setattr(build, "load_item", load)
 
     return patch
+
+
+@pytest.fixture
+def ghostscript(monkeypatch, tmp_path_factory):
+    """A function ``set_found(found)`` that makes Pillow find Ghostscript or not the way its own search does on every
+    Pillow from 9.1: a ``gs`` on the PATH (a stand-in that answers ``--version``) or none. Pillow 9.1 runs
+    ``gs --version`` at each ``has_ghostscript()`` and has no ``EpsImagePlugin.gs_binary``; newer ones search once
+    and keep the answer there, set back to None here so that they search afresh."""
+    folder = tmp_path_factory.mktemp("ghostscript")
+    (folder / "gs").write_text("#!/bin/sh\necho 10.0\n")
+    (folder / "gs").chmod(0o755)
+    without = [entry for entry in os.environ.get("PATH", "").split(os.pathsep)
+               if entry and shutil.which("gs", path=entry) is None]
+
+    def set_found(found):
+        monkeypatch.setenv("PATH", os.pathsep.join([str(folder)] * bool(found) + without))
+        monkeypatch.setattr(EpsImagePlugin, "gs_binary", None, raising=False)
+        if not found:
+            monkeypatch.setattr(EpsImagePlugin, "gs_windows_binary", False)
+    return set_found
 
 
 @pytest.fixture

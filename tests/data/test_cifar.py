@@ -304,8 +304,11 @@ class _Declared:
 
 
 def _reconstruct():
-    from numpy._core.multiarray import _reconstruct as reconstruct
-
+    """NumPy's ``_reconstruct``, which pickles name ``numpy._core.multiarray`` (NumPy 2) or ``numpy.core...`` (1.x)."""
+    try:
+        from numpy._core.multiarray import _reconstruct as reconstruct
+    except ModuleNotFoundError:  # NumPy 1.24-1.26
+        from numpy.core.multiarray import _reconstruct as reconstruct
     return reconstruct
 
 

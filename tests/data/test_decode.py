@@ -1,6 +1,7 @@
 """Decoding one image to import: bounded before anything is allocated (declared pixels, an archive
 member's declared size, JPEGs at a reduced scale), and greyscale beyond 8 bits kept or refused."""
 
+import io
 import struct
 import subprocess
 import sys
@@ -167,6 +168,17 @@ def test_a_file_that_is_no_image_is_skipped_saying_why(tmp_path, member, content
     assert decode.load_item(decode.ImportItem(path=str(path), member=member), 8)[:2] == (None, reason)
 
 
+def _unidentified(data):
+    """Whether this Pillow, the oracle, fails to identify the image file of bytes ``data`` at all."""
+    try:
+        Image.open(io.BytesIO(data)).close()
+    except Image.UnidentifiedImageError:
+        return True
+    except OSError:  # identified, then found cut short ("Truncated File Read")
+        pass
+    return False
+
+
 @pytest.mark.parametrize("kind", ["JPEG", "PNG", "GIF"])
 def test_a_damaged_image_is_skipped_saying_what_to_do(tmp_path, image_bytes, write_files, kind):
     """A photo cut short was skipped with Pillow's words alone ("OSError: Truncated File Read", "image file
@@ -180,6 +192,9 @@ def test_a_damaged_image_is_skipped_saying_what_to_do(tmp_path, image_bytes, wri
                                        "--workers", "0", "--val-fraction", "0"])
     assert result.exit_code == 0, result.output
     [line] = [line for line in result.output.splitlines() if line.startswith(f"  {cut}: ")]
+    if _unidentified(cut.read_bytes()):  # Pillow 9.1 tells no half GIF for one: a format it cannot read, as said
+        assert line == f"  {cut}: {decode.UNIDENTIFIED}", line
+        return
     assert line.startswith(f"  {cut}: OSError: "), line  # Pillow's words: "Truncated File Read", "image file is ..."
     assert line.endswith(": a damaged or incomplete image file: export or download it again, or delete it (the "
                          "import skips it either way)"), line

@@ -3,7 +3,6 @@ without Ghostscript, a HEIF photo without its plugin) was told from the bytes he
 damaged, or "not an image", where the same file below the limit was named for what it is."""
 
 import pytest
-from PIL import EpsImagePlugin
 
 from minitransfer.data import decode, image_formats
 
@@ -17,9 +16,9 @@ HEIC = (8 + len(_BRANDS)).to_bytes(4, "big") + b"ftyp" + _BRANDS + b"\0\0\0\x08m
     ("drawing.eps", EPS, image_formats.GHOSTSCRIPT_MISSING),
     ("IMG_0001.HEIC", HEIC, image_formats.plugin_reason("HEIF")),
 ], ids=["eps", "heic"])
-def test_a_file_above_the_limit_is_named_as_the_same_file_below_it(tmp_path, monkeypatch, name, content, expected):
-    monkeypatch.setattr(EpsImagePlugin, "gs_binary", False)  # as has_ghostscript() finds no gs
-    monkeypatch.setattr(EpsImagePlugin, "gs_windows_binary", False)
+def test_a_file_above_the_limit_is_named_as_the_same_file_below_it(tmp_path, monkeypatch, ghostscript, name, content,
+                                                                  expected):
+    ghostscript(found=False)
     monkeypatch.setattr(image_formats, "pillow_reads", lambda format_name: False)  # no plugin installed
     path = tmp_path / name
     path.write_bytes(content)

@@ -6,7 +6,7 @@ import struct
 
 import numpy as np
 from click.testing import CliRunner
-from PIL import EpsImagePlugin, Image
+from PIL import Image
 
 from minitransfer.cli import main
 from minitransfer.data import dataset, decode, image_formats
@@ -55,11 +55,10 @@ def _eps(width=8, height=8):
             f"newpath 0 0 moveto {width} {height} lineto stroke\nshowpage\n%%EOF\n").encode()
 
 
-def test_an_eps_image_without_ghostscript_is_skipped_saying_so_not_called_damaged(tmp_path, monkeypatch):
+def test_an_eps_image_without_ghostscript_is_skipped_saying_so_not_called_damaged(tmp_path, ghostscript):
     """Pillow decodes EPS by running Ghostscript; without it the file was skipped as "a damaged or incomplete
     image file: export or download it again", which sent the researcher after a file that is whole."""
-    monkeypatch.setattr(EpsImagePlugin, "gs_binary", False)  # as has_ghostscript() finds no gs
-    monkeypatch.setattr(EpsImagePlugin, "gs_windows_binary", False)
+    ghostscript(found=False)
     source = tmp_path / "photos"
     for name, colour in {"cat": (200, 30, 40), "dog": (30, 200, 40)}.items():
         (source / name).mkdir(parents=True)
@@ -81,10 +80,10 @@ def test_an_eps_image_without_ghostscript_is_skipped_saying_so_not_called_damage
     assert f"{drawing}: EPS (PostScript) image, which Pillow decodes only with Ghostscript, not installed" in said
 
 
-def test_an_eps_image_skipped_for_ghostscript_is_decoded_again_once_it_is_installed(monkeypatch):
+def test_an_eps_image_skipped_for_ghostscript_is_decoded_again_once_it_is_installed(ghostscript):
     """A rerun decodes again the shard of a file skipped for Ghostscript missing once Pillow finds it."""
     reason = image_formats.GHOSTSCRIPT_MISSING
-    monkeypatch.setattr(EpsImagePlugin, "gs_binary", False)
+    ghostscript(found=False)
     assert not decode.readable_now(reason)
-    monkeypatch.setattr(EpsImagePlugin, "gs_binary", "gs")
+    ghostscript(found=True)
     assert decode.readable_now(reason)

@@ -45,7 +45,7 @@ def test_16_bit_samples_all_below_4096_keep_their_high_byte_with_a_note(tmp_path
     pixels, note, _ = decode.load_item(decode.ImportItem(path=str(path)), 5)  # 5 x 6 -> 5 x 5: a warp
     high = (values >> 8).astype(np.uint8)
     grey_or_rgb = np.repeat(high[..., None], 3, axis=2) if colour_type == 0 else high[..., :3]
-    expected = np.asarray(Image.fromarray(grey_or_rgb, "RGB").resize((5, 5), Image.BILINEAR))
+    expected = np.asarray(Image.fromarray(grey_or_rgb, "RGB").resize((5, 5), Image.Resampling.BILINEAR))
     assert np.array_equal(pixels, expected)
     assert note == (DIM_16_BIT if dim else None)
 
@@ -55,7 +55,7 @@ def test_a_dark_8_bit_image_has_no_note_and_decodes_as_pillow_does(tmp_path):
     Image.fromarray(values).save(tmp_path / "night.png")
     pixels, note, _ = decode.load_item(decode.ImportItem(path=str(tmp_path / "night.png")), 4)
     assert note is None
-    assert np.array_equal(pixels, np.asarray(Image.fromarray(values).resize((4, 4), Image.BILINEAR)))
+    assert np.array_equal(pixels, np.asarray(Image.fromarray(values).resize((4, 4), Image.Resampling.BILINEAR)))
 
 
 def _microscopy(root):
