@@ -241,7 +241,9 @@ def _more_classes_of(dataset, family_a, half_a):
     of = "of" if half_a else "outside"
     if kind == "synthetic":
         return f"prepare synthetic again with --classes {2 * MIN_CLASSES} or more (half of them in each family)"
-    if kind == "folder" and source.get("is_a") and not source.get("families"):
+    # prepare folder gives families by a families file or by --is-a: without the file they are the is-a file's
+    # (a dataset of 0.1.0 prepared before it recorded is_a has neither key set, and was told of a families file)
+    if kind == "folder" and not source.get("families"):
         return (f"the is-a file gives each class its family: give the tree {MIN_CLASSES} or more class folders {of} "
                 f"family {family_a!r} (as the is-a file places them) and prepare again, or give the families in a "
                 f"file instead (prepare folder --families FILE)")
