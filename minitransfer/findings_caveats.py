@@ -100,22 +100,36 @@ def seen_caveat(finding, facts=None):
 
 # How more networks per point of a split are planned: a random split's are more split seeds (each one
 # network per n and half); the natural split's, the controls on every class and a cross-dataset grid's,
-# replicates (experiment refuses --replicates for a random split).
-_MORE_NETWORKS = {"random": "more random splits (experiment --split-seed, once per split)",
-                  "natural": "more replicates of the natural split (experiment --replicates)",
-                  "all": "more replicates of the runs on every class (experiment --replicates)",
-                  CROSS: "more replicates across datasets (experiment --replicates)"}
+# replicates (experiment refuses --replicates for a random split). Each: what, of which runs, the option.
+_MORE_NETWORKS = {"random": ("more random splits", "", "experiment --split-seed, once per split"),
+                  "natural": ("more replicates", "of the natural split", "experiment --replicates"),
+                  "all": ("more replicates", "of the runs on every class", "experiment --replicates"),
+                  CROSS: ("more replicates", "across datasets", "experiment --replicates")}
+
+
+def _advice(splits):
+    """What trains more networks of ``splits``, each split's once and each option once, the runs it trains
+    joined before it: "more replicates of the runs on every class and of the natural split (experiment
+    --replicates)", not that option twice."""
+    joined = {}
+    for what, runs, option in dict.fromkeys(_MORE_NETWORKS[split] for split in splits):
+        joined.setdefault((what, option), []).append(runs)
+    return " and ".join(" ".join(filter(None, (what, " and ".join(filter(None, runs)), f"({option})")))
+                        for (what, option), runs in joined.items())
 
 
 def more_networks(*splits):
     """What to train for more networks per point of the groups on ``splits``, each split's option once."""
-    return "train more networks per point: " + " and ".join(dict.fromkeys(_MORE_NETWORKS[s] for s in splits))
+    return "train more networks per point: " + _advice(splits)
 
 
 def _advice_unsaid(splits, said):
-    """What trains more networks of ``splits`` (:data:`_MORE_NETWORKS`), each split's once, less what ``said`` (the
-    finding's sentence so far, its verdict) already advises: a line says each piece of advice once."""
-    return " and ".join(advice for advice in dict.fromkeys(_MORE_NETWORKS[s] for s in splits) if advice not in said)
+    """What trains more networks of ``splits`` (:func:`_advice`), less what ``said`` (the finding's sentence so
+    far, its verdict) already advises, alone or joined with another split's: a line says each piece of advice once."""
+    def advised(split):
+        what, runs, option = _MORE_NETWORKS[split]
+        return any(what in clause and runs in clause.rpartition(what)[2] for clause in said.split(f"({option})")[:-1])
+    return _advice([split for split in splits if not advised(split)])
 
 
 def too_few(counts, splits):

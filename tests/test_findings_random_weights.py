@@ -57,8 +57,8 @@ def test_random_frozen_layers_are_measured_against_the_natural_splits_transfer()
                                       f"transfer (random {random_mean:+.1f}, natural {natural_mean:+.1f} "
                                       f"points"), dissimilar.text
     assert dissimilar.text.endswith(": even features of a dissimilar task beat random ones." + note(
-        "3 replicates", 2, "more replicates of the runs on every class (experiment --replicates) and more replicates "
-        "of the natural split (experiment --replicates)")), dissimilar.text
+        "3 replicates", 2, "more replicates of the runs on every class and of the natural split (experiment "
+        "--replicates)")), dissimilar.text
     assert "On the natural split, half A is the natural classes" in found["dissimilar"].text  # said once, there
     claims = list(found)
     assert claims.index("random-weights-dissimilar") == claims.index("random-weights") + 1

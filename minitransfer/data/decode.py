@@ -301,7 +301,8 @@ def load_item(item, size):
         raise  # the archive itself, not one image: stop, as CIFAR's importer does, saying to download it again
     except Image.UnidentifiedImageError:  # PIL's words name its file object (<_io.BufferedReader name=10>)
         name = image_formats.format_needing_plugin(head)
-        return None, image_formats.plugin_reason(name) if name else _archive_reason(item) or UNIDENTIFIED, digest
+        reason = image_formats.plugin_reason(name) if name else _archive_reason(item) or _unidentified(item, head)
+        return None, reason, digest
     except UNREADABLE as error:
         if getattr(error, "errno", None) == errno.ELOOP:
             return None, _not_found(item.path, error), None
@@ -335,6 +336,18 @@ def _damaged_remedy(error, item):
     if not isinstance(error, DAMAGED) and not (type(error) is OSError and error.errno is None):
         return ""
     return DAMAGED_MEMBER if item.member is not None else DAMAGED_FILE
+
+
+def _unidentified(item, head):
+    """Why the file of ``item``, beginning with the bytes ``head``, that Pillow does not identify is skipped: one that
+    begins with the signature of a format Pillow reads (:func:`.image_formats.signed_format`) is an image of it cut
+    short or damaged in its header (a GIF cut within its palette: Pillow 9.1 wrote a 768-byte one and called such a
+    file half written "not an image", where newer Pillows, writing a smaller one, called it damaged); another,
+    :data:`UNIDENTIFIED`."""
+    name = image_formats.signed_format(head)
+    if name is None:
+        return UNIDENTIFIED
+    return f"{name} file whose header Pillow cannot read{DAMAGED_MEMBER if item.member is not None else DAMAGED_FILE}"
 
 
 def _archive_reason(item):

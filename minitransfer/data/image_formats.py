@@ -93,7 +93,13 @@ use_installed_plugins()
 def has_signature(head):
     """Whether ``head``, a file's first bytes, begins as a file in a format of :data:`SIGNATURES` that this Pillow
     reads does."""
-    return any(signature.match(head) and pillow_reads(name) for name, signature in _SIGNATURES)
+    return signed_format(head) is not None
+
+
+def signed_format(head):
+    """The name of the format of :data:`SIGNATURES`, one this Pillow reads, whose signature ``head`` (a file's first
+    bytes) begins with; else None."""
+    return next((name for name, signature in _SIGNATURES if signature.match(head) and pillow_reads(name)), None)
 
 
 def not_image_kind(head):
