@@ -100,7 +100,8 @@ def coadaptation(results, split="random", bases=None):
     used = tuple(r for layer in spreads for r in by_n[layer])
     used += tuple(r for r in measured_by_n(at_n, split, "BnB+", bases=bases).get(n, ())
                   if bases.key_of(r)[1:] in common)
-    groups = (dip, plus) if common else (dip,)
+    # BnB+ of one draw have no ± (the verdict says so): the note still weighs the dip's, as where none were trained
+    groups = (dip, plus) if common and plus.draws >= MIN_NETWORKS else (dip,)
     return measured.Finding(claim, f"{said}: {verdict}{unmeasured}.{few_draws(*groups, said=verdict)}", dip.mean,
                             dip.se, len(used), holds, said, used)
 

@@ -8,6 +8,7 @@ themselves are :mod:`minitransfer.findings`'.
 
 from minitransfer.config_wording import option_name, worded
 from minitransfer.findings import CLOSE, RESOLVED, ROUNDING
+from minitransfer.findings_figures import decimals
 from minitransfer.findings_groups import POINTS
 from minitransfer.models import get as get_preset
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
@@ -205,11 +206,19 @@ def _one_image(images):
     "about as good": two images reach them on 100 or fewer, one alone on 50 or fewer (11 images: 9.1 points,
     which "two already the 2" understated)."""
     weight = POINTS / images
-    if weight < CLOSE - ROUNDING:
-        return f"one image is {weight:.1f} points, two already the {CLOSE:g} the findings call about as good"
-    if weight < CLOSE + ROUNDING:
-        return f"one image is {weight:.1f} points, alone the {CLOSE:g} the findings call about as good"
-    return f"one image is {weight:.1f} points, alone more than the {CLOSE:g} the findings call about as good"
+    side = _one_image_side(weight)
+    said = f"one image is {weight:.{decimals(_one_image_side, weight)}f} points"  # 51 images: 1.96, not "2.0"
+    if side == "below":
+        return f"{said}, two already the {CLOSE:g} the findings call about as good"
+    if side == "at":
+        return f"{said}, alone the {CLOSE:g} the findings call about as good"
+    return f"{said}, alone more than the {CLOSE:g} the findings call about as good"
+
+
+def _one_image_side(weight):
+    """Which side of :data:`CLOSE` one image's ``weight`` (points) lies: its words (:func:`_one_image`) are read
+    off the figure as printed, with the decimals that show it (49 and 51 images are 2.04 and 1.96 points)."""
+    return "below" if weight < CLOSE - ROUNDING else "at" if weight < CLOSE + ROUNDING else "above"
 
 
 def _sampling_error(accuracy, images, se):

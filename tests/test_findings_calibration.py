@@ -76,12 +76,21 @@ def fine_tuning(draws, effect):
 
 def fine_tuning_alone(draws, effect):
     """Without BnB+: "better" (a boost over the base) alone, the words that claim more than the paper's base."""
+    return _alone_side(draws, effect) == "better"
+
+
+def fine_tuning_alone_within(draws, effect):
+    """Without BnB+: "within" (about as well as training from scratch), the other verdict that holds there."""
+    return _alone_side(draws, effect) == "within"
+
+
+def _alone_side(draws, effect):
     groups = {}
     for _ in range(LAYERS):
         for key, values in draws.groups(effect["AnB+"]).items():
             groups.setdefault(key, []).extend(values)
     measured = tuned(groups)
-    return rules._boost_side(measured.mean, measured.se) == "better"
+    return rules._boost_side(measured.mean, measured.se)
 
 
 def _loses(draws, worse, better):
@@ -117,9 +126,14 @@ CLAIMS = {"general": general, "specific": specific, "fine-tuning": fine_tuning, 
 
 def holds_rate(claim, effects, draws, sd, trials, seed=0):
     """The share of ``trials`` sets of ``draws`` draws (seed noise ``sd`` points) whose ``claim`` holds."""
+    return rate(CLAIMS[claim], effects[claim.replace("-alone", "")], draws, sd, trials, seed)
+
+
+def rate(judge, effect, draws, sd, trials, seed=0):
+    """The share of ``trials`` sets of ``draws`` draws (seed noise ``sd`` points) that ``judge`` (one of
+    :data:`CLAIMS`, or :func:`fine_tuning_alone_within`) passes at ``effect``."""
     rng = np.random.default_rng(seed)
-    effect = effects[claim.replace("-alone", "")]
-    return sum(CLAIMS[claim](_Draws(rng, draws, sd), effect) for _ in range(trials)) / trials
+    return sum(judge(_Draws(rng, draws, sd), effect) for _ in range(trials)) / trials
 
 
 # Effects the rules must not call a holding claim: every middle layer 1.5 points below its base (a dip within
@@ -185,6 +199,9 @@ def _rates(trials):
             for claim in CLAIMS:
                 rates = [holds_rate(claim, effects, k, sd, trials) for k in (1, 2, 3, 8)]
                 print(f"sd {sd} {name:5} {claim:18} " + " ".join(f"{r:6.3f}" for r in rates), flush=True)
+        # without BnB+ the claim holds as "better" (fine-tuning-alone above) or as "within": about as well
+        rates = [rate(fine_tuning_alone_within, NULL["fine-tuning"], k, sd, trials) for k in (1, 2, 3, 8)]
+        print(f"sd {sd} null  fine-tuning-alone, within " + " ".join(f"{r:6.3f}" for r in rates), flush=True)
     for sd in (0.5, 1.0):
         for name, effects in (("shallow x4", SHALLOW), ("shallow x1", SHALLOW_ONE)):
             rates = [holds_rate("co-adaptation", effects, k, sd, trials) for k in (2, 3, 8)]
