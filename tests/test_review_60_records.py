@@ -40,7 +40,7 @@ def test_a_resumed_run_whose_dataset_meta_json_is_a_named_pipe_is_refused_withou
     def resume():
         try:
             training.train(config.TrainConfig(resume="net.run", quiet=True))
-        except Exception as error:  # noqa: BLE001 - what the resumption raised, checked below
+        except Exception as error:  # what the resumption raised, checked below
             raised.append(error)
 
     resuming = threading.Thread(target=resume, daemon=True)
