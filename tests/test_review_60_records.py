@@ -53,3 +53,32 @@ def test_a_resumed_run_whose_dataset_meta_json_is_a_named_pipe_is_refused_withou
     assert not waited, "train --resume waited on the named pipe data/meta.json"
     assert len(raised) == 1 and isinstance(raised[0], schema.DatasetError), raised
     assert "meta.json: missing" in str(raised[0]), raised
+
+
+@pytest.mark.parametrize("resume", ["net.run", "auto"])
+@pytest.mark.parametrize("prepared_again", ["smaller", "more-classes"])
+def test_a_run_on_its_dataset_prepared_again_is_not_told_of_options_the_user_never_gave(tmp_path, monkeypatch,
+                                                                                        resume, prepared_again):
+    """The refusal named the dataset prepared again, then "(the configuration differs too: `preset` 'mini' ->
+    'micro')" or "`fc8_outputs` 2 -> 3": the values the new images give the options left unset, not options the
+    user gave; given as recorded (--preset mini) they were refused for the images (2). An option the user gave
+    otherwise is still named."""
+    monkeypatch.chdir(tmp_path)
+    synthetic.build_synthetic(tmp_path / "data", classes=4, train_per_class=8, val_per_class=4, size=36, seed=2,
+                              overwrite=True)
+    options = {**FAST, "max_iter": 4, "preset": "mini"}
+    interrupted_after(config.TrainConfig(out="net.h5", data="data", **options), 2)
+    synthetic.build_synthetic(tmp_path / "data", classes=6 if prepared_again == "more-classes" else 4,
+                              train_per_class=8, val_per_class=4, size=14 if prepared_again == "smaller" else 36,
+                              seed=2, overwrite=True)
+    given = {"resume": resume} if resume != "auto" else {"resume": "auto", "out": "net.h5", "data": "data",
+                                                         **{k: v for k, v in options.items() if k != "preset"}}
+    with pytest.raises(config.DataMismatch) as refused:
+        training.train(config.TrainConfig(**{"quiet": True, **given}))
+    message = str(refused.value)
+    assert "before that folder was prepared again" in message, message
+    assert "differs too" not in message, message
+    if resume == "auto":  # an option given otherwise than the run recorded is named still
+        with pytest.raises(config.DataMismatch) as refused:
+            training.train(config.TrainConfig(**{"quiet": True, **given, "batch_size": 4}))
+        assert "(the configuration differs too: `batch_size` 8 -> 4)" in str(refused.value), str(refused.value)
