@@ -4,6 +4,9 @@ each pinned here.
 - ``train --resume RUN`` asks whether the run's dataset folder was prepared again since
   (:func:`minitransfer.resume_options._prepared_again`, new this session) by reading its meta.json whole: a
   named pipe there (not a file, which open_dataset names "missing") was waited on for ever.
+- Refused for that dataset prepared again, the run was told "(the configuration differs too: `preset` 'mini'
+  -> 'micro')": the value the new images give an option the user left unset, named as though given
+  (:func:`minitransfer.recorded_config._refuse_prepared_again`).
 """
 
 import os
