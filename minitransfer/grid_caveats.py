@@ -2,13 +2,16 @@
 paper's do: a cross-dataset grid whose source dataset holds its target's classes
 (:func:`check_source_data`), and schedules that evaluate no more times than the 10 best whose mean is
 the paper's accuracy, which is then the mean of every evaluation, the first included
-(:func:`few_evaluations`). The other checks of a grid's options are in
+(:func:`few_evaluations`); and, where a schedule is refused, the runs an earlier version trained with one
+in the grid's folder (:func:`earlier_runs_refused`). The other checks of a grid's options are in
 :mod:`minitransfer.grid_preflight`.
 """
 
-from minitransfer import class_tables, config
+from minitransfer import class_tables, config, optim
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import run_fields, some_names
+from minitransfer.left_out import UnreadableRun
+from minitransfer.run_file_readers import read_json
 from minitransfer.rundir import BEST_EVALUATIONS
 
 
@@ -89,3 +92,43 @@ def few_evaluations(runs, out, options, resolve):
 
 # The fields of a base that name it rather than set how it trains (its seed, file and half)
 _RUN_OWN_FIELDS = ("seed", "out", "split_seed", "half")
+
+
+def earlier_runs_refused(error, out):
+    """The :class:`minitransfer.config.ScheduleRefused` ``error`` of a grid's base, saying what becomes of the runs
+    the grid folder ``out`` holds that an earlier version (before 0.8.0, which refused no schedule) trained with
+    a schedule this version refuses, and the schedules they record; None where it holds none."""
+    kept = _refused_schedule_runs(out)
+    if not kept:
+        return None
+    return config.ScheduleRefused(
+        f"{error}. The runs {out} holds ({_kept_said(kept)}), which an earlier version (before 0.8.0) trained "
+        f"with a schedule this version refuses, are kept, resumed and reported as they are, but this version "
+        f"trains no new network with such a schedule: finish the grid with the version that began it, or train "
+        f"the grid anew in another folder (-o) with a schedule this version takes")
+
+
+def _refused_schedule_runs(out):
+    """{schedule recorded ("`max_iter` 40, `stepsize` 1, gamma 0.1": maybe not the one asked): run folders}
+    under ``out`` whose config.json records a schedule this version refuses, which only an earlier version trained;
+    a run this version trained (another schedule) or unreadable is not one."""
+    found = {}
+    for folder in sorted(out.glob("*/*.run")):
+        try:
+            recorded = read_json(folder / "config.json", dict)
+            fields = {name: recorded[name] for name in optim.SOLVER_FIELDS if name in recorded}
+            optim.run_solver(**fields)
+        except optim.ScheduleError:
+            solver = optim.Solver(**fields)
+            said = ", ".join(f"{name if name == 'gamma' else f'`{name}`'} {getattr(solver, name)!r}"  # no --gamma
+                             for name in reversed(optim.SCHEDULE_FIELDS))
+            found.setdefault(said, []).append(str(folder.relative_to(out)))
+        except (UnreadableRun, ValueError, TypeError):  # no config.json, or one no solver takes: not this grid's
+            pass
+    return found
+
+
+def _kept_said(kept):
+    """The runs of :func:`_refused_schedule_runs`, three named a schedule, and the schedule they record."""
+    return "; ".join(", ".join(runs[:3]) + (f" and {len(runs) - 3} more" if len(runs) > 3 else "") + f": {schedule}"
+                     for schedule, runs in kept.items())

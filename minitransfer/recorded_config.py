@@ -98,7 +98,8 @@ def _refuse_prepared_again(saved, plan, differ):
     bad data (:class:`DataMismatch`), as for an evaluation of its weights there; no option continues the
     run on it, and giving the folder again cannot help. The folder is named as the user gave it
     (:attr:`minitransfer.config.Plan.named`)."""
-    others = [text for key, text in differ.items() if key != "data"]
+    named = named_differences(differ, plan.unset)  # not fc8_outputs or the preset left unset: the dataset's doing
+    others = [text for key, text in differ.items() if key != "data" and text in named]
     also = f" (the configuration differs too: {', '.join(others)})" if others else ""
     raise DataMismatch(f"cannot resume {saved.path}: it was trained on {plan.named.data} before that folder was "
                        f"prepared again (sha256 of its meta.json {saved.meta['dataset_fingerprint'][:12]}, now "

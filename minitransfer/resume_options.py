@@ -184,10 +184,9 @@ def _prepared_again(trained_on, meta):
     smaller size its preset as "preset mini takes 32x32 crops but the images are 16x16", options the user
     never gave (exit 2), where `resume auto` named the dataset prepared again (65)."""
     recorded = meta.get("dataset_fingerprint")
-    if not (isinstance(trained_on, str) and recorded):
-        return False
-    try:
-        return hashlib.sha256((pathlib.Path(trained_on) / "meta.json").read_bytes()).hexdigest() != recorded
+    path = pathlib.Path(trained_on) / "meta.json" if isinstance(trained_on, str) and recorded else None
+    try:  # a named pipe there (not a file: open_dataset says so) would be waited on for ever
+        return path is not None and path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() != recorded
     except OSError:
         return False
 

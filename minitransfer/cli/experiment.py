@@ -9,8 +9,6 @@ import click
 from minitransfer import experiment as grid
 from minitransfer import (config, config_checks, grid_caveats, grid_check, grid_folder, grid_options, grid_preflight,
                           models, optim, scheduler, slurm)
-from minitransfer.left_out import UnreadableRun
-from minitransfer.run_file_readers import read_json
 from minitransfer.slurm_sbatch import check_not_the_scripts_own
 from minitransfer.slurm_time import carried_over, parse_time_limit
 from minitransfer.data import dataset, synthetic
@@ -339,44 +337,15 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
 
 def _bases_checked(runs, out, options):
     """grid_preflight.check_bases; a base refused its schedule where ``out`` holds runs already (an earlier
-    version, which refused none, began the grid with it) says what becomes of them and what can be done."""
+    version, which refused none, began the grid with it) says what becomes of them and what can be done
+    (:func:`minitransfer.grid_caveats.earlier_runs_refused`)."""
     try:
         return grid_preflight.check_bases(runs, out, options)
     except config.ScheduleRefused as error:
-        kept = _refused_schedule_runs(out)  # not a run of a schedule this version took: no earlier version's grid
-        if not kept:
+        told = grid_caveats.earlier_runs_refused(error, out)
+        if told is None:  # not a run of a schedule this version took: no earlier version's grid
             raise
-        raise config.ScheduleRefused(
-            f"{error}. The runs {out} holds ({_kept_said(kept)}), which an earlier version (before 0.8.0) trained "
-            f"with a schedule this version refuses, are kept, resumed and reported as they are, but this version "
-            f"trains no new network with such a schedule: finish the grid with the version that began it, or train "
-            f"the grid anew in another folder (-o) with a schedule this version takes") from None
-
-
-def _refused_schedule_runs(out):
-    """{schedule recorded ("`max_iter` 40, `stepsize` 1, gamma 0.1": maybe not the one asked): run folders}
-    under ``out`` whose config.json records a schedule this version refuses, which only an earlier version trained;
-    a run this version trained (another schedule) or unreadable is not one."""
-    found = {}
-    for folder in sorted(out.glob("*/*.run")):
-        try:
-            recorded = read_json(folder / "config.json", dict)
-            fields = {name: recorded[name] for name in optim.SOLVER_FIELDS if name in recorded}
-            optim.run_solver(**fields)
-        except optim.ScheduleError:
-            solver = optim.Solver(**fields)
-            said = ", ".join(f"{name if name == 'gamma' else f'`{name}`'} {getattr(solver, name)!r}"  # no --gamma
-                             for name in reversed(optim.SCHEDULE_FIELDS))
-            found.setdefault(said, []).append(str(folder.relative_to(out)))
-        except (UnreadableRun, ValueError, TypeError):  # no config.json, or one no solver takes: not this grid's
-            pass
-    return found
-
-
-def _kept_said(kept):
-    """The runs of :func:`_refused_schedule_runs`, three named a schedule, and the schedule they record."""
-    return "; ".join(", ".join(runs[:3]) + (f" and {len(runs) - 3} more" if len(runs) > 3 else "") + f": {schedule}"
-                     for schedule, runs in kept.items())
+        raise told from None
 
 
 def _builtin_data():
