@@ -155,7 +155,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     check_origin(out, {**given, **known_a}, size, shard_length, overwrite)  # before the listing: minutes on a tree
     walked = {}  # {folder: [modification time in ns, names in it] as listed}: see changed_folders
     remember_folder(train_root, walked, listing=True)
-    folders = class_folders(train_root, runs)
+    folders = class_folders(train_root, runs, beside=val_root)
     check_two_class_folders(train_root, folders, source)
     warn_of_names_differing_in_case(train_root, folders)
     warn_of_datasets_of_classes(train_root, folders)

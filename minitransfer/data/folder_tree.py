@@ -82,15 +82,16 @@ def tree_layout(source, runs):
         f"folder named 'train' must hold image files itself")
 
 
-def class_folders(root, runs):
+def class_folders(root, runs, beside=None):
     """The class folders of ``root`` (links to folders included; not one of ``runs``, the run folders
     :func:`run_folders` found there, listed once for the note that passes them over), sorted;
     ``DatasetError`` for a name that is not UTF-8 or holds a control character, and for two names that are one
-    text (one composed, one decomposed: macOS writes "é" as "e" and a combining accent)."""
-    runs = set(runs)
-    folders = [path for path in entries(root) if path.is_dir() and not inputs.hidden(path.name) and path not in runs]
+    text (one composed, one decomposed: macOS writes "é" as "e" and a combining accent). ``beside``: the val/ of a
+    train/ + val/ tree (``root`` its train/), whose class folders' names are checked in the same refusal: renaming
+    train/'s alone, a rerun found val/'s."""
+    folders = _folders_in(root, runs)
     seen = {}
-    inputs.check_class_names(folders)
+    inputs.check_class_names(folders + (_folders_in(beside, runs) if beside is not None else []))
     for folder in folders:
         twin = seen.setdefault(class_text(folder), folder.name)
         if twin != folder.name:
@@ -98,6 +99,12 @@ def class_folders(root, runs):
                                   f"two Unicode forms (composed and decomposed, as macOS writes names): merge them "
                                   f"or rename one")
     return folders
+
+
+def _folders_in(root, runs):
+    """The folders of ``root`` that :func:`class_folders` reads as classes, their names unchecked."""
+    runs = set(runs)
+    return [path for path in entries(root) if path.is_dir() and not inputs.hidden(path.name) and path not in runs]
 
 
 def class_names(folders, out):

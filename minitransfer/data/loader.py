@@ -101,7 +101,8 @@ class BatchLoader:
         self.stop = stop if stop is not None else []
         total = self.dataset.num_images(subset)
         if self.indices.ndim != 1 or self.labels.shape != self.indices.shape:
-            raise ValueError(f"BatchLoader: indices and labels must be 1-D of one length, got {self.indices.shape} and {self.labels.shape}")
+            raise ValueError(f"BatchLoader: indices and labels must be 1-D of one length, got {self.indices.shape} "
+                             f"and {self.labels.shape}")
         if self.indices.size == 0:
             raise ValueError("BatchLoader: no images to load (empty indices)")
         if self.indices.min() < 0 or self.indices.max() >= total:

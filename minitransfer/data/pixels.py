@@ -34,8 +34,8 @@ from PIL import Image
 from .image_formats import stub_without_loader
 
 MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
-DIM_16_BIT = ("16-bit (or wider) samples, all below 4096 (12-bit data or less?): their high byte (value >> 8, as OpenCV "
-              "and Caffe read them) leaves the image nearly black (0..15 of 255); scale such files to 8 bits by "
+DIM_16_BIT = ("16-bit (or wider) samples, all below 4096 (12-bit data or less?): their high byte (value >> 8, as "
+              "OpenCV and Caffe read them) leaves the image nearly black (0..15 of 255); scale such files to 8 bits by "
               "their true bit depth (12-bit: value >> 4) and rerun")
 TOO_LARGE = ": shrink the file to 8192x8192 or less (it is warped to --size anyway) and rerun"
 ORIENTATION = 0x0112           # the EXIF tag; its values 2-8 and the transpose that makes the image upright

@@ -188,7 +188,8 @@ class Half:
         }
 
     def __repr__(self):
-        return f"<Half {self.kind} seed={self.seed} half={self.half}: {self.num_classes} classes, {len(self.train_indices)} train / {len(self.val_indices)} val images>"
+        return (f"<Half {self.kind} seed={self.seed} half={self.half}: {self.num_classes} classes, "
+                f"{len(self.train_indices)} train / {len(self.val_indices)} val images>")
 
 
 def make_half(dataset, kind, seed=0, half=None, per_class=None, per_class_seed=None, is_a=None):
@@ -199,7 +200,8 @@ def make_half(dataset, kind, seed=0, half=None, per_class=None, per_class_seed=N
     if kind not in KINDS:
         raise ValueError(f"make_half: kind must be one of {KINDS}, got {kind!r}")
     if (kind == "all") != (half is None):
-        raise ValueError(f"make_half: half must be None for kind 'all' and one of {HALVES} otherwise, got kind {kind!r} half {half!r}")
+        raise ValueError(f"make_half: half must be None for kind 'all' and one of {HALVES} otherwise, got kind "
+                         f"{kind!r} half {half!r}")
     if half is not None and half not in HALVES:
         raise ValueError(f"make_half: half must be one of {HALVES}, got {half!r}")
     for name, value, low, high in (("seed", seed, 0, MAX_SEED), ("per_class", per_class, 1, None),
@@ -262,22 +264,17 @@ def _more_classes_of(dataset, family_a, half_a):
 
 def without_validation_remedy(dataset, half):
     """What to do where ``half`` (a :class:`Half` of ``dataset``) has no validation image: for a dataset imported
-    without a validation set, :data:`REIMPORT_WITH_VALIDATION` (for a train/ + val/ tree whose val/ files were all
-    left out, images in val/ that are not in train/: --val-fraction is refused beside val/); for one imported
-    with one, the half's classes named (each lacks one: a class of one image held out none, a val/ folder gave it
-    none) and images added to them, or a `split_seed` that gives each random half a class with validation images,
-    where one does."""
+    without a validation set, what its importer's val/ needs (:func:`_val_folder_remedy`: a train/ + val/ tree's,
+    Tiny ImageNet's or ImageNet's val/ whose files were all left out), else :data:`REIMPORT_WITH_VALIDATION`; for one
+    imported with one, the half's classes named (each lacks one: a class of one image held out none, a val/ folder
+    gave it none) and images added to them, or a `split_seed` that gives each random half a class with validation
+    images, where one does."""
     source = dataset.meta.get("source")
     held_out = is_held_out(source)
     fraction = source.get("val_fraction") if held_out else None
     has_val = "val" in dataset.subsets and dataset.num_images("val") > 0
-    if not has_val and isinstance(source, dict) and source.get("layout") == TRAIN_AND_VAL_LAYOUT:
-        # re-importing with --val-fraction is refused beside a val/ folder: its files were all left out
-        return ("its val/ folder gave no validation image (skipped.txt says why of each file: a copy of a training "
-                "image, or it does not decode): put images in val/ that decode and are not in train/, and prepare it "
-                "again")
     if not has_val and not (held_out and (DEFAULT_VAL_FRACTION if fraction is None else fraction) > 0):
-        return REIMPORT_WITH_VALIDATION
+        return _val_folder_remedy(source) or REIMPORT_WITH_VALIDATION
     names = [repr(entry["name"]) for entry in half.classes]
     shown = ", ".join(names[:SHORT_CLASSES_NAMED]) + (f" and {len(names) - SHORT_CLASSES_NAMED} more"
                                                       if len(names) > SHORT_CLASSES_NAMED else "")
@@ -286,6 +283,33 @@ def without_validation_remedy(dataset, half):
     seed = _seed_validating_both_halves(dataset) if half.kind == "random" else None
     other_seed = f", or use another split seed, e.g. `split_seed={seed}`" if seed is not None else ""
     return (f"its classes {shown} have no validation image: {add}, and prepare it again{other_seed}")
+
+
+def _val_folder_remedy(source):
+    """What a dataset without validation images needs where its importer (``source``: meta.json's) takes them from
+    a val/ folder, in that importer's layout of val/, or None (:data:`REIMPORT_WITH_VALIDATION` fits). --val-fraction
+    is refused beside a train/ + val/ tree's val/ and Tiny ImageNet always reads its own, so their val/ files were
+    all left out (skipped.txt); ImageNet's val/ is read with --devkit or --val-labels, its files then all left out,
+    and without either the dataset is train-only (no val/): unpack the archive into val/ and give its labels."""
+    kind = source.get("kind") if isinstance(source, dict) else None
+    left_out = "gave no validation image (skipped.txt says why of each file left out: "
+    if kind == "folder" and source.get("layout") == TRAIN_AND_VAL_LAYOUT:
+        return (f"its val/ folder {left_out}a copy of a training image, or it does not decode): put images in val/ "
+                f"that decode and are not in train/, and prepare it again")
+    if kind == "tiny-imagenet":
+        return (f"its val/ folder {left_out}it does not decode, or is a link): put images that decode in "
+                f"val/images/, each labelled by val/val_annotations.txt (or sorted into val/<wnid>/), as "
+                f"tiny-imagenet-200.zip holds them, and prepare it again")
+    if kind == "imagenet" and (source.get("devkit") or source.get("val_labels")):
+        given = "--devkit DIR" if source.get("devkit") else "--val-labels FILE"
+        return (f"its val/ folder {left_out}it does not decode): put ILSVRC2012's validation images there "
+                f"(ILSVRC2012_img_val.tar unpacked into val/) that decode, each labelled by {given}, and prepare it "
+                f"again")
+    if kind == "imagenet":
+        return ("it was imported without a validation set (no val/ folder): unpack ILSVRC2012_img_val.tar into val/ "
+                "and prepare imagenet again with its labels (--devkit DIR, the official devkit folder, or --val-labels "
+                "FILE)")
+    return None
 
 
 def _seed_validating_both_halves(dataset):

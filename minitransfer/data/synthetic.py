@@ -179,7 +179,8 @@ def render_class(label, count, size, seed, subset):
         radius = rng.uniform(RADIUS[0] * scale, RADIUS[1] * scale, size=count)[:, None, None]
         dy, dx = pixel_y - centre[:, 0, None, None], pixel_x - centre[:, 1, None, None]  # N,S,S
         coverage = shape_coverage(shape, dy, dx, radius)[..., None]  # N,S,S,1
-        paint = np.array(COLOURS[colour]) * rng.uniform(*SHADE, size=(count, 1)) + rng.normal(0, COLOUR_JITTER, (count, 3))
+        paint = (np.array(COLOURS[colour]) * rng.uniform(*SHADE, size=(count, 1))
+                 + rng.normal(0, COLOUR_JITTER, (count, 3)))
         image = image * (1 - coverage) + paint[:, None, None, :] * coverage
     image = image + rng.normal(0, PIXEL_NOISE, image.shape)
     return np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
