@@ -41,6 +41,7 @@ from minitransfer.data import splits, synthetic
 from minitransfer.data.mistaken_paths import GIVE_A_DATASET
 from minitransfer.mean_image import mean_image
 from minitransfer.progress import draws_bar
+from minitransfer.recorded_config import resumed_on_prepared_again
 from minitransfer.resume_options import refuse_dataset_gone, take_run_folder
 from minitransfer.run_networks import copied_weights
 from minitransfer.rundir import recorded_path, run_dir_for
@@ -140,14 +141,8 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None, resumed=N
     _check_split_seed(c.split or "random", given_split_seed, parent if not cross_dataset else None)
     _fill_split(c)
     c.seed = seed_of(c, parent, resumed)
-    task = _select_task(c, dataset)
-    if task.too_few_classes:
-        raise TooFewClasses(f"{_classes_trained(c)} of {named.data} holds {task.num_classes} class; a classifier "
-                            f"needs at least {splits.MIN_CLASSES} to tell apart",
-                            splits.too_few_classes_remedy(dataset, task))
-    if task.without_validation:
-        raise DataMismatch(f"{named.data} has no validation images of this run's classes, so nothing would "
-                           f"measure it; {splits.without_validation_remedy(dataset, task)}")
+    task = _chosen_task(c, dataset, named, lambda: dataclasses.replace(c, out=c.out or default_out(c, parent)),
+                        resumed)
     preset = _choose_preset(c, parent, dataset, task, named)
     _fill_schedule(c, preset)
     solver = solver_of(c, parent, resumed)
@@ -264,6 +259,29 @@ def _select_task(c, dataset):
         raise
     except ValueError as error:
         raise ConfigError(str(error)) from error
+
+
+def _chosen_task(c, dataset, named, resumption, resumed):
+    """The classes and images trained on (:func:`_select_task`), refused where a half holds too few classes or
+    no validation images. A resumption refused so (``resumption()``: ``c`` with its `out`) on its dataset folder
+    prepared again since, with fewer classes, is refused for that as every other resumption there is
+    (:func:`minitransfer.recorded_config.resumed_on_prepared_again`; ``resumed``: the run's record as train read
+    it, or None), not advised to prepare it with more: its classes are chosen before its record is compared."""
+    try:
+        task = _select_task(c, dataset)
+        if task.too_few_classes:
+            raise TooFewClasses(f"{_classes_trained(c)} of {named.data} holds {task.num_classes} class; a "
+                                f"classifier needs at least {splits.MIN_CLASSES} to tell apart",
+                                splits.too_few_classes_remedy(dataset, task))
+        if task.without_validation:
+            raise DataMismatch(f"{named.data} has no validation images of this run's classes, so nothing would "
+                               f"measure it; {splits.without_validation_remedy(dataset, task)}")
+    except (ConfigError, DataMismatch):
+        refusal = resumed_on_prepared_again(resumption(), dataset, named.data, resumed) if c.resume else None
+        if refusal is None:
+            raise
+        raise refusal from None
+    return task
 
 
 def _classes_trained(c):

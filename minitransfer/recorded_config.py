@@ -13,7 +13,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
 from minitransfer.checkpoint_identity import copied_sha256, file_network_sha256
 from minitransfer.config_checks import ConfigError, DataMismatch
-from minitransfer.resume_options import START_OVER, free_fields
+from minitransfer.resume_options import START_OVER, free_fields, resumed_record
 from minitransfer.ops import precision as precisions
 from minitransfer.rundir import PATH_FIELDS, record_path, recorded_name, recorded_path, run_dir_for
 # The fields that say how a command was invoked, not what it trains: resumed or not, over a run or not, with a
@@ -101,11 +101,41 @@ def _refuse_prepared_again(saved, plan, differ):
     named = named_differences(differ, plan.unset)  # not fc8_outputs or the preset left unset: the dataset's doing
     others = [text for key, text in differ.items() if key != "data" and text in named]
     also = f" (the configuration differs too: {', '.join(others)})" if others else ""
-    raise DataMismatch(f"cannot resume {saved.path}: it was trained on {plan.named.data} before that folder was "
-                       f"prepared again (sha256 of its meta.json {saved.meta['dataset_fingerprint'][:12]}, now "
-                       f"{plan.dataset.fingerprint[:12]}): its images are not the ones the run trained on{also}; to "
-                       f"continue the run, give the dataset it trained on (a copy, or prepared again as it was) as "
-                       f"`data`; to train on these images from the start, {START_OVER}")
+    raise prepared_again(saved.path, plan.named.data, saved.meta["dataset_fingerprint"], plan.dataset.fingerprint,
+                         also)
+
+
+def prepared_again(record, data, before, now, also=""):
+    """The :class:`DataMismatch` of a resumption of the run recorded in ``record`` (its checkpoint, or finished
+    weights) on its dataset folder ``data`` (named as the user gave it), prepared again since: the sha256 of its
+    meta.json ``before`` as the run recorded it, ``now`` as it is; ``also``, the options given otherwise."""
+    return DataMismatch(f"cannot resume {record}: it was trained on {data} before that folder was prepared again "
+                        f"(sha256 of its meta.json {before[:12]}, now {now[:12]}): its images are not the ones the run "
+                        f"trained on{also}; to continue the run, give the dataset it trained on (a copy, or prepared "
+                        f"again as it was) as `data`; to train on these images from the start, {START_OVER}")
+
+
+def resumed_on_prepared_again(c, dataset, data, found=None):
+    """The refusal (:func:`prepared_again`) of the resumption ``c`` (its `out` named, the default's where
+    left unset) whose classes could not be chosen from ``dataset`` (given as ``data``): a half of one class,
+    a split it no longer has, where the run's dataset folder was prepared again since with fewer classes. Its
+    record (``found``: (record, meta) as train read it, else read here) is compared, as
+    :func:`check_configuration` compares it, with the folder: the refusal is the dataset's, not "prepare it
+    again with more classes" (which the run could not continue on either). None for a fresh run, a run of
+    another folder, or of the images there (the class choice's own refusal stands)."""
+    found = found or (resumed_record(c) if c.resume is not None else None)
+    if found is None:
+        return None
+    record, meta = found
+    before, trained_on = meta.get("dataset_fingerprint"), recorded_path((meta.get("config") or {}).get("data"))
+    if not (before and isinstance(trained_on, str)) or before == dataset.fingerprint or \
+            os.path.realpath(trained_on) != os.path.realpath(dataset.path):
+        return None
+    if c.resume != "auto":
+        shown = c.resume
+    else:  # as the user named the run (resume_point's words), not resolved
+        shown = run_dir_for(c.out) / record.name if record.name == "checkpoint.h5" else c.out
+    return prepared_again(shown, data, before, dataset.fingerprint)
 
 
 def differences(saved, plan):
