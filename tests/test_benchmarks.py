@@ -118,12 +118,14 @@ def test_cuda_run_writes_its_tables_under_results_after_each_network(monkeypatch
 
 @pytest.mark.skipif(not AVAILABLE, reason=REASON)
 def test_precision_training_on_the_emulated_device(monkeypatch, tmp_path_factory, capsys):
-    """gpu_checks.sh's train step (precision_training.py on CUDA), two iterations per run."""
+    """gpu_checks.sh's train step (precision_training.py on CUDA), one iteration per run: each mode's forward,
+    backward and update on the emulated kernels, the bands and the verdict (a second iteration ran the same
+    launches again, the test's slowest half)."""
     sys.path.insert(0, str(SCRIPT.parent))
     import precision_training
 
     install(monkeypatch, cache_dir(tmp_path_factory))
-    code = precision_training.main(["--device", "cuda", "--iterations", "2", "--seeds", "2", "--window", "1",
+    code = precision_training.main(["--device", "cuda", "--iterations", "1", "--seeds", "2", "--window", "1",
                                     "--batch", "4"])
     lines = capsys.readouterr().out.splitlines()
     assert code in (0, 1) and lines[-1].startswith("precision_training: "), lines
