@@ -5,8 +5,11 @@ what the preview and the array scripts told them, where it misled.
   images, which ``--dry-run`` warns of: on the cluster each base's train said it only in its train.log.
 - ``sbatch bases.sh`` by hand (no submit.sh): each task said "the scripts were written again (--emit-slurm) as it
   was submitted; rerun submit.sh", not that it was submitted without submit.sh's arguments; and a script
-  submitted without --array named SLURM's copy of it (``/var/spool/.../slurm_script``), not the script."""
+  submitted without --array named SLURM's copy of it (``/var/spool/.../slurm_script``), not the script.
+- ``experiment --dry-run``, README's way to watch a submitted grid, showed the runs queued on SLURM as "[todo]",
+  as if never submitted."""
 
+import json
 import os
 import subprocess
 import sys
@@ -81,3 +84,32 @@ def test_a_script_sbatched_without_an_array_names_itself_not_slurms_copy(tmp_pat
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.startswith(f"{scripts / slurm.TRANSFERS_FILE}: not a SLURM array task"), done.stderr
     assert "slurm_script" not in done.stderr
+
+
+def test_a_dry_run_names_the_runs_to_train_that_submit_sh_queued(micro_data, tmp_path):
+    """The README's way to watch a submitted grid: its queued runs showed as "[todo]", "would run on the CPU",
+    as if the submission were lost; now a note names them with their array tasks (of this plan only)."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    common = ["experiment", "--data", micro_data, "-o", str(out), "--layers", "1", "--max-iter", "40",
+              "--device", "cpu"]
+    emitted = CliRunner().invoke(main, [*common, "--emit-slurm", str(scripts), "--time", "10"])
+    assert emitted.exit_code == 0, emitted.output
+    plan_id = json.loads((out / grid.PLAN_FILE).read_text())[grid.PLAN_ID]
+    (scripts / slurm.SUBMITTED_FILE).write_text(
+        f"12_0\t{out}/random0/baseA\t{plan_id}\n12_1\t{out}/random0/baseB\t{plan_id}\n"
+        f"13_0\t{out}/random0/A1B\t{plan_id}\n9_0\t{out}/random0/B1B\t0123456789abcdef\n")  # last: another plan's
+    dry = CliRunner().invoke(main, [*common, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    note = next(line for line in dry.stderr.splitlines() if "submitted to SLURM" in line)
+    assert note == (f"note: 3 of the runs to train were submitted to SLURM ({scripts / slurm.SUBMITTED_FILE}: "
+                    "random0/baseA as task 12_0, random0/baseB as task 12_1, random0/A1B as task 13_0): queued or "
+                    "running unless cancelled or failed since, which `squeue --array` tells; "
+                    f"`bash {scripts / slurm.SUBMIT_FILE} --dry-run` says what it would submit again")
+    assert "[todo] random0/B1B " in dry.stdout  # listed for another plan: not said to be queued
+
+
+def test_a_dry_run_of_a_grid_never_submitted_has_no_such_note(micro_data, tmp_path):
+    common = ["experiment", "--data", micro_data, "-o", str(tmp_path / "grid"), "--layers", "1", "--device", "cpu"]
+    assert CliRunner().invoke(main, [*common, "--emit-slurm", str(tmp_path / "slurm")]).exit_code == 0
+    dry = CliRunner().invoke(main, [*common, "--dry-run"])
+    assert dry.exit_code == 0 and "submitted to SLURM" not in dry.output, dry.output
