@@ -10,7 +10,7 @@ import collections
 
 from minitransfer import experiment as grid
 from minitransfer import grid_check, grid_folder, grid_gpus, grid_plan, grid_plan_file, grid_preflight, grid_runner
-from minitransfer import grid_status, slurm_watch
+from minitransfer import grid_status, slurm_finished
 from minitransfer.report_tables import RANDOM_RULE
 from minitransfer.rundir import RESULT_FILE
 
@@ -45,7 +45,7 @@ def show_dry_run(runs, out, options, devices):
         if note:
             say(f"note: {note}")
     untrained = [each for each, status in zip(runs, statuses) if status.kind not in _NOT_TO_TRAIN]
-    submitted = "" if replaced else slurm_watch.submitted_note(untrained, out)  # a replaced plan's tasks train nothing
+    submitted = "" if replaced else slurm_finished.submitted_note(untrained, out)  # a replaced plan's tasks train nothing
     if submitted:  # runs queued on SLURM, which this folder cannot tell from runs never submitted
         say(f"note: {submitted}")
     # halves of unequal size (an odd number of classes), from the bases' plans check_bases resolved
