@@ -69,10 +69,19 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "",
         "set -u",
         *SLURM_COMMANDS_OWN_OPTIONS,
+        "# this script and its submit.sh as written, for the messages: under sbatch $0 is SLURM's copy in its spool",
+        f"script={shlex.quote(str(slurm_dir / f'{stage}.sh'))} submit_sh={shlex.quote(str(slurm_dir / SUBMIT_FILE))}",
         "# Run by hand (bash bases.sh), it would die half-way on an unset variable, after taking the grid's lock.",
         'if [ -z "${SLURM_ARRAY_TASK_ID-}" ] || [ -z "${SLURM_ARRAY_JOB_ID-}" ] || [ -z "${SLURM_JOB_ID-}" ]; then',
-        '  echo "$0: not a SLURM array task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_JOB_ID or SLURM_JOB_ID unset): submit'
-        f' the grid with {SUBMIT_FILE}" >&2',
+        '  echo "$script: not a SLURM array task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_JOB_ID or SLURM_JOB_ID unset):'
+        f' submit the grid with {SUBMIT_FILE}" >&2',
+        "  exit 2",
+        "fi",
+        "# sbatch of this script by hand: not the scripts written again (below), which it used to be told",
+        'if [ "$#" -eq 0 ]; then',
+        '  echo "array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID: not trained: $script was submitted without'
+        ' the arguments $submit_sh gives it (the id of its set of scripts, its array\'s first run): submit the'
+        ' grid with bash $submit_sh, not sbatch" >&2',
         "  exit 2",
         "fi",
         "# submit.sh gives the id of its set of scripts: another is of scripts written again as it submitted,",

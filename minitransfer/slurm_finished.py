@@ -3,16 +3,21 @@ counts them (:mod:`minitransfer.grid_status`): a run with its weights file and a
 (:func:`finished_lines`: ``{...}`` naming each key train writes); one whose result.json is damaged but whose
 checkpoint is there is not finished, and its task's train (``--resume``) writes the result again, training
 nothing; one whose checkpoint is gone too is lost (:func:`lost_function_lines`): not submitted, said
-(:func:`lost_results_lines`; at emission, :func:`lost_notes`).
+(:func:`lost_results_lines`; at emission, :func:`lost_notes`). And which runs to train a dry run of the grid
+says ``submit.sh`` queued (:func:`submitted_note`).
 """
 
 import json
+import os
 import shlex
 
 from minitransfer import experiment as grid
+from minitransfer.experiment import PLAN_ID, SLURM_SCRIPTS
+from minitransfer.grid_plan_file import read_plan
 from minitransfer.grid_status import RESULT_LOST, finished_and_lost, result_lost
 from minitransfer.rundir import RESULT_FILE, train_again
 from minitransfer.run_file_readers import RESULT_FIELDS
+from minitransfer.slurm_plan import SUBMIT_FILE, SUBMITTED_FILE
 
 # each key train writes, named in the text (``written``): bash's [[ ]] matches it, no process started
 KEYS_NAMED = " ".join(f"&& $text == *{shlex.quote(json.dumps(key))}*" for key in RESULT_FIELDS)
@@ -104,3 +109,47 @@ def lost_notes(runs, out):
     """What ``--emit-slurm`` says of the runs of ``runs`` that ``submit.sh`` will not submit, as a local grid
     says it (:func:`~minitransfer.grid_status.result_lost`): one note each."""
     return [f"note: not submitted: {result_lost(out, run)}" for run in finished_and_lost(runs, out)[1]]
+
+
+# experiment --dry-run, the way to watch a grid submitted to SLURM, sees only the grid folder, where a run still
+# queued looks like one never submitted ("[todo]", "would run on the CPU"), which read as a submission lost
+SUBMITTED_SHOWN = 3  # runs named, the others counted
+
+
+def submitted_note(runs, out):
+    """A note naming those of ``runs`` (the dry run's runs to train) that ``OUT``'s SLURM scripts submitted for
+    its current plan, each with its array task, and how to see which are still queued; "" where none is listed
+    (no scripts recorded, no submitted.txt, or its tasks of another plan: they train nothing)."""
+    plan = read_plan(out)
+    scripts, identity = (plan or {}).get(SLURM_SCRIPTS), (plan or {}).get(PLAN_ID)
+    if not isinstance(scripts, str) or not isinstance(identity, str):
+        return ""
+    listed = os.path.join(scripts, SUBMITTED_FILE)
+    try:
+        with open(listed, errors="replace") as lines:
+            records = [line.rstrip("\n").split("\t") for line in lines]
+    except OSError:
+        return ""
+    task_of = {}
+    for fields in records:
+        if len(fields) == 3 and fields[2] == identity:
+            task_of[os.path.normpath(_unquoted(fields[1]))] = fields[0]  # a later line: a later submission
+    named = [(run.name, task_of[key]) for run in runs
+             if (key := os.path.normpath(os.path.join(out, run.name))) in task_of]
+    if not named:
+        return ""
+    shown = ", ".join(f"{name} as task {task}" for name, task in named[:SUBMITTED_SHOWN])
+    more = f" and {len(named) - SUBMITTED_SHOWN} more" if len(named) > SUBMITTED_SHOWN else ""
+    submit = shlex.quote(os.path.join(scripts, SUBMIT_FILE))
+    return (f"{len(named)} of the runs to train {'were' if len(named) > 1 else 'was'} submitted to SLURM "
+            f"({listed}: {shown}{more}): queued or running unless cancelled or failed since, which `squeue "
+            f"--array` tells; `bash {submit} --dry-run` says what it would submit again")
+
+
+def _unquoted(text):
+    """``OUT/<run>`` as submit.sh wrote it (bash's printf %q), or as it is where shlex cannot read it."""
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return text
+    return words[0] if len(words) == 1 else text

@@ -10,7 +10,7 @@ import collections
 
 from minitransfer import experiment as grid
 from minitransfer import grid_check, grid_folder, grid_gpus, grid_plan, grid_plan_file, grid_preflight, grid_runner
-from minitransfer import grid_status
+from minitransfer import grid_status, slurm_finished
 from minitransfer.report_tables import RANDOM_RULE
 from minitransfer.rundir import RESULT_FILE
 
@@ -40,14 +40,23 @@ def show_dry_run(runs, out, options, devices):
         say(f"warning: {option_text(warning)}")
     echo(grid_status.describe_plan(runs, out, options, grid.default_train_command(), statuses))
     # as the grid says them
-    for note in (grid_plan.replaced_plan(runs, out, options), grid_plan.left_alone(runs, out, plans.states)):
+    replaced = grid_plan.replaced_plan(runs, out, options)
+    for note in (replaced, grid_plan.left_alone(runs, out, plans.states)):
         if note:
             say(f"note: {note}")
+    untrained = [each for each, status in zip(runs, statuses) if status.kind not in _NOT_TO_TRAIN]
+    submitted = "" if replaced else slurm_finished.submitted_note(untrained, out)  # a replaced plan's tasks train nothing
+    if submitted:  # runs queued on SLURM, which this folder cannot tell from runs never submitted
+        say(f"note: {submitted}")
     # halves of unequal size (an odd number of classes), from the bases' plans check_bases resolved
     for line in _planned_halves(runs, lambda base: grid_preflight.resolved_plan(base, out, options).task.num_classes):
         echo(line)
     echo(_plan_summary(runs, statuses))
     echo(_would_run_on(devices, slots, pending, runs, len(lost)))
+
+
+# the runs a dry run does not count as to train: those of its summary's other counts (_plan_summary)
+_NOT_TO_TRAIN = (grid_status.DONE, grid_status.BEING_TRAINED, grid_status.RESULT_LOST, grid_status.WRITE_AGAIN)
 
 
 def _plan_summary(runs, statuses):

@@ -14,7 +14,7 @@ from minitransfer.slurm_time import carried_over, parse_time_limit
 from minitransfer.data import dataset, synthetic
 
 from ._devices import GpuIds, choose_devices
-from ._errors import run
+from ._errors import option_text, run
 from ._experiment_dry_run import show_dry_run
 from ._numbers import Whole
 from ._grid_end import grid_log, outcome_of, tell_summary, told_where_it_stopped
@@ -310,6 +310,10 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         say(f"note: --time {time_limit.strip()} has a field above its range, which sbatch carries over into the "
             f"next: it reads it as {read_as}")
     if emit_slurm:  # its scripts skip a finished run as this grid's: refused as the grid itself would refuse it
+        # the crops' warning, which each base's train says only in its train.log on the cluster: said in the
+        # preview, before the grid's hours are queued, as a dry run says it
+        for warning in run(lambda: grid_preflight.crop_warnings(runs, out, options)):
+            say(f"warning: {option_text(warning)}")
         # its plan written after (or before) that of a grid working there
         with grid_folder.GridLock(out, options, echo):
             grid_check.check_folder(runs, out, options, say)
