@@ -7,7 +7,7 @@ where before its dry run said neither.
 Example::
 
     for line in plan_cost(runs, out, options, slots=(0, 1)):
-        print(line)   # "cost: 96 runs to train ... on 2 GPUs at once: about 12 days ..."
+        print(line)   # the paper's line of README: "cost: 96 runs to train ... on 2 GPUs at once: about 9 days"
 """
 
 import collections
