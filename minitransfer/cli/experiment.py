@@ -7,8 +7,8 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import (config, config_checks, grid_caveats, grid_check, grid_folder, grid_options, grid_preflight,
-                          models, optim, scheduler, slurm)
+from minitransfer import (config, config_checks, grid_caveats, grid_check, grid_cost, grid_folder, grid_options,
+                          grid_preflight, models, optim, scheduler, slurm)
 from minitransfer.slurm_sbatch import check_not_the_scripts_own
 from minitransfer.slurm_time import carried_over, parse_time_limit
 from minitransfer.data import dataset, synthetic
@@ -321,7 +321,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
                                       partition=partition, time_limit=time_limit, sbatch_options=sbatch_options,
                                       progress=say)
         echo(f"wrote SLURM scripts for {len(runs)} runs into {submit.parent}:")
-        for line in slurm.describe_scripts(runs, out, submit.parent):
+        for line in [*slurm.describe_scripts(runs, out, submit.parent),
+                     *run(lambda: grid_cost.plan_cost(runs, out, options))]:
             echo(f"  {line}")
         echo(f"submit with: bash {shlex.quote(str(submit))}")
         return
@@ -330,6 +331,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
         show_dry_run(runs, out, options, devices)
+        for line in run(lambda: grid_cost.plan_cost(runs, out, options, devices)):
+            echo(line)
         return
     with told_where_it_stopped(out):
         outcome = outcome_of(lambda: scheduler.run_grid(runs, out, options, devices=devices, log=grid_log,

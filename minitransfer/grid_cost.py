@@ -1,0 +1,102 @@
+"""What a grid costs before it trains, for ``experiment --dry-run`` and ``--emit-slurm`` (:func:`plan_cost`):
+its iterations, its GPU time at the iteration times measured on a GPU (:data:`GPU_MS_PER_ITERATION`), how
+long it takes at best with a GPU for every run (a base, then its longest transfer), its CPU time, and the disk
+its runs' files take. A grid of the whole paper is a month of GPU time and about 90 GB: said before it starts,
+where before its dry run said neither.
+
+Example::
+
+    for line in plan_cost(runs, out, options, slots=(0, 1)):
+        print(line)   # the paper's line of README: "cost: 96 runs to train ... on 2 GPUs at once: about 9 days"
+"""
+
+import collections
+
+from minitransfer import disk_space, grid_preflight, grid_status
+from minitransfer.experiment import Run
+from minitransfer.progress import duration
+
+# ms per training iteration (batch 256, 1000 outputs) measured on one H100 in IEEE fp32, by the number of
+# layers frozen (from below): benchmarks/results/nvidia-h100-80gb-hbm3-2026-11-22-training.md. A run with
+# n frozen layers takes the time measured for the largest measured n at or below it: at most its own.
+GPU_MS_PER_ITERATION = {"caffenet": ((0, 45.32), (4, 18.53), (7, 15.21))}
+MEASURED_ON = "one H100"
+HOUR = 3600
+
+
+def plan_cost(runs, out, options, slots=None):
+    """Lines saying what the ``runs`` of the grid in ``out`` not finished yet cost (an interrupted one counted
+    whole): iterations, GPU-hours (presets with a measured iteration time), the time on ``slots`` (GPU ids,
+    ``(None,)`` for the CPU; None: not known, as for SLURM scripts) and the disk their files take, against the
+    space free there. Nothing for a grid of a preset without a measured GPU time (mini, micro: minutes on a CPU,
+    which its dry run's last line already says it trains on)."""
+    runs = [run for run in runs if not grid_status.is_finished(out, run)]
+    costs = {run: _run_cost(run, out, options) for run in runs}
+    if not runs or any(cost.gpu_seconds is None for cost in costs.values()):
+        return []
+    iterations = sum(cost.iterations for cost in costs.values())
+    presets = sorted({cost.preset.name for cost in costs.values()})
+    batches = sorted({cost.batch for cost in costs.values()})
+    lines = [f"cost: {len(runs)} run{'s' if len(runs) != 1 else ''} to train ({', '.join(presets)}, batch "
+             f"{', '.join(map(str, batches))}): {iterations:,} iterations"]
+    gpu = sum(cost.gpu_seconds for cost in costs.values())
+    chain = max(cost.gpu_seconds + (costs[_parent(run, runs)].gpu_seconds if _parent(run, runs) else 0)
+                for run, cost in costs.items())
+    lines.append(f"  on {MEASURED_ON}: about {gpu / HOUR:,.0f} GPU-hours ({gpu / 86400:,.1f} GPU-days) at the "
+                 f"iteration times measured there ({_measured(presets)}), evaluations aside;\n  at best "
+                 f"{duration(chain)} with a GPU for every run (a base, then its transfers)")
+    gpus = {slot for slot in (slots or ()) if slot is not None}  # 0,0: two runs on one GPU, not twice as fast
+    if gpus:
+        lines.append(f"  on {len(gpus)} GPU{'s' if len(gpus) != 1 else ''} at once: about "
+                     f"{duration(max(gpu / len(gpus), chain))}")
+    if slots == (None,):
+        cpu = sum(cost.cpu_seconds for cost in costs.values())
+        lines.append(f"  on the CPU, one run at a time: about {duration(cpu)} (two cores)")
+    need = sum(cost.disk_bytes for cost in costs.values())
+    status = disk_space.disk_status(out)
+    free = None if status is None else status.f_bavail * status.f_frsize
+    free_text = "" if free is None else f"; {free / 1e9:,.1f} GB free there" + (", too little" if free < need else "")
+    sizes = ", ".join(dict.fromkeys(f"{size / 1e6:,.0f} MB" for size in sorted(cost.file_bytes
+                                                                                for cost in costs.values())))
+    lines.append(f"  disk: about {need / 1e9:,.1f} GB in {out}{free_text}:\n  each run keeps its weights file and "
+                 f"its run folder's checkpoint.h5, each with the weights, their momentum and the mean image ({sizes} "
+                 f"a file; a finished run's checkpoint.h5 may be deleted to save half)")
+    return lines
+
+
+RunCost = collections.namedtuple("RunCost", "preset batch iterations gpu_seconds cpu_seconds file_bytes disk_bytes")
+
+
+def _run_cost(run, out, options):
+    """The :data:`RunCost` of ``run``: its schedule and sizes as train resolves them (those of a base trained on
+    its classes, its reduced-data count kept: a reduced-data run has a shorter schedule)."""
+    base = Run(run.name, "reduced" if run.per_class else "base", run.split, run.split_seed, target=run.target,
+               per_class=run.per_class)
+    plan = grid_preflight.resolved_plan(base, out, options)
+    c, preset = plan.config, plan.preset
+    frozen = run.n if run.kind == "random-frozen" or (run.parent and not run.fine_tuned) else 0
+    measured = GPU_MS_PER_ITERATION.get(preset.name)
+    gpu = None if measured is None else \
+        max((layers, ms) for layers, ms in measured if layers <= frozen)[1] / 1000 * c.batch_size / 256 * c.max_iter
+    height, width = plan.dataset.image_size
+    file_bytes = 2 * 4 * _parameters(preset, c.fc8_outputs) + 4 * height * width * 3
+    return RunCost(preset, c.batch_size, c.max_iter, gpu, (preset.cpu_seconds_per_image or 0) * c.batch_size
+                   * c.max_iter, file_bytes, 2 * file_bytes)
+
+
+_counted = {}
+
+
+def _parameters(preset, outputs):
+    if (preset.name, outputs) not in _counted:
+        _counted[preset.name, outputs] = preset.build(outputs).parameter_count()
+    return _counted[preset.name, outputs]
+
+
+def _parent(run, runs):
+    return next((other for other in runs if other.name == run.parent), None)
+
+
+def _measured(presets):
+    return "; ".join(f"{name}: " + ", ".join(f"{ms} ms" + (f" with {layers} layers frozen" if layers else "")
+                                             for layers, ms in GPU_MS_PER_ITERATION[name]) for name in presets)
