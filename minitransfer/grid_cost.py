@@ -98,9 +98,11 @@ _counted = {}
 
 
 def _parameters(preset, outputs):
-    if (preset.name, outputs) not in _counted:
-        _counted[preset.name, outputs] = preset.build(outputs).parameter_count()
-    return _counted[preset.name, outputs]
+    """The parameters of ``preset``'s network with ``outputs`` outputs, counted once a preset (the preset itself,
+    not its name: models.register replaces a preset of the same name, whose count was then said of the other)."""
+    if (preset, outputs) not in _counted:
+        _counted[preset, outputs] = preset.build(outputs).parameter_count()
+    return _counted[preset, outputs]
 
 
 def _parent(run, runs):

@@ -5,10 +5,12 @@ train"), and a run interrupted at iteration 400,000 of 450,000 as 450,000 iterat
 Figures worked by hand from the measured H100 times (45.32 ms a CaffeNet iteration of batch 256 with every layer
 learning, 18.53 ms with conv1..conv4 frozen) and CaffeNet's 60,965,224 parameters at 1000 outputs."""
 
+import dataclasses
+
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import experiment, grid_cost, grid_status
+from minitransfer import experiment, grid_cost, grid_status, models
 from minitransfer.cli import main
 from minitransfer.data import synthetic
 from minitransfer.experiment import run_dir, weights_path
@@ -74,3 +76,11 @@ def test_an_interrupted_run_is_costed_from_the_iteration_it_resumes_at(imagenet_
     assert "on one H100: about 11 GPU-hours" in text, text
     assert "at best 8 hours with a GPU for every run" in text, text
     assert f"disk: about {7 * FILE_BYTES / 1e9:,.1f} GB in" in text, text
+
+
+def test_a_preset_replaced_under_its_name_is_counted_anew():
+    """models.register replaces a preset of the same name: its parameters were those of the first one counted."""
+    caffenet = models.PRESETS["caffenet"]
+    assert grid_cost._parameters(caffenet, 2) == HALF_PARAMETERS
+    smaller = dataclasses.replace(caffenet, builder=models.PRESETS["mini"].builder)
+    assert grid_cost._parameters(smaller, 2) == smaller.build(2).parameter_count() < HALF_PARAMETERS
