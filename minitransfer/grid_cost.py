@@ -22,16 +22,22 @@ from minitransfer.progress import duration
 GPU_MS_PER_ITERATION = {"caffenet": ((0, 45.32), (4, 18.53), (7, 15.21))}
 MEASURED_ON = "one H100"
 HOUR = 3600
+# the runs a grid does not train, which its dry run counts apart from those to train (finished, trained by another
+# process, finished with their result.json lost, their result.json written again from a checkpoint at its end).
+# Before, each was costed as a whole run to train: "3 to train" above "cost: 4 runs to train"
+NOT_TRAINED = (grid_status.DONE, grid_status.BEING_TRAINED, grid_status.RESULT_LOST, grid_status.WRITE_AGAIN)
 
 
 def plan_cost(runs, out, options, slots=None):
-    """Lines saying what the ``runs`` of the grid in ``out`` not finished yet cost (an interrupted one counted
-    whole): iterations, GPU-hours (presets with a measured iteration time), the time on ``slots`` (GPU ids,
+    """Lines saying what the ``runs`` of the grid in ``out`` that it trains cost (those its dry run counts to
+    train, :data:`NOT_TRAINED` aside; an interrupted one from the iteration it resumes at, its checkpoint already
+    on disk): iterations, GPU-hours (presets with a measured iteration time), the time on ``slots`` (GPU ids,
     ``(None,)`` for the CPU; None: not known, as for SLURM scripts) and the disk their files take, against the
     space free there. Nothing for a grid of a preset without a measured GPU time (mini, micro: minutes on a CPU,
     which its dry run's last line already says it trains on)."""
-    runs = [run for run in runs if not grid_status.is_finished(out, run)]
-    costs = {run: _run_cost(run, out, options) for run in runs}
+    statuses = {run: grid_status.run_status(out, run) for run in runs}
+    runs = [run for run in runs if statuses[run].kind not in NOT_TRAINED]
+    costs = {run: _run_cost(run, out, options, statuses[run]) for run in runs}
     if not runs or any(cost.gpu_seconds is None for cost in costs.values()):
         return []
     iterations = sum(cost.iterations for cost in costs.values())
@@ -67,30 +73,36 @@ def plan_cost(runs, out, options, slots=None):
 RunCost = collections.namedtuple("RunCost", "preset batch iterations gpu_seconds cpu_seconds file_bytes disk_bytes")
 
 
-def _run_cost(run, out, options):
+def _run_cost(run, out, options, status):
     """The :data:`RunCost` of ``run``: its schedule and sizes as train resolves them (those of a base trained on
-    its classes, its reduced-data count kept: a reduced-data run has a shorter schedule)."""
+    its classes, its reduced-data count kept: a reduced-data run has a shorter schedule); its iterations those
+    left after its checkpoint's where its ``status`` (:func:`~minitransfer.grid_status.run_status`) resumes it,
+    its disk then its weights file alone. Before, a grid resumed after most of its training was costed whole."""
     base = Run(run.name, "reduced" if run.per_class else "base", run.split, run.split_seed, target=run.target,
                per_class=run.per_class)
     plan = grid_preflight.resolved_plan(base, out, options)
     c, preset = plan.config, plan.preset
     frozen = run.n if run.kind == "random-frozen" or (run.parent and not run.fine_tuned) else 0
     measured = GPU_MS_PER_ITERATION.get(preset.name)
+    resumed = status.kind == grid_status.RESUME
+    iterations = max(0, c.max_iter - status.iteration) if resumed else c.max_iter
     gpu = None if measured is None else \
-        max((layers, ms) for layers, ms in measured if layers <= frozen)[1] / 1000 * c.batch_size / 256 * c.max_iter
+        max((layers, ms) for layers, ms in measured if layers <= frozen)[1] / 1000 * c.batch_size / 256 * iterations
     height, width = plan.dataset.image_size
     file_bytes = 2 * 4 * _parameters(preset, c.fc8_outputs) + 4 * height * width * 3
-    return RunCost(preset, c.batch_size, c.max_iter, gpu, (preset.cpu_seconds_per_image or 0) * c.batch_size
-                   * c.max_iter, file_bytes, 2 * file_bytes)
+    return RunCost(preset, c.batch_size, iterations, gpu, (preset.cpu_seconds_per_image or 0) * c.batch_size
+                   * iterations, file_bytes, file_bytes if resumed else 2 * file_bytes)
 
 
 _counted = {}
 
 
 def _parameters(preset, outputs):
-    if (preset.name, outputs) not in _counted:
-        _counted[preset.name, outputs] = preset.build(outputs).parameter_count()
-    return _counted[preset.name, outputs]
+    """The parameters of ``preset``'s network with ``outputs`` outputs, counted once a preset (the preset itself,
+    not its name: models.register replaces a preset of the same name, whose count was then said of the other)."""
+    if (preset, outputs) not in _counted:
+        _counted[preset, outputs] = preset.build(outputs).parameter_count()
+    return _counted[preset, outputs]
 
 
 def _parent(run, runs):

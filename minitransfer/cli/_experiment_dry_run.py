@@ -10,7 +10,7 @@ import collections
 
 from minitransfer import experiment as grid
 from minitransfer import grid_check, grid_folder, grid_gpus, grid_plan, grid_plan_file, grid_preflight, grid_runner
-from minitransfer import grid_status, slurm_finished
+from minitransfer import grid_cost, grid_status, slurm_finished
 from minitransfer.report_tables import RANDOM_RULE
 from minitransfer.rundir import RESULT_FILE
 
@@ -45,7 +45,8 @@ def show_dry_run(runs, out, options, devices):
         if note:
             say(f"note: {note}")
     untrained = [each for each, status in zip(runs, statuses) if status.kind not in _NOT_TO_TRAIN]
-    submitted = "" if replaced else slurm_finished.submitted_note(untrained, out)  # a replaced plan's tasks train nothing
+    # a replaced plan's tasks train nothing
+    submitted = "" if replaced else slurm_finished.submitted_note(untrained, out)
     if submitted:  # runs queued on SLURM, which this folder cannot tell from runs never submitted
         say(f"note: {submitted}")
     # halves of unequal size (an odd number of classes), from the bases' plans check_bases resolved
@@ -55,8 +56,9 @@ def show_dry_run(runs, out, options, devices):
     echo(_would_run_on(devices, slots, pending, runs, len(lost)))
 
 
-# the runs a dry run does not count as to train: those of its summary's other counts (_plan_summary)
-_NOT_TO_TRAIN = (grid_status.DONE, grid_status.BEING_TRAINED, grid_status.RESULT_LOST, grid_status.WRITE_AGAIN)
+# the runs a dry run does not count as to train: those of its summary's other counts (_plan_summary), which
+# its cost leaves out too
+_NOT_TO_TRAIN = grid_cost.NOT_TRAINED
 
 
 def _plan_summary(runs, statuses):
