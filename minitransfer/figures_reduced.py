@@ -19,6 +19,7 @@ FULL_DATA = "base: every training image"
 LABEL_GAP = (10, 8)  # points from a point to the near corner of its label of the images used: across, up or down
 MARKER = 4  # points either side of a mean that its label of images used leaves free
 NOTE_LINE = 110  # characters of a line of the note under the figure that fit its width
+NOTE_SIZE, NOTE_SPACING = 8, 1.2  # the note's font size (points) and matplotlib's line spacing, in font sizes
 
 
 def figure_s1(Figure, results, reference=None):
@@ -33,9 +34,10 @@ def figure_s1(Figure, results, reference=None):
     The paper's runs (its Table S1, and its base) are dashed."""
     from matplotlib.ticker import LogFormatter, MaxNLocator
 
-    figure = Figure(figsize=(8, 8.5), constrained_layout=True)
-    linear, logarithmic = figure.subplots(2, 1)
     reduced = select(results, "all", "reduced")
+    note = at_chance_note(reduced)  # its lines make the figure taller, not the panels and their labels' room shorter
+    figure = Figure(figsize=(8, 8.5 + _lines(note) * NOTE_SIZE * NOTE_SPACING / 72), constrained_layout=True)
+    linear, logarithmic = figure.subplots(2, 1)
     bases = select(results, "all", "baseB")
     by_count = _accuracy_by_per_class(reduced)  # worked out once: both panels and the labels of the images used
     base_accuracies, base_words = [r.mean10_top1 for r in bases], _base_words(bases, reduced)
@@ -65,9 +67,8 @@ def figure_s1(Figure, results, reference=None):
         say_if_empty(axes, no_accuracy(reduced, "no reduced-data runs (experiment --per-class 10,100)"))
     figure.suptitle("Figure S1: accuracy against training set size (all classes, reduced data):\n"
                     + means_drawn(counts, "size", "(dashed: the paper's runs, Table S1)" if reference else ""))
-    note = at_chance_note(reduced)
     if note:
-        figure.supxlabel(note, fontsize=8)
+        figure.supxlabel(note, fontsize=NOTE_SIZE)
     _images_used(figure, (linear, logarithmic), reduced, by_count)
     return figure
 
@@ -89,6 +90,11 @@ def at_chance_note(reduced):
         nothing, untold, _ = at_chance_kinds([each for each in found if each[0].run.per_class == asked])
         said += f"\n--per-class {asked}: {some_names(nothing + untold)}"
     return "\n".join(textwrap.fill(line, NOTE_LINE) for line in said.split("\n"))
+
+
+def _lines(text):
+    """The lines of ``text``: 0 for ""."""
+    return text.count("\n") + 1 if text else 0
 
 
 def _per_class_caveat(reduced):
