@@ -68,4 +68,6 @@ def test_a_class_folder_not_named_in_utf8_is_refused_in_each_locale(tmp_path, lo
     _tree(tmp_path / "source", [b"caf\xe9", b"dog"])
     result = _prepare(tmp_path / "source", tmp_path / "data", locale)
     assert result.returncode == 65, result.stderr.decode(errors="replace")
-    assert b"caf\\xe9: a class folder's name must be UTF-8" in result.stderr, result.stderr
+    # train/'s and val/'s caf\xe9 named in one refusal, escaped in every locale
+    assert b"caf\\xe9 (is not UTF-8)" in result.stderr, result.stderr
+    assert b"a class folder's name must be UTF-8" in result.stderr, result.stderr
