@@ -28,16 +28,18 @@ HOUR = 3600
 NOT_TRAINED = (grid_status.DONE, grid_status.BEING_TRAINED, grid_status.RESULT_LOST, grid_status.WRITE_AGAIN)
 
 
-def plan_cost(runs, out, options, slots=None):
+def plan_cost(runs, out, options, slots=None, statuses=None):
     """Lines saying what the ``runs`` of the grid in ``out`` that it trains cost (those its dry run counts to
     train, :data:`NOT_TRAINED` aside; an interrupted one from the iteration it resumes at, its checkpoint already
     on disk): iterations, GPU-hours (presets with a measured iteration time), the time on ``slots`` (GPU ids,
     ``(None,)`` for the CPU; None: not known, as for SLURM scripts) and the disk their files take, against the
     space free there. Nothing for a grid of a preset without a measured GPU time (mini, micro: minutes on a CPU,
-    which its dry run's last line already says it trains on)."""
-    statuses = {run: grid_status.run_status(out, run) for run in runs}
-    runs = [run for run in runs if statuses[run].kind not in NOT_TRAINED]
-    costs = {run: _run_cost(run, out, options, statuses[run]) for run in runs}
+    which its dry run's last line already says it trains on). ``statuses``: the runs' statuses
+    (:func:`~minitransfer.grid_status.run_status`, in their order) where the caller read them (a dry run has):
+    each run's result.json read once."""
+    statuses = dict(zip(runs, statuses or [grid_status.run_status(out, run) for run in runs]))
+    grid, runs = runs, [run for run in runs if statuses[run].kind not in NOT_TRAINED]
+    costs = {run: _run_cost(run, out, options, statuses[run], _base_of(run, grid)) for run in runs}
     if not runs or any(cost.gpu_seconds is None for cost in costs.values()):
         return []
     iterations = sum(cost.iterations for cost in costs.values())
@@ -73,13 +75,21 @@ def plan_cost(runs, out, options, slots=None):
 RunCost = collections.namedtuple("RunCost", "preset batch iterations gpu_seconds cpu_seconds file_bytes disk_bytes")
 
 
-def _run_cost(run, out, options, status):
-    """The :data:`RunCost` of ``run``: its schedule and sizes as train resolves them (those of a base trained on
-    its classes, its reduced-data count kept: a reduced-data run has a shorter schedule); its iterations those
-    left after its checkpoint's where its ``status`` (:func:`~minitransfer.grid_status.run_status`) resumes it,
-    its disk then its weights file alone. Before, a grid resumed after most of its training was costed whole."""
-    base = Run(run.name, "reduced" if run.per_class else "base", run.split, run.split_seed, target=run.target,
-               per_class=run.per_class)
+def _base_of(run, grid):
+    """The run of ``grid`` that is a base trained on ``run``'s classes (a reduced-data run its own count's), whose
+    plan the grid's checks resolved (:func:`~minitransfer.grid_preflight.plans_shared`: not resolved again); one
+    made up as such where the grid has none."""
+    kind, fields = "reduced" if run.per_class else "base", (run.split, run.split_seed, run.target, run.per_class)
+    return next((other for other in grid if other.kind == kind and not other.parent
+                 and (other.split, other.split_seed, other.target, other.per_class) == fields),
+                Run(run.name, kind, run.split, run.split_seed, target=run.target, per_class=run.per_class))
+
+
+def _run_cost(run, out, options, status, base):
+    """The :data:`RunCost` of ``run``: its schedule and sizes as train resolves them (those of ``base``, a base
+    trained on its classes, its reduced-data count kept: a reduced-data run has a shorter schedule); its iterations
+    those left after its checkpoint's where its ``status`` (:func:`~minitransfer.grid_status.run_status`) resumes
+    it, its disk then its weights file alone. Before, a grid resumed after most of its training was costed whole."""
     plan = grid_preflight.resolved_plan(base, out, options)
     c, preset = plan.config, plan.preset
     frozen = run.n if run.kind == "random-frozen" or (run.parent and not run.fine_tuned) else 0

@@ -21,7 +21,7 @@ from ._output import echo, say
 def show_dry_run(runs, out, options, devices):
     """The dry run of the grid of ``runs`` in ``out`` on ``devices``
     (:func:`minitransfer.cli._devices.choose_devices`): refused as the grid itself would refuse it, else its plan
-    printed."""
+    printed. Returns the runs' statuses (:func:`minitransfer.grid_status.run_status`), in their order."""
     grid_folder.check_place(out, options)  # refused as the grid itself would refuse it, in its order
     plans = grid_check.PlannedConfigs()  # each run's result.json read once, as the grid's start reads it
     grid_check.check_folder(runs, out, options, say, plans)
@@ -54,6 +54,7 @@ def show_dry_run(runs, out, options, devices):
         echo(line)
     echo(_plan_summary(runs, statuses))
     echo(_would_run_on(devices, slots, pending, runs, len(lost)))
+    return statuses
 
 
 # the runs a dry run does not count as to train: those of its summary's other counts (_plan_summary), which

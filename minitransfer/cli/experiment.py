@@ -330,8 +330,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         raise click.UsageError("--gres, --partition, --time and --sbatch-option only apply with --emit-slurm")
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
-        show_dry_run(runs, out, options, devices)
-        for line in run(lambda: grid_cost.plan_cost(runs, out, options, devices)):
+        statuses = show_dry_run(runs, out, options, devices)
+        for line in run(lambda: grid_cost.plan_cost(runs, out, options, devices, statuses)):
             echo(line)
         return
     with told_where_it_stopped(out):
