@@ -31,11 +31,11 @@ by.
 import math
 
 from minitransfer import findings as measured, models
-from minitransfer.comparisons import built_bases, measured_by_n, relative_by_base, relative_by_n
+from minitransfer.comparisons import built_bases, relative_by_base, relative_by_n
 from minitransfer.findings_caveats import MIN_NETWORKS, few_draws, more_networks, too_few
 from minitransfer.findings_figures import (SELFFERS, bases_said, below, decimals, networks_said, one_draw_said,
                                            signed_plus_minus)
-from minitransfer.findings_groups import difference_between, over_bases, tuned
+from minitransfer.findings_groups import difference_between, networks_of, over_bases, tuned
 
 LOWEST_MIDDLE = 3       # the paper's middle layers start at n = 3 ...
 PAPER_COPYABLE = 7      # ... and end one below CaffeNet's top copyable layer, 7
@@ -96,10 +96,8 @@ def coadaptation(results, split="random", bases=None):
     unmeasured = "" if common or side != "dip" else (
         f"; the recovery was not measured: no {selffer}+ at n={n} against these bases (experiment --fine-tuned, the "
         f"default, trains {selffer}+ beside {selffer})")
-    by_n = measured_by_n(results, split, "BnB", bases=bases)  # one pass over the runs, not one a layer
-    used = tuple(r for layer in spreads for r in by_n[layer])
-    used += tuple(r for r in measured_by_n(at_n, split, "BnB+", bases=bases).get(n, ())
-                  if bases.key_of(r)[1:] in common)
+    used = networks_of(results, split, "BnB", bases, spreads)  # one pass over the runs, not one a layer
+    used += tuple(r for r in networks_of(at_n, split, "BnB+", bases) if bases.key_of(r)[1:] in common)
     # BnB+ of one draw have no ± (the verdict says so): the note still weighs the dip's, as where none were trained
     groups = (dip, plus) if common and plus.draws >= MIN_NETWORKS else (dip,)
     return measured.Finding(claim, f"{said}: {verdict}{unmeasured}.{few_draws(*groups, said=verdict)}", dip.mean,

@@ -208,11 +208,8 @@ def _one_image(images):
     weight = POINTS / images
     side = _one_image_side(weight)
     said = f"one image is {weight:.{decimals(_one_image_side, weight)}f} points"  # 51 images: 1.96, not "2.0"
-    if side == "below":
-        return f"{said}, two already the {CLOSE:g} the findings call about as good"
-    if side == "at":
-        return f"{said}, alone the {CLOSE:g} the findings call about as good"
-    return f"{said}, alone more than the {CLOSE:g} the findings call about as good"
+    reaches = {"below": "two already", "at": "alone", "above": "alone more than"}[side]
+    return f"{said}, {reaches} the {CLOSE:g} the findings call about as good"
 
 
 def _one_image_side(weight):

@@ -200,12 +200,13 @@ def file_bytes(path):
     """The bytes of the file ``path``, read once per version inside :func:`reads_shared`; OSError where it
     cannot be read (:class:`UnreadableRun` where its folder cannot be)."""
     shared = _shared_reads.get()
-    key = (os.path.abspath(path), stamp(path)) if shared is not None else None  # a runs_dir given relative too
-    if key is not None and key[1] is not None and key in shared:
+    version = stamp(path) if shared is not None else None  # None: not shared, or not there (open says why)
+    key = (os.path.abspath(path), version)  # a runs_dir given relative too
+    if version is not None and key in shared:
         return shared[key]
     with open(path, "rb") as file:
         data = file.read()
-    if key is not None and key[1] is not None:
+    if version is not None:
         shared[key] = data
     return data
 
