@@ -41,7 +41,7 @@ from minitransfer.data import splits, synthetic
 from minitransfer.data.mistaken_paths import GIVE_A_DATASET
 from minitransfer.mean_image import mean_image
 from minitransfer.progress import draws_bar
-from minitransfer.recorded_config import resumed_on_prepared_again
+from minitransfer.recorded_config import fingerprint_before, resumed_on_prepared_again
 from minitransfer.resume_options import refuse_dataset_gone, take_run_folder
 from minitransfer.run_networks import copied_weights
 from minitransfer.rundir import recorded_path, run_dir_for
@@ -205,9 +205,8 @@ def _refuse_base_prepared_again(parent, dataset, named):
     (:class:`minitransfer.grid_check.DatasetPreparedAgain`); a SLURM task's transfer is trained by
     train alone. Another folder of the same classes is a dataset chosen: warned of
     (:func:`minitransfer.preflight.warnings_for`), as a base of another dataset is told apart."""
-    before, trained_on = parent.meta.get("dataset_fingerprint"), parent.meta["config"].get("data")
-    if not (before and isinstance(trained_on, str)) or before == dataset.fingerprint or \
-            os.path.realpath(recorded_path(trained_on)) != os.path.realpath(dataset.path):
+    before = fingerprint_before(parent.meta, dataset)
+    if before is None:
         return
     raise DataMismatch(f"`copy_from` {named.copy_from} was trained on {named.data} before that folder was prepared "
                        f"again (sha256 of its meta.json {before[:12]}, now {dataset.fingerprint[:12]}): its layers "

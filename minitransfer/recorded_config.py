@@ -127,15 +127,25 @@ def resumed_on_prepared_again(c, dataset, data, found=None):
     if found is None:
         return None
     record, meta = found
-    before, trained_on = meta.get("dataset_fingerprint"), recorded_path((meta.get("config") or {}).get("data"))
-    if not (before and isinstance(trained_on, str)) or before == dataset.fingerprint or \
-            os.path.realpath(trained_on) != os.path.realpath(dataset.path):
+    before = fingerprint_before(meta, dataset)
+    if before is None:
         return None
     if c.resume != "auto":
         shown = c.resume
     else:  # as the user named the run (resume_point's words), not resolved
         shown = run_dir_for(c.out) / record.name if record.name == "checkpoint.h5" else c.out
     return prepared_again(shown, data, before, dataset.fingerprint)
+
+
+def fingerprint_before(meta, dataset):
+    """The sha256 of its meta.json that a checkpoint's root attributes ``meta`` record of the dataset folder its
+    run trained on, where ``dataset`` is that folder, prepared again since (its fingerprint another now); else
+    None (no folder or fingerprint recorded, the same dataset, or another folder)."""
+    before, trained_on = meta.get("dataset_fingerprint"), recorded_path((meta.get("config") or {}).get("data"))
+    if not (before and isinstance(trained_on, str)) or before == dataset.fingerprint or \
+            os.path.realpath(trained_on) != os.path.realpath(dataset.path):
+        return None
+    return before
 
 
 def differences(saved, plan):

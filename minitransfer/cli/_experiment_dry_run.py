@@ -44,7 +44,8 @@ def show_dry_run(runs, out, options, devices):
     for note in (replaced, grid_plan.left_alone(runs, out, plans.states)):
         if note:
             say(f"note: {note}")
-    untrained = [each for each, status in zip(runs, statuses) if status.kind not in _NOT_TO_TRAIN]
+    # the runs to train: not those of the summary's other counts (_plan_summary), which the cost leaves out too
+    untrained = [each for each, status in zip(runs, statuses) if status.kind not in grid_cost.NOT_TRAINED]
     # a replaced plan's tasks train nothing
     submitted = "" if replaced else slurm_finished.submitted_note(untrained, out)
     if submitted:  # runs queued on SLURM, which this folder cannot tell from runs never submitted
@@ -55,11 +56,6 @@ def show_dry_run(runs, out, options, devices):
     echo(_plan_summary(runs, statuses))
     echo(_would_run_on(devices, slots, pending, runs, len(lost)))
     return statuses
-
-
-# the runs a dry run does not count as to train: those of its summary's other counts (_plan_summary), which
-# its cost leaves out too
-_NOT_TO_TRAIN = grid_cost.NOT_TRAINED
 
 
 def _plan_summary(runs, statuses):
