@@ -26,6 +26,7 @@ loaded.
 """
 
 import contextlib
+import functools
 import warnings
 
 import numpy as np
@@ -138,7 +139,7 @@ def to_8_bits(image):
         if low < 0 or high > 0xFFFF:
             raise ValueError(f"integer pixels outside 0..65535 (mode I, {low}..{high}): convert the file to 8 or "
                              f"16 bits")
-        return image.point(_HIGH_BYTE, "L")  # Pillow maps 32-bit integers to 8 bits through a 65536-entry table
+        return image.point(_high_byte_table(), "L")  # Pillow maps 32-bit integers to 8 bits through a table
     values = np.asarray(image)
     if values.size and (values.min() < 0 or values.max() > 0xFFFF):
         raise ValueError(f"integer pixels outside 0..65535 (mode {image.mode}, {values.min()}..{values.max()}): "
@@ -146,7 +147,12 @@ def to_8_bits(image):
     return Image.fromarray(_high_bytes(values), "L")
 
 
-_HIGH_BYTE = [value >> 8 for value in range(1 << 16)]  # 0..65535 → its high byte; ints below 256 are shared
+@functools.cache
+def _high_byte_table():
+    """0..65535 → its high byte, the 65,536-entry table Pillow maps mode I's integers to 8 bits through (ints below
+    256 are shared): built on first use, not at import (~1.5 ms and ~0.5 MB in every process that imports the
+    decoder, where almost no import meets a mode I image)."""
+    return [value >> 8 for value in range(1 << 16)]
 
 
 def _high_bytes(values):
