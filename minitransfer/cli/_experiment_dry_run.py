@@ -44,7 +44,7 @@ def show_dry_run(runs, out, options, devices):
     for note in (replaced, grid_plan.left_alone(runs, out, plans.states)):
         if note:
             say(f"note: {note}")
-    untrained = [each for each, status in zip(runs, statuses) if status.kind not in _NOT_TO_TRAIN]
+    untrained = [each for each, status in zip(runs, statuses) if status.kind not in grid_cost.NOT_TRAINED]
     # a replaced plan's tasks train nothing
     submitted = "" if replaced else slurm_finished.submitted_note(untrained, out)
     if submitted:  # runs queued on SLURM, which this folder cannot tell from runs never submitted
@@ -55,11 +55,6 @@ def show_dry_run(runs, out, options, devices):
     echo(_plan_summary(runs, statuses))
     echo(_would_run_on(devices, slots, pending, runs, len(lost)))
     return statuses
-
-
-# the runs a dry run does not count as to train: those of its summary's other counts (_plan_summary), which
-# its cost leaves out too
-_NOT_TO_TRAIN = grid_cost.NOT_TRAINED
 
 
 def _plan_summary(runs, statuses):
@@ -77,7 +72,7 @@ def _plan_summary(runs, statuses):
     again = kinds[grid_status.WRITE_AGAIN]  # not trained either: their train writes result.json alone
     return (f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {len(folders)} folder"
             f"{'s' if len(folders) != 1 else ''} ({', '.join(shown[:3] if more else shown)}{more}): "
-            f"{finished} finished, {len(runs) - finished - elsewhere - lost - again} to train"
+            f"{finished} finished, {len(runs) - sum(kinds[kind] for kind in grid_cost.NOT_TRAINED)} to train"
             + (f", {again} {RESULT_FILE} to write again from {'their' if again > 1 else 'its'} checkpoint"
                f"{'s' if again > 1 else ''}" if again else "")
             + (f", {elsewhere} being trained by another process" if elsewhere else "")
