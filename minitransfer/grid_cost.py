@@ -48,8 +48,8 @@ def plan_cost(runs, out, options, slots=None, statuses=None):
     lines = [f"cost: {len(runs)} run{'s' if len(runs) != 1 else ''} to train ({', '.join(presets)}, batch "
              f"{', '.join(map(str, batches))}): {iterations:,} iterations"]
     gpu = sum(cost.gpu_seconds for cost in costs.values())
-    chain = max(cost.gpu_seconds + (costs[_parent(run, runs)].gpu_seconds if _parent(run, runs) else 0)
-                for run, cost in costs.items())
+    trained = {run.name: cost.gpu_seconds for run, cost in costs.items()}  # a parent finished adds nothing
+    chain = max(cost.gpu_seconds + trained.get(run.parent, 0) for run, cost in costs.items())
     lines.append(f"  on {MEASURED_ON}: about {gpu / HOUR:,.0f} GPU-hours ({gpu / 86400:,.1f} GPU-days) at the "
                  f"iteration times measured there ({_measured(presets)}), evaluations aside;\n  at best "
                  f"{duration(chain)} with a GPU for every run (a base, then its transfers)")
@@ -113,10 +113,6 @@ def _parameters(preset, outputs):
     if (preset, outputs) not in _counted:
         _counted[preset, outputs] = preset.build(outputs).parameter_count()
     return _counted[preset, outputs]
-
-
-def _parent(run, runs):
-    return next((other for other in runs if other.name == run.parent), None)
 
 
 def _measured(presets):

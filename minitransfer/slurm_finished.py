@@ -13,6 +13,7 @@ import shlex
 
 from minitransfer import experiment as grid
 from minitransfer.experiment import PLAN_ID, SLURM_SCRIPTS
+from minitransfer.grid_plan import text_of
 from minitransfer.grid_plan_file import read_plan
 from minitransfer.grid_status import RESULT_LOST, finished_and_lost, result_lost
 from minitransfer.rundir import RESULT_FILE, train_again
@@ -121,8 +122,8 @@ def submitted_note(runs, out):
     its current plan, each with its array task, and how to see which are still queued; "" where none is listed
     (no scripts recorded, no submitted.txt, or its tasks of another plan: they train nothing)."""
     plan = read_plan(out)
-    scripts, identity = (plan or {}).get(SLURM_SCRIPTS), (plan or {}).get(PLAN_ID)
-    if not isinstance(scripts, str) or not isinstance(identity, str):
+    scripts, identity = text_of(plan, SLURM_SCRIPTS), text_of(plan, PLAN_ID)
+    if scripts is None or identity is None:
         return ""
     listed = os.path.join(scripts, SUBMITTED_FILE)
     try:

@@ -73,7 +73,7 @@ def _plan_summary(runs, statuses):
     again = kinds[grid_status.WRITE_AGAIN]  # not trained either: their train writes result.json alone
     return (f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {len(folders)} folder"
             f"{'s' if len(folders) != 1 else ''} ({', '.join(shown[:3] if more else shown)}{more}): "
-            f"{finished} finished, {len(runs) - finished - elsewhere - lost - again} to train"
+            f"{finished} finished, {len(runs) - sum(kinds[kind] for kind in grid_cost.NOT_TRAINED)} to train"
             + (f", {again} {RESULT_FILE} to write again from {'their' if again > 1 else 'its'} checkpoint"
                f"{'s' if again > 1 else ''}" if again else "")
             + (f", {elsewhere} being trained by another process" if elsewhere else "")
