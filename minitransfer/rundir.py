@@ -41,8 +41,8 @@ from minitransfer.data.inputs import fs_name, fs_text
 from minitransfer.data.schema import SHA256
 from minitransfer.run_logs import DIVERGED, divergence
 
-__all__ = ["run_dir_for", "weights_for", "recorded_out", "PATH_FIELDS", "record_path", "recorded_path", "recorded_name",
-           "RUN_FILES", "is_run_dir", "nearest_above",
+__all__ = ["run_dir_for", "weights_for", "recorded_out", "PATH_FIELDS", "record_path", "recorded_path", "recorded_file",
+           "recorded_name", "RUN_FILES", "is_run_dir", "nearest_above",
            "enclosing_run_dir", "BEST_EVALUATIONS",
            "DIVERGED", "divergence", "weights_record", "recorded_sha256", "recorded_weights", "finite"]
 
@@ -96,6 +96,12 @@ def recorded_path(text):
         return fs_name(text)
     except UnicodeEncodeError:  # a surrogate no name holds (a hand-edited record): named as it is
         return text
+
+
+def recorded_file(text):
+    """The path a record's ``text`` names (:func:`recorded_path`) as a :class:`pathlib.Path`, to open or look
+    into: its meta.json, its run folder. TypeError for anything but a path."""
+    return pathlib.Path(recorded_path(text))
 
 
 def recorded_name(text):
