@@ -2,10 +2,19 @@
 (:func:`minitransfer.cli.info._schedule_refused`) read the schedule back from the train command it prints,
 re-parsing the command line; it now reads the recorded configuration. What info says must not change: the
 old reading, kept here as the oracle, against the new on records of this version and of earlier ones (numbers
-as text, a float count, a field left out, true or false, fields no option sets)."""
+as text, a float count, a field left out, true or false, fields no option sets). And a bug found there: a copy's
+base was looked up by its recorded UTF-8 text, which names no file under LC_ALL=C or Latin-1, so a copy whose base
+records the schedule was said to be refused there; it is looked up as this locale names it
+(:func:`minitransfer.rundir.recorded_path`)."""
+
+import pathlib
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
+from locales import ASCII_LOCALE, UTF8_LOCALE, environment_in, latin1_locale
 from minitransfer import optim
 from minitransfer.checkpoint_info import train_command
 from minitransfer.cli import info
@@ -30,6 +39,7 @@ def _refused_from_command(command):
     return ""
 
 
+REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
 REFUSED = {"gamma": 0.1, "stepsize": 1, "max_iter": 40}  # 0.1 ** 39 is below float32's normal numbers
 RECORDS = {
     "taken": {"max_iter": 40, "stepsize": 10},
@@ -68,3 +78,36 @@ def test_a_copy_whose_base_records_the_schedule_is_asked_of_its_recorded_base(mo
     monkeypatch.setattr(info, "_base_records", lambda base, schedule: asked.append((base, schedule)) or True)
     assert info._schedule_refused({**REFUSED, "copy_from": "grid/baseA.h5"}) == ""
     assert asked == [("grid/baseA.h5", REFUSED)]
+
+
+_LOCALE_BASE = """
+    import os
+    from minitransfer import checkpoint as checkpoints
+    from minitransfer.cli import info
+
+    folder = os.fsdecode("grid/donn\\u00e9es".encode("utf-8"))  # the bytes train wrote, as this locale lists them
+    os.makedirs(folder)
+    open(os.path.join(folder, "baseA.h5"), "w").close()
+
+    def read_meta(path):  # a base that records the schedule, where the path names its file
+        if not os.path.isfile(path):
+            raise checkpoints.CheckpointError(f"checkpoint {path!r}: no such file")
+        return {"config": {"gamma": 0.1, "stepsize": 1, "max_iter": 40}}
+
+    checkpoints.read_meta = read_meta
+    refused = info._schedule_refused({"gamma": 0.1, "stepsize": 1, "max_iter": 40,
+                                      "copy_from": "grid/donn\\u00e9es/baseA.h5"})  # recorded as UTF-8 text
+    print(ascii(refused))
+"""
+
+
+@pytest.mark.parametrize("locale", ["C", "latin1", "C.UTF-8"])
+def test_a_copy_whose_base_under_a_name_not_ascii_records_the_schedule_is_not_called_refused(tmp_path, locale):
+    """Its base's path, recorded as UTF-8 text, was opened as it is: under LC_ALL=C or Latin-1 it named no file,
+    so info said the schedule train takes for the copy (its base's) was refused for a new network."""
+    environment = {"latin1": lambda: latin1_locale(tmp_path), "C": lambda: ASCII_LOCALE,
+                   "C.UTF-8": lambda: UTF8_LOCALE}[locale]()
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(_LOCALE_BASE)], cwd=tmp_path, capture_output=True,
+                          timeout=120, env={**environment_in(environment), "PYTHONPATH": str(REPOSITORY)})
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert done.stdout.decode("ascii").strip() == "''", done.stdout

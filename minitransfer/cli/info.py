@@ -14,7 +14,7 @@ from minitransfer.errors import MinitransferError
 from minitransfer.run_lines import random_frozen_words
 from minitransfer.run_lock import holder_named
 from minitransfer.run_remedies import start_over_in
-from minitransfer.rundir import train_again
+from minitransfer.rundir import recorded_path, train_again
 
 from ._errors import option_text, run
 from ._options import checkpoint_argument
@@ -209,7 +209,7 @@ def _schedule_refused(config):
                     and value is not None and value is not False}  # left out of the command: the default
         optim.run_solver(**schedule)
     except optim.ScheduleError as error:
-        if _base_records(config.get("copy_from") or None, schedule):
+        if _base_records(recorded_path(config.get("copy_from") or None), schedule):
             return ""  # train takes the schedule its base records (config_records.solver_of)
         return option_text(str(error).removeprefix("solver: "))
     except ValueError:
@@ -218,9 +218,9 @@ def _schedule_refused(config):
 
 
 def _base_records(base, schedule):
-    """Whether the base checkpoint ``base`` (a copy's --copy-from; None for a base) records ``schedule``, which
-    train then takes for a copy of it, as a grid's transfers of bases an earlier version trained; False where
-    it cannot be read."""
+    """Whether the base checkpoint ``base`` (a copy's --copy-from, as this locale names it: the record's UTF-8
+    text named no file under LC_ALL=C or Latin-1; None for a base) records ``schedule``, which train then takes
+    for a copy of it, as a grid's transfers of bases an earlier version trained; False where it cannot be read."""
     try:
         recorded = checkpoints.read_meta(base)["config"] if base is not None else None
     except (MinitransferError, OSError, KeyError, TypeError):
