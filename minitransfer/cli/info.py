@@ -201,8 +201,7 @@ def _schedule_refused(config):
     """Why this version refuses the schedule of the recorded ``config`` for a new network
     (:func:`minitransfer.optim.run_solver`: its rate stepped below float32's normal numbers), in the command
     line's words, or "" where it takes it (an earlier version, before 0.8.0, trained such a schedule). Each
-    solver field is read as train reads its option from the command info prints (its value's text: one no
-    number of its kind is a record no solver takes, whose resume says so)."""
+    solver field is read as train reads its option from the command info prints: its value's text."""
     try:
         schedule = {name: (float if name in optim.RATES else int)(str(value))
                     for name, value in config.items() if name in optim.SOLVER_FIELDS
@@ -213,7 +212,7 @@ def _schedule_refused(config):
             return ""  # train takes the schedule its base records (config_records.solver_of)
         return option_text(str(error).removeprefix("solver: "))
     except ValueError:
-        return ""
+        return ""  # a record no solver takes: its resume says so
     return ""
 
 
