@@ -178,9 +178,13 @@ def recorded_sha256(out, status):
 def recorded_weights(out, status):
     """What the result.json of the weights file ``out`` recorded of it (:func:`weights_record`'s fields, and
     the digest of its network where train recorded one), read once, while it holds of the file, whose
-    ``os.stat`` is ``status``, as :func:`recorded_sha256` trusts it; else None."""
+    ``os.stat`` is ``status``, as :func:`recorded_sha256` trusts it; else None. Read as the report reads a
+    run's files (:func:`minitransfer.run_file_readers.read_json`): inside its ``reads_shared`` the report's
+    read of it serves, and one that is no file train writes (a named pipe, a device) is none, not read."""
+    from minitransfer.run_file_readers import read_json  # here: it imports the report's modules, which import this
+
     try:
-        record = fileio.parse_json((run_dir_for(out) / RESULT_FILE).read_text())["weights"]
+        record = read_json(run_dir_for(out) / RESULT_FILE, dict)["weights"]
         sha256, size, modified = record["sha256"], record["size"], record["mtime_ns"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
