@@ -15,7 +15,7 @@ import pathlib
 import types
 
 from minitransfer import results, run_files, run_lock, rundir, stopping
-from minitransfer.rundir import recorded_path
+from minitransfer.rundir import recorded_file
 from minitransfer.config_wording import command_line, option_name
 from minitransfer.recorded_config import INVOCATION_FIELDS
 from minitransfer.run_outcome import shard_size
@@ -208,7 +208,7 @@ def _result_record(run_folder):
 def _dataset_meta(folder, fingerprint):
     """The meta.json of the dataset ``folder`` as a dict, where it is still the one of sha256 ``fingerprint``
     (not prepared again since); {} otherwise."""
-    path = pathlib.Path(recorded_path(folder)) / "meta.json" if folder else None
+    path = recorded_file(folder) / "meta.json" if folder else None
     try:
         text = path.read_bytes() if path is not None and path.is_file() else b""
     except OSError:

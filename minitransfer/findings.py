@@ -42,8 +42,8 @@ from minitransfer.findings_groups import (POINTS, Difference, OverBases, by_draw
                                          over_bases, tuned)
 from minitransfer.findings_figures import (SELFFERS, TRANSFERS, below, bases_said, decimals, more, networks_said,
                                            one_draw_said, signed, signed_plus_minus)
-from minitransfer.findings_caveats import (MIN_NETWORKS, few_draws, halves_said, judged, more_networks,
-                                           seed_spread_words, seen_caveat, too_few, unresolved_difference, untold_boost)
+from minitransfer.findings_caveats import (MIN_NETWORKS, advising, few_draws, halves_said, judged, seed_spread_words,
+                                           seen_caveat, too_few, unresolved_difference, untold_boost)
 from minitransfer.results import Spread, mean, natural_families, relative_by_base, relative_by_n
 from minitransfer.run_facts import bases_against_chance
 
@@ -139,11 +139,11 @@ def general(results, split="random", bases=None):
     layers = "layer 1" if n == 1 else f"layers 1..{n}"
     verdict = (f"within {CLOSE:g} points: the features of {layers} are general" if close else
                too_few([spread.count], [split]) if spread.count < MIN_NETWORKS else
-               f"not resolved: {one_draw_said(spread)}: {more_networks(split)}" if spread.draws < MIN_NETWORKS else
+               advising(f"not resolved: {one_draw_said(spread)}", split) if spread.draws < MIN_NETWORKS else
                f"more than {CLOSE:g} points from it, beyond two standard errors: the features of {layers} are not "
                f"general here" if side == "beyond" else
-               f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
-               f"{more_networks(split)}" if side == "uncertain" else f"not shown to be within {CLOSE:g} points of it")
+               advising(f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none", split)
+               if side == "uncertain" else f"not shown to be within {CLOSE:g} points of it")
     networks = tuple(measured_by_n(results, split, "AnB", bases=bases)[n])
     which = names["both"] if {r.run.target for r in networks} == {"A", "B"} else names["AnB"]
     score = signed_plus_minus(spread.mean, spread.se, decimals(_general_side, spread.mean, spread.se))
@@ -205,10 +205,9 @@ def fine_tuning(results, split="random", bases=None):
     meaning = ("transferred features, fine-tuned, do better than training from scratch" if better else
                f"within {CLOSE:g} points: transferred features, fine-tuned, do about as well as training from "
                f"scratch" if close else
-               f"not resolved: {one_draw_said(measured)}: {more_networks(split)}" if side == "alone" else
+               advising(f"not resolved: {one_draw_said(measured)}", split) if side == "alone" else
                "fine-tuning did not recover the base's accuracy here" if side == "worse" else
-               f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
-               f"{more_networks(split)}")
+               advising(f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none", split))
     against = bases_said(measured) or " against 1 base" * (measured.bases == 1)
 
     def scores(places):
@@ -262,11 +261,11 @@ def _against_selffers(results, split, bases, claim, said, used):
     selffer = f"{names['BnB']}+"
     verdict = (f"transferred features, fine-tuned, do better than {selffer}: the boost is the transfer's, not the "
                f"longer training's" if holds else
-               f"not resolved: {one_draw_said(drawn)}: {more_networks(split)}" if side == "alone"
+               advising(f"not resolved: {one_draw_said(drawn)}", split) if side == "alone"
                else f"resolved, the other way round from the paper's: {selffer}, trained as long, do better"
                if side == "worse" else
                f"within {CLOSE:g} points of {selffer}: no boost beyond the longer training's" if side == "within" else
-               f"not resolved: the boost cannot be told from the longer training: {more_networks(split)}")
+               advising("not resolved: the boost cannot be told from the longer training", split))
     layers = ", ".join(map(str, sorted(common)))
     places = decimals(_boost_side, difference.mean, difference.se)
     measured = (f"{said}, and {below(difference.mean, difference.se, places)} {selffer}, trained as long "

@@ -123,13 +123,20 @@ def more_networks(*splits):
     return "train more networks per point: " + _advice(splits)
 
 
-def _advice_unsaid(splits, said):
-    """What trains more networks of ``splits`` (:func:`_advice`), less what ``said`` (the finding's sentence so
-    far, its verdict) already advises, alone or joined with another split's: a line says each piece of advice once."""
-    def advised(split):
-        what, runs, option = _MORE_NETWORKS[split]
-        return any(what in clause and runs in clause.rpartition(what)[2] for clause in said.split(f"({option})")[:-1])
-    return _advice([split for split in splits if not advised(split)])
+class Verdict(str):
+    """A verdict's words that know the splits it advises training more networks per point of (:func:`advising`):
+    the note after it (:func:`few_draws`) says each piece of advice once."""
+
+    def __new__(cls, text, advised=()):
+        verdict = super().__new__(cls, text)
+        verdict.advised = tuple(advised)
+        return verdict
+
+
+def advising(reason, *splits):
+    """The verdict "<reason>: train more networks per point: <what trains more of ``splits``>" (:func:`more_networks`),
+    a :class:`Verdict` that advised ``splits``."""
+    return Verdict(f"{reason}: {more_networks(*splits)}", splits)
 
 
 def too_few(counts, splits):
@@ -138,7 +145,7 @@ def too_few(counts, splits):
     sizes = " + ".join(map(str, counts))
     need = f"at least {MIN_NETWORKS} {'per group' if len(counts) > 1 else 'needed'}"
     short = [split for count, split in zip(counts, splits) if count < MIN_NETWORKS]
-    return f"not resolved: too few networks for a standard error ({sizes}; {need}): {more_networks(*short)}"
+    return advising(f"not resolved: too few networks for a standard error ({sizes}; {need})", *short)
 
 
 def unresolved(counts, splits):
@@ -155,7 +162,7 @@ def unresolved_difference(a, b, splits, pairs=(TRANSFERS, TRANSFERS)):
         return unresolved((a.count, b.count), splits)
     alone = [(spread, split, pair) for spread, split, pair in zip((a, b), splits, pairs) if spread.draws < MIN_NETWORKS]
     if alone:
-        return f"not resolved: {one_draw_said(*alone[0][::2])}: {more_networks(*(split for _, split, _ in alone))}"
+        return advising(f"not resolved: {one_draw_said(*alone[0][::2])}", *(split for _, split, _ in alone))
     return unresolved((a.count, b.count), splits)
 
 
@@ -165,7 +172,7 @@ def few_draws(*groups, said=""):
     more than two of it for a 95% interval (:data:`T_975`, by that group's degrees of freedom, its draws less one);
     else "": the verdict's rule, two standard errors, is then a weak one. "" where some group has one draw (no
     standard error at all: the verdict says so). The note names the groups of the fewest draws and what trains
-    more of them, unless ``said``, the verdict it follows, already advises it (a "not resolved" verdict does), as
+    more of them, unless ``said``, the verdict it follows, advised them (a "not resolved" :class:`Verdict`), as
     in " Careful: 5 split seeds give its ± 4 degrees of freedom, so a 95% interval is ± 2.78 standard errors, not
     the verdict's two: more random splits (experiment --split-seed, once per split)." """
     if any(group.draws < MIN_NETWORKS for group in groups):
@@ -177,7 +184,8 @@ def few_draws(*groups, said=""):
     few = [group for group in measured if group.draws == fewest]
     units = " and ".join(dict.fromkeys(f"{fewest} {draw_words(group.split, fewest)}" for group in few))
     degrees = f"{fewest - 1} degree{'s' * (fewest > MIN_NETWORKS)} of freedom"
-    advice = _advice_unsaid([group.split for group in few], said)
+    advised = said.advised if isinstance(said, Verdict) else ()  # a verdict without advice is plain text
+    advice = _advice([group.split for group in few if group.split not in advised])
     return (f" Careful: {units} give its ± {degrees}, so a 95% interval is ± {T_975[fewest - 1]:.3g} standard "
             f"errors, not the verdict's two{': ' * bool(advice)}{advice}.")
 

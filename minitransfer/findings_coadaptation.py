@@ -32,7 +32,7 @@ import math
 
 from minitransfer import findings as measured, models
 from minitransfer.comparisons import built_bases, relative_by_base, relative_by_n
-from minitransfer.findings_caveats import MIN_NETWORKS, few_draws, more_networks, too_few
+from minitransfer.findings_caveats import MIN_NETWORKS, Verdict, advising, few_draws, too_few
 from minitransfer.findings_figures import (SELFFERS, bases_said, below, decimals, networks_said, one_draw_said,
                                            signed_plus_minus)
 from minitransfer.findings_groups import difference_between, networks_of, over_bases, tuned
@@ -130,15 +130,16 @@ def _verdict(side, recovery, dip, plus, split, selffer):
         return split_up
     if recovery == "lost":
         return f"a dip, but fine-tuning did not recover the base's accuracy here: {selffer}+ stay below it"
-    return f"a dip, but its recovery by fine-tuning ({selffer}+) is {_not_resolved(plus, split)}"
+    unresolved = _not_resolved(plus, split)
+    return Verdict(f"a dip, but its recovery by fine-tuning ({selffer}+) is {unresolved}", unresolved.advised)
 
 
 def _not_resolved(group, split):
     """Why ``group`` (:class:`minitransfer.findings_groups.OverBases`: the BnB or BnB+ of ``split``) resolves
     nothing: too few networks, networks enough but of one draw or base (no standard error), or noise."""
     return (too_few([group.count], [split]) if group.count < MIN_NETWORKS else
-            f"not resolved: {one_draw_said(group, SELFFERS)}: {more_networks(split)}" if group.draws < MIN_NETWORKS else
-            f"not resolved by these runs: {more_networks(split)}")
+            advising(f"not resolved: {one_draw_said(group, SELFFERS)}", split) if group.draws < MIN_NETWORKS else
+            advising("not resolved by these runs", split))
 
 
 def _judged_at(pairs):

@@ -182,8 +182,9 @@ register(Preset("mini", mini, crop=32, copyable=7, batch_size=64, max_iter=300, 
                 checkpoint_every=100, log_every=10, description="CaffeNet's layer kinds, small, for 32-64 px data",
                 default_image_sizes=(32, 64), cpu_seconds_per_image=0.0005))
 register(Preset("micro", micro, crop=12, copyable=7, batch_size=32, max_iter=600, eval_every=30,
-                checkpoint_every=300, log_every=10, description="CaffeNet's weight layers, tiny, for the 14 px built-in "
-                "synthetic set", default_image_sizes=(1, 31), cpu_seconds_per_image=0.0003))
+                checkpoint_every=300, log_every=10,
+                description="CaffeNet's weight layers, tiny, for the 14 px built-in synthetic set",
+                default_image_sizes=(1, 31), cpu_seconds_per_image=0.0003))
 
 
 def get(name):

@@ -41,8 +41,8 @@ from minitransfer.data.inputs import fs_name, fs_text
 from minitransfer.data.schema import SHA256
 from minitransfer.run_logs import DIVERGED, divergence
 
-__all__ = ["run_dir_for", "weights_for", "recorded_out", "PATH_FIELDS", "record_path", "recorded_path", "recorded_name",
-           "RUN_FILES", "is_run_dir", "nearest_above",
+__all__ = ["run_dir_for", "weights_for", "recorded_out", "PATH_FIELDS", "record_path", "recorded_path", "recorded_file",
+           "recorded_name", "RUN_FILES", "is_run_dir", "nearest_above",
            "enclosing_run_dir", "BEST_EVALUATIONS",
            "DIVERGED", "divergence", "weights_record", "recorded_sha256", "recorded_weights", "finite"]
 
@@ -96,6 +96,12 @@ def recorded_path(text):
         return fs_name(text)
     except UnicodeEncodeError:  # a surrogate no name holds (a hand-edited record): named as it is
         return text
+
+
+def recorded_file(text):
+    """The path a record's ``text`` names (:func:`recorded_path`) as a :class:`pathlib.Path`, to open or look
+    into: its meta.json, its run folder. TypeError for anything but a path."""
+    return pathlib.Path(recorded_path(text))
 
 
 def recorded_name(text):
@@ -172,9 +178,13 @@ def recorded_sha256(out, status):
 def recorded_weights(out, status):
     """What the result.json of the weights file ``out`` recorded of it (:func:`weights_record`'s fields, and
     the digest of its network where train recorded one), read once, while it holds of the file, whose
-    ``os.stat`` is ``status``, as :func:`recorded_sha256` trusts it; else None."""
+    ``os.stat`` is ``status``, as :func:`recorded_sha256` trusts it; else None. Read as the report reads a
+    run's files (:func:`minitransfer.run_file_readers.read_json`): inside its ``reads_shared`` the report's
+    read of it serves, and one that is no file train writes (a named pipe, a device) is none, not read."""
+    from minitransfer.run_file_readers import read_json  # here: it imports the report's modules, which import this
+
     try:
-        record = fileio.parse_json((run_dir_for(out) / RESULT_FILE).read_text())["weights"]
+        record = read_json(run_dir_for(out) / RESULT_FILE, dict)["weights"]
         sha256, size, modified = record["sha256"], record["size"], record["mtime_ns"]
     except (OSError, ValueError, KeyError, TypeError):
         return None

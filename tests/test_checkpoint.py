@@ -161,7 +161,8 @@ def test_a_byte_flipped_in_an_array_is_refused_by_name(tmp_path, array):
     checksum tells it from the weights trained (a base copied from would pass it on in silence)."""
     saved = _checkpoint(seed=3)
     checkpoints.save(tmp_path / "net.h5", saved)
-    values = {"mean": saved.mean, "weights/fc8/W": saved.weights["fc8"][0], "weights/conv2/W": saved.weights["conv2"][0],
+    values = {"mean": saved.mean, "weights/fc8/W": saved.weights["fc8"][0],
+              "weights/conv2/W": saved.weights["conv2"][0],
               "solver/velocity/fc6/W": saved.solver.velocity["fc6"][0]}[array]
     damaged = bytearray((tmp_path / "net.h5").read_bytes())
     damaged[damaged.index(values.tobytes()) + values.nbytes // 2 + 1] ^= 0x01  # a mantissa bit of one value
@@ -607,7 +608,8 @@ def test_disk_full_leaves_the_previous_checkpoint_and_no_temporary(tmp_path, mon
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(pathlib.Path, "write_bytes", full)
-    with pytest.raises(fileio.StorageError, match=r"cannot write .*net.h5: No space left on device \([0-9.]+ MB needed"):
+    with pytest.raises(fileio.StorageError,
+                       match=r"cannot write .*net.h5: No space left on device \([0-9.]+ MB needed"):
         checkpoints.save(path, _checkpoint(seed=4))
     assert path.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["net.h5"]
 

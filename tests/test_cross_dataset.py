@@ -82,7 +82,7 @@ def test_copying_into_another_preset_names_both(source_base, target):
     """The base is a mini network; --preset micro cannot take its conv1: say so, not only the shapes (the
     option given is at fault: a ConfigError, exit code 2)."""
     with pytest.raises(config.ConfigError, match=r"layer conv1 has W .* the network needs W .* \(it holds a "
-                                                          r"'mini' network, this run builds 'micro': leave `preset` unset"):
+                                                 r"'mini' network, this run builds 'micro': leave `preset` unset"):
         config.resolve(config.TrainConfig(data=target, copy_from=str(source_base), n=2, preset="micro", **FAST))
 
 
@@ -171,7 +171,8 @@ def test_eval_on_images_of_another_size_resamples_the_mean_as_train_does(tmp_pat
                                       **FAST))
     colour = np.array([190.0, 40.0, 120.0], dtype=np.float32)
     net_path = tmp_path / "net.h5"
-    checkpoints.save(net_path, dataclasses.replace(checkpoints.load(trained), mean=np.broadcast_to(colour, (14, 14, 3))))
+    checkpoints.save(net_path,
+                     dataclasses.replace(checkpoints.load(trained), mean=np.broadcast_to(colour, (14, 14, 3))))
 
     result = CliRunner().invoke(main, ["eval", str(net_path), "--data", str(large), "--device", "cpu", "--json"])
     assert result.exit_code == 0, result.output

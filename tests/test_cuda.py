@@ -154,7 +154,8 @@ def test_recording_launches_sees_every_launch_with_its_geometry(monkeypatch):
         with cuda.recording_launches() as inner:
             cuda.launch("gemm", "gemm_nn_f32", (2, 1, 4), (256,), ())
     cuda.launch("relu", "relu_backward_f32", 1, 256, ())
-    assert outer == [cuda.Launch("relu", "relu_forward_f32", (3,), (256,)), cuda.Launch("gemm", "gemm_nn_f32", (2, 1, 4), (256,))]
+    assert outer == [cuda.Launch("relu", "relu_forward_f32", (3,), (256,)),
+                     cuda.Launch("gemm", "gemm_nn_f32", (2, 1, 4), (256,))]
     assert inner == outer[1:]
     assert [m[1] for m in made] == ["relu_forward_f32", "gemm_nn_f32", "relu_backward_f32"]
 

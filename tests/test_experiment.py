@@ -155,7 +155,8 @@ def test_plan_one_direction_has_bases_then_the_four_treatments_per_n():
     by_name = {run.name: run for run in runs}
     assert by_name["random0/A3B+"].parent == "random0/baseA"
     assert by_name["random0/B3B"].parent == "random0/baseB"
-    assert [by_name[n].treatment for n in ("random0/baseA", "random0/B1B", "random0/B1B+", "random0/A1B", "random0/A1B+")] \
+    assert [by_name[n].treatment
+            for n in ("random0/baseA", "random0/B1B", "random0/B1B+", "random0/A1B", "random0/A1B+")] \
         == ["baseB", "BnB", "BnB+", "AnB", "AnB+"]
 
 
@@ -773,9 +774,9 @@ def test_cli_dry_run(tmp_path, synthetic_8):
 
 @pytest.mark.parametrize("arguments, warned", [
     (["--max-iter", "50"], "warning: 8 runs (random0/baseA, random0/baseB, random0/B1B and 5 more) train 50 "
-                           "iterations, evaluated every 30 and at the end: 2 evaluations, no more than the 10 best whose "
-                           "mean is the paper's accuracy, so the report takes the mean of all of them, the first "
-                           "(early in training) included; give --eval-every 4 or less for more than 10"),
+                           "iterations, evaluated every 30 and at the end: 2 evaluations, no more than the 10 best "
+                           "whose mean is the paper's accuracy, so the report takes the mean of all of them, the "
+                           "first (early in training) included; give --eval-every 4 or less for more than 10"),
     (["--max-iter", "50", "--eval-every", "4"], None),
     (["--max-iter", "50", "--eval-every", "5"], "train 50 iterations, evaluated every 5 and at the end: 10 "
                                                 "evaluations, no more than the 10 best whose mean is the paper's "
@@ -828,7 +829,8 @@ def test_cli_rejects_bad_layers(tmp_path, synthetic_8):
 
 @pytest.mark.parametrize("arguments, message", [
     (["--preset", "caffenet", "--dry-run"], "run random0/baseA: preset caffenet takes 227x227 crops"),
-    (["--fc8-outputs", "1", "--emit-slurm", "{tmp}/slurm"], "run random0/baseA: --fc8-outputs 1 is fewer than the 4 classes"),
+    (["--fc8-outputs", "1", "--emit-slurm", "{tmp}/slurm"],
+     "run random0/baseA: --fc8-outputs 1 is fewer than the 4 classes"),
 ], ids=["preset-too-large", "fc8-too-narrow"])
 def test_options_no_base_can_take_stop_the_grid_before_anything_is_planned(tmp_path, synthetic_8, arguments, message):
     from minitransfer.cli.experiment import experiment
@@ -848,7 +850,8 @@ def test_options_no_base_can_take_stop_the_grid_before_anything_is_planned(tmp_p
     (["--gpus", "0,,1"], "Invalid value for '--gpus': an empty GPU id in '0,,1'"),
     (["--replicates", "3"], "a random split's replicates are its --split-seed values"),
     (["--split", "natural", "--split-seed", "1"], "--split-seed: applies to the random split, which is not planned"),
-    (["--split", "natural", "--both-directions"], "--both-directions: applies to the random split, which is not planned"),
+    (["--split", "natural", "--both-directions"],
+     "--both-directions: applies to the random split, which is not planned"),
     (["--split", "natural", "--per-class", "5", "--fine-tuned"],
      "--fine-tuned: the natural split plans frozen transfers only (AnB, BnA: Figure 3)"),
 ], ids=["gpus-on-cpu", "gpus-not-ids", "gpus-superscript-digit", "gpus-comma", "gpus-empty", "gpus-empty-entry",
@@ -1219,7 +1222,8 @@ def test_the_dry_run_shows_an_interrupted_run_as_resumed_not_as_a_new_one(traine
         assert f"4 runs in {place} (3 finished{resumed}):" in result.output, result.output
     with run_lock.RunLock(place / "random0" / "A1B.run"):  # another process trains it now: the grid waits for it
         result = CliRunner().invoke(main, arguments)
-    assert f"  [being trained by PID {os.getpid()}] random0/A1B  (after random0/baseA)\n" in result.output, result.output
+    assert f"  [being trained by PID {os.getpid()}] random0/A1B  (after random0/baseA)\n" in result.output, \
+        result.output
 
 
 def test_the_dry_run_shows_a_checkpoint_this_user_may_not_read_without_failing(trained_grid, tmp_path, monkeypatch):
@@ -1256,7 +1260,8 @@ def test_an_interrupted_run_trained_with_other_options_stops_the_grid_before_any
     shutil.copytree(source, place)
     recorded = place / "random0" / "A1B.run" / "config.json"
     recorded.write_text(json.dumps(dict(json.loads(recorded.read_text()), seed=7)))
-    with pytest.raises(grid_check.GridMismatch, match=r"random0/A1B.run was trained with other options .*`seed` 7 -> \d+"):
+    with pytest.raises(grid_check.GridMismatch,
+                       match=r"random0/A1B.run was trained with other options .*`seed` 7 -> \d+"):
         grid_check.check_finished(runs, place, options)
     before = _folder_bytes(place)
     with pytest.raises(grid_check.GridMismatch, match="random0/A1B.run"):

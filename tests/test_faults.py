@@ -464,9 +464,9 @@ def test_a_plain_rerun_of_a_diverged_run_says_it_diverged_and_that_a_lower_rate_
     with pytest.raises(training.Diverged):
         training.train(c)
     monkeypatch.setattr(optim, "step", real_step)
-    with pytest.raises(config.ConfigError, match=r"checkpoint.h5 exists, of a run that ended so: training diverged: weights "
-                                          r"of conv1/W .* at iteration 6 .*; resumed, it would diverge again: start "
-                                          r"over with a lower `base_lr` \(`overwrite=True`\)$"):
+    with pytest.raises(config.ConfigError, match=r"checkpoint.h5 exists, of a run that ended so: training diverged: "
+                                          r"weights of conv1/W .* at iteration 6 .*; resumed, it would diverge again: "
+                                          r"start over with a lower `base_lr` \(`overwrite=True`\)$"):
         training.train(c)
     training.train(dataclasses.replace(c, overwrite=True))  # as it says: the run trains from the start
     assert (tmp_path / "net.run/result.json").is_file()

@@ -45,7 +45,8 @@ def natural_and_controls(natural, random_frozen):
 
 
 def one_replicate_across_datasets():
-    return cross_grid(top_transfer=(0.40,), top_selffer=(0.58,)) + [network("cross/S5T+", "transfer", "cross", 0, 0.62, target="T", source="S", n=5, tuned=True)]
+    return cross_grid(top_transfer=(0.40,), top_selffer=(0.58,)) + [
+        network("cross/S5T+", "transfer", "cross", 0, 0.62, target="T", source="S", n=5, tuned=True)]
 
 
 # (claim, the results, the advice it should give, the advice it should not)

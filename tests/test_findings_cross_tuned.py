@@ -69,10 +69,11 @@ def test_a_dissimilar_transfer_that_gained_on_its_bases_is_said_to_gain_more_not
                 network("random0/baseB", "base", "random", 0, 0.60),
                 network("random0/A3B", "transfer", "random", 0, 0.60 + random, source="A", n=3)]
     gained = findings.dissimilar(grid(0.058, 0.003))
-    assert gained.text.startswith("At n=3, the natural / man-made transfer gains 5.5 points more than a random split's (natural +5.8, "
-                                  "random +0.3 points"), gained.text
+    assert gained.text.startswith("At n=3, the natural / man-made transfer gains 5.5 points more than a random "
+                                  "split's (natural +5.8, random +0.3 points"), gained.text
     lost = findings.dissimilar(grid(-0.058, -0.003))
-    assert lost.text.startswith("At n=3, the natural / man-made transfer loses 5.5 points more than a random split's"), lost.text
+    assert lost.text.startswith("At n=3, the natural / man-made transfer loses 5.5 points more than a random "
+                                "split's"), lost.text
 
 
 def test_the_caveat_of_a_source_that_saw_the_classes_counts_the_networks_each_claim_measured():

@@ -7,7 +7,7 @@ typed here in full; t from a printed table (tests/test_findings_few_draws.py che
 import pytest
 
 from minitransfer import findings, findings_coadaptation
-from minitransfer.findings_caveats import few_draws
+from minitransfer.findings_caveats import advising, few_draws
 from minitransfer.findings_groups import OverBases
 from tests.test_findings import network
 
@@ -53,7 +53,8 @@ def test_three_replicates_of_two_splits_name_both_and_advise_both():
 # -- the advice said once a line ----------------------------------------------------------------------------------
 
 def test_a_verdict_that_advised_is_not_advised_again():
-    verdict = f"not resolved by these runs: {ADVISED}"
+    verdict = advising("not resolved by these runs", "random")
+    assert verdict == f"not resolved by these runs: {ADVISED}"
     assert few_draws(group(3), said=verdict) == THREE_AFTER_ADVICE
     # advice the verdict did not give is still given: the natural split's, beside the random split's it gave
     assert few_draws(group(3, "natural"), group(3), said=verdict) == (

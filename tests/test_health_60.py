@@ -8,7 +8,7 @@ import json
 import os
 import pathlib
 
-from minitransfer import checkpoint_identity, rundir
+from minitransfer import checkpoint_identity, run_file_readers, rundir
 
 
 def _base(tmp_path, network="b" * 64):
@@ -24,13 +24,19 @@ def _base(tmp_path, network="b" * 64):
 
 
 def _reads_of_results(monkeypatch):
+    """The reads of a result.json: by Path.read_text, or by the report's reader of a run's files."""
     reads, read_text = [], pathlib.Path.read_text
 
     def counted(path, *args, **kwargs):
         reads.extend([path] if path.name == rundir.RESULT_FILE else [])
         return read_text(path, *args, **kwargs)
 
+    def counted_open(path, *args, **kwargs):
+        reads.extend([path] if pathlib.Path(path).name == rundir.RESULT_FILE else [])
+        return open(path, *args, **kwargs)
+
     monkeypatch.setattr(pathlib.Path, "read_text", counted)
+    monkeypatch.setattr(run_file_readers, "open", counted_open, raising=False)
     return reads
 
 

@@ -89,7 +89,8 @@ def test_a_stop_outside_the_command_lines_handling_is_exit_75_without_a_tracebac
         launcher._child(["train"], str(log), parent)  # never returns: os._exit
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 75
-    assert log.read_text() == "interrupted: stopped as the command ended; rerun the same command to finish what is left\n"
+    assert log.read_text() == ("interrupted: stopped as the command ended; rerun the same command to finish what is "
+                               "left\n")
 
 
 def _stop_as_the_child_forks(monkeypatch, stop):

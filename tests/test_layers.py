@@ -259,7 +259,8 @@ def test_precision_reaches_every_product_of_forward_and_backward(monkeypatch):
     seen = []
     for op in (conv2d, linear):
         real = op.forward
-        monkeypatch.setattr(op, "forward", lambda *args, real=real, **kwargs: seen.append(kwargs["precision"]) or real(*args, **kwargs))
+        monkeypatch.setattr(op, "forward", lambda *args, real=real, **kwargs: seen.append(kwargs["precision"])
+                            or real(*args, **kwargs))
     x, labels = _batch(5)
     losses = {}
     for mode in ("ieee", "tf32x3", "tf32"):

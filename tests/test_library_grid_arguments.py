@@ -30,7 +30,8 @@ def _refused(runs, out, options, fake_train, match):
 ])
 def test_an_option_each_run_sets_itself_is_refused_by_name(tmp_path, fake_train, name, value):  # noqa: F811
     """`{"half": "A"}` trained baseB and A1B on half A (the options replaced each run's own fields)."""
-    _refused(RUNS, tmp_path / "grid", {**OPTIONS, name: value}, fake_train, f"^`{name}` is set by each run of the grid \\(")
+    _refused(RUNS, tmp_path / "grid", {**OPTIONS, name: value}, fake_train,
+             f"^`{name}` is set by each run of the grid \\(")
 
 
 def test_an_own_field_among_the_all_classes_options_is_refused(tmp_path, fake_train):  # noqa: F811
@@ -55,8 +56,8 @@ def test_an_unknown_option_is_refused_naming_the_nearest_field(tmp_path, fake_tr
     ("random0/baseA", "grid", OPTIONS, "^`runs` must be the list of runs plan_grid returns, got str$"),
     ([run.name for run in RUNS], "grid", OPTIONS, "^`runs` must be .*, got a list holding str$"),
 ], ids=["options-none", "out-none", "data-int", "runs-str", "runs-names"])
-def test_run_grid_arguments_of_the_wrong_kind_are_named(tmp_path, monkeypatch, fake_train, runs, out, options,  # noqa: F811
-                                                         match):
+def test_run_grid_arguments_of_the_wrong_kind_are_named(
+        tmp_path, monkeypatch, fake_train, runs, out, options, match):  # noqa: F811
     monkeypatch.chdir(tmp_path)
     _refused(runs, out, options, fake_train, match)
 
@@ -88,7 +89,8 @@ def test_run_grid_arguments_of_the_wrong_kind_are_named(tmp_path, monkeypatch, f
         "devices-negative", "devices-bool", "devices-word", "command-text", "command-empty", "command-int",
         "log-text", "log-none", "progress-bool", "poll-zero", "poll-negative", "poll-nan", "poll-inf", "poll-text",
         "poll-bool"])
-def test_run_grid_scheduling_arguments_of_the_wrong_kind_are_named(tmp_path, fake_train, arguments, match):  # noqa: F811
+def test_run_grid_scheduling_arguments_of_the_wrong_kind_are_named(
+        tmp_path, fake_train, arguments, match):  # noqa: F811
     """Before: an empty `runs` wrote an empty plan and "finished"; `devices=()` planned and wrote the
     grid, then waited for ever with no slot; a text command ran its letters; `log="grid.log"`, a
     bool `progress` or a text `poll_seconds` failed mid-grid with a TypeError; a `poll_seconds` of 0
@@ -117,14 +119,17 @@ def test_the_slots_run_grid_takes_reach_the_processes(tmp_path, monkeypatch, fak
 
 
 @pytest.mark.parametrize("device, devices, match", [
-    ("cuda", (None, None), "^options\\['device'\\] is 'cuda', but `devices` \\(None, None\\) gives CPU slots \\(None\\): "
+    ("cuda", (None, None), "^options\\['device'\\] is 'cuda', but `devices` \\(None, None\\) gives CPU slots "
+                           "\\(None\\): "
                            "give devices GPU ids, e.g. \\(0, 1\\), or options\\['device'\\] 'cpu' \\(or 'auto'\\)$"),
     ("cpu", ("0", "1"), "^options\\['device'\\] is 'cpu', but `devices` \\('0', '1'\\) gives GPUs: give devices CPU "
                         "slots, e.g. \\(None, None\\), or options\\['device'\\] 'cuda' \\(or 'auto'\\)$"),
-    ("auto", (None, 0), "^`devices` \\(None, 0\\) mixes CPU slots \\(None\\) and GPUs, but a grid's runs share one device"),
+    ("auto", (None, 0), "^`devices` \\(None, 0\\) mixes CPU slots \\(None\\) and GPUs, but a grid's runs share one "
+                        "device"),
     ("gpu", (None,), "^options\\['device'\\] must be one of auto, cpu, cuda, got 'gpu'$"),
 ], ids=["cuda-on-cpu-slots", "cpu-on-gpus", "mixed", "unknown"])
-def test_a_device_the_slots_contradict_is_refused_naming_both(tmp_path, fake_train, device, devices, match):  # noqa: F811
+def test_a_device_the_slots_contradict_is_refused_naming_both(
+        tmp_path, fake_train, device, devices, match):  # noqa: F811
     """Before, taken: "cuda" with CPU slots trained every run on the GPUs the grid sees, whichever
     slot it had (two at once on one GPU); "cpu" with GPU slots left the GPUs idle; mixed slots with
     "auto" trained a CPU slot's run on a visible GPU."""

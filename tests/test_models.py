@@ -34,7 +34,8 @@ def test_caffenet_graph_is_the_reference_one():
     assert shapes["pool5"] == (256, 6, 6) and shapes["flatten"] == (9216,)
     assert shapes["fc6"] == shapes["fc7"] == (4096,) and shapes["fc8"] == (1000,)
     conv = {layer.name: layer for layer in net.weight_layers if isinstance(layer, Conv2d)}
-    assert [(c.stride, c.pad, c.groups) for c in conv.values()] == [(4, 0, 1), (1, 2, 2), (1, 1, 1), (1, 1, 2), (1, 1, 2)]
+    assert [(c.stride, c.pad, c.groups) for c in conv.values()] == [
+        (4, 0, 1), (1, 2, 2), (1, 1, 1), (1, 1, 2), (1, 1, 2)]
     assert [c.weight.data.shape for c in conv.values()] == [
         (96, 3, 11, 11), (256, 48, 5, 5), (384, 256, 3, 3), (384, 192, 3, 3), (256, 192, 3, 3)]
     for layer in net.layers:

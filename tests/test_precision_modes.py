@@ -109,9 +109,9 @@ def test_layers_copied_from_a_network_of_another_precision_are_said_and_recorded
     train warns, the transfer's checkpoint records the base's precision, info shows it, and the
     report counts the run apart from transfers whose copied layers were computed as they are."""
     out = tmp_path / "T2B.h5"
-    trained = CliRunner().invoke(main, ["train", "--data", synthetic_8, "--copy-from", str(runs / "tf32.h5"), "--n", "2",
-                                        "--frozen", "--half", "B", "-o", str(out), "--batch-size", "16", "--max-iter",
-                                        "2", "--eval-every", "2", "--device", "cpu"])
+    trained = CliRunner().invoke(main, ["train", "--data", synthetic_8, "--copy-from", str(runs / "tf32.h5"),
+                                        "--n", "2", "--frozen", "--half", "B", "-o", str(out), "--batch-size", "16",
+                                        "--max-iter", "2", "--eval-every", "2", "--device", "cpu"])
     assert trained.exit_code == 0, trained.output
     assert (f"warning: the layers copied from {runs / 'tf32.h5'} were trained in precision tf32; this run computes "
             f"in ieee") in trained.output
@@ -124,8 +124,8 @@ def test_layers_copied_from_a_network_of_another_precision_are_said_and_recorded
                                      "--frozen", "--half", "B", "-o", str(tmp_path / "same.h5"), "--batch-size", "16",
                                      "--max-iter", "2", "--eval-every", "2", "--device", "cpu", "--precision", "tf32"])
     assert same.exit_code == 0 and "were trained in precision" not in same.output
-    assert results.precision_of(tmp_path / "same.run", json.loads((tmp_path / "same.run" / "config.json").read_text())) \
-        == "tf32"
+    assert results.precision_of(tmp_path / "same.run",
+                                json.loads((tmp_path / "same.run" / "config.json").read_text())) == "tf32"
     assert "(trained in precision" not in CliRunner().invoke(main, ["info", str(tmp_path / "same.h5")]).output
 
 

@@ -26,7 +26,8 @@ from minitransfer.cli import main
 from minitransfer.data import folder as folders
 from minitransfer.results import Result, collect, means_by_n, natural_families, read_reference, reference_path
 
-REFERENCE = pathlib.Path(__file__).resolve().parents[1].parent / "shared/data/reference/yosinski_logs_mean_top10_accuracy.tsv"
+REFERENCE = (pathlib.Path(__file__).resolve().parents[1].parent
+             / "shared/data/reference/yosinski_logs_mean_top10_accuracy.tsv")
 
 # Mean-of-10-best accuracies of a small random-split grid, chosen so Table 1 is easy by hand:
 # baseB mean 0.61; AnB+ − baseB at n = 1, 3, 5: 0.04, 0.05, 0.09; AnB+ − BnB+: 0.03, 0.03, 0.06.

@@ -487,7 +487,8 @@ def test_runs_trained_with_another_schedule_are_named(runs_dir, tmp_path):
     written = report.write_report(runs_dir, tmp_path / "r", figures=False)
     # the fakes' dataset (grid_config's) is nowhere here, and their result.json records no validation images
     assert [w for w in written.warnings if not w.startswith("bases not judged against chance")] == [
-        "runs on a half trained with 2 schedules: --max-iter 300 (1: random0/A5B+); --max-iter 3000 (13: random0/baseA, "
+        "runs on a half trained with 2 schedules: --max-iter 300 (1: random0/A5B+); --max-iter 3000 (13: "
+        "random0/baseA, "
         "random0/baseB, random0/B1B, random0/B1B+, random0/A1B, random0/A1B+, random0/B3B, random0/B3B+, random0/A3B, "
         "random0/A3B+, random0/B5B, random0/B5B+, random0/A5B); their accuracies are not comparable: train them "
         "again with the grid's options"]

@@ -13,7 +13,7 @@ from PIL import Image
 from minitransfer.cli import main
 from minitransfer.data import decode
 from minitransfer.experiment import CROSS
-from minitransfer.findings_caveats import few_draws, more_networks
+from minitransfer.findings_caveats import advising, few_draws, more_networks
 
 EVERY_CLASS_AND_NATURAL = ("more replicates of the runs on every class and of the natural split (experiment "
                            "--replicates)")
@@ -45,9 +45,8 @@ def test_different_options_stay_apart_and_each_split_is_named_once(splits, advic
 
 
 @pytest.mark.parametrize("said, unsaid", [
-    ("not resolved: train more networks per point: more replicates of the natural split (experiment --replicates)",
-     "more replicates of the runs on every class (experiment --replicates)"),
-    (f"not resolved: train more networks per point: {EVERY_CLASS_AND_NATURAL}", ""),
+    (advising("not resolved", "natural"), "more replicates of the runs on every class (experiment --replicates)"),
+    (advising("not resolved", "all", "natural"), ""),
     ("natural -37.3 points (more replicates of the runs on every class (experiment --split-seed, once per split))",
      EVERY_CLASS_AND_NATURAL),
 ], ids=["natural-said", "both-said-joined", "other-option"])

@@ -195,7 +195,8 @@ def test_interrupted_and_resumed_run_is_bitwise_identical(data, tmp_path):
     assert csv(straight) == csv(resumed)
 
     def metrics(path):
-        rows = [json.loads(line) for line in path.with_suffix(".run").joinpath("metrics.jsonl").read_text().splitlines()]
+        rows = [json.loads(line)
+                for line in path.with_suffix(".run").joinpath("metrics.jsonl").read_text().splitlines()]
         return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
 
     assert metrics(straight) == metrics(resumed)
@@ -578,8 +579,9 @@ def test_the_seed_limit_is_what_the_generators_take():
 def test_n_is_bounded_by_the_presets_copyable_layers(base_a, data, tmp_path, field, value):
     """A refusal of n = 8 says why: the eighth weight layer is the classifier, which is always trained."""
     options = {"copy_from": str(base_a), "n": value} if field == "n" else {"random_frozen": value, "split": "all"}
-    with pytest.raises(training.ConfigError, match=rf"`{field}` must be an integer 1\.\.7, got {value} \(n counts the "
-                                                   rf"first weight layers, .*layer 8, the classifier, is always trained\)"):
+    with pytest.raises(training.ConfigError,
+                       match=rf"`{field}` must be an integer 1\.\.7, got {value} \(n counts the "
+                             rf"first weight layers, .*layer 8, the classifier, is always trained\)"):
         training.train(training.TrainConfig(out=str(tmp_path / "n.h5"), data=data, **options, **FAST))
     assert not list(tmp_path.iterdir())
 
@@ -642,7 +644,8 @@ def test_evaluate_checkpoint_matches_the_runs_final_evaluation(base_a, data):
     assert scores["images"] == 40
     assert scores["top1"] == pytest.approx(result["final"]["top1"])
     assert scores["loss"] == pytest.approx(result["final"]["loss"], rel=1e-6)
-    opened = evaluate.evaluate_checkpoint(base_a, data=datasets.open_dataset(data), device="cpu")  # as a notebook has it
+    # as a notebook has it
+    opened = evaluate.evaluate_checkpoint(base_a, data=datasets.open_dataset(data), device="cpu")
     assert opened == scores
 
 

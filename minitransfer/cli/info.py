@@ -10,12 +10,11 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import optim, transfer
 from minitransfer.checkpoint_info import as_named, described
 from minitransfer.data import inputs
-from minitransfer.config_wording import option_name
 from minitransfer.errors import MinitransferError
 from minitransfer.run_lines import random_frozen_words
 from minitransfer.run_lock import holder_named
 from minitransfer.run_remedies import start_over_in
-from minitransfer.rundir import train_again
+from minitransfer.rundir import recorded_path, train_again
 
 from ._errors import option_text, run
 from ._options import checkpoint_argument
@@ -189,7 +188,7 @@ def _made_lines(summary):
     if changes:  # one command trains in one precision: the run's first part was trained in another
         caveats.append(f"it trains in {summary['precision']} throughout: this run was trained in "
                        f"{changes[0]['from']} until iteration {changes[0]['iteration']} (see precision above)")
-    refused = _schedule_refused(summary["command"])
+    refused = _schedule_refused(summary["config"])
     if refused:  # an earlier version trained it; this one trains no new network so
         caveats.append(f"which this version refuses for a new network: {refused}; the run itself is kept, "
                        f"reported and resumed as it is")
@@ -198,18 +197,18 @@ def _made_lines(summary):
     return lines
 
 
-def _schedule_refused(command):
-    """Why this version refuses the schedule of the train ``command`` for a new network
+def _schedule_refused(config):
+    """Why this version refuses the schedule of the recorded ``config`` for a new network
     (:func:`minitransfer.optim.run_solver`: its rate stepped below float32's normal numbers), in the command
-    line's words, or "" where it takes it (an earlier version, before 0.8.0, trained such a schedule)."""
-    given = dict(zip(command, command[1:]))
-    fields = {name: given.get(option_name(name)) for name in optim.SOLVER_FIELDS}
+    line's words, or "" where it takes it (an earlier version, before 0.8.0, trained such a schedule). Each
+    solver field is read as train reads its option from the command info prints: its value's text."""
     try:
-        schedule = {name: (float if name in optim.RATES else int)(value)
-                    for name, value in fields.items() if value is not None}
+        schedule = {name: (float if name in optim.RATES else int)(str(value))
+                    for name, value in config.items() if name in optim.SOLVER_FIELDS
+                    and value is not None and value is not False}  # left out of the command: the default
         optim.run_solver(**schedule)
     except optim.ScheduleError as error:
-        if _base_records(given.get(option_name("copy_from")), schedule):
+        if _base_records(recorded_path(config.get("copy_from") or None), schedule):
             return ""  # train takes the schedule its base records (config_records.solver_of)
         return option_text(str(error).removeprefix("solver: "))
     except ValueError:
@@ -218,9 +217,9 @@ def _schedule_refused(command):
 
 
 def _base_records(base, schedule):
-    """Whether the base checkpoint ``base`` (a copy's --copy-from; None for a base) records ``schedule``, which
-    train then takes for a copy of it, as a grid's transfers of bases an earlier version trained; False where
-    it cannot be read."""
+    """Whether the base checkpoint ``base`` (a copy's --copy-from, as this locale names it: the record's UTF-8
+    text named no file under LC_ALL=C or Latin-1; None for a base) records ``schedule``, which train then takes
+    for a copy of it, as a grid's transfers of bases an earlier version trained; False where it cannot be read."""
     try:
         recorded = checkpoints.read_meta(base)["config"] if base is not None else None
     except (MinitransferError, OSError, KeyError, TypeError):

@@ -24,7 +24,8 @@ def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp
     result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert result.exit_code == 0, result.output
     names = ["random0/baseA", "random0/baseB", "random0/B2B", "random0/B2B+", "random0/A2B", "random0/A2B+",
-             "random0/B2A", "random1/baseA", "random1/baseB", "random1/A2B", "random1/B2A", "random1/B2B", "random1/A2B+",
+             "random0/B2A", "random1/baseA", "random1/baseB", "random1/A2B", "random1/B2A", "random1/B2B",
+             "random1/A2B+",
              "natural/baseA", "natural/baseB", "natural/B2A", "natural/A2B", "all/base", "all/random2"]
     for name in names:
         assert f"done {name}" in result.output

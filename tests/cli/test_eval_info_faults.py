@@ -83,7 +83,8 @@ def test_eval_of_a_checkpoint_that_misrecords_its_split(tiny, tmp_path, attribut
         f.attrs[attribute] = hdf5_files.text_attribute(value) if isinstance(value, str) else value
     result = invoke(["eval", "net.h5", "--device", "cpu"], tmp_path)
     assert result.exit_code == 65, result.output
-    assert result.output.startswith("error: bad data: checkpoint net.h5 was trained on split ") and fault in result.output
+    assert result.output.startswith("error: bad data: checkpoint net.h5 was trained on split ") \
+        and fault in result.output
     assert "Traceback" not in result.output
 
 
@@ -98,7 +99,8 @@ def test_eval_on_a_dataset_without_validation_images(tiny, tmp_path):
                                     "(imported without a validation set), so nothing to score it on; score it on "
                                     "its half's training images instead (eval --subset train; "), result.output
     assert "re-import the dataset with a validation set (prepare folder --val-fraction 0.1" in result.output
-    scores = invoke(["eval", "net.h5", "--data", "train-only", "--subset", "train", "--json", "--device", "cpu"], tmp_path)
+    scores = invoke(["eval", "net.h5", "--data", "train-only", "--subset", "train", "--json", "--device", "cpu"],
+                    tmp_path)
     assert scores.exit_code == 0 and json.loads(scores.output)["images"] == 4 * 8, scores.output
 
 

@@ -75,4 +75,5 @@ def test_evaluations_of_the_longest_run_counted_at_once():
     """Every iteration of the largest --max-iter evaluated: a loop over 2**31 iterations took hours."""
     largest = config_checks.MAX_COUNT
     assert grid_caveats.evaluations(types.SimpleNamespace(max_iter=largest, eval_every=1)) == 2**31 - 1
-    assert grid_caveats.evaluations(types.SimpleNamespace(max_iter=largest, eval_every=2**30)) == 2  # at 2**30 and at the end
+    # at 2**30 and at the end
+    assert grid_caveats.evaluations(types.SimpleNamespace(max_iter=largest, eval_every=2**30)) == 2

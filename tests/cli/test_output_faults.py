@@ -111,8 +111,8 @@ def test_errors_whose_stderr_is_on_a_full_disk_keep_their_exit_code(micro_data, 
      "--size", "12"],
     ["train", "--data", "DATA", "--preset", "micro", "--max-iter", "1", "--device", "cpu", "--quiet", "--json"],
     ["experiment", "--data", "DATA", "-o", "grid", "--layers", "1", "--dry-run"],
-], ids=["splits", "splits-json", "info", "info-json", "eval", "report", "group-help", "version", "prepare", "train-json",
-        "experiment-dry-run"])
+], ids=["splits", "splits-json", "info", "info-json", "eval", "report", "group-help", "version", "prepare",
+        "train-json", "experiment-dry-run"])
 def test_output_to_a_full_disk_is_exit_code_74_and_says_so(micro_data, network, tmp_path, args):
     """``minitransfer splits DATA random > /dev/full`` ended with Python's "Exception ignored ...
     OSError: [Errno 28]" and exit code 120 after the error message: the failed write's bytes stayed

@@ -359,7 +359,8 @@ def test_an_n_below_and_above_its_range_are_refused_stating_the_same_range(work,
     (["--copy-from", "baseA.h5", "--n", "3", "--data", "OTHER", "--preset", "caffenet"], 2,  # not "227x227 crops":
      "(it holds a 'mini' network, this run builds 'caffenet': leave --preset unset"),  # images prepared for it won't do
     (["--n", "3"], 2, "--n (layers to copy) needs --copy-from"),
-    (["--random-frozen", "2", "--copy-from", "baseA.h5", "--n", "2"], 2, "--random-frozen and --copy-from exclude each other"),
+    (["--random-frozen", "2", "--copy-from", "baseA.h5", "--n", "2"], 2,
+     "--random-frozen and --copy-from exclude each other"),
 ], ids=["n8", "n0", "n-negative", "n0-missing-base", "missing", "corrupt", "architecture", "other-dataset-preset",
         "n-without-copy", "random-and-copy"])
 def test_bad_input_gives_a_clear_error_and_writes_nothing(work, data, tmp_path, args, code, message, built_in_presets):

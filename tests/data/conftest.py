@@ -183,7 +183,8 @@ def _make_devkit(folder, classes, ground_truth, inner=(("n00001740", "entity"),)
     """A fake ILSVRC2012 devkit at ``folder``: ``data/meta.mat`` (the synsets struct array, as the real
     one: (N, 1), the classes first with ILSVRC2012_ID 1.., then ``inner`` nodes with children) and
     ``data/ILSVRC2012_validation_ground_truth.txt`` (one ILSVRC2012_ID per line)."""
-    scipy_io = pytest.importorskip("scipy.io", reason="the devkit tests need SciPy (pip install 'minitransfer[devkit]')")
+    scipy_io = pytest.importorskip("scipy.io",
+                                   reason="the devkit tests need SciPy (pip install 'minitransfer[devkit]')")
     import numpy as np
 
     rows = [(number, wnid, words, f"gloss of {words}", 0, np.zeros((1, 0)), 0, 1300)

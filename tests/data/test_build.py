@@ -123,7 +123,8 @@ def test_a_full_disk_while_writing_a_shard_exits_74_and_keeps_what_was_finished(
     finished = tree_state(out)
     assert _prepare(out, "--shard-size", "8").exit_code == 0
     assert tree_state(out)["train-00000.h5"] == finished["train-00000.h5"]  # reused, not rewritten
-    assert json.loads((out / "meta.json").read_text())["subsets"] == json.loads((reference / "meta.json").read_text())["subsets"]
+    assert json.loads((out / "meta.json").read_text())["subsets"] \
+        == json.loads((reference / "meta.json").read_text())["subsets"]
 
 
 def test_a_failed_reimport_leaves_an_unfinished_import_not_a_lying_meta_json(tmp_path, monkeypatch):

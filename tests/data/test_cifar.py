@@ -123,8 +123,8 @@ def test_a_pickle_of_repeated_rows_is_refused_before_it_becomes_an_array(tmp_pat
     evil = pickle.dumps(amplified, protocol=2)  # 126 kB: the rows are references to one list
     assert len(evil) < 200_000  # vs 61 MB as an array
     _cifar_archive(tmp_path / "amplified.tar.gz", evil=evil)
-    with pytest.raises(dataset.DatasetError, match=r"amplified\.tar\.gz:train: 'data' must be a uint8 array \(N, 3072\), "
-                                                   r"got a list of 20000"):
+    with pytest.raises(dataset.DatasetError, match=r"amplified\.tar\.gz:train: 'data' must be a uint8 array "
+                                                   r"\(N, 3072\), got a list of 20000"):
         cifar.import_cifar100(tmp_path / "amplified.tar.gz", tmp_path / "out")
 
 
@@ -135,7 +135,8 @@ def test_a_pickle_of_repeated_rows_is_refused_before_it_becomes_an_array(tmp_pat
 ], ids=["short", "nested", "text"])
 def test_labels_that_are_not_one_integer_per_image_are_refused(tmp_path, labels, message):
     rng = np.random.default_rng(1)
-    batch = {b"data": rng.integers(0, 256, (12, 3072), dtype=np.uint8), b"fine_labels": labels, b"coarse_labels": [0] * 12}
+    batch = {b"data": rng.integers(0, 256, (12, 3072), dtype=np.uint8), b"fine_labels": labels,
+             b"coarse_labels": [0] * 12}
     _cifar_archive(tmp_path / "bad.tar.gz", evil=pickle.dumps(batch, protocol=2))
     with pytest.raises(dataset.DatasetError, match=rf"bad\.tar\.gz:train: 'fine_labels' {message}"):
         cifar.import_cifar100(tmp_path / "bad.tar.gz", tmp_path / "out")
@@ -152,7 +153,8 @@ def test_a_class_name_that_is_not_utf8_is_bad_data(tmp_path, monkeypatch):
     monkeypatch.setattr(pickle, "dumps", latin1_names)
     _cifar_archive(tmp_path / "cifar-100-python.tar.gz")
     monkeypatch.undo()
-    with pytest.raises(dataset.DatasetError, match=r"cifar-100-python.tar.gz:meta: a class name is not UTF-8 \(b'p\\xe9ar'\)"):
+    with pytest.raises(dataset.DatasetError,
+                       match=r"cifar-100-python.tar.gz:meta: a class name is not UTF-8 \(b'p\\xe9ar'\)"):
         cifar.import_cifar100(tmp_path / "cifar-100-python.tar.gz", tmp_path / "out")
 
 

@@ -87,8 +87,9 @@ def test_a_shard_truncated_while_it_is_read_is_named_not_a_crash(tiny_synthetic,
     child = subprocess.run([sys.executable, "-c", _READ_WHILE_TRUNCATED, str(copy)], capture_output=True, text=True,
                            timeout=120)
     assert child.returncode == 0, child.stderr
-    assert child.stdout.strip() == (f"{copy / 'train-00000.h5'}: image 29 of train lies beyond the end of the file (the "
-                                    f"shard was truncated after it was checked); rerun the prepare command that built it")
+    assert child.stdout.strip() == (f"{copy / 'train-00000.h5'}: image 29 of train lies beyond the end of the file "
+                                    f"(the shard was truncated after it was checked); rerun the prepare command that "
+                                    f"built it")
 
 
 def test_missing_shard_and_missing_meta_are_named(tiny_synthetic, tmp_path):

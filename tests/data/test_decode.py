@@ -69,7 +69,8 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale(tmp_path, image_bytes):
               "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
               "pixels, reason, _ = decode.load_item(decode.ImportItem(path=sys.argv[1]), 256)\n"
               "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before, pixels.shape)\n")
-    output = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True).stdout
+    output = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True,
+                            check=True).stdout
     grown_kib, shape = output.split(" ", 1)
     assert int(grown_kib) < 64 << 10, output  # KiB: far below the 432 MB a full decode allocates
     assert shape.strip() == "(256, 256, 3)"  # libjpeg pads the missing rows: imported, as before

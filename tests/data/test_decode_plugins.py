@@ -67,7 +67,8 @@ def test_prepare_counts_the_photos_needing_a_plugin_and_decodes_them_again_once_
     load_item = build.load_item
     monkeypatch.setattr(build, "load_item", lambda item, size: decoded.append(item.path) or load_item(item, size))
     assert CliRunner().invoke(main, command).exit_code == 0 and decoded == []
-    monkeypatch.setattr(image_formats, "pillow_reads", lambda format_name: format_name == "HEIF")  # pillow-heif installed
+    # pillow-heif installed
+    monkeypatch.setattr(image_formats, "pillow_reads", lambda format_name: format_name == "HEIF")
     assert CliRunner().invoke(main, command).exit_code == 0
     assert f"{root}/cat/IMG_0001.HEIC" in decoded
 

@@ -73,8 +73,9 @@ def slow_import(tmp_path, image_bytes, write_files):
     started = []
 
     def start():
-        process = subprocess.Popen([sys.executable, "-c", _IMPORT, "prepare", "folder", str(source), str(tmp_path / "out"),
-                                    "--size", "12", "--shard-size", "10", "--workers", "2"], env=environment,
+        process = subprocess.Popen([sys.executable, "-c", _IMPORT, "prepare", "folder", str(source),
+                                    str(tmp_path / "out"), "--size", "12", "--shard-size", "10", "--workers", "2"],
+                                   env=environment,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
         started.append(process)

@@ -273,7 +273,8 @@ def test_a_families_file_gives_the_natural_split(split_tree, tmp_path):
 
 @pytest.mark.parametrize("text,message", [
     ("cat animal\ndog animal\nbicycle vehicle\n", r"families.txt: no family for 1 class\(es\): 'tabby cat'"),
-    (FAMILIES + "horse animal\nunicorn myth\n", r"families.txt: 2 class\(es\) that are not class folders of .*: 'horse', 'unicorn'"),
+    (FAMILIES + "horse animal\nunicorn myth\n",
+     r"families.txt: 2 class\(es\) that are not class folders of .*: 'horse', 'unicorn'"),
     (FAMILIES.replace("vehicle", "animal"), r"families.txt: every class is in one family"),
     (FAMILIES + "cat vehicle\n", r"families.txt:7: class 'cat' is given a second family \(animal, vehicle\)"),
     (FAMILIES + "lonely\n", r"families.txt:7: expected 'CLASS FAMILY', got 'lonely'"),
@@ -447,7 +448,8 @@ def test_16_bit_images_keep_their_high_byte_and_float_images_are_skipped(tmp_pat
     for channel in range(3):
         assert np.array_equal(images[0, :, :, channel], (ramp >> 8).astype(np.uint8))
     lines = (tmp_path / "out" / "skipped.txt").read_text().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"{tmp_path / 'src' / 'a' / 'float.tiff'}\tValueError: floating-point")
+    assert len(lines) == 1 \
+        and lines[0].startswith(f"{tmp_path / 'src' / 'a' / 'float.tiff'}\tValueError: floating-point")
 
 
 @pytest.mark.parametrize("moved", [0, 2], ids=["flat", "with-subfolder"])
@@ -523,7 +525,8 @@ def test_families_of_one_family_once_undecodable_classes_are_dropped_name_them(t
     (tmp_path / "families.txt").write_text("a animal\nb animal\nc vehicle\n")
     result = _invoke(root, tmp_path / "out", "--families", tmp_path / "families.txt")
     assert result.exit_code == 65, result.output
-    assert "every class is in one family once the class(es) without a decodable image are left out ('c')" in result.output
+    assert "every class is in one family once the class(es) without a decodable image are left out ('c')" \
+        in result.output
 
 
 @pytest.mark.parametrize("inside", ["out-in-source", "source-in-out"])

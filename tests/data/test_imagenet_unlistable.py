@@ -20,7 +20,8 @@ def _imagenet(root, image_bytes, write_files):
 
 def _tiny(root, image_bytes, write_files):
     write_files(root / "tiny-imagenet-200", _tiny_files(image_bytes))
-    return ["tiny-imagenet", str(root / "tiny-imagenet-200")], root / "tiny-imagenet-200" / "train" / WNIDS[0] / "images"
+    return (["tiny-imagenet", str(root / "tiny-imagenet-200")],
+            root / "tiny-imagenet-200" / "train" / WNIDS[0] / "images")
 
 
 @pytest.mark.parametrize("layout", [_imagenet, _tiny], ids=["imagenet", "tiny-imagenet"])

@@ -58,7 +58,8 @@ def imagenet_tree(tmp_path):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(data)
     labels = tmp_path / "val.txt"
-    labels.write_text("ILSVRC2012_val_00000001.JPEG 2\nILSVRC2012_val_00000002.JPEG 0\nILSVRC2012_val_00000003.JPEG 1\n")
+    labels.write_text("ILSVRC2012_val_00000001.JPEG 2\nILSVRC2012_val_00000002.JPEG 0\n"
+                      "ILSVRC2012_val_00000003.JPEG 1\n")
     words = tmp_path / "synset_words.txt"
     words.write_text("n01440764 tench, Tinca tinca\nn02084071 dog, domestic dog\nn03000134 chainlink fence\n")
     is_a = tmp_path / "is_a.txt"
@@ -116,7 +117,8 @@ def test_a_val_folder_without_labels_is_refused_not_dropped(imagenet_tree, tmp_p
 def test_a_val_folder_sorted_into_classes_points_to_prepare_folder(imagenet_tree, tmp_path, image_bytes):
     root, labels, *_ = imagenet_tree
     (root / "val" / WNIDS[0]).mkdir()
-    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--val-labels", str(labels)])
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"),
+                                       "--val-labels", str(labels)])
     assert result.exit_code == 2, result.output
     assert "holds class folders: import this tree with 'minitransfer prepare folder'" in result.output
 
@@ -141,7 +143,8 @@ def test_devkit_ground_truth_labels_val_in_sorted_wnid_order(imagenet_tree, tmp_
 
 
 @pytest.mark.parametrize("ground_truth,message", [
-    ([1, 4, 2], r"ILSVRC2012_validation_ground_truth\.txt:2: expected an ILSVRC2012_ID of meta\.mat's 3 classes, got '4'"),
+    ([1, 4, 2],
+     r"ILSVRC2012_validation_ground_truth\.txt:2: expected an ILSVRC2012_ID of meta\.mat's 3 classes, got '4'"),
     ([1, "x"], r"ground_truth\.txt:2: expected an ILSVRC2012_ID"),
 ], ids=["unknown-id", "not-a-number"])
 def test_a_bad_ground_truth_line_is_bad_data(imagenet_tree, tmp_path, make_devkit, ground_truth, message):
@@ -174,7 +177,8 @@ def test_without_scipy_the_devkit_asks_for_the_extra(imagenet_tree, tmp_path, mo
     (kit / "meta.mat").write_bytes(b"x")
     (kit / "ILSVRC2012_validation_ground_truth.txt").write_text("1\n")
     monkeypatch.setitem(sys.modules, "scipy", None)  # import scipy now raises ImportError
-    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--devkit", str(kit.parent)])
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"),
+                                       "--devkit", str(kit.parent)])
     assert result.exit_code == 1, result.output
     assert "needs SciPy: pip install 'minitransfer[devkit]'" in result.output and "Traceback" not in result.output
 
@@ -267,7 +271,8 @@ def test_rerun_skips_finished_shards_and_rebuilds_missing_ones(imagenet_tree, tm
     assert (kept.stat().st_mtime_ns, kept.stat().st_ino) == kept_stamp
     assert again.meta["subsets"] == first.meta["subsets"]  # same counts and sha256
     assert not list(out.glob(".*.tmp-*"))
-    different = importers.import_imagenet(root, out, val_labels=labels, size=6, workers=0, shard_length=2, overwrite=True)
+    different = importers.import_imagenet(root, out, val_labels=labels, size=6, workers=0, shard_length=2,
+                                          overwrite=True)
     assert different.image_size == (6, 6)  # a changed plan rebuilds instead of reusing stale shards
     different.verify()
 
@@ -277,9 +282,11 @@ def _write_tiny_zip(path, first=(250, 0, 0)):
     ``first``), 2 validation images."""
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("tiny-imagenet-200/wnids.txt", "n02084071\nn01440764\n")
-        archive.writestr("tiny-imagenet-200/words.txt", "n01440764\ttench, Tinca tinca\nn02084071\tdog\nn09999999\tother\n")
+        archive.writestr("tiny-imagenet-200/words.txt",
+                         "n01440764\ttench, Tinca tinca\nn02084071\tdog\nn09999999\tother\n")
         archive.writestr("tiny-imagenet-200/train/n01440764/images/n01440764_0.JPEG", _jpeg(first, size=(64, 64)))
-        archive.writestr("tiny-imagenet-200/train/n01440764/images/n01440764_1.JPEG", _jpeg(140, mode="L", size=(64, 64)))
+        archive.writestr("tiny-imagenet-200/train/n01440764/images/n01440764_1.JPEG",
+                         _jpeg(140, mode="L", size=(64, 64)))
         archive.writestr("tiny-imagenet-200/train/n01440764/n01440764_boxes.txt", "n01440764_0.JPEG\t0\t0\t63\t63\n")
         archive.writestr("tiny-imagenet-200/train/n02084071/images/n02084071_0.JPEG", _jpeg((0, 250, 0), size=(64, 64)))
         archive.writestr("tiny-imagenet-200/train/n02084071/images/n02084071_1.JPEG", _jpeg((0, 0, 250), size=(64, 64)))
@@ -304,7 +311,8 @@ def test_tiny_imagenet_import(tiny_zip, tmp_path, unpacked):
             archive.extractall(tmp_path / "unpacked")
         source = tmp_path / "unpacked" / "tiny-imagenet-200"
     data = importers.import_tiny_imagenet(source, tmp_path / "out", size=64, workers=0)
-    assert [(entry["wnid"], entry["name"]) for entry in data.classes] == [("n01440764", "tench, Tinca tinca"), ("n02084071", "dog")]
+    assert [(entry["wnid"], entry["name"]) for entry in data.classes] == [
+        ("n01440764", "tench, Tinca tinca"), ("n02084071", "dog")]
     assert data.labels("train").tolist() == [0, 0, 1, 1]
     assert data.labels("val").tolist() == [1, 0]
     expected = [(250, 0, 0), (140, 140, 140), (0, 250, 0), (0, 0, 250)]
@@ -466,7 +474,8 @@ TRAIN_IMAGE = "tiny-imagenet-200/train/n01440764/images/n01440764_0.JPEG"
     ("tiny-imagenet-200/val/val_annotations.txt", "deflate", 0,
      "tiny.zip:tiny-imagenet-200/val/val_annotations.txt: damaged archive (Error -3 while decompressing data: "
      "invalid block type)"),
-    ("tiny-imagenet-200/wnids.txt", "encrypted", 0, "tiny.zip:tiny-imagenet-200/wnids.txt: encrypted (password-protected)"),
+    ("tiny-imagenet-200/wnids.txt", "encrypted", 0,
+     "tiny.zip:tiny-imagenet-200/wnids.txt: encrypted (password-protected)"),
     (TRAIN_IMAGE, "encrypted", 0, f"tiny.zip:{TRAIN_IMAGE}: encrypted (password-protected)"),
     (TRAIN_IMAGE, "encrypted", 2, f"tiny.zip:{TRAIN_IMAGE}: encrypted (password-protected)"),
     (TRAIN_IMAGE, "deflate64", 0, f"tiny.zip:{TRAIN_IMAGE}: That compression method is not supported: unpack the"),

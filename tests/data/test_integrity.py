@@ -50,7 +50,8 @@ def test_a_wrong_sha256_in_meta_json_stops_the_loader(copy):
     _edit_meta(copy, lambda meta: meta["subsets"]["val"]["shards"][0].update(sha256="0" * 64))
     data = dataset.open_dataset(copy)
     half = splits.make_half(data, "all")
-    with pytest.raises(dataset.DatasetError, match=r"val-00000\.h5: sha256 mismatch \(file [0-9a-f]{16}…, meta.json 0{16}…\)"):
+    with pytest.raises(dataset.DatasetError,
+                       match=r"val-00000\.h5: sha256 mismatch \(file [0-9a-f]{16}…, meta.json 0{16}…\)"):
         loader.BatchLoader(data, "val", half.val_indices, half.val_labels, 8, 12, train=False)
 
 
@@ -58,8 +59,8 @@ def test_flipped_label_bytes_are_named_with_the_label_they_made(copy):
     shard = copy / "train-00000.h5"
     _flip(shard, _offset(shard, "labels") + 4 * 13 + 3, mask=0x80)  # image 13's label (1) becomes 1 - 2**31
     data = dataset.open_dataset(copy)
-    with pytest.raises(dataset.DatasetError, match=r"train-00000\.h5: image 13 has label -2147483647, outside the class "
-                                                   r"table of .*meta\.json \(0\.\.5"):
+    with pytest.raises(dataset.DatasetError, match=r"train-00000\.h5: image 13 has label -2147483647, outside the "
+                                                   r"class table of .*meta\.json \(0\.\.5"):
         splits.make_half(data, "random", seed=0, half="A")
 
 
@@ -75,7 +76,8 @@ def test_a_flipped_label_still_in_range_is_caught_by_the_checksum(copy):
 def test_a_class_table_shorter_than_the_labels_is_bad_data(copy):
     _edit_meta(copy, lambda meta: meta.update(classes=meta["classes"][:4]))
     data = dataset.open_dataset(copy)
-    with pytest.raises(dataset.DatasetError, match=r"train-00001\.h5: image 48 has label 4, outside the class table .*0\.\.3"):
+    with pytest.raises(dataset.DatasetError,
+                       match=r"train-00001\.h5: image 48 has label 4, outside the class table .*0\.\.3"):
         splits.make_half(data, "all")
     result = CliRunner().invoke(main, ["splits", str(copy), "random"])
     assert result.exit_code == 65, result.output
@@ -119,7 +121,8 @@ def test_a_mean_image_of_another_shape_is_refused_before_reading(copy):
     with h5py.File(copy / "mean.h5", "w") as handle:
         handle.create_dataset("mean", shape=(1 << 20, 1 << 20, 3), dtype=np.float32)  # 12 TiB declared, none stored
     _edit_meta(copy, lambda meta: meta["mean"].update(sha256=dataset.fileio.sha256_file(copy / "mean.h5")))
-    with pytest.raises(dataset.DatasetError, match=r"mean\.h5: /mean is float32 \(1048576, 1048576, 3\), expected float32 \(16, 16, 3\)"):
+    with pytest.raises(dataset.DatasetError,
+                       match=r"mean\.h5: /mean is float32 \(1048576, 1048576, 3\), expected float32 \(16, 16, 3\)"):
         dataset.open_dataset(copy).mean()
 
 
@@ -177,9 +180,11 @@ def test_train_refuses_corrupt_data_with_exit_65_before_the_first_iteration(trai
 
 
 @pytest.mark.parametrize("edit,field", [
-    (lambda meta: meta["subsets"]["train"]["shards"][0].pop("sha256"), r"subsets\.train\.shards\[0\]\.sha256 \(missing\)"),
+    (lambda meta: meta["subsets"]["train"]["shards"][0].pop("sha256"),
+     r"subsets\.train\.shards\[0\]\.sha256 \(missing\)"),
     (lambda meta: meta["subsets"]["train"]["shards"][0].update(sha256=12345), r"subsets\.train\.shards\[0\]\.sha256"),
-    (lambda meta: meta["subsets"]["train"]["shards"][0].update(file="/etc/passwd"), r"subsets\.train\.shards\[0\]\.file"),
+    (lambda meta: meta["subsets"]["train"]["shards"][0].update(file="/etc/passwd"),
+     r"subsets\.train\.shards\[0\]\.file"),
     (lambda meta: meta["subsets"]["train"].update(count="48"), r"subsets\.train\.count"),
     (lambda meta: meta["mean"].update(file=5), r"mean\.file"),
     (lambda meta: meta.update(skipped={"a": 1}), r"skipped"),
@@ -215,5 +220,6 @@ def test_verify_sees_a_class_table_edited_after_the_import(copy):
 def test_a_dataset_prepared_before_the_class_digest_still_verifies(copy):
     with h5py.File(copy / "mean.h5", "r+") as handle:
         del handle.attrs["classes_sha256"]
-    _edit_meta(copy, lambda meta: meta["mean"].update(sha256=hashlib.sha256((copy / "mean.h5").read_bytes()).hexdigest()))
+    _edit_meta(copy, lambda meta: meta["mean"].update(
+        sha256=hashlib.sha256((copy / "mean.h5").read_bytes()).hexdigest()))
     dataset.open_dataset(copy).verify()

@@ -71,7 +71,8 @@ def test_training_batches_are_the_augmented_images_of_their_positions(data):
 
 def test_same_seed_same_batches_other_seed_other_batches(data):
     half = splits.make_half(data, "all")
-    with _train_loader(data, half) as first, _train_loader(data, half) as again, _train_loader(data, half, seed=8) as other:
+    with _train_loader(data, half) as first, _train_loader(data, half) as again, \
+            _train_loader(data, half, seed=8) as other:
         a, b, c = _take(first, 9), _take(again, 9), _take(other, 9)
     assert all(np.array_equal(xa, xb) and np.array_equal(ya, yb) for (xa, ya), (xb, yb) in zip(a, b))
     assert not all(np.array_equal(xa, xc) for (xa, _), (xc, _) in zip(a, c))

@@ -174,9 +174,9 @@ def test_a_worker_that_a_kill_does_not_end_is_let_go_with_a_warning_not_waited_f
         kill(stuck)
         stuck.join()
     assert took < 5, took
-    assert capsys.readouterr().err == (f"warning: data loader process PID {stuck.pid} did not end when killed (stuck in "
-                                       f"the kernel: a hung file system?); it ends once its read returns, and this "
-                                       f"process does not wait for it\n")
+    assert capsys.readouterr().err == (f"warning: data loader process PID {stuck.pid} did not end when killed "
+                                       f"(stuck in the kernel: a hung file system?); it ends once its read returns, "
+                                       f"and this process does not wait for it\n")
 
 
 # A training process whose loader worker is busy (here: stopped, as in a read that waits), and an

@@ -37,7 +37,8 @@ def data(tmp_path):
 def _training_that_reads(data, cwd):
     """A training of many iterations on ``data``, returned once it holds the dataset."""
     process = subprocess.Popen(MINITRANSFER + ["train", "--data", str(data), "-o", "long.h5", *MICRO,
-                                               "--max-iter", "1000000", "--eval-every", "1000000"], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                              "--max-iter", "1000000", "--eval-every", "1000000"], cwd=cwd,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     waiting.until_while_running(lambda: process.pid in lock.readers(data), process, f"the training holds {data}")
     return process
 
@@ -75,8 +76,8 @@ def test_a_training_or_evaluation_started_while_prepare_writes_is_refused(data, 
         for command in (["train", "--data", data, "-o", "other.h5", *QUICK], ["eval", "net.h5", "--device", "cpu"]):
             result = cli(command, tmp_path)
             assert result.returncode == 2, (command[0], result.stderr)
-            assert f"{data} is being prepared by another minitransfer process (PID {os.getpid()}), which replaces its " \
-                   f"files; wait for it to finish, then rerun" in result.stderr, command[0]
+            assert f"{data} is being prepared by another minitransfer process (PID {os.getpid()}), which replaces " \
+                   f"its files; wait for it to finish, then rerun" in result.stderr, command[0]
         assert not (tmp_path / "other.run").exists()
 
 

@@ -29,7 +29,8 @@ def _prepare_folder(source, out, *options):
 
 def _classes(root, image_bytes, write_files, counts, first_colour=0):
     """``root/<class>/NN.png`` for {class: count}, every image its own colour (red = its number)."""
-    return write_files(root, {f"{name}/{number:02d}.png": image_bytes((first_colour + number, 9 * index, 100), kind="PNG")
+    return write_files(root, {f"{name}/{number:02d}.png":
+                              image_bytes((first_colour + number, 9 * index, 100), kind="PNG")
                               for index, (name, count) in enumerate(counts.items()) for number in range(count)})
 
 
@@ -187,7 +188,8 @@ def test_a_families_file_names_folders_whose_names_end_in_spaces(tmp_path, image
     assert [(entry["name"], entry["family"]) for entry in data.classes] == [(" cat ", "animal"), ("dog", "vehicle")]
     write_files(root, {"cat/00.png": image_bytes((1, 2, 3), kind="PNG")})  # now "cat" could be either folder
     _refused(_prepare_folder(root, tmp_path / "out-2", "--families", tmp_path / "two.txt"),
-             r"two.txt:1: 'cat' names the class folders ' cat ', 'cat', which differ only in spaces", tmp_path / "out-2")
+             r"two.txt:1: 'cat' names the class folders ' cat ', 'cat', which differ only in spaces",
+             tmp_path / "out-2")
 
 
 def test_a_families_file_that_misspells_a_class_by_case_points_to_the_folder(tmp_path, image_bytes, write_files):

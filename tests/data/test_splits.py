@@ -46,7 +46,8 @@ def _relabelled_list(files, labels, class_indices):
 def _readme_md5s(shared_data):
     table = {}
     for line in (shared_data / "README.md").read_text().splitlines():
-        match = re.match(r"\|\s*(random seed (\d), ([AB])|natural \(449\)|man-made \(551\))\s*\|\s*([0-9a-f]{32})\s*\|", line)
+        match = re.match(r"\|\s*(random seed (\d), ([AB])|natural \(449\)|man-made \(551\))\s*\|\s*([0-9a-f]{32})\s*\|",
+                         line)
         if match:
             key = ("random", int(match.group(2)), match.group(3)) if match.group(2) else match.group(1).split()[0]
             table[key] = match.group(4)
@@ -83,7 +84,8 @@ def test_relabelled_list_format():  # the oracle of the md5 tests, checked by ha
     assert text == "a.JPEG 0\nc.JPEG 1\nd.JPEG 0\n"
 
 
-@pytest.mark.parametrize("kind,half", [("random", "A"), ("random", "B"), ("natural", "A"), ("natural", "B"), ("all", None)])
+@pytest.mark.parametrize("kind,half", [("random", "A"), ("random", "B"), ("natural", "A"), ("natural", "B"),
+                                       ("all", None)])
 def test_make_half_selects_and_renumbers(tiny_synthetic, kind, half):
     data = dataset.open_dataset(tiny_synthetic)
     chosen = splits.make_half(data, kind, seed=1, half=half)
@@ -122,7 +124,8 @@ def test_per_class_keeps_the_first_n_or_a_seeded_choice(tiny_synthetic):
 
 
 @pytest.mark.parametrize("kind,half,extra", [
-    ("random", None, {}), ("all", "A", {}), ("random", "C", {}), ("sideways", "A", {}), ("random", "A", {"per_class": 0}),
+    ("random", None, {}), ("all", "A", {}), ("random", "C", {}), ("sideways", "A", {}),
+    ("random", "A", {"per_class": 0}),
     ("random", "A", {"seed": 1.5}), ("random", "A", {"seed": "0"}), ("random", "A", {"seed": -1}),
     ("random", "A", {"seed": 2**32}), ("random", "A", {"per_class": 2.5}), ("random", "A", {"per_class": "3"}),
     ("all", None, {"per_class": 3, "per_class_seed": -1}),

@@ -32,7 +32,8 @@ def _check(ours, theirs):
 
 @pytest.mark.parametrize(
     "n,c,h,w,k,r,stride,pad,groups",
-    [(2, 3, 19, 19, 8, 11, 4, 0, 1), (3, 4, 9, 7, 6, 5, 1, 2, 2), (1, 6, 7, 8, 9, 3, 2, 1, 3), (2, 2, 1, 1, 3, 1, 1, 0, 1)],
+    [(2, 3, 19, 19, 8, 11, 4, 0, 1), (3, 4, 9, 7, 6, 5, 1, 2, 2), (1, 6, 7, 8, 9, 3, 2, 1, 3),
+     (2, 2, 1, 1, 3, 1, 1, 0, 1)],
     ids=["k11s4", "k5p2g2", "k3s2p1g3", "1x1"],
 )
 def test_conv2d_matches_torch(n, c, h, w, k, r, stride, pad, groups):
@@ -51,7 +52,8 @@ def test_conv2d_matches_torch(n, c, h, w, k, r, stride, pad, groups):
 
 @pytest.mark.parametrize(
     "shape,size,stride,pad",
-    [((2, 3, 13, 13), 3, 2, 0), ((1, 2, 8, 8), 3, 2, 0), ((2, 2, 7, 10), 3, 3, 1), ((1, 1, 6, 6), 2, 2, 1), ((3, 2, 55, 55), 3, 2, 0)],
+    [((2, 3, 13, 13), 3, 2, 0), ((1, 2, 8, 8), 3, 2, 0), ((2, 2, 7, 10), 3, 3, 1), ((1, 1, 6, 6), 2, 2, 1),
+     ((3, 2, 55, 55), 3, 2, 0)],
     ids=["caffenet13", "overhang", "s3p1", "k2p1", "caffenet55"],
 )
 def test_max_pool2d_matches_torch_ceil_mode(shape, size, stride, pad):

@@ -155,7 +155,8 @@ def test_forward_rejects_bad_input(x, ratio, message):
 
 
 NOT_INTEGERS = [1.5, 2.0, np.float64(1.0), np.float32(3), True, np.bool_(True), -1, "1"]
-NOT_INTEGER_IDS = ["fraction", "whole-float", "numpy-float64", "numpy-float32", "bool", "numpy-bool", "negative", "text"]
+NOT_INTEGER_IDS = ["fraction", "whole-float", "numpy-float64", "numpy-float32", "bool", "numpy-bool", "negative",
+                   "text"]
 
 
 @pytest.mark.parametrize("name", ["seed", "counter"])
@@ -163,7 +164,8 @@ NOT_INTEGER_IDS = ["fraction", "whole-float", "numpy-float64", "numpy-float32", 
 def test_seed_and_counter_must_be_integers_not_truncated(name, value):
     """Seed 1.5 drew seed 1's mask: another stream than the caller asked for, without a word."""
     for train in (True, False):
-        with pytest.raises(ValueError, match=rf"^dropout: {name} must be an integer >= 0, got {re.escape(repr(value))}"):
+        with pytest.raises(ValueError,
+                           match=rf"^dropout: {name} must be an integer >= 0, got {re.escape(repr(value))}"):
             dropout.forward(np.ones((2, 3)), train=train, **{"seed": 3, "counter": 4, name: value})
 
 

@@ -63,7 +63,8 @@ def conv_case(config, dtype, seed=0):
 
 
 def conv_variants(direction, dtype):
-    return [(v, p) for v in conv2d_plan.VARIANTS[direction] for p in (("tf32x3", "tf32") if v.startswith("tc_") else ("ieee",))
+    return [(v, p) for v in conv2d_plan.VARIANTS[direction]
+            for p in (("tf32x3", "tf32") if v.startswith("tc_") else ("ieee",))
             if np.dtype(dtype) == np.float32 or p == "ieee"]
 
 
@@ -150,7 +151,8 @@ def device_counter(xp, iteration):
 def test_fc_forward_relu_dropout_epilogue_is_gemm_relu_dropout(xp, shape, precision, monkeypatch):
     n, n_in, n_out, splits = shape
     rng = np.random.default_rng(5)
-    x, w, b = signed(rng, (n, n_in), np.float32), signed(rng, (n_out, n_in), np.float32), signed(rng, (n_out,), np.float32)
+    x, w, b = (signed(rng, (n, n_in), np.float32), signed(rng, (n_out, n_in), np.float32),
+               signed(rng, (n_out,), np.float32))
     x, w, b = xp.asarray(x), xp.asarray(w), xp.asarray(b)
     if splits is not None:
         monkeypatch.setattr(gemm, "default_splits", lambda *args, **kwargs: splits)

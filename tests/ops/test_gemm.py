@@ -143,13 +143,15 @@ def test_the_emulator_refuses_a_grid_the_device_would(emulated_launches):
     does the emulation, whatever the wrapper lets through."""
     cp = emulated_launches
     a = cp.empty((4, 4), dtype=np.float32)
-    with pytest.raises(ValueError, match=r"^gemm_reduce_splits_f32: grid \(1, 65536, 1\) is outside the device's limits"):
+    with pytest.raises(ValueError,
+                       match=r"^gemm_reduce_splits_f32: grid \(1, 65536, 1\) is outside the device's limits"):
         cuda.launch("gemm", "gemm_reduce_splits_f32", (1, 65536), 256,
                     (a, a, a, np.int32(1), np.int64(16), np.int32(4), np.int32(0), np.int32(0), a, np.float32(1),
                      np.uint32(0), cp.empty(1, dtype=np.uint32), np.uint32(0)))
 
 
-@pytest.mark.parametrize("dtype, rows", [(np.float32, 65535 * 128 + 1), (np.float64, 65535 * 64 + 1)], ids=["f32", "f64"])
+@pytest.mark.parametrize("dtype, rows", [(np.float32, 65535 * 128 + 1), (np.float64, 65535 * 64 + 1)],
+                         ids=["f32", "f64"])
 def test_gemm_refuses_more_row_tiles_than_a_grid_holds(emulated_launches, dtype, rows):
     """M beyond 65535 row tiles (gridDim.y) was launched and refused by the device with an opaque
     error; one tile fewer runs."""
@@ -215,7 +217,8 @@ def test_gpu_scalar_and_vector_loads_give_the_same_bits(cp, trans_a, trans_b, dt
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
-@pytest.mark.parametrize("shape", [(3, 5, 7), (129, 130, 33), (256, 1000, 64)], ids=["m3-n5-k7", "m129-n130-k33", "m256-n1000-k64"])
+@pytest.mark.parametrize("shape", [(3, 5, 7), (129, 130, 33), (256, 1000, 64)],
+                         ids=["m3-n5-k7", "m129-n130-k33", "m256-n1000-k64"])
 def test_gpu_bias_epilogue(cp, shape, dtype):
     rng = np.random.default_rng(3)
     m, n, k = shape

@@ -181,7 +181,8 @@ def test_gpu_float64_gradient(cp, n, fan_in, fan_out):
 
 
 @pytest.mark.gpu
-@pytest.mark.parametrize("n, fan_in, fan_out", [(70, 67, 66), (130, 200, 140)], ids=["n70-in67-out66", "n130-in200-out140"])
+@pytest.mark.parametrize("n, fan_in, fan_out", [(70, 67, 66), (130, 200, 140)],
+                         ids=["n70-in67-out66", "n130-in200-out140"])
 def test_gpu_float64_matches_reference_exactly_enough(cp, n, fan_in, fan_out):
     rng = np.random.default_rng(11)
     x, w, b = random_layer(rng, n, fan_in, fan_out)

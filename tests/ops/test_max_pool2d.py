@@ -246,8 +246,8 @@ def test_gradient(config):
         (np.ones((1, 1, 2, 7)), {"size": 3}, r"window 3x3 is larger than the padded input 2x7"),
         (np.ones((1, 1, 7, 1)), {"size": 5, "pad": 1}, r"window 5x5 is larger than the padded input 9x3"),
         # a 32-bit int of the kernels: the launch raised NumPy's OverflowError, naming nothing
-        (np.ones((1, 1, 5, 5)), {"stride": 2**31}, r"stride must be at most 2147483647 \(the kernels' 32-bit integers\), "
-                                                   r"got 2147483648"),
+        (np.ones((1, 1, 5, 5)), {"stride": 2**31},
+         r"stride must be at most 2147483647 \(the kernels' 32-bit integers\), got 2147483648"),
     ],
     ids=["3d", "int64", "strided", "empty", "size0", "size-float", "stride0", "pad-negative", "size-whole-float",
          "stride-numpy-float", "pad-bool", "pad>=size",

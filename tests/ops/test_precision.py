@@ -109,7 +109,8 @@ def test_check_names_the_op_and_refuses_tensor_cores_for_float64():
     assert precision.check("conv2d", "tf32", np.float32) == "tf32"
     with pytest.raises(ValueError, match=r"conv2d: precision must be one of ieee, tf32x3, tf32, got 'fp16'"):
         precision.check("conv2d", "fp16", np.float32)
-    with pytest.raises(ValueError, match=r"linear: precision 'tf32x3' takes float32 operands .* float64 arrays support only 'ieee'"):
+    with pytest.raises(ValueError, match=r"linear: precision 'tf32x3' takes float32 operands .* "
+                                         r"float64 arrays support only 'ieee'"):
         precision.check("linear", "tf32x3", np.float64)
     assert precision.check("linear", "ieee", np.float64) == "ieee"
 
@@ -233,7 +234,8 @@ def test_layers_in_tf32x3_are_as_accurate_as_ieee(results, shape):
 def test_layers_carry_the_precision_to_backward():
     x, w, b = np.ones((2, 3, 5, 5), np.float32), np.ones((4, 3, 3, 3), np.float32), np.zeros(4, np.float32)
     assert conv2d.forward(x, w, b, precision="tf32")[1].precision == "tf32"
-    assert linear.forward(np.ones((2, 3), np.float32), np.ones((4, 3), np.float32), b, precision="tf32x3")[1].precision == "tf32x3"
+    assert linear.forward(np.ones((2, 3), np.float32), np.ones((4, 3), np.float32), b,
+                          precision="tf32x3")[1].precision == "tf32x3"
     with pytest.raises(ValueError, match=r"conv2d: precision 'tf32' takes float32 operands"):
         conv2d.forward(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), precision="tf32")
     with pytest.raises(ValueError, match=r"linear: precision must be one of"):
