@@ -6,6 +6,7 @@ import numpy as np
 from . import image_formats, inputs, shard_format
 from .held_out import PICKED_BEFORE_DECODING, is_held_out, share_note
 from .copies import COPY_OF_TRAINING
+from .no_validation import where_looked
 from .splits import MIN_CLASSES, natural_split_notes
 
 # A class with more than this many times the training (or validation) images of another is noted: always
@@ -60,9 +61,11 @@ def notes(built):
             yield (f"note: no validation images, so 'train' will refuse this dataset: all {len(val_skipped)} "
                    f"validation file(s) were skipped, listed with why in {listed_in}: "
                    f"{_remedy(val_skipped)} and rerun the same command")
-        else:
-            yield ("note: no validation images, so 'train' will refuse this dataset (prepare folder holds out "
-                   "--val-fraction of each class; prepare imagenet reads val/ with --devkit or --val-labels)")
+        else:  # nothing skipped: where the importer looked, and what gives it validation images
+            looked = where_looked(built.meta.get("source"))
+            yield ("note: no validation images, so 'train' will refuse this dataset" + (
+                f": {looked}" if looked else " (prepare folder holds out --val-fraction of each class; prepare "
+                                             "imagenet reads val/ with --devkit or --val-labels)"))
         return
     undecoded = sum(not entry["reason"].startswith(COPY_OF_TRAINING) for entry in val_skipped)
     share = share_note(built.meta.get("source"), built.labels("train"), built.labels("val"), built.num_classes,
