@@ -28,6 +28,7 @@ def summary(built, verified, said=""):
 def notes(built):
     """The notes on ``built``, one a line, each as soon as it is found (a generator: a shard that turns out
     unreadable fails after the notes before it are out)."""
+    yield from _classes_replaced(built)
     if built.num_classes < MIN_CLASSES:  # a dataset an older version prepared: nothing can be trained on it
         yield f"note: 1 class: 'train' refuses it (a classifier needs {MIN_CLASSES} or more classes)"
     elif built.num_classes < 2 * MIN_CLASSES:  # a half of fewer (random split of 2 or 3 classes) is refused
@@ -87,6 +88,32 @@ def notes(built):
                                    "held-out validation takes images only from classes of two or more; a val/ "
                                    "folder needs an image of each")
     yield from _imbalance(built, counts)
+
+
+def _classes_replaced(built):
+    """A note where the folder held a dataset of other classes, or of its classes in another label order,
+    before this import (a class folder added or removed since the last prepare into it): a label now means
+    another class, so the networks trained on what it held no longer fit it, and a random split seed draws other
+    halves; without a word, the folder's old dataset was replaced."""
+    before = built.writes.classes_before if built.writes is not None else None
+    now = tuple(entry["wnid"] for entry in built.classes)
+    if before is None or before == now:
+        return
+    gone, new = [wnid for wnid in before if wnid not in now], [wnid for wnid in now if wnid not in before]
+    moved = [label for label, wnid in enumerate(now) if label < len(before) and before[label] != wnid]
+    changes = [f"{len(gone)} gone ({_listed(gone)})" if gone else "", f"{len(new)} new ({_listed(new)})" if new else "",
+               f"{len(moved)} label(s) now name another class (label {moved[0]}: {_listed(now[moved[0]:][:1])}, "
+               f"was {_listed(before[moved[0]:][:1])})" if moved else ""]
+    yield (f"note: {inputs.display_name(built.path)} held a dataset of other classes before this import: "
+           f"{'; '.join(filter(None, changes))}: networks trained on the dataset it held no longer fit it (eval "
+           f"and train --copy-from refuse or warn of them), and a random split seed draws other halves; to keep "
+           f"an earlier dataset beside a new one, prepare into another OUT")
+
+
+def _listed(wnids, shown=5):
+    """The first ``shown`` class names (wnids) of ``wnids``, quoted, and "..." where there are more."""
+    from minitransfer.class_tables import described_wnid  # imported here: class_tables' imports reach this package
+    return ", ".join(described_wnid(wnid) for wnid in wnids[:shown]) + (" ..." if len(wnids) > shown else "")
 
 
 def _imbalance(built, val_counts):
