@@ -48,3 +48,16 @@ def test_prepare_again_with_the_same_classes_or_into_a_new_folder_says_nothing_o
     for out in (data, tmp_path / "other"):
         said = _prepare(photos, out)
         assert "held a dataset of other classes" not in said, said
+
+
+def test_a_class_of_copies_alone_is_told_why_it_has_no_validation_image(tmp_path):
+    """Last week's 'cat' photos copied from 'ant' and 'bee': held-out validation passes copies over, so 'cat' got
+    no validation image, and the note blamed "classes of two or more" on a class of three."""
+    photos = _tree(tmp_path / "photos", ("ant", "bee", "dog"))
+    (photos / "cat").mkdir()
+    for number, copied in enumerate(("ant/0.png", "ant/1.png", "bee/0.png")):
+        shutil.copy(photos / copied, photos / "cat" / f"{number}.png")
+    said = _prepare(photos, tmp_path / "data")
+    assert ("have no validation image, so validation accuracy says nothing about them: 'cat' (each of their images "
+            "lies in another class too") in said, said
+    assert "takes images only from classes of two or more" not in said, said
