@@ -61,3 +61,20 @@ def test_a_class_of_copies_alone_is_told_why_it_has_no_validation_image(tmp_path
     assert ("have no validation image, so validation accuracy says nothing about them: 'cat' (each of their images "
             "lies in another class too") in said, said
     assert "takes images only from classes of two or more" not in said, said
+
+
+def test_a_half_of_classes_of_copies_alone_is_told_to_add_images_that_lie_in_no_other_class(tmp_path):
+    """Half B of split seed 9 is 'cat' and 'cow', whose photos all copy 'ant's and 'bee's: splits and train said
+    "give each of them 2 or more images", which each had already."""
+    photos = _tree(tmp_path / "photos", ("ant", "bee"))
+    for name in ("cat", "cow"):
+        (photos / name).mkdir()
+        for number, copied in enumerate(("ant/0.png", "ant/1.png", "bee/2.png")):
+            shutil.copy(photos / copied, photos / name / f"{number}.png")
+    data = tmp_path / "data"
+    _prepare(photos, data)
+    shown = CliRunner().invoke(main, ["splits", str(data), "random", "--split-seed", "9", "--half", "B"])
+    assert shown.exit_code == 0, shown.output
+    said = shown.output.replace("\n", " ")
+    assert "its classes 'cat', 'cow' have no validation image: give each of them 2 or more images that lie in no " \
+           "other class" in said, said

@@ -4,7 +4,10 @@ an importer that reads a val/ folder, for train's and splits' refusal (:func:`em
 validation files were all skipped is told to mend them instead (skipped.txt lists each with why).
 """
 
+import collections
 import pathlib
+
+import numpy as np
 
 from .held_out import DEFAULT_VAL_FRACTION, HELD_OUT
 
@@ -64,3 +67,19 @@ def where_looked(source):
         return ("it was generated with 0 validation images per class: prepare synthetic again with --val-per-class "
                 "1 or more")
     return None
+
+
+def copied_throughout(built, classes):
+    """The names of those of ``classes`` (of the dataset ``built``, held out) of two or more training images, each
+    of which copies-across-classes.txt lists: :func:`.held_out.hold_out` passes such copies over, so they give no
+    validation image (a class of one image gives none either)."""
+    from .build import COPIES_FILE  # imported here: splits reads this module at train time, build is the importer's
+    try:
+        lines = (built.path / COPIES_FILE).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):  # none: no copies
+        return set()
+    listed = collections.Counter(fields[2] for fields in (line.split("\t") for line in lines)
+                                 if len(fields) > 3 and fields[1] == "train")
+    counts = dict(zip((entry["name"] for entry in built.classes),
+                      np.bincount(built.labels("train"), minlength=built.num_classes)))
+    return {entry["name"] for entry in classes if 2 <= counts[entry["name"]] <= listed[entry["name"]]}

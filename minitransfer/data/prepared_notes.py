@@ -1,15 +1,13 @@
 """What ``prepare`` says of a dataset it prepared (or verified): its summary line (:func:`summary`) and
 its notes (:func:`notes`): classes left out, files skipped, plugins missing, classes without validation."""
 
-import collections
-
 import numpy as np
 
 from . import image_formats, inputs, shard_format
 from .held_out import PICKED_BEFORE_DECODING, is_held_out, share_note
 from .build import COPIES_FILE
 from .copies import COPY_OF_TRAINING
-from .no_validation import where_looked
+from .no_validation import copied_throughout, where_looked
 from .splits import MIN_CLASSES, natural_split_notes
 
 # A class with more than this many times the training (or validation) images of another is noted: always
@@ -88,7 +86,7 @@ def notes(built):
            if held_out else f"their validation images could not be imported: they are listed in {listed_in}")
     yield from _without_validation([entry for entry in unseen if entry["wnid"] in skipped_for], why)
     unseen = [entry for entry in unseen if entry["wnid"] not in skipped_for]
-    copied = _copied_throughout(built, unseen) if held_out else set()
+    copied = copied_throughout(built, unseen) if held_out else set()
     yield from _without_validation([entry for entry in unseen if entry["name"] in copied],
                                    f"each of their images lies in another class too, listed in "
                                    f"{built.path / COPIES_FILE}, and held-out validation takes no such copy, a "
@@ -98,20 +96,6 @@ def notes(built):
                                    "held-out validation takes images only from classes of two or more; a val/ "
                                    "folder needs an image of each")
     yield from _imbalance(built, counts)
-
-
-def _copied_throughout(built, classes):
-    """The names of those of ``classes`` (of ``built``, held out) of two or more training images, each of which
-    copies-across-classes.txt lists: :func:`.held_out.hold_out` passes such copies over, so they give none."""
-    try:
-        lines = (built.path / COPIES_FILE).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):  # none: no copies
-        return set()
-    listed = collections.Counter(fields[2] for fields in (line.split("\t") for line in lines)
-                                 if len(fields) > 3 and fields[1] == "train")
-    counts = dict(zip((entry["name"] for entry in built.classes),
-                      np.bincount(built.labels("train"), minlength=built.num_classes)))
-    return {entry["name"] for entry in classes if 2 <= counts[entry["name"]] <= listed[entry["name"]]}
 
 
 def _classes_replaced(built):

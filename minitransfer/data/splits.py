@@ -25,7 +25,7 @@ import numpy as np
 
 from . import wordnet
 from .held_out import DEFAULT_VAL_FRACTION, is_held_out
-from .no_validation import empty_val_folder
+from .no_validation import copied_throughout, empty_val_folder
 
 KINDS = ("random", "natural", "all")
 HALVES = ("A", "B")
@@ -283,6 +283,10 @@ def without_validation_remedy(dataset, half):
                                                       if len(names) > SHORT_CLASSES_NAMED else "")
     add = ("give each of them 2 or more images, since held-out validation takes one only from a class of two or "
            "more" if held_out else "add validation images of each of them (a val/ folder needs an image of each)")
+    if held_out and copied_throughout(dataset, half.classes):  # its classes' images lie in other classes too
+        add = ("give each of them 2 or more images that lie in no other class, since held-out validation takes one "
+               "only from a class of two or more and takes no copy of another class's image (listed in "
+               "copies-across-classes.txt)")
     seed = _seed_validating_both_halves(dataset) if half.kind == "random" else None
     other_seed = f", or use another split seed, e.g. `split_seed={seed}`" if seed is not None else ""
     return (f"its classes {shown} have no validation image: {add}, and prepare it again{other_seed}")
