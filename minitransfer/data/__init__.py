@@ -10,7 +10,7 @@
   sharding, resuming, housekeeping (:mod:`.shard_builder`: each subset's shards, kept or rebuilt;
   :mod:`.same_origin`: the check of what OUT already holds; :mod:`.import_writes`: failed writes, a full
   disk, what an import wrote (:class:`~.import_writes.Writes`); :mod:`.prepared_notes`: what prepare says
-  of a dataset).
+  of a dataset; :mod:`.no_validation`: where each importer looked for validation images that gave none).
 - :mod:`.importers`: ImageNet (:mod:`.imagenet`, ILSVRC2012, with :mod:`.devkit` for the official
   devkit) and Tiny ImageNet (:mod:`.tiny_imagenet`), what they share in :mod:`.imagenet_common`;
   :mod:`.cifar`: CIFAR-10 and CIFAR-100 (:mod:`.cifar_files`: their files, read from the archive or the

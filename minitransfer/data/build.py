@@ -44,7 +44,7 @@ from . import dataset as ds
 from . import inputs, lock
 from .decode import load_item, warn_of_notes
 from .decoder_pool import MAX_WORKERS, DecoderPool, refuse_in_script_rerun
-from .import_writes import Writes, final_files, folder_state, meta_bytes, write
+from .import_writes import Writes, classes_held, final_files, folder_state, meta_bytes, write
 from .same_origin import check_same_origin, record_import
 from .shard_builder import Builder
 from .shard_format import (FORMAT_NAME, IMPORTING_FILE, MEAN_FILE, META_FILE, SCHEMA_VERSION, SHARD_NAME, SKIPPED_FILE,
@@ -185,7 +185,7 @@ def _import_lock(out):
 
 def _build(out, source, given, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped,
            caches, overwrite):
-    before = folder_state(out, ignored=(lock.LOCK_FILE,))
+    before, classes_before = folder_state(out, ignored=(lock.LOCK_FILE,)), classes_held(out)
     write(out, 0, lambda: fileio.remove_stale_temporaries(out))
     # meta.json's entries known before any shard is built (its size is part of the room checked)
     known = {"format": FORMAT_NAME, "schema": SCHEMA_VERSION, "source": source, "image_size": [size, size],
@@ -229,7 +229,7 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
     built = ds.open_dataset(out)
     built.writes = Writes.between(before, folder_state(out, ignored=(lock.LOCK_FILE,)),
                                   [shard["file"] for part in table.values() for shard in part["shards"]],
-                                  builder.rebuilt)
+                                  builder.rebuilt, classes_before)
     return built
 
 

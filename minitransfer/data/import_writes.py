@@ -12,6 +12,7 @@ from minitransfer import disk_space, fileio
 
 from . import inputs
 from .integrity import identity
+from .shard_format import META_FILE
 
 SHARD_HEADERS = 16 << 10  # a shard's HDF5 headers and attributes (plan, skipped list), rounded up to disk blocks
 META_SHARD_ENTRY = 256  # a shard's entry in meta.json (file, count, first index, sha256), indented as written there
@@ -87,12 +88,16 @@ def _amount(count):
 class Writes:
     """What an import changed in its folder: ``shards_written`` and ``shards_reused`` (kept as they were) of
     the shards its meta.json lists, ``others``, the names of the other files it wrote or removed
-    (meta.json, mean.h5, importing.json, shards of another --shard-size ...), and ``rebuilt``, (name, why)
-    of the shards written over one that was there and could not be kept (:attr:`.shard_builder.Builder.rebuilt`)."""
+    (meta.json, mean.h5, importing.json, shards of another --shard-size ...), ``rebuilt``, (name, why)
+    of the shards written over one that was there and could not be kept (:attr:`.shard_builder.Builder.rebuilt`),
+    and ``classes_before``, the class names (wnids) of the dataset the folder held before, in label order (None:
+    it held none, or none readable), which prepare compares with the new ones (a class folder added or removed
+    since gives labels other meanings: :func:`.prepared_notes.notes`)."""
     shards_written: int
     shards_reused: int
     others: tuple
     rebuilt: tuple = ()
+    classes_before: tuple = None
 
     @property
     def nothing_written(self):
@@ -115,14 +120,24 @@ class Writes:
         return said if self.shards_written else f"{said} (only {inputs.a_few(self.others, 3)} changed)"
 
     @classmethod
-    def between(cls, before, after, shards, rebuilt=()):
+    def between(cls, before, after, shards, rebuilt=(), classes_before=None):
         """The writes that turned :func:`folder_state` ``before`` into ``after``; ``shards``: the names
         of the shards the import's table lists; ``rebuilt``: (name, why) of those written over one that
-        was there (those written and listed kept)."""
+        was there (those written and listed kept); ``classes_before``: see the class."""
         changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
         written = sum(name in changed for name in shards)
         rebuilt = tuple((name, why) for name, why in rebuilt if name in shards)  # written atomically: changed
-        return cls(written, len(shards) - written, tuple(sorted(changed - set(shards))), rebuilt)
+        return cls(written, len(shards) - written, tuple(sorted(changed - set(shards))), rebuilt, classes_before)
+
+
+def classes_held(out):
+    """The class names (wnids) of the dataset whose meta.json ``out`` holds, in label order, or None (no meta.json,
+    or none readable: a first import, an interrupted one)."""
+    try:
+        meta = fileio.parse_json((pathlib.Path(out) / META_FILE).read_bytes())
+        return tuple(str(entry["wnid"]) for entry in meta["classes"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
 
 
 def _rebuilt_said(rebuilt):

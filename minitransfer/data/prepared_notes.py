@@ -5,7 +5,9 @@ import numpy as np
 
 from . import image_formats, inputs, shard_format
 from .held_out import PICKED_BEFORE_DECODING, is_held_out, share_note
+from .build import COPIES_FILE
 from .copies import COPY_OF_TRAINING
+from .no_validation import copied_throughout, where_looked
 from .splits import MIN_CLASSES, natural_split_notes
 
 # A class with more than this many times the training (or validation) images of another is noted: always
@@ -27,6 +29,7 @@ def summary(built, verified, said=""):
 def notes(built):
     """The notes on ``built``, one a line, each as soon as it is found (a generator: a shard that turns out
     unreadable fails after the notes before it are out)."""
+    yield from _classes_replaced(built)
     if built.num_classes < MIN_CLASSES:  # a dataset an older version prepared: nothing can be trained on it
         yield f"note: 1 class: 'train' refuses it (a classifier needs {MIN_CLASSES} or more classes)"
     elif built.num_classes < 2 * MIN_CLASSES:  # a half of fewer (random split of 2 or 3 classes) is refused
@@ -60,9 +63,11 @@ def notes(built):
             yield (f"note: no validation images, so 'train' will refuse this dataset: all {len(val_skipped)} "
                    f"validation file(s) were skipped, listed with why in {listed_in}: "
                    f"{_remedy(val_skipped)} and rerun the same command")
-        else:
-            yield ("note: no validation images, so 'train' will refuse this dataset (prepare folder holds out "
-                   "--val-fraction of each class; prepare imagenet reads val/ with --devkit or --val-labels)")
+        else:  # nothing skipped: where the importer looked, and what gives it validation images
+            looked = where_looked(built.meta.get("source"))
+            yield ("note: no validation images, so 'train' will refuse this dataset" + (
+                f": {looked}" if looked else " (prepare folder holds out --val-fraction of each class; prepare "
+                                             "imagenet reads val/ with --devkit or --val-labels)"))
         return
     undecoded = sum(not entry["reason"].startswith(COPY_OF_TRAINING) for entry in val_skipped)
     share = share_note(built.meta.get("source"), built.labels("train"), built.labels("val"), built.num_classes,
@@ -80,10 +85,43 @@ def notes(built):
     why = (f"the files picked for validation could not be decoded ({PICKED_BEFORE_DECODING}; listed in {listed_in})"
            if held_out else f"their validation images could not be imported: they are listed in {listed_in}")
     yield from _without_validation([entry for entry in unseen if entry["wnid"] in skipped_for], why)
-    yield from _without_validation([entry for entry in unseen if entry["wnid"] not in skipped_for],
+    unseen = [entry for entry in unseen if entry["wnid"] not in skipped_for]
+    copied = copied_throughout(built, unseen) if held_out else set()
+    yield from _without_validation([entry for entry in unseen if entry["name"] in copied],
+                                   f"each of their images lies in another class too, listed in "
+                                   f"{built.path / COPIES_FILE}, and held-out validation takes no such copy, a "
+                                   f"training image of the other class: delete the copies from the classes they do "
+                                   f"not belong to and rerun the same command")
+    yield from _without_validation([entry for entry in unseen if entry["name"] not in copied],
                                    "held-out validation takes images only from classes of two or more; a val/ "
                                    "folder needs an image of each")
     yield from _imbalance(built, counts)
+
+
+def _classes_replaced(built):
+    """A note where the folder held a dataset of other classes, or of its classes in another label order,
+    before this import (a class folder added or removed since the last prepare into it): a label now means
+    another class, so the networks trained on what it held no longer fit it, and a random split seed draws other
+    halves; without a word, the folder's old dataset was replaced."""
+    before = built.writes.classes_before if built.writes is not None else None
+    now = tuple(entry["wnid"] for entry in built.classes)
+    if before is None or before == now:
+        return
+    gone, new = [wnid for wnid in before if wnid not in now], [wnid for wnid in now if wnid not in before]
+    moved = [label for label, wnid in enumerate(now) if label < len(before) and before[label] != wnid]
+    changes = [f"{len(gone)} gone ({_listed(gone)})" if gone else "", f"{len(new)} new ({_listed(new)})" if new else "",
+               f"{len(moved)} label(s) now name another class (label {moved[0]}: {_listed(now[moved[0]:][:1])}, "
+               f"was {_listed(before[moved[0]:][:1])})" if moved else ""]
+    yield (f"note: {inputs.display_name(built.path)} held a dataset of other classes before this import: "
+           f"{'; '.join(filter(None, changes))}: networks trained on the dataset it held no longer fit it (eval "
+           f"and train --copy-from refuse or warn of them), and a random split seed draws other halves; to keep "
+           f"an earlier dataset beside a new one, prepare into another OUT")
+
+
+def _listed(wnids, shown=5):
+    """The first ``shown`` class names (wnids) of ``wnids``, quoted, and "..." where there are more."""
+    from minitransfer.class_tables import described_wnid  # imported here: class_tables' imports reach this package
+    return ", ".join(described_wnid(wnid) for wnid in wnids[:shown]) + (" ..." if len(wnids) > shown else "")
 
 
 def _imbalance(built, val_counts):

@@ -25,6 +25,7 @@ import numpy as np
 
 from . import wordnet
 from .held_out import DEFAULT_VAL_FRACTION, is_held_out
+from .no_validation import copied_throughout, empty_val_folder
 
 KINDS = ("random", "natural", "all")
 HALVES = ("A", "B")
@@ -274,12 +275,18 @@ def without_validation_remedy(dataset, half):
     fraction = source.get("val_fraction") if held_out else None
     has_val = "val" in dataset.subsets and dataset.num_images("val") > 0
     if not has_val and not (held_out and (DEFAULT_VAL_FRACTION if fraction is None else fraction) > 0):
-        return _val_folder_remedy(source) or REIMPORT_WITH_VALIDATION
+        skipped = dataset.meta.get("skipped")  # None: a stand-in without the list, which says what it needs
+        none_skipped = skipped is not None and not any(entry.get("subset") == "val" for entry in skipped)
+        return (none_skipped and empty_val_folder(source)) or _val_folder_remedy(source) or REIMPORT_WITH_VALIDATION
     names = [repr(entry["name"]) for entry in half.classes]
     shown = ", ".join(names[:SHORT_CLASSES_NAMED]) + (f" and {len(names) - SHORT_CLASSES_NAMED} more"
                                                       if len(names) > SHORT_CLASSES_NAMED else "")
     add = ("give each of them 2 or more images, since held-out validation takes one only from a class of two or "
            "more" if held_out else "add validation images of each of them (a val/ folder needs an image of each)")
+    if held_out and copied_throughout(dataset, half.classes):  # its classes' images lie in other classes too
+        add = ("give each of them 2 or more images that lie in no other class, since held-out validation takes one "
+               "only from a class of two or more and takes no copy of another class's image (listed in "
+               "copies-across-classes.txt)")
     seed = _seed_validating_both_halves(dataset) if half.kind == "random" else None
     other_seed = f", or use another split seed, e.g. `split_seed={seed}`" if seed is not None else ""
     return (f"its classes {shown} have no validation image: {add}, and prepare it again{other_seed}")
