@@ -4,7 +4,9 @@ Layout (readable with plain h5py)::
 
     /weights/<layer>/W, /weights/<layer>/b   float32, Caffe shapes; group attr ``frozen`` (bool)
     /mean                                    float32 (H, W, 3): the mean image the first layers saw
-    /solver/velocity/<layer>/W, .../b        momentum buffers (resumable checkpoints only)
+    /solver/velocity/<layer>/W, .../b        momentum buffers (resumable checkpoints only: a run folder's
+                                             checkpoint.h5; a finished run's weights file holds no /solver,
+                                             :func:`minitransfer.final_weights.weights_file_of`)
     /solver attrs: iteration, seed, cursor (JSON: the training loader's position)
     root attrs:
         format "minitransfer-checkpoint", format_version 1

@@ -50,10 +50,10 @@ def check_finished(runs, out, options, progress=None, plans=None):
     goes on); before anything runs, and before a dry run shows the plan. So does such a run whose
     base's weights file is gone (deleted by hand): the grid would train the base again, another
     network than the one the run copied (its sha256 differs), and keep the run as if from it; but not
-    where the base's run folder holds that network, its checkpoint.h5 at the run's end
-    (:func:`minitransfer.grid_trained.copied_saved_base`): the grid resumes the base first, which restores
-    its weights file byte for byte, and leaves the run as it is (before, refused, advising a cp that its
-    resumption does).
+    where the base's run folder holds that network, its checkpoint.h5 at the run's end (the weights file
+    and the momentum it leaves out; :func:`minitransfer.grid_trained.copied_saved_base`): the grid resumes
+    the base first, which restores its weights file byte for byte, and leaves the run as it is (before,
+    refused, advising a cp that its resumption does).
     ``progress``: told how far the check has got (:func:`minitransfer.experiment.counted`; a base's
     weights are hashed only where their result.json's record of them no longer holds). ``plans``: the
     :class:`PlannedConfigs` of this check of ``out`` (a new one where None)."""

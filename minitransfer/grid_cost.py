@@ -1,8 +1,9 @@
 """What a grid costs before it trains, for ``experiment --dry-run`` and ``--emit-slurm`` (:func:`plan_cost`):
 its iterations, its GPU time at the iteration times measured on a GPU (:data:`GPU_MS_PER_ITERATION`), how
 long it takes at best with a GPU for every run (a base, then its longest transfer), its CPU time, and the disk
-its runs' files take. A grid of the whole paper is a month of GPU time and about 90 GB: said before it starts,
-where before its dry run said neither.
+its runs' files take. A grid of the whole paper is a month of GPU time and about 68 GB (a half's CaffeNet: a
+472 MB checkpoint.h5 and a 236 MB weights file, which holds no momentum; 91 GB before it left it out): said
+before it starts, where before its dry run said neither.
 
 Example::
 
@@ -64,15 +65,23 @@ def plan_cost(runs, out, options, slots=None, statuses=None):
     status = disk_space.disk_status(out)
     free = None if status is None else status.f_bavail * status.f_frsize
     free_text = "" if free is None else f"; {free / 1e9:,.1f} GB free there" + (", too little" if free < need else "")
-    sizes = ", ".join(dict.fromkeys(f"{size / 1e6:,.0f} MB" for size in sorted(cost.file_bytes
-                                                                                for cost in costs.values())))
-    lines.append(f"  disk: about {need / 1e9:,.1f} GB in {out}{free_text}:\n  each run keeps its weights file and "
-                 f"its run folder's checkpoint.h5, each with the weights, their momentum and the mean image ({sizes} "
-                 f"a file; a finished run's checkpoint.h5 may be deleted to save half)")
+    weights, checkpoints = (_sizes(cost.weights_bytes for cost in costs.values()),
+                            _sizes(cost.checkpoint_bytes for cost in costs.values()))
+    lines.append(f"  disk: about {need / 1e9:,.1f} GB in {out}{free_text}:\n  each run keeps its weights file, the "
+                 f"weights and the mean image ({weights} a file), and its run folder's checkpoint.h5, with their "
+                 f"momentum too ({checkpoints}; a finished run's checkpoint.h5 may be deleted to save two thirds)")
     return lines
 
 
-RunCost = collections.namedtuple("RunCost", "preset batch iterations gpu_seconds cpu_seconds file_bytes disk_bytes")
+def _sizes(sizes):
+    """The distinct file ``sizes`` in MB, smallest first: "236 MB, 244 MB"."""
+    return ", ".join(dict.fromkeys(f"{size / 1e6:,.0f} MB" for size in sorted(sizes)))
+
+
+# checkpoint_bytes: a run folder's checkpoint.h5 (the weights, their momentum and the mean image); weights_bytes: the
+# weights file of a finished run, which holds no momentum (minitransfer.final_weights.weights_file_of)
+RunCost = collections.namedtuple("RunCost", "preset batch iterations gpu_seconds cpu_seconds checkpoint_bytes "
+                                            "weights_bytes disk_bytes")
 
 
 def _base_of(run, grid):
@@ -89,7 +98,8 @@ def _run_cost(run, out, options, status, base):
     """The :data:`RunCost` of ``run``: its schedule and sizes as train resolves them (those of ``base``, a base
     trained on its classes, its reduced-data count kept: a reduced-data run has a shorter schedule); its iterations
     those left after its checkpoint's where its ``status`` (:func:`~minitransfer.grid_status.run_status`) resumes
-    it, its disk then its weights file alone. Before, a grid resumed after most of its training was costed whole."""
+    it, its disk then its weights file alone (without the momentum its checkpoint holds: half a checkpoint's bytes).
+    Before, a grid resumed after most of its training was costed whole."""
     plan = grid_preflight.resolved_plan(base, out, options)
     c, preset = plan.config, plan.preset
     frozen = run.n if run.kind == "random-frozen" or (run.parent and not run.fine_tuned) else 0
@@ -99,9 +109,11 @@ def _run_cost(run, out, options, status, base):
     gpu = None if measured is None else \
         max((layers, ms) for layers, ms in measured if layers <= frozen)[1] / 1000 * c.batch_size / 256 * iterations
     height, width = plan.dataset.image_size
-    file_bytes = 2 * 4 * _parameters(preset, c.fc8_outputs) + 4 * height * width * 3
+    weights_bytes = 4 * _parameters(preset, c.fc8_outputs) + 4 * height * width * 3  # float32, and the mean image
+    checkpoint_bytes = weights_bytes + 4 * _parameters(preset, c.fc8_outputs)  # and the momentum of each weight
     return RunCost(preset, c.batch_size, iterations, gpu, (preset.cpu_seconds_per_image or 0) * c.batch_size
-                   * iterations, file_bytes, file_bytes if resumed else 2 * file_bytes)
+                   * iterations, checkpoint_bytes, weights_bytes,
+                   weights_bytes if resumed else checkpoint_bytes + weights_bytes)
 
 
 _counted = {}

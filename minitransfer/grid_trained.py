@@ -207,9 +207,12 @@ def _another_network(recorded, weights_config):
 def base_sha256(out, run, path):
     """The sha256 of the base file ``path`` the transfer ``run`` of the grid folder ``out`` copies now
     (:func:`weights_sha256`); where that is its base's weights file there, and gone, the sha256 of the base's
-    run folder's checkpoint.h5 (None where there is none): the grid resumes that base, whose train writes its
-    weights back from there byte for byte (:func:`minitransfer.final_weights.final_weights`). Before, a grid
-    folder copied or moved whose base's weights file was gone was refused as copied from another base."""
+    run folder's checkpoint.h5 (None where there is none), which holds the same network and its momentum: the
+    sha256 a transfer recorded where the weights file was the checkpoint's copy (written before version 0.11),
+    else another, and the transfer compared by the network's digest (:func:`copied_base_sha256`). The grid
+    resumes that base, whose train writes its weights file back from there byte for byte, as train wrote it
+    (:func:`minitransfer.final_weights.final_weights`). Before, a grid folder copied or moved whose base's
+    weights file was gone was refused as copied from another base."""
     return weights_sha256(_base_file(out, run, path))
 
 

@@ -99,10 +99,12 @@ def bases_copied_lines():
     the one those runs copied, which would be kept as if from it (their transfers finished, or resumed
     from it): refused as a local grid refuses it, in its words (:func:`minitransfer.grid_check.check_finished`).
     Before, submit.sh submitted the base, or said to delete its weights file, and kept the runs. Not where the
-    weights file is gone but the base's checkpoint is the network each run copied: its train --resume writes
-    them back byte for byte, as a local grid resumes it (before, refused here). Told at submission (the runs may
-    train after emission): the checkpoint's sha256 (sha256sum) is in the file each run trained, its ``parent_sha256``
-    kept verbatim (fixed-length text: :func:`minitransfer.hdf5_files.text_attribute`); else, by the Python that
+    weights file is gone but the base's checkpoint holds the network each run copied (and the momentum the weights
+    file leaves out): its train --resume writes them back byte for byte, as a local grid resumes it (before,
+    refused here). Told at submission (the runs may train after emission): the checkpoint's sha256 (sha256sum) is
+    in the file each run trained, its ``parent_sha256`` kept verbatim (fixed-length text:
+    :func:`minitransfer.hdf5_files.text_attribute`; a base whose weights file was its checkpoint's copy, written
+    before version 0.11); else, by the Python that
     emitted the scripts, the network the checkpoint holds is the one the run recorded
     (:mod:`minitransfer.slurm_copied`, as the local grid judges it: the same base written elsewhere, in a grid trained
     on two machines and merged, whose file records other paths; before, refused here where the local grid resumes

@@ -22,7 +22,7 @@ from minitransfer.preflight import warnings_for
 from minitransfer.recorded_config import precision_change, recorded_options
 from minitransfer.data import loader_workers
 from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
-from minitransfer.final_weights import final_weights
+from minitransfer.final_weights import final_weights, weights_file_of
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import EvaluationProgress, Progress
 from minitransfer.run_files import RunFiles, evaluations_made
@@ -208,7 +208,9 @@ class Run(RunFailures):
             self.save(done, lr)
 
     def write_weights(self):
-        """Write the weights file `out` once the last iteration's checkpoint is written; returns what
+        """Write the weights file `out` once the last iteration's checkpoint is written, without the
+        solver state, which only a resumption reads, from the checkpoint (:func:`weights_file_of`: half
+        the size); returns what
         result.json records of it (:func:`minitransfer.rundir.weights_record`). Memory that runs out
         while they are made or written is :meth:`out_of_memory`: the checkpoint holds every
         iteration, and a rerun with `resume='auto'` writes them (a bare MemoryError escaped, whose
@@ -223,7 +225,7 @@ class Run(RunFailures):
             kept = final_weights(written, self.out, named=c.out) if written is not None else None
             if kept is None:
                 written = snapshot(self.net, self.plan, c.max_iter, self.cursor)
-                kept = checkpoints.save(self.out, written, named=c.out), None
+                kept = checkpoints.save(self.out, weights_file_of(written), named=c.out), None
             sha256, record = kept
             self._record_own_config(record)
             network = network_sha256(written)

@@ -1,10 +1,12 @@
-"""A transfer whose base's weights file was deleted by hand, the base's run folder left: its checkpoint.h5 is
-the network the transfer copied (a finished train's last checkpoint is its weights file), and train --resume
-writes the weights back from it byte for byte. The grid refused the folder, advising a cp; it resumes the base
-and leaves the transfer as it is. Where the checkpoint is another network, or gone, it still refuses."""
+"""A transfer whose base's weights file was deleted by hand, the base's run folder left: its checkpoint.h5 holds
+the network the transfer copied (a finished train's last checkpoint is its weights file and the momentum), and
+train --resume writes the weights back from it byte for byte. The grid refused the folder, advising a cp; it
+resumes the base and leaves the transfer as it is. Where the checkpoint is another network, or gone, it still
+refuses."""
 
 import shutil
 
+import h5py
 import pytest
 from click.testing import CliRunner
 
@@ -39,6 +41,15 @@ def _dry_run(out, options):
     return _experiment(out, options, "--dry-run")
 
 
+def _network(path):
+    """What the file ``path`` holds of a network, read with h5py: each layer's frozen flag and arrays, the mean
+    image; and whether it holds the momentum (/solver)."""
+    with h5py.File(path, "r") as f:
+        layers = {name: (bool(group.attrs["frozen"]), group["W"][...].tobytes(), group["b"][...].tobytes())
+                  for name, group in f["weights"].items()}
+        return layers, f["mean"][...].tobytes(), "solver" in f
+
+
 def _files(folder, names):
     """(sha256, mtime_ns) of each file of ``names`` in ``folder`` and under it: what a run holds."""
     paths = [path for name in names for path in [folder / name, *sorted((folder / name).rglob("*"))] if path.is_file()]
@@ -60,7 +71,8 @@ def test_a_base_whose_weights_are_gone_but_whose_checkpoint_is_the_network_copie
         options = _train_grid(out, micro_data)
     weights, saved = out / "random0" / "baseA.h5", out / "random0" / "baseA.run" / "checkpoint.h5"
     original = fileio.sha256_file(weights)
-    assert fileio.sha256_file(saved) == original  # the oracle: the same network
+    (layers, mean, momentum), held = _network(saved), _network(weights)
+    assert held == (layers, mean, False) and momentum  # the oracle: the same network, the momentum its alone
     assert checkpoints.read_meta(out / "random0" / "A1B.h5")["parent_sha256"] == original  # the one A1B copied
     transfer = _files(out / "random0", ["A1B.h5", "A1B.run"])
     weights.unlink()

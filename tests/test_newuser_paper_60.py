@@ -45,10 +45,12 @@ def test_the_dry_run_of_a_caffenet_grid_says_its_iterations_gpu_hours_and_disk(i
     assert "on one H100: about 35 GPU-hours (1.5 GPU-days)" in output, output
     assert "at best 11 hours with a GPU for every run" in output, output
     assert "on the CPU, one run at a time: about 695 days" in output, output
-    # each file: the weights and their momentum (2 x 4 bytes a parameter) and the mean image; 2 files a run.
-    # The 6 half runs have fc8 of 2 outputs, the 2 runs on every class of 4
+    # a run's 2 files: its weights file (4 bytes a parameter and the mean image) and its checkpoint.h5 (the
+    # momentum too: 8 bytes a parameter and the mean image). The 6 half runs have fc8 of 2 outputs, the 2 runs on
+    # every class of 4
     half, every_class = (CAFFENET_PARAMETERS - (1000 - outputs) * 4097 for outputs in (2, 4))
-    need = sum(2 * (8 * parameters + MEAN_IMAGE_BYTES) for parameters in [half] * 6 + [every_class] * 2)
+    need = sum((4 * parameters + MEAN_IMAGE_BYTES) + (8 * parameters + MEAN_IMAGE_BYTES)
+               for parameters in [half] * 6 + [every_class] * 2)
     assert f"disk: about {need / 1e9:,.1f} GB in" in output, output
     assert re.search(r"GB free there", output), output
 

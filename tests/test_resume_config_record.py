@@ -6,6 +6,7 @@ it was "edited by hand" and moved it aside to config.json.edited."""
 
 import json
 
+import h5py
 import pytest
 from click.testing import CliRunner
 from interrupting import interrupted_after
@@ -72,20 +73,23 @@ def test_a_hand_edit_after_a_killed_resumption_is_still_said(resumed_elsewhere):
 
 def test_a_finished_checkpoint_resumed_from_its_moved_folder_records_the_weights_options(micro_data, tmp_path):
     """A run whose checkpoint is at max_iter but whose weights were never written (a full disk), its
-    folder moved since: resumed, it writes only the weights, restored from the checkpoint's bytes
-    (their record keeps the old place, as a folder moved whole records it), and config.json records
-    what they record: config.json kept another record than the weights, so that the grid's check took
-    the weights for another run's network, and with the checkpoint deleted train said config.json
-    was edited by hand."""
+    folder moved since: resumed, it writes only the weights, the bytes train wrote at the end of the run
+    (the checkpoint without its momentum; their record keeps the old place, as a folder moved whole records
+    it), and config.json records what they record: config.json kept another record than the weights, so
+    that the grid's check took the weights for another run's network, and with the checkpoint deleted
+    train said config.json was edited by hand."""
     (tmp_path / "a").mkdir()
     training.train(training.TrainConfig(out=str(tmp_path / "a" / "d.h5"), data=micro_data, **FAST))
+    written = (tmp_path / "a" / "d.h5").read_bytes()
     (tmp_path / "a" / "d.h5").unlink()
     (tmp_path / "a").rename(tmp_path / "b")
     run = tmp_path / "b" / "d.run"
     assert json.loads((run / "config.json").read_text())["out"] == str(tmp_path.resolve() / "a" / "d.h5")
     result = CliRunner().invoke(main, ["train", "--resume", str(run)])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "b" / "d.h5").read_bytes() == (run / "checkpoint.h5").read_bytes()
+    assert (tmp_path / "b" / "d.h5").read_bytes() == written != (run / "checkpoint.h5").read_bytes()
+    with h5py.File(tmp_path / "b" / "d.h5", "r") as f:
+        assert "solver" not in f  # the momentum is the checkpoint's alone
     weights = checkpoints.read_meta(tmp_path / "b" / "d.h5")["config"]
     assert json.loads((run / "config.json").read_text()) == weights
     (run / "checkpoint.h5").unlink()

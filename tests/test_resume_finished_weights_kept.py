@@ -78,8 +78,12 @@ def test_weights_of_the_same_network_recording_other_paths_are_left_as_they_are(
     assert json.loads((copied.with_suffix(".run") / "config.json").read_text())["out"] == str(copied)
 
 
-def test_weights_of_another_network_are_replaced_by_the_final_checkpoint(copied):
+def test_weights_of_another_network_are_replaced_by_the_final_checkpoints_network(finished, copied):
+    """Written again as train wrote them: the final checkpoint without its momentum (/solver)."""
     with h5py.File(copied, "r+") as f:
         f["weights/fc8/b"][...] = f["weights/fc8/b"][...] + 1
     _resumed(copied)
-    assert copied.read_bytes() == (copied.with_suffix(".run") / "checkpoint.h5").read_bytes()
+    assert _sha256(copied) == _sha256(finished) != _sha256(copied.with_suffix(".run") / "checkpoint.h5")
+    with h5py.File(copied, "r") as weights, h5py.File(copied.with_suffix(".run") / "checkpoint.h5", "r") as saved:
+        assert "solver" not in weights and "solver" in saved
+        assert (weights["weights/fc8/b"][...] == saved["weights/fc8/b"][...]).all()

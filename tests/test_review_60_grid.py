@@ -17,7 +17,8 @@ from minitransfer.experiment import run_dir, weights_path
 from minitransfer.rundir import RESULT_FILE
 
 HALF_PARAMETERS = 60_965_224 - (1000 - 2) * 4097  # fc8 of 2 outputs: 4096 weights + 1 bias an output
-FILE_BYTES = 8 * HALF_PARAMETERS + 256 * 256 * 3 * 4  # weights and momentum (float32), the mean image
+WEIGHTS_BYTES = 4 * HALF_PARAMETERS + 256 * 256 * 3 * 4  # a weights file: the weights (float32), the mean image
+CHECKPOINT_BYTES = WEIGHTS_BYTES + 4 * HALF_PARAMETERS  # a checkpoint.h5: their momentum (float32) too
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def _lose_result(out, run):
 
 def test_the_dry_runs_cost_counts_the_runs_its_summary_counts_to_train(imagenet_sized, tmp_path):
     """baseA lost: "3 to train" and "cost: 3 runs to train": baseB (450,000 x 45.32 ms = 20,394 s), B4B, A4B
-    (2 x 450,000 x 18.53 ms = 16,677 s): 37,071 s = 10 GPU-hours, 3 x 2 files."""
+    (2 x 450,000 x 18.53 ms = 16,677 s): 37,071 s = 10 GPU-hours, 3 x a weights file and a checkpoint.h5."""
     out = tmp_path / "grid"
     runs = experiment.plan_grid(layers=(4,), fine_tuned=False)
     _lose_result(out, runs[0])
@@ -48,7 +49,10 @@ def test_the_dry_runs_cost_counts_the_runs_its_summary_counts_to_train(imagenet_
     assert "0 finished, 3 to train, 1 finished whose result.json is lost" in result.output, result.output
     assert "cost: 3 runs to train (caffenet, batch 256): 1,350,000 iterations" in result.output, result.output
     assert "on one H100: about 10 GPU-hours" in result.output, result.output
-    assert f"disk: about {6 * FILE_BYTES / 1e9:,.1f} GB in" in result.output, result.output
+    assert f"disk: about {3 * (WEIGHTS_BYTES + CHECKPOINT_BYTES) / 1e9:,.1f} GB in" in result.output, result.output
+    assert (f"each run keeps its weights file, the weights and the mean image ({WEIGHTS_BYTES / 1e6:,.0f} MB a file), "
+            f"and its run folder's checkpoint.h5, with their momentum too ({CHECKPOINT_BYTES / 1e6:,.0f} MB;"
+            in " ".join(result.output.split())), result.output
 
 
 @pytest.mark.parametrize("kind", [grid_status.BEING_TRAINED, grid_status.WRITE_AGAIN, grid_status.RESULT_LOST])
@@ -63,7 +67,8 @@ def test_a_run_the_grid_does_not_train_is_not_costed(imagenet_sized, tmp_path, m
 
 def test_an_interrupted_run_is_costed_from_the_iteration_it_resumes_at(imagenet_sized, tmp_path, monkeypatch):
     """baseA resumes at 400,000: 50,000 x 45.32 ms = 2,266 s, baseB 20,394 s, B4B and A4B 16,677 s: 39,337 s
-    = 11 GPU-hours (not the 16 of a whole baseA), 1,400,000 iterations; baseA's checkpoint already on disk: 7 files.
+    = 11 GPU-hours (not the 16 of a whole baseA), 1,400,000 iterations; baseA's checkpoint already on disk: its
+    weights file alone, beside 3 x a weights file and a checkpoint.h5.
     At best: baseB then B4B, 20,394 + 8,338.5 s = 8 hours."""
     runs = experiment.plan_grid(layers=(4,), fine_tuned=False)
     real = grid_status.run_status
@@ -75,7 +80,7 @@ def test_an_interrupted_run_is_costed_from_the_iteration_it_resumes_at(imagenet_
     assert lines[0] == "cost: 4 runs to train (caffenet, batch 256): 1,400,000 iterations", lines
     assert "on one H100: about 11 GPU-hours" in text, text
     assert "at best 8 hours with a GPU for every run" in text, text
-    assert f"disk: about {7 * FILE_BYTES / 1e9:,.1f} GB in" in text, text
+    assert f"disk: about {(4 * WEIGHTS_BYTES + 3 * CHECKPOINT_BYTES) / 1e9:,.1f} GB in" in text, text
 
 
 def test_a_preset_replaced_under_its_name_is_counted_anew():

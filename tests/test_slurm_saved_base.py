@@ -1,11 +1,13 @@
-"""submit.sh and a base whose weights file was deleted but whose run folder's checkpoint.h5 is the network its
-transfers copied: submitted, its train --resume writing the weights back byte for byte, its finished transfers
+"""submit.sh and a base whose weights file was deleted but whose run folder's checkpoint.h5 holds the network its
+transfers copied (and its momentum, which the weights file leaves out): submitted, its train --resume writing the
+weights back byte for byte, its finished transfers
 left alone, as a local grid resumes it (grid_check.check_finished); refused where the checkpoint is another
 network. Real networks (4 iterations each), stand-ins for SLURM's commands."""
 
 import shutil
 import subprocess
 
+import h5py
 import pytest
 from test_slurm import array_tasks, fake_slurm, sbatch_calls, submit_grid  # noqa: F401
 
@@ -26,6 +28,15 @@ def trained_grid(tmp_path_factory, micro_data):
     return out, options
 
 
+def _network(path):
+    """What the file ``path`` holds of a network, read with h5py: each layer's frozen flag and arrays, the mean
+    image; and whether it holds the momentum (/solver)."""
+    with h5py.File(path, "r") as f:
+        layers = {name: (bool(group.attrs["frozen"]), group["W"][...].tobytes(), group["b"][...].tobytes())
+                  for name, group in f["weights"].items()}
+        return layers, f["mean"][...].tobytes(), "solver" in f
+
+
 @pytest.mark.parametrize("checkpoint", ["copied", "another"])
 def test_submit_resumes_a_base_whose_checkpoint_is_the_network_its_transfers_copied(trained_grid, tmp_path,
                                                                                     fake_slurm, checkpoint):
@@ -37,11 +48,13 @@ def test_submit_resumes_a_base_whose_checkpoint_is_the_network_its_transfers_cop
     runs = grid.plan_grid(**RUNS)
     weights, saved = out / "random0" / "baseA.h5", out / "random0" / "baseA.run" / grid.CHECKPOINT_FILE
     copied = checkpoints.read_meta(out / "random0" / "A1B.h5")["parent_sha256"]
-    assert fileio.sha256_file(saved) == fileio.sha256_file(weights) == copied  # the oracle: the network A1B copied
+    assert fileio.sha256_file(weights) == copied  # the oracle: the network A1B copied, which its checkpoint holds
+    (layers, mean, momentum), held = _network(saved), _network(weights)
+    assert held == (layers, mean, False) and momentum  # the momentum the checkpoint's alone
     weights.unlink()
     if checkpoint == "another":
         shutil.copyfile(out / "random0" / "baseB.run" / grid.CHECKPOINT_FILE, saved)
-        assert fileio.sha256_file(saved) != copied
+        assert _network(saved)[0] != layers
     submit = slurm.emit_slurm(runs, out, tmp_path / "slurm", options)
     done = submit_grid(submit)
     if checkpoint == "another":

@@ -55,7 +55,8 @@ def _initial_weights(outputs, seed):
 def test_base_run_writes_weights_and_run_files(base_a):
     run_dir = base_a.with_name("baseA.run")
     saved = checkpoints.load(base_a)
-    assert saved.iteration == 6 and saved.solver.iteration == 6
+    assert saved.iteration == 6 and saved.solver is None  # the momentum is the run folder's checkpoint.h5's alone
+    assert checkpoints.load(run_dir / "checkpoint.h5").solver.iteration == 6
     assert saved.meta["split_half"] == "A" and saved.meta["n_copied"] == 0 and not any(saved.frozen.values())
     assert len(saved.classes) == 4 and saved.meta["config"]["stepsize"] == 1  # round(100000·6/450000)
     eval_rows = (run_dir / "eval.csv").read_text().splitlines()
@@ -166,7 +167,8 @@ def test_random_frozen_layers_keep_their_random_start(data, tmp_path):
 
 
 def _velocities(path):
-    return checkpoints.load(path).solver.velocity
+    """The momentum of the run of weights file ``path``: its run folder's checkpoint.h5 holds it."""
+    return checkpoints.load(path.with_suffix(".run") / "checkpoint.h5").solver.velocity
 
 
 def test_interrupted_and_resumed_run_is_bitwise_identical(data, tmp_path):
