@@ -119,7 +119,7 @@ class RunLock:
         user's that this process may not write and another process holds it now (:func:`lock_taken`):
         busy, as any held lock is, and said so; only a free one is :meth:`_refused`."""
         try:
-            return os.open(self._file, os.O_RDWR | os.O_CREAT, fileio.LOCK_FILE_MODE)
+            descriptor = os.open(self._file, os.O_RDWR | os.O_CREAT, fileio.LOCK_FILE_MODE)
         except OSError as error:  # a read-only folder, one this user may not write, no inode left
             if error.errno in fileio.UNWRITABLE and fileio.lock_file_alone(self._file):
                 if lock_taken(self._file):
@@ -130,6 +130,7 @@ class RunLock:
                 fileio.storage_error(self._file, error, named=self.path)
             self._remove_if_created_empty()
             raise failure from error
+        return descriptor
 
     def _unwritable(self, error):
         """The ``StorageError`` (exit code 74) of a lock file that cannot be made in a folder this process may
@@ -242,6 +243,9 @@ def holder(run_dir, recorded=False):
         descriptor = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         return None
+    except PermissionError:  # another user's, 0o600 (made under a umask 077): its holder as the kernel lists it
+        pids = flock_holders(path, ("WRITE",))
+        return Holder(pids[0]) if pids else None
     deadline = time.monotonic() + PID_WAIT_SECONDS
     try:
         while True:
@@ -272,11 +276,15 @@ def lock_taken(path):
     This process's own lock by its record (:func:`minitransfer.held_locks.held_here`: never opened);
     another's probed on a read-only descriptor with an exclusive lock, or where flock is emulated with
     byte-range locks (NFS, EBADF without write access) a shared one, which sees an exclusive holder
-    but not readers. False where the file is gone, cannot be probed, or the file system has no locks."""
+    but not readers; one it may not read (0o600: a umask 077) by this machine's list (:func:`flock_holders`),
+    not "cannot be written": told to remove it, a user trained over the run still there. False where the file
+    is gone, cannot be probed, or the file system has no locks."""
     if held_here(path) is not None:
         return True
     try:
         descriptor = os.open(path, os.O_RDONLY)
+    except PermissionError:
+        return bool(flock_holders(path))
     except OSError:
         return False
     try:
