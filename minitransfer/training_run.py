@@ -21,7 +21,7 @@ from minitransfer.config_wording import worded
 from minitransfer.preflight import warnings_for
 from minitransfer.recorded_config import precision_change, recorded_options
 from minitransfer.data import loader_workers
-from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
+from minitransfer.evaluate import evaluate, summarize, through_frozen, until_stopped, validation_loader
 from minitransfer.final_weights import final_weights, weights_file_of
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import EvaluationProgress, Progress
@@ -64,7 +64,7 @@ class Run(RunFailures):
         # nodes of a cluster, whose temporaries this machine cannot see written
         fileio.remove_stale_temporaries(pathlib.Path(self.out).parent, names=(pathlib.Path(self.out).name,))
         self.progress = Progress(c.max_iter, self.start, bar=c.progress, quiet=c.quiet, every=c.log_every)
-        self._kept_validation = None
+        self._kept_validation, self._frozen_start = None, 0
         self._unlogged = None  # metrics.jsonl's row of iteration `done`, due and not logged yet: see _log_due_row
         if resumed is not None:
             self.progress.line(f"resuming {resumed.path} at iteration {self.start}")
@@ -172,13 +172,15 @@ class Run(RunFailures):
         a small set is prepared once per run and kept (on the CPU demo's networks, 20 evaluations
         each, preparing them took 6 ms of each evaluation's ~50). ``progress``: as for :func:`evaluate`."""
         if self._kept_validation is not None:
-            return evaluate(self.net, self._kept_validation, self.stop, progress)
+            return evaluate(self.net, self._kept_validation, self.stop, progress, start=self._frozen_start)
         plan = self.plan
         with validation_loader(plan) as val:
             if len(plan.task.val_indices) * plan.preset.crop ** 2 * 3 * 4 > KEEP_VALIDATION_BYTES:
                 return evaluate(self.net, val, self.stop, progress)
-            self._kept_validation = list(until_stopped(val, self.stop))
-        return evaluate(self.net, self._kept_validation, self.stop, progress)
+            kept = list(until_stopped(val, self.stop))
+        # the frozen layers' outputs kept instead (the same bits every evaluation): see through_frozen
+        self._frozen_start, self._kept_validation = through_frozen(self.net, kept, KEEP_VALIDATION_BYTES)
+        return evaluate(self.net, self._kept_validation, self.stop, progress, start=self._frozen_start)
 
     def save(self, done, lr):
         """Write the run's checkpoint after ``done`` iterations, never replacing the last good one
