@@ -1,12 +1,15 @@
 """Class tables: the classes of fc8's outputs ({index, wnid, name}), the hash naming a dataset's
-table, and whether a checkpoint's classes are a dataset's (a transfer within it or across datasets)."""
+table, whether a checkpoint's classes are a dataset's (a transfer within it or across datasets), and whether
+the folder a checkpoint records it was trained on still holds that dataset (:func:`prepared_again_since`)."""
 
 import hashlib
 import json
 
 from minitransfer.config_checks import DataMismatch
 from minitransfer.data.inputs import display_name
+from minitransfer.data.shard_format import META_FILE
 from minitransfer.data.wordnet import WNID
+from minitransfer.rundir import recorded_file
 
 
 def class_table(dataset, class_indices):
@@ -104,3 +107,18 @@ def same_dataset(parent, dataset):
     except DataMismatch:
         return False
     return True
+
+
+def prepared_again_since(folder, fingerprint):
+    """Whether the dataset ``folder`` a record names (a checkpoint's `data`) holds another dataset now than the one
+    of ``fingerprint`` (the sha256 of its meta.json as train recorded it): prepared again in its place since, a
+    copy of the old dataset needed to score or report it as it was. False where it still holds that dataset, where
+    either is not recorded, and where its meta.json is gone or unreadable (the folder moved or deleted, not
+    prepared again)."""
+    if not (isinstance(folder, str) and folder and isinstance(fingerprint, str) and fingerprint):
+        return False
+    try:
+        text = (recorded_file(folder) / META_FILE).read_bytes()
+    except OSError:
+        return False
+    return hashlib.sha256(text).hexdigest() != fingerprint

@@ -12,7 +12,7 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check, hdf5_files, models
 from minitransfer.checkpoint_info import warn_left_out
-from minitransfer.class_tables import check_classes_exist, class_table, described_class
+from minitransfer.class_tables import check_classes_exist, class_table, described_class, prepared_again_since
 from minitransfer.config_checks import ConfigError, DataMismatch, check_call, check_int, check_path, resolve_device
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
@@ -182,7 +182,9 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
                                f"by another program or changed by hand), and the built-in synthetic set is not it "
                                f"(sha256 of its meta.json {recorded[:12]}, the built-in set's "
                                f"{dataset.fingerprint[:12]}): give the dataset it was trained on as `data`")
-        # another dataset in its folder: other images
+        with dataset.reading():  # other classes there too: refused as such, "give it as `data`" would be refused next
+            _task_of(saved, dataset)
+        # another dataset in its folder: other images of its classes
         raise DataMismatch(f"checkpoint {path} {_trained_before(dataset, recorded)}: its images are not the ones the "
                            f"network was trained and validated on; to score it on them anyway, give "
                            f"`data={str(dataset.path)!r}`")
@@ -332,11 +334,19 @@ def _its_own_classes(saved, dataset):
     """What to do where ``dataset`` lacks the classes checkpoint ``saved`` was trained on: score it on
     its own dataset, or transfer its layers to these classes. Where ``dataset`` is the very folder it
     was trained on, prepared again since (:func:`_prepared_again`), that is said: "give the dataset it
-    was trained on (S)" named the folder just refused."""
-    recorded = saved.meta.get("config", {}).get("data")
+    was trained on (S)" named the folder just refused; so it is where another ``dataset`` is given and that
+    folder was prepared again (:func:`minitransfer.class_tables.prepared_again_since`), which "give S" named."""
+    recorded, fingerprint = saved.meta.get("config", {}).get("data"), saved.meta.get("dataset_fingerprint")
     again = _prepared_again(saved, dataset)
-    own = (f"it {again}, so that folder no longer holds its dataset: prepare that again as it was, or give a copy "
-           f"of it" if again else f"give the dataset it was trained on{f' ({recorded})' if recorded else ''}")
+    if again:
+        own = (f"it {again}, so that folder no longer holds its dataset: prepare that again as it was, or give a "
+               f"copy of it")
+    elif prepared_again_since(recorded, fingerprint):
+        own = (f"it was trained on {recorded} before that folder was prepared again (sha256 of its meta.json "
+               f"{fingerprint[:12]} then), so it no longer holds its dataset: prepare that again as it was, or give "
+               f"a copy of it")
+    else:
+        own = f"give the dataset it was trained on{f' ({recorded})' if recorded else ''}"
     return f"{own} as `data`; to score its layers on these classes, {_transfer_of(saved, dataset)}"
 
 

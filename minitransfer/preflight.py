@@ -9,6 +9,7 @@ memory, is :mod:`minitransfer.preflight_memory`'s.
 """
 
 import dataclasses
+import os
 import pathlib
 import re
 
@@ -186,7 +187,7 @@ def _classes_shared_across_datasets(plan):
     shared = class_tables.shared_classes(plan.classes, plan.parent.classes)
     if not shared:
         return ""
-    trained_on = plan.parent.meta['config'].get('data') or 'another dataset'
+    trained_on = _base_dataset(plan)
     return (f"{len(shared)} of the {len(plan.classes)} classes this run trains on ({class_tables.matched_by(shared)}) "
             f"{_are(len(shared))} among the {len(plan.parent.classes)} that {plan.named.copy_from} was trained on "
             f"({trained_on}): its copied layers have seen {'that class' if len(shared) == 1 else 'those classes'}, so "
@@ -219,6 +220,23 @@ def _base_of_other_images(plan):
             f"transfers there, whose bases learned its images, and refuses a folder holding it beside its base); "
             f"train the base on {data} for a transfer within one dataset, as the "
             f"paper's")
+
+
+def _base_dataset(plan):
+    """The dataset folder that the base ``copy_from`` of a transfer across datasets records it was trained on;
+    where that folder holds another dataset now (:func:`minitransfer.class_tables.prepared_again_since`), that
+    folder as it was before it was prepared again, named as the user named `data` where it is this run's:
+    "trained on /home/u/data1" of a run on data1 read as one dataset."""
+    folder, before = plan.parent.meta["config"].get("data"), plan.parent.meta.get("dataset_fingerprint")
+    if not folder:
+        return "another dataset"
+    if not class_tables.prepared_again_since(folder, before):
+        return folder
+    try:
+        named = plan.named.data if os.path.samefile(rundir.recorded_file(folder), plan.dataset.path) else folder
+    except OSError:  # the folder gone since it was read
+        named = folder
+    return f"{named} as it was before it was prepared again"
 
 
 def _task_words(kind, seed, half):

@@ -3,6 +3,7 @@ datasets, presets or precisions, and transfers across datasets of several source
 named with its runs, so that each is reported from a folder of its own.
 """
 
+from minitransfer.class_tables import prepared_again_since
 from minitransfer.config_checks import DataMismatch
 from minitransfer.experiment import CROSS, SOURCE
 
@@ -67,9 +68,14 @@ def _source_data(r):
 
 
 def _dataset_name(pairs):
-    """The paths of the runs of one dataset, and its fingerprint where recorded."""
-    paths = ", ".join(sorted({path for path, _ in pairs if path}))
-    fingerprint = next((f"meta.json sha256 {fingerprint[:12]}" for _, fingerprint in pairs if fingerprint), "")
+    """The paths of the runs of one dataset, and its fingerprint where recorded. A path whose folder holds
+    another dataset now is named as that folder "before it was prepared again"
+    (:func:`minitransfer.class_tables.prepared_again_since`): two groups named by one folder were told apart by
+    their sha256 alone."""
+    recorded = next((fingerprint for _, fingerprint in pairs if fingerprint), "")
+    paths = ", ".join(f"{path} before it was prepared again" if prepared_again_since(path, recorded) else path
+                      for path in sorted({path for path, _ in pairs if path}))
+    fingerprint = f"meta.json sha256 {recorded[:12]}" if recorded else ""
     return f"{paths} ({fingerprint})" if paths and fingerprint else paths or fingerprint
 
 
