@@ -2,29 +2,16 @@
 where its importer looked and what gives it validation images, and train and splits no longer send the user to a
 skipped.txt that lists nothing (data/no_validation.py)."""
 
-import io
 import pathlib
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
-from PIL import Image
 
 from minitransfer.cli import main
+from test_data2_60 import _image, _write
 
 WNIDS = ("n01440764", "n02084071", "n03000134", "n04000000")
 GENERIC = "prepare folder holds out --val-fraction of each class; prepare imagenet reads val/"
-
-
-def _image(value):
-    buffer = io.BytesIO()
-    Image.fromarray(np.full((16, 16, 3), value, np.uint8)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def _write(path, data):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
 
 
 def _prepare(*arguments):

@@ -7,8 +7,8 @@ network. Real networks (4 iterations each), stand-ins for SLURM's commands."""
 import shutil
 import subprocess
 
-import h5py
 import pytest
+from test_grid_check_base_checkpoint import _network
 from test_slurm import array_tasks, fake_slurm, sbatch_calls, submit_grid  # noqa: F401
 
 from minitransfer import checkpoint as checkpoints
@@ -26,15 +26,6 @@ def trained_grid(tmp_path_factory, micro_data):
     done = scheduler.run_grid(grid.plan_grid(**RUNS), out, options, log=lambda line: None, poll_seconds=0.01)
     assert done.exit_code == 0
     return out, options
-
-
-def _network(path):
-    """What the file ``path`` holds of a network, read with h5py: each layer's frozen flag and arrays, the mean
-    image; and whether it holds the momentum (/solver)."""
-    with h5py.File(path, "r") as f:
-        layers = {name: (bool(group.attrs["frozen"]), group["W"][...].tobytes(), group["b"][...].tobytes())
-                  for name, group in f["weights"].items()}
-        return layers, f["mean"][...].tobytes(), "solver" in f
 
 
 @pytest.mark.parametrize("checkpoint", ["copied", "another"])
