@@ -154,13 +154,14 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
         else time_limit
 
     # each task's run and train command, in its array script and in submit.sh, which checks them there
+    checker = _data_checker(train_command, options)  # before anything is written: the dataset as it is now
     parents = {run.parent for run in transfers}  # the bases whose tasks their transfers' wait for
     tasks = {name: task_lines(its_runs, out, options, train_command)
              for name, its_runs in ((BASES_FILE, bases), (TRANSFERS_FILE, transfers)) if its_runs}
 
     def scripts(scripts_id):
         texts = {SUBMIT_FILE: submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id, margin,
-                                            partitions, scripts_limit, tasks)}
+                                            partitions, scripts_limit, tasks, checker)}
         for name, stage in ((BASES_FILE, "bases"), (TRANSFERS_FILE, "transfers")):
             if name in tasks:
                 texts[name] = array_script(stage, tasks[name], out, slurm_dir, plan, header, scripts_id, python_path,
@@ -291,6 +292,20 @@ def _source_checkout(train_command):
     task runs in the scripts' folder, from which a source checkout's package is not found; None for a
     command that runs a program of its own."""
     if train_command[1:3] != ["-m", "minitransfer"]:
+        return None
+    return pathlib.Path(__file__).resolve().parent.parent
+
+
+def _data_checker(train_command, options):
+    """The folder holding this package, whose Python ``submit.sh`` has check the datasets as minitransfer's
+    train reads them (:mod:`minitransfer.slurm_dataset`), where ``train_command`` is minitransfer's own train
+    (the installed script, or ``python -m minitransfer``) and the dataset of ``options`` is a folder here, as the
+    command line's emission has checked it: one missing or damaged since is refused before anything is queued.
+    None for another program's train, which reads the data its own way, and for scripts written for a path this
+    machine does not have (another's), left to the tasks as before."""
+    if train_command[1:3] != ["-m", "minitransfer"] and pathlib.Path(train_command[0]).name != "minitransfer":
+        return None
+    if not os.path.isdir(str(options.get("data", ""))):
         return None
     return pathlib.Path(__file__).resolve().parent.parent
 
