@@ -87,7 +87,7 @@ DEFAULT_GPU_GRES = "gpu:1"
 
 
 def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, partition=None, time_limit=None,
-               sbatch_options=(), progress=None):
+               sbatch_options=(), progress=None, states=None):
     """Write ``bases.sh``, ``transfers.sh`` and ``submit.sh`` into ``slurm_dir`` (and the plan into
     ``out``) instead of running anything; returns the path of ``submit.sh``.
 
@@ -102,7 +102,9 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     (:func:`~minitransfer.slurm_finished.lost_notes`), and a
     warning for an ``--export`` of ``sbatch_options`` that leaves the submitting shell's environment
     out (:func:`~minitransfer.slurm_sbatch.login_environment_warning`; without ``progress``, said by
-    :func:`minitransfer.stopping.warn`, on stderr).
+    :func:`minitransfer.stopping.warn`, on stderr). ``states``: the
+    :class:`~minitransfer.grid_status.RunStates` of the caller's checks of ``out``
+    (:class:`minitransfer.grid_check.PlannedConfigs`), which read each result.json once (None: read again).
 
     Example::
 
@@ -136,7 +138,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     replaced = replaced_plan(runs, out, options, slurm_dir)
     if replaced and progress is not None:
         progress(f"note: {replaced}")
-    for note in lost_notes(runs, out) if progress is not None else ():  # submit.sh says it too, as it submits
+    for note in lost_notes(runs, out, states) if progress is not None else ():  # submit.sh says it too, as it submits
         progress(note)
     for warning in warnings:  # said on stderr for a caller not told of progress, as warnings of the library are
         (progress or stopping.warn)(f"warning: {warning}")
