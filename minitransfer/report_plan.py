@@ -4,20 +4,28 @@ started, stopped before its first checkpoint, as a rerun of the grid finds it,
 (:func:`unfinished_standings`), and the runs the grid's plan (experiment.json, in the folder reported
 or a folder above it) names that have no run folder at all (:func:`planned_not_started`), which no
 search of the folder finds: their folders deleted, or a plan whose folders were never made.
+Of a grid run by its SLURM scripts: a failed run's error line is the train's, not srun's line after it
+(:func:`_last_own_line`), with submit.sh to rerun; a transfer whose base failed or stopped waits for submit.sh
+(:func:`_waiting_words`).
 """
 
 import os
 import pathlib
+import shlex
 import types
 
 from minitransfer import grid_status, run_networks, stopping
-from minitransfer.experiment import LOG_FILE, PLAN_FILE
-from minitransfer.grid_plan_file import planned_records
+from minitransfer.experiment import LOG_FILE, PLAN_FILE, SLURM_SCRIPTS
+from minitransfer.grid_plan import text_of
+from minitransfer.grid_plan_file import planned_records, read_plan
 from minitransfer.rundir import nearest_above
+from minitransfer.slurm_plan import SUBMIT_FILE
 from minitransfer.run_labels import name_order
 from minitransfer.treatments import CONFIG_FILE
 
 NOT_STARTED = "not started"
+LOG_TAIL = 16384  # the bytes of a train.log read for its last lines
+SRUN_PREFIX = "srun: "  # srun's own lines, which a SLURM task's step appends to its run's train.log
 TRAINING_NOW = "training now"
 RERUN_GRID = "rerun the grid's experiment command to train it"
 
@@ -62,16 +70,61 @@ def unfinished_standings(runs_dir, unfinished):
     for those whose train ended on an error (the last line of its train.log, which experiment writes;
     one trained by hand has none), which a rerun alone will not finish; and "name (state)" of each,
     where it stands as a rerun of the grid finds it. The others were stopped or not yet started: a
-    rerun of the grid continues them."""
+    rerun of the grid continues them. Of a grid written for SLURM (:func:`_slurm_grid`), a failed run's line
+    ends with its submit.sh to rerun, and a transfer not started whose base is not finished says what it waits
+    for (:func:`_waiting_words`)."""
     training, failed, said = [], [], []
-    for name in unfinished:
-        state, error = _standing(runs_dir, name)
+    standings = {name: _standing(runs_dir, name) for name in unfinished}
+    slurm = _slurm_grid(runs_dir) if unfinished else None
+    for name, (state, error) in standings.items():
         if state == TRAINING_NOW:
             training.append(name)
         elif error is not None:
-            failed.append(f"{name}: {error} (see {pathlib.Path(runs_dir) / f'{name}.run' / LOG_FILE})")
+            rerun = f"; then rerun {slurm.submit}" if slurm is not None else ""
+            failed.append(f"{name}: {error} (see {pathlib.Path(runs_dir) / f'{name}.run' / LOG_FILE}){rerun}")
+        if slurm is not None and state == NOT_STARTED and name in slurm.parent:
+            state = _waiting_words(slurm, name, standings)
         said.append(f"{name} ({state})")
     return training, failed, said
+
+
+def _slurm_grid(runs_dir):
+    """The SLURM scripts of the grid above ``runs_dir`` (:func:`grid_folder`), where its plan was written for them
+    (``experiment --emit-slurm``): ``submit`` (the command that submits its runs), ``parent`` (each planned
+    transfer's base, named as the report names runs under ``runs_dir``); None for any other folder."""
+    grid = grid_folder(runs_dir)
+    plan = read_plan(grid) if grid is not None else None
+    scripts = text_of(plan, SLURM_SCRIPTS)
+    if scripts is None:
+        return None
+    below = pathlib.Path(runs_dir).resolve().relative_to(grid).as_posix()
+    prefix = "" if below == "." else f"{below}/"
+    parent = {}
+    for record in planned_records(grid):
+        name, base = record.get("name"), record.get("parent")
+        if isinstance(name, str) and isinstance(base, str) and name.startswith(prefix):
+            parent[name[len(prefix):]] = base[len(prefix):] if base.startswith(prefix) else base
+    submit = f"bash {shlex.quote(os.path.join(scripts, SUBMIT_FILE))}"
+    return types.SimpleNamespace(submit=submit, parent=parent)
+
+
+def _waiting_words(slurm, name, standings):
+    """The standing of the transfer ``name`` of a SLURM grid (:func:`_slurm_grid`), not started, whose base is not
+    finished either (in ``standings``): its task, queued after its base's (afterok), never starts once that one
+    failed or was cancelled: SLURM leaves it pending (DependencyNeverSatisfied) until submit.sh, rerun, cancels
+    it and submits it again after a new task of its base. Before, "not started", as if it would start."""
+    base = slurm.parent[name]
+    if base not in standings:  # finished: its task starts as SLURM schedules it
+        return NOT_STARTED
+    state, error = standings[base]
+    if state == TRAINING_NOW:
+        return f"{NOT_STARTED}: waits for its base {base}, training now"
+    if state == NOT_STARTED and error is None:  # its base's task queued, or cancelled while pending
+        return (f"{NOT_STARTED}: waits for its base {base}, not started either; where `squeue --array` no longer "
+                f"lists their tasks (cancelled), rerun {slurm.submit}")
+    how = "failed" if error is not None else f"was stopped ({state})"
+    return (f"{NOT_STARTED}: its base {base} {how}, so its SLURM task waits (DependencyNeverSatisfied) until "
+            f"you rerun {slurm.submit}")
 
 
 def _standing(runs_dir, name):
@@ -90,7 +143,7 @@ def _standing(runs_dir, name):
         return f"cannot be read: {error.strerror or error}", None
     if status.kind == grid_status.BEING_TRAINED:
         return TRAINING_NOW, None
-    last = grid_status.last_log_line(folder)  # read once: the error it ended on and, for a run to do, how it stopped
+    last = _last_own_line(folder)  # read once: the error it ended on and, for a run to do, how it stopped
     if grid_status.error_line(folder, last) is not None:
         return "failed", last
     if status.kind == grid_status.RESUME:
@@ -100,6 +153,23 @@ def _standing(runs_dir, name):
     if stopping.NOTHING_WRITTEN in last or not (last or (folder / CONFIG_FILE).exists()):
         return NOT_STARTED, None
     return run_networks.checkpoint_missing(folder) or "stopped before its first checkpoint", None
+
+
+def _last_own_line(folder):
+    """The last line of the train.log of the run folder ``folder`` (:func:`minitransfer.grid_status.last_log_line`)
+    that its train wrote: not srun's own ("srun: error: node: task 0: Exited with exit code 65"), which a SLURM
+    task's step appends after the train's error line. Before, a run that failed on bad data under SLURM was
+    "stopped before its first checkpoint", its error not said."""
+    last = grid_status.last_log_line(folder)
+    if not last.startswith(SRUN_PREFIX):
+        return last
+    try:
+        with open(folder / LOG_FILE, "rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - LOG_TAIL))
+            tail = log.read(LOG_TAIL).decode("utf-8", "replace").split("\n")
+    except OSError:
+        return last
+    return next((line for line in reversed(tail) if line.strip() and not line.startswith(SRUN_PREFIX)), last)
 
 
 def training_now(training):

@@ -87,7 +87,7 @@ DEFAULT_GPU_GRES = "gpu:1"
 
 
 def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, partition=None, time_limit=None,
-               sbatch_options=(), progress=None):
+               sbatch_options=(), progress=None, states=None):
     """Write ``bases.sh``, ``transfers.sh`` and ``submit.sh`` into ``slurm_dir`` (and the plan into
     ``out``) instead of running anything; returns the path of ``submit.sh``.
 
@@ -102,7 +102,9 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     (:func:`~minitransfer.slurm_finished.lost_notes`), and a
     warning for an ``--export`` of ``sbatch_options`` that leaves the submitting shell's environment
     out (:func:`~minitransfer.slurm_sbatch.login_environment_warning`; without ``progress``, said by
-    :func:`minitransfer.stopping.warn`, on stderr).
+    :func:`minitransfer.stopping.warn`, on stderr). ``states``: the
+    :class:`~minitransfer.grid_status.RunStates` of the caller's checks of ``out``
+    (:class:`minitransfer.grid_check.PlannedConfigs`), which read each result.json once (None: read again).
 
     Example::
 
@@ -136,7 +138,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     replaced = replaced_plan(runs, out, options, slurm_dir)
     if replaced and progress is not None:
         progress(f"note: {replaced}")
-    for note in lost_notes(runs, out) if progress is not None else ():  # submit.sh says it too, as it submits
+    for note in lost_notes(runs, out, states) if progress is not None else ():  # submit.sh says it too, as it submits
         progress(note)
     for warning in warnings:  # said on stderr for a caller not told of progress, as warnings of the library are
         (progress or stopping.warn)(f"warning: {warning}")
@@ -154,16 +156,18 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
         else time_limit
 
     # each task's run and train command, in its array script and in submit.sh, which checks them there
+    checker = _data_checker(train_command, options)  # before anything is written: the dataset as it is now
+    parents = {run.parent for run in transfers}  # the bases whose tasks their transfers' wait for
     tasks = {name: task_lines(its_runs, out, options, train_command)
              for name, its_runs in ((BASES_FILE, bases), (TRANSFERS_FILE, transfers)) if its_runs}
 
     def scripts(scripts_id):
         texts = {SUBMIT_FILE: submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id, margin,
-                                            partitions, scripts_limit, tasks)}
+                                            partitions, scripts_limit, tasks, checker)}
         for name, stage in ((BASES_FILE, "bases"), (TRANSFERS_FILE, "transfers")):
             if name in tasks:
                 texts[name] = array_script(stage, tasks[name], out, slurm_dir, plan, header, scripts_id, python_path,
-                                           margin)
+                                           margin, waited_for=parents if name == BASES_FILE else ())
         return texts
 
     # the id of this set of scripts, which submit.sh and each task check: a set mixed by an emission cut
@@ -290,6 +294,20 @@ def _source_checkout(train_command):
     task runs in the scripts' folder, from which a source checkout's package is not found; None for a
     command that runs a program of its own."""
     if train_command[1:3] != ["-m", "minitransfer"]:
+        return None
+    return pathlib.Path(__file__).resolve().parent.parent
+
+
+def _data_checker(train_command, options):
+    """The folder holding this package, whose Python ``submit.sh`` has check the datasets as minitransfer's
+    train reads them (:mod:`minitransfer.slurm_dataset`), where ``train_command`` is minitransfer's own train
+    (the installed script, or ``python -m minitransfer``) and the dataset of ``options`` is a folder here, as the
+    command line's emission has checked it: one missing or damaged since is refused before anything is queued.
+    None for another program's train, which reads the data its own way, and for scripts written for a path this
+    machine does not have (another's), left to the tasks as before."""
+    if train_command[1:3] != ["-m", "minitransfer"] and pathlib.Path(train_command[0]).name != "minitransfer":
+        return None
+    if not os.path.isdir(str(options.get("data", ""))):
         return None
     return pathlib.Path(__file__).resolve().parent.parent
 

@@ -106,10 +106,12 @@ def lost_results_lines():
     ]
 
 
-def lost_notes(runs, out):
+def lost_notes(runs, out, states=None):
     """What ``--emit-slurm`` says of the runs of ``runs`` that ``submit.sh`` will not submit, as a local grid
-    says it (:func:`~minitransfer.grid_status.result_lost`): one note each."""
-    return [f"note: not submitted: {result_lost(out, run)}" for run in finished_and_lost(runs, out)[1]]
+    says it (:func:`~minitransfer.grid_status.result_lost`): one note each. ``states``: the
+    :class:`~minitransfer.grid_status.RunStates` the emission's checks of the folder read each result.json into
+    (None: read now)."""
+    return [f"note: not submitted: {result_lost(out, run)}" for run in finished_and_lost(runs, out, states)[1]]
 
 
 # experiment --dry-run, the way to watch a grid submitted to SLURM, sees only the grid folder, where a run still

@@ -38,6 +38,7 @@ from minitransfer import experiment as grid
 from minitransfer.grid_outcome import EXIT_BAD_DATA
 from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMITTED_FILE, TRANSFERS_FILE,
                                      plan_check, plan_file_check)
+from minitransfer.slurm_dataset import dataset_lines
 from minitransfer.slurm_finished import finished_lines, lost_function_lines, lost_results_lines
 from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_lines, reached_lines, scripts_set_lines,
                                               slurm_commands_lines, test_only_lines, weights_without_checkpoint_lines,
@@ -60,7 +61,8 @@ EXIT_CODES_HELP = ("exit codes: 0 submitted (or nothing left to submit); 1 SLURM
                    "unknown argument, the grid folder or its plan not as the scripts were written for (moved, "
                    "deleted, planned again), scripts of different emissions, an array script whose tasks' train "
                    "commands were edited (edit only its #SBATCH lines), an SBATCH_* variable or a partition's "
-                   "time limit the tasks cannot work with, a run that would be trained again from the start; 65 the "
+                   "time limit the tasks cannot work with, a run that would be trained again from the start; 65 a "
+                   "dataset missing or damaged (said as experiment --dry-run says it; nothing submitted), or the "
                    "others submitted, but a finished run's result.json is lost (empty or cut short, its checkpoint "
                    "gone: said), which report leaves out (a --dry-run, which submits nothing, says it and exits "
                    "0); 74 what it cannot write (the tasks' logs, its submitted.txt, the grid folder)")
@@ -123,7 +125,7 @@ def _end_lines():
 
 
 def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id, margin=SIGNAL_MARGIN_SECONDS,
-                  partition=None, scripts_limit="DefaultTime", tasks=None):
+                  partition=None, scripts_limit="DefaultTime", tasks=None, data_checked_by=None):
     """Submit the runs that are neither finished nor queued: the bases as one array, then each base's
     transfers as one array that depends on that base's task, submitted now or queued before (no
     dependency when the base is finished). Rerun at any time: a task of an earlier submission that
@@ -143,7 +145,10 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
     ``margin``, or whose MaxTime would leave jobs asking for no limit, or a longer one, pending
     (:func:`~minitransfer.slurm_time.partition_time_lines`); ``tasks``: each array script's name -> the lines
     giving its tasks their runs and train commands (:func:`~minitransfer.slurm_tasks.task_lines`), which it
-    checks are still those of the script (:func:`~minitransfer.slurm_tasks.edited_tasks_lines`). Every submission
+    checks are still those of the script (:func:`~minitransfer.slurm_tasks.edited_tasks_lines`);
+    ``data_checked_by``: the folder holding the package whose Python checks the datasets before anything is
+    queued (:func:`~minitransfer.slurm_dataset.dataset_lines`), None for a train command of another program.
+    Every submission
     first asks squeue, so that SLURM out of reach is said as such, not as sbatch refusing the scripts.
     Its exit codes: :data:`EXIT_CODES_HELP`."""
     of_base = [base_index[run.parent] for run in transfers]  # in order: emit_slurm sorts them by base
@@ -204,6 +209,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         *reached_lines(),
         *partition_time_lines(margin, partition, scripts_limit),
         *writable_lines(),
+        *(dataset_lines(data_checked_by) if data_checked_by is not None else ()),
         'if [ "$dry_run" = no ]; then',
         f"  exec 9>> {SUBMITTED_FILE}",
         "  if ! flock --nonblock 9; then",

@@ -197,9 +197,9 @@ def partition_time_lines(margin, partition, scripts_limit):
                                   "(partition $name's MaxTime: $max), or with another --partition, then rerun "
                                   "$submit_sh",
                                   "$who")
-    by_partition = short_limit_refusal(given, "$limit", margin, "emit the scripts again with another --partition, "
-                                       f"one whose MaxTime is at least {shortest} minutes, then rerun $submit_sh",
-                                       "$who")
+    by_partition = short_limit_refusal(given, "$limit", margin, "emit the scripts again with ${time_fix}another "
+                                       f"--partition, one whose MaxTime is at least {shortest} minutes, then rerun "
+                                       "$submit_sh", "$who")
     unlimited = f"nothing submitted: $asker asks for $asks, but $where: {PAST_MAX_TIME}; $remedy, then rerun $submit_sh"
     return [
         *LISTED_LIMIT_FUNCTION,
@@ -260,6 +260,13 @@ def partition_time_lines(margin, partition, scripts_limit):
         f' {{ ! listed_limit "$max" || [ "$listed_minutes" -ge {shortest} ]; }}; then',
         f'      echo "{by_time}" >&2',
         "    else",
+        "      # a --time of the scripts' own moves their SIGTERM to a fifth of it: one up to MaxTime fits, if any may",
+        '      time_fix=""',
+        f'      if listed_limit "$max" && [ "$listed_minutes" -ge {SHORTEST_TIME_LIMIT_SECONDS // 60} ]; then',
+        '        time_fix="--time $listed_minutes (no longer than partition $name\'s MaxTime, $max: with a --time of'
+        f' their own, the scripts have SLURM signal the training a fifth of it before the limit, at most'
+        f' {SIGNAL_MARGIN_SECONDS // 60} minutes), or with "',
+        "      fi",
         f'      echo "{by_partition}" >&2',
         "    fi",
         "    exit 2",

@@ -7,12 +7,16 @@ the built-in synthetic set, used without --data, is built into the cache (MINITR
 use, as by any command that uses it."""
 
 import collections
+import os
+import shlex
 
 from minitransfer import experiment as grid
 from minitransfer import grid_check, grid_folder, grid_gpus, grid_plan, grid_plan_file, grid_preflight, grid_runner
-from minitransfer import grid_cost, grid_status, slurm_finished
+from minitransfer import grid_cost, grid_status, slurm, slurm_finished
+from minitransfer.experiment import SLURM_SCRIPTS
 from minitransfer.report_tables import RANDOM_RULE
 from minitransfer.rundir import RESULT_FILE
+from minitransfer.slurm_plan import BASES_FILE, SUBMIT_FILE, TRANSFERS_FILE
 
 from ._errors import option_text, run
 from ._output import echo, say
@@ -54,8 +58,29 @@ def show_dry_run(runs, out, options, devices):
     for line in _planned_halves(runs, lambda base: grid_preflight.resolved_plan(base, out, options).task.num_classes):
         echo(line)
     echo(_plan_summary(runs, statuses))
-    echo(_would_run_on(devices, slots, pending, runs, len(lost)))
+    on_slurm = _on_slurm(runs, out) if pending and not replaced else None
+    if on_slurm:
+        echo(on_slurm)
+    echo(("here, without SLURM: " if on_slurm else "") + _would_run_on(devices, slots, pending, runs, len(lost)))
     return statuses
+
+
+def _on_slurm(runs, out):
+    """What the SLURM scripts the plan of ``out`` was written for (``experiment --emit-slurm``) do with ``runs``, as
+    the emission said it (:func:`minitransfer.slurm.describe_scripts`: the job arrays, their dependencies), and how
+    to see what ``submit.sh`` would submit now; None where the plan names no scripts, or they cannot be read. Before,
+    the dry run of such a grid, the README's way to watch it, ended "would run on the CPU, one at a time" alone."""
+    scripts = grid_plan.text_of(grid_plan_file.read_plan(out), SLURM_SCRIPTS)
+    if scripts is None or not os.path.isfile(os.path.join(scripts, SUBMIT_FILE)):
+        return None
+    try:
+        arrays = [line for line in slurm.describe_scripts(runs, out, scripts)
+                  if line.startswith((BASES_FILE, TRANSFERS_FILE))]
+    except OSError:  # an array script gone or unreadable: submit.sh says so
+        return None
+    submit = shlex.quote(os.path.join(scripts, SUBMIT_FILE))
+    return (f"on SLURM (the scripts this plan was written for, in {scripts}), bash {submit} submits what is neither "
+            f"finished nor queued: {'; '.join(arrays)}; `bash {submit} --dry-run` says which jobs it would submit now")
 
 
 def _plan_summary(runs, statuses):
