@@ -64,6 +64,10 @@ def unlimited_refusal(asker, where, remedy, submit, asks="no time limit"):
 
 SCRIPTS_ASK = "the scripts' --time (emitted with 0 or UNLIMITED)"
 SCRIPTS_PARTITION = "emit the scripts again with another --partition, one whose MaxTime is UNLIMITED"
+# a MaxTime of 5 minutes fits a --time of 5: the scripts then have SLURM signal the training a minute before
+TIME_5_OR_PARTITION = ("emit the scripts again with --time 5 (no longer than partition test's MaxTime, 00:05:00: with a "
+                       "--time of their own, the scripts have SLURM signal the training a fifth of it before the limit, "
+                       "at most 5 minutes), or with another --partition, one whose MaxTime is at least 6 minutes")
 
 
 @pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
@@ -72,10 +76,8 @@ SCRIPTS_PARTITION = "emit the scripts again with another --partition, one whose 
      "test's MaxTime: UNLIMITED), or with another --partition"),
     ("00:05:00", "1-00:00:00", "DefaultTime", "00:05:00", "emit the scripts again with --time 6 or more (partition "
      "test's MaxTime: 1-00:00:00), or with another --partition"),
-    ("NONE", "00:05:00", "MaxTime", "00:05:00", "emit the scripts again with another --partition, one whose MaxTime "
-     "is at least 6 minutes"),
-    ("00:04:00", "00:05:00", "DefaultTime", "00:04:00", "emit the scripts again with another --partition, one whose "
-     "MaxTime is at least 6 minutes"),
+    ("NONE", "00:05:00", "MaxTime", "00:05:00", TIME_5_OR_PARTITION),
+    ("00:04:00", "00:05:00", "DefaultTime", "00:04:00", TIME_5_OR_PARTITION),
 ], ids=["default-time", "margin-alone", "max-time", "both-short"])
 def test_submit_refuses_a_default_partition_whose_time_limit_is_too_short(tmp_path, fake_partitions, dry_run,
                                                                           default, maximum, field, limit, remedy):
