@@ -8,7 +8,7 @@ import click
 
 from minitransfer import experiment as grid
 from minitransfer import (config, config_checks, grid_caveats, grid_check, grid_cost, grid_folder, grid_options,
-                          grid_preflight, models, optim, scheduler, slurm)
+                          grid_preflight, grid_status, models, optim, scheduler, slurm)
 from minitransfer.slurm_sbatch import check_not_the_scripts_own
 from minitransfer.slurm_time import carried_over, parse_time_limit
 from minitransfer.data import dataset, synthetic
@@ -315,14 +315,16 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         for warning in run(lambda: grid_preflight.crop_warnings(runs, out, options)):
             say(f"warning: {option_text(warning)}")
         # its plan written after (or before) that of a grid working there
+        plans = grid_check.PlannedConfigs()  # each run's result.json read once, by the check, for all three
         with grid_folder.GridLock(out, options, echo):
-            grid_check.check_folder(runs, out, options, say)
+            grid_check.check_folder(runs, out, options, say, plans)
             submit = slurm.emit_slurm(runs, out, emit_slurm, dict(options, device=device), gres=gres,
                                       partition=partition, time_limit=time_limit, sbatch_options=sbatch_options,
-                                      progress=say)
+                                      progress=say, states=plans.states)
+            statuses = [grid_status.run_status(out, each, plans.states) for each in runs]
         echo(f"wrote SLURM scripts for {len(runs)} runs into {submit.parent}:")
         for line in [*slurm.describe_scripts(runs, out, submit.parent),
-                     *run(lambda: grid_cost.plan_cost(runs, out, options))]:
+                     *run(lambda: grid_cost.plan_cost(runs, out, options, statuses=statuses))]:
             echo(f"  {line}")
         echo(f"submit with: bash {shlex.quote(str(submit))}")
         return
