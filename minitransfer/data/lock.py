@@ -14,6 +14,8 @@ Readers of one process (a verify under ``with dataset.reading()``) share one loc
 (:func:`minitransfer.held_locks.share_held`), as where flock is emulated with byte-range locks (NFS) a
 second would replace the first, and its release drop it.
 
+Where the lock file is another user's that this user may not read (made 0o600 under a umask 077), reading is
+refused while a prepare holds it (the kernel's list of locks names it), else goes on without it, said once.
 Where the lock file cannot be created and does not exist (a read-only folder or file system; a
 folder of another user's, prepared by an older version, which removed it) reading goes on without a lock:
 nobody can prepare into the former, and the latter's owner creates it by rerunning prepare as it was.
@@ -25,7 +27,7 @@ import os
 import pathlib
 import stat
 
-from minitransfer import fileio, held_locks, lock_holder, run_lock
+from minitransfer import fileio, held_locks, lock_holder, run_lock, stopping
 
 LOCK_FILE = run_lock.RunLock.FILE
 
@@ -117,6 +119,9 @@ def _lock_shared(path):
         except OSError:
             try:  # flock needs no write access: the lock file of a folder this process may not write
                 descriptor = os.open(path, os.O_RDONLY)
+            except PermissionError as error:  # another user's, 0o600 (a umask 077)
+                _read_unlocked(path, error)
+                return None
             except OSError:
                 return None
         try:
@@ -132,6 +137,23 @@ def _lock_shared(path):
             return descriptor
         else:
             os.close(descriptor)
+
+
+_UNLOCKED_WARNED = set()  # the lock files said to be read past, once each per process
+
+
+def _read_unlocked(path, error):
+    """Reading goes on without the lock file ``path``, which this user may not open (another user's, made 0o600
+    under a umask 077): :class:`DatasetBusy` while a prepare holds it, as the kernel's list of locks tells
+    (:func:`minitransfer.run_lock.holder`); else said once, with its owner and mode: a prepare started meanwhile
+    is not refused. It went on silently, and a prepare --overwrite could rewrite the files under the reader."""
+    check_not_prepared(path.parent)
+    if path not in _UNLOCKED_WARNED:
+        owner, mode = fileio.owner_and_mode(path)
+        if stopping.warn(f"warning: cannot open {path}, the lock of the dataset {path.parent} ({error.strerror}; it "
+                         f"is {owner}'s, {mode}): read without it, so a prepare into the folder is not refused while "
+                         f"this process reads; {fileio.ask_to_share(owner, path, reading=True)}"):
+            _UNLOCKED_WARNED.add(path)
 
 
 def _opened_for_writing(path):
