@@ -7,8 +7,8 @@
 is refused while another process reads the files it would replace, and a reader while prepare
 writes them: :class:`DatasetBusy` (exit code 2) naming the processes. Any number of readers share a
 folder. The kernel releases the lock when a process dies. The lock file stays in the dataset's folder
-(prepare and readers leave it there, made as open() makes any file: 0o666 less the umask; by a reader in
-a folder its group may write, group-writable too), so readers of another user, who may not create it
+(prepare and readers leave it there, made as open() makes any file: 0o666 less the umask; in a folder its
+group may write, group-writable too, by prepare as by a reader), so readers of another user, who may not create it
 there, open it read-only and hold it shared all the same: its owner's prepare is refused while they read.
 Readers of one process (a verify under ``with dataset.reading()``) share one lock
 (:func:`minitransfer.held_locks.share_held`), as where flock is emulated with byte-range locks (NFS) a
@@ -64,6 +64,7 @@ def writing(folder):
     lock = run_lock.RunLock(folder, keep=True)
     try:
         lock.__enter__()
+        _group_may_write(pathlib.Path(folder) / LOCK_FILE)
     except run_lock.RunBusy as busy:
         if busy.pid is not None:
             raise _held_exclusively(folder, busy.pid) from None
@@ -169,10 +170,21 @@ def _opened_for_writing(path):
                 return os.open(path, os.O_RDWR)
             except FileNotFoundError:  # removed meanwhile (prepare --overwrite of an older version's folder)
                 continue
-        with contextlib.suppress(OSError):  # a file system without modes: as open() made it
-            if os.stat(path.parent).st_mode & stat.S_IWGRP:
-                os.fchmod(descriptor, os.fstat(descriptor).st_mode & 0o777 | stat.S_IRGRP | stat.S_IWGRP)
+        _group_may_write(path, descriptor)
         return descriptor
+
+
+def _group_may_write(path, descriptor=None):
+    """Make the lock file ``path`` (open as ``descriptor``, where given) one the group may read and write, where
+    its folder is the group's to write and the file this user's: prepare's, under a umask 022, was 0o644, and
+    another user of the group was refused a prepare --overwrite there (exit code 74) that could replace every
+    other file of the folder, as rename replaces another user's file in a folder the group may write."""
+    with contextlib.suppress(OSError):  # a file system without modes: as open() made it
+        status = os.fstat(descriptor) if descriptor is not None else os.stat(path)
+        wanted = status.st_mode & 0o777 | stat.S_IRGRP | stat.S_IWGRP
+        if os.stat(path.parent).st_mode & stat.S_IWGRP and status.st_uid == os.geteuid() and \
+                wanted != status.st_mode & 0o777:
+            os.chmod(descriptor if descriptor is not None else path, wanted)
 
 
 def check_not_prepared(folder):
