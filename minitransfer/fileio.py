@@ -121,15 +121,32 @@ def identity(path, gone=()):
     return status.st_dev, status.st_ino
 
 
-def ask_to_share(owner, paths, recursive=False):
-    """The advice for files of a folder shared by a group that their ``owner`` alone may write (lock
-    files or a run's log made 0o644, by an older version or under a umask 022): "ask root to let this
-    user write it (chmod g+w PATH, ...)"; ``paths``: one path or several; ``recursive``: folders, with
-    what they hold (chmod -R)."""
+def ask_to_share(owner, paths, recursive=False, reading=False):
+    """The advice for files of a folder shared by a group that their ``owner`` alone may write (made 0o644
+    by an older version or under a umask 022): "ask root to let this user write it (chmod g+w PATH, ...)";
+    ``paths``: one path or several; ``recursive``: folders, with what they hold (chmod -R); ``reading``: to
+    read them alone (a dataset's lock, for a reader). It asks for what the group lacks as the modes say: g+rw
+    of a file 0o600 (a umask 077), -R g+rwX of a run folder 0o700 (a bare g+w opened neither)."""
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    return (f"ask {owner} to let this user write {'it' if len(paths) == 1 else 'them'} (chmod {'-R ' * recursive}g+w "
-            f"{' '.join(shlex.quote(str(path)) for path in paths)}, for a group that shares the folder: minitransfer "
-            f"makes its files so where the umask lets the group write, e.g. umask 002)")
+    wanted = "r" if reading else "rw"
+    lacking = set()
+    for path in paths:
+        held = [path]
+        if recursive:
+            with contextlib.suppress(OSError):  # a folder the group may not read lacks "r" already
+                held += [entry.path for entry in os.scandir(path)]
+        for each in held:
+            try:
+                mode, folder = os.stat(each).st_mode, os.path.isdir(each)
+            except OSError:
+                continue
+            lacking |= {letter for letter, bit in (("r", 0o040), ("w", 0o020), ("x", 0o010))
+                        if letter in wanted + "x" * folder and not mode & bit}
+    letters = "".join(letter for letter in "rwx" if letter in lacking) or wanted[-1]
+    spec = f"{'-R ' * recursive}g+{letters.replace('x', 'X') if recursive else letters}"
+    return (f"ask {owner} to let this user {'read' if reading else 'write'} {'it' if len(paths) == 1 else 'them'} "
+            f"(chmod {spec} {' '.join(shlex.quote(str(path)) for path in paths)}, for a group that shares the "
+            f"folder: minitransfer makes its files so where the umask lets the group write, e.g. umask 002)")
 
 
 def lock_file_alone(path):

@@ -7,6 +7,7 @@ command such a process runs (:func:`command_of`), for the messages of :mod:`mini
 
 import os
 import pathlib
+import pwd
 import re
 import socket
 
@@ -124,7 +125,8 @@ def holder_named_lines():
 def holder_named(pids):
     """How a message names the processes holding a lock, from :func:`minitransfer.run_lock.holder`'s answer
     or a list of PIDs (:func:`minitransfer.data.lock.readers`): " (PID 1234)", as :func:`pid_named` names one
-    (on another machine, or a SLURM job), " (PIDs 1234, 5678)", " (starting up: its PID is not written yet)"
+    (on another machine, or a SLURM job; " (PID 1234, user alice)" another user's), " (PIDs 1234 of user alice,
+    5678)", " (starting up: its PID is not written yet)"
     for -1, and nothing for None or none known."""
     if pids == -1:
         return " (starting up: its PID is not written yet)"
@@ -140,18 +142,39 @@ def pid_named(pid):
     """A :func:`minitransfer.run_lock.holder`'s process in words: "PID 1234", "PID 1234 on host node7" on
     another machine, and a SLURM task by its job, which scancel and squeue take where its PID means nothing:
     "SLURM job 1234_5 on node node7", with ", PID 1234" where it runs on this machine (the words
-    :func:`holder_named_lines` gives a SLURM task's bash)."""
+    :func:`holder_named_lines` gives a SLURM task's bash); a process of this machine another user runs, which
+    this user may not stop, with ", user alice"."""
     job = getattr(pid, "job", None)
+    user = _user_of(pid)
     if not job:
-        return f"PID {_on_its_host(pid)}"
+        return f"PID {pid} on host {pid.host}" if getattr(pid, "host", None) else \
+            f"PID {pid}{f', user {user}' if user else ''}"
     where = f" on node {pid.node}" if pid.node else f" on host {pid.host}" if pid.host else ""
-    return f"SLURM job {job}{where}{'' if pid.host else f', PID {int(pid)}'}"
+    return f"SLURM job {job}{where}{'' if pid.host else f', PID {int(pid)}'}{f', user {user}' if user else ''}"
+
+
+def _user_of(pid):
+    """The name of the user running the process ``pid`` of this machine where it is another user than this
+    process's (one this user may not stop: a lab's machine shared by its group), else None (this user's, another
+    host's, or gone)."""
+    if pid is None or pid <= 0 or getattr(pid, "host", None):
+        return None
+    try:
+        uid = os.stat(f"/proc/{int(pid)}").st_uid
+    except OSError:
+        return None
+    if uid == os.geteuid():
+        return None
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
 
 
 def _on_its_host(pid):
     """ "1234", or "1234 on host node7" for a :class:`Holder` on another machine."""
-    host = getattr(pid, "host", None)
-    return f"{pid} on host {host}" if host else str(pid)
+    host, user = getattr(pid, "host", None), _user_of(pid)
+    return f"{pid} on host {host}" if host else f"{pid} of user {user}" if user else str(pid)
 
 
 def is_this_process(written, pid=None):

@@ -33,6 +33,8 @@ import errno
 import hashlib
 import json
 import os
+import pathlib
+import stat
 import time
 
 from minitransfer import fileio, stopping
@@ -251,6 +253,10 @@ def _record(folder, settled, damaged=()):
     try:
         if path is None:
             raise fileio.StorageError(errno.ENOENT, "the home folder is unknown (HOME is not set)")
+        try:
+            shared_folder(path.parent)
+        except OSError as made:  # a read-only cache, a file in the folder's place: the record's write says it
+            raise fileio.storage_error(path, made) from made
         fileio.remove_stale_temporaries(path.parent, idle_s=STALE_S)
         recorded = _read_record(path, resolved)
         if not settled and not recorded.keys() & damaged:
@@ -260,5 +266,38 @@ def _record(folder, settled, damaged=()):
     except OSError as error:
         if folder not in _unrecorded_warned and \
                 stopping.warn(f"warning: cannot record the files of {folder} found intact ({error}): the next run "
-                              f"hashes them again; set MINITRANSFER_CACHE to a folder that can be written"):
+                              f"hashes them again; {_remedy(path)}"):
             _unrecorded_warned.add(folder)  # said: a quiet call's, dropped, leaves it to the next call to say
+
+
+def shared_folder(path):
+    """Make the cache's folder ``path`` (the records', the built-in set's) where it is missing. In a cache folder
+    its group may write (a lab's shared $MINITRANSFER_CACHE, mode 2775) one this user owns is made writable by
+    the group too, and setgid where the cache folder is, whatever the umask: made 0o755 under a umask 022, no
+    other user of the group could record there, and each hashed every dataset again at every run."""
+    path = pathlib.Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        shared, status = os.stat(path.parent).st_mode, os.stat(path)
+        mode = stat.S_IMODE(status.st_mode)
+        wanted = mode | stat.S_IRWXG | shared & stat.S_ISGID
+        if shared & stat.S_IWGRP and wanted != mode and status.st_uid == os.geteuid():
+            os.chmod(path, wanted)
+    except OSError:  # a file system without modes: as mkdir made it
+        pass
+
+
+def _remedy(path):
+    """What to do about a record ``path`` that cannot be written: where its folder is another user's, that
+    this user may not write (made under a umask 022 by an older version), ask its owner to let the group
+    write it; else set MINITRANSFER_CACHE to a folder that can be written."""
+    folder = None if path is None else path.parent
+    try:
+        status = os.stat(folder)
+    except (OSError, TypeError):
+        status = None
+    if status is not None and status.st_uid != os.geteuid() and not os.access(folder, os.W_OK | os.X_OK):
+        owner, mode = fileio.owner_and_mode(folder)
+        return (f"{folder} is {owner}'s ({mode}), which this user may not write: "
+                f"{fileio.ask_to_share(owner, folder)}; or set MINITRANSFER_CACHE to a folder of this user's")
+    return "set MINITRANSFER_CACHE to a folder that can be written"

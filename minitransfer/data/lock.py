@@ -7,13 +7,15 @@
 is refused while another process reads the files it would replace, and a reader while prepare
 writes them: :class:`DatasetBusy` (exit code 2) naming the processes. Any number of readers share a
 folder. The kernel releases the lock when a process dies. The lock file stays in the dataset's folder
-(prepare and readers leave it there, made as open() makes any file: 0o666 less the umask; by a reader in
-a folder its group may write, group-writable too), so readers of another user, who may not create it
+(prepare and readers leave it there, made as open() makes any file: 0o666 less the umask; in a folder its
+group may write, group-writable too, by prepare as by a reader), so readers of another user, who may not create it
 there, open it read-only and hold it shared all the same: its owner's prepare is refused while they read.
 Readers of one process (a verify under ``with dataset.reading()``) share one lock
 (:func:`minitransfer.held_locks.share_held`), as where flock is emulated with byte-range locks (NFS) a
 second would replace the first, and its release drop it.
 
+Where the lock file is another user's that this user may not read (made 0o600 under a umask 077), reading is
+refused while a prepare holds it (the kernel's list of locks names it), else goes on without it, said once.
 Where the lock file cannot be created and does not exist (a read-only folder or file system; a
 folder of another user's, prepared by an older version, which removed it) reading goes on without a lock:
 nobody can prepare into the former, and the latter's owner creates it by rerunning prepare as it was.
@@ -25,7 +27,7 @@ import os
 import pathlib
 import stat
 
-from minitransfer import fileio, held_locks, lock_holder, run_lock
+from minitransfer import fileio, held_locks, lock_holder, run_lock, stopping
 
 LOCK_FILE = run_lock.RunLock.FILE
 
@@ -62,6 +64,7 @@ def writing(folder):
     lock = run_lock.RunLock(folder, keep=True)
     try:
         lock.__enter__()
+        _group_may_write(pathlib.Path(folder) / LOCK_FILE)
     except run_lock.RunBusy as busy:
         if busy.pid is not None:
             raise _held_exclusively(folder, busy.pid) from None
@@ -117,6 +120,9 @@ def _lock_shared(path):
         except OSError:
             try:  # flock needs no write access: the lock file of a folder this process may not write
                 descriptor = os.open(path, os.O_RDONLY)
+            except PermissionError as error:  # another user's, 0o600 (a umask 077)
+                _read_unlocked(path, error)
+                return None
             except OSError:
                 return None
         try:
@@ -134,6 +140,23 @@ def _lock_shared(path):
             os.close(descriptor)
 
 
+_UNLOCKED_WARNED = set()  # the lock files said to be read past, once each per process
+
+
+def _read_unlocked(path, error):
+    """Reading goes on without the lock file ``path``, which this user may not open (another user's, made 0o600
+    under a umask 077): :class:`DatasetBusy` while a prepare holds it, as the kernel's list of locks tells
+    (:func:`minitransfer.run_lock.holder`); else said once, with its owner and mode: a prepare started meanwhile
+    is not refused. It went on silently, and a prepare --overwrite could rewrite the files under the reader."""
+    check_not_prepared(path.parent)
+    if path not in _UNLOCKED_WARNED:
+        owner, mode = fileio.owner_and_mode(path)
+        if stopping.warn(f"warning: cannot open {path}, the lock of the dataset {path.parent} ({error.strerror}; it "
+                         f"is {owner}'s, {mode}): read without it, so a prepare into the folder is not refused while "
+                         f"this process reads; {fileio.ask_to_share(owner, path, reading=True)}"):
+            _UNLOCKED_WARNED.add(path)
+
+
 def _opened_for_writing(path):
     """A descriptor of the lock file ``path`` open for writing, made where missing (a dataset an older version
     prepared has none). One a reader makes stays (the owner's prepare keeps its own): in a folder the group may
@@ -147,10 +170,21 @@ def _opened_for_writing(path):
                 return os.open(path, os.O_RDWR)
             except FileNotFoundError:  # removed meanwhile (prepare --overwrite of an older version's folder)
                 continue
-        with contextlib.suppress(OSError):  # a file system without modes: as open() made it
-            if os.stat(path.parent).st_mode & stat.S_IWGRP:
-                os.fchmod(descriptor, os.fstat(descriptor).st_mode & 0o777 | stat.S_IRGRP | stat.S_IWGRP)
+        _group_may_write(path, descriptor)
         return descriptor
+
+
+def _group_may_write(path, descriptor=None):
+    """Make the lock file ``path`` (open as ``descriptor``, where given) one the group may read and write, where
+    its folder is the group's to write and the file this user's: prepare's, under a umask 022, was 0o644, and
+    another user of the group was refused a prepare --overwrite there (exit code 74) that could replace every
+    other file of the folder, as rename replaces another user's file in a folder the group may write."""
+    with contextlib.suppress(OSError):  # a file system without modes: as open() made it
+        status = os.fstat(descriptor) if descriptor is not None else os.stat(path)
+        wanted = status.st_mode & 0o777 | stat.S_IRGRP | stat.S_IWGRP
+        if os.stat(path.parent).st_mode & stat.S_IWGRP and status.st_uid == os.geteuid() and \
+                wanted != status.st_mode & 0o777:
+            os.chmod(descriptor if descriptor is not None else path, wanted)
 
 
 def check_not_prepared(folder):

@@ -344,7 +344,7 @@ def _build_cached(root, path):
     try:
         # made here, not by the import's lock (which removes a folder it made when its file cannot be written):
         # on a disk out of inodes the folder keeps holding one until _CacheFull has looked
-        staging.mkdir(exist_ok=True)
+        integrity.shared_folder(staging)  # the group's to rebuild where the cache is (a lab's, mode 2775)
         build_synthetic(staging, **BUILTIN_PARAMETERS)
     except BaseException as error:
         full = _CacheFull.of(root, error) if getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT) else None

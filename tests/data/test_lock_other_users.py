@@ -53,11 +53,27 @@ def test_another_users_rerun_with_the_same_options_writes_nothing(others_data):
     assert sorted(path.name for path in others_data.iterdir()) == before
 
 
-def test_another_users_rerun_that_would_write_is_refused_where_only_the_lock_file_is_the_owners(group_folder):
-    # the group's folder itself (2775) holds the dataset: nobody may write there, not in root's 0o644 lock
-    # file; a shared lock, which keeps the owner's prepare out, does not make a rerun's writes safe
+def test_another_users_rerun_that_would_write_rewrites_a_dataset_in_the_groups_folder(group_folder):
+    # the group's folder itself (2775) holds the dataset, its files root's, 0o644 (umask 022): nobody of the group
+    # replaces them (a rename over another user's file, in a folder the group may write), and root's prepare made
+    # the lock file the group's too, so nobody takes it to do so. It was 0o644 and the rerun refused (74).
     with _umask(0o022):
         data = synthetic.build_synthetic(group_folder, **TINY).path
+    assert (data / lock.LOCK_FILE).stat().st_mode & 0o777 == 0o664
+    (data / "val-00000.h5").unlink()
+    rerun = subprocess.run(**as_nobody("-m", "minitransfer", *RERUN[:2], data, *RERUN[2:]),
+                           capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert (data / "val-00000.h5").exists()
+    dataset.open_dataset(data).check_checksums()
+
+
+def test_another_users_rerun_that_would_write_is_refused_where_only_the_lock_file_is_the_owners(group_folder):
+    # a lock file 0o644 in the group's folder (an older version's prepare, under a umask 022): nobody may not
+    # take it to write there; a shared lock, which keeps the owner's prepare out, does not make a rerun's writes safe
+    with _umask(0o022):
+        data = synthetic.build_synthetic(group_folder, **TINY).path
+    (data / lock.LOCK_FILE).chmod(0o644)
     (data / "val-00000.h5").unlink()
     meta = (data / "meta.json").read_bytes()
     rerun = subprocess.run(**as_nobody("-m", "minitransfer", *RERUN[:2], data, *RERUN[2:]),
