@@ -74,7 +74,7 @@ def plan_cost(runs, out, options, slots=None, statuses=None):
 
 
 def _sizes(sizes):
-    """The distinct file ``sizes`` in MB, smallest first: "236 MB, 244 MB"."""
+    """The distinct file ``sizes`` in MB, smallest first: "236 MB, 245 MB"."""
     return ", ".join(dict.fromkeys(f"{size / 1e6:,.0f} MB" for size in sorted(sizes)))
 
 
