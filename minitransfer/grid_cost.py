@@ -1,8 +1,8 @@
 """What a grid costs before it trains, for ``experiment --dry-run`` and ``--emit-slurm`` (:func:`plan_cost`):
 its iterations, its GPU time at the iteration times measured on a GPU (:data:`GPU_MS_PER_ITERATION`), how
 long it takes at best with a GPU for every run (a base, then its longest transfer), its CPU time, and the disk
-its runs' files take. A grid of the whole paper is a month of GPU time and about 68 GB (a half's CaffeNet: a
-472 MB checkpoint.h5 and a 236 MB weights file, which holds no momentum; 91 GB before it left it out): said
+its runs' files take. A grid of the whole paper is a month of GPU time and about 68.5 GB (a half's CaffeNet: a
+472 MB checkpoint.h5 and a 236 MB weights file, which holds no momentum; 91.3 GB before it left it out): said
 before it starts, where before its dry run said neither.
 
 Example::
@@ -74,7 +74,7 @@ def plan_cost(runs, out, options, slots=None, statuses=None):
 
 
 def _sizes(sizes):
-    """The distinct file ``sizes`` in MB, smallest first: "236 MB, 244 MB"."""
+    """The distinct file ``sizes`` in MB, smallest first: "236 MB, 245 MB"."""
     return ", ".join(dict.fromkeys(f"{size / 1e6:,.0f} MB" for size in sorted(sizes)))
 
 
