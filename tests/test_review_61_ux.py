@@ -4,14 +4,17 @@ import json
 
 import pytest
 
+import test_slurm
 from test_checkpoint import _checkpoint
-from test_slurm import real_options
+from test_slurm import GUARD_SECONDS, real_options, run_task
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
 from minitransfer import report, slurm
 
 STUCK = "(DependencyNeverSatisfied) until you rerun bash"
+
+fake_slurm = test_slurm.fake_slurm  # the fixture
 
 
 def _slurm_grid(tmp_path):
@@ -54,3 +57,23 @@ def test_a_transfer_of_a_base_stopped_without_error_is_not_said_to_be_stuck(tmp_
             f"{STUCK} {submit})") in said, said
     assert "was stopped (" not in said and "so its SLURM task waits" not in said, said
 
+
+
+def test_a_transfer_of_a_base_whose_task_ended_before_training_is_not_told_to_look_for_its_own_task(tmp_path,
+                                                                                                    fake_slurm):
+    """baseA's task ends before its train starts (no such program on the node: exit 74), writing no train.log:
+    A1B's task stays listed, PENDING (DependencyNeverSatisfied). report said "where `squeue --array` no longer
+    lists their tasks (cancelled), rerun submit.sh", and squeue lists A1B's: it now names the base's task."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    slurm.emit_slurm(runs, out, scripts, real_options(), train_command=[str(tmp_path / "nowhere"), "train"])
+    task = run_task(scripts, "bases.sh", 0)
+    assert "there is no" in task.communicate(timeout=GUARD_SECONDS)[0] and task.returncode == 74
+    with pytest.raises(report.NoRuns) as raised:
+        report.measure(out)
+    said = str(raised.value)
+    assert "random0/baseA (not started)" in said, said
+    assert (f"random0/A1B (not started: waits for its base random0/baseA, not started either; where `squeue "
+            f"--array` no longer lists the base's task (cancelled, or ended before its train started), rerun bash "
+            f"{scripts / 'submit.sh'})") in said, said
+    assert "their tasks" not in said, said
