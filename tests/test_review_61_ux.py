@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from click.testing import CliRunner
 
 import test_slurm
 from test_checkpoint import _checkpoint
@@ -11,6 +12,7 @@ from test_slurm import GUARD_SECONDS, real_options, run_task
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
 from minitransfer import report, slurm
+from minitransfer.cli import main
 
 STUCK = "(DependencyNeverSatisfied) until you rerun bash"
 
@@ -77,3 +79,23 @@ def test_a_transfer_of_a_base_whose_task_ended_before_training_is_not_told_to_lo
             f"--array` no longer lists the base's task (cancelled, or ended before its train started), rerun bash "
             f"{scripts / 'submit.sh'})") in said, said
     assert "their tasks" not in said, said
+
+
+def test_the_dry_run_of_a_slurm_grid_with_its_bases_finished_does_not_say_it_submits_them(micro_data, tmp_path):
+    """Both bases finished: the dry run said "submit.sh submits what is neither finished nor queued: bases.sh: the 2
+    bases (runs without a parent), one job array of 2 tasks", under "2 finished, 2 to train"."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    common = ["experiment", "--data", micro_data, "-o", str(out), "--layers", "1", "--no-fine-tuned", "--max-iter",
+              "40", "--device", "cpu"]
+    assert CliRunner().invoke(main, [*common, "--emit-slurm", str(scripts)]).exit_code == 0
+    for base in ("random0/baseA", "random0/baseB"):
+        test_slurm.finish(out, base)
+    dry = CliRunner().invoke(main, [*common, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "4 runs in 1 folder (random0 4): 2 finished, 2 to train" in dry.stdout, dry.stdout
+    on_slurm = dry.stdout.splitlines()[-2]
+    assert "submits what is neither finished nor queued: bases.sh" not in on_slurm, on_slurm
+    assert ("their job arrays hold every run of the plan (bases.sh: the 2 bases (runs without a parent), one job "
+            "array of 2 tasks; ") in on_slurm, on_slurm
+    assert (f"of which bash {scripts / 'submit.sh'} submits those neither finished nor queued, 2 at most (the runs "
+            f"to train here)") in on_slurm, on_slurm
