@@ -5,6 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+import test_data61b_prepared_again
 import test_slurm
 from test_checkpoint import _checkpoint
 from test_slurm import GUARD_SECONDS, real_options, run_task
@@ -16,7 +17,7 @@ from minitransfer.cli import main
 
 STUCK = "(DependencyNeverSatisfied) until you rerun bash"
 
-fake_slurm = test_slurm.fake_slurm  # the fixture
+fake_slurm, week = test_slurm.fake_slurm, test_data61b_prepared_again.week  # the fixtures
 
 
 def _slurm_grid(tmp_path):
@@ -99,3 +100,17 @@ def test_the_dry_run_of_a_slurm_grid_with_its_bases_finished_does_not_say_it_sub
             "array of 2 tasks; ") in on_slurm, on_slurm
     assert (f"of which bash {scripts / 'submit.sh'} submits those neither finished nor queued, 2 at most (the runs "
             f"to train here)") in on_slurm, on_slurm
+
+
+def test_info_says_the_folder_its_made_again_command_names_was_prepared_again(week):
+    """base.h5 trained on S, S prepared again since with other classes: info's "made again by" command trains on
+    the dataset S holds now, and info said nothing of it (eval, report and train's warning do)."""
+    root, before = week
+    shown = CliRunner().invoke(main, ["info", str(root / "runs" / "w1" / "base.h5")])
+    assert shown.exit_code == 0, shown.output
+    made = next(line for line in shown.output.splitlines() if line.startswith("made again by: "))
+    assert made.endswith(f" (its --data {root / 'S'} was prepared again since it trained (sha256 of its meta.json "
+                         f"{before[:12]} then): that folder holds another dataset now; give a copy of the one it was "
+                         f"trained on)"), made
+    again = CliRunner().invoke(main, ["info", str(root / "runs" / "w2" / "base2.h5")])  # trained on S as it is
+    assert again.exit_code == 0 and "prepared again" not in again.output, again.output
