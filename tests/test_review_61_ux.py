@@ -114,3 +114,21 @@ def test_info_says_the_folder_its_made_again_command_names_was_prepared_again(we
                          f"trained on)"), made
     again = CliRunner().invoke(main, ["info", str(root / "runs" / "w2" / "base2.h5")])  # trained on S as it is
     assert again.exit_code == 0 and "prepared again" not in again.output, again.output
+
+
+@pytest.mark.parametrize("transfers, stuck", [(("random0/A1B",), False), (("random0/A1B", "random0/A2B"), True)],
+                         ids=["all-finished", "one-left"])
+def test_a_failed_base_whose_transfers_are_all_finished_says_none_waits(tmp_path, fake_slurm, transfers, stuck):
+    """baseA's task fails where its transfers are finished (its weights file deleted, its checkpoint kept: submit.sh
+    queued it alone): it said "the tasks of its transfers, queued after this one (afterok), will not start", and
+    none was queued. A1B finished and A2B not: said, as before."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    runs = [run for run in grid.plan_grid(layers=(1, 2), fine_tuned=False, selffer=False)
+            if run.name in ("random0/baseA", *transfers)]
+    slurm.emit_slurm(runs, out, scripts, test_slurm.OPTIONS, train_command=test_slurm.fake_train_command(tmp_path))
+    test_slurm.finish(out, "random0/A1B")
+    task = run_task(scripts, "bases.sh", 0, FAKE_TRAIN_EXIT="65")
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert "run random0/baseA: FAILED: bad data (exit 65)" in output, output
+    assert ("run random0/baseA: the tasks of its transfers, queued after this one (afterok), will not start"
+            in output) == stuck, output
