@@ -112,19 +112,26 @@ def _waiting_words(slurm, name, standings):
     """The standing of the transfer ``name`` of a SLURM grid (:func:`_slurm_grid`), not started, whose base is not
     finished either (in ``standings``): its task, queued after its base's (afterok), never starts once that one
     failed or was cancelled: SLURM leaves it pending (DependencyNeverSatisfied) until submit.sh, rerun, cancels
-    it and submits it again after a new task of its base. Before, "not started", as if it would start."""
+    it and submits it again after a new task of its base. Before, "not started", as if it would start. A base
+    stopped without an error may be requeued (exit 75 at its time limit, its node failed), its transfers' tasks
+    waiting as planned: which of the two, squeue says, not the folder (it was said to wait for submit.sh). A base
+    not started may be queued, or its task ended before its train started (a node without the program: exit 74),
+    its transfers' tasks still listed, waiting for good: squeue's listing of the base's task tells them apart."""
     base = slurm.parent[name]
     if base not in standings:  # finished: its task starts as SLURM schedules it
         return NOT_STARTED
     state, error = standings[base]
     if state == TRAINING_NOW:
         return f"{NOT_STARTED}: waits for its base {base}, training now"
-    if state == NOT_STARTED and error is None:  # its base's task queued, or cancelled while pending
+    if error is not None:
+        return (f"{NOT_STARTED}: its base {base} failed, so its SLURM task waits (DependencyNeverSatisfied) until "
+                f"you rerun {slurm.submit}")
+    if state == NOT_STARTED:  # its base's task queued, cancelled while pending, or ended before its train started
         return (f"{NOT_STARTED}: waits for its base {base}, not started either; where `squeue --array` no longer "
-                f"lists their tasks (cancelled), rerun {slurm.submit}")
-    how = "failed" if error is not None else f"was stopped ({state})"
-    return (f"{NOT_STARTED}: its base {base} {how}, so its SLURM task waits (DependencyNeverSatisfied) until "
-            f"you rerun {slurm.submit}")
+                f"lists the base's task (cancelled, or ended before its train started), rerun {slurm.submit}")
+    return (f"{NOT_STARTED}: waits for its base {base}, {state}; where `squeue --array` no longer lists the base's "
+            f"task (not requeued: cancelled, out of time or killed), its SLURM task waits (DependencyNeverSatisfied) "
+            f"until you rerun {slurm.submit}")
 
 
 def _standing(runs_dir, name):

@@ -157,7 +157,9 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
 
     # each task's run and train command, in its array script and in submit.sh, which checks them there
     checker = _data_checker(train_command, options)  # before anything is written: the dataset as it is now
-    parents = {run.parent for run in transfers}  # the bases whose tasks their transfers' wait for
+    parents = {}  # each base whose task its transfers' wait for -> those transfers
+    for run in transfers:
+        parents.setdefault(run.parent, []).append(run.name)
     tasks = {name: task_lines(its_runs, out, options, train_command)
              for name, its_runs in ((BASES_FILE, bases), (TRANSFERS_FILE, transfers)) if its_runs}
 
@@ -167,7 +169,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
         for name, stage in ((BASES_FILE, "bases"), (TRANSFERS_FILE, "transfers")):
             if name in tasks:
                 texts[name] = array_script(stage, tasks[name], out, slurm_dir, plan, header, scripts_id, python_path,
-                                           margin, waited_for=parents if name == BASES_FILE else ())
+                                           margin, waited_for=parents if name == BASES_FILE else {})
         return texts
 
     # the id of this set of scripts, which submit.sh and each task check: a set mixed by an emission cut

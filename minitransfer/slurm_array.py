@@ -50,7 +50,7 @@ from minitransfer.slurm_time import (LISTED_LIMIT_FUNCTION, SHORTEST_TRAINING_SE
 
 
 def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_path, margin=SIGNAL_MARGIN_SECONDS,
-                 waited_for=()):
+                 waited_for=None):
     """One array task per run (``cases``: their :func:`~minitransfer.slurm_tasks.task_lines`): run its train
     command as a job step (which ends at once where the run is finished, or refuses it if trained otherwise)
     and requeue the task when the training exits 75; nothing where OUT's plan is no longer ``plan``
@@ -61,9 +61,9 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
     ``margin``: the seconds before the time limit at which ``header`` has SLURM send SIGTERM; a task whose job's time
     limit leaves under :data:`SHORTEST_TRAINING_SECONDS` of training before it (a partition's default
     limit, an ``SBATCH_TIMELIMIT``) is not requeued on exit 75: SLURM would signal it again as it
-    starts, over and over. ``waited_for``: the runs (bases) whose transfers' tasks wait for theirs (afterok): where
-    one ends unfinished and not requeued, its task says that those never start until submit.sh is rerun
-    (:func:`_transfers_stuck_lines`)."""
+    starts, over and over. ``waited_for``: each run (base) whose transfers' tasks wait for its (afterok) -> the names
+    of those transfers: where one ends unfinished and not requeued, its task says that those never start until
+    submit.sh is rerun (:func:`_transfers_stuck_lines`)."""
     lines = [
         f"{HEADER}the {stage}, one array task each; submit with submit.sh.",
         f"#SBATCH --job-name=mt-{stage}",
@@ -263,7 +263,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "# how the training ended is known: the mark goes before the lines that say it, as a requeue of this job",
         "# (scontrol requeue) ends this script, and its restart would take a mark left for a start unheard of",
         'rm -f -- "$attempt"',
-        *_transfers_stuck_lines(waited_for),
+        *_transfers_stuck_lines(waited_for or {}),
         'if [[ "$state" == PENDING || "$state" == REQUEUE* ]]; then',
         '  echo "run $run: not finished (its job step ended with exit $status): SLURM requeued the job (the job is'
         ' $state: its node failed or was set DOWN); it runs again when SLURM starts it, resuming the run"',
@@ -297,22 +297,27 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
 
 def _transfers_stuck_lines(waited_for):
     """Bash lines defining ``transfers_stuck``, called where the task's run ended unfinished and is not requeued
-    (before the line saying so, which ends the task's output): where the run is one of ``waited_for`` (a base
-    whose transfers' tasks wait for its task: afterok), it says that those never start now: SLURM leaves them
-    pending (DependencyNeverSatisfied) until submit.sh, rerun, cancels them and submits them again after the
-    base's new task. Before, a base's task said only "rerun submit.sh to resume it", and squeue showed its
-    transfers pending as if they would start."""
-    names = " ".join(shlex.quote(name) for name in sorted(waited_for))
+    (before the line saying so, which ends the task's output): where the run is a base of ``waited_for`` (base ->
+    the names of its transfers, whose tasks wait for its task: afterok) and one of those transfers is not finished,
+    it says that their tasks never start now: SLURM leaves them pending (DependencyNeverSatisfied) until submit.sh,
+    rerun, cancels them and submits them again after the base's new task. Before, a base's task said only "rerun
+    submit.sh to resume it", and squeue showed its transfers pending as if they would start. Its transfers all
+    finished (submit.sh queued none after it: a base whose weights file was deleted, its checkpoint kept), nothing
+    is said: no task waits (it was said they would not start)."""
     return [
         "# ended unfinished, not requeued: the tasks of its transfers, waiting for this one (afterok), never start",
         "transfers_stuck() {",
-        "  local name",
-        f"  for name in {names}; do" if names else "  for name in; do",
-        '    if [ "$name" = "$run" ]; then',
+        "  local transfers=() transfer",
+        '  case "$run" in',
+        *(f"    {shlex.quote(base)}) transfers=({' '.join(map(shlex.quote, names))}) ;;"
+          for base, names in sorted(waited_for.items())),
+        "  esac",
+        '  for transfer in ${transfers[@]+"${transfers[@]}"}; do',
+        '    if ! (run=$transfer; finished); then',
         '      echo "run $run: the tasks of its transfers, queued after this one (afterok), will not start: SLURM'
         ' keeps them PENDING (DependencyNeverSatisfied) until you rerun bash $submit_sh, which cancels them and'
         ' submits them again after a new task of this run"',
-        "      break",
+        "      return",
         "    fi",
         "  done",
         "}",

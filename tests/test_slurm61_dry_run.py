@@ -21,9 +21,10 @@ def test_the_dry_run_of_a_slurm_grid_says_what_its_scripts_do(micro_data, tmp_pa
     last = dry.stdout.splitlines()[-2:]
     submit = scripts / slurm.SUBMIT_FILE
     assert last == [
-        f"on SLURM (the scripts this plan was written for, in {scripts}), bash {submit} submits what is neither "
-        "finished nor queued: bases.sh: the 2 bases (runs without a parent), one job array of 2 tasks; transfers.sh: "
-        "the 4 transfers, one job array per base (2 arrays of 2 tasks), each after its base's task (afterok); "
+        f"on SLURM (the scripts this plan was written for, in {scripts}): their job arrays hold every run of the "
+        "plan (bases.sh: the 2 bases (runs without a parent), one job array of 2 tasks; transfers.sh: the 4 "
+        "transfers, one job array per base (2 arrays of 2 tasks), each after its base's task (afterok)), of which "
+        f"bash {submit} submits those neither finished nor queued, 6 at most (the runs to train here); "
         f"`bash {submit} --dry-run` says which jobs it would submit now",
         "here, without SLURM: would run on the CPU, one at a time"], dry.stdout
 

@@ -48,7 +48,8 @@ def test_a_transfer_of_a_base_not_started_says_what_to_do_where_its_task_was_can
     with pytest.raises(report.NoRuns) as raised:
         report.measure(out / "random0")
     assert (f"A1B (not started: waits for its base baseA, not started either; where `squeue --array` no longer "
-            f"lists their tasks (cancelled), rerun bash {scripts / 'submit.sh'})") in str(raised.value)
+            f"lists the base's task (cancelled, or ended before its train started), rerun bash "
+            f"{scripts / 'submit.sh'})") in str(raised.value)
 
 
 def test_a_local_grid_says_not_started_as_before(tmp_path):

@@ -58,18 +58,20 @@ def show_dry_run(runs, out, options, devices):
     for line in _planned_halves(runs, lambda base: grid_preflight.resolved_plan(base, out, options).task.num_classes):
         echo(line)
     echo(_plan_summary(runs, statuses))
-    on_slurm = _on_slurm(runs, out) if pending and not replaced else None
+    on_slurm = _on_slurm(runs, out, len(pending)) if pending and not replaced else None
     if on_slurm:
         echo(on_slurm)
     echo(("here, without SLURM: " if on_slurm else "") + _would_run_on(devices, slots, pending, runs, len(lost)))
     return statuses
 
 
-def _on_slurm(runs, out):
+def _on_slurm(runs, out, to_train):
     """What the SLURM scripts the plan of ``out`` was written for (``experiment --emit-slurm``) do with ``runs``, as
     the emission said it (:func:`minitransfer.slurm.describe_scripts`: the job arrays, their dependencies), and how
     to see what ``submit.sh`` would submit now; None where the plan names no scripts, or they cannot be read. Before,
-    the dry run of such a grid, the README's way to watch it, ended "would run on the CPU, one at a time" alone."""
+    the dry run of such a grid, the README's way to watch it, ended "would run on the CPU, one at a time" alone.
+    The arrays hold every run of the plan; ``submit.sh`` submits the ``to_train`` runs neither finished nor lost,
+    less those queued (it said "submits ...: the 2 bases, one job array of 2 tasks" of bases finished)."""
     scripts = grid_plan.text_of(grid_plan_file.read_plan(out), SLURM_SCRIPTS)
     if scripts is None or not os.path.isfile(os.path.join(scripts, SUBMIT_FILE)):
         return None
@@ -79,8 +81,10 @@ def _on_slurm(runs, out):
     except OSError:  # an array script gone or unreadable: submit.sh says so
         return None
     submit = shlex.quote(os.path.join(scripts, SUBMIT_FILE))
-    return (f"on SLURM (the scripts this plan was written for, in {scripts}), bash {submit} submits what is neither "
-            f"finished nor queued: {'; '.join(arrays)}; `bash {submit} --dry-run` says which jobs it would submit now")
+    return (f"on SLURM (the scripts this plan was written for, in {scripts}): their job arrays hold every run of "
+            f"the plan ({'; '.join(arrays)}), of which bash {submit} submits those neither finished nor queued, "
+            f"{to_train} at most (the runs to train here); `bash {submit} --dry-run` says which jobs it would "
+            f"submit now")
 
 
 def _plan_summary(runs, statuses):

@@ -9,6 +9,7 @@ import click
 from minitransfer import checkpoint as checkpoints
 from minitransfer import optim, transfer
 from minitransfer.checkpoint_info import as_named, described
+from minitransfer.class_tables import prepared_again_since
 from minitransfer.data import inputs
 from minitransfer.errors import MinitransferError
 from minitransfer.run_lines import random_frozen_words
@@ -188,6 +189,11 @@ def _made_lines(summary):
     if changes:  # one command trains in one precision: the run's first part was trained in another
         caveats.append(f"it trains in {summary['precision']} throughout: this run was trained in "
                        f"{changes[0]['from']} until iteration {changes[0]['iteration']} (see precision above)")
+    data, fingerprint = summary["config"].get("data"), summary["dataset_fingerprint"]
+    if prepared_again_since(data, fingerprint):  # the command would train on the dataset the folder holds now
+        caveats.append(f"its --data {inputs.display_name(data)} was prepared again since it trained (sha256 of its "
+                       f"meta.json {fingerprint[:12]} then): that folder holds another dataset now; give a copy of "
+                       f"the one it was trained on")
     refused = _schedule_refused(summary["config"])
     if refused:  # an earlier version trained it; this one trains no new network so
         caveats.append(f"which this version refuses for a new network: {refused}; the run itself is kept, "
