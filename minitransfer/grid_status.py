@@ -6,6 +6,7 @@ text, one line per run with its train command (:func:`describe_plan`); the error
 train.log tells it (:func:`error_line`).
 """
 
+import os
 import shlex
 
 from minitransfer import checkpoint as checkpoints
@@ -18,13 +19,26 @@ from minitransfer.left_out import UnreadableRun
 from minitransfer.run_lock import BUSY, holder, pid_named
 
 
+LOG_TAIL = 16384  # the bytes of a train.log read for its last lines
+SRUN_PREFIX = "srun: "  # srun's own lines, which a SLURM task's step appends to its run's train.log
+
+
 def last_log_line(folder):
-    """The last line of the train.log the grid writes into the run folder ``folder``: how its train
-    ended; "" where there is no log that can be read (trained by hand, not started)."""
+    """The last line of the train.log the grid writes into the run folder ``folder`` that its train wrote:
+    how its train ended; "" where there is no log that can be read (trained by hand, not started). Not
+    srun's own ("srun: error: node: task 0: Exited with exit code 65"), which a SLURM task's step appends
+    after the train's error line: before, a SLURM run that failed on bad data was "stopped before its first
+    checkpoint" in report, and a dry run, the README's way to watch such a grid, did not say it failed."""
     try:
-        return fileio.last_line(folder / LOG_FILE, 4096)
+        last = fileio.last_line(folder / LOG_FILE, 4096)
+        if not last.startswith(SRUN_PREFIX):
+            return last
+        with open(folder / LOG_FILE, "rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - LOG_TAIL))
+            tail = log.read(LOG_TAIL).decode("utf-8", "replace").split("\n")
     except OSError:
         return ""
+    return next((line for line in reversed(tail) if line.strip() and not line.startswith(SRUN_PREFIX)), last)
 
 
 def error_line(folder, last=None):

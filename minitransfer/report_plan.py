@@ -5,7 +5,7 @@ started, stopped before its first checkpoint, as a rerun of the grid finds it,
 or a folder above it) names that have no run folder at all (:func:`planned_not_started`), which no
 search of the folder finds: their folders deleted, or a plan whose folders were never made.
 Of a grid run by its SLURM scripts: a failed run's error line is the train's, not srun's line after it
-(:func:`_last_own_line`), with submit.sh to rerun; a transfer whose base failed or stopped waits for submit.sh
+(:func:`minitransfer.grid_status.last_log_line`), with submit.sh to rerun; a transfer whose base failed or stopped waits for submit.sh
 (:func:`_waiting_words`).
 """
 
@@ -24,8 +24,6 @@ from minitransfer.run_labels import name_order
 from minitransfer.treatments import CONFIG_FILE
 
 NOT_STARTED = "not started"
-LOG_TAIL = 16384  # the bytes of a train.log read for its last lines
-SRUN_PREFIX = "srun: "  # srun's own lines, which a SLURM task's step appends to its run's train.log
 TRAINING_NOW = "training now"
 RERUN_GRID = "rerun the grid's experiment command to train it"
 
@@ -150,7 +148,7 @@ def _standing(runs_dir, name):
         return f"cannot be read: {error.strerror or error}", None
     if status.kind == grid_status.BEING_TRAINED:
         return TRAINING_NOW, None
-    last = _last_own_line(folder)  # read once: the error it ended on and, for a run to do, how it stopped
+    last = grid_status.last_log_line(folder)  # read once: the error it ended on and, for a run to do, how it stopped
     if grid_status.error_line(folder, last) is not None:
         return "failed", last
     if status.kind == grid_status.RESUME:
@@ -160,23 +158,6 @@ def _standing(runs_dir, name):
     if stopping.NOTHING_WRITTEN in last or not (last or (folder / CONFIG_FILE).exists()):
         return NOT_STARTED, None
     return run_networks.checkpoint_missing(folder) or "stopped before its first checkpoint", None
-
-
-def _last_own_line(folder):
-    """The last line of the train.log of the run folder ``folder`` (:func:`minitransfer.grid_status.last_log_line`)
-    that its train wrote: not srun's own ("srun: error: node: task 0: Exited with exit code 65"), which a SLURM
-    task's step appends after the train's error line. Before, a run that failed on bad data under SLURM was
-    "stopped before its first checkpoint", its error not said."""
-    last = grid_status.last_log_line(folder)
-    if not last.startswith(SRUN_PREFIX):
-        return last
-    try:
-        with open(folder / LOG_FILE, "rb") as log:
-            log.seek(max(0, log.seek(0, os.SEEK_END) - LOG_TAIL))
-            tail = log.read(LOG_TAIL).decode("utf-8", "replace").split("\n")
-    except OSError:
-        return last
-    return next((line for line in reversed(tail) if line.strip() and not line.startswith(SRUN_PREFIX)), last)
 
 
 def training_now(training):
