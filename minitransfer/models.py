@@ -158,6 +158,26 @@ class Preset:
     def build(self, num_outputs):
         return self.builder(num_outputs)
 
+    def check(self, net):
+        """``net`` (built by :meth:`build`), checked against what the preset says of it: its input
+        ``crop`` px square, and ``copyable`` weight layers below its classifier. ConfigError (exit 2)
+        naming the difference: a preset of one's own that said otherwise trained, then a transfer or the
+        first batch of another crop failed with a traceback (n beyond the layers there are, an input of
+        the wrong shape)."""
+        from minitransfer.config_checks import ConfigError  # it imports this module
+
+        problems = []
+        if tuple(net.input_shape[1:]) != (self.crop, self.crop):
+            problems.append(f"crop={self.crop}, but its network takes {'x'.join(map(str, net.input_shape))} input")
+        if len(net.weight_layers) - 1 != self.copyable:
+            problems.append(f"copyable={self.copyable}, but its network has {len(net.weight_layers)} weight layers "
+                            f"({', '.join(net.weight_layer_names)}): copyable={len(net.weight_layers) - 1}, every "
+                            "one but the classifier")
+        if problems:
+            raise ConfigError(f"preset {self.name!r} ({self.builder.__module__}.{self.builder.__qualname__}) says "
+                              f"{'; and '.join(problems)}: register it with what its network is")
+        return net
+
     @property
     def layers(self):
         """The n a transfer may use: 1..copyable."""
