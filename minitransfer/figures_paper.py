@@ -256,8 +256,8 @@ def figure3(Figure, results, reference=None, bases=None, reference_bases=None):
     accuracy_ticks(random_weights)
     say_if_empty(natural, no_accuracy(select(results, "natural"),
                                         "no natural-split runs (experiment --split natural)"))
-    say_if_empty(random_weights, no_accuracy(select(results, "all", "random"),
-                                               "no random-weights runs (experiment --random-frozen 1-7)"))
+    advice = f"experiment --random-frozen 1-{_copyable(results)}"
+    say_if_empty(random_weights, no_accuracy(select(results, "all", "random"), f"no random-weights runs ({advice})"))
     say_if_empty(relative, NO_RELATIVE)
     figure.suptitle("Figure 3: dissimilar tasks and random weights")
     return figure
@@ -298,6 +298,13 @@ def _finish(panels, results):
         axes.set_xticks(range(top + 1))
         axes.set_xlim(-0.5, top + 0.5)
         label_axes(axes, n_label[0] if n_label else N_LABEL, ylabel)
+
+
+def _copyable(results):
+    """The top copyable layer of the network of ``results`` (the largest where several; CaffeNet's 7 where
+    the runs name no preset registered here): "--random-frozen 1-7" was advised for a network of 4."""
+    return max((models.PRESETS[r.preset].copyable for r in results if r.preset in models.PRESETS),
+               default=models.get("caffenet").copyable)
 
 
 def _top_n(results):

@@ -18,7 +18,13 @@ default schedule length (the paper's 450,000 iterations for CaffeNet; a few hund
 """
 
 import dataclasses
+import importlib
+import json
 import math
+import os
+import pathlib
+import runpy
+import sys
 import typing
 
 from minitransfer.layers import LRN, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU
@@ -152,6 +158,26 @@ class Preset:
     def build(self, num_outputs):
         return self.builder(num_outputs)
 
+    def check(self, net):
+        """``net`` (built by :meth:`build`), checked against what the preset says of it: its input
+        ``crop`` px square, and ``copyable`` weight layers below its classifier. ConfigError (exit 2)
+        naming the difference: a preset of one's own that said otherwise trained, then a transfer or the
+        first batch of another crop failed with a traceback (n beyond the layers there are, an input of
+        the wrong shape)."""
+        from minitransfer.config_checks import ConfigError  # it imports this module
+
+        problems = []
+        if tuple(net.input_shape[1:]) != (self.crop, self.crop):
+            problems.append(f"crop={self.crop}, but its network takes {'x'.join(map(str, net.input_shape))} input")
+        if len(net.weight_layers) - 1 != self.copyable:
+            problems.append(f"copyable={self.copyable}, but its network has {len(net.weight_layers)} weight layers "
+                            f"({', '.join(net.weight_layer_names)}): copyable={len(net.weight_layers) - 1}, every "
+                            "one but the classifier")
+        if problems:
+            raise ConfigError(f"preset {self.name!r} ({self.builder.__module__}.{self.builder.__qualname__}) says "
+                              f"{'; and '.join(problems)}: register it with what its network is")
+        return net
+
     @property
     def layers(self):
         """The n a transfer may use: 1..copyable."""
@@ -170,9 +196,65 @@ def register(preset):
 
         models.register(models.Preset("toy", toy_builder, crop=8, copyable=2, batch_size=4, max_iter=5,
                                       eval_every=5, checkpoint_every=5, log_every=5, description="toy"))
+
+    A grid's runs are other processes (``minitransfer train``, forked from a launcher or started
+    anew), which know only the presets this package registers. So that they know one that other
+    code registers, where that code is is noted in the environment they inherit
+    (:data:`PRESET_SOURCES`), and a command given a preset name it does not know runs it first
+    (:func:`known`).
     """
     PRESETS[preset.name] = preset
+    caller = sys._getframe(1).f_globals
+    sources = _sources()
+    noted = dict(sources)
+    if caller.get("__name__") == __name__ or not caller.get("__file__"):
+        sources.pop(preset.name, None)  # this package's own, or none to run again (an interactive session)
+    else:
+        spec = caller.get("__spec__")
+        module = spec.name if caller["__name__"] == "__main__" and spec is not None else caller["__name__"]
+        sources[preset.name] = [module, str(pathlib.Path(caller["__file__"]).resolve())]
+    if sources != noted:
+        os.environ[PRESET_SOURCES] = json.dumps(sources)
     return preset
+
+
+PRESET_SOURCES = "MINITRANSFER_PRESET_SOURCES"  # {name: [module, file]} of the presets registered outside the package
+
+
+def _sources():
+    """:data:`PRESET_SOURCES` read ({} where unset or not such a mapping)."""
+    try:
+        sources = json.loads(os.environ.get(PRESET_SOURCES) or "{}")
+    except ValueError:
+        return {}
+    return {name: source for name, source in sources.items() if isinstance(source, list) and len(source) == 2
+            and all(isinstance(part, str) for part in source)} if isinstance(sources, dict) else {}
+
+
+def known(name):
+    """Whether ``name`` is a registered preset, once the code that registered it in the process that
+    started this one (a grid's, noted in :data:`PRESET_SOURCES`) has run here too: its module imported
+    (its folder put on sys.path), or a script (``python myscript.py``) run as ``__mp_main__``, as
+    multiprocessing does (its ``if __name__ == "__main__":`` part skipped). ValueError naming the file
+    where that code fails here."""
+    if name in PRESETS or name not in _sources():
+        return name in PRESETS
+    module, file = _sources()[name]
+    root = pathlib.Path(file).parent
+    if module != "__main__":
+        for _ in range(module.count(".") + (pathlib.Path(file).name == "__init__.py")):
+            root = root.parent
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    try:
+        if module == "__main__":
+            runpy.run_path(file, run_name="__mp_main__")
+        else:
+            importlib.import_module(module)
+    except Exception as error:  # the user's code: whatever it raises, said in a line
+        raise ValueError(f"preset {name!r} is registered by {file}, which failed here: "
+                         f"{type(error).__name__}: {error}") from None
+    return name in PRESETS
 
 
 register(Preset("caffenet", caffenet, crop=227, copyable=7, batch_size=256, max_iter=450_000, eval_every=1000,

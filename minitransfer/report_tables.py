@@ -12,6 +12,7 @@ import math
 import os
 
 from minitransfer import __version__
+from minitransfer import models
 from minitransfer.comparisons import built_bases
 from minitransfer.data import inputs
 from minitransfer.experiment import CROSS, HALVES
@@ -29,22 +30,37 @@ def table1(results, ranges=TABLE_1_RANGES, bases=None):
     (like with like), over baseA and baseB pooled as the paper pooled them (NaN unless the halves are
     interchangeable: :func:`minitransfer.comparisons.interchangeable_halves`), and over the selffer BnB+
     at the same n; and the layers that had AnB+ runs. ``bases``: the
-    :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None)."""
+    :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None). A range ending at
+    CaffeNet's top copyable layer, 7, ends at that of the runs' network where it is a registered preset
+    (4 copyable layers: "1 to 4", "3 and 4", "5 to 7: none in this network (n is 1 to 4)"; 9: "1 to 9",
+    "3 to 9", "5 to 9"), as the paper's ranges are as they are otherwise: "1 to 7" named a network
+    without layer 5, and left out the n 8 and 9 of a deeper one."""
     bases = built_bases(results, bases)
+    top = _top_copyable(results)
     own = {n: mean(values) for n, values in relative_by_n(results, treatment="AnB+", bases=bases).items()}
     pooled = mean([r.mean10_top1 for r in select(results, "random", "baseB")]) \
         if interchangeable_halves(results, bases) else math.nan
     tuned, selffer = means_by_n(results, treatment="AnB+"), means_by_n(results, treatment="BnB+")
     rows = []
-    for first, last in ranges:
+    for first, paper_last in ranges:
+        last = top if top is not None and paper_last == TABLE_1_RANGES[0][1] else paper_last  # to the network's top
         layers = [n for n in tuned if first <= n <= last]
         both = [n for n in layers if n in selffer]
-        rows.append({"layers": layer_list(range(first, last + 1)),
+        named = layer_list(range(first, last + 1)) if first <= last else \
+            f"{layer_list(range(first, paper_last + 1))}: none in this network (n is {layer_list(range(1, top + 1))})"
+        rows.append({"layers": named,
                      "boost_over_own_base": mean([own[n] for n in layers if n in own]),
                      "boost_over_pooled_base": mean([tuned[n] - pooled for n in layers]),
                      "boost_over_BnB+": mean([tuned[n] - selffer[n] for n in both]),
                      "layers_with_runs": layer_list(layers)})
     return rows
+
+
+def _top_copyable(results):
+    """The copyable layers of the one registered preset ``results`` were trained with; None where they
+    name none, several, or one not registered here."""
+    presets = {r.preset for r in results if r.preset}
+    return models.PRESETS[presets.pop()].copyable if len(presets) == 1 and presets <= set(models.PRESETS) else None
 
 
 def table1_measured(rows):

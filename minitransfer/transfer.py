@@ -24,7 +24,7 @@ def build_net(plan):
     """The network of ``plan`` (a :class:`minitransfer.config.Plan`): initialised, layers copied /
     frozen, momentum restored when resuming, on the plan's device."""
     c = plan.config
-    net = plan.preset.build(c.fc8_outputs)
+    net = plan.preset.check(plan.preset.build(c.fc8_outputs))  # a preset of one's own may misdescribe its network
     net.initialize(c.seed)
     if plan.parent is not None:
         if plan.resume_from is None:

@@ -48,8 +48,11 @@ class PresetName(click.ParamType):
         return "[" + "|".join(models.PRESETS) + "]"
 
     def convert(self, value, param, ctx):
-        if value in models.PRESETS:
-            return value
+        try:
+            if models.known(value):  # one registered by the code that started this command too (a grid's run)
+                return value
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
         self.fail(f"{value!r} is not a preset; choose from {', '.join(models.PRESETS)}", param, ctx)
 
 
