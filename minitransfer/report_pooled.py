@@ -20,10 +20,18 @@ def planned_in_grids(runs_dir):
     second name of a grid, whose runs are read once)."""
     runs_dir = pathlib.Path(runs_dir)
     names = set(planned_not_started(runs_dir))
+    for grid in gathered_grids(runs_dir):
+        below = grid.relative_to(runs_dir).as_posix()
+        names.update(f"{below}/{name}" for name in planned_not_started(grid))
+    return sorted(names, key=name_order)
+
+
+def gathered_grids(runs_dir):
+    """The folders below ``runs_dir`` (not it) that hold a grid's plan (experiment.json): the grids gathered
+    there, each a machine's copy. Run folders are not looked into, links to folders not followed."""
+    runs_dir = pathlib.Path(runs_dir)
     for folder, subfolders, files in os.walk(runs_dir):
-        subfolders[:] = [name for name in subfolders if not name.endswith(".run")]
+        subfolders[:] = sorted(name for name in subfolders if not name.endswith(".run"))
         here = pathlib.Path(folder)
         if here != runs_dir and PLAN_FILE in files:
-            below = here.relative_to(runs_dir).as_posix()
-            names.update(f"{below}/{name}" for name in planned_not_started(here))
-    return sorted(names, key=name_order)
+            yield here

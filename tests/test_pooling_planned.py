@@ -2,7 +2,7 @@
 class/bob/grid, each copied with its experiment.json): the runs a grid's plan names that were not copied
 (deleted, never trained) are named as planned, not started, with the grid's path before them, as the grid
 reported alone names them; before, a plan below the folder reported was not read, and its missing runs
-went unsaid."""
+went unsaid. Gathered demos are named as a demo alone is under Table 1 (it trains no BnB+ on a CPU)."""
 
 import shutil
 
@@ -42,3 +42,19 @@ def test_a_whole_gathered_grid_and_run_folders_name_nothing_planned(tmp_path):
     shutil.copytree(_grid(tmp_path / "bob"), gathered / "bob" / "grid")
     (gathered / "bob" / "grid" / "random0" / "baseA.run" / "experiment.json").write_text("{}")  # not looked into
     assert report.measure(gathered).planned == []
+
+
+def test_gathered_demos_say_the_demo_trains_no_bnb_plus_as_a_demo_alone_does(tmp_path):
+    from minitransfer.grid_options import ALL_CLASSES
+    from test_report_wording_sources import DEMO_WORDS, write_grid
+
+    demo = {ALL_CLASSES: {"max_iter": 30}, "preset": "toy"}
+    write_grid(tmp_path / "class" / "alice" / "demo", demo)
+    alone = report.write_report(tmp_path / "class" / "alice" / "demo", tmp_path / "alone", figures=False)
+    assert DEMO_WORDS in alone.files["table1.md"].read_text()
+    gathered = report.write_report(tmp_path / "class", tmp_path / "gathered", figures=False)
+    assert DEMO_WORDS in gathered.files["table1.md"].read_text()
+
+    write_grid(tmp_path / "lab" / "bob" / "grid", {"max_iter": 30})  # an experiment's grid: no demo named
+    assert DEMO_WORDS not in report.write_report(tmp_path / "lab", tmp_path / "lab_report",
+                                                 figures=False).files["table1.md"].read_text()
