@@ -89,7 +89,8 @@ from minitransfer.findings_caveats import natural_halves
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
 from minitransfer.report_mixed import MixedRuns, mixed
 from minitransfer.report_no_runs import UNFINISHED_NAMED, no_runs
-from minitransfer.report_plan import planned_not_started, planned_words, training_now, unfinished_standings
+from minitransfer.report_plan import planned_words, training_now, unfinished_standings
+from minitransfer.report_pooled import planned_in_grids
 from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_partial, table1_unevaluated,
                                               table1_schedules, table1_unmeasured, table1_unpaired, table1_unpooled,
                                               table1_without_own_base, table1_without_selffer, demo_planned)
@@ -136,7 +137,7 @@ class Report:
     figures;
     ``network_gone``, the names of the results whose network is gone (their weights file and checkpoint
     moved or deleted: :func:`minitransfer.run_remedies.network_gone`), counted all the same; ``planned``, the
-    runs the grid's plan names without a run folder (:func:`minitransfer.report_plan.planned_not_started`),
+    runs the grid's plan names without a run folder (:func:`minitransfer.report_pooled.planned_in_grids`),
     in no table: a rerun of the grid trains them."""
 
     files: dict
@@ -259,7 +260,7 @@ def _measure(runs_dir):
     """:func:`measure` of a ``runs_dir`` checked."""
     checkpoints = {}  # the base checkpoints collect reads, read no second time for Table 1's unfinished runs
     results, unfinished, left_out = collect(runs_dir, checkpoints)
-    planned = planned_not_started(runs_dir)
+    planned = planned_in_grids(runs_dir)
     training, failed, said = unfinished_standings(runs_dir, unfinished)
     if not results:
         why, run_folder = no_runs(runs_dir, said, left_out, training, failed, planned)

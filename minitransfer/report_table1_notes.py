@@ -18,6 +18,7 @@ from minitransfer.grid_plan import options_of
 from minitransfer.grid_plan_file import read_plan
 from minitransfer.missing_bases import ELSEWHERE, MISSING, OTHER, UNMEASURED, base_without_accuracy
 from minitransfer.report_plan import grid_folder
+from minitransfer.report_pooled import gathered_grids
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, TABLE_1_COLUMNS, TABLE_1_RANGES,
                                         consecutive_spans, layer_list, table1_measured)
 from minitransfer.results import interchangeable_halves, means_by_n, select
@@ -83,10 +84,13 @@ def table1_without_selffer(results, rows, demo=False):
 
 def demo_planned(runs_dir):
     """Whether the runs under ``runs_dir`` are a demo's: its grid folder's plan
-    (:func:`minitransfer.report_plan.grid_folder`) records options on all classes, as every demo's does and
+    (:func:`minitransfer.report_plan.grid_folder`), or where it lies in none, that of a grid gathered below it
+    (:func:`minitransfer.report_pooled.gathered_grids`: several machines' demos copied into one folder), records
+    options on all classes, as every demo's does and
     no experiment's (how :mod:`minitransfer.demo_folder` tells a demo's folder)."""
     grid = grid_folder(runs_dir)
-    return grid is not None and ALL_CLASSES in (options_of(read_plan(grid)) or {})
+    grids = [grid] if grid is not None else list(gathered_grids(runs_dir))
+    return any(ALL_CLASSES in (options_of(read_plan(grid)) or {}) for grid in grids)
 
 
 # Why an own base of Table 1's AnB+ runs has no accuracy, in the note's words (missing_bases.base_without_accuracy)
