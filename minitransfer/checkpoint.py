@@ -306,7 +306,9 @@ def _read(f, path, with_solver):
     _check_version(f, path)
     preset = hdf5_files.plain_attribute(f.attrs.get("preset"))
     if not isinstance(preset, str) or preset not in models.PRESETS:
-        raise fault(f"preset {preset!r:.80} is not a known network (known: {', '.join(models.PRESETS)})")
+        own = " (a preset of your own? run info through the script that registers it; docs/presets.md)" \
+            if isinstance(preset, str) else ""
+        raise fault(f"preset {preset!r:.80} is not a known network{own} (known: {', '.join(models.PRESETS)})")
     architecture, classifier = declared_architecture(f, fault, models.PRESETS[preset])
     weights, frozen = {}, {}
     for name, w_shape, b_shape in architecture:

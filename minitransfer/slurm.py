@@ -68,7 +68,7 @@ import pathlib
 import shlex
 import tempfile
 
-from minitransfer import config, fileio, stopping
+from minitransfer import config, fileio, models, stopping
 from minitransfer import experiment as grid
 from minitransfer.grid_plan import replaced_plan
 from minitransfer.grid_plan_file import record_slurm_scripts, write_plan
@@ -149,6 +149,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     # finishes it
     plan = write_plan(out, runs, options, train_command, progress)
     python_path = _source_checkout(train_command)
+    # the code registering a preset of one's own (models.register), for the tasks' train commands to run it
+    preset_sources = os.environ.get(models.PRESET_SOURCES) if models._sources() else None
     margin = signal_margin(time_limit)
     # the partition limit submit.sh checks: the DefaultTime a job gets without --time; with 0 or UNLIMITED, or a
     # --time, the MaxTime it must not exceed (SLURM leaves a job asking for more than its partition's MaxTime PENDING)
@@ -169,7 +171,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
         for name, stage in ((BASES_FILE, "bases"), (TRANSFERS_FILE, "transfers")):
             if name in tasks:
                 texts[name] = array_script(stage, tasks[name], out, slurm_dir, plan, header, scripts_id, python_path,
-                                           margin, waited_for=parents if name == BASES_FILE else {})
+                                           margin, waited_for=parents if name == BASES_FILE else {},
+                                           preset_sources=preset_sources)
         return texts
 
     # the id of this set of scripts, which submit.sh and each task check: a set mixed by an emission cut

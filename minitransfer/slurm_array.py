@@ -41,6 +41,7 @@ from minitransfer import experiment as grid
 from minitransfer.grid_folder import GridLock
 from minitransfer.grid_outcome import EXIT_BUSY, EXIT_IO
 from minitransfer.grid_status import WEIGHTS_ALONE
+from minitransfer.models import PRESET_SOURCES
 from minitransfer.slurm_finished import finished_lines
 from minitransfer.slurm_plan import HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMIT_FILE, plan_check, plan_file_check
 from minitransfer.slurm_sbatch import sbatch_quote
@@ -50,7 +51,7 @@ from minitransfer.slurm_time import (LISTED_LIMIT_FUNCTION, SHORTEST_TRAINING_SE
 
 
 def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_path, margin=SIGNAL_MARGIN_SECONDS,
-                 waited_for=None):
+                 waited_for=None, preset_sources=None):
     """One array task per run (``cases``: their :func:`~minitransfer.slurm_tasks.task_lines`): run its train
     command as a job step (which ends at once where the run is finished, or refuses it if trained otherwise)
     and requeue the task when the training exits 75; nothing where OUT's plan is no longer ``plan``
@@ -63,7 +64,9 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
     limit, an ``SBATCH_TIMELIMIT``) is not requeued on exit 75: SLURM would signal it again as it
     starts, over and over. ``waited_for``: each run (base) whose transfers' tasks wait for its (afterok) -> the names
     of those transfers: where one ends unfinished and not requeued, its task says that those never start until
-    submit.sh is rerun (:func:`_transfers_stuck_lines`)."""
+    submit.sh is rerun (:func:`_transfers_stuck_lines`). ``preset_sources``: the value of
+    :data:`minitransfer.models.PRESET_SOURCES` where the scripts were written (the code registering a preset
+    of one's own), exported for the train command, which runs in the environment of submit.sh's shell; or None."""
     lines = [
         f"{HEADER}the {stage}, one array task each; submit with submit.sh.",
         f"#SBATCH --job-name=mt-{stage}",
@@ -113,6 +116,10 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
             "# the train command imports minitransfer from the source checkout that wrote these scripts: this",
             "# task runs in the scripts' folder, where Python would not find it",
             f'export PYTHONPATH={shlex.quote(str(python_path))}${{PYTHONPATH:+:$PYTHONPATH}}']),
+        *([] if preset_sources is None else [
+            "# where the code registering the grid's preset of one's own is, as the command that wrote these scripts",
+            "# knew it: the train command runs it (submit.sh's shell, whose environment this task has, may not)",
+            f"export {PRESET_SOURCES}={shlex.quote(preset_sources)}"]),
         *plan_file_check("run $run: not trained"),
         "# The program the train command runs, seen from this node: a Python environment on the login node's own",
         "# disk is not, and srun's execve error (exit 2) read as train refusing the run",
