@@ -4,6 +4,7 @@ emission again finishes the set, which submit.sh then submits. No SLURM needed: 
 commands."""
 
 import json
+import pathlib
 
 import pytest
 from test_slurm import OPTIONS, fake_slurm, sbatch_calls, scripts_id_of, submit_grid  # noqa: F401
@@ -19,11 +20,16 @@ def recorded_scripts(out):
     return json.loads((out / grid.PLAN_FILE).read_text()).get(grid.SLURM_SCRIPTS)
 
 
-def interrupt_at(monkeypatch, module, name, calls=1):
-    """Make ``module.name`` raise KeyboardInterrupt at its ``calls``-th call, as Ctrl-C there would."""
+def interrupt_at(monkeypatch, module, name, calls=1, file=None):
+    """Make ``module.name`` raise KeyboardInterrupt at its ``calls``-th call (of those whose first argument is a
+    path named ``file``, where given), as Ctrl-C there would. fileio's functions are shared: the emission's
+    look at the plan it replaces also records the dataset's hashes in the cache, once its files are old enough
+    (a count of every write_text call then stopped that record, not a run's treatment.json)."""
     real, count = getattr(module, name), []
 
     def stopped(*args, **kwargs):
+        if file is not None and pathlib.PurePath(args[0]).name != file:
+            return real(*args, **kwargs)
         count.append(1)
         if len(count) == calls:
             raise KeyboardInterrupt
@@ -32,21 +38,22 @@ def interrupt_at(monkeypatch, module, name, calls=1):
     monkeypatch.setattr(module, name, stopped)
 
 
-@pytest.mark.parametrize("module, name, calls", [
-    (grid_plan_file.fileio, "write_text", 2),  # a run's treatment.json, after experiment.json
-    (slurm, "_replace_all", 1),  # the plan written, no script yet
-    (fileio, "fsync_path", 2),  # the second script's temporary
+@pytest.mark.parametrize("module, name, calls, file", [
+    (grid_plan_file.fileio, "write_text", 1, grid_plan_file.TREATMENT_FILE),  # a run's, after experiment.json
+    (slurm, "_replace_all", 1, None),  # the plan written, no script yet
+    (fileio, "fsync_path", 2, None),  # the second script's temporary
 ], ids=["a-run-folder", "before-the-scripts", "between-two-scripts"])
 @pytest.mark.parametrize("earlier", [False, True], ids=["first", "over-another-plan"])
 def test_emit_slurm_stopped_midway_names_no_scripts_and_again_finishes_them(tmp_path, fake_slurm, synthetic_8,
-                                                                            monkeypatch, module, name, calls, earlier):
+                                                                            monkeypatch, module, name, calls, file,
+                                                                            earlier):
     """Before: experiment.json, written first, named the scripts folder before any script was written
     there (stopped before them: a folder holding no submit.sh, or that of another plan)."""
     out, scripts, options = tmp_path / "grid", tmp_path / "slurm", dict(OPTIONS, data=synthetic_8)
     if earlier:  # the same folders, planned with other options: its submit.sh is to submit nothing of the new plan
         slurm.emit_slurm(RUNS, out, scripts, dict(options, max_iter=30))
     with monkeypatch.context() as patched:
-        interrupt_at(patched, module, name, calls)
+        interrupt_at(patched, module, name, calls, file)
         with pytest.raises(KeyboardInterrupt):
             slurm.emit_slurm(RUNS, out, scripts, options)
     assert recorded_scripts(out) is None
