@@ -292,8 +292,6 @@ def _check_resumable(saved, plan):
     options pick another preset (a `copy_from` base of another network) is told which option
     changed. Only a checkpoint whose recorded configuration does not name the network it holds (a
     foreign file in the run's place) is refused for its network, before its configuration."""
-    if saved.solver is None:
-        raise checkpoints.CheckpointError(f"checkpoint {saved.path} has no solver state; it cannot be resumed")
     probe = plan.preset.build(plan.config.fc8_outputs)
     if saved.preset != probe.preset and saved.meta["config"].get("preset") != saved.preset:
         raise checkpoints.CheckpointError(f"checkpoint {saved.path} holds a {saved.preset!r} network; this run "
@@ -301,6 +299,11 @@ def _check_resumable(saved, plan):
     _check_written_out(saved, plan)
     refuse_damaged_record(saved.path, saved.meta["config"])  # not "base_lr nan -> 0.01": "give --base-lr nan"
     check_configuration(saved, plan)
+    if saved.solver is None:  # after the checks that say what a copy of a run's weights file is for
+        raise checkpoints.CheckpointError(
+            f"checkpoint {saved.path} has no solver state (a finished run's weights file keeps none; its run "
+            f"folder's checkpoint.h5 does); it cannot be resumed: to train a new network from it, give it as "
+            f"`copy_from` (with `n`, the layers to copy)")
     checkpoints.check_architecture(saved, probe)
     batch = saved.solver.cursor.get("batch")
     if batch != saved.solver.iteration:
