@@ -40,7 +40,8 @@ def _set_iteration(f):
     """An iteration past any run's end, in a checkpoint that records no max_iter to compare it with."""
     _edit_json("config", lambda recorded: {**recorded, "max_iter": None})(f)
     f.attrs["iteration"] = BEYOND
-    f["solver"].attrs["iteration"] = BEYOND
+    if "solver" in f:  # a checkpoint's; a finished run's weights file holds none (0.11)
+        f["solver"].attrs["iteration"] = BEYOND
 
 
 def _first_class(index):

@@ -539,8 +539,9 @@ def test_the_largest_seeds_train(data, tmp_path):
     result = invoke(["train", "--data", data, "--seed", str(SEED_LIMIT), "--split-seed", str(SEED_LIMIT),
                      "-o", "net.h5", *FAST], tmp_path)
     assert result.exit_code == 0, result.output
-    saved = checkpoints.load(tmp_path / "net.h5")
+    saved = checkpoints.load(tmp_path / "net.run" / "checkpoint.h5")  # the solver state: not in the weights file
     assert saved.solver.seed == SEED_LIMIT and saved.meta["split_seed"] == SEED_LIMIT
+    assert checkpoints.load(tmp_path / "net.h5").meta["split_seed"] == SEED_LIMIT
 
 
 def test_eval_and_info_on_bad_checkpoints(tmp_path):
@@ -652,5 +653,6 @@ def test_a_training_started_with_sighup_ignored_trains_on_when_its_terminal_clos
     process = _train_through_a_hangup(micro_data, tmp_path, "terminal", max_iter=6,
                                       preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
     assert process.returncode == 0
-    assert checkpoints.load(tmp_path / "net.h5").solver.iteration == 6
+    assert checkpoints.load(tmp_path / "net.run" / "checkpoint.h5").solver.iteration == 6
+    assert checkpoints.load(tmp_path / "net.h5").meta["iteration"] == 6
     assert (tmp_path / "net.run" / "result.json").is_file()
