@@ -5,8 +5,8 @@ started, stopped before its first checkpoint, as a rerun of the grid finds it,
 or a folder above it) names that have no run folder at all (:func:`planned_not_started`), which no
 search of the folder finds: their folders deleted, or a plan whose folders were never made.
 Of a grid run by its SLURM scripts: a failed run's error line is the train's, not srun's line after it
-(:func:`minitransfer.grid_status.last_log_line`), with submit.sh to rerun; a transfer whose base failed or stopped waits for submit.sh
-(:func:`_waiting_words`).
+(:func:`minitransfer.grid_status.last_log_line`), with submit.sh to rerun; a transfer whose base failed or
+stopped waits for submit.sh (:func:`_waiting_words`).
 """
 
 import os

@@ -65,9 +65,10 @@ def unlimited_refusal(asker, where, remedy, submit, asks="no time limit"):
 SCRIPTS_ASK = "the scripts' --time (emitted with 0 or UNLIMITED)"
 SCRIPTS_PARTITION = "emit the scripts again with another --partition, one whose MaxTime is UNLIMITED"
 # a MaxTime of 5 minutes fits a --time of 5: the scripts then have SLURM signal the training a minute before
-TIME_5_OR_PARTITION = ("emit the scripts again with --time 5 (no longer than partition test's MaxTime, 00:05:00: with a "
-                       "--time of their own, the scripts have SLURM signal the training a fifth of it before the limit, "
-                       "at most 5 minutes), or with another --partition, one whose MaxTime is at least 6 minutes")
+TIME_5_OR_PARTITION = ("emit the scripts again with --time 5 (no longer than partition test's MaxTime, 00:05:00: with "
+                       "a --time of their own, the scripts have SLURM signal the training a fifth of it before the "
+                       "limit, at most 5 minutes), or with another --partition, one whose MaxTime is at least 6 "
+                       "minutes")
 
 
 @pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
