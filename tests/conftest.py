@@ -29,10 +29,8 @@ def pytest_addoption(parser):
 def pytest_xdist_auto_num_workers(config):
     """``-n auto``: one test process per core this process may use (:func:`minitransfer.cpus.usable_cpus`:
     its affinity, its cgroups' CPU quota), not xdist's count of the machine's cores, which in a
-    container of 2 cores' quota on a 64-core host started 64; and one more, as many tests wait on
-    processes they start (SLURM's daemons, signals, the grids' runs): on 2 cores the SLURM and grid tests
-    kept them 57% busy, and took 145 s with 2 workers, 116 s with 3 (122 s with 4)."""
-    return cpus.usable_cpus() + 1
+    container of 2 cores' quota on a 64-core host started 64."""
+    return cpus.usable_cpus()
 
 
 def _private_home(config):
