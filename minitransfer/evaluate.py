@@ -75,26 +75,26 @@ def through_frozen(net, batches, limit_bytes):
     shape = dict(net.shapes())[net.stages[start - 1].layers[-1].name]
     if sum(len(labels) for _, labels in batches) * int(np.prod(shape)) * 4 > limit_bytes:
         return 0, batches
-    run = Pass(train=False, precision=net.precision, fused=True)
-    kept = []
-    for x, labels in batches:
-        with np.errstate(over="ignore", invalid="ignore"):
-            for stage in net.stages[:start]:
-                x = stage.forward(x, run, False)
-                stage.release()
-        kept.append((x, labels))
-    return start, kept
+    with np.errstate(over="ignore", invalid="ignore"):
+        return start, [(_through(net, net.stages[:start], x), labels) for x, labels in batches]
 
 
 def _forward_from(net, start, x, labels):
     """``net.forward(x, labels, train=False)`` of an input whose first ``start`` stages have run:
     the same stages, pass and loss, from stage ``start`` on."""
-    run = Pass(train=False, precision=net.precision, fused=True)
-    for stage in net.stages[start:]:
-        x = stage.forward(x, run, False)
-        stage.release()
+    x = _through(net, net.stages[start:], x)
     loss, _ = softmax_cross_entropy.forward(x, labels)
     return loss, x
+
+
+def _through(net, stages, x):
+    """``x`` passed through ``stages`` of ``net`` as :meth:`minitransfer.net.Net.forward` passes it in
+    evaluation mode on NumPy (the one pass :func:`through_frozen` and :func:`_forward_from` share)."""
+    run = Pass(train=False, precision=net.precision, fused=True)
+    for stage in stages:
+        x = stage.forward(x, run, False)
+        stage.release()
+    return x
 
 
 def until_stopped(batches, stop):

@@ -55,6 +55,13 @@ def _same_network(a, b):
             np.testing.assert_array_equal(mine, theirs)
 
 
+def _copy_of(weights, tmp_path):
+    """(the weights file ``weights`` in a copy of its folder under ``tmp_path``, its sha256)."""
+    shutil.copytree(weights.parent, tmp_path / "copy")
+    out = tmp_path / "copy" / weights.name
+    return out, _sha256(out)
+
+
 def test_the_weights_file_holds_the_network_without_its_momentum(runs):
     new, old = runs
     checkpoint = new.with_suffix(".run") / "checkpoint.h5"
@@ -129,10 +136,7 @@ def test_a_run_resumes_from_its_checkpoint_bit_for_bit(runs, micro_data, tmp_pat
 
 @pytest.mark.parametrize("result_lost", [False, True], ids=["result-kept", "result-lost"])
 def test_weights_deleted_are_written_again_as_train_wrote_them(runs, micro_data, tmp_path, result_lost):
-    new, _ = runs
-    shutil.copytree(new.parent, tmp_path / "copy")
-    out = tmp_path / "copy" / "b.h5"
-    before = _sha256(out)
+    out, before = _copy_of(runs[0], tmp_path)
     out.unlink()
     if result_lost:
         (out.with_suffix(".run") / "result.json").write_text("")
@@ -142,10 +146,7 @@ def test_weights_deleted_are_written_again_as_train_wrote_them(runs, micro_data,
 
 @pytest.mark.parametrize("deleted", [False, True], ids=["kept", "deleted"])
 def test_weights_of_a_version_before_stay_a_copy_of_the_checkpoint(runs, micro_data, tmp_path, deleted):
-    _, old = runs
-    shutil.copytree(old.parent, tmp_path / "copy")
-    out = tmp_path / "copy" / "b.h5"
-    before = _sha256(out)
+    out, before = _copy_of(runs[1], tmp_path)
     assert before == _sha256(out.with_suffix(".run") / "checkpoint.h5")
     if deleted:
         out.unlink()
