@@ -54,12 +54,7 @@ def evaluate(net, batches, stop=(), progress=None, start=0):
 def frozen_stages(net):
     """How many of ``net``'s stages lie below its lowest trainable one (NumPy only, else 0): their
     weights never change during the run, so their output on a fixed input never does either."""
-    if net.device != "cpu":
-        return 0
-    for index, stage in enumerate(net.stages):
-        if any(not getattr(layer, "frozen", True) for layer in stage.layers):
-            return index
-    return 0
+    return (net.lowest_trainable_stage() or 0) if net.device == "cpu" else 0
 
 
 def through_frozen(net, batches, limit_bytes):

@@ -190,11 +190,19 @@ class Net:
                 layer.check_kernel_sizes(batch, shape)
             shape = layer.output_shape(shape)
 
-    def _lowest_trainable_stage(self):
+    def lowest_trainable_stage(self):
+        """The index of the lowest stage holding a trainable weight layer (the stages below it are frozen
+        and never change), or None where every weight layer is frozen."""
         for index, stage in enumerate(self.stages):
             if any(isinstance(layer, WeightLayer) and not layer.frozen for layer in stage.layers):
                 return index
-        raise ValueError(f"net {self.preset}: every weight layer is frozen; nothing to train")
+        return None
+
+    def _lowest_trainable_stage(self):
+        index = self.lowest_trainable_stage()
+        if index is None:
+            raise ValueError(f"net {self.preset}: every weight layer is frozen; nothing to train")
+        return index
 
     def _device_counter(self, iteration):
         """The device array holding ``iteration`` (written now if it held another), or None on NumPy."""
