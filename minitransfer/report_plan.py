@@ -17,7 +17,7 @@ import types
 from minitransfer import grid_status, run_networks, stopping
 from minitransfer.experiment import LOG_FILE, PLAN_FILE, SLURM_SCRIPTS
 from minitransfer.grid_plan import text_of
-from minitransfer.grid_plan_file import planned_records, read_plan
+from minitransfer.grid_plan_file import planned_records, read_plan, records_of
 from minitransfer.rundir import nearest_above
 from minitransfer.slurm_plan import SUBMIT_FILE
 from minitransfer.run_labels import name_order
@@ -98,7 +98,7 @@ def _slurm_grid(runs_dir):
     below = pathlib.Path(runs_dir).resolve().relative_to(grid).as_posix()
     prefix = "" if below == "." else f"{below}/"
     parent = {}
-    for record in planned_records(grid):
+    for record in records_of(plan):  # the plan read above, not read again
         name, base = record.get("name"), record.get("parent")
         if isinstance(name, str) and isinstance(base, str) and name.startswith(prefix):
             parent[name[len(prefix):]] = base[len(prefix):] if base.startswith(prefix) else base

@@ -23,12 +23,18 @@ def counted_reads(monkeypatch):
     return reads
 
 
-def test_emit_slurm_reads_each_result_once_with_the_states_of_the_checks(tmp_path, monkeypatch):
+def finished_grid(tmp_path, monkeypatch):
+    """(runs, out, reads): a small grid, every run finished in ``out``, and the reads of result.json counted
+    from now on (:func:`counted_reads`)."""
     runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
     out = tmp_path / "grid"
     for run in runs:
         finish(out, run.name)
-    reads = counted_reads(monkeypatch)
+    return runs, out, counted_reads(monkeypatch)
+
+
+def test_emit_slurm_reads_each_result_once_with_the_states_of_the_checks(tmp_path, monkeypatch):
+    runs, out, reads = finished_grid(tmp_path, monkeypatch)
     plans = grid_check.PlannedConfigs()
     for run in runs:  # as the checks of the folder read them
         grid_status.unreadable_result(out, run, plans.states)
@@ -41,11 +47,7 @@ def test_emit_slurm_reads_each_result_once_with_the_states_of_the_checks(tmp_pat
 
 
 def test_emit_slurm_without_states_reads_them_itself(tmp_path, monkeypatch):
-    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
-    out = tmp_path / "grid"
-    for run in runs:
-        finish(out, run.name)
-    reads = counted_reads(monkeypatch)
+    runs, out, reads = finished_grid(tmp_path, monkeypatch)
     slurm.emit_slurm(runs, out, tmp_path / "slurm", OPTIONS, train_command=fake_train_command(tmp_path),
                      progress=lambda note: None)
     assert set(reads.values()) == {1} and len(reads) == len(runs)
