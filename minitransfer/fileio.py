@@ -299,13 +299,14 @@ def parse_json(text):
         raise ValueError("nested deeper than can be read") from None
 
 
-def last_line(path, most):
-    """The last line of the file at ``path`` that is not blank, read from its last ``most`` bytes only
-    (a CaffeNet run's log is 60 MB), undecodable bytes replaced; "" where there is none."""
+def last_line(path, most, skipping=()):
+    """The last line of the file at ``path`` that is not blank, nor begins with one of ``skipping``, read from
+    its last ``most`` bytes only (a CaffeNet run's log is 60 MB), undecodable bytes replaced; "" where there is
+    none."""
     with open(path, "rb") as stream:
         stream.seek(max(0, stream.seek(0, os.SEEK_END) - most))
         lines = stream.read(most).decode("utf-8", "replace").split("\n")
-    return next((line for line in reversed(lines) if line.strip()), "")
+    return next((line for line in reversed(lines) if line.strip() and not line.startswith(tuple(skipping))), "")
 
 
 def remove(path):

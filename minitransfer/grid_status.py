@@ -6,7 +6,6 @@ text, one line per run with its train command (:func:`describe_plan`); the error
 train.log tells it (:func:`error_line`).
 """
 
-import os
 import shlex
 
 from minitransfer import checkpoint as checkpoints
@@ -31,14 +30,11 @@ def last_log_line(folder):
     checkpoint" in report, and a dry run, the README's way to watch such a grid, did not say it failed."""
     try:
         last = fileio.last_line(folder / LOG_FILE, 4096)
-        if not last.startswith(SRUN_PREFIX):
-            return last
-        with open(folder / LOG_FILE, "rb") as log:
-            log.seek(max(0, log.seek(0, os.SEEK_END) - LOG_TAIL))
-            tail = log.read(LOG_TAIL).decode("utf-8", "replace").split("\n")
+        if last.startswith(SRUN_PREFIX):  # read further back, past srun's lines
+            return fileio.last_line(folder / LOG_FILE, LOG_TAIL, skipping=(SRUN_PREFIX,)) or last
     except OSError:
         return ""
-    return next((line for line in reversed(tail) if line.strip() and not line.startswith(SRUN_PREFIX)), last)
+    return last
 
 
 def error_line(folder, last=None):
