@@ -311,9 +311,7 @@ def _top_n(results):
     """The highest n of an axis of ``results``: their highest; for a grid still at its bases (n 0
     alone, whose dots spread across an axis of one tick), the layers its preset copies (the paper's
     n 1..7, those of CaffeNet where the runs do not say), as its transfers will."""
-    top = max((r.run.n for r in results), default=0)
-    presets = {models.PRESETS[r.preset].copyable for r in results if r.preset in models.PRESETS}
-    return top or max(presets, default=models.get("caffenet").copyable)
+    return max((r.run.n for r in results), default=0) or _copyable(results)
 
 
 def label_axes(axes, xlabel, ylabel, legend=True):

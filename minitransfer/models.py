@@ -237,9 +237,10 @@ def known(name):
     (its folder put on sys.path), or a script (``python myscript.py``) run as ``__mp_main__``, as
     multiprocessing does (its ``if __name__ == "__main__":`` part skipped). ValueError naming the file
     where that code fails here."""
-    if name in PRESETS or name not in _sources():
+    sources = _sources()
+    if name in PRESETS or name not in sources:
         return name in PRESETS
-    module, file = _sources()[name]
+    module, file = sources[name]
     root = pathlib.Path(file).parent
     if module != "__main__":
         for _ in range(module.count(".") + (pathlib.Path(file).name == "__init__.py")):

@@ -19,22 +19,12 @@ from minitransfer.grid_plan_file import read_plan
 from minitransfer.missing_bases import ELSEWHERE, MISSING, OTHER, UNMEASURED, base_without_accuracy
 from minitransfer.report_plan import grid_folder
 from minitransfer.report_pooled import gathered_grids
-from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, TABLE_1_COLUMNS, TABLE_1_RANGES,
-                                        _top_copyable, consecutive_spans, layer_list, table1_measured)
+from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, TABLE_1_COLUMNS, consecutive_spans,
+                                        layer_list, table1_measured, table1_ranges)
 from minitransfer.results import interchangeable_halves, means_by_n, select
 from minitransfer.run_caveats import other_schedules
 from minitransfer.run_facts import at_chance_kinds, bases_against_chance, cannot_be_told, not_judged_words
 from minitransfer.run_labels import name_order
-
-
-def _ranges(results):
-    """The ranges of n Table 1's rows are for ``results``, as :func:`minitransfer.report_tables.table1` reads
-    them: the paper's (:data:`TABLE_1_RANGES`), those ending at its top copyable layer, 7, ending at that of
-    the runs' network where it is a registered preset (4 layers: 1 to 4, 3 to 4, 5 to 4, none; 9: 1 to 9, ...),
-    so a line under the table speaks of the layers its rows do."""
-    top = _top_copyable(results)
-    paper_top = TABLE_1_RANGES[0][1]
-    return [(first, top if top is not None and last == paper_top else last) for first, last in TABLE_1_RANGES]
 
 
 def table1_unmeasured(results, rows, unfinished=()):
@@ -147,14 +137,14 @@ _NAMED_ELSEWHERE = "; results.md and findings.md name the runs left out of it."
 
 def _own_bases_lacking(results, rows, bases, throughout):
     """(the layers of the rows, {why: {base name: an AnB+ measured against it}}) of the rows of Table 1
-    (``rows``, over :func:`_ranges`) with evaluated AnB+ runs whose own base has no accuracy: where the
-    own-base column shows – (``throughout``: every one of those AnB+ lacks it), or a boost (some do);
-    nothing where the table measures no boost."""
+    (``rows``, over :func:`minitransfer.report_tables.table1_ranges`) with evaluated AnB+ runs whose own base
+    has no accuracy: where the own-base column shows – (``throughout``: every one of those AnB+ lacks it), or a
+    boost (some do); nothing where the table measures no boost."""
     spans, lacking = [], {why: {} for why in _BASE_LACKING}
     if not table1_measured(rows):
         return spans, lacking
     bases = built_bases(results, bases)
-    for row, (first, last) in zip(rows, _ranges(results)):
+    for row, (first, last) in zip(rows, table1_ranges(results)):
         if not row["layers_with_runs"] or math.isnan(row["boost_over_own_base"]) != throughout:
             continue
         tuned = [r for r in select(results, "random", "AnB+") if first <= r.run.n <= last
@@ -186,7 +176,7 @@ def table1_unevaluated(results, rows):
     if not table1_measured(rows):
         return ""
     spans, names = [], set()
-    for row, (first, last) in zip(rows, _ranges(results)):
+    for row, (first, last) in zip(rows, table1_ranges(results)):
         tuned = [r for r in select(results, "random", "AnB+") if first <= r.run.n <= last]
         if tuned and all(math.isnan(r.mean10_top1) for r in tuned):
             spans.append(row["layers"])
@@ -250,7 +240,7 @@ def _tabled_bases(results, bases):
     """The names of the bases Table 1 (:func:`table1`) compares with: of the AnB+ it tables (their
     own, and those they copied from), of the BnB+ it compares those with (their parents), and,
     where it pools them, every random split's."""
-    ranges = _ranges(results)
+    ranges = table1_ranges(results)
     tuned = [r for r in select(results, "random", "AnB+")
              if not math.isnan(r.mean10_top1) and any(first <= r.run.n <= last for first, last in ranges)]
     selffers = [r for r in select(results, "random", "BnB+")
@@ -278,7 +268,8 @@ def table1_unpaired(results, columns=None, bases=None):
     :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None)."""
     pooled_column, selffer_column, own_column = columns or (POOLED_COLUMN, SELFFER_COLUMN, OWN_COLUMN)
     tuned, selffer, base_seeds = (_seeds_by_n(results, treatment) for treatment in ("AnB+", "BnB+", "baseB"))
-    shown = [n for n in tuned if any(first <= n <= last for first, last in _ranges(results))]
+    ranges = table1_ranges(results)  # once, not once an n
+    shown = [n for n in tuned if any(first <= n <= last for first, last in ranges)]
     controls = [(selffer_column, "BnB+", selffer)]
     if interchangeable_halves(results, bases):
         every_base = set().union(*base_seeds.values())

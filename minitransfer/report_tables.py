@@ -36,24 +36,30 @@ def table1(results, ranges=TABLE_1_RANGES, bases=None):
     "3 to 9", "5 to 9"), as the paper's ranges are as they are otherwise: "1 to 7" named a network
     without layer 5, and left out the n 8 and 9 of a deeper one."""
     bases = built_bases(results, bases)
-    top = _top_copyable(results)
     own = {n: mean(values) for n, values in relative_by_n(results, treatment="AnB+", bases=bases).items()}
     pooled = mean([r.mean10_top1 for r in select(results, "random", "baseB")]) \
         if interchangeable_halves(results, bases) else math.nan
     tuned, selffer = means_by_n(results, treatment="AnB+"), means_by_n(results, treatment="BnB+")
     rows = []
-    for first, paper_last in ranges:
-        last = top if top is not None and paper_last == TABLE_1_RANGES[0][1] else paper_last  # to the network's top
+    for (first, last), (_, paper_last) in zip(table1_ranges(results, ranges), ranges):
         layers = [n for n in tuned if first <= n <= last]
         both = [n for n in layers if n in selffer]
         named = layer_list(range(first, last + 1)) if first <= last else \
-            f"{layer_list(range(first, paper_last + 1))}: none in this network (n is {layer_list(range(1, top + 1))})"
+            f"{layer_list(range(first, paper_last + 1))}: none in this network (n is {layer_list(range(1, last + 1))})"
         rows.append({"layers": named,
                      "boost_over_own_base": mean([own[n] for n in layers if n in own]),
                      "boost_over_pooled_base": mean([tuned[n] - pooled for n in layers]),
                      "boost_over_BnB+": mean([tuned[n] - selffer[n] for n in both]),
                      "layers_with_runs": layer_list(layers)})
     return rows
+
+
+def table1_ranges(results, ranges=TABLE_1_RANGES):
+    """``ranges`` of n as Table 1's rows (:func:`table1`) are for ``results``: one ending at CaffeNet's top
+    copyable layer, 7, ends at that of the runs' network where it is a registered preset (so a range may
+    end below its start: none of its layers in that network); the notes under the table speak of these."""
+    top = _top_copyable(results)
+    return [(first, top if top is not None and last == TABLE_1_RANGES[0][1] else last) for first, last in ranges]
 
 
 def _top_copyable(results):
