@@ -25,7 +25,7 @@ import numpy as np
 
 from . import wordnet
 from .held_out import DEFAULT_VAL_FRACTION, is_held_out
-from .no_validation import copied_throughout, empty_val_folder
+from .no_validation import TRAIN_ONLY, copied_throughout, empty_val_folder, imagenet_labels
 
 KINDS = ("random", "natural", "all")
 HALVES = ("A", "B")
@@ -307,15 +307,13 @@ def _val_folder_remedy(source):
         return (f"its val/ folder {left_out}it does not decode, or is a link): put images that decode in "
                 f"val/images/, each labelled by val/val_annotations.txt (or sorted into val/<wnid>/), as "
                 f"tiny-imagenet-200.zip holds them, and prepare it again")
-    if kind == "imagenet" and (source.get("devkit") or source.get("val_labels")):
-        given = "--devkit DIR" if source.get("devkit") else "--val-labels FILE"
+    given = imagenet_labels(source) if kind == "imagenet" else ""
+    if given:
         return (f"its val/ folder {left_out}it does not decode): put ILSVRC2012's validation images there "
                 f"(ILSVRC2012_img_val.tar unpacked into val/) that decode, each labelled by {given}, and prepare it "
                 f"again")
     if kind == "imagenet":
-        return ("it was imported without a validation set (no val/ folder): unpack ILSVRC2012_img_val.tar into val/ "
-                "and prepare imagenet again with its labels (--devkit DIR, the official devkit folder, or --val-labels "
-                "FILE)")
+        return f"it was imported without a validation set (no val/ folder): {TRAIN_ONLY}"
     return None
 
 
