@@ -10,6 +10,7 @@ import pathlib
 import numpy as np
 
 from .held_out import DEFAULT_VAL_FRACTION, HELD_OUT
+from .shard_format import COPIES_FILE
 
 TINY_VAL_LAYOUT = ("Tiny ImageNet's val/ holds 50 images of each class in val/images/, each labelled by a line of "
                    "val/val_annotations.txt (or sorted into val/<wnid>/)")
@@ -80,7 +81,6 @@ def copied_throughout(built, classes):
     """The names of those of ``classes`` (of the dataset ``built``, held out) of two or more training images, each
     of which copies-across-classes.txt lists: :func:`.held_out.hold_out` passes such copies over, so they give no
     validation image (a class of one image gives none either)."""
-    from .build import COPIES_FILE  # imported here: splits reads this module at train time, build is the importer's
     try:
         lines = (built.path / COPIES_FILE).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):  # none: no copies

@@ -26,6 +26,7 @@ import numpy as np
 from . import wordnet
 from .held_out import DEFAULT_VAL_FRACTION, is_held_out
 from .no_validation import TRAIN_ONLY, copied_throughout, empty_val_folder, imagenet_labels
+from .shard_format import COPIES_FILE
 
 KINDS = ("random", "natural", "all")
 HALVES = ("A", "B")
@@ -286,7 +287,7 @@ def without_validation_remedy(dataset, half):
     if held_out and copied_throughout(dataset, half.classes):  # its classes' images lie in other classes too
         add = ("give each of them 2 or more images that lie in no other class, since held-out validation takes one "
                "only from a class of two or more and takes no copy of another class's image (listed in "
-               "copies-across-classes.txt)")
+               f"{COPIES_FILE})")
     seed = _seed_validating_both_halves(dataset) if half.kind == "random" else None
     other_seed = f", or use another split seed, e.g. `split_seed={seed}`" if seed is not None else ""
     return (f"its classes {shown} have no validation image: {add}, and prepare it again{other_seed}")
