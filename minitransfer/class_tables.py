@@ -6,8 +6,8 @@ import hashlib
 import json
 
 from minitransfer.config_checks import DataMismatch
+from minitransfer.data.changed_since import meta_changed
 from minitransfer.data.inputs import display_name
-from minitransfer.data.shard_format import META_FILE
 from minitransfer.data.wordnet import WNID
 from minitransfer.rundir import recorded_file
 
@@ -118,7 +118,6 @@ def prepared_again_since(folder, fingerprint):
     if not (isinstance(folder, str) and folder and isinstance(fingerprint, str) and fingerprint):
         return False
     try:
-        text = (recorded_file(folder) / META_FILE).read_bytes()
+        return meta_changed(recorded_file(folder), fingerprint)
     except OSError:
         return False
-    return hashlib.sha256(text).hexdigest() != fingerprint

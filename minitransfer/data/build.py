@@ -47,15 +47,14 @@ from .decoder_pool import MAX_WORKERS, DecoderPool, refuse_in_script_rerun
 from .import_writes import Writes, classes_held, final_files, folder_state, meta_bytes, write
 from .same_origin import check_same_origin, record_import
 from .shard_builder import Builder
-from .shard_format import (FORMAT_NAME, IMPORTING_FILE, MEAN_FILE, META_FILE, SCHEMA_VERSION, SHARD_NAME, SKIPPED_FILE,
-                           SUBSETS, write_mean, write_meta)
+from .shard_format import (COPIES_FILE, FORMAT_NAME, IMPORTING_FILE, MEAN_FILE, META_FILE, SCHEMA_VERSION, SHARD_NAME,
+                           SKIPPED_FILE, SUBSETS, write_mean, write_meta)
 
 MAX_IMAGE_SIZE = 4096          # --size: 48 MiB an image, its float64 pixel sum 384 MiB (CaffeNet uses 256)
 SHARD_BYTES = 192 << 20
 # in OUT: {"files": {path: [size, mtime in ns, sha256 or null, image verdict or null]}, "verdicts_told_by": ...}
 # of the files read to find copies and told images by their first bytes (data/copies.py)
 DIGESTS_FILE = "source-digests.json"
-COPIES_FILE = "copies-across-classes.txt"  # in OUT: files whose bytes lie in two or more classes of a subset
 # What an import writes into OUT besides its shards (and temporaries, hidden: .<name>.tmp-<host>-<pid>)
 DATASET_FILES = frozenset((META_FILE, MEAN_FILE, SKIPPED_FILE, lock.LOCK_FILE, DIGESTS_FILE, COPIES_FILE,
                            IMPORTING_FILE))

@@ -20,7 +20,7 @@ FOLDER_GONE = "the dataset folder was moved or deleted after this process opened
 PREPARED_AGAIN = "the dataset was prepared again after this process opened it"
 
 
-def _meta_changed(folder, fingerprint):
+def meta_changed(folder, fingerprint):
     """Whether the meta.json of the dataset ``folder`` is no longer the one opened (its sha256 not
     ``fingerprint``); ``FileNotFoundError`` where it is gone, ``OSError`` where it cannot be read."""
     return hashlib.sha256((folder / META_FILE).read_bytes()).hexdigest() != fingerprint
@@ -32,7 +32,7 @@ def check_meta_unchanged(folder, fingerprint):
     :class:`.schema.DatasetUnreadable` when it cannot be read now (each was "prepared again")."""
     meta = folder / META_FILE
     try:
-        changed = _meta_changed(folder, fingerprint)
+        changed = meta_changed(folder, fingerprint)
     except FileNotFoundError:
         raise DatasetError(f"{folder}: {FOLDER_GONE}, or its {META_FILE} removed ({meta} is gone): rerun "
                            f"giving the folder where it is now, or the prepare command that built it") from None
@@ -50,7 +50,7 @@ def folder_changed(folder, fingerprint, error):
     opened."""
     meta = folder / META_FILE
     try:
-        changed = _meta_changed(folder, fingerprint)
+        changed = meta_changed(folder, fingerprint)
     except FileNotFoundError:
         return DatasetError(f"{folder}: {FOLDER_GONE} ({meta} is gone too; {error})")
     except OSError:

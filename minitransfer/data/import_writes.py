@@ -12,6 +12,7 @@ from minitransfer import disk_space, fileio
 
 from . import inputs
 from .integrity import identity
+from .same_origin import read_record
 from .shard_format import META_FILE
 
 SHARD_HEADERS = 16 << 10  # a shard's HDF5 headers and attributes (plan, skipped list), rounded up to disk blocks
@@ -133,10 +134,10 @@ class Writes:
 def classes_held(out):
     """The class names (wnids) of the dataset whose meta.json ``out`` holds, in label order, or None (no meta.json,
     or none readable: a first import, an interrupted one)."""
+    meta = read_record(pathlib.Path(out) / META_FILE)  # None: none readable
     try:
-        meta = fileio.parse_json((pathlib.Path(out) / META_FILE).read_bytes())
         return tuple(str(entry["wnid"]) for entry in meta["classes"])
-    except (OSError, ValueError, TypeError, KeyError):
+    except (TypeError, KeyError):
         return None
 
 

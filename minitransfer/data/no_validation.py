@@ -10,6 +10,7 @@ import pathlib
 import numpy as np
 
 from .held_out import DEFAULT_VAL_FRACTION, HELD_OUT
+from .shard_format import COPIES_FILE
 
 TINY_VAL_LAYOUT = ("Tiny ImageNet's val/ holds 50 images of each class in val/images/, each labelled by a line of "
                    "val/val_annotations.txt (or sorted into val/<wnid>/)")
@@ -17,6 +18,9 @@ TINY_VAL_LAYOUT = ("Tiny ImageNet's val/ holds 50 images of each class in val/im
 OVERWRITE = "with --overwrite to replace OUT's dataset, or into another OUT"
 TINY_VAL_LOOKED = ("val/images/ and val/val_annotations.txt held no image (nor val/ a class folder val/<wnid>/ "
                    "with one), so nothing was skipped either")
+# what a dataset imported from ILSVRC2012 train-only (no val/ folder, neither option given) needs
+TRAIN_ONLY = ("unpack ILSVRC2012_img_val.tar into val/ and prepare imagenet again with its labels (--devkit "
+              "DIR, the official devkit folder, or --val-labels FILE)")
 
 
 def _tiny_again(source):
@@ -26,6 +30,12 @@ def _tiny_again(source):
     return "unpack tiny-imagenet-200.zip again (an unpacking interrupted?), or give the zip itself as SOURCE"
 
 
+def imagenet_labels(source):
+    """The option that labelled the val/ folder ImageNet's importer read (``source``: meta.json's), as the command
+    line writes it, or "" where neither was given (imported train-only, no val/ read)."""
+    return "--devkit DIR" if source.get("devkit") else "--val-labels FILE" if source.get("val_labels") else ""
+
+
 def empty_val_folder(source):
     """What a dataset needs whose importer (``source``: meta.json's) read a val/ folder that held no validation
     image at all (none skipped), or None where its importer reads none or a val/ cannot be empty (prepare folder
@@ -33,8 +43,8 @@ def empty_val_folder(source):
     kind = source.get("kind") if isinstance(source, dict) else None
     if kind == "tiny-imagenet":
         return f"its {TINY_VAL_LOOKED}: {TINY_VAL_LAYOUT}: {_tiny_again(source)}, and prepare it again"
-    if kind == "imagenet" and (source.get("devkit") or source.get("val_labels")):
-        given = "--devkit DIR" if source.get("devkit") else "--val-labels FILE"
+    given = imagenet_labels(source) if kind == "imagenet" else ""
+    if given:
         return (f"its val/ folder held no image that {given} labels, so nothing was skipped either: put ILSVRC2012's "
                 f"validation images there (ILSVRC2012_img_val.tar unpacked into val/), each labelled by {given}, "
                 f"and prepare it again")
@@ -60,9 +70,7 @@ def where_looked(source):
     if kind == "tiny-imagenet":
         return f"{TINY_VAL_LOOKED}: {TINY_VAL_LAYOUT}: {_tiny_again(source)}, and prepare it again"
     if kind == "imagenet":
-        return empty_val_folder(source) or (
-            "SOURCE has no val/ folder, so it was imported train-only: unpack ILSVRC2012_img_val.tar into val/ and "
-            "prepare imagenet again with its labels (--devkit DIR, the official devkit folder, or --val-labels FILE)")
+        return empty_val_folder(source) or f"SOURCE has no val/ folder, so it was imported train-only: {TRAIN_ONLY}"
     if kind == "synthetic":
         return ("it was generated with 0 validation images per class: prepare synthetic again with --val-per-class "
                 "1 or more")
@@ -73,7 +81,6 @@ def copied_throughout(built, classes):
     """The names of those of ``classes`` (of the dataset ``built``, held out) of two or more training images, each
     of which copies-across-classes.txt lists: :func:`.held_out.hold_out` passes such copies over, so they give no
     validation image (a class of one image gives none either)."""
-    from .build import COPIES_FILE  # imported here: splits reads this module at train time, build is the importer's
     try:
         lines = (built.path / COPIES_FILE).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):  # none: no copies

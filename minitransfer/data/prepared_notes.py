@@ -5,9 +5,9 @@ import numpy as np
 
 from . import image_formats, inputs, shard_format
 from .held_out import PICKED_BEFORE_DECODING, is_held_out, share_note
-from .build import COPIES_FILE
 from .copies import COPY_OF_TRAINING
 from .no_validation import copied_throughout, where_looked
+from .shard_format import COPIES_FILE
 from .splits import MIN_CLASSES, natural_split_notes
 
 # A class with more than this many times the training (or validation) images of another is noted: always

@@ -49,6 +49,7 @@ IMPORTING_FILE = "importing.json"
 SHARD_NAME = re.compile(r"(train|val)-\d{5}\.h5")
 MEAN_FILE = "mean.h5"
 SKIPPED_FILE = "skipped.txt"
+COPIES_FILE = "copies-across-classes.txt"  # in OUT: files whose bytes lie in two or more classes of a subset
 
 
 def shard_name(subset, number):

@@ -25,7 +25,8 @@ import numpy as np
 
 from . import wordnet
 from .held_out import DEFAULT_VAL_FRACTION, is_held_out
-from .no_validation import copied_throughout, empty_val_folder
+from .no_validation import TRAIN_ONLY, copied_throughout, empty_val_folder, imagenet_labels
+from .shard_format import COPIES_FILE
 
 KINDS = ("random", "natural", "all")
 HALVES = ("A", "B")
@@ -286,7 +287,7 @@ def without_validation_remedy(dataset, half):
     if held_out and copied_throughout(dataset, half.classes):  # its classes' images lie in other classes too
         add = ("give each of them 2 or more images that lie in no other class, since held-out validation takes one "
                "only from a class of two or more and takes no copy of another class's image (listed in "
-               "copies-across-classes.txt)")
+               f"{COPIES_FILE})")
     seed = _seed_validating_both_halves(dataset) if half.kind == "random" else None
     other_seed = f", or use another split seed, e.g. `split_seed={seed}`" if seed is not None else ""
     return (f"its classes {shown} have no validation image: {add}, and prepare it again{other_seed}")
@@ -307,15 +308,13 @@ def _val_folder_remedy(source):
         return (f"its val/ folder {left_out}it does not decode, or is a link): put images that decode in "
                 f"val/images/, each labelled by val/val_annotations.txt (or sorted into val/<wnid>/), as "
                 f"tiny-imagenet-200.zip holds them, and prepare it again")
-    if kind == "imagenet" and (source.get("devkit") or source.get("val_labels")):
-        given = "--devkit DIR" if source.get("devkit") else "--val-labels FILE"
+    given = imagenet_labels(source) if kind == "imagenet" else ""
+    if given:
         return (f"its val/ folder {left_out}it does not decode): put ILSVRC2012's validation images there "
                 f"(ILSVRC2012_img_val.tar unpacked into val/) that decode, each labelled by {given}, and prepare it "
                 f"again")
     if kind == "imagenet":
-        return ("it was imported without a validation set (no val/ folder): unpack ILSVRC2012_img_val.tar into val/ "
-                "and prepare imagenet again with its labels (--devkit DIR, the official devkit folder, or --val-labels "
-                "FILE)")
+        return f"it was imported without a validation set (no val/ folder): {TRAIN_ONLY}"
     return None
 
 
