@@ -1367,16 +1367,14 @@ SETTLE_SECONDS = 120
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def cluster(request):
+    """The test process's real SLURM (:func:`slurm_cluster.shared`), emptied of jobs after the module."""
     reason = slurm_cluster.unavailable_reason()
     if reason:
         pytest.skip(reason)
-    running = slurm_cluster.Cluster()
-    try:
-        running.start()
-        yield running
-    finally:
-        running.stop()
+    running = slurm_cluster.shared(request.config)
+    yield running
+    running.clear()
 
 
 def real_options(**changes):
@@ -1522,18 +1520,36 @@ def weights(path):
     return checkpoint.load(path, solver=False).weights
 
 
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """``start(argv)``: the weights file of ``argv`` (a task's train command) trained to its end in a process
+    of its own, never interrupted, and that process; started at the first call for that command, which the
+    tests of both scancels share (each trained the same 600 iterations again beside its own job)."""
+    started = {}
+
+    def start(argv):
+        key = tuple(argv[:argv.index("--out")] + argv[argv.index("--out") + 2:])
+        if key not in started:
+            out = tmp_path_factory.mktemp("reference") / "baseA.h5"
+            argv = [*argv[:argv.index("--out") + 1], str(out), *argv[argv.index("--out") + 2:]]
+            started[key] = out, subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                                 env=dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1"))
+        return started[key]
+
+    yield start
+    for _, process in started.values():
+        process.kill()
+        process.wait()
+
+
 @pytest.mark.parametrize("scancel", [["--signal=TERM"], ["--batch", "--signal=TERM"]],
                          ids=["to-the-step", "to-the-script"])
-def test_real_slurm_sigterm_requeues_and_resumes_to_the_same_weights(cluster, tmp_path, scancel):
+def test_real_slurm_sigterm_requeues_and_resumes_to_the_same_weights(cluster, uninterrupted, tmp_path, scancel):
     run = grid.plan_grid(layers=(1,))[0]  # random0/baseA, long enough to be caught running
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     options = real_options(max_iter=600, eval_every=200, log_every=5)
     script = slurm.emit_slurm([run], out, scripts, options)
-    argv = array_tasks((scripts / "bases.sh").read_text())[0][1]
-    reference_weights = tmp_path / "reference" / "baseA.h5"
-    argv[argv.index("--out") + 1] = str(reference_weights)
-    reference = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                 env=dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1"))
+    reference_weights, reference = uninterrupted(array_tasks((scripts / "bases.sh").read_text())[0][1])
 
     job = submitted_jobs(submit(cluster, script))["bases"]
     log = grid.run_dir(out, run) / grid.LOG_FILE
@@ -1551,7 +1567,7 @@ def test_real_slurm_sigterm_requeues_and_resumes_to_the_same_weights(cluster, tm
     assert stopped and 0 < int(stopped.group(1)) < 600, log.read_text()
     assert f"at iteration {stopped.group(1)}" in log.read_text()
 
-    assert reference.wait(timeout=SETTLE_SECONDS) == 0, reference.stdout.read()
+    assert reference.wait(timeout=SETTLE_SECONDS) == 0, reference.communicate()[0]
     resumed, uninterrupted = weights(grid.weights_path(out, run.name)), weights(reference_weights)
     assert list(resumed) == list(uninterrupted)
     for layer, (w, b) in uninterrupted.items():

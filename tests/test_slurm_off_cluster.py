@@ -49,10 +49,11 @@ def test_real_slurm_dry_run_off_the_cluster_says_to_run_it_on_a_login_node(clust
     assert "$ sbatch --parsable --array=0,1 bases.sh" in on_cluster.stdout
     assert cluster.jobs() == {}
 
-    # the cluster's own configuration with its controller's port changed to one nobody listens on
+    # the cluster's own configuration with its controller's port changed to one nobody listens on; squeue gives
+    # up connecting at once (MessageTimeout=1: no retry; the default 10 retried for 9 s, with the same error)
     dead = tmp_path / "dead.conf"
     dead.write_text(re.sub(r"(?m)^SlurmctldPort=\d+$", f"SlurmctldPort={slurm_cluster._free_ports(1)[0]}",
-                           cluster.conf.read_text()))
+                           cluster.conf.read_text()) + "MessageTimeout=1\n")
     off_cluster = _run(command, dict(cluster.env, SLURM_CONF=str(dead)))
     assert (off_cluster.returncode, off_cluster.stdout) == (1, ""), off_cluster.stderr
     said_last = off_cluster.stderr.splitlines()[-1]
