@@ -6,7 +6,7 @@ call (:data:`SAME_CALL`) or a command (:func:`as_commands`)."""
 import contextlib
 import dataclasses
 
-from minitransfer.config import TrainConfig
+from minitransfer.train_config import TrainConfig  # config's own, without what config imports
 
 
 def worded(message):

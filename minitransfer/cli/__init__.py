@@ -1,10 +1,15 @@
 """The ``minitransfer`` command line (click). Thin: parses, validates, calls ``minitransfer``.
 
-Each command lives in its own module and is added to the group below by name; the shared options,
+Each command lives in its own module, named in :data:`COMMANDS` and imported only as that command is
+asked for (click's lazy loading: `minitransfer info` loads neither `demo` nor `experiment`, nor what
+only they need; a third less of a command's start-up, which every test, grid task and user pays);
+`minitransfer --help` lists them by the first sentence of their help, kept here. The shared options,
 exit codes and the table from errors to exit codes are in ``_errors``, ``_output``, ``_options``,
 ``_paths`` and ``_devices``; how a help wraps in ``_help_format``.
 """
 
+import collections.abc
+import importlib
 import platform
 
 import click
@@ -12,7 +17,89 @@ import click
 from minitransfer import __version__
 
 from ._errors import CommandGroup
-from ._help_format import help_unbroken
+from ._help_format import UnbrokenHelpContext, help_unbroken
+
+# name: (module, the click command in it, how `minitransfer --help` lists it without importing the module: the
+# command's own short_help, or the first sentence of its help, which click shortens to the line as it does the
+# command's; tests/cli/test_help_lazy.py checks they are the command's own)
+COMMANDS = {
+    "prepare": ("prepare", "prepare", {"short_help": "Import ImageNet, CIFAR or a folder of images into HDF5 shards."}),
+    "splits": ("splits", "splits", {"short_help": "The classes and image counts of a split's halves."}),
+    "train": ("train", "train", {"short_help": "Train one network: a base, a transfer, a selffer or a control."}),
+    "eval": ("eval", "eval_command", {"short_help": "Top-1, top-5 and loss of a network on its half's images."}),
+    "info": ("info", "info", {"short_help": "Layers, frozen flags and provenance of a network."}),
+    "experiment": ("experiment", "experiment",
+                   {"short_help": "Run the paper's grid of networks here, or as SLURM job arrays."}),
+    "report": ("report", "report", {"short_help": "The paper's tables, findings and figures of a folder of runs."}),
+    "demo": ("demo", "demo", {"help": "Run the paper's experiment in miniature and say what it shows."}),
+}
+
+
+class LazyCommands(collections.abc.MutableMapping):
+    """A group's commands by name (``group.commands``), each imported from its module (:data:`COMMANDS`) as it
+    is first looked up, and given :func:`~._help_format.help_unbroken`; the names, and ``in``, import nothing.
+    A command added (``add_command``) is kept as it is given."""
+
+    def __init__(self, lazy):
+        self._lazy = dict(lazy)
+        self._loaded = {}
+
+    def loaded(self, name):
+        """The command ``name`` if it was imported (or added) already, else None."""
+        return self._loaded.get(name)
+
+    def __getitem__(self, name):
+        if name not in self._loaded:
+            module, attribute, _ = self._lazy[name]  # KeyError: no such command
+            command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+            self._loaded[name] = help_unbroken(command)
+        return self._loaded[name]
+
+    def __setitem__(self, name, command):
+        self._loaded[name] = command
+
+    def __delitem__(self, name):
+        if name not in self:
+            raise KeyError(name)
+        self._lazy.pop(name, None)
+        self._loaded.pop(name, None)
+
+    def __contains__(self, name):
+        return name in self._lazy or name in self._loaded
+
+    def __iter__(self):
+        return iter(dict.fromkeys([*self._lazy, *self._loaded]))
+
+    def __len__(self):
+        return len(dict.fromkeys([*self._lazy, *self._loaded]))
+
+
+class LazyCommandGroup(CommandGroup):
+    """The command group (:class:`~._errors.CommandGroup`) whose commands' modules are imported one at a
+    time, as a command is run or its help asked for (:class:`LazyCommands`); its own help lists them all
+    without importing one. ``lazy_commands``: as :data:`COMMANDS`."""
+
+    context_class = UnbrokenHelpContext  # its help, too, breaks lines at spaces only
+
+    def __init__(self, *args, lazy_commands, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commands = LazyCommands(lazy_commands)
+        self._listed_as = {name: listed_as for name, (_, _, listed_as) in lazy_commands.items()}
+
+    def list_commands(self, ctx):
+        """The commands' names, in click's order (by name), none imported."""
+        return sorted(self.commands)
+
+    def get_command(self, ctx, cmd_name):
+        """The command ``cmd_name``, its module imported now (only its); None where there is none."""
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx, formatter):
+        """The help's list of commands, as click writes it: a command not imported yet stands in as a command
+        of its short help, or of its help's first sentence, alone (:data:`COMMANDS`)."""
+        listed = {name: self.commands.loaded(name) or click.Command(name, **self._listed_as[name])
+                  for name in self.commands}
+        click.Group(commands=listed).format_commands(ctx, formatter)
 
 
 def _print_version(ctx, param, value):
@@ -39,7 +126,8 @@ def _installed(package):
         return "not installed"
 
 
-@click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyCommandGroup, lazy_commands=COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
               help="Show the version, and those of Python, NumPy, h5py, click and CuPy, and exit.")
 def main():
@@ -63,21 +151,3 @@ def main():
     code.
     """
 
-from . import prepare as _prepare, splits as _splits  # noqa: E402  (commands register after the group exists)
-
-main.add_command(_prepare.prepare)
-main.add_command(_splits.splits)
-
-from . import eval as _eval, info as _info, train as _train  # noqa: E402
-
-main.add_command(_train.train)
-main.add_command(_eval.eval_command)
-main.add_command(_info.info)
-
-from . import demo as _demo, experiment as _experiment, report as _report  # noqa: E402
-
-main.add_command(_experiment.experiment)
-main.add_command(_report.report)
-main.add_command(_demo.demo)
-
-help_unbroken(main)  # last: every command's --help breaks lines at spaces only, never at a hyphen

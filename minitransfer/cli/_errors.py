@@ -19,7 +19,7 @@ import sys
 
 import click
 
-from minitransfer import config_wording, resume, stopping
+from minitransfer import config_wording, stopping
 
 from ._output import displays_any_name, hold_standard_descriptors, printing, refuse_closed_output, say
 from ._repeats import OptionsOnceGroup, resolved_command
@@ -110,8 +110,10 @@ def run(work, interrupted=INTERRUPTED):
 def _missing_path(error):
     """``error``, a :class:`minitransfer.resume.PathMissing`, in click's own words for an option's missing path
     ("Invalid value for '--copy-from': Path 'x.h5' does not exist."), where the command has that option; else
-    None (any other error too)."""
-    if not isinstance(error, resume.PathMissing):
+    None (any other error too). Looked up as :data:`EXIT_CODES` are: where resume's module was never imported, no
+    PathMissing was raised (and `minitransfer --help` needs none of what it imports, checkpoints and h5py)."""
+    path_missing = getattr(sys.modules.get("minitransfer.resume"), "PathMissing", None)
+    if path_missing is None or not isinstance(error, path_missing):
         return None
     context = click.get_current_context(silent=True)
     params = resolved_command(context).params if context is not None else ()
