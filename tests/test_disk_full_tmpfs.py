@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import fileio, scheduler
+from minitransfer.cli import main
 from minitransfer.experiment import default_train_command
 from test_grid_failures import FAKE_TRAIN
 from test_report import write_runs
@@ -58,11 +59,20 @@ def test_a_disk_out_of_inodes_at_the_run_lock_leaves_no_empty_run_folder(micro_d
     assert os.listdir(disk) == []
 
 
+def report(args):
+    """``minitransfer report ARGS`` in this process (what is tested is what it writes and says, its exit code):
+    a subprocess cost its start, and drew figures that ``placeholder_figures`` does not reach."""
+    result = CliRunner().invoke(main, ["report", *map(str, args)])
+    result.returncode = result.exit_code
+    return result
+
+
+@pytest.mark.usefixtures("placeholder_figures")
 def test_a_report_into_a_disk_out_of_inodes_leaves_no_empty_folder(tmpfs, tmp_path):
     """The same for report -o: the folder it made for its lock is removed again."""
     runs = write_runs(tmp_path / "grid")
     disk = tmpfs(tmp_path / "disk", "size=20m,nr_inodes=2")
-    result = cli(["report", runs, "-o", disk / "report"], tmp_path)
+    result = report([runs, "-o", disk / "report"])
     assert result.returncode == 74, result.stderr
     assert f"cannot write {disk}/report/lock: No space left on device" in result.stderr
     assert "Traceback" not in result.stderr
@@ -97,7 +107,7 @@ def test_a_report_that_cannot_fit_keeps_the_earlier_report_whole(tmpfs, tmp_path
     for name, data in earlier.items():
         (out / name).write_bytes(data)
     fill(disk, leave_blocks=1)  # the lock file's block
-    result = cli(["report", runs, "-o", out], tmp_path)
+    result = report([runs, "-o", out])
     assert result.returncode == 74, result.stderr
     assert f"cannot write the report into {out}: No space left on device (" in result.stderr
     assert "which are kept as they were); free some space and rerun" in result.stderr
@@ -162,7 +172,6 @@ def test_a_grid_whose_disk_is_full_as_a_run_starts_ends_with_its_summary_and_how
     grid exited 74 on the error alone. It ends with what it did (1 trained, 3 not started) and that the
     same command, rerun once there is space, keeps the finished run; which it does. The log's line
     needed "0.0 MB" with "0.0 MB free there", which reads as though it fitted: said in bytes."""
-    from minitransfer.cli import main
 
     disk = tmpfs(tmp_path / "disk", "size=1m")
     (disk / "fillers").mkdir()

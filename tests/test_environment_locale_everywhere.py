@@ -10,9 +10,11 @@ import sys
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from PIL import Image
 
 from locales import ASCII_LOCALE, UTF8_LOCALE, latin1_locale
+from minitransfer.cli import main
 CLASSES = ["Zürich", "café", "犬", "猫"]
 NOT_IMAGES = ["cassé-画像.png".encode(), b"bad\xe9.png"]  # the second's name is not UTF-8
 
@@ -38,6 +40,13 @@ def _prepare(source, out, locale):
     return subprocess.run([sys.executable, "-m", "minitransfer", "prepare", "folder", str(source), str(out),
                            "--size", "14", "--workers", "0"], capture_output=True,
                           env={**environment, **locale}, timeout=120)
+
+
+def _prepared_here(source, out):
+    """What ``_prepare(source, out, UTF8_LOCALE)`` writes (the same bytes), prepared in this process: for the tests
+    of what other commands do with the dataset, in their locale."""
+    result = CliRunner().invoke(main, ["prepare", "folder", str(source), str(out), "--size", "14", "--workers", "0"])
+    assert result.exit_code == 0, result.output
 
 
 def test_skipped_files_are_named_alike_in_every_locale(tmp_path):
@@ -80,7 +89,7 @@ def test_a_grid_names_its_folder_as_utf8_in_every_locale(tmp_path, locale):
     """Under LC_ALL=C (PYTHONUTF8=0) click printed each byte of "grille-猫" as "?": "4 runs in .../grille-???",
     and commands to copy whose --out named a folder that is not there."""
     _tree(tmp_path / "source")
-    assert _prepare(tmp_path / "source", tmp_path / "data", UTF8_LOCALE).returncode == 0
+    _prepared_here(tmp_path / "source", tmp_path / "data")
     result = _minitransfer(["experiment", "--data", "data", "-o", "grille-猫", "--split", "random", "--layers", "1",
                             "--preset", "micro", "--max-iter", "2", "--dry-run"], locale, cwd=tmp_path)
     assert result.returncode == 0, result.stderr.decode(errors="replace")
@@ -170,7 +179,7 @@ def test_a_report_names_its_grid_alike_in_a_latin1_locale(tmp_path):
     report's first line named a folder that is not there."""
     latin1 = latin1_locale(tmp_path)
     _tree(tmp_path / "source")
-    assert _prepare(tmp_path / "source", tmp_path / "data", UTF8_LOCALE).returncode == 0
+    _prepared_here(tmp_path / "source", tmp_path / "data")
     grid = _minitransfer(["experiment", "--data", "data", "-o", "grille-猫", "--layers", "1", "--no-fine-tuned",
                           "--preset", "micro", "--max-iter", "2", "--eval-every", "1", "--device", "cpu"],
                          UTF8_LOCALE, cwd=tmp_path)

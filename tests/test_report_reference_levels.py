@@ -21,6 +21,7 @@ def write_grid(out, **config):
     return out
 
 
+@pytest.mark.usefixtures("placeholder_figures")  # drawn, so that what they say counts, but not rendered
 @pytest.mark.parametrize("config", [{}, {"preset": "micro", "max_iter": 30}, {"preset": "caffenet", "max_iter": 60}],
                          ids=["unrecorded", "micro-30", "caffenet-60"])
 def test_the_report_says_once_that_only_shapes_compare(tmp_path, config):

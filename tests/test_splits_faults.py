@@ -13,7 +13,7 @@ from PIL import Image
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer.cli import main
-from minitransfer.data import lock, synthetic
+from minitransfer.data import build, decode, lock, synthetic
 
 # Two natural classes (under organism) and two man-made ones (under artifact), by WordNet id.
 CLASSES = {"n01440764": "natural", "n01443537": "natural", "n02690373": "man-made", "n02701002": "man-made"}
@@ -82,14 +82,20 @@ def test_json_larger_than_a_pipe_to_a_reader_that_leaves_ends_with_141(tmp_path)
     """``minitransfer splits imagenet-256 random --format json | head -1``: ImageNet's JSON (170 kB) is
     more than a pipe holds; written at once and cut short by the reader leaving, it ended with exit
     code 0, as if every line had been read; a Unix tool killed by SIGPIPE ends with 141."""
-    for number in range(1000):  # ImageNet's class count, each named as long as a WordNet synset's names
-        for subset in ("train", "val"):
-            folder = tmp_path / "photos" / subset / f"class {number:04d}, a name as long as many of ImageNet's"
-            folder.mkdir(parents=True)
+    # ImageNet's class count, each named as long as a WordNet synset's names; the dataset is written as an
+    # import writes it, without 2,000 photos to decode (what is tested is splits' writing to the pipe)
+    names = [f"class {number:04d}, a name as long as many of ImageNet's" for number in range(1000)]
+    classes = [{"index": number, "wnid": name, "name": name} for number, name in enumerate(names)]  # folder's
+    subsets = {}
+    for subset in ("train", "val"):
+        items = []
+        for number in range(1000):
             pixels = np.zeros((4, 4, 3), dtype=np.uint8)
-            pixels[0, 0] = number // 256, number % 256, subset == "val"  # no copies: validation images are kept
-            Image.fromarray(pixels).save(folder / "0.png")
-    data = prepare(tmp_path, "many-classes")
+            pixels[0, 0] = number // 256, number % 256, subset == "val"
+            items.append(decode.ImportItem(pixels=pixels))
+        subsets[subset] = (items, list(range(1000)), {})
+    data = tmp_path / "many-classes"
+    build.build_dataset(data, source={"kind": "folder"}, classes=classes, subsets=subsets, size=4, workers=0)
     read_end, write_end = os.pipe()
     try:
         command = subprocess.Popen([sys.executable, "-c", "from minitransfer.cli import main; main()", "splits",
