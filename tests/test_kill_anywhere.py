@@ -226,31 +226,15 @@ def test_experiment_killed_then_rerun_trains_the_same_networks(killing, finished
         shutil.copytree(kept, folder / "grid")
 
 
-@pytest.fixture(scope="module")
-def uninterrupted_report(finished_grid, tmp_path_factory):
-    """The finished grid's runs copied into a folder of their own and reported on there once, uninterrupted:
-    (that folder, {relative path: sha256} of the report, a copy of the report), for every kill point (a
-    report records the runs' paths, so each kill point reports on these same runs, into the same folder)."""
-    folder, _ = finished_grid
-    where = tmp_path_factory.mktemp("report")
-    shutil.copytree(folder / "grid", where / "runs")
-    _minitransfer(_report(where), where)
-    shutil.copytree(where / "report", where / "uninterrupted")
-    return where, _files(where / "report"), where / "uninterrupted"
-
-
-def _report(where):
-    return ["report", str(where / "runs"), "-o", "report"]
-
-
 @pytest.mark.parametrize("path", ["results.csv", "curves.svg"])
-def test_report_killed_then_rerun_writes_the_same_report(uninterrupted_report, path):
-    where, uninterrupted, copy = uninterrupted_report
-    shutil.rmtree(where / "report")  # the report as its uninterrupted run left it, whatever a trial before did
-    shutil.copytree(copy, where / "report")
-    shutil.rmtree(where / "kill-records", ignore_errors=True)
-    shutil.rmtree(where / "site", ignore_errors=True)
-    (where / "report" / "figure3.png").write_bytes(b"an earlier report's figure")
-    _crash_then_rerun(killer(where), _report(where), "self", path, where)
-    assert _files(where / "report") == uninterrupted
-    assert not _leftovers(where / "report")
+def test_report_killed_then_rerun_writes_the_same_report(killing, finished_grid, tmp_path, path):
+    folder, _ = finished_grid
+    runs = tmp_path / "runs"
+    shutil.copytree(folder / "grid", runs)
+    arguments = ["report", str(runs), "-o", "report"]
+    _minitransfer(arguments, tmp_path)
+    uninterrupted = _files(tmp_path / "report")
+    (tmp_path / "report" / "figure3.png").write_bytes(b"an earlier report's figure")
+    _crash_then_rerun(killing, arguments, "self", path, tmp_path)
+    assert _files(tmp_path / "report") == uninterrupted
+    assert not _leftovers(tmp_path / "report")
