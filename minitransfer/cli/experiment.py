@@ -233,13 +233,13 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     stops it: rerun the same command to go on.
 
     \b
-    Examples. Begin with the first three: a small grid on the built-in set (10 networks, a few
+    Examples. Begin with the first three: a small grid on the built-in set (6 networks, a few
     minutes on a CPU) and its report. Lines marked "# your data" need a dataset folder made once with
     `minitransfer prepare` (imagenet below; `minitransfer prepare --help` lists its importers):
-      minitransfer experiment -o grid --layers 1,3 --dry-run      # the plan, on the built-in set
-      minitransfer experiment -o grid --layers 1,3 --device cpu   # train it
+      minitransfer experiment -o grid --layers 3 --dry-run        # the plan, on the built-in set
+      minitransfer experiment -o grid --layers 3 --device cpu     # train it
       minitransfer report grid                                    # its tables and figures
-      minitransfer experiment -o grid --layers 1,3 --device cpu --emit-slurm slurm/ --time 4:00:00
+      minitransfer experiment -o grid --layers 3 --device cpu --emit-slurm slurm/ --time 4:00:00
       bash slurm/submit.sh
       minitransfer prepare imagenet ILSVRC2012 imagenet --devkit ILSVRC2012_devkit_t12  # your data
       minitransfer experiment --data imagenet -o grid --split-seed 0 --split-seed 1    # your data

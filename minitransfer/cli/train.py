@@ -167,8 +167,7 @@ def train(as_json, **options):
       minitransfer train --split random --half A -o baseA.h5
       minitransfer train --split random --copy-from baseA.h5 --n 4 --frozen        # A4B.h5
       minitransfer train --copy-from baseA.h5 --n 4 --fine-tune -o A4B+.h5
-      minitransfer train --split random --half B -o baseB.h5
-      minitransfer train --copy-from baseB.h5 --n 3 --frozen -o B3B.h5 --half B   # selffer
+      minitransfer train --copy-from baseA.h5 --n 3 --frozen -o A3A.h5 --half A   # selffer
       minitransfer train --split all --random-frozen 2                            # all-random2all.h5
       minitransfer train --data T --copy-from baseS.h5 --n 3 --frozen -o S3T.h5   # your data: S's base, T's images
       minitransfer train --data imagenet-256 --half A -o baseA.h5 --resume auto   # your data
