@@ -16,7 +16,8 @@ from minitransfer.grid_outcome import GridOutcome
 TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
 
 
-def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp_path, monkeypatch, request):
+@pytest.mark.usefixtures("placeholder_figures")  # the figures' files are named, not looked at
+def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp_path, monkeypatch):
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
     monkeypatch.setattr(demos, "CPU_PLAN", demos.DemoPlan(layers=(2,), networks_per_point=1, train=TINY,
                                                                claim_splits=1))
@@ -51,7 +52,6 @@ def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp
     else:
         assert "pip install 'minitransfer[plot]'" in result.output
 
-    request.getfixturevalue("placeholder_figures")  # the rerun's figures are not looked at
     again = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert again.exit_code == 0, again.output
     assert "19 of 19 runs already finished" in again.output and "start " not in again.output
