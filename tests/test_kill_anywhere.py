@@ -136,9 +136,10 @@ def assert_import_survives_a_kill(arguments, path, cwd):
 
 @pytest.fixture(scope="module")
 def uninterrupted_imports():
-    """{arguments: the files an uninterrupted import writes}, filled by :func:`_import_survives_a_kill`: a
-    synthetic set's import (which reads no files, whose times and paths ``prepare folder`` records) runs
-    uninterrupted once, not once per kill point."""
+    """{arguments: the files an uninterrupted import writes}, filled by :func:`_import_survives_a_kill`: each
+    import runs uninterrupted once, not once per kill point: a synthetic set's (which reads no files), and
+    a folder's of :func:`photos` (one folder for the module: ``prepare folder`` records its sources' paths
+    and times, not those of the folder it writes in)."""
     return {}
 
 
@@ -164,16 +165,23 @@ def test_prepare_synthetic_killed_then_rerun_writes_the_same_files(tmp_path, pat
     _import_survives_a_kill(_SYNTHETIC, path, tmp_path, uninterrupted_imports)
 
 
-@pytest.mark.parametrize("path", ["train-00000.h5", "source-digests.json", "meta.json"])
-def test_prepare_folder_killed_then_rerun_writes_the_same_files(tmp_path, path):
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    """A folder of 3 classes of 6 small PNGs each, read by every ``prepare folder`` of this module."""
     rng = np.random.default_rng(0)
+    photos = tmp_path_factory.mktemp("photos")
     for label in range(3):
-        folder = tmp_path / "photos" / f"class{label}"
+        folder = photos / f"class{label}"
         folder.mkdir(parents=True)
         for number in range(6):
             Image.fromarray(rng.integers(0, 256, (9, 11, 3), dtype=np.uint8)).save(folder / f"{number}.png")
-    arguments = ["prepare", "folder", "photos", "data", "--size", "14", "--shard-size", "5"]
-    assert_import_survives_a_kill(arguments, path, tmp_path)
+    return photos
+
+
+@pytest.mark.parametrize("path", ["train-00000.h5", "source-digests.json", "meta.json"])
+def test_prepare_folder_killed_then_rerun_writes_the_same_files(tmp_path, path, photos, uninterrupted_imports):
+    arguments = ["prepare", "folder", str(photos), "data", "--size", "14", "--shard-size", "5"]
+    _import_survives_a_kill(arguments, path, tmp_path, uninterrupted_imports)
 
 
 def _experiment(data):
