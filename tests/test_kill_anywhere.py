@@ -31,8 +31,13 @@ MINITRANSFER = grid.default_train_command()[:-1]
 # KILL_AT="WHO:PATH": the first process (of all those started) about to rename a temporary into
 # PATH (the end of the target's path) kills WHO: itself ("self"), or the grid ("grid", whose PID a
 # grid records on its first rename). KILL_DIR holds the records: "killed" says where it happened.
+# PLACEHOLDER_FIGURES=1: a report's figures drawn but not rendered (a few placeholder bytes each, as the
+# placeholder_figures fixture makes them): matplotlib's savefig is most of a report's seconds.
 _SITECUSTOMIZE = """
 import os, signal, sys
+if os.environ.get("PLACEHOLDER_FIGURES"):
+    from minitransfer import figures
+    figures.render = lambda figure, suffix: f"placeholder {suffix}, not rendered\\n".encode()
 if os.environ.get("KILL_AT"):
     who, _, target = os.environ["KILL_AT"].partition(":")
     folder, replace = os.environ["KILL_DIR"], os.replace
@@ -69,9 +74,8 @@ def killer(tmp_path):
     records.mkdir()
     (site / "sitecustomize.py").write_text(_SITECUSTOMIZE)
 
-    def run(arguments, who, path, cwd):
-        env = {**os.environ, "KILL_AT": f"{who}:{path}", "KILL_DIR": str(records),
-               "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
+    def run(arguments, who, path, cwd, placeholder_figures=False):
+        env = {**_hooked(site, placeholder_figures), "KILL_AT": f"{who}:{path}", "KILL_DIR": str(records)}
         process = subprocess.run(MINITRANSFER + arguments, cwd=cwd, env=env, capture_output=True, text=True,
                                  timeout=600)
         killed = records / "killed"
@@ -80,8 +84,15 @@ def killer(tmp_path):
     return run
 
 
-def _minitransfer(arguments, cwd):
-    process = subprocess.run(MINITRANSFER + arguments, cwd=cwd, capture_output=True, text=True, timeout=600)
+def _hooked(site, placeholder_figures):
+    """The environment of a command run with the hook in ``site`` (armed by what the caller adds)."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path]),
+            **({"PLACEHOLDER_FIGURES": "1"} if placeholder_figures else {})}
+
+
+def _minitransfer(arguments, cwd, env=None):
+    process = subprocess.run(MINITRANSFER + arguments, cwd=cwd, env=env, capture_output=True, text=True,
+                             timeout=600)
     assert process.returncode == 0, process.stdout + process.stderr
     return process.stdout
 
@@ -103,12 +114,13 @@ def _datasets_lock(path):
     return (path.parent / "meta.json").is_file() and path.stat().st_size == 0
 
 
-def _crash_then_rerun(killing, arguments, who, path, cwd, killed_status=-signal.SIGKILL):
-    """Run ``arguments`` killed as ``who``/``path`` say, then again without; check the kill happened."""
-    status, where = killing(arguments, who, path, cwd)
+def _crash_then_rerun(killing, arguments, who, path, cwd, killed_status=-signal.SIGKILL, rerun_env=None):
+    """Run ``arguments`` killed as ``who``/``path`` say, then again without (in ``rerun_env``); check the
+    kill happened."""
+    status, where = killing(arguments, who, path, cwd, **({"placeholder_figures": True} if rerun_env else {}))
     assert where is not None and where.endswith(path), f"never killed at {path}"
     assert status == killed_status, status
-    return _minitransfer(arguments, cwd)
+    return _minitransfer(arguments, cwd, rerun_env)
 
 
 def assert_import_survives_a_kill(arguments, path, cwd):
@@ -124,9 +136,10 @@ def assert_import_survives_a_kill(arguments, path, cwd):
 
 @pytest.fixture(scope="module")
 def uninterrupted_imports():
-    """{arguments: the files an uninterrupted import writes}, filled by :func:`_import_survives_a_kill`: a
-    synthetic set's import (which reads no files, whose times and paths ``prepare folder`` records) runs
-    uninterrupted once, not once per kill point."""
+    """{arguments: the files an uninterrupted import writes}, filled by :func:`_import_survives_a_kill`: each
+    import runs uninterrupted once, not once per kill point: a synthetic set's (which reads no files), and
+    a folder's of :func:`photos` (one folder for the module: ``prepare folder`` records its sources' paths
+    and times, not those of the folder it writes in)."""
     return {}
 
 
@@ -152,16 +165,23 @@ def test_prepare_synthetic_killed_then_rerun_writes_the_same_files(tmp_path, pat
     _import_survives_a_kill(_SYNTHETIC, path, tmp_path, uninterrupted_imports)
 
 
-@pytest.mark.parametrize("path", ["train-00000.h5", "source-digests.json", "meta.json"])
-def test_prepare_folder_killed_then_rerun_writes_the_same_files(tmp_path, path):
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    """A folder of 3 classes of 6 small PNGs each, read by every ``prepare folder`` of this module."""
     rng = np.random.default_rng(0)
+    photos = tmp_path_factory.mktemp("photos")
     for label in range(3):
-        folder = tmp_path / "photos" / f"class{label}"
+        folder = photos / f"class{label}"
         folder.mkdir(parents=True)
         for number in range(6):
             Image.fromarray(rng.integers(0, 256, (9, 11, 3), dtype=np.uint8)).save(folder / f"{number}.png")
-    arguments = ["prepare", "folder", "photos", "data", "--size", "14", "--shard-size", "5"]
-    assert_import_survives_a_kill(arguments, path, tmp_path)
+    return photos
+
+
+@pytest.mark.parametrize("path", ["train-00000.h5", "source-digests.json", "meta.json"])
+def test_prepare_folder_killed_then_rerun_writes_the_same_files(tmp_path, path, photos, uninterrupted_imports):
+    arguments = ["prepare", "folder", str(photos), "data", "--size", "14", "--shard-size", "5"]
+    _import_survives_a_kill(arguments, path, tmp_path, uninterrupted_imports)
 
 
 def _experiment(data):
@@ -226,15 +246,20 @@ def test_experiment_killed_then_rerun_trains_the_same_networks(killing, finished
         shutil.copytree(kept, folder / "grid")
 
 
-@pytest.mark.parametrize("path", ["results.csv", "curves.svg"])
-def test_report_killed_then_rerun_writes_the_same_report(killing, finished_grid, tmp_path, path):
+@pytest.mark.parametrize("path, placeholder_figures", [("results.csv", True), ("curves.svg", False)],
+                         ids=["results.csv", "curves.svg"])
+def test_report_killed_then_rerun_writes_the_same_report(killing, finished_grid, tmp_path, path, placeholder_figures):
+    """Killed as it writes its first file (the tables: its figures placeholders, their rendering not what a
+    kill there checks) or its last (a figure: every figure rendered, the same bytes in a process of its own)."""
     folder, _ = finished_grid
     runs = tmp_path / "runs"
     shutil.copytree(folder / "grid", runs)
     arguments = ["report", str(runs), "-o", "report"]
-    _minitransfer(arguments, tmp_path)
+    env = _hooked(tmp_path / "site", True) if placeholder_figures else None
+    _minitransfer(arguments, tmp_path, env)
     uninterrupted = _files(tmp_path / "report")
+    assert (tmp_path / "report" / "curves.svg").read_bytes().startswith(b"placeholder") == placeholder_figures
     (tmp_path / "report" / "figure3.png").write_bytes(b"an earlier report's figure")
-    _crash_then_rerun(killing, arguments, "self", path, tmp_path)
+    _crash_then_rerun(killing, arguments, "self", path, tmp_path, rerun_env=env)
     assert _files(tmp_path / "report") == uninterrupted
     assert not _leftovers(tmp_path / "report")
