@@ -11,11 +11,13 @@ import sys
 import interrupting
 import pytest
 import waiting
+from click.testing import CliRunner
 from stand_ins import stoppable_train
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
 from minitransfer import run_logs, scheduler, stop_requests
+from minitransfer.cli import main
 from minitransfer.grid_outcome import GridInterrupted
 
 # Every Python process started with this folder on its path (the grid, its launcher, the runs it
@@ -65,7 +67,7 @@ def _experiment(data, out, max_iter=10):
 
 @pytest.mark.parametrize("signals", [1, 2], ids=["sigterm", "sigterm-twice"])
 def test_sigterm_to_an_experiment_whose_run_evaluates_stops_it_promptly_and_a_rerun_finishes(micro_data, tmp_path,
-                                                                                            signals):
+                                                                                            monkeypatch, signals):
     site, markers, stops, out = tmp_path / "site", tmp_path / "markers", tmp_path / "stops", tmp_path / "grid"
     for folder in (site, markers, stops):
         folder.mkdir()
@@ -101,9 +103,9 @@ def test_sigterm_to_an_experiment_whose_run_evaluates_stops_it_promptly_and_a_re
     assert "interrupted: SIGINT: stopped after iteration 6 during its evaluation" in (base / "train.log").read_text()
     assert checkpoints.load(base / "checkpoint.h5").solver.iteration == 6
 
-    rerun = subprocess.run(MINITRANSFER + _experiment(micro_data, out), cwd=tmp_path, capture_output=True, text=True,
-                           timeout=600)
-    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    monkeypatch.chdir(tmp_path)  # the rerun in this process: its exit code and lines are the command's
+    rerun = CliRunner().invoke(main, _experiment(micro_data, out))
+    assert rerun.exit_code == 0, rerun.output
     assert "4 trained, 0 already done, 0 failed; results in " in rerun.stdout, rerun.stdout
     assert [row["iteration"] for row in run_logs.read_eval_rows(base / "eval.csv")] == [3, 6, 9, 10]
 

@@ -9,13 +9,14 @@ again. It now says the report was written whole before stopping, exit code 0; a 
 is written is still exit code 75, the folder as it was, to rerun."""
 
 import os
+import shutil
 import signal
 
 import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import fileio, report, report_folder
+from minitransfer import figures, fileio, report, report_folder
 from minitransfer.cli import main
 from minitransfer.cli import report as report_command
 from test_report import write_run, write_runs
@@ -28,17 +29,34 @@ def _files(folder):
     return {path.name: path.read_bytes() for path in folder.iterdir()}
 
 
+def _updated(runs):
+    """``runs`` with one run's accuracy changed since the earlier report."""
+    write_run(runs, next(r for r in grid.plan_grid(layers=(5,)) if r.name == "random0/A5B+"), 0.80)
+    return runs
+
+
+@pytest.fixture(scope="module")
+def earlier_and_new(tmp_path_factory):
+    """Once for the module (figures placeholders): a folder holding a grid's results and its report,
+    ``earlier``, the report's files, and ``new``, the files of the report an uninterrupted rerun leaves
+    once a run has changed (the grid it names: the folder's ``updated``)."""
+    folder = tmp_path_factory.mktemp("reports")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(figures, "render", lambda figure, suffix: f"placeholder {suffix}, not rendered\n".encode())
+        report.write_report(write_runs(folder / "grid"), folder / "report")
+        report.write_report(_updated(shutil.copytree(folder / "grid", folder / "updated")), folder / "whole")
+    return folder, _files(folder / "report"), _files(folder / "whole")
+
+
 @pytest.mark.usefixtures("placeholder_figures")
 @pytest.mark.parametrize("step", ["remove", "write_bytes"], ids=["removing", "writing"])
 @pytest.mark.parametrize("stop", STOPS, ids=["sigint", "sigterm", "sighup"])
-def test_a_report_stopped_while_it_replaces_the_earlier_leaves_one_report_whole(tmp_path, monkeypatch, step, stop):
-    runs = write_runs(tmp_path / "grid")
-    out = tmp_path / "report"
-    report.write_report(runs, out)
-    earlier = _files(out)
-    write_run(runs, next(r for r in grid.plan_grid(layers=(5,)) if r.name == "random0/A5B+"), 0.80)
-    report.write_report(runs, tmp_path / "whole")
-    new = _files(tmp_path / "whole")  # the report an uninterrupted rerun leaves
+def test_a_report_stopped_while_it_replaces_the_earlier_leaves_one_report_whole(earlier_and_new, tmp_path,
+                                                                               monkeypatch, step, stop):
+    folder, earlier, new = earlier_and_new  # new: the report an uninterrupted rerun leaves
+    runs = _updated(shutil.copytree(folder / "grid", tmp_path / "grid"))
+    out = shutil.copytree(folder / "report", tmp_path / "report")
+    new = {name: data.replace(bytes(folder / "updated"), bytes(runs)) for name, data in new.items()}  # its grid's
     assert earlier != new and len(earlier) > 2
 
     done, original = [], getattr(fileio, step)
@@ -79,13 +97,12 @@ def test_the_library_says_the_report_is_whole_where_a_stop_came_as_it_replaced_t
 
 @pytest.mark.usefixtures("placeholder_figures")
 @pytest.mark.parametrize("stop", STOPS, ids=["sigint", "sigterm", "sighup"])
-def test_a_report_stopped_before_its_files_are_replaced_is_interrupted_and_leaves_the_earlier(tmp_path, monkeypatch,
+def test_a_report_stopped_before_its_files_are_replaced_is_interrupted_and_leaves_the_earlier(earlier_and_new,
+                                                                                               tmp_path, monkeypatch,
                                                                                                stop):
-    runs = write_runs(tmp_path / "grid")
-    out = tmp_path / "report"
-    report.write_report(runs, out)
-    earlier = _files(out)
-    write_run(runs, next(r for r in grid.plan_grid(layers=(5,)) if r.name == "random0/A5B+"), 0.80)
+    folder, earlier, _ = earlier_and_new
+    runs = _updated(shutil.copytree(folder / "grid", tmp_path / "grid"))
+    out = shutil.copytree(folder / "report", tmp_path / "report")
     original = report.replace_report
 
     def stopped_first(*args):

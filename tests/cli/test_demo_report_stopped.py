@@ -23,15 +23,27 @@ def _files(folder, named=None):
     return {path.name: path.read_bytes().replace(demo, bytes(named or folder.parent)) for path in folder.iterdir()}
 
 
+@pytest.fixture(scope="module")
+def rerun_whole(finished_demo, tiny_data, tmp_path_factory):
+    """The oracle, once for the module: the folder an uninterrupted rerun of the finished demo leaves."""
+    whole = shutil.copytree(finished_demo, tmp_path_factory.mktemp("rerun") / "whole")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
+        patch.setattr(demos, "CPU_PLAN", TINY_PLAN)
+        patch.setattr(figures, "render", lambda figure, suffix: f"placeholder {suffix}, not rendered\n".encode())
+        rerun = CliRunner().invoke(main, ["demo", "-o", str(whole), "--device", "cpu"])
+    assert rerun.exit_code == 0, rerun.output
+    return whole
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
-def test_a_demo_stopped_as_its_report_replaces_the_earlier_ends_with_the_report_whole(finished_demo, tiny_data,
-                                                                                     tmp_path, monkeypatch, stop):
+def test_a_demo_stopped_as_its_report_replaces_the_earlier_ends_with_the_report_whole(finished_demo, rerun_whole,
+                                                                                     tiny_data, tmp_path, monkeypatch,
+                                                                                     stop):
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
     monkeypatch.setattr(demos, "CPU_PLAN", TINY_PLAN)
     monkeypatch.setattr(figures, "render", lambda figure, suffix: f"placeholder {suffix}, not rendered\n".encode())
-    whole, stopped = (shutil.copytree(finished_demo, tmp_path / name) for name in ("whole", "stopped"))
-    rerun = CliRunner().invoke(main, ["demo", "-o", str(whole), "--device", "cpu"])
-    assert rerun.exit_code == 0, rerun.output  # the oracle: the report an uninterrupted rerun leaves
+    whole, stopped = rerun_whole, shutil.copytree(finished_demo, tmp_path / "stopped")  # whole: the oracle
     done, original = [], fileio.write_bytes
 
     def stopped_after_the_first(path, *args):

@@ -28,13 +28,13 @@ def test_every_command_writes_a_name_that_is_not_utf8_as_xnn(micro_data, tmp_pat
     shutil.copytree(micro_data, tmp_path / data)
     steps = {"train": ["train", "--data", data, "-o", weights, *FAST], "info": ["info", weights],
              "eval": ["eval", weights, "--device", "cpu"], "report": ["report", ".", "-o", "summary"]}
-    for name, args in steps.items():
-        result = command(args, tmp_path)
+    results = {name: command(args, tmp_path) for name, args in steps.items()}
+    for name, result in results.items():
         said = result.stdout + result.stderr
         assert result.returncode == 0, (name, said)
         assert b"Traceback" not in said and b"\\udc" not in said, (name, said)
         assert b"net-\\xfe" in said, (name, said)
-    assert b"data-\\xff" in command(steps["eval"], tmp_path).stdout
+    assert b"data-\\xff" in results["eval"].stdout
     table = (tmp_path / "summary" / "results.csv").read_bytes().decode("utf-8")  # UTF-8, the name as \xNN
     assert "\nnet-\\xfe,baseA," in table
 
