@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
-from minitransfer import findings, grid_plan_file, report
+from minitransfer import figures, findings, grid_plan_file, report
 from minitransfer import results as results_module
 from minitransfer import run_file_readers, run_search
 from minitransfer.cli import main
@@ -439,17 +439,32 @@ def test_a_treatment_experiment_never_writes_is_left_out_not_a_traceback(runs_di
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # matplotlib's ticks of 1e308
-def test_hand_edited_loss_lines_are_skipped_not_a_traceback(runs_dir, tmp_path):
+def test_hand_edited_loss_lines_are_skipped_not_a_traceback(runs_dir, tmp_path, monkeypatch):
     """Lines train never writes (no iteration, a loss as text, NaN: train stops there) are skipped;
-    a NaN beside a huge loss ended the learning curves' figure in matplotlib's traceback."""
+    a NaN beside a huge loss ended the learning curves' figure in matplotlib's traceback. The
+    learning curves (the one figure of the losses) are rendered by matplotlib, PNG and SVG; the
+    other figures, of accuracies alone, are placeholders (seconds of matplotlib saved)."""
     (runs_dir / "random0" / "A3B.run" / "metrics.jsonl").write_text(
         '{"loss": 2.0}\n{"iteration": 2, "loss": "low"}\n{"iteration": 3, "loss": 1.5}\n'
         '{"iteration": 4, "loss": NaN}\n{"iteration": 5, "loss": 1e308}\n')
     [run] = [r for r in collect(runs_dir)[0] if r.run.name == "random0/A3B"]
     assert run.losses == ((3, 1.5), (5, 1e308))
     pytest.importorskip("matplotlib")
+    draw_all, render, rendered = figures.draw_all, figures.render, []
+
+    def drawn_noting_the_curves(*args, **kwargs):
+        drawn = draw_all(*args, **kwargs)
+        rendered.append(drawn["curves"])
+        return drawn
+
+    def curves_rendered(figure, suffix):
+        return render(figure, suffix) if figure is rendered[0] else f"placeholder {suffix}\n".encode()
+
+    monkeypatch.setattr(figures, "draw_all", drawn_noting_the_curves)
+    monkeypatch.setattr(figures, "render", curves_rendered)
     written = report.write_report(runs_dir, tmp_path / "r")
-    assert written.figures and written.files["curves.png"].is_file()
+    assert written.figures and written.files["curves.png"].read_bytes().startswith(b"\x89PNG")
+    assert b"<svg" in written.files["curves.svg"].read_bytes()
 
 
 def test_a_grid_whose_every_run_is_left_out_names_a_few_and_counts_the_others(runs_dir, tmp_path):

@@ -4,6 +4,7 @@ demo seed, a network killed by a signal, the built-in benchmark deleted while th
 import contextlib
 import dataclasses
 import functools
+import json
 import pathlib
 import re
 import shutil
@@ -316,12 +317,18 @@ def test_a_listed_gpu_that_cupy_cannot_use_is_no_gpu(tiny_demo, tmp_path, monkey
         assert "--device cuda: CUDA_VISIBLE_DEVICES lists GPU 0, but CuPy cannot use it here" in result.output
 
 
-@pytest.mark.usefixtures("tiny_demo", "placeholder_figures")
-def test_a_demo_trained_in_tf32_rerun_without_precision_is_refused_naming_the_precision_to_go_on_with(tmp_path):
-    """The other way round: the plain rerun of a tf32 demo, --precision forgotten."""
+@pytest.mark.usefixtures("tiny_demo")
+def test_a_demo_trained_in_tf32_rerun_without_precision_is_refused_naming_the_precision_to_go_on_with(finished_demo,
+                                                                                                     tmp_path):
+    """The other way round: the plain rerun of a tf32 demo, --precision forgotten. The tf32 demo is the
+    finished one with its plan's precision made tf32: a demo trained with --precision tf32 plans the same
+    runs and options but for that key (and its plan id), and the refusal reads only the plan's options
+    and whether a network of it trained (demo_folder.check_other_demo), not its networks' own records."""
     out = tmp_path / "demo"
-    trained = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu", "--precision", "tf32"])
-    assert trained.exit_code == 0, trained.output
+    shutil.copytree(finished_demo, out)
+    plan = json.loads((out / grid.PLAN_FILE).read_text())
+    plan["options"]["precision"] = "tf32"
+    (out / grid.PLAN_FILE).write_text(json.dumps(plan))
     result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert result.exit_code == 2, result.output
     assert result.output.splitlines()[-1] == (
