@@ -42,17 +42,24 @@ def stops_on_sigint(ready):
             f"sys.exit(75)); pathlib.Path({str(ready)!r}).touch(); time.sleep(60)"]
 
 
-@pytest.fixture(scope="module")
-def finished_demo(tiny_data, tmp_path_factory):
-    """A tiny demo of seed 0, trained to the end: its folder (its figures placeholders, as
-    ``placeholder_figures`` writes them: no test looks at them)."""
-    out = tmp_path_factory.mktemp("demo") / "minitransfer-demo"
+def run_tiny_demo(out, tiny_data):
+    """``minitransfer demo -o OUT`` in this process, of :data:`TINY_PLAN` on ``tiny_data``, its figures placeholders
+    (as ``placeholder_figures`` writes them): its result, once it has ended with exit code 0."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
         patch.setattr(demos, "CPU_PLAN", TINY_PLAN)
         patch.setattr(figures, "render", lambda figure, suffix: f"placeholder {suffix}, not rendered\n".encode())
         result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def finished_demo(tiny_data, tmp_path_factory):
+    """A tiny demo of seed 0, trained to the end: its folder (its figures placeholders, as
+    ``placeholder_figures`` writes them: no test looks at them)."""
+    out = tmp_path_factory.mktemp("demo") / "minitransfer-demo"
+    result = run_tiny_demo(out, tiny_data)
     assert f"{len(TINY_PLAN.runs(0))} networks in " in result.output  # all trained now: the README's line
     return out
 

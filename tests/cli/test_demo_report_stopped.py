@@ -14,7 +14,7 @@ from minitransfer import demo as demos
 from minitransfer import figures, fileio
 from minitransfer.cli import main
 from minitransfer.data import synthetic
-from cli.test_demo_faults import TINY_PLAN, finished_demo  # noqa: F401 (a fixture)
+from cli.test_demo_faults import TINY_PLAN, finished_demo, run_tiny_demo  # noqa: F401 (a fixture)
 
 
 def _files(folder, named=None):
@@ -27,12 +27,7 @@ def _files(folder, named=None):
 def rerun_whole(finished_demo, tiny_data, tmp_path_factory):
     """The oracle, once for the module: the folder an uninterrupted rerun of the finished demo leaves."""
     whole = shutil.copytree(finished_demo, tmp_path_factory.mktemp("rerun") / "whole")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
-        patch.setattr(demos, "CPU_PLAN", TINY_PLAN)
-        patch.setattr(figures, "render", lambda figure, suffix: f"placeholder {suffix}, not rendered\n".encode())
-        rerun = CliRunner().invoke(main, ["demo", "-o", str(whole), "--device", "cpu"])
-    assert rerun.exit_code == 0, rerun.output
+    run_tiny_demo(whole, tiny_data)
     return whole
 
 

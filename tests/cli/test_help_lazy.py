@@ -2,36 +2,15 @@
 and user that starts `minitransfer COMMAND` paid for all eight, and for what only `demo` or `experiment` needs.
 `minitransfer --help` lists the commands from their first sentences, kept in ``minitransfer.cli.COMMANDS``."""
 
-import subprocess
-import sys
-
 import pytest
 from click.testing import CliRunner
 
 from minitransfer import cli
 from minitransfer.cli import main
-
-PROBE = """
-import sys
-from minitransfer.cli import main
-try:
-    main([{arguments}], prog_name="minitransfer")
-except SystemExit as done:
-    assert done.code == 0, done.code
-print(" ".join(sorted(sys.modules)))
-"""
+from cli.test_help_imports import _imported_by
 
 COMMAND_MODULES = {f"minitransfer.cli.{module}" for module in (
     "prepare", "splits", "train", "eval", "info", "experiment", "report", "demo")}
-
-
-def _imported_by(*arguments):
-    """The modules a fresh interpreter holds once `minitransfer ARGUMENTS` has run, and what it printed."""
-    done = subprocess.run([sys.executable, "-c", PROBE.format(arguments=", ".join(map(repr, arguments)))],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    *printed, modules = done.stdout.rstrip("\n").split("\n")
-    return set(modules.split()), "\n".join(printed)
 
 
 @pytest.mark.parametrize("arguments, module", [(("info", "--help"), "info"), (("train", "--help"), "train")])
