@@ -11,7 +11,6 @@ import numpy as np
 from minitransfer import checkpoint_check
 from minitransfer import cuda, models
 from minitransfer.data import splits
-from minitransfer.data.decoder_pool import MAX_WORKERS
 from minitransfer.errors import MinitransferError
 from minitransfer.optim import RATES
 from minitransfer.ops import precision as precisions
@@ -91,6 +90,7 @@ def check_fields(c):
     check_int("fc8_outputs", c.fc8_outputs, 1, checkpoint_check.MAX_OUTPUTS)
     check_int("seed", c.seed, 0, MAX_SEED)
     check_int("split_seed", c.split_seed, 0, MAX_SEED)
+    from minitransfer.data.decoder_pool import MAX_WORKERS  # here, not at the top: it brings in multiprocessing
     check_int("workers", c.workers, 0, MAX_WORKERS, required=True)
     for name in ("frozen", "overwrite", "allow_precision_change", "cuda_graph", "quiet", "progress"):
         allowed = (True, False, None) if name == "progress" else (True, False)

@@ -2,7 +2,6 @@
 image size) or the dataset's, where it came from, and what a checkpoint records of it in words."""
 
 import numpy as np
-from PIL import Image
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer.config_checks import DataMismatch
@@ -57,6 +56,7 @@ def fit_mean(mean, size):
 def resize_mean(mean, size):
     """A mean image (H, W, 3) float32 resampled (bilinear) to ``size`` (H', W'): the base's mean,
     subtracted from a target dataset stored at another size."""
+    from PIL import Image  # here, not at the top: a train that resizes no mean needs no Pillow
     height, width = size
     channels = [Image.fromarray(np.ascontiguousarray(mean[..., k], dtype=np.float32))  # mode F
                 .resize((width, height), Image.Resampling.BILINEAR) for k in range(mean.shape[2])]

@@ -14,7 +14,7 @@ import click
 from minitransfer import (checkpoint, config_wording, dead_ends, fileio, path_kinds, run_destination, run_lock,
                           run_networks, run_remedies, rundir)
 from minitransfer.experiment import TREATMENT_FILE
-from minitransfer.data import archives, build, dataset, downloads, folder_tree, mistaken_paths, shard_format
+from minitransfer.data import archives, dataset, downloads, folder_tree, mistaken_paths, shard_format
 
 
 class OutputFolder(click.Path):
@@ -44,6 +44,7 @@ class DatasetOutput(OutputFolder):
 
     def convert(self, value, param, ctx):
         converted = super().convert(value, param, ctx)
+        from minitransfer.data import build  # here, not at the top: it brings in Pillow, which prepare alone needs
         try:
             build.check_out(value)
         except ValueError:  # other files than a dataset's: said here where they are a run's, a grid's or a report's

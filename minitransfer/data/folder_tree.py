@@ -14,7 +14,6 @@ from minitransfer import fileio, rundir, stopping
 from . import dataset as ds
 from . import inputs
 from .inputs import quoted
-from .decode import link_to_nothing
 from .schema import DatasetUnreadable
 from .shard_format import META_FILE
 
@@ -129,6 +128,7 @@ def dangling_links(root):
 
 def links_to_nothing(paths):
     """:func:`dangling_links` among ``paths`` (a folder's entries, listed already)."""
+    from .decode import link_to_nothing  # here, not at the top: it brings in Pillow, which only an import needs
     return [(path, link_to_nothing(path)) for path in paths
             if path.is_symlink() and not path.exists() and not inputs.hidden(path.name)]
 

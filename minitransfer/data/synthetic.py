@@ -77,10 +77,7 @@ import numpy as np
 
 from minitransfer import dead_ends, disk_space, fileio
 
-from . import build
 from . import dataset as ds
-from . import decode
-from .decoder_pool import refuse_in_script_rerun
 from . import import_writes
 from . import integrity
 from . import shard_format
@@ -206,6 +203,8 @@ def build_synthetic(out, *, classes=20, train_per_class=15, val_per_class=30, si
 
     Example: ``build_synthetic("synthetic-20", classes=20, size=14)``
     """
+    from . import build, decode  # here, not at the top: they bring in Pillow, which only a build needs
+    from .decoder_pool import refuse_in_script_rerun  # and multiprocessing
     refuse_in_script_rerun("build_synthetic()")
     classes, train_per_class, val_per_class, size, seed = (  # checked before the images are generated
         _integer(name, value, low, high) for name, value, low, high in (
