@@ -5,31 +5,17 @@ their own ("its base tuesday/random0/baseB is not among the runs", though it was
 were left out of every finding measured against a base."""
 
 import pytest
+import two_machines
 from click.testing import CliRunner
 
 from minitransfer import comparisons
 from minitransfer.cli import main
-from minitransfer.data import synthetic
 from minitransfer.results import collect
-
-GRID = ["--no-fine-tuned", "--preset", "micro", "--max-iter", "4", "--device", "cpu"]
-
-
-def _dataset(path):
-    synthetic.build_synthetic(path, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
-    return str(path)
-
 
 @pytest.fixture(scope="module")
 def gathered(tmp_path_factory):
     """runs/monday: machine A's grid at n = 1; runs/tuesday: machine B's at n = 2, on its own copy of the dataset."""
-    root = tmp_path_factory.mktemp("gathered")
-    for machine, folder, layers in (("a", "monday", "1"), ("b", "tuesday", "2")):
-        data = _dataset(root / f"machine-{machine}" / "data")
-        result = CliRunner().invoke(main, ["experiment", "--data", data, "-o", str(root / "runs" / folder),
-                                           "--layers", layers, *GRID])
-        assert result.exit_code == 0, result.output
-    return root / "runs"
+    return two_machines.gathered(tmp_path_factory)
 
 
 def test_the_bases_are_counted_once(gathered):

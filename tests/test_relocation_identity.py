@@ -14,32 +14,22 @@ import h5py
 import pytest
 from click.testing import CliRunner
 
+from two_machines import GRID, train_grid, two_machines
+
 from minitransfer import checkpoint, comparisons, hdf5_files
 from minitransfer.checkpoint_identity import network_sha256
 from minitransfer.cli import main
-from minitransfer.data import synthetic
 from minitransfer.report import measure
 from minitransfer.results import collect
 
-GRID = ["--no-fine-tuned", "--preset", "micro", "--max-iter", "4", "--device", "cpu"]
 MERGED = ("A2B", "B2B")
-
-
-def _grid(root, machine, layers):
-    data = str(root / machine / "data")
-    synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
-    result = CliRunner().invoke(main, ["experiment", "--data", data, "-o", str(root / machine / "grid"),
-                                       "--layers", layers, *GRID])
-    assert result.exit_code == 0, result.output
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """a/grid: machine A's grid at n = 1; b/grid: machine B's at n = 2, each on its own dataset folder."""
-    root = tmp_path_factory.mktemp("machines")
-    _grid(root, "a", "1")
-    _grid(root, "b", "2")
-    return root
+    """a/grid: machine A's grid at n = 1; b/grid: machine B's at n = 2, each on its own dataset folder (trained
+    once per test process, shared read-only with the other files of tests/two_machines.py)."""
+    return two_machines(tmp_path_factory)
 
 
 def _merged(trained, tmp_path, old=False):
@@ -124,7 +114,7 @@ def test_one_transfer_trained_on_both_machines_is_counted_once_by_its_base_netwo
     copy of A1B on machine C scored otherwise (another evaluation, a hand-tidied result.json):
     the same seed from the same base network is one network, counted once, though its base file's sha256 is
     another (before, counted twice: its base's sha256 differs and its numbers do)."""
-    _grid(tmp_path, "c", "1")
+    train_grid(tmp_path, "c", "1")
     runs = tmp_path / "runs"
     shutil.copytree(trained / "a" / "grid", runs / "monday")
     shutil.copytree(tmp_path / "c" / "grid", runs / "tuesday")

@@ -7,6 +7,7 @@ it copied and the one beside it, as the runs without their base are; the grid's 
 import shutil
 
 import pytest
+import two_machines
 from click.testing import CliRunner
 
 from minitransfer import comparisons
@@ -55,17 +56,11 @@ def test_the_report_warns_of_them_as_the_grid_refuses_them(mixed, tmp_path):
     assert len(said) == 2 and all("copied its first 2 layers from" in line for line in said), result.output
 
 
-def test_another_machines_transfers_beside_the_copy_of_its_base_counted_once_stay_in(tmp_path):
+def test_another_machines_transfers_beside_the_copy_of_its_base_counted_once_stay_in(tmp_path_factory):
     """Two machines' grids of the same seed gathered (as tests/test_relocated_merged_grids.py gathers them): each
     base's weights file records its own paths, another sha256 on each machine; tuesday's transfers, which recorded
     tuesday's, are measured against monday's base counted once, which keeps both sha256s."""
-    for machine, folder, layers in (("a", "monday", "1"), ("b", "tuesday", "2")):
-        data = str(tmp_path / f"machine-{machine}" / "data")
-        synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
-        result = CliRunner().invoke(main, ["experiment", "--data", data, "-o", str(tmp_path / "runs" / folder),
-                                           "--layers", layers, *GRID])
-        assert result.exit_code == 0, result.output
-    report = measure(tmp_path / "runs")
+    report = measure(two_machines.gathered(tmp_path_factory))  # trained once per process, shared
     assert report.without_base == []
     kept = {r.run.name: r for r in report.results}["monday/random0/baseA"]
     assert len(set(kept.weights_sha256)) == 2, kept.weights_sha256
