@@ -5,9 +5,9 @@ left alone, as a local grid resumes it (grid_check.check_finished); refused wher
 network. Real networks (4 iterations each), stand-ins for SLURM's commands."""
 
 import shutil
+import subprocess
 
 import pytest
-from inprocess_task import run_task
 from test_grid_check_base_checkpoint import _network
 from test_slurm import array_tasks, fake_slurm, sbatch_calls, submit_grid  # noqa: F401
 
@@ -64,6 +64,6 @@ def test_submit_resumes_a_base_whose_checkpoint_is_the_network_its_transfers_cop
     # its task's train (--resume auto) writes the weights back, byte for byte
     task = array_tasks((tmp_path / "slurm" / slurm.BASES_FILE).read_text())[0]
     assert task[0] == "random0/baseA"
-    code, output = run_task(task[1])  # in this process, as the task's argv
-    assert code == 0, output
+    trained = subprocess.run(task[1], capture_output=True, text=True)
+    assert trained.returncode == 0, trained.stdout + trained.stderr
     assert fileio.sha256_file(weights) == copied
