@@ -77,7 +77,8 @@ class LazyCommands(collections.abc.MutableMapping):
 class LazyCommandGroup(CommandGroup):
     """The command group (:class:`~._errors.CommandGroup`) whose commands' modules are imported one at a
     time, as a command is run or its help asked for (:class:`LazyCommands`); its own help lists them all
-    without importing one. ``lazy_commands``: as :data:`COMMANDS`."""
+    without importing one. ``lazy_commands``: as :data:`COMMANDS`. click's own ``list_commands`` (sorted names,
+    none imported) and ``get_command`` (``commands.get``: that command's module imported now) serve as they are."""
 
     context_class = UnbrokenHelpContext  # its help, too, breaks lines at spaces only
 
@@ -85,14 +86,6 @@ class LazyCommandGroup(CommandGroup):
         super().__init__(*args, **kwargs)
         self.commands = LazyCommands(lazy_commands)
         self._listed_as = {name: listed_as for name, (_, _, listed_as) in lazy_commands.items()}
-
-    def list_commands(self, ctx):
-        """The commands' names, in click's order (by name), none imported."""
-        return sorted(self.commands)
-
-    def get_command(self, ctx, cmd_name):
-        """The command ``cmd_name``, its module imported now (only its); None where there is none."""
-        return self.commands.get(cmd_name)
 
     def format_commands(self, ctx, formatter):
         """The help's list of commands, as click writes it: a command not imported yet stands in as a command

@@ -70,11 +70,17 @@ def _exit_code_rows():
     modules in ``sys.modules``): any other cannot have been raised."""
     rows = []
     for name, code, prefix in EXIT_CODES:
-        module_name, _, class_name = name.rpartition(".")
-        kind = getattr(sys.modules.get(module_name), class_name, None)
+        kind = _class_if_imported(name)
         if kind is not None:
             rows.append((kind, code, prefix))
     return rows
+
+
+def _class_if_imported(name):
+    """The class of the dotted ``name`` ("minitransfer.resume.PathMissing"), or None where its module was
+    never imported (so none of it can have been raised): nothing imported for an error to be told."""
+    module_name, _, class_name = name.rpartition(".")
+    return getattr(sys.modules.get(module_name), class_name, None)
 
 
 INTERRUPTED = ("stopped by a signal before anything was saved, or with every file written so far intact; rerun "
@@ -112,7 +118,7 @@ def _missing_path(error):
     ("Invalid value for '--copy-from': Path 'x.h5' does not exist."), where the command has that option; else
     None (any other error too). Looked up as :data:`EXIT_CODES` are: where resume's module was never imported, no
     PathMissing was raised (and `minitransfer --help` needs none of what it imports, checkpoints and h5py)."""
-    path_missing = getattr(sys.modules.get("minitransfer.resume"), "PathMissing", None)
+    path_missing = _class_if_imported("minitransfer.resume.PathMissing")
     if path_missing is None or not isinstance(error, path_missing):
         return None
     context = click.get_current_context(silent=True)
