@@ -15,6 +15,7 @@ import tempfile
 import pytest
 
 import cuda_emulator
+import placeholders
 from minitransfer import cpus, cuda, figures, models, stopping
 from minitransfer.data import synthetic
 
@@ -215,4 +216,4 @@ def placeholder_figures(monkeypatch):
     few placeholder bytes, not matplotlib's savefig (about 3 s a report on 2 cores). For tests that
     never look at the figure files; a test of the figures, their files, bytes, titles or presence,
     renders them."""
-    monkeypatch.setattr(figures, "render", lambda figure, suffix: f"placeholder {suffix}, not rendered\n".encode())
+    monkeypatch.setattr(figures, "render", placeholders.render)

@@ -502,11 +502,9 @@ def _save_compressed(path, checkpoint):
         group.create_dataset(key, data=array, chunks=array.shape or None, fletcher32=True, compression="gzip",
                              compression_opts=1)
 
-    real, checkpoints._write_array = checkpoints._write_array, compressed
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(checkpoints, "_write_array", compressed)
         checkpoints.save(path, checkpoint)
-    finally:
-        checkpoints._write_array = real
 
 
 def _caffenet_checkpoint(solver=False):

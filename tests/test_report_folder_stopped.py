@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 
+import placeholders
 import pytest
 from click.testing import CliRunner
 
@@ -42,7 +43,7 @@ def earlier_and_new(tmp_path_factory):
     once a run has changed (the grid it names: the folder's ``updated``)."""
     folder = tmp_path_factory.mktemp("reports")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(figures, "render", lambda figure, suffix: f"placeholder {suffix}, not rendered\n".encode())
+        patch.setattr(figures, "render", placeholders.render)
         report.write_report(write_runs(folder / "grid"), folder / "report")
         report.write_report(_updated(shutil.copytree(folder / "grid", folder / "updated")), folder / "whole")
     return folder, _files(folder / "report"), _files(folder / "whole")

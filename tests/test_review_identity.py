@@ -3,6 +3,8 @@ docstrings promise to avoid."""
 
 import numpy as np
 
+from counting import calls_of
+
 from minitransfer import checkpoint_identity, recorded_config
 from minitransfer.checkpoint import Checkpoint
 
@@ -26,15 +28,7 @@ def test_a_resumption_from_a_base_written_elsewhere_digests_its_network_once(mon
     saved = Checkpoint(preset="micro", weights={}, frozen={}, sha256="d" * 64,
                        meta={"parent_sha256": "b" * 64,
                              "source": {"network_sha256": checkpoint_identity.network_sha256(base)}})
-    calls = []
-    digest = checkpoint_identity.network_sha256
-
-    def counted(checkpoint):
-        calls.append(checkpoint)
-        return digest(checkpoint)
-
-    monkeypatch.setattr(checkpoint_identity, "network_sha256", counted)
-    monkeypatch.setattr(recorded_config, "network_sha256", counted, raising=False)
+    calls = calls_of(monkeypatch, checkpoint_identity, "network_sha256", recorded_config)
     monkeypatch.setattr(checkpoint_identity, "_of_files", {})
     assert recorded_config._base_sha256(saved, base) == "b" * 64  # the same network: the recorded sha256
     checkpoint_identity.file_network_sha256(base)  # transfer.source_of, at the resumption's first checkpoint

@@ -13,6 +13,7 @@ import sys
 import textwrap
 
 import hangup
+import placeholders
 import pytest
 import waiting
 from click.testing import CliRunner
@@ -48,7 +49,7 @@ def run_tiny_demo(out, tiny_data):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
         patch.setattr(demos, "CPU_PLAN", TINY_PLAN)
-        patch.setattr(figures, "render", lambda figure, suffix: f"placeholder {suffix}, not rendered\n".encode())
+        patch.setattr(figures, "render", placeholders.render)
         result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert result.exit_code == 0, result.output
     return result

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 
+import placeholders
 import pytest
 from click.testing import CliRunner
 
@@ -37,7 +38,7 @@ def test_a_demo_stopped_as_its_report_replaces_the_earlier_ends_with_the_report_
                                                                                      stop):
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
     monkeypatch.setattr(demos, "CPU_PLAN", TINY_PLAN)
-    monkeypatch.setattr(figures, "render", lambda figure, suffix: f"placeholder {suffix}, not rendered\n".encode())
+    monkeypatch.setattr(figures, "render", placeholders.render)
     whole, stopped = rerun_whole, shutil.copytree(finished_demo, tmp_path / "stopped")  # whole: the oracle
     done, original = [], fileio.write_bytes
 
