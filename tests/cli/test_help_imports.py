@@ -7,20 +7,27 @@ import sys
 PROBE = """
 import sys
 from minitransfer.cli import main
-try:
-    main([{arguments}], prog_name="minitransfer")
-except SystemExit as done:
-    assert done.code == 0, done.code
-print(" ".join(sorted(sys.modules)))
+for arguments in {runs!r}:
+    try:
+        main(list(arguments), prog_name="minitransfer")
+    except SystemExit as done:
+        assert done.code == 0, (arguments, done.code)
+    print(" ".join(sorted(sys.modules)))
 """
+
+
+def probe(*runs):
+    """What one fresh interpreter printed running `minitransfer ARGUMENTS` for each tuple of ``runs`` in turn, the
+    names of the modules it held printed on a line after each."""
+    done = subprocess.run([sys.executable, "-c", PROBE.format(runs=runs)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def _imported_by(*arguments):
     """The modules a fresh interpreter holds once `minitransfer ARGUMENTS` has run, and what it printed."""
-    done = subprocess.run([sys.executable, "-c", PROBE.format(arguments=", ".join(map(repr, arguments)))],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    *printed, modules = done.stdout.rstrip("\n").split("\n")
+    *printed, modules = probe(arguments).rstrip("\n").split("\n")
     return set(modules.split()), "\n".join(printed)
 
 
