@@ -2,7 +2,7 @@
 
 Each command lives in its own module, named in :data:`COMMANDS` and imported only as that command is
 asked for (click's lazy loading: `minitransfer info` loads neither `demo` nor `experiment`, nor what
-only they need; a third less of a command's start-up, which every test, grid task and user pays);
+only they need; about 15% less of a command's start-up CPU, which every test, grid task and user pays);
 `minitransfer --help` lists them by the first sentence of their help, kept here. The shared options,
 exit codes and the table from errors to exit codes are in ``_errors``, ``_output``, ``_options``,
 ``_paths`` and ``_devices``; how a help wraps in ``_help_format``.
