@@ -10,7 +10,10 @@ def command():
     stopping.stop_as_it_starts()
     from minitransfer.cli import main
 
-    main(prog_name="minitransfer")
+    try:
+        main(prog_name="minitransfer")
+    finally:  # its exit code stands, even where a stop landed in a string's exec (python -m)
+        stopping.forget_interrupts_handled()
 
 
 if __name__ == "__main__":

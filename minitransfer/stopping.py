@@ -95,6 +95,18 @@ def _stopped_as_it_started(signum, frame):
     os._exit(EXIT_INTERRUPTED)
 
 
+def forget_interrupts_handled():
+    """Clear CPython's note that a KeyboardInterrupt ended code it compiled from a string (``exec``,
+    ``eval``: a dataclass's or a namedtuple's methods, built as an import runs), however the command
+    handled it since. Under ``python -m``, that note (run_eval_code_obj's, read by Py_RunMain) made the
+    interpreter kill itself with SIGINT as it exited, whatever exit code the command had chosen: a stop
+    landing in such an import (the CLI loads a command's module as it runs it) said its line and ended
+    with -2 (130 in a shell), read as a crash, not 75. Evaluating any string clears it: CPython resets
+    it before each such evaluation. Called as the command ends (``minitransfer/__main__.py``); a
+    KeyboardInterrupt escaping the command after this sets it again, as it should."""
+    exec("pass")
+
+
 def handler_after_command(stop, handler):
     """The handler to give ``stop`` back once a command is over, ``handler`` being the one its
     command line found: that one, or where it is :func:`stop_as_it_starts`'s (whose "nothing

@@ -128,3 +128,31 @@ def test_once_the_command_is_over_a_stop_no_longer_claims_nothing_was_written(tm
                            "report", "runs", "-o", "report"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "error: " in done.stderr, done.stderr  # no run in runs/: went through invoke
     assert done.stdout == "True True\n"
+
+
+PROBE = """
+import os, signal, sys
+from minitransfer import __main__ as entry, stopping
+
+as_it_ends = stopping.raise_owed_stop
+
+
+def stopped_in_an_exec():  # the stop lands as code compiled from a string runs (a dataclass's methods)
+    exec("os.kill(os.getpid(), signal.SIGTERM)\\nfor _ in range(10 ** 6): pass", {"os": os, "signal": signal})
+    as_it_ends()
+
+
+stopping.raise_owed_stop = stopped_in_an_exec
+entry.command()
+"""
+
+
+def test_a_stop_landing_in_a_strings_exec_still_exits_75_under_python_m(micro_data, tmp_path):
+    """A stop that lands while code compiled from a string runs (an import building a dataclass or a
+    namedtuple, which the CLI now does as it runs a command) made ``python -m minitransfer`` say its
+    line, then die of SIGINT (-2): CPython noted the KeyboardInterrupt, handled or not."""
+    (tmp_path / "stopped_in_an_exec.py").write_text(PROBE)
+    done = subprocess.run([sys.executable, "-m", "stopped_in_an_exec", "splits", micro_data, "random"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=waiting.DEADLINE_SECONDS)
+    assert done.returncode == 75, done.stderr
+    assert done.stderr.splitlines()[-1].startswith("interrupted: ") and "Traceback" not in done.stderr, done.stderr
