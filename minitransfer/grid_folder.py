@@ -11,7 +11,7 @@ import os
 import pathlib
 import time
 
-from minitransfer import config, fileio
+from minitransfer import config, file_owners, fileio
 from minitransfer.experiment import PLAN_FILE
 from minitransfer.grid_options import SOURCE_DATA
 from minitransfer import held_locks, path_kinds, run_lock, rundir
@@ -55,9 +55,9 @@ class LockFileRefused(fileio.StorageError):
 
     def __init__(self, code, path, what="a grid opens it to plan and to train there"):
         self.path = pathlib.Path(path)
-        owner, mode = fileio.owner_and_mode(path)
+        owner, mode = file_owners.owner_and_mode(path)
         locks = [self.path.parent / name for name in (GridLock.PLANNING, GridLock.WORKING)]
-        ask = (f"{fileio.ask_to_share(owner, [lock for lock in locks if lock.exists()] or self.path)}, or "
+        ask = (f"{file_owners.ask_to_share(owner, [lock for lock in locks if lock.exists()] or self.path)}, or "
                if code == errno.EACCES else "")
         super().__init__(code, f"cannot open {self.path}, the grid's lock file, for writing ({os.strerror(code)}; "
                                f"it is {owner}'s, {mode}), though this process may write in {self.path.parent}: "
@@ -142,7 +142,7 @@ class GridLock:
                 continue
             try:
                 self.out.mkdir(parents=True, exist_ok=True)
-                descriptor = os.open(path, os.O_RDWR | os.O_CREAT, fileio.LOCK_FILE_MODE)
+                descriptor = os.open(path, os.O_RDWR | os.O_CREAT, file_owners.LOCK_FILE_MODE)
             except FileNotFoundError as error:  # the folder removed meanwhile by a grid refused while planning there
                 removed += 1
                 if removed < FOLDER_REMADE_TRIES:
@@ -185,7 +185,7 @@ def _identity(folder):
     """(st_dev, st_ino) of ``folder``, or None where nothing is there now (:data:`run_lock.GONE`); a
     ``StorageError`` naming it where it cannot be looked at (EIO)."""
     try:
-        return fileio.identity(folder, gone=run_lock.GONE)
+        return file_owners.identity(folder, gone=run_lock.GONE)
     except OSError as error:
         raise fileio.StorageError(error.errno, f"cannot look at {folder}: {error.strerror or error}") from error
 
@@ -205,7 +205,7 @@ def _unwritable(out, path, error):
     either lock there; while one does, ``RunBusy`` (exit code 2) naming it: the folder is in use."""
     if error.errno not in fileio.UNWRITABLE:
         return fileio.storage_error(path, error)
-    if fileio.lock_file_alone(path):
+    if file_owners.lock_file_alone(path):
         locks = [out / name for name in (GridLock.PLANNING, GridLock.WORKING)]
         if any(run_lock.lock_taken(lock) for lock in locks):
             pids = sorted({pid for lock in locks for pid in run_lock.flock_holders(lock)})
@@ -250,8 +250,8 @@ def check_writable(out, left, total):
                    None)
     if refused is None:
         return
-    code = errno.EROFS if fileio.read_only(refused) else errno.EACCES
-    error = (LockFileRefused(code, refused) if refused in locks and fileio.lock_file_alone(refused)
+    code = errno.EROFS if file_owners.read_only(refused) else errno.EACCES
+    error = (LockFileRefused(code, refused) if refused in locks and file_owners.lock_file_alone(refused)
              else OSError(code, os.strerror(code)))
     raise cannot_train_in(out, error, left, total)
 

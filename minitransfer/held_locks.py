@@ -11,7 +11,7 @@ import contextlib
 import os
 import threading
 
-from minitransfer import fileio
+from minitransfer import file_owners
 
 
 class Held:
@@ -42,7 +42,7 @@ def hold(descriptor, exclusive):
     recorded already is never replaced (RuntimeError): its holder's release would drop this one's lock,
     as closing any descriptor of the file drops the process's byte-range lock (NFS)."""
     with _HELD_CHANGED:
-        key = fileio.identity(descriptor)
+        key = file_owners.identity(descriptor)
         if key in _HELD and not _stale(_HELD[key], key, descriptor):
             raise RuntimeError(f"the lock of the file open at descriptor {descriptor} is held by this process "
                                f"already (descriptor {_HELD[key].descriptor}): share it or wait for its release")
@@ -70,7 +70,7 @@ def _stale(held, key, descriptor):
 def _closed(held, key):
     """Whether ``held``'s descriptor, recorded for the file ``key``, is closed or another file's now."""
     try:
-        return fileio.identity(held.descriptor) != key
+        return file_owners.identity(held.descriptor) != key
     except OSError:
         return True
 
@@ -96,7 +96,7 @@ def looked_up(path):
 def _held(path):
     """:func:`held_here`'s look-up, under ``_HELD_CHANGED``."""
     try:
-        key = fileio.identity(path)
+        key = file_owners.identity(path)
     except OSError:
         return None
     held = _HELD.get(key)
@@ -124,7 +124,7 @@ def release(descriptor):
     (the lock is then no longer recorded: the caller drops it and closes ``descriptor``); True for
     a lock never recorded."""
     with _HELD_CHANGED:
-        key = fileio.identity(descriptor)
+        key = file_owners.identity(descriptor)
         held = _HELD.get(key)
         if held is None or held.descriptor != descriptor:
             return True

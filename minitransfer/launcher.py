@@ -31,7 +31,7 @@ import sys
 import time
 import traceback
 
-from minitransfer import fileio, stopping
+from minitransfer import file_owners, fileio, stopping
 from minitransfer.config_wording import SAME_CALL, worded
 from minitransfer.data.decoder_pool import die_with_parent
 
@@ -182,10 +182,10 @@ def _exit_code(status):
 def _owned(log_path, error):
     """What :func:`_child` adds where its log is another user's alone (in a folder shared by a group): its
     owner and mode, and what to do ("" for any other failure)."""
-    if error.errno not in fileio.UNWRITABLE or not fileio.lock_file_alone(log_path):
+    if error.errno not in fileio.UNWRITABLE or not file_owners.lock_file_alone(log_path):
         return ""
-    owner, mode = fileio.owner_and_mode(log_path)
-    return f" (it is {owner}'s, {mode}); {fileio.ask_to_share(owner, log_path)}"
+    owner, mode = file_owners.owner_and_mode(log_path)
+    return f" (it is {owner}'s, {mode}); {file_owners.ask_to_share(owner, log_path)}"
 
 
 def _child(argv, log_path, launcher, held=()):
@@ -200,7 +200,7 @@ def _child(argv, log_path, launcher, held=()):
     try:
         os.setsid()
         try:
-            log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, fileio.LOCK_FILE_MODE)  # a group's too
+            log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, file_owners.LOCK_FILE_MODE)  # a group's too
         except OSError as error:
             print(f"error: cannot write {log_path}: {error.strerror}{_owned(log_path, error)}; its run did not start",
                   file=sys.stderr)

@@ -30,7 +30,7 @@ import dataclasses
 import os
 import pathlib
 
-from minitransfer import fileio, run_labels, run_lock, rundir, train_records, treatments
+from minitransfer import file_owners, run_labels, run_lock, rundir, train_records, treatments
 from minitransfer.checkpoint_identity import weights_network_sha256, weights_sha256
 from minitransfer.class_overlap import seen_classes
 from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Bases, Result, Spread, interchangeable_halves, mean,
@@ -291,7 +291,7 @@ def _read_log(read, path):
     try:
         return read_log(read, path)
     except OSError as error:
-        owner, mode = fileio.owner_and_mode(path)
+        owner, mode = file_owners.owner_and_mode(path)
         raise FileUnreadable(f"{path}: cannot be read ({error.strerror or error}; it is {owner}'s, {mode})") from None
 
 

@@ -15,7 +15,7 @@ import errno
 import json
 import pathlib
 
-from minitransfer import fileio
+from minitransfer import file_owners, fileio
 from minitransfer.run_lock import holder_named
 from minitransfer.resumed_logs import RunLogError, metrics_kept, seconds_logged, unlogged_evaluations
 from minitransfer.run_logs import EVAL_COLUMNS, numbered_lines, parsed_eval_csv, read_eval_rows, whole_lines
@@ -243,4 +243,4 @@ def _log_lost(path, there):
 
 def _identity(path):
     """(device, inode) of the file or folder ``path``, or None where nothing is there now."""
-    return fileio.identity(path, gone=(errno.ENOENT,))
+    return file_owners.identity(path, gone=(errno.ENOENT,))

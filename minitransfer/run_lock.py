@@ -25,7 +25,7 @@ import os
 import pathlib
 import time
 
-from minitransfer import fileio, stopping
+from minitransfer import file_owners, fileio, stopping
 from minitransfer.errors import MinitransferError
 from minitransfer.held_locks import held_here, hold_or_close, looked_up, release
 from minitransfer.lock_holder import Holder, holder_named, is_this_process, pid_named, read_holder, this_process_record
@@ -119,9 +119,9 @@ class RunLock:
         user's that this process may not write and another process holds it now (:func:`lock_taken`):
         busy, as any held lock is, and said so; only a free one is :meth:`_refused`."""
         try:
-            descriptor = os.open(self._file, os.O_RDWR | os.O_CREAT, fileio.LOCK_FILE_MODE)
+            descriptor = os.open(self._file, os.O_RDWR | os.O_CREAT, file_owners.LOCK_FILE_MODE)
         except OSError as error:  # a read-only folder, one this user may not write, no inode left
-            if error.errno in fileio.UNWRITABLE and fileio.lock_file_alone(self._file):
+            if error.errno in fileio.UNWRITABLE and file_owners.lock_file_alone(self._file):
                 if lock_taken(self._file):
                     return None
                 raise self._refused(error) from error
@@ -145,8 +145,8 @@ class RunLock:
         except OSError:
             others = False
         if others:
-            owner, mode = fileio.owner_and_mode(self.folder)
-            ask = fileio.ask_to_share(owner, self.run_dir, recursive=True)
+            owner, mode = file_owners.owner_and_mode(self.folder)
+            ask = file_owners.ask_to_share(owner, self.run_dir, recursive=True)
             return fileio.StorageError(error.errno, f"{cannot}: {self.run_dir} is {owner}'s ({mode}), a folder this "
                                                     f"user may not write; {ask}, or give another output folder")
         if self.folder.suffix == ".run" and (self.folder / "checkpoint.h5").exists():  # a run to continue or redo
@@ -158,12 +158,12 @@ class RunLock:
         """The ``StorageError`` (exit code 74) of a lock file this process may not open for writing in a
         folder it may write: another user's, made 0o644 (by an older version, or under a umask 022) where
         the folder is shared by a group; named with its owner and mode, and what to do."""
-        owner, mode = fileio.owner_and_mode(self._file)
+        owner, mode = file_owners.owner_and_mode(self._file)
         return fileio.StorageError(
             error.errno, f"cannot open {self.path}, the lock file of {self.run_dir}, for writing ({error.strerror}; "
                          f"it is {owner}'s, {mode}), though this process may write in {self.run_dir}: minitransfer "
-                         f"takes it to train, prepare or report there; {fileio.ask_to_share(owner, self.path)}, or "
-                         f"remove it once no process works there")
+                         f"takes it to train, prepare or report there; "
+                         f"{file_owners.ask_to_share(owner, self.path)}, or remove it once no process works there")
 
     def _busy(self, pid):
         return RunBusy(f"{self.run_dir}{BUSY}{holder_named(pid)}; wait for it to finish or stop it, then rerun", pid)
@@ -378,7 +378,7 @@ def same_file(descriptor, path):
     unlinked, nor replaced, meanwhile); False where nothing is there now, its folder deleted too
     (:data:`GONE`)."""
     try:
-        return fileio.identity(descriptor) == fileio.identity(path)
+        return file_owners.identity(descriptor) == file_owners.identity(path)
     except OSError as error:
         if error.errno in GONE:
             return False

@@ -11,7 +11,7 @@ import os
 import pathlib
 import time
 
-from minitransfer import fileio, stopping
+from minitransfer import file_owners, stopping
 from minitransfer.progress import duration
 from minitransfer.data import inputs, shard_format
 
@@ -78,7 +78,7 @@ def find_runs(runs_dir, notice=None):
         if notice is not None:
             notice.tick(lambda: f"{len(read):,} folders read, {len(runs):,} run folders found, now in {folder}")
         try:
-            identity = fileio.identity(folder)
+            identity = file_owners.identity(folder)
             if identity in read:
                 again.append((folder, read[identity]))
                 continue
@@ -178,7 +178,7 @@ def first_names(runs):
     first_of, named = {}, {}
     for _, folder in sorted(runs):
         try:
-            identity = fileio.identity(folder)
+            identity = file_owners.identity(folder)
         except OSError:  # gone meanwhile: collect finds it missing
             identity = folder
         first_of[folder] = named.setdefault(identity, folder)

@@ -68,7 +68,7 @@ import pathlib
 import shlex
 import tempfile
 
-from minitransfer import config, fileio, models, stopping
+from minitransfer import config, file_owners, fileio, models, stopping
 from minitransfer import experiment as grid
 from minitransfer.grid_plan import replaced_plan
 from minitransfer.grid_plan_file import record_slurm_scripts, write_plan
@@ -321,7 +321,7 @@ def _replace_all(slurm_dir, scripts):
     """Write ``scripts`` (file name -> text) into ``slurm_dir``: all written to temporaries first, then
     renamed into place, submit.sh last; a write that fails (a full disk) leaves the old set whole,
     never a new submit.sh beside old array scripts. Paths as the bytes they are (UTF-8 or not)."""
-    mode = fileio.executable_mode()  # the umask's: a folder a group shares keeps the scripts the group's
+    mode = file_owners.executable_mode()  # the umask's: a folder a group shares keeps the scripts the group's
     with contextlib.ExitStack() as renames:  # renamed as it unwinds: last entered first
         for name, text in scripts.items():
             data = os.fsencode(text)

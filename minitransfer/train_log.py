@@ -16,7 +16,7 @@ race by the log's last line, counted the run FAILED once the winner had written 
 import os
 import sys
 
-from minitransfer import fileio
+from minitransfer import file_owners, fileio
 
 OUTPUT_APART = "MINITRANSFER_OUTPUT_APART"  # the file a grid's train writes to until it holds its run's lock
 RUN_LOG = "MINITRANSFER_RUN_LOG"  # the run's log, where it writes on from then
@@ -45,7 +45,7 @@ def join_once_locked():
     except OSError:  # removed meanwhile: nothing to join
         text = b""
     try:
-        descriptor = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, fileio.LOCK_FILE_MODE)
+        descriptor = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, file_owners.LOCK_FILE_MODE)
         try:
             with open(descriptor, "ab", closefd=False) as stream:
                 stream.write(text)

@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from minitransfer import fileio, lock_holder, run_lock
+from minitransfer import file_owners, lock_holder, run_lock
 import test_grid_shared_folder as shared_folder
 from test_grid_shared_folder import _umask, as_nobody
 
@@ -110,7 +110,7 @@ def test_the_advice_asks_for_what_the_group_lacks(tmp_path, mode, folder, recurs
     path = tmp_path / "shared"
     path.mkdir() if folder else path.touch()
     path.chmod(mode)
-    advice = fileio.ask_to_share("alice", path, recursive=recursive, **({"reading": True} if reading else {}))
+    advice = file_owners.ask_to_share("alice", path, recursive=recursive, **({"reading": True} if reading else {}))
     assert advice.startswith(f"ask alice to let this user {'read' if reading else 'write'} it (chmod {asked} {path}, ")
 
 
@@ -119,7 +119,7 @@ def test_a_run_folder_0o755_whose_files_are_0o600_is_asked_to_be_made_readable_t
     run.mkdir(mode=0o755)
     (run / "metrics.jsonl").touch(mode=0o600)
     (run / "metrics.jsonl").chmod(0o600)
-    assert f"(chmod -R g+rw {run}, " in fileio.ask_to_share("alice", run, recursive=True)
+    assert f"(chmod -R g+rw {run}, " in file_owners.ask_to_share("alice", run, recursive=True)
 
 
 def test_this_users_own_process_is_named_by_its_pid_alone():

@@ -8,7 +8,7 @@ import pathlib
 import pytest
 
 from minitransfer import experiment as grid
-from minitransfer import fileio, slurm
+from minitransfer import file_owners, slurm
 
 OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 3, "device": "cpu"}
 
@@ -24,7 +24,7 @@ def test_the_scripts_are_made_as_the_umask_says(tmp_path, mask):
     previous = os.umask(mask)
     try:
         expected = _made_executable(tmp_path / "oracle")
-        assert fileio.umask() == mask and os.umask(mask) == mask  # read, and left as it was
+        assert file_owners.umask() == mask and os.umask(mask) == mask  # read, and left as it was
         slurm_dir = tmp_path / "slurm"
         slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", slurm_dir, OPTIONS, train_command=["true"])
     finally:

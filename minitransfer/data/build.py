@@ -37,7 +37,7 @@ import pathlib
 
 import numpy as np
 
-from minitransfer import fileio, run_lock
+from minitransfer import file_owners, fileio, run_lock
 from minitransfer.cpus import usable_cpus
 
 from . import dataset as ds
@@ -175,8 +175,8 @@ def _import_lock(out):
         try:
             held.enter_context(lock.writing(out))
         except fileio.StorageError as error:
-            unwritable = error.errno in fileio.UNWRITABLE and not fileio.lock_file_alone(out / lock.LOCK_FILE)
-            if not (fileio.read_only(out) or unwritable and (out / META_FILE).is_file()):
+            unwritable = error.errno in fileio.UNWRITABLE and not file_owners.lock_file_alone(out / lock.LOCK_FILE)
+            if not (file_owners.read_only(out) or unwritable and (out / META_FILE).is_file()):
                 raise
             held.enter_context(lock.shared(out))
         yield

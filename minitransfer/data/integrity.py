@@ -37,7 +37,7 @@ import pathlib
 import stat
 import time
 
-from minitransfer import fileio, stopping
+from minitransfer import file_owners, fileio, stopping
 from minitransfer.progress import duration
 
 from .schema import REPREPARE, DatasetError, DatasetUnreadable, read_error
@@ -297,7 +297,7 @@ def _remedy(path):
     except (OSError, TypeError):
         status = None
     if status is not None and status.st_uid != os.geteuid() and not os.access(folder, os.W_OK | os.X_OK):
-        owner, mode = fileio.owner_and_mode(folder)
+        owner, mode = file_owners.owner_and_mode(folder)
         return (f"{folder} is {owner}'s ({mode}), which this user may not write: "
-                f"{fileio.ask_to_share(owner, folder)}; or set MINITRANSFER_CACHE to a folder of this user's")
+                f"{file_owners.ask_to_share(owner, folder)}; or set MINITRANSFER_CACHE to a folder of this user's")
     return "set MINITRANSFER_CACHE to a folder that can be written"

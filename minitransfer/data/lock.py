@@ -27,7 +27,7 @@ import os
 import pathlib
 import stat
 
-from minitransfer import fileio, held_locks, lock_holder, run_lock, stopping
+from minitransfer import file_owners, held_locks, lock_holder, run_lock, stopping
 
 LOCK_FILE = run_lock.RunLock.FILE
 
@@ -150,10 +150,10 @@ def _read_unlocked(path, error):
     is not refused. It went on silently, and a prepare --overwrite could rewrite the files under the reader."""
     check_not_prepared(path.parent)
     if path not in _UNLOCKED_WARNED:
-        owner, mode = fileio.owner_and_mode(path)
+        owner, mode = file_owners.owner_and_mode(path)
         if stopping.warn(f"warning: cannot open {path}, the lock of the dataset {path.parent} ({error.strerror}; it "
                          f"is {owner}'s, {mode}): read without it, so a prepare into the folder is not refused while "
-                         f"this process reads; {fileio.ask_to_share(owner, path, reading=True)}"):
+                         f"this process reads; {file_owners.ask_to_share(owner, path, reading=True)}"):
             _UNLOCKED_WARNED.add(path)
 
 
@@ -164,7 +164,7 @@ def _opened_for_writing(path):
     folder's other users could no longer open it for writing, to prepare there)."""
     while True:
         try:
-            descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, fileio.LOCK_FILE_MODE)
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, file_owners.LOCK_FILE_MODE)
         except FileExistsError:
             try:
                 return os.open(path, os.O_RDWR)
