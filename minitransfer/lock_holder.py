@@ -125,9 +125,8 @@ def holder_named_lines():
 def holder_named(pids):
     """How a message names the processes holding a lock, from :func:`minitransfer.run_lock.holder`'s answer
     or a list of PIDs (:func:`minitransfer.data.lock.readers`): " (PID 1234)", as :func:`pid_named` names one
-    (on another machine, or a SLURM job; " (PID 1234, user alice)" another user's), " (PIDs 1234 of user alice,
-    5678)", " (starting up: its PID is not written yet)"
-    for -1, and nothing for None or none known."""
+    (on another machine, or a SLURM job; " (PID 1234 of user alice)" another user's), " (PIDs 1234 of user
+    alice, 5678)", " (starting up: its PID is not written yet)" for -1, and nothing for None or none known."""
     if pids == -1:
         return " (starting up: its PID is not written yet)"
     pids = [] if pids is None else [pids] if isinstance(pids, int) else list(pids)
@@ -143,14 +142,12 @@ def pid_named(pid):
     another machine, and a SLURM task by its job, which scancel and squeue take where its PID means nothing:
     "SLURM job 1234_5 on node node7", with ", PID 1234" where it runs on this machine (the words
     :func:`holder_named_lines` gives a SLURM task's bash); a process of this machine another user runs, which
-    this user may not stop, with ", user alice"."""
+    this user may not stop, with its PID " of user alice", as :func:`holder_named` names it among several."""
     job = getattr(pid, "job", None)
-    user = _user_of(pid)
     if not job:
-        return f"PID {pid} on host {pid.host}" if getattr(pid, "host", None) else \
-            f"PID {pid}{f', user {user}' if user else ''}"
+        return f"PID {_on_its_host(pid)}"
     where = f" on node {pid.node}" if pid.node else f" on host {pid.host}" if pid.host else ""
-    return f"SLURM job {job}{where}{'' if pid.host else f', PID {int(pid)}'}{f', user {user}' if user else ''}"
+    return f"SLURM job {job}{where}{'' if pid.host else f', PID {_on_its_host(pid)}'}"
 
 
 def _user_of(pid):
@@ -172,9 +169,10 @@ def _user_of(pid):
 
 
 def _on_its_host(pid):
-    """ "1234", or "1234 on host node7" for a :class:`Holder` on another machine."""
+    """ "1234", "1234 on host node7" for a :class:`Holder` on another machine, or "1234 of user alice" for a
+    process of this machine another user runs."""
     host, user = getattr(pid, "host", None), _user_of(pid)
-    return f"{pid} on host {host}" if host else f"{pid} of user {user}" if user else str(pid)
+    return f"{int(pid)} on host {host}" if host else f"{int(pid)} of user {user}" if user else str(int(pid))
 
 
 def is_this_process(written, pid=None):

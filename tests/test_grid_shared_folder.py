@@ -193,20 +193,20 @@ def test_a_run_and_a_dataset_whose_lock_file_another_user_alone_may_write_are_bu
             busy = _as_nobody(group_folder, LOCKS_AS_ANOTHER_USER)
         with data_lock.writing(data):  # a prepare
             preparing = _as_nobody(group_folder, LOCKS_AS_ANOTHER_USER)[1]
-    assert busy == [f"{run} is in use by another minitransfer process (PID {pid}, user root); wait for it to finish "
+    assert busy == [f"{run} is in use by another minitransfer process (PID {pid} of user root); wait for it to finish "
                     f"or stop it, then rerun",
                     f"{data} is being read by another minitransfer process (a training, an evaluation or a verify) "
-                    f"(PID {pid}, user root); preparing it would replace the files it reads: wait for it to finish or "
-                    f"stop it, then rerun"]
-    assert preparing == (f"{data} is being prepared by another minitransfer process (PID {pid}, user root): wait for "
+                    f"(PID {pid} of user root); preparing it would replace the files it reads: wait for it to finish "
+                    f"or stop it, then rerun"]
+    assert preparing == (f"{data} is being prepared by another minitransfer process (PID {pid} of user root): wait for "
                          f"it to finish, or give another OUT")
 
 
 def test_a_grid_folder_whose_lock_files_another_user_alone_may_write_is_busy_while_a_grid_works_there(group_folder):
     """Grid lock files 0o644 while the grid that made them plans, then trains: another user's grid there
     was told it could not write the planning lock (exit code 74), not that a grid works there."""
-    busy = (f"RunBusy {group_folder} is in use by another minitransfer process (PID {os.getpid()}, user root), a grid "
-            f"planning or training its runs there; wait for it to finish or stop it, then rerun")
+    busy = (f"RunBusy {group_folder} is in use by another minitransfer process (PID {os.getpid()} of user root), a "
+            f"grid planning or training its runs there; wait for it to finish or stop it, then rerun")
     with _umask(0o022):
         with GridLock(group_folder, {}, print) as lock:
             planning = _as_nobody(group_folder)[0]

@@ -67,8 +67,8 @@ def test_a_reader_is_refused_while_prepare_holds_a_lock_file_it_may_not_read(gro
         said = _as_nobody(READ, group_folder)
     finally:
         os.close(descriptor)
-    assert said == [f"busy {group_folder} is being prepared by another minitransfer process (PID {os.getpid()}, "
-                    f"user root), which replaces its files; wait for it to finish, then rerun"]
+    assert said == [f"busy {group_folder} is being prepared by another minitransfer process (PID {os.getpid()} "
+                    f"of user root), which replaces its files; wait for it to finish, then rerun"]
 
 
 def test_a_reader_of_a_free_lock_file_it_may_not_read_is_warned_once(group_folder):
@@ -93,7 +93,7 @@ def test_a_held_lock_of_another_users_process_names_the_user(group_folder):
         with run_lock.RunLock(group_folder):
             assert lock.stat().st_mode & 0o777 == 0o664
             [said] = _as_nobody(TAKE, group_folder)
-    assert said == (f"{group_folder}{run_lock.BUSY} (PID {os.getpid()}, user root); wait for it to finish or stop "
+    assert said == (f"{group_folder}{run_lock.BUSY} (PID {os.getpid()} of user root); wait for it to finish or stop "
                     f"it, then rerun")
 
 
@@ -127,13 +127,18 @@ def test_this_users_own_process_is_named_by_its_pid_alone():
     assert lock_holder.holder_named([os.getpid(), os.getpid()]) == f" (PIDs {os.getpid()}, {os.getpid()})"
 
 
-def test_another_users_processes_among_several_are_named_with_their_user(group_folder):
+def test_another_users_process_is_named_with_its_user_alike_alone_and_among_several(group_folder):
+    """One process of another user was "PID N, user alice" alone but "N of user alice" among several: one
+    wording now, "N of user alice" after its PID wherever the PID is named (a SLURM task's too)."""
     other = subprocess.Popen(**as_nobody("-c", "import sys; print('started', flush=True); sys.stdin.read()"),
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert other.stdout.readline() == "started\n"  # its user nobody by now: setpriv has run python
         named = lock_holder.holder_named([other.pid, os.getpid()])
         assert named == f" (PIDs {other.pid} of user nobody, {os.getpid()})"
+        assert lock_holder.holder_named(other.pid) == f" (PID {other.pid} of user nobody)"
+        task = lock_holder.Holder(other.pid, job="1234_5", node="node7")
+        assert lock_holder.pid_named(task) == f"SLURM job 1234_5 on node node7, PID {other.pid} of user nobody"
     finally:
         other.stdin.close()
         other.wait(timeout=60)
