@@ -30,7 +30,7 @@ import dataclasses
 import os
 import pathlib
 
-from minitransfer import file_owners, run_labels, run_lock, rundir, train_records, treatments
+from minitransfer import run_labels, run_lock, rundir, train_records, treatments
 from minitransfer.checkpoint_identity import weights_network_sha256, weights_sha256
 from minitransfer.class_overlap import seen_classes
 from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Bases, Result, Spread, interchangeable_halves, mean,
@@ -44,8 +44,8 @@ from minitransfer.rundir import BEST_EVALUATIONS, RESULT_FILE
 from minitransfer.run_facts import PAPER_FAMILIES, UNREAD_FAMILIES, half_families, kept_per_class_of, natural_families
 from minitransfer.run_settings import SCHEDULE_FIELDS, last_rate_change, precision_of, schedule_group, schedule_of
 from minitransfer.run_copies import network_of, once
-from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, FileUnreadable, checked, is_loss_record, is_there,
-                                           read_curve, read_json, read_log, read_losses, read_result, stamp)
+from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, checked, is_loss_record, is_there, read_curve,
+                                           read_json, read_log, read_losses, read_result, stamp)
 from minitransfer.run_labels import name_order
 from minitransfer.run_remedies import start_over
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
@@ -250,11 +250,11 @@ def _read_run(folder, name, bases, facts, by_hand):
     records = train_records.run_records(folder, config or {})  # the run's checkpoint and weights, each opened once
     run = treatments.treatment(folder, name, config, bases, records)
     eval_csv = folder / EVAL_FILE
-    curve = _read_log(read_curve, eval_csv)
+    curve = read_log(read_curve, eval_csv)
     # train computed result.json from every row of eval.csv: rows fewer or more than it counts are lost or not its
     eval_log = str(eval_csv) if is_there(eval_csv) and len(curve) != evaluations else ""
     losses = tuple((record["iteration"], float(record["loss"]))
-                   for record in _read_log(read_losses, folder / METRICS_FILE)
+                   for record in read_log(read_losses, folder / METRICS_FILE)
                    if "event" not in record and is_loss_record(record))
     config = config or {}
     dataset = _dataset_text(config.get("data"))
@@ -283,16 +283,6 @@ def _read_run(folder, name, bases, facts, by_hand):
     if not planned:
         by_hand[name] = _study_of(fingerprint, dataset, source)
     return result
-
-
-def _read_log(read, path):
-    """:func:`minitransfer.run_file_readers.read_log`, a log the system would not read (another user's, mode 600)
-    a :class:`FileUnreadable` naming it, its owner and mode: ``info`` shows the network, and says why."""
-    try:
-        return read_log(read, path)
-    except OSError as error:
-        owner, mode = file_owners.owner_and_mode(path)
-        raise FileUnreadable(f"{path}: cannot be read ({error.strerror or error}; it is {owner}'s, {mode})") from None
 
 
 def _dataset_text(recorded):

@@ -17,6 +17,7 @@ import os
 import stat
 
 from minitransfer import fileio, run_logs
+from minitransfer.file_owners import owner_and_mode
 from minitransfer.comparisons import is_accuracy
 from minitransfer.data.splits import MIN_CLASSES
 from minitransfer.left_out import UnreadableRun
@@ -33,8 +34,14 @@ class FileUnreadable(UnreadableRun):
     thing: ``info`` exits 74 for it, 65 for the rest (``report`` leaves the run out either way)."""
 
 
-def _cannot_read(path, error):
-    return FileUnreadable(f"{path}: cannot be read ({error.strerror or error})")
+def _cannot_read(path, error, owned=False):
+    """The :class:`FileUnreadable` for ``path``, which ``error`` kept from being read; ``owned``: naming its owner
+    and mode too, as a run's log another user keeps private (mode 600) is named (:func:`read_log`)."""
+    why = error.strerror or error
+    if owned:
+        owner, mode = owner_and_mode(path)
+        why = f"{why}; it is {owner}'s, {mode}"
+    return FileUnreadable(f"{path}: cannot be read ({why})")
 
 
 def stamp(path):
@@ -155,8 +162,12 @@ def read_curve(path):
 
 def read_log(read, path):
     """``read(path)``, :mod:`minitransfer.rundir`'s reader of a run's log (none where it is missing),
-    once :func:`checked`."""
-    return read(path) if not is_there(path) else read(checked(path, LOG_BYTES))
+    once :func:`checked`; a log the system would not read (another user's, mode 600) a :class:`FileUnreadable`
+    naming it, its owner and mode: ``info`` shows the network, and says why."""
+    try:
+        return read(path) if not is_there(path) else read(checked(path, LOG_BYTES))
+    except OSError as error:
+        raise _cannot_read(path, error, owned=True) from None
 
 
 def checked(path, most):
