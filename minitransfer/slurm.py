@@ -298,9 +298,7 @@ def _source_checkout(train_command):
     where no ``minitransfer`` script sits beside this Python): the one holding this package, as the
     task runs in the scripts' folder, from which a source checkout's package is not found; None for a
     command that runs a program of its own."""
-    if train_command[1:3] != ["-m", "minitransfer"]:
-        return None
-    return pathlib.Path(__file__).resolve().parent.parent
+    return _package_folder() if _runs_this_module(train_command) else None
 
 
 def _data_checker(train_command, options):
@@ -310,10 +308,17 @@ def _data_checker(train_command, options):
     command line's emission has checked it: one missing or damaged since is refused before anything is queued.
     None for another program's train, which reads the data its own way, and for scripts written for a path this
     machine does not have (another's), left to the tasks as before."""
-    if train_command[1:3] != ["-m", "minitransfer"] and pathlib.Path(train_command[0]).name != "minitransfer":
-        return None
-    if not os.path.isdir(str(options.get("data", ""))):
-        return None
+    ours = _runs_this_module(train_command) or pathlib.Path(train_command[0]).name == "minitransfer"
+    return _package_folder() if ours and os.path.isdir(str(options.get("data", ""))) else None
+
+
+def _runs_this_module(train_command):
+    """Whether ``train_command`` is ``python -m minitransfer``."""
+    return train_command[1:3] == ["-m", "minitransfer"]
+
+
+def _package_folder():
+    """The folder holding this package (a source checkout's, or site-packages)."""
     return pathlib.Path(__file__).resolve().parent.parent
 
 
