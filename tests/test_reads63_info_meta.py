@@ -3,30 +3,13 @@ though two of its facts look at it: the dataset's record where it is still the o
 (checkpoint_info._dataset_meta) and whether its folder was prepared again since (class_tables.prepared_again_since).
 Before, it opened and read the file twice."""
 
-import builtins
-import io
-import os
 import shutil
 
 from click.testing import CliRunner
 
+from counting import opens_of
 from minitransfer.cli import main
 from minitransfer.data import shard_format
-
-
-def _meta_reads(monkeypatch, folder):
-    """The opens of ``folder``'s meta.json from now on (builtins.open, and io.open, pathlib's), counted in a list."""
-    reads, real = [], builtins.open
-    meta = os.path.abspath(os.path.join(folder, shard_format.META_FILE))
-
-    def counting(file, *args, **kwargs):
-        if isinstance(file, (str, os.PathLike)) and os.path.abspath(file) == meta:
-            reads.append(file)
-        return real(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", counting)
-    monkeypatch.setattr(io, "open", counting)
-    return reads
 
 
 def test_info_reads_the_datasets_meta_json_once(micro_data, tmp_path, monkeypatch):
@@ -35,7 +18,7 @@ def test_info_reads_the_datasets_meta_json_once(micro_data, tmp_path, monkeypatc
     trained = CliRunner().invoke(main, ["train", "--data", str(data), "--preset", "micro", "--split", "all",
                                         "--max-iter", "2", "--device", "cpu", "-o", str(net)])
     assert trained.exit_code == 0, trained.output
-    reads = _meta_reads(monkeypatch, data)
+    reads = opens_of(monkeypatch, data / shard_format.META_FILE)
     shown = CliRunner().invoke(main, ["info", str(net)])
     assert shown.exit_code == 0, shown.output
     assert "data made by: minitransfer prepare synthetic" in shown.stdout  # the record read from meta.json
