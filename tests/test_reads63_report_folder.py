@@ -1,6 +1,7 @@
 """report_folder makes REPORT_FILES (which names the figures) on first use, not at import: a train, which asks only
 whether a folder above its output holds a report's tables (path_kinds.report_folder_above), no longer imports
-minitransfer.figures and the modules behind it (figures_paper, figures_reduced, findings_groups: ~10 ms of CPU)."""
+minitransfer.figures and the modules behind it (figures_paper, figures_reduced, findings_groups and 4 more: ~3 ms
+of CPU)."""
 
 import subprocess
 import sys
