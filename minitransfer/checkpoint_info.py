@@ -25,7 +25,7 @@ from minitransfer.checkpoint_check import Faults, check_classes
 from minitransfer.checkpoint_identity import network_sha256
 from minitransfer.config import evaluates_after
 from minitransfer.run_lines import network_words
-from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, read_result, reads_shared
+from minitransfer.run_file_readers import FileUnreadable, file_bytes, is_there, read_json, read_result, reads_shared
 from minitransfer.left_out import UnreadableRun
 from minitransfer.resume_options import refuse_damaged_record
 from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE, treatment_unknown
@@ -209,9 +209,9 @@ def _dataset_meta(folder, fingerprint):
     """The meta.json of the dataset ``folder`` as a dict, where it is still the one of sha256 ``fingerprint``
     (not prepared again since); {} otherwise."""
     path = recorded_file(folder) / "meta.json" if folder else None
-    try:
-        text = path.read_bytes() if path is not None and path.is_file() else b""
-    except OSError:
+    try:  # read once inside reads_shared: info's "prepared again" (class_tables.prepared_again_since) reads it too
+        text = file_bytes(path) if path is not None and path.is_file() else b""
+    except (OSError, UnreadableRun):  # UnreadableRun: its folder cannot be looked into (run_file_readers.stamp)
         return {}
     if not text or hashlib.sha256(text).hexdigest() != fingerprint:
         return {}

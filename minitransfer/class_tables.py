@@ -6,9 +6,10 @@ import hashlib
 import json
 
 from minitransfer.config_checks import DataMismatch
-from minitransfer.data.changed_since import meta_changed
 from minitransfer.data.inputs import display_name
+from minitransfer.data.shard_format import META_FILE
 from minitransfer.data.wordnet import WNID
+from minitransfer.left_out import UnreadableRun
 from minitransfer.rundir import recorded_file
 
 
@@ -117,7 +118,10 @@ def prepared_again_since(folder, fingerprint):
     prepared again)."""
     if not (isinstance(folder, str) and folder and isinstance(fingerprint, str) and fingerprint):
         return False
-    try:
-        return meta_changed(recorded_file(folder), fingerprint)
-    except OSError:
+    from minitransfer.run_file_readers import file_bytes  # here: it imports config, which imports this module
+
+    try:  # read once inside run_file_readers.reads_shared: info's checkpoint_info._dataset_meta read it first
+        meta = file_bytes(recorded_file(folder) / META_FILE)
+    except (OSError, UnreadableRun):  # UnreadableRun: its folder cannot be looked into (run_file_readers.stamp)
         return False
+    return hashlib.sha256(meta).hexdigest() != fingerprint

@@ -23,7 +23,7 @@ from minitransfer.resume_options import RESUME_FREE_FIELDS
 from minitransfer.slurm_plan import SUBMIT_FILE, SUBMITTED_FILE
 
 
-def replaced_plan(runs, out, options, slurm_dir=None):
+def replaced_plan(runs, out, options, slurm_dir=None, read=None):
     """What to tell of the plan ``OUT/experiment.json`` that this grid's replaces, when it planned
     its runs with other training options than ``options`` (:func:`plan_changes`): a plan nothing
     was trained from (:func:`minitransfer.grid_check.check_folder` refuses a folder holding a run trained otherwise), as
@@ -34,12 +34,14 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     with no word), as is one that reads but no longer holds the plan a grid wrote (:func:`_not_held`: before,
     ``{}`` or its runs cut were rewritten without a word), and one missing from a folder a grid planned
     (:func:`_missing_plan`). None when it planned them as ``options`` do, or there is none (a new grid).
-    ``slurm_dir``: where this grid writes its SLURM scripts. A dry run says it as the grid would."""
+    ``slurm_dir``: where this grid writes its SLURM scripts. A dry run says it as the grid would. ``read``: the
+    plan as :func:`~minitransfer.grid_plan_file.plan_and_fault` read it, where the caller did (None: read here)."""
     plan = pathlib.Path(out) / PLAN_FILE
     missing = _missing_plan(out)
     if missing is not None:
         return missing
-    recorded, unreadable = plan_and_fault(out)  # read once: a plan rewritten between reads would be told of in parts
+    # read once: a plan rewritten between reads would be told of in parts
+    recorded, unreadable = plan_and_fault(out) if read is None else read
     if unreadable is not None:
         return f"{plan} could not be read ({unreadable}): what it held is replaced by this grid's plan"
     differ, compared = _changes(runs, out, options, recorded)
@@ -200,15 +202,16 @@ def _changes(runs, out, options, plan):
     return [], None
 
 
-def left_alone(runs, out, states=None):
+def left_alone(runs, out, states=None, read=None):
     """What to tell of the runs an earlier plan of ``out`` (``OUT/experiment.json``) lists besides
     ``runs`` (those planned now, and the bases they copy from): a grid rerun with fewer layers or
     split seeds, or other treatments, neither trains nor rewrites them, so the unfinished ones stay
     so, and its report reads the finished ones with this grid's. None when there are none. ``states``: as for
-    :func:`minitransfer.grid_status.unreadable_result` (each result.json read once in a grid's start)."""
+    :func:`minitransfer.grid_status.unreadable_result` (each result.json read once in a grid's start); ``read``: the
+    plan as :func:`~minitransfer.grid_plan_file.plan_and_fault` read it, where the caller did (None: read here)."""
     planned = {run.name for run in runs} | {run.parent for run in runs if run.parent}
     groups = {}
-    for record in planned_records(out):
+    for record in planned_records(out) if read is None else records_of(read[0]):
         try:
             other = Run.from_json(record)
         except TypeError:  # a record edited by hand: check_others judges what its folder holds

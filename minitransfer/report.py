@@ -90,7 +90,7 @@ from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_rep
 from minitransfer.report_mixed import MixedRuns, mixed
 from minitransfer.report_no_runs import UNFINISHED_NAMED, no_runs
 from minitransfer.report_plan import planned_words, training_now, unfinished_standings
-from minitransfer.report_pooled import planned_in_grids
+from minitransfer.report_pooled import gathered_grids, planned_in_grids
 from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_partial, table1_unevaluated,
                                               table1_schedules, table1_unmeasured, table1_unpaired, table1_unpooled,
                                               table1_without_own_base, table1_without_selffer, demo_planned)
@@ -138,7 +138,8 @@ class Report:
     ``network_gone``, the names of the results whose network is gone (their weights file and checkpoint
     moved or deleted: :func:`minitransfer.run_remedies.network_gone`), counted all the same; ``planned``, the
     runs the grid's plan names without a run folder (:func:`minitransfer.report_pooled.planned_in_grids`),
-    in no table: a rerun of the grid trains them."""
+    in no table: a rerun of the grid trains them; ``gathered``, the grids gathered below the runs' folder
+    (:func:`minitransfer.report_pooled.gathered_grids`), walked for once."""
 
     files: dict
     results: list
@@ -156,6 +157,7 @@ class Report:
     base_checkpoints: dict = None  # the base checkpoints read, by path (results.collect), for recorded_runs
     network_gone: list = dataclasses.field(default_factory=list)  # results whose network is gone: network_gone()
     planned: list = dataclasses.field(default_factory=list)  # planned runs with no run folder: report_plan
+    gathered: list = None  # the grids gathered below the runs' folder: its plans found in one walk
     unfinished_said: list = dataclasses.field(default_factory=list)  # "name (state)" of each unfinished run
     reference_levels: str = ""  # --reference over runs not of the paper's setup: run_caveats.reference_levels
 
@@ -260,7 +262,8 @@ def _measure(runs_dir):
     """:func:`measure` of a ``runs_dir`` checked."""
     checkpoints = {}  # the base checkpoints collect reads, read no second time for Table 1's unfinished runs
     results, unfinished, left_out = collect(runs_dir, checkpoints)
-    planned = planned_in_grids(runs_dir)
+    gathered = list(gathered_grids(runs_dir))  # one walk: for the planned runs, and Table 1's note on a demo
+    planned = planned_in_grids(runs_dir, gathered)
     training, failed, said = unfinished_standings(runs_dir, unfinished)
     if not results:
         why, run_folder = no_runs(runs_dir, said, left_out, training, failed, planned)
@@ -279,7 +282,7 @@ def _measure(runs_dir):
                   left_out=left_out, without_base=without_base(results, bases), training=training, failed=failed,
                   validation_sets=sets, dataset_facts=facts, bases=bases, base_checkpoints=checkpoints,
                   network_gone=[r.run.name for r in results if network_gone(runs_dir / f"{r.run.name}.run")],
-                  planned=planned, unfinished_said=said)
+                  planned=planned, gathered=gathered, unfinished_said=said)
 
 
 def _results(report, runs_dir):
@@ -318,7 +321,7 @@ def _table1(report, reference_results, reference_bases, runs_dir):
     for line in (table1_unevaluated(report.results, boosts), table1_unpooled(report.results, boosts, report.bases),
                  pooled_halves_note(report.results),
                  table1_without_own_base(report.results, boosts, bases=report.bases),
-                 table1_without_selffer(report.results, boosts, demo_planned(runs_dir)),
+                 table1_without_selffer(report.results, boosts, demo_planned(runs_dir, report.gathered)),
                  table1_own_base_partial(report.results, boosts, bases=report.bases)):
         if line:
             text.append(line)

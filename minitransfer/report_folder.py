@@ -5,11 +5,11 @@ the folder holds this report whole, and a failure while writing said with what t
 """
 
 import errno
+import functools
 import os
 import pathlib
 
 from minitransfer import config_checks, fileio, run_lock, rundir, stop_requests
-from minitransfer import figures as figure_module
 from minitransfer.data import shard_format
 from minitransfer.experiment import PLAN_FILE
 from minitransfer.grid_plan_file import planned_records
@@ -17,7 +17,21 @@ from minitransfer.path_kinds import path_kind
 
 FIGURE_FORMATS = ("png", "svg")
 REPORT_TABLES = ("results.csv", "results.md", "table1.csv", "table1.md", "findings.md")  # every report writes them
-REPORT_FILES = REPORT_TABLES + tuple(f"{name}.{suffix}" for name in figure_module.FIGURES for suffix in FIGURE_FORMATS)
+
+
+def __getattr__(name):
+    """``REPORT_FILES``: every file a report may write (the tables, then each figure in each format), made on first
+    use: the figures' names come from :mod:`minitransfer.figures`, whose imports (8 modules, ~3 ms of CPU) a train,
+    which asks only whether a folder above its output holds a report's tables, need not pay."""
+    if name == "REPORT_FILES":
+        return _report_files()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.cache
+def _report_files():
+    from minitransfer.figures import FIGURES
+    return REPORT_TABLES + tuple(f"{name}.{suffix}" for name in FIGURES for suffix in FIGURE_FORMATS)
 
 
 def replace_report(out_dir, contents):
@@ -165,8 +179,8 @@ def _replace_whole(out_dir, contents):
 
 
 def _replace_files(out_dir, contents):
-    fileio.remove_stale_temporaries(out_dir, names=REPORT_FILES)  # -o may be a folder runs write in too
-    earlier = [out_dir / name for name in REPORT_FILES if (out_dir / name).is_file()]
+    fileio.remove_stale_temporaries(out_dir, names=_report_files())  # -o may be a folder runs write in too
+    earlier = [out_dir / name for name in _report_files() if (out_dir / name).is_file()]
     _refuse_what_cannot_fit(out_dir, contents, earlier)
     removed = written = 0
     try:

@@ -82,14 +82,15 @@ def table1_without_selffer(results, rows, demo=False):
             f"--no-fine-tuned{'; the demo on a CPU trains none' if demo else ''}).")
 
 
-def demo_planned(runs_dir):
+def demo_planned(runs_dir, gathered=None):
     """Whether the runs under ``runs_dir`` are a demo's: its grid folder's plan
     (:func:`minitransfer.report_plan.grid_folder`), or where it lies in none, that of a grid gathered below it
     (:func:`minitransfer.report_pooled.gathered_grids`: several machines' demos copied into one folder), records
     options on all classes, as every demo's does and
-    no experiment's (how :mod:`minitransfer.demo_folder` tells a demo's folder)."""
+    no experiment's (how :mod:`minitransfer.demo_folder` tells a demo's folder). ``gathered``: those grids, where
+    the caller walked ``runs_dir`` for them (a report: once); None: walked here."""
     grid = grid_folder(runs_dir)
-    grids = [grid] if grid is not None else list(gathered_grids(runs_dir))
+    grids = [grid] if grid is not None else list(gathered_grids(runs_dir) if gathered is None else gathered)
     return any(ALL_CLASSES in (options_of(read_plan(grid)) or {}) for grid in grids)
 
 

@@ -119,11 +119,12 @@ def lost_notes(runs, out, states=None):
 SUBMITTED_SHOWN = 3  # runs named, the others counted
 
 
-def submitted_note(runs, out):
+def submitted_note(runs, out, read=None):
     """A note naming those of ``runs`` (the dry run's runs to train) that ``OUT``'s SLURM scripts submitted for
     its current plan, each with its array task, and how to see which are still queued; "" where none is listed
-    (no scripts recorded, no submitted.txt, or its tasks of another plan: they train nothing)."""
-    plan = read_plan(out)
+    (no scripts recorded, no submitted.txt, or its tasks of another plan: they train nothing). ``read``: the plan
+    as :func:`~minitransfer.grid_plan_file.plan_and_fault` read it, where the caller did (None: read here)."""
+    plan = read_plan(out) if read is None else read[0]
     scripts, identity = text_of(plan, SLURM_SCRIPTS), text_of(plan, PLAN_ID)
     if scripts is None or identity is None:
         return ""

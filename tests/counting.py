@@ -15,3 +15,22 @@ def calls_of(monkeypatch, module, name, *also):
     for owner in (module, *also):
         monkeypatch.setattr(owner, name, counting, raising=owner is module)
     return calls
+
+
+def opens_of(monkeypatch, path):
+    """Count each open of the file ``path`` from now on (builtins.open, and io.open, which pathlib's reads call):
+    return the list of the names it was opened by, one per open."""
+    import builtins
+    import io
+    import os
+
+    opened, real, target = [], builtins.open, os.path.abspath(path)
+
+    def counting(file, *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and os.path.abspath(file) == target:
+            opened.append(file)
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting)
+    monkeypatch.setattr(io, "open", counting)
+    return opened

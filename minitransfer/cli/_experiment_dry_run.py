@@ -43,36 +43,37 @@ def show_dry_run(runs, out, options, devices):
     for warning in run(lambda: grid_preflight.crop_warnings(runs, out, options)):
         say(f"warning: {option_text(warning)}")
     echo(grid_status.describe_plan(runs, out, options, grid.default_train_command(), statuses))
-    # as the grid says them
-    replaced = grid_plan.replaced_plan(runs, out, options)
-    for note in (replaced, grid_plan.left_alone(runs, out, plans.states)):
+    # as the grid says them, from one read of its plan (OUT/experiment.json) for them all
+    read = grid_plan_file.plan_and_fault(out)
+    replaced = grid_plan.replaced_plan(runs, out, options, read=read)
+    for note in (replaced, grid_plan.left_alone(runs, out, plans.states, read)):
         if note:
             say(f"note: {note}")
     # the runs to train: not those of the summary's other counts (_plan_summary), which the cost leaves out too
     untrained = [each for each, status in zip(runs, statuses) if status.kind not in grid_cost.NOT_TRAINED]
     # a replaced plan's tasks train nothing
-    submitted = "" if replaced else slurm_finished.submitted_note(untrained, out)
+    submitted = "" if replaced else slurm_finished.submitted_note(untrained, out, read)
     if submitted:  # runs queued on SLURM, which this folder cannot tell from runs never submitted
         say(f"note: {submitted}")
     # halves of unequal size (an odd number of classes), from the bases' plans check_bases resolved
     for line in _planned_halves(runs, lambda base: grid_preflight.resolved_plan(base, out, options).task.num_classes):
         echo(line)
     echo(_plan_summary(runs, statuses))
-    on_slurm = _on_slurm(runs, out, len(pending)) if pending and not replaced else None
+    on_slurm = _on_slurm(runs, out, len(pending), read[0]) if pending and not replaced else None
     if on_slurm:
         echo(on_slurm)
     echo(("here, without SLURM: " if on_slurm else "") + _would_run_on(devices, slots, pending, runs, len(lost)))
     return statuses
 
 
-def _on_slurm(runs, out, to_train):
+def _on_slurm(runs, out, to_train, plan):
     """What the SLURM scripts the plan of ``out`` was written for (``experiment --emit-slurm``) do with ``runs``, as
     the emission said it (:func:`minitransfer.slurm.describe_scripts`: the job arrays, their dependencies), and how
     to see what ``submit.sh`` would submit now; None where the plan names no scripts, or they cannot be read. Before,
     the dry run of such a grid, the README's way to watch it, ended "would run on the CPU, one at a time" alone.
     The arrays hold every run of the plan; ``submit.sh`` submits the ``to_train`` runs neither finished nor lost,
     less those queued (it said "submits ...: the 2 bases, one job array of 2 tasks" of bases finished)."""
-    scripts = grid_plan.text_of(grid_plan_file.read_plan(out), SLURM_SCRIPTS)
+    scripts = grid_plan.text_of(plan, SLURM_SCRIPTS)
     if scripts is None or not os.path.isfile(os.path.join(scripts, SUBMIT_FILE)):
         return None
     try:

@@ -13,6 +13,7 @@ from minitransfer.class_tables import prepared_again_since
 from minitransfer.data import inputs
 from minitransfer.errors import MinitransferError
 from minitransfer.run_lines import random_frozen_words
+from minitransfer.run_file_readers import reads_shared
 from minitransfer.run_lock import holder_named
 from minitransfer.run_remedies import start_over_in
 from minitransfer.rundir import recorded_path, train_again
@@ -84,8 +85,10 @@ def info(checkpoint, as_json):
       minitransfer info baseA.run/checkpoint.h5 --json
       minitransfer info baseA.run
     """
-    summary, refusal = run(lambda: described(checkpoint))
-    echo(json_text(summary, indent=2) if as_json else "\n".join(_lines(summary)))
+    with reads_shared():  # the dataset's meta.json read once: for its record (described), and "prepared again" (_lines)
+        summary, refusal = run(lambda: described(checkpoint))
+        shown = json_text(summary, indent=2) if as_json else "\n".join(_lines(summary))
+    echo(shown)
     if refusal is not None:  # the network is shown, but its run is none report reads: report's words, its exit code
         run(lambda: _refuse(refusal))
 

@@ -46,7 +46,9 @@ def random_halves(num_classes, seed):
     """(A, B): ascending class indices of the random split ``seed`` of ``num_classes`` classes."""
     generator = np.random.RandomState([int(seed)])
     half_a = np.array(sorted(generator.choice(np.arange(num_classes), num_classes // 2, replace=False)), dtype=np.int64)
-    half_b = np.setdiff1d(np.arange(num_classes), half_a)
+    in_half_a = np.zeros(num_classes, dtype=bool)
+    in_half_a[half_a] = True
+    half_b = np.flatnonzero(~in_half_a)  # not np.setdiff1d: its np.unique imports numpy.ma (~35 ms) on every train
     return half_a, half_b
 
 
