@@ -33,7 +33,8 @@ from minitransfer.memory_limit import Available
 # looks), appends what happens to its run directory's invocations.log,
 # sleeps FAKE_TRAIN_SECONDS in small steps, exits 75 with a "checkpoint" on SIGINT, resumes from that
 # checkpoint, fails with exit 1 when its run name is in FAKE_TRAIN_FAIL, is killed by SIGKILL when it
-# is in FAKE_TRAIN_KILL, then writes result.json. It prints the lines of FAKE_TRAIN_SAY ("|" between
+# is in FAKE_TRAIN_KILL, then writes result.json; a run started once FAKE_TRAIN_HOLD_AFTER runs of its grid
+# have a result.json trains until it is stopped. It prints the lines of FAKE_TRAIN_SAY ("|" between
 # them, {run} its weights' name, {base} its --copy-from) as it starts.
 # A result.json as train writes it, which report (and so the grid) reads as a finished run's
 A_RESULT = finished_result(top1=0.5, best=0.6, mean10=0.55)
@@ -88,7 +89,11 @@ FAKE_TRAIN = textwrap.dedent('''
         sys.exit(1)
     if weights.stem in os.environ.get("FAKE_TRAIN_KILL", "").split(","):
         os.kill(os.getpid(), signal.SIGKILL)
-    deadline = time.time() + float(os.environ.get("FAKE_TRAIN_SECONDS", "0.05"))
+    seconds = float(os.environ.get("FAKE_TRAIN_SECONDS", "0.05"))
+    hold = os.environ.get("FAKE_TRAIN_HOLD_AFTER")
+    if hold and len(list(folder.parent.parent.glob("*/*.run/result.json"))) >= int(hold):
+        seconds = HOLD_SECONDS  # until stopped (the bound against a hang only)
+    deadline = time.time() + seconds
     while time.time() < deadline:
         if stop:
             (folder / "checkpoint").write_text("iteration")
@@ -100,7 +105,7 @@ FAKE_TRAIN = textwrap.dedent('''
     (folder / "result.json.tmp").write_text(json.dumps(result))
     os.replace(folder / "result.json.tmp", folder / "result.json")
     note("finished")
-''').replace("A_RESULT_JSON", repr(json.dumps(A_RESULT)))
+''').replace("A_RESULT_JSON", repr(json.dumps(A_RESULT))).replace("HOLD_SECONDS", str(waiting.DEADLINE_SECONDS))
 OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 3, "device": "cpu"}
 
 
@@ -560,39 +565,41 @@ DRIVER = textwrap.dedent('''
 ''')
 
 
-def _start_driver(tmp_path, out, fake_train, layers="1,2,3"):
+def _start_driver(tmp_path, out, fake_train, layers="1,2,3", hold_after=None):
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER)
     env = dict(os.environ, FAKE_TRAIN_SECONDS="0.4", LAYERS=layers)
+    if hold_after is not None:
+        env["FAKE_TRAIN_HOLD_AFTER"] = str(hold_after)
     return subprocess.Popen([sys.executable, str(driver), str(out)] + fake_train, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _wait_until_mid_grid(out, runs, process, finished=4, timeout=60):
-    """Until ``finished`` runs have results and the next one has started training."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+def _wait_until_mid_grid(out, runs, process, finished=4):
+    """Until ``finished`` runs have results and the next one, held (``hold_after=finished``), has started training
+    and written its PID: on a loaded machine a run of 0.4 s could end between this look and the test's signal, which
+    then found the grid between two runs (none cut), or its training not yet killable (no PID written)."""
+    def mid_grid():
         done = [run for run in runs if (out / f"{run.name}.run" / "result.json").exists()]
-        started = [run for run in runs if events(out, run.name) and run not in done]
-        if len(done) >= finished and started:
-            return
-        assert process.poll() is None, process.stdout.read().decode()
-        time.sleep(0.01)
-    raise AssertionError(f"the grid did not get past {finished} runs in {timeout} s")
+        started = [run for run in runs if run not in done and events(out, run.name)
+                   and (out / f"{run.name}.run" / "pid").exists() and (out / f"{run.name}.run" / "pid").read_text()]
+        return len(done) >= finished and started
+
+    waiting.until_while_running(mid_grid, process, f"the grid past {finished} runs")
 
 
 @pytest.mark.parametrize("how", ["sigint", "sigkill"], ids=["ctrl-c", "crash"])
 def test_killing_the_experiment_mid_grid_then_rerunning_redoes_no_finished_run(tmp_path, fake_train, how):
     out = tmp_path / "grid"
     runs = grid.plan_grid(layers=(1, 2))  # 10 runs: 4 or more finished, 1 cut, the rest not started yet
-    first = _start_driver(tmp_path, out, fake_train, layers="1,2")
+    first = _start_driver(tmp_path, out, fake_train, layers="1,2", hold_after=4)
     _wait_until_mid_grid(out, runs, first)
     if how == "sigint":
         first.send_signal(signal.SIGINT)
-        assert first.wait(timeout=30) == 75
+        assert first.wait(timeout=waiting.DEADLINE_SECONDS) == 75
     else:
         os.killpg(first.pid, signal.SIGKILL)  # the experiment dies at once ...
-        first.wait(timeout=30)
+        first.wait(timeout=waiting.DEADLINE_SECONDS)
         for pid_file in out.glob("*/*.run/pid"):  # ... and so does the training it was running
             folder = pid_file.parent
             if not (folder / "result.json").exists():
@@ -607,7 +614,7 @@ def test_killing_the_experiment_mid_grid_then_rerunning_redoes_no_finished_run(t
     first.stdout.close()
 
     second = _start_driver(tmp_path, out, fake_train, layers="1,2")
-    output = second.communicate(timeout=120)[0].decode()
+    output = second.communicate(timeout=waiting.DEADLINE_SECONDS)[0].decode()
     assert second.returncode == 0, output
     assert f"{len(done_before)} of {len(runs)} runs already finished" in output
     for run in runs:
@@ -680,7 +687,7 @@ def test_two_experiments_on_one_grid_share_the_runs_instead_of_training_them_twi
     out = tmp_path / "grid"
     runs = grid.plan_grid(layers=(1, 2))
     drivers = [_start_driver(tmp_path, out, fake_train, layers="1,2") for _ in range(2)]
-    outputs = [driver.communicate(timeout=120)[0].decode() for driver in drivers]
+    outputs = [driver.communicate(timeout=waiting.DEADLINE_SECONDS)[0].decode() for driver in drivers]
     assert [driver.returncode for driver in drivers] == [0, 0], outputs
     for run in runs:
         kinds = [e["event"] for e in events(out, run.name)]
