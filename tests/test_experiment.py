@@ -34,7 +34,8 @@ from minitransfer.memory_limit import Available
 # sleeps FAKE_TRAIN_SECONDS in small steps, exits 75 with a "checkpoint" on SIGINT, resumes from that
 # checkpoint, fails with exit 1 when its run name is in FAKE_TRAIN_FAIL, is killed by SIGKILL when it
 # is in FAKE_TRAIN_KILL, then writes result.json; a run started once FAKE_TRAIN_HOLD_AFTER runs of its grid
-# have a result.json trains until it is stopped. It prints the lines of FAKE_TRAIN_SAY ("|" between
+# have a result.json trains until it is stopped; with FAKE_TRAIN_PAIRED set, a run goes on only once an even
+# number of runs have started (the one started beside it). It prints the lines of FAKE_TRAIN_SAY ("|" between
 # them, {run} its weights' name, {base} its --copy-from) as it starts.
 # A result.json as train writes it, which report (and so the grid) reads as a finished run's
 A_RESULT = finished_result(top1=0.5, best=0.6, mean10=0.55)
@@ -81,6 +82,10 @@ FAKE_TRAIN = textwrap.dedent('''
         base = args[args.index("--copy-from") + 1] if "--copy-from" in args else "no base"
         print(line.replace("{run}", weights.stem).replace("{base}", base), flush=True)
     (folder / "pid").write_text(str(os.getpid()))
+    paired = time.time() + HOLD_SECONDS  # the bound against a hang only
+    while os.environ.get("FAKE_TRAIN_PAIRED") and time.time() < paired and \
+            len(list(folder.parent.parent.glob("*/*.run/invocations.log"))) % 2:
+        time.sleep(0.01)
     assert "--resume" in args and args[args.index("--resume") + 1] == "auto"
     if "--copy-from" in args:
         assert pathlib.Path(args[args.index("--copy-from") + 1]).exists(), "parent weights missing"
@@ -361,9 +366,9 @@ def test_transfers_run_on_their_own_after_their_bases_ran_in_an_earlier_call(tmp
 
 
 def test_grid_gives_each_gpu_one_run_at_a_time(tmp_path, fake_train, monkeypatch):
-    # Long enough that the two bases overlap even when one interpreter starts a second late on a
-    # loaded 2-core CI machine (0.3 s was not).
-    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "1.0")
+    # Each run waits for the one started beside it: trainings of 0.3 s, then 1 s, did not overlap where one
+    # interpreter started that much later than the other on a loaded 2-core CI machine.
+    monkeypatch.setenv("FAKE_TRAIN_PAIRED", "1")
     runs = grid.plan_grid(layers=(1,), fine_tuned=False)  # 4 runs, 2 rounds of 2 GPUs: each GPU trains 2
     out = tmp_path / "grid"
     outcome = scheduler.run_grid(runs, out, {**OPTIONS, "device": "cuda"}, train_command=fake_train, devices=("2", "5"),
