@@ -33,7 +33,9 @@ from minitransfer.memory_limit import Available
 # looks), appends what happens to its run directory's invocations.log,
 # sleeps FAKE_TRAIN_SECONDS in small steps, exits 75 with a "checkpoint" on SIGINT, resumes from that
 # checkpoint, fails with exit 1 when its run name is in FAKE_TRAIN_FAIL, is killed by SIGKILL when it
-# is in FAKE_TRAIN_KILL, then writes result.json. It prints the lines of FAKE_TRAIN_SAY ("|" between
+# is in FAKE_TRAIN_KILL, then writes result.json; a run started once FAKE_TRAIN_HOLD_AFTER runs of its grid
+# have a result.json trains until it is stopped; with FAKE_TRAIN_PAIRED set, a run goes on only once an even
+# number of runs have started (the one started beside it). It prints the lines of FAKE_TRAIN_SAY ("|" between
 # them, {run} its weights' name, {base} its --copy-from) as it starts.
 # A result.json as train writes it, which report (and so the grid) reads as a finished run's
 A_RESULT = finished_result(top1=0.5, best=0.6, mean10=0.55)
@@ -80,6 +82,10 @@ FAKE_TRAIN = textwrap.dedent('''
         base = args[args.index("--copy-from") + 1] if "--copy-from" in args else "no base"
         print(line.replace("{run}", weights.stem).replace("{base}", base), flush=True)
     (folder / "pid").write_text(str(os.getpid()))
+    paired = time.time() + HOLD_SECONDS  # the bound against a hang only
+    while os.environ.get("FAKE_TRAIN_PAIRED") and time.time() < paired and \
+            len(list(folder.parent.parent.glob("*/*.run/invocations.log"))) % 2:
+        time.sleep(0.01)
     assert "--resume" in args and args[args.index("--resume") + 1] == "auto"
     if "--copy-from" in args:
         assert pathlib.Path(args[args.index("--copy-from") + 1]).exists(), "parent weights missing"
@@ -88,7 +94,11 @@ FAKE_TRAIN = textwrap.dedent('''
         sys.exit(1)
     if weights.stem in os.environ.get("FAKE_TRAIN_KILL", "").split(","):
         os.kill(os.getpid(), signal.SIGKILL)
-    deadline = time.time() + float(os.environ.get("FAKE_TRAIN_SECONDS", "0.05"))
+    seconds = float(os.environ.get("FAKE_TRAIN_SECONDS", "0.05"))
+    hold = os.environ.get("FAKE_TRAIN_HOLD_AFTER")
+    if hold and len(list(folder.parent.parent.glob("*/*.run/result.json"))) >= int(hold):
+        seconds = HOLD_SECONDS  # until stopped (the bound against a hang only)
+    deadline = time.time() + seconds
     while time.time() < deadline:
         if stop:
             (folder / "checkpoint").write_text("iteration")
@@ -100,7 +110,7 @@ FAKE_TRAIN = textwrap.dedent('''
     (folder / "result.json.tmp").write_text(json.dumps(result))
     os.replace(folder / "result.json.tmp", folder / "result.json")
     note("finished")
-''').replace("A_RESULT_JSON", repr(json.dumps(A_RESULT)))
+''').replace("A_RESULT_JSON", repr(json.dumps(A_RESULT))).replace("HOLD_SECONDS", str(waiting.DEADLINE_SECONDS))
 OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 3, "device": "cpu"}
 
 
@@ -356,9 +366,9 @@ def test_transfers_run_on_their_own_after_their_bases_ran_in_an_earlier_call(tmp
 
 
 def test_grid_gives_each_gpu_one_run_at_a_time(tmp_path, fake_train, monkeypatch):
-    # Long enough that the two bases overlap even when one interpreter starts a second late on a
-    # loaded 2-core CI machine (0.3 s was not).
-    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "1.0")
+    # Each run waits for the one started beside it: trainings of 0.3 s, then 1 s, did not overlap where one
+    # interpreter started that much later than the other on a loaded 2-core CI machine.
+    monkeypatch.setenv("FAKE_TRAIN_PAIRED", "1")
     runs = grid.plan_grid(layers=(1,), fine_tuned=False)  # 4 runs, 2 rounds of 2 GPUs: each GPU trains 2
     out = tmp_path / "grid"
     outcome = scheduler.run_grid(runs, out, {**OPTIONS, "device": "cuda"}, train_command=fake_train, devices=("2", "5"),
@@ -560,39 +570,41 @@ DRIVER = textwrap.dedent('''
 ''')
 
 
-def _start_driver(tmp_path, out, fake_train, layers="1,2,3"):
+def _start_driver(tmp_path, out, fake_train, layers="1,2,3", hold_after=None):
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER)
     env = dict(os.environ, FAKE_TRAIN_SECONDS="0.4", LAYERS=layers)
+    if hold_after is not None:
+        env["FAKE_TRAIN_HOLD_AFTER"] = str(hold_after)
     return subprocess.Popen([sys.executable, str(driver), str(out)] + fake_train, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _wait_until_mid_grid(out, runs, process, finished=4, timeout=60):
-    """Until ``finished`` runs have results and the next one has started training."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+def _wait_until_mid_grid(out, runs, process, finished=4):
+    """Until ``finished`` runs have results and the next one, held (``hold_after=finished``), has started training
+    and written its PID: on a loaded machine a run of 0.4 s could end between this look and the test's signal, which
+    then found the grid between two runs (none cut), or its training not yet killable (no PID written)."""
+    def mid_grid():
         done = [run for run in runs if (out / f"{run.name}.run" / "result.json").exists()]
-        started = [run for run in runs if events(out, run.name) and run not in done]
-        if len(done) >= finished and started:
-            return
-        assert process.poll() is None, process.stdout.read().decode()
-        time.sleep(0.01)
-    raise AssertionError(f"the grid did not get past {finished} runs in {timeout} s")
+        started = [run for run in runs if run not in done and events(out, run.name)
+                   and (out / f"{run.name}.run" / "pid").exists() and (out / f"{run.name}.run" / "pid").read_text()]
+        return len(done) >= finished and started
+
+    waiting.until_while_running(mid_grid, process, f"the grid past {finished} runs")
 
 
 @pytest.mark.parametrize("how", ["sigint", "sigkill"], ids=["ctrl-c", "crash"])
 def test_killing_the_experiment_mid_grid_then_rerunning_redoes_no_finished_run(tmp_path, fake_train, how):
     out = tmp_path / "grid"
     runs = grid.plan_grid(layers=(1, 2))  # 10 runs: 4 or more finished, 1 cut, the rest not started yet
-    first = _start_driver(tmp_path, out, fake_train, layers="1,2")
+    first = _start_driver(tmp_path, out, fake_train, layers="1,2", hold_after=4)
     _wait_until_mid_grid(out, runs, first)
     if how == "sigint":
         first.send_signal(signal.SIGINT)
-        assert first.wait(timeout=30) == 75
+        assert first.wait(timeout=waiting.DEADLINE_SECONDS) == 75
     else:
         os.killpg(first.pid, signal.SIGKILL)  # the experiment dies at once ...
-        first.wait(timeout=30)
+        first.wait(timeout=waiting.DEADLINE_SECONDS)
         for pid_file in out.glob("*/*.run/pid"):  # ... and so does the training it was running
             folder = pid_file.parent
             if not (folder / "result.json").exists():
@@ -607,7 +619,7 @@ def test_killing_the_experiment_mid_grid_then_rerunning_redoes_no_finished_run(t
     first.stdout.close()
 
     second = _start_driver(tmp_path, out, fake_train, layers="1,2")
-    output = second.communicate(timeout=120)[0].decode()
+    output = second.communicate(timeout=waiting.DEADLINE_SECONDS)[0].decode()
     assert second.returncode == 0, output
     assert f"{len(done_before)} of {len(runs)} runs already finished" in output
     for run in runs:
@@ -680,7 +692,7 @@ def test_two_experiments_on_one_grid_share_the_runs_instead_of_training_them_twi
     out = tmp_path / "grid"
     runs = grid.plan_grid(layers=(1, 2))
     drivers = [_start_driver(tmp_path, out, fake_train, layers="1,2") for _ in range(2)]
-    outputs = [driver.communicate(timeout=120)[0].decode() for driver in drivers]
+    outputs = [driver.communicate(timeout=waiting.DEADLINE_SECONDS)[0].decode() for driver in drivers]
     assert [driver.returncode for driver in drivers] == [0, 0], outputs
     for run in runs:
         kinds = [e["event"] for e in events(out, run.name)]
@@ -1065,8 +1077,9 @@ def test_a_grid_that_fails_stops_its_running_trainings_instead_of_leaving_them(t
     written): the error reaches the caller only after baseA was stopped as Ctrl-C stops it, so no
     training goes on behind the researcher's back. The grid runs with SIGINT ignored, as in a shell
     script's background job, which its trainings inherit: the first SIGINT reaches baseA before it
-    has set its handler and is lost, so the grid must send it again."""
-    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "3")
+    has set its handler and is lost, so the grid must send it again. baseA trains until stopped: a
+    time of 3 s was not far from the grid's resend after 1 s on a loaded machine."""
+    monkeypatch.setenv("FAKE_TRAIN_HOLD_AFTER", "0")
     runs = grid.plan_grid(layers=(1,))
     out = tmp_path / "grid"
     log = out / "random0" / "baseB.run" / "train.log"
@@ -1079,7 +1092,7 @@ def test_a_grid_that_fails_stops_its_running_trainings_instead_of_leaving_them(t
                                log=lambda line: None, poll_seconds=0.01)
     finally:
         signal.signal(signal.SIGINT, previous)
-    # baseA has ended before the error came (its lock is free): left running, it would hold it 3 s more, then finish
+    # baseA has ended before the error came (its lock is free): left running, it would hold it until stopped
     assert run_lock.holder(out / "random0" / "baseA.run") is None
     assert [event["event"] for event in events(out, "random0/baseA")] == ["start", "interrupted"]
     told = raised.value.grid_outcome  # what the grid did before the error, for its caller to tell
@@ -1099,7 +1112,7 @@ def test_a_grid_stopped_by_a_full_disk_still_says_which_runs_it_stopped_and_how_
     run_grid, append_text = scheduler.run_grid, fileio.append_text
     monkeypatch.setattr(scheduler, "run_grid", lambda *args, **kwargs: run_grid(
         *args, **dict(kwargs, train_command=fake_train, devices=(None, None), poll_seconds=0.01)))
-    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "3")
+    monkeypatch.setenv("FAKE_TRAIN_HOLD_AFTER", "0")  # baseA trains until stopped
     out = tmp_path / "grid"
     log = out / "random0" / "baseB.run" / "train.log"
     log.parent.mkdir(parents=True)
@@ -1121,7 +1134,7 @@ def test_a_grid_stopped_by_a_full_disk_still_says_which_runs_it_stopped_and_how_
                      rf"resumes those stopped from their checkpoints\n$", result.output), result.output
     assert "Traceback" not in result.output
     log.unlink()  # space freed
-    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "0.05")
+    monkeypatch.delenv("FAKE_TRAIN_HOLD_AFTER")
     rerun = CliRunner().invoke(main, arguments)
     assert rerun.exit_code == 0, rerun.output
     assert "4 trained, 0 already done, 0 failed; results in " in rerun.output

@@ -615,9 +615,11 @@ def test_a_file_replaced_or_rewritten_inside_the_block_is_read_anew(tmp_path, op
         other.write_text('{"a": 22}')
         os.replace(other, path)
         assert file_bytes(path) == b'{"a": 22}'
-        time.sleep(0.05)  # a time of change the file system tells from the last
-        with open(path, "r+b") as file:
-            file.write(b'{"b"')
+        replaced = os.stat(path).st_ctime_ns
+        while os.stat(path).st_ctime_ns == replaced:  # a time of change the file system tells from the last (a
+            time.sleep(0.01)  # sleep of 0.05 s was not that where it keeps whole seconds: ext4 of 128-byte inodes)
+            with open(path, "r+b") as file:
+                file.write(b'{"b"')
         assert file_bytes(path) == b'{"b": 22}'
     assert len(opened) == 3
 

@@ -26,7 +26,8 @@ def until_while_running(condition, process, what):
     deadline = time.monotonic() + DEADLINE_SECONDS
     while not condition():
         ended = process.poll() is not None
-        if ended or time.monotonic() > deadline:
+        # looked at again once the process is seen ended: it may have made the event, then ended, between the looks
+        if (ended or time.monotonic() > deadline) and not condition():
             process.kill()
             said = process.communicate(timeout=DEADLINE_SECONDS)
             raise AssertionError(f"{what}: never, {'the process ended' if ended else 'a hang'}: {said}")

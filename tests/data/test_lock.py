@@ -24,7 +24,7 @@ PREPARE_AGAIN = ["prepare", "synthetic", "--classes", "4", "--train-per-class", 
                  "1", "--size", "16", "--overwrite"]
 
 
-def cli(args, cwd, timeout=60):
+def cli(args, cwd, timeout=waiting.DEADLINE_SECONDS):
     return subprocess.run(MINITRANSFER + [str(a) for a in args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout)
 
