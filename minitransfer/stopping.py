@@ -137,9 +137,10 @@ def handlers_given_back():
     error, an exception), the stop signals' handlers are those found as it began, where a program runs
     the command line in its own process (``minitransfer.cli.main``, click's CliRunner): a command stopped
     left them ignored there, SIGHUP too (the caller no longer heard its terminal close). Not in the
-    ``minitransfer`` command's own process (:func:`stop_as_it_starts` ran): exiting interrupted, it keeps
-    them ignored to its last instant, so that a second stop cannot change its exit code. A handler that
-    Python cannot give back (None: a program embedding Python set it) is left as it is. Given back on
+    ``minitransfer`` command's own process (:func:`stop_as_it_starts` ran): its command over, it keeps
+    them ignored to its last instant, so that a stop cannot change its exit code
+    (:func:`ignore_stops_if_ending`). A handler that Python cannot give back (None: a program embedding
+    Python set it) is left as it is. Given back on
     exit code 75, they are ignored again as the process exits, should the caller let that exit end it
     (a script whose last line is ``main()``): a second stop then cannot turn 75 into a death by signal.
     Only such an exit keeps that hook: where the caller caught it and ran the command line again (a
