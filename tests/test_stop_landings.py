@@ -1,8 +1,9 @@
 """A stop that lands as the command ends, made to land at that exact point by a probe (a function of the
 command line wrapped so that the process sends itself the signal there): its work over, or its error being
-said, a stop must not change the exit code the command chose (click turned the KeyboardInterrupt into
-"Aborted!" and exit code 1), nor end it with a traceback. Each is a point a random stop reaches rarely (a few
-instructions), where it read, in a grid or under SLURM, as a crash."""
+said, a stop must not change the exit code the command chose (a command's bad data, 65, became 75: "rerun";
+its work done, click turned the KeyboardInterrupt into "Aborted!" and exit code 1), nor end it with a
+traceback. Each is a point a random stop reaches rarely (a few instructions), where it read, in a grid or under
+SLURM, as a stop to rerun or a crash."""
 
 import signal
 import subprocess
@@ -28,7 +29,7 @@ def stopped(function):  # function, the signal sent just before it runs
 
 
 if where == "saying-its-error":  # run() caught the command's error and says it
-    _errors._missing_path = stopped(_errors._missing_path)
+    _errors.say = stopped(_errors.say)
 elif where == "as-its-work-returns":  # the command's work returned from run(), its handlers not yet given back
     watched = stopping.swallowed_stops_owed
 

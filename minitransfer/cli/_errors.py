@@ -94,15 +94,16 @@ def run(work, interrupted=INTERRUPTED):
     try:
         return work()
     except tuple(kind for kind, _, _ in _exit_code_rows()) as error:  # evaluated only as an error is raised
-        stopping.ignore_stops_if_ending()  # the command's own process: a stop must not change its exit code
         missing = _missing_path(error)
         if missing is not None:  # in click's words, as every other missing path (exit 2)
+            stopping.ignore_stops_if_ending()
             raise missing from None
         if isinstance(error, BrokenPipeError) and _reader_gone(sys.stdout):  # `minitransfer splits ... | head`
             stopping.drop_stream(sys.stdout)
             sys.exit(EXIT_OUTPUT_CLOSED)
         code, prefix = next((code, prefix) for kind, code, prefix in _exit_code_rows() if isinstance(error, kind))
-        _drop_output_if_unwritable()
+        _drop_output_if_unwritable()  # a flush blocked on a reader that reads no more can still be stopped
+        stopping.ignore_stops_if_ending()  # the command's own process: a stop must not change its exit code
         if code == EXIT_INTERRUPTED:  # already stopping: a second stop signal must not lose the exit code
             for stop in stopping.stop_signals_heard():  # not one an embedding program handles: not given back
                 signal.signal(stop, signal.SIG_IGN)
