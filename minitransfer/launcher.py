@@ -223,7 +223,7 @@ def _child(argv, log_path, launcher, held=()):
         code = 0
     except SystemExit as stop:
         code = _status_of(stop.code)
-    except KeyboardInterrupt:  # a SIGINT as the command line gives the stops back (stop_as_it_starts answers before)
+    except KeyboardInterrupt:  # one escaping the command line (before it: stop_as_it_starts; after: stops ignored)
         from minitransfer.cli._errors import EXIT_INTERRUPTED
         from minitransfer.cli._output import say
 

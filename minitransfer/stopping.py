@@ -109,9 +109,26 @@ def forget_interrupts_handled():
 
 def handler_after_command(stop, handler):
     """The handler to give ``stop`` back once a command is over, ``handler`` being the one its
-    command line found: that one, or where it is :func:`stop_as_it_starts`'s (whose "nothing
-    written" is no longer true), the one that found (Python's)."""
+    command line found: in the ``minitransfer`` command's own process (:func:`stop_as_it_starts`
+    ran), SIG_IGN (:func:`ignore_stops_if_ending`); elsewhere that one, or where it is
+    :func:`stop_as_it_starts`'s (whose "nothing written" is no longer true), the one that found (Python's)."""
+    if _the_command:
+        return signal.SIG_IGN
     return _found_at_start.get(stop, handler) if handler is _stopped_as_it_started else handler
+
+
+def ignore_stops_if_ending():
+    """In the ``minitransfer`` command's own process (:func:`stop_as_it_starts` ran), its command's work
+    over (done, or ending with its error's exit code), the stop signals of :func:`stop_signals_heard`
+    are ignored to its last instant: nothing is left to stop, and a stop must not change the exit code.
+    Python's handlers given back there, a SIGTERM in its last instants (the command line unwinding,
+    Python's clean-up at exit: tens of ms of a command's life) ended a finished command with 143 and a
+    SIGINT with a traceback and 130 (SIGHUP: 129), read by a grid or SLURM as a crash; one as it said its
+    error made it "Aborted!" (exit 1, click's answer to a KeyboardInterrupt). Nothing elsewhere: a program
+    running the command line in its own process gets its handlers back as it ends (:func:`handlers_given_back`)."""
+    if _the_command:
+        for stop in stop_signals_heard():
+            signal.signal(stop, signal.SIG_IGN)
 
 
 @contextlib.contextmanager
@@ -120,9 +137,10 @@ def handlers_given_back():
     error, an exception), the stop signals' handlers are those found as it began, where a program runs
     the command line in its own process (``minitransfer.cli.main``, click's CliRunner): a command stopped
     left them ignored there, SIGHUP too (the caller no longer heard its terminal close). Not in the
-    ``minitransfer`` command's own process (:func:`stop_as_it_starts` ran): exiting interrupted, it keeps
-    them ignored to its last instant, so that a second stop cannot change its exit code. A handler that
-    Python cannot give back (None: a program embedding Python set it) is left as it is. Given back on
+    ``minitransfer`` command's own process (:func:`stop_as_it_starts` ran): its command over, it keeps
+    them ignored to its last instant, so that a stop cannot change its exit code
+    (:func:`ignore_stops_if_ending`). A handler that Python cannot give back (None: a program embedding
+    Python set it) is left as it is. Given back on
     exit code 75, they are ignored again as the process exits, should the caller let that exit end it
     (a script whose last line is ``main()``): a second stop then cannot turn 75 into a death by signal.
     Only such an exit keeps that hook: where the caller caught it and ran the command line again (a

@@ -96,12 +96,14 @@ def run(work, interrupted=INTERRUPTED):
     except tuple(kind for kind, _, _ in _exit_code_rows()) as error:  # evaluated only as an error is raised
         missing = _missing_path(error)
         if missing is not None:  # in click's words, as every other missing path (exit 2)
+            stopping.ignore_stops_if_ending()
             raise missing from None
         if isinstance(error, BrokenPipeError) and _reader_gone(sys.stdout):  # `minitransfer splits ... | head`
             stopping.drop_stream(sys.stdout)
             sys.exit(EXIT_OUTPUT_CLOSED)
         code, prefix = next((code, prefix) for kind, code, prefix in _exit_code_rows() if isinstance(error, kind))
-        _drop_output_if_unwritable()
+        _drop_output_if_unwritable()  # a flush blocked on a reader that reads no more can still be stopped
+        stopping.ignore_stops_if_ending()  # the command's own process: a stop must not change its exit code
         if code == EXIT_INTERRUPTED:  # already stopping: a second stop signal must not lose the exit code
             for stop in stopping.stop_signals_heard():  # not one an embedding program handles: not given back
                 signal.signal(stop, signal.SIG_IGN)
@@ -298,7 +300,7 @@ class CommandGroup(OptionsOnceGroup):
         previous = interrupt_on_stop_signals()
         try:
             with stopping.swallowed_stops_owed():  # a stop raised in a finalizer is not lost: raised again
-                return run(lambda: _flushed(_owed_stop_raised(super(CommandGroup, self).invoke(ctx))))
+                return run(lambda: _over(_flushed(_owed_stop_raised(super(CommandGroup, self).invoke(ctx)))))
         except click.UsageError as error:
             add_hint(error)
             raise
@@ -313,6 +315,15 @@ def _owed_stop_raised(result):
     a stop whose KeyboardInterrupt Python swallowed, and that no later point raised, ends the command
     interrupted, as one that came as it ended does."""
     stopping.raise_owed_stop()
+    return result
+
+
+def _over(result):
+    """``result``, the command's, its work done: in the command's own process, a stop from here on is
+    ignored (:func:`minitransfer.stopping.ignore_stops_if_ending`), before :func:`run` returns: one that
+    came as it returned, before the handlers were given back, raised a KeyboardInterrupt outside it
+    ("Aborted!", exit 1)."""
+    stopping.ignore_stops_if_ending()
     return result
 
 
