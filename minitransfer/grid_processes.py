@@ -19,8 +19,21 @@ import os
 import signal
 import subprocess
 
-from minitransfer import cuda, launcher, train_log
+from minitransfer import cuda, launcher, stopping, train_log
 from minitransfer.cpus import THREAD_VARIABLES, usable_cpus
+
+
+def _as_the_run_starts(grid, own_train):
+    """In a run's new process, before it runs anything: SIGTERM when the ``grid`` (its PID) ends
+    (:func:`minitransfer.launcher.ends_with`); for minitransfer's own train (``own_train``), the stop signals
+    it answers blocked, as the launcher forks its runs: a stop that comes while Python itself starts (importing
+    ``site``, before the command can answer it) waits until the command does
+    (:func:`minitransfer.stopping.stop_as_it_starts`: exit 75, nothing written). Let in, the grid's SIGINT was a
+    KeyboardInterrupt traceback there and exit 1, a run counted FAILED. Another train command is left as it
+    is: it may never unblock them."""
+    launcher.ends_with(grid, signal.SIGTERM)
+    if own_train:
+        signal.pthread_sigmask(signal.SIG_BLOCK, stopping.stop_signals_heard())
 
 
 class TrainProcesses:
@@ -50,7 +63,7 @@ class TrainProcesses:
                 process = subprocess.Popen(self.train_command + arguments, stdout=log_file, stderr=subprocess.STDOUT,
                                            env={**self._environment(device), **added}, stdin=subprocess.DEVNULL,
                                            start_new_session=True, preexec_fn=functools.partial(
-                                               launcher.ends_with, os.getpid(), signal.SIGTERM))
+                                               _as_the_run_starts, os.getpid(), apart is not None))
         return process
 
     def _forked(self, slot, device, arguments, log_path, added):

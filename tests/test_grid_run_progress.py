@@ -8,6 +8,7 @@ import json
 import sys
 import textwrap
 
+import waiting
 from click.testing import CliRunner
 from fake_results import finished_result
 
@@ -28,12 +29,12 @@ FAKE_TRAIN = textwrap.dedent('''
     shown = Progress(total=20, start=0, bar=False, quiet=False, every=1, stream=sys.stderr)
     for done in (1, 2, 3):
         shown.iteration(done, 0.5, 0.01)
-    deadline = time.time() + 20
+    deadline = time.time() + GUARD_SECONDS  # against a hang only: told within the grid's next looks
     while not (folder / "told").exists() and time.time() < deadline:
         time.sleep(0.01)
     weights.write_text("weights")
     (folder / "result.json").write_text(RESULT)
-''').replace("RESULT", repr(json.dumps(finished_result())))
+''').replace("RESULT", repr(json.dumps(finished_result()))).replace("GUARD_SECONDS", str(waiting.DEADLINE_SECONDS))
 
 RUNS = grid.plan_grid(layers=(), random_seeds=(0,))  # baseA, baseB
 

@@ -17,7 +17,7 @@ from minitransfer import experiment as grid
 from minitransfer import scheduler
 
 def _pid(run_folder):
-    """The PID the fake train wrote in ``run_folder``, or None before it has (its file is written, then filled)."""
+    """The PID the fake train wrote in ``run_folder``, or None before it has."""
     try:
         return int((run_folder / "pid").read_text())
     except (OSError, ValueError):
@@ -26,18 +26,28 @@ def _pid(run_folder):
 
 # baseA warns, then fails; baseB ends once baseA has ended; the grid reads baseA's warning (its log, below)
 # only once baseB has ended too: both ends are taken in one look, baseA's first (its slot's).
+# Each writes its PID whole (a temporary renamed): baseB, reading a file baseA had created but not yet
+# filled, looked up /proc//stat (the system's, no ")") and failed with an IndexError; and baseA reaped
+# between baseB's look for /proc/PID and its open of /proc/PID/stat failed it with FileNotFoundError.
 TRAIN = textwrap.dedent('''
     import json, os, pathlib, sys, time
     weights = pathlib.Path(sys.argv[sys.argv.index("--out") + 1])
     folder = weights.with_name(weights.stem + ".run")
-    (folder / "pid").write_text(str(os.getpid()))
+    (folder / "pid.tmp").write_text(str(os.getpid()))
+    os.replace(folder / "pid.tmp", folder / "pid")  # whole or absent: baseB reads it while baseA runs
     if weights.stem == "baseA":
         print("warning: about to fail", flush=True)
         sys.exit(1)
     if weights.stem == "baseB":
-        pid = folder.with_name("baseA.run") / "pid"
-        while not pid.exists() or os.path.exists(f"/proc/{pid.read_text()}") and \\
-                open(f"/proc/{pid.read_text()}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
+        def base_a_ended():  # gone, or a zombie its grid has not reaped yet (reaped as it is looked up: gone)
+            pid = folder.with_name("baseA.run") / "pid"
+            if not pid.exists():
+                return False
+            try:
+                return open(f"/proc/{int(pid.read_text())}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"
+            except FileNotFoundError:
+                return True
+        while not base_a_ended():
             time.sleep(0.01)
     weights.write_text("weights")
     result = {"final": {"top1": 0.5}, "best_top1": 0.5, "mean10_top1": 0.5, "evaluations": 10}  # as train writes it

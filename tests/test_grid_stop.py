@@ -213,8 +213,10 @@ def test_a_stop_as_a_run_starts_stops_that_run_too(micro_data, tmp_path, script)
                "start), 3 not started (a rerun trains them)" in output, output
 
 
-# The same, the stop sent at once: the run's interpreter is still starting, and SIGINT ends it (the
-# status of a process killed by it, as Python gives it too for a KeyboardInterrupt before any handler).
+# The same, the stop sent at once: the run's interpreter is still starting. The run starts with the stops
+# blocked (minitransfer.grid_processes): the SIGINT waits until the command answers it, exit 75, nothing written.
+# (Let in, it was a death by SIGINT, or, as Python imported site, a KeyboardInterrupt traceback and exit 1:
+# this test failed so now and then on a loaded machine; test_grid_stopped_in_python_start holds it there.)
 _STOPPED_AT_ONCE_AS_A_PROCESS_STARTS = _STOPPED_AS_A_PROCESS_STARTS.replace("until_the_run_is_up(self.pid)", "pass")
 
 

@@ -134,7 +134,8 @@ def test_a_stop_before_the_first_batch_came_writes_nothing_and_says_a_rerun_star
         start(pool, *args)
         for process in pool.processes:
             os.kill(process.pid, signal.SIGSTOP)
-            stalled.append(threading.Timer(20, os.kill, (process.pid, signal.SIGCONT)))  # not to hang if it waits on
+            # SIGCONT against a hang only (the stop left unheard): never before the stop, even on a loaded machine
+            stalled.append(threading.Timer(waiting.DEADLINE_SECONDS, os.kill, (process.pid, signal.SIGCONT)))
             stalled[-1].start()
         os.kill(os.getpid(), signal.SIGTERM)  # to the training's handler: a stop request
 
