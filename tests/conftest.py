@@ -62,12 +62,24 @@ def pytest_configure(config):
     loadfile`` the controller sends the files in the order the workers collected them (:data:`LONG_FIRST`),
     its own reordering by their count of tests turned off."""
     _private_home(config)
+    _stop_signals_answered()
     if _sends_files(config):
         config.option.loadscopereorder = False
     workers = getattr(config.option, "numprocesses", None)
     if not workers or hasattr(config, "workerinput") or any(name in os.environ for name in cpus.THREAD_VARIABLES):
         return
     os.environ.update(dict.fromkeys(cpus.THREAD_VARIABLES, str(max(1, cpus.usable_cpus() // workers))))
+
+
+def _stop_signals_answered():
+    """SIGINT and SIGHUP answered as in a terminal's foreground, where the suite was started with them ignored
+    (``nohup pytest``, ``pytest &`` in a script), in this process and the test processes and commands it starts:
+    tests that stop a command or a library call with them (report's folder swap, a train's SIGHUP) failed or
+    waited out their deadline. ``timeout`` hid it: it gives its child both back."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def _emulating_gpu(config):
