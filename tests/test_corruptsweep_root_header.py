@@ -1,7 +1,9 @@
-"""A run's checkpoint whose root group fails its metadata checksum (a byte flipped in its object header):
-h5py opens the file, then raises KeyError (not OSError) at ``f.attrs``. The report's reading of the run's
-records (:func:`minitransfer.train_records.run_records`) names the file as unreadable, as it does a file cut
-short, and ``info`` of the finished run answers from its weights file: no traceback (exit 1 before)."""
+"""A weights file or checkpoint whose root group fails its metadata checksum (a byte flipped in its object
+header): h5py opens the file, then raises KeyError (not OSError, nor RuntimeError) at ``f.attrs``. Every reader
+takes it as it takes a file cut short, where each crashed with a traceback (exit 1) before: the report's reading
+of a run's records (:func:`minitransfer.train_records.run_records`) names the file unreadable, ``info`` of the
+finished run answers from its weights file, ``train --resume`` refuses the checkpoint (exit 65, naming it and
+what to do), and ``train --overwrite`` onto such a weights file refuses it as no weights file (exit 2)."""
 
 import shutil
 
@@ -60,3 +62,20 @@ def test_info_of_a_finished_run_whose_checkpoint_header_is_damaged_answers(run):
     done = CliRunner().invoke(main, ["info", str(run)])
     assert done.exit_code == 0 and done.exception is None, done.output
     assert "iteration 2 (finished)" in done.output
+
+
+def test_a_resume_from_a_checkpoint_whose_root_header_is_damaged_is_bad_data(run):
+    _flip_root_header(run / "checkpoint.h5")
+    done = CliRunner().invoke(main, ["train", "--resume", str(run), "--no-progress"])
+    assert done.exit_code == 65 and not isinstance(done.exception, KeyError), done.output
+    assert f"checkpoint {run / 'checkpoint.h5'}: corrupt or incomplete" in done.output
+
+
+def test_a_train_over_weights_whose_root_header_is_damaged_refuses_them(run, tmp_path):
+    weights = tmp_path / "w.h5"
+    _flip_root_header(weights)
+    done = CliRunner().invoke(main, ["train", "--data", str(tmp_path / "data"), "--split", "all", "--preset", "micro",
+                                     "--max-iter", "2", "--batch-size", "8", "--eval-every", "2", "--device", "cpu",
+                                     "-o", str(weights), "--overwrite"])
+    assert done.exit_code == 2 and not isinstance(done.exception, KeyError), done.output
+    assert f"--out {weights} exists and is not a minitransfer weights file" in done.output
