@@ -176,7 +176,9 @@ def _data_of(parent, named):
     recorded folder, or the built-in set), so that `copy_from` and `half` alone mean the other half
     of the base's dataset, not a transfer to the built-in set; a ConfigError when neither holds the
     base's class table (the folder moved or prepared again: `data` says which dataset is meant),
-    naming the base as ``named`` (:attr:`Plan.named`) gives it."""
+    naming the base as ``named`` (:attr:`Plan.named`) gives it. A recorded folder that holds a meta.json
+    but fails to open is that dataset damaged: its :class:`~minitransfer.data.schema.DatasetError`, naming
+    the file and what to do, goes up as it is (no other dataset is wanted)."""
     recorded = parent.meta["config"].get("data")
     where = "a dataset it does not record"
     if isinstance(recorded, str) and recorded:
@@ -186,6 +188,8 @@ def _data_of(parent, named):
                 return folder
             where = f"{recorded}, which holds other classes now"
         except datasets.DatasetError:
+            if (pathlib.Path(folder) / datasets.META_FILE).is_file():
+                raise  # the base's dataset is there, a file of it damaged or unreadable: the error names it
             where = f"{recorded}, not a prepared dataset now"
     builtin = synthetic.builtin_dataset()
     if same_dataset(parent, datasets.open_dataset(builtin)):

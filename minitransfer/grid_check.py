@@ -88,15 +88,16 @@ def _refuse_damaged(out, run, saved):
     """Raise a :class:`~minitransfer.checkpoint.CheckpointError` (bad data) where a file that tells how the finished
     or interrupted ``run`` was trained cannot be read (cut short: a copy of the folder made while it was written, or
     one that stopped): its trained file (``saved``), which records its dataset and base, or its base's weights file,
-    whose sha256 is compared with the one it copied. Before, the grid took either for other options (the paths
+    whose sha256 is compared with the one it copied (read whole: an array that fails its checksum, a byte flipped in
+    it, was "another network" too). Before, the grid took either for other options (the paths
     recorded, or "another network") and told the user to delete ``run``, whose network is sound. Called only where
     nothing but those fields (:data:`FROM_FILES`) differ: another seed in config.json is refused as other options."""
     base = weights_path(out, run.parent) if run.parent else None
     for path in (saved, base):
         if path is None or not path.exists():
             continue
-        try:
-            checkpoints.read_meta(path)
+        try:  # the base's arrays too: a byte flipped in one changes its sha256, which its attributes do not tell
+            checkpoints.load(path, solver=False) if path == base else checkpoints.read_meta(path)
         except checkpoints.CheckpointError as error:
             last = run_dir(out, run.base if path == base else run) / CHECKPOINT_FILE
             restore = f"; or delete {path}: the grid writes it back from {last}" if path != last and last.is_file() \

@@ -7,6 +7,7 @@ base checkpoint itself; :mod:`minitransfer.results` and :mod:`minitransfer.run_f
 """
 
 from minitransfer import fileio, hdf5_files
+from minitransfer.checkpoint_check import HDF5_DAMAGE
 from minitransfer.experiment import CHECKPOINT_FILE
 from minitransfer.rundir import recorded_name
 
@@ -43,7 +44,7 @@ def run_records(folder, config):
             with hdf5_files.open_hdf5(path, locked=False) as f:  # as checkpoint.load reads them
                 attributes = f.attrs
                 records.append({key: _attribute(attributes, key) for key in RECORDED if key in attributes})
-        except OSError as error:
+        except (*HDF5_DAMAGE, KeyError) as error:  # KeyError: h5py's word for a root group whose checksum fails
             records.unreadable.append(f"{what} {path} cannot be read ({error})")
     return records
 
