@@ -222,6 +222,9 @@ class NetworkPath(click.Path):
         refuse_dead_link(self, value, param, ctx, "the network's file or folder")
         self._refuse_unwritten(value, param, ctx)
         path = pathlib.Path(super().convert(value, param, ctx))
+        kind = path_kinds.path_kind(path)
+        if kind not in ("a folder", "a file"):  # a named pipe: reading it to tell what it is would wait for ever
+            self.fail(_not_a_network(path, kind, param, ctx), param, ctx)
         if not path.is_dir():
             if (path.parent / shard_format.META_FILE).is_file() and not checkpoint.is_checkpoint(path):  # a shard
                 self.fail(f"{path} is a file of the dataset {path.parent}, not a network "
