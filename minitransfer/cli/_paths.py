@@ -91,6 +91,8 @@ class SourceFolder(click.Path):
                           f" and give the folder of images it holds (in {into})", param, ctx)
             self.fail(f"{value} is a file: give the folder that holds the images", param, ctx)
         converted = super().convert(value, param, ctx)
+        if not os.path.isdir(value):  # a named pipe: it was "a folder that this user may not list" (74)
+            self.fail(f"{value} is {path_kinds.path_kind(value)}: give the folder that holds the images", param, ctx)
         if not os.access(value, os.R_OK | os.X_OK):  # click said "Directory ... is not readable", a usage error (2)
             raise folder_tree.unlistable(value, source=True)
         return converted
