@@ -14,7 +14,8 @@ DOWNLOAD = "give the download (its archive) or the folder it unpacks into"
 
 
 @pytest.mark.parametrize("importer, remedy", [("folder", FOLDER), ("imagenet", FOLDER), ("tiny-imagenet", DOWNLOAD),
-                                              ("cifar10", DOWNLOAD), ("cifar100", DOWNLOAD)])
+                                              ("cifar10", DOWNLOAD), ("cifar100", DOWNLOAD)],
+                         ids=["folder", "imagenet", "tiny-imagenet", "cifar10", "cifar100"])
 def test_a_named_pipe_as_source_is_refused_as_one(importer, remedy, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     os.mkfifo("images")
