@@ -121,8 +121,8 @@ class NoRuns(MinitransferError, RuntimeError):
 
 
 class RunFolderGiven(NoRuns):
-    """The folder given is a run folder itself, not one that holds runs: a usage mistake (exit code 2),
-    as a weights file given is; nothing is written."""
+    """The folder given is a run folder itself, or a dataset's or a report's folder, not one that holds runs: a
+    usage mistake (exit code 2), as a weights file given is; nothing is written."""
 
 
 @dataclasses.dataclass

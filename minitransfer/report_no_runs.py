@@ -5,7 +5,7 @@ reasons grouped, the runs named or counted, with what to train instead), or no r
 
 import collections
 
-from minitransfer.path_kinds import folder_words, path_kind
+from minitransfer.path_kinds import folder_kind, folder_words, path_kind
 from minitransfer.report_plan import planned_words, training_now
 from minitransfer.rundir import RESULT_FILE
 from minitransfer.results import LeftOut
@@ -26,8 +26,8 @@ def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
     Where runs finished (their result.json there) but each is left out, it says so, their reasons
     grouped (:func:`_finished_left_out`); before, "no finished runs (*.run/result.json)" of runs that had
     finished.
-    Returns (the message, whether ``runs_dir`` is a run folder itself: a usage mistake, not a folder of runs
-    none of which finished)."""
+    Returns (the message, whether ``runs_dir`` is a run folder itself, or a dataset's or a report's folder
+    (:func:`_other_kind`): a usage mistake, not a folder of runs none of which finished)."""
     finished, left_out = _finished_and_other(left_out)
     why = []
     for what, texts in (("failed", failed), ("left out", left_out)):
@@ -44,12 +44,29 @@ def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
     if finished:
         return f"nothing to report under {runs_dir}: " + "; ".join([_finished_left_out(finished), *why]), False
     run_folder = not why and runs_dir.suffix == ".run"
+    mistaken = None if why or run_folder else _other_kind(runs_dir)
     if run_folder:
         why = [f"it is a run folder itself: give the folder that holds it, {folder_words(runs_dir.parent)}"]
+    elif mistaken is not None:
+        why = [mistaken]
     elif not why:
         why = [f"{_nothing_there(runs_dir)}: give the folder a grid was trained into (its `out`), or the one that "
                f"holds train's `out`"]
-    return f"no finished runs (*.run/result.json) under {runs_dir}: " + "; ".join(why), run_folder
+    return f"no finished runs (*.run/result.json) under {runs_dir}: " + "; ".join(why), run_folder or bool(mistaken)
+
+
+def _other_kind(runs_dir):
+    """What ``runs_dir``, which holds no run folder, is where it is a folder of another kind given by mistake
+    (a usage mistake, exit code 2, as a run folder itself is): a dataset's folder, or a report's (the runs it
+    sums up lie in the folder above, where report writes it by default); else None."""
+    kind = folder_kind(runs_dir).kind if runs_dir.is_dir() else None
+    if kind == "dataset":
+        return ("it is a dataset folder, not a folder of runs: give the folder a grid was trained into (its `out`), "
+                "or the one that holds train's `out`")
+    if kind == "report":
+        return (f"it is a report's folder, not a folder of runs: give the folder of the runs it sums up "
+                f"(by default the folder above it, {folder_words(runs_dir.parent)})")
+    return None
 
 
 def _finished_and_other(left_out):

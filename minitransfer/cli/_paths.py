@@ -91,6 +91,8 @@ class SourceFolder(click.Path):
                           f" and give the folder of images it holds (in {into})", param, ctx)
             self.fail(f"{value} is a file: give the folder that holds the images", param, ctx)
         converted = super().convert(value, param, ctx)
+        if not os.path.isdir(value):  # a named pipe: it was "a folder that this user may not list" (74)
+            self.fail(f"{value} is {path_kinds.path_kind(value)}: give the folder that holds the images", param, ctx)
         if not os.access(value, os.R_OK | os.X_OK):  # click said "Directory ... is not readable", a usage error (2)
             raise folder_tree.unlistable(value, source=True)
         return converted
@@ -222,6 +224,9 @@ class NetworkPath(click.Path):
         refuse_dead_link(self, value, param, ctx, "the network's file or folder")
         self._refuse_unwritten(value, param, ctx)
         path = pathlib.Path(super().convert(value, param, ctx))
+        kind = path_kinds.path_kind(path)
+        if kind not in ("a folder", "a file"):  # a named pipe: reading it to tell what it is would wait for ever
+            self.fail(_not_a_network(path, kind, param, ctx), param, ctx)
         if not path.is_dir():
             if (path.parent / shard_format.META_FILE).is_file() and not checkpoint.is_checkpoint(path):  # a shard
                 self.fail(f"{path} is a file of the dataset {path.parent}, not a network "

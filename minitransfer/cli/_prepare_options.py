@@ -3,9 +3,11 @@
 importers (:func:`cifar_options`) and of the synthetic set (:func:`synthetic_options`, :func:`synthetic_help`).
 """
 
+import os
+
 import click
 
-from minitransfer import config_checks, models
+from minitransfer import config_checks, models, path_kinds
 from minitransfer.data import build, synthetic
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
@@ -111,9 +113,25 @@ _cifar_workers_option = click.option("--workers", type=Whole(0, MAX_WORKERS), de
                                           f"process: CIFAR's pixels need no decoding).")
 
 
+class DownloadOrFolder(click.Path):
+    """SOURCE of the importers of a download (CIFAR's, Tiny ImageNet's): the archive as downloaded or the folder it
+    unpacks into. Anything else there (a named pipe, a socket, a device) is a usage error saying what it is: it was
+    "no batches.meta ... file" (65) or a bare "[Errno 20] Not a directory" (74)."""
+
+    def __init__(self):
+        super().__init__(exists=True)
+
+    def convert(self, value, param, ctx):
+        converted = super().convert(value, param, ctx)
+        if not (os.path.isdir(value) or os.path.isfile(value)):
+            self.fail(f"{value} is {path_kinds.path_kind(value)}: give the download (its archive) or the folder it "
+                      f"unpacks into", param, ctx)
+        return converted
+
+
 def cifar_options(command):
     """SOURCE (the archive or its folder), OUT and the options the CIFAR importers take."""
-    return _applied((click.argument("source", type=click.Path(exists=True)),
+    return _applied((click.argument("source", type=DownloadOrFolder()),
                      click.argument("out", type=DatasetOutput()),
                      _size_option(32), _cifar_workers_option, _shard_option, _verify_option, _overwrite_option()),
                     command)

@@ -15,7 +15,7 @@ from ._numbers import Real
 from ._output import echo
 from ._options import Seed
 from ._paths import DatasetFolder, DatasetOutput, SourceFolder
-from ._prepare_options import cifar_options, image_import_options, synthetic_help, synthetic_options
+from ._prepare_options import DownloadOrFolder, cifar_options, image_import_options, synthetic_help, synthetic_options
 from ._repeats import OptionsOnceGroup
 
 
@@ -219,7 +219,7 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
 
 
 @prepare.command("tiny-imagenet")
-@click.argument("source", type=click.Path(exists=True))
+@click.argument("source", type=DownloadOrFolder())
 @click.argument("out", type=DatasetOutput())
 @image_import_options("--is-a")
 def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrite):
