@@ -16,14 +16,21 @@ def space_left(folder, needed=None):
     status = disk_status(folder)
     if status is None:
         return (f"{_megabytes(needed)} needed, " if needed else "") + f"{_megabytes(None)} free there"
-    free_bytes = status.f_bavail * status.f_frsize
+    free = needed_and_free(needed, status.f_bavail * status.f_frsize)
+    return f"{free[0]} needed, {free[1]} free{inodes_note(status)} there" if needed else \
+        f"{free[1]} free{inodes_note(status)} there"
+
+
+def needed_and_free(needed, *free):
+    """The bytes ``needed`` and each of the ``free`` ones as read in a message, in megabytes with as many
+    decimals as it takes (up to kilobytes) for the needed to read differently from every free one, else in
+    bytes (all under a kilobyte: a log's line on a disk without a block left read "0.0 MB" each). A report of
+    0.32 MB on a disk with 0.31 MB free said "(0.3 MB needed, 0.3 MB free there)", which reads as though it fitted."""
     digits = next((digits for digits in range(1, 4) if not needed or
-                   _megabytes(needed, digits) != _megabytes(free_bytes, digits)), None)  # 3: to the kilobyte
-    if digits is None:  # both under a kilobyte (a log's line on a disk without a block left): "0.0 MB" each
-        free = f"{needed} bytes needed, {free_bytes} bytes"
-    else:
-        free = (f"{_megabytes(needed, digits)} needed, " if needed else "") + _megabytes(free_bytes, digits)
-    return f"{free} free{inodes_note(status)} there"
+                   all(_megabytes(needed, digits) != _megabytes(size, digits) for size in free)), None)  # 3: kB
+    if digits is None:
+        return tuple(f"{size} bytes" for size in (needed, *free))
+    return tuple(_megabytes(size, digits) for size in (needed, *free))
 
 
 def inodes_note(status):

@@ -9,7 +9,7 @@ import functools
 import os
 import pathlib
 
-from minitransfer import config_checks, fileio, run_lock, rundir, stop_requests
+from minitransfer import config_checks, disk_space, fileio, run_lock, rundir, stop_requests
 from minitransfer.data import shard_format
 from minitransfer.experiment import PLAN_FILE
 from minitransfer.grid_plan_file import planned_records
@@ -217,8 +217,8 @@ def _refuse_what_cannot_fit(out_dir, contents, earlier):
     free = (disk.f_bfree if os.geteuid() == 0 else disk.f_bavail) * block  # root may use the blocks kept for it
     if needed <= free + freed:
         return
-    room = f"{free / 1e6:.1f} MB free there" + (
-        f", {(free + freed) / 1e6:.1f} MB without the earlier report's files, which are kept as they were"
-        if earlier else "")
+    said = disk_space.needed_and_free(needed, free, free + freed)  # never "0.3 MB needed, 0.3 MB free"
+    room = f"{said[1]} free there" + (
+        f", {said[2]} without the earlier report's files, which are kept as they were" if earlier else "")
     raise fileio.StorageError(errno.ENOSPC, f"cannot write the report into {out_dir}: {os.strerror(errno.ENOSPC)} "
-                                            f"({needed / 1e6:.1f} MB needed, {room}); {fileio.RERUN}")
+                                            f"({said[0]} needed, {room}); {fileio.RERUN}")
