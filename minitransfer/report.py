@@ -138,8 +138,7 @@ class Report:
     ``network_gone``, the names of the results whose network is gone (their weights file and checkpoint
     moved or deleted: :func:`minitransfer.run_remedies.network_gone`), counted all the same; ``planned``, the
     runs the grid's plan names without a run folder (:func:`minitransfer.report_pooled.planned_in_grids`),
-    in no table: a rerun of the grid trains them; ``gathered``, the grids gathered below the runs' folder
-    (:func:`minitransfer.report_pooled.gathered_grids`), walked for once."""
+    in no table: a rerun of the grid trains them; ``gathered``: :func:`~minitransfer.report_pooled.gathered_grids`."""
 
     files: dict
     results: list
