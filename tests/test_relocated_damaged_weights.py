@@ -1,5 +1,6 @@
 """A grid folder copied from another machine (or in place) while a weights file was still being copied: a
-base's weights file cut short, or a finished copy's own weights file cut short where the folder was moved. The
+base's weights file cut short (or a byte flipped inside one of its arrays), or a finished copy's own weights
+file cut short where the folder was moved. The
 grid refused the sound transfer as "trained with other options" (the base "another network", or the moved
 paths the damaged file no longer vouched for), exit code 2, telling the user to delete that transfer (what it
 trained lost). It now names the damaged file, bad data (65), and says how to restore it; deleted as it says,
@@ -8,6 +9,7 @@ the grid writes the file back from its run's checkpoint.h5 and goes on."""
 import os
 import shutil
 
+import h5py
 import pytest
 from click.testing import CliRunner
 
@@ -30,15 +32,28 @@ def _cut_short(path, size=3000):
     os.truncate(path, size)
 
 
-def test_a_base_weights_file_cut_short_is_named_not_its_transfer(micro_data, trained, tmp_path):
+def _flipped_in_conv5(path, array="weights/conv5/W"):
+    """One byte flipped in the middle of ``array``'s stored chunk (bits rotted, a bad copy): the file opens and
+    its attributes read; the array's Fletcher-32 checksum tells the damage."""
+    with h5py.File(path, "r") as f:
+        chunk = f[array].id.get_chunk_info(0)
+    data = bytearray(path.read_bytes())
+    data[chunk.byte_offset + chunk.size // 2] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage, said", [(_cut_short, "corrupt or incomplete: cut short, 3,000 of its"),
+                                          (_flipped_in_conv5, "/weights/conv5/W cannot be read: the file is damaged")],
+                         ids=["cut-short", "array-byte-flipped"])
+def test_a_damaged_base_weights_file_is_named_not_its_transfer(micro_data, trained, tmp_path, damage, said):
     out = tmp_path / "grid"
     shutil.copytree(trained, out, symlinks=True)
     base = out / "random0" / "baseA.h5"
-    _cut_short(base)
+    damage(base)
     refused = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), *MORE])
     assert refused.exit_code == 65, refused.output
     assert "Traceback" not in refused.output
-    assert f"{base}: corrupt or incomplete: cut short, 3,000 of its" in refused.output
+    assert f"{base}: {said}" in refused.output
     assert "trained with other options" not in refused.output and "delete the runs" not in refused.output
     assert f"or delete {base}: the grid writes it back from {out / 'random0' / 'baseA.run' / 'checkpoint.h5'}" \
         in refused.output
