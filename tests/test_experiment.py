@@ -1079,7 +1079,7 @@ def test_a_grid_that_fails_stops_its_running_trainings_instead_of_leaving_them(t
     script's background job, which its trainings inherit: the first SIGINT reaches baseA before it
     has set its handler and is lost, so the grid must send it again. baseA trains until stopped: a
     time of 3 s was not far from the grid's resend after 1 s on a loaded machine."""
-    monkeypatch.setenv("FAKE_TRAIN_HOLD_AFTER", "0")
+    monkeypatch.setenv("FAKE_TRAIN_SECONDS", str(waiting.DEADLINE_SECONDS))
     runs = grid.plan_grid(layers=(1,))
     out = tmp_path / "grid"
     log = out / "random0" / "baseB.run" / "train.log"
@@ -1112,7 +1112,7 @@ def test_a_grid_stopped_by_a_full_disk_still_says_which_runs_it_stopped_and_how_
     run_grid, append_text = scheduler.run_grid, fileio.append_text
     monkeypatch.setattr(scheduler, "run_grid", lambda *args, **kwargs: run_grid(
         *args, **dict(kwargs, train_command=fake_train, devices=(None, None), poll_seconds=0.01)))
-    monkeypatch.setenv("FAKE_TRAIN_HOLD_AFTER", "0")  # baseA trains until stopped
+    monkeypatch.setenv("FAKE_TRAIN_SECONDS", str(waiting.DEADLINE_SECONDS))  # baseA trains until stopped
     out = tmp_path / "grid"
     log = out / "random0" / "baseB.run" / "train.log"
     log.parent.mkdir(parents=True)
@@ -1134,7 +1134,7 @@ def test_a_grid_stopped_by_a_full_disk_still_says_which_runs_it_stopped_and_how_
                      rf"resumes those stopped from their checkpoints\n$", result.output), result.output
     assert "Traceback" not in result.output
     log.unlink()  # space freed
-    monkeypatch.delenv("FAKE_TRAIN_HOLD_AFTER")
+    monkeypatch.delenv("FAKE_TRAIN_SECONDS")
     rerun = CliRunner().invoke(main, arguments)
     assert rerun.exit_code == 0, rerun.output
     assert "4 trained, 0 already done, 0 failed; results in " in rerun.output
