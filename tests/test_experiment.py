@@ -81,7 +81,8 @@ FAKE_TRAIN = textwrap.dedent('''
     for line in filter(None, os.environ.get("FAKE_TRAIN_SAY", "").split("|")):
         base = args[args.index("--copy-from") + 1] if "--copy-from" in args else "no base"
         print(line.replace("{run}", weights.stem).replace("{base}", base), flush=True)
-    (folder / "pid").write_text(str(os.getpid()))
+    (folder / "pid.tmp").write_text(str(os.getpid()))
+    os.replace(folder / "pid.tmp", folder / "pid")  # whole or absent: a test reads it to signal this run
     paired = time.time() + HOLD_SECONDS  # the bound against a hang only
     while os.environ.get("FAKE_TRAIN_PAIRED") and time.time() < paired and \
             len(list(folder.parent.parent.glob("*/*.run/invocations.log"))) % 2:
@@ -587,7 +588,7 @@ def _wait_until_mid_grid(out, runs, process, finished=4):
     def mid_grid():
         done = [run for run in runs if (out / f"{run.name}.run" / "result.json").exists()]
         started = [run for run in runs if run not in done and events(out, run.name)
-                   and (out / f"{run.name}.run" / "pid").exists() and (out / f"{run.name}.run" / "pid").read_text()]
+                   and (out / f"{run.name}.run" / "pid").exists()]
         return len(done) >= finished and started
 
     waiting.until_while_running(mid_grid, process, f"the grid past {finished} runs")
