@@ -156,7 +156,7 @@ class Report:
     base_checkpoints: dict = None  # the base checkpoints read, by path (results.collect), for recorded_runs
     network_gone: list = dataclasses.field(default_factory=list)  # results whose network is gone: network_gone()
     planned: list = dataclasses.field(default_factory=list)  # planned runs with no run folder: report_plan
-    gathered: list = None  # the grids gathered below the runs' folder: its plans found in one walk
+    gathered: list = dataclasses.field(default_factory=list)  # the grids gathered below the runs' folder: one walk
     unfinished_said: list = dataclasses.field(default_factory=list)  # "name (state)" of each unfinished run
     reference_levels: str = ""  # --reference over runs not of the paper's setup: run_caveats.reference_levels
 

@@ -11,17 +11,17 @@ from minitransfer.report_plan import planned_not_started
 from minitransfer.run_labels import name_order
 
 
-def planned_in_grids(runs_dir, gathered=None):
+def planned_in_grids(runs_dir, gathered):
     """The names (below ``runs_dir``, as the report names runs) of the runs without a run folder that the
     plan of the grid ``runs_dir`` is or lies in names (:func:`minitransfer.report_plan.planned_not_started`),
     and those of each grid gathered below it (a folder holding experiment.json: a copy of another machine's
     grid), its path below ``runs_dir`` before each name: a grid copied without some of its runs says which are
     missing, as it says reported alone. Run folders are not looked into, links to folders not followed (a
-    second name of a grid, whose runs are read once). ``gathered``: :func:`gathered_grids` of ``runs_dir``, where the
-    caller walked it (a report: once for this and Table 1's note on a demo); None: walked here."""
+    second name of a grid, whose runs are read once). ``gathered``: :func:`gathered_grids` of ``runs_dir``, as the
+    report walked it once for this and Table 1's note on a demo."""
     runs_dir = pathlib.Path(runs_dir)
     names = set(planned_not_started(runs_dir))
-    for grid in gathered_grids(runs_dir) if gathered is None else gathered:
+    for grid in gathered:
         below = grid.relative_to(runs_dir).as_posix()
         names.update(f"{below}/{name}" for name in planned_not_started(grid))
     return sorted(names, key=name_order)

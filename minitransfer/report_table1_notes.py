@@ -18,7 +18,6 @@ from minitransfer.grid_plan import options_of
 from minitransfer.grid_plan_file import read_plan
 from minitransfer.missing_bases import ELSEWHERE, MISSING, OTHER, UNMEASURED, base_without_accuracy
 from minitransfer.report_plan import grid_folder
-from minitransfer.report_pooled import gathered_grids
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, TABLE_1_COLUMNS, consecutive_spans,
                                         layer_list, table1_measured, table1_ranges)
 from minitransfer.results import interchangeable_halves, means_by_n, select
@@ -82,15 +81,15 @@ def table1_without_selffer(results, rows, demo=False):
             f"--no-fine-tuned{'; the demo on a CPU trains none' if demo else ''}).")
 
 
-def demo_planned(runs_dir, gathered=None):
+def demo_planned(runs_dir, gathered):
     """Whether the runs under ``runs_dir`` are a demo's: its grid folder's plan
     (:func:`minitransfer.report_plan.grid_folder`), or where it lies in none, that of a grid gathered below it
     (:func:`minitransfer.report_pooled.gathered_grids`: several machines' demos copied into one folder), records
     options on all classes, as every demo's does and
-    no experiment's (how :mod:`minitransfer.demo_folder` tells a demo's folder). ``gathered``: those grids, where
-    the caller walked ``runs_dir`` for them (a report: once); None: walked here."""
+    no experiment's (how :mod:`minitransfer.demo_folder` tells a demo's folder). ``gathered``: those grids, as
+    the report walked ``runs_dir`` for them once."""
     grid = grid_folder(runs_dir)
-    grids = [grid] if grid is not None else list(gathered_grids(runs_dir) if gathered is None else gathered)
+    grids = [grid] if grid is not None else gathered
     return any(ALL_CLASSES in (options_of(read_plan(grid)) or {}) for grid in grids)
 
 

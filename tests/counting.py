@@ -1,5 +1,9 @@
 """Counting stand-ins: a function of a module wrapped so that a test can say how often it ran."""
 
+import builtins
+import io
+import os
+
 
 def calls_of(monkeypatch, module, name, *also):
     """Replace ``module.name`` (and the same name in each module of ``also``, which imported it by name)
@@ -20,10 +24,6 @@ def calls_of(monkeypatch, module, name, *also):
 def opens_of(monkeypatch, path):
     """Count each open of the file ``path`` from now on (builtins.open, and io.open, which pathlib's reads call):
     return the list of the names it was opened by, one per open."""
-    import builtins
-    import io
-    import os
-
     opened, real, target = [], builtins.open, os.path.abspath(path)
 
     def counting(file, *args, **kwargs):
