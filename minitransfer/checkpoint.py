@@ -182,7 +182,7 @@ def load(path, solver=True):
         raise
     except FileNotFoundError:  # opening it: the handle, once open, reads it whole even where it is removed
         raise _removed(path) from None
-    except (*HDF5_DAMAGE, KeyError, ValueError, TypeError) as error:
+    except (*HDF5_DAMAGE, ValueError, TypeError) as error:
         raise CheckpointError(cut_short(path, error) or
                               f"checkpoint {path}: corrupt or incomplete ({type(error).__name__}: {error})") from error
     checkpoint.path = path
@@ -236,7 +236,7 @@ def is_checkpoint(path):
             return False
         with hdf5_files.open_hdf5(path, locked=False) as f:
             return hdf5_files.plain_attribute(f.attrs.get("format")) == FORMAT
-    except (*HDF5_DAMAGE, KeyError):  # KeyError: h5py's, where the root group's header fails its checksum
+    except HDF5_DAMAGE:
         return False
 
 
@@ -253,7 +253,7 @@ def read_meta(path):
             return _meta(f, Faults(path))
     except FileNotFoundError:  # there a moment ago: its run started over (or moved) meanwhile
         raise _removed(path) from None
-    except (*HDF5_DAMAGE, KeyError) as error:  # KeyError: as for is_checkpoint
+    except HDF5_DAMAGE as error:
         raise CheckpointError(cut_short(path, error) or f"checkpoint {path}: cannot be read ({error})") from error
 
 

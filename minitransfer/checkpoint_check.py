@@ -25,8 +25,9 @@ MAX_IMAGE_SIZE = 4096       # the largest mean image side
 # well below 1); beyond it the run has diverged even if its loss is still finite.
 MAX_ABS_WEIGHT = 1e6
 # What h5py raises reading a damaged file: OSError, or RuntimeError where a byte flipped in an object
-# header garbles it (a bad version number, a heap offset out of range).
-HDF5_DAMAGE = (OSError, RuntimeError)
+# header garbles it (a bad version number, a heap offset out of range), or KeyError where the root group's
+# header fails its checksum (raised at ``f.attrs``, the file opened).
+HDF5_DAMAGE = (OSError, RuntimeError, KeyError)
 
 
 class CheckpointError(MinitransferError, ValueError):

@@ -16,9 +16,8 @@ def space_left(folder, needed=None):
     status = disk_status(folder)
     if status is None:
         return (f"{_megabytes(needed)} needed, " if needed else "") + f"{_megabytes(None)} free there"
-    free = needed_and_free(needed, status.f_bavail * status.f_frsize)
-    return f"{free[0]} needed, {free[1]} free{inodes_note(status)} there" if needed else \
-        f"{free[1]} free{inodes_note(status)} there"
+    needed_said, free_said = needed_and_free(needed, status.f_bavail * status.f_frsize)
+    return (f"{needed_said} needed, " if needed else "") + f"{free_said} free{inodes_note(status)} there"
 
 
 def needed_and_free(needed, *free):

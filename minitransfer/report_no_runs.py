@@ -12,6 +12,7 @@ from minitransfer.results import LeftOut
 from minitransfer.left_out import MeasuredNowhere
 
 UNFINISHED_NAMED = 5  # in the message of a folder of unfinished or left-out runs
+_GIVE_RUNS = "give the folder a grid was trained into (its `out`), or the one that holds train's `out`"
 
 
 def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
@@ -50,8 +51,7 @@ def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
     elif mistaken is not None:
         why = [mistaken]
     elif not why:
-        why = [f"{_nothing_there(runs_dir)}: give the folder a grid was trained into (its `out`), or the one that "
-               f"holds train's `out`"]
+        why = [f"{_nothing_there(runs_dir)}: {_GIVE_RUNS}"]
     return f"no finished runs (*.run/result.json) under {runs_dir}: " + "; ".join(why), run_folder or bool(mistaken)
 
 
@@ -61,8 +61,7 @@ def _other_kind(runs_dir):
     sums up lie in the folder above, where report writes it by default); else None."""
     kind = folder_kind(runs_dir).kind if runs_dir.is_dir() else None
     if kind == "dataset":
-        return ("it is a dataset folder, not a folder of runs: give the folder a grid was trained into (its `out`), "
-                "or the one that holds train's `out`")
+        return f"it is a dataset folder, not a folder of runs: {_GIVE_RUNS}"
     if kind == "report":
         return (f"it is a report's folder, not a folder of runs: give the folder of the runs it sums up "
                 f"(by default the folder above it, {folder_words(runs_dir.parent)})")

@@ -44,7 +44,7 @@ def run_records(folder, config):
             with hdf5_files.open_hdf5(path, locked=False) as f:  # as checkpoint.load reads them
                 attributes = f.attrs
                 records.append({key: _attribute(attributes, key) for key in RECORDED if key in attributes})
-        except (*HDF5_DAMAGE, KeyError) as error:  # KeyError: h5py's word for a root group whose checksum fails
+        except HDF5_DAMAGE as error:
             records.unreadable.append(f"{what} {path} cannot be read ({error})")
     return records
 
