@@ -127,8 +127,7 @@ def ignore_stops_if_ending():
     error made it "Aborted!" (exit 1, click's answer to a KeyboardInterrupt). Nothing elsewhere: a program
     running the command line in its own process gets its handlers back as it ends (:func:`handlers_given_back`)."""
     if _the_command:
-        for stop in stop_signals_heard():
-            signal.signal(stop, signal.SIG_IGN)
+        ignore_stops()
 
 
 @contextlib.contextmanager
@@ -153,7 +152,7 @@ def handlers_given_back():
         yield
     except SystemExit as leaving:
         if leaving.code == EXIT_INTERRUPTED and not _the_command and not _ignored_at_exit:
-            _ignored_at_exit.append(atexit.register(_ignore_stops))
+            _ignored_at_exit.append(atexit.register(ignore_stops))
         raise
     finally:
         for stop, handler in found.items():
@@ -161,8 +160,10 @@ def handlers_given_back():
                 signal.signal(stop, handler)
 
 
-def _ignore_stops():
-    """Stop signals ignored as the process exits (an atexit hook of :func:`handlers_given_back`)."""
+def ignore_stops():
+    """The stop signals of :func:`stop_signals_heard` ignored: as the process exits (an atexit hook of
+    :func:`handlers_given_back`), in its command's last instants (:func:`ignore_stops_if_ending`), or as
+    a command ends interrupted (:func:`minitransfer.cli._errors.run`)."""
     for stop in stop_signals_heard():
         signal.signal(stop, signal.SIG_IGN)
 

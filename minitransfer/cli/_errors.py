@@ -106,8 +106,7 @@ def run(work, interrupted=INTERRUPTED):
         _drop_output_if_unwritable()  # a flush blocked on a reader that reads no more can still be stopped
         stopping.ignore_stops_if_ending()  # the command's own process: a stop must not change its exit code
         if code == EXIT_INTERRUPTED:  # already stopping: a second stop signal must not lose the exit code
-            for stop in stopping.stop_signals_heard():  # not one an embedding program handles: not given back
-                signal.signal(stop, signal.SIG_IGN)
+            stopping.ignore_stops()  # not one an embedding program handles: not given back
         message = option_text(str(error))
         if message.strip():
             say(f"{prefix}{_memory_hint(error)}: {message}{_working_folder_gone(error)}")
