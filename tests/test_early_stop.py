@@ -132,7 +132,6 @@ def test_once_the_command_is_over_a_stop_neither_claims_nothing_was_written_nor_
     assert done.stderr.startswith("error: ") and "interrupted" not in done.stderr and "Traceback" not in done.stderr
 
 
-
 PROBE = """
 import os, signal, sys
 from minitransfer import __main__ as entry, stopping
