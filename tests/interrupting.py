@@ -1,6 +1,6 @@
 """A training stopped as Ctrl-C stops it, after a given iteration, for the tests of resuming; a stop
-signal sent where Python swallows what its handler raises; and the cleanup of a training a test
-expected stopped that was not."""
+signal sent where Python swallows what its handler raises; a grid stopped as it waits for its runs; and the
+cleanup of a training a test expected stopped that was not."""
 
 import contextlib
 import os
@@ -10,7 +10,7 @@ import weakref
 import pytest
 
 import waiting
-from minitransfer import run_lock
+from minitransfer import launcher, run_lock
 from minitransfer import train as training
 
 
@@ -35,6 +35,25 @@ def signalled_in_a_finalizer(stop=signal.SIGINT):
     collected = Collected()
     weakref.finalize(collected, os.kill, os.getpid(), stop)
     del collected
+
+
+def grid_stopped_once(monkeypatch, ready, send=signal.raise_signal, stop=signal.SIGTERM, heard=None):
+    """The grid's wait for its runs (``launcher.wait_any``, patched) sends ``stop`` to the grid, ``send(stop)``,
+    the first time the file ``ready`` exists (a run's marker); a wait after that fails the test where ``heard``
+    says why (a stop the grid must answer at once, not wait on). Returns the list of the signals' names sent, to
+    which the test may add its own."""
+    sent, wait_any = [], launcher.wait_any
+
+    def waiting_for_runs(processes, timeout):
+        if sent and heard:  # waiting again, the stop unheard: fail the grid (its run stopped), not wait 600 s
+            raise AssertionError(f"the grid waited on after a {sent[0]} {heard}")
+        if not sent and ready.exists():
+            sent.append(stop.name)
+            send(stop)
+        wait_any(processes, min(timeout, 0.05))
+
+    monkeypatch.setattr(launcher, "wait_any", waiting_for_runs)
+    return sent
 
 
 def kill_left_running(run_dir):

@@ -243,24 +243,18 @@ def test_a_second_stop_as_the_first_unwinds_still_stops_and_waits_for_the_runs(t
     on alone; one forked by a launcher kept the grid waiting for it). Here the second comes at the
     first of these moments after the first stop: a stop handler being installed, the grid's stop
     beginning."""
-    from minitransfer import grid_runner, launcher, scheduler
+    from minitransfer import grid_runner, scheduler
     from minitransfer.cli import _errors
 
     out, train = tmp_path / "grid", tmp_path / "train.py"
     train.write_text(stoppable_train("SIGINT"))
     base = out / "random0" / "baseA.run"
-    sent = []
+    sent = interrupting.grid_stopped_once(monkeypatch, base / "training")  # the first stop, once it trains
 
     def second_stop():
         if sent == ["SIGTERM"]:
             sent.append("SIGINT")
             signal.raise_signal(signal.SIGINT)
-
-    def first_stop_once_it_trains(processes, timeout):
-        if not sent and (base / "training").exists():
-            sent.append("SIGTERM")
-            signal.raise_signal(signal.SIGTERM)
-        wait_any(processes, min(timeout, 0.05))
 
     def listen_after_a_second_stop(self):
         second_stop()
@@ -270,8 +264,7 @@ def test_a_second_stop_as_the_first_unwinds_still_stops_and_waits_for_the_runs(t
         second_stop()
         return stop(self, *args, **kwargs)
 
-    wait_any, listen, stop = launcher.wait_any, stop_requests.StopRequests.listen, grid_runner.GridRunner.stop
-    monkeypatch.setattr(launcher, "wait_any", first_stop_once_it_trains)
+    listen, stop = stop_requests.StopRequests.listen, grid_runner.GridRunner.stop
     monkeypatch.setattr(stop_requests.StopRequests, "listen", listen_after_a_second_stop)
     monkeypatch.setattr(grid_runner.GridRunner, "stop", stop_after_a_second_stop)
     lines, escaped = [], None
@@ -325,24 +318,14 @@ def test_a_stop_swallowed_in_a_finalizer_as_the_grid_waits_still_stops_it(tmp_pa
     raises only for the first stop, and the grid waited on for its runs to their end, the stop heard
     and never answered. It stops the grid as the wait goes on; in a command (whose hook owes such a
     stop), without an "Exception ignored" traceback, and answered once, not owed again as it ends."""
-    from minitransfer import launcher, stopping
+    from minitransfer import stopping
     from minitransfer.cli import _errors
 
     out, train = tmp_path / "grid", tmp_path / "train.py"
     train.write_text(stoppable_train("SIGINT"))
     base = out / "random0" / "baseA.run"
-    sent = []
-
-    def stop_in_a_finalizer_once_it_trains(processes, timeout):
-        if sent:  # waiting again, the stop unheard: fail the grid (its run stopped), not wait 600 s
-            raise AssertionError(f"the grid waited on after a {sent[0]} swallowed in a finalizer")
-        if (base / "training").exists():
-            sent.append("SIGTERM")
-            interrupting.signalled_in_a_finalizer(signal.SIGTERM)
-        wait_any(processes, min(timeout, 0.05))
-
-    wait_any = launcher.wait_any
-    monkeypatch.setattr(launcher, "wait_any", stop_in_a_finalizer_once_it_trains)
+    sent = interrupting.grid_stopped_once(monkeypatch, base / "training", interrupting.signalled_in_a_finalizer,
+                                          heard="swallowed in a finalizer")
     lines = []
     previous = _errors.interrupt_on_stop_signals()  # as the command line has them
     try:

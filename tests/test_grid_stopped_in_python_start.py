@@ -39,16 +39,7 @@ def test_a_stop_while_a_runs_python_starts_is_a_run_not_started_not_a_failure(mi
     monkeypatch.setenv("HELD_IN_START", str(starting))
     monkeypatch.setattr(launcher, "usable", lambda: False)  # each run a new process, as a GPU slot's
     base = out / "random0" / "baseA.run"
-    sent = []
-
-    def stop_once_its_python_starts(processes, timeout):
-        if not sent and starting.exists():
-            sent.append("SIGTERM")
-            signal.raise_signal(signal.SIGTERM)  # to the grid, which sends its run SIGINT
-        wait_any(processes, min(timeout, 0.05))
-
-    wait_any = launcher.wait_any
-    monkeypatch.setattr(launcher, "wait_any", stop_once_its_python_starts)
+    sent = interrupting.grid_stopped_once(monkeypatch, starting)  # to the grid, which sends its run SIGINT
     lines = []
     previous = _errors.interrupt_on_stop_signals()  # as the command line has them
     try:
