@@ -217,8 +217,9 @@ def _refuse_what_cannot_fit(out_dir, contents, earlier):
     free = (disk.f_bfree if os.geteuid() == 0 else disk.f_bavail) * block  # root may use the blocks kept for it
     if needed <= free + freed:
         return
-    said = disk_space.needed_and_free(needed, free, free + freed)  # never "0.3 MB needed, 0.3 MB free"
-    room = f"{said[1]} free there" + (
-        f", {said[2]} without the earlier report's files, which are kept as they were" if earlier else "")
+    # never "0.3 MB needed, 0.3 MB free": as many decimals as the figures need to differ
+    needed_said, free_said, freed_said = disk_space.needed_and_free(needed, free, free + freed)
+    room = f"{free_said} free there" + (
+        f", {freed_said} without the earlier report's files, which are kept as they were" if earlier else "")
     raise fileio.StorageError(errno.ENOSPC, f"cannot write the report into {out_dir}: {os.strerror(errno.ENOSPC)} "
-                                            f"({said[0]} needed, {room}); {fileio.RERUN}")
+                                            f"({needed_said} needed, {room}); {fileio.RERUN}")

@@ -48,7 +48,7 @@ def random_halves(num_classes, seed):
     half_a = np.array(sorted(generator.choice(np.arange(num_classes), num_classes // 2, replace=False)), dtype=np.int64)
     in_half_a = np.zeros(num_classes, dtype=bool)
     in_half_a[half_a] = True
-    half_b = np.flatnonzero(~in_half_a)  # not np.setdiff1d: its np.unique imports numpy.ma (~35 ms) on every train
+    half_b = np.flatnonzero(~in_half_a)  # not np.setdiff1d: its np.unique imports numpy.ma (8-9 ms CPU)
     return half_a, half_b
 
 
