@@ -19,6 +19,15 @@ from .shard_format import image_offset
 MAX_OPEN_SHARDS = 128
 
 
+def distinct(values):
+    """The distinct values of the integer array ``values``, ascending: what ``np.unique(values)`` gives, without
+    the import of numpy.ma (~8 ms of CPU) that np.unique's check for a masked array costs a process."""
+    ordered = np.sort(np.ravel(values))
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    return ordered[first]
+
+
 def _split_identity(checked, status):
     """``(identity, change time)`` a shard opened with ``status`` is held to: those :attr:`.dataset.Dataset.verified`
     holds for it (``checked``), else (a file this process did not check) those it has now."""
@@ -152,7 +161,7 @@ class ImageReader:
                 raise DatasetError(f"{self.paths[number]}: image {int(indices[position])} of {self.subset} lies beyond "
                                    f"the end of the file (the shard was truncated after it was checked); rerun the "
                                    f"prepare command that built it")
-        self._check_unchanged(np.unique(shard_of).tolist())
+        self._check_unchanged(distinct(shard_of).tolist())
         return out
 
     def close(self):

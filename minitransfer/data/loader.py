@@ -146,7 +146,7 @@ class BatchLoader:
         stream = np.arange(batch * self.batch_size, (batch + 1) * self.batch_size, dtype=np.int64)
         epochs, offsets = np.divmod(stream, n)
         positions = np.empty_like(stream)
-        for epoch in np.unique(epochs):
+        for epoch in image_reader.distinct(epochs):
             chosen = epochs == epoch
             positions[chosen] = self._permutation(int(epoch))[offsets[chosen]]
         return positions
