@@ -28,7 +28,7 @@ from minitransfer.grid_progress import RunsTraining, StoppingLog, TimeLeft, Warn
 from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_command, run_dir, train_arguments,
                                      weights_path)
 from minitransfer.grid_gpus import gpu_name
-from minitransfer.grid_plan_file import write_plan
+from minitransfer.grid_plan_file import plan_and_fault, write_plan
 from minitransfer.grid_retirement import GridRetirement
 from minitransfer.grid_status import (finished_and_lost, is_finished, result_lost, result_written_again, tried_again,
                                       unreadable_result)
@@ -65,7 +65,8 @@ class GridRunner(RunsElsewhere):
             presets = check_bases(self.pending, out, options)  # options no base can take: refused, not failed
             check_layers_copied(self.pending, out, options, presets)  # plan_grid knows no preset's layers
             check_memory(self.pending, out, options, self.slots)
-        replaced, others = replaced_plan(runs, out, options), left_alone(runs, out, plans.states)
+        read = plan_and_fault(out)  # one read of the plan for both notes, as the dry run's (write_plan reads it anew)
+        replaced, others = replaced_plan(runs, out, options, read=read), left_alone(runs, out, plans.states, read)
         lost_notes = (f"not trained: {result_lost(out, run, unreadable_result(out, run, plans.states))}"
                       for run in lost)
         for note in (replaced, others, *lost_notes):
