@@ -100,6 +100,7 @@ def run(work, interrupted=INTERRUPTED):
             stopping.ignore_stops_if_ending()
             raise missing from None
         if isinstance(error, BrokenPipeError) and _reader_gone(sys.stdout):  # `minitransfer splits ... | head`
+            stopping.ignore_stops_if_ending()  # as the other endings: a stop must not turn 141 into 1 ("Aborted!")
             stopping.drop_stream(sys.stdout)
             sys.exit(EXIT_OUTPUT_CLOSED)
         code, prefix = next((code, prefix) for kind, code, prefix in _exit_code_rows() if isinstance(error, kind))
