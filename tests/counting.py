@@ -22,12 +22,13 @@ def calls_of(monkeypatch, module, name, *also):
 
 
 def opens_of(monkeypatch, path):
-    """Count each open of the file ``path`` from now on (builtins.open, and io.open, which pathlib's reads call):
-    return the list of the names it was opened by, one per open."""
-    opened, real, target = [], builtins.open, os.path.abspath(path)
+    """Count each open of the file ``path`` from now on (builtins.open, and io.open, which pathlib's reads and
+    writes call), by whatever name it is opened (a relative one, one through a linked folder): return the list of
+    the names it was opened by, one per open. Called again for another file, each counts its own."""
+    opened, real, target = [], builtins.open, os.path.realpath(path)
 
     def counting(file, *args, **kwargs):
-        if isinstance(file, (str, os.PathLike)) and os.path.abspath(file) == target:
+        if isinstance(file, (str, bytes, os.PathLike)) and os.path.realpath(os.fsdecode(file)) == target:
             opened.append(file)
         return real(file, *args, **kwargs)
 

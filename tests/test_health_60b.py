@@ -7,8 +7,6 @@ transfer give of a base whose run report leaves out (:func:`minitransfer.checkpo
 twice before). The name of a recorded path as this locale lists it, spelled
 ``PurePath(recorded_path(text)).name`` at seven places, is :func:`minitransfer.rundir.recorded_name`."""
 
-import builtins
-import io
 import os
 import pathlib
 import shutil
@@ -23,6 +21,7 @@ from minitransfer import config, rundir
 from minitransfer import train as training
 from minitransfer.checkpoint_info import described, unreadable_run_file
 from minitransfer.cli import main
+from counting import opens_of
 from locales import ASCII_LOCALE, UTF8_LOCALE, environment_in, latin1_locale
 
 REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
@@ -39,24 +38,15 @@ def base(micro_data, tmp_path_factory):
     return out
 
 
-def _opens_of_results(monkeypatch):
-    """The paths of result.json files opened from now on (the built-in ``open`` and ``io.open``)."""
-    opens, real_open = [], builtins.open
-
-    def counted(file, *args, **kwargs):
-        opens.extend([file] if os.path.basename(os.fsdecode(file)) == rundir.RESULT_FILE else []
-                     if isinstance(file, (str, bytes, os.PathLike)) else [])
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", counted)
-    monkeypatch.setattr(io, "open", counted)
-    return opens
+def _opens_of_result(monkeypatch, base):
+    """The names the result.json of ``base``'s run is opened by from now on (through a linked folder too)."""
+    return opens_of(monkeypatch, base.parent / "baseA.run" / rundir.RESULT_FILE)
 
 
 @pytest.mark.parametrize("given", ["baseA.h5", "baseA.run/checkpoint.h5"], ids=["weights-file", "checkpoint"])
 def test_info_of_a_finished_base_reads_its_result_json_once(base, given, monkeypatch):
     monkeypatch.chdir(base.parent)
-    opens = _opens_of_results(monkeypatch)
+    opens = _opens_of_result(monkeypatch, base)
     done = CliRunner().invoke(main, ["info", given])
     assert done.exit_code == 0, done.output
     assert "finished" in done.output
@@ -70,7 +60,7 @@ def test_a_base_named_through_a_linked_folder_is_read_once_with_what_its_result_
     linked = tmp_path / "linked"
     os.symlink(base.parent, linked)
     unlinked = described(base)[0]
-    opens = _opens_of_results(monkeypatch)
+    opens = _opens_of_result(monkeypatch, base)
     summary, refusal = described(linked / "baseA.h5")
     assert len(opens) == 1, opens
     assert refusal is None and summary["finished"] and summary["left_out"] is None
@@ -81,7 +71,7 @@ def test_a_base_named_through_a_linked_folder_is_read_once_with_what_its_result_
 
 
 def test_the_left_out_warning_of_a_base_reads_its_result_json_once(base, monkeypatch):
-    opens = _opens_of_results(monkeypatch)
+    opens = _opens_of_result(monkeypatch, base)
     assert unreadable_run_file(base) is None
     assert len(opens) == 1, opens
 

@@ -9,19 +9,17 @@ And a report read a base's result.json three times (its accuracies, its weights'
 transfer's twice, and judged each base against chance three times (findings, warnings, Table 1): now once each
 per report, nothing kept between two."""
 
-import builtins
-import collections
-import io
 import json
 import shlex
 
 import h5py
 import pytest
 from click.testing import CliRunner
+from counting import opens_of
 from fake_results import finished_grid, finished_result
 from interrupting import interrupted_after
 
-from minitransfer import hdf5_files, optim, report, run_facts, run_file_readers
+from minitransfer import hdf5_files, optim, report, run_facts, run_file_readers, rundir
 from minitransfer import train as training
 from minitransfer.cli import main
 
@@ -100,42 +98,32 @@ def test_a_run_recording_a_rate_float32_cannot_hold_is_refused_as_such_not_as_da
     assert "continue it with the version that trained it, or train it again with a --weight-decay" in said, said
 
 
-@pytest.fixture
-def opened(monkeypatch):
-    """{path: times opened} of the result.json files opened while it holds, however they are opened."""
-    counts = collections.Counter()
-
-    def counting(real):
-        def open_counted(file, *args, **kwargs):
-            if str(file).endswith("result.json"):
-                counts[str(file)] += 1
-            return real(file, *args, **kwargs)
-        return open_counted
-
-    monkeypatch.setattr(builtins, "open", counting(builtins.open))
-    monkeypatch.setattr(io, "open", counting(io.open))
-    return counts
+def opened(monkeypatch, out):
+    """{result.json of a run of the grid ``out``: the names it is opened by from now on}."""
+    return {str(path): opens_of(monkeypatch, path) for path in sorted(out.rglob(rundir.RESULT_FILE))}
 
 
-def test_a_report_reads_each_result_json_once(tmp_path, opened):
+def test_a_report_reads_each_result_json_once(tmp_path, monkeypatch):
     out = finished_grid(tmp_path / "grid", layers=(1, 3))
-    opened.clear()  # written
+    opens = opened(monkeypatch, out)
     report.write_report(out, tmp_path / "report", figures=False)
-    assert len(opened) == 10 and set(opened.values()) == {1}, opened  # bases were read 3 times, transfers twice
+    times = {path: len(names) for path, names in opens.items()}
+    assert len(times) == 10 and set(times.values()) == {1}, opens  # bases were read 3 times, transfers twice
 
 
-def test_nothing_read_is_kept_between_two_reports(tmp_path, opened):
+def test_nothing_read_is_kept_between_two_reports(tmp_path, monkeypatch):
     out = finished_grid(tmp_path / "grid", layers=(1, 3))
     result = out / "random0" / "A1B.run" / "result.json"
-    opened.clear()  # written
+    opens = opened(monkeypatch, out)
     report.write_report(out, tmp_path / "report", figures=False)
     result.write_text(json.dumps(finished_result(top1=0.25)))
-    opened[str(result)] -= 1  # written
+    written = opens[str(result)].pop()  # an open to write, not to read
     again = report.write_report(out, tmp_path / "report", figures=False)
     assert {r.run.name: r.final_top1 for r in again.results}["random0/A1B"] == 0.25
-    assert set(opened.values()) == {2}, opened
+    times = {path: len(names) for path, names in opens.items()}
+    assert written == result and len(times) == 10 and set(times.values()) == {2}, opens
     run_file_readers.read_json(result, dict)  # a library call outside a report reads the file as it is
-    assert opened[str(result)] == 3
+    assert len(opens[str(result)]) == 3
 
 
 def test_a_report_judges_each_base_against_chance_once(tmp_path, monkeypatch):

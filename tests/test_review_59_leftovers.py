@@ -6,17 +6,15 @@ records the schedule); a report of a runs_dir given relative read each result.js
 absolute: another key); a metrics.jsonl row of ``"seconds": Infinity`` (hand-edited) made every resumed row
 Infinity, which JSON forbids."""
 
-import builtins
-import collections
-import io
 import shlex
 
 import pytest
 from click.testing import CliRunner
+from counting import opens_of
 from fake_results import finished_grid
 
 from minitransfer import experiment as grid
-from minitransfer import optim, report, resumed_logs
+from minitransfer import optim, report, resumed_logs, rundir
 from minitransfer.cli import main
 
 GRID = ["--layers", "1", "--no-fine-tuned", "--preset", "micro", "--max-iter", "40", "--batch-size", "4",
@@ -61,22 +59,13 @@ def test_info_of_a_copy_whose_base_records_the_schedule_does_not_call_it_refused
 
 
 def test_a_report_of_a_relative_runs_dir_reads_each_result_json_once(tmp_path, monkeypatch):
-    finished_grid(tmp_path / "grid", layers=(1,))
-    counts = collections.Counter()
-
-    def counting(real):
-        def open_counted(file, *args, **kwargs):
-            if str(file).endswith("result.json"):
-                counts[str(tmp_path / file) if not str(file).startswith("/") else str(file)] += 1
-            return real(file, *args, **kwargs)
-        return open_counted
-
+    out = finished_grid(tmp_path / "grid", layers=(1,))
+    runs = grid.plan_grid(layers=(1,))
+    opens = {run.name: opens_of(monkeypatch, grid.run_dir(out, run) / rundir.RESULT_FILE) for run in runs}
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(builtins, "open", counting(builtins.open))
-    monkeypatch.setattr(io, "open", counting(io.open))
     report.write_report("grid", "report", figures=False)
-    runs = len(grid.plan_grid(layers=(1,)))
-    assert len(counts) == runs and set(counts.values()) == {1}, counts  # each read twice: a relative key
+    # each was read twice: the runs_dir given relative made a second key
+    assert {name: len(names) for name, names in opens.items()} == {run.name: 1 for run in runs}, opens
 
 
 @pytest.mark.parametrize("seconds", ["Infinity", "1e999", "NaN", "\"12\"", "true", "-1"])
