@@ -1,5 +1,5 @@
 """splits.random_halves takes half B as the complement of half A without np.setdiff1d, whose np.unique imports
-numpy.ma (~8 ms of CPU): the same halves, and no numpy.ma for a split (a train's loader still imports it)."""
+numpy.ma (~8 ms of CPU): the same halves, and no numpy.ma for a split."""
 
 import subprocess
 import sys

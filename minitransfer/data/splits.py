@@ -324,7 +324,7 @@ def _seed_validating_both_halves(dataset):
     """The first random split seed (of :data:`SEEDS_TRIED`) each of whose halves holds a class with validation
     images, or None (fewer than two such classes: none does)."""
     validated = np.zeros(dataset.num_classes, dtype=bool)
-    validated[np.unique(dataset.labels("val"))] = True
+    validated[dataset.labels("val")] = True  # repeats set it again: no np.unique (numpy.ma)
     if validated.sum() < 2:
         return None
     for seed in range(SEEDS_TRIED):
