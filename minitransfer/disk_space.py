@@ -1,9 +1,11 @@
 """What is free on a disk, for the messages of a write that ran out of space: the space needed and free
 (:func:`space_left`, which :func:`minitransfer.fileio.storage_error` puts in its message), and that no
 inodes are left where none are (:func:`inodes_note`), read from the file system where a path is or would
-be (:func:`disk_status`, :func:`nearest_existing`).
+be (:func:`disk_status`, :func:`nearest_existing`). Every file or disk size the tool prints goes through
+:func:`size_said`: decimal units (1 MB = 10**6 bytes, as ``df -H`` and disk makers count).
 """
 
+import functools
 import os
 import pathlib
 
@@ -15,21 +17,23 @@ def space_left(folder, needed=None):
     left when none are (a disk full of small files says ENOSPC with megabytes free): :func:`inodes_note`."""
     status = disk_status(folder)
     if status is None:
-        return (f"{_megabytes(needed)} needed, " if needed else "") + f"{_megabytes(None)} free there"
+        return (f"{size_said(needed)} needed, " if needed else "") + f"{size_said(None)} free there"
     needed_said, free_said = needed_and_free(needed, status.f_bavail * status.f_frsize)
     return (f"{needed_said} needed, " if needed else "") + f"{free_said} free{inodes_note(status)} there"
 
 
-def needed_and_free(needed, *free):
+def needed_and_free(needed, *free, unit="MB"):
     """The bytes ``needed`` and each of the ``free`` ones as read in a message, in megabytes with as many
     decimals as it takes (up to kilobytes) for the needed to read differently from every free one, else in
     bytes (all under a kilobyte: a log's line on a disk without a block left read "0.0 MB" each). A report of
-    0.32 MB on a disk with 0.31 MB free said "(0.3 MB needed, 0.3 MB free there)", which reads as though it fitted."""
+    0.32 MB on a disk with 0.31 MB free said "(0.3 MB needed, 0.3 MB free there)", which reads as though it fitted.
+    ``unit``: :func:`size_said`'s."""
+    said = functools.partial(size_said, unit=unit)
     digits = next((digits for digits in range(1, 4) if not needed or
-                   all(_megabytes(needed, digits) != _megabytes(size, digits) for size in free)), None)  # 3: kB
+                   all(said(needed, digits) != said(size, digits) for size in free)), None)  # 3: kB
     if digits is None:
         return tuple(f"{size} bytes" for size in (needed, *free))
-    return tuple(_megabytes(size, digits) for size in (needed, *free))
+    return tuple(said(size, digits) for size in (needed, *free))
 
 
 def inodes_note(status):
@@ -57,5 +61,14 @@ def nearest_existing(path):
     return path
 
 
-def _megabytes(size, digits=1):
-    return "unknown space" if size is None else f"{size / 1e6:.{digits}f} MB"
+UNITS = {"kB": 10**3, "MB": 10**6, "GB": 10**9}  # the unit printed is the divisor used: never MiB's 2**20 said MB
+
+
+def size_said(size, digits=1, unit="MB"):
+    """``size`` bytes as a message says them, in ``unit`` (a key of :data:`UNITS`; None: kB below a MB, else MB)
+    with ``digits`` decimals: "236.2 MB", "51,234.5 MB", "20.4 kB"; "unknown space" for None. prepare said KiB and
+    MiB where train and report said MB."""
+    if size is None:
+        return "unknown space"
+    unit = unit or ("kB" if size < UNITS["MB"] else "MB")
+    return f"{size / UNITS[unit]:,.{digits}f} {unit}"

@@ -42,10 +42,21 @@ def executable_mode():
 
 def user_name(uid):
     """The name of the user ``uid`` ("user 1234" where the system knows none: a container, NFS)."""
+    return _known_name(uid) or f"user {uid}"
+
+
+def as_user(uid):
+    """"user alice", or "user 1234" where the system knows no name for ``uid``: as :func:`user_name` says an
+    unknown one (a lock's holder was "of user uid 1234" where a file's owner was "user 1234")."""
+    return f"user {_known_name(uid) or uid}"
+
+
+def _known_name(uid):
+    """The name the system knows for the user ``uid``; None where it knows none."""
     try:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
-        return f"user {uid}"
+        return None
 
 
 def owner_and_mode(path):

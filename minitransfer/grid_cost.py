@@ -64,18 +64,20 @@ def plan_cost(runs, out, options, slots=None, statuses=None):
     need = sum(cost.disk_bytes for cost in costs.values())
     status = disk_space.disk_status(out)
     free = None if status is None else status.f_bavail * status.f_frsize
-    free_text = "" if free is None else f"; {free / 1e9:,.1f} GB free there" + (", too little" if free < need else "")
+    free_text = "" if free is None else f"; {disk_space.size_said(free, unit='GB')} free there" + (
+        ", too little" if free < need else "")
     weights, checkpoints = (_sizes(cost.weights_bytes for cost in costs.values()),
                             _sizes(cost.checkpoint_bytes for cost in costs.values()))
-    lines.append(f"  disk: about {need / 1e9:,.1f} GB in {out}{free_text}:\n  each run keeps its weights file, the "
-                 f"weights and the mean image ({weights} a file), and its run folder's checkpoint.h5, with their "
-                 f"momentum too ({checkpoints}; a finished run's checkpoint.h5 may be deleted to save two thirds)")
+    lines.append(f"  disk: about {disk_space.size_said(need, unit='GB')} in {out}{free_text}:\n  each run keeps its "
+                 f"weights file, the weights and the mean image ({weights} a file), and its run folder's "
+                 f"checkpoint.h5, with their momentum too ({checkpoints}; a finished run's checkpoint.h5 may be "
+                 f"deleted to save two thirds)")
     return lines
 
 
 def _sizes(sizes):
     """The distinct file ``sizes`` in MB, smallest first: "236 MB, 245 MB"."""
-    return ", ".join(dict.fromkeys(f"{size / 1e6:,.0f} MB" for size in sorted(sizes)))
+    return ", ".join(dict.fromkeys(disk_space.size_said(size, 0) for size in sorted(sizes)))
 
 
 # checkpoint_bytes: a run folder's checkpoint.h5 (the weights, their momentum and the mean image); weights_bytes: the

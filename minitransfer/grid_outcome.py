@@ -7,6 +7,7 @@ grid's scripts word their failed tasks with the same lines (:func:`failure_cause
 
 import dataclasses
 import errno
+import pathlib
 import signal
 
 from minitransfer import fileio, stopping
@@ -15,7 +16,7 @@ from minitransfer.rundir import NOTHING_TO_DO, RESULT_FILE, divergence
 from minitransfer.results import METRICS_FILE
 from minitransfer.run_remedies import TRAIN_GRID_AGAIN
 from minitransfer.experiment import CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, some_names
-from minitransfer.grid_status import last_log_line
+from minitransfer.grid_status import error_line, last_log_line
 from minitransfer.run_labels import name_order
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
@@ -24,6 +25,8 @@ EXIT_FAILED, EXIT_BAD_DATA, EXIT_IO = 1, 65, 74
 # The failures the grid's own exit code passes on where every failed run ended with the same one: a
 # script or a person then knows what to fix for the whole grid (74: free space and rerun).
 PASSED_ON = (EXIT_IO, EXIT_BAD_DATA)
+QUOTED_ERRORS = 3  # the failed runs of a cause whose error lines the grid's end quotes (the others counted)
+QUOTE_CHARS = 300  # an error line quoted longer is cut (a path deep in a cluster's file system is about 200)
 
 
 class GridInterrupted(KeyboardInterrupt):
@@ -175,7 +178,8 @@ class GridOutcome:
         line says as "rerun the same command": :func:`minitransfer.config_wording.worded`). Runs
         whose folder was deleted while they trained (their log with it) are a cause of their own. The runs
         and their causes in the report's order (:func:`minitransfer.run_labels.name_order`: a split's
-        bases first, then its copies by n; random2 before random10)."""
+        bases first, then its copies by n; random2 before random10); each line then quotes the error lines its
+        runs' train.logs end on (:func:`quoted_errors`)."""
         groups, killed = {}, set(self.killed)
         for name in sorted(self.failed, key=name_order):  # as the report lists them, whichever ended first
             failure = self.failure(name)
@@ -183,7 +187,7 @@ class GridOutcome:
                 "killed" if name in killed else failure.code
             groups.setdefault(key, []).append(name)
         return [worded(failure_cause(key, names, [self.failure(name) for name in names]))
-                for key, names in groups.items()]
+                + quoted_errors(names, [self.failure(name) for name in names]) for key, names in groups.items()]
 
     @property
     def exit_code(self):
@@ -242,6 +246,23 @@ def failure_cause(key, names, failures, rerun=SAME_CALL):
                    f"diverged (exit {key}; {first}: {diverged[first]}): {again}" if len(diverged) == len(names) else
                    f"{why}; {some_names(list(diverged))} of them diverged ({first}: {diverged[first]}): {again}")
     return f"{some_names(names)}: {why}"
+
+
+def quoted_errors(names, failures, most=QUOTED_ERRORS):
+    """' (random0/A1B: "error: ..."; random0/A2B: "error: ..."; 2 more)': the error line each of the failed runs
+    ``names`` (their :class:`Failure` in ``failures``) ended on, trimmed, for the first ``most`` of them and a count
+    of the others; "" where none ended on one (killed, no log). The grid's end pointed at a train.log alone, which a
+    person then had to open to learn that the dataset was missing. A diverged run's is in its cause already."""
+    quotes = []
+    for name, failure in zip(names, failures):
+        line = None if failure.log is None or diverged(failure) else error_line(pathlib.Path(failure.log).parent)
+        if line:
+            line = " ".join(line.split())
+            quotes.append(f'{name}: "{line if len(line) <= QUOTE_CHARS else line[:QUOTE_CHARS - 3] + "..."}"')
+    if not quotes:
+        return ""
+    more = f"; {len(quotes) - most} more" if len(quotes) > most else ""
+    return f" ({'; '.join(quotes[:most])}{more})"
 
 
 def _ends(failures):

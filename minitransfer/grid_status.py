@@ -3,14 +3,18 @@
 a :class:`RunStatus`: its words and its fields); whether a finished run's result.json is lost (:func:`is_lost`,
 the one rule); each run's result.json read once per look at a grid folder (:class:`RunStates`); the plan as
 text, one line per run with its train command (:func:`describe_plan`); the error its train ended on, as its
-train.log tells it (:func:`error_line`).
+train.log tells it (:func:`error_line`); a run the grid planned and never started, as info and eval say it
+(:func:`planned_not_started`).
 """
 
+import os
+import pathlib
 import shlex
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, run_remedies
-from minitransfer.experiment import CHECKPOINT_FILE, LOG_FILE, run_dir, some_names, train_arguments, weights_path
+from minitransfer.experiment import (CHECKPOINT_FILE, LOG_FILE, PLAN_FILE, TREATMENT_FILE, run_dir, some_names,
+                                     train_arguments, weights_path)
 from minitransfer.checkpoint_info import resume_refused  # the check info asks
 from minitransfer.rundir import RESULT_FILE, train_again
 from minitransfer.run_file_readers import read_result
@@ -43,6 +47,26 @@ def error_line(folder, last=None):
     where the caller has read it (:func:`last_log_line`)."""
     last = last_log_line(folder) if last is None else last
     return last if last.startswith("error: ") else None
+
+
+def planned_not_started(folder, weights):
+    """What a run folder ``folder`` (of weights file ``weights``) that holds a grid's treatment.json and nothing
+    else is: a run the grid planned, not started yet, and how to start it; None where the folder holds more (its
+    train started: a train.log, its config.json) or is no planned run's. info said such a folder was "a folder
+    without a network", then "not started, or stopped before writing its first checkpoint"."""
+    folder = pathlib.Path(folder)
+    try:
+        if {entry.name for entry in os.scandir(folder)} != {TREATMENT_FILE}:
+            return None
+    except OSError:
+        return None
+    named = folder if folder.name not in ("", os.pardir) else folder.resolve()  # "." in the run folder
+    grid = named.parent.parent  # OUT/random0/A1B.run: the grid's folder, where its plan is
+    planned_by = f"the grid in {grid}" if (grid / PLAN_FILE).is_file() else "a grid"
+    return (f"{folder} is the run folder of {pathlib.Path(weights).name}, a run {planned_by} planned, not started "
+            f"yet: it holds the grid's {TREATMENT_FILE} alone, no network; to start it, rerun the experiment command "
+            f"that planned it (minitransfer experiment -o {shlex.quote(str(grid))} with the grid's options; a grid "
+            f"for SLURM: its submit.sh, or its job waiting in the queue, starts it), or give another network")
 
 
 def busy_refusal(line):

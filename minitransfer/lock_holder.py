@@ -7,9 +7,10 @@ command such a process runs (:func:`command_of`), for the messages of :mod:`mini
 
 import os
 import pathlib
-import pwd
 import re
 import socket
+
+from minitransfer import file_owners
 
 RECORD_BYTES = 320  # a lock file's "PID HOST" line: a host name has at most 255 bytes
 # what a SLURM task records of itself (its job, as an array task, and the node slurmd names it by), and
@@ -151,28 +152,23 @@ def pid_named(pid):
 
 
 def _user_of(pid):
-    """The name of the user running the process ``pid`` of this machine where it is another user than this
-    process's (one this user may not stop: a lab's machine shared by its group), else None (this user's, another
-    host's, or gone)."""
+    """The user running the process ``pid`` of this machine, as a message says it ("user alice", "user 1234":
+    :func:`minitransfer.file_owners.as_user`) where it is another user than this process's (one this user may not
+    stop: a lab's machine shared by its group), else None (this user's, another host's, or gone)."""
     if pid is None or pid <= 0 or getattr(pid, "host", None):
         return None
     try:
         uid = os.stat(f"/proc/{int(pid)}").st_uid
     except OSError:
         return None
-    if uid == os.geteuid():
-        return None
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid {uid}"
+    return None if uid == os.geteuid() else file_owners.as_user(uid)
 
 
 def _on_its_host(pid):
     """ "1234", "1234 on host node7" for a :class:`Holder` on another machine, or "1234 of user alice" for a
     process of this machine another user runs."""
     host, user = getattr(pid, "host", None), _user_of(pid)
-    return f"{int(pid)} on host {host}" if host else f"{int(pid)} of user {user}" if user else str(int(pid))
+    return f"{int(pid)} on host {host}" if host else f"{int(pid)} of {user}" if user else str(int(pid))
 
 
 def is_this_process(written, pid=None):

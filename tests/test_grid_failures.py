@@ -49,6 +49,13 @@ FREE_SPACE = ("an I/O error (exit 74): the disk is full, or a file cannot be wri
 CALLED_FREE_SPACE = FREE_SPACE.replace("rerun the same command", "repeat the same call")
 
 
+def full_disk_quote(out, *bases):
+    """What the grid's end quotes of the fake train's error lines for ``bases`` that failed with exit 74."""
+    quotes = [f'random0/{base}: "error: cannot write {out / "random0" / base}.h5: No space left on device"'
+              for base in bases]
+    return f" ({'; '.join(quotes)})"
+
+
 @pytest.fixture
 def fake_train(tmp_path):
     path = tmp_path / "fake_train.py"
@@ -72,7 +79,8 @@ def test_runs_that_all_failed_on_a_full_disk_are_told_once_with_the_remedy_and_t
     assert outcome.failed == ["random0/baseA", "random0/baseB"] and outcome.blocked == ["random0/A1B"]
     assert outcome.exit_code == 74
     log = out / "random0" / "baseA.run" / "train.log"
-    assert outcome.causes() == ["random0/baseA, random0/baseB: " + CALLED_FREE_SPACE.format(their="their", log=log)]
+    assert outcome.causes() == ["random0/baseA, random0/baseB: " + CALLED_FREE_SPACE.format(their="their", log=log)
+                                + full_disk_quote(out, "baseA", "baseB")]
     assert sum(line.startswith("FAILED") for line in lines) == 2  # each as it ends, as before
 
 
@@ -86,7 +94,8 @@ def test_failures_of_several_causes_are_grouped_by_cause_and_the_grid_exits_1(tm
     assert sorted(outcome.causes()) == [
         f"random0/baseA, random1/baseA, random2/baseA: bad data (exit 65): a dataset, checkpoint or weights file is "
         f"damaged or does not fit, which their train.log (e.g. {log}) names; fix or replace it, then repeat the same "
-        f"call",
+        f'call (random0/baseA: "error: it failed"; random1/baseA: "error: it failed"; random2/baseA: "error: it '
+        f'failed")',
         "random0/baseB, random1/baseB, random2/baseB: killed by SIGKILL, which leaves no message (SIGKILL: the machine "
         "ran out of memory, or someone killed them); repeat the same call to train them again"]
 
@@ -100,9 +109,23 @@ def test_a_run_whose_folder_was_deleted_while_it_trained_is_a_cause_of_its_own(t
     assert outcome.causes() == [
         "random0/baseA: its run folder was deleted while it trained, and its train.log with it; a rerun trains it "
         "from the start",
-        "random0/baseB: " + CALLED_FREE_SPACE.format(their="its", log=out / "random0" / "baseB.run" / "train.log")]
+        "random0/baseB: " + CALLED_FREE_SPACE.format(their="its", log=out / "random0" / "baseB.run" / "train.log")
+        + full_disk_quote(out, "baseB")]
     assert f"FAILED random0/baseA (exit 74); {out / 'random0' / 'baseA.run'} was deleted while it trained" in \
         "\n".join(lines)
+
+
+def test_the_causes_quote_the_first_three_error_lines_and_count_the_others(tmp_path, fake_train, monkeypatch):
+    """The grid's end pointed at one train.log ("e.g. ..."), which a person had to open to read why the runs failed:
+    the error line each run ended on is quoted, the first three of a cause, the others counted."""
+    out = tmp_path / "grid"
+    runs = [run for run in grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False, random_seeds=range(5))
+            if run.name.endswith("baseA")]
+    outcome, _ = _grid(out, fake_train, monkeypatch, "baseA=65", runs)
+    assert len(outcome.failed) == 5
+    [cause] = outcome.causes()
+    assert cause.endswith(' (random0/baseA: "error: it failed"; random1/baseA: "error: it failed"; random2/baseA: '
+                          '"error: it failed"; 2 more)'), cause
 
 
 def test_failed_runs_are_told_in_the_order_the_report_lists_them():
@@ -138,7 +161,7 @@ def test_the_experiment_command_ends_with_the_causes_and_their_exit_code(micro_d
     assert result.exit_code == 74, result.output
     log = out / "random0" / "baseA.run" / "train.log"
     assert "\nthe runs that failed, by cause:\n  random0/baseA, random0/baseB: " + \
-        FREE_SPACE.format(their="their", log=log) + "\nrandom0/B1B, random0/A1B: not run, as random0/baseA, " \
+        FREE_SPACE.format(their="their", log=log) + full_disk_quote(out, "baseA", "baseB") + "\nrandom0/B1B, random0/A1B: not run, as random0/baseA, " \
         "random0/baseB, which they copy from, did not finish (a rerun trains them after those)" \
         "\n0 trained, 0 already done, 2 failed, " in result.output
 

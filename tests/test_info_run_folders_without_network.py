@@ -88,8 +88,18 @@ def test_a_grid_run_never_started_is_said_so_with_the_command_that_trains_it(mic
             path.unlink()
     shown = CliRunner().invoke(main, ["info", str(run)])
     said = " ".join(shown.output.split())
-    assert shown.exit_code == 2 and "a run of a grid, which has no network: it was not started" in said, said
-    assert "rerun the experiment command that planned it" in said and "its train command" not in said, said
+    assert shown.exit_code == 2 and f"{run} is the run folder of A1B.h5, a run the grid in {tmp_path / 'grid'} " \
+        "planned, not started yet: it holds the grid's treatment.json alone, no network; to start it, rerun the " \
+        f"experiment command that planned it (minitransfer experiment -o {tmp_path / 'grid'} with the grid's " \
+        "options;" in said, said
+    assert "its train command" not in said and "folder without a network" not in said, said
+    for given in ("A1B.h5", "A1B.run/."):  # its weights file, not written yet ("does not exist"), or "."
+        shown = CliRunner().invoke(main, ["info", str(tmp_path / "grid" / "random0" / given)])
+        said = " ".join(shown.output.split())
+        assert shown.exit_code == 2 and f"a run the grid in {tmp_path / 'grid'} planned, not started yet" in said, said
+    (run / "train.log").write_text("")  # the grid started it: the words of a run stopped in its start-up
+    said = " ".join(CliRunner().invoke(main, ["info", str(run)]).output.split())
+    assert "a run of a grid, which has no network: it was not started, or stopped before" in said, said
     assert CliRunner().invoke(main, grid).exit_code == 0  # as told
     assert CliRunner().invoke(main, ["info", str(run)]).exit_code == 0
 

@@ -21,7 +21,7 @@ import click
 
 from minitransfer import config_wording, stopping
 
-from ._output import displays_any_name, hold_standard_descriptors, printing, refuse_closed_output, say
+from ._output import displays_any_name, hold_standard_descriptors, paths_shown, printing, refuse_closed_output, say
 from ._repeats import OptionsOnceGroup, resolved_command
 from ._usage_hints import add_hint
 
@@ -304,6 +304,7 @@ class CommandGroup(OptionsOnceGroup):
                 return run(lambda: _over(_flushed(_owed_stop_raised(super(CommandGroup, self).invoke(ctx)))))
         except click.UsageError as error:
             add_hint(error)
+            error.message = paths_shown(error.message, error.ctx)
             raise
         finally:
             for stop, handler in previous.items():

@@ -8,6 +8,7 @@ import codecs
 import contextlib
 import json
 import os
+import shlex
 import stat
 import sys
 
@@ -26,11 +27,40 @@ class OutputUnwritable(MinitransferError, OSError):
 def say(message):
     """Write ``message`` on stderr where it can still be read: after a hangup (the terminal closed)
     or a full disk under ``2> log`` it cannot, and it is dropped, with what follows on stderr; the
-    exit code, not a traceback, is what is left to say."""
+    exit code, not a traceback, is what is left to say. A path given with a control character in it is
+    shown escaped (:func:`paths_shown`)."""
     try:
-        click.echo(message, err=True)
+        click.echo(paths_shown(message), err=True)
     except OSError:
         stopping.drop_stream(sys.stderr)
+
+
+def paths_shown(message, ctx=None):
+    """``message`` with each path given on the command line (of ``ctx``, else the current context) that holds a
+    control character (a newline, a tab, an ESC) shown escaped, as :func:`minitransfer.data.inputs.display_name`
+    shows it ("new\\nline"; in a command to copy, quoted by shlex, as bash's $'new\\nline'), as given and as
+    the absolute path it names: a folder named with a newline split a message across two lines, the second
+    reading as a message of its own. Other paths are left as they are (no backslash of theirs doubled)."""
+    for name in sorted(_given_with_control_characters(ctx), key=len, reverse=True):
+        shown = inputs.display_name(name)
+        if shlex.quote(name) == f"'{name}'":
+            message = message.replace(f"'{name}'", f"$'{shown}'")
+        message = message.replace(name, shown)
+    return message
+
+
+def _given_with_control_characters(ctx):
+    """The paths given to the command of ``ctx`` (or the current context; none without one) that hold a control
+    character, as typed, normalised and made absolute (a message may name any of them, or a path below one)."""
+    from ._repeats import RESOLVED_ARGS  # which imports this module
+
+    ctx = ctx or click.get_current_context(silent=True)
+    names = set()
+    for token in ctx.meta.get(RESOLVED_ARGS, ()) if ctx is not None else ():
+        value = token.partition("=")[2] if token.startswith("--") else token  # --out=PATH
+        if isinstance(value, str) and inputs.control_character(value):
+            names.update((value, os.path.normpath(value), os.path.abspath(value)))
+    return names
 
 
 def drop_output_if_reader_gone():

@@ -11,8 +11,8 @@ import shlex
 
 import click
 
-from minitransfer import (checkpoint, config_wording, dead_ends, fileio, path_kinds, run_destination, run_lock,
-                          run_networks, run_remedies, rundir)
+from minitransfer import (checkpoint, config_wording, dead_ends, fileio, grid_status, path_kinds, run_destination,
+                          run_lock, run_networks, run_remedies, rundir)
 from minitransfer.experiment import TREATMENT_FILE
 from minitransfer.data import archives, dataset, downloads, folder_tree, mistaken_paths, shard_format
 
@@ -223,6 +223,9 @@ class NetworkPath(click.Path):
         refuse_unreadable(value)
         refuse_dead_link(self, value, param, ctx, "the network's file or folder")
         self._refuse_unwritten(value, param, ctx)
+        planned = None if os.path.lexists(value) else grid_status.planned_not_started(rundir.run_dir_for(value), value)
+        if planned:  # the weights file of a run not started: "does not exist", naming neither the grid nor the run
+            self.fail(planned, param, ctx)
         path = pathlib.Path(super().convert(value, param, ctx))
         kind = path_kinds.path_kind(path)
         if kind not in ("a folder", "a file"):  # a named pipe: reading it to tell what it is would wait for ever
@@ -255,6 +258,9 @@ class NetworkPath(click.Path):
                       param, ctx)
         if (path / "checkpoint.h5").is_file():
             return str(path / "checkpoint.h5")
+        planned = grid_status.planned_not_started(path, weights) if folder.suffix == ".run" else None
+        if planned:
+            self.fail(planned, param, ctx)
         if folder.suffix == ".run" and any((path / name).is_file() for name in ("config.json", "treatment.json")):
             self.fail(_run_without_network(path, weights), param, ctx)
         what = path_kinds.what_folder(path)

@@ -85,7 +85,7 @@ _workers_option = click.option("--workers", type=Whole(0, MAX_WORKERS), default=
                                help=f"Decoding processes, at most {MAX_WORKERS} (default: one per core this process "
                                     f"may run on; 0 decodes in this process).")
 _shard_option = click.option("--shard-size", type=Whole(1), default=None,
-                             help="Images per shard (default: about 192 MiB of images).")
+                             help="Images per shard (default: about 201 MB of images).")
 _verify_option = click.option("--verify", is_flag=True,
                               help="Re-check every file's sha256 afterwards (another prepare of OUT meanwhile is "
                                    "refused).")

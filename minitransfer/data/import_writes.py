@@ -51,7 +51,7 @@ def rest_of_import(images_left, shards_left, size, meta):
     """The bytes an import still writes with ``images_left`` images in ``shards_left`` shards of
     ``size`` x ``size``: their pixels, each shard's float64 pixel sum and headers, the float32 mean image
     and meta.json (``meta`` bytes: :func:`meta_bytes`). Counting the pixels alone, a val shard that did not
-    fit said it needed 9.2 KiB with 16 KiB free."""
+    fit said it needed 9.4 kB with 16.4 kB free."""
     pixels = size * size * 3
     return images_left * pixels + shards_left * (pixels * 8 + SHARD_HEADERS) + final_files(size, meta)
 
@@ -65,24 +65,19 @@ def final_files(size, meta):
 def meta_bytes(known, shards=0):
     """About the bytes of meta.json: ``known``, the entries of meta.json known so far (its class table,
     source, skipped list...), as meta.json writes them, an entry for each of ``shards`` shards not in
-    ``known`` and :data:`META_REST`. A flat 1 MiB said "needs about 1.1 MiB" where a dataset of ten
-    classes needed 40 KiB."""
+    ``known`` and :data:`META_REST`. A flat 1 MiB said "needs about 1.2 MB" where a dataset of ten
+    classes needed 41 kB."""
     return len(json.dumps(known, indent=1, sort_keys=True)) + shards * META_SHARD_ENTRY + META_REST
 
 
 def room(needed, status):
     """"about <needed>, <free> free" for a full disk's message: ``needed`` bytes, and the space free (with
     :func:`minitransfer.disk_space.inodes_note`) on the disk whose :func:`minitransfer.disk_space.disk_status`
-    is ``status``."""
+    is ``status``, in kB below a MB, else MB, with the decimals it takes for the two to differ
+    (:func:`minitransfer.disk_space.needed_and_free`), decimal units as train and report say them."""
     free = None if status is None else status.f_bavail * status.f_frsize
-    return f"about {_amount(needed)}, {_amount(free)} free{disk_space.inodes_note(status)}"
-
-
-def _amount(count):
-    """A byte count in KiB below 1 MiB (the mean image, meta.json), else in MiB."""
-    if count is None:
-        return "unknown space"
-    return f"{count / 1024:.1f} KiB" if count < 1 << 20 else f"{count / (1 << 20):.1f} MiB"
+    needed_said, free_said = disk_space.needed_and_free(needed, free, unit=None)
+    return f"about {needed_said}, {free_said} free{disk_space.inodes_note(status)}"
 
 
 @dataclasses.dataclass(frozen=True)

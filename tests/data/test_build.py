@@ -277,9 +277,9 @@ def test_a_full_disk_at_the_last_files_says_about_what_they_take(tmp_path, monke
     _fail_writes_of(failing, monkeypatch)
     result = _prepare(tmp_path / "out", "--classes", "20")
     assert result.exit_code == 74, result.output
-    needed = re.search(r"the rest of the import needs about ([\d.]+) KiB", result.output)
+    needed = re.search(r"the rest of the import needs about ([\d.]+) kB", result.output)
     assert needed, result.output
-    assert written <= float(needed[1]) * 1024 <= written + (24 << 10)
+    assert written <= float(needed[1]) * 1000 <= written + (24 << 10)
 
 
 def test_prepare_help_lists_every_exit_code_and_the_synthetic_maximum():

@@ -282,7 +282,7 @@ def test_a_full_disk_under_the_cache_names_the_cache_and_the_space_not_an_import
         synthetic.builtin_dataset(tmp_path / "cache")
     assert str(raised.value) == (
         f"the built-in benchmark cannot be cached in {tmp_path / 'cache'}: {os.strerror(number)}: it needs about 1.1 "
-        f"MiB, 300.0 KiB free; free some space there, or set MINITRANSFER_CACHE to a folder on a disk with room for "
+        f"MB, 307.2 kB free; free some space there, or set MINITRANSFER_CACHE to a folder on a disk with room for "
         f"it, and rerun")
     assert raised.value.errno == number
     assert list((tmp_path / "cache").iterdir()) == []
@@ -290,14 +290,14 @@ def test_a_full_disk_under_the_cache_names_the_cache_and_the_space_not_an_import
 
 @pytest.mark.parametrize("inodes", [3, 4, 5], ids=["at-the-lock", "at-the-first-shard", "at-a-later-shard"])
 def test_a_cache_on_a_disk_out_of_inodes_says_so_not_only_the_megabytes_free(small_tmpfs, tmp_path, inodes):
-    """"needs about 1.1 MiB, 20.0 MiB free" contradicted itself; a look at the disk after the build had removed its
+    """"needs about 1.1 MB, 21.0 MB free" contradicted itself; a look at the disk after the build had removed its
     lock file and staging folder would find inodes free again. The tmpfs holds its root folder, the cache folder,
     the staging folder, the lock file and ``inodes`` - 4 shards."""
     disk = small_tmpfs(tmp_path / "disk", "20m", inodes=inodes)
     with pytest.raises(fileio.StorageError) as raised:
         synthetic.builtin_dataset(disk / "cache")
     assert re.fullmatch(rf"the built-in benchmark cannot be cached in {re.escape(str(disk / 'cache'))}: No space left "
-                        r"on device: it needs about 1\.1 MiB, \d+\.\d MiB free but no inodes \(file entries\) "
+                        r"on device: it needs about 1\.1 MB, [\d,]+\.\d MB free but no inodes \(file entries\) "
                         r"left; free some space there, or set MINITRANSFER_CACHE to a folder on a disk with room "
                         r"for it, and rerun", str(raised.value)), str(raised.value)
     assert os.listdir(disk / "cache") == []
