@@ -152,6 +152,12 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         *plan_check(out, slurm_dir, plan, "run $run: not trained"),
         "exec 6>&-",
         *(_base_finished_lines() if stage == "transfers" else []),
+        "# train.log, appended to below: one not writable was told in bash's words, then as a run folder deleted",
+        'if ! error=$({ : >> "$log"; } 2>&1); then',
+        '  echo "run $run: not trained: cannot write $log: ${error##*: }; make it writable (or free space), then'
+        f' rerun {SUBMIT_FILE}" >&2',
+        f"  exit {EXIT_IO}",
+        "fi",
         'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
         ' restart ${SLURM_RESTART_COUNT:-0}; output in $log"',
         *_unsaid_end_lines(stage),
