@@ -152,6 +152,12 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         *plan_check(out, slurm_dir, plan, "run $run: not trained"),
         "exec 6>&-",
         *(_base_finished_lines() if stage == "transfers" else []),
+        "# train.log, appended to below: one not writable was told in bash's words, then as a run folder deleted",
+        'if ! error=$({ : >> "$log"; } 2>&1); then',
+        '  echo "run $run: not trained: cannot write $log: ${error##*: }; make it writable (or free space), then'
+        f' rerun {SUBMIT_FILE}" >&2',
+        f"  exit {EXIT_IO}",
+        "fi",
         'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
         ' restart ${SLURM_RESTART_COUNT:-0}; output in $log"',
         *_unsaid_end_lines(stage),
@@ -290,6 +296,14 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         '  echo "run $run: exit 75, interrupted with a checkpoint: requeued, it resumes from the checkpoint"',
         '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" ||',
         '    { transfers_stuck; echo "run $run: scontrol requeue failed: rerun submit.sh to resume it" >&2; }',
+        "# A signal ended the step as SLURM ended the job (a scancel or the time limit as the training started, before",
+        "# it heard stops; SIGKILL after KillWait): not a failure of the run, which its words would have it be",
+        'elif [ "$status" -gt 128 ] && [ "$unread" = no ] && [ "$state" != RUNNING ]; then',
+        "  transfers_stuck",
+        '  signal=$(kill -l "$status" 2>/dev/null) || signal=$((status - 128))',
+        '  echo "run $run: exit $status (SIG$signal): SLURM ended its job before the training could write a checkpoint'
+        ' of where it stopped; not requeued: the job is ${state:-gone} (cancelled, or out of time); rerun submit.sh'
+        ' to train it (resumed from its last checkpoint, if it wrote one)"',
         'elif [ "$status" -ne 0 ] || ! finished; then',
         "  transfers_stuck",
         *failure_lines(),
