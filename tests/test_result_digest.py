@@ -95,3 +95,15 @@ def test_a_result_json_written_before_its_digest_is_read_as_before(runs):
     assert (unfinished, left_out) == ([], [])
     assert [(r.run.name, r.final_top1, r.best_top1, r.mean10_top1) for r in found] == [
         ("baseA", written["final"]["top1"], written["best_top1"], written["mean10_top1"])]
+
+
+def test_train_resumed_on_a_finished_run_whose_result_json_was_edited_writes_it_again(runs, micro_data):
+    """What a grid does for a result.json report cannot read (its checkpoint at the end): train writes it again
+    from eval.csv. An edited one it took as finished ("already finished", the edit kept; the grid said FAILED)."""
+    folder, result, _ = runs
+    written = json.loads(result.read_text())
+    _edit(result, lambda record: record.update(mean10_top1=written["mean10_top1"] / 2))
+    training.train(training.TrainConfig(out=str(folder / "baseA.h5"), data=micro_data, half="A", seed=0, max_iter=4,
+                                        eval_every=1, batch_size=4, preset="micro", quiet=True, device="cpu",
+                                        resume="auto"))
+    assert results.read_run(folder / "baseA.run").mean10_top1 == written["mean10_top1"]
