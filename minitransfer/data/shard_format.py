@@ -134,7 +134,8 @@ def write_mean(path, mean, classes, meta=None):
 
     if meta is not None and _holds_image(path, fill):
         return fileio.sha256_file(path)
-    return fileio.write_hdf5(path, lambda handle: fill(handle, None if meta is None else meta_sha256(meta)), keep_same=True)
+    digest = None if meta is None else meta_sha256(meta)
+    return fileio.write_hdf5(path, lambda handle: fill(handle, digest), keep_same=True)
 
 
 def _holds_image(path, fill):
