@@ -83,7 +83,7 @@ from minitransfer import figures as figure_module
 from minitransfer import findings as measured
 from minitransfer import run_caveats
 from minitransfer.run_facts import validation_sets
-from minitransfer.run_file_readers import reads_shared
+from minitransfer.run_file_readers import reads_shared, refuse_contradicted
 from minitransfer.data import inputs
 from minitransfer.findings_caveats import natural_halves
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
@@ -261,6 +261,7 @@ def _measure(runs_dir):
     """:func:`measure` of a ``runs_dir`` checked."""
     checkpoints = {}  # the base checkpoints collect reads, read no second time for Table 1's unfinished runs
     results, unfinished, left_out = collect(runs_dir, checkpoints)
+    refuse_contradicted(left_out)  # an edited result.json: exit 65, not a run left out in a note
     gathered = list(gathered_grids(runs_dir))  # one walk: for the planned runs, and Table 1's note on a demo
     planned = planned_in_grids(runs_dir, gathered)
     training, failed, said = unfinished_standings(runs_dir, unfinished)

@@ -44,8 +44,8 @@ from minitransfer.rundir import BEST_EVALUATIONS, RESULT_FILE
 from minitransfer.run_facts import PAPER_FAMILIES, UNREAD_FAMILIES, half_families, kept_per_class_of, natural_families
 from minitransfer.run_settings import SCHEDULE_FIELDS, last_rate_change, precision_of, schedule_group, schedule_of
 from minitransfer.run_copies import network_of, once
-from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, checked, is_loss_record, is_there, read_curve,
-                                           read_json, read_log, read_losses, read_result, stamp)
+from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, check_against_curve, checked, is_loss_record,
+                                           is_there, read_curve, read_json, read_log, read_losses, read_result, stamp)
 from minitransfer.run_labels import name_order
 from minitransfer.run_remedies import start_over
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
@@ -239,6 +239,7 @@ def _read_run(folder, name, bases, facts, by_hand):
     """The result of the run in ``folder``; one trained by hand (no treatment.json) adds to ``by_hand``
     its name -> (its dataset, its base's: :func:`minitransfer.run_labels.base_key`). ``facts``: what
     the datasets read so far tell, shared between runs (:func:`minitransfer.run_facts._dataset_fact`)."""
+    check_against_curve(folder / RESULT_FILE, folder / EVAL_FILE)  # an edit said by both values, where eval.csv tells
     final, best, mean10, evaluations, iterations, scored = read_result(folder / RESULT_FILE)
     config = read_json(folder / CONFIG_FILE, dict) if is_there(folder / CONFIG_FILE) else None
     if config is not None and iterations is not None and config.get("max_iter", iterations) != iterations:

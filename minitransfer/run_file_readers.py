@@ -1,6 +1,7 @@
 """A run's files read back for the report (:func:`minitransfer.results.collect`), trusting none of
 them: its result.json (:func:`read_result`: train's summary of one eval.csv, each accuracy in
-[0, 1]), its config.json and treatment.json (:func:`read_json`), its eval.csv (:func:`read_curve`)
+[0, 1], its content as train wrote it; :func:`check_against_curve`: as its eval.csv sums up), its
+config.json and treatment.json (:func:`read_json`), its eval.csv (:func:`read_curve`)
 and metrics.jsonl (:func:`read_losses`: at most :data:`LOSS_POINTS` training losses). A file that
 is not one (a folder, a named pipe, a device) or holds more than train writes there
 (:func:`checked`) is refused, as is a damaged one, with an :class:`UnreadableRun` naming it (a
@@ -21,12 +22,20 @@ from minitransfer.file_owners import owner_and_mode
 from minitransfer.comparisons import is_accuracy
 from minitransfer.data.splits import MIN_CLASSES
 from minitransfer.left_out import UnreadableRun
+from minitransfer.run_files import RESULT_SHA256, result_sha256
+from minitransfer.rundir import BEST_EVALUATIONS
 
 
 def is_there(path):
     """Whether a run's file is there (a link to nothing is not); :class:`UnreadableRun` where that
     cannot be told (its folder cannot be read)."""
     return stamp(path) is not None
+
+
+class ResultContradicted(UnreadableRun):
+    """A result.json its own run contradicts: its digest of itself (:data:`minitransfer.run_files.RESULT_SHA256`)
+    or its eval.csv says another accuracy. Report refuses the folder for it (exit 65, :func:`refuse_contradicted`)
+    rather than leave out, in a note, a number someone edited (0.5 made 0.25): it went into results.csv unseen."""
 
 
 class FileUnreadable(UnreadableRun):
@@ -91,7 +100,10 @@ def read_result(path):
     none above the best, as train's summary of one eval.csv; a field of the wrong kind is named (a
     count that is negative, true, or a string; a ``validation`` record train would not write); each of
     :data:`RESULT_FIELDS` must be there (a result of another version would otherwise read as a run
-    without evaluations, in no finding)."""
+    without evaluations, in no finding). :class:`ResultContradicted` where it is not as train wrote it (its
+    digest of its other fields, :data:`minitransfer.run_files.RESULT_SHA256`, no longer theirs: edited since,
+    both values named by :func:`check_against_curve` where its eval.csv tells them). One written before train
+    recorded that digest is read as before (the tests' hand-made runs are such)."""
     record = read_json(path, dict)
     final, evaluations, iterations = record.get("final", {}), record.get("evaluations", 0), record.get("iterations")
     validation, scored = record.get("validation"), scored_on(record)
@@ -122,7 +134,62 @@ def read_result(path):
     if best < max(top, mean10) - 1e-9:  # NaN compares False: a run without evaluations passes
         raise UnreadableRun(f"{path}: best_top1 {best} is below final top1 {top} or mean10_top1 {mean10}: not "
                             f"train's summary of one run's evaluations")
+    if RESULT_SHA256 in record and record[RESULT_SHA256] != result_sha256(record):  # none: written before
+        raise ResultContradicted(f"{path}: {RESULT_SHA256} {str(record[RESULT_SHA256]):.16}..., recorded by train, "
+                                 f"but its content now hashes to {result_sha256(record):.16}... (final top1 {top}, "
+                                 f"best_top1 {best}, mean10_top1 {mean10}): {EDITED}")
     return top, best, mean10, evaluations, iterations, scored
+
+
+EDITED = "edited since train wrote it: restore the files train wrote, or train the run again"
+# eval.csv's accuracies as train wrote them (repr) give result.json's exactly; this much slack still reads one
+# saved by a spreadsheet (its 15 digits, or 7), never an accuracy of another image (1/25,000 = 4e-5 on ImageNet)
+SUMMARY_SLACK = 1e-6
+
+
+def check_against_curve(path, eval_csv):
+    """:class:`ResultContradicted`, naming both values, where the result.json ``path`` (as train writes it now,
+    with its digest) says a final, best or mean of the 10 best top-1 that is not train's summary
+    (:func:`minitransfer.evaluate.summarize`) of the evaluations of its run's eval.csv ``eval_csv``. Asked before
+    :func:`read_result`, whose digest tells an edit without the values. Nothing where result.json is not one
+    read_result reads (it says why), has no digest (written before: the tests' hand-made runs are such), or
+    where eval.csv holds fewer or more evaluations than result.json counts (said otherwise:
+    :attr:`minitransfer.comparisons.Result.eval_log`)."""
+    try:
+        record = read_json(path, dict)
+    except UnreadableRun:
+        return
+    final = record.get("final")
+    accuracies = (final.get("top1") if isinstance(final, dict) else None, record.get("best_top1"),
+                  record.get("mean10_top1"))
+    if RESULT_SHA256 not in record or not all(type(value) in (int, float) for value in accuracies) \
+            or not is_there(eval_csv):
+        return
+    curve = read_log(read_curve, eval_csv)
+    if not curve or len(curve) != record.get("evaluations"):
+        return
+    last = max(curve, key=lambda point: point[0])
+    ranked = sorted((top1 for _, top1 in curve), reverse=True)
+    best = ranked[:BEST_EVALUATIONS]
+    said = (("final top1", f"{eval_csv}'s last evaluation (iteration {last[0]}) says", last[1]),
+            ("best_top1", f"the best of {eval_csv}'s {len(curve)} evaluations is", ranked[0]),
+            ("mean10_top1", f"the mean of the {len(best)} best of {eval_csv}'s {len(curve)} evaluations is",
+             math.fsum(best) / len(best)))
+    for (key, words, summed), value in zip(said, accuracies):
+        if not math.isclose(value, summed, rel_tol=0, abs_tol=SUMMARY_SLACK):
+            raise ResultContradicted(f"{path}: {key} is {value!r}, but {words} {summed!r}: {EDITED}")
+
+
+def refuse_contradicted(left_out):
+    """Raise the first :class:`ResultContradicted` among report's runs ``left_out`` (:func:`minitransfer.results.
+    collect`'s "name: why" texts, each :class:`minitransfer.results.LeftOut` keeping its error), the others
+    counted: a folder holding an edited result is refused whole, exit 65, rather than reported without it."""
+    contradicted = [text for text in left_out if isinstance(getattr(text, "error", None), ResultContradicted)]
+    if contradicted:
+        others = [text.name for text in contradicted[1:]]
+        raise ResultContradicted(f"{contradicted[0].error}" + (
+            f" (the result.json of {', '.join(others[:5])}" + (f" and {len(others) - 5} more" if len(others) > 5
+                                                                  else "") + " too)" if others else ""))
 
 
 def scored_on(record):

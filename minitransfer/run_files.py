@@ -12,6 +12,7 @@ null.
 
 import contextlib
 import errno
+import hashlib
 import json
 import pathlib
 
@@ -173,6 +174,12 @@ class RunFiles:
     def write_json(self, path, record):
         self.write_text(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
 
+    def write_result(self, record):
+        """Write result.json: ``record`` (:meth:`minitransfer.run_outcome.TrainResult.to_dict`) and, under
+        :data:`RESULT_SHA256`, the digest of the rest (:func:`result_sha256`), which report checks it by."""
+        record = finite(record)
+        self.write_json(self.result, {**record, RESULT_SHA256: result_sha256(record)})
+
     def log(self, record):
         with self.in_place(new_log=self._logs[self.metrics] is None):
             fileio.append_text(self.at(self.metrics), json.dumps(record) + "\n", named=self.metrics)
@@ -190,6 +197,19 @@ class RunFiles:
     def eval_rows(self):
         """The evaluations logged so far (a torn or malformed row is skipped)."""
         return read_eval_rows(self.at(self.eval_csv))
+
+
+# result.json's digest of its own other fields, as train wrote them: an accuracy edited afterwards (0.5 made 0.25,
+# eval.csv's row edited alike or not) no longer matches it, and report refuses the run (run_file_readers.read_result)
+RESULT_SHA256 = "content_sha256"
+
+
+def result_sha256(record):
+    """sha256 of a result.json's ``record`` but its :data:`RESULT_SHA256`, as canonical JSON (keys sorted, no
+    spaces, a non-finite number as null), the same of the record written and of the file parsed back."""
+    fields = {key: value for key, value in record.items() if key != RESULT_SHA256}
+    text = json.dumps(finite(fields), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _logged(eval_csv, path, iteration, evaluated):

@@ -245,7 +245,7 @@ class Run(RunFailures):
                              weights=weights, validation=scored_on(self.plan.task),
                              environment=environment(self.plan.device), dataset=dataset_record(self.plan.dataset),
                              **summarize(self.files.eval_rows()))
-        self.files.write_json(self.files.result, result.to_dict())
+        self.files.write_result(result.to_dict())
         if show_result:
             self.progress.line(result_line(result))
         return result

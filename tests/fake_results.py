@@ -7,26 +7,29 @@ read by report's reader, so that a fake cannot silently stop being a finished ru
 import json
 
 from minitransfer import experiment as grid
+from minitransfer.run_files import RESULT_SHA256, result_sha256
 
 
 def finished_result(top1=0.5, best=None, mean10=None, evaluations=10, iterations=20):
     """A result.json's record of a finished run: final top-1 ``top1``, ``best`` (by default the larger of
     ``top1`` and ``mean10``), the paper's ``mean10`` (by default ``top1``), of ``evaluations`` evaluations over
     ``iterations``. Its weights record matches no file (size 0, mtime 0): a reader hashes the weights instead; it
-    was scored on 1,000 validation images of 10 classes of 100 (well above chance at the accuracies the fakes give)."""
+    was scored on 1,000 validation images of 10 classes of 100 (well above chance at the accuracies the fakes give).
+    Its digest of itself as train writes it: a test that changes a field after makes a result report refuses."""
     mean10 = top1 if mean10 is None else mean10
     best = max(top1, mean10) if best is None else best
-    return {"out": "fake.h5", "run_dir": "fake.run", "iterations": iterations,
-            "final": {"iteration": iterations, "top1": top1, "top5": 1.0, "loss": 1.0},
-            "best_top1": best, "mean10_top1": mean10, "evaluations": evaluations, "seconds": 0.1,
-            "ms_per_iteration": 5.0,
-            "weights": {"sha256": "0" * 64, "size": 0, "mtime_ns": 0, "network_sha256": "0" * 64},
-            "validation": {"images": 1000, "classes": 10, "largest_class": 100},
-            "environment": {"minitransfer": "0.0", "python": "3", "numpy": "2", "h5py": "3", "cupy": None,
-                            "platform": "fake", "device": "cpu"},
-            "dataset": {"fingerprint": "0" * 64, "shard_size": 8,
-                        "source": {"kind": "synthetic", "generator_version": 1, "classes": 10, "train_per_class": 8,
-                                   "val_per_class": 100, "seed": 0, "size": 32}}}
+    record = {"out": "fake.h5", "run_dir": "fake.run", "iterations": iterations,
+              "final": {"iteration": iterations, "top1": top1, "top5": 1.0, "loss": 1.0},
+              "best_top1": best, "mean10_top1": mean10, "evaluations": evaluations, "seconds": 0.1,
+              "ms_per_iteration": 5.0,
+              "weights": {"sha256": "0" * 64, "size": 0, "mtime_ns": 0, "network_sha256": "0" * 64},
+              "validation": {"images": 1000, "classes": 10, "largest_class": 100},
+              "environment": {"minitransfer": "0.0", "python": "3", "numpy": "2", "h5py": "3", "cupy": None,
+                              "platform": "fake", "device": "cpu"},
+              "dataset": {"fingerprint": "0" * 64, "shard_size": 8,
+                          "source": {"kind": "synthetic", "generator_version": 1, "classes": 10, "train_per_class": 8,
+                                     "val_per_class": 100, "seed": 0, "size": 32}}}
+    return {**record, RESULT_SHA256: result_sha256(record)}
 
 
 FINISHED_RESULT = finished_result()

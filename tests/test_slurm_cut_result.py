@@ -11,6 +11,7 @@ import pytest
 from fake_results import finished_result
 
 from minitransfer.run_file_readers import UnreadableRun, read_result
+from minitransfer.run_files import RESULT_SHA256, result_sha256
 from minitransfer.slurm_finished import finished_lines
 
 
@@ -37,6 +38,7 @@ def texts():
     paths hold braces, brackets, quotes and backslashes (strings a check by its brackets alone would misread)."""
     record = finished_result()
     odd = dict(record, out='a{b}[c"\\d}.h5', run_dir='}\\"{"', seconds=1.5)
+    odd[RESULT_SHA256] = result_sha256(odd)  # its digest of itself, as train writes it
     return {"as train writes it": json.dumps(record, indent=2) + "\n", "compact": json.dumps(record),
             "odd paths": json.dumps(odd, indent=2) + "\n"}
 

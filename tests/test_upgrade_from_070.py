@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from minitransfer import optim
 from minitransfer import train as training
 from minitransfer.cli import main
+from minitransfer.run_files import RESULT_SHA256
 
 ABOVE_PID_MAX = 2**22 + 1  # above Linux's largest pid_max: no process here has it
 SCHEDULE = {"max_iter": 8, "stepsize": 2, "gamma": 1e-20}  # 0.01 · 1e-20^3 = 1e-62: 0 in float32
@@ -37,7 +38,7 @@ def _as_070_wrote(run_dir):
     """``run_dir``'s result.json without the records 0.7.0 did not write."""
     path = run_dir / "result.json"
     result = json.loads(path.read_text())
-    del result["environment"], result["dataset"], result["weights"]["network_sha256"]
+    del result["environment"], result["dataset"], result["weights"]["network_sha256"], result[RESULT_SHA256]
     path.write_text(json.dumps(result))
 
 

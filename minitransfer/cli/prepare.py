@@ -306,10 +306,12 @@ def verify_command(path):
     rewrites the folder, verify is refused naming it (exit code 2), not calling the dataset damaged;
     a prepare started while verify reads it is refused likewise.
 
-    The class table (names, wnids, families) is compared with the digest mean.h5 records for
-    datasets prepared by this version; meta.json's other descriptive fields (source, skipped
-    files, left-out classes) are checked for form only, and someone who edits meta.json and
-    rewrites mean.h5 to match is not detected: verify finds corruption, not forgery.
+    meta.json is compared, every byte of it, with the digest mean.h5 records (meta.json's text, but
+    mean.h5's own sha256, which meta.json records), and the class table (names, wnids, families) with
+    its own: a changed byte (its source, skipped files, left-out classes included) exits 65 naming
+    meta.json. A dataset prepared before mean.h5 recorded meta.json's digest verifies with a note that
+    meta.json itself is unchecked. Someone who edits meta.json and rewrites mean.h5 to match is not
+    detected: verify finds corruption, not forgery.
 
     \b
     Example (after 'minitransfer prepare synthetic synthetic-20'):

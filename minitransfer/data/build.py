@@ -207,10 +207,11 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
     _write_skipped(out, builder.skipped, final_files(size, meta_estimate))
     _check_every_class_has_images(out, classes, builder.train_counts, builder.skipped)
     mean = builder.pixel_sum / table["train"]["count"]
-    mean_sha = write(out / MEAN_FILE, final_files(size, meta_estimate),
-                     lambda: write_mean(out / MEAN_FILE, mean, classes))
-    meta = {**known, "subsets": table, "mean": {"file": MEAN_FILE, "sha256": mean_sha, "of": "train"},
-            "skipped": builder.skipped, **(extra_meta or {})}
+    meta = {**known, "subsets": table, "mean": {"file": MEAN_FILE, "of": "train"}, "skipped": builder.skipped,
+            **(extra_meta or {})}
+    # mean.h5 records meta.json's digest but for its own sha256 (shard_format.meta_sha256), which meta.json records
+    meta["mean"]["sha256"] = write(out / MEAN_FILE, final_files(size, meta_estimate),
+                                   lambda: write_mean(out / MEAN_FILE, mean, classes, meta))
     rebuilt = not (out / META_FILE).is_file()  # removed when a shard changed
     meta_size = meta_bytes(meta)  # serialised once: its skipped list is long on ImageNet
     for name, text in caches(builder.digests).items():

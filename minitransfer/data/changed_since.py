@@ -1,5 +1,6 @@
 """Whether a prepared dataset is still as it was, and what happened to it where not: its class table as
-prepared (:func:`check_class_table`: meta.json edited since), its meta.json the one this process opened
+prepared (:func:`check_class_table`: meta.json edited since), its meta.json as prepared, byte for byte
+(:func:`check_meta_recorded`, for ``prepare verify``), its meta.json the one this process opened
 (:func:`check_meta_unchanged`, :func:`folder_changed`: the dataset prepared again, another folder put in its
 place, the folder moved or deleted) and each file whose checksum it found intact still that file
 (:func:`still_checked`: replaced or written to since). :class:`.dataset.Dataset` asks them as it reads.
@@ -8,13 +9,13 @@ place, the folder moved or deleted) and each file whose checksum it found intact
 import hashlib
 import os
 
-from minitransfer import hdf5_files
+from minitransfer import fileio, hdf5_files
 
 from . import schema
 from .image_reader import IF_CHANGED
 from .integrity import identity
 from .schema import REPREPARE, DatasetError, read_error
-from .shard_format import META_FILE
+from .shard_format import META_FILE, META_SHA256, meta_sha256, meta_text
 
 FOLDER_GONE = "the dataset folder was moved or deleted after this process opened it"
 PREPARED_AGAIN = "the dataset was prepared again after this process opened it"
@@ -91,3 +92,38 @@ def check_class_table(folder, meta):
         raise DatasetError(f"{folder / META_FILE}: the class table (names, wnids, families) is not the one "
                            f"the dataset was prepared with ({path} records its sha256): meta.json was edited; "
                            f"{REPREPARE}")
+
+
+def check_meta_recorded(folder, fingerprint):
+    """Whether the meta.json of the dataset ``folder`` (opened with sha256 ``fingerprint``), its mean.h5 found as
+    it records, is checked, byte for byte, against the digest mean.h5 records (:func:`.shard_format.meta_sha256`):
+    True where it is as prepare wrote it; False where mean.h5 records none (prepared before it did: nothing to
+    compare, ``prepare verify`` says so). ``DatasetError`` naming meta.json where it is not as prepare wrote it:
+    its content edited or damaged (a byte of its descriptive keys, source, skipped, generator_version, which no
+    other check reads, passed), or only its layout (saved again by an editor: its bytes are the fingerprint each
+    run records of its dataset)."""
+    path = folder / META_FILE
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise read_error(path, "meta file", error) from error
+    if hashlib.sha256(raw).hexdigest() != fingerprint:
+        raise DatasetError(f"{path}: {PREPARED_AGAIN}; rerun")
+    meta = fileio.parse_json(raw)  # as it was when opened: its schema checked
+    mean = folder / meta["mean"]["file"]
+    try:
+        with hdf5_files.open_hdf5(mean) as handle:
+            recorded = hdf5_files.plain_attribute(handle.attrs.get(META_SHA256))
+    except OSError as error:
+        raise read_error(mean, "mean image", error) from error
+    if recorded is None:
+        return False
+    if recorded != meta_sha256(meta):
+        raise DatasetError(f"{path}: not the meta.json the dataset was prepared with ({mean} records the sha256 "
+                           f"{str(recorded):.16}... of its content, it is now {meta_sha256(meta):.16}...): edited or "
+                           f"damaged since; {REPREPARE}")
+    if raw != meta_text(meta).encode():
+        raise DatasetError(f"{path}: its content is as prepared, but not its layout (saved again by an editor or a "
+                           f"script?): its bytes are the dataset's fingerprint, which each run records; {REPREPARE}, "
+                           f"which writes it as it was")
+    return True

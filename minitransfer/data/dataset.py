@@ -27,7 +27,8 @@ import numpy as np
 from minitransfer import fileio
 
 from . import integrity, lock, schema
-from .changed_since import check_class_table, check_meta_unchanged, folder_changed, still_checked
+from .changed_since import (check_class_table, check_meta_recorded, check_meta_unchanged, folder_changed,
+                            still_checked)
 from .image_reader import ImageReader
 from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files
 from .mistaken_paths import not_a_dataset, unfinished_import
@@ -73,6 +74,7 @@ class Dataset:
         self.classes = meta["classes"]
         self.image_size = tuple(meta["image_size"])
         self.verified = dict(verified or {})
+        self.meta_checked = None  # verify's: whether meta.json itself was checked (check_meta_recorded)
         self._labels = {}
 
     def __repr__(self):
@@ -225,7 +227,9 @@ class Dataset:
         it (not damage), and a prepare started meanwhile is refused. Raises ``DatasetError`` naming
         every file whose bytes are not as meta.json records them or that cannot be read
         (:func:`corrupt_files`: it named the first alone; an unreadable one raised at once, leaving the
-        corrupt ones found unnamed), else the first file at fault. ``progress(done, total)`` is called
+        corrupt ones found unnamed), else the first file at fault; last, meta.json itself not as prepared
+        (:func:`.changed_since.check_meta_recorded`: every byte, where mean.h5 records its digest; whether it
+        did is :attr:`meta_checked`, False for a dataset prepared before). ``progress(done, total)`` is called
         after each file. ``ConfigError`` for a dataset opened for some subsets (:attr:`subsets`): it checks
         every one."""
         self._every_subset("verify")
@@ -250,6 +254,7 @@ class Dataset:
                 self._labels[subset] = self._read_labels(subset, again=True)
             self.mean()
             check_class_table(self.path, self.meta)
+            self.meta_checked = check_meta_recorded(self.path, self.fingerprint)  # mean.h5 found as meta.json says
 
 
 

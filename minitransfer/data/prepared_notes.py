@@ -15,6 +15,7 @@ from .splits import MIN_CLASSES, natural_split_notes
 # report judges accuracy against its share (minitransfer.run_facts.bases_against_chance). Twice: 2 to 1 in a
 # half of 2 classes is chance 67%, not 50%.
 IMBALANCE = 2
+MEAN_RECORDS = "mean.h5 recorded its digest"  # the words of a dataset whose meta.json verify cannot check
 
 
 def summary(built, verified, said=""):
@@ -30,6 +31,10 @@ def notes(built):
     """The notes on ``built``, one a line, each as soon as it is found (a generator: a shard that turns out
     unreadable fails after the notes before it are out)."""
     yield from _classes_replaced(built)
+    if built.meta_checked is False:  # verified, but prepared before mean.h5 recorded meta.json's digest
+        yield (f"note: {shard_format.META_FILE} itself is unchecked: this dataset was prepared before {MEAN_RECORDS}; "
+               f"its shards, mean image and class table are checked. A rerun of its prepare command leaves it as it is "
+               f"(the runs on it go on); prepared into a new folder, it is checked")
     if built.num_classes < MIN_CLASSES:  # a dataset an older version prepared: nothing can be trained on it
         yield f"note: 1 class: 'train' refuses it (a classifier needs {MIN_CLASSES} or more classes)"
     elif built.num_classes < 2 * MIN_CLASSES:  # a half of fewer (random split of 2 or 3 classes) is refused

@@ -28,6 +28,7 @@ dtype were compared with the layout (:func:`checked_dataset`). Opening and readi
 """
 
 import hashlib
+import io
 import json
 import os
 import pathlib
@@ -115,24 +116,63 @@ def write_shard(path, images, labels, subset, first_index, plan, extra=None, ski
         return fileio.write_hdf5(path, fill, libver=("v110", "v110"))
 
 
-def write_mean(path, mean, classes):
+def write_mean(path, mean, classes, meta=None):
     """Write ``mean.h5`` (/mean float32 (H, W, 3); attribute ``classes_sha256``, the digest of the
-    class table ``classes``, which :meth:`.dataset.Dataset.verify` compares with meta.json's) atomically,
-    unless it already holds the same; returns its sha256."""
+    class table ``classes``, which :meth:`.dataset.Dataset.verify` compares with meta.json's, and
+    ``meta_sha256``, the digest of the dataset's ``meta`` (:func:`meta_sha256`), where given) atomically,
+    unless it already holds the same, or the same as a version before the digest wrote it (a rerun over a
+    dataset it prepared: rewritten, mean.h5 and so meta.json would change, the fingerprint each run records of
+    its dataset with them, and the runs on it resumed since be refused as on a dataset prepared again); returns
+    its sha256."""
 
-    def fill(handle):
+    def fill(handle, digest=None):
         handle.create_dataset("mean", data=np.asarray(mean, dtype=np.float32))
         handle.attrs["schema"] = SCHEMA_VERSION
         handle.attrs["classes_sha256"] = hdf5_files.text_attribute(schema.classes_sha256(classes))
+        if digest is not None:
+            handle.attrs[META_SHA256] = hdf5_files.text_attribute(digest)
 
-    return fileio.write_hdf5(path, fill, keep_same=True)
+    if meta is not None and _holds_image(path, fill):
+        return fileio.sha256_file(path)
+    digest = None if meta is None else meta_sha256(meta)
+    return fileio.write_hdf5(path, lambda handle: fill(handle, digest), keep_same=True)
+
+
+def _holds_image(path, fill):
+    """Whether the file ``path`` holds the HDF5 file ``fill(h5py.File)`` builds, byte for byte (h5py's images
+    are reproducible): False where it cannot be read."""
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as handle:
+        fill(handle)
+    try:
+        return pathlib.Path(path).read_bytes() == buffer.getvalue()
+    except OSError:
+        return False
+
+
+def meta_text(meta):
+    """meta.json's text as prepare writes it: the one layout, whose bytes the dataset's fingerprint is."""
+    return json.dumps(meta, indent=1, sort_keys=True) + "\n"
 
 
 def write_meta(folder, meta):
-    """Write ``meta.json`` atomically, unless it already holds the same (last step of an import:
-    its presence marks completion)."""
-    text = json.dumps(meta, indent=1, sort_keys=True) + "\n"
-    fileio.write_text(pathlib.Path(folder) / META_FILE, text, keep_same=True)
+    """Write ``meta.json`` (:func:`meta_text`) atomically, unless it already holds the same (last step of an
+    import: its presence marks completion)."""
+    fileio.write_text(pathlib.Path(folder) / META_FILE, meta_text(meta), keep_same=True)
+
+
+# mean.h5's attribute holding meta.json's digest: every byte of meta.json is then checked by prepare verify
+# (.changed_since.check_meta_recorded), its descriptive keys too (source, skipped, generator_version), which no
+# other check reads. Datasets prepared before it have none.
+META_SHA256 = "meta_sha256"
+
+
+def meta_sha256(meta):
+    """sha256 of the dataset's ``meta`` as meta.json's text (:func:`meta_text`), but for the mean image's sha256
+    (``meta["mean"]["sha256"]``, absent or not): mean.h5 records this digest, and meta.json records mean.h5's,
+    which the check of mean.h5 against it covers."""
+    mean = {key: value for key, value in meta["mean"].items() if key != "sha256"}
+    return hashlib.sha256(meta_text({**meta, "mean": mean}).encode()).hexdigest()
 
 
 def checked_dataset(handle, path, name, shape, dtype):

@@ -10,10 +10,12 @@ import pathlib
 import shutil
 import subprocess
 
+import h5py
+import numpy as np
 import pytest
 from PIL import EpsImagePlugin, Image
 
-from minitransfer.data import build, integrity, lock, synthetic
+from minitransfer.data import build, integrity, lock, shard_format, synthetic
 
 SHARED_DATA = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -69,6 +71,24 @@ def _write_files(root, files):
 @pytest.fixture
 def copy_dataset():
     return _copy_dataset
+
+
+def _as_prepared_before_meta_digest(folder, meta):
+    """The dataset ``folder`` with meta.json ``meta`` (a test's edit of it) as an older minitransfer wrote it: its
+    mean.h5 without the digest of meta.json (shard_format.META_SHA256), written as those versions did, and
+    meta.json recording that file's sha256, in prepare's layout."""
+    with h5py.File(folder / "mean.h5", "r") as handle:
+        mean = np.asarray(handle["mean"])
+    meta["mean"]["sha256"] = shard_format.write_mean(folder / "mean.h5", mean, meta["classes"])
+    shard_format.write_meta(folder, meta)
+
+
+@pytest.fixture
+def as_prepared_before_meta_digest():
+    """``as_prepared_before_meta_digest(folder, meta)``: a dataset a test made older by editing its meta.json
+    (keys an older version did not record) written as that version wrote it, without meta.json's digest in
+    mean.h5, which the edit would otherwise contradict."""
+    return _as_prepared_before_meta_digest
 
 
 @pytest.fixture

@@ -379,7 +379,7 @@ def test_a_rerun_with_another_is_a_or_family_a_is_refused_naming_it(tmp_path, im
 
 
 def test_an_is_a_file_moved_or_an_older_dataset_without_these_options_reruns_writing_nothing(
-        tmp_path, image_bytes, write_files, tree_state):
+        tmp_path, image_bytes, write_files, tree_state, as_prepared_before_meta_digest):
     """The is-a file is known by its bytes; a dataset prepared before --is-a and --family-a were recorded
     (meta.json's source without them) is compared on what it records, and keeps its meta.json."""
     root, is_a = _wnid_tree(tmp_path, image_bytes, write_files)
@@ -393,7 +393,7 @@ def test_an_is_a_file_moved_or_an_older_dataset_without_these_options_reruns_wri
     meta = json.loads((out / "meta.json").read_text())
     assert meta["source"]["is_a"]["path"] == str(is_a) and meta["source"]["family_a"] == "natural"
     del meta["source"]["is_a"], meta["source"]["family_a"]
-    shard_format.write_meta(out, meta)
+    as_prepared_before_meta_digest(out, meta)
     older = tree_state(out)
     assert _invoke(root, out, "--is-a", moved).exit_code == 0
     assert tree_state(out) == older  # the options recorded since are not added: its fingerprint stays
@@ -405,7 +405,7 @@ def test_an_is_a_file_moved_or_an_older_dataset_without_these_options_reruns_wri
 
 
 def test_a_families_file_edited_is_refused_and_one_recorded_by_its_path_alone_still_reruns(
-        tmp_path, image_bytes, write_files, tree_state):
+        tmp_path, image_bytes, write_files, tree_state, as_prepared_before_meta_digest):
     """--families was recorded by its path: editing the file in place changed the families (and the
     fingerprint under the runs trained on the dataset) without a word. A dataset that recorded only
     the path reruns as it did, writing nothing."""
@@ -425,7 +425,7 @@ def test_a_families_file_edited_is_refused_and_one_recorded_by_its_path_alone_st
     meta = json.loads((out / "meta.json").read_text())
     meta["source"]["families"] = str(families)  # as datasets prepared before recorded it
     families.write_text("cat animal\ndog pet\n")
-    shard_format.write_meta(out, meta)
+    as_prepared_before_meta_digest(out, meta)
     older = tree_state(out)
     result = _invoke(root, out, "--families", families)
     assert result.exit_code == 0, result.output

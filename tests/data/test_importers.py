@@ -758,7 +758,7 @@ def test_a_tiny_imagenet_rerun_after_its_words_txt_was_edited_is_refused_naming_
 
 
 def test_an_unchanged_rerun_writes_nothing_and_one_of_a_dataset_recording_no_words_or_is_a_is_not_refused(
-        imagenet_tree, tmp_path, tree_state):
+        imagenet_tree, tmp_path, tree_state, as_prepared_before_meta_digest):
     """A dataset prepared before --words and --is-a were recorded reruns as before, and keeps its meta.json."""
     root, labels, words, is_a = imagenet_tree
     out = tmp_path / "out"
@@ -769,7 +769,7 @@ def test_an_unchanged_rerun_writes_nothing_and_one_of_a_dataset_recording_no_wor
     assert tree_state(out) == before
     meta = json.loads((out / "meta.json").read_text())
     del meta["source"]["words"], meta["source"]["is_a"]
-    shard_format.write_meta(out, meta)
+    as_prepared_before_meta_digest(out, meta)
     older = tree_state(out)
     importers.import_imagenet(root, out, **options).verify()
     assert tree_state(out) == older

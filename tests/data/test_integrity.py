@@ -219,7 +219,7 @@ def test_verify_sees_a_class_table_edited_after_the_import(copy):
 
 def test_a_dataset_prepared_before_the_class_digest_still_verifies(copy):
     with h5py.File(copy / "mean.h5", "r+") as handle:
-        del handle.attrs["classes_sha256"]
+        del handle.attrs["classes_sha256"], handle.attrs["meta_sha256"]  # nor meta.json's, recorded since
     _edit_meta(copy, lambda meta: meta["mean"].update(
         sha256=hashlib.sha256((copy / "mean.h5").read_bytes()).hexdigest()))
     dataset.open_dataset(copy).verify()
