@@ -19,7 +19,7 @@ def _tree(root, image_bytes, write_files, classes):
 
 def test_a_first_import_that_leaves_a_class_out_reuses_no_shard(tmp_path, image_bytes, write_files):
     source = _tree(tmp_path / "photos", image_bytes, write_files, ["ant", "bee", "zzbad"])
-    built = folder.import_folder(source, tmp_path / "out", size=12, workers=1, val_fraction=0.3)
+    built = folder.import_folder(source, tmp_path / "out", size=12, workers=0, val_fraction=0.3)
     assert [entry["name"] for entry in built.meta["excluded_classes"]] == ["zzbad"]
     assert built.writes.shards_reused == 0 and built.writes.rebuilt == ()
     assert built.writes.said() == ""  # not "1 shard reused, 1 written (train-00000.h5 rebuilt: ...)"
@@ -27,9 +27,9 @@ def test_a_first_import_that_leaves_a_class_out_reuses_no_shard(tmp_path, image_
 
 def test_a_rerun_that_leaves_a_class_out_still_says_the_labels_changed(tmp_path, image_bytes, write_files):
     source = _tree(tmp_path / "photos", image_bytes, write_files, ["ant", "bee"])
-    folder.import_folder(source, tmp_path / "out", size=12, workers=1, val_fraction=0.3)
+    folder.import_folder(source, tmp_path / "out", size=12, workers=0, val_fraction=0.3)
     _tree(source, image_bytes, write_files, ["aardvark", "ant", "bee", "zzbad"])  # aardvark takes label 0
-    built = folder.import_folder(source, tmp_path / "out", size=12, workers=1, val_fraction=0.3)
+    built = folder.import_folder(source, tmp_path / "out", size=12, workers=0, val_fraction=0.3)
     assert [entry["wnid"] for entry in built.classes] == ["aardvark", "ant", "bee"]
     assert built.writes.classes_before == ("ant", "bee")
     said = [line for line in prepared_notes.notes(built) if "held a dataset of other classes" in line]
