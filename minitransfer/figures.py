@@ -94,6 +94,7 @@ def _writable_folder(folder):
     return os.access(folder, os.W_OK) and folder.is_dir()
 
 
+@stopping.stop_not_replaced()  # matplotlib's extension turned a stop into its own error
 def render(figure, suffix):
     """``figure`` as the bytes of a ``suffix`` file (png or svg) at :data:`DPI`: the same figure
     gives the same bytes (matplotlib's SVG otherwise records the time of writing and draws its
@@ -127,6 +128,7 @@ def _laid_out(figure):
         figure.set_dpi(dpi)
 
 
+@stopping.stop_not_replaced()  # as render's: it lays out, measures and draws with matplotlib's
 def draw_all(Figure, results, reference=None, bases=None, reference_bases=None, left_out=()):
     """{file stem: figure} of every figure the runs allow: figure2 with random-split runs, figure3
     with natural-split or random-frozen ones (each also with the paper's runs as ``reference``: they

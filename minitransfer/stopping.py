@@ -216,6 +216,22 @@ def raise_owed_stop():
         raise KeyboardInterrupt
 
 
+@contextlib.contextmanager
+def stop_not_replaced():
+    """For the block (a decorator too): a stop (:func:`interrupt`'s KeyboardInterrupt) that an extension
+    module caught and replaced by an error of its own is raised as the stop, that error its cause.
+    pybind11's converters clear an error raised in the Python they call: a stop that came as matplotlib's
+    Agg renderer read a figure's clip box (``Bbox.__array__``) became "ValueError: Invalid bounding box",
+    a traceback and exit code 1 where the report said 75 (rerun)."""
+    before = _raised[0] if _raised else None
+    try:
+        yield
+    except Exception as error:
+        if _raised and _raised[0] is not before:  # a stop came in the block, and is not what left it
+            raise KeyboardInterrupt from error
+        raise
+
+
 def reader_gone(error):
     """Whether ``error``, raised by a write to stdout or stderr, says that nobody reads them any
     more: the terminal hung up (EIO) or the reading end of the pipe was closed (EPIPE)."""

@@ -205,6 +205,9 @@ def refuse_unwritable_path(path_type, value, param, ctx):
                        param, ctx)
 
 
+RUN_STARTED_FILES = ("config.json", "treatment.json", run_lock.RunLock.FILE)  # its lock alone: killed in its start-up
+
+
 class NetworkPath(click.Path):
     """A network to read: a weights file or checkpoint, or a run folder (``baseA.run``: its weights
     file beside it once finished (``baseA.h5``: :func:`minitransfer.rundir.weights_for`), else its
@@ -261,7 +264,7 @@ class NetworkPath(click.Path):
         planned = grid_status.planned_not_started(path, weights) if folder.suffix == ".run" else None
         if planned:
             self.fail(planned, param, ctx)
-        if folder.suffix == ".run" and any((path / name).is_file() for name in ("config.json", "treatment.json")):
+        if folder.suffix == ".run" and any((path / name).is_file() for name in RUN_STARTED_FILES):
             self.fail(_run_without_network(path, weights), param, ctx)
         what = path_kinds.what_folder(path)
         if what is None:
@@ -291,7 +294,7 @@ class NetworkPath(click.Path):
 
 
 def _run_without_network(path, weights):
-    """What a run folder ``path`` (its config.json or treatment.json there, no checkpoint.h5) whose weights
+    """What a run folder ``path`` (its config.json, treatment.json or lock there, no checkpoint.h5) whose weights
     file ``weights`` is not there is, and what to do: finished (its result.json there: the network was
     moved or deleted since; it was said to have stopped before its first checkpoint), training now
     (the process holding its lock named: wait for it), or stopped, no process training it: its checkpoint
