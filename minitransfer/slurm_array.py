@@ -45,7 +45,7 @@ from minitransfer.models import PRESET_SOURCES
 from minitransfer.slurm_finished import finished_lines
 from minitransfer.slurm_plan import HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMIT_FILE, plan_check, plan_file_check
 from minitransfer.slurm_sbatch import sbatch_quote
-from minitransfer.slurm_task_failure import failure_lines
+from minitransfer.slurm_task_failure import failure_lines, transfers_stuck_lines
 from minitransfer.slurm_time import (LISTED_LIMIT_FUNCTION, SHORTEST_TRAINING_SECONDS,
                                      SIGNAL_MARGIN_SECONDS, shortest_time_limit_minutes)
 
@@ -64,7 +64,8 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
     limit, an ``SBATCH_TIMELIMIT``) is not requeued on exit 75: SLURM would signal it again as it
     starts, over and over. ``waited_for``: each run (base) whose transfers' tasks wait for its (afterok) -> the names
     of those transfers: where one ends unfinished and not requeued, its task says that those never start until
-    submit.sh is rerun (:func:`_transfers_stuck_lines`). ``preset_sources``: the value of
+    submit.sh is rerun
+    (:func:`~minitransfer.slurm_task_failure.transfers_stuck_lines`). ``preset_sources``: the value of
     :data:`minitransfer.models.PRESET_SOURCES` where the scripts were written (the code registering a preset
     of one's own), exported for the train command, which runs in the environment of submit.sh's shell; or None."""
     lines = [
@@ -131,8 +132,9 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         f"  exit {EXIT_IO}",
         "fi",
         *finished_lines("$run"),
+        *transfers_stuck_lines(waited_for or {}),
         "# exit 74 (I/O, as the command line's): a path that cannot be written, said once, not a train that fails",
-        'if ! error=$(mkdir -p "$out/$run.run" 2>&1); then echo "run $run: $error" >&2; exit 74; fi',
+        'if ! error=$(mkdir -p "$out/$run.run" 2>&1); then transfers_stuck; echo "run $run: $error" >&2; exit 74; fi',
         "# The grid folder's working lock, shared while the task runs, as a local grid holds it: a local",
         "# `minitransfer experiment` with other options started on the folder meanwhile is refused. Taken,",
         "# and the plan read, while no such grid plans there (its planning lock, shared): one that planned",
@@ -154,6 +156,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         *(_base_finished_lines() if stage == "transfers" else []),
         "# train.log, appended to below: one not writable was told in bash's words, then as a run folder deleted",
         'if ! error=$({ : >> "$log"; } 2>&1); then',
+        "  transfers_stuck",
         '  echo "run $run: not trained: cannot write $log: ${error##*: }; make it writable (or free space), then'
         f' rerun {SUBMIT_FILE}" >&2',
         f"  exit {EXIT_IO}",
@@ -276,7 +279,6 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "# how the training ended is known: the mark goes before the lines that say it, as a requeue of this job",
         "# (scontrol requeue) ends this script, and its restart would take a mark left for a start unheard of",
         'rm -f -- "$attempt"',
-        *_transfers_stuck_lines(waited_for or {}),
         'if [[ "$state" == PENDING || "$state" == REQUEUE* ]]; then',
         '  echo "run $run: not finished (its job step ended with exit $status): SLURM requeued the job (the job is'
         ' $state: its node failed or was set DOWN); it runs again when SLURM starts it, resuming the run"',
@@ -316,35 +318,6 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
     return "\n".join(lines) + "\n"
 
 
-def _transfers_stuck_lines(waited_for):
-    """Bash lines defining ``transfers_stuck``, called where the task's run ended unfinished and is not requeued
-    (before the line saying so, which ends the task's output): where the run is a base of ``waited_for`` (base ->
-    the names of its transfers, whose tasks wait for its task: afterok) and one of those transfers is not finished,
-    it says that their tasks never start now: SLURM leaves them pending (DependencyNeverSatisfied) until submit.sh,
-    rerun, cancels them and submits them again after the base's new task. Before, a base's task said only "rerun
-    submit.sh to resume it", and squeue showed its transfers pending as if they would start. Its transfers all
-    finished (submit.sh queued none after it: a base whose weights file was deleted, its checkpoint kept), nothing
-    is said: no task waits (it was said they would not start)."""
-    return [
-        "# ended unfinished, not requeued: the tasks of its transfers, waiting for this one (afterok), never start",
-        "transfers_stuck() {",
-        "  local transfers=() transfer",
-        '  case "$run" in',
-        *(f"    {shlex.quote(base)}) transfers=({' '.join(map(shlex.quote, names))}) ;;"
-          for base, names in sorted(waited_for.items())),
-        "  esac",
-        '  for transfer in ${transfers[@]+"${transfers[@]}"}; do',
-        '    if ! (run=$transfer; finished); then',
-        '      echo "run $run: the tasks of its transfers, queued after this one (afterok), will not start: SLURM'
-        ' keeps them PENDING (DependencyNeverSatisfied) until you rerun bash $submit_sh, which cancels them and'
-        ' submits them again after a new task of this run"',
-        "      return",
-        "    fi",
-        "  done",
-        "}",
-    ]
-
-
 def _base_finished_lines():
     """Bash lines ending a transfer's task before it trains (exit 75, as an interruption: ``submit.sh``, rerun,
     submits it again after its base) where its base's network, the file it copies (``--copy-from``), is not
@@ -355,6 +328,7 @@ def _base_finished_lines():
         "# a base's task cancelled while pending: SLURM drops the dependency (afterok) and starts its transfers;",
         "# the file it copies (--copy-from) is its base's weights, $out/$base.h5",
         'if [ -n "${base:-}" ] && [ ! -e "$out/$base.h5" ] && ! finished; then',
+        "  transfers_stuck",
         '  echo "run $run: not trained: base $base is not finished (its task was cancelled or failed?); rerun'
         f' {SUBMIT_FILE}" >&2',
         f"  exit {grid.EXIT_INTERRUPTED}",
