@@ -134,7 +134,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         *finished_lines("$run"),
         *transfers_stuck_lines(waited_for or {}),
         "# exit 74 (I/O, as the command line's): a path that cannot be written, said once, not a train that fails",
-        'if ! error=$(mkdir -p "$out/$run.run" 2>&1); then transfers_stuck; echo "run $run: $error" >&2; exit 74; fi',
+        'if ! error=$(mkdir -p "$out/$run.run" 2>&1); then echo "run $run: $error" >&2; exit 74; fi',
         "# The grid folder's working lock, shared while the task runs, as a local grid holds it: a local",
         "# `minitransfer experiment` with other options started on the folder meanwhile is refused. Taken,",
         "# and the plan read, while no such grid plans there (its planning lock, shared): one that planned",
