@@ -221,6 +221,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         ' the jobs as they are submitted"',
         "fi",
         *other_folders_lines(),
+        "runs_writable",
         *lost_results_lines(),
         "# SLURM takes array indices 0 to MaxArraySize - 1 only (sbatch: \"Invalid job array specification\"), and",
         "# max_array_tasks tasks an array at most: more runs of a script are submitted as several arrays, each",
