@@ -342,15 +342,33 @@ def _unsaid_end_lines(stage):
     from "restart 0" to "restart 1" with nothing between, seen on the test cluster with slurmd and the
     training killed -9), and whether this one resumes the run from its checkpoint or starts it over.
     Told by a mark in the logs folder (``$attempt``) each start leaves until it knows how its training
-    ended (removed before it says so: a requeue of its own job, ``scontrol requeue``, ends the script)."""
+    ended (removed before it says so: a requeue of its own job, ``scontrol requeue``, ends the script).
+    A start requeued from outside (``scontrol requeue`` by an administrator, or a preemption with
+    PreemptMode=REQUEUE) leaves the mark too (its script killed after KillWait, seen on the test cluster), and
+    SLURM gives the restart no variable telling it from a node lost: slurmstepd's line in the task's output,
+    "``*** JOB <id> ON <node> CANCELLED AT <time> DUE TO JOB REQUEUE ***``" (``DUE TO PREEMPTION``; ``DUE TO
+    NODE FAILURE`` for a node set DOWN), written before it signals the job and kept (a requeued job's output is
+    appended to), tells it: such a restart says it was requeued from outside."""
     return [
         "# Each start leaves this mark until it knows how its training ended: one found on a restart",
         "# is of a start that ended without a word (its node lost, or the task killed)",
         f'attempt="$scripts/logs/.{stage}-${{SLURM_ARRAY_JOB_ID}}_$SLURM_ARRAY_TASK_ID.running"',
         'if [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ] && [ -e "$attempt" ]; then',
         *_how_it_goes("finds the run finished", "starts the run over: it has no checkpoint"),
-        '  echo "run $run: the previous start of this task ended without a word from it (its node lost, or the task'
-        ' killed) and SLURM requeued it; this start $how"',
+        "  # how SLURM ended the previous start, as slurmstepd said it in this task's output (#SBATCH --output, which",
+        "  # a requeued job appends to): its last \"*** JOB ... CANCELLED AT ... ***\" after that start's first line",
+        f'  stopped=$(awk -v previous=", restart $((SLURM_RESTART_COUNT - 1)); output in " -v current=", restart'
+        ' $SLURM_RESTART_COUNT; output in " \'index($0, previous) { inside = 1; said = ""; next }'
+        ' index($0, current) { inside = 0; next } inside && / CANCELLED AT .* \\*\\*\\*$/ { said = $0 }'
+        f' END {{ print said }}\' "$scripts/logs/{stage}-${{SLURM_ARRAY_JOB_ID}}_$SLURM_ARRAY_TASK_ID.out"'
+        ' 2>/dev/null) || stopped=""',
+        '  case "$stopped" in',
+        '    *" DUE TO JOB REQUEUE ***" | *" DUE TO PREEMPTION ***")',
+        '      echo "run $run: the previous start of this task was requeued from outside (scontrol requeue, or a'
+        ' preemption) before it could say how its training ended; this start $how" ;;',
+        '    *) echo "run $run: the previous start of this task ended without a word from it (its node lost, or the'
+        ' task killed) and SLURM requeued it; this start $how" ;;',
+        "  esac",
         "fi",
         ': 2>/dev/null > "$attempt" || true  # a logs folder this node cannot write: no word of it on a restart',
     ]
