@@ -28,8 +28,10 @@ job wait ``cred_expire``, 120 s by default). Not ``scancel --full``: srun answer
 the step, checkpoint or not. A plain ``scancel`` (or the time limit itself) also ends in a checkpoint,
 but the job is then no longer RUNNING and is not requeued: the cancel holds, and a rerun of
 ``submit.sh`` resumes the run. A job SLURM requeues itself (its node failed or set DOWN; the step ends,
-with exit 0 too) is said to be requeued, not failed. A task whose job's time limit (a partition's
-default) leaves under a minute of training before the SIGTERM is not requeued on exit 75, which it
+with exit 0 too) is said to be requeued, not failed; its restart after one from outside (``scontrol requeue``, a
+preemption), whose script SLURM kills as the training checkpoints, says so, by slurmstepd's line in its output. A
+task whose job's time limit (a partition's default) leaves under a minute of training before the SIGTERM is not
+requeued on exit 75, which it
 says: SLURM would signal it again as it starts, over and over. A transfer whose base is not finished (its
 task cancelled while pending: SLURM then drops the dependency) says so and ends (exit 75) before it trains.
 """

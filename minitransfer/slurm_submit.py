@@ -65,7 +65,8 @@ EXIT_CODES_HELP = ("exit codes: 0 submitted (or nothing left to submit); 1 SLURM
                    "dataset missing or damaged (said as experiment --dry-run says it; nothing submitted), or the "
                    "others submitted, but a finished run's result.json is lost (empty or cut short, its checkpoint "
                    "gone: said), which report leaves out (a --dry-run, which submits nothing, says it and exits "
-                   "0); 74 what it cannot write (the tasks' logs, its submitted.txt, the grid folder)")
+                   "0); 74 what it cannot write (the tasks' logs, its submitted.txt, the grid folder, a run's folder "
+                   "or train.log)")
 
 
 def cluster_array_size():
