@@ -51,6 +51,10 @@ def test_submit_refuses_a_train_log_it_cannot_write_but_not_that_of_a_finished_r
     assert done.stderr == (f"nothing submitted: cannot write {log}: Is a directory: {USE}; make it writable, then "
                            f"rerun {submit}\n")
     assert sbatch_calls(fake_slurm) == []
+    done = submit_grid(submit, "--dry-run")
+    assert done.returncode == 74, done.stdout + done.stderr
+    assert done.stderr == (f"dry run stopped: {submit} would fail: cannot write {log}: not a file: {USE}; make it "
+                           f"writable, then rerun {submit} --dry-run\n")
     finish(out, "random0/baseA")  # its task is not queued: nothing there is written
     done = submit_grid(submit)
     assert done.returncode == 0 and len(sbatch_calls(fake_slurm)) == 3, done.stdout + done.stderr
