@@ -28,8 +28,10 @@ job wait ``cred_expire``, 120 s by default). Not ``scancel --full``: srun answer
 the step, checkpoint or not. A plain ``scancel`` (or the time limit itself) also ends in a checkpoint,
 but the job is then no longer RUNNING and is not requeued: the cancel holds, and a rerun of
 ``submit.sh`` resumes the run. A job SLURM requeues itself (its node failed or set DOWN; the step ends,
-with exit 0 too) is said to be requeued, not failed. A task whose job's time limit (a partition's
-default) leaves under a minute of training before the SIGTERM is not requeued on exit 75, which it
+with exit 0 too) is said to be requeued, not failed; its restart after one from outside (``scontrol requeue``, a
+preemption), whose script SLURM kills as the training checkpoints, says so, by slurmstepd's line in its output. A
+task whose job's time limit (a partition's default) leaves under a minute of training before the SIGTERM is not
+requeued on exit 75, which it
 says: SLURM would signal it again as it starts, over and over. A transfer whose base is not finished (its
 task cancelled while pending: SLURM then drops the dependency) says so and ends (exit 75) before it trains.
 """
@@ -45,7 +47,7 @@ from minitransfer.models import PRESET_SOURCES
 from minitransfer.slurm_finished import finished_lines
 from minitransfer.slurm_plan import HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMIT_FILE, plan_check, plan_file_check
 from minitransfer.slurm_sbatch import sbatch_quote
-from minitransfer.slurm_task_failure import failure_lines
+from minitransfer.slurm_task_failure import failure_lines, transfers_stuck_lines
 from minitransfer.slurm_time import (LISTED_LIMIT_FUNCTION, SHORTEST_TRAINING_SECONDS,
                                      SIGNAL_MARGIN_SECONDS, shortest_time_limit_minutes)
 
@@ -64,7 +66,8 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
     limit, an ``SBATCH_TIMELIMIT``) is not requeued on exit 75: SLURM would signal it again as it
     starts, over and over. ``waited_for``: each run (base) whose transfers' tasks wait for its (afterok) -> the names
     of those transfers: where one ends unfinished and not requeued, its task says that those never start until
-    submit.sh is rerun (:func:`_transfers_stuck_lines`). ``preset_sources``: the value of
+    submit.sh is rerun
+    (:func:`~minitransfer.slurm_task_failure.transfers_stuck_lines`). ``preset_sources``: the value of
     :data:`minitransfer.models.PRESET_SOURCES` where the scripts were written (the code registering a preset
     of one's own), exported for the train command, which runs in the environment of submit.sh's shell; or None."""
     lines = [
@@ -131,6 +134,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         f"  exit {EXIT_IO}",
         "fi",
         *finished_lines("$run"),
+        *transfers_stuck_lines(waited_for or {}),
         "# exit 74 (I/O, as the command line's): a path that cannot be written, said once, not a train that fails",
         'if ! error=$(mkdir -p "$out/$run.run" 2>&1); then echo "run $run: $error" >&2; exit 74; fi',
         "# The grid folder's working lock, shared while the task runs, as a local grid holds it: a local",
@@ -154,6 +158,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         *(_base_finished_lines() if stage == "transfers" else []),
         "# train.log, appended to below: one not writable was told in bash's words, then as a run folder deleted",
         'if ! error=$({ : >> "$log"; } 2>&1); then',
+        "  transfers_stuck",
         '  echo "run $run: not trained: cannot write $log: ${error##*: }; make it writable (or free space), then'
         f' rerun {SUBMIT_FILE}" >&2',
         f"  exit {EXIT_IO}",
@@ -276,7 +281,6 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "# how the training ended is known: the mark goes before the lines that say it, as a requeue of this job",
         "# (scontrol requeue) ends this script, and its restart would take a mark left for a start unheard of",
         'rm -f -- "$attempt"',
-        *_transfers_stuck_lines(waited_for or {}),
         'if [[ "$state" == PENDING || "$state" == REQUEUE* ]]; then',
         '  echo "run $run: not finished (its job step ended with exit $status): SLURM requeued the job (the job is'
         ' $state: its node failed or was set DOWN); it runs again when SLURM starts it, resuming the run"',
@@ -316,35 +320,6 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
     return "\n".join(lines) + "\n"
 
 
-def _transfers_stuck_lines(waited_for):
-    """Bash lines defining ``transfers_stuck``, called where the task's run ended unfinished and is not requeued
-    (before the line saying so, which ends the task's output): where the run is a base of ``waited_for`` (base ->
-    the names of its transfers, whose tasks wait for its task: afterok) and one of those transfers is not finished,
-    it says that their tasks never start now: SLURM leaves them pending (DependencyNeverSatisfied) until submit.sh,
-    rerun, cancels them and submits them again after the base's new task. Before, a base's task said only "rerun
-    submit.sh to resume it", and squeue showed its transfers pending as if they would start. Its transfers all
-    finished (submit.sh queued none after it: a base whose weights file was deleted, its checkpoint kept), nothing
-    is said: no task waits (it was said they would not start)."""
-    return [
-        "# ended unfinished, not requeued: the tasks of its transfers, waiting for this one (afterok), never start",
-        "transfers_stuck() {",
-        "  local transfers=() transfer",
-        '  case "$run" in',
-        *(f"    {shlex.quote(base)}) transfers=({' '.join(map(shlex.quote, names))}) ;;"
-          for base, names in sorted(waited_for.items())),
-        "  esac",
-        '  for transfer in ${transfers[@]+"${transfers[@]}"}; do',
-        '    if ! (run=$transfer; finished); then',
-        '      echo "run $run: the tasks of its transfers, queued after this one (afterok), will not start: SLURM'
-        ' keeps them PENDING (DependencyNeverSatisfied) until you rerun bash $submit_sh, which cancels them and'
-        ' submits them again after a new task of this run"',
-        "      return",
-        "    fi",
-        "  done",
-        "}",
-    ]
-
-
 def _base_finished_lines():
     """Bash lines ending a transfer's task before it trains (exit 75, as an interruption: ``submit.sh``, rerun,
     submits it again after its base) where its base's network, the file it copies (``--copy-from``), is not
@@ -355,6 +330,7 @@ def _base_finished_lines():
         "# a base's task cancelled while pending: SLURM drops the dependency (afterok) and starts its transfers;",
         "# the file it copies (--copy-from) is its base's weights, $out/$base.h5",
         'if [ -n "${base:-}" ] && [ ! -e "$out/$base.h5" ] && ! finished; then',
+        "  transfers_stuck",
         '  echo "run $run: not trained: base $base is not finished (its task was cancelled or failed?); rerun'
         f' {SUBMIT_FILE}" >&2',
         f"  exit {grid.EXIT_INTERRUPTED}",
@@ -368,15 +344,33 @@ def _unsaid_end_lines(stage):
     from "restart 0" to "restart 1" with nothing between, seen on the test cluster with slurmd and the
     training killed -9), and whether this one resumes the run from its checkpoint or starts it over.
     Told by a mark in the logs folder (``$attempt``) each start leaves until it knows how its training
-    ended (removed before it says so: a requeue of its own job, ``scontrol requeue``, ends the script)."""
+    ended (removed before it says so: a requeue of its own job, ``scontrol requeue``, ends the script).
+    A start requeued from outside (``scontrol requeue`` by an administrator, or a preemption with
+    PreemptMode=REQUEUE) leaves the mark too (its script killed after KillWait, seen on the test cluster), and
+    SLURM gives the restart no variable telling it from a node lost: slurmstepd's line in the task's output,
+    "``*** JOB <id> ON <node> CANCELLED AT <time> DUE TO JOB REQUEUE ***``" (``DUE TO PREEMPTION``; ``DUE TO
+    NODE FAILURE`` for a node set DOWN), written before it signals the job and kept (a requeued job's output is
+    appended to), tells it: such a restart says it was requeued from outside."""
     return [
         "# Each start leaves this mark until it knows how its training ended: one found on a restart",
         "# is of a start that ended without a word (its node lost, or the task killed)",
         f'attempt="$scripts/logs/.{stage}-${{SLURM_ARRAY_JOB_ID}}_$SLURM_ARRAY_TASK_ID.running"',
         'if [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ] && [ -e "$attempt" ]; then',
         *_how_it_goes("finds the run finished", "starts the run over: it has no checkpoint"),
-        '  echo "run $run: the previous start of this task ended without a word from it (its node lost, or the task'
-        ' killed) and SLURM requeued it; this start $how"',
+        "  # how SLURM ended the previous start, as slurmstepd said it in this task's output (#SBATCH --output, which",
+        "  # a requeued job appends to): its last \"*** JOB ... CANCELLED AT ... ***\" after that start's first line",
+        f'  stopped=$(awk -v previous=", restart $((SLURM_RESTART_COUNT - 1)); output in " -v current=", restart'
+        ' $SLURM_RESTART_COUNT; output in " \'index($0, previous) { inside = 1; said = ""; next }'
+        ' index($0, current) { inside = 0; next } inside && / CANCELLED AT .* \\*\\*\\*$/ { said = $0 }'
+        f' END {{ print said }}\' "$scripts/logs/{stage}-${{SLURM_ARRAY_JOB_ID}}_$SLURM_ARRAY_TASK_ID.out"'
+        ' 2>/dev/null) || stopped=""',
+        '  case "$stopped" in',
+        '    *" DUE TO JOB REQUEUE ***" | *" DUE TO PREEMPTION ***")',
+        '      echo "run $run: the previous start of this task was requeued from outside (scontrol requeue, or a'
+        ' preemption) before it could say how its training ended; this start $how" ;;',
+        '    *) echo "run $run: the previous start of this task ended without a word from it (its node lost, or the'
+        ' task killed) and SLURM requeued it; this start $how" ;;',
+        "  esac",
         "fi",
         ': 2>/dev/null > "$attempt" || true  # a logs folder this node cannot write: no word of it on a restart',
     ]

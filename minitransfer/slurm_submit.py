@@ -65,7 +65,8 @@ EXIT_CODES_HELP = ("exit codes: 0 submitted (or nothing left to submit); 1 SLURM
                    "dataset missing or damaged (said as experiment --dry-run says it; nothing submitted), or the "
                    "others submitted, but a finished run's result.json is lost (empty or cut short, its checkpoint "
                    "gone: said), which report leaves out (a --dry-run, which submits nothing, says it and exits "
-                   "0); 74 what it cannot write (the tasks' logs, its submitted.txt, the grid folder)")
+                   "0); 74 what it cannot write (the tasks' logs, its submitted.txt, the grid folder, a run's folder "
+                   "or train.log)")
 
 
 def cluster_array_size():
@@ -221,6 +222,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         ' the jobs as they are submitted"',
         "fi",
         *other_folders_lines(),
+        "runs_writable",
         *lost_results_lines(),
         "# SLURM takes array indices 0 to MaxArraySize - 1 only (sbatch: \"Invalid job array specification\"), and",
         "# max_array_tasks tasks an array at most: more runs of a script are submitted as several arrays, each",

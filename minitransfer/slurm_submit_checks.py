@@ -210,7 +210,10 @@ def writable_lines():
     the job's user: one it cannot write (or a folder that is not there) fails every task to launch
     (JobLaunchFailure) with no output anywhere, at each rerun too, while sbatch took them all. A dry run,
     which writes nothing, tests their modes (or their folder's, where they are not there) and stops so too,
-    saying the submission would: before, it said all was well, and the submission then exited 74."""
+    saying the submission would: before, it said all was well, and the submission then exited 74. So too
+    where it cannot write the folder (or the train.log) of a run neither finished nor lost: submit.sh queued its
+    task, which SLURM ran only for it to end at once, exit 74, and its transfers then never started
+    (``runs_writable``, called after :func:`other_folders_lines`, whose file in OUT says a read-only grid folder)."""
     return [
         "# unwritable PATH ERROR WHAT: exit 74, saying PATH cannot be written (the reason: ERROR's last part,",
         "# as bash, mkdir and the like end theirs) and WHAT goes there",
@@ -250,6 +253,28 @@ def writable_lines():
         f'  would_write "$scripts/{SUBMITTED_FILE}" "$submitted_use"',
         '  would_write "$scripts/logs" "$logs_use"',
         "fi",
+        "# runs_writable: the folder of each run a task may train, and its train.log, writable; called once the grid",
+        "# folder's own file was (a grid folder read-only is said as that). Its task could write neither, and failed",
+        "# (exit 74) after SLURM ran it; a run folder not there yet is made by its task. Told by their modes first, no",
+        "# process started (a grid has many runs); where those say no, as writable and would_write tell it",
+        "runs_writable() {",
+        '  local run run_log use="its array task writes the run\'s train.log, checkpoint and weights there"',
+        '  for run in ${base_runs[@]+"${base_runs[@]}"} ${transfer_runs[@]+"${transfer_runs[@]}"}; do',
+        f'    run_log="$out/$run.run/{grid.LOG_FILE}"',
+        '    if [ ! -d "$out/$run.run" ] || { [ -w "$out/$run.run" ] && { [ ! -e "$run_log" ] ||',
+        '       { [ -f "$run_log" ] && [ -w "$run_log" ]; }; }; } || finished "$run" || lost "$run"; then continue; fi',
+        '    if [ "$dry_run" = yes ]; then',
+        '      would_write "$out/$run.run" "$use"',
+        '      if [ ! -f "$run_log" ]; then unwritable "$run_log" "not a file" "$use"; fi',
+        '      would_write "$run_log" "$use"',
+        "    else",
+        '      writable "$out/$run.run" "$use"',
+        '      if [ -e "$run_log" ]; then',
+        '        error=$({ : >> "$run_log"; } 2>&1) || unwritable "$run_log" "$error" "$use"',
+        "      fi",
+        "    fi",
+        "  done",
+        "}",
     ]
 
 

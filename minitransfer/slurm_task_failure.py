@@ -1,7 +1,10 @@
 """What an array task (:mod:`minitransfer.slurm_array`) says where its run failed, in one line and in a local
-grid's words (:mod:`minitransfer.grid_outcome`): why, and what to do (:func:`failure_lines`)."""
+grid's words (:mod:`minitransfer.grid_outcome`): why, and what to do (:func:`failure_lines`); and, before any line
+ending a task whose run is left unfinished and not requeued (a failure, or a refusal of its train.log before it trains), that the tasks
+of the run's transfers never start now (:func:`transfers_stuck_lines`)."""
 
 import pathlib
+import shlex
 import signal
 
 from minitransfer import experiment as grid
@@ -41,6 +44,36 @@ def failure_lines():
         f"    0) {_echo(f'run @run@: FAILED: its job step exited 0 without finishing the run; see {log}')} ;;",
         f"    *) {_echo(f'run @run@: FAILED with exit @status@; see {log}')} ;;",
         "  esac; fi",
+    ]
+
+
+def transfers_stuck_lines(waited_for):
+    """Bash lines defining ``transfers_stuck``, called where the task's run ended unfinished and is not requeued,
+    or where the task ends before it trains (its train.log not writable; a transfer's base not finished; not a
+    run folder in the way of mkdir, said in one line alone), before the line saying so, which ends the task's output: where the run is a base of ``waited_for`` (base ->
+    the names of its transfers, whose tasks wait for its task: afterok) and one of those transfers is not finished,
+    it says that their tasks never start now: SLURM leaves them pending (DependencyNeverSatisfied) until submit.sh,
+    rerun, cancels them and submits them again after the base's new task. Before, a base's task said only "rerun
+    submit.sh to resume it", and squeue showed its transfers pending as if they would start. Its transfers all
+    finished (submit.sh queued none after it: a base whose weights file was deleted, its checkpoint kept), nothing
+    is said: no task waits (it was said they would not start)."""
+    return [
+        "# ended unfinished, not requeued: the tasks of its transfers, waiting for this one (afterok), never start",
+        "transfers_stuck() {",
+        "  local transfers=() transfer",
+        '  case "$run" in',
+        *(f"    {shlex.quote(base)}) transfers=({' '.join(map(shlex.quote, names))}) ;;"
+          for base, names in sorted(waited_for.items())),
+        "  esac",
+        '  for transfer in ${transfers[@]+"${transfers[@]}"}; do',
+        '    if ! (run=$transfer; finished); then',
+        '      echo "run $run: the tasks of its transfers, queued after this one (afterok), will not start: SLURM'
+        ' keeps them PENDING (DependencyNeverSatisfied) until you rerun bash $submit_sh, which cancels them and'
+        ' submits them again after a new task of this run"',
+        "      return",
+        "    fi",
+        "  done",
+        "}",
     ]
 
 
