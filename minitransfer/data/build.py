@@ -242,7 +242,8 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
     mean = builder.pixel_sum / table["train"]["count"]
     meta = {**known, "subsets": table, "mean": {"file": MEAN_FILE, "of": "train"}, "skipped": builder.skipped,
             **(extra_meta or {})}
-    if checking:
+    if checking:  # what a cache's finder found (copies across classes: reported next) is kept, its text left as is
+        caches(builder.digests)
         return _checked(out, meta, mean, classes, table, (before, classes_before), builder.notes)
     # mean.h5 records meta.json's digest but for its own sha256 (shard_format.meta_sha256), which meta.json records
     meta["mean"]["sha256"] = write(out / MEAN_FILE, final_files(size, meta_estimate),

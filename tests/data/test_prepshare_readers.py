@@ -168,3 +168,32 @@ def test_two_same_option_prepares_and_an_overwrite_racing_with_a_reader(data, re
     assert tree_state(data) == before
     assert lock.readers(data) == [reader.pid]
     dataset.open_dataset(data).verify()  # DatasetError where damaged
+
+
+def test_a_folder_import_with_copies_across_classes_is_already_prepared_while_read(tmp_path, image_bytes,
+                                                                                   write_files, tree_state):
+    """Its check still finds the copies (the importer's cache finder), so their list stays and is warned of:
+    found by no one, it would be removed as the import ends."""
+    photo = image_bytes((7, 7, 7), kind="PNG")
+    files = {f"{name}/{number}.png": image_bytes((60 * index + number, 9, 9), kind="PNG")
+             for index, name in enumerate(("cat", "dog")) for number in range(3)}
+    root = write_files(tmp_path / "src", {**files, "cat/photo.png": photo, "dog/photo.png": photo})
+    out = tmp_path / "out"
+    command = ["prepare", "folder", str(root), str(out), "--size", "12", "--workers", "0"]
+    first = CliRunner().invoke(main, command)
+    assert first.exit_code == 0, first.output
+    before = tree_state(out)
+    assert "copies-across-classes.txt" in before
+    process = subprocess.Popen([sys.executable, "-c", HOLDING, str(out / lock.LOCK_FILE)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline() == "held\n"
+        again = CliRunner().invoke(main, command)
+    finally:
+        process.stdin.close()
+        process.wait(timeout=waiting.DEADLINE_SECONDS)
+        process.stdout.close()
+    assert again.exit_code == 0, again.output
+    assert "warning: 1 image(s) lie in two or more classes" in again.output
+    assert f"{out}: already prepared from {root}, nothing written" in again.output
+    assert tree_state(out) == before
