@@ -18,9 +18,11 @@ is allocated.
 A finished dataset, or the shards of an unfinished import (its ``importing.json`` naming the source
 and size), is replaced only with ``overwrite`` (--overwrite) when it was prepared from another source
 or with other options (:mod:`.same_origin`); a rerun that changes nothing writes nothing (so it also
-succeeds on a read-only copy). With ``overwrite`` every image is decoded again and every shard built
-anew from them, whatever the shards on disk hold (one written since with other images, consistent in
-itself, passes every check a rerun makes); a shard that holds what it would be written with stays as it is.
+succeeds on a read-only copy, and while trainings read the dataset: it then holds the lock shared, as they
+do, for its check, and is refused only where it finds something to write). With ``overwrite`` every image is
+decoded again and every shard built anew from them, whatever the shards on disk hold (one written since with
+other images, consistent in itself, passes every check a rerun makes); a shard that holds what it would be
+written with stays as it is.
 
 Housekeeping: temporaries (``.NAME.tmp-HOST-PID``) of this machine's processes that no longer run, and
 another machine's untouched for a day (:func:`minitransfer.fileio.remove_stale_temporaries`), are removed
@@ -143,7 +145,8 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     Raises
     :class:`ClassesWithoutImages` when some class ends up without a training image,
     ``StorageError`` when a file cannot be written, ``RunBusy`` (exit 2) while another process
-    writes into ``out`` (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it),
+    writes into ``out`` (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it and the
+    import has something to write: one that finds the dataset as it would write it succeeds, see :func:`_import_lock`),
     ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE`, ``workers`` above
     :data:`.decoder_pool.MAX_WORKERS` or, unless ``overwrite``, when ``out`` holds a dataset (or the
     shards of an unfinished import) prepared from another ``source`` or at another size; with ``overwrite``
