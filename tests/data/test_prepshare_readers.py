@@ -13,6 +13,7 @@ import pytest
 import waiting
 from click.testing import CliRunner
 
+from minitransfer import run_lock
 from minitransfer.cli import main
 from minitransfer.data import build, dataset, lock, same_origin, shard_builder, shard_format, synthetic
 from minitransfer.experiment import default_train_command
@@ -60,7 +61,7 @@ def test_a_prepare_with_the_same_options_succeeds_while_a_training_reads(data, r
     held = []
 
     def judged_shard(*args, **kwargs):  # the shards are checked under the lock held shared, as a reader's
-        held.append((os.getpid() in lock.readers(data), lock.run_lock.holder(data)))
+        held.append((os.getpid() in lock.readers(data), run_lock.holder(data)))
         return judged(*args, **kwargs)
 
     monkeypatch.setattr(shard_builder, "_judged_shard", judged_shard)
