@@ -103,7 +103,9 @@ def prepare():
     home folder, which no import writes into; OUT inside SOURCE; SOURCE is another dataset than the
     command imports, e.g. CIFAR-100 given to cifar10: the command to use is named, or CIFAR's binary
     or MATLAB version: its python download is named; another process is importing into OUT, or a
-    training, an evaluation or a verify is reading the dataset there), 65 bad data (the file at
+    training, an evaluation or a verify is reading the dataset there and the import would write:
+    --overwrite, other options, a shard to rebuild; a rerun that finds it already prepared with the
+    same options succeeds, writing nothing), 65 bad data (the file at
     fault is named), 74 a file could not be written (full disk, read-only folder), or a source
     folder listed or a text file read (--families, --words, wnids.txt ...: no read permission, a
     disk's I/O error; it is named), 75 interrupted (SIGINT, SIGTERM, SIGHUP: a closed terminal; not

@@ -18,9 +18,11 @@ is allocated.
 A finished dataset, or the shards of an unfinished import (its ``importing.json`` naming the source
 and size), is replaced only with ``overwrite`` (--overwrite) when it was prepared from another source
 or with other options (:mod:`.same_origin`); a rerun that changes nothing writes nothing (so it also
-succeeds on a read-only copy). With ``overwrite`` every image is decoded again and every shard built
-anew from them, whatever the shards on disk hold (one written since with other images, consistent in
-itself, passes every check a rerun makes); a shard that holds what it would be written with stays as it is.
+succeeds on a read-only copy, and while trainings read the dataset: it then holds the lock shared, as they
+do, for its check, and is refused only where it finds something to write). With ``overwrite`` every image is
+decoded again and every shard built anew from them, whatever the shards on disk hold (one written since with
+other images, consistent in itself, passes every check a rerun makes); a shard that holds what it would be
+written with stays as it is.
 
 Housekeeping: temporaries (``.NAME.tmp-HOST-PID``) of this machine's processes that no longer run, and
 another machine's untouched for a day (:func:`minitransfer.fileio.remove_stale_temporaries`), are removed
@@ -46,9 +48,9 @@ from .decode import load_item, warn_of_notes
 from .decoder_pool import MAX_WORKERS, DecoderPool, refuse_in_script_rerun
 from .import_writes import Writes, classes_held, final_files, folder_state, meta_bytes, write
 from .same_origin import check_same_origin, record_import
-from .shard_builder import Builder
+from .shard_builder import Builder, WouldWrite
 from .shard_format import (COPIES_FILE, FORMAT_NAME, IMPORTING_FILE, MEAN_FILE, META_FILE, SCHEMA_VERSION, SHARD_NAME,
-                           SKIPPED_FILE, SUBSETS, write_mean, write_meta)
+                           SKIPPED_FILE, SUBSETS, held_mean, meta_text, write_mean, write_meta)
 
 MAX_IMAGE_SIZE = 4096          # --size: 48 MiB an image, its float64 pixel sum 384 MiB (CaffeNet uses 256)
 SHARD_BYTES = 192 << 20
@@ -76,10 +78,15 @@ def images_per_shard(size):
 
 def remove_unlisted_shards(folder, table):
     """Remove files named like shards (``train-00012.h5``) that the shard ``table`` does not list."""
+    for path in _unlisted_shards(folder, table):
+        path.unlink()
+
+
+def _unlisted_shards(folder, table):
+    """The files in ``folder`` named like shards that the shard ``table`` does not list, sorted."""
     listed = {shard["file"] for subset in table.values() for shard in subset["shards"]}
-    for path in sorted(pathlib.Path(folder).iterdir()):
-        if SHARD_NAME.fullmatch(path.name) and path.name not in listed and path.is_file():
-            path.unlink()
+    return [path for path in sorted(pathlib.Path(folder).iterdir())
+            if SHARD_NAME.fullmatch(path.name) and path.name not in listed and path.is_file()]
 
 
 def check_out(out):
@@ -138,7 +145,8 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     Raises
     :class:`ClassesWithoutImages` when some class ends up without a training image,
     ``StorageError`` when a file cannot be written, ``RunBusy`` (exit 2) while another process
-    writes into ``out`` (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it),
+    writes into ``out`` (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it and the
+    import has something to write: one that finds the dataset as it would write it succeeds, see :func:`_import_lock`),
     ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE`, ``workers`` above
     :data:`.decoder_pool.MAX_WORKERS` or, unless ``overwrite``, when ``out`` holds a dataset (or the
     shards of an unfinished import) prepared from another ``source`` or at another size; with ``overwrite``
@@ -153,18 +161,34 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     check_workers(workers)
     check_out(out)
     shard_length = shard_length or images_per_shard(size)
-    with _import_lock(out):  # two imports into out would mix their shards
-        given = source
-        if not overwrite:
-            source = check_same_origin(out, source, size, shard_length)
-        return _build(out, source, given, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped,
-                      caches or (lambda decoded: {}), overwrite)
+    caches = caches or (lambda decoded: {})
+
+    def attempt(may_check):
+        with _import_lock(out, may_check) as checking:  # two imports into out would mix their shards
+            try:
+                recorded = source if overwrite else check_same_origin(out, source, size, shard_length)
+                return _build(out, recorded, source, classes, subsets, size, shard_length, workers, progress,
+                              extra_meta, skipped, caches, overwrite, checking)
+            except (WouldWrite, ValueError):  # other options, a shard to rebuild...: as where it may not check
+                if not checking:
+                    raise
+        return None
+
+    built = attempt(may_check=not overwrite)
+    # else readers hold it, and a check found something to write: taken exclusively now, or refused naming them
+    return built if built is not None else attempt(may_check=False)
 
 
 @contextlib.contextmanager
-def _import_lock(out):
+def _import_lock(out, may_check=False):
     """Hold ``out``'s lock exclusively (:func:`.lock.writing`, which creates ``out``): refused while
-    another import writes there or a training reads the dataset. Where it cannot be written, on a
+    another import writes there or a training reads the dataset; yields False. With ``may_check``, while
+    readers (trainings, evaluations, verifies) hold it, it is held shared instead, as theirs, and yields True:
+    the import may then only check that the dataset is as it would write it (a rerun with the same options,
+    "already prepared"), writing nothing; :class:`.shard_builder.WouldWrite` otherwise (the import then takes
+    the lock anew, exclusively: refused, naming the readers, while they read). A writer is refused while it
+    is held shared, and the shared lock while a writer holds it (named), so no import writes while a reader
+    reads; neither waits for the other, so none deadlocks. Where it cannot be written, on a
     read-only file system or in a finished dataset's folder this user may not write (another user's),
     nobody else can write either: it is held shared (:func:`.lock.shared`: opened read-only where it is
     there), so a finished dataset is checked and its rerun writes nothing, or anything left to write fails
@@ -172,20 +196,32 @@ def _import_lock(out):
     0o644 in a folder a group shares): a rerun could write there, under a lock that keeps nobody out, so it
     is refused (exit 74, naming the lock file's owner: :meth:`.run_lock.RunLock._refused`)."""
     with contextlib.ExitStack() as held:
+        read_by_others = False
         try:
             held.enter_context(lock.writing(out))
+        except lock.DatasetBusy:
+            if not may_check:
+                raise
+            read_by_others = True
         except fileio.StorageError as error:
             unwritable = error.errno in fileio.UNWRITABLE and not file_owners.lock_file_alone(out / lock.LOCK_FILE)
             if not (file_owners.read_only(out) or unwritable and (out / META_FILE).is_file()):
                 raise
             held.enter_context(lock.shared(out))
-        yield
+        if read_by_others:  # a prepare that took it meanwhile is named (DatasetBusy)
+            held.enter_context(lock.shared(out))
+        yield read_by_others
 
 
 def _build(out, source, given, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped,
-           caches, overwrite):
+           caches, overwrite, checking=False):
+    """The import into ``out`` (:func:`build_dataset`); ``checking``: nothing may be written (others read the
+    dataset), :class:`.shard_builder.WouldWrite` where something would be."""
     before, classes_before = folder_state(out, ignored=(lock.LOCK_FILE,)), classes_held(out)
-    write(out, 0, lambda: fileio.remove_stale_temporaries(out))
+    if checking and (out / IMPORTING_FILE).exists():
+        raise WouldWrite(f"the unfinished import to finish ({IMPORTING_FILE})")
+    if not checking:
+        write(out, 0, lambda: fileio.remove_stale_temporaries(out))
     # meta.json's entries known before any shard is built (its size is part of the room checked)
     known = {"format": FORMAT_NAME, "schema": SCHEMA_VERSION, "source": source, "image_size": [size, size],
              "classes": classes, "skipped": list(skipped), **(extra_meta or {})}
@@ -193,7 +229,7 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
     builder = Builder(out, size, shard_length, [entry["wnid"] for entry in classes], progress,
                       sum(len(items) for items, _, _ in subsets.values()),
                       functools.partial(record_import, out, source, size, given, shard_length), meta_estimate,
-                      overwrite)
+                      overwrite, checking)
     builder.skipped += list(skipped)
     workers = min(usable_cpus(), MAX_WORKERS) if workers is None else workers
     decoder = DecoderPool(functools.partial(load_item, size=size), workers)
@@ -204,11 +240,14 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
         decoder.close()
     shards = sum(len(part["shards"]) for part in table.values())
     meta_estimate = meta_bytes({**known, "skipped": builder.skipped}, shards)
-    _write_skipped(out, builder.skipped, final_files(size, meta_estimate))
+    _write_skipped(out, builder.skipped, final_files(size, meta_estimate), checking)
     _check_every_class_has_images(out, classes, builder.train_counts, builder.skipped)
     mean = builder.pixel_sum / table["train"]["count"]
     meta = {**known, "subsets": table, "mean": {"file": MEAN_FILE, "of": "train"}, "skipped": builder.skipped,
             **(extra_meta or {})}
+    if checking:  # what a cache's finder found (copies across classes: reported next) is kept, its text left as is
+        caches(builder.digests)
+        return _checked(out, meta, mean, classes, table, (before, classes_before), builder.notes)
     # mean.h5 records meta.json's digest but for its own sha256 (shard_format.meta_sha256), which meta.json records
     meta["mean"]["sha256"] = write(out / MEAN_FILE, final_files(size, meta_estimate),
                                    lambda: write_mean(out / MEAN_FILE, mean, classes, meta))
@@ -233,13 +272,49 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
     return built
 
 
-def _write_skipped(out, skipped, final_bytes):
+def _checked(out, meta, mean, classes, table, before, notes):
+    """The dataset ``out`` holds, opened, where a rerun (its ``meta``, ``mean`` image, ``classes`` and shard
+    ``table``; ``before``: :func:`.import_writes.folder_state` and :func:`.import_writes.classes_held` as it began,
+    ``notes``: its images' caveats, warned of) would write nothing there:
+    mean.h5 and meta.json hold what it would write, and no shard it does not list is there to remove;
+    :class:`.shard_builder.WouldWrite` otherwise. What it would change in source-digests.json, a cache, is left
+    as on a read-only copy."""
+    meta["mean"]["sha256"] = held_mean(out / MEAN_FILE, mean, classes, meta)
+    if meta["mean"]["sha256"] is None:
+        raise WouldWrite(f"{MEAN_FILE} to write")
+    if not _holds_text(out / META_FILE, meta_text(meta)):
+        raise WouldWrite(f"{META_FILE} to write")
+    unlisted = _unlisted_shards(out, table)
+    if unlisted:
+        raise WouldWrite(f"{unlisted[0].name} to remove")
+    warn_of_notes(notes)
+    built = ds.open_dataset(out)
+    built.writes = Writes.between(before[0], folder_state(out, ignored=(lock.LOCK_FILE,)),
+                                  [shard["file"] for part in table.values() for shard in part["shards"]], (),
+                                  before[1])
+    return built
+
+
+def _holds_text(path, text):
+    """Whether the file ``path`` holds ``text`` (UTF-8), byte for byte: False where it cannot be read."""
+    try:
+        return path.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
+
+
+def _write_skipped(out, skipped, final_bytes, checking=False):
     """``out``'s skipped.txt, listing ``skipped``; where nothing was skipped, none: a list an earlier
     import left (naming files imported now) is removed, as is the empty file earlier versions wrote,
     where the folder can be written (on a read-only copy it says nothing untrue: it stays).
-    ``final_bytes``: what the import writes after it (:func:`.import_writes.final_files`)."""
+    ``final_bytes``: what the import writes after it (:func:`.import_writes.final_files`); ``checking``:
+    nothing is written, :class:`.shard_builder.WouldWrite` where a list would be (an empty file stays)."""
     path = out / SKIPPED_FILE
     report = "".join(f"{entry['file']}\t{entry['reason']}\n" for entry in skipped)
+    if checking:
+        if not _holds_text(path, report) and (report or path.is_file() and path.stat().st_size):
+            raise WouldWrite(f"{SKIPPED_FILE} to write")
+        return
     if report:
         write(path, len(report) + final_bytes, lambda: fileio.write_text(path, report, keep_same=True))
         return

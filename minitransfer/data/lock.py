@@ -5,11 +5,14 @@
 ``prepare ... --verify``) holds it shared for as long as it reads the files (:func:`shared`, through
 :meth:`.dataset.Dataset.reading`). So prepare (an ``--overwrite``, or a rerun that rebuilds a shard)
 is refused while another process reads the files it would replace, and a reader while prepare
-writes them: :class:`DatasetBusy` (exit code 2) naming the processes. Any number of readers share a
-folder. The kernel releases the lock when a process dies. The lock file stays in the dataset's folder
-(prepare and readers leave it there, made as open() makes any file: 0o666 less the umask; in a folder its
-group may write, group-writable too, by prepare as by a reader), so readers of another user, who may not create it
-there, open it read-only and hold it shared all the same: its owner's prepare is refused while they read.
+writes them: :class:`DatasetBusy` (exit code 2) naming the processes. A rerun that has nothing to write
+(the dataset prepared with its options: "already prepared") succeeds meanwhile: refused the lock exclusively
+by readers, it holds it shared, as one of them, for its check (:func:`minitransfer.data.build._import_lock`).
+Any number of readers share a folder. The kernel releases the lock when a process dies. The lock file stays
+in the dataset's folder (prepare and readers leave it there, made as open() makes any file: 0o666 less the
+umask; in a folder its group may write, group-writable too, by prepare as by a reader), so readers of another
+user, who may not create it there, open it read-only and hold it shared all the same: its owner's prepare is
+refused while they read.
 Readers of one process (a verify under ``with dataset.reading()``) share one lock
 (:func:`minitransfer.held_locks.share_held`), as where flock is emulated with byte-range locks (NFS) a
 second would replace the first, and its release drop it.

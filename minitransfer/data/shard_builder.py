@@ -39,16 +39,25 @@ def _shard_plan(items, labels, extras, size):
     return digest.hexdigest()
 
 
+class WouldWrite(Exception):
+    """A rerun that may only check (it holds the dataset's lock shared: others read the dataset) has something to
+    write: ``str()`` says what (a shard to build, meta.json or mean.h5 to change, an unfinished import's file)."""
+
+
 class Builder:
     """Writes or reuses the shards of each subset, keeping the totals the mean and meta.json need;
     ``record_import()`` writes what tells this import's shards from another's (:func:`.same_origin.record_import`)
     before the first shard is written; ``meta_bytes``: about the size of the meta.json written last
     (:func:`.import_writes.meta_bytes`); ``overwrite`` (--overwrite): every shard is built again from its
-    images, a shard that holds what they give kept as it is (so that nothing is written), any other written."""
+    images, a shard that holds what they give kept as it is (so that nothing is written), any other written;
+    ``checking``: nothing may be written (readers hold the folder), a shard that cannot be kept raises
+    :class:`WouldWrite` before any image is decoded."""
 
-    def __init__(self, out, size, shard_length, wnids, progress, total, record_import, meta_bytes, overwrite=False):
+    def __init__(self, out, size, shard_length, wnids, progress, total, record_import, meta_bytes, overwrite=False,
+                 checking=False):
         self.out, self.size, self.shard_length, self.progress = out, size, shard_length, progress
         self.record_import, self.meta_bytes, self.overwrite = record_import, meta_bytes, overwrite
+        self.checking = checking
         self.total, self.done = total, 0
         self.skipped, self.pixel_sum = [], np.zeros((size, size, 3), dtype=np.float64)
         self.notes = []  # {"file", "note"} of the images imported with a caveat (decode.load_item), kept shards' too
@@ -72,6 +81,8 @@ class Builder:
             path = self.out / shard_name(subset, number)
             entry, why = _judged_shard(path, plan, first_index, self.size, stop - start, sorted(part),
                                        self.recorded.get(path.name))
+            if (entry is None or self.overwrite) and self.checking:
+                raise WouldWrite(f"{path.name} to {'build' if why is None else 'rebuild'}")
             if entry is None or self.overwrite:
                 entry = self._built_shard(path, entry, decoder, items[start:stop], labels[start:stop], part, subset,
                                           first_index, plan, why)

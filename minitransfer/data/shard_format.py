@@ -124,18 +124,34 @@ def write_mean(path, mean, classes, meta=None):
     dataset it prepared: rewritten, mean.h5 and so meta.json would change, the fingerprint each run records of
     its dataset with them, and the runs on it resumed since be refused as on a dataset prepared again); returns
     its sha256."""
+    held = held_mean(path, mean, classes, meta)
+    if held is not None:
+        return held
+    fill = _mean_fill(mean, classes)
+    digest = None if meta is None else meta_sha256(meta)
+    return fileio.write_hdf5(path, lambda handle: fill(handle, digest), keep_same=True)
 
+
+def held_mean(path, mean, classes, meta=None):
+    """The sha256 of ``path`` where it holds what :func:`write_mean` would leave there, so that it writes nothing
+    (the same bytes, or those of a version before the digest), else None: a rerun that holds the dataset's lock
+    shared while readers hold it too checks so, writing nothing (:func:`.build.build_dataset`)."""
+    fill = _mean_fill(mean, classes)
+    digests = [None] + ([] if meta is None else [meta_sha256(meta)])
+    if any(_holds_image(path, lambda handle, digest=digest: fill(handle, digest)) for digest in reversed(digests)):
+        return fileio.sha256_file(path)
+    return None
+
+
+def _mean_fill(mean, classes):
+    """What fills mean.h5 (:func:`write_mean`): ``fill(handle, digest)``, ``digest`` meta.json's (None: none)."""
     def fill(handle, digest=None):
         handle.create_dataset("mean", data=np.asarray(mean, dtype=np.float32))
         handle.attrs["schema"] = SCHEMA_VERSION
         handle.attrs["classes_sha256"] = hdf5_files.text_attribute(schema.classes_sha256(classes))
         if digest is not None:
             handle.attrs[META_SHA256] = hdf5_files.text_attribute(digest)
-
-    if meta is not None and _holds_image(path, fill):
-        return fileio.sha256_file(path)
-    digest = None if meta is None else meta_sha256(meta)
-    return fileio.write_hdf5(path, lambda handle: fill(handle, digest), keep_same=True)
+    return fill
 
 
 def _holds_image(path, fill):
