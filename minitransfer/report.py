@@ -215,14 +215,14 @@ def _write_report(runs_dir, out_dir, reference, figures):
     contents = {**_results(report, runs_dir), **_table1(report, reference_results, reference_bases, runs_dir),
                 "findings.md": _findings(report)}
     Figure = figure_module.figure_class() if figures else None
-    notice = figure_module.DrawNotice(f"{len(results):,} runs")
+    notice = figure_module.DrawNotice(f"{len(results):,} run{'s' * (len(results) != 1)}")
     drawn = (figure_module.draw_all(Figure, results, reference_results, report.bases, reference_bases,
                                     report.left_out) if Figure is not None else {})
     files = [(name, suffix) for name in figure_module.FIGURES if name in drawn for suffix in FIGURE_FORMATS]
     for number, (name, suffix) in enumerate(files, start=1):
-        notice.tick(lambda: f"{name}.{suffix} ({number} of {len(files)} files)")
+        notice.tick(lambda: f"{name}.{suffix} ({number} of {len(files)} file{'s' * (len(files) != 1)})")
         contents[f"{name}.{suffix}"] = figure_module.render(drawn[name], suffix)
-    notice.done(lambda: f"{len(files)} files drawn")
+    notice.done(lambda: f"{len(files)} file{'s' * (len(files) != 1)} drawn")
     replace_report(out_dir, {name: data.encode("utf-8", inputs.DISPLAY_ERRORS) if isinstance(data, str) else data
                        for name, data in contents.items()})  # a run or folder named in bytes not UTF-8: as \xNN
     report.files = {name: out_dir / name for name in contents}
@@ -288,7 +288,7 @@ def _measure(runs_dir):
 def _results(report, runs_dir):
     rows = result_rows(report.results)
     pooled, halves = with_pooled_halves(pooled_names(report.results), report.results), natural_halves(report.results)
-    lines = [f"# Results of {len(rows)} networks in {inputs.path_text(runs_dir)}", "",
+    lines = [f"# Results of {len(rows)} network{'s' * (len(rows) != 1)} in {inputs.path_text(runs_dir)}", "",
              "Top-1 validation accuracy on each network's own target classes: final, best, and mean10_top1, the "
              f"metric of the paper's runs (the original code's: {metric_words(report.results)}); still_rising: the "
              "accuracy was still climbing at the end.", "", *([pooled, ""] if pooled else []),

@@ -79,7 +79,7 @@ def test_a_trained_run_is_said_gone_as_info_says_it(micro_data, tmp_path, monkey
     (runs / "net.h5").unlink()
     (runs / "net.run" / "checkpoint.h5").unlink()
     result = _report(runs, tmp_path / "r")
-    assert "read 1 finished runs" in result.stdout
+    assert "read 1 finished run from" in result.stdout
     assert f"note: 1 finished run counted has no network now: net; for each, {GONE}" in result.stderr, result.stderr
     info = " ".join(CliRunner().invoke(main, ["info", "net.run"]).output.split())
     assert "neither its checkpoint.h5 nor net.h5 is there now (moved or deleted since)" in info, info

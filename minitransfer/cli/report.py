@@ -148,7 +148,8 @@ def show(written, runs):
 
 def _lines(written, runs):
     """What :func:`show` prints, as (how, line): :func:`echo` (stdout) or :func:`say` (stderr, the warnings)."""
-    yield echo, f"read {len(written.results)} finished runs from {inputs.path_text(runs)}"
+    read = len(written.results)
+    yield echo, f"read {read} finished run{'s' * (read != 1)} from {inputs.path_text(runs)}"
     if written.unfinished:
         shown = written.unfinished_said[:UNFINISHED_SHOWN]
         more = len(written.unfinished) - len(shown)

@@ -20,11 +20,13 @@ from ._paths import DatasetFolder
               help="Seed of the random split (the natural and all splits have none).")
 @click.option("--half", type=HALF, default=None, help="Only this half (default: both).")
 @click.option("--per-class", type=Whole(1, MAX_COUNT), default=None, metavar="N",
-              help="Count N training images per class, the ones 'train --per-class N' keeps (a reduced-data run); "
+              help="Count N training images per class, as many as 'train --per-class N' keeps (a reduced-data run); "
                    "a class with fewer keeps all it has.")
 @click.option("--per-class-seed", type=SEED, default=None,
               help="With --per-class: choose the N images at random with this seed, as 'train --per-class' does "
-                   "with its --seed (default: the first N). Recorded in the JSON; the counts do not depend on it.")
+                   "with its --seed (default: the first N of each class, which no train keeps: train chooses with "
+                   "its --seed, 0 unless given, a copy's derived). Recorded in the JSON; the counts do not depend "
+                   "on it.")
 @click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
               help="For the natural split: a WordNet 'parent child' file, for a dataset of WordNet ids imported "
                    "without families (a dataset with families is trained on those: refused there).")

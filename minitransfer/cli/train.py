@@ -78,8 +78,8 @@ _INTERRUPTED_FRESH = (f"stopped by a signal during the start-up of a fresh run, 
                help="Seed of the random split, which alone has one (default: the base's when copying within its "
                     "dataset, else 0).")
 @config_option("--per-class", type=Whole(1, config_checks.MAX_COUNT), metavar="N",
-               help="Use at most this many training images per class (reduced-data runs); a class with fewer "
-                    "keeps all it has, which a warning names.")
+               help="Use at most this many training images per class (reduced-data runs), chosen at random with "
+                    "--seed (a class's choice its own); a class with fewer keeps all it has, which a warning names.")
 @seed_option(copy_from=True)
 @preset_option(copy_from=True)
 @fc8_outputs_option

@@ -13,8 +13,8 @@ from minitransfer import stopping
 from . import archives
 from . import inputs
 from .decode import may_be_image
-from .schema import DatasetUnreadable
-from .folder_tree import ONE_PER_CLASS, check_two_classes, entries, quoted, same_text
+from .schema import DatasetError, DatasetUnreadable
+from .folder_tree import ONE_PER_CLASS, check_two_classes, entries, quoted, run_folders, same_text, tree_layout
 
 
 def check_two_class_folders(root, folders, source):
@@ -28,8 +28,9 @@ def check_two_class_folders(root, folders, source):
         one_class = root == source and not packed  # given photos/cat
         hint = f", only {loose} file(s){' (the folder of one class?)' if one_class else ''}" if loose else ""
         if images:  # one class's folder, or 300 photos not sorted yet
-            hint += (f", {len(images)} of them images: {f'if so, give {root.parent}; else ' if one_class else ''}"
-                     f"sort the images into one folder per class ({root}/<class>/<image files>)")
+            give = f"if so, give {_above_classes(root)}; else " if one_class else ""
+            hint += f", {len(images)} of them images: {give}sort the images into one folder per class " \
+                    f"({root}/<class>/<image files>)"
     elif len(folders) == 1:
         below, inner = folder_of_folders(folders[0])
         where = "which holds" if below == folders[0] else f"below which {below} holds"
@@ -38,7 +39,7 @@ def check_two_class_folders(root, folders, source):
         if images:  # given photos/cat, which holds a folder too: photos/dog beside it holds images as well
             hint += (f", and {len(images)} image file(s) in no class folder, such as {inputs.path_text(images[0])}"
                      + (f" (the folder of one class? {root.parent} holds folders of images beside it, such as "
-                        f"{quoted(beside)}): if so, give {root.parent}; else" if beside else ":")
+                        f"{quoted(beside)}): if so, give {_above_classes(root)}; else" if beside else ":")
                      + " move each into its class's folder")
     if packed:
         hint += f"; it holds {unpack_each(packed)}"
@@ -46,6 +47,19 @@ def check_two_class_folders(root, folders, source):
     if hidden:
         hint += f"; {_passed_over_hidden(hidden)}: rename those that are classes"
     check_two_classes(root, [folder.name for folder in folders], ONE_PER_CLASS, hint)
+
+
+def _above_classes(folder):
+    """The SOURCE to give where ``folder`` is one class's folder: the folder above it (``photos/train`` of
+    ``photos/train/oak``), or the one above that where it is the train/ or val/ of a train/ + val/ tree (``photos``,
+    holding ``train/`` and ``val/``): given photos/train, the import left val/ out and held out a share of train/
+    instead (and given photos/val, it trained on the validation images)."""
+    classes, tree = folder.parent, folder.parent.parent
+    try:
+        layout = tree_layout(tree, run_folders([tree]))
+    except (DatasetError, OSError):  # another tree: the import of the folder above says what it finds there
+        return classes
+    return tree if layout == (tree / "train", tree / "val") and classes in layout else classes
 
 
 DEEPEST = 8  # folders folder_of_folders goes down through at most
