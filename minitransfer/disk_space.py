@@ -1,8 +1,9 @@
 """What is free on a disk, for the messages of a write that ran out of space: the space needed and free
 (:func:`space_left`, which :func:`minitransfer.fileio.storage_error` puts in its message), and that no
 inodes are left where none are (:func:`inodes_note`), read from the file system where a path is or would
-be (:func:`disk_status`, :func:`nearest_existing`). Every file or disk size the tool prints goes through
-:func:`size_said`: decimal units (1 MB = 10**6 bytes, as ``df -H`` and disk makers count).
+be (:func:`disk_status`, :func:`nearest_existing`). Every size the tool prints goes through :func:`size_said`:
+a file's or a disk's in decimal units (1 MB = 10**6 bytes, as ``df -H`` and disk makers count), memory in binary
+ones (1 MiB = 2**20 bytes, as SLURM's --mem, cgroups and nvidia-smi count it).
 """
 
 import functools
@@ -61,14 +62,21 @@ def nearest_existing(path):
     return path
 
 
-UNITS = {"kB": 10**3, "MB": 10**6, "GB": 10**9}  # the unit printed is the divisor used: never MiB's 2**20 said MB
+# The unit printed is the divisor used: never MiB's 2**20 said MB, nor 10**6 said MiB.
+UNITS = {"kB": 10**3, "MB": 10**6, "GB": 10**9,  # files and disks
+         "KiB": 2**10, "MiB": 2**20, "GiB": 2**30}  # memory
 
 
-def size_said(size, digits=1, unit="MB"):
+def size_said(size, digits=1, unit="MB", rounding=None):
     """``size`` bytes as a message says them, in ``unit`` (a key of :data:`UNITS`; None: kB below a MB, else MB)
-    with ``digits`` decimals: "236.2 MB", "51,234.5 MB", "20.4 kB"; "unknown space" for None. prepare said KiB and
-    MiB where train and report said MB."""
+    with ``digits`` decimals: "236.2 MB", "51,234.5 MB", "20.4 kB", "1.5 GiB"; "unknown space" for None.
+    ``rounding`` (``math.ceil``, ``math.floor``): the figure rounded that way to ``digits`` decimals (a memory need
+    up, what is available down), where it is otherwise rounded to the nearest. prepare said KiB and MiB where
+    train and report said MB; each memory message had its own formatter."""
     if size is None:
         return "unknown space"
     unit = unit or ("kB" if size < UNITS["MB"] else "MB")
-    return f"{size / UNITS[unit]:,.{digits}f} {unit}"
+    figure = size / UNITS[unit]
+    if rounding is not None:
+        figure = rounding(figure * 10**digits) / 10**digits
+    return f"{figure:,.{digits}f} {unit}"

@@ -16,6 +16,7 @@ import typing
 import numpy as np
 
 from minitransfer.data.loader import prefetch_slots
+from minitransfer.disk_space import size_said
 from minitransfer.errors import MinitransferError
 from minitransfer.layers import Conv2d, MaxPool2d
 from minitransfer.memory_limit import available_memory
@@ -87,9 +88,10 @@ def check_needs(needs, available):
 
 
 def in_units(count, rounding=round):
-    """A byte count in MiB below 1 GiB, else in tenths of a GiB, rounded by ``rounding`` (a need up
-    and what is available down: a step refused by a little read as needing "1.0 GiB" of 1.0 GiB)."""
-    return f"{rounding(count / 2**20)} MiB" if count < GIB else f"{rounding(count / GIB * 10) / 10:,.1f} GiB"
+    """A byte count in MiB below 1 GiB, else in tenths of a GiB (binary units, as SLURM's --mem and cgroups
+    count: :func:`minitransfer.disk_space.size_said`), rounded by ``rounding`` (a need up and what is available
+    down: a step refused by a little read as needing "1.0 GiB" of 1.0 GiB)."""
+    return size_said(count, 0, "MiB", rounding) if count < GIB else size_said(count, 1, "GiB", rounding)
 
 
 class LayerSizes(typing.NamedTuple):

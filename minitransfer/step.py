@@ -33,9 +33,9 @@ import numpy as np
 
 from minitransfer import cuda, optim
 from minitransfer.config import ConfigError
+from minitransfer.disk_space import size_said
 from minitransfer.ops import gemm
 
-GIB = 2**30
 CUDA_ERROR_MEMORY_ALLOCATION = 2  # cudaErrorMemoryAllocation, e.g. from a graph's instantiation
 LOWER_BATCH = "; lower `batch_size`"  # how OutOfDeviceMemory's message ends
 
@@ -223,15 +223,20 @@ class TrainingStep:
         workspace = self._workspace
         if self.fused and workspace is not None:
             needed = workspace.nbytes + (workspace.failed_request or 0)
-            what = f"its buffers took {workspace.nbytes / GIB:.2f} GiB before a request of " \
-                   f"{(workspace.failed_request or 0) / GIB:.2f} GiB failed"
+            what = f"its buffers took {_gib(workspace.nbytes)} before a request of " \
+                   f"{_gib(workspace.failed_request or 0)} failed"
         else:
             needed = cp.get_default_memory_pool().used_bytes()
             what = "CuPy's memory pool held that much when an allocation failed"
         return OutOfDeviceMemory(
             f"out of GPU memory: a training step of {self.net.preset} at batch size {x.shape[0]} "
-            f"(precision {self.net.precision}) needs more than {needed / GIB:.2f} GiB ({what}); the GPU has "
-            f"{free / GIB:.2f} GiB free of {total / GIB:.2f} GiB{LOWER_BATCH}")
+            f"(precision {self.net.precision}) needs more than {_gib(needed)} ({what}); the GPU has "
+            f"{_gib(free)} free of {_gib(total)}{LOWER_BATCH}")
+
+
+def _gib(size):
+    """GPU memory as nvidia-smi and CuPy count it (binary units): "1.25 GiB"."""
+    return size_said(size, 2, "GiB")
 
 
 # ---------------------------------------------------------------------------------------------

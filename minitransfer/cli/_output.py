@@ -8,6 +8,7 @@ import codecs
 import contextlib
 import json
 import os
+import re
 import shlex
 import stat
 import sys
@@ -43,8 +44,9 @@ def paths_shown(message, ctx=None):
     reading as a message of its own. Other paths are left as they are (no backslash of theirs doubled)."""
     for name in sorted(_given_with_control_characters(ctx), key=len, reverse=True):
         shown = inputs.display_name(name)
-        if shlex.quote(name) == f"'{name}'":
-            message = message.replace(f"'{name}'", f"$'{shown}'")
+        if shlex.quote(name) == f"'{name}'":  # the path, or one below it, quoted: $'...' reads the escapes back
+            message = re.sub(re.escape(f"'{name}") + r"(/[^']*)?'",
+                             lambda quoted: f"$'{shown}{inputs.display_name(quoted.group(1) or '')}'", message)
         message = message.replace(name, shown)
     return message
 
@@ -112,9 +114,13 @@ def _stdout_file():
 def echo(message=""):
     """``click.echo(message)`` on stdout, a write it refuses being :class:`OutputUnwritable` (74,
     said as standard output's fault: a full disk under ``> log`` read as the dataset's or the run's
-    disk being full)."""
+    disk being full). A path given with a control character is shown escaped (:func:`paths_shown`), as on
+    stderr: experiment's "results in OUT" and its --dry-run's commands broke across lines for a folder named
+    with a newline. Data for programs is left byte for byte, as none holds such a path raw: JSON
+    (:func:`json_text`, info/eval/train --json, splits --format json) writes every control character as
+    ``\\uNNNN`` or ``\\n``, and splits' text listing escapes its fields."""
     with printing():
-        click.echo(message)
+        click.echo(paths_shown(message))
 
 
 def refuse_closed_output():

@@ -14,6 +14,7 @@ from multiprocessing import resource_tracker, shared_memory
 import numpy as np
 
 from minitransfer import stopping
+from minitransfer.disk_space import size_said
 from minitransfer.stopping import STOP_SIGNALS
 
 from . import dataset as ds
@@ -146,15 +147,13 @@ def _reserve(memory, holding):
         if error.errno not in (errno.ENOSPC, errno.ENOMEM):
             return  # shared memory that cannot be allocated ahead (not tmpfs): used as it comes
         shm = os.statvfs("/dev/shm")
-        free, total = _mib(shm.f_bavail * shm.f_frsize), _mib(shm.f_blocks * shm.f_frsize)
-        raise MemoryError(f"the data loader's shared memory for {holding} ({_mib(memory.size)}) does not fit in "
+        free, total = (size_said(shm.f_bavail * shm.f_frsize, unit="MiB"),
+                       size_said(shm.f_blocks * shm.f_frsize, unit="MiB"))
+        needed = size_said(memory.size, unit="MiB")  # binary, as df -h and docker's --shm-size count
+        raise MemoryError(f"the data loader's shared memory for {holding} ({needed}) does not fit in "
                           f"/dev/shm ({free} free of {total}): "
                           f"use fewer `workers` (each prefetches 2 batches), a smaller `batch_size`, or a larger "
                           f"/dev/shm (docker run --shm-size)") from None
-
-
-def _mib(size):
-    return f"{size / 2**20:,.1f} MiB"
 
 
 def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, results):
