@@ -12,7 +12,7 @@ from minitransfer.progress import StageProgress, draws_bar
 
 from ._errors import run
 from ._numbers import Real
-from ._output import echo
+from ._output import echo, say
 from ._options import Seed
 from ._paths import DatasetFolder, DatasetOutput, SourceFolder
 from ._prepare_options import DownloadOrFolder, cifar_options, image_import_options, synthetic_help, synthetic_options
@@ -63,7 +63,7 @@ def _finish(built, verify, source=None):
     said = built.writes.said(source) if built.writes is not None else ""  # prepare verify imports nothing
     echo(prepared_notes.summary(built, verify, said))
     for note in prepared_notes.notes(built):
-        click.echo(note, err=True)
+        say(note)  # as every message on stderr: a path with a control character shown escaped, a hangup survived
 
 
 class _DevkitFolder(click.Path):
