@@ -116,14 +116,16 @@ def write_shard(path, images, labels, subset, first_index, plan, extra=None, ski
         return fileio.write_hdf5(path, fill, libver=("v110", "v110"))
 
 
-def write_mean(path, mean, classes, meta=None):
+def write_mean(path, mean, classes, meta=None, before_change=None):
     """Write ``mean.h5`` (/mean float32 (H, W, 3); attribute ``classes_sha256``, the digest of the
     class table ``classes``, which :meth:`.dataset.Dataset.verify` compares with meta.json's, and
     ``meta_sha256``, the digest of the dataset's ``meta`` (:func:`meta_sha256`), where given) atomically,
     unless it already holds the same, or the same as a version before the digest wrote it (a rerun over a
     dataset it prepared: rewritten, mean.h5 and so meta.json would change, the fingerprint each run records of
     its dataset with them, and the runs on it resumed since be refused as on a dataset prepared again); returns
-    its sha256."""
+    its sha256. ``before_change()`` is called before the file there is replaced (an import then marks itself
+    unfinished: a stop before the new meta.json left the old one naming the old mean.h5's sha256, a finished
+    dataset read as "corrupt mean image")."""
 
     def fill(handle, digest=None):
         handle.create_dataset("mean", data=np.asarray(mean, dtype=np.float32))
@@ -135,6 +137,8 @@ def write_mean(path, mean, classes, meta=None):
     if meta is not None and _holds_image(path, fill):
         return fileio.sha256_file(path)
     digest = None if meta is None else meta_sha256(meta)
+    if before_change is not None and not _holds_image(path, lambda handle: fill(handle, digest)):
+        before_change()
     return fileio.write_hdf5(path, lambda handle: fill(handle, digest), keep_same=True)
 
 
