@@ -33,6 +33,7 @@ import json
 import os
 import pathlib
 import re
+import stat
 
 import h5py
 import numpy as np
@@ -144,12 +145,16 @@ def write_mean(path, mean, classes, meta=None, before_change=None):
 
 def _holds_image(path, fill):
     """Whether the file ``path`` holds the HDF5 file ``fill(h5py.File)`` builds, byte for byte (h5py's images
-    are reproducible): False where it cannot be read."""
+    are reproducible): False where it cannot be read, and, unread, where it is no file of that size (as
+    :func:`minitransfer.fileio.write_hdf5` compares: a named pipe there, opened to be read, waited for a writer
+    for ever, where a write replaces it)."""
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as handle:
         fill(handle)
+    image = buffer.getvalue()
     try:
-        return pathlib.Path(path).read_bytes() == buffer.getvalue()
+        found = os.stat(path)
+        return stat.S_ISREG(found.st_mode) and found.st_size == len(image) and pathlib.Path(path).read_bytes() == image
     except OSError:
         return False
 
