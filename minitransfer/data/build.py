@@ -248,10 +248,12 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
     if checking:  # what a cache's finder found (copies across classes: reported next) is kept, its text left as is
         caches(builder.digests)
         return _checked(out, meta, mean, classes, table, (before, classes_before), builder.notes)
-    # mean.h5 records meta.json's digest but for its own sha256 (shard_format.meta_sha256), which meta.json records
-    meta["mean"]["sha256"] = write(out / MEAN_FILE, final_files(size, meta_estimate),
-                                   lambda: write_mean(out / MEAN_FILE, mean, classes, meta))
-    rebuilt = not (out / META_FILE).is_file()  # removed when a shard changed
+    # mean.h5 records meta.json's digest but for its own sha256 (shard_format.meta_sha256), which meta.json records;
+    # where it changes (the classes, the source or skipped list changed, no shard), the old meta.json goes first
+    needed = final_files(size, meta_estimate)
+    meta["mean"]["sha256"] = write(out / MEAN_FILE, needed, lambda: write_mean(
+        out / MEAN_FILE, mean, classes, meta, before_change=lambda: builder.begin_writing(needed)))
+    rebuilt = not (out / META_FILE).is_file()  # removed when a shard or the mean image changed
     meta_size = meta_bytes(meta)  # serialised once: its skipped list is long on ImageNet
     for name, text in caches(builder.digests).items():
         if rebuilt:

@@ -111,11 +111,11 @@ class Builder:
         images_left = self.total - self.done  # a subset's last shard may be short: one more shard
         needed = rest_of_import(images_left, -(-images_left // self.shard_length) + 1, self.size, self.meta_bytes)
         if kept is None:
-            self._begin_writing(needed)
+            self.begin_writing(needed)
         built = _decoded_shard(self._reported(decoder.map(items)), items, labels, extras, subset, self.wnids)
         if kept is not None and _same_content(kept, built):
             return {**kept, "digests": built["digests"]}
-        self._begin_writing(needed)
+        self.begin_writing(needed)
         entry = write(path, needed, lambda: _write_shard(path, built, subset, first_index, plan))
         if kept is not None:
             why = "its images decode to other contents now (--overwrite)"
@@ -136,10 +136,10 @@ class Builder:
                 last = now
                 self.progress(self.done + position, self.total)
 
-    def _begin_writing(self, needed):
-        """Before the first shard changes, record this import (another one is then refused, not mixed in) and
-        remove meta.json: until the new one is written the directory reads as an unfinished import, never as a
-        dataset whose checksums lie. ``needed``: the bytes the rest of the import writes."""
+    def begin_writing(self, needed):
+        """Before the first shard (or the mean image) changes, record this import (another one is then refused,
+        not mixed in) and remove meta.json: until the new one is written the directory reads as an unfinished
+        import, never as a dataset whose checksums lie. ``needed``: the bytes the rest of the import writes."""
         if not self.writing:
             write(self.out / IMPORTING_FILE, needed, self.record_import)
             meta_path = self.out / META_FILE

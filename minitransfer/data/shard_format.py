@@ -33,6 +33,7 @@ import json
 import os
 import pathlib
 import re
+import stat
 
 import h5py
 import numpy as np
@@ -116,17 +117,21 @@ def write_shard(path, images, labels, subset, first_index, plan, extra=None, ski
         return fileio.write_hdf5(path, fill, libver=("v110", "v110"))
 
 
-def write_mean(path, mean, classes, meta=None):
+def write_mean(path, mean, classes, meta=None, before_change=None):
     """Write ``mean.h5`` (/mean float32 (H, W, 3); attribute ``classes_sha256``, the digest of the
     class table ``classes``, which :meth:`.dataset.Dataset.verify` compares with meta.json's, and
     ``meta_sha256``, the digest of the dataset's ``meta`` (:func:`meta_sha256`), where given) atomically,
     unless it already holds the same, or the same as a version before the digest wrote it (a rerun over a
     dataset it prepared: rewritten, mean.h5 and so meta.json would change, the fingerprint each run records of
     its dataset with them, and the runs on it resumed since be refused as on a dataset prepared again); returns
-    its sha256."""
+    its sha256. ``before_change()`` is called before the file there is replaced (an import then marks itself
+    unfinished: a stop before the new meta.json left the old one naming the old mean.h5's sha256, a finished
+    dataset read as "corrupt mean image")."""
     held = held_mean(path, mean, classes, meta)
     if held is not None:
         return held
+    if before_change is not None:
+        before_change()
     fill = _mean_fill(mean, classes)
     digest = None if meta is None else meta_sha256(meta)
     return fileio.write_hdf5(path, lambda handle: fill(handle, digest), keep_same=True)
@@ -156,12 +161,16 @@ def _mean_fill(mean, classes):
 
 def _holds_image(path, fill):
     """Whether the file ``path`` holds the HDF5 file ``fill(h5py.File)`` builds, byte for byte (h5py's images
-    are reproducible): False where it cannot be read."""
+    are reproducible): False where it cannot be read, and, unread, where it is no file of that size (as
+    :func:`minitransfer.fileio.write_hdf5` compares: a named pipe there, opened to be read, waited for a writer
+    for ever, where a write replaces it)."""
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as handle:
         fill(handle)
+    image = buffer.getvalue()
     try:
-        return pathlib.Path(path).read_bytes() == buffer.getvalue()
+        found = os.stat(path)
+        return stat.S_ISREG(found.st_mode) and found.st_size == len(image) and pathlib.Path(path).read_bytes() == image
     except OSError:
         return False
 
