@@ -268,7 +268,7 @@ def _measure(runs_dir):
     if not results:
         why, run_folder = no_runs(runs_dir, said, left_out, training, failed, planned)
         raise (RunFolderGiven if run_folder else NoRuns)(inputs.display_name(why))
-    groups = mixed(results)
+    groups = mixed(results, left_out)  # a copy of one network collect left out named with its group
     if groups:
         raise MixedRuns(inputs.display_name(
             f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool them (other "

@@ -14,9 +14,12 @@ class MixedRuns(DataMismatch, RuntimeError):
     each other, no run failed); nothing is written. A RuntimeError too, as it was before."""
 
 
-def mixed(results):
+def mixed(results, left_out=()):
     """The datasets, presets and precisions ``results`` mix, one text for each that has several ("2
-    datasets: NAME (count: runs); ..."): their networks may not be compared (other classes, images,
+    datasets: NAME (count: runs); ..."), each group naming every run given: a second copy of one network, which
+    :func:`minitransfer.results.collect` leaves out (``left_out``: its texts, :func:`_copies`), is counted and
+    named beside the run kept ("S3T, the same network as T3T"), the refusal writing no results.md that says why
+    it is not read. Their networks may not be compared (other classes, images,
     chance levels, capacities or arithmetic: a TF32 product keeps 10 mantissa bits, and a run
     continued in another precision is one of its own). A dataset is known by the fingerprint train
     recorded (a copy of it in another folder is the same dataset; a run without a checkpoint by the
@@ -36,6 +39,7 @@ def mixed(results):
         of_its_path = fingerprints.get(path, set())
         return fingerprint or (min(of_its_path) if len(of_its_path) == 1 else path)
 
+    copies = _copies(left_out)
     found = []
     # (what, a run's value (none: not counted), the group of a value, a group's name from its runs' values)
     kinds = (("datasets", _own_data, dataset, _dataset_name), ("source datasets", _source_data, dataset, _dataset_name),
@@ -47,10 +51,28 @@ def mixed(results):
             if value_of(r):
                 groups.setdefault(group_of(value_of(r)), []).append(r)
         if len(groups) > 1:
-            listed = sorted(f"{name([value_of(r) for r in members])} ({len(members)}: "
-                            f"{_some([r.run.name for r in members])})" for members in groups.values())
+            given = [[run for r in members for run in (r.run.name, *copies.get(r.run.name, ()))]
+                     for members in groups.values()]
+            listed = sorted(f"{name([value_of(r) for r in members])} ({len(runs)}: {_some(runs)})"
+                            for members, runs in zip(groups.values(), given))
             found.append(f"{len(groups)} {what}: {'; '.join(listed)}")
     return found
+
+
+def _copies(left_out):
+    """{name of a run kept: ["COPY, the same network as NAME", ...]}, from the texts of ``left_out`` that
+    :func:`minitransfer.run_copies.once` writes of a second copy of one network ("COPY: the same network as NAME
+    (...")."""
+    copies = {}
+    for text in left_out:
+        copy, said, rest = text.partition(_SAME_NETWORK) if isinstance(text, str) else ("", "", "")
+        if said:
+            kept = rest.partition(" (")[0]
+            copies.setdefault(kept, []).append(f"{copy}, the same network as {kept}")
+    return copies
+
+
+_SAME_NETWORK = ": the same network as "  # how run_copies.once names a copy left out: "COPY: the same network as NAME"
 
 
 def _own_data(r):
