@@ -1,12 +1,13 @@
 """What to do with a run that cannot go on as it is, in the words info, eval, report and the grid share: one
 whose training diverged (:func:`start_over`: the grid trained again, or the lone run started over) and a
 finished run whose network is gone (:func:`network_gone`: its checkpoint and weights file moved or deleted,
-its result standing).
+its result standing); and a run folder given as a network that holds none (:func:`run_without_network`).
 """
 
+import os
 import pathlib
 
-from minitransfer import rundir
+from minitransfer import checkpoint, run_lock, run_networks, rundir
 from minitransfer.experiment import CHECKPOINT_FILE, TREATMENT_FILE, some_names
 from minitransfer.run_file_readers import is_there
 
@@ -63,3 +64,46 @@ def network_gone_note(names, shown):
     return (f"{runs} no network now: {some_names(names, shown)}; for each, {network_gone_words('its weights file')}. "
             f"Their results stand, but none is a network to give to --copy-from, eval or info (rerun a run's train "
             f"command to train it again)")
+
+
+# A run folder holding one of these started: given as a network without one, it is told why (run_without_network).
+RUN_STARTED_FILES = ("config.json", TREATMENT_FILE, run_lock.RunLock.FILE)  # its lock alone: killed in its start-up
+
+
+def run_without_network(path, weights):
+    """What a run folder ``path`` (its config.json, treatment.json or lock there, no checkpoint.h5) whose weights
+    file ``weights`` is not there is, and what to do: finished (its result.json there: the network was
+    moved or deleted since; it was said to have stopped before its first checkpoint), training now
+    (the process holding its lock named: wait for it), or stopped, no process training it: its checkpoint
+    missing where its logs show it wrote one (:func:`minitransfer.run_networks.checkpoint_missing`: it was
+    said to have stopped before writing its first), before its first evaluation (its train command
+    started again, as it was said to be training), or after, diverged as its metrics.jsonl records it, or
+    failed or interrupted."""
+    run = f"{path} is the run folder of {weights.name}"
+    if os.path.lexists(path / "result.json"):
+        return (f"{run}, which finished (its result.json is there), but {network_gone_words(weights)}: "
+                f"give the network where it is now, or rerun its train command to train it again")
+    training = run_lock.holder(path)
+    if training is not None:
+        return (f"{run}, which has no network yet: its training runs now{run_lock.holder_named(training)} and has "
+                f"not written its first checkpoint; wait for it, or give another network")
+    missing = run_networks.checkpoint_missing(path)
+    if missing:
+        return f"{run}, which has no network: {missing}; {rundir.train_again()}, or give another network"
+    if not (path / "eval.csv").is_file() and (path / TREATMENT_FILE).is_file():  # planned by a grid
+        return (f"{run}, a run of a grid, which has no network: it was not started, or stopped before writing its "
+                f"first checkpoint (no process here is training it); rerun the experiment command that planned it to "
+                f"train it (a grid for SLURM: its submit.sh, or its job waiting in the queue, trains it), or give "
+                f"another network")
+    if not (path / "eval.csv").is_file():
+        return (f"{run}, which has no network: its training stopped before writing its first checkpoint (no process "
+                f"is training it: killed, failed or interrupted in its start-up); rerun its train command to train "
+                f"it, or give another network")
+    diverged = checkpoint.diverged_after(path / "checkpoint.h5")  # as its metrics.jsonl records it
+    if diverged:
+        again = (TRAIN_GRID_AGAIN if (path / TREATMENT_FILE).is_file()  # its grid's runs share it
+                 else "train it again with a lower --base-lr")
+        return (f"{run}, which has no network: its {diverged}, before writing its first checkpoint (see its "
+                f"metrics.jsonl); {again}, or check the data, or give another network")
+    return (f"{run}, which has no network: its training stopped before writing its first checkpoint (diverged, "
+            f"failed or interrupted: its metrics.jsonl and output say why); train it again, or give another network")

@@ -12,8 +12,7 @@ import shlex
 import click
 
 from minitransfer import (checkpoint, config_wording, dead_ends, fileio, grid_status, path_kinds, run_destination,
-                          run_lock, run_networks, run_remedies, rundir)
-from minitransfer.experiment import TREATMENT_FILE
+                          run_networks, run_remedies, rundir)
 from minitransfer.data import archives, dataset, downloads, folder_tree, mistaken_paths, shard_format
 
 
@@ -205,9 +204,6 @@ def refuse_unwritable_path(path_type, value, param, ctx):
                        param, ctx)
 
 
-RUN_STARTED_FILES = ("config.json", "treatment.json", run_lock.RunLock.FILE)  # its lock alone: killed in its start-up
-
-
 class NetworkPath(click.Path):
     """A network to read: a weights file or checkpoint, or a run folder (``baseA.run``: its weights
     file beside it once finished (``baseA.h5``: :func:`minitransfer.rundir.weights_for`), else its
@@ -264,8 +260,8 @@ class NetworkPath(click.Path):
         planned = grid_status.planned_not_started(path, weights) if folder.suffix == ".run" else None
         if planned:
             self.fail(planned, param, ctx)
-        if folder.suffix == ".run" and any((path / name).is_file() for name in RUN_STARTED_FILES):
-            self.fail(_run_without_network(path, weights), param, ctx)
+        if folder.suffix == ".run" and any((path / name).is_file() for name in run_remedies.RUN_STARTED_FILES):
+            self.fail(run_remedies.run_without_network(path, weights), param, ctx)
         what = path_kinds.what_folder(path)
         if what is None:
             unfinished = mistaken_paths.unfinished_import(path)
@@ -291,45 +287,6 @@ class NetworkPath(click.Path):
         goes_on = f" (train --resume {shlex.quote(str(run))} goes on)" if stopped else ""
         give = "its last checkpoint, the network as it finished" if unwritten.finished else "its latest checkpoint"
         self.fail(f"{unwritten.situation()}{goes_on}; give {run} for {give}", param, ctx)
-
-
-def _run_without_network(path, weights):
-    """What a run folder ``path`` (its config.json, treatment.json or lock there, no checkpoint.h5) whose weights
-    file ``weights`` is not there is, and what to do: finished (its result.json there: the network was
-    moved or deleted since; it was said to have stopped before its first checkpoint), training now
-    (the process holding its lock named: wait for it), or stopped, no process training it: its checkpoint
-    missing where its logs show it wrote one (:func:`minitransfer.run_networks.checkpoint_missing`: it was
-    said to have stopped before writing its first), before its first evaluation (its train command
-    started again, as it was said to be training), or after, diverged as its metrics.jsonl records it, or
-    failed or interrupted."""
-    run = f"{path} is the run folder of {weights.name}"
-    if os.path.lexists(path / "result.json"):
-        return (f"{run}, which finished (its result.json is there), but {run_remedies.network_gone_words(weights)}: "
-                f"give the network where it is now, or rerun its train command to train it again")
-    training = run_lock.holder(path)
-    if training is not None:
-        return (f"{run}, which has no network yet: its training runs now{run_lock.holder_named(training)} and has "
-                f"not written its first checkpoint; wait for it, or give another network")
-    missing = run_networks.checkpoint_missing(path)
-    if missing:
-        return f"{run}, which has no network: {missing}; {rundir.train_again()}, or give another network"
-    if not (path / "eval.csv").is_file() and (path / TREATMENT_FILE).is_file():  # planned by a grid
-        return (f"{run}, a run of a grid, which has no network: it was not started, or stopped before writing its "
-                f"first checkpoint (no process here is training it); rerun the experiment command that planned it to "
-                f"train it (a grid for SLURM: its submit.sh, or its job waiting in the queue, trains it), or give "
-                f"another network")
-    if not (path / "eval.csv").is_file():
-        return (f"{run}, which has no network: its training stopped before writing its first checkpoint (no process "
-                f"is training it: killed, failed or interrupted in its start-up); rerun its train command to train "
-                f"it, or give another network")
-    diverged = checkpoint.diverged_after(path / "checkpoint.h5")  # as its metrics.jsonl records it
-    if diverged:
-        again = (run_remedies.TRAIN_GRID_AGAIN if (path / TREATMENT_FILE).is_file()  # its grid's runs share it
-                 else "train it again with a lower --base-lr")
-        return (f"{run}, which has no network: its {diverged}, before writing its first checkpoint (see its "
-                f"metrics.jsonl); {again}, or check the data, or give another network")
-    return (f"{run}, which has no network: its training stopped before writing its first checkpoint (diverged, "
-            f"failed or interrupted: its metrics.jsonl and output say why); train it again, or give another network")
 
 
 def _not_a_network(path, what, param, ctx):
