@@ -113,6 +113,7 @@ from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, class_fol
                           warn_of_names_differing_in_case, check_two_classes, dangling_links, note_run_folders,
                           run_folders)
 from .held_out import DEFAULT_VAL_FRACTION, HELD_OUT, hold_out
+from .mistaken_paths import check_not_prepared
 from .shard_builder import DECODER
 from .splits import TRAIN_AND_VAL_LAYOUT
 
@@ -139,7 +140,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     refuse_in_script_rerun("import_folder()")
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
-    _check_not_prepared(source)
+    check_not_prepared(source)
     check_out(out)
     runs = run_folders([source])  # each folder's run folders found once: no class, said so (note_run_folders)
     train_root, val_root = tree_layout(source, runs)
@@ -316,20 +317,6 @@ def _decoded_any(paths, error):
     """Whether a file of ``paths`` decoded in the import that raised the :class:`ClassesWithoutImages` ``error``."""
     undecodable = {entry["file"] for entry in error.skipped}
     return any(inputs.path_text(path) not in undecodable for path in paths)
-
-
-def _check_not_prepared(source):
-    """``ValueError`` (a usage error) when ``source`` is a dataset folder (its meta.json): prepared already, it
-    holds shards, not class folders of images; the error names the source it was imported from, as recorded."""
-    meta = source / shard_format.META_FILE
-    if not meta.is_file():  # the source of a class-folder tree
-        return
-    imported = (same_origin.read_record(meta) or {}).get("source")  # unreadable, damaged: a dataset all the same
-    path = imported.get("path") if isinstance(imported, dict) else None
-    origin = f", imported from {path}" if isinstance(path, str) else ""
-    raise ValueError(f"SOURCE {source} is a dataset minitransfer prepared already (its {shard_format.META_FILE}"
-                     f"{origin}), not a folder of class folders of images: train on it as it is (--data "
-                     f"{source}), or give the image folder it was imported from")
 
 
 def _check_some_image(train_root, train, states, verdicts, images=None, unreadable=None):

@@ -1,7 +1,8 @@
 """What a path given as a dataset folder is instead, in words that say what to give
 (:func:`not_a_dataset`, the words of :class:`.schema.NotADataset`): a network's file or run folder, an
 experiment's or a report's folder, a folder above prepared datasets, images not prepared yet; and an
-unfinished import, with the command that finishes it (:func:`unfinished_import`).
+unfinished import, with the command that finishes it (:func:`unfinished_import`); and a prepared dataset given
+as the images to import (:func:`check_not_prepared`).
 :func:`.dataset.open_dataset` and the command line's ``--data`` ask it before they refuse a path."""
 
 import os
@@ -12,7 +13,7 @@ import typing
 from . import same_origin
 from .shard_format import META_FILE
 
-__all__ = ["not_a_dataset", "images_to_prepare", "unfinished_import", "GIVE_A_DATASET"]
+__all__ = ["not_a_dataset", "images_to_prepare", "unfinished_import", "check_not_prepared", "GIVE_A_DATASET"]
 
 GIVE_A_DATASET = f"give the folder `minitransfer prepare` wrote (it holds {META_FILE})"
 
@@ -146,3 +147,17 @@ def unfinished_import(path):
             f"a dataset yet: finish it with the command that began it, {same_origin.finishing_command(path, recorded)}"
             f"{'' if 'shard_size' in recorded else ' (and its --shard-size, if one was given)'}, which keeps the "
             f"shards built")
+
+
+def check_not_prepared(source):
+    """``ValueError`` (a usage error) when ``source`` is a dataset folder (its meta.json): prepared already, it
+    holds shards, not class folders of images; the error names the source it was imported from, as recorded."""
+    meta = pathlib.Path(source, META_FILE)
+    if not meta.is_file():  # the source of a class-folder tree
+        return
+    imported = (same_origin.read_record(meta) or {}).get("source")  # unreadable, damaged: a dataset all the same
+    path = imported.get("path") if isinstance(imported, dict) else None
+    origin = f", imported from {path}" if isinstance(path, str) else ""
+    raise ValueError(f"SOURCE {source} is a dataset minitransfer prepared already (its {META_FILE}"
+                     f"{origin}), not a folder of class folders of images: train on it as it is (--data "
+                     f"{source}), or give the image folder it was imported from")
