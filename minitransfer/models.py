@@ -215,7 +215,9 @@ def register(preset):
         sources.pop(preset.name, None)  # this package's own, or none to run again (an interactive session)
     else:
         spec = caller.get("__spec__")
-        module = spec.name if caller["__name__"] == "__main__" and spec is not None else caller["__name__"]
+        name = caller["__name__"]  # a script run as __mp_main__ (by known, or multiprocessing): a script still
+        module = spec.name if name in ("__main__", "__mp_main__") and spec is not None else \
+            "__main__" if name == "__mp_main__" else name
         sources[preset.name] = [module, str(pathlib.Path(caller["__file__"]).resolve())]
     if sources != noted:
         os.environ[PRESET_SOURCES] = json.dumps(sources)

@@ -74,3 +74,18 @@ def test_a_package_presets_command_needs_nothing_before_it(monkeypatch):
     assert models.sources_words("micro") == models.sources_words(None) == "" and not models.unsourced("micro")
     assert models.sources_words("own") == f"""{SOURCES}='{{"own": ["mynet", "/x/mynet.py"]}}' """
     assert models.preset_sources() == json.dumps({"own": ["mynet", "/x/mynet.py"]})
+
+
+def test_a_process_that_ran_the_registering_script_as_mp_main_still_names_the_script(tmp_path, monkeypatch):
+    """A command given MINITRANSFER_PRESET_SOURCES (pasted from a dry run, exported by a SLURM script) runs the
+    registering script as __mp_main__ (models.known); its register noted ["__mp_main__", file], which the
+    runs it starts (an experiment's: "'own' is not a preset", exit 2) and its printed commands then could not
+    use: __mp_main__ is imported as multiprocessing's alias of the running __main__, not the script."""
+    script = tmp_path / "mynet.py"
+    script.write_text(MYNET)
+    noted = json.dumps({"own": ["__main__", str(script.resolve())]})
+    monkeypatch.setenv(models.PRESET_SOURCES, noted)
+    monkeypatch.setattr(models, "PRESETS", dict(models.PRESETS))
+    monkeypatch.syspath_prepend(str(tmp_path))  # where known puts the script's folder: taken out after
+    assert models.known("own")
+    assert models.preset_sources("own") == noted == os.environ[models.PRESET_SOURCES]
