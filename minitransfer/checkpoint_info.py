@@ -14,7 +14,7 @@ import os
 import pathlib
 import types
 
-from minitransfer import results, run_files, run_lock, rundir, stopping
+from minitransfer import models, results, run_files, run_lock, rundir, stopping
 from minitransfer.rundir import recorded_file
 from minitransfer.config_wording import command_line, option_name
 from minitransfer.recorded_config import INVOCATION_FIELDS
@@ -140,8 +140,10 @@ def _described(path):
 def _provenance(saved, run_folder):
     """``describe``'s facts of how the network was made and how to make it again
     (:func:`train_command`, :func:`prepare_command`, :func:`network_sha256`): ``network_sha256``, ``command``,
-    ``unknown_fields``, and, from the result.json of its ``run_folder`` (None: it has none) where that is there
-    and readable, ``environment``; ``dataset_source`` and ``dataset_command`` from that result.json, else from
+    ``unknown_fields``, ``preset_sources`` (the MINITRANSFER_PRESET_SOURCES the command needs in a new shell,
+    where its preset is one's own: :func:`minitransfer.models.preset_sources`; else None), and, from the
+    result.json of its ``run_folder`` (None: it has none) where that is there and readable, ``environment``;
+    ``dataset_source`` and ``dataset_command`` from that result.json, else from
     the dataset's meta.json where it is still the one trained on."""
     config = saved.meta["config"]
     result = _result_record(run_folder)
@@ -151,7 +153,9 @@ def _provenance(saved, run_folder):
     shards = dataset.get("shard_size") if dataset else shard_size(meta)
     data = config.get("data")
     command = prepare_command(source, data, shards) if data else None
+    preset = config.get("preset")
     return {"network_sha256": network_sha256(saved), "command": train_command(config),
+            "preset_sources": models.preset_sources(preset) if isinstance(preset, str) else None,
             "unknown_fields": unknown_fields(config),
             "environment": result.get("environment") if isinstance(result.get("environment"), dict) else None,
             "dataset_source": source, "dataset_command": command}

@@ -7,7 +7,6 @@ train.log tells it (:func:`error_line`); a run the grid planned and never starte
 (:func:`planned_not_started`).
 """
 
-import json
 import os
 import pathlib
 import shlex
@@ -347,17 +346,6 @@ def describe_plan(runs, out, options, train_command, statuses=None):
             f"  (not trained: {result_lost(out, run, status.why)})" if status.kind == RESULT_LOST else ""
         lines.append(f"  [{status}] {run.name}{after}{gone}{f'  (failed before: {failed})' if failed else ''}")
         command = shlex.join(list(train_command) + train_arguments(run, out, options))
-        lines.append(f"      {preset_sources_words(options.get('preset'))}{command}")
+        lines.append(f"      {models.sources_words(options.get('preset'))}{command}")
     return "\n".join(lines)
 
-
-def preset_sources_words(preset):
-    """What a train command of ``preset`` pasted into a new shell needs before it to know that preset, where one's
-    own script or module registered it (docs/presets.md): ``MINITRANSFER_PRESET_SOURCES='...' ``, the code
-    registering it as the grid's runs inherit it (:data:`minitransfer.models.PRESET_SOURCES`) and the SLURM
-    scripts export it; "" for a preset of the package's own. Without it a dry run's line said ``minitransfer
-    train ... --preset small5``, which a new shell refused ("'small5' is not a preset", exit 2)."""
-    sources = models._sources()
-    if preset not in sources:
-        return ""
-    return f"{models.PRESET_SOURCES}={shlex.quote(json.dumps({preset: sources[preset]}))} "

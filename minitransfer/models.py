@@ -24,6 +24,7 @@ import math
 import os
 import pathlib
 import runpy
+import shlex
 import sys
 import typing
 
@@ -207,11 +208,16 @@ def register(preset):
     caller = sys._getframe(1).f_globals
     sources = _sources()
     noted = dict(sources)
+    _PACKAGES.discard(preset.name)
+    if caller.get("__name__") == __name__:
+        _PACKAGES.add(preset.name)
     if caller.get("__name__") == __name__ or not caller.get("__file__"):
         sources.pop(preset.name, None)  # this package's own, or none to run again (an interactive session)
     else:
         spec = caller.get("__spec__")
-        module = spec.name if caller["__name__"] == "__main__" and spec is not None else caller["__name__"]
+        name = caller["__name__"]  # a script run as __mp_main__ (by known, or multiprocessing): a script still
+        module = spec.name if name in ("__main__", "__mp_main__") and spec is not None else \
+            "__main__" if name == "__mp_main__" else name
         sources[preset.name] = [module, str(pathlib.Path(caller["__file__"]).resolve())]
     if sources != noted:
         os.environ[PRESET_SOURCES] = json.dumps(sources)
@@ -219,6 +225,7 @@ def register(preset):
 
 
 PRESET_SOURCES = "MINITRANSFER_PRESET_SOURCES"  # {name: [module, file]} of the presets registered outside the package
+_PACKAGES = set()  # the names of the presets this package registers (one of its names registered again: another's)
 
 
 def _sources():
@@ -229,6 +236,32 @@ def _sources():
         return {}
     return {name: source for name, source in sources.items() if isinstance(source, list) and len(source) == 2
             and all(isinstance(part, str) for part in source)} if isinstance(sources, dict) else {}
+
+
+def preset_sources(preset=None):
+    """The value of :data:`PRESET_SOURCES` that a command of ``preset`` needs in a new shell to know it, where
+    one's own script or module registered it here (docs/presets.md): ``{preset: [module, file]}`` as JSON;
+    ``preset`` None: the environment's value, every such preset's (what the SLURM scripts export). None where
+    none is noted (a preset of the package's own, or one registered with no file to run again)."""
+    if preset is None:
+        return os.environ.get(PRESET_SOURCES) if _sources() else None
+    sources = _sources()
+    return json.dumps({preset: sources[preset]}) if preset in sources else None
+
+
+def sources_words(preset):
+    """What a ``minitransfer`` command of ``preset`` pasted into a new shell needs before it to know that preset
+    (:func:`preset_sources`): ``MINITRANSFER_PRESET_SOURCES='...' `` (a shell's words, with a space after), or
+    "" where it needs none. Without it a printed ``minitransfer train ... --preset small5`` was refused by a new
+    shell ("'small5' is not a preset", exit 2). ``preset`` None (none chosen): ""."""
+    value = None if preset is None else preset_sources(preset)
+    return "" if value is None else f"{PRESET_SOURCES}={shlex.quote(value)} "
+
+
+def unsourced(preset):
+    """Whether ``preset`` is registered here by code outside this package that left no file to run again (an
+    interactive session, ``python -c``): a new shell cannot be told where it is (:func:`sources_words` is "")."""
+    return preset in PRESETS and preset not in _PACKAGES and preset not in _sources()
 
 
 def known(name):

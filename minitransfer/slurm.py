@@ -150,7 +150,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     plan = write_plan(out, runs, options, train_command, progress)
     python_path = _source_checkout(train_command)
     # the code registering a preset of one's own (models.register), for the tasks' train commands to run it
-    preset_sources = os.environ.get(models.PRESET_SOURCES) if models._sources() else None
+    preset_sources = models.preset_sources()
     margin = signal_margin(time_limit)
     # the partition limit submit.sh checks: the DefaultTime a job gets without --time; with 0 or UNLIMITED, or a
     # --time, the MaxTime it must not exceed (SLURM leaves a job asking for more than its partition's MaxTime PENDING)

@@ -7,7 +7,7 @@ import shlex
 import click
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import optim, transfer
+from minitransfer import models, optim, transfer
 from minitransfer.checkpoint_info import as_named, described
 from minitransfer.class_tables import prepared_again_since
 from minitransfer.data import inputs
@@ -68,7 +68,9 @@ def info(checkpoint, as_json):
     rerun writing another --out or --data has the same; the file's sha256 covers those paths too), the
     versions and device that trained it (its result.json), and the train command that makes it again,
     every recorded option given, defaults too ("made again by"; --json: command, dataset_command,
-    dataset_source, network_sha256, environment, unknown_fields).
+    dataset_source, network_sha256, environment, unknown_fields). A network of a preset of one's own
+    (docs/presets.md; info run through the script that registers it) has its command begin with the
+    MINITRANSFER_PRESET_SOURCES=... a new shell needs to know that preset (--json: preset_sources, else null).
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
     dataset, a folder of datasets, a grid, a report's or an experiment's folder, a run that has not
@@ -201,7 +203,14 @@ def _made_lines(summary):
     if refused:  # an earlier version trained it; this one trains no new network so
         caveats.append(f"which this version refuses for a new network: {refused}; the run itself is kept, "
                        f"reported and resumed as it is")
-    lines.append("made again by: " + inputs.display_name(shlex.join(summary["command"]))
+    preset = summary["config"].get("preset")
+    preset = preset if isinstance(preset, str) else None
+    if preset is not None and models.unsourced(preset):  # no file to name: a new shell refuses the preset
+        caveats.append(f"preset {preset!r} is one of your own, registered here by code with no file to run (an "
+                       f"interactive session): a new shell knows it once that code has registered it; "
+                       f"docs/presets.md")
+    lines.append("made again by: " + (models.sources_words(preset) if preset else "")
+                 + inputs.display_name(shlex.join(summary["command"]))
                  + "".join(f" ({caveat})" for caveat in caveats))
     return lines
 
