@@ -222,7 +222,8 @@ class NetworkPath(click.Path):
         refuse_unreadable(value)
         refuse_dead_link(self, value, param, ctx, "the network's file or folder")
         self._refuse_unwritten(value, param, ctx)
-        planned = None if os.path.lexists(value) else grid_status.planned_not_started(rundir.run_dir_for(value), value)
+        planned = None if not value or os.path.lexists(value) else \
+            grid_status.planned_not_started(rundir.run_dir_for(value), value)  # "": no name, no run folder
         if planned:  # the weights file of a run not started: "does not exist", naming neither the grid nor the run
             self.fail(planned, param, ctx)
         path = pathlib.Path(super().convert(value, param, ctx))

@@ -10,6 +10,7 @@ import h5py
 import numpy as np
 
 from minitransfer import fileio, hdf5_files
+from minitransfer.errors import MinitransferError
 
 from . import inputs
 from .decode import readable_now
@@ -39,9 +40,10 @@ def _shard_plan(items, labels, extras, size):
     return digest.hexdigest()
 
 
-class WouldWrite(Exception):
+class WouldWrite(MinitransferError):
     """A rerun that may only check (it holds the dataset's lock shared: others read the dataset) has something to
-    write: ``str()`` says what (a shard to build, meta.json or mean.h5 to change, an unfinished import's file)."""
+    write: ``str()`` says what (a shard to build, meta.json or mean.h5 to change, an unfinished import's file).
+    :func:`.build.build_dataset` catches it (it then asks for the lock exclusively); it never reaches the user."""
 
 
 class Builder:
