@@ -1,7 +1,7 @@
 """What an array task (:mod:`minitransfer.slurm_array`) says where its run failed, in one line and in a local
 grid's words (:mod:`minitransfer.grid_outcome`): why, and what to do (:func:`failure_lines`); and, before any line
-ending a task whose run is left unfinished and not requeued (a failure, or a refusal of its train.log before it trains), that the tasks
-of the run's transfers never start now (:func:`transfers_stuck_lines`)."""
+ending a task whose run is left unfinished and not requeued (a failure, or a refusal of its train.log before it
+trains), that the tasks of the run's transfers never start now (:func:`transfers_stuck_lines`)."""
 
 import pathlib
 import shlex
@@ -50,8 +50,9 @@ def failure_lines():
 def transfers_stuck_lines(waited_for):
     """Bash lines defining ``transfers_stuck``, called where the task's run ended unfinished and is not requeued,
     or where the task ends before it trains (its train.log not writable; a transfer's base not finished; not a
-    run folder in the way of mkdir, said in one line alone), before the line saying so, which ends the task's output: where the run is a base of ``waited_for`` (base ->
-    the names of its transfers, whose tasks wait for its task: afterok) and one of those transfers is not finished,
+    run folder in the way of mkdir, said in one line alone), before the line saying so, which ends the task's
+    output: where the run is a base of ``waited_for`` (base -> the names of its transfers, whose tasks wait for
+    its task: afterok) and one of those transfers is not finished,
     it says that their tasks never start now: SLURM leaves them pending (DependencyNeverSatisfied) until submit.sh,
     rerun, cancels them and submits them again after the base's new task. Before, a base's task said only "rerun
     submit.sh to resume it", and squeue showed its transfers pending as if they would start. Its transfers all

@@ -7,25 +7,15 @@ import subprocess
 import sys
 import textwrap
 
+from test_ownpreset_grid_runs import OWN
+
 SOURCES = "MINITRANSFER_PRESET_SOURCES"  # models.PRESET_SOURCES: the shell a command is pasted into has none
 
-MYNET = textwrap.dedent('''
-    from minitransfer import models
-    from minitransfer.layers import Conv2d, Flatten, Linear, ReLU
-    from minitransfer.net import Net
-
-    def own(num_outputs):
-        return Net("own", [Conv2d("c1", 3, 4, 3, pad=1, weight_std=0.01, bias_value=0.0), ReLU("r1"),
-                           Flatten("flatten"), Linear("out", 4 * 6 * 6, num_outputs, weight_std=0.01,
-                                                      bias_value=0.0)], (3, 6, 6))
-
-    models.register(models.Preset("own", own, crop=6, copyable=1, batch_size=4, max_iter=2, eval_every=2,
-                                  checkpoint_every=2, log_every=2, description="my own"))
-
+MYNET = OWN + textwrap.dedent('''
     if __name__ == "__main__":
         from minitransfer.cli import main
         main(prog_name="minitransfer")
-''')
+''')  # test_ownpreset_grid_runs's preset, its script's command line added
 
 
 def test_a_dry_runs_train_command_of_a_registered_preset_runs_in_a_new_shell(micro_data, tmp_path):

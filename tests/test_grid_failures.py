@@ -161,7 +161,8 @@ def test_the_experiment_command_ends_with_the_causes_and_their_exit_code(micro_d
     assert result.exit_code == 74, result.output
     log = out / "random0" / "baseA.run" / "train.log"
     assert "\nthe runs that failed, by cause:\n  random0/baseA, random0/baseB: " + \
-        FREE_SPACE.format(their="their", log=log) + full_disk_quote(out, "baseA", "baseB") + "\nrandom0/B1B, random0/A1B: not run, as random0/baseA, " \
+        FREE_SPACE.format(their="their", log=log) + full_disk_quote(out, "baseA", "baseB") + \
+        "\nrandom0/B1B, random0/A1B: not run, as random0/baseA, " \
         "random0/baseB, which they copy from, did not finish (a rerun trains them after those)" \
         "\n0 trained, 0 already done, 2 failed, " in result.output
 

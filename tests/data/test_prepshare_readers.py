@@ -110,7 +110,8 @@ def _damaged(data):
 
 @pytest.mark.parametrize("extra, change", [
     (["--overwrite"], None), (["--seed", "2"], None), (["--shard-size", "16"], None), ([], _damaged),
-    ([], _interrupted), ([], _renamed_class), ([], lambda data: (data / "train-00001.h5").write_bytes((data / "val-00000.h5").read_bytes())),
+    ([], _interrupted), ([], _renamed_class),
+    ([], lambda data: (data / "train-00001.h5").write_bytes((data / "val-00000.h5").read_bytes())),
     ([], lambda data: (data / shard_format.SKIPPED_FILE).write_text("gone.jpg\tnot an image\n"))],
     ids=["overwrite", "other-seed", "other-shard-size", "damaged-shard", "unfinished", "edited-meta", "stray-shard",
          "stale-skipped"])
