@@ -201,21 +201,28 @@ def test_the_scheduler_forks_cpu_runs_and_falls_back_to_new_processes(synthetic_
     runs = [run for run in runs if run.name != "all/random1"]
     runs = runs[-1:] + runs[:-1]
     options = dict(GRID_OPTIONS, data=synthetic_8, all_classes={"max_iter": 120, "eval_every": 60})
-    forked = []  # (each run's train arguments, how many lines were logged as it was forked)
-    start = launcher.Launcher.start
+    forked, happened = [], []  # each run's train arguments; ("fork" or "wait", how many lines were logged by then)
+    start, wait_any = launcher.Launcher.start, launcher.wait_any
     lines = []
-    monkeypatch.setattr(launcher.Launcher, "start",
-                        lambda self, argv, log, *env: forked.append((argv, len(lines))) or start(self, argv, log, *env))
+
+    def started(self, argv, log, *env):
+        forked.append(argv)
+        happened.append(("fork", len(lines)))
+        return start(self, argv, log, *env)
+
+    monkeypatch.setattr(launcher.Launcher, "start", started)
+    monkeypatch.setattr(launcher, "wait_any", lambda *args: happened.append(("wait", len(lines))) or wait_any(*args))
     outcome = scheduler.run_grid(runs, tmp_path / "forked", options, devices=(None, None), log=lines.append,
                                  poll_seconds=60)
     assert outcome.exit_code == 0 and len(outcome.finished) == 4, lines
-    assert len(forked) == 4 and all(argv[0] == "train" for argv, _ in forked)
+    assert len(forked) == 4 and all(argv[0] == "train" for argv in forked)
     # Which run ends first is up to the machine's load; what must hold is that the first two runs are forked
-    # before any run ends (both slots filled), and each run after them right after a line saying one ended: a
-    # freed slot is filled at once. (Told by when each was forked: a start line is said once its run holds
-    # its lock, which under load came after a short run on the other slot had ended.)
-    assert [at for _, at in forked[:2]] == [0, 0] and all(lines[at - 1].startswith("done ") for _, at in forked[2:]), \
-        lines
+    # at once (both slots filled), and each run after them right after a line saying one ended, no wait
+    # between: a freed slot is filled at once. Told by when each was forked: a start line is said once its run
+    # holds its lock, which under load came after a short run on the other slot had ended.
+    forks = [(index, at) for index, (what, at) in enumerate(happened) if what == "fork"]
+    assert [at for _, at in forks[:2]] == [0, 0] and all(lines[at - 1].startswith("done ") for _, at in forks[2:])
+    assert not any(("wait", at) in happened[:index] for index, at in forks), (happened, lines)
     log = (tmp_path / "forked" / "random0" / "A1B.run" / "train.log").read_text()
     assert log.startswith("$ ") and "done: final top-1" in log
 
