@@ -17,9 +17,7 @@ def space_left(folder, needed=None):
     (a file of 0.52 MB on a disk with 0.48 MB free read "0.5 MB needed, 0.5 MB free"), and that no inodes are
     left when none are (a disk full of small files says ENOSPC with megabytes free): :func:`inodes_note`."""
     status = disk_status(folder)
-    if status is None:
-        return (f"{size_said(needed)} needed, " if needed else "") + f"{size_said(None)} free there"
-    needed_said, free_said = needed_and_free(needed, status.f_bavail * status.f_frsize)
+    needed_said, free_said = needed_and_free(needed, None if status is None else status.f_bavail * status.f_frsize)
     return (f"{needed_said} needed, " if needed else "") + f"{free_said} free{inodes_note(status)} there"
 
 
