@@ -337,6 +337,7 @@ def describe_plan(runs, out, options, train_command, statuses=None):
     resumed = kinds.count(RESUME)
     lines = [f"{len(runs)} runs in {out} ({kinds.count(DONE)} finished"
              f"{f', {resumed} to resume' if resumed else ''}):"]
+    sources = models.sources_words(options.get("preset"))  # the same before each run's command
     for run, status in zip(runs, statuses):
         after = f"  (after {run.parent})" if run.parent else ""
         failed = error_line(run_dir(out, run)) if status.kind in (TODO, WRITE_AGAIN, RESUME, NOT_RESUMABLE) \
@@ -346,6 +347,5 @@ def describe_plan(runs, out, options, train_command, statuses=None):
             f"  (not trained: {result_lost(out, run, status.why)})" if status.kind == RESULT_LOST else ""
         lines.append(f"  [{status}] {run.name}{after}{gone}{f'  (failed before: {failed})' if failed else ''}")
         command = shlex.join(list(train_command) + train_arguments(run, out, options))
-        lines.append(f"      {models.sources_words(options.get('preset'))}{command}")
+        lines.append(f"      {sources}{command}")
     return "\n".join(lines)
-
