@@ -46,7 +46,7 @@ from . import dataset as ds
 from . import inputs, lock
 from .decode import load_item, warn_of_notes
 from .decoder_pool import MAX_WORKERS, DecoderPool, refuse_in_script_rerun
-from .import_writes import Writes, classes_held, final_files, folder_state, meta_bytes, write
+from .import_writes import final_files, meta_bytes, state_before, write, writes_since
 from .same_origin import check_same_origin, record_import
 from .shard_builder import Builder, WouldWrite
 from .shard_format import (COPIES_FILE, FORMAT_NAME, IMPORTING_FILE, MEAN_FILE, META_FILE, SCHEMA_VERSION, SHARD_NAME,
@@ -217,7 +217,7 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
            caches, overwrite, checking=False):
     """The import into ``out`` (:func:`build_dataset`); ``checking``: nothing may be written (others read the
     dataset), :class:`.shard_builder.WouldWrite` where something would be."""
-    before, classes_before = folder_state(out, ignored=(lock.LOCK_FILE,)), classes_held(out)
+    before = state_before(out)
     if checking and (out / IMPORTING_FILE).exists():
         raise WouldWrite(f"the unfinished import to finish ({IMPORTING_FILE})")
     if not checking:
@@ -247,7 +247,7 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
             **(extra_meta or {})}
     if checking:  # what a cache's finder found (copies across classes: reported next) is kept, its text left as is
         caches(builder.digests)
-        return _checked(out, meta, mean, classes, table, (before, classes_before), builder.notes)
+        return _checked(out, meta, mean, classes, table, before, builder.notes)
     # mean.h5 records meta.json's digest but for its own sha256 (shard_format.meta_sha256), which meta.json records;
     # where it changes (the classes, the source or skipped list changed, no shard), the old meta.json goes first
     needed = final_files(size, meta_estimate)
@@ -268,15 +268,13 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
     write(out, 0, lambda: remove_unlisted_shards(out, table))
     warn_of_notes(builder.notes)
     built = ds.open_dataset(out)
-    built.writes = Writes.between(before, folder_state(out, ignored=(lock.LOCK_FILE,)),
-                                  [shard["file"] for part in table.values() for shard in part["shards"]],
-                                  builder.rebuilt, classes_before)
+    built.writes = writes_since(out, before, table, builder.rebuilt)
     return built
 
 
 def _checked(out, meta, mean, classes, table, before, notes):
     """The dataset ``out`` holds, opened, where a rerun (its ``meta``, ``mean`` image, ``classes`` and shard
-    ``table``; ``before``: :func:`.import_writes.folder_state` and :func:`.import_writes.classes_held` as it began,
+    ``table``; ``before``: :func:`.import_writes.state_before`, as it began,
     ``notes``: its images' caveats, warned of) would write nothing there:
     mean.h5 and meta.json hold what it would write, and no shard it does not list is there to remove;
     :class:`.shard_builder.WouldWrite` otherwise. What it would change in source-digests.json, a cache, is left
@@ -291,9 +289,7 @@ def _checked(out, meta, mean, classes, table, before, notes):
         raise WouldWrite(f"{unlisted[0].name} to remove")
     warn_of_notes(notes)
     built = ds.open_dataset(out)
-    built.writes = Writes.between(before[0], folder_state(out, ignored=(lock.LOCK_FILE,)),
-                                  [shard["file"] for part in table.values() for shard in part["shards"]], (),
-                                  before[1])
+    built.writes = writes_since(out, before, table)
     return built
 
 

@@ -9,7 +9,7 @@ place, the folder moved or deleted) and each file whose checksum it found intact
 import hashlib
 import os
 
-from minitransfer import fileio, hdf5_files
+from minitransfer import hdf5_files
 
 from . import schema
 from .image_reader import IF_CHANGED
@@ -94,8 +94,9 @@ def check_class_table(folder, meta):
                            f"{REPREPARE}")
 
 
-def check_meta_recorded(folder, fingerprint):
-    """Whether the meta.json of the dataset ``folder`` (opened with sha256 ``fingerprint``), its mean.h5 found as
+def check_meta_recorded(folder, meta, fingerprint):
+    """Whether the meta.json of the dataset ``folder`` (opened with sha256 ``fingerprint``, ``meta`` parsed from
+    those bytes: :attr:`.dataset.Dataset.meta`), its mean.h5 found as
     it records, is checked, byte for byte, against the digest mean.h5 records (:func:`.shard_format.meta_sha256`):
     True where it is as prepare wrote it; False where mean.h5 records none (prepared before it did: nothing to
     compare, ``prepare verify`` says so). ``DatasetError`` naming meta.json where it is not as prepare wrote it:
@@ -109,7 +110,6 @@ def check_meta_recorded(folder, fingerprint):
         raise read_error(path, "meta file", error) from error
     if hashlib.sha256(raw).hexdigest() != fingerprint:
         raise DatasetError(f"{path}: {PREPARED_AGAIN}; rerun")
-    meta = fileio.parse_json(raw)  # as it was when opened: its schema checked
     mean = folder / meta["mean"]["file"]
     try:
         with hdf5_files.open_hdf5(mean) as handle:

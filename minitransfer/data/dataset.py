@@ -254,7 +254,7 @@ class Dataset:
                 self._labels[subset] = self._read_labels(subset, again=True)
             self.mean()
             check_class_table(self.path, self.meta)
-            self.meta_checked = check_meta_recorded(self.path, self.fingerprint)  # mean.h5 found as meta.json says
+            self.meta_checked = check_meta_recorded(self.path, self.meta, self.fingerprint)  # mean.h5 as meta.json says
 
 
 

@@ -99,7 +99,7 @@ import pathlib
 import re
 
 from . import dataset as ds
-from . import import_writes, inputs, lock, same_origin, shard_format, text_files
+from . import import_writes, inputs, same_origin, shard_format, text_files
 from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_origin, check_out
 from .copies import (CopiesAcrossClasses, file_identities, in_other_classes, same_content_in_a_class,
                      without_copies_of_training, examine, recorded_digests)
@@ -208,7 +208,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     returned = []  # classes whose held-out files went back to training
     decided = {}  # {class left out or given back: _decision_inputs of its files as first split}
     _take_recorded_decisions(recorded, train, val, states, excluded, returned, decided, known_bad)
-    before = import_writes.folder_state(out, ignored=(lock.LOCK_FILE,)), import_writes.classes_held(out)
+    before = import_writes.state_before(out)
     while True:
         names = sorted(train)
         if not names:
@@ -226,7 +226,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                 progress=progress, skipped=known_bad, overwrite=overwrite, caches=across.caches,
                 extra_meta={"excluded_classes": excluded, "returned_to_training": returned,
                             "decision_inputs": decided, **({"family_a": chosen_a} if chosen_a else {})})
-            built.writes = _writes_since(built, *before) if decided else built.writes
+            built.writes = _writes_since(built, before) if decided else built.writes
             across.report(built.meta["skipped"])
             warn_of_changed_folders(changed_folders(walked))
             return built
@@ -248,13 +248,12 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                 del train[name]
 
 
-def _writes_since(built, state, classes_before):
-    """``built``'s writes said against OUT's files ``state`` and classes before the first pass, not the last pass's
-    (a first import reuses nothing; a rerun changing the labels says so, though its first pass removed meta.json)."""
-    shards = [shard["file"] for part in built.meta["subsets"].values() for shard in part["shards"]]
-    now = import_writes.folder_state(built.path, ignored=(lock.LOCK_FILE,))
-    rebuilt = [(name, why) for name, why in built.writes.rebuilt if name in state]
-    return import_writes.Writes.between(state, now, shards, rebuilt, classes_before)
+def _writes_since(built, before):
+    """``built``'s writes said against OUT's :func:`.import_writes.state_before` ``before`` the first pass, not the
+    last pass's (a first import reuses nothing; a rerun changing the labels says so, though its first pass removed
+    meta.json)."""
+    rebuilt = [(name, why) for name, why in built.writes.rebuilt if name in before[0]]
+    return import_writes.writes_since(built.path, before, built.meta["subsets"], rebuilt)
 
 
 def _name_validation_left_out(excluded, val, val_root):

@@ -12,6 +12,7 @@ from minitransfer import disk_space, fileio
 
 from . import inputs
 from .integrity import identity
+from .lock import LOCK_FILE
 from .same_origin import read_record
 from .shard_format import META_FILE
 
@@ -124,6 +125,20 @@ class Writes:
         written = sum(name in changed for name in shards)
         rebuilt = tuple((name, why) for name, why in rebuilt if name in shards)  # written atomically: changed
         return cls(written, len(shards) - written, tuple(sorted(changed - set(shards))), rebuilt, classes_before)
+
+
+def state_before(out):
+    """OUT's files (:func:`folder_state`, its lock file left out) and classes (:func:`classes_held`) as an import
+    into it begins: what :func:`writes_since` compares with."""
+    return folder_state(out, ignored=(LOCK_FILE,)), classes_held(out)
+
+
+def writes_since(out, before, table, rebuilt=()):
+    """The :class:`Writes` of the import into ``out`` since its :func:`state_before` ``before``: ``table``, the
+    shard table it lists now (meta.json's ``subsets``); ``rebuilt``: see :meth:`Writes.between`."""
+    state, classes_before = before
+    shards = [shard["file"] for part in table.values() for shard in part["shards"]]
+    return Writes.between(state, folder_state(out, ignored=(LOCK_FILE,)), shards, rebuilt, classes_before)
 
 
 def classes_held(out):

@@ -127,52 +127,53 @@ def write_mean(path, mean, classes, meta=None, before_change=None):
     its sha256. ``before_change()`` is called before the file there is replaced (an import then marks itself
     unfinished: a stop before the new meta.json left the old one naming the old mean.h5's sha256, a finished
     dataset read as "corrupt mean image")."""
-    held = held_mean(path, mean, classes, meta)
+    images = _mean_images(mean, classes, meta)
+    held = _held(path, images)
     if held is not None:
         return held
     if before_change is not None:
         before_change()
-    fill = _mean_fill(mean, classes)
-    digest = None if meta is None else meta_sha256(meta)
-    return fileio.write_hdf5(path, lambda handle: fill(handle, digest), keep_same=True)
+    fileio.write_bytes(path, images[0])  # the one with meta.json's digest: _held found no file holding it
+    return hashlib.sha256(images[0]).hexdigest()
 
 
 def held_mean(path, mean, classes, meta=None):
     """The sha256 of ``path`` where it holds what :func:`write_mean` would leave there, so that it writes nothing
     (the same bytes, or those of a version before the digest), else None: a rerun that holds the dataset's lock
     shared while readers hold it too checks so, writing nothing (:func:`.build.build_dataset`)."""
-    fill = _mean_fill(mean, classes)
-    digests = [None] + ([] if meta is None else [meta_sha256(meta)])
-    if any(_holds_image(path, lambda handle, digest=digest: fill(handle, digest)) for digest in reversed(digests)):
-        return fileio.sha256_file(path)
-    return None
+    return _held(path, _mean_images(mean, classes, meta))
 
 
-def _mean_fill(mean, classes):
-    """What fills mean.h5 (:func:`write_mean`): ``fill(handle, digest)``, ``digest`` meta.json's (None: none)."""
-    def fill(handle, digest=None):
-        handle.create_dataset("mean", data=np.asarray(mean, dtype=np.float32))
-        handle.attrs["schema"] = SCHEMA_VERSION
-        handle.attrs["classes_sha256"] = hdf5_files.text_attribute(schema.classes_sha256(classes))
-        if digest is not None:
-            handle.attrs[META_SHA256] = hdf5_files.text_attribute(digest)
-    return fill
+def _mean_images(mean, classes, meta):
+    """The images of mean.h5 that :func:`write_mean` leaves as they are: first the one it writes (with ``meta``'s
+    digest, where given), then the one a version before the digest wrote (none). h5py's images are reproducible."""
+    digests = ([] if meta is None else [meta_sha256(meta)]) + [None]
+    images = []
+    for digest in digests:
+        buffer = io.BytesIO()
+        with h5py.File(buffer, "w") as handle:
+            handle.create_dataset("mean", data=np.asarray(mean, dtype=np.float32))
+            handle.attrs["schema"] = SCHEMA_VERSION
+            handle.attrs["classes_sha256"] = hdf5_files.text_attribute(schema.classes_sha256(classes))
+            if digest is not None:
+                handle.attrs[META_SHA256] = hdf5_files.text_attribute(digest)
+        images.append(buffer.getvalue())
+    return images
 
 
-def _holds_image(path, fill):
-    """Whether the file ``path`` holds the HDF5 file ``fill(h5py.File)`` builds, byte for byte (h5py's images
-    are reproducible): False where it cannot be read, and, unread, where it is no file of that size (as
+def _held(path, images):
+    """The sha256 of the file ``path`` where it holds one of ``images`` byte for byte, read once; else None: where
+    it cannot be read, and, unread, where it is no file of one of their sizes (as
     :func:`minitransfer.fileio.write_hdf5` compares: a named pipe there, opened to be read, waited for a writer
     for ever, where a write replaces it)."""
-    buffer = io.BytesIO()
-    with h5py.File(buffer, "w") as handle:
-        fill(handle)
-    image = buffer.getvalue()
     try:
         found = os.stat(path)
-        return stat.S_ISREG(found.st_mode) and found.st_size == len(image) and pathlib.Path(path).read_bytes() == image
+        if not (stat.S_ISREG(found.st_mode) and found.st_size in {len(image) for image in images}):
+            return None
+        held = pathlib.Path(path).read_bytes()
     except OSError:
-        return False
+        return None
+    return hashlib.sha256(held).hexdigest() if held in images else None
 
 
 def meta_text(meta):
