@@ -3,10 +3,11 @@ dropped val/ (a share of train/ held out instead) or, given photos/val/oak, trai
 names photos, the folder holding train/ and val/. A class's folder in a train/ alone, or in no train/, keeps its
 advice: the folder above it."""
 
-import numpy as np
+import os
+
 import pytest
 from click.testing import CliRunner
-from PIL import Image
+from test_small_dataset_advice import write_tree
 
 from minitransfer.cli import main
 
@@ -19,13 +20,7 @@ def _refused(source, out):
 
 def _tree(root, subsets):
     """root/SUBSET/{oak,pine}/{0,1}.png for each of ``subsets`` ("" for none: the classes in root)."""
-    for subset in subsets:
-        for name in ("oak", "pine"):
-            (root / subset / name).mkdir(parents=True)
-            for number in range(2):
-                pixels = np.full((8, 8, 3), 40 * number + 7, np.uint8)
-                Image.fromarray(pixels).save(root / subset / name / f"{number}.png")
-    return root
+    return write_tree(root, {os.path.join(subset, name): 2 for subset in subsets for name in ("oak", "pine")})
 
 
 @pytest.mark.parametrize("given", ["train", "val"])

@@ -1,18 +1,22 @@
 """Fixtures for the data tests: a tiny synthetic dataset, the reference data beside the project, and
 helpers (fixtures returning functions, so test modules need no import path): tiny image files,
-copying a dataset, seeing that nothing else changed on disk, and a small (or read-only) tmpfs."""
+copying a dataset, seeing that nothing else changed on disk, a reader process holding a dataset's lock, and a
+small (or read-only) tmpfs."""
 
 import collections
+import contextlib
 import hashlib
 import io
 import os
 import pathlib
 import shutil
 import subprocess
+import sys
 
 import h5py
 import numpy as np
 import pytest
+import waiting
 from PIL import EpsImagePlugin, Image
 
 from minitransfer.data import build, integrity, lock, shard_format, synthetic
@@ -89,6 +93,32 @@ def as_prepared_before_meta_digest():
     (keys an older version did not record) written as that version wrote it, without meta.json's digest in
     mean.h5, which the edit would otherwise contradict."""
     return _as_prepared_before_meta_digest
+
+
+# another process reading a dataset as a training does: the lock file's shared flock, held until its stdin closes
+_HOLDING = ("import fcntl, os, sys; descriptor = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644); "
+            "fcntl.flock(descriptor, fcntl.LOCK_SH); print('held', flush=True); sys.stdin.read()")
+
+
+@contextlib.contextmanager
+def _held_shared(folder):
+    """Another process holding the lock of the dataset ``folder`` shared (a training reading it) in the block; the
+    block may let it go earlier by closing its stdin."""
+    process = subprocess.Popen([sys.executable, "-c", _HOLDING, str(folder / lock.LOCK_FILE)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline() == "held\n"
+        yield process
+    finally:
+        process.stdin.close()
+        process.wait(timeout=waiting.DEADLINE_SECONDS)
+        process.stdout.close()
+
+
+@pytest.fixture
+def held_shared():
+    """``with held_shared(folder) as process``: another process reading the dataset ``folder`` in the block."""
+    return _held_shared
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import os
 import signal
 import stat
 import subprocess
-import sys
 
 import pytest
 import waiting
@@ -128,14 +127,9 @@ def test_a_prepare_that_has_not_written_its_pid_is_named_as_starting_up(data, he
                                    f"is not written yet), which replaces its files; wait for it to finish, then rerun")
 
 
-def test_prepare_names_every_reader_of_the_dataset(data, monkeypatch):
+def test_prepare_names_every_reader_of_the_dataset(data, monkeypatch, held_shared):
     """Two readers: "PIDs" and both named; none known (/proc/locks unreadable): not "PID unknown"."""
-    holding = ("import fcntl, os, sys; descriptor = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644); "
-               "fcntl.flock(descriptor, fcntl.LOCK_SH); print('held', flush=True); sys.stdin.read()")
-    other = subprocess.Popen([sys.executable, "-c", holding, str(data / lock.LOCK_FILE)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
-    try:
-        assert other.stdout.readline() == "held\n"
+    with held_shared(data) as other:
         with lock.shared(data):
             with pytest.raises(lock.DatasetBusy) as busy:
                 lock.writing(data).__enter__()
@@ -149,9 +143,6 @@ def test_prepare_names_every_reader_of_the_dataset(data, monkeypatch):
                 lock.writing(data).__enter__()
             assert str(busy.value).startswith(f"{data} is being read by another minitransfer process (a training, "
                                               f"an evaluation or a verify); preparing it"), str(busy.value)
-    finally:
-        other.stdin.close()
-        other.wait(timeout=30)
 
 
 @pytest.mark.parametrize("folder_mode", [0o2775, 0o755])

@@ -4,10 +4,10 @@ options, a shard to rebuild, an unfinished import) is refused, naming the reader
 "prepare ds; train --data ds" started together: the second one's prepare exited 2, saying it would replace the files
 the first one's training read, though it had nothing to write."""
 
+import contextlib
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 import waiting
@@ -20,9 +20,6 @@ from minitransfer.experiment import default_train_command
 
 TINY = {"classes": 4, "train_per_class": 8, "val_per_class": 2, "size": 14, "seed": 1}
 OPTIONS = ["--classes", "4", "--train-per-class", "8", "--val-per-class", "2", "--seed", "1", "--size", "14"]
-# a reader as a training holds the dataset: the lock file's shared flock, held until stdin closes
-HOLDING = ("import fcntl, os, sys; descriptor = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644); "
-           "fcntl.flock(descriptor, fcntl.LOCK_SH); print('held', flush=True); sys.stdin.read()")
 REFUSED = ("is being read by another minitransfer process ({}); preparing it would replace the files it reads: "
            "wait for it to finish or stop it, then rerun")
 
@@ -33,17 +30,10 @@ def data(tmp_path):
 
 
 @pytest.fixture
-def reader(data):
+def reader(data, held_shared):
     """Another process holding ``data``'s lock shared (a training reading it) for the test."""
-    process = subprocess.Popen([sys.executable, "-c", HOLDING, str(data / lock.LOCK_FILE)], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout.readline() == "held\n"
+    with held_shared(data) as process:
         yield process
-    finally:
-        process.stdin.close()
-        process.wait(timeout=waiting.DEADLINE_SECONDS)
-        process.stdout.close()
 
 
 def _prepare(data, *extra):
@@ -127,24 +117,20 @@ def test_a_prepare_that_would_write_is_refused_while_a_training_reads(data, read
     assert lock.readers(data) == [reader.pid]
 
 
-def test_a_prepare_whose_readers_left_during_its_check_goes_ahead(data, tmp_path, monkeypatch):
+def test_a_prepare_whose_readers_left_during_its_check_goes_ahead(data, tmp_path, monkeypatch, held_shared):
     """Found a shard to rebuild under the shared lock, it takes the lock anew, exclusively: no reader is
     left then, so it rebuilds it (its refusal would have named a reader gone)."""
     _damaged(data)
-    process = subprocess.Popen([sys.executable, "-c", HOLDING, str(data / lock.LOCK_FILE)], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
-    assert process.stdout.readline() == "held\n"
     judged = shard_builder._judged_shard
+    with contextlib.ExitStack() as reading:
+        reading.enter_context(held_shared(data))
 
-    def judged_shard(*args, **kwargs):
-        if process.returncode is None:
-            process.stdin.close()
-            process.wait(timeout=waiting.DEADLINE_SECONDS)
-            process.stdout.close()
-        return judged(*args, **kwargs)
+        def judged_shard(*args, **kwargs):
+            reading.close()  # the reader gone as the check runs (its first shard; then nothing left to close)
+            return judged(*args, **kwargs)
 
-    monkeypatch.setattr(shard_builder, "_judged_shard", judged_shard)
-    result = _prepare(data)
+        monkeypatch.setattr(shard_builder, "_judged_shard", judged_shard)
+        result = _prepare(data)
     assert result.exit_code == 0, result.output
     assert f"{data}: 1 shard reused, 1 written (val-00000.h5 rebuilt: " in result.output
     dataset.open_dataset(data).verify()  # DatasetError where damaged
@@ -172,8 +158,8 @@ def test_two_same_option_prepares_and_an_overwrite_racing_with_a_reader(data, re
     dataset.open_dataset(data).verify()  # DatasetError where damaged
 
 
-def test_a_folder_import_with_copies_across_classes_is_already_prepared_while_read(tmp_path, image_bytes,
-                                                                                   write_files, tree_state):
+def test_a_folder_import_with_copies_across_classes_is_already_prepared_while_read(tmp_path, image_bytes, write_files,
+                                                                                   tree_state, held_shared):
     """Its check still finds the copies (the importer's cache finder), so their list stays and is warned of:
     found by no one, it would be removed as the import ends."""
     photo = image_bytes((7, 7, 7), kind="PNG")
@@ -186,15 +172,8 @@ def test_a_folder_import_with_copies_across_classes_is_already_prepared_while_re
     assert first.exit_code == 0, first.output
     before = tree_state(out)
     assert "copies-across-classes.txt" in before
-    process = subprocess.Popen([sys.executable, "-c", HOLDING, str(out / lock.LOCK_FILE)], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout.readline() == "held\n"
+    with held_shared(out):
         again = CliRunner().invoke(main, command)
-    finally:
-        process.stdin.close()
-        process.wait(timeout=waiting.DEADLINE_SECONDS)
-        process.stdout.close()
     assert again.exit_code == 0, again.output
     assert "warning: 1 image(s) lie in two or more classes" in again.output
     assert f"{out}: already prepared from {root}, nothing written" in again.output
