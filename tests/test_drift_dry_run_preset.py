@@ -18,11 +18,16 @@ MYNET = OWN + textwrap.dedent('''
 ''')  # test_ownpreset_grid_runs's preset, its script's command line added
 
 
+def new_shell_env():
+    """This environment less MINITRANSFER_PRESET_SOURCES (a new shell's), with this checkout on PYTHONPATH."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return {**{name: value for name, value in os.environ.items() if name != SOURCES},
+            "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+
+
 def test_a_dry_runs_train_command_of_a_registered_preset_runs_in_a_new_shell(micro_data, tmp_path):
     (tmp_path / "mynet.py").write_text(MYNET)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = {**{name: value for name, value in os.environ.items() if name != SOURCES},
-           "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    env = new_shell_env()
     grid = tmp_path / "grid"
     planned = subprocess.run([sys.executable, "mynet.py", "experiment", "--data", micro_data, "-o", str(grid),
                               "--preset", "own", "--no-fine-tuned", "--device", "cpu", "--dry-run"],

@@ -4,18 +4,15 @@ exported by a SLURM task): it was refused ("preset 'own' is not a known network"
 checkpoint did not run the registering code noted there (models.known) as train's --preset does."""
 
 import json
-import os
 import subprocess
 import sys
 
-from test_drift_dry_run_preset import MYNET, SOURCES
+from test_drift_dry_run_preset import MYNET, SOURCES, new_shell_env
 
 
 def test_a_network_of_ones_own_preset_is_read_where_its_sources_are_in_the_environment(micro_data, tmp_path):
     (tmp_path / "mynet.py").write_text(MYNET)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = {**{name: value for name, value in os.environ.items() if name != SOURCES},
-           "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    env = new_shell_env()
     net = tmp_path / "own.h5"
     trained = subprocess.run([sys.executable, "mynet.py", "train", "--data", micro_data, "--half", "A", "-o", str(net),
                               "--preset", "own", "--device", "cpu", "--quiet"], cwd=tmp_path, capture_output=True,
