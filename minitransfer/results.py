@@ -239,8 +239,10 @@ def _read_run(folder, name, bases, facts, by_hand):
     """The result of the run in ``folder``; one trained by hand (no treatment.json) adds to ``by_hand``
     its name -> (its dataset, its base's: :func:`minitransfer.run_labels.base_key`). ``facts``: what
     the datasets read so far tell, shared between runs (:func:`minitransfer.run_facts._dataset_fact`)."""
-    check_against_curve(folder / RESULT_FILE, folder / EVAL_FILE)  # an edit said by both values, where eval.csv tells
-    final, best, mean10, evaluations, iterations, scored = read_result(folder / RESULT_FILE)
+    eval_csv = folder / EVAL_FILE
+    record = read_json(folder / RESULT_FILE, dict)  # read once: checked against eval.csv, then by read_result
+    curve = check_against_curve(folder / RESULT_FILE, record, eval_csv)  # an edit said by both values, where told
+    final, best, mean10, evaluations, iterations, scored = read_result(folder / RESULT_FILE, record)
     config = read_json(folder / CONFIG_FILE, dict) if is_there(folder / CONFIG_FILE) else None
     if config is not None and iterations is not None and config.get("max_iter", iterations) != iterations:
         raise UnreadableRun(f"{folder / RESULT_FILE} is the result of {iterations} iterations, but {CONFIG_FILE} "
@@ -250,8 +252,7 @@ def _read_run(folder, name, bases, facts, by_hand):
         checked(folder / TREATMENT_FILE, JSON_BYTES)
     records = train_records.run_records(folder, config or {})  # the run's checkpoint and weights, each opened once
     run = treatments.treatment(folder, name, config, bases, records)
-    eval_csv = folder / EVAL_FILE
-    curve = read_log(read_curve, eval_csv)
+    curve = read_log(read_curve, eval_csv) if curve is None else curve  # check_against_curve's where it read it
     # train computed result.json from every row of eval.csv: rows fewer or more than it counts are lost or not its
     eval_log = str(eval_csv) if is_there(eval_csv) and len(curve) != evaluations else ""
     losses = tuple((record["iteration"], float(record["loss"]))
@@ -261,7 +262,7 @@ def _read_run(folder, name, bases, facts, by_hand):
     dataset = _dataset_text(config.get("data"))
     fingerprint = train_records.recorded(folder, config, "dataset_fingerprint", records=records) or ""
     source = train_records.recorded_source(folder, config, records)  # train's record of the base, decoded once
-    weights = _weights_digests(folder / RESULT_FILE) if run.kind == "base" else {}
+    weights = _weights_digests(record) if run.kind == "base" else {}
     dataset_name = rundir.recorded_path(dataset)
     result = Result(run, final, best, mean10, evaluations, curve, losses, last_rate_change(config),
                     dataset=dataset, preset=str(config.get("preset") or ""),
@@ -302,12 +303,12 @@ def _recorded_str(source, key):
     return value if isinstance(value, str) else ""
 
 
-def _weights_digests(path):
-    """{key: (the digest a base's result.json ``path`` recorded of its weights file under it,)}, read once, as
+def _weights_digests(record):
+    """{key: (the digest a base's result.json, read as ``record``, recorded of its weights file under it,)}, as
     train wrote them (:meth:`minitransfer.training_run.Run.write_weights`), which its transfers recorded as they
     copied from it: "sha256", the file's, and "network_sha256", the network's wherever the file lies; a key
     left out where it records none (a result.json written before the record)."""
-    weights = read_json(path, dict).get("weights")
+    weights = record.get("weights")
     weights = weights if isinstance(weights, dict) else {}
     return {key: (weights[key],) for key in ("sha256", "network_sha256")
             if isinstance(weights.get(key), str) and weights[key]}

@@ -93,7 +93,7 @@ VALIDATION_SHAPE = (f'{{"images": a count, 1 or more, "classes": a count, {MIN_C
                     f'a count, images/classes to images (not in older ones)}}')
 
 
-def read_result(path):
+def read_result(path, record=None):
     """(final, best, mean of 10 best top-1, evaluations, iterations trained or None, validation images
     and classes scored on: :func:`scored_on`) of a result.json, each accuracy checked to be a fraction
     in [0, 1] (NaN only for a run that made no evaluation: train writes NaN then, and only then) and
@@ -103,8 +103,9 @@ def read_result(path):
     without evaluations, in no finding). :class:`ResultContradicted` where it is not as train wrote it (its
     digest of its other fields, :data:`minitransfer.run_files.RESULT_SHA256`, no longer theirs: edited since,
     both values named by :func:`check_against_curve` where its eval.csv tells them). One written before train
-    recorded that digest is read as before (the tests' hand-made runs are such)."""
-    record = read_json(path, dict)
+    recorded that digest is read as before (the tests' hand-made runs are such). ``record``: its content where
+    the caller read it already (:func:`read_json`), read no second time."""
+    record = read_json(path, dict) if record is None else record
     final, evaluations, iterations = record.get("final", {}), record.get("evaluations", 0), record.get("iterations")
     validation, scored = record.get("validation"), scored_on(record)
     wrong = ("final", final, "an object") if not isinstance(final, dict) else \
@@ -147,27 +148,24 @@ EDITED = "edited since train wrote it: restore the files train wrote, or train t
 SUMMARY_SLACK = 1e-6
 
 
-def check_against_curve(path, eval_csv):
-    """:class:`ResultContradicted`, naming both values, where the result.json ``path`` (as train writes it now,
-    with its digest) says a final, best or mean of the 10 best top-1 that is not train's summary
-    (:func:`minitransfer.evaluate.summarize`) of the evaluations of its run's eval.csv ``eval_csv``. Asked before
-    :func:`read_result`, whose digest tells an edit without the values. Nothing where result.json is not one
-    read_result reads (it says why), has no digest (written before: the tests' hand-made runs are such), or
-    where eval.csv holds fewer or more evaluations than result.json counts (said otherwise:
-    :attr:`minitransfer.comparisons.Result.eval_log`)."""
-    try:
-        record = read_json(path, dict)
-    except UnreadableRun:
-        return
+def check_against_curve(path, record, eval_csv):
+    """:class:`ResultContradicted`, naming both values, where the result.json ``path``, read as ``record``
+    (:func:`read_json`, a dict; as train writes it now, with its digest) says a final, best or mean of the 10
+    best top-1 that is not train's summary (:func:`minitransfer.evaluate.summarize`) of the evaluations of its
+    run's eval.csv ``eval_csv``. Asked before :func:`read_result`, whose digest tells an edit without the
+    values. Nothing where result.json is not one read_result reads (it says why), has no digest (written
+    before: the tests' hand-made runs are such), or where eval.csv holds fewer or more evaluations than
+    result.json counts (said otherwise: :attr:`minitransfer.comparisons.Result.eval_log`). Returns eval.csv's
+    curve (:func:`read_curve`) where it read it, for the caller to read no second time; None where not."""
     final = record.get("final")
     accuracies = (final.get("top1") if isinstance(final, dict) else None, record.get("best_top1"),
                   record.get("mean10_top1"))
     if RESULT_SHA256 not in record or not all(type(value) in (int, float) for value in accuracies) \
             or not is_there(eval_csv):
-        return
+        return None
     curve = read_log(read_curve, eval_csv)
     if not curve or len(curve) != record.get("evaluations"):
-        return
+        return curve
     last = max(curve, key=lambda point: point[0])
     ranked = sorted((top1 for _, top1 in curve), reverse=True)
     best = ranked[:BEST_EVALUATIONS]
@@ -178,6 +176,7 @@ def check_against_curve(path, eval_csv):
     for (key, words, summed), value in zip(said, accuracies):
         if not math.isclose(value, summed, rel_tol=0, abs_tol=SUMMARY_SLACK):
             raise ResultContradicted(f"{path}: {key} is {value!r}, but {words} {summed!r}: {EDITED}")
+    return curve
 
 
 def refuse_contradicted(left_out):

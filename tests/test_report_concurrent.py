@@ -47,14 +47,14 @@ def test_a_run_started_over_while_the_report_reads_it_is_not_finished(tmp_path, 
     result.json and then found it gone left the run out as "cannot be read (No such file ...)"."""
     runs = write_runs(tmp_path / "grid")
     started_over = runs / "random0" / "A3B+.run" / "result.json"
-    real_read = results_module.read_result
+    real_read = results_module.read_json  # the run's result.json, read once (then checked and read_result's)
 
-    def start_over_then_read(path):
+    def start_over_then_read(path, *kinds):
         if path == started_over:
             path.unlink()  # what train --overwrite does first in the run's folder (after its weights)
-        return real_read(path)
+        return real_read(path, *kinds)
 
-    monkeypatch.setattr(results_module, "read_result", start_over_then_read)
+    monkeypatch.setattr(results_module, "read_json", start_over_then_read)
     results, unfinished, left_out = results_module.collect(runs)
     assert unfinished == ["random0/A3B+"] and left_out == []
     assert "random0/A3B+" not in {r.run.name for r in results} and len(results) == len(ACCURACY) - 1

@@ -107,3 +107,13 @@ def test_train_resumed_on_a_finished_run_whose_result_json_was_edited_writes_it_
                                         eval_every=1, batch_size=4, preset="micro", quiet=True, device="cpu",
                                         resume="auto"))
     assert results.read_run(folder / "baseA.run").mean10_top1 == written["mean10_top1"]
+
+
+def test_a_runs_result_json_and_eval_csv_are_each_opened_once_by_its_reading(runs, monkeypatch):
+    """The check of result.json against eval.csv read both files, then read_result, the curve's reader and a base's
+    weights digests read them again (result.json 3 times, eval.csv twice): one read serves all now."""
+    from counting import opens_of
+    folder, result_json, eval_csv = runs
+    result_opens, eval_opens = opens_of(monkeypatch, result_json), opens_of(monkeypatch, eval_csv)
+    assert results.read_run(folder / "baseA.run").run.name == "baseA"
+    assert (len(result_opens), len(eval_opens)) == (1, 1)
