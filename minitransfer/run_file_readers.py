@@ -22,7 +22,7 @@ from minitransfer.file_owners import owner_and_mode
 from minitransfer.comparisons import is_accuracy
 from minitransfer.data.splits import MIN_CLASSES
 from minitransfer.left_out import UnreadableRun
-from minitransfer.run_files import RESULT_SHA256, result_sha256
+from minitransfer.run_files import RESULT_SHA256, result_edited, result_sha256
 from minitransfer.rundir import BEST_EVALUATIONS
 
 
@@ -135,7 +135,7 @@ def read_result(path, record=None):
     if best < max(top, mean10) - 1e-9:  # NaN compares False: a run without evaluations passes
         raise UnreadableRun(f"{path}: best_top1 {best} is below final top1 {top} or mean10_top1 {mean10}: not "
                             f"train's summary of one run's evaluations")
-    if RESULT_SHA256 in record and record[RESULT_SHA256] != result_sha256(record):  # none: written before
+    if result_edited(record):
         raise ResultContradicted(f"{path}: {RESULT_SHA256} {str(record[RESULT_SHA256]):.16}..., recorded by train, "
                                  f"but its content now hashes to {result_sha256(record):.16}... (final top1 {top}, "
                                  f"best_top1 {best}, mean10_top1 {mean10}): {EDITED}")

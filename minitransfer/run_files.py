@@ -212,6 +212,12 @@ def result_sha256(record):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def result_edited(record):
+    """Whether a result.json's ``record`` is not as train wrote it: its :data:`RESULT_SHA256` no longer the
+    digest of its other fields (:func:`result_sha256`). False for one written before the digest (none)."""
+    return RESULT_SHA256 in record and record[RESULT_SHA256] != result_sha256(record)
+
+
 def _logged(eval_csv, path, iteration, evaluated):
     """(the evaluations a run resumed at ``iteration`` redoes, the rows of its eval.csv) where its eval.csv
     (named ``eval_csv``, read at ``path``) holds those of ``evaluated`` made before: see
