@@ -282,7 +282,7 @@ def _checked(out, meta, mean, classes, table, before, notes):
     meta["mean"]["sha256"] = held_mean(out / MEAN_FILE, mean, classes, meta)
     if meta["mean"]["sha256"] is None:
         raise WouldWrite(f"{MEAN_FILE} to write")
-    if not _holds_text(out / META_FILE, meta_text(meta)):
+    if not fileio.holds(out / META_FILE, meta_text(meta).encode("utf-8")):
         raise WouldWrite(f"{META_FILE} to write")
     unlisted = _unlisted_shards(out, table)
     if unlisted:
@@ -291,14 +291,6 @@ def _checked(out, meta, mean, classes, table, before, notes):
     built = ds.open_dataset(out)
     built.writes = writes_since(out, before, table)
     return built
-
-
-def _holds_text(path, text):
-    """Whether the file ``path`` holds ``text`` (UTF-8), byte for byte: False where it cannot be read."""
-    try:
-        return path.read_bytes() == text.encode("utf-8")
-    except OSError:
-        return False
 
 
 def _write_skipped(out, skipped, final_bytes, checking=False):
@@ -310,7 +302,7 @@ def _write_skipped(out, skipped, final_bytes, checking=False):
     path = out / SKIPPED_FILE
     report = "".join(f"{entry['file']}\t{entry['reason']}\n" for entry in skipped)
     if checking:
-        if not _holds_text(path, report) and (report or path.is_file() and path.stat().st_size):
+        if not fileio.holds(path, report.encode("utf-8")) and (report or path.is_file() and path.stat().st_size):
             raise WouldWrite(f"{SKIPPED_FILE} to write")
         return
     if report:
