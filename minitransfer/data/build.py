@@ -145,7 +145,8 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     Raises
     :class:`ClassesWithoutImages` when some class ends up without a training image,
     ``StorageError`` when a file cannot be written, ``RunBusy`` (exit 2) while another process
-    writes into ``out`` (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it and the
+    writes into ``out``, but for another prepare with the same options, which is waited for
+    (:func:`.lock.wait_for_prepare`: then the dataset it left checked, "already prepared" where it finished) (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it and the
     import has something to write: one that finds the dataset as it would write it succeeds, see :func:`_import_lock`),
     ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE`, ``workers`` above
     :data:`.decoder_pool.MAX_WORKERS` or, unless ``overwrite``, when ``out`` holds a dataset (or the
@@ -174,15 +175,30 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
                     raise
         return None
 
-    built = attempt(may_check=not overwrite)
-    # else readers hold it, and a check found something to write: taken exclusively now, or refused naming them
-    return built if built is not None else attempt(may_check=False)
+    def same_import():  # what another prepare holding out's lock has left there so far: this import's options?
+        try:
+            check_same_origin(out, source, size, shard_length)
+        except ValueError:
+            return False
+        return True
+
+    since = lock.clock()
+    while True:
+        try:
+            built = attempt(may_check=not overwrite)
+            # else readers hold it, and a check found something to write: taken exclusively now, or refused naming them
+            return built if built is not None else attempt(may_check=False)
+        except lock.BeingPrepared as busy:  # another prepare: waited for where it is this one's (not --overwrite)
+            if overwrite:
+                raise
+            lock.wait_for_prepare(out, busy, same_import, since)
 
 
 @contextlib.contextmanager
 def _import_lock(out, may_check=False):
     """Hold ``out``'s lock exclusively (:func:`.lock.writing`, which creates ``out``): refused while
-    another import writes there or a training reads the dataset; yields False. With ``may_check``, while
+    another import writes there (:class:`.lock.BeingPrepared`, which :func:`build_dataset` waits out where that
+import has this one's options) or a training reads the dataset; yields False. With ``may_check``, while
     readers (trainings, evaluations, verifies) hold it, it is held shared instead, as theirs, and yields True:
     the import may then only check that the dataset is as it would write it (a rerun with the same options,
     "already prepared"), writing nothing; :class:`.shard_builder.WouldWrite` otherwise (the import then takes
