@@ -146,8 +146,9 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     :class:`ClassesWithoutImages` when some class ends up without a training image,
     ``StorageError`` when a file cannot be written, ``RunBusy`` (exit 2) while another process
     writes into ``out``, but for another prepare with the same options, which is waited for
-    (:func:`.lock.wait_for_prepare`: then the dataset it left checked, "already prepared" where it finished) (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it and the
-    import has something to write: one that finds the dataset as it would write it succeeds, see :func:`_import_lock`),
+    (:func:`.lock.wait_for_prepare`: then the dataset it left checked, "already prepared" where it finished)
+    (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it and the import has something
+    to write: one that finds the dataset as it would write it succeeds, see :func:`_import_lock`),
     ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE`, ``workers`` above
     :data:`.decoder_pool.MAX_WORKERS` or, unless ``overwrite``, when ``out`` holds a dataset (or the
     shards of an unfinished import) prepared from another ``source`` or at another size; with ``overwrite``

@@ -9,7 +9,8 @@ writes them: :class:`DatasetBusy` (exit code 2) naming the processes. A rerun th
 (the dataset prepared with its options: "already prepared") succeeds meanwhile: refused the lock exclusively
 by readers, it holds it shared, as one of them, for its check (:func:`minitransfer.data.build._import_lock`).
 Any number of readers share a folder. A prepare started while another prepares the folder with
-the same options waits for it (:func:`wait_for_prepare`), then finds the dataset it left. The kernel releases the lock when a process dies. The lock file stays
+the same options waits for it (:func:`wait_for_prepare`), then finds the dataset it left. The kernel releases
+the lock when a process dies. The lock file stays
 in the dataset's folder (prepare and readers leave it there, made as open() makes any file: 0o666 less the
 umask; in a folder its group may write, group-writable too, by prepare as by a reader), so readers of another
 user, who may not create it there, open it read-only and hold it shared all the same: its owner's prepare is
