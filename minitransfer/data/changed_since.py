@@ -79,22 +79,32 @@ def still_checked(path, checked):
                            f"{IF_CHANGED}")
 
 
-def check_class_table(folder, meta):
-    """The class table of the dataset ``folder`` (its meta.json's ``classes``, ``meta``) against the digest
-    mean.h5 recorded at the import (datasets prepared before the digest existed have none: nothing to compare)."""
+def _recorded(folder, meta, name, mean_file=None):
+    """The text attribute ``name`` of the dataset ``folder``'s mean.h5 (None where it has none): read from
+    ``mean_file``, the file open, where given (its faults said by who opened it), else opened for it."""
+    if mean_file is not None:
+        return hdf5_files.plain_attribute(mean_file.attrs.get(name))
     path = folder / meta["mean"]["file"]
     try:
         with hdf5_files.open_hdf5(path) as handle:
-            recorded = hdf5_files.plain_attribute(handle.attrs.get("classes_sha256"))
+            return hdf5_files.plain_attribute(handle.attrs.get(name))
     except OSError as error:
         raise read_error(path, "mean image", error) from error
+
+
+def check_class_table(folder, meta, mean_file=None):
+    """The class table of the dataset ``folder`` (its meta.json's ``classes``, ``meta``) against the digest
+    mean.h5 recorded at the import (datasets prepared before the digest existed have none: nothing to compare);
+    ``mean_file``: mean.h5 open already (:func:`_recorded`)."""
+    path = folder / meta["mean"]["file"]
+    recorded = _recorded(folder, meta, "classes_sha256", mean_file)
     if recorded is not None and recorded != schema.classes_sha256(meta["classes"]):
         raise DatasetError(f"{folder / META_FILE}: the class table (names, wnids, families) is not the one "
                            f"the dataset was prepared with ({path} records its sha256): meta.json was edited; "
                            f"{REPREPARE}")
 
 
-def check_meta_recorded(folder, meta, fingerprint):
+def check_meta_recorded(folder, meta, fingerprint, mean_file=None):
     """Whether the meta.json of the dataset ``folder`` (opened with sha256 ``fingerprint``, ``meta`` parsed from
     those bytes: :attr:`.dataset.Dataset.meta`), its mean.h5 found as
     it records, is checked, byte for byte, against the digest mean.h5 records (:func:`.shard_format.meta_sha256`):
@@ -102,7 +112,7 @@ def check_meta_recorded(folder, meta, fingerprint):
     compare, ``prepare verify`` says so). ``DatasetError`` naming meta.json where it is not as prepare wrote it:
     its content edited or damaged (a byte of its descriptive keys, source, skipped, generator_version, which no
     other check reads, passed), or only its layout (saved again by an editor: its bytes are the fingerprint each
-    run records of its dataset)."""
+    run records of its dataset). ``mean_file``: mean.h5 open already (:func:`_recorded`)."""
     path = folder / META_FILE
     try:
         raw = path.read_bytes()
@@ -111,11 +121,7 @@ def check_meta_recorded(folder, meta, fingerprint):
     if hashlib.sha256(raw).hexdigest() != fingerprint:
         raise DatasetError(f"{path}: {PREPARED_AGAIN}; rerun")
     mean = folder / meta["mean"]["file"]
-    try:
-        with hdf5_files.open_hdf5(mean) as handle:
-            recorded = hdf5_files.plain_attribute(handle.attrs.get(META_SHA256))
-    except OSError as error:
-        raise read_error(mean, "mean image", error) from error
+    recorded = _recorded(folder, meta, META_SHA256, mean_file)
     if recorded is None:
         return False
     if recorded != meta_sha256(meta):
