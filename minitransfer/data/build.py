@@ -248,6 +248,8 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
                       functools.partial(record_import, out, source, size, given, shard_length), meta_estimate,
                       overwrite, checking)
     builder.skipped += list(skipped)
+    if checking:  # a shard damaged or gone is found before any is hashed
+        builder.check_headers(subsets)
     workers = min(usable_cpus(), MAX_WORKERS) if workers is None else workers
     decoder = DecoderPool(functools.partial(load_item, size=size), workers)
     try:
