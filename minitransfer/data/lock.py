@@ -144,9 +144,9 @@ def wait_for_prepare(folder, busy, same_import, since):
                                 f"{WAIT_FOR_PREPARE_S // 60} minutes of waiting for it: wait for it to finish, or give "
                                 f"another OUT", pid)
         if said != pid:
-            stopping.warn(f"{folder} is being prepared by another minitransfer process{held}, with the same options: "
-                          f"waiting for it to finish (at most {WAIT_FOR_PREPARE_S // 60} minutes), then checking the "
-                          f"dataset it leaves")
+            stopping.warn(f"{folder} is being prepared by another minitransfer process{held}: waiting for it to "
+                          f"finish (at most {WAIT_FOR_PREPARE_S // 60} minutes), then checking the dataset it leaves "
+                          f"against this prepare's options")
             said, said_at = pid, now
         elif now - said_at >= WAIT_SAID_EVERY_S:
             stopping.warn(f"still waiting for the prepare of {folder}{held} to finish "

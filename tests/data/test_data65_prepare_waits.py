@@ -98,9 +98,9 @@ def test_a_second_same_prepare_waits_for_the_first_then_finds_the_dataset_prepar
     result = _prepare(data)
     assert result.exit_code == 0, result.output
     assert result.output.startswith(
-        f"{data} is being prepared by another minitransfer process (minitransfer prepare synthetic, PID {first.pid}), "
-        f"with the same options: waiting for it to finish (at most 240 minutes), then checking the dataset it "
-        f"leaves\n{data}: already prepared, nothing written: 4 classes, train 32, val 8 images"), result.output
+        f"{data} is being prepared by another minitransfer process (minitransfer prepare synthetic, PID {first.pid}): "
+        f"waiting for it to finish (at most 240 minutes), then checking the dataset it leaves against this prepare's "
+        f"options\n{data}: already prepared, nothing written: 4 classes, train 32, val 8 images"), result.output
     assert waits["slept"] == lock.WAIT_POLL_S
     assert tree_state(data) == finished and "meta.json" in finished and "importing.json" not in finished
 
@@ -145,7 +145,7 @@ def test_a_wait_gives_up_after_its_bound_saying_so(data, preparing, waits, tree_
     assert result.exit_code == 2, result.output
     named = f"(minitransfer prepare synthetic, PID {first.pid})"
     lines = result.output.splitlines()
-    assert lines[0].startswith(f"{data} is being prepared by another minitransfer process {named}, with the same")
+    assert lines[0].startswith(f"{data} is being prepared by another minitransfer process {named}: waiting for it")
     assert lines[1:-1] == [f"still waiting for the prepare of {data} {named} to finish ({minutes} minutes so far)"
                            for minutes in range(10, 240, 10)]
     assert lines[-1] == (f"error: {data} is still being prepared by another minitransfer process {named} after 240 "
