@@ -47,7 +47,7 @@ from minitransfer.models import PRESET_SOURCES
 from minitransfer.slurm_finished import finished_lines
 from minitransfer.slurm_plan import HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMIT_FILE, plan_check, plan_file_check
 from minitransfer.slurm_sbatch import sbatch_quote
-from minitransfer.slurm_task_failure import failure_lines, transfers_stuck_lines
+from minitransfer.slurm_task_failure import ended_by_lines, failure_lines, transfers_stuck_lines
 from minitransfer.slurm_time import (LISTED_LIMIT_FUNCTION, SHORTEST_TRAINING_SECONDS,
                                      SIGNAL_MARGIN_SECONDS, shortest_time_limit_minutes)
 
@@ -165,6 +165,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "fi",
         'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
         ' restart ${SLURM_RESTART_COUNT:-0}; output in $log"',
+        *ended_by_lines(stage),
         *_unsaid_end_lines(stage),
         *lock_holder.holder_named_lines(),
         "# Another process training the run (a local `minitransfer experiment` on OUT, or a task of another",
@@ -281,9 +282,11 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "# how the training ended is known: the mark goes before the lines that say it, as a requeue of this job",
         "# (scontrol requeue) ends this script, and its restart would take a mark left for a start unheard of",
         'rm -f -- "$attempt"',
-        'if [[ "$state" == PENDING || "$state" == REQUEUE* ]]; then',
+        "# requeued, as the job's state or slurmstepd's words tell it (a scontrol requeue may leave it COMPLETING as",
+        "# the script goes on); why, in slurmstepd's words",
+        'if [ -n "$state" ] && [ "$state" != RUNNING ] && requeued_why; then',
         '  echo "run $run: not finished (its job step ended with exit $status): SLURM requeued the job (the job is'
-        ' $state: its node failed or was set DOWN); it runs again when SLURM starts it, resuming the run"',
+        ' $state: $requeued); it runs again when SLURM starts it, resuming the run"',
         f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$unread" = yes ]; then',
         "  transfers_stuck",
         '  if [ -n "$squeue_error" ]; then echo "$squeue_error" >&2; fi',
@@ -357,14 +360,8 @@ def _unsaid_end_lines(stage):
         f'attempt="$scripts/logs/.{stage}-${{SLURM_ARRAY_JOB_ID}}_$SLURM_ARRAY_TASK_ID.running"',
         'if [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ] && [ -e "$attempt" ]; then',
         *_how_it_goes("finds the run finished", "starts the run over: it has no checkpoint"),
-        "  # how SLURM ended the previous start, as slurmstepd said it in this task's output (#SBATCH --output, which",
-        "  # a requeued job appends to): its last \"*** JOB ... CANCELLED AT ... ***\" after that start's first line",
-        f'  stopped=$(awk -v previous=", restart $((SLURM_RESTART_COUNT - 1)); output in " -v current=", restart'
-        ' $SLURM_RESTART_COUNT; output in " \'index($0, previous) { inside = 1; said = ""; next }'
-        ' index($0, current) { inside = 0; next } inside && / CANCELLED AT .* \\*\\*\\*$/ { said = $0 }'
-        f' END {{ print said }}\' "$scripts/logs/{stage}-${{SLURM_ARRAY_JOB_ID}}_$SLURM_ARRAY_TASK_ID.out"'
-        ' 2>/dev/null) || stopped=""',
-        '  case "$stopped" in',
+        '  case "$(ended_by $((SLURM_RESTART_COUNT - 1)))" in  # how SLURM ended the previous start',
+
         '    *" DUE TO JOB REQUEUE ***" | *" DUE TO PREEMPTION ***")',
         '      echo "run $run: the previous start of this task was requeued from outside (scontrol requeue, or a'
         ' preemption) before it could say how its training ended; this start $how" ;;',
