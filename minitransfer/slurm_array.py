@@ -44,6 +44,7 @@ from minitransfer.grid_folder import GridLock
 from minitransfer.grid_outcome import EXIT_BUSY, EXIT_IO
 from minitransfer.grid_status import WEIGHTS_ALONE
 from minitransfer.models import PRESET_SOURCES
+from minitransfer.rundir import RESULT_FILE
 from minitransfer.slurm_finished import finished_lines
 from minitransfer.slurm_plan import HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMIT_FILE, plan_check, plan_file_check
 from minitransfer.slurm_sbatch import sbatch_quote
@@ -70,6 +71,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
     (:func:`~minitransfer.slurm_task_failure.transfers_stuck_lines`). ``preset_sources``: the value of
     :data:`minitransfer.models.PRESET_SOURCES` where the scripts were written (the code registering a preset
     of one's own), exported for the train command, which runs in the environment of submit.sh's shell; or None."""
+    result = shlex.quote(RESULT_FILE)
     lines = [
         f"{HEADER}the {stage}, one array task each; submit with submit.sh.",
         f"#SBATCH --job-name=mt-{stage}",
@@ -220,8 +222,12 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "job_state() {",
         '  squeue --noheader --jobs="${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" --format=%T',
         "}",
-        'busy=no raced=no ended=done',
-        'if finished; then ended="already finished"; fi',
+        "# a result.json whole by its shape may be one edited since, which train writes again (submit.sh tells it by",
+        "# its digest): told after by its inode (train renames a new one into place), said done, not already finished",
+        'busy=no raced=no ended=done result_was=""',
+        'if finished; then ended="already finished"',
+        f'  result_was=$(stat --format=%i "$out/$run.run/"{result} 2>/dev/null) || true',
+        "fi",
         "while :; do",
         "  # a refusal with nobody seen holding the run after it: a race lost to a process that has ended",
         "  # already; started again once, as a local grid does (another process taking it each time would",
@@ -282,8 +288,8 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "# how the training ended is known: the mark goes before the lines that say it, as a requeue of this job",
         "# (scontrol requeue) ends this script, and its restart would take a mark left for a start unheard of",
         'rm -f -- "$attempt"',
-        "# requeued, as the job's state or slurmstepd's words tell it (a scontrol requeue may leave it COMPLETING as",
-        "# the script goes on); why, in slurmstepd's words",
+        "# requeued, as the job's state or slurmstepd's words tell it (after a scontrol requeue the job is COMPLETING",
+        "# as the script goes on: seen on the test cluster, KillWait 30); why, in slurmstepd's words",
         'if [ -n "$state" ] && [ "$state" != RUNNING ] && requeued_why; then',
         '  echo "run $run: not finished (its job step ended with exit $status): SLURM requeued the job (the job is'
         ' $state: $requeued); it runs again when SLURM starts it, resuming the run"',
@@ -316,6 +322,8 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         *failure_lines(),
         '  if [ "$status" -eq 0 ]; then status=1; fi',
         "else",
+        f'  if [ -n "$result_was" ] && [ "$(stat --format=%i "$out/$run.run/"{result} 2>/dev/null)" != "$result_was" ];'
+        " then ended=done; fi",
         '  echo "run $run: $ended"',
         "fi",
         'exit "$status"',

@@ -2,7 +2,9 @@
 SLURM ended this start is read from slurmstepd's line in the task's output ("*** JOB 77 ON vm CANCELLED AT ... DUE
 TO JOB REQUEUE ***", written before it signals the job), as a restart reads its previous start's. Before, a job
 PENDING was said requeued as "its node failed or was set DOWN" whatever requeued it, and one a scontrol requeue
-left COMPLETING was "not requeued (cancelled, or out of time)", its transfers' tasks said never to start. With
+left COMPLETING (so squeue lists it as the script goes on: seen on the one-node test cluster with KillWait=30, the
+training's step exiting 75) was "not requeued (cancelled, or out of time)", its transfers' tasks said never to
+start. With
 stand-ins for SLURM's commands (tests/test_slurm.py's fake_slurm): deterministic, no SLURM needed."""
 
 import pytest
