@@ -301,7 +301,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$state" != RUNNING ]; then',
         "  transfers_stuck",
         '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: the job is ${state:-gone}'
-        ' (cancelled, or out of time); rerun submit.sh to resume it"',
+        ' (${ended_as:-cancelled, or out of time}); rerun submit.sh to resume it"',
         f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && too_short=$(short_time_limit); then',
         "  transfers_stuck",
         '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: $too_short" >&2',
@@ -315,8 +315,8 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "  transfers_stuck",
         '  signal=$(kill -l "$status" 2>/dev/null) || signal=$((status - 128))',
         '  echo "run $run: exit $status (SIG$signal): SLURM ended its job before the training could write a checkpoint'
-        ' of where it stopped; not requeued: the job is ${state:-gone} (cancelled, or out of time); rerun submit.sh'
-        ' to train it (resumed from its last checkpoint, if it wrote one)"',
+        ' of where it stopped; not requeued: the job is ${state:-gone} (${ended_as:-cancelled, or out of time});'
+        ' rerun submit.sh to train it (resumed from its last checkpoint, if it wrote one)"',
         'elif [ "$status" -ne 0 ] || ! finished; then',
         "  transfers_stuck",
         *failure_lines(),

@@ -86,7 +86,9 @@ def ended_by_lines(stage):
     which a requeued job appends to) after the first line of start START (``SLURM_RESTART_COUNT``) and before the
     next's; "" where there is none. slurmstepd writes it before it signals the job, so a start that outlives the
     signal reads its own. ``requeued_why``, after a start's training ended with its job no longer RUNNING: sets
-    ``$requeued`` to why SLURM requeued the job by that line of this start, and returns 1 where the job is not
+    ``$requeued`` to why SLURM requeued the job by that line of this start (and ``$ended_as`` to "cancelled", "out
+    of time" or "preempted" where it says so: before, a job not requeued was "cancelled, or out of time"
+    whichever it was), and returns 1 where the job is not
     known to be requeued (neither ``$state`` PENDING or REQUEUE*, nor slurmstepd's "DUE TO JOB REQUEUE"): a
     ``scontrol requeue`` from outside ends the job COMPLETING, and the start said "not requeued: cancelled, or out
     of time", its transfers' tasks stuck; one PENDING was said requeued as "its node failed or was set DOWN"."""
@@ -99,10 +101,18 @@ def ended_by_lines(stage):
         " || true",
         "}",
         "requeued_why() {",
-        '  case "$(ended_by "${SLURM_RESTART_COUNT:-0}")" in',
+        '  local said',
+        '  said=$(ended_by "${SLURM_RESTART_COUNT:-0}")',
+        '  case "$said" in',
         '    *" DUE TO JOB REQUEUE ***") requeued="a scontrol requeue from outside" ;;',
         '    *" DUE TO PREEMPTION ***") requeued="a preemption (PreemptMode=REQUEUE)" ;;',
         '    *) requeued="its node failed or was set DOWN" ;;',
+        "  esac",
+        '  case "$said" in',
+        '    *" DUE TO TIME LIMIT ***") ended_as="out of time" ;;',
+        '    *" DUE TO PREEMPTION ***") ended_as="preempted" ;;',
+        '    *" DUE TO "*) ;;',
+        '    *" CANCELLED AT "*) ended_as="cancelled" ;;  # scancel: no reason given',
         "  esac",
         '  [[ "$state" == PENDING || "$state" == REQUEUE* || "$requeued" == *"scontrol requeue"* ]]',
         "}",
