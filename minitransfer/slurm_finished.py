@@ -1,6 +1,7 @@
 """Which runs ``submit.sh`` and the array tasks (:mod:`minitransfer.slurm`) count finished, as a local grid
 counts them (:mod:`minitransfer.grid_status`): a run with its weights file and a whole result.json
-(:func:`finished_lines`: ``{...}`` naming each key train writes); one whose result.json is damaged but whose
+(:func:`finished_lines`: ``{...}`` naming each key train writes; in ``submit.sh``, its digest of itself its
+content's, :func:`edited_results_lines`); one whose result.json is damaged or edited but whose
 checkpoint is there is not finished, and its task's train (``--resume``) writes the result again, training
 nothing; one whose checkpoint is gone too is lost (:func:`lost_function_lines`): not submitted, said
 (:func:`lost_results_lines`; at emission, :func:`lost_notes`). And which runs to train a dry run of the grid
