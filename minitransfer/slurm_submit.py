@@ -5,8 +5,8 @@ SLURM cannot give the tasks of one array different dependencies, hence one trans
 each transfer waits for its own base only, and a failing base leaves its own transfers pending with
 reason ``DependencyNeverSatisfied`` while the others go on. A run is finished when ``OUT/<run>.h5`` is
 there with a whole ``OUT/<run>.run/result.json`` (:mod:`minitransfer.slurm_finished`: one emptied, cut short or
-edited since train wrote it is submitted, its task's train writing it again from the run's checkpoint; one whose checkpoint is gone too is
-said and not submitted, exit 65).
+edited since train wrote it is submitted, its task's train writing it again from the run's checkpoint; one whose
+checkpoint is gone too is said and not submitted, exit 65).
 ``submit.sh`` may be rerun at any time (after sbatch failed
 midway, a base failed and was fixed, a job was cancelled or ran out of time): it submits the runs
 that are neither finished nor still listed by SLURM from an earlier submission of this plan
