@@ -79,7 +79,7 @@ def read_boost(text):
     mean, se = figures(rf"AnB\+ scores {FIGURE} ± {FIGURE} points", text)
     if "do better than training from scratch" in text:
         return mean > 2 * se
-    if "within 2 points: transferred features, fine-tuned" in text:
+    if "within 2 points of it, not resolved from it: no boost shown" in text:
         return abs(mean) <= 2 * se and 2 * se <= 2 and abs(mean) <= 2
     if "did not recover" in text:
         return -mean > 2 * se
