@@ -9,7 +9,7 @@ error, sqrt(se1² + se2²), each over the group's draws (:func:`minitransfer.fin
 AnB and BnA share its split and both bases, a base's networks its luck, AnB+ at every n the same bases: one
 observation each); it is *resolved* when it is more than twice that. A claim *holds* only
 when the runs resolve it (or, for "about as good as the base", when the mean lies within
-:data:`CLOSE` of zero and two standard errors are no wider than that), and the sentence says
+:data:`CLOSE` of zero by two standard errors or more: :func:`_equivalent`), and the sentence says
 plainly when they do not. A group of fewer than
 :data:`MIN_NETWORKS` networks (or bases) has no standard error: its claim is not resolved, never
 taken to hold with an uncertainty of zero.
@@ -350,10 +350,18 @@ def _within(mean, se):
     return _precise(se) and abs(mean) <= CLOSE + ROUNDING
 
 
+def _equivalent(mean, se):
+    """Whether ``mean`` lies within :data:`CLOSE` of zero by :data:`RESOLVED` standard errors ``se`` or more: the
+    interval of two standard errors either side inside ±CLOSE (an equivalence test, two one-sided tests of two
+    standard errors each), so that a mean within CLOSE by chance alone, of a layer truly beyond it, is not taken to
+    be within: docs/report.md, "How often a verdict is wrong"."""
+    return not math.isnan(se) and abs(mean) + RESOLVED * se <= CLOSE + ROUNDING
+
+
 def _general_side(mean, se):
-    """"within" :data:`CLOSE` of the base (and :func:`_precise`), "beyond" it by more than two standard errors,
+    """"within" :data:`CLOSE` of the base (:func:`_equivalent`), "beyond" it by more than two standard errors,
     else "uncertain" (not :func:`_precise`) or "short" (precise, but not shown within)."""
-    if _within(mean, se):
+    if _equivalent(mean, se):
         return "within"
     if abs(mean) - RESOLVED * se > CLOSE + ROUNDING:
         return "beyond"

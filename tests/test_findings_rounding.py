@@ -54,13 +54,13 @@ def read_general(text):
     """The general claim's verdict as its printed figures give it."""
     mean, se = figures(rf"score {FIGURE} ± {FIGURE} points", text)
     if "within 2 points: the features" in text:
-        return abs(mean) <= 2 and 2 * se <= 2
+        return abs(mean) + 2 * se <= 2
     if "more than 2 points from it, beyond two standard errors" in text:
         return abs(mean) - 2 * se > 2
     if "too uncertain to tell a difference of 2 points from none" in text:
         return 2 * se > 2
     if "not shown to be within 2 points" in text:
-        return 2 * se <= 2 < abs(mean) and abs(mean) - 2 * se <= 2
+        return 2 * se <= 2 < abs(mean) + 2 * se and abs(mean) - 2 * se <= 2
     raise AssertionError(text)
 
 
