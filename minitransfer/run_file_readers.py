@@ -22,7 +22,7 @@ from minitransfer.file_owners import owner_and_mode
 from minitransfer.comparisons import is_accuracy
 from minitransfer.data.splits import MIN_CLASSES
 from minitransfer.left_out import UnreadableRun
-from minitransfer.run_files import RESULT_SHA256, result_edited, result_sha256
+from minitransfer.run_files import RESULT_SHA256, result_edited, result_sha256, rows_resummed
 from minitransfer.rundir import BEST_EVALUATIONS
 
 
@@ -155,7 +155,11 @@ def check_against_curve(path, record, eval_csv):
     run's eval.csv ``eval_csv``. Asked before :func:`read_result`, whose digest tells an edit without the
     values. Nothing where result.json is not one read_result reads (it says why), has no digest (written
     before: the tests' hand-made runs are such), or where eval.csv holds fewer or more evaluations than
-    result.json counts (said otherwise: :attr:`minitransfer.comparisons.Result.eval_log`). Returns eval.csv's
+    result.json counts (said otherwise: :attr:`minitransfer.comparisons.Result.eval_log`). Also where result.json
+    records the digest of the rows it sums up (:data:`minitransfer.run_files.CURVE_SHA256`) and eval.csv's rows
+    up to its iteration no longer hash to it (:func:`minitransfer.run_files.rows_resummed`: a middle evaluation
+    edited, which changes none of the three; a row added or dropped), result.json itself as train wrote it (else
+    :func:`read_result` tells its edit). Returns eval.csv's
     curve (:func:`read_curve`) where it read it, for the caller to read no second time; None where not."""
     final = record.get("final")
     accuracies = (final.get("top1") if isinstance(final, dict) else None, record.get("best_top1"),
@@ -163,9 +167,20 @@ def check_against_curve(path, record, eval_csv):
     if RESULT_SHA256 not in record or not all(type(value) in (int, float) for value in accuracies) \
             or not is_there(eval_csv):
         return None
-    curve = read_log(read_curve, eval_csv)
-    if not curve or len(curve) != record.get("evaluations"):
-        return curve
+    rows = read_log(run_logs.read_eval_rows, eval_csv)
+    curve = tuple((row["iteration"], row["top1"]) for row in rows)  # read_curve's
+    if curve and len(curve) == record.get("evaluations"):
+        _check_summary(path, accuracies, eval_csv, curve)
+    # a row edited that changes none of those three; result.json edited too, read_result says how
+    changed = None if result_edited(record) else rows_resummed(record, rows, path)
+    if changed is not None:
+        raise ResultContradicted(f"{eval_csv}: {changed}: {EDITED}")
+    return curve
+
+
+def _check_summary(path, accuracies, eval_csv, curve):
+    """:func:`check_against_curve`'s comparison of the result.json ``path``'s final, best and mean of the 10 best
+    top-1 (``accuracies``) with train's summary of its eval.csv ``eval_csv``'s ``curve`` (as many evaluations)."""
     last = max(curve, key=lambda point: point[0])
     ranked = sorted((top1 for _, top1 in curve), reverse=True)
     best = ranked[:BEST_EVALUATIONS]
@@ -176,7 +191,6 @@ def check_against_curve(path, record, eval_csv):
     for (key, words, summed), value in zip(said, accuracies):
         if not math.isclose(value, summed, rel_tol=0, abs_tol=SUMMARY_SLACK):
             raise ResultContradicted(f"{path}: {key} is {value!r}, but {words} {summed!r}: {EDITED}")
-    return curve
 
 
 def refuse_contradicted(left_out):
