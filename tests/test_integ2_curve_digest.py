@@ -112,3 +112,52 @@ def test_a_result_json_written_before_the_rows_digest_is_read_and_mended_as_befo
     _resume(folder, micro_data)
     assert CURVE_SHA256 in json.loads(result.read_text())
     assert results.read_run(folder / "baseA.run").evaluations == 4
+
+
+# info (and report) of a result.json edited since train wrote it named the digests only: now the field edited,
+# result.json's value and the one the run's own files give, in the one line that says the digests
+
+
+def test_info_names_the_field_edited_its_value_and_the_one_eval_csv_gives(runs):
+    folder, result, eval_csv = runs
+    _edit(result, lambda record: record.update(evaluations=3))
+    done = CliRunner().invoke(main, ["info", str(folder / "baseA.run")])
+    assert done.exit_code == 65, done.output
+    last = done.output.splitlines()[-1]
+    assert last.startswith(f"error: bad data: {result}: {RESULT_SHA256} ") and last.endswith(
+        f"; evaluations is 3, but {eval_csv}'s rows give 4: edited since train wrote it: restore the files train "
+        f"wrote, or train the run again"), done.output
+
+
+@pytest.mark.parametrize("field, value, words", [
+    (("final", "loss"), 0.125, "final.loss is 0.125, but {eval_csv}'s rows give {was}"),
+    (("weights", "size"), 12, "weights.size is 12, but {weights} holds {was}"),
+    (("weights", "sha256"), "0" * 64, "weights.sha256 is \"{value}\", but {weights}'s is \"{was}\""),
+], ids=["final-loss", "weights-size", "weights-sha256"])
+def test_the_field_edited_is_named_with_what_the_runs_files_give(runs, field, value, words):
+    folder, result, eval_csv = runs
+    was = json.loads(result.read_text())[field[0]][field[1]]
+    _edit(result, lambda record: record[field[0]].update({field[1]: value}))
+    expected = words.format(eval_csv=eval_csv, weights=folder / "baseA.h5", was=was, value=value)
+    with pytest.raises(ResultContradicted, match="; " + expected.replace(".", r"\.") + ": edited since"):
+        results.read_run(folder / "baseA.run")
+
+
+def test_a_field_no_other_file_records_is_said_to_be_the_one_edited(runs):
+    folder, result, _ = runs
+    _edit(result, lambda record: record.update(seconds=1000.0))
+    with pytest.raises(ResultContradicted, match=r"; none of its fields the run's other files record differs "
+                                                 r"\(evaluations, final\.iteration, .*, iterations, weights\.size, "
+                                                 r"weights\.mtime_ns, weights\.sha256\): the one edited is another "
+                                                 r"\(seconds, "):
+        results.read_run(folder / "baseA.run")
+
+
+def test_both_files_edited_alike_name_eval_csv_edited_too(runs):
+    folder, result, eval_csv = runs
+    _edit_row(eval_csv, 1, 1, "0.875")
+    top1 = [float(line.split(",")[1]) for line in eval_csv.read_text().splitlines()[1:]]
+    _edit(result, lambda record: record.update(best_top1=max(top1), mean10_top1=sum(top1) / len(top1)))
+    with pytest.raises(ResultContradicted, match=f"; {eval_csv} was edited too: its 4 evaluations up to iteration 4 "
+                                                 f"are not those {result} sums up "):
+        results.read_run(folder / "baseA.run")
