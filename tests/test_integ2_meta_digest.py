@@ -63,3 +63,12 @@ def test_a_dataset_prepared_before_the_digest_trains_as_before(data, tmp_path):
     (data / "meta.json").write_text(meta_text(meta))
     result = training.train(training.TrainConfig(out=str(tmp_path / "baseA.h5"), data=str(data), **OPTIONS))
     assert result.iterations == 1
+
+
+def test_eval_with_its_checkpoints_mean_still_scores_where_mean_h5_is_damaged(data, micro_data, tmp_path):
+    """eval subtracts the mean its checkpoint holds and reads no mean.h5: the digest's check passes one it cannot
+    read (it failed such an eval, which scored before), as a damaged training shard fails no evaluation."""
+    training.train(training.TrainConfig(out=str(tmp_path / "baseA.h5"), data=micro_data, **OPTIONS))
+    (data / "mean.h5").write_bytes(b"not HDF5")
+    done = CliRunner().invoke(main, ["eval", str(tmp_path / "baseA.h5"), "--data", str(data)])
+    assert done.exit_code == 0 and "top-1 " in done.output, done.output

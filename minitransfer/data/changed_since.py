@@ -99,18 +99,23 @@ def check_class_table(folder, meta):
 VERIFY_OR_REPREPARE = "`minitransfer prepare verify {folder}` checks the rest of it; " + REPREPARE
 
 
-def check_meta_digest(folder, meta, remedy=VERIFY_OR_REPREPARE):
+def check_meta_digest(folder, meta, remedy=VERIFY_OR_REPREPARE, needed=False):
     """The digest of meta.json's content that the mean.h5 of the dataset ``folder`` records (:data:`META_SHA256`),
     None where it records none (prepared before it did: nothing to compare); ``DatasetError`` naming meta.json
     where its content ``meta`` no longer hashes to it (:func:`.shard_format.meta_sha256`: edited or damaged since),
-    ``remedy`` saying what to do (``{folder}``: the folder, quoted for a shell). A few kB hashed, mean.h5's
+    ``remedy`` saying what to do (``{folder}``: the folder, quoted for a shell); a mean.h5 that cannot be read
+    is ``needed`` (a ``DatasetError`` naming it) or passed, for the reading of it to tell. A few kB hashed, mean.h5's
     attribute read: no shard is, so train and eval ask it each time they read a dataset
     (:meth:`.dataset.Dataset.check_checksums`), and ``prepare verify`` (:func:`check_meta_recorded`)."""
     mean = folder / meta["mean"]["file"]
+    if not (needed or mean.is_file()):  # a named pipe's opening would wait for a writer
+        return None
     try:
         with hdf5_files.open_hdf5(mean) as handle:
             recorded = hdf5_files.plain_attribute(handle.attrs.get(META_SHA256))
     except OSError as error:
+        if not needed:  # eval scoring with its checkpoint's mean reads no mean.h5: its own checks say what is wrong
+            return None
         raise read_error(mean, "mean image", error) from error
     if recorded is not None and recorded != meta_sha256(meta):
         raise DatasetError(f"{folder / META_FILE}: not the meta.json the dataset was prepared with ({mean} records "
@@ -135,7 +140,7 @@ def check_meta_recorded(folder, meta, fingerprint):
         raise read_error(path, "meta file", error) from error
     if hashlib.sha256(raw).hexdigest() != fingerprint:
         raise DatasetError(f"{path}: {PREPARED_AGAIN}; rerun")
-    recorded = check_meta_digest(folder, meta, REPREPARE)
+    recorded = check_meta_digest(folder, meta, REPREPARE, needed=True)
     if recorded is None:
         return False
     if raw != meta_text(meta).encode():
