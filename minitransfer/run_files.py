@@ -275,9 +275,10 @@ def _check_summed(eval_csv, path, iteration, lines):
 
 def rows_resummed(record, rows, result=RESULT_FILE):
     """What differs (words for a message) where the result.json ``record`` (named ``result``) records the digest
-    of the eval.csv rows it sums up (:data:`CURVE_SHA256`) and eval.csv's ``rows`` (:func:`minitransfer.run_logs.read_eval_rows`) up to
-    the iteration it was written at (its ``iterations``; rows after it: a run trained on since, not finished yet)
-    no longer hash to it: edited since; None where they do, or where it records no such digest (written before)."""
+    of the eval.csv rows it sums up (:data:`CURVE_SHA256`) and eval.csv's ``rows``
+    (:func:`minitransfer.run_logs.read_eval_rows`) up to the iteration it was written at (its ``iterations``; a row
+    after it is none it summed up) no longer hash to it: edited since; None where they do, or where it records no
+    such digest (written before)."""
     recorded, iterations = record.get(CURVE_SHA256), record.get("iterations")
     if not isinstance(recorded, str):
         return None
