@@ -8,6 +8,7 @@ place, the folder moved or deleted) and each file whose checksum it found intact
 
 import hashlib
 import os
+import shlex
 
 from minitransfer import hdf5_files
 
@@ -104,6 +105,36 @@ def check_class_table(folder, meta, mean_file=None):
                            f"{REPREPARE}")
 
 
+# train's and eval's remedy for a meta.json not as prepared: verify names every other fault of the folder too
+VERIFY_OR_REPREPARE = "`minitransfer prepare verify {folder}` checks the rest of it; " + REPREPARE
+
+
+def check_meta_digest(folder, meta, remedy=VERIFY_OR_REPREPARE, needed=False, mean_file=None):
+    """The digest of meta.json's content that the mean.h5 of the dataset ``folder`` records (:data:`META_SHA256`),
+    None where it records none (prepared before it did: nothing to compare); ``DatasetError`` naming meta.json
+    where its content ``meta`` no longer hashes to it (:func:`.shard_format.meta_sha256`: edited or damaged since),
+    ``remedy`` saying what to do (``{folder}``: the folder, quoted for a shell); a mean.h5 that cannot be read
+    is ``needed`` (a ``DatasetError`` naming it) or passed, for the reading of it to tell. A few kB hashed, mean.h5's
+    attribute read: no shard is, so train and eval ask it each time they read a dataset
+    (:meth:`.dataset.Dataset.check_checksums`), and ``prepare verify`` (:func:`check_meta_recorded`);
+    ``mean_file``: mean.h5 open already (:func:`_recorded`)."""
+    mean = folder / meta["mean"]["file"]
+    needed = needed or mean_file is not None
+    if not (needed or mean.is_file()):  # a named pipe's opening would wait for a writer
+        return None
+    try:
+        recorded = _recorded(folder, meta, META_SHA256, mean_file)
+    except DatasetError:
+        if needed:
+            raise
+        return None  # eval scoring with its checkpoint's mean reads no mean.h5: its own checks say what is wrong
+    if recorded is not None and recorded != meta_sha256(meta):
+        raise DatasetError(f"{folder / META_FILE}: not the meta.json the dataset was prepared with ({mean} records "
+                           f"the sha256 {str(recorded):.16}... of its content, it is now {meta_sha256(meta):.16}...): "
+                           f"edited or damaged since; {remedy.format(folder=shlex.quote(str(folder)))}")
+    return recorded
+
+
 def check_meta_recorded(folder, meta, fingerprint, mean_file=None):
     """Whether the meta.json of the dataset ``folder`` (opened with sha256 ``fingerprint``, ``meta`` parsed from
     those bytes: :attr:`.dataset.Dataset.meta`), its mean.h5 found as
@@ -120,14 +151,9 @@ def check_meta_recorded(folder, meta, fingerprint, mean_file=None):
         raise read_error(path, "meta file", error) from error
     if hashlib.sha256(raw).hexdigest() != fingerprint:
         raise DatasetError(f"{path}: {PREPARED_AGAIN}; rerun")
-    mean = folder / meta["mean"]["file"]
-    recorded = _recorded(folder, meta, META_SHA256, mean_file)
+    recorded = check_meta_digest(folder, meta, REPREPARE, needed=True, mean_file=mean_file)
     if recorded is None:
         return False
-    if recorded != meta_sha256(meta):
-        raise DatasetError(f"{path}: not the meta.json the dataset was prepared with ({mean} records the sha256 "
-                           f"{str(recorded):.16}... of its content, it is now {meta_sha256(meta):.16}...): edited or "
-                           f"damaged since; {REPREPARE}")
     if raw != meta_text(meta).encode():
         raise DatasetError(f"{path}: its content is as prepared, but not its layout (saved again by an editor or a "
                            f"script?): its bytes are the dataset's fingerprint, which each run records; {REPREPARE}, "

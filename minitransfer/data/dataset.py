@@ -27,8 +27,8 @@ import numpy as np
 from minitransfer import fileio
 
 from . import integrity, lock, schema
-from .changed_since import (check_class_table, check_meta_recorded, check_meta_unchanged, folder_changed,
-                            still_checked)
+from .changed_since import (check_class_table, check_meta_digest, check_meta_recorded, check_meta_unchanged,
+                            folder_changed, still_checked)
 from .image_reader import ImageReader
 from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files
 from .mistaken_paths import not_a_dataset, unfinished_import
@@ -201,10 +201,12 @@ class Dataset:
         Reads every byte once: about 0.1 s per 192 MiB shard and thread (sha256 at ~1.8 GB/s). With
         every file, the class table too (an edited family changes the natural split, not a sha256).
         :attr:`verified` records the files as checked. ``ConfigError`` for a subset not opened, or for
-        every file of a dataset opened for some subsets (:attr:`subsets`): nothing is passed unchecked."""
+        every file of a dataset opened for some subsets (:attr:`subsets`): nothing is passed unchecked. meta.json's
+        content too, where mean.h5 records its digest (:func:`.changed_since.check_meta_digest`, of a few kB)."""
         self._record_checked(self._check_files(self.checked_files(subset)))
         if subset is None:
             check_class_table(self.path, self.meta)
+        check_meta_digest(self.path, self.meta)  # meta.json as prepared: a train's or eval's few kB, no shard
 
     def _check_files(self, files):
         """:func:`check_files` of ``files``; a file found changed with the whole folder is said as such
