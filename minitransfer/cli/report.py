@@ -73,8 +73,9 @@ def report(runs, out, reference):
     run under RUNS finished, training or not), 2 usage (RUNS missing, not a folder, or a run's, a dataset's
     or a report's; OUT in a run's folder, a dataset's, a grid's or a grid split's; --reference neither
     'paper' nor a file; another report writing into OUT), 65 bad data (runs of several datasets, presets or
-    precisions under RUNS; a --reference file that is not a table of runs), 74 a file could not be written,
-    75 interrupted sooner (SIGINT, SIGTERM, SIGHUP: rerun), 141 its reader went away (| head), silently.
+    precisions; an edited result.json; a --reference file not a table of runs), 74 a file could not be
+    written, 75 interrupted sooner (SIGINT, SIGTERM, SIGHUP: rerun), 141 its reader went away (| head),
+    silently.
 
     \b
     Examples:
