@@ -187,7 +187,7 @@ def test_two_groups_pass_noise_less_often():
 def test_choosing_the_middle_layer_inflates_at_most_fourfold():
     """Judged at the middle n of the strongest dip, four middle layers each 1.5 points below the base (seed
     spread 1 point, 3 draws) pass as a dip more often than one alone, and no more than the four times
-    docs/report.md says (measured 28% against 11%)."""
+    docs/report.md says (measured 27% against 10%)."""
     four, one = (holds_rate("co-adaptation", effects, 3, 1.0, 800, seed=6) for effects in (SHALLOW, SHALLOW_ONE))
     assert 1.5 * one < four <= 4 * one, (four, one)
 
