@@ -27,7 +27,7 @@ def left_out_note(runs, left_out):
     diverged (random2/A7B): the runs left out are in no figure (results.md says why)"; "" where it draws them all.
     ``left_out``: the report's "name: why" of each run it left out."""
     unscored = [r.run.name for r in runs if r.evaluations == 0 or r.mean10_top1 != r.mean10_top1]
-    told = [text.partition(": ")[::2] for text in left_out]  # (name, why)
+    told = [_told(text) for text in left_out]
     diverged = [name for name, why in told if why.startswith(DIVERGED)]
     others = [name for name, why in told if not why.startswith(DIVERGED)]
     parts = [f"{_count(names, what)} {how} ({some_names(names)})" for names, what, how in (
@@ -50,6 +50,18 @@ def say_left_out(figures, results, left_out):
             continue
         earlier = figure.get_supxlabel()
         figure.supxlabel("\n".join(filter(None, (earlier, note))), fontsize=8)
+
+
+def _told(text):
+    """(name, why) of a run left out, ``text`` its "name: why": the parts it keeps where it keeps them
+    (:class:`minitransfer.results.LeftOut`, :class:`minitransfer.run_copies.SameNetwork`), as a folder's name may
+    hold ": " (a run in "run: 2" was named "run", its divergence another reason); a divergence's name is what comes
+    before its ": training diverged: "; else split at the first ": "."""
+    name = getattr(text, "name", None)
+    if isinstance(name, str) and text.startswith(f"{name}: "):
+        return name, text[len(name) + 2:]
+    name, diverged, why = text.partition(f": {DIVERGED}")
+    return (name, DIVERGED + why) if diverged else text.partition(": ")[::2]
 
 
 def _count(names, what):

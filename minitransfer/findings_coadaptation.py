@@ -16,16 +16,18 @@ max(CLOSE, two standard errors) among the n with a standard error (among all, wh
 mean lies furthest beyond both thresholds, so that the claim holds at it wherever it holds at some middle n; the
 sentence says which n it was judged at and gives every middle n's figure. It holds where that n's BnB dip so and,
 where BnB+ were trained at that n against the same bases, they are within :data:`minitransfer.findings.CLOSE` of
-their base or resolved above the BnB there, and not resolved more than CLOSE below their base (the recovery; their
-difference's standard error sqrt(se1² + se2²), as the specific claim's); without BnB+ there it says that the
-recovery was not measured. It does not hold where every middle n's BnB is within CLOSE of the base (two standard
-errors no wider) or resolved above it: no dip; nor where BnB+ stay resolved more than CLOSE below their base: no
-recovery (above the BnB or not: the paper's BnB+ are back at the base, and part of the dip won back is not that).
-Else it is not resolved (a dip resolved but short of CLOSE among middle layers not all within it, one of CLOSE or
-more not resolved, or too few networks). Choosing the n from the data, the one of several that looks most like a
-dip, makes two standard errors a weaker test than at an n named beforehand (with four middle layers, noise alone
-passes it up to four times as often as at one): every middle n's figure is printed beside the verdict to weigh it
-by.
+their base by two standard errors (as the general claim's layer: :func:`minitransfer.findings._equivalent`) or
+resolved above the BnB there, and not resolved more than CLOSE below their base (the recovery; their difference's
+standard error sqrt(se1² + se2²), as the specific claim's); without BnB+ there it says that the recovery was not
+measured. It does not hold where every middle n's BnB is within CLOSE of the base by two standard errors or
+resolved above it: no dip (a layer truly 3 points below its base, within 2 by chance alone, is not taken to be
+within: docs/report.md, "How often a verdict is wrong"); nor where BnB+ stay resolved more than CLOSE below their
+base: no recovery (above the BnB or not: the paper's BnB+ are back at the base, and part of the dip won back is not
+that). Else it is not resolved (a dip resolved but short of CLOSE among middle layers not all shown within it, one
+of CLOSE or more not resolved, or too few networks). Choosing the n from the data, the one of several that looks
+most like a dip, makes two standard errors a weaker test than at an n named beforehand (with four middle layers,
+noise alone passes it up to four times as often as at one): every middle n's figure is printed beside the verdict
+to weigh it by.
 """
 
 import math
@@ -43,8 +45,9 @@ PAPER_COPYABLE = 7      # ... and end one below CaffeNet's top copyable layer, 7
 
 def middle_layers(results):
     """The middle n of the runs' network: 3 up to its top copyable layer less one (the largest ``copyable`` of the
-    presets ``results`` record and :mod:`minitransfer.models` knows; CaffeNet's 7 where none)."""
-    known = [models.PRESETS[r.preset].copyable for r in results if r.preset in models.PRESETS]
+    presets ``results`` record and :func:`minitransfer.models.known_preset` knows, one of one's own noted in the
+    environment too; CaffeNet's 7 where none)."""
+    known = [preset.copyable for preset in map(models.known_preset, {r.preset for r in results}) if preset]
     return tuple(range(LOWEST_MIDDLE, max(known, default=PAPER_COPYABLE)))
 
 
@@ -155,16 +158,17 @@ def _side(at, *figures):
     """(dip, recovery) of the figures the finding prints, in points: each middle n's BnB mean and standard error in
     turn, then BnB+'s mean and standard error at the n judged (the ``at``-th) and BnB+ less BnB's (NaN: no BnB+).
     dip: "dip" (the ``at``-th mean at least :data:`minitransfer.findings.CLOSE` below the base, as the specific
-    claim's difference, and resolved below it), "none" (every mean within CLOSE, its standard error precise, or
-    resolved above), else "unresolved"; recovery: "unmeasured" (no BnB+), "lost" (BnB+ resolved more than CLOSE
-    below the base, above BnB or not: part of the dip won back is not the base's accuracy recovered), "recovered"
-    (else BnB+ within CLOSE of the base or resolved above BnB), else "uncertain"."""
+    claim's difference, and resolved below it), "none" (every mean within CLOSE by two standard errors,
+    :func:`minitransfer.findings._equivalent`, or resolved above), else "unresolved"; recovery: "unmeasured" (no
+    BnB+), "lost" (BnB+ resolved more than CLOSE below the base, above BnB or not: part of the dip won back is not
+    the base's accuracy recovered), "recovered" (else BnB+ within CLOSE of the base by two standard errors, or
+    resolved above BnB), else "uncertain"."""
     *layers, plus, plus_se, difference, difference_se = figures
     pairs = list(zip(layers[::2], layers[1::2]))
     lowest, se = pairs[at]
     if lowest < 0 and -lowest >= measured.CLOSE - measured.ROUNDING and measured._resolved(lowest, se):
         dip = "dip"
-    elif all(measured._within(mean, se) or (mean > 0 and measured._resolved(mean, se)) for mean, se in pairs):
+    elif all(measured._equivalent(mean, se) or (mean > 0 and measured._resolved(mean, se)) for mean, se in pairs):
         dip = "none"
     else:
         dip = "unresolved"
@@ -172,6 +176,6 @@ def _side(at, *figures):
         return dip, "unmeasured"
     if not math.isnan(plus_se) and -plus - measured.RESOLVED * plus_se > measured.CLOSE + measured.ROUNDING:
         return dip, "lost"  # above the BnB or not: part of the dip recovered is not the base's accuracy
-    if measured._within(plus, plus_se) or (difference > 0 and measured._resolved(difference, difference_se)):
+    if measured._equivalent(plus, plus_se) or (difference > 0 and measured._resolved(difference, difference_se)):
         return dip, "recovered"
     return dip, "uncertain"

@@ -10,7 +10,7 @@ import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import optim
+from minitransfer import models, optim
 from minitransfer.config_checks import ConfigError, check_fields, combination_fault
 from minitransfer.data import synthetic
 from minitransfer.run_networks import checkpoint_missing, named_folder
@@ -200,7 +200,13 @@ def refuse_damaged_record(record, recorded, taken_into=None):
     its own fields checked already: checked again (:func:`minitransfer.config_checks.check_fields`), a fault
     is the record's (a max_iter of 10**100 was "--max-iter must be an integer 1..2147483647", exit 2). A rate
     float32 cannot hold (a weight_decay of 1e-40), which versions before 0.8.0 trained with, is refused as what
-    it is, not as damage: the record may well be intact (:func:`_float32_refused`)."""
+    it is, not as damage: the record may well be intact (:func:`_float32_refused`). A preset not known here, which
+    one's own is in a new shell without the environment that notes it, is said to be that (:func:`_unknown_preset`),
+    where it was "damaged: preset must be one of caffenet, mini, micro"."""
+    unknown = _unknown_preset(recorded.get("preset"))
+    if unknown is not None:
+        raise checkpoints.CheckpointError(f"checkpoint {record}: the configuration it records (its run folder's "
+                                          f"config.json is a copy) names {unknown}")
     fault = optim.solver_fault(recorded)
     if fault is None and taken_into is not None:
         try:
@@ -220,6 +226,23 @@ def refuse_damaged_record(record, recorded, taken_into=None):
             f"checkpoint {record}: the configuration it records (its run folder's config.json is a copy) is "
             f"damaged: {fault.replace('`', '')}; the run cannot be continued: copy its run folder again, or train "
             f"it again")
+
+
+def _unknown_preset(preset):
+    """Why the preset ``preset`` a run records is not known here, in the words of
+    :func:`minitransfer.checkpoint.load`'s (a preset of one's own whose registering code this process has not run,
+    or whose code, noted in the environment, fails here); None where it is known, or not a name (damage, said as
+    such)."""
+    if not isinstance(preset, str):
+        return None
+    try:  # one's own preset (docs/presets.md): its registering code, noted in the environment, runs here first
+        if models.known(preset):
+            return None
+    except ValueError as error:
+        return f"preset {preset!r:.80}, not known here: {error} (docs/presets.md)"
+    return (f"preset {preset!r:.80}, not a known network (a preset of your own? continue the run through the script "
+            f"that registers it, as it was trained; docs/presets.md) (known: {', '.join(models.PRESETS)}); a new "
+            f"shell knows it with the {models.PRESET_SOURCES}=... that info, run so, prints before its command")
 
 
 def _float32_refused(recorded):

@@ -154,7 +154,8 @@ def test_selffers_measured_against_bases_at_chance_are_not_judged(tmp_path):
 
 def test_its_figures_are_printed_to_the_decimals_that_show_the_verdicts_side():
     """-2.04 ± 1.01 points is a dip of 2 points or more resolved below the base (2.04 > 2 × 1.01); "-2.0 ± 1.0" would
-    read as not resolved. (A dip of -1.04 ± 0.51, within 2 points, is none: tests/test_findings_coadaptation_rule.py.)"""
+    read as not resolved. (A dip of -1.04 ± 0.46, within 2 points by two standard errors, is none:
+    tests/test_findings_coadaptation_rule.py.)"""
     step = 0.0101 * np.sqrt(3)  # three seeds a step apart: a standard error of 1.01 points
     claim = found(grid({4: BASE - 0.0204 - step}, step=step))
     mean, se = oracle(BASE - 0.0204 - step, step=step)

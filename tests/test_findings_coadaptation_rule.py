@@ -52,15 +52,21 @@ NOISE = "not resolved by these runs: train more networks per point: more random 
 
 
 def test_a_resolved_dip_within_two_points_is_no_fragile_co_adaptation():
-    """-1.04 ± 0.51 at n=4: resolved below the base, but within 2 points with 2 SE no wider, which the general claim
-    calls as good as the base: it read "holds"."""
-    d = 0.51 * np.sqrt(3)
-    layers = {4: [-1.04 - d, -1.04, -1.04 + d]}
-    mean, se = oracle(layers[4])
-    assert (round(mean, 6), round(se, 6)) == (-1.04, 0.51) and -mean > 2 * se and abs(mean) <= 2 and 2 * se <= 2
-    claim = found(points_grid(layers))
-    assert not claim.holds and claim.text.endswith(NO_DIP + THREE_SPLIT_SEEDS), claim.text
-    assert "n=4 -1.0 ± 0.5 points, judged at n=4 (3 networks)" in claim.text, claim.text
+    """-1.04 ± 0.46 at n=4: resolved below the base, but within 2 points by two standard errors, which the general
+    claim calls as good as the base: it read "holds". -1.04 ± 0.51, within 2 points but not by two standard errors
+    (the general claim's equivalence test, findings._equivalent), is not resolved either way: "no fragile
+    co-adaptation" before, as of a layer truly 3 points below its base in 8% of draws (docs/report.md)."""
+    for spread, said, note, shown in ((0.46, NO_DIP, THREE_SPLIT_SEEDS, "-1.0 ± 0.5"),
+                                      (0.51, NOISE, THREE_SPLIT_SEEDS_ADVISED, "-1.04 ± 0.51")):
+        d = spread * np.sqrt(3)
+        layers = {4: [-1.04 - d, -1.04, -1.04 + d]}
+        mean, se = oracle(layers[4])
+        assert (round(mean, 6), round(se, 6)) == (-1.04, spread) and -mean > 2 * se and abs(mean) <= 2
+        assert (abs(mean) + 2 * se <= 2) == (said == NO_DIP)
+        claim = found(points_grid(layers))
+        ending = NO_DIP + note if said == NO_DIP else NOISE + "per split)." + note
+        assert not claim.holds and claim.text.endswith(ending), claim.text
+        assert f"n=4 {shown} points, judged at n=4 (3 networks)" in claim.text, claim.text  # its verdict read off
 
 
 def test_a_resolved_dip_short_of_two_points_beside_an_imprecise_layer_is_not_resolved():
