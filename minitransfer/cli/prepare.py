@@ -14,7 +14,7 @@ from ._errors import run
 from ._numbers import Real
 from ._output import echo, say
 from ._options import Seed
-from ._paths import DatasetFolder, DatasetOutput, SourceFolder
+from ._paths import DatasetFolder, DatasetOutput, SourceFolder, TextFile
 from ._prepare_options import DownloadOrFolder, cifar_options, image_import_options, synthetic_help, synthetic_options
 from ._repeats import OptionsOnceGroup
 
@@ -131,10 +131,10 @@ def prepare():
               help="The official ILSVRC2012 devkit folder (ILSVRC2012_devkit_t12): validation labels from its "
                    "ground truth and meta.mat, class names from meta.mat. Needs SciPy: "
                    "pip install 'minitransfer[devkit]'.")
-@click.option("--val-labels", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--val-labels", type=TextFile("'<file> <label>' lines"), default=None,
               help="Instead of --devkit: a '<file> <label>' list for val/ (labels in sorted-wnid order, "
                    "e.g. Caffe's val.txt).")
-@click.option("--words", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--words", type=TextFile("'wnid names' lines"), default=None,
               help="'wnid names' file for readable class names (words.txt or synset_words.txt; default: "
                    "the devkit's names, else the wnids); a name holding a control character is refused.")
 @image_import_options("--words", "--is-a")
@@ -174,7 +174,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
                    "(default 0.1; 0: train only); a class of two or more gives at least one, so small "
                    "classes give more (noted).")
 @click.option("--seed", type=Seed(None), default=0, show_default=True, help="Seed of the held-out choice.")
-@click.option("--families", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--families", type=TextFile("'CLASS FAMILY' lines"), default=None,
               help="File of 'CLASS FAMILY' lines giving every class a family (two or more families), for "
                    "the natural split.")
 @click.option("--family-a", default=None,

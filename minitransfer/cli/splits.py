@@ -10,7 +10,7 @@ from ._errors import option_text, run
 from ._numbers import Whole
 from ._options import HALF, SEED
 from ._output import echo, json_text, say
-from ._paths import DatasetFolder
+from ._paths import IS_A_LINES, DatasetFolder, TextFile
 
 
 @click.command(short_help="The classes and image counts of a split's halves.")
@@ -27,7 +27,7 @@ from ._paths import DatasetFolder
                    f"chooses them with its --seed (default: {train_config.SEED_DEFAULT}, train's --seed default; a "
                    f"copy's seed is derived: give the one its config.json records). Recorded in the JSON; the counts "
                    f"do not depend on it.")
-@click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--is-a", "is_a", type=TextFile(IS_A_LINES), default=None,
               help="For the natural split: a WordNet 'parent child' file, for a dataset of WordNet ids imported "
                    "without families (a dataset with families is trained on those: refused there).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
