@@ -26,7 +26,8 @@ def _images(folder):
     for wnid in WNIDS:
         (folder / wnid).mkdir(parents=True)
         for number in range(2):
-            Image.fromarray(rng.integers(0, 255, (8, 8, 3), dtype=np.uint8)).save(folder / wnid / f"{wnid}_{number}.JPEG")
+            pixels = rng.integers(0, 255, (8, 8, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(folder / wnid / f"{wnid}_{number}.JPEG")
     return folder
 
 
