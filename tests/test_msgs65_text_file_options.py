@@ -116,3 +116,12 @@ def test_a_named_pipe_with_no_writer_is_refused_not_waited_on(sources, tmp_path)
                            "0"], capture_output=True, text=True, timeout=120, env=env, stdin=subprocess.DEVNULL)
     assert done.returncode == 2, done.stderr
     assert f"{tmp_path / 'families'} is a named pipe, not a file" in done.stderr, done.stderr
+
+
+def test_a_named_pipe_given_as_the_devkit_folder_is_a_usage_error(sources, tmp_path):
+    """It was bad data (65): "fifo/data/meta.mat: missing", as if a devkit folder lacked its file."""
+    os.mkfifo(tmp_path / "devkit")
+    result = CliRunner().invoke(main, ["prepare", "imagenet", "--devkit", str(tmp_path / "devkit"),
+                                       str(sources / "ILSVRC"), str(tmp_path / "out")], terminal_width=2000)
+    _refused(result, "--devkit", f"{tmp_path / 'devkit'} is a named pipe, not a folder: give the devkit folder, "
+                                 f"ILSVRC2012_devkit_t12, which holds data/meta.mat and data/", tmp_path)

@@ -8,6 +8,7 @@ import click
 
 from minitransfer.data import (archives, cifar, dataset, devkit, folder, importers, lock, prepared_notes,
                                same_origin, synthetic)
+from minitransfer import path_kinds
 from minitransfer.progress import StageProgress, draws_bar
 
 from ._errors import run
@@ -89,6 +90,10 @@ class _DevkitFolder(click.Path):
                 self.fail(f"{value} is an archive, not a folder: unpack it first ({command}) and give the folder it "
                           f"makes, {folder or '.'} (the one holding data/{devkit.META_FILE})", param, ctx)
             self.fail(f"{value} is a file: give the devkit folder, {devkit.DEVKIT_FOLDER}, which holds "
+                      f"data/{devkit.META_FILE} and data/{devkit.GROUND_TRUTH_FILE}", param, ctx)
+        kind = path_kinds.path_kind(value)
+        if kind not in ("a folder", "nothing"):  # a named pipe: it was bad data, "fifo/data/meta.mat: missing"
+            self.fail(f"{value} is {kind}, not a folder: give the devkit folder, {devkit.DEVKIT_FOLDER}, which holds "
                       f"data/{devkit.META_FILE} and data/{devkit.GROUND_TRUTH_FILE}", param, ctx)
         return super().convert(value, param, ctx)
 
