@@ -9,6 +9,7 @@ import click
 from minitransfer.data import (archives, cifar, dataset, devkit, folder, importers, lock, prepared_notes,
                                same_origin, synthetic)
 from minitransfer import path_kinds
+from minitransfer.data.shard_format import META_FILE
 from minitransfer.progress import StageProgress, draws_bar
 
 from ._errors import run
@@ -325,6 +326,8 @@ def verify_command(path):
       minitransfer prepare verify synthetic-20
     """
     def verify():
+        if not any(os.path.lexists(os.path.join(path, name)) for name in (META_FILE, lock.LOCK_FILE)):
+            dataset.open_dataset(path)  # no dataset there (an empty folder): refused without leaving a lock file in it
         with lock.shared(path):  # from before meta.json is read (verify holds it from there on): a prepare is named
             _finish(dataset.open_dataset(path), verify=True)
 
