@@ -22,7 +22,10 @@ def _reference(ctx, param, value):
     if value is None or value == results.PAPER_REFERENCE:
         return value
     if not is_reference(value):
-        raise click.BadParameter(f"{value!r} is neither 'paper' nor an existing file")
+        kind = path_kind(value)
+        what = f"{value!r} is {kind}, neither 'paper' nor a file" if kind != "nothing" else \
+            f"{value!r} is neither 'paper' nor an existing file"  # a named pipe, a folder: said so (it "existed")
+        raise click.BadParameter(what)
     return pathlib.Path(value)
 
 
