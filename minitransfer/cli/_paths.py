@@ -134,8 +134,8 @@ class DatasetFolder(click.Path):
         converted = super().convert(value, param, ctx)
         kind = path_kinds.path_kind(value)
         if kind not in ("a folder", "a file"):  # a named pipe was "a file, not a dataset folder"
-            self.fail(f"{value} is {kind}, not a dataset folder: give the folder `minitransfer prepare` wrote (it holds "
-                      f"meta.json){'; ' if self.otherwise else ''}{self.otherwise}", param, ctx)
+            self.fail(f"{value} is {kind}, not a dataset folder: give the folder `minitransfer prepare` wrote (it "
+                      f"holds meta.json){'; ' if self.otherwise else ''}{self.otherwise}", param, ctx)
         something_else = dataset.not_a_dataset(value)
         if something_else is not None:
             self.fail(f"{something_else}{'; ' if self.otherwise else ''}{self.otherwise}", param, ctx)
