@@ -73,12 +73,12 @@ def report(runs, out, reference):
     in OUT, computed before OUT is touched. All it does, run by run: docs/report.md.
 
     Exit codes: 0 done (also with runs left out, or stopped once the report is whole), 1 error (no
-    run under RUNS finished, training or not), 2 usage (RUNS missing, not a folder, without a run folder
-    in it or below it, or a run's, a dataset's or a report's; OUT in a run's folder, a dataset's, a grid's
-    or a grid split's; --reference neither 'paper' nor a file; another report writing into OUT), 65 bad
-    data (runs of several datasets, presets or precisions under RUNS; a --reference file that is not a
-    table of runs), 74 a file could not be written, 75 interrupted sooner (SIGINT, SIGTERM, SIGHUP:
-    rerun), 141 its reader went away (| head), silently.
+    run under RUNS finished, training or not), 2 usage (RUNS missing, not a folder, holding no run, or
+    a run's, a dataset's or a report's; OUT in a run's folder, a dataset's, a grid's or a grid split's;
+    --reference neither 'paper' nor a file; another report writing into OUT), 65 bad data (runs of
+    several datasets, presets or precisions; a --reference file that is not a table of runs), 74 a
+    file could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP: rerun), 141 its reader went
+    away (| head), silently.
 
     \b
     Examples:
