@@ -37,35 +37,31 @@ module of their own (:mod:`minitransfer.checkpoint_check`), with the limits and 
 defaults; :class:`CheckpointError`, the error they raise, can be imported from here too. What
 ``minitransfer info`` says of a checkpoint is :mod:`minitransfer.checkpoint_info`'s.
 
-Writes are atomic: a temporary file in the target folder, flushed and fsynced, then renamed
-over the target, so a crash leaves either the old file or the new one.
+Writing one (:func:`save`, atomic: a crash leaves the old file or the new one) is
+:mod:`minitransfer.checkpoint_write`'s, with the format's marker and version.
 """
 
 import contextlib
 import dataclasses
 import errno
-import json
 import pathlib
 
 import h5py
 import numpy as np
 
-from minitransfer import __version__, config_checks, fileio, hdf5_files, models, rundir
-from minitransfer.checkpoint_check import (DEFAULT_META, HDF5_DAMAGE, JSON_ATTRS, CheckpointError, Faults,
-                                           check_iteration, cut_short, declared_architecture, file_format, holds,
-                                           member_of, meta_of, missing, read_array, read_mean, read_weight, typed)
+from minitransfer import __version__, config_checks, fileio, hdf5_files, models
+from minitransfer.checkpoint_check import (HDF5_DAMAGE, CheckpointError, Faults, check_iteration, cut_short,
+                                           declared_architecture, file_format, holds, member_of, meta_of, missing,
+                                           read_array, read_mean, read_weight, typed)
+from minitransfer.checkpoint_write import FORMAT, FORMAT_VERSION, save
 from minitransfer.path_kinds import GIVE_A_NETWORK, folder_hint, what_file
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "LIBVER", "Solver", "Checkpoint", "save", "load", "is_checkpoint", "read_meta",
+__all__ = ["FORMAT", "FORMAT_VERSION", "Solver", "Checkpoint", "save", "load", "is_checkpoint", "read_meta",
            "check_architecture",
            # defined in checkpoint_check.py; library API here too: train() and evaluate() say they raise it
            "CheckpointError"]
-
-FORMAT = "minitransfer-checkpoint"
-FORMAT_VERSION = 1
-# The HDF5 1.10 file format: object headers carry checksums, and a one-chunk array's index lies in its
-# own (1.8 kept it in a B-tree node without one); readable by HDF5 >= 1.10.
-LIBVER = ("v110", "v110")
+# FORMAT, FORMAT_VERSION and save are defined in checkpoint_write.py (with LIBVER, the HDF5 format it writes): a
+# Checkpoint is saved from here as it is loaded
 
 
 @dataclasses.dataclass
@@ -109,51 +105,6 @@ class Checkpoint:
     @property
     def classes(self):
         return self.meta.get("classes", [])
-
-
-def save(path, checkpoint, named=None):
-    """Write ``checkpoint`` to ``path`` atomically (built in memory, written in one piece); returns
-    the file's sha256. A failed write raises :class:`minitransfer.fileio.StorageError` (naming the
-    file as ``named`` does, where given: :func:`minitransfer.fileio.atomic_path`) and leaves the
-    previous file as it was."""
-    return fileio.write_hdf5(path, lambda f: _write(f, checkpoint), libver=LIBVER, named=named)
-
-
-def _write(f, checkpoint):
-    meta = {**DEFAULT_META, **checkpoint.meta}
-    f.attrs["format"] = hdf5_files.text_attribute(FORMAT)
-    f.attrs["format_version"] = FORMAT_VERSION
-    f.attrs["preset"] = hdf5_files.text_attribute(checkpoint.preset)
-    f.attrs["architecture"] = hdf5_files.text_attribute(
-        json.dumps([[n, list(ws), list(bs)] for n, ws, bs in checkpoint.architecture]))
-    for key, value in meta.items():
-        if key in JSON_ATTRS:
-            value = json.dumps(value)
-        f.attrs[key] = hdf5_files.text_attribute(value) if isinstance(value, str) else value
-    weights = f.create_group("weights")
-    for name, (w, b) in checkpoint.weights.items():
-        group = weights.create_group(name)
-        _write_array(group, "W", w)
-        _write_array(group, "b", b)
-        group.attrs["frozen"] = bool(checkpoint.frozen.get(name, False))
-    if checkpoint.mean is not None:
-        _write_array(f, "mean", checkpoint.mean)
-    if checkpoint.solver is not None:
-        solver = f.create_group("solver")
-        solver.attrs["iteration"] = int(checkpoint.solver.iteration)
-        solver.attrs["seed"] = int(checkpoint.solver.seed)
-        solver.attrs["cursor"] = hdf5_files.text_attribute(json.dumps(checkpoint.solver.cursor))
-        velocity = solver.create_group("velocity")
-        for name, (vw, vb) in checkpoint.solver.velocity.items():
-            group = velocity.create_group(name)
-            _write_array(group, "W", vw)
-            _write_array(group, "b", vb)
-
-
-def _write_array(group, key, array):
-    """``array`` as the float32 dataset ``group[key]`` with a Fletcher-32 checksum (one chunk)."""
-    array = np.asarray(array, dtype=np.float32)
-    group.create_dataset(key, data=array, chunks=array.shape or None, fletcher32=True)
 
 
 def load(path, solver=True):
@@ -366,33 +317,3 @@ def check_architecture(checkpoint, net, layers=None, named=None):
             raise CheckpointError(f"{where}: layer {name} has W {tuple(w.shape)} and b {tuple(b.shape)}, "
                                   f"the network needs W {want_w} and b {want_b}{presets}")
 
-
-def run_folder_of(path):
-    """The run folder whose checkpoint.h5 ``path`` is, under its own name (``.`` inside it, a link to it:
-    the folder itself, whose name names its weights file); None for another file. A folder renamed by
-    hand is still one: it holds the run's config.json, whatever it is called now."""
-    path = pathlib.Path(path)
-    try:
-        folder = path.absolute().parent.resolve()
-        in_run = path.name == "checkpoint.h5" and (rundir.is_run_dir(folder) or (folder / "config.json").is_file())
-    except (OSError, RuntimeError):  # RuntimeError: a loop of links on the way (Python < 3.13)
-        return None
-    return folder if in_run and folder.name else None
-
-
-def diverged_after(path):
-    """Where ``path`` is the checkpoint.h5 of a run folder whose training diverged after it, what
-    :func:`minitransfer.run_logs.divergence` says of that run; else ""."""
-    run_folder = run_folder_of(path)
-    return divergence_in(run_folder) if run_folder is not None else ""
-
-
-def divergence_in(run_folder):
-    """What :func:`minitransfer.run_logs.divergence` says of ``run_folder`` (:func:`run_folder_of`: a
-    caller that found it already asks this, not :func:`diverged_after`); "" where its metrics.jsonl
-    cannot be read (``info`` shows the rest)."""
-    metrics = run_folder / "metrics.jsonl"
-    try:
-        return rundir.divergence(metrics) if metrics.is_file() else ""
-    except OSError:
-        return ""

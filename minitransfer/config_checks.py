@@ -66,8 +66,8 @@ def check_fields(c):
         raise ConfigError(f"`half` must be A or B, got {c.half!r}")
     if c.precision not in precisions.PRECISIONS:
         raise ConfigError(f"`precision` must be one of {', '.join(precisions.PRECISIONS)}, got {c.precision!r}")
-    # a dict lookup: a list or dict given (a slip) was a TypeError, unhashable, from inside
-    if c.preset is not None and (not isinstance(c.preset, str) or c.preset not in models.PRESETS):
+    # a list or dict given (a slip) was a TypeError, unhashable, from inside a dict lookup: text alone is looked up
+    if c.preset is not None and not _known_preset(c.preset):
         raise ConfigError(f"`preset` must be one of {', '.join(models.PRESETS)}, got {c.preset!r}")
     for name, what in EMPTY_PATHS.items():
         if getattr(c, name) is not None and str(getattr(c, name)) == "":  # "" is the folder train runs in
@@ -98,6 +98,17 @@ def check_fields(c):
             raise ConfigError(f"`{name}` must be True or False, got {getattr(c, name)!r}")
         if getattr(c, name) is not None:  # 1 or 0 (equal to True, False) is recorded as the flag it means
             setattr(c, name, bool(getattr(c, name)))
+
+
+def _known_preset(preset):
+    """Whether ``preset`` names a preset known here, one of one's own too (:func:`minitransfer.models.known`: its
+    registering code, noted in the environment, run here first, as train's --preset runs it): a run resumed in a
+    new shell takes its record's preset, which was refused as damage ("must be one of caffenet, mini, micro").
+    ConfigError naming the file where that code fails here."""
+    try:
+        return isinstance(preset, str) and models.known(preset)
+    except ValueError as error:
+        raise ConfigError(f"{error} (docs/presets.md)") from None
 
 
 def check_combinations(c):

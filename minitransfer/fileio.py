@@ -150,11 +150,13 @@ def write_text(path, text, keep_same=False, named=None):
     exactly that text is left alone: a rerun that changes nothing writes nothing (and so works on
     a read-only copy). ``named``: see :func:`atomic_path`."""
     data = text.encode("utf-8")
-    if not (keep_same and _holds(path, data)):
+    if not (keep_same and holds(path, data)):
         write_bytes(path, data, named)
 
 
-def _holds(path, data):
+def holds(path, data):
+    """Whether the file ``path`` holds ``data`` (bytes), byte for byte: its size is looked at first, so a file of
+    another size is not read; False where it cannot be read."""
     try:
         return os.path.getsize(path) == len(data) and pathlib.Path(path).read_bytes() == data
     except OSError:
@@ -184,7 +186,7 @@ def write_hdf5(path, fill, keep_same=False, libver=None, named=None):
     with h5py.File(buffer, "w", libver=libver) as handle:
         fill(handle)
     image = buffer.getbuffer()
-    if not (keep_same and _holds(path, image)):
+    if not (keep_same and holds(path, image)):
         write_bytes(path, image, named)
     return hashlib.sha256(image).hexdigest()
 

@@ -9,21 +9,21 @@ error, sqrt(se1² + se2²), each over the group's draws (:func:`minitransfer.fin
 AnB and BnA share its split and both bases, a base's networks its luck, AnB+ at every n the same bases: one
 observation each); it is *resolved* when it is more than twice that. A claim *holds* only
 when the runs resolve it (or, for "about as good as the base", when the mean lies within
-:data:`CLOSE` of zero and two standard errors are no wider than that), and the sentence says
+:data:`CLOSE` of zero by two standard errors or more: :func:`_equivalent`), and the sentence says
 plainly when they do not. A group of fewer than
 :data:`MIN_NETWORKS` networks (or bases) has no standard error: its claim is not resolved, never
 taken to hold with an uncertainty of zero.
 
 The claims (Yosinski et al. 2014, §4): the lowest layers are general (AnB at the lowest n about as good as its
 base); the top layers are specific (AnB at the top n below BnB by more than the seed spread); transferred features
-fine-tuned help (AnB+ resolved above BnB+, trained as long, where BnB+ were trained; else above its base, or
-about as good as it, the longer training untold); a dissimilar task transfers worse (the
+fine-tuned help (AnB+ resolved above BnB+, trained as long, where BnB+ were trained; else above its base, the
+longer training untold); a dissimilar task transfers worse (the
 natural split, two families such as natural / man-made, below a random split at the top n:
 :func:`minitransfer.run_facts.natural_families` names them); and random frozen features are worse than transferred
 ones (a random split's AnB; and, where there are natural-split runs at a common n, a sixth finding: than the natural
 split's AnB, "even from a distant task", §4.3). A cross-dataset grid (experiment --source-data) has the first three
 measured across datasets too: SnT (layers of the source dataset's base) at the lowest n about as good as the
-target's base, below TnT at the top n, and SnT+ at or above its base. A claim whose networks copy from or are
+target's base, below TnT at the top n, and SnT+ above TnT+ or its base. A claim whose networks copy from or are
 measured against bases no better than chance (:func:`minitransfer.run_facts.bases_against_chance`) is not judged:
 those bases learned nothing, or were scored on too few validation images to tell, or on images that cannot be known
 now (an older result.json, its dataset prepared again or moved since).
@@ -187,12 +187,14 @@ def fine_tuning(results, split="random", bases=None):
     """AnB+ (across datasets SnT+) at every n against its own base. The networks of one split (or
     replicate) share that base, and with it its luck: their standard error is taken over the split seeds
     (:func:`minitransfer.findings_groups.by_draw`), not over the networks (which would shrink with
-    every n added to the same base). Without BnB+ (TnT+) it holds when AnB+ is resolved above its base, or
-    (as for :func:`general`) within :data:`CLOSE` of it, not resolved from it, with two standard errors no wider
-    than that (a mean resolved below the base, however close, is fine-tuning that did not recover the base's
-    accuracy); a mean below the base by less than an uncertainty of any width is not resolved; and it says that
-    the boost cannot be told from the longer training. Where BnB+ were trained at some n of AnB+, the paper's
-    control for that training (§4.1), the verdict rests on AnB+ against BnB+ at those n (:func:`_against_selffers`)."""
+    every n added to the same base). Without BnB+ (TnT+) it holds only when AnB+ is resolved above its base, and
+    says that the boost cannot be told from the longer training; within :data:`CLOSE` of the base, not resolved
+    from it, with two standard errors no wider than that, it does not hold: no boost is shown, and networks at
+    their base, noise alone, are so in most trials (docs/report.md, "How often a verdict is wrong"); a mean
+    resolved below the base, however close, is fine-tuning that did not recover the base's accuracy; a mean below
+    the base by less than an uncertainty of any width is not resolved. Where BnB+ were trained at some n of AnB+,
+    the paper's control for that training (§4.1), the verdict rests on AnB+ against BnB+ at those n
+    (:func:`_against_selffers`)."""
     names = _NAMES[split]
     claim = "fine-tuning" + names["claim"]
     groups = relative_by_base(results, split, "AnB+", bases)
@@ -201,10 +203,9 @@ def fine_tuning(results, split="random", bases=None):
                               f"runs with their bases)")
     measured = tuned(groups, split)
     side = _boost_side(measured.mean, measured.se)
-    better, close = side == "better", side == "within"
+    better = side == "better"
     meaning = ("transferred features, fine-tuned, do better than training from scratch" if better else
-               f"within {CLOSE:g} points: transferred features, fine-tuned, do about as well as training from "
-               f"scratch" if close else
+               f"within {CLOSE:g} points of it, not resolved from it: no boost shown" if side == "within" else
                advising(f"not resolved: {one_draw_said(measured)}", split) if side == "alone" else
                "fine-tuning did not recover the base's accuracy here" if side == "worse" else
                advising(f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none", split))
@@ -219,9 +220,9 @@ def fine_tuning(results, split="random", bases=None):
     if compared:
         return compared
     said = scores(decimals(_boost_side, measured.mean, measured.se))
-    unknown = untold_boost(names, bool(relative_by_base(results, split, "BnB+", bases))) if better or close else ""
+    unknown = untold_boost(names, bool(relative_by_base(results, split, "BnB+", bases))) if better else ""
     return Finding(claim, f"{said}: {meaning}{unknown}.{few_draws(measured, said=meaning)}", measured.mean,
-                   measured.se, measured.count, better or close, said, used)
+                   measured.se, measured.count, better, said, used)
 
 
 def _against_selffers(results, split, bases, claim, said, used):
@@ -349,10 +350,18 @@ def _within(mean, se):
     return _precise(se) and abs(mean) <= CLOSE + ROUNDING
 
 
+def _equivalent(mean, se):
+    """Whether ``mean`` lies within :data:`CLOSE` of zero by :data:`RESOLVED` standard errors ``se`` or more: the
+    interval of two standard errors either side inside ±CLOSE (an equivalence test, two one-sided tests of two
+    standard errors each), so that a mean within CLOSE by chance alone, of a layer truly beyond it, is not taken to
+    be within: docs/report.md, "How often a verdict is wrong"."""
+    return not math.isnan(se) and abs(mean) + RESOLVED * se <= CLOSE + ROUNDING
+
+
 def _general_side(mean, se):
-    """"within" :data:`CLOSE` of the base (and :func:`_precise`), "beyond" it by more than two standard errors,
+    """"within" :data:`CLOSE` of the base (:func:`_equivalent`), "beyond" it by more than two standard errors,
     else "uncertain" (not :func:`_precise`) or "short" (precise, but not shown within)."""
-    if _within(mean, se):
+    if _equivalent(mean, se):
         return "within"
     if abs(mean) - RESOLVED * se > CLOSE + ROUNDING:
         return "beyond"

@@ -11,6 +11,7 @@ which family, which the paper's text names the other way round (:func:`natural_h
 """
 
 import dataclasses
+import math
 
 from minitransfer.experiment import CROSS, some_names
 from minitransfer.findings_figures import TRANSFERS, draw_words, one_draw_said
@@ -19,9 +20,9 @@ from minitransfer.run_facts import (PAPER_FAMILIES, at_chance_kinds, cannot_be_t
 from minitransfer.run_labels import label_pattern
 
 MIN_NETWORKS = 2  # a standard deviation, hence a standard error, needs two values at least
-# Student's t at 97.5% (a two-sided 95% interval) by degrees of freedom, the draws less one, where it is clearly
-# above the two standard errors a verdict asks (any statistics table; 2.36 at 7 degrees, 1.96 at infinity): what a
-# 95% interval asks of a standard error of 2 to 7 draws. docs/report.md measured verdicts passing noise alone about
+# Student's t at 97.5% (a two-sided 95% interval) by degrees of freedom (few_draws), where it is clearly above the
+# two standard errors a verdict asks (any statistics table; 2.36 at 7 degrees, 1.96 at infinity): what a 95%
+# interval asks of a standard error of 2 to 7 draws. docs/report.md measured verdicts passing noise alone about
 # six, four and two times as often as a normal implies at 2, 3 and 8 draws.
 T_975 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45}
 
@@ -166,27 +167,49 @@ def unresolved_difference(a, b, splits, pairs=(TRANSFERS, TRANSFERS)):
     return unresolved((a.count, b.count), splits)
 
 
+def welch_degrees(a, b):
+    """The degrees of freedom of the standard error sqrt(se_a² + se_b²) of a difference of groups ``a`` and ``b`` of
+    their own draws (:class:`minitransfer.findings_groups.OverBases` of two splits: each split drew its own bases),
+    Welch-Satterthwaite's (se_a² + se_b²)² / (se_a⁴ / (draws_a − 1) + se_b⁴ / (draws_b − 1)), rounded down as a
+    table of t is read: at least the smaller group's draws less one, at most both groups' draws less two. Where
+    both standard errors are zero, the smaller group's draws less one."""
+    terms = [group.se ** 4 / (group.draws - 1) for group in (a, b)]
+    if not sum(terms):
+        return min(a.draws, b.draws) - 1
+    return math.floor((a.se ** 2 + b.se ** 2) ** 2 / sum(terms) + 1e-9)  # 3.9999… of the arithmetic is 4
+
+
 def few_draws(*groups, said=""):
     """" Careful: ..." where the standard error of ``groups`` (:class:`minitransfer.findings_groups.OverBases`)
-    rests on so few draws (split seeds, replicates) in its smallest group, 2 to 7, that Student's t asks clearly
-    more than two of it for a 95% interval (:data:`T_975`, by that group's degrees of freedom, its draws less one);
-    else "": the verdict's rule, two standard errors, is then a weak one. "" where some group has one draw (no
-    standard error at all: the verdict says so). The note names the groups of the fewest draws and what trains
-    more of them, unless ``said``, the verdict it follows, advised them (a "not resolved" :class:`Verdict`), as
-    in " Careful: 5 split seeds give its ± 4 degrees of freedom, so a 95% interval is ± 2.78 standard errors, not
-    the verdict's two: more random splits (experiment --split-seed, once per split)." """
+    rests on so few degrees of freedom, 1 to 6, that Student's t asks clearly more than two of it for a 95%
+    interval (:data:`T_975`); else "": the verdict's rule, two standard errors, is then a weak one. Its degrees are
+    those of the smallest group, its draws (split seeds, replicates) less one, where the groups share their draws
+    (one split: a seed's AnB and BnB are measured against its bases alike), and Welch-Satterthwaite's
+    (:func:`welch_degrees`) for two groups of their own draws (two splits, each of its own bases): the smaller
+    group's would ask a t of a 97% to 100% interval there (docs/report.md, "Standard errors in findings.md").
+    "" where some group has one draw (no standard error at all: the verdict says so). The note names the groups
+    whose draws it counts (both, by Welch-Satterthwaite: "3 replicates + 5 split seeds") and what trains more of
+    those of the fewest draws, unless ``said``, the verdict it follows, advised them (a "not resolved"
+    :class:`Verdict`), as in " Careful: 5 split seeds give its ± 4 degrees of freedom, so a 95% interval is
+    ± 2.78 standard errors, not the verdict's two: more random splits (experiment --split-seed, once per split)." """
     if any(group.draws < MIN_NETWORKS for group in groups):
         return ""
     measured = [group for group in groups if group.se == group.se]
     fewest = min((group.draws for group in measured), default=0)
-    if fewest - 1 not in T_975:
+    apart = len(measured) == 2 and measured[0].split != measured[1].split
+    degrees = welch_degrees(*measured) if apart else fewest - 1
+    if degrees not in T_975:
         return ""
     few = [group for group in measured if group.draws == fewest]
     units = " and ".join(dict.fromkeys(f"{fewest} {draw_words(group.split, fewest)}" for group in few))
-    degrees = f"{fewest - 1} degree{'s' * (fewest > MIN_NETWORKS)} of freedom"
+    if apart:  # both groups' draws, as the measured words join them: "3 + 5 replicates", "3 replicates + 5 split seeds"
+        named = [draw_words(group.split, group.draws) for group in measured]
+        units = (f"{measured[0].draws} + {measured[1].draws} {named[0]}" if named[0] == named[1] else
+                 " + ".join(f"{group.draws} {name}" for group, name in zip(measured, named)))
+    words = f"{degrees} degree{'s' * (degrees > 1)} of freedom{' (Welch-Satterthwaite)' * apart}"
     advised = said.advised if isinstance(said, Verdict) else ()  # a verdict without advice is plain text
     advice = _advice([group.split for group in few if group.split not in advised])
-    return (f" Careful: {units} give its ± {degrees}, so a 95% interval is ± {T_975[fewest - 1]:.3g} standard "
+    return (f" Careful: {units} give its ± {words}, so a 95% interval is ± {T_975[degrees]:.3g} standard "
             f"errors, not the verdict's two{': ' * bool(advice)}{advice}.")
 
 

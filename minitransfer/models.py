@@ -291,6 +291,17 @@ def known(name):
     return name in PRESETS
 
 
+def known_preset(name):
+    """The preset ``name`` (a run's record's) where :func:`known` knows it, one of one's own too (its registering
+    code, noted in :data:`PRESET_SOURCES`, run here first); None where it does not, or where that code fails here:
+    a report then speaks of the runs' network as of one not registered here (Table 1's rows and the figures' n
+    the paper's; docs/presets.md)."""
+    try:
+        return PRESETS[name] if isinstance(name, str) and known(name) else None
+    except ValueError:
+        return None
+
+
 register(Preset("caffenet", caffenet, crop=227, copyable=7, batch_size=256, max_iter=450_000, eval_every=1000,
                 checkpoint_every=5000, log_every=20, description="Caffe's reference CaffeNet (the paper's network)",
                 default_image_sizes=(65, None), cpu_seconds_per_image=0.07))

@@ -15,8 +15,7 @@ import re
 
 import numpy as np
 
-from minitransfer import checkpoint as checkpoints
-from minitransfer import class_tables, models, optim, rundir
+from minitransfer import checkpoint_runs, class_tables, models, optim, rundir
 from minitransfer.config import default_out
 from minitransfer.progress import duration
 from minitransfer.recorded_config import precision_history
@@ -150,7 +149,7 @@ def _left_out_by_report(plan):
         return ""
     # a run's checkpoint.h5 whose run went on and diverged (info says it; "not trained to its end" alone reads as
     # if a later checkpoint would come)
-    diverged = (checkpoints.diverged_after(plan.parent.path)
+    diverged = (checkpoint_runs.diverged_after(plan.parent.path)
                 if plan.parent is not None and plan.parent.recorded_in is None else "")
     then = f"; the run of {named.copy_from} went on to diverge ({diverged.removeprefix(rundir.DIVERGED)})"
     return f"report will leave this run out: {left_out.of_this_run()}" + (then if diverged else "")

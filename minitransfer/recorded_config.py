@@ -10,7 +10,7 @@ import pathlib
 import types
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio
+from minitransfer import checkpoint_runs, fileio
 from minitransfer.checkpoint_identity import copied_sha256, file_network_sha256
 from minitransfer.config_checks import ConfigError, DataMismatch
 from minitransfer.resume_options import START_OVER, free_fields, resumed_record
@@ -66,7 +66,7 @@ def _as_recorded(checkpoint):
     checkpoint.h5: `resume` naming that folder alone (:func:`minitransfer.resume_options.take_run_folder`
     takes its `out` and every option it recorded, those that differ left out; one given otherwise is refused as
     here); else ""."""
-    folder = checkpoints.run_folder_of(checkpoint)
+    folder = checkpoint_runs.run_folder_of(checkpoint)
     if folder is None:
         return ""
     named = pathlib.Path(checkpoint).parent  # as the user gave it, unless that is "." (inside the folder)

@@ -6,6 +6,7 @@ named with its runs, so that each is reported from a folder of its own.
 from minitransfer.class_tables import prepared_again_since
 from minitransfer.config_checks import DataMismatch
 from minitransfer.experiment import CROSS, SOURCE
+from minitransfer.run_copies import SameNetwork
 
 
 class MixedRuns(DataMismatch, RuntimeError):
@@ -60,19 +61,15 @@ def mixed(results, left_out=()):
 
 
 def _copies(left_out):
-    """{name of a run kept: ["COPY, the same network as NAME", ...]}, from the texts of ``left_out`` that
-    :func:`minitransfer.run_copies.once` writes of a second copy of one network ("COPY: the same network as NAME
-    (...")."""
+    """{name of a run kept: ["COPY, the same network as NAME", ...]}, of the texts of ``left_out`` that
+    :func:`minitransfer.run_copies.once` writes of a second copy of one network
+    (:class:`minitransfer.run_copies.SameNetwork`: its parts, not its text, which a folder's name may hold
+    anything of)."""
     copies = {}
     for text in left_out:
-        copy, said, rest = text.partition(_SAME_NETWORK) if isinstance(text, str) else ("", "", "")
-        if said:
-            kept = rest.partition(" (")[0]
-            copies.setdefault(kept, []).append(f"{copy}, the same network as {kept}")
+        if isinstance(text, SameNetwork):
+            copies.setdefault(text.kept, []).append(f"{text.name}, the same network as {text.kept}")
     return copies
-
-
-_SAME_NETWORK = ": the same network as "  # how run_copies.once names a copy left out: "COPY: the same network as NAME"
 
 
 def _own_data(r):

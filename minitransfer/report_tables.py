@@ -63,10 +63,12 @@ def table1_ranges(results, ranges=TABLE_1_RANGES):
 
 
 def _top_copyable(results):
-    """The copyable layers of the one registered preset ``results`` were trained with; None where they
-    name none, several, or one not registered here."""
+    """The copyable layers of the one preset ``results`` were trained with, one of one's own too
+    (:func:`minitransfer.models.known_preset`: known here once its registering code, noted in the environment,
+    has run); None where they name none, several, or one not known here."""
     presets = {r.preset for r in results if r.preset}
-    return models.PRESETS[presets.pop()].copyable if len(presets) == 1 and presets <= set(models.PRESETS) else None
+    preset = models.known_preset(presets.pop()) if len(presets) == 1 else None
+    return preset.copyable if preset is not None else None
 
 
 def table1_measured(rows):

@@ -25,6 +25,24 @@ def network_of(config):
                          else json.dumps(value, sort_keys=True)) for key, value in fields.items()))
 
 
+class SameNetwork(str):
+    """:func:`once`'s "COPY: the same network as NAME (...)" text of the run ``name``, a second copy of the network
+    of the run ``kept`` (``label``: what the run is; ``seed``: its recorded training seed, None where it records
+    none), which keeps its parts: report's refusal of mixed runs names the copy beside the run kept
+    (:func:`minitransfer.report_mixed.mixed`) from them, never from the text, which a folder's name may hold
+    anything of (" (", ": ")."""
+
+    def __new__(cls, name, kept, label, seed):
+        seeds = f"training seed {seed}" if seed is not None else "the same accuracies and learning curve"
+        text = super().__new__(cls, f"{name}: the same network as {kept} ({label}, {seeds}; a copy of its folder, or "
+                                    f"trained again with the same options), counted once, as {kept}")
+        text.name, text.kept, text.label, text.seed = name, kept, label, seed
+        return text
+
+    def __getnewargs__(self):  # copied or pickled, it is made again from its parts
+        return self.name, self.kept, self.label, self.seed
+
+
 def _seed(result):
     """The training seed its config.json records; None where it records none."""
     seed = dict(result.network).get("seed")
@@ -33,12 +51,12 @@ def _seed(result):
 
 def once(results):
     """``(results, left_out)``: ``results`` (sorted by name) with every second copy of one network
-    left out, as "name: why" texts. Two runs are one network where they are the same treatment (kind,
-    split and split seed, halves, n, fine-tuned or not), of the same dataset, precision and options
-    that change the network (:func:`network_of`: preset, fc8 outputs, schedule ...), trained with the
-    same recorded seed from the same base (train is deterministic: a grid copied into another folder,
-    or trained again there with the same options), or, where a seed or the base's sha256 is not
-    recorded, with the same accuracies and learning curve (a copy). Counted twice, such a network
+    left out, as "name: why" texts (:class:`SameNetwork`: they keep the copy's name and the kept run's). Two runs
+    are one network where they are the same treatment (kind, split and split seed, halves, n, fine-tuned or
+    not), of the same dataset, precision and options that change the network (:func:`network_of`: preset, fc8
+    outputs, schedule ...), trained with the same recorded seed from the same base (train is deterministic: a grid
+    copied into another folder, or trained again there with the same options), or, where a seed or the base's
+    sha256 is not recorded, with the same accuracies and learning curve (a copy). Counted twice, such a network
     halves the spread of its point and may make a finding hold that its one draw of the seed's luck
     cannot resolve. The first by name is kept; a base kept so lists in ``also_in`` the folders of its copies left
     out, whose other networks (another machine's transfers, trained from its copy) it is the own base of, and in
@@ -52,13 +70,10 @@ def once(results):
         if first is None:
             kept.setdefault(key, []).append(r)
             continue
-        seed = _seed(r)
-        seeds = f"training seed {seed}" if seed is not None else "the same accuracies and learning curve"
         copies.add(r.run.name)
         if r.run.kind == "base":  # the own base of the networks in its folder, trained from it: found as `first`
             also_in.setdefault(first.run.name, []).append(r)
-        texts.append(f"{r.run.name}: the same network as {first.run.name} ({r.run.label}, {seeds}; a copy of its "
-                     f"folder, or trained again with the same options), counted once, as {first.run.name}")
+        texts.append(SameNetwork(r.run.name, first.run.name, r.run.label, _seed(r)))
     return [_with_copies(r, also_in[r.run.name]) if r.run.name in also_in else r
             for r in results if r.run.name not in copies], texts
 

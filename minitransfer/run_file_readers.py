@@ -22,8 +22,8 @@ from minitransfer.file_owners import owner_and_mode
 from minitransfer.comparisons import is_accuracy
 from minitransfer.data.splits import MIN_CLASSES
 from minitransfer.left_out import UnreadableRun
-from minitransfer.run_files import RESULT_SHA256, result_edited, result_sha256
-from minitransfer.rundir import BEST_EVALUATIONS
+from minitransfer.run_files import RESULT_SHA256, result_edited, result_sha256, rows_resummed
+from minitransfer.rundir import BEST_EVALUATIONS, weights_for
 
 
 def is_there(path):
@@ -138,8 +138,87 @@ def read_result(path, record=None):
     if result_edited(record):
         raise ResultContradicted(f"{path}: {RESULT_SHA256} {str(record[RESULT_SHA256]):.16}..., recorded by train, "
                                  f"but its content now hashes to {result_sha256(record):.16}... (final top1 {top}, "
-                                 f"best_top1 {best}, mean10_top1 {mean10}): {EDITED}")
+                                 f"best_top1 {best}, mean10_top1 {mean10}); {what_differs(path, record)}: {EDITED}")
     return top, best, mean10, evaluations, iterations, scored
+
+
+def what_differs(path, record):
+    """How the result.json ``path`` (``record``, its digest no longer its own) was edited, for one line: the first
+    field the run's own files give otherwise, both values (its evaluations, from eval.csv's rows where those are
+    still the ones it sums up; iterations, config.json's max_iter; weights, the weights file's size, time and
+    sha256); else that eval.csv was edited too (:func:`minitransfer.run_files.rows_resummed`), or that the field
+    edited is none they record. Each file read as far as it is there and readable."""
+    folder = os.path.dirname(path)
+    eval_csv, config = os.path.join(folder, "eval.csv"), os.path.join(folder, "config.json")
+    rows = _or_none(lambda: read_log(run_logs.read_eval_rows, eval_csv)) if is_there(eval_csv) else None
+    recorded = _or_none(lambda: read_json(config, dict))
+    changed = rows_resummed(record, rows or [], path) if rows is not None else None
+    if changed is not None:
+        return f"{eval_csv} was edited too: {changed}"
+    given = [] if rows is None else [(key, f"{eval_csv}'s rows give", value)
+                                     for key, value in _summed(rows, record.get("iterations")).items()]
+    if recorded is not None:  # config.json a file (weights_for reads its out), and JSON
+        given.append(("iterations", f"{config}'s max_iter is", recorded.get("max_iter")))
+        given.extend(_weights_given(folder, record.get("weights")))
+    for key, words, value in given:
+        said = _field(record, key)
+        if value is not None and not _same(said, value):
+            return f"{key} is {json.dumps(said):.80}, but {words} {json.dumps(value):.80}"
+    compared = ", ".join(dict.fromkeys(key for key, _, _ in given))
+    return (f"none of its fields the run's other files record differs ({compared}): the one edited is another "
+            f"(seconds, environment, validation, ...)")
+
+
+def _or_none(read):
+    """``read()`` (:func:`read_log`, :func:`read_json`); None where that is an :class:`UnreadableRun`."""
+    try:
+        return read()
+    except (UnreadableRun, FileNotFoundError):
+        return None
+
+
+def _summed(rows, iterations):
+    """result.json's fields as train sums up eval.csv's ``rows`` (up to ``iterations``, where a count):
+    :func:`minitransfer.evaluate.summarize`'s, by name."""
+    rows = [row for row in rows if type(iterations) is not int or row["iteration"] <= iterations]
+    if not rows:
+        return {"evaluations": 0}
+    final = max(rows, key=lambda row: row["iteration"])
+    best = sorted((row["top1"] for row in rows), reverse=True)
+    return {"evaluations": len(rows), **{f"final.{key}": final.get(key) for key in run_logs.EVAL_COLUMNS},
+            "best_top1": best[0], "mean10_top1": math.fsum(best[:BEST_EVALUATIONS]) / len(best[:BEST_EVALUATIONS])}
+
+
+def _weights_given(folder, weights):
+    """(field, words, value) of the run ``folder``'s weights file (:func:`minitransfer.rundir.weights_for`) for
+    result.json's ``weights`` record: its size and time of change, and its sha256 where those two are as
+    recorded (its bytes read only then)."""
+    out = weights_for(folder)
+    if not (isinstance(weights, dict) and out is not None and os.path.isfile(out)):
+        return []
+    status = os.stat(out)
+    given = [("weights.size", f"{out} holds", status.st_size), ("weights.mtime_ns", f"{out}'s is", status.st_mtime_ns)]
+    if (weights.get("size"), weights.get("mtime_ns")) == (status.st_size, status.st_mtime_ns):
+        try:
+            given.append(("weights.sha256", f"{out}'s is", fileio.sha256_file(out)))
+        except OSError:
+            pass
+    return given
+
+
+def _field(record, key):
+    """The value of ``key`` ("final.top1": a field's field) in the result.json ``record``; None where none."""
+    for part in key.split("."):
+        record = record.get(part) if isinstance(record, dict) else None
+    return record
+
+
+def _same(said, value):
+    """Whether result.json's value ``said`` is ``value``, as train writes it (an average summed up anew may differ
+    from numpy's in its last bit)."""
+    if type(said) in (int, float) and type(value) in (int, float) and type(said) is not bool:
+        return math.isclose(said, value, rel_tol=1e-12, abs_tol=1e-15)
+    return said == value
 
 
 EDITED = "edited since train wrote it: restore the files train wrote, or train the run again"
@@ -155,7 +234,11 @@ def check_against_curve(path, record, eval_csv):
     run's eval.csv ``eval_csv``. Asked before :func:`read_result`, whose digest tells an edit without the
     values. Nothing where result.json is not one read_result reads (it says why), has no digest (written
     before: the tests' hand-made runs are such), or where eval.csv holds fewer or more evaluations than
-    result.json counts (said otherwise: :attr:`minitransfer.comparisons.Result.eval_log`). Returns eval.csv's
+    result.json counts (said otherwise: :attr:`minitransfer.comparisons.Result.eval_log`). Also where result.json
+    records the digest of the rows it sums up (:data:`minitransfer.run_files.CURVE_SHA256`) and eval.csv's rows
+    up to its iteration no longer hash to it (:func:`minitransfer.run_files.rows_resummed`: a middle evaluation
+    edited, which changes none of the three; a row added or dropped), result.json itself as train wrote it (else
+    :func:`read_result` tells its edit). Returns eval.csv's
     curve (:func:`read_curve`) where it read it, for the caller to read no second time; None where not."""
     final = record.get("final")
     accuracies = (final.get("top1") if isinstance(final, dict) else None, record.get("best_top1"),
@@ -163,9 +246,20 @@ def check_against_curve(path, record, eval_csv):
     if RESULT_SHA256 not in record or not all(type(value) in (int, float) for value in accuracies) \
             or not is_there(eval_csv):
         return None
-    curve = read_log(read_curve, eval_csv)
-    if not curve or len(curve) != record.get("evaluations"):
-        return curve
+    rows = read_log(run_logs.read_eval_rows, eval_csv)
+    curve = tuple((row["iteration"], row["top1"]) for row in rows)  # read_curve's
+    if curve and len(curve) == record.get("evaluations"):
+        _check_summary(path, accuracies, eval_csv, curve)
+    # a row edited that changes none of those three; result.json edited too, read_result says how
+    changed = None if result_edited(record) else rows_resummed(record, rows, path)
+    if changed is not None:
+        raise ResultContradicted(f"{eval_csv}: {changed}: {EDITED}")
+    return curve
+
+
+def _check_summary(path, accuracies, eval_csv, curve):
+    """:func:`check_against_curve`'s comparison of the result.json ``path``'s final, best and mean of the 10 best
+    top-1 (``accuracies``) with train's summary of its eval.csv ``eval_csv``'s ``curve`` (as many evaluations)."""
     last = max(curve, key=lambda point: point[0])
     ranked = sorted((top1 for _, top1 in curve), reverse=True)
     best = ranked[:BEST_EVALUATIONS]
@@ -176,7 +270,6 @@ def check_against_curve(path, record, eval_csv):
     for (key, words, summed), value in zip(said, accuracies):
         if not math.isclose(value, summed, rel_tol=0, abs_tol=SUMMARY_SLACK):
             raise ResultContradicted(f"{path}: {key} is {value!r}, but {words} {summed!r}: {EDITED}")
-    return curve
 
 
 def refuse_contradicted(left_out):

@@ -18,7 +18,7 @@ import pathlib
 
 from minitransfer import file_owners, fileio
 from minitransfer.run_lock import holder_named
-from minitransfer.resumed_logs import RunLogError, metrics_kept, seconds_logged, unlogged_evaluations
+from minitransfer.resumed_logs import RECOVER, RunLogError, metrics_kept, seconds_logged, unlogged_evaluations
 from minitransfer.run_logs import EVAL_COLUMNS, numbered_lines, parsed_eval_csv, read_eval_rows, whole_lines
 from minitransfer.rundir import RESULT_FILE, config_text, finite
 
@@ -175,9 +175,10 @@ class RunFiles:
         self.write_text(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
 
     def write_result(self, record):
-        """Write result.json: ``record`` (:meth:`minitransfer.run_outcome.TrainResult.to_dict`) and, under
-        :data:`RESULT_SHA256`, the digest of the rest (:func:`result_sha256`), which report checks it by."""
-        record = finite(record)
+        """Write result.json: ``record`` (:meth:`minitransfer.run_outcome.TrainResult.to_dict`, train's summary
+        of eval.csv's rows), under :data:`CURVE_SHA256` the digest of those rows (:func:`curve_sha256`), and
+        under :data:`RESULT_SHA256` the digest of the rest (:func:`result_sha256`), which report checks it by."""
+        record = {**finite(record), CURVE_SHA256: curve_sha256(self.eval_rows())}
         self.write_json(self.result, {**record, RESULT_SHA256: result_sha256(record)})
 
     def log(self, record):
@@ -212,6 +213,23 @@ def result_sha256(record):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+# result.json's digest of the eval.csv rows it sums up, as train wrote them when the run finished: a row edited
+# afterwards, one that changes no final, best or mean of the 10 best (a middle evaluation's top-1, top-5 or loss),
+# no longer matches it; report refuses the run (run_file_readers.check_against_curve), and a run finished again
+# from its checkpoint (result.json edited, then a grid's rerun) will not write a result over such rows (_logged)
+CURVE_SHA256 = "eval_csv_sha256"
+DIGESTS = (CURVE_SHA256, RESULT_SHA256)  # result.json's fields that are no TrainResult field
+
+
+def curve_sha256(rows):
+    """sha256 of eval.csv's ``rows`` ({iteration, top1, top5, loss}: :func:`minitransfer.run_logs.read_eval_rows`)
+    as train writes them (one line each, its values' repr in :data:`EVAL_COLUMNS` order, no header): the same of
+    the file train wrote and of one saved again in another column order or quoted, but not of a value changed,
+    a row added, dropped or cut, nor of digits a spreadsheet's save rounded."""
+    text = "".join(",".join(repr(row.get(key)) for key in EVAL_COLUMNS) + "\n" for row in rows)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def result_edited(record):
     """Whether a result.json's ``record`` is not as train wrote it: its :data:`RESULT_SHA256` no longer the
     digest of its other fields (:func:`result_sha256`). False for one written before the digest (none)."""
@@ -224,7 +242,56 @@ def _logged(eval_csv, path, iteration, evaluated):
     :func:`minitransfer.resumed_logs.unlogged_evaluations`, which raises ``RunLogError`` where it does not."""
     numbered = numbered_lines(path)
     lines = parsed_eval_csv(numbered)
-    return unlogged_evaluations(eval_csv, iteration, evaluated, numbered[:1], lines), lines
+    redo = unlogged_evaluations(eval_csv, iteration, evaluated, numbered[:1], lines)
+    _check_summed(eval_csv, path, iteration, lines)
+    return redo, lines
+
+
+# The most of a result.json read for the digest of the rows it sums up (as run_file_readers.JSON_BYTES)
+RESULT_BYTES = 16 << 20
+
+
+def _check_summed(eval_csv, path, iteration, lines):
+    """``RunLogError`` (exit 65) where the run's result.json (beside its eval.csv ``path``, named beside
+    ``eval_csv``) was written at ``iteration``, the checkpoint's (the run was finished there: it is finished
+    again, or trained on), and records the digest of the rows it summed up (:data:`CURVE_SHA256`), which the rows
+    up to ``iteration`` (``lines``: :func:`minitransfer.run_logs.parsed_eval_csv`) no longer have
+    (:func:`rows_resummed`): edited since.
+    Finished again, the run wrote a result.json of the edited rows, digests and all, passing the edit off as the
+    run's. Nothing where result.json is not there, not read (not a file, not JSON), or records no such digest."""
+    result = path.with_name(RESULT_FILE)
+    try:
+        record = fileio.parse_json(result.read_text()) if result.is_file() and \
+            result.stat().st_size <= RESULT_BYTES else None
+    except (OSError, ValueError):  # UnicodeDecodeError too
+        return
+    if not isinstance(record, dict) or record.get("iterations") != iteration:
+        return
+    changed = rows_resummed(record, [row for _, row, fault in lines if fault is None], eval_csv.with_name(RESULT_FILE))
+    if changed is not None:
+        raise RunLogError(f"{eval_csv}: {changed}: edited since train wrote them, and a result written again "
+                          f"from them would pass the edit off as the run's: {RECOVER}")
+
+
+def rows_resummed(record, rows, result=RESULT_FILE):
+    """What differs (words for a message) where the result.json ``record`` (named ``result``) records the digest
+    of the eval.csv rows it sums up (:data:`CURVE_SHA256`) and eval.csv's ``rows``
+    (:func:`minitransfer.run_logs.read_eval_rows`) up to the iteration it was written at (its ``iterations``; a row
+    after it is none it summed up) no longer hash to it: edited since; None where they do, or where it records no
+    such digest (written before)."""
+    recorded, iterations = record.get(CURVE_SHA256), record.get("iterations")
+    if not isinstance(recorded, str):
+        return None
+    if type(iterations) is int:
+        rows = [row for row in rows if row["iteration"] <= iterations]
+    digest = curve_sha256(rows)
+    if digest == recorded:
+        return None
+    counted = record.get("evaluations")
+    upto = f" up to iteration {iterations}" if type(iterations) is int else ""
+    told = f"{len(rows)} evaluations{upto}" + (f" (result.json counts {counted})" if counted != len(rows) else "")
+    return (f"its {told} are not those {result} sums up ({CURVE_SHA256} {recorded:.16}..., they now hash to "
+            f"{digest:.16}...)")
 
 
 def evaluations_made(iteration, evaluates):

@@ -9,8 +9,7 @@ import dataclasses
 import os
 import pathlib
 
-from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio, run_lock, run_logs
+from minitransfer import checkpoint_runs, fileio, run_lock, run_logs
 from minitransfer.config_checks import ConfigError
 from minitransfer.rundir import run_dir_for, weights_for
 
@@ -48,7 +47,7 @@ def not_finished(weights, checkpoint):
     it again."""
     from minitransfer.experiment import TREATMENT_FILE  # experiment imports config, which imports this module
 
-    diverged = checkpoints.diverged_after(checkpoint)
+    diverged = checkpoint_runs.diverged_after(checkpoint)
     if diverged:
         again = ("train its grid again into a new folder with a lower `base_lr`, which the grid's runs share"
                  if (checkpoint.parent / TREATMENT_FILE).is_file() else

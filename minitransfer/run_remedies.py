@@ -7,7 +7,7 @@ its result standing); and a run folder given as a network that holds none (:func
 import os
 import pathlib
 
-from minitransfer import checkpoint, run_lock, run_networks, rundir
+from minitransfer import checkpoint_runs, run_lock, run_networks, rundir
 from minitransfer.experiment import CHECKPOINT_FILE, TREATMENT_FILE, some_names
 from minitransfer.run_file_readers import is_there
 
@@ -99,7 +99,7 @@ def run_without_network(path, weights):
         return (f"{run}, which has no network: its training stopped before writing its first checkpoint (no process "
                 f"is training it: killed, failed or interrupted in its start-up); rerun its train command to train "
                 f"it, or give another network")
-    diverged = checkpoint.diverged_after(path / "checkpoint.h5")  # as its metrics.jsonl records it
+    diverged = checkpoint_runs.diverged_after(path / "checkpoint.h5")  # as its metrics.jsonl records it
     if diverged:
         again = (TRAIN_GRID_AGAIN if (path / TREATMENT_FILE).is_file()  # its grid's runs share it
                  else "train it again with a lower --base-lr")

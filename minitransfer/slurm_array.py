@@ -44,10 +44,11 @@ from minitransfer.grid_folder import GridLock
 from minitransfer.grid_outcome import EXIT_BUSY, EXIT_IO
 from minitransfer.grid_status import WEIGHTS_ALONE
 from minitransfer.models import PRESET_SOURCES
+from minitransfer.rundir import RESULT_FILE
 from minitransfer.slurm_finished import finished_lines
 from minitransfer.slurm_plan import HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMIT_FILE, plan_check, plan_file_check
 from minitransfer.slurm_sbatch import sbatch_quote
-from minitransfer.slurm_task_failure import failure_lines, transfers_stuck_lines
+from minitransfer.slurm_task_failure import ended_by_lines, failure_lines, transfers_stuck_lines
 from minitransfer.slurm_time import (LISTED_LIMIT_FUNCTION, SHORTEST_TRAINING_SECONDS,
                                      SIGNAL_MARGIN_SECONDS, shortest_time_limit_minutes)
 
@@ -70,6 +71,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
     (:func:`~minitransfer.slurm_task_failure.transfers_stuck_lines`). ``preset_sources``: the value of
     :data:`minitransfer.models.PRESET_SOURCES` where the scripts were written (the code registering a preset
     of one's own), exported for the train command, which runs in the environment of submit.sh's shell; or None."""
+    result = shlex.quote(RESULT_FILE)
     lines = [
         f"{HEADER}the {stage}, one array task each; submit with submit.sh.",
         f"#SBATCH --job-name=mt-{stage}",
@@ -165,6 +167,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "fi",
         'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
         ' restart ${SLURM_RESTART_COUNT:-0}; output in $log"',
+        *ended_by_lines(stage),
         *_unsaid_end_lines(stage),
         *lock_holder.holder_named_lines(),
         "# Another process training the run (a local `minitransfer experiment` on OUT, or a task of another",
@@ -219,8 +222,12 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "job_state() {",
         '  squeue --noheader --jobs="${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" --format=%T',
         "}",
-        'busy=no raced=no ended=done',
-        'if finished; then ended="already finished"; fi',
+        "# a result.json whole by its shape may be one edited since, which train writes again (submit.sh tells it by",
+        "# its digest): told after by its inode (train renames a new one into place), said done, not already finished",
+        'busy=no raced=no ended=done result_was=""',
+        'if finished; then ended="already finished"',
+        f'  result_was=$(stat --format=%i "$out/$run.run/"{result} 2>/dev/null) || true',
+        "fi",
         "while :; do",
         "  # a refusal with nobody seen holding the run after it: a race lost to a process that has ended",
         "  # already; started again once, as a local grid does (another process taking it each time would",
@@ -281,9 +288,11 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "# how the training ended is known: the mark goes before the lines that say it, as a requeue of this job",
         "# (scontrol requeue) ends this script, and its restart would take a mark left for a start unheard of",
         'rm -f -- "$attempt"',
-        'if [[ "$state" == PENDING || "$state" == REQUEUE* ]]; then',
+        "# requeued, as the job's state or slurmstepd's words tell it (after a scontrol requeue the job is COMPLETING",
+        "# as the script goes on: seen on the test cluster, KillWait 30); why, in slurmstepd's words",
+        'if [ -n "$state" ] && [ "$state" != RUNNING ] && requeued_why; then',
         '  echo "run $run: not finished (its job step ended with exit $status): SLURM requeued the job (the job is'
-        ' $state: its node failed or was set DOWN); it runs again when SLURM starts it, resuming the run"',
+        ' $state: $requeued); it runs again when SLURM starts it, resuming the run"',
         f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$unread" = yes ]; then',
         "  transfers_stuck",
         '  if [ -n "$squeue_error" ]; then echo "$squeue_error" >&2; fi',
@@ -292,7 +301,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$state" != RUNNING ]; then',
         "  transfers_stuck",
         '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: the job is ${state:-gone}'
-        ' (cancelled, or out of time); rerun submit.sh to resume it"',
+        ' (${ended_as:-cancelled, or out of time}); rerun submit.sh to resume it"',
         f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && too_short=$(short_time_limit); then',
         "  transfers_stuck",
         '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: $too_short" >&2',
@@ -306,13 +315,15 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "  transfers_stuck",
         '  signal=$(kill -l "$status" 2>/dev/null) || signal=$((status - 128))',
         '  echo "run $run: exit $status (SIG$signal): SLURM ended its job before the training could write a checkpoint'
-        ' of where it stopped; not requeued: the job is ${state:-gone} (cancelled, or out of time); rerun submit.sh'
-        ' to train it (resumed from its last checkpoint, if it wrote one)"',
+        ' of where it stopped; not requeued: the job is ${state:-gone} (${ended_as:-cancelled, or out of time});'
+        ' rerun submit.sh to train it (resumed from its last checkpoint, if it wrote one)"',
         'elif [ "$status" -ne 0 ] || ! finished; then',
         "  transfers_stuck",
         *failure_lines(),
         '  if [ "$status" -eq 0 ]; then status=1; fi',
         "else",
+        f'  if [ -n "$result_was" ] && [ "$(stat --format=%i "$out/$run.run/"{result} 2>/dev/null)" != "$result_was" ];'
+        " then ended=done; fi",
         '  echo "run $run: $ended"',
         "fi",
         'exit "$status"',
@@ -357,14 +368,8 @@ def _unsaid_end_lines(stage):
         f'attempt="$scripts/logs/.{stage}-${{SLURM_ARRAY_JOB_ID}}_$SLURM_ARRAY_TASK_ID.running"',
         'if [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ] && [ -e "$attempt" ]; then',
         *_how_it_goes("finds the run finished", "starts the run over: it has no checkpoint"),
-        "  # how SLURM ended the previous start, as slurmstepd said it in this task's output (#SBATCH --output, which",
-        "  # a requeued job appends to): its last \"*** JOB ... CANCELLED AT ... ***\" after that start's first line",
-        f'  stopped=$(awk -v previous=", restart $((SLURM_RESTART_COUNT - 1)); output in " -v current=", restart'
-        ' $SLURM_RESTART_COUNT; output in " \'index($0, previous) { inside = 1; said = ""; next }'
-        ' index($0, current) { inside = 0; next } inside && / CANCELLED AT .* \\*\\*\\*$/ { said = $0 }'
-        f' END {{ print said }}\' "$scripts/logs/{stage}-${{SLURM_ARRAY_JOB_ID}}_$SLURM_ARRAY_TASK_ID.out"'
-        ' 2>/dev/null) || stopped=""',
-        '  case "$stopped" in',
+        '  case "$(ended_by $((SLURM_RESTART_COUNT - 1)))" in  # how SLURM ended the previous start',
+
         '    *" DUE TO JOB REQUEUE ***" | *" DUE TO PREEMPTION ***")',
         '      echo "run $run: the previous start of this task was requeued from outside (scontrol requeue, or a'
         ' preemption) before it could say how its training ended; this start $how" ;;',

@@ -1,6 +1,7 @@
 """Which runs ``submit.sh`` and the array tasks (:mod:`minitransfer.slurm`) count finished, as a local grid
 counts them (:mod:`minitransfer.grid_status`): a run with its weights file and a whole result.json
-(:func:`finished_lines`: ``{...}`` naming each key train writes); one whose result.json is damaged but whose
+(:func:`finished_lines`: ``{...}`` naming each key train writes; in ``submit.sh``, its digest of itself its
+content's, :func:`edited_results_lines`); one whose result.json is damaged or edited but whose
 checkpoint is there is not finished, and its task's train (``--resume``) writes the result again, training
 nothing; one whose checkpoint is gone too is lost (:func:`lost_function_lines`): not submitted, said
 (:func:`lost_results_lines`; at emission, :func:`lost_notes`). And which runs to train a dry run of the grid
@@ -10,6 +11,7 @@ says ``submit.sh`` queued (:func:`submitted_note`).
 import json
 import os
 import shlex
+import sys
 
 from minitransfer import experiment as grid
 from minitransfer.experiment import PLAN_ID, SLURM_SCRIPTS
@@ -18,6 +20,7 @@ from minitransfer.grid_plan_file import read_plan
 from minitransfer.grid_status import RESULT_LOST, finished_and_lost, result_lost
 from minitransfer.rundir import RESULT_FILE, train_again
 from minitransfer.run_file_readers import RESULT_FIELDS
+from minitransfer.run_files import RESULT_SHA256
 from minitransfer.slurm_plan import SUBMIT_FILE, SUBMITTED_FILE
 
 # each key train writes, named in the text (``written``): bash's [[ ]] matches it, no process started
@@ -56,17 +59,81 @@ def finished_lines(run="$1"):
     finished, though report cannot read it (a local grid writes it again from its checkpoint, or says it lost:
     :func:`~minitransfer.grid_status.run_status`). Before, an existing result.json was enough: a run
     whose result.json was emptied was never submitted again, to be written again from its checkpoint as a local
-    grid does (:data:`~minitransfer.grid_status.WRITE_AGAIN`); then ``{...}`` was, and ``{}`` counted finished."""
+    grid does (:data:`~minitransfer.grid_status.WRITE_AGAIN`); then ``{...}`` was, and ``{}`` counted finished.
+    Nor is one in ``$edited_results`` (declared here, empty; ``submit.sh`` fills it: :func:`edited_results_lines`),
+    edited since train wrote it."""
     return [
         f"# whole: train writes {RESULT_FILE} to a temporary name and renames it; one empty or cut short was damaged",
+        f"declare -A edited_results=()  # {RESULT_FILE} paths whose {RESULT_SHA256} is not their content's",
         "written() {",
         '  local text=""',
+        '  if [ -n "${edited_results[$1]+edited}" ]; then return 1; fi',
         '  if [ -f "$1" ]; then IFS= read -r -d "" text 2>/dev/null < "$1" || true; fi',
         '  text=${text#"${text%%[![:space:]]*}"}; text=${text%"${text##*[![:space:]]}"}',
         f'  [[ "$text" == "{{"*"}}" {KEYS_NAMED} ]] || return 1',
         *PAIRED_LINES,
         "}",
         f'finished() {{ [ -f "$out/{run}.h5" ] && written "$out/{run}.run/{RESULT_FILE}"; }}',
+    ]
+
+
+# Reads NUL-ended result.json paths on stdin, prints the index of each not as train wrote it: its digest of its
+# other fields not theirs (run_files.result_edited, spelled out with json and hashlib alone: minitransfer's modules
+# import h5py, ten times this Python's start), or no JSON object at all (bash's shape check let it through). Run
+# isolated (-I): a json.py in the folder it runs in, or PYTHONPATH, imports nothing in its place.
+# tests/test_slurm3_edited_result.py holds it to run_files.result_edited.
+EDITED_CHECK = f"""import hashlib, json, math, sys
+def finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {{key: finite(item) for key, item in value.items()}}
+    return [finite(item) for item in value] if isinstance(value, list) else value
+def edited(path):
+    try:
+        record = json.loads(open(path, "rb").read().decode())
+        fields = finite({{key: value for key, value in record.items() if key != {RESULT_SHA256!r}}})
+        text = json.dumps(fields, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (OSError, ValueError, RecursionError, AttributeError):
+        return True
+    return {RESULT_SHA256!r} in record and record[{RESULT_SHA256!r}] != hashlib.sha256(text.encode()).hexdigest()
+for index, path in enumerate(sys.stdin.buffer.read().split(bytes(1))[:-1]):
+    if edited(path):
+        print(index)
+"""
+
+
+def edited_results_lines():
+    """Bash lines of ``submit.sh`` filling ``$edited_results`` (:func:`finished_lines`) with the result.json files
+    of the runs whose weights file is there that are whole by their shape but not as train wrote them: their
+    :data:`~minitransfer.run_files.RESULT_SHA256` no longer the digest of their other fields
+    (:func:`minitransfer.run_files.result_edited`, which report and a local grid go by: a run they take as not
+    finished, its train writing the result again from its checkpoint, or lost where that is gone). Before,
+    ``written`` went by the shape alone: a result.json whose accuracy was edited counted finished, and was skipped.
+    The digest is of canonical JSON, which bash cannot make: one Python, the one that emitted the scripts, asks it
+    of all of them at once, only of those that hold a digest (one written before has none, and is taken as
+    before); where that Python cannot answer, they count by their shape, said."""
+    python, digest_key = shlex.quote(sys.executable), shlex.quote(json.dumps(RESULT_SHA256))
+    return [
+        f"# {RESULT_FILE} files edited since train wrote them: not whole (their {RESULT_SHA256} tells, in one Python)",
+        "digested=()",
+        'for run in ${base_runs[@]+"${base_runs[@]}"} ${transfer_runs[@]+"${transfer_runs[@]}"}; do',
+        f'  result="$out/$run.run/{RESULT_FILE}" text=""',
+        '  if [ -f "$out/$run.h5" ] && written "$result"; then',
+        '    IFS= read -r -d "" text 2>/dev/null < "$result" || true',
+        f'    if [[ "$text" == *{digest_key}* ]]; then digested+=("$result"); fi',
+        "  fi",
+        "done",
+        'if [ "${#digested[@]}" -gt 0 ]; then',
+        f'  if edited=$(printf "%s\\0" "${{digested[@]}}" | {python} -I -c {shlex.quote(EDITED_CHECK)}'
+        ' 2>/dev/null); then',
+        '    while read -r index; do if [ -n "$index" ]; then edited_results[${digested[index]}]=yes; fi;'
+        ' done <<< "$edited"',
+        "  else",
+        f'    echo "note: whether the {RESULT_FILE} of the finished runs are as train wrote them was not checked'
+        f' ({python} failed): one edited since counts finished here, though report refuses it" >&2',
+        "  fi",
+        "fi",
     ]
 
 
@@ -95,8 +162,8 @@ def lost_results_lines():
         "done",
         'if [ "${#lost_runs[@]}" -gt 0 ]; then',
         f'  echo "not submitted: $(noun "${{#lost_runs[@]}}" "1 run" "${{#lost_runs[@]}} runs") ({RESULT_LOST}), whose'
-        f' network is there, but whose {RESULT_FILE} cannot be read (empty or cut short) and whose checkpoint is gone,'
-        ' so nothing writes it again and report leaves the run out:" >&2',
+        f' network is there, but whose {RESULT_FILE} cannot be read (empty, cut short or edited) and whose checkpoint'
+        ' is gone, so nothing writes it again and report leaves the run out:" >&2',
         '  for run in "${lost_runs[@]}"; do',
         '    printf -v weights %q "$out/$run.h5"',
         '    echo "  run $run: keep $out/$run.h5: \\`minitransfer eval $weights\\` scores it again" >&2',

@@ -4,9 +4,9 @@
 SLURM cannot give the tasks of one array different dependencies, hence one transfers array per base:
 each transfer waits for its own base only, and a failing base leaves its own transfers pending with
 reason ``DependencyNeverSatisfied`` while the others go on. A run is finished when ``OUT/<run>.h5`` is
-there with a whole ``OUT/<run>.run/result.json`` (:mod:`minitransfer.slurm_finished`: one emptied or cut short
-is submitted, its task's train writing it again from the run's checkpoint; one whose checkpoint is gone too is
-said and not submitted, exit 65).
+there with a whole ``OUT/<run>.run/result.json`` (:mod:`minitransfer.slurm_finished`: one emptied, cut short or
+edited since train wrote it is submitted, its task's train writing it again from the run's checkpoint; one whose
+checkpoint is gone too is said and not submitted, exit 65).
 ``submit.sh`` may be rerun at any time (after sbatch failed
 midway, a base failed and was fixed, a job was cancelled or ran out of time): it submits the runs
 that are neither finished nor still listed by SLURM from an earlier submission of this plan
@@ -39,7 +39,7 @@ from minitransfer.grid_outcome import EXIT_BAD_DATA
 from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMITTED_FILE, TRANSFERS_FILE,
                                      plan_check, plan_file_check)
 from minitransfer.slurm_dataset import dataset_lines
-from minitransfer.slurm_finished import finished_lines, lost_function_lines, lost_results_lines
+from minitransfer.slurm_finished import edited_results_lines, finished_lines, lost_function_lines, lost_results_lines
 from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_lines, reached_lines, scripts_set_lines,
                                               slurm_commands_lines, test_only_lines, weights_without_checkpoint_lines,
                                               writable_lines)
@@ -200,6 +200,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "",
         *finished_lines(),
         *lost_function_lines(),
+        *edited_results_lines(),
         'join() { local IFS=,; echo "$*"; }',
         '# noun COUNT ONE [MANY]: ONE where COUNT is 1, else MANY (default ONEs): noun 2 run: runs',
         'noun() { if [ "$1" = 1 ]; then echo "$2"; else echo "${3:-${2}s}"; fi; }',

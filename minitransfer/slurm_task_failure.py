@@ -1,7 +1,9 @@
 """What an array task (:mod:`minitransfer.slurm_array`) says where its run failed, in one line and in a local
 grid's words (:mod:`minitransfer.grid_outcome`): why, and what to do (:func:`failure_lines`); and, before any line
 ending a task whose run is left unfinished and not requeued (a failure, or a refusal of its train.log before it
-trains), that the tasks of the run's transfers never start now (:func:`transfers_stuck_lines`)."""
+trains), that the tasks of the run's transfers never start now (:func:`transfers_stuck_lines`). How SLURM ended a
+start of the task, as slurmstepd said it in the task's output (:func:`ended_by_lines`), tells a requeue from
+outside from a node failure."""
 
 import pathlib
 import shlex
@@ -74,6 +76,45 @@ def transfers_stuck_lines(waited_for):
         "      return",
         "    fi",
         "  done",
+        "}",
+    ]
+
+
+def ended_by_lines(stage):
+    """Bash functions of the array script ``stage``.sh: ``ended_by START``, slurmstepd's last line
+    "``*** JOB <id> ON <node> CANCELLED AT <time> [DUE TO ...] ***``" in the task's output (#SBATCH --output,
+    which a requeued job appends to) after the first line of start START (``SLURM_RESTART_COUNT``) and before the
+    next's; "" where there is none. slurmstepd writes it before it signals the job, so a start that outlives the
+    signal reads its own. ``requeued_why``, after a start's training ended with its job no longer RUNNING: sets
+    ``$requeued`` to why SLURM requeued the job by that line of this start (and ``$ended_as`` to "cancelled", "out
+    of time" or "preempted" where it says so: before, a job not requeued was "cancelled, or out of time"
+    whichever it was), and returns 1 where the job is not
+    known to be requeued (neither ``$state`` PENDING or REQUEUE*, nor slurmstepd's "DUE TO JOB REQUEUE"): a
+    ``scontrol requeue`` from outside ends the job COMPLETING, and the start said "not requeued: cancelled, or out
+    of time", its transfers' tasks stuck; one PENDING was said requeued as "its node failed or was set DOWN"."""
+    output = f'"$scripts/logs/{stage}-${{SLURM_ARRAY_JOB_ID}}_$SLURM_ARRAY_TASK_ID.out"'
+    return [
+        "ended_by() {  # ended_by START: how SLURM ended start START of this task, in slurmstepd's words",
+        '  awk -v start=", restart $1; output in " -v after=", restart $(($1 + 1)); output in "'
+        ' \'index($0, start) { inside = 1; said = ""; next } index($0, after) { inside = 0; next }'
+        ' inside && / CANCELLED AT .* \\*\\*\\*$/ { said = $0 } END { print said }\' ' + output + ' 2>/dev/null'
+        " || true",
+        "}",
+        "requeued_why() {",
+        '  local said',
+        '  said=$(ended_by "${SLURM_RESTART_COUNT:-0}")',
+        '  case "$said" in',
+        '    *" DUE TO JOB REQUEUE ***") requeued="a scontrol requeue from outside" ;;',
+        '    *" DUE TO PREEMPTION ***") requeued="a preemption (PreemptMode=REQUEUE)" ;;',
+        '    *) requeued="its node failed or was set DOWN" ;;',
+        "  esac",
+        '  case "$said" in',
+        '    *" DUE TO TIME LIMIT ***") ended_as="out of time" ;;',
+        '    *" DUE TO PREEMPTION ***") ended_as="preempted" ;;',
+        '    *" DUE TO "*) ;;',
+        '    *" CANCELLED AT "*) ended_as="cancelled" ;;  # scancel: no reason given',
+        "  esac",
+        '  [[ "$state" == PENDING || "$state" == REQUEUE* || "$requeued" == *"scontrol requeue"* ]]',
         "}",
     ]
 

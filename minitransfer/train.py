@@ -47,7 +47,7 @@ from minitransfer.run_lines import run_metric_words
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
 from minitransfer.resume_options import KEPT_SETTINGS, dataset_gone_in, keep_run_settings, resumed_record
-from minitransfer.run_files import RESULT_SHA256, result_edited
+from minitransfer.run_files import DIGESTS, RESULT_SHA256, result_edited
 from minitransfer.rundir import (NOTHING_TO_DO, RESULT_FILE, RUN_FILES, config_text, run_dir_for,
                                  train_again)
 from minitransfer.stop_requests import StopRequests
@@ -330,7 +330,8 @@ def _reported(out, run_dir, max_iter, quiet):
     if isinstance(recorded, dict):
         if result_edited(recorded):  # edited since: finished again, as unreadable
             raise ValueError(f"{result}: not the result train wrote ({RESULT_SHA256} differs)")
-        recorded.pop(RESULT_SHA256, None)  # its digest, none of the result's fields
+        for digest in DIGESTS:  # its digests, of eval.csv and of itself: none of the result's fields
+            recorded.pop(digest, None)
     finished = TrainResult(**{**recorded, "out": str(out), "run_dir": str(run_dir)})
     best = f"{run_metric_words(finished.evaluations)} {finished.mean10_top1:.4f}"
     Progress(max_iter, max_iter, bar=False, quiet=quiet, every=1).line(f"{out} is already finished ({best}); "

@@ -7,7 +7,7 @@ read by report's reader, so that a fake cannot silently stop being a finished ru
 import json
 
 from minitransfer import experiment as grid
-from minitransfer.run_files import RESULT_SHA256, result_sha256
+from minitransfer.run_files import CURVE_SHA256, RESULT_SHA256, curve_sha256, result_sha256
 
 
 def finished_result(top1=0.5, best=None, mean10=None, evaluations=10, iterations=20):
@@ -15,7 +15,8 @@ def finished_result(top1=0.5, best=None, mean10=None, evaluations=10, iterations
     ``top1`` and ``mean10``), the paper's ``mean10`` (by default ``top1``), of ``evaluations`` evaluations over
     ``iterations``. Its weights record matches no file (size 0, mtime 0): a reader hashes the weights instead; it
     was scored on 1,000 validation images of 10 classes of 100 (well above chance at the accuracies the fakes give).
-    Its digest of itself as train writes it: a test that changes a field after makes a result report refuses."""
+    Its digest of itself as train writes it: a test that changes a field after makes a result report refuses; its
+    digest of the eval.csv rows it sums up, of none: a fake writes no eval.csv (nor is one read where none is)."""
     mean10 = top1 if mean10 is None else mean10
     best = max(top1, mean10) if best is None else best
     record = {"out": "fake.h5", "run_dir": "fake.run", "iterations": iterations,
@@ -28,7 +29,8 @@ def finished_result(top1=0.5, best=None, mean10=None, evaluations=10, iterations
                               "platform": "fake", "device": "cpu"},
               "dataset": {"fingerprint": "0" * 64, "shard_size": 8,
                           "source": {"kind": "synthetic", "generator_version": 1, "classes": 10, "train_per_class": 8,
-                                     "val_per_class": 100, "seed": 0, "size": 32}}}
+                                     "val_per_class": 100, "seed": 0, "size": 32}},
+              CURVE_SHA256: curve_sha256([])}
     return {**record, RESULT_SHA256: result_sha256(record)}
 
 

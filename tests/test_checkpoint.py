@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio, lock_holder
+from minitransfer import checkpoint_write, fileio, lock_holder
 from minitransfer import models
 from minitransfer.checkpoint_check import DEFAULT_META
 from minitransfer.checkpoint_info import describe
@@ -113,7 +113,7 @@ def test_save_replaces_atomically_and_leaves_no_temporary(tmp_path, monkeypatch)
         f.create_group("weights")
         raise OSError("disk full")
 
-    monkeypatch.setattr(checkpoints, "_write", fail)
+    monkeypatch.setattr(checkpoint_write, "_write", fail)
     with pytest.raises(OSError, match="disk full"):
         checkpoints.save(path, _checkpoint(seed=4))
     assert path.read_bytes() == before
@@ -142,7 +142,7 @@ def test_truncated_file(tmp_path):
 def test_garbled_metadata_is_a_checkpoint_error(tmp_path, monkeypatch):
     """A byte flipped in an HDF5 object header can make h5py raise RuntimeError, not OSError (here in
     a checkpoint of the HDF5 format without checksums, as written before they were added)."""
-    monkeypatch.setattr(checkpoints, "LIBVER", None)
+    monkeypatch.setattr(checkpoint_write, "LIBVER", None)
     checkpoints.save(tmp_path / "net.h5", _checkpoint())
     damaged = bytearray((tmp_path / "net.h5").read_bytes())
     damaged[damaged.index(b"split_half\0") + 16] ^= 0xFF  # the version of the attribute's datatype message

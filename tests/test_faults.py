@@ -27,7 +27,7 @@ import pytest
 import waiting
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, fileio, optim, run_files, run_lock, run_logs
+from minitransfer import checkpoint_write, config, fileio, optim, run_files, run_lock, run_logs
 from minitransfer import train as training
 from minitransfer.data import synthetic
 from minitransfer.data.dataset import DatasetError
@@ -503,7 +503,7 @@ def _save_compressed(path, checkpoint):
                              compression_opts=1)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(checkpoints, "_write_array", compressed)
+        patch.setattr(checkpoint_write, "_write_array", compressed)
         checkpoints.save(path, checkpoint)
 
 

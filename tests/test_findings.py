@@ -143,7 +143,8 @@ def test_fine_tuned_networks_of_unequal_bases_have_the_standard_error_of_their_m
 
 def test_layers_about_as_good_as_the_base_need_runs_that_can_tell():
     """Two AnB at n=1, 6 points below and 6.5 above their bases: the mean (+0.3) is within 2 points,
-    but its standard error (6.2) could not tell a 2-point difference from none; 0.7 could."""
+    but its standard error (6.2) could not tell a 2-point difference from none; 0.7 could, but -1.5 ± 0.7 is
+    within 2 points by less than two standard errors (not shown within them), while -0.7 ± 0.5 is by more."""
     def lowest(offsets):
         return [network(f"random{seed}/{name}", kind, "random", seed, accuracy, source=source, n=n)
                 for seed, offset in enumerate(offsets)
@@ -153,7 +154,9 @@ def test_layers_about_as_good_as_the_base_need_runs_that_can_tell():
     assert wide.value == pytest.approx(0.25) and wide.se == pytest.approx(6.25)
     assert not wide.holds and "within 2 points: the features" not in wide.text
     assert "+0.3 ± 6.2 points" in wide.text and "too uncertain to tell a difference of 2 points" in wide.text
-    assert findings.general(lowest((-0.022, -0.008))).holds  # -1.5 ± 0.7
+    short = findings.general(lowest((-0.022, -0.008)))  # -1.5 ± 0.7: -1.5 - 2 * 0.7 is beyond -2
+    assert not short.holds and "-1.5 ± 0.7 points" in short.text and "not shown to be within 2 points" in short.text
+    assert findings.general(lowest((-0.012, -0.002))).holds  # -0.7 ± 0.5: -0.7 - 2 * 0.5 within -2
 
 
 

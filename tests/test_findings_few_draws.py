@@ -8,6 +8,7 @@ section 1.3.6.7.2 ("Critical Values of the Student's t Distribution", the 0.025 
 here against the quantile of a numerical integration of the t density; the note's words are typed here too."""
 
 import math
+import statistics
 
 import numpy as np
 import pytest
@@ -25,10 +26,10 @@ RANDOM = "more random splits (experiment --split-seed, once per split)"
 NATURAL = "more replicates of the natural split (experiment --replicates)"
 
 
-def note(units, degrees, advice):
-    """The note, typed: ``units`` ("3 split seeds"), ``degrees`` of freedom, the advice of what trains more ("" where
-    the verdict before it already gave it)."""
-    said = f"{degrees} degree{'s' if degrees > 1 else ''} of freedom"
+def note(units, degrees, advice, welch=False):
+    """The note, typed: ``units`` ("3 split seeds"), ``degrees`` of freedom (``welch``: Welch-Satterthwaite's, of two
+    groups of their own draws), the advice of what trains more ("" where the verdict before it already gave it)."""
+    said = f"{degrees} degree{'s' if degrees > 1 else ''} of freedom{' (Welch-Satterthwaite)' if welch else ''}"
     return (f" Careful: {units} give its ± {said}, so a 95% interval is ± {PRINTED[degrees]} standard errors, not "
             f"the verdict's two{': ' * bool(advice)}{advice}.")
 
@@ -79,14 +80,33 @@ def test_one_draw_or_eight_and_more_say_nothing(draws):
     assert few_draws(group(draws, se=math.nan if draws == 1 else 0.5)) == ""
 
 
-def test_mixed_groups_take_the_smallest():
-    # 3 replicates beside 8 split seeds: 2 degrees of freedom, the natural group's; 8 beside 7: 6 degrees, the
-    # random group's; 8 and 8: nothing; 3 and 3 of two splits: both named, both advised
-    assert few_draws(group(3, "natural"), group(8)) == note("3 replicates", 2, NATURAL)
-    assert few_draws(group(8, "natural"), group(7)) == note("7 split seeds", 6, RANDOM)
+def welch(se_a, draws_a, se_b, draws_b):
+    """Welch-Satterthwaite's degrees of freedom of sqrt(se_a² + se_b²), typed from its textbook form, rounded down."""
+    return math.floor((se_a ** 2 + se_b ** 2) ** 2 / (se_a ** 4 / (draws_a - 1) + se_b ** 4 / (draws_b - 1)))
+
+
+def test_groups_of_two_splits_take_welch_satterthwaites_degrees():
+    # two splits draw their own bases: their groups are independent, and the difference's ± has Welch-Satterthwaite's
+    # degrees of freedom, between the smaller group's draws less one and both groups' less two. 3 replicates beside 8
+    # split seeds of equal standard errors: 6 (6.22), not the natural group's 2; 8 beside 7: 12.9, nothing (was 6);
+    # 8 and 8: nothing; 3 and 3: 4, both named, both advised; 3 replicates of four times the standard error beside 8
+    # split seeds: 2 (2.26), the natural group's dominating. The advice: what trains more of the fewest draws.
+    assert welch(0.5, 3, 0.5, 8) == 6 and welch(0.5, 8, 0.5, 7) == 12 and welch(0.5, 3, 0.5, 3) == 4
+    assert welch(2.0, 3, 0.5, 8) == 2
+    assert few_draws(group(3, "natural"), group(8)) == note("3 replicates + 8 split seeds", 6, NATURAL, welch=True)
+    assert few_draws(group(8, "natural"), group(7)) == ""
     assert few_draws(group(8, "natural"), group(8)) == ""
-    assert few_draws(group(3, "natural"), group(3)) == note("3 replicates and 3 split seeds", 2,
-                                                            f"{NATURAL} and {RANDOM}")
+    assert few_draws(group(3, "natural"), group(3)) == note("3 replicates + 3 split seeds", 4,
+                                                            f"{NATURAL} and {RANDOM}", welch=True)
+    assert few_draws(group(3, "natural", se=2.0), group(8)) == note("3 replicates + 8 split seeds", 2, NATURAL,
+                                                                    welch=True)
+
+
+def test_groups_of_one_split_share_their_draws_and_take_the_smallest():
+    # AnB and BnB of one random split are measured against the same seeds' bases: not independent, so the smaller
+    # group's draws less one (Welch-Satterthwaite would give 4 for 3 and 3): 2 degrees of freedom
+    assert few_draws(group(3), group(3)) == note("3 split seeds", 2, RANDOM)
+    assert few_draws(group(3), group(8)) == note("3 split seeds", 2, RANDOM)
 
 
 def general_grid(seeds):
@@ -117,8 +137,14 @@ def dissimilar_grid(replicates, seeds):
     return results
 
 
-def test_the_dissimilar_finding_says_the_fewest_draws_of_its_two_groups():
+def test_the_dissimilar_finding_says_the_welch_degrees_of_its_two_groups():
     few, many = findings.dissimilar(dissimilar_grid(3, 8)), findings.dissimilar(dissimilar_grid(8, 8))
-    assert few.holds and few.text.endswith(": features transfer worse to a dissimilar task."
-                                           + note("3 replicates", 2, NATURAL)), few.text
+    # each group's points relative to its base: the natural split's -0.2, 0, +0.2 around -25; the random split's
+    # -0.2, 0, +0.2, -0.2, 0, +0.2, -0.2, 0 around -10 (one network and base per draw)
+    spreads = [[0.2 * (seed % 3 - 1) for seed in range(count)] for count in (3, 8)]
+    se_natural, se_random = (statistics.stdev(values) / math.sqrt(len(values)) for values in spreads)
+    degrees = welch(se_natural, 3, se_random, 8)
+    assert degrees == 3  # 3.12: 2 (the natural group's alone) before
+    said = note("3 replicates + 8 split seeds", degrees, NATURAL, welch=True)
+    assert few.holds and few.text.endswith(": features transfer worse to a dissimilar task." + said), few.text
     assert many.holds and "Careful" not in many.text, many.text

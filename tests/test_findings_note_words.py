@@ -44,10 +44,11 @@ def test_seven_split_seeds_say_six_degrees_of_freedom_and_t_of_2_45():
 
 
 def test_three_replicates_of_two_splits_name_both_and_advise_both():
+    # two splits, each of its own bases, equal standard errors: Welch-Satterthwaite's (2 se²)² / (2 se⁴ / 2) = 4
     assert few_draws(group(3, "natural"), group(3)) == (
-        " Careful: 3 replicates and 3 split seeds give its ± 2 degrees of freedom, so a 95% interval is ± 4.3 "
-        "standard errors, not the verdict's two: more replicates of the natural split (experiment --replicates) and "
-        "more random splits (experiment --split-seed, once per split).")
+        " Careful: 3 replicates + 3 split seeds give its ± 4 degrees of freedom (Welch-Satterthwaite), so a 95% "
+        "interval is ± 2.78 standard errors, not the verdict's two: more replicates of the natural split (experiment "
+        "--replicates) and more random splits (experiment --split-seed, once per split).")
 
 
 # -- the advice said once a line ----------------------------------------------------------------------------------
@@ -58,8 +59,8 @@ def test_a_verdict_that_advised_is_not_advised_again():
     assert few_draws(group(3), said=verdict) == THREE_AFTER_ADVICE
     # advice the verdict did not give is still given: the natural split's, beside the random split's it gave
     assert few_draws(group(3, "natural"), group(3), said=verdict) == (
-        " Careful: 3 replicates and 3 split seeds give its ± 2 degrees of freedom, so a 95% interval is ± 4.3 "
-        f"standard errors, not the verdict's two: {NATURAL}.")
+        " Careful: 3 replicates + 3 split seeds give its ± 4 degrees of freedom (Welch-Satterthwaite), so a 95% "
+        f"interval is ± 2.78 standard errors, not the verdict's two: {NATURAL}.")
 
 
 def base_and(name, kind, seed, points, n, tuned=False, source="A"):

@@ -11,7 +11,7 @@ import pytest
 
 from minitransfer import findings, report
 from tests.test_findings import network, random_grid
-from tests.test_findings_few_draws import note
+from tests.test_findings_few_draws import note, welch
 from tests.test_report import write_run
 
 NATURAL_BASE, ALL_BASE = 0.55, 0.58
@@ -56,9 +56,13 @@ def test_random_frozen_layers_are_measured_against_the_natural_splits_transfer()
                                       f"than layers transferred from a dissimilar task, the natural / man-made "
                                       f"transfer (random {random_mean:+.1f}, natural {natural_mean:+.1f} "
                                       f"points"), dissimilar.text
+    # two splits of their own bases: Welch-Satterthwaite's degrees, (se_r² + se_n²)² / (se_r⁴ / 2 + se_n⁴ / 2)
+    se_random, se_natural = (100 * statistics.stdev(values) / math.sqrt(3) for values in (random_frozen, natural))
+    degrees = welch(se_random, 3, se_natural, 3)
+    assert degrees == 3  # 3.45
     assert dissimilar.text.endswith(": even features of a dissimilar task beat random ones." + note(
-        "3 replicates", 2, "more replicates of the runs on every class and of the natural split (experiment "
-        "--replicates)")), dissimilar.text
+        "3 + 3 replicates", degrees, "more replicates of the runs on every class and of the natural split (experiment "
+        "--replicates)", welch=True)), dissimilar.text
     assert "On the natural split, half A is the natural classes" in found["dissimilar"].text  # said once, there
     claims = list(found)
     assert claims.index("random-weights-dissimilar") == claims.index("random-weights") + 1

@@ -16,7 +16,7 @@ import pytest
 
 from locales import ASCII_LOCALE, UTF8_LOCALE, environment_in, latin1_locale
 from minitransfer import optim
-from minitransfer.checkpoint_info import train_command
+from minitransfer.checkpoint_remake import train_command
 from minitransfer.cli import info
 from minitransfer.cli._errors import option_text
 from minitransfer.config_wording import option_name

@@ -126,11 +126,12 @@ def _group(draws, split="random", se=0.5):
 
 
 def test_the_caveat_of_two_draws_names_what_trains_more_of_the_group_of_two():
-    # the natural split's group of 3 replicates, the random split's of 2 split seeds: the caveat is of the random
-    # group and advises more random splits (mutant: the advice of the first group's split)
+    # the natural split's group of 3 replicates, the random split's of 2 split seeds: the caveat counts both
+    # (Welch-Satterthwaite: (2 se²)² / (se⁴ / 2 + se⁴ / 1) = 2.67, 2 degrees) and advises more random splits, the
+    # fewest draws (mutant: the advice of the first group's split)
     from minitransfer.findings_caveats import few_draws
     said = few_draws(_group(3, "natural"), _group(2, "random"))
-    assert said.startswith(" Careful: 2 split seeds give its ±") and said.endswith(
+    assert said.startswith(" Careful: 3 replicates + 2 split seeds give its ± 2 degrees of freedom") and said.endswith(
         "not the verdict's two: more random splits (experiment --split-seed, once per split)."), said
 
 

@@ -9,7 +9,7 @@ import pickle
 
 from minitransfer import run_lock
 from minitransfer import train as training
-from minitransfer.run_files import RESULT_SHA256
+from minitransfer.run_files import DIGESTS
 from test_train_faults import _flock_failing_with
 
 PREFIX = "warning: "
@@ -55,6 +55,6 @@ def test_a_run_without_warnings_returns_none_and_result_json_keeps_its_fields(mi
     assert _said_on_stderr(capfd.readouterr().err) == ()
     assert result.warnings == ()
     recorded = json.loads((tmp_path / "net.run" / "result.json").read_text())
-    assert "warnings" not in recorded and set(recorded) == set(result.to_dict()) | {RESULT_SHA256}  # and its digest
+    assert "warnings" not in recorded and set(recorded) == set(result.to_dict()) | set(DIGESTS)  # and its digests
     again = training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), quiet=True, resume="auto", **options))
     assert again.warnings == () and again.to_dict() == {**result.to_dict(), "out": again.out}  # read back from it

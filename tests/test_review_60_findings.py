@@ -74,6 +74,9 @@ def test_the_docs_split_the_fine_tuning_claims_null_holds_by_its_words():
     better = " / ".join(f"{shares[k]['better']:.1%}" for k in (2, 3, 8))
     holds = " / ".join(f"{shares[k]['within'] + shares[k]['better']:.0%}" for k in (2, 3, 8))
     text = " ".join(REPORT_MD.read_text(encoding="utf-8").split())
-    assert (f"Without BnB+, the fine-tuning claim holds on noise alone in {holds} of trials (at 2 / 3 / 8 seeds): in "
-            f"{within} as \"about as well as training from scratch\" (within 2 points of the base, not resolved from "
-            f"it), in the other {better} as \"do better than training from scratch\"") in text
+    # since session 65 the "within" trials no longer hold ("no boost shown"): the claim holds on the "better" alone
+    assert (f"Without BnB+, the fine-tuning claim holds on noise alone in {better} of trials (at 2 / 3 / 8 seeds), as "
+            f"\"do better than training from scratch\" (resolved above the base: the table's fine-tuning row without "
+            f"BnB+); in another {within} the noise lies within 2 points of the base, not resolved from it, and the "
+            f"claim does not hold (\"no boost shown\"), where it held before as \"about as well as training from scratch\" "
+            f"({holds} in all).") in text

@@ -1471,7 +1471,7 @@ def test_real_slurm_plain_scancel_stops_the_run_for_good_with_a_checkpoint(clust
     slurm_log = scripts / "logs" / f"bases-{job}_0.out"
     cluster.wait_for(lambda: "exit 75" in slurm_log.read_text(), SETTLE_SECONDS, "the task to see the training's exit")
     assert settle(cluster) == {}
-    assert "not requeued: the job is COMPLETING (cancelled, or out of time)" in slurm_log.read_text()
+    assert "not requeued: the job is COMPLETING (cancelled)" in slurm_log.read_text()
     assert "scancel: error" not in slurm_log.read_text()  # passing SIGTERM on to a job ending already
     record = cluster.job_record(f"{job}_0")
     assert (record["JobState"], record["Restarts"]) == ("CANCELLED", "0"), record

@@ -87,8 +87,8 @@ def test_a_lost_result_is_not_submitted_but_said_and_its_transfers_copy_its_netw
     weights = out / "random0" / "baseB.h5"
     assert done.stderr.splitlines() == [
         f"not submitted: 1 run ({grid_status.RESULT_LOST}), whose network is there, but whose result.json cannot be "
-        "read (empty or cut short) and whose checkpoint is gone, so nothing writes it again and report leaves the "
-        "run out:",
+        "read (empty, cut short or edited) and whose checkpoint is gone, so nothing writes it again and report "
+        "leaves the run out:",
         f"  run random0/baseB: keep {weights}: `minitransfer eval {weights}` scores it again",
         f"as the last resort, {train_again()}, which replaces that network"]
     assert "weights without a checkpoint" not in done.stderr

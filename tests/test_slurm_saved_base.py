@@ -4,6 +4,7 @@ weights back byte for byte, its finished transfers
 left alone, as a local grid resumes it (grid_check.check_finished); refused where the checkpoint is another
 network. Real networks (4 iterations each), stand-ins for SLURM's commands."""
 
+import os
 import shutil
 import subprocess
 
@@ -67,3 +68,30 @@ def test_submit_resumes_a_base_whose_checkpoint_is_the_network_its_transfers_cop
     trained = subprocess.run(task[1], capture_output=True, text=True)
     assert trained.returncode == 0, trained.stdout + trained.stderr
     assert fileio.sha256_file(weights) == copied
+
+
+@pytest.mark.parametrize("base", ["since 0.11", "before 0.11"])
+def test_submit_judges_a_saved_base_by_python_alone_reading_no_file_in_bash(trained_grid, tmp_path, fake_slurm,
+                                                                           base):
+    """baseA.h5 deleted, its checkpoint the network A1B copied: a base since version 0.11 (its weights file leaves
+    the momentum out, another sha256 than its checkpoint's), or one before it (its weights file was its
+    checkpoint's copy: the file A1B copied is the checkpoint, byte for byte). Both submitted, judged by Python (by
+    the network, by the sha256). Before, bash ran sha256sum on the checkpoint and grepped each run's file for it
+    first, which finds only a base before 0.11, reading every file (CaffeNet's: hundreds of MB) for nothing."""
+    source, options = trained_grid
+    out = tmp_path / "grid"
+    shutil.copytree(source, out)
+    weights, saved = out / "random0" / "baseA.h5", out / "random0" / "baseA.run" / grid.CHECKPOINT_FILE
+    if base == "before 0.11":
+        shutil.copyfile(weights, saved)
+    weights.unlink()
+    stand_ins = tmp_path / "counted"
+    stand_ins.mkdir()
+    (stand_ins / "sha256sum").write_text(f'#!/usr/bin/env bash\necho "$@" >> {tmp_path / "sha256sum.log"}\n'
+                                         f'exec {shutil.which("sha256sum")} "$@"\n')
+    (stand_ins / "sha256sum").chmod(0o755)
+    submit = slurm.emit_slurm(grid.plan_grid(**RUNS), out, tmp_path / "slurm", options)
+    done = submit_grid(submit, PATH=f"{stand_ins}:{os.environ['PATH']}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sbatch_calls(fake_slurm) == [["--parsable", "--array=0", slurm.BASES_FILE]]
+    assert not (tmp_path / "sha256sum.log").exists()

@@ -6,7 +6,7 @@ import sys
 import click
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import evaluate, models, rundir
+from minitransfer import checkpoint_runs, evaluate, models, rundir
 from minitransfer.data import inputs
 from minitransfer.ops import precision as precisions
 from minitransfer.progress import EvaluationProgress, draws_bar
@@ -110,8 +110,8 @@ def _notes(checkpoint, scores):
     """What ``eval`` says on stderr, with --json too (stdout is the scores alone): a run that diverged
     after the checkpoint, a mean image resized, crops that see a small part of each image, another
     precision than the network was trained in; paths escaped as :func:`_result_line` escapes them."""
-    run_folder = checkpoints.run_folder_of(checkpoint)  # of a run's checkpoint.h5
-    diverged = checkpoints.divergence_in(run_folder) if run_folder else ""
+    run_folder = checkpoint_runs.run_folder_of(checkpoint)  # of a run's checkpoint.h5
+    diverged = checkpoint_runs.divergence_in(run_folder) if run_folder else ""
     then = start_over_in(run_folder) if diverged else ""
     checkpoint, data = inputs.display_name(checkpoint), inputs.display_name(scores["data"])
     if diverged:  # the network scored is its run's last before the divergence, which a resume replays

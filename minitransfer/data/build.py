@@ -145,8 +145,10 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     Raises
     :class:`ClassesWithoutImages` when some class ends up without a training image,
     ``StorageError`` when a file cannot be written, ``RunBusy`` (exit 2) while another process
-    writes into ``out`` (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it and the
-    import has something to write: one that finds the dataset as it would write it succeeds, see :func:`_import_lock`),
+    writes into ``out``, but for another prepare with the same options, which is waited for
+    (:func:`.lock.wait_for_prepare`: then the dataset it left checked, "already prepared" where it finished)
+    (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it and the import has something
+    to write: one that finds the dataset as it would write it succeeds, see :func:`_import_lock`),
     ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE`, ``workers`` above
     :data:`.decoder_pool.MAX_WORKERS` or, unless ``overwrite``, when ``out`` holds a dataset (or the
     shards of an unfinished import) prepared from another ``source`` or at another size; with ``overwrite``
@@ -174,15 +176,30 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
                     raise
         return None
 
-    built = attempt(may_check=not overwrite)
-    # else readers hold it, and a check found something to write: taken exclusively now, or refused naming them
-    return built if built is not None else attempt(may_check=False)
+    def same_import():  # what another prepare holding out's lock has left there so far: this import's options?
+        try:
+            check_same_origin(out, source, size, shard_length)
+        except ValueError:
+            return False
+        return True
+
+    since = lock.clock()
+    while True:
+        try:
+            built = attempt(may_check=not overwrite)
+            # else readers hold it, and a check found something to write: taken exclusively now, or refused naming them
+            return built if built is not None else attempt(may_check=False)
+        except lock.BeingPrepared as busy:  # another prepare: waited for where it is this one's (not --overwrite)
+            if overwrite:
+                raise
+            lock.wait_for_prepare(out, busy, same_import, since)
 
 
 @contextlib.contextmanager
 def _import_lock(out, may_check=False):
     """Hold ``out``'s lock exclusively (:func:`.lock.writing`, which creates ``out``): refused while
-    another import writes there or a training reads the dataset; yields False. With ``may_check``, while
+    another import writes there (:class:`.lock.BeingPrepared`, which :func:`build_dataset` waits out where that
+import has this one's options) or a training reads the dataset; yields False. With ``may_check``, while
     readers (trainings, evaluations, verifies) hold it, it is held shared instead, as theirs, and yields True:
     the import may then only check that the dataset is as it would write it (a rerun with the same options,
     "already prepared"), writing nothing; :class:`.shard_builder.WouldWrite` otherwise (the import then takes
@@ -231,6 +248,8 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
                       functools.partial(record_import, out, source, size, given, shard_length), meta_estimate,
                       overwrite, checking)
     builder.skipped += list(skipped)
+    if checking:  # a shard damaged or gone is found before any is hashed
+        builder.check_headers(subsets)
     workers = min(usable_cpus(), MAX_WORKERS) if workers is None else workers
     decoder = DecoderPool(functools.partial(load_item, size=size), workers)
     try:
@@ -282,7 +301,7 @@ def _checked(out, meta, mean, classes, table, before, notes):
     meta["mean"]["sha256"] = held_mean(out / MEAN_FILE, mean, classes, meta)
     if meta["mean"]["sha256"] is None:
         raise WouldWrite(f"{MEAN_FILE} to write")
-    if not _holds_text(out / META_FILE, meta_text(meta)):
+    if not fileio.holds(out / META_FILE, meta_text(meta).encode("utf-8")):
         raise WouldWrite(f"{META_FILE} to write")
     unlisted = _unlisted_shards(out, table)
     if unlisted:
@@ -291,14 +310,6 @@ def _checked(out, meta, mean, classes, table, before, notes):
     built = ds.open_dataset(out)
     built.writes = writes_since(out, before, table)
     return built
-
-
-def _holds_text(path, text):
-    """Whether the file ``path`` holds ``text`` (UTF-8), byte for byte: False where it cannot be read."""
-    try:
-        return path.read_bytes() == text.encode("utf-8")
-    except OSError:
-        return False
 
 
 def _write_skipped(out, skipped, final_bytes, checking=False):
@@ -310,7 +321,7 @@ def _write_skipped(out, skipped, final_bytes, checking=False):
     path = out / SKIPPED_FILE
     report = "".join(f"{entry['file']}\t{entry['reason']}\n" for entry in skipped)
     if checking:
-        if not _holds_text(path, report) and (report or path.is_file() and path.stat().st_size):
+        if not fileio.holds(path, report.encode("utf-8")) and (report or path.is_file() and path.stat().st_size):
             raise WouldWrite(f"{SKIPPED_FILE} to write")
         return
     if report:

@@ -8,6 +8,7 @@ place, the folder moved or deleted) and each file whose checksum it found intact
 
 import hashlib
 import os
+import shlex
 
 from minitransfer import hdf5_files
 
@@ -79,22 +80,62 @@ def still_checked(path, checked):
                            f"{IF_CHANGED}")
 
 
-def check_class_table(folder, meta):
-    """The class table of the dataset ``folder`` (its meta.json's ``classes``, ``meta``) against the digest
-    mean.h5 recorded at the import (datasets prepared before the digest existed have none: nothing to compare)."""
+def _recorded(folder, meta, name, mean_file=None):
+    """The text attribute ``name`` of the dataset ``folder``'s mean.h5 (None where it has none): read from
+    ``mean_file``, the file open, where given (its faults said by who opened it), else opened for it."""
+    if mean_file is not None:
+        return hdf5_files.plain_attribute(mean_file.attrs.get(name))
     path = folder / meta["mean"]["file"]
     try:
         with hdf5_files.open_hdf5(path) as handle:
-            recorded = hdf5_files.plain_attribute(handle.attrs.get("classes_sha256"))
+            return hdf5_files.plain_attribute(handle.attrs.get(name))
     except OSError as error:
         raise read_error(path, "mean image", error) from error
+
+
+def check_class_table(folder, meta, mean_file=None):
+    """The class table of the dataset ``folder`` (its meta.json's ``classes``, ``meta``) against the digest
+    mean.h5 recorded at the import (datasets prepared before the digest existed have none: nothing to compare);
+    ``mean_file``: mean.h5 open already (:func:`_recorded`)."""
+    path = folder / meta["mean"]["file"]
+    recorded = _recorded(folder, meta, "classes_sha256", mean_file)
     if recorded is not None and recorded != schema.classes_sha256(meta["classes"]):
         raise DatasetError(f"{folder / META_FILE}: the class table (names, wnids, families) is not the one "
                            f"the dataset was prepared with ({path} records its sha256): meta.json was edited; "
                            f"{REPREPARE}")
 
 
-def check_meta_recorded(folder, meta, fingerprint):
+# train's and eval's remedy for a meta.json not as prepared: verify names every other fault of the folder too
+VERIFY_OR_REPREPARE = "`minitransfer prepare verify {folder}` checks the rest of it; " + REPREPARE
+
+
+def check_meta_digest(folder, meta, remedy=VERIFY_OR_REPREPARE, needed=False, mean_file=None):
+    """The digest of meta.json's content that the mean.h5 of the dataset ``folder`` records (:data:`META_SHA256`),
+    None where it records none (prepared before it did: nothing to compare); ``DatasetError`` naming meta.json
+    where its content ``meta`` no longer hashes to it (:func:`.shard_format.meta_sha256`: edited or damaged since),
+    ``remedy`` saying what to do (``{folder}``: the folder, quoted for a shell); a mean.h5 that cannot be read
+    is ``needed`` (a ``DatasetError`` naming it) or passed, for the reading of it to tell. A few kB hashed, mean.h5's
+    attribute read: no shard is, so train and eval ask it each time they read a dataset
+    (:meth:`.dataset.Dataset.check_checksums`), and ``prepare verify`` (:func:`check_meta_recorded`);
+    ``mean_file``: mean.h5 open already (:func:`_recorded`)."""
+    mean = folder / meta["mean"]["file"]
+    needed = needed or mean_file is not None
+    if not (needed or mean.is_file()):  # a named pipe's opening would wait for a writer
+        return None
+    try:
+        recorded = _recorded(folder, meta, META_SHA256, mean_file)
+    except DatasetError:
+        if needed:
+            raise
+        return None  # eval scoring with its checkpoint's mean reads no mean.h5: its own checks say what is wrong
+    if recorded is not None and recorded != meta_sha256(meta):
+        raise DatasetError(f"{folder / META_FILE}: not the meta.json the dataset was prepared with ({mean} records "
+                           f"the sha256 {str(recorded):.16}... of its content, it is now {meta_sha256(meta):.16}...): "
+                           f"edited or damaged since; {remedy.format(folder=shlex.quote(str(folder)))}")
+    return recorded
+
+
+def check_meta_recorded(folder, meta, fingerprint, mean_file=None):
     """Whether the meta.json of the dataset ``folder`` (opened with sha256 ``fingerprint``, ``meta`` parsed from
     those bytes: :attr:`.dataset.Dataset.meta`), its mean.h5 found as
     it records, is checked, byte for byte, against the digest mean.h5 records (:func:`.shard_format.meta_sha256`):
@@ -102,7 +143,7 @@ def check_meta_recorded(folder, meta, fingerprint):
     compare, ``prepare verify`` says so). ``DatasetError`` naming meta.json where it is not as prepare wrote it:
     its content edited or damaged (a byte of its descriptive keys, source, skipped, generator_version, which no
     other check reads, passed), or only its layout (saved again by an editor: its bytes are the fingerprint each
-    run records of its dataset)."""
+    run records of its dataset). ``mean_file``: mean.h5 open already (:func:`_recorded`)."""
     path = folder / META_FILE
     try:
         raw = path.read_bytes()
@@ -110,18 +151,9 @@ def check_meta_recorded(folder, meta, fingerprint):
         raise read_error(path, "meta file", error) from error
     if hashlib.sha256(raw).hexdigest() != fingerprint:
         raise DatasetError(f"{path}: {PREPARED_AGAIN}; rerun")
-    mean = folder / meta["mean"]["file"]
-    try:
-        with hdf5_files.open_hdf5(mean) as handle:
-            recorded = hdf5_files.plain_attribute(handle.attrs.get(META_SHA256))
-    except OSError as error:
-        raise read_error(mean, "mean image", error) from error
+    recorded = check_meta_digest(folder, meta, REPREPARE, needed=True, mean_file=mean_file)
     if recorded is None:
         return False
-    if recorded != meta_sha256(meta):
-        raise DatasetError(f"{path}: not the meta.json the dataset was prepared with ({mean} records the sha256 "
-                           f"{str(recorded):.16}... of its content, it is now {meta_sha256(meta):.16}...): edited or "
-                           f"damaged since; {REPREPARE}")
     if raw != meta_text(meta).encode():
         raise DatasetError(f"{path}: its content is as prepared, but not its layout (saved again by an editor or a "
                            f"script?): its bytes are the dataset's fingerprint, which each run records; {REPREPARE}, "

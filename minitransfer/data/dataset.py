@@ -27,8 +27,8 @@ import numpy as np
 from minitransfer import fileio
 
 from . import integrity, lock, schema
-from .changed_since import (check_class_table, check_meta_recorded, check_meta_unchanged, folder_changed,
-                            still_checked)
+from .changed_since import (check_class_table, check_meta_digest, check_meta_recorded, check_meta_unchanged,
+                            folder_changed, still_checked)
 from .image_reader import ImageReader
 from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files
 from .mistaken_paths import not_a_dataset, unfinished_import
@@ -162,19 +162,24 @@ class Dataset:
         finally:
             reader.close()
 
-    def mean(self):
+    def mean(self, then=None):
         """The mean training image, float32 (H, W, 3), checked against meta.json's sha256 and, as
         a mean of uint8 pixels, to lie in 0..255 (a hand-made mean.h5 whose checksum was recorded
-        after the damage: NaN or a huge value would train the network on garbage without a word)."""
+        after the damage: NaN or a huge value would train the network on garbage without a word).
+        ``then(handle)``: more of mean.h5 read once its image passed, in the same open (:meth:`verify`)."""
         path = self.path / self.meta["mean"]["file"]
         self._check_files([(path, self.meta["mean"]["sha256"], "mean image")])
-        mean = read_checked(path, "mean", (*self.image_size, 3), np.float32, "mean image")
-        outside = ~((mean >= 0) & (mean <= 255))  # NaN included
-        if outside.any():
-            raise DatasetError(f"{path}: /mean holds {int(outside.sum())} values outside 0..255 (e.g. "
-                               f"{mean[outside].flat[0]}), which no mean of 8-bit images has: rerun the prepare "
-                               f"command that built the dataset")
-        return mean
+
+        def in_range(handle, mean):
+            outside = ~((mean >= 0) & (mean <= 255))  # NaN included
+            if outside.any():
+                raise DatasetError(f"{path}: /mean holds {int(outside.sum())} values outside 0..255 (e.g. "
+                                   f"{mean[outside].flat[0]}), which no mean of 8-bit images has: rerun the prepare "
+                                   f"command that built the dataset")
+            if then is not None:
+                then(handle)
+
+        return read_checked(path, "mean", (*self.image_size, 3), np.float32, "mean image", in_range)
 
     def checked_files(self, subset=None):
         """``(path, sha256, what)`` of the shards of ``subset`` (None: both subsets and the mean image, refused
@@ -196,10 +201,12 @@ class Dataset:
         Reads every byte once: about 0.1 s per 192 MiB shard and thread (sha256 at ~1.8 GB/s). With
         every file, the class table too (an edited family changes the natural split, not a sha256).
         :attr:`verified` records the files as checked. ``ConfigError`` for a subset not opened, or for
-        every file of a dataset opened for some subsets (:attr:`subsets`): nothing is passed unchecked."""
+        every file of a dataset opened for some subsets (:attr:`subsets`): nothing is passed unchecked. meta.json's
+        content too, where mean.h5 records its digest (:func:`.changed_since.check_meta_digest`, of a few kB)."""
         self._record_checked(self._check_files(self.checked_files(subset)))
         if subset is None:
             check_class_table(self.path, self.meta)
+        check_meta_digest(self.path, self.meta)  # meta.json as prepared: a train's or eval's few kB, no shard
 
     def _check_files(self, files):
         """:func:`check_files` of ``files``; a file found changed with the whole folder is said as such
@@ -252,10 +259,12 @@ class Dataset:
                 for shard in self.shards(subset):
                     image_offset(self.path / shard["file"], (shard["count"], *self.image_size, 3))
                 self._labels[subset] = self._read_labels(subset, again=True)
-            self.mean()
-            check_class_table(self.path, self.meta)
-            self.meta_checked = check_meta_recorded(self.path, self.meta, self.fingerprint)  # mean.h5 as meta.json says
 
+            def recorded_digests(mean_file):  # mean.h5 opened once: its image, then the digests it records
+                check_class_table(self.path, self.meta, mean_file)
+                self.meta_checked = check_meta_recorded(self.path, self.meta, self.fingerprint, mean_file)
+
+            self.mean(then=recorded_digests)
 
 
 def open_dataset(path, subsets=SUBSETS):

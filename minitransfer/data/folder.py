@@ -164,10 +164,10 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     warn_of_archives(archives_not_unpacked([source, train_root, val_root]))
     note_run_folders(runs)
     scan_skipped = []  # links to nothing named as files, copies of training images in val/ are
-    files, hidden, listed = {}, [], inputs.stage_progress(progress, "listing training files")
+    files, hidden, hidden_inside, listed = {}, [], [], inputs.stage_progress(progress, "listing training files")
     recorded = None if overwrite else out  # what OUT records, trusted by a rerun; --overwrite trusts none of it
     for number, (name, folder) in enumerate(class_names(folders, recorded).items(), start=1):
-        files[name] = files_below(folder, out, walked, hidden)
+        files[name] = files_below(folder, out, walked, hidden, hidden_inside)
         listed(number, len(folders))
     excluded = [{"name": name, "reason": NO_FILES} for name, found in files.items() if not found]
     for link, reason in dangling_links(train_root):
@@ -179,9 +179,10 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     examined = inputs.stage_progress(progress, "examining files")
     val = {} if val_root is None else val_files_listed(val_root, train_root, set(files), scan_skipped, out, walked,
                                                         inputs.stage_progress(progress, "listing validation files"),
-                                                        runs, hidden)
+                                                        runs, hidden, hidden_inside)
     _name_validation_left_out(excluded, val, val_root)
-    warn_of_hidden([*hidden_image_folders(train_root), *(hidden_image_folders(val_root) if val_root else [])], hidden)
+    warn_of_hidden([*hidden_image_folders(train_root), *(hidden_image_folders(val_root) if val_root else [])], hidden,
+                   hidden_inside)
     identity, sizes, modified, states = file_identities(train, val, examined)
     # each class folder's files, before any is held out (a file another class also holds is never held out:
     # held_out.hold_out)

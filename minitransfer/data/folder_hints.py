@@ -4,6 +4,7 @@ unpacked is refused naming the folder to give or what to do (:func:`check_two_cl
 archives lying beside the class folders, in no class, are warned of, and so are class folders that each look like
 a dataset of their own classes (the folder of two datasets given). :mod:`.folder_tree` lists the tree."""
 
+import collections
 import itertools
 import os
 import stat
@@ -185,13 +186,21 @@ def _passed_over_hidden(folders):
             f"(names starting with '.' are passed over)")
 
 
-def warn_of_hidden(folders, files):
+def warn_of_hidden(folders, files, inside=()):
     """Warn once of the hidden ``folders`` holding images beside the class folders (:func:`hidden_image_folders`)
     and of the images among the hidden ``files`` of the class folders (:func:`.folder_tree.files_below`'s; macOS's
-    ._ files are no images): passed over, as .DS_Store is, they were left out without a word."""
+    ._ files are no images): passed over, as .DS_Store is, they were left out without a word. The hidden folders
+    ``inside`` class folders (``files_below``'s: ant/.git, ant/.thumbnails), passed over unlisted, are noted in one
+    line, counted by name."""
     images = [path for path in files if may_be_image(path, _listed(path))]
     if folders:
         stopping.warn(f"warning: {_passed_over_hidden(folders)}; rename those that are classes")
+    if inside:
+        names = collections.Counter(inputs.display_name(os.path.basename(path)) for path in inside)
+        counted = [f"{name} ({count})" for name, count in sorted(names.items(), key=lambda item: (-item[1], item[0]))]
+        stopping.warn(f"note: passed over {len(inside)} hidden folder(s) inside class folders, not looked into: "
+                      f"{', '.join(counted[:5])}{' ...' if len(counted) > 5 else ''} (names starting with '.', and "
+                      f"system folders such as @eaDir, are passed over): rename those that hold images to import them")
     if images:
         shown = ", ".join(inputs.path_text(path) for path in images[:2])
         stopping.warn(f"warning: passed over {len(images)} hidden image file(s) in class folders, such as {shown}"

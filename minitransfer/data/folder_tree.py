@@ -144,10 +144,11 @@ def class_text(folder):
     return same_text(inputs.name_text(folder.name))
 
 
-def files_below(folder, out, walked, hidden=None):
+def files_below(folder, out, walked, hidden=None, hidden_folders=None):
     """Every file below ``folder`` whose path has no hidden part (:func:`.inputs.hidden`), sorted; each
     folder walked is remembered in ``walked`` (:func:`remember_folder`). Files passed over for a name starting
-    with "." are added to the list ``hidden`` where given (:func:`.folder_hints.warn_of_hidden` counts the images).
+    with "." are added to the list ``hidden`` where given (:func:`.folder_hints.warn_of_hidden` counts the images),
+    the folders passed over for a hidden name (.git, .thumbnails, @eaDir: not walked) to ``hidden_folders``.
 
     Links to folders are followed as the class folders themselves are, except a link to a folder
     that contains it (a loop, which would also bring in other classes: warned of) and a second way to a
@@ -165,6 +166,8 @@ def files_below(folder, out, walked, hidden=None):
         if here == into or here.startswith(into + os.sep):
             raise ValueError(f"{inputs.path_text(directory)} leads into OUT {out} (a link): the import would read "
                              f"the dataset's own files; remove the link or choose another output folder")
+        if hidden_folders is not None:
+            hidden_folders += [os.path.join(directory, name) for name in sorted(subfolders) if inputs.hidden(name)]
         for name in sorted(name for name in subfolders if not inputs.hidden(name)):  # the first link wins
             real = os.path.realpath(os.path.join(directory, name))
             looped = here == real or here.startswith(real + os.sep)
@@ -246,10 +249,12 @@ def warn_of_changed_folders(changed):
                       f"command to import them as they are now")
 
 
-def val_files_listed(val_root, train_root, known, skipped, out, walked, listed, runs, hidden):
+def val_files_listed(val_root, train_root, known, skipped, out, walked, listed, runs, hidden,
+                     hidden_folders=None):
     """The files of each class folder of ``val_root`` (val/ of the train/ + val/ layout), by the name of its
-    training class in ``known``; links to nothing are added to ``skipped``, hidden files to ``hidden``
-    (:func:`files_below`), and ``listed(done, total)`` is called after each class folder."""
+    training class in ``known``; links to nothing are added to ``skipped``, hidden files to ``hidden``, hidden
+    folders to ``hidden_folders`` (:func:`files_below`), and ``listed(done, total)`` is called after each class
+    folder."""
     remember_folder(val_root, walked, listing=True)
     folders = class_folders(val_root, runs)
     if not folders and any(path.is_file() and not inputs.hidden(path.name) for path in val_root.iterdir()):
@@ -266,7 +271,7 @@ def val_files_listed(val_root, train_root, known, skipped, out, walked, listed, 
     skipped += [{"file": inputs.path_text(link), "reason": reason} for link, reason in dangling_links(val_root)]
     files = {}
     for number, folder in enumerate(folders, start=1):
-        files[train_name[class_text(folder)]] = files_below(folder, out, walked, hidden)
+        files[train_name[class_text(folder)]] = files_below(folder, out, walked, hidden, hidden_folders)
         listed(number, len(folders))
     if not any(files.values()):  # made a dataset that train refuses, whose note's advice (--val-fraction) is refused
         raise ds.DatasetError(f"{val_root}: no file in a class folder ({val_root}/<class>/): put each class's "

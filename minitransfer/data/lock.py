@@ -8,7 +8,9 @@ is refused while another process reads the files it would replace, and a reader 
 writes them: :class:`DatasetBusy` (exit code 2) naming the processes. A rerun that has nothing to write
 (the dataset prepared with its options: "already prepared") succeeds meanwhile: refused the lock exclusively
 by readers, it holds it shared, as one of them, for its check (:func:`minitransfer.data.build._import_lock`).
-Any number of readers share a folder. The kernel releases the lock when a process dies. The lock file stays
+Any number of readers share a folder. A prepare started while another prepares the folder with
+the same options waits for it (:func:`wait_for_prepare`), then finds the dataset it left. The kernel releases
+the lock when a process dies. The lock file stays
 in the dataset's folder (prepare and readers leave it there, made as open() makes any file: 0o666 less the
 umask; in a folder its group may write, group-writable too, by prepare as by a reader), so readers of another
 user, who may not create it there, open it read-only and hold it shared all the same: its owner's prepare is
@@ -29,10 +31,15 @@ import fcntl
 import os
 import pathlib
 import stat
+import time
 
 from minitransfer import file_owners, held_locks, lock_holder, run_lock, stopping
 
 LOCK_FILE = run_lock.RunLock.FILE
+WAIT_FOR_PREPARE_S = 4 * 3600  # the longest a prepare waits for another of the same dataset (ImageNet: an hour or two)
+WAIT_POLL_S = 1  # how often a waiting prepare looks whether the other one has ended
+WAIT_SAID_EVERY_S = 300  # how often a waiting prepare says it still waits (a log silent for hours reads as hung)
+clock, _sleep = time.monotonic, time.sleep  # what a wait is measured and spent with (a test's replace them)
 
 
 class DatasetBusy(run_lock.RunBusy):
@@ -42,6 +49,11 @@ class DatasetBusy(run_lock.RunBusy):
     def __init__(self, message, pids):
         super().__init__(message, pids[0] if pids else None)
         self.pids = pids
+
+
+class BeingPrepared(run_lock.RunBusy):
+    """Another prepare (or a process whose command cannot be told, such as a script calling the library)
+    writes into the dataset folder (exit code 2); ``pid``: :func:`minitransfer.run_lock.holder`'s answer."""
 
 
 @contextlib.contextmanager
@@ -85,12 +97,62 @@ def _held_exclusively(folder, pid):
     """The ``RunBusy`` (exit code 2) of a prepare into ``folder`` while ``pid`` holds it: another prepare
     (or a process whose command cannot be told, such as a script calling the library), or else the
     command that holds it (a training whose run folder it is, a report writing there)."""
-    command = lock_holder.command_of(pid)
-    held = f" ({command}, {run_lock.pid_named(pid)})" if command else run_lock.holder_named(pid)
-    if command is None or command.startswith("minitransfer prepare"):
-        return run_lock.RunBusy(f"{folder} is being prepared by another minitransfer process{held}: wait for it to "
-                                f"finish, or give another OUT", pid)
+    command, held = _named(pid)
+    if _a_prepare(command):
+        return BeingPrepared(f"{folder} is being prepared by another minitransfer process{held}: wait for it to "
+                             f"finish, or give another OUT", pid)
     return run_lock.RunBusy(f"{folder}{run_lock.BUSY}{held}, which writes there: give another OUT", pid)
+
+
+def _named(pid):
+    """(the command the lock's holder ``pid`` runs, or None where it cannot be told; the holder in a message's
+    words: " (minitransfer prepare folder, PID 1234)", or as :func:`minitransfer.run_lock.holder_named` names it)."""
+    command = lock_holder.command_of(pid)
+    return command, f" ({command}, {run_lock.pid_named(pid)})" if command else run_lock.holder_named(pid)
+
+
+def _a_prepare(command):
+    """Whether the holder running ``command`` (None: it cannot be told) is taken for a prepare."""
+    return command is None or command.startswith("minitransfer prepare")
+
+
+def wait_for_prepare(folder, busy, same_import, since):
+    """Wait while another prepare holds ``folder``'s lock (``busy``, the :class:`BeingPrepared` that refused this
+    one), saying so on stderr as it starts (naming the holder: its command and PID, its SLURM job) and every
+    :data:`WAIT_SAID_EVERY_S`; returns once nobody holds it exclusively, for the caller to take it and check what
+    the other one left (two same prepares started together, in two terminals or two SLURM jobs sharing a cache: the
+    second was refused, exit 2, where it finds the dataset prepared once the first ends). Raises ``busy`` where it
+    names this process (a caller holding the lock cannot be waited for), and, as it was raised before, a refusal
+    naming the holder at once where ``same_import()`` is False (``folder`` holds a dataset, or the shards of an
+    unfinished import, of another source or other options) or the holder is not a prepare; one saying how long it
+    waited once :data:`WAIT_FOR_PREPARE_S` have passed ``since`` (the clock's time the first wait began: a holder
+    stopped with Ctrl-Z, or hung on a file system, keeps it for good). A stop (Ctrl-C, SLURM's SIGTERM) ends the
+    wait as it ends any command (exit code 75)."""
+    said = said_at = None
+    while True:
+        pid = run_lock.holder(folder)
+        if pid is None:
+            return
+        if lock_holder.is_this_process(pid) or lock_holder.is_this_process(busy.pid):
+            raise busy
+        command, held = _named(pid)
+        if not _a_prepare(command) or not same_import():
+            raise _held_exclusively(folder, pid)
+        now = clock()
+        if now - since >= WAIT_FOR_PREPARE_S:
+            raise BeingPrepared(f"{folder} is still being prepared by another minitransfer process{held} after "
+                                f"{WAIT_FOR_PREPARE_S // 60} minutes of waiting for it: wait for it to finish, or give "
+                                f"another OUT", pid)
+        if said != pid:
+            stopping.warn(f"{folder} is being prepared by another minitransfer process{held}: waiting for it to "
+                          f"finish (at most {WAIT_FOR_PREPARE_S // 60} minutes), then checking the dataset it leaves "
+                          f"against this prepare's options")
+            said, said_at = pid, now
+        elif now - said_at >= WAIT_SAID_EVERY_S:
+            stopping.warn(f"still waiting for the prepare of {folder}{held} to finish "
+                          f"({int(now - since) // 60} minutes so far)")
+            said_at = now
+        _sleep(WAIT_POLL_S)
 
 
 def _readers_named(pids):

@@ -76,10 +76,7 @@ class Builder:
         if len(labels) != len(items) or (labels.size and not 0 <= labels.min() <= labels.max() < self.num_classes):
             raise ValueError(f"build_dataset: {subset} needs one label in 0..{self.num_classes - 1} per item")
         shards, first_index = [], 0
-        for number, start in enumerate(range(0, len(items), self.shard_length)):
-            stop = min(start + self.shard_length, len(items))
-            part = {name: np.asarray(values)[start:stop] for name, values in extras.items()}
-            plan = _shard_plan(items[start:stop], labels[start:stop], part, self.size)
+        for number, start, stop, part, plan in self._planned(items, labels, extras):
             path = self.out / shard_name(subset, number)
             entry, why = _judged_shard(path, plan, first_index, self.size, stop - start, sorted(part),
                                        self.recorded.get(path.name))
@@ -103,6 +100,26 @@ class Builder:
             if self.progress:
                 self.progress(self.done, self.total)
         return {"count": first_index, "shards": shards}
+
+    def _planned(self, items, labels, extras):
+        """(number, start, stop, its ``extras``, plan) of each shard of a subset of ``items``."""
+        for number, start in enumerate(range(0, len(items), self.shard_length)):
+            stop = min(start + self.shard_length, len(items))
+            part = {name: np.asarray(values)[start:stop] for name, values in extras.items()}
+            yield number, start, stop, part, _shard_plan(items[start:stop], labels[start:stop], part, self.size)
+
+    def check_headers(self, subsets):
+        """Where only checking: :class:`WouldWrite` before any shard is hashed where the file or attributes of one
+        of ``subsets`` ({subset: (items, labels, extras)}) already tell it cannot be kept (gone, truncated, of
+        another plan): a damaged last shard was found after every shard before it was hashed (ImageNet's: minutes),
+        the readers' refusal coming only then. A shard that passes is judged in full as it comes."""
+        for subset, (items, labels, extras) in subsets.items():
+            for number, _, _, part, plan in self._planned(items, labels, extras):
+                path = self.out / shard_name(subset, number)
+                if not path.is_file():
+                    raise WouldWrite(f"{path.name} to build")
+                if _header_fault(path, plan, sorted(part)) is not None:
+                    raise WouldWrite(f"{path.name} to rebuild")
 
     def _built_shard(self, path, kept, decoder, items, labels, extras, subset, first_index, plan, why=None):
         """The table entry of the shard at ``path`` built from ``items``: written, or where the shard is
@@ -196,12 +213,9 @@ def _judged_shard(path, plan, first_index, size, planned, extra_names, recorded_
                 if sha256 != recorded_sha256:
                     return None, (_SHA256_DIFFERS if recorded_sha256 else "written by an older minitransfer, and "
                                   "meta.json records no sha256 to prove it intact")
-            if hdf5_files.plain_attribute(shard.attrs.get("plan")) != plan:
-                return None, _OTHER_PLAN
-            if (shard.attrs.get("first_index") != first_index or shard.attrs.get("schema") != SCHEMA_VERSION
-                    or hdf5_files.plain_attribute(shard.attrs.get("subset")) != path.name.partition("-")[0]
-                    or set(shard) != {"images", "labels", "sum", *extra_names}):
-                return None, "its attributes or arrays are not those of this import's shard"
+            why = _attributes_fault(shard, path, plan, extra_names, first_index)
+            if why is not None:
+                return None, why
             if recorded_sha256 is not None:  # before its arrays are read: a damaged shard costs no more reads
                 sha256 = sha256 or fileio.sha256_file(path)
                 if sha256 != recorded_sha256:
@@ -231,6 +245,32 @@ def _judged_shard(path, plan, first_index, size, planned, extra_names, recorded_
     return {"file": path.name, "count": count, "first_index": first_index, "sha256": sha256,
             "sum": pixel_sum, "labels": labels, "skipped": skipped, "notes": notes,
             "content_sha256": content}, None
+
+
+def _attributes_fault(shard, path, plan, extra_names, first_index=None):
+    """Why the open ``shard`` at ``path`` is not one built from ``plan`` (:func:`_judged_shard`), told from its
+    attributes and the names of its arrays (``first_index`` where given), or None."""
+    if hdf5_files.plain_attribute(shard.attrs.get("plan")) != plan:
+        return _OTHER_PLAN
+    if ((first_index is not None and shard.attrs.get("first_index") != first_index)
+            or shard.attrs.get("schema") != SCHEMA_VERSION
+            or hdf5_files.plain_attribute(shard.attrs.get("subset")) != path.name.partition("-")[0]
+            or set(shard) != {"images", "labels", "sum", *extra_names}):
+        return "its attributes or arrays are not those of this import's shard"
+    return None
+
+
+def _header_fault(path, plan, extra_names):
+    """Why the shard file ``path`` cannot be kept, told cheaply (opened, its attributes read: nothing hashed), or
+    None where that passes or cannot be told so (text attributes in HDF5's global heap are read only once the file
+    hashes as recorded: :func:`_judged_shard`)."""
+    try:
+        with hdf5_files.open_hdf5(path) as shard:
+            if _text_in_global_heap(shard, ("plan", "subset")):
+                return None
+            return _attributes_fault(shard, path, plan, extra_names)
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as error:  # as _judged_shard's
+        return f"unreadable ({error})"
 
 
 def _number_type(shard, path, name):

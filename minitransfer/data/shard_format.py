@@ -240,13 +240,20 @@ def stored_dataset(handle, path, name):
     return data
 
 
-def read_checked(path, name, shape, dtype, what="file"):
+def read_checked(path, name, shape, dtype, what="file", then=None):
     """The array ``/name`` of HDF5 file ``path`` (``what`` it is: "shard", "mean image"), read only after
     :func:`checked_dataset` accepted it; ``DatasetError`` saying it is missing when it is gone (deleted or
-    moved since the dataset was opened), not h5py's "Unable to synchronously open file"."""
+    moved since the dataset was opened), not h5py's "Unable to synchronously open file". ``then(handle, array)``,
+    where given, is called with the file still open, to read more of it in the same open (its faults worded so,
+    a ``DatasetError`` it raises as it is)."""
     try:
         with hdf5_files.open_hdf5(path) as handle:
-            return checked_dataset(handle, path, name, shape, dtype)[()]
+            array = checked_dataset(handle, path, name, shape, dtype)[()]
+            if then is not None:
+                then(handle, array)
+            return array
+    except DatasetError:  # DatasetUnreadable is an OSError: not said again as this file's
+        raise
     except KeyError as error:
         raise DatasetError(f"{path}: cannot read /{name} ({error})") from error
     except FileNotFoundError:

@@ -5,6 +5,7 @@ there, and which stream its result goes to."""
 import json
 import shutil
 
+import h5py
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -12,6 +13,7 @@ from PIL import Image
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer.cli import main
+from minitransfer.data import shard_format
 from minitransfer.experiment import PLAN_FILE
 from minitransfer.report_folder import REPORT_TABLES
 
@@ -216,6 +218,9 @@ def test_an_image_source_recorded_relative_by_an_older_version_is_not_guessed(im
     meta = json.loads(meta_file.read_text())
     assert meta["source"]["path"] == str(imported / "photos")  # absolute, as prepare records it now
     meta["source"]["path"] = "photos"
+    with h5py.File(tmp_path / "ds" / "mean.h5", "r") as handle:  # as that version wrote it: no digest of meta.json
+        mean = np.asarray(handle["mean"])
+    meta["mean"]["sha256"] = shard_format.write_mean(tmp_path / "ds" / "mean.h5", mean, meta["classes"])
     meta_file.write_text(json.dumps(meta))
     (tmp_path / "photos").mkdir()  # another folder of that name, in the folder train runs in
     result = _train("ds", "photos/x.h5", "--quiet", folder=tmp_path, monkeypatch=monkeypatch)

@@ -1,0 +1,116 @@
+"""How a network is made again, as ``minitransfer info`` says it (:func:`provenance`): the train command of its
+recorded options (:func:`train_command`, and the fields it cannot set: :func:`unknown_fields`), its dataset's
+prepare command (:func:`prepare_command`), the MINITRANSFER_PRESET_SOURCES a preset of one's own needs, and the
+digest of its network wherever its file lies (:func:`minitransfer.checkpoint_identity.network_sha256`).
+"""
+
+import dataclasses
+import hashlib
+import json
+import pathlib
+
+from minitransfer import models, rundir
+from minitransfer.checkpoint_identity import network_sha256
+from minitransfer.config_wording import command_line, option_name
+from minitransfer.left_out import UnreadableRun
+from minitransfer.recorded_config import INVOCATION_FIELDS
+from minitransfer.rundir import recorded_file
+from minitransfer.run_file_readers import file_bytes, read_json
+from minitransfer.run_outcome import shard_size
+from minitransfer.train_config import TrainConfig
+
+# The on/off flags of the recorded fields that are booleans: each written either way in the command that makes a
+# network again (:func:`train_command`), so that a later version's other default does not change what it trains.
+FLAGS = {"frozen": ("--frozen", "--fine-tune"), "cuda_graph": ("--cuda-graph", "--no-cuda-graph")}
+# The options of `prepare synthetic` its source record (meta.json's "source") holds, in the command's order.
+SYNTHETIC_OPTIONS = ("classes", "train_per_class", "val_per_class", "seed", "size")
+_FIELDS = tuple(field.name for field in dataclasses.fields(TrainConfig))
+
+
+def provenance(saved, run_folder):
+    """:func:`minitransfer.checkpoint_info.describe`'s facts of how the network was made and how to make it again
+    (:func:`train_command`, :func:`prepare_command`, :func:`network_sha256`): ``network_sha256``, ``command``,
+    ``unknown_fields``, ``preset_sources`` (the MINITRANSFER_PRESET_SOURCES the command needs in a new shell,
+    where its preset is one's own: :func:`minitransfer.models.preset_sources`; else None), and, from the
+    result.json of its ``run_folder`` (None: it has none) where that is there and readable, ``environment``;
+    ``dataset_source`` and ``dataset_command`` from that result.json, else from
+    the dataset's meta.json where it is still the one trained on."""
+    config = saved.meta["config"]
+    result = _result_record(run_folder)
+    dataset = result.get("dataset") if isinstance(result.get("dataset"), dict) else None
+    meta = _dataset_meta(config.get("data"), saved.meta["dataset_fingerprint"])
+    source = dataset.get("source") if dataset else meta.get("source")
+    shards = dataset.get("shard_size") if dataset else shard_size(meta)
+    data = config.get("data")
+    command = prepare_command(source, data, shards) if data else None
+    preset = config.get("preset")
+    return {"network_sha256": network_sha256(saved), "command": train_command(config),
+            "preset_sources": models.preset_sources(preset) if isinstance(preset, str) else None,
+            "unknown_fields": unknown_fields(config),
+            "environment": result.get("environment") if isinstance(result.get("environment"), dict) else None,
+            "dataset_source": source, "dataset_command": command}
+
+
+def train_command(config):
+    """``["minitransfer", "train", ...]``: the command that trains the network of the recorded
+    configuration ``config`` (config.json's, a checkpoint's "config") again, every recorded option
+    given, a default too (a later version may change it); :data:`FLAGS` written either way (--fine-tune
+    only for a copy: it needs one). Fields this version has no option for are left out
+    (:func:`unknown_fields` names them)."""
+    fields = {name: value for name, value in config.items()
+              if name in _FIELDS and name not in FLAGS and name not in INVOCATION_FIELDS}
+    arguments = command_line(fields)
+    for name, (on, off) in FLAGS.items():
+        if name in config and (config[name] or name != "frozen" or config.get("copy_from")):
+            arguments.append(on if config[name] else off)
+    return ["minitransfer", "train", *arguments]
+
+
+def unknown_fields(config):
+    """The fields of the recorded ``config`` that this version's train has no option for (another
+    version's record): the command of :func:`train_command` cannot set them."""
+    return [name for name in config if name not in _FIELDS and name not in INVOCATION_FIELDS]
+
+
+def prepare_command(source, folder, per_shard=None):
+    """``["minitransfer", "prepare", "synthetic", folder, ...]``: the command that generates the dataset of
+    meta.json's ``source`` record into ``folder`` again, for a synthetic set of this generator's version
+    (the same images, the same meta.json: the same fingerprint; ``per_shard``: its shards' images where
+    it has several in a subset, which meta.json lists); None for another (an importer's, whose images are
+    elsewhere, or another generator's)."""
+    from minitransfer.data.synthetic import GENERATOR_VERSION  # here: the generator's module is large
+
+    if not isinstance(source, dict) or source.get("kind") != "synthetic" \
+            or source.get("generator_version") != GENERATOR_VERSION \
+            or not all(isinstance(source.get(name), int) for name in SYNTHETIC_OPTIONS):
+        return None
+    options = [word for name in SYNTHETIC_OPTIONS for word in (option_name(name), str(source[name]))]
+    shards = ["--shard-size", str(per_shard)] if per_shard else []
+    return ["minitransfer", "prepare", "synthetic", str(folder), *options, *shards]
+
+
+def _result_record(run_folder):
+    """The result.json in the network's ``run_folder`` as a dict; {} where there is none to read (or no folder)."""
+    if run_folder is None:
+        return {}
+    try:
+        return read_json(pathlib.Path(run_folder) / rundir.RESULT_FILE, dict)
+    except (UnreadableRun, OSError):
+        return {}
+
+
+def _dataset_meta(folder, fingerprint):
+    """The meta.json of the dataset ``folder`` as a dict, where it is still the one of sha256 ``fingerprint``
+    (not prepared again since); {} otherwise."""
+    path = recorded_file(folder) / "meta.json" if folder else None
+    try:  # read once inside reads_shared: info's "prepared again" (class_tables.prepared_again_since) reads it too
+        text = file_bytes(path) if path is not None and path.is_file() else b""
+    except (OSError, UnreadableRun):  # UnreadableRun: its folder cannot be looked into (run_file_readers.stamp)
+        return {}
+    if not text or hashlib.sha256(text).hexdigest() != fingerprint:
+        return {}
+    try:
+        meta = json.loads(text)
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}

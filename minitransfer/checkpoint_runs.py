@@ -1,0 +1,40 @@
+"""The run folder a checkpoint lies in (:func:`run_folder_of`: the one whose checkpoint.h5 it is), and whether
+that run's training diverged after it (:func:`diverged_after`, :func:`divergence_in`), which a resume from it would
+do again: what ``info``, ``eval``, a transfer's preflight and a run's remedies say of a checkpoint beside its
+contents (:mod:`minitransfer.checkpoint` reads those).
+"""
+
+import pathlib
+
+from minitransfer import rundir
+
+
+def run_folder_of(path):
+    """The run folder whose checkpoint.h5 ``path`` is, under its own name (``.`` inside it, a link to it:
+    the folder itself, whose name names its weights file); None for another file. A folder renamed by
+    hand is still one: it holds the run's config.json, whatever it is called now."""
+    path = pathlib.Path(path)
+    try:
+        folder = path.absolute().parent.resolve()
+        in_run = path.name == "checkpoint.h5" and (rundir.is_run_dir(folder) or (folder / "config.json").is_file())
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links on the way (Python < 3.13)
+        return None
+    return folder if in_run and folder.name else None
+
+
+def diverged_after(path):
+    """Where ``path`` is the checkpoint.h5 of a run folder whose training diverged after it, what
+    :func:`minitransfer.run_logs.divergence` says of that run; else ""."""
+    run_folder = run_folder_of(path)
+    return divergence_in(run_folder) if run_folder is not None else ""
+
+
+def divergence_in(run_folder):
+    """What :func:`minitransfer.run_logs.divergence` says of ``run_folder`` (:func:`run_folder_of`: a
+    caller that found it already asks this, not :func:`diverged_after`); "" where its metrics.jsonl
+    cannot be read (``info`` shows the rest)."""
+    metrics = run_folder / "metrics.jsonl"
+    try:
+        return rundir.divergence(metrics) if metrics.is_file() else ""
+    except OSError:
+        return ""
