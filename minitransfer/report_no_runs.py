@@ -27,8 +27,10 @@ def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
     Where runs finished (their result.json there) but each is left out, it says so, their reasons
     grouped (:func:`_finished_left_out`); before, "no finished runs (*.run/result.json)" of runs that had
     finished.
-    Returns (the message, whether ``runs_dir`` is a run folder itself, or a dataset's or a report's folder
-    (:func:`_other_kind`): a usage mistake, not a folder of runs none of which finished)."""
+    Returns (the message, whether ``runs_dir`` is a run folder itself, a dataset's or a report's folder
+    (:func:`_other_kind`), or holds no run folder at all (:func:`_nothing_there`: an empty or mistyped folder,
+    one that does not exist, a file): a usage mistake (exit code 2), not a folder of runs none of which
+    finished (exit code 1, which said "run failed" of a folder that never held a run)."""
     finished, left_out = _finished_and_other(left_out)
     why = []
     for what, texts in (("failed", failed), ("left out", left_out)):
@@ -51,7 +53,7 @@ def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
     elif mistaken is not None:
         why = [mistaken]
     elif not why:
-        why = [f"{_nothing_there(runs_dir)}: {_GIVE_RUNS}"]
+        why, mistaken = [f"{_nothing_there(runs_dir)}: {_GIVE_RUNS}"], True
     return f"no finished runs (*.run/result.json) under {runs_dir}: " + "; ".join(why), run_folder or bool(mistaken)
 
 

@@ -30,6 +30,6 @@ def test_the_per_class_helps_say_which_images_train_keeps(micro_data):
     said = _help("splits")
     assert "the ones 'train --per-class N' keeps" not in said
     assert "as many as 'train --per-class N' keeps" in said
-    assert "(default: the first N of each class, which no train keeps: train chooses with its --seed, 0 unless " \
-           "given, a copy's derived)" in said
+    assert "(default: 0, train's --seed default; a copy's seed is derived: give the one its config.json records)" \
+        in said  # was "default: the first N of each class, which no train keeps"
     assert "chosen at random with --seed" in _help("train")

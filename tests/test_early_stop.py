@@ -128,7 +128,7 @@ def test_once_the_command_is_over_a_stop_neither_claims_nothing_was_written_nor_
     (tmp_path / "runs").mkdir()
     done = subprocess.run([sys.executable, "-c", f"{at_exit}; from minitransfer.__main__ import command; command()",
                            "report", "runs", "-o", "report"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 1, done.stderr  # no run in runs/: went through invoke
+    assert done.returncode == 2, done.stderr  # no run in runs/ (a usage mistake): went through invoke
     assert done.stderr.startswith("error: ") and "interrupted" not in done.stderr and "Traceback" not in done.stderr
 
 

@@ -980,10 +980,11 @@ def test_cli_report_whose_only_run_is_named_with_a_line_break_fails_on_one_line(
 
 
 def test_cli_report_without_runs_fails(tmp_path):
+    """An empty folder: a usage mistake (exit code 2), no run having failed there."""
     from minitransfer.cli.report import report as report_command
 
     result = CliRunner().invoke(report_command, [str(tmp_path)])
-    assert result.exit_code == 1 and "no finished runs" in result.output
+    assert result.exit_code == 2 and "no finished runs" in result.output
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
@@ -1005,7 +1006,7 @@ def unfinished_grid(tmp_path):
 
 
 NOT_RUNS = {
-    "home-folder": (home_folder, 1, "no run folder (<name>.run/, which experiment and train write) is in it or "
+    "home-folder": (home_folder, 2, "no run folder (<name>.run/, which experiment and train write) is in it or "
                                     "in a folder below it: give the folder a grid was trained into (its --out), or "
                                     "the one that holds train's --out"),
     "run-folder-itself": (lambda tmp_path: write_runs(tmp_path / "grid") / "random0" / "A3B.run", 2,
@@ -1019,8 +1020,9 @@ NOT_RUNS = {
 @pytest.mark.parametrize("folder, code, why", NOT_RUNS.values(), ids=NOT_RUNS.keys())
 def test_cli_report_of_a_folder_without_finished_runs_says_why(tmp_path, folder, code, why):
     """A mistyped or wrong folder (a home folder, a run's own folder), or a grid not trained yet:
-    one line naming the folder and why there is nothing to report, nothing written; exit code 1, but 2
-    for a run's own folder, a usage mistake (as a weights file given is), which exited 1."""
+    one line naming the folder and why there is nothing to report, nothing written; exit code 1 for a grid
+    none of whose runs finished, but 2 for a run's own folder or one that holds no run folder, usage mistakes
+    (as a weights file given is), which exited 1 ("run failed" of runs that never were)."""
     runs = folder(tmp_path)
     before = sorted(runs.rglob("*"))
     result = CliRunner().invoke(main, ["report", str(runs)])

@@ -50,7 +50,7 @@ EXIT_CODES = (
     ("minitransfer.resumed_logs.RunLogError", EXIT_BAD_DATA, "error: bad data"),
     ("minitransfer.run_file_readers.FileUnreadable", EXIT_IO, "error: I/O"),  # an UnreadableRun too: not read
     ("minitransfer.left_out.UnreadableRun", EXIT_BAD_DATA, "error: bad data"),  # a run's file report cannot read
-    # a NoRuns too: RUNS is a run's own folder, a dataset's or a report's
+    # a NoRuns too: RUNS is a run's own folder, a dataset's or a report's, or holds no run folder at all
     ("minitransfer.report.RunFolderGiven", EXIT_USAGE, "error"),
     ("minitransfer.report.NoRuns", EXIT_ERROR, "error"),
     ("minitransfer.run_outcome.Diverged", EXIT_ERROR, "error: training diverged"),

@@ -132,6 +132,10 @@ class DatasetFolder(click.Path):
             refuse_unreachable(value, "the dataset")
         refuse_dead_link(self, value, param, ctx, "the dataset folder")
         converted = super().convert(value, param, ctx)
+        kind = path_kinds.path_kind(value)
+        if kind not in ("a folder", "a file"):  # a named pipe was "a file, not a dataset folder"
+            self.fail(f"{value} is {kind}, not a dataset folder: give the folder `minitransfer prepare` wrote (it "
+                      f"holds meta.json){'; ' if self.otherwise else ''}{self.otherwise}", param, ctx)
         something_else = dataset.not_a_dataset(value)
         if something_else is not None:
             self.fail(f"{something_else}{'; ' if self.otherwise else ''}{self.otherwise}", param, ctx)
@@ -139,6 +143,35 @@ class DatasetFolder(click.Path):
         if meta.is_file():  # refused in the library's words: 74 unreadable, 65 not a meta file, naming it
             dataset.read_meta(meta)
         return converted
+
+
+IS_A_LINES = "WordNet 'parent child' lines"  # what an --is-a file holds, in TextFile's words
+
+
+class TextFile(click.Path):
+    """A text file an option reads (--families, --is-a, --words, --val-labels), ``holds`` what (its lines). A
+    folder (click said "File 'x' is a directory", not what to give), or a named pipe (a shell's ``<(...)``
+    too), a socket or a device, is a usage error naming it and what to give: an import reads the file twice
+    (its text, and the sha256 its meta.json records), so a pipe's text was gone at one read (a false "no family
+    for 4 classes", 65) or its next opening waited for ever for a writer, as one with no writer did at once.
+    One this user may not read is exit code 74, as the importers say of it (click said "is not readable", 2)."""
+
+    def __init__(self, holds):
+        super().__init__(exists=True, dir_okay=False, readable=False)  # refused by refuse_unreadable
+        self.holds = holds
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value:
+            self.fail(f"is empty: name the file of {self.holds} (an unset shell variable?)", param, ctx)
+        refuse_dead_link(self, value, param, ctx, f"the file of {self.holds}")
+        kind = path_kinds.path_kind(value)
+        if kind == "a folder":
+            self.fail(f"{value} is a folder: give the file of {self.holds} itself", param, ctx)
+        if kind not in ("a file", "nothing"):  # "nothing": click says it does not exist
+            self.fail(f"{value} is {kind}, not a file: it would be read more than once (a pipe with no writer waits "
+                      f"for ever); save its text to a file and give that", param, ctx)
+        refuse_unreadable(value, "the file")
+        return super().convert(value, param, ctx)
 
 
 class OutputFile(click.Path):

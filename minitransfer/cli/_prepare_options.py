@@ -13,7 +13,7 @@ from minitransfer.data.decoder_pool import MAX_WORKERS
 
 from ._numbers import Whole
 from ._options import HelpFilled, Seed
-from ._paths import DatasetOutput
+from ._paths import IS_A_LINES, DatasetOutput, TextFile
 
 # Images generated per class at most: a dataset's labels are int32 (more, 2**63, was NumPy's "Maximum allowed
 # dimension exceeded", a usage error naming no option), as many as train --per-class keeps.
@@ -89,7 +89,7 @@ _shard_option = click.option("--shard-size", type=Whole(1), default=None,
 _verify_option = click.option("--verify", is_flag=True,
                               help="Re-check every file's sha256 afterwards (another prepare of OUT meanwhile is "
                                    "refused).")
-_is_a_option = click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
+_is_a_option = click.option("--is-a", "is_a", type=TextFile(IS_A_LINES), default=None,
                             help="WordNet 'parent child' file: records each class's man-made / natural family "
                                  "(class names must be WordNet ids such as n01440764).")
 

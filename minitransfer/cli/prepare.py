@@ -8,13 +8,15 @@ import click
 
 from minitransfer.data import (archives, cifar, dataset, devkit, folder, importers, lock, prepared_notes,
                                same_origin, synthetic)
+from minitransfer import path_kinds
+from minitransfer.data.shard_format import META_FILE
 from minitransfer.progress import StageProgress, draws_bar
 
 from ._errors import run
 from ._numbers import Real
 from ._output import echo, say
 from ._options import Seed
-from ._paths import DatasetFolder, DatasetOutput, SourceFolder
+from ._paths import DatasetFolder, DatasetOutput, SourceFolder, TextFile
 from ._prepare_options import DownloadOrFolder, cifar_options, image_import_options, synthetic_help, synthetic_options
 from ._repeats import OptionsOnceGroup
 
@@ -90,6 +92,10 @@ class _DevkitFolder(click.Path):
                           f"makes, {folder or '.'} (the one holding data/{devkit.META_FILE})", param, ctx)
             self.fail(f"{value} is a file: give the devkit folder, {devkit.DEVKIT_FOLDER}, which holds "
                       f"data/{devkit.META_FILE} and data/{devkit.GROUND_TRUTH_FILE}", param, ctx)
+        kind = path_kinds.path_kind(value)
+        if kind not in ("a folder", "nothing"):  # a named pipe: it was bad data, "fifo/data/meta.mat: missing"
+            self.fail(f"{value} is {kind}, not a folder: give the devkit folder, {devkit.DEVKIT_FOLDER}, which holds "
+                      f"data/{devkit.META_FILE} and data/{devkit.GROUND_TRUTH_FILE}", param, ctx)
         return super().convert(value, param, ctx)
 
 
@@ -131,10 +137,10 @@ def prepare():
               help="The official ILSVRC2012 devkit folder (ILSVRC2012_devkit_t12): validation labels from its "
                    "ground truth and meta.mat, class names from meta.mat. Needs SciPy: "
                    "pip install 'minitransfer[devkit]'.")
-@click.option("--val-labels", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--val-labels", type=TextFile("'<file> <label>' lines"), default=None,
               help="Instead of --devkit: a '<file> <label>' list for val/ (labels in sorted-wnid order, "
                    "e.g. Caffe's val.txt).")
-@click.option("--words", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--words", type=TextFile("'wnid names' lines"), default=None,
               help="'wnid names' file for readable class names (words.txt or synset_words.txt; default: "
                    "the devkit's names, else the wnids); a name holding a control character is refused.")
 @image_import_options("--words", "--is-a")
@@ -174,7 +180,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
                    "(default 0.1; 0: train only); a class of two or more gives at least one, so small "
                    "classes give more (noted).")
 @click.option("--seed", type=Seed(None), default=0, show_default=True, help="Seed of the held-out choice.")
-@click.option("--families", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--families", type=TextFile("'CLASS FAMILY' lines"), default=None,
               help="File of 'CLASS FAMILY' lines giving every class a family (two or more families), for "
                    "the natural split.")
 @click.option("--family-a", default=None,
@@ -320,6 +326,8 @@ def verify_command(path):
       minitransfer prepare verify synthetic-20
     """
     def verify():
+        if not any(os.path.lexists(os.path.join(path, name)) for name in (META_FILE, lock.LOCK_FILE)):
+            dataset.open_dataset(path)  # no dataset there (an empty folder): refused without leaving a lock file in it
         with lock.shared(path):  # from before meta.json is read (verify holds it from there on): a prepare is named
             _finish(dataset.open_dataset(path), verify=True)
 

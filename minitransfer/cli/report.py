@@ -22,7 +22,10 @@ def _reference(ctx, param, value):
     if value is None or value == results.PAPER_REFERENCE:
         return value
     if not is_reference(value):
-        raise click.BadParameter(f"{value!r} is neither 'paper' nor an existing file")
+        kind = path_kind(value)
+        what = f"{value!r} is {kind}, neither 'paper' nor a file" if kind != "nothing" else \
+            f"{value!r} is neither 'paper' nor an existing file"  # a named pipe, a folder: said so (it "existed")
+        raise click.BadParameter(what)
     return pathlib.Path(value)
 
 
@@ -70,12 +73,12 @@ def report(runs, out, reference):
     in OUT, computed before OUT is touched. All it does, run by run: docs/report.md.
 
     Exit codes: 0 done (also with runs left out, or stopped once the report is whole), 1 error (no
-    run under RUNS finished, training or not), 2 usage (RUNS missing, not a folder, or a run's, a dataset's
-    or a report's; OUT in a run's folder, a dataset's, a grid's or a grid split's; --reference neither
-    'paper' nor a file; another report writing into OUT), 65 bad data (runs of several datasets, presets or
-    precisions; an edited result.json; a --reference file not a table of runs), 74 a file could not be
-    written, 75 interrupted sooner (SIGINT, SIGTERM, SIGHUP: rerun), 141 its reader went away (| head),
-    silently.
+    run under RUNS finished, training or not), 2 usage (RUNS missing, not a folder, holding no run, or
+    a run's, a dataset's or a report's; OUT another kind's folder (a run's, a grid's ...);
+    --reference neither 'paper' nor a file; another report writing into OUT), 65 bad data (runs of
+    several datasets, presets or precisions; an edited result.json; a --reference file not a table of
+    runs), 74 a file could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP: rerun), 141 its
+    reader went away (| head), silently.
 
     \b
     Examples:

@@ -2,7 +2,7 @@
 
 import click
 
-from minitransfer import class_tables
+from minitransfer import class_tables, train_config
 from minitransfer.config_checks import MAX_COUNT
 from minitransfer.data import dataset, inputs, splits as split_lib
 
@@ -10,7 +10,7 @@ from ._errors import option_text, run
 from ._numbers import Whole
 from ._options import HALF, SEED
 from ._output import echo, json_text, say
-from ._paths import DatasetFolder
+from ._paths import IS_A_LINES, DatasetFolder, TextFile
 
 
 @click.command(short_help="The classes and image counts of a split's halves.")
@@ -22,12 +22,12 @@ from ._paths import DatasetFolder
 @click.option("--per-class", type=Whole(1, MAX_COUNT), default=None, metavar="N",
               help="Count N training images per class, as many as 'train --per-class N' keeps (a reduced-data run); "
                    "a class with fewer keeps all it has.")
-@click.option("--per-class-seed", type=SEED, default=None,
-              help="With --per-class: choose the N images at random with this seed, as 'train --per-class' does "
-                   "with its --seed (default: the first N of each class, which no train keeps: train chooses with "
-                   "its --seed, 0 unless given, a copy's derived). Recorded in the JSON; the counts do not depend "
-                   "on it.")
-@click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--per-class-seed", type=SEED, default=None, metavar="SEED",
+              help=f"With --per-class: the seed that chooses the N images at random, as 'train --per-class N' "
+                   f"chooses them with its --seed (default: {train_config.SEED_DEFAULT}, train's --seed default; a "
+                   f"copy's seed is derived: give the one its config.json records). Recorded in the JSON; the counts "
+                   f"do not depend on it.")
+@click.option("--is-a", "is_a", type=TextFile(IS_A_LINES), default=None,
               help="For the natural split: a WordNet 'parent child' file, for a dataset of WordNet ids imported "
                    "without families (a dataset with families is trained on those: refused there).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -76,6 +76,8 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     if per_class_seed is not None and per_class is None:
         raise click.BadParameter("it chooses the images --per-class N keeps: give --per-class too",
                                  param_hint="--per-class-seed")
+    if per_class is not None and per_class_seed is None:  # the images train keeps by default, never the first N
+        per_class_seed = train_config.SEED_DEFAULT
     if is_a is not None and kind != "natural":
         raise click.BadParameter(f"it gives the families of the natural split, and the {kind} split has none: leave "
                                  f"--is-a out", param_hint="--is-a")

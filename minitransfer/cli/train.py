@@ -184,6 +184,9 @@ def train(as_json, **options):
         if "frozen" in typed and not c.frozen and c.random_frozen is not None:  # --frozen: check_combinations
             raise config_checks.ConfigError("--fine-tune applies to copied layers and needs --copy-from and --n "
                                             "(the --random-frozen layers stay frozen)")
+        if "frozen" in typed and not c.frozen and c.copy_from is None and c.resume is None:  # a transfer meant
+            raise config_checks.ConfigError("--fine-tune applies to copied layers and needs --copy-from and --n "
+                                            "(without them train trains a base; leave --fine-tune out for one)")
         resumes.refuse_typed_otherwise(c, typed)  # --resume RUN would take the run's value for --seed 0 typed
         return training.train(c, show_result=as_json)  # with --json, among the progress lines on stderr
 

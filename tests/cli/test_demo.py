@@ -107,7 +107,7 @@ def test_experiment_dry_run_and_report_through_the_group(tiny_data, tmp_path):
     assert "8 runs" in planned.output and "--random-frozen 2" in planned.output
     assert not out.exists()
     reported = CliRunner().invoke(main, ["report", str(tmp_path)])
-    assert reported.exit_code == 1 and "no finished runs" in reported.output
+    assert reported.exit_code == 2 and "no finished runs" in reported.output  # no run folder there: a usage mistake
 
 
 @pytest.mark.parametrize("outcome, says", [

@@ -323,8 +323,7 @@ def test_splits_help_says_how_train_chooses_the_per_class_images():
     result = _invoke("splits", "--help")
     assert result.exit_code == 0
     text = " ".join(result.output.split())
-    assert "as 'train --per-class' does with its --seed (default: the first N of each class, which no train " \
-           "keeps" in text
+    assert "as 'train --per-class N' chooses them with its --seed (default: 0, train's --seed default" in text
     assert "as the original" not in text
 
 
