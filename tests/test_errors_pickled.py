@@ -32,7 +32,6 @@ def _as_raised(kind, tmp_path):
         import_writes.DiskFull: lambda: kind(errno.ENOSPC, "cannot write out/shard-0.h5: no space", {"free": 7}),
         build.ClassesWithoutImages: lambda: kind("no image of class 3", [3], [{"file": "a.jpg", "reason": "cut"}]),
         lock.DatasetBusy: lambda: kind("data is being read", [HOLDER, 17]),
-        run_lock.RunBusy: lambda: kind(f"net.run{run_lock.BUSY}", HOLDER),
         OutOfMemoryMidRun: lambda: kind("out of memory", "net.run/checkpoint.h5", 3),
         MeasuredNowhere: lambda: kind("A3B_random", "a control on a half", "train A3B"),
         resume.PathMissing: lambda: kind("copy_from", "nope.h5"),
@@ -40,6 +39,8 @@ def _as_raised(kind, tmp_path):
     }
     if kind in made_so:
         return made_so[kind]()
+    if issubclass(kind, run_lock.RunBusy):  # the holder's PID too (lock.BeingPrepared: a prepare's)
+        return kind(f"net.run{run_lock.BUSY}", HOLDER)
     if issubclass(kind, fileio.StorageError):  # errno, message and the file, as OSError takes them
         return kind(errno.EIO, "cannot write out/x.h5: Input/output error", "out/x.h5")
     return kind("the message")
