@@ -160,7 +160,7 @@ def what_differs(path, record):
     if recorded is not None:  # config.json a file (weights_for reads its out), and JSON
         given.append(("iterations", f"{config}'s max_iter is", recorded.get("max_iter")))
         given.extend(_weights_given(folder, record.get("weights")))
-    for key, words, value in given:
+    for key, words, value in sorted(given, key=lambda item: item[0] == "weights.mtime_ns"):  # a time last
         said = _field(record, key)
         if value is not None and not _same(said, value):
             return f"{key} is {json.dumps(said):.80}, but {words} {json.dumps(value):.80}"
@@ -191,18 +191,23 @@ def _summed(rows, iterations):
 
 def _weights_given(folder, weights):
     """(field, words, value) of the run ``folder``'s weights file (:func:`minitransfer.rundir.weights_for`) for
-    result.json's ``weights`` record: its size and time of change, and its sha256 where those two are as
-    recorded (its bytes read only then)."""
+    result.json's ``weights`` record: its size, time of change, and sha256 where its size is as recorded (its
+    bytes read only then). Its time is compared last (:func:`what_differs`), said as a copy's where its bytes are
+    the ones recorded: `cp -r` or rsync without -t gives the file a time of its own, which named alone read as the
+    weights edited where another field was."""
     out = weights_for(folder)
     if not (isinstance(weights, dict) and out is not None and os.path.isfile(out)):
         return []
     status = os.stat(out)
-    given = [("weights.size", f"{out} holds", status.st_size), ("weights.mtime_ns", f"{out}'s is", status.st_mtime_ns)]
-    if (weights.get("size"), weights.get("mtime_ns")) == (status.st_size, status.st_mtime_ns):
+    given, timed = [("weights.size", f"{out} holds", status.st_size)], f"{out}'s is"
+    if weights.get("size") == status.st_size:
         try:
             given.append(("weights.sha256", f"{out}'s is", fileio.sha256_file(out)))
         except OSError:
             pass
+        if given[-1][2] == weights.get("sha256"):
+            timed = f"{out}, its bytes as recorded (copied without its time?), has"
+    given.insert(1, ("weights.mtime_ns", timed, status.st_mtime_ns))
     return given
 
 
