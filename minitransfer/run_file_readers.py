@@ -152,7 +152,7 @@ def what_differs(path, record):
     eval_csv, config = os.path.join(folder, "eval.csv"), os.path.join(folder, "config.json")
     rows = _or_none(lambda: read_log(run_logs.read_eval_rows, eval_csv)) if is_there(eval_csv) else None
     recorded = _or_none(lambda: read_json(config, dict))
-    changed = rows_resummed(record, rows or [], path) if rows is not None else None
+    changed = _resummed(record, rows or [], path) if rows is not None else None
     if changed is not None:
         return f"{eval_csv} was edited too: {changed}"
     given = [] if rows is None else [(key, f"{eval_csv}'s rows give", value)
@@ -160,7 +160,7 @@ def what_differs(path, record):
     if recorded is not None:  # config.json a file (weights_for reads its out), and JSON
         given.append(("iterations", f"{config}'s max_iter is", recorded.get("max_iter")))
         given.extend(_weights_given(folder, record.get("weights")))
-    for key, words, value in given:
+    for key, words, value in sorted(given, key=lambda item: item[0] == "weights.mtime_ns"):  # a time last
         said = _field(record, key)
         if value is not None and not _same(said, value):
             return f"{key} is {json.dumps(said):.80}, but {words} {json.dumps(value):.80}"
@@ -191,18 +191,23 @@ def _summed(rows, iterations):
 
 def _weights_given(folder, weights):
     """(field, words, value) of the run ``folder``'s weights file (:func:`minitransfer.rundir.weights_for`) for
-    result.json's ``weights`` record: its size and time of change, and its sha256 where those two are as
-    recorded (its bytes read only then)."""
+    result.json's ``weights`` record: its size, time of change, and sha256 where its size is as recorded (its
+    bytes read only then). Its time is compared last (:func:`what_differs`), said as a copy's where its bytes are
+    the ones recorded: `cp -r` or rsync without -t gives the file a time of its own, which named alone read as the
+    weights edited where another field was."""
     out = weights_for(folder)
     if not (isinstance(weights, dict) and out is not None and os.path.isfile(out)):
         return []
     status = os.stat(out)
-    given = [("weights.size", f"{out} holds", status.st_size), ("weights.mtime_ns", f"{out}'s is", status.st_mtime_ns)]
-    if (weights.get("size"), weights.get("mtime_ns")) == (status.st_size, status.st_mtime_ns):
+    given, timed = [("weights.size", f"{out} holds", status.st_size)], f"{out}'s is"
+    if weights.get("size") == status.st_size:
         try:
             given.append(("weights.sha256", f"{out}'s is", fileio.sha256_file(out)))
         except OSError:
             pass
+        if given[-1][2] == weights.get("sha256"):
+            timed = f"{out}, its bytes as recorded (copied without its time?), has"
+    given.insert(1, ("weights.mtime_ns", timed, status.st_mtime_ns))
     return given
 
 
@@ -251,10 +256,20 @@ def check_against_curve(path, record, eval_csv):
     if curve and len(curve) == record.get("evaluations"):
         _check_summary(path, accuracies, eval_csv, curve)
     # a row edited that changes none of those three; result.json edited too, read_result says how
-    changed = None if result_edited(record) else rows_resummed(record, rows, path)
+    changed = None if result_edited(record) else _resummed(record, rows, path)
     if changed is not None:
         raise ResultContradicted(f"{eval_csv}: {changed}: {EDITED}")
     return curve
+
+
+def _resummed(record, rows, path):
+    """:func:`minitransfer.run_files.rows_resummed`; None where eval.csv's ``rows`` end before the last evaluation
+    result.json's ``record`` counts (a copy cut short, a torn row: refused as edited, exit 65), as before that
+    digest: its accuracies result.json's, the curve said cut (:attr:`minitransfer.comparisons.Result.log_cut`)."""
+    final, counted = record.get("final"), record.get("evaluations")
+    last = final.get("iteration") if isinstance(final, dict) else None
+    cut = type(last) is int and type(counted) is int and len(rows) < counted
+    return None if cut and all(row["iteration"] < last for row in rows) else rows_resummed(record, rows, path)
 
 
 def _check_summary(path, accuracies, eval_csv, curve):
