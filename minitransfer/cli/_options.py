@@ -201,20 +201,11 @@ def grid_train_options(command):
     return command
 
 
-def given_empty(ctx, name, value):
-    """Whether the list option ``name`` (experiment's --per-class, --random-frozen), whose default "" plans
-    none, was given empty (``--per-class "$COUNTS"`` with COUNTS unset): it planned none without a word."""
-    return not value.strip() and ctx.get_parameter_source(name) not in (click.core.ParameterSource.DEFAULT, None)
-
-
 def per_class_counts(ctx, param, value):
     """experiment's --per-class 10,100,1000: each entry ASCII digits (not "1_0", which int() reads as 10),
     signed or not as train --per-class takes one ("+5", :func:`in_digits`), none empty ("10,,100": a count
-    left out by a slip, or the whole list given empty: :func:`given_empty`), each in 1..MAX_COUNT as train
-    --per-class takes it; a negative integer ("-1") is said to be out of range, not "expected integers"."""
-    if given_empty(ctx, param.name, value):
-        raise click.BadParameter("is empty: give the counts (e.g. 10,100,1000), or leave --per-class out (an unset "
-                                 "shell variable?)")
+    left out by a slip), each in 1..MAX_COUNT as train --per-class takes it; a negative integer ("-1") is
+    said to be out of range, not "expected integers"."""
     parts = [part.strip() for part in value.split(",")] if value else []
     for part in parts:
         if not in_digits(part):

@@ -18,8 +18,7 @@ from ._errors import option_text, run
 from ._experiment_dry_run import show_dry_run
 from ._numbers import Whole
 from ._grid_end import grid_log, outcome_of, tell_summary, told_where_it_stopped
-from ._options import (SEED, HelpFilled, changed_fields, data_option, device_option, given_empty, grid_train_options,
-                       per_class_counts)
+from ._options import SEED, HelpFilled, changed_fields, data_option, device_option, grid_train_options, per_class_counts
 from ._output import drop_output_if_reader_gone, echo, say
 from ._paths import DatasetFolder, OutputFolder
 
@@ -251,9 +250,6 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     data = pathlib.Path(data) if data is not None else run(_builtin_data)
     preset = run(lambda: _preset_of(train_options["preset"], data))
     layers = preset.layers if layers is None else _parse_layers(layers, preset, "--layers")
-    if given_empty(ctx, "random_frozen", random_frozen):  # its default, "", plans none: given so, a slip
-        raise click.BadParameter(f"is empty: give the n (e.g. 1-{preset.copyable} or 1,3,5), or leave --random-frozen "
-                                 f"out (an unset shell variable?)", param_hint="--random-frozen")
     random_frozen = _parse_layers(random_frozen, preset, "--random-frozen")
     if source_data and ctx.get_parameter_source("splits") == click.core.ParameterSource.DEFAULT:
         splits = ()
