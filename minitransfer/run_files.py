@@ -40,7 +40,9 @@ class RunFiles:
     the checkpoint's own iteration may be missing (its row cut off): the resumed run redoes it, as
     :attr:`evaluations_to_redo` says. Rows and records after the checkpoint are dropped. A
     ``fresh`` run replaces what the directory holds, and removes ``weights`` (its weights file,
-    which a previous run wrote) first.
+    which a previous run wrote) first. A resumed run that trains again, its checkpoint's iteration below
+    ``end`` (the run's max_iter), removes the result.json and ``weights`` of the training it replaces first
+    (:meth:`_drop_stale_result`).
 
     Its paths (:attr:`run_dir`, :attr:`checkpoint`, ...) are as ``run_dir`` names the folder, for
     messages; its files are read and written in the folder that was at ``run_dir`` when it was
@@ -49,7 +51,7 @@ class RunFiles:
 
     EVAL_COLUMNS = EVAL_COLUMNS
 
-    def __init__(self, run_dir, start_iteration, fresh, evaluated=(), weights=None, lock=None):
+    def __init__(self, run_dir, start_iteration, fresh, evaluated=(), weights=None, lock=None, end=None):
         self.run_dir = pathlib.Path(run_dir)
         self.folder = self.run_dir.absolute()  # where its files are read and written: see at()
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -68,6 +70,8 @@ class RunFiles:
         else:
             # eval.csv read once: checked, then the logs rewritten from it
             self.evaluations_to_redo, lines = _logged(self.eval_csv, self.at(self.eval_csv), start_iteration, evaluated)
+            if end is not None and start_iteration < end:
+                self._drop_stale_result(weights)
             self._truncate(start_iteration, lines)
         if not self.at(self.eval_csv).exists():
             self._write(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n")
@@ -119,6 +123,20 @@ class RunFiles:
             fileio.remove(weights)
         for path in (self.result, self.checkpoint, self.metrics, self.eval_csv, self.edited_config):
             self.at(path).unlink(missing_ok=True)
+
+    def _drop_stale_result(self, weights):
+        """Remove result.json, then ``weights`` (the run's weights file), each for good (its folder fsynced),
+        before eval.csv is rewritten: a run resumed below its max_iter (from an older checkpoint: a copy given as
+        `resume`, or one put back in checkpoint.h5's place) trains again, and those are what its finished training
+        wrote. Left while it trained, report read result.json against eval.csv's rows cut back to the checkpoint
+        and refused the whole folder as edited (exit 65), or reported the old result as finished; killed
+        meanwhile, the folder stayed so, and report and info took the old weights for the run's end ("resumable
+        at iteration 4" of a checkpoint at 2). Without them the run is unfinished, as any run without a
+        result.json, and resumes (``resume='auto'``) from its checkpoint; killed between the two removals, it is
+        so too (weights without a result are a run to finish, never a result without its network)."""
+        fileio.remove(self.at(self.result))  # a failure: StorageError, exit 74, naming it
+        if weights is not None:
+            fileio.remove(weights)
 
     def _truncate(self, iteration, lines):
         """Keep what the run logged up to the checkpoint's ``iteration``: a resumed run logs the rest.
