@@ -12,7 +12,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import results
+from minitransfer import results, training_run
 from minitransfer import train as training
 from minitransfer.cli import main
 
@@ -80,10 +80,35 @@ def test_a_kill_while_it_trains_leaves_it_unfinished_and_resumable(runs, micro_d
     # before: exit 65, "eval.csv: its 3 evaluations up to iteration 4 ... edited since train wrote it"
     assert done.exit_code != 65 and "edited" not in done.output, done.output
     assert "1 not finished (baseA" in done.output, done.output
-    # before: "already finished" from the old result.json, the folder still refused by report
-    result = _train_again(runs, micro_data, "auto", None)
+    # before: "already finished" from the old result.json, the folder still refused by report; and its
+    # checkpoint.h5 the old one, at 4 (a kill before eval.csv's row 3 left a resume refused for lacking it)
+    trained = []
+    result = _train_again(runs, micro_data, "auto", trained.append)
+    assert trained == [3, 4]  # from the copy's iteration, its checkpoint.h5 now
     assert result.evaluations == 4 and result.mean10_top1 == before["mean10_top1"]
     assert _seen(runs) == ([("baseA", 4)], [], [])
+
+
+def test_a_copy_replaced_after_it_was_read_is_not_taken_for_the_runs_checkpoint(runs, micro_data, monkeypatch):
+    real = training_run.RunFiles
+
+    def replaced_first(*args, **kwargs):  # between the resume's read of the copy and the run's files
+        (runs.parent / "ck2.h5").write_bytes(b"not the checkpoint read")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training_run, "RunFiles", replaced_first)
+
+    def kill(done):
+        if done == 3:
+            raise Killed
+
+    with pytest.raises(Killed):
+        _train_again(runs, micro_data, str(runs.parent / "ck2.h5"), kill)
+    assert not (runs / "baseA.run" / "checkpoint.h5").exists()
+    monkeypatch.undo()
+    trained = []
+    assert _train_again(runs, micro_data, "auto", trained.append).evaluations == 4
+    assert trained == [1, 2, 3, 4]  # started over: nothing else to continue from
 
 
 def test_a_finished_run_mended_at_its_end_keeps_its_weights_until_they_are_written(runs, micro_data):
