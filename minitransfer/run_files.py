@@ -128,21 +128,18 @@ class RunFiles:
 
     def _drop_stale_result(self, weights, resumed_from):
         """Remove result.json, then ``weights`` (the run's weights file), each for good (its folder fsynced),
-        before eval.csv is rewritten: a run resumed below its max_iter (from an older checkpoint: a copy given as
-        `resume`, or one put back in checkpoint.h5's place) trains again, and those are what its finished training
-        wrote. Left while it trained, report read result.json against eval.csv's rows cut back to the checkpoint
-        and refused the whole folder as edited (exit 65), or reported the old result as finished; killed
-        meanwhile, the folder stayed so, and `resume='auto'` called the run finished from that result. Without
-        them the run is unfinished, as any run without a result.json, and resumes (``resume='auto'``) from its
-        checkpoint; killed between the two removals, it is so too (weights without a result are a run to
-        finish, never a result without its network). Resumed from another file than its checkpoint.h5
-        (``resumed_from``, the checkpoint read: a copy), the run's checkpoint.h5 is then that copy
-        (:meth:`_take_checkpoint`)."""
+        before eval.csv is rewritten: a run resumed below its max_iter (from an older checkpoint, a copy given as
+        `resume` or one put back as checkpoint.h5) trains again, and those are its finished training's. Left, report
+        refused the folder as edited (exit 65, eval.csv cut back) or reported the old result as finished, and after
+        a kill `resume='auto'` called the run finished from it. Without them the run is unfinished, as any run
+        without a result.json, and resumes from its checkpoint; so too if killed between the two removals. From a
+        copy (``resumed_from``, the checkpoint read), checkpoint.h5 is made that copy first (:meth:`_take_checkpoint`):
+        a failure there (a full disk) leaves the folder as it was."""
+        if resumed_from is not None:
+            self._take_checkpoint(resumed_from)
         fileio.remove(self.at(self.result))  # a failure: StorageError, exit 74, naming it
         if weights is not None:
             fileio.remove(weights)
-        if resumed_from is not None:
-            self._take_checkpoint(resumed_from)
 
     def _take_checkpoint(self, resumed):
         """Copy the checkpoint file the run resumes from (``resumed``, as :func:`minitransfer.checkpoint.load` read

@@ -12,7 +12,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import results, training_run
+from minitransfer import fileio, results, run_files, training_run
 from minitransfer import train as training
 from minitransfer.cli import main
 
@@ -119,3 +119,13 @@ def test_a_finished_run_mended_at_its_end_keeps_its_weights_until_they_are_writt
     result = _train_again(runs, micro_data, "auto", None)
     assert result.evaluations == 4 and (runs / "baseA.h5").stat().st_mtime_ns == weights.st_mtime_ns
     assert _seen(runs) == ([("baseA", 4)], [], [])
+
+
+def test_a_copy_that_cannot_be_written_leaves_the_finished_run_as_it_was(runs, micro_data, monkeypatch):
+    def full(self, resumed):
+        raise fileio.StorageError(28, f"cannot write {self.checkpoint}: No space left on device")
+
+    monkeypatch.setattr(run_files.RunFiles, "_take_checkpoint", full)
+    with pytest.raises(fileio.StorageError, match="No space left"):
+        _train_again(runs, micro_data, str(runs.parent / "ck2.h5"), None)
+    assert (runs / "baseA.h5").exists() and _seen(runs) == ([("baseA", 4)], [], [])
