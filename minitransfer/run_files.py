@@ -14,6 +14,7 @@ import contextlib
 import errno
 import hashlib
 import json
+import os
 import pathlib
 
 from minitransfer import file_owners, fileio
@@ -40,7 +41,9 @@ class RunFiles:
     the checkpoint's own iteration may be missing (its row cut off): the resumed run redoes it, as
     :attr:`evaluations_to_redo` says. Rows and records after the checkpoint are dropped. A
     ``fresh`` run replaces what the directory holds, and removes ``weights`` (its weights file,
-    which a previous run wrote) first.
+    which a previous run wrote) first. A resumed run that trains again, its checkpoint's iteration below
+    ``end`` (the run's max_iter), removes the result.json and ``weights`` of the training it replaces first, and
+    its checkpoint.h5 made a copy of the checkpoint it resumes from, ``resumed_from`` (:meth:`_drop_stale_result`).
 
     Its paths (:attr:`run_dir`, :attr:`checkpoint`, ...) are as ``run_dir`` names the folder, for
     messages; its files are read and written in the folder that was at ``run_dir`` when it was
@@ -49,7 +52,8 @@ class RunFiles:
 
     EVAL_COLUMNS = EVAL_COLUMNS
 
-    def __init__(self, run_dir, start_iteration, fresh, evaluated=(), weights=None, lock=None):
+    def __init__(self, run_dir, start_iteration, fresh, evaluated=(), weights=None, lock=None, end=None,
+                 resumed_from=None):
         self.run_dir = pathlib.Path(run_dir)
         self.folder = self.run_dir.absolute()  # where its files are read and written: see at()
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -68,6 +72,8 @@ class RunFiles:
         else:
             # eval.csv read once: checked, then the logs rewritten from it
             self.evaluations_to_redo, lines = _logged(self.eval_csv, self.at(self.eval_csv), start_iteration, evaluated)
+            if end is not None and start_iteration < end:
+                self._drop_stale_result(weights, resumed_from)
             self._truncate(start_iteration, lines)
         if not self.at(self.eval_csv).exists():
             self._write(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n")
@@ -119,6 +125,44 @@ class RunFiles:
             fileio.remove(weights)
         for path in (self.result, self.checkpoint, self.metrics, self.eval_csv, self.edited_config):
             self.at(path).unlink(missing_ok=True)
+
+    def _drop_stale_result(self, weights, resumed_from):
+        """Remove result.json, then ``weights`` (the run's weights file), each for good (its folder fsynced),
+        before eval.csv is rewritten: a run resumed below its max_iter (from an older checkpoint, a copy given as
+        `resume` or one put back as checkpoint.h5) trains again, and those are its finished training's. Left, report
+        refused the folder as edited (exit 65, eval.csv cut back) or reported the old result as finished, and after
+        a kill `resume='auto'` called the run finished from it. Without them the run is unfinished, as any run
+        without a result.json, and resumes from its checkpoint; so too if killed between the two removals. From a
+        copy (``resumed_from``, the checkpoint read), checkpoint.h5 is made that copy first (:meth:`_take_checkpoint`):
+        a failure there (a full disk) leaves the folder as it was."""
+        if resumed_from is not None:
+            self._take_checkpoint(resumed_from)
+        fileio.remove(self.at(self.result))  # a failure: StorageError, exit 74, naming it
+        if weights is not None:
+            fileio.remove(weights)
+
+    def _take_checkpoint(self, resumed):
+        """Copy the checkpoint file the run resumes from (``resumed``, as :func:`minitransfer.checkpoint.load` read
+        it), where it is not the run's checkpoint.h5, into checkpoint.h5's place (atomically, before eval.csv is
+        cut back to it): the checkpoint there, of another iteration, no longer matched the rows cut back, and a
+        kill before the run's first checkpoint left a folder whose `resume='auto'` continued the training replaced
+        or was refused for the rows it lacked (exit 65); now it continues from the copy's iteration. A copy that
+        no longer holds the bytes read (replaced since) is not taken: checkpoint.h5 is removed instead, and
+        `resume='auto'` starts the run over."""
+        own = self.at(self.checkpoint)
+        if resumed.path is None or _same_file(resumed.path, own):
+            return
+        digest = hashlib.sha256()
+        try:
+            with fileio.atomic_path(own, named=self.checkpoint) as temporary, open(resumed.path, "rb") as source, \
+                    open(temporary, "wb") as copy:
+                for block in iter(lambda: source.read(1 << 22), b""):
+                    digest.update(block)
+                    copy.write(block)
+                if digest.hexdigest() != resumed.sha256:
+                    raise _NotAsRead
+        except _NotAsRead:
+            fileio.remove(own)
 
     def _truncate(self, iteration, lines):
         """Keep what the run logged up to the checkpoint's ``iteration``: a resumed run logs the rest.
@@ -332,6 +376,18 @@ def _log_lost(path, there):
                 f"than log on without them")
     return RunFolderChanged(errno.ENOENT, f"{path} was {what}: put the run's file back and rerun with "
                                           f"`resume='auto'`, or start the run over with `overwrite=True`")
+
+
+class _NotAsRead(Exception):
+    """The checkpoint a run resumes from no longer holds the bytes it was read with (RunFiles._take_checkpoint)."""
+
+
+def _same_file(path, other):
+    """Whether ``path`` and ``other`` name one file (False where either cannot be looked at)."""
+    try:
+        return os.path.samefile(path, other)
+    except OSError:
+        return False
 
 
 def _identity(path):

@@ -59,7 +59,9 @@ class Run(RunFailures):
         self.out = str(pathlib.Path(c.out).absolute())  # where the weights are written, whatever os.chdir does since
         self.record = recorded_options(plan)  # config.json's and each checkpoint's: see _write_config
         self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out, lock=run_lock,
-                              evaluated=evaluations_made(self.start, lambda done: evaluates_after(c, done)))
+                              evaluated=evaluations_made(self.start, lambda done: evaluates_after(c, done)),
+                              end=c.max_iter,  # a run resumed below it removes the files of the training it replaces
+                              resumed_from=resumed)
         # a crash's leftovers of its own weights file only: the folder may be shared with runs on other
         # nodes of a cluster, whose temporaries this machine cannot see written
         fileio.remove_stale_temporaries(pathlib.Path(self.out).parent, names=(pathlib.Path(self.out).name,))
