@@ -152,7 +152,7 @@ def what_differs(path, record):
     eval_csv, config = os.path.join(folder, "eval.csv"), os.path.join(folder, "config.json")
     rows = _or_none(lambda: read_log(run_logs.read_eval_rows, eval_csv)) if is_there(eval_csv) else None
     recorded = _or_none(lambda: read_json(config, dict))
-    changed = _resummed(record, rows or [], path) if rows is not None else None
+    changed = rows_resummed(record, rows or [], path) if rows is not None else None
     if changed is not None:
         return f"{eval_csv} was edited too: {changed}"
     given = [] if rows is None else [(key, f"{eval_csv}'s rows give", value)
@@ -256,20 +256,10 @@ def check_against_curve(path, record, eval_csv):
     if curve and len(curve) == record.get("evaluations"):
         _check_summary(path, accuracies, eval_csv, curve)
     # a row edited that changes none of those three; result.json edited too, read_result says how
-    changed = None if result_edited(record) else _resummed(record, rows, path)
+    changed = None if result_edited(record) else rows_resummed(record, rows, path)
     if changed is not None:
         raise ResultContradicted(f"{eval_csv}: {changed}: {EDITED}")
     return curve
-
-
-def _resummed(record, rows, path):
-    """:func:`minitransfer.run_files.rows_resummed`; None where eval.csv's ``rows`` end before the last evaluation
-    result.json's ``record`` counts (a copy cut short, a torn row: refused as edited, exit 65), as before that
-    digest: its accuracies result.json's, the curve said cut (:attr:`minitransfer.comparisons.Result.log_cut`)."""
-    final, counted = record.get("final"), record.get("evaluations")
-    last = final.get("iteration") if isinstance(final, dict) else None
-    cut = type(last) is int and type(counted) is int and len(rows) < counted
-    return None if cut and all(row["iteration"] < last for row in rows) else rows_resummed(record, rows, path)
 
 
 def _check_summary(path, accuracies, eval_csv, curve):

@@ -267,11 +267,19 @@ DIGESTS = (CURVE_SHA256, RESULT_SHA256)  # result.json's fields that are no Trai
 
 def curve_sha256(rows):
     """sha256 of eval.csv's ``rows`` ({iteration, top1, top5, loss}: :func:`minitransfer.run_logs.read_eval_rows`)
-    as train writes them (one line each, its values' repr in :data:`EVAL_COLUMNS` order, no header): the same of
-    the file train wrote and of one saved again in another column order or quoted, but not of a value changed,
-    a row added, dropped or cut, nor of digits a spreadsheet's save rounded."""
-    text = "".join(",".join(repr(row.get(key)) for key in EVAL_COLUMNS) + "\n" for row in rows)
+    one line each, in :data:`EVAL_COLUMNS` order, no header, each accuracy and loss to :data:`CURVE_DIGITS`
+    significant digits: the same of the file train wrote and of one saved again in another column order, quoted,
+    or by a spreadsheet (its 15 digits, or 7), which report reads (run_file_readers.SUMMARY_SLACK), but not of a
+    value changed (a top-1 by one image in 10^6), a row added, dropped or cut."""
+    def said(value):
+        return repr(value) if type(value) is not float else format(value, f".{CURVE_DIGITS}g")
+    text = "".join(",".join(said(row.get(key)) for key in EVAL_COLUMNS) + "\n" for row in rows)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+# a spreadsheet's save rounds to 15 significant digits, or 7: each rounds to these 7 alike, but for a
+# value within 1e-15 of a rounding boundary (about one in 10^8)
+CURVE_DIGITS = 7
 
 
 def result_edited(record):
@@ -328,10 +336,14 @@ def rows_resummed(record, rows, result=RESULT_FILE):
         return None
     if type(iterations) is int:
         rows = [row for row in rows if row["iteration"] <= iterations]
+    final, counted = record.get("final"), record.get("evaluations")
+    last = final.get("iteration") if isinstance(final, dict) else None
+    if type(last) is int and type(counted) is int and len(rows) < counted and all(row["iteration"] < last
+                                                                                  for row in rows):
+        return None  # cut short (a copy cut short, a torn last row): its rows left cannot be told from rows edited
     digest = curve_sha256(rows)
-    if digest == recorded:
+    if recorded == digest:
         return None
-    counted = record.get("evaluations")
     upto = f" up to iteration {iterations}" if type(iterations) is int else ""
     told = f"{len(rows)} evaluations{upto}" + (f" (result.json counts {counted})" if counted != len(rows) else "")
     return (f"its {told} are not those {result} sums up ({CURVE_SHA256} {recorded:.16}..., they now hash to "
