@@ -256,16 +256,9 @@ def _read(f, path, with_solver):
     _check_format(f, path)
     _check_version(f, path)
     preset = hdf5_files.plain_attribute(f.attrs.get("preset"))
-    try:  # one's own preset (docs/presets.md): its registering code, noted in the environment, runs here first
-        known = isinstance(preset, str) and models.known(preset)
-    except ValueError as error:  # that code fails here: the file at fault, in a line
-        raise fault(f"{error} (docs/presets.md)") from None
-    if not known:
-        own = " (a preset of your own? run info through the script that registers it; docs/presets.md)" \
-            if isinstance(preset, str) else ""
-        again = f"; a new shell knows it with the {models.PRESET_SOURCES}=... that info, run so, prints before its " \
-            f"command" if own else ""
-        raise fault(f"preset {preset!r:.80} is not a known network{own} (known: {', '.join(models.PRESETS)}){again}")
+    unknown = models.unknown_preset(preset, "run info through the script that registers it")
+    if unknown is not None:
+        raise fault(unknown)
     architecture, classifier = declared_architecture(f, fault, models.PRESETS[preset])
     weights, frozen = {}, {}
     for name, w_shape, b_shape in architecture:

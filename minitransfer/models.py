@@ -291,6 +291,26 @@ def known(name):
     return name in PRESETS
 
 
+def unknown_preset(preset, remedy, joined=" is"):
+    """Why the preset ``preset`` (a checkpoint's or a run's record's) is not known here, in one line; None where
+    :func:`known` knows it. One of one's own whose registering code this process has not run: "preset 'x' is not a
+    known network (a preset of your own? ``remedy``; docs/presets.md) (known: ...); a new shell knows it with the
+    MINITRANSFER_PRESET_SOURCES=... that info, run so, prints before its command"; one whose code, noted in
+    :data:`PRESET_SOURCES`, fails here: "preset 'x' is not known here: " that code's file and error; one not a
+    name (damage): without the advice. ``joined``: what follows the preset's name (" is"; "," after "names").
+    The words of :func:`minitransfer.checkpoint.load` and of a resumption
+    (:func:`minitransfer.resume_options.refuse_damaged_record`)."""
+    try:  # one's own preset (docs/presets.md): its registering code, noted in the environment, runs here first
+        if isinstance(preset, str) and known(preset):
+            return None
+    except ValueError as error:  # that code fails here: the file at fault, in a line
+        return f"preset {preset!r:.80}{joined} not known here: {error} (docs/presets.md)"
+    own = f" (a preset of your own? {remedy}; docs/presets.md)" if isinstance(preset, str) else ""
+    again = f"; a new shell knows it with the {PRESET_SOURCES}=... that info, run so, prints before its command" \
+        if own else ""
+    return f"preset {preset!r:.80}{joined} not a known network{own} (known: {', '.join(PRESETS)}){again}"
+
+
 def known_preset(name):
     """The preset ``name`` (a run's record's) where :func:`known` knows it, one of one's own too (its registering
     code, noted in :data:`PRESET_SOURCES`, run here first); None where it does not, or where that code fails here:

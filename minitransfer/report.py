@@ -117,12 +117,14 @@ PLOT_HINT = "pip install 'minitransfer[plot]'"
 
 
 class NoRuns(MinitransferError, RuntimeError):
-    """The folder holds no finished run to report (exit code 1); nothing is written."""
+    """The folder holds run folders but no finished run to report (exit code 1); nothing is written. One that is no
+    folder of runs raises the :class:`RunFolderGiven` it subclasses (exit code 2)."""
 
 
 class RunFolderGiven(NoRuns):
-    """The folder given is a run folder itself, or a dataset's or a report's folder, not one that holds runs: a
-    usage mistake (exit code 2), as a weights file given is; nothing is written."""
+    """The folder given is no folder of runs: a run folder itself, a dataset's or a report's, or one holding no run
+    folder at all (empty, mistyped, not there, a file; :mod:`minitransfer.report_no_runs`): a usage mistake (exit
+    code 2), as a weights file given is, not runs that failed (1); nothing is written. Named for its first case."""
 
 
 @dataclasses.dataclass
@@ -186,8 +188,8 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     (:func:`minitransfer.report_plan.unfinished_standings`: resumable at iteration N, not started, ...); a run
     measured against a base that is not among the runs is left out of the findings and every relative number,
     and named in ``without_base``, results.md and findings.md. Raises :class:`NoRuns` when ``runs_dir`` holds no
-    finished run
-    (:class:`RunFolderGiven` where it is a run folder itself), :class:`MixedRuns` for runs of several
+    finished run (:class:`RunFolderGiven` where it is no folder of runs: a run folder itself, a dataset's or a
+    report's, or one holding no run folder at all), :class:`MixedRuns` for runs of several
     datasets, presets or precisions (both before anything is written), ``paper_runs.BadReference`` for a
     ``reference`` that is not a table of the paper's runs,
     ``fileio.StorageError`` when a file cannot be written, and ``ConfigError`` naming an argument of

@@ -1,5 +1,6 @@
 """Why ``report`` finds nothing to report under a folder (:func:`no_runs`, the message of
-:class:`minitransfer.report.NoRuns`): its runs not finished, failed, planned and not started, or finished
+:class:`minitransfer.report.NoRuns`, exit code 1; of its :class:`~minitransfer.report.RunFolderGiven`, exit code 2,
+where the folder is no folder of runs): its runs not finished, failed, planned and not started, or finished
 and each left out (a control or a transfer across datasets on a half, which report measures nowhere: their
 reasons grouped, the runs named or counted, with what to train instead), or no run folder there at all."""
 
@@ -108,7 +109,8 @@ def _finished_left_out(finished):
 
 
 def _nothing_there(runs_dir):
-    """What ``runs_dir``, which holds no run folder, is instead."""
+    """What ``runs_dir``, which holds no run folder, is instead (a usage mistake, exit code 2, as a run folder
+    itself is: :class:`minitransfer.report.RunFolderGiven`)."""
     if not runs_dir.exists():
         return "it does not exist"
     if not runs_dir.is_dir():

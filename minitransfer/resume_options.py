@@ -10,7 +10,7 @@ import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import models, optim
+from minitransfer import models, optim, path_kinds
 from minitransfer.config_checks import ConfigError, check_fields, combination_fault
 from minitransfer.data import synthetic
 from minitransfer.run_networks import checkpoint_missing, named_folder
@@ -54,9 +54,13 @@ def take_run_folder(c, typed=()):
         meta = _checkpoint_meta(folder)  # read once: for the weights file it names, and the options it records
         c.out, c.resume = resumed_run(given, folder, c.out, meta)
         _refuse_recorded_combination(c, given, *_take_recorded_options(c, typed, meta))
-    if c.resume not in (None, "auto") and not pathlib.Path(c.resume).is_file():
+    kind = path_kinds.path_kind(c.resume) if c.resume not in (None, "auto") else "a file"
+    if kind == "nothing":
         raise ConfigError(f"`resume` {c.resume}: no such file or run folder; give a run folder, a checkpoint file or "
                           f"'auto'")
+    if kind != "a file":  # a named pipe, a socket, a device: it was "no such file or run folder", though there
+        raise ConfigError(f"`resume` {c.resume} is {kind}, not a checkpoint file or run folder; give a run folder, a "
+                          f"checkpoint file or 'auto'")
 
 
 def resumed_folder(resume):
@@ -230,19 +234,13 @@ def refuse_damaged_record(record, recorded, taken_into=None):
 
 def _unknown_preset(preset):
     """Why the preset ``preset`` a run records is not known here, in the words of
-    :func:`minitransfer.checkpoint.load`'s (a preset of one's own whose registering code this process has not run,
-    or whose code, noted in the environment, fails here); None where it is known, or not a name (damage, said as
-    such)."""
+    :func:`minitransfer.checkpoint.load`'s (:func:`minitransfer.models.unknown_preset`: a preset of one's own whose
+    registering code this process has not run, or whose code, noted in the environment, fails here); None where it
+    is known, or not a name (damage, said as such)."""
     if not isinstance(preset, str):
         return None
-    try:  # one's own preset (docs/presets.md): its registering code, noted in the environment, runs here first
-        if models.known(preset):
-            return None
-    except ValueError as error:
-        return f"preset {preset!r:.80}, not known here: {error} (docs/presets.md)"
-    return (f"preset {preset!r:.80}, not a known network (a preset of your own? continue the run through the script "
-            f"that registers it, as it was trained; docs/presets.md) (known: {', '.join(models.PRESETS)}); a new "
-            f"shell knows it with the {models.PRESET_SOURCES}=... that info, run so, prints before its command")
+    return models.unknown_preset(preset, "continue the run through the script that registers it, as it was trained",
+                                 joined=",")
 
 
 def _float32_refused(recorded):

@@ -119,8 +119,10 @@ _INTERRUPTED_FRESH = (f"stopped by a signal during the start-up of a fresh run, 
                     "whose checkpoint was deleted, ends at once: nothing to do); a run folder (baseA.run, as train "
                     "writes it): continue that run as 'auto' does, its weights file being the default --out, and every "
                     "option left at its default taking the value the run was trained with (--data: where its folder "
-                    "is still there); or a checkpoint file. With 'auto' or a checkpoint, give the options the run was "
-                    "trained with; an option given otherwise than the run's is refused (exit 2).")
+                    "is still there); or a checkpoint file, which becomes the run's checkpoint.h5 (a finished run "
+                    "resumed so from below its max-iter loses its result.json and weights until it finishes again). "
+                    "With 'auto' or a checkpoint, give the options the run was trained with; an option given "
+                    "otherwise than the run's is refused (exit 2).")
 @config_option("--overwrite", is_flag=True,
                help="Start over even if the weights or the run's checkpoint exist: the previous run's weights and "
                     "run files are deleted as the new run starts, so they are gone even if it fails (with "

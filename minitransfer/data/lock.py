@@ -127,7 +127,20 @@ def wait_for_prepare(folder, busy, same_import, since):
     unfinished import, of another source or other options) or the holder is not a prepare; one saying how long it
     waited once :data:`WAIT_FOR_PREPARE_S` have passed ``since`` (the clock's time the first wait began: a holder
     stopped with Ctrl-Z, or hung on a file system, keeps it for good). A stop (Ctrl-C, SLURM's SIGTERM) ends the
-    wait as it ends any command (exit code 75)."""
+    wait as it ends any command (exit code 75), saying that it stopped while waiting, nothing written: its bare
+    KeyboardInterrupt was told by prepare "the shards finished so far are kept", of the shards the other wrote."""
+    try:
+        _wait_while_held(folder, busy, same_import, since)
+    except KeyboardInterrupt as stop:
+        if str(stop):  # said already
+            raise
+        raise KeyboardInterrupt(f"stopped by a signal while waiting for the other prepare of {folder} to finish; "
+                                f"this one wrote nothing: rerun the same command (it waits again, then checks the "
+                                f"dataset left)") from None
+
+
+def _wait_while_held(folder, busy, same_import, since):
+    """:func:`wait_for_prepare`'s wait, a stop aside."""
     said = said_at = None
     while True:
         pid = run_lock.holder(folder)

@@ -5,6 +5,9 @@ words.txt, wnids.txt, a devkit's ground truth ...), and what meta.json records o
   not UTF-8 is a :class:`.dataset.DatasetError` (exit code 65) naming the file and saying to save
   it as UTF-8 (with the encoding it looks like: UTF-16 or UTF-32, as Windows Notepad's "Unicode"
   writes). So is one in an archive (:func:`decode_text`, naming the member).
+- One that is no regular file (a named pipe, a shell's ``<(...)`` too, a socket, a device) is a
+  :class:`.dataset.DatasetError` naming it (:func:`refuse_special`): an import reads the file twice (its
+  digest, then its text), and a pipe with no writer waits for ever.
 - One the system refuses to read (no read permission, a disk's I/O error, removed meanwhile) is a
   :class:`.schema.DatasetUnreadable` (exit code 74) naming it and what to do (:func:`unreadable`).
 
@@ -15,7 +18,7 @@ import codecs
 import errno
 import pathlib
 
-from minitransfer import fileio
+from minitransfer import fileio, path_kinds
 
 from .dataset import DatasetError
 from .inputs import absolute, display_name, fs_text
@@ -25,7 +28,8 @@ from .schema import DatasetUnreadable
 def read_text(path, what, original=""):
     """The text of the UTF-8 file ``path`` (a leading byte-order mark dropped); ``DatasetError``
     naming the file and ``what`` it is when it is not UTF-8 or holds a zero byte (:func:`decode_text`);
-    :func:`unreadable` when it cannot be read."""
+    :func:`unreadable` when it cannot be read; :func:`refuse_special`'s error where it is no regular file."""
+    refuse_special(path, what)
     try:
         data = pathlib.Path(path).read_bytes()
     except OSError as error:
@@ -93,11 +97,31 @@ def file_record(path, what):
     """What meta.json's source records of an option naming a file (``--families``, ``--is-a``,
     ``--words``): {"path": absolute, "sha256": of its bytes}, None without one. A rerun compares the
     bytes (:func:`.build.build_dataset`): the file edited in place changes the class table as another
-    file would, and the same bytes moved do not. :func:`unreadable` when it cannot be read."""
+    file would, and the same bytes moved do not. :func:`unreadable` when it cannot be read;
+    :func:`refuse_special`'s error where it is no regular file."""
     if path is None:
         return None
+    refuse_special(path, what)
     try:
         digest = fileio.sha256_file(path)
     except OSError as error:
         raise unreadable(path, what, error) from error
     return {"path": fs_text(str(absolute(path))), "sha256": digest}
+
+
+def not_a_file(kind):
+    """What is said of a text file to read that is ``kind`` (:func:`minitransfer.path_kinds.path_kind`: "a named
+    pipe", "a socket", a device), after its name: the words of the command line's (--families, --is-a ...) and of
+    the library's (:func:`refuse_special`)."""
+    return (f"is {kind}, not a file: it would be read more than once (a pipe with no writer waits for ever); save its "
+            f"text to a file and give that")
+
+
+def refuse_special(path, what):
+    """A :class:`.dataset.DatasetError` (exit code 65) where the input file ``path`` (``what`` it is) is there and
+    no regular file (:func:`not_a_file`): a named pipe given to the library (``import_folder(families=PIPE)``)
+    waited for ever for a writer, or, written once, was read twice (its digest, then its text: none left). Nothing
+    where it is a file, or not there (its reading says so: :func:`unreadable`)."""
+    kind = path_kinds.path_kind(path)
+    if kind not in ("a file", "nothing", "a folder"):  # a folder: its reading says "is a folder" (EISDIR)
+        raise DatasetError(f"{display_name(path)}: the {what} {not_a_file(kind)}")

@@ -152,3 +152,21 @@ def test_a_wait_gives_up_after_its_bound_saying_so(data, preparing, waits, tree_
                          f"minutes of waiting for it: wait for it to finish, or give another OUT")
     assert waits["slept"] == lock.WAIT_FOR_PREPARE_S
     assert tree_state(data) == before
+
+
+def test_a_prepare_stopped_while_it_waits_says_it_wrote_nothing(data, preparing, waits, tree_state):
+    """It said "the shards finished so far are kept" (exit 75), of the shards the other prepare wrote."""
+    first = preparing()
+    before = tree_state(data)
+
+    def stopped():  # Ctrl-C, as the command line's handler raises it (minitransfer.stopping.interrupt)
+        raise KeyboardInterrupt()
+
+    waits["then"] = stopped
+    result = _prepare(data)
+    assert result.exit_code == 75, result.output
+    assert result.output.endswith(f"interrupted: stopped by a signal while waiting for the other prepare of {data} to "
+                                  f"finish; this one wrote nothing: rerun the same command (it waits again, then "
+                                  f"checks the dataset left)\n"), result.output
+    assert "kept" not in result.output and tree_state(data) == before
+    assert first.poll() is None  # the other one goes on
