@@ -39,9 +39,9 @@ KEEP_VALIDATION_BYTES = 64 * 2**20  # a validation set this small (as float32 cr
 
 def _rerun_from_copy(error, resumed, run_dir):
     """``error`` (a write refused as the run's files were made ready, :class:`RunFiles`) advising to rerun with the
-    checkpoint copy the run resumes from (``resumed``), where that is not the run's checkpoint.h5: a full disk as
-    the copy was put in checkpoint.h5's place leaves the finished run as it was, and train's advice, `resume='auto'`,
-    ended it at once as finished, the training asked for never made."""
+    checkpoint copy the run resumes from (``resumed``, below its max_iter), where that is not the run's
+    checkpoint.h5: a full disk as the copy was put in checkpoint.h5's place leaves the finished run as it was, and
+    train's advice, `resume='auto'`, ended it at once as finished, the training asked for never made."""
     copy = None if resumed is None else resumed.path
     own = pathlib.Path(run_dir) / "checkpoint.h5"
     if copy is None or (own.exists() and pathlib.Path(copy).exists() and pathlib.Path(copy).samefile(own)):
@@ -76,7 +76,7 @@ class Run(RunFailures):
                                   end=c.max_iter,  # resumed below it, the files of the training it replaces go
                                   resumed_from=resumed)
         except fileio.StorageError as error:
-            raise _rerun_from_copy(error, resumed, plan.run_dir) from error
+            raise (_rerun_from_copy(error, resumed, plan.run_dir) if self.start < c.max_iter else error) from error
         # a crash's leftovers of its own weights file only: the folder may be shared with runs on other
         # nodes of a cluster, whose temporaries this machine cannot see written
         fileio.remove_stale_temporaries(pathlib.Path(self.out).parent, names=(pathlib.Path(self.out).name,))
