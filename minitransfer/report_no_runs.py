@@ -47,15 +47,28 @@ def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
                       + (f" and {more} more)" if more > 0 else ")"))
     if finished:
         return f"nothing to report under {runs_dir}: " + "; ".join([_finished_left_out(finished), *why]), False
-    run_folder = not why and runs_dir.suffix == ".run"
+    holder = None if why else _holder_of_run(runs_dir)
+    run_folder = holder is not None
     mistaken = None if why or run_folder else _other_kind(runs_dir)
     if run_folder:
-        why = [f"it is a run folder itself: give the folder that holds it, {folder_words(runs_dir.parent)}"]
+        why = [f"it is a run folder itself: give the folder that holds it, {folder_words(holder)}"]
     elif mistaken is not None:
         why = [mistaken]
     elif not why:
         why, mistaken = [f"{_nothing_there(runs_dir)}: {_GIVE_RUNS}"], True
     return f"no finished runs (*.run/result.json) under {runs_dir}: " + "; ".join(why), run_folder or bool(mistaken)
+
+
+def _holder_of_run(runs_dir):
+    """The folder that holds ``runs_dir`` where that is a run folder (named <name>.run as given, or where it leads:
+    ``.`` inside one, a link to one, which were said to hold no run folder, not to be one), else None."""
+    if runs_dir.suffix == ".run":
+        return runs_dir.parent
+    try:
+        real = runs_dir.resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        return None
+    return real.parent if real.suffix == ".run" and real.is_dir() else None
 
 
 def _other_kind(runs_dir):

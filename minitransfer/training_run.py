@@ -37,6 +37,18 @@ from minitransfer.transfer import build_net, snapshot
 KEEP_VALIDATION_BYTES = 64 * 2**20  # a validation set this small (as float32 crops) is prepared once per run
 
 
+def _rerun_from_copy(error, resumed, run_dir):
+    """``error`` (a write refused as the run's files were made ready, :class:`RunFiles`) advising to rerun with the
+    checkpoint copy the run resumes from (``resumed``, below its max_iter), where that is not the run's
+    checkpoint.h5: a full disk as the copy was put in checkpoint.h5's place leaves the finished run as it was, and
+    train's advice, `resume='auto'`, ended it at once as finished, the training asked for never made."""
+    copy = None if resumed is None else resumed.path
+    own = pathlib.Path(run_dir) / "checkpoint.h5"
+    if copy is None or (own.exists() and pathlib.Path(copy).exists() and pathlib.Path(copy).samefile(own)):
+        return error
+    return error.rerun_with(f"`resume={str(copy)!r}`")
+
+
 class Run(RunFailures):
     """The state of one training run between its iterations: the plan, the net, the training
     batches, the run files and the progress display. Its files are written where its paths led
@@ -58,10 +70,13 @@ class Run(RunFailures):
         self.cursor = self.batches.cursor
         self.out = str(pathlib.Path(c.out).absolute())  # where the weights are written, whatever os.chdir does since
         self.record = recorded_options(plan)  # config.json's and each checkpoint's: see _write_config
-        self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out, lock=run_lock,
-                              evaluated=evaluations_made(self.start, lambda done: evaluates_after(c, done)),
-                              end=c.max_iter,  # a run resumed below it removes the files of the training it replaces
-                              resumed_from=resumed)
+        try:
+            self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out, lock=run_lock,
+                                  evaluated=evaluations_made(self.start, lambda done: evaluates_after(c, done)),
+                                  end=c.max_iter,  # resumed below it, the files of the training it replaces go
+                                  resumed_from=resumed)
+        except fileio.StorageError as error:
+            raise (_rerun_from_copy(error, resumed, plan.run_dir) if self.start < c.max_iter else error) from error
         # a crash's leftovers of its own weights file only: the folder may be shared with runs on other
         # nodes of a cluster, whose temporaries this machine cannot see written
         fileio.remove_stale_temporaries(pathlib.Path(self.out).parent, names=(pathlib.Path(self.out).name,))

@@ -1,6 +1,7 @@
 """``minitransfer train``: train one network of the paper (a base, a transfer, a selffer, a control)."""
 
 import os
+import shlex
 
 import click
 from click.core import ParameterSource
@@ -50,6 +51,10 @@ class _TrainData(DatasetFolder):
 
 _INTERRUPTED = (f"stopped by a signal {stopping.BEFORE_A_CHECKPOINT}, or with every file written so far intact; "
                 "rerun the same command with --resume auto to continue")
+# --resume a checkpoint file (a copy of an older one) stopped in its start-up, before the copy is put in its run's
+# checkpoint.h5: --resume auto continued that checkpoint.h5, of a finished run ended at once, not the copy's
+_INTERRUPTED_GIVEN = (f"stopped by a signal {stopping.BEFORE_A_CHECKPOINT}, or with every file written so far intact; "
+                      "rerun the same command, --resume {} again, to continue")
 # A fresh run (no --resume) stops by a bare signal only in its start-up, before its first checkpoint (once it
 # trains, a stop saves the iterations done and says so itself): a plain rerun starts it again.
 _INTERRUPTED_FRESH = (f"stopped by a signal during the start-up of a fresh run, {stopping.BEFORE_THE_FIRST}: rerun "
@@ -192,7 +197,8 @@ def train(as_json, **options):
         resumes.refuse_typed_otherwise(c, typed)  # --resume RUN would take the run's value for --seed 0 typed
         return training.train(c, show_result=as_json)  # with --json, among the progress lines on stderr
 
-    result = run(work, interrupted=_INTERRUPTED if c.resume is not None else _INTERRUPTED_FRESH)
+    result = run(work, interrupted=_INTERRUPTED_FRESH if c.resume is None else _INTERRUPTED if c.resume == "auto"
+                 else _INTERRUPTED_GIVEN.format(shlex.quote(str(c.resume))))
     if as_json:
         echo(json_text(result.to_dict(), indent=2))  # strict JSON: a non-finite loss as null, as in result.json
     elif not c.quiet:
