@@ -17,7 +17,8 @@ from minitransfer.checkpoint_check import Faults, check_classes
 from minitransfer.checkpoint_remake import provenance
 from minitransfer.config import evaluates_after
 from minitransfer.run_lines import network_words
-from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, read_result, reads_shared
+from minitransfer.result_checks import read_result
+from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, reads_shared
 from minitransfer.left_out import UnreadableRun
 from minitransfer.resume_options import refuse_damaged_record
 from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE, treatment_unknown
@@ -46,7 +47,7 @@ def describe(path):
     it is there (``resume_refused``, as above); else None.
     ``unreadable``: where it is at max_iter and a file of its run folder that ``report`` reads first
     cannot be read as report reads it, which leaves the run out: its result.json
-    (:func:`minitransfer.run_file_readers.read_result`: not JSON, truncated, empty, of the wrong
+    (:func:`minitransfer.result_checks.read_result`: not JSON, truncated, empty, of the wrong
     shape, a folder, unreadable) or, that read, its config.json (not a JSON object): ``what`` it is
     ("result" or "configuration"), its ``path``, ``why`` (report's words), whether the system would
     not read it (``io_error``), whether it is ``missing``, or something not a file ``in_the_way`` (a folder),

@@ -63,7 +63,7 @@ class Result:
     base_checkpoint: str = ""  # the path of that base, as train recorded it ("" for none)
     source_data: tuple = ()  # a transfer across datasets: (path, fingerprint) of its base's dataset train recorded
     planned: bool = False  # a grid's run (experiment wrote its treatment.json), not one trained by hand
-    scored_on: tuple = ()  # (validation images, classes[, largest class's]) of result.json: run_file_readers.scored_on
+    scored_on: tuple = ()  # (validation images, classes[, largest class's]) of result.json: result_checks.scored_on
     also_in: tuple = ()  # a base: the folders of its copies counted once as it (run_copies.once), their own base too
     weights_sha256: tuple = ()  # a base: the sha256 its result.json recorded of its weights file, and its copies'
     # the digest of the network of the base it copied from, wherever that lay (checkpoint_identity), train's record

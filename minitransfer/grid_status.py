@@ -17,7 +17,7 @@ from minitransfer.experiment import (CHECKPOINT_FILE, LOG_FILE, PLAN_FILE, TREAT
                                      train_arguments, weights_path)
 from minitransfer.checkpoint_info import resume_refused  # the check info asks
 from minitransfer.rundir import RESULT_FILE, train_again
-from minitransfer.run_file_readers import read_result
+from minitransfer.result_checks import read_result
 from minitransfer.left_out import UnreadableRun
 from minitransfer.run_lock import BUSY, holder, pid_named
 
@@ -114,7 +114,7 @@ class RunStates:
 
 
 def unreadable_result(out, run, states=None):
-    """Why report cannot read the result.json of ``run`` (:func:`minitransfer.run_file_readers.read_result`'s
+    """Why report cannot read the result.json of ``run`` (:func:`minitransfer.result_checks.read_result`'s
     :class:`UnreadableRun`, as text), where it has one; None where it reads it, or there is none. ``states``:
     the :class:`RunStates` of this look at ``out``, which read it once (None: read now)."""
     return _unreadable_result(out, run) if states is None else states.unreadable(out, run)

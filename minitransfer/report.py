@@ -83,7 +83,8 @@ from minitransfer import figures as figure_module
 from minitransfer import findings as measured
 from minitransfer import run_caveats
 from minitransfer.run_facts import validation_sets
-from minitransfer.run_file_readers import reads_shared, refuse_contradicted
+from minitransfer.result_checks import refuse_contradicted
+from minitransfer.run_file_readers import reads_shared
 from minitransfer.data import inputs
 from minitransfer.findings_caveats import natural_halves
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report

@@ -44,8 +44,9 @@ from minitransfer.rundir import BEST_EVALUATIONS, RESULT_FILE
 from minitransfer.run_facts import PAPER_FAMILIES, UNREAD_FAMILIES, half_families, kept_per_class_of, natural_families
 from minitransfer.run_settings import SCHEDULE_FIELDS, last_rate_change, precision_of, schedule_group, schedule_of
 from minitransfer.run_copies import network_of, once
-from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, check_against_curve, checked, is_loss_record,
-                                           is_there, read_curve, read_json, read_log, read_losses, read_result, stamp)
+from minitransfer.result_checks import check_against_curve, read_result
+from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, checked, is_loss_record, is_there, read_curve,
+                                           read_json, read_log, read_losses, stamp)
 from minitransfer.run_labels import name_order
 from minitransfer.run_remedies import start_over
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders

@@ -1,7 +1,6 @@
 """A run's files read back for the report (:func:`minitransfer.results.collect`), trusting none of
-them: its result.json (:func:`read_result`: train's summary of one eval.csv, each accuracy in
-[0, 1], its content as train wrote it; :func:`check_against_curve`: as its eval.csv sums up), its
-config.json and treatment.json (:func:`read_json`), its eval.csv (:func:`read_curve`)
+them: its result.json, config.json and treatment.json (:func:`read_json`; result.json then judged as train's
+summary of its run by :mod:`minitransfer.result_checks`), its eval.csv (:func:`read_curve`, :func:`read_log`)
 and metrics.jsonl (:func:`read_losses`: at most :data:`LOSS_POINTS` training losses). A file that
 is not one (a folder, a named pipe, a device) or holds more than train writes there
 (:func:`checked`) is refused, as is a damaged one, with an :class:`UnreadableRun` naming it (a
@@ -19,23 +18,13 @@ import stat
 
 from minitransfer import fileio, run_logs
 from minitransfer.file_owners import owner_and_mode
-from minitransfer.comparisons import is_accuracy
-from minitransfer.data.splits import MIN_CLASSES
 from minitransfer.left_out import UnreadableRun
-from minitransfer.run_files import RESULT_SHA256, result_edited, result_sha256, rows_resummed
-from minitransfer.rundir import BEST_EVALUATIONS, weights_for
 
 
 def is_there(path):
     """Whether a run's file is there (a link to nothing is not); :class:`UnreadableRun` where that
     cannot be told (its folder cannot be read)."""
     return stamp(path) is not None
-
-
-class ResultContradicted(UnreadableRun):
-    """A result.json its own run contradicts: its digest of itself (:data:`minitransfer.run_files.RESULT_SHA256`)
-    or its eval.csv says another accuracy. Report refuses the folder for it (exit 65, :func:`refuse_contradicted`)
-    rather than leave out, in a note, a number someone edited (0.5 made 0.25): it went into results.csv unseen."""
 
 
 class FileUnreadable(UnreadableRun):
@@ -83,230 +72,6 @@ def is_loss_record(record):
     stops at a non-finite one; a hand-edited line is skipped, as a torn one is)."""
     iteration, loss = record.get("iteration"), record.get("loss")
     return type(iteration) is int and type(loss) in (int, float) and math.isfinite(loss)
-
-
-RESULT_SHAPE = '{"final": {"top1": ...}, "best_top1": ..., "mean10_top1": ..., "evaluations": ...}'
-RESULT_FIELDS = ("final", "best_top1", "mean10_top1", "evaluations")  # train writes each, every time
-# What train records as the validation images a run was scored on: it refuses a half without a validation
-# image, or of fewer than MIN_CLASSES classes; the largest class holds its share of them at least, all at most
-VALIDATION_SHAPE = (f'{{"images": a count, 1 or more, "classes": a count, {MIN_CLASSES} or more, "largest_class": '
-                    f'a count, images/classes to images (not in older ones)}}')
-
-
-def read_result(path, record=None):
-    """(final, best, mean of 10 best top-1, evaluations, iterations trained or None, validation images
-    and classes scored on: :func:`scored_on`) of a result.json, each accuracy checked to be a fraction
-    in [0, 1] (NaN only for a run that made no evaluation: train writes NaN then, and only then) and
-    none above the best, as train's summary of one eval.csv; a field of the wrong kind is named (a
-    count that is negative, true, or a string; a ``validation`` record train would not write); each of
-    :data:`RESULT_FIELDS` must be there (a result of another version would otherwise read as a run
-    without evaluations, in no finding). :class:`ResultContradicted` where it is not as train wrote it (its
-    digest of its other fields, :data:`minitransfer.run_files.RESULT_SHA256`, no longer theirs: edited since,
-    both values named by :func:`check_against_curve` where its eval.csv tells them). One written before train
-    recorded that digest is read as before (the tests' hand-made runs are such). ``record``: its content where
-    the caller read it already (:func:`read_json`), read no second time."""
-    record = read_json(path, dict) if record is None else record
-    final, evaluations, iterations = record.get("final", {}), record.get("evaluations", 0), record.get("iterations")
-    validation, scored = record.get("validation"), scored_on(record)
-    wrong = ("final", final, "an object") if not isinstance(final, dict) else \
-        ("evaluations", evaluations, "a count, 0 or more") if type(evaluations) is not int or evaluations < 0 else \
-        ("iterations", iterations, "a count, 1 or more") if not (iterations is None or type(iterations) is int
-                                                                and iterations > 0) else \
-        ("validation", validation, VALIDATION_SHAPE) if "validation" in record and not scored else None
-    if wrong:
-        key, value, expected = wrong
-        raise UnreadableRun(f"{path}: {key} is {json.dumps(value):.40}, expected {expected}: not a result train "
-                            f"writes ({RESULT_SHAPE})")
-    accuracies = {"final top1": final.get("top1", math.nan), "best_top1": record.get("best_top1", math.nan),
-                  "mean10_top1": record.get("mean10_top1", math.nan)}
-    for key, value in accuracies.items():
-        if not is_accuracy(value, evaluations):
-            raise UnreadableRun(f"{path}: {key} is {value!r}, expected a top-1 accuracy in [0, 1]"
-                                + (" (NaN only for a run without evaluations)" if evaluations else ""))
-    missing = [key for key in RESULT_FIELDS if key not in record]  # read as 0 evaluations, no accuracy
-    if missing:
-        raise UnreadableRun(f"{path}: no {', '.join(missing)}: not a result train writes ({RESULT_SHAPE}; another "
-                            f"version's, or edited)")
-    top, best, mean10 = (float(value) for value in accuracies.values())
-    counted = [key for key, value in accuracies.items() if not math.isnan(value)]
-    if not evaluations and counted:  # train writes NaN for a run without evaluations: no accuracy
-        raise UnreadableRun(f"{path}: {counted[0]} is {accuracies[counted[0]]!r} of 0 evaluations: train writes "
-                            f"NaN for a run without evaluations (another version's result, or edited)")
-    if best < max(top, mean10) - 1e-9:  # NaN compares False: a run without evaluations passes
-        raise UnreadableRun(f"{path}: best_top1 {best} is below final top1 {top} or mean10_top1 {mean10}: not "
-                            f"train's summary of one run's evaluations")
-    if result_edited(record):
-        raise ResultContradicted(f"{path}: {RESULT_SHA256} {str(record[RESULT_SHA256]):.16}..., recorded by train, "
-                                 f"but its content now hashes to {result_sha256(record):.16}... (final top1 {top}, "
-                                 f"best_top1 {best}, mean10_top1 {mean10}); {what_differs(path, record)}: {EDITED}")
-    return top, best, mean10, evaluations, iterations, scored
-
-
-def what_differs(path, record):
-    """How the result.json ``path`` (``record``, its digest no longer its own) was edited, for one line: the first
-    field the run's own files give otherwise, both values (its evaluations, from eval.csv's rows where those are
-    still the ones it sums up; iterations, config.json's max_iter; weights, the weights file's size, time and
-    sha256); else that eval.csv was edited too (:func:`minitransfer.run_files.rows_resummed`), or that the field
-    edited is none they record. Each file read as far as it is there and readable."""
-    folder = os.path.dirname(path)
-    eval_csv, config = os.path.join(folder, "eval.csv"), os.path.join(folder, "config.json")
-    rows = _or_none(lambda: read_log(run_logs.read_eval_rows, eval_csv)) if is_there(eval_csv) else None
-    recorded = _or_none(lambda: read_json(config, dict))
-    changed = rows_resummed(record, rows or [], path) if rows is not None else None
-    if changed is not None:
-        return f"{eval_csv} was edited too: {changed}"
-    given = [] if rows is None else [(key, f"{eval_csv}'s rows give", value)
-                                     for key, value in _summed(rows, record.get("iterations")).items()]
-    if recorded is not None:  # config.json a file (weights_for reads its out), and JSON
-        given.append(("iterations", f"{config}'s max_iter is", recorded.get("max_iter")))
-        given.extend(_weights_given(folder, record.get("weights")))
-    for key, words, value in sorted(given, key=lambda item: item[0] == "weights.mtime_ns"):  # a time last
-        said = _field(record, key)
-        if value is not None and not _same(said, value):
-            return f"{key} is {json.dumps(said):.80}, but {words} {json.dumps(value):.80}"
-    compared = ", ".join(dict.fromkeys(key for key, _, _ in given))
-    return (f"none of its fields the run's other files record differs ({compared}): the one edited is another "
-            f"(seconds, environment, validation, ...)")
-
-
-def _or_none(read):
-    """``read()`` (:func:`read_log`, :func:`read_json`); None where that is an :class:`UnreadableRun`."""
-    try:
-        return read()
-    except (UnreadableRun, FileNotFoundError):
-        return None
-
-
-def _summed(rows, iterations):
-    """result.json's fields as train sums up eval.csv's ``rows`` (up to ``iterations``, where a count):
-    :func:`minitransfer.evaluate.summarize`'s, by name."""
-    rows = [row for row in rows if type(iterations) is not int or row["iteration"] <= iterations]
-    if not rows:
-        return {"evaluations": 0}
-    final = max(rows, key=lambda row: row["iteration"])
-    best = sorted((row["top1"] for row in rows), reverse=True)
-    return {"evaluations": len(rows), **{f"final.{key}": final.get(key) for key in run_logs.EVAL_COLUMNS},
-            "best_top1": best[0], "mean10_top1": math.fsum(best[:BEST_EVALUATIONS]) / len(best[:BEST_EVALUATIONS])}
-
-
-def _weights_given(folder, weights):
-    """(field, words, value) of the run ``folder``'s weights file (:func:`minitransfer.rundir.weights_for`) for
-    result.json's ``weights`` record: its size, time of change, and sha256 where its size is as recorded (its
-    bytes read only then). Its time is compared last (:func:`what_differs`), said as a copy's where its bytes are
-    the ones recorded: `cp -r` or rsync without -t gives the file a time of its own, which named alone read as the
-    weights edited where another field was."""
-    out = weights_for(folder)
-    if not (isinstance(weights, dict) and out is not None and os.path.isfile(out)):
-        return []
-    status = os.stat(out)
-    given, timed = [("weights.size", f"{out} holds", status.st_size)], f"{out}'s is"
-    if weights.get("size") == status.st_size:
-        try:
-            given.append(("weights.sha256", f"{out}'s is", fileio.sha256_file(out)))
-        except OSError:
-            pass
-        if given[-1][2] == weights.get("sha256"):
-            timed = f"{out}, its bytes as recorded (copied without its time?), has"
-    given.insert(1, ("weights.mtime_ns", timed, status.st_mtime_ns))
-    return given
-
-
-def _field(record, key):
-    """The value of ``key`` ("final.top1": a field's field) in the result.json ``record``; None where none."""
-    for part in key.split("."):
-        record = record.get(part) if isinstance(record, dict) else None
-    return record
-
-
-def _same(said, value):
-    """Whether result.json's value ``said`` is ``value``, as train writes it (an average summed up anew may differ
-    from numpy's in its last bit)."""
-    if type(said) in (int, float) and type(value) in (int, float) and type(said) is not bool:
-        return math.isclose(said, value, rel_tol=1e-12, abs_tol=1e-15)
-    return said == value
-
-
-EDITED = "edited since train wrote it: restore the files train wrote, or train the run again"
-# eval.csv's accuracies as train wrote them (repr) give result.json's exactly; this much slack still reads one
-# saved by a spreadsheet (its 15 digits, or 7), never an accuracy of another image (1/25,000 = 4e-5 on ImageNet)
-SUMMARY_SLACK = 1e-6
-
-
-def check_against_curve(path, record, eval_csv):
-    """:class:`ResultContradicted`, naming both values, where the result.json ``path``, read as ``record``
-    (:func:`read_json`, a dict; as train writes it now, with its digest) says a final, best or mean of the 10
-    best top-1 that is not train's summary (:func:`minitransfer.evaluate.summarize`) of the evaluations of its
-    run's eval.csv ``eval_csv``. Asked before :func:`read_result`, whose digest tells an edit without the
-    values. Nothing where result.json is not one read_result reads (it says why), has no digest (written
-    before: the tests' hand-made runs are such), or where eval.csv holds fewer or more evaluations than
-    result.json counts (said otherwise: :attr:`minitransfer.comparisons.Result.eval_log`). Also where result.json
-    records the digest of the rows it sums up (:data:`minitransfer.run_files.CURVE_SHA256`) and eval.csv's rows
-    up to its iteration no longer hash to it (:func:`minitransfer.run_files.rows_resummed`: a middle evaluation
-    edited, which changes none of the three; a row added or dropped), result.json itself as train wrote it (else
-    :func:`read_result` tells its edit). Returns eval.csv's
-    curve (:func:`read_curve`) where it read it, for the caller to read no second time; None where not."""
-    final = record.get("final")
-    accuracies = (final.get("top1") if isinstance(final, dict) else None, record.get("best_top1"),
-                  record.get("mean10_top1"))
-    if RESULT_SHA256 not in record or not all(type(value) in (int, float) for value in accuracies) \
-            or not is_there(eval_csv):
-        return None
-    rows = read_log(run_logs.read_eval_rows, eval_csv)
-    curve = tuple((row["iteration"], row["top1"]) for row in rows)  # read_curve's
-    if curve and len(curve) == record.get("evaluations"):
-        _check_summary(path, accuracies, eval_csv, curve)
-    # a row edited that changes none of those three; result.json edited too, read_result says how
-    changed = None if result_edited(record) else rows_resummed(record, rows, path)
-    if changed is not None:
-        raise ResultContradicted(f"{eval_csv}: {changed}: {EDITED}")
-    return curve
-
-
-def _check_summary(path, accuracies, eval_csv, curve):
-    """:func:`check_against_curve`'s comparison of the result.json ``path``'s final, best and mean of the 10 best
-    top-1 (``accuracies``) with train's summary of its eval.csv ``eval_csv``'s ``curve`` (as many evaluations)."""
-    last = max(curve, key=lambda point: point[0])
-    ranked = sorted((top1 for _, top1 in curve), reverse=True)
-    best = ranked[:BEST_EVALUATIONS]
-    said = (("final top1", f"{eval_csv}'s last evaluation (iteration {last[0]}) says", last[1]),
-            ("best_top1", f"the best of {eval_csv}'s {len(curve)} evaluations is", ranked[0]),
-            ("mean10_top1", f"the mean of the {len(best)} best of {eval_csv}'s {len(curve)} evaluations is",
-             math.fsum(best) / len(best)))
-    for (key, words, summed), value in zip(said, accuracies):
-        if not math.isclose(value, summed, rel_tol=0, abs_tol=SUMMARY_SLACK):
-            raise ResultContradicted(f"{path}: {key} is {value!r}, but {words} {summed!r}: {EDITED}")
-
-
-def refuse_contradicted(left_out):
-    """Raise the first :class:`ResultContradicted` among report's runs ``left_out`` (:func:`minitransfer.results.
-    collect`'s "name: why" texts, each :class:`minitransfer.results.LeftOut` keeping its error), the others
-    counted: a folder holding an edited result is refused whole, exit 65, rather than reported without it."""
-    contradicted = [text for text in left_out if isinstance(getattr(text, "error", None), ResultContradicted)]
-    if contradicted:
-        others = [text.name for text in contradicted[1:]]
-        raise ResultContradicted(f"{contradicted[0].error}" + (
-            f" (the result.json of {', '.join(others[:5])}" + (f" and {len(others) - 5} more" if len(others) > 5
-                                                                  else "") + " too)" if others else ""))
-
-
-def scored_on(record):
-    """(validation images, classes, validation images of the largest class) a result.json's ``record``
-    says its run was scored on (:attr:`minitransfer.run_outcome.TrainResult.validation`), as train writes
-    them (:data:`VALIDATION_SHAPE`); (validation images, classes) in one written before train recorded the
-    largest class, which the report then reads from the dataset as it is now; () where it says no such
-    thing: one written before train recorded them, or a value train would not write, which
-    :func:`read_result` refuses."""
-    validation = record.get("validation")
-    if not isinstance(validation, dict):
-        return ()
-    images, classes = validation.get("images"), validation.get("classes")
-    if not (type(images) is int and type(classes) is int and images > 0 and classes >= MIN_CLASSES):
-        return ()
-    if "largest_class" not in validation:
-        return images, classes
-    largest = validation["largest_class"]
-    return (images, classes, largest) if type(largest) is int and images <= largest * classes and \
-        largest <= images else ()
 
 
 # The most a run's file holds as train writes it (ImageNet's metrics.jsonl, logged at every one of

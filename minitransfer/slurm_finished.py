@@ -19,8 +19,8 @@ from minitransfer.grid_plan import text_of
 from minitransfer.grid_plan_file import read_plan
 from minitransfer.grid_status import RESULT_LOST, finished_and_lost, result_lost
 from minitransfer.rundir import RESULT_FILE, train_again
-from minitransfer.run_file_readers import RESULT_FIELDS
-from minitransfer.run_files import RESULT_SHA256
+from minitransfer.result_checks import RESULT_FIELDS
+from minitransfer.result_digests import RESULT_SHA256
 from minitransfer.slurm_plan import SUBMIT_FILE, SUBMITTED_FILE
 
 # each key train writes, named in the text (``written``): bash's [[ ]] matches it, no process started
@@ -49,8 +49,8 @@ def finished_lines(run="$1"):
     task's ``$run``) is finished, its weights file ``OUT/<run>.h5`` there with a result.json that is whole.
     Train writes result.json whole and renames it into place (:meth:`minitransfer.run_files.RunFiles.write_json`):
     one empty or cut short was damaged after (a copy cut short, a full disk), and report cannot read it
-    (:func:`minitransfer.run_file_readers.read_result`). "Whole" is text ``{...}`` but for the blanks around it
-    that names each key of :data:`~minitransfer.run_file_readers.RESULT_FIELDS` (``"final"`` and the rest, as
+    (:func:`minitransfer.result_checks.read_result`). "Whole" is text ``{...}`` but for the blanks around it
+    that names each key of :data:`~minitransfer.result_checks.RESULT_FIELDS` (``"final"`` and the rest, as
     text, anywhere), read by bash's own ``read`` (no process started for each of a thousand runs): ``{}``, or a
     cut just after ``"final": {...}`` (written before ``"best_top1"``), is not whole, as report tells it. Values
     are not checked, but its strings must be closed and its braces and brackets paired (:data:`PAIRED_LINES`,
@@ -78,10 +78,10 @@ def finished_lines(run="$1"):
 
 
 # Reads NUL-ended result.json paths on stdin, prints the index of each not as train wrote it: its digest of its
-# other fields not theirs (run_files.result_edited, spelled out with json and hashlib alone: minitransfer's modules
+# other fields not theirs (result_digests.result_edited, spelled out with json and hashlib alone: minitransfer's modules
 # import h5py, ten times this Python's start), or no JSON object at all (bash's shape check let it through). Run
 # isolated (-I): a json.py in the folder it runs in, or PYTHONPATH, imports nothing in its place.
-# tests/test_slurm3_edited_result.py holds it to run_files.result_edited.
+# tests/test_slurm3_edited_result.py holds it to result_digests.result_edited.
 EDITED_CHECK = f"""import hashlib, json, math, sys
 def finite(value):
     if isinstance(value, float) and not math.isfinite(value):
@@ -106,8 +106,8 @@ for index, path in enumerate(sys.stdin.buffer.read().split(bytes(1))[:-1]):
 def edited_results_lines():
     """Bash lines of ``submit.sh`` filling ``$edited_results`` (:func:`finished_lines`) with the result.json files
     of the runs whose weights file is there that are whole by their shape but not as train wrote them: their
-    :data:`~minitransfer.run_files.RESULT_SHA256` no longer the digest of their other fields
-    (:func:`minitransfer.run_files.result_edited`, which report and a local grid go by: a run they take as not
+    :data:`~minitransfer.result_digests.RESULT_SHA256` no longer the digest of their other fields
+    (:func:`minitransfer.result_digests.result_edited`, which report and a local grid go by: a run they take as not
     finished, its train writing the result again from its checkpoint, or lost where that is gone). Before,
     ``written`` went by the shape alone: a result.json whose accuracy was edited counted finished, and was skipped.
     The digest is of canonical JSON, which bash cannot make: one Python, the one that emitted the scripts, asks it

@@ -47,7 +47,7 @@ from minitransfer.run_lines import run_metric_words
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
 from minitransfer.resume_options import KEPT_SETTINGS, dataset_gone_in, keep_run_settings, resumed_record
-from minitransfer.run_files import DIGESTS, RESULT_SHA256, result_edited
+from minitransfer.result_digests import DIGESTS, RESULT_SHA256, result_edited
 from minitransfer.rundir import (NOTHING_TO_DO, RESULT_FILE, RUN_FILES, config_text, run_dir_for,
                                  train_again)
 from minitransfer.stop_requests import StopRequests

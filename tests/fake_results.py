@@ -7,7 +7,7 @@ read by report's reader, so that a fake cannot silently stop being a finished ru
 import json
 
 from minitransfer import experiment as grid
-from minitransfer.run_files import CURVE_SHA256, RESULT_SHA256, curve_sha256, result_sha256
+from minitransfer.result_digests import CURVE_SHA256, RESULT_SHA256, curve_sha256, result_sha256
 
 
 def finished_result(top1=0.5, best=None, mean10=None, evaluations=10, iterations=20):

@@ -6,7 +6,7 @@ import json
 from fake_results import FINISHED_RESULT, finished_result
 
 from minitransfer import train as training
-from minitransfer.run_file_readers import read_result
+from minitransfer.result_checks import read_result
 
 
 def _keys(record, prefix=""):

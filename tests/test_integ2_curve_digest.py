@@ -2,7 +2,7 @@
 changed) passed report, and a finished run whose result.json and eval.csv were edited alike, finished again by a
 grid's rerun (`resume='auto'`: train writes an edited result.json again from the run's files), got a fresh digest
 over the edit. result.json now records the digest of the rows it sums up (``eval_csv_sha256``,
-run_files.curve_sha256): report refuses rows that no longer hash to it (exit 65, naming eval.csv and both
+result_digests.curve_sha256): report refuses rows that no longer hash to it (exit 65, naming eval.csv and both
 digests), and so does train's mend of an edited result.json (a resumption at the iteration it was written at). A
 result.json without that digest (written before) is read, and mended, as before."""
 
@@ -16,8 +16,8 @@ from minitransfer import results
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.resumed_logs import RunLogError
-from minitransfer.run_file_readers import ResultContradicted
-from minitransfer.run_files import CURVE_SHA256, RESULT_SHA256, result_sha256
+from minitransfer.result_checks import ResultContradicted
+from minitransfer.result_digests import CURVE_SHA256, RESULT_SHA256, result_sha256
 
 OPTIONS = dict(half="A", seed=0, eval_every=1, batch_size=4, preset="micro", quiet=True, device="cpu")
 

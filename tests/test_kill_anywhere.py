@@ -25,7 +25,7 @@ from PIL import Image
 
 from minitransfer import experiment as grid
 from minitransfer import run_lock
-from minitransfer.run_files import RESULT_SHA256, result_sha256
+from minitransfer.result_digests import RESULT_SHA256, result_sha256
 
 MINITRANSFER = grid.default_train_command()[:-1]
 

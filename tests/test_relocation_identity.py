@@ -21,7 +21,7 @@ from minitransfer.checkpoint_identity import network_sha256
 from minitransfer.cli import main
 from minitransfer.report import measure
 from minitransfer.results import collect
-from minitransfer.run_files import RESULT_SHA256
+from minitransfer.result_digests import RESULT_SHA256
 
 MERGED = ("A2B", "B2B")
 

@@ -16,7 +16,7 @@ from minitransfer import experiment as grid
 from minitransfer import slurm
 from minitransfer.cli import main
 from minitransfer.report import measure
-from minitransfer.run_files import RESULT_SHA256
+from minitransfer.result_digests import RESULT_SHA256
 
 
 def _emitted(root, tmp_path):

@@ -1,6 +1,6 @@
 """A finished run's result.json edited to a plausible number (its top-1 0.5 made 0.25) went into results.csv
 without a word, though the run's eval.csv said otherwise. Train now writes beside the result's fields their digest
-(``content_sha256``, run_files.result_sha256), and report refuses (exit 65, one line naming the file and both
+(``content_sha256``, result_digests.result_sha256), and report refuses (exit 65, one line naming the file and both
 values) a run whose result.json is not the summary of its eval.csv, or not as train wrote it (both files edited
 alike). A result.json written before the digest is read as it was. The oracle of every value is the run's own
 eval.csv, summed up here by hand (final: the last row; mean10: the mean of the 10 best rows, all where fewer)."""
@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from minitransfer import results
 from minitransfer import train as training
 from minitransfer.cli import main
-from minitransfer.run_file_readers import ResultContradicted
-from minitransfer.run_files import RESULT_SHA256
+from minitransfer.result_checks import ResultContradicted
+from minitransfer.result_digests import RESULT_SHA256
 
 
 @pytest.fixture(scope="module")

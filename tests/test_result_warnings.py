@@ -9,7 +9,7 @@ import pickle
 
 from minitransfer import run_lock
 from minitransfer import train as training
-from minitransfer.run_files import DIGESTS
+from minitransfer.result_digests import DIGESTS
 from test_train_faults import _flock_failing_with
 
 PREFIX = "warning: "

@@ -1,5 +1,5 @@
 """eval.csv opened in a spreadsheet and saved (its values to 15 significant digits, or 7) was read by report
-before result.json recorded the digest of its rows (run_file_readers.SUMMARY_SLACK: "this much slack still reads
+before result.json recorded the digest of its rows (result_checks.SUMMARY_SLACK: "this much slack still reads
 one saved by a spreadsheet"); since, the digest of the values' repr made report refuse the run as edited
 (exit 65), a correct result refused. The digest is now of the values to 7 significant digits, alike before and
 after such a save; a value changed is still told."""
@@ -11,7 +11,7 @@ import pytest
 
 from minitransfer import results
 from minitransfer import train as training
-from minitransfer.run_file_readers import ResultContradicted
+from minitransfer.result_checks import ResultContradicted
 
 OPTIONS = dict(half="A", seed=0, eval_every=1, batch_size=4, preset="micro", quiet=True, device="cpu")
 

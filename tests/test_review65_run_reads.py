@@ -17,7 +17,7 @@ import pytest
 
 from minitransfer import results
 from minitransfer import train as training
-from minitransfer.run_file_readers import ResultContradicted
+from minitransfer.result_checks import ResultContradicted
 
 OPTIONS = dict(half="A", seed=0, eval_every=1, batch_size=4, preset="micro", quiet=True, device="cpu")
 

@@ -16,7 +16,7 @@ from test_slurm import OPTIONS, fake_train_command, finish, sbatch_calls, submit
 
 from minitransfer import experiment as grid
 from minitransfer import grid_status, slurm
-from minitransfer.run_files import RESULT_SHA256, result_edited, result_sha256
+from minitransfer.result_digests import RESULT_SHA256, result_edited, result_sha256
 
 fake_slurm = test_slurm.fake_slurm  # the fixture
 from minitransfer import slurm_finished

@@ -1,6 +1,6 @@
 """submit.sh's bash check ``written`` (minitransfer.slurm_finished.finished_lines) and a finished run's
 result.json cut short at its end, where every key is already there: it reads as finished exactly where
-report's reader (run_file_readers.read_result, which grid_status asks) reads it. Before, a result.json cut by
+report's reader (result_checks.read_result, which grid_status asks) reads it. Before, a result.json cut by
 its last ``}`` (and the blanks before it) was ``{...}`` naming every key, and counted finished: submit.sh
 neither submitted the run (its train writing the result again) nor said it lost, unlike a local grid."""
 
@@ -10,8 +10,9 @@ import subprocess
 import pytest
 from fake_results import finished_result
 
-from minitransfer.run_file_readers import UnreadableRun, read_result
-from minitransfer.run_files import RESULT_SHA256, result_sha256
+from minitransfer.run_file_readers import UnreadableRun
+from minitransfer.result_checks import read_result
+from minitransfer.result_digests import RESULT_SHA256, result_sha256
 from minitransfer.slurm_finished import finished_lines
 
 

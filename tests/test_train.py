@@ -22,7 +22,7 @@ from minitransfer.checkpoint_identity import network_sha256
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
-from minitransfer.run_files import RESULT_SHA256
+from minitransfer.result_digests import RESULT_SHA256
 
 FAST = {"batch_size": 16, "max_iter": 6, "eval_every": 3, "quiet": True, "device": "cpu"}  # GPU tests pass their own
 

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from minitransfer import optim
 from minitransfer import train as training
 from minitransfer.cli import main
-from minitransfer.run_files import RESULT_SHA256
+from minitransfer.result_digests import RESULT_SHA256
 
 ABOVE_PID_MAX = 2**22 + 1  # above Linux's largest pid_max: no process here has it
 SCHEDULE = {"max_iter": 8, "stepsize": 2, "gamma": 1e-20}  # 0.01 · 1e-20^3 = 1e-62: 0 in float32
