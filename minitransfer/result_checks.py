@@ -179,8 +179,8 @@ def check_against_curve(path, record, eval_csv):
     values. Nothing where result.json is not one read_result reads (it says why), has no digest (written
     before: the tests' hand-made runs are such), or where eval.csv holds fewer or more evaluations than
     result.json counts (said otherwise: :attr:`minitransfer.comparisons.Result.eval_log`). Also where result.json
-    records the digest of the rows it sums up (:data:`minitransfer.result_digests.CURVE_SHA256`) and eval.csv's rows
-    up to its iteration no longer hash to it (:func:`minitransfer.result_digests.rows_resummed`: a middle evaluation
+    records the sums of the rows it sums up (:data:`minitransfer.result_digests.CURVE_SUMS`) and eval.csv's rows
+    up to its iteration no longer sum to them (:func:`minitransfer.result_digests.rows_resummed`: a middle evaluation
     edited, which changes none of the three; a row added or dropped), result.json itself as train wrote it (else
     :func:`read_result` tells its edit). Returns eval.csv's
     curve (:func:`read_curve`) where it read it, for the caller to read no second time; None where not."""

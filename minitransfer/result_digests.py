@@ -1,6 +1,6 @@
 """The digests result.json records, which tell a run's files edited since train wrote them: of its own other fields
 (:data:`RESULT_SHA256`, :func:`result_sha256`, :func:`result_edited`) and of the eval.csv rows it sums up
-(:data:`CURVE_SHA256`, :func:`curve_sha256`, :func:`rows_resummed`). Train writes them
+(:data:`CURVE_SUMS`, :func:`curve_sums`, :func:`rows_resummed`). Train writes them
 (:mod:`minitransfer.train`); report refuses a run whose files no longer match them
 (:mod:`minitransfer.result_checks`), and a run finished again from its checkpoint will not write a result over
 rows edited since (:mod:`minitransfer.run_files`).
@@ -8,8 +8,8 @@ rows edited since (:mod:`minitransfer.run_files`).
 
 import hashlib
 import json
+import math
 
-from minitransfer.run_logs import EVAL_COLUMNS
 from minitransfer.rundir import RESULT_FILE, finite
 
 
@@ -26,30 +26,60 @@ def result_sha256(record):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-# result.json's digest of the eval.csv rows it sums up, as train wrote them when the run finished: a row edited
-# afterwards, one that changes no final, best or mean of the 10 best (a middle evaluation's top-1, top-5 or loss),
-# no longer matches it; report refuses the run (result_checks.check_against_curve), and a run finished again
-# from its checkpoint (result.json edited, then a grid's rerun) will not write a result over such rows
-# (run_files._check_summed)
-CURVE_SHA256 = "eval_csv_sha256"
-DIGESTS = (CURVE_SHA256, RESULT_SHA256)  # result.json's fields that are no TrainResult field
+# result.json's record of the eval.csv rows it sums up, as train wrote them when the run finished
+# (:func:`curve_sums`): a row edited afterwards, one that changes no final, best or mean of the 10 best (a middle
+# evaluation's top-1, top-5 or loss), no longer matches it; report refuses the run (result_checks.check_against_curve),
+# and a run finished again from its checkpoint (result.json edited, then a grid's rerun) will not write a result
+# over such rows (run_files._check_summed)
+CURVE_SUMS = "eval_csv_sums"
+DIGESTS = (CURVE_SUMS, RESULT_SHA256)  # result.json's fields that are no TrainResult field
+CURVE_COLUMNS = ("top1", "top5", "loss")
+# a save that kept 7 significant digits or more (a spreadsheet's 15, or as shown, pandas' float_format) moves each
+# value by 5e-7 of its size at most: a column's sum by this much of the sum of its values' sizes, and the sum of
+# its squares by twice this much of that sum
+SUM_SLACK = 1e-6
 
 
-def curve_sha256(rows):
-    """sha256 of eval.csv's ``rows`` ({iteration, top1, top5, loss}: :func:`minitransfer.run_logs.read_eval_rows`)
-    one line each, in :data:`EVAL_COLUMNS` order, no header, each accuracy and loss to :data:`CURVE_DIGITS`
-    significant digits: the same of the file train wrote and of one saved again in another column order, quoted,
-    or by a spreadsheet (its 15 digits, or 7), which report reads (result_checks.SUMMARY_SLACK), but not of a
-    value changed (a top-1 by one image in 10^6), a row added, dropped or cut."""
-    def said(value):
-        return repr(value) if type(value) is not float else format(value, f".{CURVE_DIGITS}g")
-    text = "".join(",".join(said(row.get(key)) for key in EVAL_COLUMNS) + "\n" for row in rows)
-    return hashlib.sha256(text.encode()).hexdigest()
+def curve_sums(rows):
+    """eval.csv's ``rows`` ({iteration, top1, top5, loss}: :func:`minitransfer.run_logs.read_eval_rows`) as
+    result.json records them (:data:`CURVE_SUMS`): ``rows_sha256``, the sha256 of their iterations, one a line
+    (each value that is no finite number, a diverged loss, there too, as its repr), and for each of
+    :data:`CURVE_COLUMNS` the sum and the sum of squares of its finite values. Compared within :data:`SUM_SLACK`
+    (:func:`rows_resummed`), so that a file saved again in another column order, quoted, or by a spreadsheet (its
+    digits rounded, at 7 significant digits or more) still matches, but not one with a row added, dropped or
+    moved, nor a value changed by more than that slack (a top-1 by 0.5 / 0.25 / 0.001 over 4 / 40 / 400 rows)."""
+    text = "".join(repr(row.get("iteration")) + "".join(f",{key}={row.get(key)!r}" for key in CURVE_COLUMNS
+                                                         if not _finite(row.get(key))) + "\n" for row in rows)
+    sums = {key: [math.fsum(values), math.fsum(value * value for value in values)]
+            for key, values in _columns(rows).items()}
+    return {"rows_sha256": hashlib.sha256(text.encode()).hexdigest(), **sums}
 
 
-# a spreadsheet's save rounds to 15 significant digits, or 7: each rounds to these 7 alike, but for a
-# value within 1e-15 of a rounding boundary (about one in 10^8)
-CURVE_DIGITS = 7
+def _finite(value):
+    return type(value) in (int, float) and math.isfinite(value)
+
+
+def _columns(rows):
+    """Each of :data:`CURVE_COLUMNS`'s finite values in ``rows``."""
+    return {key: [row[key] for row in rows if _finite(row.get(key))] for key in CURVE_COLUMNS}
+
+
+def _sums_differ(recorded, rows):
+    """Words for what of ``rows`` differs from the :func:`curve_sums` ``recorded`` beyond :data:`SUM_SLACK`;
+    None where nothing does."""
+    now = curve_sums(rows)
+    if recorded.get("rows_sha256") != now["rows_sha256"]:
+        return "their iterations are not the ones it recorded"
+    for key, values in _columns(rows).items():
+        said = recorded.get(key)
+        if not (isinstance(said, list) and len(said) == 2 and all(_finite(value) for value in said)):
+            return f"it records no sums of their {key} values"
+        size = math.fsum(abs(value) for value in values)
+        slack = (SUM_SLACK * size, 2 * SUM_SLACK * math.fsum(value * value for value in values))
+        for words, sum_now, sum_said, allowed in zip(("values", "squares"), now[key], said, slack):
+            if abs(sum_now - sum_said) > allowed + 1e-12:
+                return f"their {key} {words} sum to {sum_now:.9g}, it recorded {sum_said:.9g}"
+    return None
 
 
 def result_edited(record):
@@ -59,13 +89,14 @@ def result_edited(record):
 
 
 def rows_resummed(record, rows, result=RESULT_FILE):
-    """What differs (words for a message) where the result.json ``record`` (named ``result``) records the digest
-    of the eval.csv rows it sums up (:data:`CURVE_SHA256`) and eval.csv's ``rows``
+    """What differs (words for a message) where the result.json ``record`` (named ``result``) records the sums of
+    the eval.csv rows it sums up (:data:`CURVE_SUMS`) and eval.csv's ``rows``
     (:func:`minitransfer.run_logs.read_eval_rows`) up to the iteration it was written at (its ``iterations``; a row
-    after it is none it summed up) no longer hash to it: edited since; None where they do, or where it records no
-    such digest (written before)."""
-    recorded, iterations = record.get(CURVE_SHA256), record.get("iterations")
-    if not isinstance(recorded, str):
+    after it is none it summed up) no longer sum to them (:func:`curve_sums`): edited since; None where they do,
+    where they end before its last evaluation (cut short: a torn row, a copy cut off), or where it records no such
+    sums (written before)."""
+    recorded, iterations = record.get(CURVE_SUMS), record.get("iterations")
+    if not isinstance(recorded, dict):
         return None
     if type(iterations) is int:
         rows = [row for row in rows if row["iteration"] <= iterations]
@@ -74,10 +105,9 @@ def rows_resummed(record, rows, result=RESULT_FILE):
     if type(last) is int and type(counted) is int and len(rows) < counted and all(row["iteration"] < last
                                                                                   for row in rows):
         return None  # cut short (a copy cut short, a torn last row): its rows left cannot be told from rows edited
-    digest = curve_sha256(rows)
-    if recorded == digest:
+    differs = _sums_differ(recorded, rows)
+    if differs is None:
         return None
     upto = f" up to iteration {iterations}" if type(iterations) is int else ""
     told = f"{len(rows)} evaluations{upto}" + (f" (result.json counts {counted})" if counted != len(rows) else "")
-    return (f"its {told} are not those {result} sums up ({CURVE_SHA256} {recorded:.16}..., they now hash to "
-            f"{digest:.16}...)")
+    return f"its {told} are not those {result} sums up ({differs})"

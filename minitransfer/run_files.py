@@ -18,7 +18,7 @@ import os
 import pathlib
 
 from minitransfer import file_owners, fileio
-from minitransfer.result_digests import CURVE_SHA256, RESULT_SHA256, curve_sha256, result_sha256, rows_resummed
+from minitransfer.result_digests import CURVE_SUMS, RESULT_SHA256, curve_sums, result_sha256, rows_resummed
 from minitransfer.run_lock import holder_named
 from minitransfer.resumed_logs import RECOVER, RunLogError, metrics_kept, seconds_logged, unlogged_evaluations
 from minitransfer.run_logs import EVAL_COLUMNS, numbered_lines, parsed_eval_csv, read_eval_rows, whole_lines
@@ -221,10 +221,10 @@ class RunFiles:
 
     def write_result(self, record):
         """Write result.json: ``record`` (:meth:`minitransfer.run_outcome.TrainResult.to_dict`, train's summary
-        of eval.csv's rows), under :data:`CURVE_SHA256` the digest of those rows (:func:`curve_sha256`), and
+        of eval.csv's rows), under :data:`CURVE_SUMS` the sums of those rows (:func:`curve_sums`), and
         under :data:`RESULT_SHA256` the digest of the rest (:func:`result_sha256`), which report checks it by
         (:mod:`minitransfer.result_digests`)."""
-        record = {**finite(record), CURVE_SHA256: curve_sha256(self.eval_rows())}
+        record = {**finite(record), CURVE_SUMS: curve_sums(self.eval_rows())}
         self.write_json(self.result, {**record, RESULT_SHA256: result_sha256(record)})
 
     def log(self, record):
@@ -264,11 +264,11 @@ RESULT_BYTES = 16 << 20
 def _check_summed(eval_csv, path, iteration, lines):
     """``RunLogError`` (exit 65) where the run's result.json (beside its eval.csv ``path``, named beside
     ``eval_csv``) was written at ``iteration``, the checkpoint's (the run was finished there: it is finished
-    again, or trained on), and records the digest of the rows it summed up (:data:`CURVE_SHA256`), which the rows
+    again, or trained on), and records the sums of the rows it summed up (:data:`CURVE_SUMS`), which the rows
     up to ``iteration`` (``lines``: :func:`minitransfer.run_logs.parsed_eval_csv`) no longer have
     (:func:`minitransfer.result_digests.rows_resummed`): edited since.
     Finished again, the run wrote a result.json of the edited rows, digests and all, passing the edit off as the
-    run's. Nothing where result.json is not there, not read (not a file, not JSON), or records no such digest."""
+    run's. Nothing where result.json is not there, not read (not a file, not JSON), or records no such sums."""
     result = path.with_name(RESULT_FILE)
     try:
         record = fileio.parse_json(result.read_text()) if result.is_file() and \

@@ -7,7 +7,7 @@ read by report's reader, so that a fake cannot silently stop being a finished ru
 import json
 
 from minitransfer import experiment as grid
-from minitransfer.result_digests import CURVE_SHA256, RESULT_SHA256, curve_sha256, result_sha256
+from minitransfer.result_digests import CURVE_SUMS, RESULT_SHA256, curve_sums, result_sha256
 
 
 def finished_result(top1=0.5, best=None, mean10=None, evaluations=10, iterations=20):
@@ -30,7 +30,7 @@ def finished_result(top1=0.5, best=None, mean10=None, evaluations=10, iterations
               "dataset": {"fingerprint": "0" * 64, "shard_size": 8,
                           "source": {"kind": "synthetic", "generator_version": 1, "classes": 10, "train_per_class": 8,
                                      "val_per_class": 100, "seed": 0, "size": 32}},
-              CURVE_SHA256: curve_sha256([])}
+              CURVE_SUMS: curve_sums([])}
     return {**record, RESULT_SHA256: result_sha256(record)}
 
 

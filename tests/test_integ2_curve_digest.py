@@ -1,9 +1,9 @@
 """An eval.csv row edited in the middle (a top-5, a loss, a top-1 below the 10 best: no final, best or mean10
 changed) passed report, and a finished run whose result.json and eval.csv were edited alike, finished again by a
 grid's rerun (`resume='auto'`: train writes an edited result.json again from the run's files), got a fresh digest
-over the edit. result.json now records the digest of the rows it sums up (``eval_csv_sha256``,
-result_digests.curve_sha256): report refuses rows that no longer hash to it (exit 65, naming eval.csv and both
-digests), and so does train's mend of an edited result.json (a resumption at the iteration it was written at). A
+over the edit. result.json now records the sums of the rows it sums up (``eval_csv_sums``,
+result_digests.curve_sums): report refuses rows that no longer sum to them (exit 65, naming eval.csv and the sums
+that differ), and so does train's mend of an edited result.json (a resumption at the iteration it was written at). A
 result.json without that digest (written before) is read, and mended, as before."""
 
 import json
@@ -17,7 +17,7 @@ from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.resumed_logs import RunLogError
 from minitransfer.result_checks import ResultContradicted
-from minitransfer.result_digests import CURVE_SHA256, RESULT_SHA256, result_sha256
+from minitransfer.result_digests import CURVE_SUMS, RESULT_SHA256, result_sha256
 
 OPTIONS = dict(half="A", seed=0, eval_every=1, batch_size=4, preset="micro", quiet=True, device="cpu")
 
@@ -60,13 +60,13 @@ def _resume(folder, micro_data):
 @pytest.mark.parametrize("column", [2, 3], ids=["top5", "loss"])
 def test_a_middle_row_edited_is_refused_by_report_naming_eval_csv(runs, tmp_path, column, placeholder_figures):
     folder, result, eval_csv = runs
-    recorded = json.loads(result.read_text())[CURVE_SHA256]
+    name = ["top5", "loss"][column - 2]
     _edit_row(eval_csv, 2, column, "0.25")  # the 2nd of 4 evaluations: no final, best or mean10 changed
     done = CliRunner().invoke(main, ["report", str(folder), "-o", str(tmp_path / "report")])
     assert done.exit_code == 65, done.output
     assert done.output.splitlines()[-1].startswith(
         f"error: bad data: {eval_csv}: its 4 evaluations up to iteration 4 are not those {result} sums up "
-        f"({CURVE_SHA256} {recorded[:16]}..., they now hash to "), done.output
+        f"(their {name} values sum to "), done.output
     assert done.output.splitlines()[-1].endswith("edited since train wrote it: restore the files train wrote, or "
                                                  "train the run again"), done.output
     assert not (tmp_path / "report" / "results.csv").exists()
@@ -105,12 +105,12 @@ def test_result_json_and_eval_csv_edited_alike_are_not_written_again_by_a_resump
 
 def test_a_result_json_written_before_the_rows_digest_is_read_and_mended_as_before(runs, micro_data):
     folder, result, eval_csv = runs
-    _edit(result, lambda record: (record.pop(CURVE_SHA256), record.update({RESULT_SHA256: result_sha256(record)})))
+    _edit(result, lambda record: (record.pop(CURVE_SUMS), record.update({RESULT_SHA256: result_sha256(record)})))
     _edit_row(eval_csv, 2, 2, "0.25")
     assert results.read_run(folder / "baseA.run").evaluations == 4  # nothing tells the edit: as before
     _edit(result, lambda record: record.update(seconds=-1))  # edited: finished again from eval.csv, as before
     _resume(folder, micro_data)
-    assert CURVE_SHA256 in json.loads(result.read_text())
+    assert CURVE_SUMS in json.loads(result.read_text())
     assert results.read_run(folder / "baseA.run").evaluations == 4
 
 
