@@ -111,3 +111,14 @@ def test_overwrite_generates_and_keeps_what_comes_out_the_same(tmp_path, monkeyp
     calls = counted(monkeypatch)
     again = synthetic.build_synthetic(out, **OPTIONS, overwrite=True)
     assert calls()[0] == 2 and again.writes.shards_written == 0 and digests(out) == before
+
+
+def test_rerun_while_a_training_reads_generates_no_image(tmp_path, monkeypatch, held_shared):
+    """Under the lock held shared (another process reads the dataset), as the check a rerun then makes."""
+    out = tmp_path / "synthetic"
+    synthetic.build_synthetic(out, **OPTIONS)
+    before = digests(out)
+    with held_shared(out):
+        calls = counted(monkeypatch)
+        again = synthetic.build_synthetic(out, **OPTIONS)
+    assert calls() == (0, 0) and again.writes.nothing_written and digests(out) == before
