@@ -48,7 +48,7 @@ from .decode import load_item, warn_of_notes
 from .decoder_pool import MAX_WORKERS, DecoderPool, refuse_in_script_rerun
 from .import_writes import final_files, meta_bytes, state_before, write, writes_since
 from .same_origin import check_same_origin, record_import
-from .shard_builder import Builder, WouldWrite
+from .shard_builder import Builder, WouldWrite, held_subsets
 from .shard_format import (COPIES_FILE, FORMAT_NAME, IMPORTING_FILE, MEAN_FILE, META_FILE, SCHEMA_VERSION, SHARD_NAME,
                            SKIPPED_FILE, SUBSETS, held_mean, meta_text, write_mean, write_meta)
 
@@ -123,14 +123,20 @@ def check_origin(out, source, size, shard_length=None, overwrite=False):
 
 
 def build_dataset(out, *, source, classes, subsets, size, shard_length=None, workers=None, progress=None,
-                  extra_meta=None, skipped=(), overwrite=False, caches=None):
+                  extra_meta=None, skipped=(), overwrite=False, caches=None, reproducible=None):
     """Write (or finish) a dataset directory ``out``; returns the opened :class:`Dataset`, its ``writes``
     attribute the :class:`.import_writes.Writes` of this import (shards written and reused, other files
     written: none on a rerun with nothing to do).
 
     ``classes``: list of dicts (index, wnid, name, optional family...); ``subsets``: {"train": (items,
     labels, extras), "val": ...} with ``items`` a list of :class:`.decode.ImportItem`, ``labels`` ints and
-    ``extras`` {name: per-image array} stored beside ``/labels``. ``progress(done, total)`` is called
+    ``extras`` {name: per-image array} stored beside ``/labels``; or a function returning them, called (once)
+    only where they are needed, under ``out``'s lock. ``reproducible``: for a source whose images are a function
+    of ``source`` alone (the synthetic set), {subset: its labels}: where ``out`` holds a finished dataset whose
+    meta.json records that very ``source``, a rerun checks it against the images its own shards hold
+    (:func:`.shard_builder.held_subsets`) before ``subsets`` is called, and says "already prepared" without
+    generating them (minutes at a large --size) where it would write nothing; anything else (a damaged shard, other
+    options, --overwrite) goes on as without it. ``progress(done, total)`` is called
     as images are processed. ``workers`` None → one per usable core (:func:`minitransfer.cpus.usable_cpus`;
     at most :data:`.decoder_pool.MAX_WORKERS`).
     ``skipped``: inputs already found undecodable (dicts with ``file`` and ``reason``, and where known
@@ -164,12 +170,18 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     check_out(out)
     shard_length = shard_length or images_per_shard(size)
     caches = caches or (lambda decoded: {})
+    images = functools.cache(subsets) if callable(subsets) else lambda: subsets
 
     def attempt(may_check):
         with _import_lock(out, may_check) as checking:  # two imports into out would mix their shards
             try:
                 recorded = source if overwrite else check_same_origin(out, source, size, shard_length)
-                return _build(out, recorded, source, classes, subsets, size, shard_length, workers, progress,
+                if reproducible is not None and not overwrite:
+                    built = _unchanged(out, source, classes, size, shard_length, progress, extra_meta, skipped,
+                                       caches, reproducible, checking)
+                    if built is not None:
+                        return built
+                return _build(out, recorded, source, classes, images(), size, shard_length, workers, progress,
                               extra_meta, skipped, caches, overwrite, checking)
             except (WouldWrite, ValueError):  # other options, a shard to rebuild...: as where it may not check
                 if not checking:
@@ -228,6 +240,27 @@ import has this one's options) or a training reads the dataset; yields False. Wi
         if read_by_others:  # a prepare that took it meanwhile is named (DatasetBusy)
             held.enter_context(lock.shared(out))
         yield read_by_others
+
+
+def _unchanged(out, source, classes, size, shard_length, progress, extra_meta, skipped, caches, labels, checking):
+    """The finished dataset ``out`` holds, opened, where its meta.json records ``source`` and a rerun with the images
+    its shards hold, with ``labels`` ({subset: labels}), would write nothing there (:func:`_build`'s check, as
+    while readers hold the lock): a source whose images are a function of ``source`` alone needs them generated only
+    where something is to be written. None otherwise (a damaged shard, another import's meta.json...): the import
+    then goes on with its own images, as it would have (its ``progress`` counted from 0 again)."""
+    try:
+        _, meta = ds.read_meta(out / META_FILE)
+        if meta.get("source") != source:
+            return None
+        held = held_subsets(out, meta, size, labels)
+        if held is None:
+            return None
+        if not checking:  # what the rerun does first, also where it writes nothing else
+            write(out, 0, lambda: fileio.remove_stale_temporaries(out))
+        return _build(out, source, source, classes, held, size, shard_length, 0, progress, extra_meta, skipped,
+                      caches, False, checking=True)
+    except (WouldWrite, ValueError, OSError, ds.DatasetError):
+        return None
 
 
 def _build(out, source, given, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped,

@@ -199,7 +199,9 @@ def build_synthetic(out, *, classes=20, train_per_class=15, val_per_class=30, si
     """Write a synthetic dataset directory ``out`` (see the module docstring); returns the :class:`Dataset`.
 
     ``overwrite``: replace a dataset ``out`` holds that was built with other parameters (see
-    :func:`.build.build_dataset`, which also bounds ``size``).
+    :func:`.build.build_dataset`, which also bounds ``size``). The images are generated only where something is to
+    be written: a rerun that finds ``out`` prepared with these parameters says so once its shards are checked (its
+    ``reproducible``), where generating them first took minutes at a large ``size``.
 
     Example: ``build_synthetic("synthetic-20", classes=20, size=14)``
     """
@@ -212,15 +214,22 @@ def build_synthetic(out, *, classes=20, train_per_class=15, val_per_class=30, si
             ("val_per_class", val_per_class, 0, None), ("size", size, 1, build.MAX_IMAGE_SIZE),
             ("seed", seed, 0, None)))
     table = class_table(classes)
-    subsets = {}
-    for subset, per_class in (("train", train_per_class), ("val", val_per_class)):
-        images, labels = generate(classes, per_class, size, seed, subset)
-        subsets[subset] = ([decode.ImportItem(pixels=image) for image in images], labels, {})
+    counts = {"train": train_per_class, "val": val_per_class}
+
+    def generated():  # only where something is to be written: a rerun that finds the dataset made says so at once
+        subsets = {}
+        for subset, per_class in counts.items():
+            images, labels = generate(classes, per_class, size, seed, subset)
+            subsets[subset] = ([decode.ImportItem(pixels=image) for image in images], labels, {})
+        return subsets
+
     parameters = {"classes": classes, "train_per_class": train_per_class, "val_per_class": val_per_class,
                   "size": size, "seed": seed, "generator_version": GENERATOR_VERSION}
     return build.build_dataset(
-        out, source={"kind": "synthetic", **parameters}, classes=table, subsets=subsets, size=size,
+        out, source={"kind": "synthetic", **parameters}, classes=table, subsets=generated, size=size,
         shard_length=shard_length, workers=0, progress=progress, overwrite=overwrite,
+        reproducible={subset: np.repeat(np.arange(classes, dtype=np.int32), per_class)
+                      for subset, per_class in counts.items()},
     )
 
 
