@@ -18,6 +18,7 @@ import os
 import pathlib
 
 from minitransfer import file_owners, fileio
+from minitransfer.errors import MinitransferError
 from minitransfer.result_digests import CURVE_SUMS, RESULT_SHA256, curve_sums, result_sha256, rows_resummed
 from minitransfer.run_lock import holder_named
 from minitransfer.resumed_logs import RECOVER, RunLogError, metrics_kept, seconds_logged, unlogged_evaluations
@@ -323,8 +324,9 @@ def _log_lost(path, there):
                                           f"`resume='auto'`, or start the run over with `overwrite=True`")
 
 
-class _NotAsRead(Exception):
-    """The checkpoint a run resumes from no longer holds the bytes it was read with (RunFiles._take_checkpoint)."""
+class _NotAsRead(MinitransferError):
+    """The checkpoint a run resumes from no longer holds the bytes it was read with (RunFiles._take_checkpoint):
+    raised and caught there, a MinitransferError as every exception class of the package is (tests/test_errors.py)."""
 
 
 def _same_file(path, other):

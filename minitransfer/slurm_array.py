@@ -42,11 +42,11 @@ from minitransfer import lock_holder, run_lock
 from minitransfer import experiment as grid
 from minitransfer.grid_folder import GridLock
 from minitransfer.grid_outcome import EXIT_BUSY, EXIT_IO
-from minitransfer.grid_status import WEIGHTS_ALONE
 from minitransfer.models import PRESET_SOURCES
 from minitransfer.rundir import RESULT_FILE
 from minitransfer.slurm_finished import finished_lines
 from minitransfer.slurm_plan import HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMIT_FILE, plan_check, plan_file_check
+from minitransfer.slurm_restarts import how_it_goes_lines, unsaid_end_lines
 from minitransfer.slurm_sbatch import sbatch_quote
 from minitransfer.slurm_task_failure import ended_by_lines, failure_lines, transfers_stuck_lines
 from minitransfer.slurm_time import (LISTED_LIMIT_FUNCTION, SHORTEST_TRAINING_SECONDS,
@@ -168,7 +168,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
         ' restart ${SLURM_RESTART_COUNT:-0}; output in $log"',
         *ended_by_lines(stage),
-        *_unsaid_end_lines(stage),
+        *unsaid_end_lines(stage),
         *lock_holder.holder_named_lines(),
         "# Another process training the run (a local `minitransfer experiment` on OUT, or a task of another",
         "# submission) holds its lock (flock on <run>.run/lock, run_lock.RunLock), which the kernel releases when",
@@ -235,7 +235,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "  if waited_for_release; then",
         '    if finished; then ended="finished by another process"; fi',
         "    # said at once: the training it starts says nothing here until it ends (a task seen idle is cancelled)",
-        *_how_it_goes("finds the run finished: its train checks it", "starts the run: it has no checkpoint"),
+        *how_it_goes_lines("finds the run finished: its train checks it", "starts the run: it has no checkpoint"),
         '    echo "run $run: the other process has released the run (it ended); this task now $how"',
         '  elif [ "$busy" = yes ]; then',
         '    if [ "$raced" = yes ]; then break; fi',
@@ -346,54 +346,4 @@ def _base_finished_lines():
         f' {SUBMIT_FILE}" >&2',
         f"  exit {grid.EXIT_INTERRUPTED}",
         "fi",
-    ]
-
-
-def _unsaid_end_lines(stage):
-    """Bash lines saying, on a restart (``SLURM_RESTART_COUNT`` over 0), that the task's previous start
-    ended without a word from it (its node lost, or the task killed: SLURM requeued it, the log going
-    from "restart 0" to "restart 1" with nothing between, seen on the test cluster with slurmd and the
-    training killed -9), and whether this one resumes the run from its checkpoint or starts it over.
-    Told by a mark in the logs folder (``$attempt``) each start leaves until it knows how its training
-    ended (removed before it says so: a requeue of its own job, ``scontrol requeue``, ends the script).
-    A start requeued from outside (``scontrol requeue`` by an administrator, or a preemption with
-    PreemptMode=REQUEUE) leaves the mark too (its script killed after KillWait, seen on the test cluster), and
-    SLURM gives the restart no variable telling it from a node lost: slurmstepd's line in the task's output,
-    "``*** JOB <id> ON <node> CANCELLED AT <time> DUE TO JOB REQUEUE ***``" (``DUE TO PREEMPTION``; ``DUE TO
-    NODE FAILURE`` for a node set DOWN), written before it signals the job and kept (a requeued job's output is
-    appended to), tells it: such a restart says it was requeued from outside."""
-    return [
-        "# Each start leaves this mark until it knows how its training ended: one found on a restart",
-        "# is of a start that ended without a word (its node lost, or the task killed)",
-        f'attempt="$scripts/logs/.{stage}-${{SLURM_ARRAY_JOB_ID}}_$SLURM_ARRAY_TASK_ID.running"',
-        'if [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ] && [ -e "$attempt" ]; then',
-        *_how_it_goes("finds the run finished", "starts the run over: it has no checkpoint"),
-        '  case "$(ended_by $((SLURM_RESTART_COUNT - 1)))" in  # how SLURM ended the previous start',
-
-        '    *" DUE TO JOB REQUEUE ***" | *" DUE TO PREEMPTION ***")',
-        '      echo "run $run: the previous start of this task was requeued from outside (scontrol requeue, or a'
-        ' preemption) before it could say how its training ended; this start $how" ;;',
-        '    *) echo "run $run: the previous start of this task ended without a word from it (its node lost, or the'
-        ' task killed) and SLURM requeued it; this start $how" ;;',
-        "  esac",
-        "fi",
-        ': 2>/dev/null > "$attempt" || true  # a logs folder this node cannot write: no word of it on a restart',
-    ]
-
-
-def _how_it_goes(finished, unstarted):
-    """Bash lines setting ``$how`` to what the task's training does with its run now, as a local grid says it
-    (:func:`~minitransfer.grid_launch.start_line`): ``finished`` where the run is; resuming it from its checkpoint
-    where it has one, unless its train finds it bad (:data:`~minitransfer.grid_status.BAD_CHECKPOINT`: telling
-    one takes Python, so said as a condition); trying it where its weights are there without a checkpoint
-    (:data:`~minitransfer.grid_status.WEIGHTS_ALONE`: its train refuses to replace them, exit 2); else
-    ``unstarted``. Before, the first two were said to resume the run and to start it."""
-    checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
-    return [
-        f'  if finished; then how={shlex.quote(finished)}; elif [ -e "$out/$run.run/"{checkpoint} ]; then',
-        f'    how="resumes the run from its checkpoint, $out/$run.run/"{checkpoint}'
-        "\", unless its train finds it bad (it then refuses to resume it)\"",
-        '  elif [ -e "$out/$run.h5" ]; then',
-        f'    how="tries the run ({WEIGHTS_ALONE}, $out/$run.h5): its train refuses to replace them"',
-        f'  else how={shlex.quote(unstarted)}; fi',
     ]

@@ -13,14 +13,13 @@ so checked, unchanged since (a shard replaced or written to during a run stops i
 a path that is something else than a dataset is told what it is (:mod:`.mistaken_paths`).
 A training, an evaluation or :meth:`Dataset.verify` reads under :meth:`Dataset.reading`, the folder's shared
 lock (:mod:`.lock`), so prepare does not rewrite the files meanwhile. A dataset opened again in one process
-(each base of a grid resolves its own plan) checks and reads only the files changed since (:func:`_once`).
+(each base of a grid resolves its own plan) checks and reads only the files changed since (:mod:`.read_once`).
 """
 
 import contextlib
 import hashlib
 import os
 import pathlib
-import time
 
 import numpy as np
 
@@ -28,10 +27,11 @@ from minitransfer import fileio
 
 from . import integrity, lock, schema
 from .changed_since import (check_class_table, check_meta_digest, check_meta_recorded, check_meta_unchanged,
-                            folder_changed, still_checked)
+                            folder_changed)
 from .image_reader import ImageReader
 from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files
 from .mistaken_paths import not_a_dataset, unfinished_import
+from .read_once import read_once, read_only
 from .schema import REPREPARE, DatasetError, NotADataset, read_error
 from .shard_format import FORMAT_NAME, META_FILE, SCHEMA_VERSION, SUBSETS, image_offset, read_checked
 
@@ -39,13 +39,9 @@ __all__ = ["Dataset", "open_dataset", "not_a_dataset",
            # defined in schema.py; library API here too (minitransfer.data's docstring)
            "DatasetError", "NotADataset"]
 
-# What this process found of the dataset files it read, so that a dataset opened again (each base of a grid
-# resolves its own plan: 60 bases on ImageNet's ~1300 shards opened every shard 120 times before anything
-# ran) checks and reads only the files changed since: the fingerprints of the meta.json files found well
-# formed, and {(file identity, what was read): its result} (:func:`_once`).
+# The fingerprints of the meta.json files this process found well formed: a dataset opened again (each base of a
+# grid resolves its own plan) checks its meta.json no second time; its shards' reads are kept alike (.read_once)
 _metas_checked = set()
-_files_read = {}
-FILES_READ_KEPT = 1 << 16  # results (a shard's /labels each); more, and every one is forgotten
 
 
 class Dataset:
@@ -123,14 +119,14 @@ class Dataset:
 
     def _read_labels(self, subset, again=False):
         """The labels of ``subset`` (:meth:`labels`); ``again``: every shard's read anew, none as this process
-        found it before (:func:`_once`)."""
+        found it before (:func:`.read_once.read_once`)."""
         parts = [self._shard_labels(shard, again) for shard in self.shards(subset)]
         return np.concatenate(parts) if parts else np.zeros(0, np.int32)
 
     def _shard_labels(self, shard, again=False):
         path = self.path / shard["file"]
         # the labels a split is made of come from the file checked, or none: held to it before and after the read
-        labels = _once(path, ("labels", shard["count"]), lambda: _read_only(
+        labels = read_once(path, ("labels", shard["count"]), lambda: read_only(
             read_checked(path, "labels", (shard["count"],), np.int32, "shard")), again, self.verified.get(str(path)))
         outside = np.flatnonzero((labels < 0) | (labels >= self.num_classes))
         if outside.size:
@@ -306,52 +302,8 @@ def open_dataset(path, subsets=SUBSETS):
             shard_path, shape = path / shard["file"], (shard["count"], height, width, 3)
             if not shard_path.is_file():
                 raise DatasetError(f"{shard_path}: {_not_a_file(shard_path)}")
-            _once(shard_path, ("images", shape), lambda: image_offset(shard_path, shape))
+            read_once(shard_path, ("images", shape), lambda: image_offset(shard_path, shape))
     return dataset
-
-
-def _once(path, what, read, again=False, checked=None):
-    """``read()`` of the file at ``path`` (``what`` it reads, e.g. ("labels", count)), or what it returned
-    before in this process for the file as it is now, by its identity (device, inode, size, mtime_ns,
-    ctime_ns): a write, a copy or a rename over a file changes its ctime, which no user-space call sets back
-    (:mod:`.integrity` trusts it so across processes). A file changed less than
-    :data:`.integrity.UNSETTLED_NS` ago (two writes in one clock tick may leave its times as they were), or
-    one changed while it was read, is read every time; ``again``: read, whatever was found before.
-    ``checked``: the file's :attr:`Dataset.verified` entry, which it must still be before and after the read
-    (None: held to nothing). One stat before the read, one after."""
-    key = _settled_identity(path, checked)
-    if key is not None and not again and (key, what) in _files_read:
-        return _files_read[key, what]
-    result = read()
-    if key is None and checked is None:
-        return result  # nothing to hold the file to after the read
-    if _settled_identity(path, checked) == key and key is not None:
-        if len(_files_read) >= FILES_READ_KEPT:
-            _files_read.clear()
-        _files_read[key, what] = result
-    return result
-
-
-def _settled_identity(path, checked=None):
-    """(device, inode, size, mtime_ns, ctime_ns) of the file at ``path`` (:func:`.integrity.stat_key`); None
-    where it cannot be stat'ed or changed less than :data:`.integrity.UNSETTLED_NS` ago. ``checked``: its
-    :attr:`Dataset.verified` entry, ``DatasetError`` where it is no longer that file (:func:`still_checked`)."""
-    try:
-        key = integrity.stat_key(path)
-    except OSError:
-        key = None
-    if checked is not None and (key is None or key[:4] != tuple(checked[:4])):
-        still_checked(path, checked)  # names what became of it: gone, unreadable, replaced or written to
-        return None  # the checked file again at a second look: known by nothing settled
-    if key is None or key[4] > time.time_ns() - integrity.UNSETTLED_NS:  # its ctime
-        return None
-    return key
-
-
-def _read_only(array):
-    """``array``, made read-only: shared by every dataset that reads its file (:func:`_once`)."""
-    array.flags.writeable = False
-    return array
 
 
 def _usage_error(message):

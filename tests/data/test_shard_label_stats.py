@@ -1,6 +1,6 @@
 """Reading a shard's labels stats the shard once before the read (held to its check, and the key its labels are
 remembered by) and once after (still the file checked, unchanged while read): it stat'ed it four times, the
-check and the key each taking their own (:func:`minitransfer.data.dataset._once`)."""
+check and the key each taking their own (:func:`minitransfer.data.read_once.read_once`)."""
 
 import os
 import re
