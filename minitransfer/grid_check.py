@@ -62,10 +62,7 @@ def check_finished(runs, out, options, progress=None, plans=None):
         base = weights_path(out, run.parent) if run.parent else None
         saved = trained_file(out, run, plans)  # looked at once: it reads its result.json (once: plans.states)
         if base is not None and saved and not base.exists() and not copied_saved_base(out, run, saved):
-            raise GridMismatch(f"{run_dir(out, run)} copied the first {run.n} layers of {run.parent}, whose weights "
-                               f"file {base} is gone: the grid would train {run.parent} again, another network than "
-                               f"the one {run.name} copied; restore {base}, or delete {run.name} too to "
-                               f"train it again from the new {run.parent} (what it trained is lost)")
+            raise GridMismatch(_base_gone(out, run, base))
         differ = trained_otherwise(out, run, options, plans=plans) if saved else []
         if differ:
             if not trained_otherwise(out, run, options, FROM_FILES, plans):  # what config.json records agrees
@@ -78,6 +75,28 @@ def check_finished(runs, out, options, progress=None, plans=None):
                                f"were trained (the first value of each; a default of another version too); or choose "
                                f"another output folder for this grid; or, to train them again here, delete the runs "
                                f"trained otherwise first (what they trained is lost)")
+
+
+def _base_gone(out, run, base):
+    """The refusal of the transfer ``run`` whose base's weights file ``base`` is gone. A base trained again from an
+    earlier checkpoint (`train --resume COPY.h5`, or an older checkpoint.h5 put back) removes it until it ends: while
+    it trains (its run folder's lock held), or once stopped there (its checkpoint.h5 left, no result.json), the
+    refusal said to restore the file that train removed for good, or to delete ``run`` (what it trained lost); the
+    base's training finished, the grid goes on where it trained the network ``run`` copied again."""
+    head = f"{run_dir(out, run)} copied the first {run.n} layers of {run.parent}, whose weights file {base} is gone"
+    folder = run_dir(out, run.base)
+    pid = holder(folder) if folder.is_dir() else None
+    if pid is not None:
+        by = pid_named(pid) if pid > 0 else "another process"
+        return (f"{head}: {run.parent} is being trained again by {by}; let it end, then run the grid again: it goes "
+                f"on where {run.parent} trained the network {run.name} copied again")
+    if (folder / CHECKPOINT_FILE).is_file() and not (folder / results.RESULT_FILE).exists():
+        return (f"{head}: {run.parent} stopped while trained again from an earlier checkpoint; finish it first "
+                f"(minitransfer train --resume {folder}), then run the grid again: it goes on where {run.parent} "
+                f"trained the network {run.name} copied again")
+    return (f"{head}: the grid would train {run.parent} again, another network than the one {run.name} copied; "
+            f"restore {base}, or delete {run.name} too to train it again from the new {run.parent} (what it trained "
+            f"is lost)")
 
 
 # the fields a run's files tell (its dataset's fingerprint, its base's sha256): read from a damaged file, they differ
