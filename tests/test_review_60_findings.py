@@ -78,5 +78,5 @@ def test_the_docs_split_the_fine_tuning_claims_null_holds_by_its_words():
     assert (f"Without BnB+, the fine-tuning claim holds on noise alone in {better} of trials (at 2 / 3 / 8 seeds), as "
             f"\"do better than training from scratch\" (resolved above the base: the table's fine-tuning row without "
             f"BnB+); in another {within} the noise lies within 2 points of the base, not resolved from it, and the "
-            f"claim does not hold (\"no boost shown\"), where it held before as \"about as well as training from scratch\" "
-            f"({holds} in all).") in text
+            f"claim does not hold (\"no boost shown\"), where it held before as \"about as well as training from "
+            f"scratch\" ({holds} in all).") in text
