@@ -161,3 +161,52 @@ def test_both_files_edited_alike_name_eval_csv_edited_too(runs):
     with pytest.raises(ResultContradicted, match=f"; {eval_csv} was edited too: its 4 evaluations up to iteration 4 "
                                                  f"are not those {result} sums up "):
         results.read_run(folder / "baseA.run")
+
+
+# eval.csv opened in a spreadsheet and saved (its values to 15 significant digits, or 7) was read by report before
+# result.json recorded its rows (result_checks.SUMMARY_SLACK: "this much slack still reads one saved by a
+# spreadsheet"); a digest of the values' repr refused it as edited (exit 65), a correct result refused. The sums
+# result.json records are compared within a slack such a save keeps to; a value changed is still told. A torn last
+# row is evaluated again by the mend, as before.
+
+
+def _saved(trained, tmp_path, digits):
+    """A copy of ``trained`` whose eval.csv a spreadsheet saved, each value to ``digits`` significant digits."""
+    folder = shutil.copytree(trained, tmp_path / "copy")
+    eval_csv = folder / "baseA.run" / "eval.csv"
+    header, *lines = eval_csv.read_text().splitlines()
+    rows = [[line.split(",")[0], *(format(float(value), f".{digits}g") for value in line.split(",")[1:])]
+            for line in lines]
+    eval_csv.write_text("\r\n".join([header, *(",".join(row) for row in rows)]) + "\r\n")
+    return folder, eval_csv
+
+
+@pytest.mark.parametrize("digits", [15, 7])
+def test_an_eval_csv_a_spreadsheet_saved_is_read(trained, tmp_path, digits):
+    folder, eval_csv = _saved(trained, tmp_path, digits)
+    assert eval_csv.read_text() != (trained / "baseA.run" / "eval.csv").read_text().replace("\n", "\r\n")
+    assert results.read_run(folder / "baseA.run").mean10_top1 == pytest.approx(
+        json.loads((trained / "baseA.run" / "result.json").read_text())["mean10_top1"], abs=1e-6)
+
+
+def test_a_loss_changed_in_its_6th_digit_is_still_told(trained, tmp_path):
+    folder, eval_csv = _saved(trained, tmp_path, 15)
+    lines = eval_csv.read_text().splitlines()
+    fields = lines[2].split(",")
+    fields[3] = format(float(fields[3]) * (1 + 1e-5), ".15g")
+    eval_csv.write_text("\n".join(lines[:2] + [",".join(fields)] + lines[3:]) + "\n")
+    with pytest.raises(ResultContradicted, match="are not those"):
+        results.read_run(folder / "baseA.run")
+
+
+def test_a_finished_run_whose_weights_are_gone_and_last_row_torn_is_finished_again(trained, tmp_path, micro_data):
+    """Resumed at its end (its weights file deleted), the run's torn last row is evaluated again, as before the
+    digest: its mend was refused as edited rows (exit 65), telling to start the run over."""
+    folder = shutil.copytree(trained, tmp_path / "copy")
+    (folder / "baseA.h5").unlink()
+    eval_csv = folder / "baseA.run" / "eval.csv"
+    whole = eval_csv.read_text()
+    eval_csv.write_text(whole[:-5])
+    done = training.train(training.TrainConfig(out=str(folder / "baseA.h5"), data=micro_data, max_iter=4,
+                                               resume="auto", **OPTIONS))
+    assert done.evaluations == 4 and eval_csv.read_text() == whole

@@ -12,7 +12,8 @@ import sys
 import pytest
 from fake_results import finished_result
 import test_slurm
-from test_slurm import OPTIONS, fake_train_command, finish, sbatch_calls, submit_grid, submitted_runs
+from test_slurm import OPTIONS, finish, sbatch_calls, submit_grid, submitted_runs
+from test_slurm_damaged_result import finished_grid
 
 from minitransfer import experiment as grid
 from minitransfer import grid_status, slurm
@@ -26,15 +27,6 @@ def edit(path, **fields):
     """result.json at ``path`` with ``fields`` changed, its digest kept, written as train writes it."""
     record = json.loads(path.read_text())
     path.write_text(json.dumps({**record, **fields}, indent=2) + "\n")
-
-
-def finished_grid(tmp_path):
-    """The plan of layer 1 emitted with the stand-in train, every run finished: runs, OUT, scripts, submit.sh."""
-    runs, out, scripts = grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm"
-    submit = slurm.emit_slurm(runs, out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
-    for run in runs:
-        finish(out, run.name)
-    return runs, out, scripts, submit
 
 
 def status_of(out, runs, name):
