@@ -373,11 +373,11 @@ class GridRunner(RunsElsewhere):
             resend = time.monotonic() + STOP_RESEND_SECONDS
             while waiting and time.monotonic() < resend:
                 time.sleep(0.02)
-                waiting = [process for process in waiting if process.poll() is None]
-                if len(again) > answered and waiting:
-                    answered = len(again)
+                if len(again) > answered:  # heard while those last seen running ran: answered before they are
+                    answered = len(again)  # polled again, which a loaded machine may leave until they have ended
                     names = ", ".join(run.name for run, process, _ in self.running.values() if process in waiting)
                     self.log(f"already stopping: waiting for {names} to write "
                              f"{'its checkpoint' if len(waiting) == 1 else 'their checkpoints'}")
+                waiting = [process for process in waiting if process.poll() is None]
         self._collect_exits()  # each as it ended: stopped with its checkpoint (75), finished meanwhile, failed
         self._fail_held()
