@@ -48,35 +48,43 @@ def curve_sums(rows):
     (:func:`rows_resummed`), so that a file saved again in another column order, quoted, or by a spreadsheet (its
     digits rounded, at 7 significant digits or more) still matches, but not one with a row added, dropped or
     moved, nor a value changed by more than that slack (a top-1 by 0.5 / 0.25 / 0.001 over 4 / 40 / 400 rows)."""
+    sums = {key: [total, squares] for key, (total, squares, _) in _column_sums(rows).items()}
+    return {"rows_sha256": _rows_sha256(rows), **sums}
+
+
+def _rows_sha256(rows):
+    """:func:`curve_sums`'s ``rows_sha256``: of their iterations, one a line, each value no finite number too."""
     text = "".join(repr(row.get("iteration")) + "".join(f",{key}={row.get(key)!r}" for key in CURVE_COLUMNS
                                                          if not _finite(row.get(key))) + "\n" for row in rows)
-    sums = {key: [math.fsum(values), math.fsum(value * value for value in values)]
-            for key, values in _columns(rows).items()}
-    return {"rows_sha256": hashlib.sha256(text.encode()).hexdigest(), **sums}
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _finite(value):
     return type(value) in (int, float) and math.isfinite(value)
 
 
-def _columns(rows):
-    """Each of :data:`CURVE_COLUMNS`'s finite values in ``rows``."""
-    return {key: [row[key] for row in rows if _finite(row.get(key))] for key in CURVE_COLUMNS}
+def _column_sums(rows):
+    """For each of :data:`CURVE_COLUMNS`, (sum, sum of squares, sum of sizes) of its finite values in ``rows``:
+    the sums :func:`curve_sums` records, and what their slack is measured by (:func:`_sums_differ`)."""
+    sums = {}
+    for key in CURVE_COLUMNS:
+        values = [row[key] for row in rows if _finite(row.get(key))]
+        sums[key] = (math.fsum(values), math.fsum(value * value for value in values),
+                     math.fsum(abs(value) for value in values))
+    return sums
 
 
 def _sums_differ(recorded, rows):
     """Words for what of ``rows`` differs from the :func:`curve_sums` ``recorded`` beyond :data:`SUM_SLACK`;
     None where nothing does."""
-    now = curve_sums(rows)
-    if recorded.get("rows_sha256") != now["rows_sha256"]:
+    if recorded.get("rows_sha256") != _rows_sha256(rows):
         return "their iterations are not the ones it recorded"
-    for key, values in _columns(rows).items():
+    for key, (total, squares, size) in _column_sums(rows).items():
         said = recorded.get(key)
         if not (isinstance(said, list) and len(said) == 2 and all(_finite(value) for value in said)):
             return f"it records no sums of their {key} values"
-        size = math.fsum(abs(value) for value in values)
-        slack = (SUM_SLACK * size, 2 * SUM_SLACK * math.fsum(value * value for value in values))
-        for words, sum_now, sum_said, allowed in zip(("values", "squares"), now[key], said, slack):
+        slack = (SUM_SLACK * size, 2 * SUM_SLACK * squares)
+        for words, sum_now, sum_said, allowed in zip(("values", "squares"), (total, squares), said, slack):
             if abs(sum_now - sum_said) > allowed + 1e-12:
                 return f"their {key} {words} sum to {sum_now:.9g}, it recorded {sum_said:.9g}"
     return None
