@@ -19,7 +19,9 @@ import pathlib
 
 from minitransfer import file_owners, fileio
 from minitransfer.errors import MinitransferError
+from minitransfer.left_out import UnreadableRun
 from minitransfer.result_digests import CURVE_SUMS, RESULT_SHA256, curve_sums, result_sha256, rows_resummed
+from minitransfer.run_file_readers import read_json
 from minitransfer.run_lock import holder_named
 from minitransfer.resumed_logs import RECOVER, RunLogError, metrics_kept, seconds_logged, unlogged_evaluations
 from minitransfer.run_logs import EVAL_COLUMNS, numbered_lines, parsed_eval_csv, read_eval_rows, whole_lines
@@ -258,10 +260,6 @@ def _logged(eval_csv, path, iteration, evaluated):
     return redo, lines
 
 
-# The most of a result.json read for the digest of the rows it sums up (as run_file_readers.JSON_BYTES)
-RESULT_BYTES = 16 << 20
-
-
 def _check_summed(eval_csv, path, iteration, lines):
     """``RunLogError`` (exit 65) where the run's result.json (beside its eval.csv ``path``, named beside
     ``eval_csv``) was written at ``iteration``, the checkpoint's (the run was finished there: it is finished
@@ -272,11 +270,10 @@ def _check_summed(eval_csv, path, iteration, lines):
     run's. Nothing where result.json is not there, not read (not a file, not JSON), or records no such sums."""
     result = path.with_name(RESULT_FILE)
     try:
-        record = fileio.parse_json(result.read_text()) if result.is_file() and \
-            result.stat().st_size <= RESULT_BYTES else None
-    except (OSError, ValueError):  # UnicodeDecodeError too
+        record = read_json(result, dict) if result.is_file() else None  # report's reading of it, its size limit too
+    except (UnreadableRun, OSError):
         return
-    if not isinstance(record, dict) or record.get("iterations") != iteration:
+    if record is None or record.get("iterations") != iteration:
         return
     changed = rows_resummed(record, [row for _, row, fault in lines if fault is None], eval_csv.with_name(RESULT_FILE))
     if changed is not None:
