@@ -154,7 +154,7 @@ class RunFiles:
         no longer holds the bytes read (replaced since) is not taken: checkpoint.h5 is removed instead, and
         `resume='auto'` starts the run over."""
         own = self.at(self.checkpoint)
-        if resumed.path is None or _same_file(resumed.path, own):
+        if not from_copy(resumed, own):
             return
         digest = hashlib.sha256()
         try:
@@ -324,6 +324,12 @@ def _log_lost(path, there):
 class _NotAsRead(MinitransferError):
     """The checkpoint a run resumes from no longer holds the bytes it was read with (RunFiles._take_checkpoint):
     raised and caught there, a MinitransferError as every exception class of the package is (tests/test_errors.py)."""
+
+
+def from_copy(resumed, checkpoint):
+    """Whether ``resumed``, the checkpoint a run resumes from (as :func:`minitransfer.checkpoint.load` read it; None
+    for a fresh run), was read from a file other than the run's own ``checkpoint`` (its checkpoint.h5): a copy."""
+    return resumed is not None and resumed.path is not None and not _same_file(resumed.path, checkpoint)
 
 
 def _same_file(path, other):

@@ -25,7 +25,7 @@ from minitransfer.evaluate import evaluate, summarize, through_frozen, until_sto
 from minitransfer.final_weights import final_weights, weights_file_of
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import EvaluationProgress, Progress
-from minitransfer.run_files import RunFiles, evaluations_made
+from minitransfer.run_files import RunFiles, evaluations_made, from_copy
 from minitransfer.rundir import weights_record
 from minitransfer.run_failures import RunFailures
 from minitransfer.run_lines import describe_plan, result_line
@@ -42,11 +42,9 @@ def _rerun_from_copy(error, resumed, run_dir):
     checkpoint copy the run resumes from (``resumed``, below its max_iter), where that is not the run's
     checkpoint.h5: a full disk as the copy was put in checkpoint.h5's place leaves the finished run as it was, and
     train's advice, `resume='auto'`, ended it at once as finished, the training asked for never made."""
-    copy = None if resumed is None else resumed.path
-    own = pathlib.Path(run_dir) / "checkpoint.h5"
-    if copy is None or (own.exists() and pathlib.Path(copy).exists() and pathlib.Path(copy).samefile(own)):
+    if not from_copy(resumed, pathlib.Path(run_dir) / "checkpoint.h5"):
         return error
-    return error.rerun_with(f"`resume={str(copy)!r}`")
+    return error.rerun_with(f"`resume={str(resumed.path)!r}`")
 
 
 class Run(RunFailures):
