@@ -91,7 +91,7 @@ def what_differs(path, record):
     eval_csv, config = os.path.join(folder, "eval.csv"), os.path.join(folder, "config.json")
     rows = _or_none(lambda: read_log(run_logs.read_eval_rows, eval_csv)) if is_there(eval_csv) else None
     recorded = _or_none(lambda: read_json(config, dict))
-    changed = rows_resummed(record, rows or [], path) if rows is not None else None
+    changed = rows_resummed(record, rows, path) if rows is not None else None
     if changed is not None:
         return f"{eval_csv} was edited too: {changed}"
     given = [] if rows is None else [(key, f"{eval_csv}'s rows give", value)
@@ -193,7 +193,7 @@ def check_against_curve(path, record, eval_csv):
     rows = read_log(run_logs.read_eval_rows, eval_csv)
     curve = tuple((row["iteration"], row["top1"]) for row in rows)  # read_curve's
     if curve and len(curve) == record.get("evaluations"):
-        _check_summary(path, accuracies, eval_csv, curve)
+        _check_summary(path, accuracies, eval_csv, rows)
     # a row edited that changes none of those three; result.json edited too, read_result says how
     changed = None if result_edited(record) else rows_resummed(record, rows, path)
     if changed is not None:
@@ -201,16 +201,16 @@ def check_against_curve(path, record, eval_csv):
     return curve
 
 
-def _check_summary(path, accuracies, eval_csv, curve):
+def _check_summary(path, accuracies, eval_csv, rows):
     """:func:`check_against_curve`'s comparison of the result.json ``path``'s final, best and mean of the 10 best
-    top-1 (``accuracies``) with train's summary of its eval.csv ``eval_csv``'s ``curve`` (as many evaluations)."""
-    last = max(curve, key=lambda point: point[0])
-    ranked = sorted((top1 for _, top1 in curve), reverse=True)
-    best = ranked[:BEST_EVALUATIONS]
-    said = (("final top1", f"{eval_csv}'s last evaluation (iteration {last[0]}) says", last[1]),
-            ("best_top1", f"the best of {eval_csv}'s {len(curve)} evaluations is", ranked[0]),
-            ("mean10_top1", f"the mean of the {len(best)} best of {eval_csv}'s {len(curve)} evaluations is",
-             math.fsum(best) / len(best)))
+    top-1 (``accuracies``) with train's summary (:func:`_summed`) of its eval.csv ``eval_csv``'s ``rows`` (as many
+    evaluations, one or more)."""
+    summed, counted = _summed(rows, None), len(rows)
+    said = (("final top1", f"{eval_csv}'s last evaluation (iteration {summed['final.iteration']}) says",
+             summed["final.top1"]),
+            ("best_top1", f"the best of {eval_csv}'s {counted} evaluations is", summed["best_top1"]),
+            ("mean10_top1", f"the mean of the {min(counted, BEST_EVALUATIONS)} best of {eval_csv}'s {counted} "
+                            f"evaluations is", summed["mean10_top1"]))
     for (key, words, summed), value in zip(said, accuracies):
         if not math.isclose(value, summed, rel_tol=0, abs_tol=SUMMARY_SLACK):
             raise ResultContradicted(f"{path}: {key} is {value!r}, but {words} {summed!r}: {EDITED}")
