@@ -222,12 +222,12 @@ class RunFiles:
     def write_json(self, path, record):
         self.write_text(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
 
-    def write_result(self, record):
+    def write_result(self, record, rows):
         """Write result.json: ``record`` (:meth:`minitransfer.run_outcome.TrainResult.to_dict`, train's summary
-        of eval.csv's rows), under :data:`CURVE_SUMS` the sums of those rows (:func:`curve_sums`), and
-        under :data:`RESULT_SHA256` the digest of the rest (:func:`result_sha256`), which report checks it by
-        (:mod:`minitransfer.result_digests`)."""
-        record = {**finite(record), CURVE_SUMS: curve_sums(self.eval_rows())}
+        of eval.csv's ``rows``, :meth:`eval_rows`), under :data:`CURVE_SUMS` the sums of those rows
+        (:func:`curve_sums`), and under :data:`RESULT_SHA256` the digest of the rest (:func:`result_sha256`), which
+        report checks it by (:mod:`minitransfer.result_digests`)."""
+        record = {**finite(record), CURVE_SUMS: curve_sums(rows)}
         self.write_json(self.result, {**record, RESULT_SHA256: result_sha256(record)})
 
     def log(self, record):

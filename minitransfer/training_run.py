@@ -255,12 +255,13 @@ class Run(RunFailures):
         c = self.plan.config
         seconds = time.perf_counter() - self.started
         ran = c.max_iter - self.start
+        rows = self.files.eval_rows()  # read once: summed up here, and their sums recorded (write_result)
         result = TrainResult(out=str(c.out), run_dir=str(self.plan.run_dir), iterations=c.max_iter,
                              seconds=round(seconds, 3), ms_per_iteration=round(1000 * seconds / max(ran, 1), 3),
                              weights=weights, validation=scored_on(self.plan.task),
                              environment=environment(self.plan.device), dataset=dataset_record(self.plan.dataset),
-                             **summarize(self.files.eval_rows()))
-        self.files.write_result(result.to_dict())
+                             **summarize(rows))
+        self.files.write_result(result.to_dict(), rows)
         if show_result:
             self.progress.line(result_line(result))
         return result
