@@ -80,17 +80,25 @@ def still_checked(path, checked):
                            f"{IF_CHANGED}")
 
 
+def read_mean_file(folder, meta, read):
+    """``read(handle)`` of the dataset ``folder``'s mean.h5, opened for it: a read error naming it
+    (:func:`.schema.read_error`) where it cannot be read; a ``DatasetError`` of ``read``'s as it is."""
+    path = folder / meta["mean"]["file"]
+    try:
+        with hdf5_files.open_hdf5(path) as handle:
+            return read(handle)
+    except DatasetError:  # DatasetUnreadable is an OSError: not said again as this file's
+        raise
+    except OSError as error:
+        raise read_error(path, "mean image", error) from error
+
+
 def _recorded(folder, meta, name, mean_file=None):
     """The text attribute ``name`` of the dataset ``folder``'s mean.h5 (None where it has none): read from
     ``mean_file``, the file open, where given (its faults said by who opened it), else opened for it."""
     if mean_file is not None:
         return hdf5_files.plain_attribute(mean_file.attrs.get(name))
-    path = folder / meta["mean"]["file"]
-    try:
-        with hdf5_files.open_hdf5(path) as handle:
-            return hdf5_files.plain_attribute(handle.attrs.get(name))
-    except OSError as error:
-        raise read_error(path, "mean image", error) from error
+    return read_mean_file(folder, meta, lambda handle: _recorded(folder, meta, name, handle))
 
 
 def check_class_table(folder, meta, mean_file=None):

@@ -27,7 +27,7 @@ from minitransfer import fileio
 
 from . import integrity, lock, schema
 from .changed_since import (check_class_table, check_meta_digest, check_meta_recorded, check_meta_unchanged,
-                            folder_changed)
+                            folder_changed, read_mean_file)
 from .image_reader import ImageReader
 from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files
 from .mistaken_paths import not_a_dataset, unfinished_import
@@ -200,9 +200,15 @@ class Dataset:
         every file of a dataset opened for some subsets (:attr:`subsets`): nothing is passed unchecked. meta.json's
         content too, where mean.h5 records its digest (:func:`.changed_since.check_meta_digest`, of a few kB)."""
         self._record_checked(self._check_files(self.checked_files(subset)))
-        if subset is None:
-            check_class_table(self.path, self.meta)
-        check_meta_digest(self.path, self.meta)  # meta.json as prepared: a train's or eval's few kB, no shard
+        if subset is None:  # mean.h5, hashed just now, opened once for the two digests it records
+            read_mean_file(self.path, self.meta, self._check_recorded_digests)
+        else:
+            check_meta_digest(self.path, self.meta)  # meta.json as prepared: a train's or eval's few kB, no shard
+
+    def _check_recorded_digests(self, mean_file):
+        """The class table and meta.json's content against the digests the open ``mean_file`` (mean.h5) records."""
+        check_class_table(self.path, self.meta, mean_file)
+        check_meta_digest(self.path, self.meta, mean_file=mean_file)
 
     def _check_files(self, files):
         """:func:`check_files` of ``files``; a file found changed with the whole folder is said as such

@@ -69,6 +69,7 @@ class Builder:
         self.wnids, self.num_classes = wnids, len(wnids)
         self.writing = False
         self.recorded = _recorded_digests(out)
+        self.plans = {}  # {(subset, shard number): plan}: check_headers's, reused by build_subset (_planned)
 
     def build_subset(self, subset, items, labels, extras, decoder):
         """The shard table of ``subset``: {"count", "shards"}, writing the shards that need it."""
@@ -76,7 +77,7 @@ class Builder:
         if len(labels) != len(items) or (labels.size and not 0 <= labels.min() <= labels.max() < self.num_classes):
             raise ValueError(f"build_dataset: {subset} needs one label in 0..{self.num_classes - 1} per item")
         shards, first_index = [], 0
-        for number, start, stop, part, plan in self._planned(items, labels, extras):
+        for number, start, stop, part, plan in self._planned(subset, items, labels, extras):
             path = self.out / shard_name(subset, number)
             entry, why = _judged_shard(path, plan, first_index, self.size, stop - start, sorted(part),
                                        self.recorded.get(path.name))
@@ -101,12 +102,16 @@ class Builder:
                 self.progress(self.done, self.total)
         return {"count": first_index, "shards": shards}
 
-    def _planned(self, items, labels, extras):
-        """(number, start, stop, its ``extras``, plan) of each shard of a subset of ``items``."""
+    def _planned(self, subset, items, labels, extras):
+        """(number, start, stop, its ``extras``, plan) of each shard of ``subset``, of ``items``; a plan made before
+        (:meth:`check_headers`'s) is not made again: it digests every item (an image's pixels hashed)."""
         for number, start in enumerate(range(0, len(items), self.shard_length)):
             stop = min(start + self.shard_length, len(items))
             part = {name: np.asarray(values)[start:stop] for name, values in extras.items()}
-            yield number, start, stop, part, _shard_plan(items[start:stop], labels[start:stop], part, self.size)
+            plan = self.plans.get((subset, number))
+            if plan is None:
+                plan = self.plans[subset, number] = _shard_plan(items[start:stop], labels[start:stop], part, self.size)
+            yield number, start, stop, part, plan
 
     def check_headers(self, subsets):
         """Where only checking: :class:`WouldWrite` before any shard is hashed where the file or attributes of one
@@ -114,7 +119,7 @@ class Builder:
         another plan): a damaged last shard was found after every shard before it was hashed (ImageNet's: minutes),
         the readers' refusal coming only then. A shard that passes is judged in full as it comes."""
         for subset, (items, labels, extras) in subsets.items():
-            for number, _, _, part, plan in self._planned(items, labels, extras):
+            for number, _, _, part, plan in self._planned(subset, items, labels, extras):
                 path = self.out / shard_name(subset, number)
                 if not path.is_file():
                     raise WouldWrite(f"{path.name} to build")

@@ -190,8 +190,13 @@ def generate(classes=20, per_class=15, size=14, seed=0, subset="train"):
     if subset not in SUBSET_SALT:
         raise ValueError(f"synthetic: subset must be train or val, got {subset!r}")
     images = np.concatenate([render_class(label, per_class, size, seed, subset) for label in range(classes)])
-    labels = np.repeat(np.arange(classes, dtype=np.int32), per_class)
-    return images, labels
+    return images, _labels(classes, per_class)
+
+
+def _labels(classes, per_class):
+    """The int32 labels of a subset :func:`generate` makes, grouped by class: what a rerun of
+    :func:`build_synthetic` expects its shards to hold before it generates their images."""
+    return np.repeat(np.arange(classes, dtype=np.int32), per_class)
 
 
 def build_synthetic(out, *, classes=20, train_per_class=15, val_per_class=30, size=14, seed=0, shard_length=None,
@@ -228,8 +233,7 @@ def build_synthetic(out, *, classes=20, train_per_class=15, val_per_class=30, si
     return build.build_dataset(
         out, source={"kind": "synthetic", **parameters}, classes=table, subsets=generated, size=size,
         shard_length=shard_length, workers=0, progress=progress, overwrite=overwrite,
-        reproducible={subset: np.repeat(np.arange(classes, dtype=np.int32), per_class)
-                      for subset, per_class in counts.items()},
+        reproducible={subset: _labels(classes, per_class) for subset, per_class in counts.items()},
     )
 
 

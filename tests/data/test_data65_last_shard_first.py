@@ -6,9 +6,10 @@ before any is hashed. An intact dataset is still checked in full (already prepar
 import pytest
 from click.testing import CliRunner
 
+from counting import calls_of
 from minitransfer import fileio
 from minitransfer.cli import main
-from minitransfer.data import synthetic
+from minitransfer.data import shard_builder, synthetic
 
 TINY = {"classes": 4, "train_per_class": 8, "val_per_class": 2, "size": 14, "seed": 1}
 OPTIONS = ["--classes", "4", "--train-per-class", "8", "--val-per-class", "2", "--seed", "1", "--size", "14",
@@ -54,3 +55,13 @@ def test_an_intact_dataset_is_still_checked_in_full_while_read(data, held_shared
     assert sorted(name for name in hashed if name.endswith(".h5") and name != "mean.h5") == [
         "train-00000.h5", "train-00001.h5", "train-00002.h5", "train-00003.h5", "val-00000.h5"]
     assert tree_state(data) == before
+
+
+def test_each_shard_is_planned_once_by_a_check(data, held_shared, monkeypatch):
+    """The look at every shard's header made each shard's plan (every item digested, an image's pixels hashed),
+    then the full check made it again."""
+    planned = calls_of(monkeypatch, shard_builder, "_shard_plan")
+    with held_shared(data):
+        result = _prepare(data)
+    assert result.exit_code == 0 and "already prepared, nothing written" in result.output, result.output
+    assert len(planned) == 5, len(planned)
