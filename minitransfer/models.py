@@ -322,6 +322,13 @@ def known_preset(name):
         return None
 
 
+def top_copyable(names):
+    """The largest ``copyable`` of the presets ``names`` (the runs' records') that :func:`known_preset` knows, one of
+    one's own too; CaffeNet's 7, the paper's network, where it knows none."""
+    known_ones = (known_preset(name) for name in set(names))
+    return max((preset.copyable for preset in known_ones if preset is not None), default=PRESETS["caffenet"].copyable)
+
+
 register(Preset("caffenet", caffenet, crop=227, copyable=7, batch_size=256, max_iter=450_000, eval_every=1000,
                 checkpoint_every=5000, log_every=20, description="Caffe's reference CaffeNet (the paper's network)",
                 default_image_sizes=(65, None), cpu_seconds_per_image=0.07))
