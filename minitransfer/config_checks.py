@@ -66,7 +66,7 @@ def check_fields(c):
         raise ConfigError(f"`half` must be A or B, got {c.half!r}")
     if c.precision not in precisions.PRECISIONS:
         raise ConfigError(f"`precision` must be one of {', '.join(precisions.PRECISIONS)}, got {c.precision!r}")
-    # a list or dict given (a slip) was a TypeError, unhashable, from inside a dict lookup: text alone is looked up
+    # a list or dict given (a slip) was a TypeError, unhashable, from inside a dict lookup: models.known looks up text
     if c.preset is not None and not _known_preset(c.preset):
         raise ConfigError(f"`preset` must be one of {', '.join(models.PRESETS)}, got {c.preset!r}")
     for name, what in EMPTY_PATHS.items():
@@ -106,7 +106,7 @@ def _known_preset(preset):
     new shell takes its record's preset, which was refused as damage ("must be one of caffenet, mini, micro").
     ConfigError naming the file where that code fails here."""
     try:
-        return isinstance(preset, str) and models.known(preset)
+        return models.known(preset)
     except ValueError as error:
         raise ConfigError(f"{error} (docs/presets.md)") from None
 

@@ -304,8 +304,7 @@ def _copyable(results):
     """The top copyable layer of the network of ``results`` (the largest where several; CaffeNet's 7 where
     the runs name no preset known here, :func:`minitransfer.models.known_preset`, one's own too):
     "--random-frozen 1-7" was advised for a network of 4."""
-    known = (models.known_preset(preset) for preset in {r.preset for r in results})
-    return max((preset.copyable for preset in known if preset is not None), default=models.get("caffenet").copyable)
+    return models.top_copyable(r.preset for r in results)
 
 
 def _top_n(results):

@@ -39,16 +39,14 @@ from minitransfer.findings_figures import (SELFFERS, bases_said, below, decimals
                                            signed_plus_minus)
 from minitransfer.findings_groups import difference_between, networks_of, over_bases, tuned
 
-LOWEST_MIDDLE = 3       # the paper's middle layers start at n = 3 ...
-PAPER_COPYABLE = 7      # ... and end one below CaffeNet's top copyable layer, 7
+LOWEST_MIDDLE = 3       # the paper's middle layers start at n = 3 and end one below CaffeNet's top copyable layer, 7
 
 
 def middle_layers(results):
     """The middle n of the runs' network: 3 up to its top copyable layer less one (the largest ``copyable`` of the
     presets ``results`` record and :func:`minitransfer.models.known_preset` knows, one of one's own noted in the
-    environment too; CaffeNet's 7 where none)."""
-    known = [preset.copyable for preset in map(models.known_preset, {r.preset for r in results}) if preset]
-    return tuple(range(LOWEST_MIDDLE, max(known, default=PAPER_COPYABLE)))
+    environment too; CaffeNet's 7 where none: :func:`minitransfer.models.top_copyable`, as the figures' advice)."""
+    return tuple(range(LOWEST_MIDDLE, models.top_copyable(r.preset for r in results)))
 
 
 def where_measured(results, bases=None, split="random"):

@@ -269,7 +269,9 @@ def known(name):
     started this one (a grid's, noted in :data:`PRESET_SOURCES`) has run here too: its module imported
     (its folder put on sys.path), or a script (``python myscript.py``) run as ``__mp_main__``, as
     multiprocessing does (its ``if __name__ == "__main__":`` part skipped). ValueError naming the file
-    where that code fails here."""
+    where that code fails here. False for a ``name`` not text (a record's damage: a list is no dict key)."""
+    if not isinstance(name, str):
+        return False
     sources = _sources()
     if name in PRESETS or name not in sources:
         return name in PRESETS
@@ -301,7 +303,7 @@ def unknown_preset(preset, remedy, joined=" is"):
     The words of :func:`minitransfer.checkpoint.load` and of a resumption
     (:func:`minitransfer.resume_options.refuse_damaged_record`)."""
     try:  # one's own preset (docs/presets.md): its registering code, noted in the environment, runs here first
-        if isinstance(preset, str) and known(preset):
+        if known(preset):
             return None
     except ValueError as error:  # that code fails here: the file at fault, in a line
         return f"preset {preset!r:.80}{joined} not known here: {error} (docs/presets.md)"
@@ -317,9 +319,16 @@ def known_preset(name):
     a report then speaks of the runs' network as of one not registered here (Table 1's rows and the figures' n
     the paper's; docs/presets.md)."""
     try:
-        return PRESETS[name] if isinstance(name, str) and known(name) else None
+        return PRESETS[name] if known(name) else None
     except ValueError:
         return None
+
+
+def top_copyable(names):
+    """The largest ``copyable`` of the presets ``names`` (the runs' records') that :func:`known_preset` knows, one of
+    one's own too; CaffeNet's 7, the paper's network, where it knows none."""
+    known_ones = (known_preset(name) for name in set(names))
+    return max((preset.copyable for preset in known_ones if preset is not None), default=PRESETS["caffenet"].copyable)
 
 
 register(Preset("caffenet", caffenet, crop=227, copyable=7, batch_size=256, max_iter=450_000, eval_every=1000,
