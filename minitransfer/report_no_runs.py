@@ -47,16 +47,14 @@ def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
                       + (f" and {more} more)" if more > 0 else ")"))
     if finished:
         return f"nothing to report under {runs_dir}: " + "; ".join([_finished_left_out(finished), *why]), False
-    holder = None if why else _holder_of_run(runs_dir)
-    run_folder = holder is not None
-    mistaken = None if why or run_folder else _other_kind(runs_dir)
-    if run_folder:
-        why = [f"it is a run folder itself: give the folder that holds it, {folder_words(holder)}"]
-    elif mistaken is not None:
-        why = [mistaken]
-    elif not why:
-        why, mistaken = [f"{_nothing_there(runs_dir)}: {_GIVE_RUNS}"], True
-    return f"no finished runs (*.run/result.json) under {runs_dir}: " + "; ".join(why), run_folder or bool(mistaken)
+    if why:  # runs there, none finished (exit code 1)
+        return f"no finished runs (*.run/result.json) under {runs_dir}: " + "; ".join(why), False
+    holder = _holder_of_run(runs_dir)  # no run there: each case below is a usage mistake (exit code 2)
+    if holder is not None:
+        said = f"it is a run folder itself: give the folder that holds it, {folder_words(holder)}"
+    else:
+        said = _other_kind(runs_dir) or f"{_nothing_there(runs_dir)}: {_GIVE_RUNS}"
+    return f"no finished runs (*.run/result.json) under {runs_dir}: {said}", True
 
 
 def _holder_of_run(runs_dir):

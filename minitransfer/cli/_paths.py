@@ -13,7 +13,7 @@ import click
 
 from minitransfer import (checkpoint, config_wording, dead_ends, fileio, grid_status, path_kinds, run_destination,
                           run_networks, run_remedies, rundir)
-from minitransfer.data import archives, dataset, downloads, folder_tree, mistaken_paths, shard_format
+from minitransfer.data import archives, dataset, downloads, folder_tree, mistaken_paths, shard_format, text_files
 
 
 class OutputFolder(click.Path):
@@ -168,8 +168,7 @@ class TextFile(click.Path):
         if kind == "a folder":
             self.fail(f"{value} is a folder: give the file of {self.holds} itself", param, ctx)
         if kind not in ("a file", "nothing"):  # "nothing": click says it does not exist
-            self.fail(f"{value} is {kind}, not a file: it would be read more than once (a pipe with no writer waits "
-                      f"for ever); save its text to a file and give that", param, ctx)
+            self.fail(f"{value} {text_files.not_a_file(kind)}", param, ctx)  # the library's words (refuse_special)
         refuse_unreadable(value, "the file")
         return super().convert(value, param, ctx)
 
