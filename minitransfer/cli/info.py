@@ -180,7 +180,7 @@ def _dataset_recipe_lines(summary):
 def _made_lines(summary):
     """What made the network (its run's result.json's ``environment``), the digest of the network alone
     (:func:`minitransfer.checkpoint_identity.network_sha256`), which a rerun elsewhere matches, and the train
-    command that makes it again, every option given (:func:`minitransfer.checkpoint_info.train_command`)."""
+    command that makes it again, every option given (:func:`minitransfer.checkpoint_remake.train_command`)."""
     lines = [f"network sha256 {summary['network_sha256']} (the same for a rerun with another --out or "
              f"--data; the file's sha256 covers those paths too)"]
     made = summary["environment"]
