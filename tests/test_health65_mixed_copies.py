@@ -6,23 +6,14 @@ copy went unnamed in the listing."""
 import copy
 import pickle
 
-from minitransfer import experiment as grid
 from minitransfer.results import collect
-from tests.test_report import assert_refused_as_mixed, record_fingerprint, write_run
-
-FIRST, AGAIN = "a" * 64, "b" * 64  # the dataset's meta.json sha256, then once it was prepared again
+from tests.test_health64_mixed_copies import copies_of_two_datasets
+from tests.test_report import assert_refused_as_mixed
 
 
 def test_a_copy_of_a_run_in_a_folder_named_with_a_parenthesis_is_named_beside_it(tmp_path):
     runs = tmp_path / "runs"
-    config = {"split": "all", "data": "/data/t", "preset": "mini"}
-    write_run(runs, grid.Run("baseT", "base", "all", 0), 0.60, treatment=False, config=config)
-    for name in ("grid (1)/T3T", "grid (2)/T3T"):  # the same network twice: its config and numbers alike
-        write_run(runs, grid.Run(name, "?", "all", 0), 0.55, treatment=False, config={**config, "n": 3})
-    write_run(runs, grid.Run("again/baseT", "base", "all", 0), 0.62, treatment=False, config=config)
-    for name, fingerprint in (("baseT", FIRST), ("grid (1)/T3T", FIRST), ("grid (2)/T3T", FIRST),
-                              ("again/baseT", AGAIN)):
-        record_fingerprint(runs, name, fingerprint)
+    copies_of_two_datasets(runs, ("grid (1)/T3T", "grid (2)/T3T"))
     results, _, left_out = collect(runs)
     assert sorted(r.run.name for r in results) == ["again/baseT", "baseT", "grid (1)/T3T"]
     assert any(text.startswith("grid (2)/T3T: the same network as grid (1)/T3T (") for text in left_out), left_out
