@@ -22,12 +22,17 @@ from minitransfer.result_digests import CURVE_SUMS, RESULT_SHA256, result_sha256
 OPTIONS = dict(half="A", seed=0, eval_every=1, batch_size=4, preset="micro", quiet=True, device="cpu")
 
 
+def trained_run(tmp_path_factory, micro_data, max_iter):
+    """A folder holding one run trained for real, baseA (``max_iter`` evaluations)."""
+    folder = tmp_path_factory.mktemp("runs")
+    training.train(training.TrainConfig(out=str(folder / "baseA.h5"), data=micro_data, max_iter=max_iter, **OPTIONS))
+    return folder
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, micro_data):
-    """A folder holding one run trained for real, baseA (4 evaluations): its source, copied by each test."""
-    folder = tmp_path_factory.mktemp("runs")
-    training.train(training.TrainConfig(out=str(folder / "baseA.h5"), data=micro_data, max_iter=4, **OPTIONS))
-    return folder
+    """baseA of 4 evaluations (:func:`trained_run`): its source, copied by each test."""
+    return trained_run(tmp_path_factory, micro_data, 4)
 
 
 @pytest.fixture

@@ -16,17 +16,12 @@ import shutil
 import pytest
 
 from minitransfer import results
-from minitransfer import train as training
 from minitransfer.result_checks import ResultContradicted
-
-OPTIONS = dict(half="A", seed=0, eval_every=1, batch_size=4, preset="micro", quiet=True, device="cpu")
-
+from tests.test_integ2_curve_digest import trained_run
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, micro_data):
-    folder = tmp_path_factory.mktemp("runs")
-    training.train(training.TrainConfig(out=str(folder / "baseA.h5"), data=micro_data, max_iter=2, **OPTIONS))
-    return folder
+    return trained_run(tmp_path_factory, micro_data, 2)
 
 
 def _run_copy(trained, tmp_path):
