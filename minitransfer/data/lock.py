@@ -36,8 +36,11 @@ import time
 from minitransfer import file_owners, held_locks, lock_holder, run_lock, stopping
 
 LOCK_FILE = run_lock.RunLock.FILE
-WAIT_FOR_PREPARE_S = 4 * 3600  # the longest a prepare waits for another of the same dataset (ImageNet: an hour or two)
+# how long a prepare waits for another of the same dataset that shows no progress (:func:`progress_mark`): a shard
+# of ImageNet (about 1000 images) takes a minute or two; listing its 1.3 million files keeps the holder's CPU busy
+STALLED_S = 30 * 60
 WAIT_POLL_S = 1  # how often a waiting prepare looks whether the other one has ended
+PROGRESS_LOOK_S = 60  # how often it looks for the other one's progress (a stat of each file of the folder)
 WAIT_SAID_EVERY_S = 300  # how often a waiting prepare says it still waits (a log silent for hours reads as hung)
 clock, _sleep = time.monotonic, time.sleep  # what a wait is measured and spent with (a test's replace them)
 
@@ -124,11 +127,13 @@ def wait_for_prepare(folder, busy, same_import, since):
     second was refused, exit 2, where it finds the dataset prepared once the first ends). Raises ``busy`` where it
     names this process (a caller holding the lock cannot be waited for), and, as it was raised before, a refusal
     naming the holder at once where ``same_import()`` is False (``folder`` holds a dataset, or the shards of an
-    unfinished import, of another source or other options) or the holder is not a prepare; one saying how long it
-    waited once :data:`WAIT_FOR_PREPARE_S` have passed ``since`` (the clock's time the first wait began: a holder
-    stopped with Ctrl-Z, or hung on a file system, keeps it for good). A stop (Ctrl-C, SLURM's SIGTERM) ends the
-    wait as it ends any command (exit code 75), saying that it stopped while waiting, nothing written: its bare
-    KeyboardInterrupt was told by prepare "the shards finished so far are kept", of the shards the other wrote."""
+    unfinished import, of another source or other options) or the holder is not a prepare; one naming the
+    holder and what to do once it has shown no progress (:func:`progress_mark`) for :data:`STALLED_S`: a holder
+    stopped with Ctrl-Z, or hung on a file system, keeps the lock for good, while a prepare of ImageNet on a slow disk
+    may take longer than any fixed bound (``since``: the clock's time the first wait began, for the minutes said). A
+    stop (Ctrl-C, SLURM's SIGTERM) ends the wait as it ends any command (exit code 75), saying that it stopped while
+    waiting, nothing written: its bare KeyboardInterrupt was told by prepare "the shards finished so far are kept",
+    of the shards the other wrote."""
     try:
         _wait_while_held(folder, busy, same_import, since)
     except KeyboardInterrupt as stop:
@@ -141,31 +146,70 @@ def wait_for_prepare(folder, busy, same_import, since):
 
 def _wait_while_held(folder, busy, same_import, since):
     """:func:`wait_for_prepare`'s wait, a stop aside."""
-    said = said_at = None
+    if lock_holder.is_this_process(busy.pid):
+        raise busy
+    said = said_at = looked_at = mark = moved_at = None
     while True:
         pid = run_lock.holder(folder)
         if pid is None:
             return
-        if lock_holder.is_this_process(pid) or lock_holder.is_this_process(busy.pid):
+        if lock_holder.is_this_process(pid):  # taken by another thread of this process since it was refused
             raise busy
         command, held = _named(pid)
         if not _a_prepare(command) or not same_import():
             raise _held_exclusively(folder, pid)
         now = clock()
-        if now - since >= WAIT_FOR_PREPARE_S:
-            raise BeingPrepared(f"{folder} is still being prepared by another minitransfer process{held} after "
-                                f"{WAIT_FOR_PREPARE_S // 60} minutes of waiting for it: wait for it to finish, or give "
-                                f"another OUT", pid)
+        if looked_at is None or now - looked_at >= PROGRESS_LOOK_S:
+            seen = progress_mark(folder, pid)
+            if seen != mark:
+                mark, moved_at = seen, now
+            elif now - moved_at >= STALLED_S:
+                raise _stalled(folder, pid, held)
+            looked_at = now
         if said != pid:
             stopping.warn(f"{folder} is being prepared by another minitransfer process{held}: waiting for it to "
-                          f"finish (at most {WAIT_FOR_PREPARE_S // 60} minutes), then checking the dataset it leaves "
-                          f"against this prepare's options")
+                          f"finish (for as long as it shows progress), then checking the dataset it leaves against "
+                          f"this prepare's options")
             said, said_at = pid, now
         elif now - said_at >= WAIT_SAID_EVERY_S:
             stopping.warn(f"still waiting for the prepare of {folder}{held} to finish "
                           f"({int(now - since) // 60} minutes so far)")
             said_at = now
         _sleep(WAIT_POLL_S)
+
+
+def _stalled(folder, pid, held):
+    """The :class:`BeingPrepared` of a wait given up: the holder ``pid`` showed no progress for :data:`STALLED_S`."""
+    job, host = getattr(pid, "job", None), getattr(pid, "host", None)
+    stop = f"scancel {job}" if job else f"kill -9 {int(pid)} on host {host}" if host else f"kill -9 {int(pid)}"
+    return BeingPrepared(f"{folder} is still being prepared by another minitransfer process{held}, which has shown "
+                         f"no progress for {STALLED_S // 60} minutes (no file of the folder changed"
+                         f"{'' if host else ', no CPU time used'}): it may be stopped (Ctrl-Z) or hung. Rerun this "
+                         f"command to wait again, or end it ({stop}) and rerun, which finishes its import; or give "
+                         f"another OUT", pid)
+
+
+def progress_mark(folder, pid):
+    """What changes while the prepare ``pid`` holding ``folder``'s lock makes progress: the name, size and time of
+    each file there (a shard written, under its temporary name then renamed; importing.json, mean.h5, meta.json)
+    and, where it runs on this machine, the CPU time it used (listing a large source writes nothing for minutes)."""
+    files = []
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                status = entry.stat(follow_symlinks=False)
+                files.append((entry.name, status.st_size, status.st_mtime_ns))
+    return int(pid), sorted(files), None if getattr(pid, "host", None) else _cpu_ticks(pid)
+
+
+def _cpu_ticks(pid):
+    """The user and system CPU time the process ``pid`` of this machine used so far, in clock ticks (utime and
+    stime of /proc/PID/stat), or None where it cannot be read."""
+    try:
+        fields = pathlib.Path(f"/proc/{int(pid)}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _readers_named(pids):

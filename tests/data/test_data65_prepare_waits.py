@@ -99,8 +99,8 @@ def test_a_second_same_prepare_waits_for_the_first_then_finds_the_dataset_prepar
     assert result.exit_code == 0, result.output
     assert result.output.startswith(
         f"{data} is being prepared by another minitransfer process (minitransfer prepare synthetic, PID {first.pid}): "
-        f"waiting for it to finish (at most 240 minutes), then checking the dataset it leaves against this prepare's "
-        f"options\n{data}: already prepared, nothing written: 4 classes, train 32, val 8 images"), result.output
+        f"waiting for it to finish (for as long as it shows progress), then checking the dataset it leaves against "
+        f"this prepare's options\n{data}: already prepared, nothing written: 4 classes, train 32, val 8 images"), result.output
     assert waits["slept"] == lock.WAIT_POLL_S
     assert tree_state(data) == finished and "meta.json" in finished and "importing.json" not in finished
 
@@ -137,7 +137,8 @@ def test_a_prepare_of_the_process_holding_the_lock_is_refused_at_once(data, wait
 
 
 def test_a_wait_gives_up_after_its_bound_saying_so(data, preparing, waits, tree_state, monkeypatch):
-    """A first prepare stopped with Ctrl-Z, or hung on a file system, keeps the lock for good."""
+    """A first prepare stopped with Ctrl-Z, or hung on a file system, keeps the lock for good: given up once it has
+    shown no progress for lock.STALLED_S (30 minutes; a wait had a fixed bound of 4 hours)."""
     monkeypatch.setattr(lock, "WAIT_POLL_S", 600, raising=False)
     first = preparing()
     before = tree_state(data)
@@ -147,10 +148,12 @@ def test_a_wait_gives_up_after_its_bound_saying_so(data, preparing, waits, tree_
     lines = result.output.splitlines()
     assert lines[0].startswith(f"{data} is being prepared by another minitransfer process {named}: waiting for it")
     assert lines[1:-1] == [f"still waiting for the prepare of {data} {named} to finish ({minutes} minutes so far)"
-                           for minutes in range(10, 240, 10)]
-    assert lines[-1] == (f"error: {data} is still being prepared by another minitransfer process {named} after 240 "
-                         f"minutes of waiting for it: wait for it to finish, or give another OUT")
-    assert waits["slept"] == lock.WAIT_FOR_PREPARE_S
+                           for minutes in (10, 20)]
+    assert lines[-1] == (f"error: {data} is still being prepared by another minitransfer process {named}, which has "
+                         f"shown no progress for 30 minutes (no file of the folder changed, no CPU time used): it may "
+                         f"be stopped (Ctrl-Z) or hung. Rerun this command to wait again, or end it (kill -9 "
+                         f"{first.pid}) and rerun, which finishes its import; or give another OUT")
+    assert waits["slept"] == 30 * 60
     assert tree_state(data) == before
 
 
