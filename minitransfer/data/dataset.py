@@ -30,7 +30,7 @@ from .changed_since import (check_class_table, check_meta_digest, check_meta_rec
                             folder_changed, read_mean_file)
 from .image_reader import ImageReader
 from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files
-from .mistaken_paths import not_a_dataset, unfinished_import
+from .mistaken_paths import empty_folder, not_a_dataset, unfinished_import
 from .read_once import read_once, read_only
 from .schema import REPREPARE, DatasetError, NotADataset, read_error
 from .shard_format import FORMAT_NAME, META_FILE, SCHEMA_VERSION, SUBSETS, image_offset, read_checked
@@ -294,6 +294,9 @@ def open_dataset(path, subsets=SUBSETS):
         unfinished = unfinished_import(path)
         if unfinished is not None:
             raise DatasetError(f"{path}: {unfinished}; or give another dataset")
+        empty = empty_folder(path)
+        if empty is not None:
+            raise DatasetError(f"{meta_path}: {empty}")
         raise DatasetError(f"{meta_path}: missing (not a prepared dataset, or an unfinished import: run the prepare "
                            f"command that builds it)")
     raw, meta = read_meta(meta_path)

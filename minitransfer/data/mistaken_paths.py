@@ -13,7 +13,8 @@ import typing
 from . import same_origin
 from .shard_format import META_FILE
 
-__all__ = ["not_a_dataset", "images_to_prepare", "unfinished_import", "check_not_prepared", "GIVE_A_DATASET"]
+__all__ = ["not_a_dataset", "images_to_prepare", "unfinished_import", "empty_folder", "check_not_prepared",
+           "GIVE_A_DATASET"]
 
 GIVE_A_DATASET = f"give the folder `minitransfer prepare` wrote (it holds {META_FILE})"
 
@@ -147,6 +148,23 @@ def unfinished_import(path):
             f"a dataset yet: finish it with the command that began it, {same_origin.finishing_command(path, recorded)}"
             f"{'' if 'shard_size' in recorded else ' (and its --shard-size, if one was given)'}, which keeps the "
             f"shards built")
+
+
+def empty_folder(path):
+    """Words for the folder ``path`` where it holds nothing (hidden files aside: .DS_Store), a bad dataset
+    (exit 65) as before: which command prepares one into it; None for another folder (or one that cannot be
+    listed). It was refused as any folder without meta.json, "missing (not a prepared dataset, or an unfinished
+    import: run the prepare command that builds it)", though nothing was begun there."""
+    from .inputs import hidden
+    try:
+        with os.scandir(path) as entries:
+            if any(not hidden(entry.name) for entry in entries):
+                return None
+    except OSError:
+        return None
+    return (f"missing (not a prepared dataset: {path} is an empty folder): prepare a dataset into it first, "
+            f"`minitransfer prepare KIND [SOURCE] {shlex.quote(str(path))}` (`minitransfer prepare --help` lists "
+            f"the kinds), or {GIVE_A_DATASET}")
 
 
 def check_not_prepared(source):
