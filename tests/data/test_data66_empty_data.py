@@ -10,7 +10,8 @@ from minitransfer.cli import main
 
 
 @pytest.mark.parametrize("hidden", [(), (".DS_Store",)], ids=["empty", "ds_store"])
-@pytest.mark.parametrize("command", [["train", "--out", "OUT", "--data"], ["prepare", "verify"]], ids=["train", "verify"])
+@pytest.mark.parametrize("command", [["train", "--out", "OUT", "--data"], ["prepare", "verify"]],
+                         ids=["train", "verify"])
 def test_an_empty_folder_as_data_is_said_to_be_empty_naming_it_and_what_to_run(command, hidden, tmp_path):
     folder = tmp_path / "my data"
     folder.mkdir()
