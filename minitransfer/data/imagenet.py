@@ -81,6 +81,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
              "words": text_files.file_record(words, "class names file"),
              "is_a": text_files.file_record(is_a, "is-a file")}
     check_origin(out, given, size, shard_length, overwrite)  # before the listing: minutes for ImageNet
+    words_text = _class_names_text(words) if words else None  # refused before the listing too
     train = source / "train"
     if not train.is_dir():
         downloads.refuse_another(source, "imagenet")
@@ -145,8 +146,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     else:
         val_files, val_label_list = _listed_validation(val_labels, wnids)
     if words:
-        names = read_class_names(text_files.read_text(words, "class names file"), inputs.display_name(words),
-                                 set(wnids))
+        names = read_class_names(words_text, inputs.display_name(words), set(wnids))
     elif devkit is not None:
         names = {wnid: checked_name(official.words[wnid], official.meta, wnid) for wnid in wnids
                  if wnid in official.words}
@@ -190,6 +190,18 @@ def _packed_training_archive(folder):
 
 
 TARS_READ = 10  # class tars beside their folders read at most (those of the folders modified last)
+
+
+def _class_names_text(words):
+    """The text of the ``wnid names`` file ``words`` (--words); ``DatasetError`` naming it where it holds no line but
+    blank ones: every class would be named by its wnid, the devkit's names dropped, without a word (an empty file
+    has no meaning of its own: without --words the classes are named so)."""
+    text = text_files.read_text(words, "class names file")
+    if not text.strip():
+        raise ds.DatasetError(f"{inputs.display_name(words)}: the class names file (--words) is empty (no 'wnid "
+                              f"names' line): give the one that names the classes (words.txt, synset_words.txt), "
+                              f"or leave --words out (the devkit's names, else the wnids)")
+    return text
 
 
 def _refuse_classes_unpacked_in_part(train, wnids):
