@@ -27,7 +27,7 @@ from minitransfer import fileio
 
 from . import integrity, lock, schema
 from .changed_since import (check_class_table, check_meta_digest, check_meta_recorded, check_meta_unchanged,
-                            folder_changed, read_mean_file)
+                            folder_changed)
 from .image_reader import ImageReader
 from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files
 from .mistaken_paths import empty_folder, not_a_dataset, unfinished_import
@@ -72,6 +72,8 @@ class Dataset:
         self.verified = dict(verified or {})
         self.meta_checked = None  # verify's: whether meta.json itself was checked (check_meta_recorded)
         self._labels = {}
+        self._mean = None  # the mean image read last (mean()): a train start's loaders and mean_image ask again
+        self._digests_checked = False  # meta.json found as the digests mean.h5 records say (check_checksums)
 
     def __repr__(self):
         counts = ", ".join(f"{subset} {self.num_images(subset)}" for subset in self.subsets)
@@ -162,9 +164,13 @@ class Dataset:
         """The mean training image, float32 (H, W, 3), checked against meta.json's sha256 and, as
         a mean of uint8 pixels, to lie in 0..255 (a hand-made mean.h5 whose checksum was recorded
         after the damage: NaN or a huge value would train the network on garbage without a word).
-        ``then(handle)``: more of mean.h5 read once its image passed, in the same open (:meth:`verify`)."""
+        ``then(handle)``: more of mean.h5 read once its image passed, in the same open (:meth:`verify`,
+        :meth:`check_checksums`); without it, the image read last is given again (a copy: mean.h5, its sha256 checked
+        each time, holds it still), so that a train start opens mean.h5 once, where it opened it 4 times."""
         path = self.path / self.meta["mean"]["file"]
         self._check_files([(path, self.meta["mean"]["sha256"], "mean image")])
+        if then is None and self._mean is not None:
+            return self._mean.copy()
 
         def in_range(handle, mean):
             outside = ~((mean >= 0) & (mean <= 255))  # NaN included
@@ -175,7 +181,8 @@ class Dataset:
             if then is not None:
                 then(handle)
 
-        return read_checked(path, "mean", (*self.image_size, 3), np.float32, "mean image", in_range)
+        self._mean = read_checked(path, "mean", (*self.image_size, 3), np.float32, "mean image", in_range)
+        return self._mean.copy()
 
     def checked_files(self, subset=None):
         """``(path, sha256, what)`` of the shards of ``subset`` (None: both subsets and the mean image, refused
@@ -200,15 +207,16 @@ class Dataset:
         every file of a dataset opened for some subsets (:attr:`subsets`): nothing is passed unchecked. meta.json's
         content too, where mean.h5 records its digest (:func:`.changed_since.check_meta_digest`, of a few kB)."""
         self._record_checked(self._check_files(self.checked_files(subset)))
-        if subset is None:  # mean.h5, hashed just now, opened once for the two digests it records
-            read_mean_file(self.path, self.meta, self._check_recorded_digests)
-        else:
-            check_meta_digest(self.path, self.meta)  # meta.json as prepared: a train's or eval's few kB, no shard
+        if subset is None:  # mean.h5, hashed just now, opened once for its image and the two digests it records
+            self.mean(then=self._check_recorded_digests)
+        elif not self._digests_checked:  # meta.json as prepared: a train's or eval's few kB, no shard; once
+            self._digests_checked = check_meta_digest(self.path, self.meta) is not None
 
     def _check_recorded_digests(self, mean_file):
         """The class table and meta.json's content against the digests the open ``mean_file`` (mean.h5) records."""
         check_class_table(self.path, self.meta, mean_file)
         check_meta_digest(self.path, self.meta, mean_file=mean_file)
+        self._digests_checked = True
 
     def _check_files(self, files):
         """:func:`check_files` of ``files``; a file found changed with the whole folder is said as such
