@@ -187,7 +187,7 @@ def held_subsets(out, meta, size, labels):
 def _held_subsets(out, meta, size, labels):
     subsets = {}
     for subset, wanted in labels.items():
-        images, held = [], []
+        parts, held = [], []
         for shard in meta["subsets"][subset]["shards"]:
             path = out / str(shard["file"])
             if not SHARD_NAME.fullmatch(str(shard["file"])) or not path.is_file():
@@ -197,13 +197,42 @@ def _held_subsets(out, meta, size, labels):
                     return None
                 count = (stored_dataset(handle, path, "labels").shape or (-1,))[0]
                 held.append(checked_dataset(handle, path, "labels", (count,), np.int32)[()])
-                images.append(checked_dataset(handle, path, "images", (count, size, size, 3), np.uint8)[()])
+                checked_dataset(handle, path, "images", (count, size, size, 3), np.uint8)
+            parts.append((path, count))
         held = np.concatenate(held) if held else np.zeros(0, np.int32)
         if not np.array_equal(held, np.asarray(wanted, dtype=np.int32)):
             return None
-        items = [ImportItem(pixels=image) for part in images for image in part]
-        subsets[subset] = (items, held, {})
+        subsets[subset] = (HeldImages(parts, size), held, {})
     return subsets
+
+
+class HeldImages:
+    """The images that shards hold (``parts``: [(path, count)] in order), as the items :class:`Builder` takes: a
+    slice read from the shards as it is asked for (the check of each shard's plan), so that :func:`held_subsets`'s
+    check holds about one shard's images at once; it held every image of the dataset (a rerun of a synthetic set of
+    20 GB asked for 20 GB). A shard that cannot be read now is a ``DatasetError``, the check then given up."""
+
+    def __init__(self, parts, size):
+        self.parts, self.size = parts, size
+        self.starts = np.cumsum([0] + [count for _, count in parts])
+
+    def __len__(self):
+        return int(self.starts[-1])
+
+    def __getitem__(self, where):
+        start, stop, _ = where.indices(len(self))  # a slice: Builder's shards
+        items = []
+        for (path, count), first in zip(self.parts, self.starts):
+            low, high = max(start, first) - first, min(stop, first + count) - first
+            if low < high:
+                try:
+                    with hdf5_files.open_hdf5(path) as handle:
+                        images = checked_dataset(handle, path, "images", (count, self.size, self.size, 3),
+                                                 np.uint8)[low:high]
+                except (OSError, KeyError, TypeError, ValueError, RuntimeError) as error:  # RuntimeError: h5py's
+                    raise DatasetError(f"{path}: cannot be read again ({error})") from error
+                items += [ImportItem(pixels=image) for image in images]
+        return items
 
 
 def _recorded_digests(out):
