@@ -66,15 +66,13 @@ not of their setup, results.md and the terminal say once that only shapes compar
 (:func:`minitransfer.run_caveats.reference_levels`).
 
 Table 1 and the markdown tables are made by :mod:`minitransfer.report_tables`, the lines under Table 1
-by :mod:`minitransfer.report_table1_notes`, the report's folder written by :mod:`minitransfer.report_folder`,
-the runs no table may pool told by :mod:`minitransfer.report_mixed`; their public names are importable from
-here too.
+by :mod:`minitransfer.report_table1_notes`, the text files' contents by :mod:`minitransfer.report_texts`, the
+report's folder written by :mod:`minitransfer.report_folder`, the runs no table may pool told by
+:mod:`minitransfer.report_mixed`; their public names are importable from here too. Here: the runs read and
+measured (:func:`measure`), the figures drawn, and the whole written (:func:`write_report`).
 """
 
-import csv
 import dataclasses
-import io
-import math
 import os
 import pathlib
 
@@ -86,34 +84,27 @@ from minitransfer.run_facts import validation_sets
 from minitransfer.result_checks import refuse_contradicted
 from minitransfer.run_file_readers import reads_shared
 from minitransfer.data import inputs
-from minitransfer.findings_caveats import natural_halves
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
 from minitransfer.report_mixed import MixedRuns, mixed
 from minitransfer.report_no_runs import UNFINISHED_NAMED, no_runs
-from minitransfer.report_plan import planned_words, training_now, unfinished_standings
+from minitransfer.report_plan import unfinished_standings
 from minitransfer.report_pooled import gathered_grids, planned_in_grids
-from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_partial, table1_unevaluated,
-                                              table1_schedules, table1_unmeasured, table1_unpaired, table1_unpooled,
-                                              table1_without_own_base, table1_without_selffer, demo_planned)
+from minitransfer.report_table1_notes import table1_at_chance, table1_unmeasured, table1_unpaired
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
-                                        TABLE_1_RANGES, layer_list, markdown_table, pooled_names, result_rows,
-                                        table1, table1_markdown, table1_measured, pooled_halves_note,
-                                        with_pooled_halves, made_from)
+                                        TABLE_1_RANGES, layer_list, markdown_table, table1, table1_markdown)
+from minitransfer.report_texts import COLUMNS, findings_text, results_files, table1_files
 from minitransfer.paper_runs import is_reference
 from minitransfer.comparisons import Bases
 from minitransfer.errors import MinitransferError
-from minitransfer.results import (INTERCHANGEABLE, collect, metric_words, read_reference, recorded_runs,
-                                  without_base)
+from minitransfer.results import collect, read_reference, without_base
 from minitransfer.run_remedies import network_gone
 
 __all__ = ["COLUMNS", "PLOT_HINT", "NoRuns", "RunFolderGiven", "MixedRuns", "mixed", "Report", "write_report",
            "measure",
            "UNFINISHED_NAMED", "FIGURE_FORMATS", "REPORT_FILES", "TABLE_1_RANGES", "TABLE_1_COLUMNS", "OWN_COLUMN",
            "POOLED_COLUMN", "SELFFER_COLUMN", "REFERENCE_COLUMNS", "table1", "layer_list", "table1_unpaired",
-           "markdown_table", "table1_markdown"]
+           "markdown_table", "table1_markdown", "table1_unmeasured", "table1_at_chance"]
 
-COLUMNS = ("run", "label", "treatment", "split", "split_seed", "target", "n", "final_top1", "best_top1",
-           "mean10_top1", "evaluations", "still_rising")
 PLOT_HINT = "pip install 'minitransfer[plot]'"
 
 
@@ -215,8 +206,8 @@ def _write_report(runs_dir, out_dir, reference, figures):
     reference_results = read_reference(reference) if reference else None
     reference_bases = Bases(reference_results) if reference_results else None  # for Table 1 and figure3
     report.reference_levels = run_caveats.reference_levels(results) if reference else ""
-    contents = {**_results(report, runs_dir), **_table1(report, reference_results, reference_bases, runs_dir),
-                "findings.md": _findings(report)}
+    contents = {**results_files(report, runs_dir), **table1_files(report, reference_results, reference_bases, runs_dir),
+                "findings.md": findings_text(report)}
     Figure = figure_module.figure_class() if figures else None
     notice = figure_module.DrawNotice(f"{len(results):,} run{'s' * (len(results) != 1)}")
     drawn = (figure_module.draw_all(Figure, results, reference_results, report.bases, reference_bases,
@@ -286,120 +277,3 @@ def _measure(runs_dir):
                   validation_sets=sets, dataset_facts=facts, bases=bases, base_checkpoints=checkpoints,
                   network_gone=[r.run.name for r in results if network_gone(runs_dir / f"{r.run.name}.run")],
                   planned=planned, gathered=gathered, unfinished_said=said)
-
-
-def _results(report, runs_dir):
-    rows = result_rows(report.results)
-    pooled, halves = with_pooled_halves(pooled_names(report.results), report.results), natural_halves(report.results)
-    lines = [f"# Results of {len(rows)} network{'s' * (len(rows) != 1)} in {inputs.path_text(runs_dir)}", "",
-             "Top-1 validation accuracy on each network's own target classes: final, best, and mean10_top1, the "
-             f"metric of the paper's runs (the original code's: {metric_words(report.results)}); still_rising: the "
-             "accuracy was still climbing at the end.", "", *([pooled, ""] if pooled else []),
-             *([halves, ""] if halves else []), markdown_table(rows, COLUMNS)]
-    if report.unfinished:
-        unfinished = ", ".join(report.unfinished_said)
-        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{training_now(report.training)}): "
-                                          f"{unfinished}")]
-    lines += _planned(report)
-    cautions = [report.reference_levels] * bool(report.reference_levels) \
-        + run_caveats.seen_classes(report.results, facts=report.dataset_facts) \
-        + run_caveats.other_schedules(report.results)
-    for caution in cautions:
-        lines += ["", inputs.display_name(f"Careful: {caution}.")]
-    lines += made_from(report.results, runs_dir) + _left_out(report)  # the runs read, then those left out
-    return {"results.csv": _csv(rows, COLUMNS), "results.md": "\n".join(lines) + "\n"}
-
-
-def _table1(report, reference_results, reference_bases, runs_dir):
-    boosts = table1(report.results, bases=report.bases)
-    reference_boosts = table1(reference_results, bases=reference_bases) if reference_results else None
-    text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers (the mean of each n's "
-            "mean, as the paper's), in percentage points",
-            "", "Boosts in percentage points of top-1 accuracy, as findings.md gives differences: the paper's Table 1 "
-            "writes them as % (its 1.6% is 1.6 points).", "",
-            table1_markdown(boosts, reference_boosts), "",
-            "Each AnB+ network is compared with the base of its own target half; the pooled column repeats the "
-            "paper's definition (baseA and baseB averaged) where the halves' bases agree within "
-            f"{100 * INTERCHANGEABLE:.0f} points, and shows – where they do not."]
-    for line in (table1_unevaluated(report.results, boosts), table1_unpooled(report.results, boosts, report.bases),
-                 pooled_halves_note(report.results),
-                 table1_without_own_base(report.results, boosts, bases=report.bases),
-                 table1_without_selffer(report.results, boosts, demo_planned(runs_dir, report.gathered)),
-                 table1_own_base_partial(report.results, boosts, bases=report.bases)):
-        if line:
-            text.append(line)
-    if reference_boosts:
-        text.append("The paper's columns are computed the same way from the original runs' logs (--reference); "
-                    "the paper's printed Table 1 used the fewer runs finished at publication.")
-    # the runs not finished told by the treatment their folders record, read only where it is said
-    unfinished = (recorded_runs(runs_dir, report.unfinished, report.base_checkpoints)
-                  if not table1_measured(boosts) else ())
-    unmeasured = table1_unmeasured(report.results, boosts, unfinished)
-    at_chance = "" if unmeasured else table1_at_chance(report.results, report.dataset_facts, bases=report.bases)
-    if unmeasured or at_chance:
-        text += ["", unmeasured or at_chance]
-    unpaired = table1_unpaired(report.results, bases=report.bases) + (
-        table1_unpaired(reference_results, columns=REFERENCE_COLUMNS, bases=reference_bases)
-        if reference_results else [])
-    for line in unpaired + table1_schedules(report.results, boosts):
-        text += ["", inputs.display_name(f"Careful: {line}.")]
-    return {"table1.csv": _csv(boosts, TABLE_1_COLUMNS), "table1.md": "\n".join(text) + "\n"}
-
-
-def _findings(report):
-    lines = ["# What these networks show", "",
-             f"Differences in percentage points of top-1 accuracy ({metric_words(report.results)}), each network "
-             "relative to the base of its own target, ± one standard error over the split seeds (replicates): a "
-             "seed's networks, AnB and BnA, share its split and bases and count as one observation; a difference is "
-             "resolved beyond two standard errors.", ""]
-    lines += [inputs.display_name(f"- {'holds' if f.holds else 'not shown'}: {f.text}") for f in report.findings]
-    if report.unfinished:  # a grid partly trained: its findings may change as the rest finish
-        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{training_now(report.training)}), "
-                                          f"in no finding until they are: {', '.join(report.unfinished_said)}")]
-    lines += _planned(report)
-    lines += _left_out(report)
-    if report.warnings:
-        lines += ["", "## Runs to read with care", ""]
-        lines += [inputs.display_name(f"- {warning}") for warning in report.warnings]
-    return "\n".join(lines) + "\n"
-
-
-def _planned(report):
-    """The line naming the runs the grid planned that have no run folder (:data:`Report.planned`)."""
-    return ["", inputs.display_name(f"{len(report.planned)} {planned_words(report.planned)}")] if report.planned else []
-
-
-def _left_out(report):
-    lines = []
-    if report.failed:
-        lines += ["", f"## Failed ({len(report.failed)}): not finished, their train ended on an error, which a "
-                      f"rerun meets again until it is fixed", ""] + [inputs.display_name(f"- {text}")
-                                                                        for text in report.failed]
-    if report.left_out:
-        lines += ["", f"## Left out ({len(report.left_out)}): runs that cannot be read, diverged, are not the "
-                      f"network their name says, or that report measures nowhere (a control or a transfer across "
-                      f"datasets on a half), in no table, figure or finding", ""] \
-            + [inputs.display_name(f"- {text}") for text in report.left_out]
-    if report.without_base:
-        lines += ["", f"## Left out of the findings ({len(report.without_base)}): runs without their base, in the "
-                      f"results and accuracies but in no finding or number relative to a base", ""] \
-            + [inputs.display_name(f"- {text}") for text in report.without_base]
-    return lines
-
-
-def _csv(rows, columns):
-    """The rows as CSV, for scripts: every number as it is (an accuracy as result.json holds it), not
-    rounded as the markdown tables round it; NaN (nothing to compute) as an empty field. A run's name
-    is as it is, a leading = + - @ too (no quote put before it against a spreadsheet's formulas):
-    scripts join on it; a spreadsheet should import the file's columns as text."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({key: _csv_field(row[key]) for key in columns} for row in rows)
-    return buffer.getvalue()
-
-
-def _csv_field(value):
-    if isinstance(value, float):
-        return "" if math.isnan(value) else repr(value)
-    return str(value)

@@ -76,7 +76,8 @@ from minitransfer.slurm_array import array_script
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMIT_FILE, SUBMITTED_FILE, TRANSFERS_FILE
 from minitransfer.slurm_sbatch import check_one_line, shared_sbatch_lines
 from minitransfer.slurm_finished import lost_notes
-from minitransfer.slurm_submit import DEFAULT_MAX_ARRAY_SIZE, cluster_array_size, submit_script
+from minitransfer.slurm_array_limit import DEFAULT_MAX_ARRAY_SIZE, cluster_array_size
+from minitransfer.slurm_submit import submit_script
 from minitransfer.slurm_tasks import task_lines
 from minitransfer.slurm_time import PAST_MAX_TIME, parse_time_limit, shortest_time_limit_minutes, signal_margin
 
@@ -196,7 +197,7 @@ def describe_scripts(runs, out, slurm_dir, array_size=None):
     now (``submit.sh --dry-run``: less the runs finished or queued already), on a login node: it asks SLURM,
     so off the cluster these lines are the preview. The arrays are counted
     under ``array_size`` (the most tasks an array holds, and that limit's name, as
-    :func:`~minitransfer.slurm_submit.cluster_array_size` gives them), by default the limit of the
+    :func:`~minitransfer.slurm_array_limit.cluster_array_size` gives them), by default the limit of the
     cluster this runs on, as ``submit.sh`` reads it (``scontrol show config``), else SLURM's default."""
     slurm_dir = pathlib.Path(slurm_dir)
     size, limit = _array_limit(cluster_array_size() if array_size is None else array_size)
@@ -253,7 +254,7 @@ def _time_limit_checked(asked):
 
 def _array_limit(read):
     """The most tasks an array holds and the words naming that limit, for ``read``, the cluster's
-    (:func:`~minitransfer.slurm_submit.cluster_array_size`), or None where it could not be read."""
+    (:func:`~minitransfer.slurm_array_limit.cluster_array_size`), or None where it could not be read."""
     if read is None:
         return DEFAULT_MAX_ARRAY_SIZE, (f"SLURM's default MaxArraySize; no scontrol answered here, {SUBMIT_FILE} "
                                         f"reads the cluster's")

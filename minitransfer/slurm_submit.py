@@ -25,17 +25,16 @@ SchedulerParameters has a lower ``max_array_tasks``): SLURM refuses an index of 
 ("Invalid job array specification"), which 41 random splits of 7 layers (1148 transfers) numbered
 across all bases passed. More runs of one script (over 1001 bases, or transfers of one base) are
 submitted as several arrays; a task is given the index of its array's first run
-(:func:`minitransfer.slurm_array.array_script`), so each keeps its index when requeued.
+(:func:`minitransfer.slurm_array.array_script`), so each keeps its index when requeued. That limit is
+read by :mod:`minitransfer.slurm_array_limit`.
 """
 
 import bisect
-import re
 import shlex
-import shutil
-import subprocess
 
 from minitransfer import experiment as grid
 from minitransfer.grid_outcome import EXIT_BAD_DATA
+from minitransfer.slurm_array_limit import array_size_lines
 from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMITTED_FILE, TRANSFERS_FILE,
                                      plan_check, plan_file_check)
 from minitransfer.slurm_dataset import dataset_lines
@@ -47,8 +46,6 @@ from minitransfer.slurm_submit_environment import environment_lines, srun_variab
 from minitransfer.slurm_tasks import edited_tasks_lines
 from minitransfer.slurm_time import SIGNAL_MARGIN_SECONDS, partition_time_lines
 
-DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's default: array task indices 0..1000
-SCONTROL_SECONDS = 10  # a controller that does not answer: the summary assumes the default instead
 DRY_RUN_HELP = ("on a login node (where SLURM's commands are installed it asks SLURM what is queued, and fails "
                 "where its controller does not answer; with none, it checks nothing), print the "
                 "sbatch commands it would run now (the runs neither finished nor queued, in the order they depend "
@@ -67,33 +64,6 @@ EXIT_CODES_HELP = ("exit codes: 0 submitted (or nothing left to submit); 1 SLURM
                    "gone: said), which report leaves out (a --dry-run, which submits nothing, says it and exits "
                    "0); 74 what it cannot write (the tasks' logs, its submitted.txt, the grid folder, a run's folder "
                    "or train.log)")
-
-
-def cluster_array_size():
-    """The most tasks an array of the cluster this runs on holds, as ``submit.sh`` reads it there
-    (``scontrol show config``: MaxArraySize, or SchedulerParameters' ``max_array_tasks`` where lower),
-    and the name of that limit: ``(1001, "MaxArraySize")``; None where there is no ``scontrol``, or it
-    does not answer in :data:`SCONTROL_SECONDS` or names neither (``submit.sh`` then assumes SLURM's
-    default, :data:`DEFAULT_MAX_ARRAY_SIZE`)."""
-    scontrol = shutil.which("scontrol")
-    if scontrol is None:
-        return None
-    try:
-        done = subprocess.run([scontrol, "show", "config"], capture_output=True, text=True, errors="replace",
-                              timeout=SCONTROL_SECONDS, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode != 0:
-        return None
-    limits = [(int(size), "MaxArraySize")
-              for size in re.findall(r"^MaxArraySize *= *([0-9]+) *$", done.stdout, re.MULTILINE)[:1]]
-    limits += [(int(tasks), "max_array_tasks") for tasks in re.findall(r"max_array_tasks=([0-9]+)", done.stdout)[:1]]
-    limits = [limit for limit in limits if limit[0] > 0]
-    if not limits:
-        return None
-    if limits[0][1] == "max_array_tasks":  # no MaxArraySize line: submit.sh takes the default's
-        limits.append((DEFAULT_MAX_ARRAY_SIZE, "MaxArraySize"))
-    return min(limits, key=lambda limit: limit[0])
 
 
 def _end_lines():
@@ -225,17 +195,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         *other_folders_lines(),
         "runs_writable",
         *lost_results_lines(),
-        "# SLURM takes array indices 0 to MaxArraySize - 1 only (sbatch: \"Invalid job array specification\"), and",
-        "# max_array_tasks tasks an array at most: more runs of a script are submitted as several arrays, each",
-        "# numbered from 0 (transfers.sh's per base), its tasks given the index of its first run",
-        f"array_size={DEFAULT_MAX_ARRAY_SIZE}  # SLURM's default MaxArraySize",
-        'if type -P scontrol > /dev/null && config=$(scontrol show config 2>/dev/null); then',
-        "  limit=$(sed -n 's/^MaxArraySize *= *\\([0-9][0-9]*\\) *$/\\1/p' <<< \"$config\")",
-        '  if [[ "$limit" =~ ^[1-9][0-9]*$ ]]; then array_size=$limit; fi',
-        "  limit=$(grep --only-matching 'max_array_tasks=[0-9]*' <<< \"$config\" | head -n 1) || true",
-        '  limit=${limit#*=}',
-        '  if [[ "$limit" =~ ^[1-9][0-9]*$ ]] && [ "$limit" -lt "$array_size" ]; then array_size=$limit; fi',
-        "fi",
+        *array_size_lines(),
         "declare -A task_of=() reason_of=()  # OUT/<run> -> its array task still listed; array task -> SLURM's reason",
         "kept=() never=() stale=()",
         f'if [ -s {SUBMITTED_FILE} ] || [ "${{#others[@]}}" -gt 0 ]; then',

@@ -10,7 +10,7 @@ from test_slurm import OPTIONS, cluster, fake_slurm, fake_train_command, finish,
 
 from minitransfer import experiment as grid
 from minitransfer import slurm
-from minitransfer.slurm_submit import cluster_array_size
+from minitransfer.slurm_array_limit import cluster_array_size
 
 
 def stand_in_scontrol(tmp_path, monkeypatch, config, status=0):

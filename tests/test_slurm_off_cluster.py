@@ -13,7 +13,7 @@ from test_slurm import cluster, real_options  # noqa: F401 (fixtures)
 
 from minitransfer import slurm
 from minitransfer import experiment as grid
-from minitransfer.slurm_submit import DEFAULT_MAX_ARRAY_SIZE
+from minitransfer.slurm_array_limit import DEFAULT_MAX_ARRAY_SIZE
 
 
 def _emitted(tmp_path):
