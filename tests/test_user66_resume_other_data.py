@@ -47,3 +47,17 @@ def test_a_moved_copy_of_the_runs_dataset_still_resumes_it(stopped, tmp_path):
                                         str(tmp_path / "moved"), "--quiet"])
     assert resumed.exit_code == 0, resumed.output
     assert (tmp_path / "base.h5").is_file() and (tmp_path / "base.run" / "result.json").is_file()
+
+
+def test_resuming_with_its_own_folder_prepared_again_given_as_data_says_so(tmp_path):
+    """`--data` given as the run's own folder, prepared again since with two classes more: bad data (65) naming the
+    folder prepared again, as the same resumption without `--data` says, not fc8's width (2)."""
+    own = tmp_path / "own"
+    synthetic.build_synthetic(own, classes=4, train_per_class=4, val_per_class=2, size=14, seed=1)
+    interrupted_after(config.TrainConfig(out=str(tmp_path / "base.h5"), data=str(own), **FAST), 2)
+    synthetic.build_synthetic(own, classes=6, train_per_class=4, val_per_class=2, size=14, seed=1, overwrite=True)
+    resumed = CliRunner().invoke(main, ["train", "--resume", str(tmp_path / "base.run"), "--data", str(own)])
+    assert resumed.exit_code == 65, resumed.output
+    assert resumed.output.startswith(f"error: bad data: cannot resume {tmp_path / 'base.run' / 'checkpoint.h5'}: it "
+                                     f"was trained on {own} before that folder was prepared again"), resumed.output
+    assert "fc8" not in resumed.output and "Traceback" not in resumed.output
