@@ -167,8 +167,8 @@ def _take_recorded_options(c, typed, meta=None):
             raise gone_refusal(record, meta)  # its moved folder is asked for
         else:  # no field the dataset sets taken meanwhile (fc8 told to have another width)
             kept |= {"data", "fc8_outputs", "preset"}
-    elif c.data is None and _prepared_again(trained_on, meta):  # fc8's width, the preset: no fault of the user's,
-        kept |= {"fc8_outputs", "preset"}                        # who gave neither; resume_point names the dataset
+    elif _prepared_again(trained_on if c.data is None else c.data, meta):  # fc8's width, the preset: the dataset's,
+        kept |= {"fc8_outputs", "preset"}  # not the user's, who gave neither; resume_point names the dataset
     taken, values = [], {}
     for field in dataclasses.fields(c):
         if field.name not in kept and field.name in recorded and getattr(c, field.name) == field.default:
@@ -183,10 +183,11 @@ def _take_recorded_options(c, typed, meta=None):
 
 def _prepared_again(trained_on, meta):
     """Whether the dataset folder ``trained_on`` holds another meta.json now than the one the run recorded
-    (``meta``: its checkpoint's root attributes), prepared again since: with a class added, the run's fc8
-    width taken from its record was refused as "--fc8-outputs 11 is fewer than the 12 classes", and at a
-    smaller size its preset as "preset mini takes 32x32 crops but the images are 16x16", options the user
-    never gave (exit 2), where `resume auto` named the dataset prepared again (65)."""
+    (``meta``: its checkpoint's root attributes): prepared again since, or another dataset given as `data`.
+    With a class added, the run's fc8 width taken from its record was refused as "--fc8-outputs 11 is fewer
+    than the 12 classes", and at a smaller size its preset as "preset mini takes 32x32 crops but the images
+    are 16x16", options the user never gave (exit 2), where `resume auto` named the dataset prepared again
+    (65), or the `data` given otherwise than the run's (2). A copy of the run's dataset, moved, is the same."""
     recorded = meta.get("dataset_fingerprint")
     path = pathlib.Path(trained_on) / "meta.json" if isinstance(trained_on, str) and recorded else None
     try:  # a named pipe there (not a file: open_dataset says so) would be waited on for ever
