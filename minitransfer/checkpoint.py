@@ -21,6 +21,8 @@ Layout (readable with plain h5py)::
         iteration, config (JSON: the full resolved training configuration)
         precision_changes (JSON [{iteration, from, to}, ...]: where a resumed run continued in
         another precision, --allow-precision-change)
+        eval_csv_sums (JSON {before, at}: the sums of eval.csv's rows up to the checkpoint's iteration,
+        :func:`minitransfer.result_digests.checkpoint_sums`; none in a file written before them)
     Text attributes are fixed-length UTF-8 (plain h5py reads bytes: ``.decode()``; see
     :func:`minitransfer.hdf5_files.text_attribute` for why); checkpoints written before hold them as
     variable-length strings and load as before.

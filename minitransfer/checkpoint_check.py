@@ -18,6 +18,7 @@ from minitransfer import fileio, hdf5_files, rundir
 from minitransfer.errors import MinitransferError
 from minitransfer.hdf5_files import HDF5_SIGNATURE
 from minitransfer.ops import precision as precisions
+from minitransfer.result_digests import CURVE_SUMS
 
 MAX_OUTPUTS = 100_000       # the largest classifier a checkpoint may declare
 MAX_IMAGE_SIZE = 4096       # the largest mean image side
@@ -233,7 +234,7 @@ def read_mean(f, fault):
     return read_array(f, "mean", shape, fault)
 
 
-JSON_ATTRS = ("classes", "frozen_layers", "mean_source", "config", "source", "precision_changes")
+JSON_ATTRS = ("classes", "frozen_layers", "mean_source", "config", "source", "precision_changes", CURVE_SUMS)
 DEFAULT_META = {
     "classes": [], "dataset_fingerprint": "", "dataset_classes_sha256": "", "split_kind": "", "split_seed": 0, "split_half": "",
     "n_copied": 0, "n_frozen": 0, "frozen_layers": [], "random_frozen": False, "parent_sha256": "",
@@ -241,12 +242,14 @@ DEFAULT_META = {
 }
 
 
-# The type every root attribute must have (JSON attributes decoded first).
+# The type every root attribute must have (JSON attributes decoded first). CURVE_SUMS, the sums of the eval.csv
+# rows up to the checkpoint's iteration (result_digests.checkpoint_sums), has no default: a file written before it
+# (or by another program) records none, and its meta has none, so that it is written back as it was
 META_TYPES = {
     "classes": list, "dataset_fingerprint": str, "dataset_classes_sha256": str, "split_kind": str, "split_seed": int,
     "split_half": str, "n_copied": int, "n_frozen": int, "frozen_layers": list, "random_frozen": bool,
     "parent_sha256": str, "mean_source": dict, "iteration": int, "config": dict, "source": dict,
-    "precision_changes": list,
+    "precision_changes": list, CURVE_SUMS: dict,
 }
 
 

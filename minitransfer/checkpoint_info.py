@@ -184,7 +184,7 @@ def resume_refused(run_folder, meta):
         return None
     schedule = types.SimpleNamespace(eval_every=every, max_iter=max_iter)
     made = run_files.evaluations_made(meta["iteration"], lambda done: evaluates_after(schedule, done))
-    return run_files.resume_refusal(run_folder, meta["iteration"], made)
+    return run_files.resume_refusal(run_folder, meta["iteration"], made, meta)
 
 
 def _training(run_folder):

@@ -119,3 +119,45 @@ def rows_resummed(record, rows, result=RESULT_FILE):
     upto = f" up to iteration {iterations}" if type(iterations) is int else ""
     told = f"{len(rows)} evaluations{upto}" + (f" (result.json counts {counted})" if counted != len(rows) else "")
     return f"its {told} are not those {result} sums up ({differs})"
+
+
+# Each checkpoint's record of the eval.csv rows up to its iteration, a root attribute of the same name
+# (:data:`CURVE_SUMS`, :func:`checkpoint_sums`), as train wrote them when it wrote the checkpoint: a run resumed
+# from it (finished again with its result.json deleted or replaced, or trained on) will not take rows edited
+# since (run_files._check_checkpointed), where result.json, gone, can no longer tell them
+def checkpoint_sums(rows, iteration):
+    """What a checkpoint of ``iteration`` records of eval.csv's ``rows`` (those written when it was:
+    :func:`minitransfer.run_logs.read_eval_rows`): ``before``, the :func:`curve_sums` of the rows before its
+    iteration, and ``at``, of the row of its own iteration (none where the checkpoint was written before its
+    evaluation: a stop during it). Two: a resumption redoes the evaluation at the checkpoint's iteration where its
+    row is missing (cut off), and the rows before it are still told from their own sums."""
+    return {"before": curve_sums([row for row in rows if row["iteration"] < iteration]),
+            "at": curve_sums([row for row in rows if row["iteration"] == iteration])}
+
+
+def rows_resummed_at(recorded, rows, iteration, checkpoint):
+    """What differs (words for a message) where eval.csv's ``rows`` (:func:`minitransfer.run_logs.read_eval_rows`)
+    up to ``iteration`` no longer sum to what the checkpoint of that iteration (named ``checkpoint``) records of
+    them (``recorded``, its :func:`checkpoint_sums`, compared as :func:`rows_resummed` compares result.json's):
+    edited since; None where they do, or where it records nothing (written before). The row of its iteration is
+    not compared where it is not there (the resumption makes it again) or where the checkpoint records none (written
+    before it: the resumption after a stop during that evaluation made it)."""
+    if recorded is None:
+        return None
+    before = [row for row in rows if row["iteration"] < iteration]
+    at = [row for row in rows if row["iteration"] == iteration]
+    checked = [("before", before, f"{len(before)} evaluations before iteration {iteration} are not those")]
+    if at and _sums_differ(_part(recorded, "at"), []) is not None:
+        checked.append(("at", at, f"evaluation of iteration {iteration} is not the one"))
+    for part, kept, words in checked:
+        differs = _sums_differ(_part(recorded, part), kept)
+        if differs is not None:
+            return f"its {words} {checkpoint} records ({differs})"
+    return None
+
+
+def _part(recorded, part):
+    """The :func:`curve_sums` under ``part`` of a checkpoint's ``recorded`` :func:`checkpoint_sums`; {} where it
+    holds none (its file edited by hand), which no rows sum to."""
+    said = recorded.get(part)
+    return said if isinstance(said, dict) else {}

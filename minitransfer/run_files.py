@@ -20,7 +20,8 @@ import pathlib
 from minitransfer import file_owners, fileio
 from minitransfer.errors import MinitransferError
 from minitransfer.left_out import UnreadableRun
-from minitransfer.result_digests import CURVE_SUMS, RESULT_SHA256, curve_sums, result_sha256, rows_resummed
+from minitransfer.result_digests import (CURVE_SUMS, RESULT_SHA256, curve_sums, result_sha256, rows_resummed,
+                                         rows_resummed_at)
 from minitransfer.run_file_readers import read_json
 from minitransfer.run_lock import holder_named
 from minitransfer.resumed_logs import RECOVER, RunLogError, metrics_kept, seconds_logged, unlogged_evaluations
@@ -75,7 +76,10 @@ class RunFiles:
             self._start_over(weights)
         else:
             # eval.csv read once: checked, then the logs rewritten from it
-            self.evaluations_to_redo, lines = _logged(self.eval_csv, self.at(self.eval_csv), start_iteration, evaluated)
+            sums, read_from = (None, None) if resumed_from is None else (resumed_from.meta.get(CURVE_SUMS),
+                                                                         resumed_from.path)
+            self.evaluations_to_redo, lines = _logged(self.eval_csv, self.at(self.eval_csv), start_iteration, evaluated,
+                                                      sums, read_from)
             if end is not None and start_iteration < end:
                 self._drop_stale_result(weights, resumed_from)
             self._truncate(start_iteration, lines)
@@ -249,14 +253,17 @@ class RunFiles:
         return read_eval_rows(self.at(self.eval_csv))
 
 
-def _logged(eval_csv, path, iteration, evaluated):
+def _logged(eval_csv, path, iteration, evaluated, sums=None, checkpoint=None):
     """(the evaluations a run resumed at ``iteration`` redoes, the rows of its eval.csv) where its eval.csv
     (named ``eval_csv``, read at ``path``) holds those of ``evaluated`` made before: see
-    :func:`minitransfer.resumed_logs.unlogged_evaluations`, which raises ``RunLogError`` where it does not."""
+    :func:`minitransfer.resumed_logs.unlogged_evaluations`, which raises ``RunLogError`` where it does not, nor
+    where they are no longer those its result.json sums up (:func:`_check_summed`) or those the ``checkpoint`` it
+    resumes from does (``sums``, its :data:`CURVE_SUMS`: :func:`_check_checkpointed`)."""
     numbered = numbered_lines(path)
     lines = parsed_eval_csv(numbered)
     redo = unlogged_evaluations(eval_csv, iteration, evaluated, numbered[:1], lines)
     _check_summed(eval_csv, path, iteration, lines)
+    _check_checkpointed(eval_csv, iteration, lines, sums, checkpoint)
     return redo, lines
 
 
@@ -281,14 +288,30 @@ def _check_summed(eval_csv, path, iteration, lines):
                           f"from them would pass the edit off as the run's: {RECOVER}")
 
 
+def _check_checkpointed(eval_csv, iteration, lines, recorded, checkpoint):
+    """``RunLogError`` (exit 65) where eval.csv's rows up to ``iteration`` (``lines``:
+    :func:`minitransfer.run_logs.parsed_eval_csv`) no longer sum to what the checkpoint of that iteration
+    (``checkpoint``, its path) records of them (``recorded``, its :data:`CURVE_SUMS`, None where it has none:
+    :func:`minitransfer.result_digests.rows_resummed_at`): edited since. :func:`_check_summed` tells so only
+    where result.json is there; deleted, or replaced by another, a finished run was finished again and its
+    result.json written anew from the edited rows. Nothing where the checkpoint records no such sums (written
+    before)."""
+    rows = [row for _, row, fault in lines if fault is None and row["iteration"] <= iteration]
+    changed = rows_resummed_at(recorded, rows, iteration, checkpoint)
+    if changed is not None:
+        raise RunLogError(f"{eval_csv}: {changed}: edited since train wrote them, and a run resumed from them "
+                          f"would pass the edit off as its own: {RECOVER}")
+
+
 def evaluations_made(iteration, evaluates):
     """The iterations up to ``iteration`` after which a run evaluated, ``evaluates(done)`` saying whether it
     did after ``done`` (:func:`minitransfer.config.evaluates_after` of its configuration)."""
     return [done for done in range(1, iteration + 1) if evaluates(done)]
 
 
-def resume_refusal(run_dir, iteration, evaluated):
-    """The ``RunLogError`` a run resumed in ``run_dir`` from its checkpoint of ``iteration`` is refused with
+def resume_refusal(run_dir, iteration, evaluated, meta=None):
+    """The ``RunLogError`` a run resumed in ``run_dir`` from its checkpoint of ``iteration`` (``meta``: its root
+    attributes, whose :data:`CURVE_SUMS` the rows are compared with) is refused with
     (exit 65) for its eval.csv (:class:`RunFiles`' own check), ``evaluated`` the evaluations made up to it
     (:func:`evaluations_made`): a folder holding the checkpoint alone (its logs deleted) lacks those; the
     ``fileio.StorageError`` (exit 74) of an eval.csv that cannot be read (a folder, no permission), which the
@@ -296,7 +319,8 @@ def resume_refusal(run_dir, iteration, evaluated):
     where the resume would take its logs."""
     eval_csv = pathlib.Path(run_dir) / "eval.csv"
     try:
-        _logged(eval_csv, eval_csv, iteration, evaluated)
+        _logged(eval_csv, eval_csv, iteration, evaluated, (meta or {}).get(CURVE_SUMS),
+                eval_csv.with_name("checkpoint.h5"))
     except RunLogError as error:
         return error
     except OSError as error:

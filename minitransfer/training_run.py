@@ -25,6 +25,7 @@ from minitransfer.evaluate import evaluate, summarize, through_frozen, until_sto
 from minitransfer.final_weights import final_weights, weights_file_of
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import EvaluationProgress, Progress
+from minitransfer.result_digests import CURVE_SUMS, checkpoint_sums
 from minitransfer.run_files import RunFiles, evaluations_made, from_copy
 from minitransfer.rundir import weights_record
 from minitransfer.run_failures import RunFailures
@@ -203,10 +204,18 @@ class Run(RunFailures):
         self._check_weights(done, lr)
         with self.files.in_place():  # a folder deleted meanwhile is not made anew, holding a lone checkpoint
             self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
-            checkpoints.save(self.files.at(self.files.checkpoint), snapshot(self.net, self.plan, done, self.cursor),
-                             named=self.files.checkpoint)
+            checkpoints.save(self.files.at(self.files.checkpoint), self._snapshot(done), named=self.files.checkpoint)
         self.saved = done
         self._record_own_config()
+
+    def _snapshot(self, done):
+        """The run's checkpoint after ``done`` iterations (:func:`snapshot`), recording the sums of eval.csv's rows
+        up to it (:func:`checkpoint_sums`): a resumption from it refuses rows edited since, result.json gone or
+        not. The weights file records them too, being the final checkpoint but its solver state
+        (:func:`weights_file_of`), the same bytes as those a resumption writes again from it."""
+        written = snapshot(self.net, self.plan, done, self.cursor)
+        written.meta[CURVE_SUMS] = checkpoint_sums(self.files.eval_rows(), done)
+        return written
 
     def _check_weights(self, done, lr):
         """:class:`Diverged` where a weight is not finite or has blown up (beyond
@@ -241,7 +250,7 @@ class Run(RunFailures):
             written = self.plan.resume_from if self.start == c.max_iter else None  # nothing trained since
             kept = final_weights(written, self.out, named=c.out) if written is not None else None
             if kept is None:
-                written = snapshot(self.net, self.plan, c.max_iter, self.cursor)
+                written = self._snapshot(c.max_iter)
                 kept = checkpoints.save(self.out, weights_file_of(written), named=c.out), None
             sha256, record = kept
             self._record_own_config(record)
