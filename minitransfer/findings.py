@@ -7,7 +7,8 @@ Every accuracy is taken relative to the network's own base (:func:`minitransfer.
 so a transfer is compared with like. A difference of two groups of networks comes with its standard
 error, sqrt(se1² + se2²), each over the group's draws (:func:`minitransfer.findings_groups.by_draw`: a split seed's
 AnB and BnA share its split and both bases, a base's networks its luck, AnB+ at every n the same bases: one
-observation each); it is *resolved* when it is more than twice that. A claim *holds* only
+observation each); it is *resolved* when it is more than twice that (a fine-tuned boost, more than Student's t
+of a 95% interval where its draws are 2 to 7: :func:`boost_errors`). A claim *holds* only
 when the runs resolve it (or, for "about as good as the base", when the mean lies within
 :data:`CLOSE` of zero by two standard errors or more: :func:`_equivalent`), and the sentence says
 plainly when they do not. A group of fewer than
@@ -33,6 +34,7 @@ each threshold its verdict compares them with, :mod:`minitransfer.findings_figur
 """
 
 import dataclasses
+import functools
 import math
 
 from minitransfer import findings_coadaptation as coadapted  # it reads this module's Finding and thresholds
@@ -42,8 +44,8 @@ from minitransfer.findings_groups import (POINTS, Difference, OverBases, by_draw
                                          over_bases, tuned)
 from minitransfer.findings_figures import (SELFFERS, TRANSFERS, below, bases_said, decimals, more, networks_said,
                                            one_draw_said, signed, signed_plus_minus)
-from minitransfer.findings_caveats import (MIN_NETWORKS, advising, few_draws, halves_said, judged, seed_spread_words,
-                                           seen_caveat, too_few, unresolved_difference, untold_boost)
+from minitransfer.findings_caveats import (MIN_NETWORKS, T_975, advising, few_draws, halves_said, judged,
+                                           seed_spread_words, seen_caveat, too_few, unresolved_difference, untold_boost)
 from minitransfer.results import Spread, mean, natural_families, relative_by_base, relative_by_n
 from minitransfer.run_facts import bases_against_chance
 
@@ -187,7 +189,8 @@ def fine_tuning(results, split="random", bases=None):
     """AnB+ (across datasets SnT+) at every n against its own base. The networks of one split (or
     replicate) share that base, and with it its luck: their standard error is taken over the split seeds
     (:func:`minitransfer.findings_groups.by_draw`), not over the networks (which would shrink with
-    every n added to the same base). Without BnB+ (TnT+) it holds only when AnB+ is resolved above its base, and
+    every n added to the same base). Resolved, here: beyond :func:`boost_errors` standard errors, a 95% interval of
+    its draws. Without BnB+ (TnT+) it holds only when AnB+ is resolved above its base, and
     says that the boost cannot be told from the longer training; within :data:`CLOSE` of the base, not resolved
     from it, with two standard errors no wider than that, it does not hold: no boost is shown, and networks at
     their base, noise alone, are so in most trials (docs/report.md, "How often a verdict is wrong"); a mean
@@ -202,7 +205,7 @@ def fine_tuning(results, split="random", bases=None):
         return Finding(claim, f"fine-tuned transfer{names['where']}: not measured (no {names['runs']}{names['AnB']}+ "
                               f"runs with their bases)")
     measured = tuned(groups, split)
-    side = _boost_side(measured.mean, measured.se)
+    side = _boost_side(measured.mean, measured.se, measured.draws)
     better = side == "better"
     meaning = ("transferred features, fine-tuned, do better than training from scratch" if better else
                f"within {CLOSE:g} points of it, not resolved from it: no boost shown" if side == "within" else
@@ -219,9 +222,9 @@ def fine_tuning(results, split="random", bases=None):
     compared = _against_selffers(results, split, bases, claim, scores(1), used)  # its verdict is not on these figures
     if compared:
         return compared
-    said = scores(decimals(_boost_side, measured.mean, measured.se))
+    said = scores(decimals(functools.partial(_boost_side, draws=measured.draws), measured.mean, measured.se))
     unknown = untold_boost(names, bool(relative_by_base(results, split, "BnB+", bases))) if better else ""
-    return Finding(claim, f"{said}: {meaning}{unknown}.{few_draws(measured, said=meaning)}", measured.mean,
+    return Finding(claim, f"{said}: {meaning}{unknown}.{few_draws(measured, said=meaning, asked=True)}", measured.mean,
                    measured.se, measured.count, better, said, used)
 
 
@@ -256,7 +259,7 @@ def _against_selffers(results, split, bases, claim, said, used):
     draws = by_draw({key: [value for _, value in pairs] for key, pairs in by_base.items()}, split, weights).values()
     difference = Difference(POINTS * mean([mean(values) for values in by_n.values()]),
                             POINTS * clustered_se([values for values, _ in draws], [shares for _, shares in draws]))
-    side = _boost_side(difference.mean, difference.se)
+    side = _boost_side(difference.mean, difference.se, len(draws))
     holds = side == "better"
     drawn = OverBases(difference.mean, difference.se, sum(counts), len(by_base), len(draws), split)  # its draws, bases
     selffer = f"{names['BnB']}+"
@@ -268,11 +271,12 @@ def _against_selffers(results, split, bases, claim, said, used):
                f"within {CLOSE:g} points of {selffer}: no boost beyond the longer training's" if side == "within" else
                advising("not resolved: the boost cannot be told from the longer training", split))
     layers = ", ".join(map(str, sorted(common)))
-    places = decimals(_boost_side, difference.mean, difference.se)
+    places = decimals(functools.partial(_boost_side, draws=len(draws)), difference.mean, difference.se)
     measured = (f"{said}, and {below(difference.mean, difference.se, places)} {selffer}, trained as long "
                 f"(n={layers}, {counts[0]} + {counts[1]} networks)")
     used = tuple(r for r in used if r.run.n in common) + networks_of(results, split, "BnB+", bases, common)
-    return Finding(claim, f"{measured}: {verdict}.{few_draws(drawn, said=verdict)}", difference.mean, difference.se,
+    return Finding(claim, f"{measured}: {verdict}.{few_draws(drawn, said=verdict, asked=True)}", difference.mean,
+                   difference.se,
                    sum(counts), holds, measured, used)
 
 
@@ -288,7 +292,7 @@ def random_weights(results, bases=None):
     return _loses_more(results, "random-weights", ("all", "random", "random"), ("random", "AnB", "AnB"),
                        ("random frozen layers", "lose", "gain", "do"), "transferred ones",
                        "transferred features beat random ones",
-                       "random weights: not measured (no random-frozen and AnB runs at a common n)", bases)
+                       "random weights: not measured (no random-frozen and random-split AnB runs at a common n)", bases)
 
 
 def random_weights_dissimilar(results, bases=None):
@@ -375,10 +379,21 @@ def _specific_side(mean, se, seeds):
     return -mean >= CLOSE - ROUNDING and -mean > seeds + ROUNDING and resolved, resolved
 
 
-def _boost_side(mean, se):
-    """A fine-tuned boost ``mean`` ± ``se``: "better" (resolved above), "worse" (resolved below), "within"
-    :data:`CLOSE` (not resolved, :func:`_precise`), "alone" (no standard error), else "uncertain"."""
-    if _resolved(mean, se):
+def boost_errors(draws):
+    """The standard errors a fine-tuned boost of ``draws`` draws (split seeds, replicates) must lie beyond to be
+    resolved: Student's t of a 95% interval, :data:`minitransfer.findings_caveats.T_975`, where it asks clearly more
+    than two (1 to 6 degrees of freedom: 2 to 7 draws; 12.71 at 2), else :data:`RESOLVED`'s two. Two standard errors
+    of 2 draws passed noise alone, AnB+ at BnB+ or at the base, in 15% of trials (Student's t of 1 degree of
+    freedom beyond 2); a 95% interval passes it in 2.5% at 2 to 7 draws, 4.5% at 8 (docs/report.md, "How often a
+    verdict is wrong")."""
+    return T_975.get(draws - 1, RESOLVED)
+
+
+def _boost_side(mean, se, draws):
+    """A fine-tuned boost ``mean`` ± ``se`` of ``draws`` draws: "better" (resolved above, beyond
+    :func:`boost_errors` standard errors), "worse" (resolved below), "within" :data:`CLOSE` (not resolved,
+    :func:`_precise`), "alone" (no standard error), else "uncertain"."""
+    if not math.isnan(se) and abs(mean) > boost_errors(draws) * se + ROUNDING:
         return "better" if mean > 0 else "worse"
     return ("within" if _within(mean, se) else "alone" if math.isnan(se) else
             "uncertain")

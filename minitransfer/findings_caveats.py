@@ -179,7 +179,7 @@ def welch_degrees(a, b):
     return math.floor((a.se ** 2 + b.se ** 2) ** 2 / sum(terms) + 1e-9)  # 3.9999… of the arithmetic is 4
 
 
-def few_draws(*groups, said=""):
+def few_draws(*groups, said="", asked=False):
     """" Careful: ..." where the standard error of ``groups`` (:class:`minitransfer.findings_groups.OverBases`)
     rests on so few degrees of freedom, 1 to 6, that Student's t asks clearly more than two of it for a 95%
     interval (:data:`T_975`); else "": the verdict's rule, two standard errors, is then a weak one. Its degrees are
@@ -191,7 +191,10 @@ def few_draws(*groups, said=""):
     whose draws it counts (both, by Welch-Satterthwaite: "3 replicates + 5 split seeds") and what trains more of
     those of the fewest draws, unless ``said``, the verdict it follows, advised them (a "not resolved"
     :class:`Verdict`), as in " Careful: 5 split seeds give its ± 4 degrees of freedom, so a 95% interval is
-    ± 2.78 standard errors, not the verdict's two: more random splits (experiment --split-seed, once per split)." """
+    ± 2.78 standard errors, not the verdict's two: more random splits (experiment --split-seed, once per split)."
+    ``asked``: the verdict asked that interval itself (the fine-tuning claim's:
+    :func:`minitransfer.findings.boost_errors`), and the note says so: "..., so its verdict asks a 95% interval,
+    ± 2.78 standard errors, not two: ..." """
     if any(group.draws < MIN_NETWORKS for group in groups):
         return ""
     measured = [group for group in groups if group.se == group.se]
@@ -209,8 +212,9 @@ def few_draws(*groups, said=""):
     words = f"{degrees} degree{'s' * (degrees > 1)} of freedom{' (Welch-Satterthwaite)' * apart}"
     advised = said.advised if isinstance(said, Verdict) else ()  # a verdict without advice is plain text
     advice = _advice([group.split for group in few if group.split not in advised])
-    return (f" Careful: {units} give its ± {words}, so a 95% interval is ± {T_975[degrees]:.3g} standard "
-            f"errors, not the verdict's two{': ' * bool(advice)}{advice}.")
+    interval = (f"its verdict asks a 95% interval, ± {T_975[degrees]:.3g} standard errors, not two" if asked else
+                f"a 95% interval is ± {T_975[degrees]:.3g} standard errors, not the verdict's two")
+    return f" Careful: {units} give its ± {words}, so {interval}{': ' * bool(advice)}{advice}."
 
 
 def seed_spread_words(used, n, names, split):

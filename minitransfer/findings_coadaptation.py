@@ -14,17 +14,19 @@ resolved below it (two standard errors), so that a dip within 2 points, which th
 base, is none. The claim is judged at the n that gives the strongest evidence of such a dip: the lowest mean +
 max(CLOSE, two standard errors) among the n with a standard error (among all, where none has one), the layer whose
 mean lies furthest beyond both thresholds, so that the claim holds at it wherever it holds at some middle n; the
-sentence says which n it was judged at and gives every middle n's figure. It holds where that n's BnB dip so and,
-where BnB+ were trained at that n against the same bases, they are within :data:`minitransfer.findings.CLOSE` of
-their base by two standard errors (as the general claim's layer: :func:`minitransfer.findings._equivalent`) or
-resolved above the BnB there, and not resolved more than CLOSE below their base (the recovery; their difference's
-standard error sqrt(se1² + se2²), as the specific claim's); without BnB+ there it says that the recovery was not
-measured. It does not hold where every middle n's BnB is within CLOSE of the base by two standard errors or
-resolved above it: no dip (a layer truly 3 points below its base, within 2 by chance alone, is not taken to be
-within: docs/report.md, "How often a verdict is wrong"); nor where BnB+ stay resolved more than CLOSE below their
-base: no recovery (above the BnB or not: the paper's BnB+ are back at the base, and part of the dip won back is not
-that). Else it is not resolved (a dip resolved but short of CLOSE among middle layers not all shown within it, one
-of CLOSE or more not resolved, or too few networks). Choosing the n from the data, the one of several that looks
+sentence says which n it was judged at and gives every middle n's figure. It holds where that n's BnB dip so and
+the curve comes back: where BnB+ were trained at that n against the same bases, they are within
+:data:`minitransfer.findings.CLOSE` of their base by two standard errors (as the general claim's layer:
+:func:`minitransfer.findings._equivalent`), the recovery by fine-tuning; and where BnB were trained at the top layer
+(:func:`top_layer`), they are so there (the paper's are back at the base by layers 6 and 7: the drop is the middle
+layers'). Resolved above the BnB is no recovery: part of the dip won back is not the base's accuracy (a dip of 6
+points whose BnB+ stay 3 short held in a third of trials or more). Without BnB+ there, or BnB at the top layer, it
+says which was not measured. It does not hold where every middle n's BnB is within CLOSE of the base by two
+standard errors or resolved above it: no dip (a layer truly 3 points below its base, within 2 by chance alone, is
+not taken to be within: docs/report.md, "How often a verdict is wrong"); nor where BnB+, or the top layer's BnB,
+stay resolved more than CLOSE below their base: no recovery. Else it is not resolved (a dip resolved but short of
+CLOSE among middle layers not all shown within it, one of CLOSE or more not resolved, a recovery neither shown nor
+refuted, or too few networks). Choosing the n from the data, the one of several that looks
 most like a dip, makes two standard errors a weaker test than at an n named beforehand (with four middle layers,
 noise alone passes it up to four times as often as at one): every middle n's figure is printed beside the verdict
 to weigh it by.
@@ -43,10 +45,16 @@ LOWEST_MIDDLE = 3       # the paper's middle layers start at n = 3 and end one b
 
 
 def middle_layers(results):
-    """The middle n of the runs' network: 3 up to its top copyable layer less one (the largest ``copyable`` of the
-    presets ``results`` record and :func:`minitransfer.models.known_preset` knows, one of one's own noted in the
-    environment too; CaffeNet's 7 where none: :func:`minitransfer.models.top_copyable`, as the figures' advice)."""
-    return tuple(range(LOWEST_MIDDLE, models.top_copyable(r.preset for r in results)))
+    """The middle n of the runs' network: 3 up to its top copyable layer less one (:func:`top_layer`)."""
+    return tuple(range(LOWEST_MIDDLE, top_layer(results)))
+
+
+def top_layer(results):
+    """The top copyable layer of the runs' network, where the paper's BnB are back at the base (the largest
+    ``copyable`` of the presets ``results`` record and :func:`minitransfer.models.known_preset` knows, one of one's
+    own noted in the environment too; CaffeNet's 7 where none: :func:`minitransfer.models.top_copyable`, as the
+    figures' advice)."""
+    return models.top_copyable(r.preset for r in results)
 
 
 def where_measured(results, bases=None, split="random"):
@@ -79,8 +87,12 @@ def coadaptation(results, split="random", bases=None):
     common = selffers.keys() & tuned_selffers.keys()  # BnB+ beside the BnB, against the same bases
     plus, same = (tuned({key: groups[key] for key in common}, split) for groups in (tuned_selffers, selffers))
     difference = difference_between(plus, same)
+    top = top_layer(results)
+    back = over_bases(results, split, "BnB", top, bases) if top in relative_by_n(results, split, "BnB", bases=bases) \
+        else None  # the top layer's BnB: back at their base, as the paper's
     figures = [value for layer in sorted(spreads) for value in (spreads[layer].mean, spreads[layer].se)]
-    figures += [plus.mean, plus.se, difference.mean, difference.se] if common else [math.nan] * 4
+    figures += [plus.mean, plus.se] if common else [math.nan] * 2
+    figures += [back.mean, back.se] if back else [math.nan] * 2
     places = decimals(lambda *shown: _side(at, *shown), *figures)  # the verdict at n, read off the figures shown
     scores = "; ".join(f"n={layer} {signed_plus_minus(spreads[layer].mean, spreads[layer].se, places)}"
                        for layer in sorted(spreads))
@@ -91,16 +103,23 @@ def coadaptation(results, split="random", bases=None):
                  f"relative to their base, {below(difference.mean, difference.se, places)} the {selffer} against "
                  f"the same bases ({plus.count} + {same.count} networks"
                  f"{bases_said(plus, same, pair=SELFFERS)})")
-    side, recovery = _side(at, *figures)
-    holds = side == "dip" and recovery in ("recovered", "unmeasured")
-    verdict = _verdict(side, recovery, dip, plus, split, selffer)
-    unmeasured = "" if common or side != "dip" else (
-        f"; the recovery was not measured: no {selffer}+ at n={n} against these bases (experiment --fine-tuned, the "
-        f"default, trains {selffer}+ beside {selffer})")
+    if back:
+        said += (f"; at the top layer n={top}, {selffer} score {signed_plus_minus(back.mean, back.se, places)} points "
+                 f"relative to their base ({networks_said(back.count)})")
+    side, recovery, top_side = _side(at, *figures)
+    holds = side == "dip" and recovery in ("recovered", "unmeasured") and top_side in ("back", "unmeasured")
+    verdict = _verdict(side, (recovery, top_side), (dip, plus, back), split, selffer, top)
+    unmeasured = "" if side != "dip" else "".join(filter(None, (
+        "" if common else f"; the recovery was not measured: no {selffer}+ at n={n} against these bases (experiment "
+                          f"--fine-tuned, the default, trains {selffer}+ beside {selffer})",
+        "" if back else f"; the top layer was not measured: no {selffer} at n={top}, where the paper's are back at "
+                        f"their base (experiment --layers: add {top})")))
     used = networks_of(results, split, "BnB", bases, spreads)  # one pass over the runs, not one a layer
     used += tuple(r for r in networks_of(at_n, split, "BnB+", bases) if bases.key_of(r)[1:] in common)
+    used += networks_of(results, split, "BnB", bases, (top,)) if back else ()
     # BnB+ of one draw have no ± (the verdict says so): the note still weighs the dip's, as where none were trained
-    groups = (dip, plus) if common and plus.draws >= MIN_NETWORKS else (dip,)
+    groups = (dip,) + tuple(group for group in (plus if common else None, back)
+                            if group and group.draws >= MIN_NETWORKS)
     return measured.Finding(claim, f"{said}: {verdict}{unmeasured}.{few_draws(*groups, said=verdict)}", dip.mean,
                             dip.se, len(used), holds, said, used)
 
@@ -116,23 +135,30 @@ def _layers_said(layers):
     return "layers n=" + ", ".join(str(layer) for layer in layers)
 
 
-def _verdict(side, recovery, dip, plus, split, selffer):
-    """The verdict's words: the dip's :func:`_side` and its recovery's, ``dip`` and ``plus`` the judged n's BnB and
-    BnB+ (:class:`minitransfer.findings_groups.OverBases`)."""
+def _verdict(side, recoveries, groups, split, selffer, top):
+    """The verdict's words: the dip's :func:`_side` and its two recoveries' (``recoveries``: by fine-tuning, at the
+    top layer ``top``), ``groups`` the judged n's BnB and BnB+ and the top layer's BnB
+    (:class:`minitransfer.findings_groups.OverBases`; None where not measured)."""
+    dip, plus, back = groups
     if side == "none":
         return (f"every middle layer measured is within {measured.CLOSE:g} points of its base or above it: no "
                 f"fragile co-adaptation here")
     if side != "dip":
         return _not_resolved(dip, split)
-    split_up = "features co-adapted on successive layers, split, lose accuracy (fragile co-adaptation)"
-    if recovery == "recovered":
-        return f"{split_up}, and fine-tuning recovers it"
-    if recovery == "unmeasured":
-        return split_up
+    recovery, top_side = recoveries
     if recovery == "lost":
         return f"a dip, but fine-tuning did not recover the base's accuracy here: {selffer}+ stay below it"
-    unresolved = _not_resolved(plus, split)
-    return Verdict(f"a dip, but its recovery by fine-tuning ({selffer}+) is {unresolved}", unresolved.advised)
+    if top_side == "below":
+        return (f"a dip, but {selffer} stay more than {measured.CLOSE:g} points below their base at the top layer too, "
+                f"where the paper's are back at it: a drop not of the middle layers alone")
+    if recovery == "uncertain" or top_side == "uncertain":
+        unresolved = _not_resolved(plus if recovery == "uncertain" else back, split)
+        which = f"by fine-tuning ({selffer}+)" if recovery == "uncertain" else f"at the top layer n={top}"
+        return Verdict(f"a dip, but its recovery {which} is {unresolved}", unresolved.advised)
+    split_up = "features co-adapted on successive layers, split, lose accuracy (fragile co-adaptation)"
+    return (split_up + ", and fine-tuning recovers it" * (recovery == "recovered")
+            + (f"; at the top layer n={top}, {selffer} are back within {measured.CLOSE:g} points of their base by two "
+               f"standard errors" if top_side == "back" else ""))
 
 
 def _not_resolved(group, split):
@@ -153,15 +179,13 @@ def _judged_at(pairs):
 
 
 def _side(at, *figures):
-    """(dip, recovery) of the figures the finding prints, in points: each middle n's BnB mean and standard error in
-    turn, then BnB+'s mean and standard error at the n judged (the ``at``-th) and BnB+ less BnB's (NaN: no BnB+).
+    """(dip, recovery, top) of the figures the finding prints, in points: each middle n's BnB mean and standard
+    error in turn, then BnB+'s at the n judged (the ``at``-th; NaN: no BnB+), then the top layer's BnB (NaN: none).
     dip: "dip" (the ``at``-th mean at least :data:`minitransfer.findings.CLOSE` below the base, as the specific
     claim's difference, and resolved below it), "none" (every mean within CLOSE by two standard errors,
-    :func:`minitransfer.findings._equivalent`, or resolved above), else "unresolved"; recovery: "unmeasured" (no
-    BnB+), "lost" (BnB+ resolved more than CLOSE below the base, above BnB or not: part of the dip won back is not
-    the base's accuracy recovered), "recovered" (else BnB+ within CLOSE of the base by two standard errors, or
-    resolved above BnB), else "uncertain"."""
-    *layers, plus, plus_se, difference, difference_se = figures
+    :func:`minitransfer.findings._equivalent`, or resolved above), else "unresolved"; recovery (BnB+) and top (the
+    top layer's BnB), each as :func:`_recovered`."""
+    *layers, plus, plus_se, top, top_se = figures
     pairs = list(zip(layers[::2], layers[1::2]))
     lowest, se = pairs[at]
     if lowest < 0 and -lowest >= measured.CLOSE - measured.ROUNDING and measured._resolved(lowest, se):
@@ -170,10 +194,17 @@ def _side(at, *figures):
         dip = "none"
     else:
         dip = "unresolved"
-    if math.isnan(plus):
-        return dip, "unmeasured"
-    if not math.isnan(plus_se) and -plus - measured.RESOLVED * plus_se > measured.CLOSE + measured.ROUNDING:
-        return dip, "lost"  # above the BnB or not: part of the dip recovered is not the base's accuracy
-    if measured._equivalent(plus, plus_se) or (difference > 0 and measured._resolved(difference, difference_se)):
-        return dip, "recovered"
-    return dip, "uncertain"
+    return dip, _recovered(plus, plus_se, "recovered", "lost"), _recovered(top, top_se, "back", "below")
+
+
+def _recovered(mean, se, back, below):
+    """Whether networks ``mean`` ± ``se`` points from their base are back at it: "unmeasured" (NaN: none), ``below``
+    (resolved more than :data:`minitransfer.findings.CLOSE` below it), ``back`` (within CLOSE of it by two standard
+    errors: :func:`minitransfer.findings._equivalent`, as the general claim's layer), else "uncertain". Back part
+    way is not back: BnB+ resolved above a BnB 6 points down but 3 short of the base are "uncertain" or ``below``,
+    not recovered (docs/report.md, "How often a verdict is wrong")."""
+    if math.isnan(mean):
+        return "unmeasured"
+    if not math.isnan(se) and -mean - measured.RESOLVED * se > measured.CLOSE + measured.ROUNDING:
+        return below
+    return back if measured._equivalent(mean, se) else "uncertain"

@@ -17,7 +17,7 @@ def network(name, kind, split, seed, accuracy, target="B", source=None, n=0, tun
                   accuracy, accuracy, accuracy, len(curve) or 20, curve=tuple(curve), last_rate_change=last_rate_change)
 
 
-def random_grid(transfer, selffer, tuned=(0.62, 0.63, 0.61), n_low=1, n_top=7):
+def random_grid(transfer, selffer, tuned=(0.62, 0.625, 0.615), n_low=1, n_top=7):
     """Three random splits, base B at 0.60 each; AnB at n_low within a point of it; at n_top the given
     AnB and BnB accuracies; AnB+ at n_top as given."""
     results = []

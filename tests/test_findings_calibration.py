@@ -71,7 +71,7 @@ def fine_tuning(draws, effect):
     merged = by_draw(by_base, "random", weights).values()
     value = POINTS * mean([v for values in by_base.values() for v in values])
     se = POINTS * clustered_se([values for values, _ in merged], [shares for _, shares in merged])
-    return rules._boost_side(value, se) == "better"
+    return rules._boost_side(value, se, draws.draws) == "better"
 
 
 def fine_tuning_alone(draws, effect):
@@ -90,7 +90,7 @@ def _alone_side(draws, effect):
         for key, values in draws.groups(effect["AnB+"]).items():
             groups.setdefault(key, []).extend(values)
     measured = tuned(groups)
-    return rules._boost_side(measured.mean, measured.se)
+    return rules._boost_side(measured.mean, measured.se, measured.draws)
 
 
 def _loses(draws, worse, better):
@@ -114,10 +114,11 @@ def coadaptation(draws, effect):
     spreads = [tuned(draws.groups(dip)) for dip in effect["BnB"]]
     at = coadapted._judged_at([(spread.mean, spread.se) for spread in spreads])
     plus = tuned(draws.groups(effect["BnB+"]))
-    difference = difference_between(plus, spreads[at])
+    top = tuned(draws.groups(effect["top"])) if "top" in effect else None  # the top layer's BnB, where trained
     figures = [value for spread in spreads for value in (spread.mean, spread.se)]
-    side, recovery = coadapted._side(at, *figures, plus.mean, plus.se, difference.mean, difference.se)
-    return side == "dip" and recovery in ("recovered", "unmeasured")
+    figures += [top.mean, top.se] if top else [math.nan] * 2
+    side, recovery, back = coadapted._side(at, *figures[:-2], plus.mean, plus.se, *figures[-2:])
+    return side == "dip" and recovery in ("recovered", "unmeasured") and back in ("back", "unmeasured")
 
 
 def no_dip(draws, effect):
@@ -125,7 +126,7 @@ def no_dip(draws, effect):
     by two standard errors, or resolved above it (BnB+ aside)."""
     spreads = [tuned(draws.groups(dip)) for dip in effect["BnB"]]
     figures = [value for spread in spreads for value in (spread.mean, spread.se)]
-    return coadapted._side(0, *figures, math.nan, math.nan, math.nan, math.nan)[0] == "none"
+    return coadapted._side(0, *figures, *[math.nan] * 4)[0] == "none"
 
 
 CLAIMS = {"general": general, "specific": specific, "fine-tuning": fine_tuning, "fine-tuning-alone": fine_tuning_alone,
@@ -165,9 +166,14 @@ def test_one_draw_never_holds():
 
 def test_the_paper_effects_hold_from_two_draws():
     """Power: the paper's effects (at a seed spread of 0.5 points, above its own 0.3) hold in every trial from two
-    split seeds."""
+    split seeds; the fine-tuned boost, whose verdict asks a 95% interval (Student's t: 12.7 standard errors at two
+    draws), in most (82% against BnB+, 49% against the base at 20,000 trials) and in every trial from eight."""
     for claim in CLAIMS:
-        assert holds_rate(claim, PAPER, 2, 0.5, 200, seed=1) == 1, claim
+        if claim.startswith("fine-tuning"):
+            assert holds_rate(claim, PAPER, 2, 0.5, 200, seed=1) > 0.35, claim
+            assert holds_rate(claim, PAPER, 8, 0.5, 200, seed=1) == 1, claim
+        else:
+            assert holds_rate(claim, PAPER, 2, 0.5, 200, seed=1) == 1, claim
 
 
 def test_the_margin_rules_never_hold_on_noise():
@@ -180,13 +186,13 @@ def test_the_margin_rules_never_hold_on_noise():
         assert holds_rate("general", NOT_GENERAL, draws, 0.5, 300, seed=3) == 0, draws
 
 
-def test_two_standard_errors_pass_noise_as_t_says():
-    """The rules with no margin (a boost of AnB+ over BnB+, or over the base) pass noise alone as often as Student's
-    t with draws − 1 degrees of freedom passes 2 (one-sided): 14.8% at two draws, 9.2% at three, 4.3% at eight
-    (measured 14.7%, 9.1%, 4.6% at 10,000 trials), not the 2.3% of two normal standard errors. docs/report.md says
-    so; a rule or caveat that changes it must change these bounds and the docs with them."""
+def test_a_boost_passes_noise_as_its_95_percent_interval_says():
+    """A boost of AnB+ over BnB+ asks a 95% interval (findings.boost_errors: Student's t of draws − 1 degrees of
+    freedom), so it passes noise alone in 2.5% of trials at two and three draws, and at eight, where it asks two
+    standard errors, as often as t of 7 degrees passes 2: 4.3% (two standard errors passed it in 14.8% and 9.2% at
+    two and three draws). docs/report.md says so; tests/test_science66_calibration.py measures it at 20,000 trials."""
     rates = [holds_rate("fine-tuning", NULL, draws, 0.3, 1000, seed=4) for draws in (2, 3, 8)]
-    assert 0.11 < rates[0] < 0.20 and 0.06 < rates[1] < 0.13 and 0.02 < rates[2] < 0.07, rates
+    assert rates[0] < 0.05 and rates[1] < 0.05 and 0.02 < rates[2] < 0.07, rates
 
 
 def test_two_groups_pass_noise_less_often():

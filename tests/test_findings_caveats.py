@@ -262,7 +262,7 @@ def test_claims_measured_against_bases_at_chance_are_not_judged(many_val):
                                      f"or are measured against, bases no better than chance ({bases}; see the runs "
                                      f"to read with care), which learned nothing, so they tell nothing of features: "
                                      f"train the bases longer (--max-iter) or with another learning rate (--base-lr).")
-    assert found["fine-tuning"].text.startswith("AnB+ scores +2.0 ± 0.6 points relative to its own base")
+    assert found["fine-tuning"].text.startswith("AnB+ scores +2.0 ± 0.3 points relative to its own base")
     assert "not judged" not in found["dissimilar"].text  # not measured: no natural split here
     [caveat] = run_caveats.at_chance(at_chance)
     assert caveat in run_caveats.warnings(at_chance)

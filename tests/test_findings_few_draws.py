@@ -26,18 +26,21 @@ RANDOM = "more random splits (experiment --split-seed, once per split)"
 NATURAL = "more replicates of the natural split (experiment --replicates)"
 
 
-def note(units, degrees, advice, welch=False):
+def note(units, degrees, advice, welch=False, asked=False):
     """The note, typed: ``units`` ("3 split seeds"), ``degrees`` of freedom (``welch``: Welch-Satterthwaite's, of two
-    groups of their own draws), the advice of what trains more ("" where the verdict before it already gave it)."""
+    groups of their own draws), the advice of what trains more ("" where the verdict before it already gave it);
+    ``asked``: after a verdict that asks that 95% interval itself (the fine-tuning claim's)."""
     said = f"{degrees} degree{'s' if degrees > 1 else ''} of freedom{' (Welch-Satterthwaite)' if welch else ''}"
-    return (f" Careful: {units} give its ± {said}, so a 95% interval is ± {PRINTED[degrees]} standard errors, not "
-            f"the verdict's two{': ' * bool(advice)}{advice}.")
+    interval = (f"its verdict asks a 95% interval, ± {PRINTED[degrees]} standard errors, not two" if asked else
+                f"a 95% interval is ± {PRINTED[degrees]} standard errors, not the verdict's two")
+    return f" Careful: {units} give its ± {said}, so {interval}{': ' * bool(advice)}{advice}."
 
 
 # what findings on three random split seeds (the other findings tests' grids) now end with; after a verdict that
 # advised more random splits ("not resolved ...: train more networks per point: more random splits (...)")
 THREE_SPLIT_SEEDS = note("3 split seeds", 2, RANDOM)
 THREE_SPLIT_SEEDS_ADVISED = note("3 split seeds", 2, "")
+THREE_SPLIT_SEEDS_ASKED = note("3 split seeds", 2, RANDOM, asked=True)  # after a fine-tuning verdict
 
 
 def t_cdf(x, degrees, steps=200_000):

@@ -40,9 +40,12 @@ def _verdicts():
     for split in SPLITS:
         yield findings_coadaptation._not_resolved(group(split), split)
         yield findings_coadaptation._not_resolved(group(split, draws=1, count=3), split)
-        yield findings_coadaptation._verdict("dip", "uncertain", group(split), group(split, count=1), split, "BnB")
-        yield findings_coadaptation._verdict("unresolved", "unmeasured", group(split), group(split), split, "BnB")
-        yield findings_coadaptation._verdict("none", "unmeasured", group(split), group(split), split, "BnB")
+        for recoveries in (("uncertain", "back"), ("recovered", "uncertain")):
+            yield findings_coadaptation._verdict("dip", recoveries, (group(split), group(split, count=1),
+                                                                     group(split, count=1)), split, "BnB", 7)
+        for side in ("unresolved", "none"):
+            yield findings_coadaptation._verdict(side, ("unmeasured",) * 2, (group(split), group(split), None), split,
+                                                 "BnB", 7)
 
 
 VERDICTS = list(_verdicts())

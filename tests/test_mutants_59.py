@@ -9,7 +9,7 @@ import pytest
 
 from minitransfer import findings_coadaptation
 from tests.test_findings import network
-from tests.test_findings_coadaptation import BASE, found, grid
+from tests.test_findings_coadaptation import BASE, TOP_UNMEASURED, found, grid
 from tests.test_findings_few_draws import THREE_SPLIT_SEEDS_ADVISED
 
 NAN = math.nan
@@ -19,11 +19,11 @@ NAN = math.nan
 # The rule (its docstring): dip where the judged layer's mean (the first argument: its index) is at least 2 points
 # below 0 and below it by more than 2 standard errors; none where every mean is within 2 points (2 se <= 2) or above
 # 0 by more than 2 se; lost where -plus - 2 se(plus) > 2 (above BnB or not); else recovered where BnB+ are within 2
-# points of the base or above BnB by more than 2 se of the difference.
+# points of the base by two se (above BnB or not: back part way is no recovery); the top layer's BnB alike.
 
 def test_a_lowest_layer_resolved_above_the_base_is_no_dip():
     # 5 ± 0.5: resolved, but above the base: every layer is above it, no dip (mutant: `lowest < 0` dropped)
-    assert findings_coadaptation._side(0, 5.0, 0.5, NAN, NAN, NAN, NAN) == ("none", "unmeasured")
+    assert findings_coadaptation._side(0, 5.0, 0.5, NAN, NAN, NAN, NAN) == ("none", "unmeasured", "unmeasured")
 
 
 def test_one_layer_within_the_base_and_another_unresolved_is_not_none():
@@ -32,20 +32,20 @@ def test_one_layer_within_the_base_and_another_unresolved_is_not_none():
 
 
 def test_bnb_plus_resolved_below_the_bnb_is_no_recovery():
-    # BnB -5 ± 0.5 (a dip); BnB+ -8 ± 0.5, 3 ± 0.5 below the BnB: resolved, but below; -8 + 1 = -7 beyond -2: lost
-    # (mutant: `difference > 0` dropped, which took a difference resolved below for a recovery)
-    assert findings_coadaptation._side(0, -5.0, 0.5, -8.0, 0.5, -3.0, 0.5) == ("dip", "lost")
+    # BnB -5 ± 0.5 (a dip); BnB+ -8 ± 0.5, 3 ± 0.5 below the BnB: -8 + 1 = -7 beyond -2: lost; the top layer's BnB
+    # -3.5 ± 0.5 likewise below (3.5 - 1 = 2.5 beyond 2)
+    assert findings_coadaptation._side(0, -5.0, 0.5, -8.0, 0.5, -3.5, 0.5) == ("dip", "lost", "below")
 
 
 def test_bnb_plus_below_the_base_by_less_than_close_beyond_its_errors_is_uncertain():
     # BnB+ -3 ± 0.6: 3 - 1.2 = 1.8 points beyond two errors, not beyond CLOSE (2): uncertain, not lost
     # (mutant: the threshold CLOSE made 0)
-    assert findings_coadaptation._side(0, -5.0, 0.5, -3.0, 0.6, 1.0, 1.0) == ("dip", "uncertain")
+    assert findings_coadaptation._side(0, -5.0, 0.5, -3.0, 0.6, 1.0, 1.0) == ("dip", "uncertain", "uncertain")
 
 
 def test_bnb_plus_lost_asks_two_standard_errors_not_one():
     # BnB+ -4 ± 1.5: 4 - 2 * 1.5 = 1 point beyond two errors: uncertain; 4 - 1.5 = 2.5 with one (mutant) would be lost
-    assert findings_coadaptation._side(0, -5.0, 0.5, -4.0, 1.5, 1.0, 1.0) == ("dip", "uncertain")
+    assert findings_coadaptation._side(0, -5.0, 0.5, -4.0, 1.5, 1.0, 0.4) == ("dip", "uncertain", "back")
 
 
 # -- findings_coadaptation.coadaptation, on hand-built grids (tests/test_findings_coadaptation.py's) --------------
@@ -62,7 +62,8 @@ def test_a_dip_whose_recovery_is_uncertain_does_not_hold():
     claim = found(results)
     assert not claim.holds and claim.text.endswith(
         "a dip, but its recovery by fine-tuning (BnB+) is not resolved by these runs: train more networks per point: "
-        "more random splits (experiment --split-seed, once per split)." + THREE_SPLIT_SEEDS_ADVISED), claim.text
+        "more random splits (experiment --split-seed, once per split)" + TOP_UNMEASURED + "." + THREE_SPLIT_SEEDS_ADVISED), \
+        claim.text
 
 
 def test_one_network_alone_is_too_few_for_a_standard_error():

@@ -7,7 +7,7 @@ import pytest
 
 from minitransfer import findings
 from tests.test_findings import network
-from tests.test_findings_coadaptation import BASE, found, grid
+from tests.test_findings_coadaptation import BASE, TOP_UNMEASURED, found, grid
 from tests.test_findings_few_draws import THREE_SPLIT_SEEDS
 
 
@@ -21,12 +21,13 @@ def test_bnb_plus_above_the_bnb_but_still_far_below_the_base_is_no_recovery(tune
     assert plus < -2 - 2 * 0.2 and not claim.holds, claim.text
     assert "fine-tuning recovers it" not in claim.text
     assert claim.text.endswith("a dip, but fine-tuning did not recover the base's accuracy here: BnB+ stay below "
-                               "it." + THREE_SPLIT_SEEDS), claim.text
+                               "it" + TOP_UNMEASURED + "." + THREE_SPLIT_SEEDS), claim.text
 
 
 def test_bnb_plus_within_two_points_of_the_base_still_recover_it():
     claim = found(grid(tuned={4: 0.585}))  # -1.2 ± 0.2 points from the base
-    assert claim.holds and claim.text.endswith("and fine-tuning recovers it." + THREE_SPLIT_SEEDS), claim.text
+    assert claim.holds and claim.text.endswith("and fine-tuning recovers it" + TOP_UNMEASURED + "." + THREE_SPLIT_SEEDS), \
+        claim.text
 
 
 def both_halves(seeds=3):
