@@ -29,6 +29,7 @@ from minitransfer.grid_preflight import check_memory
 from minitransfer.grid_trained import (DatasetPreparedAgain, DatasetsAsPlanned, PlannedConfigs, copied_saved_base,
                                        dataset_fingerprint, plan_seed, planned_config, seeded_by_hand, trained_file,
                                        trained_otherwise)
+from minitransfer.missing_bases import trained_again
 from minitransfer.run_lock import holder, pid_named
 from minitransfer.rundir import recorded_path
 from minitransfer import results, run_search, treatments
@@ -80,20 +81,18 @@ def check_finished(runs, out, options, progress=None, plans=None):
 def _base_gone(out, run, base):
     """The refusal of the transfer ``run`` whose base's weights file ``base`` is gone. A base trained again from an
     earlier checkpoint (`train --resume COPY.h5`, or an older checkpoint.h5 put back) removes it until it ends: while
-    it trains (its run folder's lock held), or once stopped there (its checkpoint.h5 left, no result.json), the
-    refusal said to restore the file that train removed for good, or to delete ``run`` (what it trained lost); the
-    base's training finished, the grid goes on where it trained the network ``run`` copied again."""
+    it trains (its run folder's lock held), or once stopped there (its checkpoint.h5 left, no result.json), it is
+    said so, with how to finish it (:func:`minitransfer.missing_bases.trained_again`, as ``submit.sh`` says it), not
+    to restore the file that train removed for good, or to delete ``run`` (what it trained lost). The base's
+    training finished, the grid goes on where it trained the network ``run`` copied again."""
     head = f"{run_dir(out, run)} copied the first {run.n} layers of {run.parent}, whose weights file {base} is gone"
     folder = run_dir(out, run.base)
     pid = holder(folder) if folder.is_dir() else None
+    again = f"then run the grid again: it goes on where {run.parent} trained the network {run.name} copied again"
     if pid is not None:
-        by = pid_named(pid) if pid > 0 else "another process"
-        return (f"{head}: {run.parent} is being trained again by {by}; let it end, then run the grid again: it goes "
-                f"on where {run.parent} trained the network {run.name} copied again")
+        return f"{head}: {trained_again(run.parent, folder, pid_named(pid) if pid > 0 else 'another process')}, {again}"
     if (folder / CHECKPOINT_FILE).is_file() and not (folder / results.RESULT_FILE).exists():
-        return (f"{head}: {run.parent} stopped while trained again from an earlier checkpoint; finish it first "
-                f"(minitransfer train --resume {folder}), then run the grid again: it goes on where {run.parent} "
-                f"trained the network {run.name} copied again")
+        return f"{head}: {trained_again(run.parent, folder)}, {again}"
     return (f"{head}: the grid would train {run.parent} again, another network than the one {run.name} copied; "
             f"restore {base}, or delete {run.name} too to train it again from the new {run.parent} (what it trained "
             f"is lost)")

@@ -1,7 +1,8 @@
 """The networks measured against their own base (transfers, selffers, random frozen layers) whose base has
 no accuracy, and why (:func:`base_without_accuracy`): not among the runs, not in their folder while others hold
 one, or it made no evaluation; :func:`without_base` names them as results.md and findings.md do, left out of
-every number relative to a base (:class:`minitransfer.comparisons.Bases` finds each network's own).
+every number relative to a base (:class:`minitransfer.comparisons.Bases` finds each network's own). A base whose
+weights file is gone because it is trained again, as a grid and ``submit.sh`` say it: :func:`trained_again`.
 """
 
 import dataclasses
@@ -37,6 +38,22 @@ def base_without_accuracy(result, bases):
     folder, label = result.run.name.rpartition("/")[0], dataclasses.replace(result.run, kind="base", n=0).label
     elsewhere = bases.elsewhere(result)
     return (f"{folder}/{label}" if folder else label,), ELSEWHERE if elsewhere else MISSING, elsewhere
+
+
+def trained_again(base, folder, by=None):
+    """What the base ``base`` (its name), whose weights file is gone because it is trained again, is, with what to
+    do: being trained again by ``by`` (its run folder's lock held: the process, named), else stopped so (its run
+    folder ``folder`` holding its checkpoint.h5 and no result.json). A run resumed below its max_iter (from an
+    earlier checkpoint: `train --resume COPY.h5`, or an older checkpoint.h5 put back) removes its result.json and
+    weights file until it ends (:meth:`minitransfer.run_files.RunFiles._drop_stale_result`); finished, it writes
+    them again. The runs that copied it are kept: restoring the file train removed, or deleting them (what they
+    trained lost), is no advice here. One wording for a grid (:func:`minitransfer.grid_check.check_finished`) and
+    ``submit.sh`` (:func:`minitransfer.slurm_submit_checks.bases_copied_lines`, which gives bash expressions as
+    ``base``, ``folder`` and ``by``: the text adds no quote, ``$`` or backslash of its own); each adds when to go on."""
+    if by is not None:
+        return f"{base} is being trained again by {by}, its weights file removed until that training ends: let it end"
+    return (f"{base} was stopped while being trained again, its weights file removed until that training ends: "
+            f"resume it to its end (minitransfer train --resume {folder})")
 
 
 def without_base(results, bases=None):

@@ -18,7 +18,11 @@ import shlex
 import sys
 
 from minitransfer import experiment as grid
+from minitransfer import lock_holder
 from minitransfer.grid_outcome import EXIT_IO
+from minitransfer.missing_bases import trained_again
+from minitransfer.run_lock import RunLock
+from minitransfer.rundir import RESULT_FILE
 from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, SUBMITTERS_FILE, TRANSFERS_FILE
 
 COPIED_MODULE = "minitransfer.slurm_copied"  # submit.sh's judge of a copy by its base's network (run by this Python)
@@ -109,8 +113,12 @@ def bases_copied_lines():
     records other paths). Where that Python cannot answer, the runs stay refused, and that is said. Before, bash
     looked for the checkpoint's sha256 (sha256sum) in each run's file first: it read the checkpoint and every
     run's file (a CaffeNet transfer's is 240 MB) to find what only a base written before 0.11 holds, then asked
-    Python all the same."""
-    checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
+    Python all the same. Where its weights file is gone because the base is trained again from an earlier checkpoint
+    (its lock held) or was stopped so (its checkpoint.h5 there, no result.json: train removes both files until that
+    training ends), that is said, with how to finish it, in a local grid's words
+    (:func:`minitransfer.missing_bases.trained_again`); before, it said to restore the file train removed for good,
+    or to delete the runs that copied it (what they trained lost)."""
+    checkpoint, lock, result = (shlex.quote(name) for name in (grid.CHECKPOINT_FILE, RunLock.FILE, RESULT_FILE))
     python, python_path = shlex.quote(sys.executable), shlex.quote(str(pathlib.Path(__file__).resolve().parent.parent))
     return [
         "# a base trained again from the start is another network than the one the runs after it copied",
@@ -130,7 +138,24 @@ def bases_copied_lines():
         f' ({python} -m {COPIED_MODULE} failed): taken as another" >&2',
         "  fi",
         "}",
-        "copied=()",
+        *lock_holder.holder_named_lines(),
+        "# trained_again BASE: in $again, missing_bases.trained_again's words where BASE is being trained again",
+        "# (its lock held: flock, as run_lock takes it) or was stopped so (its checkpoint, no result.json); else empty",
+        "trained_again() {",
+        '  local named="" held=0 folder="$out/$1.run"',
+        '  again=""',
+        f'  if {{ exec 6< "$folder/"{lock}; }} 2>/dev/null; then',
+        "    flock --shared --nonblock 6 || held=$?",
+        '    if [ "$held" -eq 1 ]; then holder_named <&6; fi  # as RunLock writes it: its SLURM job, or its PID',
+        "    exec 6<&-",
+        "  fi",
+        '  if [ "$held" -eq 1 ]; then',
+        f'    again="{trained_again("$1", "$folder", "${named:-another process}")}"',
+        f'  elif [ -f "$folder/"{checkpoint} ] && [ ! -e "$folder/"{result} ]; then',
+        f'    again="{trained_again("$1", "$folder")}"',
+        "  fi",
+        "}",
+        "copied=() retrained=()",
         'for i in "${!base_runs[@]}"; do',
         "  base=${base_runs[i]}",
         f'  if finished "$base" || lost "$base" ||'
@@ -151,7 +176,10 @@ def bases_copied_lines():
         '  if [ "${#trained[@]}" -eq 0 ]; then continue; fi',
         '  printf -v runs "%s, " "${trained[@]}"; runs=${runs%, } them=$(noun "${#trained[@]}" it them)',
         '  what=$(noun "${#trained[@]}" "what it trained is" "what they trained is")',
-        '  if [ ! -e "$out/$base.h5" ]; then',
+        '  if [ ! -e "$out/$base.h5" ]; then trained_again "$base"; fi',
+        '  if [ ! -e "$out/$base.h5" ] && [ -n "$again" ]; then',
+        '    retrained+=("  run $base: its weights file $out/$base.h5, which $runs copied, is gone: $again")',
+        '  elif [ ! -e "$out/$base.h5" ]; then',
         '    copied+=("  run $base: its weights file $out/$base.h5, which $runs copied, is gone: restore it; or delete'
         ' $runs too (in $out: <run>.h5 and <run>.run) to train $them again from the new $base ($what lost)")',
         "  else",
@@ -161,11 +189,21 @@ def bases_copied_lines():
         ' the new $base ($what lost)")',
         "  fi",
         "done",
+        'opening="nothing submitted:"',
+        'if [ "${#retrained[@]}" -gt 0 ]; then',
+        '  echo "$opening $(noun "${#retrained[@]}" "1 base is" "${#retrained[@]} bases are") being trained again from'
+        ' an earlier checkpoint, or stopped while trained so, after runs copied $(noun "${#retrained[@]}" it them)'
+        ' (a local grid refuses this too):" >&2',
+        '  for line in "${retrained[@]}"; do echo "$line" >&2; done',
+        '  opening="and"',
+        "fi",
         'if [ "${#copied[@]}" -gt 0 ]; then',
-        '  echo "nothing submitted: $(noun "${#copied[@]}" "1 base" "${#copied[@]} bases") would be trained again,'
+        '  echo "$opening $(noun "${#copied[@]}" "1 base" "${#copied[@]} bases") would be trained again,'
         ' another network than the one the runs after $(noun "${#copied[@]}" it them) copied, which would be kept as'
         ' if from it (a local grid refuses this too):" >&2',
         '  for line in "${copied[@]}"; do echo "$line" >&2; done',
+        "fi",
+        'if [ "${#retrained[@]}" -gt 0 ] || [ "${#copied[@]}" -gt 0 ]; then',
         '  echo "then rerun $submit_sh" >&2',
         "  exit 2",
         "fi",

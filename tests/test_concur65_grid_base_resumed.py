@@ -22,6 +22,11 @@ class Killed(BaseException):
 def grid_and_copy(tmp_path, micro_data):
     """A finished grid of layer 1 whose baseA was trained first, with checkpoints at 2 and 4; ck2.h5 beside it, a
     copy of baseA's checkpoint at iteration 2. (the grid's folder, its runs, its options, ck2.h5)."""
+    return trained_grid_and_copy(tmp_path, micro_data)
+
+
+def trained_grid_and_copy(tmp_path, micro_data):
+    """:func:`grid_and_copy`'s grid, trained in ``tmp_path``."""
     out, runs = tmp_path / "grid", grid.plan_grid(**RUNS)
     options = {"data": str(micro_data), "max_iter": 4, "seed": 0, "device": "cpu"}
     base = next(run for run in runs if run.name == "random0/baseA")
@@ -70,8 +75,8 @@ def test_a_base_being_trained_again_or_stopped_so_is_named_with_how_to_finish_it
     with pytest.raises(grid_check.GridMismatch) as refused:  # killed (-9) meanwhile
         grid_check.check_finished(runs, out, options)
     said = str(refused.value)
-    assert "random0/baseA stopped while trained again from an earlier checkpoint; finish it first (minitransfer " \
-           f"train --resume {folder})" in said, said
+    assert "random0/baseA was stopped while being trained again, its weights file removed until that training " \
+           f"ends: resume it to its end (minitransfer train --resume {folder})" in said, said
     assert "restore" not in said and "delete" not in said, said
     # as it says: the base finished, the grid goes on (its network the one A1B copied, trained on the CPU)
     training.train(training.TrainConfig(out=str(out / "random0" / "baseA.h5"), resume=str(folder), quiet=True))
