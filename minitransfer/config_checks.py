@@ -72,6 +72,7 @@ def check_fields(c):
     for name, what in EMPTY_PATHS.items():
         if getattr(c, name) is not None and str(getattr(c, name)) == "":  # "" is the folder train runs in
             raise ConfigError(f"`{name}` is empty: {what}")
+    _check_out_named(c.out)
     for name in ("eval_every", "checkpoint_every", "stepsize", "log_every"):
         check_int(name, getattr(c, name), 1)
     for name in ("n", "random_frozen"):  # 1..the preset's copyable layers, known once the base or data is read
@@ -148,6 +149,22 @@ EMPTY_PATHS = {
     "copy_from": "name the base's weights file (e.g. baseA.h5), or give none to copy no layers",
     "resume": "give 'auto', a run folder or a checkpoint file (or none to train from the start)",
 }
+
+
+def _check_out_named(out):
+    """`out` "-" (standard output, to a Unix tool) or a bare extension (".h5": "$NAME.h5" with NAME unset)
+    is refused, naming it: train wrote a file named - (and -.run), or the hidden file .h5 (and .h5.run)."""
+    if out is None or str(out) == "":
+        return
+    name = os.path.basename(os.fspath(out))
+    if str(out) == "-":
+        raise ConfigError("`out` is -, which train does not read as standard output: it writes the weights to a file "
+                          "and its run folder beside it; name the weights file (e.g. baseA.h5), or give none for the "
+                          "paper's name")
+    if name.startswith(".") and name.count(".") == 1 and len(name) > 1:
+        example = os.path.join(os.path.dirname(os.fspath(out)), f"baseA{name}")
+        raise ConfigError(f"`out` {out} has no name before its extension {name} (an unset shell variable, as in "
+                          f"\"$NAME{name}\"?): the weights would be the hidden file {name}; name them, e.g. {example}")
 
 
 def _plain_rates(c):

@@ -5,7 +5,7 @@ import signal
 
 import click
 
-from minitransfer import fileio, report_folder, rundir
+from minitransfer import config_checks, fileio, report_folder, rundir
 from minitransfer import report as reports
 from minitransfer import results, run_remedies, stopping
 from minitransfer.paper_runs import is_reference
@@ -74,11 +74,11 @@ def report(runs, out, reference):
 
     Exit codes: 0 done (also with runs left out, or stopped once the report is whole), 1 error (no
     run under RUNS finished, training or not), 2 usage (RUNS missing, not a folder, holding no run, or
-    a run's, a dataset's or a report's; OUT another kind's folder (a run's, a grid's ...);
-    --reference neither 'paper' nor a file; another report writing into OUT), 65 bad data (runs of
-    several datasets, presets or precisions; an edited result.json; a --reference file not a table of
-    runs), 74 a file could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP: rerun), 141 its
-    reader went away (| head), silently.
+    a run's, a dataset's or a report's; OUT another kind's folder (a run's, a grid's ...), RUNS itself
+    or another folder holding runs; --reference neither 'paper' nor a file; another report writing into
+    OUT), 65 bad data (runs of several datasets, presets or precisions; an edited result.json; a
+    --reference file not a table of runs), 74 a file could not be written, 75 interrupted (SIGINT,
+    SIGTERM, SIGHUP: rerun), 141 its reader went away (| head), silently.
 
     \b
     Examples:
@@ -130,6 +130,8 @@ def _write(runs, out, reference):
     :class:`minitransfer.report_folder.WrittenWhole` raised, which :func:`report` says."""
     if out is not None or rundir.enclosing_run_dir(runs) is None:  # a run folder's own: no runs to report, said so
         report_folder.refuse_other_kind(_out_dir(runs, out), "-o (--out)")
+        if out is not None:
+            _refuse_among_runs(runs, out)
     try:
         return reports.write_report(runs, out, reference)
     except report_folder.WrittenWhole as stopped:  # the report whole: nothing to rerun (exit code 0)
@@ -139,6 +141,24 @@ def _write(runs, out, reference):
             raise
         raise fileio.StorageError(error.errno, f"{error}; write the report elsewhere: give -o (--out) a folder this "
                                                f"process can write") from error
+
+
+def _refuse_among_runs(runs, out_dir):
+    """A ``ConfigError`` where the report would be written among runs: into RUNS itself (-o RUNS), or into a
+    folder holding a run folder (-o a folder of runs trained by hand), naming -o and the default, RUNS/report,
+    a folder of the report's own. Its tables and figures lay beside the networks' files, and a later report
+    into the report's own folder left them there, out of date."""
+    folder = pathlib.Path(out_dir)
+    if folder.resolve() == runs.resolve():
+        held = "the folder of runs it reports"
+    else:
+        run_dir = next((found for found in sorted(folder.glob("*.run")) if rundir.is_run_dir(found)), None)
+        if run_dir is None:
+            return
+        held = f"a folder of runs (it holds {run_dir.name})"
+    raise config_checks.ConfigError(f"-o (--out) {inputs.path_text(folder)} is {held}: the report's files would lie "
+                                    f"among the runs' own; give -o a folder of the report's own, or leave it out "
+                                    f"for {inputs.path_text(runs / 'report')}")
 
 
 def show(written, runs):
