@@ -17,7 +17,8 @@ from minitransfer.experiment import (CHECKPOINT_FILE, LOG_FILE, PLAN_FILE, TREAT
                                      train_arguments, weights_path)
 from minitransfer.checkpoint_info import resume_refused  # the check info asks
 from minitransfer.rundir import RESULT_FILE, train_again
-from minitransfer.result_checks import read_result
+from minitransfer.result_checks import ResultContradicted, check_against_curve, read_result
+from minitransfer.run_file_readers import read_json
 from minitransfer.left_out import UnreadableRun
 from minitransfer.run_lock import BUSY, holder, pid_named
 
@@ -115,8 +116,11 @@ class RunStates:
 
 def unreadable_result(out, run, states=None):
     """Why report cannot read the result.json of ``run`` (:func:`minitransfer.result_checks.read_result`'s
-    :class:`UnreadableRun`, as text), where it has one; None where it reads it, or there is none. ``states``:
-    the :class:`RunStates` of this look at ``out``, which read it once (None: read now)."""
+    :class:`UnreadableRun`, as text), or refuses it for its eval.csv rows edited since
+    (:func:`minitransfer.result_checks.check_against_curve`: the run is then not finished either, as one whose
+    result.json was edited; before, the grid skipped it and report refused the folder at the end), where it has
+    one; None where it reads it, or there is none. ``states``: the :class:`RunStates` of this look at ``out``, which
+    read it once (None: read now)."""
     return _unreadable_result(out, run) if states is None else states.unreadable(out, run)
 
 
@@ -125,9 +129,16 @@ def _unreadable_result(out, run):
     if not path.exists():
         return None
     try:
-        read_result(path)
+        record = read_json(path, dict)
+        read_result(path, record)
     except UnreadableRun as error:
         return str(error)
+    try:  # its eval.csv rows no longer those it sums up: report refuses the run as edited, as one edited itself
+        check_against_curve(path, record, path.with_name("eval.csv"))
+    except ResultContradicted as error:
+        return str(error)
+    except UnreadableRun:  # an eval.csv that cannot be read: report leaves the run out, saying why
+        pass
     return None
 
 

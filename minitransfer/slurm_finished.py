@@ -1,25 +1,29 @@
 """Which runs ``submit.sh`` and the array tasks (:mod:`minitransfer.slurm`) count finished, as a local grid
 counts them (:mod:`minitransfer.grid_status`): a run with its weights file and a whole result.json
 (:func:`finished_lines`: ``{...}`` naming each key train writes; in ``submit.sh``, its digest of itself its
-content's, :func:`edited_results_lines`); one whose result.json is damaged or edited but whose
-checkpoint is there is not finished, and its task's train (``--resume``) writes the result again, training
-nothing; one whose checkpoint is gone too is lost (:func:`lost_function_lines`): not submitted, said
+content's and its eval.csv rows the ones it sums up, :func:`edited_results_lines`); one whose result.json is
+damaged or edited but whose checkpoint is there is not finished, and its task's train (``--resume``) writes the
+result again, training nothing (over eval.csv rows edited, refuses to: exit 65); one whose checkpoint is gone too is
+lost (:func:`lost_function_lines`): not submitted, said
 (:func:`lost_results_lines`; at emission, :func:`lost_notes`). And which runs to train a dry run of the grid
 says ``submit.sh`` queued (:func:`submitted_note`).
 """
 
+import inspect
 import json
 import os
 import shlex
 import sys
 
 from minitransfer import experiment as grid
+from minitransfer import result_digests, run_logs, rundir
 from minitransfer.experiment import PLAN_ID, SLURM_SCRIPTS
 from minitransfer.grid_plan import text_of
 from minitransfer.grid_plan_file import read_plan
 from minitransfer.grid_status import RESULT_LOST, finished_and_lost, result_lost
 from minitransfer.rundir import RESULT_FILE, train_again
 from minitransfer.result_checks import RESULT_FIELDS
+from minitransfer.run_file_readers import LOG_BYTES
 from minitransfer.result_digests import RESULT_SHA256
 from minitransfer.slurm_plan import SUBMIT_FILE, SUBMITTED_FILE
 
@@ -61,10 +65,10 @@ def finished_lines(run="$1"):
     whose result.json was emptied was never submitted again, to be written again from its checkpoint as a local
     grid does (:data:`~minitransfer.grid_status.WRITE_AGAIN`); then ``{...}`` was, and ``{}`` counted finished.
     Nor is one in ``$edited_results`` (declared here, empty; ``submit.sh`` fills it: :func:`edited_results_lines`),
-    edited since train wrote it."""
+    edited since train wrote it, or whose eval.csv rows were."""
     return [
         f"# whole: train writes {RESULT_FILE} to a temporary name and renames it; one empty or cut short was damaged",
-        f"declare -A edited_results=()  # {RESULT_FILE} paths whose {RESULT_SHA256} is not their content's",
+        f"declare -A edited_results=()  # {RESULT_FILE} paths not as train wrote them, or their eval.csv rows",
         "written() {",
         '  text=""  # not local: submit.sh looks in the text read for a digest (edited_results_lines), reading it once',
         '  if [ -n "${edited_results[$1]+edited}" ]; then return 1; fi',
@@ -77,45 +81,65 @@ def finished_lines(run="$1"):
     ]
 
 
-# Reads NUL-ended result.json paths on stdin, prints the index of each not as train wrote it: its digest of its
-# other fields not theirs (result_digests.result_edited, spelled out with json and hashlib alone: minitransfer's modules
-# import h5py, ten times this Python's start), or no JSON object at all (bash's shape check let it through). Run
-# isolated (-I): a json.py in the folder it runs in, or PYTHONPATH, imports nothing in its place.
-# tests/test_slurm3_edited_result.py holds it to result_digests.result_edited.
-EDITED_CHECK = f"""import hashlib, json, math, sys
-def finite(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {{key: finite(item) for key, item in value.items()}}
-    return [finite(item) for item in value] if isinstance(value, list) else value
+# The functions report and a local grid tell by whether a finished run's files are as train wrote them: its
+# result.json's digest of its other fields (result_edited) and the sums it records of the eval.csv rows it sums up
+# (rows_resummed, of eval.csv read as report reads it: read_eval_rows), with what they use, run as their source reads
+# by submit.sh's one Python, isolated (-I: a json.py in the folder it runs in, or PYTHONPATH, imports nothing in
+# their place) and without minitransfer, whose modules import h5py (ten times this Python's start).
+# tests/test_finished66_edited_rows.py holds the names they use defined, and with tests/test_slurm3_edited_result.py
+# its answers to report's.
+DIGEST_FUNCTIONS = (rundir.finite, result_digests.result_sha256, result_digests.result_edited, result_digests._finite,
+                    result_digests._rows_sha256, result_digests._column_sums, result_digests._sums_differ,
+                    result_digests.rows_resummed, run_logs.read_eval_rows, run_logs.eval_csv_lines,
+                    run_logs.parsed_eval_csv, run_logs.numbered_lines, run_logs.eval_csv_columns, run_logs._bare,
+                    run_logs._eval_row)
+DIGEST_CONSTANTS = {"RESULT_FILE": RESULT_FILE, "RESULT_SHA256": RESULT_SHA256, "CURVE_SUMS": result_digests.CURVE_SUMS,
+                    "CURVE_COLUMNS": result_digests.CURVE_COLUMNS, "SUM_SLACK": result_digests.SUM_SLACK,
+                    "EVAL_COLUMNS": run_logs.EVAL_COLUMNS, "LOG_BYTES": LOG_BYTES}
+# Reads NUL-ended result.json paths on stdin, prints the index of each not as train wrote it, or whose eval.csv rows
+# are not (check_against_curve, as report and a local grid tell it: grid_status.unreadable_result), or that is no
+# JSON object at all (bash's shape check let it through). An eval.csv that is no file (a named pipe would be read for
+# ever), or larger than report reads, is not checked: report leaves such a run out, saying why.
+EDITED_MAIN = """
 def edited(path):
     try:
         record = json.loads(open(path, "rb").read().decode())
-        fields = finite({{key: value for key, value in record.items() if key != {RESULT_SHA256!r}}})
-        text = json.dumps(fields, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    except (OSError, ValueError, RecursionError, AttributeError):
+        if not isinstance(record, dict) or result_edited(record):
+            return True
+    except (OSError, ValueError, RecursionError):
         return True
-    return {RESULT_SHA256!r} in record and record[{RESULT_SHA256!r}] != hashlib.sha256(text.encode()).hexdigest()
+    eval_csv = os.path.join(os.path.dirname(os.fsdecode(path)), "eval.csv")
+    try:
+        found = os.stat(eval_csv)
+        if RESULT_SHA256 not in record or not stat.S_ISREG(found.st_mode) or found.st_size > LOG_BYTES:
+            return False
+        return rows_resummed(record, read_eval_rows(eval_csv)) is not None
+    except OSError:
+        return False
 for index, path in enumerate(sys.stdin.buffer.read().split(bytes(1))[:-1]):
     if edited(path):
         print(index)
 """
+EDITED_CHECK = "\n".join(["import hashlib, json, math, os, pathlib, stat, sys",
+                          *(f"{name} = {value!r}" for name, value in DIGEST_CONSTANTS.items()),
+                          *map(inspect.getsource, DIGEST_FUNCTIONS)]) + EDITED_MAIN
 
 
 def edited_results_lines():
     """Bash lines of ``submit.sh`` filling ``$edited_results`` (:func:`finished_lines`) with the result.json files
     of the runs whose weights file is there that are whole by their shape but not as train wrote them: their
     :data:`~minitransfer.result_digests.RESULT_SHA256` no longer the digest of their other fields
-    (:func:`minitransfer.result_digests.result_edited`, which report and a local grid go by: a run they take as not
-    finished, its train writing the result again from its checkpoint, or lost where that is gone). Before,
-    ``written`` went by the shape alone: a result.json whose accuracy was edited counted finished, and was skipped.
-    The digest is of canonical JSON, which bash cannot make: one Python, the one that emitted the scripts, asks it
-    of all of them at once, only of those that hold a digest (one written before has none, and is taken as
-    before); where that Python cannot answer, they count by their shape, said."""
+    (:func:`minitransfer.result_digests.result_edited`), or their eval.csv rows no longer those they sum up
+    (:func:`minitransfer.result_digests.rows_resummed`), which report and a local grid go by: a run they take as
+    not finished, its train writing the result again from its checkpoint (refusing to, exit 65, over edited rows),
+    or lost where that is gone. Before, ``written`` went by the shape alone: a result.json whose accuracy was
+    edited counted finished, and was skipped; then one whose eval.csv rows were. The digests are of canonical JSON
+    and of eval.csv read as report reads it, which bash cannot do: one Python, the one that emitted the scripts,
+    asks it of all of them at once (:data:`EDITED_CHECK`), only of those that hold a digest (one written before
+    has none, and is taken as before); where that Python cannot answer, they count by their shape, said."""
     python, digest_key = shlex.quote(sys.executable), shlex.quote(json.dumps(RESULT_SHA256))
     return [
-        f"# {RESULT_FILE} files edited since train wrote them: not whole (their {RESULT_SHA256} tells, in one Python)",
+        f"# {RESULT_FILE} files or their eval.csv rows edited since train wrote them: not whole (one Python tells)",
         "digested=()",
         'for run in ${base_runs[@]+"${base_runs[@]}"} ${transfer_runs[@]+"${transfer_runs[@]}"}; do',
         f'  if finished "$run" && [[ "$text" == *{digest_key}* ]]; then digested+=("$out/$run.run/{RESULT_FILE}"); fi',
@@ -126,8 +150,8 @@ def edited_results_lines():
         '    while read -r index; do if [ -n "$index" ]; then edited_results[${digested[index]}]=yes; fi;'
         ' done <<< "$edited"',
         "  else",
-        f'    echo "note: whether the {RESULT_FILE} of the finished runs are as train wrote them was not checked'
-        f' ({python} failed): one edited since counts finished here, though report refuses it" >&2',
+        f'    echo "note: whether the {RESULT_FILE} and eval.csv of the finished runs are as train wrote them was not'
+        f' checked ({python} failed): one edited since counts finished here, though report refuses it" >&2',
         "  fi",
         "fi",
     ]

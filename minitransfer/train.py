@@ -47,7 +47,8 @@ from minitransfer.run_lines import run_metric_words
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
 from minitransfer.resume_options import KEPT_SETTINGS, dataset_gone_in, keep_run_settings, resumed_record
-from minitransfer.result_digests import DIGESTS, RESULT_SHA256, result_edited
+from minitransfer.result_digests import DIGESTS, RESULT_SHA256, result_edited, rows_resummed
+from minitransfer.run_logs import read_eval_rows
 from minitransfer.rundir import (NOTHING_TO_DO, RESULT_FILE, RUN_FILES, config_text, run_dir_for,
                                  train_again)
 from minitransfer.stop_requests import StopRequests
@@ -330,6 +331,8 @@ def _reported(out, run_dir, max_iter, quiet):
     if isinstance(recorded, dict):
         if result_edited(recorded):  # edited since: finished again, as unreadable
             raise ValueError(f"{result}: not the result train wrote ({RESULT_SHA256} differs)")
+        if _rows_resummed(recorded, run_dir / "eval.csv"):  # as report refuses it: finished again, which refuses it
+            raise ValueError(f"{result}: its eval.csv rows are not the ones it sums up")
         for digest in DIGESTS:  # its digests, of eval.csv and of itself: none of the result's fields
             recorded.pop(digest, None)
     finished = TrainResult(**{**recorded, "out": str(out), "run_dir": str(run_dir)})
@@ -337,6 +340,16 @@ def _reported(out, run_dir, max_iter, quiet):
     Progress(max_iter, max_iter, bar=False, quiet=quiet, every=1).line(f"{out} is already finished ({best}); "
                                                                       f"{NOTHING_TO_DO}")
     return finished
+
+
+def _rows_resummed(recorded, eval_csv):
+    """Whether the rows of ``eval_csv`` no longer sum to what the result.json ``recorded`` records of them
+    (:func:`minitransfer.result_digests.rows_resummed`: edited since), where it is a file that can be read (a named
+    pipe would be read for ever: its finishing again says what it is)."""
+    try:
+        return os.path.isfile(eval_csv) and rows_resummed(recorded, read_eval_rows(eval_csv)) is not None
+    except OSError:
+        return False
 
 
 def _train(plan, on_iteration, stop, run_lock, show_result):

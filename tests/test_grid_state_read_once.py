@@ -21,14 +21,14 @@ def _copied(made, tmp_path):
 
 
 def _reads_counted(monkeypatch):
-    """{run folder's name: its result.json reads} from now on."""
-    reads, read = collections.Counter(), grid_status.read_result
+    """{run folder's name: its result.json reads} from now on (each read, then checked by read_result)."""
+    reads, read = collections.Counter(), grid_status.read_json
 
-    def counted(path):
-        reads[path.parent.name] += 1
-        return read(path)
+    def counted(path, kind):
+        reads[path.parent.name] += path.name == "result.json"
+        return read(path, kind)
 
-    monkeypatch.setattr(grid_status, "read_result", counted)
+    monkeypatch.setattr(grid_status, "read_json", counted)
     return reads
 
 

@@ -100,8 +100,8 @@ def test_one_python_tells_every_edited_result_and_none_starts_for_results_withou
 def test_where_the_python_cannot_answer_results_count_by_their_shape_and_that_is_said(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "executable", "/bin/false")
     record = finished_result()
-    said = ("note: whether the result.json of the finished runs are as train wrote them was not checked (/bin/false "
-            "failed): one edited since counts finished here, though report refuses it\n")
+    said = ("note: whether the result.json and eval.csv of the finished runs are as train wrote them was not checked "
+            "(/bin/false failed): one edited since counts finished here, though report refuses it\n")
     assert bash_finished(tmp_path, [json.dumps({**record, "best_top1": 0.75})], said) == [True]
 
 
