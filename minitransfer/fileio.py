@@ -211,13 +211,15 @@ def last_line(path, most, skipping=()):
     return next((line for line in reversed(lines) if line.strip() and not line.startswith(tuple(skipping))), "")
 
 
-def remove(path):
-    """Remove the file ``path`` if there is one, for good (its folder fsynced) before anything that
-    must come after it is changed; a failure is a :class:`StorageError`."""
-    path = pathlib.Path(path)
+def remove(*paths):
+    """Remove the files ``paths``, each if there is one, for good (their folders fsynced, once each, after the
+    last removal) before anything that must come after them is changed; a failure is a :class:`StorageError`."""
+    paths = [pathlib.Path(path) for path in paths]
     try:
-        path.unlink(missing_ok=True)
-        _fsync_folder(path.parent)
+        for path in paths:
+            path.unlink(missing_ok=True)
+        for path in {path.parent: path for path in paths}.values():  # each folder once, named by a file it held
+            _fsync_folder(path.parent)
     except OSError as error:
         raise StorageError(error.errno, f"cannot remove {path}: {error.strerror or error}") from error
 

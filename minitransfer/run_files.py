@@ -126,13 +126,19 @@ class RunFiles:
     def _start_over(self, weights):
         """Remove the run this one replaces (``overwrite``): first its weights file ``weights``, so
         that no weights outlive the run directory they belong to (were this run to fail before
-        writing its own, they would pass for its network), then its result, checkpoint and logs.
-        A crash midway leaves the old run short of its weights, which `resume='auto'` rewrites
-        from its last checkpoint, or a run without a checkpoint, which starts afresh."""
-        if weights is not None:
-            fileio.remove(weights)
-        for path in (self.result, self.checkpoint, self.metrics, self.eval_csv, self.edited_config):
-            self.at(path).unlink(missing_ok=True)
+        writing its own, they would pass for its network), then its result, checkpoint and logs, each for good
+        (the folder fsynced before this run writes its own: else a power cut could bring the old ones back
+        beside them). A crash midway leaves the old run short of its weights, which `resume='auto'` rewrites
+        from its last checkpoint, or a run without a checkpoint, which starts afresh. A removal refused is a
+        ``fileio.StorageError`` (exit 74) advising to rerun with `overwrite=True` once repaired: train's advice,
+        `resume='auto'`, continued the run this one was to replace."""
+        try:
+            if weights is not None:
+                fileio.remove(weights)
+            fileio.remove(*(self.at(path) for path in (self.result, self.checkpoint, self.metrics, self.eval_csv,
+                                                       self.edited_config)))
+        except fileio.StorageError as error:
+            raise error.rerun_with("`overwrite=True`") from error
 
     def _drop_stale_result(self, weights, resumed_from):
         """Remove result.json, then ``weights`` (the run's weights file), each for good (its folder fsynced),
@@ -156,15 +162,16 @@ class RunFiles:
         kill before the run's first checkpoint left a folder whose `resume='auto'` continued the training replaced
         or was refused for the rows it lacked (exit 65); now it continues from the copy's iteration. A copy that
         no longer holds the bytes read (replaced since) is not taken: checkpoint.h5 is removed instead, and
-        `resume='auto'` starts the run over."""
+        `resume='auto'` starts the run over. One that cannot be read any more (removed since, its permissions
+        changed, a disk error) leaves the folder as it was, and the ``fileio.StorageError`` (exit 74) names it
+        (:func:`_copy_blocks`), not checkpoint.h5."""
         own = self.at(self.checkpoint)
         if not from_copy(resumed, own):
             return
         digest = hashlib.sha256()
         try:
-            with fileio.atomic_path(own, named=self.checkpoint) as temporary, open(resumed.path, "rb") as source, \
-                    open(temporary, "wb") as copy:
-                for block in iter(lambda: source.read(1 << 22), b""):
+            with fileio.atomic_path(own, named=self.checkpoint) as temporary, open(temporary, "wb") as copy:
+                for block in _copy_blocks(resumed.path):
                     digest.update(block)
                     copy.write(block)
                 if digest.hexdigest() != resumed.sha256:
@@ -348,6 +355,21 @@ def _log_lost(path, there):
 class _NotAsRead(MinitransferError):
     """The checkpoint a run resumes from no longer holds the bytes it was read with (RunFiles._take_checkpoint):
     raised and caught there, a MinitransferError as every exception class of the package is (tests/test_errors.py)."""
+
+
+def _copy_blocks(path):
+    """The bytes of the checkpoint copy ``path`` a run resumes from, as `resume` gave it, block by block
+    (:meth:`RunFiles._take_checkpoint`); where they cannot be read, a ``fileio.StorageError`` (exit 74) naming it,
+    with what to do: within ``fileio.atomic_path`` an OSError named the file written, checkpoint.h5, and advised to
+    make it writable, where the run folder was."""
+    try:
+        with open(path, "rb") as source:
+            while block := source.read(1 << 22):
+                yield block
+    except OSError as error:
+        raise fileio.StorageError(error.errno, f"cannot read {path}, the checkpoint copy the run resumes from: "
+                                               f"{error.strerror or error}; the run folder is left as it was: once "
+                                               f"{path} can be read, rerun with `resume={str(path)!r}`") from error
 
 
 def from_copy(resumed, checkpoint):

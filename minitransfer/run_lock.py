@@ -63,14 +63,16 @@ class RunLock:
 
     :attr:`run_dir` and :attr:`path` are as ``run_dir`` names the folder, for messages; the lock's
     files are those of the folder that was at ``run_dir`` when it was made (:attr:`folder`), whatever
-    the working folder is later (``os.chdir`` in an ``on_iteration`` hook, or in another thread)."""
+    the working folder is later (``os.chdir`` in an ``on_iteration`` hook, or in another thread). ``resume``: a
+    training's `resume` ('auto', a checkpoint file's path, or None), which a folder it may not write advises to
+    rerun with (:meth:`_unwritable`)."""
 
     FILE = "lock"
     ATTEMPTS = 3  # when the holder seen busy is gone by the time it is named (it released the lock meanwhile)
 
-    def __init__(self, run_dir, keep=False):
+    def __init__(self, run_dir, keep=False, resume=None):
         self.run_dir = pathlib.Path(run_dir)
-        self.keep = keep
+        self.keep, self.resume = keep, resume
         self.path = self.run_dir / self.FILE
         self.folder = self.run_dir.absolute()
         self._file = self.folder / self.FILE
@@ -134,11 +136,13 @@ class RunLock:
 
     def _unwritable(self, error):
         """The ``StorageError`` (exit code 74) of a lock file that cannot be made in a folder this process may
-        not write: another user's, named with its owner and mode, and what to ask them; a run folder of this
-        user's holding a checkpoint (or on a read-only file system), with both ways to rerun once it is
-        writable (a training's advice to rerun with `resume='auto'` alone did not overwrite the run, where
-        `overwrite=True` was asked); else the system's reason, to which the caller adds how to rerun
-        (:meth:`minitransfer.fileio.StorageError.rerun_with`)."""
+        not write: another user's, named with its owner and mode, and what to ask them; one of a training resumed
+        from a checkpoint file (:attr:`resume`: an older copy of the run's), to rerun with that file once it is
+        writable (`resume='auto'` continued the run's checkpoint.h5: a finished run ended at once, the copy never
+        trained on); a run folder of this user's holding a checkpoint (or on a read-only file system), with both
+        ways to rerun once it is writable (a training's advice to rerun with `resume='auto'` alone did not
+        overwrite the run, where `overwrite=True` was asked); else the system's reason, to which the caller adds
+        how to rerun (:meth:`minitransfer.fileio.StorageError.rerun_with`)."""
         cannot = f"cannot write {self.path}: {error.strerror}"
         try:
             others = os.stat(self.folder).st_uid != os.geteuid() and error.errno != errno.EROFS
@@ -149,6 +153,8 @@ class RunLock:
             ask = file_owners.ask_to_share(owner, self.run_dir, recursive=True)
             return fileio.StorageError(error.errno, f"{cannot}: {self.run_dir} is {owner}'s ({mode}), a folder this "
                                                     f"user may not write; {ask}, or give another output folder")
+        if self.resume not in (None, "auto"):
+            return fileio.storage_error(self._file, error, named=self.path).rerun_with(f"`resume={str(self.resume)!r}`")
         if self.folder.suffix == ".run" and (self.folder / "checkpoint.h5").exists():  # a run to continue or redo
             return fileio.StorageError(error.errno, f"{cannot}; make it writable, then rerun with `resume='auto'` "
                                                     f"to continue the run there, or `overwrite=True` to start it over")

@@ -151,7 +151,7 @@ def _trained(config, on_iteration, show_result):
         stop = lock.enter_context(StopRequests(listening=False))
         lock.enter_context(plan.dataset.reading())  # prepare must not replace the shards while the run reads them
         try:
-            run_lock = lock.enter_context(RunLock(plan.run_dir))
+            run_lock = lock.enter_context(RunLock(plan.run_dir, resume=plan.config.resume))
         except RunBusy as busy:
             raise _busy_here(busy, plan.run_dir) from None
         except fileio.StorageError as error:
