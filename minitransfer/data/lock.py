@@ -30,6 +30,7 @@ import contextlib
 import fcntl
 import os
 import pathlib
+import shlex
 import stat
 import time
 
@@ -164,7 +165,7 @@ def _wait_while_held(folder, busy, same_import, since):
             if seen != mark:
                 mark, moved_at = seen, now
             elif now - moved_at >= STALLED_S:
-                raise _stalled(folder, pid, held)
+                raise _stalled(folder, pid, held, seen[2] is not None)
             looked_at = now
         if said != pid:
             stopping.warn(f"{folder} is being prepared by another minitransfer process{held}: waiting for it to "
@@ -178,13 +179,18 @@ def _wait_while_held(folder, busy, same_import, since):
         _sleep(WAIT_POLL_S)
 
 
-def _stalled(folder, pid, held):
-    """The :class:`BeingPrepared` of a wait given up: the holder ``pid`` showed no progress for :data:`STALLED_S`."""
+def _stalled(folder, pid, held, cpu_seen):
+    """The :class:`BeingPrepared` of a wait given up: the holder ``pid`` showed no progress for :data:`STALLED_S`
+    (``cpu_seen``: its CPU time was read, and did not change). A holder that never wrote its PID (-1) is not told to
+    be ended with ``kill -9 -1``, which ends every process of the user's: the lock file's users name it (fuser)."""
     job, host = getattr(pid, "job", None), getattr(pid, "host", None)
-    stop = f"scancel {job}" if job else f"kill -9 {int(pid)} on host {host}" if host else f"kill -9 {int(pid)}"
+    if int(pid) < 0:
+        stop = f"`fuser -v {shlex.quote(str(pathlib.Path(folder) / LOCK_FILE))}` on its machine names it"
+    else:
+        stop = f"scancel {job}" if job else f"kill -9 {int(pid)} on host {host}" if host else f"kill -9 {int(pid)}"
     return BeingPrepared(f"{folder} is still being prepared by another minitransfer process{held}, which has shown "
                          f"no progress for {STALLED_S // 60} minutes (no file of the folder changed"
-                         f"{'' if host else ', no CPU time used'}): it may be stopped (Ctrl-Z) or hung. Rerun this "
+                         f"{', no CPU time used' if cpu_seen else ''}): it may be stopped (Ctrl-Z) or hung. Rerun this "
                          f"command to wait again, or end it ({stop}) and rerun, which finishes its import; or give "
                          f"another OUT", pid)
 
