@@ -25,6 +25,10 @@ MIN_NETWORKS = 2  # a standard deviation, hence a standard error, needs two valu
 # interval asks of a standard error of 2 to 7 draws. docs/report.md measured verdicts passing noise alone about
 # six, four and two times as often as a normal implies at 2, 3 and 8 draws.
 T_975 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45}
+# Student's t at 95% (a one-sided 95% test) by degrees of freedom, where it is above two (any statistics table; 1.94 at
+# 6 degrees, 1.64 at infinity): what a claim of one side, the fine-tuned boost above (findings.boost_errors), asks of
+# a standard error of 2 to 6 draws, so that noise alone passes it in 5% of trials.
+T_95 = {1: 6.31, 2: 2.92, 3: 2.35, 4: 2.13, 5: 2.02}
 
 
 # The splits whose bases a claim's networks copy their layers from or are measured against
@@ -192,9 +196,10 @@ def few_draws(*groups, said="", asked=False):
     those of the fewest draws, unless ``said``, the verdict it follows, advised them (a "not resolved"
     :class:`Verdict`), as in " Careful: 5 split seeds give its ± 4 degrees of freedom, so a 95% interval is
     ± 2.78 standard errors, not the verdict's two: more random splits (experiment --split-seed, once per split)."
-    ``asked``: the verdict asked that interval itself (the fine-tuning claim's:
-    :func:`minitransfer.findings.boost_errors`), and the note says so: "..., so its verdict asks a 95% interval,
-    ± 2.78 standard errors, not two: ..." """
+    ``asked``: the verdict asked a one-sided 95% test itself (the fine-tuning claim's, a boost above:
+    :func:`minitransfer.findings.boost_errors`, Student's t at 95%, :data:`T_95`), and the note says how many
+    standard errors, where more than two: "..., so a 95% interval is ± 2.78 standard errors, and its verdict asks
+    2.13 (one-sided 95%), not two: ..." """
     if any(group.draws < MIN_NETWORKS for group in groups):
         return ""
     measured = [group for group in groups if group.se == group.se]
@@ -212,8 +217,9 @@ def few_draws(*groups, said="", asked=False):
     words = f"{degrees} degree{'s' * (degrees > 1)} of freedom{' (Welch-Satterthwaite)' * apart}"
     advised = said.advised if isinstance(said, Verdict) else ()  # a verdict without advice is plain text
     advice = _advice([group.split for group in few if group.split not in advised])
-    interval = (f"its verdict asks a 95% interval, ± {T_975[degrees]:.3g} standard errors, not two" if asked else
-                f"a 95% interval is ± {T_975[degrees]:.3g} standard errors, not the verdict's two")
+    interval = f"a 95% interval is ± {T_975[degrees]:.3g} standard errors, " + (
+        f"and its verdict asks {T_95[degrees]:.3g} (one-sided 95%), not two" if asked and degrees in T_95 else
+        "not the verdict's two")
     return f" Careful: {units} give its ± {words}, so {interval}{': ' * bool(advice)}{advice}."
 
 

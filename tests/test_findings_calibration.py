@@ -166,11 +166,12 @@ def test_one_draw_never_holds():
 
 def test_the_paper_effects_hold_from_two_draws():
     """Power: the paper's effects (at a seed spread of 0.5 points, above its own 0.3) hold in every trial from two
-    split seeds; the fine-tuned boost, whose verdict asks a 95% interval (Student's t: 12.7 standard errors at two
-    draws), in most (82% against BnB+, 49% against the base at 20,000 trials) and in every trial from eight."""
+    split seeds; the fine-tuned boost, whose verdict asks a one-sided 95% test (Student's t: 6.31 standard errors at
+    two draws), in most (99% against BnB+, 82% against the base at 10,000 trials; a two-sided 95% interval, 12.7
+    standard errors, held 82% and 49%) and in every trial from eight."""
     for claim in CLAIMS:
         if claim.startswith("fine-tuning"):
-            assert holds_rate(claim, PAPER, 2, 0.5, 200, seed=1) > 0.35, claim
+            assert holds_rate(claim, PAPER, 2, 0.5, 200, seed=1) > 0.7, claim
             assert holds_rate(claim, PAPER, 8, 0.5, 200, seed=1) == 1, claim
         else:
             assert holds_rate(claim, PAPER, 2, 0.5, 200, seed=1) == 1, claim
@@ -186,13 +187,14 @@ def test_the_margin_rules_never_hold_on_noise():
         assert holds_rate("general", NOT_GENERAL, draws, 0.5, 300, seed=3) == 0, draws
 
 
-def test_a_boost_passes_noise_as_its_95_percent_interval_says():
-    """A boost of AnB+ over BnB+ asks a 95% interval (findings.boost_errors: Student's t of draws − 1 degrees of
-    freedom), so it passes noise alone in 2.5% of trials at two and three draws, and at eight, where it asks two
-    standard errors, as often as t of 7 degrees passes 2: 4.3% (two standard errors passed it in 14.8% and 9.2% at
-    two and three draws). docs/report.md says so; tests/test_science66_calibration.py measures it at 20,000 trials."""
+def test_a_boost_passes_noise_as_its_one_sided_test_says():
+    """A boost of AnB+ over BnB+ asks a one-sided 95% test (findings.boost_errors: Student's t at 95% of draws − 1
+    degrees of freedom, where above two), so it passes noise alone in 5% of trials at two and three draws, and at
+    eight, where it asks two standard errors, as often as t of 7 degrees passes 2: 4.3% (two standard errors passed
+    it in 14.8% and 9.2% at two and three draws, a two-sided 95% interval in 2.5%). docs/report.md says so;
+    tests/test_science66_calibration.py measures it at 20,000 trials."""
     rates = [holds_rate("fine-tuning", NULL, draws, 0.3, 1000, seed=4) for draws in (2, 3, 8)]
-    assert rates[0] < 0.05 and rates[1] < 0.05 and 0.02 < rates[2] < 0.07, rates
+    assert all(0.03 < rate < 0.085 for rate in rates), rates
 
 
 def test_two_groups_pass_noise_less_often():

@@ -22,6 +22,10 @@ from tests.test_findings import network
 NIST_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365}
 # what the note prints of each (three significant figures)
 PRINTED = {1: "12.7", 2: "4.3", 3: "3.18", 4: "2.78", 5: "2.57", 6: "2.45"}
+# degrees of freedom -> t(0.95), the same table's 0.05 column: a one-sided 95% test, what the fine-tuning claim's
+# verdict asks (findings.boost_errors) where above two; 6 degrees: 1.943, below two
+NIST_T95 = {1: 6.314, 2: 2.920, 3: 2.353, 4: 2.132, 5: 2.015, 6: 1.943}
+PRINTED_95 = {1: "6.31", 2: "2.92", 3: "2.35", 4: "2.13", 5: "2.02"}
 RANDOM = "more random splits (experiment --split-seed, once per split)"
 NATURAL = "more replicates of the natural split (experiment --replicates)"
 
@@ -29,10 +33,12 @@ NATURAL = "more replicates of the natural split (experiment --replicates)"
 def note(units, degrees, advice, welch=False, asked=False):
     """The note, typed: ``units`` ("3 split seeds"), ``degrees`` of freedom (``welch``: Welch-Satterthwaite's, of two
     groups of their own draws), the advice of what trains more ("" where the verdict before it already gave it);
-    ``asked``: after a verdict that asks that 95% interval itself (the fine-tuning claim's)."""
+    ``asked``: after a verdict that asks a one-sided 95% test itself (the fine-tuning claim's), t of it where above
+    two."""
     said = f"{degrees} degree{'s' if degrees > 1 else ''} of freedom{' (Welch-Satterthwaite)' if welch else ''}"
-    interval = (f"its verdict asks a 95% interval, ± {PRINTED[degrees]} standard errors, not two" if asked else
-                f"a 95% interval is ± {PRINTED[degrees]} standard errors, not the verdict's two")
+    asks = (f"and its verdict asks {PRINTED_95[degrees]} (one-sided 95%), not two" if asked and degrees in PRINTED_95
+            else "not the verdict's two")
+    interval = f"a 95% interval is ± {PRINTED[degrees]} standard errors, {asks}"
     return f" Careful: {units} give its ± {said}, so {interval}{': ' * bool(advice)}{advice}."
 
 
@@ -66,6 +72,14 @@ def test_the_typed_table_is_students_t_at_97_5_percent(degrees):
     if degrees in PRINTED:
         assert f"{quantile:.3g}" == PRINTED[degrees]  # printed to its three significant figures
     assert t_quantile(0.975, 1) == pytest.approx(math.tan(math.pi * 0.475), abs=1e-6)  # 1 degree: Cauchy
+
+
+@pytest.mark.parametrize("degrees", sorted(NIST_T95))
+def test_the_typed_table_is_students_t_at_95_percent(degrees):
+    quantile = t_quantile(0.95, degrees)
+    assert quantile == pytest.approx(NIST_T95[degrees], abs=6e-4)
+    assert (f"{quantile:.3g}" == PRINTED_95[degrees]) if quantile > 2 else degrees not in PRINTED_95
+    assert t_quantile(0.95, 1) == pytest.approx(math.tan(math.pi * 0.45), abs=1e-6)  # 1 degree: Cauchy
 
 
 def group(draws, split="random", se=0.5):

@@ -58,7 +58,7 @@ def tuned(points, n=7):
     ((-0.5, 0.5), False, "within 2 points of it, not resolved from it: no boost shown."),  # 0.0 ± 0.5
     ((-1.5, -0.5), False, "within 2 points of it, not resolved from it: no boost shown."),  # -1.0 ± 0.5
     ((0.5, 1.5), False, "within 2 points of it, not resolved from it: no boost shown."),  # +1.0 ± 0.5: 2 se, not more
-    # +1.5 ± 0.5: 3 standard errors, not the 12.7 of a 95% interval of 2 split seeds (findings.boost_errors)
+    # +1.5 ± 0.5: 3 standard errors, not the 6.31 of a one-sided 95% test of 2 split seeds (findings.boost_errors)
     ((1.0, 2.0), False, "within 2 points of it, not resolved from it: no boost shown."),
     ((3.0, 3.4), True, "do better than training from scratch; without BnB+"),  # +3.2 ± 0.2: 16 standard errors
 ], ids=["at-base", "below", "on-the-boundary", "beyond-two-errors", "resolved-above"])
