@@ -62,7 +62,8 @@ class RunFailures:
                 return self._unsaved(failed, str(error), remedy, remedy)
         if self.saved == 0:
             return error  # nothing done to keep: a rerun starts the run
-        saved = f"{error}; the {self.done} iterations done are saved in {self.files.checkpoint}"
+        done = f"the {self.done} iterations done are" if self.done > 1 else "the iteration done is"
+        saved = f"{error}; {done} saved in {self.files.checkpoint}"
         if isinstance(error, WorkerDied):
             return WorkerDied(f"{saved}: rerun with `resume='auto'` to continue{remedy}")
         # its own kind: a file the system refused to read (DatasetUnreadable) stays an I/O error, not bad data

@@ -17,7 +17,8 @@ checked): never meta.json as edited since, nor a shard replaced since. The main
 process augments each batch on the CPU (NumPy) or, with ``device="cuda"``, copies it through
 pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel). The slots are
 allocated as the workers start: a /dev/shm too small for them is a ``MemoryError`` then. A
-worker that dies is :class:`~minitransfer.data.decoder_pool.WorkerDied` at the next batch; one
+worker that dies is :class:`~minitransfer.data.decoder_pool.WorkerDied` at the next batch, and so is one
+whose read of a batch raises other than a shard's error (a bug), naming it, the batch and the exception; one
 alive that gives no batch for :data:`.loader_workers.STALL_NOTICE_SECONDS` (a stalled file system)
 is said on stderr, again after twice as long, with the way out (Ctrl-C). A stop asked for meanwhile
 (:attr:`BatchLoader.stop`) gives the batch up within :data:`.loader_workers.WORKER_POLL_SECONDS`:

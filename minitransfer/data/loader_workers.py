@@ -9,6 +9,7 @@ import os
 import queue
 import signal
 import time
+import traceback
 from multiprocessing import resource_tracker, shared_memory
 
 import numpy as np
@@ -52,8 +53,9 @@ class WorkerPool:
                 processes = [
                     context.Process(target=_worker_main, daemon=True,
                                     args=((str(dataset.path), dataset.meta, dataset.fingerprint, dataset.verified),
-                                          subset, self.memory.name, depth, self.slot_shape, self.tasks, self.results))
-                    for _ in range(workers)
+                                          subset, self.memory.name, depth, self.slot_shape, self.tasks, self.results,
+                                          f"{number} of {workers}"))
+                    for number in range(1, workers + 1)
                 ]
                 start_processes(processes, "data loader process")
                 self.processes = processes
@@ -91,8 +93,8 @@ class WorkerPool:
             self.finished[done] = error
         error = self.finished.pop(batch)
         if error:
-            unreadable, message = error
-            raise (DatasetUnreadable if unreadable else ds.DatasetError)(message)
+            kind, message = error
+            raise _RAISED_AS[kind](message)
         return self.slots[batch % self.depth, :count]
 
     def _check_workers(self):
@@ -123,6 +125,11 @@ class WorkerPool:
             self.memory.close()
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+
+
+# What a worker's error reading a batch is raised as in the training process: a shard the system refused to read,
+# a damaged one, or anything else (a bug, memory out), said as the worker's failure rather than its traceback
+_RAISED_AS = {"unreadable": DatasetUnreadable, "damaged": ds.DatasetError, "failed": WorkerDied}
 
 
 def _ending(exitcode):
@@ -156,10 +163,13 @@ def _reserve(memory, holding):
                           f"/dev/shm (docker run --shm-size)") from None
 
 
-def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, results):
-    """Worker process: read the shards (opened after start: HDF5 must not cross a fork) of the
-    dataset ``dataset_fields`` (path, meta, fingerprint, verified: as the training process opened
-    and checked it, not meta.json as it may read now) into the slots."""
+def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, results, which):
+    """Worker process ``which`` ("2 of 4"): read the shards (opened after start: HDF5 must not cross a fork)
+    of the dataset ``dataset_fields`` (path, meta, fingerprint, verified: as the training process opened
+    and checked it, not meta.json as it may read now) into the slots. A batch it fails to read is that
+    batch's error in the training process, said there: a damaged or unreadable shard, or any other
+    exception as this worker's failure, naming it, the batch and the exception (before: its traceback
+    printed here and a bare "exit code 1" there, saying neither which batch nor why)."""
     die_with_parent(parent=multiprocessing.parent_process().pid)
     dataset = ds.Dataset(*dataset_fields)
     # Attaching registers the segment with the resource tracker the spawn children share with the
@@ -179,7 +189,12 @@ def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, 
                 reader.read(image_indices, out=slots[slot, : len(image_indices)])
                 results.put((batch, None))
             except (ds.DatasetError, OSError, IndexError) as error:
-                results.put((batch, (isinstance(error, DatasetUnreadable), f"{dataset.path} ({subset}): {error}")))
+                kind = "unreadable" if isinstance(error, DatasetUnreadable) else "damaged"
+                # a DatasetError names its shard, as it does without workers; the others, what was read
+                said = str(error) if isinstance(error, ds.DatasetError) else f"{dataset.path} ({subset}): {error}"
+                results.put((batch, (kind, said)))
+            except Exception as error:  # a bug, memory out: said by the training process, which stops the workers
+                results.put((batch, ("failed", _failure(which, batch, f"{dataset.path} ({subset})", error))))
         # Orphaned: nobody reads the results any more. Exit without writing them: the queue's writer thread,
         # which an exit waits for, may wait forever for the queue's lock, had a worker killed held it.
         results.cancel_join_thread()
@@ -188,3 +203,11 @@ def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, 
             reader.close()
         del slots
         memory.close()
+
+
+def _failure(which, batch, reading, error):
+    """The words of worker ``which``'s unexpected ``error`` reading batch ``batch`` of ``reading``: the
+    exception, and the line that raised it (where a bug report needs to look)."""
+    where = traceback.extract_tb(error.__traceback__)[-1]
+    return (f"data loader process {which} (PID {os.getpid()}) failed reading batch {batch} of {reading}: "
+            f"{type(error).__name__}: {error} (in {where.name}, {os.path.basename(where.filename)}:{where.lineno})")
