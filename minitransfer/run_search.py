@@ -14,6 +14,7 @@ import time
 from minitransfer import file_owners, stopping
 from minitransfer.progress import duration
 from minitransfer.data import inputs, shard_format
+from minitransfer.left_out import WithoutRunFolder
 from minitransfer.rundir import run_dir_for
 
 WALK_NOTICE_SECONDS = 10  # looking for runs this long is said on stderr, and again every as long
@@ -119,9 +120,10 @@ def lone_weights(found, runs_dir):
     folder (result.json, the curves), so it reads none of them, and says so, as of the other runs it leaves out."""
     from minitransfer.checkpoint import is_checkpoint  # here: checkpoint's imports (path_kinds) import this module
 
-    return [f"{path.relative_to(runs_dir).as_posix()}: {path} is a network's weights file without its run folder "
-            f"({run_dir_for(path).name}) beside it, which report reads a run from: copy that folder beside it to "
-            f"report the run" for path in sorted(found.weights) if is_checkpoint(path)]
+    return [WithoutRunFolder(f"{path.relative_to(runs_dir).as_posix()}: {path} is a network's weights file without "
+                             f"its run folder ({run_dir_for(path).name}) beside it, which report reads a run from: "
+                             f"copy that folder beside it to report the run")
+            for path in sorted(found.weights) if is_checkpoint(path)]
 
 
 KERNEL_FOLDERS = ("/proc", "/sys")  # the kernel's views: no runs; a link to / in every process, to each device

@@ -40,3 +40,17 @@ def test_a_weights_file_without_its_run_folder_is_named_left_out(trained, tmp_pa
     assert f"warning: left out: {said}\n" in result.output, result.output
     assert f"- {said}\n" in (tmp_path / "report" / "results.md").read_text()
     assert "features.h5" not in result.output and "base.h5:" not in result.output, result.output
+
+
+def test_a_folder_holding_only_such_a_file_holds_no_run(trained, tmp_path):
+    """No run folder there: a usage mistake (exit code 2), as for an empty folder, the file named with it."""
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    shutil.copy(trained / "base.h5", runs / "baseX.h5")
+    result = CliRunner().invoke(main, ["report", str(runs), "-o", str(tmp_path / "report")])
+    assert result.exit_code == 2, result.output
+    words = " ".join(result.output.split())
+    assert words.startswith(f"error: no finished runs (*.run/result.json) under {runs}: no run folder "), words
+    assert words.endswith(f"; left out baseX.h5: {runs / 'baseX.h5'} is a network's weights file without its run "
+                          f"folder (baseX.run) beside it, which report reads a run from: copy that folder beside it "
+                          f"to report the run"), words
