@@ -41,8 +41,8 @@ from minitransfer.data import splits, synthetic
 from minitransfer.data.mistaken_paths import GIVE_A_DATASET
 from minitransfer.mean_image import mean_image
 from minitransfer.progress import draws_bar
-from minitransfer.recorded_config import fingerprint_before, resumed_on_prepared_again
-from minitransfer.resume_options import refuse_dataset_gone, take_run_folder
+from minitransfer.recorded_config import fingerprint_before, recorded_change, resumed_on_prepared_again
+from minitransfer.resume_options import START_OVER, refuse_dataset_gone, resumed_record, take_run_folder
 from minitransfer.run_networks import copied_weights
 from minitransfer.rundir import recorded_path, run_dir_for
 from minitransfer.train_config import TrainConfig, default_out
@@ -134,6 +134,7 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None, resumed=N
     cross_dataset = parent is not None and not same_dataset(parent, dataset)
     given_split_seed = c.split_seed
     if parent is not None and not cross_dataset:
+        _refuse_resumed_on_another_dataset(c, dataset, named, resumed)
         _refuse_base_prepared_again(parent, dataset, named)
         _inherit_from_parent(c, parent, dataset, named)
     elif cross_dataset and c.split is None:  # the target's own classes: all of them, unless a half is chosen
@@ -197,6 +198,27 @@ def _data_of(parent, named):
     raise ConfigError(f"`copy_from` {named.copy_from} was trained on {where}; "
                       f"give `data`: that dataset (moved or prepared again) for a transfer within it, or another "
                       f"dataset for a transfer across datasets")
+
+
+def _refuse_resumed_on_another_dataset(c, dataset, named, resumed):
+    """A :class:`ConfigError` for a run resumed (``resumed``: its record as train read it, or None: read here) on
+    another dataset than the one it records: its record is compared first, as
+    :func:`minitransfer.recorded_config.check_configuration` compares it, so that a transfer's run given its base's
+    dataset as `data` is told that dataset is not its own, not that its base was trained before that folder was
+    prepared again (bad data, nothing the user asked about). The run's own dataset, moved or copied, passes, and so
+    does its folder prepared again (refused as such once resolved)."""
+    found = (resumed or resumed_record(c)) if c.resume is not None else None
+    if found is None:
+        return
+    record, meta = found
+    change = recorded_change("data", (meta.get("config") or {}).get("data"), c.data, meta,
+                             lambda _: dataset.fingerprint, named.data)
+    if not change or fingerprint_before(meta, dataset) is not None:
+        return
+    shown = c.resume if c.resume != "auto" else record
+    raise ConfigError(f"cannot resume {shown} with a different configuration: `data` {change}; to continue the "
+                      f"run, give the dataset it was trained on as `data`; to train the new configuration from the "
+                      f"start, {START_OVER}")
 
 
 def _refuse_base_prepared_again(parent, dataset, named):

@@ -12,6 +12,7 @@ import contextvars
 import math
 import os
 import pathlib
+import shlex
 
 import numpy as np
 
@@ -223,12 +224,24 @@ def resolved_plan(run, out, options):
         given = {"data": named(fields["data"])} if "data" in fields else {}  # the same folder, from the same cwd:
         plan = config.resolve(config.TrainConfig(**{**fields, **given}), checksums=False)  # refusals name it as given
     except config.TooFewClasses as error:  # `split='all'` is no option of experiment's: train's command trains so
-        raise config.ConfigError(f"run {run.name}: {error.worded(EVERY_CLASS_BY_TRAIN)}") from None
+        raise config.ConfigError(f"run {run.name}: {error.worded(_every_class(options, given.get('data')))}") \
+            from None
     except (config.ConfigError, config.DataMismatch) as error:
         raise type(error)(f"run {run.name}: {error}") from None
     if shared is not None and key is not None:
         shared[key] = plan
     return plan
+
+
+def _every_class(options, data):
+    """What a refusal of a half of too few classes of ``data`` (named as given; None: the built-in set) advises
+    instead of train's `split='all'`: train's command, and in a grid within one dataset, a grid across datasets
+    with ``data`` its target, whose runs on it train on every class (README, "Your own data")."""
+    if options.get(SOURCE_DATA):
+        return EVERY_CLASS_BY_TRAIN
+    target = f" --data {shlex.quote(data)}" if data else ""
+    return (f"{EVERY_CLASS_BY_TRAIN}, or measure it as the target of a grid across datasets, whose runs on it train "
+            f"on every class: `minitransfer experiment --source-data OTHER{target}`, OTHER a dataset of other classes")
 
 
 def _shared_key(fields):

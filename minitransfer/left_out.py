@@ -32,6 +32,12 @@ class MeasuredNowhere(UnreadableRun):
         return f"it is {self}"  # "it is a reduced-data run (...) trained on half A of ...: ..."
 
 
+class WithoutRunFolder(str):
+    """The "name: why" text of a network's weights file found without its run folder beside it
+    (:func:`minitransfer.run_search.lone_weights`): no run, so a folder that holds nothing else holds no run to
+    report (a usage mistake, :mod:`minitransfer.report_no_runs`), where the text says it beside the others left out."""
+
+
 def base_text(source):
     """A base as a record says it: "half A of random split 0", "the other dataset"."""
     if source.get("cross_dataset"):

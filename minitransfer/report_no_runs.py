@@ -10,7 +10,7 @@ from minitransfer.path_kinds import folder_kind, folder_words, path_kind
 from minitransfer.report_plan import planned_words, training_now
 from minitransfer.rundir import RESULT_FILE
 from minitransfer.results import LeftOut
-from minitransfer.left_out import MeasuredNowhere
+from minitransfer.left_out import MeasuredNowhere, WithoutRunFolder
 
 UNFINISHED_NAMED = 5  # in the message of a folder of unfinished or left-out runs
 _GIVE_RUNS = "give the folder a grid was trained into (its `out`), or the one that holds train's `out`"
@@ -33,6 +33,7 @@ def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
     one that does not exist, a file): a usage mistake (exit code 2), not a folder of runs none of which
     finished (exit code 1, which said "run failed" of a folder that never held a run)."""
     finished, left_out = _finished_and_other(left_out)
+    lone = [text for text in left_out if isinstance(text, WithoutRunFolder)]  # weights files alone: no runs
     why = []
     for what, texts in (("failed", failed), ("left out", left_out)):
         why += [f"{what} {text}" for text in texts[:UNFINISHED_NAMED]]
@@ -47,13 +48,14 @@ def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
                       + (f" and {more} more)" if more > 0 else ")"))
     if finished:
         return f"nothing to report under {runs_dir}: " + "; ".join([_finished_left_out(finished), *why]), False
-    if why:  # runs there, none finished (exit code 1)
+    if unfinished or failed or planned or len(left_out) > len(lone):  # runs there, none finished (exit code 1)
         return f"no finished runs (*.run/result.json) under {runs_dir}: " + "; ".join(why), False
     holder = _holder_of_run(runs_dir)  # no run there: each case below is a usage mistake (exit code 2)
     if holder is not None:
         said = f"it is a run folder itself: give the folder that holds it, {folder_words(holder)}"
     else:
-        said = _other_kind(runs_dir) or f"{_nothing_there(runs_dir)}: {_GIVE_RUNS}"
+        said = _other_kind(runs_dir) or f"{_nothing_there(runs_dir)}: {_GIVE_RUNS}" + "".join(f"; {text}"
+                                                                                          for text in why)
     return f"no finished runs (*.run/result.json) under {runs_dir}: {said}", True
 
 

@@ -49,7 +49,7 @@ from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, checked, is_lo
                                            read_json, read_log, read_losses, stamp)
 from minitransfer.run_labels import name_order
 from minitransfer.run_remedies import start_over
-from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
+from minitransfer.run_search import WalkNotice, find_runs, first_names, lone_weights, other_names_of_folders
 from minitransfer.left_out import UnreadableRun
 from minitransfer.treatments import CONFIG_FILE
 
@@ -98,7 +98,7 @@ def collect(runs_dir, checkpoints=None):
                 if folder.suffix == ".run" and folder != runs_dir else
                 f"{folder.relative_to(runs_dir).as_posix()}: {folder} cannot be read ({why}): any runs in it are "
                 f"missing from the report" for folder, why in found.unreadable]
-    left_out += other_names_of_folders(found.again, reported, runs_dir)
+    left_out += other_names_of_folders(found.again, reported, runs_dir) + lone_weights(found, runs_dir)
     for number, folder in enumerate(sorted(first_of)):
         notice.tick(lambda: f"{number:,} of {len(first_of):,} run folders read, now {folder}")
         name = _name(folder, runs_dir)

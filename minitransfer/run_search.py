@@ -14,6 +14,8 @@ import time
 from minitransfer import file_owners, stopping
 from minitransfer.progress import duration
 from minitransfer.data import inputs, shard_format
+from minitransfer.left_out import WithoutRunFolder
+from minitransfer.rundir import run_dir_for
 
 WALK_NOTICE_SECONDS = 10  # looking for runs this long is said on stderr, and again every as long
 
@@ -49,12 +51,15 @@ class FoundRuns:
     reached (one reached by two names is there twice); ``again``, (path, the path it was read as) of
     each folder reached a second time, and not read again; ``folders``, how many folders were read;
     ``unreadable``, (path, why) of each folder that could not be read, of each link named ``*.run``
-    that leads to no folder and of each other link that leads nowhere (its disk not mounted)."""
+    that leads to no folder and of each other link that leads nowhere (its disk not mounted); ``weights``, each
+    ``*.h5`` file without the run folder of its name beside it (:func:`lone_weights` tells the networks' weights
+    files among them, copied alone)."""
 
     runs: list
     again: list
     folders: int
     unreadable: list
+    weights: list = dataclasses.field(default_factory=list)
 
 
 def find_runs(runs_dir, notice=None):
@@ -70,7 +75,7 @@ def find_runs(runs_dir, notice=None):
     not mounted, whose runs would be missing without a word), one gone while read passed by.
     ``notice``: a :class:`WalkNotice`, told of each folder read."""
     runs_dir = pathlib.Path(runs_dir)
-    runs, again, unreadable, read = [], [], [], {}  # read: {identity: the path a folder was read as}
+    runs, again, unreadable, weights, read = [], [], [], [], {}  # read: {identity: the path a folder was read as}
     kernel = _kernel_devices()
     waiting = [(0, (), runs_dir)]  # a heap of (links on the way, path parts below runs_dir, path)
     while waiting:
@@ -97,13 +102,28 @@ def find_runs(runs_dir, notice=None):
         unreadable += [(pathlib.Path(entry.path), _not_followed(entry)) for entry in entries
                        if not _is_folder(entry) and _is_link(entry)
                        and (entry.name.endswith(".run") or _leads_nowhere(entry))]
+        names = {entry.name for entry in entries}
+        weights += [pathlib.Path(entry.path) for entry in entries if entry.name.endswith(".h5")
+                    and run_dir_for(entry.name).name not in names and not _is_folder(entry)]
         for entry in (entry for entry in entries if _is_folder(entry)):
             linked = links + entry.is_symlink()
             if entry.name.endswith(".run"):
                 runs.append((linked, pathlib.Path(entry.path)))
             else:
                 heapq.heappush(waiting, (linked, parts + (entry.name,), pathlib.Path(entry.path)))
-    return FoundRuns(runs, again, len(read), unreadable)
+    return FoundRuns(runs, again, len(read), unreadable, weights)
+
+
+def lone_weights(found, runs_dir):
+    """"name: why" of each network's weights file among ``found.weights`` (:class:`FoundRuns`; a checkpoint's file,
+    not another HDF5 file) whose run folder is not beside it (copied alone): report reads a run from its run
+    folder (result.json, the curves), so it reads none of them, and says so, as of the other runs it leaves out."""
+    from minitransfer.checkpoint import is_checkpoint  # here: checkpoint's imports (path_kinds) import this module
+
+    return [WithoutRunFolder(f"{path.relative_to(runs_dir).as_posix()}: {path} is a network's weights file without "
+                             f"its run folder ({run_dir_for(path).name}) beside it, which report reads a run from: "
+                             f"copy that folder beside it to report the run")
+            for path in sorted(found.weights) if is_checkpoint(path)]
 
 
 KERNEL_FOLDERS = ("/proc", "/sys")  # the kernel's views: no runs; a link to / in every process, to each device

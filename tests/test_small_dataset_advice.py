@@ -51,7 +51,9 @@ def test_experiment_on_three_classes_advises_trains_command_not_its_own_split_al
     assert (f"error: run random0/baseA: half A of the random split of {data} holds 1 class; a classifier needs at "
             f"least 2 to tell apart (3 in the dataset, and the random split needs 4 or more, 2 a half: give the "
             f"dataset more classes, or train every class with `minitransfer train --split all` (with "
-            f"--random-frozen N or --per-class N for the controls))\n") in refused.output
+            f"--random-frozen N or --per-class N for the controls), or measure it as the target of a grid across "
+            f"datasets, whose runs on it train on every class: `minitransfer experiment --source-data OTHER --data "
+            f"{data}`, OTHER a dataset of other classes)\n") in refused.output
     assert dry_run(data, tmp_path / "grid", "--split", "all").exit_code == 2  # what it advised before
     trained = invoke("train", "--data", data, "--split", "all", "--random-frozen", "1", "-o", tmp_path / "r1.h5",
                      *FAST)

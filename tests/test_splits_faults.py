@@ -74,7 +74,7 @@ def test_is_a_is_refused_on_a_dataset_with_families_as_train_would_split_it_othe
 
     result = invoke("splits", data, "natural", "--half", "A", "--is-a", wordnet_photos / "is_a.txt")
     assert result.exit_code == 2, result.output
-    assert (f"splits: the classes of {data} have their families, the natural split train uses (A = family "
+    assert (f"the classes of {data} have their families, the natural split train uses (A = family "
             f"'man-made'); --is-a is for a dataset imported without them: leave it out") in result.output
 
 

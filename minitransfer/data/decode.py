@@ -27,7 +27,6 @@ import numpy as np
 from PIL import Image
 
 from minitransfer import dead_ends, stopping
-from minitransfer.errors import error_words
 
 from . import archives
 from . import image_formats
@@ -35,7 +34,7 @@ from .inputs import fs_text, path_text
 from .pixels import decode_image_noted, opened_without_pillow_limit, warp
 
 MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
-UNIDENTIFIED = "UnidentifiedImageError: not an image, or in a format PIL cannot read"
+UNIDENTIFIED = "not an image, or in a format Pillow cannot read"
 CHANGED = ("changed while the import ran (its size or modification time is not what it was when listed): rerun the "
            "same command to import it as it is now")
 VANISHED = "removed or moved while the import ran (listed, then gone): rerun the same command"
@@ -308,7 +307,7 @@ def load_item(item, size):
             return None, _not_found(item.path, error), None
         if image_formats.ghostscript_missing(head):
             return None, image_formats.GHOSTSCRIPT_MISSING, digest
-        return None, f"{error_words(error)}{_damaged_remedy(error, item)}", digest
+        return None, _unreadable_reason(error, item), digest
 
 
 def _no_image(item, head, digest):
@@ -327,6 +326,20 @@ DAMAGED_FILE = ": a damaged or incomplete image file: export or download it agai
                "either way)"
 DAMAGED_MEMBER = ": a damaged or incomplete image, stored so in the archive (it passed the archive's CRC check): " \
                  "the import skips it"
+
+
+def _unreadable_reason(error, item):
+    """Why the file of ``item`` that raised ``error`` (one of :data:`UNREADABLE`) is skipped, in words, not the
+    error's class ("OSError: [Errno 5] ..."), with what to do of a damaged image (:func:`_damaged_remedy`)."""
+    words = " ".join(str(error).split())
+    if isinstance(error, OSError) and error.errno is not None:  # the system's error, not the image's
+        return f"could not be read: {error.strerror or words}"
+    said = f" ({words})" if words else ""
+    if isinstance(error, NotImplementedError):
+        return f"a variant of its format that Pillow does not read{said}"
+    if isinstance(error, DAMAGED):  # a parser's words (a KeyError's are a key alone): said as Pillow's
+        return f"Pillow could not parse it{said}{_damaged_remedy(error, item)}"
+    return f"{words or 'Pillow could not decode it'}{_damaged_remedy(error, item)}"
 
 
 def _damaged_remedy(error, item):
@@ -371,7 +384,7 @@ def _archive_reason(item):
 def _not_found(path, error):
     """Why the file ``path``, which ``error`` (ENOENT, ELOOP) says is not there, is skipped: a symbolic link that
     leads nowhere says so (the name is listed; what it names is not there)."""
-    return link_to_nothing(path) if os.path.islink(path) else f"{type(error).__name__}: {error}"
+    return link_to_nothing(path) if os.path.islink(path) else f"could not be opened: {error.strerror or error}"
 
 
 def link_to_nothing(link):

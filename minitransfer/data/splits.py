@@ -20,6 +20,7 @@ lists over the dataset's images, never a copy.
 """
 
 import hashlib
+import shlex
 
 import numpy as np
 
@@ -59,7 +60,7 @@ def family_halves(families, family_a=wordnet.NATURAL):
     families = np.array([str(family) for family in families], dtype=object)
     half_a, half_b = np.flatnonzero(families == family_a), np.flatnonzero(families != family_a)
     if not len(half_a) or not len(half_b):
-        raise ValueError(f"splits: the natural split needs classes in family {family_a!r} and outside it; "
+        raise ValueError(f"the natural split needs classes in family {family_a!r} and outside it; "
                          f"the families are {sorted(set(families.tolist()))}")
     return half_a, half_b
 
@@ -71,17 +72,35 @@ def dataset_families(dataset, is_a=None):
     missing = [entry["wnid"] for entry in dataset.classes if "family" not in entry]
     if is_a is not None:
         if not missing:
-            raise ValueError(f"splits: the classes of {dataset.path} have their families, the natural split train "
+            raise ValueError(f"the classes of {dataset.path} have their families, the natural split train "
                              f"uses (A = family {family_of_half_a(dataset)!r}); --is-a is for a dataset imported "
                              f"without them: leave it out")
         return wordnet.families_from_file([entry["wnid"] for entry in dataset.classes], is_a)
     if missing:
-        raise ValueError(
-            f"splits: {len(missing)} classes of {dataset.path} have no family (the natural split needs every class's): "
-            f"prepare the dataset again with --families FILE (or --is-a FILE, for WordNet ids); 'minitransfer splits' "
-            f"also shows the split --is-a FILE would give"
-        )
+        raise ValueError(f"{len(missing)} classes of {dataset.path} have no family (the natural split needs every "
+                         f"class's): {_families_remedy(dataset)}; 'minitransfer splits' also shows the split --is-a "
+                         f"FILE would give")
     return [entry["family"] for entry in dataset.classes]
+
+
+def _families_remedy(dataset):
+    """How to give the classes of ``dataset``, imported without families, theirs: prepared again with them over it
+    (--overwrite: a rerun with other options is refused without it), as the whole command where meta.json's source
+    record says how a class-folder tree was imported, its other options as they were."""
+    source = dataset.meta.get("source") or {}
+    if source.get("kind") in ("imagenet", "tiny-imagenet"):
+        return ("prepare the dataset again with --is-a FILE (WordNet's is-a list) and --overwrite, its other options "
+                "as before")
+    given = "prepare the dataset again with --families FILE (or --is-a FILE, for WordNet ids)"
+    if source.get("kind") != "folder" or not isinstance(source.get("path"), str):
+        return f"{given} and --overwrite, its other options as before"
+    held_out = []  # validation as given (SOURCE/val) has no held-out choice to repeat
+    if source.get("layout") != TRAIN_AND_VAL_LAYOUT and source.get("val_fraction") is not None:
+        held_out = ["--val-fraction", str(source["val_fraction"])] + (["--seed", str(source["seed"])]
+                                                                       if source.get("seed") else [])
+    command = ["minitransfer", "prepare", "folder", source["path"], str(dataset.path), "--size",
+               str(dataset.image_size[0]), *held_out, "--families", "FILE", "--overwrite"]
+    return f"{given}, over it: {shlex.join(command)}"
 
 
 def family_of_half_a(dataset, is_a=None):
@@ -105,7 +124,7 @@ def class_halves(dataset, kind, seed=0, is_a=None):
         return family_halves(dataset_families(dataset, is_a), family_of_half_a(dataset, is_a))
     if kind == "all":
         return np.arange(dataset.num_classes), np.zeros(0, dtype=np.int64)
-    raise ValueError(f"splits: kind must be one of {KINDS}, got {kind!r}")
+    raise ValueError(f"the split kind must be one of {KINDS}, got {kind!r}")
 
 
 def select_per_class(labels, per_class, seed=None):

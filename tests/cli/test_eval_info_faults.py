@@ -68,7 +68,7 @@ def test_eval_of_a_natural_split_network_on_a_dataset_without_families(tiny, tmp
     result = invoke(["eval", "natural-A.h5", "--data", "bare", "--device", "cpu"], tmp_path)
     assert result.exit_code == 65, result.output
     assert result.output.startswith("error: bad data: checkpoint natural-A.h5 was trained on split natural half A, "
-                                    "which bare cannot give: splits: 4 classes of bare have no family "), result.output
+                                    "which bare cannot give: 4 classes of bare have no family "), result.output
 
 
 @pytest.mark.parametrize("attribute, value, fault", [

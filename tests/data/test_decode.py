@@ -40,7 +40,7 @@ def test_an_image_declaring_too_many_pixels_is_skipped_before_decoding(tmp_path)
     path.write_bytes(_png_declaring(12000, 12000))  # 144 MP: PIL itself only warns below 179 MP
     pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(path)), 16)
     assert pixels is None
-    assert reason == ("ValueError: 12000x12000 pixels to decode, more than the limit of 67108864 (8192x8192): shrink "
+    assert reason == ("12000x12000 pixels to decode, more than the limit of 67108864 (8192x8192): shrink "
                       "the file to 8192x8192 or less (it is warped to --size anyway) and rerun")
 
 
@@ -54,7 +54,7 @@ def test_pillows_own_limit_neither_skips_a_jpeg_it_would_draft_nor_words_the_rea
     pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(tmp_path / "big.jpg")), 16)
     assert reason is None and pixels.shape == (16, 16, 3)
     pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(tmp_path / "big.png")), 16)
-    assert reason == ("ValueError: 20000x20000 pixels to decode, more than the limit of 67108864 (8192x8192): shrink "
+    assert reason == ("20000x20000 pixels to decode, more than the limit of 67108864 (8192x8192): shrink "
                       "the file to 8192x8192 or less (it is warped to --size anyway) and rerun")
     assert Image.MAX_IMAGE_PIXELS == limit is not None  # Pillow's limit is left as it was for everything else
 
@@ -83,7 +83,7 @@ def test_an_archive_member_declaring_too_many_bytes_is_not_read(tmp_path, image_
     monkeypatch.setattr(decode, "MAX_MEMBER_BYTES", 300)
     monkeypatch.setattr(zipfile.ZipFile, "read", lambda *args: pytest.fail("read a member larger than the limit"))
     pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(archive), member="a.JPEG"), 8)
-    assert pixels is None and reason.startswith("ValueError: a.JPEG: ") and "more than the 300" in reason
+    assert pixels is None and reason.startswith("a.JPEG: ") and "more than the 300" in reason
 
 
 @pytest.mark.parametrize("mode,values,expected", [
@@ -154,7 +154,7 @@ def test_a_damaged_exif_block_leaves_the_image_as_stored(tmp_path):
 
 @pytest.mark.parametrize("member", [None, "photo.jpg"], ids=["file", "archive member"])
 @pytest.mark.parametrize("content, reason", [
-    (b"shopping list", "UnidentifiedImageError: not an image, or in a format PIL cannot read"),
+    (b"shopping list", "not an image, or in a format Pillow cannot read"),
     (b"", "empty file (0 bytes)")], ids=["no-image", "empty"])
 def test_a_file_that_is_no_image_is_skipped_saying_why(tmp_path, member, content, reason):
     """PIL's "cannot identify image file <_io.BufferedReader name=10>" went to skipped.txt as it was;
@@ -196,7 +196,7 @@ def test_a_damaged_image_is_skipped_saying_what_to_do(tmp_path, image_bytes, wri
     if _unidentified(cut.read_bytes()):  # Pillow 9.1 tells no half GIF for one (cut in its palette): said damaged
         assert line.startswith(f"  {cut}: {kind} file whose header Pillow cannot read: "), line
     else:
-        assert line.startswith(f"  {cut}: OSError: "), line  # Pillow's words: "Truncated File Read", "image file ..."
+        assert "Error" not in line, line  # Pillow's words ("Truncated File Read"), without its class's name
     assert line.endswith(": a damaged or incomplete image file: export or download it again, or delete it (the "
                          "import skips it either way)"), line
 
@@ -207,7 +207,7 @@ def test_a_damaged_image_stored_intact_in_an_archive_is_skipped_as_stored_so(tmp
     with zipfile.ZipFile(archive, "w") as handle:
         handle.writestr("a.JPEG", whole[:len(whole) // 2])
     pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(archive), member="a.JPEG"), 8)
-    assert pixels is None and reason.startswith("OSError: Truncated File Read: "), reason
+    assert pixels is None and reason.startswith("Truncated File Read: "), reason
     assert reason.endswith(": a damaged or incomplete image, stored so in the archive (it passed the archive's CRC "
                            "check): the import skips it"), reason
 
@@ -217,4 +217,4 @@ def test_a_read_error_of_the_disk_is_not_said_to_be_a_damaged_image(tmp_path, im
     path = tmp_path / "a.jpg"
     path.write_bytes(image_bytes((1, 2, 3)))
     monkeypatch.setattr(decode, "decode_image_noted", lambda *args: (_ for _ in ()).throw(OSError(5, "I/O error")))
-    assert decode.load_item(decode.ImportItem(path=str(path)), 8)[1] == "OSError: [Errno 5] I/O error"
+    assert decode.load_item(decode.ImportItem(path=str(path)), 8)[1] == "could not be read: I/O error"

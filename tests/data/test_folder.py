@@ -449,7 +449,7 @@ def test_16_bit_images_keep_their_high_byte_and_float_images_are_skipped(tmp_pat
         assert np.array_equal(images[0, :, :, channel], (ramp >> 8).astype(np.uint8))
     lines = (tmp_path / "out" / "skipped.txt").read_text().splitlines()
     assert len(lines) == 1 \
-        and lines[0].startswith(f"{tmp_path / 'src' / 'a' / 'float.tiff'}\tValueError: floating-point")
+        and lines[0].startswith(f"{tmp_path / 'src' / 'a' / 'float.tiff'}\tfloating-point")
 
 
 @pytest.mark.parametrize("moved", [0, 2], ids=["flat", "with-subfolder"])
@@ -565,8 +565,8 @@ def test_only_regular_files_are_read_the_others_are_listed_as_skipped(tmp_path, 
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)  # in a process: a hang fails
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / shard_format.SKIPPED_FILE).read_text().splitlines() == [
-        f"{root}/cat/pipe.jpg\tValueError: not a regular file but a FIFO (named pipe)",
-        f"{root}/dog/null.jpg\tValueError: not a regular file but a character device"]
+        f"{root}/cat/pipe.jpg\tnot a regular file but a FIFO (named pipe)",
+        f"{root}/dog/null.jpg\tnot a regular file but a character device"]
     data = dataset.open_dataset(tmp_path / "out")
     assert _close(_mean_colours(data, "train"), [COLOURS["cat"], COLOURS["dog"], COLOURS["dog"]])
 
