@@ -8,6 +8,7 @@ command such a process runs (:func:`command_of`), for the messages of :mod:`mini
 import os
 import pathlib
 import re
+import shlex
 import socket
 
 from minitransfer import file_owners
@@ -138,6 +139,20 @@ def holder_named(pids):
     return f" (PIDs {', '.join(map(_on_its_host, pids))})"
 
 
+def unwritten_named(lock_file):
+    """How a message said minutes into a wait names the holder of ``lock_file`` that never wrote its PID there
+    (:func:`minitransfer.run_lock.holder`'s -1), where :func:`holder_named`'s "starting up" no longer fits (an
+    older minitransfer, a process other than minitransfer's, one stopped right after it took the lock): fuser
+    names it, on the machine it runs on."""
+    return f" (one that never wrote its PID: {fuser_names(lock_file)})"
+
+
+def fuser_names(lock_file):
+    """How a message tells to find the process holding ``lock_file`` that never wrote its PID there, rather than
+    ``kill -9 -1`` (every process of the user's): "`fuser -v FOLDER/lock` on its machine names it"."""
+    return f"`fuser -v {shlex.quote(str(lock_file))}` on its machine names it"
+
+
 def pid_named(pid):
     """A :func:`minitransfer.run_lock.holder`'s process in words: "PID 1234", "PID 1234 on host node7" on
     another machine, and a SLURM task by its job, which scancel and squeue take where its PID means nothing:
@@ -151,7 +166,7 @@ def pid_named(pid):
     return f"SLURM job {job}{where}{'' if pid.host else f', PID {_on_its_host(pid)}'}"
 
 
-def _user_of(pid):
+def user_of(pid):
     """The user running the process ``pid`` of this machine, as a message says it ("user alice", "user 1234":
     :func:`minitransfer.file_owners.as_user`) where it is another user than this process's (one this user may not
     stop: a lab's machine shared by its group), else None (this user's, another host's, or gone)."""
@@ -167,7 +182,7 @@ def _user_of(pid):
 def _on_its_host(pid):
     """ "1234", "1234 on host node7" for a :class:`Holder` on another machine, or "1234 of user alice" for a
     process of this machine another user runs."""
-    host, user = getattr(pid, "host", None), _user_of(pid)
+    host, user = getattr(pid, "host", None), user_of(pid)
     return f"{int(pid)} on host {host}" if host else f"{int(pid)} of {user}" if user else str(int(pid))
 
 

@@ -170,6 +170,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     check_out(out)
     shard_length = shard_length or images_per_shard(size)
     caches = caches or (lambda decoded: {})
+    progress = lock.marking_progress(out, progress)  # seen by a prepare that waits for this one, from any host
     images = functools.cache(subsets) if callable(subsets) else lambda: subsets
 
     def attempt(may_check):

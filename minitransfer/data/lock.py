@@ -9,7 +9,8 @@ writes them: :class:`DatasetBusy` (exit code 2) naming the processes. A rerun th
 (the dataset prepared with its options: "already prepared") succeeds meanwhile: refused the lock exclusively
 by readers, it holds it shared, as one of them, for its check (:func:`minitransfer.data.build._import_lock`).
 Any number of readers share a folder. A prepare started while another prepares the folder with
-the same options waits for it (:func:`wait_for_prepare`), then finds the dataset it left. The kernel releases
+the same options waits for it (:func:`wait_for_prepare`) while it shows progress, which it marks on the lock file
+wherever it runs (:func:`marking_progress`), then finds the dataset it left. The kernel releases
 the lock when a process dies. The lock file stays
 in the dataset's folder (prepare and readers leave it there, made as open() makes any file: 0o666 less the
 umask; in a folder its group may write, group-writable too, by prepare as by a reader), so readers of another
@@ -30,7 +31,6 @@ import contextlib
 import fcntl
 import os
 import pathlib
-import shlex
 import stat
 import time
 
@@ -43,6 +43,7 @@ STALLED_S = 30 * 60
 WAIT_POLL_S = 1  # how often a waiting prepare looks whether the other one has ended
 PROGRESS_LOOK_S = 60  # how often it looks for the other one's progress (a stat of each file of the folder)
 WAIT_SAID_EVERY_S = 300  # how often a waiting prepare says it still waits (a log silent for hours reads as hung)
+HEARTBEAT_S = 60  # how often at most a prepare marks its progress on its lock file (:func:`marking_progress`)
 clock, _sleep = time.monotonic, time.sleep  # what a wait is measured and spent with (a test's replace them)
 
 
@@ -172,7 +173,8 @@ def _wait_while_held(folder, busy, same_import, since):
                           f"finish (for as long as it shows progress), then checking the dataset it leaves against "
                           f"this prepare's options")
             said, said_at = pid, now
-        elif now - said_at >= WAIT_SAID_EVERY_S:
+        elif now - said_at >= WAIT_SAID_EVERY_S:  # "starting up" reads oddly after minutes
+            held = lock_holder.unwritten_named(pathlib.Path(folder) / LOCK_FILE) if pid == -1 else held
             stopping.warn(f"still waiting for the prepare of {folder}{held} to finish "
                           f"({int(now - since) // 60} minutes so far)")
             said_at = now
@@ -181,24 +183,74 @@ def _wait_while_held(folder, busy, same_import, since):
 
 def _stalled(folder, pid, held, cpu_seen):
     """The :class:`BeingPrepared` of a wait given up: the holder ``pid`` showed no progress for :data:`STALLED_S`
-    (``cpu_seen``: its CPU time was read, and did not change). A holder that never wrote its PID (-1) is not told to
-    be ended with ``kill -9 -1``, which ends every process of the user's: the lock file's users name it (fuser)."""
+    (``cpu_seen``: its CPU time was read, and did not change; that of a holder on another host cannot be, which
+    is said: only the folder's files were watched). A holder that never wrote its PID (-1) is not told to be ended
+    with ``kill -9 -1``, which ends every process of the user's: the lock file's users name it (fuser); one of
+    another user, whom kill or scancel would refuse, is to be ended by its owner (:func:`_who_ends`)."""
     job, host = getattr(pid, "job", None), getattr(pid, "host", None)
     if int(pid) < 0:
-        stop = f"`fuser -v {shlex.quote(str(pathlib.Path(folder) / LOCK_FILE))}` on its machine names it"
+        held = " (one that never wrote its PID)"
+        stop = lock_holder.fuser_names(pathlib.Path(folder) / LOCK_FILE)
     else:
         stop = f"scancel {job}" if job else f"kill -9 {int(pid)} on host {host}" if host else f"kill -9 {int(pid)}"
+    end = f"{_who_ends(folder, pid)} ({stop})"
+    watched = ", no CPU time used" if cpu_seen else (
+        f"; its CPU time cannot be seen from this machine, as it runs on host {host}: only the folder's files were "
+        f"watched" if host else "")
     return BeingPrepared(f"{folder} is still being prepared by another minitransfer process{held}, which has shown "
-                         f"no progress for {STALLED_S // 60} minutes (no file of the folder changed"
-                         f"{', no CPU time used' if cpu_seen else ''}): it may be stopped (Ctrl-Z) or hung. Rerun this "
-                         f"command to wait again, or end it ({stop}) and rerun, which finishes its import; or give "
-                         f"another OUT", pid)
+                         f"no progress for {STALLED_S // 60} minutes (no file of the folder changed{watched}): it may "
+                         f"be stopped (Ctrl-Z) or hung. Rerun this command to wait again, or {end} and rerun, which "
+                         f"finishes its import; or give another OUT", pid)
+
+
+def _who_ends(folder, pid):
+    """"end it", or where the holder ``pid`` of ``folder``'s lock is not this user's (whose kill or scancel would
+    be refused), "ask user alice, who runs it, to end it" (a process of this machine); for one on another host,
+    whose owner this machine cannot see, the lock file's owner is asked where that is another user ("ask its
+    owner (the lock file is user alice's) to end it": the prepare that made it, as a rule). A holder that never
+    wrote its PID is ended by whoever fuser names."""
+    if int(pid) < 0:
+        return "end it"
+    if getattr(pid, "host", None) is None:
+        user = lock_holder.user_of(pid)
+        return f"ask {user}, who runs it, to end it" if user else "end it"
+    try:
+        uid = os.stat(pathlib.Path(folder) / LOCK_FILE).st_uid
+    except OSError:
+        return "end it"
+    if uid == os.geteuid():
+        return "end it"
+    return f"ask its owner (the lock file is {file_owners.as_user(uid)}'s) to end it"
+
+
+def marking_progress(folder, progress=None):
+    """``progress`` (an import's ``progress(done, total[, stage])``; None: nothing shown), which also marks the
+    progress reported on ``folder``'s lock file, at most every :data:`HEARTBEAT_S`: its time of last change set to
+    now. A prepare waiting for this one (:func:`wait_for_prepare`) counts it as progress (:func:`progress_mark`)
+    where it sees none other: from another host sharing the folder (a cluster's), which cannot see this one's CPU
+    time, while a rerun checks ImageNet's shards ("already prepared") for many minutes and writes nothing. Only a
+    report marks it, never a timer, so a prepare stopped or hung shows none. The lock file's time, not a file of its
+    own: nothing is left by a prepare killed, and an import's writes leave the lock file out
+    (:func:`.import_writes.state_before`)."""
+    path, marked = pathlib.Path(folder) / LOCK_FILE, None
+
+    def report(done, total, *stage):
+        nonlocal marked
+        now = clock()
+        if marked is None or now - marked >= HEARTBEAT_S:
+            marked = now
+            with contextlib.suppress(OSError):  # held shared, on a lock file this user may not write
+                os.utime(path)
+        if progress:
+            progress(done, total, *stage)
+    return report
 
 
 def progress_mark(folder, pid):
     """What changes while the prepare ``pid`` holding ``folder``'s lock makes progress: the name, size and time of
-    each file there (a shard written, under its temporary name then renamed; importing.json, mean.h5, meta.json)
-    and, where it runs on this machine, the CPU time it used (listing a large source writes nothing for minutes)."""
+    each file there (a shard written, under its temporary name then renamed; importing.json, mean.h5, meta.json; the
+    lock file, which a prepare marks as it reports progress: :func:`marking_progress`) and, where it runs on this
+    machine, the CPU time it used (listing a large source writes nothing for minutes)."""
     files = []
     with contextlib.suppress(OSError), os.scandir(folder) as entries:
         for entry in entries:
