@@ -1,7 +1,8 @@
 """A run's result.json judged as train's summary of its own run (report, info, a grid's status): its fields
 (:func:`read_result`: each accuracy in [0, 1], none above the best, its content as train wrote it, by its digest
 of itself), its accuracies against its eval.csv's (:func:`check_against_curve`, with the digest of the rows it
-sums up), what was edited (:func:`what_differs`), and the folder refused for it (:func:`refuse_contradicted`).
+sums up, or its weights file's where it records none), what was edited (:func:`what_differs`), and the folder
+refused for it (:func:`refuse_contradicted`).
 The digests are in :mod:`minitransfer.result_digests`; the files are read by :mod:`minitransfer.run_file_readers`.
 """
 
@@ -13,8 +14,9 @@ from minitransfer import fileio, run_logs
 from minitransfer.comparisons import is_accuracy
 from minitransfer.data.splits import MIN_CLASSES
 from minitransfer.left_out import UnreadableRun
-from minitransfer.result_digests import RESULT_SHA256, result_edited, result_sha256, rows_resummed
-from minitransfer.run_file_readers import is_there, read_json, read_log
+from minitransfer.result_digests import (CURVE_SUMS, RESULT_SHA256, cut_short, result_edited, result_sha256,
+                                         rows_resummed, rows_resummed_at)
+from minitransfer.run_file_readers import is_there, read_json, read_log, read_weights_sums
 from minitransfer.rundir import BEST_EVALUATIONS, weights_for
 
 
@@ -182,7 +184,9 @@ def check_against_curve(path, record, eval_csv):
     records the sums of the rows it sums up (:data:`minitransfer.result_digests.CURVE_SUMS`) and eval.csv's rows
     up to its iteration no longer sum to them (:func:`minitransfer.result_digests.rows_resummed`: a middle evaluation
     edited, which changes none of the three; a row added or dropped), result.json itself as train wrote it (else
-    :func:`read_result` tells its edit). Returns eval.csv's
+    :func:`read_result` tells its edit). A result.json that records no such sums (written before 0.11.4, or one so
+    written put in place of the run's own) is compared with its weights file's record of them instead, where that
+    has one (:func:`_weights_resummed`). Returns eval.csv's
     curve (:func:`read_curve`) where it read it, for the caller to read no second time; None where not."""
     final = record.get("final")
     accuracies = (final.get("top1") if isinstance(final, dict) else None, record.get("best_top1"),
@@ -195,10 +199,40 @@ def check_against_curve(path, record, eval_csv):
     if curve and len(curve) == record.get("evaluations"):
         _check_summary(path, accuracies, eval_csv, rows)
     # a row edited that changes none of those three; result.json edited too, read_result says how
-    changed = None if result_edited(record) else rows_resummed(record, rows, path)
+    changed = None if result_edited(record) else rows_edited(path, record, rows)
     if changed is not None:
         raise ResultContradicted(f"{eval_csv}: {changed}: {EDITED}")
     return curve
+
+
+def rows_edited(path, record, rows):
+    """What differs (words for a message) where eval.csv's ``rows`` (:func:`minitransfer.run_logs.read_eval_rows`)
+    are no longer those the result.json ``path``, read as ``record``, sums up: by the sums it records
+    (:func:`minitransfer.result_digests.rows_resummed`), else by its weights file's (:func:`_weights_resummed`);
+    None where they match, or neither records them. What report refuses, and train finishes again (which refuses
+    them: :func:`minitransfer.train._reported`)."""
+    return rows_resummed(record, rows, path) or _weights_resummed(path, record, rows)
+
+
+def _weights_resummed(path, record, rows):
+    """What differs (words for a message) where the result.json ``path``, read as ``record``, records no sums of
+    the rows it sums up (:data:`minitransfer.result_digests.CURVE_SUMS`: written before 0.11.4, or such a one put
+    in place of the run's own, its digest valid) but the run's weights file (:func:`minitransfer.rundir.weights_for`),
+    of its iteration count, records those of the rows up to its iteration
+    (:func:`minitransfer.run_file_readers.read_weights_sums`): eval.csv's ``rows`` compared with them as a resume
+    compares them with its checkpoint's (:func:`minitransfer.result_digests.rows_resummed_at`). The weights file is
+    opened only here: a run whose result.json records the sums costs nothing more. None where they match, where the
+    weights file records none (written before 0.11.4 too) or is of another iteration count (another training's),
+    or where eval.csv is cut short (:func:`minitransfer.result_digests.cut_short`, said otherwise)."""
+    if CURVE_SUMS in record:
+        return None
+    weights = weights_for(os.path.dirname(path))
+    recorded = read_weights_sums(weights)
+    if recorded is None or recorded[0] != record.get("iterations"):
+        return None
+    iteration, sums = recorded
+    rows = [row for row in rows if row["iteration"] <= iteration]
+    return None if cut_short(record, rows) else rows_resummed_at(sums, rows, iteration, weights)
 
 
 def _check_summary(path, accuracies, eval_csv, rows):

@@ -121,6 +121,17 @@ def rows_resummed(record, rows, result=RESULT_FILE):
     return f"its {told} are not those {result} sums up ({differs})"
 
 
+def cut_short(record, rows):
+    """Whether eval.csv's ``rows`` end before the last evaluation the result.json ``record`` counts (fewer rows,
+    none of its final iteration): a copy cut short, a torn last row, said so elsewhere
+    (:attr:`minitransfer.comparisons.Result.eval_log`), not compared with what records them. :func:`rows_resummed`
+    spells it out: submit.sh's Python runs its source alone (:data:`minitransfer.slurm_finished.DIGEST_FUNCTIONS`)."""
+    final, counted = record.get("final"), record.get("evaluations")
+    last = final.get("iteration") if isinstance(final, dict) else None
+    return type(last) is int and type(counted) is int and len(rows) < counted and all(row["iteration"] < last
+                                                                                      for row in rows)
+
+
 # Each checkpoint's record of the eval.csv rows up to its iteration, a root attribute of the same name
 # (:data:`CURVE_SUMS`, :func:`checkpoint_sums`), as train wrote them when it wrote the checkpoint: a run resumed
 # from it (finished again with its result.json deleted or replaced, or trained on) will not take rows edited

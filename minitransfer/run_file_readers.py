@@ -1,7 +1,8 @@
 """A run's files read back for the report (:func:`minitransfer.results.collect`), trusting none of
 them: its result.json, config.json and treatment.json (:func:`read_json`; result.json then judged as train's
 summary of its run by :mod:`minitransfer.result_checks`), its eval.csv (:func:`read_curve`, :func:`read_log`)
-and metrics.jsonl (:func:`read_losses`: at most :data:`LOSS_POINTS` training losses). A file that
+and metrics.jsonl (:func:`read_losses`: at most :data:`LOSS_POINTS` training losses), and of its weights file
+the two root attributes that tell its eval.csv rows (:func:`read_weights_sums`). A file that
 is not one (a folder, a named pipe, a device) or holds more than train writes there
 (:func:`checked`) is refused, as is a damaged one, with an :class:`UnreadableRun` naming it (a
 :class:`FileUnreadable` where the system would not read it);
@@ -16,9 +17,11 @@ import math
 import os
 import stat
 
-from minitransfer import fileio, run_logs
+from minitransfer import fileio, hdf5_files, run_logs
+from minitransfer.checkpoint_check import HDF5_DAMAGE
 from minitransfer.file_owners import owner_and_mode
 from minitransfer.left_out import UnreadableRun
+from minitransfer.result_digests import CURVE_SUMS
 
 
 def is_there(path):
@@ -166,3 +169,19 @@ def read_json(path, kind):
         raise UnreadableRun(f"{path}: expected a JSON {'object' if kind is dict else kind.__name__}, "
                             f"got {json.dumps(record):.80}")
     return record
+
+
+def read_weights_sums(path):
+    """(its iteration, its record of the eval.csv rows up to it: :func:`minitransfer.result_digests.checkpoint_sums`)
+    of the weights file ``path``, the run's final checkpoint but its solver state, as train wrote them: two root
+    attributes, no array read. None where it is not a file (missing, a named pipe), cannot be read, or records no
+    such sums (written before 0.11.4) or no iteration as train writes them."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        with hdf5_files.open_hdf5(path, locked=False) as f:
+            iteration = hdf5_files.plain_attribute(f.attrs["iteration"])
+            sums = fileio.parse_json(hdf5_files.plain_attribute(f.attrs[CURVE_SUMS]))
+    except (*HDF5_DAMAGE, ValueError, TypeError):  # KeyError too: an attribute it lacks
+        return None
+    return (iteration, sums) if type(iteration) is int and isinstance(sums, dict) else None

@@ -47,7 +47,8 @@ from minitransfer.run_lines import run_metric_words
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
 from minitransfer.resume_options import KEPT_SETTINGS, dataset_gone_in, keep_run_settings, resumed_record
-from minitransfer.result_digests import DIGESTS, RESULT_SHA256, result_edited, rows_resummed
+from minitransfer.result_checks import rows_edited
+from minitransfer.result_digests import DIGESTS, RESULT_SHA256, result_edited
 from minitransfer.run_logs import read_eval_rows
 from minitransfer.rundir import (NOTHING_TO_DO, RESULT_FILE, RUN_FILES, config_text, run_dir_for,
                                  train_again)
@@ -343,11 +344,12 @@ def _reported(out, run_dir, max_iter, quiet):
 
 
 def _rows_resummed(recorded, eval_csv):
-    """Whether the rows of ``eval_csv`` no longer sum to what the result.json ``recorded`` records of them
-    (:func:`minitransfer.result_digests.rows_resummed`: edited since), where it is a file that can be read (a named
-    pipe would be read for ever: its finishing again says what it is)."""
+    """Whether the rows of ``eval_csv`` no longer sum to what the result.json ``recorded`` records of them, or its
+    weights file where it records none (:func:`minitransfer.result_checks.rows_edited`: edited since), where it is a
+    file that can be read (a named pipe would be read for ever: its finishing again says what it is)."""
     try:
-        return os.path.isfile(eval_csv) and rows_resummed(recorded, read_eval_rows(eval_csv)) is not None
+        return os.path.isfile(eval_csv) and rows_edited(eval_csv.with_name(RESULT_FILE), recorded,
+                                                        read_eval_rows(eval_csv)) is not None
     except OSError:
         return False
 

@@ -110,11 +110,12 @@ def test_result_json_and_eval_csv_edited_alike_are_not_written_again_by_a_resump
 
 
 def test_a_result_json_written_before_the_rows_digest_is_read_and_mended_as_before(runs, micro_data):
-    """The run as a version before wrote it: its checkpoint records no sums of the rows either."""
+    """The run as a version before wrote it: its checkpoint and weights file record no sums of the rows either."""
     folder, result, eval_csv = runs
-    saved = checkpoints.load(folder / "baseA.run" / "checkpoint.h5")
-    del saved.meta[CURVE_SUMS]
-    checkpoints.save(saved.path, saved)
+    for path in (folder / "baseA.run" / "checkpoint.h5", folder / "baseA.h5"):
+        saved = checkpoints.load(path)
+        del saved.meta[CURVE_SUMS]
+        checkpoints.save(saved.path, saved)
     _edit(result, lambda record: (record.pop(CURVE_SUMS), record.update({RESULT_SHA256: result_sha256(record)})))
     _edit_row(eval_csv, 2, 2, "0.25")
     assert results.read_run(folder / "baseA.run").evaluations == 4  # nothing tells the edit: as before
