@@ -579,8 +579,8 @@ def test_a_huge_grids_findings_look_each_base_up_once(monkeypatch):
     results = PassCountingList(Result(run, 0.5, 0.6, 0.55, 30) for run in runs)
     monkeypatch.setattr(PassCountingList, "passes", 0)
     claims = findings.findings(results)
-    # co-adaptation: BnB at n=3..6 and BnB+ at the deepest; fine-tuning: AnB+ and BnB+
-    assert [claim.networks for claim in claims[:4]] == [200, 400, 4 * 200 + 200, 1400 + 1400]
+    # co-adaptation: BnB at n=3..6, BnB+ at the deepest and BnB at the top layer n=7; fine-tuning: AnB+ and BnB+
+    assert [claim.networks for claim in claims[:4]] == [200, 400, 4 * 200 + 200 + 200, 1400 + 1400]
     assert without_base(results) == [] and PassCountingList.passes < 50
 
 
