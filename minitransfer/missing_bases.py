@@ -7,6 +7,8 @@ weights file is gone because it is trained again, as a grid and ``submit.sh`` sa
 
 import dataclasses
 import math
+import pathlib
+import shlex
 
 from minitransfer import run_labels
 from minitransfer.comparisons import built_bases
@@ -56,13 +58,16 @@ def trained_again(base, folder, by=None):
             f"resume it to its end (minitransfer train --resume {folder})")
 
 
-def without_base(results, bases=None):
+def without_base(results, bases=None, unfinished=None, runs_dir=None):
     """"name: why" of the networks measured relative to their own base (transfers, selffers,
     random frozen layers) whose base is not among ``results`` (its run deleted, or only the copies
     gathered in the folder), has no accuracy (it made no evaluation: named as it is), or is not in
     its folder while several others hold one (:class:`~minitransfer.comparisons.Bases`), or is another network than
-    the one it copied (:data:`OTHER`): they are in no finding and no number relative to a base."""
-    texts, bases = [], built_bases(results, bases)
+    the one it copied (:data:`OTHER`): they are in no finding and no number relative to a base. A base among the
+    runs not finished (``unfinished``: {name: its state, :func:`minitransfer.report_plan.unfinished_standings`'s},
+    their folders under ``runs_dir``) is said to be so, with what to do (:func:`_not_finished`); before, "not among
+    the runs" in the report that listed it as not finished."""
+    texts, bases, unfinished = [], built_bases(results, bases), unfinished or {}
     for r in results:
         if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(bases.accuracy(r)):
             names, why, elsewhere = base_without_accuracy(r, bases)
@@ -77,10 +82,27 @@ def without_base(results, bases=None):
                     ELSEWHERE: f"is not in its folder, and {len(elsewhere)} others hold one ({_folders(elsewhere)}): "
                                f"which is its own cannot be told; keep each replicate's runs in a folder of their "
                                f"own, with its bases",
-                    MISSING: "is not among the runs"}[why]
+                    MISSING: _not_finished(names[0], unfinished[names[0]], runs_dir) if names[0] in unfinished
+                    else "is not among the runs"}[why]
             texts.append(f"{r.run.name}: its base{'s' if len(names) > 1 else ''} {', '.join(names)} ({trained_on}) "
                          f"{said}" + _controls_base(r, results))
     return texts
+
+
+def _not_finished(base, state, runs_dir):
+    """What the base ``base`` (its name), a run not finished whose ``state`` report's list of them says, is, with
+    what to do: where a process trains it (after runs copied it: trained again, its weights file removed until it
+    ends), as a grid and ``submit.sh`` say it (:func:`trained_again`); resumable, `train --resume` its folder."""
+    from minitransfer.report_plan import TRAINING_NOW  # here: report_plan's imports reach results, which imports this
+    from minitransfer.run_lock import holder, pid_named
+
+    folder = pathlib.Path(runs_dir or ".") / f"{base}.run"
+    if state == TRAINING_NOW:
+        pid = holder(folder)
+        return f"is not finished: {trained_again(base, folder, pid_named(pid) if pid else 'another process')}"
+    if state.startswith("resumable at iteration"):
+        return f"is not finished ({state}): resume it to its end (minitransfer train --resume {shlex.quote(str(folder))})"
+    return f"is not finished ({state})"
 
 
 def _copied_otherwise(result, names):

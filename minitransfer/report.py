@@ -124,7 +124,7 @@ class Report:
     """What :func:`write_report` wrote: paths by kind, the runs read, the unfinished runs, the
     findings and warnings, whether the figures were drawn, the runs left out ("name: why":
     a result.json that cannot be read, a base that cannot be found), the runs left out of the
-    findings ("name: why": their own base is not among the runs), and of the unfinished runs those
+    findings ("name: why": their own base is not among the runs, or not finished), and of the unfinished runs those
     a process trains now (``training``) and those whose train failed (``failed``, "name: its
     train.log's error line (see the log)"; :func:`minitransfer.report_plan.unfinished_standings`); ``bases``,
     the results' bases (:class:`minitransfer.comparisons.Bases`), built once for the findings, Table 1 and the
@@ -273,7 +273,14 @@ def _measure(runs_dir):
     return Report(files={}, results=results, unfinished=unfinished, figures=False,
                   findings=measured.findings(results, facts, bases),
                   warnings=run_caveats.warnings(results, sets=sets, facts=facts),
-                  left_out=left_out, without_base=without_base(results, bases), training=training, failed=failed,
+                  left_out=left_out, without_base=without_base(results, bases, _states(unfinished, said), runs_dir),
+                  training=training, failed=failed,
                   validation_sets=sets, dataset_facts=facts, bases=bases, base_checkpoints=checkpoints,
                   network_gone=[r.run.name for r in results if network_gone(runs_dir / f"{r.run.name}.run")],
                   planned=planned, gathered=gathered, unfinished_said=said)
+
+
+def _states(unfinished, said):
+    """{name: state} of the ``unfinished`` runs, from their "name (state)" (``said``, in their order:
+    :func:`minitransfer.report_plan.unfinished_standings`)."""
+    return {name: text[len(name) + 2:-1] for name, text in zip(unfinished, said)}

@@ -9,6 +9,7 @@ import dataclasses
 import heapq
 import os
 import pathlib
+import shlex
 import time
 
 from minitransfer import file_owners, stopping
@@ -117,13 +118,62 @@ def find_runs(runs_dir, notice=None):
 def lone_weights(found, runs_dir):
     """"name: why" of each network's weights file among ``found.weights`` (:class:`FoundRuns`; a checkpoint's file,
     not another HDF5 file) whose run folder is not beside it (copied alone): report reads a run from its run
-    folder (result.json, the curves), so it reads none of them, and says so, as of the other runs it leaves out."""
+    folder (result.json, the curves), so it reads none of them, and says so, as of the other runs it leaves out.
+    A run's checkpoint copied alone (a checkpoint.h5, its solver state in it) is named as one, with what fits it
+    (:func:`_checkpoint_copy`); before, as a network's weights file whose run folder is "checkpoint.run"."""
     from minitransfer.checkpoint import is_checkpoint  # here: checkpoint's imports (path_kinds) import this module
 
-    return [WithoutRunFolder(f"{path.relative_to(runs_dir).as_posix()}: {path} is a network's weights file without "
-                             f"its run folder ({run_dir_for(path).name}) beside it, which report reads a run from: "
-                             f"copy that folder beside it to report the run")
-            for path in sorted(found.weights) if is_checkpoint(path)]
+    texts = []
+    for path in sorted(found.weights):
+        if is_checkpoint(path):
+            state = _training_state(path)
+            said = (_checkpoint_copy(path, *state) if state is not None else
+                    f"{path} is a network's weights file without its run folder ({run_dir_for(path).name}) beside "
+                    f"it, which report reads a run from: copy that folder beside it to report the run")
+            texts.append(WithoutRunFolder(f"{path.relative_to(runs_dir).as_posix()}: {said}"))
+    return texts
+
+
+def _training_state(path):
+    """(iteration, max_iter, out) of the checkpoint file ``path`` where it holds a run's training state (its solver
+    group: a run folder's checkpoint.h5, or a copy of one, which `train --resume` continues), each None where it
+    records none (or cannot be read); None for a network's weights file (a finished run's, which holds no solver
+    state: :mod:`minitransfer.checkpoint`)."""
+    from minitransfer import hdf5_files
+    from minitransfer.checkpoint import CheckpointError, read_meta
+    from minitransfer.checkpoint_check import HDF5_DAMAGE, holds
+
+    try:
+        with hdf5_files.open_hdf5(path, locked=False) as f:
+            if not holds(f, "solver"):
+                return None
+        meta = read_meta(path)
+    except (CheckpointError, *HDF5_DAMAGE):  # its format marker read, the rest not: said without them
+        return None, None, None
+    config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
+    out = config.get("out")
+    return meta.get("iteration"), config.get("max_iter"), pathlib.PurePath(out).name if isinstance(out, str) else None
+
+
+def _checkpoint_copy(path, iteration, max_iter, out):
+    """Why the checkpoint ``path`` copied alone into a folder of runs, at ``iteration`` of ``max_iter`` of the run
+    whose network is ``out`` (its file's name; each None where not recorded), is no run report reads: a run's
+    training state, not a finished network, while report reads finished runs from their run folders. A run not
+    finished is continued by `train --resume` of it; of a finished one, its run folder is to be copied beside it
+    (or is there, and read)."""
+    what = f"{path} is a checkpoint{f' of {out}' if out else ''}"
+    reads = "report reads finished runs from their run folders (result.json, the curves), not from a checkpoint"
+    if isinstance(iteration, int) and isinstance(max_iter, int) and iteration < max_iter:
+        return (f"{what} (its training state at iteration {iteration} of {max_iter}), copied without its run "
+                f"folder: not a finished network; {reads}: to finish it, `minitransfer train --resume "
+                f"{shlex.quote(str(path))}` continues it (with the options it was trained with)")
+    if iteration is not None and iteration == max_iter:
+        what += f" (at its last iteration, {iteration})"
+    folder = run_dir_for(out).name if out else None
+    if folder is not None and (path.parent / folder).is_dir():
+        return f"{what}, beside its run folder {folder}, which report reads the run from: {reads}"
+    return (f"{what}, copied without its run folder{f' ({folder})' if folder else ''}: {reads}: copy "
+            f"{'that folder' if folder else 'its run folder'} beside it to report the run")
 
 
 KERNEL_FOLDERS = ("/proc", "/sys")  # the kernel's views: no runs; a link to / in every process, to each device
