@@ -40,4 +40,5 @@ def test_a_folder_put_in_a_shards_place_before_its_first_open_is_said_as_the_che
         dataset.open_dataset(data.path)
     with pytest.raises(dataset.DatasetError) as raised:
         reader.read([0])
-    assert str(raised.value) == str(at_start.value) == f"{shard}: a folder where meta.json lists a shard file: {REPREPARE}"
+    assert str(raised.value) == str(at_start.value)
+    assert str(at_start.value) == f"{shard}: a folder where meta.json lists a shard file: {REPREPARE}"
