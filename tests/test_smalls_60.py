@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from minitransfer.cli import main
-from minitransfer.data import decode
+from minitransfer.data import decode, skip_reasons
 from minitransfer.experiment import CROSS
 from minitransfer.findings_caveats import advising, few_draws, more_networks
 
@@ -80,14 +80,14 @@ def test_a_gif_cut_in_its_header_is_damaged_not_no_image(tmp_path, cut):
     path.write_bytes(_gif()[:cut])
     with pytest.raises(Image.UnidentifiedImageError):  # the oracle: Pillow does not identify it at all
         Image.open(path).close()
-    assert _reason(path) == GIF_CUT + decode.DAMAGED_FILE
+    assert _reason(path) == GIF_CUT + skip_reasons.DAMAGED_FILE
 
 
 def test_a_cut_gif_stored_so_in_an_archive_says_so(tmp_path):
     archive = tmp_path / "images.zip"
     with zipfile.ZipFile(archive, "w") as handle:
         handle.writestr("cat.gif", _gif()[:100])
-    assert _reason(archive, "cat.gif") == GIF_CUT + decode.DAMAGED_MEMBER
+    assert _reason(archive, "cat.gif") == GIF_CUT + skip_reasons.DAMAGED_MEMBER
 
 
 @pytest.mark.parametrize("head, kind", [(b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"),
@@ -95,14 +95,14 @@ def test_a_cut_gif_stored_so_in_an_archive_says_so(tmp_path):
 def test_every_signed_format_cut_to_its_signature_is_damaged(tmp_path, head, kind):
     path = tmp_path / "cat.img"
     path.write_bytes(head)
-    assert _reason(path) == f"{kind} file whose header Pillow cannot read{decode.DAMAGED_FILE}"
+    assert _reason(path) == f"{kind} file whose header Pillow cannot read{skip_reasons.DAMAGED_FILE}"
 
 
 @pytest.mark.parametrize("data", [b"GIF89", b"hello, not a picture", b"\x89PN"], ids=["gif-short", "text", "png-short"])
 def test_bytes_without_a_whole_signature_stay_unidentified(tmp_path, data):
     path = tmp_path / "cat.gif"
     path.write_bytes(data)
-    assert _reason(path) == decode.UNIDENTIFIED
+    assert _reason(path) == skip_reasons.UNIDENTIFIED
 
 
 def test_prepare_lists_a_cut_gif_as_damaged(tmp_path):
@@ -116,5 +116,5 @@ def test_prepare_lists_a_cut_gif_as_damaged(tmp_path):
     result = CliRunner().invoke(main, ["prepare", "folder", str(tmp_path / "photos"), str(tmp_path / "out"),
                                        "--size", "12", "--workers", "0", "--val-fraction", "0"])
     assert result.exit_code == 0, result.output
-    assert f"  {cut}: {GIF_CUT}{decode.DAMAGED_FILE}" in result.output.splitlines(), result.output
+    assert f"  {cut}: {GIF_CUT}{skip_reasons.DAMAGED_FILE}" in result.output.splitlines(), result.output
     assert f"{cut}\t{GIF_CUT}" in (tmp_path / "out" / "skipped.txt").read_text(), "skipped.txt"

@@ -26,6 +26,7 @@ from . import schema
 
 DAMAGED_ARCHIVE_ERRORS = (zipfile.BadZipFile, tarfile.TarError, zlib.error, lzma.LZMAError, EOFError, OSError)
 DAMAGED_ARCHIVE = "damaged archive"  # what the error of a damaged archive says (:func:`reading_archive`)
+CUT_SHORT = "cut short: its data ends before the size its header gives"  # a damage said by no words of the reader's own
 ZIP_ENCRYPTED = 0x1  # general purpose flag bit 0 of a zip member
 
 
@@ -93,14 +94,17 @@ def reading_archive(origin, download=None, name=None, whole=None):
     except DAMAGED_ARCHIVE_ERRORS as error:
         if isinstance(error, OSError) and error.errno is not None:  # gzip's and bz2's damage carry no errno
             raise schema.read_error(origin, "archive", error, remedy="download it again") from error
-        reason = " ".join(str(error).split()) or type(error).__name__  # one line: tarfile lists each method tried
+        reason = " ".join(str(error).split())  # one line: tarfile lists each method tried
+        if not reason and isinstance(error, EOFError):  # zipfile's, for a member whose data ends before its size
+            reason = CUT_SHORT
         again, size = "", os.stat(download).st_size if download else None
         if size == 0:  # tarfile listed each method's error for it ("method gz: ReadError('empty file') - ...")
             raise ArchiveDamaged(f"{download} is empty (0 bytes): download {name or os.path.basename(download)} "
                                  f"again") from error
         if download:
             again = f": {download_again(name or os.path.basename(download), size, whole)}"
-        raise ArchiveDamaged(f"{origin}: {DAMAGED_ARCHIVE} ({reason}){again}") from error
+        said = f" ({reason})" if reason else ""  # not the error's class ("EOFError"), which says nothing to a user
+        raise ArchiveDamaged(f"{origin}: {DAMAGED_ARCHIVE}{said}{again}") from error
 
 
 def download_again(name, size, whole=None):

@@ -28,8 +28,8 @@ from minitransfer import fileio
 from . import integrity, lock, schema
 from .changed_since import (check_class_table, check_meta_digest, check_meta_recorded, check_meta_unchanged,
                             folder_changed)
-from .image_reader import ImageReader
-from .integrity import GONE_SINCE_PREPARED, check_files, corrupt_files
+from .image_reader import ImageReader, not_a_shard_file
+from .integrity import check_files, corrupt_files
 from .mistaken_paths import empty_folder, not_a_dataset, unfinished_import
 from .read_once import read_once, read_only
 from .schema import REPREPARE, DatasetError, NotADataset, read_error
@@ -318,7 +318,7 @@ def open_dataset(path, subsets=SUBSETS):
         for shard in dataset.shards(subset):
             shard_path, shape = path / shard["file"], (shard["count"], height, width, 3)
             if not shard_path.is_file():
-                raise DatasetError(f"{shard_path}: {_not_a_file(shard_path)}")
+                raise DatasetError(f"{shard_path}: {not_a_shard_file(shard_path)}")
             read_once(shard_path, ("images", shape), lambda: image_offset(shard_path, shape))
     return dataset
 
@@ -361,13 +361,3 @@ def read_meta(meta_path):
     if meta.get("schema") != SCHEMA_VERSION:
         raise DatasetError(f"{meta_path}: schema {meta.get('schema')!r}, this minitransfer reads {SCHEMA_VERSION}")
     return raw, meta
-
-
-def _not_a_file(path):
-    """What ``path``, where meta.json lists a shard, is instead of one (a data folder copied with its
-    symbolic links, a shard name made a folder by hand): "missing shard", else what is there."""
-    if path.is_symlink():
-        return f"a symbolic link to {os.readlink(path)}, which leads to no file: copy the shard there, or {REPREPARE}"
-    if path.is_dir():
-        return f"a folder where meta.json lists a shard file: {REPREPARE}"
-    return f"missing shard: {GONE_SINCE_PREPARED}"

@@ -1,7 +1,8 @@
 """Decoding one image to import: a file, a zip archive's member, or pixels in memory, as uint8
 (size, size, 3) RGB, in a worker of :mod:`.decoder_pool` (:func:`load_item`). What it makes of the
 pixels (colour modes, 16-bit samples, transparency, EXIF orientation, the warp to ``size × size``):
-:mod:`.pixels`.
+:mod:`.pixels`. Why a file is skipped, in words (what it is when no image, Pillow's error as its damage, an archive's
+unpacking): :mod:`.skip_reasons`.
 
 Limits, checked before anything is allocated: an image may decode to at most
 :data:`.pixels.MAX_DECODED_PIXELS` pixels (after the JPEG scale; PIL's decompression-bomb warning and
@@ -26,21 +27,20 @@ import zipfile
 import numpy as np
 from PIL import Image
 
-from minitransfer import dead_ends, stopping
+from minitransfer import stopping
 
 from . import archives
 from . import image_formats
-from .inputs import fs_text, path_text
+from .inputs import fs_text
 from .pixels import decode_image_noted, opened_without_pillow_limit, warp
+from .skip_reasons import archive_reason, no_image, not_found, unidentified, unreadable_reason
 
 MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
-UNIDENTIFIED = "not an image, or in a format Pillow cannot read"
 CHANGED = ("changed while the import ran (its size or modification time is not what it was when listed): rerun the "
            "same command to import it as it is now")
 VANISHED = "removed or moved while the import ran (listed, then gone): rerun the same command"
 NOT_READABLE = ("not readable by this user (permission denied): give read access to it (chmod a+r; a+x on its "
                 "folders) and rerun")
-NOT_AN_IMAGE = "not an image but {}"  # told by its first bytes (.image_formats.NOT_IMAGES): what it is
 EMPTY = "empty file (0 bytes)"  # a reason to skip: PIL says "not an image", which sends one to check the format
 # What Pillow raises for a file it cannot read, beyond OSError and ValueError: a parser's errors on damaged bytes
 # (SyntaxError, IndexError, struct.error, EOFError, KeyError: Image.open itself takes the first three for "not this
@@ -284,114 +284,30 @@ def load_item(item, size):
                 if os.fstat(file.fileno()).st_size > MAX_MEMBER_BYTES:  # not held in memory
                     head = file.read(256)
                     file.seek(0)
-                    return _no_image(item, head, None) or decode_image_noted(file, size) + (None,)
+                    return no_image(item, head, None) or decode_image_noted(file, size) + (None,)
                 data = file.read()
                 if _changed_since_listed(item, os.fstat(file.fileno())):  # written to as it was read
                     return None, CHANGED, None
         if not data:
             return None, EMPTY, None
         digest, head = hashlib.sha256(data).hexdigest(), data[:256]
-        return _no_image(item, head, digest) or decode_image_noted(io.BytesIO(data), size) + (digest,)
+        return no_image(item, head, digest) or decode_image_noted(io.BytesIO(data), size) + (digest,)
     except FileNotFoundError as error:
-        return None, VANISHED if item.listed is not None else _not_found(item.path, error), None
+        return None, VANISHED if item.listed is not None else not_found(item.path, error), None
     except PermissionError:
         return None, NOT_READABLE, None
     except archives.ArchiveDamaged:
         raise  # the archive itself, not one image: stop, as CIFAR's importer does, saying to download it again
     except Image.UnidentifiedImageError:  # PIL's words name its file object (<_io.BufferedReader name=10>)
         name = image_formats.format_needing_plugin(head)
-        reason = image_formats.plugin_reason(name) if name else _archive_reason(item) or _unidentified(item, head)
+        reason = image_formats.plugin_reason(name) if name else archive_reason(item) or unidentified(item, head)
         return None, reason, digest
     except UNREADABLE as error:
         if getattr(error, "errno", None) == errno.ELOOP:
-            return None, _not_found(item.path, error), None
+            return None, not_found(item.path, error), None
         if image_formats.ghostscript_missing(head):
             return None, image_formats.GHOSTSCRIPT_MISSING, digest
-        return None, _unreadable_reason(error, item), digest
-
-
-def _no_image(item, head, digest):
-    """``load_item``'s answer for the file of ``item``, beginning with the bytes ``head``, when they are those of a
-    file that is no image (:func:`.image_formats.not_image_kind`), whatever Pillow makes of them: skipped saying
-    what it is (an archive named so: how to unpack it), not as a damaged image; None for any other file."""
-    kind = image_formats.not_image_kind(head)
-    return None if kind is None else (None, _archive_reason(item) or NOT_AN_IMAGE.format(kind), digest)
-
-
-# What Pillow raises for an image file whose bytes are damaged or cut short (an OSError without errno: "image
-# file is truncated", "Truncated File Read", "broken data stream"); a damaged archive member stops the import
-# instead (:class:`.archives.ArchiveDamaged`): the download is at fault, not the image
-DAMAGED = (SyntaxError, struct.error, EOFError, IndexError, KeyError)
-DAMAGED_FILE = ": a damaged or incomplete image file: export or download it again, or delete it (the import skips it " \
-               "either way)"
-DAMAGED_MEMBER = ": a damaged or incomplete image, stored so in the archive (it passed the archive's CRC check): " \
-                 "the import skips it"
-
-
-def _unreadable_reason(error, item):
-    """Why the file of ``item`` that raised ``error`` (one of :data:`UNREADABLE`) is skipped, in words, not the
-    error's class ("OSError: [Errno 5] ..."), with what to do of a damaged image (:func:`_damaged_remedy`)."""
-    words = " ".join(str(error).split())
-    if isinstance(error, OSError) and error.errno is not None:  # the system's error, not the image's
-        return f"could not be read: {error.strerror or words}"
-    said = f" ({words})" if words else ""
-    if isinstance(error, NotImplementedError):
-        return f"a variant of its format that Pillow does not read{said}"
-    if isinstance(error, DAMAGED):  # a parser's words (a KeyError's are a key alone): said as Pillow's
-        return f"Pillow could not parse it{said}{_damaged_remedy(error, item)}"
-    return f"{words or 'Pillow could not decode it'}{_damaged_remedy(error, item)}"
-
-
-def _damaged_remedy(error, item):
-    """What to do of the image of ``item`` that Pillow's ``error`` says is damaged or cut short, said after
-    Pillow's words ("OSError: image file is truncated" alone said neither); "" for another error (a
-    system's I/O error, an image too large, a format variant Pillow does not read: their own words say)."""
-    if not isinstance(error, DAMAGED) and not (type(error) is OSError and error.errno is None):
-        return ""
-    return DAMAGED_MEMBER if item.member is not None else DAMAGED_FILE
-
-
-def _unidentified(item, head):
-    """Why the file of ``item``, beginning with the bytes ``head``, that Pillow does not identify is skipped: one that
-    begins with the signature of a format Pillow reads (:func:`.image_formats.signed_format`) is an image of it cut
-    short or damaged in its header (a GIF cut within its palette: Pillow 9.1 wrote a 768-byte one and called such a
-    file half written "not an image", where newer Pillows, writing a smaller one, called it damaged); another,
-    :data:`UNIDENTIFIED`."""
-    name = image_formats.signed_format(head)
-    if name is None:
-        return UNIDENTIFIED
-    return f"{name} file whose header Pillow cannot read{DAMAGED_MEMBER if item.member is not None else DAMAGED_FILE}"
-
-
-def _archive_reason(item):
-    """Why the file of ``item``, named as an archive (photos.zip in a class folder), is skipped: the images it
-    holds are not imported, and the command that unpacks them into a folder beside it, which the import reads
-    (once there, it is said to be unpacked); None for another file, or an archive's member."""
-    stem = archives.archive_stem(os.path.basename(item.path)) if item.member is None else None
-    if stem is None:
-        return None
-    single = archives.single_file_refusal(item.path, "an image",
-                                          "decompress it there and rerun to import what it holds")
-    if single:
-        return single
-    into = os.path.join(os.path.dirname(item.path), stem)
-    if os.path.isdir(into):
-        return f"an archive, not an image (unpacked beside it, in {path_text(stem)}/, whose images are imported)"
-    command = archives.unpack_command(path_text(item.path), path_text(into))
-    return f"an archive, not an image: the images it holds are not imported; unpack it there ({command}) and rerun"
-
-
-def _not_found(path, error):
-    """Why the file ``path``, which ``error`` (ENOENT, ELOOP) says is not there, is skipped: a symbolic link that
-    leads nowhere says so (the name is listed; what it names is not there)."""
-    return link_to_nothing(path) if os.path.islink(path) else f"could not be opened: {error.strerror or error}"
-
-
-def link_to_nothing(link):
-    """Why the symbolic ``link`` leads nowhere: what it names does not exist, or it leads back to itself."""
-    if dead_ends.loops(link):
-        return f"a link to {path_text(os.readlink(link))}, which leads back to it (a loop of links)"
-    return f"a link to {path_text(os.readlink(link))}, which does not exist (moved? on a drive not mounted?)"
+        return None, unreadable_reason(error, item), digest
 
 
 def warn_of_notes(notes):

@@ -28,6 +28,7 @@ import queue
 import signal
 import sys
 import time
+import traceback
 from multiprocessing import resource_tracker
 
 from minitransfer import stopping
@@ -53,8 +54,8 @@ _CLOSING_QUEUES = []
 
 
 class WorkerDied(MinitransferError, RuntimeError):
-    """A decoding process ended while the import (or a data loader) still needed it, or could not
-    start (exit code 1)."""
+    """A decoding process ended while the import (or a data loader) still needed it, could not
+    start, or failed on an item in a way no error of the package's says (a bug): exit code 1."""
 
 
 def refuse_in_script_rerun(call):
@@ -126,8 +127,10 @@ class DecoderPool:
         context = multiprocessing.get_context("spawn")
         with stop_signals_blocked():
             self.tasks, self.results = worker_queue(context), worker_queue(context)
-            processes = [context.Process(target=_work, args=(self.function, self.tasks, self.results),
-                                         name="minitransfer-decoder", daemon=True) for _ in range(self.workers)]
+            processes = [context.Process(target=_work, args=(self.function, self.tasks, self.results,
+                                                             f"{number} of {self.workers}"),
+                                         name="minitransfer-decoder", daemon=True)
+                         for number in range(1, self.workers + 1)]
             start_processes(processes, "decoding process")
             self.processes = processes
 
@@ -296,23 +299,46 @@ def next_task(tasks, poll_seconds=WORKER_POLL_SECONDS):
                 return None
 
 
-def _work(function, tasks, results):
-    """Worker process: ``function`` over each chunk received, until killed or orphaned."""
+def _work(function, tasks, results, which):
+    """Worker process ``which`` ("2 of 4"): ``function`` over each chunk received, until killed or orphaned."""
     die_with_parent(parent=multiprocessing.parent_process().pid)
     while (task := next_task(tasks)) is not None:
         number, chunk = task
-        try:
-            results.put((number, [function(item) for item in chunk], None))
-        except Exception as error:  # raised again in the importing process
-            results.put((number, None, _picklable(error)))
+        results.put((number, *_chunk_results(function, chunk, which)))
     results.cancel_join_thread()  # orphaned: nobody reads them any more, exit without writing them
 
 
+def _chunk_results(function, chunk, which):
+    """``([function(item) for item in chunk], None)`` in worker ``which``, or ``(None, error)`` for the first item
+    that raises, ``error`` raised again in the importing process: one the command line says in words (the
+    package's own, a read the system refused, memory out) as it is, the same as without workers; any other (a
+    bug: a ValueError was told as a usage error, a TypeError a traceback naming no file) as this worker's
+    :class:`WorkerDied`, naming the item, the exception and the line that raised it."""
+    values = []
+    for item in chunk:
+        try:
+            values.append(function(item))
+        except (MinitransferError, OSError, MemoryError) as error:
+            return None, error if _picklable(error) else WorkerDied(_failure(which, item, error))
+        except Exception as error:
+            return None, WorkerDied(_failure(which, item, error))
+    return values, None
+
+
+def _failure(which, item, error):
+    """The words of worker ``which``'s ``error`` on ``item`` (an :class:`.decode.ImportItem`, named by its file):
+    the exception, and the line that raised it (where a bug report needs to look)."""
+    where = traceback.extract_tb(error.__traceback__)[-1]
+    named = item.text() if hasattr(item, "text") else repr(item)
+    return (f"decoding process {which} (PID {os.getpid()}) failed on {named}: {type(error).__name__}: {error} (in "
+            f"{where.name}, {os.path.basename(where.filename)}:{where.lineno})")
+
+
 def _picklable(error):
-    """``error``, or a RuntimeError describing it when it cannot be pickled (the queue's writer
-    thread would drop it, and the importing process wait for the result forever)."""
+    """Whether ``error`` can be pickled (else the queue's writer thread would drop it, and the importing process
+    wait for the result forever)."""
     try:
         pickle.dumps(error)
     except Exception:
-        return RuntimeError(f"{type(error).__name__}: {error}")
-    return error
+        return False
+    return True

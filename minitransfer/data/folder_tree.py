@@ -128,7 +128,7 @@ def dangling_links(root):
 
 def links_to_nothing(paths):
     """:func:`dangling_links` among ``paths`` (a folder's entries, listed already)."""
-    from .decode import link_to_nothing  # here, not at the top: it brings in Pillow, which only an import needs
+    from .skip_reasons import link_to_nothing  # here, not at the top: it brings in Pillow, which only an import needs
     return [(path, link_to_nothing(path)) for path in paths
             if path.is_symlink() and not path.exists() and not inputs.hidden(path.name)]
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from minitransfer import fileio
 
-from .integrity import identity
+from .integrity import GONE_SINCE_PREPARED, identity
 from .schema import REPREPARE, DatasetError, read_error
 from .shard_format import image_offset
 
@@ -38,6 +38,23 @@ def _split_identity(checked, status):
 
 IF_CHANGED = ("if the same data was copied there again, rerun (the check at the start reads it again), else rerun "
               "the prepare command that built it")
+
+
+def not_a_shard_file(path):
+    """What ``path``, where meta.json lists a shard, is instead of one (a data folder copied with its
+    symbolic links, a shard name made a folder by hand): "missing shard", else what is there. The words of
+    the check at the start (:func:`.dataset.open_dataset`) and of a reader finding it so later alike."""
+    if path.is_symlink():
+        return f"a symbolic link to {os.readlink(path)}, which leads to no file: copy the shard there, or {REPREPARE}"
+    if path.is_dir():
+        return f"a folder where meta.json lists a shard file: {REPREPARE}"
+    return f"missing shard: {GONE_SINCE_PREPARED}"
+
+
+def _truncated(path, when, checked_size, size):
+    """The words of the shard ``path`` found ``size`` bytes long, ``checked_size`` when its checksum was checked
+    (``when``: "while it was read", after the check at the start and before it was opened)."""
+    return f"{path}: truncated {when} ({checked_size} bytes when its checksum was checked, now {size}); {REPREPARE}"
 
 
 class ImageReader:
@@ -84,6 +101,8 @@ class ImageReader:
             else:
                 offset = None
                 expected, changed = _split_identity(self.dataset.verified.get(str(path)), status)
+            if opened[:2] == expected[:2] and opened[2] < expected[2]:
+                raise DatasetError(_truncated(path, "after the check at the start", expected[2], opened[2]))
             if opened != expected:
                 raise DatasetError(f"{path}: replaced or written to after its checksum was checked at the start: "
                                    f"{IF_CHANGED}")
@@ -111,8 +130,7 @@ class ImageReader:
             status = os.fstat(self._files[number].fileno())
             now = identity(status)
             if now[2] < opened[2]:
-                raise DatasetError(f"{self.paths[number]}: truncated while it was read ({opened[2]} bytes when its "
-                                   f"checksum was checked, now {now[2]}); {REPREPARE}")
+                raise DatasetError(_truncated(self.paths[number], "while it was read", opened[2], now[2]))
             if now != opened:
                 raise DatasetError(f"{self.paths[number]}: written to while the run read it (its size or "
                                    f"modification time changed since its checksum was checked): {IF_CHANGED}")
@@ -150,9 +168,12 @@ class ImageReader:
                 shard, offset = self._open(number)
                 shard.seek(offset + int(indices[position] - self.starts[number]) * image_bytes)
                 got = shard.readinto(out[position])
-            except FileNotFoundError:
-                raise DatasetError(f"{self.paths[number]}: missing: the shard, or the dataset folder, was deleted or "
-                                   f"moved while the run read it") from None
+            except (FileNotFoundError, IsADirectoryError):
+                path = self.paths[number]
+                if path.is_symlink() or path.is_dir():  # as the check at the start says it
+                    raise DatasetError(f"{path}: {not_a_shard_file(path)}") from None
+                raise DatasetError(f"{path}: missing: the shard, or the dataset folder, was deleted or moved while "
+                                   f"the run read it") from None
             except DatasetError:  # said already (DatasetUnreadable is an OSError too)
                 raise
             except OSError as error:

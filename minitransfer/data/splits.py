@@ -221,20 +221,20 @@ def make_half(dataset, kind, seed=0, half=None, per_class=None, per_class_seed=N
     Example: ``make_half(open_dataset("imagenet-256"), "random", seed=0, half="A")`` gives the
     paper's baseA classes (500 of 1000) with labels 0..499."""
     if kind not in KINDS:
-        raise ValueError(f"make_half: kind must be one of {KINDS}, got {kind!r}")
-    if (kind == "all") != (half is None):
-        raise ValueError(f"make_half: half must be None for kind 'all' and one of {HALVES} otherwise, got kind "
-                         f"{kind!r} half {half!r}")
-    if half is not None and half not in HALVES:
-        raise ValueError(f"make_half: half must be one of {HALVES}, got {half!r}")
-    for name, value, low, high in (("seed", seed, 0, MAX_SEED), ("per_class", per_class, 1, None),
+        raise ValueError(f"the split kind must be one of {KINDS}, got {kind!r}")
+    if kind == "all" and half is not None:
+        raise ValueError(f"the all split has no halves: half must be None, got {half!r}")
+    if kind != "all" and half not in HALVES:
+        raise ValueError(f"the {kind} split has halves {HALVES}: half must be one of them, got {half!r}")
+    for name, value, low, high in (("the split's seed", seed, 0, MAX_SEED), ("per_class", per_class, 1, None),
                                    ("per_class_seed", per_class_seed, 0, MAX_SEED)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low
                                   or high is not None and value > high):
             bounds = f"{low}..{high}" if high is not None else f">= {low}"
-            raise ValueError(f"make_half: {name} must be an integer {bounds}, got {value!r}")
+            raise ValueError(f"{name} must be an integer {bounds}, got {value!r}")
     if per_class_seed is not None and per_class is None:
-        raise ValueError("make_half: per_class_seed chooses the per_class images kept, and per_class is None")
+        raise ValueError("per_class_seed chooses the images per_class keeps of each class, and per_class is None: "
+                         "give per_class too")
     half_a, half_b = class_halves(dataset, kind, seed, is_a)
     classes = half_b if half == "B" else half_a
     return Half(dataset, kind, seed if kind == "random" else None, half, classes, per_class, per_class_seed)

@@ -7,7 +7,7 @@ import re
 import types
 
 from minitransfer.config import TrainConfig, default_out
-from minitransfer.data import decode, image_formats
+from minitransfer.data import image_formats, skip_reasons
 
 README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
 
@@ -31,7 +31,7 @@ def test_the_readme_names_a_transfer_from_a_base_of_every_class_as_train_does():
 
 def test_the_readme_says_what_prepare_folder_says_of_a_file_that_is_no_image():
     pdf = next(what for what, head in image_formats.NOT_IMAGES.items() if re.match(head, b"%PDF-1.4"))
-    assert f'("{decode.NOT_AN_IMAGE.format(pdf)}")' in _prose()
+    assert f'("{skip_reasons.NOT_AN_IMAGE.format(pdf)}")' in _prose()
 
 
 def test_the_readme_says_a_run_folder_is_passed_over_and_a_families_files_faults_are_told_at_once():

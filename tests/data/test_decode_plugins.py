@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from PIL import Image, features
 
 from minitransfer.cli import main
-from minitransfer.data import build, decode, image_formats
+from minitransfer.data import build, decode, image_formats, skip_reasons
 
 
 def _ftyp(major, *compatible):
@@ -41,7 +41,7 @@ def test_a_file_of_a_format_pillow_reads_gets_no_plugin_hint(tmp_path):
         pytest.skip("this Pillow reads no AVIF")
     path = tmp_path / "broken.avif"
     path.write_bytes(AVIF)
-    assert decode.load_item(decode.ImportItem(path=str(path)), 8)[1] == decode.UNIDENTIFIED
+    assert decode.load_item(decode.ImportItem(path=str(path)), 8)[1] == skip_reasons.UNIDENTIFIED
     buffer = io.BytesIO()
     Image.new("RGB", (16, 16), (200, 10, 10)).save(buffer, "AVIF")
     path.write_bytes(buffer.getvalue())

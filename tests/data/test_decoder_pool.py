@@ -17,12 +17,12 @@ from minitransfer.data import decoder_pool
 pytestmark = pytest.mark.skipif(not pathlib.Path("/proc/self/stat").exists(), reason="reads process states from /proc")
 
 
-def test_results_come_in_order_across_calls_and_errors_keep_their_type():
+def test_results_come_in_order_across_calls_and_a_bugs_error_names_the_item():
     pool = decoder_pool.DecoderPool(operator.neg, workers=2)
     try:
         assert list(pool.map(list(range(1, 301)))) == [-value for value in range(1, 301)]
         assert list(pool.map([7, 11])) == [-7, -11]
-        with pytest.raises(TypeError, match="bad operand type for unary -: 'str'"):
+        with pytest.raises(decoder_pool.WorkerDied, match="failed on 'x': TypeError: bad operand type for unary -"):
             list(pool.map([1, "x", 3]))
     finally:
         pool.close()

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
-from minitransfer.data import dataset, decode
+from minitransfer.data import dataset, decode, skip_reasons
 
 CLASSES = ("cat", "dog", "fox")
 
@@ -64,8 +64,8 @@ def test_a_file_in_val_that_is_no_image_is_not_called_a_copy_of_a_training_image
     result = _invoke(root, tmp_path / "out")
     assert result.exit_code == 0, result.output
     reasons = {entry["file"]: entry["reason"] for entry in dataset.open_dataset(tmp_path / "out").meta["skipped"]}
-    assert reasons == {str(root / "train/cat/notes.txt"): decode.UNIDENTIFIED,
-                       str(root / "val/cat/notes.txt"): decode.UNIDENTIFIED}
+    assert reasons == {str(root / "train/cat/notes.txt"): skip_reasons.UNIDENTIFIED,
+                       str(root / "val/cat/notes.txt"): skip_reasons.UNIDENTIFIED}
 
 
 HEIF_HEAD = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(40)

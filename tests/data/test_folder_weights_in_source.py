@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
-from minitransfer.data import dataset, decode
+from minitransfer.data import dataset, decode, skip_reasons
 
 
 def _hdf5_bytes(tmp_path):
@@ -64,7 +64,7 @@ def test_a_weights_file_and_its_run_folder_in_the_source_are_no_images_nor_a_cla
 @pytest.mark.parametrize("name,reason", [
     ("weights.h5", "not an image but an HDF5 file (a weights file or a dataset's shard?)"),
     ("bundle.dat", "not an image but a zip archive"), ("paper.pdf", "not an image but a PDF document"),
-    ("events.log", "not an image but a gzip file"), ("forecast.grib", decode.UNIDENTIFIED),
+    ("events.log", "not an image but a gzip file"), ("forecast.grib", skip_reasons.UNIDENTIFIED),
 ], ids=["hdf5", "zip", "pdf", "gzip", "grib"])
 def test_a_file_in_a_format_that_is_no_image_is_not_an_image_nor_a_damaged_one(tmp_path, name, reason):
     """Its name does not count (a zip named .dat, a gzip named .log): its first bytes do."""
@@ -79,7 +79,7 @@ def test_an_image_cut_short_is_still_a_damaged_image(tmp_path, image_bytes):
     path.write_bytes(image_bytes((90, 120, 200), size=(64, 64))[:300])
     assert decode.may_be_image(path, (path.stat().st_size, path.stat().st_mtime_ns))
     reason = decode.load_item(decode.ImportItem(path=str(path)), 8)[1]
-    assert reason.endswith(decode.DAMAGED_FILE), reason
+    assert reason.endswith(skip_reasons.DAMAGED_FILE), reason
 
 
 def test_a_weights_file_too_large_to_hold_in_memory_is_not_an_image_either(tmp_path, monkeypatch):

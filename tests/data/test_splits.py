@@ -123,15 +123,29 @@ def test_per_class_keeps_the_first_n_or_a_seeded_choice(tiny_synthetic):
     assert np.bincount(chosen.train_labels).tolist() == [5] * 6
 
 
-@pytest.mark.parametrize("kind,half,extra", [
-    ("random", None, {}), ("all", "A", {}), ("random", "C", {}), ("sideways", "A", {}),
-    ("random", "A", {"per_class": 0}),
-    ("random", "A", {"seed": 1.5}), ("random", "A", {"seed": "0"}), ("random", "A", {"seed": -1}),
-    ("random", "A", {"seed": 2**32}), ("random", "A", {"per_class": 2.5}), ("random", "A", {"per_class": "3"}),
-    ("all", None, {"per_class": 3, "per_class_seed": -1}),
+SEEDS = r"must be an integer 0\.\.4294967295, got"
+
+
+@pytest.mark.parametrize("kind,half,extra,said", [
+    ("random", None, {}, r"the random split has halves \('A', 'B'\): half must be one of them, got None"),
+    ("all", "A", {}, "the all split has no halves: half must be None, got 'A'"),
+    ("random", "C", {}, r"the random split has halves \('A', 'B'\): half must be one of them, got 'C'"),
+    ("sideways", "A", {}, r"the split kind must be one of \('random', 'natural', 'all'\), got 'sideways'"),
+    ("random", "A", {"per_class": 0}, "per_class must be an integer >= 1, got 0"),
+    ("random", "A", {"seed": 1.5}, f"the split's seed {SEEDS} 1\\.5"),
+    ("random", "A", {"seed": "0"}, f"the split's seed {SEEDS} '0'"),
+    ("random", "A", {"seed": -1}, f"the split's seed {SEEDS} -1"),
+    ("random", "A", {"seed": 2**32}, f"the split's seed {SEEDS} 4294967296"),
+    ("random", "A", {"per_class": 2.5}, r"per_class must be an integer >= 1, got 2\.5"),
+    ("random", "A", {"per_class": "3"}, "per_class must be an integer >= 1, got '3'"),
+    ("all", None, {"per_class": 3, "per_class_seed": -1}, f"per_class_seed {SEEDS} -1"),
+    ("all", None, {"per_class_seed": 1}, "per_class_seed chooses the images per_class keeps of each class, and "
+                                         "per_class is None: give per_class too"),
 ])
-def test_make_half_rejects_bad_arguments(tiny_synthetic, kind, half, extra):
-    with pytest.raises(ValueError, match="make_half"):
+def test_make_half_rejects_bad_arguments_in_words_not_by_its_own_name(tiny_synthetic, kind, half, extra, said):
+    """Said to a notebook, and through eval to a checkpoint recording a split no longer made: it began
+    "make_half: half must be one of ('A', 'B'), ..."."""
+    with pytest.raises(ValueError, match=f"^{said}$"):
         splits.make_half(dataset.open_dataset(tiny_synthetic), kind, half=half, **extra)
 
 
