@@ -94,6 +94,8 @@ class Run(RunFailures):
                 self._log_evaluation(done)
             self._log_precision_change()
         self._write_config(resumed.meta["config"] if resumed is not None else self.record)
+        if self.start in self.files.evaluations_to_redo:  # its checkpoint, written before that row, records it now
+            self._record_redone_row()
         self.progress.line(describe_plan(plan, self.net))
         for warning in warnings_for(plan):
             self.progress.line(stopping.WARNING + worded(warning))
@@ -107,6 +109,14 @@ class Run(RunFailures):
         edited by hand."""
         self.files.write_json(self.files.config, record)
         self._config_written = record
+
+    def _record_redone_row(self):
+        """The checkpoint the run resumed from written again, once the evaluation of its own iteration, which it was
+        written without (a stop during that evaluation), is made again: it recorded no sums of that row
+        (:func:`checkpoint_sums`' ``at``), and kept so (a run resumed at max_iter writes no other), a resumption from
+        it took that row as it found it, edited or not, and a finished run's result.json deleted was written again
+        from an edited final evaluation."""
+        self.checkpoint(self.start, optim.learning_rate(self.plan.solver, self.start - 1))
 
     def _record_own_config(self, record=None):
         """config.json rewritten with the run's own record (:attr:`record`) once a file of the run
