@@ -101,8 +101,23 @@ def _not_finished(base, state, runs_dir):
         pid = holder(folder)
         return f"is not finished: {trained_again(base, folder, pid_named(pid) if pid else 'another process')}"
     if state.startswith("resumable at iteration"):
-        return f"is not finished ({state}): resume it to its end (minitransfer train --resume {shlex.quote(str(folder))})"
-    return f"is not finished ({state})"
+        return (f"is {not_finished(state)}: resume it to its end "
+                f"(minitransfer train --resume {shlex.quote(str(folder))})")
+    return f"is {not_finished(state)}"
+
+
+def not_finished(state):
+    """"not finished (resumable at iteration 40)": a base among the runs not finished, ``state`` where it stands
+    (:func:`minitransfer.report_plan.unfinished_standings`), in the words results.md's left-out runs
+    (:func:`without_base`) and Table 1's note (:func:`minitransfer.report_table1_notes.table1_without_own_base`)
+    share."""
+    return f"not finished ({state})"
+
+
+def unfinished_states(unfinished, said):
+    """{name: state} of the ``unfinished`` runs, from their "name (state)" (``said``, in their order:
+    :func:`minitransfer.report_plan.unfinished_standings`): what :func:`without_base` and Table 1's note take."""
+    return {name: text[len(name) + 2:-1] for name, text in zip(unfinished, said)}
 
 
 def _copied_otherwise(result, names):

@@ -16,7 +16,7 @@ from minitransfer.findings_caveats import chance_named
 from minitransfer.grid_options import ALL_CLASSES
 from minitransfer.grid_plan import options_of
 from minitransfer.grid_plan_file import read_plan
-from minitransfer.missing_bases import ELSEWHERE, MISSING, OTHER, UNMEASURED, base_without_accuracy
+from minitransfer.missing_bases import ELSEWHERE, MISSING, OTHER, UNMEASURED, base_without_accuracy, not_finished
 from minitransfer.report_plan import grid_folder
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, TABLE_1_COLUMNS, consecutive_spans,
                                         layer_list, table1_measured, table1_ranges)
@@ -101,29 +101,31 @@ _BASE_LACKING = {MISSING: "not among the runs",
                  OTHER: "not the base the AnB+ there copied from (trained from another, copied beside it)"}
 
 
-def table1_without_own_base(results, rows, bases=None):
+def table1_without_own_base(results, rows, bases=None, unfinished=None):
     """Why Table 1's own-base column (``rows``, :func:`table1` of ``results``) shows –
     at a range of layers with AnB+ runs, when the table measures some boost (else
     :func:`table1_unmeasured` says why): the base of the AnB+ there, of their own target, is not among
-    the runs, not in their folder while others hold one, or has no accuracy
-    (:func:`minitransfer.missing_bases.base_without_accuracy`, as results.md says it); those bases named
-    (the first few), as results.md names each run measured against them. "" otherwise. ``bases``:
-    the :class:`minitransfer.comparisons.Bases` of ``results``."""
-    spans, lacking = _own_bases_lacking(results, rows, bases, throughout=True)
+    the runs, not finished (one of ``unfinished``, {name: its state}: "not finished (resumable at iteration
+    40)"; before, "not among the runs" in the report that listed it as not finished), not in their folder while
+    others hold one, or has no accuracy (:func:`minitransfer.missing_bases.base_without_accuracy`, as results.md
+    says it); those bases named (the first few), as results.md names each run measured against them. ""
+    otherwise. ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results``."""
+    spans, lacking = _own_bases_lacking(results, rows, bases, unfinished, throughout=True)
     if not spans:
         return ""
     return (f'The column "{OWN_COLUMN}" shows – {_where(spans, rows)}: no base of the AnB+ runs\' own target has an '
             f"accuracy ({_lacking_words(lacking)}){_NAMED_ELSEWHERE}")
 
 
-def table1_own_base_partial(results, rows, bases=None):
+def table1_own_base_partial(results, rows, bases=None, unfinished=None):
     """Which AnB+ Table 1's own-base column (``rows``, :func:`table1` of ``results``)
-    leaves out where it shows a boost: those whose own target's base is not among the runs, not in
+    leaves out where it shows a boost: those whose own target's base is not among the runs, not finished (one
+    of ``unfinished``, as :func:`table1_without_own_base` says it), not in
     their folder while others hold one, or has no accuracy, by split seed, their bases named
     (:func:`minitransfer.missing_bases.base_without_accuracy`); the column averaged the others
     silently, while the pooled and BnB+ columns average every AnB+. "" where it leaves none out.
     ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results``."""
-    spans, lacking = _own_bases_lacking(results, rows, bases, throughout=False)
+    spans, lacking = _own_bases_lacking(results, rows, bases, unfinished, throughout=False)
     if not spans:
         return ""
     seeds = {r.run.split_seed for names in lacking.values() for r in names.values()}
@@ -135,12 +137,14 @@ def table1_own_base_partial(results, rows, bases=None):
 _NAMED_ELSEWHERE = "; results.md and findings.md name the runs left out of it."
 
 
-def _own_bases_lacking(results, rows, bases, throughout):
-    """(the layers of the rows, {why: {base name: an AnB+ measured against it}}) of the rows of Table 1
-    (``rows``, over :func:`minitransfer.report_tables.table1_ranges`) with evaluated AnB+ runs whose own base
-    has no accuracy: where the own-base column shows – (``throughout``: every one of those AnB+ lacks it), or a
-    boost (some do); nothing where the table measures no boost."""
-    spans, lacking = [], {why: {} for why in _BASE_LACKING}
+def _own_bases_lacking(results, rows, bases, unfinished, throughout):
+    """(the layers of the rows, {why, in the note's words: {base name: an AnB+ measured against it}}) of the
+    rows of Table 1 (``rows``, over :func:`minitransfer.report_tables.table1_ranges`) with evaluated AnB+ runs
+    whose own base has no accuracy: where the own-base column shows – (``throughout``: every one of those AnB+
+    lacks it), or a boost (some do); nothing where the table measures no boost. A base not among the results but
+    among the ``unfinished`` runs ({name: state}) is said not finished, in its state's words
+    (:func:`minitransfer.missing_bases.not_finished`), as results.md says it."""
+    spans, lacking, unfinished = [], {words: {} for words in _BASE_LACKING.values()}, unfinished or {}
     if not table1_measured(rows):
         return spans, lacking
     bases = built_bases(results, bases)
@@ -152,7 +156,9 @@ def _own_bases_lacking(results, rows, bases, throughout):
         spans += [row["layers"]] if tuned else []
         for r in tuned:
             names, why, _ = base_without_accuracy(r, bases)
-            lacking[why].update(dict.fromkeys(names, r))
+            words = (not_finished(unfinished[names[0]]) if why == MISSING and names[0] in unfinished
+                     else _BASE_LACKING[why])
+            lacking.setdefault(words, {}).update(dict.fromkeys(names, r))
     return spans, lacking
 
 
@@ -164,8 +170,9 @@ def _where(spans, rows):
 
 
 def _lacking_words(lacking):
-    """"random0/baseB: not among the runs; ...": the bases lacking, named by why (:data:`_BASE_LACKING`)."""
-    return "; ".join(f"{_some_names(names)}: {_BASE_LACKING[kind]}" for kind, names in lacking.items() if names)
+    """"random0/baseB: not among the runs; ...": the bases lacking, named by why (:data:`_BASE_LACKING`, then
+    "not finished (STATE)" of each state)."""
+    return "; ".join(f"{_some_names(names)}: {words}" for words, names in lacking.items() if names)
 
 
 def table1_unevaluated(results, rows):

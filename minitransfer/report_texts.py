@@ -13,6 +13,7 @@ import math
 from minitransfer import run_caveats
 from minitransfer.data import inputs
 from minitransfer.findings_caveats import natural_halves
+from minitransfer.missing_bases import unfinished_states
 from minitransfer.report_plan import planned_words, training_now
 from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_partial, table1_unevaluated,
                                               table1_schedules, table1_unmeasured, table1_unpaired, table1_unpooled,
@@ -54,6 +55,7 @@ def table1_files(report, reference_results, reference_bases, runs_dir):
     """table1.csv and table1.md of ``report``: the boosts, beside the paper's where ``reference_results`` (the
     runs of --reference, their :class:`minitransfer.comparisons.Bases` ``reference_bases``), and the lines under it."""
     boosts = table1(report.results, bases=report.bases)
+    states = unfinished_states(report.unfinished, report.unfinished_said)  # a base not finished is said so
     reference_boosts = table1(reference_results, bases=reference_bases) if reference_results else None
     text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers (the mean of each n's "
             "mean, as the paper's), in percentage points",
@@ -65,9 +67,9 @@ def table1_files(report, reference_results, reference_bases, runs_dir):
             f"{100 * INTERCHANGEABLE:.0f} points, and shows – where they do not."]
     for line in (table1_unevaluated(report.results, boosts), table1_unpooled(report.results, boosts, report.bases),
                  pooled_halves_note(report.results),
-                 table1_without_own_base(report.results, boosts, bases=report.bases),
+                 table1_without_own_base(report.results, boosts, bases=report.bases, unfinished=states),
                  table1_without_selffer(report.results, boosts, demo_planned(runs_dir, report.gathered)),
-                 table1_own_base_partial(report.results, boosts, bases=report.bases)):
+                 table1_own_base_partial(report.results, boosts, bases=report.bases, unfinished=states)):
         if line:
             text.append(line)
     if reference_boosts:
