@@ -96,6 +96,7 @@ from minitransfer.report_texts import COLUMNS, findings_text, results_files, tab
 from minitransfer.paper_runs import is_reference
 from minitransfer.comparisons import Bases
 from minitransfer.errors import MinitransferError
+from minitransfer.missing_bases import unfinished_states
 from minitransfer.results import collect, read_reference, without_base
 from minitransfer.run_remedies import network_gone
 
@@ -273,14 +274,8 @@ def _measure(runs_dir):
     return Report(files={}, results=results, unfinished=unfinished, figures=False,
                   findings=measured.findings(results, facts, bases),
                   warnings=run_caveats.warnings(results, sets=sets, facts=facts),
-                  left_out=left_out, without_base=without_base(results, bases, _states(unfinished, said), runs_dir),
+                  left_out=left_out, without_base=without_base(results, bases, unfinished_states(unfinished, said), runs_dir),
                   training=training, failed=failed,
                   validation_sets=sets, dataset_facts=facts, bases=bases, base_checkpoints=checkpoints,
                   network_gone=[r.run.name for r in results if network_gone(runs_dir / f"{r.run.name}.run")],
                   planned=planned, gathered=gathered, unfinished_said=said)
-
-
-def _states(unfinished, said):
-    """{name: state} of the ``unfinished`` runs, from their "name (state)" (``said``, in their order:
-    :func:`minitransfer.report_plan.unfinished_standings`)."""
-    return {name: text[len(name) + 2:-1] for name, text in zip(unfinished, said)}
