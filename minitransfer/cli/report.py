@@ -74,11 +74,11 @@ def report(runs, out, reference):
 
     Exit codes: 0 done (also with runs left out, or stopped once the report is whole), 1 error (no
     run under RUNS finished, training or not), 2 usage (RUNS missing, not a folder, holding no run, or
-    a run's, a dataset's or a report's; OUT another kind's folder (a run's, a grid's ...), RUNS itself
-    or another folder holding runs; --reference neither 'paper' nor a file; another report writing into
-    OUT), 65 bad data (runs of several datasets, presets or precisions; an edited result.json; a
-    --reference file not a table of runs), 74 a file could not be written, 75 interrupted (SIGINT,
-    SIGTERM, SIGHUP: rerun), 141 its reader went away (| head), silently.
+    a run's, a dataset's or a report's; OUT holding runs, or another kind's folder (a grid's ...);
+    --reference neither 'paper' nor a file; another report writing into OUT), 65 bad data (runs of
+    several datasets, presets or precisions; an edited run; a --reference file not a table of runs), 74
+    a file could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP: rerun), 141 its reader went
+    away (| head), silently.
 
     \b
     Examples:
