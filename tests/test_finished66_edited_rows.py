@@ -19,11 +19,11 @@ from click.testing import CliRunner
 from fake_results import finished_result
 import test_slurm
 from test_integ2_curve_digest import _edit_row
-from test_slurm import OPTIONS, fake_train_command, sbatch_calls, submit_grid, submitted_runs
-from test_slurm_damaged_result import finished_grid, named
+from test_slurm import submit_grid, submitted_runs
+from test_slurm_damaged_result import assert_lost_alone, finished_grid, named
 
 from minitransfer import experiment as grid
-from minitransfer import grid_status, results, scheduler, slurm, slurm_finished
+from minitransfer import grid_status, results, scheduler, slurm_finished
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.result_checks import ResultContradicted, check_against_curve
@@ -181,16 +181,7 @@ def test_edited_rows_without_a_checkpoint_are_lost(tmp_path, fake_slurm):
     finish_with_rows(out / "random0/A1B.run")
     lines = (out / "random0/A1B.run" / "eval.csv").read_text().splitlines()
     (out / "random0/A1B.run" / "eval.csv").write_text("\n".join(lines[:2] + lines[3:]) + "\n")  # a row dropped
-    assert grid_status.run_status(out, named(runs, "random0/A1B")) == grid_status.RESULT_LOST
-    said = []
-    slurm.emit_slurm(runs, out, scripts, OPTIONS, train_command=fake_train_command(tmp_path), progress=said.append)
-    assert [line for line in said if "not submitted" in line] == [
-        f"note: not submitted: {grid_status.result_lost(out, named(runs, 'random0/A1B'))}"]
-    done = submit_grid(submit)
-    assert done.returncode == 65, done.stdout + done.stderr
-    assert sbatch_calls(fake_slurm) == []
-    assert "run random0/A1B: keep" in done.stderr
-    assert f"nothing else to submit: the other {len(runs) - 1} runs are finished in {out}" in done.stdout
+    assert_lost_alone(tmp_path, fake_slurm, runs, out, scripts, submit)
 
 
 def _variants(folder):

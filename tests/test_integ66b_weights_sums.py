@@ -15,15 +15,14 @@ import types
 
 import h5py
 import pytest
-from click.testing import CliRunner
 
 from minitransfer import grid_status, result_checks, results
 from minitransfer import train as training
-from minitransfer.cli import main
 from minitransfer.result_checks import ResultContradicted
 from minitransfer.result_digests import CURVE_SUMS, RESULT_SHA256, result_sha256
 from minitransfer.resumed_logs import RunLogError
 from test_integ2_curve_digest import OPTIONS, _edit, _edit_row, trained_run
+from test_result_digest import report_refuses
 
 
 @pytest.fixture(scope="module")
@@ -52,13 +51,11 @@ def test_a_middle_row_edited_under_an_older_result_json_is_refused_by_its_weight
     folder, eval_csv = older
     recorded = math.fsum(_column(eval_csv, "top5")[:3])
     _edit_row(eval_csv, 2, 2, "0.25")  # the 2nd of 4 evaluations' top-5: no final, best or mean10 changed
-    done = CliRunner().invoke(main, ["report", str(folder), "-o", str(tmp_path / "report")])
-    assert done.exit_code == 65, done.output
-    assert done.output.splitlines()[-1] == (
-        f"error: bad data: {eval_csv}: its 3 evaluations before iteration 4 are not those {folder / 'baseA.h5'} "
-        f"records (their top5 values sum to {recorded - 0.75:.9g}, it recorded {recorded:.9g}): edited since train "
-        f"wrote it: restore the files train wrote, or train the run again"), done.output
-    assert not (tmp_path / "report" / "results.csv").exists()
+    report_refuses(folder, tmp_path / "report",
+                   f"error: bad data: {eval_csv}: its 3 evaluations before iteration 4 are not those "
+                   f"{folder / 'baseA.h5'} records (their top5 values sum to {recorded - 0.75:.9g}, it recorded "
+                   f"{recorded:.9g}): edited since train wrote it: restore the files train wrote, or train the run "
+                   f"again")
 
 
 def test_the_last_rows_loss_edited_is_refused_too(older):

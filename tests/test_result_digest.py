@@ -38,6 +38,15 @@ def _rows(eval_csv):
     return [line.split(",") for line in eval_csv.read_text().splitlines()[1:]]
 
 
+def report_refuses(folder, out, error):
+    """`minitransfer report FOLDER -o OUT` refuses the runs (exit 65), its last line ``error``, writing no
+    results.csv."""
+    done = CliRunner().invoke(main, ["report", str(folder), "-o", str(out)])
+    assert done.exit_code == 65, done.output
+    assert done.output.splitlines()[-1] == error, done.output
+    assert not (out / "results.csv").exists()
+
+
 def _edit(path, edit):
     record = json.loads(path.read_text())
     edit(record)
@@ -51,13 +60,10 @@ def test_an_accuracy_edited_in_result_json_is_refused_by_report_naming_both_valu
     mean10 = sum(sorted(top1, reverse=True)[:10]) / len(top1)  # 4 evaluations: the mean of them all
     assert json.loads(result.read_text())["mean10_top1"] == pytest.approx(mean10) and mean10 > 0
     _edit(result, lambda record: record.update(mean10_top1=mean10 / 2))
-    done = CliRunner().invoke(main, ["report", str(folder), "-o", str(tmp_path / "report")])
-    assert done.exit_code == 65, done.output
-    assert done.output.splitlines()[-1] == (
-        f"error: bad data: {result}: mean10_top1 is {mean10 / 2!r}, but the mean of the 4 best of {eval_csv}'s 4 "
-        f"evaluations is {mean10!r}: edited since train wrote it: restore the files train wrote, or train the run "
-        f"again"), done.output
-    assert not (tmp_path / "report" / "results.csv").exists()
+    report_refuses(folder, tmp_path / "report",
+                   f"error: bad data: {result}: mean10_top1 is {mean10 / 2!r}, but the mean of the 4 best of "
+                   f"{eval_csv}'s 4 evaluations is {mean10!r}: edited since train wrote it: restore the files train "
+                   f"wrote, or train the run again")
 
 
 def test_result_json_and_eval_csv_edited_alike_are_refused_by_the_digest_train_wrote(runs):

@@ -109,6 +109,12 @@ def test_a_lost_result_that_looks_whole_is_lost_for_submit_as_at_emission(tmp_pa
     lost, as emission does."""
     runs, out, scripts, submit = finished_grid(tmp_path)
     damage(out / "random0" / "A1B.run" / "result.json", how)
+    assert_lost_alone(tmp_path, fake_slurm, runs, out, scripts, submit)
+
+
+def assert_lost_alone(tmp_path, fake_slurm, runs, out, scripts, submit):
+    """random0/A1B of :func:`finished_grid`'s runs, its result lost, is said not submitted at emission, and by
+    submit.sh, which submits nothing else (the others finished) and ends with exit 65."""
     assert grid_status.run_status(out, named(runs, "random0/A1B")) == grid_status.RESULT_LOST
     said = []
     slurm.emit_slurm(runs, out, scripts, OPTIONS, train_command=fake_train_command(tmp_path), progress=said.append)

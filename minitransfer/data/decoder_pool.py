@@ -326,12 +326,18 @@ def _chunk_results(function, chunk, which):
 
 
 def _failure(which, item, error):
-    """The words of worker ``which``'s ``error`` on ``item`` (an :class:`.decode.ImportItem`, named by its file):
-    the exception, and the line that raised it (where a bug report needs to look)."""
-    where = traceback.extract_tb(error.__traceback__)[-1]
+    """The words of worker ``which``'s ``error`` on ``item`` (an :class:`.decode.ImportItem`, named by its file)."""
     named = item.text() if hasattr(item, "text") else repr(item)
-    return (f"decoding process {which} (PID {os.getpid()}) failed on {named}: {type(error).__name__}: {error} (in "
-            f"{where.name}, {os.path.basename(where.filename)}:{where.lineno})")
+    return worker_failure(f"decoding process {which}", f"on {named}", error)
+
+
+def worker_failure(process, doing, error):
+    """The words of an unexpected ``error`` raised in this worker process, ``process`` ("decoding process 2 of 4"),
+    ``doing`` what (``on`` an item, ``reading`` a batch): the process and its PID, the exception, and the line
+    that raised it (where a bug report needs to look). Said alike by an import's workers and a data loader's."""
+    where = traceback.extract_tb(error.__traceback__)[-1]
+    return (f"{process} (PID {os.getpid()}) failed {doing}: {type(error).__name__}: {error} (in {where.name}, "
+            f"{os.path.basename(where.filename)}:{where.lineno})")
 
 
 def _picklable(error):

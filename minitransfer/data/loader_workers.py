@@ -9,7 +9,6 @@ import os
 import queue
 import signal
 import time
-import traceback
 from multiprocessing import resource_tracker, shared_memory
 
 import numpy as np
@@ -21,7 +20,7 @@ from minitransfer.stopping import STOP_SIGNALS
 from . import dataset as ds
 from . import image_reader
 from .decoder_pool import (WorkerDied, close_queue, die_with_parent, kill_processes, next_task,
-                           script_rerun_words, start_processes, stop_signals_blocked, worker_queue)
+                           script_rerun_words, start_processes, stop_signals_blocked, worker_failure, worker_queue)
 from .schema import DatasetUnreadable
 
 WORKER_POLL_SECONDS = 1.0
@@ -194,7 +193,8 @@ def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, 
                 said = str(error) if isinstance(error, ds.DatasetError) else f"{dataset.path} ({subset}): {error}"
                 results.put((batch, (kind, said)))
             except Exception as error:  # a bug, memory out: said by the training process, which stops the workers
-                results.put((batch, ("failed", _failure(which, batch, f"{dataset.path} ({subset})", error))))
+                reading = f"reading batch {batch} of {dataset.path} ({subset})"
+                results.put((batch, ("failed", worker_failure(f"data loader process {which}", reading, error))))
         # Orphaned: nobody reads the results any more. Exit without writing them: the queue's writer thread,
         # which an exit waits for, may wait forever for the queue's lock, had a worker killed held it.
         results.cancel_join_thread()
@@ -203,11 +203,3 @@ def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, 
             reader.close()
         del slots
         memory.close()
-
-
-def _failure(which, batch, reading, error):
-    """The words of worker ``which``'s unexpected ``error`` reading batch ``batch`` of ``reading``: the
-    exception, and the line that raised it (where a bug report needs to look)."""
-    where = traceback.extract_tb(error.__traceback__)[-1]
-    return (f"data loader process {which} (PID {os.getpid()}) failed reading batch {batch} of {reading}: "
-            f"{type(error).__name__}: {error} (in {where.name}, {os.path.basename(where.filename)}:{where.lineno})")
