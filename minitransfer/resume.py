@@ -193,10 +193,16 @@ def _finished_beside(out):
 def _check_own_run(resume, run_dir):
     """A checkpoint in another run directory continues there, where its logs are: resumed into
     ``run_dir`` (the same `out` name in another folder), the run was refused for lacking them, or
-    went on without its earlier evaluations."""
+    went on without its earlier evaluations. Another file of that run (its config.json) is said to be no
+    checkpoint (it was called "the checkpoint of the run"), with the run folder to give instead."""
     folder = resume.resolve().parent
     if is_run_dir(folder) and folder != run_dir.resolve():
-        raise ConfigError(f"`resume` {resume} is the checkpoint of the run in {folder}, not of {run_dir}: continue "
+        if not checkpoints.is_checkpoint(resume):  # config.json, a log: "the checkpoint of the run", it was called
+            raise ConfigError(f"`resume` {resume} is a file of the run in {folder} ({resume.name}), not a checkpoint: "
+                              f"to continue that run, give its run folder, `resume={str(folder)!r}`, which takes the "
+                              f"options the run recorded and its checkpoint ({folder / 'checkpoint.h5'})")
+        what = "the checkpoint" if resume.name == "checkpoint.h5" else "a checkpoint"
+        raise ConfigError(f"`resume` {resume} is {what} of the run in {folder}, not of {run_dir}: continue "
                           f"it there, giving its run folder, `resume={str(folder)!r}`, which takes the options the "
                           f"run recorded")
 
