@@ -297,14 +297,23 @@ def _check_resumable(saved, plan):
     moved, and `data` not given) is told so, not that fc8 has another shape; and a rerun whose
     options pick another preset (a `copy_from` base of another network) is told which option
     changed. Only a checkpoint whose recorded configuration does not name the network it holds (a
-    foreign file in the run's place) is refused for its network, before its configuration."""
+    foreign file in the run's place) is refused for its network, before its configuration. Refused with
+    `resume='auto'` and no `out`, the run compared is the default name's, which may not be the one meant: the
+    refusal says so, and how to name another (it offered to replace that run, `overwrite=True`, and no more)."""
     probe = plan.preset.build(plan.config.fc8_outputs)
     if saved.preset != probe.preset and saved.meta["config"].get("preset") != saved.preset:
         raise checkpoints.CheckpointError(f"checkpoint {saved.path} holds a {saved.preset!r} network; this run "
                                           f"trains {probe.preset!r}")
     _check_written_out(saved, plan)
     refuse_damaged_record(saved.path, saved.meta["config"])  # not "base_lr nan -> 0.01": "give --base-lr nan"
-    check_configuration(saved, plan)
+    try:
+        check_configuration(saved, plan)
+    except ConfigError as error:
+        if type(error) is not ConfigError or plan.config.resume != "auto" or "out" not in plan.unset:
+            raise
+        raise ConfigError(f"{error}; `resume='auto'` without `out` continues the run of this configuration's default "
+                          f"name, {plan.config.out}: to continue another run, give its run folder as `resume` (e.g. "
+                          f"`resume='runs/baseA.run'`), which takes its `out` and the options it recorded") from None
     if saved.solver is None:  # after the checks that say what a copy of a run's weights file is for
         raise checkpoints.CheckpointError(
             f"checkpoint {saved.path} has no solver state (a finished run's weights file keeps none; its run "

@@ -93,3 +93,17 @@ def test_a_run_resumed_by_its_folder_that_runs_out_of_memory_is_told_to_rerun_wi
     # before: "... rerun with --resume auto once more memory is free", which continued baseA.run, another network
     assert result.output.endswith("; iterations 1..3 saved in runs/mine.run/checkpoint.h5: rerun with --resume "
                                   "runs/mine.run once more memory is free\n"), result.output
+
+
+def test_resume_auto_without_out_says_which_run_it_continues(finished, micro_data):
+    """baseA.h5, the default name of half A's network, is another network (seed 1) than this configuration's."""
+    result = _train("--resume", "auto", "--data", micro_data, "--half", "A")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: cannot resume baseA.run/checkpoint.h5 with a different configuration: "
+                                    "--seed 1 -> 0"), result.output
+    # before: it ended "...; give another --out, or replace this run (--overwrite, without --resume)", of a run the
+    # user may never have meant (runs/mine.run, whose folder an earlier advice had turned into --resume auto)
+    assert result.output.endswith("; --resume auto without --out continues the run of this configuration's default "
+                                  "name, baseA.h5: to continue another run, give its run folder as --resume (e.g. "
+                                  "--resume runs/baseA.run), which takes its --out and the options it recorded\n"), \
+        result.output
