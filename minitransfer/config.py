@@ -42,7 +42,8 @@ from minitransfer.data.mistaken_paths import GIVE_A_DATASET
 from minitransfer.mean_image import mean_image
 from minitransfer.progress import draws_bar
 from minitransfer.recorded_config import fingerprint_before, recorded_change, resumed_on_prepared_again
-from minitransfer.resume_options import START_OVER, refuse_dataset_gone, resumed_record, take_run_folder
+from minitransfer.resume_options import (START_OVER, keep_resume_given, refuse_dataset_gone, resume_given,
+                                        resumed_record, take_run_folder)
 from minitransfer.run_networks import copied_weights
 from minitransfer.rundir import recorded_path, run_dir_for
 from minitransfer.train_config import TrainConfig, default_out
@@ -69,7 +70,7 @@ class Plan:
     classes: list                    # the class table of fc8's outputs
     cross_dataset: bool = False      # the base was trained on another dataset (another class table)
     unset: frozenset = frozenset()   # the fields the user left unset (None), whose defaults resolve filled in
-    named: TrainConfig = None        # `config` with its paths as the user gave them: messages name them so
+    named: TrainConfig = None        # `config` with its paths and `resume` as the user gave them: messages name them so
 
 
 def check_config(config):
@@ -87,6 +88,7 @@ def checked(config):
     :func:`resolve` resolves, before it reads any dataset or base."""
     check_config(config)
     c = dataclasses.replace(config)
+    keep_resume_given(c, resume_given(config))  # a copy keeps no attribute but the fields
     check_fields(c)
     take_run_folder(c)
     c.copy_from = copied_weights(c.copy_from)
@@ -115,7 +117,8 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None, resumed=N
     record as train read it (:func:`~minitransfer.resume_options.resumed_record`), or None: read where needed."""
     c = checked(config)
     unset = frozenset(field.name for field in dataclasses.fields(c) if getattr(c, field.name) is None)
-    named = dataclasses.replace(c)  # `copy_from` and `data` as given; `c` holds them absolute, read and recorded
+    named = dataclasses.replace(c, resume=resume_given(c))  # `copy_from`, `data` and `resume` as given; `c` holds
+    # them absolute (read and recorded), `resume` 'auto' where the user named a run folder
     refuse_dataset_gone(c, dataset_gone)
     device = resolve_device(c.device)
     read_base = read_base or (lambda c: checkpoints.load(c.copy_from, solver=False))

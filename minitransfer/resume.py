@@ -193,10 +193,16 @@ def _finished_beside(out):
 def _check_own_run(resume, run_dir):
     """A checkpoint in another run directory continues there, where its logs are: resumed into
     ``run_dir`` (the same `out` name in another folder), the run was refused for lacking them, or
-    went on without its earlier evaluations."""
+    went on without its earlier evaluations. Another file of that run (its config.json) is said to be no
+    checkpoint (it was called "the checkpoint of the run"), with the run folder to give instead."""
     folder = resume.resolve().parent
     if is_run_dir(folder) and folder != run_dir.resolve():
-        raise ConfigError(f"`resume` {resume} is the checkpoint of the run in {folder}, not of {run_dir}: continue "
+        if not checkpoints.is_checkpoint(resume):  # config.json, a log: "the checkpoint of the run", it was called
+            raise ConfigError(f"`resume` {resume} is a file of the run in {folder} ({resume.name}), not a checkpoint: "
+                              f"to continue that run, give its run folder, `resume={str(folder)!r}`, which takes the "
+                              f"options the run recorded and its checkpoint ({folder / 'checkpoint.h5'})")
+        what = "the checkpoint" if resume.name == "checkpoint.h5" else "a checkpoint"
+        raise ConfigError(f"`resume` {resume} is {what} of the run in {folder}, not of {run_dir}: continue "
                           f"it there, giving its run folder, `resume={str(folder)!r}`, which takes the options the "
                           f"run recorded")
 
@@ -291,14 +297,23 @@ def _check_resumable(saved, plan):
     moved, and `data` not given) is told so, not that fc8 has another shape; and a rerun whose
     options pick another preset (a `copy_from` base of another network) is told which option
     changed. Only a checkpoint whose recorded configuration does not name the network it holds (a
-    foreign file in the run's place) is refused for its network, before its configuration."""
+    foreign file in the run's place) is refused for its network, before its configuration. Refused with
+    `resume='auto'` and no `out`, the run compared is the default name's, which may not be the one meant: the
+    refusal says so, and how to name another (it offered to replace that run, `overwrite=True`, and no more)."""
     probe = plan.preset.build(plan.config.fc8_outputs)
     if saved.preset != probe.preset and saved.meta["config"].get("preset") != saved.preset:
         raise checkpoints.CheckpointError(f"checkpoint {saved.path} holds a {saved.preset!r} network; this run "
                                           f"trains {probe.preset!r}")
     _check_written_out(saved, plan)
     refuse_damaged_record(saved.path, saved.meta["config"])  # not "base_lr nan -> 0.01": "give --base-lr nan"
-    check_configuration(saved, plan)
+    try:
+        check_configuration(saved, plan)
+    except ConfigError as error:
+        if type(error) is not ConfigError or plan.config.resume != "auto" or "out" not in plan.unset:
+            raise
+        raise ConfigError(f"{error}; `resume='auto'` without `out` continues the run of this configuration's default "
+                          f"name, {plan.config.out}: to continue another run, give its run folder as `resume` (e.g. "
+                          f"`resume='runs/baseA.run'`), which takes its `out` and the options it recorded") from None
     if saved.solver is None:  # after the checks that say what a copy of a run's weights file is for
         raise checkpoints.CheckpointError(
             f"checkpoint {saved.path} has no solver state (a finished run's weights file keeps none; its run "

@@ -47,12 +47,14 @@ def take_run_folder(c, typed=()):
     ``baseA.run``), continues that run (:func:`resumed_run`), the options it recorded the defaults
     of the others; ConfigError for a `resume` that is neither 'auto', a run folder nor a checkpoint
     file, and for a field in ``typed`` that the run recorded otherwise (:func:`_take_recorded_options`).
-    ``c`` is changed in place: its `resume` 'auto' once taken, so that a second call reads nothing."""
+    ``c`` is changed in place: its `resume` 'auto' once taken, so that a second call reads nothing, and the
+    folder given kept beside it for advice (:func:`resume_given`)."""
     folder = resumed_folder(c.resume)
     if folder is not None:
         given = c.resume
         meta = _checkpoint_meta(folder)  # read once: for the weights file it names, and the options it records
         c.out, c.resume = resumed_run(given, folder, c.out, meta)
+        keep_resume_given(c, given)
         _refuse_recorded_combination(c, given, *_take_recorded_options(c, typed, meta))
     kind = path_kinds.path_kind(c.resume) if c.resume not in (None, "auto") else "a file"
     if kind == "nothing":
@@ -61,6 +63,25 @@ def take_run_folder(c, typed=()):
     if kind != "a file":  # a named pipe, a socket, a device: it was "no such file or run folder", though there
         raise ConfigError(f"`resume` {c.resume} is {kind}, not a checkpoint file or run folder; give a run folder, a "
                           f"checkpoint file or 'auto'")
+
+
+def resume_given(config):
+    """`resume` as the user gave it to ``config``: a run folder (``runs/mine.run``), taken as 'auto' with that run's
+    `out` (:func:`take_run_folder`), is kept so (:func:`keep_resume_given`; an attribute, not a field: the record
+    holds what the run resolved) for the advice to rerun with it: 'auto' alone, without that `out`, continued the
+    run of the default name (another network, which it then offered to replace with `overwrite=True`)."""
+    return getattr(config, "_resume_given", config.resume)
+
+
+def keep_resume_given(c, given):
+    c._resume_given = None if given is None else str(given)  # a notebook's pathlib.Path; see resume_given
+
+
+def continued_with(plan):
+    """"`resume='auto'`", the `resume` a rerun continues the run of ``plan`` with (its checkpoint.h5 once it trains),
+    in words; or the run folder its user gave as `resume` (:func:`resume_given`, :attr:`Plan.named`)."""
+    given = plan.named.resume if plan.named is not None else None
+    return f"`resume={given!r}`" if given not in (None, "auto") and plan.config.resume == "auto" else "`resume='auto'`"
 
 
 def resumed_folder(resume):

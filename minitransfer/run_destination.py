@@ -74,8 +74,9 @@ def check_destination(plan):
         raise ConfigError(f"`copy_from` {named.copy_from} is a file of {run_dir}, the run directory of {given}: "
                           f"training would delete what it copies; choose another `out`")
     if out.exists() and not checkpoints.is_checkpoint(out):
+        copy = c.resume not in (None, "auto")  # a checkpoint file, not a run folder (resumed as 'auto')
         raise ConfigError(f"{given} exists and is not a minitransfer weights file; "
-                          f"{_what_replaces_unreadable_out(out, run_dir)}")
+                          f"{_what_replaces_unreadable_out(out, run_dir, named.resume, copy)}")
     _refuse_default_name_taken(plan)
 
 
@@ -210,13 +211,20 @@ def linked_out(plan):
     return None if given is None or given == out else f"{given} (a link to {out})"
 
 
-def _what_replaces_unreadable_out(out, run_dir):
+def _what_replaces_unreadable_out(out, run_dir, resume, copy):
     """What to do with ``out``, which is no weights file (:func:`check_destination`), as its run in
     ``run_dir`` stands: finished (its checkpoint at its max_iter), the weights it wrote there were cut
     short (a full disk, a copy stopped) and are written again from that checkpoint; finished with its
     checkpoint deleted, the run trains again; unfinished, it continues; without a run, the file is
-    another's, which training would replace."""
-    checkpoint, rerun = run_dir / "checkpoint.h5", f"delete {out} and rerun with `resume='auto'`"
+    another's, which training would replace. ``resume``: the run's `resume` as the user gave it
+    (:attr:`minitransfer.config.Plan.named`), which the rerun advised keeps: a run folder (`resume='auto'`
+    alone continued the run of the default `out`), or, ``copy``, a checkpoint file the run continues from,
+    whatever its checkpoint.h5 holds (`resume='auto'` continued that, the copy never trained on)."""
+    again = f"`resume={resume or 'auto'!r}`"
+    checkpoint, rerun = run_dir / "checkpoint.h5", f"delete {out} and rerun with {again}"
+    if copy and is_run_dir(run_dir):
+        return (f"its run continues from the checkpoint {resume}, which writes its weights anew: move it away and "
+                f"rerun with {again}, or choose another `out`")
     try:
         meta = checkpoints.read_meta(checkpoint) if checkpoint.is_file() else None
     except (checkpoints.CheckpointError, OSError):
@@ -227,7 +235,7 @@ def _what_replaces_unreadable_out(out, run_dir):
     if meta is not None:
         return (f"its run is not finished (its checkpoint {checkpoint} is at iteration {meta['iteration']} of "
                 f"{meta['config'].get('max_iter')}), so the file is not its weights: move it away and rerun with "
-                f"`resume='auto'` to continue the run, or choose another `out`")
+                f"{again} to continue the run, or choose another `out`")
     if (run_dir / "result.json").is_file() and not checkpoint.exists():
         return (f"its run is finished, but its checkpoint was deleted, so its weights cannot be written again: "
                 f"{rerun} to train the run again from the start (what it trained is lost), or move the file away "

@@ -10,7 +10,8 @@ import traceback
 
 from minitransfer import fileio
 from minitransfer.data.decoder_pool import WorkerDied
-from minitransfer.run_files import RunFolderChanged
+from minitransfer.run_files import RunFolderChanged, from_copy
+from minitransfer.resume_options import continued_with
 from minitransfer.run_outcome import Interrupted, OutOfMemoryMidRun
 from minitransfer.step import LOWER_BATCH, OutOfDeviceMemory
 
@@ -38,7 +39,12 @@ class RunFailures:
         if self.saved == 0:
             return Interrupted(f"{reason}: stopped before the first iteration{where}; there is nothing to continue "
                                f"from: rerun to start the run", None, 0)
+        if not wrote and self._checkpoint_gone():
+            return Interrupted(f"{stopped}; {self._checkpoint_gone()}", None, 0)
         kept = f"wrote {self.files.checkpoint}" if wrote else f"{self.files.checkpoint} holds them"
+        rerun = continued_with(self.plan)
+        if rerun != "`resume='auto'`":  # the run folder its user gave
+            return Interrupted(f"{stopped}; {kept}; rerun with {rerun} to continue", self.files.checkpoint, self.done)
         # the run folder too: a run resumed by it from another folder has no `out` of its own to rerun with
         return Interrupted(f"{stopped}; {kept}; rerun with `resume='auto'` to continue (or `resume` "
                            f"{self.plan.run_dir}, which names its `out` and its options too)", self.files.checkpoint,
@@ -62,12 +68,14 @@ class RunFailures:
                 return self._unsaved(failed, str(error), remedy, remedy)
         if self.saved == 0:
             return error  # nothing done to keep: a rerun starts the run
+        if self._checkpoint_gone():  # its own kind, as below
+            return type(error)(f"{error}; {self._checkpoint_gone(remedy=remedy)}")
         done = f"the {self.done} iterations done are" if self.done > 1 else "the iteration done is"
         saved = f"{error}; {done} saved in {self.files.checkpoint}"
         if isinstance(error, WorkerDied):
-            return WorkerDied(f"{saved}: rerun with `resume='auto'` to continue{remedy}")
+            return WorkerDied(f"{saved}: rerun with {continued_with(self.plan)} to continue{remedy}")
         # its own kind: a file the system refused to read (DatasetUnreadable) stays an I/O error, not bad data
-        return type(error)(f"{saved}: once the data is repaired, rerun with `resume='auto'` to continue")
+        return type(error)(f"{saved}: once the data is repaired, rerun with {continued_with(self.plan)} to continue")
 
     def _unsaved(self, failed, stopped, remedy, afresh):
         """The error to raise where saving the iterations done failed with ``failed`` (memory out
@@ -85,15 +93,38 @@ class RunFailures:
         out_of_memory = isinstance(failed, MemoryError)
         why = f"MemoryError{_detail(failed)}" if out_of_memory else str(failed).removesuffix(f"; {fileio.RERUN}")
         rerun = "rerun" if out_of_memory else _repair_then_rerun(failed)
-        unsaved = f"iterations 1..{self.done} could not be saved ({why})"
+        unsaved = f"{_iterations(self.done)} could not be saved ({why})"
+        gone = self._checkpoint_gone(rerun, remedy)
         if self.saved == 0:
-            message = f"{stopped}; {unsaved} and are lost, as no checkpoint was written yet: {rerun}{afresh}"
+            message = (f"{stopped}; {unsaved} and {_are(self.done)} lost, as no checkpoint was written yet: "
+                       f"{rerun}{afresh}")
+        elif gone:
+            message = f"{stopped}; {unsaved}; {gone}"
         else:
             message = (f"{stopped}; {unsaved}; the last checkpoint, of iteration {self.saved}, is kept in "
-                       f"{self.files.checkpoint}: {rerun} with `resume='auto'`{remedy}")
+                       f"{self.files.checkpoint}: {rerun} with {continued_with(self.plan)}{remedy}")
         if out_of_memory:
-            return OutOfMemoryMidRun(message, self.files.checkpoint if self.saved else None, self.saved)
+            holds = self.saved and not gone
+            return OutOfMemoryMidRun(message, self.files.checkpoint if holds else None, self.saved if holds else 0)
         return fileio.StorageError(failed.errno or errno.EIO, message)
+
+    def _checkpoint_gone(self, rerun="rerun", remedy=""):
+        """Where the checkpoint of iteration :attr:`saved` is not in the run's checkpoint.h5 (a copy the run resumed
+        from that changed after it was read is not taken: checkpoint.h5 is removed instead, by
+        :meth:`minitransfer.run_files.RunFiles._take_checkpoint`; or checkpoint.h5 deleted by hand), what is true
+        and what to do (``rerun``: the words before "with", ``remedy``: what a rerun needs besides); else "".
+        It was said to hold the iterations done, and to rerun with `resume='auto'`, which starts the run over."""
+        checkpoint = self.files.checkpoint
+        if self.saved == 0 or self.files.at(checkpoint).exists():
+            return ""
+        resumed = self.plan.resume_from
+        if from_copy(resumed, self.files.at(checkpoint)):
+            given = self.plan.named.resume if self.plan.named is not None else str(resumed.path)
+            return (f"no checkpoint of this run was kept: {given}, the checkpoint of iteration {self.saved} it resumed "
+                    f"from, changed after the run read it and was not taken into {checkpoint}; to continue from that "
+                    f"file as it is now, {rerun} with `resume={given!r}`{remedy} (`resume='auto'` starts the run over)")
+        return (f"no checkpoint of this run is kept: {checkpoint}, of iteration {self.saved}, is not there any more; "
+                f"{rerun} with `resume='auto'` to start the run over{remedy}")
 
     @contextlib.contextmanager
     def _saved_if_out_of_memory(self, what, evaluation=False):
@@ -133,9 +164,11 @@ class RunFailures:
                 self.save(self.done, self.lr)
         except (MemoryError, OSError) as failed:  # out of memory again, or the write refused
             return self._unsaved(failed, ran_out, remedy, afresh)
-        return OutOfMemoryMidRun(f"{ran_out}; iterations 1..{self.done} {'saved in' if wrote else 'are kept in'} "
-                                 f"{self.files.checkpoint}: rerun with `resume='auto'`{remedy}", self.files.checkpoint,
-                                 self.done)
+        if not wrote and self._checkpoint_gone():
+            return OutOfMemoryMidRun(f"{ran_out}; {self._checkpoint_gone(remedy=remedy)}", None, 0)
+        return OutOfMemoryMidRun(f"{ran_out}; {_iterations(self.done)} {'saved in' if wrote else _are(self.done)} "
+                                 f"{'' if wrote else 'kept in '}{self.files.checkpoint}: rerun with "
+                                 f"{continued_with(self.plan)}{remedy}", self.files.checkpoint, self.done)
 
     def _step_out_of_memory(self, error, done):
         """The error to raise where memory ran out inside the training step of iteration ``done``.
@@ -155,18 +188,31 @@ class RunFailures:
             return OutOfDeviceMemory(str(kept)) if on_gpu and isinstance(kept, OutOfMemoryMidRun) else kept
         if self.done == 0:
             return error  # the first step: nothing trained, its message says what to lower
+        gone = self._checkpoint_gone(remedy=f"{MORE_MEMORY}, {SMALLER_BATCH}")
         if self.saved == 0:
-            kept = (f"iterations 1..{self.done} are lost, as no checkpoint was written yet: rerun with a smaller "
-                    f"`batch_size`, or{MORE_MEMORY}")
+            kept = (f"{_iterations(self.done)} {_are(self.done)} lost, as no checkpoint was written yet: rerun with a "
+                    f"smaller `batch_size`, or{MORE_MEMORY}")
+        elif gone:
+            kept = f"its update is not saved (the weights may be part-updated); {gone}"
         else:
             kept = (f"its update is not saved (the weights may be part-updated); the last checkpoint, of iteration "
-                    f"{self.saved}, is kept in {self.files.checkpoint}: rerun with `resume='auto'`{MORE_MEMORY}, "
-                    f"{SMALLER_BATCH}")
+                    f"{self.saved}, is kept in {self.files.checkpoint}: rerun with {continued_with(self.plan)}"
+                    f"{MORE_MEMORY}, {SMALLER_BATCH}")
         if isinstance(error, OutOfDeviceMemory):  # a ConfigError (exit code 2), as before
             return OutOfDeviceMemory(f"{error}; {kept}")
-        checkpoint = self.files.checkpoint if self.saved else None
+        holds = self.saved and not gone
         return OutOfMemoryMidRun(f"the training step of iteration {done} ran out of memory{_detail(error)}; {kept}",
-                                 checkpoint, self.saved)
+                                 self.files.checkpoint if holds else None, self.saved if holds else 0)
+
+
+def _iterations(done):
+    """"iterations 1..``done``", or "iteration 1" (not "iterations 1..1")."""
+    return "iteration 1" if done == 1 else f"iterations 1..{done}"
+
+
+def _are(done):
+    """The verb of :func:`_iterations`'s words."""
+    return "is" if done == 1 else "are"
 
 
 def _detail(error):
