@@ -210,7 +210,8 @@ def _refuse_resumed_on_another_dataset(c, dataset, named, resumed):
     dataset as `data` is told that dataset is not its own, not that its base was trained before that folder was
     prepared again (bad data, nothing the user asked about). The run's own dataset, moved or copied, passes, and so
     does its folder prepared again (refused as such once resolved)."""
-    found = (resumed or resumed_record(c)) if c.resume is not None else None
+    # a checkpoint's record alone, as train reads it first with `data` given: finished weights train nothing
+    found = (resumed or resumed_record(c, weights=False)) if c.resume is not None else None
     if found is None:
         return
     record, meta = found
