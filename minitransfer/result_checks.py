@@ -17,6 +17,7 @@ from minitransfer.left_out import UnreadableRun
 from minitransfer.result_digests import (CURVE_SUMS, RESULT_SHA256, cut_short, result_edited, result_sha256,
                                          rows_resummed, rows_resummed_at)
 from minitransfer.run_file_readers import is_there, read_json, read_log, read_weights_sums
+from minitransfer.run_logs import EVAL_COLUMNS
 from minitransfer.rundir import BEST_EVALUATIONS, weights_for
 
 
@@ -126,7 +127,7 @@ def _summed(rows, iterations):
         return {"evaluations": 0}
     final = max(rows, key=lambda row: row["iteration"])
     best = sorted((row["top1"] for row in rows), reverse=True)
-    return {"evaluations": len(rows), **{f"final.{key}": final.get(key) for key in run_logs.EVAL_COLUMNS},
+    return {"evaluations": len(rows), **{f"final.{key}": final.get(key) for key in EVAL_COLUMNS},
             "best_top1": best[0], "mean10_top1": math.fsum(best[:BEST_EVALUATIONS]) / len(best[:BEST_EVALUATIONS])}
 
 
@@ -188,16 +189,13 @@ def check_against_curve(path, record, eval_csv):
     written put in place of the run's own) is compared with its weights file's record of them instead, where that
     has one (:func:`_weights_resummed`). Returns eval.csv's
     curve (:func:`read_curve`) where it read it, for the caller to read no second time; None where not."""
-    final = record.get("final")
-    accuracies = (final.get("top1") if isinstance(final, dict) else None, record.get("best_top1"),
-                  record.get("mean10_top1"))
-    if RESULT_SHA256 not in record or not all(type(value) in (int, float) for value in accuracies) \
-            or not is_there(eval_csv):
+    if RESULT_SHA256 not in record or accuracies_of(record) is None or not is_there(eval_csv):
         return None
     rows = read_log(run_logs.read_eval_rows, eval_csv)
     curve = tuple((row["iteration"], row["top1"]) for row in rows)  # read_curve's
-    if curve and len(curve) == record.get("evaluations"):
-        _check_summary(path, accuracies, eval_csv, rows)
+    differs = summary_differs(path, record, eval_csv, rows)
+    if differs is not None:
+        raise ResultContradicted(f"{differs}: {EDITED}")
     # a row edited that changes none of those three; result.json edited too, read_result says how
     changed = None if result_edited(record) else rows_edited(path, record, rows)
     if changed is not None:
@@ -235,10 +233,24 @@ def _weights_resummed(path, record, rows):
     return None if cut_short(record, rows) else rows_resummed_at(sums, rows, iteration, weights)
 
 
-def _check_summary(path, accuracies, eval_csv, rows):
-    """:func:`check_against_curve`'s comparison of the result.json ``path``'s final, best and mean of the 10 best
-    top-1 (``accuracies``) with train's summary (:func:`_summed`) of its eval.csv ``eval_csv``'s ``rows`` (as many
-    evaluations, one or more)."""
+def accuracies_of(record):
+    """The final, best and mean of the 10 best top-1 a result.json's ``record`` says; None where one is no number
+    (:func:`read_result` says why)."""
+    final = record.get("final")
+    accuracies = (final.get("top1") if isinstance(final, dict) else None, record.get("best_top1"),
+                  record.get("mean10_top1"))
+    return accuracies if all(type(value) in (int, float) for value in accuracies) else None
+
+
+def summary_differs(path, record, eval_csv, rows):
+    """:func:`check_against_curve`'s comparison of the result.json ``path``'s (read as ``record``) final, best and
+    mean of the 10 best top-1 (:func:`accuracies_of`) with train's summary (:func:`_summed`) of its eval.csv
+    ``eval_csv``'s ``rows``: words naming both values where one differs; None where none does, where one is no
+    number, or where eval.csv holds no evaluation or another count than result.json's (said otherwise). submit.sh's
+    Python runs its source too (:func:`minitransfer.slurm_finished.edited_check`)."""
+    accuracies = accuracies_of(record)
+    if accuracies is None or not rows or len(rows) != record.get("evaluations"):
+        return None
     summed, counted = _summed(rows, None), len(rows)
     said = (("final top1", f"{eval_csv}'s last evaluation (iteration {summed['final.iteration']}) says",
              summed["final.top1"]),
@@ -247,7 +259,8 @@ def _check_summary(path, accuracies, eval_csv, rows):
                             f"evaluations is", summed["mean10_top1"]))
     for (key, words, summed), value in zip(said, accuracies):
         if not math.isclose(value, summed, rel_tol=0, abs_tol=SUMMARY_SLACK):
-            raise ResultContradicted(f"{path}: {key} is {value!r}, but {words} {summed!r}: {EDITED}")
+            return f"{path}: {key} is {value!r}, but {words} {summed!r}"
+    return None
 
 
 def refuse_contradicted(left_out):

@@ -1,7 +1,8 @@
 """Which runs ``submit.sh`` and the array tasks (:mod:`minitransfer.slurm`) count finished, as a local grid
 counts them (:mod:`minitransfer.grid_status`): a run with its weights file and a whole result.json
 (:func:`finished_lines`: ``{...}`` naming each key train writes; in ``submit.sh``, its digest of itself its
-content's and its eval.csv rows the ones it sums up, :func:`edited_results_lines`); one whose result.json is
+content's, its accuracies train's summary of its eval.csv rows and those the ones it sums up,
+:func:`edited_results_lines`); one whose result.json is
 damaged or edited but whose checkpoint is there is not finished, and its task's train (``--resume``) writes the
 result again, training nothing (over eval.csv rows edited, refuses to: exit 65); one whose checkpoint is gone too is
 lost (:func:`lost_function_lines`): not submitted, said
@@ -16,7 +17,7 @@ import shlex
 import sys
 
 from minitransfer import experiment as grid
-from minitransfer import result_digests, run_logs, rundir
+from minitransfer import result_checks, result_digests, run_logs, rundir
 from minitransfer.experiment import PLAN_ID, SLURM_SCRIPTS
 from minitransfer.grid_plan import text_of
 from minitransfer.grid_plan_file import read_plan
@@ -82,19 +83,24 @@ def finished_lines(run="$1"):
 
 
 # The functions report and a local grid tell by whether a finished run's files are as train wrote them: its
-# result.json's digest of its other fields (result_edited) and the sums it records of the eval.csv rows it sums up
-# (rows_resummed, of eval.csv read as report reads it: read_eval_rows), with what they use, run as their source reads
-# by submit.sh's one Python, isolated (-I: a json.py in the folder it runs in, or PYTHONPATH, imports nothing in
-# their place) and without minitransfer, whose modules import h5py (ten times this Python's start).
-# tests/test_finished66_edited_rows.py holds the names they use defined, and with tests/test_slurm3_edited_result.py
-# its answers to report's.
+# result.json's digest of its other fields (result_edited), its final, best and mean of the 10 best top-1 against the
+# eval.csv rows they sum up (summary_differs) and the sums it records of those rows (rows_resummed, of eval.csv read
+# as report reads it: read_eval_rows), with what they use, run as their source reads by submit.sh's one Python,
+# isolated (-I: a json.py in the folder it runs in, or PYTHONPATH, imports nothing in their place) and without
+# minitransfer, whose modules import h5py (ten times this Python's start). Not the weights file's record of the sums,
+# which report goes by where result.json records none (result_checks._weights_resummed: written before 0.11.4): it
+# needs h5py, which that Python may not import (-I ignores PYTHONPATH and the user's site-packages, where a cluster's
+# modules or pip --user put it); report refuses such a run at the end. tests/test_finished66_edited_rows.py holds
+# the names they use defined, and with tests/test_slurm3_edited_result.py its answers to report's.
 DIGEST_FUNCTIONS = (rundir.finite, result_digests.result_sha256, result_digests.result_edited, result_digests._finite,
                     result_digests._rows_sha256, result_digests._column_sums, result_digests._sums_differ,
-                    result_digests.rows_resummed, run_logs.read_eval_rows, run_logs.eval_csv_lines,
+                    result_digests.rows_resummed, result_checks.accuracies_of, result_checks.summary_differs,
+                    result_checks._summed, run_logs.read_eval_rows, run_logs.eval_csv_lines,
                     run_logs.parsed_eval_csv, run_logs.numbered_lines, run_logs.eval_csv_columns, run_logs._bare,
                     run_logs._eval_row)
 DIGEST_CONSTANTS = {"RESULT_FILE": RESULT_FILE, "RESULT_SHA256": RESULT_SHA256, "CURVE_SUMS": result_digests.CURVE_SUMS,
                     "CURVE_COLUMNS": result_digests.CURVE_COLUMNS, "SUM_SLACK": result_digests.SUM_SLACK,
+                    "SUMMARY_SLACK": result_checks.SUMMARY_SLACK, "BEST_EVALUATIONS": rundir.BEST_EVALUATIONS,
                     "EVAL_COLUMNS": run_logs.EVAL_COLUMNS, "LOG_BYTES": LOG_BYTES}
 # Reads NUL-ended result.json paths on stdin, prints the index of each not as train wrote it, or whose eval.csv rows
 # are not (check_against_curve, as report and a local grid tell it: grid_status.unreadable_result), or that is no
@@ -111,33 +117,53 @@ def edited(path):
     eval_csv = os.path.join(os.path.dirname(os.fsdecode(path)), "eval.csv")
     try:
         found = os.stat(eval_csv)
-        if RESULT_SHA256 not in record or not stat.S_ISREG(found.st_mode) or found.st_size > LOG_BYTES:
+        if RESULT_SHA256 not in record or accuracies_of(record) is None or not stat.S_ISREG(found.st_mode) \\
+                or found.st_size > LOG_BYTES:
             return False
-        return rows_resummed(record, read_eval_rows(eval_csv)) is not None
+        rows = read_eval_rows(eval_csv)
+        return summary_differs(path, record, eval_csv, rows) is not None or rows_resummed(record, rows) is not None
     except OSError:
         return False
 for index, path in enumerate(sys.stdin.buffer.read().split(bytes(1))[:-1]):
     if edited(path):
         print(index)
 """
-EDITED_CHECK = "\n".join(["import hashlib, json, math, os, pathlib, stat, sys",
-                          *(f"{name} = {value!r}" for name, value in DIGEST_CONSTANTS.items()),
-                          *map(inspect.getsource, DIGEST_FUNCTIONS)]) + EDITED_MAIN
+
+
+def edited_check():
+    """The program of ``submit.sh``'s one Python (:func:`edited_results_lines`): :data:`DIGEST_CONSTANTS`, the source
+    of :data:`DIGEST_FUNCTIONS` and :data:`EDITED_MAIN`. Built when the scripts are written, not when this module is
+    imported (``experiment --dry-run`` imports it): OSError where that source cannot be read (an install of .pyc
+    files alone, a zipapp)."""
+    return "\n".join(["import hashlib, json, math, os, pathlib, stat, sys",
+                      *(f"{name} = {value!r}" for name, value in DIGEST_CONSTANTS.items()),
+                      *map(inspect.getsource, DIGEST_FUNCTIONS)]) + EDITED_MAIN
 
 
 def edited_results_lines():
     """Bash lines of ``submit.sh`` filling ``$edited_results`` (:func:`finished_lines`) with the result.json files
     of the runs whose weights file is there that are whole by their shape but not as train wrote them: their
     :data:`~minitransfer.result_digests.RESULT_SHA256` no longer the digest of their other fields
-    (:func:`minitransfer.result_digests.result_edited`), or their eval.csv rows no longer those they sum up
+    (:func:`minitransfer.result_digests.result_edited`), their final, best or mean of the 10 best top-1 not train's
+    summary of their eval.csv's rows (:func:`minitransfer.result_checks.summary_differs`: a result.json of 0.11.3,
+    recording no sums, beside a last row edited), or their eval.csv rows no longer those they sum up
     (:func:`minitransfer.result_digests.rows_resummed`), which report and a local grid go by: a run they take as
     not finished, its train writing the result again from its checkpoint (refusing to, exit 65, over edited rows),
     or lost where that is gone. Before, ``written`` went by the shape alone: a result.json whose accuracy was
     edited counted finished, and was skipped; then one whose eval.csv rows were. The digests are of canonical JSON
     and of eval.csv read as report reads it, which bash cannot do: one Python, the one that emitted the scripts,
-    asks it of all of them at once (:data:`EDITED_CHECK`), only of those that hold a digest (one written before
-    has none, and is taken as before); where that Python cannot answer, they count by their shape, said."""
+    asks it of all of them at once (:func:`edited_check`), only of those that hold a digest (one written before
+    has none, and is taken as before); where that Python cannot answer, or the program could not be built (the
+    package's source not there to read: scripts written all the same, each submission saying so, as report
+    refuses such a run at the end), they count by their shape, said."""
     python, digest_key = shlex.quote(sys.executable), shlex.quote(json.dumps(RESULT_SHA256))
+    try:
+        program = shlex.quote(edited_check())
+        asked = f'edited=$(printf "%s\\0" "${{digested[@]}}" | {python} -I -c {program} 2>/dev/null)'
+        why = f"{python} failed"
+    except OSError:
+        asked, why = "false", ("minitransfer's .py source, which that check is read from, could not be read when "
+                               "these scripts were written: install it with its source, then emit them again")
     return [
         f"# {RESULT_FILE} files or their eval.csv rows edited since train wrote them: not whole (one Python tells)",
         "digested=()",
@@ -145,13 +171,12 @@ def edited_results_lines():
         f'  if finished "$run" && [[ "$text" == *{digest_key}* ]]; then digested+=("$out/$run.run/{RESULT_FILE}"); fi',
         "done",
         'if [ "${#digested[@]}" -gt 0 ]; then',
-        f'  if edited=$(printf "%s\\0" "${{digested[@]}}" | {python} -I -c {shlex.quote(EDITED_CHECK)}'
-        ' 2>/dev/null); then',
+        f"  if {asked}; then",
         '    while read -r index; do if [ -n "$index" ]; then edited_results[${digested[index]}]=yes; fi;'
         ' done <<< "$edited"',
         "  else",
         f'    echo "note: whether the {RESULT_FILE} and eval.csv of the finished runs are as train wrote them was not'
-        f' checked ({python} failed): one edited since counts finished here, though report refuses it" >&2',
+        f' checked ({why}): one edited since counts finished here, though report refuses it" >&2',
         "  fi",
         "fi",
     ]

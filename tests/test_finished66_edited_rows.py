@@ -221,7 +221,7 @@ def _variants(folder):
 
 def test_the_check_submit_sh_runs_tells_the_rows_report_refuses(tmp_path):
     hows, paths = _variants(tmp_path)
-    done = subprocess.run([sys.executable, "-I", "-c", slurm_finished.EDITED_CHECK], capture_output=True, check=True,
+    done = subprocess.run([sys.executable, "-I", "-c", slurm_finished.edited_check()], capture_output=True, check=True,
                           input=b"".join(bytes(path) + b"\0" for path in paths), timeout=60)
     said = [number in map(int, done.stdout.split()) for number in range(len(paths))]
 
@@ -246,7 +246,7 @@ def test_every_name_the_check_uses_is_defined_in_it():
     """The check is the package's functions' source (slurm_finished.DIGEST_FUNCTIONS): one that calls a helper, or
     reads a constant, not listed with them would fail in submit.sh (said, the runs counted by their shape)."""
     namespace = {}
-    exec(slurm_finished.EDITED_CHECK.split("\nfor index, path in")[0], namespace)  # a default not defined fails
+    exec(slurm_finished.edited_check().split("\nfor index, path in")[0], namespace)  # a default not defined fails
 
     def loaded(code):  # the global names a function's code (and the code nested in it) loads
         names = {step.argval for step in dis.get_instructions(code) if step.opname == "LOAD_GLOBAL"}
@@ -255,4 +255,4 @@ def test_every_name_the_check_uses_is_defined_in_it():
     functions = [namespace[function.__name__] for function in slurm_finished.DIGEST_FUNCTIONS] + [namespace["edited"]]
     used = set().union(*(loaded(function.__code__) for function in functions))
     assert used - set(namespace) - set(dir(builtins)) == set()
-    assert {"rows_resummed", "read_eval_rows", "result_edited", "SUM_SLACK"} <= used
+    assert {"rows_resummed", "read_eval_rows", "result_edited", "SUM_SLACK", "summary_differs", "SUMMARY_SLACK"} <= used

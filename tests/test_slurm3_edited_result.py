@@ -123,7 +123,7 @@ def test_the_check_submit_sh_runs_tells_what_run_files_result_edited_tells(tmp_p
     for number, text in enumerate(texts):
         paths.append(tmp_path / f"{number}.json")
         paths[-1].write_text(text)
-    done = subprocess.run([sys.executable, "-I", "-c", slurm_finished.EDITED_CHECK], capture_output=True,
+    done = subprocess.run([sys.executable, "-I", "-c", slurm_finished.edited_check()], capture_output=True,
                           check=True, input=b"".join(bytes(path) + b"\0" for path in paths))
     said = [number in map(int, done.stdout.split()) for number in range(len(texts))]
     assert said == [result_edited(json.loads(text)) for text in texts]
