@@ -158,13 +158,18 @@ def _check_out_named(out):
         return
     name = os.path.basename(os.fspath(out))
     if str(out) == "-":
-        raise ConfigError("`out` is -, which train does not read as standard output: it writes the weights to a file "
-                          "and its run folder beside it; name the weights file (e.g. baseA.h5), or give none for the "
-                          "paper's name")
+        raise ConfigError(f"`out` {dash_given('train')}: it writes the weights to a file and its run folder beside "
+                          f"it; name the weights file (e.g. baseA.h5), or give none for the paper's name")
     if name.startswith(".") and name.count(".") == 1 and len(name) > 1:
         example = os.path.join(os.path.dirname(os.fspath(out)), f"baseA{name}")
         raise ConfigError(f"`out` {out} has no name before its extension {name} (an unset shell variable, as in "
                           f"\"$NAME{name}\"?): the weights would be the hidden file {name}; name them, e.g. {example}")
+
+
+def dash_given(who, stream="output"):
+    """The words that refuse a path given as - (a Unix tool's standard output or input), wherever it is given (train's
+    `out`, the command line's paths to write or read): "is -, which ``who`` does not read as standard ``stream``"."""
+    return f"is -, which {who} does not read as standard {stream}"
 
 
 def _plain_rates(c):

@@ -11,14 +11,15 @@ import pathlib
 
 import click
 
-from minitransfer import dead_ends, path_kinds, run_destination
+from minitransfer import config_checks, dead_ends, path_kinds, run_destination
 
 
 class OutputFolder(click.Path):
     """A folder a command writes into, created if missing. Usage errors: an empty one (``-o "$OUT"``
     with OUT unset), where the system would read it as the current folder and fill that with the
-    command's files; one :func:`refuse_unwritable_path` refuses; a path that is there and no folder
-    (a file, a FIFO)."""
+    command's files; ``-`` (standard output, to a Unix tool: a folder named - was made), as train's
+    ``-o -`` is (:func:`minitransfer.config_checks.dash_given`); one :func:`refuse_unwritable_path` refuses; a
+    path that is there and no folder (a file: click said only "Directory ... is a file."; a FIFO)."""
 
     def __init__(self, **attributes):
         super().__init__(file_okay=False, **attributes)
@@ -27,11 +28,24 @@ class OutputFolder(click.Path):
         if isinstance(value, str) and not value:
             self.fail("is empty: name the folder to write into (an unset shell variable?); for this folder give .",
                       param, ctx)
+        if isinstance(value, str) and value == "-":
+            self.fail(f"{config_checks.dash_given(command_named(ctx))}: it writes its files into a folder; name the "
+                      f"folder to write into (./- for a folder named -)", param, ctx)
         refuse_unwritable_path(self, value, param, ctx)
-        converted = super().convert(value, param, ctx)
-        if os.path.exists(value) and not os.path.isdir(value):  # click refuses a regular file only
-            self.fail(f"{value} exists and is not a folder: give a folder to write into", param, ctx)
-        return converted
+        if os.path.exists(value) and not os.path.isdir(value):  # before click, which names no folder to give
+            self.fail(f"{value} is {path_kinds.path_kind(value)}, not a folder: give a folder to write into (a new "
+                      f"one is made)", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def command_named(ctx):
+    """The command of ``ctx`` as it is typed after the program's name ("prepare synthetic", "report"), to say what
+    does a thing; "minitransfer" where there is none (a library's caller, a test)."""
+    names = []
+    while ctx is not None and ctx.parent is not None:
+        names.insert(0, ctx.info_name)
+        ctx = ctx.parent
+    return " ".join(names) or "minitransfer"
 
 
 class DatasetOutput(OutputFolder):

@@ -12,14 +12,15 @@ import shlex
 
 import click
 
-from minitransfer import (checkpoint, config_wording, dead_ends, fileio, grid_status, path_kinds, run_networks,
-                          run_remedies, rundir)
-from minitransfer.data import archives, dataset, downloads, folder_tree, mistaken_paths, shard_format, text_files
+from minitransfer import (checkpoint, config_checks, config_wording, dead_ends, fileio, grid_status, path_kinds,
+                          run_networks, run_remedies, rundir)
+from minitransfer.data import (archives, dataset, downloads, folder_hints, folder_tree, inputs, mistaken_paths,
+                               shard_format, text_files)
 
-from ._output_paths import DatasetOutput, OutputFile, OutputFolder, refuse_unwritable_path
+from ._output_paths import DatasetOutput, OutputFile, OutputFolder, command_named, refuse_unwritable_path
 
-__all__ = ["NetworkPath", "DatasetFolder", "SourceFolder", "TextFile", "IS_A_LINES", "refuse_dead_link",
-           "refuse_unreadable", "refuse_unreachable", "OutputFolder", "DatasetOutput", "OutputFile",
+__all__ = ["NetworkPath", "DatasetFolder", "SourceFolder", "TextFile", "IS_A_LINES", "refuse_unnamed",
+           "refuse_dead_link", "refuse_unreadable", "refuse_unreachable", "OutputFolder", "DatasetOutput", "OutputFile",
            "refuse_unwritable_path"]
 
 
@@ -38,11 +39,12 @@ class SourceFolder(click.Path):
         super().__init__(exists=True, file_okay=False, readable=False, **attributes)  # read as folder_tree reads it
 
     def convert(self, value, param, ctx):
+        refuse_unnamed(self, value, param, ctx, _GIVE_IMAGES)
         refuse_unreachable(value, "the images")
         refuse_dead_link(self, value, param, ctx, "the folder of images")
         if os.path.isfile(value):
             single = archives.single_file_refusal(value, "an archive of images",  # a download renamed too: by_content
-                                                  "give the folder that holds the images", by_content=True)
+                                                  _GIVE_IMAGES, by_content=True)
             if single:
                 self.fail(f"{value} is {single}", param, ctx)
             other = downloads.refusal(value, ctx.command.name if ctx else None, " (not an archive of images)")
@@ -57,13 +59,52 @@ class SourceFolder(click.Path):
                 kind, unpack, into, top = renamed
                 self.fail(f"{value} is a {kind}-compressed tar archive, not a folder: {_unpack_it(value, top, unpack)}"
                           f" and give the folder of images it holds (in {into})", param, ctx)
-            self.fail(f"{value} is a file: give the folder that holds the images", param, ctx)
+            self.fail(f"{value} is a file: {_GIVE_IMAGES}", param, ctx)
         converted = super().convert(value, param, ctx)
         if not os.path.isdir(value):  # a named pipe: it was "a folder that this user may not list" (74)
-            self.fail(f"{value} is {path_kinds.path_kind(value)}: give the folder that holds the images", param, ctx)
+            self.fail(f"{value} is {path_kinds.path_kind(value)}: {_GIVE_IMAGES}", param, ctx)
         if not os.access(value, os.R_OK | os.X_OK):  # click said "Directory ... is not readable", a usage error (2)
             raise folder_tree.unlistable(value, source=True)
+        results = _results_not_images(value)
+        if results is not None:  # it was bad data (65), "no class folders, only 3 file(s)"
+            self.fail(f"{value} is {results}, not a folder of images: {_GIVE_IMAGES}", param, ctx)
         return converted
+
+
+_GIVE_IMAGES = "give the folder that holds the images"
+
+
+def _results_not_images(folder):
+    """What the folder ``folder`` is (:func:`minitransfer.path_kinds.results_folder`: a run folder, a folder of runs,
+    an experiment's or a report's folder) where it holds what train, experiment or report wrote and no images to
+    import: its folders all :func:`_results_only`, and no image lying in it but a report's figures; None for
+    another folder. Told from its folders first, whose files are not read: a class folder ends the look at once."""
+    if not _results_only(folder, _RESULTS_DEPTH, top=True):
+        return None
+    results = path_kinds.results_folder(folder)
+    if results is None:
+        return None
+    image = folder_hints.first_loose_image(pathlib.Path(folder))
+    return results if image is None or image.name in path_kinds.report_files(folder) else None
+
+
+_RESULTS_DEPTH = 3  # folders below SOURCE looked through, as path_kinds.folder_kind looks for runs (*/*/*.run)
+
+
+def _results_only(folder, depth, top=False):
+    """Whether the folder ``folder`` holds nothing but what train, experiment or report wrote, as far as its folders
+    tell (hidden ones passed over): it is a run folder or a report's, or it holds folders (none at the ``top``: told
+    by its files), each of which does, down to ``depth`` levels. A class folder (files alone) does not."""
+    if not top and (rundir.is_run_dir(folder) or path_kinds.report_files(folder)):
+        return True
+    if depth == 0:
+        return False
+    try:
+        with os.scandir(folder) as listed:  # the entries' types as listed: a folder of 100,000 photos, no stat each
+            inner = [entry.path for entry in listed if entry.is_dir() and not inputs.hidden(entry.name)]
+    except OSError:  # the import lists it and says why
+        return False
+    return (top or bool(inner)) and all(_results_only(each, depth - 1) for each in inner)
 
 
 def _unpack_it(archive, top, unpack=None):
@@ -95,6 +136,8 @@ class DatasetFolder(click.Path):
         self.otherwise = otherwise
 
     def convert(self, value, param, ctx):
+        refuse_unnamed(self, value, param, ctx, f"{mistaken_paths.GIVE_A_DATASET}{'; ' if self.otherwise else ''}"
+                                                f"{self.otherwise}")
         if os.path.isdir(value):  # before click, which says "Directory ... is not readable" (2)
             refuse_unreadable(value, "the dataset")
         else:  # a file: what it is, said below; one in a folder this user may not enter said so here
@@ -132,6 +175,7 @@ class TextFile(click.Path):
     def convert(self, value, param, ctx):
         if isinstance(value, str) and not value:
             self.fail(f"is empty: name the file of {self.holds} (an unset shell variable?)", param, ctx)
+        refuse_unnamed(self, value, param, ctx, f"give the file of {self.holds}")
         refuse_dead_link(self, value, param, ctx, f"the file of {self.holds}")
         kind = path_kinds.path_kind(value)
         if kind == "a folder":
@@ -157,6 +201,7 @@ class NetworkPath(click.Path):
         return self._network(value, param, ctx)
 
     def _network(self, value, param, ctx):
+        refuse_unnamed(self, value, param, ctx, "give a weights file (e.g. baseA.h5) or a run folder (baseA.run)")
         refuse_unreadable(value)
         refuse_dead_link(self, value, param, ctx, "the network's file or folder")
         self._refuse_unwritten(value, param, ctx)
@@ -256,6 +301,16 @@ def _what_it_takes(param, ctx):
     who = param.opts[0] if isinstance(param, click.Option) else ctx.info_name if ctx is not None else None
     takes = f"{who} takes" if who else "give"
     return f"{takes} a network: a weights file (e.g. baseA.h5) or a run folder (baseA.run)"
+
+
+def refuse_unnamed(path_type, value, param, ctx, give):
+    """Fail ``path_type``'s conversion of ``value``, a path to read, where it names nothing: "" (``"$RUNS"`` with RUNS
+    unset), or - (standard input, to a Unix tool) where no file or folder is named so: click said "Path '' does not
+    exist", which says neither. ``give``: what to give instead ("give the folder that holds the images")."""
+    if value == "":
+        path_type.fail(f"is empty (an unset shell variable?): {give}", param, ctx)
+    if value == "-" and not os.path.lexists(value):
+        path_type.fail(f"{config_checks.dash_given(command_named(ctx), 'input')}: {give}", param, ctx)
 
 
 def refuse_dead_link(path_type, value, param, ctx, what):

@@ -13,7 +13,7 @@ from minitransfer.data.decoder_pool import MAX_WORKERS
 
 from ._numbers import Whole
 from ._options import HelpFilled, Seed
-from ._paths import IS_A_LINES, DatasetOutput, TextFile
+from ._paths import IS_A_LINES, DatasetOutput, TextFile, refuse_unnamed
 
 # Images generated per class at most: a dataset's labels are int32 (more, 2**63, was NumPy's "Maximum allowed
 # dimension exceeded", a usage error naming no option), as many as train --per-class keeps.
@@ -122,11 +122,14 @@ class DownloadOrFolder(click.Path):
         super().__init__(exists=True)
 
     def convert(self, value, param, ctx):
+        refuse_unnamed(self, value, param, ctx, _GIVE_DOWNLOAD)
         converted = super().convert(value, param, ctx)
         if not (os.path.isdir(value) or os.path.isfile(value)):
-            self.fail(f"{value} is {path_kinds.path_kind(value)}: give the download (its archive) or the folder it "
-                      f"unpacks into", param, ctx)
+            self.fail(f"{value} is {path_kinds.path_kind(value)}: {_GIVE_DOWNLOAD}", param, ctx)
         return converted
+
+
+_GIVE_DOWNLOAD = "give the download (its archive) or the folder it unpacks into"
 
 
 def cifar_options(command):

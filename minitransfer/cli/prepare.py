@@ -16,7 +16,7 @@ from ._errors import run
 from ._numbers import Real
 from ._output import echo, say
 from ._options import Seed
-from ._paths import DatasetFolder, DatasetOutput, SourceFolder, TextFile
+from ._paths import DatasetFolder, DatasetOutput, SourceFolder, TextFile, refuse_unnamed
 from ._prepare_options import DownloadOrFolder, cifar_options, image_import_options, synthetic_help, synthetic_options
 from ._repeats import OptionsOnceGroup
 
@@ -78,6 +78,7 @@ class _DevkitFolder(click.Path):
         super().__init__(exists=True, file_okay=False)
 
     def convert(self, value, param, ctx):
+        refuse_unnamed(self, value, param, ctx, f"give the devkit folder, {devkit.DEVKIT_FOLDER}")
         if os.path.isfile(value):
             kit = devkit.DEVKIT_FOLDER
             single = archives.single_file_refusal(value, "the devkit",
@@ -106,7 +107,8 @@ def prepare():
     Exit codes: 0 done (also a rerun with nothing left to do, which writes nothing), 1 error (an
     optional package missing, a decoding process killed), 2 usage (also: OUT holds a dataset, or an
     unfinished import, from another source, see --overwrite; OUT a folder of other files, such as a
-    home folder, which no import writes into; OUT inside SOURCE; SOURCE is another dataset than the
+    home folder, which no import writes into; OUT inside SOURCE; SOURCE a folder of runs, a run's, an
+    experiment's or a report's folder, without images; SOURCE is another dataset than the
     command imports, e.g. CIFAR-100 given to cifar10: the command to use is named, or CIFAR's binary
     or MATLAB version: its python download is named; another process is importing into OUT, or a
     training, an evaluation or a verify is reading the dataset there and the import would write:

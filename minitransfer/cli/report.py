@@ -15,7 +15,7 @@ from minitransfer.data import inputs
 
 from ._errors import run
 from ._output import echo, say
-from ._paths import OutputFolder
+from ._paths import OutputFolder, refuse_unnamed
 
 
 def _reference(ctx, param, value):
@@ -29,6 +29,21 @@ def _reference(ctx, param, value):
     return pathlib.Path(value)
 
 
+class _RunsPath(click.Path):
+    """RUNS, a path that is there: "" (an unset shell variable) or - is refused as every path read is
+    (:func:`._paths.refuse_unnamed`); click said "Path '' does not exist"."""
+
+    def __init__(self):
+        super().__init__(exists=True, path_type=pathlib.Path)
+
+    def convert(self, value, param, ctx):
+        refuse_unnamed(self, value, param, ctx, _GIVE_RUNS)
+        return super().convert(value, param, ctx)
+
+
+_GIVE_RUNS = "give the folder that holds the runs"
+
+
 def _runs_folder(ctx, param, value):
     """RUNS, a folder: a file given instead (a run's result.json or weights) or a named pipe is a usage
     error saying what it is (:func:`minitransfer.path_kinds.path_kind`) and naming the folder that
@@ -38,12 +53,12 @@ def _runs_folder(ctx, param, value):
     folder = value.parent
     while folder.suffix == ".run" and folder != folder.parent:
         folder = folder.parent
-    raise click.BadParameter(f"{value} is {path_kind(value)}, not a folder of runs: give the folder that holds the "
-                             f"runs, {folder_words(folder)}")
+    raise click.BadParameter(f"{value} is {path_kind(value)}, not a folder of runs: {_GIVE_RUNS}, "
+                             f"{folder_words(folder)}")
 
 
 @click.command(short_help="The paper's tables, findings and figures of a folder of runs.")
-@click.argument("runs", type=click.Path(exists=True, path_type=pathlib.Path), callback=_runs_folder)
+@click.argument("runs", type=_RunsPath(), callback=_runs_folder)
 @click.option("-o", "--out", type=OutputFolder(path_type=pathlib.Path), default=None,
               help="Folder for the tables and figures (default: RUNS/report).")
 @click.option("--reference", callback=_reference, default=None, metavar="paper|FILE",

@@ -73,8 +73,8 @@ def test_a_fifo_is_no_folder_to_write_into(tmp_path, command):
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     result = _invoke(command, tmp_path, fifo)
-    assert result.exit_code == 2 and f"{fifo} exists and is not a folder: give a folder to write into" \
-        in result.output, result.output
+    assert result.exit_code == 2 and f"{fifo} is a named pipe, not a folder: give a folder to write into (a new one " \
+        f"is made)" in result.output, result.output
 
 
 @pytest.mark.parametrize("command", ["report", "experiment", "prepare", "train"])
