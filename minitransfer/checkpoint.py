@@ -52,9 +52,9 @@ import h5py
 import numpy as np
 
 from minitransfer import __version__, config_checks, fileio, hdf5_files, models
-from minitransfer.checkpoint_check import (HDF5_DAMAGE, CheckpointError, Faults, check_iteration, cut_short,
-                                           declared_architecture, file_format, holds, member_of, meta_of, missing,
-                                           read_array, read_mean, read_weight, typed)
+from minitransfer.checkpoint_check import (HDF5_DAMAGE, CheckpointError, Faults, cut_short, declared_architecture,
+                                           file_format, holds, member_of, read_array, read_mean, read_weight)
+from minitransfer.checkpoint_meta import check_iteration, meta_of, missing, typed
 from minitransfer.checkpoint_write import FORMAT, FORMAT_VERSION, save
 from minitransfer.path_kinds import GIVE_A_NETWORK, folder_hint, what_file
 
@@ -195,7 +195,7 @@ def is_checkpoint(path):
 
 def read_meta(path):
     """The root attributes of the checkpoint at ``path``
-    (:data:`minitransfer.checkpoint_check.META_TYPES`: its provenance), checked as :func:`load`
+    (:data:`minitransfer.checkpoint_meta.META_TYPES`: its provenance), checked as :func:`load`
     checks them (its format and format version too), without reading any array. A file this user
     may not read, or removed as it is opened, is an I/O error, as for :func:`load`."""
     _check_readable(pathlib.Path(path))
@@ -238,7 +238,7 @@ def _check_version(f, path):
 
 
 def _meta(f, fault):
-    """The root attributes of the checkpoint ``f`` (:func:`minitransfer.checkpoint_check.meta_of`),
+    """The root attributes of the checkpoint ``f`` (:func:`minitransfer.checkpoint_meta.meta_of`),
     its iteration taken from its solver group where the root lacks it (train writes both, equal; a
     file edited or of another program may hold one): a checkpoint without either is refused, not
     read as iteration 0 (a base so read looks never trained to its end)."""

@@ -12,7 +12,7 @@ import json
 import numpy as np
 
 from minitransfer import fileio, hdf5_files
-from minitransfer.checkpoint_check import DEFAULT_META, JSON_ATTRS
+from minitransfer.checkpoint_meta import DEFAULT_META, JSON_ATTRS
 
 FORMAT = "minitransfer-checkpoint"
 FORMAT_VERSION = 1

@@ -2,34 +2,33 @@
 :func:`minitransfer.scheduler.run_grid` builds and drives): its checks and plan as it is built; each
 run started once its base has finished, on a free slot (:func:`slots_used`; its start:
 :mod:`minitransfer.grid_launch`), or left to another process that trains it; each run's end noted
-(finished, failed, stopped with a checkpoint, taken by another process); a GPU whose runs fail one after
-the other retired, its runs tried once more on the others (:class:`minitransfer.grid_retirement.GridRetirement`);
-the runs another process trains waited for and counted (:class:`minitransfer.grid_elsewhere.RunsElsewhere`);
-the running trainings stopped with their checkpoints and every run counted when the grid stops.
+(finished, failed, stopped with a checkpoint, taken by another process: :mod:`minitransfer.grid_run_ends`); a
+GPU whose runs fail one after the other retired, its runs tried once more on the others
+(:class:`minitransfer.grid_retirement.GridRetirement`); the runs another process trains waited for and counted
+(:class:`minitransfer.grid_elsewhere.RunsElsewhere`); the running trainings stopped with their checkpoints and
+every run counted when the grid stops.
 The counts it tells ("[K/N] start RUN", the runs left and their time): :mod:`minitransfer.grid_counts`.
 """
 
 import signal
 import time
 
-from minitransfer import launcher, stopping
+from minitransfer import launcher
 from minitransfer.grid_check import DatasetsAsPlanned, PlannedConfigs, check_folder
-from minitransfer.grid_counts import StartNumbers, already_finished, runs_left
+from minitransfer.grid_counts import StartNumbers, already_finished
 from minitransfer.grid_elsewhere import RunsElsewhere
-from minitransfer.grid_folder import GridFolderGone
 from minitransfer.grid_launch import (holds_its_lock, open_run_log, said_start_line, start_held_from_stops,
-                                      start_line, written_again_line)
-from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
-                                       stopped_unsaved, stopped_unstarted, where_its_output_is)
+                                      start_line)
+from minitransfer.grid_outcome import GridOutcome
 from minitransfer.grid_plan import left_alone, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory
 from minitransfer.grid_processes import TrainProcesses
-from minitransfer.grid_progress import RunsTraining, StoppingLog, TimeLeft, Warnings, accuracy_note, work_left
-from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_command, run_dir, train_arguments,
-                                     weights_path)
+from minitransfer.grid_progress import RunsTraining, StoppingLog, TimeLeft, Warnings, work_left
+from minitransfer.experiment import default_train_command, train_arguments, weights_path
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import plan_and_fault, write_plan
 from minitransfer.grid_retirement import GridRetirement
+from minitransfer.grid_run_ends import RunEnds
 from minitransfer.grid_status import (finished_and_lost, is_finished, result_lost, result_written_again, tried_again,
                                       unreadable_result)
 
@@ -42,10 +41,11 @@ def slots_used(devices, pending):
     return tuple(devices)[:max(1, len(pending))]
 
 
-class GridRunner(RunsElsewhere):
+class GridRunner(RunEnds, RunsElsewhere):
     """The runs of one grid on its slots, from its checks and plan (made as it is built) to its
-    stop: :meth:`run` until none is left, :meth:`stop`, :meth:`settle`, :meth:`close`. The runs another
-    process trains: :class:`minitransfer.grid_elsewhere.RunsElsewhere`."""
+    stop: :meth:`run` until none is left, :meth:`stop`, :meth:`settle`, :meth:`close`. How it notes each run's
+    end: :class:`minitransfer.grid_run_ends.RunEnds`; the runs another process trains:
+    :class:`minitransfer.grid_elsewhere.RunsElsewhere`."""
 
     def __init__(self, runs, out, options, train_command, devices, log, progress, in_place, progress_every):
         self.out, self.options, self.train_command, self.log = out, options, train_command, log
@@ -200,153 +200,6 @@ class GridRunner(RunsElsewhere):
             if holds_its_lock(self.out, run, process):
                 del self.unsaid[slot]  # before the line: a log that raises says it once
                 self.log(said_start_line(run, line, self.numbers))
-
-    def _collect_exits(self):
-        """Take note of the runs that have ended; returns how many did."""
-        ended = 0
-        for slot, (run, process, start) in list(self.running.items()):
-            code = process.poll()
-            if code is None:
-                continue
-            lost = self._settle_output(run, code)  # its output kept apart joined to its log: read from there on
-            said = self._say_ended_unsaid(slot, run, code, lost)
-            del self.running[slot]
-            self.warnings.relay(run.name, ended=True)
-            ended += 1
-            finished = code == 0 and is_finished(self.out, run)
-            if finished and found_finished(run_dir(self.out, run)):
-                self._done_elsewhere(run)  # finished by another process as its train started
-            elif finished:
-                self.done.add(run.name)
-                self.outcome.finished.append(run.name)
-                if run.name in self.numbers.again:  # trained nothing: no pace told, nor its GPU shown to work
-                    self.outcome.written_again.append(run.name)
-                    self.log(f"{written_again_line(run, 'wrote')}{accuracy_note(self.out, run)}{self._runs_left()}")
-                    continue
-                seconds = time.monotonic() - start
-                self.time_left.add(run.name, seconds)
-                self._fail(*self.retirement.gpus.finished(self.slots[slot]))  # its GPU works: they failed on their own
-                self.log(f"done {run.name} ({seconds:.0f} s){accuracy_note(self.out, run)}{self._runs_left()}")
-            elif (code == EXIT_INTERRUPTED or self.outcome.interrupted) and \
-                    stopped_unstarted(code, run_dir(self.out, run)):
-                # the stop reached it as it started (killed by SIGINT before its handlers were set): not started
-                self.outcome.interrupted = True
-                self._put_back(run)
-                self.log(f"{run.name} {stopping.NOTHING_WRITTEN} (not started)")
-            elif stopped_unsaved(code, run_dir(self.out, run)):  # before, said "checkpoint written", with none there
-                self.outcome.interrupted = True
-                self.outcome.unsaved.append(run.name)
-                self.log(f"interrupted {run.name} (exit 75, {stopping.BEFORE_THE_FIRST}: a rerun trains it from the "
-                         f"start)")
-            elif code == EXIT_INTERRUPTED:
-                self.outcome.interrupted = True
-                self.outcome.stopped.append(run.name)
-                self.log(f"interrupted {run.name} (exit 75, checkpoint written)")
-            elif code == EXIT_BUSY and is_finished(self.out, run):  # lost the race to a process that finished it
-                self._done_elsewhere(run)
-            elif code == EXIT_BUSY and self._taken_elsewhere(run, started=said):  # lost the race to one that
-                # trains it, or exited 2 otherwise as it took the run: "not started after all" where its start was said
-                continue
-            elif code == EXIT_BUSY and run.name not in self.raced and self._lost_race(run, lost):
-                self.raced.add(run.name)  # once: another process taking it at each start would loop forever
-                self._put_back(run)
-                self.log(f"{run.name} was taken by another process, which stopped it unfinished; "
-                         f"starting it {'again' if said else 'here'}")
-            elif not run_dir(self.out, run).exists() and (gone := self.moved_away()) is not None:
-                # its run folder went with the grid's: not deleted, nor sure to train from the start; yet it
-                # wrote no checkpoint as it stopped (75, above), and may have written none at all
-                failure = Failure(code, run_dir(self.out, run) / LOG_FILE, moved=True)
-                self._count_failed((run, failure))
-                self.log(f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}")
-                if not self.outcome.interrupted:  # else stopping already: the error that stops it is on its way
-                    raise gone
-            else:
-                folder = run_dir(self.out, run)
-                failure = Failure(code, folder / LOG_FILE, not folder.exists())
-                # every run counted (or held, or put back) before a line: a log that raises loses none
-                said = self._failed(self.slots[slot], run, failure)
-                said += self._orphans_blocked()  # before a run ending in this same look counts them among the runs left
-                for line in [f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}", *said]:
-                    self.log(line)
-        return ended
-
-    def _say_ended_unsaid(self, slot, run, code, lost):
-        """Say the start line still held back of the run on ``slot``, which ended (``code``) before the grid saw
-        its train hold the run's lock: it ran, unless it exited 2 as another process held the run. Whether its
-        start line has been said. Dropped once said, the run still among the running ones: a log that raises
-        loses no run, and leaves the line to be said as the grid's stop collects it."""
-        unsaid = self.unsaid.get(slot)
-        if unsaid is None:
-            return True
-        if code == EXIT_BUSY and self._lost_race(run, lost):
-            del self.unsaid[slot]
-            return False
-        self.log(said_start_line(run, unsaid, self.numbers))
-        del self.unsaid[slot]
-        return True
-
-    def _count_failed(self, *failed):
-        """Count each of ``failed`` (a run and how it failed, :class:`Failure`) as failed; no line logged."""
-        for run, failure in failed:
-            self.outcome.failures[run.name] = failure
-            self.outcome.failed.append(run.name)
-
-    def _fail(self, *failed):
-        """Count each of ``failed`` (a run and how it failed) as failed, every one before a line is logged
-        (a log that raises, or a Ctrl-C as it writes, loses none of them), then the runs waiting for them as
-        not run (none given: nothing done, the runs waiting for a run that failed otherwise left as they are)."""
-        self._count_failed(*failed)
-        if failed:
-            self._drop_orphans()  # before a run ending in this same look counts them among the runs left
-
-    def _failed(self, device, run, failure):
-        """``run`` failed on ``device`` (a GPU, or None: the CPU): counted as failed, held while its GPU
-        may be at fault, or put back in the queue for the GPUs left, as the grid's
-        :class:`GridRetirement` says. Logs nothing: returns the lines that say what became of the runs,
-        for the caller to log once every run is counted, held or put back (a log that raises, or a
-        Ctrl-C as it writes, loses none of them)."""
-        verdict = self.retirement.failed(device, run, failure, self.outcome.interrupted)
-        self._count_failed(*verdict.failed)
-        for each in reversed(verdict.put_back):
-            self._put_back(each)
-        self.time_left.slots = self.retirement.slots_taking_runs()  # a GPU retired or back in service
-        return list(verdict.lines)
-
-    def _fail_held(self):
-        """Count as failed the runs held for a GPU's sake (:meth:`_failed`) and those put back that will
-        not start again (the grid stops, or no GPU is left)."""
-        self.pending, failed = self.retirement.fail_held(self.pending, self.outcome.interrupted)
-        self._fail(*failed)
-
-    def moved_away(self):
-        """The error saying that the grid's folder was moved or deleted (``GridFolderGone``), or None
-        while it is in place (its lock file lost, ``GridLockLost``, stops the grid as its next run starts)."""
-        try:
-            self.in_place()
-        except GridFolderGone as gone:
-            return gone
-        except OSError:
-            pass
-        return None
-
-    def _runs_left(self):
-        """"; K runs left, about T (until DATE TIME OFFSET)": where the grid stands after a run has ended."""
-        return runs_left(self.pending, self.running.values(), self.elsewhere, self.time_left)
-
-    def _drop_orphans(self):
-        """Count the runs waiting for a base that failed as not run, each said once."""
-        for line in self._orphans_blocked():
-            self.log(line)
-
-    def _orphans_blocked(self):
-        """Count the runs waiting for a base that failed as not run; returns the lines that say so, for
-        the caller to log once every run is counted."""
-        gone = set(self.outcome.failed) | set(self.outcome.blocked)
-        orphans = [run for run in self.pending if run.parent in gone]
-        self.pending = [run for run in self.pending if run not in orphans]
-        for run in orphans:
-            self.outcome.block(run.name, run.parent)
-        return [f"not run {run.name}: its parent {run.parent} failed" for run in orphans]
 
     def close(self):
         """End the preloaded launchers."""

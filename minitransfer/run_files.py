@@ -1,6 +1,7 @@
 """The files a run writes in its run directory (:mod:`minitransfer.rundir`) as it trains: its logs
 appended, config.json and result.json written whole, each write checked in place first
-(:class:`RunFiles`); and whether a resumed run's logs hold what it counts on (:func:`resume_refusal`).
+(:class:`RunFiles`). Whether a resumed run's eval.csv holds the rows it counts on, unedited, is
+:mod:`minitransfer.resumed_rows`' (:func:`minitransfer.resumed_rows.resume_refusal`, importable from here too).
 
 The logs survive torn writes: a partial last line (what a crash or a full disk leaves in the
 middle of an append) is dropped when they are read. Damage beyond that is refused on resume
@@ -19,14 +20,15 @@ import pathlib
 
 from minitransfer import file_owners, fileio
 from minitransfer.errors import MinitransferError
-from minitransfer.left_out import UnreadableRun
-from minitransfer.result_digests import (CURVE_SUMS, RESULT_SHA256, curve_sums, result_sha256, rows_resummed,
-                                         rows_resummed_at)
-from minitransfer.run_file_readers import read_json
+from minitransfer.result_digests import CURVE_SUMS, RESULT_SHA256, curve_sums, result_sha256
 from minitransfer.run_lock import holder_named
-from minitransfer.resumed_logs import RECOVER, RunLogError, metrics_kept, seconds_logged, unlogged_evaluations
-from minitransfer.run_logs import EVAL_COLUMNS, numbered_lines, parsed_eval_csv, read_eval_rows, whole_lines
+from minitransfer.resumed_logs import metrics_kept, seconds_logged
+from minitransfer.resumed_rows import evaluations_made, logged, resume_refusal
+from minitransfer.run_logs import EVAL_COLUMNS, read_eval_rows, whole_lines
 from minitransfer.rundir import RESULT_FILE, config_text, finite
+
+# resume_refusal and evaluations_made are resumed_rows's, and asked for here too (checkpoint_info)
+__all__ = ["RunFolderChanged", "RunFiles", "from_copy", "resume_refusal", "evaluations_made"]
 
 
 class RunFolderChanged(fileio.StorageError):
@@ -78,7 +80,7 @@ class RunFiles:
             # eval.csv read once: checked, then the logs rewritten from it
             sums, read_from = (None, None) if resumed_from is None else (resumed_from.meta.get(CURVE_SUMS),
                                                                          resumed_from.path)
-            self.evaluations_to_redo, lines = _logged(self.eval_csv, self.at(self.eval_csv), start_iteration, evaluated,
+            self.evaluations_to_redo, lines = logged(self.eval_csv, self.at(self.eval_csv), start_iteration, evaluated,
                                                       sums, read_from)
             if end is not None and start_iteration < end:
                 self._drop_stale_result(weights, resumed_from)
@@ -258,81 +260,6 @@ class RunFiles:
     def eval_rows(self):
         """The evaluations logged so far (a torn or malformed row is skipped)."""
         return read_eval_rows(self.at(self.eval_csv))
-
-
-def _logged(eval_csv, path, iteration, evaluated, sums=None, checkpoint=None):
-    """(the evaluations a run resumed at ``iteration`` redoes, the rows of its eval.csv) where its eval.csv
-    (named ``eval_csv``, read at ``path``) holds those of ``evaluated`` made before: see
-    :func:`minitransfer.resumed_logs.unlogged_evaluations`, which raises ``RunLogError`` where it does not, nor
-    where they are no longer those its result.json sums up (:func:`_check_summed`) or those the ``checkpoint`` it
-    resumes from does (``sums``, its :data:`CURVE_SUMS`: :func:`_check_checkpointed`)."""
-    numbered = numbered_lines(path)
-    lines = parsed_eval_csv(numbered)
-    redo = unlogged_evaluations(eval_csv, iteration, evaluated, numbered[:1], lines)
-    _check_summed(eval_csv, path, iteration, lines)
-    _check_checkpointed(eval_csv, iteration, lines, sums, checkpoint)
-    return redo, lines
-
-
-def _check_summed(eval_csv, path, iteration, lines):
-    """``RunLogError`` (exit 65) where the run's result.json (beside its eval.csv ``path``, named beside
-    ``eval_csv``) was written at ``iteration``, the checkpoint's (the run was finished there: it is finished
-    again, or trained on), and records the sums of the rows it summed up (:data:`CURVE_SUMS`), which the rows
-    up to ``iteration`` (``lines``: :func:`minitransfer.run_logs.parsed_eval_csv`) no longer have
-    (:func:`minitransfer.result_digests.rows_resummed`): edited since.
-    Finished again, the run wrote a result.json of the edited rows, digests and all, passing the edit off as the
-    run's. Nothing where result.json is not there, not read (not a file, not JSON), or records no such sums."""
-    result = path.with_name(RESULT_FILE)
-    try:
-        record = read_json(result, dict) if result.is_file() else None  # report's reading of it, its size limit too
-    except (UnreadableRun, OSError):
-        return
-    if record is None or record.get("iterations") != iteration:
-        return
-    changed = rows_resummed(record, [row for _, row, fault in lines if fault is None], eval_csv.with_name(RESULT_FILE))
-    if changed is not None:
-        raise RunLogError(f"{eval_csv}: {changed}: edited since train wrote them, and a result written again "
-                          f"from them would pass the edit off as the run's: {RECOVER}")
-
-
-def _check_checkpointed(eval_csv, iteration, lines, recorded, checkpoint):
-    """``RunLogError`` (exit 65) where eval.csv's rows up to ``iteration`` (``lines``:
-    :func:`minitransfer.run_logs.parsed_eval_csv`) no longer sum to what the checkpoint of that iteration
-    (``checkpoint``, its path) records of them (``recorded``, its :data:`CURVE_SUMS`, None where it has none:
-    :func:`minitransfer.result_digests.rows_resummed_at`): edited since. :func:`_check_summed` tells so only
-    where result.json is there; deleted, or replaced by another, a finished run was finished again and its
-    result.json written anew from the edited rows. Nothing where the checkpoint records no such sums (written
-    before)."""
-    rows = [row for _, row, fault in lines if fault is None and row["iteration"] <= iteration]
-    changed = rows_resummed_at(recorded, rows, iteration, checkpoint)
-    if changed is not None:
-        raise RunLogError(f"{eval_csv}: {changed}: edited since train wrote them, and a run resumed from them "
-                          f"would pass the edit off as its own: {RECOVER}")
-
-
-def evaluations_made(iteration, evaluates):
-    """The iterations up to ``iteration`` after which a run evaluated, ``evaluates(done)`` saying whether it
-    did after ``done`` (:func:`minitransfer.config.evaluates_after` of its configuration)."""
-    return [done for done in range(1, iteration + 1) if evaluates(done)]
-
-
-def resume_refusal(run_dir, iteration, evaluated, meta=None):
-    """The ``RunLogError`` a run resumed in ``run_dir`` from its checkpoint of ``iteration`` (``meta``: its root
-    attributes, whose :data:`CURVE_SUMS` the rows are compared with) is refused with
-    (exit 65) for its eval.csv (:class:`RunFiles`' own check), ``evaluated`` the evaluations made up to it
-    (:func:`evaluations_made`): a folder holding the checkpoint alone (its logs deleted) lacks those; the
-    ``fileio.StorageError`` (exit 74) of an eval.csv that cannot be read (a folder, no permission), which the
-    resume fails on too; None
-    where the resume would take its logs."""
-    eval_csv = pathlib.Path(run_dir) / "eval.csv"
-    try:
-        _logged(eval_csv, eval_csv, iteration, evaluated, (meta or {}).get(CURVE_SUMS),
-                eval_csv.with_name("checkpoint.h5"))
-    except RunLogError as error:
-        return error
-    except OSError as error:
-        return fileio.StorageError(error.errno, f"cannot read {eval_csv}: {error.strerror or error}")
-    return None
 
 
 def _log_lost(path, there):

@@ -21,7 +21,9 @@ or checkpoint, so the last good checkpoint stays intact; so do weights blown up 
 found before an evaluation's row or a checkpoint is written.
 
 The run between its iterations is a :class:`minitransfer.training_run.Run`; how it ends (its
-result, :class:`Interrupted`, :class:`Diverged`), :mod:`minitransfer.run_outcome`.
+result, :class:`Interrupted`, :class:`Diverged`), :mod:`minitransfer.run_outcome`. A run found finished,
+reported without training, is :mod:`minitransfer.train_finished`'s; something not a file where a run's file goes,
+refused before the run writes there, :mod:`minitransfer.files_in_the_way`'s.
 """
 
 import contextlib
@@ -29,32 +31,23 @@ import dataclasses
 import os
 import pathlib
 
-from minitransfer import dead_ends, fileio, host_memory, run_file_readers, stopping, train_log
+from minitransfer import dead_ends, fileio, host_memory, stopping, train_log
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
-from minitransfer.config_edits import hand_edit_warning, hand_edits
-from minitransfer.config_wording import worded
+from minitransfer.files_in_the_way import RUN_FILE_ROLES, read_first, refuse_files_in_the_way
 from minitransfer.preflight_memory import OutOfMemory, check_memory
-from minitransfer.resume import WouldReplace, read_base, refuse_to_overwrite, resume_point
-from minitransfer.resume_finished import finished_despite, finished_without_dataset
+from minitransfer.resume import WouldReplace, read_base, resume_point
+from minitransfer.resume_finished import finished_despite
 from minitransfer.run_destination import check_destination
 from minitransfer.data import loader_workers
 from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import WorkerDied, refuse_in_script_rerun
 from minitransfer.errors import MinitransferError
-from minitransfer.progress import Progress
-from minitransfer.recorded_config import recorded_options
-from minitransfer.run_lines import run_metric_words
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
 from minitransfer.resume_options import KEPT_SETTINGS, dataset_gone_in, keep_run_settings, resumed_record
-from minitransfer.result_checks import rows_edited
-from minitransfer.result_digests import DIGESTS, RESULT_SHA256, result_edited
-from minitransfer.run_logs import read_eval_rows
-from minitransfer.rundir import (NOTHING_TO_DO, RESULT_FILE, RUN_FILES, config_text, run_dir_for,
-                                 train_again)
 from minitransfer.stop_requests import StopRequests
+from minitransfer.train_finished import already_finished, finished_without_its_dataset
 from minitransfer.training_run import Run
-from minitransfer.left_out import UnreadableRun
 
 
 __all__ = ["TrainConfig", "TrainResult", "train", "ConfigError", "DataMismatch", "Diverged", "Interrupted"]
@@ -125,7 +118,7 @@ def _trained(config, on_iteration, show_result):
     config = checked(_through_link(config))
     found = _record_read_first(config)  # the run's record, read once: for both checks, and the memory check
     gone = dataset_gone_in(found) if config.data is None else None  # resumed without `data`
-    finished = _finished_without_dataset(config, gone)
+    finished = finished_without_its_dataset(config, gone)
     if finished is not None:
         return finished
     try:
@@ -163,11 +156,11 @@ def _trained(config, on_iteration, show_result):
                 raise error.rerun_with("`resume='auto'`") from error  # a plain rerun would refuse what it holds
             raise
         train_log.join_once_locked()  # a grid's train: its output, kept apart until now, joins the run's log
-        _refuse_files_in_the_way(plan.run_dir, *_read_first(plan.config))
+        refuse_files_in_the_way(plan.run_dir, *read_first(plan.config))
         plan.resume_from = resume_point(plan)
         stopping.raise_owed_stop()  # the run folder as it was: its lock is released on the way out
         try:
-            return _already_finished(plan) or _train(plan, on_iteration, stop, run_lock, show_result)
+            return already_finished(plan) or _train(plan, on_iteration, stop, run_lock, show_result)
         except fileio.StorageError as error:  # what was written is kept: a plain rerun would refuse it
             raise error.rerun_with("`resume='auto'`") from error
 
@@ -229,134 +222,12 @@ def _finished_unlocked(plan):
         plan.resume_from = resume_point(plan)
     except WouldReplace:
         return None
-    return _already_finished(plan)
-
-
-def _already_finished(plan):
-    """The result of a run that ``--resume auto`` finds finished (its last checkpoint at max_iter, or
-    its weights alone where the checkpoint was deleted, its weights and result written), or None."""
-    saved, c = plan.resume_from, plan.config
-    if saved is None or saved.iteration < c.max_iter:
-        return None
-    _warn_of_hand_edits(plan, saved)
-    # what writes the result again: this resumption, from the run's checkpoint (its solver state), else training again
-    _refuse_in_the_way(plan.run_dir / RESULT_FILE, RUN_FILE_ROLES[RESULT_FILE], again=(
-        f"{RERUN}, which writes it again from the run's checkpoint" if saved.solver is not None
-        else f"{train_again('the run')}: its checkpoint is gone"))
-    try:
-        return _reported(c.out, plan.run_dir, c.max_iter, c.quiet)
-    except (ValueError, TypeError):  # an unreadable result: finish the run again, from its checkpoint only
-        if saved.solver is None:
-            refuse_to_overwrite(pathlib.Path(c.out), plan.run_dir / "checkpoint.h5")
-        return None
-
-
-# What each of a run's files holds, as a refusal of something else in its place names it (_refuse_in_the_way)
-RUN_FILE_ROLES = {**dict(zip(RUN_FILES, ("configuration", "training log", "evaluation log", "checkpoint", "result"))),
-                  "config.json.edited": "hand-edited configuration"}
-RERUN = "rerun this command"
-
-
-def _refuse_files_in_the_way(run_dir, *names):
-    """:func:`_refuse_in_the_way` for the run's files ``names`` (of :data:`RUN_FILE_ROLES`) in ``run_dir``,
-    before the run trains: a fresh run removes them, a resumed one appends to or replaces
-    them, which failed with a bare "Is a directory" (exit 74, a result.json only once the run had trained) or
-    waited for ever (a named pipe in place of config.json or metrics.jsonl)."""
-    for name in names:
-        _refuse_in_the_way(pathlib.Path(run_dir) / name, RUN_FILE_ROLES[name])
-
-
-def _read_first(c):
-    """The run's files :func:`_refuse_files_in_the_way` checks as soon as the run folder is locked, before
-    :func:`minitransfer.resume.resume_point` reads it: config.json (a named pipe there waited for ever); for
-    a fresh run all but result.json (a folder in checkpoint.h5's place was taken for a run to continue), which
-    only the run's end writes: what writes it again depends on where the run stands (:func:`_already_finished`,
-    :func:`_train`). A resumed run's other files are checked once it is known to train (a finished one writes
-    none), its checkpoint.h5 refused by resume_point in its own words."""
-    return [name for name in RUN_FILE_ROLES if name != RESULT_FILE] if c.resume is None else ["config.json"]
-
-
-def _refuse_in_the_way(path, role, again=RERUN):
-    """:class:`UnreadableRun` (exit 65) naming ``path``, a run's file, where something not a file stands in
-    its place (a folder, a named pipe; :func:`minitransfer.run_file_readers.checked` names which): train
-    replaces no such thing in a run folder, so it says to move it away, and ``again``, what then writes the
-    run's ``role`` (its result, its checkpoint ...). A link leading nowhere is no such thing: train replaces it."""
-    if not os.path.exists(path) or os.path.isfile(path):
-        return
-    try:
-        run_file_readers.checked(path, run_file_readers.JSON_BYTES)  # the kind of thing it is, in report's words
-    except UnreadableRun as error:
-        raise type(error)(f"{error}, where the run's {role} goes, which train does not replace: move it away, then "
-                          f"{again}") from None
-
-
-def _warn_of_hand_edits(plan, saved):
-    """A finished run's config.json edited by hand (`max_iter` raised to train on) is said to have
-    no effect, and how to have one (:func:`minitransfer.config_edits.hand_edit_warning`); the
-    file is left as it is, as the run writes nothing."""
-    config = plan.run_dir / "config.json"
-    text = config_text(config)
-    if text is None:
-        return  # deleted, or unreadable: no edit to say
-    warning = hand_edit_warning(config, hand_edits(text, saved.meta["config"], recorded_options(plan)))
-    if warning is not None:
-        Progress(1, 1, bar=False, quiet=plan.config.quiet, every=1).line(stopping.WARNING + worded(warning))
-
-
-def _finished_without_dataset(c, gone):
-    """The result of a finished run resumed without its dataset, whose folder is gone (``gone``,
-    :func:`minitransfer.resume_options.dataset_gone`; :func:`minitransfer.resume_finished.finished_without_dataset`):
-    it ends at once, as it does with it. None where the run needs its dataset, which is then asked
-    for (an unreadable result.json: the run is finished again from its checkpoint)."""
-    recorded = finished_without_dataset(c, gone)
-    if recorded is None:
-        return None
-    try:
-        return _reported(c.out, run_dir_for(c.out), recorded["max_iter"], c.quiet)
-    except (ValueError, TypeError):
-        return None
-
-
-def _reported(out, run_dir, max_iter, quiet):
-    """The result of the finished run of weights ``out``, said to be finished; None where the weights
-    or its result.json are missing; ValueError or TypeError for a result.json that cannot be read.
-    Its files are named as this call names them, as a run trained now would be: result.json holds
-    the paths of the call that trained it (another working directory, or the folder the run has
-    since been moved from)."""
-    result = run_dir / "result.json"
-    if not (pathlib.Path(out).exists() and result.exists()):
-        return None
-    # result.json names the paths as the call that finished the run spelled them, in its working
-    # folder, wherever the run was then: the caller's own name them now
-    recorded = fileio.parse_json(result.read_text())
-    if isinstance(recorded, dict):
-        if result_edited(recorded):  # edited since: finished again, as unreadable
-            raise ValueError(f"{result}: not the result train wrote ({RESULT_SHA256} differs)")
-        if _rows_resummed(recorded, run_dir / "eval.csv"):  # as report refuses it: finished again, which refuses it
-            raise ValueError(f"{result}: its eval.csv rows are not the ones it sums up")
-        for digest in DIGESTS:  # its digests, of eval.csv and of itself: none of the result's fields
-            recorded.pop(digest, None)
-    finished = TrainResult(**{**recorded, "out": str(out), "run_dir": str(run_dir)})
-    best = f"{run_metric_words(finished.evaluations)} {finished.mean10_top1:.4f}"
-    Progress(max_iter, max_iter, bar=False, quiet=quiet, every=1).line(f"{out} is already finished ({best}); "
-                                                                      f"{NOTHING_TO_DO}")
-    return finished
-
-
-def _rows_resummed(recorded, eval_csv):
-    """Whether the rows of ``eval_csv`` no longer sum to what the result.json ``recorded`` records of them, or its
-    weights file where it records none (:func:`minitransfer.result_checks.rows_edited`: edited since), where it is a
-    file that can be read (a named pipe would be read for ever: its finishing again says what it is)."""
-    try:
-        return os.path.isfile(eval_csv) and rows_edited(eval_csv.with_name(RESULT_FILE), recorded,
-                                                        read_eval_rows(eval_csv)) is not None
-    except OSError:
-        return False
+    return already_finished(plan)
 
 
 def _train(plan, on_iteration, stop, run_lock, show_result):
-    read_first = _read_first(plan.config)  # checked as the run folder was locked
-    _refuse_files_in_the_way(plan.run_dir, *(name for name in RUN_FILE_ROLES if name not in read_first))
+    checked_first = read_first(plan.config)  # checked as the run folder was locked
+    refuse_files_in_the_way(plan.run_dir, *(name for name in RUN_FILE_ROLES if name not in checked_first))
     if plan.device == "cpu":
         host_memory.keep_freed_memory()
     run = Run(plan, stop, run_lock)

@@ -26,7 +26,8 @@ from minitransfer.final_weights import final_weights, weights_file_of
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import EvaluationProgress, Progress
 from minitransfer.result_digests import CURVE_SUMS, checkpoint_sums
-from minitransfer.run_files import RunFiles, evaluations_made, from_copy
+from minitransfer.resumed_rows import evaluations_made
+from minitransfer.run_files import RunFiles, from_copy
 from minitransfer.rundir import weights_record
 from minitransfer.run_failures import RunFailures
 from minitransfer.run_lines import describe_plan, result_line

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import experiment, run_lock, scheduler
+from minitransfer import experiment, file_locks, scheduler
 from minitransfer.grid_outcome import GridInterrupted
 from minitransfer import train as training
 from minitransfer.data import dataset, integrity
@@ -156,7 +156,7 @@ def test_a_warning_said_once_per_process_is_said_after_a_quiet_call(micro_data, 
     """A file system without locks: its warning, said once per file system and process, was dropped
     under quiet=True yet counted as said, so the next call, not quiet, said nothing of it."""
     monkeypatch.setattr(fcntl, "flock", _flock_failing_with(errno.ENOLCK))
-    monkeypatch.setattr(run_lock, "_UNLOCKED_DEVICES", set())
+    monkeypatch.setattr(file_locks, "_UNLOCKED_DEVICES", set())
     training.train(training.TrainConfig(out=tmp_path / "quiet.h5", data=micro_data, **FAST))
     assert capfd.readouterr() == ("", "")
     training.train(training.TrainConfig(out=tmp_path / "loud.h5", data=micro_data, **{**FAST, "quiet": False}))

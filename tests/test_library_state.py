@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
-from minitransfer import config, experiment, run_lock, scheduler, stopping
+from minitransfer import config, experiment, file_locks, scheduler, stopping
 from minitransfer import train as training
 from test_experiment import OPTIONS, fake_train  # noqa: F401 (a fixture)
 from test_library_api import FAST
@@ -35,7 +35,7 @@ def test_quiet_prints_nothing_where_the_layers_below_the_run_warn(micro_data, tm
     monkeypatch.setattr(fcntl, "flock", _flock_failing_with(errno.ENOLCK))
 
     def trained(out, quiet):
-        monkeypatch.setattr(run_lock, "_UNLOCKED_DEVICES", set())  # it warns once per process
+        monkeypatch.setattr(file_locks, "_UNLOCKED_DEVICES", set())  # it warns once per process
         with warnings.catch_warnings(record=True) as warned:
             warnings.simplefilter("always")
             training.train(training.TrainConfig(out=tmp_path / out, data=micro_data, **{**FAST, "quiet": quiet}))
@@ -53,7 +53,7 @@ def test_a_grids_own_warnings_are_told_to_its_log(tmp_path, monkeypatch, capfd, 
     `log` the notebook gave for the grid's lines (a function that drops them, or keeps them); it is
     a line of that log now, and a warning after the grid, in this thread, is on stderr again."""
     monkeypatch.setattr(fcntl, "flock", _flock_failing_with(errno.ENOLCK))
-    monkeypatch.setattr(run_lock, "_UNLOCKED_DEVICES", set())
+    monkeypatch.setattr(file_locks, "_UNLOCKED_DEVICES", set())
     lines = []
     runs = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
     outcome = scheduler.run_grid(runs, tmp_path / "grid", OPTIONS, train_command=fake_train, log=lines.append,

@@ -7,7 +7,7 @@ import json
 import os
 import pickle
 
-from minitransfer import run_lock
+from minitransfer import file_locks
 from minitransfer import train as training
 from minitransfer.result_digests import DIGESTS
 from test_train_faults import _flock_failing_with
@@ -30,7 +30,7 @@ def _no_locks_under(folder, monkeypatch):
         return (failing if under else real)(descriptor, operation)
 
     monkeypatch.setattr(fcntl, "flock", flock)
-    monkeypatch.setattr(run_lock, "_UNLOCKED_DEVICES", set())
+    monkeypatch.setattr(file_locks, "_UNLOCKED_DEVICES", set())
 
 
 def test_a_quiet_run_returns_the_warnings_the_same_run_says_on_stderr(synthetic_8, tmp_path, monkeypatch, capfd):

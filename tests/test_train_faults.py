@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
-from minitransfer import fileio, resumed_logs, run_lock, run_logs, scheduler
+from minitransfer import file_locks, fileio, resumed_logs, run_lock, run_logs, scheduler
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -322,7 +322,7 @@ def test_a_file_system_without_locks_trains_and_prepares_with_one_warning(micro_
     ENOLCK: every train, prepare and grid ended with "error: I/O: [Errno 38] Function not
     implemented" (exit 74), naming nothing. They go on without locks, as HDF5 does, after one
     warning naming the folder."""
-    monkeypatch.setattr(run_lock, "_UNLOCKED_DEVICES", set())
+    monkeypatch.setattr(file_locks, "_UNLOCKED_DEVICES", set())
     monkeypatch.setattr(fcntl, "flock", _flock_failing_with(code))
     data = tmp_path / "data"
     shutil.copytree(micro_data, data)
@@ -335,7 +335,7 @@ def test_a_file_system_without_locks_trains_and_prepares_with_one_warning(micro_
     assert checkpoints.load(tmp_path / "net.h5").meta["iteration"] == 4
     assert not (tmp_path / "net.run" / run_lock.RunLock.FILE).exists()
     assert run_lock.holder(tmp_path / "net.run") is None
-    monkeypatch.setattr(run_lock, "_UNLOCKED_DEVICES", set())
+    monkeypatch.setattr(file_locks, "_UNLOCKED_DEVICES", set())
     prepared = CliRunner().invoke(main, ["prepare", "synthetic", str(tmp_path / "other"), "--classes", "4",
                                          "--train-per-class", "4", "--val-per-class", "2", "--size", "14"])
     assert prepared.exit_code == 0 and prepared.output.count("does not support file locks") == 1, prepared.output
@@ -470,7 +470,7 @@ def test_a_second_run_on_a_file_system_without_locks_stops_the_first_before_they
                                                                                       monkeypatch):
     """Without locks (Lustre without -o flock) a second process took the run's lock as well, writing
     its PID in the lock file, and both trained into one folder: the first now stops, naming it."""
-    monkeypatch.setattr(run_lock, "_UNLOCKED_DEVICES", set())
+    monkeypatch.setattr(file_locks, "_UNLOCKED_DEVICES", set())
     monkeypatch.setattr(fcntl, "flock", _flock_failing_with(errno.ENOLCK))
     run_dir, second = tmp_path / "net.run", 2**22 + 1
 

@@ -1,0 +1,91 @@
+"""Whether the eval.csv of a run resumed from a checkpoint holds the rows it counts on, as train wrote them
+(:func:`logged`): every evaluation up to the checkpoint, once (:mod:`minitransfer.resumed_logs`), summing
+still to what its result.json records of them (:func:`check_summed`) and what its checkpoint does
+(:func:`check_checkpointed`); else :class:`minitransfer.resumed_logs.RunLogError` (exit 65), before anything
+is rewritten. :func:`resume_refusal` asks so of a run folder without resuming it (``info``). The logs are cut
+back and written on by :class:`minitransfer.run_files.RunFiles`.
+"""
+
+import pathlib
+
+from minitransfer import fileio
+from minitransfer.left_out import UnreadableRun
+from minitransfer.result_digests import CURVE_SUMS, rows_resummed, rows_resummed_at
+from minitransfer.run_file_readers import read_json
+from minitransfer.resumed_logs import RECOVER, RunLogError, unlogged_evaluations
+from minitransfer.run_logs import numbered_lines, parsed_eval_csv
+from minitransfer.rundir import RESULT_FILE
+
+
+def logged(eval_csv, path, iteration, evaluated, sums=None, checkpoint=None):
+    """(the evaluations a run resumed at ``iteration`` redoes, the rows of its eval.csv) where its eval.csv
+    (named ``eval_csv``, read at ``path``) holds those of ``evaluated`` made before: see
+    :func:`minitransfer.resumed_logs.unlogged_evaluations`, which raises ``RunLogError`` where it does not, nor
+    where they are no longer those its result.json sums up (:func:`check_summed`) or those the ``checkpoint`` it
+    resumes from does (``sums``, its :data:`CURVE_SUMS`: :func:`check_checkpointed`)."""
+    numbered = numbered_lines(path)
+    lines = parsed_eval_csv(numbered)
+    redo = unlogged_evaluations(eval_csv, iteration, evaluated, numbered[:1], lines)
+    check_summed(eval_csv, path, iteration, lines)
+    check_checkpointed(eval_csv, iteration, lines, sums, checkpoint)
+    return redo, lines
+
+
+def check_summed(eval_csv, path, iteration, lines):
+    """``RunLogError`` (exit 65) where the run's result.json (beside its eval.csv ``path``, named beside
+    ``eval_csv``) was written at ``iteration``, the checkpoint's (the run was finished there: it is finished
+    again, or trained on), and records the sums of the rows it summed up (:data:`CURVE_SUMS`), which the rows
+    up to ``iteration`` (``lines``: :func:`minitransfer.run_logs.parsed_eval_csv`) no longer have
+    (:func:`minitransfer.result_digests.rows_resummed`): edited since.
+    Finished again, the run wrote a result.json of the edited rows, digests and all, passing the edit off as the
+    run's. Nothing where result.json is not there, not read (not a file, not JSON), or records no such sums."""
+    result = path.with_name(RESULT_FILE)
+    try:
+        record = read_json(result, dict) if result.is_file() else None  # report's reading of it, its size limit too
+    except (UnreadableRun, OSError):
+        return
+    if record is None or record.get("iterations") != iteration:
+        return
+    changed = rows_resummed(record, [row for _, row, fault in lines if fault is None], eval_csv.with_name(RESULT_FILE))
+    if changed is not None:
+        raise RunLogError(f"{eval_csv}: {changed}: edited since train wrote them, and a result written again "
+                          f"from them would pass the edit off as the run's: {RECOVER}")
+
+
+def check_checkpointed(eval_csv, iteration, lines, recorded, checkpoint):
+    """``RunLogError`` (exit 65) where eval.csv's rows up to ``iteration`` (``lines``:
+    :func:`minitransfer.run_logs.parsed_eval_csv`) no longer sum to what the checkpoint of that iteration
+    (``checkpoint``, its path) records of them (``recorded``, its :data:`CURVE_SUMS`, None where it has none:
+    :func:`minitransfer.result_digests.rows_resummed_at`): edited since. :func:`check_summed` tells so only
+    where result.json is there; deleted, or replaced by another, a finished run was finished again and its
+    result.json written anew from the edited rows. Nothing where the checkpoint records no such sums (written
+    before)."""
+    rows = [row for _, row, fault in lines if fault is None and row["iteration"] <= iteration]
+    changed = rows_resummed_at(recorded, rows, iteration, checkpoint)
+    if changed is not None:
+        raise RunLogError(f"{eval_csv}: {changed}: edited since train wrote them, and a run resumed from them "
+                          f"would pass the edit off as its own: {RECOVER}")
+
+
+def evaluations_made(iteration, evaluates):
+    """The iterations up to ``iteration`` after which a run evaluated, ``evaluates(done)`` saying whether it
+    did after ``done`` (:func:`minitransfer.config.evaluates_after` of its configuration)."""
+    return [done for done in range(1, iteration + 1) if evaluates(done)]
+
+
+def resume_refusal(run_dir, iteration, evaluated, meta=None):
+    """The ``RunLogError`` a run resumed in ``run_dir`` from its checkpoint of ``iteration`` (``meta``: its root
+    attributes, whose :data:`CURVE_SUMS` the rows are compared with) is refused with (exit 65) for its eval.csv
+    (:class:`minitransfer.run_files.RunFiles`' own check), ``evaluated`` the evaluations made up to it
+    (:func:`evaluations_made`): a folder holding the checkpoint alone (its logs deleted) lacks those; the
+    ``fileio.StorageError`` (exit 74) of an eval.csv that cannot be read (a folder, no permission), which the
+    resume fails on too; None where the resume would take its logs."""
+    eval_csv = pathlib.Path(run_dir) / "eval.csv"
+    try:
+        logged(eval_csv, eval_csv, iteration, evaluated, (meta or {}).get(CURVE_SUMS),
+                eval_csv.with_name("checkpoint.h5"))
+    except RunLogError as error:
+        return error
+    except OSError as error:
+        return fileio.StorageError(error.errno, f"cannot read {eval_csv}: {error.strerror or error}")
+    return None

@@ -1,0 +1,106 @@
+"""A run that train finds finished (``resume='auto'`` at max_iter, or its dataset gone): its result read back
+from result.json and said to be finished (:func:`reported`), nothing trained and nothing written, where the
+result can be trusted; else it is finished again from its checkpoint (:mod:`minitransfer.train`, which decides
+when a run is looked at so, and holds its lock meanwhile).
+"""
+
+import os
+import pathlib
+
+from minitransfer import fileio, stopping
+from minitransfer.config_edits import hand_edit_warning, hand_edits
+from minitransfer.config_wording import worded
+from minitransfer.files_in_the_way import RERUN, RUN_FILE_ROLES, refuse_in_the_way
+from minitransfer.progress import Progress
+from minitransfer.recorded_config import recorded_options
+from minitransfer.result_checks import rows_edited
+from minitransfer.result_digests import DIGESTS, RESULT_SHA256, result_edited
+from minitransfer.resume import refuse_to_overwrite
+from minitransfer.resume_finished import finished_without_dataset
+from minitransfer.run_lines import run_metric_words
+from minitransfer.run_logs import read_eval_rows
+from minitransfer.run_outcome import TrainResult
+from minitransfer.rundir import NOTHING_TO_DO, RESULT_FILE, config_text, run_dir_for, train_again
+
+
+def already_finished(plan):
+    """The result of a run that ``--resume auto`` finds finished (its last checkpoint at max_iter, or
+    its weights alone where the checkpoint was deleted, its weights and result written), or None."""
+    saved, c = plan.resume_from, plan.config
+    if saved is None or saved.iteration < c.max_iter:
+        return None
+    warn_of_hand_edits(plan, saved)
+    # what writes the result again: this resumption, from the run's checkpoint (its solver state), else training again
+    refuse_in_the_way(plan.run_dir / RESULT_FILE, RUN_FILE_ROLES[RESULT_FILE], again=(
+        f"{RERUN}, which writes it again from the run's checkpoint" if saved.solver is not None
+        else f"{train_again('the run')}: its checkpoint is gone"))
+    try:
+        return reported(c.out, plan.run_dir, c.max_iter, c.quiet)
+    except (ValueError, TypeError):  # an unreadable result: finish the run again, from its checkpoint only
+        if saved.solver is None:
+            refuse_to_overwrite(pathlib.Path(c.out), plan.run_dir / "checkpoint.h5")
+        return None
+
+
+def warn_of_hand_edits(plan, saved):
+    """A finished run's config.json edited by hand (`max_iter` raised to train on) is said to have
+    no effect, and how to have one (:func:`minitransfer.config_edits.hand_edit_warning`); the
+    file is left as it is, as the run writes nothing."""
+    config = plan.run_dir / "config.json"
+    text = config_text(config)
+    if text is None:
+        return  # deleted, or unreadable: no edit to say
+    warning = hand_edit_warning(config, hand_edits(text, saved.meta["config"], recorded_options(plan)))
+    if warning is not None:
+        Progress(1, 1, bar=False, quiet=plan.config.quiet, every=1).line(stopping.WARNING + worded(warning))
+
+
+def finished_without_its_dataset(c, gone):
+    """The result of a finished run resumed without its dataset, whose folder is gone (``gone``,
+    :func:`minitransfer.resume_options.dataset_gone`; :func:`minitransfer.resume_finished.finished_without_dataset`):
+    it ends at once, as it does with it. None where the run needs its dataset, which is then asked
+    for (an unreadable result.json: the run is finished again from its checkpoint)."""
+    recorded = finished_without_dataset(c, gone)
+    if recorded is None:
+        return None
+    try:
+        return reported(c.out, run_dir_for(c.out), recorded["max_iter"], c.quiet)
+    except (ValueError, TypeError):
+        return None
+
+
+def reported(out, run_dir, max_iter, quiet):
+    """The result of the finished run of weights ``out``, said to be finished; None where the weights
+    or its result.json are missing; ValueError or TypeError for a result.json that cannot be read.
+    Its files are named as this call names them, as a run trained now would be: result.json holds
+    the paths of the call that trained it (another working directory, or the folder the run has
+    since been moved from)."""
+    result = run_dir / "result.json"
+    if not (pathlib.Path(out).exists() and result.exists()):
+        return None
+    # result.json names the paths as the call that finished the run spelled them, in its working
+    # folder, wherever the run was then: the caller's own name them now
+    recorded = fileio.parse_json(result.read_text())
+    if isinstance(recorded, dict):
+        if result_edited(recorded):  # edited since: finished again, as unreadable
+            raise ValueError(f"{result}: not the result train wrote ({RESULT_SHA256} differs)")
+        if _rows_resummed(recorded, run_dir / "eval.csv"):  # as report refuses it: finished again, which refuses it
+            raise ValueError(f"{result}: its eval.csv rows are not the ones it sums up")
+        for digest in DIGESTS:  # its digests, of eval.csv and of itself: none of the result's fields
+            recorded.pop(digest, None)
+    finished = TrainResult(**{**recorded, "out": str(out), "run_dir": str(run_dir)})
+    best = f"{run_metric_words(finished.evaluations)} {finished.mean10_top1:.4f}"
+    Progress(max_iter, max_iter, bar=False, quiet=quiet, every=1).line(f"{out} is already finished ({best}); "
+                                                                      f"{NOTHING_TO_DO}")
+    return finished
+
+
+def _rows_resummed(recorded, eval_csv):
+    """Whether the rows of ``eval_csv`` no longer sum to what the result.json ``recorded`` records of them, or its
+    weights file where it records none (:func:`minitransfer.result_checks.rows_edited`: edited since), where it is a
+    file that can be read (a named pipe would be read for ever: its finishing again says what it is)."""
+    try:
+        return os.path.isfile(eval_csv) and rows_edited(eval_csv.with_name(RESULT_FILE), recorded,
+                                                        read_eval_rows(eval_csv)) is not None
+    except OSError:
+        return False
