@@ -84,7 +84,7 @@ def check_fields(c):
     check_int("per_class", c.per_class, 1, MAX_COUNT)
     check_int("max_iter", c.max_iter, 1, MAX_COUNT)  # more is no slip to train on for ever
     check_int("batch_size", c.batch_size, 1, MAX_COUNT)
-    # the checkpoint's reader takes no more (checkpoint_check.CONFIG_FIELDS): a larger one trained, and its
+    # the checkpoint's reader takes no more (checkpoint_meta.CONFIG_FIELDS): a larger one trained, and its
     # weights and checkpoint were then refused as bad data by eval, info, --copy-from and --resume
     check_int("eval_batch_size", c.eval_batch_size, 1, MAX_COUNT)
     # wider, the weights written are never read

@@ -208,7 +208,7 @@ def rows_edited(path, record, rows):
     are no longer those the result.json ``path``, read as ``record``, sums up: by the sums it records
     (:func:`minitransfer.result_digests.rows_resummed`), else by its weights file's (:func:`_weights_resummed`);
     None where they match, or neither records them. What report refuses, and train finishes again (which refuses
-    them: :func:`minitransfer.train._reported`)."""
+    them: :func:`minitransfer.train_finished.reported`)."""
     return rows_resummed(record, rows, path) or _weights_resummed(path, record, rows)
 
 

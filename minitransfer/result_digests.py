@@ -30,7 +30,7 @@ def result_sha256(record):
 # (:func:`curve_sums`): a row edited afterwards, one that changes no final, best or mean of the 10 best (a middle
 # evaluation's top-1, top-5 or loss), no longer matches it; report refuses the run (result_checks.check_against_curve),
 # and a run finished again from its checkpoint (result.json edited, then a grid's rerun) will not write a result
-# over such rows (run_files._check_summed)
+# over such rows (resumed_rows.check_summed)
 CURVE_SUMS = "eval_csv_sums"
 DIGESTS = (CURVE_SUMS, RESULT_SHA256)  # result.json's fields that are no TrainResult field
 CURVE_COLUMNS = ("top1", "top5", "loss")
@@ -135,7 +135,7 @@ def cut_short(record, rows):
 # Each checkpoint's record of the eval.csv rows up to its iteration, a root attribute of the same name
 # (:data:`CURVE_SUMS`, :func:`checkpoint_sums`), as train wrote them when it wrote the checkpoint: a run resumed
 # from it (finished again with its result.json deleted or replaced, or trained on) will not take rows edited
-# since (run_files._check_checkpointed), where result.json, gone, can no longer tell them
+# since (resumed_rows.check_checkpointed), where result.json, gone, can no longer tell them
 def checkpoint_sums(rows, iteration):
     """What a checkpoint of ``iteration`` records of eval.csv's ``rows`` (those written when it was:
     :func:`minitransfer.run_logs.read_eval_rows`): ``before``, the :func:`curve_sums` of the rows before its

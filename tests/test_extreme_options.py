@@ -1,5 +1,5 @@
 """Options at the edge of what they take. --eval-batch-size took any count from 1 up, while a checkpoint's
-reader takes at most 2**31 - 1 (``checkpoint_check.CONFIG_FIELDS``): a run given more trained and finished
+reader takes at most 2**31 - 1 (``checkpoint_meta.CONFIG_FIELDS``): a run given more trained and finished
 (exit 0), and its weights file was then refused as bad data (exit 65) by eval, info and --copy-from; a
 resumed run given more wrote a checkpoint it could never be resumed from."""
 
