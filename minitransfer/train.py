@@ -44,7 +44,8 @@ from minitransfer.data.decoder_pool import WorkerDied, refuse_in_script_rerun
 from minitransfer.errors import MinitransferError
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
-from minitransfer.resume_options import KEPT_SETTINGS, dataset_gone_in, keep_run_settings, resumed_record
+from minitransfer.resume_options import (KEPT_SETTINGS, continued_with, dataset_gone_in, keep_run_settings,
+                                         resumed_record)
 from minitransfer.stop_requests import StopRequests
 from minitransfer.train_finished import already_finished, finished_without_its_dataset
 from minitransfer.training_run import Run
@@ -145,7 +146,7 @@ def _trained(config, on_iteration, show_result):
         stop = lock.enter_context(StopRequests(listening=False))
         lock.enter_context(plan.dataset.reading())  # prepare must not replace the shards while the run reads them
         try:
-            run_lock = lock.enter_context(RunLock(plan.run_dir, resume=plan.config.resume))
+            run_lock = lock.enter_context(RunLock(plan.run_dir, resume=(plan.named or plan.config).resume))
         except RunBusy as busy:
             raise _busy_here(busy, plan.run_dir) from None
         except fileio.StorageError as error:
@@ -162,7 +163,7 @@ def _trained(config, on_iteration, show_result):
         try:
             return already_finished(plan) or _train(plan, on_iteration, stop, run_lock, show_result)
         except fileio.StorageError as error:  # what was written is kept: a plain rerun would refuse it
-            raise error.rerun_with("`resume='auto'`") from error
+            raise error.rerun_with(continued_with(plan)) from error
 
 
 def _record_read_first(config):

@@ -169,3 +169,15 @@ def test_a_read_only_run_folder_resumed_with_auto_keeps_both_ways(finished, micr
     assert result.exit_code == 74, result.output
     assert result.output == ("error: cannot write baseA.run/lock: Read-only file system; make it writable, then rerun "
                              "with --resume auto to continue the run there, or --overwrite to start it over\n")
+
+
+def test_a_read_only_run_folder_resumed_by_its_folder_is_told_to_rerun_with_that_folder(finished, micro_data,
+                                                                                        monkeypatch):
+    """`--resume baseA.run` is taken as 'auto' in that folder: the advice said `--resume auto`, which without
+    that run's --out continues the run of the default name."""
+    (finished / "baseA.run" / "result.json").unlink()  # unfinished: a rerun has to write
+    _lock_refused(monkeypatch)
+    result = _resume(micro_data, "baseA.run")
+    assert result.exit_code == 74, result.output
+    assert result.output == ("error: cannot write baseA.run/lock: Read-only file system; make it writable and rerun "
+                             "with --resume baseA.run\n")
