@@ -220,7 +220,7 @@ def _weights_resummed(path, record, rows):
     (:func:`minitransfer.run_file_readers.read_weights_sums`): eval.csv's ``rows`` compared with them as a resume
     compares them with its checkpoint's (:func:`minitransfer.result_digests.rows_resummed_at`). The weights file is
     opened only here: a run whose result.json records the sums costs nothing more. None where they match, where the
-    weights file records none (written before 0.11.4 too) or is of another iteration count (another training's),
+    weights file records none (written before 0.11.5) or is of another iteration count (another training's),
     or where eval.csv is cut short (:func:`minitransfer.result_digests.cut_short`, said otherwise)."""
     if CURVE_SUMS in record:
         return None

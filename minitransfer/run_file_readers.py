@@ -175,7 +175,7 @@ def read_weights_sums(path):
     """(its iteration, its record of the eval.csv rows up to it: :func:`minitransfer.result_digests.checkpoint_sums`)
     of the weights file ``path``, the run's final checkpoint but its solver state, as train wrote them: two root
     attributes, no array read. None where it is not a file (missing, a named pipe), cannot be read, or records no
-    such sums (written before 0.11.4) or no iteration as train writes them."""
+    such sums (written before 0.11.5) or no iteration as train writes them."""
     if not os.path.isfile(path):
         return None
     try:
