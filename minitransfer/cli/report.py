@@ -85,15 +85,15 @@ def report(runs, out, reference):
     against the base of its target in its own folder: keep each replicate's runs with its bases. Runs
     of several datasets (or transfers across datasets from several source datasets), presets or
     precisions are refused: report each from a folder of its own. The report replaces the earlier one
-    in OUT, computed before OUT is touched. All it does, run by run: docs/report.md.
+    in OUT, computed before OUT is touched.
 
     Exit codes: 0 done (also with runs left out, or stopped once the report is whole), 1 error (no
     run under RUNS finished, training or not), 2 usage (RUNS missing, not a folder, holding no run, or
     a run's, a dataset's or a report's; OUT holding runs, or another kind's folder (a grid's ...);
     --reference neither 'paper' nor a file; another report writing into OUT), 65 bad data (runs of
-    several datasets, presets or precisions; an edited run; a --reference file not a table of runs), 74
-    a file could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP: rerun), 141 its reader went
-    away (| head), silently.
+    several datasets, presets or precisions; an edited result.json or eval.csv; a --reference file not
+    a table of runs), 74 a file could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP: rerun),
+    141 its reader went away (| head), silently.
 
     \b
     Examples:
