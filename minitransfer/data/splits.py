@@ -95,9 +95,10 @@ def _families_remedy(dataset):
     if source.get("kind") != "folder" or not isinstance(source.get("path"), str):
         return f"{given} and --overwrite, its other options as before"
     held_out = []  # validation as given (SOURCE/val) has no held-out choice to repeat
-    if source.get("layout") != TRAIN_AND_VAL_LAYOUT and source.get("val_fraction") is not None:
-        held_out = ["--val-fraction", str(source["val_fraction"])] + (["--seed", str(source["seed"])]
-                                                                       if source.get("seed") else [])
+    if source.get("layout") != TRAIN_AND_VAL_LAYOUT:  # the seed chooses the held-out images at the default fraction too
+        fraction = source.get("val_fraction")
+        held_out = (["--val-fraction", str(fraction)] if fraction is not None else []) + (
+            ["--seed", str(source["seed"])] if source.get("seed") else [])
     command = ["minitransfer", "prepare", "folder", source["path"], str(dataset.path), "--size",
                str(dataset.image_size[0]), *held_out, "--families", "FILE", "--overwrite"]
     return f"{given}, over it: {shlex.join(command)}"
