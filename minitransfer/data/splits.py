@@ -20,11 +20,10 @@ lists over the dataset's images, never a copy.
 """
 
 import hashlib
-import shlex
 
 import numpy as np
 
-from . import wordnet
+from . import same_origin, wordnet
 from .held_out import DEFAULT_VAL_FRACTION, is_held_out
 from .no_validation import TRAIN_ONLY, copied_throughout, empty_val_folder, imagenet_labels
 from .shard_format import COPIES_FILE
@@ -94,13 +93,9 @@ def _families_remedy(dataset):
     given = "prepare the dataset again with --families FILE (or --is-a FILE, for WordNet ids)"
     if source.get("kind") != "folder" or not isinstance(source.get("path"), str):
         return f"{given} and --overwrite, its other options as before"
-    held_out = []  # validation as given (SOURCE/val) has no held-out choice to repeat
-    if source.get("layout") != TRAIN_AND_VAL_LAYOUT and source.get("val_fraction") is not None:
-        held_out = ["--val-fraction", str(source["val_fraction"])] + (["--seed", str(source["seed"])]
-                                                                       if source.get("seed") else [])
-    command = ["minitransfer", "prepare", "folder", source["path"], str(dataset.path), "--size",
-               str(dataset.image_size[0]), *held_out, "--families", "FILE", "--overwrite"]
-    return f"{given}, over it: {shlex.join(command)}"
+    # the import's own command (same_origin's, as an unfinished import's is said: every option recorded, --seed
+    # included at the default --val-fraction, the path as this locale lists it), with families over it
+    return f"{given}, over it: {same_origin.finishing_command(dataset.path, dataset.meta)} --families FILE --overwrite"
 
 
 def family_of_half_a(dataset, is_a=None):
