@@ -23,6 +23,7 @@ user's words (:mod:`minitransfer.config_wording`).
 """
 
 import dataclasses
+import math
 import os
 import pathlib
 import sys
@@ -224,9 +225,10 @@ def _refuse_resumed_on_another_dataset(c, parent, dataset, named, resumed):
     if not change or fingerprint_before(meta, dataset) is not None:
         return
     shown = c.resume if c.resume != "auto" else record
-    raise ConfigError(f"cannot resume {shown} with a different configuration: `data` {change}; to continue the "
-                      f"run, give the dataset it was trained on as `data`; to train the new configuration from the "
-                      f"start, {START_OVER}")
+    finished = meta.get("iteration", 0) >= (meta.get("config") or {}).get("max_iter", math.inf)  # nothing to continue
+    go_on = "" if finished else "to continue the run, give the dataset it was trained on as `data`; "
+    raise ConfigError(f"cannot resume {shown} with a different configuration: `data` {change}; {go_on}to train the "
+                      f"new configuration from the start, {START_OVER}")
 
 
 def _refuse_base_prepared_again(parent, dataset, named):
