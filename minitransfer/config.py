@@ -23,6 +23,7 @@ user's words (:mod:`minitransfer.config_wording`).
 """
 
 import dataclasses
+import math
 import os
 import pathlib
 import sys
@@ -137,7 +138,7 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None, resumed=N
     cross_dataset = parent is not None and not same_dataset(parent, dataset)
     given_split_seed = c.split_seed
     if parent is not None and not cross_dataset:
-        _refuse_resumed_on_another_dataset(c, dataset, named, resumed)
+        _refuse_resumed_on_another_dataset(c, parent, dataset, named, resumed)
         _refuse_base_prepared_again(parent, dataset, named)
         _inherit_from_parent(c, parent, dataset, named)
     elif cross_dataset and c.split is None:  # the target's own classes: all of them, unless a half is chosen
@@ -203,15 +204,19 @@ def _data_of(parent, named):
                       f"dataset for a transfer across datasets")
 
 
-def _refuse_resumed_on_another_dataset(c, dataset, named, resumed):
-    """A :class:`ConfigError` for a run resumed (``resumed``: its record as train read it, or None: read here) on
+def _refuse_resumed_on_another_dataset(c, parent, dataset, named, resumed):
+    """A :class:`ConfigError` for a run resumed (``resumed``: its record as train read it, or None: read here;
+    ``parent``: its base, or what the run recorded of a base not there, :func:`minitransfer.resume.read_base`) on
     another dataset than the one it records: its record is compared first, as
     :func:`minitransfer.recorded_config.check_configuration` compares it, so that a transfer's run given its base's
     dataset as `data` is told that dataset is not its own, not that its base was trained before that folder was
-    prepared again (bad data, nothing the user asked about). The run's own dataset, moved or copied, passes, and so
-    does its folder prepared again (refused as such once resolved)."""
-    # a checkpoint's record alone, as train reads it first with `data` given: finished weights train nothing
-    found = (resumed or resumed_record(c, weights=False)) if c.resume is not None else None
+    prepared again (bad data, nothing the user asked about). A finished run whose checkpoint was deleted is
+    compared by its weights' record, as resume_point compares it. The run's own dataset, moved or copied, passes,
+    and so does its folder prepared again (refused as such once resolved)."""
+    if c.resume is None:
+        return
+    recorded = parent.recorded_in  # the run's file read_base read already (its base not there): not read again
+    found = resumed or ((recorded.path, recorded.meta) if recorded is not None else resumed_record(c))
     if found is None:
         return
     record, meta = found
@@ -220,9 +225,10 @@ def _refuse_resumed_on_another_dataset(c, dataset, named, resumed):
     if not change or fingerprint_before(meta, dataset) is not None:
         return
     shown = c.resume if c.resume != "auto" else record
-    raise ConfigError(f"cannot resume {shown} with a different configuration: `data` {change}; to continue the "
-                      f"run, give the dataset it was trained on as `data`; to train the new configuration from the "
-                      f"start, {START_OVER}")
+    finished = meta.get("iteration", 0) >= (meta.get("config") or {}).get("max_iter", math.inf)  # nothing to continue
+    go_on = "" if finished else "to continue the run, give the dataset it was trained on as `data`; "
+    raise ConfigError(f"cannot resume {shown} with a different configuration: `data` {change}; {go_on}to train the "
+                      f"new configuration from the start, {START_OVER}")
 
 
 def _refuse_base_prepared_again(parent, dataset, named):
