@@ -43,8 +43,8 @@ from minitransfer.data.mistaken_paths import GIVE_A_DATASET
 from minitransfer.mean_image import mean_image
 from minitransfer.progress import draws_bar
 from minitransfer.recorded_config import fingerprint_before, recorded_change, resumed_on_prepared_again
-from minitransfer.resume_options import (START_OVER, keep_resume_given, refuse_dataset_gone, resume_given,
-                                        resumed_record, take_run_folder)
+from minitransfer.resume_options import START_OVER, keep_resume_given, resume_given, take_run_folder
+from minitransfer.resumed_records import refuse_dataset_gone, resumed_record
 from minitransfer.run_networks import copied_weights
 from minitransfer.rundir import recorded_path, run_dir_for
 from minitransfer.train_config import TrainConfig, default_out
@@ -113,9 +113,9 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None, resumed=N
     ``read_base(config)``: the base checkpoint of a transfer (default: its `copy_from` file; train
     passes :func:`minitransfer.resume.read_base`, which lets a resumed run go on without it).
     ``dataset_gone(config)``: the record of a run resumed without `data` whose dataset folder is not
-    there now, refused, or None (default: :func:`minitransfer.resume_options.dataset_gone`, which
+    there now, refused, or None (default: :func:`minitransfer.resumed_records.dataset_gone`, which
     reads the run's record; train passes what it read of it already). ``resumed``: (record, meta) of that
-    record as train read it (:func:`~minitransfer.resume_options.resumed_record`), or None: read where needed."""
+    record as train read it (:func:`~minitransfer.resumed_records.resumed_record`), or None: read where needed."""
     c = checked(config)
     unset = frozenset(field.name for field in dataclasses.fields(c) if getattr(c, field.name) is None)
     named = dataclasses.replace(c, resume=resume_given(c))  # `copy_from`, `data` and `resume` as given; `c` holds

@@ -8,7 +8,7 @@ import dataclasses
 
 from minitransfer import optim
 from minitransfer.config_checks import MAX_SEED, ConfigError
-from minitransfer.resume_options import resumed_record
+from minitransfer.resumed_records import resumed_record
 from minitransfer.train_config import SEED_DEFAULT, default_out, derived_seed, network_name
 
 
@@ -55,7 +55,7 @@ def _recorded_seed(c, parent, resumed=None):
 
 def _own_record(c, parent, resumed=None):
     """The record of the run ``c`` continues, or would report or refuse to replace (``resumed``, else read:
-    :func:`~minitransfer.resume_options.resumed_record`); None for one replaced (`overwrite` without `resume`)."""
+    :func:`~minitransfer.resumed_records.resumed_record`); None for one replaced (`overwrite` without `resume`)."""
     if c.overwrite and c.resume is None:
         return None
     return resumed or resumed_record(dataclasses.replace(c, out=c.out or default_out(c, parent),

@@ -13,7 +13,8 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_runs, fileio
 from minitransfer.checkpoint_identity import copied_sha256, file_network_sha256
 from minitransfer.config_checks import ConfigError, DataMismatch
-from minitransfer.resume_options import START_OVER, free_fields, resumed_record
+from minitransfer.resume_options import START_OVER, free_fields
+from minitransfer.resumed_records import resumed_record
 from minitransfer.ops import precision as precisions
 from minitransfer.rundir import PATH_FIELDS, record_path, recorded_name, recorded_path, run_dir_for
 # The fields that say how a command was invoked, not what it trains: resumed or not, over a run or not, with a

@@ -207,8 +207,8 @@ def rows_edited(path, record, rows):
     """What differs (words for a message) where eval.csv's ``rows`` (:func:`minitransfer.run_logs.read_eval_rows`)
     are no longer those the result.json ``path``, read as ``record``, sums up: by the sums it records
     (:func:`minitransfer.result_digests.rows_resummed`), else by its weights file's (:func:`_weights_resummed`);
-    None where they match, or neither records them. What report refuses, and train finishes again (which refuses
-    them: :func:`minitransfer.train_finished.reported`)."""
+    None where they match, or neither records them. What report refuses, and train too (:func:`minitransfer.
+    train_finished.reported`)."""
     return rows_resummed(record, rows, path) or _weights_resummed(path, record, rows)
 
 

@@ -19,7 +19,8 @@ from minitransfer import fileio
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, network_differences
-from minitransfer.resume_options import finished_record, refuse_damaged_record, take_run_folder
+from minitransfer.resume_options import refuse_damaged_record, take_run_folder
+from minitransfer.resumed_records import finished_record
 from minitransfer.run_destination import linked_out
 from minitransfer.run_networks import base_not_written, unwritten_weights
 from minitransfer.rundir import (divergence, is_run_dir, recorded_name, recorded_out, recorded_path, recorded_sha256,
@@ -183,7 +184,7 @@ def _load_run_checkpoint(out, solver=True):
 
 def _finished_beside(out):
     """Whether the run of weights file ``out`` finished: its weights (their root attributes read)
-    and result.json there (:func:`minitransfer.resume_options.finished_record`)."""
+    and result.json there (:func:`minitransfer.resumed_records.finished_record`)."""
     try:
         return finished_record(out, checkpoints.read_meta(out))
     except (checkpoints.CheckpointError, OSError):

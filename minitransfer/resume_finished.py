@@ -14,7 +14,8 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
 from minitransfer.config_checks import ConfigError
 from minitransfer.recorded_config import DEFAULTS, recorded_change
-from minitransfer.resume_options import finished_record, free_fields, gone_refusal, run_record
+from minitransfer.resume_options import free_fields
+from minitransfer.resumed_records import finished_record, gone_refusal, run_record
 from minitransfer.rundir import recorded_name, run_dir_for
 
 
@@ -22,12 +23,12 @@ def finished_without_dataset(c, gone):
     """The recorded configuration of a finished run that ``c`` (checked, a run folder taken:
     :func:`minitransfer.config.checked`) resumes (`resume='auto'`, or its own checkpoint) without
     `data`, whose dataset folder is not there now (``gone``: what
-    :func:`minitransfer.resume_options.dataset_gone` found of ``c``, read once by the caller):
+    :func:`minitransfer.resumed_records.dataset_gone` found of ``c``, read once by the caller):
     its weights and result.json written, it ends at once as a finished run does, needing nothing of
     the dataset, which was asked for all the same. None where the dataset is there, or not asked
     for. A run that needs more (not finished, its weights or result.json missing; resumed from
     another run's checkpoint) is refused, asking for the dataset
-    (:func:`minitransfer.resume_options.gone_refusal`), as :func:`minitransfer.config.resolve`
+    (:func:`minitransfer.resumed_records.gone_refusal`), as :func:`minitransfer.config.resolve`
     refuses it, given ``gone`` too. The options given are
     compared with those recorded as far as they go without the dataset (one left unset is not: the
     dataset would resolve it); one given otherwise is refused, as it is where the dataset is there."""
@@ -71,7 +72,7 @@ def finished_despite(c, error):
 def _finished_own_run(c, record, meta):
     """Whether ``record``, the checkpoint or weights file that ``c`` resumes (root attributes
     ``meta``), is its run's own (`resume='auto'`, or the run folder's checkpoint) and finished
-    (:func:`minitransfer.resume_options.finished_record`): a resumption of it ends at once."""
+    (:func:`minitransfer.resumed_records.finished_record`): a resumption of it ends at once."""
     run_checkpoint = run_dir_for(c.out) / "checkpoint.h5" if c.out is not None else None
     own = c.resume == "auto" or (run_checkpoint is not None and run_checkpoint.is_file()
                                  and os.path.samefile(record, run_checkpoint))

@@ -10,7 +10,8 @@ import pathlib
 
 from minitransfer import fileio
 from minitransfer.left_out import UnreadableRun
-from minitransfer.result_digests import CURVE_SUMS, rows_resummed, rows_resummed_at
+from minitransfer.result_checks import summary_differs
+from minitransfer.result_digests import CURVE_SUMS, RESULT_SHA256, result_edited, rows_resummed, rows_resummed_at
 from minitransfer.run_file_readers import read_json
 from minitransfer.resumed_logs import RECOVER, RunLogError, unlogged_evaluations
 from minitransfer.run_logs import numbered_lines, parsed_eval_csv
@@ -36,9 +37,10 @@ def check_summed(eval_csv, path, iteration, lines):
     ``eval_csv``) was written at ``iteration``, the checkpoint's (the run was finished there: it is finished
     again, or trained on), and records the sums of the rows it summed up (:data:`CURVE_SUMS`), which the rows
     up to ``iteration`` (``lines``: :func:`minitransfer.run_logs.parsed_eval_csv`) no longer have
-    (:func:`minitransfer.result_digests.rows_resummed`): edited since.
+    (:func:`minitransfer.result_digests.rows_resummed`), or says accuracies they no longer give
+    (:func:`summary_refused`, where it records no sums: 0.11.3's): edited since.
     Finished again, the run wrote a result.json of the edited rows, digests and all, passing the edit off as the
-    run's. Nothing where result.json is not there, not read (not a file, not JSON), or records no such sums."""
+    run's. Nothing where result.json is not there, not read (not a file, not JSON), or tells nothing of the rows."""
     result = path.with_name(RESULT_FILE)
     try:
         record = read_json(result, dict) if result.is_file() else None  # report's reading of it, its size limit too
@@ -46,10 +48,31 @@ def check_summed(eval_csv, path, iteration, lines):
         return
     if record is None or record.get("iterations") != iteration:
         return
-    changed = rows_resummed(record, [row for _, row, fault in lines if fault is None], eval_csv.with_name(RESULT_FILE))
+    rows, named = [row for _, row, fault in lines if fault is None], eval_csv.with_name(RESULT_FILE)
+    changed = rows_resummed(record, rows, named) or summary_refused(eval_csv, named, record, rows)
     if changed is not None:
-        raise RunLogError(f"{eval_csv}: {changed}: edited since train wrote them, and a result written again "
-                          f"from them would pass the edit off as the run's: {RECOVER}")
+        raise rows_refused(eval_csv, changed)
+
+
+def summary_refused(eval_csv, result, record, rows):
+    """What differs (words for a message) where the result.json ``result``, read as ``record``, as train wrote it
+    (its digest of itself its own), says a final, best or mean of the 10 best top-1 that eval.csv's ``rows`` no
+    longer give (:func:`minitransfer.result_checks.summary_differs`, as report refuses them): one of 0.11.3 records
+    no sums of the rows to tell a row edited by. None where they give them, or result.json has no digest (written
+    before train recorded one) or another (edited: written again from the checkpoint)."""
+    if RESULT_SHA256 not in record or result_edited(record):
+        return None
+    differs = summary_differs(result, record, eval_csv, rows)
+    return None if differs is None else \
+        f"its rows are not those {result} sums up ({differs.removeprefix(f'{result}: ')})"
+
+
+def rows_refused(eval_csv, changed):
+    """The ``RunLogError`` (exit 65) of a run whose ``eval_csv`` was edited since train wrote the result.json that
+    sums it up (``changed``: what differs), whose result a resume, or train finding it finished
+    (:func:`minitransfer.train_finished.reported`), would otherwise write again from the edited rows or report."""
+    return RunLogError(f"{eval_csv}: {changed}: edited since train wrote them, and a result written again from them "
+                       f"would pass the edit off as the run's: {RECOVER}")
 
 
 def check_checkpointed(eval_csv, iteration, lines, recorded, checkpoint):

@@ -44,8 +44,8 @@ from minitransfer.data.decoder_pool import WorkerDied, refuse_in_script_rerun
 from minitransfer.errors import MinitransferError
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
-from minitransfer.resume_options import (KEPT_SETTINGS, continued_with, dataset_gone_in, keep_run_settings,
-                                         resumed_record)
+from minitransfer.resume_options import KEPT_SETTINGS, continued_with, keep_run_settings
+from minitransfer.resumed_records import dataset_gone_in, resumed_record
 from minitransfer.stop_requests import StopRequests
 from minitransfer.train_finished import already_finished, finished_without_its_dataset
 from minitransfer.training_run import Run
@@ -167,7 +167,7 @@ def _trained(config, on_iteration, show_result):
 
 
 def _record_read_first(config):
-    """(record, meta) of what ``config`` (checked) resumes (:func:`minitransfer.resume_options.resumed_record`),
+    """(record, meta) of what ``config`` (checked) resumes (:func:`minitransfer.resumed_records.resumed_record`),
     read once before the run's lock where something needs it: a dataset gone (without `data`), and the run's
     own settings left unset (:func:`minitransfer.resume_options.keep_run_settings`; `resume` naming a run
     folder took them already), kept before the memory check, which measures its `eval_batch_size`, and so

@@ -16,6 +16,8 @@ from minitransfer.recorded_config import recorded_options
 from minitransfer.result_checks import rows_edited
 from minitransfer.result_digests import DIGESTS, RESULT_SHA256, result_edited
 from minitransfer.resume import refuse_to_overwrite
+from minitransfer.resumed_logs import RunLogError
+from minitransfer.resumed_rows import rows_refused, summary_refused
 from minitransfer.resume_finished import finished_without_dataset
 from minitransfer.run_lines import run_metric_words
 from minitransfer.run_logs import read_eval_rows
@@ -36,6 +38,8 @@ def already_finished(plan):
         else f"{train_again('the run')}: its checkpoint is gone"))
     try:
         return reported(c.out, plan.run_dir, c.max_iter, c.quiet)
+    except RunLogError:
+        raise
     except (ValueError, TypeError):  # an unreadable result: finish the run again, from its checkpoint only
         if saved.solver is None:
             refuse_to_overwrite(pathlib.Path(c.out), plan.run_dir / "checkpoint.h5")
@@ -57,7 +61,7 @@ def warn_of_hand_edits(plan, saved):
 
 def finished_without_its_dataset(c, gone):
     """The result of a finished run resumed without its dataset, whose folder is gone (``gone``,
-    :func:`minitransfer.resume_options.dataset_gone`; :func:`minitransfer.resume_finished.finished_without_dataset`):
+    :func:`minitransfer.resumed_records.dataset_gone`; :func:`minitransfer.resume_finished.finished_without_dataset`):
     it ends at once, as it does with it. None where the run needs its dataset, which is then asked
     for (an unreadable result.json: the run is finished again from its checkpoint)."""
     recorded = finished_without_dataset(c, gone)
@@ -65,13 +69,17 @@ def finished_without_its_dataset(c, gone):
         return None
     try:
         return reported(c.out, run_dir_for(c.out), recorded["max_iter"], c.quiet)
+    except RunLogError:
+        raise
     except (ValueError, TypeError):
         return None
 
 
 def reported(out, run_dir, max_iter, quiet):
     """The result of the finished run of weights ``out``, said to be finished; None where the weights
-    or its result.json are missing; ValueError or TypeError for a result.json that cannot be read.
+    or its result.json are missing; ValueError or TypeError for a result.json that cannot be read;
+    :class:`minitransfer.resumed_logs.RunLogError` (exit 65) where its eval.csv was edited since
+    (:func:`_refuse_edited`).
     Its files are named as this call names them, as a run trained now would be: result.json holds
     the paths of the call that trained it (another working directory, or the folder the run has
     since been moved from)."""
@@ -84,8 +92,7 @@ def reported(out, run_dir, max_iter, quiet):
     if isinstance(recorded, dict):
         if result_edited(recorded):  # edited since: finished again, as unreadable
             raise ValueError(f"{result}: not the result train wrote ({RESULT_SHA256} differs)")
-        if _rows_resummed(recorded, run_dir / "eval.csv"):  # as report refuses it: finished again, which refuses it
-            raise ValueError(f"{result}: its eval.csv rows are not the ones it sums up")
+        _refuse_edited(result, recorded, run_dir / "eval.csv")
         for digest in DIGESTS:  # its digests, of eval.csv and of itself: none of the result's fields
             recorded.pop(digest, None)
     finished = TrainResult(**{**recorded, "out": str(out), "run_dir": str(run_dir)})
@@ -95,12 +102,21 @@ def reported(out, run_dir, max_iter, quiet):
     return finished
 
 
-def _rows_resummed(recorded, eval_csv):
-    """Whether the rows of ``eval_csv`` no longer sum to what the result.json ``recorded`` records of them, or its
-    weights file where it records none (:func:`minitransfer.result_checks.rows_edited`: edited since), where it is a
-    file that can be read (a named pipe would be read for ever: its finishing again says what it is)."""
+def _refuse_edited(result, recorded, eval_csv):
+    """``RunLogError`` (exit 65) where the rows of ``eval_csv`` are no longer those the result.json ``result``
+    (read as ``recorded``, its digest its own) sums up, as report refuses them
+    (:func:`minitransfer.result_checks.check_against_curve`): its final, best or mean of the 10 best top-1 not
+    their summary (:func:`minitransfer.resumed_rows.summary_refused`: one of 0.11.3 records no sums of them), or
+    their sums not those it or its weights file records (:func:`minitransfer.result_checks.rows_edited`).
+    Refused, not finished again: a checkpoint without such sums (0.11.3's) would have result.json written anew from
+    the edited rows, and one deleted left the run "nothing to resume from", not what was edited. Nothing where
+    eval.csv is not a file that can be read (a named pipe would be read for ever: its finishing again says what it
+    is)."""
     try:
-        return os.path.isfile(eval_csv) and rows_edited(eval_csv.with_name(RESULT_FILE), recorded,
-                                                        read_eval_rows(eval_csv)) is not None
+        rows = read_eval_rows(eval_csv) if os.path.isfile(eval_csv) else None
     except OSError:
-        return False
+        return
+    changed = None if rows is None else \
+        summary_refused(eval_csv, result, recorded, rows) or rows_edited(result, recorded, rows)
+    if changed is not None:
+        raise rows_refused(eval_csv, changed)
