@@ -67,6 +67,8 @@ def test_a_finished_network_moved_away_is_scored_as_it_was_by_its_run_folder(mic
 
 def test_a_missing_file_without_a_run_beside_it_is_still_clicks_words(in_tmp):
     (in_tmp / "other.run").mkdir()  # the run of another weights file: other.run holds no checkpoint
-    for missing in ("net.h5", "other.h5", ""):
+    for missing in ("net.h5", "other.h5"):
         result = CliRunner().invoke(main, ["eval", missing])
         assert result.exit_code == 2 and f"Path '{missing}' does not exist" in result.output, result.output
+    result = CliRunner().invoke(main, ["eval", ""])  # since 0.11.5 said as a path left empty (msgs66b)
+    assert result.exit_code == 2 and "is empty (an unset shell variable?)" in result.output, result.output
