@@ -276,8 +276,7 @@ def _against_selffers(results, split, bases, claim, said, used):
                 f"(n={layers}, {counts[0]} + {counts[1]} networks)")
     used = tuple(r for r in used if r.run.n in common) + networks_of(results, split, "BnB+", bases, common)
     return Finding(claim, f"{measured}: {verdict}.{few_draws(drawn, said=verdict, asked=True)}", difference.mean,
-                   difference.se,
-                   sum(counts), holds, measured, used)
+                   difference.se, sum(counts), holds, measured, used)
 
 
 def dissimilar(results, bases=None):

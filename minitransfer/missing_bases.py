@@ -82,24 +82,28 @@ def without_base(results, bases=None, unfinished=None, runs_dir=None):
                     ELSEWHERE: f"is not in its folder, and {len(elsewhere)} others hold one ({_folders(elsewhere)}): "
                                f"which is its own cannot be told; keep each replicate's runs in a folder of their "
                                f"own, with its bases",
-                    MISSING: _not_finished(names[0], unfinished[names[0]], runs_dir) if names[0] in unfinished
-                    else "is not among the runs"}[why]
+                    MISSING: _not_finished(names[0], unfinished[names[0]], runs_dir, r.run.kind != "random-frozen")
+                    if names[0] in unfinished else "is not among the runs"}[why]
             texts.append(f"{r.run.name}: its base{'s' if len(names) > 1 else ''} {', '.join(names)} ({trained_on}) "
                          f"{said}" + _controls_base(r, results))
     return texts
 
 
-def _not_finished(base, state, runs_dir):
+def _not_finished(base, state, runs_dir, copied=True):
     """What the base ``base`` (its name), a run not finished whose ``state`` report's list of them says, is, with
-    what to do: where a process trains it (after runs copied it: trained again, its weights file removed until it
-    ends), as a grid and ``submit.sh`` say it (:func:`trained_again`); resumable, `train --resume` its folder."""
+    what to do: where a process trains it after runs ``copied`` it (a transfer's or selffer's base: trained again,
+    its weights file removed until it ends), as a grid and ``submit.sh`` say it (:func:`trained_again`); where it
+    trains a base nothing copied (random frozen layers', which a grid trains beside their base: its first
+    training), that it is trained now; resumable, `train --resume` its folder."""
     from minitransfer.report_plan import TRAINING_NOW  # here: report_plan's imports reach results, which imports this
     from minitransfer.run_lock import holder, pid_named
 
     folder = pathlib.Path(runs_dir or ".") / f"{base}.run"
     if state == TRAINING_NOW:
         pid = holder(folder)
-        return f"is not finished: {trained_again(base, folder, pid_named(pid) if pid else 'another process')}"
+        by = pid_named(pid) if pid else "another process"
+        return (f"is not finished: {trained_again(base, folder, by)}" if copied else
+                f"is not finished: {base} is being trained by {by}: let it end")
     if state.startswith("resumable at iteration"):
         return (f"is {not_finished(state)}: resume it to its end "
                 f"(minitransfer train --resume {shlex.quote(str(folder))})")

@@ -130,9 +130,9 @@ def _rates(trials):
                 rates = [boost_rate(effect, draws, sd, trials, selffers=selffers) for draws in (2, 3, 5, 8)]
                 print(f"boost {'against BnB+' if selffers else 'alone':12} sd {sd} effect {effect:+.1f} "
                       + " ".join(f"{rate:6.4f}" for rate in rates), flush=True)
-    for sd in (0.5, 1.0, 2.0, 4.0):
+    for sd in (0.5, 1.0, 2.0, 3.0, 4.0):
         for name, effects in (("paper, top at base", (PAPER_DIP, 0.0, 0.0)), ("paper, top -3", (PAPER_DIP, 0.0, -3.0)),
-                              ("BnB -6, BnB+ -3", ((-6.0,), -3.0, None))):
+                              ("paper, BnB+ -3", (PAPER_DIP, -3.0, None)), ("BnB -6, BnB+ -3", ((-6.0,), -3.0, None))):
             rates = [coadaptation_rate(*effects, draws, sd, trials) for draws in (2, 3, 8)]
             print(f"co-adaptation {name:20} sd {sd} " + " ".join(f"{rate:6.4f}" for rate in rates), flush=True)
 
