@@ -19,6 +19,7 @@ too; the others, from their own modules only.
 
 import os
 import pathlib
+import shlex
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
@@ -92,7 +93,7 @@ def _base_gone(out, run, base):
     if pid is not None:
         return f"{head}: {trained_again(run.parent, folder, pid_named(pid) if pid > 0 else 'another process')}, {again}"
     if (folder / CHECKPOINT_FILE).is_file() and not (folder / results.RESULT_FILE).exists():
-        return f"{head}: {trained_again(run.parent, folder)}, {again}"
+        return f"{head}: {trained_again(run.parent, shlex.quote(str(folder)))}, {again}"
     return (f"{head}: the grid would train {run.parent} again, another network than the one {run.name} copied; "
             f"restore {base}, or delete {run.name} too to train it again from the new {run.parent} (what it trained "
             f"is lost)")

@@ -101,7 +101,7 @@ def _not_finished(base, state, runs_dir, copied=True):
     folder = pathlib.Path(runs_dir or ".") / f"{base}.run"
     if state == TRAINING_NOW:
         pid = holder(folder)
-        by = pid_named(pid) if pid else "another process"
+        by = pid_named(pid) if pid is not None and pid > 0 else "another process"  # -1: a holder that wrote no PID
         return (f"is not finished: {trained_again(base, folder, by)}" if copied else
                 f"is not finished: {base} is being trained by {by}: let it end")
     if state.startswith("resumable at iteration"):
