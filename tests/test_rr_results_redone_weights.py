@@ -1,0 +1,61 @@
+"""A run stopped during its last evaluation and resumed from a copy of its checkpoint (``--resume COPY.h5``): the
+resumption makes that row again and writes checkpoint.h5 again recording it (review66b), but wrote the weights file
+from the copy as read, whose record of the rows had none of that row. The weights file, the final checkpoint but its
+solver state, then recorded other sums than checkpoint.h5, and one written again later from checkpoint.h5 (the
+weights file deleted, `--resume auto`) had another sha256 than the one train wrote. Now it is written from the
+checkpoint written again."""
+
+import json
+import shutil
+
+import h5py
+import pytest
+
+from minitransfer import fileio
+from minitransfer import train as training
+from minitransfer import training_run
+from minitransfer.data import loader_workers
+from minitransfer.result_digests import CURVE_SUMS
+from test_integ2_curve_digest import OPTIONS
+
+
+@pytest.fixture
+def resumed_from_a_copy(tmp_path, micro_data, monkeypatch):
+    """baseA (4 iterations, an evaluation after each) stopped during its 4th evaluation, then resumed to its end
+    from a copy of its checkpoint.h5: its folder."""
+    evaluate, calls = training_run.evaluate, []
+
+    def stopped_at_the_last(*arguments, **options):
+        calls.append(1)
+        if len(calls) == 4:
+            raise loader_workers.StopRequested("SIGTERM")
+        return evaluate(*arguments, **options)
+
+    config = dict(out=str(tmp_path / "baseA.h5"), data=micro_data, max_iter=4, **OPTIONS)
+    with monkeypatch.context() as patched:
+        patched.setattr(training_run, "evaluate", stopped_at_the_last)
+        with pytest.raises(training.Interrupted):
+            training.train(training.TrainConfig(**config))
+    shutil.copy(tmp_path / "baseA.run" / "checkpoint.h5", tmp_path / "copy.h5")
+    training.train(training.TrainConfig(**config, resume=str(tmp_path / "copy.h5")))
+    return tmp_path
+
+
+def _sums(path):
+    with h5py.File(path, "r") as f:
+        return json.loads(f.attrs[CURVE_SUMS])
+
+
+def test_the_weights_file_records_the_redone_last_row(resumed_from_a_copy):
+    run = resumed_from_a_copy / "baseA.run"
+    last_top1 = float((run / "eval.csv").read_text().splitlines()[4].split(",")[1])
+    assert _sums(resumed_from_a_copy / "baseA.h5")["at"]["top1"] == [last_top1, last_top1 ** 2]
+    assert _sums(resumed_from_a_copy / "baseA.h5") == _sums(run / "checkpoint.h5")
+
+
+def test_the_weights_file_written_again_is_the_one_train_wrote(resumed_from_a_copy, micro_data):
+    weights = resumed_from_a_copy / "baseA.h5"
+    written = fileio.sha256_file(weights)
+    weights.unlink()
+    training.train(training.TrainConfig(out=str(weights), data=micro_data, max_iter=4, resume="auto", **OPTIONS))
+    assert fileio.sha256_file(weights) == written
