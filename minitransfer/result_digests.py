@@ -117,8 +117,9 @@ def rows_resummed(record, rows, result=RESULT_FILE):
     if differs is None:
         return None
     upto = f" up to iteration {iterations}" if type(iterations) is int else ""
-    told = f"{len(rows)} evaluations{upto}" + (f" (result.json counts {counted})" if counted != len(rows) else "")
-    return f"its {told} are not those {result} sums up ({differs})"
+    told = f"{len(rows)} evaluation{'s' * (len(rows) != 1)}{upto}" + (f" (result.json counts {counted})"
+                                                                      if counted != len(rows) else "")
+    return f"its {told} {'is not the one' if len(rows) == 1 else 'are not those'} {result} sums up ({differs})"
 
 
 def cut_short(record, rows):
@@ -157,7 +158,9 @@ def rows_resummed_at(recorded, rows, iteration, checkpoint):
         return None
     before = [row for row in rows if row["iteration"] < iteration]
     at = [row for row in rows if row["iteration"] == iteration]
-    checked = [("before", before, f"{len(before)} evaluations before iteration {iteration} are not those")]
+    told = (f"{len(before)} evaluations before iteration {iteration} are not those" if len(before) != 1 else
+            f"1 evaluation before iteration {iteration} is not the one")
+    checked = [("before", before, told)]
     if at and _sums_differ(_part(recorded, "at"), []) is not None:
         checked.append(("at", at, f"evaluation of iteration {iteration} is not the one"))
     for part, kept, words in checked:
