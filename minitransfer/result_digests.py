@@ -108,12 +108,9 @@ def rows_resummed(record, rows, result=RESULT_FILE):
         return None
     if type(iterations) is int:
         rows = [row for row in rows if row["iteration"] <= iterations]
-    final, counted = record.get("final"), record.get("evaluations")
-    last = final.get("iteration") if isinstance(final, dict) else None
-    if type(last) is int and type(counted) is int and len(rows) < counted and all(row["iteration"] < last
-                                                                                  for row in rows):
-        return None  # cut short (a copy cut short, a torn last row): its rows left cannot be told from rows edited
-    differs = _sums_differ(recorded, rows)
+    if cut_short(record, rows):  # a copy cut short, a torn last row: its rows left cannot be told from rows edited
+        return None
+    counted, differs = record.get("evaluations"), _sums_differ(recorded, rows)
     if differs is None:
         return None
     upto = f" up to iteration {iterations}" if type(iterations) is int else ""
@@ -125,8 +122,8 @@ def rows_resummed(record, rows, result=RESULT_FILE):
 def cut_short(record, rows):
     """Whether eval.csv's ``rows`` end before the last evaluation the result.json ``record`` counts (fewer rows,
     none of its final iteration): a copy cut short, a torn last row, said so elsewhere
-    (:attr:`minitransfer.comparisons.Result.eval_log`), not compared with what records them. :func:`rows_resummed`
-    spells it out: submit.sh's Python runs its source alone (:data:`minitransfer.slurm_finished.DIGEST_FUNCTIONS`)."""
+    (:attr:`minitransfer.comparisons.Result.eval_log`), not compared with what records them (:func:`rows_resummed`;
+    submit.sh's Python runs its source too: :data:`minitransfer.slurm_finished.DIGEST_FUNCTIONS`)."""
     final, counted = record.get("final"), record.get("evaluations")
     last = final.get("iteration") if isinstance(final, dict) else None
     return type(last) is int and type(counted) is int and len(rows) < counted and all(row["iteration"] < last
