@@ -158,13 +158,19 @@ def rows_resummed_at(recorded, rows, iteration, checkpoint):
     told = (f"{len(before)} evaluations before iteration {iteration} are not those" if len(before) != 1 else
             f"1 evaluation before iteration {iteration} is not the one")
     checked = [("before", before, told)]
-    if at and _sums_differ(_part(recorded, "at"), []) is not None:
+    if at and records_its_row(recorded):
         checked.append(("at", at, f"evaluation of iteration {iteration} is not the one"))
     for part, kept, words in checked:
         differs = _sums_differ(_part(recorded, part), kept)
         if differs is not None:
             return f"its {words} {checkpoint} records ({differs})"
     return None
+
+
+def records_its_row(recorded):
+    """Whether a checkpoint's ``recorded`` :func:`checkpoint_sums` record a row of its own iteration (``at``): not
+    where it was written before that evaluation (a stop during it), nor before its iteration had one."""
+    return _sums_differ(_part(recorded, "at"), []) is not None
 
 
 def _part(recorded, part):

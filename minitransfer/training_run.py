@@ -26,7 +26,7 @@ from minitransfer.evaluate import evaluate, summarize, through_frozen, until_sto
 from minitransfer.final_weights import final_weights, weights_file_of
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import EvaluationProgress, Progress
-from minitransfer.result_digests import CURVE_SUMS, checkpoint_sums
+from minitransfer.result_digests import CURVE_SUMS, checkpoint_sums, records_its_row
 from minitransfer.resumed_rows import evaluations_made
 from minitransfer.run_files import RunFiles, from_copy
 from minitransfer.rundir import weights_record
@@ -98,8 +98,8 @@ class Run(RunFailures):
                 self._log_evaluation(done)
             self._log_precision_change()
         self._write_config(resumed.meta["config"] if resumed is not None else self.record)
-        if self.start in self.files.evaluations_to_redo:  # its checkpoint, written before that row, records it now
-            self._record_redone_row()
+        if self.start in self.files.evaluations_to_redo or self._row_unrecorded(resumed):
+            self._record_redone_row()  # its checkpoint, written before that row, records it now
         self.progress.line(describe_plan(plan, self.net))
         for warning in warnings_for(plan):
             self.progress.line(stopping.WARNING + worded(warning))
@@ -113,6 +113,15 @@ class Run(RunFailures):
         edited by hand."""
         self.files.write_json(self.files.config, record)
         self._config_written = record
+
+    def _row_unrecorded(self, resumed):
+        """Whether the checkpoint ``resumed`` records sums of eval.csv's rows but none of the row of its own
+        iteration, which eval.csv holds: made again by a resumption killed (kill -9, a power cut) before it wrote
+        the checkpoint again (:meth:`_record_redone_row`), whose next resumption, not making the row again, kept the
+        checkpoint so, and a finished run's result.json deleted was written again from that row edited."""
+        recorded = resumed.meta.get(CURVE_SUMS) if resumed is not None else None
+        return recorded is not None and not records_its_row(recorded) and any(
+            row["iteration"] == self.start for row in self.files.eval_rows())
 
     def _record_redone_row(self):
         """The checkpoint the run resumed from written again, once the evaluation of its own iteration, which it was

@@ -3,7 +3,8 @@ resumption makes that row again and writes checkpoint.h5 again recording it (rev
 from the copy as read, whose record of the rows had none of that row. The weights file, the final checkpoint but its
 solver state, then recorded other sums than checkpoint.h5, and one written again later from checkpoint.h5 (the
 weights file deleted, `--resume auto`) had another sha256 than the one train wrote. Now it is written from the
-checkpoint written again."""
+checkpoint written again. And a resumption killed after it made the row again, before it wrote the checkpoint again,
+left that checkpoint recording no such row to the next resumption, which kept it so."""
 
 import json
 import shutil
@@ -16,7 +17,8 @@ from minitransfer import train as training
 from minitransfer import training_run
 from minitransfer.data import loader_workers
 from minitransfer.result_digests import CURVE_SUMS
-from test_integ2_curve_digest import OPTIONS
+from minitransfer.resumed_logs import RunLogError
+from test_integ2_curve_digest import OPTIONS, _edit_row
 
 
 @pytest.fixture
@@ -59,3 +61,42 @@ def test_the_weights_file_written_again_is_the_one_train_wrote(resumed_from_a_co
     weights.unlink()
     training.train(training.TrainConfig(out=str(weights), data=micro_data, max_iter=4, resume="auto", **OPTIONS))
     assert fileio.sha256_file(weights) == written
+
+
+class Killed(BaseException):
+    """kill -9, as far as the run can tell: nothing after it runs."""
+
+
+def test_a_resumption_killed_before_it_wrote_the_checkpoint_again_leaves_the_row_recorded_next_time(
+        tmp_path, micro_data, monkeypatch):
+    """The row made again and the resumption killed before it wrote the checkpoint again: the next resumption finds
+    the row there (it makes it no more) beside a checkpoint recording no row of its iteration, which it writes again
+    too; the run finished, its last row edited and result.json deleted, is refused, not finished from the edit."""
+    evaluate, calls = training_run.evaluate, []
+
+    def stopped_at_the_last(*arguments, **options):
+        calls.append(1)
+        if len(calls) == 4:
+            raise loader_workers.StopRequested("SIGTERM")
+        return evaluate(*arguments, **options)
+
+    def killed(self):
+        raise Killed
+
+    config = dict(out=str(tmp_path / "baseA.h5"), data=micro_data, max_iter=4, **OPTIONS)
+    with monkeypatch.context() as patched:
+        patched.setattr(training_run, "evaluate", stopped_at_the_last)
+        with pytest.raises(training.Interrupted):
+            training.train(training.TrainConfig(**config))
+    with monkeypatch.context() as patched:
+        patched.setattr(training_run.Run, "_record_redone_row", killed)
+        with pytest.raises(Killed):
+            training.train(training.TrainConfig(**config, resume="auto"))
+    training.train(training.TrainConfig(**config, resume="auto"))
+    run = tmp_path / "baseA.run"
+    _edit_row(run / "eval.csv", 4, 3, "0.125")  # the last evaluation's loss: no final, best or mean10 top-1
+    (run / "result.json").unlink()
+    with pytest.raises(RunLogError, match="its evaluation of iteration 4 is not the one .*checkpoint.h5 records "
+                                          r"\(their loss values sum to 0.125, it recorded"):
+        training.train(training.TrainConfig(**config, resume="auto"))
+    assert not (run / "result.json").exists()
