@@ -15,29 +15,18 @@ import pytest
 from minitransfer import fileio
 from minitransfer import train as training
 from minitransfer import training_run
-from minitransfer.data import loader_workers
 from minitransfer.result_digests import CURVE_SUMS
 from minitransfer.resumed_logs import RunLogError
 from test_integ2_curve_digest import OPTIONS, _edit_row
+from test_review66b_redone_row import stop_in_last_evaluation
 
 
 @pytest.fixture
 def resumed_from_a_copy(tmp_path, micro_data, monkeypatch):
     """baseA (4 iterations, an evaluation after each) stopped during its 4th evaluation, then resumed to its end
     from a copy of its checkpoint.h5: its folder."""
-    evaluate, calls = training_run.evaluate, []
-
-    def stopped_at_the_last(*arguments, **options):
-        calls.append(1)
-        if len(calls) == 4:
-            raise loader_workers.StopRequested("SIGTERM")
-        return evaluate(*arguments, **options)
-
     config = dict(out=str(tmp_path / "baseA.h5"), data=micro_data, max_iter=4, **OPTIONS)
-    with monkeypatch.context() as patched:
-        patched.setattr(training_run, "evaluate", stopped_at_the_last)
-        with pytest.raises(training.Interrupted):
-            training.train(training.TrainConfig(**config))
+    stop_in_last_evaluation(training.TrainConfig(**config), monkeypatch)
     shutil.copy(tmp_path / "baseA.run" / "checkpoint.h5", tmp_path / "copy.h5")
     training.train(training.TrainConfig(**config, resume=str(tmp_path / "copy.h5")))
     return tmp_path
@@ -72,22 +61,11 @@ def test_a_resumption_killed_before_it_wrote_the_checkpoint_again_leaves_the_row
     """The row made again and the resumption killed before it wrote the checkpoint again: the next resumption finds
     the row there (it makes it no more) beside a checkpoint recording no row of its iteration, which it writes again
     too; the run finished, its last row edited and result.json deleted, is refused, not finished from the edit."""
-    evaluate, calls = training_run.evaluate, []
-
-    def stopped_at_the_last(*arguments, **options):
-        calls.append(1)
-        if len(calls) == 4:
-            raise loader_workers.StopRequested("SIGTERM")
-        return evaluate(*arguments, **options)
-
     def killed(self):
         raise Killed
 
     config = dict(out=str(tmp_path / "baseA.h5"), data=micro_data, max_iter=4, **OPTIONS)
-    with monkeypatch.context() as patched:
-        patched.setattr(training_run, "evaluate", stopped_at_the_last)
-        with pytest.raises(training.Interrupted):
-            training.train(training.TrainConfig(**config))
+    stop_in_last_evaluation(training.TrainConfig(**config), monkeypatch)
     with monkeypatch.context() as patched:
         patched.setattr(training_run.Run, "_record_redone_row", killed)
         with pytest.raises(Killed):
