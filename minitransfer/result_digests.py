@@ -108,24 +108,22 @@ def rows_resummed(record, rows, result=RESULT_FILE):
         return None
     if type(iterations) is int:
         rows = [row for row in rows if row["iteration"] <= iterations]
-    final, counted = record.get("final"), record.get("evaluations")
-    last = final.get("iteration") if isinstance(final, dict) else None
-    if type(last) is int and type(counted) is int and len(rows) < counted and all(row["iteration"] < last
-                                                                                  for row in rows):
-        return None  # cut short (a copy cut short, a torn last row): its rows left cannot be told from rows edited
-    differs = _sums_differ(recorded, rows)
+    if cut_short(record, rows):  # a copy cut short, a torn last row: its rows left cannot be told from rows edited
+        return None
+    counted, differs = record.get("evaluations"), _sums_differ(recorded, rows)
     if differs is None:
         return None
     upto = f" up to iteration {iterations}" if type(iterations) is int else ""
-    told = f"{len(rows)} evaluations{upto}" + (f" (result.json counts {counted})" if counted != len(rows) else "")
-    return f"its {told} are not those {result} sums up ({differs})"
+    told = f"{len(rows)} evaluation{'s' * (len(rows) != 1)}{upto}" + (f" (result.json counts {counted})"
+                                                                      if counted != len(rows) else "")
+    return f"its {told} {'is not the one' if len(rows) == 1 else 'are not those'} {result} sums up ({differs})"
 
 
 def cut_short(record, rows):
     """Whether eval.csv's ``rows`` end before the last evaluation the result.json ``record`` counts (fewer rows,
     none of its final iteration): a copy cut short, a torn last row, said so elsewhere
-    (:attr:`minitransfer.comparisons.Result.eval_log`), not compared with what records them. :func:`rows_resummed`
-    spells it out: submit.sh's Python runs its source alone (:data:`minitransfer.slurm_finished.DIGEST_FUNCTIONS`)."""
+    (:attr:`minitransfer.comparisons.Result.eval_log`), not compared with what records them (:func:`rows_resummed`;
+    submit.sh's Python runs its source too: :data:`minitransfer.slurm_finished.DIGEST_FUNCTIONS`)."""
     final, counted = record.get("final"), record.get("evaluations")
     last = final.get("iteration") if isinstance(final, dict) else None
     return type(last) is int and type(counted) is int and len(rows) < counted and all(row["iteration"] < last
@@ -157,14 +155,22 @@ def rows_resummed_at(recorded, rows, iteration, checkpoint):
         return None
     before = [row for row in rows if row["iteration"] < iteration]
     at = [row for row in rows if row["iteration"] == iteration]
-    checked = [("before", before, f"{len(before)} evaluations before iteration {iteration} are not those")]
-    if at and _sums_differ(_part(recorded, "at"), []) is not None:
+    told = (f"{len(before)} evaluations before iteration {iteration} are not those" if len(before) != 1 else
+            f"1 evaluation before iteration {iteration} is not the one")
+    checked = [("before", before, told)]
+    if at and records_its_row(recorded):
         checked.append(("at", at, f"evaluation of iteration {iteration} is not the one"))
     for part, kept, words in checked:
         differs = _sums_differ(_part(recorded, part), kept)
         if differs is not None:
             return f"its {words} {checkpoint} records ({differs})"
     return None
+
+
+def records_its_row(recorded):
+    """Whether a checkpoint's ``recorded`` :func:`checkpoint_sums` record a row of its own iteration (``at``): not
+    where it was written before that evaluation (a stop during it), nor before its iteration had one."""
+    return _sums_differ(_part(recorded, "at"), []) is not None
 
 
 def _part(recorded, part):

@@ -94,10 +94,10 @@ def finished_lines(run="$1"):
 # the names they use defined, and with tests/test_slurm3_edited_result.py its answers to report's.
 DIGEST_FUNCTIONS = (rundir.finite, result_digests.result_sha256, result_digests.result_edited, result_digests._finite,
                     result_digests._rows_sha256, result_digests._column_sums, result_digests._sums_differ,
-                    result_digests.rows_resummed, result_checks.accuracies_of, result_checks.summary_differs,
-                    result_checks._summed, run_logs.read_eval_rows, run_logs.eval_csv_lines,
-                    run_logs.parsed_eval_csv, run_logs.numbered_lines, run_logs.eval_csv_columns, run_logs._bare,
-                    run_logs._eval_row)
+                    result_digests.cut_short, result_digests.rows_resummed, result_checks.accuracies_of,
+                    result_checks.summary_differs, result_checks._summed, run_logs.read_eval_rows,
+                    run_logs.eval_csv_lines, run_logs.parsed_eval_csv, run_logs.numbered_lines,
+                    run_logs.eval_csv_columns, run_logs._bare, run_logs._eval_row)
 DIGEST_CONSTANTS = {"RESULT_FILE": RESULT_FILE, "RESULT_SHA256": RESULT_SHA256, "CURVE_SUMS": result_digests.CURVE_SUMS,
                     "CURVE_COLUMNS": result_digests.CURVE_COLUMNS, "SUM_SLACK": result_digests.SUM_SLACK,
                     "SUMMARY_SLACK": result_checks.SUMMARY_SLACK, "BEST_EVALUATIONS": rundir.BEST_EVALUATIONS,

@@ -5,6 +5,7 @@ end of the run do with them. What a stop request, a data fault and running out o
 """
 
 import contextlib
+import dataclasses
 import math
 import pathlib
 import time
@@ -25,7 +26,7 @@ from minitransfer.evaluate import evaluate, summarize, through_frozen, until_sto
 from minitransfer.final_weights import final_weights, weights_file_of
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import EvaluationProgress, Progress
-from minitransfer.result_digests import CURVE_SUMS, checkpoint_sums
+from minitransfer.result_digests import CURVE_SUMS, checkpoint_sums, records_its_row
 from minitransfer.resumed_rows import evaluations_made
 from minitransfer.run_files import RunFiles, from_copy
 from minitransfer.rundir import weights_record
@@ -63,6 +64,8 @@ class Run(RunFailures):
         self.step = TrainingStep(self.net, plan.solver, c.seed, cuda_graph=c.cuda_graph)
         stopping.raise_owed_stop()
         resumed = plan.resume_from
+        # the checkpoint continued from, as the run's checkpoint.h5 holds it: see _record_redone_row, write_weights
+        self.resumed = resumed
         self.start = resumed.solver.iteration if resumed is not None else 0
         self.done, self.lr, self.saved = self.start, None, self.start  # updates applied, their lr, checkpointed
         self.batches = TrainingBatches(training_batches(plan, stop), self)
@@ -95,8 +98,8 @@ class Run(RunFailures):
                 self._log_evaluation(done)
             self._log_precision_change()
         self._write_config(resumed.meta["config"] if resumed is not None else self.record)
-        if self.start in self.files.evaluations_to_redo:  # its checkpoint, written before that row, records it now
-            self._record_redone_row()
+        if self.start in self.files.evaluations_to_redo or self._row_unrecorded(resumed):
+            self._record_redone_row()  # its checkpoint, written before that row, records it now
         self.progress.line(describe_plan(plan, self.net))
         for warning in warnings_for(plan):
             self.progress.line(stopping.WARNING + worded(warning))
@@ -111,13 +114,26 @@ class Run(RunFailures):
         self.files.write_json(self.files.config, record)
         self._config_written = record
 
+    def _row_unrecorded(self, resumed):
+        """Whether the checkpoint ``resumed`` records sums of eval.csv's rows but none of the row of its own
+        iteration, which eval.csv holds: made again by a resumption killed (kill -9, a power cut) before it wrote
+        the checkpoint again (:meth:`_record_redone_row`), whose next resumption, not making the row again, kept the
+        checkpoint so, and a finished run's result.json deleted was written again from that row edited."""
+        recorded = resumed.meta.get(CURVE_SUMS) if resumed is not None else None
+        return recorded is not None and not records_its_row(recorded) and any(
+            row["iteration"] == self.start for row in self.files.eval_rows())
+
     def _record_redone_row(self):
         """The checkpoint the run resumed from written again, once the evaluation of its own iteration, which it was
         written without (a stop during that evaluation), is made again: it recorded no sums of that row
         (:func:`checkpoint_sums`' ``at``), and kept so (a run resumed at max_iter writes no other), a resumption from
         it took that row as it found it, edited or not, and a finished run's result.json deleted was written again
-        from an edited final evaluation."""
-        self.checkpoint(self.start, optim.learning_rate(self.plan.solver, self.start - 1))
+        from an edited final evaluation. At max_iter, the run's weights file is written from the checkpoint written
+        here (:meth:`write_weights`), not from the one read: resumed from a copy, it recorded no sums of that row
+        either, and nor did the weights file, which then held other bytes than a later rewrite from checkpoint.h5."""
+        written = self.checkpoint(self.start, optim.learning_rate(self.plan.solver, self.start - 1))
+        if self.start == self.plan.config.max_iter:  # kept only there: a run training on has no use for it
+            self.resumed = written
 
     def _record_own_config(self, record=None):
         """config.json rewritten with the run's own record (:attr:`record`) once a file of the run
@@ -211,13 +227,17 @@ class Run(RunFailures):
 
     def save(self, done, lr):
         """Write the run's checkpoint after ``done`` iterations, never replacing the last good one
-        with weights that are not finite or have blown up (beyond ``checkpoint_check.MAX_ABS_WEIGHT``)."""
+        with weights that are not finite or have blown up (beyond ``checkpoint_check.MAX_ABS_WEIGHT``). Returns it
+        as written (its path and sha256 too, as :func:`minitransfer.checkpoint.load` would read it)."""
         self._check_weights(done, lr)
+        path = self.files.at(self.files.checkpoint)
         with self.files.in_place():  # a folder deleted meanwhile is not made anew, holding a lone checkpoint
             self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
-            checkpoints.save(self.files.at(self.files.checkpoint), self._snapshot(done), named=self.files.checkpoint)
+            written = self._snapshot(done)
+            sha256 = checkpoints.save(path, written, named=self.files.checkpoint)
         self.saved = done
         self._record_own_config()
+        return dataclasses.replace(written, path=path, sha256=sha256)
 
     def _snapshot(self, done):
         """The run's checkpoint after ``done`` iterations (:func:`snapshot`), recording the sums of eval.csv's rows
@@ -240,9 +260,9 @@ class Run(RunFailures):
     def checkpoint(self, done, lr):
         """The checkpoint due after iteration ``done`` (:meth:`save`); memory that runs out while it
         is made (on a GPU the weight check and the snapshot allocate) is :meth:`out_of_memory`,
-        which names the last checkpoint kept: it escaped as a bare MemoryError."""
+        which names the last checkpoint kept: it escaped as a bare MemoryError. Returns it as written."""
         with self._saved_if_out_of_memory(f"saving the checkpoint of iteration {done}"):
-            self.save(done, lr)
+            return self.save(done, lr)
 
     def write_weights(self):
         """Write the weights file `out` once the last iteration's checkpoint is written, without the
@@ -258,7 +278,7 @@ class Run(RunFailures):
         c = self.plan.config
         # the weights belong beside their run's folder, not beside a partial one (nor in a folder made anew)
         with self._saved_if_out_of_memory(f"writing the weights file {c.out}"), self.files.in_place():
-            written = self.plan.resume_from if self.start == c.max_iter else None  # nothing trained since
+            written = self.resumed if self.start == c.max_iter else None  # nothing trained since
             kept = final_weights(written, self.out, named=c.out) if written is not None else None
             if kept is None:
                 written = self._snapshot(c.max_iter)

@@ -99,7 +99,7 @@ def test_a_run_stopped_midway_refuses_an_earlier_row_edited_and_info_says_so(sto
     folder, eval_csv = _copy(stopped, tmp_path)
     _edit_row(eval_csv, 1, 2, "0.5")  # the 1st evaluation's top-5, before the checkpoint of iteration 2
     checkpoint = folder / "baseA.run" / "checkpoint.h5"
-    words = (f"{eval_csv}: its 1 evaluations before iteration 2 are not those {checkpoint} records (their top5 "
+    words = (f"{eval_csv}: its 1 evaluation before iteration 2 is not the one {checkpoint} records (their top5 "
              f"values sum to 0.5, it recorded 1): edited since train wrote them")
     refused = resume_refused(folder / "baseA.run", checkpoints.read_meta(checkpoint))  # info's and a grid's check
     assert str(refused).startswith(words)
@@ -162,7 +162,7 @@ def test_a_stop_during_the_checkpoints_evaluation_leaves_its_row_to_the_resumpti
     assert result_digests.rows_resummed_at(recorded, ROWS, 2, "c.h5") is None
     edited = [{**ROWS[0], "loss": 1.25}, ROWS[1]]
     assert result_digests.rows_resummed_at(recorded, edited, 2, "c.h5") == (
-        "its 1 evaluations before iteration 2 are not those c.h5 records (their loss values sum to 1.25, it recorded "
+        "its 1 evaluation before iteration 2 is not the one c.h5 records (their loss values sum to 1.25, it recorded "
         "1.5)")
 
 

@@ -43,8 +43,8 @@ def test_the_last_row_left_and_one_before_it_dropped_is_still_refused(trained, t
     folder, eval_csv = _run_copy(trained, tmp_path)
     header, first, last = eval_csv.read_text().splitlines()
     eval_csv.write_text(f"{header}\n{last}\n")
-    with pytest.raises(ResultContradicted, match=r"its 1 evaluations up to iteration 2 \(result\.json counts 2\) are "
-                                                 r"not those "):
+    with pytest.raises(ResultContradicted, match=r"its 1 evaluation up to iteration 2 \(result\.json counts 2\) is "
+                                                 r"not the one "):
         results.read_run(folder / "baseA.run")
 
 

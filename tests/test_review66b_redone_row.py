@@ -16,10 +16,9 @@ from minitransfer.resumed_logs import RunLogError
 from test_integ2_curve_digest import OPTIONS, _edit_row
 
 
-@pytest.fixture
-def stopped_in_last_evaluation(tmp_path, micro_data, monkeypatch):
-    """baseA (4 iterations, an evaluation after each) stopped during its 4th evaluation, then resumed to its end:
-    its folder."""
+def stop_in_last_evaluation(config, monkeypatch):
+    """The run of ``config`` (4 iterations, an evaluation after each) trained and stopped (SIGTERM) during its 4th
+    evaluation."""
     evaluate, calls = training_run.evaluate, []
 
     def stopped_at_the_last(*arguments, **options):
@@ -28,11 +27,18 @@ def stopped_in_last_evaluation(tmp_path, micro_data, monkeypatch):
             raise loader_workers.StopRequested("SIGTERM")
         return evaluate(*arguments, **options)
 
-    config = training.TrainConfig(out=str(tmp_path / "baseA.h5"), data=micro_data, max_iter=4, **OPTIONS)
     with monkeypatch.context() as patched:
         patched.setattr(training_run, "evaluate", stopped_at_the_last)
         with pytest.raises(training.Interrupted):
             training.train(config)
+
+
+@pytest.fixture
+def stopped_in_last_evaluation(tmp_path, micro_data, monkeypatch):
+    """baseA (4 iterations, an evaluation after each) stopped during its 4th evaluation, then resumed to its end:
+    its folder."""
+    stop_in_last_evaluation(training.TrainConfig(out=str(tmp_path / "baseA.h5"), data=micro_data, max_iter=4,
+                                                 **OPTIONS), monkeypatch)
     assert (tmp_path / "baseA.run" / "eval.csv").read_text().count("\n") == 4  # header and 3 rows
     training.train(training.TrainConfig(out=str(tmp_path / "baseA.h5"), data=micro_data, max_iter=4, resume="auto",
                                         **OPTIONS))
