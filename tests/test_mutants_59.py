@@ -62,7 +62,8 @@ def test_a_dip_whose_recovery_is_uncertain_does_not_hold():
     claim = found(results)
     assert not claim.holds and claim.text.endswith(
         "a dip, but its recovery by fine-tuning (BnB+) is not resolved by these runs: train more networks per point: "
-        "more random splits (experiment --split-seed, once per split)" + TOP_UNMEASURED + "." + THREE_SPLIT_SEEDS_ADVISED), \
+        "more random splits (experiment --split-seed, once per split)" + TOP_UNMEASURED + "."
+        + THREE_SPLIT_SEEDS_ADVISED), \
         claim.text
 
 

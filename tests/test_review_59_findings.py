@@ -26,7 +26,8 @@ def test_bnb_plus_above_the_bnb_but_still_far_below_the_base_is_no_recovery(tune
 
 def test_bnb_plus_within_two_points_of_the_base_still_recover_it():
     claim = found(grid(tuned={4: 0.585}))  # -1.2 ± 0.2 points from the base
-    assert claim.holds and claim.text.endswith("and fine-tuning recovers it" + TOP_UNMEASURED + "." + THREE_SPLIT_SEEDS), \
+    assert claim.holds and claim.text.endswith("and fine-tuning recovers it" + TOP_UNMEASURED + "."
+                                               + THREE_SPLIT_SEEDS), \
         claim.text
 
 

@@ -37,8 +37,8 @@ def test_bnb_still_3_points_down_at_the_top_layer_is_no_co_adaptation():
     assert -top - 2 * top_se > 2 and not claim.holds, claim.text
     assert claim.text.endswith(
         f"; at the top layer n=7, BnB score {top:+.1f} ± {top_se:.1f} points relative to their base (3 networks): "
-        f"a dip, but BnB stay more than 2 points below their base at the top layer too, where the paper's are back at it: a "
-        f"drop not of the middle layers alone." + THREE_SPLIT_SEEDS), claim.text
+        f"a dip, but BnB stay more than 2 points below their base at the top layer too, where the paper's are back "
+        f"at it: a drop not of the middle layers alone." + THREE_SPLIT_SEEDS), claim.text
 
 
 def test_a_top_layer_neither_back_nor_below_leaves_the_claim_not_resolved():

@@ -100,7 +100,8 @@ def test_a_second_same_prepare_waits_for_the_first_then_finds_the_dataset_prepar
     assert result.output.startswith(
         f"{data} is being prepared by another minitransfer process (minitransfer prepare synthetic, PID {first.pid}): "
         f"waiting for it to finish (for as long as it shows progress), then checking the dataset it leaves against "
-        f"this prepare's options\n{data}: already prepared, nothing written: 4 classes, train 32, val 8 images"), result.output
+        f"this prepare's options\n{data}: already prepared, nothing written: 4 classes, train 32, val 8 images"), \
+        result.output
     assert waits["slept"] == lock.WAIT_POLL_S
     assert tree_state(data) == finished and "meta.json" in finished and "importing.json" not in finished
 
