@@ -162,22 +162,15 @@ def test_a_read_only_run_folder_resumed_from_a_copy_is_told_to_rerun_with_that_c
     assert _contents(run) == before
 
 
-def test_a_read_only_run_folder_resumed_with_auto_keeps_both_ways(finished, micro_data, monkeypatch):
+@pytest.mark.parametrize("resume, advice", [
+    ("auto", "make it writable, then rerun with --resume auto to continue the run there, or --overwrite to start it "
+             "over"),
+    # `--resume baseA.run` is taken as 'auto' in that folder: the advice said `--resume auto`, which without that
+    # run's --out continues the run of the default name
+    ("baseA.run", "make it writable and rerun with --resume baseA.run")])
+def test_a_read_only_run_folder_is_told_to_rerun_as_resumed(finished, micro_data, monkeypatch, resume, advice):
     (finished / "baseA.run" / "result.json").unlink()  # unfinished: a rerun has to write
     _lock_refused(monkeypatch)
-    result = _resume(micro_data, "auto")
+    result = _resume(micro_data, resume)
     assert result.exit_code == 74, result.output
-    assert result.output == ("error: cannot write baseA.run/lock: Read-only file system; make it writable, then rerun "
-                             "with --resume auto to continue the run there, or --overwrite to start it over\n")
-
-
-def test_a_read_only_run_folder_resumed_by_its_folder_is_told_to_rerun_with_that_folder(finished, micro_data,
-                                                                                        monkeypatch):
-    """`--resume baseA.run` is taken as 'auto' in that folder: the advice said `--resume auto`, which without
-    that run's --out continues the run of the default name."""
-    (finished / "baseA.run" / "result.json").unlink()  # unfinished: a rerun has to write
-    _lock_refused(monkeypatch)
-    result = _resume(micro_data, "baseA.run")
-    assert result.exit_code == 74, result.output
-    assert result.output == ("error: cannot write baseA.run/lock: Read-only file system; make it writable and rerun "
-                             "with --resume baseA.run\n")
+    assert result.output == f"error: cannot write baseA.run/lock: Read-only file system; {advice}\n"

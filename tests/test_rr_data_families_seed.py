@@ -5,17 +5,9 @@ so the command run as told held out other validation images (those of seed 0) ov
 import shlex
 
 import numpy as np
-from click.testing import CliRunner
-from PIL import Image
 
-from minitransfer.cli import main
 from minitransfer.data import dataset as datasets
-
-CLASSES = ("ant", "bee", "eel", "fox")
-
-
-def invoke(*args):
-    return CliRunner().invoke(main, [str(arg) for arg in args])
+from tests.test_user66b_families_remedy import class_folders, invoke
 
 
 def held_out(data):
@@ -25,12 +17,7 @@ def held_out(data):
 
 
 def test_the_command_keeps_the_seed_of_the_default_held_out_fraction(tmp_path):
-    rng = np.random.default_rng(7)
-    for name in CLASSES:
-        (tmp_path / "photos" / name).mkdir(parents=True)
-        for index in range(10):
-            Image.fromarray(rng.integers(0, 256, (12, 12, 3), dtype=np.uint8)).save(
-                tmp_path / "photos" / name / f"{index}.png")
+    class_folders(tmp_path / "photos", 10, 12, 7)
     data = tmp_path / "photos-12"
     prepared = invoke("prepare", "folder", tmp_path / "photos", data, "--size", "12", "--seed", "3", "--workers", "0")
     assert prepared.exit_code == 0, prepared.output

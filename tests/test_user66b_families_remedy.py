@@ -20,13 +20,17 @@ def invoke(*args):
     return CliRunner().invoke(main, [str(arg) for arg in args])
 
 
-def test_the_natural_split_without_families_gives_the_command_that_prepares_them(tmp_path):
-    rng = np.random.default_rng(5)
+def class_folders(photos, per_class, size, seed):
+    """A folder of CLASSES' folders under ``photos``, ``per_class`` random PNGs of ``size`` pixels in each."""
+    rng = np.random.default_rng(seed)
     for name in CLASSES:
-        (tmp_path / "photos" / name).mkdir(parents=True)
-        for index in range(4):
-            Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(
-                tmp_path / "photos" / name / f"{index}.png")
+        (photos / name).mkdir(parents=True)
+        for index in range(per_class):
+            Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(photos / name / f"{index}.png")
+
+
+def test_the_natural_split_without_families_gives_the_command_that_prepares_them(tmp_path):
+    class_folders(tmp_path / "photos", 4, 16, 5)
     data = tmp_path / "photos-14"
     prepared = invoke("prepare", "folder", tmp_path / "photos", data, "--size", "14", "--val-fraction", "0.25",
                       "--seed", "3", "--workers", "0")
