@@ -331,16 +331,21 @@ def _stop_after_5(done):
         raise KeyboardInterrupt  # as SIGINT after iteration 5
 
 
-def _data_fails_at_5(monkeypatch):
-    """The crops of iteration 5's batch cannot be read: a shard damaged after the checks."""
+def crops_fail_at(monkeypatch, failing, error):
+    """The crops of training batch ``failing`` raise ``error``."""
     real_forward = loader.augment.forward
 
-    def damaged(images, mean, crop, train, seed, batch):
-        if train and batch == 5:
-            raise DatasetError("train-0.h5: damaged after it was checked; rerun prepare")
+    def fails(images, mean, crop, train, seed, batch):
+        if train and batch == failing:
+            raise error
         return real_forward(images, mean, crop, train, seed, batch)
 
-    monkeypatch.setattr(loader.augment, "forward", damaged)
+    monkeypatch.setattr(loader.augment, "forward", fails)
+
+
+def _data_fails_at_5(monkeypatch):
+    """The crops of iteration 5's batch cannot be read: a shard damaged after the checks."""
+    crops_fail_at(monkeypatch, 5, DatasetError("train-0.h5: damaged after it was checked; rerun prepare"))
 
 
 def _snapshot_runs_out(monkeypatch):

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from minitransfer import config as configs
 from minitransfer import train as training
 from minitransfer.cli import main
-from minitransfer.data import loader
+from tests.test_out_of_memory import crops_fail_at
 
 OPTIONS = dict(half="A", seed=0, eval_every=1, batch_size=4, preset="micro", quiet=True, device="cpu",
                checkpoint_every=2, max_iter=4)
@@ -80,14 +80,7 @@ def test_a_run_resumed_by_its_folder_that_runs_out_of_memory_is_told_to_rerun_wi
 
     with pytest.raises(training.Interrupted):  # unfinished: its checkpoint at iteration 2
         training.train(training.TrainConfig(out="runs/mine.h5", data=micro_data, **OPTIONS), on_iteration=stop_after_2)
-    real_forward = loader.augment.forward
-
-    def fourth_runs_out(images, mean, crop, train, seed, batch):
-        if train and batch == 3:
-            raise MemoryError("Unable to allocate the crops")
-        return real_forward(images, mean, crop, train, seed, batch)
-
-    monkeypatch.setattr(loader.augment, "forward", fourth_runs_out)
+    crops_fail_at(monkeypatch, 3, MemoryError("Unable to allocate the crops"))
     result = _train("--resume", "runs/mine.run")
     assert result.exit_code == 1, result.output
     # before: "... rerun with --resume auto once more memory is free", which continued baseA.run, another network
