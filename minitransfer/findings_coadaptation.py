@@ -17,9 +17,9 @@ mean lies furthest beyond both thresholds, so that the claim holds at it whereve
 sentence says which n it was judged at and gives every middle n's figure. It holds where that n's BnB dip so and
 the curve comes back: where BnB+ were trained at that n against the same bases, they are within
 :data:`minitransfer.findings.CLOSE` of their base by two standard errors (as the general claim's layer:
-:func:`minitransfer.findings._equivalent`), the recovery by fine-tuning; and where BnB were trained at the top layer
-(:func:`top_layer`), they are so there (the paper's are back at the base by layers 6 and 7: the drop is the middle
-layers'). Resolved above the BnB is no recovery: part of the dip won back is not the base's accuracy (a dip of 6
+:func:`minitransfer.findings_verdicts._equivalent`), the recovery by fine-tuning; and where BnB were trained at the
+top layer (:func:`top_layer`), they are so there (the paper's are back at the base by layers 6 and 7: the drop is the
+middle layers'). Resolved above the BnB is no recovery: part of the dip won back is not the base's accuracy (a dip of 6
 points whose BnB+ stay 3 short held in a third of trials or more). Without BnB+ there, or BnB at the top layer, it
 says which was not measured. It does not hold where every middle n's BnB is within CLOSE of the base by two
 standard errors or resolved above it: no dip (a layer truly 3 points below its base, within 2 by chance alone, is
@@ -34,7 +34,7 @@ to weigh it by.
 
 import math
 
-from minitransfer import findings as measured, models
+from minitransfer import findings as measured, findings_verdicts as verdicts, models
 from minitransfer.comparisons import built_bases, relative_by_base, relative_by_n
 from minitransfer.findings_caveats import MIN_NETWORKS, Verdict, advising, few_draws, too_few
 from minitransfer.findings_figures import (SELFFERS, bases_said, below, decimals, networks_said, one_draw_said,
@@ -141,7 +141,7 @@ def _verdict(side, recoveries, groups, split, selffer, top):
     (:class:`minitransfer.findings_groups.OverBases`; None where not measured)."""
     dip, plus, back = groups
     if side == "none":
-        return (f"every middle layer measured is within {measured.CLOSE:g} points of its base or above it: no "
+        return (f"every middle layer measured is within {verdicts.CLOSE:g} points of its base or above it: no "
                 f"fragile co-adaptation here")
     if side != "dip":
         return _not_resolved(dip, split)
@@ -149,7 +149,7 @@ def _verdict(side, recoveries, groups, split, selffer, top):
     if recovery == "lost":
         return f"a dip, but fine-tuning did not recover the base's accuracy here: {selffer}+ stay below it"
     if top_side == "below":
-        return (f"a dip, but {selffer} stay more than {measured.CLOSE:g} points below their base at the top layer too, "
+        return (f"a dip, but {selffer} stay more than {verdicts.CLOSE:g} points below their base at the top layer too, "
                 f"where the paper's are back at it: a drop not of the middle layers alone")
     if recovery == "uncertain" or top_side == "uncertain":
         unresolved = _not_resolved(plus if recovery == "uncertain" else back, split)
@@ -157,7 +157,7 @@ def _verdict(side, recoveries, groups, split, selffer, top):
         return Verdict(f"a dip, but its recovery {which} is {unresolved}", unresolved.advised)
     split_up = "features co-adapted on successive layers, split, lose accuracy (fragile co-adaptation)"
     return (split_up + ", and fine-tuning recovers it" * (recovery == "recovered")
-            + (f"; at the top layer n={top}, {selffer} are back within {measured.CLOSE:g} points of their base by two "
+            + (f"; at the top layer n={top}, {selffer} are back within {verdicts.CLOSE:g} points of their base by two "
                f"standard errors" if top_side == "back" else ""))
 
 
@@ -174,7 +174,7 @@ def _judged_at(pairs):
     lowest mean + max(CLOSE, two standard errors) among those with a standard error, the strongest evidence of a dip
     (its mean furthest beyond both thresholds :func:`_side` asks of one); the lowest mean where none has one."""
     judged = [i for i, (_, se) in enumerate(pairs) if not math.isnan(se)] or range(len(pairs))
-    return min(judged, key=lambda i: pairs[i][0] + max(measured.CLOSE, measured.RESOLVED * pairs[i][1])
+    return min(judged, key=lambda i: pairs[i][0] + max(verdicts.CLOSE, verdicts.RESOLVED * pairs[i][1])
                if not math.isnan(pairs[i][1]) else pairs[i][0])
 
 
@@ -183,14 +183,14 @@ def _side(at, *figures):
     error in turn, then BnB+'s at the n judged (the ``at``-th; NaN: no BnB+), then the top layer's BnB (NaN: none).
     dip: "dip" (the ``at``-th mean at least :data:`minitransfer.findings.CLOSE` below the base, as the specific
     claim's difference, and resolved below it), "none" (every mean within CLOSE by two standard errors,
-    :func:`minitransfer.findings._equivalent`, or resolved above), else "unresolved"; recovery (BnB+) and top (the
-    top layer's BnB), each as :func:`_recovered`."""
+    :func:`minitransfer.findings_verdicts._equivalent`, or resolved above), else "unresolved"; recovery (BnB+) and top
+    (the top layer's BnB), each as :func:`_recovered`."""
     *layers, plus, plus_se, top, top_se = figures
     pairs = list(zip(layers[::2], layers[1::2]))
     lowest, se = pairs[at]
-    if lowest < 0 and -lowest >= measured.CLOSE - measured.ROUNDING and measured._resolved(lowest, se):
+    if lowest < 0 and -lowest >= verdicts.CLOSE - verdicts.ROUNDING and verdicts._resolved(lowest, se):
         dip = "dip"
-    elif all(measured._equivalent(mean, se) or (mean > 0 and measured._resolved(mean, se)) for mean, se in pairs):
+    elif all(verdicts._equivalent(mean, se) or (mean > 0 and verdicts._resolved(mean, se)) for mean, se in pairs):
         dip = "none"
     else:
         dip = "unresolved"
@@ -199,12 +199,12 @@ def _side(at, *figures):
 
 def _recovered(mean, se, back, below):
     """Whether networks ``mean`` ± ``se`` points from their base are back at it: "unmeasured" (NaN: none), ``below``
-    (resolved more than :data:`minitransfer.findings.CLOSE` below it), ``back`` (within CLOSE of it by two standard
-    errors: :func:`minitransfer.findings._equivalent`, as the general claim's layer), else "uncertain". Back part
-    way is not back: BnB+ resolved above a BnB 6 points down but 3 short of the base are "uncertain" or ``below``,
-    not recovered (docs/report.md, "How often a verdict is wrong")."""
+    (resolved more than :data:`minitransfer.findings.CLOSE` below it), ``back`` (within CLOSE of it by two
+    standard errors: :func:`minitransfer.findings_verdicts._equivalent`, as the general claim's layer), else
+    "uncertain". Back part way is not back: BnB+ resolved above a BnB 6 points down but 3 short of the base are
+    "uncertain" or ``below``, not recovered (docs/report.md, "How often a verdict is wrong")."""
     if math.isnan(mean):
         return "unmeasured"
-    if not math.isnan(se) and -mean - measured.RESOLVED * se > measured.CLOSE + measured.ROUNDING:
+    if not math.isnan(se) and -mean - verdicts.RESOLVED * se > verdicts.CLOSE + verdicts.ROUNDING:
         return below
-    return back if measured._equivalent(mean, se) else "uncertain"
+    return back if verdicts._equivalent(mean, se) else "uncertain"
