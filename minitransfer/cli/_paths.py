@@ -14,8 +14,8 @@ import click
 
 from minitransfer import (checkpoint, config_checks, config_wording, dead_ends, fileio, grid_status, path_kinds,
                           run_networks, run_remedies, rundir)
-from minitransfer.data import (archives, dataset, downloads, folder_hints, folder_tree, inputs, mistaken_paths,
-                               shard_format, text_files)
+from minitransfer.data import (archives, dataset, downloads, folder_tree, inputs, mistaken_paths, shard_format,
+                               text_files)
 
 from ._output_paths import DatasetOutput, OutputFile, OutputFolder, command_named, refuse_unwritable_path
 
@@ -84,6 +84,7 @@ def _results_not_images(folder):
     results = path_kinds.results_folder(folder)
     if results is None:
         return None
+    from minitransfer.data import folder_hints  # here, not at the top: it brings in Pillow, which only prepare needs
     image = folder_hints.first_loose_image(pathlib.Path(folder))
     return results if image is None or image.name in path_kinds.report_files(folder) else None
 

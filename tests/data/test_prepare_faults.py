@@ -315,7 +315,8 @@ def test_splits_refuses_options_that_would_be_ignored(tiny_synthetic, tmp_path, 
 
 def test_make_half_refuses_a_per_class_seed_without_per_class(tiny_synthetic):
     from minitransfer.data import splits
-    with pytest.raises(ValueError, match="per_class_seed chooses the per_class images kept, and per_class is None"):
+    with pytest.raises(ValueError, match="per_class_seed chooses the images per_class keeps of each class, and "
+                                         "per_class is None: give per_class too"):
         splits.make_half(dataset.open_dataset(tiny_synthetic), "all", per_class_seed=3)
 
 
