@@ -2,12 +2,10 @@
 thresholds, moved to findings_verdicts.py. The names other modules and tests take from findings stay there, as the
 very objects findings_verdicts defines, and findings' ``__all__`` lists each of its own public names besides."""
 
-import ast
-import pathlib
-
 import pytest
 
 from minitransfer import findings, findings_coadaptation, findings_verdicts, run_caveats
+from tests.test_review_59_refactors import _defined_public_names
 
 MOVED = ["CLOSE", "RESOLVED", "ROUNDING", "boost_errors", "_general_side", "_specific_side", "_boost_side",
          "_loses_side"]
@@ -21,13 +19,7 @@ def test_a_moved_name_is_still_findings_own_as_the_verdicts_module_defines_it(na
 
 
 def test_findings_lists_every_public_name_it_defines():
-    defined = set()
-    for node in ast.parse(pathlib.Path(findings.__file__).read_text()).body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            defined.add(node.name)
-        elif isinstance(node, ast.Assign):
-            defined.update(target.id for target in node.targets if isinstance(target, ast.Name))
-    public = {name for name in defined if not name.startswith("_")}
+    public = _defined_public_names(findings)
     assert set(findings.__all__) == public | {"CLOSE", "RESOLVED", "ROUNDING", "boost_errors"}
 
 
