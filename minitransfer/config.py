@@ -138,7 +138,7 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None, resumed=N
     cross_dataset = parent is not None and not same_dataset(parent, dataset)
     given_split_seed = c.split_seed
     if parent is not None and not cross_dataset:
-        _refuse_resumed_on_another_dataset(c, parent, dataset, named, resumed)
+        resumed = _refuse_resumed_on_another_dataset(c, parent, dataset, named, resumed)  # read once: for the seed too
         _refuse_base_prepared_again(parent, dataset, named)
         _inherit_from_parent(c, parent, dataset, named)
     elif cross_dataset and c.split is None:  # the target's own classes: all of them, unless a half is chosen
@@ -212,18 +212,20 @@ def _refuse_resumed_on_another_dataset(c, parent, dataset, named, resumed):
     dataset as `data` is told that dataset is not its own, not that its base was trained before that folder was
     prepared again (bad data, nothing the user asked about). A finished run whose checkpoint was deleted is
     compared by its weights' record, as resume_point compares it. The run's own dataset, moved or copied, passes,
-    and so does its folder prepared again (refused as such once resolved)."""
+    and so does its folder prepared again (refused as such once resolved). Returns ``resumed``, else the record
+    read here, for :func:`seed_of` and :func:`solver_of` (which read it again otherwise); None where none was."""
     if c.resume is None:
-        return
+        return resumed
     recorded = parent.recorded_in  # the run's file read_base read already (its base not there): not read again
-    found = resumed or ((recorded.path, recorded.meta) if recorded is not None else resumed_record(c))
+    resumed = resumed or (resumed_record(c) if recorded is None else None)
+    found = resumed or ((recorded.path, recorded.meta) if recorded is not None else None)
     if found is None:
-        return
+        return resumed
     record, meta = found
     change = recorded_change("data", (meta.get("config") or {}).get("data"), c.data, meta,
                              lambda _: dataset.fingerprint, named.data)
     if not change or fingerprint_before(meta, dataset) is not None:
-        return
+        return resumed
     shown = c.resume if c.resume != "auto" else record
     finished = meta.get("iteration", 0) >= (meta.get("config") or {}).get("max_iter", math.inf)  # nothing to continue
     go_on = "" if finished else "to continue the run, give the dataset it was trained on as `data`; "
