@@ -64,7 +64,7 @@ def without_base(results, bases=None, unfinished=None, runs_dir=None):
     gathered in the folder), has no accuracy (it made no evaluation: named as it is), or is not in
     its folder while several others hold one (:class:`~minitransfer.comparisons.Bases`), or is another network than
     the one it copied (:data:`OTHER`): they are in no finding and no number relative to a base. A base among the
-    runs not finished (``unfinished``: {name: its state, :func:`minitransfer.report_plan.unfinished_standings`'s},
+    runs not finished (``unfinished``: {name: its state, :func:`minitransfer.report_plan.unfinished_states`'s},
     their folders under ``runs_dir``) is said to be so, with what to do (:func:`_not_finished`); before, "not among
     the runs" in the report that listed it as not finished."""
     texts, bases, unfinished = [], built_bases(results, bases), unfinished or {}
@@ -116,12 +116,6 @@ def not_finished(state):
     (:func:`without_base`) and Table 1's note (:func:`minitransfer.report_table1_notes.table1_without_own_base`)
     share."""
     return f"not finished ({state})"
-
-
-def unfinished_states(unfinished, said):
-    """{name: state} of the ``unfinished`` runs, from their "name (state)" (``said``, in their order:
-    :func:`minitransfer.report_plan.unfinished_standings`): what :func:`without_base` and Table 1's note take."""
-    return {name: text[len(name) + 2:-1] for name, text in zip(unfinished, said)}
 
 
 def _copied_otherwise(result, names):

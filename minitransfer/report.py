@@ -87,7 +87,7 @@ from minitransfer.data import inputs
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
 from minitransfer.report_mixed import MixedRuns, mixed
 from minitransfer.report_no_runs import UNFINISHED_NAMED, no_runs
-from minitransfer.report_plan import unfinished_standings
+from minitransfer.report_plan import said_of, unfinished_states
 from minitransfer.report_pooled import gathered_grids, planned_in_grids
 from minitransfer.report_table1_notes import table1_at_chance, table1_unmeasured, table1_unpaired
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
@@ -96,7 +96,6 @@ from minitransfer.report_texts import COLUMNS, findings_text, results_files, tab
 from minitransfer.paper_runs import is_reference
 from minitransfer.comparisons import Bases
 from minitransfer.errors import MinitransferError
-from minitransfer.missing_bases import unfinished_states
 from minitransfer.results import collect, read_reference, without_base
 from minitransfer.run_remedies import network_gone
 
@@ -152,8 +151,13 @@ class Report:
     network_gone: list = dataclasses.field(default_factory=list)  # results whose network is gone: network_gone()
     planned: list = dataclasses.field(default_factory=list)  # planned runs with no run folder: report_plan
     gathered: list = dataclasses.field(default_factory=list)  # the grids gathered below the runs' folder: one walk
-    unfinished_said: list = dataclasses.field(default_factory=list)  # "name (state)" of each unfinished run
+    unfinished_states: dict = dataclasses.field(default_factory=dict)  # {name: state} of each unfinished run
     reference_levels: str = ""  # --reference over runs not of the paper's setup: run_caveats.reference_levels
+
+    @property
+    def unfinished_said(self):
+        """"name (state)" of each unfinished run (:func:`minitransfer.report_plan.said_of`)."""
+        return said_of(self.unfinished_states)
 
     def brief_warnings(self, shown):
         """The warnings, each naming ``shown`` runs at most and counting the others, which
@@ -259,9 +263,9 @@ def _measure(runs_dir):
     refuse_contradicted(left_out)  # an edited result.json: exit 65, not a run left out in a note
     gathered = list(gathered_grids(runs_dir))  # one walk: for the planned runs, and Table 1's note on a demo
     planned = planned_in_grids(runs_dir, gathered)
-    training, failed, said = unfinished_standings(runs_dir, unfinished)
+    training, failed, states = unfinished_states(runs_dir, unfinished)
     if not results:
-        why, run_folder = no_runs(runs_dir, said, left_out, training, failed, planned)
+        why, run_folder = no_runs(runs_dir, said_of(states), left_out, training, failed, planned)
         raise (RunFolderGiven if run_folder else NoRuns)(inputs.display_name(why))
     groups = mixed(results, left_out)  # a copy of one network collect left out named with its group
     if groups:
@@ -275,8 +279,8 @@ def _measure(runs_dir):
                   findings=measured.findings(results, facts, bases),
                   warnings=run_caveats.warnings(results, sets=sets, facts=facts),
                   left_out=left_out,
-                  without_base=without_base(results, bases, unfinished_states(unfinished, said), runs_dir),
+                  without_base=without_base(results, bases, states, runs_dir),
                   training=training, failed=failed,
                   validation_sets=sets, dataset_facts=facts, bases=bases, base_checkpoints=checkpoints,
                   network_gone=[r.run.name for r in results if network_gone(runs_dir / f"{r.run.name}.run")],
-                  planned=planned, gathered=gathered, unfinished_said=said)
+                  planned=planned, gathered=gathered, unfinished_states=states)

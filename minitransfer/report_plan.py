@@ -62,16 +62,28 @@ def planned_words(names, shown=None, more_said=""):
 
 
 def unfinished_standings(runs_dir, unfinished):
-    """(training, failed, said) of the ``unfinished`` runs under ``runs_dir``, each run's lock and
+    """(training, failed, said) of the ``unfinished`` runs under ``runs_dir``: :func:`unfinished_states`, each
+    state said as "name (state)" (:func:`said_of`)."""
+    training, failed, states = unfinished_states(runs_dir, unfinished)
+    return training, failed, said_of(states)
+
+
+def said_of(states):
+    """"name (state)" of each run of ``states`` ({name: state}, :func:`unfinished_states`), in their order."""
+    return [f"{name} ({state})" for name, state in states.items()]
+
+
+def unfinished_states(runs_dir, unfinished):
+    """(training, failed, states) of the ``unfinished`` runs under ``runs_dir``, each run's lock and
     train.log read once for all three (:func:`_standing`): the names of those a process trains now (it
     holds the run's lock: :func:`minitransfer.run_lock.holder`); "name: error line (see its train.log)"
     for those whose train ended on an error (the last line of its train.log, which experiment writes;
-    one trained by hand has none), which a rerun alone will not finish; and "name (state)" of each,
+    one trained by hand has none), which a rerun alone will not finish; and {name: state} of each,
     where it stands as a rerun of the grid finds it. The others were stopped or not yet started: a
     rerun of the grid continues them. Of a grid written for SLURM (:func:`_slurm_grid`), a failed run's line
     ends with its submit.sh to rerun, and a transfer not started whose base is not finished says what it waits
     for (:func:`_waiting_words`)."""
-    training, failed, said = [], [], []
+    training, failed, states = [], [], {}
     standings = {name: _standing(runs_dir, name) for name in unfinished}
     slurm = _slurm_grid(runs_dir) if unfinished else None
     for name, (state, error) in standings.items():
@@ -82,8 +94,8 @@ def unfinished_standings(runs_dir, unfinished):
             failed.append(f"{name}: {error} (see {pathlib.Path(runs_dir) / f'{name}.run' / LOG_FILE}){rerun}")
         if slurm is not None and state == NOT_STARTED and name in slurm.parent:
             state = _waiting_words(slurm, name, standings)
-        said.append(f"{name} ({state})")
-    return training, failed, said
+        states[name] = state
+    return training, failed, states
 
 
 def _slurm_grid(runs_dir):

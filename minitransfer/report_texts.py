@@ -13,7 +13,6 @@ import math
 from minitransfer import run_caveats
 from minitransfer.data import inputs
 from minitransfer.findings_caveats import natural_halves
-from minitransfer.missing_bases import unfinished_states
 from minitransfer.report_plan import planned_words, training_now
 from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_partial, table1_unevaluated,
                                               table1_schedules, table1_unmeasured, table1_unpaired, table1_unpooled,
@@ -55,7 +54,7 @@ def table1_files(report, reference_results, reference_bases, runs_dir):
     """table1.csv and table1.md of ``report``: the boosts, beside the paper's where ``reference_results`` (the
     runs of --reference, their :class:`minitransfer.comparisons.Bases` ``reference_bases``), and the lines under it."""
     boosts = table1(report.results, bases=report.bases)
-    states = unfinished_states(report.unfinished, report.unfinished_said)  # a base not finished is said so
+    states = report.unfinished_states  # a base not finished is said so
     reference_boosts = table1(reference_results, bases=reference_bases) if reference_results else None
     text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers (the mean of each n's "
             "mean, as the paper's), in percentage points",
