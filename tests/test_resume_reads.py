@@ -192,12 +192,15 @@ def test_a_resumption_reads_eval_csv_once(tmp_path, monkeypatch):
     assert (run_dir / "eval.csv").read_text() == "iteration,top1,top5,loss\n2,0.5,0.75,0.25\n4,0.5,0.75,0.5\n"
 
 
-def test_a_transfer_resumed_reads_its_record_once(micro_data, tmp_path, reads):
+@pytest.mark.parametrize("settings", [{}, {"eval_batch_size": 8, "log_every": 2}])
+def test_a_transfer_resumed_reads_its_record_once(micro_data, tmp_path, reads, settings):
     """`train --copy-from base.h5 --resume auto` without --seed read its checkpoint's attributes twice before
-    loading it: for the run's own settings (train) and again for the seed it recorded (resolve)."""
+    loading it: for the run's own settings (train) and again for the seed it recorded (resolve). With `data` and all
+    the run's own settings given, train passed resolve nothing, which read it for the dataset compared and again for
+    the seed."""
     base, out = tmp_path / "base.h5", tmp_path / "t.h5"
     training.train(training.TrainConfig(out=str(base), data=micro_data, **FAST))
-    transfer = {"data": micro_data, "copy_from": str(base), "n": 2, **FAST}
+    transfer = {"data": micro_data, "copy_from": str(base), "n": 2, **settings, **FAST}
     interrupted_after(training.TrainConfig(out=str(out), **transfer), 2)
     checkpoint = (tmp_path / "t.run" / "checkpoint.h5").resolve()
     seed = checkpoints.read_meta(checkpoint)["config"]["seed"]
