@@ -58,7 +58,10 @@ def matched_by(entries):
 def check_classes_exist(checkpoint, dataset, what, named=None, data_named=None):
     """Every class the checkpoint was trained on must be in the dataset under the same index and wnid.
     The refusal names the checkpoint as ``named`` and the dataset as ``data_named`` give them (their
-    paths as the user gave them: :attr:`minitransfer.config.Plan.named`), else as their ``path``."""
+    paths as the user gave them: :attr:`minitransfer.config.Plan.named`), else as their ``path``, the
+    first class that differs, and how many classes each holds: "class 0 is 'cls0' in the checkpoint,
+    'synthetic-000' in the dataset" alone did not tell a network of 3 classes scored on another dataset
+    of 4 (a transfer across datasets scored on its base's) from one class renamed."""
     by_index = {int(c["index"]): c for c in dataset.classes}
     for entry in checkpoint.classes:
         there = by_index.get(int(entry["index"]))
@@ -67,7 +70,8 @@ def check_classes_exist(checkpoint, dataset, what, named=None, data_named=None):
                 f"{what} {named or checkpoint.path} was trained on classes this dataset "
                 f"({data_named or dataset.path}) does not have: class {entry['index']} is {described_class(entry)} "
                 f"in the checkpoint, "
-                f"{'absent' if there is None else described_class(there)} in the dataset"
+                f"{'absent' if there is None else described_class(there)} in the dataset "
+                f"({len(checkpoint.classes)} classes in the checkpoint, {len(dataset.classes)} in the dataset)"
             )
 
 

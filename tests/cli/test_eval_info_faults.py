@@ -462,7 +462,8 @@ def test_eval_on_a_dataset_without_one_of_its_classes_says_what_to_give(tiny, tm
     result = invoke(["eval", "net.h5", "--data", "other", "--device", "cpu"], tmp_path)
     assert (result.exit_code, result.output) == (65, (
         f"error: bad data: checkpoint net.h5 was trained on classes this dataset (other) does not have: class 2 is "
-        f"{wnid!r} ({name}) in the checkpoint, 'n99999999' ({name}) in the dataset: give the dataset it was trained "
+        f"{wnid!r} ({name}) in the checkpoint, 'n99999999' ({name}) in the dataset (4 classes in the checkpoint, 4 in "
+        f"the dataset): give the dataset it was trained "
         f"on ({tiny}) as --data; to score its layers on these classes, train a transfer of them (minitransfer train "
         f"--copy-from net.h5 --n N --data other)\n")), result.output
 
@@ -479,7 +480,7 @@ def test_a_folder_class_missing_from_the_dataset_is_named_once_and_quoted(tiny, 
         f.attrs["classes"] = json.dumps(classes)
     _copy_with_class_2_changed(tiny, tmp_path / "other", wnid="a", name="a")
     result = invoke(["eval", str(path), "--data", "other", "--device", "cpu"], tmp_path)
-    assert result.exit_code == 65 and "class 2 is 'cat dog' in the checkpoint, 'a' in the dataset:" in result.output, \
+    assert result.exit_code == 65 and "class 2 is 'cat dog' in the checkpoint, 'a' in the dataset (" in result.output, \
         result.output
 
 
