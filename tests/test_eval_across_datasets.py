@@ -55,9 +55,9 @@ def test_the_base_scored_on_the_target_dataset_is_refused_naming_both_class_coun
     x, y, base, _ = study
     refused = CliRunner().invoke(main, ["eval", str(base), "--data", str(y), "--device", "cpu"])
     assert refused.exit_code == 65, refused.output
-    assert "class 0 is 'synthetic-000' " in refused.output and f"'ant' in the dataset ({X_CLASSES} classes in the " \
-           f"checkpoint, {len(Y_CLASSES)} in the dataset): give the dataset it was trained on ({x})" in refused.output, \
-        refused.output
+    assert "class 0 is 'synthetic-000' " in refused.output, refused.output
+    assert f"'ant' in the dataset ({X_CLASSES} classes in the checkpoint, {len(Y_CLASSES)} in the dataset): give the " \
+           f"dataset it was trained on ({x})" in refused.output, refused.output
 
 
 def test_each_network_is_scored_on_its_own_dataset(study):
