@@ -67,3 +67,28 @@ def test_each_network_is_scored_on_its_own_dataset(study):
         scored = CliRunner().invoke(main, ["eval", str(network), "--device", "cpu"])
         assert scored.exit_code == 0, scored.output
         assert scored.output.startswith(f"{network} on val of {data} ({images} images): top-1 "), scored.output
+
+
+def test_the_transfer_refused_on_its_bases_dataset_names_the_base_that_scores_there(study):
+    """"Train a transfer of them" alone sent a researcher to train again what the base already is: X's
+    classes are its base's, which eval scores there."""
+    x, _, base, moved = study
+    refused = CliRunner().invoke(main, ["eval", str(moved), "--data", str(x), "--device", "cpu"])
+    assert refused.output.endswith(f"; its layers 1..2 were copied from {base}, trained on this dataset's classes: "
+                                   f"minitransfer eval {base} --data {x} scores that network on them\n"), refused.output
+    scored = CliRunner().invoke(main, ["eval", str(base), "--data", str(x), "--device", "cpu"])
+    assert scored.exit_code == 0, scored.output  # the advice holds
+    other = CliRunner().invoke(main, ["eval", str(base), "--data", str(study[1]), "--device", "cpu"])
+    assert other.exit_code == 65 and "were copied from" not in other.output, other.output  # a base copied nothing
+
+
+def test_a_base_no_longer_there_is_not_advised(study):
+    x, _, base, moved = study
+    elsewhere = base.with_name("elsewhere.h5")
+    base.rename(elsewhere)
+    try:
+        refused = CliRunner().invoke(main, ["eval", str(moved), "--data", str(x), "--device", "cpu"])
+    finally:
+        elsewhere.rename(base)
+    assert refused.exit_code == 65 and "were copied from" not in refused.output, refused.output
+    assert refused.output.endswith(f"--copy-from {moved} --n N --data {x})\n"), refused.output
