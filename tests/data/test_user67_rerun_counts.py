@@ -1,0 +1,56 @@
+"""A rerun of ``prepare folder`` after photos were added to (or removed from) a class of a dataset of one shard a
+subset printed exactly the line a first import prints: every shard is rebuilt, so none is said to be "reused",
+and that the rerun took the change in was seen only by remembering the counts. It now notes the images each
+subset held before and holds now (``Writes.counts_said``); a rerun that changes no count says nothing more."""
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer.cli import main
+
+CLASSES = ("apple", "boat")
+TRAIN, VAL = 4, 2
+
+
+@pytest.fixture
+def photos(tmp_path, image_bytes, write_files):
+    """photos/train/<class>/ (TRAIN images) and photos/val/<class>/ (VAL), every image its own colour."""
+    files = {f"{subset}/{name}/{number}.png": image_bytes((90 * index, 30 * number + 15 * (subset == "val"), 7),
+                                                          kind="PNG")
+             for index, name in enumerate(CLASSES) for subset, count in (("train", TRAIN), ("val", VAL))
+             for number in range(count)}
+    return write_files(tmp_path / "photos", files)
+
+
+def _prepare(photos, out):
+    """``prepare folder`` of ``photos`` into ``out``: its stderr (exit 0 checked)."""
+    result = CliRunner().invoke(main, ["prepare", "folder", str(photos), str(out), "--size", "12", "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    return result.stderr
+
+
+def _held(out, before, now):
+    return f"note: {out} held {before} images before this import; now {now} ("
+
+
+def test_a_first_import_and_a_rerun_changing_nothing_say_no_counts_before(photos, tmp_path):
+    out = tmp_path / "out"
+    assert "before this import" not in _prepare(photos, out)
+    assert "before this import" not in _prepare(photos, out)
+
+
+def test_a_rerun_after_an_image_was_added_says_the_counts_before_and_now(photos, tmp_path, image_bytes):
+    out = tmp_path / "out"
+    _prepare(photos, out)
+    (photos / "train" / CLASSES[1] / "new.png").write_bytes(image_bytes((5, 250, 120), kind="PNG"))
+    train, val = 2 * TRAIN, 2 * VAL  # counted from the tree written above, not read from the dataset
+    assert _held(out, f"train {train}, val {val}", f"train {train + 1}, val {val}") in _prepare(photos, out)
+    assert "before this import" not in _prepare(photos, out)  # said once: the next rerun finds the counts it left
+
+
+def test_a_rerun_after_a_validation_image_was_removed_says_the_counts_before_and_now(photos, tmp_path):
+    out = tmp_path / "out"
+    _prepare(photos, out)
+    (photos / "val" / CLASSES[0] / "0.png").unlink()
+    train, val = 2 * TRAIN, 2 * VAL
+    assert _held(out, f"train {train}, val {val}", f"train {train}, val {val - 1}") in _prepare(photos, out)
