@@ -122,14 +122,17 @@ class Writes:
         """The note a rerun gives where the images it imported number otherwise than those the folder ``out`` held
         (``counts``: ((subset, images), ...) now): "note: photos-36 held train 540, val 60 images before this
         import; now train 541, val 60 (images added to or removed from its source since, or files that decode now
-        and did not before, or the reverse)"; None where they are the same, or it held none. Without it, a rerun
-        after photos were added to a class of a dataset of one shard a subset said what a first import says: that
-        it took them in was seen only by remembering the counts (its shards are all rebuilt, none "reused")."""
+        and did not before, or the reverse)", the words in brackets where the images in all number otherwise (not
+        where only the split between the subsets changed: another --val-fraction or --seed); None where the
+        counts are the same, or it held none. Without it, a rerun after photos were added to a class of a dataset
+        of one shard a subset said what a first import says: that it took them in was seen only by remembering
+        the counts (its shards are all rebuilt, none "reused")."""
         if self.counts_before is None or tuple(counts) == tuple(self.counts_before):
             return None
+        why = (" (images added to or removed from its source since, or files that decode now and did not before, or "
+               "the reverse)") if _total(counts) != _total(self.counts_before) else ""
         return (f"note: {inputs.display_name(out)} held {_counts_text(self.counts_before)} images before this import; "
-                f"now {_counts_text(counts)} (images added to or removed from its source since, or files that decode "
-                f"now and did not before, or the reverse)")
+                f"now {_counts_text(counts)}{why}")
 
     @classmethod
     def between(cls, before, after, shards, rebuilt=(), classes_before=None, counts_before=None):
@@ -141,6 +144,11 @@ class Writes:
         rebuilt = tuple((name, why) for name, why in rebuilt if name in shards)  # written atomically: changed
         return cls(written, len(shards) - written, tuple(sorted(changed - set(shards))), rebuilt, classes_before,
                    counts_before)
+
+
+def _total(counts):
+    """The images of ((subset, images), ...) in all."""
+    return sum(images for _, images in counts)
 
 
 def _counts_text(counts):

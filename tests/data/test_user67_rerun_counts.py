@@ -54,3 +54,20 @@ def test_a_rerun_after_a_validation_image_was_removed_says_the_counts_before_and
     (photos / "val" / CLASSES[0] / "0.png").unlink()
     train, val = 2 * TRAIN, 2 * VAL
     assert _held(out, f"train {train}, val {val}", f"train {train}, val {val - 1}") in _prepare(photos, out)
+
+
+def test_a_rerun_holding_out_another_fraction_says_the_counts_but_not_that_images_were_added(photos, tmp_path):
+    """The same images split otherwise between train and val: no image was added or removed, so the note does not
+    say one may have been."""
+    held_out = tmp_path / "held-out"
+    for name in CLASSES:  # no val/: a held-out validation, of --val-fraction
+        (photos / "val" / name).rename(photos / "train" / name / "val")
+    (photos / "val").rmdir()
+    images = 2 * (TRAIN + VAL)
+    for fraction, overwrite in (("0.25", []), ("0.5", ["--overwrite"])):
+        result = CliRunner().invoke(main, ["prepare", "folder", str(photos), str(held_out), "--size", "12",
+                                           "--workers", "0", "--val-fraction", fraction, *overwrite])
+        assert result.exit_code == 0, result.output
+    note = next(line for line in result.stderr.splitlines() if "before this import" in line)
+    assert note == f"note: {held_out} held train {images - 4}, val 4 images before this import; now train " \
+                   f"{images // 2}, val {images // 2}"
