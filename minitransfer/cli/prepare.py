@@ -65,7 +65,9 @@ def _finish(built, verify, source=None):
             built.verify(progress=progress)
     said = built.writes.said(source) if built.writes is not None else ""  # prepare verify imports nothing
     echo(prepared_notes.summary(built, verify, said))
-    counted = built.writes.counts_said(built.path, subset_counts(built.meta["subsets"])) if built.writes else None
+    files = (built.meta.get("source") or {}).get("kind") == "folder"  # else, options or a download changed them
+    counted = built.writes.counts_said(built.path, subset_counts(built.meta["subsets"]), files) \
+        if built.writes else None
     if counted:
         say(counted)
     for note in prepared_notes.notes(built):

@@ -118,19 +118,20 @@ class Writes:
             return f"{said} ({_rebuilt_said(self.rebuilt)})"
         return said if self.shards_written else f"{said} (only {inputs.a_few(self.others, 3)} changed)"
 
-    def counts_said(self, out, counts):
+    def counts_said(self, out, counts, files=True):
         """The note a rerun gives where the images it imported number otherwise than those the folder ``out`` held
         (``counts``: ((subset, images), ...) now): "note: photos-36 held train 540, val 60 images before this
         import; now train 541, val 60 (images added to or removed from its source since, or files that decode now
-        and did not before, or the reverse)", the words in brackets where the images in all number otherwise (not
-        where only the split between the subsets changed: another --val-fraction or --seed); None where the
+        and did not before, or the reverse)", the words in brackets for an import of ``files`` (a folder's, not
+        generated or unpacked from one download: another --train-per-class) where the images in all number
+        otherwise (not where only the split between the subsets changed: another --val-fraction); None where the
         counts are the same, or it held none. Without it, a rerun after photos were added to a class of a dataset
         of one shard a subset said what a first import says: that it took them in was seen only by remembering
         the counts (its shards are all rebuilt, none "reused")."""
         if self.counts_before is None or tuple(counts) == tuple(self.counts_before):
             return None
         why = (" (images added to or removed from its source since, or files that decode now and did not before, or "
-               "the reverse)") if _total(counts) != _total(self.counts_before) else ""
+               "the reverse)") if files and _total(counts) != _total(self.counts_before) else ""
         return (f"note: {inputs.display_name(out)} held {_counts_text(self.counts_before)} images before this import; "
                 f"now {_counts_text(counts)}{why}")
 

@@ -71,3 +71,14 @@ def test_a_rerun_holding_out_another_fraction_says_the_counts_but_not_that_image
     note = next(line for line in result.stderr.splitlines() if "before this import" in line)
     assert note == f"note: {held_out} held train {images - 4}, val 4 images before this import; now train " \
                    f"{images // 2}, val {images // 2}"
+
+
+def test_a_synthetic_set_made_larger_says_the_counts_but_not_that_images_were_added_to_a_source(tmp_path):
+    out, per_class = tmp_path / "synthetic", (6, 8)
+    for count, overwrite in zip(per_class, ([], ["--overwrite"])):
+        result = CliRunner().invoke(main, ["prepare", "synthetic", str(out), "--classes", "4", "--train-per-class",
+                                           str(count), "--val-per-class", "2", "--size", "12", *overwrite])
+        assert result.exit_code == 0, result.output
+    note = next(line for line in result.stderr.splitlines() if "before this import" in line)
+    assert note == f"note: {out} held train {4 * per_class[0]}, val 8 images before this import; now train " \
+                   f"{4 * per_class[1]}, val 8"
