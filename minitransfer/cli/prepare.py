@@ -9,6 +9,7 @@ import click
 from minitransfer.data import (archives, cifar, dataset, devkit, folder, importers, lock, prepared_notes,
                                same_origin, synthetic)
 from minitransfer import path_kinds
+from minitransfer.data.import_writes import subset_counts
 from minitransfer.data.shard_format import META_FILE
 from minitransfer.progress import StageProgress, draws_bar
 
@@ -64,6 +65,11 @@ def _finish(built, verify, source=None):
             built.verify(progress=progress)
     said = built.writes.said(source) if built.writes is not None else ""  # prepare verify imports nothing
     echo(prepared_notes.summary(built, verify, said))
+    files = (built.meta.get("source") or {}).get("kind") == "folder"  # else, options or a download changed them
+    counted = built.writes.counts_said(built.path, subset_counts(built.meta["subsets"]), files) \
+        if built.writes else None
+    if counted:
+        say(counted)
     for note in prepared_notes.notes(built):
         say(note)  # as every message on stderr: a path with a control character shown escaped, a hangup survived
 

@@ -300,7 +300,8 @@ def load_item(item, size):
         raise  # the archive itself, not one image: stop, as CIFAR's importer does, saying to download it again
     except Image.UnidentifiedImageError:  # PIL's words name its file object (<_io.BufferedReader name=10>)
         name = image_formats.format_needing_plugin(head)
-        reason = image_formats.plugin_reason(name) if name else archive_reason(item) or unidentified(item, head)
+        reason = image_formats.plugin_reason(name) if name else \
+            archive_reason(item) or image_formats.text_reason(head) or unidentified(item, head)
         return None, reason, digest
     except UNREADABLE as error:
         if getattr(error, "errno", None) == errno.ELOOP:

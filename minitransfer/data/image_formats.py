@@ -1,7 +1,8 @@
 """Image formats as this Pillow reads them: the formats it reads only with a plugin (:data:`PLUGINS`: HEIF,
 AVIF), used where installed and named where missing, the first bytes (:data:`SIGNATURES`) a file of a
 common format begins with (:func:`.decode.may_be_image`), and those of files that are no image
-(:data:`NOT_IMAGES`: a weights file, an archive, a document), named when skipped.
+(:data:`NOT_IMAGES`: a weights file, an archive, a document), named when skipped, as are kinds of text that Pillow
+does not identify (:func:`text_reason`: a web page, an SVG drawing, JSON annotations).
 """
 
 import contextlib
@@ -127,6 +128,42 @@ def stub_without_loader(image):
         return False
     loader = image._load() if hasattr(image, "_load") else image._handler  # older Pillow: _load(); newer: _handler
     return loader is None
+
+
+# What a file of text that Pillow does not identify is, told from its first characters (lower case, leading blanks and
+# a byte order mark dropped): the first kind whose pattern they match (other text: skip_reasons.UNIDENTIFIED)
+TEXT_KINDS = ((re.compile(r"(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!doctype svg|<svg)", re.DOTALL),
+               "an SVG drawing (vector graphics), which Pillow does not read: convert it to PNG (rsvg-convert, "
+               "inkscape) and rerun"),
+              (re.compile(r"(<!--.*?-->\s*)*(<!doctype html|<html|<head|<body)", re.DOTALL),
+               "not an image but a web page (HTML: an error page saved under an image's name?)"),
+              (re.compile(r"<\?xml"), "not an image but an XML file"),
+              (re.compile(r"[{\[]\s*[\"{\[\]}]"), "not an image but a JSON file (annotations?)"))
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # characters no text file holds (tab, newlines, form feed do)
+
+
+def text_reason(head):
+    """Why a file that Pillow does not identify, beginning with the bytes ``head``, is skipped where they are text
+    (UTF-8, a character cut at the end allowed, without control characters) of a kind of :data:`TEXT_KINDS`: "not
+    an image but a web page (HTML ...)", an SVG drawing, an XML or a JSON file; None for any other file, and for one
+    beginning with the signature of a format Pillow reads (:func:`signed_format`: an image cut short, "GIF89a" ...),
+    which :func:`.skip_reasons.unidentified` names. Only for a file Pillow does not identify: XPM, XBM and ASCII
+    PBM/PGM/PPM images are text too. Before, a web page saved as cat.jpg was "not an image, or in a format Pillow
+    cannot read", which sent one to look for a format to convert it from."""
+    if signed_format(head) is not None:
+        return None
+    for cut in range(4):  # a multibyte character cut by the end of ``head``
+        try:
+            text = head[:len(head) - cut].decode("utf-8")
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return None
+    text = text.removeprefix("\ufeff").lstrip().lower()
+    if _CONTROL.search(text):
+        return None
+    return next((reason for pattern, reason in TEXT_KINDS if pattern.match(text)), None)
 
 
 def plugin_reason(name):

@@ -89,12 +89,14 @@ class Writes:
     of the shards written over one that was there and could not be kept (:attr:`.shard_builder.Builder.rebuilt`),
     and ``classes_before``, the class names (wnids) of the dataset the folder held before, in label order (None:
     it held none, or none readable), which prepare compares with the new ones (a class folder added or removed
-    since gives labels other meanings: :func:`.prepared_notes.notes`)."""
+    since gives labels other meanings: :func:`.prepared_notes.notes`), and ``counts_before``, ((subset, images), ...)
+    of that dataset (None likewise), which :meth:`counts_said` compares with the new counts."""
     shards_written: int
     shards_reused: int
     others: tuple
     rebuilt: tuple = ()
     classes_before: tuple = None
+    counts_before: tuple = None
 
     @property
     def nothing_written(self):
@@ -116,35 +118,79 @@ class Writes:
             return f"{said} ({_rebuilt_said(self.rebuilt)})"
         return said if self.shards_written else f"{said} (only {inputs.a_few(self.others, 3)} changed)"
 
+    def counts_said(self, out, counts, files=True):
+        """The note a rerun gives where the images it imported number otherwise than those the folder ``out`` held
+        (``counts``: ((subset, images), ...) now): "note: photos-36 held train 540, val 60 images before this
+        import; now train 541, val 60 (images added to or removed from its source since, or files that decode now
+        and did not before, or the reverse)", the words in brackets for an import of ``files`` (a folder's, not
+        generated or unpacked from one download: another --train-per-class) where the images in all number
+        otherwise (not where only the split between the subsets changed: another --val-fraction); None where the
+        counts are the same, or it held none. Without it, a rerun after photos were added to a class of a dataset
+        of one shard a subset said what a first import says: that it took them in was seen only by remembering
+        the counts (its shards are all rebuilt, none "reused")."""
+        if self.counts_before is None or tuple(counts) == tuple(self.counts_before):
+            return None
+        why = (" (images added to or removed from its source since, or files that decode now and did not before, or "
+               "the reverse)") if files and _total(counts) != _total(self.counts_before) else ""
+        return (f"note: {inputs.display_name(out)} held {_counts_text(self.counts_before)} images before this import; "
+                f"now {_counts_text(counts)}{why}")
+
     @classmethod
-    def between(cls, before, after, shards, rebuilt=(), classes_before=None):
+    def between(cls, before, after, shards, rebuilt=(), classes_before=None, counts_before=None):
         """The writes that turned :func:`folder_state` ``before`` into ``after``; ``shards``: the names
         of the shards the import's table lists; ``rebuilt``: (name, why) of those written over one that
-        was there (those written and listed kept); ``classes_before``: see the class."""
+        was there (those written and listed kept); ``classes_before``, ``counts_before``: see the class."""
         changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
         written = sum(name in changed for name in shards)
         rebuilt = tuple((name, why) for name, why in rebuilt if name in shards)  # written atomically: changed
-        return cls(written, len(shards) - written, tuple(sorted(changed - set(shards))), rebuilt, classes_before)
+        return cls(written, len(shards) - written, tuple(sorted(changed - set(shards))), rebuilt, classes_before,
+                   counts_before)
+
+
+def _total(counts):
+    """The images of ((subset, images), ...) in all."""
+    return sum(images for _, images in counts)
+
+
+def _counts_text(counts):
+    """((subset, images), ...) as "train 540, val 60"."""
+    return ", ".join(f"{subset} {images}" for subset, images in counts)
 
 
 def state_before(out):
-    """OUT's files (:func:`folder_state`, its lock file left out) and classes (:func:`classes_held`) as an import
-    into it begins: what :func:`writes_since` compares with."""
-    return folder_state(out, ignored=(LOCK_FILE,)), classes_held(out)
+    """OUT's files (:func:`folder_state`, its lock file left out), classes (:func:`classes_held`) and images a
+    subset (:func:`subset_counts`; None as for the classes) as an import into it begins: what :func:`writes_since`
+    compares with. Its meta.json is read once (ImageNet's, listing every file skipped, is megabytes)."""
+    meta = read_record(pathlib.Path(out) / META_FILE)  # None: none readable
+    return folder_state(out, ignored=(LOCK_FILE,)), classes_held(out, meta), _counts_held(meta)
 
 
 def writes_since(out, before, table, rebuilt=()):
     """The :class:`Writes` of the import into ``out`` since its :func:`state_before` ``before``: ``table``, the
     shard table it lists now (meta.json's ``subsets``); ``rebuilt``: see :meth:`Writes.between`."""
-    state, classes_before = before
+    state, classes_before, counts_before = before
     shards = [shard["file"] for part in table.values() for shard in part["shards"]]
-    return Writes.between(state, folder_state(out, ignored=(LOCK_FILE,)), shards, rebuilt, classes_before)
+    return Writes.between(state, folder_state(out, ignored=(LOCK_FILE,)), shards, rebuilt, classes_before,
+                          counts_before)
 
 
-def classes_held(out):
-    """The class names (wnids) of the dataset whose meta.json ``out`` holds, in label order, or None (no meta.json,
-    or none readable: a first import, an interrupted one)."""
-    meta = read_record(pathlib.Path(out) / META_FILE)  # None: none readable
+def subset_counts(table):
+    """((subset, images), ...) of a shard table (meta.json's ``subsets``), in the order it lists them."""
+    return tuple((str(subset), int(part["count"])) for subset, part in table.items())
+
+
+def _counts_held(meta):
+    """:func:`subset_counts` of the dataset whose meta.json holds ``meta``, or None (none readable)."""
+    try:
+        return subset_counts(meta["subsets"])
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None
+
+
+def classes_held(out, meta=None):
+    """The class names (wnids) of the dataset whose meta.json ``out`` holds (``meta``, where read already), in label
+    order, or None (no meta.json, or none readable: a first import, an interrupted one)."""
+    meta = read_record(pathlib.Path(out) / META_FILE) if meta is None else meta  # None: none readable
     try:
         return tuple(str(entry["wnid"]) for entry in meta["classes"])
     except (TypeError, KeyError):
