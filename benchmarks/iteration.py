@@ -21,9 +21,9 @@ Timing: everything is warmed up, then runs in ``--blocks`` interleaved blocks of
 iterations each (drift in clocks or temperature hits every configuration alike); each iteration is
 timed between two device synchronisations; the median of all of a configuration's iterations is
 reported. A configuration that fails (ours or PyTorch's, while it is built, counted or warmed up) is
-left out with its error (ours with the traceback) and the others are timed: one GPU run must not lose
-them all; the exit code is then 1 where one of ours failed. On CUDA the tables (with the versions, and each conv / fc layer's forward and backward
-per precision) go to ``benchmarks/results/<gpu>-<date>-iteration.{md,json}``.
+left out with its error (ours with the traceback) and the others are timed (``race.py``); the exit
+code is then 1 where one of ours failed. On CUDA the tables (with the versions, and each conv / fc
+layer's forward and backward per precision) go to ``benchmarks/results/<gpu>-<date>-iteration.{md,json}``.
 
     python benchmarks/iteration.py --preset mini --batch 64 --device cpu
     python benchmarks/iteration.py --preset caffenet --batch 256 --outputs 1000 --device cuda
@@ -32,13 +32,10 @@ per precision) go to ``benchmarks/results/<gpu>-<date>-iteration.{md,json}``.
 """
 
 import argparse
-import functools
 import json
 import pathlib
 import statistics
 import sys
-import time
-import traceback
 
 import numpy as np
 
@@ -49,6 +46,7 @@ from minitransfer.layers import Conv2d, to_device  # noqa: E402
 from minitransfer.ops import conv2d, linear  # noqa: E402
 from minitransfer.ops import precision as precisions  # noqa: E402
 from minitransfer.step import TrainingStep, launch_plan  # noqa: E402
+from race import guarded, initialized_net, interleaved_medians  # noqa: E402
 
 TORCH_VARIANTS = ("eager", "channels-last", "compile")
 MODES = ("plain", "fused", "graph")
@@ -68,23 +66,6 @@ def make_batch(net, batch, outputs, device):
     x = (40 * rng.standard_normal((batch, *net.input_shape))).astype(np.float32)
     labels = rng.integers(0, outputs, batch).astype(np.int32)
     return to_device(x, device), to_device(labels, device)
-
-
-@functools.lru_cache(maxsize=None)
-def _initial_weights(preset, outputs):
-    net = models.PRESETS[preset].build(outputs)
-    net.initialize(0)
-    return net.weights()
-
-
-def initialized_net(preset, outputs):
-    """A new net of ``preset`` with seed 0's weights, drawn once per process: every configuration
-    raced builds one (about 40 for CaffeNet, 61 M Gaussian draws each, seconds of the race's limit)."""
-    net = models.PRESETS[preset].build(outputs)
-    weights = _initial_weights(preset, outputs)
-    for layer in net.weight_layers:
-        layer.set_weights(*weights[layer.name])
-    return net
 
 
 def our_step(preset, outputs, device, n_frozen, precision, mode):
@@ -156,48 +137,6 @@ def torch_runner(torch, preset, outputs, n_frozen, configuration, variant, x, la
             step(x, labels)
 
     return run
-
-
-def guarded(name, failures, action):
-    """``action()``, or None where it raises: the error then kept in ``failures[name]`` and said (with the
-    traceback for ours), so that one configuration failing (torch.compile, a kernel) loses only itself."""
-    try:
-        return action()
-    except Exception as error:
-        if name.startswith("ours "):
-            traceback.print_exc()
-        lines = str(error).strip().splitlines()
-        failures[name] = f"{type(error).__name__}: {lines[0] if lines else ''}".strip()
-        print(f"    {name} failed, left out: {failures[name]}", flush=True)
-        return None
-
-
-def interleaved_medians(runners, synchronize, warmup, blocks, per_block, failures):
-    """{name: median ms}: each runner warmed up, then timed in interleaved blocks; one that fails to
-    warm up is left out, its error in ``failures``."""
-    for name, run in list(runners.items()):
-        started = time.perf_counter()
-
-        def warm(run=run):
-            for _ in range(warmup):
-                run()
-            synchronize()
-            return True
-
-        if guarded(name, failures, warm) is None:
-            del runners[name]
-            continue
-        print(f"    warmed up {name} ({time.perf_counter() - started:.1f} s)", flush=True)
-    times = {name: [] for name in runners}
-    for _ in range(blocks):
-        for name, run in runners.items():
-            for _ in range(per_block):
-                synchronize()
-                started = time.perf_counter()
-                run()
-                synchronize()
-                times[name].append(1000 * (time.perf_counter() - started))
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def layer_rows(preset, outputs, precision, x, labels, repeat):

@@ -68,15 +68,15 @@ def test_every_configuration_starts_from_seed_0s_weights_drawn_once(monkeypatch)
     """Each configuration raced builds a net: CaffeNet's weights (61 M Gaussian draws) were drawn again for
     each of about 40, seconds of the race step's limit each. Now drawn once, each net with its own copy."""
     sys.path.insert(0, str(SCRIPT.parent))
-    import iteration
+    import race
     from minitransfer import models
     from minitransfer.net import Net
 
-    iteration._initial_weights.cache_clear()
+    race._initial_weights.cache_clear()
     drawn, initialize = [], Net.initialize
     monkeypatch.setattr(Net, "initialize", lambda net, seed, layers=None: (drawn.append(seed),
                                                                            initialize(net, seed, layers)))
-    nets = [iteration.initialized_net("mini", 10) for _ in range(3)]
+    nets = [race.initialized_net("mini", 10) for _ in range(3)]
     assert drawn == [0]
     fresh = models.mini(10)
     initialize(fresh, 0)
