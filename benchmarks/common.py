@@ -114,7 +114,7 @@ def torch_cuda():
 @contextlib.contextmanager
 def cudnn_mode(torch, tf32):
     """Within the block, cuDNN convolutions and cuBLAS matmuls in torch use TF32 iff ``tf32``
-    (through torch_caffenet.precision: PyTorch's newer fp32_precision flags where it has them)."""
+    (through torch_caffenet.precision, which keeps PyTorch's older and newer TF32 flags in step)."""
     import torch_caffenet
 
     with torch_caffenet.precision(torch, "tf32" if tf32 else "ieee"):

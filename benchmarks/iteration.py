@@ -20,8 +20,10 @@ the faster of PyTorch's two TF32 configurations; each against PyTorch's best var
 Timing: everything is warmed up, then runs in ``--blocks`` interleaved blocks of ``--per-block``
 iterations each (drift in clocks or temperature hits every configuration alike); each iteration is
 timed between two device synchronisations; the median of all of a configuration's iterations is
-reported. On CUDA the tables (with the versions, and each conv / fc layer's forward and backward
-per precision) go to ``benchmarks/results/<gpu>-<date>-iteration.{md,json}``.
+reported. A configuration that fails (ours or PyTorch's, while it is built, counted or warmed up) is
+left out with its error (ours with the traceback) and the others are timed (``race.py``); the exit
+code is then 1 where one of ours failed. On CUDA the tables (with the versions, and each conv / fc
+layer's forward and backward per precision) go to ``benchmarks/results/<gpu>-<date>-iteration.{md,json}``.
 
     python benchmarks/iteration.py --preset mini --batch 64 --device cpu
     python benchmarks/iteration.py --preset caffenet --batch 256 --outputs 1000 --device cuda
@@ -34,7 +36,6 @@ import json
 import pathlib
 import statistics
 import sys
-import time
 
 import numpy as np
 
@@ -45,6 +46,7 @@ from minitransfer.layers import Conv2d, to_device  # noqa: E402
 from minitransfer.ops import conv2d, linear  # noqa: E402
 from minitransfer.ops import precision as precisions  # noqa: E402
 from minitransfer.step import TrainingStep, launch_plan  # noqa: E402
+from race import guarded, initialized_net, interleaved_medians  # noqa: E402
 
 TORCH_VARIANTS = ("eager", "channels-last", "compile")
 MODES = ("plain", "fused", "graph")
@@ -68,8 +70,7 @@ def make_batch(net, batch, outputs, device):
 
 def our_step(preset, outputs, device, n_frozen, precision, mode):
     """Our net in a training step of ``mode``."""
-    net = models.PRESETS[preset].build(outputs)
-    net.initialize(0)
+    net = initialized_net(preset, outputs)
     net.freeze(n_frozen)
     net.to(device, precision=precision)
     return TrainingStep(net, optim.Solver(), seed=0, fused=mode != "plain", cuda_graph=mode == "graph")
@@ -119,8 +120,7 @@ def torch_runner(torch, preset, outputs, n_frozen, configuration, variant, x, la
     """One training iteration of the PyTorch twin in ``configuration`` / ``variant``, as a callable."""
     import torch_caffenet
 
-    net = models.PRESETS[preset].build(outputs)
-    net.initialize(0)
+    net = initialized_net(preset, outputs)
     net.freeze(n_frozen)
     model, optimizer = torch_caffenet.build(net, optim.Solver(), torch, device="cuda")
     x = torch.as_tensor(x, device="cuda")
@@ -139,32 +139,11 @@ def torch_runner(torch, preset, outputs, n_frozen, configuration, variant, x, la
     return run
 
 
-def interleaved_medians(runners, synchronize, warmup, blocks, per_block):
-    """{name: median ms}: each runner warmed up, then timed in interleaved blocks."""
-    for name, run in runners.items():
-        started = time.perf_counter()
-        for _ in range(warmup):
-            run()
-        synchronize()
-        print(f"    warmed up {name} ({time.perf_counter() - started:.1f} s)", flush=True)
-    times = {name: [] for name in runners}
-    for _ in range(blocks):
-        for name, run in runners.items():
-            for _ in range(per_block):
-                synchronize()
-                started = time.perf_counter()
-                run()
-                synchronize()
-                times[name].append(1000 * (time.perf_counter() - started))
-    return {name: statistics.median(values) for name, values in times.items()}
-
-
 def layer_rows(preset, outputs, precision, x, labels, repeat):
     """Per weight layer of baseB: the median ms of its forward and of its backward in ``precision``."""
     import common
 
-    net = models.PRESETS[preset].build(outputs)
-    net.initialize(0)
+    net = initialized_net(preset, outputs)
     net.to("cuda", precision=precision)
     inputs = {}
 
@@ -200,27 +179,38 @@ def layer_rows(preset, outputs, precision, x, labels, repeat):
 def race(args, device, torch, n_frozen, x, labels):
     """Rows of one network (frozen prefix): ours per precision and step mode (with its launches per
     iteration and, on CUDA, its phases), PyTorch per configuration and variant."""
-    runners, extra = {}, {}
+    runners, extra, failures = {}, {}, {}
     for precision in args.precision:
         for mode in args.modes:
             name = f"ours {precision} {mode}"
-            runners[name] = our_runner(our_step(args.preset, args.outputs, device, n_frozen, precision, mode), x, labels)
-            if device != "cuda":
-                continue
-            extra[name] = {"launches": launches_per_iteration(runners[name])}
-            if mode != "graph" and args.phase_repeat:
-                extra[name]["phases_ms"] = phase_medians(runners[name], args.phase_repeat)
+
+            def ours(precision=precision, mode=mode, name=name):
+                run = our_runner(our_step(args.preset, args.outputs, device, n_frozen, precision, mode), x, labels)
+                if device == "cuda":
+                    extra[name] = {"launches": launches_per_iteration(run)}
+                    if mode != "graph" and args.phase_repeat:
+                        extra[name]["phases_ms"] = phase_medians(run, args.phase_repeat)
+                return run
+
+            run = guarded(name, failures, ours)
+            if run is not None:
+                runners[name] = run
     if torch is not None:
         for configuration in sorted({rival for mode in args.precision for rival in RIVALS[mode]}):
             for variant in args.torch_variants:
                 if variant == "compile" and args.compile_frozen is not None and n_frozen not in args.compile_frozen:
                     continue
-                runners[f"torch {configuration} {variant}"] = torch_runner(
-                    torch, args.preset, args.outputs, n_frozen, configuration, variant, x, labels)
+                name = f"torch {configuration} {variant}"
+                run = guarded(name, failures, lambda configuration=configuration, variant=variant: torch_runner(
+                    torch, args.preset, args.outputs, n_frozen, configuration, variant, x, labels))
+                if run is not None:
+                    runners[name] = run
     synchronize = cuda.cupy().cuda.runtime.deviceSynchronize if device == "cuda" else (lambda: None)
-    medians = interleaved_medians(runners, synchronize, args.warmup, args.blocks, args.per_block)
+    medians = interleaved_medians(runners, synchronize, args.warmup, args.blocks, args.per_block, failures)
+    extra = {name: values for name, values in extra.items() if name not in failures}
     return [{"network": network_name(n_frozen), "who": name, "ms": ms, **extra.get(name, {})}
-            for name, ms in medians.items()]
+            for name, ms in medians.items()] + [{"network": network_name(n_frozen), "who": name, "ms": None,
+                                                 "failed": error} for name, error in failures.items()]
 
 
 def head_to_head(rows, args):
@@ -228,7 +218,7 @@ def head_to_head(rows, args):
     (configuration, variant), ratio, target."""
     table = []
     for network in dict.fromkeys(row["network"] for row in rows):
-        timed = {row["who"]: row for row in rows if row["network"] == network}
+        timed = {row["who"]: row for row in rows if row["network"] == network and row["ms"] is not None}
         for precision in args.precision:
             rivals = {who: row["ms"] for who, row in timed.items()
                       if who.startswith("torch ") and who.split()[1] in RIVALS[precision]}
@@ -236,11 +226,12 @@ def head_to_head(rows, args):
             target = TARGETS_MS[precision] if (network, args.preset, args.batch, args.outputs) == \
                 ("baseB", "caffenet", 256, 1000) else None
             for mode in args.modes:
-                ours = timed[f"ours {precision} {mode}"]
+                ours = timed.get(f"ours {precision} {mode}", {"ms": None})  # None: it failed
+                ratio = ours["ms"] / rivals[best] if best and ours["ms"] is not None else None
                 table.append({"network": network, "precision": precision, "mode": mode, "ours_ms": ours["ms"],
-                              "launches": ours["launches"], "torch_best": best[len("torch "):] if best else None,
-                              "torch_ms": rivals.get(best), "ratio": ours["ms"] / rivals[best] if best else None,
-                              "target_ms": target, "meets_target": None if target is None else ours["ms"] <= target})
+                              "launches": ours.get("launches"), "torch_best": best[len("torch "):] if best else None,
+                              "torch_ms": rivals.get(best), "ratio": ratio, "target_ms": target,
+                              "meets_target": None if target is None or ours["ms"] is None else ours["ms"] <= target})
     return table
 
 
@@ -262,7 +253,7 @@ def markdown(table, rows, layers, info, args):
     lines += ["", "Every configuration timed (ours: launches per iteration, and the medians of each phase of eager "
               "steps; a graph has no phases):", "",
               "| network | who | ms | launches | forward ms | backward ms | solver ms |", "|---|---|---|---|---|---|---|"]
-    lines += [f"| {row['network']} | {row['who']} | {row['ms']:.2f} | {cell(row.get('launches'))} | "
+    lines += [f"| {row['network']} | {row['who']} | {_ms_or_failure(row)} | {cell(row.get('launches'))} | "
               + " | ".join(cell(row.get("phases_ms", {}).get(phase)) for phase in PHASES) + " |" for row in rows]
     if layers:
         lines += ["", "Our layers in baseB (forward; backward with the input gradient except for the first layer):", "",
@@ -270,6 +261,10 @@ def markdown(table, rows, layers, info, args):
         lines += [f"| {r['precision']} | {r['layer']} | {r['input']} | {r['forward_ms']:.3f} | {r['backward_ms']:.3f} |"
                   for r in layers]
     return "\n".join(lines) + "\n"
+
+
+def _ms_or_failure(row):
+    return f"{row['ms']:.2f}" if row["ms"] is not None else "failed: " + row["failed"].replace("|", "/")
 
 
 def parse(argv):
@@ -337,7 +332,8 @@ def main(argv=None):
     for row in rows:
         counted = "" if "launches" not in row else f"{row['launches']:5d} launches  "
         phases = " ".join(f"{phase} {ms:.2f}" for phase, ms in row.get("phases_ms", {}).items())
-        print(f"  {row['network']:<6} {row['who']:<32} {counted}{phases + ' | ' if phases else ''}{row['ms']:9.2f} ms")
+        print(f"  {row['network']:<6} {row['who']:<32} {counted}{phases + ' | ' if phases else ''}"
+              + (f"{row['ms']:9.2f} ms" if row["ms"] is not None else f"failed: {row['failed']}"))
     for n_frozen in args.frozen:
         net = models.PRESETS[args.preset].build(args.outputs)
         net.freeze(n_frozen)
@@ -345,17 +341,20 @@ def main(argv=None):
             print(f"  {network_name(n_frozen):<6} lean step's launch plan on {sm_count} SMs: "
                   f"{len(launch_plan(net, args.batch, sm_count))} launches")
     table = head_to_head(rows, args) if torch is not None else []
-    for row in table:
+    for row in (row for row in table if row["ours_ms"] is not None and row["torch_ms"] is not None):
         print(f"  {row['network']:<6} ours {row['precision']:<7} {row['mode']:<6} {row['ours_ms']:8.2f} ms "
               f"({row['launches']} launches) against torch {row['torch_best']} {row['torch_ms']:8.2f} ms: ratio "
               f"{row['ratio']:.2f}" + ("" if row["target_ms"] is None else f", target {row['target_ms']} ms "
                                          f"{'met' if row['meets_target'] else 'MISSED'}"))
+    failed = sorted({row["who"] for row in rows if row["ms"] is None and row["who"].startswith("ours ")})
+    if failed:
+        print(f"iteration: failed, left out of the tables: {', '.join(failed)} (the tracebacks above)")
     if device != "cuda":
-        return 0
+        return 1 if failed else 0
     layers = [r for mode in args.precision for r in layer_rows(args.preset, args.outputs, mode, x, labels, args.layer_repeat)
               ] if args.layer_repeat else []
     write(rows, layers)
-    return 0
+    return 1 if failed else 0
 
 
 def tables_writer(args, torch):

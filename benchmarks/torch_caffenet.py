@@ -87,24 +87,20 @@ def train_step(model, optimizer, torch):
 
 @contextlib.contextmanager
 def precision(torch, name):
-    """Within the block PyTorch computes convolutions and matmuls as ``TORCH_PRECISIONS[name]`` says
-    (the ``fp32_precision`` flags where this PyTorch has them, else the older ``allow_tf32``)."""
+    """Within the block PyTorch computes convolutions and matmuls as ``TORCH_PRECISIONS[name]`` says.
+
+    Set through the ``allow_tf32`` flags, which since PyTorch 2.9 set its newer ``fp32_precision`` flags
+    too: the newer flags alone leave the older ones behind, and reading an older one then raises "mix of
+    the legacy and new APIs" (PyTorch's Context::allowTF32CuBLAS, allowTF32CuDNN). Inductor reads
+    ``cuda.matmul.allow_tf32`` while compiling a matmul (pytorch/pytorch#166387, seen in 2.9 and 2.10):
+    torch.compile in "tf32" would have raised, and with it the whole race of iteration.py."""
     conv_tf32, matmul_tf32 = TORCH_PRECISIONS[name]
-    conv = getattr(getattr(torch.backends.cudnn, "conv", None), "fp32_precision", None)
-    if conv is not None:
-        flags = (torch.backends.cudnn.conv, torch.backends.cuda.matmul)
-        saved = [flag.fp32_precision for flag in flags]
-        for flag, tf32 in zip(flags, (conv_tf32, matmul_tf32)):
-            flag.fp32_precision = "tf32" if tf32 else "ieee"
-    else:
-        flags = None
-        saved = [torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32]
-        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = conv_tf32, matmul_tf32
+    flags = (torch.backends.cudnn, torch.backends.cuda.matmul)
+    saved = [flag.allow_tf32 for flag in flags]
+    for flag, tf32 in zip(flags, (conv_tf32, matmul_tf32)):
+        flag.allow_tf32 = tf32
     try:
         yield
     finally:
-        if flags is not None:
-            for flag, value in zip(flags, saved):
-                flag.fp32_precision = value
-        else:
-            torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
+        for flag, value in zip(flags, saved):
+            flag.allow_tf32 = value
