@@ -43,7 +43,7 @@ def results_files(report, runs_dir):
     lines += _planned(report)
     cautions = [report.reference_levels] * bool(report.reference_levels) \
         + run_caveats.seen_classes(report.results, facts=report.dataset_facts) \
-        + run_caveats.other_schedules(report.results)
+        + run_caveats.other_schedules(report.results) + report.versions
     for caution in cautions:
         lines += ["", inputs.display_name(f"Careful: {caution}.")]
     lines += made_from(report.results, runs_dir) + _left_out(report)  # the runs read, then those left out
