@@ -19,7 +19,7 @@ from minitransfer.grid_plan_file import read_plan
 from minitransfer.missing_bases import ELSEWHERE, MISSING, OTHER, UNMEASURED, base_without_accuracy, not_finished
 from minitransfer.report_plan import grid_folder
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, TABLE_1_COLUMNS, consecutive_spans,
-                                        layer_list, table1_measured, table1_ranges)
+                                        layer_list, selffer_boosts, table1_measured, table1_ranges)
 from minitransfer.results import interchangeable_halves, means_by_n, select
 from minitransfer.run_caveats import other_schedules
 from minitransfer.run_facts import at_chance_kinds, bases_against_chance, cannot_be_told, not_judged_words
@@ -63,12 +63,13 @@ def table1_unpooled(results, rows, bases=None):
             "with an accuracy, so whether they agree cannot be told.")
 
 
-def table1_without_selffer(results, rows, demo=False):
+def table1_without_selffer(results, rows, demo=False, bases=None):
     """Why Table 1's BnB+ column (``rows``, :func:`table1` of ``results``) shows – at a range of layers whose
-    other columns measure a boost: no BnB+ with an accuracy at the n of its AnB+ (the demo on a CPU trains
-    none, said where the runs are a ``demo``'s: :func:`demo_planned`; a grid run with --no-fine-tuned, or not
-    finished), those it has named by their layers. Before, the column, the paper's second, was – without a
-    word. "" otherwise."""
+    other columns measure a boost: no BnB+ with an accuracy at the n of its AnB+ (of its target half, where the
+    halves are not interchangeable: :func:`minitransfer.report_tables.selffer_boosts`; those of another half said
+    so; the demo on a CPU trains none, said where the runs are a ``demo``'s: :func:`demo_planned`; a grid run with
+    --no-fine-tuned, or not finished), those it has named by their layers. Before, the column, the paper's second,
+    was – without a word. "" otherwise."""
     boosts = TABLE_1_COLUMNS[1:3]  # the own-base and pooled columns
     spans = [row["layers"] for row in rows if math.isnan(row["boost_over_BnB+"])
              and any(not math.isnan(row[column]) for column in boosts)]
@@ -76,9 +77,15 @@ def table1_without_selffer(results, rows, demo=False):
         return ""
     trained = [n for n, value in means_by_n(results, treatment="BnB+").items() if not math.isnan(value)]
     have = f"BnB+ at layers {layer_list(trained)} alone" if trained else "no BnB+ with an accuracy"
+    tuned = [n for n, value in means_by_n(results, treatment="AnB+").items() if not math.isnan(value)]
+    paired = [n for n, value in selffer_boosts(results, bases).items() if not math.isnan(value)]
+    apart = sorted(set(trained) & set(tuned) - set(paired))  # AnB+ and BnB+ of that n, of no common target half
+    where = "" if apart == trained else f" at layers {layer_list(apart)}"
+    halves = (f",{where} of another target half than the AnB+ there, scored on other classes" if apart else "")
+    own_half = " and target half" * (not interchangeable_halves(results, bases))  # pooled where interchangeable
     return (f'The column "{SELFFER_COLUMN}" shows – {_where(spans, rows)}: it compares each AnB+ with the BnB+ of '
-            f"the same n, and the runs hold {have} (experiment plans BnB+ on the random split unless "
-            f"--no-fine-tuned{'; the demo on a CPU trains none' if demo else ''}).")
+            f"the same n{own_half}, and the runs hold {have}{halves} (experiment plans BnB+ on the random split "
+            f"unless --no-fine-tuned{'; the demo on a CPU trains none' if demo else ''}).")
 
 
 def demo_planned(runs_dir, gathered):

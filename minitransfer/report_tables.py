@@ -29,7 +29,8 @@ def table1(results, ranges=TABLE_1_RANGES, bases=None):
     """Rows of Table 1: for each range of n, the mean boost of AnB+ over the base of its own target
     (like with like), over baseA and baseB pooled as the paper pooled them (NaN unless the halves are
     interchangeable: :func:`minitransfer.comparisons.interchangeable_halves`), and over the selffer BnB+
-    at the same n; and the layers that had AnB+ runs. ``bases``: the
+    at the same n, of its own target half where the halves are not interchangeable
+    (:func:`selffer_boosts`); and the layers that had AnB+ runs. ``bases``: the
     :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None). A range ending at
     CaffeNet's top copyable layer, 7, ends at that of the runs' network where it is a registered preset
     (4 copyable layers: "1 to 4", "3 and 4", "5 to 7: none in this network (n is 1 to 4)"; 9: "1 to 9",
@@ -39,19 +40,37 @@ def table1(results, ranges=TABLE_1_RANGES, bases=None):
     own = {n: mean(values) for n, values in relative_by_n(results, treatment="AnB+", bases=bases).items()}
     pooled = mean([r.mean10_top1 for r in select(results, "random", "baseB")]) \
         if interchangeable_halves(results, bases) else math.nan
-    tuned, selffer = means_by_n(results, treatment="AnB+"), means_by_n(results, treatment="BnB+")
+    tuned, selffer = means_by_n(results, treatment="AnB+"), selffer_boosts(results, bases)
     rows = []
     for (first, last), (_, paper_last) in zip(table1_ranges(results, ranges), ranges):
         layers = [n for n in tuned if first <= n <= last]
-        both = [n for n in layers if n in selffer]
         named = layer_list(range(first, last + 1)) if first <= last else \
             f"{layer_list(range(first, paper_last + 1))}: none in this network (n is {layer_list(range(1, last + 1))})"
         rows.append({"layers": named,
                      "boost_over_own_base": mean([own[n] for n in layers if n in own]),
                      "boost_over_pooled_base": mean([tuned[n] - pooled for n in layers]),
-                     "boost_over_BnB+": mean([tuned[n] - selffer[n] for n in both]),
+                     "boost_over_BnB+": mean([selffer[n] for n in layers if n in selffer]),
                      "layers_with_runs": layer_list(layers)})
     return rows
+
+
+def selffer_boosts(results, bases=None):
+    """{n: the boost of AnB+ over BnB+ at n} of Table 1's BnB+ column. Where a random split's halves are
+    interchangeable (:func:`minitransfer.comparisons.interchangeable_halves`: their bases agree), the paper's
+    definition, every AnB+'s mean less every BnB+'s, halves pooled (the paper's own selffers, AnA+, are of the
+    other half than its AnB+); else at each target half that has both, its AnB+'s mean less its BnB+'s (each
+    half's networks scored on its own classes), averaged over those halves, an n whose AnB+ and BnB+ share no
+    half having none: AnB+ of half B less BnB+ of half A (AnA+, a grid partly trained) measured the halves'
+    difficulty, not the fine-tuning. Where every half has both in equal numbers, the two are one."""
+    if interchangeable_halves(results, bases):
+        tuned, selffer = (means_by_n(results, treatment=treatment) for treatment in ("AnB+", "BnB+"))
+        return {n: tuned[n] - selffer[n] for n in tuned if n in selffer}
+    boosts = {}
+    for half in HALVES:
+        tuned, selffer = (means_by_n(results, treatment=treatment, target=half) for treatment in ("AnB+", "BnB+"))
+        for n in tuned.keys() & selffer.keys():
+            boosts.setdefault(n, []).append(tuned[n] - selffer[n])
+    return {n: mean(differences) for n, differences in sorted(boosts.items())}
 
 
 def table1_ranges(results, ranges=TABLE_1_RANGES):

@@ -43,7 +43,7 @@ def results_files(report, runs_dir):
     lines += _planned(report)
     cautions = [report.reference_levels] * bool(report.reference_levels) \
         + run_caveats.seen_classes(report.results, facts=report.dataset_facts) \
-        + run_caveats.other_schedules(report.results)
+        + run_caveats.other_schedules(report.results) + report.versions
     for caution in cautions:
         lines += ["", inputs.display_name(f"Careful: {caution}.")]
     lines += made_from(report.results, runs_dir) + _left_out(report)  # the runs read, then those left out
@@ -63,11 +63,13 @@ def table1_files(report, reference_results, reference_bases, runs_dir):
             table1_markdown(boosts, reference_boosts), "",
             "Each AnB+ network is compared with the base of its own target half; the pooled column repeats the "
             "paper's definition (baseA and baseB averaged) where the halves' bases agree within "
-            f"{100 * INTERCHANGEABLE:.0f} points, and shows – where they do not."]
+            f"{100 * INTERCHANGEABLE:.0f} points, and shows – where they do not; there the BnB+ column compares each "
+            "AnB+ with the BnB+ of its own target half alone."]
     for line in (table1_unevaluated(report.results, boosts), table1_unpooled(report.results, boosts, report.bases),
                  pooled_halves_note(report.results),
                  table1_without_own_base(report.results, boosts, bases=report.bases, unfinished=states),
-                 table1_without_selffer(report.results, boosts, demo_planned(runs_dir, report.gathered)),
+                 table1_without_selffer(report.results, boosts, demo_planned(runs_dir, report.gathered),
+                                        report.bases),
                  table1_own_base_partial(report.results, boosts, bases=report.bases, unfinished=states)):
         if line:
             text.append(line)

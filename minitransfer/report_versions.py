@@ -1,0 +1,39 @@
+"""The minitransfer versions the runs of a report were trained with, each run's as its result.json records it
+(``environment.minitransfer``): a folder whose runs were trained by several (a demo or grid rerun after an upgrade
+skips the networks it finished, and trains the rest with the new version) is said so, each version with its runs,
+among the runs to read with care (:func:`mixed_versions`). Its networks may differ in more than their seeds where a
+version changed training (a kernel, a solver, a default), which a report cannot tell from the records; the report
+still pools them, as the same dataset, preset and precision, and says which to train again to be sure."""
+
+import os
+
+from minitransfer.run_file_readers import UnreadableRun, read_json
+
+UNKNOWN = "no version recorded"
+
+
+def version_of(runs_dir, result):
+    """The minitransfer version ``result``'s result.json under ``runs_dir`` records, or :data:`UNKNOWN`."""
+    path = os.path.join(os.fspath(runs_dir), f"{result.run.name}.run", "result.json")
+    try:
+        record = read_json(path, dict)  # as collect read it, inside the report's reads_shared: not read again
+    except (OSError, UnreadableRun):
+        return UNKNOWN
+    environment = record.get("environment")
+    version = environment.get("minitransfer") if isinstance(environment, dict) else None
+    return version if isinstance(version, str) and version else UNKNOWN
+
+
+def mixed_versions(results, runs_dir, shown=3):
+    """["trained by N minitransfer versions: V (count: runs); ...; ..."] where ``results`` (under ``runs_dir``) were
+    trained by several versions, else []: each version's first ``shown`` runs named, the others counted."""
+    groups = {}
+    for r in results:
+        groups.setdefault(version_of(runs_dir, r), []).append(r.run.name)
+    if len(groups) < 2:
+        return []
+    listed = "; ".join(f"{version} ({len(names)}: {', '.join(names[:shown])}{', ...' * (len(names) > shown)})"
+                       for version, names in sorted(groups.items(), key=lambda item: -len(item[1])))
+    return [f"trained by {len(groups)} minitransfer versions: {listed}; the tables and findings pool them, though a "
+            f"version may have changed training (docs/changes.md): to be sure, train the runs of all but one version "
+            f"again with it (train --overwrite)"]

@@ -1,0 +1,45 @@
+"""A folder whose runs two minitransfer versions trained (a demo or grid rerun after an upgrade trains only what it
+had not finished) was reported as one, without a word: the report now says so among the runs to read with care,
+each version with its runs (findings.md, results.md, the terminal's warnings)."""
+
+import json
+
+from fake_results import finished_result
+from minitransfer import experiment as grid
+from minitransfer.report import write_report
+from minitransfer.result_digests import RESULT_SHA256, result_sha256
+
+
+def _result(top1, version):
+    record = finished_result(top1=top1)
+    del record[RESULT_SHA256]
+    record["environment"] = dict(record["environment"], minitransfer=version)
+    return {**record, RESULT_SHA256: result_sha256(record)}
+
+
+def _grid(out, version_of):
+    for run in grid.plan_grid(layers=[1]):
+        folder = grid.run_dir(out, run)
+        folder.mkdir(parents=True)
+        grid.weights_path(out, run.name).write_text("weights")
+        (folder / "treatment.json").write_text(json.dumps(run.to_json()))
+        (folder / "result.json").write_text(json.dumps(_result(0.6, version_of(run.name))))
+    return out
+
+
+def test_two_versions_said_with_their_runs(tmp_path):
+    out = _grid(tmp_path / "g", lambda name: "0.11.4" if name.endswith("base" + name[-1]) else "0.11.5")
+    report = write_report(out, figures=False)
+    said = [w for w in report.brief_warnings(3) if "minitransfer versions" in w]
+    assert len(said) == 1, report.brief_warnings(3)
+    assert "trained by 2 minitransfer versions: 0.11.5 (4: " in said[0]
+    assert "0.11.4 (2: random0/baseA, random0/baseB)" in said[0]
+    for name in ("findings.md", "results.md"):
+        assert "trained by 2 minitransfer versions" in (out / "report" / name).read_text(), name
+
+
+def test_one_version_says_nothing(tmp_path):
+    out = _grid(tmp_path / "g", lambda name: "0.11.5")
+    report = write_report(out, figures=False)
+    assert not any("minitransfer versions" in w for w in report.brief_warnings(3))
+    assert "minitransfer versions" not in (out / "report" / "findings.md").read_text()
