@@ -11,10 +11,10 @@ import re
 
 from minitransfer import config, config_wording, fileio, run_search
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import (CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, TREATMENT_FILE, Run, run_dir,
-                                     some_names)
+from minitransfer.experiment import (CROSS, LOG_FILE, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, TREATMENT_FILE, Run,
+                                     run_dir, some_names)
 from minitransfer.grid_plan_file import options_fingerprint, plan_and_fault, planned_records, read_plan, records_of
-from minitransfer.grid_status import BEING_TRAINED, DONE, RESUME, TODO, run_status
+from minitransfer.grid_status import BEING_TRAINED, DONE, RESUME, TODO, error_line, run_status
 from minitransfer.grid_folder import others_at_work
 from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_preflight import resolved_plan
@@ -206,7 +206,8 @@ def left_alone(runs, out, states=None, read=None):
     """What to tell of the runs an earlier plan of ``out`` (``OUT/experiment.json``) lists besides
     ``runs`` (those planned now, and the bases they copy from): a grid rerun with fewer layers or
     split seeds, or other treatments, neither trains nor rewrites them, so the unfinished ones stay
-    so, and its report reads the finished ones with this grid's. None when there are none. ``states``: as for
+    so, and its report reads the finished ones with this grid's; each told as it stands (finished, interrupted,
+    failed: its train.log ending on an error, not started). None when there are none. ``states``: as for
     :func:`minitransfer.grid_status.unreadable_result` (each result.json read once in a grid's start); ``read``: the
     plan as :func:`~minitransfer.grid_plan_file.plan_and_fault` read it, where the caller did (None: read here)."""
     planned = {run.name for run in runs} | {run.parent for run in runs if run.parent}
@@ -222,11 +223,14 @@ def left_alone(runs, out, states=None, read=None):
         status = run_status(out, other, states)
         what = {DONE: "finished", BEING_TRAINED: "being trained by another process",
                 RESUME: "interrupted (a checkpoint to resume)", TODO: "not started"}.get(status.kind, status.words)
+        if status.kind == TODO and error_line(run_dir(out, other)) is not None:
+            what = FAILED_BEFORE  # its train ran and ended on an error: before, "not started", as if never tried
         groups.setdefault(what, []).append(other.name)
     if not groups:
         return None
     count = sum(map(len, groups.values()))
-    held = "; ".join(f"{len(names)} {what} ({some_names(names)})" for what, names in groups.items())
+    held = "; ".join(f"{len(names)} {_held_words(what, len(names))} ({some_names(names)})"
+                     for what, names in groups.items())
     unfinished = sum(len(names) for what, names in groups.items() if what not in ("finished", "being trained by "
                                                                                                "another process"))
     them = "them" if unfinished > 1 else "it"
@@ -236,6 +240,16 @@ def left_alone(runs, out, states=None, read=None):
     return (f"{out} holds {count} run{'s' if count > 1 else ''} of an earlier plan that this grid does not plan "
             f"(other layers, split seeds or treatments), left as {'they are' if count > 1 else 'it is'}: {held}; the "
             f"report of {out} reads the finished ones with this grid's{finish}")
+
+
+FAILED_BEFORE = "failed"  # a run left alone whose train ended on an error (its train.log's last line)
+
+
+def _held_words(what, count):
+    """How :func:`left_alone` words ``count`` runs that stand as ``what``: those that failed point at their log."""
+    if what != FAILED_BEFORE:
+        return what
+    return f"failed, {'their' if count > 1 else 'its'} {LOG_FILE} ending on the error"
 
 
 def option_label(run, name):

@@ -214,8 +214,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     trained with other ones
     (--max-iter, --precision, ...), which its report would pool with the new ones, stop the grid
     before anything runs (exit code 2); rerun with fewer of them, the grid leaves the runs of OUT it
-    does not plan as they are, and says which and how each stands (finished, interrupted, not
-    started). Two experiments may work on OUT at once (e.g. other --split-seed values, or one per
+    does not plan as they are, and says which and how each stands (finished, interrupted, failed,
+    not started). Two experiments may work on OUT at once (e.g. other --split-seed values, or one per
     machine on a shared disk): they plan one after the other and share out the runs, each trained
     once; one started with other training options while another works there is refused the same way.
     At its end the grid says why its runs failed, once per cause (exit code, the log to read, what to
