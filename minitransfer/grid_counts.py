@@ -18,11 +18,13 @@ class StartNumbers:
     def __init__(self, pending, again):
         self.again, self.trained, self.numbers = again, len(pending) - len(again), {}
         self.elsewhere = set()  # the names of the runs dropped from the N: another process's, unnumbered
+        self.not_run = set()  # and those a failed base left unrun, unnumbered
 
     @property
     def total(self):
-        """The N: the runs this grid trains, less those another process took or finished unnumbered."""
-        return self.trained - len(self.elsewhere)
+        """The N: the runs this grid trains, less those another process took or finished unnumbered, and those
+        not run as their base failed."""
+        return self.trained - len(self.elsewhere | self.not_run)
 
     def unnumbered(self, run):
         """Whether ``run`` is among the N of "[K/N]" (not one whose result.json alone is written again), unnumbered."""
@@ -39,6 +41,12 @@ class StartNumbers:
         the next (before, its number went to the next run: with two slots, one running already had it)."""
         if self.unnumbered(run):
             self.elsewhere.add(run.name)
+
+    def blocked(self, run):
+        """``run`` is not run here, as its base failed: no longer among the N (before, "[4/6]" was the last start
+        of a grid whose two transfers of a failed base were never to start, "2 runs left" said after "[2/6]")."""
+        if self.unnumbered(run):
+            self.not_run.add(run.name)
 
     def back_here(self, run):
         """``run`` stopped unfinished in another process and is continued here: among the N again."""

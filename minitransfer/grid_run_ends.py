@@ -173,4 +173,5 @@ class RunEnds:
         self.pending = [run for run in self.pending if run not in orphans]
         for run in orphans:
             self.outcome.block(run.name, run.parent)
+            self.numbers.blocked(run)
         return [f"not run {run.name}: its parent {run.parent} failed" for run in orphans]
