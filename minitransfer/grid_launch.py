@@ -14,16 +14,9 @@ from minitransfer import fileio, stop_requests
 from minitransfer.experiment import LOG_FILE, run_dir
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_outcome import EXIT_BUSY
-from minitransfer.grid_status import (BAD_CHECKPOINT, CHECKPOINT_UNREADABLE_NOW, NOT_RESUMABLE, RESUME, TODO,
-                                      WEIGHTS_ALONE, RunStatus, busy_refusal, run_holder, run_status)
+from minitransfer.grid_status import TRIED, RESUME, TODO, RunStatus, busy_refusal, run_holder, run_status
 from minitransfer.lock_holder import is_this_process
 from minitransfer.rundir import RESULT_FILE
-
-
-# What the train of a run that is not started afresh does with it, by its status (run_status): the grid runs it all
-# the same, and says so ("try RUN on WHERE (STATUS): ...")
-_TRIED = {NOT_RESUMABLE: "its train refuses to resume it", BAD_CHECKPOINT: "its train refuses to resume it",
-         WEIGHTS_ALONE: "its train refuses to replace them", CHECKPOINT_UNREADABLE_NOW: "its train looks at it again"}
 
 
 def start_line(out, run, device, numbers):
@@ -48,8 +41,8 @@ def start_line(out, run, device, numbers):
         status = run_status(out, run)  # "resume at iteration K": its train continues from its checkpoint
     except OSError:  # a checkpoint that cannot be read: the run's own train says so, not the grid
         status = RunStatus(TODO)
-    if status.kind in _TRIED:
-        return f"try {run.name} on {where} ({status}): {_TRIED[status.kind]}"
+    if status.kind in TRIED:
+        return f"try {run.name} on {where} ({status}): {TRIED[status.kind]}"
     verb, at = ("resume", f" at iteration {status.iteration}") if status.kind == RESUME else ("start", "")
     return f"{verb} {run.name} on {where}{at}"
 

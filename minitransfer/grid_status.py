@@ -180,6 +180,10 @@ WRITE_AGAIN = "result to write again"  # its checkpoint at its end: its train wr
 DONE, TODO, RESUME, BEING_TRAINED, NOT_RESUMABLE = "done", "todo", "resume", "being trained", "not resumable"
 BAD_CHECKPOINT, CHECKPOINT_UNREADABLE_NOW = "bad checkpoint", "checkpoint not readable now"
 WEIGHTS_ALONE = "weights without a checkpoint"
+# What the train of a run that is not started afresh does with it, by its status (run_status): the grid runs it all
+# the same, and says so ("try RUN on WHERE (STATUS): ..."), as its dry run does
+TRIED = {NOT_RESUMABLE: "its train refuses to resume it", BAD_CHECKPOINT: "its train refuses to resume it",
+         WEIGHTS_ALONE: "its train refuses to replace them", CHECKPOINT_UNREADABLE_NOW: "its train looks at it again"}
 
 
 class RunStatus(str):
@@ -339,6 +343,20 @@ def _failed_before(pending, out):
     return note
 
 
+# What a dry run adds to a run whose train the grid runs and which refuses it (TRIED): its exit code, what to do
+_REMEDIES = {BAD_CHECKPOINT: (65, "delete {folder} to train it from the start"),
+             WEIGHTS_ALONE: (2, "move {weights} away to train it again")}
+
+
+def _refused(out, run, kind):
+    """"its train refuses to resume it, exit 65: delete OUT/random0/baseA.run to train it from the start": a dry
+    run's words for ``run``, of status ``kind`` (one of :data:`_REMEDIES`). Before, "[bad checkpoint] RUN" alone,
+    counted among the runs to train, and the grid's run of it failed."""
+    code, remedy = _REMEDIES[kind]
+    remedy = remedy.format(folder=run_dir(out, run), weights=weights_path(out, run.name))
+    return f"{TRIED[kind]}, exit {code}: {remedy}"
+
+
 def describe_plan(runs, out, options, train_command, statuses=None):
     """The plan as text, one line per run: status (:func:`run_status`, or ``statuses``, the runs' as
     the caller looked at them, each a :class:`RunStatus`; a run to train whose train failed before says so, with
@@ -355,7 +373,8 @@ def describe_plan(runs, out, options, train_command, statuses=None):
             else None
         gone = f"  ({GONE})" if status.kind == TODO and network_gone(out, run) else \
             f"  ({WRITTEN_AGAIN})" if status.kind == WRITE_AGAIN else \
-            f"  (not trained: {result_lost(out, run, status.why)})" if status.kind == RESULT_LOST else ""
+            f"  (not trained: {result_lost(out, run, status.why)})" if status.kind == RESULT_LOST else \
+            f"  ({_refused(out, run, status.kind)})" if status.kind in _REMEDIES else ""
         lines.append(f"  [{status}] {run.name}{after}{gone}{f'  (failed before: {failed})' if failed else ''}")
         command = shlex.join(list(train_command) + train_arguments(run, out, options))
         lines.append(f"      {sources}{command}")

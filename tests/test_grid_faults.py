@@ -166,7 +166,8 @@ def test_the_dry_run_shows_weights_left_without_their_run_as_the_failure_they_ar
     result = CliRunner().invoke(main, ["experiment", "--data", options["data"], "-o", str(out), "--layers", "1",
                                        "--no-fine-tuned", "--max-iter", "4", "--device", "cpu", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "  [weights without a checkpoint] random0/baseB\n" in result.output, result.output
+    assert (f"  [weights without a checkpoint] random0/baseB  (its train refuses to replace them, exit 2: move "
+            f"{out / 'random0' / 'baseB.h5'} away to train it again)\n") in result.output, result.output
     lines = []
     outcome = scheduler.run_grid(runs, out, options, log=lines.append, poll_seconds=0.01)
     assert outcome.failed == ["random0/baseB"] and outcome.finished == ["random0/A1B"], lines
