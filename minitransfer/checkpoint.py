@@ -131,7 +131,7 @@ def load(path, solver=True):
     try:
         with _hashed(path) as (f, sha256):
             checkpoint = _read(f, path, solver)
-    except CheckpointError:
+    except (CheckpointError, fileio.StorageError):  # the latter: its read refused (_hashed)
         raise
     except FileNotFoundError:  # opening it: the handle, once open, reads it whole even where it is removed
         raise _removed(path) from None
@@ -152,7 +152,10 @@ def _hashed(path):
     checkpoint or weights file opens it): the checks of its contents (checksums included) judge
     what is there."""
     with open(path, "rb") as handle:
-        sha256 = fileio.sha256_stream(handle)
+        try:
+            sha256 = fileio.sha256_stream(handle)
+        except OSError as error:  # the system's read refused (a failing disk, NFS): no judgement of the file
+            raise _read_refused(path, error) from error
         handle.seek(0)
         with hdf5_files.open_hdf5(handle) as f:
             yield f, sha256
@@ -171,7 +174,14 @@ def _check_readable(path):
     except FileNotFoundError:
         raise _removed(path) from None
     except OSError as error:
-        raise fileio.StorageError(error.errno, f"checkpoint {path}: cannot be read ({error.strerror})") from error
+        raise _read_refused(path, error) from error
+
+
+def _read_refused(path, error):
+    """The I/O error (74) of a checkpoint whose read the system refused with ``error`` (permission denied; an
+    input/output error of a failing disk or a network file system, which a read of its bytes met): the file
+    itself may be sound, and was said "corrupt or incomplete" (65), as if to be given up on."""
+    return fileio.StorageError(error.errno, f"checkpoint {path}: cannot be read ({error.strerror or error})")
 
 
 def _removed(path):
