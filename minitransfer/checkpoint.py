@@ -136,6 +136,8 @@ def load(path, solver=True):
     except FileNotFoundError:  # opening it: the handle, once open, reads it whole even where it is removed
         raise _removed(path) from None
     except (*HDF5_DAMAGE, ValueError, TypeError) as error:
+        if getattr(error, "errno", None) in READ_REFUSED:  # the system's, which h5py passes on as it is
+            raise _read_refused(path, error) from error
         raise CheckpointError(cut_short(path, error) or
                               f"checkpoint {path}: corrupt or incomplete ({type(error).__name__}: {error})") from error
     checkpoint.path = path
@@ -175,6 +177,10 @@ def _check_readable(path):
         raise _removed(path) from None
     except OSError as error:
         raise _read_refused(path, error) from error
+
+
+# errno of a read the system refused, whatever the file holds: a disk failing, an NFS server gone (its handle stale)
+READ_REFUSED = (errno.EIO, errno.ESTALE)
 
 
 def _read_refused(path, error):
@@ -217,6 +223,8 @@ def read_meta(path):
     except FileNotFoundError:  # there a moment ago: its run started over (or moved) meanwhile
         raise _removed(path) from None
     except HDF5_DAMAGE as error:
+        if getattr(error, "errno", None) in READ_REFUSED:
+            raise _read_refused(path, error) from error
         raise CheckpointError(cut_short(path, error) or f"checkpoint {path}: cannot be read ({error})") from error
 
 

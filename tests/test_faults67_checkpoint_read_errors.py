@@ -4,6 +4,7 @@ file, as for one this user may not read; it said "corrupt or incomplete" (65), t
 retry once the disk answers reads it), and a run's checkpoint so called is one its user starts over without."""
 
 import builtins
+import contextlib
 import errno
 import io
 import pathlib
@@ -12,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from interrupting import interrupted_after
 
-from minitransfer import checkpoint, fileio
+from minitransfer import checkpoint, fileio, hdf5_files
 from minitransfer import train as training
 from minitransfer.cli import main
 
@@ -28,8 +29,18 @@ class FailingReads(io.RawIOBase):
 
 
 def _reads_fail(monkeypatch, path):
-    """Every open of ``path`` by the checkpoint module's readers gives a file whose reads fail with EIO."""
-    real_open = builtins.open
+    """Every open of ``path`` by the checkpoint module's readers gives a file whose reads fail with EIO (its bytes
+    hashed), and HDF5's reads of it fail so too, the system's error passed on as h5py does (OSError, errno 5)."""
+    real_open, real_open_hdf5 = builtins.open, hdf5_files.open_hdf5
+
+    @contextlib.contextmanager
+    def open_hdf5_failing(file, *args, **kwargs):
+        if isinstance(file, (str, pathlib.Path)) and pathlib.Path(file) == path:
+            raise OSError(errno.EIO, "Input/output error")
+        with real_open_hdf5(file, *args, **kwargs) as handle:
+            yield handle
+
+    monkeypatch.setattr(hdf5_files, "open_hdf5", open_hdf5_failing)
 
     def open_failing(file, *args, **kwargs):
         if pathlib.Path(file) == path:
@@ -49,11 +60,14 @@ def stopped_run(micro_data, tmp_path):
     return out
 
 
-def test_a_checkpoint_whose_read_fails_is_an_io_error_not_damage(stopped_run, monkeypatch):
+@pytest.mark.parametrize("read", [checkpoint.load, checkpoint.read_meta], ids=["load", "read_meta"])
+def test_a_checkpoint_whose_read_fails_is_an_io_error_not_damage(stopped_run, monkeypatch, read):
+    """load met the error hashing the file's bytes, read_meta (a resumption's record, a grid's status) as HDF5
+    read its header: both said it damaged (65)."""
     path = stopped_run.with_suffix(".run") / "checkpoint.h5"
     _reads_fail(monkeypatch, path)
     with pytest.raises(fileio.StorageError) as refused:
-        checkpoint.load(path)
+        read(path)
     assert refused.value.errno == errno.EIO
     assert str(refused.value) == f"checkpoint {path}: cannot be read (Input/output error)"
 
