@@ -53,7 +53,8 @@ import numpy as np
 
 from minitransfer import __version__, config_checks, fileio, hdf5_files, models
 from minitransfer.checkpoint_check import (HDF5_DAMAGE, CheckpointError, Faults, cut_short, declared_architecture,
-                                           file_format, holds, member_of, read_array, read_mean, read_weight)
+                                           file_format, holds, member_of, read_array, read_mean, read_weight,
+                                           READ_REFUSED)
 from minitransfer.checkpoint_meta import check_iteration, meta_of, missing, typed
 from minitransfer.checkpoint_write import FORMAT, FORMAT_VERSION, save
 from minitransfer.path_kinds import GIVE_A_NETWORK, folder_hint, what_file
@@ -177,10 +178,6 @@ def _check_readable(path):
         raise _removed(path) from None
     except OSError as error:
         raise _read_refused(path, error) from error
-
-
-# errno of a read the system refused, whatever the file holds: a disk failing, an NFS server gone (its handle stale)
-READ_REFUSED = (errno.EIO, errno.ESTALE)
 
 
 def _read_refused(path, error):

@@ -9,6 +9,7 @@ import errno
 import io
 import pathlib
 
+import h5py
 import pytest
 from click.testing import CliRunner
 from interrupting import interrupted_after
@@ -84,3 +85,19 @@ def test_a_resumption_whose_checkpoint_read_fails_exits_74_and_keeps_the_run(sto
     assert "corrupt" not in done.output and "Traceback" not in done.output
     assert {file.name: file.read_bytes() for file in run.iterdir() if file.is_file()} == before
     assert not stopped_run.exists()
+
+
+def test_an_array_whose_read_fails_once_the_file_was_hashed_is_an_io_error_not_damage(stopped_run, monkeypatch):
+    """The bytes hashed (from the page cache), the read of an array failing (a network file system's transient
+    error): it said "/conv1/W cannot be read: the file is damaged" (65)."""
+    path = stopped_run.with_suffix(".run") / "checkpoint.h5"
+
+    class FailingArray:
+        def __getitem__(self, key):
+            raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(h5py.Dataset, "astype", lambda dataset, dtype: FailingArray())
+    with pytest.raises(fileio.StorageError) as refused:
+        checkpoint.load(path)
+    assert refused.value.errno == errno.EIO
+    assert str(refused.value) == f"checkpoint {path}: cannot be read (Input/output error)"
