@@ -183,8 +183,10 @@ def _check_readable(path):
 def _read_refused(path, error):
     """The I/O error (74) of a checkpoint whose read the system refused with ``error`` (permission denied; an
     input/output error of a failing disk or a network file system, which a read of its bytes met): the file
-    itself may be sound, and was said "corrupt or incomplete" (65), as if to be given up on."""
-    return fileio.StorageError(error.errno, f"checkpoint {path}: cannot be read ({error.strerror or error})")
+    itself may be sound, and was said "corrupt or incomplete" (65), as if to be given up on. The latter says what a
+    dataset's file read so says (:func:`.data.schema.read_error`)."""
+    fault = ": a fault of the disk or file system; rerun once it is repaired" if error.errno in READ_REFUSED else ""
+    return fileio.StorageError(error.errno, f"checkpoint {path}: cannot be read ({error.strerror or error}){fault}")
 
 
 def _removed(path):

@@ -18,6 +18,8 @@ from minitransfer import checkpoint, fileio, hdf5_files
 from minitransfer import train as training
 from minitransfer.cli import main
 
+REPAIR = ": a fault of the disk or file system; rerun once it is repaired"  # what a dataset's file read so says
+
 
 class FailingReads(io.RawIOBase):
     """A file open for reading whose every read fails as a failing disk's does (EIO)."""
@@ -70,7 +72,7 @@ def test_a_checkpoint_whose_read_fails_is_an_io_error_not_damage(stopped_run, mo
     with pytest.raises(fileio.StorageError) as refused:
         read(path)
     assert refused.value.errno == errno.EIO
-    assert str(refused.value) == f"checkpoint {path}: cannot be read (Input/output error)"
+    assert str(refused.value) == f"checkpoint {path}: cannot be read (Input/output error){REPAIR}"
 
 
 def test_a_resumption_whose_checkpoint_read_fails_exits_74_and_keeps_the_run(stopped_run, monkeypatch):
@@ -80,8 +82,7 @@ def test_a_resumption_whose_checkpoint_read_fails_exits_74_and_keeps_the_run(sto
     _reads_fail(monkeypatch, path)
     done = CliRunner().invoke(main, ["train", "--resume", str(run), "--quiet"])
     assert done.exit_code == 74, done.output
-    lines = done.output.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: checkpoint {path}: cannot be read (Input/output error)")
+    assert done.output == f"error: checkpoint {path}: cannot be read (Input/output error){REPAIR}\n"
     assert "corrupt" not in done.output and "Traceback" not in done.output
     assert {file.name: file.read_bytes() for file in run.iterdir() if file.is_file()} == before
     assert not stopped_run.exists()
@@ -100,4 +101,4 @@ def test_an_array_whose_read_fails_once_the_file_was_hashed_is_an_io_error_not_d
     with pytest.raises(fileio.StorageError) as refused:
         checkpoint.load(path)
     assert refused.value.errno == errno.EIO
-    assert str(refused.value) == f"checkpoint {path}: cannot be read (Input/output error)"
+    assert str(refused.value) == f"checkpoint {path}: cannot be read (Input/output error){REPAIR}"
