@@ -53,7 +53,8 @@ import numpy as np
 
 from minitransfer import __version__, config_checks, fileio, hdf5_files, models
 from minitransfer.checkpoint_check import (HDF5_DAMAGE, CheckpointError, Faults, cut_short, declared_architecture,
-                                           file_format, holds, member_of, read_array, read_mean, read_weight)
+                                           file_format, holds, member_of, read_array, read_mean, read_weight,
+                                           READ_REFUSED)
 from minitransfer.checkpoint_meta import check_iteration, meta_of, missing, typed
 from minitransfer.checkpoint_write import FORMAT, FORMAT_VERSION, save
 from minitransfer.path_kinds import GIVE_A_NETWORK, folder_hint, what_file
@@ -131,11 +132,13 @@ def load(path, solver=True):
     try:
         with _hashed(path) as (f, sha256):
             checkpoint = _read(f, path, solver)
-    except CheckpointError:
+    except (CheckpointError, fileio.StorageError):  # the latter: its read refused (_hashed)
         raise
     except FileNotFoundError:  # opening it: the handle, once open, reads it whole even where it is removed
         raise _removed(path) from None
     except (*HDF5_DAMAGE, ValueError, TypeError) as error:
+        if getattr(error, "errno", None) in READ_REFUSED:  # the system's, which h5py passes on as it is
+            raise _read_refused(path, error) from error
         raise CheckpointError(cut_short(path, error) or
                               f"checkpoint {path}: corrupt or incomplete ({type(error).__name__}: {error})") from error
     checkpoint.path = path
@@ -152,7 +155,10 @@ def _hashed(path):
     checkpoint or weights file opens it): the checks of its contents (checksums included) judge
     what is there."""
     with open(path, "rb") as handle:
-        sha256 = fileio.sha256_stream(handle)
+        try:
+            sha256 = fileio.sha256_stream(handle)
+        except OSError as error:  # the system's read refused (a failing disk, NFS): no judgement of the file
+            raise _read_refused(path, error) from error
         handle.seek(0)
         with hdf5_files.open_hdf5(handle) as f:
             yield f, sha256
@@ -171,7 +177,16 @@ def _check_readable(path):
     except FileNotFoundError:
         raise _removed(path) from None
     except OSError as error:
-        raise fileio.StorageError(error.errno, f"checkpoint {path}: cannot be read ({error.strerror})") from error
+        raise _read_refused(path, error) from error
+
+
+def _read_refused(path, error):
+    """The I/O error (74) of a checkpoint whose read the system refused with ``error`` (permission denied; an
+    input/output error of a failing disk or a network file system, which a read of its bytes met): the file
+    itself may be sound, and was said "corrupt or incomplete" (65), as if to be given up on. The latter says what a
+    dataset's file read so says (:func:`.data.schema.read_error`)."""
+    fault = ": a fault of the disk or file system; rerun once it is repaired" if error.errno in READ_REFUSED else ""
+    return fileio.StorageError(error.errno, f"checkpoint {path}: cannot be read ({error.strerror or error}){fault}")
 
 
 def _removed(path):
@@ -207,6 +222,8 @@ def read_meta(path):
     except FileNotFoundError:  # there a moment ago: its run started over (or moved) meanwhile
         raise _removed(path) from None
     except HDF5_DAMAGE as error:
+        if getattr(error, "errno", None) in READ_REFUSED:
+            raise _read_refused(path, error) from error
         raise CheckpointError(cut_short(path, error) or f"checkpoint {path}: cannot be read ({error})") from error
 
 

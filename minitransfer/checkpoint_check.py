@@ -8,6 +8,7 @@ much; each fault raises a :class:`CheckpointError` naming the file and the objec
 folder given as a network is instead is said by :mod:`minitransfer.path_kinds`.
 """
 
+import errno
 import math
 import pathlib
 import re
@@ -24,7 +25,7 @@ from minitransfer.hdf5_files import HDF5_SIGNATURE
 # for here too (resume, config, evaluate, checkpoint_info)
 __all__ = ["MAX_OUTPUTS", "MAX_IMAGE_SIZE", "MAX_ABS_WEIGHT", "HDF5_DAMAGE", "CheckpointError", "file_format",
            "SUPERBLOCK_BYTES", "cut_short", "holds", "member_of", "Faults", "declared_architecture", "FLOATS",
-           "read_array", "read_weight", "read_mean", "DEFAULT_META", "check_classes"]
+           "read_array", "read_weight", "read_mean", "DEFAULT_META", "check_classes", "READ_REFUSED"]
 
 MAX_OUTPUTS = 100_000       # the largest classifier a checkpoint may declare
 # A run writes a checkpoint only while every weight is at most this large (a trained CaffeNet's are
@@ -34,6 +35,9 @@ MAX_ABS_WEIGHT = 1e6
 # header garbles it (a bad version number, a heap offset out of range), or KeyError where the root group's
 # header fails its checksum (raised at ``f.attrs``, the file opened).
 HDF5_DAMAGE = (OSError, RuntimeError, KeyError)
+# errno of a read the system refused, whatever the file holds (a disk failing, an NFS server gone: its handle stale),
+# which h5py passes on as it is: no damage of the file, an I/O error (checkpoint.load says so)
+READ_REFUSED = (errno.EIO, errno.ESTALE)
 
 
 class CheckpointError(MinitransferError, ValueError):
@@ -199,6 +203,8 @@ def read_array(group, key, shape, fault):
     try:
         array = dataset.astype(np.float32)[...]
     except HDF5_DAMAGE as error:  # a Fletcher-32 checksum that fails, or the data cut short
+        if getattr(error, "errno", None) in READ_REFUSED:
+            raise  # not damage: the system's read failed (the caller's I/O error)
         raise fault(f"{dataset.name} cannot be read: the file is damaged ({error})") from error
     if not np.isfinite(array).all():
         beyond = (f", or values beyond float32's range, {float(np.finfo(np.float32).max):.4g} (it is stored as "
