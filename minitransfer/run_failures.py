@@ -93,8 +93,9 @@ class RunFailures:
         out_of_memory = isinstance(failed, MemoryError)
         why = f"MemoryError{_detail(failed)}" if out_of_memory else str(failed).removesuffix(f"; {fileio.RERUN}")
         rerun = "rerun" if out_of_memory else _repair_then_rerun(failed)
-        unsaved = f"{_iterations(self.done)} could not be saved ({why})"
         gone = self._checkpoint_gone(rerun, remedy)
+        # those after the checkpoint kept: iterations 1..saved are in it (said "1..done", as though all were lost)
+        unsaved = f"{_iterations(self.done, 0 if gone else self.saved)} could not be saved ({why})"
         if self.saved == 0:
             message = (f"{stopped}; {unsaved} and {_are(self.done)} lost, as no checkpoint was written yet: "
                        f"{rerun}{afresh}")
@@ -205,9 +206,9 @@ class RunFailures:
                                  self.files.checkpoint if holds else None, self.saved if holds else 0)
 
 
-def _iterations(done):
-    """"iterations 1..``done``", or "iteration 1" (not "iterations 1..1")."""
-    return "iteration 1" if done == 1 else f"iterations 1..{done}"
+def _iterations(done, after=0):
+    """"iterations ``after + 1``..``done``", or "iteration N" where that is one (not "iterations 1..1")."""
+    return f"iteration {done}" if done == after + 1 else f"iterations {after + 1}..{done}"
 
 
 def _are(done):

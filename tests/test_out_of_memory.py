@@ -183,8 +183,10 @@ def test_out_of_memory_again_while_saving_names_the_checkpoint_kept(micro_data, 
 
     monkeypatch.setattr(training_run, "snapshot", runs_out_after_the_evaluation)
     out = tmp_path / "net.h5"
+    # those after the checkpoint kept: "iterations 1..4 could not be saved" where iteration 3's was kept read as all lost
+    unsaved = f"iteration {done}" if done == kept + 1 else rf"iterations {kept + 1}\.\.{done}"
     opening = (rf"^the evaluation after iteration {done} ran out of memory \(Unable to allocate the scores\): a batch "
-               rf"of `eval_batch_size=8` is too large for the memory available; iterations 1\.\.{done} could not be "
+               rf"of `eval_batch_size=8` is too large for the memory available; {unsaved} could not be "
                rf"saved \(MemoryError \(Unable to allocate the snapshot\)\)")
     kept_words = (rf"; the last checkpoint, of iteration {kept}, is kept in .*checkpoint\.h5: rerun with "
                   rf"`resume='auto'` and a smaller `eval_batch_size`$" if kept
@@ -314,7 +316,7 @@ def test_out_of_memory_then_a_full_disk_while_saving_exits_74_naming_the_checkpo
     assert result.exit_code == 74, result.output
     assert "Traceback" not in result.output
     assert re.search(rf"^error: the evaluation after iteration 4 ran out of memory \(Unable to allocate the scores\): "
-                     rf".*; iterations 1\.\.4 could not be saved \(cannot write {re.escape(str(checkpoint))}: No space "
+                     rf".*; iteration 4 could not be saved \(cannot write {re.escape(str(checkpoint))}: No space "
                      rf"left on device \([^;]*\)\); the last checkpoint, of iteration 3, is kept in "
                      rf"{re.escape(str(checkpoint))}: free some space and rerun with --resume auto and a smaller "
                      rf"--eval-batch-size$", result.output.strip())
@@ -385,7 +387,7 @@ def test_a_stop_whose_save_fails_says_what_was_not_saved(micro_data, tmp_path, m
     else:
         _disk_full_at(monkeypatch, 5)
     out = tmp_path / "net.h5"
-    with pytest.raises(raised, match=rf"^{opening}; iterations 1\.\.5 could not be saved \({words}"
+    with pytest.raises(raised, match=rf"^{opening}; iterations 4\.\.5 could not be saved \({words}"
                                      rf"{re.escape(remedy)}$") as caught:
         _train(out, micro_data, on_iteration=_stop_after_5 if stopped == "signal" else None)
     if raised is OutOfMemoryMidRun:
