@@ -65,13 +65,15 @@ import contextlib
 import hashlib
 import os
 import pathlib
+import re
 import shlex
 import tempfile
 
 from minitransfer import config, file_owners, fileio, models, stopping
 from minitransfer import experiment as grid
-from minitransfer.grid_plan import replaced_plan
-from minitransfer.grid_plan_file import record_slurm_scripts, write_plan
+from minitransfer.experiment import SLURM_SCRIPTS
+from minitransfer.grid_plan import replaced_plan, text_of
+from minitransfer.grid_plan_file import read_plan, record_slurm_scripts, write_plan
 from minitransfer.slurm_array import array_script
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMIT_FILE, SUBMITTED_FILE, TRANSFERS_FILE
 from minitransfer.slurm_sbatch import check_one_line, shared_sbatch_lines
@@ -136,6 +138,12 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     if foreign:
         raise config.ConfigError(f"not replacing {', '.join(foreign)}, which --emit-slurm did not write: choose "
                                  f"another folder for the SLURM scripts, or move the file away")
+    other = _grid_of_scripts(slurm_dir, out)
+    if other is not None:
+        raise config.ConfigError(f"not replacing the SLURM scripts in {slurm_dir}: they are those of the grid {other} "
+                                 f"(its experiment.json names them; its tasks may still be queued, as "
+                                 f"{slurm_dir / SUBMITTED_FILE} lists them, and their messages name its submit.sh): "
+                                 f"choose another folder for the scripts of {out}")
     replaced = replaced_plan(runs, out, options, slurm_dir)
     if replaced and progress is not None:
         progress(f"note: {replaced}")
@@ -335,6 +343,22 @@ def _replace_all(slurm_dir, scripts):
             temporary.write_bytes(data)
             temporary.chmod(mode)
             fileio.fsync_path(temporary)  # all on disk before the first rename
+
+
+def _grid_of_scripts(slurm_dir, out):
+    """The grid folder other than ``out`` whose submit.sh is in ``slurm_dir`` and whose experiment.json still names
+    ``slurm_dir`` as its scripts' folder, or None. Emitted over them, another grid's scripts were replaced without a
+    word: its queued tasks' messages named the new submit.sh, which called them "of another plan" to cancel."""
+    try:
+        with open(slurm_dir / SUBMIT_FILE, errors="replace") as script:
+            found = re.search(r"^out=(.*)$", script.read(), re.MULTILINE) if _replaceable(script.name) else None
+        words = shlex.split(found.group(1)) if found else []
+    except (OSError, ValueError):  # none there, or not one --emit-slurm wrote (refused as such)
+        return None
+    if len(words) != 1 or os.path.realpath(words[0]) == str(out):
+        return None
+    recorded = text_of(read_plan(words[0]), SLURM_SCRIPTS)
+    return words[0] if recorded is not None and os.path.realpath(recorded) == str(slurm_dir) else None
 
 
 def _replaceable(path):

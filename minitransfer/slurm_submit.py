@@ -231,12 +231,12 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         f'  done < "$folder/{SUBMITTED_FILE}"',
         "done",
         'if [ "${#never[@]}" -gt 0 ] && [ "$dry_run" = yes ]; then',
-        '  echo "would cancel array tasks ${never[*]}: they wait for a base that failed or was cancelled'
-        ' (DependencyNeverSatisfied)"',
+        '  echo "would cancel $(noun "${#never[@]}" "array task") ${never[*]}: $(noun "${#never[@]}" "it waits" "they'
+        ' wait") for a base that failed or was cancelled (DependencyNeverSatisfied)"',
         'elif [ "${#never[@]}" -gt 0 ]; then',
         '  scancel "${never[@]}"',
-        '  echo "cancelled array tasks ${never[*]}: they waited for a base that failed or was cancelled'
-        ' (DependencyNeverSatisfied)"',
+        '  echo "cancelled $(noun "${#never[@]}" "array task") ${never[*]}: $(noun "${#never[@]}" "it" "they") waited'
+        ' for a base that failed or was cancelled (DependencyNeverSatisfied)"',
         "fi",
         'if [ "$dry_run" = no ]; then',
         f"  : > {SUBMITTED_FILE}",
@@ -299,7 +299,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "  done",
         "  last=${of##* }  # the noun agrees with the last number: 1 run, 1 of 2 runs",
         '  echo "$label: job $job, ${#tasks[@]}$of $(noun "${last:-${#tasks[@]}}" run)'
-        ' (array tasks $list${after:+, after array task $after})"',
+        ' (array $(noun "${#tasks[@]}" task) $list${after:+, after array task $after})"',
         "}",
         "",
         "todo=()",

@@ -581,7 +581,7 @@ def test_submit_of_a_plan_of_one_run_says_it_in_the_singular(tmp_path, fake_slur
         f"1 array task of another plan of {out} (or of one {scripts / 'submitted.txt'} does not name) is still "
         f"queued: this plan submits its run anew where not finished; a task of another plan ends without training "
         f"(exit 2) but holds its place in the queue meanwhile: cancel it (scancel {old_task})\n")
-    assert "bases: job 1002, 1 of 1 run (array tasks 0)" in again.stdout
+    assert "bases: job 1002, 1 of 1 run (array task 0)" in again.stdout
 
     finish(out, runs[0].name)
     (fake_slurm / "queue").write_text("")
@@ -1433,7 +1433,7 @@ def test_real_slurm_grid_failing_base_resubmit_and_nothing_left(cluster, tmp_pat
     assert f"cancelled array tasks {' '.join(sorted(stuck))}: they waited for a base that failed or was " \
            "cancelled" in output
     jobs = submitted_jobs(output)
-    assert "bases: job" in output and "1 of 2 runs (array tasks 0)" in output
+    assert "bases: job" in output and "1 of 2 runs (array task 0)" in output
     assert set(jobs) == {"bases", "random0/baseA"}, output
     assert f", after array task {jobs['bases']}_0)" in output
     assert settle(cluster) == {}

@@ -78,5 +78,5 @@ def test_submit_says_one_run_in_the_singular(tmp_path, fake_slurm):
     done = submit_grid(submit)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[:2] == [
-        "bases: job 1001, 1 of 2 runs (array tasks 0)",
-        "transfers of random0/baseA: job 1002, 1 run (array tasks 0, after array task 1001_0)"]
+        "bases: job 1001, 1 of 2 runs (array task 0)",
+        "transfers of random0/baseA: job 1002, 1 run (array task 0, after array task 1001_0)"]

@@ -185,7 +185,7 @@ def test_runs_of_a_script_past_the_clusters_max_array_size_are_split_into_arrays
     assert [{parent.get(name) for name in its_runs} for its_runs in submitted] == [
         {None}, {"random0/baseA"}, {"random0/baseA"}, {"random0/baseB"}, {"random0/baseB"}]
     assert sorted(sum(submitted, [])) == sorted(run.name for run in runs if run.name != first_of_a)
-    assert "transfers of random0/baseA: job 1003, 1 run (array tasks 0, after array task 1001_0)" in done.stdout
+    assert "transfers of random0/baseA: job 1003, 1 run (array task 0, after array task 1001_0)" in done.stdout
     # the task of the second array of baseA's transfers trains the run submit.sh recorded for it
     last_of_a = submitted[2][0]
     first = sbatch_calls(fake_slurm, with_scripts_id=True)[2][-1]

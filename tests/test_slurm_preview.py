@@ -80,7 +80,7 @@ def test_dry_run_after_a_submission_names_what_it_would_cancel_and_changes_nothi
     recorded = (tmp_path / "slurm" / slurm.SUBMITTED_FILE).read_bytes()
     preview = dry_run(submit)
     assert preview.returncode == 0, preview.stderr
-    assert f"would cancel array tasks 1002_{transfers['random0/A1B']}: they wait for a base that failed or was " \
+    assert f"would cancel array task 1002_{transfers['random0/A1B']}: it waits for a base that failed or was " \
            "cancelled (DependencyNeverSatisfied)" in preview.stdout
     assert not (fake_slurm / "scancel").exists()
     assert (tmp_path / "slurm" / slurm.SUBMITTED_FILE).read_bytes() == recorded

@@ -59,7 +59,7 @@ def test_submit_resumes_a_base_whose_checkpoint_is_the_network_its_transfers_cop
         return
     grid_check.check_finished(runs, out, options)  # the local grid resumes it too
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "bases: job 1001, 1 of 2 runs (array tasks 0)" in done.stdout, done.stdout
+    assert "bases: job 1001, 1 of 2 runs (array task 0)" in done.stdout, done.stdout
     assert sbatch_calls(fake_slurm) == [["--parsable", "--array=0", slurm.BASES_FILE]]
     assert not weights.exists()
     # its task's train (--resume auto) writes the weights back, byte for byte
