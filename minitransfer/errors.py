@@ -34,6 +34,15 @@ def error_words(error):
     return f"{error}" if isinstance(error, MinitransferError) else f"{type(error).__name__}: {error}"
 
 
+def reworded(error, message):
+    """An error of ``error``'s own class (its exit code) and fields saying ``message`` instead: built as
+    :func:`_rebuilt` builds one, not by its ``__init__``, which may ask for more than a message
+    (``CorruptFile(message, path, fault)``: ``type(error)(message)`` raised a TypeError, a traceback and exit 1
+    where a shard damaged mid-run was to say so, exit 65). An OSError's errno and filename are not kept: the
+    message says what they said."""
+    return _rebuilt(type(error), (message,), error.__dict__)
+
+
 def _rebuilt(cls, args, state):
     """The error of class ``cls`` :meth:`MinitransferError.__reduce__` pickled, made again from its parts: its
     ``args``, its ``__dict__`` and, of an OSError, errno, strerror and filename (the fields of the built-in bases

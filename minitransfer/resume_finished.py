@@ -13,6 +13,7 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
 from minitransfer.config_checks import ConfigError
+from minitransfer.errors import reworded
 from minitransfer.recorded_config import DEFAULTS, recorded_change
 from minitransfer.resume_options import free_fields
 from minitransfer.resumed_records import finished_record, gone_refusal, run_record
@@ -65,8 +66,8 @@ def finished_despite(c, error):
         return error  # resume_point would say what is wrong with the record
     if not finished:
         return error
-    return type(error)(f"the run of {c.out} is finished ({run_dir_for(c.out) / 'result.json'} written: nothing is "
-                       f"left to train), but a resumption checks it against its dataset, and {error}")
+    return reworded(error, f"the run of {c.out} is finished ({run_dir_for(c.out) / 'result.json'} written: nothing "
+                           f"is left to train), but a resumption checks it against its dataset, and {error}")
 
 
 def _finished_own_run(c, record, meta):

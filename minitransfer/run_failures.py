@@ -9,6 +9,7 @@ import errno
 import traceback
 
 from minitransfer import fileio
+from minitransfer.errors import reworded
 from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.run_files import RunFolderChanged, from_copy
 from minitransfer.resume_options import continued_with
@@ -69,13 +70,14 @@ class RunFailures:
         if self.saved == 0:
             return error  # nothing done to keep: a rerun starts the run
         if self._checkpoint_gone():  # its own kind, as below
-            return type(error)(f"{error}; {self._checkpoint_gone(remedy=remedy)}")
+            return reworded(error, f"{error}; {self._checkpoint_gone(remedy=remedy)}")
         done = f"the {self.done} iterations done are" if self.done > 1 else "the iteration done is"
         saved = f"{error}; {done} saved in {self.files.checkpoint}"
         if isinstance(error, WorkerDied):
             return WorkerDied(f"{saved}: rerun with {continued_with(self.plan)} to continue{remedy}")
         # its own kind: a file the system refused to read (DatasetUnreadable) stays an I/O error, not bad data
-        return type(error)(f"{saved}: once the data is repaired, rerun with {continued_with(self.plan)} to continue")
+        return reworded(error, f"{saved}: once the data is repaired, rerun with {continued_with(self.plan)} "
+                               f"to continue")
 
     def _unsaved(self, failed, stopped, remedy, afresh):
         """The error to raise where saving the iterations done failed with ``failed`` (memory out
