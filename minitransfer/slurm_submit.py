@@ -31,6 +31,7 @@ read by :mod:`minitransfer.slurm_array_limit`.
 
 import bisect
 import shlex
+import textwrap
 
 from minitransfer import experiment as grid
 from minitransfer.grid_outcome import EXIT_BAD_DATA
@@ -64,6 +65,16 @@ EXIT_CODES_HELP = ("exit codes: 0 submitted (or nothing left to submit); 1 SLURM
                    "gone: said), which report leaves out (a --dry-run, which submits nothing, says it and exits "
                    "0); 74 what it cannot write (the tasks' logs, its submitted.txt, the grid folder, a run's folder "
                    "or train.log)")
+
+
+def usage_words(submit_sh):
+    """What ``bash submit.sh --help`` says (``submit_sh``: how it names the script): its usage, then --dry-run and the
+    exit codes, each wrapped at 80 columns (one line of about 1500 characters before)."""
+    def wrapped(text):
+        return textwrap.wrap(text, 80, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+
+    return "\n".join([f"usage: bash {submit_sh} [--dry-run]", "", *wrapped(f"--dry-run: {DRY_RUN_HELP}"), "",
+                      *wrapped(EXIT_CODES_HELP)])
 
 
 def _end_lines():
@@ -142,7 +153,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "# command line's (bare where it holds only the characters a shell reads as they are)",
         """if [[ "$0" =~ ^[-A-Za-z0-9_@%+=:,./]+$ ]]; then submit_sh=$0; else printf -v submit_sh %q "$0"; fi""",
         "dry_run=no",
-        f'usage="usage: bash $submit_sh [--dry-run]; --dry-run: {DRY_RUN_HELP}; {EXIT_CODES_HELP}"',
+        f'usage="{usage_words("$submit_sh")}"',
         'case "$*" in',
         '  "") ;;',
         "  --dry-run) dry_run=yes ;;",
