@@ -7,24 +7,18 @@ none at its end."""
 
 import io
 import time
+import types
 
 import pytest
 
 from minitransfer.progress import EvaluationProgress, Progress, StageProgress
 
 
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(time, "perf_counter", clock)
+    """The time StageProgress reads, moved on by the tests (``clock.now``)."""
+    clock = types.SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(time, "perf_counter", lambda: clock.now)
     return clock
 
 
