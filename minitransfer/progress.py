@@ -192,16 +192,20 @@ class StageProgress(_Display):
     time a stage has gone a tenth further, but none within :attr:`LINE_GAP_SECONDS` of the
     previous one (or of the start): an import of seconds shows only its summary, where it printed
     a line per tenth of each of its eight stages; and, like :class:`Progress`, a line at least
-    every :attr:`Progress.LINE_SECONDS` while a slow stage goes on. ``label`` begins each line
-    ("folder")."""
+    every :attr:`Progress.LINE_SECONDS` while a slow stage goes on; a stage that showed a line ends with its
+    100% line (:attr:`CLOSING_LINE`), however soon after the last: a log whose last line of decoding was
+    "folder: 540/600 (90%)", the next 4 s later not shown, read as an import stalled there while it wrote its
+    mean image and meta.json. ``label`` begins each line ("folder")."""
 
     BAR_SECONDS = 0.1
     LINE_GAP_SECONDS = 5
+    CLOSING_LINE = True
 
     def __init__(self, label, bar, quiet=False, stream=None):
         super().__init__(bar, quiet, stream)
         self.label, self.stage, self.tenth, self.drawn = label, None, 0, False
         self.last_line = self.last_drawn = time.perf_counter()
+        self.unfinished = False  # a line of this stage was shown, not its 100% one
 
     def __call__(self, done, total, stage=None):
         if self.quiet:
@@ -209,7 +213,7 @@ class StageProgress(_Display):
         now, tenth = time.perf_counter(), 10 * done // max(total, 1)
         changed = stage != self.stage
         if changed:
-            self.stage, self.tenth = stage, 0
+            self.stage, self.tenth, self.unfinished = stage, 0, False
         label = f"{self.label}: {stage}" if stage else self.label
         counted = f"{done}/{total} ({100 * done // max(total, 1)}%)"
         if self.bar:
@@ -218,8 +222,9 @@ class StageProgress(_Display):
                 self.last_drawn, self.drawn = now, True
             return
         waited = now - self.last_line
-        if (tenth > self.tenth and waited >= self.LINE_GAP_SECONDS) or waited >= Progress.LINE_SECONDS:
-            self.tenth, self.last_line = tenth, now
+        if (tenth > self.tenth and waited >= self.LINE_GAP_SECONDS) or waited >= Progress.LINE_SECONDS or \
+                done >= total and self.unfinished:
+            self.tenth, self.last_line, self.unfinished = tenth, now, self.CLOSING_LINE and done < total
             self._show(f"{label}: {counted}\n")
 
     def close(self):
@@ -234,9 +239,10 @@ class EvaluationProgress(StageProgress):
     images on a CPU, silent before), called as ``progress(images scored, images in all)``: on a terminal
     :class:`StageProgress`'s bar, "eval at 300 [####................] 12000/60000 (20%)"; otherwise a line
     each :attr:`Progress.LINE_SECONDS` while it goes on and no more, so that an evaluation of seconds (each
-    of the CPU demo's) adds none to a log."""
+    of the CPU demo's) adds none to a log; nor a 100% line at its end: its scores follow at once."""
 
     LINE_GAP_SECONDS = Progress.LINE_SECONDS
+    CLOSING_LINE = False
 
 
 DATED_SECONDS = 100 * 365 * 86400  # an end further away is said in days, not dated

@@ -65,8 +65,7 @@ def _finish(built, verify, source=None):
             built.verify(progress=progress)
     said = built.writes.said(source) if built.writes is not None else ""  # prepare verify imports nothing
     echo(prepared_notes.summary(built, verify, said))
-    files = (built.meta.get("source") or {}).get("kind") == "folder"  # else, options or a download changed them
-    counted = built.writes.counts_said(built.path, subset_counts(built.meta["subsets"]), files) \
+    counted = built.writes.counts_said(built.path, subset_counts(built.meta["subsets"]), built.meta.get("source")) \
         if built.writes else None
     if counted:
         say(counted)

@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import importlib
 import re
+import zlib
 
 import PIL
 from PIL import EpsImagePlugin, Image, ImageFile, features
@@ -131,39 +132,61 @@ def stub_without_loader(image):
 
 
 # What a file of text that Pillow does not identify is, told from its first characters (lower case, leading blanks and
-# a byte order mark dropped): the first kind whose pattern they match (other text: skip_reasons.UNIDENTIFIED)
-TEXT_KINDS = ((re.compile(r"(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!doctype svg|<svg)", re.DOTALL),
+# a byte order mark dropped): the first kind whose pattern they match (other text: skip_reasons.UNIDENTIFIED). An
+# XML declaration, other processing instructions (<?xml-stylesheet ...?>) and comments may come first: an XHTML page
+# begins <?xml ...?><!DOCTYPE html ...>
+_PROLOG = r"((<\?[^>]*>|<!--.*?-->)\s*)*"
+TEXT_KINDS = ((re.compile(_PROLOG + r"(<!doctype svg|<svg)", re.DOTALL),
                "an SVG drawing (vector graphics), which Pillow does not read: convert it to PNG (rsvg-convert, "
                "inkscape) and rerun"),
-              (re.compile(r"(<!--.*?-->\s*)*(<!doctype html|<html|<head|<body)", re.DOTALL),
+              (re.compile(_PROLOG + r"(<!doctype html|<html|<head|<body)", re.DOTALL),
                "not an image but a web page (HTML: an error page saved under an image's name?)"),
               (re.compile(r"<\?xml"), "not an image but an XML file"),
               (re.compile(r"[{\[]\s*[\"{\[\]}]"), "not an image but a JSON file (annotations?)"))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # characters no text file holds (tab, newlines, form feed do)
+# UTF-16 as Windows tools save it (Notepad's "Unicode", PowerShell's > before version 6): told by its byte order mark
+_UTF16 = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+GZIP = b"\x1f\x8b"
+GZIPPED = " (compressed with gzip: an .svgz, or a download saved without decompressing it)"
 
 
 def text_reason(head):
     """Why a file that Pillow does not identify, beginning with the bytes ``head``, is skipped where they are text
-    (UTF-8, a character cut at the end allowed, without control characters) of a kind of :data:`TEXT_KINDS`: "not
-    an image but a web page (HTML ...)", an SVG drawing, an XML or a JSON file; None for any other file, and for one
-    beginning with the signature of a format Pillow reads (:func:`signed_format`: an image cut short, "GIF89a" ...),
-    which :func:`.skip_reasons.unidentified` names. Only for a file Pillow does not identify: XPM, XBM and ASCII
+    (UTF-8, or UTF-16 with its byte order mark; bytes of another encoding, Latin-1's "é", and a character cut at
+    the end allowed; no control characters) of a kind of :data:`TEXT_KINDS`: "not an image but a web page (HTML
+    ...)", an SVG drawing, an XML or a JSON file; the same, said gzip-compressed (:data:`GZIPPED`), of such text
+    compressed with gzip (an .svgz drawing); None for any other file, and for one beginning with the signature of a
+    format Pillow reads (:func:`signed_format`: an image cut short, "GIF89a" ...), which
+    :func:`.skip_reasons.unidentified` names. Only for a file Pillow does not identify: XPM, XBM and ASCII
     PBM/PGM/PPM images are text too. Before, a web page saved as cat.jpg was "not an image, or in a format Pillow
     cannot read", which sent one to look for a format to convert it from."""
     if signed_format(head) is not None:
         return None
-    for cut in range(4):  # a multibyte character cut by the end of ``head``
-        try:
-            text = head[:len(head) - cut].decode("utf-8")
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        return None
+    if head.startswith(GZIP):
+        reason = _text_kind(_gunzipped_start(head))
+        return reason and reason + GZIPPED
+    return _text_kind(head)
+
+
+def _text_kind(head):
+    """:func:`text_reason` of ``head`` as it is (not compressed)."""
+    encoding = _UTF16.get(head[:2])
+    if encoding:
+        head = head[2:len(head) - len(head) % 2]  # a character cut at the end: a byte alone
+    text = head.decode(encoding or "utf-8", "replace")  # U+FFFD: a byte of Latin-1, a character cut at the end
     text = text.removeprefix("\ufeff").lstrip().lower()
     if _CONTROL.search(text):
         return None
     return next((reason for pattern, reason in TEXT_KINDS if pattern.match(text)), None)
+
+
+def _gunzipped_start(head):
+    """What the start ``head`` of a gzip file decompresses to (the compressed stream cut anywhere: what it holds so
+    far); b"" where it is no gzip stream zlib reads."""
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 4096)
+    except zlib.error:
+        return b""
 
 
 def plugin_reason(name):

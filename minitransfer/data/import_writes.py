@@ -13,7 +13,7 @@ from minitransfer import disk_space, fileio
 from . import inputs
 from .integrity import identity
 from .lock import LOCK_FILE
-from .same_origin import read_record
+from .same_origin import read_record, same_folder
 from .shard_format import META_FILE
 
 SHARD_HEADERS = 16 << 10  # a shard's HDF5 headers and attributes (plan, skipped list), rounded up to disk blocks
@@ -89,14 +89,16 @@ class Writes:
     of the shards written over one that was there and could not be kept (:attr:`.shard_builder.Builder.rebuilt`),
     and ``classes_before``, the class names (wnids) of the dataset the folder held before, in label order (None:
     it held none, or none readable), which prepare compares with the new ones (a class folder added or removed
-    since gives labels other meanings: :func:`.prepared_notes.notes`), and ``counts_before``, ((subset, images), ...)
-    of that dataset (None likewise), which :meth:`counts_said` compares with the new counts."""
+    since gives labels other meanings: :func:`.prepared_notes.notes`), ``counts_before``, ((subset, images), ...)
+    of that dataset (None likewise), which :meth:`counts_said` compares with the new counts, and ``source_before``,
+    the source its meta.json records (None likewise)."""
     shards_written: int
     shards_reused: int
     others: tuple
     rebuilt: tuple = ()
     classes_before: tuple = None
     counts_before: tuple = None
+    source_before: dict = None
 
     @property
     def nothing_written(self):
@@ -118,33 +120,38 @@ class Writes:
             return f"{said} ({_rebuilt_said(self.rebuilt)})"
         return said if self.shards_written else f"{said} (only {inputs.a_few(self.others, 3)} changed)"
 
-    def counts_said(self, out, counts, files=True):
+    def counts_said(self, out, counts, source):
         """The note a rerun gives where the images it imported number otherwise than those the folder ``out`` held
         (``counts``: ((subset, images), ...) now): "note: photos-36 held train 540, val 60 images before this
         import; now train 541, val 60 (images added to or removed from its source since, or files that decode now
-        and did not before, or the reverse)", the words in brackets for an import of ``files`` (a folder's, not
-        generated or unpacked from one download: another --train-per-class) where the images in all number
-        otherwise (not where only the split between the subsets changed: another --val-fraction); None where the
-        counts are the same, or it held none. Without it, a rerun after photos were added to a class of a dataset
-        of one shard a subset said what a first import says: that it took them in was seen only by remembering
-        the counts (its shards are all rebuilt, none "reused")."""
+        and did not before, or the reverse)", the words in brackets where the images in all number otherwise and
+        the dataset held and this import's (``source``: meta.json's) are both of one class-folder tree
+        (:func:`.same_origin.same_folder`): not where only the split between the subsets changed (another
+        --val-fraction), nor where they were generated or unpacked from one download (another --train-per-class),
+        nor where --overwrite replaced a dataset of another source (a synthetic set, another folder), which the
+        words sent one to look for images added to a folder never imported there before; None where the counts
+        are the same, or it held none. Without it, a rerun after photos were added to a class of a dataset of one
+        shard a subset said what a first import says: that it took them in was seen only by remembering the counts
+        (its shards are all rebuilt, none "reused")."""
         if self.counts_before is None or tuple(counts) == tuple(self.counts_before):
             return None
         why = (" (images added to or removed from its source since, or files that decode now and did not before, or "
-               "the reverse)") if files and _total(counts) != _total(self.counts_before) else ""
+               "the reverse)") if same_folder(self.source_before, source) and \
+            _total(counts) != _total(self.counts_before) else ""
         return (f"note: {inputs.display_name(out)} held {_counts_text(self.counts_before)} images before this import; "
                 f"now {_counts_text(counts)}{why}")
 
     @classmethod
-    def between(cls, before, after, shards, rebuilt=(), classes_before=None, counts_before=None):
+    def between(cls, before, after, shards, rebuilt=(), classes_before=None, counts_before=None, source_before=None):
         """The writes that turned :func:`folder_state` ``before`` into ``after``; ``shards``: the names
         of the shards the import's table lists; ``rebuilt``: (name, why) of those written over one that
-        was there (those written and listed kept); ``classes_before``, ``counts_before``: see the class."""
+        was there (those written and listed kept); ``classes_before``, ``counts_before``, ``source_before``: see the
+        class."""
         changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
         written = sum(name in changed for name in shards)
         rebuilt = tuple((name, why) for name, why in rebuilt if name in shards)  # written atomically: changed
         return cls(written, len(shards) - written, tuple(sorted(changed - set(shards))), rebuilt, classes_before,
-                   counts_before)
+                   counts_before, source_before)
 
 
 def _total(counts):
@@ -158,20 +165,22 @@ def _counts_text(counts):
 
 
 def state_before(out):
-    """OUT's files (:func:`folder_state`, its lock file left out), classes (:func:`classes_held`) and images a
-    subset (:func:`subset_counts`; None as for the classes) as an import into it begins: what :func:`writes_since`
-    compares with. Its meta.json is read once (ImageNet's, listing every file skipped, is megabytes)."""
+    """OUT's files (:func:`folder_state`, its lock file left out), classes (:func:`classes_held`), images a subset
+    (:func:`subset_counts`) and source (meta.json's; None as for the classes) as an import into it begins: what
+    :func:`writes_since` compares with. Its meta.json is read once (ImageNet's, listing every file skipped, is
+    megabytes)."""
     meta = read_record(pathlib.Path(out) / META_FILE)  # None: none readable
-    return folder_state(out, ignored=(LOCK_FILE,)), classes_held(out, meta), _counts_held(meta)
+    source = meta.get("source") if isinstance(meta, dict) and isinstance(meta.get("source"), dict) else None
+    return folder_state(out, ignored=(LOCK_FILE,)), classes_held(out, meta), _counts_held(meta), source
 
 
 def writes_since(out, before, table, rebuilt=()):
     """The :class:`Writes` of the import into ``out`` since its :func:`state_before` ``before``: ``table``, the
     shard table it lists now (meta.json's ``subsets``); ``rebuilt``: see :meth:`Writes.between`."""
-    state, classes_before, counts_before = before
+    state, classes_before, counts_before, source_before = before
     shards = [shard["file"] for part in table.values() for shard in part["shards"]]
     return Writes.between(state, folder_state(out, ignored=(LOCK_FILE,)), shards, rebuilt, classes_before,
-                          counts_before)
+                          counts_before, source_before)
 
 
 def subset_counts(table):

@@ -52,6 +52,13 @@ def check_same_origin(out, source, size, shard_length):
     return {key: old_source[key] for key in source if key in old_source}  # the same: a file moved is not rewritten
 
 
+def same_folder(old_source, source):
+    """Whether two sources as meta.json records them are one class-folder tree (``prepare folder`` of one SOURCE,
+    whatever its options): a rerun's images then number otherwise only where the tree's files changed."""
+    return all(isinstance(each, dict) and each.get("kind") == "folder" for each in (old_source, source)) and \
+        _same_value(old_source.get("path"), source.get("path"))
+
+
 def record_import(out, source, size, given, shard_length):
     """Write ``out``'s ``importing.json`` (atomically; unless it holds the same already): the ``source``
     (as meta.json will record it) and ``size`` of the import about to write shards there, which

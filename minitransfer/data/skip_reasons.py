@@ -22,9 +22,11 @@ NOT_AN_IMAGE = "not an image but {}"  # told by its first bytes (.image_formats.
 def no_image(item, head, digest):
     """:func:`.decode.load_item`'s answer for the file of ``item``, beginning with the bytes ``head``, when they are
     those of a file that is no image (:func:`.image_formats.not_image_kind`), whatever Pillow makes of them: skipped
-    saying what it is (an archive named so: how to unpack it), not as a damaged image; None for any other file."""
+    saying what it is (an archive named so: how to unpack it; a gzip file of text, what text it is:
+    :func:`.image_formats.text_reason`, an .svgz drawing), not as a damaged image; None for any other file."""
     kind = image_formats.not_image_kind(head)
-    return None if kind is None else (None, archive_reason(item) or NOT_AN_IMAGE.format(kind), digest)
+    return None if kind is None else \
+        (None, archive_reason(item) or image_formats.text_reason(head) or NOT_AN_IMAGE.format(kind), digest)
 
 
 # What Pillow raises for an image file whose bytes are damaged or cut short (an OSError without errno: "image
