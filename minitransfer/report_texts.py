@@ -20,6 +20,7 @@ from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_
 from minitransfer.report_tables import (REFERENCE_COLUMNS, TABLE_1_COLUMNS, markdown_table, pooled_names, result_rows,
                                         table1, table1_markdown, table1_measured, pooled_halves_note,
                                         with_pooled_halves, made_from)
+from minitransfer.report_versions import versions_said
 from minitransfer.results import INTERCHANGEABLE, metric_words, recorded_runs
 
 COLUMNS = ("run", "label", "treatment", "split", "split_seed", "target", "n", "final_top1", "best_top1",
@@ -43,7 +44,7 @@ def results_files(report, runs_dir):
     lines += _planned(report)
     cautions = [report.reference_levels] * bool(report.reference_levels) \
         + run_caveats.seen_classes(report.results, facts=report.dataset_facts) \
-        + run_caveats.other_schedules(report.results) + report.versions
+        + run_caveats.other_schedules(report.results) + versions_said(report.versions)
     for caution in cautions:
         lines += ["", inputs.display_name(f"Careful: {caution}.")]
     lines += made_from(report.results, runs_dir) + _left_out(report)  # the runs read, then those left out

@@ -1,12 +1,14 @@
 """The minitransfer versions the runs of a report were trained with, each run's as its result.json records it
 (``environment.minitransfer``): a folder whose runs were trained by several (a demo or grid rerun after an upgrade
 skips the networks it finished, and trains the rest with the new version) is said so, each version with its runs,
-among the runs to read with care (:func:`mixed_versions`). Its networks may differ in more than their seeds where a
-version changed training (a kernel, a solver, a default), which a report cannot tell from the records; the report
-still pools them, as the same dataset, preset and precision, and says which to train again to be sure."""
+among the runs to read with care (:func:`version_groups`, :func:`versions_said`). Its networks may differ in more
+than their seeds where a version changed training (a kernel, a solver, a default), which a report cannot tell from
+the records; the report still pools them, as the same dataset, preset and precision, and says which to train again
+to be sure: findings.md and results.md name every run of each version, the terminal a few of each."""
 
 import os
 
+from minitransfer.run_caveats import _listed  # named as every warning names its runs
 from minitransfer.run_file_readers import UnreadableRun, read_json
 
 UNKNOWN = "no version recorded"
@@ -24,16 +26,25 @@ def version_of(runs_dir, result):
     return version if isinstance(version, str) and version else UNKNOWN
 
 
-def mixed_versions(results, runs_dir, shown=3):
-    """["trained by N minitransfer versions: V (count: runs); ...; ..."] where ``results`` (under ``runs_dir``) were
-    trained by several versions, else []: each version's first ``shown`` runs named, the others counted."""
+def version_groups(results, runs_dir):
+    """{version: [its runs' names]} of ``results`` (under ``runs_dir``), the version of most runs first, where
+    several versions trained them; {} where one did (or none recorded any)."""
     groups = {}
     for r in results:
         groups.setdefault(version_of(runs_dir, r), []).append(r.run.name)
     if len(groups) < 2:
+        return {}
+    return dict(sorted(groups.items(), key=lambda item: -len(item[1])))
+
+
+def versions_said(groups, shown=None, listed_in=None):
+    """["trained by N minitransfer versions: V (count: runs); ...; ..."] of the :func:`version_groups` ``groups``,
+    [] where they are {}: every run of each version named (which to train again), or its first ``shown`` and how
+    many more, "all listed in ``listed_in``" (a terminal's line; findings.md names them all)."""
+    if not groups:
         return []
-    listed = "; ".join(f"{version} ({len(names)}: {', '.join(names[:shown])}{', ...' * (len(names) > shown)})"
-                       for version, names in sorted(groups.items(), key=lambda item: -len(item[1])))
-    return [f"trained by {len(groups)} minitransfer versions: {listed}; the tables and findings pool them, though a "
+    said = "; ".join(f"{version} ({len(names)}: {_listed(names, shown, listed_in)})"
+                     for version, names in groups.items())
+    return [f"trained by {len(groups)} minitransfer versions: {said}; the tables and findings pool them, though a "
             f"version may have changed training (docs/changes.md): to be sure, train the runs of all but one version "
             f"again with it (train --overwrite)"]

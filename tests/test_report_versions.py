@@ -43,3 +43,19 @@ def test_one_version_says_nothing(tmp_path):
     report = write_report(out, figures=False)
     assert not any("minitransfer versions" in w for w in report.brief_warnings(3))
     assert "minitransfer versions" not in (out / "report" / "findings.md").read_text()
+
+
+def test_every_run_of_a_version_named_in_the_files(tmp_path):
+    """Which runs to train again: findings.md and results.md named the first 3 of each version and '...', the other
+    runs nowhere (results.csv records no version); they name every one now, the terminal 3 and the file of all."""
+    out = _grid(tmp_path / "g", lambda name: "0.11.4" if name.endswith("base" + name[-1]) else "0.11.5+local")
+    newer = [run.name for run in grid.plan_grid(layers=[1]) if "base" not in run.name]
+    assert len(newer) == 4  # more than the terminal names
+    report = write_report(out, figures=False)
+    for name in ("findings.md", "results.md"):
+        (line,) = [line for line in (out / "report" / name).read_text().splitlines() if "minitransfer versions" in line]
+        assert all(run in line for run in newer), (name, line)
+        assert "..." not in line, line
+    (said,) = [w for w in report.brief_warnings(3) if "minitransfer versions" in w]
+    assert sum(run in said for run in newer) == 3, said
+    assert f"and 1 more, all listed in {out / 'report' / 'findings.md'}" in said, said
