@@ -8,7 +8,6 @@ to be sure: findings.md and results.md name every run of each version, the termi
 
 import os
 
-from minitransfer.run_caveats import _listed  # named as every warning names its runs
 from minitransfer.run_file_readers import UnreadableRun, read_json
 
 UNKNOWN = "no version recorded"
@@ -40,11 +39,19 @@ def version_groups(results, runs_dir):
 def versions_said(groups, shown=None, listed_in=None):
     """["trained by N minitransfer versions: V (count: runs); ...; ..."] of the :func:`version_groups` ``groups``,
     [] where they are {}: every run of each version named (which to train again), or its first ``shown`` and how
-    many more, "all listed in ``listed_in``" (a terminal's line; findings.md names them all)."""
+    many more, the file ``listed_in`` that names them all said once (a terminal's line; findings.md names them
+    all), not after each version."""
     if not groups:
         return []
-    said = "; ".join(f"{version} ({len(names)}: {_listed(names, shown, listed_in)})"
+    cut = shown is not None and any(len(names) > shown for names in groups.values())
+    said = "; ".join(f"{version} ({len(names)}: {_named(names, shown if cut else None)})"
                      for version, names in groups.items())
-    return [f"trained by {len(groups)} minitransfer versions: {said}; the tables and findings pool them, though a "
-            f"version may have changed training (docs/changes.md): to be sure, train the runs of all but one version "
-            f"again with it (train --overwrite)"]
+    return [f"trained by {len(groups)} minitransfer versions: {said}{f', all listed in {listed_in}' * cut}; the tables "
+            f"and findings pool them, though a version may have changed training (docs/changes.md): to be sure, train "
+            f"the runs of all but one version again with it (train --overwrite)"]
+
+
+def _named(names, shown):
+    """The ``names``, or the first ``shown`` of them and how many more."""
+    more = len(names) - shown if shown is not None else 0
+    return ", ".join(names[:shown] if more > 0 else names) + f" and {more} more" * (more > 0)

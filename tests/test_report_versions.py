@@ -58,4 +58,7 @@ def test_every_run_of_a_version_named_in_the_files(tmp_path):
         assert "..." not in line, line
     (said,) = [w for w in report.brief_warnings(3) if "minitransfer versions" in w]
     assert sum(run in said for run in newer) == 3, said
-    assert f"and 1 more, all listed in {out / 'report' / 'findings.md'}" in said, said
+    assert "and 1 more); 0.11.4 (2: random0/baseA, random0/baseB), all listed in " \
+        f"{out / 'report' / 'findings.md'};" in said, said
+    (said,) = [w for w in report.brief_warnings(1) if "minitransfer versions" in w]  # each version cut short
+    assert said.count("all listed in") == 1 and "and 3 more); " in said and "and 1 more), all listed" in said, said
