@@ -89,7 +89,7 @@ from minitransfer.report_mixed import MixedRuns, mixed
 from minitransfer.report_no_runs import UNFINISHED_NAMED, no_runs
 from minitransfer.report_plan import said_of, unfinished_states
 from minitransfer.report_pooled import gathered_grids, planned_in_grids
-from minitransfer.report_table1_notes import table1_at_chance, table1_unmeasured, table1_unpaired
+from minitransfer.report_table1_notes import demo_planned, table1_at_chance, table1_unmeasured, table1_unpaired
 from minitransfer.report_versions import version_groups, versions_said
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, table1, table1_markdown)
@@ -154,7 +154,7 @@ class Report:
     gathered: list = dataclasses.field(default_factory=list)  # the grids gathered below the runs' folder: one walk
     unfinished_states: dict = dataclasses.field(default_factory=dict)  # {name: state} of each unfinished run
     reference_levels: str = ""  # --reference over runs not of the paper's setup: run_caveats.reference_levels
-    versions: dict = dataclasses.field(default_factory=dict)  # {version: runs} where several trained them
+    versions: dict = dataclasses.field(default_factory=dict)  # {version: runs} where several: report_versions
 
     @property
     def unfinished_said(self):
@@ -278,7 +278,7 @@ def _measure(runs_dir):
     facts = {}  # each dataset's validation labels, read once for every reader
     sets = validation_sets(results, facts)
     bases = Bases(results)
-    versions = version_groups(results, runs_dir)  # runs trained by several minitransfer versions, pooled: said
+    versions = version_groups(results, runs_dir, demo_planned(runs_dir, gathered))  # several versions: said
     return Report(files={}, results=results, unfinished=unfinished, figures=False,
                   findings=measured.findings(results, facts, bases),
                   warnings=run_caveats.warnings(results, sets=sets, facts=facts) + versions_said(versions),

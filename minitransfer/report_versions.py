@@ -25,30 +25,43 @@ def version_of(runs_dir, result):
     return version if isinstance(version, str) and version else UNKNOWN
 
 
-def version_groups(results, runs_dir):
-    """{version: [its runs' names]} of ``results`` (under ``runs_dir``), the version of most runs first, where
-    several versions trained them; {} where one did (or none recorded any)."""
+class VersionGroups(dict):
+    """{version: [its runs' names]}, the version of most runs first; ``demo``: whether the runs are a demo's."""
+
+    def __init__(self, groups=(), demo=False):
+        super().__init__(groups)
+        self.demo = demo
+
+
+def version_groups(results, runs_dir, demo=False):
+    """The :class:`VersionGroups` of ``results`` (under ``runs_dir``; a ``demo``'s:
+    :func:`minitransfer.report_table1_notes.demo_planned`) where several versions trained them; empty where one did
+    (or none recorded any)."""
     groups = {}
     for r in results:
         groups.setdefault(version_of(runs_dir, r), []).append(r.run.name)
     if len(groups) < 2:
-        return {}
-    return dict(sorted(groups.items(), key=lambda item: -len(item[1])))
+        return VersionGroups()
+    return VersionGroups(sorted(groups.items(), key=lambda item: -len(item[1])), demo)
 
 
 def versions_said(groups, shown=None, listed_in=None):
     """["trained by N minitransfer versions: V (count: runs); ...; ..."] of the :func:`version_groups` ``groups``,
-    [] where they are {}: every run of each version named (which to train again), or its first ``shown`` and how
+    [] where they are empty: every run of each version named (which to train again), or its first ``shown`` and how
     many more, the file ``listed_in`` that names them all said once (a terminal's line; findings.md names them
-    all), not after each version."""
+    all), not after each version. A demo's runs are trained again by a demo into a folder of its own (a rerun into
+    its folder trains none of those it finished; train --overwrite of each is no demo's way)."""
     if not groups:
         return []
     cut = shown is not None and any(len(names) > shown for names in groups.values())
     said = "; ".join(f"{version} ({len(names)}: {_named(names, shown if cut else None)})"
                      for version, names in groups.items())
+    again = ("run the demo again into a folder of its own (demo -o FOLDER), which trains every network with this "
+             "version" if getattr(groups, "demo", False) else
+             "train the runs of all but one version again with it (train --overwrite)")
     return [f"trained by {len(groups)} minitransfer versions: {said}{f', all listed in {listed_in}' * cut}; the tables "
-            f"and findings pool them, though a version may have changed training (docs/changes.md): to be sure, train "
-            f"the runs of all but one version again with it (train --overwrite)"]
+            f"and findings pool them, though a version may have changed training (docs/changes.md): to be sure, "
+            f"{again}"]
 
 
 def _named(names, shown):

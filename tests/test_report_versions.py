@@ -6,6 +6,8 @@ import json
 
 from fake_results import finished_result
 from minitransfer import experiment as grid
+from minitransfer import grid_plan_file
+from minitransfer.grid_options import ALL_CLASSES
 from minitransfer.report import write_report
 from minitransfer.result_digests import RESULT_SHA256, result_sha256
 
@@ -62,3 +64,18 @@ def test_every_run_of_a_version_named_in_the_files(tmp_path):
         f"{out / 'report' / 'findings.md'};" in said, said
     (said,) = [w for w in report.brief_warnings(1) if "minitransfer versions" in w]  # each version cut short
     assert said.count("all listed in") == 1 and "and 3 more); " in said and "and 1 more), all listed" in said, said
+
+
+def test_a_demos_runs_are_trained_again_by_a_demo(tmp_path):
+    """A demo rerun after an upgrade trains what it had not finished with the new version; to train every network with
+    one version its user runs the demo into a folder of its own (a rerun into the same folder trains none again), not
+    train --overwrite of each run, which the demo's advice then offered as an option it does not take."""
+    advice = {}
+    for kind, options in (("demo", {ALL_CLASSES: {"max_iter": 30}, "preset": "micro"}), ("grid", {"max_iter": 30})):
+        out = _grid(tmp_path / kind, lambda name: "0.11.4" if name.endswith("base" + name[-1]) else "0.11.5")
+        grid_plan_file.write_plan(out, grid.plan_grid(layers=[1]), options, ["train"])
+        (advice[kind],) = [w for w in write_report(out, figures=False).brief_warnings(3) if "versions" in w]
+    assert advice["demo"].endswith("to be sure, run the demo again into a folder of its own (demo -o FOLDER), which "
+                                   "trains every network with this version"), advice["demo"]
+    assert "--overwrite" not in advice["demo"]
+    assert advice["grid"].endswith("train the runs of all but one version again with it (train --overwrite)")
