@@ -1,9 +1,9 @@
 """The lines under Table 1 (:func:`minitransfer.report_tables.table1`; :mod:`minitransfer.report` writes
 them): why a column shows – (:func:`table1_unmeasured`, :func:`table1_unpooled`, :func:`table1_without_own_base`,
 :func:`table1_without_selffer`, :func:`table1_unevaluated`), which AnB+ its own-base and BnB+ columns leave out
-(:func:`table1_own_base_partial`, :func:`table1_selffer_partial`), and where a pooled column compares networks of other split seeds
-(:func:`table1_unpaired`), with bases no better than chance (:func:`table1_at_chance`) or networks trained
-with other schedules (:func:`table1_schedules`).
+(:func:`table1_own_base_partial`, :func:`table1_selffer_partial`), and where a pooled column compares networks
+of other split seeds (:func:`table1_unpaired`), with bases no better than chance (:func:`table1_at_chance`) or
+networks trained with other schedules (:func:`table1_schedules`).
 """
 
 import math
@@ -97,21 +97,20 @@ def table1_selffer_partial(results, rows, bases=None):
     pooled = interchangeable_halves(results, bases)
     paired = {(n, half) for half in HALVES for n, value in
               means_by_n(results, treatment="BnB+", target=None if pooled else half).items() if not math.isnan(value)}
-    spans, left = [], []
+    spans, left = [], {}  # {name: (n, target half)} of the AnB+ left out
     for row, (first, last) in zip(rows, table1_ranges(results)):
         if math.isnan(row["boost_over_BnB+"]):
             continue  # table1_without_selffer says why
-        out = [r for r in select(results, "random", "AnB+") if first <= r.run.n <= last
-               and not math.isnan(r.mean10_top1) and (r.run.n, r.run.target) not in paired]
+        out = {r.run.name: (r.run.n, r.run.target) for r in select(results, "random", "AnB+")
+               if first <= r.run.n <= last and not math.isnan(r.mean10_top1) and (r.run.n, r.run.target) not in paired}
         spans += [row["layers"]] if out else []
-        left += [r for r in out if r not in left]
+        left.update(out)
     if not spans:
         return ""
-    lacking = sorted({(r.run.n, r.run.target) for r in left})
-    which = ", ".join(f"n = {n}" + f" of half {half}" * (not pooled) for n, half in dict.fromkeys(
-        (n, None if pooled else half) for n, half in lacking))
+    which = ", ".join(f"n = {n}" + f" of half {half}" * (not pooled) for n, half in sorted(
+        {(n, None if pooled else half) for n, half in left.values()}, key=lambda pair: (pair[0], pair[1] or "")))
     return (f'The column "{SELFFER_COLUMN}" averages only the AnB+ runs with a BnB+ of the same n'
-            f"{' and target half' * (not pooled)} {_where(spans, rows)}: {_some_names(r.run.name for r in left)} "
+            f"{' and target half' * (not pooled)} {_where(spans, rows)}: {_some_names(left)} "
             f"{'is' if len(left) == 1 else 'are'} left out of it (no BnB+ with an accuracy at {which}).")
 
 
