@@ -144,32 +144,37 @@ def advising(reason, *splits):
     return Verdict(f"{reason}: {more_networks(*splits)}", splits)
 
 
-def too_few(counts, splits, draws=None):
+def too_few(counts, splits, draws=None, one_draw=""):
     """Why a claim measured on groups of ``counts`` networks (trained on ``splits``, one a group) is
     not resolved: a group too small to have a standard error; the advice names what trains more of those, and of
     a group of networks enough but of one draw (``draws``, a group's split seeds or replicates, where known), which
-    has none either: the natural split's AnB and BnA of one replicate beside one random-split AnB were advised more
-    random splits alone, and more of them left the natural side without its standard error."""
+    has none either (``one_draw``: why, :func:`minitransfer.findings_figures.one_draw_said`): the natural split's
+    AnB and BnA of one replicate beside one random-split AnB were advised more random splits alone, and more of
+    them left the natural side without its standard error; "(2 + 1; at least 2 per group)" alone did not say why
+    the group of 2 was advised more too."""
     sizes = " + ".join(map(str, counts))
     need = f"at least {MIN_NETWORKS} {'per group' if len(counts) > 1 else 'needed'}"
     draws = draws or [MIN_NETWORKS] * len(counts)
     short = [split for count, drawn, split in zip(counts, draws, splits) if min(count, drawn) < MIN_NETWORKS]
-    return advising(f"not resolved: too few networks for a standard error ({sizes}; {need})", *short)
+    also = f", and {one_draw}" if one_draw else ""
+    return advising(f"not resolved: too few networks for a standard error ({sizes}; {need}){also}", *short)
 
 
-def unresolved(counts, splits, draws=None):
-    """Why a difference of groups of ``counts`` networks (on ``splits``; of ``draws`` each, where known) is not
-    resolved: a group too small to have a standard error, or a difference within the noise."""
-    return too_few(counts, splits, draws) if min(counts) < MIN_NETWORKS else "not resolved by these runs"
+def unresolved(counts, splits, draws=None, one_draw=""):
+    """Why a difference of groups of ``counts`` networks (on ``splits``; of ``draws`` each, where known, and why
+    one of networks enough but one draw has no standard error, ``one_draw``) is not resolved: a group too small to
+    have a standard error, or a difference within the noise."""
+    return too_few(counts, splits, draws, one_draw) if min(counts) < MIN_NETWORKS else "not resolved by these runs"
 
 
 def unresolved_difference(a, b, splits, pairs=(TRANSFERS, TRANSFERS)):
     """Why the difference of groups ``a`` and ``b`` (:class:`minitransfer.findings_groups.OverBases`, on ``splits``;
     a draw's two networks of each named ``pairs``) is not resolved: too few networks, networks enough but of one draw
     or base (no standard error), or noise."""
-    if min(a.count, b.count) < MIN_NETWORKS:
-        return unresolved((a.count, b.count), splits, (a.draws, b.draws))
     alone = [(spread, split, pair) for spread, split, pair in zip((a, b), splits, pairs) if spread.draws < MIN_NETWORKS]
+    if min(a.count, b.count) < MIN_NETWORKS:
+        enough = [(spread, pair) for spread, _, pair in alone if spread.count >= MIN_NETWORKS]
+        return unresolved((a.count, b.count), splits, (a.draws, b.draws), one_draw_said(*enough[0]) if enough else "")
     if alone:
         return advising(f"not resolved: {one_draw_said(*alone[0][::2])}", *(split for _, split, _ in alone))
     return unresolved((a.count, b.count), splits)

@@ -89,8 +89,8 @@ from minitransfer.report_mixed import MixedRuns, mixed
 from minitransfer.report_no_runs import UNFINISHED_NAMED, no_runs
 from minitransfer.report_plan import said_of, unfinished_states
 from minitransfer.report_pooled import gathered_grids, planned_in_grids
-from minitransfer.report_table1_notes import table1_at_chance, table1_unmeasured, table1_unpaired
-from minitransfer.report_versions import mixed_versions
+from minitransfer.report_table1_notes import demo_planned, table1_at_chance, table1_unmeasured, table1_unpaired
+from minitransfer.report_versions import version_groups, versions_said
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, table1, table1_markdown)
 from minitransfer.report_texts import COLUMNS, findings_text, results_files, table1_files
@@ -154,7 +154,7 @@ class Report:
     gathered: list = dataclasses.field(default_factory=list)  # the grids gathered below the runs' folder: one walk
     unfinished_states: dict = dataclasses.field(default_factory=dict)  # {name: state} of each unfinished run
     reference_levels: str = ""  # --reference over runs not of the paper's setup: run_caveats.reference_levels
-    versions: list = dataclasses.field(default_factory=list)  # the versions that trained them, where several
+    versions: dict = dataclasses.field(default_factory=dict)  # {version: runs} where several: report_versions
 
     @property
     def unfinished_said(self):
@@ -167,9 +167,9 @@ class Report:
         line of the terminal). Table 1's unpaired columns are said under the table only: the CPU
         demo's claim splits (the lowest and top n alone) would print one on every demo. With them, what
         ``--reference`` compares over runs not of the paper's setup (:attr:`reference_levels`)."""
-        return run_caveats.warnings(self.results, shown, self.files["findings.md"], self.validation_sets,
-                                    self.dataset_facts) + self.versions + [self.reference_levels] * bool(
-            self.reference_levels)
+        listed_in = self.files["findings.md"]
+        return run_caveats.warnings(self.results, shown, listed_in, self.validation_sets, self.dataset_facts) \
+            + versions_said(self.versions, shown, listed_in) + [self.reference_levels] * bool(self.reference_levels)
 
 
 def write_report(runs_dir, out_dir=None, reference=None, figures=True):
@@ -278,10 +278,11 @@ def _measure(runs_dir):
     facts = {}  # each dataset's validation labels, read once for every reader
     sets = validation_sets(results, facts)
     bases = Bases(results)
-    versions = mixed_versions(results, runs_dir)  # runs trained by several minitransfer versions, pooled: said
+    versions = version_groups(results, runs_dir, demo_planned(runs_dir, gathered))  # several versions: said
     return Report(files={}, results=results, unfinished=unfinished, figures=False,
                   findings=measured.findings(results, facts, bases),
-                  warnings=run_caveats.warnings(results, sets=sets, facts=facts) + versions, versions=versions,
+                  warnings=run_caveats.warnings(results, sets=sets, facts=facts) + versions_said(versions),
+                  versions=versions,
                   left_out=left_out,
                   without_base=without_base(results, bases, states, runs_dir),
                   training=training, failed=failed,

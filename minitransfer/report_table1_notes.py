@@ -1,9 +1,9 @@
 """The lines under Table 1 (:func:`minitransfer.report_tables.table1`; :mod:`minitransfer.report` writes
 them): why a column shows – (:func:`table1_unmeasured`, :func:`table1_unpooled`, :func:`table1_without_own_base`,
-:func:`table1_without_selffer`, :func:`table1_unevaluated`), which AnB+ its own-base column leaves out
-(:func:`table1_own_base_partial`), and where a pooled column compares networks of other split seeds
-(:func:`table1_unpaired`), with bases no better than chance (:func:`table1_at_chance`) or networks trained
-with other schedules (:func:`table1_schedules`).
+:func:`table1_without_selffer`, :func:`table1_unevaluated`), which AnB+ its own-base and BnB+ columns leave out
+(:func:`table1_own_base_partial`, :func:`table1_selffer_partial`), and where a pooled column compares networks
+of other split seeds (:func:`table1_unpaired`), with bases no better than chance (:func:`table1_at_chance`) or
+networks trained with other schedules (:func:`table1_schedules`).
 """
 
 import math
@@ -11,7 +11,7 @@ import pathlib
 import re
 
 from minitransfer.comparisons import bases_of, built_bases
-from minitransfer.experiment import CROSS, Run, some_names
+from minitransfer.experiment import CROSS, HALVES, Run, some_names
 from minitransfer.findings_caveats import chance_named
 from minitransfer.grid_options import ALL_CLASSES
 from minitransfer.grid_plan import options_of
@@ -86,6 +86,32 @@ def table1_without_selffer(results, rows, demo=False, bases=None):
     return (f'The column "{SELFFER_COLUMN}" shows – {_where(spans, rows)}: it compares each AnB+ with the BnB+ of '
             f"the same n{own_half}, and the runs hold {have}{halves} (experiment plans BnB+ on the random split "
             f"unless --no-fine-tuned{'; the demo on a CPU trains none' if demo else ''}).")
+
+
+def table1_selffer_partial(results, rows, bases=None):
+    """Which AnB+ Table 1's BnB+ column (``rows``, :func:`table1` of ``results``) leaves out where it shows a
+    boost: those without a BnB+ with an accuracy at their n (of their target half, where the halves are not
+    interchangeable: :func:`minitransfer.report_tables.selffer_boosts`), named with the BnB+ they lack. A grid
+    partly trained, halves apart, AnB+ of both halves at n and BnB+ of one: the column was that half's boost
+    alone, beside an own-base column of both halves, without a word. "" where it leaves none out."""
+    pooled = interchangeable_halves(results, bases)
+    paired = {(n, half) for half in HALVES for n, value in
+              means_by_n(results, treatment="BnB+", target=None if pooled else half).items() if not math.isnan(value)}
+    spans, left = [], {}  # {name: (n, target half)} of the AnB+ left out
+    for row, (first, last) in zip(rows, table1_ranges(results)):
+        if math.isnan(row["boost_over_BnB+"]):
+            continue  # table1_without_selffer says why
+        out = {r.run.name: (r.run.n, r.run.target) for r in select(results, "random", "AnB+")
+               if first <= r.run.n <= last and not math.isnan(r.mean10_top1) and (r.run.n, r.run.target) not in paired}
+        spans += [row["layers"]] if out else []
+        left.update(out)
+    if not spans:
+        return ""
+    which = ", ".join(f"n = {n}" + f" of half {half}" * (not pooled) for n, half in sorted(
+        {(n, None if pooled else half) for n, half in left.values()}, key=lambda pair: (pair[0], pair[1] or "")))
+    return (f'The column "{SELFFER_COLUMN}" averages only the AnB+ runs with a BnB+ of the same n'
+            f"{' and target half' * (not pooled)} {_where(spans, rows)}: {_some_names(left)} "
+            f"{'is' if len(left) == 1 else 'are'} left out of it (no BnB+ with an accuracy at {which}).")
 
 
 def demo_planned(runs_dir, gathered):

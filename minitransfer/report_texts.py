@@ -15,11 +15,13 @@ from minitransfer.data import inputs
 from minitransfer.findings_caveats import natural_halves
 from minitransfer.report_plan import planned_words, training_now
 from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_partial, table1_unevaluated,
-                                              table1_schedules, table1_unmeasured, table1_unpaired, table1_unpooled,
-                                              table1_without_own_base, table1_without_selffer, demo_planned)
+                                              table1_schedules, table1_selffer_partial, table1_unmeasured,
+                                              table1_unpaired, table1_unpooled, table1_without_own_base,
+                                              table1_without_selffer, demo_planned)
 from minitransfer.report_tables import (REFERENCE_COLUMNS, TABLE_1_COLUMNS, markdown_table, pooled_names, result_rows,
                                         table1, table1_markdown, table1_measured, pooled_halves_note,
                                         with_pooled_halves, made_from)
+from minitransfer.report_versions import versions_said
 from minitransfer.results import INTERCHANGEABLE, metric_words, recorded_runs
 
 COLUMNS = ("run", "label", "treatment", "split", "split_seed", "target", "n", "final_top1", "best_top1",
@@ -43,7 +45,7 @@ def results_files(report, runs_dir):
     lines += _planned(report)
     cautions = [report.reference_levels] * bool(report.reference_levels) \
         + run_caveats.seen_classes(report.results, facts=report.dataset_facts) \
-        + run_caveats.other_schedules(report.results) + report.versions
+        + run_caveats.other_schedules(report.results) + versions_said(report.versions)
     for caution in cautions:
         lines += ["", inputs.display_name(f"Careful: {caution}.")]
     lines += made_from(report.results, runs_dir) + _left_out(report)  # the runs read, then those left out
@@ -70,7 +72,8 @@ def table1_files(report, reference_results, reference_bases, runs_dir):
                  table1_without_own_base(report.results, boosts, bases=report.bases, unfinished=states),
                  table1_without_selffer(report.results, boosts, demo_planned(runs_dir, report.gathered),
                                         report.bases),
-                 table1_own_base_partial(report.results, boosts, bases=report.bases, unfinished=states)):
+                 table1_own_base_partial(report.results, boosts, bases=report.bases, unfinished=states),
+                 table1_selffer_partial(report.results, boosts, report.bases)):
         if line:
             text.append(line)
     if reference_boosts:

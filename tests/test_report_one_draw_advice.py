@@ -25,7 +25,12 @@ def test_dissimilar_of_one_replicate_and_one_network_advises_both(tmp_path):
         grid.weights_path(out, run.name).write_text("weights")
         (folder / "treatment.json").write_text(json.dumps(run.to_json()))
         (folder / "result.json").write_text(json.dumps(finished_result(top1=ACCURACY[label])))
-    (finding,) = [f for f in measure(out).findings if f.claim == "dissimilar"]
+    findings = {f.claim: f for f in measure(out).findings}
+    finding = findings["dissimilar"]
     assert finding.networks == 3 and not finding.holds, finding.text  # 2 natural (one replicate) + 1 random
     assert "not resolved" in finding.text
     assert NATURAL_MORE in finding.text and RANDOM_MORE in finding.text, finding.text
+    # why the group of 2 is advised more too: "(2 + 1; at least 2 per group)" alone did not say
+    assert ("(2 + 1; at least 2 per group), and one replicate gives no standard error (its AnB and BnA share its "
+            "bases): train more") in finding.text, finding.text
+    assert "gives no standard error" not in findings["specific"].text  # 1 + 1 networks: too few is the whole why

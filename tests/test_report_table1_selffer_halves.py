@@ -50,3 +50,20 @@ def test_both_halves_balanced_is_the_pooled_difference(tmp_path):
     out = _grid(tmp_path / "g", {"baseA", "baseB", "A1B+", "B1B+", "B1A+", "A1A+"})
     pooled = (0.52 + 0.91) / 2 - (0.50 + 0.90) / 2  # the paper's definition, one network a half on each side
     assert math.isclose(_selffer_column(out), pooled)
+
+
+def test_an_anb_plus_left_out_of_the_column_is_named(tmp_path):
+    """AnB+ of both halves, BnB+ of half B alone, halves apart: the column is half B's boost alone while the own-base
+    column averages both halves' AnB+; the half A AnB+ it leaves out was left out without a word."""
+    out = _grid(tmp_path / "g", {"baseA", "baseB", "A1B+", "B1A+", "B1B+"})
+    assert math.isclose(_selffer_column(out), ACCURACY["A1B+"] - ACCURACY["B1B+"])
+    write_report(out, figures=False)
+    text = (out / "report" / "table1.md").read_text()
+    assert ('The column "over selffer BnB+" averages only the AnB+ runs with a BnB+ of the same n and target half '
+            "throughout: random0/B1A+ is left out of it (no BnB+ with an accuracy at n = 1 of half A).") in text, text
+
+
+def test_no_anb_plus_left_out_says_nothing(tmp_path):
+    out = _grid(tmp_path / "g", {"baseA", "baseB", "A1B+", "B1B+", "B1A+", "A1A+"})
+    write_report(out, figures=False)
+    assert "averages only the AnB+ runs with a BnB+" not in (out / "report" / "table1.md").read_text()
