@@ -156,7 +156,8 @@ def table1_own_base_partial(results, rows, bases=None, unfinished=None):
     of ``unfinished``, as :func:`table1_without_own_base` says it), not in
     their folder while others hold one, or has no accuracy, by split seed, their bases named
     (:func:`minitransfer.missing_bases.base_without_accuracy`); the column averaged the others
-    silently, while the pooled and BnB+ columns average every AnB+. "" where it leaves none out.
+    silently, while the pooled column averages every AnB+ (the BnB+ column names those it leaves out:
+    :func:`table1_selffer_partial`). "" where it leaves none out.
     ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results``."""
     spans, lacking = _own_bases_lacking(results, rows, bases, unfinished, throughout=False)
     if not spans:
@@ -164,7 +165,7 @@ def table1_own_base_partial(results, rows, bases=None, unfinished=None):
     seeds = {r.run.split_seed for names in lacking.values() for r in names.values()}
     return (f'The column "{OWN_COLUMN}" averages only the AnB+ runs whose own target\'s base has an accuracy '
             f"{_where(spans, rows)}: those of {_seed_list(seeds)} are left out of it ({_lacking_words(lacking)}), "
-            f"while the other columns average every AnB+{_NAMED_ELSEWHERE}")
+            f"while the pooled column averages every AnB+{_NAMED_ELSEWHERE}")
 
 
 _NAMED_ELSEWHERE = "; results.md and findings.md name the runs left out of it."

@@ -51,7 +51,7 @@ def test_the_column_averaging_some_anb_plus_names_a_base_not_finished_and_one_go
     text = report.write_report(out, tmp_path / "report", figures=False).files["table1.md"].read_text()
     assert (f"{OWN} averages only the AnB+ runs whose own target's base has an accuracy throughout: those of split "
             f"seeds 1, 2 are left out of it (random2/baseB: not among the runs; random1/baseB: not finished "
-            f"(resumable at iteration 17)), while the other columns average every AnB+") in text, text
+            f"(resumable at iteration 17)), while the pooled column averages every AnB+") in text, text
 
 
 def test_a_base_deleted_is_still_not_among_the_runs_in_table_1(tmp_path):

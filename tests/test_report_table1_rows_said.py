@@ -35,7 +35,7 @@ def test_an_own_base_column_leaving_out_the_splits_without_their_base_says_which
             write_run(runs_dir, run, 0.6)
     text = table1_md(runs_dir, tmp_path / "r")
     assert (f"{PARTIAL} throughout: those of split seed 1 are left out of it (random1/baseB: not among the runs), "
-            f"while the other columns average every AnB+; results.md and findings.md name the runs left out of "
+            f"while the pooled column averages every AnB+; results.md and findings.md name the runs left out of "
             f"it.") in text, text
 
     shutil.rmtree(runs_dir / "random0" / "A5B+.run")  # layers 5 to 7: random1's A5B+ alone, the column shows –
