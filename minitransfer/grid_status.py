@@ -10,9 +10,11 @@ train.log tells it (:func:`error_line`); a run the grid planned and never starte
 import os
 import pathlib
 import shlex
+import time
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, models, run_remedies
+from minitransfer.progress import dated
 from minitransfer.experiment import (CHECKPOINT_FILE, LOG_FILE, PLAN_FILE, TREATMENT_FILE, run_dir, some_names,
                                      train_arguments, weights_path)
 from minitransfer.checkpoint_info import resume_refused  # the check info asks
@@ -343,6 +345,19 @@ def _failed_before(pending, out):
     return note
 
 
+def _last_try(folder):
+    """"its last try failed (2026-12-07 10:42 +00:00): error: ...": the error the train of the run folder
+    ``folder`` ended on (:func:`error_line`), dated by its train.log; None where it did not end on one. Before,
+    "failed before: error: OUT/random0/B1B.h5 exists ...", undated, read as the run's state now, its cause (that
+    weights file) deleted since."""
+    error = error_line(folder)
+    try:
+        when = dated(time.localtime((folder / LOG_FILE).stat().st_mtime)) if error else None
+    except OSError:  # gone since it was read
+        return None
+    return f"its last try failed ({when}): {error}" if error else None
+
+
 # What a dry run adds to a run whose train the grid runs and which refuses it (TRIED): its exit code, what to do
 _REMEDIES = {BAD_CHECKPOINT: (65, "delete {folder} to train it from the start"),
              WEIGHTS_ALONE: (2, "move {weights} away to train it again")}
@@ -369,13 +384,13 @@ def describe_plan(runs, out, options, train_command, statuses=None):
     sources = models.sources_words(options.get("preset"))  # the same before each run's command
     for run, status in zip(runs, statuses):
         after = f"  (after {run.parent})" if run.parent else ""
-        failed = error_line(run_dir(out, run)) if status.kind in (TODO, WRITE_AGAIN, RESUME, NOT_RESUMABLE) \
+        failed = _last_try(run_dir(out, run)) if status.kind in (TODO, WRITE_AGAIN, RESUME, NOT_RESUMABLE) \
             else None
         gone = f"  ({GONE})" if status.kind == TODO and network_gone(out, run) else \
             f"  ({WRITTEN_AGAIN})" if status.kind == WRITE_AGAIN else \
             f"  (not trained: {result_lost(out, run, status.why)})" if status.kind == RESULT_LOST else \
             f"  ({_refused(out, run, status.kind)})" if status.kind in _REMEDIES else ""
-        lines.append(f"  [{status}] {run.name}{after}{gone}{f'  (failed before: {failed})' if failed else ''}")
+        lines.append(f"  [{status}] {run.name}{after}{gone}{f'  ({failed})' if failed else ''}")
         command = shlex.join(list(train_command) + train_arguments(run, out, options))
         lines.append(f"      {sources}{command}")
     return "\n".join(lines)
