@@ -346,10 +346,8 @@ def _failed_before(pending, out):
 
 
 def _last_try(folder):
-    """"its last try failed (2026-12-07 10:42 +00:00): error: ...": the error the train of the run folder
-    ``folder`` ended on (:func:`error_line`), dated by its train.log; None where it did not end on one. Before,
-    "failed before: error: OUT/random0/B1B.h5 exists ...", undated, read as the run's state now, its cause (that
-    weights file) deleted since."""
+    """"its last try failed (2026-12-07 10:42 +00:00): error: ...": :func:`error_line` dated by its train.log, or
+    None. Before, "failed before: error: OUT/random0/B1B.h5 exists ...", undated, read as current, that file gone."""
     error = error_line(folder)
     try:
         when = dated(time.localtime((folder / LOG_FILE).stat().st_mtime)) if error else None
@@ -359,17 +357,23 @@ def _last_try(folder):
 
 
 # What a dry run adds to a run whose train the grid runs and which refuses it (TRIED): its exit code, what to do
-_REMEDIES = {BAD_CHECKPOINT: (65, "delete {folder} to train it from the start"),
-             WEIGHTS_ALONE: (2, "move {weights} away to train it again")}
+_REMEDIES = {BAD_CHECKPOINT: (65, "delete {folder}", "to train it from the start"),
+             WEIGHTS_ALONE: (2, "move {weights} away", "to train it again")}
+
+
+def first_step(out, run, kind):
+    """What to do before a train of ``run``, of status ``kind``, takes it ("move OUT/random0/B1B.h5 away"); None
+    where its train takes it as it stands (or where no step makes it: :data:`NOT_RESUMABLE`, whose train says why)."""
+    if kind not in _REMEDIES:
+        return None
+    return _REMEDIES[kind][1].format(folder=run_dir(out, run), weights=weights_path(out, run.name))
 
 
 def _refused(out, run, kind):
     """"its train refuses to resume it, exit 65: delete OUT/random0/baseA.run to train it from the start": a dry
     run's words for ``run``, of status ``kind`` (one of :data:`_REMEDIES`). Before, "[bad checkpoint] RUN" alone,
     counted among the runs to train, and the grid's run of it failed."""
-    code, remedy = _REMEDIES[kind]
-    remedy = remedy.format(folder=run_dir(out, run), weights=weights_path(out, run.name))
-    return f"{TRIED[kind]}, exit {code}: {remedy}"
+    return f"{TRIED[kind]}, exit {_REMEDIES[kind][0]}: {first_step(out, run, kind)} {_REMEDIES[kind][2]}"
 
 
 def describe_plan(runs, out, options, train_command, statuses=None):
