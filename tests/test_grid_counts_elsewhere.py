@@ -40,7 +40,7 @@ def test_the_runs_left_count_what_the_start_numbers_count(tmp_path, fake_train):
 
 def test_with_only_runs_another_process_trains_left_none_is_said_left_here():
     class NoPace:
-        def seconds(self, waiting, running):
+        def seconds(self, waiting, running, elsewhere=()):
             return None
 
     run = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)[0]
