@@ -4,29 +4,18 @@ folder and what to do. Before, it stopped the whole grid as a full disk does ("7
 run needed that folder. A full disk, a read-only file system or an I/O error still stop it (test_grid_io_faults)."""
 
 import errno
-import functools
 import os
 
 import pytest
-from click.testing import CliRunner
-from refusing import refuse_appending
-from test_grid_io_faults import ARGUMENTS, fake_train  # noqa: F401 (a fixture)
+from test_grid_io_faults import fake_train, grid_refusing_base_b  # noqa: F401 (a fixture)
 
 from minitransfer import experiment as grid
-from minitransfer import scheduler
 
 
 @pytest.mark.parametrize("code", [errno.EACCES, errno.EPERM], ids=["chmod", "chattr"])
 def test_one_unwritable_run_folder_fails_its_run_and_the_others_go_on(micro_data, tmp_path, fake_train,  # noqa: F811
                                                                       monkeypatch, code):
-    from minitransfer.cli import main
-
-    monkeypatch.setattr(scheduler, "run_grid", functools.partial(scheduler.run_grid, train_command=fake_train,
-                                                                 poll_seconds=0.01))
-    out = tmp_path / "grid"
-    log = out / "random0" / "baseB.run" / "train.log"
-    refuse_appending(monkeypatch, log, code)
-    result = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), *ARGUMENTS])
+    out, log, result = grid_refusing_base_b(micro_data, tmp_path, fake_train, monkeypatch, code)
     assert result.exit_code == 74, result.output  # every failure an I/O error
     runs = grid.plan_grid(layers=(1,), fine_tuned=False)
     waiting = {run.name for run in runs if run.parent == "random0/baseB"}  # the oracle: the plan's copies of baseB

@@ -3,12 +3,9 @@ process trains now as slots of their own, which take their share of those waitin
 time of all the runs waiting on its own slots, about twice the time; and a run waiting here that the other grid
 held was counted among "K runs left" until this grid came to start it."""
 
-import json
+from test_experiment import fake_train  # noqa: F401 (a fixture)
+from test_grid_counts_elsewhere import grid_with_a_base_held
 
-from test_experiment import A_RESULT, OPTIONS, fake_train  # noqa: F401 (a fixture)
-
-from minitransfer import experiment as grid
-from minitransfer import run_lock, scheduler
 from minitransfer.grid_counts import runs_left
 from minitransfer.grid_progress import TimeLeft
 
@@ -47,22 +44,8 @@ def test_the_line_says_the_time_counts_another_process_sharing_the_runs():
 
 
 def test_a_run_waiting_here_that_another_process_holds_is_told_apart_as_a_run_ends(tmp_path, fake_train):  # noqa: F811
-    out = tmp_path / "grid"
-    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # baseA, baseB, A1B (of baseA)
-    base_b = {run.name: run for run in runs}["random0/baseB"]
-    grid.run_dir(out, base_b).mkdir(parents=True)
-    held = run_lock.RunLock(grid.run_dir(out, base_b)).__enter__()  # the other grid's train of baseB
-    lines = []
-
-    def log(line):
-        lines.append(line)
-        if line.startswith("done random0/baseA"):  # the other grid's baseB ends once this grid has said where it is
-            grid.weights_path(out, base_b.name).write_text("weights")
-            (grid.run_dir(out, base_b) / "result.json").write_text(json.dumps(A_RESULT))
-            held.__exit__(None, None, None)
-
-    outcome = scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, log=log, poll_seconds=0.01)
-    assert outcome.exit_code == 0 and outcome.elsewhere == [base_b.name], lines
+    """baseB held by the other grid as this grid's baseA ends: "1 run left" (A1B), baseB told apart."""
+    _, lines = grid_with_a_base_held(tmp_path / "grid", fake_train, "random0/baseB", "random0/baseA")
     [done_a] = [line for line in lines if line.startswith("done random0/baseA")]
     counts = done_a.split("; ")[1:]
     assert counts[0].startswith("1 run left, about ") and counts[0].endswith(", another process sharing them"), lines
