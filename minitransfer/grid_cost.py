@@ -55,12 +55,13 @@ def plan_cost(runs, out, options, slots=None, statuses=None):
                  f"iteration times measured there ({_measured(presets)}), evaluations aside;\n  at best "
                  f"{duration(chain)} with a GPU for every run (a base, then its transfers)")
     gpus = {slot for slot in (slots or ()) if slot is not None}  # 0,0: two runs on one GPU, not twice as fast
+    shared = _shared(statuses.values())
     if gpus:
         lines.append(f"  on {len(gpus)} GPU{'s' if len(gpus) != 1 else ''} at once: about "
-                     f"{duration(max(gpu / len(gpus), chain))}")
+                     f"{duration(max(gpu / len(gpus), chain))}{shared}")
     if slots == (None,):
         cpu = sum(cost.cpu_seconds for cost in costs.values())
-        lines.append(f"  on the CPU, one run at a time: about {duration(cpu)} (two cores)")
+        lines.append(f"  on the CPU, one run at a time: about {duration(cpu)} (two cores){shared}")
     need = sum(cost.disk_bytes for cost in costs.values())
     status = disk_space.disk_status(out)
     free = None if status is None else status.f_bavail * status.f_frsize
@@ -73,6 +74,16 @@ def plan_cost(runs, out, options, slots=None, statuses=None):
                  f"checkpoint.h5, with their momentum too ({checkpoints}; a finished run's checkpoint.h5 may be "
                  f"deleted to save two thirds)")
     return lines
+
+
+def _shared(statuses):
+    """", if this grid trains them all: another process trains 2 runs of it now, and may take its share": how the
+    time on this grid's slots is said where another process (a second grid on the folder) trains some of its runs,
+    whose slots and pace a dry run does not know (a grid at work counts them: :meth:`~minitransfer.grid_progress.
+    TimeLeft.seconds`). Before, the time of every run on this grid's slots alone, said as the grid's."""
+    held = sum(status.kind == grid_status.BEING_TRAINED for status in statuses)
+    return (f", if this grid trains them all: another process trains {held} run{'s' if held != 1 else ''} of it now, "
+            f"and may take its share" if held else "")
 
 
 def _sizes(sizes):

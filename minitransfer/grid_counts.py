@@ -72,7 +72,9 @@ def runs_left(pending, running, elsewhere, time_left):
     K counts what the N of "[K/N]" counts (:class:`StartNumbers`), the runs this grid trains, and T their time:
     a run another process trains is not this grid's, and is told apart (before, counted among K: "[1/3] start
     RUN" then "3 runs left" with two to start). "; no run left here; E trained by another process" where only
-    those are left; nothing once none is left; no time before the runs trained here tell it."""
+    those are left; nothing once none is left; no time before the runs trained here tell it. While runs wait to
+    start, T counts the processes training ``elsewhere`` as sharing them (:meth:`~minitransfer.grid_progress.
+    TimeLeft.seconds`), and says so ("about 20 s (until ...), another process sharing them")."""
     left = len(pending) + len(running)
     if not left and not elsewhere:
         return ""
@@ -81,8 +83,11 @@ def runs_left(pending, running, elsewhere, time_left):
         return f"; no run left here; {others}"
     others = f"; {others}" if others else ""
     now = time.monotonic()
-    seconds = time_left.seconds([run.name for run in pending], {run.name: now - start for run, _, start in running})
+    sharing = [run.name for run in elsewhere] if pending else []  # their processes take some of those pending
+    seconds = time_left.seconds([run.name for run in pending], {run.name: now - start for run, _, start in running},
+                                sharing)
     counted = f"; {left} run{'s' if left != 1 else ''} left"
     if seconds is None:
         return counted + others
-    return f"{counted}, about {duration(seconds)}{until(seconds)}{others}"
+    shared = ", another process sharing them" if sharing else ""
+    return f"{counted}, about {duration(seconds)}{until(seconds)}{shared}{others}"

@@ -47,12 +47,22 @@ class Failure:
     """How a failed run ended: ``code``, its train's exit code (negative: the signal that killed it);
     ``log``, its train.log (None: not known); ``deleted``, whether its run folder was deleted while it
     trained, and the log with it; ``moved``, whether it went with the grid's folder, moved or deleted
-    while it trained (where to, if anywhere, the grid cannot know)."""
+    while it trained (where to, if anywhere, the grid cannot know); ``unwritable``, the error that kept its train
+    from starting, its run folder or train.log refused by its permissions (:data:`FOLDER_REFUSALS`: no log to read).
+    """
 
     code: int = EXIT_FAILED
     log: object = None
     deleted: bool = False
     moved: bool = False
+    unwritable: str = None
+
+
+# What one run's folder (or train.log) refuses, by its own permissions (chmod, another user's, chattr +i): that run
+# fails (exit 74), the others go on. A full disk, a read-only file system or an I/O error (ENOSPC, EROFS, EIO) would
+# refuse the next run too: those stop the grid, its runs left not started. Before, one run folder left unwritable
+# stopped a grid of 88 runs overnight, "87 not started", though none of the others needed it.
+FOLDER_REFUSALS = (errno.EACCES, errno.EPERM)
 
 
 @dataclasses.dataclass
@@ -183,8 +193,8 @@ class GridOutcome:
         groups, killed = {}, set(self.killed)
         for name in sorted(self.failed, key=name_order):  # as the report lists them, whichever ended first
             failure = self.failure(name)
-            key = "deleted" if failure.deleted else "moved" if failure.moved else \
-                "killed" if name in killed else failure.code
+            key = "deleted" if failure.deleted else "moved" if failure.moved else "unwritable" if \
+                failure.unwritable else "killed" if name in killed else failure.code
             groups.setdefault(key, []).append(name)
         return [worded(failure_cause(key, names, [self.failure(name) for name in names]))
                 + quoted_errors(names, [self.failure(name) for name in names]) for key, names in groups.items()]
@@ -221,6 +231,10 @@ def failure_cause(key, names, failures, rerun=SAME_CALL):
                f"{them} trained, before {they} wrote a checkpoint on stopping ({_ends(failures)}): where it was "
                f"moved, a rerun there resumes {them} from {their} last checkpoint, if {they} had written one, else "
                f"trains {them} from the start")
+    elif key == "unwritable":
+        why = (f"{their} run folder{'s' if several else ''} cannot be written (exit 74), so {their} train"
+               f"{'s' if several else ''} did not start (the other runs went on); make {them} writable (the "
+               f"permissions, chattr -i), then {rerun}")
     elif key == "killed":
         named = list(dict.fromkeys(how_it_ended(failure.code)[len("killed by "):] for failure in failures))
         oom = f"the machine ran out of memory, or someone killed {them}"
@@ -255,7 +269,8 @@ def quoted_errors(names, failures, most=QUOTED_ERRORS):
     person then had to open to learn that the dataset was missing. A diverged run's is in its cause already."""
     quotes = []
     for name, failure in zip(names, failures):
-        line = None if failure.log is None or diverged(failure) else error_line(pathlib.Path(failure.log).parent)
+        line = f"error: {failure.unwritable}" if failure.unwritable else None if failure.log is None or \
+            diverged(failure) else error_line(pathlib.Path(failure.log).parent)
         if line:
             line = " ".join(line.split())
             quotes.append(f'{name}: "{line if len(line) <= QUOTE_CHARS else line[:QUOTE_CHARS - 3] + "..."}"')
@@ -302,6 +317,8 @@ def where_its_output_is(failure, rerun="rerun the grid"):
     its log went with it."""
     if failure.moved:
         return f"its run folder went with the grid's folder, and its output ({LOG_FILE}) with it"
+    if failure.unwritable:
+        return f"{failure.unwritable}; its train did not start, the other runs go on"
     if not failure.deleted:
         return f"see {failure.log}"
     return (f"{failure.log.parent} was deleted while it trained, and its output ({LOG_FILE}) with it; {rerun} "

@@ -14,7 +14,7 @@ from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CROSS, LOG_FILE, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, TREATMENT_FILE, Run,
                                      run_dir, some_names)
 from minitransfer.grid_plan_file import options_fingerprint, plan_and_fault, planned_records, read_plan, records_of
-from minitransfer.grid_status import BEING_TRAINED, DONE, RESUME, TODO, error_line, run_status
+from minitransfer.grid_status import BEING_TRAINED, DONE, RESUME, TODO, error_line, first_step, run_status
 from minitransfer.grid_folder import others_at_work
 from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_preflight import resolved_plan
@@ -211,7 +211,7 @@ def left_alone(runs, out, states=None, read=None):
     :func:`minitransfer.grid_status.unreadable_result` (each result.json read once in a grid's start); ``read``: the
     plan as :func:`~minitransfer.grid_plan_file.plan_and_fault` read it, where the caller did (None: read here)."""
     planned = {run.name for run in runs} | {run.parent for run in runs if run.parent}
-    groups = {}
+    groups, steps = {}, []
     for record in planned_records(out) if read is None else records_of(read[0]):
         try:
             other = Run.from_json(record)
@@ -226,6 +226,7 @@ def left_alone(runs, out, states=None, read=None):
         if status.kind == TODO and error_line(run_dir(out, other)) is not None:
             what = FAILED_BEFORE  # its train ran and ended on an error: before, "not started", as if never tried
         groups.setdefault(what, []).append(other.name)
+        steps.append(first_step(out, other, status.kind))
     if not groups:
         return None
     count = sum(map(len, groups.values()))
@@ -236,10 +237,19 @@ def left_alone(runs, out, states=None, read=None):
     them = "them" if unfinished > 1 else "it"
     finish = ("" if not unfinished else
               f"; another experiment works on {out} now, which may train {them}" if others_at_work(out) else
-              f"; to train {them}, rerun with the --layers, --split-seed and other options that planned {them}")
+              f"; to train {them}, {_first(steps)}rerun with the --layers, --split-seed and other options that planned "
+              f"{them}")
     return (f"{out} holds {count} run{'s' if count > 1 else ''} of an earlier plan that this grid does not plan "
             f"(other layers, split seeds or treatments), left as {'they are' if count > 1 else 'it is'}: {held}; the "
             f"report of {out} reads the finished ones with this grid's{finish}")
+
+
+def _first(steps):
+    """"first move OUT/random0/B1B.h5 away, then ": what :func:`left_alone` says to do before the rerun that trains
+    the runs left alone, where some of their trains would refuse them (:func:`~minitransfer.grid_status.first_step`
+    of each, None where none). Before, "rerun with the options that planned it" alone, which failed with exit 2."""
+    steps = [step for step in steps if step]
+    return f"first {some_names(steps)}, then " if steps else ""
 
 
 FAILED_BEFORE = "failed"  # a run left alone whose train ended on an error (its train.log's last line)

@@ -155,15 +155,20 @@ class TimeLeft:
             self.spent += seconds
             self.trained += left
 
-    def seconds(self, waiting, running):
+    def seconds(self, waiting, running, elsewhere=()):
         """Seconds until the runs ``waiting`` to start and those ``running`` ({name: seconds they have
-        run}) have ended; None until a run trained here tells the pace."""
+        run}) have ended; None until a run trained here tells the pace. ``elsewhere``: the runs of the grid that
+        another process trains now (another grid on the folder, SLURM tasks), each a slot of its own that takes
+        its share of those waiting once its run ends, half of whose work is taken as left (how far it has got is
+        not known here). Before, the slots here alone trained all those waiting: with two grids on a folder,
+        each said about twice the time left."""
         if not self.trained:
             return None
         pace = self.spent / self.trained
         left = [self.work[name][0] * pace for name in waiting]
         left += [max(self.work[name][0] * pace - seconds, 0.0) for name, seconds in running.items()]
-        return max([sum(left) / self.slots, *left], default=0.0)
+        shared = [self.work[name][0] * pace / 2 for name in elsewhere if name in self.work] if waiting else []
+        return max([(sum(left) + sum(shared)) / (self.slots + len(shared)), *left], default=0.0)
 
 
 def work_left(runs, out, options):

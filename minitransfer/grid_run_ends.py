@@ -17,7 +17,7 @@ from minitransfer.grid_launch import said_start_line, written_again_line
 from minitransfer.grid_outcome import (EXIT_BUSY, Failure, found_finished, how_it_ended, stopped_unsaved,
                                        stopped_unstarted, where_its_output_is)
 from minitransfer.grid_progress import accuracy_note
-from minitransfer.grid_status import is_finished
+from minitransfer.grid_status import is_finished, run_holder
 
 
 class RunEnds:
@@ -157,8 +157,12 @@ class RunEnds:
         return None
 
     def _runs_left(self):
-        """"; K runs left, about T (until DATE TIME OFFSET)": where the grid stands after a run has ended."""
-        return runs_left(self.pending, self.running.values(), self.elsewhere, self.time_left)
+        """"; K runs left, about T (until DATE TIME OFFSET)": where the grid stands after a run has ended. The runs
+        waiting here that another process holds now (another grid's, met here only as they come to start) are
+        told with those it trains, not among K, and share the time T (:func:`~minitransfer.grid_counts.runs_left`)."""
+        held = [run for run in self.pending if run_holder(self.out, run) not in (None, False)]
+        return runs_left([run for run in self.pending if run not in held], self.running.values(),
+                         [*self.elsewhere, *held], self.time_left)
 
     def _drop_orphans(self):
         """Count the runs waiting for a base that failed as not run, each said once."""

@@ -13,13 +13,13 @@ The counts it tells ("[K/N] start RUN", the runs left and their time): :mod:`min
 import signal
 import time
 
-from minitransfer import launcher
+from minitransfer import fileio, launcher
 from minitransfer.grid_check import DatasetsAsPlanned, PlannedConfigs, check_folder
 from minitransfer.grid_counts import StartNumbers, already_finished
 from minitransfer.grid_elsewhere import RunsElsewhere
 from minitransfer.grid_launch import (holds_its_lock, open_run_log, said_start_line, start_held_from_stops,
                                       start_line)
-from minitransfer.grid_outcome import GridOutcome
+from minitransfer.grid_outcome import EXIT_IO, FOLDER_REFUSALS, Failure, GridOutcome, where_its_output_is
 from minitransfer.grid_plan import left_alone, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory
 from minitransfer.grid_processes import TrainProcesses
@@ -182,7 +182,13 @@ class GridRunner(RunEnds, RunsElsewhere):
         if not self.own_train:
             self.log(said_start_line(run, line, self.numbers))
         arguments = train_arguments(run, self.out, self.options)
-        log_file, apart = open_run_log(self.out, run, self.train_command + arguments, self.own_train)
+        try:
+            log_file, apart = open_run_log(self.out, run, self.train_command + arguments, self.own_train)
+        except fileio.StorageError as error:
+            if error.errno not in FOLDER_REFUSALS:
+                raise
+            self._unwritable(run, error)
+            return
         # a full disk: StorageError; the output of minitransfer's own train is apart until it holds the run's lock
         self.warnings.watch(run.name, log_file, weights_path(self.out, run.parent) if run.parent else None)
 
@@ -192,6 +198,15 @@ class GridRunner(RunEnds, RunsElsewhere):
             if self.own_train:
                 self.unsaid[slot] = line
         start_held_from_stops(start)
+
+    def _unwritable(self, run, error):
+        """``run``'s folder or train.log refuses it (``error``, one of
+        :data:`~minitransfer.grid_outcome.FOLDER_REFUSALS`): it fails, its transfers not run, the others go on."""
+        failure = Failure(EXIT_IO, unwritable=str(error))
+        self.numbers.blocked(run)  # not among the N of "[K/N]", as a run whose base failed
+        self._count_failed((run, failure))
+        for line in [f"FAILED {run.name} (exit 74); {where_its_output_is(failure)}", *self._orphans_blocked()]:
+            self.log(line)  # every run counted first: a log that raises loses none
 
     def _say_started(self):
         """Say the start line of each run whose train has taken its lock since."""

@@ -10,9 +10,11 @@ train.log tells it (:func:`error_line`); a run the grid planned and never starte
 import os
 import pathlib
 import shlex
+import time
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, models, run_remedies
+from minitransfer.progress import dated
 from minitransfer.experiment import (CHECKPOINT_FILE, LOG_FILE, PLAN_FILE, TREATMENT_FILE, run_dir, some_names,
                                      train_arguments, weights_path)
 from minitransfer.checkpoint_info import resume_refused  # the check info asks
@@ -343,18 +345,35 @@ def _failed_before(pending, out):
     return note
 
 
+def _last_try(folder):
+    """"its last try failed (2026-12-07 10:42 +00:00): error: ...": :func:`error_line` dated by its train.log, or
+    None. Before, "failed before: error: OUT/random0/B1B.h5 exists ...", undated, read as current, that file gone."""
+    error = error_line(folder)
+    try:
+        when = dated(time.localtime((folder / LOG_FILE).stat().st_mtime)) if error else None
+    except OSError:  # gone since it was read
+        return None
+    return f"its last try failed ({when}): {error}" if error else None
+
+
 # What a dry run adds to a run whose train the grid runs and which refuses it (TRIED): its exit code, what to do
-_REMEDIES = {BAD_CHECKPOINT: (65, "delete {folder} to train it from the start"),
-             WEIGHTS_ALONE: (2, "move {weights} away to train it again")}
+_REMEDIES = {BAD_CHECKPOINT: (65, "delete {folder}", "to train it from the start"),
+             WEIGHTS_ALONE: (2, "move {weights} away", "to train it again")}
+
+
+def first_step(out, run, kind):
+    """What to do before a train of ``run``, of status ``kind``, takes it ("move OUT/random0/B1B.h5 away"); None
+    where its train takes it as it stands (or where no step makes it: :data:`NOT_RESUMABLE`, whose train says why)."""
+    if kind not in _REMEDIES:
+        return None
+    return _REMEDIES[kind][1].format(folder=run_dir(out, run), weights=weights_path(out, run.name))
 
 
 def _refused(out, run, kind):
     """"its train refuses to resume it, exit 65: delete OUT/random0/baseA.run to train it from the start": a dry
     run's words for ``run``, of status ``kind`` (one of :data:`_REMEDIES`). Before, "[bad checkpoint] RUN" alone,
     counted among the runs to train, and the grid's run of it failed."""
-    code, remedy = _REMEDIES[kind]
-    remedy = remedy.format(folder=run_dir(out, run), weights=weights_path(out, run.name))
-    return f"{TRIED[kind]}, exit {code}: {remedy}"
+    return f"{TRIED[kind]}, exit {_REMEDIES[kind][0]}: {first_step(out, run, kind)} {_REMEDIES[kind][2]}"
 
 
 def describe_plan(runs, out, options, train_command, statuses=None):
@@ -369,13 +388,13 @@ def describe_plan(runs, out, options, train_command, statuses=None):
     sources = models.sources_words(options.get("preset"))  # the same before each run's command
     for run, status in zip(runs, statuses):
         after = f"  (after {run.parent})" if run.parent else ""
-        failed = error_line(run_dir(out, run)) if status.kind in (TODO, WRITE_AGAIN, RESUME, NOT_RESUMABLE) \
+        failed = _last_try(run_dir(out, run)) if status.kind in (TODO, WRITE_AGAIN, RESUME, NOT_RESUMABLE) \
             else None
         gone = f"  ({GONE})" if status.kind == TODO and network_gone(out, run) else \
             f"  ({WRITTEN_AGAIN})" if status.kind == WRITE_AGAIN else \
             f"  (not trained: {result_lost(out, run, status.why)})" if status.kind == RESULT_LOST else \
             f"  ({_refused(out, run, status.kind)})" if status.kind in _REMEDIES else ""
-        lines.append(f"  [{status}] {run.name}{after}{gone}{f'  (failed before: {failed})' if failed else ''}")
+        lines.append(f"  [{status}] {run.name}{after}{gone}{f'  ({failed})' if failed else ''}")
         command = shlex.join(list(train_command) + train_arguments(run, out, options))
         lines.append(f"      {sources}{command}")
     return "\n".join(lines)

@@ -82,7 +82,7 @@ class _TimeLeft:
     def __init__(self, seconds):
         self.told = seconds
 
-    def seconds(self, waiting, running):
+    def seconds(self, waiting, running, elsewhere=()):
         return self.told
 
 

@@ -12,23 +12,30 @@ from minitransfer import run_lock, scheduler
 from minitransfer.grid_counts import runs_left
 
 
-def test_the_runs_left_count_what_the_start_numbers_count(tmp_path, fake_train):  # noqa: F811
-    out = tmp_path / "grid"
-    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # baseA, baseB, A1B (of baseA)
-    base_a = {run.name: run for run in runs}["random0/baseA"]
-    grid.run_dir(out, base_a).mkdir(parents=True)
-    held = run_lock.RunLock(grid.run_dir(out, base_a)).__enter__()  # the other grid's train of baseA
+def grid_with_a_base_held(out, fake_train, held_name, until):
+    """baseA, baseB and A1B (of baseA) run as a grid in ``out`` on ``fake_train`` while another grid's train holds
+    the base ``held_name``, which it finishes once this grid says the line that begins "done ``until``" (where it
+    stands then): (the outcome, the lines said)."""
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    base = {run.name: run for run in runs}[held_name]
+    grid.run_dir(out, base).mkdir(parents=True)
+    held = run_lock.RunLock(grid.run_dir(out, base)).__enter__()  # the other grid's train of the base
     lines = []
 
     def log(line):
         lines.append(line)
-        if line.startswith("done random0/baseB"):  # the other grid's baseA ends once this grid has said where it stands
-            grid.weights_path(out, base_a.name).write_text("weights")
-            (grid.run_dir(out, base_a) / "result.json").write_text(json.dumps(A_RESULT))
+        if line.startswith(f"done {until}"):
+            grid.weights_path(out, base.name).write_text("weights")
+            (grid.run_dir(out, base) / "result.json").write_text(json.dumps(A_RESULT))
             held.__exit__(None, None, None)
 
     outcome = scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, log=log, poll_seconds=0.01)
-    assert outcome.exit_code == 0 and outcome.elsewhere == [base_a.name], lines
+    assert outcome.exit_code == 0 and outcome.elsewhere == [base.name], lines
+    return outcome, lines
+
+
+def test_the_runs_left_count_what_the_start_numbers_count(tmp_path, fake_train):  # noqa: F811
+    _, lines = grid_with_a_base_held(tmp_path / "grid", fake_train, "random0/baseA", "random0/baseB")
     starts = [line.split(" start ") for line in lines if line.startswith("[") and " start " in line]
     assert [number for number, _ in starts] == ["[1/2]", "[2/2]"], lines
     [done_b] = [line for line in lines if line.startswith("done random0/baseB")]
@@ -40,7 +47,7 @@ def test_the_runs_left_count_what_the_start_numbers_count(tmp_path, fake_train):
 
 def test_with_only_runs_another_process_trains_left_none_is_said_left_here():
     class NoPace:
-        def seconds(self, waiting, running):
+        def seconds(self, waiting, running, elsewhere=()):
             return None
 
     run = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)[0]

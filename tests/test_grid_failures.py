@@ -184,8 +184,9 @@ def test_a_rerun_tries_a_failed_base_again_with_its_transfers_and_says_so(tmp_pa
     outcome, _ = _grid(out, fake_train, monkeypatch, "baseA=1")
     assert outcome.failed == ["random0/baseA"] and outcome.blocked == ["random0/A1B"]
     plan = grid_status.describe_plan(RUNS, out, OPTIONS, ["train"]).splitlines()
-    assert [line for line in plan if "failed before" in line] == ["  [todo] random0/baseA  (failed before: error: it "
-                                                                  "failed)"]
+    failed = [line for line in plan if "last try failed" in line]
+    assert len(failed) == 1 and failed[0].startswith("  [todo] random0/baseA  (its last try failed (") \
+        and failed[0].endswith("): error: it failed)"), plan
     outcome, lines = _grid(out, fake_train, monkeypatch, "none=0")
     assert outcome.finished == ["random0/baseA", "random0/A1B"] and outcome.skipped == ["random0/baseB"]
     assert lines[:2] == ["1 of 3 runs already finished; 2 to run",

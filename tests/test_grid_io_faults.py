@@ -33,11 +33,9 @@ def fake_train(tmp_path, monkeypatch):
     return [sys.executable, str(path)]
 
 
-@pytest.mark.parametrize("code, fix", [(errno.ENOSPC, "free some space"), (errno.EROFS, "make it writable"),
-                                       (errno.EIO, "fix that")], ids=["full", "read-only", "io-error"])
-def test_a_run_log_that_cannot_be_begun_ends_the_grid_with_its_summary_and_what_to_do(micro_data, tmp_path, fake_train,
-                                                                                      monkeypatch, code, fix):
-    """baseA finished, baseB's train.log refused: exit 74 on the error alone, without the grid's end."""
+def grid_refusing_base_b(micro_data, tmp_path, fake_train, monkeypatch, code):
+    """The grid's command run on the fake train, baseB's train.log refused with the system error ``code``: (the
+    grid's folder, that log, the CliRunner's result)."""
     from minitransfer.cli import main
 
     monkeypatch.setattr(scheduler, "run_grid", functools.partial(scheduler.run_grid, train_command=fake_train,
@@ -45,7 +43,15 @@ def test_a_run_log_that_cannot_be_begun_ends_the_grid_with_its_summary_and_what_
     out = tmp_path / "grid"
     log = out / "random0" / "baseB.run" / "train.log"
     refuse_appending(monkeypatch, log, code)
-    result = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), *ARGUMENTS])
+    return out, log, CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), *ARGUMENTS])
+
+
+@pytest.mark.parametrize("code, fix", [(errno.ENOSPC, "free some space"), (errno.EROFS, "make it writable"),
+                                       (errno.EIO, "fix that")], ids=["full", "read-only", "io-error"])
+def test_a_run_log_that_cannot_be_begun_ends_the_grid_with_its_summary_and_what_to_do(micro_data, tmp_path, fake_train,
+                                                                                      monkeypatch, code, fix):
+    """baseA finished, baseB's train.log refused: exit 74 on the error alone, without the grid's end."""
+    out, log, result = grid_refusing_base_b(micro_data, tmp_path, fake_train, monkeypatch, code)
     assert result.exit_code == 74, result.output
     assert "\n" + SUMMARY.format(out=out) in result.output, result.output
     assert f"\nerror: cannot write {log}: {os.strerror(code)}" in result.output
