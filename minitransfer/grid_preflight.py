@@ -17,6 +17,7 @@ import shlex
 import numpy as np
 
 from minitransfer import config, models, preflight, preflight_memory
+from minitransfer.errors import reworded
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
 from minitransfer.data.shard_format import META_FILE
@@ -227,7 +228,7 @@ def resolved_plan(run, out, options):
         raise config.ConfigError(f"run {run.name}: {error.worded(_every_class(options, given.get('data')))}") \
             from None
     except (config.ConfigError, config.DataMismatch) as error:
-        raise type(error)(f"run {run.name}: {error}") from None
+        raise reworded(error, f"run {run.name}: {error}") from None
     if shared is not None and key is not None:
         shared[key] = plan
     return plan
