@@ -282,7 +282,8 @@ def _base_lines(base, n, kept, dataset):
 def _mean_text(source):
     """Where the mean image subtracted from the network's crops came from. A base's mean that was
     itself a base's (a transfer copied from a transfer) is followed to the dataset it is the mean of:
-    "from checkpoint A4B.h5" alone hid that it is another dataset's, resized on the way."""
+    "from checkpoint A4B.h5" alone hid that it is another dataset's, resized on the way; a base's own mean
+    names its dataset too ("from checkpoint X_base.h5" did not say it is X's, a transfer across datasets)."""
     def resized(record):
         size = record.get("resized_from")
         return f" (resized from {'x'.join(map(str, size))})" if size else ""
@@ -294,7 +295,7 @@ def _mean_text(source):
         source, hops = source["from"], hops + 1
         text += f", which took it from checkpoint {inputs.display_name(source.get('checkpoint', ''))}{resized(source)}"
     origin = source.get("from", {}) if source.get("kind") == "checkpoint" else {}
-    if hops and origin.get("kind") == "dataset" and origin.get("dataset"):
+    if origin.get("kind") == "dataset" and origin.get("dataset"):  # one hop too: a base of another dataset
         text += f", the mean of dataset {inputs.display_name(origin['dataset'])}"
     return text
 
