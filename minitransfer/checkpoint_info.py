@@ -16,6 +16,7 @@ from minitransfer.checkpoint_runs import divergence_in, run_folder_of
 from minitransfer.checkpoint_check import Faults, check_classes
 from minitransfer.checkpoint_remake import provenance
 from minitransfer.config import evaluates_after
+from minitransfer.dataset_recipe import import_command
 from minitransfer.run_lines import network_words
 from minitransfer.result_checks import read_result
 from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, reads_shared
@@ -120,6 +121,11 @@ def _described(path):
         "config": meta["config"],
         **provenance(saved, result_folder or weights_folder or run_folder),  # where _run_faults read it
     }
+    if summary["dataset_command"] is None:  # an importer's dataset: imported again from its source's images
+        size = saved.mean.shape[:2] if saved.mean is not None else None
+        summary["dataset_command"] = import_command(summary["dataset_source"], meta["config"].get("data"), size,
+                                                    result_folder or weights_folder or run_folder,
+                                                    meta["dataset_fingerprint"])
     return summary, refusal
 
 
