@@ -12,7 +12,8 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check, hdf5_files, models
 from minitransfer.checkpoint_info import warn_left_out
-from minitransfer.class_tables import (check_classes_exist, class_table, classes_sha256, described_class,
+from minitransfer.class_advice import transfer_of
+from minitransfer.class_tables import (check_classes_exist, class_table, described_class,
                                        prepared_again_since)
 from minitransfer.config_checks import ConfigError, DataMismatch, check_call, check_int, check_path, resolve_device
 from minitransfer.data import dataset as datasets
@@ -315,7 +316,7 @@ def _task_of(saved, dataset):
         raise DataMismatch(f"checkpoint {saved.path} was trained on {len(saved.classes)} classes; {which} of "
                            f"{dataset.path} is {task.num_classes} classes, not those {len(saved.classes)}: a network "
                            f"is scored on the classes it was trained on; to score its layers on these, "
-                           f"{_transfer_of(saved, dataset)}")
+                           f"{transfer_of(saved, dataset)}")
     if table != saved.classes:  # as many, but in another order or named otherwise: fc8's outputs would be misread
         label = next(label for label, (ours, theirs) in enumerate(zip(saved.classes, table)) if ours != theirs)
         ours, theirs = saved.classes[label], table[label]
@@ -343,7 +344,7 @@ def _its_own_classes(saved, dataset):
                f"a copy of it")
     else:
         own = f"give the dataset it was trained on{f' ({recorded})' if recorded else ''}"
-    return f"{own} as `data`; to score its layers on these classes, {_transfer_of(saved, dataset)}"
+    return f"{own} as `data`; to score its layers on these classes, {transfer_of(saved, dataset)}"
 
 
 def _prepared_again(saved, dataset):
@@ -364,24 +365,3 @@ def _trained_before(dataset, fingerprint):
     since it trained (``fingerprint``: the sha256 of its meta.json then)."""
     return (f"was trained on {dataset.path} before it was prepared again (sha256 of its meta.json {fingerprint[:12]}, "
             f"now {dataset.fingerprint[:12]})")
-
-
-def _transfer_of(saved, dataset):
-    """The command that transfers the layers of checkpoint ``saved`` to the classes of ``dataset``, and where
-    ``saved`` is a transfer whose base was trained on these classes (:func:`_base_there`), that base."""
-    return (f"train a transfer of them (minitransfer train --copy-from {saved.path} --n N --data {dataset.path})"
-            f"{_base_there(saved, dataset)}")
-
-
-def _base_there(saved, dataset):
-    """Where ``saved`` copied its first layers from a base of the class table of ``dataset`` (a transfer across
-    datasets scored on its base's dataset, as a researcher tries it), that base is named, which scores there (its
-    file there); "" otherwise: "train a transfer of them" alone sent them to train again what the base is."""
-    source = saved.meta.get("source") or {}
-    if not source.get("checkpoint") or source.get("dataset_classes_sha256") != classes_sha256(dataset):
-        return ""
-    base = recorded_path(source["checkpoint"])
-    if not os.path.isfile(base):
-        return ""
-    return (f"; its layers 1..{saved.meta['n_copied']} were copied from {base}, trained on this dataset's classes: "
-            f"minitransfer eval {base} --data {dataset.path} scores that network on them")
