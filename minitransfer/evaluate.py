@@ -9,9 +9,8 @@ import pathlib
 
 import numpy as np
 
-from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check, hdf5_files, models
-from minitransfer.checkpoint_info import warn_left_out
+from minitransfer.checkpoint_info import loaded, warn_left_out
 from minitransfer.class_advice import transfer_of
 from minitransfer.class_tables import (check_classes_exist, class_table, described_class,
                                        prepared_again_since)
@@ -167,7 +166,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
                           f"{subset} images `subset` scores: open it with open_dataset(path, subsets=({subset!r},)), "
                           f"or give its folder as `data`")
     path = _network_in(path)
-    saved = checkpoints.load(path, solver=False)
+    saved = loaded(path, solver=False)  # a run's checkpoint.h5 that cannot be read: what to do
     warn_left_out(path, "it is scored all the same, from what the network itself records", saved.meta)
     stored = saved.meta.get("config", {})
     dataset = data if isinstance(data, datasets.Dataset) else \

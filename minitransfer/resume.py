@@ -172,7 +172,7 @@ def _recorded_base(saved, missing):
 
 def _load_run_checkpoint(c, solver=True):
     """The checkpoint of the run of ``c``'s weights file `out` (without its solver state unless
-    ``solver``); one that cannot be read says how to start over (:func:`_starting_over`). Where the run
+    ``solver``); one that cannot be read says how to start over (:func:`starting_over`). Where the run
     finished (:func:`_finished_beside`), it says instead that the run needs no checkpoint: the way to
     start over deleted the result of a finished run with it."""
     out = c.out
@@ -182,23 +182,23 @@ def _load_run_checkpoint(c, solver=True):
     except checkpoints.CheckpointError as error:
         advice = (f"the run is finished all the same (its weights {out} and result.json are there): delete "
                   f"{path}, which a finished run does not need, and rerun to report it" if _finished_beside(out) else
-                  f"the run cannot continue from it: {_starting_over(c, path)}")
+                  f"the run cannot continue from it: {starting_over(path, resume_given(c))}")
         raise checkpoints.CheckpointError(f"{error}; {advice}") from None
 
 
-def _starting_over(c, path):
-    """How the run of ``c``, whose checkpoint ``path`` cannot be read, is started over, as its caller can: a
+def starting_over(path, given=None):
+    """How the run whose checkpoint ``path`` cannot be read is started over, as its caller can (``given``: the
+    `resume` the caller gave, :func:`minitransfer.resume_options.resume_given`; info and eval, the run folder): a
     grid's run (its treatment.json there), by the grid, which reruns it with `resume='auto'` alone and has no
     `overwrite` to give ("rerun without --resume, with --overwrite" was no advice for `experiment`); a run folder
-    given as `resume`, by its recorded options, which the caller did not give (train's command, every option
-    given); else without `resume`, with `overwrite=True` (`overwrite` with `resume='auto'` continues a
-    checkpoint rather than replacing it), or its run folder deleted."""
+    given as `resume`, by its recorded options, which the caller did not give (train's command, each option
+    given, from its config.json); else without `resume`, with `overwrite=True` (`overwrite` with
+    `resume='auto'` continues a checkpoint rather than replacing it), or its run folder deleted."""
     if (path.parent / TREATMENT_FILE).is_file():
         return (f"to train it again from the start, delete {path} and rerun the experiment that planned it (its "
                 f"grid starts the run over; the run's other files are written anew)")
-    given = resume_given(c)
     if given not in (None, "auto"):  # the options are the run's, not given: the command that gives them
-        try:  # as its config.json records them: the checkpoint's record, unread, gave `c` none
+        try:  # as its config.json records them: the checkpoint's record, unread, gave none
             command = f" ({shlex.join(train_command(read_json(path.parent / CONFIG_FILE, dict)))} --overwrite)"
         except (UnreadableRun, OSError):
             command = ""

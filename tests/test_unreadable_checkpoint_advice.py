@@ -6,6 +6,7 @@ follows the advice given: the run then trains to its end."""
 import shlex
 import shutil
 
+import pytest
 from click.testing import CliRunner
 
 from interrupting import interrupted_after
@@ -54,3 +55,23 @@ def test_a_grids_run_is_told_to_delete_its_checkpoint_and_rerun_the_experiment(m
     again = CliRunner().invoke(main, grid)
     assert again.exit_code == 0, again.output
     assert (out / "random0" / "baseB.h5").is_file() and (out / "random0" / "B1B.h5").is_file()
+
+
+@pytest.mark.parametrize("command", ["info", "eval"])
+def test_info_and_eval_of_a_runs_junk_checkpoint_say_what_to_do(micro_data, tmp_path, command):
+    """"not an HDF5 file (corrupt or not a checkpoint)" alone: a finished run's is pointed to its weights file,
+    an unfinished one's to the train command that starts it over, which then trains it to its end."""
+    out = tmp_path / "net.h5"
+    interrupted_after(config.TrainConfig(out=str(out), data=micro_data, split="all", **FAST), 2)
+    (tmp_path / "net.run" / "checkpoint.h5").write_bytes(b"junk")
+    refused = CliRunner().invoke(main, [command, str(tmp_path / "net.run")])
+    assert refused.exit_code == 65 and "Traceback" not in refused.output, refused.output
+    said = refused.output.replace("\n", " ")
+    assert said.startswith(f"error: bad data: checkpoint {tmp_path / 'net.run' / 'checkpoint.h5'}: not an HDF5 file")
+    words = shlex.split(said.split("with its options and --overwrite (")[1].rsplit(")", 1)[0])
+    assert CliRunner().invoke(main, words[1:]).exit_code == 0
+    (tmp_path / "net.run" / "checkpoint.h5").write_bytes(b"junk")  # finished now: its weights hold the network
+    refused = CliRunner().invoke(main, [command, str(tmp_path / "net.run" / "checkpoint.h5")])
+    assert refused.exit_code == 65, refused.output
+    assert refused.output.rstrip().endswith(f"the finished network of its run is its weights file {out}: give that")
+    assert CliRunner().invoke(main, [command, str(out)]).exit_code == 0
