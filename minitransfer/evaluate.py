@@ -279,7 +279,8 @@ def _no_dataset(path):
 def _trained_on(saved):
     """The folder of the dataset ``saved`` was trained on. The built-in benchmark's (the demo's) is a
     cache, deleted or moved ($MINITRANSFER_CACHE) at will, and no folder of the user's holds it: it is
-    built again in the cache (the same files: the fingerprint check that follows holds)."""
+    built again in the cache (the same files: the fingerprint check that follows holds). Another one gone is
+    refused, pointing to info, which names the command that prepares it again."""
     recorded = saved.meta.get("config", {}).get("data")
     folder = recorded_path(recorded)
     if recorded and pathlib.Path(folder).is_dir():
@@ -287,7 +288,8 @@ def _trained_on(saved):
     if not recorded or synthetic.is_builtin(recorded):
         return synthetic.builtin_dataset()
     raise DataMismatch(f"checkpoint {saved.path} was trained on {recorded}, which is not there any more; give the "
-                       f"folder where that dataset is now as `data`")
+                       f"folder where that dataset is now as `data`, or prepare it again (`minitransfer info "
+                       f"{saved.path}` names the command, where its run recorded the dataset's source)")
 
 
 def _task_of(saved, dataset):

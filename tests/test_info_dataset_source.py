@@ -6,6 +6,7 @@ meta.json of the sha256 the network recorded (its dataset fingerprint), for ever
 import hashlib
 import json
 import shlex
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -80,3 +81,22 @@ def test_a_synthetic_set_of_another_generator_is_said_in_words_without_a_command
     assert words.startswith("synthetic images of generator version -1 (classes 4, train per class 8, val per "
                             "class 4, seed 1, size 14); this version's generator is version "), words
     assert import_command(source, "data", (14, 14), None, "0" * 64) is None
+
+
+def test_eval_of_a_network_whose_dataset_is_gone_points_to_infos_command_which_makes_it_again(imports, tmp_path):
+    """eval said "give the folder where that dataset is now": info names the prepare command, which, run, gives
+    the dataset back (the same meta.json), and eval then scores the network."""
+    data = tmp_path / "copy"
+    shutil.copytree(imports["cifar100"], data)
+    out = tmp_path / "net.h5"
+    training.train(config.TrainConfig(out=str(out), data=str(data), split="all", **FAST))
+    shutil.rmtree(data)
+    refused = CliRunner().invoke(main, ["eval", str(out), "--device", "cpu"])
+    assert refused.exit_code == 65, refused.output
+    assert f"or prepare it again (`minitransfer info {out}` names the command" in refused.output.replace("\n", " ")
+    shown = CliRunner().invoke(main, ["info", str(out)]).output
+    command = shlex.split(next(line for line in shown.splitlines() if line.startswith("data source: "))
+                          .split(" by: ")[1])
+    assert command[4] == str(data), command
+    assert CliRunner().invoke(main, [*command[1:], "--workers", "0"]).exit_code == 0
+    assert CliRunner().invoke(main, ["eval", str(out), "--device", "cpu"]).exit_code == 0
