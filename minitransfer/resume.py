@@ -10,6 +10,7 @@ one given is :mod:`minitransfer.recorded_config`; a finished run resumed where i
 at fault, :mod:`minitransfer.resume_finished`.
 """
 
+import dataclasses
 import os
 import pathlib
 import shlex
@@ -17,16 +18,17 @@ import shlex
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import fileio
+from minitransfer.checkpoint_remake import train_command
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
+from minitransfer.left_out import UnreadableRun
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, network_differences
-from minitransfer.checkpoint_remake import train_command
 from minitransfer.resume_options import refuse_damaged_record, resume_given, take_run_folder
 from minitransfer.resumed_records import finished_record
 from minitransfer.run_destination import linked_out
-from minitransfer.run_networks import base_not_written, unwritten_weights
 from minitransfer.run_file_readers import read_json
-from minitransfer.left_out import UnreadableRun
+from minitransfer.run_networks import base_not_written, unwritten_weights
+from minitransfer.train_config import TrainConfig
 from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE
 from minitransfer.rundir import (divergence, is_run_dir, recorded_name, recorded_out, recorded_path, recorded_sha256,
                                  run_dir_for)
@@ -198,12 +200,25 @@ def starting_over(path, given=None):
         return (f"to train it again from the start, delete {path} and rerun the experiment that planned it (its "
                 f"grid starts the run over; the run's other files are written anew)")
     if given not in (None, "auto"):  # the options are the run's, not given: the command that gives them
-        try:  # as its config.json records them: the checkpoint's record, unread, gave none
-            command = f" ({shlex.join(train_command(read_json(path.parent / CONFIG_FILE, dict)))} --overwrite)"
-        except (UnreadableRun, OSError):
-            command = ""
+        command = _recorded_command(path.parent)
+        command = f" ({shlex.join(command)} --overwrite)" if command else ""
         return f"to start it over, train it anew without `resume`, with its options and `overwrite=True`{command}"
     return f"to start it over, rerun without `resume`, with `overwrite=True`, or delete {path.parent}"
+
+
+def _recorded_command(run_dir):
+    """The train command of the options the config.json of ``run_dir`` records (the checkpoint's record,
+    unread, gave none), every option given; None where it cannot be read, or records an option train refuses
+    (a max_iter of 10**100: the damage the checkpoint's record was refused for, in its copy)."""
+    try:
+        recorded = read_json(run_dir / CONFIG_FILE, dict)
+        check_fields(TrainConfig(**{name: value for name, value in recorded.items() if name in _FIELDS}))
+    except (UnreadableRun, OSError, ConfigError, TypeError, ValueError):
+        return None
+    return train_command(recorded)
+
+
+_FIELDS = {field.name for field in dataclasses.fields(TrainConfig)}
 
 
 def _finished_beside(out):
