@@ -16,6 +16,7 @@ from minitransfer.checkpoint_runs import divergence_in, run_folder_of
 from minitransfer.checkpoint_check import Faults, check_classes
 from minitransfer.checkpoint_remake import provenance
 from minitransfer.config import evaluates_after
+from minitransfer.dataset_recipe import import_command
 from minitransfer.run_lines import network_words
 from minitransfer.result_checks import read_result
 from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, reads_shared
@@ -89,7 +90,7 @@ def described(path):
 
 def _described(path):
     """:func:`described`, inside its :func:`minitransfer.run_file_readers.reads_shared`."""
-    saved = load(path)
+    saved = loaded(path)
     check_classes(saved.meta, Faults(path))  # "0 classes" is no network's
     meta = saved.meta
     run_folder, weights_folder, at_end, result_folder = _folders(path, meta)
@@ -120,7 +121,44 @@ def _described(path):
         "config": meta["config"],
         **provenance(saved, result_folder or weights_folder or run_folder),  # where _run_faults read it
     }
+    if summary["dataset_command"] is None:  # an importer's dataset: imported again from its source's images
+        size = saved.mean.shape[:2] if saved.mean is not None else None
+        summary["dataset_command"] = import_command(summary["dataset_source"], meta["config"].get("data"), size,
+                                                    result_folder or weights_folder or run_folder,
+                                                    meta["dataset_fingerprint"])
     return summary, refusal
+
+
+def loaded(path, solver=True):
+    """The checkpoint at ``path`` (:func:`minitransfer.checkpoint.load`), as info and eval read it; where it is a
+    run's checkpoint.h5 that cannot be read, the error says what to do (:func:`unreadable_in_run`)."""
+    try:
+        return load(path, solver=solver)
+    except CheckpointError as error:
+        raise unreadable_in_run(path, error) from None
+
+
+# How checkpoint_check begins its advice for a run's checkpoint.h5 cut short (its _run_checkpoint_lost)
+_RUN_CHECKPOINT_LOST = "train keeps no earlier checkpoint of a run"
+
+
+def unreadable_in_run(path, error):
+    """``error``, the :class:`CheckpointError` reading ``path``, saying what to do where ``path`` is the
+    checkpoint.h5 of a run folder: give the run's weights file where it is there (the finished network), else
+    how that run is started over, as `train --resume` says it (:func:`minitransfer.resume.starting_over`): "not an
+    HDF5 file" alone left a researcher with a run folder nothing would read. Another error (its subclasses: a
+    file the system would not read, ...), or one that says what to do already, is given back as it is."""
+    folder = run_folder_of(path)
+    if folder is None or type(error) is not CheckpointError or _RUN_CHECKPOINT_LOST in str(error):
+        return error  # a run's checkpoint cut short: checkpoint_check said what to do already
+    from minitransfer.resume import starting_over  # here: resume reads this module's warnings as it copies a base
+
+    folder = as_named(path, folder)
+    weights = rundir.weights_for(folder)
+    advice = (f"the finished network of its run is its weights file {weights}: give that" if weights.is_file() else
+              f"it is the checkpoint of the run {folder}, which cannot continue from it either: "
+              f"{starting_over(folder / 'checkpoint.h5', str(folder))}")
+    return CheckpointError(f"{error}; {advice}")
 
 
 def _folders(path, meta):

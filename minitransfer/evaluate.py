@@ -9,10 +9,10 @@ import pathlib
 
 import numpy as np
 
-from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check, hdf5_files, models
-from minitransfer.checkpoint_info import warn_left_out
-from minitransfer.class_tables import (check_classes_exist, class_table, classes_sha256, described_class,
+from minitransfer.checkpoint_info import loaded, warn_left_out
+from minitransfer.class_advice import transfer_of
+from minitransfer.class_tables import (check_classes_exist, class_table, described_class,
                                        prepared_again_since)
 from minitransfer.config_checks import ConfigError, DataMismatch, check_call, check_int, check_path, resolve_device
 from minitransfer.data import dataset as datasets
@@ -166,7 +166,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
                           f"{subset} images `subset` scores: open it with open_dataset(path, subsets=({subset!r},)), "
                           f"or give its folder as `data`")
     path = _network_in(path)
-    saved = checkpoints.load(path, solver=False)
+    saved = loaded(path, solver=False)  # a run's checkpoint.h5 that cannot be read: what to do
     warn_left_out(path, "it is scored all the same, from what the network itself records", saved.meta)
     stored = saved.meta.get("config", {})
     dataset = data if isinstance(data, datasets.Dataset) else \
@@ -279,7 +279,8 @@ def _no_dataset(path):
 def _trained_on(saved):
     """The folder of the dataset ``saved`` was trained on. The built-in benchmark's (the demo's) is a
     cache, deleted or moved ($MINITRANSFER_CACHE) at will, and no folder of the user's holds it: it is
-    built again in the cache (the same files: the fingerprint check that follows holds)."""
+    built again in the cache (the same files: the fingerprint check that follows holds). Another one gone is
+    refused, pointing to info, which names the command that prepares it again."""
     recorded = saved.meta.get("config", {}).get("data")
     folder = recorded_path(recorded)
     if recorded and pathlib.Path(folder).is_dir():
@@ -287,7 +288,8 @@ def _trained_on(saved):
     if not recorded or synthetic.is_builtin(recorded):
         return synthetic.builtin_dataset()
     raise DataMismatch(f"checkpoint {saved.path} was trained on {recorded}, which is not there any more; give the "
-                       f"folder where that dataset is now as `data`")
+                       f"folder where that dataset is now as `data`, or prepare it again (`minitransfer info "
+                       f"{saved.path}` names the command, where its run recorded the dataset's source)")
 
 
 def _task_of(saved, dataset):
@@ -315,7 +317,7 @@ def _task_of(saved, dataset):
         raise DataMismatch(f"checkpoint {saved.path} was trained on {len(saved.classes)} classes; {which} of "
                            f"{dataset.path} is {task.num_classes} classes, not those {len(saved.classes)}: a network "
                            f"is scored on the classes it was trained on; to score its layers on these, "
-                           f"{_transfer_of(saved, dataset)}")
+                           f"{transfer_of(saved, dataset)}")
     if table != saved.classes:  # as many, but in another order or named otherwise: fc8's outputs would be misread
         label = next(label for label, (ours, theirs) in enumerate(zip(saved.classes, table)) if ours != theirs)
         ours, theirs = saved.classes[label], table[label]
@@ -343,7 +345,7 @@ def _its_own_classes(saved, dataset):
                f"a copy of it")
     else:
         own = f"give the dataset it was trained on{f' ({recorded})' if recorded else ''}"
-    return f"{own} as `data`; to score its layers on these classes, {_transfer_of(saved, dataset)}"
+    return f"{own} as `data`; to score its layers on these classes, {transfer_of(saved, dataset)}"
 
 
 def _prepared_again(saved, dataset):
@@ -364,24 +366,3 @@ def _trained_before(dataset, fingerprint):
     since it trained (``fingerprint``: the sha256 of its meta.json then)."""
     return (f"was trained on {dataset.path} before it was prepared again (sha256 of its meta.json {fingerprint[:12]}, "
             f"now {dataset.fingerprint[:12]})")
-
-
-def _transfer_of(saved, dataset):
-    """The command that transfers the layers of checkpoint ``saved`` to the classes of ``dataset``, and where
-    ``saved`` is a transfer whose base was trained on these classes (:func:`_base_there`), that base."""
-    return (f"train a transfer of them (minitransfer train --copy-from {saved.path} --n N --data {dataset.path})"
-            f"{_base_there(saved, dataset)}")
-
-
-def _base_there(saved, dataset):
-    """Where ``saved`` copied its first layers from a base of the class table of ``dataset`` (a transfer across
-    datasets scored on its base's dataset, as a researcher tries it), that base is named, which scores there (its
-    file there); "" otherwise: "train a transfer of them" alone sent them to train again what the base is."""
-    source = saved.meta.get("source") or {}
-    if not source.get("checkpoint") or source.get("dataset_classes_sha256") != classes_sha256(dataset):
-        return ""
-    base = recorded_path(source["checkpoint"])
-    if not os.path.isfile(base):
-        return ""
-    return (f"; its layers 1..{saved.meta['n_copied']} were copied from {base}, trained on this dataset's classes: "
-            f"minitransfer eval {base} --data {dataset.path} scores that network on them")

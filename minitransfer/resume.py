@@ -10,19 +10,26 @@ one given is :mod:`minitransfer.recorded_config`; a finished run resumed where i
 at fault, :mod:`minitransfer.resume_finished`.
 """
 
+import dataclasses
 import os
 import pathlib
+import shlex
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import fileio
+from minitransfer.checkpoint_remake import train_command
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
+from minitransfer.left_out import UnreadableRun
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, network_differences
-from minitransfer.resume_options import refuse_damaged_record, take_run_folder
+from minitransfer.resume_options import refuse_damaged_record, resume_given, take_run_folder
 from minitransfer.resumed_records import finished_record
 from minitransfer.run_destination import linked_out
+from minitransfer.run_file_readers import read_json
 from minitransfer.run_networks import base_not_written, unwritten_weights
+from minitransfer.train_config import TrainConfig
+from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE
 from minitransfer.rundir import (divergence, is_run_dir, recorded_name, recorded_out, recorded_path, recorded_sha256,
                                  run_dir_for)
 
@@ -41,7 +48,7 @@ def resume_point(plan):
     run_checkpoint = plan.run_dir / "checkpoint.h5"
     resume_from = None
     if c.resume == "auto" and run_checkpoint.exists():
-        resume_from = _load_run_checkpoint(c.out)
+        resume_from = _load_run_checkpoint(c)
     elif c.resume not in (None, "auto"):
         _check_own_run(pathlib.Path(c.resume), plan.run_dir)
         resume_from = checkpoints.load(c.resume)
@@ -105,7 +112,7 @@ def read_base(c):
         raise ConfigError(f"{missing}; to continue a run from its checkpoint without it, name the run's weights "
                           f"file with `out`")
     elif (run_dir_for(c.out) / "checkpoint.h5").exists():
-        saved = _load_run_checkpoint(c.out, solver=False)
+        saved = _load_run_checkpoint(c, solver=False)
     elif (run_dir_for(c.out) / "result.json").exists() and os.path.exists(c.out):
         saved = checkpoints.load(c.out, solver=False)  # finished, its checkpoint deleted: its weights record the base
     else:  # nothing of this run yet (a grid's or a script's --resume auto): its base not written yet, or gone
@@ -165,21 +172,53 @@ def _recorded_base(saved, missing):
                                   sha256=saved.meta["parent_sha256"], recorded_in=saved)
 
 
-def _load_run_checkpoint(out, solver=True):
-    """The checkpoint of the run of weights file ``out`` (without its solver state unless
-    ``solver``); one that cannot be read says how to start over, as `overwrite` with `resume='auto'`
-    continues a checkpoint rather than replacing it, and an experiment's grid reruns with
-    `resume='auto'` alone. Where the run finished (:func:`_finished_beside`), it says instead that
-    the run needs no checkpoint: the way to start over deleted the result of a finished run with it."""
+def _load_run_checkpoint(c, solver=True):
+    """The checkpoint of the run of ``c``'s weights file `out` (without its solver state unless
+    ``solver``); one that cannot be read says how to start over (:func:`starting_over`). Where the run
+    finished (:func:`_finished_beside`), it says instead that the run needs no checkpoint: the way to
+    start over deleted the result of a finished run with it."""
+    out = c.out
     path = run_dir_for(out) / "checkpoint.h5"
     try:
         return checkpoints.load(path, solver=solver)
     except checkpoints.CheckpointError as error:
         advice = (f"the run is finished all the same (its weights {out} and result.json are there): delete "
                   f"{path}, which a finished run does not need, and rerun to report it" if _finished_beside(out) else
-                  f"the run cannot continue from it: to start it over, rerun without `resume`, with "
-                  f"`overwrite=True`, or delete {path.parent}")
+                  f"the run cannot continue from it: {starting_over(path, resume_given(c))}")
         raise checkpoints.CheckpointError(f"{error}; {advice}") from None
+
+
+def starting_over(path, given=None):
+    """How the run whose checkpoint ``path`` cannot be read is started over, as its caller can (``given``: the
+    `resume` the caller gave, :func:`minitransfer.resume_options.resume_given`; info and eval, the run folder): a
+    grid's run (its treatment.json there), by the grid, which reruns it with `resume='auto'` alone and has no
+    `overwrite` to give ("rerun without --resume, with --overwrite" was no advice for `experiment`); a run folder
+    given as `resume`, by its recorded options, which the caller did not give (train's command, each option
+    given, from its config.json); else without `resume`, with `overwrite=True` (`overwrite` with
+    `resume='auto'` continues a checkpoint rather than replacing it), or its run folder deleted."""
+    if (path.parent / TREATMENT_FILE).is_file():
+        return (f"to train it again from the start, delete {path} and rerun the experiment that planned it (its "
+                f"grid starts the run over; the run's other files are written anew)")
+    if given not in (None, "auto"):  # the options are the run's, not given: the command that gives them
+        command = _recorded_command(path.parent)
+        command = f" ({shlex.join(command)} --overwrite)" if command else ""
+        return f"to start it over, train it anew without `resume`, with its options and `overwrite=True`{command}"
+    return f"to start it over, rerun without `resume`, with `overwrite=True`, or delete {path.parent}"
+
+
+def _recorded_command(run_dir):
+    """The train command of the options the config.json of ``run_dir`` records (the checkpoint's record,
+    unread, gave none), every option given; None where it cannot be read, or records an option train refuses
+    (a max_iter of 10**100: the damage the checkpoint's record was refused for, in its copy)."""
+    try:
+        recorded = read_json(run_dir / CONFIG_FILE, dict)
+        check_fields(TrainConfig(**{name: value for name, value in recorded.items() if name in _FIELDS}))
+    except (UnreadableRun, OSError, ConfigError, TypeError, ValueError):
+        return None
+    return train_command(recorded)
+
+
+_FIELDS = {field.name for field in dataclasses.fields(TrainConfig)}
 
 
 def _finished_beside(out):

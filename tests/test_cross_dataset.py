@@ -58,7 +58,9 @@ def test_layers_come_from_the_other_dataset_and_the_provenance_says_so(source_ba
     assert np.allclose(moved.mean.mean(axis=(0, 1)), base.mean.mean(axis=(0, 1)), atol=0.5)
     info = CliRunner().invoke(main, ["info", str(out)])
     assert info.exit_code == 0 and f"trained on another dataset: {synthetic_8}" in info.output
-    assert f"mean image from checkpoint {source_base} (resized from 36x36)\n" in info.output
+    # strictly more than the line was (info67): whose mean the base's is, the base's dataset
+    assert f"mean image from checkpoint {source_base} (resized from 36x36), the mean of dataset {synthetic_8}\n" \
+        in info.output
 
 
 def test_a_resized_mean_image_is_announced(source_base, target):

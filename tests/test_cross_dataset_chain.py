@@ -42,6 +42,9 @@ def test_info_follows_a_mean_image_taken_from_a_transfer_back_to_its_dataset(cha
     assert (f"\nmean image from checkpoint {middle}, which took it from checkpoint {base} (resized from 20x20), "
             f"the mean of dataset {x}\n") in shown.output
     assert checkpoints.load(last).mean.shape == (14, 14, 3)
-    one_step = CliRunner().invoke(main, ["info", str(middle)])  # the base's own mean: the line as it was
-    assert one_step.exit_code == 0 and f"\nmean image from checkpoint {base} (resized from 20x20)\n" in one_step.output
+    # the base's own mean: the line as it was, strictly more informative now: it names the base's dataset, X,
+    # where "from checkpoint baseX.h5" alone did not say whose mean it is (info67)
+    one_step = CliRunner().invoke(main, ["info", str(middle)])
+    assert one_step.exit_code == 0, one_step.output
+    assert f"\nmean image from checkpoint {base} (resized from 20x20), the mean of dataset {x}\n" in one_step.output
 

@@ -168,7 +168,8 @@ def test_evaluate_checkpoint_names_its_data_argument_not_the_command_line_option
     data.rename(tmp_path / "moved")
     with pytest.raises(training.DataMismatch) as moved:
         evaluate.evaluate_checkpoint(tmp_path / "net.h5", device="cpu")
-    assert str(moved.value).endswith("give the folder where that dataset is now as `data`")
+    # the argument's name, not the option's; info67 added after it where to find the prepare command
+    assert "give the folder where that dataset is now as `data`, or prepare it again" in str(moved.value)
     assert "--" not in str(prepared_again.value) + str(moved.value)
 
 

@@ -1,7 +1,6 @@
 """``minitransfer info``: what a checkpoint holds and where it came from; where it stands (resumable,
 finished, not finished and why) is said by :mod:`minitransfer.cli._info_state`."""
 
-import json
 import shlex
 
 import click
@@ -11,6 +10,7 @@ from minitransfer import models, optim, transfer
 from minitransfer.checkpoint_info import described
 from minitransfer.class_tables import prepared_again_since
 from minitransfer.data import inputs
+from minitransfer.dataset_recipe import IMPORTS, source_words
 from minitransfer.errors import MinitransferError
 from minitransfer.run_lines import random_frozen_words
 from minitransfer.run_file_readers import reads_shared
@@ -62,7 +62,8 @@ def info(checkpoint, as_json):
     diverged after it says so: resumed, it would diverge again.
 
     How to make it again, for a reviewer given the run folder alone: the dataset's prepare command (a
-    generated set's, from its run's result.json or its meta.json; else the dataset's recorded source),
+    generated set's, from its run's result.json or its meta.json; an imported one's: its source in words
+    and the command that imports it again from those images; else the dataset's recorded source),
     the sha256 of the network alone (its weights, classes, dataset fingerprint, split and iteration: a
     rerun writing another --out or --data has the same; the file's sha256 covers those paths too), the
     versions and device that trained it (its result.json), and the train command that makes it again,
@@ -149,13 +150,18 @@ def _lines(summary):
 
 
 def _dataset_recipe_lines(summary):
-    """How to get the dataset again: the prepare command of a generated one, else its recorded source
-    (an importer's: its images are elsewhere); none where neither is known (no result.json of this version,
-    the dataset gone or prepared again)."""
-    if summary["dataset_command"]:
-        return [f"data made by: {inputs.display_name(shlex.join(summary['dataset_command']))}"]
-    source = summary["dataset_source"]
-    return [f"data source: {inputs.display_name(json.dumps(source, sort_keys=True))}"] if source else []
+    """How to get the dataset again: the prepare command of a generated one; else its recorded source in words
+    (:func:`minitransfer.dataset_recipe.source_words`: an importer's images are elsewhere), with the command
+    that imports it again from them where that is known; none where neither is (no result.json of this
+    version, the dataset gone or prepared again)."""
+    source, command = summary["dataset_source"], summary["dataset_command"]
+    imported = isinstance(source, dict) and source.get("kind") in IMPORTS
+    if command and not imported:
+        return [f"data made by: {inputs.display_name(shlex.join(command))}"]
+    if not source:
+        return []
+    again = f"; imported again from its images, as they were, by: {shlex.join(command)}" if command else ""
+    return [f"data source: {inputs.display_name(source_words(source) + again)}"]
 
 
 def _made_lines(summary):
@@ -282,7 +288,8 @@ def _base_lines(base, n, kept, dataset):
 def _mean_text(source):
     """Where the mean image subtracted from the network's crops came from. A base's mean that was
     itself a base's (a transfer copied from a transfer) is followed to the dataset it is the mean of:
-    "from checkpoint A4B.h5" alone hid that it is another dataset's, resized on the way."""
+    "from checkpoint A4B.h5" alone hid that it is another dataset's, resized on the way; a base's own mean
+    names its dataset too ("from checkpoint X_base.h5" did not say it is X's, a transfer across datasets)."""
     def resized(record):
         size = record.get("resized_from")
         return f" (resized from {'x'.join(map(str, size))})" if size else ""
@@ -294,7 +301,7 @@ def _mean_text(source):
         source, hops = source["from"], hops + 1
         text += f", which took it from checkpoint {inputs.display_name(source.get('checkpoint', ''))}{resized(source)}"
     origin = source.get("from", {}) if source.get("kind") == "checkpoint" else {}
-    if hops and origin.get("kind") == "dataset" and origin.get("dataset"):
+    if origin.get("kind") == "dataset" and origin.get("dataset"):  # one hop too: a base of another dataset
         text += f", the mean of dataset {inputs.display_name(origin['dataset'])}"
     return text
 

@@ -1,0 +1,54 @@
+"""What ``eval`` advises for a network refused on a dataset of other classes: a transfer of its layers to
+these classes, copied from its finished weights (:func:`transfer_of`), and, where its base was trained on
+these classes, that base, which scores there."""
+
+import os
+
+from minitransfer import rundir
+from minitransfer.checkpoint_info import as_named
+from minitransfer.checkpoint_runs import run_folder_of
+from minitransfer.class_tables import classes_sha256
+from minitransfer.rundir import recorded_path
+
+
+def transfer_of(saved, dataset):
+    """The command that transfers the layers of checkpoint ``saved`` to the classes of ``dataset``, and where
+    ``saved`` is a transfer whose base was trained on these classes (:func:`_base_there`), that base. The layers
+    are copied from the network's finished weights (:func:`_copied_from`): a run's checkpoint.h5 named the
+    checkpoint before the end of its run ("--copy-from mid.run/checkpoint.h5"), whose layers are half-trained."""
+    return f"train a transfer of them ({_copied_from(saved, dataset)}){_base_there(saved, dataset)}"
+
+
+def _copied_from(saved, dataset):
+    """The train command copying from ``saved``: from its run's weights file where ``saved`` is that run's
+    checkpoint.h5 at its end and they are there; where ``saved`` is before the end of its run (iteration < its
+    max_iter), the command that finishes the run first, or, where it lies in no run folder, a caveat that the
+    copy takes its layers as they were at that iteration."""
+    copy = f"--n N --data {dataset.path}"
+    iteration, max_iter = saved.meta.get("iteration"), (saved.meta.get("config") or {}).get("max_iter")
+    unfinished = isinstance(iteration, int) and isinstance(max_iter, int) and iteration < max_iter
+    folder = run_folder_of(saved.path)
+    folder = as_named(saved.path, folder) if folder is not None else None
+    weights = rundir.weights_for(folder) if folder is not None else None
+    if not unfinished:
+        base = weights if weights is not None and weights.is_file() else saved.path
+        return f"minitransfer train --copy-from {base} {copy}"
+    if weights is None:
+        return (f"minitransfer train --copy-from {saved.path} {copy}, which copies its layers as they were at "
+                f"iteration {iteration} of {max_iter}: an unfinished network, before the end of its run")
+    return (f"its run {folder} is unfinished, at iteration {iteration} of {max_iter}: finish it first, minitransfer "
+            f"train --resume {folder}, then copy its finished weights: minitransfer train --copy-from {weights} {copy}")
+
+
+def _base_there(saved, dataset):
+    """Where ``saved`` copied its first layers from a base of the class table of ``dataset`` (a transfer across
+    datasets scored on its base's dataset, as a researcher tries it), that base is named, which scores there (its
+    file there); "" otherwise: "train a transfer of them" alone sent them to train again what the base is."""
+    source = saved.meta.get("source") or {}
+    if not source.get("checkpoint") or source.get("dataset_classes_sha256") != classes_sha256(dataset):
+        return ""
+    base = recorded_path(source["checkpoint"])
+    if not os.path.isfile(base):
+        return ""
+    return (f"; its layers 1..{saved.meta['n_copied']} were copied from {base}, trained on this dataset's classes: "
+            f"minitransfer eval {base} --data {dataset.path} scores that network on them")

@@ -1,0 +1,51 @@
+"""How ``info`` says where a network's dataset came from (:func:`source_words`), and the prepare command that
+imports it again from its source (:func:`import_command`): meta.json's "source" record, printed as raw JSON
+("data source: {"families": null, ...}"), told a researcher neither what it was nor how to make it again."""
+
+import json
+import shlex
+
+from minitransfer.checkpoint_remake import SYNTHETIC_OPTIONS, _dataset_meta, _result_record
+from minitransfer.data.same_origin import finishing_command
+from minitransfer.run_outcome import shard_size
+
+# The importers, as `prepare` names them (meta.json's source "kind"), and what their SOURCE holds.
+IMPORTS = {"folder": "the class folders of", "cifar10": "CIFAR-10 from", "cifar100": "CIFAR-100 from",
+           "imagenet": "ImageNet (ILSVRC2012) from", "tiny-imagenet": "Tiny ImageNet from"}
+
+
+def import_command(source, folder, image_size, run_folder, fingerprint):
+    """``["minitransfer", "prepare", KIND, SOURCE, folder, ...]``: the command that imports the dataset of
+    meta.json's ``source`` record (an importer's, :data:`IMPORTS`) into ``folder`` again from its SOURCE, as
+    an unfinished import's is said (:func:`minitransfer.data.same_origin.finishing_command`: each option
+    recorded, --size last), at ``image_size`` (the mean image's (H, W): the dataset's, as the loader checks it),
+    with the --shard-size its shards were built with where a subset had several (from the result.json in
+    ``run_folder``, else from the dataset's meta.json where it is still the one of sha256 ``fingerprint``);
+    None for a source of another kind, without its SOURCE's path, or of an image size unknown or not square
+    (--size sets both sides)."""
+    if not isinstance(source, dict) or source.get("kind") not in IMPORTS or not isinstance(source.get("path"), str):
+        return None
+    if not folder or image_size is None or len(set(image_size)) != 1:
+        return None
+    result = _result_record(run_folder)
+    dataset = result.get("dataset") if isinstance(result.get("dataset"), dict) else None
+    per_shard = dataset.get("shard_size") if dataset else shard_size(_dataset_meta(folder, fingerprint))
+    recorded = {"source": source, "image_size": list(image_size), "shard_size": per_shard}
+    return shlex.split(finishing_command(folder, recorded))
+
+
+def source_words(source):
+    """What meta.json's ``source`` record says the dataset was made from, in words: an importer's SOURCE
+    (:data:`IMPORTS`) and its layout, or a generator's version and options; the record as JSON for a kind
+    this version does not know."""
+    kind = source.get("kind") if isinstance(source, dict) else None
+    if kind in IMPORTS and isinstance(source.get("path"), str):
+        layout = f" ({source['layout']})" if isinstance(source.get("layout"), str) else ""
+        return f"{IMPORTS[kind]} {source['path']}{layout}"
+    if kind == "synthetic":  # here only where no command makes it again: another generator's, or misrecorded
+        from minitransfer.data.synthetic import GENERATOR_VERSION  # here: the generator's module is large
+
+        options = ", ".join(f"{name.replace('_', ' ')} {source.get(name)}" for name in SYNTHETIC_OPTIONS)
+        return (f"synthetic images of generator version {source.get('generator_version')} ({options}); this "
+                f"version's generator is version {GENERATOR_VERSION}, whose images are other")
+    return json.dumps(source, sort_keys=True)  # a record of another kind, or damaged: shown as it is
