@@ -26,7 +26,8 @@ def add_hint(error):
     for hint in HINTS:
         said = hint(getattr(error, "param", None), ctx, tokens)  # a BadParameter's: the parameter refused
         if said:
-            error.message = f"{error.message.rstrip('.')}; {said}"
+            # a MissingParameter's message is empty, its "Missing option '-o' / '--out'." made as it is shown
+            error.message = f"{error.message.rstrip('.')}; {said}" if error.message else said
             if isinstance(error, click.NoSuchOption):  # click's "Did you mean '--help'?" for --half: the hint says it
                 error.possibilities = None
             return
@@ -111,6 +112,18 @@ def _choices_joined(refused, ctx, tokens):
     return None
 
 
+def _out_as_argument(refused, ctx, tokens):
+    """A command without arguments given what -o names as one (`demo my-demo`, `train baseA.h5`, `experiment grid`:
+    "Got unexpected extra argument", or for experiment "Missing option '-o'"), -o not given."""
+    out = next((param for param in ctx.command.params if "-o" in getattr(param, "opts", ())), None)
+    extra = [token for token, option, previous in tokens if option is None and previous is None]
+    if _arguments(ctx, tokens)[0] or out is None or len(extra) != 1 or refused not in (None, out):
+        return None
+    if extra[0].startswith("-") or any(param is out for _, param, _ in tokens):  # `--hlaf`: click says it
+        return None
+    return f"{ctx.command_path} takes no arguments; to write to {extra[0]}, give -o {shlex.quote(extra[0])}"
+
+
 _TRAIN_COPIES = "train copies one n (--copy-from CKPT --n N)"
 _PLANS_BOTH = "experiment plans the frozen transfers and, unless --no-fine-tuned, the fine-tuned ones"
 OTHER_COMMANDS_OPTIONS = {  # an option of train given to experiment, or of experiment to train: what to type
@@ -134,4 +147,5 @@ def _another_commands_option(refused, ctx, tokens):
     return said[0] if said and refused is None else None
 
 
-HINTS = (_choice_first, _images_second, _list_not_joined, _choices_joined, _another_commands_option)
+HINTS = (_choice_first, _images_second, _list_not_joined, _choices_joined, _another_commands_option,
+         _out_as_argument)

@@ -63,3 +63,27 @@ def test_an_option_of_the_other_command_says_this_ones_way(args, said):
 def test_a_misspelt_option_keeps_clicks_suggestion():
     assert _error(["train", "--hlaf", "A"]) == "Error: No such option '--hlaf'. (Did you mean one of: '--half', " \
                                                "'--help'?)"
+
+
+@pytest.mark.parametrize("args, said", [
+    (["demo", "my-demo"], "Got unexpected extra argument (my-demo); main demo takes no arguments; to write to "
+                          "my-demo, give -o my-demo"),
+    (["train", "--frozen", "my base.h5"], "Got unexpected extra argument (my base.h5); main train takes no "
+                                          "arguments; to write to my base.h5, give -o 'my base.h5'"),
+    (["experiment", "grid", "--layers", "3"], "Missing option '-o' / '--out'. main experiment takes no arguments; "
+                                              "to write to grid, give -o grid"),
+], ids=["demo", "train", "experiment"])
+def test_the_output_given_as_an_argument_says_to_give_it_as_o(args, said):
+    """`demo my-demo` said "Got unexpected extra argument (my-demo)", and `experiment grid` only that -o was
+    missing, as report takes its folder as an argument."""
+    assert _error(args) == f"Error: {said}"
+
+
+@pytest.mark.parametrize("args", [["experiment", "-o", "g", "extra"], ["demo", "a", "b"], ["experiment"]],
+                         ids=["o-given", "two", "nothing-given"])
+def test_an_extra_argument_beside_o_or_two_of_them_get_no_hint_of_o(args):
+    assert "give -o" not in _error(args)
+
+
+def test_a_misspelt_option_and_its_value_get_no_hint_of_o():
+    assert _error(["demo", "--sed", "1"]) == "Error: No such option '--sed'. Did you mean '--seed'?"
