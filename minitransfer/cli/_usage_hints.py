@@ -1,7 +1,9 @@
 """What to type instead, added to click's own usage errors where the arguments were given in the wrong order or
 form: `splits random DATASET` ("Path 'random' does not exist"), `prepare folder OUT SOURCE` ("Directory 'OUT'
-does not exist"), `experiment --layers 1 3` ("Got unexpected extra argument (3)"). :class:`._errors.CommandGroup`
-passes each usage error through :func:`add_hint`, with the arguments as typed (:data:`._repeats.RESOLVED_ARGS`).
+does not exist"), `experiment --layers 1 3` or `--split-seed 0 1` ("Got unexpected extra argument"), `demo my-demo`
+(its folder is -o), or an option of the other command (`experiment --n 3`: "No such option").
+:class:`._errors.CommandGroup` passes each usage error through :func:`add_hint`, with the arguments as typed
+(:data:`._repeats.RESOLVED_ARGS`).
 """
 
 import os
@@ -26,7 +28,10 @@ def add_hint(error):
     for hint in HINTS:
         said = hint(getattr(error, "param", None), ctx, tokens)  # a BadParameter's: the parameter refused
         if said:
-            error.message = f"{error.message.rstrip('.')}; {said}"
+            # a MissingParameter's message is empty, its "Missing option '-o' / '--out'." made as it is shown
+            error.message = f"{error.message.rstrip('.')}; {said}" if error.message else said
+            if isinstance(error, click.NoSuchOption):  # click's "Did you mean '--help'?" for --half: the hint says it
+                error.possibilities = None
             return
 
 
@@ -63,16 +68,86 @@ def _images_second(refused, ctx, tokens):
     return None
 
 
+def _takes_a_list(option):
+    """Whether ``option`` takes its values joined by commas in one (--layers 1,3, --gpus 0,1)."""
+    from ._devices import GpuIds  # here: its modules (config, cuda) are a grid's, not every command's
+
+    return "," in (option.metavar or "") or isinstance(option.type, GpuIds)
+
+
+def _values_apart(option, values, ctx):
+    """How to give ``values`` to ``option``: each after an --option of its own where it is repeated (--split-seed,
+    --split) and each is one it takes (not `--split-seed 0 grid`, -o forgotten), else joined by commas; None for an
+    option of one value."""
+    if option.multiple:
+        try:
+            [option.type.convert(value, option, ctx) for value in values]
+        except click.BadParameter:
+            return None
+        return f"repeat the option for each value: {' '.join(f'{option.opts[-1]} {value}' for value in values)}"
+    if _takes_a_list(option):
+        return f"give several values as {option.opts[-1]} {','.join(values)}"
+    return None
+
+
 def _list_not_joined(refused, ctx, tokens):
-    """Extra arguments after the value of an option that takes a comma-separated list (`--layers 1 3`)."""
+    """Extra arguments after the value of an option that takes a comma-separated list (`--layers 1 3`, `--gpus 0
+    1`) or is repeated for each value (`experiment --split-seed 0 1`, `--split random natural`)."""
     params = _arguments(ctx, tokens)[0]
     extra = [(token, previous) for token, option, previous in tokens if option is None][len(params):]
-    if not extra or refused is not None or extra[0][1] is None or "," not in (extra[0][1].metavar or ""):
+    if not extra or refused is not None or extra[0][1] is None:
         return None
     option = extra[0][1]
-    listed = [value for name, param, value in tokens if param is option][-1:]
+    listed = [value for name, param, value in tokens if param is option][slice(None if option.multiple else -1, None)]
     listed += [token for token, previous in extra if previous is option]
-    return f"give several values as {option.opts[-1]} {','.join(listed)}"
+    return _values_apart(option, listed, ctx)
 
 
-HINTS = (_choice_first, _images_second, _list_not_joined)
+def _choices_joined(refused, ctx, tokens):
+    """A repeatable choice given its choices joined by commas (`experiment --split random,natural`)."""
+    if not isinstance(refused, click.Option) or not refused.multiple or not isinstance(refused.type, click.Choice):
+        return None
+    given = [value for _, param, value in tokens if param is refused]
+    values = [part for value in given for part in value.split(",")]
+    if len(values) > len(given) and all(value in refused.type.choices for value in values):
+        return _values_apart(refused, values, ctx)
+    return None
+
+
+def _out_as_argument(refused, ctx, tokens):
+    """A command without arguments given what -o names as one (`demo my-demo`, `train baseA.h5`, `experiment grid`:
+    "Got unexpected extra argument", or for experiment "Missing option '-o'"), -o not given."""
+    out = next((param for param in ctx.command.params if "-o" in getattr(param, "opts", ())), None)
+    extra = [token for token, option, previous in tokens if option is None and previous is None]
+    if _arguments(ctx, tokens)[0] or out is None or len(extra) != 1 or refused not in (None, out):
+        return None
+    if extra[0].startswith("-") or any(param is out for _, param, _ in tokens):  # `--hlaf`: click says it
+        return None
+    return f"{ctx.command_path} takes no arguments; to write to {extra[0]}, give -o {shlex.quote(extra[0])}"
+
+
+_TRAIN_COPIES = "train copies one n (--copy-from CKPT --n N)"
+_PLANS_BOTH = "experiment plans the frozen transfers and, unless --no-fine-tuned, the fine-tuned ones"
+OTHER_COMMANDS_OPTIONS = {  # an option of train given to experiment, or of experiment to train: what to type
+    ("experiment", "--n"): f"experiment copies each n of --layers (e.g. --layers 3); {_TRAIN_COPIES}",
+    ("experiment", "--copy-from"): "experiment trains its own bases (baseA, baseB) and copies from them; to copy "
+                                   "from a network of yours, run train --copy-from CKPT --n N",
+    ("experiment", "--half"): "experiment trains both halves (baseA and baseB, AnB and BnB); train trains one "
+                              "(--half A)",
+    ("experiment", "--frozen"): _PLANS_BOTH,
+    ("experiment", "--fine-tune"): _PLANS_BOTH,
+    ("train", "--layers"): f"{_TRAIN_COPIES}; experiment runs several (--layers 1,3)",
+}
+
+
+def _another_commands_option(refused, ctx, tokens):
+    """An option of train given to experiment (`experiment --n 3`, `--half A`) or of experiment to train
+    (`train --layers 3`): click's "No such option" (for --half, "Did you mean '--help'?") said nothing of the
+    command's own way to ask for it."""
+    unknown = [token.split("=")[0] for token, option, _ in tokens if option is None and token.startswith("--")]
+    said = [OTHER_COMMANDS_OPTIONS.get((ctx.command.name, name)) for name in unknown[:1]]
+    return said[0] if said and refused is None else None
+
+
+HINTS = (_choice_first, _images_second, _list_not_joined, _choices_joined, _another_commands_option,
+         _out_as_argument)

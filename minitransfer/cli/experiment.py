@@ -174,18 +174,25 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     """Run the paper's grid: baseA/baseB, then BnB, AnB, BnB+, AnB+ for each n.
 
     \b
-    The networks (the paper's Figure 1; n = 3 makes A3B, B3B+ ...):
+    The networks (the paper's Figure 1):
       baseA, baseB  trained from scratch on half A or half B of the classes
-      AnB           transfer: baseA's first n weight layers (n = {copyable}, from conv1 up) copied
-                    and frozen, the layers above trained anew on half B
-      BnB           selffer: the same from baseB onto its own half B (the control for AnB)
+      AnB           transfer: baseA's first n layers copied and frozen, the layers
+                    above trained anew on half B
+      BnB           selffer: the same from baseB onto its own half B (AnB's
+                    control)
       AnB+, BnB+    the same with the copied layers fine-tuned: every layer learns
-      BnA           transfer the other way: baseB's layers onto half A (the natural split plans
-                    it; a random split with --both-directions, BnA+ too unless --no-fine-tuned)
-      AnA           selffer onto half A, the control for BnA (--both-directions; AnA+ too unless
-                    --no-fine-tuned)
-      randomn       --random-frozen: the first n layers random (untrained) and frozen, all classes
-      reduced-N     --per-class: trained on all classes with N training images each (reduced data)
+      BnA           transfer the other way: baseB's layers onto half A (the
+                    natural split plans it; a random split with --both-directions,
+                    BnA+ too unless --no-fine-tuned)
+      AnA           selffer onto half A, the control for BnA (--both-directions;
+                    AnA+ too unless --no-fine-tuned)
+      randomn       --random-frozen: the first n layers random (untrained) and
+                    frozen, trained on all classes
+      reduced-N     --per-class: trained on all classes with N training images
+                    each (reduced data)
+
+    In a name, n counts the first n weight layers (n = {copyable}, from conv1 up) copied, or left
+    random: n = 3 makes A3B, B3B+, random3 ...
 
     A random split (--split-seed S, its networks in OUT/randomS/) draws half the classes at random for
     A (the floor of half: 9 classes give A 4), the rest for B: similar tasks; the natural split
@@ -232,10 +239,12 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     need more memory than is available; 141: the reader of its output went away (| head), which
     stops it: rerun the same command to go on.
 
+    Begin with the first three examples: a small grid on the built-in set (6 networks, a few minutes on
+    a CPU) and its report. Lines marked "# your data" need a dataset folder made once with `minitransfer
+    prepare` (imagenet below; `minitransfer prepare --help` lists its importers).
+
     \b
-    Examples. Begin with the first three: a small grid on the built-in set (6 networks, a few
-    minutes on a CPU) and its report. Lines marked "# your data" need a dataset folder made once with
-    `minitransfer prepare` (imagenet below; `minitransfer prepare --help` lists its importers):
+    Examples:
       minitransfer experiment -o grid --layers 3 --dry-run        # the plan, on the built-in set
       minitransfer experiment -o grid --layers 3 --device cpu     # train it
       minitransfer report grid                                    # its tables and figures

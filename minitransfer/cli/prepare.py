@@ -166,8 +166,10 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
     as a class (which would shift every label after it); import your own class folders with 'prepare folder'.
     A file changed or removed while the import runs is listed in OUT/skipped.txt: rerun the same command.
 
+    For the natural split, wordnet.is_a.txt below is ImageNet's WordNet is-a list.
+
     \b
-    Examples (your data; wordnet.is_a.txt is ImageNet's WordNet is-a list, for the natural split):
+    Examples (your data):
       minitransfer prepare imagenet ILSVRC2012 imagenet-256 --devkit ILSVRC2012_devkit_t12   # your data
       minitransfer prepare imagenet ILSVRC2012 imagenet-256 --val-labels val.txt --is-a wordnet.is_a.txt   # your data
     """
@@ -199,8 +201,8 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     """Class-folder trees (torchvision's ImageFolder layout); 256x256 unless --size.
 
     \b
-    SOURCE/train/<class>/... and SOURCE/val/<class>/...   validation as given
-    SOURCE/train/<class>/... or SOURCE/<class>/...        validation held out (--val-fraction)
+    SOURCE/train/<class>/ and SOURCE/val/<class>/  validation as given
+    SOURCE/train/<class>/ or SOURCE/<class>/       held out: --val-fraction
 
     Class names are the folder names, labels their sorted order; SOURCE needs two or more class
     folders with images (given one class's folder, or a folder holding only the folder of the
@@ -221,7 +223,7 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
       golden retriever   animal
       tabby cat          animal
       bicycle            vehicle
-    Half A of the natural split is --family-a (default: the first family listed), half B the rest.
+    Natural split: half A is --family-a (default: the first listed), B the rest.
 
     \b
     Example (your data):

@@ -62,7 +62,8 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
 
     \b
-    Examples (run 'minitransfer prepare synthetic synthetic-20' first; "# your data" needs ImageNet):
+    Examples (after 'minitransfer prepare synthetic synthetic-20'; "# your data":
+    ImageNet prepared):
       minitransfer splits synthetic-20 random --split-seed 0 --half A
       minitransfer splits synthetic-20 natural --format json
       minitransfer splits synthetic-20 all --per-class 100

@@ -152,7 +152,9 @@ def train(as_json, **options):
 
     Copying layers: --copy-from CKPT --n N copies weight layers 1..N (conv1..conv5, fc6, fc7),
     re-initialises the rest, and either freezes the copies (--frozen) or fine-tunes them (the
-    default). The base's mean image goes with its layers. Files: the weights file, and its run
+    default). A transfer copies from the base of the other half (A4B: baseA's first 4 layers, trained
+    on half B), a selffer, its control, from the base of the same half (B4B); `minitransfer experiment
+    --help` lists every name. The base's mean image goes with its layers. Files: the weights file, and its run
     directory (config.json, metrics.jsonl, eval.csv, checkpoint.h5, result.json) beside it.
 
     Output: progress, notes and warnings on stderr; the result, the line "done: final top-1 ...,
