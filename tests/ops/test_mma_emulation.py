@@ -24,7 +24,10 @@ TILES = ("tc_m128", "tc_m64")
 def check_mode(mode, got, tf32_oracle, exact, ieee):
     """tf32: within float32 accumulation error of the float64 product of TF32-rounded inputs, and
     clearly off the exact product (real rounding happened); tf32x3: within 1e-5 of the exact product
-    and no worse than twice the float32 (ieee) reference's error."""
+    and no worse than twice the error of ``ieee``, our own kernels' ieee mode on the same data (run on
+    the emulator, as the GPU tests run it on the GPU). NumPy's float32 result is no such reference: its
+    BLAS sums in an order of its own, and NumPy 2.4.6's was 2.9 times as accurate as our ieee kernel's
+    on one shape, so tf32x3, more accurate than the kernel, failed against it."""
     assert not np.isnan(got).any(), "unwritten output elements"
     if mode == "tf32":
         assert relative_error(got, tf32_oracle) < 1e-6
@@ -68,18 +71,15 @@ def conv_products(direction, x, w, b, dy, stride, pad, groups, operand=lambda a:
 
 
 def conv_oracles(direction, x, w, b, dy, stride, pad, groups):
-    """(TF32 oracle, exact float64 result, float32 ieee reference)."""
+    """(TF32 oracle, exact float64 result)."""
     def rounded(a):
         return precision.round_tf32(a).astype(np.float64)
 
     def exact(a):
         return a.astype(np.float64)
 
-    y32, cache32 = conv2d.forward(x, w, b, stride=stride, pad=pad, groups=groups)
-    dx32, dw32, _ = conv2d.backward(dy, cache32)
-    ieee = {"forward": y32, "backward-data": dx32, "backward-filter": dw32}[direction]
     return (conv_products(direction, x, w, b, dy, stride, pad, groups, rounded),
-            conv_products(direction, x, w, b, dy, stride, pad, groups, exact), ieee)
+            conv_products(direction, x, w, b, dy, stride, pad, groups, exact))
 
 
 def run_conv(cp, direction, variant, mode, config, x, w, b, dy):
@@ -100,7 +100,8 @@ def run_conv(cp, direction, variant, mode, config, x, w, b, dy):
 def test_conv2d_tensor_core_kernels_match_their_oracles(emulated, config, direction, variant, mode):
     x, w, b, dy = conv_inputs(config, seed=CONV_CONFIGS.index(config))
     got = run_conv(emulated, direction, variant, mode, config, x, w, b, dy)
-    check_mode(mode, got, *conv_oracles(direction, x, w, b, dy, *config[7:]))
+    ieee = run_conv(emulated, direction, None, "ieee", config, x, w, b, dy)
+    check_mode(mode, got, *conv_oracles(direction, x, w, b, dy, *config[7:]), ieee)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -111,7 +112,8 @@ def test_conv2d_backward_filter_chunks_sum_in_order(emulated, monkeypatch, varia
     x, w, b, dy = conv_inputs(config, seed=7)
     monkeypatch.setattr(conv2d_plan, "filter_plan", lambda *args: (4, 24))
     got = run_conv(emulated, "backward-filter", variant, mode, config, x, w, b, dy)
-    check_mode(mode, got, *conv_oracles("backward-filter", x, w, b, dy, *config[7:]))
+    ieee = run_conv(emulated, "backward-filter", None, "ieee", config, x, w, b, dy)
+    check_mode(mode, got, *conv_oracles("backward-filter", x, w, b, dy, *config[7:]), ieee)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,8 +134,8 @@ def test_gemm_tensor_core_kernels_match_their_oracles(emulated, shape, splits, t
     b = rng.standard_normal((n, k) if trans_b else (k, n)).astype(np.float32)
     bias = rng.standard_normal(n).astype(np.float32)
     op_a, op_b = (a.T if trans_a else a), (b.T if trans_b else b)
-    got = gemm.gemm(emulated.asarray(a), emulated.asarray(b), trans_a, trans_b, emulated.asarray(bias), splits,
-                    precision=mode).get()
+    got, ieee = (gemm.gemm(emulated.asarray(a), emulated.asarray(b), trans_a, trans_b, emulated.asarray(bias), splits,
+                           precision=precision_of).get() for precision_of in (mode, "ieee"))
     rounded = precision.round_tf32(op_a).astype(np.float64) @ precision.round_tf32(op_b).astype(np.float64)
     exact = op_a.astype(np.float64) @ op_b.astype(np.float64)
-    check_mode(mode, got, rounded + bias, exact + bias, op_a @ op_b + bias)
+    check_mode(mode, got, rounded + bias, exact + bias, ieee)
