@@ -39,6 +39,7 @@ from minitransfer.slurm_array_limit import array_size_lines
 from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMITTED_FILE, TRANSFERS_FILE,
                                      plan_check, plan_file_check)
 from minitransfer.slurm_dataset import dataset_lines
+from minitransfer.slurm_listed import ending_said_lines, listed_lines
 from minitransfer.slurm_finished import edited_results_lines, finished_lines, lost_function_lines, lost_results_lines
 from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_lines, reached_lines, scripts_set_lines,
                                               slurm_commands_lines, test_only_lines, weights_without_checkpoint_lines,
@@ -207,18 +208,9 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "runs_writable",
         *lost_results_lines(),
         *array_size_lines(),
-        "declare -A task_of=() reason_of=()  # OUT/<run> -> its array task still listed; array task -> SLURM's reason",
+        *listed_lines(),
+        "declare -A task_of=()  # OUT/<run> -> its array task still listed",
         "kept=() never=() stale=()",
-        f'if [ -s {SUBMITTED_FILE} ] || [ "${{#others[@]}}" -gt 0 ]; then',
-        "  # without the queue, the runs of tasks still queued would be submitted again: said, not bash's bare exit",
-        '  if ! listed=$(squeue --noheader --array --user="$(id -u)" --format="%i %r"); then',
-        '    echo "nothing submitted: squeue failed (its error above), and without the tasks it lists the runs still'
-        ' queued from an earlier submission would be submitted again; rerun $submit_sh once squeue answers (SLURM\'s'
-        ' controller up)" >&2',
-        "    exit 1",
-        "  fi",
-        '  while read -r task reason; do [ -z "$task" ] || reason_of[$task]=$reason; done <<< "$listed"',
-        "fi",
         f"if [ -s {SUBMITTED_FILE} ]; then",
         "  while IFS=$'\\t' read -r task key of_plan; do",
         '    if [ -z "$task" ] || [ -z "${reason_of[$task]+listed}" ]; then continue; fi',
@@ -253,9 +245,10 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         f"  : > {SUBMITTED_FILE}",
         f'  for line in ${{kept[@]+"${{kept[@]}}"}}; do echo "$line" >> {SUBMITTED_FILE}; done',
         "fi",
-        "submitted=0 skipped=0 new_jobs=0 refused=0",
+        "submitted=0 skipped=0 ending_runs=0 new_jobs=0 refused=0",
         "skip() {  # the run of $key, unfinished, is queued already: counted, and for the other folder that queued it",
         '  skipped=$((skipped + 1))',
+        '  if [ -n "${ending_of[${task_of[$key]}]+ending}" ]; then ending_runs=$((ending_runs + 1)); fi',
         '  if [ -n "${folder_of[$key]+other}" ]; then',
         '    by_folder[${folder_of[$key]}]=$(( ${by_folder[${folder_of[$key]}]:-0} + 1 ))',
         "  fi",
@@ -344,6 +337,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '  for folder in "${!by_folder[@]}"; do',
         '    echo "  ${by_folder[$folder]} of them submitted by $folder/submit.sh (the same plan, emitted there)"',
         "  done",
+        *ending_said_lines(),
         'elif [ "$submitted" -eq 0 ] && [ "${#lost_runs[@]}" -gt 0 ]; then',
         '  left=$((total - ${#lost_runs[@]}))',
         '  echo "nothing else to submit: $(noun "$left" "the other run is" "the other $left runs are") finished'

@@ -88,7 +88,8 @@ FAKE_TOOLS = {
         echo "$*" >> "$FAKE_LOG/sbatch"; n=$(wc -l < "$FAKE_LOG/sbatch")
         if [ "$n" = "${FAKE_SBATCH_FAIL_AT-}" ]; then echo "sbatch: error: Batch job submission failed" >&2; exit 1; fi
         echo "$((1000 + n));cluster"'''),
-    # squeue: the lines a test wrote, "<job>_<task> <reason>" as --array --format="%i %r" lists them; for
+    # squeue: the lines a test wrote, "<job>_<task> [<state>] <reason>" as --array --format="%i %T %r" lists them
+    # (no state: RUNNING for reason None, else PENDING), the N-th such listing from queue.N where there is one; for
     # --jobs=<id> --format=%T the job's state, FAKE_JOB_STATE (default RUNNING), or FAKE_SQUEUE_ERROR and exit 1;
     # for --format=%l its time limit, FAKE_TIME_LIMIT (default UNLIMITED); listing the queue, FAKE_SQUEUE_LIST_ERROR
     # and exit 1 where it is set (a controller that does not answer)
@@ -99,7 +100,17 @@ FAKE_TOOLS = {
         if [[ "$*" == *--jobs=* ]] && [ -n "${FAKE_SQUEUE_ERROR-}" ]; then echo "$FAKE_SQUEUE_ERROR" >&2; exit 1; fi
         if [[ "$*" == *--jobs=*--format=%l* ]]; then echo "${FAKE_TIME_LIMIT-UNLIMITED}"; exit; fi
         if [[ "$*" == *--jobs=* ]]; then echo "${FAKE_JOB_STATE-RUNNING}"; exit; fi
-        cat "$FAKE_LOG/queue" 2>/dev/null || true'''),
+        queue=$FAKE_LOG/queue
+        if [[ "$*" == *"%i %T %r"* ]]; then
+          echo x >> "$FAKE_LOG/squeue-listings"; n=$(wc -l < "$FAKE_LOG/squeue-listings")
+          if [ -f "$queue.$n" ]; then queue=$queue.$n; fi
+        fi
+        [ -f "$queue" ] || exit 0
+        if [[ "$*" != *"%i %T %r"* ]]; then cat "$queue"; exit; fi
+        while read -r task first rest; do
+          if [ -n "$rest" ]; then echo "$task $first $rest"
+          elif [ "$first" = None ]; then echo "$task RUNNING None"; else echo "$task PENDING $first"; fi
+        done < "$queue"'''),
     # scontrol: records its arguments; for show config, SLURM's MaxArraySize if FAKE_MAX_ARRAY_SIZE is set;
     # with FAKE_REQUEUE_ENDS_JOB set, a requeue kills its caller, the task's script, as SLURM ends a job it requeues
     "scontrol": 'if [ "$*" = "show config" ]; then\n'
