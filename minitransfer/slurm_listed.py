@@ -1,13 +1,13 @@
-"""The array tasks SLURM still lists, as ``submit.sh`` (:mod:`minitransfer.slurm_submit`) reads them before it
-submits anything: each one's state and reason, a task SLURM is ending waited for.
-
-A task SLURM is ending is listed COMPLETING until its processes are gone: after a plain ``scancel`` (the training
-writing its checkpoint, up to KillWait), at its time limit, and as its own script requeues it (``scontrol requeue``
-on exit 75: COMPLETING, then PENDING). On the test cluster (``tests/slurm_cluster.py``) a cancelled task was listed
-COMPLETING for 0.7 s, then no longer (``squeue -t all``: CANCELLED); one requeuing itself went RUNNING, PENDING
-(BeginTime), RUNNING (COMPLETING in between, if at all, for less than the 0.1 s the states were polled at). Read as queued, a cancelled task's run was "not submitted again ... queued or running", a run
-no task will train. So ``submit.sh`` waits up to :data:`ENDING_WAIT_SECONDS` for the COMPLETING ones to end or be
-requeued (KillWait's default is 30 s), and says those still COMPLETING then: rerun it in a few seconds.
+"""The array tasks SLURM still lists, as ``submit.sh`` (:mod:`minitransfer.slurm_submit`) reads them before it submits
+anything: each one's state and reason, a task SLURM is ending waited for. A task SLURM is ending is listed
+COMPLETING until its processes are gone: after a plain ``scancel`` (the training writing its checkpoint, up to
+KillWait), at its time limit, and as its own script requeues it (``scontrol requeue`` on exit 75: COMPLETING, then
+PENDING). On the test cluster (``tests/slurm_cluster.py``) a cancelled task was listed COMPLETING for 0.7 s, then no
+longer (``squeue -t all``: CANCELLED); one requeuing itself went RUNNING, PENDING (BeginTime), RUNNING (COMPLETING
+in between, if at all, for less than the 0.1 s the states were polled at). Read as queued, a cancelled task's run
+was "not submitted again ... queued or running", a run no task will train. So ``submit.sh`` waits up to
+:data:`ENDING_WAIT_SECONDS` for the COMPLETING ones to end or be requeued (KillWait's default is 30 s), and says
+those still COMPLETING then: rerun it in a few seconds.
 """
 
 from minitransfer.slurm_plan import SUBMITTED_FILE
