@@ -850,15 +850,15 @@ def test_task_says_an_error_of_squeue_only_where_its_job_state_matters(tmp_path,
 
 @pytest.mark.parametrize("code, deleted, said", [
     ("65", False, "FAILED: bad data (exit 65): a dataset, checkpoint or weights file is damaged or does not fit, which "
-                  "its train.log (e.g. {log}) names; fix or replace it, then rerun submit.sh"),
+                  "its train.log ({log}) names; fix or replace it, then rerun submit.sh"),
     ("74", False, "FAILED: an I/O error (exit 74): the disk is full, or a file cannot be written or read, which its "
-                  "train.log (e.g. {log}) names; free space or fix the permissions, then rerun submit.sh"),
+                  "train.log ({log}) names; free space or fix the permissions, then rerun submit.sh"),
     ("3", False, "FAILED with exit 3; see {log}"),
     # srun's exit for a step SIGKILL ended (the out-of-memory killer, kill -9): the log says nothing of it
     ("137", False, "FAILED: killed by SIGKILL, which leaves no message (SIGKILL: the machine ran out of memory, or "
                    "someone killed it); rerun submit.sh to train it again"),
     # 139: SIGSEGV, a crash whose message (faulthandler's, a C library's) the log may hold: not SIGKILL's words
-    ("139", False, "FAILED: killed by SIGSEGV; its train.log (e.g. {log}) may end on why (a crash's message: a C "
+    ("139", False, "FAILED: killed by SIGSEGV; its train.log ({log}) may end on why (a crash's message: a C "
                    "library's abort, Python's faulthandler); rerun submit.sh to train it again"),
     ("74", True, "FAILED (exit 74): {folder} was deleted while it trained, and its output (train.log) with it; rerun "
                  "submit.sh to train it from the start"),
@@ -987,8 +987,10 @@ def test_task_starts_its_run_again_once_after_losing_the_race_for_it(tmp_path, f
     assert (out / "random0/baseA.run/events").read_text().split() == events
     assert output.count("run random0/baseA: taken by another process as this task started it") == events.count("busy")
     assert output.endswith("run random0/baseA: done\n" if status == 0 else "FAILED: refused by train (exit 2: an "
-                           "option, or a file in the way), which its train.log (e.g. "
-                           f"{out / 'random0/baseA.run/train.log'}) names; fix that, then rerun submit.sh\n"), output
+                           "option, or a file in the way), which its train.log ("
+                           f"{out / 'random0/baseA.run/train.log'}) names; fix that, then rerun submit.sh (\"error: "
+                           f"{out / 'random0/baseA.run'}{run_lock.BUSY} (PID 1); wait for it to finish or stop it, "
+                           "then rerun\")\n"), output
 
 
 def test_task_is_not_held_up_by_a_lock_file_nobody_holds(tmp_path, fake_slurm):
