@@ -248,7 +248,7 @@ def submitted_note(runs, out, read=None):
         return ""
     task_of = {}
     for fields in records:
-        if len(fields) == 3 and fields[2] == identity:
+        if len(fields) >= 3 and fields[2] == identity:  # a fourth: the #SBATCH lines it was queued with
             task_of[os.path.normpath(_unquoted(fields[1]))] = fields[0]  # a later line: a later submission
     named = [(run.name, task_of[key]) for run in runs
              if (key := os.path.normpath(os.path.join(out, run.name))) in task_of]

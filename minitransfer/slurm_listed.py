@@ -10,7 +10,7 @@ was "not submitted again ... queued or running", a run no task will train. So ``
 those still COMPLETING then: rerun it in a few seconds.
 """
 
-from minitransfer.slurm_plan import SUBMITTED_FILE
+from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, TRANSFERS_FILE
 
 ENDING_WAIT_SECONDS = 30
 
@@ -63,3 +63,41 @@ def ending_said_lines():
         "fi",
     ]
 
+
+
+def sbatch_sums_lines():
+    """Bash lines setting ``lines_of``: each array script's name -> the checksum of its ``#SBATCH`` lines now, which
+    ``submit.sh`` records with each task it queues (``submitted.txt``'s fourth field, ``<script>:<sum>``; none in one
+    written before), to tell the tasks still queued with other lines (:func:`older_lines_check`)."""
+    return [
+        "declare -A lines_of=() older_of=()  # array script -> its #SBATCH lines' checksum; tasks queued with others",
+        "older=()  # the runs skipped whose tasks were queued with other #SBATCH lines than their script's now",
+        f"for script in {BASES_FILE} {TRANSFERS_FILE}; do",
+        '  if [ -f "$script" ]; then lines_of[$script]=$(sed -n "s/^#SBATCH //p" -- "$script" | cksum); fi',
+        "done",
+    ]
+
+
+def older_lines_check():
+    """Bash lines of the loop over ``submitted.txt`` marking a task of this plan (``$task``) queued with other
+    ``#SBATCH`` lines (``$lines_sum``) than its script has now (``older_of``): emitted again with another --time,
+    partition or --sbatch-option, or edited since. SLURM keeps a queued job's options: before, a rerun said only
+    "not submitted again: N queued", and they ran on their old lines."""
+    return [
+        '    if [ "$of_plan" = "$plan" ] && [ -n "$lines_sum" ] && [ -n "${lines_of[${lines_sum%%:*}]+now}" ] &&',
+        '       [ "${lines_of[${lines_sum%%:*}]}" != "${lines_sum#*:}" ]; then older_of[$task]=yes; fi',
+    ]
+
+
+def older_said_lines():
+    """Bash lines saying the skipped runs whose tasks were queued with other ``#SBATCH`` lines (``$older``), and how
+    to queue them with the new ones."""
+    return [
+        'if [ "${#older[@]}" -gt 0 ]; then',
+        '  echo "  ${#older[@]} of them $(noun "${#older[@]}" "was" "were") queued with other #SBATCH lines than'
+        ' $(noun "${#older[@]}" "its script has" "their scripts have") now (emitted again since, with another --time,'
+        ' partition or --sbatch-option, or edited) and $(noun "${#older[@]}" "runs" "run") with the old ones: to queue'
+        ' $(noun "${#older[@]}" "it" "them") with the new ones, cancel $(noun "${#older[@]}" "it" "them") (scancel'
+        ' ${older[*]}), then rerun $submit_sh"',
+        "fi",
+    ]
