@@ -339,9 +339,9 @@ def test_each_transfer_array_waits_for_its_own_base_task(tmp_path, fake_slurm):
     assert sorted(covered) == sorted(name for name, _ in transfers.values())
     assert len(calls) == 1 + 4  # one transfers array per base with transfers (all/base has none)
     submitted = [line.split("\t") for line in (scripts / "submitted.txt").read_text().splitlines()]
-    assert sorted(shlex.split(key)[0] for _, key, _ in submitted) == sorted(str(out / run.name) for run in runs)
-    assert {task.split("_")[0] for task, _, _ in submitted} == {str(1001 + i) for i in range(len(calls))}
-    assert {plan for *_, plan in submitted} == {json.loads((out / grid.PLAN_FILE).read_text())[grid.PLAN_ID]}
+    assert sorted(shlex.split(key)[0] for _, key, *_ in submitted) == sorted(str(out / run.name) for run in runs)
+    assert {task.split("_")[0] for task, *_ in submitted} == {str(1001 + i) for i in range(len(calls))}
+    assert {plan for _, _, plan, _ in submitted} == {json.loads((out / grid.PLAN_FILE).read_text())[grid.PLAN_ID]}
 
 
 def test_submit_skips_finished_runs_and_then_submits_nothing(tmp_path, fake_slurm):
@@ -565,7 +565,7 @@ def test_submit_of_a_plan_emitted_into_the_folder_of_another_submits_runs_queued
         f"(scancel {' '.join(old_tasks)})\n")
     lines = [line.split("\t") for line in (scripts / "submitted.txt").read_text().splitlines()]
     assert [task for task, *_ in lines[:len(old_tasks)]] == old_tasks  # kept: still queued, to be cancelled
-    assert {plan for *_, plan in lines[len(old_tasks):]} == {plan_of(out)} and len(lines) == 2 * len(old_tasks)
+    assert {plan for _, _, plan, *_ in lines[len(old_tasks):]} == {plan_of(out)} and len(lines) == 2 * len(old_tasks)
 
     (fake_slurm / "queue").write_text("".join(f"{task} None\n" for task, *_ in lines))
     third = submit_grid(submit)
