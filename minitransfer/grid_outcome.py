@@ -221,7 +221,7 @@ def failure_cause(key, names, failures, rerun=SAME_CALL):
     several = len(names) > 1
     their, them = ("their", "them") if several else ("its", "it")
     logs = [failure.log for failure in failures if failure.log is not None]
-    read = f"{their} {LOG_FILE}{f' (e.g. {logs[0]})' if logs else ''}"
+    read = f"{their} {LOG_FILE}{(f' (e.g. {logs[0]})' if several else f' ({logs[0]})') if logs else ''}"
     if key == "deleted":
         why = (f"{their} run folder{'s were' if several else ' was'} deleted while {them} trained, and {their} "
                f"{LOG_FILE} with {'them' if several else 'it'}; a rerun trains {them} from the start")

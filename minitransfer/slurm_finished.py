@@ -14,6 +14,7 @@ import inspect
 import json
 import os
 import shlex
+import subprocess
 import sys
 
 from minitransfer import experiment as grid
@@ -248,18 +249,45 @@ def submitted_note(runs, out, read=None):
         return ""
     task_of = {}
     for fields in records:
-        if len(fields) == 3 and fields[2] == identity:
+        if len(fields) >= 3 and fields[2] == identity:  # a fourth: the #SBATCH lines it was queued with
             task_of[os.path.normpath(_unquoted(fields[1]))] = fields[0]  # a later line: a later submission
     named = [(run.name, task_of[key]) for run in runs
              if (key := os.path.normpath(os.path.join(out, run.name))) in task_of]
     if not named:
         return ""
-    shown = ", ".join(f"{name} as task {task}" for name, task in named[:SUBMITTED_SHOWN])
+    states = listed_states()
+    shown = ", ".join(f"{name} as task {task}{'' if states is None else f' ({states.get(task, GONE)})'}"
+                      for name, task in named[:SUBMITTED_SHOWN])
     more = f" and {len(named) - SUBMITTED_SHOWN} more" if len(named) > SUBMITTED_SHOWN else ""
     submit = shlex.quote(os.path.join(scripts, SUBMIT_FILE))
-    return (f"{len(named)} of the runs to train {'were' if len(named) > 1 else 'was'} submitted to SLURM "
-            f"({listed}: {shown}{more}): queued or running unless cancelled or failed since, which `squeue "
-            f"--array` tells; `bash {submit} --dry-run` says what it would submit again")
+    said = (f"{len(named)} of the runs to train {'were' if len(named) > 1 else 'was'} submitted to SLURM "
+            f"({listed}: {shown}{more})")
+    if states is None:  # no squeue here, or SLURM out of reach
+        return (f"{said}: queued or running unless cancelled or failed since, which `squeue --array` tells; "
+                f"`bash {submit} --dry-run` says what it would submit again")
+    gone = sum(task not in states for _, task in named)
+    if not gone:
+        return f"{said}: squeue lists them; `bash {submit} --dry-run` says what it would submit again"
+    return (f"{said}: squeue no longer lists {'it' if len(named) == 1 else f'{gone} of them'}: ended unfinished "
+            f"(cancelled, failed or out of time); `bash {submit}` submits {'it' if gone == 1 else 'them'} again")
+
+
+GONE = "no longer queued"
+SQUEUE_SECONDS = 10  # a controller that does not answer: the note keeps its caveat
+
+
+def listed_states():
+    """{array task: its state} of this user's tasks squeue lists ("33_1": "PENDING"); None where there is no squeue,
+    or it fails (no SLURM_CONF, the controller down). The dry run's note trusted submitted.txt alone: runs whose
+    tasks were cancelled or failed since were "queued or running unless cancelled or failed since"."""
+    try:
+        done = subprocess.run(["squeue", "--noheader", "--array", f"--user={os.getuid()}", "--format=%i %T"],
+                              capture_output=True, text=True, timeout=SQUEUE_SECONDS)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return dict(line.split(maxsplit=1) for line in done.stdout.splitlines() if len(line.split()) == 2)
 
 
 def _unquoted(text):

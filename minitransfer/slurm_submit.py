@@ -39,6 +39,8 @@ from minitransfer.slurm_array_limit import array_size_lines
 from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMITTED_FILE, TRANSFERS_FILE,
                                      plan_check, plan_file_check)
 from minitransfer.slurm_dataset import dataset_lines
+from minitransfer.slurm_listed import (ending_said_lines, listed_lines, older_lines_check, older_said_lines,
+                                       sbatch_sums_lines)
 from minitransfer.slurm_finished import edited_results_lines, finished_lines, lost_function_lines, lost_results_lines
 from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_lines, reached_lines, scripts_set_lines,
                                               slurm_commands_lines, test_only_lines, weights_without_checkpoint_lines,
@@ -207,23 +209,18 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "runs_writable",
         *lost_results_lines(),
         *array_size_lines(),
-        "declare -A task_of=() reason_of=()  # OUT/<run> -> its array task still listed; array task -> SLURM's reason",
+        *listed_lines(),
+        *sbatch_sums_lines(),
+        "declare -A task_of=()  # OUT/<run> -> its array task still listed",
         "kept=() never=() stale=()",
-        f'if [ -s {SUBMITTED_FILE} ] || [ "${{#others[@]}}" -gt 0 ]; then',
-        "  # without the queue, the runs of tasks still queued would be submitted again: said, not bash's bare exit",
-        '  if ! listed=$(squeue --noheader --array --user="$(id -u)" --format="%i %r"); then',
-        '    echo "nothing submitted: squeue failed (its error above), and without the tasks it lists the runs still'
-        ' queued from an earlier submission would be submitted again; rerun $submit_sh once squeue answers (SLURM\'s'
-        ' controller up)" >&2',
-        "    exit 1",
-        "  fi",
-        '  while read -r task reason; do [ -z "$task" ] || reason_of[$task]=$reason; done <<< "$listed"',
-        "fi",
         f"if [ -s {SUBMITTED_FILE} ]; then",
-        "  while IFS=$'\\t' read -r task key of_plan; do",
+        "  while IFS=$'\\t' read -r task key of_plan lines_sum; do",
         '    if [ -z "$task" ] || [ -z "${reason_of[$task]+listed}" ]; then continue; fi',
         '    if [ "${reason_of[$task]}" = DependencyNeverSatisfied ]; then never+=("$task"); continue; fi',
-        "    kept+=(\"$task\"$'\\t'\"$key\"$'\\t'\"$of_plan\")",
+        "    line=\"$task\"$'\\t'\"$key\"$'\\t'\"$of_plan\"",
+        "    if [ -n \"$lines_sum\" ]; then line+=$'\\t'$lines_sum; fi",
+        '    kept+=("$line")',
+        *older_lines_check(),
         "    # a task of another plan ends without training (exit 2): its run is not queued for this one",
         '    if [ "$of_plan" = "$plan" ]; then task_of[$key]=$task; else stale+=("$task"); fi',
         f"  done < {SUBMITTED_FILE}",
@@ -233,7 +230,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "declare -A folder_of=() by_folder=()  # OUT/<run> -> the other folder whose task of it is listed; per folder,",
         "# the runs skipped as its tasks queue them (not those finished while their task is still listed)",
         'for folder in ${others[@]+"${others[@]}"}; do',
-        "  while IFS=$'\\t' read -r task key of_plan; do",
+        "  while IFS=$'\\t' read -r task key of_plan _; do",
         '    if [ -z "$task" ] || [ -z "${reason_of[$task]+listed}" ] || [ "$of_plan" != "$plan" ] ||',
         '       [ "${reason_of[$task]}" = DependencyNeverSatisfied ] || [ -n "${task_of[$key]+queued}" ]; then',
         "      continue",
@@ -253,9 +250,11 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         f"  : > {SUBMITTED_FILE}",
         f'  for line in ${{kept[@]+"${{kept[@]}}"}}; do echo "$line" >> {SUBMITTED_FILE}; done',
         "fi",
-        "submitted=0 skipped=0 new_jobs=0 refused=0",
+        "submitted=0 skipped=0 ending_runs=0 new_jobs=0 refused=0",
         "skip() {  # the run of $key, unfinished, is queued already: counted, and for the other folder that queued it",
         '  skipped=$((skipped + 1))',
+        '  if [ -n "${older_of[${task_of[$key]}]+older}" ]; then older+=("${task_of[$key]}"); fi',
+        '  if [ -n "${ending_of[${task_of[$key]}]+ending}" ]; then ending_runs=$((ending_runs + 1)); fi',
         '  if [ -n "${folder_of[$key]+other}" ]; then',
         '    by_folder[${folder_of[$key]}]=$(( ${by_folder[${folder_of[$key]}]:-0} + 1 ))',
         "  fi",
@@ -305,7 +304,8 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         f'    if [ "$script" = {BASES_FILE} ]; then run=${{base_runs[offset + index]}}; else '
         'run=${transfer_runs[offset + index]}; fi',
         '    key_of "$run"; task_of[$key]=${job}_$index; submitted=$((submitted + 1))',
-        f"    if [ \"$dry_run\" = no ]; then printf '%s\\t%s\\t%s\\n' \"${{job}}_$index\" \"$key\" \"$plan\" >> "
+        f"    if [ \"$dry_run\" = no ]; then printf '%s\\t%s\\t%s\\t%s\\n' \"${{job}}_$index\" \"$key\" \"$plan\" "
+        f"\"$script:${{lines_of[$script]}}\" >> "
         f"{SUBMITTED_FILE}; fi",
         "  done",
         "  last=${of##* }  # the noun agrees with the last number: 1 run, 1 of 2 runs",
@@ -344,6 +344,8 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '  for folder in "${!by_folder[@]}"; do',
         '    echo "  ${by_folder[$folder]} of them submitted by $folder/submit.sh (the same plan, emitted there)"',
         "  done",
+        *ending_said_lines(),
+        *older_said_lines(),
         'elif [ "$submitted" -eq 0 ] && [ "${#lost_runs[@]}" -gt 0 ]; then',
         '  left=$((total - ${#lost_runs[@]}))',
         '  echo "nothing else to submit: $(noun "$left" "the other run is" "the other $left runs are") finished'

@@ -10,7 +10,9 @@ import shlex
 import signal
 
 from minitransfer import experiment as grid
-from minitransfer.grid_outcome import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, failure_cause, where_its_output_is
+from minitransfer.grid_outcome import (EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, QUOTE_CHARS, Failure, failure_cause,
+                                      where_its_output_is)
+from minitransfer.grid_status import LOG_TAIL, SRUN_PREFIX
 from minitransfer.slurm_plan import SUBMIT_FILE
 
 # The signals a task names where one ended its training: SIGKILL (the out-of-memory killer, kill -9), which
@@ -33,18 +35,19 @@ def failure_lines():
     def failed(code):
         key = "killed" if code < 0 else code
         name, why = failure_cause(key, ["@run@"], [Failure(code, log)], rerun).split(": ", 1)
-        return f"run {name}: FAILED: {why}"
+        return f"run {name}: FAILED: {why}@quoted@"
 
     cases = [f"    {code}) {_echo(failed(code))} ;;" for code in (EXIT_IO, EXIT_BAD_DATA, EXIT_BUSY)]
     cases += [f"    {128 + number}) {_echo(failed(-number))} ;;" for number in KILLING_SIGNALS]
     deleted = where_its_output_is(Failure(log=log, deleted=True), rerun)
     return [
+        *_quoted_lines(),
         '  if [ ! -f "$log" ]; then',
         f"    {_echo(f'run @run@: FAILED (exit @status@): {deleted}')}",
         '  else case "$status" in',
         *cases,
         f"    0) {_echo(f'run @run@: FAILED: its job step exited 0 without finishing the run; see {log}')} ;;",
-        f"    *) {_echo(f'run @run@: FAILED with exit @status@; see {log}')} ;;",
+        f"    *) {_echo(f'run @run@: FAILED with exit @status@; see {log}@quoted@')} ;;",
         "  esac; fi",
     ]
 
@@ -119,10 +122,27 @@ def ended_by_lines(stage):
     ]
 
 
+def _quoted_lines():
+    """Bash lines setting ``quoted``: ' ("error: ...")', the error line the run's train ended on (the last line of
+    its train.log that is neither blank nor srun's own, as :func:`minitransfer.grid_status.last_log_line` reads it),
+    its blanks squeezed and cut at QUOTE_CHARS as a local grid quotes it; "" where it ended on no such line. The
+    task's line named the train.log alone, which a person then opened to read "--data ... does not exist"."""
+    return [
+        '  quoted=""',
+        f'  last=$(tail --bytes={LOG_TAIL} -- "$log" 2>/dev/null | grep -v -e "^{SRUN_PREFIX}" -e "^[[:space:]]*$" |'
+        " tail -n 1 || true)",
+        '  if [[ "$last" == "error: "* ]]; then',
+        "    last=$(tr -s '[:space:]' ' ' <<< \"$last\"); last=${last% }",
+        f'    if [ "${{#last}}" -gt {QUOTE_CHARS} ]; then last="${{last:0:{QUOTE_CHARS - 3}}}..."; fi',
+        "    quoted=\" (\\\"$last\\\")\"",
+        "  fi",
+    ]
+
+
 def _echo(text):
     """A bash command writing ``text`` to stderr, with @out@, @run@ and @status@ in it standing for those
     variables' values and all else as it is."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
-    for name in ("out", "run", "status"):
+    for name in ("out", "run", "status", "quoted"):
         escaped = escaped.replace(f"@{name}@", f"${name}")
     return f'echo "{escaped}" >&2'

@@ -25,5 +25,5 @@ def test_a_crashed_run_is_sent_to_its_log_not_told_it_left_no_message(tmp_path):
     log = grid.run_dir(out, run) / grid.LOG_FILE
     assert "Fatal Python error: Segmentation fault" in log.read_text()  # the message the log holds
     assert outcome.causes() == [
-        f"random0/baseA: killed by SIGSEGV; its train.log (e.g. {log}) may end on why (a crash's message: a C "
+        f"random0/baseA: killed by SIGSEGV; its train.log ({log}) may end on why (a crash's message: a C "
         f"library's abort, Python's faulthandler); repeat the same call to train it again"]

@@ -82,5 +82,5 @@ def test_a_failed_run_whose_metrics_cannot_be_read_is_told_as_failed(tmp_path):
     """A metrics.jsonl that is a folder: before, the grid's end summary raised IsADirectoryError."""
     (tmp_path / "A1B.run" / "metrics.jsonl").mkdir(parents=True)
     said = failure_cause(1, ["random0/A1B"], [Failure(1, tmp_path / "A1B.run" / "train.log")])
-    assert said == (f"random0/A1B: failed (exit 1): its train.log (e.g. {tmp_path}/A1B.run/train.log) says why; fix "
+    assert said == (f"random0/A1B: failed (exit 1): its train.log ({tmp_path}/A1B.run/train.log) says why; fix "
                     f"that, then repeat the same call")

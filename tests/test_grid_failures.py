@@ -44,7 +44,7 @@ FAKE_TRAIN = textwrap.dedent('''
 OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 3, "device": "cpu"}
 RUNS = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # random0/baseA, random0/baseB, random0/A1B
 FREE_SPACE = ("an I/O error (exit 74): the disk is full, or a file cannot be written or read, which {their} train.log "
-              "(e.g. {log}) names; free space or fix the permissions, then rerun the same command")
+              "({eg}{log}) names; free space or fix the permissions, then rerun the same command")
 # the same advice as GridOutcome.causes returns it to a library caller, who repeats a call, not a command
 CALLED_FREE_SPACE = FREE_SPACE.replace("rerun the same command", "repeat the same call")
 
@@ -79,7 +79,8 @@ def test_runs_that_all_failed_on_a_full_disk_are_told_once_with_the_remedy_and_t
     assert outcome.failed == ["random0/baseA", "random0/baseB"] and outcome.blocked == ["random0/A1B"]
     assert outcome.exit_code == 74
     log = out / "random0" / "baseA.run" / "train.log"
-    assert outcome.causes() == ["random0/baseA, random0/baseB: " + CALLED_FREE_SPACE.format(their="their", log=log)
+    assert outcome.causes() == ["random0/baseA, random0/baseB: "
+                                + CALLED_FREE_SPACE.format(their="their", eg="e.g. ", log=log)
                                 + full_disk_quote(out, "baseA", "baseB")]
     assert sum(line.startswith("FAILED") for line in lines) == 2  # each as it ends, as before
 
@@ -109,7 +110,8 @@ def test_a_run_whose_folder_was_deleted_while_it_trained_is_a_cause_of_its_own(t
     assert outcome.causes() == [
         "random0/baseA: its run folder was deleted while it trained, and its train.log with it; a rerun trains it "
         "from the start",
-        "random0/baseB: " + CALLED_FREE_SPACE.format(their="its", log=out / "random0" / "baseB.run" / "train.log")
+        "random0/baseB: "
+        + CALLED_FREE_SPACE.format(their="its", eg="", log=out / "random0" / "baseB.run" / "train.log")
         + full_disk_quote(out, "baseB")]
     assert f"FAILED random0/baseA (exit 74); {out / 'random0' / 'baseA.run'} was deleted while it trained" in \
         "\n".join(lines)
@@ -161,7 +163,7 @@ def test_the_experiment_command_ends_with_the_causes_and_their_exit_code(micro_d
     assert result.exit_code == 74, result.output
     log = out / "random0" / "baseA.run" / "train.log"
     assert "\nthe runs that failed, by cause:\n  random0/baseA, random0/baseB: " + \
-        FREE_SPACE.format(their="their", log=log) + full_disk_quote(out, "baseA", "baseB") + \
+        FREE_SPACE.format(their="their", eg="e.g. ", log=log) + full_disk_quote(out, "baseA", "baseB") + \
         "\nrandom0/B1B, random0/A1B: not run, as random0/baseA, " \
         "random0/baseB, which they copy from, did not finish (a rerun trains them after those)" \
         "\n0 trained, 0 already done, 2 failed, " in result.output

@@ -88,7 +88,8 @@ FAKE_TOOLS = {
         echo "$*" >> "$FAKE_LOG/sbatch"; n=$(wc -l < "$FAKE_LOG/sbatch")
         if [ "$n" = "${FAKE_SBATCH_FAIL_AT-}" ]; then echo "sbatch: error: Batch job submission failed" >&2; exit 1; fi
         echo "$((1000 + n));cluster"'''),
-    # squeue: the lines a test wrote, "<job>_<task> <reason>" as --array --format="%i %r" lists them; for
+    # squeue: the lines a test wrote, "<job>_<task> [<state>] <reason>" as --array --format="%i %T %r" lists them
+    # (no state: RUNNING for reason None, else PENDING), the N-th such listing from queue.N where there is one; for
     # --jobs=<id> --format=%T the job's state, FAKE_JOB_STATE (default RUNNING), or FAKE_SQUEUE_ERROR and exit 1;
     # for --format=%l its time limit, FAKE_TIME_LIMIT (default UNLIMITED); listing the queue, FAKE_SQUEUE_LIST_ERROR
     # and exit 1 where it is set (a controller that does not answer)
@@ -99,7 +100,17 @@ FAKE_TOOLS = {
         if [[ "$*" == *--jobs=* ]] && [ -n "${FAKE_SQUEUE_ERROR-}" ]; then echo "$FAKE_SQUEUE_ERROR" >&2; exit 1; fi
         if [[ "$*" == *--jobs=*--format=%l* ]]; then echo "${FAKE_TIME_LIMIT-UNLIMITED}"; exit; fi
         if [[ "$*" == *--jobs=* ]]; then echo "${FAKE_JOB_STATE-RUNNING}"; exit; fi
-        cat "$FAKE_LOG/queue" 2>/dev/null || true'''),
+        queue=$FAKE_LOG/queue
+        if [[ "$*" == *"%i %T %r"* ]]; then
+          echo x >> "$FAKE_LOG/squeue-listings"; n=$(wc -l < "$FAKE_LOG/squeue-listings")
+          if [ -f "$queue.$n" ]; then queue=$queue.$n; fi
+        fi
+        [ -f "$queue" ] || exit 0
+        if [[ "$*" != *"%i %T %r"* ]]; then cat "$queue"; exit; fi
+        while read -r task first rest; do
+          if [ -n "$rest" ]; then echo "$task $first $rest"
+          elif [ "$first" = None ]; then echo "$task RUNNING None"; else echo "$task PENDING $first"; fi
+        done < "$queue"'''),
     # scontrol: records its arguments; for show config, SLURM's MaxArraySize if FAKE_MAX_ARRAY_SIZE is set;
     # with FAKE_REQUEUE_ENDS_JOB set, a requeue kills its caller, the task's script, as SLURM ends a job it requeues
     "scontrol": 'if [ "$*" = "show config" ]; then\n'
@@ -328,9 +339,9 @@ def test_each_transfer_array_waits_for_its_own_base_task(tmp_path, fake_slurm):
     assert sorted(covered) == sorted(name for name, _ in transfers.values())
     assert len(calls) == 1 + 4  # one transfers array per base with transfers (all/base has none)
     submitted = [line.split("\t") for line in (scripts / "submitted.txt").read_text().splitlines()]
-    assert sorted(shlex.split(key)[0] for _, key, _ in submitted) == sorted(str(out / run.name) for run in runs)
-    assert {task.split("_")[0] for task, _, _ in submitted} == {str(1001 + i) for i in range(len(calls))}
-    assert {plan for *_, plan in submitted} == {json.loads((out / grid.PLAN_FILE).read_text())[grid.PLAN_ID]}
+    assert sorted(shlex.split(key)[0] for _, key, *_ in submitted) == sorted(str(out / run.name) for run in runs)
+    assert {task.split("_")[0] for task, *_ in submitted} == {str(1001 + i) for i in range(len(calls))}
+    assert {plan for _, _, plan, _ in submitted} == {json.loads((out / grid.PLAN_FILE).read_text())[grid.PLAN_ID]}
 
 
 def test_submit_skips_finished_runs_and_then_submits_nothing(tmp_path, fake_slurm):
@@ -554,7 +565,7 @@ def test_submit_of_a_plan_emitted_into_the_folder_of_another_submits_runs_queued
         f"(scancel {' '.join(old_tasks)})\n")
     lines = [line.split("\t") for line in (scripts / "submitted.txt").read_text().splitlines()]
     assert [task for task, *_ in lines[:len(old_tasks)]] == old_tasks  # kept: still queued, to be cancelled
-    assert {plan for *_, plan in lines[len(old_tasks):]} == {plan_of(out)} and len(lines) == 2 * len(old_tasks)
+    assert {plan for _, _, plan, *_ in lines[len(old_tasks):]} == {plan_of(out)} and len(lines) == 2 * len(old_tasks)
 
     (fake_slurm / "queue").write_text("".join(f"{task} None\n" for task, *_ in lines))
     third = submit_grid(submit)
@@ -839,15 +850,15 @@ def test_task_says_an_error_of_squeue_only_where_its_job_state_matters(tmp_path,
 
 @pytest.mark.parametrize("code, deleted, said", [
     ("65", False, "FAILED: bad data (exit 65): a dataset, checkpoint or weights file is damaged or does not fit, which "
-                  "its train.log (e.g. {log}) names; fix or replace it, then rerun submit.sh"),
+                  "its train.log ({log}) names; fix or replace it, then rerun submit.sh"),
     ("74", False, "FAILED: an I/O error (exit 74): the disk is full, or a file cannot be written or read, which its "
-                  "train.log (e.g. {log}) names; free space or fix the permissions, then rerun submit.sh"),
+                  "train.log ({log}) names; free space or fix the permissions, then rerun submit.sh"),
     ("3", False, "FAILED with exit 3; see {log}"),
     # srun's exit for a step SIGKILL ended (the out-of-memory killer, kill -9): the log says nothing of it
     ("137", False, "FAILED: killed by SIGKILL, which leaves no message (SIGKILL: the machine ran out of memory, or "
                    "someone killed it); rerun submit.sh to train it again"),
     # 139: SIGSEGV, a crash whose message (faulthandler's, a C library's) the log may hold: not SIGKILL's words
-    ("139", False, "FAILED: killed by SIGSEGV; its train.log (e.g. {log}) may end on why (a crash's message: a C "
+    ("139", False, "FAILED: killed by SIGSEGV; its train.log ({log}) may end on why (a crash's message: a C "
                    "library's abort, Python's faulthandler); rerun submit.sh to train it again"),
     ("74", True, "FAILED (exit 74): {folder} was deleted while it trained, and its output (train.log) with it; rerun "
                  "submit.sh to train it from the start"),
@@ -976,8 +987,10 @@ def test_task_starts_its_run_again_once_after_losing_the_race_for_it(tmp_path, f
     assert (out / "random0/baseA.run/events").read_text().split() == events
     assert output.count("run random0/baseA: taken by another process as this task started it") == events.count("busy")
     assert output.endswith("run random0/baseA: done\n" if status == 0 else "FAILED: refused by train (exit 2: an "
-                           "option, or a file in the way), which its train.log (e.g. "
-                           f"{out / 'random0/baseA.run/train.log'}) names; fix that, then rerun submit.sh\n"), output
+                           "option, or a file in the way), which its train.log ("
+                           f"{out / 'random0/baseA.run/train.log'}) names; fix that, then rerun submit.sh (\"error: "
+                           f"{out / 'random0/baseA.run'}{run_lock.BUSY} (PID 1); wait for it to finish or stop it, "
+                           "then rerun\")\n"), output
 
 
 def test_task_is_not_held_up_by_a_lock_file_nobody_holds(tmp_path, fake_slurm):

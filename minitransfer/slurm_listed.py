@@ -1,0 +1,103 @@
+"""The array tasks SLURM still lists, as ``submit.sh`` (:mod:`minitransfer.slurm_submit`) reads them before it submits
+anything: each one's state and reason, a task SLURM is ending waited for. A task SLURM is ending is listed
+COMPLETING until its processes are gone: after a plain ``scancel`` (the training writing its checkpoint, up to
+KillWait), at its time limit, and as its own script requeues it (``scontrol requeue`` on exit 75: COMPLETING, then
+PENDING). On the test cluster (``tests/slurm_cluster.py``) a cancelled task was listed COMPLETING for 0.7 s, then no
+longer (``squeue -t all``: CANCELLED); one requeuing itself went RUNNING, PENDING (BeginTime), RUNNING (COMPLETING
+in between, if at all, for less than the 0.1 s the states were polled at). Read as queued, a cancelled task's run
+was "not submitted again ... queued or running", a run no task will train. So ``submit.sh`` waits up to
+:data:`ENDING_WAIT_SECONDS` for the COMPLETING ones to end or be requeued (KillWait's default is 30 s), and says
+those still COMPLETING then: rerun it in a few seconds.
+"""
+
+from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, TRANSFERS_FILE
+
+ENDING_WAIT_SECONDS = 30
+
+
+def listed_lines():
+    """Bash lines setting ``reason_of`` (array task -> SLURM's reason) and ``ending_of`` (the tasks still
+    COMPLETING after the wait) from squeue, where ``submitted.txt`` or another folder's submission names tasks
+    (``$others``); exit 1, said, where squeue fails."""
+    return [
+        "declare -A reason_of=() ending_of=()  # array task -> SLURM's reason; the tasks SLURM is still ending",
+        f'if [ -s {SUBMITTED_FILE} ] || [ "${{#others[@]}}" -gt 0 ]; then',
+        "  # without the queue, the runs of tasks still queued would be submitted again: said, not bash's bare exit",
+        "  list_tasks() {",
+        '    if ! listed=$(squeue --noheader --array --user="$(id -u)" --format="%i %T %r"); then',
+        '      echo "nothing submitted: squeue failed (its error above), and without the tasks it lists the runs still'
+        ' queued from an earlier submission would be submitted again; rerun $submit_sh once squeue answers (SLURM\'s'
+        ' controller up)" >&2',
+        "      exit 1",
+        "    fi",
+        "    ending=$(grep -c '^[^ ]* COMPLETING' <<< \"$listed\" || true)",
+        "  }",
+        "  list_tasks",
+        "  # a task COMPLETING is ending: cancelled or out of time (then no longer listed), or requeued by its script",
+        "  # (then PENDING); its run is submitted again, or left to it, once SLURM has said which",
+        f"  for ((waited = 0; ending > 0 && waited < {ENDING_WAIT_SECONDS}; waited++)); do",
+        '    if [ "$waited" = 0 ]; then',
+        f'      echo "waiting up to {ENDING_WAIT_SECONDS} s for $ending $(noun "$ending" "array task") SLURM is ending'
+        ' (COMPLETING: cancelled, out of time or requeued) to end or be requeued"',
+        "    fi",
+        "    sleep 1",
+        "    list_tasks",
+        "  done",
+        "  while read -r task state reason; do",
+        '    if [ -z "$task" ]; then continue; fi',
+        "    reason_of[$task]=$reason",
+        '    if [ "$state" = COMPLETING ]; then ending_of[$task]=yes; fi',
+        '  done <<< "$listed"',
+        "fi",
+    ]
+
+
+def ending_said_lines():
+    """Bash lines saying the runs skipped whose task SLURM is still ending (``$ending_runs``, counted by
+    ``skip``): not queued unless requeued, so to be submitted by a rerun once it has ended."""
+    return [
+        'if [ "$ending_runs" -gt 0 ]; then',
+        f'  echo "  $ending_runs of them $(noun "$ending_runs" "is" "are") still ending after {ENDING_WAIT_SECONDS} s'
+        ' (COMPLETING: cancelled or out of time, unless requeued): rerun $submit_sh in a few seconds to submit'
+        ' $(noun "$ending_runs" "it" "them") again where not requeued"',
+        "fi",
+    ]
+
+
+
+def sbatch_sums_lines():
+    """Bash lines setting ``lines_of``: each array script's name -> the checksum of its ``#SBATCH`` lines now, which
+    ``submit.sh`` records with each task it queues (``submitted.txt``'s fourth field, ``<script>:<sum>``; none in one
+    written before), to tell the tasks still queued with other lines (:func:`older_lines_check`)."""
+    return [
+        "declare -A lines_of=() older_of=()  # array script -> its #SBATCH lines' checksum; tasks queued with others",
+        "older=()  # the runs skipped whose tasks were queued with other #SBATCH lines than their script's now",
+        f"for script in {BASES_FILE} {TRANSFERS_FILE}; do",
+        '  if [ -f "$script" ]; then lines_of[$script]=$(sed -n "s/^#SBATCH //p" -- "$script" | cksum); fi',
+        "done",
+    ]
+
+
+def older_lines_check():
+    """Bash lines of the loop over ``submitted.txt`` marking a task of this plan (``$task``) queued with other
+    ``#SBATCH`` lines (``$lines_sum``) than its script has now (``older_of``): emitted again with another --time,
+    partition or --sbatch-option, or edited since. SLURM keeps a queued job's options: before, a rerun said only
+    "not submitted again: N queued", and they ran on their old lines."""
+    return [
+        '    if [ "$of_plan" = "$plan" ] && [ -n "$lines_sum" ] && [ -n "${lines_of[${lines_sum%%:*}]+now}" ] &&',
+        '       [ "${lines_of[${lines_sum%%:*}]}" != "${lines_sum#*:}" ]; then older_of[$task]=yes; fi',
+    ]
+
+
+def older_said_lines():
+    """Bash lines saying the skipped runs whose tasks were queued with other ``#SBATCH`` lines (``$older``), and how
+    to queue them with the new ones."""
+    return [
+        'if [ "${#older[@]}" -gt 0 ]; then',
+        '  echo "  ${#older[@]} of them $(noun "${#older[@]}" "was" "were") queued with other #SBATCH lines than'
+        ' $(noun "${#older[@]}" "its script has" "their scripts have") now (emitted again since, with another --time,'
+        ' partition or --sbatch-option, or edited) and $(noun "${#older[@]}" "runs" "run") with the old ones: to queue'
+        ' $(noun "${#older[@]}" "it" "them") with the new ones, cancel $(noun "${#older[@]}" "it" "them") (scancel'
+        ' ${older[*]}), then rerun $submit_sh"',
+        "fi",
+    ]
