@@ -24,6 +24,9 @@ from minitransfer.progress import duration
 # n frozen layers takes the time measured for the largest measured n at or below it: at most its own.
 GPU_MS_PER_ITERATION = {"caffenet": ((0, 45.32), (4, 18.53), (7, 15.21))}
 MEASURED_ON = "one H100"
+# when, and with which kernels: said with the times, which the kernels changed since may have made stale (a dry run
+# said "the iteration times measured there" alone)
+MEASURED_WHEN = "on 2026-11-22, with the kernels of commit 0d42c55"
 HOUR = 3600
 # the runs a grid does not train, which its dry run counts apart from those to train (finished, trained by another
 # process, finished with their result.json lost, their result.json written again from a checkpoint at its end).
@@ -88,7 +91,7 @@ def _gpu_lines(costs, presets, slots, shared):
     trained = {run.name: cost.gpu_seconds for run, cost in costs.items()}  # a parent finished adds nothing
     chain = max(cost.gpu_seconds + trained.get(run.parent, 0) for run, cost in costs.items())
     lines = [f"  on {MEASURED_ON}: about {gpu / HOUR:,.0f} GPU-hours ({gpu / 86400:,.1f} GPU-days) at the "
-             f"iteration times measured there ({_measured(presets)}), evaluations aside;\n  at best "
+             f"iteration times measured there {MEASURED_WHEN} ({_measured(presets)}), evaluations aside;\n  at best "
              f"{duration(chain)} with a GPU for every run (a base, then its transfers)"]
     gpus = {slot for slot in (slots or ()) if slot is not None}  # 0,0: two runs on one GPU, not twice as fast
     if gpus:

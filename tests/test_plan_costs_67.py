@@ -7,6 +7,7 @@ its runs stopped as it started (a CaffeNet step at batch 256 needs about 9.8 GiB
 nothing, exit 0)."""
 
 import collections
+import pathlib
 import re
 
 import pytest
@@ -102,3 +103,16 @@ def test_a_mini_grid_whose_runs_need_more_memory_than_there_is_says_so(mini_data
     result = _dry_run(mini_data, tmp_path / "grid", monkeypatch, 24 * GIB)  # as before: minutes on a CPU
     assert result.exit_code == 0 and result.output.rstrip().endswith("would run on the CPU, one at a time"), \
         result.output
+
+
+def test_the_gpu_time_says_when_and_with_which_kernels_it_was_measured(imagenet_sized, tmp_path):  # noqa: F811
+    """The iteration times come from one benchmark file (its name dated, its text naming the kernels' commit); the
+    kernels have changed since, so the figures say which they are."""
+    results = pathlib.Path(__file__).parents[1] / "benchmarks" / "results"
+    [measured] = results.glob("nvidia-h100-*-training.md")
+    date = re.search(r"(\d{4}-\d{2}-\d{2})-training", measured.name).group(1)
+    commit = re.search(r"kernels of commit (\w+)", measured.read_text()).group(1)
+    lines = grid_cost.plan_cost(experiment.plan_grid(layers=(4,), fine_tuned=False), tmp_path / "grid",
+                                {"data": str(imagenet_sized), "seed": 0})
+    [gpu] = [line for line in lines if line.startswith("  on one H100:")]
+    assert f"measured there on {date}, with the kernels of commit {commit} (caffenet: 45.32 ms" in gpu, gpu
