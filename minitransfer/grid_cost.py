@@ -12,8 +12,10 @@ Example::
 """
 
 import collections
+import math
+import re
 
-from minitransfer import disk_space, grid_preflight, grid_status
+from minitransfer import disk_space, grid_preflight, grid_status, preflight_memory
 from minitransfer.experiment import Run
 from minitransfer.progress import duration
 
@@ -22,6 +24,9 @@ from minitransfer.progress import duration
 # n frozen layers takes the time measured for the largest measured n at or below it: at most its own.
 GPU_MS_PER_ITERATION = {"caffenet": ((0, 45.32), (4, 18.53), (7, 15.21))}
 MEASURED_ON = "one H100"
+# when, and with which kernels: said with the times, which the kernels changed since may have made stale (a dry run
+# said "the iteration times measured there" alone)
+MEASURED_WHEN = "on 2026-11-22, with the kernels of commit 0d42c55"
 HOUR = 3600
 # the runs a grid does not train, which its dry run counts apart from those to train (finished, trained by another
 # process, finished with their result.json lost, their result.json written again from a checkpoint at its end).
@@ -34,46 +39,76 @@ def plan_cost(runs, out, options, slots=None, statuses=None):
     train, :data:`NOT_TRAINED` aside; an interrupted one from the iteration it resumes at, its checkpoint already
     on disk): iterations, GPU-hours (presets with a measured iteration time), the time on ``slots`` (GPU ids,
     ``(None,)`` for the CPU; None: not known, as for SLURM scripts) and the disk their files take, against the
-    space free there. Nothing for a grid of a preset without a measured GPU time (mini, micro: minutes on a CPU,
-    which its dry run's last line already says it trains on). ``statuses``: the runs' statuses
+    space free there, and the host memory a run needs against what is available here (``slots`` given). The CPU
+    time only for presets with a measured CPU time an image (a registered preset without one said "0 s"). Nothing
+    for a grid of a preset without a measured GPU time (mini, micro: minutes on a CPU, which its dry run's last
+    line already says it trains on), unless its disk or the memory falls short: a mini grid into a folder with 1 MB
+    free said nothing, nor a CPU grid of caffenet at batch 256 in a 6 GiB job. ``statuses``: the runs' statuses
     (:func:`~minitransfer.grid_status.run_status`, in their order) where the caller read them (a dry run has):
     each run's result.json read once."""
     statuses = dict(zip(runs, statuses or [grid_status.run_status(out, run) for run in runs]))
     grid, runs = runs, [run for run in runs if statuses[run].kind not in NOT_TRAINED]
     costs = {run: _run_cost(run, out, options, statuses[run], _base_of(run, grid)) for run in runs}
-    if not runs or any(cost.gpu_seconds is None for cost in costs.values()):
+    if not runs:
         return []
     iterations = sum(cost.iterations for cost in costs.values())
     presets = sorted({cost.preset.name for cost in costs.values()})
     batches = sorted({cost.batch for cost in costs.values()})
     lines = [f"cost: {len(runs)} run{'s' if len(runs) != 1 else ''} to train ({', '.join(presets)}, batch "
              f"{', '.join(map(str, batches))}): {iterations:,} iterations"]
-    gpu = sum(cost.gpu_seconds for cost in costs.values())
-    trained = {run.name: cost.gpu_seconds for run, cost in costs.items()}  # a parent finished adds nothing
-    chain = max(cost.gpu_seconds + trained.get(run.parent, 0) for run, cost in costs.items())
-    lines.append(f"  on {MEASURED_ON}: about {gpu / HOUR:,.0f} GPU-hours ({gpu / 86400:,.1f} GPU-days) at the "
-                 f"iteration times measured there ({_measured(presets)}), evaluations aside;\n  at best "
-                 f"{duration(chain)} with a GPU for every run (a base, then its transfers)")
-    gpus = {slot for slot in (slots or ()) if slot is not None}  # 0,0: two runs on one GPU, not twice as fast
     shared = _shared(statuses.values())
-    if gpus:
-        lines.append(f"  on {len(gpus)} GPU{'s' if len(gpus) != 1 else ''} at once: about "
-                     f"{duration(max(gpu / len(gpus), chain))}{shared}")
-    if slots == (None,):
+    measured = all(cost.gpu_seconds is not None for cost in costs.values())
+    if measured:
+        lines += _gpu_lines(costs, presets, slots, shared)
+    if slots == (None,) and all(cost.cpu_seconds is not None for cost in costs.values()):
         cpu = sum(cost.cpu_seconds for cost in costs.values())
-        lines.append(f"  on the CPU, one run at a time: about {duration(cpu)} (two cores){shared}")
+        lines.append(f"  on the CPU, one run at a time: about {duration(cpu)} (two cores: {_per_image(costs)} a "
+                     f"training image, measured once on two idle cores, not on this machine; evaluations "
+                     f"aside){shared}")
     need = sum(cost.disk_bytes for cost in costs.values())
     status = disk_space.disk_status(out)
     free = None if status is None else status.f_bavail * status.f_frsize
-    free_text = "" if free is None else f"; {disk_space.size_said(free, unit='GB')} free there" + (
-        ", too little" if free < need else "")
+    free_text = "" if free is None else f"; {_size(free)} free there" + (", too little" if free < need else "")
     weights, checkpoints = (_sizes(cost.weights_bytes for cost in costs.values()),
                             _sizes(cost.checkpoint_bytes for cost in costs.values()))
-    lines.append(f"  disk: about {disk_space.size_said(need, unit='GB')} in {out}{free_text}:\n  each run keeps its "
+    lines.append(f"  disk: about {_size(need)} in {out}{free_text}:\n  each run keeps its "
                  f"weights file, the weights and the mean image ({weights} a file), and its run folder's "
                  f"checkpoint.h5, with their momentum too ({checkpoints}; a finished run's checkpoint.h5 may be "
                  f"deleted to save two thirds)")
+    memory = _memory(runs, grid, out, options, slots) if slots else None  # SLURM's nodes: not this machine's memory
+    if memory:
+        lines.append(f"  {memory[0]}")
+    short = (free is not None and free < need) or (memory is not None and not memory[1])
+    # a grid of mini or micro takes minutes on a CPU, which its dry run's last line says it trains on: said only
+    # where its disk or memory falls short
+    return lines if measured or short else []
+
+
+def _gpu_lines(costs, presets, slots, shared):
+    """The GPU-hours of ``costs`` (each run's :data:`RunCost`), the time at best with a GPU for every run, and on
+    the GPUs of ``slots``."""
+    gpu = sum(cost.gpu_seconds for cost in costs.values())
+    trained = {run.name: cost.gpu_seconds for run, cost in costs.items()}  # a parent finished adds nothing
+    chain = max(cost.gpu_seconds + trained.get(run.parent, 0) for run, cost in costs.items())
+    lines = [f"  on {MEASURED_ON}: about {gpu / HOUR:,.0f} GPU-hours ({gpu / 86400:,.1f} GPU-days) at the "
+             f"iteration times measured there {MEASURED_WHEN} ({_measured(presets)}), evaluations aside;\n  at best "
+             f"{duration(chain)} with a GPU for every run (a base, then its transfers)"]
+    gpus = {slot for slot in (slots or ()) if slot is not None}  # 0,0: two runs on one GPU, not twice as fast
+    if gpus:
+        lines.append(f"  on {len(gpus)} GPU{'s' if len(gpus) != 1 else ''} at once: about "
+                     f"{duration(max(gpu / len(gpus), chain))}{shared}")
     return lines
+
+
+def _per_image(costs):
+    """The presets' measured CPU seconds a training image, in ms: "70 ms" (caffenet), "0.5 ms" (mini)."""
+    return ", ".join(dict.fromkeys(f"{cost.preset.cpu_seconds_per_image * 1000:g} ms" for cost in costs.values()))
+
+
+def _size(size):
+    """A file's or a disk's ``size`` in GB from a GB up, else in MB, else in kB (one decimal): a mini grid's
+    6.1 MB said "0.0 GB", and so was a disk with 1 MB free."""
+    return disk_space.size_said(size, unit="GB" if size >= 10**9 else "MB" if size >= 10**6 else "kB")
 
 
 def _shared(statuses):
@@ -87,8 +122,9 @@ def _shared(statuses):
 
 
 def _sizes(sizes):
-    """The distinct file ``sizes`` in MB, smallest first: "236 MB, 245 MB"."""
-    return ", ".join(dict.fromkeys(disk_space.size_said(size, 0) for size in sorted(sizes)))
+    """The distinct file ``sizes`` in MB (kB below a MB: a mini run's weights file said "0 MB"), smallest first:
+    "236 MB, 245 MB"."""
+    return ", ".join(dict.fromkeys(disk_space.size_said(size, 0, None) for size in sorted(sizes)))
 
 
 # checkpoint_bytes: a run folder's checkpoint.h5 (the weights, their momentum and the mean image); weights_bytes: the
@@ -124,9 +160,44 @@ def _run_cost(run, out, options, status, base):
     height, width = plan.dataset.image_size
     weights_bytes = 4 * _parameters(preset, c.fc8_outputs) + 4 * height * width * 3  # float32, and the mean image
     checkpoint_bytes = weights_bytes + 4 * _parameters(preset, c.fc8_outputs)  # and the momentum of each weight
-    return RunCost(preset, c.batch_size, iterations, gpu, (preset.cpu_seconds_per_image or 0) * c.batch_size
-                   * iterations, checkpoint_bytes, weights_bytes,
+    cpu = None if preset.cpu_seconds_per_image is None else preset.cpu_seconds_per_image * c.batch_size * iterations
+    return RunCost(preset, c.batch_size, iterations, gpu, cpu, checkpoint_bytes, weights_bytes,
                    weights_bytes if resumed else checkpoint_bytes + weights_bytes)
+
+
+def _memory(runs, grid, out, options, slots):
+    """(line, fits): a line saying the host memory the largest of ``runs`` needs (its training step or its
+    evaluation batch, :func:`~minitransfer.preflight_memory.memory_needs`, on the device of ``slots``) against what
+    is available here, and whether it fits; None where that is unknown. Where it does not, the line says each such
+    run would stop as it starts (its train's own check, :func:`~minitransfer.preflight_memory.check_memory`),
+    which a grid with one slot does not check beforehand (:func:`~minitransfer.grid_preflight.check_memory`: the
+    runs trained at once): a CPU grid of caffenet at batch 256 (9.8 GiB) in a 6 GiB job was planned without a
+    word, exit 0, and each of its bases failed."""
+    available = preflight_memory.available_memory()
+    if not runs or available is None:
+        return None
+    device, nets, needs = "cpu" if None in slots else "cuda", {}, []
+    bases = {(base.kind, base.split, base.split_seed, base.target, base.per_class): base  # each sized once
+             for base in (_base_of(run, grid) for run in runs)}
+    for base in bases.values():
+        plan = grid_preflight.resolved_plan(base, out, options)
+        shape = plan.preset, plan.config.fc8_outputs
+        if shape not in nets:
+            nets[shape] = plan.preset.build(plan.config.fc8_outputs)
+        needs += preflight_memory.memory_needs(plan, nets[shape], device)
+    need = max(needs, key=lambda each: each.bytes)
+    bytes_, option = need.bytes + preflight_memory.PROCESS_BYTES, _option(need.field)
+    short = (f", too little: each such run would stop as it starts (out of memory); lower {option}"
+             if bytes_ > available.bytes else "")
+    what = re.sub(r"`(\w+)=([^`]+)`", lambda field: f"{_option(field[1])} {field[2]}", need.what)
+    return (f"memory: a run needs up to about {preflight_memory.in_units(bytes_, math.ceil)} of host memory "
+            f"({what}, and its process); {preflight_memory.in_units(available.bytes, math.floor)} is available "
+            f"here ({available.source}){short}", not short)
+
+
+def _option(field):
+    """The option of experiment that sets configuration ``field``: `batch_size` -> --batch-size."""
+    return "--" + field.replace("_", "-")
 
 
 _counted = {}
