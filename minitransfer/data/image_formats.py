@@ -136,18 +136,19 @@ def stub_without_loader(image):
 # XML declaration, other processing instructions (<?xml-stylesheet ...?>) and comments may come first: an XHTML page
 # begins <?xml ...?><!DOCTYPE html ...>
 _PROLOG = r"((<\?[^>]*>|<!--.*?-->)\s*)*"
-TEXT_KINDS = ((re.compile(_PROLOG + r"(<!doctype svg|<svg)", re.DOTALL),
-               "an SVG drawing (vector graphics), which Pillow does not read: convert it to PNG (rsvg-convert, "
-               "inkscape) and rerun"),
+TEXT_KINDS = ((re.compile(_PROLOG + r"(<!doctype svg|<svg)", re.DOTALL), "an SVG drawing (vector graphics)",
+               ", which Pillow does not read: convert it to PNG (rsvg-convert, inkscape) and rerun"),
               (re.compile(_PROLOG + r"(<!doctype html|<html|<head|<body)", re.DOTALL),
-               "not an image but a web page (HTML: an error page saved under an image's name?)"),
-              (re.compile(r"<\?xml"), "not an image but an XML file"),
-              (re.compile(r"[{\[]\s*[\"{\[\]}]"), "not an image but a JSON file (annotations?)"))
+               "not an image but a web page (HTML: an error page saved under an image's name?)", ""),
+              (re.compile(r"<\?xml"), "not an image but an XML file", ""),
+              (re.compile(r"[{\[]\s*[\"{\[\]}]"), "not an image but a JSON file (annotations?)", ""))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # characters no text file holds (tab, newlines, form feed do)
 # UTF-16 as Windows tools save it (Notepad's "Unicode", PowerShell's > before version 6): told by its byte order mark
 _UTF16 = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 GZIP = b"\x1f\x8b"
-GZIPPED = " (compressed with gzip: an .svgz, or a download saved without decompressing it)"
+# Said after what the text is, before any advice: "an SVG drawing (vector graphics), compressed with gzip (...), which
+# Pillow does not read: convert it ..." (after the advice, it read as though the rerun were compressed)
+GZIPPED = ", compressed with gzip (an .svgz drawing, or a download saved without decompressing it)"
 
 
 def text_reason(head):
@@ -163,13 +164,13 @@ def text_reason(head):
     if signed_format(head) is not None:
         return None
     if head.startswith(GZIP):
-        reason = _text_kind(_gunzipped_start(head))
-        return reason and reason + GZIPPED
+        return _text_kind(_gunzipped_start(head), GZIPPED)
     return _text_kind(head)
 
 
-def _text_kind(head):
-    """:func:`text_reason` of ``head`` as it is (not compressed)."""
+def _text_kind(head, how_stored=""):
+    """:func:`text_reason` of ``head`` as it is (not compressed), ``how_stored`` (:data:`GZIPPED`) said after what
+    it is."""
     encoding = _UTF16.get(head[:2])
     if encoding:
         head = head[2:len(head) - len(head) % 2]  # a character cut at the end: a byte alone
@@ -177,7 +178,7 @@ def _text_kind(head):
     text = text.removeprefix("\ufeff").lstrip().lower()
     if _CONTROL.search(text):
         return None
-    return next((reason for pattern, reason in TEXT_KINDS if pattern.match(text)), None)
+    return next((what + how_stored + advice for pattern, what, advice in TEXT_KINDS if pattern.match(text)), None)
 
 
 def _gunzipped_start(head):
