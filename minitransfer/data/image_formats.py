@@ -134,13 +134,14 @@ def stub_without_loader(image):
 # What a file of text that Pillow does not identify is, told from its first characters (lower case, leading blanks and
 # a byte order mark dropped): the first kind whose pattern they match (other text: skip_reasons.UNIDENTIFIED). An
 # XML declaration, other processing instructions (<?xml-stylesheet ...?>) and comments may come first: an XHTML page
-# begins <?xml ...?><!DOCTYPE html ...>
+# begins <?xml ...?><!DOCTYPE html ...>. An XML file is told by its declaration, or without one (as Pascal VOC's and
+# ImageNet's bounding-box annotations come, one beside each photo) by an <annotation> tag
 _PROLOG = r"((<\?[^>]*>|<!--.*?-->)\s*)*"
 TEXT_KINDS = ((re.compile(_PROLOG + r"(<!doctype svg|<svg)", re.DOTALL), "an SVG drawing (vector graphics)",
                ", which Pillow does not read: convert it to PNG (rsvg-convert, inkscape) and rerun"),
               (re.compile(_PROLOG + r"(<!doctype html|<html|<head|<body)", re.DOTALL),
                "not an image but a web page (HTML: an error page saved under an image's name?)", ""),
-              (re.compile(r"<\?xml"), "not an image but an XML file", ""),
+              (re.compile(r"<\?xml|" + _PROLOG + r"<annotation[\s>]", re.DOTALL), "not an image but an XML file", ""),
               (re.compile(r"[{\[]\s*[\"{\[\]}]"), "not an image but a JSON file (annotations?)", ""))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # characters no text file holds (tab, newlines, form feed do)
 # UTF-16 as Windows tools save it (Notepad's "Unicode", PowerShell's > before version 6): told by its byte order mark
