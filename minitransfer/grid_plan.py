@@ -249,7 +249,13 @@ def _first(steps):
     the runs left alone, where some of their trains would refuse them (:func:`~minitransfer.grid_status.first_step`
     of each, None where none). Before, "rerun with the options that planned it" alone, which failed with exit 2."""
     steps = [step for step in steps if step]
-    return f"first {some_names(steps)}, then " if steps else ""
+    more = len(steps) - STEPS_SHOWN  # "and 2 more" alone: steps said nowhere, as the runs left alone are not listed
+    rest = f" and {more} more such step{'s' if more > 1 else ''} (the dry run of that rerun says each)" \
+        if more > 0 else ""
+    return f"first {', '.join(steps[:STEPS_SHOWN])}{rest}, then " if steps else ""
+
+
+STEPS_SHOWN = 3  # the steps :func:`_first` says one by one
 
 
 FAILED_BEFORE = "failed"  # a run left alone whose train ended on an error (its train.log's last line)

@@ -141,9 +141,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     other = _grid_of_scripts(slurm_dir, out)
     if other is not None:
         raise config.ConfigError(f"not replacing the SLURM scripts in {slurm_dir}: they are those of the grid {other} "
-                                 f"(its experiment.json names them; its tasks may still be queued, as "
-                                 f"{slurm_dir / SUBMITTED_FILE} lists them, and their messages name its submit.sh): "
-                                 f"choose another folder for the scripts of {out}")
+                                 f"(its experiment.json names them; {_tasks_of_scripts(slurm_dir)}): choose another "
+                                 f"folder for the scripts of {out}")
     replaced = replaced_plan(runs, out, options, slurm_dir)
     if replaced and progress is not None:
         progress(f"note: {replaced}")
@@ -359,6 +358,20 @@ def _grid_of_scripts(slurm_dir, out):
         return None
     recorded = text_of(read_plan(words[0]), SLURM_SCRIPTS)
     return words[0] if recorded is not None and os.path.realpath(recorded) == str(slurm_dir) else None
+
+
+def _tasks_of_scripts(slurm_dir):
+    """What the submissions of the scripts in ``slurm_dir`` left queued, as its ``submitted.txt`` lists them: said
+    where another grid's emission is refused. It said "its tasks may still be queued, as submitted.txt lists them"
+    of scripts never submitted, that file absent."""
+    submitted = slurm_dir / SUBMITTED_FILE
+    try:
+        listed = submitted.stat().st_size > 0
+    except OSError:  # none: never submitted
+        listed = False
+    if listed:
+        return f"its tasks may still be queued, as {submitted} lists them, and their messages name its submit.sh"
+    return f"none of its tasks is listed in {submitted}, but its submit.sh, run later, would submit that grid's runs"
 
 
 def _replaceable(path):

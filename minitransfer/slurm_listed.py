@@ -64,7 +64,6 @@ def ending_said_lines():
     ]
 
 
-
 def sbatch_sums_lines():
     """Bash lines setting ``lines_of``: each array script's name -> the checksum of its ``#SBATCH`` lines now, which
     ``submit.sh`` records with each task it queues (``submitted.txt``'s fourth field, ``<script>:<sum>``; none in one
