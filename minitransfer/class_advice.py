@@ -6,7 +6,7 @@ import os
 
 from minitransfer import rundir
 from minitransfer.checkpoint_info import as_named
-from minitransfer.checkpoint_runs import run_folder_of
+from minitransfer.checkpoint_runs import divergence_in, run_folder_of
 from minitransfer.class_tables import classes_sha256
 from minitransfer.rundir import recorded_path
 
@@ -22,8 +22,9 @@ def transfer_of(saved, dataset):
 def _copied_from(saved, dataset):
     """The train command copying from ``saved``: from its run's weights file where ``saved`` is that run's
     checkpoint.h5 at its end and they are there; where ``saved`` is before the end of its run (iteration < its
-    max_iter), the command that finishes the run first, or, where it lies in no run folder, a caveat that the
-    copy takes its layers as they were at that iteration."""
+    max_iter), the command that finishes the run first (where its training diverged after it, a resumption
+    diverges again: the run started over with a lower --base-lr, as train says), or, where it lies in no run
+    folder, a caveat that the copy takes its layers as they were at that iteration."""
     copy = f"--n N --data {dataset.path}"
     iteration, max_iter = saved.meta.get("iteration"), (saved.meta.get("config") or {}).get("max_iter")
     unfinished = isinstance(iteration, int) and isinstance(max_iter, int) and iteration < max_iter
@@ -36,8 +37,12 @@ def _copied_from(saved, dataset):
     if weights is None:
         return (f"minitransfer train --copy-from {saved.path} {copy}, which copies its layers as they were at "
                 f"iteration {iteration} of {max_iter}: an unfinished network, before the end of its run")
-    return (f"its run {folder} is unfinished, at iteration {iteration} of {max_iter}: finish it first, minitransfer "
-            f"train --resume {folder}, then copy its finished weights: minitransfer train --copy-from {weights} {copy}")
+    diverged = divergence_in(folder)
+    finish = (f"finish it first, minitransfer train --resume {folder}" if not diverged else
+              f"its {diverged}, after it, and resumed it diverges again: start it over with a lower --base-lr "
+              f"(train --overwrite, without --resume: `minitransfer info {folder}` names its command)")
+    return (f"its run {folder} is unfinished, at iteration {iteration} of {max_iter}: {finish}, then copy its "
+            f"finished weights: minitransfer train --copy-from {weights} {copy}")
 
 
 def _base_there(saved, dataset):

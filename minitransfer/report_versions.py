@@ -50,7 +50,9 @@ def versions_said(groups, shown=None, listed_in=None):
     [] where they are empty: every run of each version named (which to train again), or its first ``shown`` and how
     many more, the file ``listed_in`` that names them all said once (a terminal's line; findings.md names them
     all), not after each version. A demo's runs are trained again by a demo into a folder of its own (a rerun into
-    its folder trains none of those it finished; train --overwrite of each is no demo's way)."""
+    its folder trains none of those it finished; train --overwrite of each is no demo's way); other runs by train
+    --overwrite, and after a base the runs copied from it: "train --overwrite" alone left the transfers of a base
+    trained again copied from another network than the one in their folder, which the report then left out."""
     if not groups:
         return []
     cut = shown is not None and any(len(names) > shown for names in groups.values())
@@ -58,7 +60,9 @@ def versions_said(groups, shown=None, listed_in=None):
                      for version, names in groups.items())
     again = ("run the demo again into a folder of its own (demo -o FOLDER), which trains every network with this "
              "version" if getattr(groups, "demo", False) else
-             "train the runs of all but one version again with it (train --overwrite)")
+             "train the runs of all but one version again with it (train --overwrite), then the runs that copied "
+             "their layers from a base trained again (it is another network: the report leaves out a transfer "
+             "of the one it replaced)")
     return [f"trained by {len(groups)} minitransfer versions: {said}{f', all listed in {listed_in}' * cut}; the tables "
             f"and findings pool them, though a version may have changed training (docs/changes.md): to be sure, "
             f"{again}"]

@@ -78,4 +78,5 @@ def test_a_demos_runs_are_trained_again_by_a_demo(tmp_path):
     assert advice["demo"].endswith("to be sure, run the demo again into a folder of its own (demo -o FOLDER), which "
                                    "trains every network with this version"), advice["demo"]
     assert "--overwrite" not in advice["demo"]
-    assert advice["grid"].endswith("train the runs of all but one version again with it (train --overwrite)")
+    assert "train the runs of all but one version again with it (train --overwrite), then the runs that copied " \
+           "their layers from a base trained again" in advice["grid"], advice["grid"]

@@ -78,7 +78,8 @@ def info(checkpoint, as_json):
     zip file, JSON, text not named .h5 or .hdf5), 65 bad data (another file that is not a checkpoint:
     text named .h5 or .hdf5, random bytes, another program's HDF5 file; a damaged or truncated
     checkpoint; its run's result.json or config.json that report cannot read), 74
-    CHECKPOINT (or those files of its run) may not be read by this user, or the output could not be
+    CHECKPOINT (or those files of its run) may not be read by this user, or the system fails to read it
+    (a failing disk, a network file system's server gone: rerun once repaired), or the output could not be
     written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
 
     \b
