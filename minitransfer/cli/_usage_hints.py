@@ -116,9 +116,13 @@ def _choices_joined(refused, ctx, tokens):
 
 def _out_as_argument(refused, ctx, tokens):
     """A command without arguments given what -o names as one (`demo my-demo`, `train baseA.h5`, `experiment grid`:
-    "Got unexpected extra argument", or for experiment "Missing option '-o'"), -o not given."""
+    "Got unexpected extra argument", or for experiment "Missing option '-o'"), also after options (`demo --seed 1
+    my-demo`), -o not given."""
     out = next((param for param in ctx.command.params if "-o" in getattr(param, "opts", ())), None)
-    extra = [token for token, option, previous in tokens if option is None and previous is None]
+    # a token after an option's value is one too where that option takes no list of it (`demo --seed 1 my-demo`,
+    # `experiment --split-seed 0 grid`), not where it does (`--split-seed 0 1`: :func:`_list_not_joined`'s)
+    extra = [token for token, option, previous in tokens
+             if option is None and (previous is None or not _values_apart(previous, [token], ctx))]
     if _arguments(ctx, tokens)[0] or out is None or len(extra) != 1 or refused not in (None, out):
         return None
     if extra[0].startswith("-") or any(param is out for _, param, _ in tokens):  # `--hlaf`: click says it

@@ -72,15 +72,22 @@ def test_a_misspelt_option_keeps_clicks_suggestion():
                                           "arguments; to write to my base.h5, give -o 'my base.h5'"),
     (["experiment", "grid", "--layers", "3"], "Missing option '-o' / '--out'. main experiment takes no arguments; "
                                               "to write to grid, give -o grid"),
-], ids=["demo", "train", "experiment"])
+    (["demo", "--seed", "1", "my-demo"], "Got unexpected extra argument (my-demo); main demo takes no arguments; "
+                                         "to write to my-demo, give -o my-demo"),
+    (["experiment", "--preset", "micro", "grid"], "Missing option '-o' / '--out'. main experiment takes no "
+                                                  "arguments; to write to grid, give -o grid"),
+    (["experiment", "--split-seed", "0", "grid"], "Missing option '-o' / '--out'. main experiment takes no "
+                                                  "arguments; to write to grid, give -o grid"),
+], ids=["demo", "train", "experiment", "demo-after-an-option", "experiment-after-an-option", "after-a-repeated"])
 def test_the_output_given_as_an_argument_says_to_give_it_as_o(args, said):
     """`demo my-demo` said "Got unexpected extra argument (my-demo)", and `experiment grid` only that -o was
     missing, as report takes its folder as an argument."""
     assert _error(args) == f"Error: {said}"
 
 
-@pytest.mark.parametrize("args", [["experiment", "-o", "g", "extra"], ["demo", "a", "b"], ["experiment"]],
-                         ids=["o-given", "two", "nothing-given"])
+@pytest.mark.parametrize("args", [["experiment", "-o", "g", "extra"], ["demo", "a", "b"], ["experiment"],
+                                  ["experiment", "--split-seed", "0", "1"]],
+                         ids=["o-given", "two", "nothing-given", "a-repeated-options-value"])
 def test_an_extra_argument_beside_o_or_two_of_them_get_no_hint_of_o(args):
     assert "give -o" not in _error(args)
 
