@@ -7,6 +7,7 @@ does not exist"), `experiment --layers 1 3` or `--split-seed 0 1` ("Got unexpect
 """
 
 import os
+import re
 import shlex
 
 import click
@@ -98,9 +99,35 @@ def _list_not_joined(refused, ctx, tokens):
     if not extra or refused is not None or extra[0][1] is None:
         return None
     option = extra[0][1]
+    lines = _option_lines(option, tokens)
+    if lines is not None:
+        return lines and f"give each {option.opts[-1]} its line as one value: {lines}"
     listed = [value for name, param, value in tokens if param is option][slice(None if option.multiple else -1, None)]
     listed += [token for token, previous in extra if previous is option]
     return _values_apart(option, listed, ctx)
+
+
+def _option_lines(option, tokens):
+    """``option`` (repeated) given lines of options of another program as its values, each split at its blanks:
+    `--sbatch-option --partition gpu` (its values "--partition", then "gpu" an extra argument), the values
+    joined again, each quoted after ``option``; None where no value is an option's name (`--split-seed 0 1`), ""
+    where words follow a value not an option's name alone (`--mem=8G grid`: -o forgotten, maybe).
+    Repeating the option for each word, as for a list, gave "#SBATCH --partition" and "#SBATCH gpu"."""
+    if not option.multiple:
+        return None
+    lines = []
+    for token, param, previous in tokens:
+        if param is option:
+            lines.append([token])  # the option's name, its value after it
+        elif param is None and previous is option and lines:
+            lines[-1].append(token)
+    values = [value for _, param, value in tokens if param is option]
+    if not any(value.startswith("-") for value in values):
+        return None
+    if any(len(line) > 1 and not re.fullmatch(r"-[^=]+", value) for value, line in zip(values, lines)):
+        return ""
+    return " ".join(f"{option.opts[-1]} {shlex.quote(' '.join([value, *line[1:]]))}"
+                    for value, line in zip(values, lines))
 
 
 def _choices_joined(refused, ctx, tokens):

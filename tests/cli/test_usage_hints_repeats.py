@@ -94,3 +94,20 @@ def test_an_extra_argument_beside_o_or_two_of_them_get_no_hint_of_o(args):
 
 def test_a_misspelt_option_and_its_value_get_no_hint_of_o():
     assert _error(["demo", "--sed", "1"]) == "Error: No such option '--sed'. Did you mean '--seed'?"
+
+
+@pytest.mark.parametrize("typed, said", [
+    (["--sbatch-option", "--partition", "gpu"], "Got unexpected extra argument (gpu); give each --sbatch-option its "
+                                                "line as one value: --sbatch-option '--partition gpu'"),
+    (["--sbatch-option", "--mem=8G", "--sbatch-option", "-A", "lab"], "Got unexpected extra argument (lab); give "
+     "each --sbatch-option its line as one value: --sbatch-option --mem=8G --sbatch-option '-A lab'"),
+], ids=["partition", "after-one-whole"])
+def test_an_sbatch_line_split_at_its_blank_is_told_to_give_it_quoted(tiny_data, tmp_path, typed, said):
+    """`--sbatch-option --partition gpu` was told to repeat the option for each value (`--sbatch-option
+    --partition --sbatch-option gpu`: the lines "#SBATCH --partition" and "#SBATCH gpu")."""
+    assert _experiment(tiny_data, tmp_path, *typed) == f"Error: {said}"
+
+
+def test_an_sbatch_line_given_whole_then_a_word_gets_no_hint(tiny_data, tmp_path):
+    assert _experiment(tiny_data, tmp_path, "--sbatch-option", "--mem=8G", "extra") == \
+        "Error: Got unexpected extra argument (extra)"
