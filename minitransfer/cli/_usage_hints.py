@@ -167,7 +167,11 @@ OTHER_COMMANDS_OPTIONS = {  # an option of train given to experiment, or of expe
                               "(--half A)",
     ("experiment", "--frozen"): _PLANS_BOTH,
     ("experiment", "--fine-tune"): _PLANS_BOTH,
+    ("experiment", "--resume"): "experiment resumes by itself: rerun the same command (the same -o), its finished "
+                                "runs are skipped and interrupted ones resumed from their checkpoints",
     ("train", "--layers"): f"{_TRAIN_COPIES}; experiment runs several (--layers 1,3)",
+    ("train", "--no-fine-tuned"): "train fine-tunes the copied layers unless --frozen; experiment's --no-fine-tuned "
+                                  "plans the frozen transfers alone",
 }
 
 

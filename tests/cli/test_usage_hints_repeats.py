@@ -55,7 +55,12 @@ def test_a_value_the_option_does_not_take_gets_no_hint_to_repeat_it(tiny_data, t
                                             "unless --no-fine-tuned, the fine-tuned ones"),
     (["train", "--layers", "3"], "No such option '--layers'; train copies one n (--copy-from CKPT --n N); "
                                  "experiment runs several (--layers 1,3)"),
-], ids=["n", "half", "copy-from", "frozen", "layers"])
+    (["experiment", "-o", "g", "--resume", "auto"], "No such option '--resume'; experiment resumes by itself: rerun "
+                                                    "the same command (the same -o), its finished runs are skipped "
+                                                    "and interrupted ones resumed from their checkpoints"),
+    (["train", "--no-fine-tuned"], "No such option '--no-fine-tuned'; train fine-tunes the copied layers unless "
+                                   "--frozen; experiment's --no-fine-tuned plans the frozen transfers alone"),
+], ids=["n", "half", "copy-from", "frozen", "layers", "resume", "no-fine-tuned"])
 def test_an_option_of_the_other_command_says_this_ones_way(args, said):
     assert _error(args) == f"Error: {said}"
 
