@@ -1,7 +1,8 @@
 """What to type instead, added to click's own usage errors where the arguments were given in the wrong order or
 form: `splits random DATASET` ("Path 'random' does not exist"), `prepare folder OUT SOURCE` ("Directory 'OUT'
-does not exist"), `experiment --layers 1 3` or `--split-seed 0 1` ("Got unexpected extra argument"), `demo my-demo`
-(its folder is -o), or an option of the other command (`experiment --n 3`: "No such option").
+does not exist"), `experiment --layers 1 3`, `--split-seed 0 1` or `--sbatch-option --partition gpu` ("Got
+unexpected extra argument"), `demo my-demo` (its folder is -o), or an option of the other command (`experiment --n
+3`: "No such option").
 :class:`._errors.CommandGroup` passes each usage error through :func:`add_hint`, with the arguments as typed
 (:data:`._repeats.RESOLVED_ARGS`).
 """
