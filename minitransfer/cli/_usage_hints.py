@@ -1,12 +1,14 @@
 """What to type instead, added to click's own usage errors where the arguments were given in the wrong order or
 form: `splits random DATASET` ("Path 'random' does not exist"), `prepare folder OUT SOURCE` ("Directory 'OUT'
-does not exist"), `experiment --layers 1 3` or `--split-seed 0 1` ("Got unexpected extra argument"), `demo my-demo`
-(its folder is -o), or an option of the other command (`experiment --n 3`: "No such option").
+does not exist"), `experiment --layers 1 3`, `--split-seed 0 1` or `--sbatch-option --partition gpu` ("Got
+unexpected extra argument"), `demo my-demo` (its folder is -o), or an option of the other command (`experiment --n
+3`: "No such option").
 :class:`._errors.CommandGroup` passes each usage error through :func:`add_hint`, with the arguments as typed
 (:data:`._repeats.RESOLVED_ARGS`).
 """
 
 import os
+import re
 import shlex
 
 import click
@@ -98,9 +100,35 @@ def _list_not_joined(refused, ctx, tokens):
     if not extra or refused is not None or extra[0][1] is None:
         return None
     option = extra[0][1]
+    lines = _option_lines(option, tokens)
+    if lines is not None:
+        return lines and f"give each {option.opts[-1]} its line as one value: {lines}"
     listed = [value for name, param, value in tokens if param is option][slice(None if option.multiple else -1, None)]
     listed += [token for token, previous in extra if previous is option]
     return _values_apart(option, listed, ctx)
+
+
+def _option_lines(option, tokens):
+    """``option`` (repeated) given lines of options of another program as its values, each split at its blanks:
+    `--sbatch-option --partition gpu` (its values "--partition", then "gpu" an extra argument), the values
+    joined again, each quoted after ``option``; None where no value is an option's name (`--split-seed 0 1`), ""
+    where words follow a value not an option's name alone (`--mem=8G grid`: -o forgotten, maybe).
+    Repeating the option for each word, as for a list, gave "#SBATCH --partition" and "#SBATCH gpu"."""
+    if not option.multiple:
+        return None
+    lines = []
+    for token, param, previous in tokens:
+        if param is option:
+            lines.append([token])  # the option's name, its value after it
+        elif param is None and previous is option and lines:
+            lines[-1].append(token)
+    values = [value for _, param, value in tokens if param is option]
+    if not any(value.startswith("-") for value in values):
+        return None
+    if any(len(line) > 1 and not re.fullmatch(r"-[^=]+", value) for value, line in zip(values, lines)):
+        return ""
+    return " ".join(f"{option.opts[-1]} {shlex.quote(' '.join([value, *line[1:]]))}"
+                    for value, line in zip(values, lines))
 
 
 def _choices_joined(refused, ctx, tokens):
@@ -116,9 +144,13 @@ def _choices_joined(refused, ctx, tokens):
 
 def _out_as_argument(refused, ctx, tokens):
     """A command without arguments given what -o names as one (`demo my-demo`, `train baseA.h5`, `experiment grid`:
-    "Got unexpected extra argument", or for experiment "Missing option '-o'"), -o not given."""
+    "Got unexpected extra argument", or for experiment "Missing option '-o'"), also after options (`demo --seed 1
+    my-demo`), -o not given."""
     out = next((param for param in ctx.command.params if "-o" in getattr(param, "opts", ())), None)
-    extra = [token for token, option, previous in tokens if option is None and previous is None]
+    # a token after an option's value is one too where that option takes no list of it (`demo --seed 1 my-demo`,
+    # `experiment --split-seed 0 grid`), not where it does (`--split-seed 0 1`: :func:`_list_not_joined`'s)
+    extra = [token for token, option, previous in tokens
+             if option is None and (previous is None or not _values_apart(previous, [token], ctx))]
     if _arguments(ctx, tokens)[0] or out is None or len(extra) != 1 or refused not in (None, out):
         return None
     if extra[0].startswith("-") or any(param is out for _, param, _ in tokens):  # `--hlaf`: click says it
@@ -136,7 +168,11 @@ OTHER_COMMANDS_OPTIONS = {  # an option of train given to experiment, or of expe
                               "(--half A)",
     ("experiment", "--frozen"): _PLANS_BOTH,
     ("experiment", "--fine-tune"): _PLANS_BOTH,
+    ("experiment", "--resume"): "experiment resumes by itself: rerun the same command (the same -o), its finished "
+                                "runs are skipped and interrupted ones resumed from their checkpoints",
     ("train", "--layers"): f"{_TRAIN_COPIES}; experiment runs several (--layers 1,3)",
+    ("train", "--no-fine-tuned"): "train fine-tunes the copied layers unless --frozen; experiment's --no-fine-tuned "
+                                  "plans the frozen transfers alone",
 }
 
 

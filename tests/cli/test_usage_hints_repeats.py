@@ -55,7 +55,12 @@ def test_a_value_the_option_does_not_take_gets_no_hint_to_repeat_it(tiny_data, t
                                             "unless --no-fine-tuned, the fine-tuned ones"),
     (["train", "--layers", "3"], "No such option '--layers'; train copies one n (--copy-from CKPT --n N); "
                                  "experiment runs several (--layers 1,3)"),
-], ids=["n", "half", "copy-from", "frozen", "layers"])
+    (["experiment", "-o", "g", "--resume", "auto"], "No such option '--resume'; experiment resumes by itself: rerun "
+                                                    "the same command (the same -o), its finished runs are skipped "
+                                                    "and interrupted ones resumed from their checkpoints"),
+    (["train", "--no-fine-tuned"], "No such option '--no-fine-tuned'; train fine-tunes the copied layers unless "
+                                   "--frozen; experiment's --no-fine-tuned plans the frozen transfers alone"),
+], ids=["n", "half", "copy-from", "frozen", "layers", "resume", "no-fine-tuned"])
 def test_an_option_of_the_other_command_says_this_ones_way(args, said):
     assert _error(args) == f"Error: {said}"
 
@@ -72,18 +77,42 @@ def test_a_misspelt_option_keeps_clicks_suggestion():
                                           "arguments; to write to my base.h5, give -o 'my base.h5'"),
     (["experiment", "grid", "--layers", "3"], "Missing option '-o' / '--out'. main experiment takes no arguments; "
                                               "to write to grid, give -o grid"),
-], ids=["demo", "train", "experiment"])
+    (["demo", "--seed", "1", "my-demo"], "Got unexpected extra argument (my-demo); main demo takes no arguments; "
+                                         "to write to my-demo, give -o my-demo"),
+    (["experiment", "--preset", "micro", "grid"], "Missing option '-o' / '--out'. main experiment takes no "
+                                                  "arguments; to write to grid, give -o grid"),
+    (["experiment", "--split-seed", "0", "grid"], "Missing option '-o' / '--out'. main experiment takes no "
+                                                  "arguments; to write to grid, give -o grid"),
+], ids=["demo", "train", "experiment", "demo-after-an-option", "experiment-after-an-option", "after-a-repeated"])
 def test_the_output_given_as_an_argument_says_to_give_it_as_o(args, said):
     """`demo my-demo` said "Got unexpected extra argument (my-demo)", and `experiment grid` only that -o was
     missing, as report takes its folder as an argument."""
     assert _error(args) == f"Error: {said}"
 
 
-@pytest.mark.parametrize("args", [["experiment", "-o", "g", "extra"], ["demo", "a", "b"], ["experiment"]],
-                         ids=["o-given", "two", "nothing-given"])
+@pytest.mark.parametrize("args", [["experiment", "-o", "g", "extra"], ["demo", "a", "b"], ["experiment"],
+                                  ["experiment", "--split-seed", "0", "1"]],
+                         ids=["o-given", "two", "nothing-given", "a-repeated-options-value"])
 def test_an_extra_argument_beside_o_or_two_of_them_get_no_hint_of_o(args):
     assert "give -o" not in _error(args)
 
 
 def test_a_misspelt_option_and_its_value_get_no_hint_of_o():
     assert _error(["demo", "--sed", "1"]) == "Error: No such option '--sed'. Did you mean '--seed'?"
+
+
+@pytest.mark.parametrize("typed, said", [
+    (["--sbatch-option", "--partition", "gpu"], "Got unexpected extra argument (gpu); give each --sbatch-option its "
+                                                "line as one value: --sbatch-option '--partition gpu'"),
+    (["--sbatch-option", "--mem=8G", "--sbatch-option", "-A", "lab"], "Got unexpected extra argument (lab); give "
+     "each --sbatch-option its line as one value: --sbatch-option --mem=8G --sbatch-option '-A lab'"),
+], ids=["partition", "after-one-whole"])
+def test_an_sbatch_line_split_at_its_blank_is_told_to_give_it_quoted(tiny_data, tmp_path, typed, said):
+    """`--sbatch-option --partition gpu` was told to repeat the option for each value (`--sbatch-option
+    --partition --sbatch-option gpu`: the lines "#SBATCH --partition" and "#SBATCH gpu")."""
+    assert _experiment(tiny_data, tmp_path, *typed) == f"Error: {said}"
+
+
+def test_an_sbatch_line_given_whole_then_a_word_gets_no_hint(tiny_data, tmp_path):
+    assert _experiment(tiny_data, tmp_path, "--sbatch-option", "--mem=8G", "extra") == \
+        "Error: Got unexpected extra argument (extra)"
