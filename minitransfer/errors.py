@@ -38,9 +38,10 @@ def reworded(error, message):
     """An error of ``error``'s own class (its exit code) and fields saying ``message`` instead: built as
     :func:`_rebuilt` builds one, not by its ``__init__``, which may ask for more than a message
     (``CorruptFile(message, path, fault)``: ``type(error)(message)`` raised a TypeError, a traceback and exit 1
-    where a shard damaged mid-run was to say so, exit 65). An OSError's errno and filename are not kept: the
-    message says what they said."""
-    return _rebuilt(type(error), (message,), error.__dict__)
+    where a shard damaged mid-run was to say so, exit 65). An OSError's errno is kept where it has one, ``message``
+    its strerror (``fileio.StorageError`` says its strerror alone); its filename is not: the message says it."""
+    number = error.errno if isinstance(error, OSError) else None
+    return _rebuilt(type(error), (message,) if number is None else (number, message), error.__dict__)
 
 
 def _rebuilt(cls, args, state):

@@ -4,6 +4,7 @@ whose sha256 no longer matches, found as the evaluation first checks the validat
 argument of its three: a TypeError, a traceback and exit 1 (seen on a real SLURM task whose val shard was cut
 short as it trained), and so was one a finished run's resumption met (a grid's rerun after a shard was damaged)."""
 
+import errno
 import shutil
 
 import pytest
@@ -52,3 +53,15 @@ def test_a_finished_run_resumed_on_a_shard_damaged_since_exits_65_naming_it(micr
     assert result.exit_code == 65, result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1, result.output
     assert "is finished" in result.output and f"{shard}: sha256 mismatch" in result.output, result.output
+
+
+def test_an_io_error_reworded_keeps_its_errno_and_says_the_new_words():
+    """errors.reworded of a StorageError (whose str is its strerror): the new words, its errno and kind kept; its
+    strerror was None, and str() of it raised a TypeError."""
+    from minitransfer.errors import reworded
+    from minitransfer.fileio import StorageError
+
+    error = reworded(StorageError(errno.ENOSPC, "cannot write x.h5: No space left on device"), "run A: full")
+    assert (type(error), error.errno, str(error)) == (StorageError, errno.ENOSPC, "run A: full")
+    unreadable = reworded(FAULTS["unreadable"][0], "run A: unreadable")
+    assert (type(unreadable), unreadable.errno, str(unreadable)) == (DatasetUnreadable, None, "run A: unreadable")
