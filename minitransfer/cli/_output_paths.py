@@ -31,6 +31,7 @@ class OutputFolder(click.Path):
         if isinstance(value, str) and value == "-":
             self.fail(f"{config_checks.dash_given(command_named(ctx))}: it writes its files into a folder; name the "
                       f"folder to write into (./- for a folder named -)", param, ctx)
+        refuse_option_taken(self, value, param, ctx, "folder")
         refuse_unwritable_path(self, value, param, ctx)
         if os.path.exists(value) and not os.path.isdir(value):  # before click, which names no folder to give
             self.fail(f"{value} is {path_kinds.path_kind(value)}, not a folder: give a folder to write into (a new "
@@ -76,6 +77,7 @@ class OutputFile(click.Path):
         super().__init__(dir_okay=False, **attributes)
 
     def convert(self, value, param, ctx):
+        refuse_option_taken(self, value, param, ctx, "file")
         refuse_unwritable_path(self, value, param, ctx)
         if os.path.isdir(value):
             self.fail(f"{value} is a folder; {_option_named(param)} names the weights file to write, e.g. "
@@ -100,6 +102,19 @@ def _option_named(param):
     if param is None or not param.opts:
         return "it"
     return param.opts[0] + (f" ({param.opts[1]})" if len(param.opts) > 1 else "")
+
+
+def refuse_option_taken(path_type, value, param, ctx, kind):
+    """Fail ``path_type``'s conversion of ``value`` where it is one of the command's own options, which click gave
+    ``param`` as its value when the path was left out (``experiment --emit-slurm --dry-run`` wrote the scripts into
+    ./--dry-run, where a preview was asked for). A ``kind`` (folder, file) named so is given as ./--dry-run."""
+    names = {name for other in (ctx.command.params if ctx is not None else ()) for name in other.opts
+             + other.secondary_opts}
+    if isinstance(value, str) and value.split("=")[0] in names:
+        option = param.opts[-1] if param is not None and param.opts else "it"
+        path_type.fail(f"got {value}, an option of {command_named(ctx)}, where the {kind} to write was due: give "
+                       f"the {kind} after {option} (e.g. {option} NAME {value}); a {kind} named so: ./{value}",
+                       param, ctx)
 
 
 def refuse_unwritable_path(path_type, value, param, ctx):
