@@ -229,8 +229,14 @@ def what_folder(path):
         runs = found.runs
         names = ", ".join(str(run.relative_to(path)) for run in runs[:3]) + (", ..." if len(runs) > 3 else "")
         summary = f"summarize them with `minitransfer report {shlex.quote(str(path))}`" if found.experiment else ""
-        return FolderWithoutNetwork(f"no network but holds {len(runs)} run{'s' if len(runs) > 1 else ''} ({names})",
-                                    run=runs[0], summary=summary)
+        held = f"no network but holds {len(runs)} run{'s' if len(runs) > 1 else ''} ({names})"
+        # the run to give in its place is one that holds a network: a grid's run planned, not started yet (its
+        # treatment.json alone), is refused where given
+        run = next((run for run in runs if holds_network(run)), None)
+        if run is None:
+            trains = " (rerun the experiment command that planned them to train them)" if found.experiment else ""
+            return FolderWithoutNetwork(f"{held}, none of which holds a network yet{trains}")
+        return FolderWithoutNetwork(held, run=run, summary=summary)
     if found.kind == "experiment":
         return FolderWithoutNetwork("an experiment's folder whose networks have not started training (no run folder "
                                     "in it yet: `minitransfer experiment` trains them into SPLIT/NAME.run), not a "
@@ -244,6 +250,12 @@ def what_folder(path):
         held = ", ".join(str(folder) for folder in found.datasets[:3]) + (", ..." if len(found.datasets) > 3 else "")
         return FolderWithoutNetwork(f"a folder of datasets ({held}), not a network", dataset=found.datasets[0])
     return None
+
+
+def holds_network(run_folder):
+    """Whether the run folder ``run_folder`` holds a network to give in its place: its weights file beside it
+    (:func:`minitransfer.rundir.weights_for`) or its checkpoint.h5 (files looked up, not read)."""
+    return (run_folder / "checkpoint.h5").is_file() or rundir.weights_for(run_folder).is_file()
 
 
 def folder_hint(path):
