@@ -252,6 +252,16 @@ def what_folder(path):
     return None
 
 
+def run_folder_around(path):
+    """The run folder that the file ``path`` lies in (:func:`minitransfer.rundir.enclosing_run_dir`), named as
+    ``path`` names it (``own.run`` for ``own.run/config.json``, not its resolved path) where it can be; None
+    where it lies in none."""
+    found = rundir.enclosing_run_dir(path)
+    if found is None:
+        return None
+    return next((parent for parent in pathlib.Path(path).parents if parent.resolve() == found), found)
+
+
 def holds_network(run_folder):
     """Whether the run folder ``run_folder`` holds a network to give in its place: its weights file beside it
     (:func:`minitransfer.rundir.weights_for`) or its checkpoint.h5 (files looked up, not read)."""
