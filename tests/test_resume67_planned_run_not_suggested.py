@@ -48,3 +48,11 @@ def test_a_folder_whose_runs_hold_no_network_suggests_none(tmp_path):
     assert what.run is None and "none of which holds a network yet" in what.what, what
     (tmp_path / "random0" / "B1B.h5").write_bytes(b"")  # a weights file beside B1B.run: that one is to be given
     assert path_kinds.what_folder(tmp_path).run == pathlib.Path(tmp_path / "random0" / "B1B.run")
+
+
+def test_where_no_run_holds_a_network_a_started_one_is_suggested_not_a_planned_one(tmp_path):
+    for name in ("A1B", "B1B"):
+        (tmp_path / f"{name}.run").mkdir()
+        (tmp_path / f"{name}.run" / "treatment.json").write_text("{}")
+    (tmp_path / "B1B.run" / "train.log").write_text("")  # B1B started: it may hold a checkpoint soon
+    assert path_kinds.what_folder(tmp_path).run == tmp_path / "B1B.run"
