@@ -10,8 +10,10 @@ folder given as a network is instead is said by :mod:`minitransfer.path_kinds`.
 
 import errno
 import math
+import os
 import pathlib
 import re
+import shlex
 
 import h5py
 import numpy as np
@@ -92,12 +94,20 @@ def cut_short(path, error=None):
 def _run_checkpoint_lost(run_folder):
     """What can be done where the checkpoint.h5 of the run in ``run_folder`` is damaged: train keeps no
     earlier checkpoint of a run, so its state is lost (unless the run folder was copied from elsewhere);
-    a finished run's weights file holds its network, else the run is trained again."""
+    a finished run's weights file holds its network, else the run is trained again: a grid's run (its
+    treatment.json there) by its grid, once the checkpoint is deleted (its train refuses the damaged one, and a
+    grid's run is trained by no train command of the user's to add --overwrite to)."""
+    from minitransfer.experiment import PLAN_FILE, TREATMENT_FILE  # which imports checkpoint.py, which imports this
     lost = ("the run's state at it is lost (train keeps no earlier checkpoint of a run), unless its run folder was "
             "copied from elsewhere (copy it again)")
     weights = rundir.weights_for(run_folder)
     if weights.is_file():
         return f"{lost}; the run finished: its network is in {weights}, give that"
+    if (run_folder / TREATMENT_FILE).is_file():
+        grid = pathlib.Path(os.path.abspath(run_folder)).parent.parent  # OUT/random0/A1B.run: the grid's folder
+        planned_by = f"experiment -o {shlex.quote(str(grid))}" if (grid / PLAN_FILE).is_file() else "experiment"
+        return (f"{lost}; it is a grid's run: delete {run_folder / 'checkpoint.h5'}, then rerun the experiment command "
+                f"that planned it (minitransfer {planned_by} with the grid's options), which trains it again")
     return f"{lost}; {rundir.train_again()}"
 
 

@@ -36,12 +36,9 @@ def provenance(saved, run_folder):
     ``dataset_source`` and ``dataset_command`` from that result.json, else from
     the dataset's meta.json where it is still the one trained on."""
     config = saved.meta["config"]
-    result = _result_record(run_folder)
-    dataset = result.get("dataset") if isinstance(result.get("dataset"), dict) else None
-    meta = _dataset_meta(config.get("data"), saved.meta["dataset_fingerprint"])
-    source = dataset.get("source") if dataset else meta.get("source")
-    shards = dataset.get("shard_size") if dataset else shard_size(meta)
+    result = result_record(run_folder)
     data = config.get("data")
+    source, shards = recorded_dataset(result, data, saved.meta["dataset_fingerprint"])
     command = prepare_command(source, data, shards) if data else None
     preset = config.get("preset")
     return {"network_sha256": network_sha256(saved), "command": train_command(config),
@@ -89,7 +86,19 @@ def prepare_command(source, folder, per_shard=None):
     return ["minitransfer", "prepare", "synthetic", str(folder), *options, *shards]
 
 
-def _result_record(run_folder):
+def recorded_dataset(result, folder, fingerprint):
+    """(source, shard_size): what a network's dataset was made from (meta.json's "source" record) and the images
+    in each of its shards where a subset had several (None: one), as the ``result`` record of its run
+    (:func:`result_record`) holds them, else as the meta.json of its dataset ``folder`` does where it is still
+    the one of sha256 ``fingerprint`` (:func:`dataset_meta`); None for each where neither says."""
+    dataset = result.get("dataset")
+    if isinstance(dataset, dict) and dataset:
+        return dataset.get("source"), dataset.get("shard_size")
+    meta = dataset_meta(folder, fingerprint)
+    return meta.get("source"), shard_size(meta)
+
+
+def result_record(run_folder):
     """The result.json in the network's ``run_folder`` as a dict; {} where there is none to read (or no folder)."""
     if run_folder is None:
         return {}
@@ -99,7 +108,7 @@ def _result_record(run_folder):
         return {}
 
 
-def _dataset_meta(folder, fingerprint):
+def dataset_meta(folder, fingerprint):
     """The meta.json of the dataset ``folder`` as a dict, where it is still the one of sha256 ``fingerprint``
     (not prepared again since); {} otherwise."""
     path = recorded_file(folder) / "meta.json" if folder else None

@@ -5,9 +5,8 @@ imports it again from its source (:func:`import_command`): meta.json's "source" 
 import json
 import shlex
 
-from minitransfer.checkpoint_remake import SYNTHETIC_OPTIONS, _dataset_meta, _result_record
+from minitransfer.checkpoint_remake import SYNTHETIC_OPTIONS, recorded_dataset, result_record
 from minitransfer.data.same_origin import finishing_command
-from minitransfer.run_outcome import shard_size
 
 # The importers, as `prepare` names them (meta.json's source "kind"), and what their SOURCE holds.
 IMPORTS = {"folder": "the class folders of", "cifar10": "CIFAR-10 from", "cifar100": "CIFAR-100 from",
@@ -27,9 +26,7 @@ def import_command(source, folder, image_size, run_folder, fingerprint):
         return None
     if not folder or image_size is None or len(set(image_size)) != 1:
         return None
-    result = _result_record(run_folder)
-    dataset = result.get("dataset") if isinstance(result.get("dataset"), dict) else None
-    per_shard = dataset.get("shard_size") if dataset else shard_size(_dataset_meta(folder, fingerprint))
+    per_shard = recorded_dataset(result_record(run_folder), folder, fingerprint)[1]
     recorded = {"source": source, "image_size": list(image_size), "shard_size": per_shard}
     return shlex.split(finishing_command(folder, recorded))
 

@@ -229,8 +229,15 @@ def what_folder(path):
         runs = found.runs
         names = ", ".join(str(run.relative_to(path)) for run in runs[:3]) + (", ..." if len(runs) > 3 else "")
         summary = f"summarize them with `minitransfer report {shlex.quote(str(path))}`" if found.experiment else ""
-        return FolderWithoutNetwork(f"no network but holds {len(runs)} run{'s' if len(runs) > 1 else ''} ({names})",
-                                    run=runs[0], summary=summary)
+        held = f"no network but holds {len(runs)} run{'s' if len(runs) > 1 else ''} ({names})"
+        # the run to give in its place is one that holds a network, else one that may (its run started): never a
+        # grid's run planned, not started yet (its treatment.json alone), which is refused where given
+        run = next((run for run in runs if holds_network(run)), None) or \
+            next((run for run in runs if not _planned_only(run)), None)
+        if run is None:
+            trains = " (rerun the experiment command that planned them to train them)" if found.experiment else ""
+            return FolderWithoutNetwork(f"{held}, none of which holds a network yet{trains}")
+        return FolderWithoutNetwork(held, run=run, summary=summary)
     if found.kind == "experiment":
         return FolderWithoutNetwork("an experiment's folder whose networks have not started training (no run folder "
                                     "in it yet: `minitransfer experiment` trains them into SPLIT/NAME.run), not a "
@@ -244,6 +251,32 @@ def what_folder(path):
         held = ", ".join(str(folder) for folder in found.datasets[:3]) + (", ..." if len(found.datasets) > 3 else "")
         return FolderWithoutNetwork(f"a folder of datasets ({held}), not a network", dataset=found.datasets[0])
     return None
+
+
+def run_folder_around(path):
+    """The run folder that the file ``path`` lies in (:func:`minitransfer.rundir.enclosing_run_dir`), named as
+    ``path`` names it (``own.run`` for ``own.run/config.json``, not its resolved path) where it can be; None
+    where it lies in none."""
+    found = rundir.enclosing_run_dir(path)
+    if found is None:
+        return None
+    return next((parent for parent in pathlib.Path(path).parents if parent.resolve() == found), found)
+
+
+def holds_network(run_folder):
+    """Whether the run folder ``run_folder`` holds a network to give in its place: its weights file beside it
+    (:func:`minitransfer.rundir.weights_for`) or its checkpoint.h5 (files looked up, not read)."""
+    return (run_folder / "checkpoint.h5").is_file() or rundir.weights_for(run_folder).is_file()
+
+
+def _planned_only(run_folder):
+    """Whether ``run_folder`` holds a grid's treatment.json and nothing else: a run the grid planned, not started
+    yet (:func:`minitransfer.grid_status.planned_not_started` says so of it); False where it cannot be listed."""
+    from minitransfer.experiment import TREATMENT_FILE  # which imports checkpoint.py, which imports this module
+    try:
+        return {entry.name for entry in os.scandir(run_folder)} == {TREATMENT_FILE}
+    except OSError:
+        return False
 
 
 def folder_hint(path):

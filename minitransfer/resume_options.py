@@ -66,6 +66,27 @@ def take_run_folder(c, typed=()):
     if kind != "a file":  # a named pipe, a socket, a device: it was "no such file or run folder", though there
         raise ConfigError(f"`resume` {c.resume} is {kind}, not a checkpoint file or run folder; give a run folder, a "
                           f"checkpoint file or 'auto'")
+    _refuse_other_file(c.resume, c.out)
+
+
+def _refuse_other_file(resume, out):
+    """A `resume` that is recognisably no checkpoint (:func:`minitransfer.path_kinds.not_hdf5`: a run's config.json,
+    a figure): what it is, and what to give instead, its run folder where it is the run of ``out``'s; it was "not
+    an HDF5 file (corrupt or not a checkpoint)", as a damaged checkpoint is, naming nothing to give. A file of
+    another run is said so as its run is checked (:func:`minitransfer.resume.resume_point`)."""
+    if resume in (None, "auto"):
+        return
+    what = path_kinds.not_hdf5(resume)
+    if what is None:  # an HDF5 file, damaged too, or one under a checkpoint's name: read (and said) as one
+        return
+    run = path_kinds.run_folder_around(resume)
+    if run is not None and (out is None or run.resolve() != run_dir_for(out).resolve()):
+        return
+    if run is None:
+        raise ConfigError(f"`resume` {resume} is {what}, not a checkpoint; give a run folder, a checkpoint file or "
+                          f"'auto'")
+    raise ConfigError(f"`resume` {resume} is {what} of the run folder {run}, not a checkpoint: give the run folder "
+                      f"({run}), which continues its run from its checkpoint.h5")
 
 
 def resume_given(config):

@@ -24,7 +24,7 @@ from minitransfer.result_digests import CURVE_SUMS, RESULT_SHA256, curve_sums, r
 from minitransfer.run_lock import holder_named
 from minitransfer.resumed_logs import metrics_kept, seconds_logged
 from minitransfer.resumed_rows import evaluations_made, logged, resume_refusal
-from minitransfer.run_logs import EVAL_COLUMNS, read_eval_rows, whole_lines
+from minitransfer.run_logs import EVAL_COLUMNS, whole_lines
 from minitransfer.rundir import RESULT_FILE, config_text, finite
 
 # resume_refusal and evaluations_made are resumed_rows's, and asked for here too (checkpoint_info)
@@ -74,6 +74,7 @@ class RunFiles:
         self.edited_config = self.run_dir / "config.json.edited"  # as a hand edited it: config_edits.kept_hand_edits
         self.evaluations_to_redo = []
         self.seconds_before = 0.0  # the time axis of metrics.jsonl's rows goes on from here: see _truncate
+        self._rows = []  # eval.csv's rows as this run holds them (a resumed one's, read once: _truncate): eval_rows
         if fresh:
             self._start_over(weights)
         else:
@@ -192,6 +193,7 @@ class RunFiles:
         self.seconds_before = seconds_logged(kept)
         self._write(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n" + "".join(
             ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n" for row in rows))
+        self._rows = rows
 
     def check_in_place(self):
         """:class:`RunFolderChanged` (exit code 74) when the run directory is no longer the folder
@@ -254,12 +256,18 @@ class RunFiles:
         with self.in_place():  # eval.csv is there from the start, with its header
             fileio.append_text(self.at(self.eval_csv), ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n",
                                named=self.eval_csv)
+        self._rows.append(row)
         self.log({"event": "eval", **row})
         return row
 
     def eval_rows(self):
-        """The evaluations logged so far (a torn or malformed row is skipped)."""
-        return read_eval_rows(self.at(self.eval_csv))
+        """The evaluations logged so far, as eval.csv holds them: those this run appended (:meth:`add_eval`),
+        after those a resumed one kept (read from the file once, as it opened it: :meth:`_truncate`). Kept, not
+        read again: every checkpoint records their sums, and a run of n checkpoints read eval.csv n times, O(n^2)
+        rows parsed. The same rows, parsed again from the file (repr: a float's exact digits), which this run alone
+        writes to (:meth:`check_in_place`); an edit by hand meanwhile is told by the sums the checkpoints and
+        result.json record of them, as before (:mod:`minitransfer.result_digests`)."""
+        return list(self._rows)
 
 
 def _log_lost(path, there):
