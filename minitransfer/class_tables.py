@@ -124,7 +124,7 @@ def prepared_again_since(folder, fingerprint):
         return False
     from minitransfer.run_file_readers import file_bytes  # here: it imports config, which imports this module
 
-    try:  # read once inside run_file_readers.reads_shared: info's checkpoint_remake._dataset_meta read it first
+    try:  # read once inside run_file_readers.reads_shared: info's checkpoint_remake.dataset_meta read it first
         meta = file_bytes(recorded_file(folder) / META_FILE)
     except (OSError, UnreadableRun):  # UnreadableRun: its folder cannot be looked into (run_file_readers.stamp)
         return False

@@ -1,6 +1,6 @@
 """`info` reads the meta.json of the dataset a network was trained on once (inside run_file_readers.reads_shared),
 though two of its facts look at it: the dataset's record where it is still the one trained on
-(checkpoint_remake._dataset_meta) and whether its folder was prepared again since (class_tables.prepared_again_since).
+(checkpoint_remake.dataset_meta) and whether its folder was prepared again since (class_tables.prepared_again_since).
 Before, it opened and read the file twice."""
 
 import shutil
