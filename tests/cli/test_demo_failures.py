@@ -47,7 +47,7 @@ def test_the_demo_ends_with_one_line_for_its_networks_on_a_full_disk_and_exits_7
     quoted = "; ".join(f'{run}: "error: cannot write {out / run}.h5: No space left on device"'
                        for run in ("all/base", "natural/baseA", "natural/baseB"))  # the first three error lines
     assert lines[end + 1:] == ["  all/base, natural/baseA, natural/baseB and 2 more: " + FREE_SPACE.format(
-        their="their", log=out / "all" / "base.run" / "train.log") + f" ({quoted}; 2 more)"], result.output
+        their="their", eg="e.g. ", log=out / "all" / "base.run" / "train.log") + f" ({quoted}; 2 more)"], result.output
 
 
 @pytest.mark.usefixtures("fake_demo")
