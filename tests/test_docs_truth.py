@@ -90,12 +90,14 @@ def test_splits_help_names_every_importer_whose_natural_half_a_is_the_natural_cl
 
 def test_the_readmes_demo_output_is_worded_as_the_report_words_it(tmp_path):
     """The README's sample of the demo's findings, its figures aside, is what the report prints of a grid of
-    the demo's plan today: a finding reworded in the code would leave the README showing an older one."""
+    the demo's plan today: a finding reworded in the code would leave the README showing an older one. The grid's
+    accuracies give the README's verdicts (AnB+ a little above its base, not resolved, as seed 0 on this version's
+    machine: the demo's numbers depend on the CPU's BLAS kernels)."""
     rng, accuracies = random.Random(1), {}
     for run in demo.CPU_PLAN.runs(0):
         folder, name = run.name.rsplit("/", 1)
         drop = (0.1 if name.startswith("random") else 0.05 if run.split == "natural" else
-                -0.01 if name.endswith("+") else 0.015 if name[0] != name[-1] and run.n > 1 else 0) * (run.n or 0)
+                -0.001 if name.endswith("+") else 0.015 if name[0] != name[-1] and run.n > 1 else 0) * (run.n or 0)
         middle = name[0] == name[-1] and 3 <= (run.n or 0) <= 6  # the demo's BnB at n=4: close to its own base
         spread = 0.002 if middle else 0.02
         at = accuracies[folder, f"base{name[-1]}"] if middle else 0.9  # (-0.2 ± 0.2 points, within 2 by 2 se)
