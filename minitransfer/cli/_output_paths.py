@@ -108,10 +108,12 @@ def refuse_option_taken(path_type, value, param, ctx, kind):
     """Fail ``path_type``'s conversion of ``value`` where it is one of the command's own options, which click gave
     ``param`` as its value when the path was left out (``experiment --emit-slurm --dry-run`` wrote the scripts into
     ./--dry-run, where a preview was asked for). A ``kind`` (folder, file) named so is given as ./--dry-run."""
-    names = {name for other in (ctx.command.params if ctx is not None else ()) for name in other.opts
-             + other.secondary_opts}
+    if not isinstance(param, click.Option) or ctx is None:  # an argument's "names" are its own name (OUT): no option
+        return
+    names = {name for other in ctx.command.params if isinstance(other, click.Option)
+             for name in other.opts + other.secondary_opts}
     if isinstance(value, str) and value.split("=")[0] in names:
-        option = param.opts[-1] if param is not None and param.opts else "it"
+        option = param.opts[-1]
         path_type.fail(f"got {value}, an option of {command_named(ctx)}, where the {kind} to write was due: give "
                        f"the {kind} after {option} (e.g. {option} NAME {value}); a {kind} named so: ./{value}",
                        param, ctx)

@@ -40,10 +40,15 @@ def test_the_last_value_given_is_the_one_used(micro_data):
 
 def test_options_that_repeat_by_design_and_values_that_look_like_options_are_not_warned_of(tmp_path, monkeypatch,
                                                                                           micro_data):
-    """--split twice plans both splits; a value spelled like an option (`-o --seed`) is a value."""
+    """--split twice plans both splits; a value spelled like an option is not taken for the option repeated: `-o
+    --seed` (the folder left out, click giving -o the next option) is refused naming ./--seed, and with ./--seed
+    given the grid plans without a warning."""
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["experiment", "--data", micro_data, "--split", "random", "--split", "natural",
-                                       "--dry-run", "-o", "--seed", "--seed", "3"])
+    arguments = ["experiment", "--data", micro_data, "--split", "random", "--split", "natural", "--dry-run"]
+    refused = CliRunner().invoke(main, [*arguments, "-o", "--seed", "--seed", "3"])
+    assert refused.exit_code == 2 and "a folder named so: ./--seed" in refused.output, refused.output
+    assert "warning: --" not in refused.output, refused.output
+    result = CliRunner().invoke(main, [*arguments, "-o", "./--seed", "--seed", "3"])
     assert result.exit_code == 0, result.output
     assert "natural/baseA" in result.output and "random0/baseA" in result.output, result.output
     assert "warning: --" not in result.output, result.output
