@@ -183,7 +183,7 @@ def test_out_of_memory_again_while_saving_names_the_checkpoint_kept(micro_data, 
 
     monkeypatch.setattr(training_run, "snapshot", runs_out_after_the_evaluation)
     out = tmp_path / "net.h5"
-    # those after the checkpoint kept: "iterations 1..4 could not be saved" where iteration 3's was kept read as all lost
+    # those after the checkpoint kept: "iterations 1..4 could not be saved" beside iteration 3's kept read as all lost
     unsaved = f"iteration {done}" if done == kept + 1 else rf"iterations {kept + 1}\.\.{done}"
     opening = (rf"^the evaluation after iteration {done} ran out of memory \(Unable to allocate the scores\): a batch "
                rf"of `eval_batch_size=8` is too large for the memory available; {unsaved} could not be "
