@@ -148,12 +148,11 @@ def unreadable_in_run(path, error):
     how that run is started over, as `train --resume` says it (:func:`minitransfer.resume.starting_over`): "not an
     HDF5 file" alone left a researcher with a run folder nothing would read. Another error (its subclasses: a
     file the system would not read, ...), or one that says what to do already, is given back as it is."""
-    folder = run_folder_of(path)
+    folder = named_run_folder(path)
     if folder is None or type(error) is not CheckpointError or _RUN_CHECKPOINT_LOST in str(error):
         return error  # a run's checkpoint cut short: checkpoint_check said what to do already
     from minitransfer.resume import starting_over  # here: resume reads this module's warnings as it copies a base
 
-    folder = as_named(path, folder)
     weights = rundir.weights_for(folder)
     advice = (f"the finished network of its run is its weights file {weights}: give that" if weights.is_file() else
               f"it is the checkpoint of the run {folder}, which cannot continue from it either: "
@@ -256,6 +255,13 @@ def _weights_run_folder(path):
         return folder if rundir.is_run_dir(folder) and os.path.samefile(rundir.weights_for(folder), path) else None
     except OSError:
         return None
+
+
+def named_run_folder(path):
+    """The run folder of ``path``, its checkpoint.h5 (:func:`minitransfer.checkpoint_runs.run_folder_of`), as
+    ``path`` names it (:func:`as_named`); None where ``path`` is no run's checkpoint.h5."""
+    folder = run_folder_of(path)
+    return as_named(path, folder) if folder is not None else None
 
 
 def as_named(path, run_folder):

@@ -5,8 +5,8 @@ these classes, that base, which scores there."""
 import os
 
 from minitransfer import rundir
-from minitransfer.checkpoint_info import as_named
-from minitransfer.checkpoint_runs import divergence_in, run_folder_of
+from minitransfer.checkpoint_info import named_run_folder
+from minitransfer.checkpoint_runs import divergence_in
 from minitransfer.class_tables import classes_sha256
 from minitransfer.rundir import recorded_path
 
@@ -28,8 +28,7 @@ def _copied_from(saved, dataset):
     copy = f"--n N --data {dataset.path}"
     iteration, max_iter = saved.meta.get("iteration"), (saved.meta.get("config") or {}).get("max_iter")
     unfinished = isinstance(iteration, int) and isinstance(max_iter, int) and iteration < max_iter
-    folder = run_folder_of(saved.path)
-    folder = as_named(saved.path, folder) if folder is not None else None
+    folder = named_run_folder(saved.path)
     weights = rundir.weights_for(folder) if folder is not None else None
     if not unfinished:
         base = weights if weights is not None and weights.is_file() else saved.path
