@@ -6,8 +6,9 @@ than their seeds where a version changed training (a kernel, a solver, a default
 the records; the report still pools them, as the same dataset, preset and precision, and says which to train again
 to be sure: findings.md and results.md name every run of each version, the terminal a few of each."""
 
-import os
+import pathlib
 
+from minitransfer.rundir import RESULT_FILE
 from minitransfer.run_file_readers import UnreadableRun, read_json
 
 UNKNOWN = "no version recorded"
@@ -15,7 +16,7 @@ UNKNOWN = "no version recorded"
 
 def version_of(runs_dir, result):
     """The minitransfer version ``result``'s result.json under ``runs_dir`` records, or :data:`UNKNOWN`."""
-    path = os.path.join(os.fspath(runs_dir), f"{result.run.name}.run", "result.json")
+    path = pathlib.Path(runs_dir) / f"{result.run.name}.run" / RESULT_FILE
     try:
         record = read_json(path, dict)  # as collect read it, inside the report's reads_shared: not read again
     except (OSError, UnreadableRun):
