@@ -27,7 +27,8 @@ from minitransfer.hdf5_files import HDF5_SIGNATURE
 # for here too (resume, config, evaluate, checkpoint_info)
 __all__ = ["MAX_OUTPUTS", "MAX_IMAGE_SIZE", "MAX_ABS_WEIGHT", "HDF5_DAMAGE", "CheckpointError", "file_format",
            "SUPERBLOCK_BYTES", "cut_short", "holds", "member_of", "Faults", "declared_architecture", "FLOATS",
-           "read_array", "read_weight", "read_mean", "DEFAULT_META", "check_classes", "READ_REFUSED"]
+           "read_array", "read_weight", "read_mean", "DEFAULT_META", "check_classes", "READ_REFUSED",
+           "RUN_CHECKPOINT_LOST"]
 
 MAX_OUTPUTS = 100_000       # the largest classifier a checkpoint may declare
 # A run writes a checkpoint only while every weight is at most this large (a trained CaffeNet's are
@@ -91,6 +92,11 @@ def cut_short(path, error=None):
     return f"{said}: copy it again from where it came from{other}"
 
 
+# The words by which a damaged run checkpoint's error says what to do already (:func:`_run_checkpoint_lost`), which
+# minitransfer.checkpoint_info.unreadable_in_run looks for so as to add nothing
+RUN_CHECKPOINT_LOST = "train keeps no earlier checkpoint of a run"
+
+
 def _run_checkpoint_lost(run_folder):
     """What can be done where the checkpoint.h5 of the run in ``run_folder`` is damaged: train keeps no
     earlier checkpoint of a run, so its state is lost (unless the run folder was copied from elsewhere);
@@ -98,8 +104,8 @@ def _run_checkpoint_lost(run_folder):
     treatment.json there) by its grid, once the checkpoint is deleted (its train refuses the damaged one, and a
     grid's run is trained by no train command of the user's to add --overwrite to)."""
     from minitransfer.experiment import PLAN_FILE, TREATMENT_FILE  # which imports checkpoint.py, which imports this
-    lost = ("the run's state at it is lost (train keeps no earlier checkpoint of a run), unless its run folder was "
-            "copied from elsewhere (copy it again)")
+    lost = (f"the run's state at it is lost ({RUN_CHECKPOINT_LOST}), unless its run folder was copied from "
+            f"elsewhere (copy it again)")
     weights = rundir.weights_for(run_folder)
     if weights.is_file():
         return f"{lost}; the run finished: its network is in {weights}, give that"

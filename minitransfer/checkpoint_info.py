@@ -13,7 +13,7 @@ import types
 from minitransfer import results, run_files, run_lock, rundir, stopping
 from minitransfer.checkpoint import CheckpointError, load, read_meta
 from minitransfer.checkpoint_runs import divergence_in, run_folder_of
-from minitransfer.checkpoint_check import Faults, check_classes
+from minitransfer.checkpoint_check import RUN_CHECKPOINT_LOST, Faults, check_classes
 from minitransfer.checkpoint_remake import provenance
 from minitransfer.config import evaluates_after
 from minitransfer.dataset_recipe import import_command
@@ -138,10 +138,6 @@ def loaded(path, solver=True):
         raise unreadable_in_run(path, error) from None
 
 
-# How checkpoint_check begins its advice for a run's checkpoint.h5 cut short (its _run_checkpoint_lost)
-_RUN_CHECKPOINT_LOST = "train keeps no earlier checkpoint of a run"
-
-
 def unreadable_in_run(path, error):
     """``error``, the :class:`CheckpointError` reading ``path``, saying what to do where ``path`` is the
     checkpoint.h5 of a run folder: give the run's weights file where it is there (the finished network), else
@@ -149,7 +145,7 @@ def unreadable_in_run(path, error):
     HDF5 file" alone left a researcher with a run folder nothing would read. Another error (its subclasses: a
     file the system would not read, ...), or one that says what to do already, is given back as it is."""
     folder = named_run_folder(path)
-    if folder is None or type(error) is not CheckpointError or _RUN_CHECKPOINT_LOST in str(error):
+    if folder is None or type(error) is not CheckpointError or RUN_CHECKPOINT_LOST in str(error):
         return error  # a run's checkpoint cut short: checkpoint_check said what to do already
     from minitransfer.resume import starting_over  # here: resume reads this module's warnings as it copies a base
 

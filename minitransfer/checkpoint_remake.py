@@ -24,7 +24,8 @@ from minitransfer.train_config import TrainConfig
 FLAGS = {"frozen": ("--frozen", "--fine-tune"), "cuda_graph": ("--cuda-graph", "--no-cuda-graph")}
 # The options of `prepare synthetic` its source record (meta.json's "source") holds, in the command's order.
 SYNTHETIC_OPTIONS = ("classes", "train_per_class", "val_per_class", "seed", "size")
-_FIELDS = tuple(field.name for field in dataclasses.fields(TrainConfig))
+# TrainConfig's field names: a recorded config's options train can set (:func:`train_command`, :func:`unknown_fields`)
+TRAIN_FIELDS = tuple(field.name for field in dataclasses.fields(TrainConfig))
 
 
 def provenance(saved, run_folder):
@@ -55,7 +56,7 @@ def train_command(config):
     only for a copy: it needs one). Fields this version has no option for are left out
     (:func:`unknown_fields` names them)."""
     fields = {name: value for name, value in config.items()
-              if name in _FIELDS and name not in FLAGS and name not in INVOCATION_FIELDS}
+              if name in TRAIN_FIELDS and name not in FLAGS and name not in INVOCATION_FIELDS}
     arguments = command_line(fields)
     for name, (on, off) in FLAGS.items():
         if name in config and (config[name] or name != "frozen" or config.get("copy_from")):
@@ -66,7 +67,7 @@ def train_command(config):
 def unknown_fields(config):
     """The fields of the recorded ``config`` that this version's train has no option for (another
     version's record): the command of :func:`train_command` cannot set them."""
-    return [name for name in config if name not in _FIELDS and name not in INVOCATION_FIELDS]
+    return [name for name in config if name not in TRAIN_FIELDS and name not in INVOCATION_FIELDS]
 
 
 def prepare_command(source, folder, per_shard=None):

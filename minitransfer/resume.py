@@ -10,7 +10,6 @@ one given is :mod:`minitransfer.recorded_config`; a finished run resumed where i
 at fault, :mod:`minitransfer.resume_finished`.
 """
 
-import dataclasses
 import os
 import pathlib
 import shlex
@@ -18,7 +17,7 @@ import shlex
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import fileio
-from minitransfer.checkpoint_remake import train_command
+from minitransfer.checkpoint_remake import TRAIN_FIELDS, train_command
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
 from minitransfer.left_out import UnreadableRun
@@ -212,13 +211,10 @@ def _recorded_command(run_dir):
     (a max_iter of 10**100: the damage the checkpoint's record was refused for, in its copy)."""
     try:
         recorded = read_json(run_dir / CONFIG_FILE, dict)
-        check_fields(TrainConfig(**{name: value for name, value in recorded.items() if name in _FIELDS}))
+        check_fields(TrainConfig(**{name: value for name, value in recorded.items() if name in TRAIN_FIELDS}))
     except (UnreadableRun, OSError, ConfigError, TypeError, ValueError):
         return None
     return train_command(recorded)
-
-
-_FIELDS = {field.name for field in dataclasses.fields(TrainConfig)}
 
 
 def _finished_beside(out):
