@@ -16,6 +16,7 @@ import math
 import re
 
 from minitransfer import disk_space, grid_preflight, grid_status, preflight_memory
+from minitransfer.config_wording import option_name
 from minitransfer.experiment import Run
 from minitransfer.progress import duration
 
@@ -186,18 +187,13 @@ def _memory(runs, grid, out, options, slots):
             nets[shape] = plan.preset.build(plan.config.fc8_outputs)
         needs += preflight_memory.memory_needs(plan, nets[shape], device)
     need = max(needs, key=lambda each: each.bytes)
-    bytes_, option = need.bytes + preflight_memory.PROCESS_BYTES, _option(need.field)
+    bytes_, option = need.bytes + preflight_memory.PROCESS_BYTES, option_name(need.field)
     short = (f", too little: each such run would stop as it starts (out of memory); lower {option}"
              if bytes_ > available.bytes else "")
-    what = re.sub(r"`(\w+)=([^`]+)`", lambda field: f"{_option(field[1])} {field[2]}", need.what)
+    what = re.sub(r"`(\w+)=([^`]+)`", lambda field: f"{option_name(field[1])} {field[2]}", need.what)
     return (f"memory: a run needs up to about {preflight_memory.in_units(bytes_, math.ceil)} of host memory "
             f"({what}, and its process); {preflight_memory.in_units(available.bytes, math.floor)} is available "
             f"here ({available.source}){short}", not short)
-
-
-def _option(field):
-    """The option of experiment that sets configuration ``field``: `batch_size` -> --batch-size."""
-    return "--" + field.replace("_", "-")
 
 
 _counted = {}
