@@ -177,16 +177,11 @@ def _memory(runs, grid, out, options, slots):
     available = preflight_memory.available_memory()
     if not runs or available is None:
         return None
-    device, nets, needs = "cpu" if None in slots else "cuda", {}, []
     bases = {(base.kind, base.split, base.split_seed, base.target, base.per_class): base  # each sized once
              for base in (_base_of(run, grid) for run in runs)}
-    for base in bases.values():
-        plan = grid_preflight.resolved_plan(base, out, options)
-        shape = plan.preset, plan.config.fc8_outputs
-        if shape not in nets:
-            nets[shape] = plan.preset.build(plan.config.fc8_outputs)
-        needs += preflight_memory.memory_needs(plan, nets[shape], device)
-    need = max(needs, key=lambda each: each.bytes)
+    peaks = grid_preflight.peak_needs([(base, key) for key, base in bases.items()], out, options,
+                                      "cpu" if None in slots else "cuda")
+    need = max(peaks.values(), key=lambda each: each.bytes)
     bytes_, option = need.bytes + preflight_memory.PROCESS_BYTES, option_name(need.field)
     short = (f", too little: each such run would stop as it starts (out of memory); lower {option}"
              if bytes_ > available.bytes else "")
