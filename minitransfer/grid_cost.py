@@ -16,6 +16,7 @@ import math
 import re
 
 from minitransfer import disk_space, grid_preflight, grid_status, preflight_memory
+from minitransfer.config_wording import option_name
 from minitransfer.experiment import Run
 from minitransfer.progress import duration
 
@@ -176,28 +177,18 @@ def _memory(runs, grid, out, options, slots):
     available = preflight_memory.available_memory()
     if not runs or available is None:
         return None
-    device, nets, needs = "cpu" if None in slots else "cuda", {}, []
     bases = {(base.kind, base.split, base.split_seed, base.target, base.per_class): base  # each sized once
              for base in (_base_of(run, grid) for run in runs)}
-    for base in bases.values():
-        plan = grid_preflight.resolved_plan(base, out, options)
-        shape = plan.preset, plan.config.fc8_outputs
-        if shape not in nets:
-            nets[shape] = plan.preset.build(plan.config.fc8_outputs)
-        needs += preflight_memory.memory_needs(plan, nets[shape], device)
-    need = max(needs, key=lambda each: each.bytes)
-    bytes_, option = need.bytes + preflight_memory.PROCESS_BYTES, _option(need.field)
+    peaks = grid_preflight.peak_needs([(base, key) for key, base in bases.items()], out, options,
+                                      "cpu" if None in slots else "cuda")
+    need = max(peaks.values(), key=lambda each: each.bytes)
+    bytes_, option = need.bytes + preflight_memory.PROCESS_BYTES, option_name(need.field)
     short = (f", too little: each such run would stop as it starts (out of memory); lower {option}"
              if bytes_ > available.bytes else "")
-    what = re.sub(r"`(\w+)=([^`]+)`", lambda field: f"{_option(field[1])} {field[2]}", need.what)
+    what = re.sub(r"`(\w+)=([^`]+)`", lambda field: f"{option_name(field[1])} {field[2]}", need.what)
     return (f"memory: a run needs up to about {preflight_memory.in_units(bytes_, math.ceil)} of host memory "
             f"({what}, and its process); {preflight_memory.in_units(available.bytes, math.floor)} is available "
             f"here ({available.source}){short}", not short)
-
-
-def _option(field):
-    """The option of experiment that sets configuration ``field``: `batch_size` -> --batch-size."""
-    return "--" + field.replace("_", "-")
 
 
 _counted = {}

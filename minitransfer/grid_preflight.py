@@ -269,7 +269,7 @@ def check_memory(runs, out, options, slots):
         return
     device = "cpu" if None in slots else "cuda"  # slots of both kinds: the CPU's estimate, the larger
     sizing = {run: _sizing(run, out, options) for run in runs}
-    peaks = _peak_needs(sizing.values(), out, options, device)
+    peaks = peak_needs(sizing.values(), out, options, device)
     need = {run: peaks[fields] for run, (_, fields) in sizing.items()}
     largest = sorted(runs, key=lambda run: need[run].bytes, reverse=True)[:count]
     total = sum(need[run].bytes + preflight_memory.PROCESS_BYTES for run in largest)
@@ -296,10 +296,10 @@ def _sizing(run, out, options):
                               if name not in ("seed", "out")))
 
 
-def _peak_needs(sizings, out, options, device):
+def peak_needs(sizings, out, options, device):
     """The larger ``preflight_memory.Need`` of a training step and an evaluation batch on ``device``, per
-    distinct fields of ``sizings`` (:func:`_sizing`): a base's configuration resolved once, a net
-    built once per preset and fc8 width."""
+    distinct fields of ``sizings`` (:func:`_sizing`; any key naming a base: a dry run's memory line,
+    :mod:`minitransfer.grid_cost`): a base's configuration resolved once, a net built once per preset and fc8 width."""
     peaks, nets = {}, {}
     for base, fields in sizings:
         if fields in peaks:
