@@ -165,13 +165,13 @@ def _counts_text(counts):
 
 
 def state_before(out):
-    """OUT's files (:func:`folder_state`, its lock file left out), classes (:func:`classes_held`), images a subset
+    """OUT's files (:func:`folder_state`, its lock file left out), classes (:func:`_classes_held`), images a subset
     (:func:`subset_counts`) and source (meta.json's; None as for the classes) as an import into it begins: what
     :func:`writes_since` compares with. Its meta.json is read once (ImageNet's, listing every file skipped, is
     megabytes)."""
     meta = read_record(pathlib.Path(out) / META_FILE)  # None: none readable
     source = meta.get("source") if isinstance(meta, dict) and isinstance(meta.get("source"), dict) else None
-    return folder_state(out, ignored=(LOCK_FILE,)), classes_held(out, meta), _counts_held(meta), source
+    return folder_state(out, ignored=(LOCK_FILE,)), _classes_held(meta), _counts_held(meta), source
 
 
 def writes_since(out, before, table, rebuilt=()):
@@ -196,10 +196,9 @@ def _counts_held(meta):
         return None
 
 
-def classes_held(out, meta=None):
-    """The class names (wnids) of the dataset whose meta.json ``out`` holds (``meta``, where read already), in label
-    order, or None (no meta.json, or none readable: a first import, an interrupted one)."""
-    meta = read_record(pathlib.Path(out) / META_FILE) if meta is None else meta  # None: none readable
+def _classes_held(meta):
+    """The class names (wnids) of the dataset whose meta.json holds ``meta``, in label order, or None (no meta.json,
+    or none readable: a first import, an interrupted one)."""
     try:
         return tuple(str(entry["wnid"]) for entry in meta["classes"])
     except (TypeError, KeyError):
