@@ -181,8 +181,7 @@ def _another_commands_option(refused, ctx, tokens):
     (`train --layers 3`): click's "No such option" (for --half, "Did you mean '--help'?") said nothing of the
     command's own way to ask for it."""
     unknown = [token.split("=")[0] for token, option, _ in tokens if option is None and token.startswith("--")]
-    said = [OTHER_COMMANDS_OPTIONS.get((ctx.command.name, name)) for name in unknown[:1]]
-    return said[0] if said and refused is None else None
+    return OTHER_COMMANDS_OPTIONS.get((ctx.command.name, unknown[0])) if unknown and refused is None else None
 
 
 HINTS = (_choice_first, _images_second, _list_not_joined, _choices_joined, _another_commands_option,

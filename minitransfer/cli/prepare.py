@@ -9,7 +9,6 @@ import click
 from minitransfer.data import (archives, cifar, dataset, devkit, folder, importers, lock, prepared_notes,
                                same_origin, synthetic)
 from minitransfer import path_kinds
-from minitransfer.data.import_writes import subset_counts
 from minitransfer.data.shard_format import META_FILE
 from minitransfer.progress import StageProgress, draws_bar
 
@@ -63,10 +62,9 @@ def _finish(built, verify, source=None):
     if verify:
         with contextlib.closing(_progress("verifying")) as progress:
             built.verify(progress=progress)
-    said = built.writes.said(source) if built.writes is not None else ""  # prepare verify imports nothing
-    echo(prepared_notes.summary(built, verify, said))
-    counted = built.writes.counts_said(built.path, subset_counts(built.meta["subsets"]), built.meta.get("source")) \
-        if built.writes else None
+    writes = built.writes  # None: prepare verify imports nothing
+    echo(prepared_notes.summary(built, verify, writes.said(source) if writes is not None else ""))
+    counted = writes.counts_said(built.path, built.meta) if writes is not None else None
     if counted:
         say(counted)
     for note in prepared_notes.notes(built):

@@ -120,12 +120,12 @@ class Writes:
             return f"{said} ({_rebuilt_said(self.rebuilt)})"
         return said if self.shards_written else f"{said} (only {inputs.a_few(self.others, 3)} changed)"
 
-    def counts_said(self, out, counts, source):
-        """The note a rerun gives where the images it imported number otherwise than those the folder ``out`` held
-        (``counts``: ((subset, images), ...) now): "note: photos-36 held train 540, val 60 images before this
-        import; now train 541, val 60 (images added to or removed from its source since, or files that decode now
-        and did not before, or the reverse)", the words in brackets where the images in all number otherwise and
-        the dataset held and this import's (``source``: meta.json's) are both of one class-folder tree
+    def counts_said(self, out, meta):
+        """The note a rerun gives where the images it imported (:func:`subset_counts` of ``meta``, the meta.json it
+        wrote) number otherwise than those the folder ``out`` held: "note: photos-36 held train 540, val 60 images
+        before this import; now train 541, val 60 (images added to or removed from its source since, or files that
+        decode now and did not before, or the reverse)", the words in brackets where the images in all number
+        otherwise and the dataset held and this import's (``meta``'s source) are both of one class-folder tree
         (:func:`.same_origin.same_folder`): not where only the split between the subsets changed (another
         --val-fraction), nor where they were generated or unpacked from one download (another --train-per-class),
         nor where --overwrite replaced a dataset of another source (a synthetic set, another folder), which the
@@ -133,6 +133,7 @@ class Writes:
         are the same, or it held none. Without it, a rerun after photos were added to a class of a dataset of one
         shard a subset said what a first import says: that it took them in was seen only by remembering the counts
         (its shards are all rebuilt, none "reused")."""
+        counts, source = subset_counts(meta["subsets"]), meta.get("source")
         if self.counts_before is None or tuple(counts) == tuple(self.counts_before):
             return None
         why = (" (images added to or removed from its source since, or files that decode now and did not before, or "
@@ -165,13 +166,13 @@ def _counts_text(counts):
 
 
 def state_before(out):
-    """OUT's files (:func:`folder_state`, its lock file left out), classes (:func:`classes_held`), images a subset
+    """OUT's files (:func:`folder_state`, its lock file left out), classes (:func:`_classes_held`), images a subset
     (:func:`subset_counts`) and source (meta.json's; None as for the classes) as an import into it begins: what
     :func:`writes_since` compares with. Its meta.json is read once (ImageNet's, listing every file skipped, is
     megabytes)."""
     meta = read_record(pathlib.Path(out) / META_FILE)  # None: none readable
     source = meta.get("source") if isinstance(meta, dict) and isinstance(meta.get("source"), dict) else None
-    return folder_state(out, ignored=(LOCK_FILE,)), classes_held(out, meta), _counts_held(meta), source
+    return folder_state(out, ignored=(LOCK_FILE,)), _classes_held(meta), _counts_held(meta), source
 
 
 def writes_since(out, before, table, rebuilt=()):
@@ -196,10 +197,9 @@ def _counts_held(meta):
         return None
 
 
-def classes_held(out, meta=None):
-    """The class names (wnids) of the dataset whose meta.json ``out`` holds (``meta``, where read already), in label
-    order, or None (no meta.json, or none readable: a first import, an interrupted one)."""
-    meta = read_record(pathlib.Path(out) / META_FILE) if meta is None else meta  # None: none readable
+def _classes_held(meta):
+    """The class names (wnids) of the dataset whose meta.json holds ``meta``, in label order, or None (no meta.json,
+    or none readable: a first import, an interrupted one)."""
     try:
         return tuple(str(entry["wnid"]) for entry in meta["classes"])
     except (TypeError, KeyError):
