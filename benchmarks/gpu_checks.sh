@@ -57,8 +57,9 @@ set -uo pipefail
 # The image's Python: python3 (the one with PyTorch and CuPy), else python; PYTHON overrides it. A PYTHON
 # that cannot run there (the README's .venv/bin/python: a virtual environment does not travel to a lent GPU)
 # gives way to the image's, said first in the summary: before, every step failed with exit 127.
+python=${PYTHON:-$(command -v python3 || command -v python)}
+python_note=
 image_python=$(command -v python3 || command -v python)
-python=${PYTHON:-$image_python} python_note=
 if [ -n "${PYTHON:-}" ] && ! command -v -- "$PYTHON" >/dev/null && [ -n "$image_python" ]; then
     python_note="python  PYTHON=$PYTHON cannot run here: ran $image_python instead"
     python=$image_python
