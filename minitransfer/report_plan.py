@@ -38,7 +38,9 @@ def grid_folder(runs_dir):
 def planned_not_started(runs_dir):
     """The names (below ``runs_dir``, as the report names runs) of the runs the grid's plan names
     (:func:`grid_folder`, :func:`minitransfer.grid_plan_file.planned_records`) under ``runs_dir``
-    that have no run folder: neither started nor left behind, in none of the report's lists before."""
+    that have no run folder: neither started nor left behind, in none of the report's lists before. One whose
+    folder cannot be looked for (a split folder this user may not read or enter) is none of them: the report
+    names that folder left out, and said every run in it "planned, not started" beside it (:func:`_no_folder`)."""
     grid = grid_folder(runs_dir)
     if grid is None:
         return []
@@ -47,9 +49,21 @@ def planned_not_started(runs_dir):
     names = []
     for record in planned_records(grid):
         name = record["name"]
-        if name.startswith(prefix) and not os.path.lexists(grid / f"{name}.run"):
+        if name.startswith(prefix) and _no_folder(grid / f"{name}.run"):
             names.append(name[len(prefix):])
     return sorted(set(names), key=name_order)
+
+
+def _no_folder(path):
+    """Whether ``path`` is not there: not where it cannot be told (a folder above it this user may not enter:
+    ``os.path.lexists`` says False there too)."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def planned_words(names, shown=None, more_said=""):
