@@ -127,7 +127,7 @@ class Report:
     a result.json that cannot be read, a base that cannot be found), the runs left out of the
     findings ("name: why": their own base is not among the runs, or not finished), and of the unfinished runs those
     a process trains now (``training``) and those whose train failed (``failed``, "name: its
-    train.log's error line (see the log)"; :func:`minitransfer.report_plan.unfinished_standings`); ``bases``,
+    train.log's error line (see the log)"; :func:`minitransfer.report_plan.unfinished_states`); ``bases``,
     the results' bases (:class:`minitransfer.comparisons.Bases`), built once for the findings, Table 1 and the
     figures;
     ``network_gone``, the names of the results whose network is gone (their weights file and checkpoint
@@ -185,7 +185,7 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     minitransfer. A run that cannot be read (a corrupt result,
     a base that cannot be found) is left out of every table and figure, and named with the reason
     in ``left_out``, results.md and findings.md; each run not finished is named with where it stands
-    (:func:`minitransfer.report_plan.unfinished_standings`: resumable at iteration N, not started, ...); a run
+    (:func:`minitransfer.report_plan.unfinished_states`: resumable at iteration N, not started, ...); a run
     measured against a base that is not among the runs is left out of the findings and every relative number,
     and named in ``without_base``, results.md and findings.md. Raises :class:`NoRuns` when ``runs_dir`` holds no
     finished run (:class:`RunFolderGiven` where it is no folder of runs: a run folder itself, a dataset's or a

@@ -18,7 +18,7 @@ _GIVE_RUNS = "give the folder a grid was trained into (its `out`), or the one th
 
 def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
     """Why ``runs_dir`` holds no run to report: its runs not finished ("name (state)",
-    :func:`minitransfer.report_plan.unfinished_standings`; how many a process trains now,
+    :func:`minitransfer.report_plan.said_of`; how many a process trains now,
     and of those whose train failed, as it tells them, "failed NAME: its error
     line (see its train.log)"), left out ("name: why" texts; the first :data:`UNFINISHED_NAMED` of each, with its
     reason, and how many more), planned by the grid with no run folder (``planned``:

@@ -1,7 +1,7 @@
 """What a report says of the runs not finished: where each stands (resumable at iteration N, not
 started, stopped before its first checkpoint, as a rerun of the grid finds it,
 :func:`minitransfer.grid_status.run_status`), which a process trains now and which failed
-(:func:`unfinished_standings`), and the runs the grid's plan (experiment.json, in the folder reported
+(:func:`unfinished_states`), and the runs the grid's plan (experiment.json, in the folder reported
 or a folder above it) names that have no run folder at all (:func:`planned_not_started`), which no
 search of the folder finds: their folders deleted, or a plan whose folders were never made.
 Of a grid run by its SLURM scripts: a failed run's error line is the train's, not srun's line after it
@@ -73,13 +73,6 @@ def planned_words(names, shown=None, more_said=""):
     if len(names) > len(named):
         named.append(f"{len(names) - len(named)} more{more_said}")
     return f"planned, not started: {', '.join(named)} ({RERUN_GRID})"
-
-
-def unfinished_standings(runs_dir, unfinished):
-    """(training, failed, said) of the ``unfinished`` runs under ``runs_dir``: :func:`unfinished_states`, each
-    state said as "name (state)" (:func:`said_of`)."""
-    training, failed, states = unfinished_states(runs_dir, unfinished)
-    return training, failed, said_of(states)
 
 
 def said_of(states):

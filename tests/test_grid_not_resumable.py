@@ -47,8 +47,8 @@ def test_a_run_whose_eval_csv_its_resume_refuses_is_said_not_resumable(trained_g
     assert dry.exit_code == 0, dry.output
     assert f"  [not resumable: {reason}] {INTERRUPTED}  (after random0/baseA)\n" in dry.output, dry.output
     assert "resume at iteration" not in dry.output and "to resume" not in dry.output, dry.output
-    _, _, said = report_plan.unfinished_standings(place / "random0", ["A1B"])
-    assert said == [f"A1B (not resumable: {reason})"]
+    _, _, states = report_plan.unfinished_states(place / "random0", ["A1B"])
+    assert report_plan.said_of(states) == [f"A1B (not resumable: {reason})"]
 
 
 def test_an_interrupted_runs_status_has_its_checkpoints_iteration(trained_grid, tmp_path):  # noqa: F811
@@ -57,8 +57,8 @@ def test_an_interrupted_runs_status_has_its_checkpoints_iteration(trained_grid, 
     saved = checkpoints.read_meta(grid.run_dir(source, run) / grid.CHECKPOINT_FILE)["iteration"]
     status = grid_status.run_status(source, run)
     assert (status.kind, status.iteration, status) == (grid_status.RESUME, saved, f"resume at iteration {saved}")
-    _, _, said = report_plan.unfinished_standings(source / "random0", ["A1B"])
-    assert said == [f"A1B (resumable at iteration {saved})"]
+    _, _, states = report_plan.unfinished_states(source / "random0", ["A1B"])
+    assert report_plan.said_of(states) == [f"A1B (resumable at iteration {saved})"]
 
 
 def test_a_finished_run_whose_result_and_eval_csv_are_damaged_is_not_said_written_again(
