@@ -11,15 +11,15 @@ import pathlib
 import re
 
 from minitransfer.comparisons import bases_of, built_bases
-from minitransfer.experiment import CROSS, HALVES, Run, some_names
+from minitransfer.experiment import CROSS, Run, some_names
 from minitransfer.findings_caveats import chance_named
 from minitransfer.grid_options import ALL_CLASSES
 from minitransfer.grid_plan import options_of
 from minitransfer.grid_plan_file import read_plan
 from minitransfer.missing_bases import ELSEWHERE, MISSING, OTHER, UNMEASURED, base_without_accuracy, not_finished
 from minitransfer.report_plan import grid_folder
-from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, TABLE_1_COLUMNS, consecutive_spans,
-                                        layer_list, selffer_boosts, table1_measured, table1_ranges)
+from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, TABLE_1_COLUMNS, Selffers,
+                                        consecutive_spans, layer_list, selffer_boosts, table1_measured, table1_ranges)
 from minitransfer.results import interchangeable_halves, means_by_n, select
 from minitransfer.run_caveats import other_schedules
 from minitransfer.run_facts import at_chance_kinds, bases_against_chance, cannot_be_told, not_judged_words
@@ -63,46 +63,49 @@ def table1_unpooled(results, rows, bases=None):
             "with an accuracy, so whether they agree cannot be told.")
 
 
-def table1_without_selffer(results, rows, demo=False, bases=None):
+def table1_without_selffer(results, rows, demo=False, bases=None, selffers=None):
     """Why Table 1's BnB+ column (``rows``, :func:`table1` of ``results``) shows – at a range of layers whose
     other columns measure a boost: no BnB+ with an accuracy at the n of its AnB+ (of its target half, where the
-    halves are not interchangeable: :func:`minitransfer.report_tables.selffer_boosts`; those of another half said
+    halves are not interchangeable: :class:`minitransfer.report_tables.Selffers`; those of another half said
     so; the demo on a CPU trains none, said where the runs are a ``demo``'s: :func:`demo_planned`; a grid run with
     --no-fine-tuned, or not finished), those it has named by their layers. Before, the column, the paper's second,
-    was – without a word. "" otherwise."""
+    was – without a word. "" otherwise. ``selffers``: the :class:`minitransfer.report_tables.Selffers` of
+    ``results`` (built where None)."""
     boosts = TABLE_1_COLUMNS[1:3]  # the own-base and pooled columns
     spans = [row["layers"] for row in rows if math.isnan(row["boost_over_BnB+"])
              and any(not math.isnan(row[column]) for column in boosts)]
     if not spans:
         return ""
-    trained = [n for n, value in means_by_n(results, treatment="BnB+").items() if not math.isnan(value)]
+    selffers = Selffers(results, bases) if selffers is None else selffers
+    trained = sorted({n for n, _ in selffers})
     have = f"BnB+ at layers {layer_list(trained)} alone" if trained else "no BnB+ with an accuracy"
     tuned = [n for n, value in means_by_n(results, treatment="AnB+").items() if not math.isnan(value)]
-    paired = [n for n, value in selffer_boosts(results, bases).items() if not math.isnan(value)]
+    paired = [n for n, value in selffer_boosts(results, bases, selffers).items() if not math.isnan(value)]
     apart = sorted(set(trained) & set(tuned) - set(paired))  # AnB+ and BnB+ of that n, of no common target half
     where = "" if apart == trained else f" at layers {layer_list(apart)}"
     halves = (f",{where} of another target half than the AnB+ there, scored on other classes" if apart else "")
-    own_half = " and target half" * (not interchangeable_halves(results, bases))  # pooled where interchangeable
+    own_half = " and target half" * (not selffers.pooled)  # pooled where interchangeable
     return (f'The column "{SELFFER_COLUMN}" shows – {_where(spans, rows)}: it compares each AnB+ with the BnB+ of '
             f"the same n{own_half}, and the runs hold {have}{halves} (experiment plans BnB+ on the random split "
             f"unless --no-fine-tuned{'; the demo on a CPU trains none' if demo else ''}).")
 
 
-def table1_selffer_partial(results, rows, bases=None):
+def table1_selffer_partial(results, rows, bases=None, selffers=None):
     """Which AnB+ Table 1's BnB+ column (``rows``, :func:`table1` of ``results``) leaves out where it shows a
     boost: those without a BnB+ with an accuracy at their n (of their target half, where the halves are not
-    interchangeable: :func:`minitransfer.report_tables.selffer_boosts`), named with the BnB+ they lack. A grid
+    interchangeable: :class:`minitransfer.report_tables.Selffers`), named with the BnB+ they lack. A grid
     partly trained, halves apart, AnB+ of both halves at n and BnB+ of one: the column was that half's boost
-    alone, beside an own-base column of both halves, without a word. "" where it leaves none out."""
-    pooled = interchangeable_halves(results, bases)
-    paired = {(n, half) for half in HALVES for n, value in
-              means_by_n(results, treatment="BnB+", target=None if pooled else half).items() if not math.isnan(value)}
+    alone, beside an own-base column of both halves, without a word. "" where it leaves none out. ``selffers``:
+    the :class:`minitransfer.report_tables.Selffers` of ``results`` (built where None)."""
+    selffers = Selffers(results, bases) if selffers is None else selffers
+    pooled = selffers.pooled
     spans, left = [], {}  # {name: (n, target half)} of the AnB+ left out
     for row, (first, last) in zip(rows, table1_ranges(results)):
         if math.isnan(row["boost_over_BnB+"]):
             continue  # table1_without_selffer says why
         out = {r.run.name: (r.run.n, r.run.target) for r in select(results, "random", "AnB+")
-               if first <= r.run.n <= last and not math.isnan(r.mean10_top1) and (r.run.n, r.run.target) not in paired}
+               if first <= r.run.n <= last and not math.isnan(r.mean10_top1)
+               and not selffers.paired(r.run.n, r.run.target)}
         spans += [row["layers"]] if out else []
         left.update(out)
     if not spans:

@@ -25,13 +25,14 @@ from minitransfer.treatments import KINDS
 TABLE_1_RANGES = ((1, 7), (3, 7), (5, 7))
 
 
-def table1(results, ranges=TABLE_1_RANGES, bases=None):
+def table1(results, ranges=TABLE_1_RANGES, bases=None, selffers=None):
     """Rows of Table 1: for each range of n, the mean boost of AnB+ over the base of its own target
     (like with like), over baseA and baseB pooled as the paper pooled them (NaN unless the halves are
     interchangeable: :func:`minitransfer.comparisons.interchangeable_halves`), and over the selffer BnB+
     at the same n, of its own target half where the halves are not interchangeable
     (:func:`selffer_boosts`); and the layers that had AnB+ runs. ``bases``: the
-    :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None). A range ending at
+    :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None); ``selffers``, their
+    :class:`Selffers` (likewise). A range ending at
     CaffeNet's top copyable layer, 7, ends at that of the runs' network where it is a registered preset
     (4 copyable layers: "1 to 4", "3 and 4", "5 to 7: none in this network (n is 1 to 4)"; 9: "1 to 9",
     "3 to 9", "5 to 9"), as the paper's ranges are as they are otherwise: "1 to 7" named a network
@@ -40,7 +41,7 @@ def table1(results, ranges=TABLE_1_RANGES, bases=None):
     own = {n: mean(values) for n, values in relative_by_n(results, treatment="AnB+", bases=bases).items()}
     pooled = mean([r.mean10_top1 for r in select(results, "random", "baseB")]) \
         if interchangeable_halves(results, bases) else math.nan
-    tuned, selffer = means_by_n(results, treatment="AnB+"), selffer_boosts(results, bases)
+    tuned, selffer = means_by_n(results, treatment="AnB+"), selffer_boosts(results, bases, selffers)
     rows = []
     for (first, last), (_, paper_last) in zip(table1_ranges(results, ranges), ranges):
         layers = [n for n in tuned if first <= n <= last]
@@ -54,22 +55,44 @@ def table1(results, ranges=TABLE_1_RANGES, bases=None):
     return rows
 
 
-def selffer_boosts(results, bases=None):
-    """{n: the boost of AnB+ over BnB+ at n} of Table 1's BnB+ column. Where a random split's halves are
-    interchangeable (:func:`minitransfer.comparisons.interchangeable_halves`: their bases agree), the paper's
-    definition, every AnB+'s mean less every BnB+'s, halves pooled (the paper's own selffers, AnA+, are of the
-    other half than its AnB+); else at each target half that has both, its AnB+'s mean less its BnB+'s (each
-    half's networks scored on its own classes), averaged over those halves, an n whose AnB+ and BnB+ share no
-    half having none: AnB+ of half B less BnB+ of half A (AnA+, a grid partly trained) measured the halves'
-    difficulty, not the fine-tuning. Where every half has both in equal numbers, the two are one."""
-    if interchangeable_halves(results, bases):
-        tuned, selffer = (means_by_n(results, treatment=treatment) for treatment in ("AnB+", "BnB+"))
-        return {n: tuned[n] - selffer[n] for n in tuned if n in selffer}
+class Selffers(dict):
+    """{(n, target half): the mean accuracy of the BnB+ at n of that half}, those with an accuracy, of ``results``:
+    what Table 1's BnB+ column compares the AnB+ at n of that half with, the one pairing of the column
+    (:func:`selffer_boosts`) and of the lines under it saying what it lacks
+    (:func:`minitransfer.report_table1_notes.table1_without_selffer`, ``table1_selffer_partial``), which each
+    made their own. Where a random split's halves are interchangeable (``pooled``:
+    :func:`minitransfer.comparisons.interchangeable_halves`, their bases agree) the half is None: every BnB+ at
+    n, halves pooled, the paper's definition (its own selffers, AnA+, are of the other half than its AnB+); else
+    each half's own (each half's networks scored on its own classes): AnB+ of half B less BnB+ of half A (AnA+, a
+    grid partly trained) measured the halves' difficulty, not the fine-tuning. ``bases``: the
+    :class:`minitransfer.comparisons.Bases` of ``results``."""
+
+    def __init__(self, results, bases=None):
+        self.pooled = interchangeable_halves(results, bases)
+        super().__init__({(n, half): value for half in self.halves()
+                          for n, value in means_by_n(results, treatment="BnB+", target=half).items()
+                          if not math.isnan(value)})
+
+    def halves(self):
+        """The target halves the pairs are of: (None,) pooled, else each half."""
+        return (None,) if self.pooled else HALVES
+
+    def paired(self, n, target):
+        """Whether an AnB+ at ``n`` of the ``target`` half has a BnB+ with an accuracy to be compared with."""
+        return (n, None if self.pooled else target) in self
+
+
+def selffer_boosts(results, bases=None, selffers=None):
+    """{n: the boost of AnB+ over BnB+ at n} of Table 1's BnB+ column: at each target half (pooled: both, as
+    one) that has both, its AnB+'s mean less its BnB+'s (:class:`Selffers`, built where ``selffers`` is None),
+    averaged over those halves; an n whose AnB+ and BnB+ share no half has none. Where every half has both in
+    equal numbers, pooled or apart are one."""
+    selffers = Selffers(results, bases) if selffers is None else selffers
     boosts = {}
-    for half in HALVES:
-        tuned, selffer = (means_by_n(results, treatment=treatment, target=half) for treatment in ("AnB+", "BnB+"))
-        for n in tuned.keys() & selffer.keys():
-            boosts.setdefault(n, []).append(tuned[n] - selffer[n])
+    for half in selffers.halves():
+        for n, tuned in means_by_n(results, treatment="AnB+", target=half).items():
+            if (n, half) in selffers:
+                boosts.setdefault(n, []).append(tuned - selffers[n, half])
     return {n: mean(differences) for n, differences in sorted(boosts.items())}
 
 

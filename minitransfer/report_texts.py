@@ -18,8 +18,8 @@ from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_
                                               table1_schedules, table1_selffer_partial, table1_unmeasured,
                                               table1_unpaired, table1_unpooled, table1_without_own_base,
                                               table1_without_selffer, demo_planned)
-from minitransfer.report_tables import (REFERENCE_COLUMNS, TABLE_1_COLUMNS, markdown_table, pooled_names, result_rows,
-                                        table1, table1_markdown, table1_measured, pooled_halves_note,
+from minitransfer.report_tables import (REFERENCE_COLUMNS, TABLE_1_COLUMNS, Selffers, markdown_table, pooled_names,
+                                        result_rows, table1, table1_markdown, table1_measured, pooled_halves_note,
                                         with_pooled_halves, made_from)
 from minitransfer.report_versions import versions_said
 from minitransfer.results import INTERCHANGEABLE, metric_words, recorded_runs
@@ -55,7 +55,8 @@ def results_files(report, runs_dir):
 def table1_files(report, reference_results, reference_bases, runs_dir):
     """table1.csv and table1.md of ``report``: the boosts, beside the paper's where ``reference_results`` (the
     runs of --reference, their :class:`minitransfer.comparisons.Bases` ``reference_bases``), and the lines under it."""
-    boosts = table1(report.results, bases=report.bases)
+    selffers = Selffers(report.results, report.bases)  # the BnB+ each AnB+ is compared with: the column's, the notes'
+    boosts = table1(report.results, bases=report.bases, selffers=selffers)
     states = report.unfinished_states  # a base not finished is said so
     reference_boosts = table1(reference_results, bases=reference_bases) if reference_results else None
     text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers (the mean of each n's "
@@ -71,9 +72,9 @@ def table1_files(report, reference_results, reference_bases, runs_dir):
                  pooled_halves_note(report.results),
                  table1_without_own_base(report.results, boosts, bases=report.bases, unfinished=states),
                  table1_without_selffer(report.results, boosts, demo_planned(runs_dir, report.gathered),
-                                        report.bases),
+                                        report.bases, selffers),
                  table1_own_base_partial(report.results, boosts, bases=report.bases, unfinished=states),
-                 table1_selffer_partial(report.results, boosts, report.bases)):
+                 table1_selffer_partial(report.results, boosts, report.bases, selffers)):
         if line:
             text.append(line)
     if reference_boosts:

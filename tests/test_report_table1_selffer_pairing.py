@@ -1,0 +1,83 @@
+"""Table 1's BnB+ column and the two lines under it that say what it lacks (none at a range, some AnB+ left out)
+pair each AnB+ with its BnB+ by one rule (report_tables.Selffers): they agree, against an oracle computed here from
+the accuracies alone, where the halves are apart (each AnB+ with the BnB+ of its own target half), where a BnB+ has
+no accuracy (a run without evaluations), with unequal halves, and where the halves' bases agree (pooled)."""
+
+import json
+import math
+import re
+
+from fake_results import finished_result
+from minitransfer import experiment as grid
+from minitransfer.report import measure, table1, write_report
+
+NONE = math.nan  # a run without evaluations: no accuracy
+
+
+def _grid(out, accuracy):
+    """A random split's grid at n = 1 to 3, both directions, of the runs of ``accuracy`` ({label: top-1})."""
+    for run in grid.plan_grid(layers=[1, 2, 3], both_directions=True):
+        label = run.name.split("/")[1]
+        if label in accuracy:
+            folder = grid.run_dir(out, run)
+            folder.mkdir(parents=True)
+            grid.weights_path(out, run.name).write_text("weights")
+            (folder / "treatment.json").write_text(json.dumps(run.to_json()))
+            top1 = accuracy[label]
+            record = finished_result(top1=top1, evaluations=0) if math.isnan(top1) else finished_result(top1=top1)
+            (folder / "result.json").write_text(json.dumps(record))
+    return out
+
+
+def _oracle(accuracy, pooled):
+    """({n: boost over BnB+}, the AnB+ with no BnB+ to compare with) from ``accuracy`` alone: AnB+ of half B is
+    AnB+, of half A BnA+; its selffer BnB+ of half B, AnA+ of half A; pooled: every AnB+ less every BnB+."""
+    tuned = {(n, "B"): [accuracy.get(f"A{n}B+")] for n in (1, 2, 3)}
+    tuned.update({(n, "A"): [accuracy.get(f"B{n}A+")] for n in (1, 2, 3)})
+    selffer = {(n, "B"): [accuracy.get(f"B{n}B+")] for n in (1, 2, 3)}
+    selffer.update({(n, "A"): [accuracy.get(f"A{n}A+")] for n in (1, 2, 3)})
+
+    def values(pairs, n, half):
+        halves = ("A", "B") if pooled else (half,)
+        return [v for h in halves for v in pairs[(n, h)] if v is not None and not math.isnan(v)]
+
+    boosts, left = {}, []
+    for n in (1, 2, 3):
+        differences = []
+        for half in ("A", "B") if not pooled else ("pooled",):
+            tuned_values, selffer_values = values(tuned, n, half), values(selffer, n, half)
+            if tuned_values and selffer_values:
+                differences.append(sum(tuned_values) / len(tuned_values) - sum(selffer_values) / len(selffer_values))
+            elif tuned_values:
+                left += [f"random0/{'A' if h == 'B' else 'B'}{n}{h}+" for h in (("A", "B") if pooled else (half,))
+                         if accuracy.get(f"{'A' if h == 'B' else 'B'}{n}{h}+") is not None]
+        if differences:
+            boosts[n] = sum(differences) / len(differences)
+    return boosts, sorted(left)
+
+
+def _check(out, accuracy, pooled):
+    report = measure(out)
+    row = table1(report.results, bases=report.bases)[0]  # 1 to 7: every n here
+    boosts, left = _oracle(accuracy, pooled)
+    assert math.isclose(row["boost_over_BnB+"], sum(boosts.values()) / len(boosts)), (row, boosts)
+    write_report(out, figures=False)
+    text = (out / "report" / "table1.md").read_text()
+    named = re.search(r"averages only the AnB\+ runs with a BnB\+ [^:]*: (.*) (?:is|are) left out", text)
+    assert sorted(named.group(1).replace(" and ", ", ").split(", ")) == left if left else named is None, text
+
+
+def test_halves_apart_unequal_and_a_selffer_without_accuracy(tmp_path):
+    accuracy = {"baseA": 0.90, "baseB": 0.50,  # half A's classes easier: the halves are apart
+                "A1B+": 0.52, "B1A+": 0.91, "B1B+": 0.50, "A1A+": NONE,  # half A's selffer has no accuracy
+                "A2B+": 0.55, "B2A+": 0.93, "B2B+": 0.51, "A2A+": 0.92,
+                "A3B+": 0.50, "B3B+": NONE}  # no selffer with an accuracy at n = 3
+    _check(_grid(tmp_path / "g", accuracy), accuracy, pooled=False)
+
+
+def test_pooled_halves_with_a_selffer_of_one_half(tmp_path):
+    accuracy = {"baseA": 0.70, "baseB": 0.71,  # within 2 points: pooled, as the paper's
+                "A1B+": 0.75, "B1A+": 0.74, "B1B+": 0.70, "A1A+": NONE,
+                "A2B+": 0.77, "A2A+": 0.72,  # the selffer of the other half than the AnB+: pooled, it counts
+                "B3A+": 0.73}  # no selffer at n = 3
+    _check(_grid(tmp_path / "g", accuracy), accuracy, pooled=True)
