@@ -53,12 +53,16 @@ FIGURES = ("figure2", "figure3", "figure_cross", "figure_s1", "curves")
 
 def figure_class():
     """matplotlib's Figure (no pyplot, no global state), or None without the ``plot`` extra (and then no
-    folder made for its configuration)."""
+    folder made for its configuration). A stop as matplotlib is imported is the stop, not "missing": an extension
+    module (pybind11's) turns one that comes as it initialises into an ImportError, and the report was written
+    without figures, the earlier report's removed, "figures not drawn: matplotlib is missing" and exit code 0
+    after a Ctrl-C (:func:`minitransfer.stopping.stop_not_replaced`)."""
     if importlib.util.find_spec("matplotlib") is None:
         return None
     _config_folder_for_matplotlib()
     try:
-        from matplotlib.figure import Figure
+        with stopping.stop_not_replaced():
+            from matplotlib.figure import Figure
     except ImportError:
         return None
     return Figure
