@@ -128,7 +128,7 @@ def _read_treatment(path):
     """The run a treatment.json records, its label and treatment known (a kind experiment never
     writes, or a reduced run without its count, is named here rather than a traceback in a table)."""
     try:
-        run = Run.from_json(fileio.parse_json(path.read_text()))
+        run = Run.from_json(_treatment_record(fileio.parse_json(path.read_text())))
         if run.kind not in KINDS or (run.kind == "reduced" and type(run.per_class) is not int):
             raise ValueError(f"kind {run.kind!r}, per_class {run.per_class!r}")
         wrong = _wrong_field(run)
@@ -137,6 +137,19 @@ def _read_treatment(path):
     except (OSError, ValueError, TypeError, AttributeError) as error:
         raise UnreadableRun(f"{path}: not a treatment as experiment writes it ({error})") from None
     return run
+
+
+def _treatment_record(record):
+    """``record``, a treatment.json's, where it is an object with every field a run has no default for; else a
+    ValueError naming what is wrong in a treatment's words: "Run.__init__() missing 4 required positional
+    arguments" or "'list' object has no attribute 'items'" named Python's insides."""
+    if not isinstance(record, dict):
+        raise ValueError(f"expected a JSON object, got {type(record).__name__ if record is not None else 'null'}")
+    missing = [field.name for field in dataclasses.fields(Run) if field.default is dataclasses.MISSING
+               and field.default_factory is dataclasses.MISSING and field.name not in record]
+    if missing:
+        raise ValueError(f"no {', '.join(missing)}: fields every treatment records")
+    return record
 
 
 def _check_placed(path, folder, planned_name):
