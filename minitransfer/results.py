@@ -246,6 +246,9 @@ def _read_run(folder, name, bases, facts, by_hand):
     final, best, mean10, evaluations, iterations, scored = read_result(folder / RESULT_FILE, record)
     config = read_json(folder / CONFIG_FILE, dict) if is_there(folder / CONFIG_FILE) else None
     if config is not None and iterations is not None and config.get("max_iter", iterations) != iterations:
+        if type(config["max_iter"]) is not int:  # "60", edited: it was "trains it for 60", as though another count
+            raise UnreadableRun(f"{folder / CONFIG_FILE}: max_iter is {config['max_iter']!r}, expected a count of "
+                                f"iterations: not a config train writes")
         raise UnreadableRun(f"{folder / RESULT_FILE} is the result of {iterations} iterations, but {CONFIG_FILE} "
                             f"trains it for {config['max_iter']}: the result is another training's")
     planned = is_there(folder / TREATMENT_FILE)
