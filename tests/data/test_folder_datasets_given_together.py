@@ -126,3 +126,19 @@ def test_sub_folders_mostly_named_alike_are_not_warned_of(tmp_path, image_bytes,
     result = _invoke(root, tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert LOOKS_LIKE not in _said(result.output), result.output
+
+
+def test_two_datasets_of_the_train_val_layout_given_together_are_warned_of(tmp_path, image_bytes, write_files):
+    """two/X/{train,val}/<class>/: X and Y were imported as two classes, X's and Y's validation images trained on,
+    without a word (train/ and val/ named alike in both read as sessions)."""
+    tree = {"X": ["train/cat", "train/dog", "train/owl", "val/cat", "val/dog", "val/owl"],
+            "Y": ["train/bus", "train/car", "val/bus", "val/car"]}
+    root = _nested(tmp_path / "two", tree, image_bytes, write_files, per_folder=1)
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert _said(result.stderr).startswith(
+        f"warning: {root}: 2 {LOOKS_LIKE}, holding no image itself but folders of images that no other holds (X: "
+        f"'train/cat', 'train/dog', 'train/owl'; Y: 'train/bus', 'train/car'), and are imported as 2 classes whose "
+        f"images lie in sub-folders. If you meant one dataset, stop (Ctrl-C) and give that folder ({root / 'X'} or "
+        f"{root / 'Y'})."), result.stderr
+    assert _classes_and_counts(tmp_path / "out") == (["X", "Y"], [6, 4])
