@@ -203,9 +203,10 @@ def swallowed_stops_owed():
         yield
     finally:
         sys.unraisablehook = told
+        _raised.clear()
+        _owed.clear()  # before the thread ends: it has none left to deliver as the command ends
         redelivery.end()
-        for kept in (_raised, _owed, _delivering):
-            kept.clear()
+        _delivering.clear()
 
 
 def delivered_again():
