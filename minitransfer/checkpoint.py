@@ -46,7 +46,9 @@ Writing one (:func:`save`, atomic: a crash leaves the old file or the new one) i
 import contextlib
 import dataclasses
 import errno
+import os
 import pathlib
+import stat
 
 import h5py
 import numpy as np
@@ -116,26 +118,22 @@ def load(path, solver=True):
 
     Nothing is trusted before it is checked: the format, the preset (it must be registered), every
     layer's declared shape against the preset's (before any array is read, so a small file cannot
-    make this allocate much), the mean image's shape and every attribute's type. A ``path`` that is
+    make this allocate much), the mean image's shape and every attribute's type. The file is opened
+    once, and all of it checked, hashed and read through that handle (:func:`_opened`): a checkpoint
+    renamed over it meanwhile (its run training on) is not read in its place. A ``path`` that is
     no path (None, a number) is a ``config_checks.ConfigError`` naming it."""
     config_checks.check_path("path", path, required=True)
     path = pathlib.Path(path)
-    _check_readable(path)
     try:
-        is_hdf5 = h5py.is_hdf5(path)
-    except OSError as error:
-        raise CheckpointError(f"checkpoint {path}: cannot be read ({error})") from error
-    if not is_hdf5:
-        if not path.exists():
-            raise _removed(path)
-        raise CheckpointError(cut_short(path) or f"checkpoint {path}: not an HDF5 file (corrupt or not a checkpoint)")
-    try:
-        with _hashed(path) as (f, sha256):
-            checkpoint = _read(f, path, solver)
-    except (CheckpointError, fileio.StorageError):  # the latter: its read refused (_hashed)
+        with _opened(path) as (handle, signed):
+            if not signed:
+                raise CheckpointError(cut_short(path, handle=handle) or
+                                      f"checkpoint {path}: not an HDF5 file (corrupt or not a checkpoint)")
+            sha256 = _sha256(handle, path)
+            with hdf5_files.open_hdf5(handle) as f:
+                checkpoint = _read(f, path, solver)
+    except (CheckpointError, fileio.StorageError):  # the latter: its open or read refused (_opened, _sha256)
         raise
-    except FileNotFoundError:  # opening it: the handle, once open, reads it whole even where it is removed
-        raise _removed(path) from None
     except (*HDF5_DAMAGE, ValueError, TypeError) as error:
         if getattr(error, "errno", None) in READ_REFUSED:  # the system's, which h5py passes on as it is
             raise _read_refused(path, error) from error
@@ -147,37 +145,83 @@ def load(path, solver=True):
 
 
 @contextlib.contextmanager
-def _hashed(path):
-    """(the HDF5 file ``path`` open for reading, its sha256), hashed and read through one Python file
-    handle, so a file renamed over this one meanwhile (a base's next checkpoint, written as it
-    trains) is neither hashed nor read in its place. Read so, HDF5 takes no file lock and heeds no
-    "open for write" mark (:func:`.hdf5_files.open_hdf5`, ``locked=False``, as every reader of a
-    checkpoint or weights file opens it): the checks of its contents (checksums included) judge
-    what is there."""
-    with open(path, "rb") as handle:
-        try:
-            sha256 = fileio.sha256_stream(handle)
-        except OSError as error:  # the system's read refused (a failing disk, NFS): no judgement of the file
-            raise _read_refused(path, error) from error
-        handle.seek(0)
-        with hdf5_files.open_hdf5(handle) as f:
-            yield f, sha256
+def _opened(path):
+    """(the checkpoint file at ``path`` open for reading, a binary handle; whether it bears HDF5's
+    signature, :func:`_signed`), the file opened once: everything a reader checks and reads of it (that
+    it is a file, its signature, its sha256, its attributes and arrays) is read through this handle, so a
+    file renamed over this one meanwhile (a base's next checkpoint, written as it trains; another run's,
+    by train --overwrite) is neither checked, hashed nor read in its place, nor half of one read with half
+    of the other. Read so, HDF5 takes no file lock and heeds no "open for write" mark
+    (:func:`.hdf5_files.open_hdf5` of a handle, as every reader of a checkpoint or weights file opens
+    it: ``locked=False``): the checks of its contents (checksums included) judge what is there.
 
-
-def _check_readable(path):
-    """A :class:`CheckpointError` unless ``path`` is a file: "no such file", or "not a file" (a
-    folder, said what to give instead; a named pipe, whose opening would wait for ever); an I/O
-    error (74) for one this user may not read (the file itself may be sound) or one removed since."""
+    A :class:`CheckpointError` where nothing is at ``path`` ("no such file") or something other than
+    a file ("not a file": a folder, said what to give instead; a named pipe, opened without waiting for
+    a writer, then refused); an I/O error (74) for one this user may not read (the file itself may be
+    sound), one whose first read the system refuses, or one removed between the look at it and its
+    opening (:func:`_removed`)."""
     if not path.exists():
         raise CheckpointError(f"checkpoint {path}: no such file")
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path}: not a file{folder_hint(path)}")
     try:
-        open(path, "rb").close()
+        handle = open(path, "rb", opener=_file_alone)
     except FileNotFoundError:
         raise _removed(path) from None
+    except _NotAFile:  # a folder or a named pipe renamed over it since the look above
+        raise CheckpointError(f"checkpoint {path}: not a file{folder_hint(path)}") from None
     except OSError as error:
         raise _read_refused(path, error) from error
+    with handle:
+        try:
+            signed = _signed(handle)
+        except OSError as error:  # the system's read refused (a failing disk, NFS): no judgement of the file
+            raise _read_refused(path, error) from error
+        yield handle, signed
+
+
+class _NotAFile(OSError):
+    """What :func:`_file_alone` met at a checkpoint's path is no file."""
+
+
+def _file_alone(path, flags):
+    """``os.open`` of ``path``, an opener for ``open``, where it is a file: a named pipe there now is
+    opened without waiting for a writer (its opening for reading would wait for ever), then refused as
+    a folder is (:class:`_NotAFile`)."""
+    descriptor = os.open(path, flags | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise _NotAFile(errno.EISDIR, "not a file", path)
+        os.set_blocking(descriptor, True)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
+
+
+def _signed(handle):
+    """Whether the file just opened as ``handle`` bears HDF5's signature where HDF5 looks for it, as
+    ``h5py.is_hdf5`` does of a path: at its start, or after a user block (at 512 bytes, 1024, 2048 ...);
+    the handle left at the file's start."""
+    start, offset = handle.read(len(hdf5_files.HDF5_SIGNATURE)), 512
+    signed = start == hdf5_files.HDF5_SIGNATURE
+    while not signed and len(start) == len(hdf5_files.HDF5_SIGNATURE):
+        handle.seek(offset)
+        start, offset = handle.read(len(hdf5_files.HDF5_SIGNATURE)), offset * 2
+        signed = start == hdf5_files.HDF5_SIGNATURE
+    handle.seek(0)
+    return signed
+
+
+def _sha256(handle, path):
+    """The sha256 of the file open as ``handle`` (``path``), read from its start; the handle left at its
+    start again, for HDF5 to read the same bytes."""
+    try:
+        sha256 = fileio.sha256_stream(handle)
+    except OSError as error:  # the system's read refused (a failing disk, NFS): no judgement of the file
+        raise _read_refused(path, error) from error
+    handle.seek(0)
+    return sha256
 
 
 def _read_refused(path, error):
@@ -211,16 +255,17 @@ def is_checkpoint(path):
 def read_meta(path):
     """The root attributes of the checkpoint at ``path``
     (:data:`minitransfer.checkpoint_meta.META_TYPES`: its provenance), checked as :func:`load`
-    checks them (its format and format version too), without reading any array. A file this user
-    may not read, or removed as it is opened, is an I/O error, as for :func:`load`."""
-    _check_readable(pathlib.Path(path))
+    checks them (its format and format version too), without reading any array, from one open of the
+    file, as :func:`load` reads it. A file this user may not read, or removed as it is opened, is an I/O
+    error, as for :func:`load`."""
+    path = pathlib.Path(path)
     try:
-        with hdf5_files.open_hdf5(path, locked=False) as f:
+        with _opened(path) as (handle, _), hdf5_files.open_hdf5(handle) as f:  # HDF5 says what it is not
             _check_format(f, path)
             _check_version(f, path)  # a newer format's attributes may mean otherwise
             return _meta(f, Faults(path))
-    except FileNotFoundError:  # there a moment ago: its run started over (or moved) meanwhile
-        raise _removed(path) from None
+    except fileio.StorageError:  # its open refused, or the file removed as it was opened (_opened)
+        raise
     except HDF5_DAMAGE as error:
         if getattr(error, "errno", None) in READ_REFUSED:
             raise _read_refused(path, error) from error

@@ -63,23 +63,24 @@ _TRUNCATED = re.compile(r"truncated file: eof = (\d+), sblock->base_addr = \d+, 
 SUPERBLOCK_BYTES = 48  # the smallest HDF5 superblock (versions 2 and 3): no HDF5 file is shorter
 
 
-def cut_short(path, error=None):
+def cut_short(path, error=None, handle=None):
     """What to say of the checkpoint ``path`` where it is shorter than it was written (a copy that
     stopped: train writes a file whole under another name, then renames it): ``error`` (h5py's, on
     opening it) says so, or the file is shorter than any HDF5 file (None: it failed the HDF5
     signature check; then an empty file is one cut short, and one shorter than an HDF5 header that
     begins as an HDF5 file does, :func:`_begins_as_hdf5`). Copy it again, or give the same network's
     other file (the last checkpoint of the run beside a weights file); for a run's own checkpoint.h5,
-    what can be done instead (:func:`_run_checkpoint_lost`); None for other damage."""
+    what can be done instead (:func:`_run_checkpoint_lost`); None for other damage. ``handle``: the file
+    open, as it was read (its size and first bytes are that file's, whatever ``path`` names now)."""
     path = pathlib.Path(path)
     found = _TRUNCATED.search(str(error)) if error is not None else None
     try:
-        size = path.stat().st_size
+        size = os.fstat(handle.fileno()).st_size if handle is not None else path.stat().st_size
     except OSError:  # gone meanwhile: said otherwise
         size = SUPERBLOCK_BYTES
     if found:
         there = f"cut short, {int(found[1]):,} of its {int(found[2]):,} bytes are there"
-    elif size == 0 or size < SUPERBLOCK_BYTES and (error is not None or _begins_as_hdf5(path)):
+    elif size == 0 or size < SUPERBLOCK_BYTES and (error is not None or _begins_as_hdf5(path, handle)):
         there = ("empty, 0 bytes" if size == 0 else
                  f"cut short, {size} bytes are there, fewer than an HDF5 file's header")
     else:
@@ -117,13 +118,17 @@ def _run_checkpoint_lost(run_folder):
     return f"{lost}; {rundir.train_again()}"
 
 
-def _begins_as_hdf5(path):
-    """Whether the file ``path`` begins as an HDF5 file does: its bytes the first ones of
-    :data:`HDF5_SIGNATURE` (a copy stopped within it), or the whole of it and more; False where it
-    cannot be read (said otherwise)."""
+def _begins_as_hdf5(path, handle=None):
+    """Whether the file ``path`` (open as ``handle``, where given) begins as an HDF5 file does: its bytes
+    the first ones of :data:`HDF5_SIGNATURE` (a copy stopped within it), or the whole of it and more;
+    False where it cannot be read (said otherwise)."""
     try:
-        with open(path, "rb") as handle:
+        if handle is not None:
+            handle.seek(0)
             start = handle.read(len(HDF5_SIGNATURE))
+        else:
+            with open(path, "rb") as opened:
+                start = opened.read(len(HDF5_SIGNATURE))
     except OSError:
         return False
     return bool(start) and HDF5_SIGNATURE.startswith(start)

@@ -4,6 +4,7 @@ the folder a checkpoint records it was trained on still holds that dataset (:fun
 
 import hashlib
 import json
+import re
 
 from minitransfer.config_checks import DataMismatch
 from minitransfer.data.inputs import display_name
@@ -34,11 +35,22 @@ def named_only(entry):
     return wnid == str(entry.get("name")) and not WNID.fullmatch(wnid)
 
 
+# A folder's class named by the WordNet id it begins with: Stanford Dogs' n02085620-Chihuahua/ is ImageNet's n02085620
+WNID_LED = re.compile(r"(n\d{8})(?:[-_ .,]|$)")
+# What a class name's words may be joined with, one dataset's golden_retriever/ another's "golden retriever"
+JOINED = re.compile(r"[\s_-]+")
+
+
 def class_key(entry):
-    """What tells a class table's ``entry`` apart across datasets: its wnid, or for a class of a name
-    only (:func:`named_only`) that name with its case ignored (folders `Cat` and `cat` of two
-    datasets are likely one class: a warning had better name it)."""
-    return str(entry["wnid"]).casefold() if named_only(entry) else str(entry["wnid"])
+    """What tells a class table's ``entry`` apart across datasets: its wnid; for a class of a name only
+    (:func:`named_only`) the WordNet id it begins with (:data:`WNID_LED`: Stanford Dogs' n02085620-Chihuahua is
+    ImageNet's n02085620), else that name with its case ignored and its words however joined (folders `Cat` and
+    `cat`, or `golden_retriever` and `Golden Retriever`, of two datasets are likely one class: a warning had better
+    name it)."""
+    if not named_only(entry):
+        return str(entry["wnid"])
+    led = WNID_LED.match(str(entry["wnid"]))
+    return led.group(1) if led else JOINED.sub(" ", str(entry["wnid"])).strip().casefold()
 
 
 def shared_classes(classes, others):
@@ -49,9 +61,10 @@ def shared_classes(classes, others):
 
 
 def matched_by(entries):
-    """How :func:`shared_classes` matches the class table ``entries``, in words: "by wnid", "by class
-    name" (:func:`named_only`: a folder's, CIFAR's), "by wnid or class name" (both kinds, or none)."""
-    kinds = {named_only(entry) for entry in entries}
+    """How :func:`shared_classes` matches the class table ``entries``, in words: "by wnid" (a folder's class named
+    by the WordNet id it begins with too), "by class name" (:func:`named_only`: a folder's, CIFAR's), "by wnid or
+    class name" (both kinds, or none)."""
+    kinds = {named_only(entry) and not WNID_LED.match(str(entry["wnid"])) for entry in entries}
     return {False: "by wnid", True: "by class name"}[kinds.pop()] if len(kinds) == 1 else "by wnid or class name"
 
 

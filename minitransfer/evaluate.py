@@ -154,6 +154,16 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
 
     Example: ``evaluate_checkpoint("A4B.h5")["top1"]``
     """
+    return evaluated_checkpoint(path, data, subset, device, batch_size, precision, progress)[0]
+
+
+def evaluated_checkpoint(path, data=None, subset="val", device="auto", batch_size=None, precision=None,
+                         progress=None):
+    """(:func:`evaluate_checkpoint`'s scores, the checkpoint scored as it was read: a
+    :class:`minitransfer.checkpoint.Checkpoint`), for what else is said of the scores (eval's line names the
+    half and the classes its ``meta`` records): from the one reading of the file that gave the weights
+    scored, not another look at a file a run still training (or started over) renames its next checkpoint
+    over meanwhile."""
     if subset not in ("train", "val"):
         raise ConfigError(f"`subset` must be train or val, got {subset!r}")
     check_int("batch_size", batch_size, 1)  # 0 would silently mean the default
@@ -216,7 +226,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
             "data": str(dataset.path), "subset": subset, "precision": net.precision,
             "trained_precision": precision_history(saved.meta),
             "mean_resized_from": mean_resized_from, "crop": preset.crop, "image_size": list(dataset.image_size),
-            "outputs": net.num_outputs, **scores}
+            "outputs": net.num_outputs, **scores}, saved
 
 
 def _network_in(path):

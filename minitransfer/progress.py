@@ -272,9 +272,16 @@ def dated(local):
     return time.strftime("%Y-%m-%d %H:%M ", local) + f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+YEAR_SECONDS = 365.25 * 86400  # a Julian year: the calendar's average
+
+
 def duration(seconds):
-    """``seconds`` in words: '45 s', '12 minutes', '3 hours', '130 days'."""
-    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+    """``seconds`` in words, in the largest unit it holds twice or more, thousands separated: '45 s',
+    '12 minutes', '3 hours', '130 days', '22 years'. Past two years in years, not days: "7881 days" is a number
+    its reader divides by 365 to weigh (a CPU run of the paper's, a grid's estimate), where the question is
+    only whether it can be waited for; an estimate of a --max-iter with a slip of the keyboard reads
+    '31,688,087,814 years', not a wall of digits."""
+    for unit, size in (("years", YEAR_SECONDS), ("days", 86400), ("hours", 3600), ("minutes", 60)):
         if seconds >= 2 * size:
-            return f"{seconds / size:.0f} {unit}"
+            return f"{seconds / size:,.0f} {unit}"
     return f"{seconds:.0f} s"

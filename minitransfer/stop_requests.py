@@ -31,7 +31,9 @@ class StopRequests(list):
     work calls :meth:`caught` where it stops (for that stop, or another cause: an error), to record the
     stops from there on. Raised inside a finalizer (``__del__``, a weak reference's callback), Python
     swallows that KeyboardInterrupt and the work would go on as though none had come: the stop is owed
-    until it is caught, and :meth:`raise_owed`, where the work checks (a grid's wait), raises it again."""
+    until it is caught: delivered again within moments in a command
+    (:func:`minitransfer.stopping.swallowed_stops_owed`), raised again by :meth:`raise_owed` where the work checks
+    (a grid's wait), whichever comes first."""
 
     def __init__(self, listening=True, keep_ignored=False, interrupt=False):
         super().__init__()
@@ -55,6 +57,9 @@ class StopRequests(list):
                               if not (self._keep_ignored and signal.getsignal(stop) is signal.SIG_IGN)}
 
     def _heard(self, signum, frame):
+        if stopping.delivered_again() and self._owed:  # the stop it raised, swallowed, delivered again: raised again
+            stopping.interrupt(signum, frame)
+            return
         self.append(signal.Signals(signum).name)
         if self.interrupt:
             self.interrupt, self._owed = False, True

@@ -15,7 +15,7 @@ The command answers a stop from its first instant (:func:`stop_as_it_starts`), n
 imports are done: a launcher or SLURM that stops a task just started reads exit code 75, not 143.
 Once the command line has taken the signals over, a stop raises KeyboardInterrupt (:func:`interrupt`);
 where Python swallows it (raised inside a finalizer, a weak reference's callback: "Exception ignored
-in ..."), the stop is owed, and raised again at the next point that checks (:func:`swallowed_stops_owed`).
+in ..."), the stop is owed, and delivered again at once (:func:`swallowed_stops_owed`).
 
 The warnings of the layers below a command (:func:`warn`) go where the call that runs asked: nowhere
 for ``train(TrainConfig(quiet=True))`` (:func:`hushed_if_quiet`), to ``run_grid``'s ``log``
@@ -30,6 +30,7 @@ import functools
 import os
 import signal
 import sys
+import _thread
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 EXIT_INTERRUPTED = 75  # the command line's exit code for a stop (minitransfer.cli._errors' table)
@@ -42,8 +43,10 @@ _READER_GONE = (errno.EIO, errno.EPIPE)  # a terminal hung up; a pipe whose read
 _found_at_start = {}  # the handlers stop_as_it_starts replaced, by signal
 _the_command = []  # [True] once stop_as_it_starts ran: this process is the minitransfer command, ending with it
 _ignored_at_exit = []  # [the hook] while handlers_given_back's exit hook is registered (a command ended with 75)
-_raised = []  # the KeyboardInterrupt interrupt() raised last, while swallowed_stops_owed() watches
-_owed = []  # [True] where a stop's KeyboardInterrupt was swallowed by Python and not raised again yet
+_raised = []  # [the KeyboardInterrupt interrupt() raised last, its signal], while swallowed_stops_owed() watches
+_owed = []  # [the signal] whose stop's KeyboardInterrupt Python swallowed, not raised again yet (popped: atomic)
+_delivering = []  # [the signal] whose owed stop the thread of swallowed_stops_owed has made due again
+REDELIVERY_SECONDS = 0.01  # how long an owed stop waits before its handler is made due again
 # where warn() tells its text in this thread: None for stderr, else a function taking it (one that drops it: quiet)
 _told = contextvars.ContextVar("told", default=None)
 # the warnings the call that runs in this thread keeps (warnings_heard): a list, or None where it keeps none
@@ -173,36 +176,98 @@ def interrupt(signum, frame):
     line turns into exit code 75. Raised inside a finalizer (``__del__``, a weak reference's callback,
     the garbage collector's: anywhere in the command, as the signal comes), Python swallows it
     ("Exception ignored in ...") and the command would go on to its end: inside
-    :func:`swallowed_stops_owed`, such a stop is owed instead, raised again by :func:`raise_owed_stop`."""
+    :func:`swallowed_stops_owed`, such a stop is owed instead, and delivered again; as it is where the
+    handler runs inside that block's hook, which would lose what it raised ("Exception ignored in ...")."""
+    delivered_again()  # this call answers it, if it is one
+    if _in_the_hook(frame):
+        _owed[:] = [signum]
+        return
     error = KeyboardInterrupt()
-    _raised[:] = [error]
+    _raised[:] = [error, signum]
     raise error
 
 
 @contextlib.contextmanager
 def swallowed_stops_owed():
     """For the block (a command): a KeyboardInterrupt of :func:`interrupt` that Python swallows is
-    owed, said nowhere (no "Exception ignored in" traceback), and :func:`raise_owed_stop` raises it
-    again; the block ends with no stop owed. Other swallowed exceptions are told as Python tells them.
+    owed, said nowhere (no "Exception ignored in" traceback), and delivered again (:class:`_Redelivery`)
+    within :data:`REDELIVERY_SECONDS`, or raised by :func:`raise_owed_stop` if that comes first: it waited
+    for the next such point (an experiment's planning over, minutes later; a lock's wait, never). The
+    block ends with no stop owed. Other swallowed exceptions are told as Python tells them.
     A stop still owed when the block ends by another exception is dropped (that error is what the
     command says). The hook it replaces is put back as the block ends, so nested blocks restore
     theirs last in, first out; the command line runs one command, one such block, per process."""
-    told = sys.unraisablehook
-
-    def owed(unraisable):
-        if _raised and unraisable.exc_value is _raised[0]:
-            _owed[:] = [True]
-            _raised.clear()
-        else:
-            told(unraisable)
-
-    sys.unraisablehook = owed
+    told, redelivery = sys.unraisablehook, _Redelivery()
+    sys.unraisablehook = functools.partial(_swallowed, told, redelivery)
     try:
         yield
     finally:
         sys.unraisablehook = told
         _raised.clear()
-        _owed.clear()
+        _owed.clear()  # before the thread ends: it has none left to deliver as the command ends
+        redelivery.end()
+        _delivering.clear()
+
+
+def delivered_again():
+    """Whether the stop whose handler runs is an owed one delivered again, not a signal sent (once per delivery):
+    :class:`minitransfer.stop_requests.StopRequests` must not take a stop it heard for a second one."""
+    try:
+        _delivering.pop()
+    except IndexError:
+        return False
+    return True
+
+
+def _swallowed(told, redelivery, unraisable):
+    """:func:`swallowed_stops_owed`'s hook: ``unraisable``, what Python swallowed, owed where it is the
+    stop :func:`interrupt` raised last (``redelivery`` delivers it again), told by ``told`` otherwise."""
+    if _raised and unraisable.exc_value is _raised[0]:
+        _owed[:] = [_raised[1]]
+        _raised.clear()
+    else:
+        told(unraisable)
+    if _owed:
+        redelivery.start()
+
+
+def _in_the_hook(frame):
+    """Whether ``frame`` (where a signal's handler runs) is :func:`_swallowed`'s or one it called."""
+    while frame is not None and frame.f_code is not _swallowed.__code__:
+        frame = frame.f_back
+    return frame is not None
+
+
+class _Redelivery:
+    """The thread that delivers an owed stop again (:func:`swallowed_stops_owed`), from the first stop Python
+    swallows to the block's end: it makes the stop's handler due in the main thread, which runs it at its next
+    instruction (outside a finalizer, raised; in one again, owed again), once per owed stop. Started with
+    ``_thread``: the hook may run as the code it interrupted holds a lock of ``threading``'s."""
+
+    def __init__(self):
+        self._over, self._ended = _thread.allocate_lock(), None  # _over held while the thread is to run
+
+    def start(self):
+        if self._ended is None:
+            self._ended = _thread.allocate_lock()
+            self._over.acquire()
+            self._ended.acquire()
+            _thread.start_new_thread(self._deliver, ())
+
+    def _deliver(self):
+        while not self._over.acquire(timeout=REDELIVERY_SECONDS):
+            try:
+                signum = _owed.pop()  # taken here or by raise_owed_stop, never by both
+            except IndexError:
+                continue
+            _delivering[:] = [signum]
+            _thread.interrupt_main(signum)  # nothing where the command ignores that signal now (ending)
+        self._ended.release()
+
+    def end(self):
+        if self._ended is not None:
+            self._over.release()
+            self._ended.acquire()
 
 
 def raise_owed_stop():
@@ -211,9 +276,11 @@ def raise_owed_stop():
     (:meth:`minitransfer.stop_requests.StopRequests.listen`: a training's first iteration), at the safe
     points of a training's start-up (the dataset loaded, the base's layers copied: before it writes its
     first file, so that a stop then waits for none of the rest) and as a command ends."""
-    if _owed:
-        _owed.clear()
-        raise KeyboardInterrupt
+    try:
+        _owed.pop()  # taken here or by the thread that delivers it again, never by both
+    except IndexError:
+        return
+    raise KeyboardInterrupt
 
 
 @contextlib.contextmanager

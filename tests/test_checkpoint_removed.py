@@ -17,38 +17,55 @@ from minitransfer.cli import main
 
 FAST = ["--max-iter", "1", "--eval-every", "1", "--batch-size", "8", "--device", "cpu"]
 
-# When the file goes, as load opens it: before its first open (the check that it can be read), just
-# after it (before its HDF5 signature is read), or before the open that hashes and reads it.
-WHEN = {"before-its-check": (1, "before"), "before-its-signature": (1, "after"), "before-its-read": (2, "before")}
 
 
-@pytest.mark.parametrize("when", list(WHEN))
-def test_a_base_removed_while_it_is_read_says_so(base, micro_data, when, tmp_path, monkeypatch):
-    """It was "corrupt or incomplete (FileNotFoundError: ...)" (65), "not an HDF5 file (corrupt or not
-    a checkpoint)" (65) or "cannot be read (No such file or directory)"."""
-    path = tmp_path / "X.h5"
-    shutil.copy(base, path)
-    number, removed = WHEN[when]
+def _removed_at_its_open(path, monkeypatch, when):
+    """The file ``path`` removed as the checkpoint module opens it (its one open of a file: it checks, hashes
+    and reads it through that handle), ``when`` "before" that open or just "after" it; the list of those opens."""
     opened = []
 
-    def open_then_remove(file, *args, **kwargs):  # load's open, the file removed at its Nth call
+    def open_then_remove(file, *args, **kwargs):
         if str(file) != str(path):
             return builtins.open(file, *args, **kwargs)
         opened.append(file)
-        if len(opened) == number and removed == "before":
+        if when == "before":
             path.unlink()
         handle = builtins.open(file, *args, **kwargs)
-        if len(opened) == number and removed == "after":
+        if when == "after":
             path.unlink()
         return handle
 
     monkeypatch.setattr(checkpoint, "open", open_then_remove, raising=False)
+    return opened
+
+
+def test_a_base_removed_as_it_is_opened_says_so(base, micro_data, tmp_path, monkeypatch):
+    """It was "corrupt or incomplete (FileNotFoundError: ...)" (65), "not an HDF5 file (corrupt or not
+    a checkpoint)" (65) or "cannot be read (No such file or directory)"."""
+    path = tmp_path / "X.h5"
+    shutil.copy(base, path)
+    opened = _removed_at_its_open(path, monkeypatch, "before")
     done = CliRunner().invoke(main, ["train", "--data", micro_data, "--copy-from", str(path), "--n", "2",
                                      "-o", str(tmp_path / "T.h5"), *FAST])
-    assert len(opened) == number and not path.exists()
+    assert len(opened) == 1 and not path.exists()
     assert done.exit_code == 74, done.output
     assert done.output == (f"error: checkpoint {path} was removed while it was read (its run started over or "
                            f"moved?): give it again once it is there\n")
+
+
+def test_a_base_removed_once_it_is_open_is_copied_whole(base, micro_data, tmp_path, monkeypatch):
+    """Once open, the file is read whole through its handle, removed or not: a base removed just after
+    load's first open (of three, then: a look, the signature, the read) was said removed (74)."""
+    path = tmp_path / "X.h5"
+    shutil.copy(base, path)
+    sha256 = fileio.sha256_file(path)
+    opened = _removed_at_its_open(path, monkeypatch, "after")
+    done = CliRunner().invoke(main, ["train", "--data", micro_data, "--copy-from", str(path), "--n", "2",
+                                     "-o", str(tmp_path / "T.h5"), *FAST])
+    assert len(opened) == 1 and not path.exists()
+    assert done.exit_code == 0, done.output
+    with hdf5_files.open_hdf5(tmp_path / "T.h5", locked=False) as f:
+        assert hdf5_files.plain_attribute(f.attrs["parent_sha256"]) == sha256
 
 
 def test_a_checkpoint_removed_as_its_record_is_read_says_so(micro_data, tmp_path, monkeypatch):
@@ -60,13 +77,13 @@ def test_a_checkpoint_removed_as_its_record_is_read_says_so(micro_data, tmp_path
     path = tmp_path / "net.run" / "checkpoint.h5"
     opened = []
 
-    def remove_then_open(file, *args, **kwargs):  # read_meta's open, after its check that the file can be read
+    def remove_then_open(file, *args, **kwargs):  # read_meta's one open, after its look at the path
         if pathlib.Path(file) == path:
             opened.append(file)
             path.unlink()
         return builtins.open(file, *args, **kwargs)
 
-    monkeypatch.setattr(hdf5_files, "open", remove_then_open, raising=False)  # read_meta's: open_hdf5's, unlocked
+    monkeypatch.setattr(checkpoint, "open", remove_then_open, raising=False)  # read_meta's: HDF5 reads its handle
     monkeypatch.setattr(checkpoint, "load", lambda *args, **kwargs: pytest.fail("read_meta was to fail first"))
     done = CliRunner().invoke(main, ["train", "--resume", str(tmp_path / "net.run"), "--quiet"])
     assert done.exit_code == 74 and not path.exists(), done.output

@@ -93,10 +93,10 @@ class _Run:
 def test_a_grid_whose_runs_left_take_beyond_the_calendar_says_how_long_not_until_when(monkeypatch):
     """A grid's estimate of more than a century (a run's --max-iter with a slip of the keyboard, the pace of
     a run resumed at its last iteration) stopped the grid after its first run: dating its end, time.localtime
-    failed (EOVERFLOW, "Value too large for defined data type"). It is said in days, as train says it."""
+    failed (EOVERFLOW, "Value too large for defined data type"). It is said in years, as train says it."""
     monkeypatch.setattr(time, "time", lambda: 1e9)
     said = grid_counts.runs_left([_Run()], [], [], _TimeLeft(1e18))
-    assert said == f"; 1 run left, about {1e18 / 86400:.0f} days"
+    assert said == f"; 1 run left, about {1e18 / (365.25 * 86400):,.0f} years"
     said = grid_counts.runs_left([_Run()], [], [], _TimeLeft(57.5))
     assert said == f"; 1 run left, about 58 s (until {dated(time.localtime(1e9 + 57.5))})"
 

@@ -130,14 +130,18 @@ class Half(click.Choice):
 HALF = Half()
 SEED = Seed()  # the type of every seed option a generator takes whole (a demo's, a held-out choice's: Seed(...))
 def seed_option(copy_from=False):
-    """The --seed option; ``copy_from``: its command copies a base's layers (train), whose default is
-    then derived from the base's."""
-    copy = (" With --copy-from, default derived from the base's recorded seed and the network's name (A4B, "
-            "B3B+), so its new layers are not the base's first draw; a resumed run keeps its own.") if copy_from else ""
-    return config_option("--seed", type=SEED, default=train_config.SEED_DEFAULT,
-                         show_default=f"{train_config.SEED_DEFAULT}; a copy's derived" if copy_from else True,
-                         help="Seed of the initialisation, data order, crops and dropout (experiment's grid derives "
-                              f"one per network from it).{copy}")
+    """The --seed option: experiment's (its grid's seeds derived from it), or ``copy_from``: train's, whose
+    default is derived from the base's for a copy. Said in its text: click's show_default put a default of
+    words in parentheses of its own ("[default: (0; a copy's derived); 0<=x<=4294967295]")."""
+    what = "Seed of the initialisation, data order, crops and dropout"
+    if not copy_from:
+        return config_option("--seed", type=SEED, default=train_config.SEED_DEFAULT, show_default=True,
+                             help=f"{what} (each network's own derived from it).")
+    return config_option("--seed", type=SEED, default=train_config.SEED_DEFAULT, show_default=False,
+                         help=f"{what}; another seed trains a replicate, named with -o (default: "
+                              f"{train_config.SEED_DEFAULT}; with --copy-from, one derived from the base's recorded "
+                              "seed and the network's name, e.g. A4B, so that its new layers are not the base's first "
+                              "draw; a resumed run keeps its own; an experiment gives each network its own).")
 
 
 def preset_option(copy_from=False):

@@ -5,7 +5,6 @@ import sys
 
 import click
 
-from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_runs, evaluate, models, rundir
 from minitransfer.data import inputs
 from minitransfer.ops import precision as precisions
@@ -87,18 +86,19 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     def scored():
         # on stderr, as train's and prepare's: a bar on a terminal, erased before the scores or an error
         with contextlib.closing(EvaluationProgress("evaluating", bar=draws_bar(sys.stderr))) as progress:
-            return evaluate.evaluate_checkpoint(checkpoint, data=data, subset=subset, device=device,
-                                                batch_size=batch_size, precision=precision, progress=progress)
-    scores = run(scored, interrupted=_INTERRUPTED)
-    echo(json_text(scores, indent=2) if as_json else _result_line(checkpoint, scores))
+            return evaluate.evaluated_checkpoint(checkpoint, data=data, subset=subset, device=device,
+                                                 batch_size=batch_size, precision=precision, progress=progress)
+    scores, saved = run(scored, interrupted=_INTERRUPTED)
+    echo(json_text(scores, indent=2) if as_json else _result_line(checkpoint, scores, saved.meta))
     for note in _notes(checkpoint, scores):
         say(note)
 
 
-def _result_line(checkpoint, scores):
-    """The scores, as ``eval`` prints them on stdout without --json; a tab, line break or backslash in a
-    path is escaped (:func:`minitransfer.data.inputs.display_name`)."""
-    task = _task_text(checkpoint, scores["outputs"])  # read before its name is escaped for the terminal
+def _result_line(checkpoint, scores, meta):
+    """The scores, as ``eval`` prints them on stdout without --json, of the network whose root attributes
+    are ``meta`` (read with the weights scored); a tab, line break or backslash in a path is escaped
+    (:func:`minitransfer.data.inputs.display_name`)."""
+    task = _task_text(meta, scores["outputs"])
     checkpoint, data = inputs.display_name(checkpoint), inputs.display_name(scores["data"])
     iteration, max_iter = scores["iteration"], scores["max_iter"]
     # a run's checkpoint before its end (rewritten while it trains): which of its iterations was scored
@@ -130,16 +130,14 @@ def _notes(checkpoint, scores):
         yield f"computed in precision {scores['precision']}; the network was trained in {scores['trained_precision']}"
 
 
-def _task_text(checkpoint, outputs):
+def _task_text(meta, outputs):
     """What the scores are of, as the end of eval's line: "  (half B of random split seed 0: 4
     classes)", the images being the half's, not the dataset's (12 of its 24 validation images, which
     nothing said); with 5 ``outputs`` (fc8's) or fewer, that top-5 is 1 whatever the network (not
-    said of fewer classes than fc8 has outputs: a class may rank below 5 of them). "" where the
-    checkpoint can no longer be read (rewritten by the run training it)."""
-    try:
-        meta = checkpoints.read_meta(checkpoint)
-    except (checkpoints.CheckpointError, OSError):
-        return ""
+    said of fewer classes than fc8 has outputs: a class may rank below 5 of them). ``meta``: the root
+    attributes of the checkpoint scored, as read with its weights: the file read again (a run still
+    training renames its next checkpoint over it, a run started over another network's) said the half
+    of another network than the one scored."""
     kind, half, classes = meta.get("split_kind"), meta.get("split_half"), len(meta.get("classes") or ())
     task = f"half {half} of {split_words(kind, meta.get('split_seed'))}" if half else "every class"
     top5 = ", so top-5 is 1 whatever the network" if 0 < classes and outputs <= 5 else ""

@@ -7,6 +7,7 @@ import click
 from click.core import ParameterSource
 
 from minitransfer import config, config_checks, stopping
+from minitransfer.progress import Progress
 from minitransfer import resume as resumes
 from minitransfer import train as training
 from minitransfer.data.dataset import DatasetError
@@ -118,7 +119,9 @@ _INTERRUPTED_FRESH = (f"stopped by a signal during the start-up of a fresh run, 
                help=f"Write the run's checkpoint every K iterations (default: the preset's: "
                     f"{per_preset('checkpoint_every')}).")
 @config_option("--log-every", type=Whole(1),
-               help=f"Log line every K iterations (default: the preset's: {per_preset('log_every')}).")
+               help="A record in metrics.jsonl and, where no bar is drawn (output not a terminal), a progress line "
+                    f"every K iterations (default: the preset's: {per_preset('log_every')}; a progress line at least "
+                    f"every {Progress.LINE_SECONDS} s).")
 @config_option("--resume", type=str, metavar="auto|RUN|CHECKPOINT",
                help="'auto': continue from the run directory's checkpoint if there is one (a finished run, even one "
                     "whose checkpoint was deleted, ends at once: nothing to do); a run folder (baseA.run, as train "

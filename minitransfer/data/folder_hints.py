@@ -86,22 +86,44 @@ def folder_of_folders(folder):
 
 
 def datasets_of_classes(folders):
-    """{folder: its folders' names} when every one of the class ``folders`` looks like a dataset of classes (the
-    folder of two datasets given, or classes whose images are sorted into folders named uniquely: cat/cat_001/,
-    dog/dog_001/): it holds no image itself (:func:`first_loose_image`) but two or more folders that each do,
-    named as no folder of another of ``folders`` is (case aside); else {}. A class's images sorted into
-    sub-folders (session1/, session2/) name them alike from class to class; two datasets' classes do not.
-    Looked at until one folder is not so: in a tree of classes, one folder listed."""
-    found, seen = {}, set()
+    """({folder: its folders' names}, [the names, case aside, that two or more of them hold]) when every one of the
+    class ``folders`` looks like a dataset of classes (the folder of two datasets given, or classes whose images are
+    sorted into folders named uniquely: cat/cat_001/, dog/dog_001/): it holds no image itself
+    (:func:`first_loose_image`) but two or more folders that each do (or a train/, and maybe a val/, holding such
+    folders: a dataset of the train/ + val/ layout, named train/<class>, its val/ otherwise imported as training
+    images without a word), at most half of them named as a folder of another of ``folders`` is (case aside); else
+    ({}, []). A class's images sorted into sub-folders (session1/,
+    session2/) name them alike from class to class; two datasets' classes do not, but for the few classes both hold
+    (X/cat/ and Y/Cat/: a transfer across them is measured on datasets sharing those), which left the folder of
+    two such datasets imported as two classes without a word. Looked at until one folder is not so: in a tree of
+    classes, one folder listed."""
+    found, names = {}, {}
     for folder in folders:
-        inner = [path for path in entries(folder) if path.is_dir() and not inputs.hidden(path.name)]
-        names = {same_text(path.name).casefold() for path in inner}
-        if len(inner) < 2 or names & seen or first_loose_image(folder) is not None \
+        inner, below = _sub_folders(folder), ""
+        if inner and {path.name for path in inner} <= {"train", "val"} and inner[0].name == "train":
+            inner, below = _sub_folders(inner[0]), "train/"  # a dataset of the train/ + val/ layout: train/'s classes
+        if len(inner) < 2 or first_loose_image(folder) is not None \
                 or any(first_loose_image(path) is None for path in inner):
-            return {}
-        seen |= names
-        found[folder] = [path.name for path in inner]
-    return found
+            return {}, []
+        found[folder] = [below + path.name for path in inner]
+        names[folder] = {same_text(path.name).casefold() for path in inner}
+    held = collections.Counter(name for folder_names in names.values() for name in folder_names)
+    shared = {name for name, count in held.items() if count > 1}
+    if any(2 * len(folder_names & shared) > len(folder_names) for folder_names in names.values()):
+        return {}, []  # sessions named alike from class to class
+    alike = sorted({same_text(name).casefold(): name for inner in found.values() for name in map(_class_part, inner)
+                    if same_text(name).casefold() in shared}.values())  # one spelling of each (case aside)
+    return found, alike
+
+
+def _class_part(name):
+    """The class's name of a name :func:`datasets_of_classes` lists: ``cat`` of ``train/cat``."""
+    return name.removeprefix("train/")
+
+
+def _sub_folders(folder):
+    """The folders in ``folder`` that are not hidden, sorted."""
+    return [path for path in entries(folder) if path.is_dir() and not inputs.hidden(path.name)]
 
 
 def warn_of_datasets_of_classes(root, folders):
@@ -109,14 +131,17 @@ def warn_of_datasets_of_classes(root, folders):
     own classes (:func:`datasets_of_classes`): the folder of two datasets given (two/photosA/{cat,dog},
     two/photosB/{bus,car}) would be imported as two classes, each holding the other classes' images, without a
     word. Not refused: classes whose images are sorted into folders named uniquely (cat/cat_001/, or by date) look
-    the same, and import as they are."""
-    datasets = datasets_of_classes(folders)
+    the same, and import as they are. Folders named alike in two of them are named (three at most)."""
+    datasets, alike = datasets_of_classes(folders)
     if datasets:
         shown = "; ".join(f"{folder.name}: {quoted(names, 3)}"
                           for folder, names in list(datasets.items())[:3])
+        held, alike_shown = ("that no other holds", "") if not alike else \
+            ("most named as no other's", f"; named alike in two or more, case aside: {quoted(alike, 3)}")
         stopping.warn(f"warning: {root}: {len(datasets)} class folders each look like a dataset of classes, "
-                      f"holding no image itself but folders of images that no other holds ({shown}"
-                      f"{' ...' if len(datasets) > 3 else ''}), and are imported as {len(datasets)} classes whose "
+                      f"holding no image itself but folders of images {held} ({shown}"
+                      f"{' ...' if len(datasets) > 3 else ''}{alike_shown}), and are imported as {len(datasets)} "
+                      f"classes whose "
                       f"images lie in sub-folders. If you meant one dataset, stop (Ctrl-C) and give that folder "
                       f"({' or '.join(str(folder) for folder in list(datasets)[:2])}"
                       f"{' ...' if len(datasets) > 2 else ''}).")

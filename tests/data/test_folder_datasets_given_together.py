@@ -100,3 +100,45 @@ def test_other_classes_are_imported_without_the_warning(tmp_path, image_bytes, w
     assert LOOKS_LIKE not in _said(result.output), result.output
     expected = [2 * len(tree[name]) + sum(key.startswith(f"{name}/") for key in extra) for name in sorted(tree)]
     assert _classes_and_counts(tmp_path / "out") == (sorted(tree), expected)
+
+
+def test_two_datasets_sharing_a_few_class_names_are_warned_of_naming_those(tmp_path, image_bytes, write_files):
+    """Two datasets of a transfer across datasets often share a few class names (X/cat/, Y/Cat/, both dog/): the
+    folder of both was imported as two classes without a word, since any name held by two folders read as
+    sessions named alike from class to class."""
+    tree = {"X": ["cat", "dog", "fox", "owl", "bee"], "Y": ["Cat", "dog", "bus", "car", "van"]}
+    root = _nested(tmp_path / "two", tree, image_bytes, write_files, per_folder=1)
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    said = _said(result.stderr)
+    assert said.startswith(f"warning: {root}: 2 {LOOKS_LIKE}, holding no image itself but folders of images most "
+                           f"named as no other's (X: 'bee', 'cat', 'dog' ...; Y: 'Cat', 'bus', 'car' ...; named "
+                           f"alike in two or more, case aside: "), result.stderr
+    alike = said.split("case aside: ", 1)[1].split(")", 1)[0]
+    assert sorted(name.strip("'").casefold() for name in alike.split(", ")) == ["cat", "dog"], said
+    assert _classes_and_counts(tmp_path / "out") == (["X", "Y"], [5, 5])
+
+
+def test_sub_folders_mostly_named_alike_are_not_warned_of(tmp_path, image_bytes, write_files):
+    """Sessions named alike from class to class, one class with a session of its own, stay unwarned."""
+    tree = {"cat": ["session1", "session2", "session3"], "dog": ["session1", "session2", "extra"]}
+    root = _nested(tmp_path / "src", tree, image_bytes, write_files, per_folder=1)
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert LOOKS_LIKE not in _said(result.output), result.output
+
+
+def test_two_datasets_of_the_train_val_layout_given_together_are_warned_of(tmp_path, image_bytes, write_files):
+    """two/X/{train,val}/<class>/: X and Y were imported as two classes, X's and Y's validation images trained on,
+    without a word (train/ and val/ named alike in both read as sessions)."""
+    tree = {"X": ["train/cat", "train/dog", "train/owl", "val/cat", "val/dog", "val/owl"],
+            "Y": ["train/bus", "train/car", "val/bus", "val/car"]}
+    root = _nested(tmp_path / "two", tree, image_bytes, write_files, per_folder=1)
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert _said(result.stderr).startswith(
+        f"warning: {root}: 2 {LOOKS_LIKE}, holding no image itself but folders of images that no other holds (X: "
+        f"'train/cat', 'train/dog', 'train/owl'; Y: 'train/bus', 'train/car'), and are imported as 2 classes whose "
+        f"images lie in sub-folders. If you meant one dataset, stop (Ctrl-C) and give that folder ({root / 'X'} or "
+        f"{root / 'Y'})."), result.stderr
+    assert _classes_and_counts(tmp_path / "out") == (["X", "Y"], [6, 4])
