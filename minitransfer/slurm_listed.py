@@ -16,11 +16,13 @@ ENDING_WAIT_SECONDS = 30
 
 
 def listed_lines():
-    """Bash lines setting ``reason_of`` (array task -> SLURM's reason) and ``ending_of`` (the tasks still
+    """Bash lines setting ``reason_of`` (array task -> SLURM's reason), ``state_of`` (-> its state) and ``ending_of``
+    (the tasks still
     COMPLETING after the wait) from squeue, where ``submitted.txt`` or another folder's submission names tasks
     (``$others``); exit 1, said, where squeue fails."""
     return [
-        "declare -A reason_of=() ending_of=()  # array task -> SLURM's reason; the tasks SLURM is still ending",
+        "# array task -> SLURM's reason, its state; the tasks SLURM is still ending",
+        "declare -A reason_of=() state_of=() ending_of=()",
         f'if [ -s {SUBMITTED_FILE} ] || [ "${{#others[@]}}" -gt 0 ]; then',
         "  # without the queue, the runs of tasks still queued would be submitted again: said, not bash's bare exit",
         "  list_tasks() {",
@@ -45,7 +47,7 @@ def listed_lines():
         "  done",
         "  while read -r task state reason; do",
         '    if [ -z "$task" ]; then continue; fi',
-        "    reason_of[$task]=$reason",
+        "    reason_of[$task]=$reason state_of[$task]=$state",
         '    if [ "$state" = COMPLETING ]; then ending_of[$task]=yes; fi',
         '  done <<< "$listed"',
         "fi",
@@ -79,24 +81,47 @@ def sbatch_sums_lines():
 
 def older_lines_check():
     """Bash lines of the loop over ``submitted.txt`` marking a task of this plan (``$task``) queued with other
-    ``#SBATCH`` lines (``$lines_sum``) than its script has now (``older_of``): emitted again with another --time,
-    partition or --sbatch-option, or edited since. SLURM keeps a queued job's options: before, a rerun said only
-    "not submitted again: N queued", and they ran on their old lines."""
+    ``#SBATCH`` lines (``$lines_sum``) than its script has now (``older_of``, to its state): emitted again with
+    another --time, partition or --sbatch-option, or edited since. SLURM keeps a queued job's options: before, a
+    rerun said only "not submitted again: N queued", and they ran on their old lines."""
     return [
         '    if [ "$of_plan" = "$plan" ] && [ -n "$lines_sum" ] && [ -n "${lines_of[${lines_sum%%:*}]+now}" ] &&',
-        '       [ "${lines_of[${lines_sum%%:*}]}" != "${lines_sum#*:}" ]; then older_of[$task]=yes; fi',
+        '       [ "${lines_of[${lines_sum%%:*}]}" != "${lines_sum#*:}" ]; then older_of[$task]=${state_of[$task]-}; fi',
     ]
 
 
 def older_said_lines():
-    """Bash lines saying the skipped runs whose tasks were queued with other ``#SBATCH`` lines (``$older``), and how
-    to queue them with the new ones."""
+    """Bash lines saying the skipped runs whose tasks were queued with other ``#SBATCH`` lines (``$older``): those
+    still PENDING to cancel, then queue again with the new lines; those started (RUNNING, or SLURM starting them) to
+    leave running. A running task was said to cancel too (session 67): cancelled, its training stops, and keeps its
+    work only where it writes its checkpoint within SLURM's KillWait (a large network on a slow file system may not);
+    left to run, it trains with its old lines, and at their time limit requeues itself (PENDING, its checkpoint
+    written), when a rerun says to cancel it."""
+    def noun(tasks, one, many):
+        return f'$(noun "${{#{tasks}[@]}}" "{one}" "{many}")'
+
+    def lines_than(tasks):
+        return (f"other #SBATCH lines than {noun(tasks, 'its script has', 'their scripts have')} now (emitted again"
+                " since, with another --time, partition or --sbatch-option, or edited)")
+
+    pending, started = "older_pending", "older_started"
     return [
         'if [ "${#older[@]}" -gt 0 ]; then',
-        '  echo "  ${#older[@]} of them $(noun "${#older[@]}" "was" "were") queued with other #SBATCH lines than'
-        ' $(noun "${#older[@]}" "its script has" "their scripts have") now (emitted again since, with another --time,'
-        ' partition or --sbatch-option, or edited) and $(noun "${#older[@]}" "runs" "run") with the old ones: to queue'
-        ' $(noun "${#older[@]}" "it" "them") with the new ones, cancel $(noun "${#older[@]}" "it" "them") (scancel'
-        ' ${older[*]}), then rerun $submit_sh"',
+        f"  {pending}=() {started}=()",
+        '  for task in "${older[@]}"; do',
+        f'    if [ "${{older_of[$task]}}" = PENDING ]; then {pending}+=("$task"); else {started}+=("$task"); fi',
+        "  done",
+        f'  if [ "${{#{pending}[@]}}" -gt 0 ]; then',
+        f'    echo "  ${{#{pending}[@]}} of them {noun(pending, "was", "were")} queued with {lines_than(pending)} and'
+        f' {noun(pending, "is", "are")} still pending: to queue {noun(pending, "it", "them")} with the new ones, cancel'
+        f' {noun(pending, "it", "them")} (scancel ${{{pending}[*]}}), then rerun $submit_sh"',
+        "  fi",
+        f'  if [ "${{#{started}[@]}}" -gt 0 ]; then',
+        f'    echo "  ${{#{started}[@]}} of them {noun(started, "is", "are")} running with {lines_than(started)}: leave'
+        f' {noun(started, "it", "them")} to run on with the old ones (at its time limit a task requeues itself with'
+        " them, its checkpoint written, and resumes; rerun $submit_sh then to cancel it and queue it with the new"
+        f" ones); cancelled while running (scancel ${{{started}[*]}}), a task's training keeps what it trained only"
+        " where it writes its checkpoint within SLURM's KillWait, else only up to its last one\"",
+        "  fi",
         "fi",
     ]
