@@ -13,6 +13,12 @@ those still COMPLETING then: rerun it in a few seconds.
 from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, TRANSFERS_FILE
 
 ENDING_WAIT_SECONDS = 30
+# The state and reason squeue (--format="%T %r") gives a task that waits for nodes down or drained, or for a partition
+# down or inactive, as a bash case pattern: SLURM starts it only once an administrator has brought them back. SLURM
+# 22.05 lists a task whose only node is drained with the words below (seen on the test cluster), others
+# ReqNodeNotAvail, with the nodes it names.
+UNAVAILABLE_PATTERNS = ('"PENDING ReqNodeNotAvail"* | "PENDING Nodes required for job are DOWN, DRAINED"* | '
+                        '"PENDING PartitionDown" | "PENDING PartitionInactive"')
 
 
 def listed_lines():
@@ -23,6 +29,7 @@ def listed_lines():
     return [
         "# array task -> SLURM's reason, its state; the tasks SLURM is still ending",
         "declare -A reason_of=() state_of=() ending_of=()",
+        "declare -A unavailable_of=()  # the tasks PENDING on nodes or a partition SLURM cannot use now -> the reason",
         f'if [ -s {SUBMITTED_FILE} ] || [ "${{#others[@]}}" -gt 0 ]; then',
         "  # without the queue, the runs of tasks still queued would be submitted again: said, not bash's bare exit",
         "  list_tasks() {",
@@ -48,6 +55,7 @@ def listed_lines():
         "  while read -r task state reason; do",
         '    if [ -z "$task" ]; then continue; fi',
         "    reason_of[$task]=$reason state_of[$task]=$state",
+        f'    case "$state $reason" in {UNAVAILABLE_PATTERNS}) unavailable_of[$task]=$reason ;; esac',
         '    if [ "$state" = COMPLETING ]; then ending_of[$task]=yes; fi',
         '  done <<< "$listed"',
         "fi",
@@ -123,5 +131,39 @@ def older_said_lines():
         f" ones); cancelled while running (scancel ${{{started}[*]}}), a task's training keeps what it trained only"
         " where it writes its checkpoint within SLURM's KillWait, else only up to its last one\"",
         "  fi",
+        "fi",
+    ]
+
+
+def skip_lines():
+    """Bash lines defining ``skip``: the run of ``$key``, unfinished, is queued already (``task_of``): counted; its
+    task noted where SLURM is ending it, where it was queued with older ``#SBATCH`` lines, where it waits for nodes
+    or a partition SLURM cannot use now; and counted for the other folder that queued it."""
+    return [
+        "skip() {",
+        '  skipped=$((skipped + 1))',
+        '  if [ -n "${older_of[${task_of[$key]}]+older}" ]; then older+=("${task_of[$key]}"); fi',
+        '  if [ -n "${ending_of[${task_of[$key]}]+ending}" ]; then ending_runs=$((ending_runs + 1)); fi',
+        '  if [ -n "${unavailable_of[${task_of[$key]}]+held}" ]; then unavailable+=("${task_of[$key]}"); fi',
+        '  if [ -n "${folder_of[$key]+other}" ]; then',
+        '    by_folder[${folder_of[$key]}]=$(( ${by_folder[${folder_of[$key]}]:-0} + 1 ))',
+        "  fi",
+        "}",
+        "unavailable=()",
+    ]
+
+
+def unavailable_said_lines():
+    """Bash lines saying the skipped runs whose tasks are PENDING on nodes down or drained, or a partition down
+    (``$unavailable``): SLURM starts them once those are back, nothing to submit again. Before, a rerun said only
+    "not submitted again: N queued", and a user waiting on a drained node was told nothing of why nor what to do."""
+    return [
+        'if [ "${#unavailable[@]}" -gt 0 ]; then',
+        '  echo "  ${#unavailable[@]} of them $(noun "${#unavailable[@]}" "waits" "wait") for nodes down or drained, or'
+        ' a partition down (squeue\'s reason: ${unavailable_of[${unavailable[0]}]}): SLURM starts'
+        ' $(noun "${#unavailable[@]}" "it" "them") once they are back, with nothing to submit again (sinfo -R says'
+        " why a node is out; the cluster's administrators bring it back); not to wait, cancel"
+        ' $(noun "${#unavailable[@]}" "it" "them") (scancel ${unavailable[*]}), emit the scripts again with another'
+        ' --partition, then rerun $submit_sh"',
         "fi",
     ]

@@ -40,7 +40,7 @@ from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTI
                                      plan_check, plan_file_check)
 from minitransfer.slurm_dataset import dataset_lines
 from minitransfer.slurm_listed import (ending_said_lines, listed_lines, older_lines_check, older_said_lines,
-                                       sbatch_sums_lines)
+                                       sbatch_sums_lines, skip_lines, unavailable_said_lines)
 from minitransfer.slurm_finished import edited_results_lines, finished_lines, lost_function_lines, lost_results_lines
 from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_lines, reached_lines, scripts_set_lines,
                                               slurm_commands_lines, test_only_lines, weights_without_checkpoint_lines,
@@ -251,14 +251,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         f'  for line in ${{kept[@]+"${{kept[@]}}"}}; do echo "$line" >> {SUBMITTED_FILE}; done',
         "fi",
         "submitted=0 skipped=0 ending_runs=0 new_jobs=0 refused=0",
-        "skip() {  # the run of $key, unfinished, is queued already: counted, and for the other folder that queued it",
-        '  skipped=$((skipped + 1))',
-        '  if [ -n "${older_of[${task_of[$key]}]+older}" ]; then older+=("${task_of[$key]}"); fi',
-        '  if [ -n "${ending_of[${task_of[$key]}]+ending}" ]; then ending_runs=$((ending_runs + 1)); fi',
-        '  if [ -n "${folder_of[$key]+other}" ]; then',
-        '    by_folder[${folder_of[$key]}]=$(( ${by_folder[${folder_of[$key]}]:-0} + 1 ))',
-        "  fi",
-        "}",
+        *skip_lines(),
         "declare -A arrays=()  # the array scripts submitted",
         *test_only_lines(),
         "# submit SCRIPT FIRST RUNS LABEL OF AFTER [SBATCH_OPTIONS...]: SCRIPT's runs RUNS (indices in its case,",
@@ -345,6 +338,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '    echo "  ${by_folder[$folder]} of them submitted by $folder/submit.sh (the same plan, emitted there)"',
         "  done",
         *ending_said_lines(),
+        *unavailable_said_lines(),
         *older_said_lines(),
         'elif [ "$submitted" -eq 0 ] && [ "${#lost_runs[@]}" -gt 0 ]; then',
         '  left=$((total - ${#lost_runs[@]}))',
