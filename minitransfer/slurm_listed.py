@@ -10,6 +10,8 @@ was "not submitted again ... queued or running", a run no task will train. So ``
 those still COMPLETING then: rerun it in a few seconds.
 """
 
+import hashlib
+
 from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, TRANSFERS_FILE
 
 ENDING_WAIT_SECONDS = 30
@@ -145,6 +147,7 @@ def skip_lines():
         '  if [ -n "${older_of[${task_of[$key]}]+older}" ]; then older+=("${task_of[$key]}"); fi',
         '  if [ -n "${ending_of[${task_of[$key]}]+ending}" ]; then ending_runs=$((ending_runs + 1)); fi',
         '  if [ -n "${unavailable_of[${task_of[$key]}]+held}" ]; then unavailable+=("${task_of[$key]}"); fi',
+        '  if [ -n "${changed_of[${task_of[$key]}]+changed}" ]; then changed+=("${task_of[$key]}"); fi',
         '  if [ -n "${folder_of[$key]+other}" ]; then',
         '    by_folder[${folder_of[$key]}]=$(( ${by_folder[${folder_of[$key]}]:-0} + 1 ))',
         "  fi",
@@ -165,5 +168,72 @@ def unavailable_said_lines():
         " why a node is out; the cluster's administrators bring it back); not to wait, cancel"
         ' $(noun "${#unavailable[@]}" "it" "them") (scancel ${unavailable[*]}), emit the scripts again with another'
         ' --partition, then rerun $submit_sh"',
+        "fi",
+    ]
+
+
+def command_sums(lines):
+    """The sum of each task line (:func:`~minitransfer.slurm_tasks.task_lines`: a run and its train command) of
+    ``lines``, its array index left out (another emission may number the run otherwise), as ``submit.sh`` records it
+    with each task it queues (``submitted.txt``'s fifth field)."""
+    return [hashlib.sha256(line.split(") ", 1)[1].encode("utf-8", "surrogateescape")).hexdigest()[:16]
+            for line in lines]
+
+
+def command_sums_lines():
+    """Bash lines setting ``command_of`` (OUT/<run> as ``key_of`` writes it -> the sum of its task line now, from
+    ``base_commands`` and ``transfer_commands``, which follow ``base_runs`` and ``transfer_runs``; empty for scripts
+    emitted without their task lines), to tell the tasks queued with another train command (:func:`changed_check`)."""
+    return [
+        "declare -A command_of=() changed_of=()  # OUT/<run> -> its task line's sum now; tasks queued with another",
+        'for i in "${!base_commands[@]}"; do key_of "${base_runs[i]}"; command_of[$key]=${base_commands[i]}; done',
+        'for i in "${!transfer_commands[@]}"; do',
+        '  key_of "${transfer_runs[i]}"; command_of[$key]=${transfer_commands[i]}',
+        "done",
+        "changed=()  # the runs skipped whose tasks were queued with another train command than their script's now",
+    ]
+
+
+def changed_check():
+    """Bash lines of the loop over ``submitted.txt`` marking a task of this plan (``$task``) queued with another
+    train command (``$command_sum``) than its run's script gives now (``changed_of``, to its state): emitted again
+    with another --data (the dataset moved), --device or other options of the same plan. SLURM runs a queued job's
+    copy of its script, taken as it was submitted: before, a rerun said only "not submitted again: N queued", and
+    each then trained with its old command, a dataset moved failing every one of them (exit 65)."""
+    return [
+        '    if [ "$of_plan" = "$plan" ] && [ -n "$command_sum" ] && [ -n "${command_of[$key]+now}" ] &&',
+        '       [ "${command_of[$key]}" != "$command_sum" ]; then changed_of[$task]=${state_of[$task]-}; fi',
+    ]
+
+
+def changed_said_lines():
+    """Bash lines saying the skipped runs whose tasks were queued with another train command (``$changed``): those
+    PENDING to cancel, then queue again with the new command; those running to leave (one that fails with its old
+    command, a dataset moved since, is submitted again by a rerun, resuming from its checkpoint)."""
+    def noun(tasks, one, many):
+        return f'$(noun "${{#{tasks}[@]}}" "{one}" "{many}")'
+
+    def command_than(tasks):
+        return (f"another train command than {noun(tasks, 'its script gives its run', 'their scripts give their runs')}"
+                " now (emitted again since, with another --data, --device or other options of the same plan)")
+
+    pending, started = "changed_pending", "changed_started"
+    return [
+        'if [ "${#changed[@]}" -gt 0 ]; then',
+        f"  {pending}=() {started}=()",
+        '  for task in "${changed[@]}"; do',
+        f'    if [ "${{changed_of[$task]}}" = PENDING ]; then {pending}+=("$task"); else {started}+=("$task"); fi',
+        "  done",
+        f'  if [ "${{#{pending}[@]}}" -gt 0 ]; then',
+        f'    echo "  ${{#{pending}[@]}} of them {noun(pending, "was", "were")} queued with {command_than(pending)} and'
+        f' {noun(pending, "is", "are")} still pending, to train with the old one (a dataset it names moved since:'
+        f' failing, exit 65): to queue {noun(pending, "it", "them")} with the new one, cancel'
+        f' {noun(pending, "it", "them")} (scancel ${{{pending}[*]}}), then rerun $submit_sh"',
+        "  fi",
+        f'  if [ "${{#{started}[@]}}" -gt 0 ]; then',
+        f'    echo "  ${{#{started}[@]}} of them {noun(started, "is", "are")} running with {command_than(started)}:'
+        " a task that fails with its old one (a dataset it names moved since: exit 65) has its run submitted with"
+        ' the new one by a rerun of $submit_sh, resuming from its checkpoint"',
+        "  fi",
         "fi",
     ]
