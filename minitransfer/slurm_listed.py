@@ -100,6 +100,28 @@ def older_lines_check():
     ]
 
 
+def _noun(tasks, one, many):
+    """Bash words: ``one`` where the bash array ``tasks`` holds one task, else ``many``."""
+    return f'$(noun "${{#{tasks}[@]}}" "{one}" "{many}")'
+
+
+def _said_by_state(name, than, pending_said, started_said):
+    """Bash lines saying the tasks of the bash array ``name`` (each a key of ``name_of``, to its state) in two groups:
+    those PENDING, then the others (RUNNING, or SLURM starting them), each with its words (``pending_said``,
+    ``started_said``), in which ``{was}``, ``{is}``, ``{it}`` agree with the group's count, ``{tasks}`` lists it and
+    ``{than}`` is ``than`` (its words for one task, for more, and what follows either)."""
+    lines = [f'if [ "${{#{name}[@]}}" -gt 0 ]; then', f"  {name}_pending=() {name}_started=()",
+             f'  for task in "${{{name}[@]}}"; do',
+             f'    if [ "${{{name}_of[$task]}}" = PENDING ]; then {name}_pending+=("$task"); else'
+             f' {name}_started+=("$task"); fi',
+             "  done"]
+    for group, said in (f"{name}_pending", pending_said), (f"{name}_started", started_said):
+        words = said.format(was=_noun(group, "was", "were"), it=_noun(group, "it", "them"), tasks=f"${{{group}[*]}}",
+                            than=_noun(group, than[0], than[1]) + than[2], **{"is": _noun(group, "is", "are")})
+        lines.append(f'  if [ "${{#{group}[@]}}" -gt 0 ]; then echo "  ${{#{group}[@]}} of them {words}"; fi')
+    return lines + ["fi"]
+
+
 def older_said_lines():
     """Bash lines saying the skipped runs whose tasks were queued with other ``#SBATCH`` lines (``$older``): those
     still PENDING to cancel, then queue again with the new lines; those started (RUNNING, or SLURM starting them) to
@@ -107,34 +129,15 @@ def older_said_lines():
     work only where it writes its checkpoint within SLURM's KillWait (a large network on a slow file system may not);
     left to run, it trains with its old lines, and at their time limit requeues itself (PENDING, its checkpoint
     written), when a rerun says to cancel it."""
-    def noun(tasks, one, many):
-        return f'$(noun "${{#{tasks}[@]}}" "{one}" "{many}")'
-
-    def lines_than(tasks):
-        return (f"other #SBATCH lines than {noun(tasks, 'its script has', 'their scripts have')} now (emitted again"
-                " since, with another --time, partition or --sbatch-option, or edited)")
-
-    pending, started = "older_pending", "older_started"
-    return [
-        'if [ "${#older[@]}" -gt 0 ]; then',
-        f"  {pending}=() {started}=()",
-        '  for task in "${older[@]}"; do',
-        f'    if [ "${{older_of[$task]}}" = PENDING ]; then {pending}+=("$task"); else {started}+=("$task"); fi',
-        "  done",
-        f'  if [ "${{#{pending}[@]}}" -gt 0 ]; then',
-        f'    echo "  ${{#{pending}[@]}} of them {noun(pending, "was", "were")} queued with {lines_than(pending)} and'
-        f' {noun(pending, "is", "are")} still pending: to queue {noun(pending, "it", "them")} with the new ones, cancel'
-        f' {noun(pending, "it", "them")} (scancel ${{{pending}[*]}}), then rerun $submit_sh"',
-        "  fi",
-        f'  if [ "${{#{started}[@]}}" -gt 0 ]; then',
-        f'    echo "  ${{#{started}[@]}} of them {noun(started, "is", "are")} running with {lines_than(started)}: leave'
-        f' {noun(started, "it", "them")} to run on with the old ones (at its time limit a task requeues itself with'
-        " them, its checkpoint written, and resumes; rerun $submit_sh then to cancel it and queue it with the new"
-        f" ones); cancelled while running (scancel ${{{started}[*]}}), a task's training keeps what it trained only"
-        " where it writes its checkpoint within SLURM's KillWait, else only up to its last one\"",
-        "  fi",
-        "fi",
-    ]
+    return _said_by_state(
+        "older", ("other #SBATCH lines than its script has", "other #SBATCH lines than their scripts have",
+                  " now (emitted again since, with another --time, partition or --sbatch-option, or edited)"),
+        "{was} queued with {than} and {is} still pending: to queue {it} with the new ones, cancel {it} (scancel"
+        " {tasks}), then rerun $submit_sh",
+        "{is} running with {than}: leave {it} to run on with the old ones (at its time limit a task requeues itself"
+        " with them, its checkpoint written, and resumes; rerun $submit_sh then to cancel it and queue it with the new"
+        " ones); cancelled while running (scancel {tasks}), a task's training keeps what it trained only where it"
+        " writes its checkpoint within SLURM's KillWait, else only up to its last one")
 
 
 def skip_lines():
@@ -210,30 +213,11 @@ def changed_said_lines():
     """Bash lines saying the skipped runs whose tasks were queued with another train command (``$changed``): those
     PENDING to cancel, then queue again with the new command; those running to leave (one that fails with its old
     command, a dataset moved since, is submitted again by a rerun, resuming from its checkpoint)."""
-    def noun(tasks, one, many):
-        return f'$(noun "${{#{tasks}[@]}}" "{one}" "{many}")'
-
-    def command_than(tasks):
-        return (f"another train command than {noun(tasks, 'its script gives its run', 'their scripts give their runs')}"
-                " now (emitted again since, with another --data, --device or other options of the same plan)")
-
-    pending, started = "changed_pending", "changed_started"
-    return [
-        'if [ "${#changed[@]}" -gt 0 ]; then',
-        f"  {pending}=() {started}=()",
-        '  for task in "${changed[@]}"; do',
-        f'    if [ "${{changed_of[$task]}}" = PENDING ]; then {pending}+=("$task"); else {started}+=("$task"); fi',
-        "  done",
-        f'  if [ "${{#{pending}[@]}}" -gt 0 ]; then',
-        f'    echo "  ${{#{pending}[@]}} of them {noun(pending, "was", "were")} queued with {command_than(pending)} and'
-        f' {noun(pending, "is", "are")} still pending, to train with the old one (a dataset it names moved since:'
-        f' failing, exit 65): to queue {noun(pending, "it", "them")} with the new one, cancel'
-        f' {noun(pending, "it", "them")} (scancel ${{{pending}[*]}}), then rerun $submit_sh"',
-        "  fi",
-        f'  if [ "${{#{started}[@]}}" -gt 0 ]; then',
-        f'    echo "  ${{#{started}[@]}} of them {noun(started, "is", "are")} running with {command_than(started)}:'
-        " a task that fails with its old one (a dataset it names moved since: exit 65) has its run submitted with"
-        ' the new one by a rerun of $submit_sh, resuming from its checkpoint"',
-        "  fi",
-        "fi",
-    ]
+    return _said_by_state(
+        "changed", ("another train command than its script gives its run",
+                    "another train command than their scripts give their runs",
+                    " now (emitted again since, with another --data, --device or other options of the same plan)"),
+        "{was} queued with {than} and {is} still pending, to train with the old one (a dataset it names moved since:"
+        " failing, exit 65): to queue {it} with the new one, cancel {it} (scancel {tasks}), then rerun $submit_sh",
+        "{is} running with {than}: a task that fails with its old one (a dataset it names moved since: exit 65) has"
+        " its run submitted with the new one by a rerun of $submit_sh, resuming from its checkpoint")
