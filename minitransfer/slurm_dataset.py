@@ -7,7 +7,8 @@ a missing or damaged prepared dataset, or one the grid's options cannot take, sa
 ``submit.sh`` (:func:`dataset_lines`) asks it, with ``--dry-run`` too, before it queues anything, where its tasks
 train with minitransfer's own train (another train command reads the data its own way): before, a dataset
 deleted, moved or damaged since the emission was found only as the tasks ran on the cluster (exit 65 in each
-base's train.log), after queueing, and its dry run said all was well.
+base's train.log), after queueing, and its dry run said all was well. A dataset moved for good is said with the way
+on: the scripts emitted again with its new place as --data (the grid's runs resume; before, "fix it" only).
 """
 
 import shlex
@@ -61,7 +62,9 @@ def dataset_lines(python_path):
         f"    {' | '.join(map(str, REFUSED))})",
         '      echo "$said" >&2',
         '      echo "nothing submitted: the tasks\' train would stop on this as each starts; fix it (the dataset'
-        ' as prepare wrote it), then rerun $submit_sh" >&2',
+        ' as prepare wrote it, where the scripts name it; a dataset moved for good: emit the scripts again with its'
+        ' new place as --data, the grid folder and other options as before, and its runs go on where they stopped),'
+        ' then rerun $submit_sh" >&2',
         '      exit "$checked" ;;',
         f'    *) echo "note: the datasets were not checked ({python} -m {MODULE} failed, exit $checked)" ;;',
         "  esac",

@@ -39,8 +39,9 @@ from minitransfer.slurm_array_limit import array_size_lines
 from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMITTED_FILE, TRANSFERS_FILE,
                                      plan_check, plan_file_check)
 from minitransfer.slurm_dataset import dataset_lines
-from minitransfer.slurm_listed import (ending_said_lines, listed_lines, older_lines_check, older_said_lines,
-                                       sbatch_sums_lines)
+from minitransfer.slurm_listed import (changed_check, changed_said_lines, command_sums, command_sums_lines,
+                                       ending_said_lines, listed_lines, older_lines_check, older_said_lines,
+                                       sbatch_sums_lines, skip_lines, unavailable_said_lines)
 from minitransfer.slurm_finished import edited_results_lines, finished_lines, lost_function_lines, lost_results_lines
 from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_lines, reached_lines, scripts_set_lines,
                                               slurm_commands_lines, test_only_lines, weights_without_checkpoint_lines,
@@ -180,6 +181,9 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         bash_array("transfer_runs", [run.name for run in transfers]),
         # base i's transfers: transfer_runs[transfer_first[i]] up to, not including, transfer_runs[transfer_first[i+1]]
         bash_array("transfer_first", transfer_first),
+        # each run's task line's sum (submitted.txt's fifth field), in the order of base_runs and transfer_runs
+        bash_array("base_commands", command_sums((tasks or {}).get(BASES_FILE, []))),
+        bash_array("transfer_commands", command_sums((tasks or {}).get(TRANSFERS_FILE, []))),
         "",
         *finished_lines(),
         *lost_function_lines(),
@@ -211,16 +215,19 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         *array_size_lines(),
         *listed_lines(),
         *sbatch_sums_lines(),
+        *command_sums_lines(),
         "declare -A task_of=()  # OUT/<run> -> its array task still listed",
         "kept=() never=() stale=()",
         f"if [ -s {SUBMITTED_FILE} ]; then",
-        "  while IFS=$'\\t' read -r task key of_plan lines_sum; do",
+        "  while IFS=$'\\t' read -r task key of_plan lines_sum command_sum; do",
         '    if [ -z "$task" ] || [ -z "${reason_of[$task]+listed}" ]; then continue; fi',
         '    if [ "${reason_of[$task]}" = DependencyNeverSatisfied ]; then never+=("$task"); continue; fi',
         "    line=\"$task\"$'\\t'\"$key\"$'\\t'\"$of_plan\"",
         "    if [ -n \"$lines_sum\" ]; then line+=$'\\t'$lines_sum; fi",
+        "    if [ -n \"$command_sum\" ]; then line+=$'\\t'$command_sum; fi",
         '    kept+=("$line")',
         *older_lines_check(),
+        *changed_check(),
         "    # a task of another plan ends without training (exit 2): its run is not queued for this one",
         '    if [ "$of_plan" = "$plan" ]; then task_of[$key]=$task; else stale+=("$task"); fi',
         f"  done < {SUBMITTED_FILE}",
@@ -251,14 +258,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         f'  for line in ${{kept[@]+"${{kept[@]}}"}}; do echo "$line" >> {SUBMITTED_FILE}; done',
         "fi",
         "submitted=0 skipped=0 ending_runs=0 new_jobs=0 refused=0",
-        "skip() {  # the run of $key, unfinished, is queued already: counted, and for the other folder that queued it",
-        '  skipped=$((skipped + 1))',
-        '  if [ -n "${older_of[${task_of[$key]}]+older}" ]; then older+=("${task_of[$key]}"); fi',
-        '  if [ -n "${ending_of[${task_of[$key]}]+ending}" ]; then ending_runs=$((ending_runs + 1)); fi',
-        '  if [ -n "${folder_of[$key]+other}" ]; then',
-        '    by_folder[${folder_of[$key]}]=$(( ${by_folder[${folder_of[$key]}]:-0} + 1 ))',
-        "  fi",
-        "}",
+        *skip_lines(),
         "declare -A arrays=()  # the array scripts submitted",
         *test_only_lines(),
         "# submit SCRIPT FIRST RUNS LABEL OF AFTER [SBATCH_OPTIONS...]: SCRIPT's runs RUNS (indices in its case,",
@@ -304,9 +304,8 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         f'    if [ "$script" = {BASES_FILE} ]; then run=${{base_runs[offset + index]}}; else '
         'run=${transfer_runs[offset + index]}; fi',
         '    key_of "$run"; task_of[$key]=${job}_$index; submitted=$((submitted + 1))',
-        f"    if [ \"$dry_run\" = no ]; then printf '%s\\t%s\\t%s\\t%s\\n' \"${{job}}_$index\" \"$key\" \"$plan\" "
-        f"\"$script:${{lines_of[$script]}}\" >> "
-        f"{SUBMITTED_FILE}; fi",
+        f"    if [ \"$dry_run\" = no ]; then printf '%s\\t%s\\t%s\\t%s\\t%s\\n' \"${{job}}_$index\" \"$key\" \"$plan\" "
+        f"\"$script:${{lines_of[$script]}}\" \"${{command_of[$key]-}}\" >> {SUBMITTED_FILE}; fi",
         "  done",
         "  last=${of##* }  # the noun agrees with the last number: 1 run, 1 of 2 runs",
         '  echo "$label: job $job, ${#tasks[@]}$of $(noun "${last:-${#tasks[@]}}" run)'
@@ -345,7 +344,9 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '    echo "  ${by_folder[$folder]} of them submitted by $folder/submit.sh (the same plan, emitted there)"',
         "  done",
         *ending_said_lines(),
+        *unavailable_said_lines(),
         *older_said_lines(),
+        *changed_said_lines(),
         'elif [ "$submitted" -eq 0 ] && [ "${#lost_runs[@]}" -gt 0 ]; then',
         '  left=$((total - ${#lost_runs[@]}))',
         '  echo "nothing else to submit: $(noun "$left" "the other run is" "the other $left runs are") finished'

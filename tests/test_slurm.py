@@ -341,7 +341,7 @@ def test_each_transfer_array_waits_for_its_own_base_task(tmp_path, fake_slurm):
     submitted = [line.split("\t") for line in (scripts / "submitted.txt").read_text().splitlines()]
     assert sorted(shlex.split(key)[0] for _, key, *_ in submitted) == sorted(str(out / run.name) for run in runs)
     assert {task.split("_")[0] for task, *_ in submitted} == {str(1001 + i) for i in range(len(calls))}
-    assert {plan for _, _, plan, _ in submitted} == {json.loads((out / grid.PLAN_FILE).read_text())[grid.PLAN_ID]}
+    assert {plan for _, _, plan, *_ in submitted} == {json.loads((out / grid.PLAN_FILE).read_text())[grid.PLAN_ID]}
 
 
 def test_submit_skips_finished_runs_and_then_submits_nothing(tmp_path, fake_slurm):

@@ -17,6 +17,9 @@ from minitransfer.data import synthetic
 fake_slurm = test_slurm.fake_slurm  # the fixture
 
 RUNS = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+MOVED_WORDS = ("the dataset as prepare wrote it, where the scripts name it; a dataset moved for good: emit the scripts "
+               "again with its new place as --data, the grid folder and other options as before, and its runs go on "
+               "where they stopped")
 
 
 def emitted_with_data(tmp_path, train_command=None):
@@ -41,8 +44,8 @@ def test_submit_refuses_a_dataset_damaged_since_the_emission(tmp_path, fake_slur
     assert done.returncode == 65, done.stdout + done.stderr
     assert done.stderr.startswith(f"error: bad data: {shard}"), done.stderr
     assert said in done.stderr
-    assert done.stderr.endswith(f"nothing submitted: the tasks' train would stop on this as each starts; fix it (the "
-                                f"dataset as prepare wrote it), then rerun {submit}\n"), done.stderr
+    assert done.stderr.endswith(f"nothing submitted: the tasks' train would stop on this as each starts; fix it ("
+                                f"{MOVED_WORDS}), then rerun {submit}\n"), done.stderr
     assert not (fake_slurm / "sbatch").exists() and not (fake_slurm / "sbatch-test-only").exists()
     assert "Traceback" not in done.stderr
 
