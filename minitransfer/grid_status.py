@@ -15,6 +15,7 @@ from minitransfer import fileio, run_remedies
 from minitransfer.experiment import (CHECKPOINT_FILE, LOG_FILE, PLAN_FILE, TREATMENT_FILE, run_dir, some_names,
                                      weights_path)
 from minitransfer.checkpoint_info import resume_refused  # the check info asks
+from minitransfer.resumed_records import at_end
 from minitransfer.rundir import RESULT_FILE, train_again
 from minitransfer.result_checks import ResultContradicted, check_against_curve, read_result
 from minitransfer.run_file_readers import read_json
@@ -165,13 +166,7 @@ def result_written_again(out, run, states=None):
         meta = checkpoints.read_meta(run_dir(out, run) / CHECKPOINT_FILE)
     except (checkpoints.CheckpointError, OSError):
         return False
-    return _at_end(meta) and resume_refused(run_dir(out, run), meta) is None
-
-
-def _at_end(meta):
-    """Whether the checkpoint whose :func:`minitransfer.checkpoint.read_meta` is ``meta`` is at its run's last
-    iteration."""
-    return meta["iteration"] >= meta["config"].get("max_iter", meta["iteration"] + 1)
+    return at_end(meta) and resume_refused(run_dir(out, run), meta) is None
 
 
 RESULT_LOST = f"{RESULT_FILE} unreadable, no checkpoint"
@@ -238,7 +233,7 @@ def run_status(out, run, states=None):
     refused = resume_refused(run_dir(out, run), meta)  # as info asks it: the resume's own check of its logs
     if refused is not None:
         return RunStatus(NOT_RESUMABLE, f"{NOT_RESUMABLE}: {refused}", meta["iteration"], why=str(refused))
-    if unreadable is not None and _at_end(meta):
+    if unreadable is not None and at_end(meta):
         return RunStatus(WRITE_AGAIN, iteration=meta["iteration"], why=unreadable)
     return RunStatus(RESUME, f"resume at iteration {meta['iteration']}", meta["iteration"])
 
