@@ -40,7 +40,7 @@ a full disk, bad data, ...) and passes on an I/O or bad-data exit code every fai
 import contextlib
 
 from minitransfer import fileio, stop_requests, stopping
-from minitransfer.config_wording import SAME_CALL, worded
+from minitransfer.config_wording import finish_by_rerun, worded
 from minitransfer.config_checks import check_call
 from minitransfer.grid_arguments import (check_out, check_seconds, checked_devices, checked_runs,
                                          checked_train_command, device_options)
@@ -149,13 +149,12 @@ def _interrupted(runner, progress):
     if gone is not None:
         return gone
     told = StoppingLog(progress) if progress is not None else runner.log
-    told(worded(f"interrupted: {SAME_CALL} to finish the grid: it keeps the runs finished and resumes those "
-                f"stopped from their checkpoints"))
+    told(worded(f"interrupted: {finish_by_rerun()}"))
     failure = runner.log.failure or told.failure
     if failure is not None:
         return failure
-    stopped = GridInterrupted("the grid was stopped, its runs with their checkpoints: run it again with the same "
-                              "arguments to finish it")  # its grid_outcome set as every error's, by run_grid
+    stopped = GridInterrupted(f"the grid was stopped, its runs with their checkpoints: {finish_by_rerun()}")
+    # its grid_outcome set as every error's, by run_grid
     stopped.__suppress_context__ = True  # the stop it stands for: not "during handling of" that KeyboardInterrupt
     return stopped
 
