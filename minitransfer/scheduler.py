@@ -38,6 +38,7 @@ a full disk, bad data, ...) and passes on an I/O or bad-data exit code every fai
 """
 
 import contextlib
+import pathlib
 
 from minitransfer import fileio, stop_requests, stopping
 from minitransfer.config_wording import finish_by_rerun, worded
@@ -50,6 +51,7 @@ from minitransfer.grid_outcome import GridInterrupted, GridOutcome
 from minitransfer.grid_preflight import plans_shared
 from minitransfer.grid_progress import StoppingLog
 from minitransfer.grid_runner import STOP_RESEND_SECONDS, GridRunner
+from minitransfer.grid_run_ends import folders_gone_since
 from minitransfer.experiment import default_train_command
 from minitransfer.grid_options import check_options
 from minitransfer.grid_status import finished_and_lost, result_lost
@@ -135,6 +137,10 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
             finally:
                 stops.caught()  # every run ended or stopped: a stop as the launchers end must not lose the outcome
                 runner.close()
+    gone = folders_gone_since(runs, runner.outcome, pathlib.Path(out))
+    if gone is not None:
+        with contextlib.suppress(OSError):  # a log that cannot take it loses the note, not the outcome
+            log(gone)
     return runner.outcome
 
 
