@@ -1,9 +1,9 @@
-"""Where each run of a grid stands in its folder, as the grid's dry run shows it: finished
-(:func:`is_finished`, as report reads it), to resume, to train, or held by another process (:func:`run_status`,
-a :class:`RunStatus`: its words and its fields); whether a finished run's result.json is lost (:func:`is_lost`,
-the one rule); each run's result.json read once per look at a grid folder (:class:`RunStates`); what a rerun
-says of the runs it trains again (:func:`tried_again`); the error its train ended on, as its train.log tells it (:func:`error_line`); a run the grid planned and never started, as info and eval say it
-(:func:`planned_not_started`).
+"""Where each run of a grid stands in its folder, as the grid's dry run shows it: finished (:func:`is_finished`, as
+report reads it), to resume, to train, or held by another process (:func:`run_status`, a :class:`RunStatus`: its
+words and its fields); whether a finished run's result.json is lost (:func:`is_lost`, the one rule); each run's
+result.json read once per look at a grid folder (:class:`RunStates`); what a rerun says of the runs it trains again
+(:func:`tried_again`); the error its train ended on, as its train.log tells it (:func:`error_line`); a run the grid
+planned and never started, as info and eval say it (:func:`planned_not_started`).
 """
 
 import os
@@ -279,9 +279,10 @@ def network_gone(out, run):
     """Whether ``run`` finished once but its network is gone: its result.json there, its weights file and
     checkpoint moved or deleted (:func:`minitransfer.run_remedies.network_gone`, as report and info tell it: the
     weights file its config.json names). Its train trains it again (a fresh run, replacing that result.json):
-    the grid counts it to do, and says so (:func:`tried_again`, :func:`minitransfer.grid_plan_text.describe_plan`); before, it said "1 to
-    run" alone, and the result read by a report before the rerun was of a network no longer there. It looked
-    for NAME.h5 alone, and said a run whose folder a train -o NAME.net had made "gone", its network there."""
+    the grid counts it to do, and says so (:func:`tried_again`, :func:`minitransfer.grid_plan_text.describe_plan`);
+    before, it said "1 to run" alone, and the result read by a report before the rerun was of a network no longer
+    there. It looked for NAME.h5 alone, and said a run whose folder a train -o NAME.net had made "gone", its network
+    there."""
     folder = run_dir(out, run)
     return (folder / RESULT_FILE).exists() and run_remedies.network_gone(folder)
 

@@ -1,8 +1,9 @@
 """What a resumption reads before it resumes: the record of the run it continues (:func:`run_record`: its
 checkpoint, else a finished run's weights; :func:`resumed_record`, with its root attributes), whether that run is
-finished (:func:`finished_record`; its record at its last iteration, :func:`at_end`, the one rule), and a run resumed without `data` whose recorded dataset folder is gone
-(:func:`dataset_gone`, refused by :func:`gone_refusal` unless it is finished). The options it recorded, taken as a
-resumption's defaults: :mod:`minitransfer.resume_options`."""
+finished (:func:`finished_record`; its record at its last iteration, :func:`at_end`, the one rule), and a run
+resumed without `data` whose recorded dataset folder is gone (:func:`dataset_gone`, refused by :func:`gone_refusal`
+unless it is finished). The options it recorded, taken as a resumption's defaults:
+:mod:`minitransfer.resume_options`."""
 
 import os
 import pathlib
