@@ -23,7 +23,6 @@ user's words (:mod:`minitransfer.config_wording`).
 """
 
 import dataclasses
-import math
 import os
 import pathlib
 import sys
@@ -44,7 +43,7 @@ from minitransfer.mean_image import mean_image
 from minitransfer.progress import draws_bar
 from minitransfer.recorded_config import fingerprint_before, recorded_change, resumed_on_prepared_again
 from minitransfer.resume_options import START_OVER, keep_resume_given, resume_given, take_run_folder
-from minitransfer.resumed_records import refuse_dataset_gone, resumed_record
+from minitransfer.resumed_records import at_end, refuse_dataset_gone, resumed_record
 from minitransfer.run_networks import copied_weights
 from minitransfer.rundir import recorded_path, run_dir_for
 from minitransfer.train_config import TrainConfig, default_out
@@ -227,8 +226,7 @@ def _refuse_resumed_on_another_dataset(c, parent, dataset, named, resumed):
     if not change or fingerprint_before(meta, dataset) is not None:
         return resumed
     shown = c.resume if c.resume != "auto" else record
-    finished = meta.get("iteration", 0) >= (meta.get("config") or {}).get("max_iter", math.inf)  # nothing to continue
-    go_on = "" if finished else "to continue the run, give the dataset it was trained on as `data`; "
+    go_on = "" if at_end(meta) else "to continue the run, give the dataset it was trained on as `data`; "
     raise ConfigError(f"cannot resume {shown} with a different configuration: `data` {change}; {go_on}to train the "
                       f"new configuration from the start, {START_OVER}")
 

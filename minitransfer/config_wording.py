@@ -35,6 +35,15 @@ SAME_CALL = "repeat the same call"
 SAME_COMMAND = "rerun the same command"
 
 
+def finish_by_rerun(whole="the grid", runs="runs", rerun=SAME_CALL):
+    """The one advice to go on with a grid that stopped midway (``whole``: "the grid", the demo's "the demo"),
+    by ``rerun`` (:data:`SAME_CALL`, which the command line words as :data:`SAME_COMMAND`; "rerun with --out
+    NEW_PLACE"): what it keeps of its ``runs`` ("networks" for the demo). Before, a stop said it in the library's
+    words, a full disk and a lost lock in the command line's ("... finished there and resumes ..."), and the
+    library's GridInterrupted a third way ("run it again with the same arguments to finish it")."""
+    return f"{rerun} to finish {whole}: it keeps the {runs} finished and resumes those stopped from their checkpoints"
+
+
 def as_commands(message):
     """``message``'s advice to repeat a call (:data:`SAME_CALL`) as the command line gives it
     (:data:`SAME_COMMAND`): part of the command line's wording rule."""

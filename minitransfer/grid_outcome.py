@@ -310,19 +310,20 @@ def _diverged(metrics):
         return ""
 
 
-def where_its_output_is(failure, rerun="rerun the grid"):
+def where_its_output_is(failure, rerun=None):
     """Where to read why a run failed (its :class:`Failure`): its train.log; or, its run folder deleted
     while it trained (the log with it), that there is nothing to read and that a rerun trains it from
-    the start (``rerun``: how, e.g. "rerun submit.sh"); or, its run folder gone with the grid's, that
-    its log went with it."""
+    the start (``rerun``: how, e.g. "rerun submit.sh"; by default :data:`SAME_CALL`, as the command line words
+    it: "rerun the same command", the grid's one advice to go on; before, "rerun the grid"); or, its run folder
+    gone with the grid's, that its log went with it."""
     if failure.moved:
         return f"its run folder went with the grid's folder, and its output ({LOG_FILE}) with it"
     if failure.unwritable:
         return f"{failure.unwritable}; its train did not start, the other runs go on"
     if not failure.deleted:
         return f"see {failure.log}"
-    return (f"{failure.log.parent} was deleted while it trained, and its output ({LOG_FILE}) with it; {rerun} "
-            f"to train it from the start")
+    return (f"{failure.log.parent} was deleted while it trained, and its output ({LOG_FILE}) with it; "
+            f"{worded(SAME_CALL) if rerun is None else rerun} to train it from the start")
 
 
 def stopped_unstarted(code, folder):

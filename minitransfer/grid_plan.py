@@ -14,7 +14,8 @@ from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CROSS, LOG_FILE, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, TREATMENT_FILE, Run,
                                      run_dir, some_names)
 from minitransfer.grid_plan_file import options_fingerprint, plan_and_fault, planned_records, read_plan, records_of
-from minitransfer.grid_status import BEING_TRAINED, DONE, RESUME, TODO, error_line, first_step, run_status
+from minitransfer.grid_plan_text import first_step
+from minitransfer.grid_status import BEING_TRAINED, DONE, RESUME, TODO, error_line, run_status
 from minitransfer.grid_folder import others_at_work
 from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_preflight import resolved_plan
@@ -246,7 +247,7 @@ def left_alone(runs, out, states=None, read=None):
 
 def _first(steps):
     """"first move OUT/random0/B1B.h5 away, then ": what :func:`left_alone` says to do before the rerun that trains
-    the runs left alone, where some of their trains would refuse them (:func:`~minitransfer.grid_status.first_step`
+    the runs left alone, where some of their trains would refuse them (:func:`~minitransfer.grid_plan_text.first_step`
     of each, None where none). Before, "rerun with the options that planned it" alone, which failed with exit 2."""
     steps = [step for step in steps if step]
     more = len(steps) - STEPS_SHOWN  # "and 2 more" alone: steps said nowhere, as the runs left alone are not listed

@@ -10,7 +10,7 @@ stopping them, stays in :mod:`minitransfer.grid_runner`; the runs another proces
 import time
 
 from minitransfer import stopping
-from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, run_dir
+from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, run_dir, some_names
 from minitransfer.grid_counts import runs_left
 from minitransfer.grid_folder import GridFolderGone
 from minitransfer.grid_launch import said_start_line, written_again_line
@@ -18,6 +18,7 @@ from minitransfer.grid_outcome import (EXIT_BUSY, Failure, found_finished, how_i
                                        stopped_unstarted, where_its_output_is)
 from minitransfer.grid_progress import accuracy_note
 from minitransfer.grid_status import is_finished, run_holder
+from minitransfer.rundir import RESULT_FILE
 
 
 class RunEnds:
@@ -179,3 +180,23 @@ class RunEnds:
             self.outcome.block(run.name, run.parent)
             self.numbers.blocked(run)
         return [f"not run {run.name}: its parent {run.parent} failed" for run in orphans]
+
+
+def folders_gone_since(runs, outcome, out):
+    """The note on the runs of ``runs`` that ``outcome`` counts finished (trained, already done, or by another
+    process) whose result.json is gone as the grid ends: their run folder removed or moved while the grid trained
+    the others (rm -r OUT/random0/baseA.run), which their report leaves out; None where there are none, or where
+    ``out`` itself is gone (the grid says so). Before, the grid ended "4 trained, 0 failed" (exit 0) all the same,
+    and report said the run had failed."""
+    counted = {*outcome.finished, *outcome.skipped, *outcome.elsewhere}
+    if not out.is_dir():
+        return None
+    gone = [run for run in runs if run.name in counted and not (run_dir(out, run) / RESULT_FILE).exists()]
+    if not gone:
+        return None
+    several = len(gone) > 1
+    its, folders = ("their", "run folders") if several else ("its", "run folder")
+    return (f"note: {some_names([run.name for run in gone])} finished, but {its} {folders} "
+            f"({'e.g. ' if several else ''}{run_dir(out, gone[0])}) went since, removed or moved while the grid ran, "
+            f"{its} {RESULT_FILE} with {'them' if several else 'it'}: report leaves {'them' if several else 'it'} "
+            f"out; if moved, put {'them' if several else 'it'} back to report {'them' if several else 'it'}")

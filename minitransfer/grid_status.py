@@ -1,23 +1,21 @@
-"""Where each run of a grid stands in its folder, as the grid's dry run shows it: finished
-(:func:`is_finished`, as report reads it), to resume, to train, or held by another process (:func:`run_status`,
-a :class:`RunStatus`: its words and its fields); whether a finished run's result.json is lost (:func:`is_lost`,
-the one rule); each run's result.json read once per look at a grid folder (:class:`RunStates`); the plan as
-text, one line per run with its train command (:func:`describe_plan`); the error its train ended on, as its
-train.log tells it (:func:`error_line`); a run the grid planned and never started, as info and eval say it
-(:func:`planned_not_started`).
+"""Where each run of a grid stands in its folder, as the grid's dry run shows it: finished (:func:`is_finished`, as
+report reads it), to resume, to train, or held by another process (:func:`run_status`, a :class:`RunStatus`: its
+words and its fields); whether a finished run's result.json is lost (:func:`is_lost`, the one rule); each run's
+result.json read once per look at a grid folder (:class:`RunStates`); what a rerun says of the runs it trains again
+(:func:`tried_again`); the error its train ended on, as its train.log tells it (:func:`error_line`); a run the grid
+planned and never started, as info and eval say it (:func:`planned_not_started`).
 """
 
 import os
 import pathlib
 import shlex
-import time
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio, models, run_remedies
-from minitransfer.progress import dated
+from minitransfer import fileio, run_remedies
 from minitransfer.experiment import (CHECKPOINT_FILE, LOG_FILE, PLAN_FILE, TREATMENT_FILE, run_dir, some_names,
-                                     train_arguments, weights_path)
+                                     weights_path)
 from minitransfer.checkpoint_info import resume_refused  # the check info asks
+from minitransfer.resumed_records import at_end
 from minitransfer.rundir import RESULT_FILE, train_again
 from minitransfer.result_checks import ResultContradicted, check_against_curve, read_result
 from minitransfer.run_file_readers import read_json
@@ -168,13 +166,7 @@ def result_written_again(out, run, states=None):
         meta = checkpoints.read_meta(run_dir(out, run) / CHECKPOINT_FILE)
     except (checkpoints.CheckpointError, OSError):
         return False
-    return _at_end(meta) and resume_refused(run_dir(out, run), meta) is None
-
-
-def _at_end(meta):
-    """Whether the checkpoint whose :func:`minitransfer.checkpoint.read_meta` is ``meta`` is at its run's last
-    iteration."""
-    return meta["iteration"] >= meta["config"].get("max_iter", meta["iteration"] + 1)
+    return at_end(meta) and resume_refused(run_dir(out, run), meta) is None
 
 
 RESULT_LOST = f"{RESULT_FILE} unreadable, no checkpoint"
@@ -241,7 +233,7 @@ def run_status(out, run, states=None):
     refused = resume_refused(run_dir(out, run), meta)  # as info asks it: the resume's own check of its logs
     if refused is not None:
         return RunStatus(NOT_RESUMABLE, f"{NOT_RESUMABLE}: {refused}", meta["iteration"], why=str(refused))
-    if unreadable is not None and _at_end(meta):
+    if unreadable is not None and at_end(meta):
         return RunStatus(WRITE_AGAIN, iteration=meta["iteration"], why=unreadable)
     return RunStatus(RESUME, f"resume at iteration {meta['iteration']}", meta["iteration"])
 
@@ -287,15 +279,13 @@ def network_gone(out, run):
     """Whether ``run`` finished once but its network is gone: its result.json there, its weights file and
     checkpoint moved or deleted (:func:`minitransfer.run_remedies.network_gone`, as report and info tell it: the
     weights file its config.json names). Its train trains it again (a fresh run, replacing that result.json):
-    the grid counts it to do, and says so (:func:`tried_again`, :func:`describe_plan`); before, it said "1 to
-    run" alone, and the result read by a report before the rerun was of a network no longer there. It looked
-    for NAME.h5 alone, and said a run whose folder a train -o NAME.net had made "gone", its network there."""
+    the grid counts it to do, and says so (:func:`tried_again`, :func:`minitransfer.grid_plan_text.describe_plan`);
+    before, it said "1 to run" alone, and the result read by a report before the rerun was of a network no longer
+    there. It looked for NAME.h5 alone, and said a run whose folder a train -o NAME.net had made "gone", its network
+    there."""
     folder = run_dir(out, run)
     return (folder / RESULT_FILE).exists() and run_remedies.network_gone(folder)
 
-
-GONE = "weights file and checkpoint gone: trained again, replacing its result.json"
-WRITTEN_AGAIN = f"{RESULT_FILE} unreadable: written again from its checkpoint"
 
 
 def tried_again(pending, out, written_again=None, states=None):
@@ -343,58 +333,3 @@ def _failed_before(pending, out):
     if waited:
         note += f"; then {some_names(waited)}, which waited for {'them' if several else 'it'}"
     return note
-
-
-def _last_try(folder):
-    """"its last try failed (2026-12-07 10:42 +00:00): error: ...": :func:`error_line` dated by its train.log, or
-    None. Before, "failed before: error: OUT/random0/B1B.h5 exists ...", undated, read as current, that file gone."""
-    error = error_line(folder)
-    try:
-        when = dated(time.localtime((folder / LOG_FILE).stat().st_mtime)) if error else None
-    except OSError:  # gone since it was read
-        return None
-    return f"its last try failed ({when}): {error}" if error else None
-
-
-# What a dry run adds to a run whose train the grid runs and which refuses it (TRIED): its exit code, what to do
-_REMEDIES = {BAD_CHECKPOINT: (65, "delete {folder}", "to train it from the start"),
-             WEIGHTS_ALONE: (2, "move {weights} away", "to train it again")}
-
-
-def first_step(out, run, kind):
-    """What to do before a train of ``run``, of status ``kind``, takes it ("move OUT/random0/B1B.h5 away"); None
-    where its train takes it as it stands (or where no step makes it: :data:`NOT_RESUMABLE`, whose train says why)."""
-    if kind not in _REMEDIES:
-        return None
-    return _REMEDIES[kind][1].format(folder=run_dir(out, run), weights=weights_path(out, run.name))
-
-
-def _refused(out, run, kind):
-    """"its train refuses to resume it, exit 65: delete OUT/random0/baseA.run to train it from the start": a dry
-    run's words for ``run``, of status ``kind`` (one of :data:`_REMEDIES`). Before, "[bad checkpoint] RUN" alone,
-    counted among the runs to train, and the grid's run of it failed."""
-    return f"{TRIED[kind]}, exit {_REMEDIES[kind][0]}: {first_step(out, run, kind)} {_REMEDIES[kind][2]}"
-
-
-def describe_plan(runs, out, options, train_command, statuses=None):
-    """The plan as text, one line per run: status (:func:`run_status`, or ``statuses``, the runs' as
-    the caller looked at them, each a :class:`RunStatus`; a run to train whose train failed before says so, with
-    the error it ended on), name, dependency and the train command."""
-    statuses = [run_status(out, run) for run in runs] if statuses is None else statuses
-    kinds = [status.kind for status in statuses]
-    resumed = kinds.count(RESUME)
-    lines = [f"{len(runs)} runs in {out} ({kinds.count(DONE)} finished"
-             f"{f', {resumed} to resume' if resumed else ''}):"]
-    sources = models.sources_words(options.get("preset"))  # the same before each run's command
-    for run, status in zip(runs, statuses):
-        after = f"  (after {run.parent})" if run.parent else ""
-        failed = _last_try(run_dir(out, run)) if status.kind in (TODO, WRITE_AGAIN, RESUME, NOT_RESUMABLE) \
-            else None
-        gone = f"  ({GONE})" if status.kind == TODO and network_gone(out, run) else \
-            f"  ({WRITTEN_AGAIN})" if status.kind == WRITE_AGAIN else \
-            f"  (not trained: {result_lost(out, run, status.why)})" if status.kind == RESULT_LOST else \
-            f"  ({_refused(out, run, status.kind)})" if status.kind in _REMEDIES else ""
-        lines.append(f"  [{status}] {run.name}{after}{gone}{f'  ({failed})' if failed else ''}")
-        command = shlex.join(list(train_command) + train_arguments(run, out, options))
-        lines.append(f"      {sources}{command}")
-    return "\n".join(lines)

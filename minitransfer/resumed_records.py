@@ -1,8 +1,9 @@
 """What a resumption reads before it resumes: the record of the run it continues (:func:`run_record`: its
 checkpoint, else a finished run's weights; :func:`resumed_record`, with its root attributes), whether that run is
-finished (:func:`finished_record`), and a run resumed without `data` whose recorded dataset folder is gone
-(:func:`dataset_gone`, refused by :func:`gone_refusal` unless it is finished). The options it recorded, taken as a
-resumption's defaults: :mod:`minitransfer.resume_options`."""
+finished (:func:`finished_record`; its record at its last iteration, :func:`at_end`, the one rule), and a run
+resumed without `data` whose recorded dataset folder is gone (:func:`dataset_gone`, refused by :func:`gone_refusal`
+unless it is finished). The options it recorded, taken as a resumption's defaults:
+:mod:`minitransfer.resume_options`."""
 
 import os
 import pathlib
@@ -10,7 +11,7 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer.config_checks import ConfigError
 from minitransfer.data import synthetic
-from minitransfer.rundir import recorded_path, run_dir_for
+from minitransfer.rundir import RESULT_FILE, recorded_path, run_dir_for
 
 
 def dataset_gone(c):
@@ -63,18 +64,33 @@ def gone_refusal(record, meta):
     `fc8_outputs` 2 -> 10)."""
     missing = f"the dataset it was trained on, {meta['config']['data']}, is not there now (moved or deleted)"
     ask = "give its folder where it is now as `data`"
-    if meta["iteration"] == meta["config"].get("max_iter"):
+    if at_end(meta):
         return ConfigError(f"the run of {record} is finished (nothing is left to train), but a resumption checks it "
                            f"against its dataset, and {missing}: {ask}")
     return ConfigError(f"cannot resume {record}: {missing}; {ask}")
 
 
+def at_end(meta):
+    """Whether the record (a checkpoint, or a finished run's weights) whose root attributes are ``meta`` is at its
+    run's last iteration, the max_iter it records: nothing is left to train. The one rule of a resumption's
+    refusals (:func:`gone_refusal`, :func:`minitransfer.config.resolve`'s of another dataset), of
+    :func:`finished_record` and of a grid's run to finish again (:func:`minitransfer.grid_status.run_status`).
+    Before, each said it its own way (``==``, ``>=``, a missing max_iter as infinite or as the next iteration):
+    they agreed on every record :func:`minitransfer.checkpoint.read_meta` passes (it refuses an iteration past its
+    max_iter), and a record without a max_iter or its config (one of another program) raised a KeyError in two."""
+    config = meta.get("config")
+    max_iter = config.get("max_iter") if isinstance(config, dict) else None
+    iteration = meta.get("iteration")
+    return type(max_iter) is int and type(iteration) is int and iteration >= max_iter
+
+
 def finished_record(out, meta):
     """Whether the run of weights file ``out``, whose record (its checkpoint or weights) has the root
     attributes ``meta``, is finished, so that a resumption ends at once without its dataset: its
-    record at max_iter, its weights and result.json written."""
-    return (meta["iteration"] == meta["config"].get("max_iter") and os.path.isfile(out)
-            and (run_dir_for(out) / "result.json").is_file())
+    record at max_iter (:func:`at_end`), its weights and result.json written (whether report can read that
+    result.json is :func:`minitransfer.train_finished.reported`'s to say: one it cannot has the run finished
+    again from its checkpoint, which needs the dataset)."""
+    return at_end(meta) and os.path.isfile(out) and (run_dir_for(out) / RESULT_FILE).is_file()
 
 
 def run_record(out, weights=True):

@@ -16,7 +16,7 @@ from minitransfer import file_owners, stopping
 from minitransfer.progress import duration
 from minitransfer.data import inputs, shard_format
 from minitransfer.left_out import WithoutRunFolder
-from minitransfer.rundir import run_dir_for
+from minitransfer.rundir import recorded_name, run_dir_for
 
 WALK_NOTICE_SECONDS = 10  # looking for runs this long is said on stderr, and again every as long
 
@@ -151,8 +151,10 @@ def _training_state(path):
     except (CheckpointError, *HDF5_DAMAGE):  # its format marker read, the rest not: said without them
         return None, None, None
     config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
-    out = config.get("out")
-    return meta.get("iteration"), config.get("max_iter"), pathlib.PurePath(out).name if isinstance(out, str) else None
+    out = config.get("out")  # its file's name as this locale lists it (rundir's one rule: recorded_name), which its
+    # run folder is named from; before, as UTF-8 text: under LC_ALL=C, a finished run's checkpoint beside its
+    # run folder données.run was said to be "copied without its run folder (données.run)"
+    return meta.get("iteration"), config.get("max_iter"), recorded_name(out) or None if isinstance(out, str) else None
 
 
 def _checkpoint_copy(path, iteration, max_iter, out):

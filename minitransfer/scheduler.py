@@ -38,9 +38,10 @@ a full disk, bad data, ...) and passes on an I/O or bad-data exit code every fai
 """
 
 import contextlib
+import pathlib
 
 from minitransfer import fileio, stop_requests, stopping
-from minitransfer.config_wording import SAME_CALL, worded
+from minitransfer.config_wording import finish_by_rerun, worded
 from minitransfer.config_checks import check_call
 from minitransfer.grid_arguments import (check_out, check_seconds, checked_devices, checked_runs,
                                          checked_train_command, device_options)
@@ -50,6 +51,7 @@ from minitransfer.grid_outcome import GridInterrupted, GridOutcome
 from minitransfer.grid_preflight import plans_shared
 from minitransfer.grid_progress import StoppingLog
 from minitransfer.grid_runner import STOP_RESEND_SECONDS, GridRunner
+from minitransfer.grid_run_ends import folders_gone_since
 from minitransfer.experiment import default_train_command
 from minitransfer.grid_options import check_options
 from minitransfer.grid_status import finished_and_lost, result_lost
@@ -135,6 +137,10 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
             finally:
                 stops.caught()  # every run ended or stopped: a stop as the launchers end must not lose the outcome
                 runner.close()
+    gone = folders_gone_since(runs, runner.outcome, pathlib.Path(out))
+    if gone is not None:
+        with contextlib.suppress(OSError):  # a log that cannot take it loses the note, not the outcome
+            log(gone)
     return runner.outcome
 
 
@@ -149,13 +155,12 @@ def _interrupted(runner, progress):
     if gone is not None:
         return gone
     told = StoppingLog(progress) if progress is not None else runner.log
-    told(worded(f"interrupted: {SAME_CALL} to finish the grid: it keeps the runs finished and resumes those "
-                f"stopped from their checkpoints"))
+    told(worded(f"interrupted: {finish_by_rerun()}"))
     failure = runner.log.failure or told.failure
     if failure is not None:
         return failure
-    stopped = GridInterrupted("the grid was stopped, its runs with their checkpoints: run it again with the same "
-                              "arguments to finish it")  # its grid_outcome set as every error's, by run_grid
+    stopped = GridInterrupted(f"the grid was stopped, its runs with their checkpoints: {finish_by_rerun()}")
+    # its grid_outcome set as every error's, by run_grid
     stopped.__suppress_context__ = True  # the stop it stands for: not "during handling of" that KeyboardInterrupt
     return stopped
 

@@ -449,7 +449,7 @@ def test_a_run_whose_folder_was_deleted_while_it_trained_is_not_sent_to_its_log(
     scheduler.run_grid(grid.plan_grid(layers=(1,))[:1], out, OPTIONS, train_command=[sys.executable, str(deleting)],
                        log=lines.append, poll_seconds=0.01)
     assert f"FAILED random0/baseA (exit 74); {out / 'random0' / 'baseA.run'} was deleted while it trained, and its " \
-           f"output (train.log) with it; rerun the grid to train it from the start" in lines
+           f"output (train.log) with it; repeat the same call to train it from the start" in lines
 
 
 @pytest.mark.parametrize("winner", ["stops", "finishes"])

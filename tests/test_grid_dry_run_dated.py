@@ -8,7 +8,7 @@ import os
 
 from test_grid_failures import OPTIONS, RUNS, _grid, fake_train  # noqa: F401 (a fixture)
 
-from minitransfer import grid_status
+from minitransfer import grid_plan_text
 
 
 def _local(seconds):
@@ -25,6 +25,6 @@ def test_the_dry_run_dates_the_failure_of_a_run_to_train_again(tmp_path, fake_tr
     then = datetime.datetime(2026, 3, 4, 5, 6).timestamp()  # a failure of long ago: not the minute of the test
     os.utime(log, (then, then))
 
-    plan = grid_status.describe_plan(RUNS, out, OPTIONS, ["train"]).splitlines()
+    plan = grid_plan_text.describe_plan(RUNS, out, OPTIONS, ["train"]).splitlines()
     assert plan[1] == f"  [todo] random0/baseA  (its last try failed ({_local(then)}): error: it failed)", plan
     assert not [line for line in plan if "last try" in line and "baseA" not in line], plan  # the others: not tried

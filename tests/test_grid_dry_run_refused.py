@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from test_experiment import trained_grid  # noqa: F401 (a fixture)
 
 from minitransfer import experiment as grid
-from minitransfer import grid_status
+from minitransfer import grid_plan_text
 from minitransfer.cli import main
 
 INTERRUPTED, SELFFER = "random0/A1B", "random0/B1B"  # the fixture's transfer at iteration 2; a finished selffer
@@ -43,7 +43,7 @@ def test_the_dry_run_says_the_train_refuses_the_run_and_what_to_do(trained_grid,
     refused = CliRunner().invoke(main, command)
     assert refused.exit_code == code, refused.output  # the oracle: what its train does with the run
 
-    plan = grid_status.describe_plan(runs, place, options, ["train"]).splitlines()
+    plan = grid_plan_text.describe_plan(runs, place, options, ["train"]).splitlines()
     line = next(each for each in plan if f"] {name}" in each)
     assert line.endswith(f"  ({words})"), line
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from fake_results import FINISHED_JSON
 
 from minitransfer import experiment as grid
-from minitransfer import config_wording, grid_status, scheduler
+from minitransfer import config_wording, grid_plan_text, scheduler
 from minitransfer.grid_outcome import Failure, GridOutcome
 
 FAKE_TRAIN = textwrap.dedent('''
@@ -185,7 +185,7 @@ def test_a_rerun_tries_a_failed_base_again_with_its_transfers_and_says_so(tmp_pa
     out = tmp_path / "grid"
     outcome, _ = _grid(out, fake_train, monkeypatch, "baseA=1")
     assert outcome.failed == ["random0/baseA"] and outcome.blocked == ["random0/A1B"]
-    plan = grid_status.describe_plan(RUNS, out, OPTIONS, ["train"]).splitlines()
+    plan = grid_plan_text.describe_plan(RUNS, out, OPTIONS, ["train"]).splitlines()
     failed = [line for line in plan if "last try failed" in line]
     assert len(failed) == 1 and failed[0].startswith("  [todo] random0/baseA  (its last try failed (") \
         and failed[0].endswith("): error: it failed)"), plan

@@ -84,7 +84,7 @@ def test_the_command_line_says_to_rerun_with_the_new_place_if_moved_and_that_del
         with told_where_it_stopped(tmp_path):
             raise gone
     assert str(told.value) == (f"{tmp_path} was moved or deleted while the grid ran; stopped; if you moved it, rerun "
-                               f"with --out NEW_PLACE to finish the grid: it keeps the runs finished there and resumes "
+                               f"with --out NEW_PLACE to finish the grid: it keeps the runs finished and resumes "
                                f"those stopped from their checkpoints; if it was deleted, a rerun starts the grid "
                                f"again from nothing")
     assert "1 trained" in capsys.readouterr().out  # what it did before, told first
@@ -135,7 +135,7 @@ def test_a_grid_whose_working_lock_file_went_says_so_not_that_its_folder_went(tm
         with told_where_it_stopped(out):
             raise stopped.value
     assert str(told.value).endswith("; once no other grid works there, rerun the same command to finish the grid: it "
-                                    "keeps the runs finished there and resumes those stopped from their checkpoints")
+                                    "keeps the runs finished and resumes those stopped from their checkpoints")
     assert scheduler.run_grid(RUNS, out, OPTIONS, train_command=fake_train, log=lines.append,  # as it says
                               poll_seconds=0.01).skipped == ["random0/baseA"]
 

@@ -6,7 +6,7 @@ named nowhere (the runs left alone are not listed one by one), so the rerun's tr
 import re
 
 from minitransfer import experiment as grid
-from minitransfer import grid_check, grid_plan_file, grid_status
+from minitransfer import grid_check, grid_plan_file, grid_plan_text, grid_status
 
 OPTIONS = {"data": "/data/synthetic", "max_iter": 4, "seed": 0, "device": "cpu", "preset": "micro"}
 
@@ -34,7 +34,7 @@ def test_every_step_before_the_rerun_is_said_or_where_each_is_said(tmp_path):
     named = [run for run in alone if str(grid.weights_path(out, run.name)) in steps.group(1)]
     assert len(named) == len(alone) or "the dry run of that rerun says each" in steps.group(1), said
     full = grid.plan_grid(layers=(1, 2, 3, 4, 5, 6), fine_tuned=False, selffer=False)  # that rerun
-    plan = grid_status.describe_plan(full, out, OPTIONS, ["train"])
+    plan = grid_plan_text.describe_plan(full, out, OPTIONS, ["train"])
     for run in alone:  # where the steps not named above are said
         assert f"move {grid.weights_path(out, run.name)} away to train it again" in plan, plan
 

@@ -12,7 +12,7 @@ import shlex
 
 from minitransfer import experiment as grid
 from minitransfer import grid_check, grid_folder, grid_gpus, grid_plan, grid_plan_file, grid_preflight, grid_runner
-from minitransfer import grid_cost, grid_status, slurm, slurm_finished
+from minitransfer import grid_cost, grid_plan_text, grid_status, slurm, slurm_finished
 from minitransfer.experiment import SLURM_SCRIPTS
 from minitransfer.report_tables import RANDOM_RULE
 from minitransfer.rundir import RESULT_FILE
@@ -42,7 +42,7 @@ def show_dry_run(runs, out, options, devices):
     # each base's crop warning, which its train says as it starts: once here, where the grid is planned
     for warning in run(lambda: grid_preflight.crop_warnings(runs, out, options)):
         say(f"warning: {option_text(warning)}")
-    echo(grid_status.describe_plan(runs, out, options, grid.default_train_command(), statuses))
+    echo(grid_plan_text.describe_plan(runs, out, options, grid.default_train_command(), statuses))
     # as the grid says them, from one read of its plan (OUT/experiment.json) for them all
     read = grid_plan_file.plan_and_fault(out)
     replaced = grid_plan.replaced_plan(runs, out, options, read=read)

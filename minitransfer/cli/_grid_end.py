@@ -8,6 +8,7 @@ import contextlib
 import shlex
 
 from minitransfer import fileio, stopping
+from minitransfer.config_wording import SAME_COMMAND, finish_by_rerun
 from minitransfer.grid_folder import GridFolderGone, GridLockLost
 from minitransfer.grid_outcome import GridInterrupted, fix_then_rerun
 from minitransfer.grid_progress import Warnings
@@ -84,16 +85,14 @@ def _rerun_advice(error, whole, runs):
     """``error``, which stopped the grid midway, saying what to do and that a rerun keeps what was done,
     where it is a file that could not be written (the grid's own, a run's log, standard output) or the
     grid's folder or its working lock gone; else ``error`` as it was."""
-    kept = f"it keeps the {runs} finished there and resumes those stopped from their checkpoints"
     if isinstance(error, GridFolderGone):  # where it went, if anywhere, is the user's to know
-        return GridFolderGone(error.errno, f"{error}; if you moved it, rerun with --out NEW_PLACE to finish "
-                                           f"{whole}: {kept}; if it was deleted, a rerun starts {whole} again "
-                                           f"from nothing")
+        moved = finish_by_rerun(whole, runs, "rerun with --out NEW_PLACE")
+        return GridFolderGone(error.errno, f"{error}; if you moved it, {moved}; if it was deleted, a rerun starts "
+                                           f"{whole} again from nothing")
+    rerun = finish_by_rerun(whole, runs, SAME_COMMAND)
     if isinstance(error, GridLockLost):
-        return GridLockLost(error.errno, f"{error}; once no other grid works there, rerun the same command to "
-                                         f"finish {whole}: {kept}")
+        return GridLockLost(error.errno, f"{error}; once no other grid works there, {rerun}")
     if not isinstance(error, (fileio.StorageError, OutputUnwritable)):
         return error
     code = error.errno or getattr(error.__cause__, "errno", None)  # standard output's: the write's that it failed
-    return fix_then_rerun(error, f"rerun the same command to finish {whole}: it keeps the {runs} finished and "
-                                 f"resumes those stopped from their checkpoints", code=code)
+    return fix_then_rerun(error, rerun, code=code)
