@@ -84,7 +84,8 @@ def test_an_end_beyond_the_calendar_is_said_in_years_not_dated(monkeypatch):
         clock.now += 1
         progress.iteration(done, 2.3, 0.01)
     [estimate] = [line for line in stream.getvalue().splitlines() if "per iteration" in line]
-    assert re.fullmatch(rf"1 s per iteration: the remaining {total - timed} iterations take about [\d,]+ years", estimate)
+    said = rf"1 s per iteration: the remaining {total - timed} iterations take about [\d,]+ years"
+    assert re.fullmatch(said, estimate)
     near = Progress(1000, 0, bar=False, quiet=False, every=10, stream=io.StringIO())
     for done in range(1, timed + 1):
         clock.now += 1
