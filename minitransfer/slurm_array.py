@@ -80,12 +80,15 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "",
         "set -u",
         *SLURM_COMMANDS_OWN_OPTIONS,
-        "# this script and its submit.sh as written, for the messages: under sbatch $0 is SLURM's copy in its spool",
-        f"script={shlex.quote(str(slurm_dir / f'{stage}.sh'))} submit_sh={shlex.quote(str(slurm_dir / SUBMIT_FILE))}",
+        "# this script and its submit.sh as written, for the messages: under sbatch $0 is SLURM's copy in its spool;",
+        "# submit.sh's path as a shell reads it (quoted where it must be, as submit.sh quotes its own), so that the",
+        "# advice \"rerun bash $submit_sh\" pastes into a shell from any folder, whatever the path holds (a blank)",
+        f"script={shlex.quote(str(slurm_dir / f'{stage}.sh'))}"
+        f" submit_sh={shlex.quote(shlex.quote(str(slurm_dir / SUBMIT_FILE)))}",
         "# Run by hand (bash bases.sh), it would die half-way on an unset variable, after taking the grid's lock.",
         'if [ -z "${SLURM_ARRAY_TASK_ID-}" ] || [ -z "${SLURM_ARRAY_JOB_ID-}" ] || [ -z "${SLURM_JOB_ID-}" ]; then',
         '  echo "$script: not a SLURM array task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_JOB_ID or SLURM_JOB_ID unset):'
-        f' submit the grid with {SUBMIT_FILE}" >&2',
+        ' submit the grid with bash $submit_sh" >&2',
         "  exit 2",
         "fi",
         "# sbatch of this script by hand: not the scripts written again (below), which it used to be told",
@@ -101,7 +104,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         'if [ "${1-}" != "$scripts_id" ]; then',
         '  echo "array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID: not trained: it was submitted for the scripts'
         f' of set ${{1:-none}}, this {stage}.sh is of set $scripts_id: the scripts were written again (--emit-slurm)'
-        f' as it was submitted; rerun {SUBMIT_FILE}" >&2',
+        ' as it was submitted; rerun bash $submit_sh" >&2',
         "  exit 2",
         "fi",
         "# the run task 0 of this array trains, as submit.sh gives it: it numbers each array from 0",
@@ -132,7 +135,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         '  echo "run $run: not trained: there is no ${command[0]} on $(uname -n) (or it is not executable), the'
         " program its train command runs: the scripts were written by a minitransfer installed where this machine"
         " does not see it; install minitransfer where the compute nodes see it (a shared file system), write the"
-        f' scripts again with that one (its experiment --emit-slurm), then rerun {SUBMIT_FILE}" >&2',
+        ' scripts again with that one (its experiment --emit-slurm), then rerun bash $submit_sh" >&2',
         f"  exit {EXIT_IO}",
         "fi",
         *finished_lines("$run"),
@@ -162,7 +165,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         'if ! error=$({ : >> "$log"; } 2>&1); then',
         "  transfers_stuck",
         '  echo "run $run: not trained: cannot write $log: ${error##*: }; make it writable (or free space), then'
-        f' rerun {SUBMIT_FILE}" >&2',
+        ' rerun bash $submit_sh" >&2',
         f"  exit {EXIT_IO}",
         "fi",
         'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
@@ -185,7 +188,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         '  echo "run $run: being trained by another process${named:+ ($named)}; waiting for it'
         ' to release the run,'
         " holding this task's allocation idle meanwhile (scancel ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID to free"
-        f' it, then rerun {SUBMIT_FILE} once that process has ended)"',
+        ' it, then rerun bash $submit_sh once that process has ended)"',
         "  flock --shared 7",
         "  exec 7<&-",
         "}",
@@ -215,7 +218,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         f' signals it to checkpoint, {margin} s before the limit (--signal=TERM@{margin}): requeued, it would be'
         ' signalled as it starts, over and over; emit the scripts again with --time'
         f' {shortest_time_limit_minutes(margin)} or more (a partition\'s default limit applies where none is'
-        f' given), then rerun {SUBMIT_FILE} to resume it"',
+        ' given), then rerun bash $submit_sh to resume it"',
         "}",
         "# Asked of this task by <array job>_<task>: the task that runs under the array's own job id (the",
         "# last one started) is listed with every other task of the array by --jobs=$SLURM_JOB_ID.",
@@ -297,18 +300,18 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         "  transfers_stuck",
         '  if [ -n "$squeue_error" ]; then echo "$squeue_error" >&2; fi',
         '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: the state of its job could not be'
-        ' read (squeue failed${squeue_error:+, its error above}); rerun submit.sh to resume it"',
+        ' read (squeue failed${squeue_error:+, its error above}); rerun bash $submit_sh to resume it"',
         f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$state" != RUNNING ]; then',
         "  transfers_stuck",
         '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: the job is ${state:-gone}'
-        ' (${ended_as:-cancelled, or out of time}); rerun submit.sh to resume it"',
+        ' (${ended_as:-cancelled, or out of time}); rerun bash $submit_sh to resume it"',
         f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && too_short=$(short_time_limit); then',
         "  transfers_stuck",
         '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: $too_short" >&2',
         f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ]; then',
         '  echo "run $run: exit 75, interrupted with a checkpoint: requeued, it resumes from the checkpoint"',
         '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" ||',
-        '    { transfers_stuck; echo "run $run: scontrol requeue failed: rerun submit.sh to resume it" >&2; }',
+        '    { transfers_stuck; echo "run $run: scontrol requeue failed: rerun bash $submit_sh to resume it" >&2; }',
         "# A signal ended the step as SLURM ended the job (a scancel or the time limit as the training started, before",
         "# it heard stops; SIGKILL after KillWait): not a failure of the run, which its words would have it be",
         'elif [ "$status" -gt 128 ] && [ "$unread" = no ] && [ "$state" != RUNNING ]; then',
@@ -316,7 +319,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         '  signal=$(kill -l "$status" 2>/dev/null) || signal=$((status - 128))',
         '  echo "run $run: exit $status (SIG$signal): SLURM ended its job before the training could write a checkpoint'
         ' of where it stopped; not requeued: the job is ${state:-gone} (${ended_as:-cancelled, or out of time});'
-        ' rerun submit.sh to train it (resumed from its last checkpoint, if it wrote one)"',
+        ' rerun bash $submit_sh to train it (resumed from its last checkpoint, if it wrote one)"',
         'elif [ "$status" -ne 0 ] || ! finished; then',
         "  transfers_stuck",
         *failure_lines(),
@@ -343,7 +346,7 @@ def _base_finished_lines():
         'if [ -n "${base:-}" ] && [ ! -e "$out/$base.h5" ] && ! finished; then',
         "  transfers_stuck",
         '  echo "run $run: not trained: base $base is not finished (its task was cancelled or failed?); rerun'
-        f' {SUBMIT_FILE}" >&2',
+        ' bash $submit_sh" >&2',
         f"  exit {grid.EXIT_INTERRUPTED}",
         "fi",
     ]

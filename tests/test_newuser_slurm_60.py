@@ -11,11 +11,14 @@ what the preview and the array scripts told them, where it misled.
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 
 import pytest
 from click.testing import CliRunner
+
+from test_slurm import resubmit
 
 from minitransfer import slurm
 from minitransfer import experiment as grid
@@ -72,9 +75,8 @@ def test_a_task_sbatched_by_hand_says_so_not_that_the_scripts_were_written_again
     done = _task(scripts, slurm.BASES_FILE)
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr == (f"array task 46_0: not trained: {scripts / slurm.BASES_FILE} was submitted without the "
-                           f"arguments {scripts / slurm.SUBMIT_FILE} gives it (the id of its set of scripts, its "
-                           f"array's first run): submit the grid with bash {scripts / slurm.SUBMIT_FILE}, not "
-                           "sbatch\n")
+                           f"arguments {shlex.quote(str(scripts / slurm.SUBMIT_FILE))} gives it (the id of its set of "
+                           f"scripts, its array's first run): submit the grid with {resubmit(scripts)}, not sbatch\n")
     assert not (tmp_path / "grid" / "random0" / "baseA.run" / grid.LOG_FILE).exists()
 
 

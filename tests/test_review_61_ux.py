@@ -1,6 +1,7 @@
 """Review of session 61's SLURM and data messages: each test fails without the fix it names."""
 
 import json
+import shlex
 
 import pytest
 from click.testing import CliRunner
@@ -8,7 +9,7 @@ from click.testing import CliRunner
 import test_data61b_prepared_again
 import test_slurm
 from test_checkpoint import _checkpoint
-from test_slurm import GUARD_SECONDS, real_options, run_task
+from test_slurm import GUARD_SECONDS, real_options, resubmit, run_task
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
@@ -57,7 +58,7 @@ def test_a_transfer_of_a_base_stopped_without_error_is_not_said_to_be_stuck(tmp_
     assert f"random0/baseA ({state})" in said, said
     assert (f"random0/A1B (not started: waits for its base random0/baseA, {state}; where `squeue --array` no "
             f"longer lists the base's task (not requeued: cancelled, out of time or killed), its SLURM task waits "
-            f"{STUCK} {submit})") in said, said
+            f"{STUCK} {shlex.quote(str(submit))})") in said, said
     assert "was stopped (" not in said and "so its SLURM task waits" not in said, said
 
 
@@ -77,8 +78,8 @@ def test_a_transfer_of_a_base_whose_task_ended_before_training_is_not_told_to_lo
     said = str(raised.value)
     assert "random0/baseA (not started)" in said, said
     assert (f"random0/A1B (not started: waits for its base random0/baseA, not started either; where `squeue "
-            f"--array` no longer lists the base's task (cancelled, or ended before its train started), rerun bash "
-            f"{scripts / 'submit.sh'})") in said, said
+            f"--array` no longer lists the base's task (cancelled, or ended before its train started), rerun "
+            f"{resubmit(scripts)})") in said, said
     assert "their tasks" not in said, said
 
 
@@ -130,5 +131,6 @@ def test_a_failed_base_whose_transfers_are_all_finished_says_none_waits(tmp_path
     task = run_task(scripts, "bases.sh", 0, FAKE_TRAIN_EXIT="65")
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert "run random0/baseA: FAILED: bad data (exit 65)" in output, output
-    assert ("run random0/baseA: the tasks of its transfers, queued after this one (afterok), will not start"
+    assert (f"run random0/baseA: the tasks of its transfers, queued after this one (afterok), will not start: SLURM "
+            f"keeps them PENDING (DependencyNeverSatisfied) until you rerun {resubmit(scripts)}, which cancels them"
             in output) == stuck, output

@@ -649,6 +649,11 @@ def test_emit_slurm_refuses_a_transfer_without_its_base(tmp_path):
 
 # ---- one array task ----------------------------------------------------------------------------
 
+def resubmit(scripts):
+    """The command a task's output gives to run ``scripts``' submit.sh again, pasted from any folder."""
+    return f"bash {shlex.quote(str(scripts / slurm.SUBMIT_FILE))}"
+
+
 def run_task(scripts, script, task, job="77", scripts_id=None, first=0, **env):
     """Array task ``task`` of ``scripts/script`` as SLURM starts it, given the id of its set of scripts
     and the index of its array's first run as submit.sh gives them (``scripts_id``, default: that of
@@ -783,7 +788,7 @@ def test_task_is_not_requeued_when_its_job_was_cancelled(tmp_path, fake_slurm, s
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 75, output
     assert (f"run random0/baseB: exit 75, interrupted with a checkpoint; not requeued: the job is {state or 'gone'} "
-            "(cancelled, or out of time); rerun submit.sh to resume it") in output
+            f"(cancelled, or out of time); rerun {resubmit(scripts)} to resume it") in output
     assert not (fake_slurm / "scontrol").exists()
 
 
@@ -825,8 +830,8 @@ def test_task_whose_job_state_cannot_be_read_says_so_rather_than_cancelled(tmp_p
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 75, output
     assert output.endswith(f"{error}\nrun random0/baseB: exit 75, interrupted with a checkpoint; not requeued: the "
-                           "state of its job could not be read (squeue failed, its error above); rerun submit.sh to "
-                           "resume it\n"), output
+                           f"state of its job could not be read (squeue failed, its error above); rerun "
+                           f"{resubmit(scripts)} to resume it\n"), output
     assert not (fake_slurm / "scontrol").exists()
 
 
@@ -919,8 +924,8 @@ def test_task_waits_for_another_process_training_its_run(tmp_path, fake_slurm, l
         task = run_task(scripts, "bases.sh", 1, **({"FAKE_TRAIN_EXIT": "2"} if left == "weights" else {}))
         waiting = output_until(task, "waiting for it to release the run")
         assert (f"run random0/baseB: being trained by another process (PID {os.getpid()}); waiting for it to release "
-                "the run, holding this task's allocation idle meanwhile (scancel 77_1 to free it, then rerun "
-                "submit.sh once that process has ended)\n") in waiting
+                f"the run, holding this task's allocation idle meanwhile (scancel 77_1 to free it, then rerun "
+                f"{resubmit(scripts)} once that process has ended)\n") in waiting
         if finished_there:
             finish(out, "random0/baseB")
         elif left == "checkpoint":
@@ -1019,7 +1024,7 @@ def test_task_run_by_hand_is_refused_before_it_trains(tmp_path, fake_slurm, unse
                           timeout=GUARD_SECONDS)
     assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
     assert done.stderr == (f"{scripts / 'bases.sh'}: not a SLURM array task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_JOB_ID "
-                           "or SLURM_JOB_ID unset): submit the grid with submit.sh\n")
+                           f"or SLURM_JOB_ID unset): submit the grid with {resubmit(scripts)}\n")
     assert not (out / "random0/baseA.run/events").exists()
 
 
@@ -1079,7 +1084,7 @@ def test_task_whose_train_program_is_not_on_the_node_says_so_before_writing(tmp_
                       "executable), the program its train command runs: the scripts were written by a minitransfer "
                       "installed where this machine does not see it; install minitransfer where the compute nodes "
                       "see it (a shared file system), write the scripts again with that one (its experiment "
-                      "--emit-slurm), then rerun submit.sh\n")
+                      f"--emit-slurm), then rerun {resubmit(scripts)}\n")
     assert not (fake_slurm / "srun.pid").exists() and not grid.run_dir(out, grid.plan_grid(layers=(2,))[0]).joinpath(
         grid.LOG_FILE).exists()
 

@@ -10,7 +10,7 @@ stand-ins for SLURM's commands (tests/test_slurm.py's fake_slurm): deterministic
 import pytest
 
 import test_slurm
-from test_slurm import GUARD_SECONDS, OPTIONS, fake_train_command, run_task
+from test_slurm import GUARD_SECONDS, OPTIONS, fake_train_command, resubmit, run_task
 
 from minitransfer import experiment as grid
 from minitransfer import slurm
@@ -21,7 +21,7 @@ STEPD = "slurmstepd-vm: error: *** JOB 77 ON vm CANCELLED AT 2026-12-07T01:56:30
 REQUEUED = ("run random0/baseA: not finished (its job step ended with exit 75): SLURM requeued the job (the job is "
             "{}); it runs again when SLURM starts it, resuming the run\n")
 NOT_REQUEUED = ("run random0/baseA: exit 75, interrupted with a checkpoint; not requeued: the job is COMPLETING "
-                "({}); rerun submit.sh to resume it\n")
+                "({}); rerun {{}} to resume it\n")  # then the command to run submit.sh again
 
 
 @pytest.mark.parametrize("state, stepd, said", [
@@ -47,7 +47,7 @@ def test_a_start_that_outlives_its_requeue_says_what_requeued_it(tmp_path, fake_
                                                                               STEPD.format(stepd)))
     task = run_task(scripts, "bases.sh", 0, FAKE_TRAIN_EXIT="75", FAKE_JOB_STATE=state)
     output = task.communicate(timeout=GUARD_SECONDS)[0]
-    assert output.endswith(said), output
+    assert output.endswith(said.format(resubmit(scripts))), output
     assert ("will not start" in output) == ("not requeued" in said), output  # its transfers' tasks
     assert not (fake_slurm / "scontrol").exists()  # SLURM requeues it, or nobody
 
@@ -64,7 +64,7 @@ def test_only_this_start_s_end_counts(tmp_path, fake_slurm):
     task = run_task(scripts, "bases.sh", 0, FAKE_TRAIN_EXIT="75", FAKE_JOB_STATE="COMPLETING",
                     SLURM_RESTART_COUNT="1")
     output = task.communicate(timeout=GUARD_SECONDS)[0]
-    assert output.endswith(NOT_REQUEUED.format("cancelled")), output
+    assert output.endswith(NOT_REQUEUED.format("cancelled").format(resubmit(scripts))), output
 
 
 def test_a_start_cancelled_before_its_training_heard_it_says_cancelled(tmp_path, fake_slurm):
@@ -79,4 +79,5 @@ def test_a_start_cancelled_before_its_training_heard_it_says_cancelled(tmp_path,
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert output.endswith("run random0/baseA: exit 143 (SIGTERM): SLURM ended its job before the training could "
                            "write a checkpoint of where it stopped; not requeued: the job is COMPLETING (cancelled); "
-                           "rerun submit.sh to train it (resumed from its last checkpoint, if it wrote one)\n"), output
+                           f"rerun {resubmit(scripts)} to train it (resumed from its last checkpoint, if it wrote "
+                           "one)\n"), output

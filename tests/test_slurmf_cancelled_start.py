@@ -9,7 +9,7 @@ With stand-ins for SLURM's commands (tests/test_slurm.py's fake_slurm): determin
 import pytest
 
 import test_slurm
-from test_slurm import GUARD_SECONDS, OPTIONS, fake_train_command, run_task
+from test_slurm import GUARD_SECONDS, OPTIONS, fake_train_command, resubmit, run_task
 
 from minitransfer import experiment as grid
 from minitransfer import slurm
@@ -28,8 +28,8 @@ def test_task_whose_job_slurm_ended_as_it_started_says_so_rather_than_failed(tmp
     assert "FAILED" not in output, output
     assert output.endswith(f"run random0/baseB: exit {code} (SIG{name}): SLURM ended its job before the training "
                            "could write a checkpoint of where it stopped; not requeued: the job is "
-                           f"{state or 'gone'} (cancelled, or out of time); rerun submit.sh to train it (resumed "
-                           "from its last checkpoint, if it wrote one)\n"), output
+                           f"{state or 'gone'} (cancelled, or out of time); rerun {resubmit(scripts)} to train it "
+                           "(resumed from its last checkpoint, if it wrote one)\n"), output
     assert not (fake_slurm / "scontrol").exists()  # not requeued
 
 

@@ -8,7 +8,7 @@ commands (tests/test_slurm.py's fake_slurm): deterministic, no SLURM needed."""
 
 import test_disk_full_tmpfs
 import test_slurm
-from test_slurm import GUARD_SECONDS, OPTIONS, fake_train_command, run_task
+from test_slurm import GUARD_SECONDS, OPTIONS, fake_train_command, resubmit, run_task
 
 from minitransfer import experiment as grid
 from minitransfer import slurm
@@ -16,9 +16,9 @@ from minitransfer import slurm
 fake_slurm, tmpfs = test_slurm.fake_slurm, test_disk_full_tmpfs.tmpfs  # the fixtures
 
 
-def _said(output, log, reason):
+def _said(output, log, reason, scripts):
     assert output.endswith(f"run random0/baseB: not trained: cannot write {log}: {reason}; make it writable (or "
-                           "free space), then rerun submit.sh\n"), output
+                           f"free space), then rerun {resubmit(scripts)}\n"), output
     assert "slurm_script" not in output and "line " not in output and "deleted" not in output, output
 
 
@@ -30,7 +30,7 @@ def test_task_whose_train_log_is_not_a_file_says_so_in_one_line(tmp_path, fake_s
     task = run_task(scripts, "bases.sh", 1)
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 74, output
-    _said(output, log, "Is a directory")
+    _said(output, log, "Is a directory", scripts)
     assert not (log.parent / "events").exists()  # the fake train never ran
 
 
@@ -45,4 +45,4 @@ def test_task_whose_run_folder_is_read_only_says_so_in_one_line(tmp_path, fake_s
     task = run_task(scripts, "bases.sh", 1)
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 74, output
-    _said(output, folder / grid.LOG_FILE, "Read-only file system")
+    _said(output, folder / grid.LOG_FILE, "Read-only file system", scripts)
