@@ -12,11 +12,14 @@ import dataclasses
 import os
 import pathlib
 import re
+import shlex
 
 import numpy as np
 
 from minitransfer import checkpoint_runs, class_tables, models, optim, rundir
 from minitransfer.config import default_out
+from minitransfer.data.shard_format import META_FILE
+from minitransfer.experiment import some_names
 from minitransfer.progress import duration
 from minitransfer.recorded_config import precision_history
 from minitransfer.transfer import source_of
@@ -180,17 +183,24 @@ def _classes_shared_with_base(plan):
 
 def _classes_shared_across_datasets(plan):
     """The warning for a transfer across datasets whose classes include some of the base's (by wnid, or
-    by name for a folder's classes: :func:`minitransfer.class_tables.shared_classes`),
-    else "": Tiny ImageNet's 200 classes are ImageNet's, so layers of an ImageNet base have been
-    trained on every one of them (the paper's transfers are to classes the base has not seen)."""
+    by name for a folder's classes: :func:`minitransfer.class_tables.shared_classes`), the first few named as
+    experiment's does, with the ``prepare overlap`` command that finds the same photos under other names where the
+    base's dataset folder is known (:func:`_base_folder`), else "": Tiny ImageNet's 200 classes are ImageNet's, so
+    layers of an ImageNet base have been trained on every one of them (the paper's transfers are to classes the
+    base has not seen)."""
     shared = class_tables.shared_classes(plan.classes, plan.parent.classes)
     if not shared:
         return ""
-    trained_on = _base_dataset(plan)
-    return (f"{len(shared)} of the {len(plan.classes)} classes this run trains on ({class_tables.matched_by(shared)}) "
-            f"{_are(len(shared))} among the {len(plan.parent.classes)} that {plan.named.copy_from} was trained on "
-            f"({trained_on}): its copied layers have seen {'that class' if len(shared) == 1 else 'those classes'}, so "
-            f"the transfer is not to new classes alone")
+    trained_on, folder, data = _base_dataset(plan), _base_folder(plan), plan.named.data
+    named = some_names([class_tables.described_class(entry) for entry in shared])  # escaped, cut; "and K more"
+    # the same photos may be there under other names: prepare overlap compares images, both folders known
+    overlap = (f"; `minitransfer prepare overlap {shlex.quote(str(data))} {shlex.quote(folder)}` lists the images "
+               f"of {data} that are photos of the base's too, under any class name" if folder else "")
+    them = "that class" if len(shared) == 1 else "those classes"
+    return (f"{len(shared)} of the {len(plan.classes)} classes this run trains on ({class_tables.matched_by(shared)}: "
+            f"{named}) {_are(len(shared))} among the {len(plan.parent.classes)} that {plan.named.copy_from} was "
+            f"trained on ({trained_on}): its copied layers have seen {them}, so the transfer is not to new classes "
+            f"alone{overlap}")
 
 
 def _are(count):
@@ -236,6 +246,19 @@ def _base_dataset(plan):
     except OSError:  # the folder gone since it was read
         named = folder
     return f"{named} as it was before it was prepared again"
+
+
+def _base_folder(plan):
+    """The dataset folder the base of a transfer across datasets records it was trained on, where it holds that
+    dataset still (its meta.json there, not prepared again since: :func:`.class_tables.prepared_again_since`), for
+    ``prepare overlap`` to compare with this run's; "" where it is not recorded, gone or another dataset now."""
+    folder, before = plan.parent.meta["config"].get("data"), plan.parent.meta.get("dataset_fingerprint")
+    if not isinstance(folder, str) or not folder or class_tables.prepared_again_since(folder, before):
+        return ""
+    try:
+        return folder if (rundir.recorded_file(folder) / META_FILE).is_file() else ""
+    except OSError:  # its folder cannot be looked into
+        return ""
 
 
 def _task_words(kind, seed, half):
