@@ -62,10 +62,9 @@ def warnings_for(plan):
     unstepped = _rate_never_steps(plan)
     if unstepped:
         found.append(unstepped)
-    if "resized_from" in plan.mean_source:
-        height, width = plan.mean_source["resized_from"]
-        found.append(f"the mean image of {named.copy_from} is {height}x{width}; it is resized to the "
-                     f"{plan.dataset.image_size[0]}x{plan.dataset.image_size[1]} images of {named.data}")
+    resized = _base_of_another_size(plan)
+    if resized:
+        found.append(resized)
     copied_precision = precision_history(plan.parent.meta) if plan.parent is not None else c.precision
     if copied_precision != c.precision:
         found.append(f"the layers copied from {named.copy_from} were trained in precision {copied_precision}; "
@@ -105,7 +104,8 @@ def fitting(plan):
     preset made for them (for a base of a cross-dataset grid, one made for both its datasets:
     :func:`minitransfer.grid_preflight.fitting_in_grid`). A transfer's preset is its base's: across datasets,
     only its target's images can change; within its base's dataset, that dataset prepared again takes the
-    base trained again."""
+    base trained again. A base trained on images of another size that its crops fit: this run's prepared at that
+    size, another than the paper's proportion gives (as :func:`_base_of_another_size` advises)."""
     from minitransfer.grid_preflight import fitting_in_grid  # which imports this module
 
     preset, dataset, size = plan.preset, plan.named.data, models.prepared_size(plan.preset)
@@ -117,9 +117,38 @@ def fitting(plan):
         others = [name for name in models.presets_fitting(plan.dataset.image_size) if name != preset.name]
         return f"prepare the images at {size} px (prepare's --size) {keep}" + "".join(
             f", or choose `preset={name!r}`" for name in others)
+    if _base_size_fits(plan) and plan.mean_source["resized_from"][0] != size:  # as the base's size's warning says
+        return (f"prepare {dataset} at {plan.mean_source['resized_from'][0]} px (prepare's --size), the size of the "
+                f"images the copied layers were trained on")
     if plan.cross_dataset:
         return f"prepare {dataset} at {size} px (prepare's --size) {keep}"
     return f"prepare {dataset} at {size} px (prepare's --size) and train {plan.named.copy_from} again on it, {keep}"
+
+
+def _base_of_another_size(plan):
+    """The warning for a transfer whose base was trained on images of another size than this run's (its mean image
+    resized to them: :func:`minitransfer.mean_image.mean_image`), else "": the mean resized alone read as a detail
+    taken care of, where the copied layers see crops spanning another share of each image than they learned on;
+    preparing the images at the base's size (where its crops span enough of it: :func:`_base_size_fits`) gives
+    them what they were trained on, and :func:`fitting` advises the same."""
+    if "resized_from" not in plan.mean_source:
+        return ""
+    (height, width), (now_h, now_w), crop = plan.mean_source["resized_from"], plan.dataset.image_size, plan.preset.crop
+    named = plan.named
+    advice = (f"; prepare {named.data} at {height} px (prepare's --size) to give them images of the size they were "
+              f"trained on" if _base_size_fits(plan) else "")
+    return (f"the mean image of {named.copy_from} is {height}x{width}; it is resized to the {now_h}x{now_w} images of "
+            f"{named.data}, whose {crop}x{crop} crops span {crop / min(now_h, now_w):.0%} of a side where those of "
+            f"the {height}x{width} images the copied layers were trained on spanned {crop / min(height, width):.0%}"
+            f"{advice}")
+
+
+def _base_size_fits(plan):
+    """Whether the square images a transfer's base was trained on, of another size than this run's
+    (:func:`_base_of_another_size`), are a size to prepare this run's at: its crops span at least
+    :data:`minitransfer.models.CROP_SHARE` of their side."""
+    height, width = plan.mean_source.get("resized_from") or (0, 0)
+    return height == width and models.CROP_SHARE * height <= plan.preset.crop <= height
 
 
 def _rate_never_steps(plan):

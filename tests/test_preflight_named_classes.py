@@ -76,3 +76,56 @@ def test_no_command_where_the_bases_dataset_folder_is_gone(transfer, tmp_path):
         shutil.move(moved, source)
     assert "prepare overlap" not in warning, warning
     assert "(by class name: " in warning, warning
+
+
+# A transfer from a base trained on images of another size: the mean image resized was all it said, where the copied
+# layers see crops spanning another share of each image; and the crop warning advised the paper's proportion (14 px
+# for micro's 12 px crops) where the base's 15 px images, which its crops fit, are what the layers learned on.
+CROP = 12  # micro's
+
+
+@pytest.fixture(scope="module")
+def sized(transfer, tmp_path_factory):
+    """{size: prepared folder}: the source's photos at 15 and 16 px, the target's at 32; {size: base} on those."""
+    source, target, _ = transfer
+    root, found, bases = tmp_path_factory.mktemp("sized"), {}, {}
+    for size, photos in ((15, source), (16, source), (32, target)):
+        found[size] = str(root / f"prepared{size}")
+        done = CliRunner().invoke(main, ["prepare", "folder", photos.replace("prepared", "photos"), found[size],
+                                         "--size", str(size)])
+        assert done.exit_code == 0, done.output
+    for size in (15, 16):
+        bases[size] = str(root / f"base{size}.h5")
+        done = CliRunner().invoke(main, ["train", "--data", found[size], "--split", "all", "-o", bases[size], *FAST,
+                                         "--quiet"])
+        assert done.exit_code == 0, done.output
+    return found, bases
+
+
+def _size_warnings(data, base):
+    found = preflight.warnings_for(config.resolve(config.TrainConfig(data=data, copy_from=base, n=1, frozen=True,
+                                                                     preset="micro", device="cpu")))
+    [mean] = [w for w in found if w.startswith("the mean image of")]
+    [crop] = [w for w in found if "crops of the" in w and w.startswith("preset ")]
+    return mean, crop
+
+
+def test_a_base_of_another_size_its_crops_fit_says_their_share_and_to_prepare_at_its_size(sized):
+    found, bases = sized
+    mean, crop = _size_warnings(found[32], bases[15])
+    assert mean == (f"the mean image of {bases[15]} is 15x15; it is resized to the 32x32 images of {found[32]}, whose "
+                    f"12x12 crops span {CROP / 32:.0%} of a side where those of the 15x15 images the copied layers "
+                    f"were trained on spanned {CROP / 15:.0%}; prepare {found[32]} at 15 px (prepare's --size) to give "
+                    f"them images of the size they were trained on"), mean
+    assert CROP / 15 >= 0.8 and round(CROP / (227 / 256)) == 14  # the base's size fits; the paper's proportion: 14
+    assert crop.endswith(f"; prepare {found[32]} at 15 px (prepare's --size), the size of the images the copied "
+                         f"layers were trained on"), crop
+
+
+def test_a_base_of_a_size_its_crops_do_not_fit_gives_no_size_of_its_own(sized):
+    """16 px: micro's 12 px crops span 75% of it, which the crop warning says is too little: the paper's 14 px."""
+    found, bases = sized
+    mean, crop = _size_warnings(found[32], bases[16])
+    assert mean.endswith(f"where those of the 16x16 images the copied layers were trained on spanned "
+                         f"{CROP / 16:.0%}"), mean
+    assert crop.endswith(f"prepare {found[32]} at 14 px (prepare's --size) to keep the paper's proportion"), crop
