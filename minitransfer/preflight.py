@@ -81,8 +81,21 @@ def warnings_for(plan):
         if seconds > CPU_HOURS_WARNING * 3600:
             found.append(f"{preset.name} on the CPU: {c.max_iter} iterations of batch {c.batch_size} take about "
                          f"{duration(seconds)} on two cores; train on a GPU (`device='cuda'`), or fewer "
-                         f"iterations (`max_iter`) or the mini preset for a trial")
+                         f"iterations (`max_iter`){_cheaper_preset(plan)} for a trial")
     return found
+
+
+def _cheaper_preset(plan):
+    """", or `preset='mini'`": the preset a trial of ``plan`` on the CPU could take instead, the largest of those
+    faster there whose crops its images can give, else "": none for a transfer, whose preset is its base's ("or the
+    mini preset" was said to a run of micro, which is faster, and to a transfer of a CaffeNet base, which refuses
+    another preset's layers)."""
+    cost, side = plan.preset.cpu_seconds_per_image, min(plan.dataset.image_size)
+    faster = [preset for preset in models.PRESETS.values()
+              if preset.crop <= side and (preset.cpu_seconds_per_image or cost) < cost]
+    if plan.parent is not None or not faster:
+        return ""
+    return f", or `preset={max(faster, key=lambda preset: preset.crop).name!r}`"
 
 
 def crop_warning(plan, fitting):
