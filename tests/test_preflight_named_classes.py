@@ -78,6 +78,20 @@ def test_no_command_where_the_bases_dataset_folder_is_gone(transfer, tmp_path):
     assert "(by class name: " in warning, warning
 
 
+def test_no_command_where_the_bases_dataset_folder_was_prepared_again(transfer, tmp_path):
+    """The folder holds another dataset now: prepare overlap would compare the target with images the base never saw."""
+    source, target, _ = transfer
+    photos, copy, base = source.replace("prepared", "photos"), str(tmp_path / "copy"), str(tmp_path / "base.h5")
+    shutil.copytree(source, copy)
+    done = CliRunner().invoke(main, ["train", "--data", copy, "--split", "all", "-o", base, *FAST, "--quiet"])
+    assert done.exit_code == 0, done.output
+    again = CliRunner().invoke(main, ["prepare", "folder", photos, copy, "--size", "15", "--overwrite"])
+    assert again.exit_code == 0, again.output
+    warning = _shared_warning(target, base)
+    assert f"trained on ({copy} as it was before it was prepared again)" in warning, warning
+    assert "prepare overlap" not in warning and "(by class name: " in warning, warning
+
+
 # A transfer from a base trained on images of another size: the mean image resized was all it said, where the copied
 # layers see crops spanning another share of each image; and the crop warning advised the paper's proportion (14 px
 # for micro's 12 px crops) where the base's 15 px images, which its crops fit, are what the layers learned on.
