@@ -12,11 +12,14 @@ import dataclasses
 import os
 import pathlib
 import re
+import shlex
 
 import numpy as np
 
 from minitransfer import checkpoint_runs, class_tables, models, optim, rundir
 from minitransfer.config import default_out
+from minitransfer.data.shard_format import META_FILE
+from minitransfer.experiment import some_names
 from minitransfer.progress import duration
 from minitransfer.recorded_config import precision_history
 from minitransfer.transfer import source_of
@@ -59,10 +62,9 @@ def warnings_for(plan):
     unstepped = _rate_never_steps(plan)
     if unstepped:
         found.append(unstepped)
-    if "resized_from" in plan.mean_source:
-        height, width = plan.mean_source["resized_from"]
-        found.append(f"the mean image of {named.copy_from} is {height}x{width}; it is resized to the "
-                     f"{plan.dataset.image_size[0]}x{plan.dataset.image_size[1]} images of {named.data}")
+    resized = _base_of_another_size(plan)
+    if resized:
+        found.append(resized)
     copied_precision = precision_history(plan.parent.meta) if plan.parent is not None else c.precision
     if copied_precision != c.precision:
         found.append(f"the layers copied from {named.copy_from} were trained in precision {copied_precision}; "
@@ -79,8 +81,21 @@ def warnings_for(plan):
         if seconds > CPU_HOURS_WARNING * 3600:
             found.append(f"{preset.name} on the CPU: {c.max_iter} iterations of batch {c.batch_size} take about "
                          f"{duration(seconds)} on two cores; train on a GPU (`device='cuda'`), or fewer "
-                         f"iterations (`max_iter`) or the mini preset for a trial")
+                         f"iterations (`max_iter`){_cheaper_preset(plan)} for a trial")
     return found
+
+
+def _cheaper_preset(plan):
+    """", or `preset='mini'`": the preset a trial of ``plan`` on the CPU could take instead, the largest of those
+    faster there whose crops its images can give, else "": none for a transfer, whose preset is its base's ("or the
+    mini preset" was said to a run of micro, which is faster, and to a transfer of a CaffeNet base, which refuses
+    another preset's layers)."""
+    cost, side = plan.preset.cpu_seconds_per_image, min(plan.dataset.image_size)
+    faster = [preset for preset in models.PRESETS.values()
+              if preset.crop <= side and (preset.cpu_seconds_per_image or cost) < cost]
+    if plan.parent is not None or not faster:
+        return ""
+    return f", or `preset={max(faster, key=lambda preset: preset.crop).name!r}`"
 
 
 def crop_warning(plan, fitting):
@@ -102,7 +117,8 @@ def fitting(plan):
     preset made for them (for a base of a cross-dataset grid, one made for both its datasets:
     :func:`minitransfer.grid_preflight.fitting_in_grid`). A transfer's preset is its base's: across datasets,
     only its target's images can change; within its base's dataset, that dataset prepared again takes the
-    base trained again."""
+    base trained again. A base trained on images of another size that its crops fit: this run's prepared at that
+    size, another than the paper's proportion gives (as :func:`_base_of_another_size` advises)."""
     from minitransfer.grid_preflight import fitting_in_grid  # which imports this module
 
     preset, dataset, size = plan.preset, plan.named.data, models.prepared_size(plan.preset)
@@ -114,9 +130,38 @@ def fitting(plan):
         others = [name for name in models.presets_fitting(plan.dataset.image_size) if name != preset.name]
         return f"prepare the images at {size} px (prepare's --size) {keep}" + "".join(
             f", or choose `preset={name!r}`" for name in others)
+    if _base_size_fits(plan) and plan.mean_source["resized_from"][0] != size:  # as the base's size's warning says
+        return (f"prepare {dataset} at {plan.mean_source['resized_from'][0]} px (prepare's --size), the size of the "
+                f"images the copied layers were trained on")
     if plan.cross_dataset:
         return f"prepare {dataset} at {size} px (prepare's --size) {keep}"
     return f"prepare {dataset} at {size} px (prepare's --size) and train {plan.named.copy_from} again on it, {keep}"
+
+
+def _base_of_another_size(plan):
+    """The warning for a transfer whose base was trained on images of another size than this run's (its mean image
+    resized to them: :func:`minitransfer.mean_image.mean_image`), else "": the mean resized alone read as a detail
+    taken care of, where the copied layers see crops spanning another share of each image than they learned on;
+    preparing the images at the base's size (where its crops span enough of it: :func:`_base_size_fits`) gives
+    them what they were trained on, and :func:`fitting` advises the same."""
+    if "resized_from" not in plan.mean_source:
+        return ""
+    (height, width), (now_h, now_w), crop = plan.mean_source["resized_from"], plan.dataset.image_size, plan.preset.crop
+    named = plan.named
+    advice = (f"; prepare {named.data} at {height} px (prepare's --size) to give them images of the size they were "
+              f"trained on" if _base_size_fits(plan) else "")
+    return (f"the mean image of {named.copy_from} is {height}x{width}; it is resized to the {now_h}x{now_w} images of "
+            f"{named.data}, whose {crop}x{crop} crops span {crop / min(now_h, now_w):.0%} of a side where those of "
+            f"the {height}x{width} images the copied layers were trained on spanned {crop / min(height, width):.0%}"
+            f"{advice}")
+
+
+def _base_size_fits(plan):
+    """Whether the square images a transfer's base was trained on, of another size than this run's
+    (:func:`_base_of_another_size`), are a size to prepare this run's at: its crops span at least
+    :data:`minitransfer.models.CROP_SHARE` of their side."""
+    height, width = plan.mean_source.get("resized_from") or (0, 0)
+    return height == width and models.CROP_SHARE * height <= plan.preset.crop <= height
 
 
 def _rate_never_steps(plan):
@@ -180,17 +225,24 @@ def _classes_shared_with_base(plan):
 
 def _classes_shared_across_datasets(plan):
     """The warning for a transfer across datasets whose classes include some of the base's (by wnid, or
-    by name for a folder's classes: :func:`minitransfer.class_tables.shared_classes`),
-    else "": Tiny ImageNet's 200 classes are ImageNet's, so layers of an ImageNet base have been
-    trained on every one of them (the paper's transfers are to classes the base has not seen)."""
+    by name for a folder's classes: :func:`minitransfer.class_tables.shared_classes`), the first few named as
+    experiment's does, with the ``prepare overlap`` command that finds the same photos under other names where the
+    base's dataset folder is known (:func:`_base_folder`), else "": Tiny ImageNet's 200 classes are ImageNet's, so
+    layers of an ImageNet base have been trained on every one of them (the paper's transfers are to classes the
+    base has not seen)."""
     shared = class_tables.shared_classes(plan.classes, plan.parent.classes)
     if not shared:
         return ""
-    trained_on = _base_dataset(plan)
-    return (f"{len(shared)} of the {len(plan.classes)} classes this run trains on ({class_tables.matched_by(shared)}) "
-            f"{_are(len(shared))} among the {len(plan.parent.classes)} that {plan.named.copy_from} was trained on "
-            f"({trained_on}): its copied layers have seen {'that class' if len(shared) == 1 else 'those classes'}, so "
-            f"the transfer is not to new classes alone")
+    trained_on, folder, data = _base_dataset(plan), _base_folder(plan), plan.named.data
+    named = some_names([class_tables.described_class(entry) for entry in shared])  # escaped, cut; "and K more"
+    # the same photos may be there under other names: prepare overlap compares images, both folders known
+    overlap = (f"; `minitransfer prepare overlap {shlex.quote(str(data))} {shlex.quote(folder)}` lists the images "
+               f"of {data} that are photos of the base's too, under any class name" if folder else "")
+    them = "that class" if len(shared) == 1 else "those classes"
+    return (f"{len(shared)} of the {len(plan.classes)} classes this run trains on ({class_tables.matched_by(shared)}: "
+            f"{named}) {_are(len(shared))} among the {len(plan.parent.classes)} that {plan.named.copy_from} was "
+            f"trained on ({trained_on}): its copied layers have seen {them}, so the transfer is not to new classes "
+            f"alone{overlap}")
 
 
 def _are(count):
@@ -236,6 +288,19 @@ def _base_dataset(plan):
     except OSError:  # the folder gone since it was read
         named = folder
     return f"{named} as it was before it was prepared again"
+
+
+def _base_folder(plan):
+    """The dataset folder the base of a transfer across datasets records it was trained on, where it holds that
+    dataset still (its meta.json there, not prepared again since: :func:`.class_tables.prepared_again_since`), for
+    ``prepare overlap`` to compare with this run's; "" where it is not recorded, gone or another dataset now."""
+    folder, before = plan.parent.meta["config"].get("data"), plan.parent.meta.get("dataset_fingerprint")
+    if not isinstance(folder, str) or not folder or class_tables.prepared_again_since(folder, before):
+        return ""
+    try:
+        return folder if (rundir.recorded_file(folder) / META_FILE).is_file() else ""
+    except OSError:  # its folder cannot be looked into
+        return ""
 
 
 def _task_words(kind, seed, half):

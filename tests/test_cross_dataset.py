@@ -66,7 +66,10 @@ def test_layers_come_from_the_other_dataset_and_the_provenance_says_so(source_ba
 def test_a_resized_mean_image_is_announced(source_base, target):
     found = preflight.warnings_for(config.resolve(config.TrainConfig(data=target, copy_from=str(source_base), n=3,
                                                                   **FAST)))
-    assert f"the mean image of {source_base} is 36x36; it is resized to the 48x48 images of {target}" in found
+    assert (f"the mean image of {source_base} is 36x36; it is resized to the 48x48 images of {target}, whose 32x32 "
+            f"crops span {32 / 48:.0%} of a side where those of the 36x36 images the copied layers were trained on "
+            f"spanned {32 / 36:.0%}; prepare {target} at 36 px (prepare's --size) to give them images of the size "
+            f"they were trained on") in found, found
 
 
 def test_a_small_crop_of_the_target_says_to_prepare_the_target_as_the_preset_is_the_bases(source_base, target):
@@ -74,7 +77,7 @@ def test_a_small_crop_of_the_target_says_to_prepare_the_target_as_the_preset_is_
     prepare again (the target's, not the base's) nor why the preset could not change."""
     found = preflight.warnings_for(config.resolve(config.TrainConfig(data=target, copy_from=str(source_base), n=3,
                                                                   **FAST)))
-    crop = [warning for warning in found if "crops" in warning]
+    crop = [warning for warning in found if warning.startswith("preset ")]  # the mean's warning says crops too
     assert crop == [f"preset mini (the preset of {source_base}, whose layers are copied) takes 32x32 crops of the "
                     f"48x48 images of {target}: a crop spans 67% of an image's side (CaffeNet's 227 of 256: 89%); "
                     f"prepare {target} at 36 px (prepare's --size) to keep the paper's proportion"], found

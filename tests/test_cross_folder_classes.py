@@ -83,7 +83,8 @@ def test_train_and_the_grid_warn_of_shared_folder_classes_by_name(folders, study
     assert plan.cross_dataset
     [warning] = [w for w in preflight.warnings_for(plan) if "have seen those classes" in w]
     assert warning.startswith(f"{len(SHARED)} of the {len(TARGET_CLASSES)} classes this run trains on (by class "
-                              f"name) are among the {len(SOURCE_CLASSES)} that "), warning
+                              f"name: {', '.join(map(repr, SHARED))}) are among the {len(SOURCE_CLASSES)} that "), \
+        warning
     grid = grid_caveats.check_source_data(source, target)
     assert f"({len(SHARED)} of the {len(TARGET_CLASSES)} classes" not in grid  # the count leads, without a bracket
     assert grid.startswith(f"{len(SHARED)} of the {len(TARGET_CLASSES)} classes of --data {target} are among the "

@@ -111,7 +111,8 @@ def test_one_shared_class_is_said_in_the_singular(one_shared):
     plan = config.resolve(config.TrainConfig(data=target, copy_from=base, n=1, frozen=True, preset="micro",
                                              device="cpu"))
     [warning] = [w for w in preflight.warnings_for(plan) if "among the" in w]
-    assert warning.startswith("1 of the 3 classes this run trains on (by class name) is among the 3 that "), warning
+    assert warning.startswith("1 of the 3 classes this run trains on (by class name: 'cat') is among the 3 that "), \
+        warning
     assert "have seen that class" in warning, warning
     grid = grid_caveats.check_source_data(source, target)
     assert grid.startswith(f"1 of the 3 classes of --data {target} is among the 3 of --source-data"), grid
