@@ -13,7 +13,6 @@ from minitransfer import experiment as grid
 from minitransfer.grid_outcome import (EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, QUOTE_CHARS, Failure, failure_cause,
                                       where_its_output_is)
 from minitransfer.grid_status import LOG_TAIL, SRUN_PREFIX
-from minitransfer.slurm_plan import SUBMIT_FILE
 
 # The signals a task names where one ended its training: SIGKILL (the out-of-memory killer, kill -9), which
 # leaves no word in train.log, and the crashes, which may leave theirs there (a C library's abort message,
@@ -30,7 +29,9 @@ def failure_lines():
     killer, without a word; a crash, whose message train.log may end on), or another exit ``$status``
     (0: its job step ended without finishing the run)."""
     log = pathlib.PurePosixPath("@out@/@run@.run") / grid.LOG_FILE
-    rerun = f"rerun {SUBMIT_FILE}"
+    # the command to paste, from any folder: $submit_sh is submit.sh's absolute path as a shell reads it (a bare
+    # "rerun submit.sh" was no use where the log is read, nor the path unquoted where it holds a blank)
+    rerun = "rerun bash @submit_sh@"
 
     def failed(code):
         key = "killed" if code < 0 else code
@@ -140,9 +141,9 @@ def _quoted_lines():
 
 
 def _echo(text):
-    """A bash command writing ``text`` to stderr, with @out@, @run@ and @status@ in it standing for those
-    variables' values and all else as it is."""
+    """A bash command writing ``text`` to stderr, with @out@, @run@, @status@, @quoted@ and @submit_sh@ in it
+    standing for those variables' values and all else as it is."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
-    for name in ("out", "run", "status", "quoted"):
+    for name in ("out", "run", "status", "quoted", "submit_sh"):
         escaped = escaped.replace(f"@{name}@", f"${name}")
     return f'echo "{escaped}" >&2'

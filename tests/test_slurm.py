@@ -855,18 +855,18 @@ def test_task_says_an_error_of_squeue_only_where_its_job_state_matters(tmp_path,
 
 @pytest.mark.parametrize("code, deleted, said", [
     ("65", False, "FAILED: bad data (exit 65): a dataset, checkpoint or weights file is damaged or does not fit, which "
-                  "its train.log ({log}) names; fix or replace it, then rerun submit.sh"),
+                  "its train.log ({log}) names; fix or replace it, then rerun {submit}"),
     ("74", False, "FAILED: an I/O error (exit 74): the disk is full, or a file cannot be written or read, which its "
-                  "train.log ({log}) names; free space or fix the permissions, then rerun submit.sh"),
+                  "train.log ({log}) names; free space or fix the permissions, then rerun {submit}"),
     ("3", False, "FAILED with exit 3; see {log}"),
     # srun's exit for a step SIGKILL ended (the out-of-memory killer, kill -9): the log says nothing of it
     ("137", False, "FAILED: killed by SIGKILL, which leaves no message (SIGKILL: the machine ran out of memory, or "
-                   "someone killed it); rerun submit.sh to train it again"),
+                   "someone killed it); rerun {submit} to train it again"),
     # 139: SIGSEGV, a crash whose message (faulthandler's, a C library's) the log may hold: not SIGKILL's words
     ("139", False, "FAILED: killed by SIGSEGV; its train.log ({log}) may end on why (a crash's message: a C "
-                   "library's abort, Python's faulthandler); rerun submit.sh to train it again"),
+                   "library's abort, Python's faulthandler); rerun {submit} to train it again"),
     ("74", True, "FAILED (exit 74): {folder} was deleted while it trained, and its output (train.log) with it; rerun "
-                 "submit.sh to train it from the start"),
+                 "{submit} to train it from the start"),
 ], ids=["bad-data", "io", "other", "sigkill", "sigsegv", "folder-deleted"])
 def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm, code, deleted, said):
     """The task's last line says, in a local grid's words, what its exit code means and what to do
@@ -885,7 +885,8 @@ def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm, code,
     assert not (fake_slurm / "scontrol").exists()
     name = array_tasks((scripts / "transfers.sh").read_text())[0][0]
     folder = out / f"{name}.run"
-    assert output.endswith(f"run {name}: {said.format(log=folder / 'train.log', folder=folder)}\n"), output
+    said = said.format(log=folder / 'train.log', folder=folder, submit=resubmit(scripts))
+    assert output.endswith(f"run {name}: {said}\n"), output
     unknown = run_task(scripts, "transfers.sh", 99)
     assert "no run for array task 99" in unknown.communicate(timeout=GUARD_SECONDS)[0] and unknown.returncode == 2
 
@@ -993,7 +994,8 @@ def test_task_starts_its_run_again_once_after_losing_the_race_for_it(tmp_path, f
     assert output.count("run random0/baseA: taken by another process as this task started it") == events.count("busy")
     assert output.endswith("run random0/baseA: done\n" if status == 0 else "FAILED: refused by train (exit 2: an "
                            "option, or a file in the way), which its train.log ("
-                           f"{out / 'random0/baseA.run/train.log'}) names; fix that, then rerun submit.sh (\"error: "
+                           f"{out / 'random0/baseA.run/train.log'}) names; fix that, then rerun "
+                           f"{resubmit(scripts)} (\"error: "
                            f"{out / 'random0/baseA.run'}{run_lock.BUSY} (PID 1); wait for it to finish or stop it, "
                            "then rerun\")\n"), output
 

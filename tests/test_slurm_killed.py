@@ -7,7 +7,8 @@ import signal
 
 from minitransfer import experiment as grid
 from minitransfer import slurm
-from test_slurm import SETTLE_SECONDS, cluster, real_options, settle, submit, submitted_jobs  # noqa: F401 (fixture)
+from test_slurm import (SETTLE_SECONDS, cluster, real_options, resubmit, settle, submit,  # noqa: F401 (fixture)
+                        submitted_jobs)
 
 
 def training_of(weights):
@@ -33,7 +34,7 @@ def test_real_slurm_task_whose_training_was_killed_says_so(cluster, tmp_path):
     assert settle(cluster) == {}
     task_output = (scripts / "logs" / f"bases-{job}_0.out").read_text()
     assert task_output.endswith("run random0/baseA: FAILED: killed by SIGKILL, which leaves no message (SIGKILL: the "
-                                "machine ran out of memory, or someone killed it); rerun submit.sh to train it "
-                                "again\n"), task_output
+                                "machine ran out of memory, or someone killed it); rerun "
+                                f"{resubmit(scripts)} to train it again\n"), task_output
     record = cluster.job_record(f"{job}_0")
     assert (record["JobState"], record["ExitCode"]) == ("FAILED", "137:0"), record

@@ -9,13 +9,13 @@ import pytest
 
 from minitransfer import experiment as grid
 from minitransfer import slurm
-from test_slurm import GUARD_SECONDS, OPTIONS, fake_slurm, run_task  # noqa: F401 (fixture)
+from test_slurm import GUARD_SECONDS, OPTIONS, fake_slurm, resubmit, run_task  # noqa: F401 (fixture)
 
 # a train that prints LINES (split on |) and exits CODE
 TRAIN = "import os, sys; print(os.environ['FAKE_LINES'].replace('|', chr(10))); sys.exit(int(os.environ['FAKE_CODE']))"
 LONG = "error: " + "x" * 400
 BAD_DATA = ("FAILED: bad data (exit 65): a dataset, checkpoint or weights file is damaged or does not fit, which its "
-            "train.log ({log}) names; fix or replace it, then rerun submit.sh")
+            "train.log ({log}) names; fix or replace it, then rerun {submit}")
 
 
 @pytest.mark.parametrize("code, lines, said", [
@@ -33,4 +33,4 @@ def test_a_failed_task_quotes_trains_error_line(tmp_path, fake_slurm, code, line
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == code, output
     log = out / "random0" / "baseA.run" / grid.LOG_FILE
-    assert output.endswith(f"run random0/baseA: {said.format(log=log)}\n"), output
+    assert output.endswith(f"run random0/baseA: {said.format(log=log, submit=resubmit(scripts))}\n"), output

@@ -20,8 +20,10 @@ from minitransfer import slurm
 
 fake_slurm, cluster = test_slurm.fake_slurm, test_slurm.cluster  # the fixtures
 
-# the command an advice names: after "rerun" or "submit the grid with", up to the words that follow it
-ADVICE = re.compile(r"(?:rerun|submit the grid with) (.+?)(?:, which cancels| to resume it| once that|, not sbatch|$)")
+# the command an advice names: after "rerun" or "submit the grid with", up to the words that follow it (a failed
+# run's: "to train it again", "to train it from the start", the quoted error line train ended on)
+ADVICE = re.compile(r"(?:rerun|submit the grid with) (.+?)"
+                    r"(?:, which cancels| to resume it| once that|, not sbatch| to train it| \(\"error: |$)")
 
 
 def _pasted(line, scripts, elsewhere):
