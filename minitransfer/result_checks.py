@@ -18,7 +18,7 @@ from minitransfer.left_out import UnreadableRun
 from minitransfer.result_digests import (CURVE_SUMS, RESULT_SHA256, cut_short, result_edited, result_sha256,
                                          rows_resummed, rows_resummed_at)
 from minitransfer.run_file_readers import is_there, read_json, read_log, read_weights_sums
-from minitransfer.run_logs import EVAL_COLUMNS
+from minitransfer.run_logs import EVAL_COLUMNS, eval_csv_lines
 from minitransfer.rundir import BEST_EVALUATIONS, weights_for
 
 
@@ -268,7 +268,7 @@ def unwritten_lines(path, record, rows, lines=None):
         return []
     if lines is None:
         try:
-            lines = run_logs.eval_csv_lines(os.path.join(os.path.dirname(path), "eval.csv"))
+            lines = eval_csv_lines(os.path.join(os.path.dirname(path), "eval.csv"))
         except OSError:
             return []
     return [(number, fault) for number, row, fault in lines if fault is not None and (

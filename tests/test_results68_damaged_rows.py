@@ -106,6 +106,14 @@ def test_a_copy_cut_short_before_its_last_row_is_still_read_with_its_curve_said_
     assert f"{eval_csv} line 5: " in output, output  # said among the runs to read with care, as before
 
 
+def test_a_blank_row_a_spreadsheet_saves_is_no_row_train_never_writes(runs, tmp_path, placeholder_figures):
+    folder, _, eval_csv = runs
+    _lines(eval_csv, lambda lines: [*lines[:3], ",,,", *lines[3:], '"","","",""'])  # blank rows, saved as cells
+    code, _, output = _report(folder, tmp_path)
+    assert code == 0, output
+    assert "eval.csv" not in output, output  # its 4 rows are the run's: nothing to say of it
+
+
 def _edited(path, **fields):
     """The result.json ``path`` with ``fields`` changed, its digest left as train wrote it."""
     record = json.loads(path.read_text())
