@@ -213,7 +213,8 @@ def check_against_curve(path, record, eval_csv):
     result.json counts (said otherwise: :attr:`minitransfer.comparisons.Result.eval_log`). Also where result.json
     records the sums of the rows it sums up (:data:`minitransfer.result_digests.CURVE_SUMS`) and eval.csv's rows
     up to its iteration no longer sum to them (:func:`minitransfer.result_digests.rows_resummed`: a middle evaluation
-    edited, which changes none of the three; a row added or dropped), result.json itself as train wrote it (else
+    edited, which changes none of the three; a row added or dropped; a line train never writes among them, named:
+    :func:`rows_edited`), result.json itself as train wrote it (else
     :func:`read_result` tells its edit). A result.json that records no such sums (written before 0.11.4, or one so
     written put in place of the run's own) is compared with its weights file's record of them instead, where that
     has one (:func:`_weights_resummed`). Returns eval.csv's
