@@ -112,7 +112,7 @@ def _not_finished(base, state, runs_dir, copied=True):
 
 def not_finished(state):
     """"not finished (resumable at iteration 40)": a base among the runs not finished, ``state`` where it stands
-    (:func:`minitransfer.report_plan.unfinished_standings`), in the words results.md's left-out runs
+    (:func:`minitransfer.report_plan.unfinished_states`), in the words results.md's left-out runs
     (:func:`without_base`) and Table 1's note (:func:`minitransfer.report_table1_notes.table1_without_own_base`)
     share."""
     return f"not finished ({state})"

@@ -12,12 +12,13 @@ import os
 
 from minitransfer import fileio, run_logs
 from minitransfer.comparisons import is_accuracy
+from minitransfer.config_checks import MAX_COUNT
 from minitransfer.data.splits import MIN_CLASSES
 from minitransfer.left_out import UnreadableRun
 from minitransfer.result_digests import (CURVE_SUMS, RESULT_SHA256, cut_short, result_edited, result_sha256,
                                          rows_resummed, rows_resummed_at)
 from minitransfer.run_file_readers import is_there, read_json, read_log, read_weights_sums
-from minitransfer.run_logs import EVAL_COLUMNS
+from minitransfer.run_logs import EVAL_COLUMNS, eval_csv_lines
 from minitransfer.rundir import BEST_EVALUATIONS, weights_for
 
 
@@ -40,56 +41,82 @@ def read_result(path, record=None):
     and classes scored on: :func:`scored_on`) of a result.json, each accuracy checked to be a fraction
     in [0, 1] (NaN only for a run that made no evaluation: train writes NaN then, and only then) and
     none above the best, as train's summary of one eval.csv; a field of the wrong kind is named (a
-    count that is negative, true, or a string; a ``validation`` record train would not write); each of
-    :data:`RESULT_FIELDS` must be there (a result of another version would otherwise read as a run
-    without evaluations, in no finding). :class:`ResultContradicted` where it is not as train wrote it (its
-    digest of its other fields, :data:`minitransfer.result_digests.RESULT_SHA256`, no longer theirs: edited since,
-    both values named by :func:`check_against_curve` where its eval.csv tells them). One written before train
-    recorded that digest is read as before (the tests' hand-made runs are such). ``record``: its content where
-    the caller read it already (:func:`read_json`), read no second time."""
+    count that is negative, true, or a string, or more than train counts: :func:`_misshapen`; a ``validation``
+    record train would not write); each of :data:`RESULT_FIELDS` must be there (a result of another version
+    would otherwise read as a run without evaluations, in no finding). :class:`ResultContradicted` where it is
+    not as train wrote it (its digest of its other fields, :data:`minitransfer.result_digests.RESULT_SHA256`, no
+    longer theirs: edited since, both values named by :func:`check_against_curve` where its eval.csv tells
+    them), whatever the edit made of it: an accuracy made a string ("0.3") is as much an edit as one made NaN
+    or 0.25, and is refused alike, its field named, not left out as a file train did not write. One written
+    before train recorded that digest is read as before (the tests' hand-made runs are such). ``record``: its
+    content where the caller read it already (:func:`read_json`), read no second time."""
     record = read_json(path, dict) if record is None else record
+    misshapen, read = _misshapen(record)
+    if result_edited(record):
+        said = "" if misshapen else " (final top1 {}, best_top1 {}, mean10_top1 {})".format(*read[:3])
+        differs = what_differs(path, record, misshapen)
+        raise ResultContradicted(f"{path}: {RESULT_SHA256} {str(record[RESULT_SHA256]):.16}..., recorded by train, "
+                                 f"but its content now hashes to {result_sha256(record):.16}...{said}; {differs}: "
+                                 f"{EDITED}")
+    if misshapen:
+        raise UnreadableRun(f"{path}: {misshapen}")
+    return read
+
+
+def _misshapen(record):
+    """(what makes the result.json ``record`` one train does not write, words for a message, or None;
+    :func:`read_result`'s answer where it is one, else None): a field of the wrong kind, a count beyond what
+    train counts (more evaluations than iterations, more iterations than train takes:
+    :data:`minitransfer.config_checks.MAX_COUNT`; 10**400 was read, and said as a 400-digit count), an
+    accuracy that is none, a field missing, an accuracy of no evaluation, or a best below another."""
     final, evaluations, iterations = record.get("final", {}), record.get("evaluations", 0), record.get("iterations")
     validation, scored = record.get("validation"), scored_on(record)
+    most = iterations if type(iterations) is int and 0 < iterations <= MAX_COUNT else MAX_COUNT
     wrong = ("final", final, "an object") if not isinstance(final, dict) else \
-        ("evaluations", evaluations, "a count, 0 or more") if type(evaluations) is not int or evaluations < 0 else \
-        ("iterations", iterations, "a count, 1 or more") if not (iterations is None or type(iterations) is int
-                                                                and iterations > 0) else \
+        ("iterations", iterations, f"a count, 1 or more, at most {MAX_COUNT:,}") if not (
+            iterations is None or type(iterations) is int and 0 < iterations <= MAX_COUNT) else \
+        ("evaluations", evaluations, "a count, 0 or more, at most " + (
+            f"its iterations, {most:,} (train evaluates once an iteration at most)" if iterations
+            else f"{most:,}")) if type(evaluations) is not int or not 0 <= evaluations <= most else \
         ("validation", validation, VALIDATION_SHAPE) if "validation" in record and not scored else None
     if wrong:
         key, value, expected = wrong
-        raise UnreadableRun(f"{path}: {key} is {json.dumps(value):.40}, expected {expected}: not a result train "
-                            f"writes ({RESULT_SHAPE})")
+        return (f"{key} is {_shown(json.dumps(value))}, expected {expected}: not a result train writes "
+                f"({RESULT_SHAPE})"), None
     accuracies = {"final top1": final.get("top1", math.nan), "best_top1": record.get("best_top1", math.nan),
                   "mean10_top1": record.get("mean10_top1", math.nan)}
     for key, value in accuracies.items():
         if not is_accuracy(value, evaluations):
-            raise UnreadableRun(f"{path}: {key} is {value!r}, expected a top-1 accuracy in [0, 1]"
-                                + (" (NaN only for a run without evaluations)" if evaluations else ""))
+            return (f"{key} is {_shown(repr(value))}, expected a top-1 accuracy in [0, 1]"
+                    + (" (NaN only for a run without evaluations)" if evaluations else "")), None
     missing = [key for key in RESULT_FIELDS if key not in record]  # read as 0 evaluations, no accuracy
     if missing:
-        raise UnreadableRun(f"{path}: no {', '.join(missing)}: not a result train writes ({RESULT_SHAPE}; another "
-                            f"version's, or edited)")
+        return (f"no {', '.join(missing)}: not a result train writes ({RESULT_SHAPE}; another version's, or "
+                f"edited)"), None
     top, best, mean10 = (float(value) for value in accuracies.values())
     counted = [key for key, value in accuracies.items() if not math.isnan(value)]
     if not evaluations and counted:  # train writes NaN for a run without evaluations: no accuracy
-        raise UnreadableRun(f"{path}: {counted[0]} is {accuracies[counted[0]]!r} of 0 evaluations: train writes "
-                            f"NaN for a run without evaluations (another version's result, or edited)")
+        return (f"{counted[0]} is {accuracies[counted[0]]!r} of 0 evaluations: train writes NaN for a run without "
+                f"evaluations (another version's result, or edited)"), None
     if best < max(top, mean10) - 1e-9:  # NaN compares False: a run without evaluations passes
-        raise UnreadableRun(f"{path}: best_top1 {best} is below final top1 {top} or mean10_top1 {mean10}: not "
-                            f"train's summary of one run's evaluations")
-    if result_edited(record):
-        raise ResultContradicted(f"{path}: {RESULT_SHA256} {str(record[RESULT_SHA256]):.16}..., recorded by train, "
-                                 f"but its content now hashes to {result_sha256(record):.16}... (final top1 {top}, "
-                                 f"best_top1 {best}, mean10_top1 {mean10}); {what_differs(path, record)}: {EDITED}")
-    return top, best, mean10, evaluations, iterations, scored
+        return (f"best_top1 {best} is below final top1 {top} or mean10_top1 {mean10}: not train's summary of one "
+                f"run's evaluations"), None
+    return None, (top, best, mean10, evaluations, iterations, scored)
 
 
-def what_differs(path, record):
+def _shown(text, most=40):
+    """A value's ``text`` (its JSON, its repr) for a message, cut after ``most`` characters, said so (a count of
+    400 digits cut silently read as one of 40)."""
+    return text if len(text) <= most else f"{text[:most]}... ({len(text):,} characters)"
+
+
+def what_differs(path, record, misshapen=None):
     """How the result.json ``path`` (``record``, its digest no longer its own) was edited, for one line: the first
     field the run's own files give otherwise, both values (its evaluations, from eval.csv's rows where those are
     still the ones it sums up; iterations, config.json's max_iter; weights, the weights file's size, time and
-    sha256); else that eval.csv was edited too (:func:`minitransfer.result_digests.rows_resummed`), or that the field
-    edited is none they record. Each file read as far as it is there and readable."""
+    sha256); else that eval.csv was edited too (:func:`minitransfer.result_digests.rows_resummed`), or what makes
+    it one train does not write (``misshapen``: :func:`_misshapen`'s words, an accuracy made a string or NaN), or
+    that the field edited is none they record. Each file read as far as it is there and readable."""
     folder = os.path.dirname(path)
     eval_csv, config = os.path.join(folder, "eval.csv"), os.path.join(folder, "config.json")
     rows = _or_none(lambda: read_log(run_logs.read_eval_rows, eval_csv)) if is_there(eval_csv) else None
@@ -106,6 +133,8 @@ def what_differs(path, record):
         said = _field(record, key)
         if value is not None and not _same(said, value):
             return f"{key} is {json.dumps(said):.80}, but {words} {json.dumps(value):.80}"
+    if misshapen:
+        return misshapen
     compared = ", ".join(dict.fromkeys(key for key, _, _ in given))
     return (f"none of its fields the run's other files record differs ({compared}): the one edited is another "
             f"(seconds, environment, validation, ...)")
@@ -184,32 +213,67 @@ def check_against_curve(path, record, eval_csv):
     result.json counts (said otherwise: :attr:`minitransfer.comparisons.Result.eval_log`). Also where result.json
     records the sums of the rows it sums up (:data:`minitransfer.result_digests.CURVE_SUMS`) and eval.csv's rows
     up to its iteration no longer sum to them (:func:`minitransfer.result_digests.rows_resummed`: a middle evaluation
-    edited, which changes none of the three; a row added or dropped), result.json itself as train wrote it (else
+    edited, which changes none of the three; a row added or dropped; a line train never writes among them, named:
+    :func:`rows_edited`), result.json itself as train wrote it (else
     :func:`read_result` tells its edit). A result.json that records no such sums (written before 0.11.4, or one so
     written put in place of the run's own) is compared with its weights file's record of them instead, where that
     has one (:func:`_weights_resummed`). Returns eval.csv's
     curve (:func:`read_curve`) where it read it, for the caller to read no second time; None where not."""
     if RESULT_SHA256 not in record or accuracies_of(record) is None or not is_there(eval_csv):
         return None
-    rows = read_log(run_logs.read_eval_rows, eval_csv)
+    lines = read_log(run_logs.eval_csv_lines, eval_csv)
+    rows = [row for _, row, fault in lines if fault is None]  # read_eval_rows'
     curve = tuple((row["iteration"], row["top1"]) for row in rows)  # read_curve's
     differs = summary_differs(path, record, eval_csv, rows)
     if differs is not None:
         raise ResultContradicted(f"{differs}: {EDITED}")
     # a row edited that changes none of those three; result.json edited too, read_result says how
-    changed = None if result_edited(record) else rows_edited(path, record, rows)
+    changed = None if result_edited(record) else rows_edited(path, record, rows, lines)
     if changed is not None:
         raise ResultContradicted(f"{eval_csv}: {changed}: {EDITED}")
     return curve
 
 
-def rows_edited(path, record, rows):
+def rows_edited(path, record, rows, lines=None):
     """What differs (words for a message) where eval.csv's ``rows`` (:func:`minitransfer.run_logs.read_eval_rows`)
     are no longer those the result.json ``path``, read as ``record``, sums up: by the sums it records
     (:func:`minitransfer.result_digests.rows_resummed`), else by its weights file's (:func:`_weights_resummed`);
-    None where they match, or neither records them. What report refuses, and train too (:func:`minitransfer.
-    train_finished.reported`)."""
-    return rows_resummed(record, rows, path) or _weights_resummed(path, record, rows)
+    None where they match, or neither records them. Where eval.csv holds a line train never writes among them
+    (:func:`unwritten_lines`; ``lines``: its :func:`minitransfer.run_logs.eval_csv_lines`, read from beside ``path``
+    where not given), that line is named, what is wrong with it, not the count and sums of the rows left (a top-1
+    made NaN, two rows swapped: "its 2 evaluations ... are not those it sums up" of a file of 3 rows); a line
+    that leaves the rows as they were (the last row repeated) is refused so too where result.json records their
+    sums: an edit, as a row added or changed is. What report refuses, and train too
+    (:func:`minitransfer.train_finished.reported`)."""
+    changed = rows_resummed(record, rows, path) or _weights_resummed(path, record, rows)
+    unwritten = unwritten_lines(path, record, rows, lines) \
+        if changed is not None or isinstance(record.get(CURVE_SUMS), dict) else []
+    if not unwritten:
+        return changed
+    (number, fault), more = unwritten[0], len(unwritten) - 1
+    others = f" (and {more} more line{'s' * (more > 1)} train never writes)" if more else ""
+    return f"line {number} is no row train writes: {fault}{others}; its rows are not those {path} sums up"
+
+
+def unwritten_lines(path, record, rows, lines=None):
+    """(line number, what is wrong) of each line of the eval.csv beside the result.json ``path`` (read as
+    ``record``; ``lines``: that file's :func:`minitransfer.run_logs.eval_csv_lines`, read where not given) that
+    train never writes (:func:`minitransfer.run_logs.eval_csv_lines`' faults: a value that is no number, an
+    accuracy outside [0, 1] or NaN, an iteration repeated or out of order), among those it sums up: up to its
+    iterations (one that is no row at all, wherever it is). [] where its ``rows`` (those read) end before its last
+    evaluation (:func:`minitransfer.result_digests.cut_short`: a copy cut short, a torn last row, said with the
+    curve: :func:`minitransfer.run_caveats.eval_csv_faults`), or the file cannot be read."""
+    iterations = record.get("iterations")
+    summed = [row for row in rows if type(iterations) is not int or row["iteration"] <= iterations]
+    if cut_short(record, summed):
+        return []
+    if lines is None:
+        try:
+            lines = eval_csv_lines(os.path.join(os.path.dirname(path), "eval.csv"))
+        except OSError:
+            return []
+    return [(number, fault) for number, row, fault in lines if fault is not None and (
+        row is None or type(iterations) is not int or row["iteration"] <= iterations)]
 
 
 def _weights_resummed(path, record, rows):

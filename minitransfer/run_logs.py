@@ -110,12 +110,14 @@ def whole_lines(path):
 
 
 def numbered_lines(path):
-    """(line number, line) of each of :func:`whole_lines`, numbered as an editor numbers them."""
+    """(line number, line) of each of :func:`whole_lines`, numbered as an editor numbers them. A line of empty
+    fields alone (``,,,``: a blank row as a spreadsheet saves it) is blank too: it holds no row, and is none
+    train never writes (:func:`minitransfer.result_checks.unwritten_lines` refuses those)."""
     try:
         text = pathlib.Path(path).read_text(encoding="utf-8-sig", errors="replace")
     except FileNotFoundError:
         return []
-    return [(number, line) for number, line in enumerate(text.split("\n")[:-1], 1) if line.strip()]
+    return [(number, line) for number, line in enumerate(text.split("\n")[:-1], 1) if line.strip(' \t\r,"')]
 
 
 LAST_LINE_BYTES = 64 << 10  # more than train's longest line, a divergence's message with every layer's norms
