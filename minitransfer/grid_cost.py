@@ -15,7 +15,7 @@ import collections
 import math
 import re
 
-from minitransfer import disk_space, grid_preflight, grid_status, preflight_memory
+from minitransfer import disk_space, grid_folder, grid_preflight, grid_status, preflight_memory
 from minitransfer.config_wording import option_name
 from minitransfer.experiment import Run
 from minitransfer.progress import duration
@@ -57,7 +57,7 @@ def plan_cost(runs, out, options, slots=None, statuses=None):
     batches = sorted({cost.batch for cost in costs.values()})
     lines = [f"cost: {len(runs)} run{'s' if len(runs) != 1 else ''} to train ({', '.join(presets)}, batch "
              f"{', '.join(map(str, batches))}): {iterations:,} iterations"]
-    shared = _shared(statuses.values())
+    shared = _shared(statuses.values(), out)
     measured = all(cost.gpu_seconds is not None for cost in costs.values())
     if measured:
         lines += _gpu_lines(costs, presets, slots, shared)
@@ -112,14 +112,16 @@ def _size(size):
     return disk_space.size_said(size, unit="GB" if size >= 10**9 else "MB" if size >= 10**6 else "kB")
 
 
-def _shared(statuses):
+def _shared(statuses, out):
     """", if this grid trains them all: another process trains 2 runs of it now, and may take its share": how the
     time on this grid's slots is said where another process (a second grid on the folder) trains some of its runs,
     whose slots and pace a dry run does not know (a grid at work counts them: :meth:`~minitransfer.grid_progress.
-    TimeLeft.seconds`). Before, the time of every run on this grid's slots alone, said as the grid's."""
+    TimeLeft.seconds`). Before, the time of every run on this grid's slots alone, said as the grid's. Nothing where
+    no other grid or SLURM task works ``out`` (:func:`~minitransfer.grid_folder.others_at_work`): a lone `train` of
+    a run ends with it, and takes no share."""
     held = sum(status.kind == grid_status.BEING_TRAINED for status in statuses)
     return (f", if this grid trains them all: another process trains {held} run{'s' if held != 1 else ''} of it now, "
-            f"and may take its share" if held else "")
+            f"and may take its share" if held and grid_folder.others_at_work(out) else "")
 
 
 def _sizes(sizes):

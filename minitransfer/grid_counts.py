@@ -65,7 +65,7 @@ def already_finished(finished, runs, numbers, lost):
             + (f"; {len(lost)} not trained (see above)" if lost else ""))
 
 
-def runs_left(pending, running, elsewhere, time_left):
+def runs_left(pending, running, elsewhere, time_left, sharing=None):
     """"; K runs left, about T (until DATE TIME OFFSET)[; E more trained by another process]": where a grid stands
     after a run has ended, its runs ``pending`` to start, ``running`` (run, process, start time of each) and
     trained ``elsewhere`` left, their time from ``time_left`` (a :class:`minitransfer.grid_progress.TimeLeft`).
@@ -73,8 +73,9 @@ def runs_left(pending, running, elsewhere, time_left):
     a run another process trains is not this grid's, and is told apart (before, counted among K: "[1/3] start
     RUN" then "3 runs left" with two to start). "; no run left here; E trained by another process" where only
     those are left; nothing once none is left; no time before the runs trained here tell it. While runs wait to
-    start, T counts the processes training ``elsewhere`` as sharing them (:meth:`~minitransfer.grid_progress.
-    TimeLeft.seconds`), and says so ("about 20 s (until ...), another process sharing them")."""
+    start, T counts the processes training those of ``elsewhere`` that are ``sharing`` (another grid's, a SLURM
+    task's; default: all) as sharing them (:meth:`~minitransfer.grid_progress.TimeLeft.seconds`), and says so
+    ("about 20 s (until ...), another process sharing them"); a lone `train` of a run ends with it, and takes none."""
     left = len(pending) + len(running)
     if not left and not elsewhere:
         return ""
@@ -83,7 +84,7 @@ def runs_left(pending, running, elsewhere, time_left):
         return f"; no run left here; {others}"
     others = f"; {others}" if others else ""
     now = time.monotonic()
-    sharing = [run.name for run in elsewhere] if pending else []  # their processes take some of those pending
+    sharing = [run.name for run in (elsewhere if sharing is None else sharing)] if pending else []  # take a share
     seconds = time_left.seconds([run.name for run in pending], {run.name: now - start for run, _, start in running},
                                 sharing)
     counted = f"; {left} run{'s' if left != 1 else ''} left"

@@ -282,6 +282,17 @@ def others_at_work(out):
         os.close(descriptor)
 
 
+def others_at_work_besides(out):
+    """Whether a process other than this one works on the grid folder ``out`` now (another grid, a SLURM task):
+    :func:`others_at_work`, but where this process holds the working lock itself (a grid at work), whose probe
+    would meet its own lock, the other holders ``/proc/locks`` lists (this machine's alone; none where it cannot
+    be read). A lone `train` of a run there never takes that lock."""
+    path = pathlib.Path(out) / GridLock.WORKING
+    if held_locks.held_here(path) is None:
+        return others_at_work(out)
+    return any(pid != os.getpid() for pid in run_lock.flock_holders(path))
+
+
 def check_outside_data(out, options):
     """Raise ``ConfigError`` when the grid folder ``out`` lies inside a dataset of ``options`` (its
     data or source data): every run's `train` would refuse to write there, after the grid had

@@ -14,8 +14,8 @@ from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CROSS, LOG_FILE, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, TREATMENT_FILE, Run,
                                      run_dir, some_names)
 from minitransfer.grid_plan_file import options_fingerprint, plan_and_fault, planned_records, read_plan, records_of
-from minitransfer.grid_plan_text import first_step
-from minitransfer.grid_status import BEING_TRAINED, DONE, RESUME, TODO, error_line, run_status
+from minitransfer.grid_plan_text import first_step, transfers_there
+from minitransfer.grid_status import BEING_TRAINED, DONE, RESUME, TODO, WEIGHTS_ALONE, error_line, run_status
 from minitransfer.grid_folder import others_at_work
 from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_preflight import resolved_plan
@@ -212,7 +212,7 @@ def left_alone(runs, out, states=None, read=None):
     :func:`minitransfer.grid_status.unreadable_result` (each result.json read once in a grid's start); ``read``: the
     plan as :func:`~minitransfer.grid_plan_file.plan_and_fault` read it, where the caller did (None: read here)."""
     planned = {run.name for run in runs} | {run.parent for run in runs if run.parent}
-    groups, steps = {}, []
+    groups, kinds = {}, {}
     for record in planned_records(out) if read is None else records_of(read[0]):
         try:
             other = Run.from_json(record)
@@ -227,14 +227,16 @@ def left_alone(runs, out, states=None, read=None):
         if status.kind == TODO and error_line(run_dir(out, other)) is not None:
             what = FAILED_BEFORE  # its train ran and ended on an error: before, "not started", as if never tried
         groups.setdefault(what, []).append(other.name)
-        steps.append(first_step(out, other, status.kind))
+        kinds[other] = status.kind
     if not groups:
         return None
+    steps = [first_step(out, other, kind, kinds) for other, kind in kinds.items()]  # a base's transfers left too
     count = sum(map(len, groups.values()))
     held = "; ".join(f"{len(names)} {_held_words(what, len(names))} ({some_names(names)})"
                      for what, names in groups.items())
     unfinished = sum(len(names) for what, names in groups.items() if what not in ("finished", "being trained by "
                                                                                                "another process"))
+    unfinished += sum(len(transfers_there(out, other, kinds)) for other, kind in kinds.items() if kind == WEIGHTS_ALONE)
     them = "them" if unfinished > 1 else "it"
     finish = ("" if not unfinished else
               f"; another experiment works on {out} now, which may train {them}" if others_at_work(out) else

@@ -3,12 +3,13 @@
 before a train takes a run it would refuse (:func:`first_step`).
 """
 
+import os
 import shlex
 import time
 
 from minitransfer import models
 from minitransfer.progress import dated
-from minitransfer.experiment import LOG_FILE, run_dir, train_arguments, weights_path
+from minitransfer.experiment import LOG_FILE, run_dir, some_names, train_arguments, weights_path
 from minitransfer.grid_status import (BAD_CHECKPOINT, DONE, NOT_RESUMABLE, RESULT_LOST, RESUME, TODO, TRIED,
                                       WEIGHTS_ALONE, WRITE_AGAIN, error_line, network_gone, result_lost, run_status)
 from minitransfer.rundir import RESULT_FILE
@@ -30,23 +31,47 @@ def _last_try(folder):
 
 
 # What a dry run adds to a run whose train the grid runs and which refuses it (TRIED): its exit code, what to do
-_REMEDIES = {BAD_CHECKPOINT: (65, "delete {folder}", "to train it from the start"),
-             WEIGHTS_ALONE: (2, "move {weights} away", "to train it again")}
+_REMEDIES = {BAD_CHECKPOINT: (65, "delete {folder}", "to train {it} from the start"),
+             WEIGHTS_ALONE: (2, "move {weights} away", "to train {it} again")}
 
 
-def first_step(out, run, kind):
+def first_step(out, run, kind, runs=()):
     """What to do before a train of ``run``, of status ``kind``, takes it ("move OUT/random0/B1B.h5 away"); None
-    where its train takes it as it stands (or where no step makes it: :data:`NOT_RESUMABLE`, whose train says why)."""
+    where its train takes it as it stands (or where no step makes it: :data:`NOT_RESUMABLE`, whose train says why).
+    A base whose weights file is moved away is another network once trained again: the files of its transfers
+    among ``runs`` (:func:`transfers_there`) go with it, "move OUT/random0/baseA.h5 away, and with it the files of
+    random0/A1B, which copied from it (OUT/random0/A1B.run, OUT/random0/A1B.h5)". Before, the weights file alone,
+    and the grid then refused, exit 2: "A1B copied ... restore baseA.h5, or delete random0/A1B too"."""
     if kind not in _REMEDIES:
         return None
-    return _REMEDIES[kind][1].format(folder=run_dir(out, run), weights=weights_path(out, run.name))
+    step = _REMEDIES[kind][1].format(folder=run_dir(out, run), weights=weights_path(out, run.name))
+    copies = transfers_there(out, run, runs) if kind == WEIGHTS_ALONE else {}
+    if not copies:
+        return step
+    names = list(copies)
+    files = ", ".join(str(path) for paths in copies.values() for path in paths)
+    return f"{step}, and with it the files of {some_names(names)}, which copied from it ({files})"
 
 
-def _refused(out, run, kind):
+def transfers_there(out, run, runs):
+    """{name: its files}: the runs of ``runs`` that copy from ``run`` whose run folder or weights file is there
+    (either left: a grid refuses the transfer copied from the base it replaces, or its train the weights file)."""
+    copies = {}
+    for other in (other for other in runs if other.parent == run.name):
+        files = [path for path in (run_dir(out, other), weights_path(out, other.name)) if os.path.lexists(path)]
+        if files:
+            copies[other.name] = files
+    return copies
+
+
+def _refused(out, run, kind, runs=()):
     """"its train refuses to resume it, exit 65: delete OUT/random0/baseA.run to train it from the start": a dry
-    run's words for ``run``, of status ``kind`` (one of :data:`_REMEDIES`). Before, "[bad checkpoint] RUN" alone,
-    counted among the runs to train, and the grid's run of it failed."""
-    return f"{TRIED[kind]}, exit {_REMEDIES[kind][0]}: {first_step(out, run, kind)} {_REMEDIES[kind][2]}"
+    run's words for ``run``, of status ``kind`` (one of :data:`_REMEDIES`), the transfers among ``runs`` as
+    :func:`first_step` says them. Before, "[bad checkpoint] RUN" alone, counted among the runs to train, and the
+    grid's run of it failed."""
+    copies = kind == WEIGHTS_ALONE and transfers_there(out, run, runs)
+    return f"{TRIED[kind]}, exit {_REMEDIES[kind][0]}: {first_step(out, run, kind, runs)}{',' if copies else ''} " \
+           f"{_REMEDIES[kind][2].format(it='them' if copies else 'it')}"
 
 
 def describe_plan(runs, out, options, train_command, statuses=None):
@@ -66,7 +91,7 @@ def describe_plan(runs, out, options, train_command, statuses=None):
         gone = f"  ({GONE})" if status.kind == TODO and network_gone(out, run) else \
             f"  ({WRITTEN_AGAIN})" if status.kind == WRITE_AGAIN else \
             f"  (not trained: {result_lost(out, run, status.why)})" if status.kind == RESULT_LOST else \
-            f"  ({_refused(out, run, status.kind)})" if status.kind in _REMEDIES else ""
+            f"  ({_refused(out, run, status.kind, runs)})" if status.kind in _REMEDIES else ""
         lines.append(f"  [{status}] {run.name}{after}{gone}{f'  ({failed})' if failed else ''}")
         command = shlex.join(list(train_command) + train_arguments(run, out, options))
         lines.append(f"      {sources}{command}")

@@ -12,7 +12,7 @@ import time
 from minitransfer import stopping
 from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, run_dir, some_names
 from minitransfer.grid_counts import runs_left
-from minitransfer.grid_folder import GridFolderGone
+from minitransfer.grid_folder import GridFolderGone, others_at_work_besides
 from minitransfer.grid_launch import said_start_line, written_again_line
 from minitransfer.grid_outcome import (EXIT_BUSY, Failure, found_finished, how_it_ended, stopped_unsaved,
                                        stopped_unstarted, where_its_output_is)
@@ -160,10 +160,18 @@ class RunEnds:
     def _runs_left(self):
         """"; K runs left, about T (until DATE TIME OFFSET)": where the grid stands after a run has ended. The runs
         waiting here that another process holds now (another grid's, met here only as they come to start) are
-        told with those it trains, not among K, and share the time T (:func:`~minitransfer.grid_counts.runs_left`)."""
-        held = [run for run in self.pending if run_holder(self.out, run) not in (None, False)]
+        told with those it trains, not among K. Those of another grid or SLURM task take a share of the runs
+        waiting (:func:`~minitransfer.grid_counts.runs_left`): where another process works the folder
+        (:func:`~minitransfer.grid_folder.others_at_work_besides`), or its holder runs on another machine, whose
+        locks are not seen here. A lone `train` of a run ends with it: before, each counted as a slot, and the grid
+        said "about 2 minutes, another process sharing them" of 3 min 20 s."""
+        holders = {run.name: run_holder(self.out, run) for run in [*self.elsewhere, *self.pending]}
+        held = [run for run in self.pending if holders[run.name] not in (None, False)]
+        at_work = others_at_work_besides(self.out)
+        sharing = [run for run in [*self.elsewhere, *held]
+                   if at_work or getattr(holders[run.name], "host", None) is not None]
         return runs_left([run for run in self.pending if run not in held], self.running.values(),
-                         [*self.elsewhere, *held], self.time_left)
+                         [*self.elsewhere, *held], self.time_left, sharing)
 
     def _drop_orphans(self):
         """Count the runs waiting for a base that failed as not run, each said once."""

@@ -1,8 +1,10 @@
 """A dry run of a grid whose folder another process works on (a second grid, which trains some of its runs now)
 says that the time it gives on this grid's slots is for this grid training them all: the other process may take
-its share, at a pace and on slots a dry run does not know. Before, the time of every run on this grid's slots was
+its share, at a pace and on slots a dry run does not know. A lone `train` of a run (no other grid at work there)
+ends with it, and is not said to. Before, the time of every run on this grid's slots was
 said as the grid's, about twice too long with two grids on one folder."""
 
+from test_grid_time_lone_train import another_grid_at_work
 from test_review_60_grid import imagenet_sized  # noqa: F401 (a fixture)
 
 from minitransfer import experiment, grid_cost, grid_status
@@ -22,5 +24,9 @@ def test_the_time_on_this_grids_slots_says_another_process_may_take_its_share(im
                         else real(out, run, states))
     for slots, said in (((0, 1), "  on 2 GPUs at once: about "), ((None,), "  on the CPU, one run at a time: about ")):
         lines = grid_cost.plan_cost(runs, tmp_path / "grid", options, slots=slots)
+        [line] = [line for line in lines if line.startswith(said)]
+        assert "another process" not in line, lines  # a lone train holds it: it ends with its run, takes no share
+        with another_grid_at_work(tmp_path / "grid"):
+            lines = grid_cost.plan_cost(runs, tmp_path / "grid", options, slots=slots)
         [line] = [line for line in lines if line.startswith(said)]
         assert line.endswith(SHARED), lines

@@ -5,6 +5,7 @@ held was counted among "K runs left" until this grid came to start it."""
 
 from test_experiment import fake_train  # noqa: F401 (a fixture)
 from test_grid_counts_elsewhere import grid_with_a_base_held
+from test_grid_time_lone_train import another_grid_at_work
 
 from minitransfer.grid_counts import runs_left
 from minitransfer.grid_progress import TimeLeft
@@ -45,7 +46,8 @@ def test_the_line_says_the_time_counts_another_process_sharing_the_runs():
 
 def test_a_run_waiting_here_that_another_process_holds_is_told_apart_as_a_run_ends(tmp_path, fake_train):  # noqa: F811
     """baseB held by the other grid as this grid's baseA ends: "1 run left" (A1B), baseB told apart."""
-    _, lines = grid_with_a_base_held(tmp_path / "grid", fake_train, "random0/baseB", "random0/baseA")
+    with another_grid_at_work(tmp_path / "grid"):  # a lone train takes no share: test_grid_time_lone_train
+        _, lines = grid_with_a_base_held(tmp_path / "grid", fake_train, "random0/baseB", "random0/baseA")
     [done_a] = [line for line in lines if line.startswith("done random0/baseA")]
     counts = done_a.split("; ")[1:]
     assert counts[0].startswith("1 run left, about ") and counts[0].endswith(", another process sharing them"), lines
