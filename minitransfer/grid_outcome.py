@@ -217,7 +217,7 @@ def failure_cause(key, names, failures, rerun=SAME_CALL):
     """One line of :meth:`GridOutcome.causes`: the runs ``names``, which failed with ``key`` (their
     exit code, "killed", "deleted" or "moved"), and what to do; ``rerun``: how to train them again (the
     library's words, :func:`minitransfer.config_wording.worded` says them as the command line does; a SLURM
-    task's says "rerun submit.sh")."""
+    task's says "rerun bash '/path/to/slurm/submit.sh'", a command to paste)."""
     several = len(names) > 1
     their, them = ("their", "them") if several else ("its", "it")
     logs = [failure.log for failure in failures if failure.log is not None]
@@ -313,7 +313,7 @@ def _diverged(metrics):
 def where_its_output_is(failure, rerun=None):
     """Where to read why a run failed (its :class:`Failure`): its train.log; or, its run folder deleted
     while it trained (the log with it), that there is nothing to read and that a rerun trains it from
-    the start (``rerun``: how, e.g. "rerun submit.sh"; by default :data:`SAME_CALL`, as the command line words
+    the start (``rerun``: how, e.g. "rerun bash /grid/slurm/submit.sh"; by default :data:`SAME_CALL`, as the command line words
     it: "rerun the same command", the grid's one advice to go on; before, "rerun the grid"); or, its run folder
     gone with the grid's, that its log went with it."""
     if failure.moved:
