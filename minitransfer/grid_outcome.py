@@ -313,9 +313,9 @@ def _diverged(metrics):
 def where_its_output_is(failure, rerun=None):
     """Where to read why a run failed (its :class:`Failure`): its train.log; or, its run folder deleted
     while it trained (the log with it), that there is nothing to read and that a rerun trains it from
-    the start (``rerun``: how, e.g. "rerun bash /grid/slurm/submit.sh"; by default :data:`SAME_CALL`, as the command line words
-    it: "rerun the same command", the grid's one advice to go on; before, "rerun the grid"); or, its run folder
-    gone with the grid's, that its log went with it."""
+    the start (``rerun``: how, e.g. "rerun bash /grid/slurm/submit.sh"; by default :data:`SAME_CALL`, as
+    the command line words it: "rerun the same command", the grid's one advice to go on; before, "rerun the
+    grid"); or, its run folder gone with the grid's, that its log went with it."""
     if failure.moved:
         return f"its run folder went with the grid's folder, and its output ({LOG_FILE}) with it"
     if failure.unwritable:
