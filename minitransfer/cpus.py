@@ -15,8 +15,10 @@ person's), which knows the cores better: a batch script of several tasks holds a
 NumPy's BLAS (OpenBLAS in NumPy's wheels) starts as many threads as the affinity allows, blind to
 the quota: :func:`bound_blas_threads`, called as minitransfer is imported, bounds them for a single
 run (``train``, a grid of one slot; a grid of several gives each its share of the cores).
+:func:`blas_kernels` names the kernels it chose for this CPU, on which a CPU training's bits depend.
 """
 
+import ctypes
 import importlib
 import math
 import os
@@ -56,6 +58,40 @@ def bound_blas_threads(root="/", load=lambda: importlib.import_module("numpy")):
     finally:
         for name in THREAD_VARIABLES:
             os.environ.pop(name, None)
+
+
+# The functions naming OpenBLAS's kernels: NumPy's wheels' (scipy-openblas, 64-bit integers), then a
+# system OpenBLAS of 64-bit integers, then a plain one.
+_CORENAME_FUNCTIONS = ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename64_",
+                       "openblas_get_corename")
+
+
+def blas_kernels(maps="/proc/self/maps"):
+    """The kernels NumPy's BLAS chose for this CPU, e.g. "OpenBLAS SkylakeX"; None where no OpenBLAS
+    is loaded (another BLAS, or no ``maps``: the libraries this process loaded, Linux's /proc/self/maps).
+
+    OpenBLAS picks its kernels by CPU (``OPENBLAS_CORETYPE`` overrides the choice: "Sandybridge",
+    "Haswell", ...), and each sums a product's terms in its own order, which some also change with the
+    number of threads: a network trained on the CPU is the same bits run to run on one machine, not
+    across machines, and its accuracies move by a point or so, as another training seed's would."""
+    importlib.import_module("numpy")  # loads the BLAS
+    try:
+        with open(maps) as lines:
+            paths = sorted({line.split(maxsplit=5)[5].strip() for line in lines
+                            if len(line.split(maxsplit=5)) == 6 and "openblas" in line.lower()})
+    except OSError:
+        return None
+    for path in paths:
+        try:
+            library = ctypes.CDLL(path)  # already loaded: the same library, not a second copy
+        except OSError:
+            continue
+        for name in _CORENAME_FUNCTIONS:
+            function = getattr(library, name, None)
+            if function is not None:
+                function.restype = ctypes.c_char_p
+                return f"OpenBLAS {function().decode()}"
+    return None
 
 
 def cpu_quota(root="/"):
