@@ -86,9 +86,11 @@ def finished_lines(run="$1"):
 # The functions report and a local grid tell by whether a finished run's files are as train wrote them: its
 # result.json's digest of its other fields (result_edited), its final, best and mean of the 10 best top-1 against the
 # eval.csv rows they sum up (summary_differs) and the sums it records of those rows (rows_resummed, of eval.csv read
-# as report reads it: read_eval_rows), with what they use, run as their source reads by submit.sh's one Python,
-# isolated (-I: a json.py in the folder it runs in, or PYTHONPATH, imports nothing in their place) and without
-# minitransfer, whose modules import h5py (ten times this Python's start). Not the weights file's record of the sums,
+# as report reads it: read_eval_rows; and where it records them, no line among them train never writes, a row
+# repeated or a NaN top-1, which leave the rows read as they were: unwritten_lines), with what they use, run as
+# their source reads by submit.sh's one Python, isolated (-I: a json.py in the folder it runs in, or PYTHONPATH,
+# imports nothing in their place) and without minitransfer, whose modules import h5py (ten times this Python's
+# start). Not the weights file's record of the sums,
 # which report goes by where result.json records none (result_checks._weights_resummed: written before 0.11.4): it
 # needs h5py, which that Python may not import (-I ignores PYTHONPATH and the user's site-packages, where a cluster's
 # modules or pip --user put it); report refuses such a run at the end. tests/test_finished66_edited_rows.py holds
@@ -96,9 +98,9 @@ def finished_lines(run="$1"):
 DIGEST_FUNCTIONS = (rundir.finite, result_digests.result_sha256, result_digests.result_edited, result_digests._finite,
                     result_digests._rows_sha256, result_digests._column_sums, result_digests._sums_differ,
                     result_digests.cut_short, result_digests.rows_resummed, result_checks.accuracies_of,
-                    result_checks.summary_differs, result_checks._summed, run_logs.read_eval_rows,
-                    run_logs.eval_csv_lines, run_logs.parsed_eval_csv, run_logs.numbered_lines,
-                    run_logs.eval_csv_columns, run_logs._bare, run_logs._eval_row)
+                    result_checks.summary_differs, result_checks._summed, result_checks.unwritten_lines,
+                    run_logs.read_eval_rows, run_logs.eval_csv_lines, run_logs.parsed_eval_csv,
+                    run_logs.numbered_lines, run_logs.eval_csv_columns, run_logs._bare, run_logs._eval_row)
 DIGEST_CONSTANTS = {"RESULT_FILE": RESULT_FILE, "RESULT_SHA256": RESULT_SHA256, "CURVE_SUMS": result_digests.CURVE_SUMS,
                     "CURVE_COLUMNS": result_digests.CURVE_COLUMNS, "SUM_SLACK": result_digests.SUM_SLACK,
                     "SUMMARY_SLACK": result_checks.SUMMARY_SLACK, "BEST_EVALUATIONS": rundir.BEST_EVALUATIONS,
@@ -122,7 +124,10 @@ def edited(path):
                 or found.st_size > LOG_BYTES:
             return False
         rows = read_eval_rows(eval_csv)
-        return summary_differs(path, record, eval_csv, rows) is not None or rows_resummed(record, rows) is not None
+        if summary_differs(path, record, eval_csv, rows) is not None or rows_resummed(record, rows) is not None:
+            return True
+        # a line train never writes among the rows it sums up (one repeated, NaN): rows_edited's, where it sums them
+        return isinstance(record.get(CURVE_SUMS), dict) and unwritten_lines(os.fsdecode(path), record, rows) != []
     except OSError:
         return False
 for index, path in enumerate(sys.stdin.buffer.read().split(bytes(1))[:-1]):
@@ -148,7 +153,9 @@ def edited_results_lines():
     (:func:`minitransfer.result_digests.result_edited`), their final, best or mean of the 10 best top-1 not train's
     summary of their eval.csv's rows (:func:`minitransfer.result_checks.summary_differs`: a result.json of 0.11.3,
     recording no sums, beside a last row edited), or their eval.csv rows no longer those they sum up
-    (:func:`minitransfer.result_digests.rows_resummed`), which report and a local grid go by: a run they take as
+    (:func:`minitransfer.result_digests.rows_resummed`; or, where they record those sums, a line among them train
+    never writes: :func:`minitransfer.result_checks.unwritten_lines`, the last row repeated, which report and a local
+    grid refuse and which submit.sh counted finished), which report and a local grid go by: a run they take as
     not finished, its train writing the result again from its checkpoint (refusing to, exit 65, over edited rows),
     or lost where that is gone. Before, ``written`` went by the shape alone: a result.json whose accuracy was
     edited counted finished, and was skipped; then one whose eval.csv rows were. The digests are of canonical JSON

@@ -13,7 +13,7 @@ from minitransfer.config_wording import worded
 from minitransfer.files_in_the_way import RERUN, RUN_FILE_ROLES, refuse_in_the_way
 from minitransfer.progress import Progress
 from minitransfer.recorded_config import recorded_options
-from minitransfer.result_checks import rows_edited
+from minitransfer.result_checks import read_result, rows_edited
 from minitransfer.result_digests import DIGESTS, RESULT_SHA256, result_edited
 from minitransfer.resume import refuse_to_overwrite
 from minitransfer.resumed_logs import RunLogError
@@ -77,7 +77,8 @@ def finished_without_its_dataset(c, gone):
 
 def reported(out, run_dir, max_iter, quiet):
     """The result of the finished run of weights ``out``, said to be finished; None where the weights
-    or its result.json are missing; ValueError or TypeError for a result.json that cannot be read;
+    or its result.json are missing; ValueError or TypeError for a result.json that cannot be read (also one that
+    is not a result train writes, as :func:`minitransfer.result_checks.read_result` reads it for report);
     :class:`minitransfer.resumed_logs.RunLogError` (exit 65) where its eval.csv was edited since
     (:func:`_refuse_edited`).
     Its files are named as this call names them, as a run trained now would be: result.json holds
@@ -92,6 +93,9 @@ def reported(out, run_dir, max_iter, quiet):
     if isinstance(recorded, dict):
         if result_edited(recorded):  # edited since: finished again, as unreadable
             raise ValueError(f"{result}: not the result train wrote ({RESULT_SHA256} differs)")
+        # a field train never writes (evaluations -1, or 10**400), its digest recomputed after the edit: report
+        # leaves it out and a grid has it written again from its checkpoint, as this does (UnreadableRun, a ValueError)
+        read_result(result, recorded)
         _refuse_edited(result, recorded, run_dir / "eval.csv")
         for digest in DIGESTS:  # its digests, of eval.csv and of itself: none of the result's fields
             recorded.pop(digest, None)

@@ -1,0 +1,86 @@
+"""submit.sh and a finished run whose eval.csv holds a line train never writes among the rows its result.json sums up
+(the last row repeated, a top-1 made NaN: rows read as they were, their sums unchanged), which report and a local grid
+refuse as edited (result_checks.unwritten_lines): submit.sh's one Python (slurm_finished.EDITED_MAIN, run with
+`python -I`, no minitransfer imported) counted the run finished, so it was skipped, and report refused the grid at the
+end. It now asks unwritten_lines too, inlined with the other functions it runs (slurm_finished.DIGEST_FUNCTIONS),
+where result.json records the sums of its rows. Stand-ins for SLURM's commands (tests/test_slurm.py)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import test_slurm
+from test_finished66_edited_rows import ROWS, finish_with_rows
+from test_slurm import submit_grid, submitted_runs
+from test_slurm_damaged_result import assert_lost_alone, finished_grid, named
+
+from minitransfer import experiment as grid
+from minitransfer import grid_status, slurm_finished
+from minitransfer.result_checks import ResultContradicted, check_against_curve
+
+fake_slurm = test_slurm.fake_slurm  # the fixture
+
+LINES = ["iteration,top1,top5,loss"] + [",".join(repr(row[key]) for key in row) for row in ROWS]
+TEXTS = {"as written": LINES,
+         "the last row repeated": LINES + LINES[-1:],
+         "a middle row repeated": LINES[:3] + LINES[2:],
+         "a blank spreadsheet row": LINES[:2] + [",,,"] + LINES[2:],
+         "a top-1 made NaN": LINES[:2] + [LINES[2].replace(",0.5,", ",nan,")] + LINES[3:],
+         "a row after its last iteration": LINES + ["4,0.25,1.0,1.0"]}
+# as report reads each: refused (a line train never writes among the rows it sums up) or not
+REFUSED = {"as written": False, "the last row repeated": True, "a middle row repeated": True,
+           "a blank spreadsheet row": False, "a top-1 made NaN": True, "a row after its last iteration": False}
+
+
+def _variants(folder):
+    """A run finished with :data:`ROWS` for each of :data:`TEXTS` as its eval.csv, then one whose result.json records
+    no sums (written before 0.11.4: read as before) beside the last row repeated; their result.json paths."""
+    paths = []
+    for number, lines in enumerate([*TEXTS.values(), TEXTS["the last row repeated"]]):
+        finish_with_rows(folder / str(number), sums=number < len(TEXTS))
+        (folder / str(number) / "eval.csv").write_text("\n".join(lines) + "\n")
+        paths.append(folder / str(number) / "result.json")
+    return paths
+
+
+def _report_refuses(path):
+    try:
+        check_against_curve(path, json.loads(path.read_text()), path.with_name("eval.csv"))
+    except ResultContradicted:
+        return True
+    return False
+
+
+def test_the_check_submit_sh_runs_refuses_a_line_train_never_writes_as_report_does(tmp_path):
+    paths = _variants(tmp_path)
+    done = subprocess.run([sys.executable, "-I", "-c", slurm_finished.edited_check()], capture_output=True, check=True,
+                          input=b"".join(bytes(path) + b"\0" for path in paths), timeout=60)
+    said = [number in map(int, done.stdout.split()) for number in range(len(paths))]
+    assert said == [_report_refuses(path) for path in paths]
+    assert dict(zip(TEXTS, said)) == REFUSED
+    assert said[-1] is False  # no sums recorded: counted by the summary alone, as before
+
+
+def _repeat_last_row(eval_csv):
+    eval_csv.write_text(eval_csv.read_text() + eval_csv.read_text().splitlines()[-1] + "\n")
+
+
+@pytest.mark.parametrize("name", ["random0/B1B", "random0/baseA"], ids=["transfer", "base"])
+def test_a_repeated_last_row_with_a_checkpoint_is_submitted(tmp_path, fake_slurm, name):
+    runs, out, scripts, submit = finished_grid(tmp_path)
+    finish_with_rows(out / f"{name}.run")
+    assert grid_status.is_finished(out, named(runs, name))  # as written
+    _repeat_last_row(out / f"{name}.run" / "eval.csv")
+    (out / f"{name}.run" / grid.CHECKPOINT_FILE).write_text("checkpoint")
+    assert grid_status.run_status(out, named(runs, name)).kind != grid_status.DONE  # as a local grid takes it
+    done = submit_grid(submit)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert submitted_runs(fake_slurm, scripts) == [[name]], done.stdout
+
+
+def test_a_repeated_last_row_without_a_checkpoint_is_lost(tmp_path, fake_slurm):
+    runs, out, scripts, submit = finished_grid(tmp_path)
+    finish_with_rows(out / "random0/A1B.run")
+    _repeat_last_row(out / "random0/A1B.run" / "eval.csv")
+    assert_lost_alone(tmp_path, fake_slurm, runs, out, scripts, submit)
