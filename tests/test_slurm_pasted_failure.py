@@ -2,7 +2,7 @@
 gives the command to paste to run submit.sh again, from whatever folder its log is read in, where the scripts'
 folder holds a blank (or a quote, $, `): it ended on a bare "rerun submit.sh", of no use in another folder, while
 the task's other advice said "rerun bash <the quoted path>". Each line's command is pasted into bash, from another
-folder, with --help: submit.sh must answer (test_slurmlog68_pasted_advice's check). With stand-ins for SLURM's
+folder, with --help: submit.sh must answer (test_slurm_pasted_advice's check). With stand-ins for SLURM's
 commands (tests/test_slurm.py's fake_slurm): deterministic, no SLURM needed; on the real one-node cluster,
 tests/test_slurm_killed.py checks a SIGKILL's line."""
 
@@ -10,7 +10,7 @@ import pytest
 
 import test_slurm
 from test_slurm import GUARD_SECONDS, run_task
-from test_slurmlog68_pasted_advice import FOLDERS, _emit, _pasted
+from test_slurm_pasted_advice import FOLDERS, _emit, _pasted
 
 fake_slurm = test_slurm.fake_slurm  # the fixture
 
