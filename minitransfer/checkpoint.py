@@ -168,7 +168,7 @@ def _opened(path):
         handle = open(path, "rb", opener=_file_alone)
     except FileNotFoundError:
         raise _removed(path) from None
-    except _NotAFile:  # a folder or a named pipe renamed over it since the look above
+    except IsADirectoryError:  # a folder or a named pipe renamed over it since the look above (_file_alone)
         raise CheckpointError(f"checkpoint {path}: not a file{folder_hint(path)}") from None
     except OSError as error:
         raise _read_refused(path, error) from error
@@ -180,18 +180,14 @@ def _opened(path):
         yield handle, signed
 
 
-class _NotAFile(OSError):
-    """What :func:`_file_alone` met at a checkpoint's path is no file."""
-
-
 def _file_alone(path, flags):
     """``os.open`` of ``path``, an opener for ``open``, where it is a file: a named pipe there now is
     opened without waiting for a writer (its opening for reading would wait for ever), then refused as
-    a folder is (:class:`_NotAFile`)."""
+    a folder is (IsADirectoryError, whatever it is: no exception class of the package's own)."""
     descriptor = os.open(path, flags | os.O_NONBLOCK)
     try:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise _NotAFile(errno.EISDIR, "not a file", path)
+            raise IsADirectoryError(errno.EISDIR, "not a file", path)
         os.set_blocking(descriptor, True)
     except BaseException:
         os.close(descriptor)
