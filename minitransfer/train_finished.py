@@ -6,16 +6,17 @@ when a run is looked at so, and holds its lock meanwhile).
 
 import os
 import pathlib
+import shlex
 
 from minitransfer import fileio, stopping
 from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
 from minitransfer.files_in_the_way import RERUN, RUN_FILE_ROLES, refuse_in_the_way
+from minitransfer.left_out import UnreadableRun
 from minitransfer.progress import Progress
 from minitransfer.recorded_config import recorded_options
 from minitransfer.result_checks import read_result, rows_edited
 from minitransfer.result_digests import DIGESTS, RESULT_SHA256, result_edited
-from minitransfer.resume import refuse_to_overwrite
 from minitransfer.resumed_logs import RunLogError
 from minitransfer.resumed_rows import rows_refused, summary_refused
 from minitransfer.resume_finished import finished_without_dataset
@@ -40,10 +41,33 @@ def already_finished(plan):
         return reported(c.out, plan.run_dir, c.max_iter, c.quiet)
     except RunLogError:
         raise
-    except (ValueError, TypeError):  # an unreadable result: finish the run again, from its checkpoint only
+    except (ValueError, TypeError) as error:  # an unreadable result: finish the run again, from its checkpoint only
         if saved.solver is None:
-            refuse_to_overwrite(pathlib.Path(c.out), plan.run_dir / "checkpoint.h5")
+            raise result_lost(c.out, plan.run_dir, error) from None
         return None
+
+
+class ResultLost(UnreadableRun):
+    """A finished run's result.json that cannot be read, its checkpoint gone (:func:`result_lost`): exit 65,
+    bad data, as ``info`` and ``experiment`` say of that run."""
+
+
+def result_lost(out, run_dir, error):
+    """:class:`ResultLost` of the finished run of weights ``out`` whose result.json in ``run_dir`` cannot be read
+    (``error``, as :func:`reported` read it) and whose checkpoint is gone: report's reason for leaving it out
+    (:func:`minitransfer.result_checks.read_result`, the words ``info`` gives), and what the user can do, as a grid
+    says it (:func:`minitransfer.grid_status.result_lost`): keep the weights, which eval scores, or train the run
+    anew. Before, it was "OUT exists but there is nothing to resume from", exit 2 (usage), advising to delete
+    the finished network, where ``info`` and ``experiment`` exit 65 naming result.json."""
+    try:
+        read_result(run_dir / RESULT_FILE)
+        why = f"{run_dir / RESULT_FILE}: {error}"
+    except UnreadableRun as unreadable:
+        why = str(unreadable)
+    return ResultLost(f"{why}; the run is finished, but its checkpoint {run_dir / 'checkpoint.h5'} is gone, so "
+                      f"nothing writes its result again and report leaves it out: keep {out} (`minitransfer eval "
+                      f"{shlex.quote(str(out))}` scores it again), or, as the last resort, {train_again('the run')}, "
+                      f"which replaces that network")
 
 
 def warn_of_hand_edits(plan, saved):

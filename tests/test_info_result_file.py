@@ -123,8 +123,12 @@ def test_what_info_says_to_do_makes_the_run_one_report_reads(run_copy, damage):
     assert again.exit_code == 0 and "iteration 2 (finished)" in again.stdout, again.output
 
 
-def test_a_result_report_cannot_read_without_its_checkpoint_is_said_to_need_training_again(run_copy):
-    _not_json(run_copy / "net.run" / "result.json")
+@pytest.mark.parametrize("damage", [name for name in DAMAGES if name != "a-folder"])
+def test_a_result_report_cannot_read_without_its_checkpoint_is_said_to_need_training_again(run_copy, damage):
+    """train --resume said "net.h5 exists but there is nothing to resume from", exit 2 (usage), advising to
+    delete the finished network, where info (and experiment) exit 65 naming result.json: now train says
+    report's reason too, exit 65, and that the weights are kept (eval scores them) or the run trained anew."""
+    DAMAGES[damage](run_copy / "net.run" / "result.json")
     (run_copy / "net.run" / "checkpoint.h5").unlink()
     why = _left_out_because()
     shown = _info("net.h5")
@@ -132,8 +136,17 @@ def test_a_result_report_cannot_read_without_its_checkpoint_is_said_to_need_trai
     assert shown.stdout.splitlines()[1].endswith(
         f"{LEFT_OUT}its checkpoint net.run/checkpoint.h5 is gone, so nothing writes it again: train it again (its "
         f"train command with --overwrite))")
-    refused = CliRunner().invoke(main, ["train", "--resume", "net.run", "--device", "cpu"])
-    assert refused.exit_code == 2 and "nothing to resume from" in refused.output, refused.output
+    before = {path: path.read_bytes() for path in run_copy.rglob("*") if path.is_file()}
+    for given in ("net.run", "net.h5"):
+        refused = CliRunner().invoke(main, ["train", "--resume", given, "--device", "cpu"])
+        assert refused.exit_code == 65, refused.output
+        assert refused.stderr.startswith(f"error: bad data: {why}; "), refused.stderr
+        assert "nothing to resume from" not in refused.stderr and len(refused.stderr.splitlines()) == 1
+        assert "checkpoint net.run/checkpoint.h5 is gone" in refused.stderr
+        assert "keep net.h5 (`minitransfer eval net.h5` scores it again)" in refused.stderr
+        assert "--overwrite" in refused.stderr
+    assert {path: path.read_bytes() for path in run_copy.rglob("*") if path.is_file()} == before
+    assert CliRunner().invoke(main, ["eval", "net.h5", "--device", "cpu"]).exit_code == 0  # as said: eval scores it
 
 
 def test_a_result_this_user_may_not_read_is_an_io_error(run_copy):

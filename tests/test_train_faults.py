@@ -7,6 +7,7 @@ import fcntl
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 
@@ -20,6 +21,7 @@ from minitransfer import file_locks, fileio, resumed_logs, run_lock, run_logs, s
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
+from minitransfer.left_out import UnreadableRun
 
 FAST = {"batch_size": 8, "max_iter": 4, "eval_every": 2, "quiet": True, "device": "cpu"}
 FAST_OPTIONS = ["--batch-size", "8", "--max-iter", "4", "--eval-every", "2", "--quiet", "--device", "cpu"]
@@ -106,8 +108,10 @@ def test_a_finished_run_without_its_checkpoint_refuses_other_options_naming_them
 
 @pytest.mark.parametrize("fault", ["weights of iteration 2", "unreadable result.json"])
 def test_a_run_without_its_checkpoint_that_did_not_finish_is_refused_as_before(micro_data, tmp_path, fault):
-    """Weights short of max_iter (a checkpoint copied in their place) or a result.json that cannot
-    be read do not say the run finished: nothing to resume from, as before."""
+    """Weights short of max_iter (a checkpoint copied in their place) do not say the run finished: nothing to
+    resume from (exit 2), as before. A result.json that cannot be read, the weights at max_iter, was refused
+    so too: exit 2 (usage), advising to delete the finished network, where info and experiment exit 65
+    naming result.json; now it is bad data (65) too, named, the weights kept (eval scores them)."""
     out = tmp_path / "baseA.h5"
     run = _interrupted(out, micro_data, 2, checkpoint_every=2)
     shutil.copyfile(run / "checkpoint.h5", tmp_path / "at-2.h5")
@@ -117,8 +121,15 @@ def test_a_run_without_its_checkpoint_that_did_not_finish_is_refused_as_before(m
     else:
         shutil.copyfile(tmp_path / "at-2.h5", out)
     before = _files(tmp_path)
-    with pytest.raises(training.ConfigError, match="exists but there is nothing to resume from"):
-        _train(out, micro_data, resume="auto", checkpoint_every=2)
+    if fault == "unreadable result.json":
+        result, checkpoint = (re.escape(str(path)) for path in (run / "result.json", run / "checkpoint.h5"))
+        with pytest.raises(UnreadableRun, match=rf"^{result}: not valid JSON .*checkpoint {checkpoint} is gone, .*"
+                                                rf"keep {re.escape(str(out))} ") as refused:
+            _train(out, micro_data, resume="auto", checkpoint_every=2)
+        assert not isinstance(refused.value, training.ConfigError)
+    else:
+        with pytest.raises(training.ConfigError, match="exists but there is nothing to resume from"):
+            _train(out, micro_data, resume="auto", checkpoint_every=2)
     assert _files(tmp_path) == before
 
 
