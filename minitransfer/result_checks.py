@@ -217,13 +217,12 @@ def check_against_curve(path, record, eval_csv):
     :func:`rows_edited`), result.json itself as train wrote it (else
     :func:`read_result` tells its edit). A result.json that records no such sums (written before 0.11.4, or one so
     written put in place of the run's own) is compared with its weights file's record of them instead, where that
-    has one (:func:`_weights_resummed`). Returns eval.csv's
-    curve (:func:`read_curve`) where it read it, for the caller to read no second time; None where not."""
+    has one (:func:`_weights_resummed`). Returns eval.csv's lines (:func:`minitransfer.run_logs.eval_csv_lines`;
+    its curve: :func:`curve_of`) where it read them, for the caller to read no second time; None where not."""
     if RESULT_SHA256 not in record or accuracies_of(record) is None or not is_there(eval_csv):
         return None
     lines = read_log(run_logs.eval_csv_lines, eval_csv)
     rows = [row for _, row, fault in lines if fault is None]  # read_eval_rows'
-    curve = tuple((row["iteration"], row["top1"]) for row in rows)  # read_curve's
     differs = summary_differs(path, record, eval_csv, rows)
     if differs is not None:
         raise ResultContradicted(f"{differs}: {EDITED}")
@@ -231,7 +230,13 @@ def check_against_curve(path, record, eval_csv):
     changed = None if result_edited(record) else rows_edited(path, record, rows, lines)
     if changed is not None:
         raise ResultContradicted(f"{eval_csv}: {changed}: {EDITED}")
-    return curve
+    return lines
+
+
+def curve_of(lines):
+    """(iteration, top-1) of each row of eval.csv's ``lines`` (:func:`minitransfer.run_logs.eval_csv_lines`) that
+    train writes, as :func:`minitransfer.run_file_readers.read_curve` reads them."""
+    return tuple((row["iteration"], row["top1"]) for _, row, fault in lines if fault is None)
 
 
 def rows_edited(path, record, rows, lines=None):

@@ -44,10 +44,11 @@ from minitransfer.rundir import BEST_EVALUATIONS, RESULT_FILE
 from minitransfer.run_facts import PAPER_FAMILIES, UNREAD_FAMILIES, half_families, kept_per_class_of, natural_families
 from minitransfer.run_settings import SCHEDULE_FIELDS, last_rate_change, precision_of, schedule_group, schedule_of
 from minitransfer.run_copies import network_of, once
-from minitransfer.result_checks import check_against_curve, read_result
-from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, checked, is_loss_record, is_there, read_curve,
-                                           read_json, read_log, read_losses, stamp)
+from minitransfer.result_checks import check_against_curve, curve_of, read_result
+from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, checked, is_loss_record, is_there, read_json,
+                                           read_log, read_losses, stamp)
 from minitransfer.run_labels import name_order
+from minitransfer.run_logs import eval_csv_lines
 from minitransfer.run_remedies import start_over
 from minitransfer.run_search import WalkNotice, find_runs, first_names, lone_weights, other_names_of_folders
 from minitransfer.left_out import UnreadableRun
@@ -242,7 +243,7 @@ def _read_run(folder, name, bases, facts, by_hand):
     the datasets read so far tell, shared between runs (:func:`minitransfer.run_facts._dataset_fact`)."""
     eval_csv = folder / EVAL_FILE
     record = read_json(folder / RESULT_FILE, dict)  # read once: checked against eval.csv, then by read_result
-    curve = check_against_curve(folder / RESULT_FILE, record, eval_csv)  # an edit said by both values, where told
+    lines = check_against_curve(folder / RESULT_FILE, record, eval_csv)  # an edit said by both values, where told
     final, best, mean10, evaluations, iterations, scored = read_result(folder / RESULT_FILE, record)
     config = read_json(folder / CONFIG_FILE, dict) if is_there(folder / CONFIG_FILE) else None
     if config is not None and iterations is not None and config.get("max_iter", iterations) != iterations:
@@ -256,9 +257,13 @@ def _read_run(folder, name, bases, facts, by_hand):
         checked(folder / TREATMENT_FILE, JSON_BYTES)
     records = train_records.run_records(folder, config or {})  # the run's checkpoint and weights, each opened once
     run = treatments.treatment(folder, name, config, bases, records)
-    curve = read_log(read_curve, eval_csv) if curve is None else curve  # check_against_curve's where it read it
-    # train computed result.json from every row of eval.csv: rows fewer or more than it counts are lost or not its
-    eval_log = str(eval_csv) if is_there(eval_csv) and len(curve) != evaluations else ""
+    lines = read_log(eval_csv_lines, eval_csv) if lines is None else lines  # check_against_curve's where it read them
+    curve = curve_of(lines)
+    # train computed result.json from every row of eval.csv: rows fewer or more than it counts are lost or not its;
+    # a row train never writes (repeated, out of order) beside as many as it counts is an edit or damage that no
+    # digest tells where result.json records none of its rows (before 0.11.4): said so, as a file cut short is
+    unwritten = any(fault is not None for *_, fault in lines)
+    eval_log = str(eval_csv) if is_there(eval_csv) and (len(curve) != evaluations or unwritten) else ""
     losses = tuple((record["iteration"], float(record["loss"]))
                    for record in read_log(read_losses, folder / METRICS_FILE)
                    if "event" not in record and is_loss_record(record))

@@ -62,7 +62,10 @@ def _cut_logs(results, shown=None, listed_in=None):
     accuracies are right, their curves are not the whole; [] where there are none. A file with rows
     train never writes (:func:`eval_csv_faults`) was edited or damaged: those runs are told apart, with
     the first such row's line and value (they were told to copy back a file cut short); one without
-    (its last rows lost, the last line torn: a copy cut short) is told to copy it back."""
+    (its last rows lost, the last line torn: a copy cut short) is told to copy it back. A row train never writes
+    beside as many rows as result.json counts (one repeated, or out of order) is told so too, its counts the same:
+    where result.json records no digest of its rows (before 0.11.4), nothing else tells that edit
+    (:func:`minitransfer.results._read_run` sets ``eval_log``); it was silent."""
     cut, damaged = [], []
     for r in results:
         if not r.log_cut:
