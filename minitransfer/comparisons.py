@@ -57,7 +57,8 @@ class Result:
     schedule: tuple = ()  # (field, value) of the training options in SCHEDULE_FIELDS its config.json gives
     kept_per_class: tuple = ()  # a reduced-data run's (fewest, mean, most) training images a class: kept_per_class_of
     seen_classes: tuple = ()  # a transfer across datasets: (shared, classes) its base saw of its classes, or ()
-    eval_log: str = ""  # the path of its eval.csv where that holds another count of evaluations than result.json's
+    eval_log: str = ""  # its eval.csv's path where that holds another count of evaluations than result.json's,
+    # or a line train never writes (a row repeated, out of order: results._read_run)
     network: tuple = ()  # (field, value) of its config.json's fields that change the network: run_copies.network_of
     base_sha256: str = ""  # the sha256 of the base it copied its layers from, as train recorded it ("" for none)
     base_checkpoint: str = ""  # the path of that base, as train recorded it ("" for none)

@@ -204,8 +204,9 @@ def lost_function_lines():
 
 def lost_results_lines():
     """Bash lines saying once (on stderr, going on) the runs that are ``lost`` (:func:`lost_function_lines`),
-    which ``submit.sh`` does not submit: their train would refuse them (exit 2), advising to delete a finished
-    network; what to do, in :func:`~minitransfer.grid_status.result_lost`'s words. They stay in ``$lost_runs``:
+    which ``submit.sh`` does not submit: their train would refuse them (exit 65, naming the result.json, as
+    :class:`~minitransfer.train_finished.ResultLost`; before 0.11.7 exit 2, advising to delete a finished
+    network); what to do, in :func:`~minitransfer.grid_status.result_lost`'s words. They stay in ``$lost_runs``:
     ``submit.sh`` ends with exit 65 where there is one (a local grid counts such a run failed, exit 65: report
     leaves it out). Before, submit.sh counted such a run finished, and said so ("all N runs are finished")."""
     return [

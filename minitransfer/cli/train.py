@@ -167,7 +167,8 @@ def train(as_json, **options):
     Exit codes: 0 done (a warning names a --copy-from base's run file that report cannot read), 1 error
     (e.g. the loss diverged, a batch too large for the memory available), 2 usage (also: another process
     trains into the same run, or prepares the dataset; --device cuda where no GPU is usable), 65 bad data
-    (dataset, checkpoint or class mismatch; a folder in place of a finished run's result.json), 74 a
+    (dataset, checkpoint or class mismatch; a finished run's result.json damaged, or a folder in its
+    place), 74 a
     file could not be written (disk full, read-only folder; the previous files intact) or read (no
     permission, a failing disk, an NFS server gone: the file may be sound, rerun once repaired), 75 interrupted
     by SIGINT/SIGTERM/SIGHUP (SIGHUP: the terminal closed; under nohup the run trains on) with a
