@@ -1,0 +1,57 @@
+"""`prepare overlap` on near-uniform images and on one dataset given twice. Every blank, clear sky or black frame
+has a thumbnail within 2 grey levels of every other of its level, so two datasets of unrelated plain images were
+said to share all of them ("16 of the 16 images ... look like images of ..."), burying the real copies; and the
+same folder given as TARGET and SOURCE compared every image with itself, at any size, to say each is a copy."""
+
+import numpy as np
+from click.testing import CliRunner
+from PIL import Image
+
+from data.test_prepare_overlap import _prepared
+from minitransfer.cli import main
+
+
+def _plain(root, name, levels, seed):
+    """Near-uniform 40 x 40 PNGs in ``root/name``, one per grey level of ``levels``, each with noise of 1 level."""
+    (root / name).mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    for number, level in enumerate(levels):
+        pixels = np.clip(level + rng.normal(0, 1, (40, 40, 1)), 0, 255).repeat(3, axis=2).astype(np.uint8)
+        Image.fromarray(pixels).save(root / name / f"{number}.png")
+
+
+def test_near_uniform_images_are_left_out_and_counted_not_called_copies(tmp_path):
+    _plain(tmp_path / "X", "sky", [10, 200, 201], seed=1)
+    source = _prepared(tmp_path / "X", {"bus": [(40, 40, 1), (40, 40, 2)]}, 24)
+    _plain(tmp_path / "Y", "dusk", [10, 11, 200, 202], seed=2)  # other noise: no pixel alike, yet levels alike
+    target = _prepared(tmp_path / "Y", {"tram": [(50, 50, 2), (40, 40, 3)]}, 32)
+    result = CliRunner().invoke(main, ["prepare", "overlap", target, source])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    # Oracle: the one photo drawn from seed 2 in both is the only copy; the 4 plain images of Y and 3 of X are not
+    assert lines[1].startswith(f"{target} and {source}: 1 of the 6 images of {target} looks like images of {source}")
+    assert lines[1].endswith(f"; 4 of {target} and 3 of {source} are near-uniform (blank, sky, black frames), left "
+                             f"out: such thumbnails all look alike")
+    assert len(lines) == 3 and " of 'tram' like train image " in lines[2] and lines[2].endswith(" of 'bus'")
+
+
+def test_plain_images_alone_share_nothing(tmp_path):
+    _plain(tmp_path / "X", "black", [0, 1], seed=3)
+    source = _prepared(tmp_path / "X", {"oak": [(40, 40, 5)]}, 16)
+    _plain(tmp_path / "Y", "black", [0, 1, 2], seed=4)
+    target = _prepared(tmp_path / "Y", {"elm": [(40, 40, 6)]}, 16)
+    result = CliRunner().invoke(main, ["prepare", "overlap", target, source])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == (
+        f"{target} and {source}: none of the 4 images of {target} looks like an image of {source}; 3 of {target} and "
+        f"2 of {source} are near-uniform (blank, sky, black frames), left out: such thumbnails all look alike")
+
+
+def test_one_dataset_given_twice_is_a_usage_error(tmp_path):
+    target = _prepared(tmp_path / "X", {"bus": [(40, 40, 1)], "oak": [(40, 40, 2)]}, 16)
+    (tmp_path / "link").symlink_to(target)
+    for source in (target, target + "/", str(tmp_path / "link")):
+        result = CliRunner().invoke(main, ["prepare", "overlap", target, source])
+        assert result.exit_code == 2, result.output
+        assert f"TARGET and SOURCE are one dataset ({target})" in result.output
+        assert "Traceback" not in result.output and "like" not in result.stdout
