@@ -351,14 +351,15 @@ def overlap_command(target, source):
     A line on stdout for each: TARGET's classes named as SOURCE's (by wnid, or by a folder's class name,
     case and word joins aside, as train and experiment --source-data warn of them), and TARGET's
     images that look like SOURCE's: the same photo resized, re-encoded (even as a JPEG of low
-    quality) or prepared at another size (prepare folder's --size): their 8x8 grey thumbnails within
-    2 levels of 255 on average, counted by pair of classes, then the first few named by subset,
-    index (the dataset's order, not a file name) and class. Not found: a photo mirrored, cropped
-    (even by 2%) or made lighter or darker. Near-uniform images (blank, clear sky, black frames)
-    look alike whatever they show: they are left out, and counted. Either kind of overlap makes
-    SnT no transfer to new classes and images alone: the copied layers have seen them. Every image
-    of both is read and each pair compared: seconds for thousands of images, hours for ImageNet's
-    1.3 million against another large set.
+    quality), prepared at another size (prepare folder's --size) or mirrored (training mirrors
+    images at random): their 8x8 grey thumbnails within 2 levels of 255 on average, counted by pair
+    of classes, then the first few named by subset, index (the dataset's order, not a file name)
+    and class. Not found: a photo cropped (even by 2%) or made lighter or darker. Near-uniform
+    images (blank, clear sky, black frames) look alike whatever they show: they are left out, and
+    counted. Either kind of overlap makes SnT no transfer to new classes and images alone: the
+    copied layers have seen them. Every image of both is read and each pair compared, progress
+    shown on stderr: seconds for thousands of images, hours for ImageNet's 1.3 million against
+    another large set.
 
     Exit codes: 0 said (whatever is shared), 2 usage (either is no prepared dataset; both name one
     dataset; a prepare rewriting it), 65 bad data (a shard damaged), 74 a file could not be read,

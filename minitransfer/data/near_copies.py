@@ -1,5 +1,5 @@
 """Images one prepared dataset shares with another (``prepare overlap``): a transfer across datasets whose target
-holds copies of its source's images, the same photo resized, re-encoded or taken at another size, measures layers
+holds copies of its source's images, the same photo resized, re-encoded, mirrored or at another size, measures layers
 that have seen those images, as a class named alike (:func:`minitransfer.class_tables.shared_classes`) does for
 classes. Each image is told by its thumbnail (:func:`thumbnails`: :data:`SIDE` x :data:`SIDE` grey levels, each
 the mean of its block of the stored image), which two prepare sizes of one photo barely change; two images are
@@ -61,12 +61,12 @@ def plain(thumbs):
     return np.abs(thumbs - thumbs.mean(axis=1, keepdims=True)).mean(axis=1) <= MEAN_LEVELS
 
 
-def near_copies(these, those):
+def near_copies(these, those, progress=None):
     """[(index in ``these``, index in ``those``)] of each thumbnail of ``these`` (N, SIDE*SIDE) and the first of
     ``those`` it is a near copy of (see the module), in ``these``' order. Pairs are first sifted by their squared
     distance, a product of matrices (BLAS): a near copy's is at most MOST_LEVELS x MEAN_LEVELS x SIDE*SIDE (each
     block's square at most MOST_LEVELS times its difference); those left are compared block by block, a row of
-    ``these`` at a time."""
+    ``these`` at a time. ``progress(rows done)`` after each :data:`BATCH` of ``these``."""
     pairs, bound = [], MOST_LEVELS * MEAN_LEVELS * SIDE * SIDE
     if not len(these) or not len(those):
         return []
@@ -81,25 +81,44 @@ def near_copies(these, those):
             copies = np.flatnonzero((difference.mean(axis=1) <= MEAN_LEVELS) & (difference.max(axis=1) <= MOST_LEVELS))
             if len(copies):
                 pairs.append((start + int(row), int(columns[copies[0]])))
+        if progress is not None:
+            progress(start + len(block))
     return pairs
 
 
+def mirrored(thumbs):
+    """``thumbs`` (N, SIDE*SIDE) of images mirrored left to right: each thumbnail's columns reversed (the blocks of
+    :func:`thumbnails` lie symmetrically), as training mirrors an image at random
+    (:mod:`minitransfer.data.loader`): a source's layers have seen a photo both ways."""
+    return thumbs.reshape(len(thumbs), SIDE, SIDE)[:, :, ::-1].reshape(len(thumbs), SIDE * SIDE)
+
+
 def shared_images(target, source, progress=None):
-    """([(subset, index, label) of ``target``, (subset, index, label) of ``source``] of each image of the opened
-    dataset ``target`` that is a near copy of one of ``source`` (:func:`near_copies`; the first such of the source's,
-    its training images before its validation images), how many of ``target``'s images and of ``source``'s are
-    near-uniform (:func:`plain`), left out); both held read by the caller."""
+    """([((subset, index, label) of ``target``, (subset, index, label) of ``source``, mirrored)] of each image of the
+    opened dataset ``target`` that is a near copy of one of ``source`` or of its mirror image (:func:`near_copies`;
+    the first such of the source's, its training images before its validation images, all unmirrored before any
+    mirrored), how many of ``target``'s images and of ``source``'s are near-uniform (:func:`plain`), left out);
+    both held read by the caller."""
     mine, theirs = dataset_thumbnails(target, progress), dataset_thumbnails(source, progress)
     pooled = np.concatenate([theirs[subset][0] for subset in SUBSETS])
     where = [(subset, index, int(label)) for subset in SUBSETS for index, label in enumerate(theirs[subset][1])]
     kept = np.flatnonzero(~plain(pooled))
-    copies, plain_here = [], 0
+    both = np.concatenate([pooled[kept], mirrored(pooled[kept])])
+    copies, plain_here, done = [], 0, 0
+    total = sum(len(mine[subset][0]) for subset in SUBSETS)
     for subset in SUBSETS:
         thumbs = mine[subset][0]
         compared = np.flatnonzero(~plain(thumbs))
         plain_here += len(thumbs) - len(compared)
-        copies += [((subset, int(compared[row]), int(mine[subset][1][compared[row]])), where[kept[column]])
-                   for row, column in near_copies(thumbs[compared], pooled[kept])]
+
+        def compared_so_far(rows, done=done):
+            if progress is not None:
+                progress(done + rows, total, f"comparing the images of {target.path.name} with {source.path.name}'s")
+
+        copies += [((subset, int(compared[row]), int(mine[subset][1][compared[row]])),
+                    where[kept[column % len(kept)]], bool(column >= len(kept)))
+                   for row, column in near_copies(thumbs[compared], both, compared_so_far)]
+        done += len(thumbs)
     return copies, plain_here, len(pooled) - len(kept)
 
 
@@ -132,17 +151,18 @@ def overlap_lines(target, source, named_target, named_source, progress=None):
                      f"image of {named_source}{left}")
         return lines
     pairs = {}
-    for (_, _, label), (_, _, other) in copies:
+    for (_, _, label), (_, _, other), _ in copies:
         pairs[label, other] = pairs.get((label, other), 0) + 1
     ranked = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))
     looks = "looks" if len(copies) == 1 else "look"
     lines.append(f"{named_target} and {named_source}: {len(copies)} of the {total} images of {named_target} {looks} "
-                 f"like images of {named_source} (the same photo resized or re-encoded): "
+                 f"like images of {named_source} (the same photo resized, re-encoded or mirrored): "
                  + "; ".join(f"{count} of {name(target, label)} like {name(source, other)}"
                              for (label, other), count in ranked[:SHOWN])
                  + (f"; {len(ranked) - SHOWN} more pairs of classes" if len(ranked) > SHOWN else "") + left)
     lines += [f"  {subset} image {index} of {name(target, label)} like {other_subset} image {other_index} of "
-              f"{name(source, other)}" for (subset, index, label), (other_subset, other_index, other) in copies[:SHOWN]]
+              f"{name(source, other)}" + (" mirrored" if mirror else "")
+              for (subset, index, label), (other_subset, other_index, other), mirror in copies[:SHOWN]]
     if len(copies) > SHOWN:
         lines.append(f"  ... {len(copies) - SHOWN} more")
     return lines

@@ -5,10 +5,11 @@ same folder given as TARGET and SOURCE compared every image with itself, at any 
 
 import numpy as np
 from click.testing import CliRunner
-from PIL import Image
+from PIL import Image, ImageOps
 
 from data.test_prepare_overlap import _prepared
 from minitransfer.cli import main
+from minitransfer.data import dataset, near_copies
 
 
 def _plain(root, name, levels, seed):
@@ -55,3 +56,29 @@ def test_one_dataset_given_twice_is_a_usage_error(tmp_path):
         assert result.exit_code == 2, result.output
         assert f"TARGET and SOURCE are one dataset ({target})" in result.output
         assert "Traceback" not in result.output and "like" not in result.stdout
+
+
+def test_a_mirrored_photo_is_found_and_said_mirrored(tmp_path):
+    """Training mirrors images at random (data/loader.py): a source's layers have seen each photo both ways."""
+    source = _prepared(tmp_path / "X", {"bus": [(40, 40, 1), (40, 40, 2)], "oak": [(40, 40, 6)]}, 24)
+    (tmp_path / "Y" / "tram").mkdir(parents=True)
+    pixels = np.random.default_rng(2).integers(0, 256, (8, 8, 3), dtype=np.uint8)  # bus's second photo, as _photos
+    photo = Image.fromarray(pixels).resize((64, 64), Image.Resampling.BILINEAR).resize((40, 40))
+    ImageOps.mirror(photo).resize((52, 52)).save(tmp_path / "Y" / "tram" / "0.png")
+    target = _prepared(tmp_path / "Y", {"elm": [(40, 40, 3)]}, 32)
+    result = CliRunner().invoke(main, ["prepare", "overlap", target, source])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith(f"{target} and {source}: 1 of the 2 images of {target} looks like images of {source}")
+    assert len(lines) == 3 and lines[2].endswith(" of 'tram' like train image 1 of 'bus' mirrored"), lines
+
+
+def test_the_comparison_shows_progress_to_the_last_image(tmp_path):
+    source = _prepared(tmp_path / "X", {"bus": [(40, 40, 1)], "oak": [(40, 40, 2)]}, 16)
+    target = _prepared(tmp_path / "Y", {"elm": [(40, 40, 3), (40, 40, 4)], "fir": [(40, 40, 5)]}, 16)
+    calls = []
+    data, other = dataset.open_dataset(target), dataset.open_dataset(source)
+    with data.reading(), other.reading():
+        near_copies.shared_images(data, other, lambda done, total, stage: calls.append((done, total, stage)))
+    compared = [(done, total) for done, total, stage in calls if stage.startswith("comparing")]
+    assert compared and compared[-1] == (3, 3), calls
