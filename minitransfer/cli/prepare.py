@@ -380,4 +380,5 @@ def overlap_command(target, source):
         for line in lines:
             echo(line)
 
-    run(overlap)
+    run(overlap, interrupted="stopped by a signal before the comparison was done; it writes nothing: rerun the same "
+                             "command to compare again from the start")

@@ -1,7 +1,9 @@
-"""`prepare overlap` on near-uniform images and on one dataset given twice. Every blank, clear sky or black frame
-has a thumbnail within 2 grey levels of every other of its level, so two datasets of unrelated plain images were
-said to share all of them ("16 of the 16 images ... look like images of ..."), burying the real copies; and the
-same folder given as TARGET and SOURCE compared every image with itself, at any size, to say each is a copy."""
+"""`prepare overlap` on near-uniform images, mirrored photos, one dataset given twice, and a stop. Every blank,
+clear sky or black frame has a thumbnail within 2 grey levels of every other of its level, so two datasets of
+unrelated plain images were said to share all of them ("16 of the 16 images ... look like images of ..."),
+burying the real copies; a mirrored photo, which training's random mirroring shows the source's layers, was
+missed; the same folder given as TARGET and SOURCE compared every image with itself to say each is a copy; a stop
+said "every file written so far intact ... to continue" of a command that writes nothing."""
 
 import numpy as np
 from click.testing import CliRunner
@@ -82,3 +84,18 @@ def test_the_comparison_shows_progress_to_the_last_image(tmp_path):
         near_copies.shared_images(data, other, lambda done, total, stage: calls.append((done, total, stage)))
     compared = [(done, total) for done, total, stage in calls if stage.startswith("comparing")]
     assert compared and compared[-1] == (3, 3), calls
+
+
+def test_a_stop_says_nothing_is_written_and_exits_75(tmp_path, monkeypatch):
+    """It said, as for a command that writes, "with every file written so far intact; ... to continue"."""
+    source = _prepared(tmp_path / "X", {"bus": [(40, 40, 1)], "oak": [(40, 40, 2)]}, 16)
+    target = _prepared(tmp_path / "Y", {"elm": [(40, 40, 3)], "fir": [(40, 40, 4)]}, 16)
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(near_copies, "near_copies", stopped)
+    result = CliRunner().invoke(main, ["prepare", "overlap", target, source])
+    assert result.exit_code == 75, result.output
+    assert result.stderr.splitlines() == ["interrupted: stopped by a signal before the comparison was done; it writes "
+                                          "nothing: rerun the same command to compare again from the start"]
