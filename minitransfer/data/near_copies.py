@@ -16,6 +16,7 @@ SIDE = 8            # a thumbnail's side, in blocks
 MEAN_LEVELS = 2.0   # near copies: their thumbnails' mean absolute difference at most this (of 255)
 MOST_LEVELS = 24.0  # and no block of them more than this
 BATCH = 512         # images read, and compared, at a time
+COLUMNS = 16384     # a source's thumbnails a batch is compared with at a time
 GREY = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601 luma, as Pillow's convert("L")
 
 
@@ -66,21 +67,25 @@ def near_copies(these, those, progress=None):
     ``those`` it is a near copy of (see the module), in ``these``' order. Pairs are first sifted by their squared
     distance, a product of matrices (BLAS): a near copy's is at most MOST_LEVELS x MEAN_LEVELS x SIDE*SIDE (each
     block's square at most MOST_LEVELS times its difference); those left are compared block by block, a row of
-    ``these`` at a time. ``progress(rows done)`` after each :data:`BATCH` of ``these``."""
+    ``these`` at a time. :data:`BATCH` of ``these`` against :data:`COLUMNS` of ``those`` at a time, so that the
+    memory taken does not grow with the source (ImageNet's, mirrored: 2.6 million thumbnails, whose distances to a
+    batch took 10 GB at once). ``progress(rows done)`` after each batch of ``these``."""
     pairs, bound = [], MOST_LEVELS * MEAN_LEVELS * SIDE * SIDE
-    if not len(these) or not len(those):
-        return []
-    these, those = these.astype(np.float64), those.astype(np.float64)  # the sifting's sums exact enough
-    squares = (those * those).sum(axis=1)
     for start in range(0, len(these), BATCH):
-        block = these[start:start + BATCH]
-        near = (block * block).sum(axis=1)[:, None] + squares[None, :] - 2 * block @ those.T <= bound + 1e-6 * bound
-        for row in np.flatnonzero(near.any(axis=1)):
-            columns = np.flatnonzero(near[row])  # ascending: the first near copy is named
-            difference = np.abs(block[row] - those[columns])
-            copies = np.flatnonzero((difference.mean(axis=1) <= MEAN_LEVELS) & (difference.max(axis=1) <= MOST_LEVELS))
-            if len(copies):
-                pairs.append((start + int(row), int(columns[copies[0]])))
+        block, found = these[start:start + BATCH].astype(np.float64), {}  # the sifting's sums exact enough
+        for first in range(0, len(those), COLUMNS):
+            part = those[first:first + COLUMNS].astype(np.float64)
+            near = ((block * block).sum(axis=1)[:, None] + (part * part).sum(axis=1)[None, :] - 2 * block @ part.T
+                    <= bound + 1e-6 * bound)
+            near[list(found)] = False  # paired in an earlier part: the first near copy is named
+            for row in np.flatnonzero(near.any(axis=1)):
+                columns = np.flatnonzero(near[row])  # ascending
+                difference = np.abs(block[row] - part[columns])
+                copies = np.flatnonzero((difference.mean(axis=1) <= MEAN_LEVELS)
+                                        & (difference.max(axis=1) <= MOST_LEVELS))
+                if len(copies):
+                    found[int(row)] = first + int(columns[copies[0]])
+        pairs += [(start + row, column) for row, column in sorted(found.items())]
         if progress is not None:
             progress(start + len(block))
     return pairs

@@ -99,3 +99,37 @@ def test_a_stop_says_nothing_is_written_and_exits_75(tmp_path, monkeypatch):
     assert result.exit_code == 75, result.output
     assert result.stderr.splitlines() == ["interrupted: stopped by a signal before the comparison was done; it writes "
                                           "nothing: rerun the same command to compare again from the start"]
+
+
+def _first_copies(these, those):
+    """Oracle: the pairs near_copies names, by plain loops over every pair."""
+    pairs = []
+    for row, thumb in enumerate(these.astype(np.float64)):
+        for column, other in enumerate(those.astype(np.float64)):
+            difference = np.abs(thumb - other)
+            if difference.mean() <= 2.0 and difference.max() <= 24.0:
+                pairs.append((row, column))
+                break
+    return pairs
+
+
+def test_the_comparison_takes_memory_bounded_by_columns_not_the_source(monkeypatch):
+    """Each batch's distances to all of a source's thumbnails were held at once: 10 GB for ImageNet's, mirrored."""
+    import tracemalloc
+    rng = np.random.default_rng(5)
+    those = rng.uniform(0, 255, (24000, 64)).astype(np.float32)
+    these = rng.uniform(0, 255, (40, 64)).astype(np.float32)
+    for row, column in ((3, 23990), (7, 5), (8, 999), (30, 12000)):
+        these[row] = those[column] + rng.uniform(-1, 1, 64)
+    those[23000] = these[7]  # a later copy too: the first is named
+    monkeypatch.setattr(near_copies, "COLUMNS", 1000, raising=False)
+    tracemalloc.start()
+    try:
+        found = near_copies.near_copies(these, those)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 40 * 1000 * 8 + 1e6, peak  # a few 40 x 1000 float64 matrices, not 40 x 24000
+    assert found == [(3, 23990), (7, 5), (8, 999), (30, 12000)]
+    rows = [3, 7, 8, 30, 0, 1]
+    assert near_copies.near_copies(these[rows], those[:1500]) == _first_copies(these[rows], those[:1500])
