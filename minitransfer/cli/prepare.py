@@ -348,22 +348,31 @@ def verify_command(path):
 def overlap_command(target, source):
     """What prepared dataset TARGET shares with SOURCE, before a transfer from SOURCE's layers to TARGET.
 
-    Two lines on stdout: TARGET's classes named as SOURCE's (by wnid, or by a folder's class name,
+    A line on stdout for each: TARGET's classes named as SOURCE's (by wnid, or by a folder's class name,
     case and word joins aside, as train and experiment --source-data warn of them), and TARGET's
-    images that look like SOURCE's: the same photo resized, re-encoded or prepared at another size
-    (prepare folder's --size): their 8x8 grey thumbnails within 2 levels of 255 on average, counted
-    by pair of classes, the first few named by subset, index and class. Either makes SnT no transfer
-    to new classes and images alone: the copied layers have seen them. Every image of both is read
-    and each pair compared: seconds for thousands of images, hours for ImageNet's 1.3 million
-    against another large set.
+    images that look like SOURCE's: the same photo resized, re-encoded (even as a JPEG of low
+    quality), prepared at another size (prepare folder's --size) or mirrored (training mirrors
+    images at random): their 8x8 grey thumbnails within 2 levels of 255 on average, counted by pair
+    of classes, then the first few named by subset, index (the dataset's order, not a file name)
+    and class. Not found: a photo cropped (even by 2%) or made lighter or darker. Near-uniform
+    images (blank, clear sky, black frames) look alike whatever they show: they are left out, and
+    counted. Either kind of overlap makes SnT no transfer to new classes and images alone: the
+    copied layers have seen them. Every image of both is read and each pair compared, progress
+    shown on stderr: seconds for thousands of images, hours for ImageNet's 1.3 million against
+    another large set.
 
-    Exit codes: 0 said (whatever is shared), 2 usage (either is no prepared dataset; a prepare
-    rewriting it), 65 bad data (a shard damaged), 74 a file could not be read.
+    Exit codes: 0 said (whatever is shared), 2 usage (either is no prepared dataset; both name one
+    dataset; a prepare rewriting it), 65 bad data (a shard damaged), 74 a file could not be read,
+    75 interrupted, 141 the reader of its output went away (| head).
 
     \b
     Example (your data):
       minitransfer prepare overlap photos-36 other-36   # your data
     """
+    if os.path.samefile(target, source):
+        raise click.UsageError(f"TARGET and SOURCE are one dataset ({target}): every image would be its own copy; "
+                               f"give the dataset a transfer trains on and the one its copied layers were trained on")
+
     def overlap():
         data, other = dataset.open_dataset(target), dataset.open_dataset(source)
         with data.reading(), other.reading(), contextlib.closing(_progress("overlap")) as progress:
@@ -371,4 +380,5 @@ def overlap_command(target, source):
         for line in lines:
             echo(line)
 
-    run(overlap)
+    run(overlap, interrupted="stopped by a signal before the comparison was done; it writes nothing: rerun the same "
+                             "command to compare again from the start")

@@ -64,7 +64,7 @@ def test_prepare_overlap_names_shared_classes_and_copied_photos(tmp_path):
                        f"name: 'Cat')"
     # tram's first photo is bus's second (seed 2), prepared at 32 px from 70 x 70, at 24 px from 30 x 50
     assert lines[1] == f"{target} and {source}: 1 of the 6 images of {target} looks like images of {source} (the " \
-                       f"same photo resized or re-encoded): 1 of 'tram' like 'bus'"
+                       f"same photo resized, re-encoded or mirrored): 1 of 'tram' like 'bus'"
     assert lines[2:] == ["  train image 2 of 'tram' like train image 1 of 'bus'"]
 
 
