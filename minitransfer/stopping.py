@@ -197,17 +197,22 @@ def swallowed_stops_owed():
     block ends with no stop owed. Other swallowed exceptions are told as Python tells them.
     A stop still owed when the block ends by another exception is dropped (that error is what the
     command says). The hook it replaces is put back as the block ends, so nested blocks restore
-    theirs last in, first out; the command line runs one command, one such block, per process."""
+    theirs last in, first out; the command line runs one command, one such block, per process. A stop that
+    comes as the block ends leaves it, its clean-up done all the same: the thread ended, none left owed."""
     told, redelivery = sys.unraisablehook, _Redelivery()
     sys.unraisablehook = functools.partial(_swallowed, told, redelivery)
     try:
         yield
-    finally:
-        sys.unraisablehook = told
-        _raised.clear()
-        _owed.clear()  # before the thread ends: it has none left to deliver as the command ends
-        redelivery.end()
-        _delivering.clear()
+    finally:  # each step done though a stop's KeyboardInterrupt comes in one before it
+        try:
+            sys.unraisablehook = told
+            _owed.clear()  # before the thread ends: it has none left to deliver as the command ends
+        finally:
+            try:
+                redelivery.end()
+            finally:
+                _delivering.clear()
+                _raised.clear()
 
 
 def delivered_again():
