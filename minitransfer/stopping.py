@@ -17,20 +17,26 @@ Once the command line has taken the signals over, a stop raises KeyboardInterrup
 where Python swallows it (raised inside a finalizer, a weak reference's callback: "Exception ignored
 in ..."), the stop is owed, and delivered again at once (:func:`swallowed_stops_owed`).
 
-The warnings of the layers below a command (:func:`warn`) go where the call that runs asked: nowhere
-for ``train(TrainConfig(quiet=True))`` (:func:`hushed_if_quiet`), to ``run_grid``'s ``log``
-(:func:`warnings_to`); those a call runs into are kept for its result, said or not (:func:`warnings_heard`).
+Where the warnings of the layers below a command go is :mod:`minitransfer.warnings_told`'s (its
+names importable from here too: ``__all__``).
 """
 
 import atexit
 import contextlib
-import contextvars
 import errno
 import functools
 import os
 import signal
 import sys
 import _thread
+
+from minitransfer.warnings_told import WARNING, heard, hushed_if_quiet, warn, warnings_heard, warnings_to
+
+__all__ = ["STOP_SIGNALS", "EXIT_INTERRUPTED", "NOTHING_WRITTEN", "BEFORE_A_CHECKPOINT", "BEFORE_THE_FIRST",
+           "REDELIVERY_SECONDS", "stop_signals_heard", "stop_as_it_starts", "forget_interrupts_handled",
+           "handler_after_command", "ignore_stops_if_ending", "handlers_given_back", "ignore_stops", "interrupt",
+           "swallowed_stops_owed", "delivered_again", "raise_owed_stop", "stop_not_replaced", "reader_gone",
+           "drop_stream", "WARNING", "warn", "heard", "warnings_heard", "hushed_if_quiet", "warnings_to"]
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 EXIT_INTERRUPTED = 75  # the command line's exit code for a stop (minitransfer.cli._errors' table)
@@ -47,11 +53,6 @@ _raised = []  # [the KeyboardInterrupt interrupt() raised last, its signal], whi
 _owed = []  # [the signal] whose stop's KeyboardInterrupt Python swallowed, not raised again yet (popped: atomic)
 _delivering = []  # [the signal] whose owed stop the thread of swallowed_stops_owed has made due again
 REDELIVERY_SECONDS = 0.01  # how long an owed stop waits before its handler is made due again
-# where warn() tells its text in this thread: None for stderr, else a function taking it (one that drops it: quiet)
-_told = contextvars.ContextVar("told", default=None)
-# the warnings the call that runs in this thread keeps (warnings_heard): a list, or None where it keeps none
-_heard = contextvars.ContextVar("heard", default=None)
-WARNING = "warning: "  # how a line that is a warning begins
 
 
 def stop_signals_heard():
@@ -196,17 +197,22 @@ def swallowed_stops_owed():
     block ends with no stop owed. Other swallowed exceptions are told as Python tells them.
     A stop still owed when the block ends by another exception is dropped (that error is what the
     command says). The hook it replaces is put back as the block ends, so nested blocks restore
-    theirs last in, first out; the command line runs one command, one such block, per process."""
+    theirs last in, first out; the command line runs one command, one such block, per process. A stop that
+    comes as the block ends leaves it, its clean-up done all the same: the thread ended, none left owed."""
     told, redelivery = sys.unraisablehook, _Redelivery()
     sys.unraisablehook = functools.partial(_swallowed, told, redelivery)
     try:
         yield
-    finally:
-        sys.unraisablehook = told
-        _raised.clear()
-        _owed.clear()  # before the thread ends: it has none left to deliver as the command ends
-        redelivery.end()
-        _delivering.clear()
+    finally:  # each step done though a stop's KeyboardInterrupt comes in one before it
+        try:
+            sys.unraisablehook = told
+            _owed.clear()  # before the thread ends: it has none left to deliver as the command ends
+        finally:
+            try:
+                redelivery.end()
+            finally:
+                _delivering.clear()
+                _raised.clear()
 
 
 def delivered_again():
@@ -317,84 +323,3 @@ def drop_stream(stream):
     os.dup2(devnull, descriptor)
     os.close(devnull)
     stream.flush()
-
-
-def warn(text):
-    """``text`` on stderr, from code below the command line (no click there); dropped where it
-    cannot be written (the terminal gone): a warning is all that is lost. Told instead where the
-    call that runs in this thread asked (:func:`hushed_if_quiet`, :func:`warnings_to`). Returns
-    whether it was said: not where the call asked for no output, so that a warning said once per
-    process is said by a later call that did not ask so (it stayed silent after a quiet one). A
-    warning (``warning: ...``) is kept first, said or not (:func:`heard`)."""
-    heard(text)
-    told = _told.get()
-    if told is _dropped:
-        return False
-    try:
-        if told is None:
-            print(text, file=sys.stderr, flush=True)
-        else:
-            told(text)
-    except OSError:
-        pass
-    return True
-
-
-def heard(text):
-    """Keep ``text``, a line said (or dropped: quiet), among the warnings of the call that runs in
-    this thread (:func:`warnings_heard`), without its ``warning: ``; nothing where it is no warning
-    (a ``note: ``) or no call keeps them."""
-    kept = _heard.get()
-    if kept is not None and text.startswith(WARNING):
-        kept.append(text[len(WARNING):])
-
-
-@contextlib.contextmanager
-def warnings_heard():
-    """A list of the warnings :func:`heard` in this thread while the block runs, in order (``train``'s
-    ``TrainResult.warnings``): a ``quiet`` call's as well, which none of them reached."""
-    kept = []
-    token = _heard.set(kept)
-    try:
-        yield kept
-    finally:
-        _heard.reset(token)
-
-
-def hushed_if_quiet(function):
-    """``function(config, ...)`` (``train``) with :func:`warn` silent while it runs where ``config``
-    asks for no output (``quiet`` true, as ``check_fields`` takes it: True, 1, NumPy's True): the
-    dataset's record that cannot be written, a file system without locks and the data loader stalled
-    were told on stderr under ``quiet=True``, which promises nothing printed. In the calling thread
-    only: a training in another thread keeps its own output, as do the calls after this one."""
-    @functools.wraps(function)
-    def hushed(config, *args, **kwargs):
-        with warnings_to(_dropped if _asks_quiet(config) else _told.get()):
-            return function(config, *args, **kwargs)
-    return hushed
-
-
-@contextlib.contextmanager
-def warnings_to(tell):
-    """:func:`warn` tells its text to ``tell`` (a function taking it; None: stderr) in this thread
-    until the block ends: ``run_grid``'s own warnings (its folder on a file system without locks)
-    went to stderr past the ``log`` it was given, which takes all else it says."""
-    token = _told.set(tell)
-    try:
-        yield
-    finally:
-        _told.reset(token)
-
-
-def _dropped(text):
-    """A warning dropped: the call asked for no output."""
-
-
-def _asks_quiet(config):
-    """Whether ``config`` (a TrainConfig, or anything ``train`` refuses) asks for no output."""
-    quiet = getattr(config, "quiet", False)
-    try:
-        quiet = quiet.item() if hasattr(quiet, "item") else quiet  # a NumPy bool
-    except ValueError:  # an array of several: refused as it is checked
-        return False
-    return isinstance(quiet, (int, float)) and quiet == 1
