@@ -201,9 +201,9 @@ def test_a_base_of_another_precision_says_what_follows_and_the_precision_to_give
     training.train(config.TrainConfig(out=str(base), data=micro_data, half="A", precision="tf32", **fast))
     [found] = warnings(copy_from=str(base), n=2, batch_size=8)
     assert found == (f"the layers copied from {base} were trained in precision tf32; this run computes in ieee: the "
-                     f"copied weights are float32 in every precision, but report counts this run as one of a precision "
-                     f"of its own (ieee, layers 1..2 copied from a tf32 network) and refuses a folder holding it beside "
-                     f"runs of another; give `precision='tf32'` to compute as they were trained")
+                     f"copied weights are float32 in every precision, but report counts this run as one of a "
+                     f"precision of its own (ieee, layers 1..2 copied from a tf32 network) and refuses a folder "
+                     f"holding it beside runs of another; give `precision='tf32'` to compute as they were trained")
     assert option_text(found).endswith("; give --precision tf32 to compute as they were trained")  # train's words
     assert warnings(copy_from=str(base), n=2, batch_size=8, precision="tf32") == []  # the advice followed
 
