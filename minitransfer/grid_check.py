@@ -23,9 +23,11 @@ import shlex
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
-from minitransfer.experiment import CHECKPOINT_FILE, CROSS, PLAN_FILE, counted, run_dir, run_fields, weights_path
+from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, counted, run_dir, run_fields, some_names,
+                                     weights_path)
 from minitransfer.grid_folder import GridLock, check_not_nested, check_place, others_at_work
 from minitransfer.grid_plan import left_alone, option_label, plan_changes, recorded_run
+from minitransfer.grid_plan_text import transfers_there
 from minitransfer.grid_preflight import check_memory
 from minitransfer.grid_trained import (DatasetPreparedAgain, DatasetsAsPlanned, PlannedConfigs, copied_saved_base,
                                        dataset_fingerprint, plan_seed, planned_config, seeded_by_hand, trained_file,
@@ -64,7 +66,7 @@ def check_finished(runs, out, options, progress=None, plans=None):
         base = weights_path(out, run.parent) if run.parent else None
         saved = trained_file(out, run, plans)  # looked at once: it reads its result.json (once: plans.states)
         if base is not None and saved and not base.exists() and not copied_saved_base(out, run, saved):
-            raise GridMismatch(_base_gone(out, run, base))
+            raise GridMismatch(_base_gone(out, run, base, runs))
         differ = trained_otherwise(out, run, options, plans=plans) if saved else []
         if differ:
             if not trained_otherwise(out, run, options, FROM_FILES, plans):  # what config.json records agrees
@@ -79,13 +81,16 @@ def check_finished(runs, out, options, progress=None, plans=None):
                                f"trained otherwise first (what they trained is lost)")
 
 
-def _base_gone(out, run, base):
+def _base_gone(out, run, base, runs=()):
     """The refusal of the transfer ``run`` whose base's weights file ``base`` is gone. A base trained again from an
     earlier checkpoint (`train --resume COPY.h5`, or an older checkpoint.h5 put back) removes it until it ends: while
     it trains (its run folder's lock held), or once stopped there (its checkpoint.h5 left, no result.json), it is
     said so, with how to finish it (:func:`minitransfer.missing_bases.trained_again`, as ``submit.sh`` says it), not
     to restore the file that train removed for good, or to delete ``run`` (what it trained lost). The base's
-    training finished, the grid goes on where it trained the network ``run`` copied again."""
+    training finished, the grid goes on where it trained the network ``run`` copied again. Else, to train it again,
+    the paths to delete: the run folder and weights file of each transfer of ``runs`` that copied from it (as the dry
+    run's advice names them: :func:`minitransfer.grid_plan_text.transfers_there`). Before, "delete random0/A1B too",
+    a run's name; its run folder deleted alone, its weights file left, its train refused to replace it (exit 2)."""
     head = f"{run_dir(out, run)} copied the first {run.n} layers of {run.parent}, whose weights file {base} is gone"
     folder = run_dir(out, run.base)
     pid = holder(folder) if folder.is_dir() else None
@@ -94,9 +99,13 @@ def _base_gone(out, run, base):
         return f"{head}: {trained_again(run.parent, folder, pid_named(pid) if pid > 0 else 'another process')}, {again}"
     if (folder / CHECKPOINT_FILE).is_file() and not (folder / results.RESULT_FILE).exists():
         return f"{head}: {trained_again(run.parent, shlex.quote(str(folder)))}, {again}"
+    copies = {**transfers_there(out, run.base, [run]), **transfers_there(out, run.base, runs)}
+    files = ", ".join(shlex.quote(str(path)) for paths in copies.values() for path in paths)
+    them, lost = ("it", "what it trained is") if len(copies) == 1 else ("them", "what they trained is")
     return (f"{head}: the grid would train {run.parent} again, another network than the one {run.name} copied; "
-            f"restore {base}, or delete {run.name} too to train it again from the new {run.parent} (what it trained "
-            f"is lost)")
+            f"restore {base}; or, to train {some_names(list(copies))} again from the new {run.parent}, delete "
+            f"{'its' if len(copies) == 1 else 'their'} run folder{'' if len(copies) == 1 else 's'} and weights "
+            f"file{'' if len(copies) == 1 else 's'} ({lost} lost): {files}")
 
 
 # the fields a run's files tell (its dataset's fingerprint, its base's sha256): read from a damaged file, they differ

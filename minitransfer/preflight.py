@@ -20,6 +20,7 @@ from minitransfer import checkpoint_runs, class_tables, models, optim, rundir
 from minitransfer.config import default_out
 from minitransfer.data.shard_format import META_FILE
 from minitransfer.experiment import some_names
+from minitransfer.ops.precision import PRECISIONS
 from minitransfer.progress import duration
 from minitransfer.recorded_config import precision_history
 from minitransfer.transfer import source_of
@@ -65,10 +66,9 @@ def warnings_for(plan):
     resized = _base_of_another_size(plan)
     if resized:
         found.append(resized)
-    copied_precision = precision_history(plan.parent.meta) if plan.parent is not None else c.precision
-    if copied_precision != c.precision:
-        found.append(f"the layers copied from {named.copy_from} were trained in precision {copied_precision}; "
-                     f"this run computes in {c.precision}")
+    precision = _base_of_another_precision(plan)
+    if precision:
+        found.append(precision)
     for check in (_left_out_by_report, _classes_shared_with_base, _base_of_other_images,
                   _paper_name_of_another_network):  # each a warning, or ""
         said = check(plan)
@@ -164,6 +164,24 @@ def _base_size_fits(plan):
     return height == width and models.CROP_SHARE * height <= plan.preset.crop <= height
 
 
+def _base_of_another_precision(plan):
+    """The warning for a transfer computed in another precision than its copied layers were trained in, else "":
+    what follows (the weights are float32 in every precision, so copying them is sound; report counts the run as a
+    precision of its own, :func:`minitransfer.run_settings.precision_of`, and refuses a folder holding it beside
+    runs of another: :mod:`minitransfer.report_mixed`) and the `precision` that computes as the base was trained,
+    where it was trained in one (a base continued in another has none)."""
+    c = plan.config
+    copied = precision_history(plan.parent.meta) if plan.parent is not None else c.precision
+    if copied == c.precision:
+        return ""
+    same = (f"; give `precision={copied!r}` to compute as they were trained" if copied in PRECISIONS else
+            "; no one precision computes as they were trained")
+    return (f"the layers copied from {plan.named.copy_from} were trained in precision {copied}; this run computes in "
+            f"{c.precision}: the copied weights are float32 in every precision, but report counts this run as one "
+            f"of a precision of its own ({c.precision}, layers 1..{c.n} copied from a {copied} network) and refuses "
+            f"a folder holding it beside runs of another{same}")
+
+
 def _rate_never_steps(plan):
     """The warning for a `stepsize` at or beyond `max_iter` where the rate would step (`gamma` below
     1, more than one iteration), else "": the rate stays at `base_lr` for the whole run, where the
@@ -204,7 +222,8 @@ def _classes_shared_with_base(plan):
     """The warning for a transfer within the base's dataset whose classes are neither the base's
     (a selffer, BnB) nor disjoint from them (a transfer, AnB), e.g. half B of the natural split
     copied from a base of half A of a random split, else "": its copied layers have learned some of
-    the classes it trains on, and the report would list it as a transfer or a selffer. Across
+    the classes it trains on, and the report would list it as a transfer or a selffer. The shared classes are
+    named as the cross-dataset warning names them (it gave their count alone). Across
     datasets, the same for classes of both (by wnid or name: :func:`_classes_shared_across_datasets`)."""
     if plan.parent is None or not plan.parent.classes:  # a missing base's record has none
         return ""
@@ -212,13 +231,18 @@ def _classes_shared_with_base(plan):
         return _classes_shared_across_datasets(plan)
     base = {int(entry["index"]) for entry in plan.parent.classes}
     target = {int(index) for index in plan.task.class_indices}
-    shared = len(base & target)
-    if shared == 0 or base == target:
+    shared = base & target
+    if not shared or base == target:
         return ""
     meta, c = plan.parent.meta, plan.config
-    return (f"{shared} of the {len(target)} classes this run trains on ({_task_words(c.split, c.split_seed, c.half)}) "
-            f"{_are(shared)} among the {len(base)} that {plan.named.copy_from} was trained on "
-            f"({_task_words(meta['split_kind'] or 'all', meta['split_seed'], meta['split_half'])}): neither a "
+    # named as the cross-dataset warning names them: the first few, escaped and cut, "and K more"
+    named = some_names([class_tables.described_class(entry) for entry in
+                        sorted(plan.parent.classes, key=lambda entry: int(entry["index"]))
+                        if int(entry["index"]) in shared])
+    return (f"{len(shared)} of the {len(target)} classes this run trains on "
+            f"({_task_words(c.split, c.split_seed, c.half)}) {_are(len(shared))} among the {len(base)} that "
+            f"{plan.named.copy_from} was trained on "
+            f"({_task_words(meta['split_kind'] or 'all', meta['split_seed'], meta['split_half'])}): {named}; neither a "
             f"transfer (AnB: other classes) nor a selffer (BnB: the same ones); leave `split` and `split_seed` unset "
             f"to split as the base did")
 

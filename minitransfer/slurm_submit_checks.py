@@ -176,16 +176,26 @@ def bases_copied_lines():
         '  if [ "${#trained[@]}" -eq 0 ]; then continue; fi',
         '  printf -v runs "%s, " "${trained[@]}"; runs=${runs%, } them=$(noun "${#trained[@]}" it them)',
         '  what=$(noun "${#trained[@]}" "what it trained is" "what they trained is")',
+        "  # the paths to delete: each run's folder and weights file there (the local grid names them so: grid_check)",
+        "  copied_files=()",
+        '  for copied_run in "${trained[@]}"; do',
+        '    for copied_file in "$out/$copied_run.run" "$out/$copied_run.h5"; do',
+        '      if [ -e "$copied_file" ] || [ -L "$copied_file" ]; then',
+        '        printf -v copied_file "%q" "$copied_file"; copied_files+=("$copied_file")',
+        "      fi",
+        "    done",
+        "  done",
+        '  printf -v files "%s, " ${copied_files[@]+"${copied_files[@]}"}; files=${files%, }',
         '  if [ ! -e "$out/$base.h5" ]; then trained_again "$base"; fi',
         '  if [ ! -e "$out/$base.h5" ] && [ -n "$again" ]; then',
         '    retrained+=("  run $base: its weights file $out/$base.h5, which $runs copied, is gone: $again")',
         '  elif [ ! -e "$out/$base.h5" ]; then',
         '    copied+=("  run $base: its weights file $out/$base.h5, which $runs copied, is gone: restore it; or delete'
-        ' $runs too (in $out: <run>.h5 and <run>.run) to train $them again from the new $base ($what lost)")',
+        ' the files of $runs ($files) to train $them again from the new $base ($what lost)")',
         "  else",
         f'    copied+=("  run $base: its weights file $out/$base.h5, which $runs copied, is without $out/$base.run/"'
         f'{checkpoint}" (its run folder deleted?), which train refuses to replace: restore its run folder if moved or'
-        ' kept; or delete $out/$base.h5, and $runs too (in $out: <run>.h5 and <run>.run), to train $them again from'
+        ' kept; or delete $out/$base.h5, and the files of $runs ($files), to train $them again from'
         ' the new $base ($what lost)")',
         "  fi",
         "done",

@@ -46,7 +46,8 @@ def test_a_base_whose_network_is_gone_is_refused_naming_the_transfer_that_copied
     refused = CliRunner().invoke(main, _command(micro_data, out))
     assert refused.exit_code == 2, refused.output
     assert "whose weights file" in refused.output and "random0/A1B" in refused.output, refused.output
-    assert "delete random0/A1B too" in refused.output, refused.output
+    lost = "delete its run folder and weights file (what it trained is lost): "
+    assert f"{lost}{out}/random0/A1B.run, {out}/random0/A1B.h5" in refused.output, refused.output
 
 
 def test_a_run_whose_network_is_the_weights_file_its_config_names_is_not_said_gone(micro_data, tmp_path):

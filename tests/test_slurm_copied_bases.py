@@ -48,7 +48,11 @@ def test_submit_refuses_to_train_again_a_base_whose_transfers_are_trained(tmp_pa
     done = submit_grid(submit, *["--dry-run"] * dry_run)
     assert done.returncode == 2, done.stdout + done.stderr
     copied = "random0/B1B, random0/B1B+"
-    deleted = f"{copied} too (in {out}: <run>.h5 and <run>.run)"
+    # the paths to delete, each transfer's run folder and weights file where there (an interrupted one has none)
+    files = [out / "random0" / f"{name}{end}" for name in ("B1B", "B1B+") for end in (".run", ".h5")]
+    files = [path for path in files if path.exists()]
+    assert out / "random0" / "B1B.run" in files and out / "random0" / "B1B+.run" in files
+    deleted = f"the files of {copied} ({', '.join(map(str, files))})"
     if gone == "run-folder":
         line = (f"its weights file {weights}, which {copied} copied, is without {folder / grid.CHECKPOINT_FILE} (its "
                 f"run folder deleted?), which train refuses to replace: restore its run folder if moved or kept; or "

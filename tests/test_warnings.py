@@ -3,7 +3,9 @@ a crop that sees a small part of each stored image, a reduced-data run that keep
 batch larger than the data, and a CPU run that would take hours; and the memory estimate behind its
 refusal of a batch too large for the memory (:func:`minitransfer.preflight_memory.check_memory`)."""
 
+import json
 import math
+import pathlib
 import subprocess
 import sys
 
@@ -11,9 +13,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from minitransfer import checkpoint as checkpoints
 from minitransfer import config, config_wording, models, preflight, preflight_memory
 from minitransfer import train as training
 from minitransfer.cli import main
+from minitransfer.cli._errors import option_text
 from minitransfer.data import build
 from minitransfer.data.decode import ImportItem
 from minitransfer.memory_limit import Available
@@ -177,9 +181,31 @@ def test_a_transfer_onto_classes_its_base_partly_learned_names_both_tasks(micro_
     assert warnings(copy_from=str(base), n=2, batch_size=8) == []              # AnB
     assert warnings(copy_from=str(base), n=2, batch_size=8, half="A") == []    # AnA, a selffer
     found = warnings(copy_from=str(base), n=2, batch_size=8, split="all")
+    # the shared classes named as the cross-dataset warning names them: half A's (every class holds them), read
+    # from the dataset's class table by the indices the base's checkpoint records
+    table = {int(entry["index"]): entry
+             for entry in json.loads((pathlib.Path(micro_data) / "meta.json").read_text())["classes"]}
+    half_a = sorted(int(entry["index"]) for entry in checkpoints.read_meta(base)["classes"])
+    named = ", ".join(f"'{table[index]['wnid']}' ({table[index]['name']})" for index in half_a)
     assert found == [f"2 of the 4 classes this run trains on (every class) are among the 2 that {base} was trained on "
-                     f"(half A of the random split, seed 0): neither a transfer (AnB: other classes) nor a selffer "
-                     f"(BnB: the same ones); leave `split` and `split_seed` unset to split as the base did"]
+                     f"(half A of the random split, seed 0): {named}; neither a transfer (AnB: other classes) nor a "
+                     f"selffer (BnB: the same ones); leave `split` and `split_seed` unset to split as the base did"]
+
+
+def test_a_base_of_another_precision_says_what_follows_and_the_precision_to_give(micro_data, tmp_path):
+    """A transfer in ieee of a base trained in tf32: the warning gave both precisions alone, not that the copy is
+    sound (float32 weights either way), that report refuses the run beside runs of another precision (its base's
+    among them), or the --precision that computes as the base was trained."""
+    base = tmp_path / "baseA.h5"
+    fast = dict(preset="micro", batch_size=8, max_iter=2, eval_every=2, quiet=True, device="cpu")
+    training.train(config.TrainConfig(out=str(base), data=micro_data, half="A", precision="tf32", **fast))
+    [found] = warnings(copy_from=str(base), n=2, batch_size=8)
+    assert found == (f"the layers copied from {base} were trained in precision tf32; this run computes in ieee: the "
+                     f"copied weights are float32 in every precision, but report counts this run as one of a "
+                     f"precision of its own (ieee, layers 1..2 copied from a tf32 network) and refuses a folder "
+                     f"holding it beside runs of another; give `precision='tf32'` to compute as they were trained")
+    assert option_text(found).endswith("; give --precision tf32 to compute as they were trained")  # train's words
+    assert warnings(copy_from=str(base), n=2, batch_size=8, precision="tf32") == []  # the advice followed
 
 
 def test_a_stepsize_at_or_beyond_max_iter_says_the_rate_never_steps_down(synthetic_8):
