@@ -96,7 +96,7 @@ def held_until_done(work, done=None):
 
 
 @contextlib.contextmanager
-def stops_held(done=None):
+def stops_held(done=None, owed_too=False):
     """For the block: the stop signals held (a signal this process ignores stays so), and a stop heard
     meanwhile raised again once the block is over, where the command's own handler hears it: what the
     block does is done whole or not begun (a run started and recorded, a report's files replaced, a pool's
@@ -110,9 +110,19 @@ def stops_held(done=None):
     name)``, from it: a stop that came as a report's files were replaced said "rerun the same command to
     continue", with nothing left to continue. A KeyboardInterrupt raised before the block began (a stop
     just before the signals were held, or one owed: :meth:`StopRequests.listen`) is raised as it is: nothing
-    was done. Outside the main thread nothing is held, nor needs to be: no handler runs there."""
+    was done; ``owed_too``: an owed one is held too, raised once the block is over, for a block that must run
+    though a stop came before it (a pool's close: workers left running hung the process's exit). Outside the
+    main thread nothing is held, nor needs to be: no handler runs there."""
+    owed = False
+    if owed_too and threading.current_thread() is threading.main_thread():
+        try:
+            stopping.raise_owed_stop()
+        except KeyboardInterrupt:
+            owed = True
     with StopRequests(keep_ignored=True) as stop:
         yield
+    if owed:
+        raise KeyboardInterrupt  # as raise_owed_stop raises it: one for it and any stop heard since
     if not stop:
         return
     try:

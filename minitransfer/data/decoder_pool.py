@@ -163,7 +163,7 @@ class DecoderPool:
         on return."""
         if not self.processes:
             return
-        with stop_requests.stops_held():
+        with stop_requests.stops_held(owed_too=True):
             kill_processes(self.processes, "decoding process")
             for channel in (self.tasks, self.results):
                 close_queue(channel)

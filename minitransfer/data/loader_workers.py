@@ -112,7 +112,7 @@ class WorkerPool:
         and free the shared memory, with the stop signals held back meanwhile: a second stop must
         not leave a worker or the segment behind (:func:`.stop_requests.stops_held`; one that came is raised on
         return)."""
-        with stop_requests.stops_held():
+        with stop_requests.stops_held(owed_too=True):
             kill_processes(self.processes, "data loader process")
             self.processes = []
             for channel in (self.tasks, self.results):

@@ -109,6 +109,19 @@ def test_a_stop_as_a_decoder_pool_closes_is_raised_once_its_workers_are_killed(m
     assert closing.done == ["decoding process", "tasks", "results"] and pool.processes == []
 
 
+def test_a_stop_owed_as_a_decoder_pool_closes_is_raised_once_its_workers_are_killed(monkeypatch):
+    """A stop Python swallowed, owed (:func:`minitransfer.stopping.swallowed_stops_owed`), as close begins: raised
+    before it, the workers were left running, and the process's exit waited for them forever (multiprocessing
+    joins its daemon processes after a SIGTERM, which they block)."""
+    pool = decoder_pool.DecoderPool(abs, workers=1)
+    pool.processes, pool.tasks, pool.results = ["a worker"], "tasks", "results"
+    monkeypatch.setattr(stopping, "_owed", [signal.SIGINT])
+    closing = _Closing(monkeypatch, decoder_pool, lambda: None)
+    with _stop_handlers(), pytest.raises(KeyboardInterrupt):
+        pool.close()
+    assert closing.done == ["decoding process", "tasks", "results"] and stopping._owed == []
+
+
 class _Memory:
     """A shared memory segment's stand-in: unlinked, then closed."""
 
