@@ -4,6 +4,7 @@ batches, and a grid while it waits for its runs. Which signals stop a command, a
 reader has gone: :mod:`minitransfer.stopping`.
 """
 
+import contextlib
 import signal
 import threading
 
@@ -88,17 +89,40 @@ class StopRequests(list):
 
 
 def held_until_done(work, done=None):
-    """Call ``work`` with the stop signals held (a signal this process ignores stays so), and raise a
-    stop heard meanwhile again once it returns, where the command's own handler hears it: what
-    ``work`` does is done whole or not begun (a run started and recorded, a report's files replaced).
-    A failure of ``work`` ends it with its own error, the stop dropped. ``done``: where ``work`` is the
-    last of the command's work, what to raise in place of the KeyboardInterrupt that handler raises
-    (the command line's, Python's for SIGINT), ``done(the signal's name)``, from it: a stop that came
-    as a report's files were replaced said "rerun the same command to continue", with nothing left to
-    continue. A KeyboardInterrupt raised before ``work`` began (a stop just before the signals were
-    held) is raised as it is: nothing was done."""
-    with StopRequests(keep_ignored=True) as stop:
+    """Call ``work`` with the stop signals held, and raise a stop heard meanwhile again once it
+    returns: :func:`stops_held`, whose words say the rest."""
+    with stops_held(done):
         work()
+
+
+@contextlib.contextmanager
+def stops_held(done=None, owed_too=False):
+    """For the block: the stop signals held (a signal this process ignores stays so), and a stop heard
+    meanwhile raised again once the block is over, where the command's own handler hears it: what the
+    block does is done whole or not begun (a run started and recorded, a report's files replaced, a pool's
+    workers started or killed). Held here, at Python's level, not by a signal mask: a mask is the blocking
+    thread's alone, and a process has other threads (OpenBLAS's, started as NumPy loads; a queue's feeder),
+    so the kernel hands the signal to one of those, and Python runs its handler in the main thread all the
+    same, inside the block; nor does a mask hold a swallowed stop delivered again (``_thread.interrupt_main``:
+    :func:`minitransfer.stopping.swallowed_stops_owed`). A failure in the block ends it with its own error,
+    the stop dropped. ``done``: where the block is the last of the command's work, what to raise in place of
+    the KeyboardInterrupt that handler raises (the command line's, Python's for SIGINT), ``done(the signal's
+    name)``, from it: a stop that came as a report's files were replaced said "rerun the same command to
+    continue", with nothing left to continue. A KeyboardInterrupt raised before the block began (a stop
+    just before the signals were held, or one owed: :meth:`StopRequests.listen`) is raised as it is: nothing
+    was done; ``owed_too``: an owed one is held too, raised once the block is over, for a block that must run
+    though a stop came before it (a pool's close: workers left running hung the process's exit). Outside the
+    main thread nothing is held, nor needs to be: no handler runs there."""
+    owed = False
+    if owed_too and threading.current_thread() is threading.main_thread():
+        try:
+            stopping.raise_owed_stop()
+        except KeyboardInterrupt:
+            owed = True
+    with StopRequests(keep_ignored=True) as stop:
+        yield
+    if owed:
+        raise KeyboardInterrupt  # as raise_owed_stop raises it: one for it and any stop heard since
     if not stop:
         return
     try:

@@ -31,7 +31,7 @@ import time
 import traceback
 from multiprocessing import resource_tracker
 
-from minitransfer import stopping
+from minitransfer import stop_requests, stopping
 from minitransfer.errors import MinitransferError
 from minitransfer.stopping import STOP_SIGNALS
 
@@ -158,35 +158,35 @@ class DecoderPool:
                              f"fewer --workers if memory ran out")
 
     def close(self):
-        """Kill the workers and wait for them, with the stop signals held back meanwhile (a second
-        signal must not leave a worker behind); one that came is delivered on return."""
+        """Kill the workers and wait for them, with the stop signals held meanwhile (a second
+        signal must not leave a worker behind: :func:`.stop_requests.stops_held`); one that came is raised
+        on return."""
         if not self.processes:
             return
-        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        try:
+        with stop_requests.stops_held(owed_too=True):
             kill_processes(self.processes, "decoding process")
             for channel in (self.tasks, self.results):
                 close_queue(channel)
             self.processes = []
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
 
 
 @contextlib.contextmanager
 def stop_signals_blocked():
-    """SIGINT, SIGTERM and SIGHUP blocked in this block: worker processes started in it inherit the
-    mask (a stop is for the process that started them to handle), and a stop meanwhile must not
-    leave a queue's semaphores half registered; a signal that came is delivered on leaving."""
-    unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    try:
-        # Started here if not yet running, the resource tracker inherits SIGHUP blocked (it ignores
-        # the other two itself; killed by a hangup, it would be started again at exit, with a
-        # warning); starting it unblocks SIGINT and SIGTERM, blocked again next.
-        resource_tracker.ensure_running()
-        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+    """SIGINT, SIGTERM and SIGHUP blocked in this thread in the block: worker processes started in it
+    inherit the mask (a stop is for the process that started them to handle). A stop meanwhile must
+    not leave a queue's semaphores half registered: it is held (:func:`.stop_requests.stops_held`;
+    the mask alone held nothing once NumPy had started OpenBLAS's threads) and raised on leaving."""
+    with stop_requests.stops_held():
+        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            # Started here if not yet running, the resource tracker inherits SIGHUP blocked (it ignores
+            # the other two itself; killed by a hangup, it would be started again at exit, with a
+            # warning); starting it unblocks SIGINT and SIGTERM, blocked again next.
+            resource_tracker.ensure_running()
+            signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
 
 
 def start_processes(processes, what):

@@ -13,9 +13,8 @@ from multiprocessing import resource_tracker, shared_memory
 
 import numpy as np
 
-from minitransfer import stopping
+from minitransfer import stop_requests, stopping
 from minitransfer.disk_space import size_said
-from minitransfer.stopping import STOP_SIGNALS
 
 from . import dataset as ds
 from . import image_reader
@@ -111,9 +110,9 @@ class WorkerPool:
     def close(self):
         """Kill the workers (nothing of theirs needs finishing; a stalled one would not take a stop)
         and free the shared memory, with the stop signals held back meanwhile: a second stop must
-        not leave a worker or the segment behind (one that came is delivered on return)."""
-        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        try:
+        not leave a worker or the segment behind (:func:`.stop_requests.stops_held`; one that came is raised on
+        return)."""
+        with stop_requests.stops_held(owed_too=True):
             kill_processes(self.processes, "data loader process")
             self.processes = []
             for channel in (self.tasks, self.results):
@@ -122,8 +121,6 @@ class WorkerPool:
             self.slots = None
             self.memory.unlink()  # first: a batch still referenced keeps the mapping, which close refuses
             self.memory.close()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
 
 
 # What a worker's error reading a batch is raised as in the training process: a shard the system refused to read,
