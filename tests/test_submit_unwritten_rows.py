@@ -5,19 +5,15 @@ refuse as edited (result_checks.unwritten_lines): submit.sh's one Python (slurm_
 end. It now asks unwritten_lines too, inlined with the other functions it runs (slurm_finished.DIGEST_FUNCTIONS),
 where result.json records the sums of its rows. Stand-ins for SLURM's commands (tests/test_slurm.py)."""
 
-import json
-import subprocess
-import sys
-
 import pytest
 import test_slurm
 from test_finished66_edited_rows import ROWS, finish_with_rows
 from test_slurm import submit_grid, submitted_runs
+from test_slurm66_summary_check import _asked, _refused  # submit.sh's Python and report on the same result.json
 from test_slurm_damaged_result import assert_lost_alone, finished_grid, named
 
 from minitransfer import experiment as grid
-from minitransfer import grid_status, slurm_finished
-from minitransfer.result_checks import ResultContradicted, check_against_curve
+from minitransfer import grid_status
 
 fake_slurm = test_slurm.fake_slurm  # the fixture
 
@@ -44,20 +40,10 @@ def _variants(folder):
     return paths
 
 
-def _report_refuses(path):
-    try:
-        check_against_curve(path, json.loads(path.read_text()), path.with_name("eval.csv"))
-    except ResultContradicted:
-        return True
-    return False
-
-
 def test_the_check_submit_sh_runs_refuses_a_line_train_never_writes_as_report_does(tmp_path):
     paths = _variants(tmp_path)
-    done = subprocess.run([sys.executable, "-I", "-c", slurm_finished.edited_check()], capture_output=True, check=True,
-                          input=b"".join(bytes(path) + b"\0" for path in paths), timeout=60)
-    said = [number in map(int, done.stdout.split()) for number in range(len(paths))]
-    assert said == [_report_refuses(path) for path in paths]
+    said = _asked(paths)
+    assert said == [_refused(path) for path in paths]
     assert dict(zip(TEXTS, said)) == REFUSED
     assert said[-1] is False  # no sums recorded: counted by the summary alone, as before
 
