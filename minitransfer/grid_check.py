@@ -101,11 +101,10 @@ def _base_gone(out, run, base, runs=()):
         return f"{head}: {trained_again(run.parent, shlex.quote(str(folder)))}, {again}"
     copies = {**transfers_there(out, run.base, [run]), **transfers_there(out, run.base, runs)}
     files = ", ".join(shlex.quote(str(path)) for paths in copies.values() for path in paths)
-    them, lost = ("it", "what it trained is") if len(copies) == 1 else ("them", "what they trained is")
+    its, they, s = ("its", "it", "") if len(copies) == 1 else ("their", "they", "s")
     return (f"{head}: the grid would train {run.parent} again, another network than the one {run.name} copied; "
             f"restore {base}; or, to train {some_names(list(copies))} again from the new {run.parent}, delete "
-            f"{'its' if len(copies) == 1 else 'their'} run folder{'' if len(copies) == 1 else 's'} and weights "
-            f"file{'' if len(copies) == 1 else 's'} ({lost} lost): {files}")
+            f"{its} run folder{s} and weights file{s} (what {they} trained is lost): {files}")
 
 
 # the fields a run's files tell (its dataset's fingerprint, its base's sha256): read from a damaged file, they differ
