@@ -44,8 +44,19 @@ def first_step(out, run, kind, runs=()):
     and the grid then refused, exit 2: "A1B copied ... restore baseA.h5, or delete random0/A1B too"."""
     if kind not in _REMEDIES:
         return None
+    return _step(out, run, kind, _copies(out, run, kind, runs))
+
+
+def _copies(out, run, kind, runs):
+    """The files of ``run``'s transfers among ``runs`` that go with its weights file (:func:`transfers_there`),
+    where ``kind`` is :data:`WEIGHTS_ALONE`; else none."""
+    return transfers_there(out, run, runs) if kind == WEIGHTS_ALONE else {}
+
+
+def _step(out, run, kind, copies):
+    """:func:`first_step` of ``run``, of status ``kind`` (one of :data:`_REMEDIES`), with ``copies`` (:func:`_copies`)
+    looked at once by its caller."""
     step = _REMEDIES[kind][1].format(folder=run_dir(out, run), weights=weights_path(out, run.name))
-    copies = transfers_there(out, run, runs) if kind == WEIGHTS_ALONE else {}
     if not copies:
         return step
     names = list(copies)
@@ -69,8 +80,8 @@ def _refused(out, run, kind, runs=()):
     run's words for ``run``, of status ``kind`` (one of :data:`_REMEDIES`), the transfers among ``runs`` as
     :func:`first_step` says them. Before, "[bad checkpoint] RUN" alone, counted among the runs to train, and the
     grid's run of it failed."""
-    copies = kind == WEIGHTS_ALONE and transfers_there(out, run, runs)
-    return f"{TRIED[kind]}, exit {_REMEDIES[kind][0]}: {first_step(out, run, kind, runs)}{',' if copies else ''} " \
+    copies = _copies(out, run, kind, runs)  # looked at once: its step and its words agree
+    return f"{TRIED[kind]}, exit {_REMEDIES[kind][0]}: {_step(out, run, kind, copies)}{',' if copies else ''} " \
            f"{_REMEDIES[kind][2].format(it='them' if copies else 'it')}"
 
 
