@@ -25,9 +25,8 @@ UNAVAILABLE_PATTERNS = ('"PENDING ReqNodeNotAvail"* | "PENDING Nodes required fo
 
 def listed_lines():
     """Bash lines setting ``reason_of`` (array task -> SLURM's reason), ``state_of`` (-> its state) and ``ending_of``
-    (the tasks still
-    COMPLETING after the wait) from squeue, where ``submitted.txt`` or another folder's submission names tasks
-    (``$others``); exit 1, said, where squeue fails."""
+    (the tasks still COMPLETING after the wait) from squeue, where ``submitted.txt`` or another folder's submission
+    names tasks (``$others``); exit 1, said, where squeue fails."""
     return [
         "# array task -> SLURM's reason, its state; the tasks SLURM is still ending",
         "declare -A reason_of=() state_of=() ending_of=()",
