@@ -159,10 +159,9 @@ class TimeLeft:
         """Seconds until the runs ``waiting`` to start and those ``running`` ({name: seconds they have
         run}) have ended; None until a run trained here tells the pace. ``elsewhere``: the runs of the grid that
         another grid on the folder or a SLURM task trains now (never a lone `train`'s, which ends with its run), each a
-        slot of its own that takes
-        its share of those waiting once its run ends, half of whose work is taken as left (how far it has got is
-        not known here). Before, the slots here alone trained all those waiting: with two grids on a folder,
-        each said about twice the time left."""
+        slot of its own that takes its share of those waiting once its run ends, half of whose work is taken as left
+        (how far it has got is not known here). Before, the slots here alone trained all those waiting: with two
+        grids on a folder, each said about twice the time left."""
         if not self.trained:
             return None
         pace = self.spent / self.trained
