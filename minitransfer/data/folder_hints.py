@@ -106,7 +106,7 @@ def datasets_of_classes(folders):
                 or any(first_loose_image(path) is None for path in inner):
             return {}, []
         found[folder] = [below + path.name for path in inner]
-        names[folder] = {same_text(path.name).casefold(): path.name for path in inner}  # (case aside): a spelling
+        names[folder] = {same_text(path.name).casefold(): path.name for path in inner}  # name (case aside): spelling
     held = collections.Counter(name for folder_names in names.values() for name in folder_names)
     shared = {name for name, count in held.items() if count > 1}
     if any(2 * len(folder_names.keys() & shared) > len(folder_names) for folder_names in names.values()):
