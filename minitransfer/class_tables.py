@@ -47,10 +47,17 @@ def class_key(entry):
     ImageNet's n02085620), else that name with its case ignored and its words however joined (folders `Cat` and
     `cat`, or `golden_retriever` and `Golden Retriever`, of two datasets are likely one class: a warning had better
     name it)."""
+    wnid = _wnid_of(entry)
+    return wnid if wnid is not None else JOINED.sub(" ", str(entry["wnid"])).strip().casefold()
+
+
+def _wnid_of(entry):
+    """The WordNet id of a class table's ``entry``: its wnid, or for a class of a name only (:func:`named_only`) the
+    one its name begins with (:data:`WNID_LED`); None for a class of a name alone."""
     if not named_only(entry):
         return str(entry["wnid"])
     led = WNID_LED.match(str(entry["wnid"]))
-    return led.group(1) if led else JOINED.sub(" ", str(entry["wnid"])).strip().casefold()
+    return led.group(1) if led else None
 
 
 def shared_classes(classes, others):
@@ -64,7 +71,7 @@ def matched_by(entries):
     """How :func:`shared_classes` matches the class table ``entries``, in words: "by wnid" (a folder's class named
     by the WordNet id it begins with too), "by class name" (:func:`named_only`: a folder's, CIFAR's), "by wnid or
     class name" (both kinds, or none)."""
-    kinds = {named_only(entry) and not WNID_LED.match(str(entry["wnid"])) for entry in entries}
+    kinds = {_wnid_of(entry) is None for entry in entries}
     return {False: "by wnid", True: "by class name"}[kinds.pop()] if len(kinds) == 1 else "by wnid or class name"
 
 

@@ -77,8 +77,8 @@ def blas_kernels(maps="/proc/self/maps"):
     importlib.import_module("numpy")  # loads the BLAS
     try:
         with open(maps) as lines:
-            paths = sorted({line.split(maxsplit=5)[5].strip() for line in lines
-                            if len(line.split(maxsplit=5)) == 6 and "openblas" in line.lower()})
+            fields = (line.split(maxsplit=5) for line in lines if "openblas" in line.lower())
+            paths = sorted({each[5].strip() for each in fields if len(each) == 6})  # the sixth: a library's path
     except OSError:
         return None
     for path in paths:

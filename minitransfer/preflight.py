@@ -257,7 +257,8 @@ def _classes_shared_across_datasets(plan):
     shared = class_tables.shared_classes(plan.classes, plan.parent.classes)
     if not shared:
         return ""
-    trained_on, folder, data = _base_dataset(plan), _base_folder(plan), plan.named.data
+    recorded, data = _base_record(plan), plan.named.data
+    trained_on, folder = _base_dataset(plan, *recorded), _base_folder(*recorded)
     named = some_names([class_tables.described_class(entry) for entry in shared])  # escaped, cut; "and K more"
     # the same photos may be there under other names: prepare overlap compares images, both folders known
     overlap = (f"; `minitransfer prepare overlap {shlex.quote(str(data))} {shlex.quote(folder)}` lists the images "
@@ -297,15 +298,22 @@ def _base_of_other_images(plan):
             f"paper's")
 
 
-def _base_dataset(plan):
-    """The dataset folder that the base ``copy_from`` of a transfer across datasets records it was trained on;
-    where that folder holds another dataset now (:func:`minitransfer.class_tables.prepared_again_since`), that
-    folder as it was before it was prepared again, named as the user named `data` where it is this run's:
-    "trained on /home/u/data1" of a run on data1 read as one dataset."""
+def _base_record(plan):
+    """(the dataset folder that the base ``copy_from`` of a transfer across datasets records it was trained on,
+    whether it holds another dataset now: :func:`minitransfer.class_tables.prepared_again_since`, which reads and
+    hashes its meta.json, megabytes for ImageNet's), for :func:`_base_dataset` and :func:`_base_folder` both."""
     folder, before = plan.parent.meta["config"].get("data"), plan.parent.meta.get("dataset_fingerprint")
+    return folder, class_tables.prepared_again_since(folder, before)
+
+
+def _base_dataset(plan, folder, again):
+    """The dataset ``folder`` that the base ``copy_from`` of a transfer across datasets records it was trained on;
+    where that folder holds another dataset now (``again``: :func:`_base_record`), that folder as it was before it
+    was prepared again, named as the user named `data` where it is this run's: "trained on /home/u/data1" of a run
+    on data1 read as one dataset."""
     if not folder:
         return "another dataset"
-    if not class_tables.prepared_again_since(folder, before):
+    if not again:
         return folder
     try:
         named = plan.named.data if os.path.samefile(rundir.recorded_file(folder), plan.dataset.path) else folder
@@ -314,12 +322,11 @@ def _base_dataset(plan):
     return f"{named} as it was before it was prepared again"
 
 
-def _base_folder(plan):
-    """The dataset folder the base of a transfer across datasets records it was trained on, where it holds that
-    dataset still (its meta.json there, not prepared again since: :func:`.class_tables.prepared_again_since`), for
+def _base_folder(folder, again):
+    """The dataset ``folder`` the base of a transfer across datasets records it was trained on, where it holds that
+    dataset still (its meta.json there, not prepared again since: ``again``, :func:`_base_record`), for
     ``prepare overlap`` to compare with this run's; "" where it is not recorded, gone or another dataset now."""
-    folder, before = plan.parent.meta["config"].get("data"), plan.parent.meta.get("dataset_fingerprint")
-    if not isinstance(folder, str) or not folder or class_tables.prepared_again_since(folder, before):
+    if not isinstance(folder, str) or not folder or again:
         return ""
     try:
         return folder if (rundir.recorded_file(folder) / META_FILE).is_file() else ""

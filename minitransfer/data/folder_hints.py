@@ -106,19 +106,14 @@ def datasets_of_classes(folders):
                 or any(first_loose_image(path) is None for path in inner):
             return {}, []
         found[folder] = [below + path.name for path in inner]
-        names[folder] = {same_text(path.name).casefold() for path in inner}
+        names[folder] = {same_text(path.name).casefold(): path.name for path in inner}  # name (case aside): spelling
     held = collections.Counter(name for folder_names in names.values() for name in folder_names)
     shared = {name for name, count in held.items() if count > 1}
-    if any(2 * len(folder_names & shared) > len(folder_names) for folder_names in names.values()):
+    if any(2 * len(folder_names.keys() & shared) > len(folder_names) for folder_names in names.values()):
         return {}, []  # sessions named alike from class to class
-    alike = sorted({same_text(name).casefold(): name for inner in found.values() for name in map(_class_part, inner)
-                    if same_text(name).casefold() in shared}.values())  # one spelling of each (case aside)
+    alike = sorted({name: spelled for folder_names in names.values() for name, spelled in folder_names.items()
+                    if name in shared}.values())  # one spelling of each (case aside)
     return found, alike
-
-
-def _class_part(name):
-    """The class's name of a name :func:`datasets_of_classes` lists: ``cat`` of ``train/cat``."""
-    return name.removeprefix("train/")
 
 
 def _sub_folders(folder):
