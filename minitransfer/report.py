@@ -133,7 +133,8 @@ class Report:
     ``network_gone``, the names of the results whose network is gone (their weights file and checkpoint
     moved or deleted: :func:`minitransfer.run_remedies.network_gone`), counted all the same; ``planned``, the
     runs the grid's plan names without a run folder (:func:`minitransfer.report_pooled.planned_in_grids`),
-    in no table: a rerun of the grid trains them; ``gathered``: :func:`~minitransfer.report_pooled.gathered_grids`."""
+    in no table: a rerun of the grid trains them; ``demo``: whether they are a demo's, its grid's plan or those
+    gathered below the runs' folder read once (:func:`minitransfer.report_table1_notes.demo_planned`)."""
 
     files: dict
     results: list
@@ -151,7 +152,7 @@ class Report:
     base_checkpoints: dict = None  # the base checkpoints read, by path (results.collect), for recorded_runs
     network_gone: list = dataclasses.field(default_factory=list)  # results whose network is gone: network_gone()
     planned: list = dataclasses.field(default_factory=list)  # planned runs with no run folder: report_plan
-    gathered: list = dataclasses.field(default_factory=list)  # the grids gathered below the runs' folder: one walk
+    demo: bool = False  # whether the runs are a demo's (report_table1_notes.demo_planned), asked once
     unfinished_states: dict = dataclasses.field(default_factory=dict)  # {name: state} of each unfinished run
     reference_levels: str = ""  # --reference over runs not of the paper's setup: run_caveats.reference_levels
     versions: dict = dataclasses.field(default_factory=dict)  # {version: runs} where several: report_versions
@@ -264,7 +265,7 @@ def _measure(runs_dir):
     checkpoints = {}  # the base checkpoints collect reads, read no second time for Table 1's unfinished runs
     results, unfinished, left_out = collect(runs_dir, checkpoints)
     refuse_contradicted(left_out)  # an edited result.json: exit 65, not a run left out in a note
-    gathered = list(gathered_grids(runs_dir))  # one walk: for the planned runs, and Table 1's note on a demo
+    gathered = list(gathered_grids(runs_dir))  # one walk: for the planned runs, and whether they are a demo's
     planned = planned_in_grids(runs_dir, gathered)
     training, failed, states = unfinished_states(runs_dir, unfinished)
     if not results:
@@ -278,7 +279,8 @@ def _measure(runs_dir):
     facts = {}  # each dataset's validation labels, read once for every reader
     sets = validation_sets(results, facts)
     bases = Bases(results)
-    versions = version_groups(results, runs_dir, demo_planned(runs_dir, gathered))  # several versions: said
+    demo = demo_planned(runs_dir, gathered)
+    versions = version_groups(results, runs_dir, demo)  # several versions: said
     return Report(files={}, results=results, unfinished=unfinished, figures=False,
                   findings=measured.findings(results, facts, bases),
                   warnings=run_caveats.warnings(results, sets=sets, facts=facts) + versions_said(versions),
@@ -288,4 +290,4 @@ def _measure(runs_dir):
                   training=training, failed=failed,
                   validation_sets=sets, dataset_facts=facts, bases=bases, base_checkpoints=checkpoints,
                   network_gone=[r.run.name for r in results if network_gone(runs_dir / f"{r.run.name}.run")],
-                  planned=planned, gathered=gathered, unfinished_states=states)
+                  planned=planned, demo=demo, unfinished_states=states)

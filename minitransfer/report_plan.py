@@ -61,8 +61,8 @@ def _no_folder(path):
         os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         return True
-    except OSError:
-        return False
+    except OSError:  # it cannot be told
+        pass
     return False
 
 

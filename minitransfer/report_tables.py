@@ -38,9 +38,9 @@ def table1(results, ranges=TABLE_1_RANGES, bases=None, selffers=None):
     "3 to 9", "5 to 9"), as the paper's ranges are as they are otherwise: "1 to 7" named a network
     without layer 5, and left out the n 8 and 9 of a deeper one."""
     bases = built_bases(results, bases)
+    selffers = Selffers(results, bases) if selffers is None else selffers  # its pooling: the pooled column's too
     own = {n: mean(values) for n, values in relative_by_n(results, treatment="AnB+", bases=bases).items()}
-    pooled = mean([r.mean10_top1 for r in select(results, "random", "baseB")]) \
-        if interchangeable_halves(results, bases) else math.nan
+    pooled = mean([r.mean10_top1 for r in select(results, "random", "baseB")]) if selffers.pooled else math.nan
     tuned, selffer = means_by_n(results, treatment="AnB+"), selffer_boosts(results, bases, selffers)
     rows = []
     for (first, last), (_, paper_last) in zip(table1_ranges(results, ranges), ranges):

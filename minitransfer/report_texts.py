@@ -17,7 +17,7 @@ from minitransfer.report_plan import planned_words, training_now
 from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_partial, table1_unevaluated,
                                               table1_schedules, table1_selffer_partial, table1_unmeasured,
                                               table1_unpaired, table1_unpooled, table1_without_own_base,
-                                              table1_without_selffer, demo_planned)
+                                              table1_without_selffer)
 from minitransfer.report_tables import (REFERENCE_COLUMNS, TABLE_1_COLUMNS, Selffers, markdown_table, pooled_names,
                                         result_rows, table1, table1_markdown, table1_measured, pooled_halves_note,
                                         with_pooled_halves, made_from)
@@ -71,8 +71,7 @@ def table1_files(report, reference_results, reference_bases, runs_dir):
     for line in (table1_unevaluated(report.results, boosts), table1_unpooled(report.results, boosts, report.bases),
                  pooled_halves_note(report.results),
                  table1_without_own_base(report.results, boosts, bases=report.bases, unfinished=states),
-                 table1_without_selffer(report.results, boosts, demo_planned(runs_dir, report.gathered),
-                                        report.bases, selffers),
+                 table1_without_selffer(report.results, boosts, report.demo, report.bases, selffers),
                  table1_own_base_partial(report.results, boosts, bases=report.bases, unfinished=states),
                  table1_selffer_partial(report.results, boosts, report.bases, selffers)):
         if line:

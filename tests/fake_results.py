@@ -5,6 +5,7 @@ tests/test_fake_results.py checks it against the result.json of a run trained fo
 read by report's reader, so that a fake cannot silently stop being a finished run where that schema changes."""
 
 import json
+import math
 
 from minitransfer import experiment as grid
 from minitransfer.result_digests import CURVE_SUMS, RESULT_SHA256, curve_sums, result_sha256
@@ -39,14 +40,20 @@ FINISHED_RESULT = finished_result()
 FINISHED_JSON = repr(json.dumps(FINISHED_RESULT))
 
 
-def finished_grid(out, layers, top1=0.6):
+def finished_grid(out, layers, top1=0.6, both_directions=False, accuracy=None):
     """The grid folder ``out`` of the runs :func:`minitransfer.experiment.plan_grid` plans at ``layers`` (baseA,
-    baseB and their transfers), each finished by hand: a weights file, its treatment.json and a result.json of
-    :func:`finished_result` at ``top1``; returns ``out``."""
-    for run in grid.plan_grid(layers=layers):
+    baseB and their transfers; both halves' with ``both_directions``), each finished by hand: a weights file, its
+    treatment.json and a result.json of :func:`finished_result` at ``top1``; returns ``out``. ``accuracy``
+    ({label: top-1}, where given): only the runs it names, each at its own top-1 (NaN: a run without evaluations)."""
+    for run in grid.plan_grid(layers=layers, both_directions=both_directions):
+        label = run.name.split("/")[1]
+        if accuracy is not None and label not in accuracy:
+            continue
+        score = top1 if accuracy is None else accuracy[label]
         folder = grid.run_dir(out, run)
         folder.mkdir(parents=True)
         grid.weights_path(out, run.name).write_text("weights")
         (folder / "treatment.json").write_text(json.dumps(run.to_json()))
-        (folder / "result.json").write_text(json.dumps(finished_result(top1=top1)))
+        record = finished_result(top1=score, evaluations=0) if math.isnan(score) else finished_result(top1=score)
+        (folder / "result.json").write_text(json.dumps(record))
     return out

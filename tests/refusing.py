@@ -1,5 +1,6 @@
 """Writes refused as a disk refuses them, for the tests of what a command tells when one is."""
 
+import errno
 import os
 
 from minitransfer import fileio
@@ -17,3 +18,16 @@ def refuse_appending(monkeypatch, refused, code):
         append_text(path, text, named)
 
     monkeypatch.setattr(fileio, "append_text", refusing)
+
+
+def refuse_below(monkeypatch, name, folder):
+    """Make ``os.<name>`` (stat, lstat) refuse every path below ``folder`` as the kernel does below a folder without
+    search permission for this user (EACCES; root passes any, so the tests, often root, cannot make it with chmod)."""
+    looked = getattr(os, name)
+
+    def refusing(path, *args, **kwargs):
+        if str(path).startswith(f"{folder}{os.sep}"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return looked(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, name, refusing)

@@ -5,7 +5,6 @@ leading to a run's folder, wrote a second run into it, and ``-o baseA.run/../net
 folder, was refused as lying inside it; report looked at OUT itself as given: ``-o link`` to a run's
 folder wrote the report among the network's files."""
 
-import errno
 import os
 
 import pytest
@@ -13,6 +12,7 @@ from click.testing import CliRunner
 
 from minitransfer import path_kinds, rundir
 from minitransfer.cli import main
+from refusing import refuse_below
 
 FAST_OPTIONS = ["--batch-size", "8", "--max-iter", "4", "--eval-every", "2", "--quiet", "--device", "cpu"]
 
@@ -46,14 +46,7 @@ def test_a_folder_this_user_cannot_enter_is_passed_over(run_folder, monkeypatch)
     locked = run_folder / "locked"
     (locked / "inner.run").mkdir(parents=True)
     (locked / "inner.run" / "config.json").write_text('{"out": "inner.h5"}\n')
-    stat = os.stat
-
-    def refusing(path, *args, **kwargs):
-        if str(path).startswith(f"{locked}{os.sep}"):
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
-        return stat(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "stat", refusing)
+    refuse_below(monkeypatch, "stat", locked)
     assert not rundir.is_run_dir(locked / "inner.run")
     assert rundir.enclosing_run_dir(locked / "inner.run" / "net.h5") == run_folder
 

@@ -3,12 +3,10 @@ pair each AnB+ with its BnB+ by one rule (report_tables.Selffers): they agree, a
 the accuracies alone, where the halves are apart (each AnB+ with the BnB+ of its own target half), where a BnB+ has
 no accuracy (a run without evaluations), with unequal halves, and where the halves' bases agree (pooled)."""
 
-import json
 import math
 import re
 
-from fake_results import finished_result
-from minitransfer import experiment as grid
+from fake_results import finished_grid
 from minitransfer.report import measure, table1, write_report
 
 NONE = math.nan  # a run without evaluations: no accuracy
@@ -16,17 +14,7 @@ NONE = math.nan  # a run without evaluations: no accuracy
 
 def _grid(out, accuracy):
     """A random split's grid at n = 1 to 3, both directions, of the runs of ``accuracy`` ({label: top-1})."""
-    for run in grid.plan_grid(layers=[1, 2, 3], both_directions=True):
-        label = run.name.split("/")[1]
-        if label in accuracy:
-            folder = grid.run_dir(out, run)
-            folder.mkdir(parents=True)
-            grid.weights_path(out, run.name).write_text("weights")
-            (folder / "treatment.json").write_text(json.dumps(run.to_json()))
-            top1 = accuracy[label]
-            record = finished_result(top1=top1, evaluations=0) if math.isnan(top1) else finished_result(top1=top1)
-            (folder / "result.json").write_text(json.dumps(record))
-    return out
+    return finished_grid(out, [1, 2, 3], both_directions=True, accuracy=accuracy)
 
 
 def _oracle(accuracy, pooled):
