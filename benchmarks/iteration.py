@@ -207,7 +207,6 @@ def race(args, device, torch, n_frozen, x, labels):
                     runners[name] = run
     synchronize = cuda.cupy().cuda.runtime.deviceSynchronize if device == "cuda" else (lambda: None)
     medians = interleaved_medians(runners, synchronize, args.warmup, args.blocks, args.per_block, failures)
-    extra = {name: values for name, values in extra.items() if name not in failures}
     return [{"network": network_name(n_frozen), "who": name, "ms": ms, **extra.get(name, {})}
             for name, ms in medians.items()] + [{"network": network_name(n_frozen), "who": name, "ms": None,
                                                  "failed": error} for name, error in failures.items()]

@@ -134,14 +134,12 @@ def seed_option(copy_from=False):
     default is derived from the base's for a copy. Said in its text: click's show_default put a default of
     words in parentheses of its own ("[default: (0; a copy's derived); 0<=x<=4294967295]")."""
     what = "Seed of the initialisation, data order, crops and dropout"
-    if not copy_from:
-        return config_option("--seed", type=SEED, default=train_config.SEED_DEFAULT, show_default=True,
-                             help=f"{what} (each network's own derived from it).")
-    return config_option("--seed", type=SEED, default=train_config.SEED_DEFAULT, show_default=False,
-                         help=f"{what}; another seed trains a replicate, named with -o (default: "
-                              f"{train_config.SEED_DEFAULT}; with --copy-from, one derived from the base's recorded "
-                              "seed and the network's name, e.g. A4B, so that its new layers are not the base's first "
-                              "draw; a resumed run keeps its own; an experiment gives each network its own).")
+    said = (f"; another seed trains a replicate, named with -o (default: {train_config.SEED_DEFAULT}; with "
+            "--copy-from, one derived from the base's recorded seed and the network's name, e.g. A4B, so that its new "
+            "layers are not the base's first draw; a resumed run keeps its own; an experiment gives each network its "
+            "own).") if copy_from else " (each network's own derived from it)."
+    return config_option("--seed", type=SEED, default=train_config.SEED_DEFAULT, show_default=not copy_from,
+                         help=what + said)
 
 
 def preset_option(copy_from=False):

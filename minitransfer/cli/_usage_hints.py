@@ -83,7 +83,8 @@ def _values_apart(option, values, ctx):
     option of one value."""
     if option.multiple:
         try:
-            [option.type.convert(value, option, ctx) for value in values]
+            for value in values:
+                option.type.convert(value, option, ctx)
         except click.BadParameter:
             return None
         return f"repeat the option for each value: {' '.join(f'{option.opts[-1]} {value}' for value in values)}"
