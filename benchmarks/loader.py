@@ -24,6 +24,7 @@ import time
 import numpy as np
 
 from minitransfer.data import build, dataset, decode, integrity, loader
+from minitransfer.disk_space import DECIMAL, size_said
 
 
 def make_dataset(folder, images, size):
@@ -97,8 +98,8 @@ def main():
               f"{arguments.images} images from the page cache, {os.cpu_count()} cores")
         check_wall, check_cpu = check_cost(data)
         size = sum(path.stat().st_size for path in data.shard_paths("train"))
-        print(f"integrity check, at most once per run: sha256 of {size / 1e6:.0f} MB of shards in {check_wall:.3f} s wall, "
-              f"{check_cpu:.3f} s CPU ({size / check_wall / 1e9:.2f} GB/s)")
+        print(f"integrity check, at most once per run: sha256 of {size_said(size, 0, DECIMAL)} of shards in "
+              f"{check_wall:.3f} s wall, {check_cpu:.3f} s CPU ({size / check_wall / 1e9:.2f} GB/s)")
         print(f"{'workers':>8} {'images/s':>10} {'one epoch (s)':>14} {'check / epoch':>14}")
         for count in workers:
             rate = measure(data, count, arguments.batch_size, arguments.batches, arguments.augment, arguments.crop)

@@ -63,17 +63,28 @@ def nearest_existing(path):
 # The unit printed is the divisor used: never MiB's 2**20 said MB, nor 10**6 said MiB.
 UNITS = {"kB": 10**3, "MB": 10**6, "GB": 10**9,  # files and disks
          "KiB": 2**10, "MiB": 2**20, "GiB": 2**30}  # memory
+# The units :func:`size_said` picks from by the size (its ``unit``), smallest first.
+DECIMAL = ("kB", "MB", "GB")
+BINARY = ("KiB", "MiB", "GiB")
 
 
 def size_said(size, digits=1, unit="MB", rounding=None):
-    """``size`` bytes as a message says them, in ``unit`` (a key of :data:`UNITS`; None: kB below a MB, else MB)
-    with ``digits`` decimals: "236.2 MB", "51,234.5 MB", "20.4 kB", "1.5 GiB"; "unknown space" for None.
-    ``rounding`` (``math.ceil``, ``math.floor``): the figure rounded that way to ``digits`` decimals (a memory need
-    up, what is available down), where it is otherwise rounded to the nearest. prepare said KiB and MiB where
-    train and report said MB; each memory message had its own formatter."""
+    """``size`` bytes as a message says them, in ``unit`` with ``digits`` decimals: "236.2 MB", "51,234.5 MB",
+    "20.4 kB", "1.5 GiB"; "unknown space" for None. ``unit``: a key of :data:`UNITS`, or a tuple of them
+    (:data:`DECIMAL`, :data:`BINARY`), of which the largest the size reaches, in bytes below the smallest ("512
+    bytes"): a mini grid's 6.1 MB said "0.0 GB", a mini run's weights file "0 MB", each caller picking its unit
+    its own way. None: kB below a MB, else MB (prepare's full disk, :func:`minitransfer.data.import_writes.room`). ``rounding`` (``math.ceil``, ``math.floor``): the figure rounded that way to
+    ``digits`` decimals (a memory need up, what is available down), where it is otherwise rounded to the nearest.
+    prepare said KiB and MiB where train and report said MB; each memory message had its own formatter."""
     if size is None:
         return "unknown space"
-    unit = unit or ("kB" if size < UNITS["MB"] else "MB")
+    if unit is None:
+        unit = "kB" if size < UNITS["MB"] else "MB"
+    elif not isinstance(unit, str):
+        reached = [each for each in unit if size >= UNITS[each]]
+        if not reached:
+            return f"{size:,.0f} bytes"
+        unit = reached[-1]
     figure = size / UNITS[unit]
     if rounding is not None:
         figure = rounding(figure * 10**digits) / 10**digits

@@ -106,12 +106,6 @@ def _per_image(costs):
     return ", ".join(dict.fromkeys(f"{cost.preset.cpu_seconds_per_image * 1000:g} ms" for cost in costs.values()))
 
 
-def _size(size):
-    """A file's or a disk's ``size`` in GB from a GB up, else in MB, else in kB (one decimal): a mini grid's
-    6.1 MB said "0.0 GB", and so was a disk with 1 MB free."""
-    return disk_space.size_said(size, unit="GB" if size >= 10**9 else "MB" if size >= 10**6 else "kB")
-
-
 def _shared(statuses, out):
     """", if this grid trains them all: another process trains 2 runs of it now, and may take its share": how the
     time on this grid's slots is said where another process (a second grid on the folder) trains some of its runs,
@@ -125,9 +119,15 @@ def _shared(statuses, out):
 
 
 def _sizes(sizes):
-    """The distinct file ``sizes`` in MB (kB below a MB: a mini run's weights file said "0 MB"), smallest first:
-    "236 MB, 245 MB"."""
-    return ", ".join(dict.fromkeys(disk_space.size_said(size, 0, None) for size in sorted(sizes)))
+    """The distinct file ``sizes``, smallest first, in the unit each reaches, without decimals: "236 MB, 245 MB"
+    (:func:`~minitransfer.disk_space.size_said`, as every size here: before, a mini run's weights file said "0 MB",
+    and its disk "0.0 GB", each by a rule of its own here)."""
+    return ", ".join(dict.fromkeys(_size(size, 0) for size in sorted(sizes)))
+
+
+def _size(size, digits=1):
+    """``size`` bytes in the unit it reaches, with ``digits`` decimals: "68.5 GB", "6.1 MB", "512 bytes"."""
+    return disk_space.size_said(size, digits, disk_space.DECIMAL)
 
 
 # checkpoint_bytes: a run folder's checkpoint.h5 (the weights, their momentum and the mean image); weights_bytes: the

@@ -16,7 +16,7 @@ import typing
 import numpy as np
 
 from minitransfer.data.loader import prefetch_slots
-from minitransfer.disk_space import size_said
+from minitransfer.disk_space import BINARY, size_said
 from minitransfer.errors import MinitransferError
 from minitransfer.layers import Conv2d, MaxPool2d
 from minitransfer.memory_limit import available_memory
@@ -88,10 +88,11 @@ def check_needs(needs, available):
 
 
 def in_units(count, rounding=round):
-    """A byte count in MiB below 1 GiB, else in tenths of a GiB (binary units, as SLURM's --mem and cgroups
-    count: :func:`minitransfer.disk_space.size_said`), rounded by ``rounding`` (a need up and what is available
-    down: a step refused by a little read as needing "1.0 GiB" of 1.0 GiB)."""
-    return size_said(count, 0, "MiB", rounding) if count < GIB else size_said(count, 1, "GiB", rounding)
+    """A byte count in the binary unit it reaches (as SLURM's --mem and cgroups count:
+    :func:`minitransfer.disk_space.size_said`), in tenths of a GiB from 1 GiB up, else whole (MiB, KiB, bytes:
+    below a MiB it said "0 MiB"), rounded by ``rounding`` (a need up and what is available down: a step refused
+    by a little read as needing "1.0 GiB" of 1.0 GiB)."""
+    return size_said(count, 0 if count < GIB else 1, BINARY, rounding)
 
 
 class LayerSizes(typing.NamedTuple):
