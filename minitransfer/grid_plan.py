@@ -230,13 +230,16 @@ def left_alone(runs, out, states=None, read=None):
         kinds[other] = status.kind
     if not groups:
         return None
-    steps = [first_step(out, other, kind, kinds) for other, kind in kinds.items()]  # a base's transfers left too
+    # the files of the transfers left alone of each base left alone without its run folder, looked at once: its
+    # step moves them, and they count as unfinished (before, each looked at twice, for each)
+    copies = {other: transfers_there(out, other, kinds) for other, kind in kinds.items() if kind == WEIGHTS_ALONE}
+    steps = [first_step(out, other, kind, kinds, copies.get(other)) for other, kind in kinds.items()]
     count = sum(map(len, groups.values()))
     held = "; ".join(f"{len(names)} {_held_words(what, len(names))} ({some_names(names)})"
                      for what, names in groups.items())
     unfinished = sum(len(names) for what, names in groups.items() if what not in ("finished", "being trained by "
                                                                                                "another process"))
-    unfinished += sum(len(transfers_there(out, other, kinds)) for other, kind in kinds.items() if kind == WEIGHTS_ALONE)
+    unfinished += sum(map(len, copies.values()))
     them = "them" if unfinished > 1 else "it"
     finish = ("" if not unfinished else
               f"; another experiment works on {out} now, which may train {them}" if others_at_work(out) else

@@ -35,16 +35,17 @@ _REMEDIES = {BAD_CHECKPOINT: (65, "delete {folder}", "to train {it} from the sta
              WEIGHTS_ALONE: (2, "move {weights} away", "to train {it} again")}
 
 
-def first_step(out, run, kind, runs=()):
+def first_step(out, run, kind, runs=(), copies=None):
     """What to do before a train of ``run``, of status ``kind``, takes it ("move OUT/random0/B1B.h5 away"); None
     where its train takes it as it stands (or where no step makes it: :data:`NOT_RESUMABLE`, whose train says why).
     A base whose weights file is moved away is another network once trained again: the files of its transfers
     among ``runs`` (:func:`transfers_there`) go with it, "move OUT/random0/baseA.h5 away, and with it the files of
     random0/A1B, which copied from it (OUT/random0/A1B.run, OUT/random0/A1B.h5)". Before, the weights file alone,
-    and the grid then refused, exit 2: "A1B copied ... restore baseA.h5, or delete random0/A1B too"."""
+    and the grid then refused, exit 2: "A1B copied ... restore baseA.h5, or delete random0/A1B too". ``copies``:
+    :func:`transfers_there` of ``run``, where the caller looked (None: looked at here)."""
     if kind not in _REMEDIES:
         return None
-    return _step(out, run, kind, _copies(out, run, kind, runs))
+    return _step(out, run, kind, _copies(out, run, kind, runs) if copies is None else copies)
 
 
 def _copies(out, run, kind, runs):
