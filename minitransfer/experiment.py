@@ -32,7 +32,7 @@ import time
 
 import numpy as np
 
-from minitransfer import config, config_checks, config_wording
+from minitransfer import config, config_checks, config_wording, name_lists
 from minitransfer.grid_options import ALL_CLASSES, SOURCE_DATA, check_options
 from minitransfer.rundir import run_dir_for
 from minitransfer.train_config import derived_seed
@@ -317,9 +317,7 @@ def run_fields(run, out, options):
     return {name: value.item() if isinstance(value, np.generic) else value for name, value in fields.items()}
 
 
-def some_names(names, shown=3):
-    """The run ``names``, or the first ``shown`` of them and how many more: "a, b, c and 5 more"."""
-    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+some_names = name_lists.some_names  # the grid's modules' name for it, as before it moved to name_lists
 
 
 def weights_path(out, name):
