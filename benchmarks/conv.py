@@ -154,7 +154,8 @@ def _layer_rows(cp, torch, rng, batch, repeat, layer, all_variants, precision):
                     with common.cudnn_mode(torch, tf32=True):
                         ms_tf32 = common.median_ms(theirs, repeat=repeat)
             reference = "torch sum" if direction == "backward-bias" else "cuDNN"
-            row = common.make_row(name if precision == "ieee" else f"{name} {precision}", direction, f"{shape} [{variant}]", flop, ms, error,
+            label = name if precision == "ieee" else f"{name} {precision}"
+            row = common.make_row(label, direction, f"{shape} [{variant}]", flop, ms, error,
                                   reference if torch is not None else "float64 only", ms_fp32, ms_tf32)
             row["variant"] = variant
             row["chosen"] = index == 0  # the variant conv2d_plan.choose_variant runs for this shape
@@ -189,7 +190,8 @@ def layer_totals(rows):
     totals = []
     for name in dict.fromkeys(row["name"] for row in rows):
         by_direction = {row["direction"]: row for row in rows if row["name"] == name and row["chosen"]}
-        for label, directions in (("fwd+bwd", DIRECTIONS), ("fwd+bwd-filter+bias", ("forward", "backward-filter", "backward-bias"))):
+        for label, directions in (("fwd+bwd", DIRECTIONS),
+                                  ("fwd+bwd-filter+bias", ("forward", "backward-filter", "backward-bias"))):
             chosen = [by_direction.get(d) for d in directions]
             if any(row is None or row["ms"] is None for row in chosen):
                 continue

@@ -56,13 +56,21 @@
 set -uo pipefail
 # The image's Python: python3 (the one with PyTorch and CuPy), else python; PYTHON overrides it. A PYTHON
 # that cannot run there (the README's .venv/bin/python: a virtual environment does not travel to a lent GPU)
-# gives way to the image's, said first in the summary: before, every step failed with exit 127.
+# gives way to the image's, said first in the summary: before, every step failed with exit 127. The image's
+# is looked up on one line, $python's, which every command uses (one that cannot run is kept where it has none).
+unusable=
+if [ -n "${PYTHON:-}" ] && ! command -v -- "$PYTHON" >/dev/null; then
+    unusable=$PYTHON
+    unset PYTHON
+fi
 python=${PYTHON:-$(command -v python3 || command -v python)}
 python_note=
-image_python=$(command -v python3 || command -v python)
-if [ -n "${PYTHON:-}" ] && ! command -v -- "$PYTHON" >/dev/null && [ -n "$image_python" ]; then
-    python_note="python  PYTHON=$PYTHON cannot run here: ran $image_python instead"
-    python=$image_python
+if [ -n "$unusable" ]; then
+    if [ -n "$python" ]; then
+        python_note="python  PYTHON=$unusable cannot run here: ran $python instead"
+    else
+        python=$unusable
+    fi
 fi
 total=${TOTAL_S:-560} pack_reserve=${PACK_S:-15} grace=5 min_step=5
 steps=(device compile ops rest race train demo)

@@ -251,7 +251,8 @@ def markdown(table, rows, layers, info, args):
                                                             "meets_target")) + " |" for row in table]
     lines += ["", "Every configuration timed (ours: launches per iteration, and the medians of each phase of eager "
               "steps; a graph has no phases):", "",
-              "| network | who | ms | launches | forward ms | backward ms | solver ms |", "|---|---|---|---|---|---|---|"]
+              "| network | who | ms | launches | forward ms | backward ms | solver ms |",
+              "|---|---|---|---|---|---|---|"]
     lines += [f"| {row['network']} | {row['who']} | {_ms_or_failure(row)} | {cell(row.get('launches'))} | "
               + " | ".join(cell(row.get("phases_ms", {}).get(phase)) for phase in PHASES) + " |" for row in rows]
     if layers:
@@ -350,8 +351,9 @@ def main(argv=None):
         print(f"iteration: failed, left out of the tables: {', '.join(failed)} (the tracebacks above)")
     if device != "cuda":
         return 1 if failed else 0
-    layers = [r for mode in args.precision for r in layer_rows(args.preset, args.outputs, mode, x, labels, args.layer_repeat)
-              ] if args.layer_repeat else []
+    layers = [row for mode in args.precision
+              for row in layer_rows(args.preset, args.outputs, mode, x, labels, args.layer_repeat)] \
+        if args.layer_repeat else []
     write(rows, layers)
     return 1 if failed else 0
 

@@ -91,7 +91,8 @@ def main(argv=None):
         inside = all(low <= value <= high for value, (low, high) in zip(values, bands))
         print(f"{mode}: medians {values[0]:.4f}, {values[1]:.4f}: {'inside' if inside else 'OUTSIDE'} the ieee bands")
         failed += [] if inside else [mode]
-    print("precision_training: " + ("every mode inside the ieee band" if not failed else f"outside: {', '.join(failed)}"))
+    print("precision_training: "
+          + ("every mode inside the ieee band" if not failed else f"outside: {', '.join(failed)}"))
     return 1 if failed else 0
 
 

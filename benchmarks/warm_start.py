@@ -97,7 +97,8 @@ def main():
                 return 1
             runs[label] = json.loads(done.stdout.strip().splitlines()[-1])
             runs[label]["cache_files"] = sum(len(files) for _, _, files in os.walk(cache))
-    print(f"{'':6}{'nvrtc compiles':>16}{'module loads ms':>17}{'fwd+bwd all ops ms':>20}{'process s':>11}{'cache files':>13}")
+    print(f"{'':6}{'nvrtc compiles':>16}{'module loads ms':>17}{'fwd+bwd all ops ms':>20}{'process s':>11}"
+          f"{'cache files':>13}")
     for label, run in runs.items():
         print(f"{label:6}{run['nvrtc_compiles']:>16}{sum(run['module_load_ms'].values()):>17.1f}"
               f"{run['ops_ms']:>20.1f}{run['total_s']:>11.2f}{run['cache_files']:>13}")
