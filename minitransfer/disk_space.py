@@ -73,7 +73,8 @@ def size_said(size, digits=1, unit="MB", rounding=None):
     "20.4 kB", "1.5 GiB"; "unknown space" for None. ``unit``: a key of :data:`UNITS`, or a tuple of them
     (:data:`DECIMAL`, :data:`BINARY`), of which the largest the size reaches, in bytes below the smallest ("512
     bytes"): a mini grid's 6.1 MB said "0.0 GB", a mini run's weights file "0 MB", each caller picking its unit
-    its own way. None: kB below a MB, else MB (prepare's full disk, :func:`minitransfer.data.import_writes.room`). ``rounding`` (``math.ceil``, ``math.floor``): the figure rounded that way to
+    its own way. None: kB below a MB, else MB (prepare's full disk, :func:`minitransfer.data.import_writes.room`,
+    whose tests read no bytes). ``rounding`` (``math.ceil``, ``math.floor``): the figure rounded that way to
     ``digits`` decimals (a memory need up, what is available down), where it is otherwise rounded to the nearest.
     prepare said KiB and MiB where train and report said MB; each memory message had its own formatter."""
     if size is None:
