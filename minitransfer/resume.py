@@ -261,12 +261,13 @@ def _finished_weights(plan):
     checkpoint was deleted to save space, read without their solver state: a run to report, not to
     train. Their configuration must be this run's, as a checkpoint's must; weights that say the run
     did not reach max_iter, or cannot be read, give None (a fresh run over them is refused). Those at max_iter in
-    their run folder without its result.json: :func:`minitransfer.train_finished.result_missing` (exit 65, kept),
-    not "nothing to resume from; delete them" (exit 2, as still without their run folder: a grid's status says so)."""
+    their run folder without its result.json: :func:`minitransfer.train_finished.result_missing` (exit 65, kept)."""
     c, out = plan.config, pathlib.Path(plan.config.out)
     written = (plan.run_dir / RESULT_FILE).exists()
-    # its result.json not there, in its run folder: finished weights are said so (result_missing), not "delete them"
-    if c.resume != "auto" or not (out.exists() and (written or is_run_dir(plan.run_dir))):
+    # its result.json not there, in its run folder: not "delete them" (exit 2), as still without the folder and in a
+    # grid's run folder (its treatment.json), whose grid says so: grid_status.WEIGHTS_ALONE
+    lost = not written and is_run_dir(plan.run_dir) and not (plan.run_dir / TREATMENT_FILE).is_file()
+    if c.resume != "auto" or not (out.exists() and (written or lost)):
         return None
     try:
         saved = _read_already(plan, out) or checkpoints.load(out, solver=False)

@@ -105,3 +105,15 @@ def test_eval_csv_is_judged_and_told_of_one_reading(micro_data, tmp_path, monkey
     monkeypatch.setattr(run_logs, "numbered_lines", edited_after_the_first)
     train_finished._refuse_edited(result, recorded, eval_csv)  # the rows read are the ones it sums up
     assert len(reads) == 1
+
+
+def test_a_grids_run_is_refused_as_its_grid_says(micro_data, tmp_path):
+    """A grid's run (its treatment.json in its run folder): its dry run says "weights without a checkpoint ... its
+    train refuses to replace them, exit 2" (grid_status.WEIGHTS_ALONE, test_grid_dry_run_refused), so its train
+    does."""
+    out, run = _finished(micro_data, tmp_path)
+    (run / "result.json").unlink()
+    (run / "checkpoint.h5").unlink()
+    (run / "treatment.json").write_text("{}")
+    refused = CliRunner().invoke(main, ["train", "--resume", "auto", "--data", micro_data, *RUN, "-o", str(out)])
+    assert refused.exit_code == 2 and "nothing to resume from" in refused.output, refused.output
