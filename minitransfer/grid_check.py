@@ -103,8 +103,8 @@ def _base_gone(out, run, base, runs=()):
     files = ", ".join(shlex.quote(str(path)) for paths in copies.values() for path in paths)
     its, they, s = ("its", "it", "") if len(copies) == 1 else ("their", "they", "s")
     return (f"{head}: the grid would train {run.parent} again, another network than the one {run.name} copied; "
-            f"restore {base}; or, to train {some_names(list(copies))} again from the new {run.parent}, delete "
-            f"{its} run folder{s} and weights file{s} (what {they} trained is lost): {files}")
+            f"restore {shlex.quote(str(base))}; or, to train {some_names(list(copies))} again from the new "
+            f"{run.parent}, delete {its} run folder{s} and weights file{s} (what {they} trained is lost): {files}")
 
 
 # the fields a run's files tell (its dataset's fingerprint, its base's sha256): read from a damaged file, they differ

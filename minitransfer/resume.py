@@ -29,8 +29,9 @@ from minitransfer.run_file_readers import read_json
 from minitransfer.run_networks import base_not_written, unwritten_weights
 from minitransfer.train_config import TrainConfig
 from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE
-from minitransfer.rundir import (divergence, is_run_dir, recorded_name, recorded_out, recorded_path, recorded_sha256,
-                                 run_dir_for)
+from minitransfer.train_finished import result_missing
+from minitransfer.rundir import (RESULT_FILE, divergence, is_run_dir, recorded_name, recorded_out, recorded_path,
+                                 recorded_sha256, run_dir_for)
 
 
 def resume_point(plan):
@@ -259,13 +260,22 @@ def _finished_weights(plan):
     """With `resume='auto'`, the weights of a run that finished (its result.json written) and whose
     checkpoint was deleted to save space, read without their solver state: a run to report, not to
     train. Their configuration must be this run's, as a checkpoint's must; weights that say the run
-    did not reach max_iter, or cannot be read, give None (a fresh run over them is refused)."""
+    did not reach max_iter, or cannot be read, give None (a fresh run over them is refused). Those at max_iter in
+    their run folder without its result.json: :func:`minitransfer.train_finished.result_missing` (exit 65, kept)."""
     c, out = plan.config, pathlib.Path(plan.config.out)
-    if c.resume != "auto" or not (out.exists() and (plan.run_dir / "result.json").exists()):
+    written = (plan.run_dir / RESULT_FILE).exists()
+    # its result.json not there, in its run folder: not "delete them" (exit 2), as still without the folder and in a
+    # grid's run folder (its treatment.json), whose grid says so: grid_status.WEIGHTS_ALONE
+    lost = not written and is_run_dir(plan.run_dir) and not (plan.run_dir / TREATMENT_FILE).is_file()
+    if c.resume != "auto" or not (out.exists() and (written or lost)):
         return None
     try:
         saved = _read_already(plan, out) or checkpoints.load(out, solver=False)
     except (checkpoints.CheckpointError, fileio.StorageError):
+        return None
+    if not written:  # another network, or one not trained to its end: refused as any weights in the way
+        if saved.iteration == c.max_iter and not differences(saved, plan):
+            raise result_missing(c.out, plan.run_dir, c.max_iter)
         return None
     check_configuration(saved, plan)
     return saved if saved.iteration == c.max_iter else None

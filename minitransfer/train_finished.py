@@ -8,7 +8,7 @@ import os
 import pathlib
 import shlex
 
-from minitransfer import fileio, stopping
+from minitransfer import stopping
 from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
 from minitransfer.files_in_the_way import RERUN, RUN_FILE_ROLES, refuse_in_the_way
@@ -16,12 +16,13 @@ from minitransfer.left_out import UnreadableRun
 from minitransfer.progress import Progress
 from minitransfer.recorded_config import recorded_options
 from minitransfer.result_checks import read_result, rows_edited
-from minitransfer.result_digests import DIGESTS, RESULT_SHA256, result_edited
+from minitransfer.result_digests import DIGESTS
 from minitransfer.resumed_logs import RunLogError
 from minitransfer.resumed_rows import rows_refused, summary_refused
 from minitransfer.resume_finished import finished_without_dataset
 from minitransfer.run_lines import run_metric_words
-from minitransfer.run_logs import read_eval_rows
+from minitransfer.run_file_readers import FileUnreadable, read_json
+from minitransfer.run_logs import eval_csv_lines
 from minitransfer.run_outcome import TrainResult
 from minitransfer.rundir import NOTHING_TO_DO, RESULT_FILE, config_text, run_dir_for, train_again
 
@@ -39,35 +40,46 @@ def already_finished(plan):
         else f"{train_again('the run')}: its checkpoint is gone"))
     try:
         return reported(c.out, plan.run_dir, c.max_iter, c.quiet)
-    except RunLogError:
+    except (RunLogError, FileUnreadable):  # eval.csv edited; result.json not read (exit 74): nothing to write again
         raise
     except (ValueError, TypeError) as error:  # an unreadable result: finish the run again, from its checkpoint only
         if saved.solver is None:
-            raise result_lost(c.out, plan.run_dir, error) from None
+            raise result_lost(c.out, plan.run_dir, _why_unreadable(plan.run_dir / RESULT_FILE, error)) from None
         return None
 
 
 class ResultLost(UnreadableRun):
-    """A finished run's result.json that cannot be read, its checkpoint gone (:func:`result_lost`): exit 65,
-    bad data, as ``info`` and ``experiment`` say of that run."""
+    """A finished run's result.json that cannot be read, or is not there, its checkpoint gone (:func:`result_lost`):
+    exit 65, bad data, as ``info`` and ``experiment`` say of a result.json they cannot read."""
 
 
-def result_lost(out, run_dir, error):
+def result_lost(out, run_dir, why):
     """:class:`ResultLost` of the finished run of weights ``out`` whose result.json in ``run_dir`` cannot be read
-    (``error``, as :func:`reported` read it) and whose checkpoint is gone: report's reason for leaving it out
-    (:func:`minitransfer.result_checks.read_result`, the words ``info`` gives), and what the user can do, as a grid
-    says it (:func:`minitransfer.grid_status.result_lost`): keep the weights, which eval scores, or train the run
-    anew. Before, it was "OUT exists but there is nothing to resume from", exit 2 (usage), advising to delete
+    or is not there (``why``: report's reason for leaving it out, :func:`_why_unreadable`, or that it is missing:
+    :func:`result_missing`) and whose checkpoint is gone: what the user can do, as a grid says it
+    (:func:`minitransfer.grid_status.result_lost`): keep the weights, which eval scores, or train the run anew.
+    Before, it was "OUT exists but there is nothing to resume from", exit 2 (usage), advising to delete
     the finished network, where ``info`` and ``experiment`` exit 65 naming result.json."""
-    try:
-        read_result(run_dir / RESULT_FILE)
-        why = f"{run_dir / RESULT_FILE}: {error}"
-    except UnreadableRun as unreadable:
-        why = str(unreadable)
     return ResultLost(f"{why}; the run is finished, but its checkpoint {run_dir / 'checkpoint.h5'} is gone, so "
                       f"nothing writes its result again and report leaves it out: keep {out} (`minitransfer eval "
                       f"{shlex.quote(str(out))}` scores it again), or, as the last resort, {train_again('the run')}, "
                       f"which replaces that network")
+
+
+def result_missing(out, run_dir, max_iter):
+    """:func:`result_lost` of the run of weights ``out``, finished (they are at its ``max_iter``), whose result.json
+    in ``run_dir`` is not there (deleted, or never written: the run stopped between its weights and its result) and
+    whose checkpoint is gone: nothing writes it again. Before, "OUT exists but there is nothing to resume from;
+    delete or move away OUT", exit 2, of the finished network."""
+    return result_lost(out, run_dir, f"{run_dir / RESULT_FILE} is not there ({out} holds the run's network at its "
+                                     f"last iteration, {max_iter})")
+
+
+def _why_unreadable(path, error):
+    """Report's reason for leaving out the run of the result.json ``path`` that :func:`reported` could not read
+    (``error``): its own words where it is report's (:func:`minitransfer.result_checks.read_result`, read there:
+    not read again here, where the file may have been replaced since), else the file named with ``error``."""
+    return str(error) if isinstance(error, UnreadableRun) else f"{path}: {error}"
 
 
 def warn_of_hand_edits(plan, saved):
@@ -93,7 +105,7 @@ def finished_without_its_dataset(c, gone):
         return None
     try:
         return reported(c.out, run_dir_for(c.out), recorded["max_iter"], c.quiet)
-    except RunLogError:
+    except (RunLogError, FileUnreadable):
         raise
     except (ValueError, TypeError):
         return None
@@ -104,7 +116,8 @@ def reported(out, run_dir, max_iter, quiet):
     or its result.json are missing; ValueError or TypeError for a result.json that cannot be read (also one that
     is not a result train writes, as :func:`minitransfer.result_checks.read_result` reads it for report);
     :class:`minitransfer.resumed_logs.RunLogError` (exit 65) where its eval.csv was edited since
-    (:func:`_refuse_edited`).
+    (:func:`_refuse_edited`); :class:`minitransfer.run_file_readers.FileUnreadable` (exit 74) where result.json
+    cannot be read (permissions, an I/O error), which its callers raise, as nothing is to be written again.
     Its files are named as this call names them, as a run trained now would be: result.json holds
     the paths of the call that trained it (another working directory, or the folder the run has
     since been moved from)."""
@@ -113,16 +126,15 @@ def reported(out, run_dir, max_iter, quiet):
         return None
     # result.json names the paths as the call that finished the run spelled them, in its working
     # folder, wherever the run was then: the caller's own name them now
-    recorded = fileio.parse_json(result.read_text())
-    if isinstance(recorded, dict):
-        if result_edited(recorded):  # edited since: finished again, as unreadable
-            raise ValueError(f"{result}: not the result train wrote ({RESULT_SHA256} differs)")
-        # a field train never writes (evaluations -1, or 10**400), its digest recomputed after the edit: report
-        # leaves it out and a grid has it written again from its checkpoint, as this does (UnreadableRun, a ValueError)
-        read_result(result, recorded)
-        _refuse_edited(result, recorded, run_dir / "eval.csv")
-        for digest in DIGESTS:  # its digests, of eval.csv and of itself: none of the result's fields
-            recorded.pop(digest, None)
+    # read once, as report reads it (UnreadableRun in its words: not JSON, no object; FileUnreadable, exit 74)
+    recorded = read_json(result, dict)
+    # edited since (its digest no longer its own: ResultContradicted), or a field train never writes (evaluations
+    # -1, or 10**400), its digest recomputed after the edit: report leaves it out and a grid has it written again
+    # from its checkpoint, as this does (UnreadableRun, a ValueError)
+    read_result(result, recorded)
+    _refuse_edited(result, recorded, run_dir / "eval.csv")
+    for digest in DIGESTS:  # its digests, of eval.csv and of itself: none of the result's fields
+        recorded.pop(digest, None)
     finished = TrainResult(**{**recorded, "out": str(out), "run_dir": str(run_dir)})
     best = f"{run_metric_words(finished.evaluations)} {finished.mean10_top1:.4f}"
     Progress(max_iter, max_iter, bar=False, quiet=quiet, every=1).line(f"{out} is already finished ({best}); "
@@ -140,11 +152,12 @@ def _refuse_edited(result, recorded, eval_csv):
     the edited rows, and one deleted left the run "nothing to resume from", not what was edited. Nothing where
     eval.csv is not a file that can be read (a named pipe would be read for ever: its finishing again says what it
     is)."""
-    try:
-        rows = read_eval_rows(eval_csv) if os.path.isfile(eval_csv) else None
+    try:  # read once: its rows and its lines train never writes, judged and told of the same version of the file
+        lines = eval_csv_lines(eval_csv) if os.path.isfile(eval_csv) else None
     except OSError:
         return
+    rows = None if lines is None else [row for _, row, fault in lines if fault is None]  # read_eval_rows' rows
     changed = None if rows is None else \
-        summary_refused(eval_csv, result, recorded, rows) or rows_edited(result, recorded, rows)
+        summary_refused(eval_csv, result, recorded, rows) or rows_edited(result, recorded, rows, lines)
     if changed is not None:
         raise rows_refused(eval_csv, changed)

@@ -2,7 +2,8 @@
 again, another network than the one the transfer copied), followed word for word: it named the transfer alone,
 "restore OUT/random0/baseA.h5, or delete random0/A1B too", a run's name; its run folder deleted, its weights file
 left, the grid's train of A1B refused to replace that file (exit 2). It names the paths to delete: each transfer's
-run folder and weights file, as the dry run's advice does (:func:`minitransfer.grid_plan_text.first_step`)."""
+run folder and weights file, as the dry run's advice does (:func:`minitransfer.grid_plan_text.first_step`), and the
+file to restore, quoted as they are (it was not: a path with a space read as two)."""
 
 import shlex
 import shutil
@@ -33,7 +34,9 @@ def test_following_the_refusal_of_a_transfer_whose_base_is_gone_trains_the_grid(
     assert refused.exit_code == 2, refused.output
     said = " ".join(refused.output.split())  # wrapped or not
     names = ", ".join(f"random0/A{n}B" for n in layers)
-    assert f"restore {out}/random0/baseA.h5; or, to train {names} again from the new random0/baseA, delete" in said
+    restore = f"restore {shlex.quote(str(out / 'random0' / 'baseA.h5'))}; or, to train {names} again from the new "
+    assert restore + "random0/baseA, delete" in said  # quoted as the paths to delete are: pasted, one path
+    assert shlex.split(said.split("restore ", 1)[1].split(";", 1)[0]) == [str(out / "random0" / "baseA.h5")]
     lost = "(what it trained is lost): " if len(layers) == 1 else "(what they trained is lost): "
     paths = [path.removesuffix(",") for path in shlex.split(said.split(lost, 1)[1])]
     assert sorted(paths) == sorted(str(out / "random0" / f"A{n}B{end}") for n in layers for end in (".run", ".h5"))

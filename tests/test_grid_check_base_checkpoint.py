@@ -4,6 +4,7 @@ train --resume writes the weights back from it byte for byte. The grid refused t
 resumes the base and leaves the transfer as it is. Where the checkpoint is another network, or gone, it still
 refuses."""
 
+import shlex
 import shutil
 
 import h5py
@@ -101,7 +102,8 @@ def test_a_base_whose_weights_and_checkpoint_are_gone_is_refused(trained_grid, t
     (out / "random0" / "baseA.run" / "checkpoint.h5").unlink()
     refused = _dry_run(out, options)
     assert refused.exit_code == 2, refused.output
-    assert f"restore {out}/random0/baseA.h5; or, to train random0/A1B again" in " ".join(refused.output.split())
+    restore = shlex.quote(str(out / "random0" / "baseA.h5"))  # quoted, as the paths to delete are
+    assert f"restore {restore}; or, to train random0/A1B again" in " ".join(refused.output.split())
 
 
 def test_a_checkpoint_that_is_another_network_is_not_offered(trained_grid, tmp_path):
@@ -114,5 +116,6 @@ def test_a_checkpoint_that_is_another_network_is_not_offered(trained_grid, tmp_p
     shutil.copyfile(out / "random0" / "baseB.run" / "checkpoint.h5", out / "random0" / "baseA.run" / "checkpoint.h5")
     refused = _dry_run(out, options)
     assert refused.exit_code == 2, refused.output
-    assert f"restore {out}/random0/baseA.h5; or, to train random0/A1B again" in " ".join(refused.output.split())
+    restore = shlex.quote(str(out / "random0" / "baseA.h5"))  # quoted, as the paths to delete are
+    assert f"restore {restore}; or, to train random0/A1B again" in " ".join(refused.output.split())
     assert "`cp " not in refused.output

@@ -17,7 +17,9 @@ def test_weights_without_their_checkpoint_in_a_read_only_folder_name_the_folder(
     """Weights whose run did not finish (no result.json) and whose checkpoint is gone, or whose run
     folder is: in a read-only folder this exited 2 with "delete or move away net.h5, or start over
     with --overwrite", both of which write; it is exit 74 naming what cannot be written, as for any
-    run there with more to do than report."""
+    run there with more to do than report. Weights at the run's end in its run folder without result.json
+    have nothing a rerun writes: their result is said lost (exit 65, as where the folder can be written:
+    test_resume69_result_missing), keeping them, which writes nothing."""
     with tmpfs(tmp_path / "disk", "size=8m", "remounting a folder read-only") as disk:
         train = ["train", "--data", micro_data, "--resume", "auto", "-o", disk / "net.h5", "--max-iter", "2",
                  "--batch-size", "8", "--eval-every", "2", "--quiet", "--device", "cpu"]
@@ -30,7 +32,11 @@ def test_weights_without_their_checkpoint_in_a_read_only_folder_name_the_folder(
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
         before = snapshot(disk)
         result = CliRunner().invoke(main, [str(arg) for arg in train])
-        written = disk / ("net.run" if lost == "run-folder" else "net.run/lock")
-        assert result.exit_code == 74, result.output
-        assert result.output == f"error: cannot write {written}: Read-only file system\n", result.output
+        if lost == "run-folder":
+            assert result.exit_code == 74, result.output
+            assert result.output == f"error: cannot write {disk / 'net.run'}: Read-only file system\n", result.output
+        else:
+            assert result.exit_code == 65, result.output
+            assert result.output.startswith(f"error: bad data: {disk / 'net.run' / 'result.json'} is not there ("), \
+                result.output
         assert snapshot(disk) == before

@@ -168,8 +168,9 @@ def train(as_json, **options):
     (e.g. the loss diverged, a batch too large for the memory available), 2 usage (also: another process
     trains into the same run, or prepares the dataset; --device cuda where no GPU is usable), 65 bad data
     (dataset, checkpoint or class mismatch; a finished run's result.json damaged, or a folder in its
-    place), 74 a file could not be written (disk full, read-only folder; the previous files intact) or
-    read (no permission, a failing disk, an NFS server gone: the file may be sound, rerun once repaired),
+    place, or gone with its checkpoint: its weights kept, eval scores them), 74 a file could not be
+    written (disk full, read-only folder; the previous files intact) or read (no permission, a failing
+    disk, an NFS server gone: the file may be sound, rerun once repaired),
     75 interrupted by SIGINT/SIGTERM/SIGHUP (SIGHUP: the terminal closed; under nohup the run trains on)
     with a checkpoint written: rerun the same command with --resume auto (a fresh run stopped in its
     start-up, before its first checkpoint: the same command again); 141 the reader of its output went away (--json

@@ -62,8 +62,9 @@ def test_a_run_without_its_result_nor_its_checkpoint_is_said_to_need_training_ag
     said = _info("net.h5").splitlines()[1]
     assert said.endswith(UNWRITTEN + "its checkpoint net.run/checkpoint.h5 is gone too, so nothing resumes it: train "
                                       "it again (its train command with --overwrite))"), said
-    refused = CliRunner().invoke(main, ["train", "--resume", "net.run", "--device", "cpu"])
-    assert refused.exit_code == 2 and "nothing to resume from" in refused.output, refused.output
+    refused = CliRunner().invoke(main, ["train", "--resume", "net.run", "--device", "cpu"])  # the weights kept
+    assert refused.exit_code == 65 and "net.run/result.json is not there" in refused.output, refused.output
+    assert "nothing to resume from" not in refused.output, refused.output
 
 
 def test_a_run_without_its_result_whose_resume_refuses_its_logs_is_said_to_need_training_again(micro_data, tmp_path,
