@@ -19,7 +19,7 @@ def test_weights_without_their_checkpoint_in_a_read_only_folder_name_the_folder(
     with --overwrite", both of which write; it is exit 74 naming what cannot be written, as for any
     run there with more to do than report. Weights at the run's end in its run folder without result.json
     have nothing a rerun writes: their result is said lost (exit 65, as where the folder can be written:
-    test_resume69_result_missing), keeping them, which writes nothing."""
+    test_resume_result_missing), keeping them, which writes nothing."""
     with tmpfs(tmp_path / "disk", "size=8m", "remounting a folder read-only") as disk:
         train = ["train", "--data", micro_data, "--resume", "auto", "-o", disk / "net.h5", "--max-iter", "2",
                  "--batch-size", "8", "--eval-every", "2", "--quiet", "--device", "cpu"]
