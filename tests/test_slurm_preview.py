@@ -93,8 +93,8 @@ def test_dry_run_after_a_submission_names_what_it_would_cancel_and_changes_nothi
 
 @pytest.mark.parametrize("error, code, said", [
     ("sbatch: error: invalid partition specified: nope", 2, "sbatch --test-only refuses bases.sh over its #SBATCH "
-     "--partition=nope (its error above): {submit} would fail there (exit 2); emit the scripts again with the right one "
-     "(--partition, --gres, --time or --sbatch-option)"),
+     "--partition=nope (its error above): {submit} would fail there (exit 2); emit the scripts again with the right "
+     "one (--partition, --gres, --time or --sbatch-option)"),
     ("sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified", 2,
      "sbatch --test-only refuses bases.sh over its #SBATCH --partition=nope, -A nolab (its error above)"),
     ("sbatch: error: Batch job submission failed: Socket timed out on send/recv operation", 1, "sbatch --test-only "
