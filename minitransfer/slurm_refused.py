@@ -32,6 +32,8 @@ def refused_lines():
         "named_options() {  # named_options SCRIPT ERROR",
         '  local line option key value text=" ${2,,} "',
         '  named=""',
+        "  # a limit on the jobs queued, or on their size or time, whichever it was: no option of the script named",
+        '  if [[ "$text" == *"violates accounting/qos policy"* ]]; then return 0; fi',
         "  while IFS= read -r line; do",
         '    [[ "$line" == "#SBATCH -"* ]] || continue',
         '    option=${line#"#SBATCH "}; key=${option%%[= ]*}; key=${key#-}; key=${key#-}; value=""',

@@ -99,12 +99,14 @@ def test_dry_run_after_a_submission_names_what_it_would_cancel_and_changes_nothi
      "sbatch --test-only refuses bases.sh over its #SBATCH --partition=nope, -A nolab (its error above)"),
     ("sbatch: error: Batch job submission failed: Socket timed out on send/recv operation", 1, "sbatch --test-only "
      "refuses bases.sh (its error above): {submit} would fail there; fix what it names (a partition"),
-], ids=["names-the-partition", "names-the-account-and-partition", "names-no-option"])
+    ("sbatch: error: Batch job submission failed: Job violates accounting/QOS policy (job submit limit, user's size "
+     "and/or time limits)", 1, "sbatch --test-only refuses bases.sh (its error above): {submit} would fail there"),
+], ids=["names-the-partition", "names-the-account-and-partition", "names-no-option", "policy-limit"])
 def test_dry_run_passes_on_a_refusal_of_sbatch_test_only(tmp_path, fake_slurm, error, code, said):
     """A refusal naming an #SBATCH option of the scripts (a partition misspelt; an account given as -A, named by its
     long name) is a usage error, exit 2, with the line named; before, every refusal was exit 1 and advised to fix
     "a partition, --gres, --time or --sbatch-option", whichever it was."""
-    submit = emit(tmp_path, partition="nope", sbatch_options=("-A nolab",))
+    submit = emit(tmp_path, partition="nope", time_limit="4:00:00", sbatch_options=("-A nolab",))
     preview = dry_run(submit, FAKE_TEST_ONLY_ERROR=error)
     assert preview.returncode == code, preview.stderr
     assert f"{error}\n{said.format(submit=submit)}" in preview.stderr, preview.stderr
