@@ -243,12 +243,19 @@ def _time_limit_checked(asked):
     #SBATCH options) (:func:`minitransfer.slurm_time.partition_time_lines`): without a ``--time``, the
     partition's; with one, or with none asked for (0, UNLIMITED), the partition's MaxTime."""
     time_limit = next((option.partition("=")[2] for option in asked if option.startswith("--time=")), None)
+    margin = next((option.partition("@")[2] for option in asked if option.startswith("--signal=TERM@")), "")
+    if not margin.isdigit():  # its #SBATCH lines edited (which submit.sh allows): the dry run of the grid read them
+        return ("no --signal=TERM@SECONDS line: the tasks are not told to checkpoint before their time limit, and a "
+                "task that reaches it is killed (TIMEOUT), not requeued; emit the scripts again to restore it")
     if time_limit is None:
-        margin = int(next(option for option in asked if option.startswith("--signal=TERM@")).partition("@")[2])
+        margin = int(margin)
         return (f"no --time: each task gets its partition's time limit (DefaultTime, else MaxTime), which must be "
                 f"{shortest_time_limit_minutes(margin)} minutes or more (SIGTERM {margin} s before it); "
                 f"{SUBMIT_FILE} checks it before it submits")
-    seconds = parse_time_limit(time_limit)
+    try:
+        seconds = parse_time_limit(time_limit)
+    except ValueError as error:  # an #SBATCH --time edited, not checked by emit_slurm
+        return f"#SBATCH --time={time_limit}: {error} (emit the scripts again)"
     if seconds is None:
         asks, refused = "no time limit", "the partition has one (for a list of partitions: where every one has)"
     else:  # sbatch reads a bare number as minutes; another form, its minutes said after it

@@ -10,6 +10,7 @@ lost (:func:`lost_function_lines`): not submitted, said
 says ``submit.sh`` queued (:func:`submitted_note`).
 """
 
+import collections
 import inspect
 import json
 import os
@@ -244,7 +245,9 @@ def submitted_note(runs, out, read=None):
     """A note naming those of ``runs`` (the dry run's runs to train) that ``OUT``'s SLURM scripts submitted for
     its current plan, each with its array task, and how to see which are still queued; "" where none is listed
     (no scripts recorded, no submitted.txt, or its tasks of another plan: they train nothing). ``read``: the plan
-    as :func:`~minitransfer.grid_plan_file.plan_and_fault` read it, where the caller did (None: read here)."""
+    as :func:`~minitransfer.grid_plan_file.plan_and_fault` read it, where the caller did (None: read here). Each task's
+    state is squeue's (an ended one's too, while SLURM keeps it), the tasks counted by state, and what ``submit.sh``
+    does of those that ended or never start said."""
     plan = read_plan(out) if read is None else read[0]
     scripts, identity = text_of(plan, SLURM_SCRIPTS), text_of(plan, PLAN_ID)
     if scripts is None or identity is None:
@@ -264,7 +267,7 @@ def submitted_note(runs, out, read=None):
     if not named:
         return ""
     states = listed_states()
-    shown = ", ".join(f"{name} as task {task}{'' if states is None else f' ({states.get(task, GONE)})'}"
+    shown = ", ".join(f"{name} as task {task}{'' if states is None else f' ({_state_of(task, states)})'}"
                       for name, task in named[:SUBMITTED_SHOWN])
     more = f" and {len(named) - SUBMITTED_SHOWN} more" if len(named) > SUBMITTED_SHOWN else ""
     submit = shlex.quote(os.path.join(scripts, SUBMIT_FILE))
@@ -273,29 +276,63 @@ def submitted_note(runs, out, read=None):
     if states is None:  # no squeue here, or SLURM out of reach
         return (f"{said}: queued or running unless cancelled or failed since, which `squeue --array` tells; "
                 f"`bash {submit} --dry-run` says what it would submit again")
-    gone = sum(task not in states for _, task in named)
-    if not gone:
+    counted = collections.Counter(_state_of(task, states) for _, task in named)
+    ended = sum(count for state, count in counted.items() if state == GONE or state in ENDED)
+    stuck = counted[NEVER_STARTS]
+    if not ended and not stuck:
         return f"{said}: squeue lists them; `bash {submit} --dry-run` says what it would submit again"
-    return (f"{said}: squeue no longer lists {'it' if len(named) == 1 else f'{gone} of them'}: ended unfinished "
-            f"(cancelled, failed or out of time); `bash {submit}` submits {'it' if gone == 1 else 'them'} again")
+    by_state = ", ".join(f"{count} {'never to start (' + state + ')' if state == NEVER_STARTS else state}"
+                         for state, count in counted.most_common())
+    again = [f"submits {_the(ended, 'run')} that ended unfinished again"] if ended else []
+    if stuck:
+        never = "never starts (its" if stuck == 1 else "never start (their"
+        again.append(f"cancels {_the(stuck, 'task')} that {never} base failed or was cancelled), to submit "
+                     f"{'it' if stuck == 1 else 'them'} again after a new task of that base")
+    # TIMEOUT: the --signal margin not honoured (the scripts' lines edited, a training stuck); else it requeues
+    out_of_time = ("; a run out of time (TIMEOUT: killed at its limit) resumes from its last checkpoint: where one "
+                   "keeps running out of it, emit the scripts again with a longer --time" if counted["TIMEOUT"] else "")
+    return f"{said}: by state, {by_state}; `bash {submit}` {'; it '.join(again)}{out_of_time}"
 
 
 GONE = "no longer queued"
+NEVER_STARTS = "PENDING, DependencyNeverSatisfied"  # an afterok on a task that failed or was cancelled
+# the states of a job that has ended, which squeue --states=all lists until SLURM forgets it (MinJobAge, 300 s by
+# default); before, the note read squeue's queue alone: a task that failed, was cancelled or ran out of time was
+# "no longer queued", and one pending for a base that failed "PENDING", as if it would start
+ENDED = frozenset(("BOOT_FAIL", "CANCELLED", "COMPLETED", "DEADLINE", "FAILED", "NODE_FAIL", "OUT_OF_MEMORY",
+                   "PREEMPTED", "REVOKED", "SPECIAL_EXIT", "TIMEOUT"))
+
+
+def _state_of(task, states):
+    """Array task ``task``'s state as the note says it, from ``states`` (:func:`listed_states`): its own; else
+    its array's where squeue lists the array alone ("8 CANCELLED": the array cancelled while its tasks were
+    all pending); :data:`GONE` where squeue lists neither."""
+    state, reason = states.get(task) or states.get(task.partition("_")[0]) or (GONE, "")
+    return NEVER_STARTS if (state, reason) == ("PENDING", "DependencyNeverSatisfied") else state
+
+
+def _the(number, noun):
+    return f"the {noun}" if number == 1 else f"the {number} {noun}s"
+
+
 SQUEUE_SECONDS = 10  # a controller that does not answer: the note keeps its caveat
 
 
 def listed_states():
-    """{array task: its state} of this user's tasks squeue lists ("33_1": "PENDING"); None where there is no squeue,
-    or it fails (no SLURM_CONF, the controller down). The dry run's note trusted submitted.txt alone: runs whose
-    tasks were cancelled or failed since were "queued or running unless cancelled or failed since"."""
+    """{array task: (its state, squeue's reason)} of this user's jobs squeue lists, those ended too while SLURM
+    keeps them (``--states=all``): ``{"33_1": ("PENDING", "Dependency"), "32_0": ("FAILED", "NonZeroExitCode")}``;
+    None where there is no squeue, or it fails (no SLURM_CONF, the controller down). The dry run's note trusted
+    submitted.txt alone: runs whose tasks were cancelled or had failed since were "queued or running unless
+    cancelled or failed since"."""
     try:
-        done = subprocess.run(["squeue", "--noheader", "--array", f"--user={os.getuid()}", "--format=%i %T"],
-                              capture_output=True, text=True, timeout=SQUEUE_SECONDS)
+        done = subprocess.run(["squeue", "--noheader", "--array", "--states=all", f"--user={os.getuid()}",
+                               "--format=%i %T %r"], capture_output=True, text=True, timeout=SQUEUE_SECONDS)
     except (OSError, subprocess.SubprocessError):
         return None
     if done.returncode != 0:
         return None
-    return dict(line.split(maxsplit=1) for line in done.stdout.splitlines() if len(line.split()) == 2)
+    return {fields[0]: (fields[1], fields[2] if len(fields) == 3 else "")
+            for fields in (line.split(maxsplit=2) for line in done.stdout.splitlines()) if len(fields) >= 2}
 
 
 def _unquoted(text):

@@ -43,6 +43,7 @@ from minitransfer.slurm_listed import (changed_check, changed_said_lines, comman
                                        ending_said_lines, listed_lines, older_lines_check, older_said_lines,
                                        sbatch_sums_lines, skip_lines, unavailable_said_lines)
 from minitransfer.slurm_finished import edited_results_lines, finished_lines, lost_function_lines, lost_results_lines
+from minitransfer.slurm_refused import refusal_lines, refused_lines
 from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_lines, reached_lines, scripts_set_lines,
                                               slurm_commands_lines, test_only_lines, weights_without_checkpoint_lines,
                                               writable_lines)
@@ -59,7 +60,9 @@ DRY_RUN_HELP = ("on a login node (where SLURM's commands are installed it asks S
 EXIT_CODES_HELP = ("exit codes: 0 submitted (or nothing left to submit); 1 SLURM failed or refused: sbatch (or sbatch "
                    "--test-only) refused an array, squeue failed (SLURM cannot be reached), SLURM's commands are "
                    "missing, another submit.sh of these runs is running; 2 refused before submitting anything: an "
-                   "unknown argument, the grid folder or its plan not as the scripts were written for (moved, "
+                   "#SBATCH option that sbatch (or sbatch --test-only) refused, as its error names it (a partition, "
+                   "account or QOS it does not know, an option misspelt: the line said), an unknown argument, the "
+                   "grid folder or its plan not as the scripts were written for (moved, "
                    "deleted, planned again), scripts of different emissions, an array script whose tasks' train "
                    "commands were edited (edit only its #SBATCH lines), an SBATCH_* variable or a partition's "
                    "time limit the tasks cannot work with, a run that would be trained again from the start; 65 a "
@@ -101,6 +104,7 @@ def _end_lines():
         '  if [ "${#arrays[@]}" -gt 0 ] && ! type -P sbatch > /dev/null; then',
         '    echo "not checked with sbatch --test-only: there is no sbatch here (PATH=$PATH)"',
         '  elif [ "$refused" -gt 0 ]; then',
+        '    if [ "$named_refusals" -eq "$refused" ]; then exit 2; fi',
         "    exit 1",
         '  elif [ "${#arrays[@]}" -gt 0 ]; then',
         '    echo "sbatch --test-only takes each of them (partition, time limit, options)"',
@@ -261,6 +265,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         *skip_lines(),
         "declare -A arrays=()  # the array scripts submitted",
         *test_only_lines(),
+        *refused_lines(),
         "# submit SCRIPT FIRST RUNS LABEL OF AFTER [SBATCH_OPTIONS...]: SCRIPT's runs RUNS (indices in its case,",
         "# e.g. 1,4,1005, FIRST and on) as arrays of at most $array_size tasks, each numbered from 0: task i of one",
         "# trains run OFFSET + i (OFFSET: FIRST plus a multiple of $array_size, given to its tasks); after array",
@@ -288,16 +293,8 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "    job=JOB$new_jobs",
         '    echo "\\$ sbatch$(shown "$@")"',
         '    test_only "$script" "$list" "$offset"',
-        '  elif ! job=$(sbatch "$@"); then',
-        '    if [ "$submitted" -eq 0 ]; then',
-        '      echo "sbatch refused $script (its error above): nothing submitted; fix what it names (a partition,'
-        " --gres, --time or --sbatch-option: emit the scripts again with the right one), then rerun $submit_sh\" >&2",
-        "    else",
-        '      echo "sbatch refused $script (its error above): the $submitted runs submitted before it are queued; fix'
-        " what it names (a partition, --gres, --time or --sbatch-option: emit the scripts again with the right one),"
-        ' then rerun $submit_sh to submit the others" >&2',
-        "    fi",
-        "    exit 1",
+        '  elif ! sbatch_job "$@"; then',
+        *refusal_lines(),
         "  fi",
         "  job=${job%%;*}",
         '  for index in "${tasks[@]}"; do',

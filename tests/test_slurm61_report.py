@@ -9,7 +9,7 @@ import test_slurm
 from test_slurm import real_options, settle, submit, submitted_jobs
 
 from minitransfer import experiment as grid
-from minitransfer import report, slurm
+from minitransfer import report, slurm, slurm_finished
 
 cluster = test_slurm.cluster  # the fixture
 
@@ -67,8 +67,10 @@ def test_a_local_grid_says_not_started_as_before(tmp_path):
     assert f"failed random0/baseA: {BAD_DATA} (see" in said
 
 
-def test_real_slurm_base_failed_on_bad_data_report_says_why_and_that_its_transfer_waits(cluster, tmp_path):
-    """On a real single-node SLURM (``tests/slurm_cluster.py``; skipped without root or slurm-wlm/munge)."""
+def test_real_slurm_base_failed_on_bad_data_report_says_why_and_that_its_transfer_waits(cluster, tmp_path,
+                                                                                       monkeypatch):
+    """On a real single-node SLURM (``tests/slurm_cluster.py``; skipped without root or slurm-wlm/munge). The grid's
+    dry run says the base's task FAILED and its transfer's never starts (it said "no longer queued" and "PENDING")."""
     runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # baseA, baseB, A1B after baseA
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     script = slurm.emit_slurm(runs, out, scripts, real_options())
@@ -85,3 +87,7 @@ def test_real_slurm_base_failed_on_bad_data_report_says_why_and_that_its_transfe
     assert measured.failed[0].endswith(f"; then rerun bash {script}")
     assert (f"random0/A1B (not started: its base random0/baseA failed, so its SLURM task waits "
             f"(DependencyNeverSatisfied) until you rerun bash {script})") in measured.unfinished_said, jobs
+    monkeypatch.setenv("SLURM_CONF", str(cluster.conf))
+    note = slurm_finished.submitted_note([runs[0], runs[2]], out)
+    assert f"random0/baseA as task {jobs['bases']}_0 (FAILED), random0/A1B as task {jobs['random0/baseA']}_0 " \
+           "(PENDING, DependencyNeverSatisfied)): by state, 1 FAILED, 1 never to start" in note, note

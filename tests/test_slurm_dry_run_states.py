@@ -14,16 +14,29 @@ from test_slurm import fake_slurm  # noqa: F401 (fixture)
 
 
 @pytest.mark.parametrize("queue, said", [
-    ("12_0 PENDING\n12_1 RUNNING\n", "random0/baseA as task 12_0 (PENDING), random0/baseB as task 12_1 (RUNNING), "
-     "random0/A1B as task 13_0 (no longer queued)): squeue no longer lists 1 of them: ended unfinished (cancelled, "
-     "failed or out of time); `bash {submit}` submits it again"),
-    ("12_0 PENDING\n12_1 RUNNING\n13_0 PENDING\n99_0 RUNNING\n", "random0/baseA as task 12_0 (PENDING), "
-     "random0/baseB as task 12_1 (RUNNING), random0/A1B as task 13_0 (PENDING)): squeue lists them; `bash {submit} "
-     "--dry-run` says what it would submit again"),
+    ("12_0 PENDING Priority\n12_1 RUNNING None\n", "random0/baseA as task 12_0 (PENDING), random0/baseB as task 12_1 "
+     "(RUNNING), random0/A1B as task 13_0 (no longer queued)): by state, 1 PENDING, 1 RUNNING, 1 no longer queued; "
+     "`bash {submit}` submits the run that ended unfinished again"),
+    ("12_0 PENDING Priority\n12_1 RUNNING None\n13_0 PENDING Dependency\n99_0 RUNNING None\n", "random0/baseA as task "
+     "12_0 (PENDING), random0/baseB as task 12_1 (RUNNING), random0/A1B as task 13_0 (PENDING)): squeue lists them; "
+     "`bash {submit} --dry-run` says what it would submit again"),
     (None, "random0/baseA as task 12_0, random0/baseB as task 12_1, random0/A1B as task 13_0): queued or running "
      "unless cancelled or failed since, which `squeue --array` tells; `bash {submit} --dry-run` says what it would "
      "submit again"),
-], ids=["one-gone", "all-listed", "squeue-fails"])
+    # squeue --states=all lists the tasks that ended while SLURM keeps them: they were "no longer queued", and a
+    # task pending for a base that failed "PENDING", as if it would start
+    ("12_0 FAILED NonZeroExitCode\n12_1 COMPLETED None\n13_0 PENDING DependencyNeverSatisfied\n",
+     "random0/baseA as task 12_0 (FAILED), random0/baseB as task 12_1 (COMPLETED), random0/A1B as task 13_0 (PENDING, "
+     "DependencyNeverSatisfied)): by state, 1 FAILED, 1 COMPLETED, 1 never to start (PENDING, "
+     "DependencyNeverSatisfied); `bash {submit}` submits the 2 runs that ended unfinished again; it cancels the task "
+     "that never starts (its base failed or was cancelled), to submit it again after a new task of that base"),
+    # an array cancelled while its tasks were all pending: squeue lists the array alone
+    ("12_0 TIMEOUT TimeLimit\n12_1 RUNNING None\n13 CANCELLED DependencyNeverSatisfied\n", "random0/baseA as task "
+     "12_0 (TIMEOUT), random0/baseB as task 12_1 (RUNNING), random0/A1B as task 13_0 (CANCELLED)): by state, "
+     "1 TIMEOUT, 1 RUNNING, 1 CANCELLED; `bash {submit}` submits the 2 runs that ended unfinished again; a run out of "
+     "time (TIMEOUT: killed at its limit) resumes from its last checkpoint: where one keeps running out of it, emit "
+     "the scripts again with a longer --time"),
+], ids=["one-gone", "all-listed", "squeue-fails", "ended-listed", "array-cancelled"])
 def test_a_dry_run_says_what_squeue_says_of_the_submitted_tasks(micro_data, tmp_path, fake_slurm, monkeypatch, queue,
                                                                  said):
     out, scripts = tmp_path / "grid", tmp_path / "slurm"

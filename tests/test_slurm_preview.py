@@ -91,12 +91,25 @@ def test_dry_run_after_a_submission_names_what_it_would_cancel_and_changes_nothi
     assert "not submitted again: 2 runs queued or running" in preview.stdout
 
 
-def test_dry_run_passes_on_a_refusal_of_sbatch_test_only(tmp_path, fake_slurm):
-    submit = emit(tmp_path, partition="nope")
-    preview = dry_run(submit, FAKE_TEST_ONLY_ERROR="sbatch: error: invalid partition specified: nope")
-    assert preview.returncode == 1
-    assert ("sbatch: error: invalid partition specified: nope\nsbatch --test-only refuses bases.sh (its error above): "
-            f"{submit} would fail there; fix what it names (a partition") in preview.stderr
+@pytest.mark.parametrize("error, code, said", [
+    ("sbatch: error: invalid partition specified: nope", 2, "sbatch --test-only refuses bases.sh over its #SBATCH "
+     "--partition=nope (its error above): {submit} would fail there (exit 2); emit the scripts again with the right "
+     "one (--partition, --gres, --time or --sbatch-option)"),
+    ("sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified", 2,
+     "sbatch --test-only refuses bases.sh over its #SBATCH --partition=nope, -A nolab (its error above)"),
+    ("sbatch: error: Batch job submission failed: Socket timed out on send/recv operation", 1, "sbatch --test-only "
+     "refuses bases.sh (its error above): {submit} would fail there; fix what it names (a partition"),
+    ("sbatch: error: Batch job submission failed: Job violates accounting/QOS policy (job submit limit, user's size "
+     "and/or time limits)", 1, "sbatch --test-only refuses bases.sh (its error above): {submit} would fail there"),
+], ids=["names-the-partition", "names-the-account-and-partition", "names-no-option", "policy-limit"])
+def test_dry_run_passes_on_a_refusal_of_sbatch_test_only(tmp_path, fake_slurm, error, code, said):
+    """A refusal naming an #SBATCH option of the scripts (a partition misspelt; an account given as -A, named by its
+    long name) is a usage error, exit 2, with the line named; before, every refusal was exit 1 and advised to fix
+    "a partition, --gres, --time or --sbatch-option", whichever it was."""
+    submit = emit(tmp_path, partition="nope", time_limit="4:00:00", sbatch_options=("-A nolab",))
+    preview = dry_run(submit, FAKE_TEST_ONLY_ERROR=error)
+    assert preview.returncode == code, preview.stderr
+    assert f"{error}\n{said.format(submit=submit)}" in preview.stderr, preview.stderr
     assert not (fake_slurm / "sbatch").exists()
 
 
@@ -235,19 +248,26 @@ def test_real_slurm_reads_an_sbatch_option_value_with_blanks_and_hashes_as_given
         assert f"Comment={value} " in fields, fields
 
 
-def test_real_slurm_dry_run_names_a_partition_that_does_not_exist(cluster, tmp_path):
+@pytest.mark.parametrize("emitted, error, line", [
+    ({"partition": "nope"}, "invalid partition specified: nope", "--partition=nope"),
+    ({"sbatch_options": ("--acount=lab",)}, "sbatch: unrecognized option '--acount=lab'", "--acount=lab"),
+], ids=["partition", "misspelt-option"])
+def test_real_slurm_dry_run_names_a_partition_that_does_not_exist(cluster, tmp_path, emitted, error, line):
+    """sbatch's refusal naming an #SBATCH option is exit 2 (usage), the line named, before anything is queued;
+    it was exit 1, "fix what it names (a partition, --gres, --time or --sbatch-option ...)" whichever it was."""
     submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm",
-                              real_options(), partition="nope")
+                              real_options(), **emitted)
     preview = subprocess.run(["bash", str(submit), "--dry-run"], env=cluster.env, capture_output=True, text=True,
                              timeout=60)
-    assert preview.returncode == 1
-    assert "invalid partition specified: nope" in preview.stderr
-    assert "sbatch --test-only refuses bases.sh (its error above)" in preview.stderr
+    assert preview.returncode == 2, preview.stderr
+    assert error in preview.stderr
+    assert f"sbatch --test-only refuses bases.sh over its #SBATCH {line} (its error above)" in preview.stderr
     assert cluster.jobs() == {}
     done = subprocess.run(["bash", str(submit)], env=cluster.env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1
-    assert "invalid partition specified: nope" in done.stderr
-    assert "sbatch refused bases.sh (its error above): nothing submitted" in done.stderr
+    assert done.returncode == 2, done.stderr
+    assert error in done.stderr
+    assert f"sbatch refused bases.sh over its #SBATCH {line} (its error above): nothing submitted; emit the scripts " \
+           "again with the right one (--partition, --gres, --time or --sbatch-option)" in done.stderr, done.stderr
     assert cluster.jobs() == {}
 
 
