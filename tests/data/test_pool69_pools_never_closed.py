@@ -4,6 +4,7 @@ garbage collected. The workers block SIGTERM, which is what multiprocessing's ex
 children before it waits for them, without a timeout: the exit hung until the process was killed."""
 
 import gc
+import multiprocessing
 import pathlib
 import subprocess
 import sys
@@ -107,3 +108,23 @@ def test_a_data_loader_garbage_collected_unclosed_leaves_no_process_or_memory(mi
     gc.collect()
     assert workers and not [pid for pid, started in workers if _start_time(pid) == started]
     assert not (pathlib.Path("/dev/shm") / segment).exists()
+
+
+def test_a_queue_closed_in_its_own_feeder_thread_does_not_wait_for_itself():
+    """The collector may end a pool (and close its queues) in any thread, one of its queues' feeder threads too,
+    as that thread pickles what is put: a thread cannot wait for itself to end (RuntimeError)."""
+    channel, done = decoder_pool.worker_queue(multiprocessing.get_context("spawn")), []
+
+    class ClosingAsPickled:
+        def __reduce__(self):
+            try:
+                decoder_pool.close_queue(channel)
+                done.append("closed")
+            except Exception as error:
+                done.append(error)
+            return int, (0,)
+
+    channel.put(ClosingAsPickled())
+    assert waiting.until(lambda: done)
+    assert done == ["closed"]
+    assert waiting.until(lambda: not channel._thread.is_alive())  # then ends: its write fails, the reader closed
