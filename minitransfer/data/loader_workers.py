@@ -131,7 +131,11 @@ def _end_workers(processes, channels, memory):
     for channel in channels:
         if channel is not None:
             close_queue(channel)
-    memory.unlink()  # first: a batch still referenced keeps the mapping, which close refuses
+    memory.unlink()
+    # A batch a caller kept (images read once the pool was closed crashed the process, SIGSEGV: the mapping was
+    # gone) holds the slots' view, and it the mapping, freed as the last such batch goes; close lets go of the
+    # descriptor only. SharedMemory's own close unmapped it, whatever viewed it (NumPy holds no buffer export).
+    memory._buf = memory._mmap = None
     memory.close()
 
 

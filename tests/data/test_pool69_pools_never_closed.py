@@ -4,6 +4,7 @@ garbage collected. The workers block SIGTERM, which is what multiprocessing's ex
 children before it waits for them, without a timeout: the exit hung until the process was killed."""
 
 import gc
+import json
 import multiprocessing
 import pathlib
 import subprocess
@@ -108,6 +109,7 @@ def test_a_data_loader_garbage_collected_unclosed_leaves_no_process_or_memory(mi
     gc.collect()
     assert workers and not [pid for pid, started in workers if _start_time(pid) == started]
     assert not (pathlib.Path("/dev/shm") / segment).exists()
+    assert segment not in pathlib.Path("/proc/self/maps").read_text()  # unmapped too: no batch of it is kept
 
 
 def test_a_queue_closed_in_its_own_feeder_thread_does_not_wait_for_itself():
@@ -128,3 +130,33 @@ def test_a_queue_closed_in_its_own_feeder_thread_does_not_wait_for_itself():
     assert waiting.until(lambda: done)
     assert done == ["closed"]
     assert waiting.until(lambda: not channel._thread.is_alive())  # then ends: its write fails, the reader closed
+
+
+# A program that keeps a batch of its data loader's workers past the pool's close and reads it: the images the
+# batch holds (each image's sum) and as read without workers (the oracle), a line each.
+_KEPT_BATCH = """
+import sys
+import numpy as np
+from minitransfer.data import dataset, image_reader, loader_workers
+if __name__ == "__main__":
+    data = dataset.open_dataset(sys.argv[1])
+    pool = loader_workers.WorkerPool(data, "train", 1, 2, 4)
+    pool.submit(0, np.arange(4))
+    batch = pool.take(0, 4)
+    pool.close()
+    kept = batch.astype(np.int64).sum(axis=(1, 2, 3))
+    read = image_reader.ImageReader(data, "train").read(np.arange(4)).astype(np.int64).sum(axis=(1, 2, 3))
+    print(kept.tolist())
+    print(read.tolist())
+"""
+
+
+def test_a_batch_kept_past_the_data_loaders_close_is_still_read(tmp_path, micro_data):
+    """Its slot's memory stays mapped while the batch is referenced: before, reading it crashed (SIGSEGV)."""
+    script = tmp_path / "kept.py"
+    script.write_text(_KEPT_BATCH)
+    ran = subprocess.run([sys.executable, str(script), micro_data], capture_output=True, text=True,
+                         timeout=waiting.DEADLINE_SECONDS)
+    assert ran.returncode == 0, ran.stderr
+    kept, read = map(json.loads, ran.stdout.splitlines())
+    assert kept == read and len(read) == 4 and min(read) > 0
