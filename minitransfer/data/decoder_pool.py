@@ -15,18 +15,22 @@ the task queue's lock, for which its ``terminate()`` waits forever too. Here ins
   middle of a task (:func:`die_with_parent`; elsewhere than on Linux it exits within
   :data:`WORKER_POLL_SECONDS` once the task is done);
 - a worker stuck in the kernel (a read from a hung file server), which SIGKILL ends only once the
-  read returns, is let go after :data:`KILLED_EXIT_SECONDS`, with a warning: :func:`kill_processes`.
+  read returns, is let go after :data:`KILLED_EXIT_SECONDS`, with a warning: :func:`kill_processes`;
+- a pool never closed (a caller that forgot ``close()``, a stop that came just before it) has its
+  workers killed all the same when it is garbage collected or this process exits: :func:`ended_with`.
 """
 
 import contextlib
 import ctypes
 import multiprocessing
 import multiprocessing.process
+import multiprocessing.util
 import os
 import pickle
 import queue
 import signal
 import sys
+import threading
 import time
 import traceback
 from multiprocessing import resource_tracker
@@ -48,6 +52,10 @@ MAX_WORKERS = 256
 # The exit code of a worker process that found itself running a script's top-level train() or import again
 # (:func:`refuse_in_script_rerun`); Python's own exits are 0, 1, 2 and 120.
 SCRIPT_RERUN_EXIT = 3
+# The exit priority of a pool's finalizer (:func:`ended_with`): 0 or more runs it at this process's exit before
+# multiprocessing's exit handler sends its daemon children SIGTERM, which a worker blocks, and joins them, without
+# a timeout; above the queues' own (10: the one that closes a queue, 0: the one that unlinks its semaphores).
+END_AT_EXIT_PRIORITY = 100
 FEEDER_END_SECONDS = 1.0  # a closed queue's feeder thread, its pipe's readers gone, ends at its next write
 # Closed queues whose feeder thread had not ended yet: kept until it has (see close_queue).
 _CLOSING_QUEUES = []
@@ -105,7 +113,7 @@ class DecoderPool:
 
     def __init__(self, function, workers):
         self.function, self.workers = function, workers
-        self.processes, self.tasks, self.results = [], None, None
+        self.processes, self.tasks, self.results, self._end = [], None, None, None
         self.submitted, self.finished = 0, {}
 
     def map(self, items):
@@ -132,6 +140,7 @@ class DecoderPool:
                                          name="minitransfer-decoder", daemon=True)
                          for number in range(1, self.workers + 1)]
             start_processes(processes, "decoding process")
+            self._end = ended_with(self, end_workers, processes, "decoding process", (self.tasks, self.results))
             self.processes = processes
 
     def _result(self, number):
@@ -164,9 +173,9 @@ class DecoderPool:
         if not self.processes:
             return
         with stop_requests.stops_held(owed_too=True):
-            kill_processes(self.processes, "decoding process")
-            for channel in (self.tasks, self.results):
-                close_queue(channel)
+            if self._end is not None:
+                self._end.cancel()
+            end_workers(self.processes, "decoding process", (self.tasks, self.results))
             self.processes = []
 
 
@@ -227,6 +236,25 @@ def kill_processes(processes, what):
                       f"process does not wait for it")
 
 
+def ended_with(pool, end, *args):
+    """Have ``end(*args)`` (what kills ``pool``'s workers and closes its queues) called when ``pool`` is garbage
+    collected or this process exits, whichever comes first; the pool's ``close()`` cancels it (``.cancel()`` on
+    what this returns) and ends them itself. A pool left unclosed (a caller that forgot to, a stop between its
+    ``finally`` and ``close()``) hung the process's exit: multiprocessing's exit handler sends its daemon children
+    SIGTERM, which the workers block, and waits for them without a timeout; one garbage collected left its workers
+    waiting for tasks as long as this process lived. No argument may refer to ``pool``: it would never be
+    collected."""
+    return multiprocessing.util.Finalize(pool, end, args=args, exitpriority=END_AT_EXIT_PRIORITY)
+
+
+def end_workers(processes, what, channels):
+    """Kill ``processes`` (``what`` they are: :func:`kill_processes`) and close the queues ``channels`` to them
+    (:func:`close_queue`): a :class:`DecoderPool`'s end, by its ``close()`` or :func:`ended_with`."""
+    kill_processes(processes, what)
+    for channel in channels:
+        close_queue(channel)
+
+
 def worker_queue(context):
     """A queue of the multiprocessing ``context`` between this process and its workers, closed by
     :func:`close_queue`: its feeder thread (CPython's, writing what ``put`` buffered) ends quietly
@@ -258,7 +286,8 @@ def close_queue(channel):
     channel._reader.close()
     channel.close()
     feeder = channel._thread  # Queue._thread: the feeder, None until the first put
-    if feeder is not None:
+    # Not where the feeder closes it: the garbage collector may end a pool (ended_with) in any thread, its feeder's too
+    if feeder is not None and feeder is not threading.current_thread():
         feeder.join(FEEDER_END_SECONDS)
     if feeder is None or not feeder.is_alive():
         channel._writer.close()  # where the feeder ended on EPIPE it left it open (to the garbage collector)

@@ -18,7 +18,7 @@ from minitransfer.disk_space import size_said
 
 from . import dataset as ds
 from . import image_reader
-from .decoder_pool import (WorkerDied, close_queue, die_with_parent, kill_processes, next_task,
+from .decoder_pool import (WorkerDied, close_queue, die_with_parent, ended_with, kill_processes, next_task,
                            script_rerun_words, start_processes, stop_signals_blocked, worker_failure, worker_queue)
 from .schema import DatasetUnreadable
 
@@ -33,7 +33,10 @@ class StopRequested(Exception):
 
 
 class WorkerPool:
-    """Worker processes filling a ring of ``depth`` shared-memory batch slots; batch b uses slot b mod depth."""
+    """Worker processes filling a ring of ``depth`` shared-memory batch slots; batch b uses slot b mod depth. Never
+    closed, the pool ends as it is garbage collected or as this process exits (:func:`.decoder_pool.ended_with`)."""
+
+    _end = None  # its end at exit or collection (:func:`.decoder_pool.ended_with`), once its workers have started
 
     def __init__(self, dataset, subset, workers, depth, batch_size):
         self.depth = depth
@@ -56,6 +59,7 @@ class WorkerPool:
                     for number in range(1, workers + 1)
                 ]
                 start_processes(processes, "data loader process")
+                self._end = ended_with(self, _end_workers, processes, (self.tasks, self.results), self.memory)
                 self.processes = processes
             except BaseException:  # a worker that could not start: the segment is freed now, not at exit
                 self.close()
@@ -113,14 +117,26 @@ class WorkerPool:
         not leave a worker or the segment behind (:func:`.stop_requests.stops_held`; one that came is raised on
         return)."""
         with stop_requests.stops_held(owed_too=True):
-            kill_processes(self.processes, "data loader process")
-            self.processes = []
-            for channel in (self.tasks, self.results):
-                if channel is not None:
-                    close_queue(channel)
+            if self._end is not None:
+                self._end.cancel()
             self.slots = None
-            self.memory.unlink()  # first: a batch still referenced keeps the mapping, which close refuses
-            self.memory.close()
+            _end_workers(self.processes, (self.tasks, self.results), self.memory)
+            self.processes = []
+
+
+def _end_workers(processes, channels, memory):
+    """Kill a :class:`WorkerPool`'s worker ``processes``, close its queues ``channels`` (None: not made) and free
+    its shared ``memory``: its end, by its ``close()`` or as it is collected or this process exits."""
+    kill_processes(processes, "data loader process")
+    for channel in channels:
+        if channel is not None:
+            close_queue(channel)
+    memory.unlink()
+    # A batch a caller kept (images read once the pool was closed crashed the process, SIGSEGV: the mapping was
+    # gone) holds the slots' view, and it the mapping, freed as the last such batch goes; close lets go of the
+    # descriptor only. SharedMemory's own close unmapped it, whatever viewed it (NumPy holds no buffer export).
+    memory._buf = memory._mmap = None
+    memory.close()
 
 
 # What a worker's error reading a batch is raised as in the training process: a shard the system refused to read,
