@@ -9,16 +9,18 @@ at most :data:`MEAN_SPREAD` on average and :data:`MOST_SPREAD` at any block. A t
 source's whole images and with five parts of each (:data:`WINDOWS`: training's crop of 227 of 256 at the centre
 and at each corner), mirrored or not: a photo re-cut so is found within about 1% of the image at each edge, a crop
 elsewhere (a random one of training's at another place, 95% of the sides, a strip) mostly not: each window is one
-more thumbnail per source image to compare with. A near-uniform image (:func:`plain`: a blank, a clear sky, a black
-frame) is a near copy of every other by that measure (its spread mostly noise), so such images are left out, and
-counted.
+more thumbnail per source image to compare with. A plain image (:func:`plain`: a blank, a black frame, a clear sky
+of one gradient: a thumbnail near a plane) is a near copy of every other of its gradient by that measure (what is
+left of it mostly noise), so such images are left out, and counted.
 
 Measured (tests/overlap_photos.py's photo-like images, 256 px, prepared at 64 and at 32 px as JPEGs of quality
 75): of 400 distinct images, none called a copy of another, whole or by any of the 12 windows, mirrored or not (the
 closest 0.24 apart on average); found: 100% resized, 95% 30 levels lighter, 100% of 0.7 times the contrast, 83% of
 1.3 times less 30 levels (saturated), 100% cut to a window, 91% 2% off one edge, 66% 2% off each, 35% 95% of the
-sides, 4% training's crop at another place, 1% a strip of 80%. 5000 random thumbnails against 60000, mirrored, on
-2 busy cores: 12.9 s before windows (0.11.7), 5.6 s whole only (--no-crops), 38 s with the windows.
+sides, 4% training's crop at another place, 1% a strip of 80%; 300 skies of a gradient each: 290 left out as plain,
+no pair of the others called copies (0.11.7, comparing grey levels: 50 pairs). 5000 random thumbnails against
+60000, mirrored, on 2 busy cores: 9.6 to 13.3 s before windows (0.11.7), 4.9 s whole only (--no-crops), 41 s with
+the windows.
 """
 
 import numpy as np
@@ -72,15 +74,16 @@ def dataset_thumbnails(data, progress=None, windows=(FULL,)):
     import's: "reading the images of <folder>"); held read (:meth:`.dataset.Dataset.reading`) by the caller."""
     found, total, done = {}, sum(data.num_images(subset) for subset in SUBSETS), 0
     for subset in SUBSETS:
-        count, parts = data.num_images(subset), []
+        count = data.num_images(subset)
+        thumbs = np.empty((count, len(windows), SIDE * SIDE), np.float32)  # filled in place: no second copy
         for start in range(0, count, BATCH):
             images = data.images(subset, range(start, min(start + BATCH, count)))
-            parts.append(np.stack([thumbnails(images, window) for window in windows], axis=1))
-            done += len(parts[-1])
+            for number, window in enumerate(windows):
+                thumbs[start:start + len(images), number] = thumbnails(images, window)
+            done += len(images)
             if progress is not None:
                 progress(done, total, f"reading the images of {data.path.name}")
-        found[subset] = (np.concatenate(parts) if parts else np.zeros((0, len(windows), SIDE * SIDE), np.float32),
-                         data.labels(subset))
+        found[subset] = (thumbs, data.labels(subset))
     return found
 
 
@@ -158,14 +161,16 @@ def shared_images(target, source, progress=None, windows=tuple(WINDOWS)):
     of the opened dataset ``target`` that is a near copy of one of ``source``, of a part of it (``windows``' names,
     :data:`WINDOWS`) or of either mirrored (:func:`near_copies`; the first such of the source's, its training images
     before its validation images, whole before cut, all unmirrored before any mirrored), how many of ``target``'s
-    images and of ``source``'s are near-uniform (:func:`plain`), left out); both held read by the caller."""
+    images and of ``source``'s are near-uniform (:func:`plain`), left out); both held read by the caller. A target's
+    image is compared mirrored with the source's unmirrored (the same pairs as the other way round): the source's
+    thumbnails, the bulk of the memory (ImageNet's: 330 MB a window), are held once."""
     mine = dataset_thumbnails(target, progress)
     theirs = dataset_thumbnails(source, progress, [WINDOWS[name] for name in windows])
-    pooled = np.concatenate([theirs[subset][0] for subset in SUBSETS])
     where = [(subset, index, int(label)) for subset in SUBSETS for index, label in enumerate(theirs[subset][1])]
+    pooled = np.concatenate([theirs.pop(subset)[0] for subset in SUBSETS])
     kept = np.flatnonzero(~plain(pooled[:, 0]))
-    cut = [pooled[kept, number] for number in range(len(windows))]
-    both = np.concatenate(cut + [mirrored(thumbs) for thumbs in cut])
+    every = pooled[kept].transpose(1, 0, 2).reshape(len(windows) * len(kept), SIDE * SIDE)  # window by window
+    plain_there, pooled = len(pooled) - len(kept), None
     copies, plain_here, done = [], 0, 0
     total = sum(len(mine[subset][0]) for subset in SUBSETS)
     for subset in SUBSETS:
@@ -173,16 +178,20 @@ def shared_images(target, source, progress=None, windows=tuple(WINDOWS)):
         compared = np.flatnonzero(~plain(thumbs))
         plain_here += len(thumbs) - len(compared)
 
-        def compared_so_far(rows, done=done):
+        def compared_so_far(rows, done=done):  # rows of the unmirrored, then of the mirrored: each image twice
             if progress is not None:
-                progress(done + rows, total, f"comparing the images of {target.path.name} with {source.path.name}'s")
+                progress(done + rows // 2, total, f"comparing the images of {target.path.name} with "
+                                                  f"{source.path.name}'s")
 
+        found = {}  # {row: (column, mirrored)}: an unmirrored row's pair first, then a mirrored row's
+        for row, column in near_copies(np.concatenate([thumbs[compared], mirrored(thumbs[compared])]), every,
+                                       compared_so_far):
+            found.setdefault(row % len(compared), (column, row >= len(compared)))
         copies += [((subset, int(compared[row]), int(mine[subset][1][compared[row]])),
-                    where[kept[column % len(kept)]], bool(column >= len(cut) * len(kept)),
-                    windows[column // len(kept) % len(windows)])
-                   for row, column in near_copies(thumbs[compared], both, compared_so_far)]
+                    where[kept[column % len(kept)]], mirror, windows[column // len(kept)])
+                   for row, (column, mirror) in sorted(found.items())]
         done += len(thumbs)
-    return copies, plain_here, len(pooled) - len(kept)
+    return copies, plain_here, plain_there
 
 
 SHOWN = 5  # class pairs and example images an overlap's lines name at most
@@ -226,8 +235,8 @@ def overlap_lines(target, source, named_target, named_source, progress=None, cro
                  + (f"; {len(ranked) - SHOWN} more pairs of classes" if len(ranked) > SHOWN else "") + left)
     mine, theirs = image_files.recorded_files(target), image_files.recorded_files(source)
     lines += [f"  {_image(mine, subset, index)} of {name(target, label)} like "
-              f"{_image(theirs, other_subset, other_index)} of {name(source, other)}" + (f" cut to its {window} {CROP:.0%}" if window != "whole" else "")
-              + (" mirrored" if mirror else "")
+              f"{_image(theirs, other_subset, other_index)} of {name(source, other)}"
+              + (f" cut to its {window} {CROP:.0%}" if window != "whole" else "") + (" mirrored" if mirror else "")
               for (subset, index, label), (other_subset, other_index, other), mirror, window in copies[:SHOWN]]
     if len(copies) > SHOWN:
         lines.append(f"  ... {len(copies) - SHOWN} more")

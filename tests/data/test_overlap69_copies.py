@@ -57,16 +57,20 @@ def test_skies_of_one_gradient_are_plain_not_copies_of_each_other():
 def test_a_photo_cut_to_a_corner_as_training_crops_is_found_and_said_cut(tmp_path):
     photos = [photo(seed, 256) for seed in range(4)]
     source = prepared(tmp_path / "X", {"bus": photos[:2], "oak": photos[2:]}, 32)
-    # Oracle: tram's 1.png is oak's 1.png cut to its bottom right 227 x 227, a JPEG; elm's and tram's 0.png are new
+    # Oracle: tram's 1.png is oak's 1.png cut to its bottom right 227 x 227, a JPEG; its 2.png bus's 0.png cut to its
+    # top left, mirrored; elm's and tram's 0.png are new
+    corner = edited(photos[0], 227, crop=(0, 0, CROP, CROP))[:, ::-1]
     target = prepared(tmp_path / "Y", {"elm": [photo(10, 256)], "tram": [photo(11, 256), edited(
-        photos[3], 227, crop=(1 - CROP, 1 - CROP, CROP, CROP), quality=85)]}, 24)
+        photos[3], 227, crop=(1 - CROP, 1 - CROP, CROP, CROP), quality=85), np.ascontiguousarray(corner)]}, 24)
     result = CliRunner().invoke(main, ["prepare", "overlap", target, source])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[1].startswith(f"{target} and {source}: 1 of the 3 images of {target} looks like images of {source}")
+    assert lines[1].startswith(f"{target} and {source}: 2 of the 4 images of {target} look like images of {source}")
     assert lines[2:] == ["  tram/1.png (train image 2) of 'tram' like oak/1.png (train image 3) of 'oak' cut to its "
-                         "bottom right 89%"]
+                         "bottom right 89%",
+                         "  tram/2.png (train image 3) of 'tram' like bus/0.png (train image 0) of 'bus' cut to its "
+                         "top left 89% mirrored"]
     whole = CliRunner().invoke(main, ["prepare", "overlap", target, source, "--no-crops"])
     assert whole.exit_code == 0, whole.output
-    assert whole.stdout.splitlines()[1] == (f"{target} and {source}: none of the 3 images of {target} looks like an "
+    assert whole.stdout.splitlines()[1] == (f"{target} and {source}: none of the 4 images of {target} looks like an "
                                             f"image of {source}")
