@@ -7,7 +7,8 @@ shards of a dataset prepared from a folder (``prepare folder``), written with it
      "files": {subset: [each image's file, relative to the root, in the dataset's order]}}
 
 No shard or meta.json records it, so no shard's digest, plan or layout changed: a dataset prepared before has
-none, and reads, trains and verifies as before. It is believed only where its shards are meta.json's, shard for
+none, and reads, trains and verifies as before; a rerun of its prepare folder writes it (not while trainings read the
+dataset: such a rerun writes nothing), its shards kept. It is believed only where its shards are meta.json's, shard for
 shard and digest for digest, and its counts the subsets': a list left by an import that was stopped, or by an
 older version before a rerun, is not read (:func:`recorded_files` says None, and the images are named by number)."""
 
