@@ -43,7 +43,7 @@ from minitransfer import file_owners, fileio, run_lock
 from minitransfer.cpus import usable_cpus
 
 from . import dataset as ds
-from . import inputs, lock
+from . import image_files, inputs, lock
 from .decode import load_item, warn_of_notes
 from .decoder_pool import MAX_WORKERS, DecoderPool, refuse_in_script_rerun
 from .import_writes import final_files, meta_bytes, state_before, write, writes_since
@@ -59,7 +59,7 @@ SHARD_BYTES = 192 << 20
 DIGESTS_FILE = "source-digests.json"
 # What an import writes into OUT besides its shards (and temporaries, hidden: .<name>.tmp-<host>-<pid>)
 DATASET_FILES = frozenset((META_FILE, MEAN_FILE, SKIPPED_FILE, lock.LOCK_FILE, DIGESTS_FILE, COPIES_FILE,
-                           IMPORTING_FILE))
+                           IMPORTING_FILE, image_files.FILE))
 
 
 class ClassesWithoutImages(ds.DatasetError):
@@ -123,7 +123,7 @@ def check_origin(out, source, size, shard_length=None, overwrite=False):
 
 
 def build_dataset(out, *, source, classes, subsets, size, shard_length=None, workers=None, progress=None,
-                  extra_meta=None, skipped=(), overwrite=False, caches=None, reproducible=None):
+                  extra_meta=None, skipped=(), overwrite=False, caches=None, reproducible=None, file_root=None):
     """Write (or finish) a dataset directory ``out``; returns the opened :class:`Dataset`, its ``writes``
     attribute the :class:`.import_writes.Writes` of this import (shards written and reused, other files
     written: none on a rerun with nothing to do).
@@ -148,6 +148,8 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     meta.json when a shard was written (or by an import that had been interrupted); else when its text
     changed (the cache of a dataset an older version prepared lacked what its rerun read; a source file
     touched), where it can be (a read-only dataset keeps its cache, and its reruns read those files again).
+    ``file_root``: the folder the items lie in (text), whose file names relative to it are then recorded as such a
+    cache (:mod:`.image_files`).
     Raises
     :class:`ClassesWithoutImages` when some class ends up without a training image,
     ``StorageError`` when a file cannot be written, ``RunBusy`` (exit 2) while another process
@@ -183,7 +185,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
                     if built is not None:
                         return built
                 return _build(out, recorded, source, classes, images(), size, shard_length, workers, progress,
-                              extra_meta, skipped, caches, overwrite, checking)
+                              extra_meta, skipped, caches, overwrite, checking, file_root)
             except (WouldWrite, ValueError):  # other options, a shard to rebuild...: as where it may not check
                 if not checking:
                     raise
@@ -265,7 +267,7 @@ def _unchanged(out, source, classes, size, shard_length, progress, extra_meta, s
 
 
 def _build(out, source, given, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped,
-           caches, overwrite, checking=False):
+           caches, overwrite, checking=False, file_root=None):
     """The import into ``out`` (:func:`build_dataset`); ``checking``: nothing may be written (others read the
     dataset), :class:`.shard_builder.WouldWrite` where something would be."""
     before = state_before(out)
@@ -308,7 +310,8 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
         out / MEAN_FILE, mean, classes, meta, before_change=lambda: builder.begin_writing(needed)))
     rebuilt = not (out / META_FILE).is_file()  # removed when a shard or the mean image changed
     meta_size = meta_bytes(meta)  # serialised once: its skipped list is long on ImageNet
-    for name, text in caches(builder.digests).items():
+    listed = {} if file_root is None else image_files.listing(table, subsets, builder.skipped, file_root)
+    for name, text in {**caches(builder.digests), **listed}.items():
         if rebuilt:
             write(out / name, len(text) + meta_size,
                   functools.partial(fileio.write_text, out / name, text, keep_same=True))

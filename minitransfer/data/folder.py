@@ -225,6 +225,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                 out, source={**given, "family_a": chosen_a},
                 classes=table, subsets=subsets, size=size, shard_length=shard_length, workers=workers,
                 progress=progress, skipped=known_bad, overwrite=overwrite, caches=across.caches,
+                file_root=given["path"],
                 extra_meta={"excluded_classes": excluded, "returned_to_training": returned,
                             "decision_inputs": decided, **({"family_a": chosen_a} if chosen_a else {})})
             built.writes = _writes_since(built, before) if decided else built.writes

@@ -11,6 +11,7 @@
                          attributes fixed-length UTF-8 (:func:`minitransfer.hdf5_files.text_attribute`)
     mean.h5              /mean float32 (H, W, 3): mean of the training images
     skipped.txt          files an importer could not decode, one "path<TAB>reason" per line
+    image-files.json     prepare folder's: each image's file (:mod:`.image_files`), no shard's part
     importing.json       while an import is unfinished: its source and image size (as meta.json
                          records them), so that another import is not mixed into its shards
 

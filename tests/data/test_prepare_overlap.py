@@ -26,10 +26,11 @@ def test_near_copies_pair_each_with_the_first_it_copies():
     these[1] = those[550] + rng.uniform(-1.5, 1.5, 64)   # within 2 levels on average
     these[3] = those[20] + 1.0
     those[580] = those[550]  # a second copy: the first is named
-    these[4] = those[9] + 3.0  # 3 levels off everywhere: no copy
+    these[4] = those[9] * 0.7 + 30  # less contrast, lighter: a copy
     these[0] = those[5]
-    these[0, 0] += 60  # one block off by 60: no copy
-    assert near_copies.near_copies(these, those) == [(1, 550), (3, 20)]
+    these[0, 0] += 60  # one block off by 60 (of a spread of some 74 levels): no copy
+    these[2] = those[7][::-1]  # the same levels elsewhere: no copy
+    assert near_copies.near_copies(these, those) == [(1, 550), (3, 20), (4, 9)]
 
 
 def _photos(root, classes):
@@ -64,8 +65,8 @@ def test_prepare_overlap_names_shared_classes_and_copied_photos(tmp_path):
                        f"name: 'Cat')"
     # tram's first photo is bus's second (seed 2), prepared at 32 px from 70 x 70, at 24 px from 30 x 50
     assert lines[1] == f"{target} and {source}: 1 of the 6 images of {target} looks like images of {source} (the " \
-                       f"same photo resized, re-encoded or mirrored): 1 of 'tram' like 'bus'"
-    assert lines[2:] == ["  train image 2 of 'tram' like train image 1 of 'bus'"]
+                       f"same photo resized, re-encoded, re-lit, cut or mirrored): 1 of 'tram' like 'bus'"
+    assert lines[2:] == ["  tram/0.png (train image 2) of 'tram' like bus/1.png (train image 1) of 'bus'"]
 
 
 def test_prepare_overlap_of_other_classes_and_photos_says_none(tmp_path):
