@@ -27,6 +27,7 @@ import numpy as np
 
 from . import image_files
 from .dataset import SUBSETS
+from ..name_lists import some_names
 
 SIDE = 8            # a thumbnail's side, in blocks
 MEAN_LEVELS = 2.0   # near-uniform: a thumbnail's blocks within this of its mean on average (of 255)
@@ -209,7 +210,7 @@ def overlap_lines(target, source, named_target, named_source, progress=None, cro
         return class_tables.described_class(data.classes[label])
 
     shared = class_tables.shared_classes(target.classes, source.classes)
-    named = ", ".join(map(class_tables.described_class, shared[:SHOWN])) + (" ..." if len(shared) > SHOWN else "")
+    named = some_names([class_tables.described_class(entry) for entry in shared], SHOWN)
     lines = [f"{named_target} and {named_source}: "
              + (f"{len(shared)} of the {target.num_classes} classes of {named_target} "
                 f"{'is' if len(shared) == 1 else 'are'} among the {source.num_classes} of {named_source} "
