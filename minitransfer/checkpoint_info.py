@@ -14,7 +14,7 @@ from minitransfer import results, run_files, run_lock, rundir, stopping
 from minitransfer.checkpoint import CheckpointError, load, read_meta
 from minitransfer.checkpoint_runs import divergence_in, run_folder_of
 from minitransfer.checkpoint_check import RUN_CHECKPOINT_LOST, Faults, check_classes
-from minitransfer.checkpoint_remake import provenance
+from minitransfer.checkpoint_remake import provenance, result_record
 from minitransfer.config import evaluates_after
 from minitransfer.dataset_recipe import import_command
 from minitransfer.run_lines import network_words
@@ -98,6 +98,8 @@ def _described(path):
     finished = at_end and unwritten is None and unreadable is None and left_out is None
     refused = resume_refused(run_folder, saved.meta) if saved.solver is not None and not finished else None
     run = _run(run_folder if weights_folder is None else weights_folder.resolve(), weights_folder is not None)
+    # read once, where _run_faults read it: for the provenance and the import command (each read it again before)
+    result = result_record(result_folder or weights_folder or run_folder)
     diverged = (divergence_in(run_folder) or None) if saved.solver is not None and run_folder else None
     summary = {
         "path": str(path), "sha256": saved.sha256, "preset": saved.preset,
@@ -119,13 +121,12 @@ def _described(path):
         "dataset_fingerprint": meta["dataset_fingerprint"],
         "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
         "config": meta["config"],
-        **provenance(saved, result_folder or weights_folder or run_folder),  # where _run_faults read it
+        **provenance(saved, result),
     }
     if summary["dataset_command"] is None:  # an importer's dataset: imported again from its source's images
         size = saved.mean.shape[:2] if saved.mean is not None else None
         summary["dataset_command"] = import_command(summary["dataset_source"], meta["config"].get("data"), size,
-                                                    result_folder or weights_folder or run_folder,
-                                                    meta["dataset_fingerprint"])
+                                                    result, meta["dataset_fingerprint"])
     return summary, refusal
 
 

@@ -28,16 +28,16 @@ SYNTHETIC_OPTIONS = ("classes", "train_per_class", "val_per_class", "seed", "siz
 TRAIN_FIELDS = tuple(field.name for field in dataclasses.fields(TrainConfig))
 
 
-def provenance(saved, run_folder):
+def provenance(saved, result):
     """:func:`minitransfer.checkpoint_info.describe`'s facts of how the network was made and how to make it again
     (:func:`train_command`, :func:`prepare_command`, :func:`network_sha256`): ``network_sha256``, ``command``,
     ``unknown_fields``, ``preset_sources`` (the MINITRANSFER_PRESET_SOURCES the command needs in a new shell,
-    where its preset is one's own: :func:`minitransfer.models.preset_sources`; else None), and, from the
-    result.json of its ``run_folder`` (None: it has none) where that is there and readable, ``environment``;
+    where its preset is one's own: :func:`minitransfer.models.preset_sources`; else None), and, from ``result``
+    (the record of the result.json of its run folder, :func:`result_record`, read once by the caller, which
+    :func:`minitransfer.dataset_recipe.import_command` takes too: {} where there is none), ``environment``;
     ``dataset_source`` and ``dataset_command`` from that result.json, else from
     the dataset's meta.json where it is still the one trained on."""
     config = saved.meta["config"]
-    result = result_record(run_folder)
     data = config.get("data")
     source, shards = recorded_dataset(result, data, saved.meta["dataset_fingerprint"])
     command = prepare_command(source, data, shards) if data else None

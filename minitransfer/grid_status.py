@@ -1,9 +1,10 @@
 """Where each run of a grid stands in its folder, as the grid's dry run shows it: finished (:func:`is_finished`, as
 report reads it), to resume, to train, or held by another process (:func:`run_status`, a :class:`RunStatus`: its
-words and its fields); whether a finished run's result.json is lost (:func:`is_lost`, the one rule); each run's
-result.json read once per look at a grid folder (:class:`RunStates`); what a rerun says of the runs it trains again
-(:func:`tried_again`); the error its train ended on, as its train.log tells it (:func:`error_line`); a run the grid
-planned and never started, as info and eval say it (:func:`planned_not_started`).
+words and its fields); whether a finished run's result.json is lost (:func:`is_lost`, the one rule; not there,
+:func:`missing_result`, as its train tells it); each run's result.json read once per look at a grid folder
+(:class:`RunStates`); what a rerun says of the runs it trains again (:func:`tried_again`); the error its train ended
+on, as its train.log tells it (:func:`error_line`); a run the grid planned and never started, as info and eval say it
+(:func:`planned_not_started`).
 """
 
 import os
@@ -16,11 +17,12 @@ from minitransfer.experiment import (CHECKPOINT_FILE, LOG_FILE, PLAN_FILE, TREAT
                                      weights_path)
 from minitransfer.checkpoint_info import resume_refused  # the check info asks
 from minitransfer.resumed_records import at_end
-from minitransfer.rundir import RESULT_FILE, train_again
+from minitransfer.rundir import RESULT_FILE, is_run_dir, train_again
 from minitransfer.result_checks import ResultContradicted, check_against_curve, read_result
 from minitransfer.run_file_readers import read_json
 from minitransfer.left_out import UnreadableRun
 from minitransfer.run_lock import BUSY, holder, pid_named
+from minitransfer.train_finished import missing_why
 
 
 LOG_TAIL = 16384  # the bytes of a train.log read for its last lines
@@ -155,6 +157,28 @@ def is_lost(out, run, unreadable):
             and not (folder / CHECKPOINT_FILE).exists() and holder(folder) is None)
 
 
+def missing_result(out, run):
+    """Why ``run`` is :data:`RESULT_LOST` where its result.json is not there: its weights file holds its network at
+    its last iteration (its meta's ``iteration`` its ``max_iter``), in its run folder (one with a run's files,
+    :func:`minitransfer.rundir.is_run_dir`), its checkpoint gone, and no process holds its lock: its train refuses
+    it with exit 65, keeping the weights (:func:`minitransfer.train_finished.result_missing`); the reason, in its
+    words (:func:`minitransfer.train_finished.missing_why`); None otherwise (weights of another network, or not at
+    their end, or no run folder: :data:`WEIGHTS_ALONE`, which its train refuses to replace, exit 2). Before, every
+    such run was :data:`WEIGHTS_ALONE`: its dry run and the grid advised moving the finished network away."""
+    folder, weights = run_dir(out, run), weights_path(out, run.name)
+    if ((folder / RESULT_FILE).exists() or (folder / CHECKPOINT_FILE).exists() or not weights.exists()
+            or not is_run_dir(folder)):
+        return None
+    try:
+        meta = checkpoints.read_meta(weights)
+    except (checkpoints.CheckpointError, OSError):
+        return None
+    max_iter = meta.get("config", {}).get("max_iter")
+    if max_iter is None or meta.get("iteration") != max_iter or holder(folder) is not None:
+        return None
+    return missing_why(weights, folder, max_iter)
+
+
 def result_written_again(out, run, states=None):
     """Whether the train of ``run`` writes its unreadable result.json again from its checkpoint, which is at
     the run's last iteration (as ``info`` advises: train --resume, which the grid's train command has), and whose
@@ -170,6 +194,7 @@ def result_written_again(out, run, states=None):
 
 
 RESULT_LOST = f"{RESULT_FILE} unreadable, no checkpoint"
+RESULT_MISSING = f"{RESULT_FILE} not there, no checkpoint"  # the words of a RESULT_LOST whose result.json is gone
 WRITE_AGAIN = "result to write again"  # its checkpoint at its end: its train writes result.json, training nothing
 DONE, TODO, RESUME, BEING_TRAINED, NOT_RESUMABLE = "done", "todo", "resume", "being trained", "not resumable"
 BAD_CHECKPOINT, CHECKPOINT_UNREADABLE_NOW = "bad checkpoint", "checkpoint not readable now"
@@ -207,8 +232,10 @@ def run_status(out, run, states=None):
     whose resume its run folder refuses, as ``info`` tells it: an eval.csv damaged or that cannot be read; before,
     "resume at iteration K", and its train failed), :data:`RESULT_LOST` (:func:`is_lost`: a finished network
     that nothing finishes again without training it anew; the grid trains the others, not it,
-    :func:`finished_and_lost`), "weights without a checkpoint" (its weights file is there but no result.json or
-    checkpoint: its run refuses to replace them and fails with exit 2), or "being trained by PID P" (another
+    :func:`finished_and_lost`; :data:`RESULT_MISSING` its words where its result.json is not there,
+    :func:`missing_result`), "weights without a checkpoint" (its weights file is there but no result.json or
+    checkpoint, and they are not its finished network in its run folder: its run refuses to replace them and fails
+    with exit 2), or "being trained by PID P" (another
     process holds its run: the grid waits for it; "PID P on host H" where it runs on another machine, "SLURM job
     J_T on node N" for a SLURM task: :func:`minitransfer.run_lock.pid_named`).
     ``states``: as for :func:`unreadable_result`."""
@@ -223,7 +250,10 @@ def run_status(out, run, states=None):
                          "being trained by another process")
     saved = run_dir(out, run) / CHECKPOINT_FILE
     if not saved.exists():
-        return RunStatus(TODO if not weights_path(out, run.name).exists() else WEIGHTS_ALONE)
+        if not weights_path(out, run.name).exists():
+            return RunStatus(TODO)
+        missing = missing_result(out, run)  # its finished network, its result.json gone: kept, not trained
+        return RunStatus(WEIGHTS_ALONE) if missing is None else RunStatus(RESULT_LOST, RESULT_MISSING, why=missing)
     try:
         meta = checkpoints.read_meta(saved)  # read once: for result_written_again and the iteration it resumes at
     except checkpoints.CheckpointError:
@@ -243,11 +273,15 @@ def result_lost(out, run, unreadable=None):
     weights file is kept (``eval`` scores it again), but nothing writes its result.json again without
     training it anew, the last resort, which replaces that network. Before, the grid ran its train, which
     refused with exit 2 and advised deleting the weights file ("there is nothing to resume from").
-    ``unreadable``: why its result.json cannot be read, where the caller has read it (:func:`unreadable_result`)."""
+    ``unreadable``: why its result.json cannot be read, where the caller has read it (:func:`unreadable_result`), or
+    why it is not there (:func:`missing_result`), said to be "gone"."""
     weights = weights_path(out, run.name)
     unreadable = unreadable_result(out, run) if unreadable is None else unreadable
-    return (f"{run.name}: its network {weights} is there, but its {RESULT_FILE} cannot be read "
-            f"({unreadable}) and its checkpoint {run_dir(out, run) / CHECKPOINT_FILE} is gone, so "
+    gone = not (run_dir(out, run) / RESULT_FILE).exists()
+    unreadable = missing_result(out, run) if unreadable is None else unreadable  # its result.json not there
+    return (f"{run.name}: its network {weights} is there, but its {RESULT_FILE} "
+            f"{'is gone' if gone else 'cannot be read'} ({unreadable}) and its checkpoint "
+            f"{run_dir(out, run) / CHECKPOINT_FILE} is gone, so "
             f"nothing writes it again and report leaves the run out; keep {weights}: `minitransfer eval "
             f"{shlex.quote(str(weights))}` scores it again; as the last resort, {train_again()}, "
             f"which replaces that network")
@@ -266,6 +300,8 @@ def finished_and_lost(runs, out, states=None):
         # files looked at first (stat calls, no read; a run's folder may be a file in its way, refused after,
         # naming it: its result.json is then not there)
         if not _files_there(out, run):
+            if missing_result(out, run) is not None:  # a stat of its result.json first: its weights read only then
+                lost.append(run)
             continue
         unreadable = unreadable_result(out, run, states)
         if unreadable is None:

@@ -17,7 +17,7 @@ from minitransfer.experiment import CHECKPOINT_FILE, PLAN_FILE, Run, run_dir, ru
 from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_plan import option_label
 from minitransfer.grid_preflight import resolved_plan
-from minitransfer.grid_status import RunStates, is_lost, unreadable_result
+from minitransfer.grid_status import RunStates, is_lost, missing_result, unreadable_result
 from minitransfer.recorded_config import named_differences, recorded_change
 from minitransfer.resume_options import RESUME_FREE_FIELDS
 
@@ -53,14 +53,15 @@ def _trained_file(out, run, kept):
 
 def _network_kept(out, run, plans=None):
     """Whether the grid keeps the network of ``run`` as it is: finished, or its result.json lost
-    (:func:`~minitransfer.grid_status.is_lost`: the grid skips it and its transfers copy it, so it is checked as a
-    finished run is; before, it was not checked at all, trained with any options). ``plans``: as for
-    :func:`trained_file`."""
+    (:func:`~minitransfer.grid_status.is_lost`; not there, :func:`~minitransfer.grid_status.missing_result`: the
+    grid skips it and its transfers copy it, so it is checked as a finished run is; before, it was not checked at
+    all, trained with any options). ``plans``: as for :func:`trained_file`."""
     if not weights_path(out, run.name).exists():
         return False
     unreadable = unreadable_result(out, run, None if plans is None else plans.states)
-    return (run_dir(out, run) / rundir.RESULT_FILE).exists() if unreadable is None else \
-        is_lost(out, run, unreadable)
+    if unreadable is not None:
+        return is_lost(out, run, unreadable)
+    return (run_dir(out, run) / rundir.RESULT_FILE).exists() or missing_result(out, run) is not None
 
 
 def trained_otherwise(out, run, options, ignore=(), plans=None):

@@ -264,9 +264,9 @@ def _finished_weights(plan):
     their run folder without its result.json: :func:`minitransfer.train_finished.result_missing` (exit 65, kept)."""
     c, out = plan.config, pathlib.Path(plan.config.out)
     written = (plan.run_dir / RESULT_FILE).exists()
-    # its result.json not there, in its run folder: not "delete them" (exit 2), as still without the folder and in a
-    # grid's run folder (its treatment.json), whose grid says so: grid_status.WEIGHTS_ALONE
-    lost = not written and is_run_dir(plan.run_dir) and not (plan.run_dir / TREATMENT_FILE).is_file()
+    # its result.json not there, in its run folder: not "delete them" (exit 2), as still without the folder; a grid's
+    # run too, which its grid counts lost (grid_status.missing_result)
+    lost = not written and is_run_dir(plan.run_dir)
     if c.resume != "auto" or not (out.exists() and (written or lost)):
         return None
     try:

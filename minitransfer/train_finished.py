@@ -71,8 +71,14 @@ def result_missing(out, run_dir, max_iter):
     in ``run_dir`` is not there (deleted, or never written: the run stopped between its weights and its result) and
     whose checkpoint is gone: nothing writes it again. Before, "OUT exists but there is nothing to resume from;
     delete or move away OUT", exit 2, of the finished network."""
-    return result_lost(out, run_dir, f"{run_dir / RESULT_FILE} is not there ({out} holds the run's network at its "
-                                     f"last iteration, {max_iter})")
+    return result_lost(out, run_dir, missing_why(out, run_dir, max_iter))
+
+
+def missing_why(out, run_dir, max_iter):
+    """Why the result of the finished run of weights ``out`` (at its ``max_iter``) is lost where its result.json in
+    ``run_dir`` is not there, as train (:func:`result_missing`) and a grid
+    (:func:`minitransfer.grid_status.missing_result`) say it."""
+    return f"{run_dir / RESULT_FILE} is not there ({out} holds the run's network at its last iteration, {max_iter})"
 
 
 def _why_unreadable(path, error):

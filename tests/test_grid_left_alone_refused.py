@@ -20,8 +20,7 @@ def test_a_run_left_alone_whose_train_would_refuse_it_is_told_what_to_do_first(t
     shutil.copytree(source, place)
     selffer = next(run for run in runs if run.name == "random0/B1B")  # planned, finished: left alone below
     folder = grid.run_dir(place, selffer)
-    (folder / "result.json").unlink()
-    (folder / grid.CHECKPOINT_FILE).unlink(missing_ok=True)
+    shutil.rmtree(folder)  # its run folder gone (its result.json and checkpoint alone: lost, test_grid_result_missing)
     command = ["train", *grid.train_arguments(selffer, place, options)]  # what the rerun that plans it runs
     refused = CliRunner().invoke(main, command)
     assert refused.exit_code == 2, refused.output  # the oracle: its train refuses the run as it stands

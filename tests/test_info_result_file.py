@@ -134,8 +134,9 @@ def test_a_result_report_cannot_read_without_its_checkpoint_is_said_to_need_trai
     shown = _info("net.h5")
     assert (shown.exit_code, shown.stderr) == (65, f"error: bad data: {why}\n")
     assert shown.stdout.splitlines()[1].endswith(
-        f"{LEFT_OUT}its checkpoint net.run/checkpoint.h5 is gone, so nothing writes it again: train it again (its "
-        f"train command with --overwrite))")
+        f"{LEFT_OUT}its checkpoint net.run/checkpoint.h5 is gone, so nothing writes it again: keep net.h5 "
+        f"(`minitransfer eval net.h5` scores it again), or, as the last resort, train it again (its train command "
+        f"with --overwrite), which replaces that network)")  # the network kept first, as train says it
     before = {path: path.read_bytes() for path in run_copy.rglob("*") if path.is_file()}
     for given in ("net.run", "net.h5"):
         refused = CliRunner().invoke(main, ["train", "--resume", given, "--device", "cpu"])

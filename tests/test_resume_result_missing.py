@@ -107,13 +107,16 @@ def test_eval_csv_is_judged_and_told_of_one_reading(micro_data, tmp_path, monkey
     assert len(reads) == 1
 
 
-def test_a_grids_run_is_refused_as_its_grid_says(micro_data, tmp_path):
-    """A grid's run (its treatment.json in its run folder): its dry run says "weights without a checkpoint ... its
-    train refuses to replace them, exit 2" (grid_status.WEIGHTS_ALONE, test_grid_dry_run_refused), so its train
-    does."""
+def test_a_grids_run_is_kept_as_its_grid_says(micro_data, tmp_path):
+    """A grid's run (its treatment.json in its run folder) too: its grid counts it lost and keeps it
+    (grid_status.missing_result, test_grid_result_missing), so its train does (exit 65, nothing deleted). Before, it
+    was refused with exit 2 ("nothing to resume from"), as its grid's dry run then said (WEIGHTS_ALONE)."""
     out, run = _finished(micro_data, tmp_path)
     (run / "result.json").unlink()
     (run / "checkpoint.h5").unlink()
     (run / "treatment.json").write_text("{}")
+    before = _files(tmp_path)
     refused = CliRunner().invoke(main, ["train", "--resume", "auto", "--data", micro_data, *RUN, "-o", str(out)])
-    assert refused.exit_code == 2 and "nothing to resume from" in refused.output, refused.output
+    assert refused.exit_code == 65 and f"{run / 'result.json'} is not there" in refused.output, refused.output
+    assert "nothing to resume from" not in refused.output, refused.output
+    assert _files(tmp_path) == before

@@ -24,9 +24,9 @@ def state_words(summary):
     if summary["resumable"] and summary["run"]:  # its run stopped (killed, crashed, interrupted): what goes on
         state = f" (resumable: {_resume_command(as_named(summary['path'], summary['run']['folder']))} goes on from it)"
     if summary["unwritten_result"]:
-        state = f" ({_unwritten_text(**summary['unwritten_result'])})"
+        state = f" ({_unwritten_text(**summary['unwritten_result'], network=_kept(summary))})"
     if summary["unreadable"]:
-        state = f" ({_unreadable_text(summary['path'], **summary['unreadable'])})"
+        state = f" ({_unreadable_text(summary['path'], **summary['unreadable'], kept=_kept(summary))})"
     if summary["left_out"]:  # its files readable, but not one network report counts: report's reason
         left_out = summary["left_out"]
         folder = inputs.display_name(left_out["folder"])
@@ -58,33 +58,44 @@ def _finished_text(summary):
     return f"finished: the last checkpoint of its run, whose weights file {weights} is not there{renamed}"
 
 
-def _unwritten_text(result, resumable, resume_refused):
+def _kept(summary):
+    """The network to keep where nothing finishes its run from its checkpoint (:func:`_train_again`): its run's
+    weights file where it is there (as ``info`` was given it, where it is that file), else the network ``info``
+    describes."""
+    run = summary["run"]
+    there = run is not None and not run["is_weights_file"] and run["weights_file_exists"]
+    return run["weights_file"] if there else summary["path"]
+
+
+def _unwritten_text(result, resumable, resume_refused, network):
     """What ``info`` says of a network at the last iteration of a run whose ``result`` (its
     result.json) was not written (its training ended before: a full disk): not finished, as
     ``report`` counts it (it was said "finished"), and how to finish it: resumed where its checkpoint
-    is there and taken (``resumable``), else trained again (``resume_refused``: why a resume refuses it)."""
+    is there and taken (``resumable``), else the ``network`` kept, trained again as the last resort
+    (``resume_refused``: why a resume refuses it)."""
     run_folder = pathlib.PurePath(result).parent
     finish = (f"finish it with {_resume_command(run_folder)}" if resumable else
-              _train_again(run_folder, "gone too, so nothing resumes it", resume_refused))
+              _train_again(run_folder, "gone too, so nothing resumes it", resume_refused, network))
     return (f"trained to its last iteration, but its result {inputs.display_name(result)} was not written: the run "
             f"is not finished; {finish}")
 
 
-def _unreadable_text(network, what, path, why, io_error, missing, in_the_way, resumable, resume_refused):
+def _unreadable_text(network, what, path, why, io_error, missing, in_the_way, resumable, resume_refused, kept):
     """What ``info`` says of ``network`` at the last iteration of a run whose result.json, or
     configuration (config.json), at ``path`` report cannot read (``why``, report's words, on stderr;
     ``missing``: not there at all):
     left out of the report (it was said "finished"), and what to do: give read access to it
     (``io_error``), move away what is ``in_the_way`` (train cannot replace a folder), and write it
     again: a result by resuming the run where its checkpoint is there (``resumable``: train --resume
-    finishes it again), else by training the run again (``resume_refused``: why a resume refuses its
-    checkpoint, where it is there); a configuration from the network's record
+    finishes it again), else none: the network ``kept`` (:func:`_kept`), trained again as the last resort
+    (``resume_refused``: why a resume refuses its checkpoint, where it is there); a configuration from the
+    network's record
     of it, which train wrote there too (resuming a finished run leaves its config.json alone)."""
     run_folder = pathlib.PurePath(path).parent
     if what == "result":
         rewrite = (f"write it again with {_resume_command(run_folder)}, which finishes the run again from its "
                    f"checkpoint" if resumable else
-                   _train_again(run_folder, "gone, so nothing writes it again", resume_refused))
+                   _train_again(run_folder, "gone, so nothing writes it again", resume_refused, kept))
         state = "trained to its last iteration, but its result"
     else:
         rewrite = (f"write it again from the configuration the network records, which `minitransfer info --json "
@@ -102,9 +113,12 @@ def _resume_command(run_folder):
             f"--resume auto)")
 
 
-def _train_again(run_folder, gone, resume_refused=None):
+def _train_again(run_folder, gone, resume_refused, network):
     """What to do with a run at its last iteration whose result.json cannot be had from its checkpoint,
-    which is ``gone`` (how that is said), or there but refused by a resume (``resume_refused``, why):
-    train it again."""
+    which is ``gone`` (how that is said), or there but refused by a resume (``resume_refused``, why): keep its
+    ``network`` (:func:`_kept`), which eval scores, and, as the last resort, train it again, as train says it
+    (:func:`minitransfer.train_finished.result_lost`). Before, "train it again" alone, which replaces that network."""
     state = gone if resume_refused is None else f"not resumable ({resume_refused})"
-    return f"its checkpoint {inputs.display_name(run_folder / 'checkpoint.h5')} is {state}: {train_again()}"
+    return (f"its checkpoint {inputs.display_name(run_folder / 'checkpoint.h5')} is {state}: keep "
+            f"{inputs.display_name(network)} (`minitransfer eval {shlex.quote(str(network))}` scores it again), or, "
+            f"as the last resort, {train_again()}, which replaces that network")

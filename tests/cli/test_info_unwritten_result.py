@@ -60,8 +60,10 @@ def test_the_command_info_gives_finishes_the_run(unwritten):
 def test_a_run_without_its_result_nor_its_checkpoint_is_said_to_need_training_again(unwritten):
     (unwritten / "net.run" / "checkpoint.h5").unlink()
     said = _info("net.h5").splitlines()[1]
-    assert said.endswith(UNWRITTEN + "its checkpoint net.run/checkpoint.h5 is gone too, so nothing resumes it: train "
-                                      "it again (its train command with --overwrite))"), said
+    assert said.endswith(UNWRITTEN + "its checkpoint net.run/checkpoint.h5 is gone too, so nothing resumes it: keep "
+                                      "net.h5 (`minitransfer eval net.h5` scores it again), or, as the last resort, "
+                                      "train it again (its train command with --overwrite), which replaces that "
+                                      "network)"), said  # the network kept first, as train says it
     refused = CliRunner().invoke(main, ["train", "--resume", "net.run", "--device", "cpu"])  # the weights kept
     assert refused.exit_code == 65 and "net.run/result.json is not there" in refused.output, refused.output
     assert "nothing to resume from" not in refused.output, refused.output
@@ -81,4 +83,6 @@ def test_a_run_without_its_result_whose_resume_refuses_its_logs_is_said_to_need_
     assert not summary["resumable"] and "lacks the evaluations at iteration" in summary["resume_refused"], summary
     said = _info("net.h5").splitlines()[1]
     assert said.endswith(f"{UNWRITTEN}its checkpoint net.run/checkpoint.h5 is not resumable "
-                         f"({summary['resume_refused']}): train it again (its train command with --overwrite))"), said
+                         f"({summary['resume_refused']}): keep net.h5 (`minitransfer eval net.h5` scores it "
+                         f"again), or, as the last resort, train it again (its train command with --overwrite), "
+                         f"which replaces that network)"), said
