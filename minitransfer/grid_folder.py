@@ -78,7 +78,8 @@ class GridLock:
     A planner records itself in the planning lock file while it holds it ("PID HOST", a SLURM task's job:
     :func:`minitransfer.lock_holder.this_process_record`; emptied as it lets go), so that a grid waiting there names
     the process it waits for, its command where it runs on this machine, its host where on another
-    (:func:`minitransfer.lock_holder.recorded_named`): a planner stopped with Ctrl-Z, or hung on a file system, keeps the others waiting.
+    (:func:`minitransfer.lock_holder.recorded_named`): a planner stopped with Ctrl-Z, or hung on a file system,
+    keeps the others waiting.
     Grids of one process at work in a folder share its working lock (:func:`minitransfer.held_locks.share_held`:
     byte-range locks, NFS, are the process's); one that would plan while another of its process plans
     there waits for that one's release, never opening the lock file it holds (whose close would drop
