@@ -14,7 +14,7 @@ import time
 from minitransfer import config, file_owners, fileio
 from minitransfer.experiment import PLAN_FILE
 from minitransfer.grid_options import SOURCE_DATA
-from minitransfer import held_locks, path_kinds, run_lock, rundir
+from minitransfer import held_locks, lock_holder, path_kinds, run_lock, rundir
 
 
 def check_place(out, options):
@@ -75,6 +75,11 @@ class GridLock:
     :mod:`minitransfer.slurm`), tells the next one that another works there now, trained with the
     options the plan records (:func:`minitransfer.grid_check.check_at_work`). The kernel releases both
     when a process dies. A grid refused while planning leaves no lock file behind in a folder it found empty or missing.
+    A planner records itself in the planning lock file while it holds it ("PID HOST", a SLURM task's job:
+    :func:`minitransfer.lock_holder.this_process_record`; emptied as it lets go), so that a grid waiting there names
+    the process it waits for, its command where it runs on this machine, its host where on another
+    (:func:`minitransfer.lock_holder.recorded_named`): a planner stopped with Ctrl-Z, or hung on a file system,
+    keeps the others waiting.
     Grids of one process at work in a folder share its working lock (:func:`minitransfer.held_locks.share_held`:
     byte-range locks, NFS, are the process's); one that would plan while another of its process plans
     there waits for that one's release, never opening the lock file it holds (whose close would drop
@@ -104,6 +109,7 @@ class GridLock:
     def planned(self):
         """The plan is written: work on (holding the working lock), and let the next process plan."""
         self._working = self._locked(self.WORKING, fcntl.LOCK_SH)
+        _unrecord(self._planning)
         _drop(self._planning)
         self._planning = None
 
@@ -136,7 +142,7 @@ class GridLock:
                 if not here.exclusive and operation == fcntl.LOCK_SH:
                     return here.descriptor
                 if not waited:
-                    self._waiting()
+                    self._waiting("")
                     waited = True
                 time.sleep(HELD_HERE_POLL_SECONDS)  # never opened: its close would drop that grid's lock (NFS)
                 continue
@@ -153,19 +159,23 @@ class GridLock:
             try:
                 if not run_lock.try_lock(descriptor, operation, path=path):
                     if not waited:
-                        self._waiting()
+                        self._waiting(lock_holder.recorded_named(descriptor, path, run_lock.PID_WAIT_SECONDS))
                         waited = True
                     fcntl.flock(descriptor, operation)
                 if run_lock.same_file(descriptor, path):  # not removed by a planner refused meanwhile
                     held_locks.hold(descriptor, exclusive=operation == fcntl.LOCK_EX)
+                    if operation == fcntl.LOCK_EX:
+                        _record(descriptor)
                     return descriptor
             except BaseException:
                 os.close(descriptor)
                 raise
             os.close(descriptor)
 
-    def _waiting(self):
-        self.log(f"waiting for another minitransfer experiment to finish planning its runs in {self.out}")
+    def _waiting(self, named):
+        """Say that this grid waits for another to plan (``named``: that one, " (minitransfer experiment, PID
+        1234)", or "")."""
+        self.log(f"waiting for another minitransfer experiment{named} to finish planning its runs in {self.out}")
 
     def __exit__(self, *exc):
         if self._planning is not None:  # refused before its plan: the folder as it was found
@@ -175,6 +185,8 @@ class GridLock:
                         (self.out / name).unlink(missing_ok=True)
                     if self._created:
                         self.out.rmdir()
+        if self._planning is not None:
+            _unrecord(self._planning)
         for descriptor in (self._planning, self._working):
             if descriptor is not None:
                 _drop(descriptor)
@@ -188,6 +200,23 @@ def _identity(folder):
         return file_owners.identity(folder, gone=run_lock.GONE)
     except OSError as error:
         raise fileio.StorageError(error.errno, f"cannot look at {folder}: {error.strerror or error}") from error
+
+
+def _record(descriptor):
+    """Write this process's record (:func:`minitransfer.lock_holder.this_process_record`) in the planning lock it
+    has just taken, for the message of a grid waiting there (:func:`minitransfer.lock_holder.recorded_named`); one
+    that cannot be
+    written (a full disk) leaves that message without it, the grid planning on."""
+    with contextlib.suppress(OSError):
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, lock_holder.this_process_record(), 0)
+
+
+def _unrecord(descriptor):
+    """Empty the planning lock this process is about to let go of: no record names a planner that is gone
+    (what a SLURM task's shared hold there, which writes none, would be taken for)."""
+    with contextlib.suppress(OSError):
+        os.ftruncate(descriptor, 0)
 
 
 def _drop(descriptor):

@@ -10,8 +10,10 @@ import pathlib
 import re
 import shlex
 import socket
+import time
 
 from minitransfer import file_owners
+from minitransfer.file_locks import flock_holders
 
 RECORD_BYTES = 320  # a lock file's "PID HOST" line: a host name has at most 255 bytes
 # what a SLURM task records of itself (its job, as an array task, and the node slurmd names it by), and
@@ -184,6 +186,32 @@ def _on_its_host(pid):
     process of this machine another user runs."""
     host, user = getattr(pid, "host", None), user_of(pid)
     return f"{int(pid)} on host {host}" if host else f"{int(pid)} of {user}" if user else str(int(pid))
+
+
+def command_named(pid):
+    """(the command the lock's holder ``pid`` runs, or None where it cannot be told (:func:`command_of`); the
+    holder in a message's words: " (minitransfer prepare folder, PID 1234)", or as :func:`holder_named` names it)."""
+    command = command_of(pid)
+    return command, f" ({command}, {pid_named(pid)})" if command else holder_named(pid)
+
+
+def recorded_named(descriptor, path, wait_s):
+    """The holder of the lock file ``path`` (open at ``descriptor``), one that another process waits for (a grid's
+    planning lock: :class:`minitransfer.grid_folder.GridLock`), in a message's words: " (minitransfer experiment,
+    PID 1234)", " (PID 1234 on host node7)" by its record (:func:`this_process_record`); where it has written none
+    (looked for over ``wait_s`` seconds: it writes it just after it takes the lock), this machine's holders by the
+    kernel's list (:func:`minitransfer.file_locks.flock_holders`), or "" where none is known (a process of another
+    host that writes none). A record of this machine naming a process that list does not (one killed with
+    SIGKILL, another process holding the lock since) gives way to the list."""
+    deadline = time.monotonic() + wait_s
+    written = read_holder(descriptor)
+    while written is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+        written = read_holder(descriptor)
+    listed = flock_holders(path)
+    if written is None or written.host is None and listed and written not in listed:
+        return command_named(listed[0])[1] if len(listed) == 1 else holder_named(listed)
+    return command_named(written)[1]
 
 
 def is_this_process(written, pid=None):

@@ -102,18 +102,11 @@ def _held_exclusively(folder, pid):
     """The ``RunBusy`` (exit code 2) of a prepare into ``folder`` while ``pid`` holds it: another prepare
     (or a process whose command cannot be told, such as a script calling the library), or else the
     command that holds it (a training whose run folder it is, a report writing there)."""
-    command, held = _named(pid)
+    command, held = lock_holder.command_named(pid)
     if _a_prepare(command):
         return BeingPrepared(f"{folder} is being prepared by another minitransfer process{held}: wait for it to "
                              f"finish, or give another OUT", pid)
     return run_lock.RunBusy(f"{folder}{run_lock.BUSY}{held}, which writes there: give another OUT", pid)
-
-
-def _named(pid):
-    """(the command the lock's holder ``pid`` runs, or None where it cannot be told; the holder in a message's
-    words: " (minitransfer prepare folder, PID 1234)", or as :func:`minitransfer.run_lock.holder_named` names it)."""
-    command = lock_holder.command_of(pid)
-    return command, f" ({command}, {run_lock.pid_named(pid)})" if command else run_lock.holder_named(pid)
 
 
 def _a_prepare(command):
@@ -157,7 +150,7 @@ def _wait_while_held(folder, busy, same_import, since):
             return
         if lock_holder.is_this_process(pid):  # taken by another thread of this process since it was refused
             raise busy
-        command, held = _named(pid)
+        command, held = lock_holder.command_named(pid)
         if not _a_prepare(command) or not same_import():
             raise _held_exclusively(folder, pid)
         now = clock()
