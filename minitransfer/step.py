@@ -122,7 +122,9 @@ class TrainingStep:
         self.update_begun = True
         cp = cuda.cupy()
         try:
-            return self._lean(x, labels, iteration, marks) if self.fused else self._reference(x, labels, iteration, marks)
+            if self.fused:
+                return self._lean(x, labels, iteration, marks)
+            return self._reference(x, labels, iteration, marks)
         except (cp.cuda.memory.OutOfMemoryError, cp.cuda.runtime.CUDARuntimeError) as error:
             if isinstance(error, cp.cuda.runtime.CUDARuntimeError) and error.status != CUDA_ERROR_MEMORY_ALLOCATION:
                 raise

@@ -260,9 +260,15 @@ class Run(RunFailures):
     def checkpoint(self, done, lr):
         """The checkpoint due after iteration ``done`` (:meth:`save`); memory that runs out while it
         is made (on a GPU the weight check and the snapshot allocate) is :meth:`out_of_memory`,
-        which names the last checkpoint kept: it escaped as a bare MemoryError. Returns it as written."""
+        which names the last checkpoint kept: it escaped as a bare MemoryError. Returns it as written, once the
+        dataset is found still as the run checked it (:meth:`~minitransfer.data.dataset.Dataset.check_unchanged`:
+        a ``DatasetError`` where a shard was replaced, deleted or written to, the folder moved or meta.json
+        edited since; the checkpoint, written before, keeps the iterations, which read the files as checked)."""
         with self._saved_if_out_of_memory(f"saving the checkpoint of iteration {done}"):
-            return self.save(done, lr)
+            written = self.save(done, lr)
+        # after it: the iterations it holds trained on the files as checked, which the readers keep open
+        self.plan.dataset.check_unchanged()
+        return written
 
     def write_weights(self):
         """Write the weights file `out` once the last iteration's checkpoint is written, without the

@@ -27,7 +27,7 @@ from minitransfer import fileio
 
 from . import integrity, lock, schema
 from .changed_since import (check_class_table, check_meta_digest, check_meta_recorded, check_meta_unchanged,
-                            folder_changed)
+                            folder_changed, still_checked)
 from .image_reader import ImageReader, not_a_shard_file
 from .integrity import check_files, corrupt_files
 from .mistaken_paths import empty_folder, not_a_dataset, unfinished_import
@@ -217,6 +217,21 @@ class Dataset:
         check_class_table(self.path, self.meta, mean_file)
         check_meta_digest(self.path, self.meta, mean_file=mean_file)
         self._digests_checked = True
+
+    def check_unchanged(self):
+        """``DatasetError`` where the dataset is no longer as this process checked it: its meta.json not the one
+        opened (edited, prepared again) or gone (the folder moved or deleted), or a file whose checksum it found
+        intact (:attr:`verified`) replaced, written to or gone since (:func:`.changed_since.still_checked`).
+
+        A run asks it at each checkpoint. Its readers keep the shards they opened and read them as checked,
+        whatever the folder holds now: where every shard stays open (a dataset of up to
+        :data:`.image_reader.MAX_OPEN_SHARDS` shards) a shard replaced by another dataset's, or deleted, or the
+        folder moved, mid-run went unnoticed, and the run finished as trained on a dataset no longer there, its
+        resumption or its next run refused or trained on other images (ImageNet's shards, opened again, stopped
+        it). One stat per file checked, and meta.json read (its few kB, ImageNet's ~300)."""
+        check_meta_unchanged(self.path, self.fingerprint)
+        for path, checked in self.verified.items():
+            still_checked(path, checked)
 
     def _check_files(self, files):
         """:func:`check_files` of ``files``; a file found changed with the whole folder is said as such
