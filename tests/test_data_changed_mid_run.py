@@ -36,7 +36,7 @@ def _meta_edited(data, other):
     meta = json.loads((data / "meta.json").read_text())
     meta["classes"][0]["name"] = "edited"
     (data / "meta.json").write_text(json.dumps(meta))
-    return "meta.json: the dataset was prepared again after this process opened it"
+    return "meta.json: the dataset was prepared again (or its meta.json edited) after this process opened it"
 
 
 @pytest.mark.parametrize("change", [_replaced, _deleted, _moved, _meta_edited],

@@ -19,7 +19,7 @@ from .schema import REPREPARE, DatasetError, read_error
 from .shard_format import META_FILE, META_SHA256, meta_sha256, meta_text
 
 FOLDER_GONE = "the dataset folder was moved or deleted after this process opened it"
-PREPARED_AGAIN = "the dataset was prepared again after this process opened it"
+PREPARED_AGAIN = "the dataset was prepared again (or its meta.json edited) after this process opened it"
 
 
 def meta_changed(folder, fingerprint):

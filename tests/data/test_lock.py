@@ -101,8 +101,8 @@ def test_an_evaluation_holds_the_dataset_while_it_reads(data, tmp_path, monkeypa
 def test_a_dataset_prepared_again_after_it_was_opened_is_not_read(data):
     opened = dataset.open_dataset(data)
     synthetic.build_synthetic(data, **{**TINY, "seed": 2}, overwrite=True)
-    with pytest.raises(dataset.DatasetError, match=r"meta.json: the dataset was prepared again after this process "
-                                                   r"opened it; rerun"):
+    with pytest.raises(dataset.DatasetError, match=r"meta.json: the dataset was prepared again \(or its meta.json edited\) after this "
+                                                   r"process opened it; rerun"):
         with opened.reading():
             pass
     with dataset.open_dataset(data).reading() as reopened:
