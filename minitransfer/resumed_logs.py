@@ -17,7 +17,7 @@ class RunLogError(MinitransferError, ValueError):
     """A resumed run's eval.csv is not one, or lacks an evaluation its checkpoint says was made (exit 65)."""
 
 
-RECOVER = "start the run over with --overwrite (overwrite=True), or restore the file"
+RECOVER = "start the run over (`overwrite=True`), or restore the file"
 
 
 def unlogged_evaluations(eval_csv, iteration, evaluated, first, lines):

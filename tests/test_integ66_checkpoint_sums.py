@@ -77,9 +77,11 @@ def test_a_finished_run_resumed_without_its_result_json_refuses_a_middle_row_edi
         f"error: bad data: {eval_csv}: its 3 evaluations before iteration 4 are not those {checkpoint} records "
         f"(their top1 values sum to {math.fsum(_top1s(eval_csv)[:3]):.9g}, it recorded {recorded:.9g}): edited "
         f"since train wrote them"), done.output
-    assert done.output.splitlines()[-1].endswith("start the run over with --overwrite (overwrite=True), or restore "
-                                                 "the file"), done.output
+    assert done.output.splitlines()[-1].endswith("start the run over (--overwrite), or restore the file"), done.output
     assert not (folder / "baseA.run" / "result.json").exists()
+    told = CliRunner().invoke(main, ["info", str(folder / "baseA.h5")])  # info says the refusal in the same words
+    assert "not resumable" in told.output and "start the run over (--overwrite), or restore" in told.output, told.output
+    assert "=True" not in done.output + told.output, done.output + told.output  # a library's words, not the CLI's
 
 
 def test_a_finished_run_whose_result_json_another_replaced_refuses_its_edited_row(trained, tmp_path, micro_data):

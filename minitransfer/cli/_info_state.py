@@ -10,6 +10,7 @@ import pathlib
 import shlex
 
 from minitransfer.checkpoint_info import as_named
+from minitransfer.cli._errors import option_text
 from minitransfer.data import inputs
 from minitransfer.run_lock import holder_named
 from minitransfer.run_remedies import start_over_in
@@ -34,7 +35,7 @@ def state_words(summary):
     if summary["diverged"]:  # resumed, it replays its iterations bit for bit
         state = f" (resumable, but its {summary['diverged']}: {start_over_in(summary['run']['folder'])})"
     if summary["resume_refused"]:  # its logs, which the resume checks first
-        state = f" (not resumable: {summary['resume_refused']})"
+        state = f" (not resumable: {option_text(summary['resume_refused'])})"  # the command line's words
     if summary["resumable"] and summary["run"] and summary["run"]["training"] is not None:  # resuming is refused
         state = f" (its latest checkpoint: its training runs now{holder_named(summary['run']['training'])})"
     if summary["finished"]:
@@ -118,7 +119,7 @@ def _train_again(run_folder, gone, resume_refused, network):
     which is ``gone`` (how that is said), or there but refused by a resume (``resume_refused``, why): keep its
     ``network`` (:func:`_kept`), which eval scores, and, as the last resort, train it again, as train says it
     (:func:`minitransfer.train_finished.result_lost`). Before, "train it again" alone, which replaces that network."""
-    state = gone if resume_refused is None else f"not resumable ({resume_refused})"
+    state = gone if resume_refused is None else f"not resumable ({option_text(resume_refused)})"
     return (f"its checkpoint {inputs.display_name(run_folder / 'checkpoint.h5')} is {state}: keep "
             f"{inputs.display_name(network)} (`minitransfer eval {shlex.quote(str(network))}` scores it again), or, "
             f"as the last resort, {train_again()}, which replaces that network")

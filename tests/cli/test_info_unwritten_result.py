@@ -83,6 +83,6 @@ def test_a_run_without_its_result_whose_resume_refuses_its_logs_is_said_to_need_
     assert not summary["resumable"] and "lacks the evaluations at iteration" in summary["resume_refused"], summary
     said = _info("net.h5").splitlines()[1]
     assert said.endswith(f"{UNWRITTEN}its checkpoint net.run/checkpoint.h5 is not resumable "
-                         f"({summary['resume_refused']}): keep net.h5 (`minitransfer eval net.h5` scores it "
+                         f"({summary['resume_refused'].replace('`overwrite=True`', '--overwrite')}): keep net.h5 (`minitransfer eval net.h5` scores it "
                          f"again), or, as the last resort, train it again (its train command with --overwrite), "
                          f"which replaces that network)"), said
