@@ -10,9 +10,11 @@ import sys
 
 from test_slurm import (OPTIONS, fake_slurm, finish, interrupt, submit_grid,  # noqa: F401 (a fixture)
                         submitted_runs)
+from test_slurm_dataset_moved_advice import stopped_checkpoint
 
 from minitransfer import grid_status, slurm
 from minitransfer import experiment as grid
+from minitransfer.data import synthetic
 
 OURS = [sys.executable, "-m", "minitransfer"]  # minitransfer's train: submit.sh judges its checkpoints
 
@@ -71,3 +73,23 @@ def test_the_checkpoints_of_another_programs_train_are_not_judged(tmp_path, fake
     done = submit_grid(submit)
     assert done.returncode == 0, done.stdout + done.stderr
     assert submitted_runs(fake_slurm, scripts)[0] == ["random0/baseA", "random0/baseB"]
+
+
+def test_a_checkpoint_whose_resume_its_run_folder_refuses_is_not_submitted_a_readable_one_is(tmp_path, fake_slurm):
+    """baseB's eval.csv damaged beside its checkpoint: its train refuses the resume (grid_status.NOT_RESUMABLE), said
+    with the reason the dry run gives; baseA's checkpoint, whole, is resumed by its task as before."""
+    runs, out, scripts, submit = emitted(tmp_path)
+    saved = stopped_checkpoint(synthetic.builtin_dataset(), tmp_path / "stopped")
+    for name in ("random0/baseA", "random0/baseB"):
+        (out / f"{name}.run").mkdir(parents=True, exist_ok=True)
+        shutil.copy(saved, out / f"{name}.run" / grid.CHECKPOINT_FILE)
+    eval_csv = out / "random0/baseB.run/eval.csv"
+    eval_csv.write_text("garbage\n")
+    assert [grid_status.run_status(out, run).kind for run in runs[:2]] == [grid_status.RESUME,
+                                                                          grid_status.NOT_RESUMABLE]
+    done = submit_grid(submit)
+    assert done.returncode == 65, done.stdout + done.stderr
+    assert (f"  run random0/baseB: {out / 'random0/baseB.run' / grid.CHECKPOINT_FILE}: its train refuses to resume "
+            f"it ({eval_csv}: the header is 'garbage', not ") in done.stderr, done.stderr
+    assert "random0/baseA" not in done.stderr
+    assert submitted_runs(fake_slurm, scripts) == [["random0/baseA"], ["random0/A1B"]], done.stdout
