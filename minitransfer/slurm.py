@@ -175,7 +175,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
 
     def scripts(scripts_id):
         texts = {SUBMIT_FILE: submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id, margin,
-                                            partitions, scripts_limit, tasks, checker)}
+                                            partitions, scripts_limit, tasks, checker,
+                                            _package_folder() if _ours(train_command) else None)}
         for name, stage in ((BASES_FILE, "bases"), (TRANSFERS_FILE, "transfers")):
             if name in tasks:
                 texts[name] = array_script(stage, tasks[name], out, slurm_dir, plan, header, scripts_id, python_path,
@@ -323,8 +324,13 @@ def _data_checker(train_command, options):
     command line's emission has checked it: one missing or damaged since is refused before anything is queued.
     None for another program's train, which reads the data its own way, and for scripts written for a path this
     machine does not have (another's), left to the tasks as before."""
-    ours = _runs_this_module(train_command) or pathlib.Path(train_command[0]).name == "minitransfer"
-    return _package_folder() if ours and os.path.isdir(str(options.get("data", ""))) else None
+    return _package_folder() if _ours(train_command) and os.path.isdir(str(options.get("data", ""))) else None
+
+
+def _ours(train_command):
+    """Whether ``train_command`` is minitransfer's own train (the installed script, or ``python -m minitransfer``),
+    whose checkpoints ``submit.sh`` may judge (:mod:`minitransfer.slurm_unresumable`)."""
+    return _runs_this_module(train_command) or pathlib.Path(train_command[0]).name == "minitransfer"
 
 
 def _runs_this_module(train_command):

@@ -6,7 +6,8 @@ each transfer waits for its own base only, and a failing base leaves its own tra
 reason ``DependencyNeverSatisfied`` while the others go on. A run is finished when ``OUT/<run>.h5`` is
 there with a whole ``OUT/<run>.run/result.json`` (:mod:`minitransfer.slurm_finished`: one emptied, cut short or
 edited since train wrote it is submitted, its task's train writing it again from the run's checkpoint; one whose
-checkpoint is gone too is said and not submitted, exit 65).
+checkpoint is gone too is said and not submitted, exit 65, as is one whose train refuses its checkpoint, and the
+transfers of such a base: :mod:`minitransfer.slurm_unresumable`).
 ``submit.sh`` may be rerun at any time (after sbatch failed
 midway, a base failed and was fixed, a job was cancelled or ran out of time): it submits the runs
 that are neither finished nor still listed by SLURM from an earlier submission of this plan
@@ -49,6 +50,7 @@ from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_
                                               writable_lines)
 from minitransfer.slurm_submit_environment import environment_lines, srun_variables_lines
 from minitransfer.slurm_tasks import edited_tasks_lines
+from minitransfer.slurm_unresumable import unresumable_lines
 from minitransfer.slurm_time import SIGNAL_MARGIN_SECONDS, partition_time_lines
 
 DRY_RUN_HELP = ("on a login node (where SLURM's commands are installed it asks SLURM what is queued, and fails "
@@ -68,9 +70,10 @@ EXIT_CODES_HELP = ("exit codes: 0 submitted (or nothing left to submit); 1 SLURM
                    "time limit the tasks cannot work with, a run that would be trained again from the start; 65 a "
                    "dataset missing or damaged (said as experiment --dry-run says it; nothing submitted), or the "
                    "others submitted, but a finished run's result.json is lost (empty or cut short, its checkpoint "
-                   "gone: said), which report leaves out (a --dry-run, which submits nothing, says it and exits "
-                   "0); 74 what it cannot write (the tasks' logs, its submitted.txt, the grid folder, a run's folder "
-                   "or train.log)")
+                   "gone: said), which report leaves out, or a run's checkpoint is one its train refuses (damaged: "
+                   "said, with what to do; not submitted, nor the transfers of such a base) (a --dry-run, which "
+                   "submits nothing, says it and exits 0); 74 what it cannot write (the tasks' logs, its "
+                   "submitted.txt, the grid folder, a run's folder or train.log)")
 
 
 def usage_words(submit_sh):
@@ -114,7 +117,8 @@ def _end_lines():
 
 
 def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id, margin=SIGNAL_MARGIN_SECONDS,
-                  partition=None, scripts_limit="DefaultTime", tasks=None, data_checked_by=None):
+                  partition=None, scripts_limit="DefaultTime", tasks=None, data_checked_by=None,
+                  checkpoints_checked_by=None):
     """Submit the runs that are neither finished nor queued: the bases as one array, then each base's
     transfers as one array that depends on that base's task, submitted now or queued before (no
     dependency when the base is finished). Rerun at any time: a task of an earlier submission that
@@ -136,7 +140,9 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
     giving its tasks their runs and train commands (:func:`~minitransfer.slurm_tasks.task_lines`), which it
     checks are still those of the script (:func:`~minitransfer.slurm_tasks.edited_tasks_lines`);
     ``data_checked_by``: the folder holding the package whose Python checks the datasets before anything is
-    queued (:func:`~minitransfer.slurm_dataset.dataset_lines`), None for a train command of another program.
+    queued (:func:`~minitransfer.slurm_dataset.dataset_lines`), None for a train command of another program;
+    ``checkpoints_checked_by``: the same for the checkpoints of the runs it would resume, whose runs a train refuses
+    are not submitted (:func:`~minitransfer.slurm_unresumable.unresumable_lines`), None for another program's train.
     Every submission
     first asks squeue, so that SLURM out of reach is said as such, not as sbatch refusing the scripts.
     Its exit codes: :data:`EXIT_CODES_HELP`."""
@@ -216,6 +222,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         *other_folders_lines(),
         "runs_writable",
         *lost_results_lines(),
+        *unresumable_lines(checkpoints_checked_by),
         *array_size_lines(),
         *listed_lines(),
         *sbatch_sums_lines(),
@@ -312,7 +319,8 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "todo=()",
         'for i in "${!base_runs[@]}"; do',
         '  key_of "${base_runs[i]}"',
-        '  if finished "${base_runs[i]}" || lost "${base_runs[i]}"; then continue; fi',
+        '  if finished "${base_runs[i]}" || lost "${base_runs[i]}" || [ -n "${unresumable[${base_runs[i]}]+bad}" ];'
+        ' then continue; fi',
         '  if [ -n "${task_of[$key]+queued}" ]; then skip; else todo+=("$i"); fi',
         "done",
         'if [ "${#todo[@]}" -gt 0 ]; then',
@@ -322,6 +330,9 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "  todo=()",
         "  for ((j = transfer_first[i]; j < transfer_first[i + 1]; j++)); do",
         '    if finished "${transfer_runs[j]}" || lost "${transfer_runs[j]}"; then continue; fi',
+        '    if [ -n "${unresumable[${transfer_runs[j]}]+bad}${unresumable_of[${transfer_runs[j]}]+bad}" ]; then',
+        "      continue  # its train refuses its checkpoint, or its base's does: said",
+        "    fi",
         '    key_of "${transfer_runs[j]}"',
         '    if [ -n "${task_of[$key]+queued}" ]; then skip; else todo+=("$j"); fi',
         "  done",
@@ -344,6 +355,8 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         *unavailable_said_lines(),
         *older_said_lines(),
         *changed_said_lines(),
+        'elif [ "$submitted" -eq 0 ] && [ "${#unresumable_runs[@]}" -gt 0 ]; then',
+        '  echo "nothing else to submit in $out"',
         'elif [ "$submitted" -eq 0 ] && [ "${#lost_runs[@]}" -gt 0 ]; then',
         '  left=$((total - ${#lost_runs[@]}))',
         '  echo "nothing else to submit: $(noun "$left" "the other run is" "the other $left runs are") finished'
@@ -360,7 +373,9 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         ' (scancel ${stale[*]})" >&2',
         "fi",
         *_end_lines(),
-        "# a finished run whose result.json is lost: report leaves it out (a local grid ends so too)",
-        f'if [ "${{#lost_runs[@]}}" -gt 0 ] && [ "$dry_run" = no ]; then exit {EXIT_BAD_DATA}; fi',
+        "# a finished run whose result.json is lost (report leaves it out), or one whose train refuses its",
+        "# checkpoint: bad data (a local grid ends so too)",
+        f'if [ "${{#lost_runs[@]}}${{#unresumable_runs[@]}}" != 00 ] && [ "$dry_run" = no ]; then'
+        f' exit {EXIT_BAD_DATA}; fi',
     ]
     return "\n".join(lines) + "\n"

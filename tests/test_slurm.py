@@ -1435,11 +1435,14 @@ def test_real_slurm_grid_failing_base_resubmit_and_nothing_left(cluster, tmp_pat
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     script = slurm.emit_slurm(runs, out, scripts, real_options())
     transfer_task = {name: i for i, (name, _) in array_tasks((scripts / "transfers.sh").read_text()).items()}
-    # baseA fails on purpose: a corrupt checkpoint where its --resume auto looks for one (exit 65).
+    # baseA fails on purpose: a corrupt checkpoint where its --resume auto looks for one (exit 65), damaged while
+    # another process held the run (its lock held here), which submit.sh leaves to it: one it finds damaged it does
+    # not submit (test_slurm_unresumable)
     corrupt = grid.run_dir(out, runs[0]) / "checkpoint.h5"  # the run folder: written by emit_slurm's plan
     corrupt.write_text("not a checkpoint")
 
-    jobs = submitted_jobs(submit(cluster, script))
+    with run_lock.RunLock(grid.run_dir(out, runs[0])):
+        jobs = submitted_jobs(submit(cluster, script))
     left = settle(cluster)
     finished = {run.name for run in runs if grid_status.is_finished(out, run)}
     assert finished == {"random0/baseB", "random0/B1B", "random0/B1B+"}, cluster.diagnostics()

@@ -9,7 +9,7 @@ import test_slurm
 from test_slurm import real_options, settle, submit, submitted_jobs
 
 from minitransfer import experiment as grid
-from minitransfer import report, slurm, slurm_finished
+from minitransfer import report, run_lock, slurm, slurm_finished
 
 cluster = test_slurm.cluster  # the fixture
 
@@ -75,7 +75,10 @@ def test_real_slurm_base_failed_on_bad_data_report_says_why_and_that_its_transfe
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     script = slurm.emit_slurm(runs, out, scripts, real_options())
     (grid.run_dir(out, runs[0]) / "checkpoint.h5").write_text("not a checkpoint")  # baseA fails: exit 65
-    jobs = submitted_jobs(submit(cluster, script))
+    # damaged while another process held the run (its lock held here): submit.sh leaves it to that one and queues
+    # it; one it finds damaged it does not submit (test_slurm_unresumable)
+    with run_lock.RunLock(grid.run_dir(out, runs[0])):
+        jobs = submitted_jobs(submit(cluster, script))
     left = settle(cluster)
     assert list(left.values()) == [("PENDING", "DependencyNeverSatisfied")], cluster.diagnostics()
     log = (out / "random0/baseA.run" / grid.LOG_FILE).read_text()
