@@ -109,7 +109,7 @@ def _numbered_otherwise(classes, others):
     if not all(class_key(entry) in by_key for entry in classes):
         return ""
     entry = next((entry for entry in classes if int(by_key[class_key(entry)]["index"]) != int(entry["index"])), None)
-    if entry is None:  # at their own indices, a wnid written otherwise (a folder `Cat` for `cat`): not numbered otherwise
+    if entry is None:  # at their own indices, a wnid spelt otherwise (folder `Cat` for `cat`): not numbered otherwise
         return ""
     seen = {class_key(entry) for entry in classes}
     besides = [entry for entry in others if class_key(entry) not in seen]
