@@ -7,6 +7,7 @@ contents (:mod:`minitransfer.checkpoint` reads those).
 import pathlib
 
 from minitransfer import rundir
+from minitransfer.left_out import UnreadableRun
 
 
 def run_folder_of(path):
@@ -38,3 +39,30 @@ def divergence_in(run_folder):
         return rundir.divergence(metrics) if metrics.is_file() else ""
     except OSError:
         return ""
+
+
+
+def warn_weights_of_another_run(weights, saved):
+    """Warn (:func:`minitransfer.stopping.warn`) where the weights file ``weights``, read as ``saved``, holds
+    another network than the result.json of its run folder beside it records (``weights.network_sha256``): a
+    weights file of another run copied in its place. ``eval baseA.run`` scored it, named as the run's network,
+    with the classes, dataset and scores of the other, and nothing said so. Silent where it is the run's, for a
+    run's checkpoint.h5, and where nothing recorded tells (no run folder beside it, a result.json unreadable:
+    warned of as such, or written before the digest)."""
+    from minitransfer import stopping  # here: these import checkpoint, which imports this module
+    from minitransfer.checkpoint_identity import network_sha256
+    from minitransfer.run_file_readers import read_json
+
+    folder = rundir.run_dir_for(weights)
+    if pathlib.Path(weights).name == "checkpoint.h5" or not folder.is_dir():
+        return
+    try:
+        recorded = read_json(folder / rundir.RESULT_FILE, dict)["weights"]["network_sha256"]
+    except (OSError, ValueError, KeyError, TypeError, UnreadableRun):
+        return
+    found = network_sha256(saved)
+    if isinstance(recorded, str) and found != recorded:
+        stopping.warn(f"warning: {weights} is not the network of its run {folder}: its network sha256 is "
+                      f"{found[:12]}, the run's {rundir.RESULT_FILE} records {recorded[:12]} (a weights file of "
+                      f"another run copied in its place?); it is scored as it is: {folder / 'checkpoint.h5'} is the "
+                      f"run's own network")

@@ -86,6 +86,10 @@ def check_classes_exist(checkpoint, dataset, what, named=None, data_named=None):
     for entry in checkpoint.classes:
         there = by_index.get(int(entry["index"]))
         if there is None or str(there["wnid"]) != entry["wnid"]:
+            elsewhere = _numbered_otherwise(checkpoint.classes, dataset.classes)
+            if elsewhere:  # every class there, "does not have" said of classes it has
+                raise DataMismatch(f"{what} {named or checkpoint.path} was trained on classes this dataset "
+                                   f"({data_named or dataset.path}) numbers otherwise: {elsewhere}")
             raise DataMismatch(
                 f"{what} {named or checkpoint.path} was trained on classes this dataset "
                 f"({data_named or dataset.path}) does not have: class {entry['index']} is {described_class(entry)} "
@@ -93,6 +97,28 @@ def check_classes_exist(checkpoint, dataset, what, named=None, data_named=None):
                 f"{'absent' if there is None else described_class(there)} in the dataset "
                 f"({len(checkpoint.classes)} classes in the checkpoint, {len(dataset.classes)} in the dataset)"
             )
+
+
+def _numbered_otherwise(classes, others):
+    """Where every class of the class table ``classes`` (a checkpoint's) is in ``others`` (a dataset's) by
+    :func:`class_key`, some under another index: the first so numbered and what ``others`` holds besides, in
+    words ("class 1 'grass' in the checkpoint is class 2 in the dataset; it holds 1 class besides: 'coal'
+    (4 classes in the checkpoint, 5 in the dataset)"); "" where one is not there. A superset of a network's
+    classes, or its classes in another order, was said not to have the class it holds at another index."""
+    by_key = {class_key(entry): entry for entry in others}
+    if not all(class_key(entry) in by_key for entry in classes):
+        return ""
+    entry = next((entry for entry in classes if int(by_key[class_key(entry)]["index"]) != int(entry["index"])), None)
+    if entry is None:  # at their own indices, a wnid spelt otherwise (folder `Cat` for `cat`): not numbered otherwise
+        return ""
+    seen = {class_key(entry) for entry in classes}
+    besides = [entry for entry in others if class_key(entry) not in seen]
+    extra = (f"; it holds {len(besides)} class{'es' if len(besides) > 1 else ''} besides: "
+             f"{', '.join(described_class(other) for other in besides[:3])}{', …' if len(besides) > 3 else ''}"
+             if besides else "")
+    return (f"class {entry['index']} {described_class(entry)} in the checkpoint is class "
+            f"{by_key[class_key(entry)]['index']} in the dataset{extra} ({len(classes)} classes in the checkpoint, "
+            f"{len(others)} in the dataset)")
 
 
 # A class's wnid or name shown in a message: at most this many characters of it (a meta.json or checkpoint

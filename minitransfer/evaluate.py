@@ -9,7 +9,7 @@ import pathlib
 
 import numpy as np
 
-from minitransfer import checkpoint_check, hdf5_files, models
+from minitransfer import checkpoint_check, checkpoint_runs, hdf5_files, models
 from minitransfer.checkpoint_info import loaded, warn_left_out
 from minitransfer.class_advice import transfer_of
 from minitransfer.class_tables import (check_classes_exist, class_table, described_class,
@@ -178,6 +178,7 @@ def evaluated_checkpoint(path, data=None, subset="val", device="auto", batch_siz
     path = _network_in(path)
     saved = loaded(path, solver=False)  # a run's checkpoint.h5 that cannot be read: what to do
     warn_left_out(path, "it is scored all the same, from what the network itself records", saved.meta)
+    checkpoint_runs.warn_weights_of_another_run(path, saved)  # eval baseA.run: its weights file, maybe another's
     stored = saved.meta.get("config", {})
     dataset = data if isinstance(data, datasets.Dataset) else \
         datasets.open_dataset(data or _trained_on(saved), subsets=(subset,))  # the shards it scores alone
