@@ -33,6 +33,8 @@ from minitransfer.grid_trained import (DatasetPreparedAgain, DatasetsAsPlanned, 
                                        dataset_fingerprint, plan_seed, planned_config, seeded_by_hand, trained_file,
                                        trained_otherwise)
 from minitransfer.missing_bases import trained_again
+from minitransfer.file_locks import flock_holders
+from minitransfer.lock_holder import command_named, holder_named
 from minitransfer.run_lock import holder, pid_named
 from minitransfer.rundir import recorded_path
 from minitransfer import results, run_search, treatments
@@ -193,7 +195,8 @@ def check_at_work(runs, out, options):
     with other training options than ``options``: its plan, ``OUT/experiment.json``, records them,
     and its runs may not have trained far enough yet for :func:`check_finished` and
     :func:`check_others` to see them (two grids started at once on one folder both passed those and
-    trained, say, two schedules into it). Compared as those compare (:func:`plan_changes`)."""
+    trained, say, two schedules into it). Compared as those compare (:func:`plan_changes`); the processes at work
+    named (:func:`workers_named`), so that the user knows which to wait for."""
     if not others_at_work(out):
         return
     differ, compared = plan_changes(runs, out, options)
@@ -201,7 +204,16 @@ def check_at_work(runs, out, options):
         raise GridMismatch(f"another minitransfer experiment works on {out} now, with other options than this "
                            f"grid asks for ({'; '.join(differ)}; from its plan {pathlib.Path(out) / PLAN_FILE}, "
                            f"{compared}): the report of {out} would pool its networks with this grid's; "
-                           f"wait for it to end, or choose another output folder for this grid")
+                           f"wait for it{workers_named(out)} to end, or choose another output folder for this grid")
+
+
+def workers_named(out):
+    """The processes that hold the working lock of the grid folder ``out`` (:class:`GridLock`: a grid at work, its
+    SLURM tasks), this one apart, in a message's words, as a grid waiting to plan names its planner: " (minitransfer
+    experiment, PID 1234)", " (PIDs 1234, 5678)"; "" where none is known (on another host: the kernel's list of locks
+    names this machine's alone). Before, the refusal of a grid of other options named nobody to wait for or stop."""
+    pids = [pid for pid in flock_holders(pathlib.Path(out) / GridLock.WORKING) if pid != os.getpid()]
+    return command_named(pids[0])[1] if len(pids) == 1 else holder_named(pids)
 
 
 def check_others(runs, out, options, progress=None, plans=None):

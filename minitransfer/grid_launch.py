@@ -13,7 +13,7 @@ import shlex
 from minitransfer import fileio, stop_requests
 from minitransfer.experiment import LOG_FILE, run_dir
 from minitransfer.grid_gpus import gpu_name
-from minitransfer.grid_outcome import EXIT_BUSY
+from minitransfer.grid_outcome import COMMAND_PREFIX, EXIT_BUSY
 from minitransfer.grid_status import TRIED, RESUME, TODO, RunStatus, busy_refusal, run_holder, run_status
 from minitransfer.lock_holder import is_this_process
 from minitransfer.rundir import RESULT_FILE
@@ -93,7 +93,7 @@ def open_run_log(out, run, command, apart=False):
         raise fileio.storage_error(folder, error) from error
     if apart:
         fileio.append_text(log, "")  # made as before: the grid watches it from here (Warnings), none refused later
-    fileio.append_text(output, f"$ {shlex.join(command)}\n")
+    fileio.append_text(output, f"{COMMAND_PREFIX}{shlex.join(command)}\n")
     return log, output if apart else None
 
 

@@ -7,6 +7,7 @@ grid's scripts word their failed tasks with the same lines (:func:`failure_cause
 
 import dataclasses
 import errno
+import os
 import pathlib
 import signal
 
@@ -16,7 +17,7 @@ from minitransfer.rundir import NOTHING_TO_DO, RESULT_FILE, divergence
 from minitransfer.results import METRICS_FILE
 from minitransfer.run_remedies import TRAIN_GRID_AGAIN
 from minitransfer.experiment import CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, some_names
-from minitransfer.grid_status import error_line, last_log_line
+from minitransfer.grid_status import LOG_TAIL, error_line, last_log_line
 from minitransfer.run_labels import name_order
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
@@ -26,6 +27,7 @@ EXIT_FAILED, EXIT_BAD_DATA, EXIT_IO = 1, 65, 74
 # script or a person then knows what to fix for the whole grid (74: free space and rerun).
 PASSED_ON = (EXIT_IO, EXIT_BAD_DATA)
 QUOTED_ERRORS = 3  # the failed runs of a cause whose error lines the grid's end quotes (the others counted)
+COMMAND_PREFIX = "$ "  # a run's train.log: the grid's line before each train it starts there, the command it runs
 QUOTE_CHARS = 300  # an error line quoted longer is cut (a path deep in a cluster's file system is about 200)
 
 
@@ -343,9 +345,20 @@ def stopped_unsaved(code, folder):
 
 
 def found_finished(folder):
-    """Whether the train of the run folder ``folder`` found its run finished (by another process, since
-    the grid checked it) and trained nothing: its log's last line says "...; nothing to do"."""
-    return last_log_line(folder).endswith(f"; {NOTHING_TO_DO}")
+    """Whether the train the grid started last in the run folder ``folder`` found its run finished (by another
+    process, since the grid checked it) and trained nothing: among the lines of its train.log after the grid's last
+    "$ COMMAND" line (what that train wrote), one says "...; nothing to do". Not its last line alone: train says
+    the result after it ("done: final top-1 ..."), so a run another grid finished was counted as trained here, its
+    0 s fed to the time left. A train of that many bytes (:data:`minitransfer.grid_status.LOG_TAIL`) found nothing
+    finished: it trained."""
+    try:
+        with open(pathlib.Path(folder) / LOG_FILE, "rb") as stream:
+            stream.seek(max(0, stream.seek(0, os.SEEK_END) - LOG_TAIL))
+            lines = stream.read(LOG_TAIL).decode("utf-8", "replace").split("\n")
+    except OSError:
+        return False
+    started = [index for index, line in enumerate(lines) if line.startswith(COMMAND_PREFIX)]
+    return bool(started) and any(line.rstrip().endswith(f"; {NOTHING_TO_DO}") for line in lines[started[-1] + 1:])
 
 
 def how_it_ended(code):
