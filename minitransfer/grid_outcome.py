@@ -243,7 +243,9 @@ def failure_cause(key, names, failures, rerun=SAME_CALL):
         why = (f"killed by SIGKILL, which leaves no message (SIGKILL: {oom})" if named == ["SIGKILL"] else
                f"killed by {', '.join(named)}; {read} may end on why (a crash's message: a C library's abort, "
                f"Python's faulthandler){f'; SIGKILL leaves none ({oom})' if 'SIGKILL' in named else ''}")
-        why = f"{why}; {rerun} to train {them} again"
+        they = "they" if several else "it"
+        why = (f"{why}; {rerun}: it resumes {them} from {their} last checkpoint, if {they} wrote one, else trains "
+               f"{them} from the start")
     elif key == EXIT_IO:
         why = (f"an I/O error (exit 74): the disk is full, or a file cannot be written or read, which {read} names; "
                f"free space or fix the permissions, then {rerun}")

@@ -1,10 +1,8 @@
 """A task whose training SIGKILL ended (srun: exit 137) says what its rerun does: submit.sh's task resumes the run
 from its last checkpoint (train --resume auto; a preset writes one every checkpoint_every iterations), else trains
 it from the start. It said "rerun bash .../submit.sh to train it again", read as a training from the start. The
-words are grid_outcome.failure_cause's (lost69's file this session): the lead applies the change slurmbad69's report
-gives, then drops the xfail mark. No SLURM needed: stand-ins for SLURM's commands and train."""
+words are grid_outcome.failure_cause's. No SLURM needed: stand-ins for SLURM's commands and train."""
 
-import pytest
 from test_slurm import (GUARD_SECONDS, OPTIONS, array_tasks, fake_slurm, fake_train_command, finish,  # noqa: F401
                         interrupt, resubmit, run_task)
 
@@ -12,8 +10,6 @@ from minitransfer import slurm
 from minitransfer import experiment as grid
 
 
-@pytest.mark.xfail(strict=True, reason="grid_outcome.failure_cause's 'killed' case still says 'to train it again': "
-                   "needs the lines of slurmbad69's report (a rerun resumes from the last checkpoint)")
 def test_a_task_killed_by_sigkill_says_its_rerun_resumes_from_the_last_checkpoint(tmp_path, fake_slurm):
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
