@@ -12,7 +12,7 @@ import types
 
 from minitransfer import results, run_files, run_lock, rundir, stopping
 from minitransfer.checkpoint import CheckpointError, load, read_meta
-from minitransfer.checkpoint_runs import divergence_in, run_folder_of
+from minitransfer.checkpoint_runs import divergence_in, run_folder_of, warn_weights_of_another_run
 from minitransfer.checkpoint_check import RUN_CHECKPOINT_LOST, Faults, check_classes
 from minitransfer.checkpoint_remake import provenance, result_record
 from minitransfer.config import evaluates_after
@@ -100,6 +100,7 @@ def _described(path):
     run = _run(run_folder if weights_folder is None else weights_folder.resolve(), weights_folder is not None)
     # read once, where _run_faults read it: for the provenance and the import command (each read it again before)
     result = result_record(result_folder or weights_folder or run_folder)
+    warn_weights_of_another_run(path, saved, "it is described as it is")  # info baseA.run: maybe another's
     diverged = (divergence_in(run_folder) or None) if saved.solver is not None and run_folder else None
     summary = {
         "path": str(path), "sha256": saved.sha256, "preset": saved.preset,

@@ -41,14 +41,14 @@ def divergence_in(run_folder):
         return ""
 
 
-
-def warn_weights_of_another_run(weights, saved):
+def warn_weights_of_another_run(weights, saved, going_on="it is scored as it is"):
     """Warn (:func:`minitransfer.stopping.warn`) where the weights file ``weights``, read as ``saved``, holds
     another network than the result.json of its run folder beside it records (``weights.network_sha256``): a
     weights file of another run copied in its place. ``eval baseA.run`` scored it, named as the run's network,
     with the classes, dataset and scores of the other, and nothing said so. Silent where it is the run's, for a
     run's checkpoint.h5, and where nothing recorded tells (no run folder beside it, a result.json unreadable:
-    warned of as such, or written before the digest)."""
+    warned of as such, or written before the digest). ``going_on``: what the command does with it all the same
+    (``info`` describes it)."""
     from minitransfer import stopping  # here: these import checkpoint, which imports this module
     from minitransfer.checkpoint_identity import network_sha256
     from minitransfer.run_file_readers import read_json
@@ -64,5 +64,5 @@ def warn_weights_of_another_run(weights, saved):
     if isinstance(recorded, str) and found != recorded:
         stopping.warn(f"warning: {weights} is not the network of its run {folder}: its network sha256 is "
                       f"{found[:12]}, the run's {rundir.RESULT_FILE} records {recorded[:12]} (a weights file of "
-                      f"another run copied in its place?); it is scored as it is: {folder / 'checkpoint.h5'} is the "
+                      f"another run copied in its place?); {going_on}: {folder / 'checkpoint.h5'} is the "
                       f"run's own network")

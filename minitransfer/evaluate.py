@@ -178,7 +178,6 @@ def evaluated_checkpoint(path, data=None, subset="val", device="auto", batch_siz
     path = _network_in(path)
     saved = loaded(path, solver=False)  # a run's checkpoint.h5 that cannot be read: what to do
     warn_left_out(path, "it is scored all the same, from what the network itself records", saved.meta)
-    checkpoint_runs.warn_weights_of_another_run(path, saved)  # eval baseA.run: its weights file, maybe another's
     stored = saved.meta.get("config", {})
     dataset = data if isinstance(data, datasets.Dataset) else \
         datasets.open_dataset(data or _trained_on(saved), subsets=(subset,))  # the shards it scores alone
@@ -216,6 +215,7 @@ def evaluated_checkpoint(path, data=None, subset="val", device="auto", batch_siz
         if len(indices) == 0:  # a dataset imported without validation images, or without these classes' images
             raise DataMismatch(_nothing_to_score(path, dataset, subset, task))
         check_evaluation_memory(net, dataset.image_size, len(indices), batch_size, device)  # before the batches
+        checkpoint_runs.warn_weights_of_another_run(path, saved)  # eval baseA.run: its weights file, another's?
         with loaders.BatchLoader(dataset, subset, indices, labels, batch_size, preset.crop, train=False,
                                  mean=mean, device=device) as batches:
             scored = None if progress is None else lambda images: progress(images, len(indices))

@@ -29,3 +29,20 @@ def test_a_weights_file_of_another_run_in_the_runs_place_is_warned_of(micro_data
         assert "Traceback" not in swapped.output
     theirs = runner.invoke(main, ["eval", str(tmp_path / "theirs.run"), "--device", "cpu"])
     assert theirs.exit_code == 0 and "warning" not in theirs.output, theirs.output
+
+
+def test_info_of_a_run_whose_weights_file_is_another_runs_warns_of_it(micro_data, tmp_path):
+    """``info ours.run`` described the weights file copied in its place as the run's network, nothing said."""
+    for name, seed in (("ours", 1), ("theirs", 2)):
+        training.train(training.TrainConfig(out=str(tmp_path / f"{name}.h5"), data=micro_data, seed=seed, **FAST))
+    runner = CliRunner()
+    own = runner.invoke(main, ["info", str(tmp_path / "ours.run")])
+    assert own.exit_code == 0 and "warning" not in own.output, own.output
+    shutil.copyfile(tmp_path / "theirs.h5", tmp_path / "ours.h5")
+    told = runner.invoke(main, ["info", str(tmp_path / "ours.run")])
+    assert told.exit_code == 0, told.output
+    warning = next((line for line in told.output.splitlines() if line.startswith("warning:")), None)
+    assert warning is not None and warning.startswith(f"warning: {tmp_path / 'ours.h5'} is not the network of its "
+                                                      f"run {tmp_path / 'ours.run'}"), told.output
+    assert warning.endswith(f"it is described as it is: {tmp_path / 'ours.run' / 'checkpoint.h5'} is the run's own "
+                            f"network"), warning
