@@ -201,7 +201,8 @@ def _forward_reference(x, size, stride, pad, P, Q):
         np.logical_not(seen, out=unseen)
         offset += unseen.view(np.uint8)
         seen |= equal[k]
-    first_is_nan = np.isnan(_first_real(padded, stride, pad, P, Q))  # candidates[first], read from padded
+    # candidates[first]: without padding, every window's first pixel candidates[0]; else read from padded
+    first_is_nan = np.isnan(_first_real(padded, stride, pad, P, Q) if pad else candidates[0])
     if first_is_nan.any():
         offset = np.where(first_is_nan, first, np.maximum(offset, first))
     elif pad:
