@@ -7,8 +7,9 @@ with norm_region ACROSS_CHANNELS, as CaffeNet's norm1/norm2 use: size 5, α 1e-4
     dx_c      = dy_c·scale_c^−β − (2αβ/size)·x_c·Σ_{c' : c ∈ window(c')} dy_{c'}·y_{c'}/scale_{c'}
 
 For even sizes the window reaches one channel further up than down (Caffe's pre_pad). The cache
-keeps x, scale and y. CUDA kernels: ``kernels/lrn.cu`` (one thread per element, each summing its
-own window: deterministic).
+keeps x, scale and y (on NumPy also scale^−β, which backward then need not raise to a power
+again). CUDA kernels: ``kernels/lrn.cu`` (one thread per element, each summing its own window:
+deterministic).
 """
 
 import math
