@@ -7,8 +7,9 @@ with norm_region ACROSS_CHANNELS, as CaffeNet's norm1/norm2 use: size 5, α 1e-4
     dx_c      = dy_c·scale_c^−β − (2αβ/size)·x_c·Σ_{c' : c ∈ window(c')} dy_{c'}·y_{c'}/scale_{c'}
 
 For even sizes the window reaches one channel further up than down (Caffe's pre_pad). The cache
-keeps x, scale and y. CUDA kernels: ``kernels/lrn.cu`` (one thread per element, each summing its
-own window: deterministic).
+keeps x, scale and y (on NumPy also scale^−β, which backward then need not raise to a power
+again). CUDA kernels: ``kernels/lrn.cu`` (one thread per element, each summing its own window:
+deterministic).
 """
 
 import math
@@ -37,6 +38,7 @@ class LrnCache(NamedTuple):
     alpha: float
     beta: float
     k: float
+    power: object = None  # N,C,H,W: scale^−β as the NumPy forward computed it (its backward's first term), or None
 
 
 def forward(x, size=5, alpha=1e-4, beta=0.75, k=1.0):
@@ -53,9 +55,10 @@ def forward(x, size=5, alpha=1e-4, beta=0.75, k=1.0):
     size, alpha, beta, k = check_hyper("lrn", size, alpha, beta, k)
     if cuda.is_cuda_array(x):
         scale, y = _forward_cuda(x, size, alpha, beta, k)
+        power = None
     else:
-        scale, y = _forward_reference(x, size, alpha, beta, k)
-    return y, LrnCache(x, scale, y, size, alpha, beta, k)
+        scale, y, power = _forward_reference(x, size, alpha, beta, k)
+    return y, LrnCache(x, scale, y, size, alpha, beta, k, power)
 
 
 def backward(dy, cache):
@@ -101,8 +104,8 @@ def _forward_reference(x, size, alpha, beta, k):
     for offset in range(size):
         window_sum += squared[:, offset:offset + C]                      # N,C,H,W
     scale = x.dtype.type(k) + x.dtype.type(alpha / size) * window_sum    # N,C,H,W
-    y = x * scale ** x.dtype.type(-beta)                                 # N,C,H,W
-    return scale, y
+    power = scale ** x.dtype.type(-beta)                                 # N,C,H,W
+    return scale, x * power, power
 
 
 def _backward_reference(dy, cache):
@@ -116,7 +119,9 @@ def _backward_reference(dy, cache):
     ratio_sum = np.zeros_like(x)
     for offset in range(size):
         ratio_sum += ratio[:, offset:offset + C]                         # N,C,H,W
-    return dy * scale ** dtype(-cache.beta) - dtype(2 * cache.alpha * cache.beta / size) * x * ratio_sum
+    # scale^−β: the forward's (the same power of the same values), kept so as not to raise to a power twice.
+    power = scale ** dtype(-cache.beta) if cache.power is None else cache.power
+    return dy * power - dtype(2 * cache.alpha * cache.beta / size) * x * ratio_sum
 
 
 def _check_32bit(x):
