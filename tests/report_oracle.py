@@ -32,8 +32,11 @@ def read_runs(root):
                 continue
             with open(os.path.join(path, "treatment.json")) as stream:
                 run = json.load(stream)
-            with open(os.path.join(path, "result.json")) as stream:
-                result = json.load(stream)
+            try:
+                with open(os.path.join(path, "result.json")) as stream:
+                    result = json.load(stream)
+            except ValueError:  # not a result train writes: left out of everything, not unfinished
+                continue
             run["acc"] = _curve_accuracy(os.path.join(path, "eval.csv"), result)
             run["name"], run["folder"] = name, name.rpartition("/")[0]
             runs[name] = run
@@ -193,3 +196,20 @@ def table1(runs):
         rows[first, last] = (mean([own[n] for n in layers]), mean([tuned[n] - pooled for n in layers]),
                              mean([selffer[n] for n in layers if n in selffer]))
     return rows
+
+
+def dissimilar(runs):
+    """The natural split's transfers (AnB and BnA pooled) against a random split's AnB at the highest n both have:
+    (n, difference of the means in points, its se sqrt(se1² + se2²), each group's (mean, se, networks, draws))."""
+    return _two_groups(runs, ("natural", "AnB"), ("random", "AnB"))
+
+
+def random_weights_dissimilar(runs):
+    """Random frozen layers against the natural split's transfers, likewise."""
+    return _two_groups(runs, ("all", "random"), ("natural", "AnB"))
+
+
+def _two_groups(runs, worse, better):
+    n = max(set(ns(runs, *worse)) & set(ns(runs, *better)))
+    a, b = group(runs, *worse, n), group(runs, *better, n)
+    return n, a[0] - b[0], math.hypot(a[1], b[1]), a, b

@@ -136,3 +136,20 @@ def test_the_oracle_reads_eval_csv_as_the_paper_defines_the_accuracy(tmp_path):
     (folder / "eval.csv").write_text("iteration,top1\n" + "".join(f"{k},{top}\n" for k, top in enumerate(tops)))
     runs, _ = oracle.read_runs(tmp_path / "g")
     assert runs["random0/baseA"]["acc"] == pytest.approx(sum(tops[2:]) / 10)
+
+
+def test_the_dissimilar_findings_read_as_the_oracle_computes_them(tmp_path):
+    """The natural split's transfers (both directions, three replicates) against a random split's AnB and against
+    random frozen layers: each difference, its standard error and the networks it counts."""
+    runs_dir, draw = tmp_path / "grid", random.Random(5)
+    for run in grid.plan_grid(random_seeds=SEEDS, natural=True, layers=(1, 7), selffer=False, fine_tuned=False,
+                              random_frozen=(4, 7), replicates=3):
+        level = 0.6 + 0.03 * (run.target == "A")
+        write_run(runs_dir, run, level + draw.uniform(-0.06, 0.02) * (run.kind != "base") + draw.uniform(-.005, .005))
+    found = {f.claim: f for f in report.write_report(runs_dir, tmp_path / "r", figures=False).findings}
+    runs, _ = oracle.read_runs(runs_dir)
+    for claim, measure in (("dissimilar", oracle.dissimilar), ("random-weights-dissimilar",
+                                                               oracle.random_weights_dissimilar)):
+        _, difference, se, a, b = measure(runs)
+        assert (found[claim].value, found[claim].se, found[claim].networks) == pytest.approx(
+            (difference, se, a[2] + b[2]))
