@@ -17,6 +17,7 @@ from minitransfer.comparisons import built_bases
 from minitransfer.data import inputs
 from minitransfer.experiment import CROSS, HALVES
 from minitransfer.findings_groups import POINTS
+from minitransfer.findings_figures import signed
 from minitransfer.results import interchangeable_halves, mean, means_by_n, relative_by_n, select
 from minitransfer.run_file_readers import file_bytes
 from minitransfer.run_labels import label_pattern, shown_treatment
@@ -284,8 +285,10 @@ def made_from(results, runs_dir):
 
 def _points(value):
     """A boost (a difference of accuracies, fractions) in percentage points, as findings.md gives differences and
-    the paper's Table 1 its boosts (which it writes "%": its 1.6% is 1.6 points of top-1 accuracy): "+1.6"."""
-    return "–" if math.isnan(value) else f"{POINTS * value:+.1f}"
+    the paper's Table 1 its boosts (which it writes "%": its 1.6% is 1.6 points of top-1 accuracy): "+1.6"; "+0.0"
+    for one that rounds to zero, as findings.md writes it (:func:`minitransfer.findings_figures.signed`), never "-0.0",
+    which read as a loss beside findings.md's +0.0 of the same boost."""
+    return "–" if math.isnan(value) else signed(POINTS * value)
 
 
 TABLE_1_COLUMNS = ("layers", "boost_over_own_base", "boost_over_pooled_base", "boost_over_BnB+", "layers_with_runs")
