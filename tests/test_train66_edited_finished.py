@@ -17,10 +17,11 @@ import test_finished66_edited_rows
 from test_integ2_curve_digest import _edit, _edit_row, trained_run
 
 from minitransfer.cli import main
-from minitransfer.resumed_logs import RECOVER
 from minitransfer.result_digests import CURVE_SUMS, RESULT_SHA256, result_sha256
 
 grid_trained = test_finished66_edited_rows.trained  # the fixture: a grid of 4 runs trained, each finished
+
+RECOVER_SAID = "start the run over (--overwrite), or restore the file"  # on the command line
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def test_a_0_11_3_run_whose_last_row_was_edited_is_refused(trained, tmp_path, mi
     said = " ".join(done.output.split())
     assert f"error: bad data: {eval_csv}: its rows are not those {eval_csv.with_name('result.json')} sums up (final " \
            f"top1 is {final!r}, but {eval_csv}'s last evaluation (iteration 4) says {edited!r})" in said, said
-    assert RECOVER in said, said
+    assert RECOVER_SAID in said, said
     assert _files(folder) == files
 
 
@@ -78,7 +79,7 @@ def test_a_run_whose_middle_row_was_edited_and_checkpoint_deleted_says_so(traine
     said = " ".join(done.output.split())
     assert f"error: bad data: {eval_csv}: its 4 evaluations up to iteration 4 are not those " \
            f"{eval_csv.with_name('result.json')} sums up (their top5 values sum to " in said, said
-    assert "nothing to resume from" not in said and RECOVER in said, said
+    assert "nothing to resume from" not in said and RECOVER_SAID in said, said
     assert _files(folder) == files
 
 
