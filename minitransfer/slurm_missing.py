@@ -16,24 +16,15 @@ import shlex
 import sys
 
 from minitransfer import experiment as grid
-from minitransfer.experiment import Run
-from minitransfer.grid_plan_file import planned_records
 from minitransfer.grid_status import missing_result
 from minitransfer.rundir import RESULT_FILE
+from minitransfer.slurm_unresumable import answered
 
 MISSING_MODULE = "minitransfer.slurm_missing"
 
 
 def main(argv):
-    if not argv:
-        print(f"usage: python -m {MISSING_MODULE} OUT RUN...", file=sys.stderr)
-        return 2
-    out, names = argv[0], argv[1:]
-    planned = {record["name"]: record for record in planned_records(out)}
-    for name in names:
-        if name in planned and missing_result(out, Run.from_json(planned[name])) is not None:
-            print(name)
-    return 0
+    return answered(argv, MISSING_MODULE, lambda out, run: None if missing_result(out, run) is None else run.name)
 
 
 def missing_results_lines():
