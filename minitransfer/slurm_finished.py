@@ -23,7 +23,7 @@ from minitransfer import result_checks, result_digests, run_logs, rundir
 from minitransfer.experiment import PLAN_ID, SLURM_SCRIPTS
 from minitransfer.grid_plan import text_of
 from minitransfer.grid_plan_file import read_plan
-from minitransfer.grid_status import RESULT_LOST, finished_and_lost, result_lost
+from minitransfer.grid_status import RESULT_LOST, RESULT_MISSING, finished_and_lost, result_lost
 from minitransfer.rundir import RESULT_FILE, train_again
 from minitransfer.result_checks import RESULT_FIELDS
 from minitransfer.run_file_readers import LOG_BYTES
@@ -194,13 +194,21 @@ def edited_results_lines():
 def lost_function_lines():
     """Bash function ``lost RUN``: whether RUN is :data:`~minitransfer.grid_status.RESULT_LOST` as a local
     grid tells it (:func:`~minitransfer.grid_status.run_status`): its weights file there, its result.json
-    not whole (``written``, :func:`~minitransfer.slurm_finished.finished_lines`) and its checkpoint gone."""
+    not whole (``written``, :func:`~minitransfer.slurm_finished.finished_lines`) and its checkpoint gone; or its
+    result.json gone too, its weights its finished network (in ``$missing_results``, declared here, empty: filled by
+    :func:`minitransfer.slurm_missing.missing_results_lines`, as bash cannot read the weights' iteration; before,
+    such a run was weights without a checkpoint, refused with exit 2, advising to delete that network)."""
     checkpoint, result = shlex.quote(grid.CHECKPOINT_FILE), shlex.quote(RESULT_FILE)
     return [
         f"# {RESULT_LOST}: a finished network whose {RESULT_FILE} nothing writes again without training it anew",
-        f'lost() {{ [ -f "$out/$1.h5" ] && [ -e "$out/$1.run/"{result} ] && ! written "$out/$1.run/"{result} &&',
-        f'  [ ! -e "$out/$1.run/"{checkpoint} ]; }}',
+        f"declare -A missing_results=()  # runs whose {RESULT_FILE} and checkpoint are gone, their network there",
+        'lost() { [ -n "${missing_results[$1]+gone}" ] ||',
+        f'  {{ [ -f "$out/$1.h5" ] && [ -e "$out/$1.run/"{result} ] && ! written "$out/$1.run/"{result} &&',
+        f'     [ ! -e "$out/$1.run/"{checkpoint} ]; }}; }}',
     ]
+
+
+UNREADABLE_HOW = "empty, cut short or edited"  # how a result.json there was lost, as lost_results_lines says it
 
 
 def lost_results_lines():
@@ -209,19 +217,32 @@ def lost_results_lines():
     :class:`~minitransfer.train_finished.ResultLost`; before 0.11.7 exit 2, advising to delete a finished
     network); what to do, in :func:`~minitransfer.grid_status.result_lost`'s words. They stay in ``$lost_runs``:
     ``submit.sh`` ends with exit 65 where there is one (a local grid counts such a run failed, exit 65: report
-    leaves it out). Before, submit.sh counted such a run finished, and said so ("all N runs are finished")."""
+    leaves it out). Before, submit.sh counted such a run finished, and said so ("all N runs are finished").
+    Its result.json said as a local grid says it: one there "cannot be read" (:data:`RESULT_LOST`), one not there
+    "is gone" (:data:`RESULT_MISSING`), both where there are both, each gone one named so."""
     return [
         "lost_runs=()",
         'for run in ${base_runs[@]+"${base_runs[@]}"} ${transfer_runs[@]+"${transfer_runs[@]}"}; do',
         '  if lost "$run"; then lost_runs+=("$run"); fi',
         "done",
         'if [ "${#lost_runs[@]}" -gt 0 ]; then',
-        f'  echo "not submitted: $(noun "${{#lost_runs[@]}}" "1 run" "${{#lost_runs[@]}} runs") ({RESULT_LOST}), whose'
-        f' network is there, but whose {RESULT_FILE} cannot be read (empty, cut short or edited) and whose checkpoint'
-        ' is gone, so nothing writes it again and report leaves the run out:" >&2',
+        "  gone=0  # of them, those whose result.json is gone (missing_results), not there and unreadable",
+        '  for run in "${lost_runs[@]}"; do',
+        '    if [ -n "${missing_results[$run]+gone}" ]; then gone=$((gone + 1)); fi',
+        "  done",
+        f'  kinds="{RESULT_LOST}" how="cannot be read ({UNREADABLE_HOW})"',
+        f'  if [ "$gone" -eq "${{#lost_runs[@]}}" ]; then kinds="{RESULT_MISSING}" how="is gone"',
+        f'  elif [ "$gone" -gt 0 ]; then kinds="{RESULT_LOST}; {RESULT_MISSING}" how="cannot be read ({UNREADABLE_HOW})'
+        ' or is gone,"; fi',
+        '  echo "not submitted: $(noun "${#lost_runs[@]}" "1 run" "${#lost_runs[@]} runs") ($kinds), whose network is'
+        f' there, but whose {RESULT_FILE} $how and whose checkpoint is gone, so nothing writes it again and report'
+        ' leaves the run out:" >&2',
         '  for run in "${lost_runs[@]}"; do',
         '    printf -v weights %q "$out/$run.h5"',
-        '    echo "  run $run: keep $out/$run.h5: \\`minitransfer eval $weights\\` scores it again" >&2',
+        "    which=\"\"  # where some are gone and some unreadable, each gone one says it",
+        f'    if [ "$gone" -lt "${{#lost_runs[@]}}" ] && [ -n "${{missing_results[$run]+gone}}" ]; then'
+        f' which=" ({RESULT_FILE} gone)"; fi',
+        '    echo "  run $run$which: keep $out/$run.h5: \\`minitransfer eval $weights\\` scores it again" >&2',
         "  done",
         f'  echo "as the last resort, {train_again()}, which replaces that network" >&2',
         "fi",

@@ -6,8 +6,9 @@ each transfer waits for its own base only, and a failing base leaves its own tra
 reason ``DependencyNeverSatisfied`` while the others go on. A run is finished when ``OUT/<run>.h5`` is
 there with a whole ``OUT/<run>.run/result.json`` (:mod:`minitransfer.slurm_finished`: one emptied, cut short or
 edited since train wrote it is submitted, its task's train writing it again from the run's checkpoint; one whose
-checkpoint is gone too is said and not submitted, exit 65, as is one whose train refuses its checkpoint, and the
-transfers of such a base: :mod:`minitransfer.slurm_unresumable`).
+checkpoint is gone too is said and not submitted, exit 65, as is one whose result.json and checkpoint are gone, its
+network at its last iteration there (:mod:`minitransfer.slurm_missing`), and one whose train refuses its checkpoint,
+and the transfers of such a base: :mod:`minitransfer.slurm_unresumable`).
 ``submit.sh`` may be rerun at any time (after sbatch failed
 midway, a base failed and was fixed, a job was cancelled or ran out of time): it submits the runs
 that are neither finished nor still listed by SLURM from an earlier submission of this plan
@@ -44,6 +45,7 @@ from minitransfer.slurm_listed import (changed_check, changed_said_lines, comman
                                        ending_said_lines, listed_lines, older_lines_check, older_said_lines,
                                        sbatch_sums_lines, skip_lines, unavailable_said_lines)
 from minitransfer.slurm_finished import edited_results_lines, finished_lines, lost_function_lines, lost_results_lines
+from minitransfer.slurm_missing import missing_results_lines
 from minitransfer.slurm_refused import refusal_lines, refused_lines
 from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_lines, reached_lines, scripts_set_lines,
                                               slurm_commands_lines, test_only_lines, weights_without_checkpoint_lines,
@@ -69,11 +71,11 @@ EXIT_CODES_HELP = ("exit codes: 0 submitted (or nothing left to submit); 1 SLURM
                    "commands were edited (edit only its #SBATCH lines), an SBATCH_* variable or a partition's "
                    "time limit the tasks cannot work with, a run that would be trained again from the start; 65 a "
                    "dataset missing or damaged (said as experiment --dry-run says it; nothing submitted), or the "
-                   "others submitted, but a finished run's result.json is lost (empty or cut short, its checkpoint "
-                   "gone: said), which report leaves out, or a run's checkpoint is one its train refuses (damaged: "
-                   "said, with what to do; not submitted, nor the transfers of such a base) (a --dry-run, which "
-                   "submits nothing, says it and exits 0); 74 what it cannot write (the tasks' logs, its "
-                   "submitted.txt, the grid folder, a run's folder or train.log)")
+                   "others submitted, but a finished run's result.json is lost (empty, cut short or gone, its "
+                   "checkpoint gone, its network kept: said), which report leaves out, or a run's checkpoint is "
+                   "one its train refuses (damaged: said, with what to do; not submitted, nor the transfers of "
+                   "such a base) (a --dry-run, which submits nothing, says it and exits 0); 74 what it cannot write "
+                   "(the tasks' logs, its submitted.txt, the grid folder, a run's folder or train.log)")
 
 
 def usage_words(submit_sh):
@@ -198,6 +200,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         *finished_lines(),
         *lost_function_lines(),
         *edited_results_lines(),
+        *missing_results_lines(),
         'join() { local IFS=,; echo "$*"; }',
         '# noun COUNT ONE [MANY]: ONE where COUNT is 1, else MANY (default ONEs): noun 2 run: runs',
         'noun() { if [ "$1" = 1 ]; then echo "$2"; else echo "${3:-${2}s}"; fi; }',

@@ -34,17 +34,29 @@ def refused_words(out, run):
     return None
 
 
-def main(argv):
+def answered(argv, module, answer):
+    """The main of ``python -m MODULE OUT RUN...`` that submit.sh asks: ``answer(OUT, run)`` printed for each RUN of
+    OUT's plan (a :class:`~minitransfer.experiment.Run`) where it is not None (a RUN it does not plan: none)."""
     if not argv:
-        print(f"usage: python -m {UNRESUMABLE_MODULE} OUT RUN...", file=sys.stderr)
+        print(f"usage: python -m {module} OUT RUN...", file=sys.stderr)
         return 2
     out, names = argv[0], argv[1:]
     planned = {record["name"]: record for record in planned_records(out)}
     for name in names:
-        words = refused_words(out, Run.from_json(planned[name])) if name in planned else None
-        if words is not None:
-            print(f"{name}\t{' '.join(words.split())}")  # one line, whatever the reason holds
+        said = answer(out, Run.from_json(planned[name])) if name in planned else None
+        if said is not None:
+            print(said)
     return 0
+
+
+def refused_line(out, run):
+    """The run, a tab, then :func:`refused_words` in one line, whatever the reason holds; None where there are none."""
+    words = refused_words(out, run)
+    return None if words is None else f"{run.name}\t{' '.join(words.split())}"
+
+
+def main(argv):
+    return answered(argv, UNRESUMABLE_MODULE, refused_line)
 
 
 def unresumable_lines(checked_by):
