@@ -13,7 +13,8 @@ unless a column says otherwise.
   version, the runs' folder, and each run's result.json and weights file by sha256, so its figures trace
   back to the very results.
 - Table 1 (§4.1): the mean boost of AnB+ over the base of its own target, over baseA and baseB pooled
-  as the paper did (only where the halves are interchangeable), and over the selffer BnB+ at the
+  as the paper did (only where the halves are interchangeable; a seed's base without its other half's is not
+  pooled: :func:`minitransfer.report_tables.paired_bases`), and over the selffer BnB+ at the
   same n, for layers 1–7, 3–7, 5–7; under it, where no random split has both halves' bases with an
   accuracy, a line saying the pooled column cannot be measured
   (:func:`minitransfer.report_table1_notes.table1_unpooled`), and where the own-base column shows – for want
@@ -22,11 +23,12 @@ unless a column says otherwise.
   :func:`minitransfer.report_table1_notes.table1_own_base_partial`), where the BnB+ column shows – for want
   of BnB+, a line saying so (:func:`minitransfer.report_table1_notes.table1_without_selffer`), and where a
   row's AnB+ made no evaluation, a line naming them (:func:`minitransfer.report_table1_notes.table1_unevaluated`);
-  below it, a line for each pooled column that compares AnB+ with controls of other split seeds
-  (:func:`minitransfer.report_table1_notes.table1_unpaired`), a line naming the schedules its runs were trained with
-  where they are several (:func:`minitransfer.report_table1_notes.table1_schedules`, also in results.md), and where
-  it measures nothing, a line saying why (:func:`minitransfer.report_table1_notes.table1_unmeasured`), else where
-  its bases are no better than chance, a line naming them
+  below it, a line for each pooled column that compares AnB+ with controls of other split seeds, naming a seed's
+  lone base left out (:func:`minitransfer.report_table1_notes.table1_unpaired`), a line naming the schedules its
+  runs were trained with where they are several (:func:`minitransfer.report_table1_notes.table1_schedules`, also
+  in results.md), and where it measures nothing, a line saying why
+  (:func:`minitransfer.report_table1_notes.table1_unmeasured`), else where its bases are no better than chance, a
+  line naming them
   (:func:`minitransfer.report_table1_notes.table1_at_chance`). Its layers are words, "1 to 7" and "3 and 5"
   (:func:`minitransfer.report_tables.layer_list`), never "1-7" nor "3,5", which spreadsheets import as a date (the
   1st of July) or a number (3.5, with a decimal comma).

@@ -19,7 +19,8 @@ from minitransfer.grid_plan_file import read_plan
 from minitransfer.missing_bases import ELSEWHERE, MISSING, OTHER, UNMEASURED, base_without_accuracy, not_finished
 from minitransfer.report_plan import grid_folder
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, TABLE_1_COLUMNS, Selffers,
-                                        consecutive_spans, layer_list, selffer_boosts, table1_measured, table1_ranges)
+                                        consecutive_spans, layer_list, paired_bases, selffer_boosts, table1_measured,
+                                        table1_ranges)
 from minitransfer.results import interchangeable_halves, means_by_n, select
 from minitransfer.run_caveats import other_schedules
 from minitransfer.run_facts import at_chance_kinds, bases_against_chance, cannot_be_told, not_judged_words
@@ -289,7 +290,7 @@ def _tabled_bases(results, bases):
              if not math.isnan(r.mean10_top1) and any(first <= r.run.n <= last for first, last in ranges)]
     selffers = [r for r in select(results, "random", "BnB+")
                 if not math.isnan(r.mean10_top1) and r.run.n in {t.run.n for t in tuned}]
-    pooled = select(results, "random", "baseB") if interchangeable_halves(results, bases) else []
+    pooled = paired_bases(results, bases) if interchangeable_halves(results, bases) else []
     return bases_of(results, tuned + selffers, bases) | {r.run.name for r in pooled}
 
 
@@ -306,7 +307,9 @@ def table1_unpaired(results, columns=None, bases=None):
     """A line for each pooled column of Table 1 (:func:`table1`) that compares AnB+ at some n with
     controls of other random split seeds: a grid partly trained (AnB+ finished on easy splits, BnB+
     on hard ones) shows a boost no split has. The numbers stay the paper's definition; the line
-    names the column and the seeds of each side. None for a grid with every network of every seed.
+    names the column and the seeds of each side, and the seeds whose base the pooled column leaves out, its other
+    half's without an accuracy (:func:`minitransfer.report_tables.paired_bases`). None for a grid with every
+    network of every seed.
     ``columns``: the headings of the pooled and the BnB+ columns, and the own-base column's ("" for
     a table without one, as the paper's runs' columns of ``--reference``); ``bases``: the
     :class:`minitransfer.comparisons.Bases` of ``results`` (built now where None)."""
@@ -314,12 +317,16 @@ def table1_unpaired(results, columns=None, bases=None):
     tuned, selffer, base_seeds = (_seeds_by_n(results, treatment) for treatment in ("AnB+", "BnB+", "baseB"))
     ranges = table1_ranges(results)  # once, not once an n
     shown = [n for n in tuned if any(first <= n <= last for first, last in ranges)]
-    controls = [(selffer_column, "BnB+", selffer)]
+    controls = [(selffer_column, "BnB+", selffer, "")]
     if interchangeable_halves(results, bases):
-        every_base = set().union(*base_seeds.values())
-        controls.insert(0, (pooled_column, "baseA and baseB", {n: every_base for n in shown}))
+        every_base = {r.run.split_seed for r in paired_bases(results, bases)}  # a seed's lone base is not pooled
+        lone = set().union(*base_seeds.values()) - every_base
+        why = (f"; the base{'s' * (len(lone) > 1)} of {_seed_list(lone)} without {'their' if len(lone) > 1 else 'its'}"
+               f" other half's with an accuracy {'are' if len(lone) > 1 else 'is'} not pooled (whether the halves "
+               f"agree cannot be told there)") if lone else ""
+        controls.insert(0, (pooled_column, "baseA and baseB", {n: every_base for n in shown}, why))
     lines = []
-    for column, name, seeds in controls:
+    for column, name, seeds, why in controls:
         compared = [n for n in shown if n in seeds]
         unpaired = {}
         for n in compared:
@@ -331,7 +338,7 @@ def table1_unpaired(results, columns=None, bases=None):
         if sides:
             own = f"; the column \"{own_column}\" pairs each network with its own split's base" if own_column else ""
             lines.append(f"Table 1's column \"{column}\" compares {', and '.join(sides)} (averaged over all runs, "
-                         f"as the paper defines it, not split by split){own}")
+                         f"as the paper defines it, not split by split){why}{own}")
     return lines
 
 

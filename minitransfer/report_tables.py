@@ -41,7 +41,7 @@ def table1(results, ranges=TABLE_1_RANGES, bases=None, selffers=None):
     bases = built_bases(results, bases)
     selffers = Selffers(results, bases) if selffers is None else selffers  # its pooling: the pooled column's too
     own = {n: mean(values) for n, values in relative_by_n(results, treatment="AnB+", bases=bases).items()}
-    pooled = mean([r.mean10_top1 for r in select(results, "random", "baseB")]) if selffers.pooled else math.nan
+    pooled = mean([r.mean10_top1 for r in paired_bases(results, bases)]) if selffers.pooled else math.nan
     tuned, selffer = means_by_n(results, treatment="AnB+"), selffer_boosts(results, bases, selffers)
     rows = []
     for (first, last), (_, paper_last) in zip(table1_ranges(results, ranges), ranges):
@@ -54,6 +54,18 @@ def table1(results, ranges=TABLE_1_RANGES, bases=None, selffers=None):
                      "boost_over_BnB+": mean([selffer[n] for n in layers if n in selffer]),
                      "layers_with_runs": layer_list(layers)})
     return rows
+
+
+def paired_bases(results, bases=None):
+    """The random splits' bases Table 1's pooled column averages: each with an accuracy, beside the base of its
+    split's other half, paired as :meth:`minitransfer.comparisons.Bases.random_pairs` pairs them (in its folder,
+    or the one other folder trained by hand), with one. The paper's pooled base is both halves' bases of each
+    split, pooled where they agree within 2 points; a split whose other base is missing or not finished cannot be
+    checked, and its lone base counted in it before (a grid partly trained pooled a seed's baseA alone)."""
+    bases = built_bases(results, bases)
+    other = dict(zip(HALVES, reversed(HALVES)))
+    return [r for r in select(results, "random", "baseB") if not math.isnan(r.mean10_top1)
+            and not math.isnan(mean([b.mean10_top1 for b in bases.of(r, other[r.run.target])]))]
 
 
 class Selffers(dict):

@@ -179,7 +179,9 @@ def table1(runs):
              for seed in seeds for r in [next(r for r in of(runs, "random", "baseB") if r["split_seed"] == seed)]]
     pairs = [(a, b) for a, b in pairs if not math.isnan(a - b)]  # a seed without both bases pairs none
     interchangeable = bool(pairs) and all(abs(a - b) <= CLOSE_HALVES + 1e-9 for a, b in pairs)
-    pooled = mean([r["acc"] for r in of(runs, "random", "baseB")]) if interchangeable else math.nan
+    # the paper's pooled base: both halves' bases of each split ("eight points ... four separate random A/B
+    # splits"), pooled where they agree; a seed's lone base, whose agreement cannot be checked, is not among them
+    pooled = mean([base for pair in pairs for base in pair]) if interchangeable else math.nan
     selffer = {}
     for n in tuned:
         boosts = []

@@ -111,6 +111,11 @@ def test_a_grid_partly_trained_reads_as_the_oracle_computes_it(tmp_path, monkeyp
     assert [name for name in written.failed if name.startswith("random2/A7B+")]
     table = written.files["table1.md"].read_text()
     assert "random0/A4B+, random1/A4B+, random2/A4B+ are left out of it (no BnB+ with an accuracy at n = 4)" in table
+    # random1's baseA, its baseB not finished, is not pooled (the oracle's pooled column above), and that is said
+    assert ("compares AnB+ of split seeds 0-2 with baseA and baseB of split seeds 0, 2 at n = 1, 4, and AnB+ of "
+            "split seeds 0, 1 with baseA and baseB of split seeds 0, 2 at n = 7 (averaged over all runs, as the paper "
+            "defines it, not split by split); the base of split seed 1 without its other half's with an accuracy is "
+            "not pooled") in table
 
 
 def test_a_boost_that_rounds_to_zero_reads_plus_zero_in_table1_as_in_findings(tmp_path):
