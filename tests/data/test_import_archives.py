@@ -4,7 +4,6 @@ training tar left beside the class folders; and a rerun that names the source an
 
 import io
 import os
-import pickle
 import stat
 import tarfile
 import zipfile
@@ -12,6 +11,7 @@ import zipfile
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from tar_files import write_pickle_tar
 
 from minitransfer.cli import main
 from minitransfer.data import dataset
@@ -201,13 +201,7 @@ def _cifar100_archive(path):
     for name in ("train", "test"):
         parts[name] = {b"data": rng.integers(0, 256, (2, 3072), dtype=np.uint8), b"fine_labels": [0, 1],
                        b"coarse_labels": [0, 1]}
-    with tarfile.open(path, "w:gz") as archive:
-        for name, content in parts.items():
-            raw = pickle.dumps(content, protocol=2)
-            info = tarfile.TarInfo(f"cifar-100-python/{name}")
-            info.size = len(raw)
-            archive.addfile(info, io.BytesIO(raw))
-    return path
+    return write_pickle_tar(path, "cifar-100-python", parts)
 
 
 def _source(command, work, image_bytes, write_files):
