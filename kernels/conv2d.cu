@@ -460,12 +460,11 @@ __device__ __forceinline__ void conv2d_backward_data_small_channels(const T* __r
 // reduction-fastest (consecutive l are consecutive q); each thread keeps LOADS_B columns and
 // decodes their (c, r, s) once.
 template <typename T, typename Tile>
-struct BackwardFilterProblem {
+struct BackwardFilterProblem : FilterChunk {
     static constexpr bool B_ALONG_DEPTH = false;  // each thread gathers one reduction step of LOADS_B columns
     const T* __restrict__ dy;
     const T* __restrict__ x;
     ConvShape shape;
-    int g, split, l_begin, rows, columns, depth;
     int a_j, a_row, b_j, b_col;
     int col_rs[Tile::LOADS_B];               // r << 16 | s of each column (packed: fewer registers)
     int col_offset[Tile::LOADS_B];           // c·H·W + r·W + s
@@ -474,16 +473,7 @@ struct BackwardFilterProblem {
 
     __device__ __forceinline__ BackwardFilterProblem(const T* dy_, const T* x_, const ConvShape& s, int splits, int chunk,
                                                      int n0)
-        : dy(dy_), x(x_), shape(s) {
-        g = blockIdx.z / splits;
-        split = blockIdx.z % splits;
-        const int positions = s.N * s.PQ;
-        l_begin = split * chunk;
-        // l_begin + chunk may pass 2^31 − 1 (the split's chunk ends past the last position)
-        const int l_end = chunk < positions - l_begin ? l_begin + chunk : positions;
-        depth = l_end > l_begin ? l_end - l_begin : 0;
-        rows = s.Kg;
-        columns = s.Cg * s.RS;
+        : FilterChunk(s, splits, chunk), dy(dy_), x(x_), shape(s) {
         a_j = threadIdx.x % Tile::BK;
         a_row = threadIdx.x / Tile::BK;
         b_j = threadIdx.x % Tile::BK;

@@ -150,26 +150,16 @@ struct MmaBackwardDataProblem {
 };
 
 template <typename Tile>
-struct MmaBackwardFilterProblem {
+struct MmaBackwardFilterProblem : FilterChunk {
     const float* __restrict__ dy;
     const float* __restrict__ x;
     ConvShape shape;
-    int g, split, l_begin, rows, columns, depth;
     int a_row, a_k, a_offset;                // A slot; offset of dy[0, g·Kg + m, 0] for its (clamped) row m
     int b_col, b_k, b_r, b_s, b_offset;      // B slot; its column's kernel tap (r, s); offset of x[0, g·Cg + c]
 
     __device__ __forceinline__ MmaBackwardFilterProblem(const float* dy_, const float* x_, const ConvShape& s,
                                                         int splits, int chunk, int m0, int n0)
-        : dy(dy_), x(x_), shape(s) {
-        g = blockIdx.z / splits;
-        split = blockIdx.z % splits;
-        const int positions = s.N * s.PQ;
-        l_begin = split * chunk;
-        // l_begin + chunk may pass 2^31 − 1 (the split's chunk ends past the last position)
-        const int l_end = chunk < positions - l_begin ? l_begin + chunk : positions;
-        depth = l_end > l_begin ? l_end - l_begin : 0;
-        rows = s.Kg;
-        columns = s.Cg * s.RS;
+        : FilterChunk(s, splits, chunk), dy(dy_), x(x_), shape(s) {
         const RunSlot<Tile::BM, Tile::BK, Tile::A_RUN, true> a_slot(threadIdx.x);
         const RunSlot<Tile::BN, Tile::BK, Tile::B_RUN, false> b_slot(threadIdx.x);
         a_row = a_slot.row;

@@ -1,5 +1,6 @@
 // conv2d_shape.cuh — the index spaces of a convolution, shared by conv2d.cu's FFMA problems and
-// conv2d_mma.cuh's tensor-core problems: the shapes (ConvShape), the stride phases of
+// conv2d_mma.cuh's tensor-core problems: the shapes (ConvShape), the positions and GEMM of the
+// chunk of backward-filter a block computes (FilterChunk), the stride phases of
 // backward-data (StridePhase), and where a GEMM column of forward and of backward-data reads its
 // input (ForwardWindow, PhasePixel), steps along its reduction (next_window_tap, next_phase_tap)
 // and writes its output (forward_column_offset, phase_column_offset). Layouts and formulas: conv2d.cu.
@@ -17,6 +18,26 @@ struct ConvShape {
 };
 
 __device__ __forceinline__ bool inside(int i, int n) { return (unsigned)i < (unsigned)n; }
+
+// The part of backward-filter that block blockIdx.z computes, in conv2d.cu's FFMA problem and
+// conv2d_mma.cuh's tensor-core one: group g = blockIdx.z / splits, chunk `split` of the positions
+// l = (n, p, q), [l_begin, l_begin + depth) (the last chunk may be shorter, a chunk past them empty),
+// of a GEMM of Kg rows (filters) and Cg·R·S columns (c, r, s).
+struct FilterChunk {
+    int g, split, l_begin, rows, columns, depth;
+
+    __device__ __forceinline__ FilterChunk(const ConvShape& s, int splits, int chunk) {
+        g = blockIdx.z / splits;
+        split = blockIdx.z % splits;
+        const int positions = s.N * s.PQ;
+        l_begin = split * chunk;
+        // l_begin + chunk may pass 2^31 − 1 (the split's chunk ends past the last position)
+        const int l_end = chunk < positions - l_begin ? l_begin + chunk : positions;
+        depth = l_end > l_begin ? l_end - l_begin : 0;
+        rows = s.Kg;
+        columns = s.Cg * s.RS;
+    }
+};
 
 // One stride phase (ρh, ρw) of backward-data: the pixels h = h_base + st·ih (ih < phase_h) with
 // (h + pad) % st == ρh meet only kernel rows r = ρh + st·tr (tr < taps_h), at output rows

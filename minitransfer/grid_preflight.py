@@ -25,6 +25,7 @@ from minitransfer.experiment import CROSS, Run, run_dir, run_fields
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_plan_file import read_plan
+from minitransfer.shared_blocks import shared_within
 
 # What a refusal of a half of too few classes advises instead of train's `split='all'` (TooFewClasses.worded)
 EVERY_CLASS_BY_TRAIN = ("train every class with `minitransfer train --split all` (with --random-frozen N or "
@@ -203,14 +204,8 @@ def plans_shared():
     its warnings and then the grid's own checks (``run_grid``) each resolved every base again. A plan
     is shared while its dataset's meta.json is the same file, unchanged; a block inside another
     shares the outer block's plans."""
-    if _shared.get() is not None:
+    with shared_within(_shared):
         yield
-        return
-    token = _shared.set({})
-    try:
-        yield
-    finally:
-        _shared.reset(token)
 
 
 def resolved_plan(run, out, options):

@@ -22,6 +22,7 @@ from minitransfer.checkpoint_check import HDF5_DAMAGE
 from minitransfer.file_owners import owner_and_mode
 from minitransfer.left_out import UnreadableRun
 from minitransfer.result_digests import CURVE_SUMS
+from minitransfer.shared_blocks import shared_within
 
 
 def is_there(path):
@@ -129,14 +130,8 @@ def reads_shared():
     report read a base's result.json three times (its accuracies, its weights' digests, its own digest in
     "Made from"). A file replaced meanwhile is another version, read anew; a block inside another shares the
     outer block's reads; nothing is kept once the outermost ends."""
-    if _shared_reads.get() is not None:
+    with shared_within(_shared_reads):
         yield
-        return
-    token = _shared_reads.set({})
-    try:
-        yield
-    finally:
-        _shared_reads.reset(token)
 
 
 def file_bytes(path):

@@ -4,6 +4,8 @@ SIGHUP tests of train, experiment and demo share.
     process, ours = hangup.start(command, folder, "terminal")
     hangup.wait_for(folder / "ready", process, ours)
     hangup.hang_up(process, ours, "terminal")   # SIGHUP, and the output goes nowhere
+
+and a command whose reader of stdout goes away (``| head``) as it runs (:func:`piped`, :func:`reader_gone`).
 """
 
 import fcntl
@@ -12,6 +14,7 @@ import pty
 import select
 import signal
 import subprocess
+import sys
 import termios
 import time
 
@@ -24,6 +27,23 @@ def buffered_environment():
     """This environment less ``PYTHONUNBUFFERED`` (which this sandbox sets): a command's output then
     buffered as a user's is, so that a write that fails leaves its bytes for Python's last flush."""
     return {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+
+
+def piped(script):
+    """``python -c script`` with pipes for its stdin, stdout and stderr (text), its output buffered as a user's
+    is (:func:`buffered_environment`)."""
+    return subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=buffered_environment())
+
+
+def reader_gone(process, timeout=60):
+    """Close the stdout of ``process`` (:func:`piped`): its reader has gone; then a line on its stdin tells it to go
+    on. Its stderr and exit code, once it ends."""
+    process.stdout.close()
+    process.stdin.write("go\n")
+    process.stdin.close()
+    error = process.stderr.read()
+    return error, process.wait(timeout=timeout)
 
 
 def start(command, cwd, output, preexec_fn=None):

@@ -3,14 +3,11 @@
 all-X3all.h5, a name that tells neither. The second was refused with "give it another
 --out" alone, which did not say that the name it never gave was the one taken, nor how to give one."""
 
-import os
-
 import pytest
-from click.testing import CliRunner
+from in_folder import invoke
 
 from minitransfer import config, config_wording
 from minitransfer import train as training
-from minitransfer.cli import main
 from minitransfer.data import synthetic
 from minitransfer.run_destination import DEFAULT_NAME_TELLS
 
@@ -39,12 +36,7 @@ def _give_a_name(default, suggested):
 
 
 def _train(folder, *arguments):
-    here = os.getcwd()
-    os.chdir(folder)
-    try:
-        return CliRunner().invoke(main, ["train", *arguments, "--n", "2", "--frozen", *FAST])
-    finally:
-        os.chdir(here)
+    return invoke(["train", *arguments, "--n", "2", "--frozen", *FAST], folder)
 
 
 def test_a_transfer_of_another_base_under_the_same_default_name_is_told_to_give_o(study, tmp_path):

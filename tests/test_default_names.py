@@ -4,11 +4,10 @@ import os
 import types
 
 import pytest
-from click.testing import CliRunner
+from in_folder import invoke
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import train as training
-from minitransfer.cli import main
 from minitransfer.config import TrainConfig, default_out
 
 FAST = ["--batch-size", "8", "--max-iter", "4", "--eval-every", "2", "--quiet", "--device", "cpu"]
@@ -16,12 +15,7 @@ FAST = ["--batch-size", "8", "--max-iter", "4", "--eval-every", "2", "--quiet", 
 
 def _train(folder, *args):
     """``minitransfer train ARGS`` run in ``folder``, without -o."""
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        return CliRunner().invoke(main, ["train", *args, *FAST])
-    finally:
-        os.chdir(cwd)
+    return invoke(["train", *args, *FAST], folder)
 
 
 def _trained(folder, data, *args):

@@ -6,15 +6,14 @@ gave two fingerprints. Each importer's paths (SOURCE, --val-labels, --devkit, a 
 
 import io
 import json
-import pickle
 import subprocess
 import sys
-import tarfile
 import zipfile
 
 import numpy as np
 import pytest
 from PIL import Image
+from tar_files import write_pickle_tar
 
 from locales import ASCII_LOCALE, UTF8_LOCALE, environment_in, latin1_locale
 WNIDS = ("n01440764", "n02084071")
@@ -56,12 +55,7 @@ def _sources(root):
                         b"filenames": [b"x.png"] * count} for subset, count in (("train", 8), ("test", 4))}
     batches["meta"] = {b"fine_label_names": [b"apple", b"pear", b"bus", b"train"],
                        b"coarse_label_names": [b"fruit_and_vegetables", b"vehicles_1"]}
-    with tarfile.open(root / "cifar-猫.tar.gz", "w:gz") as archive:
-        for name, content in batches.items():
-            raw = pickle.dumps(content, protocol=2)
-            info = tarfile.TarInfo(f"cifar-100-python/{name}")
-            info.size = len(raw)
-            archive.addfile(info, io.BytesIO(raw))
+    write_pickle_tar(root / "cifar-猫.tar.gz", "cifar-100-python", batches)
     _write(root / "imagenet-猫", {f"train/{wnid}/{wnid}_{number}.JPEG": _image((number * 90, index * 120, 7))
                                   for index, wnid in enumerate(WNIDS) for number in range(2)})
     _write(root / "imagenet-猫", {f"val/ILSVRC2012_val_0000000{number}.JPEG": _image((number * 60, 0, 9))

@@ -165,12 +165,18 @@ def finish_with_rows(folder, rows=ROWS, sums=True):
 
 @pytest.mark.parametrize("name", ["random0/B1B", "random0/baseA"], ids=["transfer", "base"])
 def test_edited_rows_with_a_checkpoint_are_submitted(tmp_path, fake_slurm, name):
+    assert_submitted_once_edited(tmp_path, fake_slurm, name, lambda eval_csv: _edit_row(eval_csv, 2, 3, "1.25"))
+
+
+def assert_submitted_once_edited(tmp_path, fake_slurm, name, edit):
+    """The run ``name`` of a grid finished with :data:`ROWS`, its eval.csv changed by ``edit`` and its checkpoint
+    kept: not done for a local grid, and the one run submit.sh submits."""
     runs, out, scripts, submit = finished_grid(tmp_path)
     finish_with_rows(out / f"{name}.run")
     assert grid_status.is_finished(out, named(runs, name))  # as written
-    _edit_row(out / f"{name}.run" / "eval.csv", 2, 3, "1.25")  # a middle loss
+    edit(out / f"{name}.run" / "eval.csv")
     (out / f"{name}.run" / grid.CHECKPOINT_FILE).write_text("checkpoint")
-    assert grid_status.run_status(out, named(runs, name)).kind != grid_status.DONE
+    assert grid_status.run_status(out, named(runs, name)).kind != grid_status.DONE  # as a local grid takes it
     done = submit_grid(submit)
     assert done.returncode == 0, done.stdout + done.stderr
     assert submitted_runs(fake_slurm, scripts) == [[name]], done.stdout

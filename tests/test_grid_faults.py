@@ -9,7 +9,6 @@ import pwd
 import re
 import shutil
 import subprocess
-import sys
 import textwrap
 
 import hangup
@@ -224,13 +223,8 @@ def test_an_interrupted_grid_whose_output_reader_has_gone_exits_75_with_its_summ
         main(["experiment", "--data", {str(micro_data)!r}, "-o", {str(tmp_path / "g")!r}, "--layers", "1",
               "--device", "cpu"], prog_name="minitransfer")
         """)
-    grid_run = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=hangup.buffered_environment())
-    grid_run.stdout.close()
-    grid_run.stdin.write("go\n")
-    grid_run.stdin.close()
-    error = grid_run.stderr.read()
-    assert grid_run.wait(timeout=60) == 75, error
+    error, code = hangup.reader_gone(hangup.piped(script))
+    assert code == 75, error
     assert "1 stopped with a checkpoint" in error and "Traceback" not in error
 
 

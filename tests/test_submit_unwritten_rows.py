@@ -7,13 +7,9 @@ where result.json records the sums of its rows. Stand-ins for SLURM's commands (
 
 import pytest
 import test_slurm
-from test_finished66_edited_rows import ROWS, finish_with_rows
-from test_slurm import submit_grid, submitted_runs
+from test_finished66_edited_rows import ROWS, assert_submitted_once_edited, finish_with_rows
 from test_slurm66_summary_check import _asked, _refused  # submit.sh's Python and report on the same result.json
-from test_slurm_damaged_result import assert_lost_alone, finished_grid, named
-
-from minitransfer import experiment as grid
-from minitransfer import grid_status
+from test_slurm_damaged_result import assert_lost_alone, finished_grid
 
 fake_slurm = test_slurm.fake_slurm  # the fixture
 
@@ -54,15 +50,7 @@ def _repeat_last_row(eval_csv):
 
 @pytest.mark.parametrize("name", ["random0/B1B", "random0/baseA"], ids=["transfer", "base"])
 def test_a_repeated_last_row_with_a_checkpoint_is_submitted(tmp_path, fake_slurm, name):
-    runs, out, scripts, submit = finished_grid(tmp_path)
-    finish_with_rows(out / f"{name}.run")
-    assert grid_status.is_finished(out, named(runs, name))  # as written
-    _repeat_last_row(out / f"{name}.run" / "eval.csv")
-    (out / f"{name}.run" / grid.CHECKPOINT_FILE).write_text("checkpoint")
-    assert grid_status.run_status(out, named(runs, name)).kind != grid_status.DONE  # as a local grid takes it
-    done = submit_grid(submit)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert submitted_runs(fake_slurm, scripts) == [[name]], done.stdout
+    assert_submitted_once_edited(tmp_path, fake_slurm, name, _repeat_last_row)
 
 
 def test_a_repeated_last_row_without_a_checkpoint_is_lost(tmp_path, fake_slurm):

@@ -472,14 +472,10 @@ def test_an_interrupted_demo_whose_output_reader_has_gone_exits_75_saying_so_on_
         demos.run_demo = interrupted
         main(["demo", "-o", {str(tmp_path / "demo")!r}, "--device", "cpu"], prog_name="minitransfer")
         """)
-    demo = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=hangup.buffered_environment())
+    demo = hangup.piped(script)
     assert demo.stdout.readline().startswith("preparing the built-in synthetic benchmark")
-    demo.stdout.close()
-    demo.stdin.write("go\n")
-    demo.stdin.close()
-    error = demo.stderr.read()
-    assert demo.wait(timeout=60) == 75, error
+    error, code = hangup.reader_gone(demo)
+    assert code == 75, error
     assert "the demo was interrupted; rerun the same command" in error and "BrokenPipe" not in error
 
 

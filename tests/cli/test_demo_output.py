@@ -4,8 +4,6 @@ findings advise options: the demo's own words and commands, not those of the gri
 import json
 import re
 import shlex
-import subprocess
-import sys
 import textwrap
 from types import SimpleNamespace
 
@@ -43,14 +41,10 @@ def test_a_demo_whose_reader_goes_away_midway_says_to_rerun_it_not_to_report_it(
         demos.CPU_PLAN = demos.{TINY_PLAN!r}
         main(["demo", "-o", {str(tmp_path / "demo")!r}, "--device", "cpu"], prog_name="minitransfer")
         """)
-    demo = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=hangup.buffered_environment())
+    demo = hangup.piped(script)
     assert demo.stdout.readline().startswith("preparing the built-in synthetic benchmark")
-    demo.stdout.close()  # head has read its lines
-    demo.stdin.write("go\n")
-    demo.stdin.close()
-    error = demo.stderr.read()
-    assert demo.wait(timeout=120) == _errors.EXIT_OUTPUT_CLOSED, error
+    error, code = hangup.reader_gone(demo, timeout=120)  # head has read its lines
+    assert code == _errors.EXIT_OUTPUT_CLOSED, error
     assert error == ("the demo stopped: the reader of its output went away (| head); rerun the same command to go "
                      "on (finished networks are kept)\n")
 

@@ -8,25 +8,15 @@ import shutil
 
 import h5py
 import pytest
-from click.testing import CliRunner
+from in_folder import invoke
 from interrupting import interrupted_after
 
 from minitransfer import config, evaluate, fileio, hdf5_files, run_lock, run_remedies
 from minitransfer import train as training
-from minitransfer.cli import main
 from minitransfer.data import synthetic
 
 TINY = {"classes": 4, "train_per_class": 8, "val_per_class": 2, "size": 14, "seed": 1}
 FAST = {"preset": "micro", "batch_size": 8, "max_iter": 2, "eval_every": 2, "quiet": True, "device": "cpu"}
-
-
-def invoke(args, folder):
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        return CliRunner().invoke(main, args)
-    finally:
-        os.chdir(cwd)
 
 
 @pytest.fixture(scope="module")

@@ -4,16 +4,13 @@ where a network is asked for: train --copy-from, eval and info said "bad data: n
 is a wrong argument (exit 2) that says what to give. Now such a file is one too, told by its first
 bytes; an HDF5 file damaged (or text saved under an HDF5 name) stays bad data, 65."""
 
-import os
-
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from in_folder import invoke
 from PIL import Image
 
 from minitransfer import config
 from minitransfer import train as training
-from minitransfer.cli import main
 
 FAST = dict(preset="micro", max_iter=1, batch_size=8, device="cpu", quiet=True)
 
@@ -30,12 +27,7 @@ def _invoke(command, path, micro_data, folder):
     arguments = {"eval": ["eval", str(path)], "info": ["info", str(path)],
                  "copy-from": ["train", "--data", str(micro_data), "--copy-from", str(path), "--n", "1",
                                "-o", str(folder / "copied.h5"), "--max-iter", "1", "--device", "cpu"]}[command]
-    here = os.getcwd()
-    os.chdir(folder)
-    try:
-        return CliRunner().invoke(main, arguments)
-    finally:
-        os.chdir(here)
+    return invoke(arguments, folder)
 
 
 COMMANDS = ["eval", "info", "copy-from"]

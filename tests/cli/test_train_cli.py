@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import hangup
+from in_folder import invoke
 from arguments import overriding
 import numpy as np
 import pytest
@@ -43,15 +44,6 @@ def work(data, tmp_path_factory):
                                        "-o", str(folder / "baseA.h5"), *FAST])
     assert result.exit_code == 0, result.output
     return folder
-
-
-def invoke(args, folder):
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        return CliRunner().invoke(main, args)
-    finally:
-        os.chdir(cwd)
 
 
 def test_the_issue_command_line_trains_a4b(work, data):

@@ -11,11 +11,11 @@ import re
 import subprocess
 import sys
 
-import h5py
 import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
+from shard_bytes import flip_stored_byte
 
 from minitransfer import models, run_lock
 from minitransfer.cli import main
@@ -82,11 +82,7 @@ def test_a_rerun_rebuilds_a_corrupt_shard_instead_of_adopting_it(tmp_path):
     assert _prepare(out, "--shard-size", "8").exit_code == 0
     expected = _images(out)
     shard = out / "train-00001.h5"
-    with h5py.File(shard, "r") as handle:
-        offset = handle["images"].id.get_offset()
-    raw = bytearray(shard.read_bytes())
-    raw[offset + 5] ^= 0xFF
-    shard.write_bytes(bytes(raw))
+    flip_stored_byte(shard, "images", 5, mask=0xFF)
     untouched = (out / "train-00000.h5").stat().st_mtime_ns
     result = _prepare(out, "--shard-size", "8", "--verify")
     assert result.exit_code == 0, result.output

@@ -2,7 +2,6 @@
 faults the CIFAR-100 importer refuses, an archive of the one CIFAR given to the other's command,
 the way from the archive to a trained network through the command line, and kill -9 of an import."""
 
-import io
 import json
 import pickle
 import tarfile
@@ -10,6 +9,7 @@ import tarfile
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from tar_files import pickled as _file_bytes, write_pickle_tar
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer.cli import main
@@ -51,20 +51,9 @@ def _cifar100_parts():
             "train": batch(8), "test": batch(4)}
 
 
-def _file_bytes(content):
-    """A pickle (protocol 2, as CIFAR's) of ``content``, or ``content`` itself when it is bytes already."""
-    return content if isinstance(content, bytes) else pickle.dumps(content, protocol=2)
-
-
 def _write_archive(path, folder, parts, compression="gz"):
     """A tar of ``parts`` ({name: content}) as ``folder/<name>`` members; returns ``path``."""
-    with tarfile.open(path, f"w:{compression}") as archive:
-        for name, content in parts.items():
-            raw = _file_bytes(content)
-            info = tarfile.TarInfo(f"{folder}/{name}")
-            info.size = len(raw)
-            archive.addfile(info, io.BytesIO(raw))
-    return path
+    return write_pickle_tar(path, folder, parts, f"w:{compression}")
 
 
 def _write_folder(root, folder, parts):

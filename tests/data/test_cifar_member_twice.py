@@ -2,13 +2,10 @@
 the importer read the first copy without a word, while ``tar xzf`` keeps the last, so the dataset differed from
 the unpacked folder's. Which copy is meant is unknown: refused, naming the member (a download holds each once)."""
 
-import io
-import pickle
-import tarfile
-
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from tar_files import pickled, write_tar
 
 from minitransfer.cli import main
 from minitransfer.data import cifar
@@ -22,7 +19,7 @@ def _pickles(seed):
     parts = {"batches.meta": {b"label_names": [name.encode() for name in cifar.CIFAR10_CLASSES]}}
     parts.update({name: {b"data": rng.integers(0, 256, (10, 3072), dtype=np.uint8),
                          b"labels": rng.permutation(10).tolist()} for name in NAMES[1:]})
-    return {name: pickle.dumps(content, protocol=2) for name, content in parts.items()}
+    return {name: pickled(content) for name, content in parts.items()}
 
 
 @pytest.mark.parametrize("twice", ["data_batch_1", "test_batch", "batches.meta"])
@@ -30,11 +27,7 @@ def test_a_pickle_stored_twice_is_refused_naming_both_members(tmp_path, twice):
     members = [(f"cifar-10-batches-py/{name}", data) for name, data in _pickles(0).items()]
     members.append((f"cifar-10-batches-py/{twice}", _pickles(1)[twice]))
     source = tmp_path / "cifar-10-python.tar.gz"
-    with tarfile.open(source, "w:gz") as archive:
-        for name, data in members:
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
+    write_tar(source, members)
     result = CliRunner().invoke(main, ["prepare", "cifar10", str(source), str(tmp_path / "out"), "--workers", "0"])
     assert result.exit_code == 65, result.output
     assert result.output.splitlines() == [

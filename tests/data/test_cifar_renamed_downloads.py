@@ -6,15 +6,14 @@ still damaged."""
 
 import bz2
 import gzip
-import io
 import lzma
 import pickle
 import subprocess
-import tarfile
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from tar_files import write_pickle_tar
 
 from minitransfer.cli import main
 from minitransfer.data import cifar
@@ -30,7 +29,7 @@ def _cifar10_tar(path, mode="w:gz"):
     for name in [*(f"data_batch_{number}" for number in range(1, 6)), "test_batch"]:
         parts[name] = {b"data": rng.integers(0, 256, (20, 3072), dtype=np.uint8),
                        b"labels": (np.arange(20) % 10).tolist()}
-    return _tar(path, "cifar-10-batches-py", parts, mode)
+    return write_pickle_tar(path, "cifar-10-batches-py", parts, mode)
 
 
 def _cifar100_tar(path):
@@ -40,17 +39,7 @@ def _cifar100_tar(path):
              b"coarse_labels": [0, 0, 1, 1]}
     meta = {b"fine_label_names": [b"apple", b"pear", b"bus", b"train"],
             b"coarse_label_names": [b"fruit_and_vegetables", b"vehicles_1"]}
-    return _tar(path, "cifar-100-python", {"meta": meta, "train": batch, "test": batch}, "w:gz")
-
-
-def _tar(path, folder, parts, mode):
-    with tarfile.open(path, mode) as archive:
-        for name, content in parts.items():
-            raw = pickle.dumps(content, protocol=2)
-            info = tarfile.TarInfo(f"{folder}/{name}")
-            info.size = len(raw)
-            archive.addfile(info, io.BytesIO(raw))
-    return path
+    return write_pickle_tar(path, "cifar-100-python", {"meta": meta, "train": batch, "test": batch})
 
 
 def _prepare(*args):

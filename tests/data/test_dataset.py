@@ -10,6 +10,7 @@ import pytest
 
 from minitransfer.data import dataset, shard_format
 from oracles import text_attributes
+from shard_bytes import flip_stored_byte
 
 
 def test_round_trip_against_plain_h5py(tiny_synthetic):
@@ -49,11 +50,7 @@ def _copy(source, target):
 def test_flipped_byte_in_images_is_a_checksum_mismatch(tiny_synthetic, tmp_path):
     copy = _copy(tiny_synthetic, tmp_path / "copy")
     shard = copy / "train-00001.h5"
-    with h5py.File(shard, "r") as handle:
-        offset = handle["images"].id.get_offset()
-    raw = bytearray(shard.read_bytes())
-    raw[offset + 100] ^= 0x01
-    shard.write_bytes(bytes(raw))
+    flip_stored_byte(shard, "images", 100)
     data = dataset.open_dataset(copy)  # structure intact: only the checksum can tell
     with pytest.raises(dataset.DatasetError, match=r"train-00001\.h5.*sha256 mismatch"):
         data.verify()

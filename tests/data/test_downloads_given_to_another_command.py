@@ -4,23 +4,13 @@ pickles); ``prepare cifar10 tiny-imagenet-200.zip`` said "not a tar archive"; ``
 tiny-imagenet-200 blamed "class folder(s) without an image file". Told by the name, or by the members' or
 files' names where renamed."""
 
-import io
-import tarfile
 import zipfile
 
 import pytest
 from click.testing import CliRunner
+from tar_files import write_tar
 
 from minitransfer.cli import main
-
-
-def _tar(path, members):
-    with tarfile.open(path, "w:gz") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return path
 
 
 def _zip(path, members):
@@ -49,7 +39,7 @@ def _prepare(command, source, out, *options):
     ("tiny.zip", TINY, "Tiny ImageNet", "tiny-imagenet"),
 ], ids=["cifar10", "cifar10-renamed", "cifar100", "tiny", "tiny-renamed"])
 def test_a_download_given_as_a_folder_of_images_names_its_command(tmp_path, command, download, members, title, named):
-    source = (_zip if download.endswith(".zip") else _tar)(tmp_path / download, members)
+    source = (_zip if download.endswith(".zip") else write_tar)(tmp_path / download, members)
     result = _prepare(command, source, tmp_path / "out")
     assert result.exit_code == 2, result.output
     unlike = "" if title == "Tiny ImageNet" else " (not an archive of images)"  # Tiny ImageNet's holds JPEGs
@@ -82,7 +72,7 @@ def test_tiny_imagenet_given_to_a_cifar_command_names_its_command(tmp_path, comm
     ("cifar-10-python.tar.gz", CIFAR10, "CIFAR-10", "cifar10"), ("renamed.tar.gz", CIFAR100, "CIFAR-100", "cifar100"),
 ], ids=["cifar10", "cifar100-renamed"])
 def test_cifar_given_to_tiny_imagenet_names_its_command(tmp_path, download, members, title, named):
-    source = _tar(tmp_path / download, members)
+    source = write_tar(tmp_path / download, members)
     result = _prepare("tiny-imagenet", source, tmp_path / "out")
     assert result.exit_code == 65, result.output
     assert result.output.splitlines() == [f"error: bad data: {source} is the {title} download: import it with "

@@ -4,25 +4,21 @@ remedy ``tar -xf T -C train/<wnid>``, which unpacks into train/<wnid>/<wnid>/; m
 name against the top of the folder, so a complete folder holding ``sub/a.JPEG`` was refused; and with all 1000
 tars kept, every prepare read 1.28M tar headers."""
 
-import io
 import os
 import shlex
 import subprocess
 import tarfile
 
 import pytest
+from tar_files import write_tar
 
 from minitransfer.data import dataset, imagenet
 from data.test_import_archives import WNIDS, _imagenet_tree, _invoke
 
 
 def _tar(path, members):
-    """Write the tar ``path`` holding ``members``, {name: bytes}."""
-    with tarfile.open(path, "w") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
+    """Write the (uncompressed) tar ``path`` holding ``members``, {name: bytes}."""
+    write_tar(path, members, "w")
 
 
 def test_a_tar_of_wnid_prefixed_members_unpacked_in_part_says_to_unpack_it_into_train(tmp_path, image_bytes,

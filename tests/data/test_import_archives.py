@@ -4,7 +4,6 @@ training tar left beside the class folders; and a rerun that names the source an
 
 import io
 import os
-import pickle
 import stat
 import tarfile
 import zipfile
@@ -12,6 +11,7 @@ import zipfile
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from tar_files import write_pickle_tar
 
 from minitransfer.cli import main
 from minitransfer.data import dataset
@@ -40,6 +40,11 @@ def _zip(path, members):
         for name, data in members:
             archive.writestr(name, data)
     return path
+
+
+def _tiny_members(files):
+    """(member, bytes) pairs of the tiny-imagenet-200.zip holding ``files`` ({path in its folder: bytes})."""
+    return [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()]
 
 
 def _reds(data, subset):
@@ -81,7 +86,7 @@ def test_a_member_stored_twice_is_refused_naming_it(tmp_path, image_bytes, twice
     without a word, a val_annotations.txt stored twice labelling the validation images by the second one; which
     copy is the download's is unknown (a download holds each member once)."""
     files = _tiny_files(image_bytes)
-    members = [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()]
+    members = _tiny_members(files)
     members.append((f"tiny-imagenet-200/{twice}", files[twice][::-1]))
     with pytest.warns(UserWarning, match="Duplicate name"):
         source = _zip(tmp_path / "tiny.zip", members)
@@ -98,8 +103,8 @@ def test_a_wnids_txt_that_lists_no_class_is_bad_data_naming_it(tmp_path, image_b
     """It was "no training image could be imported (see OUT/skipped.txt)", with an empty skipped.txt."""
     files = _tiny_files(image_bytes, wnids_text=wnids_text)
     files["val/val_annotations.txt"] = b""
-    source = _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()
-                                          if not name.startswith("val/images/")])
+    source = _zip(tmp_path / "tiny.zip", _tiny_members({name: data for name, data in files.items()
+                                                        if not name.startswith("val/images/")}))
     result = _prepare_tiny(source, tmp_path / "out")
     assert result.exit_code == 65, result.output
     assert f"{source}:tiny-imagenet-200/wnids.txt: no wnids; wnids.txt must list the classes, one wnid a line " \
@@ -115,7 +120,7 @@ def test_a_wnids_txt_that_lists_one_class_is_bad_data_naming_it(tmp_path, image_
     files = {name: data for name, data in _tiny_files(image_bytes, wnids_text=wnids_text).items()
              if not name.startswith(f"train/{WNIDS[1]}/") and name != "val/images/val_0.JPEG"}
     files["val/val_annotations.txt"] = b"val_1.JPEG\tn01440764\t0\t0\t9\t9\n"
-    source = _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()])
+    source = _zip(tmp_path / "tiny.zip", _tiny_members(files))
     result = _prepare_tiny(source, tmp_path / "out")
     assert result.exit_code == 65, result.output
     assert f"{source}:tiny-imagenet-200/wnids.txt: one wnid, 'n01440764'; wnids.txt must list the classes" \
@@ -136,7 +141,7 @@ def test_a_wnids_txt_that_is_not_the_trees_names_the_class_folders_it_lacks(tmp_
     del files["val/images/val_1.JPEG"]  # n01440764's: the validation set holds the classes wnids.txt lists
     files["val/val_annotations.txt"] = b"val_0.JPEG\tn02084071\t0\t0\t9\t9\n"
     if source == "zip":
-        given = _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()])
+        given = _zip(tmp_path / "tiny.zip", _tiny_members(files))
         where, restore = f"{given}:tiny-imagenet-200/wnids.txt", "download tiny-imagenet-200.zip again"
     else:
         given = write_files(tmp_path / "tiny-imagenet-200", files)
@@ -158,7 +163,7 @@ def test_a_wnids_txt_in_the_zip_that_is_not_utf8_is_named_by_its_member(tmp_path
     as text and its classes refused as wnids full of NULs, not said to be UTF-16."""
     files = _tiny_files(image_bytes)
     files["wnids.txt"] = "n02084071\nn01440764\n".encode(encoding)
-    source = _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()])
+    source = _zip(tmp_path / "tiny.zip", _tiny_members(files))
     result = _prepare_tiny(source, tmp_path / "out")
     assert result.exit_code == 65, result.output
     assert result.output == (f"error: bad data: {source}:tiny-imagenet-200/wnids.txt: wnids.txt is not UTF-8 text "
@@ -201,13 +206,7 @@ def _cifar100_archive(path):
     for name in ("train", "test"):
         parts[name] = {b"data": rng.integers(0, 256, (2, 3072), dtype=np.uint8), b"fine_labels": [0, 1],
                        b"coarse_labels": [0, 1]}
-    with tarfile.open(path, "w:gz") as archive:
-        for name, content in parts.items():
-            raw = pickle.dumps(content, protocol=2)
-            info = tarfile.TarInfo(f"cifar-100-python/{name}")
-            info.size = len(raw)
-            archive.addfile(info, io.BytesIO(raw))
-    return path
+    return write_pickle_tar(path, "cifar-100-python", parts)
 
 
 def _source(command, work, image_bytes, write_files):
@@ -222,7 +221,7 @@ def _source(command, work, image_bytes, write_files):
         return root, {"--val-labels": labels}
     if command == "tiny-imagenet":
         files = _tiny_files(image_bytes)
-        return _zip(work / "tiny.zip", [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()]), {}
+        return _zip(work / "tiny.zip", _tiny_members(files)), {}
     return _cifar100_archive(work / "cifar-100-python.tar.gz"), {}
 
 
@@ -294,8 +293,7 @@ def test_the_download_folder_given_for_the_archive_in_it_names_the_archive(tmp_p
     downloads = tmp_path / "Downloads"
     downloads.mkdir()
     if command == "tiny-imagenet":
-        archive = _zip(downloads / "tiny-imagenet-200.zip", [(f"tiny-imagenet-200/{name}", data)
-                                                            for name, data in _tiny_files(image_bytes).items()])
+        archive = _zip(downloads / "tiny-imagenet-200.zip", _tiny_members(_tiny_files(image_bytes)))
     else:
         archive = _cifar100_archive(downloads / "cifar-100-python.tar.gz")
     result = _invoke("prepare", command, downloads, tmp_path / "out", "--size", "12", "--workers", "0")
@@ -336,8 +334,7 @@ def test_an_input_repaired_in_place_is_decoded_again_on_the_rerun(tmp_path, imag
                                      for name, data in members.items()])
         command = ("prepare", "tiny-imagenet", tmp_path / "tiny.zip", tmp_path / "out", "--size", "12",
                    "--workers", "0")
-        repair = lambda: _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", data)  # noqa: E731
-                                                      for name, data in members.items()])
+        repair = lambda: _zip(tmp_path / "tiny.zip", _tiny_members(members))  # noqa: E731
     first = _invoke(*command)
     assert first.exit_code == 0, first.output
     assert len(dataset.open_dataset(tmp_path / "out").meta["skipped"]) == 1
@@ -358,7 +355,7 @@ def _zip_link(name, target):
 def test_a_symbolic_link_stored_in_a_zip_is_listed_as_a_link(tmp_path, image_bytes):
     """``zip -y`` (and macOS's Archive Utility) store a link as its target's path: it was listed as
     "UnidentifiedImageError: not an image"."""
-    members = [(f"tiny-imagenet-200/{name}", data) for name, data in _tiny_files(image_bytes).items()]
+    members = _tiny_members(_tiny_files(image_bytes))
     members.append(_zip_link(f"tiny-imagenet-200/train/{WNIDS[0]}/images/copy.JPEG", f"{WNIDS[0]}_0.JPEG"))
     source = _zip(tmp_path / "tiny.zip", members)
     result = _prepare_tiny(source, tmp_path / "out")
@@ -408,7 +405,7 @@ def test_a_validation_set_sorted_into_class_folders_is_labelled_by_its_folders(t
     """Sorting val/ into class folders is a common first step: it was refused as val/images/
     lacking the annotated files (or val_annotations.txt missing)."""
     files = _sorted_tiny(image_bytes, layout, annotations)
-    source = (_zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()])
+    source = (_zip(tmp_path / "tiny.zip", _tiny_members(files))
               if packed else write_files(tmp_path / "tiny-imagenet-200", files))
     result = _prepare_tiny(source, tmp_path / "out")
     assert result.exit_code == 0, result.output
@@ -451,8 +448,7 @@ def test_a_member_name_with_a_line_break_is_named_on_one_line(tmp_path, image_by
 def test_a_tiny_imagenet_zip_cut_short_says_to_download_it_again(tmp_path, image_bytes, kept):
     """A download interrupted leaves a zip without its directory (at its end): the error said only "File is not a
     zip file" of what the researcher knows is one."""
-    whole = _zip(tmp_path / "whole.zip", [(f"tiny-imagenet-200/{name}", data)
-                                          for name, data in _tiny_files(image_bytes).items()]).read_bytes()
+    whole = _zip(tmp_path / "whole.zip", _tiny_members(_tiny_files(image_bytes))).read_bytes()
     cut = tmp_path / "tiny-imagenet-200.zip"
     cut.write_bytes(whole[:int(len(whole) * kept)])
     result = _prepare_tiny(cut, tmp_path / "out")
@@ -475,8 +471,7 @@ def test_another_kind_of_file_given_as_the_tiny_imagenet_zip_names_what_to_give(
 
 def test_a_zip_member_failing_its_crc_says_to_download_the_zip_again(tmp_path, image_bytes):
     """A damaged member said "damaged archive (Bad CRC-32 ...)" and nothing of what to do."""
-    path = _zip(tmp_path / "tiny-imagenet-200.zip", [(f"tiny-imagenet-200/{name}", data)
-                                                     for name, data in _tiny_files(image_bytes).items()])
+    path = _zip(tmp_path / "tiny-imagenet-200.zip", _tiny_members(_tiny_files(image_bytes)))
     raw = path.read_bytes()
     at = raw.index(b"n02084071\nn01440764\n")  # wnids.txt's data, stored as it is
     path.write_bytes(raw[:at] + b"n02084071\nn01440765\n" + raw[at + 20:])

@@ -10,20 +10,10 @@ import h5py
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from shard_bytes import flip_stored_byte
 
 from minitransfer.cli import main
 from minitransfer.data import dataset, loader, splits, synthetic
-
-
-def _offset(path, name):
-    with h5py.File(path, "r") as handle:
-        return handle[name].id.get_offset()
-
-
-def _flip(path, position, mask=0x01):
-    raw = bytearray(path.read_bytes())
-    raw[position] ^= mask
-    path.write_bytes(bytes(raw))
 
 
 def _edit_meta(folder, edit):
@@ -38,7 +28,7 @@ def _train_loader(data):
 
 
 def test_flipped_image_bytes_stop_the_loader_before_its_first_batch(copy, tree_state):
-    _flip(copy / "train-00001.h5", _offset(copy / "train-00001.h5", "images") + 100)
+    flip_stored_byte(copy / "train-00001.h5", "images", 100)
     data = dataset.open_dataset(copy)  # the structure is intact: only the checksum can tell
     before = tree_state(copy)
     with pytest.raises(dataset.DatasetError, match=r"train-00001\.h5: sha256 mismatch .*corrupt shard"):
@@ -57,7 +47,7 @@ def test_a_wrong_sha256_in_meta_json_stops_the_loader(copy):
 
 def test_flipped_label_bytes_are_named_with_the_label_they_made(copy):
     shard = copy / "train-00000.h5"
-    _flip(shard, _offset(shard, "labels") + 4 * 13 + 3, mask=0x80)  # image 13's label (1) becomes 1 - 2**31
+    flip_stored_byte(shard, "labels", 4 * 13 + 3, mask=0x80)  # image 13's label (1) becomes 1 - 2**31
     data = dataset.open_dataset(copy)
     with pytest.raises(dataset.DatasetError, match=r"train-00000\.h5: image 13 has label -2147483647, outside the "
                                                    r"class table of .*meta\.json \(0\.\.5"):
@@ -66,7 +56,7 @@ def test_flipped_label_bytes_are_named_with_the_label_they_made(copy):
 
 def test_a_flipped_label_still_in_range_is_caught_by_the_checksum(copy):
     shard = copy / "train-00000.h5"
-    _flip(shard, _offset(shard, "labels") + 4 * 13, mask=0x01)  # label 1 becomes 0: a valid class
+    flip_stored_byte(shard, "labels", 4 * 13, mask=0x01)  # label 1 becomes 0: a valid class
     data = dataset.open_dataset(copy)
     assert data.labels("train")[13] == 0
     with pytest.raises(dataset.DatasetError, match=r"train-00000\.h5: sha256 mismatch"):
@@ -127,7 +117,7 @@ def test_a_mean_image_of_another_shape_is_refused_before_reading(copy):
 
 
 def test_a_corrupt_mean_image_is_named_by_the_checksum(copy):
-    _flip(copy / "mean.h5", _offset(copy / "mean.h5", "mean") + 7)
+    flip_stored_byte(copy / "mean.h5", "mean", 7)
     with pytest.raises(dataset.DatasetError, match=r"mean\.h5: sha256 mismatch .*corrupt mean image"):
         dataset.open_dataset(copy).mean()
 
@@ -141,7 +131,7 @@ def test_intact_files_are_hashed_once_per_process_until_they_change(copy, monkey
     assert sorted(hashed) == ["train-00000.h5", "train-00001.h5", "train-00002.h5"]
     data.check_checksums("train")
     assert len(hashed) == 3
-    _flip(copy / "train-00002.h5", _offset(copy / "train-00002.h5", "images"))
+    flip_stored_byte(copy / "train-00002.h5", "images")
     with pytest.raises(dataset.DatasetError, match=r"train-00002\.h5: sha256 mismatch"):
         data.check_checksums("train")
     assert hashed[3:] == ["train-00002.h5"]
@@ -165,13 +155,13 @@ def test_train_refuses_corrupt_data_with_exit_65_before_the_first_iteration(trai
                                                                            corruption, message):
     copy = copy_dataset(trainable, tmp_path / "copy")
     if corruption == "image-bytes":
-        _flip(copy / "train-00001.h5", _offset(copy / "train-00001.h5", "images") + 100)
+        flip_stored_byte(copy / "train-00001.h5", "images", 100)
     elif corruption == "meta-sha256":
         _edit_meta(copy, lambda meta: meta["subsets"]["train"]["shards"][2].update(sha256="f" * 64))
     elif corruption == "meta-family":  # the natural split's halves would change, the shards not
         _edit_meta(copy, lambda meta: meta["classes"][0].update(family=meta["classes"][-1]["family"]))
     else:
-        _flip(copy / "train-00000.h5", _offset(copy / "train-00000.h5", "labels") + 4 * 10 + 3, mask=0x80)
+        flip_stored_byte(copy / "train-00000.h5", "labels", 4 * 10 + 3, mask=0x80)
     result = CliRunner().invoke(main, ["train", "--data", str(copy), "--split", "all", "-o", str(tmp_path / "net.h5"),
                                        "--max-iter", "2", "--batch-size", "8", "--quiet", "--device", "cpu"])
     assert result.exit_code == 65, result.output

@@ -43,6 +43,16 @@ def make_inputs(config, seed, dtype=np.float64):
     return x, w, b
 
 
+def _float32_case(cp, config, seed):
+    """float32 x, w, b of ``config`` (:func:`make_inputs`, ``seed``) and a dy for their output (seed + 1): as
+    NumPy arrays, and copied to the device."""
+    stride, pad, groups = config[7:]
+    x, w, b = make_inputs(config, seed=seed, dtype=np.float32)
+    y, _ = conv2d.forward(x, w, b, stride, pad, groups)
+    dy = np.random.default_rng(seed + 1).standard_normal(y.shape).astype(np.float32)
+    return (x, w, b, dy), [cp.asarray(a) for a in (x, w, b, dy)]
+
+
 def naive_conv2d(x, w, b, stride, pad, groups):
     """The definition, one multiply-add at a time (7 loops), in float64."""
     N, C, H, W = x.shape
@@ -451,10 +461,7 @@ def test_gpu_tensor_core_variants_match_their_oracles(cp, direction, variant, mo
     would be ~1e-4 off) and clearly worse than ieee; tf32x3: within 1e-5 of float64 and no worse
     than twice the ieee kernels' error on the same data."""
     stride, pad, groups = config[7:]
-    x, w, b = make_inputs(config, seed=20, dtype=np.float32)
-    y, _ = conv2d.forward(x, w, b, stride, pad, groups)
-    dy = np.random.default_rng(21).standard_normal(y.shape).astype(np.float32)
-    arrays = [cp.asarray(a) for a in (x, w, b, dy)]
+    (x, w, b, dy), arrays = _float32_case(cp, config, seed=20)
     ours = cp.asnumpy(_launch_direction(direction, variant, *arrays, stride, pad, groups, mode))
     ieee = cp.asnumpy(_launch_direction(direction, None, *arrays, stride, pad, groups))
     exact = _direction_results(direction, x, w, b, dy, stride, pad, groups, lambda a: a.astype(np.float64))
@@ -475,10 +482,7 @@ def test_gpu_tensor_core_variants_match_their_oracles(cp, direction, variant, mo
 def test_gpu_tensor_core_variants_are_bitwise_reproducible(cp, direction, variant, mode):
     config = (2, 6, 15, 17, 70, 5, 5, 2, 2, 2)
     stride, pad, groups = config[7:]
-    x, w, b = make_inputs(config, seed=22, dtype=np.float32)
-    y, _ = conv2d.forward(x, w, b, stride, pad, groups)
-    dy = np.random.default_rng(23).standard_normal(y.shape).astype(np.float32)
-    arrays = [cp.asarray(a) for a in (x, w, b, dy)]
+    _, arrays = _float32_case(cp, config, seed=22)
     first = cp.asnumpy(_launch_direction(direction, variant, *arrays, stride, pad, groups, mode))
     second = cp.asnumpy(_launch_direction(direction, variant, *arrays, stride, pad, groups, mode))
     assert np.isfinite(first).all() and np.array_equal(first, second)
@@ -550,10 +554,7 @@ def test_gpu_runs_are_bitwise_reproducible(cp, config):
 def test_gpu_every_variant_is_bitwise_reproducible(cp, direction, variant):
     config = (2, 6, 15, 17, 70, 5, 5, 2, 2, 2)
     stride, pad, groups = config[7:]
-    x, w, b = make_inputs(config, seed=18, dtype=np.float32)
-    y, _ = conv2d.forward(x, w, b, stride, pad, groups)
-    dy = np.random.default_rng(19).standard_normal(y.shape).astype(np.float32)
-    arrays = [cp.asarray(a) for a in (x, w, b, dy)]
+    _, arrays = _float32_case(cp, config, seed=18)
     first = cp.asnumpy(_launch_direction(direction, variant, *arrays, stride, pad, groups))
     second = cp.asnumpy(_launch_direction(direction, variant, *arrays, stride, pad, groups))
     assert np.isfinite(first).all() and np.array_equal(first, second)
