@@ -244,7 +244,7 @@ def failure_cause(key, names, failures, rerun=SAME_CALL):
                f"killed by {', '.join(named)}; {read} may end on why (a crash's message: a C library's abort, "
                f"Python's faulthandler){f'; SIGKILL leaves none ({oom})' if 'SIGKILL' in named else ''}")
         they = "they" if several else "it"
-        why = (f"{why}; {rerun}: it resumes {them} from {their} last checkpoint, if {they} wrote one, else trains "
+        why = (f"{why}; {rerun} to resume {them} from {their} last checkpoint, if {they} wrote one, or else to train "
                f"{them} from the start")
     elif key == EXIT_IO:
         why = (f"an I/O error (exit 74): the disk is full, or a file cannot be written or read, which {read} names; "

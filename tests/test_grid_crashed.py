@@ -26,5 +26,5 @@ def test_a_crashed_run_is_sent_to_its_log_not_told_it_left_no_message(tmp_path):
     assert "Fatal Python error: Segmentation fault" in log.read_text()  # the message the log holds
     assert outcome.causes() == [
         f"random0/baseA: killed by SIGSEGV; its train.log ({log}) may end on why (a crash's message: a C "
-        f"library's abort, Python's faulthandler); repeat the same call: it resumes it from its last checkpoint, if "
-        f"it wrote one, else trains it from the start"]
+        f"library's abort, Python's faulthandler); repeat the same call to resume it from its last checkpoint, if "
+        f"it wrote one, or else to train it from the start"]

@@ -99,7 +99,7 @@ def test_failures_of_several_causes_are_grouped_by_cause_and_the_grid_exits_1(tm
         f'failed")',
         "random0/baseB, random1/baseB, random2/baseB: killed by SIGKILL, which leaves no message (SIGKILL: the machine "
         "ran out of memory, or someone killed them); repeat the same call"
-        ": it resumes them from their last checkpoint, if they wrote one, else trains them from the start"]
+        " to resume them from their last checkpoint, if they wrote one, or else to train them from the start"]
 
 
 def test_a_run_whose_folder_was_deleted_while_it_trained_is_a_cause_of_its_own(tmp_path, fake_train, monkeypatch):
@@ -203,8 +203,8 @@ def test_the_causes_advise_a_library_caller_to_repeat_the_call_and_the_command_l
 
     outcome = GridOutcome([], [], ["random0/baseA"], {}, failures={"random0/baseA": Failure(-9)})
     called = ("random0/baseA: killed by SIGKILL, which leaves no message (SIGKILL: the machine ran out of memory, "
-              "or someone killed it); {}: it resumes it from its last checkpoint, if it wrote one, else trains it from "
-              "the start")
+              "or someone killed it); {} to resume it from its last checkpoint, if it wrote one, or else to train it "
+              "from the start")
     assert outcome.causes() == [called.format("repeat the same call")]
     with config_wording.fields_worded_by(option_text):  # as the command line words it
         assert outcome.causes() == [called.format("rerun the same command")]

@@ -862,11 +862,11 @@ def test_task_says_an_error_of_squeue_only_where_its_job_state_matters(tmp_path,
     # srun's exit for a step SIGKILL ended (the out-of-memory killer, kill -9): the log says nothing of it
     ("137", False, "FAILED: killed by SIGKILL, which leaves no message (SIGKILL: the machine ran out of memory, or "
                    "someone killed it); rerun {submit}"
-                   ": it resumes it from its last checkpoint, if it wrote one, else trains it from the start"),
+                   " to resume it from its last checkpoint, if it wrote one, or else to train it from the start"),
     # 139: SIGSEGV, a crash whose message (faulthandler's, a C library's) the log may hold: not SIGKILL's words
     ("139", False, "FAILED: killed by SIGSEGV; its train.log ({log}) may end on why (a crash's message: a C "
                    "library's abort, Python's faulthandler); rerun {submit}"
-                   ": it resumes it from its last checkpoint, if it wrote one, else trains it from the start"),
+                   " to resume it from its last checkpoint, if it wrote one, or else to train it from the start"),
     ("74", True, "FAILED (exit 74): {folder} was deleted while it trained, and its output (train.log) with it; rerun "
                  "{submit} to train it from the start"),
 ], ids=["bad-data", "io", "other", "sigkill", "sigsegv", "folder-deleted"])

@@ -35,7 +35,7 @@ def test_real_slurm_task_whose_training_was_killed_says_so(cluster, tmp_path):
     task_output = (scripts / "logs" / f"bases-{job}_0.out").read_text()
     assert task_output.endswith("run random0/baseA: FAILED: killed by SIGKILL, which leaves no message (SIGKILL: the "
                                 "machine ran out of memory, or someone killed it); rerun "
-                                f"{resubmit(scripts)}: it resumes it from its last checkpoint, if it wrote one, else "
-                                "trains it from the start\n"), task_output
+                                f"{resubmit(scripts)} to resume it from its last checkpoint, if it wrote one, or else "
+                                "to train it from the start\n"), task_output
     record = cluster.job_record(f"{job}_0")
     assert (record["JobState"], record["ExitCode"]) == ("FAILED", "137:0"), record

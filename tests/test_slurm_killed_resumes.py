@@ -21,5 +21,5 @@ def test_a_task_killed_by_sigkill_says_its_rerun_resumes_from_the_last_checkpoin
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 137, output
     assert output.endswith(f"run {name}: FAILED: killed by SIGKILL, which leaves no message (SIGKILL: the machine ran "
-                           f"out of memory, or someone killed it); rerun {resubmit(scripts)}: it resumes it from its "
-                           "last checkpoint, if it wrote one, else trains it from the start\n"), output
+                           f"out of memory, or someone killed it); rerun {resubmit(scripts)} to resume it from its "
+                           "last checkpoint, if it wrote one, or else to train it from the start\n"), output

@@ -385,7 +385,8 @@ KILLED = Failure(-9)
 @pytest.mark.parametrize("outcome, says, not_says", [
     (GridOutcome([], [], ["random0/baseA"], {}, failures={"random0/baseA": KILLED}),
      "  random0/baseA: killed by SIGKILL, which leaves no message (SIGKILL: the machine ran out of memory, or someone "
-     "killed it); rerun the same command to train it again", "fix that"),
+     "killed it); rerun the same command to resume it from its last checkpoint, if it wrote one, or else to train "
+     "it from the start", "fix that"),
     (GridOutcome([], [], ["random0/baseA"], {}),
      "1 network failed (finished networks are kept):\n  random0/baseA: failed (exit 1): its train.log says why; fix "
      "that, then rerun", "0 that need"),
@@ -394,7 +395,8 @@ KILLED = Failure(-9)
      "2 networks failed and 1 that need them were not run (finished networks are kept):\n"
      "  random0/baseA: failed (exit 1): its train.log says why; fix that, then rerun the same command\n"
      "  random0/A1B: killed by SIGKILL, which leaves no message (SIGKILL: the machine ran out of memory, or someone "
-     "killed it); rerun the same command to train it again", "a signal"),
+     "killed it); rerun the same command to resume it from its last checkpoint, if it wrote one, or else to train "
+     "it from the start", "a signal"),
 ], ids=["killed", "failed-alone", "killed-and-failed"])
 def test_a_demo_that_stops_short_says_what_its_failures_need(tiny_demo, tmp_path, monkeypatch, outcome, says,
                                                              not_says):
