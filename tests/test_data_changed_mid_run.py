@@ -19,7 +19,7 @@ FAST = {"batch_size": 8, "max_iter": 4, "eval_every": 100, "checkpoint_every": 2
 
 def _replaced(data, other):
     os.replace(other / "train-00000.h5", data / "train-00000.h5")
-    return "train-00000.h5: replaced or written to after its checksum was checked"
+    return "train-00000.h5: replaced after its checksum was checked"
 
 
 def _deleted(data, other):

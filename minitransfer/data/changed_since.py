@@ -76,8 +76,10 @@ def still_checked(path, checked):
     except OSError as error:
         raise read_error(path, "shard", error) from error
     if now != tuple(checked[:4]):
-        raise DatasetError(f"{path}: replaced or written to after its checksum was checked at the start: "
-                           f"{IF_CHANGED}")
+        same_file, size = now[:2] == tuple(checked[:2]), checked[2]
+        how = (f"cut short to {now[2]:,} bytes (of {size:,})" if same_file and now[2] < size else
+               "written to" if same_file else "replaced")  # the same inode and device: the file itself changed
+        raise DatasetError(f"{path}: {how} after its checksum was checked at the start: {IF_CHANGED}")
 
 
 def read_mean_file(folder, meta, read):

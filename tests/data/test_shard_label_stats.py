@@ -52,7 +52,7 @@ def test_a_shard_replaced_while_its_labels_are_read_is_refused_naming_it(settled
         return result
 
     monkeypatch.setattr(dataset, "read_checked", replaced_meanwhile)
-    with pytest.raises(DatasetError, match=re.escape(str(shard)) + r": replaced or written to after its checksum"):
+    with pytest.raises(DatasetError, match=re.escape(str(shard)) + r": replaced after its checksum"):
         data.labels("train")
 
 
