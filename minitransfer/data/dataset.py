@@ -228,10 +228,30 @@ class Dataset:
         :data:`.image_reader.MAX_OPEN_SHARDS` shards) a shard replaced by another dataset's, or deleted, or the
         folder moved, mid-run went unnoticed, and the run finished as trained on a dataset no longer there, its
         resumption or its next run refused or trained on other images (ImageNet's shards, opened again, stopped
-        it). One stat per file checked, and meta.json read (its few kB, ImageNet's ~300)."""
+        it). One stat per file checked, and meta.json read (its few kB, ImageNet's ~300). A file whose stat moved
+        is hashed again, and passes (held to its stat now) where it still has meta.json's sha256: a ``touch``, the
+        same bytes copied over it (rsync, ``cp``) changed no image the run reads, and stopped it."""
         check_meta_unchanged(self.path, self.fingerprint)
-        for path, checked in self.verified.items():
-            still_checked(path, checked)
+        for path, checked in list(self.verified.items()):
+            try:
+                still_checked(path, checked)
+            except DatasetError as moved:
+                self._check_moved(path, moved)
+
+    def _check_moved(self, path, moved):
+        """The file ``path`` of :attr:`verified`, whose stat moved since its check (``moved``, the
+        ``DatasetError`` that says so), hashed again: held to its stat now where it still has meta.json's sha256,
+        else ``moved`` raised (gone, replaced by other bytes, written to)."""
+        mean = self.meta["mean"]
+        files = [file for subset in self.subsets for file in self.checked_files(subset)]
+        files.append((self.path / mean["file"], mean["sha256"], "mean image"))
+        file = next((file for file in files if str(file[0]) == path), None)
+        if file is None:
+            raise moved
+        try:
+            self._record_checked(check_files(self.path, [file]))
+        except DatasetError:
+            raise moved from None
 
     def _check_files(self, files):
         """:func:`check_files` of ``files``; a file found changed with the whole folder is said as such

@@ -54,8 +54,18 @@ def recorded_files(data):
             return None
         for subset, part in data.meta["subsets"].items():
             listed = [[entry["file"], entry["sha256"]] for entry in part["shards"]]
-            if recorded["shards"].get(subset) != listed or len(recorded["files"].get(subset, ())) != part["count"]:
+            files = recorded["files"].get(subset, [])
+            if recorded["shards"].get(subset) != listed or len(files) != part["count"] \
+                    or not all(isinstance(name, str) for name in files):
                 return None
         return recorded["files"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def shown(name):
+    """A file ``name`` of :func:`recorded_files` as a line shows it: as :func:`listing` wrote it, its bytes that are
+    not UTF-8 and its control and format characters escaped already (:func:`.inputs.display_name`); escaped again,
+    but for its backslashes (the escapes' own), where the file was written otherwise: a newline, a terminal's escape
+    sequence or a right-to-left override in a name split or garbled ``prepare overlap``'s lines."""
+    return "\\".join(inputs.display_name(part) for part in name.split("\\"))

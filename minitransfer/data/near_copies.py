@@ -248,4 +248,4 @@ def _image(files, subset, index):
     """How an overlap's line names image ``index`` of ``subset``: its file as ``files`` records it (those of a
     dataset, :func:`.image_files.recorded_files`, or None), with the subset and index, else these alone."""
     described = f"{subset} image {index}"
-    return described if files is None else f"{files[subset][index]} ({described})"
+    return described if files is None else f"{image_files.shown(files[subset][index])} ({described})"
