@@ -103,10 +103,11 @@ class ImageReader:
                 expected, changed = _split_identity(self.dataset.verified.get(str(path)), status)
             if opened[:2] == expected[:2] and opened[2] < expected[2]:
                 raise DatasetError(_truncated(path, "after the check at the start", expected[2], opened[2]))
-            if opened != expected:
-                raise DatasetError(f"{path}: replaced or written to after its checksum was checked at the start: "
-                                   f"{IF_CHANGED}")
-            if status.st_ctime_ns != changed:
+            if opened != expected:  # the same bytes copied over it, or touched: hashed, not refused unread
+                self._check_content(number, shard, f"{path}: replaced or written to after its checksum was checked "
+                                                   f"at the start, and its sha256 is no longer meta.json's: "
+                                                   f"{IF_CHANGED}")
+            elif status.st_ctime_ns != changed:
                 self._check_content(number, shard)
             if offset is None:
                 offset = image_offset(path, (self.counts[number], *self.dataset.image_size, 3), file=shard)
@@ -131,16 +132,18 @@ class ImageReader:
             now = identity(status)
             if now[2] < opened[2]:
                 raise DatasetError(_truncated(self.paths[number], "while it was read", opened[2], now[2]))
-            if now != opened:
-                raise DatasetError(f"{self.paths[number]}: written to while the run read it (its size or "
-                                   f"modification time changed since its checksum was checked): {IF_CHANGED}")
-            if status.st_ctime_ns != changed:
+            if now != opened:  # a touch, or the same bytes written again, is not a change: its bytes say
+                self._check_content(number, self._files[number], f"{self.paths[number]}: written to while the run "
+                                    f"read it (its size or modification time changed since its checksum was checked, "
+                                    f"and its sha256 is no longer meta.json's): {IF_CHANGED}")
+            elif status.st_ctime_ns != changed:
                 self._check_content(number, self._files[number])
-                self._known[number][2] = status.st_ctime_ns
+            self._known[number][1:] = [now, status.st_ctime_ns]
 
-    def _check_content(self, number, shard):
+    def _check_content(self, number, shard, said=None):
         """Hash the open ``shard`` (number ``number``), whose change time moved since it was checked (a
-        chmod, or a write whose modification time was set back): ``DatasetError`` unless its bytes still
+        chmod, or a write whose modification time was set back), or its modification time (``said``: the
+        error's words; a touch stopped a healthy run): ``DatasetError`` unless its bytes still
         have meta.json's sha256; the system's refusal to read it (a disk's I/O error) as
         :func:`.schema.read_error` says it, naming the shard (it escaped bare, bad data to the loader)."""
         try:
@@ -149,9 +152,9 @@ class ImageReader:
         except OSError as error:
             raise read_error(self.paths[number], "shard", error) from error
         if digest != self.dataset.shards(self.subset)[number]["sha256"]:
-            raise DatasetError(f"{self.paths[number]}: written to after its checksum was checked, its modification "
-                               f"time then set back (its change time moved, and its sha256 is no longer meta.json's): "
-                               f"{REPREPARE}, or copy the intact shard back")
+            raise DatasetError(said or f"{self.paths[number]}: written to after its checksum was checked, its "
+                               f"modification time then set back (its change time moved, and its sha256 is no longer "
+                               f"meta.json's): {REPREPARE}, or copy the intact shard back")
 
     def read(self, indices, out=None):
         """Images ``indices`` (int array, any order) into ``out`` (uint8 (n, H, W, 3)) or a new array."""
