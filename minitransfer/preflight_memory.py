@@ -18,7 +18,7 @@ import numpy as np
 from minitransfer.data.loader import prefetch_slots
 from minitransfer.disk_space import BINARY, size_said
 from minitransfer.errors import MinitransferError
-from minitransfer.layers import Conv2d, MaxPool2d
+from minitransfer.layers import LRN, Conv2d, MaxPool2d
 from minitransfer.memory_limit import available_memory
 
 GIB = 2**30
@@ -27,6 +27,9 @@ CHECKPOINT_COPIES = 2  # writing a checkpoint holds about two more copies of the
 # A Python process with minitransfer's imports (RSS measured: a loader worker 45-56 MiB, a training
 # process before its first step 51 MiB)
 PROCESS_BYTES = 64 * 2**20
+# What an LRN's cache keeps besides its input and output, each of its output's size: its scale and, on the CPU,
+# scale^-beta (ops.lrn.LrnCache.scale and .power, the NumPy forward's, kept for backward)
+LRN_KEPT = 2
 
 
 class OutOfMemory(MinitransferError, MemoryError):
@@ -101,13 +104,15 @@ class LayerSizes(typing.NamedTuple):
     activations: int          # every layer's output, summed
     largest_activation: int
     columns: int              # every convolution's im2col columns (kept for backward), summed
+    kept: int                 # every LRN's scale and scale^-beta (kept for backward), summed
     largest_scratch: int      # the largest of a convolution's columns and a pooling's candidate windows
 
 
 def layer_sizes(net):
     """:class:`LayerSizes` of ``net`` from its layers' shapes (the columns are C·R·S·P·Q values per
-    image, ``ops.conv2d._im2col``; the candidates size²·C·P·Q, ``ops.max_pool2d._forward_reference``)."""
-    shape, outputs, columns, scratch = net.input_shape, [], [], [0]
+    image, ``ops.conv2d._im2col``; the candidates size²·C·P·Q, ``ops.max_pool2d._forward_reference``;
+    an LRN keeps :data:`LRN_KEPT` arrays of its output's size)."""
+    shape, outputs, columns, scratch, kept = net.input_shape, [], [], [0], 0
     for layer in net.layers:
         output = layer.output_shape(shape)
         outputs.append(int(np.prod(output)))
@@ -117,25 +122,29 @@ def layer_sizes(net):
             scratch.append(columns[-1])
         elif isinstance(layer, MaxPool2d):
             scratch.append(layer.size ** 2 * outputs[-1])
+        elif isinstance(layer, LRN):
+            kept += LRN_KEPT * outputs[-1]
         shape = output
-    return LayerSizes(sum(outputs), max(outputs), sum(columns), max(scratch))
+    return LayerSizes(sum(outputs), max(outputs), sum(columns), kept, max(scratch))
 
 
 def training_bytes(net, image_size, batch, workers=0, device="cpu"):
     """Host memory of one training step of ``net`` at ``batch`` on images of ``image_size`` (H, W),
     in bytes. On the CPU: every layer's activation (kept for backward) and its gradient, every
-    convolution's im2col columns (kept too) and the largest layer's scratch (its column gradient or
-    a pooling's candidates), or, when larger, what writing a checkpoint takes; the parameters with
-    their gradients and momentum; the loader's batch (:func:`loader_bytes`). On CUDA the step lives
-    on the GPU; the host holds the loader's batch.
+    convolution's im2col columns and every LRN's scale and scale^-beta (kept too) and the largest
+    layer's scratch (its column gradient or a pooling's candidates), or, when larger, what writing a
+    checkpoint takes; the parameters with their gradients and momentum; the loader's batch
+    (:func:`loader_bytes`). On CUDA the step lives on the GPU; the host holds the loader's batch.
 
     Measured against the growth of the peak RSS over ``train(max_iter=1)``: 0.9-1.5 times as much
-    (micro at batch 256-4096, mini at 256-2048, caffenet at 4-96)."""
+    (micro at batch 256-4096, mini at 256-2048, caffenet at 4-96); against tracemalloc's peak over one
+    step (weights already allocated), the estimate less the loader and the weights: 1.49-1.63 times
+    (mini at 256 and 2048, micro at 4096, caffenet at 8 and 32; with the LRN's kept scale^-beta)."""
     loader = loader_bytes(image_size, net.input_shape[1], batch, workers, device)
     if device != "cpu":
         return loader
     sizes = layer_sizes(net)
-    step = FLOAT32 * batch * (2 * sizes.activations + sizes.columns + sizes.largest_scratch)
+    step = FLOAT32 * batch * (2 * sizes.activations + sizes.columns + sizes.kept + sizes.largest_scratch)
     checkpoint = CHECKPOINT_COPIES * FLOAT32 * net.parameter_count()  # once the step's arrays are freed
     return max(step, checkpoint) + _parameter_bytes(net) + loader
 
