@@ -316,8 +316,11 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
             write(out / name, len(text) + meta_size,
                   functools.partial(fileio.write_text, out / name, text, keep_same=True))
         else:  # a cache that changed (an older version's lacked entries): worth a write, not a failed rerun
-            with contextlib.suppress(OSError):
+            try:
                 fileio.write_text(out / name, text, keep_same=True)
+            except OSError as error:  # the file list's loss is said: overlap would name images by number, unsaid
+                if name in listed:
+                    image_files.not_written(error)
     write(out / META_FILE, meta_size, lambda: write_meta(out, meta))
     if (out / IMPORTING_FILE).exists():  # meta.json records the source now (a read-only copy has none to remove)
         write(out / IMPORTING_FILE, 0, lambda: (out / IMPORTING_FILE).unlink(missing_ok=True))

@@ -10,9 +10,13 @@ No shard or meta.json records it, so no shard's digest, plan or layout changed: 
 none, and reads, trains and verifies as before; a rerun of its prepare folder writes it (not while trainings read the
 dataset: such a rerun writes nothing), its shards kept. It is believed only where its shards are meta.json's, shard for
 shard and digest for digest, and its counts the subsets': a list left by an import that was stopped, or by an
-older version before a rerun, is not read (:func:`recorded_files` says None, and the images are named by number)."""
+older version before a rerun, is not read (:func:`recorded_files` says None, and the images are named by number).
+A rerun that cannot write it (a folder in its place, a file not writable) says so (:func:`not_written`), its exit
+code unchanged."""
 
 import json
+
+from minitransfer import warnings_told
 
 from . import inputs
 
@@ -40,6 +44,14 @@ def listing(table, subsets, skipped, root):
 def _relative(name, root):
     prefix = root.rstrip("/") + "/"
     return name[len(prefix):] if name.startswith(prefix) else name
+
+
+def not_written(error):
+    """Warn that :data:`FILE` could not be written (``error``: the :class:`minitransfer.fileio.StorageError` naming
+    it), in one line: a rerun said "already prepared ... nothing written" and its list was never there, so
+    ``prepare overlap`` named the images by number, no line saying why."""
+    warnings_told.warn(f"warning: {error}; `prepare overlap` names this dataset's images by number until it is "
+                       f"written (by a rerun of this prepare)")
 
 
 def recorded_files(data):
