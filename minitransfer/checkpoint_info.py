@@ -100,7 +100,9 @@ def _described(path):
     run = _run(run_folder if weights_folder is None else weights_folder.resolve(), weights_folder is not None)
     # read once, where _run_faults read it: for the provenance and the import command (each read it again before)
     result = result_record(result_folder or weights_folder or run_folder)
-    warn_weights_of_another_run(path, saved, "it is described as it is")  # info baseA.run: maybe another's
+    # info baseA.run: maybe another's; its result.json the one just read where path is its run's weights file
+    warn_weights_of_another_run(path, saved, "it is described as it is",
+                                result if weights_folder is not None else None)
     diverged = (divergence_in(run_folder) or None) if saved.solver is not None and run_folder else None
     summary = {
         "path": str(path), "sha256": saved.sha256, "preset": saved.preset,

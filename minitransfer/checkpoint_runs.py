@@ -41,14 +41,16 @@ def divergence_in(run_folder):
         return ""
 
 
-def warn_weights_of_another_run(weights, saved, going_on="it is scored as it is"):
+def warn_weights_of_another_run(weights, saved, going_on="it is scored as it is", result=None):
     """Warn (:func:`minitransfer.stopping.warn`) where the weights file ``weights``, read as ``saved``, holds
     another network than the result.json of its run folder beside it records (``weights.network_sha256``): a
     weights file of another run copied in its place. ``eval baseA.run`` scored it, named as the run's network,
     with the classes, dataset and scores of the other, and nothing said so. Silent where it is the run's, for a
     run's checkpoint.h5, and where nothing recorded tells (no run folder beside it, a result.json unreadable:
     warned of as such, or written before the digest). ``going_on``: what the command does with it all the same
-    (``info`` describes it)."""
+    (``info`` describes it). ``result``: the record of that result.json where the caller read it already
+    (:func:`minitransfer.checkpoint_remake.result_record`, {} where it could not: ``info``'s), not read again;
+    None: read here."""
     from minitransfer import stopping  # here: these import checkpoint, which imports this module
     from minitransfer.checkpoint_identity import network_sha256
     from minitransfer.run_file_readers import read_json
@@ -57,7 +59,8 @@ def warn_weights_of_another_run(weights, saved, going_on="it is scored as it is"
     if pathlib.Path(weights).name == "checkpoint.h5" or not folder.is_dir():
         return
     try:
-        recorded = read_json(folder / rundir.RESULT_FILE, dict)["weights"]["network_sha256"]
+        record = read_json(folder / rundir.RESULT_FILE, dict) if result is None else result
+        recorded = record["weights"]["network_sha256"]
     except (OSError, ValueError, KeyError, TypeError, UnreadableRun):
         return
     found = network_sha256(saved)
