@@ -189,10 +189,13 @@ class Dataset:
         for a dataset opened for some subsets: :attr:`subsets`)."""
         if subset is None:
             self._every_subset("a list of every file")
-        subsets = SUBSETS if subset is None else (subset,)
+        return self._files(SUBSETS if subset is None else (subset,), mean=subset is None)
+
+    def _files(self, subsets, mean):
+        """``(path, sha256, what)`` of the shards of ``subsets``, and of the mean image where ``mean``."""
         files = [(self.path / shard["file"], shard["sha256"], "shard")
                  for name in subsets for shard in self.shards(name)]
-        if subset is None:
+        if mean:
             files.append((self.path / self.meta["mean"]["file"], self.meta["mean"]["sha256"], "mean image"))
         return files
 
@@ -242,10 +245,7 @@ class Dataset:
         """The file ``path`` of :attr:`verified`, whose stat moved since its check (``moved``, the
         ``DatasetError`` that says so), hashed again: held to its stat now where it still has meta.json's sha256,
         else ``moved`` raised (gone, replaced by other bytes, written to)."""
-        mean = self.meta["mean"]
-        files = [file for subset in self.subsets for file in self.checked_files(subset)]
-        files.append((self.path / mean["file"], mean["sha256"], "mean image"))
-        file = next((file for file in files if str(file[0]) == path), None)
+        file = next((file for file in self._files(self.subsets, mean=True) if str(file[0]) == path), None)
         if file is None:
             raise moved
         try:

@@ -249,10 +249,12 @@ def ended_with(pool, end, *args):
 
 def end_workers(processes, what, channels):
     """Kill ``processes`` (``what`` they are: :func:`kill_processes`) and close the queues ``channels`` to them
-    (:func:`close_queue`): a :class:`DecoderPool`'s end, by its ``close()`` or :func:`ended_with`."""
+    (:func:`close_queue`; None: not made): a pool's end (:class:`DecoderPool`,
+    :class:`.loader_workers.WorkerPool`), by its ``close()`` or :func:`ended_with`."""
     kill_processes(processes, what)
     for channel in channels:
-        close_queue(channel)
+        if channel is not None:
+            close_queue(channel)
 
 
 def worker_queue(context):

@@ -101,14 +101,9 @@ class ImageReader:
             else:
                 offset = None
                 expected, changed = _split_identity(self.dataset.verified.get(str(path)), status)
-            if opened[:2] == expected[:2] and opened[2] < expected[2]:
-                raise DatasetError(_truncated(path, "after the check at the start", expected[2], opened[2]))
-            if opened != expected:  # the same bytes copied over it, or touched: hashed, not refused unread
-                self._check_content(number, shard, f"{path}: replaced or written to after its checksum was checked "
-                                                   f"at the start, and its sha256 is no longer meta.json's: "
-                                                   f"{IF_CHANGED}")
-            elif status.st_ctime_ns != changed:
-                self._check_content(number, shard)
+            self._held_to(number, shard, status, expected, changed, "after the check at the start",
+                          f"{path}: replaced or written to after its checksum was checked at the start, and its "
+                          f"sha256 is no longer meta.json's: {IF_CHANGED}")
             if offset is None:
                 offset = image_offset(path, (self.counts[number], *self.dataset.image_size, 3), file=shard)
         except BaseException:
@@ -127,18 +122,25 @@ class ImageReader:
         for number in numbers:
             if number not in self._files:
                 continue  # closed since: checked when it was closed, held to the same file when opened again
-            opened, changed = self._known[number][1:]
             status = os.fstat(self._files[number].fileno())
-            now = identity(status)
-            if now[2] < opened[2]:
-                raise DatasetError(_truncated(self.paths[number], "while it was read", opened[2], now[2]))
-            if now != opened:  # a touch, or the same bytes written again, is not a change: its bytes say
-                self._check_content(number, self._files[number], f"{self.paths[number]}: written to while the run "
-                                    f"read it (its size or modification time changed since its checksum was checked, "
-                                    f"and its sha256 is no longer meta.json's): {IF_CHANGED}")
-            elif status.st_ctime_ns != changed:
-                self._check_content(number, self._files[number])
-            self._known[number][1:] = [now, status.st_ctime_ns]
+            self._held_to(number, self._files[number], status, *self._known[number][1:], "while it was read",
+                          f"{self.paths[number]}: written to while the run read it (its size or modification time "
+                          f"changed since its checksum was checked, and its sha256 is no longer meta.json's): "
+                          f"{IF_CHANGED}")
+            self._known[number][1:] = [identity(status), status.st_ctime_ns]
+
+    def _held_to(self, number, shard, status, expected, changed, when, said):
+        """``DatasetError`` unless the open ``shard`` (number ``number``), its stat now ``status``, is still the file
+        of identity ``expected`` and change time ``changed``: cut short (``when``: since when it is held to them) is
+        refused; another identity (a touch, the same bytes copied over it) or change time hashed
+        (:meth:`_check_content`, ``said``: the words where its bytes are no longer meta.json's)."""
+        now = identity(status)
+        if now[:2] == expected[:2] and now[2] < expected[2]:
+            raise DatasetError(_truncated(self.paths[number], when, expected[2], now[2]))
+        if now != expected:  # the same bytes copied over it, or touched: hashed, not refused unread
+            self._check_content(number, shard, said)
+        elif status.st_ctime_ns != changed:
+            self._check_content(number, shard)
 
     def _check_content(self, number, shard, said=None):
         """Hash the open ``shard`` (number ``number``), whose change time moved since it was checked (a

@@ -18,7 +18,7 @@ from minitransfer.disk_space import size_said
 
 from . import dataset as ds
 from . import image_reader
-from .decoder_pool import (WorkerDied, close_queue, die_with_parent, ended_with, kill_processes, next_task,
+from .decoder_pool import (WorkerDied, die_with_parent, end_workers, ended_with, next_task,
                            script_rerun_words, start_processes, stop_signals_blocked, worker_failure, worker_queue)
 from .schema import DatasetUnreadable
 
@@ -127,10 +127,7 @@ class WorkerPool:
 def _end_workers(processes, channels, memory):
     """Kill a :class:`WorkerPool`'s worker ``processes``, close its queues ``channels`` (None: not made) and free
     its shared ``memory``: its end, by its ``close()`` or as it is collected or this process exits."""
-    kill_processes(processes, "data loader process")
-    for channel in channels:
-        if channel is not None:
-            close_queue(channel)
+    end_workers(processes, "data loader process", channels)
     memory.unlink()
     # A batch a caller kept (images read once the pool was closed crashed the process, SIGSEGV: the mapping was
     # gone) holds the slots' view, and it the mapping, freed as the last such batch goes; close lets go of the

@@ -132,7 +132,7 @@ class _Memory:
 def test_a_stop_as_a_data_loader_closes_is_raised_once_its_memory_is_freed(monkeypatch):
     pool = loader_workers.WorkerPool.__new__(loader_workers.WorkerPool)  # its processes never started
     with _stop_handlers(), _sender() as send:
-        closing = _Closing(monkeypatch, loader_workers, send)
+        closing = _Closing(monkeypatch, decoder_pool, send)  # end_workers, which the loader calls
         pool.processes, pool.tasks, pool.results, pool.memory = ["a worker"], "tasks", "results", _Memory(closing.done)
         with pytest.raises(KeyboardInterrupt):
             pool.close()
