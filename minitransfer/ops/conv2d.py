@@ -172,7 +172,8 @@ def _check_forward(x, w, b, stride, pad, groups):
     if R < 1 or S < 1 or K < 1 or min(N, C, H, W) < 1:
         raise ValueError(f"conv2d: empty input or kernel; {shapes}")
     if R > H + 2 * pad or S > W + 2 * pad:
-        raise ValueError(f"conv2d: kernel {R}x{S} is larger than the padded input {H + 2 * pad}x{W + 2 * pad}; {shapes}")
+        raise ValueError(f"conv2d: kernel {R}x{S} is larger than the padded input {H + 2 * pad}x{W + 2 * pad}; "
+                         f"{shapes}")
     _check.shape("conv2d", "b", b, (K,))
     return stride, pad, groups
 

@@ -154,7 +154,10 @@ def _at_offset(padded, i, j, stride, P, Q):
 def _first_real(padded, stride, pad, P, Q):
     """The first real pixel of every window, P,Q,N,C: of window (ph, qw), row max(ph·stride, pad) and
     column max(qw·stride, pad) of ``padded`` (a copy, two small index arrays: cheaper than gathering it
-    from the windows' candidates along their offset axis)."""
+    from the windows' candidates along their offset axis); without padding, its pixel at offset (0, 0),
+    a view (no gather)."""
+    if not pad:
+        return _at_offset(padded, 0, 0, stride, P, Q)
     rows = np.maximum(np.arange(P) * stride, pad)
     columns = np.maximum(np.arange(Q) * stride, pad)
     return padded[rows][:, columns]
@@ -201,8 +204,7 @@ def _forward_reference(x, size, stride, pad, P, Q):
         np.logical_not(seen, out=unseen)
         offset += unseen.view(np.uint8)
         seen |= equal[k]
-    # candidates[first]: without padding, every window's first pixel candidates[0]; else read from padded
-    first_is_nan = np.isnan(_first_real(padded, stride, pad, P, Q) if pad else candidates[0])
+    first_is_nan = np.isnan(_first_real(padded, stride, pad, P, Q))  # candidates[first], read from padded
     if first_is_nan.any():
         offset = np.where(first_is_nan, first, np.maximum(offset, first))
     elif pad:

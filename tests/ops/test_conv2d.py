@@ -162,15 +162,18 @@ BAD_INPUTS = {
     "integer-dtype": (lambda x, w, b: (x.astype(np.int64), w, b, {"groups": 2}), r"dtype"),
     "channels-not-c-over-g": (lambda x, w, b: (x, w, b, {"groups": 1}), r"C/groups = 4"),
     "groups-not-dividing-c": (lambda x, w, b: (x, w, b, {"groups": 3}), r"groups=3 must divide"),
-    "groups-not-dividing-k": (lambda x, w, b: (x, np.zeros((5, 2, 3, 3)), np.zeros(5), {"groups": 2}), r"groups=2 must divide"),
-    "kernel-too-large": (lambda x, w, b: (x, np.zeros((6, 2, 9, 3)), b, {"groups": 2, "pad": 1}), r"larger than the padded input 8x8"),
+    "groups-not-dividing-k": (lambda x, w, b: (x, np.zeros((5, 2, 3, 3)), np.zeros(5), {"groups": 2}),
+                              r"groups=2 must divide"),
+    "kernel-too-large": (lambda x, w, b: (x, np.zeros((6, 2, 9, 3)), b, {"groups": 2, "pad": 1}),
+                         r"larger than the padded input 8x8"),
     "bias-shape": (lambda x, w, b: (x, w, b[:5], {"groups": 2}), r"b must have shape \(6,\)"),
     "non-contiguous": (lambda x, w, b: (x.transpose(0, 1, 3, 2), w, b, {"groups": 2}), r"C-contiguous"),
     "stride-zero": (lambda x, w, b: (x, w, b, {"groups": 2, "stride": 0}), r"stride must be an integer >= 1"),
     "stride-fraction": (lambda x, w, b: (x, w, b, {"groups": 2, "stride": 1.5}), r"stride"),
     "pad-negative": (lambda x, w, b: (x, w, b, {"groups": 2, "pad": -1}), r"pad must be an integer >= 0"),
     "groups-zero": (lambda x, w, b: (x, w, b, {"groups": 0}), r"groups must be an integer >= 1"),
-    "stride-whole-float": (lambda x, w, b: (x, w, b, {"groups": 2, "stride": 2.0}), r"stride must be an integer >= 1, got 2\.0"),
+    "stride-whole-float": (lambda x, w, b: (x, w, b, {"groups": 2, "stride": 2.0}),
+                           r"stride must be an integer >= 1, got 2\.0"),
     "pad-numpy-float": (lambda x, w, b: (x, w, b, {"groups": 2, "pad": np.float64(1)}), r"pad must be an integer >= 0"),
     "groups-bool": (lambda x, w, b: (x, w, b, {"groups": True}), r"groups must be an integer >= 1, got True"),
     # the kernels' 32-bit ints: the launch raised NumPy's OverflowError, naming nothing
@@ -311,7 +314,8 @@ def test_output_size(size, kernel, stride, pad, expected):
     assert conv2d.output_size(size, kernel, stride, pad) == expected
 
 
-@pytest.mark.parametrize("tiles, positions, sm_count", [(3, 774400, 132), (54, 43264, 132), (1, 100, 132), (4, 1020, 2)])
+@pytest.mark.parametrize("tiles, positions, sm_count",
+                         [(3, 774400, 132), (54, 43264, 132), (1, 100, 132), (4, 1020, 2)])
 def test_filter_splits_cover_every_position_once(tiles, positions, sm_count):
     splits, chunk = conv2d_plan.filter_splits(tiles, positions, sm_count)
     assert chunk % 8 == 0 and splits >= 1
@@ -411,10 +415,11 @@ def test_gpu_float32_matches_float64_reference(cp, config):
 
 # (1 image, 3 channels, 130 filters of 3×3): the small_channels kernel stages w in two rounds.
 SMALL_CHANNELS_TWO_ROUNDS = (1, 3, 7, 8, 130, 3, 3, 1, 1, 1)
-VARIANT_CASES = [(direction, variant) for direction in conv2d_plan.VARIANTS for variant in conv2d_plan.VARIANTS[direction]
-                 if not variant.startswith("tc_")]
-TENSOR_CORE_CASES = [(direction, variant, mode) for direction in conv2d_plan.VARIANTS for variant in conv2d_plan.VARIANTS[direction]
-                     if variant.startswith("tc_") for mode in precision.TENSOR_CORE]
+VARIANT_CASES = [(direction, variant) for direction in conv2d_plan.VARIANTS
+                 for variant in conv2d_plan.VARIANTS[direction] if not variant.startswith("tc_")]
+TENSOR_CORE_CASES = [(direction, variant, mode) for direction in conv2d_plan.VARIANTS
+                     for variant in conv2d_plan.VARIANTS[direction] if variant.startswith("tc_")
+                     for mode in precision.TENSOR_CORE]
 TENSOR_CORE_IDS = [f"{d}-{v}-{m}" for d, v, m in TENSOR_CORE_CASES]
 
 
@@ -438,7 +443,8 @@ def test_gpu_every_variant_matches_float64_reference(cp, direction, variant, con
     dy = np.random.default_rng(15).standard_normal(y_ref.shape).astype(np.float32)
     dx_ref, dw_ref, _ = conv2d.backward(dy.astype(np.float64), cache)
     reference = {"forward": y_ref, "backward-data": dx_ref, "backward-filter": dw_ref}[direction]
-    ours = cp.asnumpy(_launch_direction(direction, variant, *(cp.asarray(a) for a in (x, w, b, dy)), stride, pad, groups))
+    ours = cp.asnumpy(_launch_direction(direction, variant, *(cp.asarray(a) for a in (x, w, b, dy)),
+                                        stride, pad, groups))
     assert ours.dtype == np.float32 and ours.shape == reference.shape
     assert np.isfinite(ours).all(), "unwritten (poisoned) or non-finite elements"
     assert relative_error(ours, reference) < 1e-5, relative_error(ours, reference)
@@ -508,7 +514,8 @@ def test_gpu_forward_and_backward_carry_the_precision(cp, mode):
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("config", GPU[:7] + [SMALL_CHANNELS_TWO_ROUNDS], ids=config_id)
-@pytest.mark.parametrize("variants", [("m128", "m128", "m128"), ("m64", "m64", "m64"), ("m128", "small_channels", "m128")],
+@pytest.mark.parametrize("variants",
+                         [("m128", "m128", "m128"), ("m64", "m64", "m64"), ("m128", "small_channels", "m128")],
                          ids=["m128", "m64", "small_channels"])
 def test_gpu_float64_gradients_per_variant(cp, config, variants):
     stride, pad, groups = config[7:]
