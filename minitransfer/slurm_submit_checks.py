@@ -24,7 +24,7 @@ from minitransfer.missing_bases import trained_again
 from minitransfer.run_lock import RunLock
 from minitransfer.rundir import RESULT_FILE
 from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, SUBMITTERS_FILE, TRANSFERS_FILE
-from minitransfer.slurm_refused import EMIT_AGAIN
+from minitransfer.slurm_refused import EMIT_AGAIN, FIX_NAMED
 
 COPIED_MODULE = "minitransfer.slurm_copied"  # submit.sh's judge of a copy by its base's network (run by this Python)
 
@@ -239,8 +239,7 @@ def test_only_lines():
         f' there (exit 2); {EMIT_AGAIN}" >&2',
         "      named_refusals=$((named_refusals + 1))",
         "    else",
-        '      echo "sbatch --test-only refuses $1 (its error above): $submit_sh would fail there; fix what it names (a'
-        ' partition, --gres, --time or --sbatch-option: emit the scripts again with the right one)" >&2',
+        f'      echo "sbatch --test-only refuses $1 (its error above): $submit_sh would fail there; {FIX_NAMED}" >&2',
         "    fi",
         "    refused=$((refused + 1))",
         "  fi",
