@@ -34,7 +34,7 @@ from minitransfer.grid_trained import (DatasetPreparedAgain, DatasetsAsPlanned, 
                                        trained_otherwise)
 from minitransfer.missing_bases import trained_again
 from minitransfer.file_locks import flock_holders
-from minitransfer.lock_holder import command_named, holder_named
+from minitransfer.lock_holder import pids_named
 from minitransfer.run_lock import holder, pid_named
 from minitransfer.rundir import recorded_path
 from minitransfer import results, run_search, treatments
@@ -213,7 +213,7 @@ def workers_named(out):
     experiment, PID 1234)", " (PIDs 1234, 5678)"; "" where none is known (on another host: the kernel's list of locks
     names this machine's alone). Before, the refusal of a grid of other options named nobody to wait for or stop."""
     pids = [pid for pid in flock_holders(pathlib.Path(out) / GridLock.WORKING) if pid != os.getpid()]
-    return command_named(pids[0])[1] if len(pids) == 1 else holder_named(pids)
+    return pids_named(pids)
 
 
 def check_others(runs, out, options, progress=None, plans=None):

@@ -195,6 +195,12 @@ def command_named(pid):
     return command, f" ({command}, {pid_named(pid)})" if command else holder_named(pid)
 
 
+def pids_named(pids):
+    """The processes ``pids`` holding a lock, in a message's words: one by its command where it can be told
+    (:func:`command_named`: " (minitransfer experiment, PID 1234)"), several as :func:`holder_named` names them."""
+    return command_named(pids[0])[1] if len(pids) == 1 else holder_named(pids)
+
+
 def recorded_named(descriptor, path, wait_s):
     """The holder of the lock file ``path`` (open at ``descriptor``), one that another process waits for (a grid's
     planning lock: :class:`minitransfer.grid_folder.GridLock`), in a message's words: " (minitransfer experiment,
@@ -210,7 +216,7 @@ def recorded_named(descriptor, path, wait_s):
         written = read_holder(descriptor)
     listed = flock_holders(path)
     if written is None or written.host is None and listed and written not in listed:
-        return command_named(listed[0])[1] if len(listed) == 1 else holder_named(listed)
+        return pids_named(listed)
     return command_named(written)[1]
 
 

@@ -18,7 +18,7 @@ import sys
 from minitransfer import experiment as grid
 from minitransfer.grid_status import missing_result
 from minitransfer.rundir import RESULT_FILE
-from minitransfer.slurm_unresumable import answered
+from minitransfer.slurm_unresumable import answered, python_run
 
 MISSING_MODULE = "minitransfer.slurm_missing"
 
@@ -36,7 +36,7 @@ def missing_results_lines():
     Where it fails they stay out, said: weights without a checkpoint
     (:func:`~minitransfer.slurm_submit_checks.weights_without_checkpoint_lines`), as before."""
     checkpoint, result = shlex.quote(grid.CHECKPOINT_FILE), shlex.quote(RESULT_FILE)
-    python, python_path = shlex.quote(sys.executable), shlex.quote(str(pathlib.Path(__file__).resolve().parent.parent))
+    python, python_path = shlex.quote(sys.executable), pathlib.Path(__file__).resolve().parent.parent
     return [
         f"# weights without a {RESULT_FILE} or checkpoint: lost where they are the finished network (Python tells)",
         "alone=()",
@@ -47,8 +47,7 @@ def missing_results_lines():
         "  fi",
         "done",
         'if [ "${#alone[@]}" -gt 0 ]; then',
-        f'  if said=$(PYTHONPATH={python_path}${{PYTHONPATH:+:$PYTHONPATH}} {python} -m {MISSING_MODULE} "$out"'
-        ' "${alone[@]}" 2>/dev/null); then',
+        f'  if said=$({python_run(MISSING_MODULE, python_path)} "$out" "${{alone[@]}}" 2>/dev/null); then',
         '    while IFS= read -r run; do if [ -n "$run" ]; then missing_results[$run]=yes; fi; done <<< "$said"',
         "  else",
         f'    echo "note: whether the weights without a {RESULT_FILE} or checkpoint hold their finished network was not'

@@ -10,6 +10,9 @@ EXIT_USAGE = 2
 # what to do about an option sbatch refused: the scripts' #SBATCH lines come from these options of the emission
 EMIT_AGAIN = ("emit the scripts again with the right one (--partition, --gres, --time or --sbatch-option), or fix "
               "it in the #SBATCH lines of both array scripts")
+# what to do about a refusal that names none of the script's options (or whose options cannot be told)
+FIX_NAMED = ("fix what it names (a partition, --gres, --time or --sbatch-option: emit the scripts again with the right "
+             "one)")
 
 
 def refused_lines():
@@ -64,12 +67,10 @@ def refusal_lines():
         f'        echo "$refusal: nothing submitted; {EMIT_AGAIN}, then rerun $submit_sh" >&2',
         f"        exit {EXIT_USAGE}",
         "      fi",
-        '      echo "$refusal: nothing submitted; fix what it names (a partition, --gres, --time or --sbatch-option:'
-        ' emit the scripts again with the right one), then rerun $submit_sh" >&2',
+        f'      echo "$refusal: nothing submitted; {FIX_NAMED}, then rerun $submit_sh" >&2',
         "    else",
-        '      echo "$refusal: the $submitted runs submitted before it are queued; fix what it names (a partition,'
-        " --gres, --time or --sbatch-option: emit the scripts again with the right one), then rerun $submit_sh to"
-        ' submit the others" >&2',
+        f'      echo "$refusal: the $submitted runs submitted before it are queued; {FIX_NAMED}, then rerun'
+        ' $submit_sh to submit the others" >&2',
         "    fi",
         "    exit 1",
     ]

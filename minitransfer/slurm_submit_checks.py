@@ -24,7 +24,8 @@ from minitransfer.missing_bases import trained_again
 from minitransfer.run_lock import RunLock
 from minitransfer.rundir import RESULT_FILE
 from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, SUBMITTERS_FILE, TRANSFERS_FILE
-from minitransfer.slurm_refused import EMIT_AGAIN
+from minitransfer.slurm_refused import EMIT_AGAIN, FIX_NAMED
+from minitransfer.slurm_unresumable import python_run
 
 COPIED_MODULE = "minitransfer.slurm_copied"  # submit.sh's judge of a copy by its base's network (run by this Python)
 
@@ -120,7 +121,7 @@ def bases_copied_lines():
     (:func:`minitransfer.missing_bases.trained_again`); before, it said to restore the file train removed for good,
     or to delete the runs that copied it (what they trained lost)."""
     checkpoint, lock, result = (shlex.quote(name) for name in (grid.CHECKPOINT_FILE, RunLock.FILE, RESULT_FILE))
-    python, python_path = shlex.quote(sys.executable), shlex.quote(str(pathlib.Path(__file__).resolve().parent.parent))
+    python, python_path = shlex.quote(sys.executable), pathlib.Path(__file__).resolve().parent.parent
     return [
         "# a base trained again from the start is another network than the one the runs after it copied",
         f"# copied_otherwise BASE RUNS...: in $others, the RUNS that did not copy BASE's {grid.CHECKPOINT_FILE} (all",
@@ -131,8 +132,7 @@ def bases_copied_lines():
         "  shift",
         '  others=("$@")',
         '  if [ ! -f "$saved" ] || [ "${#others[@]}" -eq 0 ]; then return; fi',
-        f'  if judged=$(PYTHONPATH={python_path}${{PYTHONPATH:+:$PYTHONPATH}} {python} -m {COPIED_MODULE} "$out"'
-        ' "${others[@]}" 2>/dev/null); then',
+        f'  if judged=$({python_run(COPIED_MODULE, python_path)} "$out" "${{others[@]}}" 2>/dev/null); then',
         '    others=(); while IFS= read -r run; do [ -z "$run" ] || others+=("$run"); done <<< "$judged"',
         "  else",
         f'    echo "note: whether $saved holds the network the runs after $base copied was not checked'
@@ -239,8 +239,7 @@ def test_only_lines():
         f' there (exit 2); {EMIT_AGAIN}" >&2',
         "      named_refusals=$((named_refusals + 1))",
         "    else",
-        '      echo "sbatch --test-only refuses $1 (its error above): $submit_sh would fail there; fix what it names (a'
-        ' partition, --gres, --time or --sbatch-option: emit the scripts again with the right one)" >&2',
+        f'      echo "sbatch --test-only refuses $1 (its error above): $submit_sh would fail there; {FIX_NAMED}" >&2',
         "    fi",
         "    refused=$((refused + 1))",
         "  fi",

@@ -49,6 +49,13 @@ def answered(argv, module, answer):
     return 0
 
 
+def python_run(module, python_path):
+    """The bash words running ``python -m MODULE`` by the Python that emitted the scripts, the folder
+    ``python_path`` (the one holding this package) first on its PYTHONPATH, as submit.sh asks its modules."""
+    python_path, python = shlex.quote(str(python_path)), shlex.quote(sys.executable)
+    return f"PYTHONPATH={python_path}${{PYTHONPATH:+:$PYTHONPATH}} {python} -m {module}"
+
+
 def refused_line(out, run):
     """The run, a tab, then :func:`refused_words` in one line, whatever the reason holds; None where there are none."""
     words = refused_words(out, run)
@@ -69,7 +76,6 @@ def unresumable_lines(checked_by):
     submits the rest and ends with exit 65 (a --dry-run says it and exits 0), as it does of a lost run
     (:func:`minitransfer.slurm_finished.lost_results_lines`): bad data of one run, which the others go on without."""
     checkpoint, python = shlex.quote(grid.CHECKPOINT_FILE), shlex.quote(sys.executable)
-    python_path = shlex.quote(str(checked_by))
     return [
         "# a run whose train refuses its checkpoint (exit 65) fails again the same way: not submitted, said",
         "declare -A unresumable=() unresumable_of=()  # run -> what to do; transfer -> its base left out",
@@ -78,8 +84,7 @@ def unresumable_lines(checked_by):
         f'  if ! finished "$run" && ! lost "$run" && [ -e "$out/$run.run/"{checkpoint} ]; then resumed+=("$run"); fi',
         "done",
         f'if [ "${{#resumed[@]}}" -gt 0 ] && {"true" if checked_by is not None else "false"}; then',
-        f'  if said=$(PYTHONPATH={python_path}${{PYTHONPATH:+:$PYTHONPATH}} {python} -m {UNRESUMABLE_MODULE} "$out"'
-        ' "${resumed[@]}" 2>/dev/null); then',
+        f'  if said=$({python_run(UNRESUMABLE_MODULE, checked_by)} "$out" "${{resumed[@]}}" 2>/dev/null); then',
         "    while IFS=$'\\t' read -r run words; do",
         '      if [ -n "$run" ]; then unresumable[$run]=$words; unresumable_runs+=("$run"); fi',
         '    done <<< "$said"',
