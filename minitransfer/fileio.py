@@ -201,13 +201,18 @@ def parse_json(text):
         raise ValueError("nested deeper than can be read") from None
 
 
-def last_line(path, most, skipping=()):
-    """The last line of the file at ``path`` that is not blank, nor begins with one of ``skipping``, read from
-    its last ``most`` bytes only (a CaffeNet run's log is 60 MB), undecodable bytes replaced; "" where there is
-    none."""
+def last_lines(path, most):
+    """The lines of the file at ``path`` in its last ``most`` bytes only (a CaffeNet run's log is 60 MB),
+    undecodable bytes replaced; the first may be cut short."""
     with open(path, "rb") as stream:
         stream.seek(max(0, stream.seek(0, os.SEEK_END) - most))
-        lines = stream.read(most).decode("utf-8", "replace").split("\n")
+        return stream.read(most).decode("utf-8", "replace").split("\n")
+
+
+def last_line(path, most, skipping=()):
+    """The last line of the file at ``path`` that is not blank, nor begins with one of ``skipping``, read from
+    its last ``most`` bytes only (:func:`last_lines`); "" where there is none."""
+    lines = last_lines(path, most)
     return next((line for line in reversed(lines) if line.strip() and not line.startswith(tuple(skipping))), "")
 
 

@@ -7,7 +7,6 @@ grid's scripts word their failed tasks with the same lines (:func:`failure_cause
 
 import dataclasses
 import errno
-import os
 import pathlib
 import signal
 
@@ -354,9 +353,7 @@ def found_finished(folder):
     0 s fed to the time left. A train of that many bytes (:data:`minitransfer.grid_status.LOG_TAIL`) found nothing
     finished: it trained."""
     try:
-        with open(pathlib.Path(folder) / LOG_FILE, "rb") as stream:
-            stream.seek(max(0, stream.seek(0, os.SEEK_END) - LOG_TAIL))
-            lines = stream.read(LOG_TAIL).decode("utf-8", "replace").split("\n")
+        lines = fileio.last_lines(pathlib.Path(folder) / LOG_FILE, LOG_TAIL)
     except OSError:
         return False
     started = [index for index, line in enumerate(lines) if line.startswith(COMMAND_PREFIX)]
