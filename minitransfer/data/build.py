@@ -32,25 +32,26 @@ when an import starts; once meta.json is written, shards it does not list (left 
 (:mod:`.import_writes`).
 """
 
-import contextlib
 import functools
 import os
 import pathlib
 
 import numpy as np
 
-from minitransfer import file_owners, fileio, run_lock
+from minitransfer import fileio, run_lock
 from minitransfer.cpus import usable_cpus
 
 from . import dataset as ds
 from . import image_files, inputs, lock
 from .decode import load_item, warn_of_notes
 from .decoder_pool import MAX_WORKERS, DecoderPool, refuse_in_script_rerun
+from .import_lock import import_lock
 from .import_writes import final_files, meta_bytes, state_before, write, writes_since
 from .same_origin import check_same_origin, record_import
 from .shard_builder import Builder, WouldWrite, held_subsets
 from .shard_format import (COPIES_FILE, FORMAT_NAME, IMPORTING_FILE, MEAN_FILE, META_FILE, SCHEMA_VERSION, SHARD_NAME,
                            SKIPPED_FILE, SUBSETS, held_mean, meta_text, write_mean, write_meta)
+from .skipped_file import write_skipped
 
 MAX_IMAGE_SIZE = 4096          # --size: 48 MiB an image, its float64 pixel sum 384 MiB (CaffeNet uses 256)
 SHARD_BYTES = 192 << 20
@@ -156,7 +157,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     writes into ``out``, but for another prepare with the same options, which is waited for
     (:func:`.lock.wait_for_prepare`: then the dataset it left checked, "already prepared" where it finished)
     (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it and the import has something
-    to write: one that finds the dataset as it would write it succeeds, see :func:`_import_lock`),
+    to write: one that finds the dataset as it would write it succeeds, see :func:`.import_lock.import_lock`),
     ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE`, ``workers`` above
     :data:`.decoder_pool.MAX_WORKERS` or, unless ``overwrite``, when ``out`` holds a dataset (or the
     shards of an unfinished import) prepared from another ``source`` or at another size; with ``overwrite``
@@ -176,7 +177,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     images = functools.cache(subsets) if callable(subsets) else lambda: subsets
 
     def attempt(may_check):
-        with _import_lock(out, may_check) as checking:  # two imports into out would mix their shards
+        with import_lock(out, may_check) as checking:  # two imports into out would mix their shards
             try:
                 recorded = source if overwrite else check_same_origin(out, source, size, shard_length)
                 if reproducible is not None and not overwrite:
@@ -208,41 +209,6 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
             if overwrite:
                 raise
             lock.wait_for_prepare(out, busy, same_import, since)
-
-
-@contextlib.contextmanager
-def _import_lock(out, may_check=False):
-    """Hold ``out``'s lock exclusively (:func:`.lock.writing`, which creates ``out``): refused while
-    another import writes there (:class:`.lock.BeingPrepared`, which :func:`build_dataset` waits out where that
-import has this one's options) or a training reads the dataset; yields False. With ``may_check``, while
-    readers (trainings, evaluations, verifies) hold it, it is held shared instead, as theirs, and yields True:
-    the import may then only check that the dataset is as it would write it (a rerun with the same options,
-    "already prepared"), writing nothing; :class:`.shard_builder.WouldWrite` otherwise (the import then takes
-    the lock anew, exclusively: refused, naming the readers, while they read). A writer is refused while it
-    is held shared, and the shared lock while a writer holds it (named), so no import writes while a reader
-    reads; neither waits for the other, so none deadlocks. Where it cannot be written, on a
-    read-only file system or in a finished dataset's folder this user may not write (another user's),
-    nobody else can write either: it is held shared (:func:`.lock.shared`: opened read-only where it is
-    there), so a finished dataset is checked and its rerun writes nothing, or anything left to write fails
-    as usual (exit 74). Not where ``out`` may be written and only its lock file may not (another user's,
-    0o644 in a folder a group shares): a rerun could write there, under a lock that keeps nobody out, so it
-    is refused (exit 74, naming the lock file's owner: :meth:`.run_lock.RunLock._refused`)."""
-    with contextlib.ExitStack() as held:
-        read_by_others = False
-        try:
-            held.enter_context(lock.writing(out))
-        except lock.DatasetBusy:
-            if not may_check:
-                raise
-            read_by_others = True
-        except fileio.StorageError as error:
-            unwritable = error.errno in fileio.UNWRITABLE and not file_owners.lock_file_alone(out / lock.LOCK_FILE)
-            if not (file_owners.read_only(out) or unwritable and (out / META_FILE).is_file()):
-                raise
-            held.enter_context(lock.shared(out))
-        if read_by_others:  # a prepare that took it meanwhile is named (DatasetBusy)
-            held.enter_context(lock.shared(out))
-        yield read_by_others
 
 
 def _unchanged(out, source, classes, size, shard_length, progress, extra_meta, skipped, caches, labels, checking):
@@ -295,7 +261,7 @@ def _build(out, source, given, classes, subsets, size, shard_length, workers, pr
         decoder.close()
     shards = sum(len(part["shards"]) for part in table.values())
     meta_estimate = meta_bytes({**known, "skipped": builder.skipped}, shards)
-    _write_skipped(out, builder.skipped, final_files(size, meta_estimate), checking)
+    write_skipped(out, builder.skipped, final_files(size, meta_estimate), checking)
     _check_every_class_has_images(out, classes, builder.train_counts, builder.skipped)
     mean = builder.pixel_sum / table["train"]["count"]
     meta = {**known, "subsets": table, "mean": {"file": MEAN_FILE, "of": "train"}, "skipped": builder.skipped,
@@ -350,32 +316,6 @@ def _checked(out, meta, mean, classes, table, before, notes):
     built = ds.open_dataset(out)
     built.writes = writes_since(out, before, table)
     return built
-
-
-def _write_skipped(out, skipped, final_bytes, checking=False):
-    """``out``'s skipped.txt, listing ``skipped``; where nothing was skipped, none: a list an earlier
-    import left (naming files imported now) is removed, as is the empty file earlier versions wrote,
-    where the folder can be written (on a read-only copy it says nothing untrue: it stays).
-    ``final_bytes``: what the import writes after it (:func:`.import_writes.final_files`); ``checking``:
-    nothing is written, :class:`.shard_builder.WouldWrite` where a list would be (an empty file stays)."""
-    path = out / SKIPPED_FILE
-    report = "".join(f"{entry['file']}\t{entry['reason']}\n" for entry in skipped)
-    if checking:
-        if not fileio.holds(path, report.encode("utf-8")) and (report or path.is_file() and path.stat().st_size):
-            raise WouldWrite(f"{SKIPPED_FILE} to write")
-        return
-    if report:
-        write(path, len(report) + final_bytes, lambda: fileio.write_text(path, report, keep_same=True))
-        return
-    try:
-        listed = path.stat().st_size
-    except FileNotFoundError:
-        return
-    if listed:
-        write(path, 0, lambda: fileio.remove(path))
-    else:
-        with contextlib.suppress(fileio.StorageError):
-            fileio.remove(path)
 
 
 def check_image_size(size):
