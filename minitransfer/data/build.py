@@ -40,6 +40,7 @@ import numpy as np
 
 from minitransfer import fileio, run_lock
 from minitransfer.cpus import usable_cpus
+from minitransfer.name_lists import some_names
 
 from . import dataset as ds
 from . import image_files, inputs, lock
@@ -331,12 +332,13 @@ def check_workers(workers):
 
 
 def _check_every_class_has_images(out, classes, train_counts, skipped):
+    """:class:`ClassesWithoutImages` where some class of ``classes`` has no training image (``train_counts``):
+    naming them as every list is (:func:`minitransfer.name_lists.some_names`), or saying none has one."""
     empty = np.flatnonzero(train_counts == 0).tolist()
     if len(empty) == len(classes):
         raise ClassesWithoutImages(f"{out}: no training image could be imported (see {out / SKIPPED_FILE})", empty,
                                    skipped)
     if empty:
-        names = ", ".join(inputs.display_name(classes[index]["name"]) for index in empty[:20])
-        names += " ..." if len(empty) > 20 else ""
+        names = some_names([inputs.display_name(classes[index]["name"]) for index in empty], shown=20)
         raise ClassesWithoutImages(f"{out}: no training image of {len(empty)} class(es) could be imported: {names} "
                                    f"(undecodable files are listed in {out / SKIPPED_FILE})", empty, skipped)
