@@ -3,11 +3,11 @@ cut short, never written as they are (a name holding a terminal's escape sequenc
 and turned it red; one of 200 MB wrote 200 MB to stderr)."""
 
 import json
-import os
 import shutil
 
 import pytest
 from click.testing import CliRunner
+from in_folder import invoke
 
 from minitransfer import config, grid_caveats
 from minitransfer import train as training
@@ -34,12 +34,7 @@ def test_eval_shows_a_hostile_class_name_escaped_and_cut_short(trained, tmp_path
     meta = json.loads((tmp_path / "renamed" / "meta.json").read_text())
     meta["classes"][2][field] = HOSTILE
     (tmp_path / "renamed" / "meta.json").write_text(json.dumps(meta))
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        result = CliRunner().invoke(main, ["eval", str(trained / "net.h5"), "--data", "renamed", "--device", "cpu"])
-    finally:
-        os.chdir(cwd)
+    result = invoke(["eval", str(trained / "net.h5"), "--data", "renamed", "--device", "cpu"], tmp_path)
     assert result.exit_code == 65, result.output[:2000]
     assert len(result.output) < 2000, result.output[:2000]
     assert not any(char < " " for char in result.output.rstrip("\n")), result.output[:2000]

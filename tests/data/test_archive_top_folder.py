@@ -3,24 +3,15 @@ cheaply: a compressed tar is decompressed to list it, so it reads no further tha
 message was minutes of decompressing a large download); untold, the archive is unpacked into a folder
 of its own."""
 
-import io
 import tarfile
 import zipfile
 
 import pytest
 from click.testing import CliRunner
+from tar_files import write_tar
 
 from minitransfer.cli import main
 from minitransfer.data import archives
-
-
-def _tar(path, members):
-    with tarfile.open(path, "w:gz") as packed:
-        for name, size in members:
-            info = tarfile.TarInfo(name)
-            info.size = size
-            packed.addfile(info, io.BytesIO(bytes(size)))
-    return path
 
 
 @pytest.mark.parametrize("names, top", [(["photos/cat/0.jpg", "photos/dog/1.jpg"], "photos"),
@@ -33,12 +24,12 @@ def test_the_one_top_folder_is_named_from_the_members(tmp_path, names, top):
         for name in names:
             packed.writestr(name, b"x")
     assert archives.top_folder(zipped) == top
-    assert archives.top_folder(_tar(tmp_path / "a.tar.gz", [(name, 1) for name in names if not name.endswith("/")])) \
-        == top
+    files = [(name, b"x") for name in names if not name.endswith("/")]
+    assert archives.top_folder(write_tar(tmp_path / "a.tar.gz", files)) == top
 
 
 def test_a_tar_is_read_no_further_than_top_bytes(tmp_path, monkeypatch):
-    packed = _tar(tmp_path / "photos.tar.gz", [("photos/cat/0.jpg", 4096), ("photos/dog/1.jpg", 4096)])
+    packed = write_tar(tmp_path / "photos.tar.gz", {"photos/cat/0.jpg": bytes(4096), "photos/dog/1.jpg": bytes(4096)})
     assert archives.top_folder(packed) == "photos"
     monkeypatch.setattr(archives, "TOP_BYTES", 4096)
     assert archives.top_folder(packed) is None
@@ -66,7 +57,7 @@ def test_an_archive_given_as_source_is_decompressed_once_to_tell_its_folder(tmp_
     """The refusal names the command that unpacks it (its top folder) and a folder already there (its top folder
     again): it decompressed the archive twice, up to TOP_BYTES each time. A compressed tar renamed without its
     suffix (told by its first bytes) likewise."""
-    packed = _tar(tmp_path / name, [("photos/cat/0.jpg", 64), ("photos/dog/1.jpg", 64)])
+    packed = write_tar(tmp_path / name, {"photos/cat/0.jpg": bytes(64), "photos/dog/1.jpg": bytes(64)})
     if there:
         (tmp_path / "photos").mkdir()
     reads = _counting_tar_reads(monkeypatch, packed)

@@ -7,9 +7,9 @@ counted) and why: "6 shards reused, 1 written" left the damaged shard to be foun
 import json
 import os
 
-import h5py
 import pytest
 from click.testing import CliRunner
+from shard_bytes import flip_stored_byte
 
 from minitransfer.cli import main
 
@@ -95,17 +95,6 @@ def test_an_interrupted_import_finished_without_a_shard_to_write_says_so(tmp_pat
 ARGUMENTS = [*SYNTHETIC, "--shard-size", "5"]  # 24 train and 8 val images: 5 + 2 shards
 
 
-def _flip_an_image_byte(path):
-    """Invert the first byte of the shard's /images (as a bad disk would): every attribute still reads."""
-    with h5py.File(path, "r") as handle:
-        start = handle["images"].id.get_offset()
-    with open(path, "r+b") as stream:
-        stream.seek(start)
-        byte = stream.read(1)
-        stream.seek(start)
-        stream.write(bytes([byte[0] ^ 0xFF]))
-
-
 def _verify_names(out, names):
     """``prepare verify OUT`` (the independent check) fails naming the shards ``names`` as corrupt."""
     result = CliRunner().invoke(main, ["prepare", "verify", str(out)])
@@ -119,7 +108,7 @@ def test_a_rerun_names_the_damaged_shard_it_rebuilt_and_why(tmp_path):
     shards = _shards(out)
     assert len(shards) == 7
     damaged = shards[2]
-    _flip_an_image_byte(out / damaged)
+    flip_stored_byte(out / damaged, "images", mask=0xFF)  # as a bad disk would
     _verify_names(out, [damaged])
     line = _prepare("synthetic", str(out), *ARGUMENTS)
     assert line == (f"{out}: 6 shards reused, 1 written ({damaged} rebuilt: its sha256 differs from meta.json's): "
@@ -133,7 +122,7 @@ def test_a_rerun_names_the_first_three_shards_rebuilt_for_one_reason_once_and_co
     shards = _shards(out)  # train-00000 ... train-00004, val-00000, val-00001: the order they are built in
     damaged = shards[1:6]
     for name in damaged:
-        _flip_an_image_byte(out / name)
+        flip_stored_byte(out / name, "images", mask=0xFF)
     _verify_names(out, damaged)
     line = _prepare("synthetic", str(out), *ARGUMENTS)
     named = ", ".join(damaged[:3])  # one reason: one clause, said once
