@@ -7,7 +7,7 @@
 is refused while another process reads the files it would replace, and a reader while prepare
 writes them: :class:`DatasetBusy` (exit code 2) naming the processes. A rerun that has nothing to write
 (the dataset prepared with its options: "already prepared") succeeds meanwhile: refused the lock exclusively
-by readers, it holds it shared, as one of them, for its check (:func:`minitransfer.data.build._import_lock`).
+by readers, it holds it shared, as one of them, for its check (:func:`minitransfer.data.import_lock.import_lock`).
 Any number of readers share a folder. A prepare started while another prepares the folder with
 the same options waits for it (:func:`wait_for_prepare`) while it shows progress, which it marks on the lock file
 wherever it runs (:func:`marking_progress`), then finds the dataset it left. The kernel releases

@@ -150,7 +150,8 @@ def _imbalance(built, val_counts):
                       f"({val_counts[top] / total:.1%}), what a network that always answers it scores, learning "
                       f"nothing, so report judges accuracy against that share (chance), not 1/classes")
     else:
-        validation = (f"validation holds {val_counts[top]} images of each class, so chance stays 1/classes "
+        images = "image" if val_counts[top] == 1 else "images"
+        validation = (f"validation holds {val_counts[top]} {images} of each class, so chance stays 1/classes "
                       f"({1 / built.num_classes:.1%})")
     yield f"note: unbalanced classes: {training}; {validation}"
 

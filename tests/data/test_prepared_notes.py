@@ -55,9 +55,9 @@ def test_a_validation_of_copies_only_is_told_to_add_new_images(tmp_path, image_b
 
 @pytest.mark.parametrize("train_counts, val_counts", [
     ((9, 1, 3, 4), (8, 1, 2, 2)), ((4, 2, 3, 3), (2, 1, 1, 1)), ((2, 2, 9, 9), (2, 2, 2, 2)),
-    ((3, 9, 2, 5), (3, 3, 3, 3)), ((4, 4, 4, 4), (1, 7, 1, 2))],
+    ((3, 9, 2, 5), (3, 3, 3, 3)), ((4, 4, 4, 4), (1, 7, 1, 2)), ((2, 9, 2, 5), (1, 1, 1, 1))],
     ids=["17-to-2", "6-to-3", "training-9-to-2-validation-even", "training-9-to-2-validation-even-3",
-         "validation-7-to-1"])
+         "validation-7-to-1", "training-9-to-2-validation-one-each"])
 def test_unbalanced_classes_are_noted_beyond_the_threshold(tmp_path, train_counts, val_counts):
     """A folder of 1,000 photos of one class and 2 of another: a network answering the first alone scored
     97%, and prepare said nothing. Noted where the largest class holds more than IMBALANCE times the
@@ -75,7 +75,8 @@ def test_unbalanced_classes_are_noted_beyond_the_threshold(tmp_path, train_count
     training = (f"{names[big]!r} has {max(train_counts)} training images, {names[small]!r} {min(train_counts)} "
                 f"({'more than' if train_beyond else 'at most'} {prepared_notes.IMBALANCE}x)")
     if len(set(val_counts)) == 1:
-        validation = (f"validation holds {val_counts[0]} images of each class, so chance stays 1/classes "
+        images = "image" if val_counts[0] == 1 else "images"  # "holds 1 images" before
+        validation = (f"validation holds {val_counts[0]} {images} of each class, so chance stays 1/classes "
                       f"({1 / len(val_counts):.1%})")
         assert "judges accuracy against" not in noted[0]
     else:
