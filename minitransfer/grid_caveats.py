@@ -31,8 +31,7 @@ def check_source_data(source_data, data):
         shared = class_tables.shared_classes(target.classes, source.classes)
         if not shared:
             return ""
-        named = ", ".join(class_tables.described_wnid(entry["wnid"]) for entry in shared[:3])  # escaped, cut
-        named += " ..." if len(shared) > 3 else ""
+        named = some_names([class_tables.described_wnid(entry["wnid"]) for entry in shared])  # escaped
         are, them = ("is", "it") if len(shared) == 1 else ("are", "them")  # 1 of the 3 classes is among
         return (f"{len(shared)} of the {target.num_classes} classes of --data {data} {are} among the "
                 f"{source.num_classes} of --source-data {source_data} ({class_tables.matched_by(shared)}: {named}): "

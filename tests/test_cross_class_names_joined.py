@@ -48,3 +48,12 @@ def test_the_grid_names_the_classes_a_source_of_other_spellings_holds(tmp_path):
     warning = grid_caveats.check_source_data(source, target)
     assert warning.startswith(f"2 of the 3 classes of --data {target} are among the 3 of --source-data {source} (by "
                               f"wnid or class name: 'Golden Retriever', 'n02085620-Chihuahua'): "), warning
+
+
+def test_the_grid_counts_the_shared_classes_it_does_not_name(tmp_path):
+    """Five shared classes: the first three named and "and 2 more" (before: the three and " ...", uncounted)."""
+    names = ["ant", "bee", "cow", "dog", "eel"]
+    source = _folder_dataset(tmp_path / "S", names + ["fox"])
+    target = _folder_dataset(tmp_path / "T", names + ["gnu"])
+    warning = grid_caveats.check_source_data(source, target)
+    assert "(by class name: 'ant', 'bee', 'cow' and 2 more): " in warning, warning
