@@ -26,6 +26,7 @@ from minitransfer.preflight_memory import check_evaluation_memory
 from minitransfer.recorded_config import precision_history
 from minitransfer.run_networks import network_files
 from minitransfer.rundir import BEST_EVALUATIONS, recorded_path
+from minitransfer.run_file_readers import reads_shared
 from minitransfer.transfer import load_net
 
 
@@ -177,7 +178,9 @@ def evaluated_checkpoint(path, data=None, subset="val", device="auto", batch_siz
                           f"or give its folder as `data`")
     path = _network_in(path)
     saved = loaded(path, solver=False)  # a run's checkpoint.h5 that cannot be read: what to do
-    warn_left_out(path, "it is scored all the same, from what the network itself records", saved.meta)
+    with reads_shared():  # its run's result.json read once: report's reading of it, then the record of its weights
+        warn_left_out(path, "it is scored all the same, from what the network itself records", saved.meta)
+        result = checkpoint_runs.weights_result(path)  # for the check below, which read it again after the data's
     stored = saved.meta.get("config", {})
     dataset = data if isinstance(data, datasets.Dataset) else \
         datasets.open_dataset(data or _trained_on(saved), subsets=(subset,))  # the shards it scores alone
@@ -215,7 +218,7 @@ def evaluated_checkpoint(path, data=None, subset="val", device="auto", batch_siz
         if len(indices) == 0:  # a dataset imported without validation images, or without these classes' images
             raise DataMismatch(_nothing_to_score(path, dataset, subset, task))
         check_evaluation_memory(net, dataset.image_size, len(indices), batch_size, device)  # before the batches
-        checkpoint_runs.warn_weights_of_another_run(path, saved)  # eval baseA.run: its weights file, another's?
+        checkpoint_runs.warn_weights_of_another_run(path, saved, result=result)  # baseA.run: its weights, another's?
         with loaders.BatchLoader(dataset, subset, indices, labels, batch_size, preset.crop, train=False,
                                  mean=mean, device=device) as batches:
             scored = None if progress is None else lambda images: progress(images, len(indices))
