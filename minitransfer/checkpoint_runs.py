@@ -41,6 +41,21 @@ def divergence_in(run_folder):
         return ""
 
 
+def weights_result(weights):
+    """The record of the result.json in the run folder of the weights file ``weights`` (beside it), which
+    :func:`warn_weights_of_another_run` compares its network with: {} where none tells (``weights`` a run's
+    checkpoint.h5, no run folder beside it, a result.json that cannot be read or is no JSON object)."""
+    from minitransfer.run_file_readers import read_json  # here: it imports checkpoint, which imports this module
+
+    folder = rundir.run_dir_for(weights)
+    if pathlib.Path(weights).name == "checkpoint.h5" or not folder.is_dir():
+        return {}
+    try:
+        return read_json(folder / rundir.RESULT_FILE, dict)
+    except (OSError, ValueError, UnreadableRun):
+        return {}
+
+
 def warn_weights_of_another_run(weights, saved, going_on="it is scored as it is", result=None):
     """Warn (:func:`minitransfer.stopping.warn`) where the weights file ``weights``, read as ``saved``, holds
     another network than the result.json of its run folder beside it records (``weights.network_sha256``): a
@@ -49,19 +64,17 @@ def warn_weights_of_another_run(weights, saved, going_on="it is scored as it is"
     run's checkpoint.h5, and where nothing recorded tells (no run folder beside it, a result.json unreadable:
     warned of as such, or written before the digest). ``going_on``: what the command does with it all the same
     (``info`` describes it). ``result``: the record of that result.json where the caller read it already
-    (:func:`minitransfer.checkpoint_remake.result_record`, {} where it could not: ``info``'s), not read again;
-    None: read here."""
+    (:func:`minitransfer.checkpoint_remake.result_record`, {} where it could not: ``info``'s; :func:`weights_result`:
+    ``eval``'s), not read again; None: read here."""
     from minitransfer import stopping  # here: these import checkpoint, which imports this module
     from minitransfer.checkpoint_identity import network_sha256
-    from minitransfer.run_file_readers import read_json
 
     folder = rundir.run_dir_for(weights)
     if pathlib.Path(weights).name == "checkpoint.h5" or not folder.is_dir():
         return
     try:
-        record = read_json(folder / rundir.RESULT_FILE, dict) if result is None else result
-        recorded = record["weights"]["network_sha256"]
-    except (OSError, ValueError, KeyError, TypeError, UnreadableRun):
+        recorded = (weights_result(weights) if result is None else result)["weights"]["network_sha256"]
+    except (KeyError, TypeError):
         return
     found = network_sha256(saved)
     if isinstance(recorded, str) and found != recorded:

@@ -20,12 +20,14 @@ from minitransfer.data import loader as loaders
 from minitransfer.data import loader_workers, splits, synthetic
 from minitransfer.layers import Pass
 from minitransfer.mean_image import check_recorded_size, fit_mean, mean_seen
+from minitransfer.moved_classes import lost_and_moved
 from minitransfer.ops import precision as precisions
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.preflight_memory import check_evaluation_memory
 from minitransfer.recorded_config import precision_history
 from minitransfer.run_networks import network_files
 from minitransfer.rundir import BEST_EVALUATIONS, recorded_path
+from minitransfer.run_file_readers import reads_shared
 from minitransfer.transfer import load_net
 
 
@@ -177,7 +179,9 @@ def evaluated_checkpoint(path, data=None, subset="val", device="auto", batch_siz
                           f"or give its folder as `data`")
     path = _network_in(path)
     saved = loaded(path, solver=False)  # a run's checkpoint.h5 that cannot be read: what to do
-    warn_left_out(path, "it is scored all the same, from what the network itself records", saved.meta)
+    with reads_shared():  # its run's result.json read once: report's reading of it, then the record of its weights
+        warn_left_out(path, "it is scored all the same, from what the network itself records", saved.meta)
+        result = checkpoint_runs.weights_result(path)  # for the check below, which read it again after the data's
     stored = saved.meta.get("config", {})
     dataset = data if isinstance(data, datasets.Dataset) else \
         datasets.open_dataset(data or _trained_on(saved), subsets=(subset,))  # the shards it scores alone
@@ -215,7 +219,7 @@ def evaluated_checkpoint(path, data=None, subset="val", device="auto", batch_siz
         if len(indices) == 0:  # a dataset imported without validation images, or without these classes' images
             raise DataMismatch(_nothing_to_score(path, dataset, subset, task))
         check_evaluation_memory(net, dataset.image_size, len(indices), batch_size, device)  # before the batches
-        checkpoint_runs.warn_weights_of_another_run(path, saved)  # eval baseA.run: its weights file, another's?
+        checkpoint_runs.warn_weights_of_another_run(path, saved, result=result)  # baseA.run: its weights, another's?
         with loaders.BatchLoader(dataset, subset, indices, labels, batch_size, preset.crop, train=False,
                                  mean=mean, device=device) as batches:
             scored = None if progress is None else lambda images: progress(images, len(indices))
@@ -307,6 +311,10 @@ def _task_of(saved, dataset):
     """The half a checkpoint was trained on, rebuilt from its recorded split; its classes checked."""
     checkpoint_check.check_classes(saved.meta, checkpoint_check.Faults(saved.path))
     try:
+        moved = lost_and_moved(saved.classes, dataset.classes)  # more than the first index that differs, where so
+        if moved:
+            raise DataMismatch(f"checkpoint {saved.path} was trained on classes this dataset ({dataset.path}) does not "
+                               f"have: {moved}")
         check_classes_exist(saved, dataset, "checkpoint")
     except DataMismatch as error:
         raise DataMismatch(f"{error}: {_its_own_classes(saved, dataset)}") from None

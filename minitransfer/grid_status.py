@@ -16,7 +16,7 @@ from minitransfer import fileio, run_remedies
 from minitransfer.experiment import (CHECKPOINT_FILE, LOG_FILE, PLAN_FILE, TREATMENT_FILE, run_dir, some_names,
                                      weights_path)
 from minitransfer.checkpoint_info import resume_refused  # the check info asks
-from minitransfer.resumed_logs import RECOVER
+from minitransfer.resumed_logs import RunLogError
 from minitransfer.resumed_records import at_end
 from minitransfer.rundir import RESULT_FILE, is_run_dir, train_again
 from minitransfer.result_checks import ResultContradicted, check_against_curve, read_result
@@ -263,8 +263,8 @@ def run_status(out, run, states=None):
         return RunStatus(CHECKPOINT_UNREADABLE_NOW)
     refused = resume_refused(run_dir(out, run), meta)  # as info asks it: the resume's own check of its logs
     if refused is not None:  # a grid's train has no --overwrite: its run starts over where its folder is deleted
-        said = str(refused).replace(RECOVER, f"delete {run_dir(out, run)} to train it from the start, or restore "
-                                             f"the file")
+        said = str(refused.with_remedy(f"delete {run_dir(out, run)} to train it from the start, or restore the "
+                                       f"file") if isinstance(refused, RunLogError) else refused)
         return RunStatus(NOT_RESUMABLE, f"{NOT_RESUMABLE}: {said}", meta["iteration"], why=said)
     if unreadable is not None and at_end(meta):
         return RunStatus(WRITE_AGAIN, iteration=meta["iteration"], why=unreadable)

@@ -14,6 +14,7 @@ from minitransfer import fileio, run_logs
 from minitransfer.comparisons import is_accuracy
 from minitransfer.config_checks import MAX_COUNT
 from minitransfer.data.splits import MIN_CLASSES
+from minitransfer.eval_rows import line_faults, written_rows
 from minitransfer.left_out import UnreadableRun
 from minitransfer.result_digests import (CURVE_SUMS, RESULT_SHA256, cut_short, result_edited, result_sha256,
                                          rows_resummed, rows_resummed_at)
@@ -222,7 +223,7 @@ def check_against_curve(path, record, eval_csv):
     if RESULT_SHA256 not in record or accuracies_of(record) is None or not is_there(eval_csv):
         return None
     lines = read_log(run_logs.eval_csv_lines, eval_csv)
-    rows = [row for _, row, fault in lines if fault is None]  # read_eval_rows'
+    rows = written_rows(lines)  # read_eval_rows'
     differs = summary_differs(path, record, eval_csv, rows)
     if differs is not None:
         raise ResultContradicted(f"{differs}: {EDITED}")
@@ -236,7 +237,7 @@ def check_against_curve(path, record, eval_csv):
 def curve_of(lines):
     """(iteration, top-1) of each row of eval.csv's ``lines`` (:func:`minitransfer.run_logs.eval_csv_lines`) that
     train writes, as :func:`minitransfer.run_file_readers.read_curve` reads them."""
-    return tuple((row["iteration"], row["top1"]) for _, row, fault in lines if fault is None)
+    return tuple((row["iteration"], row["top1"]) for row in written_rows(lines))
 
 
 def rows_edited(path, record, rows, lines=None):
@@ -277,8 +278,7 @@ def unwritten_lines(path, record, rows, lines=None):
             lines = eval_csv_lines(os.path.join(os.path.dirname(path), "eval.csv"))
         except OSError:
             return []
-    return [(number, fault) for number, row, fault in lines if fault is not None and (
-        row is None or type(iterations) is not int or row["iteration"] <= iterations)]
+    return line_faults(lines, iterations if type(iterations) is int else None)
 
 
 def _weights_resummed(path, record, rows):

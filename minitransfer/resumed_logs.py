@@ -13,11 +13,23 @@ from minitransfer.errors import MinitransferError
 from minitransfer.run_logs import EVAL_COLUMNS
 
 
+RECOVER = "start the run over (`overwrite=True`), or restore the file"  # train's remedy: a RunLogError's default
+
+
 class RunLogError(MinitransferError, ValueError):
-    """A resumed run's eval.csv is not one, or lacks an evaluation its checkpoint says was made (exit 65)."""
+    """A resumed run's eval.csv is not one, or lacks an evaluation its checkpoint says was made (exit 65):
+    "``message``: ``remedy``" (``remedy``: what to do, :data:`RECOVER` for train's run; after a ``fix`` of this
+    error's own where it has one, "``fix``, or ``remedy``"), each kept, so that one who runs the run otherwise says
+    its own remedy (:meth:`with_remedy`: a grid's train has no --overwrite). Before, the grid replaced RECOVER's
+    words in the message's text, where a remedy reworded would silently have kept the wrong advice."""
 
+    def __init__(self, message, remedy=RECOVER, fix=None):
+        super().__init__(f"{message}: {remedy}" if fix is None else f"{message}: {fix}, or {remedy}")
+        self.message, self.remedy, self.fix = message, remedy, fix
 
-RECOVER = "start the run over (`overwrite=True`), or restore the file"
+    def with_remedy(self, remedy):
+        """This error advising ``remedy`` instead (its ``fix`` kept)."""
+        return RunLogError(self.message, remedy, self.fix)
 
 
 def unlogged_evaluations(eval_csv, iteration, evaluated, first, lines):
@@ -29,7 +41,7 @@ def unlogged_evaluations(eval_csv, iteration, evaluated, first, lines):
     header = ",".join(EVAL_COLUMNS)
     if first and first[0][1] != header:
         raise RunLogError(f"{eval_csv}: the header is {first[0][1]!r:.60}, not {header!r}; its rows cannot "
-                          f"be trusted: {RECOVER}")
+                          "be trusted")
     rows = [(row, fault) for _, row, fault in lines if row is not None and row["iteration"] <= iteration]
     made = collections.Counter(row["iteration"] for row, _ in rows)
     # a row out of order is left out when read: the rewrite that follows would drop the evaluation it holds
@@ -39,14 +51,14 @@ def unlogged_evaluations(eval_csv, iteration, evaluated, first, lines):
         listed = ", ".join(map(str, foreign[:5])) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         raise RunLogError(f"{eval_csv} has rows at iteration {listed} that the run did not write (a row "
                           f"repeated, out of order, or at an iteration it did not evaluate); result.json would "
-                          f"count them: remove them, or {RECOVER}")
+                          "count them", fix="remove them")
     logged = set(made)
     missing = [done for done in evaluated if done not in logged]
     lost = [done for done in missing if done != iteration]
     if lost:
         listed = ", ".join(map(str, lost[:5])) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
         raise RunLogError(f"{eval_csv} lacks the evaluations at iteration {listed}, made before the "
-                          f"checkpoint at {iteration} (their weights are gone, they cannot be redone): {RECOVER}")
+                          f"checkpoint at {iteration} (their weights are gone, they cannot be redone)")
     return missing
 
 

@@ -13,7 +13,8 @@ from minitransfer.left_out import UnreadableRun
 from minitransfer.result_checks import summary_differs
 from minitransfer.result_digests import CURVE_SUMS, RESULT_SHA256, result_edited, rows_resummed, rows_resummed_at
 from minitransfer.run_file_readers import read_json
-from minitransfer.resumed_logs import RECOVER, RunLogError, unlogged_evaluations
+from minitransfer.resumed_logs import RunLogError, unlogged_evaluations
+from minitransfer.eval_rows import written_rows
 from minitransfer.run_logs import numbered_lines, parsed_eval_csv
 from minitransfer.rundir import RESULT_FILE
 
@@ -48,7 +49,7 @@ def check_summed(eval_csv, path, iteration, lines):
         return
     if record is None or record.get("iterations") != iteration:
         return
-    rows, named = [row for _, row, fault in lines if fault is None], eval_csv.with_name(RESULT_FILE)
+    rows, named = written_rows(lines), eval_csv.with_name(RESULT_FILE)
     changed = rows_resummed(record, rows, named) or summary_refused(eval_csv, named, record, rows)
     if changed is not None:
         raise rows_refused(eval_csv, changed)
@@ -72,7 +73,7 @@ def rows_refused(eval_csv, changed):
     sums it up (``changed``: what differs), whose result a resume, or train finding it finished
     (:func:`minitransfer.train_finished.reported`), would otherwise write again from the edited rows or report."""
     return RunLogError(f"{eval_csv}: {changed}: edited since train wrote them, and a result written again from them "
-                       f"would pass the edit off as the run's: {RECOVER}")
+                       f"would pass the edit off as the run's")
 
 
 def check_checkpointed(eval_csv, iteration, lines, recorded, checkpoint):
@@ -83,11 +84,11 @@ def check_checkpointed(eval_csv, iteration, lines, recorded, checkpoint):
     where result.json is there; deleted, or replaced by another, a finished run was finished again and its
     result.json written anew from the edited rows. Nothing where the checkpoint records no such sums (written
     before)."""
-    rows = [row for _, row, fault in lines if fault is None and row["iteration"] <= iteration]
+    rows = written_rows(lines, iteration)
     changed = rows_resummed_at(recorded, rows, iteration, checkpoint)
     if changed is not None:
         raise RunLogError(f"{eval_csv}: {changed}: edited since train wrote them, and a run resumed from them "
-                          f"would pass the edit off as its own: {RECOVER}")
+                          f"would pass the edit off as its own")
 
 
 def evaluations_made(iteration, evaluates):

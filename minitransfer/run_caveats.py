@@ -7,6 +7,7 @@ themselves are :mod:`minitransfer.findings`'.
 """
 
 from minitransfer.config_wording import option_name, worded
+from minitransfer.eval_rows import line_faults
 from minitransfer.findings import CLOSE, RESOLVED, ROUNDING
 from minitransfer.findings_figures import decimals
 from minitransfer.findings_groups import POINTS
@@ -103,7 +104,7 @@ def eval_csv_faults(path):
     back from an earlier row's. A last line without its line break (a copy cut short, a torn append) is
     none of them; [] for a file that cannot be read."""
     try:
-        return [(number, fault) for number, _, fault in eval_csv_lines(path) if fault is not None]
+        return line_faults(eval_csv_lines(path))
     except OSError:
         return []
 

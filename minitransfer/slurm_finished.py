@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 from minitransfer import experiment as grid
-from minitransfer import result_checks, result_digests, run_logs, rundir
+from minitransfer import eval_rows, result_checks, result_digests, run_logs, rundir
 from minitransfer.experiment import PLAN_ID, SLURM_SCRIPTS
 from minitransfer.grid_plan import text_of
 from minitransfer.grid_plan_file import read_plan
@@ -100,7 +100,7 @@ DIGEST_FUNCTIONS = (rundir.finite, result_digests.result_sha256, result_digests.
                     result_digests._rows_sha256, result_digests._column_sums, result_digests._sums_differ,
                     result_digests.cut_short, result_digests.rows_resummed, result_checks.accuracies_of,
                     result_checks.summary_differs, result_checks._summed, result_checks.unwritten_lines,
-                    run_logs.read_eval_rows, run_logs.eval_csv_lines, run_logs.parsed_eval_csv,
+                    eval_rows.line_faults, run_logs.read_eval_rows, run_logs.eval_csv_lines, run_logs.parsed_eval_csv,
                     run_logs.numbered_lines, run_logs.eval_csv_columns, run_logs._bare, run_logs._eval_row)
 DIGEST_CONSTANTS = {"RESULT_FILE": RESULT_FILE, "RESULT_SHA256": RESULT_SHA256, "CURVE_SUMS": result_digests.CURVE_SUMS,
                     "CURVE_COLUMNS": result_digests.CURVE_COLUMNS, "SUM_SLACK": result_digests.SUM_SLACK,

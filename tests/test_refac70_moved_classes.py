@@ -1,0 +1,65 @@
+"""``eval`` of a network on a dataset that lacks some of its classes and numbers others otherwise, a class of its own
+at the first index that differs (a folder dataset with a class removed from the middle and another renamed): the
+refusal named that index alone ("class 2 is 'coal' in the checkpoint, 'dune' in the dataset"), as though one class
+had been renamed in place; it names the classes lacked, those numbered otherwise and where, those besides. Exit 65."""
+
+from click.testing import CliRunner
+from overlap_photos import photo, prepared
+
+from minitransfer import config
+from minitransfer import train as training
+from minitransfer.cli import main
+from minitransfer.moved_classes import lost_and_moved
+
+FAST = {"preset": "micro", "batch_size": 4, "max_iter": 2, "eval_every": 2, "quiet": True, "device": "cpu",
+        "split": "all"}
+FIVE = ("ant", "bee", "coal", "grass", "sky")
+
+
+def _table(*names):
+    return [{"index": index, "wnid": name, "name": name} for index, name in enumerate(names)]
+
+
+def test_the_classes_lacked_and_numbered_otherwise_are_named():
+    assert lost_and_moved(_table(*FIVE), _table("ant", "bee", "dune", "sky")) == (
+        "the dataset lacks 'coal', 'grass' and numbers 1 of the others otherwise: 'sky' (class 4 in the checkpoint, "
+        "3 in the dataset); it holds 1 class besides: 'dune' (5 classes in the checkpoint, 4 in the dataset)")
+    assert lost_and_moved(_table(*FIVE), _table("aardvark", "bee", "grass", "sky")) == (
+        "the dataset lacks 'ant', 'coal' and numbers 2 of the others otherwise: 'grass' (class 3 in the checkpoint, "
+        "2 in the dataset), 'sky' (class 4 in the checkpoint, 3 in the dataset); it holds 1 class besides: "
+        "'aardvark' (5 classes in the checkpoint, 4 in the dataset)")
+
+
+def test_long_lists_are_their_first_few_and_how_many_more():
+    ours = [f"c{number:02d}" for number in range(10)]
+    said = lost_and_moved(_table(*ours), _table("c00", "new", *ours[6:]))
+    assert said.startswith("the dataset lacks 'c01', 'c02', 'c03' and 2 more and numbers 4 of the others otherwise: "
+                           "'c06' (class 6 in the checkpoint, 2 in the dataset), "), said
+    assert "'c08' (class 8 in the checkpoint, 4 in the dataset) and 1 more; it holds 1 class besides: 'new' " \
+           "(10 classes in the checkpoint, 6 in the dataset)" in said, said
+
+
+def test_the_other_cases_are_left_to_the_class_check():
+    """Nothing lacked (numbered otherwise, or renamed in place), nothing moved (the last class gone), or another of
+    its classes at the first index that differs (the class check names the classes lacked): ""."""
+    for theirs in (("bee", "ant", "coal", "grass", "sky"), ("ant", "bee", "dune", "grass", "sky"),
+                   ("ant", "bee", "coal", "grass"), ("ant", "bee", "grass", "sky"), ("ant", "bee", "grass", "tree")):
+        assert lost_and_moved(_table(*FIVE), _table(*theirs)) == "", theirs
+
+
+def test_eval_names_them(tmp_path):
+    images = {name: [photo(seed), photo(seed + 9)] for seed, name in enumerate(FIVE)}
+    five = prepared(tmp_path / "five", images, 16, val_fraction=0.5)
+    renamed = prepared(tmp_path / "renamed", {"ant": images["ant"], "bee": images["bee"], "dune": images["grass"],
+                                              "sky": images["sky"]}, 16, val_fraction=0.5)  # coal gone, grass renamed
+    net = tmp_path / "net.h5"
+    training.train(config.TrainConfig(out=str(net), data=five, **FAST))
+    refused = CliRunner().invoke(main, ["eval", str(net), "--data", renamed, "--device", "cpu"])
+    assert refused.exit_code == 65, refused.output  # bad data, as documented
+    assert refused.output.startswith(
+        f"error: bad data: checkpoint {net} was trained on classes this dataset ({renamed}) does not have: the "
+        f"dataset lacks 'coal', 'grass' and numbers 1 of the others otherwise: 'sky' (class 4 in the checkpoint, 3 "
+        f"in the dataset); it holds 1 class besides: 'dune' (5 classes in the checkpoint, 4 in the dataset): give the "
+        f"dataset it was trained on ({five}) as --data"), refused.output
+    assert "Traceback" not in refused.output and refused.output.count("\n") == 1
+
