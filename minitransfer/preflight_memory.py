@@ -15,21 +15,21 @@ import typing
 
 import numpy as np
 
+from minitransfer import preflight_step
 from minitransfer.data.loader import prefetch_slots
 from minitransfer.disk_space import BINARY, size_said
 from minitransfer.errors import MinitransferError
-from minitransfer.layers import LRN, Conv2d, MaxPool2d
+from minitransfer.layers import Conv2d, MaxPool2d
 from minitransfer.memory_limit import available_memory
 
 GIB = 2**30
 FLOAT32 = 4  # bytes
-CHECKPOINT_COPIES = 2  # writing a checkpoint holds about two more copies of the weights (measured on caffenet)
+# Writing a checkpoint builds its file in an io.BytesIO (fileio.write_hdf5): the weights and momentum, in a buffer
+# Python grows an eighth beyond its size (tracemalloc: 2.25 times the weights' bytes on caffenet; the RSS 2.4 times)
+CHECKPOINT_COPIES = 2 * 9 / 8
 # A Python process with minitransfer's imports (RSS measured: a loader worker 45-56 MiB, a training
 # process before its first step 51 MiB)
 PROCESS_BYTES = 64 * 2**20
-# What an LRN's cache keeps besides its input and output, each of its output's size: its scale and, on the CPU,
-# scale^-beta (ops.lrn.LrnCache.scale and .power, the NumPy forward's, kept for backward)
-LRN_KEPT = 2
 
 
 class OutOfMemory(MinitransferError, MemoryError):
@@ -38,11 +38,15 @@ class OutOfMemory(MinitransferError, MemoryError):
 
 
 class Need(typing.NamedTuple):
-    """The memory one thing a run does needs: what it is (quoting the field that sets its size), that field, bytes."""
+    """The memory one thing a run does needs: what it is (quoting the field that sets its size), that field, bytes;
+    where known, the field's value and the bytes it would need at another (``at(value)``, growing with it), from
+    which a refusal finds the value that fits (:func:`check_needs`)."""
 
     what: str
     field: str
     bytes: int
+    value: int = None
+    at: typing.Callable = None
 
 
 def check_memory(plan):
@@ -59,9 +63,11 @@ def check_evaluation_memory(net, image_size, images, batch_size, device):
     batches of ``batch_size`` (``evaluate_checkpoint``) needs more memory than is available."""
     available = available_memory()
     if available is not None:
-        needed = evaluation_bytes(net, image_size, min(batch_size, images), device)
-        check_needs([Need(f"an evaluation batch of {net.preset} at `batch_size={batch_size}`", "batch_size", needed)],
-                    available)
+        def needed(batch):
+            return evaluation_bytes(net, image_size, min(batch, images), device)
+
+        check_needs([Need(f"an evaluation batch of {net.preset} at `batch_size={batch_size}`", "batch_size",
+                          needed(batch_size), batch_size, needed)], available)
 
 
 def memory_needs(plan, net, device=None):
@@ -70,24 +76,53 @@ def memory_needs(plan, net, device=None):
     `workers` where the loader's processes take most of it: 64 of them on a 4 GiB SLURM job were
     told to lower `batch_size`, which could not make them fit."""
     c, image_size, device = plan.config, plan.dataset.image_size, device or plan.device
-    evaluated = min(c.eval_batch_size, len(plan.task.val_indices))
-    step = training_bytes(net, image_size, c.batch_size, c.workers, device)
-    without_workers = training_bytes(net, image_size, c.batch_size, 0, device)
+    images = len(plan.task.val_indices)
+
+    def trained(batch, workers):
+        return training_bytes(net, image_size, batch, workers, device)
+
+    def evaluated(batch):
+        return evaluation_bytes(net, image_size, min(batch, images), device)
+
+    step = trained(c.batch_size, c.workers)
     with_workers = f" with `workers={c.workers}`" if c.workers else ""
-    return (Need(f"a training step of {net.preset} at `batch_size={c.batch_size}`{with_workers}",
-                 "workers" if step - without_workers > without_workers else "batch_size", step),
+    if step - trained(c.batch_size, 0) > trained(c.batch_size, 0):
+        field, value, at = "workers", c.workers, lambda workers: trained(c.batch_size, workers)
+    else:
+        field, value, at = "batch_size", c.batch_size, lambda batch: trained(batch, c.workers)
+    return (Need(f"a training step of {net.preset} at `batch_size={c.batch_size}`{with_workers}", field, step, value,
+                 at),
             Need(f"an evaluation batch of {net.preset} at `eval_batch_size={c.eval_batch_size}`", "eval_batch_size",
-                 evaluation_bytes(net, image_size, evaluated, device)))
+                 evaluated(c.eval_batch_size), c.eval_batch_size, evaluated))
 
 
 def check_needs(needs, available):
     """Raise :class:`OutOfMemory` for the first of ``needs`` larger than ``available``
-    (a :class:`minitransfer.memory_limit.Available`), naming the field to lower."""
+    (a :class:`minitransfer.memory_limit.Available`), naming the field to lower and, where the need
+    says what it would be at another value (:class:`Need`), the largest value that fits by the same
+    estimate, or that even the smallest does not."""
     for need in needs:
         if need.bytes > available.bytes:
             raise OutOfMemory(f"{need.what} needs about {in_units(need.bytes, math.ceil)} of memory; "
                               f"{in_units(available.bytes, math.floor)} is available ({available.source}); "
-                              f"lower `{need.field}`")
+                              f"{_lower(need, available.bytes)}")
+
+
+def _lower(need, available):
+    """The advice of a refusal of ``need``: lower its field, to the largest value below its own that
+    ``need.at`` fits in ``available`` bytes (a bisection: the need grows with the value), or none
+    fits: what the smallest (0 workers, 1 image) needs."""
+    smallest = 0 if need.field == "workers" else 1
+    if need.at is None or need.value is None or need.value <= smallest:
+        return f"lower `{need.field}`"
+    if need.at(smallest) > available:
+        return (f"even `{need.field}={smallest}` needs about {in_units(need.at(smallest), math.ceil)}: "
+                f"it does not fit here")
+    fits, too_large = smallest, need.value
+    while too_large - fits > 1:
+        middle = (fits + too_large) // 2
+        fits, too_large = (middle, too_large) if need.at(middle) <= available else (fits, middle)
+    return f"lower `{need.field}`: `{need.field}={fits}` fits"
 
 
 def in_units(count, rounding=round):
@@ -101,52 +136,48 @@ def in_units(count, rounding=round):
 class LayerSizes(typing.NamedTuple):
     """What the NumPy reference allocates per image for a net's layers, in float32 values."""
 
-    activations: int          # every layer's output, summed
     largest_activation: int
-    columns: int              # every convolution's im2col columns (kept for backward), summed
-    kept: int                 # every LRN's scale and scale^-beta (kept for backward), summed
     largest_scratch: int      # the largest of a convolution's columns and a pooling's candidate windows
 
 
 def layer_sizes(net):
     """:class:`LayerSizes` of ``net`` from its layers' shapes (the columns are C·R·S·P·Q values per
-    image, ``ops.conv2d._im2col``; the candidates size²·C·P·Q, ``ops.max_pool2d._forward_reference``;
-    an LRN keeps :data:`LRN_KEPT` arrays of its output's size)."""
-    shape, outputs, columns, scratch, kept = net.input_shape, [], [], [0], 0
+    image, ``ops.conv2d._im2col``; the candidates size²·C·P·Q, ``ops.max_pool2d._forward_reference``)."""
+    shape, outputs, scratch = net.input_shape, [], [0]
     for layer in net.layers:
         output = layer.output_shape(shape)
         outputs.append(int(np.prod(output)))
         if isinstance(layer, Conv2d):
             _, _, r, s = layer.weight.data.shape
-            columns.append(shape[0] * r * s * output[1] * output[2])
-            scratch.append(columns[-1])
+            scratch.append(shape[0] * r * s * output[1] * output[2])
         elif isinstance(layer, MaxPool2d):
             scratch.append(layer.size ** 2 * outputs[-1])
-        elif isinstance(layer, LRN):
-            kept += LRN_KEPT * outputs[-1]
         shape = output
-    return LayerSizes(sum(outputs), max(outputs), sum(columns), kept, max(scratch))
+    return LayerSizes(max(outputs), max(scratch))
 
 
 def training_bytes(net, image_size, batch, workers=0, device="cpu"):
     """Host memory of one training step of ``net`` at ``batch`` on images of ``image_size`` (H, W),
-    in bytes. On the CPU: every layer's activation (kept for backward) and its gradient, every
-    convolution's im2col columns and every LRN's scale and scale^-beta (kept too) and the largest
-    layer's scratch (its column gradient or a pooling's candidates), or, when larger, what writing a
-    checkpoint takes; the parameters with their gradients and momentum; the loader's batch
-    (:func:`loader_bytes`). On CUDA the step lives on the GPU; the host holds the loader's batch.
+    in bytes. On the CPU: the step (:func:`step_bytes`) or, when larger, the parameters with what
+    writing a checkpoint takes (the step's arrays freed by then); the loader's batch
+    (:func:`loader_bytes`). On CUDA the step lives on the GPU (its memory is not estimated: an allocation
+    that fails there raises ``step.OutOfDeviceMemory``); the host holds the loader's batch.
 
-    Measured against the growth of the peak RSS over ``train(max_iter=1)``: 0.9-1.5 times as much
-    (micro at batch 256-4096, mini at 256-2048, caffenet at 4-96); against tracemalloc's peak over one
-    step (weights already allocated), the estimate less the loader and the weights: 1.49-1.63 times
-    (mini at 256 and 2048, micro at 4096, caffenet at 8 and 32; with the LRN's kept scale^-beta)."""
+    tracemalloc's peak over ``train(max_iter=2)`` (the checkpoint written) was 0.95-1.05 times this (caffenet at
+    1-4, mini at 256, micro at 1024); the growth of the peak RSS, which counts HDF5's buffers and the C
+    allocator's, 1.1-1.2 times."""
     loader = loader_bytes(image_size, net.input_shape[1], batch, workers, device)
     if device != "cpu":
         return loader
-    sizes = layer_sizes(net)
-    step = FLOAT32 * batch * (2 * sizes.activations + sizes.columns + sizes.kept + sizes.largest_scratch)
-    checkpoint = CHECKPOINT_COPIES * FLOAT32 * net.parameter_count()  # once the step's arrays are freed
-    return max(step, checkpoint) + _parameter_bytes(net) + loader
+    checkpoint = int(CHECKPOINT_COPIES * FLOAT32 * net.parameter_count())  # once the step's arrays are freed
+    return max(step_bytes(net, batch), _parameter_bytes(net) + checkpoint) + loader
+
+
+def step_bytes(net, batch):
+    """The most memory one NumPy training step of ``net`` at ``batch`` holds (the loader's batch aside): the
+    parameters with their gradients and momentum, and the larger of the stages' arrays at the step's peak
+    (:func:`minitransfer.preflight_step.step_peak`) and the update's temporaries."""
+    return _parameter_bytes(net) + max(preflight_step.step_peak(net, batch), preflight_step.update_peak(net))
 
 
 def evaluation_bytes(net, image_size, batch, device="cpu"):
