@@ -462,7 +462,7 @@ def test_a_batch_too_large_for_the_memory_is_refused_before_anything_is_written(
     assert result.exit_code == 1, result.output
     option = args[-2]
     assert re.fullmatch(f"error: out of memory: {refusal}; 4 MiB is available \\(MemAvailable in /proc/meminfo\\); "
-                        f"lower {option}\n", result.output), result.output
+                        f"lower {option}: {option} \\d+ fits\n", result.output), result.output
     assert os.listdir(tmp_path) == []
 
 
@@ -502,7 +502,7 @@ def test_a_batch_within_memavailable_over_the_cgroups_memory_limit_is_refused_na
     assert result.exit_code == 1, result.output
     assert re.fullmatch(f"error: out of memory: a training step of mini at --batch-size 64 needs about \\d\\d MiB of "
                         f"memory; 6 MiB is available \\(the cgroup limit of {job}/memory.max less its usage\\); "
-                        f"lower --batch-size\n", result.output), result.output
+                        f"lower --batch-size: --batch-size \\d+ fits\n", result.output), result.output
     assert sorted(os.listdir(tmp_path / "root")) == ["proc", "sys"]
 
 
@@ -518,7 +518,7 @@ def test_eval_refuses_a_batch_too_large_for_the_memory_before_its_loader_starts(
     assert result.exit_code == 1, result.output
     assert re.fullmatch(f"error: out of memory: an evaluation batch of mini at --batch-size {batch} needs about "
                         f"{mib} MiB of memory; 4 MiB is available \\(MemAvailable in /proc/meminfo\\); lower "
-                        f"--batch-size\n", result.output), result.output
+                        f"--batch-size: --batch-size \\d+ fits\n", result.output), result.output
 
 
 def test_splits_all_has_no_half_to_choose(data, tmp_path):
