@@ -171,4 +171,3 @@ def update_peak(net):
     """The temporaries of ``optim.step`` on NumPy (ops.sgd._step): two of the largest trainable parameter's size
     (its decayed gradient, then the scaled one)."""
     return 2 * FLOAT32 * max((param.data.size for param in net.params if not param.frozen), default=0)
-
