@@ -19,7 +19,6 @@ from minitransfer import preflight_step
 from minitransfer.data.loader import prefetch_slots
 from minitransfer.disk_space import BINARY, size_said
 from minitransfer.errors import MinitransferError
-from minitransfer.layers import Conv2d, MaxPool2d
 from minitransfer.memory_limit import available_memory
 
 GIB = 2**30
@@ -63,8 +62,8 @@ def check_evaluation_memory(net, image_size, images, batch_size, device):
     batches of ``batch_size`` (``evaluate_checkpoint``) needs more memory than is available."""
     available = available_memory()
     if available is not None:
-        def needed(batch):
-            return evaluation_bytes(net, image_size, min(batch, images), device)
+        def needed(batch):  # a checkpoint's net: no gradients
+            return evaluation_bytes(net, image_size, min(batch, images), device, gradients=False)
 
         check_needs([Need(f"an evaluation batch of {net.preset} at `batch_size={batch_size}`", "batch_size",
                           needed(batch_size), batch_size, needed)], available)
@@ -133,29 +132,6 @@ def in_units(count, rounding=round):
     return size_said(count, 0 if count < GIB else 1, BINARY, rounding)
 
 
-class LayerSizes(typing.NamedTuple):
-    """What the NumPy reference allocates per image for a net's layers, in float32 values."""
-
-    largest_activation: int
-    largest_scratch: int      # the largest of a convolution's columns and a pooling's candidate windows
-
-
-def layer_sizes(net):
-    """:class:`LayerSizes` of ``net`` from its layers' shapes (the columns are C·R·S·P·Q values per
-    image, ``ops.conv2d._im2col``; the candidates size²·C·P·Q, ``ops.max_pool2d._forward_reference``)."""
-    shape, outputs, scratch = net.input_shape, [], [0]
-    for layer in net.layers:
-        output = layer.output_shape(shape)
-        outputs.append(int(np.prod(output)))
-        if isinstance(layer, Conv2d):
-            _, _, r, s = layer.weight.data.shape
-            scratch.append(shape[0] * r * s * output[1] * output[2])
-        elif isinstance(layer, MaxPool2d):
-            scratch.append(layer.size ** 2 * outputs[-1])
-        shape = output
-    return LayerSizes(max(outputs), max(scratch))
-
-
 def training_bytes(net, image_size, batch, workers=0, device="cpu"):
     """Host memory of one training step of ``net`` at ``batch`` on images of ``image_size`` (H, W),
     in bytes. On the CPU: the step (:func:`step_bytes`) or, when larger, the parameters with what
@@ -180,17 +156,18 @@ def step_bytes(net, batch):
     return _parameter_bytes(net) + max(preflight_step.step_peak(net, batch), preflight_step.update_peak(net))
 
 
-def evaluation_bytes(net, image_size, batch, device="cpu"):
+def evaluation_bytes(net, image_size, batch, device="cpu", gradients=True):
     """Host memory of evaluating ``net`` on a batch of ``batch`` images, in bytes: on the CPU the
-    parameters (with the run's gradients and momentum) and the largest activation and the largest
-    scratch, each twice (a layer's input and output; a convolution's pre-ReLU copy, a pooling's
-    comparisons and indices); the loader's batch (:func:`loader_bytes`). Measured against the growth
-    of the peak RSS: 0.9-1.4 times as much (micro at 1000 and 4000 images, mini at 2000)."""
+    parameters with their momentum (and, ``gradients``, a training run's gradients, held while it
+    evaluates) and the most the forward pass holds at once
+    (:func:`minitransfer.preflight_step.evaluation_peak`); the loader's batch (:func:`loader_bytes`).
+    tracemalloc's peak over a pass: 0.96-1.0 times this (micro at 256 and 2048, mini at 256 and 1024,
+    caffenet at 4 and 16)."""
     loader = loader_bytes(image_size, net.input_shape[1], batch, 0, device)
     if device != "cpu":
         return loader
-    sizes = layer_sizes(net)
-    return FLOAT32 * batch * 2 * (sizes.largest_activation + sizes.largest_scratch) + _parameter_bytes(net) + loader
+    parameters = (3 if gradients else 2) * FLOAT32 * net.parameter_count()
+    return parameters + preflight_step.evaluation_peak(net, batch) + loader
 
 
 def loader_bytes(image_size, crop, batch, workers, device="cpu"):

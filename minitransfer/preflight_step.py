@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from minitransfer.layers import LRN, Dropout, Flatten, ReLU
-from minitransfer.stages import ConvStage, LinearStage, PoolStage
+from minitransfer.stages import ConvStage, LayerStage, LinearStage, PoolStage
 
 FLOAT32 = INT32 = 4  # bytes
 BOOL = 1
@@ -60,14 +60,53 @@ def step_peak(net, batch):
     return peak
 
 
+def evaluation_peak(net, batch):
+    """The most bytes an evaluation pass of ``net`` at ``batch`` (``Net.forward(train=False)``) holds at once
+    besides its parameters and the input batch: each stage's input (the batch's is the caller's) beside what
+    its forward makes; nothing is kept for a backward (each stage's cache is dropped as it returns) and a
+    pooling finds no argmax (ops.max_pool2d.output)."""
+    shape, peak = net.input_shape, 0
+    for index, stage in enumerate(net.stages):
+        output = _output_shape(stage, shape)
+        into = FLOAT32 * batch * math.prod(shape) * (index > 0 and not isinstance(stage.layers[0], Flatten))
+        if isinstance(stage, PoolStage):
+            making = _pool_output(stage, batch, shape, output)
+        elif isinstance(stage, LinearStage):
+            making = (2 * FLOAT32 + BOOL * (stage.activation is not None)) * batch * math.prod(output)
+        elif isinstance(stage, LayerStage) and isinstance(stage.layers[0], Dropout):
+            making = 0  # the identity
+        else:
+            making = _memory(stage, batch, shape, output, False).forward
+        peak = max(peak, into + making)
+        shape = output
+    return peak + 3 * FLOAT32 * batch * net.num_outputs  # the loss: the shifted logits, their exp
+
+
+def _pool_output(stage, batch, shape, output):
+    """The peak of a pooling with no backward to follow (ops.max_pool2d._output_reference, after the test for
+    -0.0 in its input: three bool arrays of its size): the padded input, the running maximum, the NaN test
+    and the transposed copy; then the LRN's arrays beside the pooled map."""
+    pool, pooled = stage.pool, batch * math.prod(output)
+    making = max(3 * BOOL * batch * math.prod(shape),
+                 _padded(pool, batch, shape, output) + (2 * FLOAT32 + BOOL + FLOAT32 * bool(pool.pad)) * pooled)
+    if stage.lrn is None:
+        return making
+    squared = FLOAT32 * batch * (shape[0] + stage.lrn.size - 1) * output[1] * output[2]
+    return max(making, FLOAT32 * pooled + squared + 4 * FLOAT32 * pooled)
+
+
+def _output_shape(stage, shape):
+    for layer in stage.layers:
+        shape = layer.output_shape(shape)
+    return shape
+
+
 def stage_memories(net, batch):
     """The :class:`StageMemory` of each of ``net``'s stages at ``batch``, bottom up; the lowest trainable
     stage (the bottom one of a net not frozen) computes no input gradient, as in ``Net.backward``."""
     shape, bottom = net.input_shape, net.lowest_trainable_stage() or 0
     for index, stage in enumerate(net.stages):
-        output = shape
-        for layer in stage.layers:
-            output = layer.output_shape(output)
+        output = _output_shape(stage, shape)
         yield _memory(stage, batch, shape, output, index > bottom)
         shape = output
 
@@ -135,15 +174,20 @@ def _pool_forward(pool, batch, shape, output):
     """The peak of ops.max_pool2d._forward_reference: the input padded with -inf, the size² candidates, their
     maximum, which of them equal it (bool), the offset found, two bool scans and the NaN test, then the argmax
     and both transposed copies, all alive until it returns."""
-    channels, height, width = shape
-    size, stride, pad = pool.size, pool.stride, pool.pad
-    rows, columns = output[1:]
-    padded = FLOAT32 * batch * channels * max(pad + height, (rows - 1) * stride + size) * \
-        max(pad + width, (columns - 1) * stride + size)
+    size, pad = pool.size, pool.pad
+    padded = _padded(pool, batch, shape, output)
     offset = np.dtype(np.min_scalar_type(size * size - 1)).itemsize
     per_output = (size * size * (FLOAT32 + BOOL) + FLOAT32 + offset + 3 * BOOL + 2 * INT32 + FLOAT32
                   + FLOAT32 * bool(pad))  # with padding, the first real pixels are a copy
     return padded + per_output * batch * math.prod(output)
+
+
+def _padded(pool, batch, shape, output):
+    """The bytes of a pooling's input padded with -inf, tall and wide enough for every window (ops.max_pool2d)."""
+    channels, height, width = shape
+    size, stride, pad = pool.size, pool.stride, pool.pad
+    return FLOAT32 * batch * channels * max(pad + height, (output[1] - 1) * stride + size) * \
+        max(pad + width, (output[2] - 1) * stride + size)
 
 
 def _layer(layer, batch, shape, out):

@@ -52,6 +52,26 @@ def test_the_estimate_of_a_training_step_is_what_the_step_holds(preset, batch):
     assert abs(estimate - measured) <= TOLERANCE * measured, (estimate, measured)
 
 
+@pytest.mark.parametrize("preset, batch", [("micro", 512), ("mini", 128)])
+def test_the_estimate_of_an_evaluation_batch_is_what_the_pass_holds(preset, batch):
+    """It counted the largest activation and the largest scratch twice each, 1.8 times the measured peak."""
+    warm = models.get(preset).build(4)
+    warm.forward(*_batch(warm, 2, 4), train=False)
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        net = models.get(preset).build(4)  # its weights and momentum, as a checkpoint's net has
+        x, labels = _batch(net, batch, 4)
+        net.forward(x, labels, train=False)
+        measured = tracemalloc.get_traced_memory()[1] - start
+    finally:
+        tracemalloc.stop()
+    image, crop = net.input_shape[1:], net.input_shape[1]
+    estimate = (preflight_memory.evaluation_bytes(net, image, batch, gradients=False)
+                - preflight_memory.loader_bytes(image, crop, batch, 0) + x.nbytes)
+    assert abs(estimate - measured) <= TOLERANCE * measured, (estimate, measured)
+
+
 def test_a_training_steps_estimate_counts_the_loaders_batch_and_the_checkpoint_beside_the_step():
     """training_bytes is the step with the loader's batch, or the weights, momentum and gradients with the
     checkpoint's file image when that is larger (caffenet at a small batch)."""
