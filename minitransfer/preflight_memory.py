@@ -139,9 +139,10 @@ def training_bytes(net, image_size, batch, workers=0, device="cpu"):
     (:func:`loader_bytes`). On CUDA the step lives on the GPU (its memory is not estimated: an allocation
     that fails there raises ``step.OutOfDeviceMemory``); the host holds the loader's batch.
 
-    tracemalloc's peak over ``train(max_iter=2)`` (the checkpoint written) was 0.95-1.05 times this (caffenet at
-    1-4, mini at 256, micro at 1024); the growth of the peak RSS, which counts HDF5's buffers and the C
-    allocator's, 1.1-1.2 times."""
+    tracemalloc's peak over ``train(max_iter=2)`` (the checkpoint written) was 1.00-1.02 times this (caffenet at
+    1 and 4, mini at 64 and 256, micro at 256 and 1024); the growth of the peak RSS, which also counts HDF5's
+    buffers, the C allocator's free blocks and modules imported on the way, 1.07-1.35 times (8 MiB more at
+    mini's 24 MiB, 150 MiB at caffenet's 1.1 GiB)."""
     loader = loader_bytes(image_size, net.input_shape[1], batch, workers, device)
     if device != "cpu":
         return loader
