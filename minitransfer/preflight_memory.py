@@ -15,21 +15,20 @@ import typing
 
 import numpy as np
 
+from minitransfer import preflight_step
 from minitransfer.data.loader import prefetch_slots
 from minitransfer.disk_space import BINARY, size_said
 from minitransfer.errors import MinitransferError
-from minitransfer.layers import LRN, Conv2d, MaxPool2d
 from minitransfer.memory_limit import available_memory
 
 GIB = 2**30
 FLOAT32 = 4  # bytes
-CHECKPOINT_COPIES = 2  # writing a checkpoint holds about two more copies of the weights (measured on caffenet)
+# Writing a checkpoint builds its file in an io.BytesIO (fileio.write_hdf5): the weights and momentum, in a buffer
+# Python grows an eighth beyond its size (tracemalloc: 2.25 times the weights' bytes on caffenet; the RSS 2.4 times)
+CHECKPOINT_COPIES = 2 * 9 / 8
 # A Python process with minitransfer's imports (RSS measured: a loader worker 45-56 MiB, a training
 # process before its first step 51 MiB)
 PROCESS_BYTES = 64 * 2**20
-# What an LRN's cache keeps besides its input and output, each of its output's size: its scale and, on the CPU,
-# scale^-beta (ops.lrn.LrnCache.scale and .power, the NumPy forward's, kept for backward)
-LRN_KEPT = 2
 
 
 class OutOfMemory(MinitransferError, MemoryError):
@@ -38,11 +37,15 @@ class OutOfMemory(MinitransferError, MemoryError):
 
 
 class Need(typing.NamedTuple):
-    """The memory one thing a run does needs: what it is (quoting the field that sets its size), that field, bytes."""
+    """The memory one thing a run does needs: what it is (quoting the field that sets its size), that field, bytes;
+    where known, the field's value and the bytes it would need at another (``at(value)``, growing with it), from
+    which a refusal finds the value that fits (:func:`check_needs`)."""
 
     what: str
     field: str
     bytes: int
+    value: int = None
+    at: typing.Callable = None
 
 
 def check_memory(plan):
@@ -59,9 +62,11 @@ def check_evaluation_memory(net, image_size, images, batch_size, device):
     batches of ``batch_size`` (``evaluate_checkpoint``) needs more memory than is available."""
     available = available_memory()
     if available is not None:
-        needed = evaluation_bytes(net, image_size, min(batch_size, images), device)
-        check_needs([Need(f"an evaluation batch of {net.preset} at `batch_size={batch_size}`", "batch_size", needed)],
-                    available)
+        def needed(batch):  # a checkpoint's net: no gradients
+            return evaluation_bytes(net, image_size, min(batch, images), device, gradients=False)
+
+        check_needs([Need(f"an evaluation batch of {net.preset} at `batch_size={batch_size}`", "batch_size",
+                          needed(batch_size), batch_size, needed)], available)
 
 
 def memory_needs(plan, net, device=None):
@@ -70,24 +75,53 @@ def memory_needs(plan, net, device=None):
     `workers` where the loader's processes take most of it: 64 of them on a 4 GiB SLURM job were
     told to lower `batch_size`, which could not make them fit."""
     c, image_size, device = plan.config, plan.dataset.image_size, device or plan.device
-    evaluated = min(c.eval_batch_size, len(plan.task.val_indices))
-    step = training_bytes(net, image_size, c.batch_size, c.workers, device)
-    without_workers = training_bytes(net, image_size, c.batch_size, 0, device)
+    images = len(plan.task.val_indices)
+
+    def trained(batch, workers):
+        return training_bytes(net, image_size, batch, workers, device)
+
+    def evaluated(batch):
+        return evaluation_bytes(net, image_size, min(batch, images), device)
+
+    step = trained(c.batch_size, c.workers)
     with_workers = f" with `workers={c.workers}`" if c.workers else ""
-    return (Need(f"a training step of {net.preset} at `batch_size={c.batch_size}`{with_workers}",
-                 "workers" if step - without_workers > without_workers else "batch_size", step),
+    if step - trained(c.batch_size, 0) > trained(c.batch_size, 0):
+        field, value, at = "workers", c.workers, lambda workers: trained(c.batch_size, workers)
+    else:
+        field, value, at = "batch_size", c.batch_size, lambda batch: trained(batch, c.workers)
+    return (Need(f"a training step of {net.preset} at `batch_size={c.batch_size}`{with_workers}", field, step, value,
+                 at),
             Need(f"an evaluation batch of {net.preset} at `eval_batch_size={c.eval_batch_size}`", "eval_batch_size",
-                 evaluation_bytes(net, image_size, evaluated, device)))
+                 evaluated(c.eval_batch_size), c.eval_batch_size, evaluated))
 
 
 def check_needs(needs, available):
     """Raise :class:`OutOfMemory` for the first of ``needs`` larger than ``available``
-    (a :class:`minitransfer.memory_limit.Available`), naming the field to lower."""
+    (a :class:`minitransfer.memory_limit.Available`), naming the field to lower and, where the need
+    says what it would be at another value (:class:`Need`), the largest value that fits by the same
+    estimate, or that even the smallest does not."""
     for need in needs:
         if need.bytes > available.bytes:
             raise OutOfMemory(f"{need.what} needs about {in_units(need.bytes, math.ceil)} of memory; "
                               f"{in_units(available.bytes, math.floor)} is available ({available.source}); "
-                              f"lower `{need.field}`")
+                              f"{_lower(need, available.bytes)}")
+
+
+def _lower(need, available):
+    """The advice of a refusal of ``need``: lower its field, to the largest value below its own that
+    ``need.at`` fits in ``available`` bytes (a bisection: the need grows with the value), or none
+    fits: what the smallest (0 workers, 1 image) needs."""
+    smallest = 0 if need.field == "workers" else 1
+    if need.at is None or need.value is None or need.value <= smallest:
+        return f"lower `{need.field}`"
+    if need.at(smallest) > available:
+        return (f"even `{need.field}={smallest}` needs about {in_units(need.at(smallest), math.ceil)}: "
+                f"it does not fit here")
+    fits, too_large = smallest, need.value
+    while too_large - fits > 1:
+        middle = (fits + too_large) // 2
+        fits, too_large = (middle, too_large) if need.at(middle) <= available else (fits, middle)
+    return f"lower `{need.field}`: `{need.field}={fits}` fits"
 
 
 def in_units(count, rounding=round):
@@ -98,68 +132,43 @@ def in_units(count, rounding=round):
     return size_said(count, 0 if count < GIB else 1, BINARY, rounding)
 
 
-class LayerSizes(typing.NamedTuple):
-    """What the NumPy reference allocates per image for a net's layers, in float32 values."""
-
-    activations: int          # every layer's output, summed
-    largest_activation: int
-    columns: int              # every convolution's im2col columns (kept for backward), summed
-    kept: int                 # every LRN's scale and scale^-beta (kept for backward), summed
-    largest_scratch: int      # the largest of a convolution's columns and a pooling's candidate windows
-
-
-def layer_sizes(net):
-    """:class:`LayerSizes` of ``net`` from its layers' shapes (the columns are C·R·S·P·Q values per
-    image, ``ops.conv2d._im2col``; the candidates size²·C·P·Q, ``ops.max_pool2d._forward_reference``;
-    an LRN keeps :data:`LRN_KEPT` arrays of its output's size)."""
-    shape, outputs, columns, scratch, kept = net.input_shape, [], [], [0], 0
-    for layer in net.layers:
-        output = layer.output_shape(shape)
-        outputs.append(int(np.prod(output)))
-        if isinstance(layer, Conv2d):
-            _, _, r, s = layer.weight.data.shape
-            columns.append(shape[0] * r * s * output[1] * output[2])
-            scratch.append(columns[-1])
-        elif isinstance(layer, MaxPool2d):
-            scratch.append(layer.size ** 2 * outputs[-1])
-        elif isinstance(layer, LRN):
-            kept += LRN_KEPT * outputs[-1]
-        shape = output
-    return LayerSizes(sum(outputs), max(outputs), sum(columns), kept, max(scratch))
-
-
 def training_bytes(net, image_size, batch, workers=0, device="cpu"):
     """Host memory of one training step of ``net`` at ``batch`` on images of ``image_size`` (H, W),
-    in bytes. On the CPU: every layer's activation (kept for backward) and its gradient, every
-    convolution's im2col columns and every LRN's scale and scale^-beta (kept too) and the largest
-    layer's scratch (its column gradient or a pooling's candidates), or, when larger, what writing a
-    checkpoint takes; the parameters with their gradients and momentum; the loader's batch
-    (:func:`loader_bytes`). On CUDA the step lives on the GPU; the host holds the loader's batch.
+    in bytes. On the CPU: the step (:func:`step_bytes`) or, when larger, the parameters with what
+    writing a checkpoint takes (the step's arrays freed by then); the loader's batch
+    (:func:`loader_bytes`). On CUDA the step lives on the GPU (its memory is not estimated: an allocation
+    that fails there raises ``step.OutOfDeviceMemory``); the host holds the loader's batch.
 
-    Measured against the growth of the peak RSS over ``train(max_iter=1)``: 0.9-1.5 times as much
-    (micro at batch 256-4096, mini at 256-2048, caffenet at 4-96); against tracemalloc's peak over one
-    step (weights already allocated), the estimate less the loader and the weights: 1.49-1.63 times
-    (mini at 256 and 2048, micro at 4096, caffenet at 8 and 32; with the LRN's kept scale^-beta)."""
+    tracemalloc's peak over ``train(max_iter=2)`` (the checkpoint written) was 1.00-1.02 times this (caffenet at
+    1 and 4, mini at 64 and 256, micro at 256 and 1024); the growth of the peak RSS, which also counts HDF5's
+    buffers, the C allocator's free blocks and modules imported on the way, 1.07-1.35 times (8 MiB more at
+    mini's 24 MiB, 150 MiB at caffenet's 1.1 GiB)."""
     loader = loader_bytes(image_size, net.input_shape[1], batch, workers, device)
     if device != "cpu":
         return loader
-    sizes = layer_sizes(net)
-    step = FLOAT32 * batch * (2 * sizes.activations + sizes.columns + sizes.kept + sizes.largest_scratch)
-    checkpoint = CHECKPOINT_COPIES * FLOAT32 * net.parameter_count()  # once the step's arrays are freed
-    return max(step, checkpoint) + _parameter_bytes(net) + loader
+    checkpoint = int(CHECKPOINT_COPIES * FLOAT32 * net.parameter_count())  # once the step's arrays are freed
+    return max(step_bytes(net, batch), _parameter_bytes(net) + checkpoint) + loader
 
 
-def evaluation_bytes(net, image_size, batch, device="cpu"):
+def step_bytes(net, batch):
+    """The most memory one NumPy training step of ``net`` at ``batch`` holds (the loader's batch aside): the
+    parameters with their gradients and momentum, and the larger of the stages' arrays at the step's peak
+    (:func:`minitransfer.preflight_step.step_peak`) and the update's temporaries."""
+    return _parameter_bytes(net) + max(preflight_step.step_peak(net, batch), preflight_step.update_peak(net))
+
+
+def evaluation_bytes(net, image_size, batch, device="cpu", gradients=True):
     """Host memory of evaluating ``net`` on a batch of ``batch`` images, in bytes: on the CPU the
-    parameters (with the run's gradients and momentum) and the largest activation and the largest
-    scratch, each twice (a layer's input and output; a convolution's pre-ReLU copy, a pooling's
-    comparisons and indices); the loader's batch (:func:`loader_bytes`). Measured against the growth
-    of the peak RSS: 0.9-1.4 times as much (micro at 1000 and 4000 images, mini at 2000)."""
+    parameters with their momentum (and, ``gradients``, a training run's gradients, held while it
+    evaluates) and the most the forward pass holds at once
+    (:func:`minitransfer.preflight_step.evaluation_peak`); the loader's batch (:func:`loader_bytes`).
+    tracemalloc's peak over a pass: 0.96-1.0 times this (micro at 256 and 2048, mini at 256 and 1024,
+    caffenet at 4 and 16)."""
     loader = loader_bytes(image_size, net.input_shape[1], batch, 0, device)
     if device != "cpu":
         return loader
-    sizes = layer_sizes(net)
-    return FLOAT32 * batch * 2 * (sizes.largest_activation + sizes.largest_scratch) + _parameter_bytes(net) + loader
+    parameters = (3 if gradients else 2) * FLOAT32 * net.parameter_count()
+    return parameters + preflight_step.evaluation_peak(net, batch) + loader
 
 
 def loader_bytes(image_size, crop, batch, workers, device="cpu"):

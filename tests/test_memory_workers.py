@@ -20,7 +20,8 @@ def test_a_run_whose_workers_take_the_memory_is_told_to_lower_workers(synthetic_
     monkeypatch.setattr(preflight_memory, "available_memory", lambda: Available(2**30, LIMIT))
     with pytest.raises(MemoryError, match=r"^a training step of micro at `batch_size=32` with `workers=64` needs about "
                                           r"4\.\d GiB of memory; 1\.0 GiB is available \(the cgroup limit of "
-                                          r"/sys/fs/cgroup/job_7/memory\.max less its usage\); lower `workers`$"):
+                                          r"/sys/fs/cgroup/job_7/memory\.max less its usage\); lower `workers`: "
+                                          r"`workers=\d+` fits$"):
         preflight_memory.check_memory(_plan(synthetic_8, 32, 64))
     preflight_memory.check_memory(_plan(synthetic_8, 32, 4))  # what lowering workers does
 
@@ -28,7 +29,8 @@ def test_a_run_whose_workers_take_the_memory_is_told_to_lower_workers(synthetic_
 def test_a_batch_too_large_with_a_few_workers_is_told_to_lower_batch_size(synthetic_8, monkeypatch):
     monkeypatch.setattr(preflight_memory, "available_memory", lambda: Available(2**30, LIMIT))
     with pytest.raises(MemoryError, match=r"^a training step of micro at `batch_size=100000` with `workers=2` needs "
-                                          r"about [\d,]+\.\d GiB of memory; .*; lower `batch_size`$"):
+                                          r"about [\d,]+\.\d GiB of memory; .*; lower `batch_size`: `batch_size=\d+` "
+                                          r"fits$"):
         preflight_memory.check_memory(_plan(synthetic_8, 100_000, 2))
 
 

@@ -127,7 +127,7 @@ def test_memory_is_not_checked_where_it_is_unknown_and_an_evaluation_counts_the_
     monkeypatch.setattr(preflight_memory, "available_memory", lambda: Available(2**30, "MemAvailable in /proc/meminfo"))
     with pytest.raises(MemoryError, match=r"^a training step of micro at `batch_size=1000000` needs about "
                                           r"[\d,]+\.\d GiB of memory; 1\.0 GiB is available \(MemAvailable in "
-                                          r"/proc/meminfo\); lower `batch_size`$"):
+                                          r"/proc/meminfo\); lower `batch_size`: `batch_size=\d+` fits$"):
         preflight_memory.check_memory(plan)
     plan.config.batch_size = 1
     preflight_memory.check_memory(plan)  # evaluated in one batch of half A's 40 validation images: a few MiB

@@ -450,7 +450,7 @@ def test_more_loader_workers_than_the_bound_is_a_usage_error(data, tmp_path, wor
 @pytest.mark.parametrize("args, refusal", [
     (["--batch-size", "64"], r"a training step of mini at --batch-size 64 needs about \d\d MiB of memory"),
     (["--batch-size", "1", "--eval-batch-size", "40"],
-     r"an evaluation batch of mini at --eval-batch-size 40 needs about 1\d MiB of memory"),
+     r"an evaluation batch of mini at --eval-batch-size 40 needs about \d MiB of memory"),
 ], ids=["training", "evaluation"])
 def test_a_batch_too_large_for_the_memory_is_refused_before_anything_is_written(data, tmp_path, monkeypatch, args,
                                                                                refusal):
@@ -462,7 +462,7 @@ def test_a_batch_too_large_for_the_memory_is_refused_before_anything_is_written(
     assert result.exit_code == 1, result.output
     option = args[-2]
     assert re.fullmatch(f"error: out of memory: {refusal}; 4 MiB is available \\(MemAvailable in /proc/meminfo\\); "
-                        f"lower {option}\n", result.output), result.output
+                        f"lower {option}: {option} \\d+ fits\n", result.output), result.output
     assert os.listdir(tmp_path) == []
 
 
@@ -502,11 +502,11 @@ def test_a_batch_within_memavailable_over_the_cgroups_memory_limit_is_refused_na
     assert result.exit_code == 1, result.output
     assert re.fullmatch(f"error: out of memory: a training step of mini at --batch-size 64 needs about \\d\\d MiB of "
                         f"memory; 6 MiB is available \\(the cgroup limit of {job}/memory.max less its usage\\); "
-                        f"lower --batch-size\n", result.output), result.output
+                        f"lower --batch-size: --batch-size \\d+ fits\n", result.output), result.output
     assert sorted(os.listdir(tmp_path / "root")) == ["proc", "sys"]
 
 
-@pytest.mark.parametrize("subset, batch, mib", [("val", 1000, r"1\d"), ("train", 100, r"2\d")],
+@pytest.mark.parametrize("subset, batch, mib", [("val", 1000, r"\d"), ("train", 100, r"1\d")],
                          ids=["val-1000", "train-100"])
 def test_eval_refuses_a_batch_too_large_for_the_memory_before_its_loader_starts(work, monkeypatch, subset, batch, mib):
     """As train does (its evaluation batch is checked, eval's was not): one line naming --batch-size,
@@ -518,7 +518,7 @@ def test_eval_refuses_a_batch_too_large_for_the_memory_before_its_loader_starts(
     assert result.exit_code == 1, result.output
     assert re.fullmatch(f"error: out of memory: an evaluation batch of mini at --batch-size {batch} needs about "
                         f"{mib} MiB of memory; 4 MiB is available \\(MemAvailable in /proc/meminfo\\); lower "
-                        f"--batch-size\n", result.output), result.output
+                        f"--batch-size: --batch-size \\d+ fits\n", result.output), result.output
 
 
 def test_splits_all_has_no_half_to_choose(data, tmp_path):
