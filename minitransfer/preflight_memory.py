@@ -26,6 +26,10 @@ FLOAT32 = 4  # bytes
 # Writing a checkpoint builds its file in an io.BytesIO (fileio.write_hdf5): the weights and momentum, in a buffer
 # Python grows an eighth beyond its size (tracemalloc: 2.25 times the weights' bytes on caffenet; the RSS 2.4 times)
 CHECKPOINT_COPIES = 2 * 9 / 8
+# What the process grows by beyond the arrays it holds (tracemalloc's account, which the estimates are): HDF5's
+# buffers, the C allocator's free blocks, modules imported on the way; measured 1.07-1.35 times the arrays' peak
+# over train(max_iter=2) (8 MiB more at mini's 24 MiB, 150 MiB at caffenet's 1.1 GiB): a refusal compares this
+RESIDENT_GROWTH = 1.15
 # A Python process with minitransfer's imports (RSS measured: a loader worker 45-56 MiB, a training
 # process before its first step 51 MiB)
 PROCESS_BYTES = 64 * 2**20
@@ -96,14 +100,17 @@ def memory_needs(plan, net, device=None):
 
 
 def check_needs(needs, available):
-    """Raise :class:`OutOfMemory` for the first of ``needs`` larger than ``available``
+    """Raise :class:`OutOfMemory` for the first of ``needs`` whose :func:`resident` size is larger than ``available``
     (a :class:`minitransfer.memory_limit.Available`), naming the field to lower and, where the need
     says what it would be at another value (:class:`Need`), the largest value that fits by the same
     estimate, or that even the smallest does not."""
     for need in needs:
-        if need.bytes > available.bytes:
+        if resident(need.bytes) > available.bytes:
+            grown = "" if need.bytes > available.bytes else (
+                f", less than its process grows to (about {in_units(resident(need.bytes), math.ceil)}: "
+                f"HDF5's buffers and the allocator's free blocks beside the arrays)")
             raise OutOfMemory(f"{need.what} needs about {in_units(need.bytes, math.ceil)} of memory; "
-                              f"{in_units(available.bytes, math.floor)} is available ({available.source}); "
+                              f"{in_units(available.bytes, math.floor)} is available ({available.source}){grown}; "
                               f"{_lower(need, available.bytes)}")
 
 
@@ -114,14 +121,20 @@ def _lower(need, available):
     smallest = 0 if need.field == "workers" else 1
     if need.at is None or need.value is None or need.value <= smallest:
         return f"lower `{need.field}`"
-    if need.at(smallest) > available:
+    if resident(need.at(smallest)) > available:
         return (f"even `{need.field}={smallest}` needs about {in_units(need.at(smallest), math.ceil)}: "
                 f"it does not fit here")
     fits, too_large = smallest, need.value
     while too_large - fits > 1:
         middle = (fits + too_large) // 2
-        fits, too_large = (middle, too_large) if need.at(middle) <= available else (fits, middle)
+        fits, too_large = (middle, too_large) if resident(need.at(middle)) <= available else (fits, middle)
     return f"lower `{need.field}`: `{need.field}={fits}` fits"
+
+
+def resident(needed):
+    """How much the process grows by to hold arrays of ``needed`` bytes (:data:`RESIDENT_GROWTH`): what a
+    refusal compares with what is available, so that a run estimated just below it is not then killed."""
+    return math.ceil(needed * RESIDENT_GROWTH)
 
 
 def in_units(count, rounding=round):

@@ -87,7 +87,8 @@ def test_a_training_steps_estimate_counts_the_loaders_batch_and_the_checkpoint_b
 def test_a_refusal_names_the_largest_value_that_fits_by_the_same_estimate(synthetic_8, monkeypatch, field, workers,
                                                                         available):
     """A refusal said "lower `batch_size`", leaving the value that fits to guessing; the value it names fits
-    by the estimate that refused the run, and one more does not."""
+    by the estimate that refused the run, with the process's growth beyond its arrays (15%), and one more does
+    not."""
     monkeypatch.setattr(preflight_memory, "available_memory", lambda: Available(available, "a test's limit"))
     plan = config.resolve(config.TrainConfig(data=synthetic_8, preset="mini", batch_size=512, workers=workers,
                                              eval_batch_size=4, device="cpu", quiet=True), checksums=False)
@@ -99,7 +100,7 @@ def test_a_refusal_names_the_largest_value_that_fits_by_the_same_estimate(synthe
         setattr(plan.config, field, value)
         return preflight_memory.memory_needs(plan, plan.preset.build(plan.config.fc8_outputs))[0].bytes
 
-    assert need(fits + 1) > available >= need(fits)
+    assert need(fits + 1) * 1.15 > available >= need(fits) * 1.15
     preflight_memory.check_memory(plan)  # the run at that value goes on
 
 
@@ -113,3 +114,15 @@ def test_a_refusal_where_even_one_image_does_not_fit_says_so():
     with pytest.raises(preflight_memory.OutOfMemory, match=r"; even `batch_size=1` needs about 1\.\d GiB: it does not "
                                                            r"fit here$"):
         preflight_memory.check_needs([step], Available(2**29, "a test's limit"))
+
+
+def test_a_step_whose_arrays_fit_but_not_its_process_is_refused_saying_why():
+    """The estimate counts the arrays (tracemalloc's account); the process grows 7-35% beyond them (HDF5's buffers,
+    the allocator's free blocks): a step just below what is available was let through, to be killed by the
+    kernel. Refused within 15% of it, saying why (the need quoted is the arrays')."""
+    need = preflight_memory.Need("a training step of mini at `batch_size=64`", "batch_size", 100 * 2**20)
+    with pytest.raises(preflight_memory.OutOfMemory, match=r"needs about 100 MiB of memory; 110 MiB is available "
+                                                           r"\(a test's limit\), less than its process grows to "
+                                                           r"\(about 115 MiB: "):
+        preflight_memory.check_needs([need], Available(110 * 2**20, "a test's limit"))
+    preflight_memory.check_needs([need], Available(116 * 2**20, "a test's limit"))
