@@ -39,11 +39,23 @@ def test_long_lists_are_their_first_few_and_how_many_more():
            "(10 classes in the checkpoint, 6 in the dataset)" in said, said
 
 
+def test_another_of_its_classes_at_the_first_index_that_differs_is_told_so_too():
+    """'coal' gone, 'grass' at its index: the classes after it moved, said whether the dataset holds others or not."""
+    assert lost_and_moved(_table(*FIVE), _table("ant", "bee", "grass", "sky")) == (
+        "the dataset lacks 'coal' and numbers 2 of the others otherwise: 'grass' (class 3 in the checkpoint, 2 in the "
+        "dataset), 'sky' (class 4 in the checkpoint, 3 in the dataset); it holds no class besides (5 classes in the "
+        "checkpoint, 4 in the dataset)")
+    assert lost_and_moved(_table(*FIVE), _table("ant", "bee", "grass", "tree")) == (
+        "the dataset lacks 'coal', 'sky' and numbers 1 of the others otherwise: 'grass' (class 3 in the checkpoint, 2 "
+        "in the dataset); it holds 1 class besides: 'tree' (5 classes in the checkpoint, 4 in the dataset)")
+
+
 def test_the_other_cases_are_left_to_the_class_check():
-    """Nothing lacked (numbered otherwise, or renamed in place), nothing moved (the last class gone), or another of
-    its classes at the first index that differs (the class check names the classes lacked): ""."""
+    """Nothing lacked (numbered otherwise, or a wnid spelt otherwise), or nothing moved (renamed in place, the last
+    class gone: the class check names that index): ""."""
     for theirs in (("bee", "ant", "coal", "grass", "sky"), ("ant", "bee", "dune", "grass", "sky"),
-                   ("ant", "bee", "coal", "grass"), ("ant", "bee", "grass", "sky"), ("ant", "bee", "grass", "tree")):
+                   ("ant", "bee", "coal", "grass"), ("ant", "Bee", "coal", "grass", "sky"),
+                   ("ant", "bee", "dune", "grass", "tree")):
         assert lost_and_moved(_table(*FIVE), _table(*theirs)) == "", theirs
 
 
