@@ -78,78 +78,21 @@ def matched_by(entries):
 def check_classes_exist(checkpoint, dataset, what, named=None, data_named=None):
     """Every class the checkpoint was trained on must be in the dataset under the same index and wnid.
     The refusal names the checkpoint as ``named`` and the dataset as ``data_named`` give them (their
-    paths as the user gave them: :attr:`minitransfer.config.Plan.named`), else as their ``path``, the
-    first class that differs, and how many classes each holds: "class 0 is 'cls0' in the checkpoint,
-    'synthetic-000' in the dataset" alone did not tell a network of 3 classes scored on another dataset
-    of 4 (a transfer across datasets scored on its base's) from one class renamed. Where the dataset holds every
-    class numbered otherwise, it says where (:func:`_numbered_otherwise`); where it lacks some and holds the first
-    that differs at another index, which it lacks (:func:`_lacked`)."""
+    paths as the user gave them: :attr:`minitransfer.config.Plan.named`), else as their ``path``, and how the
+    dataset's classes differ, in the words :func:`minitransfer.moved_classes.differences` gives eval and train
+    alike: the first class that differs, and how many classes each holds ("class 0 is 'cls0' in the checkpoint,
+    'synthetic-000' in the dataset" alone did not tell a network of 3 classes scored on another dataset of 4 from
+    one class renamed); where the dataset holds every class, numbered otherwise, where; where it lacks some and
+    numbers others otherwise, which and where."""
+    from minitransfer.moved_classes import differences  # here: it imports this module
+
     by_index = {int(c["index"]): c for c in dataset.classes}
     for entry in checkpoint.classes:
         there = by_index.get(int(entry["index"]))
         if there is None or str(there["wnid"]) != entry["wnid"]:
-            elsewhere = _numbered_otherwise(checkpoint.classes, dataset.classes)
-            if elsewhere:  # every class there, "does not have" said of classes it has
-                raise DataMismatch(f"{what} {named or checkpoint.path} was trained on classes this dataset "
-                                   f"({data_named or dataset.path}) numbers otherwise: {elsewhere}")
-            differs = _lacked(checkpoint.classes, dataset.classes, entry, there) or (
-                f"class {entry['index']} is {described_class(entry)} in the checkpoint, "
-                f"{'absent' if there is None else described_class(there)} in the dataset")
-            raise DataMismatch(
-                f"{what} {named or checkpoint.path} was trained on classes this dataset "
-                f"({data_named or dataset.path}) does not have: {differs} "
-                f"{_counts(checkpoint.classes, dataset.classes)}"
-            )
-
-
-def _numbered_otherwise(classes, others):
-    """Where every class of the class table ``classes`` (a checkpoint's) is in ``others`` (a dataset's) by
-    :func:`class_key`, some under another index: the first so numbered and what ``others`` holds besides, in
-    words ("class 1 'grass' in the checkpoint is class 2 in the dataset; it holds 1 class besides: 'coal'
-    (4 classes in the checkpoint, 5 in the dataset)"); "" where one is not there. A superset of a network's
-    classes, or its classes in another order, was said not to have the class it holds at another index."""
-    by_key = {class_key(entry): entry for entry in others}
-    if not all(class_key(entry) in by_key for entry in classes):
-        return ""
-    entry = next((entry for entry in classes if int(by_key[class_key(entry)]["index"]) != int(entry["index"])), None)
-    if entry is None:  # at their own indices, a wnid spelt otherwise (folder `Cat` for `cat`): not numbered otherwise
-        return ""
-    return (f"class {entry['index']} {described_class(entry)} in the checkpoint is class "
-            f"{by_key[class_key(entry)]['index']} in the dataset{_besides(classes, others)} {_counts(classes, others)}")
-
-
-def _lacked(classes, others, entry, there):
-    """The classes of the class table ``classes`` (a checkpoint's) that ``others`` (a dataset's) lacks by
-    :func:`class_key`, and what it holds besides, in words ("the dataset lacks 'coal'"), where ``there``, its
-    class at the index of ``entry``, the first of ``classes`` that differs, is another of ``classes``: a network of
-    5 classes scored on a dataset of 4 of them was refused as "class 2 is 'coal' in the checkpoint, 'grass' in the
-    dataset", 'grass' the checkpoint's class 3 and 'coal' nowhere in the dataset.
-    "" otherwise (none lacked; nothing there; a class the checkpoint lacks there: that one is named instead)."""
-    keys = {class_key(other) for other in others}
-    lacked = [each for each in classes if class_key(each) not in keys]
-    shifted = there is not None and class_key(there) != class_key(entry) \
-        and class_key(there) in {class_key(each) for each in classes}
-    return f"the dataset lacks {_some_of(lacked)}{_besides(classes, others)}" if lacked and shifted else ""
-
-
-def _besides(classes, others):
-    """What the class table ``others`` (a dataset's) holds besides ``classes`` (a checkpoint's), by
-    :func:`class_key`, in words: "; it holds 1 class besides: 'ant'"; "" where nothing."""
-    seen = {class_key(entry) for entry in classes}
-    besides = [entry for entry in others if class_key(entry) not in seen]
-    return (f"; it holds {len(besides)} class{'es' if len(besides) > 1 else ''} besides: {_some_of(besides)}"
-            if besides else "")
-
-
-def _some_of(entries):
-    """The first three of the class table's ``entries`` as a message names them (:func:`described_class`), "…"
-    after them where there are more."""
-    return f"{', '.join(described_class(entry) for entry in entries[:3])}{', …' if len(entries) > 3 else ''}"
-
-
-def _counts(classes, others):
-    """How many classes the checkpoint's table ``classes`` and the dataset's ``others`` hold, in words."""
-    return f"({len(classes)} classes in the checkpoint, {len(others)} in the dataset)"
+            raise DataMismatch(f"{what} {named or checkpoint.path} was trained on classes this dataset "
+                               f"({data_named or dataset.path}) "
+                               f"{differences(checkpoint.classes, dataset.classes, entry, there)}")
 
 
 # A class's wnid or name shown in a message: at most this many characters of it (a meta.json or checkpoint

@@ -1,40 +1,91 @@
-"""A network's classes scored on a dataset that lacks some of them and numbers some of the others otherwise,
-another class of its own at the first index that differs (a class removed from the middle of a folder dataset and
-another renamed): :func:`lost_and_moved`, the words ``eval`` refuses it with. Before, it named that index alone
-("class 2 is 'coal' in the checkpoint, 'dune' in the dataset"), as though one class had been renamed in place,
-of a dataset that lacked two and had moved a third.
+"""How a dataset's class table differs from the one a network was trained on, in the words its refusal gives:
+:func:`differences`, one account for ``eval`` and ``train --copy-from`` alike (both refuse through
+:func:`minitransfer.class_tables.check_classes_exist`). Where the dataset lacks some of the network's classes and
+numbers others otherwise (a class removed from the middle of a folder dataset, another renamed), it names the
+classes lacked, those numbered otherwise and where, and those it holds besides (:func:`lost_and_moved`). Before, it
+named the first index that differs alone ("class 2 is 'coal' in the checkpoint, 'dune' in the dataset"), as though
+one class had been renamed in place, or the classes lacked without those numbered otherwise ("the dataset lacks
+'coal', 'sky'", of a dataset that numbers 'grass' 2, not 3); and train's refusal said less than eval's.
 """
 
 from minitransfer.class_tables import class_key, described_class
 from minitransfer.name_lists import some_names
 
 
+def differences(classes, others, entry, there):
+    """How the class table ``others`` (a dataset's) differs from ``classes`` (a checkpoint's), whose ``entry`` is
+    the first not at its index and wnid there (``there``: the class ``others`` holds at that index, None for
+    none), in words that follow "this dataset": "numbers otherwise: ..." where it holds every one of ``classes``
+    (:func:`_numbered_otherwise`); "does not have: the dataset lacks ..." where it lacks some of them and numbers
+    some otherwise (:func:`lost_and_moved`); else "does not have: " and that index (a class renamed in place, the
+    last gone): "class 2 is 'coal' in the checkpoint, 'dune' in the dataset"; each with how many classes each
+    holds."""
+    elsewhere = _numbered_otherwise(classes, others)
+    if elsewhere:  # every class there: "does not have" said of classes it has
+        return f"numbers otherwise: {elsewhere}"
+    moved = lost_and_moved(classes, others)
+    if moved:
+        return f"does not have: {moved}"
+    return (f"does not have: class {entry['index']} is {described_class(entry)} in the checkpoint, "
+            f"{'absent' if there is None else described_class(there)} in the dataset {_counts(classes, others)}")
+
+
 def lost_and_moved(classes, others):
     """Where the class table ``others`` (a dataset's) lacks some of ``classes`` (a checkpoint's; by
-    :func:`minitransfer.class_tables.class_key`), numbers some of those it has otherwise, and holds a class not
-    among ``classes`` at the first index where they differ by index and wnid (as
-    :func:`minitransfer.class_tables.check_classes_exist` tells them; where it holds another of ``classes`` there
-    it names the classes lacked itself), what a user needs: the classes it lacks, those it numbers otherwise and
-    where, those it holds besides, and how many each holds (a long list as its first few and how many more). ""
-    otherwise."""
-    by_key = {class_key(entry): entry for entry in others}
-    ours = {class_key(entry) for entry in classes}
-    by_index = {int(entry["index"]): entry for entry in others}
-    found = [(entry, by_index.get(int(entry["index"]))) for entry in classes]
-    # what the dataset holds at the first index that differs (by index and wnid, as check_classes_exist reads them)
-    there = next((at for entry, at in found if at is None or str(at["wnid"]) != str(entry["wnid"])), None)
-    lacked = [entry for entry in classes if class_key(entry) not in by_key]
-    moved = [(entry, by_key[class_key(entry)]) for entry in classes
-             if class_key(entry) in by_key and int(by_key[class_key(entry)]["index"]) != int(entry["index"])]
-    if not (lacked and moved and there is not None and class_key(there) not in ours):
+    :func:`minitransfer.class_tables.class_key`) and numbers some of those it has otherwise, what a user needs: the
+    classes it lacks, those it numbers otherwise and where, those it holds besides ("no class besides" where
+    none: a class removed, the others numbered on), and how many each holds (a long list as its first few and how
+    many more). "" otherwise: nothing lacked (:func:`_numbered_otherwise`), or nothing moved (a class renamed in
+    place, the last one gone: :func:`differences` names that index)."""
+    keys = {class_key(entry) for entry in others}
+    lacked = [entry for entry in classes if class_key(entry) not in keys]
+    moved = _moved(classes, others)
+    if not (lacked and moved):
         return ""
-    besides = [entry for entry in others if class_key(entry) not in ours]
     return (f"the dataset lacks {_listed(lacked)} and numbers {len(moved)} of the others otherwise: "
             + some_names([f"{described_class(entry)} (class {entry['index']} in the checkpoint, {found['index']} in "
                           f"the dataset)" for entry, found in moved])
-            + f"; it holds {len(besides)} class{'es' * (len(besides) > 1)} besides: {_listed(besides)} "
-            f"({len(classes)} classes in the checkpoint, {len(others)} in the dataset)")
+            + f"{_besides(classes, others) or '; it holds no class besides'} {_counts(classes, others)}")
+
+
+def _numbered_otherwise(classes, others):
+    """Where every class of the class table ``classes`` (a checkpoint's) is in ``others`` (a dataset's) by
+    :func:`minitransfer.class_tables.class_key`, some under another index: the first so numbered and what
+    ``others`` holds besides, in words ("class 1 'grass' in the checkpoint is class 2 in the dataset; it holds 1
+    class besides: 'coal' (4 classes in the checkpoint, 5 in the dataset)"); "" where one is not there, or where
+    each is at its own index (a wnid spelt otherwise there: folder `Cat` for `cat`). A superset of a network's
+    classes, or its classes in another order, was said not to have the class it holds at another index."""
+    keys = {class_key(entry) for entry in others}
+    moved = _moved(classes, others)
+    if not moved or not all(class_key(entry) in keys for entry in classes):
+        return ""
+    entry, found = moved[0]
+    return (f"class {entry['index']} {described_class(entry)} in the checkpoint is class {found['index']} in the "
+            f"dataset{_besides(classes, others)} {_counts(classes, others)}")
+
+
+def _moved(classes, others):
+    """[(entry, found)]: each entry of the class table ``classes`` (a checkpoint's) that ``others`` (a dataset's)
+    holds (by :func:`minitransfer.class_tables.class_key`) at another index, with its entry there."""
+    by_key = {class_key(entry): entry for entry in others}
+    return [(entry, by_key[class_key(entry)]) for entry in classes
+            if class_key(entry) in by_key and int(by_key[class_key(entry)]["index"]) != int(entry["index"])]
+
+
+def _besides(classes, others):
+    """What the class table ``others`` (a dataset's) holds besides ``classes`` (a checkpoint's), by
+    :func:`minitransfer.class_tables.class_key`, in words: "; it holds 1 class besides: 'ant'"; "" where nothing."""
+    seen = {class_key(entry) for entry in classes}
+    besides = [entry for entry in others if class_key(entry) not in seen]
+    return f"; it holds {len(besides)} class{'es' * (len(besides) > 1)} besides: {_listed(besides)}" if besides else ""
 
 
 def _listed(entries):
+    """The class table's ``entries`` as a message names them (:func:`minitransfer.class_tables.described_class`),
+    a long list as its first few and how many more (:func:`minitransfer.name_lists.some_names`)."""
     return some_names([described_class(entry) for entry in entries])
+
+
+def _counts(classes, others):
+    """How many classes the checkpoint's table ``classes`` and the dataset's ``others`` hold, in words."""
+    return f"({len(classes)} classes in the checkpoint, {len(others)} in the dataset)"

@@ -3,11 +3,15 @@ at the first index that differs (a folder dataset with a class removed from the 
 refusal named that index alone ("class 2 is 'coal' in the checkpoint, 'dune' in the dataset"), as though one class
 had been renamed in place; it names the classes lacked, those numbered otherwise and where, those besides. Exit 65."""
 
+import types
+
+import pytest
 from click.testing import CliRunner
 from overlap_photos import photo, prepared
 
 from minitransfer import config
 from minitransfer import train as training
+from minitransfer.class_tables import check_classes_exist
 from minitransfer.cli import main
 from minitransfer.moved_classes import lost_and_moved
 
@@ -39,11 +43,36 @@ def test_long_lists_are_their_first_few_and_how_many_more():
            "(10 classes in the checkpoint, 6 in the dataset)" in said, said
 
 
+def test_another_of_its_classes_at_the_first_index_that_differs_is_told_so_too():
+    """'coal' gone, 'grass' at its index: the classes after it moved, said whether the dataset holds others or not."""
+    assert lost_and_moved(_table(*FIVE), _table("ant", "bee", "grass", "sky")) == (
+        "the dataset lacks 'coal' and numbers 2 of the others otherwise: 'grass' (class 3 in the checkpoint, 2 in the "
+        "dataset), 'sky' (class 4 in the checkpoint, 3 in the dataset); it holds no class besides (5 classes in the "
+        "checkpoint, 4 in the dataset)")
+    assert lost_and_moved(_table(*FIVE), _table("ant", "bee", "grass", "tree")) == (
+        "the dataset lacks 'coal', 'sky' and numbers 1 of the others otherwise: 'grass' (class 3 in the checkpoint, 2 "
+        "in the dataset); it holds 1 class besides: 'tree' (5 classes in the checkpoint, 4 in the dataset)")
+
+
+def test_the_classes_besides_are_listed_alike_where_none_is_lacked():
+    """A superset of its classes: those besides as the first few and how many more, as the classes lacked are
+    listed ("'c', 'd', 'e', …" before)."""
+    network = types.SimpleNamespace(classes=_table("ant", "bee"), path="net.h5")
+    dataset = types.SimpleNamespace(classes=_table("c", "d", "e", "f", "g", "ant", "bee"), path="data")
+    with pytest.raises(config.DataMismatch) as refused:
+        check_classes_exist(network, dataset, "checkpoint")
+    assert str(refused.value) == (
+        "checkpoint net.h5 was trained on classes this dataset (data) numbers otherwise: class 0 'ant' in the "
+        "checkpoint is class 5 in the dataset; it holds 5 classes besides: 'c', 'd', 'e' and 2 more (2 classes in "
+        "the checkpoint, 7 in the dataset)")
+
+
 def test_the_other_cases_are_left_to_the_class_check():
-    """Nothing lacked (numbered otherwise, or renamed in place), nothing moved (the last class gone), or another of
-    its classes at the first index that differs (the class check names the classes lacked): ""."""
+    """Nothing lacked (numbered otherwise, or a wnid spelt otherwise), or nothing moved (renamed in place, the last
+    class gone: the class check names that index): ""."""
     for theirs in (("bee", "ant", "coal", "grass", "sky"), ("ant", "bee", "dune", "grass", "sky"),
-                   ("ant", "bee", "coal", "grass"), ("ant", "bee", "grass", "sky"), ("ant", "bee", "grass", "tree")):
+                   ("ant", "bee", "coal", "grass"), ("ant", "Bee", "coal", "grass", "sky"),
+                   ("ant", "bee", "dune", "grass", "tree")):
         assert lost_and_moved(_table(*FIVE), _table(*theirs)) == "", theirs
 
 
