@@ -197,7 +197,8 @@ def paired(a, b):
     """Whether groups ``a`` and ``b`` (:class:`minitransfer.findings_groups.OverBases`) share their draws, their
     difference's standard error the paired one (:func:`minitransfer.findings_groups.difference_between`): of one
     split and sharing some draw, or, where either's networks are not known, of one split."""
-    return shares_draws(a, b) if a.groups and b.groups else a.split == b.split
+    known = getattr(a, "groups", None) and getattr(b, "groups", None)
+    return shares_draws(a, b) if known else a.split == b.split
 
 
 def few_draws(*groups, said="", asked=False):
