@@ -221,6 +221,7 @@ class Bases:
 
     def __init__(self, results):
         self.bases, self.folders = {}, {}
+        self._pairs = None  # random_pair_keys, found once
         for b in results:
             if b.run.kind == "base":
                 key = _target_of(b)
@@ -273,20 +274,41 @@ class Bases:
             return []
         return [] if any(copied_from(result, b) for b in found) else found
 
-    def random_pairs(self):
-        """[(baseA's, baseB's accuracy)] of every random split trained on both halves, its bases
+    def random_pair_keys(self):
+        """[(baseA's key, baseB's key)] of every random split trained on both halves, its bases
         paired as :meth:`key_of` pairs a network with its own: in one folder; where each half's base
         of a split seed is in one folder only, trained by hand, those two (bases trained into folders
-        of their own, baseA/ and baseB/)."""
-        pairs = []
-        for seed in sorted({seed for split, seed, _ in self.folders if split == "random"}):
-            a, b = (self.folders.get(("random", seed, half), set()) for half in "AB")
-            keys = [(("random", seed, "A", folder), ("random", seed, "B", folder)) for folder in sorted(a & b)]
-            if len(a) == len(b) == 1 and a != b:  # one folder each: paired where both were trained by hand
-                apart = (("random", seed, "A", *a), ("random", seed, "B", *b))
-                keys = [] if any(base.planned for key in apart for base in self.bases[key]) else [apart]
-            pairs += [tuple(mean([base.mean10_top1 for base in self.bases[key]]) for key in pair) for pair in keys]
-        return pairs
+        of their own, baseA/ and baseB/). The one pairing of the halves' bases: whether they may be pooled
+        (:meth:`random_pairs`, :func:`interchangeable_halves`) and which are (:meth:`pooled_bases`); found once."""
+        if self._pairs is None:
+            self._pairs = []
+            for seed in sorted({seed for split, seed, _ in self.folders if split == "random"}):
+                a, b = (self.folders.get(("random", seed, half), set()) for half in "AB")
+                keys = [(("random", seed, "A", folder), ("random", seed, "B", folder)) for folder in sorted(a & b)]
+                if len(a) == len(b) == 1 and a != b:  # one folder each: paired where both were trained by hand
+                    apart = (("random", seed, "A", *a), ("random", seed, "B", *b))
+                    keys = [] if any(base.planned for key in apart for base in self.bases[key]) else [apart]
+                self._pairs += keys
+        return self._pairs
+
+    def _accuracy_of(self, key):
+        return mean([base.mean10_top1 for base in self.bases[key]])
+
+    def random_pairs(self):
+        """[(baseA's, baseB's accuracy)] of the pairs of :meth:`random_pair_keys`."""
+        return [tuple(map(self._accuracy_of, pair)) for pair in self.random_pair_keys()]
+
+    def pooled_bases(self):
+        """The random splits' bases Table 1's pooled column averages: those with an accuracy of every pair of
+        :meth:`random_pair_keys` whose halves both have one, each base once (a copy counted once as it). A split
+        whose other base is missing or not finished cannot be checked, and its lone base is not pooled; nor is a
+        base paired with none (a third folder of a seed's baseA beside a folder of both)."""
+        pooled = {}
+        for pair in self.random_pair_keys():
+            if not any(math.isnan(self._accuracy_of(key)) for key in pair):
+                pooled.update((base.run.name, base) for key in pair for base in self.bases[key]
+                              if not math.isnan(base.mean10_top1))
+        return list(pooled.values())
 
 
 def copied_from(result, base):

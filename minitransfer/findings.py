@@ -5,15 +5,17 @@ uncertainty, in percentage points of top-1 accuracy (the mean of the 10 best eva
 
 Every accuracy is taken relative to the network's own base (:func:`minitransfer.comparisons.own_base`),
 so a transfer is compared with like. A difference of two groups of networks comes with its standard
-error, sqrt(se1² + se2²), each over the group's draws (:func:`minitransfer.findings_groups.by_draw`: a split seed's
-AnB and BnA share its split and both bases, a base's networks its luck, AnB+ at every n the same bases: one
-observation each); it is *resolved* when it is more than twice that (a fine-tuned boost, a claim of one side, more
-than Student's t of a one-sided 95% test where its draws are 2 to 6: :func:`boost_errors`). A claim *holds* only
-when the runs resolve it (or, for "about as good as the base", when the mean lies within :data:`CLOSE` of zero by
-two standard errors or more: :func:`minitransfer.findings_verdicts._equivalent`), and the sentence says plainly when
-they do not. A group of fewer than :data:`MIN_NETWORKS` networks (or bases) has no standard error: its claim is not
-resolved, never taken to hold with an uncertainty of zero. Each verdict, as a function of the figures it judges,
-and the thresholds are :mod:`minitransfer.findings_verdicts`'.
+error over their draws (:func:`minitransfer.findings_groups.by_draw`: a split seed's AnB and BnA share its split and
+both bases, a base's networks its luck, AnB+ at every n the same bases: one observation each): paired, of the draws
+both groups have, where they are of one split (:func:`minitransfer.findings_groups.difference_between`), else
+sqrt(se1² + se2²), each over its group's draws; it is *resolved* when it is more than twice that (a fine-tuned
+boost, a claim of one side, more than Student's t of a one-sided 95% test where its draws are 2 to 6:
+:func:`boost_errors`). A claim *holds* only when the runs resolve it (or, for "about as good as the base", when the
+mean lies within :data:`CLOSE` of zero by two standard errors or more:
+:func:`minitransfer.findings_verdicts._equivalent`), and the sentence says plainly when they do not. A group of
+fewer than :data:`MIN_NETWORKS` networks (or bases) has no standard error: its claim is not resolved, never taken
+to hold with an uncertainty of zero. Each verdict, as a function of the figures it judges, and the thresholds are
+:mod:`minitransfer.findings_verdicts`'.
 
 The claims (Yosinski et al. 2014, §4): the lowest layers are general (AnB at the lowest n about as good as its
 base); the top layers are specific (AnB at the top n below BnB by more than the seed spread); transferred features
@@ -40,10 +42,10 @@ import math
 from minitransfer import findings_coadaptation as coadapted  # it reads this module's Finding and _NAMES
 from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import built_bases, clustered_se, measured_by_n
-from minitransfer.findings_groups import (POINTS, Difference, OverBases, by_draw, difference_between, networks_of,
-                                         over_bases, tuned)
-from minitransfer.findings_figures import (SELFFERS, TRANSFERS, below, bases_said, decimals, more, networks_said,
-                                           one_draw_said, signed, signed_plus_minus)
+from minitransfer.findings_groups import (POINTS, Difference, OverBases, by_draw, common_draws, difference_between,
+                                         networks_of, over_bases, tuned)
+from minitransfer.findings_figures import (SELFFERS, TRANSFERS, below, bases_said, decimals, draw_words, more,
+                                           networks_said, one_draw_said, signed, signed_plus_minus)
 from minitransfer.findings_caveats import (MIN_NETWORKS, advising, few_draws, halves_said, judged, seed_spread_words,
                                            seen_caveat, too_few, unresolved_difference, untold_boost)
 from minitransfer.findings_verdicts import (CLOSE, RESOLVED, ROUNDING, _boost_side, _general_side, _loses_side,
@@ -165,9 +167,12 @@ def specific(results, split="random", bases=None):
         return Finding(claim, f"specific features{names['where']}: not measured (no {names['runs']}{names['AnB']} "
                               f"and {names['BnB']} at a common n)")
     n = common[-1]
-    a, b = (over_bases(results, split, treatment, n, bases) for treatment in ("AnB", "BnB"))
-    difference = difference_between(a, b)  # each group's standard error over its draws: NaN where one has one
-    stds = (POINTS * Spread.of(values).std for values in (transfers[n], selffers[n]))
+    bases = built_bases(results, bases)
+    # of the draws both have (a seed's AnB and BnB share its split and bases): the difference paired by draw
+    whole = [over_bases(results, split, treatment, n, bases) for treatment in ("AnB", "BnB")]
+    a, b = common_draws(*whole)
+    difference = difference_between(a, b)  # its standard error over the draws: NaN where they are one
+    stds = (POINTS * Spread.of([value for values in group.groups.values() for value in values]).std for group in (a, b))
     seeds = max((std for std in stds if not math.isnan(std)), default=math.nan)
     holds, resolved = _specific_side(difference.mean, difference.se, seeds)
     meaning = (f"the top layers are specific to their {'dataset' if split == CROSS else 'task'}" if holds else
@@ -176,12 +181,23 @@ def specific(results, split="random", bases=None):
     places = decimals(_specific_side, difference.mean, difference.se, seeds)
     spread = "unknown" if math.isnan(seeds) else f"{seeds:.{places}f} points"
     measured = (f"At n={n}, {names['AnB']} is {below(difference.mean, difference.se, places)} {names['BnB']} "
-                f"(seed spread {spread}; {a.count} + {b.count} networks{bases_said(a, b, pair=(TRANSFERS, SELFFERS))})")
-    used = tuple(r for treatment in ("AnB", "BnB") for r in measured_by_n(results, split, treatment, bases=bases)[n])
+                f"(seed spread {spread}; {a.count} + {b.count} networks{bases_said(a, b, pair=(TRANSFERS, SELFFERS))}"
+                f"{_left_out(whole, (a, b), (names['AnB'], names['BnB']), split)})")
+    used = tuple(r for treatment, group in (("AnB", a), ("BnB", b))
+                 for r in measured_by_n(results, split, treatment, bases=bases)[n]
+                 if bases.key_of(r)[1:] in group.groups)  # those of the draws compared
     return Finding(claim, f"{measured}: {meaning}. {seed_spread_words(used, n, names, split)}."
                    f"{few_draws(a, b, said=meaning)}",
                    difference.mean,
                    difference.se, a.count + b.count, holds, measured, used)
+
+
+def _left_out(whole, kept, names, split):
+    """"; 2 AnB of split seeds without BnB left out" where :func:`minitransfer.findings_groups.common_draws` left
+    networks of ``whole`` (two groups named ``names``) out of ``kept``: draws one group has and the other lacks."""
+    left = [f"{group.count - shown.count} {name} of {draw_words(split, 2)} without {other}"
+            for group, shown, name, other in zip(whole, kept, names, names[::-1]) if group.count > shown.count]
+    return f"; {' and '.join(left)} left out" if left else ""
 
 
 def fine_tuning(results, split="random", bases=None):

@@ -15,6 +15,7 @@ import math
 
 from minitransfer.experiment import CROSS, some_names
 from minitransfer.findings_figures import TRANSFERS, draw_words, one_draw_said
+from minitransfer.findings_groups import shares_draws
 from minitransfer.run_facts import (PAPER_FAMILIES, at_chance_kinds, cannot_be_told, classes_matched_by,
                                     natural_families, not_judged_remedy, not_judged_words, unbalanced_remedy)
 from minitransfer.run_labels import label_pattern
@@ -192,12 +193,21 @@ def welch_degrees(a, b):
     return math.floor((a.se ** 2 + b.se ** 2) ** 2 / sum(terms) + 1e-9)  # 3.9999… of the arithmetic is 4
 
 
+def paired(a, b):
+    """Whether groups ``a`` and ``b`` (:class:`minitransfer.findings_groups.OverBases`) share their draws, their
+    difference's standard error the paired one (:func:`minitransfer.findings_groups.difference_between`): of one
+    split and sharing some draw, or, where either's networks are not known, of one split."""
+    known = getattr(a, "groups", None) and getattr(b, "groups", None)
+    return shares_draws(a, b) if known else a.split == b.split
+
+
 def few_draws(*groups, said="", asked=False):
     """" Careful: ..." where the standard error of ``groups`` (:class:`minitransfer.findings_groups.OverBases`)
     rests on so few degrees of freedom, 1 to 6, that Student's t asks clearly more than two of it for a 95%
     interval (:data:`T_975`); else "": the verdict's rule, two standard errors, is then a weak one. Its degrees are
     those of the smallest group, its draws (split seeds, replicates) less one, where the groups share their draws
-    (one split: a seed's AnB and BnB are measured against its bases alike), and Welch-Satterthwaite's
+    (:func:`paired`: one split, a seed's AnB and BnB measured against its bases alike, their difference's standard
+    error over the draws both have, :func:`minitransfer.findings_groups.common_draws`), and Welch-Satterthwaite's
     (:func:`welch_degrees`) for two groups of their own draws (two splits, each of its own bases): the smaller
     group's would ask a t of a 97% to 100% interval there (docs/report.md, "Standard errors in findings.md").
     "" where some group has one draw (no standard error at all: the verdict says so). The note names the groups
@@ -213,7 +223,7 @@ def few_draws(*groups, said="", asked=False):
         return ""
     measured = [group for group in groups if group.se == group.se]
     fewest = min((group.draws for group in measured), default=0)
-    apart = len(measured) == 2 and measured[0].split != measured[1].split
+    apart = len(measured) == 2 and not paired(*measured)
     degrees = welch_degrees(*measured) if apart else fewest - 1
     if degrees not in T_975:
         return ""

@@ -18,7 +18,7 @@ from minitransfer.data import inputs
 from minitransfer.experiment import CROSS, HALVES
 from minitransfer.findings_groups import POINTS
 from minitransfer.findings_figures import signed
-from minitransfer.results import interchangeable_halves, mean, means_by_n, relative_by_n, select
+from minitransfer.results import interchangeable_halves, mean, means_by_n, relative_by_n
 from minitransfer.run_file_readers import file_bytes
 from minitransfer.run_labels import label_pattern, shown_treatment
 from minitransfer.treatments import KINDS
@@ -57,15 +57,13 @@ def table1(results, ranges=TABLE_1_RANGES, bases=None, selffers=None):
 
 
 def paired_bases(results, bases=None):
-    """The random splits' bases Table 1's pooled column averages: each with an accuracy, beside the base of its
-    split's other half, paired as :meth:`minitransfer.comparisons.Bases.random_pairs` pairs them (in its folder,
-    or the one other folder trained by hand), with one. The paper's pooled base is both halves' bases of each
-    split, pooled where they agree within 2 points; a split whose other base is missing or not finished cannot be
-    checked, and its lone base counted in it before (a grid partly trained pooled a seed's baseA alone)."""
-    bases = built_bases(results, bases)
-    other = dict(zip(HALVES, reversed(HALVES)))
-    return [r for r in select(results, "random", "baseB") if not math.isnan(r.mean10_top1)
-            and not math.isnan(mean([b.mean10_top1 for b in bases.of(r, other[r.run.target])]))]
+    """The random splits' bases Table 1's pooled column averages (:meth:`minitransfer.comparisons.Bases.pooled_bases`:
+    each with an accuracy, beside the base of its split's other half with one, paired as whether the halves may be
+    pooled at all was checked, :meth:`minitransfer.comparisons.Bases.random_pair_keys`). The paper's pooled base is
+    both halves' bases of each split, pooled where they agree within 2 points; a split whose other base is missing
+    or not finished cannot be checked, and its lone base counted in it before (a grid partly trained pooled a seed's
+    baseA alone)."""
+    return built_bases(results, bases).pooled_bases()
 
 
 class Selffers(dict):

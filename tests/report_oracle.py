@@ -126,10 +126,24 @@ def general(runs):
 
 
 def specific(runs):
+    """AnB against BnB at the top n both have, paired by draw (docs/report.md: a seed's AnB and BnB share its split
+    and bases): only the draws both have, the difference of the two groups' means over those, its standard error
+    over the draws of each draw's share of it (each group's values less its mean, over its count, the BnB's
+    subtracted): with a network of each per draw, the standard deviation of the draws' differences over √draws."""
     n = max(set(ns(runs, "random", "AnB")) & set(ns(runs, "random", "BnB")))
-    a, b = group(runs, "random", "AnB", n), group(runs, "random", "BnB", n)
-    spread = max(100 * sd([v for _, v in relative(runs, "random", t, n)]) for t in ("AnB", "BnB"))
-    return n, a[0] - b[0], math.hypot(a[1], b[1]), spread, a[2] + b[2]
+    pairs = {t: [(draw_of(r), v) for r, v in relative(runs, "random", t, n)] for t in ("AnB", "BnB")}
+    both = {d for d, _ in pairs["AnB"]} & {d for d, _ in pairs["BnB"]}
+    kept = {t: [(d, v) for d, v in found if d in both] for t, found in pairs.items()}
+    shares = {}
+    for t, sign in (("AnB", 1), ("BnB", -1)):
+        values = [v for _, v in kept[t]]
+        for d, v in kept[t]:
+            shares[d] = shares.get(d, 0.0) + sign * (v - mean(values)) / len(values)
+    g = len(shares)
+    se = math.sqrt(g / (g - 1) * sum(s * s for s in shares.values())) if g > 1 else math.nan
+    difference = mean([v for _, v in kept["AnB"]]) - mean([v for _, v in kept["BnB"]])
+    spread = max(100 * sd([v for _, v in kept[t]]) for t in ("AnB", "BnB"))
+    return n, 100 * difference, 100 * se, spread, len(kept["AnB"]) + len(kept["BnB"])
 
 
 def random_weights(runs):

@@ -97,7 +97,7 @@ def _loses(draws, worse, better):
     """Two splits, each of its own bases (the random frozen runs' and the natural split's replicates are drawn as
     many as the random split's seeds)."""
     apart = _Draws(draws.rng, draws.draws, draws.noise * math.sqrt(2) * POINTS)
-    a, b = tuned(apart.groups(worse)), tuned(draws.groups(better))
+    a, b = tuned(apart.groups(worse), "all"), tuned(draws.groups(better))  # of two splits: not paired
     difference = difference_between(a, b)
     return rules._loses_side(difference.mean, difference.se, a.mean, b.mean)[0]
 

@@ -118,6 +118,16 @@ def test_a_grid_partly_trained_reads_as_the_oracle_computes_it(tmp_path, monkeyp
             "not pooled") in table
 
 
+def test_a_grid_whose_top_transfers_are_missing_on_a_seed_reads_as_the_oracle_computes_it(tmp_path, monkeypatch):
+    """Seed 2's AnB at n = 7 not finished: the specific claim compares AnB and BnB on seeds 0 and 1, paired by seed,
+    its BnB of seed 2 left out (the oracle's specific)."""
+    runs_dir = write_grid(tmp_path / "grid", 3)
+    unfinish(runs_dir, "random2/A7B")
+    written, drawn = measured(runs_dir, tmp_path / "r", monkeypatch)
+    check_against_oracle(runs_dir, written, drawn)
+    assert "1 BnB of split seeds without AnB left out" in {f.claim: f for f in written.findings}["specific"].text
+
+
 def test_a_boost_that_rounds_to_zero_reads_plus_zero_in_table1_as_in_findings(tmp_path):
     """Every AnB+ 0.04 points below its base: Table 1 showed "-0.0" where findings.md says +0.0 of it."""
     runs_dir = tmp_path / "grid"

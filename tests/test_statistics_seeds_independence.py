@@ -95,7 +95,11 @@ def test_the_specific_claim_takes_each_groups_standard_error_over_split_seeds():
                             for s in range(3)] for pair in (("A7B", "B7A"), ("B7B", "A7A")))
     found = findings.specific(results)
     assert found.value == pytest.approx(np.mean(transfers) - np.mean(selffers))
-    assert found.se == pytest.approx(np.hypot(over_draws(transfers), over_draws(selffers)))
+    # paired: a seed's transfers and selffers share its split and bases, so the standard error is that of the seeds'
+    # differences (two of each a seed: the difference of their means), not np.hypot of each group's
+    differences = np.mean(transfers, axis=1) - np.mean(selffers, axis=1)
+    assert found.se == pytest.approx(differences.std(ddof=1) / np.sqrt(3))
+    assert found.se != pytest.approx(np.hypot(over_draws(transfers), over_draws(selffers)))
     assert "6 + 6 networks of 3 + 3 split seeds; ± over them" in found.text
 
 
