@@ -24,7 +24,6 @@ from minitransfer.missing_bases import trained_again
 from minitransfer.run_lock import RunLock
 from minitransfer.rundir import RESULT_FILE
 from minitransfer.slurm_plan import BASES_FILE, SUBMITTED_FILE, SUBMITTERS_FILE, TRANSFERS_FILE
-from minitransfer.slurm_refused import EMIT_AGAIN, FIX_NAMED
 from minitransfer.slurm_unresumable import python_run
 
 COPIED_MODULE = "minitransfer.slurm_copied"  # submit.sh's judge of a copy by its base's network (run by this Python)
@@ -233,19 +232,18 @@ def test_only_lines():
         "  tested[$1]=yes",
         '  if ! error=$(sbatch --test-only --array="$2" "$1" "$scripts_id" "$3" 2>&1 > /dev/null); then',
         '    echo "$error" >&2',
-        '    named_options "$1" "$error"',
-        '    if [ -n "$named" ]; then',
-        '      echo "sbatch --test-only refuses $1 over its #SBATCH $named (its error above): $submit_sh would fail'
-        f' there (exit 2); {EMIT_AGAIN}" >&2',
+        '    if refused_over "$1" "$error"; then',
+        '      echo "sbatch --test-only refuses $1$over (its error above): $submit_sh would fail there (exit 2); $fix"'
+        " >&2",
         "      named_refusals=$((named_refusals + 1))",
         "    else",
-        f'      echo "sbatch --test-only refuses $1 (its error above): $submit_sh would fail there; {FIX_NAMED}" >&2',
+        '      echo "sbatch --test-only refuses $1 (its error above): $submit_sh would fail there; $fix" >&2',
         "    fi",
         "    refused=$((refused + 1))",
         "  fi",
         "}",
         "declare -A tested=()",
-        "named_refusals=0  # those whose error names #SBATCH options of the script (named_options): exit 2",
+        "named_refusals=0  # those whose error names #SBATCH options or SBATCH_* variables (refused_over): exit 2",
         "shown() {  # shown WORDS...: as the shell reads them back, plain where that needs no quotes (0,4,5)",
         "  local word",
         '  for word; do if [[ -z "$word" || "$word" == *[!A-Za-z0-9_,.:=/@%+-]* ]]; then printf " %q" "$word";'

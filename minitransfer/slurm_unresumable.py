@@ -70,20 +70,27 @@ def unresumable_lines(checked_by):
     """Bash lines of ``submit.sh`` filling ``$unresumable`` (run -> what to do) with the runs neither finished nor
     lost that have a checkpoint their train refuses (:func:`refused_words`, asked of the Python that emitted the
     scripts, ``checked_by``, the folder holding this package, first on its PYTHONPATH), said on stderr;
-    ``$unresumable_runs`` lists them. None asked where ``checked_by`` is None (another program's train, whose
-    checkpoints are its own).
+    ``$unresumable_runs`` lists them. Where ``checked_by`` is None (another program's train, whose checkpoints are
+    its own) they are only declared, empty: none is asked (its lines were written all the same, dead: a loop over
+    the runs, then a call to a Python never run, on a PYTHONPATH of "None").
     submit.sh submits none of them, nor the transfers of such a base (their tasks would wait for it for good),
     submits the rest and ends with exit 65 (a --dry-run says it and exits 0), as it does of a lost run
     (:func:`minitransfer.slurm_finished.lost_results_lines`): bad data of one run, which the others go on without."""
     checkpoint, python = shlex.quote(grid.CHECKPOINT_FILE), shlex.quote(sys.executable)
-    return [
+    declared = [
         "# a run whose train refuses its checkpoint (exit 65) fails again the same way: not submitted, said",
         "declare -A unresumable=() unresumable_of=()  # run -> what to do; transfer -> its base left out",
-        "unresumable_runs=() resumed=()",
+        "unresumable_runs=()",
+    ]
+    if checked_by is None:
+        return [*declared[1:], "# (another program's train: its checkpoints are its own, not judged here)"]
+    return [
+        *declared,
+        "resumed=()",
         'for run in ${base_runs[@]+"${base_runs[@]}"} ${transfer_runs[@]+"${transfer_runs[@]}"}; do',
         f'  if ! finished "$run" && ! lost "$run" && [ -e "$out/$run.run/"{checkpoint} ]; then resumed+=("$run"); fi',
         "done",
-        f'if [ "${{#resumed[@]}}" -gt 0 ] && {"true" if checked_by is not None else "false"}; then',
+        'if [ "${#resumed[@]}" -gt 0 ]; then',
         f'  if said=$({python_run(UNRESUMABLE_MODULE, checked_by)} "$out" "${{resumed[@]}}" 2>/dev/null); then',
         "    while IFS=$'\\t' read -r run words; do",
         '      if [ -n "$run" ]; then unresumable[$run]=$words; unresumable_runs+=("$run"); fi',

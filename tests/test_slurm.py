@@ -91,9 +91,21 @@ FAKE_TOOLS = {
     # squeue: the lines a test wrote, "<job>_<task> [<state>] <reason>" as --array --format="%i %T %r" lists them
     # (no state: RUNNING for reason None, else PENDING), the N-th such listing from queue.N where there is one; for
     # --jobs=<id> --format=%T the job's state, FAKE_JOB_STATE (default RUNNING), or FAKE_SQUEUE_ERROR and exit 1;
-    # for --format=%l its time limit, FAKE_TIME_LIMIT (default UNLIMITED); listing the queue, FAKE_SQUEUE_LIST_ERROR
-    # and exit 1 where it is set (a controller that does not answer)
+    # for --format=%l its time limit, FAKE_TIME_LIMIT (default UNLIMITED), or with FAKE_SQUEUE_LIMIT_KILLS set,
+    # SIGKILL to the array script asking it (SLURM killing the script of a job whose node it set DOWN); listing the
+    # queue, FAKE_SQUEUE_LIST_ERROR and exit 1 where it is set (a controller that does not answer)
     "squeue": textwrap.dedent('''\
+        if [[ "$*" == *--jobs=*--format=%l* ]] && [ -n "${FAKE_SQUEUE_LIMIT_KILLS-}" ]; then
+          pid=$PPID scripts=()  # the script, then its subshells: the script first, before it goes on
+          while [ -n "$pid" ] && [ "$pid" -gt 1 ]; do
+            if tr '\\0' ' ' < "/proc/$pid/cmdline" | grep --quiet -e 'bases\\.sh ' -e 'transfers\\.sh '; then
+              scripts=("$pid" "${scripts[@]}")
+            fi
+            pid=$(ps -o ppid= -p "$pid" | tr -d ' ')
+          done
+          kill -KILL "${scripts[@]}"
+          exit 1
+        fi
         if [[ "$*" != *--jobs=* ]] && [ -n "${FAKE_SQUEUE_LIST_ERROR-}" ]; then
           echo "$FAKE_SQUEUE_LIST_ERROR" >&2; exit 1
         fi

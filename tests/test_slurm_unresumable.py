@@ -12,7 +12,7 @@ from test_slurm import (OPTIONS, fake_slurm, finish, interrupt, submit_grid,  # 
                         submitted_runs)
 from test_slurm_dataset_moved_advice import stopped_checkpoint
 
-from minitransfer import grid_status, slurm
+from minitransfer import grid_status, slurm, slurm_unresumable
 from minitransfer import experiment as grid
 from minitransfer.data import synthetic
 
@@ -73,6 +73,11 @@ def test_the_checkpoints_of_another_programs_train_are_not_judged(tmp_path, fake
     done = submit_grid(submit)
     assert done.returncode == 0, done.stdout + done.stderr
     assert submitted_runs(fake_slurm, scripts)[0] == ["random0/baseA", "random0/baseB"]
+    # nor are lines written to judge them: they were, dead (a loop over the runs, then the check behind a `false`,
+    # run by a Python on a PYTHONPATH of "None")
+    text = submit.read_text()
+    assert slurm_unresumable.UNRESUMABLE_MODULE not in text and "resumed+=" not in text
+    assert "PYTHONPATH=None" not in text
 
 
 def test_a_checkpoint_whose_resume_its_run_folder_refuses_is_not_submitted_a_readable_one_is(tmp_path, fake_slurm):
