@@ -20,7 +20,6 @@ from minitransfer.data import loader as loaders
 from minitransfer.data import loader_workers, splits, synthetic
 from minitransfer.layers import Pass
 from minitransfer.mean_image import check_recorded_size, fit_mean, mean_seen
-from minitransfer.moved_classes import lost_and_moved
 from minitransfer.ops import precision as precisions
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.preflight_memory import check_evaluation_memory
@@ -311,10 +310,6 @@ def _task_of(saved, dataset):
     """The half a checkpoint was trained on, rebuilt from its recorded split; its classes checked."""
     checkpoint_check.check_classes(saved.meta, checkpoint_check.Faults(saved.path))
     try:
-        moved = lost_and_moved(saved.classes, dataset.classes)  # more than the first index that differs, where so
-        if moved:
-            raise DataMismatch(f"checkpoint {saved.path} was trained on classes this dataset ({dataset.path}) does not "
-                               f"have: {moved}")
         check_classes_exist(saved, dataset, "checkpoint")
     except DataMismatch as error:
         raise DataMismatch(f"{error}: {_its_own_classes(saved, dataset)}") from None

@@ -69,7 +69,7 @@ def test_a_cross_dataset_grid_whose_source_holds_target_classes_is_warned_of_bef
     done = _experiment_dry_run(micro_data, target, tmp_path / "grid")
     assert done.exit_code == 0, done.output
     assert f"warning: 4 of the 6 classes of --data {target} are among the 4 of --source-data {micro_data} (by wnid: " \
-           f"'synthetic-000', 'synthetic-001', 'synthetic-002' ...): the source base's layers will have been " \
+           f"'synthetic-000', 'synthetic-001', 'synthetic-002' and 1 more): the source base's layers will have been " \
            f"trained on them, so each SnT is not a transfer to new classes alone" in done.output
 
 

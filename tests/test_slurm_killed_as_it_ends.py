@@ -1,5 +1,5 @@
 """A task whose script SLURM kills after its training ended but before it said how (its node set DOWN: SLURM ends
-the job at any point, "*** JOB .. CANCELLED AT .. DUE TO NODE FAILURE ***"). Seen on the test cluster (slurm70):
+the job at any point, "*** JOB .. CANCELLED AT .. DUE TO NODE FAILURE ***"). Seen on the test cluster:
 the node set DOWN as two bases trained; the restart of one said that its previous start had ended without a word,
 the other's said nothing of it, its output going from slurmstepd's line to "restart 1": its script had removed its
 mark of a start in progress (it knew how the training ended) and was killed before it said so. The mark now goes

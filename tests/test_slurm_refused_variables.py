@@ -1,6 +1,6 @@
 """sbatch refusing an array over an ``SBATCH_*`` input variable of the shell that runs submit.sh (``SBATCH_PARTITION``
 of a partition that does not exist, ``SBATCH_GRES=gpu:1`` where the nodes have no GPUs), which sbatch takes over the
-scripts' ``#SBATCH`` lines. Seen on the test cluster (slurm70): exit 1, "fix what it names (a partition, --gres,
+scripts' ``#SBATCH`` lines. Seen on the test cluster: exit 1, "fix what it names (a partition, --gres,
 --time or --sbatch-option: emit the scripts again with the right one)", which leaves the variable as it is; with the
 scripts' own ``#SBATCH --partition=test``, that line would have been named. Now the variable is named, exit 2
 (usage), with what to do. With stand-ins for SLURM's commands, then on the real test cluster (about 3 s)."""
