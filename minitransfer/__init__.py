@@ -11,7 +11,7 @@ error it raises to its callers (:mod:`minitransfer.errors`); a stop (Ctrl-C) rai
 :class:`minitransfer.grid_outcome.GridInterrupted`, carrying its ``grid_outcome``).
 """
 
-__version__ = "0.11.8"
+__version__ = "0.11.9"
 
 from minitransfer import cpus as _cpus  # noqa: E402
 
