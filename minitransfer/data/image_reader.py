@@ -7,9 +7,7 @@ import os
 
 import numpy as np
 
-from minitransfer import fileio
-
-from .integrity import GONE_SINCE_PREPARED, identity
+from .integrity import GONE_SINCE_PREPARED, identity, open_file_intact
 from .schema import REPREPARE, DatasetError, read_error
 from .shard_format import image_offset
 
@@ -138,22 +136,23 @@ class ImageReader:
         if now[:2] == expected[:2] and now[2] < expected[2]:
             raise DatasetError(_truncated(self.paths[number], when, expected[2], now[2]))
         if now != expected:  # the same bytes copied over it, or touched: hashed, not refused unread
-            self._check_content(number, shard, said)
+            self._check_content(number, shard, status, said)
         elif status.st_ctime_ns != changed:
-            self._check_content(number, shard)
+            self._check_content(number, shard, status)
 
-    def _check_content(self, number, shard, said=None):
-        """Hash the open ``shard`` (number ``number``), whose change time moved since it was checked (a
-        chmod, or a write whose modification time was set back), or its modification time (``said``: the
-        error's words; a touch stopped a healthy run): ``DatasetError`` unless its bytes still
-        have meta.json's sha256; the system's refusal to read it (a disk's I/O error) as
-        :func:`.schema.read_error` says it, naming the shard (it escaped bare, bad data to the loader)."""
-        try:
-            shard.seek(0)
-            digest = fileio.sha256_stream(shard)
+    def _check_content(self, number, shard, status, said=None):
+        """Hash the open ``shard`` (number ``number``, its stat now ``status``), whose change time moved since it was
+        checked (a chmod, or a write whose modification time was set back), or its modification time (``said``: the
+        error's words; a touch stopped a healthy run): ``DatasetError`` unless its bytes still have meta.json's
+        sha256 (:func:`.integrity.open_file_intact`: not hashed where this stat was found intact already); the
+        system's refusal to read it (a disk's I/O error) as :func:`.schema.read_error` says it, naming the shard (it
+        escaped bare, bad data to the loader)."""
+        try:  # its verdict shared with the run's checkpoint check (Dataset.check_unchanged): hashed once
+            intact = open_file_intact(self.dataset.path, self.paths[number], shard, status,
+                                      self.dataset.shards(self.subset)[number]["sha256"])
         except OSError as error:
             raise read_error(self.paths[number], "shard", error) from error
-        if digest != self.dataset.shards(self.subset)[number]["sha256"]:
+        if not intact:
             raise DatasetError(said or f"{self.paths[number]}: written to after its checksum was checked, its "
                                f"modification time then set back (its change time moved, and its sha256 is no longer "
                                f"meta.json's): {REPREPARE}, or copy the intact shard back")

@@ -147,6 +147,31 @@ def check_files(folder, files, remember=True, settled=None):
     return identities
 
 
+def open_file_intact(folder, path, opened, status, expected):
+    """Whether the file ``opened`` (open, binary) of the dataset ``folder``, at ``path`` when opened, ``status`` its
+    ``fstat`` now, holds the bytes of sha256 ``expected``: the verdict :func:`check_files` keeps, shared (a shard
+    touched mid-run was hashed by its reader, :class:`.image_reader.ImageReader`, and again by the run's checkpoint,
+    :meth:`.dataset.Dataset.check_unchanged`, whichever came second taking the other's verdict now): known by its
+    stat (device, inode, size, mtime_ns, ctime_ns) and ``expected`` in this process or in the record of ``folder``,
+    else hashed through the open file (another file renamed to ``path`` since is not it), remembered as intact and
+    recorded once settled as check_files does. ``OSError`` of the read raised."""
+    started = time.time_ns()
+    key = (*identity(status), status.st_ctime_ns, expected)
+    if key in _intact_files:
+        return True
+    if _recorded_as(_read_record(*_record_path(folder)).get(_name(folder, path)), key):
+        _intact_files.add(key)
+        return True
+    opened.seek(0)
+    if fileio.sha256_stream(opened) != expected:
+        _intact_files.discard(key)
+        return False
+    _intact_files.add(key)
+    if key[4] < started - UNSETTLED_NS:
+        record_settled(folder, {_name(folder, path): key})
+    return True
+
+
 def _warn_of_clock_behind(folder, ahead_ns):
     """Say, once per process and dataset ``folder``, that files of it changed ``ahead_ns`` after this machine's
     clock says it is now: none of them is recorded (:data:`UNSETTLED_NS`), so every run hashed them all again,
