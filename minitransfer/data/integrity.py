@@ -31,10 +31,12 @@ cache may be shared with other machines, whose processes this one cannot see).
 import concurrent.futures
 import errno
 import hashlib
+import itertools
 import json
 import os
 import pathlib
 import stat
+import threading
 import time
 
 from minitransfer import file_owners, fileio, stopping
@@ -91,6 +93,7 @@ def corrupt_files(folder, faults, checked):
 _intact_files = set()
 _unrecorded_warned = set()  # the dataset folders whose record could not be written, said once each
 _ahead_warned = set()  # the dataset folders whose files changed later than this clock's now, said once each
+_pools = itertools.count()  # numbers the hashing threads' pools, whose threads are named after them
 
 
 def check_files(folder, files, remember=True, settled=None):
@@ -122,8 +125,8 @@ def check_files(folder, files, remember=True, settled=None):
             pending = [item for item in pending if item[3] not in _intact_files]
     if not pending:
         return identities
-    found, ahead = {}, 0
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(HASH_THREADS, len(pending)))
+    found, ahead, name = {}, 0, f"minitransfer-sha256-{next(_pools)}"
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(HASH_THREADS, len(pending)), thread_name_prefix=name)
     try:
         digests = pool.map(lambda item: _sha256(item[0], item[2]), pending)
         for (path, expected, what, key), actual in zip(pending, digests):
@@ -136,8 +139,11 @@ def check_files(folder, files, remember=True, settled=None):
             if key[4] < started - UNSETTLED_NS:
                 found[_name(folder, path)] = key
             ahead = max(ahead, key[4] - started)
-    finally:
+    finally:  # pending files cancelled, those being hashed waited for: no thread left hashing on (a stop's exit)
         pool.shutdown(wait=True, cancel_futures=True)
+        for thread in threading.enumerate():  # one whose start a stop interrupted (Thread.start waits for it to run)
+            if thread.name.startswith(f"{name}_"):  # runs, untracked by the pool: its file hashed, then it ends
+                thread.join()
     if settled is not None:
         settled.update(found)
     else:
