@@ -3,6 +3,7 @@ threads' pool must be shut down on the way out, its pending files cancelled, not
 shards: minutes) by threads left behind, and the command must exit 75 at once, having hashed at most the files being
 hashed when the stop came."""
 
+import itertools
 import os
 import signal
 import subprocess
@@ -33,14 +34,14 @@ def test_a_stop_while_a_dataset_is_checked_cancels_its_pending_files(many_shards
     data = dataset.open_dataset(many_shards)
     files = len(data.checked_files())
     assert files > 4 * integrity.HASH_THREADS
-    main, hashed, real = threading.main_thread().ident, [], fileio.sha256_file
+    main, hashed, real, calls = threading.main_thread().ident, [], fileio.sha256_file, itertools.count()
 
     def stop():
         signal.pthread_kill(main, signal.SIGINT)
 
     def slow(path):
-        if not hashed:  # the first file hashed: the stop comes at once (the main thread starting this one) or later
-            stop() if when == "as-a-thread-starts" else threading.Timer(HASH_S / 3, stop).start()
+        if next(calls) == 0:  # one stop (a second interrupted the wait for the threads): at once (the main thread
+            stop() if when == "as-a-thread-starts" else threading.Timer(HASH_S / 3, stop).start()  # starting this one)
         hashed.append(path)
         time.sleep(HASH_S)
         return real(path)
