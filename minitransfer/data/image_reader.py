@@ -55,6 +55,19 @@ def _truncated(path, when, checked_size, size):
     return f"{path}: truncated {when} ({checked_size} bytes when its checksum was checked, now {size}); {REPREPARE}"
 
 
+def _read_at(descriptor, into, offset):
+    """Bytes of the open file ``descriptor`` from ``offset`` read into the array ``into`` (contiguous): how many, one
+    call (``os.preadv``; where the system has none, a seek and a read), where a seek then a read took two: the half
+    of a batch's reading of small images (the built-in set's) went to the calls."""
+    if _PREADV is not None:
+        return _PREADV(descriptor, [into], offset)
+    os.lseek(descriptor, offset, os.SEEK_SET)
+    return os.readv(descriptor, [into])
+
+
+_PREADV = getattr(os, "preadv", None)
+
+
 class ImageReader:
     """Reads images of one subset from each shard's contiguous ``/images`` straight into the output.
 
@@ -167,11 +180,14 @@ class ImageReader:
         image_bytes = int(np.prod(self.dataset.image_size)) * 3
         order = np.argsort(indices, kind="stable")  # read each shard front to back
         shard_of = np.searchsorted(self.starts, indices[order], side="right") - 1
-        for position, number in zip(order.tolist(), shard_of.tolist()):
+        within = ((indices[order] - self.starts[shard_of]) * image_bytes).tolist()  # each image's byte in its shard
+        opened = None  # (shard number, its file's descriptor, the offset of its images): each shard opened once
+        for position, number, at in zip(order.tolist(), shard_of.tolist(), within):
             try:
-                shard, offset = self._open(number)
-                shard.seek(offset + int(indices[position] - self.starts[number]) * image_bytes)
-                got = shard.readinto(out[position])
+                if opened is None or opened[0] != number:
+                    shard, offset = self._open(number)
+                    opened = (number, shard.fileno(), offset)
+                got = _read_at(opened[1], out[position], opened[2] + at)
             except (FileNotFoundError, IsADirectoryError):
                 path = self.paths[number]
                 if path.is_symlink() or path.is_dir():  # as the check at the start says it
