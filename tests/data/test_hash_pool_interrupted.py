@@ -97,4 +97,26 @@ def test_prepare_verify_stopped_exits_75_at_once_without_hashing_the_rest(many_s
     assert len(err.strip().splitlines()) >= 1 and "Traceback" not in err, err
     assert err.strip().splitlines()[-1].startswith("interrupted: "), err
     assert took < 3 * HASH_S + 1.5, took  # the file being hashed finished, no other begun
-    assert len(hashed.read_text().splitlines()) <= 3 < files
+    assert len(hashed.read_text().splitlines()) <= 2 * integrity.HASH_THREADS < files  # those under way alone
+
+
+def test_prepare_verify_hashes_its_files_in_parallel_and_says_each_in_order(many_shards, monkeypatch):
+    """verify hashed one file at a time (each its own check_files): ImageNet's 250 GB at one core's sha256."""
+    data = dataset.open_dataset(many_shards)
+    active, most, real, lock = [0], [0], fileio.sha256_file, threading.Lock()
+
+    def slow(path):
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        time.sleep(0.05)
+        with lock:
+            active[0] -= 1
+        return real(path)
+
+    monkeypatch.setattr(fileio, "sha256_file", slow)
+    said = []
+    data.verify(progress=lambda done, total: said.append((done, total)))
+    files = len(data.checked_files())
+    assert said == [(done, files) for done in range(1, files + 1)]
+    assert most[0] == integrity.HASH_THREADS  # Oracle: 4 threads, 25 files of 0.05 s each
