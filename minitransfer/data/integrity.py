@@ -174,8 +174,8 @@ def check_each(folder, files, settled, damaged, progress=None):
     as known, :data:`HASH_THREADS` at a time (one at a time, each its own check_files, they were hashed by one
     thread: ImageNet's 250 GB at one core's sha256), each found intact added to ``settled`` and the path of each
     found not so to ``damaged`` in the files' order (for :func:`record_settled`, a stop's too: those before the
-    file it stopped, none after), ``progress(done, total)`` after each. Returns the identities of those found intact (as check_files's) and the
-    ``DatasetError`` of each of the others."""
+    file it stopped, none after), ``progress(done, total)`` after each. Returns the identities of those found
+    intact (as check_files's) and the ``DatasetError`` of each of the others."""
     context = contextvars.copy_context()  # the caller's: where a warning of the threads' goes (warnings_told)
 
     def outcome(file):
