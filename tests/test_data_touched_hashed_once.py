@@ -47,14 +47,27 @@ def test_a_shard_touched_mid_run_is_hashed_once(micro_data, tmp_path, hashed):
     assert sorted(name for name in hashed if name.startswith("train-")) == shards, hashed
 
 
-@pytest.mark.parametrize("first", ["reader", "checkpoint"])
-def test_a_shard_written_to_is_refused_by_both_whichever_looks_first(micro_data, tmp_path, hashed, first):
+def _read_once(tmp_path, micro_data):
+    """The dataset ``micro_data`` copied, opened and checked, and a reader of its training images that read one."""
     path = tmp_path / "data"
     shutil.copytree(micro_data, path)
     data = dataset.open_dataset(path)
     data.check_checksums("train")
     reader = ImageReader(data, "train")
     reader.read([0])
+    return data, reader
+
+
+def _touched_after_a_read(tmp_path, micro_data):
+    """:func:`_read_once`, its first shard then touched."""
+    data, reader = _read_once(tmp_path, micro_data)
+    os.utime(data.shard_paths("train")[0], ns=(1, 1))
+    return data, reader
+
+
+@pytest.mark.parametrize("first", ["reader", "checkpoint"])
+def test_a_shard_written_to_is_refused_by_both_whichever_looks_first(micro_data, tmp_path, hashed, first):
+    data, reader = _read_once(tmp_path, micro_data)
     shard = data.shard_paths("train")[0]
     with open(shard, "r+b") as stream:  # one byte of the last image flipped in place
         stream.seek(-1, os.SEEK_END)
@@ -67,19 +80,6 @@ def test_a_shard_written_to_is_refused_by_both_whichever_looks_first(micro_data,
             look()
     assert not any(key[0] == os.stat(shard).st_dev and key[1] == os.stat(shard).st_ino
                    and key[4] == os.stat(shard).st_ctime_ns for key in integrity._intact_files)
-
-
-def _touched_after_a_read(tmp_path, micro_data):
-    """The dataset ``micro_data`` copied, opened and checked, a reader of its training images that read one, and its
-    first shard then touched."""
-    path = tmp_path / "data"
-    shutil.copytree(micro_data, path)
-    data = dataset.open_dataset(path)
-    data.check_checksums("train")
-    reader = ImageReader(data, "train")
-    reader.read([0])
-    os.utime(data.shard_paths("train")[0], ns=(1, 1))
-    return data, reader
 
 
 @pytest.mark.parametrize("first", ["reader", "checkpoint"])
