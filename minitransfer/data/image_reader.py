@@ -7,6 +7,8 @@ import os
 
 import numpy as np
 
+from minitransfer import fileio
+
 from .integrity import GONE_SINCE_PREPARED, identity, open_file_intact
 from .schema import REPREPARE, DatasetError, read_error
 from .shard_format import image_offset
@@ -53,6 +55,12 @@ def _truncated(path, when, checked_size, size):
     """The words of the shard ``path`` found ``size`` bytes long, ``checked_size`` when its checksum was checked
     (``when``: "while it was read", after the check at the start and before it was opened)."""
     return f"{path}: truncated {when} ({checked_size} bytes when its checksum was checked, now {size}); {REPREPARE}"
+
+
+def _sha256(opened):
+    """The sha256 of the whole of the open file ``opened``."""
+    opened.seek(0)
+    return fileio.sha256_stream(opened)
 
 
 def _read_at(descriptor, into, offset):
@@ -161,8 +169,8 @@ class ImageReader:
         system's refusal to read it (a disk's I/O error) as :func:`.schema.read_error` says it, naming the shard (it
         escaped bare, bad data to the loader)."""
         try:  # its verdict shared with the run's checkpoint check (Dataset.check_unchanged): hashed once
-            intact = open_file_intact(self.dataset.path, self.paths[number], shard, status,
-                                      self.dataset.shards(self.subset)[number]["sha256"])
+            intact = open_file_intact(self.dataset.path, self.paths[number], status,
+                                      self.dataset.shards(self.subset)[number]["sha256"], lambda: _sha256(shard))
         except OSError as error:
             raise read_error(self.paths[number], "shard", error) from error
         if not intact:

@@ -200,14 +200,14 @@ def check_each(folder, files, settled, damaged, progress=None):
     return identities, faults
 
 
-def open_file_intact(folder, path, opened, status, expected):
-    """Whether the file ``opened`` (open, binary) of the dataset ``folder``, at ``path`` when opened, ``status`` its
-    ``fstat`` now, holds the bytes of sha256 ``expected``: the verdict :func:`check_files` keeps, shared (a shard
-    touched mid-run was hashed by its reader, :class:`.image_reader.ImageReader`, and again by the run's checkpoint,
-    :meth:`.dataset.Dataset.check_unchanged`, whichever came second taking the other's verdict now): known by its
-    stat (device, inode, size, mtime_ns, ctime_ns) and ``expected`` in this process or in the record of ``folder``,
-    else hashed through the open file (another file renamed to ``path`` since is not it), remembered as intact and
-    recorded once settled as check_files does. ``OSError`` of the read raised."""
+def open_file_intact(folder, path, status, expected, hashed):
+    """Whether the open file of the dataset ``folder`` at ``path`` when opened, ``status`` its ``fstat`` now, holds
+    the bytes of sha256 ``expected``: the verdict :func:`check_files` keeps, shared (a shard touched mid-run was
+    hashed by its reader, :class:`.image_reader.ImageReader`, and again by the run's checkpoint,
+    :meth:`.dataset.Dataset.check_unchanged`; whichever comes second takes the other's now): known by its stat
+    (device, inode, size, mtime_ns, ctime_ns) and ``expected`` in this process or in the record of ``folder``, else
+    ``hashed()``, the open file's sha256 (another file renamed to ``path`` since is not it), remembered as intact
+    and recorded once settled, as check_files does. What ``hashed`` raises is raised."""
     started = time.time_ns()
     key = (*identity(status), status.st_ctime_ns, expected)
     if key in _intact_files:
@@ -215,8 +215,7 @@ def open_file_intact(folder, path, opened, status, expected):
     if _recorded_as(_read_record(*_record_path(folder)).get(_name(folder, path)), key):
         _intact_files.add(key)
         return True
-    opened.seek(0)
-    if fileio.sha256_stream(opened) != expected:
+    if hashed() != expected:
         _intact_files.discard(key)
         return False
     _intact_files.add(key)
