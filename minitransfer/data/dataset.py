@@ -286,18 +286,12 @@ class Dataset:
         every one."""
         self._every_subset("verify")
         with self.reading():
-            files, faults, settled, damaged = self.checked_files(), [], {}, []
+            files, settled, damaged = self.checked_files(), {}, []
             try:
-                for done, file in enumerate(files, start=1):
-                    try:
-                        self._record_checked(check_files(self.path, [file], remember=False, settled=settled))
-                    except DatasetError as fault:
-                        faults.append(fault)
-                        damaged.append(file[0])  # its entry dropped: rotten bits keep the times it goes by
-                    if progress:
-                        progress(done, len(files))
+                identities, faults = integrity.check_each(self.path, files, settled, damaged, progress)
             finally:  # recorded once, interrupted too: rewritten after each file, quadratic in the files
                 integrity.record_settled(self.path, settled, damaged)
+            self._record_checked(identities)
             if faults:
                 raise corrupt_files(self.path, faults, len(files))
             for subset in SUBSETS:

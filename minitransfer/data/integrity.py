@@ -29,12 +29,16 @@ cache may be shared with other machines, whose processes this one cannot see).
 """
 
 import concurrent.futures
+import contextlib
+import contextvars
 import errno
 import hashlib
+import itertools
 import json
 import os
 import pathlib
 import stat
+import threading
 import time
 
 from minitransfer import file_owners, fileio, stopping
@@ -91,6 +95,7 @@ def corrupt_files(folder, faults, checked):
 _intact_files = set()
 _unrecorded_warned = set()  # the dataset folders whose record could not be written, said once each
 _ahead_warned = set()  # the dataset folders whose files changed later than this clock's now, said once each
+_pools = itertools.count()  # numbers the hashing threads' pools, whose threads are named after them
 
 
 def check_files(folder, files, remember=True, settled=None):
@@ -123,9 +128,8 @@ def check_files(folder, files, remember=True, settled=None):
     if not pending:
         return identities
     found, ahead = {}, 0
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(HASH_THREADS, len(pending)))
-    try:
-        digests = pool.map(lambda item: _sha256(item[0], item[2]), pending)
+    with hashing_threads(len(pending)) as pool:
+        digests = (pool.map if pool else map)(lambda item: _sha256(item[0], item[2]), pending)
         for (path, expected, what, key), actual in zip(pending, digests):
             if actual != expected:  # forgotten if found intact before: rotten bits keep its times and size
                 _intact_files.discard(key)
@@ -136,8 +140,6 @@ def check_files(folder, files, remember=True, settled=None):
             if key[4] < started - UNSETTLED_NS:
                 found[_name(folder, path)] = key
             ahead = max(ahead, key[4] - started)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
     if settled is not None:
         settled.update(found)
     else:
@@ -145,6 +147,81 @@ def check_files(folder, files, remember=True, settled=None):
     if ahead > AHEAD_NS:
         _warn_of_clock_behind(folder, ahead)
     return identities
+
+
+@contextlib.contextmanager
+def hashing_threads(files):
+    """A pool of at most :data:`HASH_THREADS` threads to hash ``files`` files (None for one: hashed in the caller's
+    thread), shut down on the way out, a stop's too: its pending files cancelled, those being hashed waited for,
+    and a thread whose start a stop interrupted (Thread.start waits for it to run; the pool did not track it, which
+    hashed on after the stop) joined too: no thread is left hashing."""
+    if files <= 1:
+        yield None
+        return
+    name = f"minitransfer-sha256-{next(_pools)}"
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(HASH_THREADS, files), thread_name_prefix=name)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for thread in threading.enumerate():
+            if thread.name.startswith(f"{name}_"):
+                thread.join()
+
+
+def check_each(folder, files, settled, damaged, progress=None):
+    """``prepare verify``'s hashing: every one of ``files`` (as :func:`check_files` takes them) hashed, none taken
+    as known, :data:`HASH_THREADS` at a time (one at a time, each its own check_files, they were hashed by one
+    thread: ImageNet's 250 GB at one core's sha256), each found intact added to ``settled`` and the path of each
+    found not so to ``damaged`` in the files' order (for :func:`record_settled`, a stop's too: those before the
+    file it stopped, none after), ``progress(done, total)`` after each. Returns the identities of those found
+    intact (as check_files's) and the ``DatasetError`` of each of the others."""
+    context = contextvars.copy_context()  # the caller's: where a warning of the threads' goes (warnings_told)
+
+    def outcome(file):
+        its_entry = {}  # settled once its turn comes: a stop records the files before it alone, as one by one
+        try:
+            return context.copy().run(check_files, folder, [file], remember=False, settled=its_entry), its_entry
+        except DatasetError as fault:
+            return fault, its_entry
+
+    identities, faults = {}, []
+    with hashing_threads(len(files)) as pool:
+        for done, (file, (found, its_entry)) in enumerate(zip(files, (pool.map if pool else map)(outcome, files)),
+                                                          start=1):
+            if isinstance(found, DatasetError):
+                faults.append(found)
+                damaged.append(file[0])  # its entry dropped: rotten bits keep the times it goes by
+            else:
+                identities.update(found)
+                settled.update(its_entry)
+            if progress:
+                progress(done, len(files))
+    return identities, faults
+
+
+def open_file_intact(folder, path, status, expected, hashed):
+    """Whether the open file of the dataset ``folder`` at ``path`` when opened, ``status`` its ``fstat`` now, holds
+    the bytes of sha256 ``expected``: the verdict :func:`check_files` keeps, shared (a shard touched mid-run was
+    hashed by its reader, :class:`.image_reader.ImageReader`, and again by the run's checkpoint,
+    :meth:`.dataset.Dataset.check_unchanged`; whichever comes second takes the other's now): known by its stat
+    (device, inode, size, mtime_ns, ctime_ns) and ``expected`` in this process or in the record of ``folder``, else
+    ``hashed()``, the open file's sha256 (another file renamed to ``path`` since is not it), remembered as intact
+    and recorded once settled, as check_files does. What ``hashed`` raises is raised."""
+    started = time.time_ns()
+    key = (*identity(status), status.st_ctime_ns, expected)
+    if key in _intact_files:
+        return True
+    if _recorded_as(_read_record(*_record_path(folder)).get(_name(folder, path)), key):
+        _intact_files.add(key)
+        return True
+    if hashed() != expected:
+        _intact_files.discard(key)
+        return False
+    _intact_files.add(key)
+    if key[4] < started - UNSETTLED_NS:
+        record_settled(folder, {_name(folder, path): key})
+    return True
 
 
 def _warn_of_clock_behind(folder, ahead_ns):

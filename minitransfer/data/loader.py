@@ -47,7 +47,7 @@ from minitransfer.ops import _check, augment
 
 from . import dataset as ds
 from . import image_reader, loader_workers
-from .decoder_pool import MAX_WORKERS
+from .decoder_pool import MAX_WORKERS, refuse_in_script_rerun
 
 SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augmentation uses the batch number
 
@@ -88,6 +88,7 @@ class BatchLoader:
 
     def __init__(self, dataset, subset, indices, labels, batch_size, crop, train, seed=0, mean=None,
                  device="cpu", workers=0, cursor=None, prefetch=None, check_checksums=True, stop=None):
+        refuse_in_script_rerun("BatchLoader()")  # its example's loop at a script's top level, run by its workers
         self.dataset = dataset if isinstance(dataset, ds.Dataset) else ds.open_dataset(dataset)
         self.subset = subset
         self.indices = _check.integer_array("BatchLoader", "indices", indices, np.int64)

@@ -20,7 +20,9 @@ closest 0.24 apart on average); found: 100% resized, 95% 30 levels lighter, 100%
 sides, 4% training's crop at another place, 1% a strip of 80%; 300 skies of a gradient each: 290 left out as plain,
 no pair of the others called copies (0.11.7, comparing grey levels: 50 pairs). 5000 random thumbnails against
 60000, mirrored, on 2 busy cores: 9.6 to 13.3 s before windows (0.11.7), 4.9 s whole only (--no-crops), 41 s with
-the windows.
+the windows. The whole command, synthetic datasets of 2000 and 20000 images of 64 px: 77 to 82 s (0.11.8, an einsum a
+thumbnail window, the source normalized again for each batch), 14 to 19 s (each thumbnail two products of matrices,
+the grey levels once for every window, the source normalized once).
 """
 
 import numpy as np
@@ -52,11 +54,23 @@ def thumbnails(images, window=FULL):
     its share of the image (pixels cut by a block's edge counted in part, :func:`_block_weights`), so that one photo
     stored at two sizes gives nearly one thumbnail. ``window`` (top, left, height, width, as fractions of the image's
     sides): the thumbnail of that part of each image alone (:data:`WINDOWS`: a crop's)."""
-    grey = images.astype(np.float32) @ GREY
-    top, left, height, width = window
-    rows = _block_weights(grey.shape[1], top, top + height)
-    cols = _block_weights(grey.shape[2], left, left + width)
-    return np.einsum("iy,nyx,jx->nij", rows, grey, cols).reshape(len(images), SIDE * SIDE)
+    return _window_thumbnails(_grey(images), window)
+
+
+def _grey(images):
+    """float32 (N, H, W) grey levels of uint8 (N, H, W, 3) ``images`` (:data:`GREY`): one product of matrices."""
+    return np.dot(images.reshape(-1, 3).astype(np.float32), GREY).reshape(images.shape[:3])
+
+
+def _window_thumbnails(grey, window=FULL):
+    """:func:`thumbnails` of the grey levels ``grey`` (N, H, W) of images, of their part ``window``: the columns'
+    block means of every row at once, then the rows', two products of matrices (an einsum of the three took ~9 s
+    a window for 512 images of 256 px, 50 times longer: ImageNet's source, 6 windows, ~2 days)."""
+    count, height, width = grey.shape
+    top, left, tall, wide = window
+    rows = _block_weights(height, top, top + tall)
+    cols = _block_weights(width, left, left + wide)
+    return (rows @ (grey.reshape(-1, width) @ cols.T).reshape(count, height, SIDE)).reshape(count, SIDE * SIDE)
 
 
 def _block_weights(length, start=0.0, stop=1.0):
@@ -79,8 +93,9 @@ def dataset_thumbnails(data, progress=None, windows=(FULL,)):
         thumbs = np.empty((count, len(windows), SIDE * SIDE), np.float32)  # filled in place: no second copy
         for start in range(0, count, BATCH):
             images = data.images(subset, range(start, min(start + BATCH, count)))
+            grey = _grey(images)  # once for every window
             for number, window in enumerate(windows):
-                thumbs[start:start + len(images), number] = thumbnails(images, window)
+                thumbs[start:start + len(images), number] = _window_thumbnails(grey, window)
             done += len(images)
             if progress is not None:
                 progress(done, total, f"reading the images of {data.path.name}")
@@ -119,7 +134,16 @@ def normalized(thumbs):
     return (centred / np.where(spread > 0, spread, 1.0)).astype(np.float32)
 
 
-def near_copies(these, those, progress=None):
+def normalize(thumbs):
+    """``thumbs`` (float32 (N, SIDE*SIDE), its own) made :func:`normalized` in place, :data:`COLUMNS` rows at a time:
+    a source's thumbnails normalized once, not for each batch of a target's (a third of the comparison's time),
+    with no second copy of them (ImageNet's, mirrored: 2.6 million a window)."""
+    for first in range(0, len(thumbs), COLUMNS):
+        thumbs[first:first + COLUMNS] = normalized(thumbs[first:first + COLUMNS])
+    return thumbs
+
+
+def near_copies(these, those, progress=None, normal=False):
     """[(index in ``these``, index in ``those``)] of each thumbnail of ``these`` (N, SIDE*SIDE) and the first of
     ``those`` it is a near copy of (see the module), in ``these``' order: their :func:`normalized` thumbnails differ by
     at most :data:`MEAN_SPREAD` on average and :data:`MOST_SPREAD` at any block. Pairs are first sifted by their
@@ -127,14 +151,16 @@ def near_copies(these, those, progress=None):
     (each block's square at most MOST_SPREAD times its difference); those left are compared block by block, a row of
     ``these`` at a time. :data:`BATCH` of ``these`` against :data:`COLUMNS` of ``those`` at a time, so that the
     memory taken does not grow with the source (ImageNet's, mirrored: 2.6 million thumbnails, whose distances to a
-    batch took 10 GB at once). ``progress(rows done)`` after each batch of ``these``."""
+    batch took 10 GB at once). ``normal``: ``those`` are normalized already (:func:`normalize`, as
+    :func:`shared_images` does its source's once), else each part of them is normalized for each batch of ``these``
+    (no copy of them all). ``progress(rows done)`` after each batch of ``these``."""
     # |a - b|^2 = |a|^2 + |b|^2 - 2 a.b, each norm SIDE*SIDE (or 0, of no contrast: then never near): a pair is
     # near where a.b is at least SIDE*SIDE less half the bound, less half SIFT_MARGIN for float32's rounding
     pairs, least = [], SIDE * SIDE - (MOST_SPREAD * MEAN_SPREAD * SIDE * SIDE + SIFT_MARGIN) / 2
     for start in range(0, len(these), BATCH):
         block, found = normalized(these[start:start + BATCH]), {}
         for first in range(0, len(those), COLUMNS):
-            part = normalized(those[first:first + COLUMNS])
+            part = those[first:first + COLUMNS] if normal else normalized(those[first:first + COLUMNS])
             near = block @ part.T >= least
             near[list(found)] = False  # paired in an earlier part: the first near copy is named
             for row in np.flatnonzero(near.any(axis=1)):
@@ -171,6 +197,7 @@ def shared_images(target, source, progress=None, windows=tuple(WINDOWS)):
     pooled = np.concatenate([theirs.pop(subset)[0] for subset in SUBSETS])
     kept = np.flatnonzero(~plain(pooled[:, 0]))
     every = pooled[kept].transpose(1, 0, 2).reshape(len(windows) * len(kept), SIDE * SIDE)  # window by window
+    normalize(every)  # a copy (pooled[kept]): normalized in place, once for every batch of every subset compared
     plain_there, pooled = len(pooled) - len(kept), None
     copies, plain_here, done = [], 0, 0
     total = sum(len(mine[subset][0]) for subset in SUBSETS)
@@ -186,7 +213,7 @@ def shared_images(target, source, progress=None, windows=tuple(WINDOWS)):
 
         found = {}  # {row: (column, mirrored)}: an unmirrored row's pair first, then a mirrored row's
         for row, column in near_copies(np.concatenate([thumbs[compared], mirrored(thumbs[compared])]), every,
-                                       compared_so_far):
+                                       compared_so_far, normal=True):
             found.setdefault(row % len(compared), (column, row >= len(compared)))
         copies += [((subset, int(compared[row]), int(mine[subset][1][compared[row]])),
                     where[kept[column % len(kept)]], mirror, windows[column // len(kept)])
