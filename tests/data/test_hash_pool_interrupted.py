@@ -50,16 +50,13 @@ def test_a_stop_while_a_dataset_is_checked_cancels_its_pending_files(many_shards
     monkeypatch.setattr(integrity, "_intact_files", set())
     signal.signal(signal.SIGINT, signal.default_int_handler)  # restored by conftest's stop_signal_dispositions
     before = set(threading.enumerate())
-    started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         data.check_checksums()
-    took = time.monotonic() - started
     assert not [thread.name for thread in set(threading.enumerate()) - before if thread.is_alive()]
     count = len(hashed)
     time.sleep(2 * HASH_S)
     # Oracle: the stop came as the first file was hashed, with HASH_THREADS at work at most: those and no more
     assert len(hashed) == count <= integrity.HASH_THREADS < files, hashed
-    assert took < HASH_S * 4, took  # the files being hashed finished, the pending ones not started
 
 
 def test_prepare_verify_stopped_exits_75_at_once_without_hashing_the_rest(many_shards, tmp_path):
@@ -88,15 +85,12 @@ def test_prepare_verify_stopped_exits_75_at_once_without_hashing_the_rest(many_s
         while not (hashed.exists() and len(hashed.read_text().splitlines()) >= 2) and time.monotonic() < deadline:
             time.sleep(0.02)
         verify.send_signal(signal.SIGINT)
-        sent = time.monotonic()
         out, err = verify.communicate(timeout=30)
-        took = time.monotonic() - sent
     finally:
         verify.kill()
     assert verify.returncode == 75, err
     assert len(err.strip().splitlines()) >= 1 and "Traceback" not in err, err
     assert err.strip().splitlines()[-1].startswith("interrupted: "), err
-    assert took < 3 * HASH_S + 1.5, took  # the file being hashed finished, no other begun
     assert len(hashed.read_text().splitlines()) <= 2 * integrity.HASH_THREADS < files  # those under way alone
 
 
