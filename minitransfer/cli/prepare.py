@@ -339,7 +339,7 @@ def verify_command(path):
         with lock.shared(path):  # from before meta.json is read (verify holds it from there on): a prepare is named
             _finish(dataset.open_dataset(path), verify=True)
 
-    run(verify)
+    run(verify, interrupted="stopped by a signal before every file was checked; rerun the same command to check them")
 
 
 @prepare.command("overlap")
