@@ -69,7 +69,7 @@ def demo(out, seed, device, precision):
 
     \b
     Examples:
-      minitransfer demo                           # takes minutes (3-5 on 2 CPU cores)
+      minitransfer demo                           # takes minutes (about 2-5 on 2 CPU cores)
       minitransfer demo --seed 1                  # takes minutes: other splits and seeds
       minitransfer demo -o my-demo --device cpu   # takes minutes
     """
