@@ -26,12 +26,17 @@ def needed_and_free(needed, *free, unit="MB"):
     decimals as it takes (up to kilobytes) for the needed to read differently from every free one, else in
     bytes (all under a kilobyte: a log's line on a disk without a block left read "0.0 MB" each). A report of
     0.32 MB on a disk with 0.31 MB free said "(0.3 MB needed, 0.3 MB free there)", which reads as though it fitted.
+    A needed that would read as none beside more free (a result.json's 1.6 kB on a disk with megabytes free but no
+    inodes left, or a quota used up, said "0.0 MB needed") is said in the unit its size reaches ("1.6 kB").
     ``unit``: :func:`size_said`'s."""
     said = functools.partial(size_said, unit=unit)
     digits = next((digits for digits in range(1, 4) if not needed or
                    all(said(needed, digits) != said(size, digits) for size in free)), None)  # 3: kB
     if digits is None:
         return tuple(f"{size} bytes" for size in (needed, *free))
+    if needed and said(needed, digits) == said(0, digits):  # a few kB beside megabytes free: in a unit of its own
+        units = BINARY if unit in (*BINARY, BINARY) else DECIMAL
+        return (size_said(needed, unit=units), *(said(size, digits) for size in free))
     return tuple(said(size, digits) for size in (needed, *free))
 
 

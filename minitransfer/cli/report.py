@@ -100,7 +100,7 @@ def report(runs, out, reference):
       minitransfer report minitransfer-demo                      # after the demo has run
       minitransfer report grid --reference paper                 # after your experiment (in grid)
     """
-    written = run(lambda: _write(runs, out, reference))
+    written = run(lambda: _write(runs, out, reference), interrupted=_interrupted(_out_dir(runs, out)))
     if isinstance(written, report_folder.WrittenWhole):
         return stopped_whole(written.out_dir)
     try:
@@ -123,6 +123,16 @@ def stopped_whole(out_dir):
         signal.signal(stop, signal.SIG_IGN)
     say(f"stopped: the report was written whole into {inputs.display_name(out_dir)} before stopping; nothing is left "
         f"to do")
+
+
+def _interrupted(out_dir):
+    """What a stop before the report was written says (exit code 75): ``out_dir`` as it was, the earlier report
+    whole or none (the report is made before its folder is touched, and a stop while its files replace the
+    earlier's is answered once they have: :class:`minitransfer.report_folder.WrittenWhole`). It said "before
+    anything was saved, or with every file written so far intact; rerun the same command to continue", a
+    command's that may have written part of its work, of one that writes its folder whole or not at all."""
+    return (f"stopped by a signal before the report was written, {inputs.display_name(out_dir)} as it was; rerun "
+            f"the same command to write it")
 
 
 def _out_dir(runs, out):
