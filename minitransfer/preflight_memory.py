@@ -127,7 +127,9 @@ def _lower(need, available):
     if need.at is None or need.value is None or need.value <= smallest:
         return f"lower `{need.field}`"
     if resident(need.at(smallest)) > available:
-        even = f"even `{need.field}={smallest}` needs about {in_units(need.at(smallest), math.ceil)}"
+        least = need.at(smallest)
+        grown = "" if least > available else f", its process about {in_units(resident(least), math.ceil)}"
+        even = f"even `{need.field}={smallest}` needs about {in_units(least, math.ceil)}{grown}"
         if need.alone is None:
             return f"{even}: it does not fit here"
         if resident(need.alone.bytes) <= available:

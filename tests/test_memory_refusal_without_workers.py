@@ -41,3 +41,15 @@ def test_the_refusal_names_what_fits_without_workers_and_it_fits(synthetic_8, mo
     assert 1 < fits < batch_size
     assert _refusal(synthetic_8, fits, 0) is None
     assert _refusal(synthetic_8, fits + 1, 0) is not None
+
+
+def test_a_smallest_value_whose_arrays_fit_but_not_its_process_says_both():
+    """Batch 1 needing 100 KiB of arrays, 110 KiB available: its process grows to 115 KiB (15% more), which does
+    not fit; "even `batch_size=1` needs about 100 KiB: it does not fit here" read as 100 KiB not fitting in 110."""
+    need = preflight_memory.Need("a step at `batch_size=5`", "batch_size", 500 * 2**10, 5,
+                                 lambda batch: batch * 100 * 2**10)
+    with pytest.raises(preflight_memory.OutOfMemory) as refused:
+        preflight_memory.check_needs([need], Available(110 * 2**10, "the test's limit"))
+    assert str(refused.value) == ("a step at `batch_size=5` needs about 500 KiB of memory; 110 KiB is available (the "
+                                  "test's limit); even `batch_size=1` needs about 100 KiB, its process about 115 KiB: "
+                                  "it does not fit here")
