@@ -37,8 +37,7 @@ def lost_and_moved(classes, others):
     none: a class removed, the others numbered on), and how many each holds (a long list as its first few and how
     many more). "" otherwise: nothing lacked (:func:`_numbered_otherwise`), or nothing moved (a class renamed in
     place, the last one gone: :func:`differences` names that index)."""
-    keys = {class_key(entry) for entry in others}
-    lacked = [entry for entry in classes if class_key(entry) not in keys]
+    lacked = _lacked(classes, others)
     moved = _moved(classes, others)
     if not (lacked and moved):
         return ""
@@ -55,9 +54,8 @@ def _numbered_otherwise(classes, others):
     class besides: 'coal' (4 classes in the checkpoint, 5 in the dataset)"); "" where one is not there, or where
     each is at its own index (a wnid spelt otherwise there: folder `Cat` for `cat`). A superset of a network's
     classes, or its classes in another order, was said not to have the class it holds at another index."""
-    keys = {class_key(entry) for entry in others}
     moved = _moved(classes, others)
-    if not moved or not all(class_key(entry) in keys for entry in classes):
+    if not moved or _lacked(classes, others):
         return ""
     entry, found = moved[0]
     return (f"class {entry['index']} {described_class(entry)} in the checkpoint is class {found['index']} in the "
@@ -66,17 +64,44 @@ def _numbered_otherwise(classes, others):
 
 def _moved(classes, others):
     """[(entry, found)]: each entry of the class table ``classes`` (a checkpoint's) that ``others`` (a dataset's)
-    holds (by :func:`minitransfer.class_tables.class_key`) at another index, with its entry there."""
-    by_key = {class_key(entry): entry for entry in others}
-    return [(entry, by_key[class_key(entry)]) for entry in classes
-            if class_key(entry) in by_key and int(by_key[class_key(entry)]["index"]) != int(entry["index"])]
+    holds (:func:`_matched`) at another index, with its entry there."""
+    return [(entry, found) for entry, found in _matched(classes, others)
+            if found is not None and int(found["index"]) != int(entry["index"])]
+
+
+def _lacked(classes, others):
+    """The entries of the class table ``classes`` (a checkpoint's) that ``others`` (a dataset's) lacks
+    (:func:`_matched`)."""
+    return [entry for entry, found in _matched(classes, others) if found is None]
+
+
+def _matched(classes, others):
+    """[(entry, found)]: each entry of the class table ``classes`` (a checkpoint's) with the entry of ``others`` (a
+    dataset's) that is its class, None where none: the one of its very wnid, else one of its
+    :func:`minitransfer.class_tables.class_key` (a wnid spelt otherwise: folder `Cat` for `cat`) that no class of
+    ``classes`` has by its very wnid and none before it took. Each of ``others`` is one class's at most: folders
+    `Cat` and `cat` are two classes of one key, and `cat` removed, 'cat' was said to be numbered 0 there, where
+    the dataset holds 'Cat'."""
+    exact = {}
+    for entry in others:
+        exact.setdefault(str(entry["wnid"]), entry)
+    taken = {str(entry["wnid"]) for entry in classes} & exact.keys()
+    loose = {}
+    for entry in others:
+        if str(entry["wnid"]) not in taken:
+            loose.setdefault(class_key(entry), []).append(entry)
+    matched = []
+    for entry in classes:
+        spelt = loose.get(class_key(entry)) if str(entry["wnid"]) not in exact else None
+        matched.append((entry, exact.get(str(entry["wnid"])) or (spelt.pop(0) if spelt else None)))
+    return matched
 
 
 def _besides(classes, others):
     """What the class table ``others`` (a dataset's) holds besides ``classes`` (a checkpoint's), by
     :func:`minitransfer.class_tables.class_key`, in words: "; it holds 1 class besides: 'ant'"; "" where nothing."""
-    seen = {class_key(entry) for entry in classes}
-    besides = [entry for entry in others if class_key(entry) not in seen]
+    seen = {id(found) for _, found in _matched(classes, others)}
+    besides = [entry for entry in others if id(entry) not in seen]
     return f"; it holds {len(besides)} class{'es' * (len(besides) > 1)} besides: {_listed(besides)}" if besides else ""
 
 

@@ -43,13 +43,16 @@ class OutOfMemory(MinitransferError, MemoryError):
 class Need(typing.NamedTuple):
     """The memory one thing a run does needs: what it is (quoting the field that sets its size), that field, bytes;
     where known, the field's value and the bytes it would need at another (``at(value)``, growing with it), from
-    which a refusal finds the value that fits (:func:`check_needs`)."""
+    which a refusal finds the value that fits (:func:`check_needs`); ``alone``, the need without loader workers
+    that a refusal advises where even the smallest value of the field does not fit (a batch too large for workers=0
+    to fit, or workers that batch_size=1 does not make fit)."""
 
     what: str
     field: str
     bytes: int
     value: int = None
     at: typing.Callable = None
+    alone: "Need" = None
 
 
 def check_memory(plan):
@@ -93,8 +96,9 @@ def memory_needs(plan, net, device=None):
         field, value, at = "workers", c.workers, lambda workers: trained(c.batch_size, workers)
     else:
         field, value, at = "batch_size", c.batch_size, lambda batch: trained(batch, c.workers)
+    alone = Need("", "batch_size", trained(c.batch_size, 0), c.batch_size, lambda batch: trained(batch, 0))
     return (Need(f"a training step of {net.preset} at `batch_size={c.batch_size}`{with_workers}", field, step, value,
-                 at),
+                 at, alone if c.workers else None),
             Need(f"an evaluation batch of {net.preset} at `eval_batch_size={c.eval_batch_size}`", "eval_batch_size",
                  evaluated(c.eval_batch_size), c.eval_batch_size, evaluated))
 
@@ -117,13 +121,20 @@ def check_needs(needs, available):
 def _lower(need, available):
     """The advice of a refusal of ``need``: lower its field, to the largest value below its own that
     ``need.at`` fits in ``available`` bytes (a bisection: the need grows with the value), or none
-    fits: what the smallest (0 workers, 1 image) needs."""
+    fits: what the smallest (0 workers, 1 image) needs, and, where ``need.alone`` says, what fits without
+    workers (the other field lowered too)."""
     smallest = 0 if need.field == "workers" else 1
     if need.at is None or need.value is None or need.value <= smallest:
         return f"lower `{need.field}`"
     if resident(need.at(smallest)) > available:
-        return (f"even `{need.field}={smallest}` needs about {in_units(need.at(smallest), math.ceil)}: "
-                f"it does not fit here")
+        least = need.at(smallest)
+        grown = "" if least > available else f", its process about {in_units(resident(least), math.ceil)}"
+        even = f"even `{need.field}={smallest}` needs about {in_units(least, math.ceil)}{grown}"
+        if need.alone is None:
+            return f"{even}: it does not fit here"
+        if resident(need.alone.bytes) <= available:
+            return f"{even}; `workers=0` fits"
+        return f"{even}; with `workers=0`, {_lower(need.alone, available)}"
     fits, too_large = smallest, need.value
     while too_large - fits > 1:
         middle = (fits + too_large) // 2
