@@ -8,7 +8,7 @@ import os
 import pathlib
 import shlex
 
-from minitransfer import stopping
+from minitransfer import fileio, stopping
 from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
 from minitransfer.files_in_the_way import RERUN, RUN_FILE_ROLES, refuse_in_the_way
@@ -33,6 +33,7 @@ def already_finished(plan):
     saved, c = plan.resume_from, plan.config
     if saved is None or saved.iteration < c.max_iter:
         return None
+    _remove_left_over(plan)
     warn_of_hand_edits(plan, saved)
     # what writes the result again: this resumption, from the run's checkpoint (its solver state), else training again
     refuse_in_the_way(plan.run_dir / RESULT_FILE, RUN_FILE_ROLES[RESULT_FILE], again=(
@@ -46,6 +47,22 @@ def already_finished(plan):
         if saved.solver is None:
             raise result_lost(c.out, plan.run_dir, _why_unreadable(plan.run_dir / RESULT_FILE, error)) from None
         return None
+
+
+def _remove_left_over(plan):
+    """Remove what dead processes left in the finished run's folder and beside its weights (a checkpoint's or
+    the weights' temporary: a run killed as it wrote them, then finished by another), as a run that trains
+    removes them as it starts (:class:`minitransfer.run_files.RunFiles`, :mod:`minitransfer.training_run`):
+    only those of this machine's processes that are gone, or another machine's untouched for a day
+    (:func:`minitransfer.fileio.remove_stale_temporaries`), never a live process's. Before, `--resume auto`
+    said "already finished" and left them there. A folder that cannot be written (read-only: a finished run
+    is reported from it all the same) keeps them."""
+    out = pathlib.Path(plan.config.out)
+    try:
+        fileio.remove_stale_temporaries(plan.run_dir)
+        fileio.remove_stale_temporaries(out.parent, names=(out.name,))
+    except OSError:
+        pass
 
 
 class ResultLost(UnreadableRun):
