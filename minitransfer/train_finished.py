@@ -13,6 +13,7 @@ from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
 from minitransfer.files_in_the_way import RERUN, RUN_FILE_ROLES, refuse_in_the_way
 from minitransfer.left_out import UnreadableRun
+from minitransfer.own_presets import sources_words
 from minitransfer.progress import Progress
 from minitransfer.recorded_config import recorded_options
 from minitransfer.result_checks import read_result, rows_edited
@@ -45,7 +46,8 @@ def already_finished(plan):
         raise
     except (ValueError, TypeError) as error:  # an unreadable result: finish the run again, from its checkpoint only
         if saved.solver is None:
-            raise result_lost(c.out, plan.run_dir, _why_unreadable(plan.run_dir / RESULT_FILE, error)) from None
+            raise result_lost(c.out, plan.run_dir, _why_unreadable(plan.run_dir / RESULT_FILE, error),
+                              c.preset) from None
         return None
 
 
@@ -70,17 +72,19 @@ class ResultLost(UnreadableRun):
     exit 65, bad data, as ``info`` and ``experiment`` say of a result.json they cannot read."""
 
 
-def result_lost(out, run_dir, why):
+def result_lost(out, run_dir, why, preset=None):
     """:class:`ResultLost` of the finished run of weights ``out`` whose result.json in ``run_dir`` cannot be read
     or is not there (``why``: report's reason for leaving it out, :func:`_why_unreadable`, or that it is missing:
     :func:`result_missing`) and whose checkpoint is gone: what the user can do, as a grid says it
     (:func:`minitransfer.grid_status.result_lost`): keep the weights, which eval scores, or train the run anew.
     Before, it was "OUT exists but there is nothing to resume from", exit 2 (usage), advising to delete
-    the finished network, where ``info`` and ``experiment`` exit 65 naming result.json."""
+    the finished network, where ``info`` and ``experiment`` exit 65 naming result.json. The eval command begins
+    with the ``MINITRANSFER_PRESET_SOURCES=...`` a new shell needs where ``preset`` (the run's) is one of the
+    user's own (:func:`minitransfer.own_presets.sources_words`): pasted bare, it was refused (exit 65)."""
     return ResultLost(f"{why}; the run is finished, but its checkpoint {run_dir / 'checkpoint.h5'} is gone, so "
-                      f"nothing writes its result again and report leaves it out: keep {out} (`minitransfer eval "
-                      f"{shlex.quote(str(out))}` scores it again), or, as the last resort, {train_again('the run')}, "
-                      f"which replaces that network")
+                      f"nothing writes its result again and report leaves it out: keep {out} (`{sources_words(preset)}"
+                      f"minitransfer eval {shlex.quote(str(out))}` scores it again), or, as the last resort, "
+                      f"{train_again('the run')}, which replaces that network")
 
 
 def result_missing(out, run_dir, max_iter):

@@ -69,3 +69,20 @@ def test_the_eval_info_names_for_a_kept_network_of_ones_own_preset_runs_in_a_new
     assert command.endswith("minitransfer eval net.h5"), said
     assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
     assert "top-1" in done.stdout, done.stdout
+
+
+def test_the_eval_train_names_for_a_finished_run_whose_result_is_lost_runs_in_a_new_shell(own_stopped, micro_data):
+    command = ["train", "--data", micro_data, "--split", "all", "-o", "net.h5", "--preset", "own", "--batch-size",
+               "4", "--max-iter", "4", "--eval-every", "2", "--checkpoint-every", "2", "--device", "cpu",
+               "--resume", "auto"]
+    resumed = CliRunner().invoke(main, command)
+    assert resumed.exit_code == 0, resumed.output
+    (own_stopped / "net.run" / "result.json").write_text("not a result")  # damaged, its checkpoint gone
+    (own_stopped / "net.run" / "checkpoint.h5").unlink()
+    refused = CliRunner().invoke(main, command)
+    assert refused.exit_code == 65 and "scores it again" in refused.output, refused.output
+    said = refused.output[refused.output.index("keep "):]
+    pasted, done = _pasted(said, own_stopped)
+    assert pasted.endswith("minitransfer eval net.h5"), said
+    assert done.returncode == 0, f"{pasted}\n{done.stdout}{done.stderr}"
+    assert "top-1" in done.stdout, done.stdout
