@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from minitransfer import fileio
 from minitransfer.cli import main
+from test_io_mutants import _dead_pid
 
 FAST = ["--preset", "micro", "--batch-size", "8", "--max-iter", "2", "--eval-every", "2", "--checkpoint-every", "2",
         "--device", "cpu", "--split", "all"]
@@ -23,13 +24,6 @@ def live_process():
     yield process.pid
     process.kill()
     process.wait()
-
-
-def _dead_pid():
-    """The PID of a process of this machine that has ended."""
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
 
 
 def test_a_finished_run_resumed_removes_a_dead_processes_temporaries_and_keeps_a_live_ones(micro_data, tmp_path,
