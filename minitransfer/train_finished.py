@@ -87,12 +87,12 @@ def result_lost(out, run_dir, why, preset=None):
                       f"{train_again('the run')}, which replaces that network")
 
 
-def result_missing(out, run_dir, max_iter):
+def result_missing(out, run_dir, max_iter, preset=None):
     """:func:`result_lost` of the run of weights ``out``, finished (they are at its ``max_iter``), whose result.json
     in ``run_dir`` is not there (deleted, or never written: the run stopped between its weights and its result) and
     whose checkpoint is gone: nothing writes it again. Before, "OUT exists but there is nothing to resume from;
-    delete or move away OUT", exit 2, of the finished network."""
-    return result_lost(out, run_dir, missing_why(out, run_dir, max_iter))
+    delete or move away OUT", exit 2, of the finished network. ``preset``: the run's (:func:`result_lost`)."""
+    return result_lost(out, run_dir, missing_why(out, run_dir, max_iter), preset)
 
 
 def missing_why(out, run_dir, max_iter):
