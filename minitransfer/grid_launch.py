@@ -81,7 +81,9 @@ def open_run_log(out, run, command, apart=False):
     train, which joins its output to the log once it holds the run's lock: :mod:`minitransfer.train_log`)
     to a file of its own beside the log (:func:`output_apart`); (the log's path, that file's or None). A
     folder or file that cannot be written raises :class:`~minitransfer.fileio.StorageError` naming it (a
-    full disk)."""
+    full disk): the log, never the file apart, which is removed (before, "cannot write RUN/.train.log.tmp-HOST-PID",
+    a name the user never sees elsewhere, and the empty file stayed beside the log until a train next wrote the
+    run)."""
     folder = run_dir(out, run)
     log = folder / LOG_FILE
     output = output_apart(log) if apart else log
@@ -93,8 +95,22 @@ def open_run_log(out, run, command, apart=False):
         raise fileio.storage_error(folder, error) from error
     if apart:
         fileio.append_text(log, "")  # made as before: the grid watches it from here (Warnings), none refused later
-    fileio.append_text(output, f"{COMMAND_PREFIX}{shlex.join(command)}\n")
+    try:
+        fileio.append_text(output, f"{COMMAND_PREFIX}{shlex.join(command)}\n", named=log)
+    except fileio.StorageError:
+        if apart:
+            _remove(output)
+        raise
     return log, output if apart else None
+
+
+def _remove(path):
+    """Remove ``path`` if it is there; one that cannot be removed is left (a later train removes it, as it does
+    a grid's killed: :func:`output_apart`)."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def output_apart(log):
@@ -125,10 +141,7 @@ def lost_race_apart(log, code):
             fileio.append_text(log, text)
         except fileio.StorageError:
             return False
-    try:
-        apart.unlink(missing_ok=True)
-    except OSError:  # left beside the log, read again by no one
-        pass
+    _remove(apart)  # one that cannot be removed is left beside the log, read again by no one
     return lost
 
 

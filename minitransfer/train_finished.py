@@ -8,11 +8,12 @@ import os
 import pathlib
 import shlex
 
-from minitransfer import stopping
+from minitransfer import fileio, stopping
 from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
 from minitransfer.files_in_the_way import RERUN, RUN_FILE_ROLES, refuse_in_the_way
 from minitransfer.left_out import UnreadableRun
+from minitransfer.own_presets import sources_words
 from minitransfer.progress import Progress
 from minitransfer.recorded_config import recorded_options
 from minitransfer.result_checks import read_result, rows_edited
@@ -33,6 +34,7 @@ def already_finished(plan):
     saved, c = plan.resume_from, plan.config
     if saved is None or saved.iteration < c.max_iter:
         return None
+    _remove_left_over(plan)
     warn_of_hand_edits(plan, saved)
     # what writes the result again: this resumption, from the run's checkpoint (its solver state), else training again
     refuse_in_the_way(plan.run_dir / RESULT_FILE, RUN_FILE_ROLES[RESULT_FILE], again=(
@@ -44,8 +46,25 @@ def already_finished(plan):
         raise
     except (ValueError, TypeError) as error:  # an unreadable result: finish the run again, from its checkpoint only
         if saved.solver is None:
-            raise result_lost(c.out, plan.run_dir, _why_unreadable(plan.run_dir / RESULT_FILE, error)) from None
+            raise result_lost(c.out, plan.run_dir, _why_unreadable(plan.run_dir / RESULT_FILE, error),
+                              c.preset) from None
         return None
+
+
+def _remove_left_over(plan):
+    """Remove what dead processes left in the finished run's folder and beside its weights (a checkpoint's or
+    the weights' temporary: a run killed as it wrote them, then finished by another), as a run that trains
+    removes them as it starts (:class:`minitransfer.run_files.RunFiles`, :mod:`minitransfer.training_run`):
+    only those of this machine's processes that are gone, or another machine's untouched for a day
+    (:func:`minitransfer.fileio.remove_stale_temporaries`), never a live process's. Before, `--resume auto`
+    said "already finished" and left them there. A folder that cannot be written (read-only: a finished run
+    is reported from it all the same) keeps them."""
+    out = pathlib.Path(plan.config.out)
+    try:
+        fileio.remove_stale_temporaries(plan.run_dir)
+        fileio.remove_stale_temporaries(out.parent, names=(out.name,))
+    except OSError:
+        pass
 
 
 class ResultLost(UnreadableRun):
@@ -53,25 +72,27 @@ class ResultLost(UnreadableRun):
     exit 65, bad data, as ``info`` and ``experiment`` say of a result.json they cannot read."""
 
 
-def result_lost(out, run_dir, why):
+def result_lost(out, run_dir, why, preset=None):
     """:class:`ResultLost` of the finished run of weights ``out`` whose result.json in ``run_dir`` cannot be read
     or is not there (``why``: report's reason for leaving it out, :func:`_why_unreadable`, or that it is missing:
     :func:`result_missing`) and whose checkpoint is gone: what the user can do, as a grid says it
     (:func:`minitransfer.grid_status.result_lost`): keep the weights, which eval scores, or train the run anew.
     Before, it was "OUT exists but there is nothing to resume from", exit 2 (usage), advising to delete
-    the finished network, where ``info`` and ``experiment`` exit 65 naming result.json."""
+    the finished network, where ``info`` and ``experiment`` exit 65 naming result.json. The eval command begins
+    with the ``MINITRANSFER_PRESET_SOURCES=...`` a new shell needs where ``preset`` (the run's) is one of the
+    user's own (:func:`minitransfer.own_presets.sources_words`): pasted bare, it was refused (exit 65)."""
     return ResultLost(f"{why}; the run is finished, but its checkpoint {run_dir / 'checkpoint.h5'} is gone, so "
-                      f"nothing writes its result again and report leaves it out: keep {out} (`minitransfer eval "
-                      f"{shlex.quote(str(out))}` scores it again), or, as the last resort, {train_again('the run')}, "
-                      f"which replaces that network")
+                      f"nothing writes its result again and report leaves it out: keep {out} (`{sources_words(preset)}"
+                      f"minitransfer eval {shlex.quote(str(out))}` scores it again), or, as the last resort, "
+                      f"{train_again('the run')}, which replaces that network")
 
 
-def result_missing(out, run_dir, max_iter):
+def result_missing(out, run_dir, max_iter, preset=None):
     """:func:`result_lost` of the run of weights ``out``, finished (they are at its ``max_iter``), whose result.json
     in ``run_dir`` is not there (deleted, or never written: the run stopped between its weights and its result) and
     whose checkpoint is gone: nothing writes it again. Before, "OUT exists but there is nothing to resume from;
-    delete or move away OUT", exit 2, of the finished network."""
-    return result_lost(out, run_dir, missing_why(out, run_dir, max_iter))
+    delete or move away OUT", exit 2, of the finished network. ``preset``: the run's (:func:`result_lost`)."""
+    return result_lost(out, run_dir, missing_why(out, run_dir, max_iter), preset)
 
 
 def missing_why(out, run_dir, max_iter):
