@@ -5,7 +5,6 @@ reader has gone: :mod:`minitransfer.stopping`.
 """
 
 import contextlib
-import os
 import signal
 import threading
 
@@ -41,7 +40,6 @@ class StopRequests(list):
         super().__init__()
         self._listening, self._keep_ignored, self.interrupt, self._previous = listening, keep_ignored, interrupt, {}
         self._owed = False  # a stop raised KeyboardInterrupt that the work has not caught (yet, or ever: swallowed)
-        self._ordered = False  # whether the order the stops came in is read (_ARRIVALS)
 
     def __enter__(self):
         if self._listening:
@@ -58,14 +56,12 @@ class StopRequests(list):
             # program embedding Python set it): given back as None, a TypeError at the end of the block.
             self._previous = {stop: signal.signal(stop, self._heard) for stop in stopping.stop_signals_heard()
                               if not (self._keep_ignored and signal.getsignal(stop) is signal.SIG_IGN)}
-            self._ordered = _ARRIVALS.open()
 
     def _heard(self, signum, frame):
-        first = _ARRIVALS.first(signum)
         if stopping.delivered_again() and self._owed:  # the stop it raised, swallowed, delivered again: raised again
             stopping.interrupt(signum, frame)
             return
-        self.append(signal.Signals(first).name)
+        self.append(signal.Signals(signum).name)
         if self.interrupt:
             self.interrupt, self._owed = False, True
             stopping.interrupt(signum, frame)  # swallowed, owed to the command too: no "Exception ignored" told
@@ -89,92 +85,7 @@ class StopRequests(list):
     def __exit__(self, *exc):
         for stop, previous in self._previous.items():
             signal.signal(stop, previous)
-        if self._previous and self._ordered:
-            _ARRIVALS.close()
-        self._previous, self._ordered = {}, False
-
-
-class _Arrivals:
-    """The order in which stop signals came, while a :class:`StopRequests` listens: Python runs the handlers of
-    the signals that came since it last ran one in the order of their numbers, not of their coming, so a SIGINT
-    and a SIGHUP sent together (a Ctrl-C, the terminal closed an instant later) were heard SIGHUP first, and the
-    stop was named SIGHUP. Python's signal handler writes each signal's number, as it comes, to the wakeup file
-    (:func:`signal.set_wakeup_fd`): a pipe of this process's, read here; the handlers' calls take the stops from
-    it in that order (:meth:`first`). Nested blocks share it. Where the wakeup file is another's (an asyncio
-    loop's), nothing is read, and each stop is named as its handler runs, as before."""
-
-    def __init__(self):
-        self._pipe, self._users = None, 0
-        self._pending, self._came = [], []  # the stops whose handlers have not run; those not yet named: in order
-
-    def open(self):
-        """Read the stops' order from here on (main thread); False where the wakeup file is another's."""
-        if self._users == 0 and not self._new_pipe():
-            return False
-        self._users += 1
-        return True
-
-    def _new_pipe(self):
-        """A pipe of its own made the wakeup file; False (none made) where the wakeup file is another's."""
-        read, write = os.pipe()
-        for end in (read, write):
-            os.set_blocking(end, False)
-        if signal.set_wakeup_fd(write, warn_on_full_buffer=False) not in (-1, *(self._pipe or ())):
-            signal.set_wakeup_fd(signal.set_wakeup_fd(-1))  # another's: given back
-            os.close(read), os.close(write)
-            return False
-        self._pipe, self._pending, self._came = (read, write), [], []
-        return True
-
-    def forked(self):
-        """In a child forked while a block reads the order (a grid's worker): a pipe of the child's own, else the
-        child's signals would be read by its parent, and the parent's by it."""
-        if self._pipe is not None:
-            for end in self._pipe:
-                os.close(end)
-            try:
-                made = self._new_pipe()
-            except ValueError:  # forked by a thread that is not Python's main one: no wakeup file to set
-                made = False
-            if not made:
-                self._pipe, self._pending, self._came = None, [], []
-
-    def close(self):
-        """One block less reads them: the last gives the wakeup file back (none) and closes its pipe."""
-        self._users -= 1
-        if self._users == 0 and self._pipe is not None:
-            set_since = signal.set_wakeup_fd(-1)
-            if set_since != self._pipe[1]:  # another's, set inside the block (an asyncio loop): left as it is
-                signal.set_wakeup_fd(set_since)
-            for end in self._pipe:
-                os.close(end)
-            self._pipe, self._pending, self._came = None, [], []
-
-    def first(self, signum):
-        """The stop signal whose handler runs now, ``signum``'s, named as the first of those come and not yet
-        taken by a handler's call; ``signum`` itself where none was read. A signal that came again before its
-        handler ran is one handler's call, as Python runs it once."""
-        if self._pipe is None:
-            return signum
-        while True:
-            try:
-                came = os.read(self._pipe[0], 512)
-            except OSError:  # none left to read (or a read interrupted: the rest is read by the next call)
-                break
-            if not came:
-                break
-            for number in came:
-                if number in stopping.STOP_SIGNALS and number not in self._pending:
-                    self._pending.append(number)
-                    self._came.append(number)
-        if signum not in self._pending:
-            return signum
-        self._pending.remove(signum)
-        return self._came.pop(0)
-
-
-_ARRIVALS = _Arrivals()
-os.register_at_fork(after_in_child=_ARRIVALS.forked)
+        self._previous = {}
 
 
 def held_until_done(work, done=None):
