@@ -28,6 +28,8 @@ KERNEL_FILE = "augment"
 KERNELS = ("augment_crop_mirror",)
 THREADS = 256
 MAX_GRID_Y = 65535  # the kernel strides over the planes beyond this
+GATHER_MAX_VALUES = 2048  # training crops of at most this many values (3·crop²) are gathered for many images at once
+GATHER_BYTES = 1 << 18  # ... in chunks whose copies stay within this many bytes
 
 
 def offsets(n, height, width, crop, train=True, seed=0, iteration=0):
@@ -41,9 +43,8 @@ def offsets(n, height, width, crop, train=True, seed=0, iteration=0):
     if 3 * n > counter_rng.MASK32 + 1:
         raise ValueError(f"augment: at most 2**32 / 3 images per batch, got {n}")
     if not train:
-        oy = np.full(n, (height - crop) // 2, dtype=np.int64)
-        ox = np.full(n, (width - crop) // 2, dtype=np.int64)
-        return oy, ox, np.zeros(n, dtype=np.int64)
+        top, left = _centre(height, width, crop)
+        return np.full(n, top, dtype=np.int64), np.full(n, left, dtype=np.int64), np.zeros(n, dtype=np.int64)
     bits = counter_rng.random_bits(seed, iteration, np.arange(3 * n, dtype=np.int64))  # 3n
     bits = bits.reshape(n, 3).astype(np.int64)  # n,3
     return bits[:, 0] % (height - crop + 1), bits[:, 1] % (width - crop + 1), bits[:, 2] & 1
@@ -68,18 +69,60 @@ def forward(images, mean, crop, train=True, seed=0, iteration=0):
     seed, iteration = _stream(seed, iteration)
     if cuda.is_cuda_array(images):
         return _forward_cuda(images, mean, crop, train, seed, iteration)
-    oy, ox, flip = offsets(n_images, height, width, crop, train, seed, iteration)
-    # Each image's crop read through views of all its crops (no copy), mirrored as a view too, converted and its
-    # mean crop subtracted by one ufunc writing into y: no gathered copy of the batch, of its mean crops or of the
-    # mirrored images (that gather peaked at ~3x y's memory), and the same float conversion and subtraction.
-    crops = np.lib.stride_tricks.sliding_window_view(images, (crop, crop), axis=(1, 2))  # N,H',W',3,crop,crop
-    mean_crops = np.lib.stride_tricks.sliding_window_view(mean, (crop, crop), axis=(0, 1))  # H',W',3,crop,crop
     y = np.empty((n_images, 3, crop, crop), dtype=mean.dtype)  # N,3,crop,crop
+    if not train:
+        _centre_crops(images, mean, *_centre(height, width, crop), y)
+        return y
+    oy, ox, flip = offsets(n_images, height, width, crop, train, seed, iteration)
+    if 3 * crop * crop <= GATHER_MAX_VALUES:
+        _gathered_crops(images, mean, oy, ox, flip, y)
+    else:
+        _crops_image_by_image(images, mean, oy, ox, flip, y)
+    return y
+
+
+def _centre_crops(images, mean, top, left, y):
+    """Evaluation: every image's crop at one place, unmirrored: one ufunc over views writes y (no copy)."""
+    crop = y.shape[-1]
+    rows, columns = slice(top, top + crop), slice(left, left + crop)
+    np.subtract(images[:, rows, columns].transpose(0, 3, 1, 2), mean[rows, columns].transpose(2, 0, 1), out=y,
+                dtype=mean.dtype)
+
+
+def _gathered_crops(images, mean, oy, ox, flip, y):
+    """Small crops, many images at once (a Python loop per image cost ~20% of a micro batch's loading): each
+    chunk's crops and mean crops gathered from views of all windows, subtracted into y, the mirrored images then
+    flipped in y. A chunk's copies stay within GATHER_BYTES, so the peak stays near y's own memory."""
+    crop = y.shape[-1]
+    crops, mean_crops = _windows(images, mean, crop)
+    step = max(1, GATHER_BYTES // (3 * crop * crop * (1 + 2 * mean.itemsize)))  # uint8 crops, mean crops, a flip
+    for start in range(0, len(y), step):
+        top, left, part = oy[start:start + step], ox[start:start + step], y[start:start + step]
+        np.subtract(crops[np.arange(start, start + len(part)), top, left], mean_crops[top, left], out=part,
+                    dtype=mean.dtype)
+        mirrored = np.flatnonzero(flip[start:start + step])
+        part[mirrored] = part[mirrored, :, :, ::-1]  # the gather copies before the write
+
+
+def _crops_image_by_image(images, mean, oy, ox, flip, y):
+    """Large crops: each image's crop and mean crop read through views (mirrored as a view too) and subtracted
+    by one ufunc writing into y: no copy at all, and the per-image call is negligible beside the crop's work."""
+    crops, mean_crops = _windows(images, mean, y.shape[-1])
     for index, (top, left, mirrored) in enumerate(zip(oy.tolist(), ox.tolist(), flip.tolist())):
         columns = slice(None, None, -1 if mirrored else 1)  # jj = crop-1-j where mirrored
         np.subtract(crops[index, top, left][..., columns], mean_crops[top, left][..., columns], out=y[index],
                     dtype=mean.dtype)
-    return y
+
+
+def _windows(images, mean, crop):
+    """Views (no copy) of every crop of every image, (N, H', W', 3, crop, crop), and of the mean, (H', W', 3, ...)."""
+    return (np.lib.stride_tricks.sliding_window_view(images, (crop, crop), axis=(1, 2)),
+            np.lib.stride_tricks.sliding_window_view(mean, (crop, crop), axis=(0, 1)))
+
+
+def _centre(height, width, crop):
+    """Evaluation's crop offsets ``(oy, ox)``."""
+    return (height - crop) // 2, (width - crop) // 2
 
 
 def _crop_sizes(height, width, crop):
