@@ -35,8 +35,17 @@ def stream_key(seed, counter):
     for name, value in (("seed", seed), ("counter", counter)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise ValueError(f"counter_rng: {name} must be an integer, got {value!r}")
-    seed_hash = int(hash32((int(seed) & MASK32) ^ SEED_SALT)[0])
-    return int(hash32(seed_hash ^ (int(counter) & MASK32))[0])
+    return hash32_int(hash32_int((int(seed) & MASK32) ^ SEED_SALT) ^ (int(counter) & MASK32))
+
+
+def hash32_int(x):
+    """:func:`hash32` of one Python int below 2**32, in Python's integers: a stream key is asked for once an
+    image batch and once a dropout layer a step, where NumPy's arrays took 30 µs of a micro batch's 60."""
+    x ^= x >> 16
+    x = (x * 0x7FEB352D) & MASK32
+    x ^= x >> 15
+    x = (x * 0x846CA68B) & MASK32
+    return x ^ (x >> 16)
 
 
 def random_bits(seed, counter, index):

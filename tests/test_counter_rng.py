@@ -7,14 +7,10 @@ from minitransfer import counter_rng
 from oracles import MASK, lowbias32, random_bits, stream_key
 
 
-
-
-
-
-
 @pytest.mark.parametrize("value", [0, 1, 2, 255, 0x9E3779B9, 0xDEADBEEF, 0x80000000, MASK])
 def test_hash32_matches_python_ints(value):
     assert int(counter_rng.hash32(value)[0]) == lowbias32(value)
+    assert counter_rng.hash32_int(value) == lowbias32(value)  # the stream key's scalar form
 
 
 def test_hash32_known_answers():
