@@ -44,8 +44,9 @@ def test_cuda_run_without_a_gpu_ends_with_one_clear_message():
 
 
 def test_precision_training_runs_every_mode_and_gives_a_verdict():
+    """Two iterations a run: the second's forward after the first's update (three repeated the second's path)."""
     script = SCRIPT.parent / "precision_training.py"
-    done = subprocess.run([sys.executable, str(script), "--device", "cpu", "--iterations", "3", "--seeds", "2",
+    done = subprocess.run([sys.executable, str(script), "--device", "cpu", "--iterations", "2", "--seeds", "2",
                            "--window", "1", "--batch", "8"], capture_output=True, text=True, timeout=600)
     assert done.returncode in (0, 1), done.stderr
     for mode in ("ieee", "tf32x3", "tf32"):

@@ -13,6 +13,10 @@ from minitransfer import demo_folder
 from minitransfer.cli import main
 from minitransfer.data import synthetic
 
+# The experiments' grids here: layer 1, two iterations a run, without the fine-tuned runs (4 networks, not 6: what
+# the demo reads of a grid is its plan and that a run of it trained, not which runs it planned)
+GRID = ["--layers", "1", "--no-fine-tuned", "--max-iter", "2", "--batch-size", "8", "--device", "cpu"]
+
 
 @pytest.fixture
 def tiny_demo(tiny_data, monkeypatch):
@@ -28,8 +32,7 @@ def experiment_grid(tiny_data, tmp_path_factory):
     (another dataset than the demo's): its folder and that dataset."""
     data = shutil.copytree(tiny_data, tmp_path_factory.mktemp("other") / "synthetic-4")
     out = tmp_path_factory.mktemp("experiment") / "grid"
-    result = CliRunner().invoke(main, ["experiment", "--data", str(data), "-o", str(out), "--layers", "1",
-                                       "--preset", "mini", "--max-iter", "2", "--batch-size", "8", "--device", "cpu"])
+    result = CliRunner().invoke(main, ["experiment", "--data", str(data), "-o", str(out), "--preset", "mini", *GRID])
     assert result.exit_code == 0, result.output
     return out, data
 
@@ -76,8 +79,7 @@ def test_a_demo_into_an_experiments_grid_on_its_own_data_is_refused_as_the_exper
     earlier version ...; or delete g1 first (what it trained is lost)": the experiment called a demo, an
     option no command has named, and its work advised away."""
     out = tmp_path / "g1"
-    result = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "-o", str(out), "--layers", "1",
-                                       "--max-iter", "2", "--batch-size", "8", "--device", "cpu"])
+    result = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "-o", str(out), *GRID])
     assert result.exit_code == 0, result.output
     _refused(out, f"error: {out} is an experiment's grid (on {tiny_data}), not a demo's folder: the "
                   f"demo's networks cannot be trained among its runs; give this demo another folder (-o FOLDER), or "
@@ -108,8 +110,8 @@ def test_an_experiments_grid_given_a_preset_is_never_advised_away_as_a_demo(tiny
     first (what it trained is lost)". Now, nothing in its plan telling which it is, the advice to delete it is
     for a demo's folder only."""
     out = tmp_path / "g1"
-    result = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "-o", str(out), "--layers", "1",
-                                       "--preset", "mini", "--max-iter", "2", "--batch-size", "8", "--device", "cpu"])
+    result = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "-o", str(out), "--preset", "mini",
+                                       *GRID])
     assert result.exit_code == 0, result.output
     before = snapshot(out)
     refused = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
