@@ -229,6 +229,7 @@ def check_others(runs, out, options, progress=None, plans=None):
     a damaged one). ``progress``, ``plans``: as for :func:`check_finished`."""
     plans = PlannedConfigs() if plans is None else plans
     planned = {run.name for run in runs}
+    refused = []  # (run, by hand, what differs): every one named, not the first alone
     for other, by_hand in counted(_other_runs(out, planned), f"checking the other runs {out} holds", progress):
         ignore = ("seed",) + (treatments.TREATMENT_FIELDS if by_hand else ())
         try:
@@ -237,12 +238,26 @@ def check_others(runs, out, options, progress=None, plans=None):
             continue
         if differ:
             _refuse_prepared_again(out, other, options, ignore, plans)
-            what = (f"a run trained by hand in {out}, which its report reads as {_read_as(other)}," if by_hand
-                    else f"a run of another grid in {out},")
-            raise GridMismatch(f"{run_dir(out, other)}, {what} was trained with other options than this grid asks "
-                               f"for ({'; '.join(differ)}): the report of {out} would pool its network with this "
-                               f"grid's; choose another output folder for this grid, or delete that run first (what "
-                               f"it trained is lost)")
+            refused.append((other, by_hand, differ))
+    if refused:
+        raise GridMismatch(_others_refused(out, refused))
+
+
+def _others_refused(out, refused):
+    """The refusal of :func:`check_others`: the first run of ``refused`` ((run, by hand, what differs) of each run of
+    ``out`` trained otherwise) and what differs, then how many more there are and which. Before, it named the first
+    alone and said "delete that run first": a second grid of another dataset into a folder of 28 runs was refused
+    28 times over, one deleted run after another."""
+    (first, by_hand, differ), more = refused[0], [run.name for run, _, _ in refused[1:]]
+    what = (f"a run trained by hand in {out}, which its report reads as {_read_as(first)}," if by_hand
+            else f"a run of another grid in {out},")
+    head = (f"{run_dir(out, first)}, {what} was trained with other options than this grid asks for "
+            f"({'; '.join(differ)}): the report of {out} would pool its network with this grid's")
+    if not more:
+        return f"{head}; choose another output folder for this grid, or delete that run first (what it trained is lost)"
+    return (f"{head}, as it would those of {len(more)} more run{'s' if len(more) > 1 else ''} there trained otherwise "
+            f"({some_names(more)}); choose another output folder for this grid, or delete those {len(refused)} runs "
+            f"first (what they trained is lost)")
 
 
 def _refuse_prepared_again(out, run, options, ignore=(), plans=None):
