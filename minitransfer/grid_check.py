@@ -63,8 +63,8 @@ def check_finished(runs, out, options, progress=None, plans=None):
     ``progress``: told how far the check has got (:func:`minitransfer.experiment.counted`; a base's
     weights are hashed only where their result.json's record of them no longer holds). ``plans``: the
     :class:`PlannedConfigs` of this check of ``out`` (a new one where None)."""
-    plans = PlannedConfigs() if plans is None else plans
-    for run in counted(runs, f"checking the runs {out} holds", progress):
+    plans, runs = PlannedConfigs() if plans is None else plans, list(runs)  # those after a refused one counted too
+    for index, run in enumerate(counted(runs, f"checking the runs {out} holds", progress)):
         base = weights_path(out, run.parent) if run.parent else None
         saved = trained_file(out, run, plans)  # looked at once: it reads its result.json (once: plans.states)
         if base is not None and saved and not base.exists() and not copied_saved_base(out, run, saved):
@@ -77,10 +77,27 @@ def check_finished(runs, out, options, progress=None, plans=None):
             if seeded_by_hand(out, run, options) and not trained_otherwise(out, run, options, ("seed",), plans):
                 raise GridMismatch(_not_the_grids(runs, out, run, options, differ[0], plans))
             raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
-                               f"({'; '.join(differ)}); to go on with the runs there, give the options as they "
-                               f"were trained (the first value of each; a default of another version too); or choose "
-                               f"another output folder for this grid; or, to train them again here, delete the runs "
-                               f"trained otherwise first (what they trained is lost)")
+                               f"({'; '.join(differ)}){_also_otherwise(runs[index + 1:], out, options, plans)}; "
+                               f"to go on with the runs there, give the options as they were trained (the first value "
+                               f"of each; a default of another version too); or choose another output folder for "
+                               f"this grid; or, to train them again here, delete the runs trained otherwise first "
+                               f"(what they trained is lost)")
+
+
+def _also_otherwise(rest, out, options, plans):
+    """", as were 27 more runs of this grid there (random0/baseB, ... and 24 more)": the runs of ``rest`` (those
+    :func:`check_finished` had not looked at yet) trained otherwise than ``options`` ask for too, or "". Before, the
+    refusal named the first alone and said "delete the runs trained otherwise first", not which nor how many."""
+    more = []
+    for run in rest:
+        try:
+            if trained_file(out, run, plans) and trained_otherwise(out, run, options, plans=plans):
+                more.append(run.name)
+        except (config.ConfigError, config.DataMismatch):  # not judged here: its own refusal, once the first is gone
+            continue
+    several = len(more) > 1
+    return (f", as {'were' if several else 'was'} {len(more)} more run{'s' if several else ''} of this grid there "
+            f"({some_names(more)})") if more else ""
 
 
 def _base_gone(out, run, base, runs=()):
