@@ -63,8 +63,8 @@ def check_finished(runs, out, options, progress=None, plans=None):
     ``progress``: told how far the check has got (:func:`minitransfer.experiment.counted`; a base's
     weights are hashed only where their result.json's record of them no longer holds). ``plans``: the
     :class:`PlannedConfigs` of this check of ``out`` (a new one where None)."""
-    plans = PlannedConfigs() if plans is None else plans
-    for run in counted(runs, f"checking the runs {out} holds", progress):
+    plans, runs = PlannedConfigs() if plans is None else plans, list(runs)  # those after a refused one counted too
+    for index, run in enumerate(counted(runs, f"checking the runs {out} holds", progress)):
         base = weights_path(out, run.parent) if run.parent else None
         saved = trained_file(out, run, plans)  # looked at once: it reads its result.json (once: plans.states)
         if base is not None and saved and not base.exists() and not copied_saved_base(out, run, saved):
@@ -77,10 +77,27 @@ def check_finished(runs, out, options, progress=None, plans=None):
             if seeded_by_hand(out, run, options) and not trained_otherwise(out, run, options, ("seed",), plans):
                 raise GridMismatch(_not_the_grids(runs, out, run, options, differ[0], plans))
             raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
-                               f"({'; '.join(differ)}); to go on with the runs there, give the options as they "
-                               f"were trained (the first value of each; a default of another version too); or choose "
-                               f"another output folder for this grid; or, to train them again here, delete the runs "
-                               f"trained otherwise first (what they trained is lost)")
+                               f"({'; '.join(differ)}){_also_otherwise(runs[index + 1:], out, options, plans)}; "
+                               f"to go on with the runs there, give the options as they were trained (the first value "
+                               f"of each; a default of another version too); or choose another output folder for "
+                               f"this grid; or, to train them again here, delete the runs trained otherwise first "
+                               f"(what they trained is lost)")
+
+
+def _also_otherwise(rest, out, options, plans):
+    """", as were 27 more runs of this grid there (random0/baseB, ... and 24 more)": the runs of ``rest`` (those
+    :func:`check_finished` had not looked at yet) trained otherwise than ``options`` ask for too, or "". Before, the
+    refusal named the first alone and said "delete the runs trained otherwise first", not which nor how many."""
+    more = []
+    for run in rest:
+        try:
+            if trained_file(out, run, plans) and trained_otherwise(out, run, options, plans=plans):
+                more.append(run.name)
+        except (config.ConfigError, config.DataMismatch):  # not judged here: its own refusal, once the first is gone
+            continue
+    several = len(more) > 1
+    return (f", as {'were' if several else 'was'} {len(more)} more run{'s' if several else ''} of this grid there "
+            f"({some_names(more)})") if more else ""
 
 
 def _base_gone(out, run, base, runs=()):
@@ -229,6 +246,7 @@ def check_others(runs, out, options, progress=None, plans=None):
     a damaged one). ``progress``, ``plans``: as for :func:`check_finished`."""
     plans = PlannedConfigs() if plans is None else plans
     planned = {run.name for run in runs}
+    refused = []  # (run, by hand, what differs): every one named, not the first alone
     for other, by_hand in counted(_other_runs(out, planned), f"checking the other runs {out} holds", progress):
         ignore = ("seed",) + (treatments.TREATMENT_FIELDS if by_hand else ())
         try:
@@ -237,12 +255,26 @@ def check_others(runs, out, options, progress=None, plans=None):
             continue
         if differ:
             _refuse_prepared_again(out, other, options, ignore, plans)
-            what = (f"a run trained by hand in {out}, which its report reads as {_read_as(other)}," if by_hand
-                    else f"a run of another grid in {out},")
-            raise GridMismatch(f"{run_dir(out, other)}, {what} was trained with other options than this grid asks "
-                               f"for ({'; '.join(differ)}): the report of {out} would pool its network with this "
-                               f"grid's; choose another output folder for this grid, or delete that run first (what "
-                               f"it trained is lost)")
+            refused.append((other, by_hand, differ))
+    if refused:
+        raise GridMismatch(_others_refused(out, refused))
+
+
+def _others_refused(out, refused):
+    """The refusal of :func:`check_others`: the first run of ``refused`` ((run, by hand, what differs) of each run of
+    ``out`` trained otherwise) and what differs, then how many more there are and which. Before, it named the first
+    alone and said "delete that run first": a second grid of another dataset into a folder of 28 runs was refused
+    28 times over, one deleted run after another."""
+    (first, by_hand, differ), more = refused[0], [run.name for run, _, _ in refused[1:]]
+    what = (f"a run trained by hand in {out}, which its report reads as {_read_as(first)}," if by_hand
+            else f"a run of another grid in {out},")
+    head = (f"{run_dir(out, first)}, {what} was trained with other options than this grid asks for "
+            f"({'; '.join(differ)}): the report of {out} would pool its network with this grid's")
+    if not more:
+        return f"{head}; choose another output folder for this grid, or delete that run first (what it trained is lost)"
+    return (f"{head}, as it would those of {len(more)} more run{'s' if len(more) > 1 else ''} there trained otherwise "
+            f"({some_names(more)}); choose another output folder for this grid, or delete those {len(refused)} runs "
+            f"first (what they trained is lost)")
 
 
 def _refuse_prepared_again(out, run, options, ignore=(), plans=None):
