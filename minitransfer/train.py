@@ -118,7 +118,6 @@ def _trained(config, on_iteration, show_result):
     if on_iteration is not None and not callable(on_iteration):  # else a TypeError once an iteration is done
         raise ConfigError(f"`on_iteration` must be a function taking the iterations done (or None), got "
                           f"{on_iteration!r}")
-    config = _home_expanded(config)
     given_out = config.out  # a symbolic link, which _through_link follows: refusals name it as given
     config = checked(_through_link(config))
     found = _record_read_first(config)  # the run's record, read once: for both checks, and the memory check
@@ -168,20 +167,6 @@ def _trained(config, on_iteration, show_result):
             return already_finished(plan) or _train(plan, on_iteration, stop, run_lock, show_result)
         except fileio.StorageError as error:  # what was written is kept: a plain rerun would refuse it
             raise error.rerun_with(continued_with(plan)) from error
-
-
-# The fields that name files or folders, as a notebook may give them from its home ("~/runs/baseA.h5").
-PATH_FIELDS = ("out", "data", "copy_from", "resume")
-
-
-def _home_expanded(config):
-    """``config`` with its paths that begin with ``~`` or ``~user`` (:data:`PATH_FIELDS`) naming that home
-    folder, as a shell gives them to the command line: from Python, ``out="~/runs/baseA.h5"`` trained into a
-    folder named "~" in the working folder, silently, and ``data="~/imagenet-256"`` was "no such folder"."""
-    home = {name: os.path.expanduser(os.fspath(value)) for name in PATH_FIELDS
-            if isinstance(value := getattr(config, name), (str, os.PathLike))
-            and isinstance(os.fspath(value), str) and os.fspath(value).startswith("~")}
-    return dataclasses.replace(config, **home) if home else config
 
 
 def _record_read_first(config):

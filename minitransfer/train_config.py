@@ -17,9 +17,7 @@ SEED_DEFAULT = 0  # the seed of a run that copies no layers (and --seed's defaul
 class TrainConfig:
     """Everything a training run depends on. ``None`` means "the sensible default", filled in by
     :func:`minitransfer.config.resolve`; the resolved configuration is recorded in the run directory
-    (``config.json``) and in every checkpoint. A reduced-data run is one given ``per_class``. A path
-    (`out`, `data`, `copy_from`, `resume`) is a str or a ``pathlib.Path``; one beginning with ``~``
-    names the home folder, as a shell's does.
+    (``config.json``) and in every checkpoint. A reduced-data run is one given ``per_class``.
 
     Fields
     ------
