@@ -186,7 +186,7 @@ def _memory(runs, grid, out, options, slots):
     need = max(peaks.values(), key=lambda each: each.bytes)
     bytes_, option = need.bytes + preflight_memory.PROCESS_BYTES, option_name(need.field)
     short = (f", too little: each such run would stop as it starts (out of memory); lower {option}"
-             if bytes_ > available.bytes else "")
+             if max(bytes_, preflight_memory.resident(need.bytes)) > available.bytes else "")
     what = re.sub(r"`(\w+)=([^`]+)`", lambda field: f"{option_name(field[1])} {field[2]}", need.what)
     return (f"memory: a run needs up to about {preflight_memory.in_units(bytes_, math.ceil)} of host memory "
             f"({what}, and its process); {preflight_memory.in_units(available.bytes, math.floor)} is available "

@@ -255,8 +255,8 @@ def check_memory(runs, out, options, slots):
     id, or None for a CPU slot: :func:`minitransfer.scheduler.run_grid`'s ``devices``), would
     together need more memory than is available (``preflight_memory.available_memory``): each run checks
     only itself as it starts, and two that each fit can together exceed it. A run needs the larger
-    of its training step and its evaluation batch (``preflight_memory.memory_needs``), and its process
-    (``preflight_memory.PROCESS_BYTES``). Nothing to check with one slot, or where the memory available is
+    of its training step and its evaluation batch (``preflight_memory.memory_needs``) as its process grows to
+    hold it (``preflight_memory.resident``), and its process (``preflight_memory.PROCESS_BYTES``). Nothing to check with one slot, or where the memory available is
     unknown."""
     count = min(len(slots), len(runs))
     available = preflight_memory.available_memory()
@@ -267,7 +267,7 @@ def check_memory(runs, out, options, slots):
     peaks = peak_needs(sizing.values(), out, options, device)
     need = {run: peaks[fields] for run, (_, fields) in sizing.items()}
     largest = sorted(runs, key=lambda run: need[run].bytes, reverse=True)[:count]
-    total = sum(need[run].bytes + preflight_memory.PROCESS_BYTES for run in largest)
+    total = sum(preflight_memory.resident(need[run].bytes) + preflight_memory.PROCESS_BYTES for run in largest)
     if total > available.bytes:
         top = need[largest[0]]
         names = ", ".join(run.name for run in largest[:3]) + (f" and {count - 3} more" if count > 3 else "")
