@@ -79,6 +79,21 @@ def sources_words(preset):
     return "" if value is None else f"{PRESET_SOURCES}={shlex.quote(value)} "
 
 
+def pasted(words, preset):
+    """The command ``minitransfer WORDS`` of a network of ``preset`` (None: none known) as it runs pasted into a new
+    shell: after the :func:`sources_words` that shell needs to know a preset of the user's own. One wording for every
+    command a message gives the user to run; before, many were printed bare, and a new shell refused them (exit 65,
+    preset not known)."""
+    return f"{sources_words(preset)}minitransfer {words}"
+
+
+def preset_of(config):
+    """The preset a network's recorded ``config`` (its checkpoint's, a dict) names, for :func:`pasted`: None where it
+    names none, or ``config`` is no dict (a damaged record)."""
+    preset = config.get("preset") if isinstance(config, dict) else None
+    return preset if isinstance(preset, str) else None
+
+
 def unsourced(preset):
     """Whether ``preset`` is registered here by code outside this package that left no file to run again (an
     interactive session, ``python -c``): a new shell cannot be told where it is (:func:`sources_words` is "")."""

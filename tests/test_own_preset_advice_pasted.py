@@ -1,0 +1,106 @@
+"""The commands other messages give for a network of a preset of one's own (docs/presets.md) run pasted into a new
+shell, as info's do (test_own_preset_commands_pasted): train's eval of a finished run whose result.json is gone,
+report's resume of a checkpoint copied alone and of a base not finished, eval's advice for a network refused on other
+classes. They were printed bare (`minitransfer train --resume ...`), without the ``MINITRANSFER_PRESET_SOURCES=...``
+a new shell needs, which refused them: exit 65, preset 'own' not known."""
+
+import os
+import re
+import shutil
+import types
+
+import pytest
+from click.testing import CliRunner
+from interrupting import interrupted_after
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import class_advice, config, missing_bases, models
+from minitransfer.cli import main
+from minitransfer.comparisons import Result
+from minitransfer.experiment import Run
+from test_drift_dry_run_preset import SOURCES
+from test_own_preset_commands_pasted import FAST, _pasted
+from test_ownpreset_grid_runs import OWN
+
+
+def _stopped(micro_data, tmp_path, monkeypatch, name="net"):
+    """A run of preset "own" (registered by the script mynet.py, noted in the environment as ``python mynet.py``
+    notes it) of the network ``name``.h5, stopped after iteration 2 of 4: its run folder in ``tmp_path``, the working
+    folder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(models, "PRESETS", dict(models.PRESETS))
+    monkeypatch.setenv(SOURCES, "{}")  # this process's environment is given back as it was
+    script = tmp_path / "mynet.py"
+    script.write_text(OWN)
+    exec(compile(OWN, str(script), "exec"), {"__name__": "__main__", "__file__": str(script)})
+    assert "own" in os.environ[SOURCES]
+    interrupted_after(config.TrainConfig(out=f"{name}.h5", data=str(micro_data), split="all", **FAST), 2)
+    return tmp_path / f"{name}.run"
+
+
+def _ran(command, done):
+    assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
+    return done
+
+
+def test_the_eval_train_names_for_a_finished_run_whose_result_json_is_gone_runs_in_a_new_shell(
+        micro_data, tmp_path, monkeypatch):
+    folder = _stopped(micro_data, tmp_path, monkeypatch)
+    command = ["train", "--data", micro_data, "--split", "all", "-o", "net.h5", "--preset", "own", "--batch-size",
+               "4", "--max-iter", "4", "--eval-every", "2", "--checkpoint-every", "2", "--device", "cpu",
+               "--resume", "auto"]
+    resumed = CliRunner().invoke(main, command)
+    assert resumed.exit_code == 0, resumed.output
+    (folder / "result.json").unlink()  # deleted, its checkpoint too: resume.py's own refusal, not a damaged one
+    (folder / "checkpoint.h5").unlink()
+    refused = CliRunner().invoke(main, command)
+    assert refused.exit_code == 65 and "is not there" in refused.output, refused.output
+    pasted, done = _pasted(refused.output[refused.output.index("keep "):], tmp_path)
+    assert pasted.endswith("minitransfer eval net.h5"), refused.output
+    assert "top-1" in _ran(pasted, done).stdout, done.stdout
+
+
+def test_the_resume_report_names_for_a_checkpoint_copied_alone_runs_in_a_new_shell(micro_data, tmp_path, monkeypatch):
+    folder = _stopped(micro_data, tmp_path, monkeypatch)
+    (tmp_path / "runs").mkdir()
+    shutil.move(folder / "checkpoint.h5", tmp_path / "runs" / "checkpoint.h5")  # copied alone, its folder gone
+    shutil.rmtree(folder)
+    said = CliRunner().invoke(main, ["report", "runs", "-o", "report"])
+    assert said.exit_code == 2, said.output  # no run there, as for a weights file alone
+    words = " ".join(said.output.split())
+    assert "is a checkpoint of net.h5" in words, words
+    command = re.search(r"to finish it, `([^`]+)` continues it \(with the options it was trained with\)", words)
+    assert command, words
+    options = f"-o net.h5 --data {micro_data} --split all --preset own --batch-size 4 --max-iter 4 --eval-every 2 " \
+              f"--checkpoint-every 2 --device cpu"  # the options it was trained with, as it says
+    _ran(*_pasted(f"`{command.group(1)} {options}`", tmp_path))
+    assert (folder / "result.json").is_file()  # the oracle: the run finished
+
+
+def test_the_resume_report_names_for_a_base_not_finished_runs_in_a_new_shell(micro_data, tmp_path, monkeypatch):
+    folder = _stopped(micro_data, tmp_path, monkeypatch, "baseB")
+    transfer = Result(Run("A3B", "transfer", "random", 0, target="B", source="A", n=3), 0.5, 0.5, 0.5, 2,
+                      preset="own")
+    [said] = missing_bases.without_base([transfer], unfinished={"baseB": "resumable at iteration 2"},
+                                        runs_dir=tmp_path)
+    command = re.search(r"resume it to its end \((.+)\)$", said).group(1)
+    _ran(*_pasted(f"`{command}`", tmp_path))
+    assert (folder / "result.json").is_file()  # the oracle: the base finished
+
+
+@pytest.fixture
+def own_network(micro_data, tmp_path, monkeypatch):
+    """The checkpoint of a run of preset "own" stopped at iteration 2 of 4 (:func:`_stopped`), read."""
+    return checkpoints.load(_stopped(micro_data, tmp_path, monkeypatch) / "checkpoint.h5")
+
+
+def test_the_commands_eval_advises_for_a_network_on_other_classes_run_in_a_new_shell(
+        own_network, micro_data, tmp_path):
+    advice = class_advice.transfer_of(own_network, types.SimpleNamespace(path=micro_data))
+    finish = re.search(r"finish it first, (.+), then copy its finished weights: (.+)\)$", advice)
+    assert finish, advice
+    _ran(*_pasted(f"`{finish.group(1)}`", tmp_path))
+    assert (tmp_path / "net.run" / "result.json").is_file()  # the oracle: the run finished
+    copy = finish.group(2).replace("--n N", "--n 1") + " -o copy.h5 --max-iter 2 --batch-size 4 --device cpu"
+    _ran(*_pasted(f"`{copy}`", tmp_path))
+    assert (tmp_path / "copy.run" / "result.json").is_file()  # the transfer trained
