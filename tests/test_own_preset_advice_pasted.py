@@ -1,51 +1,36 @@
 """The commands other messages give for a network of a preset of one's own (docs/presets.md) run pasted into a new
 shell, as info's do (test_own_preset_commands_pasted): train's eval of a finished run whose result.json is gone,
 report's resume of a checkpoint copied alone and of a base not finished, eval's advice for a network refused on other
-classes. They were printed bare (`minitransfer train --resume ...`), without the ``MINITRANSFER_PRESET_SOURCES=...``
+classes, a grid's and submit.sh's eval of a run whose result is lost. They were printed bare (`minitransfer train --resume ...`), without the ``MINITRANSFER_PRESET_SOURCES=...``
 a new shell needs, which refused them: exit 65, preset 'own' not known."""
 
-import os
 import re
+import shlex
 import shutil
+import subprocess
 import types
 
 import pytest
 from click.testing import CliRunner
-from interrupting import interrupted_after
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import class_advice, config, missing_bases, models
+from minitransfer import class_advice, grid_status, missing_bases, models, slurm_finished
 from minitransfer.cli import main
 from minitransfer.comparisons import Result
 from minitransfer.experiment import Run
-from test_drift_dry_run_preset import SOURCES
-from test_own_preset_commands_pasted import FAST, _pasted
-from test_ownpreset_grid_runs import OWN
-
-
-def _stopped(micro_data, tmp_path, monkeypatch, name="net"):
-    """A run of preset "own" (registered by the script mynet.py, noted in the environment as ``python mynet.py``
-    notes it) of the network ``name``.h5, stopped after iteration 2 of 4: its run folder in ``tmp_path``, the working
-    folder."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(models, "PRESETS", dict(models.PRESETS))
-    monkeypatch.setenv(SOURCES, "{}")  # this process's environment is given back as it was
-    script = tmp_path / "mynet.py"
-    script.write_text(OWN)
-    exec(compile(OWN, str(script), "exec"), {"__name__": "__main__", "__file__": str(script)})
-    assert "own" in os.environ[SOURCES]
-    interrupted_after(config.TrainConfig(out=f"{name}.h5", data=str(micro_data), split="all", **FAST), 2)
-    return tmp_path / f"{name}.run"
+from test_drift_dry_run_preset import new_shell_env
+from test_own_preset_commands_pasted import _pasted, stopped_run
 
 
 def _ran(command, done):
+    """``done``, the pasted ``command`` run (:func:`~test_own_preset_commands_pasted._pasted`), where it succeeded."""
     assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
     return done
 
 
 def test_the_eval_train_names_for_a_finished_run_whose_result_json_is_gone_runs_in_a_new_shell(
         micro_data, tmp_path, monkeypatch):
-    folder = _stopped(micro_data, tmp_path, monkeypatch)
+    folder = stopped_run(micro_data, tmp_path, monkeypatch)
     command = ["train", "--data", micro_data, "--split", "all", "-o", "net.h5", "--preset", "own", "--batch-size",
                "4", "--max-iter", "4", "--eval-every", "2", "--checkpoint-every", "2", "--device", "cpu",
                "--resume", "auto"]
@@ -61,7 +46,7 @@ def test_the_eval_train_names_for_a_finished_run_whose_result_json_is_gone_runs_
 
 
 def test_the_resume_report_names_for_a_checkpoint_copied_alone_runs_in_a_new_shell(micro_data, tmp_path, monkeypatch):
-    folder = _stopped(micro_data, tmp_path, monkeypatch)
+    folder = stopped_run(micro_data, tmp_path, monkeypatch)
     (tmp_path / "runs").mkdir()
     shutil.move(folder / "checkpoint.h5", tmp_path / "runs" / "checkpoint.h5")  # copied alone, its folder gone
     shutil.rmtree(folder)
@@ -78,7 +63,7 @@ def test_the_resume_report_names_for_a_checkpoint_copied_alone_runs_in_a_new_she
 
 
 def test_the_resume_report_names_for_a_base_not_finished_runs_in_a_new_shell(micro_data, tmp_path, monkeypatch):
-    folder = _stopped(micro_data, tmp_path, monkeypatch, "baseB")
+    folder = stopped_run(micro_data, tmp_path, monkeypatch, "baseB")
     transfer = Result(Run("A3B", "transfer", "random", 0, target="B", source="A", n=3), 0.5, 0.5, 0.5, 2,
                       preset="own")
     [said] = missing_bases.without_base([transfer], unfinished={"baseB": "resumable at iteration 2"},
@@ -90,8 +75,9 @@ def test_the_resume_report_names_for_a_base_not_finished_runs_in_a_new_shell(mic
 
 @pytest.fixture
 def own_network(micro_data, tmp_path, monkeypatch):
-    """The checkpoint of a run of preset "own" stopped at iteration 2 of 4 (:func:`_stopped`), read."""
-    return checkpoints.load(_stopped(micro_data, tmp_path, monkeypatch) / "checkpoint.h5")
+    """The checkpoint of a run of preset "own" stopped at iteration 2 of 4, read
+    (:func:`~test_own_preset_commands_pasted.stopped_run`)."""
+    return checkpoints.load(stopped_run(micro_data, tmp_path, monkeypatch) / "checkpoint.h5")
 
 
 def test_the_commands_eval_advises_for_a_network_on_other_classes_run_in_a_new_shell(
@@ -104,3 +90,28 @@ def test_the_commands_eval_advises_for_a_network_on_other_classes_run_in_a_new_s
     copy = finish.group(2).replace("--n N", "--n 1") + " -o copy.h5 --max-iter 2 --batch-size 4 --device cpu"
     _ran(*_pasted(f"`{copy}`", tmp_path))
     assert (tmp_path / "copy.run" / "result.json").is_file()  # the transfer trained
+
+
+def test_the_eval_a_grid_names_for_a_run_whose_result_is_lost_runs_in_a_new_shell(micro_data, tmp_path, monkeypatch):
+    folder = stopped_run(micro_data, tmp_path, monkeypatch)
+    _ran(*_pasted(f"`{models.sources_words('own')}minitransfer train --resume net.run`", tmp_path))
+    (folder / "result.json").unlink()  # its result and checkpoint lost, as a grid finds them
+    (folder / "checkpoint.h5").unlink()
+    said = grid_status.result_lost(tmp_path, Run("net", "base", "all", 0))
+    pasted, done = _pasted(said[said.index("keep "):], tmp_path)
+    assert pasted.endswith(f"minitransfer eval {tmp_path / 'net.h5'}"), said
+    assert "top-1" in _ran(pasted, done).stdout, done.stdout
+
+
+def test_the_eval_submit_sh_names_for_a_run_whose_result_is_lost_runs_in_a_new_shell(micro_data, tmp_path, monkeypatch):
+    folder = stopped_run(micro_data, tmp_path, monkeypatch)
+    _ran(*_pasted(f"`{models.sources_words('own')}minitransfer train --resume net.run`", tmp_path))
+    lines = [f"out={shlex.quote(str(tmp_path))}", "base_runs=(net)", "transfer_runs=()",
+             "declare -A missing_results=([net]=1)", "lost() { true; }", 'noun() { echo "$2"; }',
+             *slurm_finished.lost_results_lines()]  # written here, where the script registering "own" ran
+    submit = subprocess.run(["bash", "-c", "\n".join(lines)], capture_output=True, text=True, env=new_shell_env())
+    said = [line for line in submit.stderr.splitlines() if "keep " in line]
+    assert len(said) == 1 and folder.is_dir(), submit.stderr  # its lines run in a shell without the variable
+    pasted, done = _pasted(said[0], tmp_path)
+    assert pasted.endswith(f"minitransfer eval {tmp_path / 'net.h5'}"), said
+    assert "top-1" in _ran(pasted, done).stdout, done.stdout
