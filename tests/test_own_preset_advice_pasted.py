@@ -1,8 +1,9 @@
 """The commands other messages give for a network of a preset of one's own (docs/presets.md) run pasted into a new
 shell, as info's do (test_own_preset_commands_pasted): train's eval of a finished run whose result.json is gone,
 report's resume of a checkpoint copied alone and of a base not finished, eval's advice for a network refused on other
-classes, a grid's and submit.sh's eval of a run whose result is lost. They were printed bare (`minitransfer train --resume ...`), without the ``MINITRANSFER_PRESET_SOURCES=...``
-a new shell needs, which refused them: exit 65, preset 'own' not known."""
+classes and its info of a network whose dataset is gone or whose result is damaged, a grid's and submit.sh's eval of
+a run whose result is lost. They were printed bare (`minitransfer train --resume ...`), without the
+``MINITRANSFER_PRESET_SOURCES=...`` a new shell needs, which refused them: exit 65, preset 'own' not known."""
 
 import re
 import shlex
@@ -115,3 +116,29 @@ def test_the_eval_submit_sh_names_for_a_run_whose_result_is_lost_runs_in_a_new_s
     pasted, done = _pasted(said[0], tmp_path)
     assert pasted.endswith(f"minitransfer eval {tmp_path / 'net.h5'}"), said
     assert "top-1" in _ran(pasted, done).stdout, done.stdout
+
+
+def test_the_info_eval_names_for_a_network_whose_dataset_is_gone_runs_in_a_new_shell(micro_data, tmp_path,
+                                                                                    monkeypatch):
+    data = shutil.copytree(micro_data, tmp_path / "mydata")
+    stopped_run(str(data), tmp_path, monkeypatch)
+    shutil.rmtree(data)  # moved away since
+    refused = CliRunner().invoke(main, ["eval", "net.run/checkpoint.h5"])
+    assert refused.exit_code == 65 and "which is not there any more" in refused.output, refused.output
+    pasted, done = _pasted(refused.output[refused.output.index("prepare it again"):], tmp_path)
+    assert pasted.endswith("minitransfer info net.run/checkpoint.h5"), refused.output
+    assert f"\ndata {data} " in _ran(pasted, done).stdout, done.stdout  # the dataset it names, to prepare again
+
+
+def test_the_info_eval_names_for_a_network_whose_result_is_damaged_runs_in_a_new_shell(micro_data, tmp_path,
+                                                                                      monkeypatch):
+    folder = stopped_run(micro_data, tmp_path, monkeypatch)
+    _ran(*_pasted(f"`{models.sources_words('own')}minitransfer train --resume net.run`", tmp_path))
+    (folder / "result.json").write_text("not a result")
+    scored = CliRunner().invoke(main, ["eval", "net.h5"])
+    assert scored.exit_code == 0 and "so report leaves the run of net.h5 out" in scored.output, scored.output
+    pasted, done = _pasted(scored.output[scored.output.index("so report leaves"):], tmp_path)
+    assert pasted.endswith("minitransfer info net.h5"), scored.output
+    said = f"{pasted}\n{done.stdout}{done.stderr}"  # exit 65 (the result.json is bad data), saying how to write it
+    assert done.returncode == 65 and "result net.run/result.json cannot be read" in done.stdout, said
+    assert "write it again with `" in done.stdout, said
