@@ -21,6 +21,7 @@ from minitransfer.run_lines import network_words
 from minitransfer.result_checks import read_result
 from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, reads_shared
 from minitransfer.left_out import UnreadableRun
+from minitransfer.own_presets import pasted, preset_of
 from minitransfer.resume_options import refuse_damaged_record
 from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE, treatment_unknown
 
@@ -191,8 +192,9 @@ def left_out_warning(path, going_on, meta=None):
     error = unreadable_run_file(path, meta)
     if error is None:
         return ""
-    return (f"warning: {error}, so report leaves the run of {path} out; {going_on} (`minitransfer info {path}` "
-            f"says how to write the file again)")
+    info = pasted(f"info {path}", preset_of((meta or {}).get("config")))
+    return f"warning: {error}, so report leaves the run of {path} out; {going_on} (`{info}` says how to write the " \
+           f"file again)"
 
 
 def warn_left_out(path, going_on, meta=None):

@@ -8,6 +8,7 @@ from minitransfer import rundir
 from minitransfer.checkpoint_info import named_run_folder
 from minitransfer.checkpoint_runs import divergence_in
 from minitransfer.class_tables import classes_sha256
+from minitransfer.own_presets import pasted, preset_of
 from minitransfer.rundir import recorded_path
 
 
@@ -15,7 +16,9 @@ def transfer_of(saved, dataset):
     """The command that transfers the layers of checkpoint ``saved`` to the classes of ``dataset``, and where
     ``saved`` is a transfer whose base was trained on these classes (:func:`_base_there`), that base. The layers
     are copied from the network's finished weights (:func:`_copied_from`): a run's checkpoint.h5 named the
-    checkpoint before the end of its run ("--copy-from mid.run/checkpoint.h5"), whose layers are half-trained."""
+    checkpoint before the end of its run ("--copy-from mid.run/checkpoint.h5"), whose layers are half-trained. Each
+    command begins with the words a new shell needs to know the network's preset where it is one's own
+    (:func:`minitransfer.own_presets.pasted`): printed bare, pasted so, it was refused (exit 65, preset not known)."""
     return f"train a transfer of them ({_copied_from(saved, dataset)}){_base_there(saved, dataset)}"
 
 
@@ -25,23 +28,23 @@ def _copied_from(saved, dataset):
     max_iter), the command that finishes the run first (where its training diverged after it, a resumption
     diverges again: the run started over with a lower --base-lr, as train says), or, where it lies in no run
     folder, a caveat that the copy takes its layers as they were at that iteration."""
-    copy = f"--n N --data {dataset.path}"
+    copy, preset = f"--n N --data {dataset.path}", preset_of(saved.meta.get("config"))
     iteration, max_iter = saved.meta.get("iteration"), (saved.meta.get("config") or {}).get("max_iter")
     unfinished = isinstance(iteration, int) and isinstance(max_iter, int) and iteration < max_iter
     folder = named_run_folder(saved.path)
     weights = rundir.weights_for(folder) if folder is not None else None
     if not unfinished:
         base = weights if weights is not None and weights.is_file() else saved.path
-        return f"minitransfer train --copy-from {base} {copy}"
+        return pasted(f"train --copy-from {base} {copy}", preset)
     if weights is None:
-        return (f"minitransfer train --copy-from {saved.path} {copy}, which copies its layers as they were at "
-                f"iteration {iteration} of {max_iter}: an unfinished network, before the end of its run")
+        return (f"{pasted(f'train --copy-from {saved.path} {copy}', preset)}, which copies its layers as they "
+                f"were at iteration {iteration} of {max_iter}: an unfinished network, before the end of its run")
     diverged = divergence_in(folder)
-    finish = (f"finish it first, minitransfer train --resume {folder}" if not diverged else
+    finish = (f"finish it first, {pasted(f'train --resume {folder}', preset)}" if not diverged else
               f"its {diverged}, after it, and resumed it diverges again: start it over with a lower --base-lr "
-              f"(train --overwrite, without --resume: `minitransfer info {folder}` names its command)")
+              f"(train --overwrite, without --resume: `{pasted(f'info {folder}', preset)}` names its command)")
     return (f"its run {folder} is unfinished, at iteration {iteration} of {max_iter}: {finish}, then copy its "
-            f"finished weights: minitransfer train --copy-from {weights} {copy}")
+            f"finished weights: {pasted(f'train --copy-from {weights} {copy}', preset)}")
 
 
 def _base_there(saved, dataset):
@@ -55,4 +58,5 @@ def _base_there(saved, dataset):
     if not os.path.isfile(base):
         return ""
     return (f"; its layers 1..{saved.meta['n_copied']} were copied from {base}, trained on this dataset's classes: "
-            f"minitransfer eval {base} --data {dataset.path} scores that network on them")
+            f"{pasted(f'eval {base} --data {dataset.path}', preset_of(saved.meta.get('config')))} scores that "
+            f"network on them")

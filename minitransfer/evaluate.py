@@ -22,6 +22,7 @@ from minitransfer.layers import Pass
 from minitransfer.mean_image import check_recorded_size, fit_mean, mean_seen
 from minitransfer.ops import precision as precisions
 from minitransfer.ops import softmax_cross_entropy
+from minitransfer.own_presets import pasted, preset_of
 from minitransfer.preflight_memory import check_evaluation_memory
 from minitransfer.recorded_config import precision_history
 from minitransfer.run_networks import network_files
@@ -302,8 +303,9 @@ def _trained_on(saved):
     if not recorded or synthetic.is_builtin(recorded):
         return synthetic.builtin_dataset()
     raise DataMismatch(f"checkpoint {saved.path} was trained on {recorded}, which is not there any more; give the "
-                       f"folder where that dataset is now as `data`, or prepare it again (`minitransfer info "
-                       f"{saved.path}` names the command, where its run recorded the dataset's source)")
+                       f"folder where that dataset is now as `data`, or prepare it again "
+                       f"(`{pasted(f'info {saved.path}', preset_of(saved.meta.get('config')))}` names the command, "
+                       f"where its run recorded the dataset's source)")
 
 
 def _task_of(saved, dataset):

@@ -15,6 +15,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, run_remedies
 from minitransfer.experiment import (CHECKPOINT_FILE, LOG_FILE, PLAN_FILE, TREATMENT_FILE, run_dir, some_names,
                                      weights_path)
+from minitransfer.checkpoint_check import HDF5_DAMAGE
 from minitransfer.checkpoint_info import resume_refused  # the check info asks
 from minitransfer.resumed_logs import RunLogError
 from minitransfer.resumed_records import at_end
@@ -22,6 +23,7 @@ from minitransfer.rundir import RESULT_FILE, is_run_dir, train_again
 from minitransfer.result_checks import ResultContradicted, check_against_curve, read_result
 from minitransfer.run_file_readers import read_json
 from minitransfer.left_out import UnreadableRun
+from minitransfer.own_presets import pasted, preset_of
 from minitransfer.run_lock import BUSY, holder, pid_named
 from minitransfer.train_finished import missing_why
 
@@ -277,7 +279,9 @@ def result_lost(out, run, unreadable=None):
     training it anew, the last resort, which replaces that network. Before, the grid ran its train, which
     refused with exit 2 and advised deleting the weights file ("there is nothing to resume from").
     ``unreadable``: why its result.json cannot be read, where the caller has read it (:func:`unreadable_result`), or
-    why it is not there (:func:`missing_result`), said to be "gone"."""
+    why it is not there (:func:`missing_result`), said to be "gone". The eval command begins with the words a new
+    shell needs to know the network's preset (:func:`_recorded_preset`) where it is one's own: printed bare, pasted
+    so, it was refused (exit 65, preset not known)."""
     weights = weights_path(out, run.name)
     unreadable = unreadable_result(out, run) if unreadable is None else unreadable
     gone = not (run_dir(out, run) / RESULT_FILE).exists()
@@ -285,9 +289,18 @@ def result_lost(out, run, unreadable=None):
     return (f"{run.name}: its network {weights} is there, but its {RESULT_FILE} "
             f"{'is gone' if gone else 'cannot be read'} ({unreadable}) and its checkpoint "
             f"{run_dir(out, run) / CHECKPOINT_FILE} is gone, so "
-            f"nothing writes it again and report leaves the run out; keep {weights}: `minitransfer eval "
-            f"{shlex.quote(str(weights))}` scores it again; as the last resort, {train_again()}, "
-            f"which replaces that network")
+            f"nothing writes it again and report leaves the run out; keep {weights}: "
+            f"`{pasted(f'eval {shlex.quote(str(weights))}', _recorded_preset(weights))}` scores it again; as the "
+            f"last resort, {train_again()}, which replaces that network")
+
+
+def _recorded_preset(weights):
+    """The preset the network ``weights`` records (:func:`minitransfer.own_presets.preset_of`); None where it cannot
+    be read (its eval then says why)."""
+    try:
+        return preset_of(checkpoints.read_meta(weights).get("config"))
+    except (checkpoints.CheckpointError, fileio.StorageError, *HDF5_DAMAGE):
+        return None
 
 
 def finished_and_lost(runs, out, states=None):

@@ -13,6 +13,7 @@ import shlex
 from minitransfer import run_labels
 from minitransfer.comparisons import built_bases
 from minitransfer.experiment import CROSS
+from minitransfer.own_presets import pasted
 
 
 MEASURED_AGAINST_BASE = ("transfer", "selffer", "random-frozen")  # kinds measured relative to their own base
@@ -42,7 +43,7 @@ def base_without_accuracy(result, bases):
     return (f"{folder}/{label}" if folder else label,), ELSEWHERE if elsewhere else MISSING, elsewhere
 
 
-def trained_again(base, folder, by=None):
+def trained_again(base, folder, by=None, preset=None):
     """What the base ``base`` (its name), whose weights file is gone because it is trained again, is, with what to
     do: being trained again by ``by`` (its run folder's lock held: the process, named), else stopped so (its run
     folder ``folder`` holding its checkpoint.h5 and no result.json). A run resumed below its max_iter (from an
@@ -51,11 +52,13 @@ def trained_again(base, folder, by=None):
     them again. The runs that copied it are kept: restoring the file train removed, or deleting them (what they
     trained lost), is no advice here. One wording for a grid (:func:`minitransfer.grid_check.check_finished`) and
     ``submit.sh`` (:func:`minitransfer.slurm_submit_checks.bases_copied_lines`, which gives bash expressions as
-    ``base``, ``folder`` and ``by``: the text adds no quote, ``$`` or backslash of its own); each adds when to go on."""
+    ``base``, ``folder`` and ``by``: the text adds no quote, ``$`` or backslash of its own); each adds when to go on.
+    The resume command begins with the words a new shell needs to know ``preset`` (the base's) where it is one's own
+    (:func:`minitransfer.own_presets.pasted`): pasted bare, it was refused (exit 65)."""
     if by is not None:
         return f"{base} is being trained again by {by}, its weights file removed until that training ends: let it end"
     return (f"{base} was stopped while being trained again, its weights file removed until that training ends: "
-            f"resume it to its end (minitransfer train --resume {folder})")
+            f"resume it to its end ({pasted(f'train --resume {folder}', preset)})")
 
 
 def without_base(results, bases=None, unfinished=None, runs_dir=None):
@@ -82,19 +85,21 @@ def without_base(results, bases=None, unfinished=None, runs_dir=None):
                     ELSEWHERE: f"is not in its folder, and {len(elsewhere)} others hold one ({_folders(elsewhere)}): "
                                f"which is its own cannot be told; keep each replicate's runs in a folder of their "
                                f"own, with its bases",
-                    MISSING: _not_finished(names[0], unfinished[names[0]], runs_dir, r.run.kind != "random-frozen")
+                    MISSING: _not_finished(names[0], unfinished[names[0]], runs_dir, r.run.kind != "random-frozen",
+                                           r.preset or None)
                     if names[0] in unfinished else "is not among the runs"}[why]
             texts.append(f"{r.run.name}: its base{'s' if len(names) > 1 else ''} {', '.join(names)} ({trained_on}) "
                          f"{said}" + _controls_base(r, results))
     return texts
 
 
-def _not_finished(base, state, runs_dir, copied=True):
+def _not_finished(base, state, runs_dir, copied=True, preset=None):
     """What the base ``base`` (its name), a run not finished whose ``state`` report's list of them says, is, with
     what to do: where a process trains it after runs ``copied`` it (a transfer's or selffer's base: trained again,
     its weights file removed until it ends), as a grid and ``submit.sh`` say it (:func:`trained_again`); where it
     trains a base nothing copied (random frozen layers', which a grid trains beside their base: its first
-    training), that it is trained now; resumable, `train --resume` its folder."""
+    training), that it is trained now; resumable, `train --resume` its folder (``preset``: the base's, as the run's
+    that copied it: :func:`trained_again`)."""
     from minitransfer.report_plan import TRAINING_NOW  # here: report_plan's imports reach results, which imports this
     from minitransfer.run_lock import holder, pid_named
 
@@ -102,11 +107,11 @@ def _not_finished(base, state, runs_dir, copied=True):
     if state == TRAINING_NOW:
         pid = holder(folder)
         by = pid_named(pid) if pid is not None and pid > 0 else "another process"  # -1: a holder that wrote no PID
-        return (f"is not finished: {trained_again(base, folder, by)}" if copied else
+        return (f"is not finished: {trained_again(base, folder, by, preset)}" if copied else
                 f"is not finished: {base} is being trained by {by}: let it end")
     if state.startswith("resumable at iteration"):
         return (f"is {not_finished(state)}: resume it to its end "
-                f"(minitransfer train --resume {shlex.quote(str(folder))})")
+                f"({pasted(f'train --resume {shlex.quote(str(folder))}', preset)})")
     return f"is {not_finished(state)}"
 
 

@@ -75,8 +75,33 @@ def sources_words(preset):
     (:func:`preset_sources`): ``MINITRANSFER_PRESET_SOURCES='...' `` (a shell's words, with a space after), or
     "" where it needs none. Without it a printed ``minitransfer train ... --preset small5`` was refused by a new
     shell ("'small5' is not a preset", exit 2). ``preset`` None (none chosen): ""."""
-    value = None if preset is None else preset_sources(preset)
+    return _words(None if preset is None else preset_sources(preset))
+
+
+def every_sources_words():
+    """:func:`sources_words` of every preset of one's own this process knows the code of (``preset_sources()``, what
+    the SLURM scripts export), for a command written where its preset is not at hand; "" where there is none."""
+    return _words(preset_sources())
+
+
+def _words(value):
+    """``MINITRANSFER_PRESET_SOURCES=VALUE `` as a shell's words, "" for ``value`` None."""
     return "" if value is None else f"{PRESET_SOURCES}={shlex.quote(value)} "
+
+
+def pasted(words, preset):
+    """The command ``minitransfer WORDS`` of a network of ``preset`` (None: none known) as it runs pasted into a new
+    shell: after the :func:`sources_words` that shell needs to know a preset of the user's own. One wording for every
+    command a message gives the user to run; before, many were printed bare, and a new shell refused them (exit 65,
+    preset not known)."""
+    return f"{sources_words(preset)}minitransfer {words}"
+
+
+def preset_of(config):
+    """The preset a network's recorded ``config`` (its checkpoint's, a dict) names, for :func:`pasted`: None where it
+    names none, or ``config`` is no dict (a damaged record)."""
+    preset = config.get("preset") if isinstance(config, dict) else None
+    return preset if isinstance(preset, str) else None
 
 
 def unsourced(preset):

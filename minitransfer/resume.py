@@ -275,7 +275,7 @@ def _finished_weights(plan):
         return None
     if not written:  # another network, or one not trained to its end: refused as any weights in the way
         if saved.iteration == c.max_iter and not differences(saved, plan):
-            raise result_missing(c.out, plan.run_dir, c.max_iter)
+            raise result_missing(c.out, plan.run_dir, c.max_iter, c.preset)
         return None
     check_configuration(saved, plan)
     return saved if saved.iteration == c.max_iter else None

@@ -16,6 +16,7 @@ from minitransfer import file_owners, stopping
 from minitransfer.progress import duration
 from minitransfer.data import inputs, shard_format
 from minitransfer.left_out import WithoutRunFolder
+from minitransfer.own_presets import pasted, preset_of
 from minitransfer.rundir import recorded_name, run_dir_for
 
 WALK_NOTICE_SECONDS = 10  # looking for runs this long is said on stderr, and again every as long
@@ -135,9 +136,9 @@ def lone_weights(found, runs_dir):
 
 
 def _training_state(path):
-    """(iteration, max_iter, out) of the checkpoint file ``path`` where it holds a run's training state (its solver
-    group: a run folder's checkpoint.h5, or a copy of one, which `train --resume` continues), each None where it
-    records none (or cannot be read); None for a network's weights file (a finished run's, which holds no solver
+    """(iteration, max_iter, out, preset) of the checkpoint file ``path`` where it holds a run's training state (its
+    solver group: a run folder's checkpoint.h5, or a copy of one, which `train --resume` continues), each None where
+    it records none (or cannot be read); None for a network's weights file (a finished run's, which holds no solver
     state: :mod:`minitransfer.checkpoint`)."""
     from minitransfer import hdf5_files
     from minitransfer.checkpoint import CheckpointError, read_meta
@@ -149,26 +150,29 @@ def _training_state(path):
                 return None
         meta = read_meta(path)
     except (CheckpointError, *HDF5_DAMAGE):  # its format marker read, the rest not: said without them
-        return None, None, None
+        return None, None, None, None
     config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     out = config.get("out")  # its file's name as this locale lists it (rundir's one rule: recorded_name), which its
     # run folder is named from; before, as UTF-8 text: under LC_ALL=C, a finished run's checkpoint beside its
     # run folder données.run was said to be "copied without its run folder (données.run)"
-    return meta.get("iteration"), config.get("max_iter"), recorded_name(out) or None if isinstance(out, str) else None
+    return (meta.get("iteration"), config.get("max_iter"), recorded_name(out) or None if isinstance(out, str) else None,
+            preset_of(config))
 
 
-def _checkpoint_copy(path, iteration, max_iter, out):
+def _checkpoint_copy(path, iteration, max_iter, out, preset=None):
     """Why the checkpoint ``path`` copied alone into a folder of runs, at ``iteration`` of ``max_iter`` of the run
     whose network is ``out`` (its file's name; each None where not recorded), is no run report reads: a run's
     training state, not a finished network, while report reads finished runs from their run folders. A run not
-    finished is continued by `train --resume` of it; of a finished one, its run folder is to be copied beside it
-    (or is there, and read)."""
+    finished is continued by `train --resume` of it (after the words a new shell needs to know ``preset``, the run's,
+    where it is one's own: :func:`minitransfer.own_presets.pasted`); of a finished one, its run folder is to be copied
+    beside it (or is there, and read)."""
     what = f"{path} is a checkpoint{f' of {out}' if out else ''}"
     reads = "report reads finished runs from their run folders (result.json, the curves), not from a checkpoint"
     if isinstance(iteration, int) and isinstance(max_iter, int) and iteration < max_iter:
         return (f"{what} (its training state at iteration {iteration} of {max_iter}), copied without its run "
-                f"folder: not a finished network; {reads}: to finish it, `minitransfer train --resume "
-                f"{shlex.quote(str(path))}` continues it (with the options it was trained with)")
+                f"folder: not a finished network; {reads}: to finish it, "
+                f"`{pasted(f'train --resume {shlex.quote(str(path))}', preset)}` continues it (with the options it "
+                f"was trained with)")
     if iteration is not None and iteration == max_iter:
         what += f" (at its last iteration, {iteration})"
     folder = run_dir_for(out).name if out else None

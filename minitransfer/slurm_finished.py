@@ -24,6 +24,7 @@ from minitransfer.experiment import PLAN_ID, SLURM_SCRIPTS
 from minitransfer.grid_plan import text_of
 from minitransfer.grid_plan_file import read_plan
 from minitransfer.grid_status import RESULT_LOST, RESULT_MISSING, finished_and_lost, result_lost
+from minitransfer.own_presets import every_sources_words
 from minitransfer.rundir import RESULT_FILE, train_again
 from minitransfer.result_checks import RESULT_FIELDS
 from minitransfer.run_file_readers import LOG_BYTES
@@ -219,7 +220,10 @@ def lost_results_lines():
     ``submit.sh`` ends with exit 65 where there is one (a local grid counts such a run failed, exit 65: report
     leaves it out). Before, submit.sh counted such a run finished, and said so ("all N runs are finished").
     Its result.json said as a local grid says it: one there "cannot be read" (:data:`RESULT_LOST`), one not there
-    "is gone" (:data:`RESULT_MISSING`), both where there are both, each gone one named so."""
+    "is gone" (:data:`RESULT_MISSING`), both where there are both, each gone one named so. The eval command begins
+    with the ``MINITRANSFER_PRESET_SOURCES=...`` the array tasks export (where the code registering a preset of
+    one's own is, as this process knows it: :func:`minitransfer.own_presets.every_sources_words`), which the shell it is
+    pasted into needs to know that preset: printed bare, it was refused (exit 65, preset not known)."""
     return [
         "lost_runs=()",
         'for run in ${base_runs[@]+"${base_runs[@]}"} ${transfer_runs[@]+"${transfer_runs[@]}"}; do',
@@ -237,12 +241,14 @@ def lost_results_lines():
         '  echo "not submitted: $(noun "${#lost_runs[@]}" "1 run" "${#lost_runs[@]} runs") ($kinds), whose network is'
         f' there, but whose {RESULT_FILE} $how and whose checkpoint is gone, so nothing writes it again and report'
         ' leaves the run out:" >&2',
+        f"  sources={shlex.quote(every_sources_words())}",
         '  for run in "${lost_runs[@]}"; do',
         '    printf -v weights %q "$out/$run.h5"',
         "    which=\"\"  # where some are gone and some unreadable, each gone one says it",
         f'    if [ "$gone" -lt "${{#lost_runs[@]}}" ] && [ -n "${{missing_results[$run]+gone}}" ]; then'
         f' which=" ({RESULT_FILE} gone)"; fi',
-        '    echo "  run $run$which: keep $out/$run.h5: \\`minitransfer eval $weights\\` scores it again" >&2',
+        '    echo "  run $run$which: keep $out/$run.h5: \\`${sources}minitransfer eval $weights\\` scores it again"'
+        ' >&2',
         "  done",
         f'  echo "as the last resort, {train_again()}, which replaces that network" >&2',
         "fi",

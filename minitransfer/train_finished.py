@@ -13,7 +13,7 @@ from minitransfer.config_edits import hand_edit_warning, hand_edits
 from minitransfer.config_wording import worded
 from minitransfer.files_in_the_way import RERUN, RUN_FILE_ROLES, refuse_in_the_way
 from minitransfer.left_out import UnreadableRun
-from minitransfer.own_presets import sources_words
+from minitransfer.own_presets import pasted
 from minitransfer.progress import Progress
 from minitransfer.recorded_config import recorded_options
 from minitransfer.result_checks import read_result, rows_edited
@@ -81,10 +81,10 @@ def result_lost(out, run_dir, why, preset=None):
     the finished network, where ``info`` and ``experiment`` exit 65 naming result.json. The eval command begins
     with the ``MINITRANSFER_PRESET_SOURCES=...`` a new shell needs where ``preset`` (the run's) is one of the
     user's own (:func:`minitransfer.own_presets.sources_words`): pasted bare, it was refused (exit 65)."""
+    scores = pasted(f"eval {shlex.quote(str(out))}", preset)
     return ResultLost(f"{why}; the run is finished, but its checkpoint {run_dir / 'checkpoint.h5'} is gone, so "
-                      f"nothing writes its result again and report leaves it out: keep {out} (`{sources_words(preset)}"
-                      f"minitransfer eval {shlex.quote(str(out))}` scores it again), or, as the last resort, "
-                      f"{train_again('the run')}, which replaces that network")
+                      f"nothing writes its result again and report leaves it out: keep {out} (`{scores}` scores it "
+                      f"again), or, as the last resort, {train_again('the run')}, which replaces that network")
 
 
 def result_missing(out, run_dir, max_iter, preset=None):

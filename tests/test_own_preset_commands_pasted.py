@@ -21,10 +21,10 @@ FAST = {"preset": "own", "batch_size": 4, "max_iter": 4, "eval_every": 2, "check
         "device": "cpu"}
 
 
-@pytest.fixture
-def own_stopped(micro_data, tmp_path, monkeypatch):
+def stopped_run(micro_data, tmp_path, monkeypatch, name="net"):
     """A run of preset "own", registered by the script mynet.py (noted in the environment, as
-    ``python mynet.py train`` notes it), stopped after iteration 2 of 4: net.run in the working folder."""
+    ``python mynet.py train`` notes it), of the network ``name``.h5, stopped after iteration 2 of 4: its run folder
+    in ``tmp_path``, made the working folder."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(models, "PRESETS", dict(models.PRESETS))
     monkeypatch.setenv(SOURCES, "{}")  # this process's environment is given back as it was
@@ -32,7 +32,14 @@ def own_stopped(micro_data, tmp_path, monkeypatch):
     script.write_text(OWN)
     exec(compile(OWN, str(script), "exec"), {"__name__": "__main__", "__file__": str(script)})
     assert "own" in os.environ[SOURCES]
-    interrupted_after(config.TrainConfig(out="net.h5", data=str(micro_data), split="all", **FAST), 2)
+    interrupted_after(config.TrainConfig(out=f"{name}.h5", data=str(micro_data), split="all", **FAST), 2)
+    return tmp_path / f"{name}.run"
+
+
+@pytest.fixture
+def own_stopped(micro_data, tmp_path, monkeypatch):
+    """:func:`stopped_run` of net.h5: net.run in the working folder, ``tmp_path``."""
+    stopped_run(micro_data, tmp_path, monkeypatch)
     return tmp_path
 
 

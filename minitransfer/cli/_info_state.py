@@ -12,7 +12,7 @@ import shlex
 from minitransfer.checkpoint_info import as_named
 from minitransfer.cli._errors import option_text
 from minitransfer.data import inputs
-from minitransfer.own_presets import sources_words
+from minitransfer.own_presets import pasted
 from minitransfer.run_lock import holder_named
 from minitransfer.run_remedies import start_over_in
 from minitransfer.rundir import train_again
@@ -120,7 +120,7 @@ def _pasted(words, preset):
     runs pasted into a new shell: after the ``MINITRANSFER_PRESET_SOURCES=...`` that shell needs to know a preset
     of the user's own (:func:`minitransfer.own_presets.sources_words`, as the "made again by" line). Before, a
     printed `minitransfer train --resume gB.run` of such a run, pasted so, was refused (exit 65, preset not known)."""
-    return f"`{sources_words(preset)}minitransfer {words}`"
+    return f"`{pasted(words, preset)}`"
 
 
 def _resume_command(run_folder, preset):
