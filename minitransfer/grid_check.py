@@ -68,7 +68,7 @@ def check_finished(runs, out, options, progress=None, plans=None):
         base = weights_path(out, run.parent) if run.parent else None
         saved = trained_file(out, run, plans)  # looked at once: it reads its result.json (once: plans.states)
         if base is not None and saved and not base.exists() and not copied_saved_base(out, run, saved):
-            raise GridMismatch(_base_gone(out, run, base, runs))
+            raise GridMismatch(_base_gone(out, run, base, runs, options.get("preset")))
         differ = trained_otherwise(out, run, options, plans=plans) if saved else []
         if differ:
             if not trained_otherwise(out, run, options, FROM_FILES, plans):  # what config.json records agrees
@@ -100,7 +100,7 @@ def _also_otherwise(rest, out, options, plans):
             f"({some_names(more)})") if more else ""
 
 
-def _base_gone(out, run, base, runs=()):
+def _base_gone(out, run, base, runs=(), preset=None):
     """The refusal of the transfer ``run`` whose base's weights file ``base`` is gone. A base trained again from an
     earlier checkpoint (`train --resume COPY.h5`, or an older checkpoint.h5 put back) removes it until it ends: while
     it trains (its run folder's lock held), or once stopped there (its checkpoint.h5 left, no result.json), it is
@@ -109,15 +109,17 @@ def _base_gone(out, run, base, runs=()):
     training finished, the grid goes on where it trained the network ``run`` copied again. Else, to train it again,
     the paths to delete: the run folder and weights file of each transfer of ``runs`` that copied from it (as the dry
     run's advice names them: :func:`minitransfer.grid_plan_text.transfers_there`). Before, "delete random0/A1B too",
-    a run's name; its run folder deleted alone, its weights file left, its train refused to replace it (exit 2)."""
+    a run's name; its run folder deleted alone, its weights file left, its train refused to replace it (exit 2).
+    ``preset``: the grid's, which the resume command names for a new shell where it is one's own."""
     head = f"{run_dir(out, run)} copied the first {run.n} layers of {run.parent}, whose weights file {base} is gone"
     folder = run_dir(out, run.base)
     pid = holder(folder) if folder.is_dir() else None
     again = f"then run the grid again: it goes on where {run.parent} trained the network {run.name} copied again"
     if pid is not None:
-        return f"{head}: {trained_again(run.parent, folder, pid_named(pid) if pid > 0 else 'another process')}, {again}"
+        by = pid_named(pid) if pid > 0 else 'another process'
+        return f"{head}: {trained_again(run.parent, folder, by, preset)}, {again}"
     if (folder / CHECKPOINT_FILE).is_file() and not (folder / results.RESULT_FILE).exists():
-        return f"{head}: {trained_again(run.parent, shlex.quote(str(folder)))}, {again}"
+        return f"{head}: {trained_again(run.parent, shlex.quote(str(folder)), preset=preset)}, {again}"
     copies = {**transfers_there(out, run.base, [run]), **transfers_there(out, run.base, runs)}
     files = ", ".join(shlex.quote(str(path)) for paths in copies.values() for path in paths)
     its, they, s = ("its", "it", "") if len(copies) == 1 else ("their", "they", "s")
