@@ -45,13 +45,16 @@ def _planning(runs):
     if not copied:
         return None
     others = [run.split_seed for run in runs if run.split != "random" and run.split_seed is not None]
-    return dict(random_seeds=tuple(sorted({run.split_seed for run in runs if run.split == "random"})),
-                natural=any(run.split == "natural" for run in runs), layers=tuple(sorted({run.n for run in copied})),
+    seeds = tuple(sorted({run.split_seed for run in runs if run.split == "random"}))
+    cross = any(run.split == CROSS for run in runs)
+    return dict(random_seeds=seeds, natural=any(run.split == "natural" for run in runs),
+                layers=tuple(sorted({run.n for run in copied})),
                 both_directions=any(run.split == "random" and run.target == "A" for run in copied),
-                fine_tuned=any(run.fine_tuned for run in runs),
+                # the command line's default, where --no-fine-tuned may not be given (no random split, no cross)
+                fine_tuned=any(run.fine_tuned for run in runs) or not (seeds or cross),
                 random_frozen=tuple(sorted({run.n for run in runs if run.kind == "random-frozen"})),
                 per_class=tuple(sorted({run.per_class for run in runs if run.kind == "reduced"})),
-                cross=any(run.split == CROSS for run in runs), replicates=max(others, default=0) + 1)
+                cross=cross, replicates=max(others, default=0) + 1)
 
 
 def _experiment_arguments(planned, options):
@@ -59,14 +62,14 @@ def _experiment_arguments(planned, options):
     training ``options`` of the plan (their defaults left out, as the grid recorded them)."""
     splits = [split for split, asked in (("random", planned["random_seeds"]), ("natural", planned["natural"]))
               if asked]
-    words = [] if splits == ["random"] or (not splits and planned["cross"]) else \
-        [word for split in splits for word in ("--split", split)]
+    # the command line's default: the random split, none with --source-data (a random one beside it named)
+    default = ["random"] if not planned["cross"] else []
+    words = [] if splits == default else [word for split in splits for word in ("--split", split)]
     if planned["random_seeds"] != (0,):
         words += [word for seed in planned["random_seeds"] for word in ("--split-seed", str(seed))]
     words += ["--layers", ",".join(map(str, planned["layers"]))]
     words += ["--both-directions"] * planned["both_directions"]
-    if not planned["fine_tuned"] and (planned["random_seeds"] or planned["cross"]):
-        words.append("--no-fine-tuned")
+    words += ["--no-fine-tuned"] * (not planned["fine_tuned"])  # only where it may be given: _planning
     for flag, values in (("--random-frozen", planned["random_frozen"]), ("--per-class", planned["per_class"])):
         if values:
             words += [flag, ",".join(map(str, values))]
