@@ -16,6 +16,7 @@ import types
 
 from minitransfer import grid_status, run_networks, stopping
 from minitransfer.experiment import LOG_FILE, PLAN_FILE, SLURM_SCRIPTS
+from minitransfer.finish_command import finish_words
 from minitransfer.grid_plan import text_of
 from minitransfer.grid_plan_file import planned_records, read_plan, records_of
 from minitransfer.rundir import nearest_above
@@ -33,6 +34,14 @@ def grid_folder(runs_dir):
     the nearest above it (GRID/random0 is a split of GRID), along ``runs_dir`` resolved
     (:func:`minitransfer.rundir.nearest_above`); None for runs trained by hand."""
     return nearest_above(runs_dir, lambda folder: (folder / PLAN_FILE).is_file())
+
+
+def finish_note(runs_dir):
+    """"to finish them, run: minitransfer experiment ..." for the runs not finished or planned under ``runs_dir``:
+    the command of the grid it is or lies in, rebuilt from its plan
+    (:func:`minitransfer.finish_command.experiment_command`), said once beside them; None for runs trained by hand
+    or a plan no one command makes, which keep :data:`RERUN_GRID`'s words alone."""
+    return finish_words(grid_folder(runs_dir))
 
 
 def planned_not_started(runs_dir):

@@ -1,6 +1,7 @@
 """A grid folder's experiment.json edited by hand (another --max-iter) or damaged (emptied, not a JSON
-object) is replaced by the grid's plan, with a note, which its dry run says too, word for word. Before,
-the dry run said nothing, and a damaged plan was replaced without a word."""
+object) is replaced by the grid's plan, with a note, which its dry run says too, as what the grid would do (it
+writes nothing). Before, the dry run said nothing, and a damaged plan was replaced without a word; then it said
+"replaced by this grid's plan" of the plan it left as it was."""
 
 import json
 import shutil
@@ -15,8 +16,8 @@ from minitransfer.cli import main
 
 @pytest.mark.parametrize("damage, said", [
     ("max-iter", "planned runs with other options than this grid's ("),
-    ("emptied", "could not be read (not valid JSON: empty, truncated or corrupt): what it held is replaced"),
-    ("a-list", "could not be read (not a JSON object): what it held is replaced"),
+    ("emptied", "could not be read (not valid JSON: empty, truncated or corrupt): what it held "),
+    ("a-list", "could not be read (not a JSON object): what it held "),
 ])
 def test_an_edited_or_damaged_plan_is_said_replaced_by_the_dry_run_as_by_the_grid(trained_grid, tmp_path,  # noqa: F811
                                                                                   damage, said):
@@ -36,17 +37,20 @@ def test_an_edited_or_damaged_plan_is_said_replaced_by_the_dry_run_as_by_the_gri
     dry = CliRunner().invoke(main, arguments)
     assert dry.exit_code == 0, dry.output
     noted = [line for line in dry.output.splitlines() if line.startswith(f"note: {plan} ")]
-    assert len(noted) == 1 and said in noted[0] and noted[0].endswith("replaced by this grid's plan"), dry.output
+    assert len(noted) == 1 and said in noted[0] and noted[0].endswith(" would be replaced by this grid's plan"), \
+        dry.output
     assert plan.read_bytes() == before  # a dry run writes nothing
     lines = []
     assert scheduler.run_grid(runs, place, options, log=lines.append, poll_seconds=0.01).exit_code == 0, lines
     ran = [line for line in lines if line.startswith(f"note: {plan} ")]  # options in the library's words (`max_iter`)
-    assert len(ran) == 1 and said in ran[0] and ran[0].endswith("replaced by this grid's plan"), lines
+    assert len(ran) == 1 and said in ran[0] and ran[0].endswith(" is replaced by this grid's plan"
+                                                                if damage != "max-iter" else
+                                                                "): replaced by this grid's plan"), lines
     if damage == "max-iter":
         change = f"max_iter {options['max_iter'] * 2} -> {options['max_iter']}"
         assert f"--{change.replace('_', '-')}" in noted[0] and f"`{change.replace(' ', '` ', 1)}" in ran[0]
     else:
-        assert ran == noted
+        assert ran == [noted[0].replace(" would be replaced ", " is replaced ")]  # otherwise word for word
     assert json.loads(plan.read_text())["options"]["max_iter"] == options["max_iter"]  # the grid's plan now
 
 
@@ -77,7 +81,8 @@ def test_a_plan_edited_to_hold_less_is_said_replaced_by_the_dry_run_and_the_grid
         assert result.exit_code == 0, result.output
         noted = [line for line in result.output.splitlines() if line.startswith(f"note: {plan} ")]
         assert len(noted) == 1, result.output
-        assert f"does not hold this grid's plan ({'; '.join(said)}): replaced by it" in noted[0]
+        replaced = "would be replaced by it" if dry_run else "replaced by it"  # the dry run writes nothing
+        assert noted[0].endswith(f"does not hold this grid's plan ({'; '.join(said)}): {replaced}"), noted
     assert {run.name for run in runs} <= {record["name"] for record in json.loads(plan.read_text())["runs"]}
     again = CliRunner().invoke(main, arguments)  # the plan the grid wrote: nothing to say
     assert again.exit_code == 0 and f"note: {plan} " not in again.output, again.output
