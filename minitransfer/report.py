@@ -89,7 +89,7 @@ from minitransfer.data import inputs
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
 from minitransfer.report_mixed import MixedRuns, mixed
 from minitransfer.report_no_runs import UNFINISHED_NAMED, no_runs
-from minitransfer.report_plan import said_of, unfinished_states
+from minitransfer.report_plan import finish_note, said_of, unfinished_states
 from minitransfer.report_pooled import gathered_grids, planned_in_grids
 from minitransfer.report_table1_notes import demo_planned, table1_at_chance, table1_unmeasured, table1_unpaired
 from minitransfer.report_versions import version_groups, versions_said
@@ -158,6 +158,7 @@ class Report:
     unfinished_states: dict = dataclasses.field(default_factory=dict)  # {name: state} of each unfinished run
     reference_levels: str = ""  # --reference over runs not of the paper's setup: run_caveats.reference_levels
     versions: dict = dataclasses.field(default_factory=dict)  # {version: runs} where several: report_versions
+    finish: str = None  # the command that finishes the grid, of runs not finished or planned: report_plan.finish_note
 
     @property
     def unfinished_said(self):
@@ -292,4 +293,5 @@ def _measure(runs_dir):
                   training=training, failed=failed,
                   validation_sets=sets, dataset_facts=facts, bases=bases, base_checkpoints=checkpoints,
                   network_gone=[r.run.name for r in results if network_gone(runs_dir / f"{r.run.name}.run")],
-                  planned=planned, demo=demo, unfinished_states=states)
+                  planned=planned, demo=demo, unfinished_states=states,
+                  finish=finish_note(runs_dir) if unfinished or planned else None)

@@ -116,8 +116,12 @@ def findings_text(report):
 
 def _planned(report):
     """The line naming the runs the grid planned that have no run folder
-    (:attr:`minitransfer.report.Report.planned`)."""
-    return ["", inputs.display_name(f"{len(report.planned)} {planned_words(report.planned)}")] if report.planned else []
+    (:attr:`minitransfer.report.Report.planned`), then the command that finishes the grid, where it is said
+    (:attr:`minitransfer.report.Report.finish`)."""
+    planned = ["", inputs.display_name(f"{len(report.planned)} {planned_words(report.planned)}")] \
+        if report.planned else []
+    return planned + (["", inputs.display_name(report.finish[:1].upper() + report.finish[1:])]  # no stop: pasted
+                      if report.finish else [])
 
 
 def _left_out(report):
