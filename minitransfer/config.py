@@ -162,11 +162,17 @@ def _open_as_given(data):
     """The dataset at ``data``, opened as the user gave it, so that its faults name it so (a
     relative `data` was named absolute), and then named absolute: the run reads it, and records it,
     wherever the process's working folder is meanwhile."""
-    if not os.path.exists(data):
-        raise datasets.DatasetError(f"`data` {data}: no such folder; {GIVE_A_DATASET}")
+    check_data_there(data)
     dataset = datasets.open_dataset(data)
     dataset.path = pathlib.Path(data).resolve()
     return dataset
+
+
+def check_data_there(data):
+    """A :class:`~minitransfer.data.dataset.DatasetError` where `data` (a folder's path, as given) is not there:
+    train's words and evaluate_checkpoint's, which said "mcro/meta.json: missing (not a prepared dataset...)"."""
+    if not os.path.exists(data):
+        raise datasets.DatasetError(f"`data` {os.fspath(data)}: no such folder; {GIVE_A_DATASET}")
 
 
 def evaluates_after(config, done):

@@ -14,6 +14,7 @@ from minitransfer.checkpoint_info import loaded, warn_left_out
 from minitransfer.class_advice import transfer_of
 from minitransfer.class_tables import (check_classes_exist, class_table, described_class,
                                        prepared_again_since)
+from minitransfer.config import check_data_there
 from minitransfer.config_checks import ConfigError, DataMismatch, check_call, check_int, check_path, resolve_device
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
@@ -183,6 +184,8 @@ def evaluated_checkpoint(path, data=None, subset="val", device="auto", batch_siz
         warn_left_out(path, "it is scored all the same, from what the network itself records", saved.meta)
         result = checkpoint_runs.weights_result(path)  # for the check below, which read it again after the data's
     stored = saved.meta.get("config", {})
+    if data is not None and not isinstance(data, datasets.Dataset):
+        check_data_there(data)  # in train's words
     dataset = data if isinstance(data, datasets.Dataset) else \
         datasets.open_dataset(data or _trained_on(saved), subsets=(subset,))  # the shards it scores alone
     recorded = saved.meta["dataset_fingerprint"]

@@ -60,8 +60,8 @@ def resume_point(plan):
     elif recorded_base:
         finished = _finished_weights(plan)  # read_base read the base's record in them: a run with nothing to train
         if finished is None:  # the checkpoint read for the base went meanwhile: nothing may copy from its copy
-            raise ConfigError(f"`copy_from` {plan.named.copy_from!r} does not exist and there is no checkpoint "
-                              f"{run_checkpoint} to continue from; give the base's file")
+            raise ConfigError(f"`copy_from` {os.fspath(plan.named.copy_from)!r} does not exist and there is no "
+                              f"checkpoint {run_checkpoint} to continue from; give the base's file")
         return finished
     elif not c.overwrite:
         return _finished_weights(plan) or refuse_to_overwrite(pathlib.Path(c.out), run_checkpoint, plan)
@@ -99,7 +99,7 @@ def read_base(c):
         from minitransfer.checkpoint_info import warn_left_out
         warn_left_out(c.copy_from, "its layers are copied all the same", base.meta)  # report will not count it
         return base
-    missing = f"`copy_from` {c.copy_from!r} does not exist"
+    missing = f"`copy_from` {os.fspath(c.copy_from)!r} does not exist"  # a notebook's Path as its str: no PosixPath()
     if c.resume is None:
         run_checkpoint = run_dir_for(c.out) / "checkpoint.h5" if c.out is not None else None
         if run_checkpoint is not None and run_checkpoint.exists():
@@ -126,7 +126,7 @@ class PathMissing(ConfigError):
     base's run folder) says more: the command line says it as click says any other missing path."""
 
     def __init__(self, field, path):
-        super().__init__(f"`{field}` {path!r} does not exist")
+        super().__init__(f"`{field}` {os.fspath(path)!r} does not exist")
         self.field, self.path = field, path
 
 
