@@ -182,15 +182,22 @@ def missing_result(out, run):
     return missing_why(weights, folder, max_iter)
 
 
+def _result_lacking(out, run, unreadable):
+    """Whether report lacks the result.json of ``run``: one it cannot read (``unreadable``, :func:`unreadable_result`'s
+    answer for it) or none there (deleted, or lost in a copy)."""
+    return unreadable is not None or not (run_dir(out, run) / RESULT_FILE).exists()
+
+
 def result_written_again(out, run, states=None):
-    """Whether the train of ``run`` writes its unreadable result.json again from its checkpoint, which is at
-    the run's last iteration (as ``info`` advises: train --resume, which the grid's train command has), and whose
-    resume its run folder does not refuse (:func:`resume_refused`, as :func:`run_status` says it).
-    ``states``: as for :func:`unreadable_result`."""
-    if unreadable_result(out, run, states) is None:
+    """Whether the train of ``run`` writes its result.json again from its checkpoint, which is at the run's last
+    iteration (as ``info`` advises: train --resume, which the grid's train command has), and whose resume its run
+    folder does not refuse (:func:`resume_refused`, as :func:`run_status` says it): its result.json unreadable, or
+    not there (before, "resume at iteration K", counted trained). ``states``: as for :func:`unreadable_result`."""
+    saved = run_dir(out, run) / CHECKPOINT_FILE
+    if not saved.exists() or not _result_lacking(out, run, unreadable_result(out, run, states)):  # a stat first
         return False
     try:
-        meta = checkpoints.read_meta(run_dir(out, run) / CHECKPOINT_FILE)
+        meta = checkpoints.read_meta(saved)
     except (checkpoints.CheckpointError, OSError):
         return False
     return at_end(meta) and resume_refused(run_dir(out, run), meta) is None
@@ -228,19 +235,19 @@ class RunStatus(str):
 
 def run_status(out, run, states=None):
     """What running the grid does with ``run``, as its dry run shows it (a :class:`RunStatus`): "done" (finished:
-    skipped), :data:`WRITE_AGAIN` for a run whose checkpoint is at its end but whose result.json cannot be read
-    (:func:`result_written_again`: its train writes it again, training nothing; before, "todo", and the grid
-    said it trained it), "resume at iteration K" (interrupted: its run continues from its checkpoint), "todo", "bad
-    checkpoint" (one that its run refuses to resume: it fails with exit 65), "not resumable: REASON" (a checkpoint
-    whose resume its run folder refuses, as ``info`` tells it: an eval.csv damaged or that cannot be read; before,
-    "resume at iteration K", and its train failed), :data:`RESULT_LOST` (:func:`is_lost`: a finished network
-    that nothing finishes again without training it anew; the grid trains the others, not it,
-    :func:`finished_and_lost`; :data:`RESULT_MISSING` its words where its result.json is not there,
-    :func:`missing_result`), "weights without a checkpoint" (its weights file is there but no result.json or
-    checkpoint, and they are not its finished network in its run folder: its run refuses to replace them and fails
-    with exit 2), or "being trained by PID P" (another
-    process holds its run: the grid waits for it; "PID P on host H" where it runs on another machine, "SLURM job
-    J_T on node N" for a SLURM task: :func:`minitransfer.run_lock.pid_named`).
+    skipped), :data:`WRITE_AGAIN` for a run whose checkpoint is at its end but whose result.json cannot be read or
+    is not there (:func:`result_written_again`: its train writes it again, training nothing; before, "todo", and the
+    grid said it trained it; one not there, "resume at iteration K", counted trained), "resume at iteration K"
+    (interrupted: its run continues from its checkpoint), "todo", "bad checkpoint" (one that its run refuses to
+    resume: it fails with exit 65), "not resumable: REASON" (a checkpoint whose resume its run folder refuses, as
+    ``info`` tells it: an eval.csv damaged or that cannot be read; before, "resume at iteration K", and its train
+    failed), :data:`RESULT_LOST` (:func:`is_lost`: a finished network that nothing finishes again without training
+    it anew; the grid trains the others, not it, :func:`finished_and_lost`; :data:`RESULT_MISSING` its words where
+    its result.json is not there, :func:`missing_result`), "weights without a checkpoint" (its weights file is there
+    but no result.json or checkpoint, and they are not its finished network in its run folder: its run refuses to
+    replace them and fails with exit 2), or "being trained by PID P" (another process holds its run: the grid waits
+    for it; "PID P on host H" where it runs on another machine, "SLURM job J_T on node N" for a SLURM task:
+    :func:`minitransfer.run_lock.pid_named`).
     ``states``: as for :func:`unreadable_result`."""
     unreadable = unreadable_result(out, run, states)  # read once: is_finished and result_written_again would again
     if unreadable is None and _files_there(out, run):
@@ -268,7 +275,7 @@ def run_status(out, run, states=None):
         said = str(refused.with_remedy(f"delete {run_dir(out, run)} to train it from the start, or restore the "
                                        f"file") if isinstance(refused, RunLogError) else refused)
         return RunStatus(NOT_RESUMABLE, f"{NOT_RESUMABLE}: {said}", meta["iteration"], why=said)
-    if unreadable is not None and at_end(meta):
+    if _result_lacking(out, run, unreadable) and at_end(meta):
         return RunStatus(WRITE_AGAIN, iteration=meta["iteration"], why=unreadable)
     return RunStatus(RESUME, f"resume at iteration {meta['iteration']}", meta["iteration"])
 
@@ -364,12 +371,18 @@ def _gone(pending, out):
 
 
 def _written_again(again, out, states):
+    """"... whose result.json report cannot read (WHY)", "is gone" where not there (before, "cannot read (None)"),
+    "report cannot read or is gone" where runs differ, the reason an unreadable one's."""
     if not again:
         return None
     several = len(again) > 1
+    whys = [(run, unreadable_result(out, run, states)) for run in again]
+    unread = [(run, why) for run, why in whys if why is not None]
+    lacking = ("report cannot read" if len(unread) == len(again) else "is gone" if not unread else
+               "report cannot read or is gone")
+    example = f" ({'e.g. ' + unread[0][0].name + ': ' if several else ''}{unread[0][1]})" if unread else ""
     return (f"{RESULT_FILE} written again from {'their' if several else 'its'} checkpoint{'s' if several else ''}: "
-            f"{some_names([run.name for run in again])}, finished, whose {RESULT_FILE} report cannot read "
-            f"({'e.g. ' + again[0].name + ': ' if several else ''}{unreadable_result(out, again[0], states)})")
+            f"{some_names([run.name for run in again])}, finished, whose {RESULT_FILE} {lacking}{example}")
 
 
 def _failed_before(pending, out):
