@@ -16,7 +16,7 @@ from minitransfer.rundir import RESULT_FILE
 
 
 GONE = "weights file and checkpoint gone: trained again, replacing its result.json"
-WRITTEN_AGAIN = f"{RESULT_FILE} unreadable: written again from its checkpoint"
+WRITTEN_AGAIN = "written again from its checkpoint"
 
 
 def _last_try(folder):
@@ -101,7 +101,8 @@ def describe_plan(runs, out, options, train_command, statuses=None):
         failed = _last_try(run_dir(out, run)) if status.kind in (TODO, WRITE_AGAIN, RESUME, NOT_RESUMABLE) \
             else None
         gone = f"  ({GONE})" if status.kind == TODO and network_gone(out, run) else \
-            f"  ({WRITTEN_AGAIN})" if status.kind == WRITE_AGAIN else \
+            f"  ({RESULT_FILE} {'unreadable' if status.why else 'gone'}: {WRITTEN_AGAIN})" \
+            if status.kind == WRITE_AGAIN else \
             f"  (not trained: {result_lost(out, run, status.why)})" if status.kind == RESULT_LOST else \
             f"  ({_refused(out, run, status.kind, runs)})" if status.kind in _REMEDIES else ""
         lines.append(f"  [{status}] {run.name}{after}{gone}{f'  ({failed})' if failed else ''}")

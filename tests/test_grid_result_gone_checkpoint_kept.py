@@ -35,7 +35,8 @@ def test_the_dry_run_and_the_grid_write_it_again_training_nothing(trained_grid, 
                                     "--no-fine-tuned", "--max-iter", str(options["max_iter"]), "--device", "cpu",
                                     "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "  [result to write again] random0/baseB  (" in dry.output, dry.output
+    assert "  [result to write again] random0/baseB  (result.json gone: written again from its checkpoint)" \
+        in dry.output, dry.output  # "unreadable" before, of a file not there
     assert "  [resume at iteration 2] random0/A1B" in dry.output, dry.output  # before its end: still a resume
     # baseA and B1B finished; A1B (checkpoint at 2 of 4) trained; baseB's result.json written, nothing trained
     assert f"4 runs in {place} (2 finished, 1 to resume):" in dry.output, dry.output
