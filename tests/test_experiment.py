@@ -1121,9 +1121,9 @@ def test_a_grid_stopped_by_a_full_disk_still_says_which_runs_it_stopped_and_how_
     log.parent.mkdir(parents=True)
     log.symlink_to("/dev/full")
 
-    def append_once_base_a_trains(path, text):  # else its stop may reach it before its handler: not started
+    def append_once_base_a_trains(path, text, **options):  # else its stop may reach it before its handler: not started
         assert path != log or waiting.until(lambda: events(out, "random0/baseA"))
-        append_text(path, text)
+        append_text(path, text, **options)
 
     monkeypatch.setattr(fileio, "append_text", append_once_base_a_trains)
     arguments = ["experiment", "--data", micro_data, "-o", str(out), "--layers", "1", "--no-fine-tuned",
