@@ -15,6 +15,7 @@ from PIL import Image
 
 from locales import ASCII_LOCALE, UTF8_LOCALE, latin1_locale
 from minitransfer.cli import main
+from test_kill_anywhere import _SITECUSTOMIZE, _hooked
 CLASSES = ["Zürich", "café", "犬", "猫"]
 NOT_IMAGES = ["cassé-画像.png".encode(), b"bad\xe9.png"]  # the second's name is not UTF-8
 
@@ -77,8 +78,8 @@ def test_a_rerun_in_another_locale_writes_nothing(tmp_path, first, then):
     assert b", nothing written: " in result.stdout + result.stderr, result.stdout + result.stderr
 
 
-def _minitransfer(arguments, locale, cwd=None):
-    environment = {key: value for key, value in os.environ.items()
+def _minitransfer(arguments, locale, cwd=None, base=os.environ):
+    environment = {key: value for key, value in base.items()
                    if not key.startswith("LC_") and key not in ("LANG", "PYTHONIOENCODING")}
     return subprocess.run([sys.executable, "-m", "minitransfer", *arguments], capture_output=True,
                           env={**environment, **locale}, timeout=120, cwd=cwd)
@@ -184,8 +185,11 @@ def test_a_report_names_its_grid_alike_in_a_latin1_locale(tmp_path):
                           "--preset", "micro", "--max-iter", "2", "--eval-every", "1", "--device", "cpu"],
                          UTF8_LOCALE, cwd=tmp_path)
     assert grid.returncode == 0, grid.stderr.decode(errors="replace")
-    for name, locale in (("utf8", UTF8_LOCALE), ("latin1", latin1)):
-        report = _minitransfer(["report", "grille-猫", "-o", f"report-{name}"], locale, cwd=tmp_path)
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+    placeholder_figures = _hooked(tmp_path / "site", placeholder_figures=True)  # results.md is what is compared
+    for name, locale, base in (("utf8", UTF8_LOCALE, placeholder_figures), ("latin1", latin1, os.environ)):
+        report = _minitransfer(["report", "grille-猫", "-o", f"report-{name}"], locale, cwd=tmp_path, base=base)
         assert report.returncode == 0, report.stderr.decode(errors="replace")
     written = {name: (tmp_path / f"report-{name}" / "results.md").read_bytes() for name in ("utf8", "latin1")}
     assert written["latin1"] == written["utf8"]

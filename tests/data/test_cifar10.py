@@ -14,7 +14,7 @@ from tar_files import pickled as _file_bytes, write_pickle_tar
 from minitransfer import checkpoint as checkpoints
 from minitransfer.cli import main
 from minitransfer.data import cifar
-from test_kill_anywhere import assert_import_survives_a_kill
+from test_kill_anywhere import _import_survives_a_kill
 
 ANIMALS = ["bird", "cat", "deer", "dog", "frog", "horse"]
 VEHICLES = ["airplane", "automobile", "ship", "truck"]
@@ -384,10 +384,18 @@ def test_cifars_binary_or_matlab_version_is_a_usage_error_naming_the_python_down
     assert "Traceback" not in result.output and tree_state(tmp_path) == before
 
 
+@pytest.fixture(scope="module")
+def cifar10_archive(tmp_path_factory):
+    """One archive for the module's kill tests, so that their uninterrupted import runs once."""
+    archive = _write_archive(tmp_path_factory.mktemp("cifar10") / "cifar-10-python.tar.gz", "cifar-10-batches-py",
+                             _cifar10_parts())
+    return archive, {}  # {}: the uninterrupted import's files, once it has run
+
+
 @pytest.mark.parametrize("path", ["train-00001.h5", "meta.json"])
-def test_prepare_cifar10_killed_then_rerun_writes_the_same_files(tmp_path, path):
+def test_prepare_cifar10_killed_then_rerun_writes_the_same_files(tmp_path, path, cifar10_archive):
     """kill -9 as a shard or meta.json is renamed into place (the importer extracts nothing to disk): the
     rerun leaves the same bytes as an uninterrupted import, and no temporary (see tests/test_kill_anywhere.py)."""
-    archive = _write_archive(tmp_path / "cifar-10-python.tar.gz", "cifar-10-batches-py", _cifar10_parts())
+    archive, uninterrupted_imports = cifar10_archive
     arguments = ["prepare", "cifar10", str(archive), "data", "--shard-size", "40"]
-    assert_import_survives_a_kill(arguments, path, tmp_path)
+    _import_survives_a_kill(arguments, path, tmp_path, uninterrupted_imports)

@@ -21,7 +21,7 @@ from PIL import Image
 from minitransfer import fileio
 from minitransfer.cli import main
 from minitransfer.data import archives, dataset, decode, folder, imagenet, importers, shard_format
-from test_kill_anywhere import assert_import_survives_a_kill
+from test_kill_anywhere import _import_survives_a_kill
 
 WNIDS = ("n01440764", "n02084071", "n03000134")  # sorted: the class order
 
@@ -40,6 +40,10 @@ def _png(colour, size=(24, 24)):
 
 @pytest.fixture
 def imagenet_tree(tmp_path):
+    return _write_imagenet_tree(tmp_path)
+
+
+def _write_imagenet_tree(tmp_path):
     """ILSVRC2012 layout: 3 classes x 2 images, plus a CMYK JPEG, a grayscale JPEG, a PNG named
     .JPEG and a truncated JPEG among the training images; 3 validation images and their labels."""
     root = tmp_path / "ILSVRC2012"
@@ -777,17 +781,26 @@ def test_an_unchanged_rerun_writes_nothing_and_one_of_a_dataset_recording_no_wor
     assert importers.import_imagenet(root, out, **options).classes[1]["name"] == "hound"
 
 
+@pytest.fixture(scope="module")
+def kill_sources(tmp_path_factory):
+    """One ImageNet tree and one Tiny ImageNet archive for the module's kill tests, so that each importer's
+    uninterrupted import runs once, not once per kill point."""
+    folder = tmp_path_factory.mktemp("kill-sources")
+    _write_tiny_zip(folder / "tiny-imagenet-200.zip")
+    return _write_imagenet_tree(folder), folder / "tiny-imagenet-200.zip", {}  # {}: the uninterrupted imports
+
+
 @pytest.mark.parametrize("importer, path", [("tiny-imagenet", "val-00000.h5"), ("tiny-imagenet", "mean.h5"),
                                             ("imagenet", "train-00001.h5"), ("imagenet", "skipped.txt")])
-def test_an_import_killed_then_rerun_writes_the_same_files(imagenet_tree, tiny_zip, tmp_path, importer, path):
+def test_an_import_killed_then_rerun_writes_the_same_files(kill_sources, tmp_path, importer, path):
     """kill -9 as a shard, skipped.txt or mean.h5 is renamed into place (neither importer extracts anything to
     disk: zip members and files are read where they lie): the rerun leaves the same bytes as an uninterrupted
     import, and no temporary (see tests/test_kill_anywhere.py). ImageNet's tree has an undecodable image."""
-    root, labels, *_ = imagenet_tree
+    (root, labels, *_), tiny_zip, uninterrupted_imports = kill_sources
     source = ["tiny-imagenet", str(tiny_zip)] if importer == "tiny-imagenet" else ["imagenet", str(root),
                                                                                   "--val-labels", str(labels)]
     arguments = ["prepare", *source, "data", "--size", "12", "--shard-size", "2", "--workers", "2"]
-    assert_import_survives_a_kill(arguments, path, tmp_path)
+    _import_survives_a_kill(arguments, path, tmp_path, uninterrupted_imports)
 
 
 @pytest.mark.parametrize("unpacked", [False, True], ids=["zip", "folder"])
