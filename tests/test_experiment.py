@@ -433,7 +433,8 @@ def test_runs_trained_at_once_that_together_exceed_the_memory_stop_the_grid_befo
 
     runs = grid.plan_grid(layers=(1,), random_frozen=(1,))  # random0/baseA ... A1B+, all/base, all/random1
     every_class, half = peak(8, 80), peak(4, 40)  # their validation images
-    together = 2 * every_class + half + 3 * preflight_memory.PROCESS_BYTES
+    resident = preflight_memory.resident  # what each process grows to, 15% beyond its arrays
+    together = 2 * resident(every_class) + resident(half) + 3 * preflight_memory.PROCESS_BYTES
     options = dict(OPTIONS, data=synthetic_8, preset="micro", batch_size=512)
     machine_with(together - 2**20)
     builds = []
