@@ -14,7 +14,7 @@ from minitransfer import results, run_files, run_lock, rundir, stopping
 from minitransfer.checkpoint import CheckpointError, load, read_meta
 from minitransfer.checkpoint_runs import divergence_in, run_folder_of, warn_weights_of_another_run
 from minitransfer.checkpoint_check import RUN_CHECKPOINT_LOST, Faults, check_classes
-from minitransfer.checkpoint_remake import provenance, result_record
+from minitransfer.checkpoint_remake import provenance, result_record, train_command
 from minitransfer.config import evaluates_after
 from minitransfer.dataset_recipe import import_command
 from minitransfer.run_lines import network_words
@@ -22,6 +22,7 @@ from minitransfer.result_checks import read_result
 from minitransfer.run_file_readers import FileUnreadable, is_there, read_json, reads_shared
 from minitransfer.left_out import UnreadableRun
 from minitransfer.own_presets import pasted, preset_of
+from minitransfer.remade_here import where_now
 from minitransfer.resume_options import refuse_damaged_record
 from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE, treatment_unknown
 
@@ -127,6 +128,9 @@ def _described(path):
         "config": meta["config"],
         **provenance(saved, result),
     }
+    here = where_now(meta["config"], run, meta["parent_sha256"])  # its run folder copied or moved: made again there
+    if here is not meta["config"]:
+        summary["command"] = train_command(here)
     if summary["dataset_command"] is None:  # an importer's dataset: imported again from its source's images
         size = saved.mean.shape[:2] if saved.mean is not None else None
         summary["dataset_command"] = import_command(summary["dataset_source"], meta["config"].get("data"), size,

@@ -8,6 +8,7 @@ since); and of a run folder whose checkpoint.h5 is not there though its logs sho
 import dataclasses
 import os
 import pathlib
+import shlex
 
 from minitransfer import checkpoint_runs, fileio, run_lock, run_logs
 from minitransfer.config_checks import ConfigError
@@ -99,6 +100,20 @@ class UnwrittenWeights:
         state = (f"is training now{run_lock.holder_named(self.training)} and writes it at its end"
                  if self.training is not None else "stopped before its end, where it writes it")
         return f"{self.path} is not written yet: its run {self.run} {state}"
+
+    def resume_command(self):
+        """`minitransfer train --resume RUN`, which goes on with the stopped run, as it runs pasted into a new shell:
+        after the words that shell needs to know its preset where it is one's own (its checkpoint's record:
+        :func:`minitransfer.own_presets.pasted`); before, "train --resume RUN", neither."""
+        from minitransfer.checkpoint import CheckpointError, read_meta  # here: checkpoint's imports import this module
+        from minitransfer.checkpoint_check import HDF5_DAMAGE
+        from minitransfer.own_presets import pasted, preset_of
+
+        try:
+            preset = preset_of(read_meta(self.run / "checkpoint.h5").get("config"))
+        except (CheckpointError, OSError, *HDF5_DAMAGE):  # unreadable: said without the preset's words
+            preset = None
+        return pasted(f"train --resume {shlex.quote(str(self.run))}", preset)
 
 
 def unwritten_weights(path):

@@ -136,7 +136,7 @@ def lone_weights(found, runs_dir):
 
 
 def _training_state(path):
-    """(iteration, max_iter, out, preset) of the checkpoint file ``path`` where it holds a run's training state (its
+    """(iteration, max_iter, out, config) of the checkpoint file ``path`` where it holds a run's training state (its
     solver group: a run folder's checkpoint.h5, or a copy of one, which `train --resume` continues), each None where
     it records none (or cannot be read); None for a network's weights file (a finished run's, which holds no solver
     state: :mod:`minitransfer.checkpoint`)."""
@@ -156,23 +156,21 @@ def _training_state(path):
     # run folder is named from; before, as UTF-8 text: under LC_ALL=C, a finished run's checkpoint beside its
     # run folder données.run was said to be "copied without its run folder (données.run)"
     return (meta.get("iteration"), config.get("max_iter"), recorded_name(out) or None if isinstance(out, str) else None,
-            preset_of(config))
+            config)
 
 
-def _checkpoint_copy(path, iteration, max_iter, out, preset=None):
+def _checkpoint_copy(path, iteration, max_iter, out, config=None):
     """Why the checkpoint ``path`` copied alone into a folder of runs, at ``iteration`` of ``max_iter`` of the run
     whose network is ``out`` (its file's name; each None where not recorded), is no run report reads: a run's
     training state, not a finished network, while report reads finished runs from their run folders. A run not
-    finished is continued by `train --resume` of it (after the words a new shell needs to know ``preset``, the run's,
-    where it is one's own: :func:`minitransfer.own_presets.pasted`); of a finished one, its run folder is to be copied
-    beside it (or is there, and read)."""
+    finished is continued by `train --resume` of it (:func:`_resume_command`); of a finished one, its run folder is
+    to be copied beside it (or is there, and read)."""
     what = f"{path} is a checkpoint{f' of {out}' if out else ''}"
     reads = "report reads finished runs from their run folders (result.json, the curves), not from a checkpoint"
     if isinstance(iteration, int) and isinstance(max_iter, int) and iteration < max_iter:
         return (f"{what} (its training state at iteration {iteration} of {max_iter}), copied without its run "
                 f"folder: not a finished network; {reads}: to finish it, "
-                f"`{pasted(f'train --resume {shlex.quote(str(path))}', preset)}` continues it (with the options it "
-                f"was trained with)")
+                f"`{_resume_command(path, config or {})}` continues it (with the options it was trained with)")
     if iteration is not None and iteration == max_iter:
         what += f" (at its last iteration, {iteration})"
     folder = run_dir_for(out).name if out else None
@@ -180,6 +178,18 @@ def _checkpoint_copy(path, iteration, max_iter, out, preset=None):
         return f"{what}, beside its run folder {folder}, which report reads the run from: {reads}"
     return (f"{what}, copied without its run folder{f' ({folder})' if folder else ''}: {reads}: copy "
             f"{'that folder' if folder else 'its run folder'} beside it to report the run")
+
+
+def _resume_command(path, config):
+    """`train --resume` of the checkpoint ``path`` with every option its recorded ``config`` holds (as ``info``'s
+    "made again by" line gives them: :func:`minitransfer.checkpoint_remake.train_command`), after the words a new
+    shell needs to know its preset where it is one's own (:func:`minitransfer.own_presets.pasted`). A resume from a
+    checkpoint copied out of its run folder takes no option from it: given bare, or with only its --out, it was
+    refused (its --out not the one it records, then "a different configuration")."""
+    from minitransfer.checkpoint_remake import train_command  # here: its imports import checkpoint's, which this
+
+    options = train_command(config)[2:]
+    return pasted(inputs.display_name(shlex.join(["train", "--resume", str(path), *options])), preset_of(config))
 
 
 KERNEL_FOLDERS = ("/proc", "/sys")  # the kernel's views: no runs; a link to / in every process, to each device

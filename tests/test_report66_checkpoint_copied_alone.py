@@ -38,7 +38,8 @@ def test_a_checkpoint_not_finished_copied_alone_is_named_with_how_to_continue_it
     assert _left_out(runs) == [
         f"checkpoint.h5: {loose} is a checkpoint of baseB.h5 (its training state at iteration 17 of 40), copied "
         f"without its run folder: not a finished network; {READS}: to finish it, `minitransfer train --resume "
-        f"{loose}` continues it (with the options it was trained with)"]
+        f"{loose} --base-lr 0.01 --max-iter 40 --out /elsewhere/baseB.h5` continues it (with the options it was "
+        f"trained with)"]  # the options _checkpoint records, each given: bare, the resume was refused
 
 
 def test_a_finished_runs_checkpoint_copied_alone_names_the_run_folder_to_copy(tmp_path):

@@ -269,7 +269,7 @@ class NetworkPath(click.Path):
         if unwritten is None:
             return
         run, stopped = unwritten.run, not unwritten.finished and unwritten.training is None
-        goes_on = f" (train --resume {shlex.quote(str(run))} goes on)" if stopped else ""
+        goes_on = f" (`{unwritten.resume_command()}` goes on)" if stopped else ""
         give = "its last checkpoint, the network as it finished" if unwritten.finished else "its latest checkpoint"
         self.fail(f"{unwritten.situation()}{goes_on}; give {run} for {give}", param, ctx)
 

@@ -35,8 +35,8 @@ def test_a_stopped_runs_weights_file_names_the_run_to_give(micro_data, in_tmp, c
     interrupted_after(training.TrainConfig(out="net.h5", data=micro_data, **FAST), 2)
     result = CliRunner().invoke(main, [command, "net.h5"])
     assert result.exit_code == 2, result.output
-    assert ("net.h5 is not written yet: its run net.run stopped before its end, where it writes it (train --resume "
-            "net.run goes on); give net.run for its latest checkpoint") in result.output
+    assert ("net.h5 is not written yet: its run net.run stopped before its end, where it writes it (`minitransfer "
+            "train --resume net.run` goes on); give net.run for its latest checkpoint") in result.output
     advised = CliRunner().invoke(main, [command, "net.run"])
     assert advised.exit_code == 0, advised.output
     if command == "eval":
