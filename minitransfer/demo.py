@@ -32,6 +32,7 @@ from minitransfer.grid_options import ALL_CLASSES
 from minitransfer.grid_arguments import checked_devices, slots_device
 from minitransfer.grid_outcome import fix_then_rerun
 from minitransfer.grid_status import is_finished
+from minitransfer.home_paths import expanded
 from minitransfer.scheduler import run_grid
 
 
@@ -142,7 +143,9 @@ def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, preci
     :data:`CPU_PLAN` in the CPU slots of ``devices``. A folder this process cannot write, none of whose networks is
     finished (the default folder, in a read-only working folder), is a ``StorageError`` saying
     how to give the demo another. ``device`` "auto" is that of ``devices``; one they contradict
-    ("cuda" with CPU slots) is a ``ConfigError`` naming both."""
+    ("cuda" with CPU slots) is a ``ConfigError`` naming both. ``out`` and ``data`` may start with ``~``, the
+    home folder (:func:`minitransfer.home_paths.expanded`)."""
+    out, data = expanded(out), expanded(data)
     device = slots_device(device, checked_devices(devices), "`device`")
     plan = GPU_PLAN if device == "cuda" else CPU_PLAN
     if device == "cuda":

@@ -19,6 +19,7 @@ from minitransfer.config_checks import ConfigError, DataMismatch, check_call, ch
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import loader_workers, splits, synthetic
+from minitransfer.home_paths import expanded
 from minitransfer.layers import Pass
 from minitransfer.mean_image import check_recorded_size, fit_mean, mean_seen
 from minitransfer.ops import precision as precisions
@@ -153,11 +154,12 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     :class:`ConfigError` for an argument out of its range or of another type (or a ``data`` opened without
     ``subset``: :attr:`minitransfer.data.dataset.Dataset.subsets`),
     ``checkpoint.CheckpointError`` for a checkpoint that cannot be read, ``data.dataset.DatasetError``
-    for a damaged dataset (or a file given as ``data``).
+    for a damaged dataset (or a file given as ``data``). ``path`` and ``data`` may start with ``~``, the home
+    folder (:func:`minitransfer.home_paths.expanded`).
 
     Example: ``evaluate_checkpoint("A4B.h5")["top1"]``
     """
-    return evaluated_checkpoint(path, data, subset, device, batch_size, precision, progress)[0]
+    return evaluated_checkpoint(expanded(path), expanded(data), subset, device, batch_size, precision, progress)[0]
 
 
 def evaluated_checkpoint(path, data=None, subset="val", device="auto", batch_size=None, precision=None,

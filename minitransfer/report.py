@@ -99,6 +99,7 @@ from minitransfer.report_texts import COLUMNS, findings_text, results_files, tab
 from minitransfer.paper_runs import is_reference
 from minitransfer.comparisons import Bases
 from minitransfer.errors import MinitransferError
+from minitransfer.home_paths import expanded
 from minitransfer.results import collect, read_reference, without_base
 from minitransfer.run_remedies import network_gone
 
@@ -201,9 +202,11 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     "paper" nor an existing file), before anything is read. A stop (SIGINT, SIGTERM, SIGHUP) that comes while
     the report replaces the earlier one is held until it is whole, then raised as
     :class:`minitransfer.report_folder.WrittenWhole` (a ``KeyboardInterrupt``: nothing is left to do).
+    A path may start with ``~``, the home folder (:func:`minitransfer.home_paths.expanded`).
 
     Example: ``write_report("grid", reference="paper").findings``
     """
+    runs_dir, out_dir, reference = expanded(runs_dir), expanded(out_dir), expanded(reference)
     _check_arguments(runs_dir, out_dir, reference, figures)
     with reads_shared():  # each run's files read once for every table (a base's result.json was read thrice)
         return _write_report(runs_dir, out_dir, reference, figures)

@@ -34,6 +34,7 @@ import pathlib
 from minitransfer import dead_ends, fileio, host_memory, stopping, train_log
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.files_in_the_way import RUN_FILE_ROLES, read_first, refuse_files_in_the_way
+from minitransfer.home_paths import expanded_fields
 from minitransfer.preflight_memory import OutOfMemory, check_memory
 from minitransfer.resume import WouldReplace, read_base, resume_point
 from minitransfer.resume_finished import finished_despite
@@ -48,6 +49,7 @@ from minitransfer.resume_options import KEPT_SETTINGS, continued_with, keep_run_
 from minitransfer.resumed_records import dataset_gone_in, resumed_record
 from minitransfer.stop_requests import StopRequests
 from minitransfer.train_finished import already_finished, finished_without_its_dataset
+from minitransfer.train_config import PATH_FIELDS
 from minitransfer.training_run import Run
 
 
@@ -115,6 +117,7 @@ def _trained(config, on_iteration, show_result):
     """:func:`train`'s work, its result without its warnings."""
     refuse_in_script_rerun("train()")
     check_config(config)
+    config = expanded_fields(config, PATH_FIELDS)  # "~/baseA.h5": where the run records it and its folder go
     if on_iteration is not None and not callable(on_iteration):  # else a TypeError once an iteration is done
         raise ConfigError(f"`on_iteration` must be a function taking the iterations done (or None), got "
                           f"{on_iteration!r}")

@@ -8,16 +8,21 @@ import zlib
 from minitransfer import optim
 from minitransfer.ops import precision as precisions
 
-__all__ = ["TrainConfig", "derived_seed", "SEED_DEFAULT"]
+__all__ = ["TrainConfig", "derived_seed", "PATH_FIELDS", "SEED_DEFAULT"]
 
 SEED_DEFAULT = 0  # the seed of a run that copies no layers (and --seed's default shown)
+# The fields that name a file or folder: a leading ``~`` in them is the home folder (train expands it:
+# :func:`minitransfer.home_paths.expanded`); `resume`'s "auto" is none
+PATH_FIELDS = ("out", "data", "copy_from", "resume")
 
 
 @dataclasses.dataclass
 class TrainConfig:
     """Everything a training run depends on. ``None`` means "the sensible default", filled in by
     :func:`minitransfer.config.resolve`; the resolved configuration is recorded in the run directory
-    (``config.json``) and in every checkpoint. A reduced-data run is one given ``per_class``.
+    (``config.json``) and in every checkpoint. A reduced-data run is one given ``per_class``. A path
+    (`out`, `data`, `copy_from`, `resume`) may start with ``~``, the home folder, as on the command
+    line (``$HOME`` in it stays literal: :func:`minitransfer.home_paths.expanded`).
 
     Fields
     ------

@@ -14,6 +14,8 @@ instead (:mod:`.cifar_files`: the files, read from the archive or the folder).
 
 import numpy as np
 
+from minitransfer.home_paths import expanded
+
 from . import dataset as ds
 from . import inputs, wordnet
 from .build import build_dataset, check_out
@@ -155,6 +157,7 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
     Example: ``import_cifar100("cifar-100-python.tar.gz", "cifar100")``
     """
     refuse_in_script_rerun("import_cifar100()")
+    source, out = expanded(source), expanded(out)
     inputs.check_apart(source, out)
     check_out(out)
     files = read_cifar_files(source, CIFAR100)
@@ -201,6 +204,7 @@ def import_cifar10(source, out, *, size=32, workers=0, shard_length=None, progre
     Example: ``import_cifar10("cifar-10-python.tar.gz", "cifar10")``
     """
     refuse_in_script_rerun("import_cifar10()")
+    source, out = expanded(source), expanded(out)
     inputs.check_apart(source, out)
     check_out(out)
     files = read_cifar_files(source, CIFAR10)

@@ -9,6 +9,7 @@ import shlex
 import tarfile
 
 from minitransfer import stopping
+from minitransfer.home_paths import expanded
 
 from . import archives
 from . import dataset as ds
@@ -72,6 +73,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     Example: ``import_imagenet("/data/ILSVRC2012", "imagenet-256", devkit="/data/ILSVRC2012_devkit_t12")``
     """
     refuse_in_script_rerun("import_imagenet()")
+    source, out, val_labels, devkit, words, is_a = map(expanded, (source, out, val_labels, devkit, words, is_a))
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
     check_out(out)

@@ -76,6 +76,7 @@ import shutil
 import numpy as np
 
 from minitransfer import dead_ends, disk_space, fileio
+from minitransfer.home_paths import expanded
 
 from . import dataset as ds
 from . import import_writes
@@ -206,10 +207,12 @@ def build_synthetic(out, *, classes=20, train_per_class=15, val_per_class=30, si
     ``overwrite``: replace a dataset ``out`` holds that was built with other parameters (see
     :func:`.build.build_dataset`, which also bounds ``size``). The images are generated only where something is to
     be written: a rerun that finds ``out`` prepared with these parameters says so once its shards are checked (its
-    ``reproducible``), where generating them first took minutes at a large ``size``.
+    ``reproducible``), where generating them first took minutes at a large ``size``. ``out`` may start with ``~``,
+    the home folder (:func:`minitransfer.home_paths.expanded`).
 
     Example: ``build_synthetic("synthetic-20", classes=20, size=14)``
     """
+    out = expanded(out)
     from . import build, decode  # here, not at the top: they bring in Pillow, which only a build needs
     from .decoder_pool import refuse_in_script_rerun  # and multiprocessing
     refuse_in_script_rerun("build_synthetic()")

@@ -11,6 +11,7 @@ import stat
 import zipfile
 
 from minitransfer import fileio
+from minitransfer.home_paths import expanded
 
 from . import dataset as ds
 from . import archives, downloads, inputs, text_files
@@ -227,6 +228,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     Example: ``import_tiny_imagenet("tiny-imagenet-200.zip", "tiny-64", size=64)``
     """
     refuse_in_script_rerun("import_tiny_imagenet()")
+    source, out, is_a = map(expanded, (source, out, is_a))
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
     check_out(out)
