@@ -10,6 +10,8 @@ import dataclasses
 import difflib
 
 from minitransfer import config, config_checks
+from minitransfer.home_paths import expanded_fields
+from minitransfer.train_config import PATH_FIELDS
 
 # Options key: the source dataset of a cross-dataset grid, on every class of which its bases train.
 SOURCE_DATA = "source_data"
@@ -65,3 +67,13 @@ def _check_fields(what, fields, keys):
 
 
 _TRAIN_FIELDS = tuple(field.name for field in dataclasses.fields(config.TrainConfig))
+
+
+def expanded_options(options):
+    """A grid's ``options`` with a ``~`` in their paths expanded (:func:`minitransfer.home_paths.expanded`),
+    those for the runs on every class too; options of the wrong kind as they are, for :func:`check_options`.
+    A grid run (``scheduler.run_grid``) and one written for SLURM (``slurm.emit_slurm``) expand them as called."""
+    options = expanded_fields(options, (*PATH_FIELDS, SOURCE_DATA))
+    if isinstance(options, dict) and ALL_CLASSES in options:
+        options[ALL_CLASSES] = expanded_fields(options[ALL_CLASSES], PATH_FIELDS)
+    return options

@@ -53,11 +53,10 @@ from minitransfer.grid_progress import StoppingLog
 from minitransfer.grid_runner import STOP_RESEND_SECONDS, GridRunner
 from minitransfer.grid_run_ends import folders_gone_since
 from minitransfer.experiment import default_train_command
-from minitransfer.grid_options import ALL_CLASSES, SOURCE_DATA, check_options
+from minitransfer.grid_options import check_options, expanded_options
 from minitransfer.grid_status import finished_and_lost, result_lost
-from minitransfer.home_paths import expanded, expanded_fields
+from minitransfer.home_paths import expanded
 from minitransfer.progress import Progress
-from minitransfer.train_config import PATH_FIELDS
 
 __all__ = ["run_grid", "STOP_RESEND_SECONDS"]
 
@@ -102,7 +101,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     written; a device "auto" (or none) is that of the slots, as on the command line. A path (``out``, the
     options' ``data`` and ``source_data``) may start with ``~``, the home folder, as on the command line: it
     is expanded here, so that the plan and every run's command line name the same folder."""
-    out, options = expanded(out), _expanded_options(options)
+    out, options = expanded(out), expanded_options(options)
     runs = checked_runs(runs)
     check_out(out)
     check_options(options)
@@ -147,15 +146,6 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
         with contextlib.suppress(OSError):  # a log that cannot take it loses the note, not the outcome
             log(gone)
     return runner.outcome
-
-
-def _expanded_options(options):
-    """A grid's ``options`` with a ``~`` in their paths expanded (:func:`minitransfer.home_paths.expanded`),
-    those for the runs on every class too; options of the wrong kind as they are, for check_options."""
-    options = expanded_fields(options, (*PATH_FIELDS, SOURCE_DATA))
-    if isinstance(options, dict) and ALL_CLASSES in options:
-        options[ALL_CLASSES] = expanded_fields(options[ALL_CLASSES], PATH_FIELDS)
-    return options
 
 
 def _interrupted(runner, progress):

@@ -72,8 +72,10 @@ import tempfile
 from minitransfer import config, file_owners, fileio, models, stopping
 from minitransfer import experiment as grid
 from minitransfer.experiment import SLURM_SCRIPTS
+from minitransfer.grid_options import expanded_options
 from minitransfer.grid_plan import replaced_plan, text_of
 from minitransfer.grid_plan_file import read_plan, record_slurm_scripts, write_plan
+from minitransfer.home_paths import expanded
 from minitransfer.slurm_array import array_script
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMIT_FILE, SUBMITTED_FILE, TRANSFERS_FILE
 from minitransfer.slurm_sbatch import check_one_line, shared_sbatch_lines
@@ -114,8 +116,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
         emit_slurm(plan_grid(layers=(1, 3)), "grid", "slurm", {"data": "imagenet", "device": "cuda"},
                    partition="gpu", time_limit="2-00:00:00")   # then: bash slurm/submit.sh
     """
-    out = pathlib.Path(out).resolve()
-    slurm_dir = pathlib.Path(slurm_dir).resolve()
+    out, options = pathlib.Path(expanded(out)).resolve(), expanded_options(options)  # "~": a library call's
+    slurm_dir = pathlib.Path(expanded(slurm_dir)).resolve()
     if "\\" in str(slurm_dir):
         raise config.ConfigError(f"{slurm_dir}: SLURM fails to launch the jobs of scripts in a folder whose path holds "
                                  f"a backslash (JobLaunchFailure, without a log); choose another folder for them")

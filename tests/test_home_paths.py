@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from tar_files import write_pickle_tar
 
-from minitransfer import demo, experiment, report, scheduler
+from minitransfer import demo, experiment, report, scheduler, slurm
 from minitransfer.grid_options import ALL_CLASSES
 from minitransfer.data import cifar, importers, synthetic
 from minitransfer.evaluate import evaluate_checkpoint
@@ -108,6 +108,15 @@ def test_a_grid_in_the_home_folder_is_one_grid(home_micro, data):
     assert all((home_micro / "gx" / f"{run.name}.h5").is_file() for run in runs)
     planned = "".join(path.read_text() for path in (home_micro / "gx").glob("*.json"))
     assert planned and "~" not in planned
+
+
+def test_a_grid_written_for_slurm_in_the_home_folder_names_it(home_micro):
+    """emit_slurm took "~/gx" as a folder of the working folder's, its scripts' runs named it so (lead, after tilde70)."""
+    runs = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    submit = slurm.emit_slurm(runs, "~/gx", "~/slurm", {"data": "~/micro", "preset": "micro", "device": "cpu"})
+    assert pathlib.Path(submit).parent == home_micro / "slurm" and (home_micro / "gx").is_dir()
+    scripts = "".join(path.read_text() for path in (home_micro / "slurm").glob("*.sh"))
+    assert str(home_micro / "gx") in scripts and str(home_micro / "micro") in scripts and "~/" not in scripts
 
 
 def test_the_demo_trains_where_the_home_folder_is(home, monkeypatch):
