@@ -111,7 +111,7 @@ def test_a_grid_in_the_home_folder_is_one_grid(home_micro, data):
 
 
 def test_a_grid_written_for_slurm_in_the_home_folder_names_it(home_micro):
-    """emit_slurm took "~/gx" as a folder of the working folder's, its scripts' runs named it so (lead, after tilde70)."""
+    """emit_slurm took "~/gx" as a folder of the working folder's, its scripts' runs named it so."""
     runs = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
     submit = slurm.emit_slurm(runs, "~/gx", "~/slurm", {"data": "~/micro", "preset": "micro", "device": "cpu"})
     assert pathlib.Path(submit).parent == home_micro / "slurm" and (home_micro / "gx").is_dir()
