@@ -33,6 +33,7 @@ when an import starts; once meta.json is written, shards it does not list (left 
 """
 
 import functools
+import numbers
 import os
 import pathlib
 
@@ -49,6 +50,7 @@ from .decoder_pool import MAX_WORKERS, DecoderPool, refuse_in_script_rerun
 from .import_lock import import_lock
 from .import_writes import final_files, meta_bytes, state_before, write, writes_since
 from .same_origin import check_same_origin, record_import
+from .schema import ImportUsageError
 from .shard_builder import Builder, WouldWrite, held_subsets
 from .shard_format import (COPIES_FILE, FORMAT_NAME, IMPORTING_FILE, MEAN_FILE, META_FILE, SCHEMA_VERSION, SHARD_NAME,
                            SKIPPED_FILE, SUBSETS, held_mean, meta_text, write_mean, write_meta)
@@ -92,8 +94,8 @@ def _unlisted_shards(folder, table):
 
 
 def check_out(out):
-    """``ValueError`` (a usage error) when ``out`` is a folder of other files than a dataset's: without
-    meta.json (a finished dataset, whose rerun checks its source), every entry must be one an import
+    """``ImportUsageError`` (a ValueError, a usage error) when ``out`` is a folder of other files than a
+    dataset's: without meta.json (a finished dataset, whose rerun checks its source), every entry must be one an import
     writes, as an interrupted import leaves them (hidden names, such as .DS_Store, aside). An import into
     a home folder or a folder of images wrote its dataset among their files, and removed those named like
     shards (train-00007.h5). :func:`build_dataset` checks it; importers first, before listing their source
@@ -109,8 +111,8 @@ def check_out(out):
     if others:
         shown = ", ".join(repr(inputs.display_name(name)) for name in others[:3])
         more = f" and {len(others) - 3} more" if len(others) > 3 else ""
-        raise ValueError(f"OUT {out} holds files that are not a dataset's ({shown}{more}): an import writes "
-                         f"its shards, meta.json and mean.h5 into OUT; choose a new or empty folder")
+        raise ImportUsageError(f"OUT {out} holds files that are not a dataset's ({shown}{more}): an import writes "
+                               f"its shards, meta.json and mean.h5 into OUT; choose a new or empty folder")
 
 
 def check_origin(out, source, size, shard_length=None, overwrite=False):
@@ -159,8 +161,8 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     (:func:`.lock.wait_for_prepare`: then the dataset it left checked, "already prepared" where it finished)
     (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it and the import has something
     to write: one that finds the dataset as it would write it succeeds, see :func:`.import_lock.import_lock`),
-    ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE`, ``workers`` above
-    :data:`.decoder_pool.MAX_WORKERS` or, unless ``overwrite``, when ``out`` holds a dataset (or the
+    ``ImportUsageError`` (a ValueError) for a ``size`` outside 1..:data:`MAX_IMAGE_SIZE`, ``workers`` above
+    :data:`.decoder_pool.MAX_WORKERS`, ``ValueError`` unless ``overwrite``, when ``out`` holds a dataset (or the
     shards of an unfinished import) prepared from another ``source`` or at another size; with ``overwrite``
     every shard is built again from its images (see the module). Files that would not change are not
     rewritten.
@@ -169,8 +171,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     first, naming itself, before it lists its source)."""
     refuse_in_script_rerun("build_dataset()")
     out = pathlib.Path(out)
-    check_image_size(size)
-    check_workers(workers)
+    check_arguments(size, workers)
     check_out(out)
     shard_length = shard_length or images_per_shard(size)
     caches = caches or (lambda decoded: {})
@@ -320,15 +321,29 @@ def _checked(out, meta, mean, classes, table, before, notes):
 
 
 def check_image_size(size):
-    """``ValueError`` (a usage error) unless 1 <= ``size`` <= :data:`MAX_IMAGE_SIZE`."""
-    if not 1 <= size <= MAX_IMAGE_SIZE:
-        raise ValueError(f"--size must lie in 1..{MAX_IMAGE_SIZE}, got {size}")
+    """``ImportUsageError`` (a ValueError, a usage error) unless ``size`` is an integer 1..:data:`MAX_IMAGE_SIZE`."""
+    if not _integer(size) or not 1 <= size <= MAX_IMAGE_SIZE:
+        raise ImportUsageError(f"--size must lie in 1..{MAX_IMAGE_SIZE}, got {size}")
+
+
+def check_arguments(size, workers):
+    """:func:`check_image_size` and :func:`check_workers`: what an importer checks first, before it reads its
+    source or OUT (a ``size`` of 0 was a ZeroDivisionError as :func:`check_origin` reckoned the shard length)."""
+    check_image_size(size)
+    check_workers(workers)
+
+
+def _integer(value):
+    """Whether ``value`` is an integer (NumPy's too), not a bool, a float nor a string (which compared with an int
+    was a TypeError)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
 def check_workers(workers):
-    """``ValueError`` (a usage error) unless ``workers`` is None (one per usable core) or 0..``MAX_WORKERS``."""
-    if workers is not None and not 0 <= workers <= MAX_WORKERS:
-        raise ValueError(f"--workers must lie in 0..{MAX_WORKERS}, got {workers}")
+    """``ImportUsageError`` (a ValueError, a usage error) unless ``workers`` is None (one per usable core) or an integer
+    0..``MAX_WORKERS``."""
+    if workers is not None and (not _integer(workers) or not 0 <= workers <= MAX_WORKERS):
+        raise ImportUsageError(f"--workers must lie in 0..{MAX_WORKERS}, got {workers}")
 
 
 def _check_every_class_has_images(out, classes, train_counts, skipped):

@@ -71,7 +71,7 @@ def read_cifar_files(source, layout):
     """The :class:`CifarFiles` of ``layout``, from a tar archive (gzip, bz2, xz or none) or a folder,
     each refused from its declared size (the tar header, the file's size) before it is read when
     above MAX_MEMBER_BYTES. The other CIFAR's files, without any of ``layout``'s, are a
-    ``ValueError`` naming the command that imports them; the files of another version
+    ``ImportUsageError`` (a ValueError, exit code 2) naming the command that imports them; the files of another version
     (:data:`OTHER_VERSIONS`), one naming the python download and its command; some of ``layout``'s
     files missing, a ``DatasetError`` saying to download the archive (or unpack it) again."""
     source = pathlib.Path(source)
@@ -89,14 +89,14 @@ def read_cifar_files(source, layout):
     if missing:
         for other in LAYOUTS:
             if other != layout and other.meta in present and not present & set(layout.files):
-                raise ValueError(f"{source} holds {other.title} ({other.folder}), not {layout.title}: import it with "
-                                 f"'minitransfer prepare {other.command}'")
+                raise schema.ImportUsageError(f"{source} holds {other.title} ({other.folder}), not {layout.title}: "
+                                              f"import it with 'minitransfer prepare {other.command}'")
         for version in OTHER_VERSIONS:
             if present & set(version.files) and not present & set(layout.files):
-                raise ValueError(f"{source} holds the {version.name} version of {version.layout.title} "
-                                 f"({version.folder}), which minitransfer does not read: download its python version, "
-                                 f"{version.layout.download}, and import that with "
-                                 f"'minitransfer prepare {version.layout.command}'")
+                raise schema.ImportUsageError(f"{source} holds the {version.name} version of {version.layout.title} "
+                                              f"({version.folder}), which minitransfer does not read: download its "
+                                              f"python version, {version.layout.download}, and import that with "
+                                              f"'minitransfer prepare {version.layout.command}'")
         found = present & set(layout.files)
         if not found:
             downloads.refuse_another(source, layout.command)

@@ -4,6 +4,7 @@ with each class's family, from a families file (:func:`read_families`) or a Word
 from . import dataset as ds
 from . import text_files, wordnet
 from .folder_tree import quoted, same_text
+from .schema import ImportUsageError
 
 
 def family_class_table(names, families, family_a, is_a, known, root):
@@ -18,7 +19,8 @@ def family_class_table(names, families, family_a, is_a, known, root):
     else:
         return [{"index": index, "wnid": name, "name": name} for index, name in enumerate(names)], None
     if family_a not in chosen:
-        raise ValueError(f"--family-a {family_a!r} is not a family of these classes ({', '.join(sorted(set(chosen)))})")
+        raise ImportUsageError(f"--family-a {family_a!r} is not a family of these classes "
+                               f"({', '.join(sorted(set(chosen)))})")
     table = [{"index": index, "wnid": name, "name": name, "family": family}
              for index, (name, family) in enumerate(zip(names, chosen))]
     return table, family_a

@@ -100,7 +100,8 @@ import re
 
 from . import dataset as ds
 from . import import_writes, inputs, same_origin, shard_format, text_files
-from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_origin, check_out
+from .build import (COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_arguments, check_origin,
+                    check_out)
 from .copies import (CopiesAcrossClasses, file_identities, in_other_classes, same_content_in_a_class,
                      without_copies_of_training, examine, recorded_digests)
 from .decode import NOT_READABLE, ImportItem, image_by_first_bytes
@@ -114,6 +115,7 @@ from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, class_fol
                           run_folders)
 from .held_out import DEFAULT_VAL_FRACTION, HELD_OUT, hold_out
 from .mistaken_paths import check_not_prepared
+from .schema import ImportUsageError
 from .shard_builder import DECODER
 from .splits import TRAIN_AND_VAL_LAYOUT
 
@@ -133,11 +135,13 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     ``val_fraction`` (default 0.1; 0 for a train-only dataset) and ``seed`` apply when there is no
     ``val/``; ``families`` a families file or ``is_a`` a WordNet is-a file record each class's
     family, ``family_a`` names the family of half A. ``DatasetError`` for a tree or families file
-    that cannot be imported, ``ValueError`` for options that do not fit the tree (and for ``out``
-    inside ``source`` or ``source`` inside ``out``); ``overwrite``: see :func:`.build.build_dataset`.
+    that cannot be imported, ``ImportUsageError`` (a ValueError) for options that do not fit the tree or each other (and
+    for ``out`` inside ``source`` or ``source`` inside ``out``); ``overwrite``: see :func:`.build.build_dataset`.
     ``progress(done, total)`` is called as images are decoded, and ``progress(done, total, stage)`` before,
     while the tree is listed and its files compared (``stage`` names the step: "listing training files" ...)."""
     refuse_in_script_rerun("import_folder()")
+    check_arguments(size, workers)
+    _check_options(val_fraction, seed, families, family_a, is_a)
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
     check_not_prepared(source)
@@ -145,7 +149,8 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     runs = run_folders([source])  # each folder's run folders found once: no class, said so (note_run_folders)
     train_root, val_root = tree_layout(source, runs)
     runs += run_folders([train_root, val_root]) if train_root != source else []
-    _check_options(val_root, val_fraction, seed, families, family_a, is_a)
+    if val_root is not None and val_fraction is not None:
+        raise ImportUsageError(f"{val_root} exists, so validation images come from it: leave out --val-fraction")
     layout = TRAIN_AND_VAL_LAYOUT if val_root is not None else HELD_OUT
     # paths as UTF-8 text in every locale: meta.json's bytes are the dataset's fingerprint
     given = {"kind": "folder", "path": inputs.fs_text(str(source)), "layout": layout, "val_fraction": val_fraction,
@@ -348,17 +353,17 @@ def _check_some_image(train_root, train, states, verdicts, images=None, unreadab
                           f"{ONE_PER_CLASS}")
 
 
-def _check_options(val_root, val_fraction, seed, families, family_a, is_a):
-    if val_root is not None and val_fraction is not None:
-        raise ValueError(f"{val_root} exists, so validation images come from it: leave out --val-fraction")
+def _check_options(val_fraction, seed, families, family_a, is_a):
+    """``ImportUsageError`` (a ValueError, exit code 2) for options out of range or excluding each other: checked first,
+    before the source is read (a val/ folder beside ``val_fraction`` once it is)."""
     if val_fraction is not None and not 0 <= val_fraction < 1:
-        raise ValueError(f"--val-fraction must lie in [0, 1), got {val_fraction}")
+        raise ImportUsageError(f"--val-fraction must lie in [0, 1), got {val_fraction}")
     if seed < 0:
-        raise ValueError(f"--seed must be >= 0, got {seed}")
+        raise ImportUsageError(f"--seed must be >= 0, got {seed}")
     if families and is_a:
-        raise ValueError("give either --families or --is-a, not both")
+        raise ImportUsageError("give either --families or --is-a, not both")
     if family_a is not None and not (families or is_a):
-        raise ValueError("--family-a needs --families (or --is-a)")
+        raise ImportUsageError("--family-a needs --families (or --is-a)")
 
 
 def _possible_images(train, states, verdicts, told):

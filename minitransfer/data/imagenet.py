@@ -15,7 +15,7 @@ from . import archives
 from . import dataset as ds
 from . import devkit as ilsvrc_devkit
 from . import downloads, inputs, schema, text_files, wordnet
-from .build import build_dataset, check_origin, check_out
+from .build import build_dataset, check_arguments, check_origin, check_out
 from .decode import ImportItem
 from .decoder_pool import refuse_in_script_rerun
 from .copies import CopiesAcrossClasses, examine, recorded_digests
@@ -58,22 +58,24 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     ``val/`` are each a ``DatasetError`` too (each message says how to unpack). Validation labels come from the
     official devkit folder ``devkit`` (``data/meta.mat`` and ``data/ILSVRC2012_validation_ground_truth.txt``;
     reading meta.mat needs SciPy) or from ``val_labels``, a ``<file> <label>`` list with labels in sorted-wnid order
-    (Caffe's ``val.txt``). A ``val/`` folder without either is refused (``ValueError``) rather than dropped; without
-    ``val/`` the dataset is train-only. The labels must name every image file in ``val/``, each once, and nothing
-    else (``DatasetError`` before anything is decoded: a val/ unpacked in part, or a shorter list). ``words``: a
-    ``wnid names`` file for readable names (default: the devkit's, else the wnids; a name holding a control
-    character is a ``DatasetError``, see :func:`.imagenet_common.read_class_names`); ``is_a``: a WordNet ``parent
-    child`` file, to record each class's man-made / natural family (the natural split). ``overwrite``: see
+    (Caffe's ``val.txt``). A ``val/`` folder without either is refused (``ImportUsageError``, a ValueError) rather than
+    dropped; without ``val/`` the dataset is train-only. The labels must name every image file in ``val/``, each
+    once, and nothing else (``DatasetError`` before anything is decoded: a val/ unpacked in part, or a shorter list).
+    ``words``: a ``wnid names`` file for readable names (default: the devkit's, else the wnids; a name holding a
+    control character is a ``DatasetError``, see :func:`.imagenet_common.read_class_names`); ``is_a``: a WordNet
+    ``parent child`` file, to record each class's man-made / natural family (the natural split). ``overwrite``: see
     :func:`.build.build_dataset`; ``out`` must not lie inside ``source`` nor ``source`` inside ``out``
-    (``ValueError``). ``progress(done, total)`` is called as images are decoded, and ``progress(done, total,
-    stage)`` before and after ("listing training files", "examining files", "finding copies across classes"). One
-    image in two classes (files of equal bytes; ILSVRC2012 has some) is imported with each label, listed in
-    ``copies-across-classes.txt`` in ``out`` and warned of, as :class:`.folder.CopiesAcrossClasses` says.
+    (``ImportUsageError``), nor ``size`` nor ``workers`` out of range (checked first, before anything is read).
+    ``progress(done, total)`` is called as images are decoded, and ``progress(done, total, stage)`` before and after
+    ("listing training files", "examining files", "finding copies across classes"). One image in two classes (files
+    of equal bytes; ILSVRC2012 has some) is imported with each label, listed in ``copies-across-classes.txt`` in
+    ``out`` and warned of, as :class:`.folder.CopiesAcrossClasses` says.
 
     Example: ``import_imagenet("/data/ILSVRC2012", "imagenet-256", devkit="/data/ILSVRC2012_devkit_t12")``
     """
     refuse_in_script_rerun("import_imagenet()")
     source, out, val_labels, devkit, words, is_a = map(expanded, (source, out, val_labels, devkit, words, is_a))
+    check_arguments(size, workers)
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
     check_out(out)
@@ -326,14 +328,15 @@ def _validation_items(val, files, labelled_by):
     shown = [path for path in val.iterdir() if not inputs.hidden(path.name)]
     if any(path.is_dir() for path in shown):
         _refuse_a_folder_around(val, [path for path in shown if path.is_dir()], files, labelled_by)
-        raise ValueError(f"{val} holds class folders: import this tree with 'minitransfer prepare folder' "
-                         f"(class order is the sorted folder names there too)")
+        raise schema.ImportUsageError(f"{val} holds class folders: import this tree with 'minitransfer prepare folder' "
+                                      f"(class order is the sorted folder names there too)")
     present = [path.name for path in shown if path.is_file()]
     if _tars(val) and not any(pathlib.PurePath(name).suffix.lower() in IMAGE_SUFFIXES for name in present):
         raise ds.DatasetError(f"{val}: no image file, but it {_unpack_there(val, _tars(val))}")
     if labelled_by is None:
-        raise ValueError(f"{val} holds {len(present)} files but no labels were given: pass --devkit DIR (the official "
-                         f"ILSVRC2012 devkit folder) or --val-labels FILE, or move val/ away for a train-only dataset")
+        raise schema.ImportUsageError(f"{val} holds {len(present)} files but no labels were given: pass --devkit DIR "
+                                      f"(the official ILSVRC2012 devkit folder) or --val-labels FILE, or move val/ "
+                                      f"away for a train-only dataset")
     check_labelled(files, present, labelled_by, val)
     return [ImportItem(path=str(val / name)) for name in files]
 

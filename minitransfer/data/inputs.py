@@ -20,7 +20,7 @@ import pathlib
 import re
 import unicodedata
 
-from .schema import DatasetError
+from .schema import DatasetError, ImportUsageError
 
 MACOS_FORKS = "__MACOSX"
 # Files and folders that operating systems, file managers and NAS boxes write beside photos, in any case (Windows
@@ -179,13 +179,13 @@ def stage_progress(progress, stage):
 
 
 def check_apart(source, out):
-    """``ValueError`` (a usage error) when ``out`` lies inside ``source`` or ``source`` inside
+    """``ImportUsageError`` (a ValueError, a usage error) when ``out`` lies inside ``source`` or ``source`` inside
     ``out``: a rerun would import the dataset's own files, or the import would write among its inputs."""
     source_path, out_path = pathlib.Path(source).resolve(), pathlib.Path(out).resolve()
     if out_path == source_path or source_path in out_path.parents:
-        raise ValueError(f"OUT {out} lies inside SOURCE {source}: choose an output folder outside the source")
+        raise ImportUsageError(f"OUT {out} lies inside SOURCE {source}: choose an output folder outside the source")
     if out_path in source_path.parents:
-        raise ValueError(f"SOURCE {source} lies inside OUT {out}: choose an output folder outside the source")
+        raise ImportUsageError(f"SOURCE {source} lies inside OUT {out}: choose an output folder outside the source")
 
 
 NESTED_LOOK_PER_FOLDER = 100  # entries of one folder :func:`nested_copy` looks at, at most

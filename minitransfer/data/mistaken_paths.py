@@ -11,6 +11,7 @@ import shlex
 import typing
 
 from . import same_origin
+from .schema import ImportUsageError
 from .shard_format import META_FILE
 
 __all__ = ["not_a_dataset", "images_to_prepare", "unfinished_import", "empty_folder", "check_not_prepared",
@@ -168,14 +169,15 @@ def empty_folder(path):
 
 
 def check_not_prepared(source):
-    """``ValueError`` (a usage error) when ``source`` is a dataset folder (its meta.json): prepared already, it
-    holds shards, not class folders of images; the error names the source it was imported from, as recorded."""
+    """``ImportUsageError`` (a ValueError, a usage error) when ``source`` is a dataset folder (its meta.json): prepared
+    already, it holds shards, not class folders of images; the error names the source it was imported from, as
+    recorded."""
     meta = pathlib.Path(source, META_FILE)
     if not meta.is_file():  # the source of a class-folder tree
         return
     imported = (same_origin.read_record(meta) or {}).get("source")  # unreadable, damaged: a dataset all the same
     path = imported.get("path") if isinstance(imported, dict) else None
     origin = f", imported from {path}" if isinstance(path, str) else ""
-    raise ValueError(f"SOURCE {source} is a dataset minitransfer prepared already (its {META_FILE}"
-                     f"{origin}), not a folder of class folders of images: train on it as it is (--data "
-                     f"{source}), or give the image folder it was imported from")
+    raise ImportUsageError(f"SOURCE {source} is a dataset minitransfer prepared already (its {META_FILE}"
+                           f"{origin}), not a folder of class folders of images: train on it as it is (--data "
+                           f"{source}), or give the image folder it was imported from")

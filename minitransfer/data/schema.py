@@ -2,9 +2,10 @@
 field as one ``DatasetError`` ("meta.json: <field> malformed") rather than a ``KeyError`` deep
 inside (the format is in :mod:`.shard_format`).
 
-Also here: :func:`read_error`, which tells a file the system refused to read (exit code 74) from
-bad data (65), and :func:`classes_sha256`, the digest of the class table that ``mean.h5`` records when an
-import writes it, so ``prepare verify`` sees a class table edited after the import.
+Also here: :class:`ImportUsageError`, an import's refusal of its arguments (exit code 2); :func:`read_error`, which
+tells a file the system refused to read (exit code 74) from bad data (65), and :func:`classes_sha256`, the digest
+of the class table that ``mean.h5`` records when an import writes it, so ``prepare verify`` sees a class table
+edited after the import.
 """
 
 import errno
@@ -23,6 +24,13 @@ class DatasetError(MinitransferError, ValueError):
     """A dataset on disk is missing, corrupt or inconsistent; the message names the file at fault.
 
     The command line maps it to exit code 65 (bad data)."""
+
+
+class ImportUsageError(MinitransferError, ValueError):
+    """An import's argument it cannot take: out of range (``size=0``), OUT inside SOURCE or holding other files, a
+    source that another command imports. A usage error (exit code 2): ``prepare`` says it as click says its own,
+    under the command's usage line (not a :class:`minitransfer.config_checks.ConfigError`, which the command line
+    says on one "error:" line). It was a plain ValueError, which ``except MinitransferError`` let through."""
 
 
 class NotADataset(DatasetError):
