@@ -116,6 +116,7 @@ from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, class_fol
 from .held_out import DEFAULT_VAL_FRACTION, HELD_OUT, hold_out
 from .mistaken_paths import check_not_prepared
 from .schema import ImportUsageError
+from minitransfer.home_paths import expanded
 from .shard_builder import DECODER
 from .splits import TRAIN_AND_VAL_LAYOUT
 
@@ -140,9 +141,10 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     ``progress(done, total)`` is called as images are decoded, and ``progress(done, total, stage)`` before,
     while the tree is listed and its files compared (``stage`` names the step: "listing training files" ...)."""
     refuse_in_script_rerun("import_folder()")
+    source, out, families, is_a = map(expanded, (source, out, families, is_a))  # "~": home_paths
     check_arguments(size, workers)
     _check_options(val_fraction, seed, families, family_a, is_a)
-    source = inputs.absolute(source)
+    source = inputs.given_source(source)
     inputs.check_apart(source, out)
     check_not_prepared(source)
     check_out(out)

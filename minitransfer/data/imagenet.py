@@ -76,7 +76,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     refuse_in_script_rerun("import_imagenet()")
     source, out, val_labels, devkit, words, is_a = map(expanded, (source, out, val_labels, devkit, words, is_a))
     check_arguments(size, workers)
-    source = inputs.absolute(source)
+    source = inputs.given_source(source)
     inputs.check_apart(source, out)
     check_out(out)
     given = {"kind": "imagenet", "path": inputs.fs_text(str(source)),

@@ -171,6 +171,16 @@ def absolute(path):
     return pathlib.Path(os.path.abspath(path))
 
 
+def given_source(source):
+    """The :func:`absolute` path of an import's ``source``, refused (:class:`ImportUsageError`) where nothing is
+    there: a library call given a path not there met a bare FileNotFoundError from deep in the listing (the
+    command line's own check says it first)."""
+    path = absolute(source)
+    if not os.path.lexists(path):
+        raise ImportUsageError(f"source {path}: no such file or folder; give the images to import")
+    return path
+
+
 def stage_progress(progress, stage):
     """A ``report(done, total)`` calling ``progress(done, total, stage)`` (nothing without ``progress``): an
     importer's steps before decoding (listing a million files, reading them to find copies) take minutes at

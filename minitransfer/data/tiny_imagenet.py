@@ -229,7 +229,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     """
     refuse_in_script_rerun("import_tiny_imagenet()")
     source, out, is_a = map(expanded, (source, out, is_a))
-    source = inputs.absolute(source)
+    source = inputs.given_source(source)
     inputs.check_apart(source, out)
     check_out(out)
     tree = _TinyImageNetSource(source)
