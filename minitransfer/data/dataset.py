@@ -86,16 +86,16 @@ class Dataset:
     def _subset(self, subset):
         """meta.json's entry of ``subset``; ``ConfigError`` for a subset not opened (:attr:`subsets`)."""
         if subset not in SUBSETS:
-            raise _usage_error(f"dataset: subset must be one of {SUBSETS}, got {subset!r}")
+            raise usage_error(f"dataset: subset must be one of {SUBSETS}, got {subset!r}")
         if subset not in self.subsets:
-            raise _usage_error(f"dataset {self.path}: asked about its {subset} subset, but it was opened for "
+            raise usage_error(f"dataset {self.path}: asked about its {subset} subset, but it was opened for "
                                f"{', '.join(self.subsets)} only: open it with open_dataset(path) to read every subset")
         return self.meta["subsets"][subset]
 
     def _every_subset(self, what):
         """``ConfigError`` unless every subset was opened: ``what`` (a check of every file) needs them all."""
         if len(self.subsets) < len(SUBSETS):  # some of SUBSETS, each once (open_dataset's _checked_subsets)
-            raise _usage_error(f"dataset {self.path}: {what} checks every subset, but it was opened for "
+            raise usage_error(f"dataset {self.path}: {what} checks every subset, but it was opened for "
                                f"{', '.join(self.subsets)} only: open it with open_dataset(path) to check them all")
 
     def num_images(self, subset):
@@ -320,7 +320,7 @@ def open_dataset(path, subsets=SUBSETS):
     minutes)."""
     subsets = _checked_subsets(subsets)
     if not isinstance(path, (str, os.PathLike)):
-        raise _usage_error(f"open_dataset: `path` must be a dataset folder (a str or path), got {path!r}")
+        raise usage_error(f"open_dataset: `path` must be a dataset folder (a str or path), got {path!r}")
     path = pathlib.Path(path)
     meta_path = path / META_FILE
     if not meta_path.is_file():
@@ -352,22 +352,23 @@ def open_dataset(path, subsets=SUBSETS):
     return dataset
 
 
-def _usage_error(message):
-    """A :class:`minitransfer.config_checks.ConfigError` (exit code 2) saying ``message``: a caller's slip."""
-    from minitransfer.config_checks import ConfigError  # which imports this module (through splits)
+def usage_error(message):
+    """A :class:`minitransfer.config_checks.ConfigError` (a ValueError, exit code 2) saying ``message``: a caller's
+    slip, an argument out of range, which ``except MinitransferError`` catches (a plain ValueError escaped it)."""
+    from minitransfer.config_checks import ConfigError  # here: it imports this module (through splits) and the networks
     return ConfigError(message)
 
 
 def _checked_subsets(subsets):
     """``subsets`` given to :func:`open_dataset`, each once, in order; ``ConfigError`` for others."""
     if isinstance(subsets, str):  # a str is iterable, "val" its letters
-        raise _usage_error(f"open_dataset: `subsets` must be a tuple, e.g. ({subsets!r},), got the str {subsets!r}")
+        raise usage_error(f"open_dataset: `subsets` must be a tuple, e.g. ({subsets!r},), got the str {subsets!r}")
     try:
         unique = tuple(dict.fromkeys(subsets))
     except TypeError:  # not iterable, or holding an unhashable value
         unique = ()
     if not unique or any(subset not in SUBSETS for subset in unique):
-        raise _usage_error(f"open_dataset: `subsets` must be some of {SUBSETS}, got {subsets!r}")
+        raise usage_error(f"open_dataset: `subsets` must be some of {SUBSETS}, got {subsets!r}")
     return unique
 
 

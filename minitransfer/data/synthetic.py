@@ -122,7 +122,7 @@ def class_table(classes):
     """The class table of a synthetic set: the first ``classes`` of :data:`CLASS_MOTIFS` (even, so
     that both families have as many classes), with their family."""
     if classes < 2 or classes % 2 or classes > len(CLASS_MOTIFS):
-        raise _refused(f"synthetic: classes must be even, 2..{len(CLASS_MOTIFS)}, got {classes}")
+        raise ds.usage_error(f"synthetic: classes must be even, 2..{len(CLASS_MOTIFS)}, got {classes}")
     return [{"index": index, "wnid": f"synthetic-{index:03d}", "family": family_of(index),
              "name": " + ".join(f"{colour} {shape}" for colour, shape in CLASS_MOTIFS[index])}
             for index in range(classes)]
@@ -189,7 +189,7 @@ def generate(classes=20, per_class=15, size=14, seed=0, subset="train"):
     grouped by class. ``subset`` ("train"/"val") selects an independent stream."""
     class_table(classes)
     if subset not in SUBSET_SALT:
-        raise _refused(f"synthetic: subset must be train or val, got {subset!r}")
+        raise ds.usage_error(f"synthetic: subset must be train or val, got {subset!r}")
     images = np.concatenate([render_class(label, per_class, size, seed, subset) for label in range(classes)])
     return images, _labels(classes, per_class)
 
@@ -247,15 +247,8 @@ def _integer(name, value, low, high):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < low or \
             (high is not None and value > high):
         bound = f"{low}..{high}" if high is not None else f">= {low}"
-        raise _refused(f"synthetic: {name} must be an integer {bound}, got {value!r}")
+        raise ds.usage_error(f"synthetic: {name} must be an integer {bound}, got {value!r}")
     return int(value)
-
-
-def _refused(message):
-    """A :class:`minitransfer.config_checks.ConfigError` (a ValueError, exit code 2) saying ``message``: an argument
-    out of range, which ``except MinitransferError`` catches (a plain ValueError escaped it)."""
-    from minitransfer.config_checks import ConfigError  # here: it brings in the networks and solver, a build not
-    return ConfigError(message)
 
 
 def cache_dir():
