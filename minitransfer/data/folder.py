@@ -94,12 +94,10 @@ Example::
     #   bicycle            vehicle
 """
 
-import hashlib
-import pathlib
 import re
 
 from . import dataset as ds
-from . import import_writes, inputs, same_origin, shard_format, text_files
+from . import import_writes, inputs, text_files
 from .build import (COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_arguments, check_origin,
                     check_out)
 from .copies import (CopiesAcrossClasses, file_identities, in_other_classes, same_content_in_a_class,
@@ -107,6 +105,7 @@ from .copies import (CopiesAcrossClasses, file_identities, in_other_classes, sam
 from .decode import NOT_READABLE, ImportItem, image_by_first_bytes
 from .decoder_pool import refuse_in_script_rerun
 from .families import family_class_table, read_families
+from .folder_decisions import NO_TRAINING_IMAGE, decision_inputs, take_recorded_decisions
 from .folder_hints import (archives_not_unpacked, check_two_class_folders, hidden_image_folders, loose_images,
                            warn_of_archives, warn_of_datasets_of_classes, warn_of_hidden, warn_of_loose_images)
 from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, class_folders, class_names, files_below,
@@ -117,7 +116,6 @@ from .held_out import DEFAULT_VAL_FRACTION, HELD_OUT, hold_out
 from .mistaken_paths import check_not_prepared
 from .schema import ImportUsageError
 from minitransfer.home_paths import expanded
-from .shard_builder import DECODER
 from .splits import TRAIN_AND_VAL_LAYOUT
 
 __all__ = ["import_folder", "read_families", "check_two_classes", "dangling_links", "examine", "recorded_digests",
@@ -125,7 +123,6 @@ __all__ = ["import_folder", "read_families", "check_two_classes", "dangling_link
            "NO_TRAINING_IMAGE", "TWO_OR_MORE", "ONE_PER_CLASS"]
 
 FILE_NAME = re.compile(r".+\.[A-Za-z0-9]{1,4}")  # README.md, photo.jpeg; not "St. Bernard", "n.d."
-NO_TRAINING_IMAGE = "no decodable training image"  # why a class is left out (meta.json excluded_classes)
 NO_FILES = "no files"  # why an empty class folder is left out (one with validation files: _name_validation_left_out)
 
 
@@ -214,8 +211,8 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                                  modified, digests, progress, verdicts=verdicts)
     known_bad = scan_skipped  # and undecodable files of the classes left out below
     returned = []  # classes whose held-out files went back to training
-    decided = {}  # {class left out or given back: _decision_inputs of its files as first split}
-    _take_recorded_decisions(recorded, train, val, states, excluded, returned, decided, known_bad)
+    decided = {}  # {class left out or given back: decision_inputs of its files as first split}
+    take_recorded_decisions(recorded, train, val, states, excluded, returned, decided, known_bad)
     before = import_writes.state_before(out)
     while True:
         names = sorted(train)
@@ -244,7 +241,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
             given_back = [name for name in without if val_root is None and _decoded_any(val.get(name, ()), error)]
             if not given_back and len(without) == len(names):
                 raise
-            decided.update({name: _decision_inputs(name, train, val, states) for name in without})
+            decided.update({name: decision_inputs(name, train, val, states) for name in without})
             for name in given_back:  # its held-out image was its only decodable one: it trains, unvalidated
                 train[name], val[name] = sorted(train[name] + val[name]), []
                 returned.append(name)
@@ -273,52 +270,6 @@ def _name_validation_left_out(excluded, val, val_root):
         if count:
             entry["reason"] = (f"no training images ({count} validation image{'s' if count > 1 else ''} in "
                                f"{val_root.name}/{entry['name']} left out)")
-
-
-def _take_recorded_decisions(out, train, val, states, excluded, returned, decided, known_bad):
-    """Make again the decisions the meta.json in ``out`` records (classes left out as without a decodable
-    training image, classes given their held-out files back) for each class whose files, split as now, are
-    those they were made from (:func:`_decision_inputs`: paths, sizes, modification times): a rerun then plans
-    the shards the import wrote, so it writes nothing and decodes nothing, rather than trying the first split
-    again (and rebuilding every shard twice). A class whose files changed (one repaired) is decided anew; every
-    class where ``out`` is None (--overwrite: one mended keeping its files' sizes and times is tried again)."""
-    if out is None:
-        return
-    meta = same_origin.read_record(pathlib.Path(out) / shard_format.META_FILE)
-    if not meta:  # none, unreadable, or no JSON object
-        return
-    try:
-        recorded, skipped = dict(meta.get("decision_inputs", {})), list(meta.get("skipped", []))
-        left_out = {entry["name"] for entry in meta.get("excluded_classes", [])
-                    if entry.get("reason") == NO_TRAINING_IMAGE}
-        given_back = set(meta.get("returned_to_training", []))
-    except (ValueError, TypeError, KeyError, AttributeError):  # not one this version wrote
-        return
-    still = {name for name, inputs_digest in recorded.items()
-             if name in train and inputs_digest == _decision_inputs(name, train, val, states)}
-    for name in sorted(still & given_back - left_out):
-        decided[name] = recorded[name]
-        train[name], val[name] = sorted(train[name] + val.get(name, [])), []
-        returned.append(name)
-    left_out &= still
-    left_out_files = {inputs.path_text(path) for name in left_out for path in train[name] + val.get(name, [])}
-    known_bad += [entry for entry in skipped if isinstance(entry, dict) and entry.get("file") in left_out_files]
-    for name in sorted(left_out):
-        decided[name] = recorded[name]
-        excluded.append({"name": name, "reason": NO_TRAINING_IMAGE})
-        del train[name]
-
-
-def _decision_inputs(name, train, val, states):
-    """The SHA-256 of what decides whether class ``name`` has a decodable training image: its training and
-    held-out files, each's path, size and modification time as listed (``states``; :meth:`.decode.ImportItem.identity`,
-    as shard plans record them), and the decoder."""
-    digest = hashlib.sha256(DECODER.encode() + b"\n")
-    for subset, files in (("train", train.get(name, [])), ("val", val.get(name, []))):
-        for path in files:
-            identity = ImportItem(path=path, listed=states.get(path)).identity()
-            digest.update(f"{subset}\t{inputs.fs_text(identity)}\n".encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
 
 
 def _decoded_any(paths, error):
