@@ -18,7 +18,7 @@ from minitransfer.home_paths import expanded
 
 from . import dataset as ds
 from . import inputs, wordnet
-from .build import build_dataset, check_out
+from .build import build_dataset, check_arguments, check_out
 from .cifar_files import CIFAR10, CIFAR100, read_cifar_files
 from .decode import ImportItem
 from .decoder_pool import refuse_in_script_rerun
@@ -158,6 +158,7 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
     """
     refuse_in_script_rerun("import_cifar100()")
     source, out = expanded(source), expanded(out)
+    check_arguments(size, workers)
     inputs.check_apart(source, out)
     check_out(out)
     files = read_cifar_files(source, CIFAR100)
@@ -205,6 +206,7 @@ def import_cifar10(source, out, *, size=32, workers=0, shard_length=None, progre
     """
     refuse_in_script_rerun("import_cifar10()")
     source, out = expanded(source), expanded(out)
+    check_arguments(size, workers)
     inputs.check_apart(source, out)
     check_out(out)
     files = read_cifar_files(source, CIFAR10)

@@ -15,7 +15,7 @@ from minitransfer.home_paths import expanded
 
 from . import dataset as ds
 from . import archives, downloads, inputs, text_files
-from .build import build_dataset, check_out
+from .build import build_dataset, check_arguments, check_out
 from .decode import ImportItem, close_archive, read_member
 from .decoder_pool import refuse_in_script_rerun
 from .copies import CopiesAcrossClasses, examine, recorded_digests
@@ -229,6 +229,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     """
     refuse_in_script_rerun("import_tiny_imagenet()")
     source, out, is_a = map(expanded, (source, out, is_a))
+    check_arguments(size, workers)
     source = inputs.given_source(source)
     inputs.check_apart(source, out)
     check_out(out)

@@ -120,6 +120,16 @@ def test_an_argument_out_of_range_is_refused_before_anything_is_written(importer
 
 
 @pytest.mark.parametrize("importer", IMPORTERS)
+def test_an_argument_out_of_range_is_refused_before_the_source_is_read(importer, tmp_path):
+    """Tiny ImageNet's and CIFAR's checked their arguments only once the source was read: an empty source folder
+    was refused as no Tiny ImageNet or CIFAR, not for --size 0 (found by rdC)."""
+    function, _ = IMPORTERS[importer]
+    given, said = EVERY_IMPORTERS["size 0"]
+    (tmp_path / "empty").mkdir()
+    _refused(lambda: function(tmp_path / "empty", tmp_path / "out", **given), said)
+
+
+@pytest.mark.parametrize("importer", IMPORTERS)
 def test_out_inside_source_is_refused(importer, made):
     function, maker = IMPORTERS[importer]
     source = made(maker)
