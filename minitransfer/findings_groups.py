@@ -53,8 +53,12 @@ class OverBases:
     groups: dict = dataclasses.field(default=None, compare=False, repr=False)
 
     def draw_keys(self):
-        """Its draws (:func:`by_draw`'s keys, with its split): () where its groups are not known."""
-        return {(self.split, *key) for key in by_draw(self.groups, self.split)} if self.groups else set()
+        """Its draws (:meth:`draw`'s of its groups): () where its groups are not known."""
+        return {self.draw(key) for key in self.groups} if self.groups else set()
+
+    def draw(self, key):
+        """The draw of its base ``key`` (:func:`draw_of`), with its split."""
+        return (self.split, *draw_of(key, self.split))
 
 
 def over_bases(results, split, treatment, n, bases):
@@ -111,11 +115,12 @@ def shares_draws(a, b):
 def common_draws(a, b):
     """``a`` and ``b`` (:class:`OverBases`), each of only the draws both have where they share some but not all
     (their networks of other draws left out: like with like); as they are where they share none or all."""
-    common = a.draw_keys() & b.draw_keys()
-    if not common or a.draw_keys() == b.draw_keys() == common:
+    keys_a, keys_b = a.draw_keys(), b.draw_keys()
+    common = keys_a & keys_b
+    if not common or keys_a == keys_b:
         return a, b
-    return tuple(tuned({key: values for key, values in group.groups.items()
-                        if (group.split, *draw_of(key, group.split)) in common}, group.split) for group in (a, b))
+    return tuple(tuned({key: values for key, values in group.groups.items() if group.draw(key) in common},
+                       group.split) for group in (a, b))
 
 
 def difference_between(a, b):
