@@ -56,6 +56,10 @@ class OverBases:
         """Its draws (:meth:`draw`'s of its groups): () where its groups are not known."""
         return {self.draw(key) for key in self.groups} if self.groups else set()
 
+    def relative_accuracies(self):
+        """Its networks' accuracies relative to their bases (fractions), every group's: [] where not known."""
+        return [value for values in (self.groups or {}).values() for value in values]
+
     def draw(self, key):
         """The draw of its base ``key`` (:func:`draw_of`), with its split."""
         return (self.split, *draw_of(key, self.split))
@@ -138,7 +142,7 @@ def difference_between(a, b):
         return Difference(a.mean - b.mean, math.nan)
     clusters = {}
     for group, sign in ((a, 1), (b, -1)):
-        values = [value for values in group.groups.values() for value in values]
+        values = group.relative_accuracies()
         centre, count = mean(values), len(values)
         for key, draw in by_draw(group.groups, group.split).items():
             cluster = clusters.setdefault(key, ([], []))
