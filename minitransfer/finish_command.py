@@ -7,7 +7,7 @@ or a plan no one command makes (grids of other layers added to one folder, a pla
 import shlex
 
 from minitransfer import config_wording, grid_options
-from minitransfer.experiment import CROSS, PLAN_FILE, Run, plan_grid
+from minitransfer.experiment import CROSS, Run, plan_grid
 from minitransfer.grid_plan_file import read_plan, records_of
 from minitransfer.own_presets import pasted
 
@@ -83,11 +83,3 @@ def _data_arguments(options):
     """--data and --source-data of the plan's ``options`` (the folders' paths as the grid resolved them)."""
     return [word for name in _NAMED_APART if isinstance(options.get(name), str)
             for word in (config_wording.option_name(name), options[name])]
-
-
-def finish_words(grid):
-    """"to finish them, run: COMMAND" (:func:`experiment_command` of the plan in ``grid``), or None where there is
-    no command to give (runs trained by hand)."""
-    command = experiment_command(grid) if grid is not None and (grid / PLAN_FILE).is_file() else None
-    return None if command is None else f"to finish them, run: {command}"
-
