@@ -172,7 +172,7 @@ def specific(results, split="random", bases=None):
     whole = [over_bases(results, split, treatment, n, bases) for treatment in ("AnB", "BnB")]
     a, b = common_draws(*whole)
     difference = difference_between(a, b)  # its standard error over the draws: NaN where they are one
-    stds = (POINTS * Spread.of([value for values in group.groups.values() for value in values]).std for group in (a, b))
+    stds = (POINTS * Spread.of(group.relative_accuracies()).std for group in (a, b))
     seeds = max((std for std in stds if not math.isnan(std)), default=math.nan)
     holds, resolved = _specific_side(difference.mean, difference.se, seeds)
     meaning = (f"the top layers are specific to their {'dataset' if split == CROSS else 'task'}" if holds else

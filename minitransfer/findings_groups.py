@@ -53,8 +53,16 @@ class OverBases:
     groups: dict = dataclasses.field(default=None, compare=False, repr=False)
 
     def draw_keys(self):
-        """Its draws (:func:`by_draw`'s keys, with its split): () where its groups are not known."""
-        return {(self.split, *key) for key in by_draw(self.groups, self.split)} if self.groups else set()
+        """Its draws (:meth:`draw`'s of its groups): () where its groups are not known."""
+        return {self.draw(key) for key in self.groups} if self.groups else set()
+
+    def relative_accuracies(self):
+        """Its networks' accuracies relative to their bases (fractions), every group's: [] where not known."""
+        return [value for values in (self.groups or {}).values() for value in values]
+
+    def draw(self, key):
+        """The draw of its base ``key`` (:func:`draw_of`), with its split."""
+        return (self.split, *draw_of(key, self.split))
 
 
 def over_bases(results, split, treatment, n, bases):
@@ -111,11 +119,12 @@ def shares_draws(a, b):
 def common_draws(a, b):
     """``a`` and ``b`` (:class:`OverBases`), each of only the draws both have where they share some but not all
     (their networks of other draws left out: like with like); as they are where they share none or all."""
-    common = a.draw_keys() & b.draw_keys()
-    if not common or a.draw_keys() == b.draw_keys() == common:
+    keys_a, keys_b = a.draw_keys(), b.draw_keys()
+    common = keys_a & keys_b
+    if not common or keys_a == keys_b:
         return a, b
-    return tuple(tuned({key: values for key, values in group.groups.items()
-                        if (group.split, *draw_of(key, group.split)) in common}, group.split) for group in (a, b))
+    return tuple(tuned({key: values for key, values in group.groups.items() if group.draw(key) in common},
+                       group.split) for group in (a, b))
 
 
 def difference_between(a, b):
@@ -133,7 +142,7 @@ def difference_between(a, b):
         return Difference(a.mean - b.mean, math.nan)
     clusters = {}
     for group, sign in ((a, 1), (b, -1)):
-        values = [value for values in group.groups.values() for value in values]
+        values = group.relative_accuracies()
         centre, count = mean(values), len(values)
         for key, draw in by_draw(group.groups, group.split).items():
             cluster = clusters.setdefault(key, ([], []))

@@ -7,16 +7,16 @@ or a plan no one command makes (grids of other layers added to one folder, a pla
 import shlex
 
 from minitransfer import config_wording, grid_options
-from minitransfer.experiment import CROSS, PLAN_FILE, Run, plan_grid
+from minitransfer.experiment import CROSS, Run, plan_grid
 from minitransfer.grid_plan_file import read_plan, records_of
-from minitransfer.own_presets import sources_words
+from minitransfer.own_presets import pasted
 
 _NAMED_APART = ("data", grid_options.SOURCE_DATA)  # experiment's own options, not train's: said first
 
 
 def experiment_command(grid):
     """``minitransfer experiment --data DATA -o GRID ...`` (as one line for a shell, with
-    ``MINITRANSFER_PRESET_SOURCES=...`` before it for a preset of the user's own, :func:`sources_words`) that plans
+    ``MINITRANSFER_PRESET_SOURCES=...`` before it for a preset of the user's own, :func:`pasted`) that plans
     the runs of the plan in the folder ``grid`` (:data:`minitransfer.experiment.PLAN_FILE`) with its options: a
     rerun trains those not finished and skips the others. None where there is no plan, or where the command
     rebuilt would not plan its runs exactly (:func:`minitransfer.experiment.plan_grid` of its arguments, the
@@ -32,9 +32,9 @@ def experiment_command(grid):
         arguments = _experiment_arguments(planned, options)
     except (TypeError, ValueError):  # a record or an option edited by hand: no command plans it
         return None
-    command = ["minitransfer", "experiment", *_data_arguments(options), "-o", str(grid), *arguments]
+    command = ["experiment", *_data_arguments(options), "-o", str(grid), *arguments]
     preset = options.get("preset")
-    return (sources_words(preset) if isinstance(preset, str) else "") + shlex.join(command)
+    return pasted(shlex.join(command), preset if isinstance(preset, str) else None)
 
 
 def _planning(runs):
@@ -83,11 +83,3 @@ def _data_arguments(options):
     """--data and --source-data of the plan's ``options`` (the folders' paths as the grid resolved them)."""
     return [word for name in _NAMED_APART if isinstance(options.get(name), str)
             for word in (config_wording.option_name(name), options[name])]
-
-
-def finish_words(grid):
-    """"to finish them, run: COMMAND" (:func:`experiment_command` of the plan in ``grid``), or None where there is
-    no command to give (runs trained by hand)."""
-    command = experiment_command(grid) if grid is not None and (grid / PLAN_FILE).is_file() else None
-    return None if command is None else f"to finish them, run: {command}"
-

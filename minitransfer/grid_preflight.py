@@ -256,8 +256,8 @@ def check_memory(runs, out, options, slots):
     together need more memory than is available (``preflight_memory.available_memory``): each run checks
     only itself as it starts, and two that each fit can together exceed it. A run needs the larger
     of its training step and its evaluation batch (``preflight_memory.memory_needs``) as its process grows to
-    hold it (``preflight_memory.resident``), and its process (``preflight_memory.PROCESS_BYTES``). Nothing to check with one slot, or where the memory available is
-    unknown."""
+    hold it (``preflight_memory.resident``), and its process (``preflight_memory.PROCESS_BYTES``). Nothing to
+    check with one slot, or where the memory available is unknown."""
     count = min(len(slots), len(runs))
     available = preflight_memory.available_memory()
     if count < 2 or available is None:

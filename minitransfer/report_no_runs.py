@@ -23,8 +23,8 @@ def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
     line (see its train.log)"), left out ("name: why" texts; the first :data:`UNFINISHED_NAMED` of each, with its
     reason, and how many more), planned by the grid with no run folder (``planned``:
     :func:`minitransfer.report_plan.planned_not_started`), with, for runs of a grid not finished or planned, the
-    command that finishes it, rebuilt from its plan (:func:`minitransfer.report_plan.finish_note`), or none there (a mistyped folder, one
-    that does not exist, a file, a home folder, a run folder itself). The arguments to give are
+    command that finishes it, rebuilt from its plan (:func:`minitransfer.report_plan.finish_note`), or none there
+    (a mistyped folder, one that does not exist, a file, a home folder, a run folder itself). The arguments to give are
     quoted as the library names them (`out`), which the command line says as its options (--out).
     Where runs finished (their result.json there) but each is left out, it says so, their reasons
     grouped (:func:`_finished_left_out`); before, "no finished runs (*.run/result.json)" of runs that had

@@ -16,7 +16,7 @@ import types
 
 from minitransfer import grid_status, run_networks, stopping
 from minitransfer.experiment import LOG_FILE, PLAN_FILE, SLURM_SCRIPTS
-from minitransfer.finish_command import finish_words
+from minitransfer.finish_command import experiment_command
 from minitransfer.grid_plan import text_of
 from minitransfer.grid_plan_file import planned_records, read_plan, records_of
 from minitransfer.rundir import nearest_above
@@ -41,7 +41,9 @@ def finish_note(runs_dir):
     the command of the grid it is or lies in, rebuilt from its plan
     (:func:`minitransfer.finish_command.experiment_command`), said once beside them; None for runs trained by hand
     or a plan no one command makes, which keep :data:`RERUN_GRID`'s words alone."""
-    return finish_words(grid_folder(runs_dir))
+    grid = grid_folder(runs_dir)
+    command = None if grid is None else experiment_command(grid)
+    return None if command is None else f"to finish them, run: {command}"
 
 
 def planned_not_started(runs_dir):
