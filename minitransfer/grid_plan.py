@@ -24,7 +24,7 @@ from minitransfer.resume_options import RESUME_FREE_FIELDS
 from minitransfer.slurm_plan import SUBMIT_FILE, SUBMITTED_FILE
 
 
-def replaced_plan(runs, out, options, slurm_dir=None, read=None):
+def replaced_plan(runs, out, options, slurm_dir=None, read=None, dry_run=False):
     """What to tell of the plan ``OUT/experiment.json`` that this grid's replaces, when it planned
     its runs with other training options than ``options`` (:func:`plan_changes`): a plan nothing
     was trained from (:func:`minitransfer.grid_check.check_folder` refuses a folder holding a run trained otherwise), as
@@ -35,22 +35,25 @@ def replaced_plan(runs, out, options, slurm_dir=None, read=None):
     with no word), as is one that reads but no longer holds the plan a grid wrote (:func:`_not_held`: before,
     ``{}`` or its runs cut were rewritten without a word), and one missing from a folder a grid planned
     (:func:`_missing_plan`). None when it planned them as ``options`` do, or there is none (a new grid).
-    ``slurm_dir``: where this grid writes its SLURM scripts. A dry run says it as the grid would. ``read``: the
-    plan as :func:`~minitransfer.grid_plan_file.plan_and_fault` read it, where the caller did (None: read here)."""
+    ``slurm_dir``: where this grid writes its SLURM scripts. ``dry_run``: said as what the grid would do (a dry run
+    writes nothing: it said "replaced"). ``read``: the plan as :func:`~minitransfer.grid_plan_file.plan_and_fault`
+    read it, where the caller did (None: read here)."""
+    replaced = "would be replaced" if dry_run else "replaced"
     plan = pathlib.Path(out) / PLAN_FILE
-    missing = _missing_plan(out)
+    missing = _missing_plan(out, dry_run)
     if missing is not None:
         return missing
     # read once: a plan rewritten between reads would be told of in parts
     recorded, unreadable = plan_and_fault(out) if read is None else read
     if unreadable is not None:
-        return f"{plan} could not be read ({unreadable}): what it held is replaced by this grid's plan"
+        return f"{plan} could not be read ({unreadable}): what it held {'' if dry_run else 'is '}{replaced} by this " \
+            f"grid's plan"
     differ, compared = _changes(runs, out, options, recorded)
     if not differ:
         missing = _not_held(runs, out, recorded)
-        return f"{plan} does not hold this grid's plan ({'; '.join(missing)}): replaced by it" if missing else None
+        return f"{plan} does not hold this grid's plan ({'; '.join(missing)}): {replaced} by it" if missing else None
     note = (f"{plan} planned runs with other options than this grid's ({'; '.join(differ)}; {compared}): "
-            f"replaced by this grid's plan")
+            f"{replaced} by this grid's plan")
     scripts = text_of(recorded, SLURM_SCRIPTS)
     if scripts is not None:
         cancel = f"cancel them (scancel; {pathlib.Path(scripts) / SUBMITTED_FILE} lists them)"
@@ -72,7 +75,7 @@ def recorded_run(folder):
         return None
 
 
-def _missing_plan(out):
+def _missing_plan(out, dry_run=False):
     """What to tell where ``OUT/experiment.json`` is missing (deleted by hand, or lost) from a folder whose run
     folders hold the treatment.json a grid writes with its plan: it is written again from this grid's options,
     and what was only in the plan lost is gone. Before, it was rewritten without a word. None where it is
@@ -88,7 +91,8 @@ def _missing_plan(out):
         return None
     count = f"{len(planned)} run folder{'s' if len(planned) > 1 else ''}"
     return (f"{plan} is missing (deleted, or lost), though {count} there ({some_names(planned)}) "
-            f"{'were' if len(planned) > 1 else 'was'} planned by a grid: written again from this grid's options. "
+            f"{'were' if len(planned) > 1 else 'was'} planned by a grid: {'it would be ' if dry_run else ''}written "
+            f"again from this grid's options. "
             f"The runs there are checked against the options each recorded, as on any rerun (one trained otherwise "
             f"is refused), not against the plan lost; the runs it listed that this grid does not plan are no longer "
             f"listed nor said to be left alone, and the SLURM scripts it recorded no longer are")

@@ -45,8 +45,8 @@ def show_dry_run(runs, out, options, devices):
     echo(grid_plan_text.describe_plan(runs, out, options, grid.default_train_command(), statuses))
     # as the grid says them, from one read of its plan (OUT/experiment.json) for them all
     read = grid_plan_file.plan_and_fault(out)
-    replaced = grid_plan.replaced_plan(runs, out, options, read=read)
-    for note in (would_be(replaced), grid_plan.left_alone(runs, out, plans.states, read)):
+    replaced = grid_plan.replaced_plan(runs, out, options, read=read, dry_run=True)
+    for note in (replaced, grid_plan.left_alone(runs, out, plans.states, read)):
         if note:
             say(f"note: {note}")
     # the runs to train: not those of the summary's other counts (_plan_summary), which the cost leaves out too
@@ -64,25 +64,6 @@ def show_dry_run(runs, out, options, devices):
         echo(on_slurm)
     echo(("here, without SLURM: " if on_slurm else "") + _would_run_on(devices, slots, pending, runs, len(lost)))
     return statuses
-
-
-# What the grid does to the plan it replaces (grid_plan.replaced_plan's words), as its dry run, which writes nothing,
-# says it would: the grid's words first, each said once at most
-_WOULD_BE = (("what it held is replaced by this grid's plan", "what it held would be replaced by this grid's plan"),
-             ("): replaced by this grid's plan", "): would be replaced by this grid's plan"),
-             ("): replaced by it", "): would be replaced by it"),
-             (": written again from this grid's options.", ": it would be written again from this grid's options."))
-
-
-def would_be(note):
-    """``note`` (:func:`minitransfer.grid_plan.replaced_plan`'s, or None), as the dry run says it: what the grid
-    does to the plan there (replaces it, writes it again) said as what it would do. Before, "replaced by this
-    grid's plan" of a plan the dry run left as it was."""
-    if not note:
-        return note
-    for done, would in _WOULD_BE:
-        note = note.replace(done, would, 1)
-    return note
 
 
 def _on_slurm(runs, out, to_train, plan):
