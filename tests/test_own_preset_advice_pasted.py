@@ -21,15 +21,13 @@ from minitransfer.cli import main
 from minitransfer.comparisons import Result
 from minitransfer.experiment import Run
 from test_drift_dry_run_preset import new_shell_env
-from test_own_preset_commands_pasted import stopped_run
+from test_own_preset_commands_pasted import resumed_auto, stopped_run
 
 
 def test_the_eval_train_names_for_a_finished_run_whose_result_json_is_gone_runs_in_a_new_shell(
         micro_data, tmp_path, monkeypatch):
     folder = stopped_run(micro_data, tmp_path, monkeypatch)
-    command = ["train", "--data", micro_data, "--split", "all", "-o", "net.h5", "--preset", "own", "--batch-size",
-               "4", "--max-iter", "4", "--eval-every", "2", "--checkpoint-every", "2", "--device", "cpu",
-               "--resume", "auto"]
+    command = resumed_auto(micro_data)
     resumed = CliRunner().invoke(main, command)
     assert resumed.exit_code == 0, resumed.output
     (folder / "result.json").unlink()  # deleted, its checkpoint too: resume.py's own refusal, not a damaged one

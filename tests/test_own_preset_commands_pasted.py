@@ -34,6 +34,12 @@ def stopped_run(micro_data, tmp_path, monkeypatch, name="net"):
     return tmp_path / f"{name}.run"
 
 
+def resumed_auto(data):
+    """The train command line of :func:`stopped_run`'s net.h5, with ``--resume auto``."""
+    return ["train", "--data", data, "--split", "all", "-o", "net.h5", "--preset", "own", "--batch-size", "4",
+            "--max-iter", "4", "--eval-every", "2", "--checkpoint-every", "2", "--device", "cpu", "--resume", "auto"]
+
+
 @pytest.fixture
 def own_stopped(micro_data, tmp_path, monkeypatch):
     """:func:`stopped_run` of net.h5: net.run in the working folder, ``tmp_path``."""
@@ -63,9 +69,7 @@ def test_the_eval_info_names_for_a_kept_network_of_ones_own_preset_runs_in_a_new
 
 
 def test_the_eval_train_names_for_a_finished_run_whose_result_is_lost_runs_in_a_new_shell(own_stopped, micro_data):
-    command = ["train", "--data", micro_data, "--split", "all", "-o", "net.h5", "--preset", "own", "--batch-size",
-               "4", "--max-iter", "4", "--eval-every", "2", "--checkpoint-every", "2", "--device", "cpu",
-               "--resume", "auto"]
+    command = resumed_auto(micro_data)
     resumed = CliRunner().invoke(main, command)
     assert resumed.exit_code == 0, resumed.output
     (own_stopped / "net.run" / "result.json").write_text("not a result")  # damaged, its checkpoint gone
