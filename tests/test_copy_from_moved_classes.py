@@ -14,10 +14,8 @@ from minitransfer import train as training
 from minitransfer.class_tables import classes_sha256
 from minitransfer.cli import main
 from minitransfer.data import dataset as datasets
+from test_eval_moved_classes import FAST, FIVE
 
-FAST = {"preset": "micro", "batch_size": 4, "max_iter": 2, "eval_every": 2, "quiet": True, "device": "cpu",
-        "split": "all"}
-FIVE = ("ant", "bee", "coal", "grass", "sky")
 # {class of five: its name in the dataset}: the account of how it differs from five
 CASES = (({"ant": "ant", "bee": "bee", "grass": "dune", "sky": "sky"},  # train named index 2 alone: 'coal', 'dune'
           "the dataset lacks 'coal', 'grass' and numbers 1 of the others otherwise: 'sky' (class 4 in the checkpoint, "

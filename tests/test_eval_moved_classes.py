@@ -20,15 +20,16 @@ FAST = {"preset": "micro", "batch_size": 4, "max_iter": 2, "eval_every": 2, "qui
 FIVE = ("ant", "bee", "coal", "grass", "sky")
 
 
-def _table(*names):
+def class_table(*names):
+    """A class table of ``names``, each its own wnid and name, numbered in order."""
     return [{"index": index, "wnid": name, "name": name} for index, name in enumerate(names)]
 
 
 def test_the_classes_lacked_and_numbered_otherwise_are_named():
-    assert lost_and_moved(_table(*FIVE), _table("ant", "bee", "dune", "sky")) == (
+    assert lost_and_moved(class_table(*FIVE), class_table("ant", "bee", "dune", "sky")) == (
         "the dataset lacks 'coal', 'grass' and numbers 1 of the others otherwise: 'sky' (class 4 in the checkpoint, "
         "3 in the dataset); it holds 1 class besides: 'dune' (5 classes in the checkpoint, 4 in the dataset)")
-    assert lost_and_moved(_table(*FIVE), _table("aardvark", "bee", "grass", "sky")) == (
+    assert lost_and_moved(class_table(*FIVE), class_table("aardvark", "bee", "grass", "sky")) == (
         "the dataset lacks 'ant', 'coal' and numbers 2 of the others otherwise: 'grass' (class 3 in the checkpoint, "
         "2 in the dataset), 'sky' (class 4 in the checkpoint, 3 in the dataset); it holds 1 class besides: "
         "'aardvark' (5 classes in the checkpoint, 4 in the dataset)")
@@ -36,7 +37,7 @@ def test_the_classes_lacked_and_numbered_otherwise_are_named():
 
 def test_long_lists_are_their_first_few_and_how_many_more():
     ours = [f"c{number:02d}" for number in range(10)]
-    said = lost_and_moved(_table(*ours), _table("c00", "new", *ours[6:]))
+    said = lost_and_moved(class_table(*ours), class_table("c00", "new", *ours[6:]))
     assert said.startswith("the dataset lacks 'c01', 'c02', 'c03' and 2 more and numbers 4 of the others otherwise: "
                            "'c06' (class 6 in the checkpoint, 2 in the dataset), "), said
     assert "'c08' (class 8 in the checkpoint, 4 in the dataset) and 1 more; it holds 1 class besides: 'new' " \
@@ -45,11 +46,11 @@ def test_long_lists_are_their_first_few_and_how_many_more():
 
 def test_another_of_its_classes_at_the_first_index_that_differs_is_told_so_too():
     """'coal' gone, 'grass' at its index: the classes after it moved, said whether the dataset holds others or not."""
-    assert lost_and_moved(_table(*FIVE), _table("ant", "bee", "grass", "sky")) == (
+    assert lost_and_moved(class_table(*FIVE), class_table("ant", "bee", "grass", "sky")) == (
         "the dataset lacks 'coal' and numbers 2 of the others otherwise: 'grass' (class 3 in the checkpoint, 2 in the "
         "dataset), 'sky' (class 4 in the checkpoint, 3 in the dataset); it holds no class besides (5 classes in the "
         "checkpoint, 4 in the dataset)")
-    assert lost_and_moved(_table(*FIVE), _table("ant", "bee", "grass", "tree")) == (
+    assert lost_and_moved(class_table(*FIVE), class_table("ant", "bee", "grass", "tree")) == (
         "the dataset lacks 'coal', 'sky' and numbers 1 of the others otherwise: 'grass' (class 3 in the checkpoint, 2 "
         "in the dataset); it holds 1 class besides: 'tree' (5 classes in the checkpoint, 4 in the dataset)")
 
@@ -57,8 +58,8 @@ def test_another_of_its_classes_at_the_first_index_that_differs_is_told_so_too()
 def test_the_classes_besides_are_listed_alike_where_none_is_lacked():
     """A superset of its classes: those besides as the first few and how many more, as the classes lacked are
     listed ("'c', 'd', 'e', …" before)."""
-    network = types.SimpleNamespace(classes=_table("ant", "bee"), path="net.h5")
-    dataset = types.SimpleNamespace(classes=_table("c", "d", "e", "f", "g", "ant", "bee"), path="data")
+    network = types.SimpleNamespace(classes=class_table("ant", "bee"), path="net.h5")
+    dataset = types.SimpleNamespace(classes=class_table("c", "d", "e", "f", "g", "ant", "bee"), path="data")
     with pytest.raises(config.DataMismatch) as refused:
         check_classes_exist(network, dataset, "checkpoint")
     assert str(refused.value) == (
@@ -73,7 +74,7 @@ def test_the_other_cases_are_left_to_the_class_check():
     for theirs in (("bee", "ant", "coal", "grass", "sky"), ("ant", "bee", "dune", "grass", "sky"),
                    ("ant", "bee", "coal", "grass"), ("ant", "Bee", "coal", "grass", "sky"),
                    ("ant", "bee", "dune", "grass", "tree")):
-        assert lost_and_moved(_table(*FIVE), _table(*theirs)) == "", theirs
+        assert lost_and_moved(class_table(*FIVE), class_table(*theirs)) == "", theirs
 
 
 def test_eval_names_them(tmp_path):

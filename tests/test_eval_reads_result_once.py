@@ -13,12 +13,18 @@ from minitransfer.result_digests import RESULT_SHA256, result_sha256
 FAST = {"batch_size": 8, "max_iter": 2, "eval_every": 2, "device": "cpu", "quiet": True}
 
 
-def test_the_result_json_is_judged_on_one_reading(micro_data, tmp_path, capsys, monkeypatch):
+def _trained(micro_data, tmp_path):
+    """ours.h5 trained in ``tmp_path``: (its result.json, that record made another network's, as train writes it)."""
     training.train(training.TrainConfig(out=str(tmp_path / "ours.h5"), data=micro_data, seed=1, **FAST))
     result = tmp_path / "ours.run" / "result.json"
     record = json.loads(result.read_text())
     record["weights"]["network_sha256"] = "f" * 64  # another network's
     record[RESULT_SHA256] = result_sha256(record)  # as train writes it
+    return result, record
+
+
+def test_the_result_json_is_judged_on_one_reading(micro_data, tmp_path, capsys, monkeypatch):
+    result, record = _trained(micro_data, tmp_path)
     result.write_text("{not json")
     checked = evaluate.check_evaluation_memory
 
@@ -35,11 +41,7 @@ def test_the_result_json_is_judged_on_one_reading(micro_data, tmp_path, capsys, 
 
 def test_each_warning_is_said_of_the_version_it_read(micro_data, tmp_path, capsys, monkeypatch):
     """The oracle of the test above: each file alone gives its own warning, and only it."""
-    training.train(training.TrainConfig(out=str(tmp_path / "ours.h5"), data=micro_data, seed=1, **FAST))
-    result = tmp_path / "ours.run" / "result.json"
-    record = json.loads(result.read_text())
-    record["weights"]["network_sha256"] = "f" * 64
-    record[RESULT_SHA256] = result_sha256(record)  # as train writes it
+    result, record = _trained(micro_data, tmp_path)
     for text, words in (("{not json", "so report leaves the run of"), (json.dumps(record), "is not the network")):
         result.write_text(text)
         evaluate.evaluated_checkpoint(tmp_path / "ours.h5", micro_data, device="cpu")

@@ -1,6 +1,6 @@
 """A grid refusing a transfer whose base is being trained again names the resume command with the words a new shell
 needs for the grid's own preset (own_presets.pasted), as report and submit.sh name it: it was printed bare (pasted,
-exit 65: preset not known; found by paste70)."""
+exit 65: preset not known)."""
 
 from minitransfer import grid_check, own_presets
 from minitransfer.experiment import CHECKPOINT_FILE, Run, run_dir, weights_path

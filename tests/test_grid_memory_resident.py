@@ -1,6 +1,6 @@
 """A grid's runs trained at once are checked together as their processes grow, 15% beyond their arrays
 (preflight_memory.resident), as each run checks itself as it starts: two runs whose arrays fit together with their
-processes, but not as those grow, were let through, to be killed by the kernel (found by newfeat70)."""
+processes, but not as those grow, were let through, to be killed by the kernel."""
 
 import collections
 

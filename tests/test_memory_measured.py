@@ -23,15 +23,25 @@ def _measured_step(preset, batch, classes=4):
     its batch made and both steps run inside the trace; the second step holds the first's gradients)."""
     warm = models.get(preset).build(classes)  # one-off allocations of a first step (imports, caches) outside
     TrainingStep(warm, optim.Solver(base_lr=0.001), 0)(*_batch(warm, 2, classes), 0)
-    tracemalloc.start()
-    try:
-        start = tracemalloc.get_traced_memory()[0]
+
+    def steps():
         net = models.get(preset).build(classes)
         x, labels = _batch(net, batch, classes)
         step = TrainingStep(net, optim.Solver(base_lr=0.001), 0)
         for iteration in range(2):
             step(x, labels, iteration)
-        return net, tracemalloc.get_traced_memory()[1] - start
+        return net
+
+    return _traced(steps)
+
+
+def _traced(work):
+    """(``work()``'s value, tracemalloc's peak in bytes while it ran, above what was traced as it began)."""
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        made = work()
+        return made, tracemalloc.get_traced_memory()[1] - start
     finally:
         tracemalloc.stop()
 
@@ -57,15 +67,14 @@ def test_the_estimate_of_an_evaluation_batch_is_what_the_pass_holds(preset, batc
     """It counted the largest activation and the largest scratch twice each, 1.8 times the measured peak."""
     warm = models.get(preset).build(4)
     warm.forward(*_batch(warm, 2, 4), train=False)
-    tracemalloc.start()
-    try:
-        start = tracemalloc.get_traced_memory()[0]
+
+    def forward():
         net = models.get(preset).build(4)  # its weights and momentum, as a checkpoint's net has
         x, labels = _batch(net, batch, 4)
         net.forward(x, labels, train=False)
-        measured = tracemalloc.get_traced_memory()[1] - start
-    finally:
-        tracemalloc.stop()
+        return net, x
+
+    (net, x), measured = _traced(forward)
     image, crop = net.input_shape[1:], net.input_shape[1]
     estimate = (preflight_memory.evaluation_bytes(net, image, batch, gradients=False)
                 - preflight_memory.loader_bytes(image, crop, batch, 0) + x.nbytes)

@@ -9,11 +9,11 @@ import pytest
 
 from minitransfer.class_tables import check_classes_exist
 from minitransfer.config_checks import DataMismatch
+from test_eval_moved_classes import class_table
 
 
 def _table(*names):
-    return SimpleNamespace(path="data", classes=[{"index": index, "wnid": name, "name": name}
-                                                 for index, name in enumerate(names)])
+    return SimpleNamespace(path="data", classes=class_table(*names))
 
 
 def _refusal(checkpoint, dataset):

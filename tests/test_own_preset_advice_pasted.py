@@ -13,6 +13,7 @@ import types
 
 import pytest
 from click.testing import CliRunner
+from pasted import paste, ran
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import class_advice, grid_status, missing_bases, models, slurm_finished
@@ -20,30 +21,22 @@ from minitransfer.cli import main
 from minitransfer.comparisons import Result
 from minitransfer.experiment import Run
 from test_drift_dry_run_preset import new_shell_env
-from test_own_preset_commands_pasted import _pasted, stopped_run
-
-
-def _ran(command, done):
-    """``done``, the pasted ``command`` run (:func:`~test_own_preset_commands_pasted._pasted`), where it succeeded."""
-    assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
-    return done
+from test_own_preset_commands_pasted import resumed_auto, stopped_run
 
 
 def test_the_eval_train_names_for_a_finished_run_whose_result_json_is_gone_runs_in_a_new_shell(
         micro_data, tmp_path, monkeypatch):
     folder = stopped_run(micro_data, tmp_path, monkeypatch)
-    command = ["train", "--data", micro_data, "--split", "all", "-o", "net.h5", "--preset", "own", "--batch-size",
-               "4", "--max-iter", "4", "--eval-every", "2", "--checkpoint-every", "2", "--device", "cpu",
-               "--resume", "auto"]
+    command = resumed_auto(micro_data)
     resumed = CliRunner().invoke(main, command)
     assert resumed.exit_code == 0, resumed.output
     (folder / "result.json").unlink()  # deleted, its checkpoint too: resume.py's own refusal, not a damaged one
     (folder / "checkpoint.h5").unlink()
     refused = CliRunner().invoke(main, command)
     assert refused.exit_code == 65 and "is not there" in refused.output, refused.output
-    pasted, done = _pasted(refused.output[refused.output.index("keep "):], tmp_path)
+    pasted, done = paste(refused.output[refused.output.index("keep "):], tmp_path)
     assert pasted.endswith("minitransfer eval net.h5"), refused.output
-    assert "top-1" in _ran(pasted, done).stdout, done.stdout
+    assert "top-1" in ran(pasted, done).stdout, done.stdout
 
 
 def test_the_resume_report_names_for_a_checkpoint_copied_alone_runs_in_a_new_shell(micro_data, tmp_path, monkeypatch):
@@ -57,7 +50,7 @@ def test_the_resume_report_names_for_a_checkpoint_copied_alone_runs_in_a_new_she
     assert "is a checkpoint of net.h5" in words, words
     command = re.search(r"to finish it, `([^`]+)` continues it \(with the options it was trained with\)", words)
     assert command, words
-    _ran(*_pasted(f"`{command.group(1)}`", tmp_path))  # as printed: bare, it was refused (it needs every option)
+    ran(*paste(f"`{command.group(1)}`", tmp_path))  # as printed: bare, it was refused (it needs every option)
     assert (folder / "result.json").is_file()  # the oracle: the run finished
 
 
@@ -68,7 +61,7 @@ def test_the_resume_report_names_for_a_base_not_finished_runs_in_a_new_shell(mic
     [said] = missing_bases.without_base([transfer], unfinished={"baseB": "resumable at iteration 2"},
                                         runs_dir=tmp_path)
     command = re.search(r"resume it to its end \((.+)\)$", said).group(1)
-    _ran(*_pasted(f"`{command}`", tmp_path))
+    ran(*paste(f"`{command}`", tmp_path))
     assert (folder / "result.json").is_file()  # the oracle: the base finished
 
 
@@ -84,36 +77,36 @@ def test_the_commands_eval_advises_for_a_network_on_other_classes_run_in_a_new_s
     advice = class_advice.transfer_of(own_network, types.SimpleNamespace(path=micro_data))
     finish = re.search(r"finish it first, (.+), then copy its finished weights: (.+)\)$", advice)
     assert finish, advice
-    _ran(*_pasted(f"`{finish.group(1)}`", tmp_path))
+    ran(*paste(f"`{finish.group(1)}`", tmp_path))
     assert (tmp_path / "net.run" / "result.json").is_file()  # the oracle: the run finished
     copy = finish.group(2).replace("--n N", "--n 1") + " -o copy.h5 --max-iter 2 --batch-size 4 --device cpu"
-    _ran(*_pasted(f"`{copy}`", tmp_path))
+    ran(*paste(f"`{copy}`", tmp_path))
     assert (tmp_path / "copy.run" / "result.json").is_file()  # the transfer trained
 
 
 def test_the_eval_a_grid_names_for_a_run_whose_result_is_lost_runs_in_a_new_shell(micro_data, tmp_path, monkeypatch):
     folder = stopped_run(micro_data, tmp_path, monkeypatch)
-    _ran(*_pasted(f"`{models.sources_words('own')}minitransfer train --resume net.run`", tmp_path))
+    ran(*paste(f"`{models.sources_words('own')}minitransfer train --resume net.run`", tmp_path))
     (folder / "result.json").unlink()  # its result and checkpoint lost, as a grid finds them
     (folder / "checkpoint.h5").unlink()
     said = grid_status.result_lost(tmp_path, Run("net", "base", "all", 0))
-    pasted, done = _pasted(said[said.index("keep "):], tmp_path)
+    pasted, done = paste(said[said.index("keep "):], tmp_path)
     assert pasted.endswith(f"minitransfer eval {tmp_path / 'net.h5'}"), said
-    assert "top-1" in _ran(pasted, done).stdout, done.stdout
+    assert "top-1" in ran(pasted, done).stdout, done.stdout
 
 
 def test_the_eval_submit_sh_names_for_a_run_whose_result_is_lost_runs_in_a_new_shell(micro_data, tmp_path, monkeypatch):
     folder = stopped_run(micro_data, tmp_path, monkeypatch)
-    _ran(*_pasted(f"`{models.sources_words('own')}minitransfer train --resume net.run`", tmp_path))
+    ran(*paste(f"`{models.sources_words('own')}minitransfer train --resume net.run`", tmp_path))
     lines = [f"out={shlex.quote(str(tmp_path))}", "base_runs=(net)", "transfer_runs=()",
              "declare -A missing_results=([net]=1)", "lost() { true; }", 'noun() { echo "$2"; }',
              *slurm_finished.lost_results_lines()]  # written here, where the script registering "own" ran
     submit = subprocess.run(["bash", "-c", "\n".join(lines)], capture_output=True, text=True, env=new_shell_env())
     said = [line for line in submit.stderr.splitlines() if "keep " in line]
     assert len(said) == 1 and folder.is_dir(), submit.stderr  # its lines run in a shell without the variable
-    pasted, done = _pasted(said[0], tmp_path)
+    pasted, done = paste(said[0], tmp_path)
     assert pasted.endswith(f"minitransfer eval {tmp_path / 'net.h5'}"), said
-    assert "top-1" in _ran(pasted, done).stdout, done.stdout
+    assert "top-1" in ran(pasted, done).stdout, done.stdout
 
 
 def test_the_info_eval_names_for_a_network_whose_dataset_is_gone_runs_in_a_new_shell(micro_data, tmp_path,
@@ -123,19 +116,19 @@ def test_the_info_eval_names_for_a_network_whose_dataset_is_gone_runs_in_a_new_s
     shutil.rmtree(data)  # moved away since
     refused = CliRunner().invoke(main, ["eval", "net.run/checkpoint.h5"])
     assert refused.exit_code == 65 and "which is not there any more" in refused.output, refused.output
-    pasted, done = _pasted(refused.output[refused.output.index("prepare it again"):], tmp_path)
+    pasted, done = paste(refused.output[refused.output.index("prepare it again"):], tmp_path)
     assert pasted.endswith("minitransfer info net.run/checkpoint.h5"), refused.output
-    assert f"\ndata {data} " in _ran(pasted, done).stdout, done.stdout  # the dataset it names, to prepare again
+    assert f"\ndata {data} " in ran(pasted, done).stdout, done.stdout  # the dataset it names, to prepare again
 
 
 def test_the_info_eval_names_for_a_network_whose_result_is_damaged_runs_in_a_new_shell(micro_data, tmp_path,
                                                                                       monkeypatch):
     folder = stopped_run(micro_data, tmp_path, monkeypatch)
-    _ran(*_pasted(f"`{models.sources_words('own')}minitransfer train --resume net.run`", tmp_path))
+    ran(*paste(f"`{models.sources_words('own')}minitransfer train --resume net.run`", tmp_path))
     (folder / "result.json").write_text("not a result")
     scored = CliRunner().invoke(main, ["eval", "net.h5"])
     assert scored.exit_code == 0 and "so report leaves the run of net.h5 out" in scored.output, scored.output
-    pasted, done = _pasted(scored.output[scored.output.index("so report leaves"):], tmp_path)
+    pasted, done = paste(scored.output[scored.output.index("so report leaves"):], tmp_path)
     assert pasted.endswith("minitransfer info net.h5"), scored.output
     said = f"{pasted}\n{done.stdout}{done.stderr}"  # exit 65 (the result.json is bad data), saying how to write it
     assert done.returncode == 65 and "result net.run/result.json cannot be read" in done.stdout, said

@@ -4,17 +4,15 @@ were printed bare (`minitransfer train --resume net.run`), without the ``MINITRA
 "made again by" line has, and a new shell refused them: exit 65, preset 'own' not known."""
 
 import os
-import re
-import subprocess
-import sys
 
 import pytest
 from click.testing import CliRunner
 from interrupting import interrupted_after
+from pasted import paste
 
 from minitransfer import config, models
 from minitransfer.cli import main
-from test_drift_dry_run_preset import SOURCES, new_shell_env
+from test_drift_dry_run_preset import SOURCES
 from test_ownpreset_grid_runs import OWN
 
 FAST = {"preset": "own", "batch_size": 4, "max_iter": 4, "eval_every": 2, "checkpoint_every": 2, "quiet": True,
@@ -36,6 +34,12 @@ def stopped_run(micro_data, tmp_path, monkeypatch, name="net"):
     return tmp_path / f"{name}.run"
 
 
+def resumed_auto(data):
+    """The train command line of :func:`stopped_run`'s net.h5, with ``--resume auto``."""
+    return ["train", "--data", data, "--split", "all", "-o", "net.h5", "--preset", "own", "--batch-size", "4",
+            "--max-iter", "4", "--eval-every", "2", "--checkpoint-every", "2", "--device", "cpu", "--resume", "auto"]
+
+
 @pytest.fixture
 def own_stopped(micro_data, tmp_path, monkeypatch):
     """:func:`stopped_run` of net.h5: net.run in the working folder, ``tmp_path``."""
@@ -43,24 +47,10 @@ def own_stopped(micro_data, tmp_path, monkeypatch):
     return tmp_path
 
 
-def _pasted(said, tmp_path):
-    """The first command in backquotes ``said``, run as pasted into a new shell (no MINITRANSFER_PRESET_SOURCES,
-    `minitransfer` this checkout's) in ``tmp_path``."""
-    command = re.search(r"`([^`]+)`", said).group(1)
-    installed = tmp_path / "bin"
-    installed.mkdir(exist_ok=True)
-    (installed / "minitransfer").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m minitransfer "$@"\n')
-    (installed / "minitransfer").chmod(0o755)
-    env = new_shell_env()
-    env["PATH"] = os.pathsep.join(filter(None, [str(installed), env.get("PATH")]))
-    return command, subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, env=env,
-                                   timeout=120)
-
-
 def test_the_resume_info_names_for_a_stopped_run_of_ones_own_preset_runs_in_a_new_shell(own_stopped):
     said = CliRunner().invoke(main, ["info", "net.run"]).output.splitlines()[1]
     assert "(resumable: " in said, said
-    command, done = _pasted(said, own_stopped)
+    command, done = paste(said, own_stopped)
     assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
     assert (own_stopped / "net.run" / "result.json").is_file()  # the oracle: the run finished
 
@@ -72,16 +62,14 @@ def test_the_eval_info_names_for_a_kept_network_of_ones_own_preset_runs_in_a_new
     (own_stopped / "net.run" / "checkpoint.h5").unlink()
     said = CliRunner().invoke(main, ["info", "net.h5"]).output.splitlines()[1]
     assert "scores it again" in said, said
-    command, done = _pasted(said[said.index("keep "):], own_stopped)
+    command, done = paste(said[said.index("keep "):], own_stopped)
     assert command.endswith("minitransfer eval net.h5"), said
     assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
     assert "top-1" in done.stdout, done.stdout
 
 
 def test_the_eval_train_names_for_a_finished_run_whose_result_is_lost_runs_in_a_new_shell(own_stopped, micro_data):
-    command = ["train", "--data", micro_data, "--split", "all", "-o", "net.h5", "--preset", "own", "--batch-size",
-               "4", "--max-iter", "4", "--eval-every", "2", "--checkpoint-every", "2", "--device", "cpu",
-               "--resume", "auto"]
+    command = resumed_auto(micro_data)
     resumed = CliRunner().invoke(main, command)
     assert resumed.exit_code == 0, resumed.output
     (own_stopped / "net.run" / "result.json").write_text("not a result")  # damaged, its checkpoint gone
@@ -89,7 +77,7 @@ def test_the_eval_train_names_for_a_finished_run_whose_result_is_lost_runs_in_a_
     refused = CliRunner().invoke(main, command)
     assert refused.exit_code == 65 and "scores it again" in refused.output, refused.output
     said = refused.output[refused.output.index("keep "):]
-    pasted, done = _pasted(said, own_stopped)
+    pasted, done = paste(said, own_stopped)
     assert pasted.endswith("minitransfer eval net.h5"), said
     assert done.returncode == 0, f"{pasted}\n{done.stdout}{done.stderr}"
     assert "top-1" in done.stdout, done.stdout

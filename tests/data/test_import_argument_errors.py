@@ -4,14 +4,12 @@ ValueErrors, which ``except MinitransferError`` let through, and ``size=0`` a Ze
 reckoned before the size was checked). The sources are tiny but real, so that each refusal is the argument's, not
 the source's; the messages are written out here, as a researcher reads them."""
 
-import io
 import json
-import pickle
-import tarfile
 import zipfile
 
 import numpy as np
 import pytest
+from tar_files import write_pickle_tar
 
 from minitransfer.data import cifar, folder, importers
 from minitransfer.data.schema import ImportUsageError
@@ -34,16 +32,6 @@ def _imagenet(tmp_path, write_files, image_bytes, val_files=()):
                                              **{f"val/{name}": image_bytes((9, 9, 9)) for name in val_files}})
 
 
-def _tar(path, folder_name, parts):
-    with tarfile.open(path, "w:gz") as archive:
-        for name, content in parts.items():
-            data = content if isinstance(content, bytes) else pickle.dumps(content, protocol=2)
-            member = tarfile.TarInfo(f"{folder_name}/{name}")
-            member.size = len(data)
-            archive.addfile(member, io.BytesIO(data))
-    return path
-
-
 def _batch(count, key):
     return {b"data": np.full((count, 3072), 7, dtype=np.uint8), key: (np.arange(count) % 10).tolist()}
 
@@ -52,7 +40,7 @@ def _cifar10(tmp_path, *_):
     parts = {"batches.meta": {b"label_names": [name.encode() for name in cifar.CIFAR10_CLASSES]},
              **{f"data_batch_{number}": _batch(10, b"labels") for number in range(1, 6)},
              "test_batch": _batch(10, b"labels")}
-    return _tar(tmp_path / "cifar-10-python.tar.gz", "cifar-10-batches-py", parts)
+    return write_pickle_tar(tmp_path / "cifar-10-python.tar.gz", "cifar-10-batches-py", parts)
 
 
 def _cifar100(tmp_path, *_):
@@ -64,7 +52,7 @@ def _cifar100(tmp_path, *_):
     parts = {"meta": {b"fine_label_names": [b"apple", b"pear", b"bus", b"train"],
                       b"coarse_label_names": [b"fruit_and_vegetables", b"vehicles_1"]},
              "train": batch(8), "test": batch(4)}
-    return _tar(tmp_path / "cifar-100-python.tar.gz", "cifar-100-python", parts)
+    return write_pickle_tar(tmp_path / "cifar-100-python.tar.gz", "cifar-100-python", parts)
 
 
 def _tiny(tmp_path, write_files, image_bytes):
@@ -215,9 +203,9 @@ def test_the_other_cifar_is_refused_naming_its_command(function, other, said, tm
 
 
 def test_another_version_of_cifar_is_refused_naming_the_python_download(tmp_path):
-    source, out = _tar(tmp_path / "cifar-10-binary.tar.gz", "cifar-10-batches-bin",
-                       {"batches.meta.txt": b"airplane\n", "data_batch_1.bin": b"\0", "test_batch.bin": b"\0"}), \
-        tmp_path / "out"
+    source, out = write_pickle_tar(tmp_path / "cifar-10-binary.tar.gz", "cifar-10-batches-bin",
+                                   {"batches.meta.txt": b"airplane\n", "data_batch_1.bin": b"\0",
+                                    "test_batch.bin": b"\0"}), tmp_path / "out"
     _refused(lambda: cifar.import_cifar10(source, out),
              f"{source} holds the binary version of CIFAR-10 (cifar-10-batches-bin), which minitransfer does not "
              f"read: download its python version, cifar-10-python.tar.gz, and import that with "
