@@ -41,14 +41,21 @@ def divergence_in(run_folder):
         return ""
 
 
+def _run_folder_beside(weights):
+    """The run folder beside the weights file ``weights``, whose result.json records its network; None for a run's
+    checkpoint.h5 (inside its folder) or where no such folder is there."""
+    folder = rundir.run_dir_for(weights)
+    return None if pathlib.Path(weights).name == "checkpoint.h5" or not folder.is_dir() else folder
+
+
 def weights_result(weights):
     """The record of the result.json in the run folder of the weights file ``weights`` (beside it), which
     :func:`warn_weights_of_another_run` compares its network with: {} where none tells (``weights`` a run's
     checkpoint.h5, no run folder beside it, a result.json that cannot be read or is no JSON object)."""
     from minitransfer.run_file_readers import read_json  # here: it imports checkpoint, which imports this module
 
-    folder = rundir.run_dir_for(weights)
-    if pathlib.Path(weights).name == "checkpoint.h5" or not folder.is_dir():
+    folder = _run_folder_beside(weights)
+    if folder is None:
         return {}
     try:
         return read_json(folder / rundir.RESULT_FILE, dict)
@@ -69,8 +76,8 @@ def warn_weights_of_another_run(weights, saved, going_on="it is scored as it is"
     from minitransfer import stopping  # here: these import checkpoint, which imports this module
     from minitransfer.checkpoint_identity import network_sha256
 
-    folder = rundir.run_dir_for(weights)
-    if pathlib.Path(weights).name == "checkpoint.h5" or not folder.is_dir():
+    folder = _run_folder_beside(weights)
+    if folder is None:
         return
     try:
         recorded = (weights_result(weights) if result is None else result)["weights"]["network_sha256"]

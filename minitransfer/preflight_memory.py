@@ -90,13 +90,13 @@ def memory_needs(plan, net, device=None):
     def evaluated(batch):
         return evaluation_bytes(net, image_size, min(batch, images), device)
 
-    step = trained(c.batch_size, c.workers)
+    step, without_workers = trained(c.batch_size, c.workers), trained(c.batch_size, 0)
     with_workers = f" with `workers={c.workers}`" if c.workers else ""
-    if step - trained(c.batch_size, 0) > trained(c.batch_size, 0):
+    if step - without_workers > without_workers:
         field, value, at = "workers", c.workers, lambda workers: trained(c.batch_size, workers)
     else:
         field, value, at = "batch_size", c.batch_size, lambda batch: trained(batch, c.workers)
-    alone = Need("", "batch_size", trained(c.batch_size, 0), c.batch_size, lambda batch: trained(batch, 0))
+    alone = Need("", "batch_size", without_workers, c.batch_size, lambda batch: trained(batch, 0))
     return (Need(f"a training step of {net.preset} at `batch_size={c.batch_size}`{with_workers}", field, step, value,
                  at, alone if c.workers else None),
             Need(f"an evaluation batch of {net.preset} at `eval_batch_size={c.eval_batch_size}`", "eval_batch_size",

@@ -91,8 +91,7 @@ def _pool_output(stage, batch, shape, output):
                  _padded(pool, batch, shape, output) + (2 * FLOAT32 + BOOL + FLOAT32 * bool(pool.pad)) * pooled)
     if stage.lrn is None:
         return making
-    squared = FLOAT32 * batch * (shape[0] + stage.lrn.size - 1) * output[1] * output[2]
-    return max(making, FLOAT32 * pooled + squared + 4 * FLOAT32 * pooled)
+    return max(making, FLOAT32 * pooled + _lrn_peak(stage.lrn, batch, output))
 
 
 def _output_shape(stage, shape):
@@ -157,16 +156,15 @@ def _pool(pool, norm, batch, shape, output):
     see :func:`_pool_forward`; it keeps the argmax and, with an LRN, the pooled map, the scale and scale^-beta;
     backward holds the LRN's padded ratio and its temporaries, then the pooled gradient with the flat indices
     and the masks of the argmax's range beside the input gradient."""
-    channels = shape[0]
     pooled = batch * math.prod(output)  # elements
     into = FLOAT32 * batch * math.prod(shape)
     pool_back = INTP * pooled + 3 * BOOL * pooled + into  # index (intp), the argmax's range masks, dx
     if norm is None:
         return INT32 * pooled, _pool_forward(pool, batch, shape, output), pool_back
-    squared = FLOAT32 * batch * (channels + norm.size - 1) * output[1] * output[2]
+    lrn = _lrn_peak(norm, batch, output)
     forward = max(_pool_forward(pool, batch, shape, output),
-                  (INT32 + FLOAT32) * pooled + squared + 4 * FLOAT32 * pooled)  # the LRN's, the argmax and pooled held
-    backward = max(squared + 4 * FLOAT32 * pooled, FLOAT32 * pooled + pool_back)
+                  (INT32 + FLOAT32) * pooled + lrn)  # the LRN's, the argmax and pooled held
+    backward = max(lrn, FLOAT32 * pooled + pool_back)
     return (INT32 + 3 * FLOAT32) * pooled, forward, backward
 
 
@@ -201,9 +199,15 @@ def _layer(layer, batch, shape, out):
     if isinstance(layer, Dropout):
         return 0, MASK_DRAW * out, MASK_DRAW * out
     if isinstance(layer, LRN):
-        squared = FLOAT32 * batch * (shape[0] + layer.size - 1) * math.prod(shape[1:])
-        return 2 * FLOAT32 * out, squared + 4 * FLOAT32 * out, squared + 4 * FLOAT32 * out
+        return 2 * FLOAT32 * out, _lrn_peak(layer, batch, shape), _lrn_peak(layer, batch, shape)
     return 0, 2 * FLOAT32 * out, 2 * FLOAT32 * out
+
+
+def _lrn_peak(norm, batch, shape):
+    """The peak of the LRN ``norm`` (ops.lrn's) on maps of ``shape`` (C, H, W), each way, beside its input: the
+    squared input padded over channels, and four arrays of the maps' size."""
+    channels, height, width = shape
+    return FLOAT32 * batch * (channels + norm.size - 1 + 4 * channels) * height * width
 
 
 def _weights(layer):

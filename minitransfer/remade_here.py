@@ -42,7 +42,6 @@ def _file_sha256(path):
     """The sha256 of the file at ``path`` (a base's, as a transfer records it: parent_sha256); None where it cannot
     be read (not there, a folder)."""
     try:
-        with open(path, "rb") as handle:
-            return fileio.sha256_stream(handle)
+        return fileio.sha256_file(path)
     except OSError:
         return None

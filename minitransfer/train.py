@@ -77,8 +77,9 @@ def train(config, on_iteration=None, show_result=True):
     stop it). A Ctrl-C (SIGINT) before the run hears its stops, as it starts (its dataset checked, its base
     read, its folder locked: moments on a small set, longer on ImageNet's), raises Python's plain
     ``KeyboardInterrupt`` (``except KeyboardInterrupt`` catches both): nothing of the run is lost, the same
-    call, or ``resume="auto"``, goes on. One process at a time trains into a run directory (:class:`minitransfer.run_lock.RunLock`),
-    and prepare does not rewrite the dataset while it is read (:meth:`.data.dataset.Dataset.reading`).
+    call, or ``resume="auto"``, goes on. One process at a time trains into a run directory
+    (:class:`minitransfer.run_lock.RunLock`), and prepare does not rewrite the dataset while it is read
+    (:meth:`.data.dataset.Dataset.reading`).
     On the CPU it sets the C allocator of the whole process (glibc's mallopt:
     :func:`minitransfer.host_memory.keep_freed_memory`) to keep freed blocks for reuse, and leaves
     it so after it returns: a notebook holds the memory of its largest step.

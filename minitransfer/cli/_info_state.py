@@ -12,7 +12,7 @@ import shlex
 from minitransfer.checkpoint_info import as_named
 from minitransfer.cli._errors import option_text
 from minitransfer.data import inputs
-from minitransfer.own_presets import pasted
+from minitransfer.own_presets import pasted, preset_of
 from minitransfer.run_lock import holder_named
 from minitransfer.run_remedies import start_over_in
 from minitransfer.rundir import train_again
@@ -24,8 +24,7 @@ def state_words(summary):
     ...; "" for a checkpoint none of these is said of. The last that applies is said. The commands it names begin
     with the ``MINITRANSFER_PRESET_SOURCES=...`` a new shell needs where its preset is one of the user's own
     (:func:`_pasted`), as the "made again by" line does."""
-    preset = summary["config"].get("preset")
-    preset = preset if isinstance(preset, str) else None
+    preset = preset_of(summary["config"])
     state = " (resumable)" if summary["resumable"] else ""
     if summary["resumable"] and summary["run"]:  # its run stopped (killed, crashed, interrupted): what goes on
         folder = as_named(summary['path'], summary['run']['folder'])

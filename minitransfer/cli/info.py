@@ -12,6 +12,7 @@ from minitransfer.class_tables import prepared_again_since
 from minitransfer.data import inputs
 from minitransfer.dataset_recipe import IMPORTS, source_words
 from minitransfer.errors import MinitransferError
+from minitransfer.own_presets import pasted, preset_of
 from minitransfer.run_lines import random_frozen_words
 from minitransfer.run_file_readers import reads_shared
 from minitransfer.rundir import recorded_path
@@ -191,14 +192,12 @@ def _made_lines(summary):
     if refused:  # an earlier version trained it; this one trains no new network so
         caveats.append(f"which this version refuses for a new network: {refused}; the run itself is kept, "
                        f"reported and resumed as it is")
-    preset = summary["config"].get("preset")
-    preset = preset if isinstance(preset, str) else None
+    preset = preset_of(summary["config"])
     if preset is not None and models.unsourced(preset):  # no file to name: a new shell refuses the preset
         caveats.append(f"preset {preset!r} is one of your own, registered here by code with no file to run (an "
                        f"interactive session): a new shell knows it once that code has registered it; "
                        f"docs/presets.md")
-    lines.append("made again by: " + (models.sources_words(preset) if preset else "")
-                 + inputs.display_name(shlex.join(summary["command"]))
+    lines.append("made again by: " + pasted(inputs.display_name(shlex.join(summary["command"][1:])), preset)
                  + "".join(f" ({caveat})" for caveat in caveats))
     return lines
 
