@@ -8,6 +8,7 @@ file lies). Read with :func:`minitransfer.checkpoint.load`, which checks it firs
 
 import os
 import pathlib
+import shlex
 import types
 
 from minitransfer import results, run_files, run_lock, rundir, stopping
@@ -196,7 +197,7 @@ def left_out_warning(path, going_on, meta=None):
     error = unreadable_run_file(path, meta)
     if error is None:
         return ""
-    info = pasted(f"info {path}", preset_of((meta or {}).get("config")))
+    info = pasted(f"info {shlex.quote(str(path))}", preset_of((meta or {}).get("config")))
     return f"warning: {error}, so report leaves the run of {path} out; {going_on} (`{info}` says how to write the " \
            f"file again)"
 

@@ -3,6 +3,7 @@ these classes, copied from its finished weights (:func:`transfer_of`), and, wher
 these classes, that base, which scores there."""
 
 import os
+import shlex
 
 from minitransfer import rundir
 from minitransfer.checkpoint_info import named_run_folder
@@ -28,23 +29,23 @@ def _copied_from(saved, dataset):
     max_iter), the command that finishes the run first (where its training diverged after it, a resumption
     diverges again: the run started over with a lower --base-lr, as train says), or, where it lies in no run
     folder, a caveat that the copy takes its layers as they were at that iteration."""
-    copy, preset = f"--n N --data {dataset.path}", preset_of(saved.meta.get("config"))
+    copy, preset = f"--n N --data {_quoted(dataset.path)}", preset_of(saved.meta.get("config"))
     iteration, max_iter = saved.meta.get("iteration"), (saved.meta.get("config") or {}).get("max_iter")
     unfinished = isinstance(iteration, int) and isinstance(max_iter, int) and iteration < max_iter
     folder = named_run_folder(saved.path)
     weights = rundir.weights_for(folder) if folder is not None else None
     if not unfinished:
         base = weights if weights is not None and weights.is_file() else saved.path
-        return pasted(f"train --copy-from {base} {copy}", preset)
+        return pasted(f"train --copy-from {_quoted(base)} {copy}", preset)
     if weights is None:
-        return (f"{pasted(f'train --copy-from {saved.path} {copy}', preset)}, which copies its layers as they "
+        return (f"{pasted(f'train --copy-from {_quoted(saved.path)} {copy}', preset)}, which copies its layers as they "
                 f"were at iteration {iteration} of {max_iter}: an unfinished network, before the end of its run")
     diverged = divergence_in(folder)
-    finish = (f"finish it first, {pasted(f'train --resume {folder}', preset)}" if not diverged else
+    finish = (f"finish it first, {pasted(f'train --resume {_quoted(folder)}', preset)}" if not diverged else
               f"its {diverged}, after it, and resumed it diverges again: start it over with a lower --base-lr "
-              f"(train --overwrite, without --resume: `{pasted(f'info {folder}', preset)}` names its command)")
+              f"(train --overwrite, without --resume: `{pasted(f'info {_quoted(folder)}', preset)}` names its command)")
     return (f"its run {folder} is unfinished, at iteration {iteration} of {max_iter}: {finish}, then copy its "
-            f"finished weights: {pasted(f'train --copy-from {weights} {copy}', preset)}")
+            f"finished weights: {pasted(f'train --copy-from {_quoted(weights)} {copy}', preset)}")
 
 
 def _base_there(saved, dataset):
@@ -58,5 +59,11 @@ def _base_there(saved, dataset):
     if not os.path.isfile(base):
         return ""
     return (f"; its layers 1..{saved.meta['n_copied']} were copied from {base}, trained on this dataset's classes: "
-            f"{pasted(f'eval {base} --data {dataset.path}', preset_of(saved.meta.get('config')))} scores that "
+            f"{pasted(f'eval {_quoted(base)} --data {_quoted(dataset.path)}', preset_of(saved.meta.get('config')))} "
+            f"scores that "
             f"network on them")
+
+
+def _quoted(path):
+    """``path`` as a shell word, for a command pasted (a folder with a space in its name split in two)."""
+    return shlex.quote(str(path))

@@ -6,6 +6,7 @@ The paper reports, for each network, the mean of the 10 best validation top-1 ev
 
 import os
 import pathlib
+import shlex
 
 import numpy as np
 
@@ -307,10 +308,10 @@ def _trained_on(saved):
         return folder
     if not recorded or synthetic.is_builtin(recorded):
         return synthetic.builtin_dataset()
+    info = pasted(f"info {shlex.quote(str(saved.path))}", preset_of(saved.meta.get("config")))
     raise DataMismatch(f"checkpoint {saved.path} was trained on {recorded}, which is not there any more; give the "
                        f"folder where that dataset is now as `data`, or prepare it again "
-                       f"(`{pasted(f'info {saved.path}', preset_of(saved.meta.get('config')))}` names the command, "
-                       f"where its run recorded the dataset's source)")
+                       f"(`{info}` names the command, where its run recorded the dataset's source)")
 
 
 def _task_of(saved, dataset):
