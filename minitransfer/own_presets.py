@@ -78,12 +78,6 @@ def sources_words(preset):
     return _words(None if preset is None else preset_sources(preset))
 
 
-def every_sources_words():
-    """:func:`sources_words` of every preset of one's own this process knows the code of (``preset_sources()``, what
-    the SLURM scripts export), for a command written where its preset is not at hand; "" where there is none."""
-    return _words(preset_sources())
-
-
 def _words(value):
     """``MINITRANSFER_PRESET_SOURCES=VALUE `` as a shell's words, "" for ``value`` None."""
     return "" if value is None else f"{PRESET_SOURCES}={shlex.quote(value)} "

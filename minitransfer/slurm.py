@@ -166,7 +166,6 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     # --time, the MaxTime it must not exceed (SLURM leaves a job asking for more than its partition's MaxTime PENDING)
     scripts_limit = "DefaultTime" if time_limit is None else "UNLIMITED" if parse_time_limit(time_limit) is None \
         else time_limit
-
     # each task's run and train command, in its array script and in submit.sh, which checks them there
     checker = _data_checker(train_command, options)  # before anything is written: the dataset as it is now
     parents = {}  # each base whose task its transfers' wait for -> those transfers
@@ -178,7 +177,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     def scripts(scripts_id):
         texts = {SUBMIT_FILE: submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id, margin,
                                             partitions, scripts_limit, tasks, checker,
-                                            _package_folder() if _ours(train_command) else None)}
+                                            _package_folder() if _ours(train_command) else None,
+                                            options.get("preset"))}
         for name, stage in ((BASES_FILE, "bases"), (TRANSFERS_FILE, "transfers")):
             if name in tasks:
                 texts[name] = array_script(stage, tasks[name], out, slurm_dir, plan, header, scripts_id, python_path,

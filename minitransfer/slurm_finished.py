@@ -24,7 +24,7 @@ from minitransfer.experiment import PLAN_ID, SLURM_SCRIPTS
 from minitransfer.grid_plan import text_of
 from minitransfer.grid_plan_file import read_plan
 from minitransfer.grid_status import RESULT_LOST, RESULT_MISSING, finished_and_lost, result_lost
-from minitransfer.own_presets import every_sources_words
+from minitransfer.own_presets import sources_words
 from minitransfer.rundir import RESULT_FILE, train_again
 from minitransfer.result_checks import RESULT_FIELDS
 from minitransfer.run_file_readers import LOG_BYTES
@@ -212,7 +212,7 @@ def lost_function_lines():
 UNREADABLE_HOW = "empty, cut short or edited"  # how a result.json there was lost, as lost_results_lines says it
 
 
-def lost_results_lines():
+def lost_results_lines(preset=None):
     """Bash lines saying once (on stderr, going on) the runs that are ``lost`` (:func:`lost_function_lines`),
     which ``submit.sh`` does not submit: their train would refuse them (exit 65, naming the result.json, as
     :class:`~minitransfer.train_finished.ResultLost`; before 0.11.7 exit 2, advising to delete a finished
@@ -221,9 +221,9 @@ def lost_results_lines():
     leaves it out). Before, submit.sh counted such a run finished, and said so ("all N runs are finished").
     Its result.json said as a local grid says it: one there "cannot be read" (:data:`RESULT_LOST`), one not there
     "is gone" (:data:`RESULT_MISSING`), both where there are both, each gone one named so. The eval command begins
-    with the ``MINITRANSFER_PRESET_SOURCES=...`` the array tasks export (where the code registering a preset of
-    one's own is, as this process knows it: :func:`minitransfer.own_presets.every_sources_words`), which the shell it is
-    pasted into needs to know that preset: printed bare, it was refused (exit 65, preset not known)."""
+    with the ``MINITRANSFER_PRESET_SOURCES=...`` that the shell it is pasted into needs to know the grid's ``preset``
+    where it is one's own (:func:`minitransfer.own_presets.sources_words`): printed bare, it was refused (exit 65,
+    preset not known); none for a preset of the package's."""
     return [
         "lost_runs=()",
         'for run in ${base_runs[@]+"${base_runs[@]}"} ${transfer_runs[@]+"${transfer_runs[@]}"}; do',
@@ -241,7 +241,7 @@ def lost_results_lines():
         '  echo "not submitted: $(noun "${#lost_runs[@]}" "1 run" "${#lost_runs[@]} runs") ($kinds), whose network is'
         f' there, but whose {RESULT_FILE} $how and whose checkpoint is gone, so nothing writes it again and report'
         ' leaves the run out:" >&2',
-        f"  sources={shlex.quote(every_sources_words())}",
+        f"  sources={shlex.quote(sources_words(preset))}",
         '  for run in "${lost_runs[@]}"; do',
         '    printf -v weights %q "$out/$run.h5"',
         "    which=\"\"  # where some are gone and some unreadable, each gone one says it",

@@ -121,7 +121,7 @@ def _end_lines():
 
 def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id, margin=SIGNAL_MARGIN_SECONDS,
                   partition=None, scripts_limit="DefaultTime", tasks=None, data_checked_by=None,
-                  checkpoints_checked_by=None):
+                  checkpoints_checked_by=None, preset=None):
     """Submit the runs that are neither finished nor queued: the bases as one array, then each base's
     transfers as one array that depends on that base's task, submitted now or queued before (no
     dependency when the base is finished). Rerun at any time: a task of an earlier submission that
@@ -225,7 +225,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "fi",
         *other_folders_lines(),
         "runs_writable",
-        *lost_results_lines(),
+        *lost_results_lines(preset),
         *unresumable_lines(checkpoints_checked_by),
         *array_size_lines(),
         *listed_lines(),

@@ -100,7 +100,7 @@ def test_the_eval_submit_sh_names_for_a_run_whose_result_is_lost_runs_in_a_new_s
     ran(*paste(f"`{models.sources_words('own')}minitransfer train --resume net.run`", tmp_path))
     lines = [f"out={shlex.quote(str(tmp_path))}", "base_runs=(net)", "transfer_runs=()",
              "declare -A missing_results=([net]=1)", "lost() { true; }", 'noun() { echo "$2"; }',
-             *slurm_finished.lost_results_lines()]  # written here, where the script registering "own" ran
+             *slurm_finished.lost_results_lines("own")]  # written for a grid of "own"
     submit = subprocess.run(["bash", "-c", "\n".join(lines)], capture_output=True, text=True, env=new_shell_env())
     said = [line for line in submit.stderr.splitlines() if "keep " in line]
     assert len(said) == 1 and folder.is_dir(), submit.stderr  # its lines run in a shell without the variable
