@@ -1,6 +1,7 @@
 """The options of ``minitransfer prepare``'s commands, declared once: those every import takes (--size, --workers,
---shard-size, --verify, --overwrite), those of the image importers (:func:`image_import_options`), of the CIFAR
-importers (:func:`cifar_options`) and of the synthetic set (:func:`synthetic_options`, :func:`synthetic_help`).
+--shard-size, --verify, --overwrite), those of the image importers (:func:`image_import_options`), imagenet's
+--devkit (:class:`DevkitFolder`), of the CIFAR importers (:func:`cifar_options`) and of the synthetic set
+(:func:`synthetic_options`, :func:`synthetic_help`).
 """
 
 import os
@@ -8,7 +9,7 @@ import os
 import click
 
 from minitransfer import config_checks, models, path_kinds
-from minitransfer.data import build, synthetic
+from minitransfer.data import archives, build, devkit, synthetic
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
 from ._numbers import Whole
@@ -130,6 +131,38 @@ class DownloadOrFolder(click.Path):
 
 
 _GIVE_DOWNLOAD = "give the download (its archive) or the folder it unpacks into"
+
+
+class DevkitFolder(click.Path):
+    """--devkit: the devkit folder. A file given instead is a usage error that says what to give: the
+    download still packed (ILSVRC2012_devkit_t12.tar.gz) with the command that unpacks it beside itself and
+    the folder that makes; one of its files (meta.mat) with the folder to give (click said only
+    "Directory ... is a file")."""
+
+    def __init__(self):
+        super().__init__(exists=True, file_okay=False)
+
+    def convert(self, value, param, ctx):
+        refuse_unnamed(self, value, param, ctx, f"give the devkit folder, {devkit.DEVKIT_FOLDER}")
+        if os.path.isfile(value):
+            kit = devkit.DEVKIT_FOLDER
+            single = archives.single_file_refusal(value, "the devkit",
+                                                  f"give the devkit folder, {kit} (unpacked from {kit}.tar.gz)")
+            if single:
+                self.fail(f"{value} is {single}", param, ctx)
+            command, made = archives.unpacked(value)
+            if command:
+                # the devkit folder holds data/: an archive of data/ alone (no folder above it) unpacks beside itself
+                folder = os.path.dirname(made) if os.path.basename(made) == "data" else made
+                self.fail(f"{value} is an archive, not a folder: unpack it first ({command}) and give the folder it "
+                          f"makes, {folder or '.'} (the one holding data/{devkit.META_FILE})", param, ctx)
+            self.fail(f"{value} is a file: give the devkit folder, {devkit.DEVKIT_FOLDER}, which holds "
+                      f"data/{devkit.META_FILE} and data/{devkit.GROUND_TRUTH_FILE}", param, ctx)
+        kind = path_kinds.path_kind(value)
+        if kind not in ("a folder", "nothing"):  # a named pipe: it was bad data, "fifo/data/meta.mat: missing"
+            self.fail(f"{value} is {kind}, not a folder: give the devkit folder, {devkit.DEVKIT_FOLDER}, which holds "
+                      f"data/{devkit.META_FILE} and data/{devkit.GROUND_TRUTH_FILE}", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 def cifar_options(command):

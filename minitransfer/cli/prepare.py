@@ -1,106 +1,20 @@
-"""``minitransfer prepare``: import a dataset into the HDF5 shard format, or re-check one."""
-
-import contextlib
-import os
-import sys
+"""``minitransfer prepare``: import a dataset into the HDF5 shard format, or re-check one. The group and its importers
+are here; their options in :mod:`._prepare_options`, how they run and report in :mod:`._prepare_run`, and the
+commands that read prepared datasets (verify, overlap) in :mod:`._prepare_checks`."""
 
 import click
 
-from minitransfer.data import (archives, cifar, dataset, devkit, folder, importers, lock, near_copies,
-                               prepared_notes, same_origin, synthetic)
-from minitransfer import path_kinds
-from minitransfer.data.shard_format import META_FILE
-from minitransfer.progress import StageProgress, draws_bar
+from minitransfer.data import cifar, folder, importers, synthetic
 
 from ._errors import run
 from ._numbers import Real
-from ._output import echo, say
 from ._options import Seed
-from ._paths import DatasetFolder, DatasetOutput, SourceFolder, TextFile, refuse_unnamed
-from ._prepare_options import DownloadOrFolder, cifar_options, image_import_options, synthetic_help, synthetic_options
+from ._paths import DatasetOutput, SourceFolder, TextFile
+from ._prepare_checks import overlap_command, verify_command
+from ._prepare_options import (DevkitFolder, DownloadOrFolder, cifar_options, image_import_options, synthetic_help,
+                               synthetic_options)
+from ._prepare_run import finish, run_import
 from ._repeats import OptionsOnceGroup
-
-
-def _progress(label):
-    """What an import or a verify shows on stderr (:class:`minitransfer.progress.StageProgress`), as
-    ``train`` does: a bar on a terminal, else a line every tenth of a stage that takes seconds, and one at least
-    every :attr:`minitransfer.progress.Progress.LINE_SECONDS` while a stage goes on (decoding calls it at least
-    every :data:`minitransfer.data.shard_builder.PROGRESS_SECONDS`, not only every 1000 images)."""
-    return StageProgress(label, bar=draws_bar(sys.stderr))
-
-
-def _import(label, out, work):
-    """``run(work(progress))``, ``progress`` shown as :func:`_progress` says, where options that do not
-    fit the data (a ValueError of the importers) are a usage error (exit 2), and a stop says what of the import
-    into ``out`` is kept for the rerun (:func:`_import_interrupted`). The bar is erased before an error is said."""
-    def shown():
-        try:
-            with contextlib.closing(_progress(label)) as progress:
-                return work(progress)
-        except KeyboardInterrupt as stop:
-            if str(stop):
-                raise
-            raise KeyboardInterrupt(_import_interrupted(out)) from None
-    try:
-        return run(shown)
-    except ValueError as error:  # DatasetError, a ValueError too, has been handled by run()
-        raise click.UsageError(str(error)) from error
-
-
-def _import_interrupted(out):
-    """What a stop says of the import into ``out``: the shards finished are kept, where one is (:mod:`minitransfer.
-    data.build` skips each one built from the same inputs on the rerun); that none was, where none is (a stop
-    while the source is listed, or the first shard decoded, said the shards finished were kept)."""
-    if same_origin.holds_shards(out):
-        return "stopped by a signal; the shards finished so far are kept: rerun the same command to finish the import"
-    return "stopped by a signal before any shard was finished: rerun the same command to import"
-
-
-def _finish(built, verify, source=None):
-    """Report a built dataset (and verify it); bad data exits with code 65. An import's line says first what it
-    reused (``built.writes``, :meth:`minitransfer.data.import_writes.Writes.said`; ``source`` as given)."""
-    if verify:
-        with contextlib.closing(_progress("verifying")) as progress:
-            built.verify(progress=progress)
-    writes = built.writes  # None: prepare verify imports nothing
-    echo(prepared_notes.summary(built, verify, writes.said(source) if writes is not None else ""))
-    counted = writes.counts_said(built.path, built.meta) if writes is not None else None
-    if counted:
-        say(counted)
-    for note in prepared_notes.notes(built):
-        say(note)  # as every message on stderr: a path with a control character shown escaped, a hangup survived
-
-
-class _DevkitFolder(click.Path):
-    """--devkit: the devkit folder. A file given instead is a usage error that says what to give: the
-    download still packed (ILSVRC2012_devkit_t12.tar.gz) with the command that unpacks it beside itself and
-    the folder that makes; one of its files (meta.mat) with the folder to give (click said only
-    "Directory ... is a file")."""
-
-    def __init__(self):
-        super().__init__(exists=True, file_okay=False)
-
-    def convert(self, value, param, ctx):
-        refuse_unnamed(self, value, param, ctx, f"give the devkit folder, {devkit.DEVKIT_FOLDER}")
-        if os.path.isfile(value):
-            kit = devkit.DEVKIT_FOLDER
-            single = archives.single_file_refusal(value, "the devkit",
-                                                  f"give the devkit folder, {kit} (unpacked from {kit}.tar.gz)")
-            if single:
-                self.fail(f"{value} is {single}", param, ctx)
-            command, made = archives.unpacked(value)
-            if command:
-                # the devkit folder holds data/: an archive of data/ alone (no folder above it) unpacks beside itself
-                folder = os.path.dirname(made) if os.path.basename(made) == "data" else made
-                self.fail(f"{value} is an archive, not a folder: unpack it first ({command}) and give the folder it "
-                          f"makes, {folder or '.'} (the one holding data/{devkit.META_FILE})", param, ctx)
-            self.fail(f"{value} is a file: give the devkit folder, {devkit.DEVKIT_FOLDER}, which holds "
-                      f"data/{devkit.META_FILE} and data/{devkit.GROUND_TRUTH_FILE}", param, ctx)
-        kind = path_kinds.path_kind(value)
-        if kind not in ("a folder", "nothing"):  # a named pipe: it was bad data, "fifo/data/meta.mat: missing"
-            self.fail(f"{value} is {kind}, not a folder: give the devkit folder, {devkit.DEVKIT_FOLDER}, which holds "
-                      f"data/{devkit.META_FILE} and data/{devkit.GROUND_TRUTH_FILE}", param, ctx)
-        return super().convert(value, param, ctx)
 
 
 @click.group(cls=OptionsOnceGroup, short_help="Import ImageNet, CIFAR or a folder of images into HDF5 shards.")
@@ -139,7 +53,7 @@ def prepare():
 @prepare.command()
 @click.argument("source", type=SourceFolder())
 @click.argument("out", type=DatasetOutput())
-@click.option("--devkit", "devkit_folder", type=_DevkitFolder(), default=None,
+@click.option("--devkit", "devkit_folder", type=DevkitFolder(), default=None,
               help="The official ILSVRC2012 devkit folder (ILSVRC2012_devkit_t12): validation labels from its "
                    "ground truth and meta.mat, class names from meta.mat. Needs SciPy: "
                    "pip install 'minitransfer[devkit]'.")
@@ -174,10 +88,10 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
     """
     if devkit_folder and val_labels:
         raise click.UsageError("give either --devkit or --val-labels, not both")
-    built = _import("imagenet", out, lambda progress: importers.import_imagenet(
+    built = run_import("imagenet", out, lambda progress: importers.import_imagenet(
         source, out, val_labels=val_labels, devkit=devkit_folder, words=words, is_a=is_a, size=size,
         workers=workers, shard_length=shard_size, progress=progress, overwrite=overwrite))
-    run(lambda: _finish(built, verify, source))
+    run(lambda: finish(built, verify, source))
 
 
 @prepare.command("folder")
@@ -228,10 +142,10 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     Example (your data):
       minitransfer prepare folder photos photos-36 --size 36 --families families.txt   # your data
     """
-    built = _import("folder", out, lambda progress: folder.import_folder(
+    built = run_import("folder", out, lambda progress: folder.import_folder(
         source, out, val_fraction=val_fraction, seed=seed, families=families, family_a=family_a, is_a=is_a,
         size=size, workers=workers, shard_length=shard_size, progress=progress, overwrite=overwrite))
-    run(lambda: _finish(built, verify, source))
+    run(lambda: finish(built, verify, source))
 
 
 @prepare.command("tiny-imagenet")
@@ -253,16 +167,17 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrit
     Example (your data):
       minitransfer prepare tiny-imagenet tiny-imagenet-200.zip tiny-64 --size 64   # your data
     """
-    built = _import("tiny-imagenet", out, lambda progress: importers.import_tiny_imagenet(
+    built = run_import("tiny-imagenet", out, lambda progress: importers.import_tiny_imagenet(
         source, out, is_a=is_a, size=size, workers=workers, shard_length=shard_size,
         progress=progress, overwrite=overwrite))
-    run(lambda: _finish(built, verify, source))
+    run(lambda: finish(built, verify, source))
 
 
 def _import_cifar(importer, label, source, out, size, workers, shard_size, verify, overwrite):
-    built = _import(label, out, lambda progress: importer(source, out, size=size, workers=workers or 0,
-                                                     shard_length=shard_size, progress=progress, overwrite=overwrite))
-    run(lambda: _finish(built, verify, source))
+    built = run_import(label, out, lambda progress: importer(source, out, size=size, workers=workers or 0,
+                                                        shard_length=shard_size, progress=progress,
+                                                        overwrite=overwrite))
+    run(lambda: finish(built, verify, source))
 
 
 @prepare.command()
@@ -305,96 +220,11 @@ def cifar100(source, out, size, workers, shard_size, verify, overwrite):
 @synthetic_options
 def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, shard_size, verify, overwrite):
     """Generate the synthetic set into OUT (its help, built from the presets: :func:`synthetic_help`)."""
-    built = _import("synthetic", out, lambda progress: synthetic.build_synthetic(
+    built = run_import("synthetic", out, lambda progress: synthetic.build_synthetic(
         out, classes=classes, train_per_class=train_per_class, val_per_class=val_per_class, size=size,
         seed=seed, shard_length=shard_size, progress=progress, overwrite=overwrite))
-    run(lambda: _finish(built, verify))
+    run(lambda: finish(built, verify))
 
 
-@prepare.command("verify")
-@click.argument("path", type=DatasetFolder())
-def verify_command(path):
-    """Re-check a prepared dataset: meta.json, every file's sha256, every shard's shapes and labels, the mean image.
-
-    Every file is hashed again. train and eval hash a file only until it is found intact, then again
-    only once it changes (a record in $MINITRANSFER_CACHE/verified, by the file's size and times):
-    bits rotting on the disk change neither, so only verify finds them. While another prepare
-    rewrites the folder, verify is refused naming it (exit code 2), not calling the dataset damaged;
-    a prepare started while verify reads it is refused likewise.
-
-    meta.json is compared, every byte of it, with the digest mean.h5 records (meta.json's text, but
-    mean.h5's own sha256, which meta.json records), and the class table (names, wnids, families) with
-    its own: a changed byte (its source, skipped files, left-out classes included) exits 65 naming
-    meta.json. A dataset prepared before mean.h5 recorded meta.json's digest verifies with a note that
-    meta.json itself is unchecked. Someone who edits meta.json and rewrites mean.h5 to match is not
-    detected: verify finds corruption, not forgery.
-
-    \b
-    Example (after 'minitransfer prepare synthetic synthetic-20'):
-      minitransfer prepare verify synthetic-20
-    """
-    def verify():
-        if not any(os.path.lexists(os.path.join(path, name)) for name in (META_FILE, lock.LOCK_FILE)):
-            dataset.open_dataset(path)  # no dataset there (an empty folder): refused without leaving a lock file in it
-        with lock.shared(path):  # from before meta.json is read (verify holds it from there on): a prepare is named
-            _finish(dataset.open_dataset(path), verify=True)
-
-    run(verify, interrupted="stopped by a signal before every file was checked; rerun the same command to check them")
-
-
-@prepare.command("overlap")
-@click.argument("target", type=DatasetFolder())
-@click.argument("source", type=DatasetFolder())
-@click.option("--crops/--no-crops", default=True, show_default=True,
-              help="Compare TARGET's images with five parts of each of SOURCE's too (training's crop of 227 of "
-                   "256 at the centre and at each corner); --no-crops compares whole images only: some 8 times "
-                   "faster, a sixth of the memory.")
-def overlap_command(target, source, crops):
-    """What prepared dataset TARGET shares with SOURCE, before a transfer from SOURCE's layers to TARGET.
-
-    A line on stdout for each: TARGET's classes named as SOURCE's (by wnid, or by a folder's class name,
-    case and word joins aside, as train and experiment --source-data warn of them), and TARGET's
-    images that look like SOURCE's, counted by pair of classes, then the first few named by their
-    files (relative to the folder prepare folder read; a dataset an earlier version prepared, or
-    another importer: by subset and index, the dataset's order) and class.
-
-    Found: the same photo resized, re-encoded (even as a JPEG of low quality), prepared at another
-    size (prepare folder's --size), mirrored (training mirrors images at random), made lighter or
-    darker or of other contrast (each 8x8 grey thumbnail is compared less its mean, over its
-    spread: within 0.1 of it on average, 0.6 at any block), and, with --crops, cut to about 89%
-    of its sides (227 of 256, training's crop) at its centre or a corner, within about 1% of the
-    image at each edge.
-
-    Found in part (of 400 photo-like images measured): cut by 2% at one edge (9 in 10), by 2% at
-    each edge (2 in 3), to 95% of its sides (1 in 3). Not found: training's crop at another
-    place than the centre or a corner, a strip, a zoom, a rotation, a photo whose light change
-    saturates much of it, retouching. Near-uniform images (blank, clear sky, black frames, one
-    gradient) look alike whatever they show: they are left out, and counted. Of those 400
-    distinct images, none was called a copy of another.
-
-    Either kind of overlap makes SnT no transfer to new classes and images alone: the copied
-    layers have seen them. Every image of both is read and each pair compared, progress shown on
-    stderr: seconds for thousands of images, hours for ImageNet's 1.3 million against another
-    large set.
-
-    Exit codes: 0 said (whatever is shared), 2 usage (either is no prepared dataset; both name one
-    dataset; a prepare rewriting it), 65 bad data (a shard damaged), 74 a file could not be read,
-    75 interrupted, 141 the reader of its output went away (| head).
-
-    \b
-    Example (your data):
-      minitransfer prepare overlap photos-36 other-36   # your data
-    """
-    if os.path.samefile(target, source):
-        raise click.UsageError(f"TARGET and SOURCE are one dataset ({target}): every image would be its own copy; "
-                               f"give the dataset a transfer trains on and the one its copied layers were trained on")
-
-    def overlap():
-        data, other = dataset.open_dataset(target), dataset.open_dataset(source)
-        with data.reading(), other.reading(), contextlib.closing(_progress("overlap")) as progress:
-            lines = near_copies.overlap_lines(data, other, target, source, progress, crops)
-        for line in lines:
-            echo(line)
-
-    run(overlap, interrupted="stopped by a signal before the comparison was done; it writes nothing: rerun the same "
-                             "command to compare again from the start")
+prepare.add_command(verify_command)
+prepare.add_command(overlap_command)

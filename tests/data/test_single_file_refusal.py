@@ -12,7 +12,7 @@ import tarfile
 import click
 import pytest
 
-from minitransfer.cli.prepare import _DevkitFolder
+from minitransfer.cli._prepare_options import DevkitFolder
 from minitransfer.data import archives, cifar_files, dataset, decode
 
 COMPRESSIONS = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}
@@ -53,6 +53,6 @@ def test_every_place_meeting_such_a_file_says_the_one_refusal(tmp_path, monkeypa
         cifar_files._check_tar(str(path), cifar_files.CIFAR10)
     assert str(refused.value) == f"{path}: REFUSED as a tar archive"
     with pytest.raises(click.BadParameter) as refused:
-        _DevkitFolder().convert(str(path), None, None)
+        DevkitFolder().convert(str(path), None, None)
     assert refused.value.message == f"{path} is REFUSED as the devkit"
     assert asked == ["an image", "a tar archive", "the devkit"]
