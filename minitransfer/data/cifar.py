@@ -14,14 +14,13 @@ instead (:mod:`.cifar_files`: the files, read from the archive or the folder).
 
 import numpy as np
 
-from minitransfer.home_paths import expanded
 
 from . import dataset as ds
 from . import inputs, wordnet
-from .build import build_dataset, check_arguments, check_out
+from .build import build_dataset
 from .cifar_files import CIFAR10, CIFAR100, read_cifar_files
 from .decode import ImportItem
-from .decoder_pool import refuse_in_script_rerun
+from .import_opening import open_import
 from .restricted_pickle import restricted_load
 
 # CIFAR-100's 20 superclasses: the six whose classes are made by people are man-made, the rest
@@ -156,11 +155,7 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
 
     Example: ``import_cifar100("cifar-100-python.tar.gz", "cifar100")``
     """
-    refuse_in_script_rerun("import_cifar100()")
-    source, out = expanded(source), expanded(out)
-    check_arguments(size, workers)
-    inputs.check_apart(source, out)
-    check_out(out)
+    source, out = open_import("import_cifar100", source, out, size=size, workers=workers, resolved=False)
     files = read_cifar_files(source, CIFAR100)
     _, (fine_names, coarse_names), _ = _read_meta(files, CIFAR100, ("fine_label_names", "coarse_label_names"))
     subsets, superclass_of = {}, {}
@@ -204,11 +199,7 @@ def import_cifar10(source, out, *, size=32, workers=0, shard_length=None, progre
 
     Example: ``import_cifar10("cifar-10-python.tar.gz", "cifar10")``
     """
-    refuse_in_script_rerun("import_cifar10()")
-    source, out = expanded(source), expanded(out)
-    check_arguments(size, workers)
-    inputs.check_apart(source, out)
-    check_out(out)
+    source, out = open_import("import_cifar10", source, out, size=size, workers=workers, resolved=False)
     files = read_cifar_files(source, CIFAR10)
     meta, (names,), origin = _read_meta(files, CIFAR10, ("label_names",))
     _check_cifar10_meta(meta, names, origin)

@@ -98,12 +98,10 @@ import re
 
 from . import dataset as ds
 from . import import_writes, inputs, text_files
-from .build import (COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_arguments, check_origin,
-                    check_out)
+from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_origin
 from .copies import (CopiesAcrossClasses, file_identities, in_other_classes, same_content_in_a_class,
                      without_copies_of_training, examine, recorded_digests)
 from .decode import NOT_READABLE, ImportItem, image_by_first_bytes
-from .decoder_pool import refuse_in_script_rerun
 from .families import family_class_table, read_families
 from .folder_decisions import NO_TRAINING_IMAGE, decision_inputs, take_recorded_decisions
 from .folder_hints import (archives_not_unpacked, check_two_class_folders, hidden_image_folders, loose_images,
@@ -113,9 +111,9 @@ from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, class_fol
                           warn_of_names_differing_in_case, check_two_classes, dangling_links, note_run_folders,
                           run_folders)
 from .held_out import DEFAULT_VAL_FRACTION, HELD_OUT, hold_out
+from .import_opening import open_import
 from .mistaken_paths import check_not_prepared
 from .schema import ImportUsageError
-from minitransfer.home_paths import expanded
 from .splits import TRAIN_AND_VAL_LAYOUT
 
 __all__ = ["import_folder", "read_families", "check_two_classes", "dangling_links", "examine", "recorded_digests",
@@ -137,14 +135,9 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     for ``out`` inside ``source`` or ``source`` inside ``out``); ``overwrite``: see :func:`.build.build_dataset`.
     ``progress(done, total)`` is called as images are decoded, and ``progress(done, total, stage)`` before,
     while the tree is listed and its files compared (``stage`` names the step: "listing training files" ...)."""
-    refuse_in_script_rerun("import_folder()")
-    source, out, families, is_a = map(expanded, (source, out, families, is_a))  # "~": home_paths
-    check_arguments(size, workers)
-    _check_options(val_fraction, seed, families, family_a, is_a)
-    source = inputs.given_source(source)
-    inputs.check_apart(source, out)
-    check_not_prepared(source)
-    check_out(out)
+    source, out, families, is_a = open_import(
+        "import_folder", source, out, families, is_a, size=size, workers=workers, source_check=check_not_prepared,
+        options=lambda: _check_options(val_fraction, seed, families, family_a, is_a))
     runs = run_folders([source])  # each folder's run folders found once: no class, said so (note_run_folders)
     train_root, val_root = tree_layout(source, runs)
     runs += run_folders([train_root, val_root]) if train_root != source else []

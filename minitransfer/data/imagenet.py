@@ -9,15 +9,14 @@ import shlex
 import tarfile
 
 from minitransfer import stopping
-from minitransfer.home_paths import expanded
 
 from . import archives
 from . import dataset as ds
 from . import devkit as ilsvrc_devkit
 from . import downloads, inputs, schema, text_files, wordnet
-from .build import build_dataset, check_arguments, check_origin, check_out
+from .build import build_dataset, check_origin
 from .decode import ImportItem
-from .decoder_pool import refuse_in_script_rerun
+from .import_opening import open_import
 from .copies import CopiesAcrossClasses, examine, recorded_digests
 from .folder_hints import first_loose_image
 from .folder_tree import TWO_OR_MORE, check_two_classes, entries, links_to_nothing
@@ -73,12 +72,8 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
 
     Example: ``import_imagenet("/data/ILSVRC2012", "imagenet-256", devkit="/data/ILSVRC2012_devkit_t12")``
     """
-    refuse_in_script_rerun("import_imagenet()")
-    source, out, val_labels, devkit, words, is_a = map(expanded, (source, out, val_labels, devkit, words, is_a))
-    check_arguments(size, workers)
-    source = inputs.given_source(source)
-    inputs.check_apart(source, out)
-    check_out(out)
+    source, out, val_labels, devkit, words, is_a = open_import(
+        "import_imagenet", source, out, val_labels, devkit, words, is_a, size=size, workers=workers)
     given = {"kind": "imagenet", "path": inputs.fs_text(str(source)),
              "val_labels": inputs.fs_text(str(inputs.absolute(val_labels))) if val_labels else None,
              "devkit": inputs.fs_text(str(inputs.absolute(devkit))) if devkit else None,

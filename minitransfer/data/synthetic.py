@@ -76,7 +76,6 @@ import shutil
 import numpy as np
 
 from minitransfer import dead_ends, disk_space, fileio
-from minitransfer.home_paths import expanded
 
 from . import dataset as ds
 from . import import_writes
@@ -212,15 +211,14 @@ def build_synthetic(out, *, classes=20, train_per_class=15, val_per_class=30, si
 
     Example: ``build_synthetic("synthetic-20", classes=20, size=14)``
     """
-    out = expanded(out)
     from . import build, decode  # here, not at the top: they bring in Pillow, which only a build needs
-    from .decoder_pool import refuse_in_script_rerun  # and multiprocessing
-    refuse_in_script_rerun("build_synthetic()")
+    from .import_opening import open_import  # and multiprocessing
     classes, train_per_class, val_per_class, size, seed = (  # checked before the images are generated
         _integer(name, value, low, high) for name, value, low, high in (
             ("classes", classes, 2, len(CLASS_MOTIFS)), ("train_per_class", train_per_class, 1, None),
             ("val_per_class", val_per_class, 0, None), ("size", size, 1, build.MAX_IMAGE_SIZE),
             ("seed", seed, 0, None)))
+    _, out = open_import("build_synthetic", None, out, size=size, workers=0)  # no source: OUT's checks only
     table = class_table(classes)
     counts = {"train": train_per_class, "val": val_per_class}
 

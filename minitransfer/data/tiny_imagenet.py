@@ -11,13 +11,12 @@ import stat
 import zipfile
 
 from minitransfer import fileio
-from minitransfer.home_paths import expanded
 
 from . import dataset as ds
 from . import archives, downloads, inputs, text_files
-from .build import build_dataset, check_arguments, check_out
+from .build import build_dataset
 from .decode import ImportItem, close_archive, read_member
-from .decoder_pool import refuse_in_script_rerun
+from .import_opening import open_import
 from .copies import CopiesAcrossClasses, examine, recorded_digests
 from .folder_tree import TWO_OR_MORE, check_two_classes, entries
 from .imagenet_common import (IMAGE_SUFFIXES, check_labelled, check_labelled_once, note_listed_states,
@@ -227,12 +226,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
 
     Example: ``import_tiny_imagenet("tiny-imagenet-200.zip", "tiny-64", size=64)``
     """
-    refuse_in_script_rerun("import_tiny_imagenet()")
-    source, out, is_a = map(expanded, (source, out, is_a))
-    check_arguments(size, workers)
-    source = inputs.given_source(source)
-    inputs.check_apart(source, out)
-    check_out(out)
+    source, out, is_a = open_import("import_tiny_imagenet", source, out, is_a, size=size, workers=workers)
     tree = _TinyImageNetSource(source)
     try:
         return _import(tree, source, out, is_a, size, workers, shard_length, progress, overwrite)
