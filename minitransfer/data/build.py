@@ -116,7 +116,7 @@ def check_out(out):
 
 
 def check_origin(out, source, size, shard_length=None, overwrite=False):
-    """Before an importer lists its source (minutes for ImageNet): ``ValueError`` when ``out`` holds a
+    """Before an importer lists its source (minutes for ImageNet): ``ImportUsageError`` when ``out`` holds a
     dataset, or the shards of an unfinished import, from another source or with other options, as far as
     ``source`` tells (what is known before the listing: the kind, the path, the options given), the
     refusal :func:`build_dataset` would give after it (:func:`.same_origin.check_same_origin`). Nothing
@@ -162,7 +162,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it and the import has something
     to write: one that finds the dataset as it would write it succeeds, see :func:`.import_lock.import_lock`),
     ``ImportUsageError`` (a ValueError) for a ``size`` outside 1..:data:`MAX_IMAGE_SIZE`, ``workers`` above
-    :data:`.decoder_pool.MAX_WORKERS`, ``ValueError`` unless ``overwrite``, when ``out`` holds a dataset (or the
+    :data:`.decoder_pool.MAX_WORKERS`, or unless ``overwrite``, when ``out`` holds a dataset (or the
     shards of an unfinished import) prepared from another ``source`` or at another size; with ``overwrite``
     every shard is built again from its images (see the module). Files that would not change are not
     rewritten.

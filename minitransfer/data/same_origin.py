@@ -16,12 +16,14 @@ from minitransfer.rundir import recorded_path
 
 from . import shard_format
 from .inputs import fs_name
+from .schema import ImportUsageError
 
 
 def check_same_origin(out, source, size, shard_length):
-    """``ValueError`` naming what differs, as the options that set it, when ``out`` holds a finished
-    dataset, or shards of an unfinished import, prepared from another source or at another size
-    (replacing it needs --overwrite); else the ``source`` to record. Only what both record is
+    """``ImportUsageError`` (a ValueError, a usage error: exit code 2) naming what differs, as the options that set
+    it, when ``out`` holds a finished dataset, or shards of an unfinished import, prepared from another source or at
+    another size (replacing it needs --overwrite); else the ``source`` to record. It was a plain ValueError, which a
+    script's ``except MinitransferError`` let through. Only what both record is
     compared: a dataset prepared before an option was recorded (--is-a, --words, --family-a) reruns
     as it did, and an importer may check the options it knows before it lists its source (minutes for
     ImageNet) with a ``source`` of those alone. An unfinished import is compared with the source as its
@@ -42,13 +44,14 @@ def check_same_origin(out, source, size, shard_length):
     if not finished and isinstance(old_length, int) and old_length != shard_length:
         differences.append(f"--shard-size {old_length}, now {shard_length}")
     if differences and finished:
-        raise ValueError(f"{out} holds a dataset prepared from another source or with other options "
-                         f"({'; '.join(differences)}): pass --overwrite to replace it, or choose another output folder")
+        raise ImportUsageError(f"{out} holds a dataset prepared from another source or with other options "
+                               f"({'; '.join(differences)}): pass --overwrite to replace it, or choose another output "
+                               f"folder")
     if differences:
         began = f" ({finishing_command(out, {**old, 'source': old_source})})" if old_source.get("kind") else ""
-        raise ValueError(f"{out} holds the shards of an unfinished import (interrupted) from another source or with "
-                         f"other options ({'; '.join(differences)}): rerun the command that began it to finish it"
-                         f"{began}, pass --overwrite to replace it, or choose another output folder")
+        raise ImportUsageError(f"{out} holds the shards of an unfinished import (interrupted) from another source or "
+                               f"with other options ({'; '.join(differences)}): rerun the command that began it to "
+                               f"finish it{began}, pass --overwrite to replace it, or choose another output folder")
     return {key: old_source[key] for key in source if key in old_source}  # the same: a file moved is not rewritten
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from tar_files import write_pickle_tar
 
-from minitransfer.data import cifar, folder, importers
+from minitransfer.data import build, cifar, folder, importers, same_origin, synthetic
 from minitransfer.data.schema import ImportUsageError
 from minitransfer.errors import MinitransferError
 
@@ -211,3 +211,30 @@ def test_another_version_of_cifar_is_refused_naming_the_python_download(tmp_path
              f"read: download its python version, cifar-10-python.tar.gz, and import that with "
              f"'minitransfer prepare cifar10'")
     assert not out.exists()
+
+
+SMALL = {"classes": 4, "train_per_class": 2, "val_per_class": 1, "size": 12}
+
+
+def test_an_out_prepared_with_other_options_is_refused_as_a_usage_error(tmp_path):
+    """A rerun into a dataset prepared with other options (--classes 4, now 6) was a plain ValueError, which a
+    script's ``except MinitransferError`` let through; the command line said it as a usage error (exit code 2)."""
+    out = tmp_path / "synthetic"
+    synthetic.build_synthetic(out, **SMALL)
+    _refused(lambda: synthetic.build_synthetic(out, **{**SMALL, "classes": 6}),
+             f"{out} holds a dataset prepared from another source or with other options (--classes 4, now 6): pass "
+             f"--overwrite to replace it, or choose another output folder")
+
+
+def test_the_shards_of_an_unfinished_import_with_other_options_are_refused_as_a_usage_error(tmp_path):
+    out = tmp_path / "synthetic"
+    synthetic.build_synthetic(out, **SMALL)
+    source, length = json.loads((out / "meta.json").read_text())["source"], build.images_per_shard(SMALL["size"])
+    (out / "meta.json").unlink()  # as an import stopped before its end leaves it: shards, and importing.json
+    same_origin.record_import(out, source, SMALL["size"], source, length)
+    assert (out / "train-00000.h5").is_file()
+    _refused(lambda: synthetic.build_synthetic(out, **{**SMALL, "classes": 6}),
+             f"{out} holds the shards of an unfinished import (interrupted) from another source or with other "
+             f"options (--classes 4, now 6): rerun the command that began it to finish it (minitransfer prepare "
+             f"synthetic {out} --classes 4 --seed 0 --train-per-class 2 --val-per-class 1 --size 12 --shard-size "
+             f"{length}), pass --overwrite to replace it, or choose another output folder")
