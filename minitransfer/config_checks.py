@@ -11,7 +11,7 @@ import numpy as np
 from minitransfer import checkpoint_check
 from minitransfer import cuda, models
 from minitransfer.data import splits
-from minitransfer.errors import MinitransferError
+from minitransfer.errors import ConfigError, MinitransferError  # noqa: F401 (ConfigError: its name here too)
 from minitransfer.optim import RATES
 from minitransfer.ops import precision as precisions
 
@@ -25,12 +25,6 @@ MAX_SEED = splits.MAX_SEED
 # The largest batch (the CUDA kernels take sizes as 32-bit integers), iteration count and images kept per class.
 # fc8 is at most as wide as a checkpoint holds (checkpoint_check.MAX_OUTPUTS).
 MAX_COUNT = 2**31 - 1
-
-
-class ConfigError(MinitransferError, ValueError):
-    """The configuration is invalid or contradicts itself (command line: exit code 2). Messages quote
-    the fields they name (`copy_from`, `overwrite=True`) so the command line can show its options
-    instead (:func:`minitransfer.cli._errors.option_text`)."""
 
 
 class DataMismatch(MinitransferError, ValueError):

@@ -28,6 +28,14 @@ class MinitransferError(Exception):
         return _rebuilt, (type(self), super().__reduce__()[1], self.__dict__)
 
 
+class ConfigError(MinitransferError, ValueError):
+    """The configuration is invalid or contradicts itself (command line: exit code 2). Messages quote
+    the fields they name (`copy_from`, `overwrite=True`) so the command line can show its options
+    instead (:func:`minitransfer.cli._errors.option_text`). Here, not in :mod:`minitransfer.config_checks`, so that
+    the data package, which config_checks imports, can raise it and derive its own from it
+    (:class:`minitransfer.data.schema.ImportUsageError`)."""
+
+
 def error_words(error):
     """The words saying ``error`` inside a message of ours: an error of our own (:class:`MinitransferError`) its
     words alone, as they are written to be read; another "Class: words" (its words alone, "255", say nothing)."""

@@ -39,7 +39,7 @@ EXIT_OUTPUT_CLOSED = 128 + signal.SIGPIPE  # 141, as the shell reports a tool ki
 EXIT_CODES = (
     ("minitransfer.run_outcome.Interrupted", EXIT_INTERRUPTED, "interrupted"),
     ("builtins.KeyboardInterrupt", EXIT_INTERRUPTED, "interrupted"),
-    ("minitransfer.config_checks.ConfigError", EXIT_USAGE, "error"),
+    ("minitransfer.errors.ConfigError", EXIT_USAGE, "error"),
     ("minitransfer.run_lock.RunBusy", EXIT_USAGE, "error"),
     ("minitransfer.data.schema.NotADataset", EXIT_USAGE, "error"),  # a DatasetError too: a run folder, a network
     ("minitransfer.data.schema.DatasetUnreadable", EXIT_IO, "error: I/O"),  # a DatasetError too: a file unread

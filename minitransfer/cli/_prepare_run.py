@@ -8,6 +8,7 @@ import sys
 import click
 
 from minitransfer.data import prepared_notes, same_origin
+from minitransfer.data.schema import ImportUsageError
 from minitransfer.progress import StageProgress, draws_bar
 
 from ._errors import run
@@ -34,9 +35,11 @@ def run_import(label, out, work):
             if str(stop):
                 raise
             raise KeyboardInterrupt(_import_interrupted(out)) from None
+        except ImportUsageError as error:  # a ConfigError too, which run() says on an "error:" line
+            raise click.UsageError(str(error)) from error
     try:
         return run(shown)
-    except ValueError as error:  # DatasetError, a ValueError too, has been handled by run()
+    except ValueError as error:  # DatasetError and ConfigError, ValueErrors too, have been handled by run()
         raise click.UsageError(str(error)) from error
 
 

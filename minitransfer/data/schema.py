@@ -14,7 +14,7 @@ import json
 import os
 import re
 
-from minitransfer.errors import MinitransferError
+from minitransfer.errors import ConfigError, MinitransferError
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 FILE_NAME = re.compile(r"[^/\\\x00]+")
@@ -26,11 +26,12 @@ class DatasetError(MinitransferError, ValueError):
     The command line maps it to exit code 65 (bad data)."""
 
 
-class ImportUsageError(MinitransferError, ValueError):
+class ImportUsageError(ConfigError):
     """An import's argument it cannot take: out of range (``size=0``), OUT inside SOURCE or holding other files, a
-    source that another command imports. A usage error (exit code 2): ``prepare`` says it as click says its own,
-    under the command's usage line (not a :class:`minitransfer.config_checks.ConfigError`, which the command line
-    says on one "error:" line). It was a plain ValueError, which ``except MinitransferError`` let through."""
+    source that another command imports. A :class:`minitransfer.errors.ConfigError`, as every argument the library
+    refuses (``except ConfigError`` catches it too), and so a usage error (exit code 2); ``prepare`` says it as click
+    says its own, under the command's usage line, not on an "error:" line. It was a plain ValueError, which
+    ``except MinitransferError`` let through."""
 
 
 class NotADataset(DatasetError):

@@ -78,6 +78,7 @@ import numpy as np
 from minitransfer import dead_ends, disk_space, fileio
 
 from . import dataset as ds
+from .schema import ImportUsageError
 from . import import_writes
 from . import integrity
 from . import shard_format
@@ -121,7 +122,7 @@ def class_table(classes):
     """The class table of a synthetic set: the first ``classes`` of :data:`CLASS_MOTIFS` (even, so
     that both families have as many classes), with their family."""
     if classes < 2 or classes % 2 or classes > len(CLASS_MOTIFS):
-        raise ds.usage_error(f"synthetic: classes must be even, 2..{len(CLASS_MOTIFS)}, got {classes}")
+        raise ImportUsageError(f"synthetic: classes must be even, 2..{len(CLASS_MOTIFS)}, got {classes}")
     return [{"index": index, "wnid": f"synthetic-{index:03d}", "family": family_of(index),
              "name": " + ".join(f"{colour} {shape}" for colour, shape in CLASS_MOTIFS[index])}
             for index in range(classes)]
@@ -188,7 +189,7 @@ def generate(classes=20, per_class=15, size=14, seed=0, subset="train"):
     grouped by class. ``subset`` ("train"/"val") selects an independent stream."""
     class_table(classes)
     if subset not in SUBSET_SALT:
-        raise ds.usage_error(f"synthetic: subset must be train or val, got {subset!r}")
+        raise ImportUsageError(f"synthetic: subset must be train or val, got {subset!r}")
     images = np.concatenate([render_class(label, per_class, size, seed, subset) for label in range(classes)])
     return images, _labels(classes, per_class)
 
@@ -240,12 +241,12 @@ def build_synthetic(out, *, classes=20, train_per_class=15, val_per_class=30, si
 
 def _integer(name, value, low, high):
     """``value`` as a Python int (the JSON of meta.json takes no NumPy integer, a notebook's
-    ``np.arange`` gives them), or a ConfigError (a ValueError) unless it is an integer in ``low``..``high`` (None: no
-    upper bound)."""
+    ``np.arange`` gives them), or an ImportUsageError (a ConfigError) unless it is an integer in ``low``..``high``
+    (None: no upper bound)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < low or \
             (high is not None and value > high):
         bound = f"{low}..{high}" if high is not None else f">= {low}"
-        raise ds.usage_error(f"synthetic: {name} must be an integer {bound}, got {value!r}")
+        raise ImportUsageError(f"synthetic: {name} must be an integer {bound}, got {value!r}")
     return int(value)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from tar_files import write_pickle_tar
 
+from minitransfer.config_checks import ConfigError
 from minitransfer.data import build, cifar, folder, importers, same_origin, synthetic
 from minitransfer.data.schema import ImportUsageError
 from minitransfer.errors import MinitransferError
@@ -238,3 +239,15 @@ def test_the_shards_of_an_unfinished_import_with_other_options_are_refused_as_a_
              f"options (--classes 4, now 6): rerun the command that began it to finish it (minitransfer prepare "
              f"synthetic {out} --classes 4 --seed 0 --train-per-class 2 --val-per-class 1 --size 12 --shard-size "
              f"{length}), pass --overwrite to replace it, or choose another output folder")
+
+
+def test_an_import_argument_refused_is_a_config_error_as_every_argument_the_library_refuses(tmp_path, made):
+    """README: the library raises ``ConfigError`` for a bad option. The importers' refusals were not ConfigErrors
+    (``except ConfigError`` let ``size=0`` through) and build_synthetic's not ImportUsageErrors: one class now."""
+    source = made(_tree)
+    for work in (lambda: folder.import_folder(source, tmp_path / "out", size=0),
+                 lambda: synthetic.build_synthetic(tmp_path / "synthetic", classes=3)):
+        with pytest.raises(ConfigError) as caught:
+            work()
+        assert isinstance(caught.value, ImportUsageError)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "synthetic").exists()
