@@ -66,8 +66,10 @@ def planned_not_started(folder, weights):
             return None
     except OSError:
         return None
-    named = folder if folder.name not in ("", os.pardir) else folder.resolve()  # "." in the run folder
-    grid = named.parent.parent  # OUT/random0/A1B.run: the grid's folder, where its plan is
+    # OUT/random0/A1B.run: the grid's folder, where its plan is, two above; as given where the path names both
+    # (before, "A1B.run" in random0, "../A1B.run" or "." in the run folder named "." and their command planned anew)
+    named = folder if len(folder.parts) > 1 and os.pardir not in folder.parts[-2:] else folder.resolve()
+    grid = named.parent.parent
     planned_by = f"the grid in {grid}" if (grid / PLAN_FILE).is_file() else "a grid"
     return (f"{folder} is the run folder of {pathlib.Path(weights).name}, a run {planned_by} planned, not started "
             f"yet: it holds the grid's {TREATMENT_FILE} alone, no network; to start it, rerun the experiment command "
@@ -89,8 +91,8 @@ def is_finished(out, run):
 
 
 def run_holder(out, run, recorded=False):
-    """Who holds the lock of ``run`` (:func:`minitransfer.run_lock.holder`, ``recorded`` as there), or False
-    where its lock cannot be read (not known to)."""
+    """Who holds the lock of ``run`` (:func:`minitransfer.run_lock.holder`, ``recorded`` as there: None where no
+    process does); False where its lock cannot be read, so that who holds it is not known."""
     try:
         return holder(run_dir(out, run), recorded)
     except OSError:
@@ -230,6 +232,7 @@ class RunStatus(str):
 
     @property
     def words(self):
+        """Its words, as a plain str."""
         return str(self)
 
 
