@@ -270,8 +270,9 @@ def _read_already(plan, out):
 
 
 class WouldReplace(ConfigError):
-    """A fresh run would replace a run's weights or checkpoint (:func:`refuse_to_overwrite`); what to
-    do needs the run's folder written."""
+    """A fresh run would replace a run's weights or checkpoint (:func:`refuse_to_overwrite`). Its remedies (delete
+    or move the weights, `overwrite=True`) write in the run's folder: where train cannot write there, or lacks the
+    memory to train, it names that fault instead of this refusal (``minitransfer.train._finished_unlocked``)."""
 
 
 def refuse_to_overwrite(out, run_checkpoint, plan=None):
