@@ -332,9 +332,9 @@ def network_gone(out, run):
     """Whether ``run`` finished once but its network is gone: its result.json there, its weights file and
     checkpoint moved or deleted (:func:`minitransfer.run_remedies.network_gone`, as report and info tell it: the
     weights file its config.json names). Its train trains it again (a fresh run, replacing that result.json):
-    the grid counts it to do, and says so (:func:`tried_again`, :func:`minitransfer.grid_plan_text.describe_plan`);
-    before, it said "1 to run" alone, and the result read by a report before the rerun was of a network no longer
-    there. It looked for NAME.h5 alone, and said a run whose folder a train -o NAME.net had made "gone", its network
-    there."""
+    the grid counts it to do, and says so (:func:`minitransfer.grid_rerun_notes.tried_again`,
+    :func:`minitransfer.grid_plan_text.describe_plan`); before, it said "1 to run" alone, and the result read by a
+    report before the rerun was of a network no longer there. It looked for NAME.h5 alone, and said a run whose
+    folder a train -o NAME.net had made "gone", its network there."""
     folder = run_dir(out, run)
     return (folder / RESULT_FILE).exists() and run_remedies.network_gone(folder)
