@@ -29,7 +29,8 @@ from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import plan_and_fault, write_plan
 from minitransfer.grid_retirement import GridRetirement
 from minitransfer.grid_run_ends import RunEnds
-from minitransfer.grid_status import (finished_and_lost, is_finished, result_lost, result_written_again, tried_again,
+from minitransfer.grid_rerun_notes import tried_again
+from minitransfer.grid_status import (finished_and_lost, is_finished, result_lost, result_written_again,
                                       unreadable_result)
 
 STOP_RESEND_SECONDS = 1.0

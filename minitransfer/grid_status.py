@@ -1,10 +1,11 @@
 """Where each run of a grid stands in its folder, as the grid's dry run shows it: finished (:func:`is_finished`, as
 report reads it), to resume, to train, or held by another process (:func:`run_status`, a :class:`RunStatus`: its
 words and its fields); whether a finished run's result.json is lost (:func:`is_lost`, the one rule; not there,
-:func:`missing_result`, as its train tells it); each run's result.json read once per look at a grid folder
-(:class:`RunStates`); what a rerun says of the runs it trains again (:func:`tried_again`); the error its train ended
-on, as its train.log tells it (:func:`error_line`); a run the grid planned and never started, as info and eval say it
-(:func:`planned_not_started`).
+:func:`missing_result`, as its train tells it), and what to do with it (:func:`result_lost`); each run's
+result.json read once per look at a grid folder (:class:`RunStates`); the error its train ended on, as its
+train.log tells it (:func:`error_line`); a run the grid planned and never started, as info and eval say it
+(:func:`planned_not_started`). What a rerun says of the runs it trains again, read from these:
+:mod:`minitransfer.grid_rerun_notes`.
 """
 
 import os
@@ -13,9 +14,7 @@ import shlex
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, run_remedies
-from minitransfer.experiment import (CHECKPOINT_FILE, LOG_FILE, PLAN_FILE, TREATMENT_FILE, run_dir, some_names,
-                                     weights_path)
-from minitransfer.checkpoint_check import HDF5_DAMAGE
+from minitransfer.experiment import CHECKPOINT_FILE, LOG_FILE, PLAN_FILE, TREATMENT_FILE, run_dir, weights_path
 from minitransfer.checkpoint_info import resume_refused  # the check info asks
 from minitransfer.resumed_logs import RunLogError
 from minitransfer.resumed_records import at_end
@@ -23,8 +22,9 @@ from minitransfer.rundir import RESULT_FILE, is_run_dir, train_again
 from minitransfer.result_checks import ResultContradicted, check_against_curve, read_result
 from minitransfer.run_file_readers import read_json
 from minitransfer.left_out import UnreadableRun
-from minitransfer.own_presets import pasted, preset_of
+from minitransfer.own_presets import pasted
 from minitransfer.run_lock import BUSY, holder, pid_named
+from minitransfer.run_networks import recorded_preset
 from minitransfer.train_finished import missing_why
 
 
@@ -66,8 +66,10 @@ def planned_not_started(folder, weights):
             return None
     except OSError:
         return None
-    named = folder if folder.name not in ("", os.pardir) else folder.resolve()  # "." in the run folder
-    grid = named.parent.parent  # OUT/random0/A1B.run: the grid's folder, where its plan is
+    # OUT/random0/A1B.run: the grid's folder, where its plan is, two above; as given where the path names both
+    # (before, "A1B.run" in random0, "../A1B.run" or "." in the run folder named "." and their command planned anew)
+    named = folder if len(folder.parts) > 1 and os.pardir not in folder.parts[-2:] else folder.resolve()
+    grid = named.parent.parent
     planned_by = f"the grid in {grid}" if (grid / PLAN_FILE).is_file() else "a grid"
     return (f"{folder} is the run folder of {pathlib.Path(weights).name}, a run {planned_by} planned, not started "
             f"yet: it holds the grid's {TREATMENT_FILE} alone, no network; to start it, rerun the experiment command "
@@ -89,8 +91,8 @@ def is_finished(out, run):
 
 
 def run_holder(out, run, recorded=False):
-    """Who holds the lock of ``run`` (:func:`minitransfer.run_lock.holder`, ``recorded`` as there), or False
-    where its lock cannot be read (not known to)."""
+    """Who holds the lock of ``run`` (:func:`minitransfer.run_lock.holder`, ``recorded`` as there: None where no
+    process does); False where its lock cannot be read, so that who holds it is not known."""
     try:
         return holder(run_dir(out, run), recorded)
     except OSError:
@@ -230,6 +232,7 @@ class RunStatus(str):
 
     @property
     def words(self):
+        """Its words, as a plain str."""
         return str(self)
 
 
@@ -287,8 +290,8 @@ def result_lost(out, run, unreadable=None):
     refused with exit 2 and advised deleting the weights file ("there is nothing to resume from").
     ``unreadable``: why its result.json cannot be read, where the caller has read it (:func:`unreadable_result`), or
     why it is not there (:func:`missing_result`), said to be "gone". The eval command begins with the words a new
-    shell needs to know the network's preset (:func:`_recorded_preset`) where it is one's own: printed bare, pasted
-    so, it was refused (exit 65, preset not known)."""
+    shell needs to know the network's preset (:func:`minitransfer.run_networks.recorded_preset`) where it is one's
+    own: printed bare, pasted so, it was refused (exit 65, preset not known)."""
     weights = weights_path(out, run.name)
     unreadable = unreadable_result(out, run) if unreadable is None else unreadable
     gone = not (run_dir(out, run) / RESULT_FILE).exists()
@@ -297,17 +300,8 @@ def result_lost(out, run, unreadable=None):
             f"{'is gone' if gone else 'cannot be read'} ({unreadable}) and its checkpoint "
             f"{run_dir(out, run) / CHECKPOINT_FILE} is gone, so "
             f"nothing writes it again and report leaves the run out; keep {weights}: "
-            f"`{pasted(f'eval {shlex.quote(str(weights))}', _recorded_preset(weights))}` scores it again; as the "
+            f"`{pasted(f'eval {shlex.quote(str(weights))}', recorded_preset(weights))}` scores it again; as the "
             f"last resort, {train_again()}, which replaces that network")
-
-
-def _recorded_preset(weights):
-    """The preset the network ``weights`` records (:func:`minitransfer.own_presets.preset_of`); None where it cannot
-    be read (its eval then says why)."""
-    try:
-        return preset_of(checkpoints.read_meta(weights).get("config"))
-    except (checkpoints.CheckpointError, fileio.StorageError, *HDF5_DAMAGE):
-        return None
 
 
 def finished_and_lost(runs, out, states=None):
@@ -338,63 +332,9 @@ def network_gone(out, run):
     """Whether ``run`` finished once but its network is gone: its result.json there, its weights file and
     checkpoint moved or deleted (:func:`minitransfer.run_remedies.network_gone`, as report and info tell it: the
     weights file its config.json names). Its train trains it again (a fresh run, replacing that result.json):
-    the grid counts it to do, and says so (:func:`tried_again`, :func:`minitransfer.grid_plan_text.describe_plan`);
-    before, it said "1 to run" alone, and the result read by a report before the rerun was of a network no longer
-    there. It looked for NAME.h5 alone, and said a run whose folder a train -o NAME.net had made "gone", its network
-    there."""
+    the grid counts it to do, and says so (:func:`minitransfer.grid_rerun_notes.tried_again`,
+    :func:`minitransfer.grid_plan_text.describe_plan`); before, it said "1 to run" alone, and the result read by a
+    report before the rerun was of a network no longer there. It looked for NAME.h5 alone, and said a run whose
+    folder a train -o NAME.net had made "gone", its network there."""
     folder = run_dir(out, run)
     return (folder / RESULT_FILE).exists() and run_remedies.network_gone(folder)
-
-
-
-def tried_again(pending, out, written_again=None, states=None):
-    """What a rerun says of the runs ``pending`` it trains again: those whose train failed before (its train.log
-    ends on an error, :func:`error_line`), with the runs that waited for them (their transfers, not run), and
-    those whose network is gone (:func:`network_gone`); None where there are none. Before, a rerun said "4 to
-    run" alone. ``written_again``: those of ``pending`` whose result.json is written again
-    (:func:`result_written_again`), where the caller asked already (the grid, for its start numbers). ``states``:
-    as for :func:`unreadable_result`."""
-    if written_again is None:
-        written_again = [run for run in pending if result_written_again(out, run, states)]
-    notes = [note for note in (_failed_before(pending, out), _gone(pending, out),
-                               _written_again(written_again, out, states)) if note]
-    return "; ".join(notes) or None
-
-
-def _gone(pending, out):
-    names = [run.name for run in pending if network_gone(out, run)]
-    if not names:
-        return None
-    s, its = ("s", "their") if len(names) > 1 else ("", "its")
-    return (f"trained again: {some_names(names)}, whose weights file{s} and checkpoint{s} are gone ({its} "
-            f"result.json, of the network{s} gone, replaced)")
-
-
-def _written_again(again, out, states):
-    """"... whose result.json report cannot read (WHY)", "is gone" where not there (before, "cannot read (None)"),
-    "report cannot read or is gone" where runs differ, the reason an unreadable one's."""
-    if not again:
-        return None
-    several = len(again) > 1
-    whys = [(run, unreadable_result(out, run, states)) for run in again]
-    unread = [(run, why) for run, why in whys if why is not None]
-    lacking = ("report cannot read" if len(unread) == len(again) else "is gone" if not unread else
-               "report cannot read or is gone")
-    example = f" ({'e.g. ' + unread[0][0].name + ': ' if several else ''}{unread[0][1]})" if unread else ""
-    return (f"{RESULT_FILE} written again from {'their' if several else 'its'} checkpoint{'s' if several else ''}: "
-            f"{some_names([run.name for run in again])}, finished, whose {RESULT_FILE} {lacking}{example}")
-
-
-def _failed_before(pending, out):
-    failed = [run for run in pending if error_line(run_dir(out, run)) is not None]
-    if not failed:
-        return None
-    names = [run.name for run in failed]
-    waited = [run.name for run in pending if run.parent in names and run.name not in names]
-    several = len(failed) > 1
-    log = run_dir(out, failed[0]) / LOG_FILE
-    note = (f"tried again: {some_names(names)}, which failed before ({'their' if several else 'its'} {LOG_FILE} says "
-            f"why{f', e.g. {log}' if several else f': {log}'})")
-    if waited:
-        note += f"; then {some_names(waited)}, which waited for {'them' if several else 'it'}"
-    return note

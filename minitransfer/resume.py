@@ -1,10 +1,13 @@
-"""Whether a run continues from a checkpoint: the same configuration, classes and network, whatever
+"""Whether a run continues from a checkpoint, and which: the same configuration, classes and network, whatever
 the spelling of its paths, and wherever its run directory has been moved or copied to.
 
 :func:`resume_point` reads the run directory's state, so :func:`minitransfer.train.train` calls it
 under the run's lock (:class:`minitransfer.run_lock.RunLock`); a fresh run refuses to overwrite a
-finished or started one unless asked to, and never takes over another weights file's run
-directory. Where a run may write its weights at all, looked at before anything is written, is
+finished or started one unless asked to (:func:`refuse_to_overwrite`); a run whose checkpoint cannot be read is
+told how to start over (:func:`starting_over`); the base a run copies is read, or, where it is not there, taken
+from what the run recorded of it (:func:`read_base`). The checks that a checkpoint continues this run, and that
+its run directory is this run's (never another weights file's), are :mod:`minitransfer.resume_checks`. Where a
+run may write its weights at all, looked at before anything is written, is
 :mod:`minitransfer.run_destination`; how a checkpoint's recorded configuration compares with the
 one given is :mod:`minitransfer.recorded_config`; a finished run resumed where its dataset is gone or
 at fault, :mod:`minitransfer.resume_finished`.
@@ -18,11 +21,11 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import fileio
 from minitransfer.checkpoint_remake import TRAIN_FIELDS, train_command
-from minitransfer.class_tables import described_class
-from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
+from minitransfer.config_checks import ConfigError, check_fields
 from minitransfer.left_out import UnreadableRun
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, network_differences
-from minitransfer.resume_options import refuse_damaged_record, resume_given, take_run_folder
+from minitransfer.resume_checks import check_own_run, check_owner, check_resumable
+from minitransfer.resume_options import resume_given, take_run_folder
 from minitransfer.resumed_records import finished_record
 from minitransfer.run_destination import linked_out
 from minitransfer.run_file_readers import read_json
@@ -30,8 +33,7 @@ from minitransfer.run_networks import base_not_written, unwritten_weights
 from minitransfer.train_config import TrainConfig
 from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE
 from minitransfer.train_finished import result_missing
-from minitransfer.rundir import (RESULT_FILE, divergence, is_run_dir, recorded_name, recorded_out, recorded_path,
-                                 recorded_sha256, run_dir_for)
+from minitransfer.rundir import RESULT_FILE, divergence, is_run_dir, recorded_path, recorded_sha256, run_dir_for
 
 
 def resume_point(plan):
@@ -44,17 +46,17 @@ def resume_point(plan):
     the record read before the lock: :func:`minitransfer.resume_options.keep_run_settings`), as the
     configuration compared with the checkpoint's record here holds them."""
     c = plan.config
-    _check_owner(plan)
+    check_owner(plan)
     run_checkpoint = plan.run_dir / "checkpoint.h5"
     resume_from = None
     if c.resume == "auto" and run_checkpoint.exists():
         resume_from = _load_run_checkpoint(c)
     elif c.resume not in (None, "auto"):
-        _check_own_run(pathlib.Path(c.resume), plan.run_dir)
+        check_own_run(pathlib.Path(c.resume), plan.run_dir)
         resume_from = checkpoints.load(c.resume)
     recorded_base = plan.parent is not None and plan.parent.recorded_in is not None
     if resume_from is not None:
-        _check_resumable(resume_from, plan)
+        check_resumable(resume_from, plan)
         if recorded_base:  # as the base gave it (its size, if it was resized), not as the record rebuilt it
             plan.mean_source = resume_from.meta["mean_source"]
     elif recorded_base:
@@ -227,35 +229,6 @@ def _finished_beside(out):
         return False
 
 
-def _check_own_run(resume, run_dir):
-    """A checkpoint in another run directory continues there, where its logs are: resumed into
-    ``run_dir`` (the same `out` name in another folder), the run was refused for lacking them, or
-    went on without its earlier evaluations. Another file of that run (its config.json) is said to be no
-    checkpoint (it was called "the checkpoint of the run"), with the run folder to give instead."""
-    folder = resume.resolve().parent
-    if is_run_dir(folder) and folder != run_dir.resolve():
-        if not checkpoints.is_checkpoint(resume):  # config.json, a log: "the checkpoint of the run", it was called
-            raise ConfigError(f"`resume` {resume} is a file of the run in {folder} ({resume.name}), not a checkpoint: "
-                              f"to continue that run, give its run folder, `resume={str(folder)!r}`, which takes the "
-                              f"options the run recorded and its checkpoint ({folder / 'checkpoint.h5'})")
-        what = "the checkpoint" if resume.name == "checkpoint.h5" else "a checkpoint"
-        raise ConfigError(f"`resume` {resume} is {what} of the run in {folder}, not of {run_dir}: continue "
-                          f"it there, giving its run folder, `resume={str(folder)!r}`, which takes the options the "
-                          f"run recorded")
-
-
-def _check_owner(plan):
-    """``x.h5`` and ``x.weights`` would share the run directory ``x.run``: it belongs to the weights
-    file its config.json names, while that file exists beside it."""
-    recorded = recorded_out(plan.run_dir)
-    if recorded is None:
-        return  # no run recorded there (or an unreadable record): nobody else claims it
-    owner = plan.run_dir.parent / recorded
-    if owner.name != pathlib.Path(plan.config.out).name and owner.exists():
-        raise ConfigError(f"{plan.run_dir} belongs to {owner} (its config.json says so), not to "
-                          f"{plan.config.out}; choose another `out`, whose run directory is free")
-
-
 def _finished_weights(plan):
     """With `resume='auto'`, the weights of a run that finished (its result.json written) and whose
     checkpoint was deleted to save space, read without their solver state: a run to report, not to
@@ -297,8 +270,9 @@ def _read_already(plan, out):
 
 
 class WouldReplace(ConfigError):
-    """A fresh run would replace a run's weights or checkpoint (:func:`refuse_to_overwrite`); what to
-    do needs the run's folder written."""
+    """A fresh run would replace a run's weights or checkpoint (:func:`refuse_to_overwrite`). Its remedies (delete
+    or move the weights, `overwrite=True`) write in the run's folder: where train cannot write there, or lacks the
+    memory to train, it names that fault instead of this refusal (``minitransfer.train._finished_unlocked``)."""
 
 
 def refuse_to_overwrite(out, run_checkpoint, plan=None):
@@ -335,66 +309,3 @@ def _other_network(path, plan):
         return ""
     named = linked_out(plan) if path == pathlib.Path(plan.config.out) else None
     return f"{named or path} holds another network than this run trains ({', '.join(differ.values())})"
-
-
-def _check_resumable(saved, plan):
-    """A resumed run continues the same configuration on the same classes and network. The
-    configuration is compared before the layers' shapes: a rerun on another dataset (its folder
-    moved, and `data` not given) is told so, not that fc8 has another shape; and a rerun whose
-    options pick another preset (a `copy_from` base of another network) is told which option
-    changed. Only a checkpoint whose recorded configuration does not name the network it holds (a
-    foreign file in the run's place) is refused for its network, before its configuration. Refused with
-    `resume='auto'` and no `out`, the run compared is the default name's, which may not be the one meant: the
-    refusal says so, and how to name another (it offered to replace that run, `overwrite=True`, and no more)."""
-    probe = plan.preset.build(plan.config.fc8_outputs)
-    if saved.preset != probe.preset and saved.meta["config"].get("preset") != saved.preset:
-        raise checkpoints.CheckpointError(f"checkpoint {saved.path} holds a {saved.preset!r} network; this run "
-                                          f"trains {probe.preset!r}")
-    _check_written_out(saved, plan)
-    refuse_damaged_record(saved.path, saved.meta["config"])  # not "base_lr nan -> 0.01": "give --base-lr nan"
-    try:
-        check_configuration(saved, plan)
-    except ConfigError as error:
-        if type(error) is not ConfigError or plan.config.resume != "auto" or "out" not in plan.unset:
-            raise
-        raise ConfigError(f"{error}; `resume='auto'` without `out` continues the run of this configuration's default "
-                          f"name, {plan.config.out}: to continue another run, give its run folder as `resume` (e.g. "
-                          f"`resume='runs/baseA.run'`), which takes its `out` and the options it recorded") from None
-    if saved.solver is None:  # after the checks that say what a copy of a run's weights file is for
-        raise checkpoints.CheckpointError(
-            f"checkpoint {saved.path} has no solver state (a finished run's weights file keeps none; its run "
-            f"folder's checkpoint.h5 does); it cannot be resumed: to train a new network from it, give it as "
-            f"`copy_from` (with `n`, the layers to copy)")
-    checkpoints.check_architecture(saved, probe)
-    batch = saved.solver.cursor.get("batch")
-    if batch != saved.solver.iteration:
-        raise checkpoints.CheckpointError(f"checkpoint {saved.path}: solver attribute cursor is at batch {batch!r}, "
-                                          f"its iteration is {saved.solver.iteration} (one batch per iteration)")
-    if saved.classes != plan.classes:
-        raise DataMismatch(f"checkpoint {saved.path} was trained on other classes than this run's "
-                           f"({_first_difference(saved.classes, plan.classes)})")
-
-
-def _check_written_out(saved, plan):
-    """A checkpoint given as `resume` (a run's weights copied elsewhere, its checkpoint.h5 copied)
-    continues the run that wrote it, into the weights file it records: given another `out`, the
-    refusal was "`out` 'b.h5' -> 'y.h5'", as if a mere option differed. Its own run's checkpoint
-    under another `out` (a renamed run folder) is left to :func:`check_configuration`'s hint."""
-    own = plan.run_dir / "checkpoint.h5"
-    if plan.config.resume == "auto" or own.exists() and os.path.samefile(saved.path, own):
-        return
-    recorded = saved.meta["config"].get("out")
-    if not isinstance(recorded, str) or "out" not in differences(saved, plan):
-        return  # a record without its `out` (damaged, by hand): check_configuration refuses it as it differs
-    recorded = recorded_name(recorded)
-    raise ConfigError(f"`resume` {saved.path} holds the run of {recorded} (the weights file it writes), not of `out` "
-                      f"{plan.config.out}: a run continues only into its own weights, beside its run folder; to "
-                      f"train a new network from these weights, give {saved.path} as `copy_from` (with `n`, the "
-                      f"layers to copy)")
-
-
-def _first_difference(saved, current):
-    if len(saved) != len(current):
-        return f"{len(saved)} classes in the checkpoint, {len(current)} in this run's half"
-    label = next(index for index, (a, b) in enumerate(zip(saved, current)) if a != b)
-    return f"label {label} is {described_class(saved[label])} in the checkpoint, {described_class(current[label])} here"

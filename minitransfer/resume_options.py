@@ -73,7 +73,7 @@ def _refuse_other_file(resume, out):
     """A `resume` that is recognisably no checkpoint (:func:`minitransfer.path_kinds.not_hdf5`: a run's config.json,
     a figure): what it is, and what to give instead, its run folder where it is the run of ``out``'s; it was "not
     an HDF5 file (corrupt or not a checkpoint)", as a damaged checkpoint is, naming nothing to give. A file of
-    another run is said so as its run is checked (:func:`minitransfer.resume.resume_point`)."""
+    another run is said so as its run is checked (:func:`minitransfer.resume_checks.check_own_run`)."""
     if resume in (None, "auto"):
         return
     what = path_kinds.not_hdf5(resume)

@@ -3,7 +3,8 @@ run wrote beside it, as `copy_from` (:func:`copied_weights`), eval and info (:fu
 take it; and what to say of a weights file not there beside a run folder holding a checkpoint
 (:class:`UnwrittenWeights`: its run training now, stopped before its end, or its network moved away
 since); and of a run folder whose checkpoint.h5 is not there though its logs show it wrote one
-(:func:`checkpoint_missing`). A run folder given to `resume`: :mod:`minitransfer.resume_options`."""
+(:func:`checkpoint_missing`); the preset a network records, for a command pasted that reads it
+(:func:`recorded_preset`). A run folder given to `resume`: :mod:`minitransfer.resume_options`."""
 
 import dataclasses
 import os
@@ -105,15 +106,23 @@ class UnwrittenWeights:
         """`minitransfer train --resume RUN`, which goes on with the stopped run, as it runs pasted into a new shell:
         after the words that shell needs to know its preset where it is one's own (its checkpoint's record:
         :func:`minitransfer.own_presets.pasted`); before, "train --resume RUN", neither."""
-        from minitransfer.checkpoint import CheckpointError, read_meta  # here: checkpoint's imports import this module
-        from minitransfer.checkpoint_check import HDF5_DAMAGE
-        from minitransfer.own_presets import pasted, preset_of
+        from minitransfer.own_presets import pasted
 
-        try:
-            preset = preset_of(read_meta(self.run / "checkpoint.h5").get("config"))
-        except (CheckpointError, OSError, *HDF5_DAMAGE):  # unreadable: said without the preset's words
-            preset = None
-        return pasted(f"train --resume {shlex.quote(str(self.run))}", preset)
+        return pasted(f"train --resume {shlex.quote(str(self.run))}", recorded_preset(self.run / "checkpoint.h5"))
+
+
+def recorded_preset(path):
+    """The preset the network or checkpoint ``path`` records (:func:`minitransfer.own_presets.preset_of`), for the
+    words a new shell needs before a command pasted (:func:`minitransfer.own_presets.pasted`); None where it cannot
+    be read (the command is then said without them, and says why as it runs)."""
+    from minitransfer.checkpoint import CheckpointError, read_meta  # here: checkpoint's imports import this module
+    from minitransfer.checkpoint_check import HDF5_DAMAGE  # OSError among them, fileio.StorageError too
+    from minitransfer.own_presets import preset_of
+
+    try:
+        return preset_of(read_meta(path).get("config"))
+    except (CheckpointError, *HDF5_DAMAGE):
+        return None
 
 
 def unwritten_weights(path):

@@ -11,7 +11,7 @@ from test_experiment import names, trained_grid  # noqa: F401 (a fixture)
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
-from minitransfer import grid_status, results, scheduler
+from minitransfer import grid_rerun_notes, grid_status, results, scheduler
 from minitransfer.cli import main
 
 
@@ -67,7 +67,7 @@ def test_the_note_tells_a_result_gone_from_one_that_cannot_be_read(trained_grid,
     (place / "random0" / "baseB.run" / "result.json").write_text("")
     pending = [run for run in runs if run.name in ("random0/baseA", "random0/baseB")]
     assert [grid_status.result_written_again(place, run) for run in pending] == [True, True]
-    note = grid_status.tried_again(pending, place)
+    note = grid_rerun_notes.tried_again(pending, place)
     why = grid_status.unreadable_result(place, pending[1])
     assert note == (f"result.json written again from their checkpoints: random0/baseA, random0/baseB, finished, "
                     f"whose result.json report cannot read or is gone (e.g. random0/baseB: {why})"), note

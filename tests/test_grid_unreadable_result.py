@@ -56,13 +56,13 @@ def test_an_emptied_result_json_is_written_again_by_the_grid_and_read_by_report(
 def test_of_several_results_written_again_the_reason_given_is_one_runs(trained_grid, tmp_path):  # noqa: F811
     """The note names the run whose reason it gives, as an example. Before, the first run's reason read as if
     it applied to all of them."""
-    from minitransfer import grid_status
+    from minitransfer import grid_rerun_notes, grid_status
     source, runs, options = trained_grid
     place = tmp_path / "grid"
     shutil.copytree(source, place)
     for name in ("baseA", "baseB"):
         (place / "random0" / f"{name}.run" / "result.json").write_text("")
     pending = [run for run in runs if run.name in ("random0/baseA", "random0/baseB")]
-    note = grid_status.tried_again(pending, place)
+    note = grid_rerun_notes.tried_again(pending, place)
     first = grid_status.unreadable_result(place, pending[0])
     assert f"(e.g. {pending[0].name}: {first})" in note, note

@@ -1,0 +1,62 @@
+"""What a grid's rerun says of the runs it trains again (:func:`tried_again`): those whose train failed before, with
+the transfers that waited for them, those whose network is gone, and those whose result.json is written again from
+their checkpoint. Where each run stands, which these notes read, is :mod:`minitransfer.grid_status`.
+"""
+
+from minitransfer.experiment import LOG_FILE, run_dir, some_names
+from minitransfer.grid_status import error_line, network_gone, result_written_again, unreadable_result
+from minitransfer.rundir import RESULT_FILE
+
+
+def tried_again(pending, out, written_again=None, states=None):
+    """What a rerun says of the runs ``pending`` it trains again: those whose train failed before (its train.log
+    ends on an error, :func:`~minitransfer.grid_status.error_line`), with the runs that waited for them (their
+    transfers, not run), and those whose network is gone (:func:`~minitransfer.grid_status.network_gone`); None
+    where there are none. Before, a rerun said "4 to run" alone. ``written_again``: those of ``pending`` whose
+    result.json is written again (:func:`~minitransfer.grid_status.result_written_again`), where the caller asked
+    already (the grid, for its start numbers). ``states``: as for
+    :func:`~minitransfer.grid_status.unreadable_result`."""
+    if written_again is None:
+        written_again = [run for run in pending if result_written_again(out, run, states)]
+    notes = [note for note in (_failed_before(pending, out), _gone(pending, out),
+                               _written_again(written_again, out, states)) if note]
+    return "; ".join(notes) or None
+
+
+def _gone(pending, out):
+    names = [run.name for run in pending if network_gone(out, run)]
+    if not names:
+        return None
+    s, its = ("s", "their") if len(names) > 1 else ("", "its")
+    return (f"trained again: {some_names(names)}, whose weights file{s} and checkpoint{s} are gone ({its} "
+            f"result.json, of the network{s} gone, replaced)")
+
+
+def _written_again(again, out, states):
+    """"... whose result.json report cannot read (WHY)", "is gone" where not there (before, "cannot read (None)"),
+    "report cannot read or is gone" where runs differ, the reason an unreadable one's."""
+    if not again:
+        return None
+    several = len(again) > 1
+    whys = [(run, unreadable_result(out, run, states)) for run in again]
+    unread = [(run, why) for run, why in whys if why is not None]
+    lacking = ("report cannot read" if len(unread) == len(again) else "is gone" if not unread else
+               "report cannot read or is gone")
+    example = f" ({'e.g. ' + unread[0][0].name + ': ' if several else ''}{unread[0][1]})" if unread else ""
+    return (f"{RESULT_FILE} written again from {'their' if several else 'its'} checkpoint{'s' if several else ''}: "
+            f"{some_names([run.name for run in again])}, finished, whose {RESULT_FILE} {lacking}{example}")
+
+
+def _failed_before(pending, out):
+    failed = [run for run in pending if error_line(run_dir(out, run)) is not None]
+    if not failed:
+        return None
+    names = [run.name for run in failed]
+    waited = [run.name for run in pending if run.parent in names and run.name not in names]
+    several = len(failed) > 1
+    log = run_dir(out, failed[0]) / LOG_FILE
+    note = (f"tried again: {some_names(names)}, which failed before ({'their' if several else 'its'} {LOG_FILE} says "
+            f"why{f', e.g. {log}' if several else f': {log}'})")
+    if waited:
+        note += f"; then {some_names(waited)}, which waited for {'them' if several else 'it'}"
+    return note
