@@ -87,7 +87,7 @@ from minitransfer.result_checks import refuse_contradicted
 from minitransfer.run_file_readers import reads_shared
 from minitransfer.data import inputs
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
-from minitransfer.report_mixed import MixedRuns, mixed
+from minitransfer.report_mixed import MixedRuns, mixed, reports_apart
 from minitransfer.report_no_runs import UNFINISHED_NAMED, no_runs
 from minitransfer.report_plan import finish_notes, grids_of, said_of, unfinished_states
 from minitransfer.report_pooled import gathered_grids, planned_in_grids
@@ -282,7 +282,8 @@ def _measure(runs_dir):
     if groups:
         raise MixedRuns(inputs.display_name(
             f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool them (other "
-            f"classes, images, chance levels, networks or arithmetic): report each from a folder of its own"))
+            f"classes, images, chance levels, networks or arithmetic): report each from a folder of its own"
+            f"{reports_apart(runs_dir, results)}"))
     facts = {}  # each dataset's validation labels, read once for every reader
     sets = validation_sets(results, facts)
     bases = Bases(results)
