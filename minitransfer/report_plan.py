@@ -19,7 +19,9 @@ from minitransfer import grid_status, run_networks, stopping
 from minitransfer.data import inputs
 from minitransfer.experiment import LOG_FILE, PLAN_FILE, SLURM_SCRIPTS
 from minitransfer.finish_command import experiment_command
-from minitransfer.grid_plan import text_of
+from minitransfer.config_wording import option_name
+from minitransfer.grid_options import SOURCE_DATA
+from minitransfer.grid_plan import options_of, text_of
 from minitransfer.grid_plan_file import read_plan, records_of
 from minitransfer.rundir import nearest_above
 from minitransfer.slurm_plan import SUBMIT_FILE
@@ -89,10 +91,25 @@ def finish_notes(runs_dir, names, grids):
         if command is None:
             continue
         if owners.count(grid) == len(owners):
-            return [f"to finish them, run: {command}"]
+            return [f"to finish them, run{_data_elsewhere(grid.plan)}: {command}"]
         folder = grid.folder if not grid.shown else pathlib.Path(runs_dir) / grid.shown
-        notes.append(f"to finish those of the grid in {inputs.path_text(folder)}, run: {command}")
+        notes.append(f"to finish those of the grid in {inputs.path_text(folder)}, run{_data_elsewhere(grid.plan)}: "
+                     f"{command}")
     return notes
+
+
+def _data_elsewhere(plan):
+    """" (its --data /x/data is not here: ...)" where the dataset folders the grid's ``plan`` records are not on this
+    machine (a grid copied from another, its dataset elsewhere here), said before its command, whose --data was
+    refused as pasted ("Path '/x/data' does not exist"); "" where they are there."""
+    options = options_of(plan) or {}
+    gone = [f"{option_name(name)} {inputs.path_text(options[name])}" for name in ("data", SOURCE_DATA)
+            if isinstance(options.get(name), str) and not os.path.isdir(options[name])]
+    if not gone:
+        return ""
+    it = "it" if len(gone) == 1 else "them"
+    return (f" (its {' and '.join(gone)} {'is' if len(gone) == 1 else 'are'} not on this machine: a grid copied from "
+            f"another? change {it} to the dataset's folder here)")
 
 
 def _owner(grids, name):

@@ -1,7 +1,9 @@
 """A report reads each grid's plan (experiment.json) once: for its planned runs without a folder, its SLURM scripts
 (a failed run's "then rerun submit.sh"), the command that finishes it and whether it is a demo's. Before, the plan
 of the grid reported was read four times (report_pooled.planned_in_grids, report_plan._slurm_grid,
-finish_command.experiment_command, report_table1_notes.demo_planned), and a grid gathered below it twice."""
+finish_command.experiment_command, report_table1_notes.demo_planned), and a grid gathered below it twice. A
+failed run of a SLURM grid gathered below says to rerun its submit.sh, as it does reported from its grid's folder
+(before, the scripts of the grid the folder is or lies in alone were read)."""
 
 import shutil
 
@@ -27,9 +29,12 @@ def _grid(out, slurm):
 def test_a_report_reads_each_grids_plan_once(tmp_path, monkeypatch, below):
     runs = tmp_path / "results"
     grid = _grid(runs / below, tmp_path / "slurm")
+    (grid / "random0" / "A1B.run" / "train.log").write_text("error: out of memory\n")  # the line it failed on
     reads = _plan_reads(monkeypatch)
     measured = report.measure(runs)
     assert reads == [grid / experiment.PLAN_FILE]
     prefix = f"{below}/" if below else ""
     assert measured.unfinished == [f"{prefix}random0/A1B"] and measured.planned == [f"{prefix}random0/B1B"]
     assert len(measured.finish) == 1 and f" -o {grid.absolute()} " in measured.finish[0], measured.finish
+    log, submit = grid / "random0" / "A1B.run" / "train.log", tmp_path / "slurm" / "submit.sh"
+    assert measured.failed == [f"{prefix}random0/A1B: error: out of memory (see {log}); then rerun bash {submit}"]
