@@ -6,7 +6,9 @@ or a folder above it) names that have no run folder at all (:func:`planned_not_s
 search of the folder finds: their folders deleted, or a plan whose folders were never made.
 Of a grid run by its SLURM scripts: a failed run's error line is the train's, not srun's line after it
 (:func:`minitransfer.grid_status.last_log_line`), with submit.sh to rerun; a transfer whose base failed or
-stopped waits for submit.sh (:func:`_waiting_words`).
+stopped waits for submit.sh (:func:`_waiting_words`). Each grid's plan, that of the grid the folder reported is
+or lies in and those of the grids gathered below it, is read once for all of these (:func:`grids_of`), and each
+grid with runs not finished or planned gets the command that finishes it (:func:`finish_notes`).
 """
 
 import dataclasses
