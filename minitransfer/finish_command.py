@@ -14,14 +14,15 @@ from minitransfer.own_presets import pasted
 _NAMED_APART = ("data", grid_options.SOURCE_DATA)  # experiment's own options, not train's: said first
 
 
-def experiment_command(grid):
+def experiment_command(grid, plan=None):
     """``minitransfer experiment --data DATA -o GRID ...`` (as one line for a shell, with
     ``MINITRANSFER_PRESET_SOURCES=...`` before it for a preset of the user's own, :func:`pasted`) that plans
     the runs of the plan in the folder ``grid`` (:data:`minitransfer.experiment.PLAN_FILE`) with its options: a
     rerun trains those not finished and skips the others. None where there is no plan, or where the command
     rebuilt would not plan its runs exactly (:func:`minitransfer.experiment.plan_grid` of its arguments, the
-    oracle): several grids' plans in one folder, a plan edited by hand."""
-    plan = read_plan(grid)
+    oracle): several grids' plans in one folder, a plan edited by hand. ``plan``: the plan there, where the caller
+    read it already (:func:`minitransfer.grid_plan_file.read_plan`: it is read here where None)."""
+    plan = read_plan(grid) if plan is None else plan
     options = plan.get("options") if isinstance(plan, dict) else None
     try:
         runs = [Run.from_json(record) for record in records_of(plan)]
@@ -64,19 +65,36 @@ def _experiment_arguments(planned, options):
               if asked]
     # the command line's default: the random split, none with --source-data (a random one beside it named)
     default = ["random"] if not planned["cross"] else []
-    words = [] if splits == default else [word for split in splits for word in ("--split", split)]
-    if planned["random_seeds"] != (0,):
-        words += [word for seed in planned["random_seeds"] for word in ("--split-seed", str(seed))]
-    words += ["--layers", ",".join(map(str, planned["layers"]))]
-    words += ["--both-directions"] * planned["both_directions"]
-    words += ["--no-fine-tuned"] * (not planned["fine_tuned"])  # only where it may be given: _planning
-    for flag, values in (("--random-frozen", planned["random_frozen"]), ("--per-class", planned["per_class"])):
+    trained = {name: value for name, value in options.items() if name not in _NAMED_APART}
+    return grid_arguments(splits if splits != default else (),
+                          planned["random_seeds"] if planned["random_seeds"] != (0,) else (), planned["layers"],
+                          both_directions=planned["both_directions"], fine_tuned=planned["fine_tuned"],
+                          random_frozen=planned["random_frozen"], per_class=planned["per_class"],
+                          replicates=planned["replicates"] if planned["replicates"] > 1 else None,
+                          options=trained)  # a field train has not: ValueError
+
+
+def grid_arguments(splits, split_seeds, layers, *, both_directions=False, fine_tuned=True, random_frozen=(),
+                   per_class=(), replicates=None, options=None):
+    """The arguments of ``minitransfer experiment`` after -o that plan a grid of the ``splits`` ("random",
+    "natural"), random ``split_seeds`` and ``layers`` (the n copied), both halves' transfers where
+    ``both_directions``, without fine-tuned ones where not ``fine_tuned``, random-weights controls at
+    ``random_frozen``, reduced-data runs of ``per_class`` images, ``replicates`` (None: not said) and the
+    training ``options`` (TrainConfig fields, :func:`minitransfer.config_wording.command_line`: a field train has
+    not is a ValueError), in the order the command's help lists them; what is empty or the default is left out.
+    The command that finishes a grid (:func:`experiment_command`) and the demo's advice, a grid like its own
+    (``minitransfer.cli.demo``), each turn a plan back into these."""
+    words = [word for split in splits for word in ("--split", split)]
+    words += [word for seed in split_seeds for word in ("--split-seed", str(seed))]
+    words += ["--layers", ",".join(map(str, layers))]
+    words += ["--both-directions"] * bool(both_directions)
+    words += ["--no-fine-tuned"] * (not fine_tuned)  # only where it may be given: _planning
+    for flag, values in (("--random-frozen", random_frozen), ("--per-class", per_class)):
         if values:
             words += [flag, ",".join(map(str, values))]
-    if planned["replicates"] > 1:
-        words += ["--replicates", str(planned["replicates"])]
-    trained = {name: value for name, value in options.items() if name not in _NAMED_APART}
-    return words + config_wording.command_line(trained)  # a field train has not: ValueError
+    if replicates is not None:
+        words += ["--replicates", str(replicates)]
+    return words + config_wording.command_line(options or {})
 
 
 def _data_arguments(options):

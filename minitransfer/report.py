@@ -87,9 +87,9 @@ from minitransfer.result_checks import refuse_contradicted
 from minitransfer.run_file_readers import reads_shared
 from minitransfer.data import inputs
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
-from minitransfer.report_mixed import MixedRuns, mixed
+from minitransfer.report_mixed import MixedRuns, mixed, reports_apart
 from minitransfer.report_no_runs import UNFINISHED_NAMED, no_runs
-from minitransfer.report_plan import finish_note, said_of, unfinished_states
+from minitransfer.report_plan import finish_notes, grids_of, said_of, unfinished_states
 from minitransfer.report_pooled import gathered_grids, planned_in_grids
 from minitransfer.report_table1_notes import demo_planned, table1_at_chance, table1_unmeasured, table1_unpaired
 from minitransfer.report_versions import version_groups, versions_said
@@ -159,7 +159,7 @@ class Report:
     unfinished_states: dict = dataclasses.field(default_factory=dict)  # {name: state} of each unfinished run
     reference_levels: str = ""  # --reference over runs not of the paper's setup: run_caveats.reference_levels
     versions: dict = dataclasses.field(default_factory=dict)  # {version: runs} where several: report_versions
-    finish: str = None  # the command that finishes the grid, of runs not finished or planned: report_plan.finish_note
+    finish: list = dataclasses.field(default_factory=list)  # the commands that finish their grids: finish_notes
 
     @property
     def unfinished_said(self):
@@ -271,21 +271,23 @@ def _measure(runs_dir):
     checkpoints = {}  # the base checkpoints collect reads, read no second time for Table 1's unfinished runs
     results, unfinished, left_out = collect(runs_dir, checkpoints)
     refuse_contradicted(left_out)  # an edited result.json: exit 65, not a run left out in a note
-    gathered = list(gathered_grids(runs_dir))  # one walk: for the planned runs, and whether they are a demo's
-    planned = planned_in_grids(runs_dir, gathered)
-    training, failed, states = unfinished_states(runs_dir, unfinished)
+    grids = grids_of(runs_dir, gathered_grids(runs_dir))  # one walk, each plan read once for all that follows
+    planned = planned_in_grids(grids)
+    training, failed, states = unfinished_states(runs_dir, unfinished, grids)
+    finish = finish_notes(runs_dir, [*unfinished, *planned], grids)
     if not results:
-        why, run_folder = no_runs(runs_dir, said_of(states), left_out, training, failed, planned)
+        why, run_folder = no_runs(runs_dir, said_of(states), left_out, training, failed, planned, finish)
         raise (RunFolderGiven if run_folder else NoRuns)(inputs.display_name(why))
     groups = mixed(results, left_out)  # a copy of one network collect left out named with its group
     if groups:
         raise MixedRuns(inputs.display_name(
             f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool them (other "
-            f"classes, images, chance levels, networks or arithmetic): report each from a folder of its own"))
+            f"classes, images, chance levels, networks or arithmetic): report each from a folder of its own"
+            f"{reports_apart(runs_dir, results)}"))
     facts = {}  # each dataset's validation labels, read once for every reader
     sets = validation_sets(results, facts)
     bases = Bases(results)
-    demo = demo_planned(runs_dir, gathered)
+    demo = demo_planned(grids)
     versions = version_groups(results, runs_dir, demo)  # several versions: said
     return Report(files={}, results=results, unfinished=unfinished, figures=False,
                   findings=measured.findings(results, facts, bases),
@@ -297,4 +299,4 @@ def _measure(runs_dir):
                   validation_sets=sets, dataset_facts=facts, bases=bases, base_checkpoints=checkpoints,
                   network_gone=[r.run.name for r in results if network_gone(runs_dir / f"{r.run.name}.run")],
                   planned=planned, demo=demo, unfinished_states=states,
-                  finish=finish_note(runs_dir) if unfinished or planned else None)
+                  finish=finish)

@@ -3,6 +3,8 @@ datasets, presets or precisions, and transfers across datasets of several source
 named with its runs, so that each is reported from a folder of its own.
 """
 
+import shlex
+
 from minitransfer.class_tables import prepared_again_since
 from minitransfer.config_checks import DataMismatch
 from minitransfer.experiment import CROSS, SOURCE
@@ -58,6 +60,23 @@ def mixed(results, left_out=()):
                             for members, runs in zip(groups.values(), given))
             found.append(f"{len(groups)} {what}: {'; '.join(listed)}")
     return found
+
+
+def reports_apart(runs_dir, results):
+    """": `minitransfer report FOLDER`, ..." where the runs ``results`` that :func:`mixed` refuses to pool lie in
+    folders below ``runs_dir`` (their names' first part: grids gathered into one results folder, two presets' or
+    datasets' sweeps in RESULTS/sweep1 and RESULTS/sweep2) each of whose runs may be pooled: the commands, each
+    pasteable, that report each folder apart (into FOLDER/report). "" where some run lies in ``runs_dir`` itself or
+    a folder of them is mixed too: "report each from a folder of its own" says it, which the user must make."""
+    folders = {}
+    for r in results:
+        top, below, _ = r.run.name.partition("/")
+        if not below:
+            return ""
+        folders.setdefault(top, []).append(r)
+    if len(folders) < 2 or any(mixed(members) for members in folders.values()):
+        return ""
+    return ": " + ", ".join(f"`minitransfer report {shlex.quote(str(runs_dir / top))}`" for top in sorted(folders))
 
 
 def _copies(left_out):

@@ -7,7 +7,7 @@ reasons grouped, the runs named or counted, with what to train instead), or no r
 import collections
 
 from minitransfer.path_kinds import folder_kind, folder_words, path_kind
-from minitransfer.report_plan import finish_note, planned_words, training_now
+from minitransfer.report_plan import planned_words, training_now
 from minitransfer.rundir import RESULT_FILE
 from minitransfer.results import LeftOut
 from minitransfer.left_out import MeasuredNowhere, WithoutRunFolder
@@ -16,14 +16,14 @@ UNFINISHED_NAMED = 5  # in the message of a folder of unfinished or left-out run
 _GIVE_RUNS = "give the folder a grid was trained into (its `out`), or the one that holds train's `out`"
 
 
-def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
+def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=(), finish=()):
     """Why ``runs_dir`` holds no run to report: its runs not finished ("name (state)",
     :func:`minitransfer.report_plan.said_of`; how many a process trains now,
     and of those whose train failed, as it tells them, "failed NAME: its error
     line (see its train.log)"), left out ("name: why" texts; the first :data:`UNFINISHED_NAMED` of each, with its
     reason, and how many more), planned by the grid with no run folder (``planned``:
     :func:`minitransfer.report_plan.planned_not_started`), with, for runs of a grid not finished or planned, the
-    command that finishes it, rebuilt from its plan (:func:`minitransfer.report_plan.finish_note`), or none there
+    command that finishes it, rebuilt from its plan (``finish``: :func:`minitransfer.report_plan.finish_notes`), or none
     (a mistyped folder, one that does not exist, a file, a home folder, a run folder itself). The arguments to give are
     quoted as the library names them (`out`), which the command line says as its options (--out).
     Where runs finished (their result.json there) but each is left out, it says so, their reasons
@@ -47,9 +47,7 @@ def no_runs(runs_dir, unfinished, left_out, training=(), failed=(), planned=()):
         now = training_now(training)
         why.insert(0, f"{len(unfinished)} not finished{now} ({', '.join(unfinished[:UNFINISHED_NAMED])}"
                       + (f" and {more} more)" if more > 0 else ")"))
-    finish = finish_note(runs_dir) if unfinished or planned else None
-    if finish:  # the grid's command, rebuilt from its plan: said once, after the runs it finishes
-        why.append(finish)
+    why += finish  # each grid's command, rebuilt from its plan: said once, after the runs it finishes
     if finished:
         return f"nothing to report under {runs_dir}: " + "; ".join([_finished_left_out(finished), *why]), False
     if unfinished or failed or planned or len(left_out) > len(lone):  # runs there, none finished (exit code 1)

@@ -6,19 +6,25 @@ or a folder above it) names that have no run folder at all (:func:`planned_not_s
 search of the folder finds: their folders deleted, or a plan whose folders were never made.
 Of a grid run by its SLURM scripts: a failed run's error line is the train's, not srun's line after it
 (:func:`minitransfer.grid_status.last_log_line`), with submit.sh to rerun; a transfer whose base failed or
-stopped waits for submit.sh (:func:`_waiting_words`).
+stopped waits for submit.sh (:func:`_waiting_words`). Each grid's plan, that of the grid the folder reported is
+or lies in and those of the grids gathered below it, is read once for all of these (:func:`grids_of`), and each
+grid with runs not finished or planned gets the command that finishes it (:func:`finish_notes`).
 """
 
+import dataclasses
 import os
 import pathlib
 import shlex
 import types
 
 from minitransfer import grid_status, run_networks, stopping
+from minitransfer.data import inputs
 from minitransfer.experiment import LOG_FILE, PLAN_FILE, SLURM_SCRIPTS
 from minitransfer.finish_command import experiment_command
-from minitransfer.grid_plan import text_of
-from minitransfer.grid_plan_file import planned_records, read_plan, records_of
+from minitransfer.config_wording import option_name
+from minitransfer.grid_options import SOURCE_DATA
+from minitransfer.grid_plan import options_of, text_of
+from minitransfer.grid_plan_file import read_plan, records_of
 from minitransfer.rundir import nearest_above
 from minitransfer.slurm_plan import SUBMIT_FILE
 from minitransfer.run_labels import name_order
@@ -36,32 +42,101 @@ def grid_folder(runs_dir):
     return nearest_above(runs_dir, lambda folder: (folder / PLAN_FILE).is_file())
 
 
-def finish_note(runs_dir):
-    """"to finish them, run: minitransfer experiment ..." for the runs not finished or planned under ``runs_dir``:
-    the command of the grid it is or lies in, rebuilt from its plan
-    (:func:`minitransfer.finish_command.experiment_command`), said once beside them; None for runs trained by hand
-    or a plan no one command makes, which keep :data:`RERUN_GRID`'s words alone."""
-    grid = grid_folder(runs_dir)
-    command = None if grid is None else experiment_command(grid)
-    return None if command is None else f"to finish them, run: {command}"
+@dataclasses.dataclass(eq=False)  # each grid itself, by identity: a key of the runs it plans
+class Grid:
+    """A grid whose runs lie under the folder reported (:func:`grids_of`): its ``folder``, its ``plan`` as read
+    once for the whole report (:func:`minitransfer.grid_plan_file.read_plan`: None where it cannot be read),
+    ``within``, what its plan's names start with for the runs under the folder reported ("random0/" where
+    GRID/random0 is reported, else ""), and ``shown``, what the report's names of its runs start with ("" for the
+    grid the folder reported is or lies in, "sweep1/" for one gathered below it, a copy of another machine's)."""
+
+    folder: pathlib.Path
+    plan: dict
+    within: str
+    shown: str
+
+    def __post_init__(self):
+        self._names = {record["name"] for record in records_of(self.plan)}
+
+    def planned(self, shown_name):
+        """Whether the run the report names ``shown_name`` is one its plan names."""
+        return shown_name.startswith(self.shown) and self.within + shown_name[len(self.shown):] in self._names
 
 
-def planned_not_started(runs_dir):
-    """The names (below ``runs_dir``, as the report names runs) of the runs the grid's plan names
-    (:func:`grid_folder`, :func:`minitransfer.grid_plan_file.planned_records`) under ``runs_dir``
-    that have no run folder: neither started nor left behind, in none of the report's lists before. One whose
-    folder cannot be looked for (a split folder this user may not read or enter) is none of them: the report
-    names that folder left out, and said every run in it "planned, not started" beside it (:func:`_no_folder`)."""
+def grids_of(runs_dir, gathered=()):
+    """The grids whose runs lie under ``runs_dir``: the one it is or lies in (:func:`grid_folder`), first, and each
+    of ``gathered`` (:func:`minitransfer.report_pooled.gathered_grids`, below it), each a :class:`Grid` whose plan
+    is read here, once for the whole report: its planned runs, its SLURM scripts, the command that finishes it and
+    whether it is a demo's were each read from experiment.json again."""
+    runs_dir = pathlib.Path(runs_dir)
+    grids = []
     grid = grid_folder(runs_dir)
+    if grid is not None:
+        below = runs_dir.resolve().relative_to(grid).as_posix()  # as grid_folder found it
+        grids.append(Grid(grid, read_plan(grid), "" if below == "." else f"{below}/", ""))
+    return grids + [Grid(folder, read_plan(folder), "", f"{folder.relative_to(runs_dir).as_posix()}/")
+                    for folder in gathered]
+
+
+def finish_notes(runs_dir, names, grids):
+    """"to finish them, run: minitransfer experiment ..." for the runs ``names`` (not finished or planned, as the
+    report names them under ``runs_dir``) where one grid of ``grids`` (:func:`grids_of`) plans every one: its
+    command, rebuilt from its plan (:func:`minitransfer.finish_command.experiment_command`), said once beside
+    them. Where they are of several grids (grids gathered below the folder reported, runs trained by hand beside
+    one), "to finish those of the grid in FOLDER, run: ..." for each grid planning some of them, naming its own
+    folder. Empty for runs trained by hand or a plan no one command makes, which keep :data:`RERUN_GRID`'s words
+    alone."""
+    owners = [_owner(grids, name) for name in names]
+    notes = []
+    for grid in (grid for grid in grids if grid in owners):  # in the order of their folders
+        command = experiment_command(grid.folder.absolute(), grid.plan)  # pasted anywhere: not as given
+        if command is None:
+            continue
+        if owners.count(grid) == len(owners):
+            return [f"to finish them, run{_data_elsewhere(grid.plan)}: {command}"]
+        folder = grid.folder if not grid.shown else pathlib.Path(runs_dir) / grid.shown
+        notes.append(f"to finish those of the grid in {inputs.path_text(folder)}, run{_data_elsewhere(grid.plan)}: "
+                     f"{command}")
+    return notes
+
+
+def _data_elsewhere(plan):
+    """" (its --data /x/data is not here: ...)" where the dataset folders the grid's ``plan`` records are not on this
+    machine (a grid copied from another, its dataset elsewhere here), said before its command, whose --data was
+    refused as pasted ("Path '/x/data' does not exist"); "" where they are there."""
+    options = options_of(plan) or {}
+    gone = [f"{option_name(name)} {inputs.path_text(options[name])}" for name in ("data", SOURCE_DATA)
+            if isinstance(options.get(name), str) and not os.path.isdir(options[name])]
+    if not gone:
+        return ""
+    it = "it" if len(gone) == 1 else "them"
+    return (f" (its {' and '.join(gone)} {'is' if len(gone) == 1 else 'are'} not on this machine: a grid copied from "
+            f"another? change {it} to the dataset's folder here)")
+
+
+def _owner(grids, name):
+    """The grid of ``grids`` whose plan names the run the report names ``name``, the deepest one gathered where
+    several would; None for a run trained by hand."""
+    planning = [grid for grid in grids if grid.planned(name)]
+    return max(planning, key=lambda grid: len(grid.shown), default=None)
+
+
+def planned_not_started(runs_dir, grid=None):
+    """The names (below ``runs_dir``, as the report names runs) of the runs the plan of ``grid`` (a :class:`Grid`
+    of :func:`grids_of`; where None, the grid ``runs_dir`` is or lies in: :func:`grid_folder`) names under
+    ``runs_dir`` that have no run folder: neither started nor left behind, in none of the report's lists before.
+    One whose folder cannot be looked for (a split folder this user may not read or enter) is none of them: the
+    report names that folder left out, and said every run in it "planned, not started" beside it
+    (:func:`_no_folder`)."""
     if grid is None:
-        return []
-    below = pathlib.Path(runs_dir).resolve().relative_to(grid).as_posix()  # as grid_folder found it
-    prefix = "" if below == "." else f"{below}/"
+        grid = next(iter(grids_of(runs_dir)), None)
+        if grid is None:
+            return []
     names = []
-    for record in planned_records(grid):
+    for record in records_of(grid.plan):
         name = record["name"]
-        if name.startswith(prefix) and _no_folder(grid / f"{name}.run"):
-            names.append(name[len(prefix):])
+        if name.startswith(grid.within) and _no_folder(grid.folder / f"{name}.run"):
+            names.append(grid.shown + name[len(grid.within):])
     return sorted(set(names), key=name_order)
 
 
@@ -91,20 +166,25 @@ def said_of(states):
     return [f"{name} ({state})" for name, state in states.items()]
 
 
-def unfinished_states(runs_dir, unfinished):
+def unfinished_states(runs_dir, unfinished, grids=None):
     """(training, failed, states) of the ``unfinished`` runs under ``runs_dir``, each run's lock and
     train.log read once for all three (:func:`_standing`): the names of those a process trains now (it
     holds the run's lock: :func:`minitransfer.run_lock.holder`); "name: error line (see its train.log)"
     for those whose train ended on an error (the last line of its train.log, which experiment writes;
     one trained by hand has none), which a rerun alone will not finish; and {name: state} of each,
     where it stands as a rerun of the grid finds it. The others were stopped or not yet started: a
-    rerun of the grid continues them. Of a grid written for SLURM (:func:`_slurm_grid`), a failed run's line
+    rerun of the grid continues them. Of a grid written for SLURM (:func:`_slurm_of`), a failed run's line
     ends with its submit.sh to rerun, and a transfer not started whose base is not finished says what it waits
-    for (:func:`_waiting_words`)."""
+    for (:func:`_waiting_words`). ``grids``: :func:`grids_of` ``runs_dir`` and the grids gathered below it, their
+    plans read once for the report (where None, the grid ``runs_dir`` is or lies in, read here)."""
     training, failed, states = [], [], {}
     standings = {name: _standing(runs_dir, name) for name in unfinished}
-    slurm = _slurm_grid(runs_dir) if unfinished else None
+    grids = grids_of(runs_dir) if grids is None and unfinished else grids or []
+    scripts = {grid: _slurm_of(grid) for grid in grids}
     for name, (state, error) in standings.items():
+        owner = max((grid for grid in grids if name.startswith(grid.shown)), key=lambda grid: len(grid.shown),
+                    default=None)
+        slurm = scripts.get(owner)
         if state == TRAINING_NOW:
             training.append(name)
         elif error is not None:
@@ -117,21 +197,23 @@ def unfinished_states(runs_dir, unfinished):
 
 
 def _slurm_grid(runs_dir):
-    """The SLURM scripts of the grid above ``runs_dir`` (:func:`grid_folder`), where its plan was written for them
-    (``experiment --emit-slurm``): ``submit`` (the command that submits its runs), ``parent`` (each planned
-    transfer's base, named as the report names runs under ``runs_dir``); None for any other folder."""
-    grid = grid_folder(runs_dir)
-    plan = read_plan(grid) if grid is not None else None
-    scripts = text_of(plan, SLURM_SCRIPTS)
+    """:func:`_slurm_of` the grid ``runs_dir`` is or lies in (:func:`grid_folder`); None for any other folder."""
+    return next((_slurm_of(grid) for grid in grids_of(runs_dir)), None)
+
+
+def _slurm_of(grid):
+    """The SLURM scripts of the :class:`Grid` ``grid``, where its plan was written for them (``experiment
+    --emit-slurm``): ``submit`` (the command that submits its runs), ``parent`` (each planned transfer's base,
+    named as the report names runs); None for any other grid."""
+    scripts = text_of(grid.plan, SLURM_SCRIPTS)
     if scripts is None:
         return None
-    below = pathlib.Path(runs_dir).resolve().relative_to(grid).as_posix()
-    prefix = "" if below == "." else f"{below}/"
     parent = {}
-    for record in records_of(plan):  # the plan read above, not read again
+    for record in records_of(grid.plan):  # the plan read once, not read again
         name, base = record.get("name"), record.get("parent")
-        if isinstance(name, str) and isinstance(base, str) and name.startswith(prefix):
-            parent[name[len(prefix):]] = base[len(prefix):] if base.startswith(prefix) else base
+        if isinstance(name, str) and isinstance(base, str) and name.startswith(grid.within):
+            shown = grid.shown + name[len(grid.within):]
+            parent[shown] = grid.shown + base[len(grid.within):] if base.startswith(grid.within) else base
     submit = f"bash {shlex.quote(os.path.join(scripts, SUBMIT_FILE))}"
     return types.SimpleNamespace(submit=submit, parent=parent)
 

@@ -11,19 +11,16 @@ from minitransfer.report_plan import planned_not_started
 from minitransfer.run_labels import name_order
 
 
-def planned_in_grids(runs_dir, gathered):
-    """The names (below ``runs_dir``, as the report names runs) of the runs without a run folder that the
-    plan of the grid ``runs_dir`` is or lies in names (:func:`minitransfer.report_plan.planned_not_started`),
-    and those of each grid gathered below it (a folder holding experiment.json: a copy of another machine's
-    grid), its path below ``runs_dir`` before each name: a grid copied without some of its runs says which are
-    missing, as it says reported alone. Run folders are not looked into, links to folders not followed (a
-    second name of a grid, whose runs are read once). ``gathered``: :func:`gathered_grids` of ``runs_dir``, as the
-    report walked it once for this and Table 1's note on a demo."""
-    runs_dir = pathlib.Path(runs_dir)
-    names = set(planned_not_started(runs_dir))
-    for grid in gathered:
-        below = grid.relative_to(runs_dir).as_posix()
-        names.update(f"{below}/{name}" for name in planned_not_started(grid))
+def planned_in_grids(grids):
+    """The names (below the folder reported, as the report names runs) of the runs without a run folder that the
+    plans of ``grids`` name (:func:`minitransfer.report_plan.planned_not_started`): the grid the folder reported is
+    or lies in, and each grid gathered below it (a folder holding experiment.json: a copy of another machine's
+    grid), its path below the folder reported before each name: a grid copied without some of its runs says which
+    are missing, as it says reported alone. ``grids``: :func:`minitransfer.report_plan.grids_of` the folder and
+    :func:`gathered_grids` of it, as the report walked it once and read each plan once."""
+    names = set()
+    for grid in grids:
+        names.update(planned_not_started(None, grid))
     return sorted(names, key=name_order)
 
 

@@ -15,9 +15,7 @@ from minitransfer.experiment import CROSS, Run, some_names
 from minitransfer.findings_caveats import chance_named
 from minitransfer.grid_options import ALL_CLASSES
 from minitransfer.grid_plan import options_of
-from minitransfer.grid_plan_file import read_plan
 from minitransfer.missing_bases import ELSEWHERE, MISSING, OTHER, UNMEASURED, base_without_accuracy, not_finished
-from minitransfer.report_plan import grid_folder
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, TABLE_1_COLUMNS, Selffers,
                                         consecutive_spans, layer_list, paired_bases, selffer_boosts, table1_measured,
                                         table1_ranges)
@@ -118,16 +116,14 @@ def table1_selffer_partial(results, rows, bases=None, selffers=None):
             f"{'is' if len(left) == 1 else 'are'} left out of it (no BnB+ with an accuracy at {which}).")
 
 
-def demo_planned(runs_dir, gathered):
-    """Whether the runs under ``runs_dir`` are a demo's: its grid folder's plan
-    (:func:`minitransfer.report_plan.grid_folder`), or where it lies in none, that of a grid gathered below it
-    (:func:`minitransfer.report_pooled.gathered_grids`: several machines' demos copied into one folder), records
-    options on all classes, as every demo's does and
-    no experiment's (how :mod:`minitransfer.demo_folder` tells a demo's folder). ``gathered``: those grids, as
-    the report walked ``runs_dir`` for them once."""
-    grid = grid_folder(runs_dir)
-    grids = [grid] if grid is not None else gathered
-    return any(ALL_CLASSES in (options_of(read_plan(grid)) or {}) for grid in grids)
+def demo_planned(grids):
+    """Whether the runs of the folder reported are a demo's: the plan of the grid it is or lies in (the first of
+    ``grids``, :func:`minitransfer.report_plan.grids_of`, whose names it shows as they are), or where it lies in
+    none, that of a grid gathered below it (:func:`minitransfer.report_pooled.gathered_grids`: several machines'
+    demos copied into one folder), records options on all classes, as every demo's does and no experiment's (how
+    :mod:`minitransfer.demo_folder` tells a demo's folder). ``grids``: their plans as the report read them once."""
+    own = [grid for grid in grids if not grid.shown]
+    return any(ALL_CLASSES in (options_of(grid.plan) or {}) for grid in own or grids)
 
 
 # Why an own base of Table 1's AnB+ runs has no accuracy, in the note's words (missing_bases.base_without_accuracy)

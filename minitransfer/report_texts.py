@@ -120,8 +120,8 @@ def _planned(report):
     (:attr:`minitransfer.report.Report.finish`)."""
     planned = ["", inputs.display_name(f"{len(report.planned)} {planned_words(report.planned)}")] \
         if report.planned else []
-    return planned + (["", inputs.display_name(report.finish[:1].upper() + report.finish[1:])]  # no stop: pasted
-                      if report.finish else [])
+    return planned + [line for note in report.finish  # no stop: pasted
+                      for line in ("", inputs.display_name(note[:1].upper() + note[1:]))]
 
 
 def _left_out(report):

@@ -515,20 +515,22 @@ def test_runs_of_two_datasets_in_one_folder_are_refused_each_named(runs_dir, tmp
     assert_refused_as_mixed(runs_dir, tmp_path / "r",
                             "2 datasets: /copy/of/eight, /data/eight (meta.json sha256 888888888888) (2: "
                             "random0/baseA, random0/baseB); /data/twenty (meta.json sha256 202020202020) (1: "
-                            "twenty/baseA)")
+                            "twenty/baseA)", apart=("random0", "twenty"))
 
     shutil.rmtree(runs_dir / "twenty")
     assert report.write_report(runs_dir, tmp_path / "r", figures=False).results
 
 
-def assert_refused_as_mixed(runs_dir, out, groups):
+def assert_refused_as_mixed(runs_dir, out, groups, apart=()):
     """``report RUNS_DIR -o OUT`` refuses the runs that mix ``groups`` as bad data (exit 65: the runs given do not
-    fit each other, none failed; it was 1, a run's failure), saying so, writing nothing."""
+    fit each other, none failed; it was 1, a run's failure), saying so, writing nothing; where their folders below
+    RUNS_DIR (``apart``) may each be reported, naming the command that reports each."""
     result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(out)])
     assert result.exit_code == 65
+    commands = ": " + ", ".join(f"`minitransfer report {runs_dir / folder}`" for folder in apart) if apart else ""
     assert result.output == (f"error: bad data: the runs under {runs_dir} are of {groups}; no table or finding may "
                              f"pool them (other classes, images, chance levels, networks or arithmetic): report each "
-                             f"from a folder of its own\n")
+                             f"from a folder of its own{commands}\n")
     assert not out.exists()
 
 

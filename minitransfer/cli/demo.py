@@ -15,6 +15,7 @@ from minitransfer import demo as demos
 from minitransfer import config_checks, demo_folder, fileio, grid_folder, report_folder, stopping
 from minitransfer.config_wording import command_line, option_name
 from minitransfer.data import shard_format, synthetic
+from minitransfer.finish_command import grid_arguments
 from minitransfer.ops import precision as precisions
 
 from ._devices import choose_devices
@@ -176,13 +177,11 @@ def _experiment_arguments(plan, seed, device, precision, grids):
     and training recipe (the options among ``grids``, experiment's; not --eval-batch-size, which
     changes no accuracy). One experiment cannot ask for the rest: the claim splits, BnA of the random
     splits, the networks on all classes trained twice as long (:func:`_all_classes_apart` says so)."""
-    count, layers = plan.networks_per_point, ",".join(map(str, plan.layers))
-    split_seeds = [word for split_seed in range(seed * plan.splits, seed * plan.splits + count)
-                   for word in ("--split-seed", str(split_seed))]
-    recipe = [word for name, value in {**plan.train, "seed": seed, "precision": precision}.items()
-              if option_name(name) in grids for word in command_line({name: value})]
-    return ["--split", "random", "--split", "natural", *split_seeds, "--layers", layers, "--random-frozen", layers,
-            "--replicates", str(count), *recipe, "--device", device]
+    count = plan.networks_per_point
+    recipe = {name: value for name, value in {**plan.train, "seed": seed, "precision": precision}.items()
+              if option_name(name) in grids}
+    return grid_arguments(("random", "natural"), range(seed * plan.splits, seed * plan.splits + count), plan.layers,
+                          random_frozen=plan.layers, replicates=count, options={**recipe, "device": device})
 
 
 def _all_classes_apart(plan):

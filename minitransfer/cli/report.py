@@ -207,8 +207,8 @@ def _lines(written, runs):
                      + (f" and {more} more (listed in results.md)" if more else ""))
     if written.planned:
         yield echo, "  " + planned_words(written.planned, UNFINISHED_SHOWN, " (listed in results.md)")
-    if written.finish:  # the grid's command, rebuilt from its plan: said once, after the runs it finishes
-        yield echo, "  " + written.finish
+    for note in written.finish:  # each grid's command, rebuilt from its plan: said once, after the runs it finishes
+        yield echo, "  " + note
     yield from _some(written, "failed", written.failed)
     yield from _some(written, "left out", written.left_out)
     yield from _some(written, "left out of the findings", written.without_base)
