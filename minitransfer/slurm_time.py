@@ -122,6 +122,15 @@ def shortest_time_limit_minutes(margin):
     return -(-(margin + SHORTEST_TRAINING_SECONDS) // 60)
 
 
+def shortest_time_option_minutes(margin):
+    """The shortest ``--time`` to emit the scripts again with, in minutes, where a limit leaves too little training
+    before the scripts' SIGTERM ``margin``: one that leaves :data:`SHORTEST_TRAINING_SECONDS` of it
+    (:func:`shortest_time_limit_minutes`) and that the emission takes (:func:`parse_time_limit` refuses one under
+    :data:`SHORTEST_TIME_LIMIT_SECONDS`). A task whose limit was under its margin of 120 s (emitted with ``--time
+    10``) advised ``--time 3``, which the emission refused ("give --time 5 or more")."""
+    return max(shortest_time_limit_minutes(margin), SHORTEST_TIME_LIMIT_SECONDS // 60)
+
+
 def short_limit_refusal(given, limit, margin, remedy, who="each task"):
     """Why a time limit ``limit`` (as said; ``given``: what set it) shorter than
     :func:`shortest_time_limit_minutes` of the scripts' SIGTERM ``margin`` is refused, and ``remedy``, what
@@ -190,7 +199,7 @@ def partition_time_lines(margin, partition, scripts_limit):
     if scripts_limit not in ("DefaultTime", "UNLIMITED", ""):
         # emitted again, the scripts' SIGTERM margin follows the new --time: any sbatch takes leaves time to train
         asked, asker = parse_time_limit(scripts_limit), f"the scripts' --time (emitted with {scripts_limit})"
-        least = max(shortest, SHORTEST_TIME_LIMIT_SECONDS // 60)
+        least = shortest_time_option_minutes(margin)
     given = "nothing submitted: the scripts give no --time, so $who gets the $field of partition $name$which " \
             "(scontrol show partition $name)"
     by_time = short_limit_refusal(given, "$limit", margin, f"emit the scripts again with --time {shortest} or more "
