@@ -53,7 +53,7 @@ from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_
 from minitransfer.slurm_submit_environment import environment_lines, srun_variables_lines
 from minitransfer.slurm_tasks import edited_tasks_lines
 from minitransfer.slurm_unresumable import unresumable_lines
-from minitransfer.slurm_time import SIGNAL_MARGIN_SECONDS, partition_time_lines
+from minitransfer.slurm_time import SIGNAL_MARGIN_SECONDS, edited_time_lines, partition_time_lines
 
 DRY_RUN_HELP = ("on a login node (where SLURM's commands are installed it asks SLURM what is queued, and fails "
                 "where its controller does not answer; with none, it checks nothing), print the "
@@ -190,6 +190,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         f"scripts_id={scripts_id}",
         *scripts_set_lines(bases, transfers),
         *edited_tasks_lines(tasks or {}),
+        *edited_time_lines(),
         bash_array("base_runs", [run.name for run in bases]),
         bash_array("transfer_runs", [run.name for run in transfers]),
         # base i's transfers: transfer_runs[transfer_first[i]] up to, not including, transfer_runs[transfer_first[i+1]]

@@ -140,6 +140,56 @@ def short_limit_refusal(given, limit, margin, remedy, who="each task"):
             f"would be signalled as it starts, and not requeued; {remedy}")
 
 
+_FIELDS = "([0-9]{1,9})"
+# Bash lines defining limit_seconds, which echoes a time limit as sbatch reads it (minutes, MM:SS, HH:MM:SS,
+# D-HH[:MM[:SS]]) in seconds, and nothing for another (UNLIMITED, a form sbatch would not read: left to it)
+_LIMIT_SECONDS_FUNCTION = (
+    "limit_seconds() {",
+    f'  if [[ "$1" =~ ^{_FIELDS}-{_FIELDS}(:{_FIELDS}(:{_FIELDS})?)?$ ]]; then',
+    "    echo $(( ((10#${BASH_REMATCH[1]} * 24 + 10#${BASH_REMATCH[2]}) * 60 + 10#${BASH_REMATCH[4]:-0}) * 60"
+    " + 10#${BASH_REMATCH[6]:-0} ))",
+    f'  elif [[ "$1" =~ ^{_FIELDS}:{_FIELDS}:{_FIELDS}$ ]]; then',
+    "    echo $(( (10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}) * 60 + 10#${BASH_REMATCH[3]} ))",
+    f'  elif [[ "$1" =~ ^{_FIELDS}(:{_FIELDS})?$ ]]; then',
+    "    echo $(( 10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[3]:-0} ))",
+    "  fi",
+    "}",
+)
+
+
+def edited_time_lines():
+    """Bash lines ending ``submit.sh`` (exit 2, submitting nothing; ``--dry-run`` too), in the scripts' folder,
+    where an array script's ``#SBATCH --time`` line, edited by hand (its ``#SBATCH`` lines are the user's to edit),
+    leaves under :data:`SHORTEST_TRAINING_SECONDS` of training before the SIGTERM of its ``#SBATCH --signal=TERM@``
+    line, as a task would find it and refuse to requeue itself (``short_time_limit`` of
+    :mod:`minitransfer.slurm_array`); not where ``SBATCH_TIMELIMIT``, which sbatch takes over the line, is set
+    (:func:`time_limit_variable_lines` checks it). Before, such a script was submitted: each task was signalled as
+    it started, wrote a checkpoint and ended unfinished, its transfers stuck (seen on the test cluster with
+    ``--time=10`` edited to ``--time=2``, its SIGTERM 120 s before the limit), and ``submit.sh --dry-run`` said all
+    was well. Needs :func:`time_limit_variable_lines`'s ``limit_seconds``."""
+    refusal = short_limit_refusal("nothing submitted: $scripts/$script asks for --time=$limit (its #SBATCH line)",
+                                  "$limit_secs s", "$margin",
+                                  "edit that line to at least $least minutes, or emit the scripts again with a "
+                                  f"--time of {SHORTEST_TIME_LIMIT_SECONDS // 60} minutes or more, then rerun "
+                                  "$submit_sh", "each of its tasks")
+    return [
+        "# an #SBATCH --time line edited to a limit that leaves no training before the SIGTERM of the --signal line",
+        'for script in bases.sh transfers.sh; do',
+        '  if [ ! -f "$script" ] || [ -n "${SBATCH_TIMELIMIT+set}" ]; then continue; fi',
+        "  limit=$(sed -n 's/^#SBATCH --time[= ]\\([^ ]*\\) *$/\\1/p' -- \"$script\" | tail -n 1)",
+        "  margin=$(sed -n 's/^#SBATCH --signal[= ]TERM@\\([0-9]\\{1,9\\}\\) *$/\\1/p' -- \"$script\" | tail -n 1)",
+        '  limit_secs=$(limit_seconds "$limit")',
+        '  if [ -z "$limit_secs" ] || [ -z "$margin" ] || [ "$limit_secs" -eq 0 ]; then continue; fi',
+        f"  least=$(( (10#$margin + {SHORTEST_TRAINING_SECONDS} + 59) / 60 ))",
+        "  # SLURM rounds a limit up to whole minutes",
+        '  if [ "$(( (limit_secs + 59) / 60 ))" -lt "$least" ]; then',
+        f'    echo "{refusal}" >&2',
+        "    exit 2",
+        "  fi",
+        "done",
+    ]
+
+
 def time_limit_variable_lines(margin):
     """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where ``SBATCH_TIMELIMIT``, which sbatch
     takes over the scripts' ``--time``, leaves under a minute of training before ``margin``, refused as the
@@ -149,22 +199,14 @@ def time_limit_variable_lines(margin):
     SIGTERM said so, after the requeues), read as :func:`parse_time_limit` reads it (a limit sbatch would
     not read is left to it). Its seconds stay in ``$seconds`` ("" where not read) for
     :func:`partition_time_lines`."""
-    fields = "([0-9]{1,9})"
     shortest = shortest_time_limit_minutes(margin)
     refusal = short_limit_refusal("nothing submitted: SBATCH_TIMELIMIT=$SBATCH_TIMELIMIT, which sbatch takes over "
                                   "the scripts' --time", "$seconds s", margin,
                                   f"unset SBATCH_TIMELIMIT, or set it to at least {shortest} minutes, then rerun "
                                   "$submit_sh")
     return [
-        'seconds=""',
-        f'if [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}-{fields}(:{fields}(:{fields})?)?$ ]]; then',
-        "  seconds=$(( ((10#${BASH_REMATCH[1]} * 24 + 10#${BASH_REMATCH[2]}) * 60 + 10#${BASH_REMATCH[4]:-0}) * 60"
-        " + 10#${BASH_REMATCH[6]:-0} ))",
-        f'elif [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}:{fields}:{fields}$ ]]; then',
-        "  seconds=$(( (10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}) * 60 + 10#${BASH_REMATCH[3]} ))",
-        f'elif [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}(:{fields})?$ ]]; then',
-        "  seconds=$(( 10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[3]:-0} ))",
-        "fi",
+        *_LIMIT_SECONDS_FUNCTION,
+        'seconds=$(limit_seconds "${SBATCH_TIMELIMIT-}")',
         "# SLURM rounds a limit up to whole minutes",
         f'if [ -n "$seconds" ] && [ "$seconds" -gt 0 ] && [ "$(( (seconds + 59) / 60 ))" -lt {shortest} ]; then',
         f'  echo "{refusal}" >&2',
