@@ -3,31 +3,15 @@ JobHeldAdmin) start only once released. A rerun of submit.sh said only "not subm
 grid's dry run listed them "(PENDING)", as if they would start (seen on the real test cluster with ``scontrol hold``
 of a base's task). Both now say they are held and how to release them. With stand-ins for SLURM's commands."""
 
-import subprocess
-
-from minitransfer import experiment as grid
-from minitransfer import slurm, slurm_finished
-from test_slurm import OPTIONS, fake_slurm, fake_train_command  # noqa: F401 (fixture)
-
-RUNS = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # baseA, baseB, A1B
-
-
-def run_submit(script, *arguments):
-    done = subprocess.run(["bash", str(script), *arguments], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+from minitransfer import slurm_finished
+from test_slurm import fake_slurm  # noqa: F401 (fixture)
+from test_slurm_unavailable_nodes import RUNS, queued_with, run_submit  # RUNS: baseA, baseB, A1B
 
 
 def queued_held(tmp_path, fake_slurm):
     """The grid submitted, its tasks then listed by squeue as held (baseA's by its user, baseB's by an
     administrator) and waiting for baseA (A1B); the script and the tasks."""
-    script = slurm.emit_slurm(RUNS, tmp_path / "grid", tmp_path / "slurm", OPTIONS,
-                              train_command=fake_train_command(tmp_path))
-    run_submit(script)
-    tasks = [line.split("\t")[0] for line in (tmp_path / "slurm" / "submitted.txt").read_text().splitlines()]
-    reasons = ["JobHeldUser", "JobHeldAdmin", "Dependency"]
-    (fake_slurm / "queue").write_text("".join(f"{task} PENDING {reason}\n" for task, reason in zip(tasks, reasons)))
-    return script, tasks
+    return queued_with(tmp_path, fake_slurm, ["JobHeldUser", "JobHeldAdmin", "Dependency"])
 
 
 def test_a_rerun_of_submit_says_which_queued_tasks_are_held_and_how_to_release_them(tmp_path, fake_slurm):
