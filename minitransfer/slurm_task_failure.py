@@ -159,16 +159,16 @@ def _memory_lines():
     task said "killed by SIGKILL ... rerun submit.sh to resume it", which ran out of memory again."""
     said = r"^(slurmstepd[^:]*|srun): error: .*(exceeded (job )?memory limit|oom-kill event|out of memory)"
     return [
-        f'  memory=$(tail --bytes="+$((${{size:-0}} + 1))" -- "$log" 2>/dev/null | grep -E -i -m 1 {shlex.quote(said)} ||'
-        " true)",
+        f'  memory=$(tail --bytes="+$((${{size:-0}} + 1))" -- "$log" 2>/dev/null |'
+        f" grep -E -i -m 1 {shlex.quote(said)} || true)",
         "  memory=$(tr -s '[:space:]' ' ' <<< \"$memory\"); memory=${memory% }",
         f'  if [ "${{#memory}}" -gt {QUOTE_CHARS} ]; then memory="${{memory:0:{QUOTE_CHARS - 3}}}..."; fi',
     ]
 
 
 def _echo(text):
-    """A bash command writing ``text`` to stderr, with @out@, @run@, @status@, @quoted@, @memory@ and @submit_sh@ in it
-    standing for those variables' values and all else as it is."""
+    """A bash command writing ``text`` to stderr, with @out@, @run@, @status@, @quoted@, @memory@ and @submit_sh@ in
+    it standing for those variables' values and all else as it is."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
     for name in ("out", "run", "status", "quoted", "memory", "submit_sh"):
         escaped = escaped.replace(f"@{name}@", f"${name}")
