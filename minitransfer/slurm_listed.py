@@ -181,7 +181,8 @@ def unavailable_said_lines():
         'if [ "${#held[@]}" -gt 0 ]; then',
         '  echo "  ${#held[@]} of them $(noun "${#held[@]}" "is" "are") held (squeue\'s reason:'
         ' ${held_of[${held[0]}]}): SLURM starts $(noun "${#held[@]}" "it" "them") only once released, with nothing'
-        ' to submit again: scontrol release ${held[*]} (JobHeldAdmin: held by the cluster\'s administrators, who release it)"',
+        ' to submit again: scontrol release ${held[*]} (JobHeldAdmin: held by the cluster\'s administrators, who'
+        ' release it)"',
         "fi",
     ]
 
