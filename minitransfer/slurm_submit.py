@@ -181,7 +181,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         *srun_variables_lines(),
         "# the folder of this script, whatever its name: one beginning with - is no option to cd, one named -",
         "# is no $OLDPWD (the / after it), and CDPATH, exported, sends cd to no folder of that name elsewhere; a",
-        "# symbolic link to this script (~/submit-grid.sh) followed: the array scripts are beside the script itself",
+        "# symbolic link to this script (one in the home folder) followed: the array scripts are beside the script",
         "# (the link's folder held none, and the set was said to be mixed, to emit again)",
         'scripts_folder=$(dirname -- "$(readlink -f -- "$0" || printf %s "$0")")',
         'CDPATH="" cd -- "$scripts_folder/"',
