@@ -1,8 +1,8 @@
 """Time limits of the array tasks (:mod:`minitransfer.slurm`): ``--time`` read as sbatch reads it, the
 SIGTERM sent before the limit for the training to checkpoint (``--signal=TERM@<margin>``), the shortest
 limit that leaves training time before it, and ``submit.sh``'s checks of the limits the scripts do not
-set themselves: ``SBATCH_TIMELIMIT`` (:func:`time_limit_variable_lines`) and, without a ``--time``, the
-partition's (:func:`partition_time_lines`).
+set themselves: ``SBATCH_TIMELIMIT`` (:func:`time_limit_variable_lines`), an ``#SBATCH --time`` line edited by hand
+(:func:`edited_time_lines`) and, without a ``--time``, the partition's (:func:`partition_time_lines`).
 """
 
 import re
