@@ -12,8 +12,8 @@
                   the preview), prints the sbatch commands it would run now (new jobs' ids as JOB1,
                   JOB2, ...), the tasks it would cancel, each task's ``#SBATCH`` lines and where the logs go,
                   checks them with ``sbatch --test-only`` (exit 1 where it refuses one: a partition that does
-                  not exist), and submits, cancels and records nothing (:func:`describe_scripts`: the same at
-                  emission, for the whole plan).
+                  not exist), and submits, cancels and records nothing
+                  (:func:`~minitransfer.slurm_preview.describe_scripts`: the same at emission, for the whole plan).
 
 DIR may hold other files, but a file of those three names that these scripts did not write (a
 ``submit.sh`` of the user's own) is not replaced. Refused as well (:class:`~minitransfer.config.ConfigError`):
@@ -56,11 +56,10 @@ OUT's plan), :mod:`minitransfer.slurm_sbatch` (the ``#SBATCH`` lines),
 and train command, and ``submit.sh``'s refusal of edited ones), :mod:`minitransfer.slurm_task_failure` (what a
 failed task says), :mod:`minitransfer.slurm_finished` (which runs they count finished, or lost),
 :mod:`minitransfer.slurm_submit` (``submit.sh``), :mod:`minitransfer.slurm_submit_checks` (what ``submit.sh``
-refuses before it queues anything) and :mod:`minitransfer.slurm_submit_environment` (its checks of the
-environment it submits from).
+refuses before it queues anything), :mod:`minitransfer.slurm_submit_environment` (its checks of the
+environment it submits from) and :mod:`minitransfer.slurm_preview` (what the scripts submit, said at emission).
 """
 
-import collections
 import contextlib
 import hashlib
 import os
@@ -78,12 +77,12 @@ from minitransfer.grid_plan_file import read_plan, record_slurm_scripts, write_p
 from minitransfer.home_paths import expanded
 from minitransfer.slurm_array import array_script
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMIT_FILE, SUBMITTED_FILE, TRANSFERS_FILE
+from minitransfer.slurm_preview import describe_scripts
 from minitransfer.slurm_sbatch import check_one_line, shared_sbatch_lines
 from minitransfer.slurm_finished import lost_notes
-from minitransfer.slurm_array_limit import DEFAULT_MAX_ARRAY_SIZE, cluster_array_size
 from minitransfer.slurm_submit import submit_script
 from minitransfer.slurm_tasks import task_lines
-from minitransfer.slurm_time import PAST_MAX_TIME, parse_time_limit, shortest_time_limit_minutes, signal_margin
+from minitransfer.slurm_time import parse_time_limit, signal_margin
 
 __all__ = ["emit_slurm", "describe_scripts", "parse_time_limit", "signal_margin", "SUBMIT_FILE", "BASES_FILE",
            "TRANSFERS_FILE", "SUBMITTED_FILE", "DEFAULT_GPU_GRES"]
@@ -198,97 +197,6 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
                 (slurm_dir / name).unlink()
     record_slurm_scripts(out, slurm_dir)
     return slurm_dir / SUBMIT_FILE
-
-
-def describe_scripts(runs, out, slurm_dir, array_size=None):
-    """Lines saying what the scripts :func:`emit_slurm` wrote into ``slurm_dir`` for ``runs`` submit: how
-    many job arrays of how many tasks, in which order, what each task asks SLURM for (the ``#SBATCH``
-    lines both array scripts share), where the logs go, and how to see what ``submit.sh`` would submit
-    now (``submit.sh --dry-run``: less the runs finished or queued already), on a login node: it asks SLURM,
-    so off the cluster these lines are the preview. The arrays are counted
-    under ``array_size`` (the most tasks an array holds, and that limit's name, as
-    :func:`~minitransfer.slurm_array_limit.cluster_array_size` gives them), by default the limit of the
-    cluster this runs on, as ``submit.sh`` reads it (``scontrol show config``), else SLURM's default."""
-    slurm_dir = pathlib.Path(slurm_dir)
-    size, limit = _array_limit(cluster_array_size() if array_size is None else array_size)
-    bases = [run for run in runs if run.parent is None]
-    per_base = collections.Counter(run.parent for run in runs if run.parent is not None)
-    lines = [f"{BASES_FILE}: the {_count(len(bases), 'base')} (runs without a parent), "
-             f"{_arrays_of(len(bases), size, limit)}"] if bases else []
-    if per_base:
-        sizes = sorted(set(per_base.values()))
-        if sizes[-1] <= size:
-            tasks = _count(sizes[0], "task") if len(sizes) == 1 else f"{sizes[0]} to {sizes[-1]} tasks"
-            arrays = f"one job array per base ({_count(len(per_base), 'array')} of {tasks})"
-        else:
-            split = sum(-(-base_size // size) for base_size in per_base.values())
-            arrays = (f"one job array per base, or more for a base of over {size} "
-                      f"({_count(split, 'array')} of at most {size} tasks, {limit})")
-        lines.append(f"{TRANSFERS_FILE}: the {_count(sum(per_base.values()), 'transfer')}, {arrays}, each after "
-                     f"its base's task (afterok)")
-    script = slurm_dir / (BASES_FILE if bases else TRANSFERS_FILE)
-    asked = [line.removeprefix("#SBATCH ") for line in script.read_text(errors="surrogateescape").splitlines()
-             if line.startswith("#SBATCH ") and not line.startswith(("#SBATCH --job-name=", "#SBATCH --output="))]
-    lines.append(f"each task asks SLURM for: {' '.join(asked)}")
-    lines.append(_time_limit_checked(asked))
-    lines.append(f"task logs: {slurm_dir / 'logs'}; each run's training output: "
-                 f"{pathlib.Path(out) / '<run>.run' / grid.LOG_FILE}")
-    lines.append(f"off the cluster, these lines are the preview: {SUBMIT_FILE} --dry-run asks SLURM (squeue, "
-                 "scontrol, sbatch --test-only) where its commands are installed, so there it runs where SLURM's "
-                 "controller answers (with none, it prints the sbatch lines unchecked)")
-    lines.append(f"on a login node of the cluster, to see what {SUBMIT_FILE} would submit now, queueing nothing: "
-                 f"bash {shlex.quote(str(slurm_dir / SUBMIT_FILE))} --dry-run")
-    return lines
-
-
-def _time_limit_checked(asked):
-    """What ``submit.sh`` checks of the time limit the tasks get, the scripts asking SLURM for ``asked`` (their
-    #SBATCH options) (:func:`minitransfer.slurm_time.partition_time_lines`): without a ``--time``, the
-    partition's; with one, or with none asked for (0, UNLIMITED), the partition's MaxTime."""
-    time_limit = next((option.partition("=")[2] for option in asked if option.startswith("--time=")), None)
-    margin = next((option.partition("@")[2] for option in asked if option.startswith("--signal=TERM@")), "")
-    if not margin.isdigit():  # its #SBATCH lines edited (which submit.sh allows): the dry run of the grid read them
-        return ("no --signal=TERM@SECONDS line: the tasks are not told to checkpoint before their time limit, and a "
-                "task that reaches it is killed (TIMEOUT), not requeued; emit the scripts again to restore it")
-    if time_limit is None:
-        margin = int(margin)
-        return (f"no --time: each task gets its partition's time limit (DefaultTime, else MaxTime), which must be "
-                f"{shortest_time_limit_minutes(margin)} minutes or more (SIGTERM {margin} s before it); "
-                f"{SUBMIT_FILE} checks it before it submits")
-    try:
-        seconds = parse_time_limit(time_limit)
-    except ValueError as error:  # an #SBATCH --time edited, not checked by emit_slurm
-        return f"#SBATCH --time={time_limit}: {error} (emit the scripts again)"
-    if seconds is None:
-        asks, refused = "no time limit", "the partition has one (for a list of partitions: where every one has)"
-    else:  # sbatch reads a bare number as minutes; another form, its minutes said after it
-        minutes = _count(seconds // 60, "minute") + (f" {seconds % 60} s" if seconds % 60 else "")
-        asks = f"a limit of {minutes}" if time_limit.isdigit() else f"a limit of {time_limit} ({minutes})"
-        refused = "the partition's is shorter (for a list of partitions: where every one's is)"
-    return (f"--time={time_limit} asks for {asks}, and {PAST_MAX_TIME}: {SUBMIT_FILE} reads the partition's MaxTime "
-            f"before it submits (SBATCH_TIMELIMIT's limit in place of --time), and submits nothing where {refused}")
-
-
-def _array_limit(read):
-    """The most tasks an array holds and the words naming that limit, for ``read``, the cluster's
-    (:func:`~minitransfer.slurm_array_limit.cluster_array_size`), or None where it could not be read."""
-    if read is None:
-        return DEFAULT_MAX_ARRAY_SIZE, (f"SLURM's default MaxArraySize; no scontrol answered here, {SUBMIT_FILE} "
-                                        f"reads the cluster's")
-    size, name = read
-    return size, f"this cluster's {name}, read by scontrol show config as {SUBMIT_FILE} reads it"
-
-
-def _arrays_of(tasks, size, limit):
-    """How ``submit.sh`` submits ``tasks`` runs of one script as arrays of at most ``size`` tasks
-    (``limit``: the words naming that limit)."""
-    if tasks <= size:
-        return f"one job array of {_count(tasks, 'task')}"
-    return f"{-(-tasks // size)} job arrays of at most {size} tasks ({limit})"
-
-
-def _count(number, word):
-    return f"{number} {word}{'s' * (number != 1)}"
 
 
 def _make_writable_folder(slurm_dir):

@@ -50,7 +50,7 @@ from minitransfer.slurm_restarts import how_it_goes_lines, unsaid_end_lines
 from minitransfer.slurm_sbatch import sbatch_quote
 from minitransfer.slurm_task_failure import ended_by_lines, failure_lines, transfers_stuck_lines
 from minitransfer.slurm_time import (LISTED_LIMIT_FUNCTION, SHORTEST_TRAINING_SECONDS,
-                                     SIGNAL_MARGIN_SECONDS, shortest_time_limit_minutes)
+                                     SIGNAL_MARGIN_SECONDS, shortest_time_option_minutes)
 
 
 def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_path, margin=SIGNAL_MARGIN_SECONDS,
@@ -217,7 +217,7 @@ def array_script(stage, cases, out, slurm_dir, plan, header, scripts_id, python_
         f'  echo "its job\'s time limit, $limit, leaves under {SHORTEST_TRAINING_SECONDS} s of training before SLURM'
         f' signals it to checkpoint, {margin} s before the limit (--signal=TERM@{margin}): requeued, it would be'
         ' signalled as it starts, over and over; emit the scripts again with --time'
-        f' {shortest_time_limit_minutes(margin)} or more (a partition\'s default limit applies where none is'
+        f' {shortest_time_option_minutes(margin)} or more (a partition\'s default limit applies where none is'
         ' given), then rerun bash $submit_sh to resume it"',
         "}",
         "# the run's result.json as its inode, size and modification time (%y: to the nanosecond); nothing where",

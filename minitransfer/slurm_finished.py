@@ -306,8 +306,12 @@ def submitted_note(runs, out, read=None):
     counted = collections.Counter(_state_of(task, states) for _, task in named)
     ended = sum(count for state, count in counted.items() if state == GONE or state in ENDED)
     stuck = counted[NEVER_STARTS]
+    held = [task for _, task in named if _state_of(task, states) in HELD]
+    # a task held (scontrol hold, an administrator's hold) was "(PENDING)", as if it would start
+    release = (f"; {_the(len(held), 'task')} held {'starts' if len(held) == 1 else 'start'} only once released: "
+               f"scontrol release {' '.join(held)} (JobHeldAdmin: by the cluster's administrators)" if held else "")
     if not ended and not stuck:
-        return f"{said}: squeue lists them; `bash {submit} --dry-run` says what it would submit again"
+        return f"{said}: squeue lists them; `bash {submit} --dry-run` says what it would submit again{release}"
     by_state = ", ".join(f"{count} {'never to start (' + state + ')' if state == NEVER_STARTS else state}"
                          for state, count in counted.most_common())
     again = [f"submits {_the(ended, 'run')} that ended unfinished again"] if ended else []
@@ -318,11 +322,12 @@ def submitted_note(runs, out, read=None):
     # TIMEOUT: the --signal margin not honoured (the scripts' lines edited, a training stuck); else it requeues
     out_of_time = ("; a run out of time (TIMEOUT: killed at its limit) resumes from its last checkpoint: where one "
                    "keeps running out of it, emit the scripts again with a longer --time" if counted["TIMEOUT"] else "")
-    return f"{said}: by state, {by_state}; `bash {submit}` {'; it '.join(again)}{out_of_time}"
+    return f"{said}: by state, {by_state}; `bash {submit}` {'; it '.join(again)}{out_of_time}{release}"
 
 
 GONE = "no longer queued"
 NEVER_STARTS = "PENDING, DependencyNeverSatisfied"  # an afterok on a task that failed or was cancelled
+HELD = ("PENDING, JobHeldUser", "PENDING, JobHeldAdmin")  # held: started only once released (scontrol release)
 # the states of a job that has ended, which squeue --states=all lists until SLURM forgets it (MinJobAge, 300 s by
 # default); before, the note read squeue's queue alone: a task that failed, was cancelled or ran out of time was
 # "no longer queued", and one pending for a base that failed "PENDING", as if it would start
@@ -331,11 +336,12 @@ ENDED = frozenset(("BOOT_FAIL", "CANCELLED", "COMPLETED", "DEADLINE", "FAILED", 
 
 
 def _state_of(task, states):
-    """Array task ``task``'s state as the note says it, from ``states`` (:func:`listed_states`): its own; else
-    its array's where squeue lists the array alone ("8 CANCELLED": the array cancelled while its tasks were
-    all pending); :data:`GONE` where squeue lists neither."""
+    """Array task ``task``'s state as the note says it, from ``states`` (:func:`listed_states`): its own (with
+    squeue's reason where it never starts, :data:`NEVER_STARTS`, or is held, :data:`HELD`); else its array's where
+    squeue lists the array alone ("8 CANCELLED": the array cancelled while its tasks were all pending); :data:`GONE`
+    where squeue lists neither."""
     state, reason = states.get(task) or states.get(task.partition("_")[0]) or (GONE, "")
-    return NEVER_STARTS if (state, reason) == ("PENDING", "DependencyNeverSatisfied") else state
+    return f"{state}, {reason}" if f"{state}, {reason}" in (NEVER_STARTS, *HELD) else state
 
 
 def _the(number, noun):

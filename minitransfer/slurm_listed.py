@@ -21,6 +21,8 @@ ENDING_WAIT_SECONDS = 30
 # ReqNodeNotAvail, with the nodes it names.
 UNAVAILABLE_PATTERNS = ('"PENDING ReqNodeNotAvail"* | "PENDING Nodes required for job are DOWN, DRAINED"* | '
                         '"PENDING PartitionDown" | "PENDING PartitionInactive"')
+# The same of a task held (scontrol hold, or an administrator's hold): SLURM starts it only once it is released
+HELD_PATTERNS = '"PENDING JobHeldUser" | "PENDING JobHeldAdmin"'
 
 
 def listed_lines():
@@ -31,6 +33,7 @@ def listed_lines():
         "# array task -> SLURM's reason, its state; the tasks SLURM is still ending",
         "declare -A reason_of=() state_of=() ending_of=()",
         "declare -A unavailable_of=()  # the tasks PENDING on nodes or a partition SLURM cannot use now -> the reason",
+        "declare -A held_of=()  # the tasks PENDING held (scontrol hold) -> the reason",
         f'if [ -s {SUBMITTED_FILE} ] || [ "${{#others[@]}}" -gt 0 ]; then',
         "  # without the queue, the runs of tasks still queued would be submitted again: said, not bash's bare exit",
         "  list_tasks() {",
@@ -56,7 +59,8 @@ def listed_lines():
         "  while read -r task state reason; do",
         '    if [ -z "$task" ]; then continue; fi',
         "    reason_of[$task]=$reason state_of[$task]=$state",
-        f'    case "$state $reason" in {UNAVAILABLE_PATTERNS}) unavailable_of[$task]=$reason ;; esac',
+        f'    case "$state $reason" in {UNAVAILABLE_PATTERNS}) unavailable_of[$task]=$reason ;;'
+        f' {HELD_PATTERNS}) held_of[$task]=$reason ;; esac',
         '    if [ "$state" = COMPLETING ]; then ending_of[$task]=yes; fi',
         '  done <<< "$listed"',
         "fi",
@@ -149,19 +153,22 @@ def skip_lines():
         '  if [ -n "${older_of[${task_of[$key]}]+older}" ]; then older+=("${task_of[$key]}"); fi',
         '  if [ -n "${ending_of[${task_of[$key]}]+ending}" ]; then ending_runs=$((ending_runs + 1)); fi',
         '  if [ -n "${unavailable_of[${task_of[$key]}]+held}" ]; then unavailable+=("${task_of[$key]}"); fi',
+        '  if [ -n "${held_of[${task_of[$key]}]+held}" ]; then held+=("${task_of[$key]}"); fi',
         '  if [ -n "${changed_of[${task_of[$key]}]+changed}" ]; then changed+=("${task_of[$key]}"); fi',
         '  if [ -n "${folder_of[$key]+other}" ]; then',
         '    by_folder[${folder_of[$key]}]=$(( ${by_folder[${folder_of[$key]}]:-0} + 1 ))',
         "  fi",
         "}",
-        "unavailable=()",
+        "unavailable=() held=()",
     ]
 
 
 def unavailable_said_lines():
     """Bash lines saying the skipped runs whose tasks are PENDING on nodes down or drained, or a partition down
     (``$unavailable``): SLURM starts them once those are back, nothing to submit again. Before, a rerun said only
-    "not submitted again: N queued", and a user waiting on a drained node was told nothing of why nor what to do."""
+    "not submitted again: N queued", and a user waiting on a drained node was told nothing of why nor what to do.
+    Then those held (``$held``: ``scontrol hold``, or an administrator's): SLURM starts them only once released; they
+    were counted queued alone, as if they would start."""
     return [
         'if [ "${#unavailable[@]}" -gt 0 ]; then',
         '  echo "  ${#unavailable[@]} of them $(noun "${#unavailable[@]}" "waits" "wait") for nodes down or drained, or'
@@ -170,6 +177,12 @@ def unavailable_said_lines():
         " why a node is out; the cluster's administrators bring it back); not to wait, cancel"
         ' $(noun "${#unavailable[@]}" "it" "them") (scancel ${unavailable[*]}), emit the scripts again with another'
         ' --partition, then rerun $submit_sh"',
+        "fi",
+        'if [ "${#held[@]}" -gt 0 ]; then',
+        '  echo "  ${#held[@]} of them $(noun "${#held[@]}" "is" "are") held (squeue\'s reason:'
+        ' ${held_of[${held[0]}]}): SLURM starts $(noun "${#held[@]}" "it" "them") only once released, with nothing'
+        ' to submit again: scontrol release ${held[*]} (JobHeldAdmin: held by the cluster\'s administrators, who'
+        ' release it)"',
         "fi",
     ]
 

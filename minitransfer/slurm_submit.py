@@ -53,7 +53,7 @@ from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_
 from minitransfer.slurm_submit_environment import environment_lines, srun_variables_lines
 from minitransfer.slurm_tasks import edited_tasks_lines
 from minitransfer.slurm_unresumable import unresumable_lines
-from minitransfer.slurm_time import SIGNAL_MARGIN_SECONDS, partition_time_lines
+from minitransfer.slurm_time import SIGNAL_MARGIN_SECONDS, edited_time_lines, partition_time_lines
 
 DRY_RUN_HELP = ("on a login node (where SLURM's commands are installed it asks SLURM what is queued, and fails "
                 "where its controller does not answer; with none, it checks nothing), print the "
@@ -180,8 +180,10 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         *SLURM_COMMANDS_OWN_OPTIONS,
         *srun_variables_lines(),
         "# the folder of this script, whatever its name: one beginning with - is no option to cd, one named -",
-        "# is no $OLDPWD (the / after it), and CDPATH, exported, sends cd to no folder of that name elsewhere",
-        'scripts_folder=$(dirname -- "$0")',
+        "# is no $OLDPWD (the / after it), and CDPATH, exported, sends cd to no folder of that name elsewhere; a",
+        "# symbolic link to this script (one in the home folder) followed: the array scripts are beside the script",
+        "# (the link's folder held none, and the set was said to be mixed, to emit again)",
+        'scripts_folder=$(dirname -- "$(readlink -f -- "$0" || printf %s "$0")")',
         'CDPATH="" cd -- "$scripts_folder/"',
         f"out={shlex.quote(str(out))}",
         *plan_file_check("nothing submitted", exit_code=2),
@@ -190,6 +192,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         f"scripts_id={scripts_id}",
         *scripts_set_lines(bases, transfers),
         *edited_tasks_lines(tasks or {}),
+        *edited_time_lines(),
         bash_array("base_runs", [run.name for run in bases]),
         bash_array("transfer_runs", [run.name for run in transfers]),
         # base i's transfers: transfer_runs[transfer_first[i]] up to, not including, transfer_runs[transfer_first[i+1]]

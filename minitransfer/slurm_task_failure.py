@@ -13,6 +13,7 @@ from minitransfer import experiment as grid
 from minitransfer.grid_outcome import (EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, QUOTE_CHARS, Failure, failure_cause,
                                       where_its_output_is)
 from minitransfer.grid_status import LOG_TAIL, SRUN_PREFIX
+from minitransfer.slurm_plan import BASES_FILE, TRANSFERS_FILE
 
 # The signals a task names where one ended its training: SIGKILL (the out-of-memory killer, kill -9), which
 # leaves no word in train.log, and the crashes, which may leave theirs there (a C library's abort message,
@@ -27,7 +28,8 @@ def failure_lines():
     error (74), bad data (65), a refusal (2), a signal of :data:`KILLING_SIGNALS` (``$status``
     128 + its number, as srun and bash report a step it ended: SIGKILL from the out-of-memory
     killer, without a word; a crash, whose message train.log may end on), or another exit ``$status``
-    (0: its job step ended without finishing the run)."""
+    (0: its job step ended without finishing the run); a training SLURM killed for going over its job's memory
+    limit, as its step's output says it (:func:`_memory_lines`), is said out of memory, whatever the exit."""
     log = pathlib.PurePosixPath("@out@/@run@.run") / grid.LOG_FILE
     # the command to paste, from any folder: $submit_sh is submit.sh's absolute path as a shell reads it (a bare
     # "rerun submit.sh" was no use where the log is read, nor the path unquoted where it holds a blank)
@@ -41,10 +43,18 @@ def failure_lines():
     cases = [f"    {code}) {_echo(failed(code))} ;;" for code in (EXIT_IO, EXIT_BAD_DATA, EXIT_BUSY)]
     cases += [f"    {128 + number}) {_echo(failed(-number))} ;;" for number in KILLING_SIGNALS]
     deleted = where_its_output_is(Failure(log=log, deleted=True), rerun)
+    memory = (f"run @run@: FAILED (exit @status@): out of memory: SLURM killed its training for using more memory than "
+              f"its job may (\"@memory@\"); ask for more memory per task (emit the scripts again with "
+              f"--sbatch-option --mem=<more>, or edit the #SBATCH --mem line of {BASES_FILE} and {TRANSFERS_FILE}), "
+              f"then {rerun} to resume it from its last checkpoint, if it wrote one, or else to train it from the "
+              f"start")
     return [
         *_quoted_lines(),
+        *_memory_lines(),
         '  if [ ! -f "$log" ]; then',
         f"    {_echo(f'run @run@: FAILED (exit @status@): {deleted}')}",
+        '  elif [ -n "$memory" ] && [ "$status" -ne 0 ]; then',
+        f"    {_echo(memory)}",
         '  else case "$status" in',
         *cases,
         f"    0) {_echo(f'run @run@: FAILED: its job step exited 0 without finishing the run; see {log}')} ;;",
@@ -140,10 +150,26 @@ def _quoted_lines():
     ]
 
 
+def _memory_lines():
+    """Bash lines setting ``memory`` to the line in which SLURM says it killed the training of this start of the task
+    for going over its job's memory limit, as this start's step wrote it into the train.log (from byte ``$size``
+    on): slurmstepd's "StepId=<job>.0 exceeded memory limit (<used> > <limit>), being killed" (JobAcctGatherParams=
+    OverMemoryKill: seen on the test cluster with --mem=60M) or "Detected 1 oom-kill event(s) in StepId=..."
+    (cgroups), or srun's "task 0: Out Of Memory"; its blanks squeezed and cut at QUOTE_CHARS. "" for none. The
+    task said "killed by SIGKILL ... rerun submit.sh to resume it", which ran out of memory again."""
+    said = r"^(slurmstepd[^:]*|srun): error: .*(exceeded (job )?memory limit|oom-kill event|out of memory)"
+    return [
+        f'  memory=$(tail --bytes="+$((${{size:-0}} + 1))" -- "$log" 2>/dev/null |'
+        f" grep -E -i -m 1 {shlex.quote(said)} || true)",
+        "  memory=$(tr -s '[:space:]' ' ' <<< \"$memory\"); memory=${memory% }",
+        f'  if [ "${{#memory}}" -gt {QUOTE_CHARS} ]; then memory="${{memory:0:{QUOTE_CHARS - 3}}}..."; fi',
+    ]
+
+
 def _echo(text):
-    """A bash command writing ``text`` to stderr, with @out@, @run@, @status@, @quoted@ and @submit_sh@ in it
-    standing for those variables' values and all else as it is."""
+    """A bash command writing ``text`` to stderr, with @out@, @run@, @status@, @quoted@, @memory@ and @submit_sh@ in
+    it standing for those variables' values and all else as it is."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
-    for name in ("out", "run", "status", "quoted", "submit_sh"):
+    for name in ("out", "run", "status", "quoted", "memory", "submit_sh"):
         escaped = escaped.replace(f"@{name}@", f"${name}")
     return f'echo "{escaped}" >&2'

@@ -1,8 +1,8 @@
 """Time limits of the array tasks (:mod:`minitransfer.slurm`): ``--time`` read as sbatch reads it, the
 SIGTERM sent before the limit for the training to checkpoint (``--signal=TERM@<margin>``), the shortest
 limit that leaves training time before it, and ``submit.sh``'s checks of the limits the scripts do not
-set themselves: ``SBATCH_TIMELIMIT`` (:func:`time_limit_variable_lines`) and, without a ``--time``, the
-partition's (:func:`partition_time_lines`).
+set themselves: ``SBATCH_TIMELIMIT`` (:func:`time_limit_variable_lines`), an ``#SBATCH --time`` line edited by hand
+(:func:`edited_time_lines`) and, without a ``--time``, the partition's (:func:`partition_time_lines`).
 """
 
 import re
@@ -122,6 +122,15 @@ def shortest_time_limit_minutes(margin):
     return -(-(margin + SHORTEST_TRAINING_SECONDS) // 60)
 
 
+def shortest_time_option_minutes(margin):
+    """The shortest ``--time`` to emit the scripts again with, in minutes, where a limit leaves too little training
+    before the scripts' SIGTERM ``margin``: one that leaves :data:`SHORTEST_TRAINING_SECONDS` of it
+    (:func:`shortest_time_limit_minutes`) and that the emission takes (:func:`parse_time_limit` refuses one under
+    :data:`SHORTEST_TIME_LIMIT_SECONDS`). A task whose limit was under its margin of 120 s (emitted with ``--time
+    10``) advised ``--time 3``, which the emission refused ("give --time 5 or more")."""
+    return max(shortest_time_limit_minutes(margin), SHORTEST_TIME_LIMIT_SECONDS // 60)
+
+
 def short_limit_refusal(given, limit, margin, remedy, who="each task"):
     """Why a time limit ``limit`` (as said; ``given``: what set it) shorter than
     :func:`shortest_time_limit_minutes` of the scripts' SIGTERM ``margin`` is refused, and ``remedy``, what
@@ -129,6 +138,56 @@ def short_limit_refusal(given, limit, margin, remedy, who="each task"):
     return (f"{given}: a time limit of {limit} leaves under {SHORTEST_TRAINING_SECONDS} s of training before the "
             f"{margin} s before it at which SLURM signals the training to checkpoint (--signal=TERM@{margin}): {who} "
             f"would be signalled as it starts, and not requeued; {remedy}")
+
+
+_FIELDS = "([0-9]{1,9})"
+# Bash lines defining limit_seconds, which echoes a time limit as sbatch reads it (minutes, MM:SS, HH:MM:SS,
+# D-HH[:MM[:SS]]) in seconds, and nothing for another (UNLIMITED, a form sbatch would not read: left to it)
+_LIMIT_SECONDS_FUNCTION = (
+    "limit_seconds() {",
+    f'  if [[ "$1" =~ ^{_FIELDS}-{_FIELDS}(:{_FIELDS}(:{_FIELDS})?)?$ ]]; then',
+    "    echo $(( ((10#${BASH_REMATCH[1]} * 24 + 10#${BASH_REMATCH[2]}) * 60 + 10#${BASH_REMATCH[4]:-0}) * 60"
+    " + 10#${BASH_REMATCH[6]:-0} ))",
+    f'  elif [[ "$1" =~ ^{_FIELDS}:{_FIELDS}:{_FIELDS}$ ]]; then',
+    "    echo $(( (10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}) * 60 + 10#${BASH_REMATCH[3]} ))",
+    f'  elif [[ "$1" =~ ^{_FIELDS}(:{_FIELDS})?$ ]]; then',
+    "    echo $(( 10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[3]:-0} ))",
+    "  fi",
+    "}",
+)
+
+
+def edited_time_lines():
+    """Bash lines ending ``submit.sh`` (exit 2, submitting nothing; ``--dry-run`` too), in the scripts' folder,
+    where an array script's ``#SBATCH --time`` line, edited by hand (its ``#SBATCH`` lines are the user's to edit),
+    leaves under :data:`SHORTEST_TRAINING_SECONDS` of training before the SIGTERM of its ``#SBATCH --signal=TERM@``
+    line, as a task would find it and refuse to requeue itself (``short_time_limit`` of
+    :mod:`minitransfer.slurm_array`); not where ``SBATCH_TIMELIMIT``, which sbatch takes over the line, is set
+    (:func:`time_limit_variable_lines` checks it). Before, such a script was submitted: each task was signalled as
+    it started, wrote a checkpoint and ended unfinished, its transfers stuck (seen on the test cluster with
+    ``--time=10`` edited to ``--time=2``, its SIGTERM 120 s before the limit), and ``submit.sh --dry-run`` said all
+    was well. Needs :func:`time_limit_variable_lines`'s ``limit_seconds``."""
+    refusal = short_limit_refusal("nothing submitted: $scripts/$script asks for --time=$limit (its #SBATCH line)",
+                                  "$limit_secs s", "$margin",
+                                  "edit that line to at least $least minutes, or emit the scripts again with a "
+                                  f"--time of {SHORTEST_TIME_LIMIT_SECONDS // 60} minutes or more, then rerun "
+                                  "$submit_sh", "each of its tasks")
+    return [
+        "# an #SBATCH --time line edited to a limit that leaves no training before the SIGTERM of the --signal line",
+        'for script in bases.sh transfers.sh; do',
+        '  if [ ! -f "$script" ] || [ -n "${SBATCH_TIMELIMIT+set}" ]; then continue; fi',
+        "  limit=$(sed -n 's/^#SBATCH --time[= ]\\([^ ]*\\) *$/\\1/p' -- \"$script\" | tail -n 1)",
+        "  margin=$(sed -n 's/^#SBATCH --signal[= ]TERM@\\([0-9]\\{1,9\\}\\) *$/\\1/p' -- \"$script\" | tail -n 1)",
+        '  limit_secs=$(limit_seconds "$limit")',
+        '  if [ -z "$limit_secs" ] || [ -z "$margin" ] || [ "$limit_secs" -eq 0 ]; then continue; fi',
+        f"  least=$(( (10#$margin + {SHORTEST_TRAINING_SECONDS} + 59) / 60 ))",
+        "  # SLURM rounds a limit up to whole minutes",
+        '  if [ "$(( (limit_secs + 59) / 60 ))" -lt "$least" ]; then',
+        f'    echo "{refusal}" >&2',
+        "    exit 2",
+        "  fi",
+        "done",
+    ]
 
 
 def time_limit_variable_lines(margin):
@@ -140,22 +199,14 @@ def time_limit_variable_lines(margin):
     SIGTERM said so, after the requeues), read as :func:`parse_time_limit` reads it (a limit sbatch would
     not read is left to it). Its seconds stay in ``$seconds`` ("" where not read) for
     :func:`partition_time_lines`."""
-    fields = "([0-9]{1,9})"
     shortest = shortest_time_limit_minutes(margin)
     refusal = short_limit_refusal("nothing submitted: SBATCH_TIMELIMIT=$SBATCH_TIMELIMIT, which sbatch takes over "
                                   "the scripts' --time", "$seconds s", margin,
                                   f"unset SBATCH_TIMELIMIT, or set it to at least {shortest} minutes, then rerun "
                                   "$submit_sh")
     return [
-        'seconds=""',
-        f'if [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}-{fields}(:{fields}(:{fields})?)?$ ]]; then',
-        "  seconds=$(( ((10#${BASH_REMATCH[1]} * 24 + 10#${BASH_REMATCH[2]}) * 60 + 10#${BASH_REMATCH[4]:-0}) * 60"
-        " + 10#${BASH_REMATCH[6]:-0} ))",
-        f'elif [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}:{fields}:{fields}$ ]]; then',
-        "  seconds=$(( (10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}) * 60 + 10#${BASH_REMATCH[3]} ))",
-        f'elif [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}(:{fields})?$ ]]; then',
-        "  seconds=$(( 10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[3]:-0} ))",
-        "fi",
+        *_LIMIT_SECONDS_FUNCTION,
+        'seconds=$(limit_seconds "${SBATCH_TIMELIMIT-}")',
         "# SLURM rounds a limit up to whole minutes",
         f'if [ -n "$seconds" ] && [ "$seconds" -gt 0 ] && [ "$(( (seconds + 59) / 60 ))" -lt {shortest} ]; then',
         f'  echo "{refusal}" >&2',
@@ -190,7 +241,7 @@ def partition_time_lines(margin, partition, scripts_limit):
     if scripts_limit not in ("DefaultTime", "UNLIMITED", ""):
         # emitted again, the scripts' SIGTERM margin follows the new --time: any sbatch takes leaves time to train
         asked, asker = parse_time_limit(scripts_limit), f"the scripts' --time (emitted with {scripts_limit})"
-        least = max(shortest, SHORTEST_TIME_LIMIT_SECONDS // 60)
+        least = shortest_time_option_minutes(margin)
     given = "nothing submitted: the scripts give no --time, so $who gets the $field of partition $name$which " \
             "(scontrol show partition $name)"
     by_time = short_limit_refusal(given, "$limit", margin, f"emit the scripts again with --time {shortest} or more "

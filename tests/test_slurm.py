@@ -828,7 +828,7 @@ def test_task_whose_time_limit_is_within_the_signal_margin_is_not_requeued(tmp_p
         assert (f"run random0/baseB: exit 75, interrupted with a checkpoint; not requeued: its job's time limit, "
                 f"{limit}, leaves under 60 s of training before SLURM signals it to checkpoint, {margin} s before the "
                 f"limit (--signal=TERM@{margin}): requeued, it would be signalled as it starts, over and over; emit "
-                f"the scripts again with --time {6 if time_limit is None else 3} or more") in output, output
+                f"the scripts again with --time {6 if time_limit is None else 5} or more") in output, output
         assert output.count("not requeued") == 1 and not (fake_slurm / "scontrol").exists()
 
 

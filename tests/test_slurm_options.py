@@ -13,7 +13,7 @@ from test_slurm import (GUARD_SECONDS, OPTIONS, array_task_of, fake_slurm, fake_
                         finish, interrupt, run_task, sbatch_calls, sbatch_lines, submit_grid, submit_refused,
                         submitted_runs)
 
-from minitransfer import config, slurm, slurm_sbatch_words, slurm_time
+from minitransfer import config, slurm, slurm_preview, slurm_sbatch_words, slurm_time
 from minitransfer import experiment as grid
 from minitransfer.cli import main
 
@@ -207,7 +207,7 @@ def test_runs_of_a_script_past_the_clusters_max_array_size_are_split_into_arrays
 
 
 def test_a_plan_of_more_bases_than_max_array_size_says_how_many_arrays(tmp_path, no_fsync, monkeypatch):
-    monkeypatch.setattr(slurm, "cluster_array_size", lambda: None)  # no scontrol answers, as on a laptop
+    monkeypatch.setattr(slurm_preview, "cluster_array_size", lambda: None)  # no scontrol answers, as on a laptop
     runs = grid.plan_grid(random_seeds=range(501), layers=(1,))  # 1002 bases
     slurm.emit_slurm(runs, tmp_path / "grid", tmp_path / "slurm", OPTIONS)
     said = slurm.describe_scripts(runs, tmp_path / "grid", tmp_path / "slurm")

@@ -32,13 +32,20 @@ def run_submit(script, *arguments):
     return done.stdout
 
 
-def test_tasks_pending_on_nodes_drained_or_a_partition_down_are_said_with_what_to_do(tmp_path, fake_slurm):
+def queued_with(tmp_path, fake_slurm, reasons):
+    """RUNS submitted, their tasks then listed by squeue as PENDING for ``reasons`` (one each); the script and the
+    tasks."""
     script = slurm.emit_slurm(RUNS, tmp_path / "grid", tmp_path / "slurm", OPTIONS,
                               train_command=fake_train_command(tmp_path))
     run_submit(script)
     tasks = [line.split("\t")[0] for line in (tmp_path / "slurm" / "submitted.txt").read_text().splitlines()]
-    reasons = [DRAINED, "ReqNodeNotAvail, UnavailableNodes:n[1-2]", "Dependency"]
     (fake_slurm / "queue").write_text("".join(f"{task} PENDING {reason}\n" for task, reason in zip(tasks, reasons)))
+    return script, tasks
+
+
+def test_tasks_pending_on_nodes_drained_or_a_partition_down_are_said_with_what_to_do(tmp_path, fake_slurm):
+    script, tasks = queued_with(tmp_path, fake_slurm, [DRAINED, "ReqNodeNotAvail, UnavailableNodes:n[1-2]",
+                                                       "Dependency"])
     for arguments in ((), ("--dry-run",)):
         output = run_submit(script, *arguments)
         assert "not submitted again: 3 runs queued or running from an earlier submission (squeue)\n" in output, output
@@ -52,12 +59,7 @@ def test_tasks_pending_on_nodes_drained_or_a_partition_down_are_said_with_what_t
 
 
 def test_tasks_pending_for_other_reasons_are_not_said_to_wait_for_nodes(tmp_path, fake_slurm):
-    script = slurm.emit_slurm(RUNS, tmp_path / "grid", tmp_path / "slurm", OPTIONS,
-                              train_command=fake_train_command(tmp_path))
-    run_submit(script)
-    tasks = [line.split("\t")[0] for line in (tmp_path / "slurm" / "submitted.txt").read_text().splitlines()]
-    reasons = ["Resources", "Priority", "Dependency"]
-    (fake_slurm / "queue").write_text("".join(f"{task} PENDING {reason}\n" for task, reason in zip(tasks, reasons)))
+    script, _ = queued_with(tmp_path, fake_slurm, ["Resources", "Priority", "Dependency"])
     output = run_submit(script)
     assert "not submitted again: 3 runs" in output and "drained" not in output, output
 
