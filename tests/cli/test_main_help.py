@@ -6,7 +6,7 @@ without reading each command's page."""
 import re
 
 from click.testing import CliRunner
-from help_examples import examples, readme_examples
+from help_examples import commands, examples, readme_examples
 
 from minitransfer.cli import _errors, main
 
@@ -35,3 +35,14 @@ def test_it_fits_80_columns_but_for_its_example_lines():
     wide = [line for line in _shown(80).splitlines()
             if len(line) > 80 and not line.strip().startswith("minitransfer ") and not line.startswith("Usage:")]
     assert wide == [], wide
+
+
+def test_an_example_that_needs_a_cluster_says_so():
+    """experiment's help showed `bash slurm/submit.sh` unmarked among lines that run here: pasted on a laptop, it
+    failed in squeue's DNS errors, with exit 1."""
+    unmarked = []
+    for path, _ in commands(main):
+        shown = CliRunner().invoke(main, [*path, "--help"], terminal_width=200).output
+        unmarked += [line.strip() for line in shown.splitlines()
+                     if line.strip().startswith("bash ") and "submit.sh" in line and "cluster" not in line]
+    assert unmarked == []
