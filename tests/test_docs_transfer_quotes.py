@@ -7,6 +7,7 @@ classes and two more) and every quote of the page, its "..." standing for anythi
 import pathlib
 import re
 
+import h5py
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -76,3 +77,31 @@ def test_the_pages_eval_refusal_is_the_line_eval_prints(walked):
     block = re.search(r"^```\n(error: bad data: checkpoint X3Y.h5 .*?)^```", DOC.read_text(), flags=re.M | re.S)
     assert block, "docs/transfer.md no longer shows eval's refusal on the base's dataset"
     assert _words(errors[0]) == _words(block[1].replace("/data/", f"{root}/"))
+
+
+def test_fc8s_width_and_n_are_refused_and_kept_as_the_page_says(walked, monkeypatch):
+    """The page said fc8 "has Y's classes, at least `--fc8-outputs`": the other way round, --fc8-outputs is
+    fc8's width and Y's classes its floor (2 for Y's 3 classes is refused); nor did it say what an n beyond the
+    copyable layers does."""
+    root = walked[0]
+    prose = _words(DOC.read_text())
+    said = ("one output per class of Y, or `--fc8-outputs` (as many as Y's classes at least: fewer are refused,"
+            " exit 2)",
+            "another n is refused, exit 2")
+    assert all(claim in prose for claim in said), "the page no longer says fc8's width and n's range"
+    monkeypatch.chdir(root)
+    common = ["train", "--data", "Y", "--copy-from", "baseX.h5", "--max-iter", "1", "--batch-size", "8", "--quiet",
+              "--frozen"]
+    runner = CliRunner()
+    narrow = runner.invoke(main, [*common, "--n", "3", "--fc8-outputs", "2", "-o", "f2.h5"], terminal_width=1000)
+    beyond = runner.invoke(main, [*common, "--n", "8", "-o", "n8.h5"], terminal_width=1000)
+    for refused in (narrow, beyond):
+        assert refused.exit_code == 2 and len(refused.stderr.splitlines()) == 1, refused.output
+    assert "--fc8-outputs 2" in narrow.stderr and "3 classes" in narrow.stderr
+    wide = runner.invoke(main, [*common, "--n", "3", "--fc8-outputs", "5", "-o", "f5.h5"], terminal_width=1000)
+    assert wide.exit_code == 0, wide.output
+    with h5py.File(root / "f5.h5", "r") as weights:
+        assert weights["weights/fc8/W"].shape[0] == 5
+        copied = weights["weights/conv3/W"][()]
+    with h5py.File(root / "baseX.h5", "r") as base:
+        assert np.array_equal(copied, base["weights/conv3/W"][()])

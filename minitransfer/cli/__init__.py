@@ -135,6 +135,18 @@ def main():
     `experiment` (`experiment --help` names them: baseA, AnB, BnB, AnB+ ..., n the number of layers
     copied) or one network with `train`, then `report` draws the paper's tables and figures.
 
+    \b
+    A base, a transfer of its first 4 layers, its score and its provenance:
+      minitransfer train --split random --half A -o baseA.h5
+      minitransfer train --copy-from baseA.h5 --n 4 --frozen -o A4B.h5
+      minitransfer eval A4B.h5
+      minitransfer info A4B.h5
+
+    Exit codes, every command alike (its --help says when each occurs): 0 done, 1 a run failed
+    (e.g. the loss diverged), 2 usage, 65 bad data (the file, layer or shape at fault named), 74 a
+    file could not be read or written, 75 interrupted (rerun the same command to go on), 141 the
+    output's reader went away.
+
     Every command refuses to start when its standard output is closed (`>&-`; exit code 74):
     what it prints would be lost without a word; send it to /dev/null to discard it. Output that
     cannot be written (a full disk) is exit code 74 too. When the output's reader goes away

@@ -72,7 +72,8 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     plainly no network: an image, a NumPy or zip file, JSON, text not named .h5 or .hdf5; --data is no
     dataset but a run folder, a network, images not prepared yet, or a dataset another process is
     preparing now), 65 bad data (a damaged checkpoint, or another file that is no network: text named
-    .h5 or .hdf5, random bytes, another program's HDF5 file; a dataset that does not fit it), 74
+    .h5 or .hdf5, random bytes, another program's HDF5 file; a dataset that does not fit it; without
+    --data, the dataset it was trained on gone from its folder: give its new folder as --data), 74
     CHECKPOINT or a file of the dataset may not be read by this user, or the system fails to read it (a
     failing disk, a network file system's server gone: rerun once repaired), or the output could not be
     written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.

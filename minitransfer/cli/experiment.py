@@ -249,7 +249,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
       minitransfer experiment -o grid --layers 3 --device cpu     # train it
       minitransfer report grid                                    # its tables and figures
       minitransfer experiment -o grid --layers 3 --device cpu --emit-slurm slurm/ --time 4:00:00
-      bash slurm/submit.sh
+      bash slurm/submit.sh                                        # on the cluster: sbatch its arrays
       minitransfer prepare imagenet ILSVRC2012 imagenet --devkit ILSVRC2012_devkit_t12  # your data
       minitransfer experiment --data imagenet -o grid --split-seed 0 --split-seed 1    # your data
       minitransfer experiment --data imagenet -o grid --split natural --dry-run        # your data
