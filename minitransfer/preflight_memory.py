@@ -58,10 +58,29 @@ class Need(typing.NamedTuple):
 def check_memory(plan):
     """Raise :class:`OutOfMemory` when one training step at ``batch_size``, or one evaluation batch
     at ``eval_batch_size`` (at most the validation images), needs more memory than is available
-    (:func:`available_memory`; no check where that is unknown)."""
+    (:func:`available_memory`; no check where that is unknown): of the net as the run trains it, its frozen
+    layers and its `precision` (:func:`as_trained`)."""
     available = available_memory()
     if available is not None:
-        check_needs(memory_needs(plan, plan.preset.build(plan.config.fc8_outputs)), available)
+        net = as_trained(plan.preset.build(plan.config.fc8_outputs), frozen_layers(plan), plan.config.precision)
+        check_needs(memory_needs(plan, net), available)
+
+
+def frozen_layers(plan):
+    """How many weight layers from the bottom ``plan``'s run freezes, as ``transfer.build_net`` freezes them: a
+    transfer's `n` copied ones where `frozen`, a random-weights control's `random_frozen`, else none."""
+    c = plan.config
+    if plan.parent is not None:
+        return c.n if c.frozen else 0
+    return c.random_frozen or 0
+
+
+def as_trained(net, frozen, precision):
+    """``net`` (a preset's, just built) with its first ``frozen`` weight layers frozen and computing in
+    ``precision``, as a run trains it, for the estimates: a frozen layer holds no gradient and the step runs no
+    backward below the lowest trainable one; the TF32 emulations copy each product's operands."""
+    net.freeze(frozen)
+    return net.to("cpu", precision=precision)
 
 
 def check_evaluation_memory(net, image_size, images, batch_size, device):
@@ -176,22 +195,23 @@ def training_bytes(net, image_size, batch, workers=0, device="cpu"):
 
 def step_bytes(net, batch):
     """The most memory one NumPy training step of ``net`` at ``batch`` holds (the loader's batch aside): the
-    parameters with their gradients and momentum, and the larger of the stages' arrays at the step's peak
-    (:func:`minitransfer.preflight_step.step_peak`) and the update's temporaries."""
+    parameters with their momentum and, those not frozen, their gradients, and the larger of the stages' arrays at
+    the step's peak (:func:`minitransfer.preflight_step.step_peak`, in the net's precision, none below its lowest
+    trainable layer kept for a backward) and the update's temporaries."""
     return _parameter_bytes(net) + max(preflight_step.step_peak(net, batch), preflight_step.update_peak(net))
 
 
 def evaluation_bytes(net, image_size, batch, device="cpu", gradients=True):
     """Host memory of evaluating ``net`` on a batch of ``batch`` images, in bytes: on the CPU the
-    parameters with their momentum (and, ``gradients``, a training run's gradients, held while it
-    evaluates) and the most the forward pass holds at once
+    parameters with their momentum (and, ``gradients``, a training run's gradients of those not frozen, held
+    while it evaluates) and the most the forward pass holds at once, in the net's precision
     (:func:`minitransfer.preflight_step.evaluation_peak`); the loader's batch (:func:`loader_bytes`).
     tracemalloc's peak over a pass: 0.96-1.0 times this (micro at 256 and 2048, mini at 256 and 1024,
     caffenet at 4 and 16)."""
     loader = loader_bytes(image_size, net.input_shape[1], batch, 0, device)
     if device != "cpu":
         return loader
-    parameters = (3 if gradients else 2) * FLOAT32 * net.parameter_count()
+    parameters = _parameter_bytes(net) if gradients else 2 * FLOAT32 * net.parameter_count()
     return parameters + preflight_step.evaluation_peak(net, batch) + loader
 
 
@@ -205,4 +225,5 @@ def loader_bytes(image_size, crop, batch, workers, device="cpu"):
 
 
 def _parameter_bytes(net):
-    return 3 * FLOAT32 * net.parameter_count()  # weights, gradients, momentum
+    """The weights and momentum of every parameter, and the gradients of those not frozen (a frozen one has none)."""
+    return FLOAT32 * sum(param.data.size * (2 + (not param.frozen)) for param in net.params)
