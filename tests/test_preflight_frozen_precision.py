@@ -40,16 +40,15 @@ def _inputs(net, batch):
 
 
 def _peak(work):
-    """(``work()``'s value, tracemalloc's peak in bytes while it ran, above what was traced as it began); ``work``
-    runs once before, untraced: a first call's one-off allocations (imports, caches) are not the estimate's."""
+    """(``work()``'s value, tracemalloc's peak in bytes while it ran: it traces only what is allocated after it
+    starts); ``work`` runs once before, untraced: a first call's one-off allocations (imports, caches) are not the
+    estimate's."""
     work()
     tracemalloc.start()
-    try:
-        start = tracemalloc.get_traced_memory()[0]
-        made = work()
-        return made, tracemalloc.get_traced_memory()[1] - start
-    finally:
-        tracemalloc.stop()
+    made = work()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return made, peak
 
 
 @pytest.mark.parametrize("preset, batch, frozen, precision", [
