@@ -97,17 +97,19 @@ def check_evaluation_memory(net, image_size, images, batch_size, device):
 
 def memory_needs(plan, net, device=None):
     """The :class:`Need` of one training step and of one evaluation batch of ``plan``'s ``net``
-    (built from ``plan.preset``) on ``device`` (default: the plan's). The step's field to lower is
+    (built from ``plan.preset``) on ``device`` (default: the plan's), each with the validation images the run
+    keeps (:func:`kept_validation`). The step's field to lower is
     `workers` where the loader's processes take most of it: 64 of them on a 4 GiB SLURM job were
     told to lower `batch_size`, which could not make them fit."""
     c, image_size, device = plan.config, plan.dataset.image_size, device or plan.device
     images = len(plan.task.val_indices)
+    between, first = kept_validation(plan, net, device)
 
     def trained(batch, workers):
-        return training_bytes(net, image_size, batch, workers, device)
+        return training_bytes(net, image_size, batch, workers, device) + between
 
     def evaluated(batch):
-        return evaluation_bytes(net, image_size, min(batch, images), device)
+        return evaluation_bytes(net, image_size, min(batch, images), device) + first
 
     step, without_workers = trained(c.batch_size, c.workers), trained(c.batch_size, 0)
     with_workers = f" with `workers={c.workers}`" if c.workers else ""
@@ -120,6 +122,26 @@ def memory_needs(plan, net, device=None):
                  at, alone if c.workers else None),
             Need(f"an evaluation batch of {net.preset} at `eval_batch_size={c.eval_batch_size}`", "eval_batch_size",
                  evaluated(c.eval_batch_size), c.eval_batch_size, evaluated))
+
+
+def kept_validation(plan, net, device):
+    """(bytes held between evaluations, bytes held by the first one) of the validation images a run on the CPU keeps
+    once its first evaluation has prepared them (:mod:`minitransfer.training_run`): their float32 centre crops and
+    labels, where those take at most ``KEEP_VALIDATION_BYTES``; for a frozen ``net``, the output of its frozen
+    stages instead where that takes no more (``evaluate.through_frozen``), made beside the crops. A run of mini
+    with 3200 validation images held 39 MiB beyond its estimate from its first evaluation on (twice its step)."""
+    from minitransfer.training_run import KEEP_VALIDATION_BYTES  # which imports (through evaluate) this module
+
+    images = len(plan.task.val_indices)
+    crops = images * (FLOAT32 * 3 * plan.preset.crop ** 2 + FLOAT32)  # and each image's int32 label
+    if device != "cpu" or crops > KEEP_VALIDATION_BYTES:
+        return 0, 0
+    start = net.lowest_trainable_stage() or 0
+    if start:
+        outputs = images * (FLOAT32 * math.prod(dict(net.shapes())[net.stages[start - 1].layers[-1].name]) + FLOAT32)
+        if outputs <= KEEP_VALIDATION_BYTES:
+            return outputs, crops + outputs
+    return crops, crops
 
 
 def check_needs(needs, available):

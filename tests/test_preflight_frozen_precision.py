@@ -8,6 +8,7 @@ layer (measured 1.4-2.8 times over, micro and mini with 1-7 layers frozen). The 
 0.41-0.84 times, an evaluation 0.21-0.36 times what it held. Each caller sized a net built anew, neither frozen
 nor in the run's precision: train's check, the grid's and its dry run's memory line."""
 
+import dataclasses
 import pathlib
 import re
 import tracemalloc
@@ -20,6 +21,7 @@ from minitransfer import config, models, optim, preflight_memory, transfer
 from minitransfer import experiment as grid
 from minitransfer import train as training
 from minitransfer.cli import main
+from minitransfer.data import synthetic
 from minitransfer.memory_limit import Available
 from minitransfer.step import TrainingStep
 
@@ -154,3 +156,26 @@ def test_a_dry_run_of_frozen_transfers_left_to_train_says_they_fit(synthetic_8, 
     assert done.exit_code == 0 and "would stop as it starts" not in done.output, done.output
     done = CliRunner().invoke(main, command)  # B7B+ and A7B+ fine-tune every layer
     assert done.exit_code == 0 and "too little: each such run would stop as it starts" in done.output, done.output
+
+
+@pytest.fixture(scope="module")
+def many_validation_images(tmp_path_factory):
+    """8 classes of 36 x 36 images, 40 training and 200 validation images each: half A's 800 validation crops
+    of mini take 9.4 MiB, kept by a run between its evaluations."""
+    path = tmp_path_factory.mktemp("data") / "synthetic-8-val200"
+    synthetic.build_synthetic(path, classes=8, train_per_class=40, val_per_class=200, size=36, seed=1)
+    return str(path)
+
+
+@pytest.mark.parametrize("fields", [{}, {"random_frozen": 3}], ids=["whole", "random-frozen"])
+def test_a_run_is_estimated_with_the_validation_images_it_keeps(many_validation_images, tmp_path, fields):
+    """A run on the CPU keeps its validation crops (for a frozen net, its frozen layers' outputs of them) from its
+    first evaluation on, where they take at most 64 MiB (training_run.KEEP_VALIDATION_BYTES): tracemalloc's peak
+    over a run evaluating after each iteration was 1.4-2.6 times the larger of its needs, which left them out."""
+    train = config.TrainConfig(data=many_validation_images, preset="mini", half="A", batch_size=64, max_iter=2,
+                               eval_every=1, eval_batch_size=64, quiet=True, device="cpu", seed=0,
+                               out=str(tmp_path / "run.h5"), **fields)
+    plan = config.resolve(train, checksums=False)
+    estimate = max(need.bytes for need in preflight_memory.memory_needs(plan, transfer.build_net(plan)))
+    _, measured = _peak(lambda: training.train(dataclasses.replace(train, overwrite=True)))
+    assert abs(estimate - measured) <= TOLERANCE * measured, (estimate, measured)
