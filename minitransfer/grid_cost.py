@@ -154,7 +154,7 @@ def _run_cost(run, out, options, status, base):
     Before, a grid resumed after most of its training was costed whole."""
     plan = grid_preflight.resolved_plan(base, out, options)
     c, preset = plan.config, plan.preset
-    frozen = run.n if run.kind == "random-frozen" or (run.parent and not run.fine_tuned) else 0
+    frozen = grid_preflight.frozen_layers(run)
     measured = GPU_MS_PER_ITERATION.get(preset.name)
     resumed = status.kind == grid_status.RESUME
     iterations = max(0, c.max_iter - status.iteration) if resumed else c.max_iter
@@ -179,10 +179,10 @@ def _memory(runs, grid, out, options, slots):
     available = preflight_memory.available_memory()
     if not runs or available is None:
         return None
-    bases = {(base.kind, base.split, base.split_seed, base.target, base.per_class): base  # each sized once
-             for base in (_base_of(run, grid) for run in runs)}
-    peaks = grid_preflight.peak_needs([(base, key) for key, base in bases.items()], out, options,
-                                      "cpu" if None in slots else "cuda")
+    bases = {(base.kind, base.split, base.split_seed, base.target, base.per_class, frozen): (base, frozen)
+             for base, frozen in ((_base_of(run, grid), grid_preflight.frozen_layers(run)) for run in runs)}
+    peaks = grid_preflight.peak_needs([(sized, key) for key, sized in bases.items()], out, options,
+                                      "cpu" if None in slots else "cuda")  # each base sized once a frozen count
     need = max(peaks.values(), key=lambda each: each.bytes)
     bytes_, option = need.bytes + preflight_memory.PROCESS_BYTES, option_name(need.field)
     short = (f", too little: each such run would stop as it starts (out of memory); lower {option}"

@@ -283,27 +283,38 @@ def check_memory(runs, out, options, slots):
 
 
 def _sizing(run, out, options):
-    """The base trained on the classes of ``run`` (a transfer copies weights, not sizes; a
-    reduced-data run keeps every validation image), and the fields that size its memory: its
-    configuration's, less its seed and weights file."""
-    base = Run(run.name, "base", run.split, run.split_seed, target=run.target)
-    return base, tuple(sorted((name, value) for name, value in run_fields(base, out, options).items()
-                              if name not in ("seed", "out")))
+    """((the base trained on the classes of ``run``, the layers ``run`` freezes: :func:`frozen_layers`), the
+    fields that size its memory): a transfer copies weights, not sizes, and a reduced-data run keeps every
+    validation image; the fields are the base's configuration's, less its seed and weights file, and those
+    layers."""
+    base, frozen = Run(run.name, "base", run.split, run.split_seed, target=run.target), frozen_layers(run)
+    return (base, frozen), tuple(sorted((name, value) for name, value in run_fields(base, out, options).items()
+                                        if name not in ("seed", "out"))) + (("frozen layers", frozen),)
+
+
+def frozen_layers(run):
+    """How many weight layers from the bottom the grid's ``run`` freezes: a frozen transfer's copied ones, a
+    random-weights control's; none for a base or a fine-tuned transfer."""
+    return run.n if run.kind == "random-frozen" or (run.parent and not run.fine_tuned) else 0
 
 
 def peak_needs(sizings, out, options, device):
     """The larger ``preflight_memory.Need`` of a training step and an evaluation batch on ``device``, per
-    distinct fields of ``sizings`` (:func:`_sizing`; any key naming a base: a dry run's memory line,
-    :mod:`minitransfer.grid_cost`): a base's configuration resolved once, a net built once per preset and fc8 width."""
+    distinct key of ``sizings`` (((base, frozen layers), key): :func:`_sizing`, or any key naming them: a dry run's
+    memory line, :mod:`minitransfer.grid_cost`), of the base's net with that many layers frozen, computing in its
+    `precision` (``preflight_memory.as_trained``): a base's configuration resolved once, a net built once per
+    preset and fc8 width. A grid of frozen transfers was sized as their bases, which hold every layer's gradients
+    and run backward to the bottom: refused in slots where it fits."""
     peaks, nets = {}, {}
-    for base, fields in sizings:
-        if fields in peaks:
+    for (base, frozen), key in sizings:
+        if key in peaks:
             continue
         plan = resolved_plan(base, out, options)
         shape = (plan.preset.name, plan.config.fc8_outputs)
         if shape not in nets:
             nets[shape] = plan.preset.build(plan.config.fc8_outputs)
-        peaks[fields] = max(preflight_memory.memory_needs(plan, nets[shape], device), key=lambda need: need.bytes)
+        net = preflight_memory.as_trained(nets[shape], frozen, plan.config.precision)
+        peaks[key] = max(preflight_memory.memory_needs(plan, net, device), key=lambda need: need.bytes)
     return peaks
 
 

@@ -58,10 +58,29 @@ class Need(typing.NamedTuple):
 def check_memory(plan):
     """Raise :class:`OutOfMemory` when one training step at ``batch_size``, or one evaluation batch
     at ``eval_batch_size`` (at most the validation images), needs more memory than is available
-    (:func:`available_memory`; no check where that is unknown)."""
+    (:func:`available_memory`; no check where that is unknown): of the net as the run trains it, its frozen
+    layers and its `precision` (:func:`as_trained`)."""
     available = available_memory()
     if available is not None:
-        check_needs(memory_needs(plan, plan.preset.build(plan.config.fc8_outputs)), available)
+        net = as_trained(plan.preset.build(plan.config.fc8_outputs), frozen_layers(plan), plan.config.precision)
+        check_needs(memory_needs(plan, net), available)
+
+
+def frozen_layers(plan):
+    """How many weight layers from the bottom ``plan``'s run freezes, as ``transfer.build_net`` freezes them: a
+    transfer's `n` copied ones where `frozen`, a random-weights control's `random_frozen`, else none."""
+    c = plan.config
+    if plan.parent is not None:
+        return c.n if c.frozen else 0
+    return c.random_frozen or 0
+
+
+def as_trained(net, frozen, precision):
+    """``net`` (a preset's, just built) with its first ``frozen`` weight layers frozen and computing in
+    ``precision``, as a run trains it, for the estimates: a frozen layer holds no gradient and the step runs no
+    backward below the lowest trainable one; the TF32 emulations copy each product's operands."""
+    net.freeze(frozen)
+    return net.to("cpu", precision=precision)
 
 
 def check_evaluation_memory(net, image_size, images, batch_size, device):
@@ -78,17 +97,19 @@ def check_evaluation_memory(net, image_size, images, batch_size, device):
 
 def memory_needs(plan, net, device=None):
     """The :class:`Need` of one training step and of one evaluation batch of ``plan``'s ``net``
-    (built from ``plan.preset``) on ``device`` (default: the plan's). The step's field to lower is
+    (built from ``plan.preset``) on ``device`` (default: the plan's), each with the validation images the run
+    keeps (:func:`kept_validation`). The step's field to lower is
     `workers` where the loader's processes take most of it: 64 of them on a 4 GiB SLURM job were
     told to lower `batch_size`, which could not make them fit."""
     c, image_size, device = plan.config, plan.dataset.image_size, device or plan.device
     images = len(plan.task.val_indices)
+    between, first = kept_validation(plan, net, device)
 
     def trained(batch, workers):
-        return training_bytes(net, image_size, batch, workers, device)
+        return training_bytes(net, image_size, batch, workers, device) + between
 
     def evaluated(batch):
-        return evaluation_bytes(net, image_size, min(batch, images), device)
+        return evaluation_bytes(net, image_size, min(batch, images), device) + first
 
     step, without_workers = trained(c.batch_size, c.workers), trained(c.batch_size, 0)
     with_workers = f" with `workers={c.workers}`" if c.workers else ""
@@ -101,6 +122,26 @@ def memory_needs(plan, net, device=None):
                  at, alone if c.workers else None),
             Need(f"an evaluation batch of {net.preset} at `eval_batch_size={c.eval_batch_size}`", "eval_batch_size",
                  evaluated(c.eval_batch_size), c.eval_batch_size, evaluated))
+
+
+def kept_validation(plan, net, device):
+    """(bytes held between evaluations, bytes held by the first one) of the validation images a run on the CPU keeps
+    once its first evaluation has prepared them (:mod:`minitransfer.training_run`): their float32 centre crops and
+    labels, where those take at most ``KEEP_VALIDATION_BYTES``; for a frozen ``net``, the output of its frozen
+    stages instead where that takes no more (``evaluate.through_frozen``), made beside the crops. A run of mini
+    with 3200 validation images held 39 MiB beyond its estimate from its first evaluation on (twice its step)."""
+    from minitransfer.training_run import KEEP_VALIDATION_BYTES  # which imports (through evaluate) this module
+
+    images = len(plan.task.val_indices)
+    crops = images * (FLOAT32 * 3 * plan.preset.crop ** 2 + FLOAT32)  # and each image's int32 label
+    if device != "cpu" or crops > KEEP_VALIDATION_BYTES:
+        return 0, 0
+    start = net.lowest_trainable_stage() or 0
+    if start:
+        outputs = images * (FLOAT32 * math.prod(dict(net.shapes())[net.stages[start - 1].layers[-1].name]) + FLOAT32)
+        if outputs <= KEEP_VALIDATION_BYTES:
+            return outputs, crops + outputs
+    return crops, crops
 
 
 def check_needs(needs, available):
@@ -176,22 +217,23 @@ def training_bytes(net, image_size, batch, workers=0, device="cpu"):
 
 def step_bytes(net, batch):
     """The most memory one NumPy training step of ``net`` at ``batch`` holds (the loader's batch aside): the
-    parameters with their gradients and momentum, and the larger of the stages' arrays at the step's peak
-    (:func:`minitransfer.preflight_step.step_peak`) and the update's temporaries."""
+    parameters with their momentum and, those not frozen, their gradients, and the larger of the stages' arrays at
+    the step's peak (:func:`minitransfer.preflight_step.step_peak`, in the net's precision, none below its lowest
+    trainable layer kept for a backward) and the update's temporaries."""
     return _parameter_bytes(net) + max(preflight_step.step_peak(net, batch), preflight_step.update_peak(net))
 
 
 def evaluation_bytes(net, image_size, batch, device="cpu", gradients=True):
     """Host memory of evaluating ``net`` on a batch of ``batch`` images, in bytes: on the CPU the
-    parameters with their momentum (and, ``gradients``, a training run's gradients, held while it
-    evaluates) and the most the forward pass holds at once
+    parameters with their momentum (and, ``gradients``, a training run's gradients of those not frozen, held
+    while it evaluates) and the most the forward pass holds at once, in the net's precision
     (:func:`minitransfer.preflight_step.evaluation_peak`); the loader's batch (:func:`loader_bytes`).
     tracemalloc's peak over a pass: 0.96-1.0 times this (micro at 256 and 2048, mini at 256 and 1024,
     caffenet at 4 and 16)."""
     loader = loader_bytes(image_size, net.input_shape[1], batch, 0, device)
     if device != "cpu":
         return loader
-    parameters = (3 if gradients else 2) * FLOAT32 * net.parameter_count()
+    parameters = _parameter_bytes(net) if gradients else 2 * FLOAT32 * net.parameter_count()
     return parameters + preflight_step.evaluation_peak(net, batch) + loader
 
 
@@ -205,4 +247,5 @@ def loader_bytes(image_size, crop, batch, workers, device="cpu"):
 
 
 def _parameter_bytes(net):
-    return 3 * FLOAT32 * net.parameter_count()  # weights, gradients, momentum
+    """The weights and momentum of every parameter, and the gradients of those not frozen (a frozen one has none)."""
+    return FLOAT32 * sum(param.data.size * (2 + (not param.frozen)) for param in net.params)

@@ -8,12 +8,18 @@ its cache holds besides (:class:`StageMemory`): a convolution's im2col columns, 
 LRN's input, scale and scale^-beta. Every array is counted once: a ReLU or a dropout fused into the
 stage before it replaces that stage's output, a Flatten is a view. Over what is held, each op makes
 temporaries while it runs: :func:`step_peak` walks the stages in the step's order and takes the
-largest sum. The figures follow the NumPy code of ``minitransfer.ops`` (``precision="ieee"``; the
-TF32 emulations split their operands into more copies), array by array, as each function's locals
-live; a change there that keeps another array alive belongs here too.
+largest sum. The stages below the lowest trainable one (a frozen transfer's copied layers) run forward
+alone, as an evaluation's do: each keeps nothing, its output replacing its input, and only the last one's
+output, the lowest trainable stage's input, is held through the backward. The figures follow the NumPy
+code of ``minitransfer.ops``, array by array, as each function's locals live, in the net's precision: the
+TF32 emulations' products round or split each operand into copies first (:func:`product_peak`); a change
+there that keeps another array alive belongs here too.
 
 Measured with tracemalloc over two steps, the weights built inside the trace: 0.97-1.00 times the
-estimate (micro at batch 8-4096, mini at 1-1024, caffenet at 1-24; ``tests/test_memory_measured.py``).
+estimate (micro at batch 8-4096, mini at 1-1024, caffenet at 1-24; ``tests/test_memory_measured.py``), and
+with 0-7 layers frozen in each precision (micro at 128-512, mini at 2-128, caffenet at 1-2;
+``tests/test_preflight_frozen_precision.py``), where a frozen net had been estimated as the whole net trained
+(1.3-2.8 times over) and the TF32 emulations' copies left out (0.41-0.84 times the step, 0.21-0.36 an evaluation).
 """
 
 import math
@@ -30,6 +36,14 @@ INTP = np.dtype(np.intp).itemsize
 # A dropout's mask drawn on NumPy (ops.dropout.kept_mask): the int64 indices, their uint32 copy xor-ed with the
 # key (an argument alive while counter_rng.hash32 runs), its copy and one shifted temporary, per element
 MASK_DRAW = 8 + 4 + 4 + 4
+# ops.precision.round_tf32 on a float32 operand, per element: its sign and magnitude bits (uint32 each), then the
+# rounded bits beside the NaN test (bool), the NaN's bits and np.where's result, which it returns (4 bytes held)
+ROUNDED = 4 + 4 + 1 + 4
+# ops.precision.split_tf32, per element: its big part (round_tf32's result) and x - big beside that one rounded
+SPLIT = 4 + 4 + ROUNDED
+# NumPy adds into a temporary operand in place from this size up (NPY_MIN_ELIDE_BYTES): tf32x3's sum of three
+# products then holds two of them at once, not three
+ELIDED = 256 * 1024
 
 
 class StageMemory(NamedTuple):
@@ -43,11 +57,18 @@ class StageMemory(NamedTuple):
 
 def step_peak(net, batch):
     """The most bytes a training step of ``net`` at ``batch`` holds at once besides its parameters,
-    their gradients, momentum and the input batch: the stages' kept arrays and outputs as the forward
-    adds them and the backward frees them, plus the temporaries of the op running (:class:`StageMemory`),
-    and the loss's."""
-    stages = list(stage_memories(net, batch))
-    held = peak = 0
+    their gradients, momentum and the input batch: the stages below the lowest trainable one run forward alone
+    (:func:`_forward_alone`), their last output held to the end; from there up, the stages' kept arrays and outputs
+    as the forward adds them and the backward frees them, plus the temporaries of the op running
+    (:class:`StageMemory`), and the loss's."""
+    bottom, shape, held, peak = net.lowest_trainable_stage() or 0, net.input_shape, 0, 0
+    for index, stage in enumerate(net.stages[:bottom]):
+        output = _output_shape(stage, shape)
+        peak = max(peak, _forward_alone(stage, batch, shape, output, index, net.precision, train=True))
+        shape = output
+    if bottom:
+        held = FLOAT32 * batch * math.prod(shape)  # the lowest trainable stage's input, kept in its cache
+    stages = list(stage_memories(net, batch))[bottom:]
     for stage in stages:
         peak = max(peak, held + stage.forward)
         held += stage.kept + stage.output
@@ -62,24 +83,31 @@ def step_peak(net, batch):
 
 def evaluation_peak(net, batch):
     """The most bytes an evaluation pass of ``net`` at ``batch`` (``Net.forward(train=False)``) holds at once
-    besides its parameters and the input batch: each stage's input (the batch's is the caller's) beside what
-    its forward makes; nothing is kept for a backward (each stage's cache is dropped as it returns) and a
-    pooling finds no argmax (ops.max_pool2d.output)."""
+    besides its parameters and the input batch: each stage forward alone (:func:`_forward_alone`), and the loss."""
     shape, peak = net.input_shape, 0
     for index, stage in enumerate(net.stages):
         output = _output_shape(stage, shape)
-        into = FLOAT32 * batch * math.prod(shape) * (index > 0 and not isinstance(stage.layers[0], Flatten))
-        if isinstance(stage, PoolStage):
-            making = _pool_output(stage, batch, shape, output)
-        elif isinstance(stage, LinearStage):
-            making = (2 * FLOAT32 + BOOL * (stage.activation is not None)) * batch * math.prod(output)
-        elif isinstance(stage, LayerStage) and isinstance(stage.layers[0], Dropout):
-            making = 0  # the identity
-        else:
-            making = _memory(stage, batch, shape, output, False).forward
-        peak = max(peak, into + making)
+        peak = max(peak, _forward_alone(stage, batch, shape, output, index, net.precision, train=False))
         shape = output
     return peak + 3 * FLOAT32 * batch * net.num_outputs  # the loss: the shifted logits, their exp
+
+
+def _forward_alone(stage, batch, shape, output, index, precision, train):
+    """The peak of the forward of the ``index``-th stage with no backward to follow (an evaluation, or a training
+    step's stage below its lowest trainable one, ``train``: its dropout drawn): its input (the batch's is the
+    caller's, a Flatten's output a view of it) beside what its forward makes; nothing is kept (each stage's
+    cache is dropped as it returns) and a pooling finds no argmax (ops.max_pool2d.output)."""
+    into = FLOAT32 * batch * math.prod(shape) * (index > 0 and not isinstance(stage.layers[0], Flatten))
+    if isinstance(stage, PoolStage):
+        making = _pool_output(stage, batch, shape, output)
+    elif isinstance(stage, LinearStage) and not (train and stage.dropout_layer is not None):
+        making = max((2 * FLOAT32 + BOOL * (stage.activation is not None)) * batch * math.prod(output),
+                     _linear_product(stage.fc, batch, precision))
+    elif isinstance(stage, LayerStage) and isinstance(stage.layers[0], Dropout) and not train:
+        making = 0  # the identity
+    else:
+        making = _memory(stage, batch, shape, output, False, precision).forward
+    return into + making
 
 
 def _pool_output(stage, batch, shape, output):
@@ -101,27 +129,30 @@ def _output_shape(stage, shape):
 
 
 def stage_memories(net, batch):
-    """The :class:`StageMemory` of each of ``net``'s stages at ``batch``, bottom up; the lowest trainable
-    stage (the bottom one of a net not frozen) computes no input gradient, as in ``Net.backward``."""
+    """The :class:`StageMemory` of each of ``net``'s stages at ``batch``, bottom up, in the net's precision, as
+    each runs in a training step where it runs backward: the lowest trainable stage (the bottom one of a net not
+    frozen) computes no input gradient, as in ``Net.backward`` (:func:`step_peak` runs those below it forward
+    alone)."""
     shape, bottom = net.input_shape, net.lowest_trainable_stage() or 0
     for index, stage in enumerate(net.stages):
         output = _output_shape(stage, shape)
-        yield _memory(stage, batch, shape, output, index > bottom)
+        yield _memory(stage, batch, shape, output, index > bottom, net.precision)
         shape = output
 
 
-def _memory(stage, batch, shape, output, need_dx):
+def _memory(stage, batch, shape, output, need_dx, precision):
     into, out = batch * math.prod(shape), batch * math.prod(output)  # elements
     if isinstance(stage, ConvStage):
-        kept, forward, backward = _conv(stage.conv, batch, shape, output, stage.activation is not None, need_dx)
+        kept, forward, backward = _conv(stage.conv, batch, shape, output, stage.activation is not None, need_dx,
+                                        precision)
     elif isinstance(stage, PoolStage):
         kept, forward, backward = _pool(stage.pool, stage.lrn, batch, shape, output)
     elif isinstance(stage, LinearStage):
         kept = 0
         # the product, then the bias added (a new array); the ReLU's mask and output; its output while a mask is drawn
-        forward = (2 * FLOAT32 * out + BOOL * out * (stage.activation is not None) if stage.dropout_layer is None else
-                   (FLOAT32 + MASK_DRAW) * out)
-        backward = FLOAT32 * into * need_dx + _weights(stage.fc)
+        forward = max(2 * FLOAT32 * out + BOOL * out * (stage.activation is not None) if stage.dropout_layer is None
+                      else (FLOAT32 + MASK_DRAW) * out, _linear_product(stage.fc, batch, precision))
+        backward = _linear_backward(stage.fc, batch, need_dx, precision)
     else:
         kept, forward, backward = _layer(stage.layers[0], batch, shape, out)
     if need_dx and stage.masks_input:  # relu.masked_gradient of dx: its mask > 0, its bits, (dx times the scale)
@@ -135,19 +166,61 @@ def _memory(stage, batch, shape, output, need_dx):
     return StageMemory(int(kept), FLOAT32 * out, int(max(forward, kept + FLOAT32 * out)), int(backward))
 
 
-def _conv(conv, batch, shape, output, relu, need_dx):
+def product_peak(a, b, out, precision, copied=(False, False)):
+    """The most bytes ``ops.precision.matmul_reference`` of operands of ``a`` and ``b`` float32 elements (a
+    ``copied`` one is not C-contiguous: the emulations copy it first) holds beside them, its product of ``out``
+    elements included. ``ieee``: the product alone. ``tf32``: each operand rounded in turn (:data:`ROUNDED`,
+    the first one's result held while the second's is made), then both beside the product. ``tf32x3``: each split
+    in turn (:data:`SPLIT`, two arrays held), then the three products summed (two held at once where NumPy adds
+    in place, :data:`ELIDED`, else three)."""
+    copy_a, copy_b = (FLOAT32 * bool(each) for each in copied)
+    if precision == "tf32":
+        return max(a * (ROUNDED + copy_a), FLOAT32 * a + b * (ROUNDED + copy_b), FLOAT32 * (a + b + out))
+    if precision == "tf32x3":
+        products = 2 if FLOAT32 * out >= ELIDED else 3
+        return max(a * (SPLIT + copy_a), 2 * FLOAT32 * a + b * (SPLIT + copy_b),
+                   2 * FLOAT32 * (a + b) + products * FLOAT32 * out)
+    return FLOAT32 * out
+
+
+def _linear_product(fc, batch, precision):
+    """The peak of a fully connected layer's product x·Wᵀ (ops.linear's reference; Wᵀ a transposed view)."""
+    outputs, inputs = fc.weight.data.shape
+    return product_peak(batch * inputs, outputs * inputs, batch * outputs, precision, (False, True))
+
+
+def _linear_backward(fc, batch, need_dx, precision):
+    """The peak of a fully connected layer's backward (ops.linear's reference): dx = dy·W, then dW = dyᵀ·x (dyᵀ a
+    transposed view) beside dx, which this layer's new weight gradient then sits beside, its previous one held."""
+    outputs, inputs = fc.weight.data.shape
+    dy, dx = batch * outputs, batch * inputs
+    into = product_peak(dy, outputs * inputs, dx, precision) if need_dx else 0
+    weights = product_peak(dy, dx, outputs * inputs, precision, (True, False)) - FLOAT32 * outputs * inputs
+    return max(into, FLOAT32 * dx * need_dx + weights + _weights(fc))
+
+
+def _conv(conv, batch, shape, output, relu, need_dx, precision):
     """(kept, forward, backward) of a convolution (ops.conv2d's reference): it keeps the im2col columns; its
-    forward holds the padded input (images last) with the columns, then the product and its transposed copy
-    (and the ReLU's mask and output); its backward the transposed dy, then dcols, the padded input gradient
-    and dx, with this layer's new weight gradient beside its previous one."""
+    forward holds the padded input (images last) with the columns, then the product (:func:`product_peak`) and
+    its transposed copy (and the ReLU's mask and output); its backward the transposed dy, then the product dW
+    (the columns transposed: a view), dcols (W transposed: a view), the padded input gradient and dx, with this
+    layer's new weight gradient beside its previous one."""
     channels, height, width = shape
     _, _, rows, columns = conv.weight.data.shape
-    pad = conv.pad
-    cols = FLOAT32 * batch * channels * rows * columns * output[1] * output[2]
+    pad, weights = conv.pad, conv.weight.data.size
+    columns_made = batch * channels * rows * columns * output[1] * output[2]  # elements
+    made = batch * math.prod(output)
+    cols, out = FLOAT32 * columns_made, FLOAT32 * made
     padded = FLOAT32 * batch * channels * (height + 2 * pad) * (width + 2 * pad)
-    into, out = FLOAT32 * batch * math.prod(shape), FLOAT32 * batch * math.prod(output)
-    forward = cols + max(padded, 2 * out + (out // FLOAT32 * BOOL if relu else 0))  # ReLU: y, its mask, its output
-    backward = _weights(conv) + out + (cols + padded + into if need_dx else 0)
+    into = FLOAT32 * batch * math.prod(shape)
+    product = product_peak(weights, columns_made, made, precision)
+    forward = cols + max(padded, product, 2 * out + (made * BOOL if relu else 0))  # ReLU: y, its mask, its output
+    new_weights = _weights(conv)
+    # beside dy's transposed copy: the product dW (made anew), then dcols beside dW, the padded dx and dx
+    backward = max(out + product_peak(made, columns_made, weights, precision, (False, True)) - FLOAT32 * weights
+                   + new_weights,
+                   out + new_weights + (max(product_peak(weights, made, columns_made, precision, (True, False)),
+                                            cols + padded + into) if need_dx else 0))
     return cols, forward, backward
 
 
