@@ -418,14 +418,14 @@ def test_runs_trained_at_once_that_together_exceed_the_memory_stop_the_grid_befo
         tmp_path, synthetic_8, monkeypatch):
     """Each run checks only itself as it starts: three micro runs at batch 512 that each fit, in three
     CPU slots, would together be killed by the out-of-memory killer (exit 137, no message). The
-    three largest are the two on all 8 classes and one on a half's 4; one configuration is resolved
-    per half and one net built per fc8 width."""
+    three largest are the base on all 8 classes and the two on a half's 4 (all/random1's conv1 is frozen: it
+    needs less); one configuration is resolved per half and one net built per fc8 width."""
     micro, image = models.get("micro"), (36, 36)
 
     def peak(classes, val_images):  # the larger of a training step and an evaluation batch, as train checks them
-        net = micro.build(classes)
+        net, kept = micro.build(classes), val_images * (4 * 3 * 12 * 12 + 4)  # the validation crops a run keeps
         return max(preflight_memory.training_bytes(net, image, 512),
-                   preflight_memory.evaluation_bytes(net, image, val_images))
+                   preflight_memory.evaluation_bytes(net, image, val_images)) + kept
 
     def machine_with(available):
         monkeypatch.setattr(preflight_memory, "available_memory",
@@ -434,7 +434,7 @@ def test_runs_trained_at_once_that_together_exceed_the_memory_stop_the_grid_befo
     runs = grid.plan_grid(layers=(1,), random_frozen=(1,))  # random0/baseA ... A1B+, all/base, all/random1
     every_class, half = peak(8, 80), peak(4, 40)  # their validation images
     resident = preflight_memory.resident  # what each process grows to, 15% beyond its arrays
-    together = 2 * resident(every_class) + resident(half) + 3 * preflight_memory.PROCESS_BYTES
+    together = resident(every_class) + 2 * resident(half) + 3 * preflight_memory.PROCESS_BYTES
     options = dict(OPTIONS, data=synthetic_8, preset="micro", batch_size=512)
     machine_with(together - 2**20)
     builds = []
@@ -442,7 +442,7 @@ def test_runs_trained_at_once_that_together_exceed_the_memory_stop_the_grid_befo
                         builds.append(classes) or _build(preset, classes))
     out = tmp_path / "grid"
     with pytest.raises(preflight_memory.OutOfMemory, match=re.escape(
-            "the grid trains 3 runs at once (its slots: 3 on the CPU): all/base, all/random1, random0/baseA need "
+            "the grid trains 3 runs at once (its slots: 3 on the CPU): all/base, random0/baseA, random0/baseB need "
             f"about {preflight_memory.in_units(together, math.ceil)} of memory together "
             f"(the largest: a training step of "
             f"micro at "
