@@ -44,7 +44,8 @@ _INTERRUPTED = ("stopped by a signal before the scores were printed (eval writes
 @click.option("--json", "as_json", is_flag=True,
               help="Print the scores as JSON: top1, top5, loss and images, the checkpoint and the iteration "
                    "scored of the run's max_iter, the data and subset, the precision computed in and "
-                   "trained_precision, outputs (fc8's width), crop and image_size ([H, W] of the images scored), "
+                   "trained_precision, outputs (fc8's width), classes_renumbered (how many of its classes "
+                   "--data numbers otherwise, else 0), crop and image_size ([H, W] of the images scored), "
                    "and mean_resized_from ([H, W] of the network's mean image where it was resized to the images, "
                    "else null).")
 def eval_command(checkpoint, data, subset, batch_size, device, precision, as_json):
@@ -56,14 +57,17 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     The half (split kind, seed, A/B) and the mean image come from the checkpoint; that half of the
     dataset must be the classes the network was trained on, no more and no fewer (a dataset with
     other classes besides is refused: a transfer, train --copy-from, scores the network's layers on
-    those), and without --data the dataset must be the one it was trained on, not another prepared
-    in its folder since (exit code 65 otherwise). On images stored at another size the mean image
+    those; another dataset of its classes alone, numbered otherwise, as a test set of a half's class
+    folders, is scored each image as its class, matched by wnid or folder name), and without --data
+    the dataset must be the one it was trained on, not another prepared in its folder since (exit
+    code 65 otherwise). On images stored at another size the mean image
     is resampled to theirs, as train does, and the output says so (and when the network's crops see
     a small part of each: prepare them at the size it was trained on).
 
     Output: the scores on stdout (with --json, the JSON alone: `eval ... --json > s.json` keeps it
-    parseable); the notes (a mean image resized, crops seeing a small part of each image, another
-    precision than trained in, a run that diverged after the checkpoint) on stderr, as train's.
+    parseable); the notes (a mean image resized, crops seeing a small part of each image, classes
+    numbered otherwise, another precision than trained in, a run that diverged after the checkpoint)
+    on stderr, as train's.
 
     Exit codes: 0 done (also where its run's result.json or config.json cannot be read, which info exits
     65 on: scored from what the network records, a warning names the file, which report leaves the run
@@ -109,8 +113,9 @@ def _result_line(checkpoint, scores, meta):
 
 def _notes(checkpoint, scores):
     """What ``eval`` says on stderr, with --json too (stdout is the scores alone): a run that diverged
-    after the checkpoint, a mean image resized, crops that see a small part of each image, another
-    precision than the network was trained in; paths escaped as :func:`_result_line` escapes them."""
+    after the checkpoint, a mean image resized, crops that see a small part of each image, classes that
+    ``data`` numbers otherwise, another precision than the network was trained in; paths escaped as
+    :func:`_result_line` escapes them."""
     run_folder = checkpoint_runs.run_folder_of(checkpoint)  # of a run's checkpoint.h5
     diverged = checkpoint_runs.divergence_in(run_folder) if run_folder else ""
     then = start_over_in(run_folder) if diverged else ""
@@ -126,6 +131,10 @@ def _notes(checkpoint, scores):
                    f"{scores['image_size'][0]}x{scores['image_size'][1]} images ({crop / min(height, width):.0%} of "
                    f"the {height}x{width} images it was trained on): it is scored on a small part of each; prepare "
                    f"them at {height} px (prepare's --size) to score it as trained")
+    if scores["classes_renumbered"]:  # a test set of a half's classes alone: scored by class, not by number
+        count = scores["classes_renumbered"]
+        yield (f"{data} numbers {count} of the classes of {checkpoint} otherwise than the dataset it was trained on; "
+               f"each image was scored as its class, matched by wnid (or folder name)")
     if scores["precision"] != scores["trained_precision"]:
         yield f"computed in precision {scores['precision']}; the network was trained in {scores['trained_precision']}"
 
