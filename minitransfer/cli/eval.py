@@ -23,7 +23,8 @@ _INTERRUPTED = ("stopped by a signal before the scores were printed (eval writes
                 "to score the network")
 
 
-@click.command("eval", context_settings={"max_content_width": 100},
+# allow_extra_args: networks given after the first are refused in words (:func:`_one_network`), not click's
+@click.command("eval", context_settings={"max_content_width": 100, "allow_extra_args": True},
                short_help="Top-1, top-5 and loss of a network on its half's images.")
 @checkpoint_argument
 @click.option("--data", type=DatasetFolder(otherwise="or leave --data out to score the network on the dataset it "
@@ -71,8 +72,9 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
 
     Exit codes: 0 done (also where its run's result.json or config.json cannot be read, which info exits
     65 on: scored from what the network records, a warning names the file, which report leaves the run
-    out for), 1 error (a batch too large for the memory available), 2 usage (--device cuda where no GPU
-    is usable; CHECKPOINT does not exist, or is a folder without a network, a dataset's file, or a file
+    out for), 1 error (a batch too large for the memory available), 2 usage (more than one network
+    given: eval scores one; --device cuda where no GPU is usable; CHECKPOINT does not exist, or is a
+    folder without a network, a dataset's file, or a file
     plainly no network: an image, a NumPy or zip file, JSON, text not named .h5 or .hdf5; --data is no
     dataset but a run folder, a network, images not prepared yet, or a dataset another process is
     preparing now), 65 bad data (a damaged checkpoint, or another file that is no network: text named
@@ -87,6 +89,8 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
       minitransfer eval baseA.h5 --subset train --json
       minitransfer eval baseA.h5 --data imagenet-256 --json   # your data
     """
+    _one_network(click.get_current_context(), checkpoint)
+
     def scored():
         # on stderr, as train's and prepare's: a bar on a terminal, erased before the scores or an error
         with contextlib.closing(EvaluationProgress("evaluating", bar=draws_bar(sys.stderr))) as progress:
@@ -96,6 +100,17 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     echo(json_text(scores, indent=2) if as_json else _result_line(checkpoint, scores, saved.meta))
     for note in _notes(checkpoint, scores):
         say(note)
+
+
+def _one_network(ctx, checkpoint):
+    """Refuse the arguments after CHECKPOINT (``ctx.args``), in words: `eval runs/*.h5` was told "Got unexpected
+    extra argument (runs/b.h5)", not that eval scores one network, nor how to score each (exit code 2)."""
+    if ctx.args:
+        given = [checkpoint, *ctx.args]
+        shown = ", ".join(inputs.display_name(path) for path in given[:3]) + (" ..." if len(given) > 3 else "")
+        raise click.UsageError(f"eval scores one network at a time, and {len(given)} were given ({shown}): score "
+                               f"each in turn (for f in ...; do minitransfer eval \"$f\"; done), or give their "
+                               f"folder to `minitransfer report` for a grid's accuracies", ctx)
 
 
 def _result_line(checkpoint, scores, meta):
