@@ -23,6 +23,7 @@ from minitransfer.data import loader_workers, splits, synthetic
 from minitransfer.home_paths import expanded
 from minitransfer.layers import Pass
 from minitransfer.mean_image import check_recorded_size, fit_mean, mean_seen
+from minitransfer.moved_classes import renumbered, renumbered_half
 from minitransfer.ops import precision as precisions
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.own_presets import pasted, preset_of
@@ -146,7 +147,9 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     fewer, top-5 is 1 whatever the network); ``iteration`` is the one the checkpoint
     was written at, of its run's ``max_iter`` (the checkpoint of a run still training is rewritten as it
     trains: each evaluation scores the iteration it read). Raises
-    :class:`DataMismatch` when the classes differ, when the recorded split cannot be made of the
+    :class:`DataMismatch` when the classes differ (not where ``data`` holds the network's very classes and no
+    others, numbered otherwise: each image is scored as its class, ``classes_renumbered`` counting those numbered
+    otherwise, 0 else), when the recorded split cannot be made of the
     dataset or ``subset`` holds none of its images, and (without ``data``) when the recorded folder
     holds another dataset now (prepared again: its fingerprint differs), and for a checkpoint without
     its /mean image unless the mean its first layers saw is ``data``'s; ``preflight_memory.OutOfMemory``
@@ -237,7 +240,8 @@ def evaluated_checkpoint(path, data=None, subset="val", device="auto", batch_siz
             "data": str(dataset.path), "subset": subset, "precision": net.precision,
             "trained_precision": precision_history(saved.meta),
             "mean_resized_from": mean_resized_from, "crop": preset.crop, "image_size": list(dataset.image_size),
-            "outputs": net.num_outputs, **scores}, saved
+            "outputs": net.num_outputs, "classes_renumbered": renumbered(saved.classes, dataset.classes),
+            **scores}, saved
 
 
 def _network_in(path):
@@ -315,12 +319,17 @@ def _trained_on(saved):
 
 
 def _task_of(saved, dataset):
-    """The half a checkpoint was trained on, rebuilt from its recorded split; its classes checked."""
+    """The half a checkpoint was trained on, rebuilt from its recorded split; its classes checked. A dataset of
+    its very classes and no other, numbered otherwise: every image, labelled as the network numbers its class
+    (:func:`minitransfer.moved_classes.renumbered_half`)."""
     checkpoint_check.check_classes(saved.meta, checkpoint_check.Faults(saved.path))
     try:
         check_classes_exist(saved, dataset, "checkpoint")
     except DataMismatch as error:
-        raise DataMismatch(f"{error}: {_its_own_classes(saved, dataset)}") from None
+        task = renumbered_half(saved, dataset)  # its very classes, numbered otherwise: each image as its class's
+        if task is None:
+            raise DataMismatch(f"{error}: {_its_own_classes(saved, dataset)}") from None
+        return task
     kind = saved.meta.get("split_kind") or "all"
     stored = saved.meta.get("config", {})
     per_class = stored.get("per_class")  # a reduced-data run's training images, chosen as train did

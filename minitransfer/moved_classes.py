@@ -6,10 +6,45 @@ classes lacked, those numbered otherwise and where, and those it holds besides (
 named the first index that differs alone ("class 2 is 'coal' in the checkpoint, 'dune' in the dataset"), as though
 one class had been renamed in place, or the classes lacked without those numbered otherwise ("the dataset lacks
 'coal', 'sky'", of a dataset that numbers 'grass' 2, not 3); and train's refusal said less than eval's.
+A dataset of the network's very classes and no other, numbered otherwise, ``eval`` scores all the same
+(:func:`renumbered_half`).
 """
 
+import numpy as np
+
 from minitransfer.class_tables import class_key, described_class
+from minitransfer.data import splits
 from minitransfer.name_lists import some_names
+
+
+def renumbered_half(saved, dataset):
+    """The images of ``dataset`` to score checkpoint ``saved`` on where the dataset holds its classes and no other,
+    each by its very wnid, some numbered otherwise (a test set of a half's classes, prepared from their folders
+    alone): a :class:`minitransfer.data.splits.Half` of every class, each image labelled with the network's output
+    for its class; None otherwise (a class lacked or besides, a wnid twice). Such a set was refused, advising a
+    transfer of the network's layers "to these classes": its own."""
+    classes, by_wnid = saved.classes, {}
+    for entry in dataset.classes:
+        by_wnid.setdefault(str(entry["wnid"]), []).append(entry)
+    found = [by_wnid.get(str(entry["wnid"]), [None, None]) for entry in classes]
+    if len(dataset.classes) != len(classes) or any(len(there) != 1 for there in found):
+        return None
+    indices = [int(there[0]["index"]) for there in found]  # of each output of the network, its class's there
+    stored = saved.meta.get("config", {})
+    per_class = stored.get("per_class")  # N per class of this dataset's training images, chosen as train chooses
+    half = splits.Half(dataset, "all", None, None, sorted(indices), per_class,
+                       stored.get("seed") if per_class else None)
+    output = np.array([indices.index(index) for index in sorted(indices)], dtype=np.int32)  # Half's label: its rank
+    half.train_labels, half.val_labels = output[half.train_labels], output[half.val_labels]
+    half.class_indices = np.asarray(indices, dtype=np.int64)
+    half.classes = [there[0] for there in found]
+    return half
+
+
+def renumbered(classes, others):
+    """How many of the class table ``classes`` (a checkpoint's) ``others`` (a dataset's) holds under another
+    index."""
+    return len(_moved(classes, others))
 
 
 def differences(classes, others, entry, there):

@@ -23,7 +23,8 @@ _INTERRUPTED = ("stopped by a signal before the scores were printed (eval writes
                 "to score the network")
 
 
-@click.command("eval", context_settings={"max_content_width": 100},
+# allow_extra_args: networks given after the first are refused in words (:func:`_one_network`), not click's
+@click.command("eval", context_settings={"max_content_width": 100, "allow_extra_args": True},
                short_help="Top-1, top-5 and loss of a network on its half's images.")
 @checkpoint_argument
 @click.option("--data", type=DatasetFolder(otherwise="or leave --data out to score the network on the dataset it "
@@ -44,7 +45,8 @@ _INTERRUPTED = ("stopped by a signal before the scores were printed (eval writes
 @click.option("--json", "as_json", is_flag=True,
               help="Print the scores as JSON: top1, top5, loss and images, the checkpoint and the iteration "
                    "scored of the run's max_iter, the data and subset, the precision computed in and "
-                   "trained_precision, outputs (fc8's width), crop and image_size ([H, W] of the images scored), "
+                   "trained_precision, outputs (fc8's width), classes_renumbered (how many of its classes "
+                   "--data numbers otherwise, else 0), crop and image_size ([H, W] of the images scored), "
                    "and mean_resized_from ([H, W] of the network's mean image where it was resized to the images, "
                    "else null).")
 def eval_command(checkpoint, data, subset, batch_size, device, precision, as_json):
@@ -56,19 +58,23 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     The half (split kind, seed, A/B) and the mean image come from the checkpoint; that half of the
     dataset must be the classes the network was trained on, no more and no fewer (a dataset with
     other classes besides is refused: a transfer, train --copy-from, scores the network's layers on
-    those), and without --data the dataset must be the one it was trained on, not another prepared
-    in its folder since (exit code 65 otherwise). On images stored at another size the mean image
+    those; another dataset of its classes alone, numbered otherwise, as a test set of a half's class
+    folders, is scored each image as its class, matched by wnid or folder name), and without --data
+    the dataset must be the one it was trained on, not another prepared in its folder since (exit
+    code 65 otherwise). On images stored at another size the mean image
     is resampled to theirs, as train does, and the output says so (and when the network's crops see
     a small part of each: prepare them at the size it was trained on).
 
     Output: the scores on stdout (with --json, the JSON alone: `eval ... --json > s.json` keeps it
-    parseable); the notes (a mean image resized, crops seeing a small part of each image, another
-    precision than trained in, a run that diverged after the checkpoint) on stderr, as train's.
+    parseable); the notes (a mean image resized, crops seeing a small part of each image, classes
+    numbered otherwise, another precision than trained in, a run that diverged after the checkpoint)
+    on stderr, as train's.
 
     Exit codes: 0 done (also where its run's result.json or config.json cannot be read, which info exits
     65 on: scored from what the network records, a warning names the file, which report leaves the run
-    out for), 1 error (a batch too large for the memory available), 2 usage (--device cuda where no GPU
-    is usable; CHECKPOINT does not exist, or is a folder without a network, a dataset's file, or a file
+    out for), 1 error (a batch too large for the memory available), 2 usage (more than one network
+    given: eval scores one; --device cuda where no GPU is usable; CHECKPOINT does not exist, or is a
+    folder without a network, a dataset's file, or a file
     plainly no network: an image, a NumPy or zip file, JSON, text not named .h5 or .hdf5; --data is no
     dataset but a run folder, a network, images not prepared yet, or a dataset another process is
     preparing now), 65 bad data (a damaged checkpoint, or another file that is no network: text named
@@ -84,6 +90,8 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
       minitransfer eval baseA.h5 --subset train --json
       minitransfer eval baseA.h5 --data imagenet-256 --json   # your data
     """
+    _one_network(click.get_current_context(), checkpoint)
+
     def scored():
         # on stderr, as train's and prepare's: a bar on a terminal, erased before the scores or an error
         with contextlib.closing(EvaluationProgress("evaluating", bar=draws_bar(sys.stderr))) as progress:
@@ -93,6 +101,17 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     echo(json_text(scores, indent=2) if as_json else _result_line(checkpoint, scores, saved.meta))
     for note in _notes(checkpoint, scores):
         say(note)
+
+
+def _one_network(ctx, checkpoint):
+    """Refuse the arguments after CHECKPOINT (``ctx.args``), in words: `eval runs/*.h5` was told "Got unexpected
+    extra argument (runs/b.h5)", not that eval scores one network, nor how to score each (exit code 2)."""
+    if ctx.args:
+        given = [checkpoint, *ctx.args]
+        shown = ", ".join(inputs.display_name(path) for path in given[:3]) + (" ..." if len(given) > 3 else "")
+        raise click.UsageError(f"eval scores one network at a time, and {len(given)} were given ({shown}): score "
+                               f"each in turn (for f in ...; do minitransfer eval \"$f\"; done), or give their "
+                               f"folder to `minitransfer report` for a grid's accuracies", ctx)
 
 
 def _result_line(checkpoint, scores, meta):
@@ -110,8 +129,9 @@ def _result_line(checkpoint, scores, meta):
 
 def _notes(checkpoint, scores):
     """What ``eval`` says on stderr, with --json too (stdout is the scores alone): a run that diverged
-    after the checkpoint, a mean image resized, crops that see a small part of each image, another
-    precision than the network was trained in; paths escaped as :func:`_result_line` escapes them."""
+    after the checkpoint, a mean image resized, crops that see a small part of each image, classes that
+    ``data`` numbers otherwise, another precision than the network was trained in; paths escaped as
+    :func:`_result_line` escapes them."""
     run_folder = checkpoint_runs.run_folder_of(checkpoint)  # of a run's checkpoint.h5
     diverged = checkpoint_runs.divergence_in(run_folder) if run_folder else ""
     then = start_over_in(run_folder) if diverged else ""
@@ -127,6 +147,10 @@ def _notes(checkpoint, scores):
                    f"{scores['image_size'][0]}x{scores['image_size'][1]} images ({crop / min(height, width):.0%} of "
                    f"the {height}x{width} images it was trained on): it is scored on a small part of each; prepare "
                    f"them at {height} px (prepare's --size) to score it as trained")
+    if scores["classes_renumbered"]:  # a test set of a half's classes alone: scored by class, not by number
+        count = scores["classes_renumbered"]
+        yield (f"{data} numbers {count} of the classes of {checkpoint} otherwise than the dataset it was trained on; "
+               f"each image was scored as its class, matched by wnid (or folder name)")
     if scores["precision"] != scores["trained_precision"]:
         yield f"computed in precision {scores['precision']}; the network was trained in {scores['trained_precision']}"
 
