@@ -13,7 +13,7 @@ import pathlib
 import shlex
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio, run_remedies
+from minitransfer import run_remedies
 from minitransfer.experiment import CHECKPOINT_FILE, LOG_FILE, PLAN_FILE, TREATMENT_FILE, run_dir, weights_path
 from minitransfer.checkpoint_info import resume_refused  # the check info asks
 from minitransfer.resumed_logs import RunLogError
@@ -22,6 +22,7 @@ from minitransfer.rundir import RESULT_FILE, is_run_dir, train_again
 from minitransfer.result_checks import ResultContradicted, check_against_curve, read_result
 from minitransfer.run_file_readers import read_json
 from minitransfer.left_out import UnreadableRun
+from minitransfer.log_tail import last_whole_line
 from minitransfer.own_presets import pasted
 from minitransfer.run_lock import BUSY, holder, pid_named
 from minitransfer.run_networks import recorded_preset
@@ -37,11 +38,13 @@ def last_log_line(folder):
     how its train ended; "" where there is no log that can be read (trained by hand, not started). Not
     srun's own ("srun: error: node: task 0: Exited with exit code 65"), which a SLURM task's step appends
     after the train's error line: before, a SLURM run that failed on bad data was "stopped before its first
-    checkpoint" in report, and a dry run, the README's way to watch such a grid, did not say it failed."""
+    checkpoint" in report, and a dry run, the README's way to watch such a grid, did not say it failed. Read whole
+    (:func:`minitransfer.log_tail.last_whole_line`): its last 4096 bytes alone cut an error line longer than
+    that, which then did not begin "error: ", and the run was not counted as failed."""
     try:
-        last = fileio.last_line(folder / LOG_FILE, 4096)
+        last = last_whole_line(folder / LOG_FILE)
         if last.startswith(SRUN_PREFIX):  # read further back, past srun's lines
-            return fileio.last_line(folder / LOG_FILE, LOG_TAIL, skipping=(SRUN_PREFIX,)) or last
+            return last_whole_line(folder / LOG_FILE, skipping=(SRUN_PREFIX,)) or last
     except OSError:
         return ""
     return last
