@@ -6,6 +6,7 @@ their checkpoint. Where each run stands, which these notes read, is :mod:`minitr
 from minitransfer.experiment import LOG_FILE, run_dir, some_names
 from minitransfer.grid_status import error_line, network_gone, result_written_again, unreadable_result
 from minitransfer.rundir import RESULT_FILE
+from minitransfer.run_networks import files_gone
 
 
 def tried_again(pending, out, written_again=None, states=None):
@@ -18,7 +19,7 @@ def tried_again(pending, out, written_again=None, states=None):
     :func:`~minitransfer.grid_status.unreadable_result`."""
     if written_again is None:
         written_again = [run for run in pending if result_written_again(out, run, states)]
-    notes = [note for note in (_failed_before(pending, out), _gone(pending, out),
+    notes = [note for note in (_failed_before(pending, out), _gone(pending, out), _all_gone(pending, out),
                                _written_again(written_again, out, states)) if note]
     return "; ".join(notes) or None
 
@@ -30,6 +31,17 @@ def _gone(pending, out):
     s, its = ("s", "their") if len(names) > 1 else ("", "its")
     return (f"trained again: {some_names(names)}, whose weights file{s} and checkpoint{s} are gone ({its} "
             f"result.json, of the network{s} gone, replaced)")
+
+
+def _all_gone(pending, out):
+    """"trained again: X, which trained to its end once, its result.json, weights file and checkpoint gone since"
+    (:func:`minitransfer.run_networks.files_gone`); before, the rerun said "1 to run" alone of it."""
+    names = [run.name for run in pending if files_gone(run_dir(out, run))]
+    if not names:
+        return None
+    its, s = ("their", "s") if len(names) > 1 else ("its", "")
+    return (f"trained again: {some_names(names)}, which trained to {its} end once, {its} {RESULT_FILE}, weights "
+            f"file{s} and checkpoint{s} gone since")
 
 
 def _written_again(again, out, states):

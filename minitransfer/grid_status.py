@@ -25,7 +25,7 @@ from minitransfer.left_out import UnreadableRun
 from minitransfer.log_tail import last_whole_line
 from minitransfer.own_presets import pasted
 from minitransfer.run_lock import BUSY, holder, pid_named
-from minitransfer.run_networks import recorded_preset
+from minitransfer.run_networks import files_gone, recorded_preset
 from minitransfer.train_finished import missing_why
 
 
@@ -214,6 +214,8 @@ WRITE_AGAIN = "result to write again"  # its checkpoint at its end: its train wr
 DONE, TODO, RESUME, BEING_TRAINED, NOT_RESUMABLE = "done", "todo", "resume", "being trained", "not resumable"
 BAD_CHECKPOINT, CHECKPOINT_UNREADABLE_NOW = "bad checkpoint", "checkpoint not readable now"
 WEIGHTS_ALONE = "weights without a checkpoint"
+# The words of a TODO that trained to its end once, its result.json, weights and checkpoint gone since (files_gone)
+TRAINED_GONE = "trained to its end once, its files gone since"
 # What the train of a run that is not started afresh does with it, by its status (run_status): the grid runs it all
 # the same, and says so ("try RUN on WHERE (STATUS): ..."), as its dry run does
 TRIED = {NOT_RESUMABLE: "its train refuses to resume it", BAD_CHECKPOINT: "its train refuses to resume it",
@@ -253,8 +255,10 @@ def run_status(out, run, states=None):
     but no result.json or checkpoint, and they are not its finished network in its run folder: its run refuses to
     replace them and fails with exit 2), or "being trained by PID P" (another process holds its run: the grid waits
     for it; "PID P on host H" where it runs on another machine, "SLURM job J_T on node N" for a SLURM task:
-    :func:`minitransfer.run_lock.pid_named`).
-    ``states``: as for :func:`unreadable_result`."""
+    :func:`minitransfer.run_lock.pid_named`). A "todo" that trained to its end once, its result.json, weights and
+    checkpoint gone since, is told so (:data:`TRAINED_GONE` in its words, its ``why``:
+    :func:`minitransfer.run_networks.files_gone`); before, "todo" alone, and report "stopped before its first
+    checkpoint". ``states``: as for :func:`unreadable_result`."""
     unreadable = unreadable_result(out, run, states)  # read once: is_finished and result_written_again would again
     if unreadable is None and _files_there(out, run):
         return RunStatus(DONE)
@@ -267,7 +271,8 @@ def run_status(out, run, states=None):
     saved = run_dir(out, run) / CHECKPOINT_FILE
     if not saved.exists():
         if not weights_path(out, run.name).exists():
-            return RunStatus(TODO)
+            gone = files_gone(run_dir(out, run))  # trained to its end, its files gone: trained again
+            return RunStatus(TODO, f"{TODO}: {TRAINED_GONE}", why=gone) if gone else RunStatus(TODO)
         missing = missing_result(out, run)  # its finished network, its result.json gone: kept, not trained
         return RunStatus(WEIGHTS_ALONE) if missing is None else RunStatus(RESULT_LOST, RESULT_MISSING, why=missing)
     try:

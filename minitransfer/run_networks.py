@@ -179,18 +179,67 @@ def checkpoint_missing(run_folder):
     the `checkpoint_every` its config.json records (that checkpoint was written before the next iteration
     began; a run stopped earlier may have written one too, which its logs do not tell): "its checkpoint.h5
     is missing (moved or deleted since): its logs record iteration 6, past its first checkpoint at
-    iteration 2". "" where they do not show one (nothing logged past it, no config.json to say when): it
-    used to be said to have stopped before writing its first checkpoint, whatever its logs said."""
+    iteration 2"; where they record its last iteration (the `max_iter` of its config.json) and its result.json
+    is not there either, that it trained to its end and its files went since (:func:`files_gone`), and for a
+    grid's run the command that trains it again. "" where they do not show one (nothing logged past it, no
+    config.json to say when): it used to be said to have stopped before writing its first checkpoint, whatever
+    its logs said; one that trained to its end, its files deleted, was said so too."""
     folder = pathlib.Path(run_folder)
-    try:
-        every = fileio.parse_json((folder / "config.json").read_text()).get("checkpoint_every")
-        logged = _last_logged_iteration(folder)
-    except (OSError, ValueError, AttributeError):  # no record to tell it by: a config.json that is no object
-        return ""
+    gone = files_gone(folder)
+    if gone:
+        command = _grid_command(folder)
+        return f"{gone}{f'; to train it again, rerun its grid: `{command}`' if command else ''}"
+    every, logged, _ = _logged(folder)
     if type(every) is not int or every < 1 or logged <= every:
         return ""
     return (f"its checkpoint.h5 is missing (moved or deleted since): its logs record iteration {logged}, past its "
             f"first checkpoint at iteration {every}")
+
+
+def files_gone(run_folder):
+    """Where the run in ``run_folder`` trained to its end (its logs record the last iteration, the `max_iter` its
+    config.json records) and its result.json and checkpoint.h5 are not there: "it trained to its end (its logs
+    record iteration 20, its last), but its result.json, network baseA.h5 and checkpoint.h5 are not there (moved
+    or deleted since)", naming those not there; "" otherwise. The one rule report, info, a resume and a grid's
+    dry run and rerun tell such a run by (:func:`minitransfer.grid_status.run_status`)."""
+    folder = pathlib.Path(run_folder)
+    if os.path.lexists(folder / "result.json") or os.path.lexists(folder / "checkpoint.h5"):
+        return ""
+    _, logged, max_iter = _logged(folder)
+    if type(max_iter) is not int or max_iter < 1 or logged < max_iter:
+        return ""
+    weights = weights_for(named_folder(folder))
+    files = [f"network {weights.name}" if name == "weights" else name
+             for name in ("result.json", "weights", "checkpoint.h5")
+             if name != "weights" or not os.path.lexists(weights)]
+    return (f"it trained to its end (its logs record iteration {logged}, its last), but its {', '.join(files[:-1])} "
+            f"and {files[-1]} are not there (moved or deleted since, or its train killed as it wrote them)")
+
+
+def _logged(folder):
+    """(`checkpoint_every`, the last iteration logged, `max_iter`) of the run in ``folder``: its config.json's and
+    its logs' (:func:`_last_logged_iteration`); (None, 0, None) where they cannot be read."""
+    try:
+        config = fileio.parse_json((folder / "config.json").read_text())
+        every, max_iter = config.get("checkpoint_every"), config.get("max_iter")
+        return every, _last_logged_iteration(folder), max_iter
+    except (OSError, ValueError, AttributeError):  # no record to tell it by: a config.json that is no object
+        return None, 0, None
+
+
+def _grid_command(folder):
+    """The experiment command of the grid whose run ``folder`` is (OUT/random0/A1B.run, its treatment.json there,
+    the grid's plan two folders up: :func:`minitransfer.finish_command.experiment_command`); None otherwise."""
+    from minitransfer.experiment import PLAN_FILE, TREATMENT_FILE  # experiment imports config, which imports this
+    from minitransfer.finish_command import experiment_command
+
+    grid = named_folder(folder).absolute().parent.parent
+    if not (folder / TREATMENT_FILE).is_file() or not (grid / PLAN_FILE).is_file():
+        return None
+    try:
+        return experiment_command(grid)
+    except (OSError, ValueError):  # a plan that cannot be read: the callers' own advice stands
+        return None
 
 
 def _last_logged_iteration(folder):
