@@ -4,7 +4,8 @@ their checkpoint. Where each run stands, which these notes read, is :mod:`minitr
 """
 
 from minitransfer.experiment import LOG_FILE, run_dir, some_names
-from minitransfer.grid_status import error_line, network_gone, result_written_again, unreadable_result
+from minitransfer.grid_status import (error_line, network_gone, result_written_again, unreadable_result,
+                                      weights_written_again)
 from minitransfer.rundir import RESULT_FILE
 from minitransfer.run_networks import files_gone
 
@@ -20,6 +21,7 @@ def tried_again(pending, out, written_again=None, states=None):
     if written_again is None:
         written_again = [run for run in pending if result_written_again(out, run, states)]
     notes = [note for note in (_failed_before(pending, out), _gone(pending, out), _all_gone(pending, out),
+                               _weights_again(pending, out, states),
                                _written_again(written_again, out, states)) if note]
     return "; ".join(notes) or None
 
@@ -42,6 +44,17 @@ def _all_gone(pending, out):
     its, s = ("their", "s") if len(names) > 1 else ("its", "")
     return (f"trained again: {some_names(names)}, which trained to {its} end once, {its} {RESULT_FILE}, weights "
             f"file{s} and checkpoint{s} gone since")
+
+
+def _weights_again(pending, out, states):
+    """"weights file written again from its checkpoint: X, finished, whose weights file is gone"
+    (:func:`~minitransfer.grid_status.weights_written_again`); before, the rerun said "1 to run" alone of it."""
+    names = [run.name for run in pending if weights_written_again(out, run, states)]
+    if not names:
+        return None
+    its, s = ("their", "s") if len(names) > 1 else ("its", "")
+    return (f"weights file{s} written again from {its} checkpoint{s}: {some_names(names)}, finished, whose weights "
+            f"file{s} {'are' if s else 'is'} gone")
 
 
 def _written_again(again, out, states):

@@ -208,6 +208,22 @@ def result_written_again(out, run, states=None):
     return at_end(meta) and resume_refused(run_dir(out, run), meta) is None
 
 
+def weights_written_again(out, run, states=None):
+    """Whether the train of ``run`` writes its weights file again from its checkpoint, training nothing: finished
+    (its result.json read), its weights file gone, its checkpoint at its end. Its status stays "resume at
+    iteration K", K its last (:func:`run_status`); a rerun says so (:mod:`minitransfer.grid_rerun_notes`), which
+    said nothing of it. ``states``: as for :func:`unreadable_result`."""
+    saved = run_dir(out, run) / CHECKPOINT_FILE
+    if weights_path(out, run.name).exists() or not saved.exists() or not (run_dir(out, run) / RESULT_FILE).exists():
+        return False  # stat calls first: a result.json and a checkpoint read only then
+    if unreadable_result(out, run, states) is not None or holder(run_dir(out, run)) is not None:
+        return False
+    try:
+        return at_end(checkpoints.read_meta(saved))
+    except (checkpoints.CheckpointError, OSError):
+        return False
+
+
 RESULT_LOST = f"{RESULT_FILE} unreadable, no checkpoint"
 RESULT_MISSING = f"{RESULT_FILE} not there, no checkpoint"  # the words of a RESULT_LOST whose result.json is gone
 WRITE_AGAIN = "result to write again"  # its checkpoint at its end: its train writes result.json, training nothing
@@ -246,10 +262,11 @@ def run_status(out, run, states=None):
     skipped), :data:`WRITE_AGAIN` for a run whose checkpoint is at its end but whose result.json cannot be read or
     is not there (:func:`result_written_again`: its train writes it again, training nothing; before, "todo", and the
     grid said it trained it; one not there, "resume at iteration K", counted trained), "resume at iteration K"
-    (interrupted: its run continues from its checkpoint), "todo", "bad checkpoint" (one that its run refuses to
-    resume: it fails with exit 65), "not resumable: REASON" (a checkpoint whose resume its run folder refuses, as
-    ``info`` tells it: an eval.csv damaged or that cannot be read; before, "resume at iteration K", and its train
-    failed), :data:`RESULT_LOST` (:func:`is_lost`: a finished network that nothing finishes again without training
+    (interrupted: its run continues from its checkpoint; at its end, its result.json read and its weights file gone,
+    its train writes that file again, training nothing: :func:`weights_written_again`), "todo", "bad checkpoint"
+    (one that its run refuses to resume: it fails with exit 65), "not resumable: REASON" (a checkpoint whose resume
+    its run folder refuses, as ``info`` tells it: an eval.csv damaged or that cannot be read; before, "resume at
+    iteration K", and its train failed), :data:`RESULT_LOST` (:func:`is_lost`: a finished network that nothing finishes again without training
     it anew; the grid trains the others, not it, :func:`finished_and_lost`; :data:`RESULT_MISSING` its words where
     its result.json is not there, :func:`missing_result`), "weights without a checkpoint" (its weights file is there
     but no result.json or checkpoint, and they are not its finished network in its run folder: its run refuses to

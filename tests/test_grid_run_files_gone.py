@@ -90,3 +90,18 @@ def test_a_run_trained_by_hand_whose_files_are_gone_is_said_so_without_a_grid_co
         path.unlink()
     said = run_networks.checkpoint_missing(folder)
     assert said.startswith("it trained to its end (its logs record iteration 3, its last)") and "`" not in said, said
+
+
+def test_a_finished_run_whose_weights_file_alone_is_gone_is_said_to_have_it_written_again(grid, micro_data):
+    """Its checkpoint at its end and its result.json kept: its train writes the weights file again from the
+    checkpoint, training nothing. The rerun said nothing of it (its dry run: "resume at iteration 4", its last)."""
+    weights = grid / "random0" / "A1B.h5"
+    weights.unlink()
+    run = types.SimpleNamespace(name="random0/A1B")
+    assert grid_status.weights_written_again(grid, run)
+    assert not grid_status.weights_written_again(grid, types.SimpleNamespace(name="random0/B1B"))  # its file there
+    rerun = CliRunner().invoke(main, _command(micro_data, grid))
+    assert rerun.exit_code == 0, rerun.output
+    assert ("weights file written again from its checkpoint: random0/A1B, finished, whose weights file is gone"
+            in rerun.output), rerun.output
+    assert checkpoints.load(weights).meta["iteration"] == 4
