@@ -266,14 +266,14 @@ def run_status(out, run, states=None):
     its train writes that file again, training nothing: :func:`weights_written_again`), "todo", "bad checkpoint"
     (one that its run refuses to resume: it fails with exit 65), "not resumable: REASON" (a checkpoint whose resume
     its run folder refuses, as ``info`` tells it: an eval.csv damaged or that cannot be read; before, "resume at
-    iteration K", and its train failed), :data:`RESULT_LOST` (:func:`is_lost`: a finished network that nothing finishes again without training
-    it anew; the grid trains the others, not it, :func:`finished_and_lost`; :data:`RESULT_MISSING` its words where
-    its result.json is not there, :func:`missing_result`), "weights without a checkpoint" (its weights file is there
-    but no result.json or checkpoint, and they are not its finished network in its run folder: its run refuses to
-    replace them and fails with exit 2), or "being trained by PID P" (another process holds its run: the grid waits
-    for it; "PID P on host H" where it runs on another machine, "SLURM job J_T on node N" for a SLURM task:
-    :func:`minitransfer.run_lock.pid_named`). A "todo" that trained to its end once, its result.json, weights and
-    checkpoint gone since, is told so (:data:`TRAINED_GONE` in its words, its ``why``:
+    iteration K", and its train failed), :data:`RESULT_LOST` (:func:`is_lost`: a finished network that nothing
+    finishes again without training it anew; the grid trains the others, not it, :func:`finished_and_lost`;
+    :data:`RESULT_MISSING` its words where its result.json is not there, :func:`missing_result`), "weights without a
+    checkpoint" (its weights file is there but no result.json or checkpoint, and they are not its finished network
+    in its run folder: its run refuses to replace them and fails with exit 2), or "being trained by PID P" (another
+    process holds its run: the grid waits for it; "PID P on host H" where it runs on another machine, "SLURM job J_T
+    on node N" for a SLURM task: :func:`minitransfer.run_lock.pid_named`). A "todo" that trained to its end once,
+    its result.json, weights and checkpoint gone since, is told so (:data:`TRAINED_GONE` in its words, its ``why``:
     :func:`minitransfer.run_networks.files_gone`); before, "todo" alone, and report "stopped before its first
     checkpoint". ``states``: as for :func:`unreadable_result`."""
     unreadable = unreadable_result(out, run, states)  # read once: is_finished and result_written_again would again
