@@ -27,34 +27,34 @@ def tried_again(pending, out, written_again=None, states=None):
 
 
 def _gone(pending, out):
-    names = [run.name for run in pending if network_gone(out, run)]
-    if not names:
-        return None
-    s, its = ("s", "their") if len(names) > 1 else ("", "its")
-    return (f"trained again: {some_names(names)}, whose weights file{s} and checkpoint{s} are gone ({its} "
-            f"result.json, of the network{s} gone, replaced)")
+    return _named(pending, lambda run: network_gone(out, run), lambda names, its, s: (
+        f"trained again: {names}, whose weights file{s} and checkpoint{s} are gone ({its} result.json, of the "
+        f"network{s} gone, replaced)"))
 
 
 def _all_gone(pending, out):
     """"trained again: X, which trained to its end once, its result.json, weights file and checkpoint gone since"
     (:func:`minitransfer.run_networks.files_gone`); before, the rerun said "1 to run" alone of it."""
-    names = [run.name for run in pending if files_gone(run_dir(out, run))]
-    if not names:
-        return None
-    its, s = ("their", "s") if len(names) > 1 else ("its", "")
-    return (f"trained again: {some_names(names)}, which trained to {its} end once, {its} {RESULT_FILE}, weights "
-            f"file{s} and checkpoint{s} gone since")
+    return _named(pending, lambda run: files_gone(run_dir(out, run)), lambda names, its, s: (
+        f"trained again: {names}, which trained to {its} end once, {its} {RESULT_FILE}, weights file{s} and "
+        f"checkpoint{s} gone since"))
 
 
 def _weights_again(pending, out, states):
     """"weights file written again from its checkpoint: X, finished, whose weights file is gone"
     (:func:`~minitransfer.grid_status.weights_written_again`); before, the rerun said "1 to run" alone of it."""
-    names = [run.name for run in pending if weights_written_again(out, run, states)]
+    return _named(pending, lambda run: weights_written_again(out, run, states), lambda names, its, s: (
+        f"weights file{s} written again from {its} checkpoint{s}: {names}, finished, whose weights file{s} "
+        f"{'are' if s else 'is'} gone"))
+
+
+def _named(pending, found, say):
+    """``say`` (of the names, "its" or "their", "" or "s") of the runs of ``pending`` ``found`` tells; None for none."""
+    names = [run.name for run in pending if found(run)]
     if not names:
         return None
     its, s = ("their", "s") if len(names) > 1 else ("its", "")
-    return (f"weights file{s} written again from {its} checkpoint{s}: {some_names(names)}, finished, whose weights "
-            f"file{s} {'are' if s else 'is'} gone")
+    return say(some_names(names), its, s)
 
 
 def _written_again(again, out, states):
