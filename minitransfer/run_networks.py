@@ -187,8 +187,10 @@ def checkpoint_missing(run_folder):
     folder = pathlib.Path(run_folder)
     gone = files_gone(folder)
     if gone:
-        command = _grid_command(folder)
-        return f"{gone}{f'; to train it again, rerun its grid: `{command}`' if command else ''}"
+        command, copied = _grid_command(folder)
+        refused = (f" (which refuses it while the runs that copied it, {', '.join(copied)}, are there, and says what "
+                   f"to do)") if copied else ""
+        return f"{gone}{f'; to train it again, rerun its grid: `{command}`{refused}' if command else ''}"
     every, logged, _ = _logged(folder)
     if type(every) is not int or every < 1 or logged <= every:
         return ""
@@ -228,18 +230,27 @@ def _logged(folder):
 
 
 def _grid_command(folder):
-    """The experiment command of the grid whose run ``folder`` is (OUT/random0/A1B.run, its treatment.json there,
-    the grid's plan two folders up: :func:`minitransfer.finish_command.experiment_command`); None otherwise."""
-    from minitransfer.experiment import PLAN_FILE, TREATMENT_FILE  # experiment imports config, which imports this
-    from minitransfer.finish_command import experiment_command
+    """(the experiment command of the grid whose run ``folder`` is: OUT/random0/A1B.run, its treatment.json there,
+    the grid's plan two folders up, :func:`minitransfer.finish_command.experiment_command`; the names of the runs
+    of that plan that copied it whose run folder or weights file is there, which the grid refuses to leave copied
+    from another network); (None, []) otherwise."""
+    from minitransfer.experiment import TREATMENT_FILE, weights_path  # experiment imports config, which imports
+    from minitransfer.finish_command import experiment_command  # this module
+    from minitransfer.grid_plan_file import read_plan, records_of
 
     grid = named_folder(folder).absolute().parent.parent
-    if not (folder / TREATMENT_FILE).is_file() or not (grid / PLAN_FILE).is_file():
-        return None
     try:
-        return experiment_command(grid)
-    except (OSError, ValueError):  # a plan that cannot be read: the callers' own advice stands
-        return None
+        name = fileio.parse_json((folder / TREATMENT_FILE).read_text()).get("name")
+    except (OSError, ValueError, AttributeError):
+        return None, []
+    plan = read_plan(grid)
+    command = experiment_command(grid, plan) if plan is not None else None
+    if command is None:
+        return None, []
+    copied = [record["name"] for record in records_of(plan) if record.get("parent") == name]
+    there = [other for other in copied if any(os.path.lexists(path) for path in (
+        weights_path(grid, other), run_dir_for(weights_path(grid, other))))]
+    return command, there
 
 
 def _last_logged_iteration(folder):

@@ -105,3 +105,14 @@ def test_a_finished_run_whose_weights_file_alone_is_gone_is_said_to_have_it_writ
     assert ("weights file written again from its checkpoint: random0/A1B, finished, whose weights file is gone"
             in rerun.output), rerun.output
     assert checkpoints.load(weights).meta["iteration"] == 4
+
+
+def test_a_base_whose_files_are_gone_is_said_to_be_refused_while_its_transfers_are_there(grid):
+    """Its grid, rerun, refuses to train again a base that a transfer there copied (another network): info's
+    command says so, rather than promise that it trains it."""
+    folder = _files_gone(grid, "baseA")
+    info = CliRunner().invoke(main, ["info", str(folder)])
+    assert "(which refuses it while the runs that copied it, random0/A1B, are there" in info.output, info.output
+    pasted = shlex.split(info.output.split("rerun its grid: `")[1].split("`")[0])
+    refused = CliRunner().invoke(main, pasted[1:])
+    assert refused.exit_code == 2 and "random0/A1B" in refused.output, refused.output
