@@ -13,7 +13,10 @@ import shlex
 
 from minitransfer import checkpoint_runs, fileio, run_lock, run_logs
 from minitransfer.config_checks import ConfigError
+from minitransfer.log_tail import last_whole_line
 from minitransfer.rundir import run_dir_for, weights_for
+
+DONE_WORDS = "done: final top-1 "  # how the line a finished train says its result on begins (run_lines)
 
 
 def copied_weights(copy_from):
@@ -203,19 +206,34 @@ def files_gone(run_folder):
     config.json records) and its result.json and checkpoint.h5 are not there: "it trained to its end (its logs
     record iteration 20, its last), but its result.json, network baseA.h5 and checkpoint.h5 are not there (moved
     or deleted since)", naming those not there; "" otherwise. The one rule report, info, a resume and a grid's
-    dry run and rerun tell such a run by (:func:`minitransfer.grid_status.run_status`)."""
+    dry run and rerun tell such a run by (:func:`minitransfer.grid_status.run_status`). Its config.json gone too, by
+    the line its train.log (a grid's run's) ends on, its train's "done: final top-1 ...": "(its train.log ends on
+    its result)"."""
     folder = pathlib.Path(run_folder)
     if os.path.lexists(folder / "result.json") or os.path.lexists(folder / "checkpoint.h5"):
         return ""
     _, logged, max_iter = _logged(folder)
-    if type(max_iter) is not int or max_iter < 1 or logged < max_iter:
+    if type(max_iter) is int and max_iter >= 1 and logged >= max_iter:
+        how = f"its logs record iteration {logged}, its last"
+    elif _ended_done(folder):
+        how = "its train.log ends on its result"
+    else:
         return ""
     weights = weights_for(named_folder(folder))
     files = [f"network {weights.name}" if name == "weights" else name
              for name in ("result.json", "weights", "checkpoint.h5")
              if name != "weights" or not os.path.lexists(weights)]
-    return (f"it trained to its end (its logs record iteration {logged}, its last), but its {', '.join(files[:-1])} "
-            f"and {files[-1]} are not there (moved or deleted since, or its train killed as it wrote them)")
+    return (f"it trained to its end ({how}), but its {', '.join(files[:-1])} and {files[-1]} are not there (moved "
+            f"or deleted since, or its train killed as it wrote them)")
+
+
+def _ended_done(folder):
+    """Whether the train.log a grid writes into the run folder ``folder`` ends on the line its train says its result
+    on, "done: final top-1 ..." (:func:`minitransfer.run_lines.result_line`), srun's own lines after it left aside."""
+    try:
+        return last_whole_line(folder / "train.log", skipping=("srun: ",)).startswith(DONE_WORDS)
+    except OSError:
+        return False
 
 
 def _logged(folder):

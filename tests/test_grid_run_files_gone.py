@@ -70,12 +70,14 @@ def test_a_finished_run_whose_files_are_gone_is_said_so_by_report_info_resume_an
 
 
 def test_a_run_stopped_before_its_end_is_not_said_to_have_finished(grid):
-    """Its logs cut back before its last iteration (as a run killed at iteration 2 leaves them): not files_gone."""
+    """Its logs cut back before its last iteration, its train.log without its result (as a run killed at iteration
+    2 leaves them): not files_gone."""
     folder = _files_gone(grid)
     eval_csv = folder / "eval.csv"
     eval_csv.write_text("".join(line + "\n" for line in eval_csv.read_text().splitlines()
                                 if not line.startswith("4,")))
     (folder / "metrics.jsonl").write_text("")
+    (folder / "train.log").write_text("iteration 2/4 loss 0.6931 lr 0.01 2.0 it/s\n")
     assert run_networks.files_gone(folder) == ""
     assert grid_status.run_status(grid, types.SimpleNamespace(name="random0/A1B")).words == grid_status.TODO
 
@@ -116,3 +118,17 @@ def test_a_base_whose_files_are_gone_is_said_to_be_refused_while_its_transfers_a
     pasted = shlex.split(info.output.split("rerun its grid: `")[1].split("`")[0])
     refused = CliRunner().invoke(main, pasted[1:])
     assert refused.exit_code == 2 and "random0/A1B" in refused.output, refused.output
+
+
+def test_a_finished_run_whose_config_json_is_gone_too_is_told_by_its_train_log(grid, tmp_path):
+    """No config.json to say its last iteration: its train.log's last line, its train's result ("done: final
+    top-1 ..."), says it finished; it was said to have stopped before its first checkpoint."""
+    folder = _files_gone(grid)
+    (folder / "config.json").unlink()
+    assert (folder / "train.log").read_text().splitlines()[-1].startswith("done: ")  # the oracle: as its train said
+    said = "it trained to its end (its train.log ends on its result), but its result.json, network A1B.h5 and " \
+           "checkpoint.h5 are not there"
+    report = CliRunner().invoke(main, ["report", str(grid), "-o", str(tmp_path / "report")])
+    assert said in report.output and "before its first checkpoint" not in report.output, report.output
+    info = CliRunner().invoke(main, ["info", str(folder)])
+    assert info.exit_code == 2 and said in info.output, info.output
