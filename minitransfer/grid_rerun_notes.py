@@ -4,8 +4,10 @@ their checkpoint. Where each run stands, which these notes read, is :mod:`minitr
 """
 
 from minitransfer.experiment import LOG_FILE, run_dir, some_names
-from minitransfer.grid_status import error_line, network_gone, result_written_again, unreadable_result
+from minitransfer.grid_status import (error_line, network_gone, result_written_again, unreadable_result,
+                                      weights_written_again)
 from minitransfer.rundir import RESULT_FILE
+from minitransfer.run_networks import files_gone
 
 
 def tried_again(pending, out, written_again=None, states=None):
@@ -18,18 +20,41 @@ def tried_again(pending, out, written_again=None, states=None):
     :func:`~minitransfer.grid_status.unreadable_result`."""
     if written_again is None:
         written_again = [run for run in pending if result_written_again(out, run, states)]
-    notes = [note for note in (_failed_before(pending, out), _gone(pending, out),
+    notes = [note for note in (_failed_before(pending, out), _gone(pending, out), _all_gone(pending, out),
+                               _weights_again(pending, out, states),
                                _written_again(written_again, out, states)) if note]
     return "; ".join(notes) or None
 
 
 def _gone(pending, out):
-    names = [run.name for run in pending if network_gone(out, run)]
+    return _named(pending, lambda run: network_gone(out, run), lambda names, its, s: (
+        f"trained again: {names}, whose weights file{s} and checkpoint{s} are gone ({its} result.json, of the "
+        f"network{s} gone, replaced)"))
+
+
+def _all_gone(pending, out):
+    """"trained again: X, which trained to its end once, its result.json, weights file and checkpoint gone since"
+    (:func:`minitransfer.run_networks.files_gone`); before, the rerun said "1 to run" alone of it."""
+    return _named(pending, lambda run: files_gone(run_dir(out, run)), lambda names, its, s: (
+        f"trained again: {names}, which trained to {its} end once, {its} {RESULT_FILE}, weights file{s} and "
+        f"checkpoint{s} gone since"))
+
+
+def _weights_again(pending, out, states):
+    """"weights file written again from its checkpoint: X, finished, whose weights file is gone"
+    (:func:`~minitransfer.grid_status.weights_written_again`); before, the rerun said "1 to run" alone of it."""
+    return _named(pending, lambda run: weights_written_again(out, run, states), lambda names, its, s: (
+        f"weights file{s} written again from {its} checkpoint{s}: {names}, finished, whose weights file{s} "
+        f"{'are' if s else 'is'} gone"))
+
+
+def _named(pending, found, say):
+    """``say`` (of the names, "its" or "their", "" or "s") of the runs of ``pending`` ``found`` tells; None for none."""
+    names = [run.name for run in pending if found(run)]
     if not names:
         return None
-    s, its = ("s", "their") if len(names) > 1 else ("", "its")
-    return (f"trained again: {some_names(names)}, whose weights file{s} and checkpoint{s} are gone ({its} "
-            f"result.json, of the network{s} gone, replaced)")
+    its, s = ("their", "s") if len(names) > 1 else ("its", "")
+    return say(some_names(names), its, s)
 
 
 def _written_again(again, out, states):

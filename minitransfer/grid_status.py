@@ -13,7 +13,7 @@ import pathlib
 import shlex
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio, run_remedies
+from minitransfer import run_remedies
 from minitransfer.experiment import CHECKPOINT_FILE, LOG_FILE, PLAN_FILE, TREATMENT_FILE, run_dir, weights_path
 from minitransfer.checkpoint_info import resume_refused  # the check info asks
 from minitransfer.resumed_logs import RunLogError
@@ -22,9 +22,10 @@ from minitransfer.rundir import RESULT_FILE, is_run_dir, train_again
 from minitransfer.result_checks import ResultContradicted, check_against_curve, read_result
 from minitransfer.run_file_readers import read_json
 from minitransfer.left_out import UnreadableRun
+from minitransfer.log_tail import last_whole_line
 from minitransfer.own_presets import pasted
 from minitransfer.run_lock import BUSY, holder, pid_named
-from minitransfer.run_networks import recorded_preset
+from minitransfer.run_networks import files_gone, recorded_preset
 from minitransfer.train_finished import missing_why
 
 
@@ -37,11 +38,13 @@ def last_log_line(folder):
     how its train ended; "" where there is no log that can be read (trained by hand, not started). Not
     srun's own ("srun: error: node: task 0: Exited with exit code 65"), which a SLURM task's step appends
     after the train's error line: before, a SLURM run that failed on bad data was "stopped before its first
-    checkpoint" in report, and a dry run, the README's way to watch such a grid, did not say it failed."""
+    checkpoint" in report, and a dry run, the README's way to watch such a grid, did not say it failed. Read whole
+    (:func:`minitransfer.log_tail.last_whole_line`): its last 4096 bytes alone cut an error line longer than
+    that, which then did not begin "error: ", and the run was not counted as failed."""
     try:
-        last = fileio.last_line(folder / LOG_FILE, 4096)
+        last = last_whole_line(folder / LOG_FILE)
         if last.startswith(SRUN_PREFIX):  # read further back, past srun's lines
-            return fileio.last_line(folder / LOG_FILE, LOG_TAIL, skipping=(SRUN_PREFIX,)) or last
+            return last_whole_line(folder / LOG_FILE, skipping=(SRUN_PREFIX,)) or last
     except OSError:
         return ""
     return last
@@ -205,12 +208,30 @@ def result_written_again(out, run, states=None):
     return at_end(meta) and resume_refused(run_dir(out, run), meta) is None
 
 
+def weights_written_again(out, run, states=None):
+    """Whether the train of ``run`` writes its weights file again from its checkpoint, training nothing: finished
+    (its result.json read), its weights file gone, its checkpoint at its end. Its status stays "resume at
+    iteration K", K its last (:func:`run_status`); a rerun says so (:mod:`minitransfer.grid_rerun_notes`), which
+    said nothing of it. ``states``: as for :func:`unreadable_result`."""
+    saved = run_dir(out, run) / CHECKPOINT_FILE
+    if weights_path(out, run.name).exists() or not saved.exists() or not (run_dir(out, run) / RESULT_FILE).exists():
+        return False  # stat calls first: a result.json and a checkpoint read only then
+    if unreadable_result(out, run, states) is not None or holder(run_dir(out, run)) is not None:
+        return False
+    try:
+        return at_end(checkpoints.read_meta(saved))
+    except (checkpoints.CheckpointError, OSError):
+        return False
+
+
 RESULT_LOST = f"{RESULT_FILE} unreadable, no checkpoint"
 RESULT_MISSING = f"{RESULT_FILE} not there, no checkpoint"  # the words of a RESULT_LOST whose result.json is gone
 WRITE_AGAIN = "result to write again"  # its checkpoint at its end: its train writes result.json, training nothing
 DONE, TODO, RESUME, BEING_TRAINED, NOT_RESUMABLE = "done", "todo", "resume", "being trained", "not resumable"
 BAD_CHECKPOINT, CHECKPOINT_UNREADABLE_NOW = "bad checkpoint", "checkpoint not readable now"
 WEIGHTS_ALONE = "weights without a checkpoint"
+# The words of a TODO that trained to its end once, its result.json, weights and checkpoint gone since (files_gone)
+TRAINED_GONE = "trained to its end once, its files gone since"
 # What the train of a run that is not started afresh does with it, by its status (run_status): the grid runs it all
 # the same, and says so ("try RUN on WHERE (STATUS): ..."), as its dry run does
 TRIED = {NOT_RESUMABLE: "its train refuses to resume it", BAD_CHECKPOINT: "its train refuses to resume it",
@@ -241,17 +262,20 @@ def run_status(out, run, states=None):
     skipped), :data:`WRITE_AGAIN` for a run whose checkpoint is at its end but whose result.json cannot be read or
     is not there (:func:`result_written_again`: its train writes it again, training nothing; before, "todo", and the
     grid said it trained it; one not there, "resume at iteration K", counted trained), "resume at iteration K"
-    (interrupted: its run continues from its checkpoint), "todo", "bad checkpoint" (one that its run refuses to
-    resume: it fails with exit 65), "not resumable: REASON" (a checkpoint whose resume its run folder refuses, as
-    ``info`` tells it: an eval.csv damaged or that cannot be read; before, "resume at iteration K", and its train
-    failed), :data:`RESULT_LOST` (:func:`is_lost`: a finished network that nothing finishes again without training
-    it anew; the grid trains the others, not it, :func:`finished_and_lost`; :data:`RESULT_MISSING` its words where
-    its result.json is not there, :func:`missing_result`), "weights without a checkpoint" (its weights file is there
-    but no result.json or checkpoint, and they are not its finished network in its run folder: its run refuses to
-    replace them and fails with exit 2), or "being trained by PID P" (another process holds its run: the grid waits
-    for it; "PID P on host H" where it runs on another machine, "SLURM job J_T on node N" for a SLURM task:
-    :func:`minitransfer.run_lock.pid_named`).
-    ``states``: as for :func:`unreadable_result`."""
+    (interrupted: its run continues from its checkpoint; at its end, its result.json read and its weights file gone,
+    its train writes that file again, training nothing: :func:`weights_written_again`), "todo", "bad checkpoint"
+    (one that its run refuses to resume: it fails with exit 65), "not resumable: REASON" (a checkpoint whose resume
+    its run folder refuses, as ``info`` tells it: an eval.csv damaged or that cannot be read; before, "resume at
+    iteration K", and its train failed), :data:`RESULT_LOST` (:func:`is_lost`: a finished network that nothing
+    finishes again without training it anew; the grid trains the others, not it, :func:`finished_and_lost`;
+    :data:`RESULT_MISSING` its words where its result.json is not there, :func:`missing_result`), "weights without a
+    checkpoint" (its weights file is there but no result.json or checkpoint, and they are not its finished network
+    in its run folder: its run refuses to replace them and fails with exit 2), or "being trained by PID P" (another
+    process holds its run: the grid waits for it; "PID P on host H" where it runs on another machine, "SLURM job J_T
+    on node N" for a SLURM task: :func:`minitransfer.run_lock.pid_named`). A "todo" that trained to its end once,
+    its result.json, weights and checkpoint gone since, is told so (:data:`TRAINED_GONE` in its words, its ``why``:
+    :func:`minitransfer.run_networks.files_gone`); before, "todo" alone, and report "stopped before its first
+    checkpoint". ``states``: as for :func:`unreadable_result`."""
     unreadable = unreadable_result(out, run, states)  # read once: is_finished and result_written_again would again
     if unreadable is None and _files_there(out, run):
         return RunStatus(DONE)
@@ -264,7 +288,8 @@ def run_status(out, run, states=None):
     saved = run_dir(out, run) / CHECKPOINT_FILE
     if not saved.exists():
         if not weights_path(out, run.name).exists():
-            return RunStatus(TODO)
+            gone = files_gone(run_dir(out, run))  # trained to its end, its files gone: trained again
+            return RunStatus(TODO, f"{TODO}: {TRAINED_GONE}", why=gone) if gone else RunStatus(TODO)
         missing = missing_result(out, run)  # its finished network, its result.json gone: kept, not trained
         return RunStatus(WEIGHTS_ALONE) if missing is None else RunStatus(RESULT_LOST, RESULT_MISSING, why=missing)
     try:

@@ -13,7 +13,10 @@ import shlex
 
 from minitransfer import checkpoint_runs, fileio, run_lock, run_logs
 from minitransfer.config_checks import ConfigError
+from minitransfer.log_tail import last_whole_line
 from minitransfer.rundir import run_dir_for, weights_for
+
+DONE_WORDS = "done: final top-1 "  # how the line a finished train says its result on begins (run_lines)
 
 
 def copied_weights(copy_from):
@@ -179,18 +182,93 @@ def checkpoint_missing(run_folder):
     the `checkpoint_every` its config.json records (that checkpoint was written before the next iteration
     began; a run stopped earlier may have written one too, which its logs do not tell): "its checkpoint.h5
     is missing (moved or deleted since): its logs record iteration 6, past its first checkpoint at
-    iteration 2". "" where they do not show one (nothing logged past it, no config.json to say when): it
-    used to be said to have stopped before writing its first checkpoint, whatever its logs said."""
+    iteration 2"; where they record its last iteration (the `max_iter` of its config.json) and its result.json
+    is not there either, that it trained to its end and its files went since (:func:`files_gone`), and for a
+    grid's run the command that trains it again. "" where they do not show one (nothing logged past it, no
+    config.json to say when): it used to be said to have stopped before writing its first checkpoint, whatever
+    its logs said; one that trained to its end, its files deleted, was said so too."""
     folder = pathlib.Path(run_folder)
-    try:
-        every = fileio.parse_json((folder / "config.json").read_text()).get("checkpoint_every")
-        logged = _last_logged_iteration(folder)
-    except (OSError, ValueError, AttributeError):  # no record to tell it by: a config.json that is no object
-        return ""
+    gone = files_gone(folder)
+    if gone:
+        command, copied = _grid_command(folder)
+        refused = (f" (which refuses it while the runs that copied it, {', '.join(copied)}, are there, and says what "
+                   f"to do)") if copied else ""
+        return f"{gone}{f'; to train it again, rerun its grid: `{command}`{refused}' if command else ''}"
+    every, logged, _ = _logged(folder)
     if type(every) is not int or every < 1 or logged <= every:
         return ""
     return (f"its checkpoint.h5 is missing (moved or deleted since): its logs record iteration {logged}, past its "
             f"first checkpoint at iteration {every}")
+
+
+def files_gone(run_folder):
+    """Where the run in ``run_folder`` trained to its end (its logs record the last iteration, the `max_iter` its
+    config.json records) and its result.json and checkpoint.h5 are not there: "it trained to its end (its logs
+    record iteration 20, its last), but its result.json, network baseA.h5 and checkpoint.h5 are not there (moved
+    or deleted since)", naming those not there; "" otherwise. The one rule report, info, a resume and a grid's
+    dry run and rerun tell such a run by (:func:`minitransfer.grid_status.run_status`). Its config.json gone too, by
+    the line its train.log (a grid's run's) ends on, its train's "done: final top-1 ...": "(its train.log ends on
+    its result)"."""
+    folder = pathlib.Path(run_folder)
+    if os.path.lexists(folder / "result.json") or os.path.lexists(folder / "checkpoint.h5"):
+        return ""
+    _, logged, max_iter = _logged(folder)
+    if type(max_iter) is int and max_iter >= 1 and logged >= max_iter:
+        how = f"its logs record iteration {logged}, its last"
+    elif _ended_done(folder):
+        how = "its train.log ends on its result"
+    else:
+        return ""
+    weights = weights_for(named_folder(folder))
+    files = [f"network {weights.name}" if name == "weights" else name
+             for name in ("result.json", "weights", "checkpoint.h5")
+             if name != "weights" or not os.path.lexists(weights)]
+    return (f"it trained to its end ({how}), but its {', '.join(files[:-1])} and {files[-1]} are not there (moved "
+            f"or deleted since, or its train killed as it wrote them)")
+
+
+def _ended_done(folder):
+    """Whether the train.log a grid writes into the run folder ``folder`` ends on the line its train says its result
+    on, "done: final top-1 ..." (:func:`minitransfer.run_lines.result_line`), srun's own lines after it left aside."""
+    try:
+        return last_whole_line(folder / "train.log", skipping=("srun: ",)).startswith(DONE_WORDS)
+    except OSError:
+        return False
+
+
+def _logged(folder):
+    """(`checkpoint_every`, the last iteration logged, `max_iter`) of the run in ``folder``: its config.json's and
+    its logs' (:func:`_last_logged_iteration`); (None, 0, None) where they cannot be read."""
+    try:
+        config = fileio.parse_json((folder / "config.json").read_text())
+        every, max_iter = config.get("checkpoint_every"), config.get("max_iter")
+        return every, _last_logged_iteration(folder), max_iter
+    except (OSError, ValueError, AttributeError):  # no record to tell it by: a config.json that is no object
+        return None, 0, None
+
+
+def _grid_command(folder):
+    """(the experiment command of the grid whose run ``folder`` is: OUT/random0/A1B.run, its treatment.json there,
+    the grid's plan two folders up, :func:`minitransfer.finish_command.experiment_command`; the names of the runs
+    of that plan that copied it whose run folder or weights file is there, which the grid refuses to leave copied
+    from another network); (None, []) otherwise."""
+    from minitransfer.experiment import TREATMENT_FILE, weights_path  # experiment imports config, which imports
+    from minitransfer.finish_command import experiment_command  # this module
+    from minitransfer.grid_plan_file import read_plan, records_of
+
+    grid = named_folder(folder).absolute().parent.parent
+    try:
+        name = fileio.parse_json((folder / TREATMENT_FILE).read_text()).get("name")
+    except (OSError, ValueError, AttributeError):
+        return None, []
+    plan = read_plan(grid)
+    command = experiment_command(grid, plan) if plan is not None else None
+    if command is None:
+        return None, []
+    copied = [record["name"] for record in records_of(plan) if record.get("parent") == name]
+    there = [other for other in copied if any(os.path.lexists(path) for path in (
+        weights_path(grid, other), run_dir_for(weights_path(grid, other))))]
+    return command, there
 
 
 def _last_logged_iteration(folder):
