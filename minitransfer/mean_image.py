@@ -1,9 +1,12 @@
 """The mean image a run subtracts from its crops: the base checkpoint's (resampled to the target's
 image size) or the dataset's, where it came from, and what a checkpoint records of it in words."""
 
+import shlex
+
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
+from minitransfer.checkpoint_remake import prepare_command
 from minitransfer.config_checks import DataMismatch
 from minitransfer.rundir import record_path
 
@@ -82,3 +85,19 @@ def check_recorded_size(saved, dataset, named=None, data_named=None):
         f"records {mean_seen(saved.meta)}, subtracted from the {size[0]}x{size[1]} images of "
         f"{data_named or dataset.path} it was trained on: the file's /mean was replaced or damaged since; copy the "
         f"complete file again, or train it again")
+
+
+def prepare_at_size(source, folder, size):
+    """The command, in words, that prepares the dataset ``folder`` again at ``size`` px (prepare's --size), into a
+    folder beside it (``folder``-``size``px: the images runs trained on stay): from meta.json's ``source`` record,
+    the whole command for a synthetic set, the importer and its SOURCE for an import (whose other options, where
+    it had any, are to be given again); None where the record names neither."""
+    out = f"{str(folder).rstrip('/') or folder}-{size}px"
+    source = source if isinstance(source, dict) else {}
+    command = prepare_command({**source, "size": size}, out)
+    if command is not None:
+        return f"`{shlex.join(command)}`"
+    if isinstance(source.get("kind"), str) and isinstance(source.get("path"), str):
+        command = ["minitransfer", "prepare", source["kind"], source["path"], out, "--size", str(size)]
+        return f"`{shlex.join(command)}` (with the other options that prepared {folder})"
+    return None

@@ -20,6 +20,7 @@ from minitransfer import checkpoint_runs, class_tables, models, optim, rundir
 from minitransfer.config import default_out
 from minitransfer.data.shard_format import META_FILE
 from minitransfer.experiment import some_names
+from minitransfer.mean_image import prepare_at_size
 from minitransfer.ops.precision import PRECISIONS
 from minitransfer.progress import duration
 from minitransfer.recorded_config import precision_history
@@ -142,14 +143,19 @@ def _base_of_another_size(plan):
     """The warning for a transfer whose base was trained on images of another size than this run's (its mean image
     resized to them: :func:`minitransfer.mean_image.mean_image`), else "": the mean resized alone read as a detail
     taken care of, where the copied layers see crops spanning another share of each image than they learned on;
-    preparing the images at the base's size (where its crops span enough of it: :func:`_base_size_fits`) gives
-    them what they were trained on, and :func:`fitting` advises the same."""
+    preparing the images at the base's size gives them what they were trained on, whatever share that is, and the
+    warning names the command (:func:`minitransfer.mean_image.prepare_at_size`); :func:`fitting` advises the same
+    where its crops span enough of it (:func:`_base_size_fits`)."""
     if "resized_from" not in plan.mean_source:
         return ""
     (height, width), (now_h, now_w), crop = plan.mean_source["resized_from"], plan.dataset.image_size, plan.preset.crop
     named = plan.named
+    # at every size: said only where _base_size_fits, a base of 16 px onto 20 px images (micro's 12 px crops spanned
+    # 75% of its, under CROP_SHARE) was told nothing, one of 14 px which size to prepare
+    source = (getattr(plan.dataset, "meta", None) or {}).get("source")
+    command = prepare_at_size(source, named.data, height)
     advice = (f"; prepare {named.data} at {height} px (prepare's --size) to give them images of the size they were "
-              f"trained on" if _base_size_fits(plan) else "")
+              f"trained on{f': {command}' if command else ''}")
     return (f"the mean image of {named.copy_from} is {height}x{width}; it is resized to the {now_h}x{now_w} images of "
             f"{named.data}, whose {crop}x{crop} crops span {crop / min(now_h, now_w):.0%} of a side where those of "
             f"the {height}x{width} images the copied layers were trained on spanned {crop / min(height, width):.0%}"

@@ -11,6 +11,7 @@ from ._numbers import Real
 from ._options import Seed
 from ._paths import DatasetOutput, SourceFolder, TextFile
 from ._prepare_checks import overlap_command, verify_command
+from ._prepare_help import teach
 from ._prepare_options import (DevkitFolder, DownloadOrFolder, cifar_options, image_import_options, synthetic_help,
                                synthetic_options)
 from ._prepare_run import finish, run_import
@@ -120,15 +121,11 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     Class names are the folder names, labels their sorted order; SOURCE needs two or more class
     folders with images (given one class's folder, or a folder holding only the folder of the
     classes, it is refused, 65, naming the folder to give). Every file below a class folder is tried
-    with Pillow, turned upright as its EXIF says; what does not decode (a note, a web page saved as
-    .jpg, HEIC without pillow-heif, an image above 8192x8192) is listed in OUT/skipped.txt. Hidden
-    and system files (.DS_Store, Thumbs.db, @eaDir ...) are ignored. An archive (.zip, .tar.gz ...) is
-    not unpacked: one beside the class folders is warned of (a class left packed), one in a class
-    folder listed in OUT/skipped.txt, each with the command that unpacks it. A validation file that copies a
-    training image is left out of validation (OUT/skipped.txt); an image in two classes is imported
-    with each label, listed in OUT/copies-across-classes.txt and warned of. A file changed while the
-    import runs is listed in OUT/skipped.txt: rerun the same command. The rest (16-bit and animated
-    images, links, val/ classes, reruns): README.md, "Your own data".
+    with Pillow, turned upright as its EXIF says; what does not decode is listed in OUT/skipped.txt,
+    hidden files ignored. An archive is not unpacked: one beside the class folders is warned of (a
+    class left packed), one in a class folder listed in OUT/skipped.txt, each with the command that
+    unpacks it. A file changed while the import runs is listed in OUT/skipped.txt: rerun the same
+    command. The rest (copied images, 16-bit ones, reruns): README.md, "Your own data".
 
     \b
     A families file (--families) has one line per class, the family last:
@@ -136,7 +133,6 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
       golden retriever   animal
       tabby cat          animal
       bicycle            vehicle
-    Natural split: half A is --family-a (default: the first listed), B the rest.
 
     \b
     Example (your data):
@@ -228,3 +224,4 @@ def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, 
 
 prepare.add_command(verify_command)
 prepare.add_command(overlap_command)
+teach(prepare)  # what each command writes and its exit codes, in its help
