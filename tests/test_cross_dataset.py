@@ -69,7 +69,8 @@ def test_a_resized_mean_image_is_announced(source_base, target):
     assert (f"the mean image of {source_base} is 36x36; it is resized to the 48x48 images of {target}, whose 32x32 "
             f"crops span {32 / 48:.0%} of a side where those of the 36x36 images the copied layers were trained on "
             f"spanned {32 / 36:.0%}; prepare {target} at 36 px (prepare's --size) to give them images of the size "
-            f"they were trained on") in found, found
+            f"they were trained on: `minitransfer prepare synthetic {target}-36px --classes 6 --train-per-class 16 "
+            f"--val-per-class 4 --seed 3 --size 36`") in found, found
 
 
 def test_a_small_crop_of_the_target_says_to_prepare_the_target_as_the_preset_is_the_bases(source_base, target):

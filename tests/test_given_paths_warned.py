@@ -74,7 +74,8 @@ def test_a_base_of_smaller_images_is_named_as_given(home, synthetic_8):
     assert mean == (f"the mean image of base.h5 is 14x14; it is resized to the 36x36 images of large, whose 12x12 "
                     f"crops span {12 / 36:.0%} of a side where those of the 14x14 images the copied layers were "
                     f"trained on spanned {12 / 14:.0%}; prepare large at 14 px (prepare's --size) to give them images "
-                    f"of the size they were trained on"), mean
+                    f"of the size they were trained on: `minitransfer prepare synthetic large-14px --classes 8 "
+                    f"--train-per-class 40 --val-per-class 10 --seed 1 --size 14`"), mean
     seen = _warning(found, "(by wnid)")
     assert " that base.h5 was trained on (" in seen, seen
     assert str(home) not in crop + mean

@@ -130,16 +130,24 @@ def test_a_base_of_another_size_its_crops_fit_says_their_share_and_to_prepare_at
     assert mean == (f"the mean image of {bases[15]} is 15x15; it is resized to the 32x32 images of {found[32]}, whose "
                     f"12x12 crops span {CROP / 32:.0%} of a side where those of the 15x15 images the copied layers "
                     f"were trained on spanned {CROP / 15:.0%}; prepare {found[32]} at 15 px (prepare's --size) to give "
-                    f"them images of the size they were trained on"), mean
+                    f"them images of the size they were trained on: {_prepare_at(found[32], 15)}"), mean
     assert CROP / 15 >= 0.8 and round(CROP / (227 / 256)) == 14  # the base's size fits; the paper's proportion: 14
     assert crop.endswith(f"; prepare {found[32]} at 15 px (prepare's --size), the size of the images the copied "
                          f"layers were trained on"), crop
 
 
-def test_a_base_of_a_size_its_crops_do_not_fit_gives_no_size_of_its_own(sized):
-    """16 px: micro's 12 px crops span 75% of it, which the crop warning says is too little: the paper's 14 px."""
+def _prepare_at(folder, size):
+    """The command the mean's warning names: the folder's importer and SOURCE, into a folder beside it."""
+    return (f"`minitransfer prepare folder {datasets.open_dataset(folder).meta['source']['path']} {folder}-{size}px "
+            f"--size {size}` (with the other options that prepared {folder})")
+
+
+def test_a_base_of_a_size_its_crops_do_not_fit_names_its_size_in_the_mean_warning_only(sized):
+    """16 px: micro's 12 px crops span 75% of it, which the crop warning says is too little: the paper's 14 px.
+    The mean's warning still names the base's 16 px and the command (it named no size: test_resized_mean_advice.py)."""
     found, bases = sized
     mean, crop = _size_warnings(found[32], bases[16])
     assert mean.endswith(f"where those of the 16x16 images the copied layers were trained on spanned "
-                         f"{CROP / 16:.0%}"), mean
+                         f"{CROP / 16:.0%}; prepare {found[32]} at 16 px (prepare's --size) to give them images of "
+                         f"the size they were trained on: {_prepare_at(found[32], 16)}"), mean
     assert crop.endswith(f"prepare {found[32]} at 14 px (prepare's --size) to keep the paper's proportion"), crop
