@@ -129,7 +129,7 @@ def describe_plan(runs, out, options, train_command, statuses=None):
     for run, status in zip(runs, statuses):
         after = f"  (after {run.parent})" if run.parent else ""
         if run.name in waiting:
-            after = f"  (after {run.parent}; not run while {waiting[run.name]}'s train refuses it)"
+            after = f"  (after {run.parent}; not run: {waiting[run.name]}'s train refuses it as it stands)"
         failed = _last_try(run_dir(out, run)) if status.kind in (TODO, WRITE_AGAIN, RESUME, NOT_RESUMABLE) \
             else None
         gone = f"  ({GONE})" if status.kind == TODO and network_gone(out, run) else \
