@@ -10,8 +10,9 @@ import time
 from minitransfer import models
 from minitransfer.progress import dated
 from minitransfer.experiment import LOG_FILE, run_dir, some_names, train_arguments, weights_path
-from minitransfer.grid_status import (BAD_CHECKPOINT, DONE, NOT_RESUMABLE, RESULT_LOST, RESUME, TODO, TRIED,
-                                      WEIGHTS_ALONE, WRITE_AGAIN, error_line, network_gone, result_lost, run_status)
+from minitransfer.grid_status import (BAD_CHECKPOINT, BEING_TRAINED, DONE, NOT_RESUMABLE, RESULT_LOST, RESUME, TODO,
+                                      TRIED, WEIGHTS_ALONE, WRITE_AGAIN, error_line, network_gone, result_lost,
+                                      run_status)
 from minitransfer.rundir import RESULT_FILE
 
 
@@ -86,18 +87,49 @@ def _refused(out, run, kind, runs=()):
            f"{_REMEDIES[kind][2].format(it='them' if copies else 'it')}"
 
 
+# The statuses of the runs whose train the grid runs and which refuses them as they stand (TRIED, less the one it
+# looks at again): each fails, and the runs that copy from it are not run (``not run RUN: its parent ... did not
+# finish``)
+REFUSED = (BAD_CHECKPOINT, WEIGHTS_ALONE, NOT_RESUMABLE)
+_NOT_QUEUED = (DONE, RESULT_LOST, WRITE_AGAIN, BEING_TRAINED)  # grid_cost.NOT_TRAINED: counted apart, never waiting
+
+
+def waiting_on_refused(runs, statuses):
+    """{name: the run it waits on}: the runs of ``runs`` (their ``statuses``, :func:`run_status`) to train that copy
+    from a run its train refuses (:data:`REFUSED`), or from one that copies from it: the grid tries that run, it
+    fails, and they are not run. Before, a dry run counted them among the runs to train ("10 to train", then the
+    grid trained 5: 1 failed, 4 not run)."""
+    refused = {run.name for run, status in zip(runs, statuses) if status.kind in REFUSED}
+    parents = {run.name: run.parent for run in runs}
+    waiting = {}
+    for run, status in zip(runs, statuses):
+        if status.kind in REFUSED or status.kind in _NOT_QUEUED:
+            continue
+        parent, seen = run.parent, set()
+        while parent is not None and parent not in refused and parent not in seen:
+            seen.add(parent)
+            parent = parents.get(parent)
+        if parent in refused:
+            waiting[run.name] = parent
+    return waiting
+
+
 def describe_plan(runs, out, options, train_command, statuses=None):
     """The plan as text, one line per run: status (:func:`run_status`, or ``statuses``, the runs' as
     the caller looked at them, each a :class:`RunStatus`; a run to train whose train failed before says so, with
-    the error it ended on), name, dependency and the train command."""
+    the error it ended on), name, dependency (and, where it copies from a run its train refuses, that it is not run
+    while that is so: :func:`waiting_on_refused`) and the train command."""
     statuses = [run_status(out, run) for run in runs] if statuses is None else statuses
     kinds = [status.kind for status in statuses]
     resumed = kinds.count(RESUME)
     lines = [f"{len(runs)} runs in {out} ({kinds.count(DONE)} finished"
              f"{f', {resumed} to resume' if resumed else ''}):"]
     sources = models.sources_words(options.get("preset"))  # the same before each run's command
+    waiting = waiting_on_refused(runs, statuses)
     for run, status in zip(runs, statuses):
         after = f"  (after {run.parent})" if run.parent else ""
+        if run.name in waiting:
+            after = f"  (after {run.parent}; not run: {waiting[run.name]}'s train refuses it as it stands)"
         failed = _last_try(run_dir(out, run)) if status.kind in (TODO, WRITE_AGAIN, RESUME, NOT_RESUMABLE) \
             else None
         gone = f"  ({GONE})" if status.kind == TODO and network_gone(out, run) else \

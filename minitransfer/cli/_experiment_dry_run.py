@@ -91,7 +91,9 @@ def _on_slurm(runs, out, to_train, plan):
 def _plan_summary(runs, statuses):
     """The plan counted, as its dry run ends: "240 runs in 8 folders (random0 30, random1 30, random2 30
     and 5 more): 0 finished, 240 to train" (", 1 result.json to write again from its checkpoint", which its
-    train writes training nothing; ", 1 being trained by another process", which the grid waits for), by the
+    train writes training nothing; ", 1 being trained by another process", which the grid waits for; ", 4 not run
+    (copying from random2/baseA, which its train refuses as it stands)", the runs the grid leaves unrun once that
+    run failed, as its end counts them: before, counted to train), by the
     runs' ``statuses`` (:func:`minitransfer.grid_status.run_status`, as its lines show them). Its first line, with the
     count, lay hundreds of lines above (two a run) in a big grid's dry run."""
     folders = collections.Counter(run.name.split("/")[0] for run in runs)
@@ -101,13 +103,29 @@ def _plan_summary(runs, statuses):
     finished, elsewhere = kinds[grid_status.DONE], kinds[grid_status.BEING_TRAINED]
     lost = kinds[grid_status.RESULT_LOST]  # not trained: the grid says so, and counts them at its end
     again = kinds[grid_status.WRITE_AGAIN]  # not trained either: their train writes result.json alone
+    # the transfers of runs their train refuses (tried, each fails): not run, as the grid's end counts them
+    waiting = grid_plan_text.waiting_on_refused(runs, statuses)
+    to_train = len(runs) - sum(kinds[kind] for kind in grid_cost.NOT_TRAINED) - len(waiting)
     return (f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {len(folders)} folder"
             f"{'s' if len(folders) != 1 else ''} ({', '.join(shown[:3] if more else shown)}{more}): "
-            f"{finished} finished, {len(runs) - sum(kinds[kind] for kind in grid_cost.NOT_TRAINED)} to train"
+            f"{finished} finished, {to_train} to train"
+            + _waiting_words(waiting)
             + (f", {again} {RESULT_FILE} to write again from {'their' if again > 1 else 'its'} checkpoint"
                f"{'s' if again > 1 else ''}" if again else "")
             + (f", {elsewhere} being trained by another process" if elsewhere else "")
             + (f", {lost} finished whose {RESULT_FILE} is lost (not trained)" if lost else ""))
+
+
+def _waiting_words(waiting):
+    """", 4 not run (copying from random2/baseA, which its train refuses as it stands)": the runs of a dry run's
+    count that copy from a run its train refuses (``waiting``: :func:`minitransfer.grid_plan_text.waiting_on_refused`),
+    which the grid tries, counted to train; "" for none."""
+    if not waiting:
+        return ""
+    refused = sorted(set(waiting.values()))
+    many = len(refused) > 1
+    return (f", {len(waiting)} not run (copying from {grid.some_names(refused)}, which {'their' if many else 'its'} "
+            f"train refuses as {'they stand' if many else 'it stands'})")
 
 
 def _would_run_on(devices, slots, pending, runs, lost=0):

@@ -281,6 +281,15 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     if len(set(split_seeds)) < len(split_seeds):
         raise click.BadParameter(f"each split seed once, got {' '.join(map(str, split_seeds))}",
                                  param_hint="--split-seed")
+    if not emit_slurm and (gres or partition or time_limit or sbatch_options):  # before any work or warning
+        given = " ".join(shlex.join([name, value]) for name, values in (
+            ("--gres", [gres]), ("--partition", [partition]), ("--time", [time_limit]),
+            ("--sbatch-option", sbatch_options)) for value in values if value)
+        raise click.UsageError(f"{given}: --gres, --partition, --time and --sbatch-option only apply with "
+                               f"--emit-slurm; add --emit-slurm DIR to write SLURM scripts, or leave them out to "
+                               f"train here")
+    if emit_slurm and dry_run:  # else ignored: the scripts and the plan written
+        raise click.UsageError("--dry-run writes nothing, --emit-slurm writes the SLURM scripts: give one of them")
     runs = grid.plan_grid(
         random_seeds=split_seeds if "random" in splits else (), natural="natural" in splits, layers=layers,
         both_directions=both_directions, fine_tuned=fine_tuned, random_frozen=random_frozen, per_class=per_class,
@@ -306,8 +315,6 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         say(f"note: {note}")
     for warning in run(lambda: grid_caveats.few_evaluations(runs, out, options, grid_preflight.resolved_plan)):
         say(f"warning: {warning}")
-    if emit_slurm and dry_run:  # else ignored: the scripts and the plan written
-        raise click.UsageError("--dry-run writes nothing, --emit-slurm writes the SLURM scripts: give one of them")
     if emit_slurm and gpus:  # else ignored
         raise click.UsageError(f"--gpus {gpus} chooses this machine's GPUs; with --emit-slurm each run asks SLURM for "
                                f"its own (--gres)")
@@ -337,8 +344,6 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
             echo(f"  {line}")
         echo(f"submit with: bash {shlex.quote(str(submit))}")
         return
-    if gres or partition or time_limit or sbatch_options:
-        raise click.UsageError("--gres, --partition, --time and --sbatch-option only apply with --emit-slurm")
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
         statuses = show_dry_run(runs, out, options, devices)
