@@ -135,8 +135,21 @@ def fitting(plan):
         return (f"prepare {dataset} at {plan.mean_source['resized_from'][0]} px (prepare's --size), the size of the "
                 f"images the copied layers were trained on")
     if plan.cross_dataset:
-        return f"prepare {dataset} at {size} px (prepare's --size) {keep}"
-    return f"prepare {dataset} at {size} px (prepare's --size) and train {plan.named.copy_from} again on it, {keep}"
+        return f"prepare {dataset} at {size} px (prepare's --size) {keep}{_or_at_base_size(plan)}"
+    return (f"prepare {dataset} at {size} px (prepare's --size) and train {plan.named.copy_from} again on it, {keep}"
+            f"{_or_at_base_size(plan)}")
+
+
+def _or_at_base_size(plan):
+    """For a transfer whose base was trained on images of another size than the paper's proportion gives: the other
+    way out, which the mean image's warning (:func:`_base_of_another_size`) names with its command: ", or at 16 px,
+    ..." (two warnings naming two sizes read as contradicting each other); else "", also where the base's size is
+    the one the paper's proportion gives."""
+    if plan.mean_source.get("resized_from", (models.prepared_size(plan.preset),))[0] == models.prepared_size(
+            plan.preset):
+        return ""
+    return (f"; or at {plan.mean_source['resized_from'][0]} px, the size of the images the copied layers were "
+            f"trained on, as the mean image's warning says")
 
 
 def _base_of_another_size(plan):

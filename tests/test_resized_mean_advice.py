@@ -59,3 +59,20 @@ def test_every_base_size_names_its_size_and_a_command_that_prepares_the_target_a
     assert done.exit_code == 0, done.output
     made, original = (json.loads((folder / "meta.json").read_text()) for folder in (out, pathlib.Path(target)))
     assert made["image_size"] == [size, size] and made["classes"] == original["classes"], made["image_size"]
+
+
+def test_the_crop_warning_names_the_base_size_too_where_the_two_warnings_name_two_sizes(bases):
+    """A 16 px base onto 20 px images: the crop warning advised 14 px (the paper's proportion) while the mean image's
+    warning advised 16 px (the base's): the crop warning names the base's size as the other way out."""
+    trained, target = bases
+    found = preflight.warnings_for(config.resolve(config.TrainConfig(
+        data=target, copy_from=trained[16], n=1, frozen=True, split="all", preset="micro", device="cpu", max_iter=1)))
+    [crop] = [warning for warning in found if "crops of the" in warning]
+    assert f"prepare {target} at 14 px (prepare's --size)" in crop, crop  # 12 / (227 / 256) = 13.5
+    assert crop.endswith("; or at 16 px, the size of the images the copied layers were trained on, as the mean "
+                         "image's warning says"), crop
+    assert "prepare " + target + " at 16 px" in _mean_warning(target, trained[16])
+    [crop14] = [warning for warning in preflight.warnings_for(config.resolve(config.TrainConfig(
+        data=target, copy_from=trained[14], n=1, frozen=True, split="all", preset="micro", device="cpu",
+        max_iter=1))) if "crops of the" in warning]
+    assert "; or at" not in crop14, crop14  # a 14 px base: the size named already is its own
