@@ -32,7 +32,7 @@ from .image_reader import ImageReader, not_a_shard_file
 from .integrity import check_files, corrupt_files
 from .mistaken_paths import empty_folder, not_a_dataset, unfinished_import
 from .read_once import read_once, read_only
-from .schema import REPREPARE, DatasetError, NotADataset, read_error
+from .schema import REPREPARE, DatasetError, NotADataset
 from .shard_format import FORMAT_NAME, META_FILE, SCHEMA_VERSION, SUBSETS, image_offset, read_checked
 
 __all__ = ["Dataset", "open_dataset", "not_a_dataset",
@@ -381,7 +381,7 @@ def read_meta(meta_path):
     try:
         raw = meta_path.read_bytes()
     except OSError as error:
-        raise read_error(meta_path, "meta file", error) from error
+        raise integrity.unreadable(meta_path, "meta file", error) from error
     try:
         meta = fileio.parse_json(raw)
     except ValueError as error:  # UnicodeDecodeError is one too
