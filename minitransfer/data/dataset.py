@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import os
 import pathlib
+import shlex
 
 import numpy as np
 
@@ -234,12 +235,28 @@ class Dataset:
         it). One stat per file checked, and meta.json read (its few kB, ImageNet's ~300). A file whose stat moved
         is hashed again, and passes (held to its stat now) where it still has meta.json's sha256: a ``touch``, the
         same bytes copied over it (rsync, ``cp``) changed no image the run reads, and stopped it."""
-        check_meta_unchanged(self.path, self.fingerprint)
+        try:
+            check_meta_unchanged(self.path, self.fingerprint)
+        except schema.DatasetUnreadable as error:
+            raise self._folder_unsearchable() or error from None
         for path, checked in list(self.verified.items()):
             try:
                 still_checked(path, checked)
             except DatasetError as moved:
                 self._check_moved(path, moved)
+
+    def _folder_unsearchable(self):
+        """A :class:`.schema.DatasetUnreadable` naming the dataset folder where it lets no file be looked up now (a
+        ``chmod 000`` or ``a-x`` since the run opened it: said as meta.json's "chmod a+r" it); else None."""
+        try:
+            os.stat(self.path / META_FILE)
+        except PermissionError:
+            return schema.DatasetUnreadable(f"{self.path}: the dataset folder is no longer readable by this user "
+                                            f"(permission denied; it was when the run opened it): give read access "
+                                            f"to it (chmod a+rx {shlex.quote(str(self.path))}) and rerun")
+        except OSError:
+            pass
+        return None
 
     def _check_moved(self, path, moved):
         """The file ``path`` of :attr:`verified`, whose stat moved since its check (``moved``, the
