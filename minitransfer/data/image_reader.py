@@ -45,9 +45,12 @@ def not_a_shard_file(path):
     symbolic links, a shard name made a folder by hand): "missing shard", else what is there. The words of
     the check at the start (:func:`.dataset.open_dataset`) and of a reader finding it so later alike."""
     if path.is_symlink():
-        return f"a symbolic link to {os.readlink(path)}, which leads to no file: copy the shard there, or {REPREPARE}"
+        leads = "a folder, a pipe or a device" if path.exists() else "no file"  # /dev/zero was "no file"
+        return f"a symbolic link to {os.readlink(path)}, which leads to {leads}: copy the shard there, or {REPREPARE}"
     if path.is_dir():
         return f"a folder where meta.json lists a shard file: {REPREPARE}"
+    if path.exists():  # a named pipe was "missing shard: deleted or moved"
+        return f"not a regular file (a named pipe, a socket or a device) where meta.json lists a shard: {REPREPARE}"
     return f"missing shard: {GONE_SINCE_PREPARED}"
 
 
