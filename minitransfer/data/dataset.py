@@ -21,6 +21,7 @@ import hashlib
 import os
 import pathlib
 import shlex
+import stat
 
 import numpy as np
 
@@ -235,28 +236,30 @@ class Dataset:
         it). One stat per file checked, and meta.json read (its few kB, ImageNet's ~300). A file whose stat moved
         is hashed again, and passes (held to its stat now) where it still has meta.json's sha256: a ``touch``, the
         same bytes copied over it (rsync, ``cp``) changed no image the run reads, and stopped it."""
-        try:
-            check_meta_unchanged(self.path, self.fingerprint)
-        except schema.DatasetUnreadable as error:
-            raise self._folder_unsearchable() or error from None
+        self._check_meta_a_file()
+        check_meta_unchanged(self.path, self.fingerprint)
         for path, checked in list(self.verified.items()):
             try:
                 still_checked(path, checked)
             except DatasetError as moved:
                 self._check_moved(path, moved)
 
-    def _folder_unsearchable(self):
-        """A :class:`.schema.DatasetUnreadable` naming the dataset folder where it lets no file be looked up now (a
-        ``chmod 000`` or ``a-x`` since the run opened it: said as meta.json's "chmod a+r" it); else None."""
+    def _check_meta_a_file(self):
+        """:class:`.schema.DatasetUnreadable` naming the dataset folder where it lets no file be looked up now (a
+        ``chmod 000`` or ``a-x`` since the run opened it: said as meta.json's "chmod a+r" it); ``DatasetError`` where
+        meta.json is no longer a file (a named pipe put in its place: its read waited for a writer, forever)."""
+        meta = self.path / META_FILE
         try:
-            os.stat(self.path / META_FILE)
+            mode = os.stat(meta).st_mode
         except PermissionError:
-            return schema.DatasetUnreadable(f"{self.path}: the dataset folder is no longer readable by this user "
-                                            f"(permission denied; it was when the run opened it): give read access "
-                                            f"to it (chmod a+rx {shlex.quote(str(self.path))}) and rerun")
+            raise schema.DatasetUnreadable(f"{self.path}: the dataset folder is no longer readable by this user "
+                                           f"(permission denied; it was when the run opened it): give read access "
+                                           f"to it (chmod a+rx {shlex.quote(str(self.path))}) and rerun") from None
         except OSError:
-            pass
-        return None
+            return  # gone, or a disk's error: check_meta_unchanged says which
+        if not stat.S_ISREG(mode):
+            raise DatasetError(f"{meta}: no longer a file (a named pipe, a folder or a device was put in its place "
+                               f"after this process opened it): put the dataset's meta.json back, or {REPREPARE}")
 
     def _check_moved(self, path, moved):
         """The file ``path`` of :attr:`verified`, whose stat moved since its check (``moved``, the

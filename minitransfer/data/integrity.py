@@ -250,6 +250,9 @@ def _file_key(path, expected, what):
         raise CorruptFile(f"{path}: missing {what}: {GONE_SINCE_PREPARED}", path, f"missing {what}") from None
     except OSError as error:
         raise unreadable(path, what, error) from error
+    if key[2] == 0 and not os.path.isfile(path):  # a named pipe's size (its read waits for a writer): not hashed
+        raise CorruptFile(f"{path}: not a regular file (a named pipe, a socket or a device) where meta.json expects "
+                          f"the {what}: {REPREPARE}", path, f"{what} not a regular file")
     if key[2] == 0:  # its size
         raise CorruptFile(f"{path}: empty file (0 bytes) where meta.json expects the {what}", path, f"empty {what}")
     return (*key, expected)
