@@ -28,6 +28,7 @@ import time
 import h5py
 
 from minitransfer import disk_space
+from minitransfer.open_files import limit_reached
 from minitransfer.errors import MinitransferError
 from minitransfer.file_owners import LOCK_FILE_MODE
 
@@ -136,6 +137,8 @@ def storage_error(path, error, size=None, named=None):
     message = f"cannot write {path if named is None else named}: {error.strerror or error}"
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         message += f" ({disk_space.space_left(pathlib.Path(path).parent, size)}); {RERUN}"
+    elif limit_reached(error) is not None:  # not the disk's fault: what to raise (it said the reason alone)
+        message += f": {limit_reached(error)}"
     return StorageError(error.errno, message)
 
 

@@ -24,6 +24,7 @@ import errno
 import fcntl
 import os
 import pathlib
+import stat
 import time
 
 from minitransfer import file_owners, fileio
@@ -135,6 +136,11 @@ class RunLock:
                 fileio.storage_error(self._file, error, named=self.path)
             self._remove_if_created_empty()
             raise failure from error
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # a named pipe: a bare "[Errno 29] Illegal seek" as read
+            os.close(descriptor)
+            raise fileio.StorageError(errno.EINVAL, f"cannot write {self.path}: not a file (a named pipe, a socket or "
+                                                    f"a device) where the lock file of {self.run_dir} goes: move it "
+                                                    f"away, then rerun this command")
         return descriptor
 
     def _unwritable(self, error):

@@ -20,6 +20,8 @@ import contextlib
 import hashlib
 import os
 import pathlib
+import shlex
+import stat
 
 import numpy as np
 
@@ -32,7 +34,7 @@ from .image_reader import ImageReader, not_a_shard_file
 from .integrity import check_files, corrupt_files
 from .mistaken_paths import empty_folder, not_a_dataset, unfinished_import
 from .read_once import read_once, read_only
-from .schema import REPREPARE, DatasetError, NotADataset, read_error
+from .schema import REPREPARE, DatasetError, NotADataset
 from .shard_format import FORMAT_NAME, META_FILE, SCHEMA_VERSION, SUBSETS, image_offset, read_checked
 
 __all__ = ["Dataset", "open_dataset", "not_a_dataset",
@@ -234,12 +236,30 @@ class Dataset:
         it). One stat per file checked, and meta.json read (its few kB, ImageNet's ~300). A file whose stat moved
         is hashed again, and passes (held to its stat now) where it still has meta.json's sha256: a ``touch``, the
         same bytes copied over it (rsync, ``cp``) changed no image the run reads, and stopped it."""
+        self._check_meta_a_file()
         check_meta_unchanged(self.path, self.fingerprint)
         for path, checked in list(self.verified.items()):
             try:
                 still_checked(path, checked)
             except DatasetError as moved:
                 self._check_moved(path, moved)
+
+    def _check_meta_a_file(self):
+        """:class:`.schema.DatasetUnreadable` naming the dataset folder where it lets no file be looked up now (a
+        ``chmod 000`` or ``a-x`` since the run opened it: said as meta.json's "chmod a+r" it); ``DatasetError`` where
+        meta.json is no longer a file (a named pipe put in its place: its read waited for a writer, forever)."""
+        meta = self.path / META_FILE
+        try:
+            mode = os.stat(meta).st_mode
+        except PermissionError:
+            raise schema.DatasetUnreadable(f"{self.path}: the dataset folder is no longer readable by this user "
+                                           f"(permission denied; it was when the run opened it): give read access "
+                                           f"to it (chmod a+rx {shlex.quote(str(self.path))}) and rerun") from None
+        except OSError:
+            return  # gone, or a disk's error: check_meta_unchanged says which
+        if not stat.S_ISREG(mode):
+            raise DatasetError(f"{meta}: no longer a file (a named pipe, a folder or a device was put in its place "
+                               f"after this process opened it): put the dataset's meta.json back, or {REPREPARE}")
 
     def _check_moved(self, path, moved):
         """The file ``path`` of :attr:`verified`, whose stat moved since its check (``moved``, the
@@ -381,7 +401,7 @@ def read_meta(meta_path):
     try:
         raw = meta_path.read_bytes()
     except OSError as error:
-        raise read_error(meta_path, "meta file", error) from error
+        raise integrity.unreadable(meta_path, "meta file", error) from error
     try:
         meta = fileio.parse_json(raw)
     except ValueError as error:  # UnicodeDecodeError is one too

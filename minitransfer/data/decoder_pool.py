@@ -37,6 +37,7 @@ from multiprocessing import resource_tracker
 
 from minitransfer import stop_requests, stopping
 from minitransfer.errors import MinitransferError
+from minitransfer.open_files import limit_reached
 from minitransfer.stopping import STOP_SIGNALS
 
 WORKER_POLL_SECONDS = 0.5
@@ -191,7 +192,11 @@ def stop_signals_blocked():
             # Started here if not yet running, the resource tracker inherits SIGHUP blocked (it ignores
             # the other two itself; killed by a hangup, it would be started again at exit, with a
             # warning); starting it unblocks SIGINT and SIGTERM, blocked again next.
-            resource_tracker.ensure_running()
+            try:
+                resource_tracker.ensure_running()
+            except OSError as error:  # its pipe: "[Errno 24] Too many open files" alone, naming nothing
+                raise WorkerDied(f"could not start multiprocessing's resource tracker, which worker processes need "
+                                 f"({error}): {_short_of(error)}") from error
             signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
             yield
         finally:
@@ -211,11 +216,18 @@ def start_processes(processes, what):
                 process.start()
             except OSError as error:
                 kill_processes(processes[:number], what)
-                raise WorkerDied(f"could not start {what} {number + 1} of {len(processes)} ({error}): the system "
-                                 f"is out of processes or memory; use fewer `workers`") from error
+                raise WorkerDied(f"could not start {what} {number + 1} of {len(processes)} ({error}): "
+                                 f"{_short_of(error)}; use fewer `workers`") from error
     finally:
         if unset:
             multiprocessing.set_start_method(None, force=True)  # unset again (force: the only way to)
+
+
+def _short_of(error):
+    """What the system lacked where ``error`` kept a process or a queue from being made: open files (each process
+    started and each queue hold a few: :func:`.open_files.limit_reached`, said as processes or memory before), else
+    processes or memory (fork failing with EAGAIN or ENOMEM)."""
+    return limit_reached(error) or "the system is out of processes or memory"
 
 
 def kill_processes(processes, what):
@@ -261,7 +273,11 @@ def worker_queue(context):
     """A queue of the multiprocessing ``context`` between this process and its workers, closed by
     :func:`close_queue`: its feeder thread (CPython's, writing what ``put`` buffered) ends quietly
     where the pipe's readers are gone (EPIPE), not with a traceback for each message left."""
-    channel = context.Queue()
+    try:
+        channel = context.Queue()
+    except OSError as error:  # its pipe: "[Errno 24] Too many open files" alone, naming nothing
+        raise WorkerDied(f"could not make the queue of its worker processes ({error}): {_short_of(error)}; use "
+                         f"fewer `workers`") from error
     channel._ignore_epipe = True  # no public way to say so; pickled with the queue, the workers' too
     return channel
 

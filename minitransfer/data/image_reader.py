@@ -9,8 +9,8 @@ import numpy as np
 
 from minitransfer import fileio
 
-from .integrity import GONE_SINCE_PREPARED, identity, open_file_intact
-from .schema import REPREPARE, DatasetError, read_error
+from .integrity import GONE_SINCE_PREPARED, identity, open_file_intact, unreadable
+from .schema import REPREPARE, DatasetError
 from .shard_format import image_offset
 
 # Shard files one ImageReader keeps open (each loader worker has its own reader): ImageNet at 256 px
@@ -45,9 +45,12 @@ def not_a_shard_file(path):
     symbolic links, a shard name made a folder by hand): "missing shard", else what is there. The words of
     the check at the start (:func:`.dataset.open_dataset`) and of a reader finding it so later alike."""
     if path.is_symlink():
-        return f"a symbolic link to {os.readlink(path)}, which leads to no file: copy the shard there, or {REPREPARE}"
+        leads = "a folder, a pipe or a device" if path.exists() else "no file"  # /dev/zero was "no file"
+        return f"a symbolic link to {os.readlink(path)}, which leads to {leads}: copy the shard there, or {REPREPARE}"
     if path.is_dir():
         return f"a folder where meta.json lists a shard file: {REPREPARE}"
+    if path.exists():  # a named pipe was "missing shard: deleted or moved"
+        return f"not a regular file (a named pipe, a socket or a device) where meta.json lists a shard: {REPREPARE}"
     return f"missing shard: {GONE_SINCE_PREPARED}"
 
 
@@ -166,13 +169,13 @@ class ImageReader:
         checked (a chmod, or a write whose modification time was set back), or its modification time (``said``: the
         error's words; a touch stopped a healthy run): ``DatasetError`` unless its bytes still have meta.json's
         sha256 (:func:`.integrity.open_file_intact`: not hashed where this stat was found intact already); the
-        system's refusal to read it (a disk's I/O error) as :func:`.schema.read_error` says it, naming the shard (it
+        system's refusal to read it (a disk's I/O error) as :func:`.integrity.unreadable` says it, naming the shard (it
         escaped bare, bad data to the loader)."""
         try:  # its verdict shared with the run's checkpoint check (Dataset.check_unchanged): hashed once
             intact = open_file_intact(self.dataset.path, self.paths[number], status,
                                       self.dataset.shards(self.subset)[number]["sha256"], lambda: _sha256(shard))
         except OSError as error:
-            raise read_error(self.paths[number], "shard", error) from error
+            raise unreadable(self.paths[number], "shard", error) from error
         if not intact:
             raise DatasetError(said or f"{self.paths[number]}: written to after its checksum was checked, its "
                                f"modification time then set back (its change time moved, and its sha256 is no longer "
@@ -205,7 +208,7 @@ class ImageReader:
             except DatasetError:  # said already (DatasetUnreadable is an OSError too)
                 raise
             except OSError as error:
-                raise read_error(self.paths[number], "shard", error) from error
+                raise unreadable(self.paths[number], "shard", error) from error
             if got != image_bytes:
                 raise DatasetError(f"{self.paths[number]}: image {int(indices[position])} of {self.subset} lies beyond "
                                    f"the end of the file (the shard was truncated after it was checked); rerun the "

@@ -42,6 +42,7 @@ import threading
 import time
 
 from minitransfer import file_owners, fileio, stopping
+from minitransfer.open_files import limit_reached
 from minitransfer.progress import duration
 
 from .schema import REPREPARE, DatasetError, DatasetUnreadable, read_error
@@ -248,10 +249,24 @@ def _file_key(path, expected, what):
     except FileNotFoundError:
         raise CorruptFile(f"{path}: missing {what}: {GONE_SINCE_PREPARED}", path, f"missing {what}") from None
     except OSError as error:
-        raise read_error(path, what, error) from error
+        raise unreadable(path, what, error) from error
+    if key[2] == 0 and not os.path.isfile(path):  # a named pipe's size (its read waits for a writer): not hashed
+        raise CorruptFile(f"{path}: not a regular file (a named pipe, a socket or a device) where meta.json expects "
+                          f"the {what}: {REPREPARE}", path, f"{what} not a regular file")
     if key[2] == 0:  # its size
         raise CorruptFile(f"{path}: empty file (0 bytes) where meta.json expects the {what}", path, f"empty {what}")
     return (*key, expected)
+
+
+def unreadable(path, what, error):
+    """The error to raise where ``what`` ("shard", "mean image") at ``path`` could not be opened or read
+    (``error``): this process's or the system's limit of open files reached (:func:`.open_files.limit_reached`), a
+    :class:`.schema.DatasetUnreadable` saying so (a shard's was "a fault of the disk", h5py's "unreadable shard:
+    rerun the prepare command" of a sound dataset); else :func:`.schema.read_error`'s."""
+    limit = limit_reached(error)
+    if limit is None:
+        return read_error(path, what, error)
+    return DatasetUnreadable(f"{path}: the {what} could not be opened: {limit}")
 
 
 def stat_key(path):
@@ -272,7 +287,7 @@ def _sha256(path, what):
     try:
         return fileio.sha256_file(path)
     except OSError as error:
-        raise read_error(path, what, error) from error
+        raise unreadable(path, what, error) from error
 
 
 def _name(folder, path):

@@ -15,6 +15,7 @@ import numpy as np
 
 from minitransfer import stop_requests, stopping
 from minitransfer.disk_space import size_said
+from minitransfer.open_files import limit_reached
 
 from . import dataset as ds
 from . import image_reader
@@ -46,7 +47,13 @@ class WorkerPool:
         self.processes, self.slots, self.tasks, self.results = [], None, None, None
         with stop_signals_blocked():  # Ctrl-C reaches the whole process group: the training process handles it
             # In here too: the first to register with multiprocessing's resource tracker starts it.
-            self.memory = shared_memory.SharedMemory(create=True, size=slot_bytes * depth)
+            try:
+                self.memory = shared_memory.SharedMemory(create=True, size=slot_bytes * depth)
+            except OSError as error:
+                if limit_reached(error) is None:
+                    raise
+                raise WorkerDied(f"could not make the data loader's shared memory ({error}): "
+                                 f"{limit_reached(error)}") from error
             try:
                 _reserve(self.memory, f"{depth} batches of {batch_size} images")
                 self.slots = np.ndarray((depth, *self.slot_shape), dtype=np.uint8, buffer=self.memory.buf)
