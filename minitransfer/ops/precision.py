@@ -75,7 +75,7 @@ def round_tf32(x):
     x = _float32(x)
     rounded = np.empty(x.shape, dtype=np.uint32)
     _round_bits(x.view(np.uint32), rounded)
-    return rounded.view(np.float32) if x.ndim else rounded.view(np.float32)[()]
+    return rounded.view(np.float32)
 
 
 def split_tf32(x):
@@ -89,7 +89,7 @@ def split_tf32(x):
     big = round_tf32(x)
     small = np.subtract(x, big, out=np.empty(x.shape, dtype=np.float32))
     _round_bits(small.view(np.uint32), small.view(np.uint32))  # in place
-    return big, small if x.ndim else small[()]
+    return big, small
 
 
 def operand(x, precision):

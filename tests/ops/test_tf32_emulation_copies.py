@@ -165,3 +165,10 @@ def test_conv2d_backward_rounds_the_columns_without_copying_them(mode, per_colum
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak <= (per_column + 0.5) * cache.cols.size, peak / cache.cols.size
+
+
+def test_a_scalar_is_rounded_and_split_as_before():
+    x = np.float32(1 + 2**-11 + 2**-20)
+    same_bits(precision.round_tf32(x), old_round_tf32(x))
+    for got, expected in zip(precision.split_tf32(x), old_split_tf32(x)):
+        same_bits(got, expected)
