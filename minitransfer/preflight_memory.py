@@ -78,7 +78,8 @@ def frozen_layers(plan):
 def as_trained(net, frozen, precision):
     """``net`` (a preset's, just built) with its first ``frozen`` weight layers frozen and computing in
     ``precision``, as a run trains it, for the estimates: a frozen layer holds no gradient and the step runs no
-    backward below the lowest trainable one; the TF32 emulations copy each product's operands."""
+    backward below the lowest trainable one; the TF32 emulations round or split each product's operands into
+    new arrays."""
     net.freeze(frozen)
     return net.to("cpu", precision=precision)
 

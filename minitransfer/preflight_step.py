@@ -12,7 +12,7 @@ largest sum. The stages below the lowest trainable one (a frozen transfer's copi
 alone, as an evaluation's do: each keeps nothing, its output replacing its input, and only the last one's
 output, the lowest trainable stage's input, is held through the backward. The figures follow the NumPy
 code of ``minitransfer.ops``, array by array, as each function's locals live, in the net's precision: the
-TF32 emulations' products round or split each operand into copies first (:func:`product_peak`); a change
+TF32 emulations' products round or split each operand into new arrays first (:func:`product_peak`); a change
 there that keeps another array alive belongs here too.
 
 Measured with tracemalloc over two steps, the weights built inside the trace: 0.97-1.00 times the
@@ -36,11 +36,12 @@ INTP = np.dtype(np.intp).itemsize
 # A dropout's mask drawn on NumPy (ops.dropout.kept_mask): the int64 indices, their uint32 copy xor-ed with the
 # key (an argument alive while counter_rng.hash32 runs), its copy and one shifted temporary, per element
 MASK_DRAW = 8 + 4 + 4 + 4
-# ops.precision.round_tf32 on a float32 operand, per element: its sign and magnitude bits (uint32 each), then the
-# rounded bits beside the NaN test (bool), the NaN's bits and np.where's result, which it returns (4 bytes held)
-ROUNDED = 4 + 4 + 1 + 4
-# ops.precision.split_tf32, per element: its big part (round_tf32's result) and x - big beside that one rounded
-SPLIT = 4 + 4 + ROUNDED
+# ops.precision.round_tf32 on a float32 operand of any layout (read in place, never copied), per element: the
+# rounded bits it returns (4 bytes held), made in place beside the NaN test (bool)
+ROUNDED = FLOAT32 + BOOL
+# ops.precision.split_tf32, per element: its big part (round_tf32's result), then x - big beside it, rounded in place
+# beside the NaN test
+SPLIT = 2 * FLOAT32 + BOOL
 # NumPy adds into a temporary operand in place from this size up (NPY_MIN_ELIDE_BYTES): tf32x3's sum of three
 # products then holds two of them at once, not three
 ELIDED = 256 * 1024
@@ -166,19 +167,19 @@ def _memory(stage, batch, shape, output, need_dx, precision):
     return StageMemory(int(kept), FLOAT32 * out, int(max(forward, kept + FLOAT32 * out)), int(backward))
 
 
-def product_peak(a, b, out, precision, copied=(False, False)):
-    """The most bytes ``ops.precision.matmul_reference`` of operands of ``a`` and ``b`` float32 elements (a
-    ``copied`` one is not C-contiguous: the emulations copy it first) holds beside them, its product of ``out``
-    elements included. ``ieee``: the product alone. ``tf32``: each operand rounded in turn (:data:`ROUNDED`,
-    the first one's result held while the second's is made), then both beside the product. ``tf32x3``: each split
-    in turn (:data:`SPLIT`, two arrays held), then the three products summed (two held at once where NumPy adds
-    in place, :data:`ELIDED`, else three)."""
-    copy_a, copy_b = (FLOAT32 * bool(each) for each in copied)
+def product_peak(a, b, out, precision, made_a=False):
+    """The most bytes ``ops.precision.matmul_reference`` of operands of ``a`` and ``b`` float32 elements (of any
+    layout: a transposed view is rounded where it lies) holds beside them, its product of ``out`` elements
+    included; ``made_a``: a's operand was made for an earlier product and is still held (conv2d's dy), its bytes
+    counted here, not its making. ``ieee``: the product alone. ``tf32``: each operand rounded in turn
+    (:data:`ROUNDED`, the first one's result held while the second's is made), then both beside the product.
+    ``tf32x3``: each split in turn (:data:`SPLIT`, two arrays held), then the three products summed (two held at
+    once where NumPy adds in place, :data:`ELIDED`, else three)."""
     if precision == "tf32":
-        return max(a * (ROUNDED + copy_a), FLOAT32 * a + b * (ROUNDED + copy_b), FLOAT32 * (a + b + out))
+        return max(0 if made_a else a * ROUNDED, FLOAT32 * a + b * ROUNDED, FLOAT32 * (a + b + out))
     if precision == "tf32x3":
         products = 2 if FLOAT32 * out >= ELIDED else 3
-        return max(a * (SPLIT + copy_a), 2 * FLOAT32 * a + b * (SPLIT + copy_b),
+        return max(0 if made_a else a * SPLIT, 2 * FLOAT32 * a + b * SPLIT,
                    2 * FLOAT32 * (a + b) + products * FLOAT32 * out)
     return FLOAT32 * out
 
@@ -186,7 +187,7 @@ def product_peak(a, b, out, precision, copied=(False, False)):
 def _linear_product(fc, batch, precision):
     """The peak of a fully connected layer's product x·Wᵀ (ops.linear's reference; Wᵀ a transposed view)."""
     outputs, inputs = fc.weight.data.shape
-    return product_peak(batch * inputs, outputs * inputs, batch * outputs, precision, (False, True))
+    return product_peak(batch * inputs, outputs * inputs, batch * outputs, precision)
 
 
 def _linear_backward(fc, batch, need_dx, precision):
@@ -195,7 +196,7 @@ def _linear_backward(fc, batch, need_dx, precision):
     outputs, inputs = fc.weight.data.shape
     dy, dx = batch * outputs, batch * inputs
     into = product_peak(dy, outputs * inputs, dx, precision) if need_dx else 0
-    weights = product_peak(dy, dx, outputs * inputs, precision, (True, False)) - FLOAT32 * outputs * inputs
+    weights = product_peak(dy, dx, outputs * inputs, precision) - FLOAT32 * outputs * inputs
     return max(into, FLOAT32 * dx * need_dx + weights + _weights(fc))
 
 
@@ -203,8 +204,8 @@ def _conv(conv, batch, shape, output, relu, need_dx, precision):
     """(kept, forward, backward) of a convolution (ops.conv2d's reference): it keeps the im2col columns; its
     forward holds the padded input (images last) with the columns, then the product (:func:`product_peak`) and
     its transposed copy (and the ReLU's mask and output); its backward the transposed dy, then the product dW
-    (the columns transposed: a view), dcols (W transposed: a view), the padded input gradient and dx, with this
-    layer's new weight gradient beside its previous one."""
+    (the columns transposed: a view), dcols (W transposed: a view; dy's rounded or split operand made for dW
+    reused), the padded input gradient and dx, with this layer's new weight gradient beside its previous one."""
     channels, height, width = shape
     _, _, rows, columns = conv.weight.data.shape
     pad, weights = conv.pad, conv.weight.data.size
@@ -217,9 +218,8 @@ def _conv(conv, batch, shape, output, relu, need_dx, precision):
     forward = cols + max(padded, product, 2 * out + (made * BOOL if relu else 0))  # ReLU: y, its mask, its output
     new_weights = _weights(conv)
     # beside dy's transposed copy: the product dW (made anew), then dcols beside dW, the padded dx and dx
-    backward = max(out + product_peak(made, columns_made, weights, precision, (False, True)) - FLOAT32 * weights
-                   + new_weights,
-                   out + new_weights + (max(product_peak(weights, made, columns_made, precision, (True, False)),
+    backward = max(out + product_peak(made, columns_made, weights, precision) - FLOAT32 * weights + new_weights,
+                   out + new_weights + (max(product_peak(made, weights, columns_made, precision, made_a=True),
                                             cols + padded + into) if need_dx else 0))
     return cols, forward, backward
 

@@ -222,12 +222,18 @@ def _backward_reference(x, w, dy, stride, pad, groups, cols, precision="ieee", n
     K, Cg, R, S = w.shape
     _, _, P, Q = dy.shape
     dy_mat = np.ascontiguousarray(dy.transpose(1, 2, 3, 0)).reshape(groups, K // groups, P * Q * N)  # g,Kg,PQN
-    dw = precisions.matmul_reference(dy_mat, cols.transpose(0, 2, 1), precision).reshape(K, Cg, R, S)  # g,Kg,CgRS
+    # dy's operand (rounded or split) made once for both products; the transposed views rounded without a copy
+    dy_operand = precisions.operand(dy_mat, precision)
+    cols_t = precisions.operand(cols.transpose(0, 2, 1), precision)  # g,PQN,CgRS
+    dw = precisions.product_reference(dy_operand, cols_t, precision).reshape(K, Cg, R, S)  # g,Kg,CgRS
+    del cols_t
     db = dy.sum(axis=(0, 2, 3))
     if not need_dx:
         return None, np.ascontiguousarray(dw), db
     w_t = w.reshape(groups, K // groups, Cg * R * S).transpose(0, 2, 1)  # g,CgRS,Kg
-    dcols = precisions.matmul_reference(w_t, dy_mat, precision).reshape(C, R, S, P, Q, N)
+    dcols = precisions.product_reference(precisions.operand(w_t, precision), dy_operand, precision)
+    dcols = dcols.reshape(C, R, S, P, Q, N)
+    del dy_operand
     images_last = np.zeros((C, H + 2 * pad, W + 2 * pad, N), dtype=x.dtype)
     for r in range(R):
         for s in range(S):

@@ -34,8 +34,6 @@ PRECISIONS = ("ieee", "tf32x3", "tf32")
 DEFAULT = "ieee"
 TENSOR_CORE = ("tf32x3", "tf32")
 
-_SIGN = np.uint32(0x80000000)
-_MAGNITUDE = np.uint32(0x7FFFFFFF)
 _HALF_ULP = np.uint32(0x1000)  # half a TF32 unit in the last place: bit 12 of the float32 encoding
 _KEPT = np.uint32(0xFFFFE000)  # sign, exponent and the 10 leading mantissa bits
 _QUIET = np.uint32(0x00400000)
@@ -61,12 +59,13 @@ def require_tensor_cores(op, precision):
 
 def round_tf32(x):
     """``x`` (float32) rounded to TF32 as PTX ``cvt.rna.tf32.f32`` does: to the nearest value with
-    10 explicit mantissa bits, ties away from zero; returned as float32 with the 13 low mantissa
-    bits zero.
+    10 explicit mantissa bits, ties away from zero; returned as a new C-contiguous float32 array
+    (whatever ``x``'s strides: a transposed view is read in place, not copied first) with the 13 low
+    mantissa bits zero.
 
     Subnormals are rounded on the same grid (multiples of 2⁻¹³⁶) and may round up to the smallest
     normal; magnitudes from (2 − 2⁻¹¹)·2¹²⁷ up, and ±inf, give ±inf; a NaN stays a NaN (quiet,
-    sign and leading payload kept). Works on NumPy and CuPy arrays.
+    sign and leading payload kept). NumPy arrays (the kernels round on the GPU themselves).
 
     NaNs are this emulation's choice, not the GPU's contract: the PTX ISA specifies a NaN result
     only for ``cvt.rna.satfinite.tf32.f32``, and sm_86 has been seen to compile the plain
@@ -74,25 +73,44 @@ def round_tf32(x):
     signalling and turns one whose payload lies only in those bits into ±inf. Unverified on a GPU.
     """
     x = _float32(x)
-    bits = x.view(np.uint32)
-    # Adding half a unit to the magnitude carries into the kept bits exactly when the dropped
-    # part is at least half a unit (ties away from zero), and on into the exponent when the
-    # mantissa overflows; the largest finite magnitudes carry into the infinity encoding.
-    rounded = (bits & _SIGN) | (((bits & _MAGNITUDE) + _HALF_ULP) & _KEPT)
-    nan = (bits & _MAGNITUDE) > np.uint32(0x7F800000)
-    rounded = np.where(nan, (bits & _KEPT) | _QUIET, rounded)
+    rounded = np.empty(x.shape, dtype=np.uint32)
+    _round_bits(x.view(np.uint32), rounded)
     return rounded.view(np.float32)
 
 
 def split_tf32(x):
-    """``(big, small)`` with ``big = round_tf32(x)`` and ``small = round_tf32(x − big)``, float32.
+    """``(big, small)`` with ``big = round_tf32(x)`` and ``small = round_tf32(x − big)``, float32,
+    C-contiguous.
 
     ``x − big`` is exact in float32 (it is the part of x below TF32's last kept bit), so
     ``big + small`` represents x to about 2⁻²² relative.
     """
     x = _float32(x)
     big = round_tf32(x)
-    return big, round_tf32(x - big)
+    small = np.subtract(x, big, out=np.empty(x.shape, dtype=np.float32))
+    _round_bits(small.view(np.uint32), small.view(np.uint32))  # in place
+    return big, small
+
+
+def operand(x, precision):
+    """``x`` made ready for :func:`product_reference` in ``precision``: itself (``ieee``), :func:`round_tf32`'s
+    result (``tf32``) or :func:`split_tf32`'s pair (``tf32x3``). An operand of two products is made
+    once and given to both."""
+    if precision == "ieee":
+        return x
+    if precision == "tf32":
+        return round_tf32(x)
+    if precision == "tf32x3":
+        return split_tf32(x)
+    raise ValueError(f"matmul_reference: precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+
+
+def product_reference(a, b, precision):
+    """``a @ b`` of two :func:`operand` results of ``precision`` (see :func:`matmul_reference`)."""
+    if precision == "tf32x3":
+        (a_big, a_small), (b_big, b_small) = a, b
+        return (np.matmul(a_small, b_big) + np.matmul(a_big, b_small)) + np.matmul(a_big, b_big)
+    return np.matmul(a, b)
 
 
 def matmul_reference(a, b, precision):
@@ -102,19 +120,28 @@ def matmul_reference(a, b, precision):
     float32 operands; ``tf32x3`` adds ``small_a·big_b + big_a·small_b`` and then ``big_a·big_b``.
     Every product of TF32 values is exact in float32; only the float32 additions round.
     """
-    if precision == "ieee":
-        return np.matmul(a, b)
-    if precision == "tf32":
-        return np.matmul(round_tf32(a), round_tf32(b))
-    if precision == "tf32x3":
-        a_big, a_small = split_tf32(a)
-        b_big, b_small = split_tf32(b)
-        return (np.matmul(a_small, b_big) + np.matmul(a_big, b_small)) + np.matmul(a_big, b_big)
-    raise ValueError(f"matmul_reference: precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    return product_reference(operand(a, precision), operand(b, precision), precision)
+
+
+def _round_bits(bits, out):
+    """``out`` (uint32, C-contiguous, ``bits`` itself or of its shape) = :func:`round_tf32` of the float32 encodings
+    ``bits``, made in place: beside ``out``, only the NaN test (bool) and the NaNs' own bits.
+
+    Adding half a unit carries into the kept bits exactly when the dropped part is at least half a
+    unit (ties away from zero), and on into the exponent when the mantissa overflows; the largest
+    finite magnitudes carry into the infinity encoding. No finite or infinite magnitude
+    (at most 0x7F800000) carries on into the sign bit, so the sign needs no mask of its own.
+    """
+    nan = np.isnan(bits.view(np.float32))
+    nans = bits[nan] if nan.any() else None  # before ``out`` (perhaps ``bits``) is overwritten
+    np.add(bits, _HALF_ULP, out=out)
+    np.bitwise_and(out, _KEPT, out=out)
+    if nans is not None:
+        out[nan] = (nans & _KEPT) | _QUIET
 
 
 def _float32(x):
     x = np.asarray(x)
     if x.dtype != np.float32:
         raise ValueError(f"TF32 rounding takes float32 values, got {x.dtype}")
-    return x if x.flags.c_contiguous else x.copy()
+    return x
