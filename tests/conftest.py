@@ -7,6 +7,7 @@ test a ``$MINITRANSFER_CACHE`` of its own (and for every test process a $HOME of
 writes into the user's ~/.cache); with pytest-xdist (``-n auto``), one test process per
 usable core and BLAS threads shared among them."""
 
+import gc
 import os
 import shutil
 import signal
@@ -126,6 +127,25 @@ def _long_first(items):
     ranked = sorted(files.items(), key=lambda file: (LONG_FIRST.index(file[0]) if file[0] in LONG_FIRST
                                                      else len(LONG_FIRST), -len(file[1])))
     items[:] = [item for _, grouped in ranked for item in grouped]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session):
+    """Collection with Python's cyclic garbage collector off, on again for the tests: every test process collects
+    all ~900 files, and the assertion rewriting of each builds and drops thousands of AST nodes, which set off
+    collections that each scanned the whole heap (NumPy, matplotlib, the test modules already loaded). Measured on
+    2 cores: 21 s of CPU per test process to collect the suite, 13 s with the collector off (10 MB more memory).
+    The objects collection leaves alive (modules, functions, test items) are then frozen (:func:`gc.freeze`):
+    the full collections during the tests no longer scan them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return (yield)
+    finally:
+        if was_enabled:
+            gc.collect()
+            gc.freeze()
+            gc.enable()
 
 
 def pytest_collection_modifyitems(config, items):
