@@ -31,6 +31,7 @@ from minitransfer import disk_space
 from minitransfer.open_files import limit_reached
 from minitransfer.errors import MinitransferError
 from minitransfer.file_owners import LOCK_FILE_MODE
+from minitransfer.log_tail import LINE_CAP, last_whole_line
 
 # .<name>.tmp-<host>-<pid> (temporary_path), or .<name>.tmp-<pid> as versions before the host was in it named them
 _TEMPORARY = re.compile(r"^\.(.+)\.tmp-(?:(.+)-)?(\d+)$")
@@ -213,10 +214,11 @@ def last_lines(path, most):
 
 
 def last_line(path, most, skipping=()):
-    """The last line of the file at ``path`` that is not blank, nor begins with one of ``skipping``, read from
-    its last ``most`` bytes only (:func:`last_lines`); "" where there is none."""
-    lines = last_lines(path, most)
-    return next((line for line in reversed(lines) if line.strip() and not line.startswith(tuple(skipping))), "")
+    """The last line of the file at ``path`` that is not blank, nor begins with one of ``skipping``, whole: its
+    last ``most`` bytes read first, then further back to the line's start (up to
+    :data:`minitransfer.log_tail.LINE_CAP`; :func:`minitransfer.log_tail.last_whole_line`: a metrics.jsonl record
+    longer than ``most`` was read as its end alone, a torn record); "" where there is none."""
+    return last_whole_line(path, skipping, cap=max(most, LINE_CAP), first=most)
 
 
 def remove(*paths):

@@ -10,17 +10,17 @@ LINE_CAP = 1 << 20  # the most read back for one line (a CaffeNet run's train.lo
 CUT = "[cut: the line is longer than {cap} bytes; its end follows] "  # before a line cut at the cap
 
 
-def last_whole_line(path, skipping=(), cap=LINE_CAP):
+def last_whole_line(path, skipping=(), cap=LINE_CAP, first=BLOCK):
     """The last line of the file at ``path`` that is not blank, nor begins with one of ``skipping``, whole (read
-    back from the end until its start, undecodable bytes replaced); "" where there is none. A line whose start is
-    more than ``cap`` bytes before the end is returned as its end (within those bytes) after :data:`CUT`, said cut
-    (it cannot be told to begin with ``skipping``'s words). OSError where the file cannot be read.
-    :func:`minitransfer.fileio.last_line` reads the last bytes alone: a longer line comes back cut, its
+    back from the end until its start, ``first`` bytes first, undecodable bytes replaced); "" where there is none.
+    A line whose start is more than ``cap`` bytes before the end is returned as its end (within those bytes) after
+    :data:`CUT`, said cut (it cannot be told to begin with ``skipping``'s words). OSError where the file cannot be
+    read. :func:`minitransfer.fileio.last_lines` reads the last bytes alone: a longer line comes back cut, its
     beginning ("error: ...") lost."""
     skipping = tuple(skipping)
     with open(path, "rb") as stream:
         end = stream.seek(0, os.SEEK_END)
-        size = min(BLOCK, cap)
+        size = max(1, min(first, cap))
         while True:
             start = max(0, end - size)
             stream.seek(start)

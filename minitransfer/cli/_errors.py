@@ -20,6 +20,7 @@ import sys
 import click
 
 from minitransfer import config_wording, stopping
+from minitransfer.open_files import limit_reached
 
 from ._output import displays_any_name, hold_standard_descriptors, paths_shown, printing, refuse_closed_output, say
 from ._repeats import OptionsOnceGroup, resolved_command
@@ -110,7 +111,7 @@ def run(work, interrupted=INTERRUPTED):
             stopping.ignore_stops()  # not one an embedding program handles: not given back
         message = option_text(str(error))
         if message.strip():
-            say(f"{prefix}{_memory_hint(error)}: {message}{_working_folder_gone(error)}")
+            say(f"{prefix}{_memory_hint(error)}: {message}{_working_folder_gone(error)}{_files_limit(error, message)}")
         else:  # a bare KeyboardInterrupt says nothing itself; nor may a bare MemoryError, OSError, ...
             say(f"{prefix}: {_unsaid(error, code, interrupted)}")
         sys.exit(code)
@@ -181,6 +182,15 @@ def _working_folder_gone(error):
         return (": the current folder no longer exists (deleted or moved since the shell entered it): cd into a "
                 "folder that exists and rerun")
     return ""
+
+
+def _files_limit(error, message):
+    """Where ``error``, an OSError, is a limit of open files reached (EMFILE, ENFILE; any open, unwrapped where it
+    was made), that limit and what to raise (:func:`minitransfer.open_files.limit_reached`), unless ``message``
+    says it already; else "". It said "error: I/O: [Errno 24] Too many open files: '.../metrics.jsonl'" alone,
+    sending the user to the file's disk or permissions."""
+    words = limit_reached(error) if isinstance(error, OSError) else None
+    return f": {words}" if words is not None and words not in message else ""
 
 
 def _option_names():

@@ -1,5 +1,6 @@
 """A prepared dataset (DESIGN.md §5): :func:`open_dataset`, :class:`Dataset` and the checks made when
-reading; the format (a directory of HDF5 shards described by ``meta.json``) is in :mod:`.shard_format`.
+reading; the format (a directory of HDF5 shards described by ``meta.json``) is in :mod:`.shard_format`,
+meta.json's reading and checks in :mod:`.meta_file`.
 
 Reading trusts nothing it has not checked: every HDF5 dataset's shape and dtype are compared with
 the layout of :mod:`.shard_format` and meta.json's counts before a byte of it is read (a shard declaring
@@ -17,7 +18,6 @@ lock (:mod:`.lock`), so prepare does not rewrite the files meanwhile. A dataset 
 """
 
 import contextlib
-import hashlib
 import os
 import pathlib
 import shlex
@@ -25,26 +25,21 @@ import stat
 
 import numpy as np
 
-from minitransfer import fileio
-
 from . import integrity, lock, schema
 from .changed_since import (check_class_table, check_meta_digest, check_meta_recorded, check_meta_unchanged,
                             folder_changed, still_checked)
 from .image_reader import ImageReader, not_a_shard_file
 from .integrity import check_files, corrupt_files
+from .meta_file import opened_meta, read_meta
 from .mistaken_paths import empty_folder, not_a_dataset, unfinished_import
 from .read_once import read_once, read_only
 from .schema import REPREPARE, DatasetError, NotADataset
-from .shard_format import FORMAT_NAME, META_FILE, SCHEMA_VERSION, SUBSETS, image_offset, read_checked
+from .shard_format import META_FILE, SUBSETS, image_offset, read_checked
 
 __all__ = ["Dataset", "open_dataset", "not_a_dataset",
            # defined in schema.py; library API here too (minitransfer.data's docstring)
-           "DatasetError", "NotADataset"]
-
-# The fingerprints of the meta.json files this process found well formed: a dataset opened again (each base of a
-# grid resolves its own plan) checks its meta.json no second time; its shards' reads are kept alike (.read_once)
-_metas_checked = set()
-
+           "DatasetError", "NotADataset",
+           "read_meta"]  # defined in meta_file.py; the command line's --data reads meta.json through it
 
 class Dataset:
     """A prepared dataset directory (see the module docstring; its files: :mod:`.shard_format`); open it
@@ -356,11 +351,7 @@ def open_dataset(path, subsets=SUBSETS):
             raise DatasetError(f"{meta_path}: {empty}")
         raise DatasetError(f"{meta_path}: missing (not a prepared dataset, or an unfinished import: run the prepare "
                            f"command that builds it)")
-    raw, meta = read_meta(meta_path)
-    fingerprint = hashlib.sha256(raw).hexdigest()
-    if fingerprint not in _metas_checked:  # its bytes as found well formed before: the same verdict
-        schema.check_meta(meta, meta_path, SUBSETS)
-        _metas_checked.add(fingerprint)
+    meta, fingerprint = opened_meta(meta_path)
     height, width = meta["image_size"]
     dataset = Dataset(path, meta, fingerprint, subsets=subsets)
     for subset in dataset.subsets:
@@ -391,23 +382,3 @@ def _checked_subsets(subsets):
         raise usage_error(f"open_dataset: `subsets` must be some of {SUBSETS}, got {subsets!r}")
     return unique
 
-
-def read_meta(meta_path):
-    """The bytes of the meta file ``meta_path`` and its JSON object, its format and schema checked: the
-    one wording of a meta.json refused, the library's and the command line's (``--data``, checked as
-    its options are read). :class:`DatasetUnreadable` (exit code 74) where the system refuses the read
-    (no read permission: the chmod, as for a shard, not a bare "[Errno 13]"), a :class:`DatasetError`
-    (65) where its content is not a meta file (truncated, garbled, another file's); each names it."""
-    try:
-        raw = meta_path.read_bytes()
-    except OSError as error:
-        raise integrity.unreadable(meta_path, "meta file", error) from error
-    try:
-        meta = fileio.parse_json(raw)
-    except ValueError as error:  # UnicodeDecodeError is one too
-        raise DatasetError(f"{meta_path}: not valid JSON ({error}): {REPREPARE}") from error
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-        raise DatasetError(f"{meta_path}: not a {FORMAT_NAME} meta file: {REPREPARE}")
-    if meta.get("schema") != SCHEMA_VERSION:
-        raise DatasetError(f"{meta_path}: schema {meta.get('schema')!r}, this minitransfer reads {SCHEMA_VERSION}")
-    return raw, meta
