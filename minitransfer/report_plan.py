@@ -249,7 +249,9 @@ def _standing(runs_dir, name):
     once for both. Its state, briefly: "training now", "failed", "resumable at iteration N" (its
     checkpoint), "not started" (its folder as the grid's plan made it, or its train stopped as it
     started), its checkpoint.h5 missing where its logs show it wrote one
-    (:func:`minitransfer.run_networks.checkpoint_missing`: it was said to have stopped before its first),
+    (:func:`minitransfer.run_networks.checkpoint_missing`: it was said to have stopped before its first; one that
+    trained to its end, its files gone, without its grid's command, which the finish line gives once:
+    :func:`minitransfer.run_networks.files_gone_words`),
     "stopped before its first checkpoint" (killed, or interrupted in its start-up), or what
     :func:`minitransfer.grid_status.run_status` says of a checkpoint that cannot be resumed or weights
     without one; its error, the error line its train.log ends on, or None."""
@@ -269,7 +271,9 @@ def _standing(runs_dir, name):
         return status.words, None
     if stopping.NOTHING_WRITTEN in last or not (last or (folder / CONFIG_FILE).exists()):
         return NOT_STARTED, None
-    return run_networks.checkpoint_missing(folder) or "stopped before its first checkpoint", None
+    # trained to its end, its files gone: said without the grid's command, which its finish line gives once
+    gone = run_networks.files_gone_words(folder, command=False)
+    return gone or run_networks.checkpoint_missing(folder) or "stopped before its first checkpoint", None
 
 
 def training_now(training):

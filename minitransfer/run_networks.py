@@ -3,7 +3,8 @@ run wrote beside it, as `copy_from` (:func:`copied_weights`), eval and info (:fu
 take it; and what to say of a weights file not there beside a run folder holding a checkpoint
 (:class:`UnwrittenWeights`: its run training now, stopped before its end, or its network moved away
 since); and of a run folder whose checkpoint.h5 is not there though its logs show it wrote one
-(:func:`checkpoint_missing`); the preset a network records, for a command pasted that reads it
+(:func:`checkpoint_missing`; a run that trained to its end whose files went since, in report's words or with its
+grid's command: :func:`files_gone_words`); the preset a network records, for a command pasted that reads it
 (:func:`recorded_preset`). A run folder given to `resume`: :mod:`minitransfer.resume_options`."""
 
 import dataclasses
@@ -188,17 +189,40 @@ def checkpoint_missing(run_folder):
     config.json to say when): it used to be said to have stopped before writing its first checkpoint, whatever
     its logs said; one that trained to its end, its files deleted, was said so too."""
     folder = pathlib.Path(run_folder)
-    gone = files_gone(folder)
+    gone = files_gone_words(folder)
     if gone:
-        command, copied = _grid_command(folder)
-        refused = (f" (which refuses it while the runs that copied it, {', '.join(copied)}, are there, and says what "
-                   f"to do)") if copied else ""
-        return f"{gone}{f'; to train it again, rerun its grid: `{command}`{refused}' if command else ''}"
+        return gone
     every, logged, _ = _logged(folder)
     if type(every) is not int or every < 1 or logged <= every:
         return ""
     return (f"its checkpoint.h5 is missing (moved or deleted since): its logs record iteration {logged}, past its "
             f"first checkpoint at iteration {every}")
+
+
+# How files_gone_words begins the command it gives (info's remedy: no other after it, run_remedies)
+RERUN_ITS_GRID = "to train it again, rerun its grid: `"
+
+
+def files_gone_words(run_folder, command=True):
+    """:func:`files_gone`'s words for the run in ``run_folder``, and for a grid's run the command that trains it
+    again ("; to train it again, rerun its grid: `minitransfer experiment ...`"), where ``command`` (info, a resume:
+    :func:`checkpoint_missing`); without it, as report words the run, whose "to finish them, run: ..." line gives
+    that command once for all its runs (report repeated it inside each such run's parentheses). A base that runs
+    there copied is said to be refused by that rerun while they are there, either way. "" where :func:`files_gone`
+    says nothing."""
+    folder = pathlib.Path(run_folder)
+    gone = files_gone(folder)
+    if not gone:
+        return ""
+    grid_command, copied = _grid_command(folder)
+    if grid_command is None:
+        return gone
+    if command:
+        refused = (f" (which refuses it while the runs that copied it, {', '.join(copied)}, are there, and says what "
+                   f"to do)") if copied else ""
+        return f"{gone}; {RERUN_ITS_GRID}{grid_command}`{refused}"
+    return (f"{gone}; its grid's rerun refuses to train it again while the runs that copied it, {', '.join(copied)}, "
+            f"are there, and says what to do") if copied else gone
 
 
 def files_gone(run_folder):

@@ -71,14 +71,13 @@ RUN_STARTED_FILES = ("config.json", TREATMENT_FILE, run_lock.RunLock.FILE)  # it
 
 
 def run_without_network(path, weights):
-    """What a run folder ``path`` (its config.json, treatment.json or lock there, no checkpoint.h5) whose weights
-    file ``weights`` is not there is, and what to do: finished (its result.json there: the network was
-    moved or deleted since; it was said to have stopped before its first checkpoint), training now
-    (the process holding its lock named: wait for it), or stopped, no process training it: its checkpoint
-    missing where its logs show it wrote one (:func:`minitransfer.run_networks.checkpoint_missing`: it was
-    said to have stopped before writing its first), before its first evaluation (its train command
-    started again, as it was said to be training), or after, diverged as its metrics.jsonl records it, or
-    failed or interrupted."""
+    """What a run folder ``path`` (its config.json, treatment.json or lock there, no checkpoint.h5) whose weights file
+    ``weights`` is not there is, and what to do: finished (its result.json there: the network was moved or deleted
+    since; it was said to have stopped before its first checkpoint), training now (the process holding its lock named:
+    wait for it), or stopped, no process training it: its checkpoint missing where its logs show it wrote one
+    (:func:`minitransfer.run_networks.checkpoint_missing`: it was said to have stopped before writing its first), before
+    its first evaluation (its train command started again, as it was said to be training), or after, diverged as its
+    metrics.jsonl records it, or failed or interrupted."""
     run = f"{path} is the run folder of {weights.name}"
     if os.path.lexists(path / "result.json"):
         return (f"{run}, which finished (its result.json is there), but {network_gone_words(weights)}: "
@@ -88,8 +87,9 @@ def run_without_network(path, weights):
         return (f"{run}, which has no network yet: its training runs now{run_lock.holder_named(training)} and has "
                 f"not written its first checkpoint; wait for it, or give another network")
     missing = run_networks.checkpoint_missing(path)
-    if missing:
-        return f"{run}, which has no network: {missing}; {rundir.train_again()}, or give another network"
+    if missing:  # a grid's command that trains it again given: the one remedy (a train --overwrite was said after it)
+        again = "" if run_networks.RERUN_ITS_GRID in missing else f"; {rundir.train_again()}"
+        return f"{run}, which has no network: {missing}{again}, or give another network"
     if not (path / "eval.csv").is_file() and (path / TREATMENT_FILE).is_file():  # planned by a grid
         return (f"{run}, a run of a grid, which has no network: it was not started, or stopped before writing its "
                 f"first checkpoint (no process here is training it); rerun the experiment command that planned it to "
