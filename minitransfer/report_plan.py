@@ -251,7 +251,8 @@ def _standing(runs_dir, name):
     started), its checkpoint.h5 missing where its logs show it wrote one
     (:func:`minitransfer.run_networks.checkpoint_missing`: it was said to have stopped before its first; one that
     trained to its end, its files gone, without its grid's command, which the finish line gives once:
-    :func:`minitransfer.run_networks.files_gone_words`),
+    :func:`minitransfer.run_networks.files_gone_words`), or SLURM's kill of it for its memory limit, a failure
+    (:func:`minitransfer.grid_status.error_line`),
     "stopped before its first checkpoint" (killed, or interrupted in its start-up), or what
     :func:`minitransfer.grid_status.run_status` says of a checkpoint that cannot be resumed or weights
     without one; its error, the error line its train.log ends on, or None."""
@@ -263,8 +264,9 @@ def _standing(runs_dir, name):
     if status.kind == grid_status.BEING_TRAINED:
         return TRAINING_NOW, None
     last = grid_status.last_log_line(folder)  # read once: the error it ended on and, for a run to do, how it stopped
-    if grid_status.error_line(folder, last) is not None:
-        return "failed", last
+    error = grid_status.error_line(folder, last)  # or SLURM's kill of it for its memory limit, with what to do
+    if error is not None:
+        return "failed", error
     if status.kind == grid_status.RESUME:
         return f"resumable at iteration {status.iteration}", None
     if status.kind != grid_status.TODO:
