@@ -15,6 +15,7 @@ import shlex
 from minitransfer import checkpoint_runs, fileio, run_lock, run_logs
 from minitransfer.config_checks import ConfigError
 from minitransfer.log_tail import last_whole_line
+from minitransfer.memory_kills import killed_words, memory_line, more_memory
 from minitransfer.rundir import run_dir_for, weights_for
 
 DONE_WORDS = "done: final top-1 "  # how the line a finished train says its result on begins (run_lines)
@@ -98,12 +99,15 @@ class UnwrittenWeights:
 
     def situation(self):
         """What happened to it: "baseA.h5 is not written yet: its run baseA.run is training now (PID
-        1234) and writes it at its end", "... stopped before its end, where it writes it", "baseA.h5 is
+        1234) and writes it at its end", "... stopped before its end, where it writes it" (SLURM's kill of it for its
+        memory limit said: :func:`minitransfer.memory_kills.memory_line`), "baseA.h5 is
         not there: its run baseA.run finished, and the file was moved or deleted since"."""
         if self.finished:
             return f"{self.path} is not there: its run {self.run} finished, and the file was moved or deleted since"
+        killed = memory_line(self.run / "train.log") if self.training is None else None  # a SLURM task's
+        why = f" ({killed_words(killed)}; {more_memory()})" if killed else ""
         state = (f"is training now{run_lock.holder_named(self.training)} and writes it at its end"
-                 if self.training is not None else "stopped before its end, where it writes it")
+                 if self.training is not None else f"stopped before its end{why}, where it writes it")
         return f"{self.path} is not written yet: its run {self.run} {state}"
 
     def resume_command(self):

@@ -84,6 +84,18 @@ def test_a_run_killed_for_its_memory_limit_is_said_so_by_report_the_dry_run_and_
     assert _info_error(grid / "random0" / "A1B.h5") == said
 
 
+def test_a_run_killed_for_its_memory_limit_after_a_checkpoint_is_said_so_by_info_of_its_weights_file(grid):
+    """Its checkpoint kept: `info A1B.h5` said its run "stopped before its end" alone."""
+    folder = grid / "random0" / "A1B.run"
+    for path in (folder / "result.json", grid / "random0" / "A1B.h5"):
+        path.unlink()
+    with open(folder / "train.log", "a") as log:
+        log.write(f"{OVER_LIMIT}\nsrun: error: node7: task 0: Killed\n")
+    said = _info_error(grid / "random0" / "A1B.h5")
+    assert (f'stopped before its end (out of memory: SLURM killed its training for using more memory than its job '
+            f'may ("{OVER_LIMIT}"); ask for more memory per task') in said, said
+
+
 def test_an_earlier_start_killed_for_memory_is_not_said_of_the_last(grid, tmp_path):
     """Its memory kill followed by a later start's train lines: that start did not end so."""
     _killed_for_memory(grid, [OVER_LIMIT, "srun: error: node7: task 0: Killed", "$ minitransfer train ...",
