@@ -1,10 +1,10 @@
 """Where each run of a grid stands in its folder, as the grid's dry run shows it: finished (:func:`is_finished`, as
-report reads it), to resume, to train, or held by another process (:func:`run_status`, a :class:`RunStatus`: its
-words and its fields); whether a finished run's result.json is lost (:func:`is_lost`, the one rule; not there,
-:func:`missing_result`, as its train tells it), and what to do with it (:func:`result_lost`); each run's
-result.json read once per look at a grid folder (:class:`RunStates`); the error its train ended on, as its
-train.log tells it (:func:`error_line`); a run the grid planned and never started, as info and eval say it
-(:func:`planned_not_started`). What a rerun says of the runs it trains again, read from these:
+report reads it), to resume, to train, or held by another process (:func:`run_status`, a :class:`RunStatus`: its words
+and its fields); whether a finished run's result.json is lost (:func:`is_lost`, the one rule; not there,
+:func:`missing_result`, as its train tells it), and what to do with it (:func:`result_lost`); each run's result.json
+read once per look at a grid folder (:class:`RunStates`); the error its train ended on, as its train.log tells it, or
+SLURM's kill of it for its memory limit (:func:`error_line`); a run the grid planned and never started, as info and eval
+say it (:func:`planned_not_started`). What a rerun says of the runs it trains again, read from these:
 :mod:`minitransfer.grid_rerun_notes`.
 """
 
@@ -23,6 +23,7 @@ from minitransfer.result_checks import ResultContradicted, check_against_curve, 
 from minitransfer.run_file_readers import read_json
 from minitransfer.left_out import UnreadableRun
 from minitransfer.log_tail import last_whole_line
+from minitransfer.memory_kills import killed_words, memory_line, more_memory
 from minitransfer.own_presets import pasted
 from minitransfer.run_lock import BUSY, holder, pid_named
 from minitransfer.run_networks import files_gone, recorded_preset
@@ -52,10 +53,16 @@ def last_log_line(folder):
 
 def error_line(folder, last=None):
     """The error the train of the run folder ``folder`` ended on, the last line of its train.log
-    ("error: ..."); None where it ended otherwise, or has no log that can be read. ``last``: that line,
-    where the caller has read it (:func:`last_log_line`)."""
+    ("error: ..."), or SLURM's kill of it for its job's memory limit, as the lines after its train's end say it
+    (:func:`minitransfer.memory_kills.memory_line`): 'out of memory: SLURM killed its training ... ("slurmstepd:
+    error: ..."); ask for more memory per task (...)', as its SLURM task says it; before, report said such a run
+    "stopped before its first checkpoint", its dry run "[todo]" alone. None where it ended otherwise, or has no log
+    that can be read. ``last``: that line, where the caller has read it (:func:`last_log_line`)."""
     last = last_log_line(folder) if last is None else last
-    return last if last.startswith("error: ") else None
+    if last.startswith("error: "):
+        return last
+    memory = memory_line(folder / LOG_FILE) if last else None
+    return f"{killed_words(memory)}; {more_memory()}" if memory else None
 
 
 def planned_not_started(folder, weights):

@@ -249,7 +249,10 @@ def _standing(runs_dir, name):
     once for both. Its state, briefly: "training now", "failed", "resumable at iteration N" (its
     checkpoint), "not started" (its folder as the grid's plan made it, or its train stopped as it
     started), its checkpoint.h5 missing where its logs show it wrote one
-    (:func:`minitransfer.run_networks.checkpoint_missing`: it was said to have stopped before its first),
+    (:func:`minitransfer.run_networks.checkpoint_missing`: it was said to have stopped before its first; one that
+    trained to its end, its files gone, without its grid's command, which the finish line gives once:
+    :func:`minitransfer.run_networks.files_gone_words`), or SLURM's kill of it for its memory limit, a failure
+    (:func:`minitransfer.grid_status.error_line`),
     "stopped before its first checkpoint" (killed, or interrupted in its start-up), or what
     :func:`minitransfer.grid_status.run_status` says of a checkpoint that cannot be resumed or weights
     without one; its error, the error line its train.log ends on, or None."""
@@ -261,15 +264,18 @@ def _standing(runs_dir, name):
     if status.kind == grid_status.BEING_TRAINED:
         return TRAINING_NOW, None
     last = grid_status.last_log_line(folder)  # read once: the error it ended on and, for a run to do, how it stopped
-    if grid_status.error_line(folder, last) is not None:
-        return "failed", last
+    error = grid_status.error_line(folder, last)  # or SLURM's kill of it for its memory limit, with what to do
+    if error is not None:
+        return "failed", error
     if status.kind == grid_status.RESUME:
         return f"resumable at iteration {status.iteration}", None
     if status.kind != grid_status.TODO:
         return status.words, None
     if stopping.NOTHING_WRITTEN in last or not (last or (folder / CONFIG_FILE).exists()):
         return NOT_STARTED, None
-    return run_networks.checkpoint_missing(folder) or "stopped before its first checkpoint", None
+    # trained to its end, its files gone: said without the grid's command, which its finish line gives once
+    gone = run_networks.files_gone_words(folder, command=False)
+    return gone or run_networks.checkpoint_missing(folder) or "stopped before its first checkpoint", None
 
 
 def training_now(training):

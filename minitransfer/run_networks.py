@@ -3,7 +3,8 @@ run wrote beside it, as `copy_from` (:func:`copied_weights`), eval and info (:fu
 take it; and what to say of a weights file not there beside a run folder holding a checkpoint
 (:class:`UnwrittenWeights`: its run training now, stopped before its end, or its network moved away
 since); and of a run folder whose checkpoint.h5 is not there though its logs show it wrote one
-(:func:`checkpoint_missing`); the preset a network records, for a command pasted that reads it
+(:func:`checkpoint_missing`; a run that trained to its end whose files went since, in report's words or with its
+grid's command: :func:`files_gone_words`); the preset a network records, for a command pasted that reads it
 (:func:`recorded_preset`). A run folder given to `resume`: :mod:`minitransfer.resume_options`."""
 
 import dataclasses
@@ -14,6 +15,7 @@ import shlex
 from minitransfer import checkpoint_runs, fileio, run_lock, run_logs
 from minitransfer.config_checks import ConfigError
 from minitransfer.log_tail import last_whole_line
+from minitransfer.memory_kills import killed_words, memory_line, more_memory
 from minitransfer.rundir import run_dir_for, weights_for
 
 DONE_WORDS = "done: final top-1 "  # how the line a finished train says its result on begins (run_lines)
@@ -97,12 +99,15 @@ class UnwrittenWeights:
 
     def situation(self):
         """What happened to it: "baseA.h5 is not written yet: its run baseA.run is training now (PID
-        1234) and writes it at its end", "... stopped before its end, where it writes it", "baseA.h5 is
+        1234) and writes it at its end", "... stopped before its end, where it writes it" (SLURM's kill of it for its
+        memory limit said: :func:`minitransfer.memory_kills.memory_line`), "baseA.h5 is
         not there: its run baseA.run finished, and the file was moved or deleted since"."""
         if self.finished:
             return f"{self.path} is not there: its run {self.run} finished, and the file was moved or deleted since"
+        killed = memory_line(self.run / "train.log") if self.training is None else None  # a SLURM task's
+        why = f" ({killed_words(killed)}; {more_memory()})" if killed else ""
         state = (f"is training now{run_lock.holder_named(self.training)} and writes it at its end"
-                 if self.training is not None else "stopped before its end, where it writes it")
+                 if self.training is not None else f"stopped before its end{why}, where it writes it")
         return f"{self.path} is not written yet: its run {self.run} {state}"
 
     def resume_command(self):
@@ -188,17 +193,40 @@ def checkpoint_missing(run_folder):
     config.json to say when): it used to be said to have stopped before writing its first checkpoint, whatever
     its logs said; one that trained to its end, its files deleted, was said so too."""
     folder = pathlib.Path(run_folder)
-    gone = files_gone(folder)
+    gone = files_gone_words(folder)
     if gone:
-        command, copied = _grid_command(folder)
-        refused = (f" (which refuses it while the runs that copied it, {', '.join(copied)}, are there, and says what "
-                   f"to do)") if copied else ""
-        return f"{gone}{f'; to train it again, rerun its grid: `{command}`{refused}' if command else ''}"
+        return gone
     every, logged, _ = _logged(folder)
     if type(every) is not int or every < 1 or logged <= every:
         return ""
     return (f"its checkpoint.h5 is missing (moved or deleted since): its logs record iteration {logged}, past its "
             f"first checkpoint at iteration {every}")
+
+
+# How files_gone_words begins the command it gives (info's remedy: no other after it, run_remedies)
+RERUN_ITS_GRID = "to train it again, rerun its grid: `"
+
+
+def files_gone_words(run_folder, command=True):
+    """:func:`files_gone`'s words for the run in ``run_folder``, and for a grid's run the command that trains it
+    again ("; to train it again, rerun its grid: `minitransfer experiment ...`"), where ``command`` (info, a resume:
+    :func:`checkpoint_missing`); without it, as report words the run, whose "to finish them, run: ..." line gives
+    that command once for all its runs (report repeated it inside each such run's parentheses). A base that runs
+    there copied is said to be refused by that rerun while they are there, either way. "" where :func:`files_gone`
+    says nothing."""
+    folder = pathlib.Path(run_folder)
+    gone = files_gone(folder)
+    if not gone:
+        return ""
+    grid_command, copied = _grid_command(folder)
+    if grid_command is None:
+        return gone
+    if command:
+        refused = (f" (which refuses it while the runs that copied it, {', '.join(copied)}, are there, and says what "
+                   f"to do)") if copied else ""
+        return f"{gone}; {RERUN_ITS_GRID}{grid_command}`{refused}"
+    return (f"{gone}; its grid's rerun refuses to train it again while the runs that copied it, {', '.join(copied)}, "
+            f"are there, and says what to do") if copied else gone
 
 
 def files_gone(run_folder):

@@ -7,7 +7,7 @@ its result standing); and a run folder given as a network that holds none (:func
 import os
 import pathlib
 
-from minitransfer import checkpoint_runs, run_lock, run_networks, rundir
+from minitransfer import checkpoint_runs, memory_kills, run_lock, run_networks, rundir
 from minitransfer.experiment import CHECKPOINT_FILE, TREATMENT_FILE, some_names
 from minitransfer.run_file_readers import is_there
 
@@ -71,14 +71,14 @@ RUN_STARTED_FILES = ("config.json", TREATMENT_FILE, run_lock.RunLock.FILE)  # it
 
 
 def run_without_network(path, weights):
-    """What a run folder ``path`` (its config.json, treatment.json or lock there, no checkpoint.h5) whose weights
-    file ``weights`` is not there is, and what to do: finished (its result.json there: the network was
-    moved or deleted since; it was said to have stopped before its first checkpoint), training now
-    (the process holding its lock named: wait for it), or stopped, no process training it: its checkpoint
-    missing where its logs show it wrote one (:func:`minitransfer.run_networks.checkpoint_missing`: it was
-    said to have stopped before writing its first), before its first evaluation (its train command
-    started again, as it was said to be training), or after, diverged as its metrics.jsonl records it, or
-    failed or interrupted."""
+    """What a run folder ``path`` (its config.json, treatment.json or lock there, no checkpoint.h5) whose weights file
+    ``weights`` is not there is, and what to do: finished (its result.json there: the network was moved or deleted
+    since; it was said to have stopped before its first checkpoint), training now (the process holding its lock named:
+    wait for it), or stopped, no process training it: its checkpoint missing where its logs show it wrote one
+    (:func:`minitransfer.run_networks.checkpoint_missing`: it was said to have stopped before writing its first), killed
+    by SLURM for its memory limit (:func:`minitransfer.memory_kills.memory_line`: it was said to have stopped), before
+    its first evaluation (its train command started again, as it was said to be training), or after, diverged as its
+    metrics.jsonl records it, or failed or interrupted."""
     run = f"{path} is the run folder of {weights.name}"
     if os.path.lexists(path / "result.json"):
         return (f"{run}, which finished (its result.json is there), but {network_gone_words(weights)}: "
@@ -88,8 +88,14 @@ def run_without_network(path, weights):
         return (f"{run}, which has no network yet: its training runs now{run_lock.holder_named(training)} and has "
                 f"not written its first checkpoint; wait for it, or give another network")
     missing = run_networks.checkpoint_missing(path)
-    if missing:
-        return f"{run}, which has no network: {missing}; {rundir.train_again()}, or give another network"
+    if missing:  # a grid's command that trains it again given: the one remedy (a train --overwrite was said after it)
+        again = "" if run_networks.RERUN_ITS_GRID in missing else f"; {rundir.train_again()}"
+        return f"{run}, which has no network: {missing}{again}, or give another network"
+    killed = memory_kills.memory_line(path / "train.log")  # a SLURM task's, as report and its dry run say it
+    if killed:
+        return (f"{run}, which has no network: {memory_kills.killed_words(killed)}, before writing its first "
+                f"checkpoint; {memory_kills.more_memory()}, then rerun its grid's submit.sh to train it, or give "
+                f"another network")
     if not (path / "eval.csv").is_file() and (path / TREATMENT_FILE).is_file():  # planned by a grid
         return (f"{run}, a run of a grid, which has no network: it was not started, or stopped before writing its "
                 f"first checkpoint (no process here is training it); rerun the experiment command that planned it to "

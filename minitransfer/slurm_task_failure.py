@@ -13,7 +13,7 @@ from minitransfer import experiment as grid
 from minitransfer.grid_outcome import (EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, QUOTE_CHARS, Failure, failure_cause,
                                       where_its_output_is)
 from minitransfer.grid_status import LOG_TAIL, SRUN_PREFIX
-from minitransfer.slurm_plan import BASES_FILE, TRANSFERS_FILE
+from minitransfer.memory_kills import PATTERN, killed_words, more_memory
 
 # The signals a task names where one ended its training: SIGKILL (the out-of-memory killer, kill -9), which
 # leaves no word in train.log, and the crashes, which may leave theirs there (a C library's abort message,
@@ -43,11 +43,8 @@ def failure_lines():
     cases = [f"    {code}) {_echo(failed(code))} ;;" for code in (EXIT_IO, EXIT_BAD_DATA, EXIT_BUSY)]
     cases += [f"    {128 + number}) {_echo(failed(-number))} ;;" for number in KILLING_SIGNALS]
     deleted = where_its_output_is(Failure(log=log, deleted=True), rerun)
-    memory = (f"run @run@: FAILED (exit @status@): out of memory: SLURM killed its training for using more memory than "
-              f"its job may (\"@memory@\"); ask for more memory per task (emit the scripts again with "
-              f"--sbatch-option --mem=<more>, or edit the #SBATCH --mem line of {BASES_FILE} and {TRANSFERS_FILE}), "
-              f"then {rerun} to resume it from its last checkpoint, if it wrote one, or else to train it from the "
-              f"start")
+    memory = (f"run @run@: FAILED (exit @status@): {killed_words('@memory@')}; {more_memory()}, then {rerun} to "
+              f"resume it from its last checkpoint, if it wrote one, or else to train it from the start")
     return [
         *_quoted_lines(),
         *_memory_lines(),
@@ -155,12 +152,12 @@ def _memory_lines():
     for going over its job's memory limit, as this start's step wrote it into the train.log (from byte ``$size``
     on): slurmstepd's "StepId=<job>.0 exceeded memory limit (<used> > <limit>), being killed" (JobAcctGatherParams=
     OverMemoryKill: seen on the test cluster with --mem=60M) or "Detected 1 oom-kill event(s) in StepId=..."
-    (cgroups), or srun's "task 0: Out Of Memory"; its blanks squeezed and cut at QUOTE_CHARS. "" for none. The
+    (cgroups), or srun's "task 0: Out Of Memory" (:data:`minitransfer.memory_kills.PATTERN`, which report, a dry
+    run and info read a train.log by too); its blanks squeezed and cut at QUOTE_CHARS. "" for none. The
     task said "killed by SIGKILL ... rerun submit.sh to resume it", which ran out of memory again."""
-    said = r"^(slurmstepd[^:]*|srun): error: .*(exceeded (job )?memory limit|oom-kill event|out of memory)"
     return [
         f'  memory=$(tail --bytes="+$((${{size:-0}} + 1))" -- "$log" 2>/dev/null |'
-        f" grep -E -i -m 1 {shlex.quote(said)} || true)",
+        f" grep -E -i -m 1 {shlex.quote(PATTERN)} || true)",
         "  memory=$(tr -s '[:space:]' ' ' <<< \"$memory\"); memory=${memory% }",
         f'  if [ "${{#memory}}" -gt {QUOTE_CHARS} ]; then memory="${{memory:0:{QUOTE_CHARS - 3}}}..."; fi',
     ]

@@ -210,6 +210,7 @@ class NetworkPath(click.Path):
             grid_status.planned_not_started(rundir.run_dir_for(value), value)  # "": no name, no run folder
         if planned:  # the weights file of a run not started: "does not exist", naming neither the grid nor the run
             self.fail(planned, param, ctx)
+        self._refuse_without_network(value, param, ctx)
         path = pathlib.Path(super().convert(value, param, ctx))
         kind = path_kinds.path_kind(path)
         if kind not in ("a folder", "a file"):  # a named pipe: reading it to tell what it is would wait for ever
@@ -272,6 +273,21 @@ class NetworkPath(click.Path):
         goes_on = f" (`{unwritten.resume_command()}` goes on)" if stopped else ""
         give = "its last checkpoint, the network as it finished" if unwritten.finished else "its latest checkpoint"
         self.fail(f"{unwritten.situation()}{goes_on}; give {run} for {give}", param, ctx)
+
+
+    def _refuse_without_network(self, value, param, ctx):
+        """A weights file not there whose run folder beside it started (:data:`run_remedies.RUN_STARTED_FILES`) and
+        holds no checkpoint (``info baseA.h5``, its run trained to its end and its files gone since, or stopped before
+        its first checkpoint): said as that run folder given is (:func:`run_remedies.run_without_network`). click said
+        "Path 'baseA.h5' does not exist"; :meth:`_refuse_unwritten` answers only a run folder with its checkpoint."""
+        if not value or os.path.lexists(value):
+            return
+        run = rundir.run_dir_for(value)
+        if (run.is_dir() and not os.path.lexists(run / "checkpoint.h5")
+                and any((run / name).is_file() for name in run_remedies.RUN_STARTED_FILES)):
+            weights = rundir.weights_for(run)
+            if weights.name == pathlib.PurePath(value).name:
+                self.fail(run_remedies.run_without_network(run, weights), param, ctx)
 
 
 def _not_a_network(path, what, param, ctx):
