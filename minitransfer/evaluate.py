@@ -135,8 +135,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
 
     The half is rebuilt from the split recorded in the checkpoint; ``data`` (a folder or an open
     :class:`minitransfer.data.dataset.Dataset`) defaults to the dataset it was trained on (the
-    built-in benchmark, a demo's, built again in the cache where that was emptied),
-    ``precision`` to the one it was trained in (``trained_precision``:
+    built-in benchmark, a demo's, built again in the cache where that was emptied; the scores' ``data`` is its
+    absolute path, links resolved, as train records it, whether given or not), ``precision`` to the one it was trained in (``trained_precision``:
     :func:`minitransfer.recorded_config.precision_history`). ``progress``: told how far the scoring has
     got, as ``progress(images scored, images in all)`` (``eval``'s is a
     :class:`minitransfer.progress.EvaluationProgress`).
@@ -237,7 +237,7 @@ def evaluated_checkpoint(path, data=None, subset="val", device="auto", batch_siz
         raise DataMismatch(f"checkpoint {path}: its outputs on the {subset} images of {dataset.path} are not finite "
                            f"(loss {scores['loss']}): the network's activations overflow on these images")
     return {"checkpoint": str(path), "iteration": saved.meta["iteration"], "max_iter": stored.get("max_iter"),
-            "data": str(dataset.path), "subset": subset, "precision": net.precision,
+            "data": str(pathlib.Path(dataset.path).resolve()), "subset": subset, "precision": net.precision,
             "trained_precision": precision_history(saved.meta),
             "mean_resized_from": mean_resized_from, "crop": preset.crop, "image_size": list(dataset.image_size),
             "outputs": net.num_outputs, "classes_renumbered": renumbered(saved.classes, dataset.classes),

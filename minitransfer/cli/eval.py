@@ -44,7 +44,8 @@ _INTERRUPTED = ("stopped by a signal before the scores were printed (eval writes
                    + PRECISION_HELP)
 @click.option("--json", "as_json", is_flag=True,
               help="Print the scores as JSON: top1, top5, loss and images, the checkpoint and the iteration "
-                   "scored of the run's max_iter, the data and subset, the precision computed in and "
+                   "scored of the run's max_iter, the data (the dataset's absolute path, links resolved, as train records "
+                   "it: --data's too, as the line on stdout names it) and subset, the precision computed in and "
                    "trained_precision, outputs (fc8's width), classes_renumbered (how many of its classes "
                    "--data numbers otherwise, else 0), crop and image_size ([H, W] of the images scored), "
                    "and mean_resized_from ([H, W] of the network's mean image where it was resized to the images, "
