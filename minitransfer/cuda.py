@@ -50,7 +50,15 @@ class NoGpu(CudaUnavailable):
     """No GPU can be used by this process at all (CuPy missing, no device visible, no driver): an
     option this machine cannot satisfy (exit 2), not a failure of the run (exit 1). A device that
     is there but fails (busy in exclusive mode, lost mid-run) is a plain :class:`CudaUnavailable`:
-    a grid counts that against its GPU."""
+    a grid counts that against its GPU.
+
+    Its message ends with the way out that needs no GPU, for every command taking --device (train, eval,
+    experiment, demo): "the CUDA backend needs CuPy: pip install ..." named neither --device nor its cpu."""
+
+    WAY_OUT = "; or compute on the CPU: --device cpu"
+
+    def __init__(self, message):  # once: an unpickled copy is given its message, the way out included
+        super().__init__(message if message.endswith(self.WAY_OUT) else message + self.WAY_OUT)
 
 
 def is_cuda_array(x):

@@ -135,8 +135,9 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
 
     The half is rebuilt from the split recorded in the checkpoint; ``data`` (a folder or an open
     :class:`minitransfer.data.dataset.Dataset`) defaults to the dataset it was trained on (the
-    built-in benchmark, a demo's, built again in the cache where that was emptied),
-    ``precision`` to the one it was trained in (``trained_precision``:
+    built-in benchmark, a demo's, built again in the cache where that was emptied; the scores' ``data`` is its
+    absolute path, links resolved, as train records it, whether given or not), ``precision`` to the one it
+    was trained in (``trained_precision``:
     :func:`minitransfer.recorded_config.precision_history`). ``progress``: told how far the scoring has
     got, as ``progress(images scored, images in all)`` (``eval``'s is a
     :class:`minitransfer.progress.EvaluationProgress`).
@@ -156,8 +157,9 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     when a batch of ``batch_size`` needs more memory than is available, ``data.lock.DatasetBusy``
     while prepare rewrites the dataset (which it does not do while the evaluation reads it);
     :class:`ConfigError` for an argument out of its range or of another type (or a ``data`` opened without
-    ``subset``: :attr:`minitransfer.data.dataset.Dataset.subsets`),
-    ``checkpoint.CheckpointError`` for a checkpoint that cannot be read, ``data.dataset.DatasetError``
+    ``subset``: :attr:`minitransfer.data.dataset.Dataset.subsets`; without ``data``, the dataset it was trained on
+    gone from its folder: ``data`` wanted, as train's ``copy_from`` wants it), ``checkpoint.CheckpointError``
+    for a checkpoint that cannot be read, ``data.dataset.DatasetError``
     for a damaged dataset (or a file given as ``data``). ``path`` and ``data`` may start with ``~``, the home
     folder (:func:`minitransfer.home_paths.expanded`).
 
@@ -237,7 +239,7 @@ def evaluated_checkpoint(path, data=None, subset="val", device="auto", batch_siz
         raise DataMismatch(f"checkpoint {path}: its outputs on the {subset} images of {dataset.path} are not finite "
                            f"(loss {scores['loss']}): the network's activations overflow on these images")
     return {"checkpoint": str(path), "iteration": saved.meta["iteration"], "max_iter": stored.get("max_iter"),
-            "data": str(dataset.path), "subset": subset, "precision": net.precision,
+            "data": str(pathlib.Path(dataset.path).resolve()), "subset": subset, "precision": net.precision,
             "trained_precision": precision_history(saved.meta),
             "mean_resized_from": mean_resized_from, "crop": preset.crop, "image_size": list(dataset.image_size),
             "outputs": net.num_outputs, "classes_renumbered": renumbered(saved.classes, dataset.classes),
@@ -313,7 +315,9 @@ def _trained_on(saved):
     if not recorded or synthetic.is_builtin(recorded):
         return synthetic.builtin_dataset()
     info = pasted(f"info {shlex.quote(str(saved.path))}", preset_of(saved.meta.get("config")))
-    raise DataMismatch(f"checkpoint {saved.path} was trained on {recorded}, which is not there any more; give the "
+    # a usage error (2), as train --copy-from's (config._data_of) and a --data not there: no data is at fault, an
+    # option (`data`) is wanted
+    raise ConfigError(f"checkpoint {saved.path} was trained on {recorded}, which is not there any more; give the "
                        f"folder where that dataset is now as `data`, or prepare it again "
                        f"(`{info}` names the command, where its run recorded the dataset's source)")
 

@@ -119,8 +119,8 @@ FolderWithoutNetwork = collections.namedtuple("FolderWithoutNetwork", "what run 
                                               defaults=(None, None, ""))
 FolderWithoutNetwork.__doc__ = """What a folder is (``what``: "a report's folder (...), not a network"), with
 the first run folder it holds (``run``: a network to give in its place) and the first dataset (``dataset``: for
-eval's "give it as --data"), each None where it holds none; ``summary``: how to sum up the runs of an
-experiment's folder ("", for another)."""
+eval's "give it as --data"), each None where it holds none; ``summary``: how to sum up the runs of a folder
+holding runs ("", for another)."""
 
 
 FolderKind = collections.namedtuple("FolderKind", "kind runs experiment datasets", defaults=((), False, ()))
@@ -228,7 +228,9 @@ def what_folder(path):
     if found.kind == "runs":
         runs = found.runs
         names = ", ".join(str(run.relative_to(path)) for run in runs[:3]) + (", ..." if len(runs) > 3 else "")
-        summary = f"summarize them with `minitransfer report {shlex.quote(str(path))}`" if found.experiment else ""
+        # report sums up the runs under any folder (a grid's, one of its split folders, train's runs): the hint for a
+        # grid's folder alone left `eval GRID/random0` without it
+        summary = f"summarize them with `minitransfer report {shlex.quote(str(path))}`"
         held = f"no network but holds {len(runs)} run{'s' if len(runs) > 1 else ''} ({names})"
         # the run to give in its place is one that holds a network, else one that may (its run started): never a
         # grid's run planned, not started yet (its treatment.json alone), which is refused where given

@@ -166,7 +166,7 @@ def test_evaluate_checkpoint_names_its_data_argument_not_the_command_line_option
         evaluate.evaluate_checkpoint(tmp_path / "net.h5", device="cpu")
     assert str(prepared_again.value).endswith(f"to score it on them anyway, give `data={str(data)!r}`")
     data.rename(tmp_path / "moved")
-    with pytest.raises(training.DataMismatch) as moved:
+    with pytest.raises(training.ConfigError) as moved:  # `data` wanted, as train's copy_from wants it: no data at fault
         evaluate.evaluate_checkpoint(tmp_path / "net.h5", device="cpu")
     # the argument's name, not the option's; info67 added after it where to find the prepare command
     assert "give the folder where that dataset is now as `data`, or prepare it again" in str(moved.value)

@@ -115,7 +115,7 @@ def test_the_info_eval_names_for_a_network_whose_dataset_is_gone_runs_in_a_new_s
     stopped_run(str(data), tmp_path, monkeypatch)
     shutil.rmtree(data)  # moved away since
     refused = CliRunner().invoke(main, ["eval", "net.run/checkpoint.h5"])
-    assert refused.exit_code == 65 and "which is not there any more" in refused.output, refused.output
+    assert refused.exit_code == 2 and "which is not there any more" in refused.output, refused.output
     pasted, done = paste(refused.output[refused.output.index("prepare it again"):], tmp_path)
     assert pasted.endswith("minitransfer info net.run/checkpoint.h5"), refused.output
     assert f"\ndata {data} " in ran(pasted, done).stdout, done.stdout  # the dataset it names, to prepare again

@@ -44,8 +44,9 @@ _INTERRUPTED = ("stopped by a signal before the scores were printed (eval writes
                    + PRECISION_HELP)
 @click.option("--json", "as_json", is_flag=True,
               help="Print the scores as JSON: top1, top5, loss and images, the checkpoint and the iteration "
-                   "scored of the run's max_iter, the data and subset, the precision computed in and "
-                   "trained_precision, outputs (fc8's width), classes_renumbered (how many of its classes "
+                   "scored of the run's max_iter, the data (the dataset's absolute path, links resolved, as train "
+                   "records it: --data's too, as the line on stdout names it) and subset, the precision computed "
+                   "in and trained_precision, outputs (fc8's width), classes_renumbered (how many of its classes "
                    "--data numbers otherwise, else 0), crop and image_size ([H, W] of the images scored), "
                    "and mean_resized_from ([H, W] of the network's mean image where it was resized to the images, "
                    "else null).")
@@ -77,9 +78,10 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     folder without a network, a dataset's file, or a file
     plainly no network: an image, a NumPy or zip file, JSON, text not named .h5 or .hdf5; --data is no
     dataset but a run folder, a network, images not prepared yet, or a dataset another process is
-    preparing now), 65 bad data (a damaged checkpoint, or another file that is no network: text named
-    .h5 or .hdf5, random bytes, another program's HDF5 file; a dataset that does not fit it; without
-    --data, the dataset it was trained on gone from its folder: give its new folder as --data), 74
+    preparing now; without --data, the dataset it was trained on gone from its folder: give its new
+    folder as --data, as train --copy-from asks), 65 bad data (a damaged checkpoint, or another file
+    that is no network: text named .h5 or .hdf5, random bytes, another program's HDF5 file; a dataset
+    that does not fit it), 74
     CHECKPOINT or a file of the dataset may not be read by this user, or the system fails to read it (a
     failing disk, a network file system's server gone: rerun once repaired), or the output could not be
     written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.

@@ -391,7 +391,7 @@ def test_eval_of_a_demo_network_whose_benchmark_cache_was_emptied_builds_the_ben
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["data"] == str(rebuilt) and json.loads(result.output)["images"] == 4 * 2
     result = invoke(["eval", "other.h5", "--device", "cpu"], tmp_path)
-    assert result.exit_code == 65 and f"was trained on {tmp_path / 'mine'}, which is not there any more; give the " \
+    assert result.exit_code == 2 and f"was trained on {tmp_path / 'mine'}, which is not there any more; give the " \
                                       f"folder where that dataset is now as --data" in result.output, result.output
 
 

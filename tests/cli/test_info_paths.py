@@ -81,7 +81,7 @@ def test_a_grid_and_a_dataset_file_are_named_as_such_with_what_to_give(network, 
         "grid": "grid is no network but holds 2 runs (random0/net.run, random0/other.run): give one of them (e.g. "
                 "grid/random0/net.run), or summarize them with `minitransfer report grid`",
         "grid/random0": "grid/random0 is no network but holds 2 runs (net.run, other.run): give one of them (e.g. "
-                        "grid/random0/net.run)",
+                        "grid/random0/net.run), or summarize them with `minitransfer report grid/random0`",
     }
     for name in ("train-00000.h5", "mean.h5", "meta.json"):
         shard = pathlib.Path(micro_data) / name
