@@ -32,8 +32,9 @@ TRAIN_FIELDS = tuple(field.name for field in dataclasses.fields(TrainConfig))
 def provenance(saved, result):
     """:func:`minitransfer.checkpoint_info.describe`'s facts of how the network was made and how to make it again
     (:func:`train_command`, :func:`prepare_command`, :func:`network_sha256`): ``network_sha256``, ``command``,
-    ``unknown_fields``, ``command_variables`` (:func:`command_variables`), ``preset_sources`` (the MINITRANSFER_PRESET_SOURCES the command needs in a new shell,
-    where its preset is one's own: :func:`minitransfer.models.preset_sources`; else None), and, from ``result``
+    ``unknown_fields``, ``command_variables`` (the variables it needs set: :func:`command_variables`),
+    ``preset_sources`` (the MINITRANSFER_PRESET_SOURCES the command needs in a new shell, where its preset is one's
+    own: :func:`minitransfer.models.preset_sources`; else None), and, from ``result``
     (the record of the result.json of its run folder, :func:`result_record`, read once by the caller, which
     :func:`minitransfer.dataset_recipe.import_command` takes too: {} where there is none), ``environment``;
     ``dataset_source`` and ``dataset_command`` from that result.json, else from
