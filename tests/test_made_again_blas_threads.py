@@ -6,6 +6,7 @@ command begins with the variable that sets them."""
 
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -48,9 +49,11 @@ def test_the_made_again_command_of_a_one_thread_run_makes_its_bits_in_a_shell_wi
     environment = json.loads((out.with_suffix(".run") / "result.json").read_text())["environment"]
     assert environment["blas_threads"] == (1 if blas_kernels() else None)
     assert environment["blas"] == blas_kernels()
-    made = _made(out)
+    shown = _minitransfer("info", out)
+    made = _made(out, shown)
     command = made.removeprefix("made again by: ")
     if blas_kernels():  # an OpenBLAS, whose threads can be read: the command sets them
+        assert f" on cpu ({platform.platform()}), NumPy's BLAS {blas_kernels()} on 1 thread\n" in shown, shown
         assert command.startswith("OMP_NUM_THREADS=1 minitransfer train "), made
         assert "NumPy's BLAS" not in made  # the same kernels here: no caveat
     for name in THREAD_VARIABLES:  # a new shell's: the variable unset
@@ -60,9 +63,10 @@ def test_the_made_again_command_of_a_one_thread_run_makes_its_bits_in_a_shell_wi
     assert _network_sha256(again) == _network_sha256(out)
 
 
-def _made(weights):
-    """info's "made again by" line of ``weights``."""
-    return next(line for line in _minitransfer("info", weights).splitlines() if line.startswith("made again by: "))
+def _made(weights, shown=None):
+    """info's "made again by" line of ``weights`` (``shown``: what info printed of it, where it was run already)."""
+    shown = _minitransfer("info", weights) if shown is None else shown
+    return next(line for line in shown.splitlines() if line.startswith("made again by: "))
 
 
 def _recorded_as(one_thread_run, tmp_path, change):
