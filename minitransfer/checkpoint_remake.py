@@ -12,6 +12,7 @@ import pathlib
 from minitransfer import models, rundir
 from minitransfer.checkpoint_identity import network_sha256
 from minitransfer.config_wording import command_line, option_name
+from minitransfer.cpus import THREAD_VARIABLES
 from minitransfer.left_out import UnreadableRun
 from minitransfer.recorded_config import INVOCATION_FIELDS
 from minitransfer.rundir import recorded_file
@@ -31,8 +32,9 @@ TRAIN_FIELDS = tuple(field.name for field in dataclasses.fields(TrainConfig))
 def provenance(saved, result):
     """:func:`minitransfer.checkpoint_info.describe`'s facts of how the network was made and how to make it again
     (:func:`train_command`, :func:`prepare_command`, :func:`network_sha256`): ``network_sha256``, ``command``,
-    ``unknown_fields``, ``preset_sources`` (the MINITRANSFER_PRESET_SOURCES the command needs in a new shell,
-    where its preset is one's own: :func:`minitransfer.models.preset_sources`; else None), and, from ``result``
+    ``unknown_fields``, ``command_variables`` (the variables it needs set: :func:`command_variables`),
+    ``preset_sources`` (the MINITRANSFER_PRESET_SOURCES the command needs in a new shell, where its preset is one's
+    own: :func:`minitransfer.models.preset_sources`; else None), and, from ``result``
     (the record of the result.json of its run folder, :func:`result_record`, read once by the caller, which
     :func:`minitransfer.dataset_recipe.import_command` takes too: {} where there is none), ``environment``;
     ``dataset_source`` and ``dataset_command`` from that result.json, else from
@@ -42,11 +44,12 @@ def provenance(saved, result):
     source, shards = recorded_dataset(result, data, saved.meta["dataset_fingerprint"])
     command = prepare_command(source, data, shards) if data else None
     preset = config.get("preset")
+    environment = result.get("environment") if isinstance(result.get("environment"), dict) else None
     return {"network_sha256": network_sha256(saved), "command": train_command(config),
+            "command_variables": command_variables(environment),
             "preset_sources": models.preset_sources(preset) if isinstance(preset, str) else None,
             "unknown_fields": unknown_fields(config),
-            "environment": result.get("environment") if isinstance(result.get("environment"), dict) else None,
-            "dataset_source": source, "dataset_command": command}
+            "environment": environment, "dataset_source": source, "dataset_command": command}
 
 
 def train_command(config):
@@ -62,6 +65,30 @@ def train_command(config):
         if name in config and (config[name] or name != "frozen" or config.get("copy_from")):
             arguments.append(on if config[name] else off)
     return ["minitransfer", "train", *arguments]
+
+
+def command_variables(environment):
+    """The environment variables the train command (:func:`train_command`) needs to make the bits of a CPU run
+    whose result.json's ``environment`` (None: none read) records its BLAS threads
+    (:func:`minitransfer.run_outcome.environment`): {"OMP_NUM_THREADS": "1"}, or the variable that gave them; its
+    kernels sum a product's terms in another order on another number of threads. {} for a GPU's run and one of an
+    earlier version (no record)."""
+    environment = environment or {}
+    threads, variable = environment.get("blas_threads"), environment.get("blas_threads_variable")
+    if environment.get("device") != "cpu" or not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        return {}
+    return {variable if variable in THREAD_VARIABLES else "OMP_NUM_THREADS": str(threads)}
+
+
+def other_kernels(environment, here):
+    """Why the command may make other bits here, where NumPy's BLAS chose other kernels (``here``:
+    :func:`minitransfer.cpus.blas_kernels`) than those a CPU run's ``environment`` records; "" where it records
+    the same, none (an earlier version's run) or the run trained on a GPU."""
+    environment = environment or {}
+    if environment.get("device") != "cpu" or "blas" not in environment or environment["blas"] == here:
+        return ""
+    return (f"NumPy's BLAS here is {here or 'not OpenBLAS'}, the run's was {environment['blas'] or 'not OpenBLAS'}: "
+            f"its bits may differ, as each kernel sums a product's terms in its own order")
 
 
 def unknown_fields(config):

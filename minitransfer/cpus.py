@@ -15,7 +15,8 @@ person's), which knows the cores better: a batch script of several tasks holds a
 NumPy's BLAS (OpenBLAS in NumPy's wheels) starts as many threads as the affinity allows, blind to
 the quota: :func:`bound_blas_threads`, called as minitransfer is imported, bounds them for a single
 run (``train``, a grid of one slot; a grid of several gives each its share of the cores).
-:func:`blas_kernels` names the kernels it chose for this CPU, on which a CPU training's bits depend.
+:func:`blas_kernels` names the kernels it chose for this CPU and :func:`blas_threads` the threads it runs, on
+which a CPU training's bits depend (a run's result.json records both: :func:`minitransfer.run_outcome.environment`).
 """
 
 import ctypes
@@ -61,9 +62,11 @@ def bound_blas_threads(root="/", load=lambda: importlib.import_module("numpy")):
 
 
 # The functions naming OpenBLAS's kernels: NumPy's wheels' (scipy-openblas, 64-bit integers), then a
-# system OpenBLAS of 64-bit integers, then a plain one.
+# system OpenBLAS of 64-bit integers, then a plain one; and those telling its number of threads, likewise.
 _CORENAME_FUNCTIONS = ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename64_",
                        "openblas_get_corename")
+_THREADS_FUNCTIONS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
+                      "openblas_get_num_threads64_", "openblas_get_num_threads")
 
 
 def blas_kernels(maps="/proc/self/maps"):
@@ -74,6 +77,36 @@ def blas_kernels(maps="/proc/self/maps"):
     "Haswell", ...), and each sums a product's terms in its own order, which some also change with the
     number of threads: a network trained on the CPU is the same bits run to run on one machine, not
     across machines, and its accuracies move by a point or so, as another training seed's would."""
+    function = _openblas_function(_CORENAME_FUNCTIONS, maps)
+    if function is None:
+        return None
+    function.restype = ctypes.c_char_p
+    return f"OpenBLAS {function().decode()}"
+
+
+def blas_threads(maps="/proc/self/maps"):
+    """The number of threads NumPy's OpenBLAS runs a product on (read from the library, which chose it as it
+    loaded: :data:`THREAD_VARIABLES`, else the cores); None where no OpenBLAS is loaded. Its kernels sum a
+    product's terms in another order on another number of threads: a CPU training with OMP_NUM_THREADS=1 and
+    one with two threads are different bits."""
+    function = _openblas_function(_THREADS_FUNCTIONS, maps)
+    if function is None:
+        return None
+    function.restype = ctypes.c_int
+    return function()
+
+
+def thread_variable(environ=os.environ):
+    """The variable a command sets to give NumPy's BLAS its number of threads as this process's was given: the
+    first of OPENBLAS_NUM_THREADS and MKL_NUM_THREADS set here (each outranks OMP_NUM_THREADS in its BLAS), else
+    OMP_NUM_THREADS (set or not: the one the README advises)."""
+    return next((name for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS") if environ.get(name)),
+                "OMP_NUM_THREADS")
+
+
+def _openblas_function(names, maps):
+    """The first of the functions ``names`` of the OpenBLAS this process loaded (NumPy's, loaded first), found
+    through ``maps``; None where none is (another BLAS, no OpenBLAS, no ``maps``)."""
     importlib.import_module("numpy")  # loads the BLAS
     try:
         with open(maps) as lines:
@@ -86,11 +119,10 @@ def blas_kernels(maps="/proc/self/maps"):
             library = ctypes.CDLL(path)  # already loaded: the same library, not a second copy
         except OSError:
             continue
-        for name in _CORENAME_FUNCTIONS:
+        for name in names:
             function = getattr(library, name, None)
             if function is not None:
-                function.restype = ctypes.c_char_p
-                return f"OpenBLAS {function().decode()}"
+                return function
     return None
 
 

@@ -12,7 +12,7 @@ import sys
 import h5py
 import numpy as np
 
-from minitransfer import __version__, checkpoint_check, cuda, optim
+from minitransfer import __version__, checkpoint_check, cpus, cuda, optim
 from minitransfer.errors import MinitransferError
 from minitransfer.layers import to_numpy
 from minitransfer.rundir import record_path
@@ -131,12 +131,17 @@ class TrainResult:
 
 def environment(device):
     """result.json's ``environment``: the versions of minitransfer, Python, NumPy, h5py and CuPy (None where
-    it was not used) that trained the run, the machine's platform, and the ``device`` ("cpu", or "cuda"
-    and the GPU's name)."""
+    it was not used) that trained the run, the machine's platform, the ``device`` ("cpu", or "cuda"
+    and the GPU's name), and NumPy's BLAS, on which a CPU training's bits depend: its kernels ("blas",
+    :func:`minitransfer.cpus.blas_kernels`), its threads ("blas_threads", :func:`minitransfer.cpus.blas_threads`;
+    None where neither can be read: not OpenBLAS) and the variable that sets them ("blas_threads_variable",
+    :func:`minitransfer.cpus.thread_variable`), which info's "made again by" command sets
+    (:func:`minitransfer.checkpoint_remake.command_variables`)."""
     cupy = sys.modules.get("cupy")
     return {"minitransfer": __version__, "python": platform.python_version(), "numpy": np.__version__,
             "h5py": h5py.__version__, "cupy": getattr(cupy, "__version__", None) if device == "cuda" else None,
-            "platform": platform.platform(), "device": _device_words(device, cupy)}
+            "platform": platform.platform(), "device": _device_words(device, cupy), "blas": cpus.blas_kernels(),
+            "blas_threads": cpus.blas_threads(), "blas_threads_variable": cpus.thread_variable()}
 
 
 def _device_words(device, cupy):

@@ -19,6 +19,7 @@ from interrupting import interrupted_after
 from minitransfer import __version__
 from minitransfer import train as training
 from minitransfer.cli import main
+from minitransfer.cpus import blas_kernels, blas_threads, thread_variable
 
 PREPARE = ["prepare", "synthetic", "--classes", "4", "--train-per-class", "8", "--val-per-class", "4",
            "--size", "14", "--seed", "1"]
@@ -34,6 +35,12 @@ def _invoke(*args):
 
 def _info(path):
     return json.loads(_invoke("info", path, "--json"))
+
+
+def _variables(made):
+    """The variables info's "made again by" command begins with (info --json's command_variables): its BLAS's
+    threads, which a CPU network's bits depend on."""
+    return "".join(f"{name}={value} " for name, value in made["command_variables"].items())
 
 
 def _with(command, **values):
@@ -92,7 +99,7 @@ def test_the_command_gives_every_recorded_option_defaults_included(lab):
                 assert words[words.index(option) + 1] == str(value), (name, field)
         assert made["unknown_fields"] == []
     shown = _invoke("info", lab / "A3B.run")
-    assert "made again by: " + " ".join(made["command"]) in shown  # its paths need no quoting here
+    assert "made again by: " + _variables(made) + " ".join(made["command"]) in shown  # its paths need no quoting
     assert "data made by: minitransfer prepare synthetic " in shown
 
 
@@ -100,7 +107,8 @@ def test_result_json_records_the_versions_and_the_datasets_recipe(lab):
     result = json.loads((lab / "baseA.run" / "result.json").read_text())
     assert result["environment"] == {"minitransfer": __version__, "python": platform.python_version(),
                                      "numpy": np.__version__, "h5py": h5py.__version__, "cupy": None,
-                                     "platform": platform.platform(), "device": "cpu"}
+                                     "platform": platform.platform(), "device": "cpu", "blas": blas_kernels(),
+                                     "blas_threads": blas_threads(), "blas_threads_variable": thread_variable()}
     made = _info(lab / "baseA.run")
     assert result["dataset"]["fingerprint"] == made["dataset_fingerprint"]
     assert result["dataset"]["source"] == {"kind": "synthetic", "classes": 4, "train_per_class": 8, "val_per_class": 4,
@@ -148,5 +156,5 @@ def test_the_command_of_a_run_resumed_in_another_precision_says_it_trains_in_one
     training.train(training.TrainConfig(out=str(out), data=micro_data, precision="tf32", resume="auto",
                                         allow_precision_change=True, **fast))
     made = [line for line in _invoke("info", out).splitlines() if line.startswith("made again by: ")]
-    assert made == ["made again by: " + " ".join(_info(out)["command"]) + " (it trains in tf32 throughout: this run "
-                    "was trained in ieee until iteration 2 (see precision above))"]
+    assert made == ["made again by: " + _variables(_info(out)) + " ".join(_info(out)["command"]) + " (it trains in "
+                    "tf32 throughout: this run was trained in ieee until iteration 2 (see precision above))"]

@@ -8,6 +8,8 @@ import click
 from minitransfer import checkpoint as checkpoints
 from minitransfer import models, optim, transfer
 from minitransfer.checkpoint_info import described
+from minitransfer.checkpoint_remake import other_kernels
+from minitransfer.cpus import blas_kernels
 from minitransfer.class_tables import prepared_again_since
 from minitransfer.data import inputs
 from minitransfer.dataset_recipe import IMPORTS, source_words
@@ -177,7 +179,7 @@ def _made_lines(summary):
         lines.append(f"trained with minitransfer {made.get('minitransfer')}, Python {made.get('python')}, NumPy "
                      f"{made.get('numpy')}, h5py {made.get('h5py')}"
                      + (f", CuPy {made['cupy']}" if made.get("cupy") else "")
-                     + f" on {made.get('device')} ({made.get('platform')})")
+                     + f" on {made.get('device')} ({made.get('platform')})" + _blas_words(made))
     unknown, changes = summary["unknown_fields"], summary["precision_changes"]
     caveats = [f"this version has no option for its recorded {', '.join(unknown)}"] * bool(unknown)
     if changes:  # one command trains in one precision: the run's first part was trained in another
@@ -197,9 +199,22 @@ def _made_lines(summary):
         caveats.append(f"preset {preset!r} is one of your own, registered here by code with no file to run (an "
                        f"interactive session): a new shell knows it once that code has registered it; "
                        f"docs/presets.md")
-    lines.append("made again by: " + pasted(inputs.display_name(shlex.join(summary["command"][1:])), preset)
+    kernels = other_kernels(made, blas_kernels()) if made else ""
+    caveats += [kernels] * bool(kernels)  # the same kernels on as many threads: the same bits
+    variables = "".join(f"{name}={value} " for name, value in summary["command_variables"].items())
+    lines.append("made again by: " + variables + pasted(inputs.display_name(shlex.join(summary["command"][1:])), preset)
                  + "".join(f" ({caveat})" for caveat in caveats))
     return lines
+
+
+def _blas_words(made):
+    """", NumPy's BLAS OpenBLAS Haswell on 1 thread": the BLAS a run's ``made`` environment records, on which a CPU
+    training's bits depend (:func:`minitransfer.run_outcome.environment`); "" where it records none (an earlier
+    version) or its run trained on a GPU."""
+    threads = made.get("blas_threads")
+    if made.get("device") != "cpu" or not isinstance(threads, int):
+        return ""
+    return f", NumPy's BLAS {made.get('blas') or 'not OpenBLAS'} on {threads} thread{'s' * (threads != 1)}"
 
 
 def _schedule_refused(config):
