@@ -74,6 +74,9 @@ def info(checkpoint, as_json):
     dataset_source, network_sha256, environment, unknown_fields). A network of a preset of one's own
     (docs/presets.md; info run through the script that registers it) has its command begin with the
     MINITRANSFER_PRESET_SOURCES=... a new shell needs to know that preset (--json: preset_sources, else null).
+    A CPU run's command begins with the BLAS thread count it trained on (OMP_NUM_THREADS=1 ...: another count
+    sums in another order, other bits; --json: command_variables), and says where this machine's BLAS kernels
+    are not the run's.
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
     dataset, a folder of datasets, a grid, a report's or an experiment's folder, a run that has not
