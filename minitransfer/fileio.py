@@ -138,8 +138,8 @@ def storage_error(path, error, size=None, named=None):
     message = f"cannot write {path if named is None else named}: {error.strerror or error}"
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         message += f" ({disk_space.space_left(pathlib.Path(path).parent, size)}); {RERUN}"
-    elif limit_reached(error) is not None:  # not the disk's fault: what to raise (it said the reason alone)
-        message += f": {limit_reached(error)}"
+    elif (limit := limit_reached(error)) is not None:  # not the disk's fault: what to raise (it said the reason alone)
+        message += f": {limit}"
     return StorageError(error.errno, message)
 
 

@@ -131,9 +131,9 @@ def fitting(plan):
         others = [name for name in models.presets_fitting(plan.dataset.image_size) if name != preset.name]
         return f"prepare the images at {size} px (prepare's --size) {keep}" + "".join(
             f", or choose `preset={name!r}`" for name in others)
-    if _base_size_fits(plan) and plan.mean_source["resized_from"][0] != size:  # as the base's size's warning says
-        return (f"prepare {dataset} at {plan.mean_source['resized_from'][0]} px (prepare's --size), the size of the "
-                f"images the copied layers were trained on")
+    if _base_size_fits(plan) and _base_size(plan) != size:  # as the base's size's warning says
+        return (f"prepare {dataset} at {_base_size(plan)} px (prepare's --size), the size of the images the copied "
+                f"layers were trained on")
     if plan.cross_dataset:
         return f"prepare {dataset} at {size} px (prepare's --size) {keep}{_or_at_base_size(plan)}"
     return (f"prepare {dataset} at {size} px (prepare's --size) and train {plan.named.copy_from} again on it, {keep}"
@@ -145,11 +145,16 @@ def _or_at_base_size(plan):
     way out, which the mean image's warning (:func:`_base_of_another_size`) names with its command: ", or at 16 px,
     ..." (two warnings naming two sizes read as contradicting each other); else "", also where the base's size is
     the one the paper's proportion gives."""
-    if plan.mean_source.get("resized_from", (models.prepared_size(plan.preset),))[0] == models.prepared_size(
-            plan.preset):
+    if _base_size(plan) in (None, models.prepared_size(plan.preset)):
         return ""
-    return (f"; or at {plan.mean_source['resized_from'][0]} px, the size of the images the copied layers were "
-            f"trained on, as the mean image's warning says")
+    return (f"; or at {_base_size(plan)} px, the size of the images the copied layers were trained on, as the mean "
+            f"image's warning says")
+
+
+def _base_size(plan):
+    """The size (prepare's --size: the height) of the images a transfer's base was trained on where it is another
+    than this run's (its mean image resized from it: :func:`_base_of_another_size`), else None."""
+    return plan.mean_source.get("resized_from", (None,))[0]
 
 
 def _base_of_another_size(plan):

@@ -62,11 +62,8 @@ def step_peak(net, batch):
     (:func:`_forward_alone`), their last output held to the end; from there up, the stages' kept arrays and outputs
     as the forward adds them and the backward frees them, plus the temporaries of the op running
     (:class:`StageMemory`), and the loss's."""
-    bottom, shape, held, peak = net.lowest_trainable_stage() or 0, net.input_shape, 0, 0
-    for index, stage in enumerate(net.stages[:bottom]):
-        output = _output_shape(stage, shape)
-        peak = max(peak, _forward_alone(stage, batch, shape, output, index, net.precision, train=True))
-        shape = output
+    bottom, held = net.lowest_trainable_stage() or 0, 0
+    peak, shape = _forward_alone_peak(net, bottom, batch, train=True)
     if bottom:
         held = FLOAT32 * batch * math.prod(shape)  # the lowest trainable stage's input, kept in its cache
     stages = list(stage_memories(net, batch))[bottom:]
@@ -85,12 +82,19 @@ def step_peak(net, batch):
 def evaluation_peak(net, batch):
     """The most bytes an evaluation pass of ``net`` at ``batch`` (``Net.forward(train=False)``) holds at once
     besides its parameters and the input batch: each stage forward alone (:func:`_forward_alone`), and the loss."""
-    shape, peak = net.input_shape, 0
-    for index, stage in enumerate(net.stages):
-        output = _output_shape(stage, shape)
-        peak = max(peak, _forward_alone(stage, batch, shape, output, index, net.precision, train=False))
-        shape = output
+    peak, _ = _forward_alone_peak(net, len(net.stages), batch, train=False)
     return peak + 3 * FLOAT32 * batch * net.num_outputs  # the loss: the shifted logits, their exp
+
+
+def _forward_alone_peak(net, stages, batch, train):
+    """(the largest :func:`_forward_alone` peak of ``net``'s first ``stages`` stages at ``batch``, the last one's
+    output shape, the net's input shape where there are none)."""
+    shape, peak = net.input_shape, 0
+    for index, stage in enumerate(net.stages[:stages]):
+        output = _output_shape(stage, shape)
+        peak = max(peak, _forward_alone(stage, batch, shape, output, index, net.precision, train))
+        shape = output
+    return peak, shape
 
 
 def _forward_alone(stage, batch, shape, output, index, precision, train):
@@ -101,9 +105,8 @@ def _forward_alone(stage, batch, shape, output, index, precision, train):
     into = FLOAT32 * batch * math.prod(shape) * (index > 0 and not isinstance(stage.layers[0], Flatten))
     if isinstance(stage, PoolStage):
         making = _pool_output(stage, batch, shape, output)
-    elif isinstance(stage, LinearStage) and not (train and stage.dropout_layer is not None):
-        making = max((2 * FLOAT32 + BOOL * (stage.activation is not None)) * batch * math.prod(output),
-                     _linear_product(stage.fc, batch, precision))
+    elif isinstance(stage, LinearStage):
+        making = _linear_forward(stage, batch, precision, drawn=train and stage.dropout_layer is not None)
     elif isinstance(stage, LayerStage) and isinstance(stage.layers[0], Dropout) and not train:
         making = 0  # the identity
     else:
@@ -149,10 +152,7 @@ def _memory(stage, batch, shape, output, need_dx, precision):
     elif isinstance(stage, PoolStage):
         kept, forward, backward = _pool(stage.pool, stage.lrn, batch, shape, output)
     elif isinstance(stage, LinearStage):
-        kept = 0
-        # the product, then the bias added (a new array); the ReLU's mask and output; its output while a mask is drawn
-        forward = max(2 * FLOAT32 * out + BOOL * out * (stage.activation is not None) if stage.dropout_layer is None
-                      else (FLOAT32 + MASK_DRAW) * out, _linear_product(stage.fc, batch, precision))
+        kept, forward = 0, _linear_forward(stage, batch, precision, drawn=stage.dropout_layer is not None)
         backward = _linear_backward(stage.fc, batch, need_dx, precision)
     else:
         kept, forward, backward = _layer(stage.layers[0], batch, shape, out)
@@ -182,6 +182,15 @@ def product_peak(a, b, out, precision, made_a=False):
         return max(0 if made_a else a * SPLIT, 2 * FLOAT32 * a + b * SPLIT,
                    2 * FLOAT32 * (a + b) + products * FLOAT32 * out)
     return FLOAT32 * out
+
+
+def _linear_forward(stage, batch, precision, drawn):
+    """The peak of a fully connected stage's forward: the product (:func:`_linear_product`), then the bias added (a
+    new array); the ReLU's mask and output; or, its dropout ``drawn`` (a training step's), its output while a mask
+    is drawn."""
+    out = batch * stage.fc.weight.data.shape[0]  # elements
+    made = (FLOAT32 + MASK_DRAW) * out if drawn else (2 * FLOAT32 + BOOL * (stage.activation is not None)) * out
+    return max(made, _linear_product(stage.fc, batch, precision))
 
 
 def _linear_product(fc, batch, precision):

@@ -143,9 +143,11 @@ class DevkitFolder(click.Path):
         super().__init__(exists=True, file_okay=False)
 
     def convert(self, value, param, ctx):
-        refuse_unnamed(self, value, param, ctx, f"give the devkit folder, {devkit.DEVKIT_FOLDER}")
+        kit = devkit.DEVKIT_FOLDER
+        refuse_unnamed(self, value, param, ctx, f"give the devkit folder, {kit}")
+        holding = (f"give the devkit folder, {kit}, which holds data/{devkit.META_FILE} and "
+                   f"data/{devkit.GROUND_TRUTH_FILE}")
         if os.path.isfile(value):
-            kit = devkit.DEVKIT_FOLDER
             single = archives.single_file_refusal(value, "the devkit",
                                                   f"give the devkit folder, {kit} (unpacked from {kit}.tar.gz)")
             if single:
@@ -156,12 +158,10 @@ class DevkitFolder(click.Path):
                 folder = os.path.dirname(made) if os.path.basename(made) == "data" else made
                 self.fail(f"{value} is an archive, not a folder: unpack it first ({command}) and give the folder it "
                           f"makes, {folder or '.'} (the one holding data/{devkit.META_FILE})", param, ctx)
-            self.fail(f"{value} is a file: give the devkit folder, {devkit.DEVKIT_FOLDER}, which holds "
-                      f"data/{devkit.META_FILE} and data/{devkit.GROUND_TRUTH_FILE}", param, ctx)
+            self.fail(f"{value} is a file: {holding}", param, ctx)
         kind = path_kinds.path_kind(value)
         if kind not in ("a folder", "nothing"):  # a named pipe: it was bad data, "fifo/data/meta.mat: missing"
-            self.fail(f"{value} is {kind}, not a folder: give the devkit folder, {devkit.DEVKIT_FOLDER}, which holds "
-                      f"data/{devkit.META_FILE} and data/{devkit.GROUND_TRUTH_FILE}", param, ctx)
+            self.fail(f"{value} is {kind}, not a folder: {holding}", param, ctx)
         return super().convert(value, param, ctx)
 
 

@@ -50,10 +50,10 @@ class WorkerPool:
             try:
                 self.memory = shared_memory.SharedMemory(create=True, size=slot_bytes * depth)
             except OSError as error:
-                if limit_reached(error) is None:
+                limit = limit_reached(error)
+                if limit is None:
                     raise
-                raise WorkerDied(f"could not make the data loader's shared memory ({error}): "
-                                 f"{limit_reached(error)}") from error
+                raise WorkerDied(f"could not make the data loader's shared memory ({error}): {limit}") from error
             try:
                 _reserve(self.memory, f"{depth} batches of {batch_size} images")
                 self.slots = np.ndarray((depth, *self.slot_shape), dtype=np.uint8, buffer=self.memory.buf)

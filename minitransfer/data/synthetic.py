@@ -78,11 +78,11 @@ import numpy as np
 from minitransfer import dead_ends, disk_space, fileio
 
 from . import dataset as ds
-from .schema import ImportUsageError
 from . import import_writes
 from . import integrity
 from . import shard_format
 from . import wordnet
+from .schema import ImportUsageError
 
 GENERATOR_VERSION = 5
 BUILTIN_PARAMETERS = {"classes": 20, "train_per_class": 45, "val_per_class": 50, "size": 14, "seed": 0}
