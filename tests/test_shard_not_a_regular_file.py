@@ -77,3 +77,28 @@ def test_named_pipe_put_in_meta_json_place_mid_run_is_said_not_waited_on(micro_d
     """)
     done = subprocess.run([sys.executable, "-c", child, str(folder)], capture_output=True, text=True, timeout=60)
     assert done.stdout.startswith(f"{folder / 'meta.json'}: no longer a file (a named pipe"), done
+
+
+def test_named_pipe_in_meta_json_place_is_not_waited_on_where_a_shard_changed_too(micro_data, tmp_path):
+    """A shard found changed asks whether the whole folder changed (changed_since.folder_changed), which read
+    meta.json: a named pipe there made that read wait for a writer, forever. In a child, so that a hang fails."""
+    folder = tmp_path / "data"
+    shutil.copytree(micro_data, folder)
+    child = textwrap.dedent("""
+        import os, sys
+        from minitransfer.data import changed_since, dataset
+        from minitransfer.data.schema import DatasetError
+        data = dataset.open_dataset(sys.argv[1])
+        os.unlink(os.path.join(sys.argv[1], "meta.json"))
+        os.mkfifo(os.path.join(sys.argv[1], "meta.json"))
+        for ask in (lambda: changed_since.folder_changed(data.path, data.fingerprint, OSError("a shard changed")),
+                    lambda: changed_since.check_meta_unchanged(data.path, data.fingerprint)):
+            try:
+                ask()
+            except DatasetError as error:
+                print(error)
+    """)
+    done = subprocess.run([sys.executable, "-c", child, str(folder)], capture_output=True, text=True, timeout=60)
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2 and all(line.startswith(f"{folder / 'meta.json'}: no longer a file (a named pipe")
+                                   for line in lines), done

@@ -9,6 +9,7 @@ place, the folder moved or deleted) and each file whose checksum it found intact
 import hashlib
 import os
 import shlex
+import stat
 
 from minitransfer import hdf5_files
 
@@ -24,8 +25,14 @@ PREPARED_AGAIN = "the dataset was prepared again (or its meta.json edited) after
 
 def meta_changed(folder, fingerprint):
     """Whether the meta.json of the dataset ``folder`` is no longer the one opened (its sha256 not
-    ``fingerprint``); ``FileNotFoundError`` where it is gone, ``OSError`` where it cannot be read."""
-    return hashlib.sha256((folder / META_FILE).read_bytes()).hexdigest() != fingerprint
+    ``fingerprint``); ``FileNotFoundError`` where it is gone, ``OSError`` where it cannot be read, ``DatasetError``
+    where it is no longer a file: a named pipe put in its place was read waiting for a writer, forever (a run hung at
+    its next checkpoint), so its kind is asked first."""
+    meta = folder / META_FILE
+    if not stat.S_ISREG(os.stat(meta).st_mode):
+        raise DatasetError(f"{meta}: no longer a file (a named pipe, a folder or a device was put in its place "
+                           f"after this process opened it): put the dataset's meta.json back, or {REPREPARE}")
+    return hashlib.sha256(meta.read_bytes()).hexdigest() != fingerprint
 
 
 def check_meta_unchanged(folder, fingerprint):

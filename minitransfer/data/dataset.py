@@ -21,7 +21,6 @@ import contextlib
 import os
 import pathlib
 import shlex
-import stat
 
 import numpy as np
 
@@ -33,7 +32,7 @@ from .integrity import check_files, corrupt_files
 from .meta_file import opened_meta, read_meta
 from .mistaken_paths import empty_folder, not_a_dataset, unfinished_import
 from .read_once import read_once, read_only
-from .schema import REPREPARE, DatasetError, NotADataset
+from .schema import DatasetError, NotADataset
 from .shard_format import META_FILE, SUBSETS, image_offset, read_checked
 
 __all__ = ["Dataset", "open_dataset", "not_a_dataset",
@@ -241,20 +240,17 @@ class Dataset:
 
     def _check_meta_a_file(self):
         """:class:`.schema.DatasetUnreadable` naming the dataset folder where it lets no file be looked up now (a
-        ``chmod 000`` or ``a-x`` since the run opened it: said as meta.json's "chmod a+r" it); ``DatasetError`` where
-        meta.json is no longer a file (a named pipe put in its place: its read waited for a writer, forever)."""
+        ``chmod 000`` or ``a-x`` since the run opened it: said as meta.json's "chmod a+r" it). (meta.json no longer
+        a file: :func:`.changed_since.meta_changed` says so.)"""
         meta = self.path / META_FILE
         try:
-            mode = os.stat(meta).st_mode
+            os.stat(meta)
         except PermissionError:
             raise schema.DatasetUnreadable(f"{self.path}: the dataset folder is no longer readable by this user "
                                            f"(permission denied; it was when the run opened it): give read access "
                                            f"to it (chmod a+rx {shlex.quote(str(self.path))}) and rerun") from None
         except OSError:
             return  # gone, or a disk's error: check_meta_unchanged says which
-        if not stat.S_ISREG(mode):
-            raise DatasetError(f"{meta}: no longer a file (a named pipe, a folder or a device was put in its place "
-                               f"after this process opened it): put the dataset's meta.json back, or {REPREPARE}")
 
     def _check_moved(self, path, moved):
         """The file ``path`` of :attr:`verified`, whose stat moved since its check (``moved``, the
