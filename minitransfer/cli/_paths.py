@@ -255,8 +255,7 @@ class NetworkPath(click.Path):
                 self.fail(f"{path} is {unfinished}; {_what_it_takes(param, ctx)}", param, ctx)
             self.fail(without_network, param, ctx)
         if what.run is not None:  # a grid's folder, one of its splits', or a folder of grids
-            summary = f", or {what.summary}" if what.summary else ""
-            self.fail(f"{path} is {what.what}: give one of them (e.g. {what.run}){summary}", param, ctx)
+            self.fail(f"{path} is {what.what}: give one of them (e.g. {what.run}), or {what.summary}", param, ctx)
         self.fail(f"{path} is {what.what}: {_what_it_takes(param, ctx)}{_score_on(what.dataset, ctx)}", param, ctx)
 
     def _refuse_unwritten(self, value, param, ctx):
