@@ -232,10 +232,10 @@ def files_gone(run_folder):
     """Where the run in ``run_folder`` trained to its end (its logs record the last iteration, the `max_iter` its
     config.json records) and its result.json and checkpoint.h5 are not there: "it trained to its end (its logs
     record iteration 20, its last), but its result.json, network baseA.h5 and checkpoint.h5 are not there (moved
-    or deleted since)", naming those not there; "" otherwise. The one rule report, info, a resume and a grid's
-    dry run and rerun tell such a run by (:func:`minitransfer.grid_status.run_status`). Its config.json gone too, by
-    the line its train.log (a grid's run's) ends on, its train's "done: final top-1 ...": "(its train.log ends on
-    its result)"."""
+    or deleted since, or its train killed as it wrote them)", naming those not there; "" otherwise. The one rule
+    report, info, a resume and a grid's dry run and rerun tell such a run by
+    (:func:`minitransfer.grid_status.run_status`). Its config.json gone too, by the line its train.log (a grid's
+    run's) ends on, its train's "done: final top-1 ...": "(its train.log ends on its result)"."""
     folder = pathlib.Path(run_folder)
     if os.path.lexists(folder / "result.json") or os.path.lexists(folder / "checkpoint.h5"):
         return ""
