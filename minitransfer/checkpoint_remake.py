@@ -75,7 +75,7 @@ def command_variables(environment):
     earlier version (no record)."""
     environment = environment or {}
     threads, variable = environment.get("blas_threads"), environment.get("blas_threads_variable")
-    if environment.get("device") != "cpu" or not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+    if environment.get("device") != "cpu" or type(threads) is not int or threads < 1:  # JSON's true is no count
         return {}
     return {variable if variable in THREAD_VARIABLES else "OMP_NUM_THREADS": str(threads)}
 

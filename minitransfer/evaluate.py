@@ -13,8 +13,7 @@ import numpy as np
 from minitransfer import checkpoint_check, checkpoint_runs, hdf5_files, models
 from minitransfer.checkpoint_info import loaded, warn_left_out
 from minitransfer.class_advice import transfer_of
-from minitransfer.class_tables import (check_classes_exist, class_table, described_class,
-                                       prepared_again_since)
+from minitransfer.class_tables import check_classes_exist, class_table, described_class, prepared_again_since
 from minitransfer.config import check_data_there
 from minitransfer.config_checks import ConfigError, DataMismatch, check_call, check_int, check_path, resolve_device
 from minitransfer.data import dataset as datasets
@@ -315,11 +314,10 @@ def _trained_on(saved):
     if not recorded or synthetic.is_builtin(recorded):
         return synthetic.builtin_dataset()
     info = pasted(f"info {shlex.quote(str(saved.path))}", preset_of(saved.meta.get("config")))
-    # a usage error (2), as train --copy-from's (config._data_of) and a --data not there: no data is at fault, an
-    # option (`data`) is wanted
+    # a usage error (2), as train --copy-from's (config._data_of) and a --data not there: an option (`data`) is wanted
     raise ConfigError(f"checkpoint {saved.path} was trained on {recorded}, which is not there any more; give the "
-                       f"folder where that dataset is now as `data`, or prepare it again "
-                       f"(`{info}` names the command, where its run recorded the dataset's source)")
+                      f"folder where that dataset is now as `data`, or prepare it again "
+                      f"(`{info}` names the command, where its run recorded the dataset's source)")
 
 
 def _task_of(saved, dataset):

@@ -34,7 +34,7 @@ def renumbered_half(saved, dataset):
     per_class = stored.get("per_class")  # N per class of this dataset's training images, chosen as train chooses
     half = splits.Half(dataset, "all", None, None, sorted(indices), per_class,
                        stored.get("seed") if per_class else None)
-    output = np.array([indices.index(index) for index in sorted(indices)], dtype=np.int32)  # Half's label: its rank
+    output = np.argsort(indices).astype(np.int32)  # Half's label k, the k-th of its indices: that class's output
     half.train_labels, half.val_labels = output[half.train_labels], output[half.val_labels]
     half.class_indices = np.asarray(indices, dtype=np.int64)
     half.classes = [there[0] for there in found]

@@ -119,8 +119,8 @@ FolderWithoutNetwork = collections.namedtuple("FolderWithoutNetwork", "what run 
                                               defaults=(None, None, ""))
 FolderWithoutNetwork.__doc__ = """What a folder is (``what``: "a report's folder (...), not a network"), with
 the first run folder it holds (``run``: a network to give in its place) and the first dataset (``dataset``: for
-eval's "give it as --data"), each None where it holds none; ``summary``: how to sum up the runs of a folder
-holding runs ("", for another)."""
+eval's "give it as --data"), each None where it holds none; ``summary``: how to sum up its runs, given with
+``run`` ("" without)."""
 
 
 FolderKind = collections.namedtuple("FolderKind", "kind runs experiment datasets", defaults=((), False, ()))
@@ -297,8 +297,7 @@ def folder_hint(path):
     if what is None:
         return f": a folder; {give}"
     if what.run is not None:
-        summary = f"; or {what.summary}" if what.summary else ""
-        return f": {path} is {what.what}; give one of them, as {_network_of(what.run)}{summary}"
+        return f": {path} is {what.what}; give one of them, as {_network_of(what.run)}; or {what.summary}"
     return f": {path} is {what.what}; {give}"
 
 

@@ -14,7 +14,6 @@ import shlex
 
 from minitransfer import checkpoint_runs, fileio, run_lock, run_logs
 from minitransfer.config_checks import ConfigError
-from minitransfer.log_tail import last_whole_line
 from minitransfer.memory_kills import killed_words, memory_line, more_memory
 from minitransfer.rundir import run_dir_for, weights_for
 
@@ -233,10 +232,10 @@ def files_gone(run_folder):
     """Where the run in ``run_folder`` trained to its end (its logs record the last iteration, the `max_iter` its
     config.json records) and its result.json and checkpoint.h5 are not there: "it trained to its end (its logs
     record iteration 20, its last), but its result.json, network baseA.h5 and checkpoint.h5 are not there (moved
-    or deleted since)", naming those not there; "" otherwise. The one rule report, info, a resume and a grid's
-    dry run and rerun tell such a run by (:func:`minitransfer.grid_status.run_status`). Its config.json gone too, by
-    the line its train.log (a grid's run's) ends on, its train's "done: final top-1 ...": "(its train.log ends on
-    its result)"."""
+    or deleted since, or its train killed as it wrote them)", naming those not there; "" otherwise. The one rule
+    report, info, a resume and a grid's dry run and rerun tell such a run by
+    (:func:`minitransfer.grid_status.run_status`). Its config.json gone too, by the line its train.log (a grid's
+    run's) ends on, its train's "done: final top-1 ...": "(its train.log ends on its result)"."""
     folder = pathlib.Path(run_folder)
     if os.path.lexists(folder / "result.json") or os.path.lexists(folder / "checkpoint.h5"):
         return ""
@@ -257,11 +256,11 @@ def files_gone(run_folder):
 
 def _ended_done(folder):
     """Whether the train.log a grid writes into the run folder ``folder`` ends on the line its train says its result
-    on, "done: final top-1 ..." (:func:`minitransfer.run_lines.result_line`), srun's own lines after it left aside."""
-    try:
-        return last_whole_line(folder / "train.log", skipping=("srun: ",)).startswith(DONE_WORDS)
-    except OSError:
-        return False
+    on, "done: final top-1 ..." (:func:`minitransfer.run_lines.result_line`), srun's own lines after it left aside
+    (:func:`minitransfer.grid_status.last_log_line`)."""
+    from minitransfer.grid_status import last_log_line  # grid_status imports this module
+
+    return last_log_line(folder).startswith(DONE_WORDS)
 
 
 def _logged(folder):

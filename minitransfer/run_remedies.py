@@ -70,6 +70,11 @@ def network_gone_note(names, shown):
 RUN_STARTED_FILES = ("config.json", TREATMENT_FILE, run_lock.RunLock.FILE)  # its lock alone: killed in its start-up
 
 
+def run_started(folder):
+    """Whether the run folder ``folder`` holds one of :data:`RUN_STARTED_FILES`: its run started."""
+    return any((pathlib.Path(folder) / name).is_file() for name in RUN_STARTED_FILES)
+
+
 def run_without_network(path, weights):
     """What a run folder ``path`` (its config.json, treatment.json or lock there, no checkpoint.h5) whose weights file
     ``weights`` is not there is, and what to do: finished (its result.json there: the network was moved or deleted

@@ -246,7 +246,7 @@ class NetworkPath(click.Path):
         planned = grid_status.planned_not_started(path, weights) if folder.suffix == ".run" else None
         if planned:
             self.fail(planned, param, ctx)
-        if folder.suffix == ".run" and any((path / name).is_file() for name in run_remedies.RUN_STARTED_FILES):
+        if folder.suffix == ".run" and run_remedies.run_started(path):
             self.fail(run_remedies.run_without_network(path, weights), param, ctx)
         what = path_kinds.what_folder(path)
         if what is None:
@@ -255,8 +255,7 @@ class NetworkPath(click.Path):
                 self.fail(f"{path} is {unfinished}; {_what_it_takes(param, ctx)}", param, ctx)
             self.fail(without_network, param, ctx)
         if what.run is not None:  # a grid's folder, one of its splits', or a folder of grids
-            summary = f", or {what.summary}" if what.summary else ""
-            self.fail(f"{path} is {what.what}: give one of them (e.g. {what.run}){summary}", param, ctx)
+            self.fail(f"{path} is {what.what}: give one of them (e.g. {what.run}), or {what.summary}", param, ctx)
         self.fail(f"{path} is {what.what}: {_what_it_takes(param, ctx)}{_score_on(what.dataset, ctx)}", param, ctx)
 
     def _refuse_unwritten(self, value, param, ctx):
@@ -274,17 +273,15 @@ class NetworkPath(click.Path):
         give = "its last checkpoint, the network as it finished" if unwritten.finished else "its latest checkpoint"
         self.fail(f"{unwritten.situation()}{goes_on}; give {run} for {give}", param, ctx)
 
-
     def _refuse_without_network(self, value, param, ctx):
-        """A weights file not there whose run folder beside it started (:data:`run_remedies.RUN_STARTED_FILES`) and
+        """A weights file not there whose run folder beside it started (:func:`run_remedies.run_started`) and
         holds no checkpoint (``info baseA.h5``, its run trained to its end and its files gone since, or stopped before
         its first checkpoint): said as that run folder given is (:func:`run_remedies.run_without_network`). click said
         "Path 'baseA.h5' does not exist"; :meth:`_refuse_unwritten` answers only a run folder with its checkpoint."""
         if not value or os.path.lexists(value):
             return
         run = rundir.run_dir_for(value)
-        if (run.is_dir() and not os.path.lexists(run / "checkpoint.h5")
-                and any((run / name).is_file() for name in run_remedies.RUN_STARTED_FILES)):
+        if run.is_dir() and not os.path.lexists(run / "checkpoint.h5") and run_remedies.run_started(run):
             weights = rundir.weights_for(run)
             if weights.name == pathlib.PurePath(value).name:
                 self.fail(run_remedies.run_without_network(run, weights), param, ctx)
