@@ -9,7 +9,6 @@ from click.testing import CliRunner
 
 from minitransfer import experiment as grid
 from minitransfer.cli import main
-from minitransfer.data import synthetic
 
 
 def _grid_command(data, out, *more):
@@ -17,9 +16,8 @@ def _grid_command(data, out, *more):
             "--eval-every", "2", "--device", "cpu", *more]
 
 
-def test_the_dry_run_lists_and_counts_what_the_grid_then_trains_fails_and_leaves(tmp_path):
-    data, out = tmp_path / "data", tmp_path / "grid"
-    synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
+def test_the_dry_run_lists_and_counts_what_the_grid_then_trains_fails_and_leaves(micro_data, tmp_path):
+    data, out = micro_data, tmp_path / "grid"
     runs = grid.plan_grid(layers=(1,), fine_tuned=False)
     base_a = next(run for run in runs if run.name == "random0/baseA")
     grid.run_dir(out, base_a).mkdir(parents=True)

@@ -1,18 +1,31 @@
 """A grid's run that trained to its end, whose result.json, weights file and checkpoint.h5 were all deleted since:
 report, info and a resume said it "stopped before its first checkpoint", and the dry run "[todo]" alone, though its
 logs record its last iteration. Each now says that it trained to its end and its files are gone (one rule:
-run_networks.files_gone), with the command that trains it again (info, a resume), which does."""
+run_networks.files_gone), with the command that trains it again (info, a resume), which does.
+
+What report, info and a grid's dry run say of such a run, and of one that SLURM killed for its memory limit.
+Report repeated the grid's command inside each gone run's parentheses (its "to finish them, run:" line gives
+it once); info gave two remedies (the grid's command, then "its train command with --overwrite"); `info X.h5`, its
+run's files gone, said click's "Path ... does not exist"; a run whose train.log ends on slurmstepd's memory kill
+was "stopped before its first checkpoint" in report, a bare [todo] in its dry run."""
 
 import shlex
 import shutil
+import subprocess
 import types
 
 import pytest
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import grid_status, run_networks
+from minitransfer import grid_status, memory_kills, run_networks, slurm_task_failure
 from minitransfer.cli import main
+
+GONE = "it trained to its end (its logs record iteration 4, its last), but its result.json, network {}.h5 and " \
+       "checkpoint.h5 are not there"
+OOM = ("slurmstepd-vm: error: Detected 1 oom_kill event in StepId=77.0. Some of your processes may have been killed "
+       "by the cgroup out-of-memory handler.")
+OVER_LIMIT = "slurmstepd-node7: error: StepId=77.0 exceeded memory limit (63725568 > 62914560), being killed"
 
 
 def _command(micro_data, out, *more):
@@ -132,3 +145,97 @@ def test_a_finished_run_whose_config_json_is_gone_too_is_told_by_its_train_log(g
     assert said in report.output and "before its first checkpoint" not in report.output, report.output
     info = CliRunner().invoke(main, ["info", str(folder)])
     assert info.exit_code == 2 and said in info.output, info.output
+
+
+def _report(grid, tmp_path):
+    report = CliRunner().invoke(main, ["report", str(grid), "-o", str(tmp_path / "report")])
+    return report.output
+
+
+def _info_error(path):
+    info = CliRunner().invoke(main, ["info", str(path)])
+    assert info.exit_code == 2, info.output
+    return info.output.split("Invalid value for 'CHECKPOINT': ", 1)[1]
+
+
+def test_report_gives_the_grid_command_once_for_runs_whose_files_are_gone(grid, tmp_path):
+    for name in ("A1B", "B1B"):
+        _files_gone(grid, name)
+    output = _report(grid, tmp_path)
+    assert GONE.format("A1B") in output and GONE.format("B1B") in output, output
+    assert output.count("minitransfer experiment ") == 1, output  # the finish line's alone
+    assert output.count("to finish them, run: minitransfer experiment ") == 1, output
+
+
+def test_report_says_a_gone_base_is_refused_while_its_transfers_are_there_without_the_command(grid, tmp_path):
+    _files_gone(grid, "baseA")
+    output = _report(grid, tmp_path)
+    assert ("its grid's rerun refuses to train it again while the runs that copied it, random0/A1B, are there"
+            in output), output
+    assert output.count("minitransfer experiment ") == 1, output
+
+
+def test_info_gives_one_remedy_and_says_the_same_of_the_weights_file_as_of_its_run_folder(grid):
+    folder = _files_gone(grid)
+    said = _info_error(folder)
+    assert GONE.format("A1B") in said and "rerun its grid: `minitransfer experiment " in said, said
+    assert "--overwrite" not in said, said  # its train command with --overwrite was said after the grid's
+    assert _info_error(grid / "random0" / "A1B.h5") == said  # it was click's "Path ... does not exist"
+
+
+def _killed_for_memory(grid, ending):
+    """A1B killed at iteration 1, before its first checkpoint, its train.log ending on ``ending``'s lines."""
+    folder = _files_gone(grid)
+    eval_csv = folder / "eval.csv"
+    eval_csv.write_text(eval_csv.read_text().splitlines()[0] + "\n")
+    (folder / "metrics.jsonl").write_text("")
+    (folder / "train.log").write_text("$ minitransfer train ...\niteration 1/4 loss 0.6931\n" + "".join(
+        line + "\n" for line in ending))
+    return folder
+
+
+def test_a_run_killed_for_its_memory_limit_is_said_so_by_report_the_dry_run_and_info(grid, micro_data, tmp_path):
+    folder = _killed_for_memory(grid, [OOM, "srun: error: vm: task 0: Out Of Memory"])
+    killed = f'SLURM killed its training for using more memory than its job may ("{OOM}")'
+    output = _report(grid, tmp_path)
+    assert f"random0/A1B: out of memory: {killed}; ask for more memory per task" in output, output
+    assert "before its first checkpoint" not in output and "--mem=<more>" in output, output
+    dry = CliRunner().invoke(main, _command(micro_data, grid, "--dry-run"))
+    line = next(line for line in dry.stdout.splitlines() if "] random0/A1B" in line)
+    assert killed in line and "--mem=<more>" in line, line
+    said = _info_error(folder)
+    assert killed in said and "--mem=<more>" in said, said
+    assert _info_error(grid / "random0" / "A1B.h5") == said
+
+
+def test_a_run_killed_for_its_memory_limit_after_a_checkpoint_is_said_so_by_info_of_its_weights_file(grid):
+    """Its checkpoint kept: `info A1B.h5` said its run "stopped before its end" alone."""
+    folder = grid / "random0" / "A1B.run"
+    for path in (folder / "result.json", grid / "random0" / "A1B.h5"):
+        path.unlink()
+    with open(folder / "train.log", "a") as log:
+        log.write(f"{OVER_LIMIT}\nsrun: error: node7: task 0: Killed\n")
+    said = _info_error(grid / "random0" / "A1B.h5")
+    assert (f'stopped before its end (out of memory: SLURM killed its training for using more memory than its job '
+            f'may ("{OVER_LIMIT}"); ask for more memory per task') in said, said
+
+
+def test_an_earlier_start_killed_for_memory_is_not_said_of_the_last(grid, tmp_path):
+    """Its memory kill followed by a later start's train lines: that start did not end so."""
+    _killed_for_memory(grid, [OVER_LIMIT, "srun: error: node7: task 0: Killed", "$ minitransfer train ...",
+                              "iteration 1/4 loss 0.6931"])
+    output = _report(grid, tmp_path)
+    assert "out of memory" not in output and "random0/A1B (stopped before its first checkpoint)" in output, output
+
+
+def test_the_lines_a_slurm_task_greps_for_are_those_report_reads(tmp_path):
+    """The task's bash (grep -E -i) and report share one pattern: slurmstepd's lines of either kind and srun's."""
+    log = tmp_path / "train.log"
+    for line, killed in ((OOM, True), (OVER_LIMIT, True), ("srun: error: node7: task 0: Out Of Memory", True),
+                         ("srun: error: node7: task 0: Killed", False)):
+        log.write_text(f"iteration 1/4 loss 0.6931\n{line}\n")
+        assert memory_kills.memory_line(log) == (line if killed else None)
+        grep = subprocess.run(["grep", "-E", "-i", "-q", memory_kills.PATTERN, str(log)])
+        assert grep.returncode == (0 if killed else 1), line
+    task = "\n".join(slurm_task_failure.failure_lines())  # the task's bash greps the one pattern
+    assert f"grep -E -i -m 1 {shlex.quote(memory_kills.PATTERN)}" in task, task

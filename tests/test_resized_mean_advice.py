@@ -36,10 +36,14 @@ def bases(tmp_path_factory):
     return trained, _prepared(root / "target", TARGET)
 
 
-def _mean_warning(target, base):
-    found = preflight.warnings_for(config.resolve(config.TrainConfig(
+def _warnings(target, base):
+    """The warnings of a frozen micro transfer of ``base``'s first layer onto ``target``."""
+    return preflight.warnings_for(config.resolve(config.TrainConfig(
         data=target, copy_from=base, n=1, frozen=True, split="all", preset="micro", device="cpu", max_iter=1)))
-    [mean] = [warning for warning in found if warning.startswith("the mean image of")]
+
+
+def _mean_warning(target, base):
+    [mean] = [warning for warning in _warnings(target, base) if warning.startswith("the mean image of")]
     return mean
 
 
@@ -65,14 +69,10 @@ def test_the_crop_warning_names_the_base_size_too_where_the_two_warnings_name_tw
     """A 16 px base onto 20 px images: the crop warning advised 14 px (the paper's proportion) while the mean image's
     warning advised 16 px (the base's): the crop warning names the base's size as the other way out."""
     trained, target = bases
-    found = preflight.warnings_for(config.resolve(config.TrainConfig(
-        data=target, copy_from=trained[16], n=1, frozen=True, split="all", preset="micro", device="cpu", max_iter=1)))
-    [crop] = [warning for warning in found if "crops of the" in warning]
+    [crop] = [warning for warning in _warnings(target, trained[16]) if "crops of the" in warning]
     assert f"prepare {target} at 14 px (prepare's --size)" in crop, crop  # 12 / (227 / 256) = 13.5
     assert crop.endswith("; or at 16 px, the size of the images the copied layers were trained on, as the mean "
                          "image's warning says"), crop
     assert "prepare " + target + " at 16 px" in _mean_warning(target, trained[16])
-    [crop14] = [warning for warning in preflight.warnings_for(config.resolve(config.TrainConfig(
-        data=target, copy_from=trained[14], n=1, frozen=True, split="all", preset="micro", device="cpu",
-        max_iter=1))) if "crops of the" in warning]
+    [crop14] = [warning for warning in _warnings(target, trained[14]) if "crops of the" in warning]
     assert "; or at" not in crop14, crop14  # a 14 px base: the size named already is its own

@@ -7,28 +7,18 @@ import json
 import pathlib
 
 import h5py
-import numpy as np
+from class_folders import CLASSES, class_folders
 from click.testing import CliRunner
-from PIL import Image
 
 from minitransfer import config
 from minitransfer import train as training
 from minitransfer.cli import main
-from minitransfer.data import folder as folders
 
 DOC = pathlib.Path(__file__).resolve().parents[1] / "docs" / "transfer.md"
-CLASSES = ("ant", "bee", "cat", "dog")
 
 
 def _prepared(root, classes):
-    for number, name in enumerate(CLASSES):
-        if name in classes:
-            for subset, count in (("train", 4), ("val", 2)):
-                (root / subset / name).mkdir(parents=True)
-                for index in range(count):
-                    pixels = np.random.default_rng([number, index, subset == "val"]).integers(0, 255, (16, 16, 3))
-                    Image.fromarray(pixels.astype(np.uint8)).save(root / subset / name / f"{index}.png")
-    return folders.import_folder(root, root.parent / f"{root.name}-16", size=16, workers=0).path
+    return class_folders(root, classes, train=4, val=2)
 
 
 def test_the_page_says_what_eval_does_with_a_test_set_of_a_halfs_classes_numbered_otherwise(tmp_path):

@@ -6,6 +6,7 @@ data: a dataset, archive, checkpoint ... at fault, named); an option is wanted, 
 import shutil
 
 from click.testing import CliRunner
+from exit_code_entries import exit_code_entries
 
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -28,7 +29,6 @@ def test_a_networks_dataset_moved_is_a_usage_error_in_train_copy_from_and_in_eva
         assert len(refused.stderr.splitlines()) == 1 and "--data" in refused.stderr, refused.output
         assert str(tmp_path / "Y") in refused.stderr and "Traceback" not in refused.output, refused.output
     assert (copied.exit_code, scored.exit_code) == (2, 2), (copied.output, scored.output)
-    shown = " ".join(CliRunner().invoke(main, ["eval", "--help"], terminal_width=1000).output.split())
-    usage = shown.split("Exit codes: ")[1].split(" 2 usage (", 1)[1].split("), 65 bad data", 1)[0]
+    usage = exit_code_entries(CliRunner().invoke(main, ["eval", "--help"], terminal_width=1000).output)[2]
     assert "the dataset it was trained on gone from its folder" in usage, usage
     assert CliRunner().invoke(main, ["eval", "X3Y.h5", "--data", "Y-moved", "--device", "cpu"]).exit_code == 0

@@ -10,38 +10,20 @@ import types
 import h5py
 import numpy as np
 import pytest
+from class_folders import CLASSES, class_folders
 from click.testing import CliRunner
-from PIL import Image
 
 from minitransfer import config
 from minitransfer import train as training
 from minitransfer.cli import main
-from minitransfer.data import folder as folders
 from minitransfer.moved_classes import renumbered_half
-
-CLASSES = ("ant", "bee", "cat", "dog")
-
-
-def _tree(root, classes):
-    """``root``/train/<class>/ and ``root``/val/<class>/ of ``classes``: images tinted by their class, each file
-    the same wherever it is written (seeded by class and number)."""
-    for number, name in enumerate(CLASSES):
-        if name not in classes:
-            continue
-        for subset, count in (("train", 6), ("val", 5)):
-            (root / subset / name).mkdir(parents=True)
-            for index in range(count):
-                rng = np.random.default_rng([number, index, subset == "val"])
-                pixels = rng.integers(0, 120, (16, 16, 3)) + np.eye(3, dtype=np.int64)[number % 3] * 120
-                Image.fromarray(pixels.astype(np.uint8)).save(root / subset / name / f"{index}.png")
-    return folders.import_folder(root, root.parent / f"{root.name}-16", size=16, workers=0).path
 
 
 @pytest.fixture(scope="module")
 def network(tmp_path_factory):
     """A micro network trained on half A of a random split of the four classes, and its dataset."""
     folder = tmp_path_factory.mktemp("renumbered")
-    data = _tree(folder / "all", CLASSES)
+    data = class_folders(folder / "all", CLASSES)
     net = folder / "baseA.h5"
     training.train(config.TrainConfig(out=str(net), data=str(data), preset="micro", split="random", half="A",
                                       batch_size=4, max_iter=6, eval_every=6, seed=1, quiet=True, device="cpu"))
@@ -60,7 +42,7 @@ def test_a_test_set_of_its_classes_alone_is_scored_as_the_dataset_that_numbers_t
     with h5py.File(net, "r") as f:
         half = [entry["wnid"] for entry in json.loads(f.attrs["classes"])]
     assert [CLASSES.index(name) for name in half] != list(range(len(half)))  # the test set numbers them otherwise
-    test_set = _tree(folder / "test", half)
+    test_set = class_folders(folder / "test", half)
     scored, notes = _scores(net, "--data", test_set)
     assert scored["images"] == own["images"] == 5 * len(half)
     assert scored["top1"] == own["top1"] and scored["top5"] == own["top5"]
@@ -71,8 +53,8 @@ def test_a_test_set_of_its_classes_alone_is_scored_as_the_dataset_that_numbers_t
 
 def test_a_test_set_with_a_class_besides_is_still_refused(network):
     net, _, folder = network
-    result = CliRunner().invoke(main, ["eval", str(net), "--data", str(_tree(folder / "more", ("ant", "cat", "dog"))),
-                                       "--device", "cpu"])
+    more = class_folders(folder / "more", ("ant", "cat", "dog"))
+    result = CliRunner().invoke(main, ["eval", str(net), "--data", str(more), "--device", "cpu"])
     assert result.exit_code == 65, result.output
     assert "Traceback" not in result.output
 

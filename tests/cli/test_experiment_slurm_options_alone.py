@@ -5,12 +5,10 @@ last of several lines, and named the four options alone, not the one given."""
 from click.testing import CliRunner
 
 from minitransfer.cli import main
-from minitransfer.data import synthetic
 
 
-def test_a_slurm_option_without_emit_slurm_is_refused_first_naming_it(tmp_path):
-    data, out = tmp_path / "data", tmp_path / "grid"
-    synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
+def test_a_slurm_option_without_emit_slurm_is_refused_first_naming_it(micro_data, tmp_path):
+    data, out = micro_data, tmp_path / "grid"
     # --max-iter 4: a schedule the grid warns of (few evaluations) before it trains
     result = CliRunner().invoke(main, ["experiment", "--data", str(data), "-o", str(out), "--layers", "1",
                                        "--max-iter", "4", "--device", "cpu", "--dry-run", "--time", "1:00:00",

@@ -12,6 +12,7 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
+from exit_code_entries import exit_code_entries
 
 import hangup
 from minitransfer.cli import _errors, main
@@ -32,8 +33,7 @@ def _help(name):
 
 def named_codes(name):
     """The codes the "Exit codes:" paragraph of `prepare NAME --help` names ("0 done, 2 usage (...), ...")."""
-    paragraph = " ".join(_help(name).partition("Exit codes: ")[2].partition("\n\n")[0].split())
-    return {int(code) for code in re.findall(r"(?:^|, )(\d+) ", re.sub(r"\([^()]*\)", "", paragraph))}
+    return set(exit_code_entries(_help(name)))
 
 
 def test_every_prepare_command_is_checked():
