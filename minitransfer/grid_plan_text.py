@@ -114,6 +114,19 @@ def waiting_on_refused(runs, statuses):
     return waiting
 
 
+def waiting_words(waiting):
+    """"4 not run (copying from random2/baseA, which its train refuses as it stands)": the runs that copy from a run
+    its train refuses (``waiting``: :func:`waiting_on_refused`), which the grid tries, counted to train; "" for none.
+    One wording for the dry run's count and the grid's start line (before, the start said "10 to run" where the dry
+    run said "6 to train, 4 not run")."""
+    if not waiting:
+        return ""
+    refused = sorted(set(waiting.values()))
+    many = len(refused) > 1
+    return (f"{len(waiting)} not run (copying from {some_names(refused)}, which {'their' if many else 'its'} "
+            f"train refuses as {'they stand' if many else 'it stands'})")
+
+
 def describe_plan(runs, out, options, train_command, statuses=None):
     """The plan as text, one line per run: status (:func:`run_status`, or ``statuses``, the runs' as
     the caller looked at them, each a :class:`RunStatus`; a run to train whose train failed before says so, with
