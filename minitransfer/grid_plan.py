@@ -202,9 +202,19 @@ def _changes(runs, out, options, plan):
             del differ["data"]
         unset = {name for name in differ if options.get(name) is None and recorded.get(name) is None}
         if differ:
-            return (named_differences(differ, unset),
+            return (preset_by_default(named_differences(differ, unset), options, asked_plan.dataset.image_size),
                     f"run {base.name}" if base.name in listed else f"run {base.name}, which it does not list")
     return [], None
+
+
+def preset_by_default(differ, options, image_size):
+    """The differences ``differ`` (texts "`name` before -> now"), that of a preset ``options`` leave to its default
+    for the images of ``image_size`` (H, W) said so: "`preset` 'micro' -> 'mini', the default for 36 px images as no
+    `preset` was given". Before, "--preset 'micro' -> 'mini'" alone, as if the user had given --preset mini."""
+    if options.get("preset") is not None or image_size is None:
+        return list(differ)
+    by_default = f", the default for {max(image_size)} px images as no `preset` was given"
+    return [f"{text}{by_default}" if text.startswith("`preset` ") else text for text in differ]
 
 
 def left_alone(runs, out, states=None, read=None):
