@@ -6,14 +6,11 @@ import re
 
 from click.testing import CliRunner
 
+from test_grid_dry_run_as_run import _grid_command  # the same grid: its dry run's lines are checked there
+
 from minitransfer import experiment as grid
 from minitransfer.cli import main
 from minitransfer.data import synthetic
-
-
-def _grid_command(data, out, *more):
-    return ["experiment", "--data", str(data), "-o", str(out), "--layers", "1", "--no-fine-tuned", "--max-iter", "4",
-            "--eval-every", "2", "--device", "cpu", *more]
 
 
 def test_the_start_line_and_the_start_numbers_count_what_the_dry_run_counts(tmp_path):
