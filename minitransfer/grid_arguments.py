@@ -118,3 +118,22 @@ def _listed(name, value, what):
     if isinstance(value, (str, bytes, collections.abc.Mapping)) or not isinstance(value, collections.abc.Iterable):
         raise config_checks.ConfigError(f"`{name}` must be {what}, got {type(value).__name__}")
     return list(value)
+
+
+def repeated_option(given):
+    """The one rule for an experiment option given a value more than once (--split-seed 0 --split-seed 0, --layers
+    1,1, --per-class 10,10, --split natural --split natural, --random-frozen 2,2): refused, as plan_grid refuses
+    them; before, the --split-seed refused and the others silently dropped. A repeat plans nothing more (each network
+    once), but is most often a slip for another value ("1,1" for "1,2"), whose networks the grid then never trains,
+    missed in the morning's report; refused before any work, it costs one retyped option. ``given``: (option, what
+    one value is, the values in the order given, each layer range expanded[, the text given: "1-3,2"]). (option,
+    message) of the first option that repeats one, or None."""
+    for option, what, values, *text in given:
+        counts = collections.Counter(values)
+        twice = list(dict.fromkeys(value for value in values if counts[value] > 1))
+        if twice:
+            shown = f"{option} {text[0]}" if text else " ".join(f"{option} {value}" for value in values) \
+                if option.startswith("--split") else f"{option} {','.join(map(str, values))}"
+            return option, (f"each {what} once, got {', '.join(map(str, twice))} more than once ({shown}): a repeat "
+                            f"is refused, as it is most often a slip for another {what}")
+    return None

@@ -23,12 +23,13 @@ import shlex
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
+from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, counted, run_dir, run_fields, some_names,
                                      weights_path)
 from minitransfer.grid_folder import GridLock, check_not_nested, check_place, others_at_work
-from minitransfer.grid_plan import left_alone, option_label, plan_changes, recorded_run
+from minitransfer.grid_plan import left_alone, option_label, plan_changes, preset_by_default, recorded_run
 from minitransfer.grid_plan_text import transfers_there
-from minitransfer.grid_preflight import check_memory
+from minitransfer.grid_preflight import check_memory, resolved_plan
 from minitransfer.grid_trained import (DatasetPreparedAgain, DatasetsAsPlanned, PlannedConfigs, copied_saved_base,
                                        dataset_fingerprint, plan_seed, planned_config, seeded_by_hand, trained_file,
                                        trained_otherwise)
@@ -76,12 +77,22 @@ def check_finished(runs, out, options, progress=None, plans=None):
             _refuse_prepared_again(out, run, options, plans=plans)
             if seeded_by_hand(out, run, options) and not trained_otherwise(out, run, options, ("seed",), plans):
                 raise GridMismatch(_not_the_grids(runs, out, run, options, differ[0], plans))
+            differ = preset_by_default(differ, options, _image_size(run, out, options))
             raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
                                f"({'; '.join(differ)}){_also_otherwise(runs[index + 1:], out, options, plans)}; "
                                f"to go on with the runs there, give the options as they were trained (the first value "
                                f"of each; a default of another version too); or choose another output folder for "
                                f"this grid; or, to train them again here, delete the runs trained otherwise first "
                                f"(what they trained is lost)")
+
+
+def _image_size(run, out, options):
+    """The (H, W) of the images ``run`` trains on as ``options`` plan it (its base's dataset, whose size chose the
+    default preset), or None where they do not resolve (refused elsewhere)."""
+    try:
+        return resolved_plan(run.base if run.parent else run, out, options).dataset.image_size
+    except (config.ConfigError, config.DataMismatch, datasets.DatasetError):
+        return None
 
 
 def _also_otherwise(rest, out, options, plans):

@@ -5,6 +5,7 @@ already finished and to run as it starts (:func:`already_finished`), the "[K/N]"
 
 import time
 
+from minitransfer.grid_plan_text import waiting_words
 from minitransfer.progress import duration, until
 from minitransfer.rundir import RESULT_FILE
 
@@ -15,10 +16,12 @@ class StartNumbers:
     as it stands when the line is said. A run whose result.json alone is written again (``again``: their
     names) is not among them, nor is one that another process took or finished before its line was said."""
 
-    def __init__(self, pending, again):
+    def __init__(self, pending, again, waiting=()):
         self.again, self.trained, self.numbers = again, len(pending) - len(again), {}
         self.elsewhere = set()  # the names of the runs dropped from the N: another process's, unnumbered
-        self.not_run = set()  # and those a failed base left unrun, unnumbered
+        # and those a failed base left unrun, unnumbered: from the start, those copying from a run its train refuses
+        # (``waiting``, :func:`minitransfer.grid_plan_text.waiting_on_refused`), as the dry run counts them
+        self.not_run = set(waiting)
 
     @property
     def total(self):
@@ -31,7 +34,9 @@ class StartNumbers:
         return run.name not in self.numbers and run.name not in self.again
 
     def start(self, run):
-        """Number ``run`` as its start line is said, unless it has its number already (it starts again)."""
+        """Number ``run`` as its start line is said, unless it has its number already (it starts again); one
+        counted not run as it waited on a refused base (its checkpoint fixed meanwhile) is among the N again."""
+        self.not_run.discard(run.name)
         if self.unnumbered(run):
             self.numbers[run.name] = len(self.numbers) + 1
 
@@ -57,10 +62,13 @@ class StartNumbers:
         return self.numbers.get(run.name)
 
 
-def already_finished(finished, runs, numbers, lost):
-    """"F of R runs already finished; N to run[; A result.json to write again][; L not trained (see above)]":
-    ``finished`` and ``lost`` the names of those runs among ``runs``, ``numbers`` the :class:`StartNumbers`."""
+def already_finished(finished, runs, numbers, lost, waiting=None):
+    """"F of R runs already finished; N to run[; W not run (copying from ...)][; A result.json to write again][; L
+    not trained (see above)]": ``finished`` and ``lost`` the names of those runs among ``runs``, ``numbers`` the
+    :class:`StartNumbers`, ``waiting`` those copying from a run its train refuses
+    (:func:`minitransfer.grid_plan_text.waiting_on_refused`), counted as the dry run counts them."""
     return (f"{len(finished)} of {len(runs)} runs already finished; {numbers.total} to run"
+            + (f"; {waiting_words(waiting)}" if waiting else "")
             + (f"; {len(numbers.again)} {RESULT_FILE} to write again" if numbers.again else "")
             + (f"; {len(lost)} not trained (see above)" if lost else ""))
 

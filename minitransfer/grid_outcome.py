@@ -16,7 +16,8 @@ from minitransfer.rundir import NOTHING_TO_DO, RESULT_FILE, divergence
 from minitransfer.results import METRICS_FILE
 from minitransfer.run_remedies import TRAIN_GRID_AGAIN
 from minitransfer.experiment import CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, some_names
-from minitransfer.grid_status import LOG_TAIL, error_line, last_log_line
+from minitransfer.grid_plan_text import bad_checkpoint_step, checkpoint_refused
+from minitransfer.grid_status import BAD_CHECKPOINT, LOG_TAIL, error_line, last_log_line
 from minitransfer.run_labels import name_order
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
@@ -195,7 +196,8 @@ class GridOutcome:
         for name in sorted(self.failed, key=name_order):  # as the report lists them, whichever ended first
             failure = self.failure(name)
             key = "deleted" if failure.deleted else "moved" if failure.moved else "unwritable" if \
-                failure.unwritable else "killed" if name in killed else failure.code
+                failure.unwritable else "killed" if name in killed else \
+                BAD_CHECKPOINT if failure.code == EXIT_BAD_DATA and checkpoint_refused(failure.log) else failure.code
             groups.setdefault(key, []).append(name)
         return [worded(failure_cause(key, names, [self.failure(name) for name in names]))
                 + quoted_errors(names, [self.failure(name) for name in names]) for key, names in groups.items()]
@@ -248,6 +250,12 @@ def failure_cause(key, names, failures, rerun=SAME_CALL):
     elif key == EXIT_IO:
         why = (f"an I/O error (exit 74): the disk is full, or a file cannot be written or read, which {read} names; "
                f"free space or fix the permissions, then {rerun}")
+    elif key == BAD_CHECKPOINT:
+        folders = [failure.log.parent for failure in failures]
+        others = f" (and the {CHECKPOINT_FILE} of each of the others)" if several else ""
+        why = (f"bad data (exit 65): {their} {CHECKPOINT_FILE} {'are' if several else 'is'} damaged, which {their} "
+               f"train refuses to resume; {bad_checkpoint_step(folders[0])}{others}, then {rerun} to train {them} "
+               f"from the start")
     elif key == EXIT_BAD_DATA:
         why = (f"bad data (exit 65): a dataset, checkpoint or weights file is damaged or does not fit, which {read} "
                f"names; fix or replace it, then {rerun}")

@@ -202,9 +202,19 @@ def _changes(runs, out, options, plan):
             del differ["data"]
         unset = {name for name in differ if options.get(name) is None and recorded.get(name) is None}
         if differ:
-            return (named_differences(differ, unset),
+            return (preset_by_default(named_differences(differ, unset), options, asked_plan.dataset.image_size),
                     f"run {base.name}" if base.name in listed else f"run {base.name}, which it does not list")
     return [], None
+
+
+def preset_by_default(differ, options, image_size):
+    """The differences ``differ`` (texts "`name` before -> now"), that of a preset ``options`` leave to its default
+    for the images of ``image_size`` (H, W) said so: "`preset` 'micro' -> 'mini', the default for 36 px images as no
+    `preset` was given". Before, "--preset 'micro' -> 'mini'" alone, as if the user had given --preset mini."""
+    if options.get("preset") is not None or image_size is None:
+        return list(differ)
+    by_default = f", the default for {max(image_size)} px images as no `preset` was given"
+    return [f"{text}{by_default}" if text.startswith("`preset` ") else text for text in differ]
 
 
 def left_alone(runs, out, states=None, read=None):
@@ -245,13 +255,45 @@ def left_alone(runs, out, states=None, read=None):
                                                                                                "another process"))
     unfinished += sum(map(len, copies.values()))
     them = "them" if unfinished > 1 else "it"
+    what, options = _what_differs(kinds, runs)
     finish = ("" if not unfinished else
               f"; another experiment works on {out} now, which may train {them}" if others_at_work(out) else
-              f"; to train {them}, {_first(steps)}rerun with the --layers, --split-seed and other options that planned "
-              f"{them}")
+              f"; to train {them}, {_first(steps)}rerun with the {options} that planned {them}")
     return (f"{out} holds {count} run{'s' if count > 1 else ''} of an earlier plan that this grid does not plan "
-            f"(other layers, split seeds or treatments), left as {'they are' if count > 1 else 'it is'}: {held}; the "
+            f"(other {what}), left as {'they are' if count > 1 else 'it is'}: {held}; the "
             f"report of {out} reads the finished ones with this grid's{finish}")
+
+
+# What may make an earlier plan's run one a grid does not plan, and the options that plan it (:func:`_what_differs`)
+_DIFFERENCES = {"split": ("split seeds", "--split-seed"), "replicate": ("replicates", "--replicates"),
+                "per_class": ("per-class counts", "--per-class"), "random": ("random-frozen layers", "--random-frozen"),
+                "layer": ("layers", "--layers")}
+_ANY_DIFFERENCE = ("layers, split seeds or treatments", "--layers, --split-seed and other options")
+
+
+def _what_differs(others, runs):
+    """("replicates", "--replicates option"): what sets the runs ``others`` (those an earlier plan lists, left alone)
+    apart from ``runs`` (those planned now), and the options that planned them; where some differ otherwise (another
+    treatment, a run planned by no option), :data:`_ANY_DIFFERENCE`. Before, always that, which sent a researcher who
+    had given fewer --replicates or --per-class counts to --layers and --split-seed."""
+    splits = {(run.split, run.split_seed) for run in runs}
+    kinds = {run.split for run in runs}
+    counts = {run.per_class for run in runs if run.kind == "reduced"}
+    random = {run.n for run in runs if run.kind == "random-frozen"}
+    layers = {run.n for run in runs if run.kind in ("selffer", "transfer")}
+    found = []
+    for other in others:
+        key = ("split" if other.split == "random" else "replicate" if other.split in kinds else None) \
+            if (other.split, other.split_seed) not in splits else \
+            "per_class" if other.kind == "reduced" and other.per_class not in counts else \
+            "random" if other.kind == "random-frozen" and other.n not in random else \
+            "layer" if other.kind in ("selffer", "transfer") and other.n not in layers else None
+        if key is None:
+            return _ANY_DIFFERENCE
+        if key not in found:
+            found.append(key)
+    words, options = zip(*(_DIFFERENCES[key] for key in _DIFFERENCES if key in found))  # in one order
+    return " or ".join(words), f"{' and '.join(options)} option{'s' if len(options) > 1 else ''}"
 
 
 def _first(steps):

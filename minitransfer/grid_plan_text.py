@@ -4,12 +4,14 @@ before a train takes a run it would refuse (:func:`first_step`).
 """
 
 import os
+import pathlib
 import shlex
 import time
 
+from minitransfer import checkpoint as checkpoints
 from minitransfer import models
 from minitransfer.progress import dated
-from minitransfer.experiment import LOG_FILE, run_dir, some_names, train_arguments, weights_path
+from minitransfer.experiment import CHECKPOINT_FILE, LOG_FILE, run_dir, some_names, train_arguments, weights_path
 from minitransfer.grid_status import (BAD_CHECKPOINT, BEING_TRAINED, DONE, NOT_RESUMABLE, RESULT_LOST, RESUME, TODO,
                                       TRIED, WEIGHTS_ALONE, WRITE_AGAIN, error_line, network_gone, result_lost,
                                       run_status)
@@ -31,9 +33,33 @@ def _last_try(folder):
     return f"its last try failed ({when}): {error}" if error else None
 
 
+def bad_checkpoint_step(folder):
+    """"delete OUT/random2/baseA.run/checkpoint.h5": the one step after which a grid trains the run of ``folder``,
+    whose checkpoint its train refuses to resume, from the start (its train.log kept), as the dry run and the grid's
+    end (:meth:`minitransfer.grid_outcome.GridOutcome.causes`) say it, and its train. Before, the dry run said
+    "delete OUT/random2/baseA.run", its train the checkpoint.h5, the grid's end "fix or replace it"."""
+    return f"delete {pathlib.Path(folder) / CHECKPOINT_FILE}"
+
+
+def checkpoint_refused(log):
+    """Whether the run whose train.log is ``log`` (None: not known) has a checkpoint.h5 beside it that cannot be
+    read, as :func:`minitransfer.grid_status.run_status` judges a bad checkpoint (its train refuses it)."""
+    path = None if log is None else pathlib.Path(log).parent / CHECKPOINT_FILE
+    if path is None or not path.is_file():  # none (read_meta says "not found" as a CheckpointError)
+        return False
+    try:
+        checkpoints.read_meta(path)
+    except checkpoints.CheckpointError:
+        return True
+    except OSError:  # gone, or unreadable now: not that
+        return False
+    return False
+
+
 # What a dry run adds to a run whose train the grid runs and which refuses it (TRIED): its exit code, what to do
-_REMEDIES = {BAD_CHECKPOINT: (65, "delete {folder}", "to train {it} from the start"),
-             WEIGHTS_ALONE: (2, "move {weights} away", "to train {it} again")}
+_REMEDIES = {BAD_CHECKPOINT: (65, lambda out, run: bad_checkpoint_step(run_dir(out, run)),
+                             "to train {it} from the start"),
+             WEIGHTS_ALONE: (2, lambda out, run: f"move {weights_path(out, run.name)} away", "to train {it} again")}
 
 
 def first_step(out, run, kind, runs=(), copies=None):
@@ -58,7 +84,7 @@ def _copies(out, run, kind, runs):
 def _step(out, run, kind, copies):
     """:func:`first_step` of ``run``, of status ``kind`` (one of :data:`_REMEDIES`), with ``copies`` (:func:`_copies`)
     looked at once by its caller."""
-    step = _REMEDIES[kind][1].format(folder=run_dir(out, run), weights=weights_path(out, run.name))
+    step = _REMEDIES[kind][1](out, run)
     if not copies:
         return step
     names = list(copies)
@@ -112,6 +138,19 @@ def waiting_on_refused(runs, statuses):
         if parent in refused:
             waiting[run.name] = parent
     return waiting
+
+
+def waiting_words(waiting):
+    """"4 not run (copying from random2/baseA, which its train refuses as it stands)": the runs that copy from a run
+    its train refuses (``waiting``: :func:`waiting_on_refused`), which the grid tries, counted to train; "" for none.
+    One wording for the dry run's count and the grid's start line (before, the start said "10 to run" where the dry
+    run said "6 to train, 4 not run")."""
+    if not waiting:
+        return ""
+    refused = sorted(set(waiting.values()))
+    many = len(refused) > 1
+    return (f"{len(waiting)} not run (copying from {some_names(refused)}, which {'their' if many else 'its'} "
+            f"train refuses as {'they stand' if many else 'it stands'})")
 
 
 def describe_plan(runs, out, options, train_command, statuses=None):

@@ -27,11 +27,12 @@ from minitransfer.grid_progress import RunsTraining, StoppingLog, TimeLeft, Warn
 from minitransfer.experiment import default_train_command, train_arguments, weights_path
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import plan_and_fault, write_plan
+from minitransfer.grid_plan_text import waiting_on_refused
 from minitransfer.grid_retirement import GridRetirement
 from minitransfer.grid_run_ends import RunEnds
 from minitransfer.grid_rerun_notes import tried_again
 from minitransfer.grid_status import (finished_and_lost, is_finished, result_lost, result_written_again,
-                                      unreadable_result)
+                                      run_status, unreadable_result)
 
 STOP_RESEND_SECONDS = 1.0
 
@@ -91,10 +92,15 @@ class GridRunner(RunEnds, RunsElsewhere):
         self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
         self.training = RunsTraining(lambda line: self.log(line), progress_every)  # how far each has got
         written_again = [run for run in self.pending if result_written_again(out, run, plans.states)]
-        self.numbers = StartNumbers(self.pending, {run.name for run in written_again})  # "[K/N] start RUN"
+        # the runs copying from one its train refuses (tried, it fails): not run, as the dry run counts them (before,
+        # "10 to run" where it said "6 to train, 4 not run", and "[1/10]" then "[2/6]"); another train's refusals
+        # are not minitransfer's to judge
+        waiting = waiting_on_refused(self.pending, [run_status(out, run, plans.states) for run in self.pending]) \
+            if own_train else {}
+        self.numbers = StartNumbers(self.pending, {run.name for run in written_again}, waiting)  # "[K/N] start RUN"
         self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
-        if finished or self.outcome.lost or written_again:  # before, said only where some run was finished
-            log(already_finished(finished, runs, self.numbers, self.outcome.lost))
+        if finished or self.outcome.lost or written_again or waiting:  # before, said only where some run was finished
+            log(already_finished(finished, runs, self.numbers, self.outcome.lost, waiting))
         again = tried_again(self.pending, out, written_again, plans.states)
         if again:
             log(again)

@@ -944,7 +944,7 @@ def test_the_dry_run_shows_an_interrupted_run_as_resumed_not_as_a_new_one(traine
             checkpoint.unlink()
         result = CliRunner().invoke(main, arguments)
         assert result.exit_code == 0, result.output
-        refused = (f"  (its train refuses to resume it, exit 65: delete {checkpoint.parent} to train it from the "
+        refused = (f"  (its train refuses to resume it, exit 65: delete {checkpoint} to train it from the "
                    f"start)") if status == "bad checkpoint" else ""
         assert f"  [{status}] random0/A1B  (after random0/baseA){refused}\n" in result.output, result.output
         assert "  [done] random0/B1B  (after random0/baseB)\n" in result.output

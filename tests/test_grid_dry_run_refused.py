@@ -18,8 +18,8 @@ INTERRUPTED, SELFFER = "random0/A1B", "random0/B1B"  # the fixture's transfer at
 
 def _bad_checkpoint(folder, place, run):
     (folder / grid.CHECKPOINT_FILE).write_bytes(b"damaged by hand")
-    return f"its train refuses to resume it, exit 65: delete {folder} to train it from the start", \
-        lambda: shutil.rmtree(folder)
+    return f"its train refuses to resume it, exit 65: delete {folder / grid.CHECKPOINT_FILE} to train it from the " \
+        f"start", lambda: (folder / grid.CHECKPOINT_FILE).unlink()
 
 
 def _weights_alone(folder, place, run):

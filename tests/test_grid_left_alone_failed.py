@@ -23,7 +23,7 @@ def test_a_run_left_alone_whose_train_failed_is_not_said_to_be_not_started(tmp_p
     said = grid_check.left_alone(runs, out)
     assert "not started" not in said, said
     assert "1 failed, its train.log ending on the error (random0/A2B)" in said, said
-    assert said.endswith("to train it, rerun with the --layers, --split-seed and other options that planned it"), said
+    assert said.endswith("to train it, rerun with the --layers option that planned it"), said
 
 
 def test_failed_runs_left_alone_are_counted_apart_from_those_not_started(tmp_path):

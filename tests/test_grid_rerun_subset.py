@@ -27,16 +27,16 @@ def test_a_grid_rerun_with_fewer_layers_says_which_runs_it_leaves_alone(micro_da
     lines = []
     outcome = scheduler.run_grid(FULL[:3], out, options, log=lines.append, poll_seconds=0.01)
     assert outcome.finished == ["random0/baseA", "random0/baseB", "random0/A1B"]
-    assert _notes(lines) == [f"note: {out} holds 1 run of an earlier plan that this grid does not plan (other layers, "
-                             f"split seeds or treatments), left as it is: 1 not started (random0/A2B); the report of "
-                             f"{out} reads the finished ones with this grid's; to train it, rerun with the --layers, "
-                             f"--split-seed and other options that planned it"]
+    assert _notes(lines) == [f"note: {out} holds 1 run of an earlier plan that this grid does not plan (other layers), "
+                             f"left as it is: 1 not started (random0/A2B); the report of "
+                             f"{out} reads the finished ones with this grid's; to train it, rerun with the --layers "
+                             f"option that planned it"]
 
     lines.clear()
     outcome = scheduler.run_grid([*FULL[:2], FULL[3]], out, options, log=lines.append, poll_seconds=0.01)
     assert (outcome.finished, outcome.skipped) == (["random0/A2B"], ["random0/baseA", "random0/baseB"])
-    assert _notes(lines) == [f"note: {out} holds 1 run of an earlier plan that this grid does not plan (other layers, "
-                             f"split seeds or treatments), left as it is: 1 finished (random0/A1B); the report of "
+    assert _notes(lines) == [f"note: {out} holds 1 run of an earlier plan that this grid does not plan (other layers), "
+                             f"left as it is: 1 finished (random0/A1B); the report of "
                              f"{out} reads the finished ones with this grid's"]
 
     lines.clear()
@@ -59,8 +59,8 @@ def test_runs_left_alone_while_another_experiment_works_on_the_folder_are_not_sa
     out = tmp_path / "grid"
     options = {"data": "/data/synthetic", "max_iter": 4, "seed": 0, "device": "cpu", "preset": "micro"}
     grid_plan_file.write_plan(out, FULL, options, ["train"])
-    assert grid_check.left_alone(FULL[:3], out).endswith("to train it, rerun with the --layers, --split-seed and "
-                                                         "other options that planned it")
+    assert grid_check.left_alone(FULL[:3], out).endswith("to train it, rerun with the --layers option that planned "
+                                                         "it")
     descriptor = os.open(out / grid_check.GridLock.WORKING, os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_SH)  # as that grid holds it

@@ -109,23 +109,11 @@ def _plan_summary(runs, statuses):
     return (f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {len(folders)} folder"
             f"{'s' if len(folders) != 1 else ''} ({', '.join(shown[:3] if more else shown)}{more}): "
             f"{finished} finished, {to_train} to train"
-            + _waiting_words(waiting)
+            + (f", {grid_plan_text.waiting_words(waiting)}" if waiting else "")
             + (f", {again} {RESULT_FILE} to write again from {'their' if again > 1 else 'its'} checkpoint"
                f"{'s' if again > 1 else ''}" if again else "")
             + (f", {elsewhere} being trained by another process" if elsewhere else "")
             + (f", {lost} finished whose {RESULT_FILE} is lost (not trained)" if lost else ""))
-
-
-def _waiting_words(waiting):
-    """", 4 not run (copying from random2/baseA, which its train refuses as it stands)": the runs of a dry run's
-    count that copy from a run its train refuses (``waiting``: :func:`minitransfer.grid_plan_text.waiting_on_refused`),
-    which the grid tries, counted to train; "" for none."""
-    if not waiting:
-        return ""
-    refused = sorted(set(waiting.values()))
-    many = len(refused) > 1
-    return (f", {len(waiting)} not run (copying from {grid.some_names(refused)}, which {'their' if many else 'its'} "
-            f"train refuses as {'they stand' if many else 'it stands'})")
 
 
 def _would_run_on(devices, slots, pending, runs, lost=0):

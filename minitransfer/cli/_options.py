@@ -216,4 +216,4 @@ def per_class_counts(ctx, param, value):
         if not 1 <= int(part) <= config_checks.MAX_COUNT:
             raise click.BadParameter(f"images per class must lie in 1..{config_checks.MAX_COUNT} (each count 1 or "
                                      f"more), got {part}")
-    return tuple(sorted({int(part) for part in parts}))
+    return tuple(int(part) for part in parts)  # in the order given, repeats kept: experiment refuses them

@@ -7,8 +7,8 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import (config, config_checks, grid_caveats, grid_check, grid_cost, grid_folder, grid_options,
-                          grid_preflight, grid_status, models, optim, scheduler, slurm)
+from minitransfer import (config, config_checks, grid_arguments, grid_caveats, grid_check, grid_cost, grid_folder,
+                          grid_options, grid_preflight, grid_status, models, optim, scheduler, slurm)
 from minitransfer.slurm_sbatch import check_not_the_scripts_own
 from minitransfer.slurm_time import carried_over, parse_time_limit
 from minitransfer.data import dataset, synthetic
@@ -258,6 +258,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     """
     data = pathlib.Path(data) if data is not None else run(_builtin_data)
     preset = run(lambda: _preset_of(train_options["preset"], data))
+    layers_text, random_frozen_text = layers, random_frozen
     layers = preset.layers if layers is None else _parse_layers(layers, preset, "--layers")
     random_frozen = _parse_layers(random_frozen, preset, "--random-frozen")
     if source_data and ctx.get_parameter_source("splits") == click.core.ParameterSource.DEFAULT:
@@ -278,9 +279,14 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         raise click.BadParameter("the natural split plans frozen transfers only (AnB, BnA: Figure 3), the controls "
                                  "on all classes none: fine-tuned ones are planned for the random split (add --split "
                                  "random) and --source-data", param_hint="--fine-tuned")
-    if len(set(split_seeds)) < len(split_seeds):
-        raise click.BadParameter(f"each split seed once, got {' '.join(map(str, split_seeds))}",
-                                 param_hint="--split-seed")
+    repeated = grid_arguments.repeated_option([
+        ("--split", "split", splits), ("--split-seed", "split seed", split_seeds),
+        ("--layers", "n", _given_layers(layers_text, preset), layers_text),
+        ("--random-frozen", "n", _given_layers(random_frozen_text, preset), random_frozen_text),
+        ("--per-class", "count", per_class)])
+    if repeated:  # one rule for them all (before, --split-seed refused, the others dropped)
+        raise click.BadParameter(repeated[1], param_hint=repeated[0])
+    per_class = tuple(sorted(per_class))
     if not emit_slurm and (gres or partition or time_limit or sbatch_options):  # before any work or warning
         given = " ".join(shlex.join([name, value]) for name, values in (
             ("--gres", [gres]), ("--partition", [partition]), ("--time", [time_limit]),
@@ -392,3 +398,9 @@ def _parse_layers(text, preset, option):
     if not layers and (option == "--layers" or text.strip()):
         raise click.BadParameter(f"no n in {text!r} (e.g. 1-{preset.copyable} or 1,3,5)", param_hint=option)
     return layers
+
+
+def _given_layers(text, preset):
+    """The n of --layers or --random-frozen ``text`` (checked by :func:`_parse_layers`), in the order given, each
+    range expanded, repeats kept ("1-3,2": 1, 2, 3, 2); none for the default (None)."""
+    return [n for part in (text or "").split(",") if part.strip() for n in grid.parse_layers(part, preset.copyable)]
