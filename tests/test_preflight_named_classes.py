@@ -152,5 +152,5 @@ def test_a_base_of_a_size_its_crops_do_not_fit_names_its_size_in_both_warnings(s
                          f"{CROP / 16:.0%}; prepare {found[32]} at 16 px (prepare's --size) to give them images of "
                          f"the size they were trained on: {_prepare_at(found[32], 16)}"), mean
     assert crop.endswith(f"prepare {found[32]} at 14 px (prepare's --size) to keep the paper's proportion; or at "
-                         f"16 px, the size of the images the copied layers were trained on, as the mean image's warning "
-                         f"says"), crop
+                         f"16 px, the size of the images the copied layers were trained on, as the mean image's "
+                         f"warning says"), crop

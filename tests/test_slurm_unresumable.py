@@ -28,9 +28,9 @@ def emitted(tmp_path, train_command=OURS):
 
 def refused_line(out, name):
     """The line submit.sh says of run ``name`` with a damaged checkpoint: the dry run's words (grid_plan_text)."""
-    return (f"  run {name}: {out / f'{name}.run' / grid.CHECKPOINT_FILE} cannot be read as a checkpoint (bad "
-            f"checkpoint): its train refuses to resume it, exit 65: delete {out / f'{name}.run' / grid.CHECKPOINT_FILE} to "
-            "train it from the start\n")
+    checkpoint = out / f"{name}.run" / grid.CHECKPOINT_FILE
+    return (f"  run {name}: {checkpoint} cannot be read as a checkpoint (bad checkpoint): its train refuses to resume "
+            f"it, exit 65: delete {checkpoint} to train it from the start\n")
 
 
 def test_a_base_with_a_damaged_checkpoint_is_not_submitted_nor_its_transfers(tmp_path, fake_slurm):
