@@ -23,7 +23,7 @@ from minitransfer.result_checks import ResultContradicted, check_against_curve, 
 from minitransfer.run_file_readers import read_json
 from minitransfer.left_out import UnreadableRun
 from minitransfer.log_tail import last_whole_line
-from minitransfer.memory_kills import killed_words, memory_line, more_memory
+from minitransfer.memory_kills import killed_and_remedy, memory_line
 from minitransfer.own_presets import pasted
 from minitransfer.run_lock import BUSY, holder, pid_named
 from minitransfer.run_networks import files_gone, recorded_preset
@@ -62,7 +62,7 @@ def error_line(folder, last=None):
     if last.startswith("error: "):
         return last
     memory = memory_line(folder / LOG_FILE) if last else None
-    return f"{killed_words(memory)}; {more_memory()}" if memory else None
+    return killed_and_remedy(memory) if memory else None
 
 
 def planned_not_started(folder, weights):

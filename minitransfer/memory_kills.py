@@ -2,8 +2,8 @@
 train.log: the one pattern (:data:`PATTERN`) that a SLURM task's bash greps for
 (:func:`minitransfer.slurm_task_failure.failure_lines`) and that report, a grid's dry run and info read a train.log
 by (:func:`memory_line`, :func:`minitransfer.grid_status.error_line`); and their words for it (:func:`killed_words`,
-:func:`more_memory`). Before, report said such a run "stopped before its first checkpoint", and its dry run "[todo]"
-alone: only a train.log ending on "error: ..." was a failure.
+:func:`more_memory`; both: :func:`killed_and_remedy`). Before, report said such a run "stopped before its first
+checkpoint", and its dry run "[todo]" alone: only a train.log ending on "error: ..." was a failure.
 """
 
 import re
@@ -29,6 +29,12 @@ def killed_words(line):
     """'out of memory: SLURM killed its training for using more memory than its job may ("LINE")', ``line`` the
     line SLURM said it in (:func:`memory_line`)."""
     return f'out of memory: SLURM killed its training for using more memory than its job may ("{line}")'
+
+
+def killed_and_remedy(line):
+    """:func:`killed_words` of ``line`` and, after "; ", what to do (:func:`more_memory`): the words report, a dry
+    run, info and a SLURM task say such a kill in."""
+    return f"{killed_words(line)}; {more_memory()}"
 
 
 def memory_line(log):

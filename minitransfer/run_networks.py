@@ -14,7 +14,7 @@ import shlex
 
 from minitransfer import checkpoint_runs, fileio, run_lock, run_logs
 from minitransfer.config_checks import ConfigError
-from minitransfer.memory_kills import killed_words, memory_line, more_memory
+from minitransfer.memory_kills import killed_and_remedy, memory_line
 from minitransfer.rundir import run_dir_for, weights_for
 
 DONE_WORDS = "done: final top-1 "  # how the line a finished train says its result on begins (run_lines)
@@ -104,7 +104,7 @@ class UnwrittenWeights:
         if self.finished:
             return f"{self.path} is not there: its run {self.run} finished, and the file was moved or deleted since"
         killed = memory_line(self.run / "train.log") if self.training is None else None  # a SLURM task's
-        why = f" ({killed_words(killed)}; {more_memory()})" if killed else ""
+        why = f" ({killed_and_remedy(killed)})" if killed else ""
         state = (f"is training now{run_lock.holder_named(self.training)} and writes it at its end"
                  if self.training is not None else f"stopped before its end{why}, where it writes it")
         return f"{self.path} is not written yet: its run {self.run} {state}"
