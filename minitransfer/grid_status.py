@@ -23,15 +23,11 @@ from minitransfer.result_checks import ResultContradicted, check_against_curve, 
 from minitransfer.run_file_readers import read_json
 from minitransfer.left_out import UnreadableRun
 from minitransfer.log_tail import last_whole_line
-from minitransfer.memory_kills import killed_and_remedy, memory_line
+from minitransfer.memory_kills import SRUN_PREFIX, killed_and_remedy, memory_line
 from minitransfer.own_presets import pasted
 from minitransfer.run_lock import BUSY, holder, pid_named
 from minitransfer.run_networks import files_gone, recorded_preset
 from minitransfer.train_finished import missing_why
-
-
-LOG_TAIL = 16384  # the bytes of a train.log read for its last lines
-SRUN_PREFIX = "srun: "  # srun's own lines, which a SLURM task's step appends to its run's train.log
 
 
 def last_log_line(folder):

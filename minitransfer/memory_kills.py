@@ -13,7 +13,8 @@ import re
 # "task 0: Out Of Memory": an extended regular expression, for grep -E -i and Python's re alike
 PATTERN = r"^(slurmstepd[^:]*|srun): error: .*(exceeded (job )?memory limit|oom[-_]kill event|out of memory)"
 STEP_LINE = re.compile(r"^(slurmstepd[^:]*|srun): ")  # slurmstepd's and srun's own lines, after the train's
-TAIL = 16384  # the bytes of a train.log read for the lines after its train's last
+SRUN_PREFIX = "srun: "  # srun's own lines, which a SLURM task's step appends to its run's train.log
+LOG_TAIL = 16384  # the bytes of a train.log read for its last lines (here: those after its train's last)
 
 
 def more_memory():
@@ -45,7 +46,7 @@ def memory_line(log):
     try:
         with open(log, "rb") as stream:
             size = stream.seek(0, 2)
-            stream.seek(max(0, size - TAIL))
+            stream.seek(max(0, size - LOG_TAIL))
             lines = stream.read().decode("utf-8", "replace").splitlines()
     except OSError:
         return None

@@ -12,8 +12,7 @@ import signal
 from minitransfer import experiment as grid
 from minitransfer.grid_outcome import (EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, QUOTE_CHARS, Failure, failure_cause,
                                       where_its_output_is)
-from minitransfer.grid_status import LOG_TAIL, SRUN_PREFIX
-from minitransfer.memory_kills import PATTERN, killed_and_remedy
+from minitransfer.memory_kills import LOG_TAIL, PATTERN, SRUN_PREFIX, killed_and_remedy
 
 # The signals a task names where one ended its training: SIGKILL (the out-of-memory killer, kill -9), which
 # leaves no word in train.log, and the crashes, which may leave theirs there (a C library's abort message,
