@@ -180,7 +180,7 @@ def named_folder(path):
     return path.resolve() if path.is_symlink() or path.name in ("", os.pardir) else path
 
 
-def checkpoint_missing(run_folder):
+def checkpoint_missing(run_folder, command=True):
     """What to say of the run in ``run_folder`` whose checkpoint.h5 is not there, where its logs show that
     it wrote one: an iteration its eval.csv or metrics.jsonl records past its first checkpoint, due after
     the `checkpoint_every` its config.json records (that checkpoint was written before the next iteration
@@ -190,9 +190,10 @@ def checkpoint_missing(run_folder):
     is not there either, that it trained to its end and its files went since (:func:`files_gone`), and for a
     grid's run the command that trains it again. "" where they do not show one (nothing logged past it, no
     config.json to say when): it used to be said to have stopped before writing its first checkpoint, whatever
-    its logs said; one that trained to its end, its files deleted, was said so too."""
+    its logs said; one that trained to its end, its files deleted, was said so too. ``command``: as
+    :func:`files_gone_words` takes it (report's words: without the grid's command)."""
     folder = pathlib.Path(run_folder)
-    gone = files_gone_words(folder)
+    gone = files_gone_words(folder, command)
     if gone:
         return gone
     every, logged, _ = _logged(folder)
