@@ -180,9 +180,8 @@ def missing_result(out, run):
     if ((folder / RESULT_FILE).exists() or (folder / CHECKPOINT_FILE).exists() or not weights.exists()
             or not is_run_dir(folder)):
         return None
-    try:
-        meta = checkpoints.read_meta(weights)
-    except (checkpoints.CheckpointError, OSError):
+    meta = _readable_meta(weights)
+    if meta is None:
         return None
     max_iter = meta.get("config", {}).get("max_iter")
     if max_iter is None or meta.get("iteration") != max_iter or holder(folder) is not None:
@@ -204,11 +203,8 @@ def result_written_again(out, run, states=None):
     saved = run_dir(out, run) / CHECKPOINT_FILE
     if not saved.exists() or not _result_lacking(out, run, unreadable_result(out, run, states)):  # a stat first
         return False
-    try:
-        meta = checkpoints.read_meta(saved)
-    except (checkpoints.CheckpointError, OSError):
-        return False
-    return at_end(meta) and resume_refused(run_dir(out, run), meta) is None
+    meta = _readable_meta(saved)
+    return meta is not None and at_end(meta) and resume_refused(run_dir(out, run), meta) is None
 
 
 def weights_written_again(out, run, states=None):
@@ -221,10 +217,17 @@ def weights_written_again(out, run, states=None):
         return False  # stat calls first: a result.json and a checkpoint read only then
     if unreadable_result(out, run, states) is not None or holder(run_dir(out, run)) is not None:
         return False
+    meta = _readable_meta(saved)
+    return meta is not None and at_end(meta)
+
+
+def _readable_meta(path):
+    """The meta of the network or checkpoint ``path`` (:func:`minitransfer.checkpoint.read_meta`); None where it
+    cannot be read (damaged, gone, or an I/O error)."""
     try:
-        return at_end(checkpoints.read_meta(saved))
+        return checkpoints.read_meta(path)
     except (checkpoints.CheckpointError, OSError):
-        return False
+        return None
 
 
 RESULT_LOST = f"{RESULT_FILE} unreadable, no checkpoint"
