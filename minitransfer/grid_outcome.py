@@ -17,7 +17,8 @@ from minitransfer.results import METRICS_FILE
 from minitransfer.run_remedies import TRAIN_GRID_AGAIN
 from minitransfer.experiment import CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, some_names
 from minitransfer.grid_plan_text import bad_checkpoint_step, checkpoint_refused
-from minitransfer.grid_status import BAD_CHECKPOINT, LOG_TAIL, error_line, last_log_line
+from minitransfer.grid_status import BAD_CHECKPOINT, error_line, last_log_line
+from minitransfer.memory_kills import LOG_TAIL
 from minitransfer.run_labels import name_order
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
@@ -358,7 +359,7 @@ def found_finished(folder):
     process, since the grid checked it) and trained nothing: among the lines of its train.log after the grid's last
     "$ COMMAND" line (what that train wrote), one says "...; nothing to do". Not its last line alone: train says
     the result after it ("done: final top-1 ..."), so a run another grid finished was counted as trained here, its
-    0 s fed to the time left. A train of that many bytes (:data:`minitransfer.grid_status.LOG_TAIL`) found nothing
+    0 s fed to the time left. A train of that many bytes (:data:`minitransfer.memory_kills.LOG_TAIL`) found nothing
     finished: it trained."""
     try:
         lines = fileio.last_lines(pathlib.Path(folder) / LOG_FILE, LOG_TAIL)

@@ -23,15 +23,11 @@ from minitransfer.result_checks import ResultContradicted, check_against_curve, 
 from minitransfer.run_file_readers import read_json
 from minitransfer.left_out import UnreadableRun
 from minitransfer.log_tail import last_whole_line
-from minitransfer.memory_kills import killed_words, memory_line, more_memory
+from minitransfer.memory_kills import SRUN_PREFIX, killed_and_remedy, memory_line
 from minitransfer.own_presets import pasted
 from minitransfer.run_lock import BUSY, holder, pid_named
 from minitransfer.run_networks import files_gone, recorded_preset
 from minitransfer.train_finished import missing_why
-
-
-LOG_TAIL = 16384  # the bytes of a train.log read for its last lines
-SRUN_PREFIX = "srun: "  # srun's own lines, which a SLURM task's step appends to its run's train.log
 
 
 def last_log_line(folder):
@@ -62,7 +58,7 @@ def error_line(folder, last=None):
     if last.startswith("error: "):
         return last
     memory = memory_line(folder / LOG_FILE) if last else None
-    return f"{killed_words(memory)}; {more_memory()}" if memory else None
+    return killed_and_remedy(memory) if memory else None
 
 
 def planned_not_started(folder, weights):
@@ -184,9 +180,8 @@ def missing_result(out, run):
     if ((folder / RESULT_FILE).exists() or (folder / CHECKPOINT_FILE).exists() or not weights.exists()
             or not is_run_dir(folder)):
         return None
-    try:
-        meta = checkpoints.read_meta(weights)
-    except (checkpoints.CheckpointError, OSError):
+    meta = _readable_meta(weights)
+    if meta is None:
         return None
     max_iter = meta.get("config", {}).get("max_iter")
     if max_iter is None or meta.get("iteration") != max_iter or holder(folder) is not None:
@@ -208,11 +203,8 @@ def result_written_again(out, run, states=None):
     saved = run_dir(out, run) / CHECKPOINT_FILE
     if not saved.exists() or not _result_lacking(out, run, unreadable_result(out, run, states)):  # a stat first
         return False
-    try:
-        meta = checkpoints.read_meta(saved)
-    except (checkpoints.CheckpointError, OSError):
-        return False
-    return at_end(meta) and resume_refused(run_dir(out, run), meta) is None
+    meta = _readable_meta(saved)
+    return meta is not None and at_end(meta) and resume_refused(run_dir(out, run), meta) is None
 
 
 def weights_written_again(out, run, states=None):
@@ -225,10 +217,17 @@ def weights_written_again(out, run, states=None):
         return False  # stat calls first: a result.json and a checkpoint read only then
     if unreadable_result(out, run, states) is not None or holder(run_dir(out, run)) is not None:
         return False
+    meta = _readable_meta(saved)
+    return meta is not None and at_end(meta)
+
+
+def _readable_meta(path):
+    """The meta of the network or checkpoint ``path`` (:func:`minitransfer.checkpoint.read_meta`); None where it
+    cannot be read (damaged, gone, or an I/O error)."""
     try:
-        return at_end(checkpoints.read_meta(saved))
+        return checkpoints.read_meta(path)
     except (checkpoints.CheckpointError, OSError):
-        return False
+        return None
 
 
 RESULT_LOST = f"{RESULT_FILE} unreadable, no checkpoint"

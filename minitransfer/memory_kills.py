@@ -2,8 +2,8 @@
 train.log: the one pattern (:data:`PATTERN`) that a SLURM task's bash greps for
 (:func:`minitransfer.slurm_task_failure.failure_lines`) and that report, a grid's dry run and info read a train.log
 by (:func:`memory_line`, :func:`minitransfer.grid_status.error_line`); and their words for it (:func:`killed_words`,
-:func:`more_memory`). Before, report said such a run "stopped before its first checkpoint", and its dry run "[todo]"
-alone: only a train.log ending on "error: ..." was a failure.
+:func:`more_memory`; both: :func:`killed_and_remedy`). Before, report said such a run "stopped before its first
+checkpoint", and its dry run "[todo]" alone: only a train.log ending on "error: ..." was a failure.
 """
 
 import re
@@ -13,7 +13,8 @@ import re
 # "task 0: Out Of Memory": an extended regular expression, for grep -E -i and Python's re alike
 PATTERN = r"^(slurmstepd[^:]*|srun): error: .*(exceeded (job )?memory limit|oom[-_]kill event|out of memory)"
 STEP_LINE = re.compile(r"^(slurmstepd[^:]*|srun): ")  # slurmstepd's and srun's own lines, after the train's
-TAIL = 16384  # the bytes of a train.log read for the lines after its train's last
+SRUN_PREFIX = "srun: "  # srun's own lines, which a SLURM task's step appends to its run's train.log
+LOG_TAIL = 16384  # the bytes of a train.log read for its last lines (here: those after its train's last)
 
 
 def more_memory():
@@ -31,6 +32,12 @@ def killed_words(line):
     return f'out of memory: SLURM killed its training for using more memory than its job may ("{line}")'
 
 
+def killed_and_remedy(line):
+    """:func:`killed_words` of ``line`` and, after "; ", what to do (:func:`more_memory`): the words report, a dry
+    run, info and a SLURM task say such a kill in."""
+    return f"{killed_words(line)}; {more_memory()}"
+
+
 def memory_line(log):
     """The line of the train.log ``log`` in which SLURM says it killed the training of the run's last start for its
     memory limit (:data:`PATTERN`; the first, slurmstepd's before srun's), its blanks squeezed: among the lines of
@@ -39,7 +46,7 @@ def memory_line(log):
     try:
         with open(log, "rb") as stream:
             size = stream.seek(0, 2)
-            stream.seek(max(0, size - TAIL))
+            stream.seek(max(0, size - LOG_TAIL))
             lines = stream.read().decode("utf-8", "replace").splitlines()
     except OSError:
         return None

@@ -274,8 +274,7 @@ def _standing(runs_dir, name):
     if stopping.NOTHING_WRITTEN in last or not (last or (folder / CONFIG_FILE).exists()):
         return NOT_STARTED, None
     # trained to its end, its files gone: said without the grid's command, which its finish line gives once
-    gone = run_networks.files_gone_words(folder, command=False)
-    return gone or run_networks.checkpoint_missing(folder) or "stopped before its first checkpoint", None
+    return run_networks.checkpoint_missing(folder, command=False) or "stopped before its first checkpoint", None
 
 
 def training_now(training):

@@ -14,7 +14,7 @@ import shlex
 
 from minitransfer import checkpoint_runs, fileio, run_lock, run_logs
 from minitransfer.config_checks import ConfigError
-from minitransfer.memory_kills import killed_words, memory_line, more_memory
+from minitransfer.memory_kills import killed_and_remedy, memory_line
 from minitransfer.rundir import run_dir_for, weights_for
 
 DONE_WORDS = "done: final top-1 "  # how the line a finished train says its result on begins (run_lines)
@@ -104,7 +104,7 @@ class UnwrittenWeights:
         if self.finished:
             return f"{self.path} is not there: its run {self.run} finished, and the file was moved or deleted since"
         killed = memory_line(self.run / "train.log") if self.training is None else None  # a SLURM task's
-        why = f" ({killed_words(killed)}; {more_memory()})" if killed else ""
+        why = f" ({killed_and_remedy(killed)})" if killed else ""
         state = (f"is training now{run_lock.holder_named(self.training)} and writes it at its end"
                  if self.training is not None else f"stopped before its end{why}, where it writes it")
         return f"{self.path} is not written yet: its run {self.run} {state}"
@@ -180,7 +180,7 @@ def named_folder(path):
     return path.resolve() if path.is_symlink() or path.name in ("", os.pardir) else path
 
 
-def checkpoint_missing(run_folder):
+def checkpoint_missing(run_folder, command=True):
     """What to say of the run in ``run_folder`` whose checkpoint.h5 is not there, where its logs show that
     it wrote one: an iteration its eval.csv or metrics.jsonl records past its first checkpoint, due after
     the `checkpoint_every` its config.json records (that checkpoint was written before the next iteration
@@ -190,9 +190,10 @@ def checkpoint_missing(run_folder):
     is not there either, that it trained to its end and its files went since (:func:`files_gone`), and for a
     grid's run the command that trains it again. "" where they do not show one (nothing logged past it, no
     config.json to say when): it used to be said to have stopped before writing its first checkpoint, whatever
-    its logs said; one that trained to its end, its files deleted, was said so too."""
+    its logs said; one that trained to its end, its files deleted, was said so too. ``command``: as
+    :func:`files_gone_words` takes it (report's words: without the grid's command)."""
     folder = pathlib.Path(run_folder)
-    gone = files_gone_words(folder)
+    gone = files_gone_words(folder, command)
     if gone:
         return gone
     every, logged, _ = _logged(folder)

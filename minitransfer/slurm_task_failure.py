@@ -12,8 +12,7 @@ import signal
 from minitransfer import experiment as grid
 from minitransfer.grid_outcome import (EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, QUOTE_CHARS, Failure, failure_cause,
                                       where_its_output_is)
-from minitransfer.grid_status import LOG_TAIL, SRUN_PREFIX
-from minitransfer.memory_kills import PATTERN, killed_words, more_memory
+from minitransfer.memory_kills import LOG_TAIL, PATTERN, SRUN_PREFIX, killed_and_remedy
 
 # The signals a task names where one ended its training: SIGKILL (the out-of-memory killer, kill -9), which
 # leaves no word in train.log, and the crashes, which may leave theirs there (a C library's abort message,
@@ -43,7 +42,7 @@ def failure_lines():
     cases = [f"    {code}) {_echo(failed(code))} ;;" for code in (EXIT_IO, EXIT_BAD_DATA, EXIT_BUSY)]
     cases += [f"    {128 + number}) {_echo(failed(-number))} ;;" for number in KILLING_SIGNALS]
     deleted = where_its_output_is(Failure(log=log, deleted=True), rerun)
-    memory = (f"run @run@: FAILED (exit @status@): {killed_words('@memory@')}; {more_memory()}, then {rerun} to "
+    memory = (f"run @run@: FAILED (exit @status@): {killed_and_remedy('@memory@')}, then {rerun} to "
               f"resume it from its last checkpoint, if it wrote one, or else to train it from the start")
     return [
         *_quoted_lines(),

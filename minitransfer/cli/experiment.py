@@ -9,8 +9,7 @@ import click
 from minitransfer import experiment as grid
 from minitransfer import (config, config_checks, grid_arguments, grid_caveats, grid_check, grid_cost, grid_folder,
                           grid_options, grid_preflight, grid_status, models, optim, scheduler, slurm)
-from minitransfer.slurm_sbatch import check_not_the_scripts_own
-from minitransfer.slurm_time import carried_over, parse_time_limit
+from minitransfer.slurm_time import carried_over
 from minitransfer.data import dataset, synthetic
 
 from ._devices import GpuIds, choose_devices
@@ -21,49 +20,12 @@ from ._grid_end import grid_log, outcome_of, tell_summary, told_where_it_stopped
 from ._options import SEED, HelpFilled, changed_fields, data_option, device_option, grid_train_options, per_class_counts
 from ._output import drop_output_if_reader_gone, echo, say
 from ._paths import DatasetFolder, OutputFolder
+from ._slurm_options import check_sbatch_options, check_sbatch_value, check_time_limit
 
 
 # --replicates: a grid of 1000 networks a point is more than a study trains; 10**30 (a slip) planned
 # networks until the memory ran out, taking the machine's with it
 MAX_REPLICATES = 1000
-
-
-def _sbatch_options(ctx, param, value):
-    """Each an option of sbatch, as on its command line ("--account=lab"): sbatch refuses a script whose
-    #SBATCH line holds a word of another kind ("account=lab"), and only once submit.sh submits it."""
-    if any("\n" in option or "\r" in option for option in value):
-        raise click.BadParameter("one #SBATCH option per --sbatch-option, without line breaks")
-    for option in value:
-        if not option.strip().startswith("-"):
-            raise click.BadParameter(f"{option!r} is no sbatch option: give it as on sbatch's command line, e.g. "
-                                     f"--sbatch-option=--account=lab")
-        try:  # the scripts' own options as sbatch reads them (-Ht3, --sig=USR1@60 too), refused as emit_slurm does
-            check_not_the_scripts_own(option, time_given_as="--time (e.g. --time 4:00:00)")
-        except config.ConfigError as error:
-            raise click.BadParameter(str(error)) from None
-    return value
-
-
-def _sbatch_value(ctx, param, value):
-    """--gres / --partition: one word. An empty one (an unset variable) asked for no GPU (jobs that
-    train with --device cuda on none) or the default partition, without a word; one of two words split
-    the #SBATCH line into an option and a word sbatch refuses at submission."""
-    if value is None or "\n" in value or "\r" in value:  # a line break: refused in every #SBATCH line (slurm_sbatch.py)
-        return value
-    if not value.strip() or " " in value or "\t" in value:
-        raise click.BadParameter(f"expected one word without spaces, e.g. "
-                                 f"{'gpu:1' if param.name == 'gres' else 'gpu'}; got {value!r}")
-    return value
-
-
-def _time_limit(ctx, param, value):
-    """--time as sbatch reads it (:func:`~minitransfer.slurm_time.parse_time_limit`)."""
-    if value is not None:
-        try:
-            parse_time_limit(value)
-        except ValueError as error:
-            raise click.BadParameter(str(error)) from None
-    return value
 
 
 def _every_copyable_layer():
@@ -154,17 +116,17 @@ class _OptionFromPresets(_HelpFromPresets, click.Option):
                    "--dry-run` prints the sbatch commands it would run now, queueing nothing; it asks SLURM (squeue, "
                    "scontrol, a test submission): where squeue is installed but reaches no cluster, it prints only "
                    "that squeue failed and exits 1.")
-@click.option("--gres", default=None, callback=_sbatch_value,
+@click.option("--gres", default=None, callback=check_sbatch_value,
               help="--emit-slurm: generic resources per run (default: gpu:1, none with --device cpu).")
-@click.option("--partition", default=None, callback=_sbatch_value,
+@click.option("--partition", default=None, callback=check_sbatch_value,
               help="--emit-slurm: the partition to submit to (default: none asked, the cluster's default "
                    "partition).")
-@click.option("--time", "time_limit", callback=_time_limit, default=None,
+@click.option("--time", "time_limit", callback=check_time_limit, default=None,
               help="--emit-slurm: time limit per run as sbatch takes it, e.g. 2-00:00:00, 90 (minutes), or 0 / "
                    "UNLIMITED for none (default: none asked, the partition's applies); the training checkpoints "
                    "before the limit and is requeued: SLURM sends it SIGTERM a fifth of the limit before it, at "
                    "most 5 minutes; a limit under 5 minutes is refused.")
-@click.option("--sbatch-option", "sbatch_options", multiple=True, callback=_sbatch_options,
+@click.option("--sbatch-option", "sbatch_options", multiple=True, callback=check_sbatch_options,
               help="Extra #SBATCH line for --emit-slurm (repeat), e.g. --sbatch-option=--account=lab. A time limit "
                    "or a signal is refused there: the scripts set both themselves, the limit from --time.")
 @click.pass_context
