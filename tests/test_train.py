@@ -719,7 +719,8 @@ def test_evaluate_checkpoint_whose_dataset_moved_asks_for_its_new_place(data, tm
     shutil.copytree(data, tmp_path / "data")
     training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=str(tmp_path / "data"), **FAST))
     (tmp_path / "data").rename(moved)
-    with pytest.raises(training.DataMismatch, match=f"was trained on {tmp_path / 'data'}, which is not there any "
+    # a usage error (give `data`), as train --copy-from of it says (nothing in the data is at fault: not DataMismatch)
+    with pytest.raises(training.ConfigError, match=f"was trained on {tmp_path / 'data'}, which is not there any "
                                                     r"more; give the folder where that dataset is now as `data`"):
         evaluate.evaluate_checkpoint(tmp_path / "net.h5", device="cpu")
     assert evaluate.evaluate_checkpoint(tmp_path / "net.h5", data=str(moved), device="cpu")["images"] == 40
