@@ -27,7 +27,7 @@ import pytest
 import waiting
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import checkpoint_write, config, fileio, optim, run_files, run_lock, run_logs
+from minitransfer import checkpoint_write, config, fileio, models, optim, run_files, run_lock, run_logs
 from minitransfer import train as training
 from minitransfer.data import synthetic
 from minitransfer.data.dataset import DatasetError
@@ -61,25 +61,25 @@ def same_weights(a, b):
 
 
 @pytest.fixture(scope="module")
-def reference(synthetic_8, tmp_path_factory):
+def reference(micro_data, tmp_path_factory):
     """An uninterrupted 6-iteration base: the bits every interrupted run must end with."""
     out = tmp_path_factory.mktemp("reference") / "net.h5"
-    training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
+    training.train(config.TrainConfig(out=str(out), data=micro_data, seed=4, **FAST))
     return out
 
 
 # ---- one writer per run --------------------------------------------------------------------------
 
-def test_a_second_run_into_a_busy_run_directory_is_refused_and_changes_nothing(synthetic_8, tmp_path, reference):
+def test_a_second_run_into_a_busy_run_directory_is_refused_and_changes_nothing(micro_data, tmp_path, reference):
     out = tmp_path / "net.h5"
-    training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
+    training.train(config.TrainConfig(out=str(out), data=micro_data, seed=4, **FAST))
     before = snapshot(tmp_path)
     with run_lock.RunLock(tmp_path / "net.run"):
         for resume, overwrite in ((None, True), ("auto", False)):
             # the lock this test's process holds: told as its other training (another thread's, in a notebook)
             with pytest.raises(run_lock.RunBusy, match=rf"net.run is in use by another training of this process "
                                                      rf"\(PID {os.getpid()}"):
-                training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=9, resume=resume,
+                training.train(config.TrainConfig(out=str(out), data=micro_data, seed=9, resume=resume,
                                                   overwrite=overwrite, **FAST))
     assert snapshot(tmp_path) == before and same_weights(weights(out), weights(reference))
 
@@ -106,20 +106,20 @@ def _stopped(pid):
     return False
 
 
-def test_two_processes_on_one_output_one_trains_the_other_exits_2(synthetic_8, tmp_path, reference):
+def test_two_processes_on_one_output_one_trains_the_other_exits_2(micro_data, tmp_path, reference):
     # The first stops itself (SIGSTOP) once it holds its run's lock, while the second starts: it meets the
     # first training whatever the machine's speed or load, and the first then trains on to its end.
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(_STOP_ONCE_LOCKED)
     env = {**os.environ, "STOP_ONCE_LOCKED": "1", "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
-    args = ["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", *CLI_FAST]
+    args = ["train", "--data", micro_data, "-o", "net.h5", "--seed", "4", *CLI_FAST]
     first = subprocess.Popen(MINITRANSFER + args, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     try:
         waiting.until_while_running(lambda: _stopped(first.pid), first, "the first run stops holding its lock")
         assert run_lock.holder(tmp_path / "net.run") not in (None, -1)
-        second = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "5", "--resume", "auto",
+        second = cli(["train", "--data", micro_data, "-o", "net.h5", "--seed", "5", "--resume", "auto",
                       *CLI_FAST], tmp_path)
     finally:
         first.send_signal(signal.SIGCONT)
@@ -133,13 +133,13 @@ def test_two_processes_on_one_output_one_trains_the_other_exits_2(synthetic_8, t
     assert not (tmp_path / "net.run" / "lock").exists()
 
 
-def test_a_refused_or_failed_run_leaves_no_empty_run_directory(synthetic_8, tmp_path, monkeypatch):
+def test_a_refused_or_failed_run_leaves_no_empty_run_directory(micro_data, tmp_path, monkeypatch):
     def full(path, text, keep_same=False, named=None):
         raise fileio.storage_error(path, OSError(errno.ENOSPC, "No space left on device"), named=named)
 
     monkeypatch.setattr(fileio, "write_text", full)
     with pytest.raises(fileio.StorageError):
-        training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=synthetic_8, **FAST))
+        training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data, **FAST))
     assert os.listdir(tmp_path) == []
 
 
@@ -164,11 +164,11 @@ def small_disk(folder, size):
     return tmpfs(folder, f"size={size}", "a small tmpfs")
 
 
-def test_a_full_disk_ends_with_exit_74_the_previous_checkpoint_intact(synthetic_8, tmp_path, reference):
+def test_a_full_disk_ends_with_exit_74_the_previous_checkpoint_intact(micro_data, tmp_path, reference):
     """A real tmpfs with room for one checkpoint but not for its replacement: exit 74 naming the file
     and the space needed; after freeing space, --resume auto finishes with the uninterrupted bits."""
     with small_disk(tmp_path / "disk", 900_000) as disk:
-        result = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", *CLI_FAST], disk)
+        result = cli(["train", "--data", micro_data, "-o", "net.h5", "--seed", "4", *CLI_FAST], disk)
         assert result.returncode == 74, result.stderr
         assert "error: cannot write" in result.stderr and "No space left on device" in result.stderr
         assert "MB needed" in result.stderr and "Traceback" not in result.stderr
@@ -177,7 +177,7 @@ def test_a_full_disk_ends_with_exit_74_the_previous_checkpoint_intact(synthetic_
         saved = checkpoints.load(disk / "net.run" / "checkpoint.h5")
         assert saved.solver.iteration == 3 and not (disk / "net.h5").exists()
         subprocess.run(["mount", "-o", "remount,size=8m", str(disk)], check=True)
-        resumed = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", "--resume", "auto",
+        resumed = cli(["train", "--data", micro_data, "-o", "net.h5", "--seed", "4", "--resume", "auto",
                        *CLI_FAST], disk)
         assert resumed.returncode == 0, resumed.stderr
         assert same_weights(weights(disk / "net.h5"), weights(reference))
@@ -209,7 +209,7 @@ WRITE_SITES = ("config.json", "eval.csv", "metrics.jsonl", "checkpoint.h5", "net
 
 
 @pytest.mark.parametrize("site", WRITE_SITES)
-def test_enospc_at_every_write_site_is_a_storage_error_and_resumable(synthetic_8, tmp_path, reference, monkeypatch,
+def test_enospc_at_every_write_site_is_a_storage_error_and_resumable(micro_data, tmp_path, reference, monkeypatch,
                                                                        site):
     """ENOSPC injected at each write site of a run (the first write of that file after iteration 3's
     checkpoint, or its very first write for config.json): a StorageError naming the file, no
@@ -237,10 +237,10 @@ def test_enospc_at_every_write_site_is_a_storage_error_and_resumable(synthetic_8
     monkeypatch.setattr(fileio, "append_text", append_text)
     with pytest.raises(fileio.StorageError, match=rf"cannot write .*{site}: No space left on device .*; free some "
                                                   rf"space and rerun with `resume='auto'`$"):
-        training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
+        training.train(config.TrainConfig(out=str(out), data=micro_data, seed=4, **FAST))
     assert not [p for p in tmp_path.rglob("*") if ".tmp-" in p.name]
     monkeypatch.undo()
-    resumed = config.TrainConfig(out=str(out), data=synthetic_8, seed=4, resume="auto", overwrite=True, **FAST)
+    resumed = config.TrainConfig(out=str(out), data=micro_data, seed=4, resume="auto", overwrite=True, **FAST)
     training.train(resumed)
     assert same_weights(weights(out), weights(reference))
 
@@ -256,22 +256,22 @@ def _fsync_failing_on_folders(code):
     return fsync
 
 
-def test_a_file_system_that_cannot_sync_folders_trains_and_prepares(synthetic_8, tmp_path, reference, monkeypatch):
+def test_a_file_system_that_cannot_sync_folders_trains_and_prepares(micro_data, tmp_path, reference, monkeypatch):
     """Windows drives under WSL, SMB and some FUSE mounts answer a folder's fsync with EINVAL: every
     write ended in "cannot write ...: Invalid argument" (exit 74). The rename is what there is to
     have there; the run trains to the uninterrupted bits. Another errno (EIO) is still exit 74."""
     monkeypatch.setattr(os, "fsync", _fsync_failing_on_folders(errno.EINVAL))
-    training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=synthetic_8, seed=4, **FAST))
+    training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data, seed=4, **FAST))
     assert same_weights(weights(tmp_path / "net.h5"), weights(reference))
     synthetic.build_synthetic(tmp_path / "data", classes=2, train_per_class=2, val_per_class=1, size=8, seed=0)
     monkeypatch.setattr(os, "fsync", _fsync_failing_on_folders(errno.EIO))
     with pytest.raises(fileio.StorageError, match=r"cannot (write|remove) .*other\S*: Input/output error"):
-        training.train(config.TrainConfig(out=str(tmp_path / "other.h5"), data=synthetic_8, seed=4, **FAST))
+        training.train(config.TrainConfig(out=str(tmp_path / "other.h5"), data=micro_data, seed=4, **FAST))
 
 
 # ---- torn run files and kill -9 -------------------------------------------------------------------
 
-def test_torn_last_lines_of_the_run_logs_are_dropped_on_resume(synthetic_8, tmp_path, reference):
+def test_torn_last_lines_of_the_run_logs_are_dropped_on_resume(micro_data, tmp_path, reference):
     out = tmp_path / "net.h5"
 
     def stop_after_4(done):
@@ -279,12 +279,12 @@ def test_torn_last_lines_of_the_run_logs_are_dropped_on_resume(synthetic_8, tmp_
             os.kill(os.getpid(), signal.SIGINT)
 
     with pytest.raises(training.Interrupted):
-        training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST), on_iteration=stop_after_4)
+        training.train(config.TrainConfig(out=str(out), data=micro_data, seed=4, **FAST), on_iteration=stop_after_4)
     with open(tmp_path / "net.run" / "metrics.jsonl", "a") as stream:
         stream.write('{"iteration": 5, "lo')
     with open(tmp_path / "net.run" / "eval.csv", "a") as stream:
         stream.write("6,0.5")
-    result = training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, resume="auto", **FAST))
+    result = training.train(config.TrainConfig(out=str(out), data=micro_data, seed=4, resume="auto", **FAST))
     assert same_weights(weights(out), weights(reference)) and result.evaluations == 2
     for line in (tmp_path / "net.run" / "metrics.jsonl").read_text().splitlines():
         json.loads(line)
@@ -292,13 +292,13 @@ def test_torn_last_lines_of_the_run_logs_are_dropped_on_resume(synthetic_8, tmp_
         ["iteration", "3", "6"]
 
 
-def test_data_that_fails_mid_run_saves_the_iterations_done_and_resumes_to_the_same_bits(synthetic_8, tmp_path,
+def test_data_that_fails_mid_run_saves_the_iterations_done_and_resumes_to_the_same_bits(micro_data, tmp_path,
                                                                                           reference):
     """Every training shard cut short after iteration 4 (after the checks at the start, with the
     last checkpoint at 3): DatasetError naming a shard, iteration 4 saved; once the shards are put
     back, --resume auto ends with the bits of the uninterrupted run."""
     data = tmp_path / "data"
-    shutil.copytree(synthetic_8, data)
+    shutil.copytree(micro_data, data)
     shards = sorted(data.glob("train-*.h5"))
     originals = {shard: shard.read_bytes() for shard in shards}
     out = tmp_path / "net.h5"
@@ -320,21 +320,21 @@ def test_data_that_fails_mid_run_saves_the_iterations_done_and_resumes_to_the_sa
     assert same_weights(weights(out), weights(reference))
 
 
-def _finished_run(synthetic_8, folder):
+def _finished_run(micro_data, folder):
     """A finished 6-iteration run in ``folder`` (evaluations at 3 and 6) whose result.json is gone, as if it
     had stopped after its last checkpoint; returns the result it had and its run directory."""
-    result = training.train(config.TrainConfig(out=str(folder / "net.h5"), data=synthetic_8, seed=4, **FAST))
+    result = training.train(config.TrainConfig(out=str(folder / "net.h5"), data=micro_data, seed=4, **FAST))
     (folder / "net.run" / "result.json").unlink()
     return result, folder / "net.run"
 
 
-def test_a_cut_off_last_evaluation_is_redone_on_resume(synthetic_8, tmp_path):
+def test_a_cut_off_last_evaluation_is_redone_on_resume(micro_data, tmp_path):
     """The row at the checkpoint's own iteration can be redone: the weights it scored are the checkpoint's."""
-    finished, run_dir = _finished_run(synthetic_8, tmp_path)
+    finished, run_dir = _finished_run(micro_data, tmp_path)
     before = (run_dir / "eval.csv").read_text()
     with open(run_dir / "eval.csv", "r+") as stream:
         stream.truncate(len(before) - 10)
-    result = training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=synthetic_8, seed=4, resume="auto",
+    result = training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data, seed=4, resume="auto",
                                                **FAST))
     assert (run_dir / "eval.csv").read_text() == before
     assert (result.final, result.mean10_top1, result.evaluations) == \
@@ -351,21 +351,21 @@ def test_a_cut_off_last_evaluation_is_redone_on_resume(synthetic_8, tmp_path):
     (lambda text: text.replace("\n3,0.", "\n3,7."), "eval.csv lacks the evaluations at iteration 3"),
     (lambda text: re.sub(r"\n3,.*", "\n3,nan,nan,nan", text), "eval.csv lacks the evaluations at iteration 3"),
 ], ids=["header", "header-only", "row-removed", "accuracy-above-1", "nan-row"])
-def test_an_eval_csv_that_lost_evaluations_before_the_checkpoint_is_refused(synthetic_8, tmp_path, damage, message):
-    _, run_dir = _finished_run(synthetic_8, tmp_path)
+def test_an_eval_csv_that_lost_evaluations_before_the_checkpoint_is_refused(micro_data, tmp_path, damage, message):
+    _, run_dir = _finished_run(micro_data, tmp_path)
     eval_csv = run_dir / "eval.csv"
     eval_csv.write_text(damage(eval_csv.read_text()))
     before = snapshot(tmp_path)
-    result = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", "--resume", "auto", *CLI_FAST],
+    result = cli(["train", "--data", micro_data, "-o", "net.h5", "--seed", "4", "--resume", "auto", *CLI_FAST],
                  tmp_path)
     assert result.returncode == 65 and message in result.stderr and "--overwrite" in result.stderr, result.stderr
     assert snapshot(tmp_path) == before and not (run_dir / "result.json").exists()
 
 
-def test_a_result_json_without_numbers_is_written_again_on_resume(synthetic_8, tmp_path):
-    finished, run_dir = _finished_run(synthetic_8, tmp_path)
+def test_a_result_json_without_numbers_is_written_again_on_resume(micro_data, tmp_path):
+    finished, run_dir = _finished_run(micro_data, tmp_path)
     (run_dir / "result.json").write_text(json.dumps({**finished.to_dict(), "mean10_top1": None}))
-    result = training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=synthetic_8, seed=4, resume="auto",
+    result = training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data, seed=4, resume="auto",
                                                **FAST))
     assert result.mean10_top1 == finished.mean10_top1
     assert json.loads((run_dir / "result.json").read_text())["mean10_top1"] == finished.mean10_top1
@@ -381,8 +381,8 @@ def test_json_run_files_never_hold_nan(tmp_path):
 
 
 @pytest.mark.parametrize("trial", range(KILL_TRIALS))
-def test_kill_9_at_a_random_moment_then_resume_gives_the_same_bits(synthetic_8, tmp_path, reference, trial):
-    args = ["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", "--resume", "auto", *CLI_FAST]
+def test_kill_9_at_a_random_moment_then_resume_gives_the_same_bits(micro_data, tmp_path, reference, trial):
+    args = ["train", "--data", micro_data, "-o", "net.h5", "--seed", "4", "--resume", "auto", *CLI_FAST]
     delay = random.Random(trial).uniform(0.3, 3.0)
     process = subprocess.Popen(MINITRANSFER + args, cwd=tmp_path, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -398,7 +398,7 @@ def test_kill_9_at_a_random_moment_then_resume_gives_the_same_bits(synthetic_8, 
     assert not [p for p in tmp_path.rglob("*") if ".tmp-" in p.name]
 
 
-def test_leftover_temporaries_of_dead_processes_are_removed_when_a_run_starts(synthetic_8, tmp_path):
+def test_leftover_temporaries_of_dead_processes_are_removed_when_a_run_starts(micro_data, tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     pid = int(dead.stdout)
     (tmp_path / "net.run").mkdir()
@@ -406,47 +406,47 @@ def test_leftover_temporaries_of_dead_processes_are_removed_when_a_run_starts(sy
     alive = tmp_path / f".other.h5.tmp-{os.getppid()}"
     for path in stale + [alive]:
         path.write_bytes(b"half a file")
-    training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=synthetic_8, **FAST))
+    training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data, **FAST))
     assert not any(path.exists() for path in stale) and alive.exists()
 
 
 # ---- resuming: any spelling of the same file, never another network ------------------------------
 
 @pytest.mark.parametrize("spelling", ["./net.h5", "ABSOLUTE", "sub/../net.h5"])
-def test_resume_accepts_any_spelling_of_the_same_output(synthetic_8, tmp_path, reference, spelling):
+def test_resume_accepts_any_spelling_of_the_same_output(micro_data, tmp_path, reference, spelling):
     (tmp_path / "sub").mkdir()
-    stop = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", *CLI_FAST[:2], "--max-iter", "3",
+    stop = cli(["train", "--data", micro_data, "-o", "net.h5", "--seed", "4", *CLI_FAST[:2], "--max-iter", "3",
                 *CLI_FAST[4:]], tmp_path)
     assert stop.returncode == 0, stop.stderr
     spelled = str(tmp_path / "net.h5") if spelling == "ABSOLUTE" else spelling
     (tmp_path / "net.h5").unlink()  # as if interrupted after its checkpoint at 3
-    result = cli(["train", "--data", synthetic_8, "-o", spelled, "--seed", "4", "--resume", "auto",
+    result = cli(["train", "--data", micro_data, "-o", spelled, "--seed", "4", "--resume", "auto",
                   "--max-iter", "3", *CLI_FAST[:2], *CLI_FAST[4:]], tmp_path)
     assert result.returncode == 0, result.stderr
 
 
-def test_a_foreign_network_in_place_of_the_runs_checkpoint_is_refused_by_name(synthetic_8, tmp_path):
+def test_a_foreign_network_in_place_of_the_runs_checkpoint_is_refused_by_name(micro_data, tmp_path):
     out = tmp_path / "net.h5"
-    training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
-    toy = tmp_path / "caffenet.h5"
-    _save_compressed(toy, _caffenet_checkpoint(solver=True))
-    (tmp_path / "net.run" / "checkpoint.h5").write_bytes(toy.read_bytes())
-    result = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", "--resume", "auto", *CLI_FAST],
+    training.train(config.TrainConfig(out=str(out), data=micro_data, seed=4, **FAST))
+    # a mini network of zeros (36 px, its own images' size): another preset than the run's, micro, at a fraction
+    # of a CaffeNet's cost to write and read
+    checkpoints.save(tmp_path / "net.run" / "checkpoint.h5", _zero_checkpoint(models.mini, 36, solver=True))
+    result = cli(["train", "--data", micro_data, "-o", "net.h5", "--seed", "4", "--resume", "auto", *CLI_FAST],
                  tmp_path)
-    assert result.returncode == 65 and "net.run/checkpoint.h5 holds a 'caffenet' network; this run trains 'mini'" \
-        in result.stderr
+    assert result.returncode == 65 and "net.run/checkpoint.h5 holds a 'mini' network; this run trains 'micro'" \
+        in result.stderr, result.stderr
 
 
-def test_the_class_table_mismatch_names_the_first_differing_class(synthetic_8, tmp_path):
+def test_the_class_table_mismatch_names_the_first_differing_class(micro_data, tmp_path):
     out = tmp_path / "net.h5"
-    training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
+    training.train(config.TrainConfig(out=str(out), data=micro_data, seed=4, **FAST))
     path = tmp_path / "net.run" / "checkpoint.h5"
     with h5py.File(path, "a") as f:
         classes = json.loads(f.attrs["classes"])
         classes[1]["wnid"] = "n99"
         f.attrs["classes"] = json.dumps(classes)
     with pytest.raises(config.DataMismatch, match=r"label 1 is 'n99' .* in the checkpoint, 'synthetic-00\d' .* here"):
-        training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, resume="auto", **FAST))
+        training.train(config.TrainConfig(out=str(out), data=micro_data, seed=4, resume="auto", **FAST))
 
 
 def _blow_up_at_iteration_4(monkeypatch):
@@ -464,22 +464,22 @@ def _blow_up_at_iteration_4(monkeypatch):
     return real_step
 
 
-def test_blown_up_weights_never_replace_the_last_good_checkpoint(synthetic_8, tmp_path, monkeypatch):
+def test_blown_up_weights_never_replace_the_last_good_checkpoint(micro_data, tmp_path, monkeypatch):
     """The diagnostic names the parameter that blew up (it listed every layer's norms, naming none)."""
     out = tmp_path / "net.h5"
     _blow_up_at_iteration_4(monkeypatch)
     blown_up = r"^weights of conv1/W became non-finite or larger than 1e\+06 at iteration 6 "
     with pytest.raises(training.Diverged, match=blown_up):
-        training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
+        training.train(config.TrainConfig(out=str(out), data=micro_data, seed=4, **FAST))
     assert checkpoints.load(tmp_path / "net.run" / "checkpoint.h5").solver.iteration == 3
 
 
-def test_a_plain_rerun_of_a_diverged_run_says_it_diverged_and_that_a_lower_rate_trains_it(synthetic_8, tmp_path,
+def test_a_plain_rerun_of_a_diverged_run_says_it_diverged_and_that_a_lower_rate_trains_it(micro_data, tmp_path,
                                                                                           monkeypatch):
     """It told to continue the run (`resume='auto'`), which replays its steps and diverges again."""
     out = tmp_path / "net.h5"
     real_step = _blow_up_at_iteration_4(monkeypatch)
-    c = config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST)
+    c = config.TrainConfig(out=str(out), data=micro_data, seed=4, **FAST)
     with pytest.raises(training.Diverged):
         training.train(c)
     monkeypatch.setattr(optim, "step", real_step)
@@ -507,26 +507,26 @@ def _save_compressed(path, checkpoint):
         checkpoints.save(path, checkpoint)
 
 
-def _caffenet_checkpoint(solver=False):
-    from minitransfer import models
-
-    net = models.caffenet(4)
+def _zero_checkpoint(build, image_side, solver=False):
+    """A checkpoint of the network ``build`` makes (a preset of :mod:`minitransfer.models`) for 4 classes, every
+    weight zero, its mean image ``image_side`` pixels square."""
+    net = build(4)
     weights = {name: (np.zeros(w, np.float32), np.zeros(b, np.float32)) for name, w, b in net.architecture()}
     return checkpoints.Checkpoint(
-        preset="caffenet", weights=weights, frozen={},
+        preset=net.preset, weights=weights, frozen={},
         meta={"classes": [{"index": i, "wnid": f"n{i:08d}", "name": f"class {i}"} for i in range(4)], "iteration": 1},
-        mean=np.zeros((36, 36, 3), np.float32),
+        mean=np.zeros((image_side, image_side, 3), np.float32),
         solver=checkpoints.Solver(iteration=1, seed=0, cursor={}, velocity=weights) if solver else None)
 
 
 @pytest.mark.parametrize("attribute, value", [("classes", '{"a": 1}'), ("config", "[1]"), ("mean_source", '"x"')])
-def test_malformed_checkpoint_attributes_exit_65_on_every_command(synthetic_8, tmp_path, attribute, value):
+def test_malformed_checkpoint_attributes_exit_65_on_every_command(micro_data, tmp_path, attribute, value):
     out = tmp_path / "net.h5"
-    training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
+    training.train(config.TrainConfig(out=str(out), data=micro_data, seed=4, **FAST))
     with h5py.File(out, "a") as f:
         f.attrs[attribute] = value
-    for args in (["info", out], ["eval", out, "--data", synthetic_8, "--device", "cpu"],
-                 ["train", "--data", synthetic_8, "--copy-from", out, "--n", "2", "-o", tmp_path / "t.h5", *CLI_FAST]):
+    for args in (["info", out], ["eval", out, "--data", micro_data, "--device", "cpu"],
+                 ["train", "--data", micro_data, "--copy-from", out, "--n", "2", "-o", tmp_path / "t.h5", *CLI_FAST]):
         result = cli(args, tmp_path)
         assert result.returncode == 65, (args, result.stderr)
         assert f"net.h5: attribute {attribute} must be" in result.stderr and "Traceback" not in result.stderr
@@ -561,40 +561,40 @@ def _iteration(root, solver):
     (_put("solver/velocity/fc8/b", np.inf), "/solver/velocity/fc8/b holds NaN or infinite values"),
 ], ids=["cursor-of-nothing", "cursor-of-another-stream", "cursor-behind", "iteration-past-the-end",
         "iteration-negative", "iterations-disagree", "nan-weight", "inf-velocity"])
-def test_a_damaged_run_checkpoint_is_refused_on_resume_and_changes_nothing(synthetic_8, tmp_path, damage, message):
+def test_a_damaged_run_checkpoint_is_refused_on_resume_and_changes_nothing(micro_data, tmp_path, damage, message):
     def stop_after_4(done):
         if done == 4:
             os.kill(os.getpid(), signal.SIGINT)
 
     with pytest.raises(training.Interrupted):
-        training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=synthetic_8, seed=4, **FAST),
+        training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data, seed=4, **FAST),
                        on_iteration=stop_after_4)
     with h5py.File(tmp_path / "net.run" / "checkpoint.h5", "a") as f:
         damage(f)
     before = snapshot(tmp_path)
-    result = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", "--resume", "auto", *CLI_FAST],
+    result = cli(["train", "--data", micro_data, "-o", "net.h5", "--seed", "4", "--resume", "auto", *CLI_FAST],
                  tmp_path)
     assert result.returncode == 65, result.stderr
     assert "checkpoint net.run/checkpoint.h5: " in result.stderr and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and snapshot(tmp_path) == before
 
 
-def test_non_finite_weights_exit_65_on_every_command(synthetic_8, tmp_path):
+def test_non_finite_weights_exit_65_on_every_command(micro_data, tmp_path):
     out = tmp_path / "net.h5"
-    training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
+    training.train(config.TrainConfig(out=str(out), data=micro_data, seed=4, **FAST))
     with h5py.File(out, "a") as f:
         _put("weights/conv2/W", np.nan)(f)
-    for args in (["info", out], ["eval", out, "--data", synthetic_8, "--device", "cpu"],
-                 ["train", "--data", synthetic_8, "--copy-from", out, "--n", "7", "-o", tmp_path / "t.h5", *CLI_FAST]):
+    for args in (["info", out], ["eval", out, "--data", micro_data, "--device", "cpu"],
+                 ["train", "--data", micro_data, "--copy-from", out, "--n", "7", "-o", tmp_path / "t.h5", *CLI_FAST]):
         result = cli(args, tmp_path)
         assert result.returncode == 65, (args, result.stderr)
         assert "net.h5: /weights/conv2/W holds NaN" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "t.run").exists()
 
 
-def test_a_caffenet_checkpoint_on_small_images_is_bad_data(synthetic_8, tmp_path):
-    _save_compressed(tmp_path / "caffenet.h5", _caffenet_checkpoint())
-    result = cli(["eval", "caffenet.h5", "--data", synthetic_8, "--device", "cpu"], tmp_path)
+def test_a_caffenet_checkpoint_on_small_images_is_bad_data(micro_data, tmp_path):
+    _save_compressed(tmp_path / "caffenet.h5", _zero_checkpoint(models.caffenet, 36))
+    result = cli(["eval", "caffenet.h5", "--data", micro_data, "--device", "cpu"], tmp_path)
     assert result.returncode == 65 and "caffenet.h5 is a caffenet network that takes 227x227 crops" in result.stderr
 
 
@@ -616,13 +616,13 @@ def read_only(folder):
         folder.chmod(0o755)
 
 
-def test_a_read_only_output_folder_is_exit_74_on_every_writing_command(synthetic_8, tmp_path, reference):
+def test_a_read_only_output_folder_is_exit_74_on_every_writing_command(micro_data, tmp_path, reference):
     with read_only(tmp_path / "ro") as folder:
         commands = [
-            ["train", "--data", synthetic_8, "-o", folder / "net.h5", *CLI_FAST],
+            ["train", "--data", micro_data, "-o", folder / "net.h5", *CLI_FAST],
             ["prepare", "synthetic", folder / "data", "--classes", "2", "--train-per-class", "2",
              "--val-per-class", "1"],
-            ["experiment", "--data", synthetic_8, "-o", folder / "grid", "--layers", "1", "--device", "cpu",
+            ["experiment", "--data", micro_data, "-o", folder / "grid", "--layers", "1", "--device", "cpu",
              "--max-iter", "2"],
             ["report", reference.parent, "-o", folder / "report"],
             ["demo", "-o", folder / "demo", "--device", "cpu"],
@@ -633,11 +633,11 @@ def test_a_read_only_output_folder_is_exit_74_on_every_writing_command(synthetic
             assert "Traceback" not in result.stderr and str(folder) in result.stderr, args[0]
 
 
-def test_a_finished_run_in_a_read_only_folder_is_reported_not_refused(synthetic_8, tmp_path):
+def test_a_finished_run_in_a_read_only_folder_is_reported_not_refused(micro_data, tmp_path):
     """--resume auto on a finished run writes nothing, so a read-only folder is no obstacle; an
     unfinished one there still cannot be written (exit 74)."""
     with tmpfs(tmp_path / "disk", "size=8m", "remounting a folder read-only") as disk:
-        train = ["train", "--data", synthetic_8, "--seed", "4", "--resume", "auto",
+        train = ["train", "--data", micro_data, "--seed", "4", "--resume", "auto",
                  *[arg for arg in CLI_FAST if arg != "--quiet"]]
         for name in ("done.h5", "unfinished.h5"):
             assert cli([*train, "-o", name], disk).returncode == 0
