@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from shard_bytes import flip_stored_byte
 
+from minitransfer import fileio
 from minitransfer.cli import main
 from minitransfer.data import dataset, loader, splits, synthetic
 
@@ -91,7 +92,7 @@ def _replace_labels(shard, shape, dtype=np.int32):
 def test_labels_declaring_another_layout_are_refused_before_reading(copy, shape, dtype):
     shard = copy / "val-00000.h5"
     _replace_labels(shard, shape, dtype)
-    _edit_meta(copy, lambda meta: meta["subsets"]["val"]["shards"][0].update(sha256=dataset.fileio.sha256_file(shard)))
+    _edit_meta(copy, lambda meta: meta["subsets"]["val"]["shards"][0].update(sha256=fileio.sha256_file(shard)))
     data = dataset.open_dataset(copy)
     with pytest.raises(dataset.DatasetError, match=r"val-00000\.h5: /labels is .*expected int32 \(24,\)"):
         data.labels("val")
@@ -110,7 +111,7 @@ def test_an_empty_mean_image_is_named_as_such_by_verify(copy, tree_state):
 def test_a_mean_image_of_another_shape_is_refused_before_reading(copy):
     with h5py.File(copy / "mean.h5", "w") as handle:
         handle.create_dataset("mean", shape=(1 << 20, 1 << 20, 3), dtype=np.float32)  # 12 TiB declared, none stored
-    _edit_meta(copy, lambda meta: meta["mean"].update(sha256=dataset.fileio.sha256_file(copy / "mean.h5")))
+    _edit_meta(copy, lambda meta: meta["mean"].update(sha256=fileio.sha256_file(copy / "mean.h5")))
     with pytest.raises(dataset.DatasetError,
                        match=r"mean\.h5: /mean is float32 \(1048576, 1048576, 3\), expected float32 \(16, 16, 3\)"):
         dataset.open_dataset(copy).mean()
@@ -125,8 +126,8 @@ def test_a_corrupt_mean_image_is_named_by_the_checksum(copy):
 def test_intact_files_are_hashed_once_per_process_until_they_change(copy, monkeypatch):
     data = dataset.open_dataset(copy)
     hashed = []
-    real = dataset.fileio.sha256_file
-    monkeypatch.setattr(dataset.fileio, "sha256_file", lambda path: hashed.append(path.name) or real(path))
+    real = fileio.sha256_file
+    monkeypatch.setattr(fileio, "sha256_file", lambda path: hashed.append(path.name) or real(path))
     data.check_checksums("train")
     assert sorted(hashed) == ["train-00000.h5", "train-00001.h5", "train-00002.h5"]
     data.check_checksums("train")
