@@ -131,9 +131,14 @@ def repeated_option(given):
     for option, what, values, *text in given:
         counts = collections.Counter(values)
         twice = list(dict.fromkeys(value for value in values if counts[value] > 1))
-        if twice:
-            shown = f"{option} {text[0]}" if text else " ".join(f"{option} {value}" for value in values) \
-                if option.startswith("--split") else f"{option} {','.join(map(str, values))}"
-            return option, (f"each {what} once, got {', '.join(map(str, twice))} more than once ({shown}): a repeat "
-                            f"is refused, as it is most often a slip for another {what}")
+        if not twice:
+            continue
+        if text:  # as typed: "--layers 1-3,2"
+            shown = f"{option} {text[0]}"
+        elif option.startswith("--split"):  # an option given once per value
+            shown = " ".join(f"{option} {value}" for value in values)
+        else:
+            shown = f"{option} {','.join(map(str, values))}"
+        return option, (f"each {what} once, got {', '.join(map(str, twice))} more than once ({shown}): a repeat "
+                        f"is refused, as it is most often a slip for another {what}")
     return None
