@@ -59,7 +59,8 @@ def test_prepare_lists_it_so(tmp_path):
     for name in ("ant", "bee"):
         (source / name).mkdir(parents=True)
         for index in range(2):
-            Image.new("RGB", (6, 5), (index * 90, 40, 200 if name == "ant" else 10)).save(source / name / f"{index}.png")
+            colour = (index * 90, 40, 200 if name == "ant" else 10)
+            Image.new("RGB", (6, 5), colour).save(source / name / f"{index}.png")
     (source / "ant" / "xmp.png").write_bytes(CASES["comment"])
     result = CliRunner().invoke(main, ["prepare", "folder", str(source), str(tmp_path / "out"), "--size", "12",
                                        "--workers", "0", "--val-fraction", "0"])
