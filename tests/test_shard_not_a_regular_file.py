@@ -28,7 +28,7 @@ def test_named_pipe_in_a_shard_place_is_said_as_one(micro_data, tmp_path):
     shard = _shard_replaced(micro_data, tmp_path, os.mkfifo)
     with pytest.raises(DatasetError) as raised:
         dataset.open_dataset(shard.parent)
-    assert str(raised.value).startswith(f"{shard}: not a regular file (a named pipe")
+    assert str(raised.value).startswith(f"{shard}: not a regular file but a named pipe")
     assert "missing" not in str(raised.value)
 
 
@@ -54,7 +54,7 @@ def test_named_pipe_in_the_mean_image_place_is_said_as_one(micro_data, tmp_path)
     os.mkfifo(folder / "mean.h5")
     with pytest.raises(DatasetError) as raised:
         dataset.open_dataset(folder).check_checksums()  # every file, mean.h5 too
-    assert str(raised.value).startswith(f"{folder / 'mean.h5'}: not a regular file (a named pipe")
+    assert str(raised.value).startswith(f"{folder / 'mean.h5'}: not a regular file but a named pipe")
 
 
 def test_named_pipe_put_in_meta_json_place_mid_run_is_said_not_waited_on(micro_data, tmp_path):

@@ -81,22 +81,31 @@ def overlap_command(target, source, crops):
     stderr: seconds for thousands of images, hours for ImageNet's 1.3 million against another
     large set.
 
-    Exit codes: 0 said (whatever is shared), 2 usage (either is no prepared dataset; both name one
-    dataset; a prepare rewriting it), 65 bad data (a shard damaged), 74 a file could not be read,
+    Given one dataset as both (prepare overlap photos-36 photos-36), it is compared within itself,
+    whole images, mirrored too: its validation images that look like its training images (prepare
+    holds out no copy of a training file's bytes, but a copy resized or re-encoded it does not
+    tell: accuracy on it measures memory), and its training images that look like another
+    class's (the same photo under two labels).
+
+    Exit codes: 0 said (whatever is shared), 2 usage (either is no prepared dataset; a prepare
+    rewriting it), 65 bad data (a shard damaged), 74 a file could not be read,
     75 interrupted, 141 the reader of its output went away (| head).
 
     \b
     Example (your data):
       minitransfer prepare overlap photos-36 other-36   # your data
     """
-    if os.path.samefile(target, source):
-        raise click.UsageError(f"TARGET and SOURCE are one dataset ({target}): every image would be its own copy; "
-                               f"give the dataset a transfer trains on and the one its copied layers were trained on")
+    within = os.path.samefile(target, source)
 
     def overlap():
-        data, other = dataset.open_dataset(target), dataset.open_dataset(source)
-        with data.reading(), other.reading(), contextlib.closing(shown_progress("overlap")) as progress:
-            lines = near_copies.overlap_lines(data, other, target, source, progress, crops)
+        data = dataset.open_dataset(target)
+        other = data if within else dataset.open_dataset(source)
+        with data.reading(), contextlib.ExitStack() as held, contextlib.closing(shown_progress("overlap")) as progress:
+            if within:
+                lines = near_copies.within_lines(data, target, progress)
+            else:
+                held.enter_context(other.reading())
+                lines = near_copies.overlap_lines(data, other, target, source, progress, crops)
         for line in lines:
             echo(line)
 

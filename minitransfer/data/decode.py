@@ -32,6 +32,7 @@ from minitransfer import stopping
 from . import archives
 from . import image_formats
 from .inputs import fs_text
+from .integrity import not_a_regular_file
 from .pixels import decode_image_noted, opened_without_pillow_limit, warp
 from .skip_reasons import archive_reason, no_image, not_found, unidentified, unreadable_reason
 
@@ -211,22 +212,21 @@ def open_regular_file(path):
     """``path`` opened for binary reading when it is a regular file (after following symlinks);
     ``ValueError`` saying what it is otherwise: opening a FIFO would wait for a writer forever, and
     a device could be read without end (or have side effects)."""
-    _check_regular(os.stat(path).st_mode)  # before opening: opening is what a FIFO or a device must not see
+    _check_regular(path, os.stat(path).st_mode)  # before opening: opening is what a FIFO or a device must not see
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # replaced by a FIFO since the stat: no wait either
     try:
-        _check_regular(os.fstat(descriptor).st_mode)
+        _check_regular(path, os.fstat(descriptor).st_mode)
     except ValueError:
         os.close(descriptor)
         raise
     return os.fdopen(descriptor, "rb")
 
 
-def _check_regular(mode):
+def _check_regular(path, mode):
+    """``ValueError`` saying what ``path`` is (:func:`.integrity.not_a_regular_file`) where ``mode`` is no regular
+    file's."""
     if not stat.S_ISREG(mode):
-        kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
-                 (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
-        kind = next((kind for test, kind in kinds if test(mode)), "a special file")
-        raise ValueError(f"not a regular file but {kind}")
+        raise ValueError(not_a_regular_file(path))
 
 
 _open_archives = {}  # (path, its device, inode, size and modification time) -> open zip archive

@@ -43,6 +43,7 @@ import time
 
 from minitransfer import file_owners, fileio, stopping
 from minitransfer.open_files import limit_reached
+from minitransfer.path_kinds import path_kind
 from minitransfer.progress import duration
 
 from .schema import REPREPARE, DatasetError, DatasetUnreadable, read_error
@@ -251,11 +252,22 @@ def _file_key(path, expected, what):
     except OSError as error:
         raise unreadable(path, what, error) from error
     if key[2] == 0 and not os.path.isfile(path):  # a named pipe's size (its read waits for a writer): not hashed
-        raise CorruptFile(f"{path}: not a regular file (a named pipe, a socket or a device) where meta.json expects "
-                          f"the {what}: {REPREPARE}", path, f"{what} not a regular file")
+        raise CorruptFile(f"{path}: {not_a_regular_file(path)}, where meta.json expects the {what}: {REPREPARE}", path,
+                          f"{what} not a regular file")
     if key[2] == 0:  # its size
         raise CorruptFile(f"{path}: empty file (0 bytes) where meta.json expects the {what}", path, f"empty {what}")
     return (*key, expected)
+
+
+def not_a_regular_file(path):
+    """What ``path``, where a regular file is wanted, is instead, in words: "not a regular file but a named pipe" (a
+    socket, a character or block device, a folder: :func:`minitransfer.path_kinds.path_kind`); "not a regular file"
+    where it is one again, or gone, by the time it is looked at. The one wording of a file the import skips
+    (:func:`.decode.open_regular_file`), of a shard or mean image that meta.json lists (:func:`_file_key`) and of a
+    shard a reader finds so (:func:`.image_reader.not_a_shard_file`): the three were worded apart, two as "(a named
+    pipe, a socket or a device)", not saying which."""
+    kind = path_kind(path)
+    return "not a regular file" if kind in ("a file", "nothing") else f"not a regular file but {kind}"
 
 
 def unreadable(path, what, error):

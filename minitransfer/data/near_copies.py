@@ -276,3 +276,85 @@ def _image(files, subset, index):
     dataset, :func:`.image_files.recorded_files`, or None), with the subset and index, else these alone."""
     described = f"{subset} image {index}"
     return described if files is None else f"{image_files.shown(files[subset][index])} ({described})"
+
+
+def _copies_of(these, those, progress=None):
+    """{row of ``these``: (row of ``those``, mirrored)} for each of the thumbnails ``these`` that is a near copy of
+    one of ``those`` (:func:`near_copies`; both :func:`normalized`), as it is or mirrored (the first pair found,
+    unmirrored first); ``progress(images done)`` as they are compared."""
+    found = {}
+    if len(these) and len(those):
+        def compared(rows):  # rows of the unmirrored, then of the mirrored: each image twice
+            if progress is not None:
+                progress(rows // 2)
+
+        for row, column in near_copies(np.concatenate([these, mirrored(these)]), those, compared, normal=True):
+            found.setdefault(row % len(these), (column, row >= len(these)))
+    return found
+
+
+def copies_within(data, progress=None):
+    """([((subset, index, label) of a validation image, (subset, index, label) of the training image it looks like,
+    mirrored)], the same of each training image that looks like a training image of another class, {subset: how many
+    of its images are near-uniform (:func:`plain`), left out}) of the opened dataset ``data`` (held read by the
+    caller), compared whole (:func:`near_copies`, mirrored too); ``progress(done, total, stage)`` as
+    :func:`dataset_thumbnails`'."""
+    thumbs = dataset_thumbnails(data, progress)
+    kept = {subset: np.flatnonzero(~plain(thumbs[subset][0][:, 0])) for subset in SUBSETS}
+    rows = {subset: normalized(thumbs[subset][0][kept[subset], 0]) for subset in SUBSETS}  # once, not each batch
+    labels = {subset: thumbs[subset][1][kept[subset]] for subset in SUBSETS}
+    total, done = sum(len(rows[subset]) for subset in SUBSETS), 0
+
+    def compared(images):
+        if progress is not None:
+            progress(done + images, total, f"comparing the images of {data.path.name} within it")
+
+    def where(subset, row):
+        return subset, int(kept[subset][row]), int(labels[subset][row])
+
+    held_out = [(where("val", row), where("train", column), mirror)
+                for row, (column, mirror) in sorted(_copies_of(rows["val"], rows["train"], compared).items())]
+    across, done = [], len(rows["val"])
+    for label in np.unique(labels["train"]):
+        mine, others = np.flatnonzero(labels["train"] == label), np.flatnonzero(labels["train"] != label)
+        found = _copies_of(rows["train"][mine], rows["train"][others], compared)
+        across += [(where("train", mine[row]), where("train", others[column]), mirror)
+                   for row, (column, mirror) in found.items()]
+        done += len(mine)
+    return held_out, sorted(across), {subset: data.num_images(subset) - len(kept[subset]) for subset in SUBSETS}
+
+
+def within_lines(data, named, progress=None):
+    """What ``prepare overlap`` says of the opened dataset ``data`` given as both TARGET and SOURCE (named as the user
+    gave it), one line each (:func:`copies_within`): its validation images that look like its training images (the
+    same photo re-encoded or resized, which prepare, telling copies by their bytes, held out: its accuracy on them
+    measures memory), and its training images that look like another class's (a photo under two labels), counted by
+    pair of classes, the first few named by their files."""
+    from minitransfer import class_tables  # here: it imports config_checks, which a decode worker needs not
+    held_out, across, left_out = copies_within(data, progress)
+    files = image_files.recorded_files(data)
+    lines = []
+    for copies, these, those, compared in ((held_out, "validation", "its training images", ("val", "train")),
+                                           (across, "training", "training images of another class", ("train",))):
+        these = f"{these} images ({data.num_images(compared[0])})"
+        plain_ones = [f"{left_out[subset]} of its {subset} images" for subset in compared if left_out[subset]]
+        left = (f"; near-uniform images (blank, sky, black frames) left out, as such thumbnails all look alike: "
+                f"{' and '.join(plain_ones)}" if plain_ones else "")
+        if not copies:
+            lines.append(f"{named}: none of its {these} looks like {those}{left}")
+            continue
+        pairs = {}
+        for (_, _, label), (_, _, other), _ in copies:
+            pairs[label, other] = pairs.get((label, other), 0) + 1
+        ranked = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))
+        lines.append(f"{named}: {len(copies)} of its {these} look{'s' if len(copies) == 1 else ''} like {those} (the "
+                     f"same photo resized, re-encoded, re-lit or mirrored): "
+                     + "; ".join(f"{count} of {class_tables.described_class(data.classes[label])} like "
+                                 f"{class_tables.described_class(data.classes[other])}"
+                                 for (label, other), count in ranked[:SHOWN])
+                     + (f"; {len(ranked) - SHOWN} more pairs of classes" if len(ranked) > SHOWN else "") + left)
+        lines += [f"  {_image(files, *mine[:2])} like {_image(files, *theirs[:2])}" + (" mirrored" if mirror else "")
+                  for mine, theirs, mirror in copies[:SHOWN]]
+        if len(copies) > SHOWN:
+            lines.append(f"  ... {len(copies) - SHOWN} more")
+    return lines

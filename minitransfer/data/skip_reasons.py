@@ -39,12 +39,25 @@ DAMAGED_MEMBER = ": a damaged or incomplete image, stored so in the archive (it 
                  "the import skips it"
 
 
+# Pillow's refusals of a PNG whose text chunks (a comment, XMP metadata) or colour profile (iCCP) decompress to more
+# than it allows (PngImagePlugin.MAX_TEXT_CHUNK, 1 MB a chunk; MAX_TEXT_MEMORY, 64 MB in all): its guard against
+# decompression bombs, raised as the file is opened, before any pixel is read. Its words alone ("Decompressed data too
+# large for PngImagePlugin.MAX_TEXT_CHUNK") named a setting of Pillow's, neither what is at fault nor what to do
+_METADATA_REFUSALS = ("decompressed data too large", "too much memory used in text chunks")
+METADATA_TOO_LARGE = ("its metadata (a text chunk such as XMP, or a colour profile) decompresses to more than Pillow "
+                      "will read, a guard against decompression bombs, so its pixels are not read ({}): save it again "
+                      "without its metadata (mogrify -strip FILE) and rerun")
+
+
 def unreadable_reason(error, item):
     """Why the file of ``item`` that raised ``error`` (one of :data:`.decode.UNREADABLE`) is skipped, in words, not the
-    error's class ("OSError: [Errno 5] ..."), with what to do of a damaged image (:func:`damaged_remedy`)."""
+    error's class ("OSError: [Errno 5] ..."), with what to do of a damaged image (:func:`damaged_remedy`), or of one
+    whose metadata is too large to read (:data:`METADATA_TOO_LARGE`)."""
     words = " ".join(str(error).split())
     if isinstance(error, OSError) and error.errno is not None:  # the system's error, not the image's
         return f"could not be read: {error.strerror or words}"
+    if isinstance(error, ValueError) and words.lower().startswith(_METADATA_REFUSALS):
+        return METADATA_TOO_LARGE.format(words)
     said = f" ({words})" if words else ""
     if isinstance(error, NotImplementedError):
         return f"a variant of its format that Pillow does not read{said}"

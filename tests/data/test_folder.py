@@ -565,7 +565,7 @@ def test_only_regular_files_are_read_the_others_are_listed_as_skipped(tmp_path, 
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)  # in a process: a hang fails
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / shard_format.SKIPPED_FILE).read_text().splitlines() == [
-        f"{root}/cat/pipe.jpg\tnot a regular file but a FIFO (named pipe)",
+        f"{root}/cat/pipe.jpg\tnot a regular file but a named pipe",
         f"{root}/dog/null.jpg\tnot a regular file but a character device"]
     data = dataset.open_dataset(tmp_path / "out")
     assert _close(_mean_colours(data, "train"), [COLOURS["cat"], COLOURS["dog"], COLOURS["dog"]])

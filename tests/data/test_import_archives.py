@@ -284,7 +284,7 @@ def test_a_link_to_nowhere_or_a_fifo_named_like_an_image_is_listed_not_dropped(t
     assert data.labels("train").tolist() == [0, 0, 1, 1]
     assert [(entry["file"], entry["reason"].split(":")[0]) for entry in data.meta["skipped"]] == [
         (str(link), f"a link to {tmp_path}/moved/gone.JPEG, which does not exist (moved? on a drive not mounted?)"),
-        (str(fifo), "not a regular file but a FIFO (named pipe)")]
+        (str(fifo), "not a regular file but a named pipe")]
 
 
 @pytest.mark.parametrize("command", ["tiny-imagenet", "cifar100"])

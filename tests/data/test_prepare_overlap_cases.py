@@ -2,8 +2,9 @@
 clear sky or black frame has a thumbnail within 2 grey levels of every other of its level, so two datasets of
 unrelated plain images were said to share all of them ("16 of the 16 images ... look like images of ..."),
 burying the real copies; a mirrored photo, which training's random mirroring shows the source's layers, was
-missed; the same folder given as TARGET and SOURCE compared every image with itself to say each is a copy; a stop
-said "every file written so far intact ... to continue" of a command that writes nothing."""
+missed; the same folder given as TARGET and SOURCE compared every image with itself to say each is a copy (it is
+compared within itself now: test_prepare_overlap_within.py); a stop said "every file written so far intact ... to
+continue" of a command that writes nothing."""
 
 import numpy as np
 from click.testing import CliRunner
@@ -48,16 +49,6 @@ def test_plain_images_alone_share_nothing(tmp_path):
     assert result.stdout.splitlines()[1] == (
         f"{target} and {source}: none of the 4 images of {target} looks like an image of {source}; 3 of {target} and "
         f"2 of {source} are near-uniform (blank, sky, black frames), left out: such thumbnails all look alike")
-
-
-def test_one_dataset_given_twice_is_a_usage_error(tmp_path):
-    target = _prepared(tmp_path / "X", {"bus": [(40, 40, 1)], "oak": [(40, 40, 2)]}, 16)
-    (tmp_path / "link").symlink_to(target)
-    for source in (target, target + "/", str(tmp_path / "link")):
-        result = CliRunner().invoke(main, ["prepare", "overlap", target, source])
-        assert result.exit_code == 2, result.output
-        assert f"TARGET and SOURCE are one dataset ({target})" in result.output
-        assert "Traceback" not in result.output and "like" not in result.stdout
 
 
 def test_a_mirrored_photo_is_found_and_said_mirrored(tmp_path):
