@@ -13,12 +13,12 @@ import math
 import os
 import pathlib
 import re
-import shlex
 
 import h5py
 import numpy as np
 
 from minitransfer import hdf5_files, rundir
+from minitransfer.bad_checkpoint import grid_run_again
 from minitransfer.checkpoint_meta import DEFAULT_META, MAX_IMAGE_SIZE, check_classes, typed
 from minitransfer.errors import MinitransferError
 from minitransfer.hdf5_files import HDF5_SIGNATURE
@@ -104,18 +104,12 @@ def _run_checkpoint_lost(run_folder):
     a finished run's weights file holds its network, else the run is trained again: a grid's run (its
     treatment.json there) by its grid, once the checkpoint is deleted (its train refuses the damaged one, and a
     grid's run is trained by no train command of the user's to add --overwrite to)."""
-    from minitransfer.experiment import PLAN_FILE, TREATMENT_FILE  # which imports checkpoint.py, which imports this
     lost = (f"the run's state at it is lost ({RUN_CHECKPOINT_LOST}), unless its run folder was copied from "
             f"elsewhere (copy it again)")
     weights = rundir.weights_for(run_folder)
     if weights.is_file():
         return f"{lost}; the run finished: its network is in {weights}, give that"
-    if (run_folder / TREATMENT_FILE).is_file():
-        grid = pathlib.Path(os.path.abspath(run_folder)).parent.parent  # OUT/random0/A1B.run: the grid's folder
-        planned_by = f"experiment -o {shlex.quote(str(grid))}" if (grid / PLAN_FILE).is_file() else "experiment"
-        return (f"{lost}; it is a grid's run: delete {run_folder / 'checkpoint.h5'}, then rerun the experiment command "
-                f"that planned it (minitransfer {planned_by} with the grid's options), which trains it again")
-    return f"{lost}; {rundir.train_again()}"
+    return f"{lost}; {grid_run_again(run_folder) or rundir.train_again()}"
 
 
 def _begins_as_hdf5(path, handle=None):

@@ -11,6 +11,7 @@ import time
 from minitransfer import checkpoint as checkpoints
 from minitransfer import models
 from minitransfer.progress import dated
+from minitransfer.bad_checkpoint import bad_checkpoint_step
 from minitransfer.experiment import CHECKPOINT_FILE, LOG_FILE, run_dir, some_names, train_arguments, weights_path
 from minitransfer.grid_status import (BAD_CHECKPOINT, BEING_TRAINED, DONE, NOT_RESUMABLE, RESULT_LOST, RESUME, TODO,
                                       TRIED, WEIGHTS_ALONE, WRITE_AGAIN, error_line, network_gone, result_lost,
@@ -31,14 +32,6 @@ def _last_try(folder):
     except OSError:  # gone since it was read
         return None
     return f"its last try failed ({when}): {error}" if error else None
-
-
-def bad_checkpoint_step(folder):
-    """"delete OUT/random2/baseA.run/checkpoint.h5": the one step after which a grid trains the run of ``folder``,
-    whose checkpoint its train refuses to resume, from the start (its train.log kept), as the dry run and the grid's
-    end (:meth:`minitransfer.grid_outcome.GridOutcome.causes`) say it, and its train. Before, the dry run said
-    "delete OUT/random2/baseA.run", its train the checkpoint.h5, the grid's end "fix or replace it"."""
-    return f"delete {pathlib.Path(folder) / CHECKPOINT_FILE}"
 
 
 def checkpoint_refused(log):

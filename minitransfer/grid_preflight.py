@@ -16,7 +16,7 @@ import shlex
 
 import numpy as np
 
-from minitransfer import config, models, preflight, preflight_memory
+from minitransfer import config, models, preflight, preflight_memory, transfer
 from minitransfer.errors import reworded
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
@@ -293,9 +293,11 @@ def _sizing(run, out, options):
 
 
 def frozen_layers(run):
-    """How many weight layers from the bottom the grid's ``run`` freezes: a frozen transfer's copied ones, a
+    """How many weight layers from the bottom the grid's ``run`` freezes (:func:`minitransfer.transfer.frozen_layers`
+    of the options it trains with, :func:`minitransfer.experiment.run_fields`): a frozen transfer's copied ones, a
     random-weights control's; none for a base or a fine-tuned transfer."""
-    return run.n if run.kind == "random-frozen" or (run.parent and not run.fine_tuned) else 0
+    return transfer.frozen_layers(bool(run.parent), run.n, not run.fine_tuned,
+                                  run.n if run.kind == "random-frozen" else None)
 
 
 def peak_needs(sizings, out, options, device):

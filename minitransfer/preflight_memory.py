@@ -20,6 +20,7 @@ from minitransfer.data.loader import prefetch_slots
 from minitransfer.disk_space import BINARY, size_said
 from minitransfer.errors import MinitransferError
 from minitransfer.memory_limit import available_memory
+from minitransfer.transfer import plan_frozen
 
 GIB = 2**30
 FLOAT32 = 4  # bytes
@@ -62,17 +63,8 @@ def check_memory(plan):
     layers and its `precision` (:func:`as_trained`)."""
     available = available_memory()
     if available is not None:
-        net = as_trained(plan.preset.build(plan.config.fc8_outputs), frozen_layers(plan), plan.config.precision)
+        net = as_trained(plan.preset.build(plan.config.fc8_outputs), plan_frozen(plan), plan.config.precision)
         check_needs(memory_needs(plan, net), available)
-
-
-def frozen_layers(plan):
-    """How many weight layers from the bottom ``plan``'s run freezes, as ``transfer.build_net`` freezes them: a
-    transfer's `n` copied ones where `frozen`, a random-weights control's `random_frozen`, else none."""
-    c = plan.config
-    if plan.parent is not None:
-        return c.n if c.frozen else 0
-    return c.random_frozen or 0
 
 
 def as_trained(net, frozen, precision):

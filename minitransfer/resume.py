@@ -20,6 +20,7 @@ import shlex
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import fileio
+from minitransfer.bad_checkpoint import grid_run_again
 from minitransfer.checkpoint_remake import TRAIN_FIELDS, train_command
 from minitransfer.config_checks import ConfigError, check_fields
 from minitransfer.left_out import UnreadableRun
@@ -31,7 +32,7 @@ from minitransfer.run_destination import linked_out
 from minitransfer.run_file_readers import read_json
 from minitransfer.run_networks import base_not_written, unwritten_weights
 from minitransfer.train_config import TrainConfig
-from minitransfer.treatments import CONFIG_FILE, TREATMENT_FILE
+from minitransfer.treatments import CONFIG_FILE
 from minitransfer.train_finished import result_missing
 from minitransfer.rundir import RESULT_FILE, divergence, is_run_dir, recorded_path, recorded_sha256, run_dir_for
 
@@ -198,9 +199,9 @@ def starting_over(path, given=None):
     given as `resume`, by its recorded options, which the caller did not give (train's command, each option
     given, from its config.json); else without `resume`, with `overwrite=True` (`overwrite` with
     `resume='auto'` continues a checkpoint rather than replacing it), or its run folder deleted."""
-    if (path.parent / TREATMENT_FILE).is_file():
-        return (f"to train it again from the start, delete {path} and rerun the experiment that planned it (its "
-                f"grid starts the run over; the run's other files are written anew)")
+    again = grid_run_again(path.parent)
+    if again:
+        return again
     if given not in (None, "auto"):  # the options are the run's, not given: the command that gives them
         command = _recorded_command(path.parent)
         command = f" ({shlex.join(command)} --overwrite)" if command else ""

@@ -5,6 +5,7 @@ its metric named as the report names it (:func:`run_metric_words`).
 
 import dataclasses
 
+from minitransfer.done_line import DONE_WORDS
 from minitransfer.experiment import CROSS
 from minitransfer.rundir import BEST_EVALUATIONS
 from minitransfer.transfer import source_of
@@ -99,6 +100,6 @@ def _first_layers(n):
 def result_line(result):
     """The line that says a finished run's :class:`TrainResult`: "done: final top-1 ..., best ..., mean of
     10 best ...; weights in OUT, run files in RUN"."""
-    return (f"done: final top-1 {result.final.get('top1', float('nan')):.4f}, best {result.best_top1:.4f}, "
+    return (f"{DONE_WORDS}{result.final.get('top1', float('nan')):.4f}, best {result.best_top1:.4f}, "
             f"{run_metric_words(result.evaluations)} {result.mean10_top1:.4f}; weights in {result.out}, run files in "
             f"{result.run_dir}")

@@ -14,10 +14,9 @@ import shlex
 
 from minitransfer import checkpoint_runs, fileio, run_lock, run_logs
 from minitransfer.config_checks import ConfigError
+from minitransfer.done_line import DONE_WORDS
 from minitransfer.memory_kills import killed_and_remedy, memory_line
 from minitransfer.rundir import run_dir_for, weights_for
-
-DONE_WORDS = "done: final top-1 "  # how the line a finished train says its result on begins (run_lines)
 
 
 def copied_weights(copy_from):

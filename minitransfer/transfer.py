@@ -30,12 +30,29 @@ def build_net(plan):
         if plan.resume_from is None:
             _warn_of_base_seed(plan, net)
         copy_layers(net, plan.parent, c.n)
-        net.freeze(c.n if c.frozen else 0)
-    elif c.random_frozen is not None:
-        net.freeze(c.random_frozen)
+    if plan.parent is not None or c.random_frozen is not None:  # a base's layers: as its preset built them
+        net.freeze(plan_frozen(plan))
     if plan.resume_from is not None:
         restore(net, plan.resume_from)
     return net.to(plan.device, precision=c.precision)
+
+
+def frozen_layers(copies, n, frozen, random_frozen):
+    """How many weight layers from the bottom a run freezes, the one rule :func:`build_net` freezes them by and
+    the memory estimates size a run by (``minitransfer.preflight_memory``, a grid's:
+    ``minitransfer.grid_preflight``): a transfer's (``copies``: it copies from a base) `n` copied layers where
+    ``frozen`` (AnB; AnB+ fine-tunes them: none), else a base's first ``random_frozen`` at their random start
+    (the random-weights control, §4.3; None: none)."""
+    if copies:
+        return n if frozen else 0
+    return random_frozen or 0
+
+
+def plan_frozen(plan):
+    """:func:`frozen_layers` of ``plan`` (a :class:`minitransfer.config.Plan`): its `copy_from` read, `n`,
+    `frozen` and `random_frozen`."""
+    c = plan.config
+    return frozen_layers(plan.parent is not None, c.n, c.frozen, c.random_frozen)
 
 
 def _warn_of_base_seed(plan, net):

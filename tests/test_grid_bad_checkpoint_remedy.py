@@ -33,7 +33,7 @@ def test_the_dry_run_the_train_and_the_grids_end_give_one_step_that_works(tmp_pa
     failed = CliRunner().invoke(main, _grid_command(data, out))
     assert failed.exit_code == 65, failed.output
     log = (checkpoint.parent / grid.LOG_FILE).read_text()
-    assert f"{step} and rerun the experiment" in log, log  # its train's words (resume.starting_over)
+    assert f"{step}, then rerun the experiment command that planned it" in log, log  # resume.starting_over
     cause = next(each for each in failed.output.splitlines() if each.startswith("  random0/baseA: "))
     assert re.match(rf"  random0/baseA: bad data \(exit 65\): its checkpoint\.h5 is damaged, which its train refuses "
                     rf"to resume; {re.escape(step)}, then rerun the same command to train it from the start", cause), \

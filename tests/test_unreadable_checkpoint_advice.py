@@ -50,7 +50,8 @@ def test_a_grids_run_is_told_to_delete_its_checkpoint_and_rerun_the_experiment(m
     assert failed.exit_code != 0, failed.output
     said = (run / "train.log").read_text().replace("\n", " ")
     assert "rerun without --resume, with --overwrite" not in said, said
-    assert f"delete {run / 'checkpoint.h5'} and rerun the experiment that planned it" in said, said
+    assert f"delete {run / 'checkpoint.h5'}, then rerun the experiment command that planned it (minitransfer " \
+        f"experiment -o {out} with the grid's options)" in said, said
     (run / "checkpoint.h5").unlink()
     again = CliRunner().invoke(main, grid)
     assert again.exit_code == 0, again.output

@@ -1,0 +1,40 @@
+"""What to do about a grid's run whose checkpoint.h5 its train refuses (damaged, cut short): delete it
+(:func:`bad_checkpoint_step`), then rerun the experiment command that planned the run, which trains it again from
+the start (:func:`grid_run_again`). One wording for every place that says it: a grid's dry run and its end (the step:
+the command they were given follows it), train's refusal (:func:`minitransfer.resume.starting_over`), a reader's of a
+checkpoint cut short (:mod:`minitransfer.checkpoint_check`), and info's and eval's
+(:func:`minitransfer.checkpoint_info.unreadable_in_run`). Before, each of the three homes worded it apart.
+
+A leaf: the modules that say it lie on both sides of the cycle experiment → config → ... → checkpoint →
+checkpoint_check; what it takes of :mod:`minitransfer.experiment` it imports where it says it.
+"""
+
+import os
+import pathlib
+import shlex
+
+
+def bad_checkpoint_step(folder):
+    """"delete OUT/random2/baseA.run/checkpoint.h5": the one step after which a grid trains the run of ``folder``,
+    whose checkpoint its train refuses to resume, from the start (its train.log kept), as the dry run and the grid's
+    end (:meth:`minitransfer.grid_outcome.GridOutcome.causes`) say it, and its train. Before, the dry run said
+    "delete OUT/random2/baseA.run", its train the checkpoint.h5, the grid's end "fix or replace it"."""
+    from minitransfer.experiment import CHECKPOINT_FILE  # here: experiment's imports reach those of this module
+    return f"delete {pathlib.Path(folder) / CHECKPOINT_FILE}"
+
+
+def grid_run_again(folder):
+    """"it is a grid's run: delete OUT/random0/A1B.run/checkpoint.h5, then rerun the experiment command that planned
+    it (minitransfer experiment -o OUT with the grid's options), which trains it again": what to do where the run in
+    ``folder`` cannot continue from its checkpoint, a grid's run (its treatment.json there); None where it is none.
+    A grid's run is trained by no train command of the user's to add --overwrite to, and its grid's train refuses
+    the checkpoint until it is deleted. The grid's folder (two above: OUT/random0/A1B.run) is named where its plan
+    is there."""
+    from minitransfer.experiment import PLAN_FILE, TREATMENT_FILE  # as above
+
+    if not (pathlib.Path(folder) / TREATMENT_FILE).is_file():
+        return None
+    grid = pathlib.Path(os.path.abspath(folder)).parent.parent
+    planned_by = f"experiment -o {shlex.quote(str(grid))}" if (grid / PLAN_FILE).is_file() else "experiment"
+    return (f"it is a grid's run: {bad_checkpoint_step(folder)}, then rerun the experiment command that planned it "
+            f"(minitransfer {planned_by} with the grid's options), which trains it again")
