@@ -55,3 +55,15 @@ def test_a_run_of_no_grid_is_told_no_grids_remedy(tmp_path):
     for caller, said in _told(pathlib.Path(path)).items():
         assert "grid's run" not in said and "experiment" not in said, (caller, said)
         assert "--overwrite" in said or "overwrite=True" in said, (caller, said)
+
+
+def test_train_tells_a_grids_checkpoint_cut_short_its_remedy_once(tmp_path):
+    """train resuming a grid's run whose checkpoint.h5 is cut short: the reader's error says the grid's remedy, and
+    train added it again, the same sentence twice in one line."""
+    out, path = _grid(tmp_path, True)
+    path.write_bytes(checkpoint_check.HDF5_SIGNATURE + bytes(8))  # an HDF5 file's first bytes, then no more
+    config = type("Config", (), {"out": str(path.parent.parent / "A1B.h5"), "resume": "auto"})()
+    with pytest.raises(CheckpointError) as raised:
+        resume._load_run_checkpoint(config)
+    said = str(raised.value)
+    assert said.count("which trains it again") == 1 and checkpoint_check.RUN_CHECKPOINT_LOST in said, said
