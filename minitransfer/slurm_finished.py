@@ -287,9 +287,9 @@ def submitted_note(runs, out, read=None):
     task_of = {}
     for fields in records:
         if len(fields) >= 3 and fields[2] == identity:  # a fourth: the #SBATCH lines it was queued with
-            task_of[os.path.normpath(_unquoted(fields[1]))] = fields[0]  # a later line: a later submission
+            task_of[_place(_unquoted(fields[1]))] = fields[0]  # a later line: a later submission
     named = [(run.name, task_of[key]) for run in runs
-             if (key := os.path.normpath(os.path.join(out, run.name))) in task_of]
+             if (key := _place(os.path.join(out, run.name))) in task_of]
     if not named:
         return ""
     states = listed_states()
@@ -361,6 +361,19 @@ def listed_states():
         return None
     return {fields[0]: (fields[1], fields[2] if len(fields) == 3 else "")
             for fields in (line.split(maxsplit=2) for line in listed.splitlines()) if len(fields) >= 2}
+
+
+def _place(path):
+    """Where ``OUT/<run>`` is, whatever path names it: its folder's device and inode, and its name (its path where
+    that folder cannot be read). submit.sh records the path the scripts were emitted with: a dry run given the
+    same folder by another path (a link, a bind mount: a login node's /home/u/grid, a node's /scratch/u/grid)
+    found none of its runs submitted, and said nothing of their tasks."""
+    folder, name = os.path.split(os.path.normpath(path))
+    try:
+        found = os.stat(folder or ".")
+    except OSError:
+        return os.path.normpath(path)
+    return found.st_dev, found.st_ino, name
 
 
 def _unquoted(text):
