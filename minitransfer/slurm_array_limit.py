@@ -6,32 +6,25 @@ into arrays under it (:func:`array_size_lines`; the rest of ``submit.sh``: :mod:
 """
 
 import re
-import shutil
-import subprocess
+
+from minitransfer import slurm_asked
 
 DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's default: array task indices 0..1000
-SCONTROL_SECONDS = 10  # a controller that does not answer: the summary assumes the default instead
 
 
 def cluster_array_size():
     """The most tasks an array of the cluster this runs on holds, as ``submit.sh`` reads it there
     (``scontrol show config``: MaxArraySize, or SchedulerParameters' ``max_array_tasks`` where lower),
     and the name of that limit: ``(1001, "MaxArraySize")``; None where there is no ``scontrol``, or it
-    does not answer in :data:`SCONTROL_SECONDS` or names neither (``submit.sh`` then assumes SLURM's
-    default, :data:`DEFAULT_MAX_ARRAY_SIZE`)."""
-    scontrol = shutil.which("scontrol")
-    if scontrol is None:
-        return None
-    try:
-        done = subprocess.run([scontrol, "show", "config"], capture_output=True, text=True, errors="replace",
-                              timeout=SCONTROL_SECONDS, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode != 0:
+    fails, does not answer in :data:`minitransfer.slurm_asked.SECONDS` (nor asked where SLURM could not be
+    reached a moment ago: :func:`minitransfer.slurm_asked.ask`) or names neither (``submit.sh`` then assumes
+    SLURM's default, :data:`DEFAULT_MAX_ARRAY_SIZE`)."""
+    config = slurm_asked.ask("scontrol", "show", "config")
+    if config is None:
         return None
     limits = [(int(size), "MaxArraySize")
-              for size in re.findall(r"^MaxArraySize *= *([0-9]+) *$", done.stdout, re.MULTILINE)[:1]]
-    limits += [(int(tasks), "max_array_tasks") for tasks in re.findall(r"max_array_tasks=([0-9]+)", done.stdout)[:1]]
+              for size in re.findall(r"^MaxArraySize *= *([0-9]+) *$", config, re.MULTILINE)[:1]]
+    limits += [(int(tasks), "max_array_tasks") for tasks in re.findall(r"max_array_tasks=([0-9]+)", config)[:1]]
     limits = [limit for limit in limits if limit[0] > 0]
     if not limits:
         return None

@@ -15,11 +15,10 @@ import inspect
 import json
 import os
 import shlex
-import subprocess
 import sys
 
 from minitransfer import experiment as grid
-from minitransfer import eval_rows, result_checks, result_digests, run_logs, rundir
+from minitransfer import eval_rows, result_checks, result_digests, run_logs, rundir, slurm_asked
 from minitransfer.experiment import PLAN_ID, SLURM_SCRIPTS
 from minitransfer.grid_plan import text_of
 from minitransfer.grid_plan_file import read_plan
@@ -288,9 +287,9 @@ def submitted_note(runs, out, read=None):
     task_of = {}
     for fields in records:
         if len(fields) >= 3 and fields[2] == identity:  # a fourth: the #SBATCH lines it was queued with
-            task_of[os.path.normpath(_unquoted(fields[1]))] = fields[0]  # a later line: a later submission
+            task_of[_place(_unquoted(fields[1]))] = fields[0]  # a later line: a later submission
     named = [(run.name, task_of[key]) for run in runs
-             if (key := os.path.normpath(os.path.join(out, run.name))) in task_of]
+             if (key := _place(os.path.join(out, run.name))) in task_of]
     if not named:
         return ""
     states = listed_states()
@@ -300,8 +299,10 @@ def submitted_note(runs, out, read=None):
     submit = shlex.quote(os.path.join(scripts, SUBMIT_FILE))
     said = (f"{len(named)} of the runs to train {'were' if len(named) > 1 else 'was'} submitted to SLURM "
             f"({listed}: {shown}{more})")
-    if states is None:  # no squeue here, or SLURM out of reach
-        return (f"{said}: queued or running unless cancelled or failed since, which `squeue --array` tells; "
+    if states is None:  # no squeue here, or SLURM out of reach (said: it read as squeue's answer where none came)
+        why = slurm_asked.unreached()
+        asked = f"could not ask SLURM ({why}): " if why else ""
+        return (f"{said}: {asked}queued or running unless cancelled or failed since, which `squeue --array` tells; "
                 f"`bash {submit} --dry-run` says what it would submit again")
     counted = collections.Counter(_state_of(task, states) for _, task in named)
     ended = sum(count for state, count in counted.items() if state == GONE or state in ENDED)
@@ -348,24 +349,31 @@ def _the(number, noun):
     return f"the {noun}" if number == 1 else f"the {number} {noun}s"
 
 
-SQUEUE_SECONDS = 10  # a controller that does not answer: the note keeps its caveat
-
-
 def listed_states():
     """{array task: (its state, squeue's reason)} of this user's jobs squeue lists, those ended too while SLURM
     keeps them (``--states=all``): ``{"33_1": ("PENDING", "Dependency"), "32_0": ("FAILED", "NonZeroExitCode")}``;
-    None where there is no squeue, or it fails (no SLURM_CONF, the controller down). The dry run's note trusted
-    submitted.txt alone: runs whose tasks were cancelled or had failed since were "queued or running unless
-    cancelled or failed since"."""
-    try:
-        done = subprocess.run(["squeue", "--noheader", "--array", "--states=all", f"--user={os.getuid()}",
-                               "--format=%i %T %r"], capture_output=True, text=True, timeout=SQUEUE_SECONDS)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode != 0:
+    None where there is no squeue, or it fails or does not answer (no SLURM_CONF, the controller down: why, in
+    :func:`minitransfer.slurm_asked.unreached`). The dry run's note trusted submitted.txt alone: runs whose tasks
+    were cancelled or had failed since were "queued or running unless cancelled or failed since"."""
+    listed = slurm_asked.ask("squeue", "--noheader", "--array", "--states=all", f"--user={os.getuid()}",
+                             "--format=%i %T %r")
+    if listed is None:
         return None
     return {fields[0]: (fields[1], fields[2] if len(fields) == 3 else "")
-            for fields in (line.split(maxsplit=2) for line in done.stdout.splitlines()) if len(fields) >= 2}
+            for fields in (line.split(maxsplit=2) for line in listed.splitlines()) if len(fields) >= 2}
+
+
+def _place(path):
+    """Where ``OUT/<run>`` is, whatever path names it: its folder's device and inode, and its name (its path where
+    that folder cannot be read). submit.sh records the path the scripts were emitted with: a dry run given the
+    same folder by another path (a link, a bind mount: a login node's /home/u/grid, a node's /scratch/u/grid)
+    found none of its runs submitted, and said nothing of their tasks."""
+    folder, name = os.path.split(os.path.normpath(path))
+    try:
+        found = os.stat(folder or ".")
+    except OSError:
+        return os.path.normpath(path)
+    return found.st_dev, found.st_ino, name
 
 
 def _unquoted(text):

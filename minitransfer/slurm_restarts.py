@@ -21,7 +21,8 @@ def unsaid_end_lines(stage):
     SLURM gives the restart no variable telling it from a node lost: slurmstepd's line in the task's output,
     "``*** JOB <id> ON <node> CANCELLED AT <time> DUE TO JOB REQUEUE ***``" (``DUE TO PREEMPTION``; ``DUE TO
     NODE FAILURE`` for a node set DOWN), written before it signals the job and kept (a requeued job's output is
-    appended to), tells it: such a restart says it was requeued from outside."""
+    appended to), tells it: such a restart says it was requeued from outside, or that its node failed (it said "ended
+    without a word from it" of a node set DOWN mid-training on the test cluster, slurmstepd's line just above)."""
     return [
         "# Each start leaves this mark until it knows how its training ended: one found on a restart",
         "# is of a start that ended without a word (its node lost, or the task killed)",
@@ -33,6 +34,9 @@ def unsaid_end_lines(stage):
         '    *" DUE TO JOB REQUEUE ***" | *" DUE TO PREEMPTION ***")',
         '      echo "run $run: the previous start of this task was requeued from outside (scontrol requeue, or a'
         ' preemption) before it could say how its training ended; this start $how" ;;',
+        '    *" DUE TO NODE FAILURE"*)  # ", SEE SLURMCTLD LOG FOR DETAILS ***": its node set DOWN, or not responding',
+        '      echo "run $run: the previous start of this task ended as SLURM found its node failed (DOWN, or not'
+        ' responding) before it could say how its training ended, and SLURM requeued it; this start $how" ;;',
         '    *) echo "run $run: the previous start of this task ended without a word from it (its node lost, or the'
         ' task killed) and SLURM requeued it; this start $how" ;;',
         "  esac",

@@ -4,7 +4,8 @@ said the previous start "ended without a word from it (its node lost, or the tas
 the one-node test cluster). slurmstepd says why it ended the job in the task's output, which SLURM appends to on a
 requeue: "*** JOB 54 ON vm CANCELLED AT ... DUE TO JOB REQUEUE ***" (seen there; DUE TO PREEMPTION for a
 preemption, DUE TO NODE FAILURE for a node set DOWN). The restart now reads it and says it was requeued from
-outside. With stand-ins for SLURM's commands (tests/test_slurm.py's fake_slurm): deterministic, no SLURM needed."""
+outside, or (session 72, seen with a node set DOWN mid-training) that its node failed. With stand-ins for SLURM's
+commands (tests/test_slurm.py's fake_slurm): deterministic, no SLURM needed."""
 
 import os
 import signal
@@ -22,12 +23,15 @@ fake_slurm = test_slurm.fake_slurm  # the fixture
 OUTSIDE = ("run random0/baseB: the previous start of this task was requeued from outside (scontrol requeue, or a "
            "preemption) before it could say how its training ended; this start resumes the run from its checkpoint")
 UNSAID = "ended without a word from it (its node lost, or the task killed) and SLURM requeued it"
+NODE_FAILED = ("run random0/baseB: the previous start of this task ended as SLURM found its node failed (DOWN, or not "
+               "responding) before it could say how its training ended, and SLURM requeued it; this start resumes the "
+               "run from its checkpoint")
 
 
 @pytest.mark.parametrize("stepd, said", [
     ("DUE TO JOB REQUEUE ***", OUTSIDE),
     ("DUE TO PREEMPTION ***", OUTSIDE),
-    ("DUE TO NODE FAILURE, SEE SLURMCTLD LOG FOR DETAILS ***", UNSAID),
+    ("DUE TO NODE FAILURE, SEE SLURMCTLD LOG FOR DETAILS ***", NODE_FAILED),  # as a node set DOWN said it
     (None, UNSAID),
 ], ids=["scontrol-requeue", "preemption", "node-failure", "no-word"])
 def test_a_restart_after_a_requeue_from_outside_says_so(tmp_path, fake_slurm, stepd, said):

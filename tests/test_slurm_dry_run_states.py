@@ -1,6 +1,6 @@
 """``experiment --dry-run`` of a grid submitted to SLURM says what squeue says of the tasks submitted.txt names:
 it trusted that file alone ("queued or running unless cancelled or failed since") after the tasks were cancelled
-or had failed. Where squeue fails (SLURM out of reach) the caveat stays."""
+or had failed. Where squeue fails (SLURM out of reach) the caveat stays, saying why."""
 
 import json
 
@@ -20,9 +20,9 @@ from test_slurm import fake_slurm  # noqa: F401 (fixture)
     ("12_0 PENDING Priority\n12_1 RUNNING None\n13_0 PENDING Dependency\n99_0 RUNNING None\n", "random0/baseA as task "
      "12_0 (PENDING), random0/baseB as task 12_1 (RUNNING), random0/A1B as task 13_0 (PENDING)): squeue lists them; "
      "`bash {submit} --dry-run` says what it would submit again"),
-    (None, "random0/baseA as task 12_0, random0/baseB as task 12_1, random0/A1B as task 13_0): queued or running "
-     "unless cancelled or failed since, which `squeue --array` tells; `bash {submit} --dry-run` says what it would "
-     "submit again"),
+    (None, "random0/baseA as task 12_0, random0/baseB as task 12_1, random0/A1B as task 13_0): could not ask SLURM "
+     "(squeue failed: squeue: error: Unable to contact slurm controller): queued or running unless cancelled or "
+     "failed since, which `squeue --array` tells; `bash {submit} --dry-run` says what it would submit again"),
     # squeue --states=all lists the tasks that ended while SLURM keeps them: they were "no longer queued", and a
     # task pending for a base that failed "PENDING", as if it would start
     ("12_0 FAILED NonZeroExitCode\n12_1 COMPLETED None\n13_0 PENDING DependencyNeverSatisfied\n",

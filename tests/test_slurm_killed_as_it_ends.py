@@ -16,8 +16,11 @@ from minitransfer import slurm
 
 fake_slurm = test_slurm.fake_slurm  # the fixture
 
-UNSAID = ("run random0/baseB: the previous start of this task ended without a word from it (its node lost, or the "
-          "task killed) and SLURM requeued it; this start resumes the run from its checkpoint")
+# slurmstepd's line of a node failure read (test_slurm2_requeued_from_outside); "ended without a word from it (its
+# node lost, or the task killed)" before session 72
+NODE_FAILED = ("run random0/baseB: the previous start of this task ended as SLURM found its node failed (DOWN, or not "
+               "responding) before it could say how its training ended, and SLURM requeued it; this start resumes the "
+               "run from its checkpoint")
 
 
 def test_a_start_killed_before_it_said_how_its_training_ended_is_said_by_its_restart(tmp_path, fake_slurm):
@@ -35,4 +38,4 @@ def test_a_start_killed_before_it_said_how_its_training_ended_is_said_by_its_res
     again = run_task(scripts, "bases.sh", 1, SLURM_RESTART_COUNT="1")
     output = again.communicate(timeout=GUARD_SECONDS)[0]
     assert again.returncode == 0 and "run random0/baseB: done" in output, output
-    assert UNSAID in output, output
+    assert NODE_FAILED in output, output
